@@ -1,0 +1,312 @@
+"""Skills, activities and the catalog that holds them with its prerequisite graph (a DAG).
+
+Small typed dataclasses with JSON round-trips (`to_dict` / `from_dict`), so a catalog can live in
+any database or file. Hot paths (the policy, the batch job) use the array views that `Catalog`
+computes once: `skill_index`, `activity_skill_matrix`, `prerequisite_matrix`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from adaptive.errors import ConfigError
+
+ActivityKind = Literal["practice", "review", "project", "assessment"]
+ACTIVITY_KINDS: tuple[str, ...] = ("practice", "review", "project", "assessment")
+
+
+@dataclass(frozen=True)
+class Skill:
+    """A skill (knowledge component) and the skills that must be mastered before it."""
+
+    id: str
+    name: str = ""
+    prerequisites: tuple[str, ...] = ()
+    grade: int | None = None
+    standard: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "prerequisites": list(self.prerequisites)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Skill:
+        return cls(**{**d, "prerequisites": tuple(d.get("prerequisites", ()))})
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Something a student can do: practise, review, a project, an assessment."""
+
+    id: str
+    title: str
+    skills: tuple[str, ...]
+    difficulty: float = 0.0  # logit shift: > 0 harder than the skill's typical item
+    topics: tuple[str, ...] = ()
+    expected_minutes: float = 10.0
+    kind: ActivityKind = "practice"
+    grade: int | None = None
+    standard: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.skills:
+            raise ConfigError(f"activity {self.id!r}: expected at least one skill")
+        if self.kind not in ACTIVITY_KINDS:
+            raise ConfigError(f"activity {self.id!r}: kind {self.kind!r}, expected one of {ACTIVITY_KINDS}")
+        if not self.expected_minutes > 0:
+            raise ConfigError(f"activity {self.id!r}: expected_minutes {self.expected_minutes}, expected > 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "skills": list(self.skills), "topics": list(self.topics)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Activity:
+        return cls(**{**d, "skills": tuple(d["skills"]), "topics": tuple(d.get("topics", ()))})
+
+
+class PrerequisiteCycleError(ConfigError):
+    """The prerequisite graph has a cycle; `cycles` lists each as a list of skill ids."""
+
+    def __init__(self, cycles: list[list[str]]):
+        self.cycles = cycles
+        shown = "; ".join(" -> ".join([*c, c[0]]) for c in cycles[:10])
+        super().__init__(
+            f"the prerequisite graph must be acyclic but has {len(cycles)} cycle(s): {shown}. "
+            "Break them explicitly (e.g. Catalog.from_edges(..., drop_self_loops=True, drop_edges=[...]))"
+        )
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Skills and activities. Validated on construction: known ids, acyclic prerequisites."""
+
+    skills: tuple[Skill, ...]
+    activities: tuple[Activity, ...] = ()
+    topics: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        ids = [s.id for s in self.skills]
+        dup = pd.Index(ids)[pd.Index(ids).duplicated()].unique().tolist()
+        if dup:
+            raise ConfigError(f"catalog: duplicate skill ids {dup[:10]}")
+        known = set(ids)
+        for s in self.skills:
+            missing = [p for p in s.prerequisites if p not in known]
+            if missing:
+                raise ConfigError(f"skill {s.id!r}: unknown prerequisites {missing}")
+        act_ids = pd.Index([a.id for a in self.activities])
+        if act_ids.has_duplicates:
+            raise ConfigError(f"catalog: duplicate activity ids {act_ids[act_ids.duplicated()].unique().tolist()[:10]}")
+        for a in self.activities:
+            missing = [s for s in a.skills if s not in known]
+            if missing:
+                raise ConfigError(f"activity {a.id!r}: unknown skills {missing}")
+        cycles = find_cycles({s.id: s.prerequisites for s in self.skills})
+        if cycles:
+            raise PrerequisiteCycleError(cycles)
+        if not self.topics:
+            topics = sorted({t for a in self.activities for t in a.topics})
+            object.__setattr__(self, "topics", tuple(topics))
+
+    # -- lookups and array views (computed once) ------------------------------------------------
+    @cached_property
+    def skill_index(self) -> pd.Index:
+        return pd.Index([s.id for s in self.skills], name="skill_id")
+
+    @cached_property
+    def activity_index(self) -> pd.Index:
+        return pd.Index([a.id for a in self.activities], name="activity_id")
+
+    @cached_property
+    def topic_index(self) -> pd.Index:
+        return pd.Index(list(self.topics), name="topic")
+
+    def skill(self, skill_id: str) -> Skill:
+        return self.skills[self.skill_index.get_loc(skill_id)]
+
+    def activity(self, activity_id: str) -> Activity:
+        return self.activities[self.activity_index.get_loc(activity_id)]
+
+    @cached_property
+    def prerequisite_matrix(self) -> sparse.csr_matrix:
+        """P[i, j] = 1 when skill j is a direct prerequisite of skill i (n_skills x n_skills)."""
+        rows, cols = [], []
+        for i, s in enumerate(self.skills):
+            for p in s.prerequisites:
+                rows.append(i)
+                cols.append(self.skill_index.get_loc(p))
+        n = len(self.skills)
+        return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+
+    @cached_property
+    def activity_skill_matrix(self) -> sparse.csr_matrix:
+        """A[a, j] = 1 / n_skills(a) when activity a practises skill j (rows sum to 1)."""
+        rows, cols, vals = [], [], []
+        for a_i, a in enumerate(self.activities):
+            for s in a.skills:
+                rows.append(a_i)
+                cols.append(self.skill_index.get_loc(s))
+                vals.append(1.0 / len(a.skills))
+        return sparse.csr_matrix((vals, (rows, cols)), shape=(len(self.activities), len(self.skills)))
+
+    @cached_property
+    def activity_topic_matrix(self) -> sparse.csr_matrix:
+        """T[a, t] = 1 when activity a is about topic t."""
+        rows, cols = [], []
+        for a_i, a in enumerate(self.activities):
+            for t in a.topics:
+                rows.append(a_i)
+                cols.append(self.topic_index.get_loc(t))
+        return sparse.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(len(self.activities), len(self.topics))
+        )
+
+    @cached_property
+    def topological_order(self) -> list[str]:
+        """Skill ids, every prerequisite before the skills that need it (ties by catalog order)."""
+        return topological_sort({s.id: s.prerequisites for s in self.skills})
+
+    def ancestors(self, skill_id: str) -> set[str]:
+        """Every skill that must be mastered, directly or not, before `skill_id`."""
+        seen: set[str] = set()
+        stack = list(self.skill(skill_id).prerequisites)
+        while stack:
+            s = stack.pop()
+            if s not in seen:
+                seen.add(s)
+                stack.extend(self.skill(s).prerequisites)
+        return seen
+
+    # -- JSON -----------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "skills": [s.to_dict() for s in self.skills],
+            "activities": [a.to_dict() for a in self.activities],
+            "topics": list(self.topics),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Catalog:
+        return cls(
+            skills=tuple(Skill.from_dict(s) for s in d["skills"]),
+            activities=tuple(Activity.from_dict(a) for a in d.get("activities", ())),
+            topics=tuple(d.get("topics", ())),
+        )
+
+    def to_json(self, path: str | Path) -> None:
+        from adaptive.tracing.base import atomic_write_bytes
+
+        atomic_write_bytes(Path(path), json.dumps(self.to_dict(), indent=1).encode())
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> Catalog:
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text()))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{path}: not a valid catalog file ({exc})") from exc
+
+    @classmethod
+    def from_edges(
+        cls,
+        edges: Iterable[tuple[str, str]],
+        skills: Sequence[str] = (),
+        *,
+        drop_self_loops: bool = False,
+        drop_edges: Iterable[tuple[str, str]] = (),
+        names: dict[str, str] | None = None,
+    ) -> Catalog:
+        """A skills-only catalog from (prerequisite, skill) edges.
+
+        Cycles are never broken silently: pass `drop_self_loops=True` and/or the exact
+        `drop_edges` to remove; anything left cyclic raises `PrerequisiteCycleError` naming it.
+        """
+        drop = set(drop_edges)
+        prereqs: dict[str, list[str]] = {s: [] for s in skills}
+        for pre, skill in edges:
+            prereqs.setdefault(pre, [])
+            prereqs.setdefault(skill, [])
+            if (pre, skill) in drop or (drop_self_loops and pre == skill):
+                continue
+            if pre not in prereqs[skill]:
+                prereqs[skill].append(pre)
+        names = names or {}
+        return cls(skills=tuple(Skill(s, names.get(s, s), tuple(p)) for s, p in prereqs.items()))
+
+
+def find_cycles(prerequisites: dict[str, Sequence[str]]) -> list[list[str]]:
+    """Every strongly connected component that is a cycle (incl. self-loops), as lists of ids."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+    counter = 0
+    for root in prerequisites:
+        if root in index:
+            continue
+        # iterative Tarjan: (node, iterator over its prerequisites)
+        work = [(root, iter(prerequisites.get(root, ())))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, it = work[-1]
+            advanced = False
+            for nxt in it:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(prerequisites.get(nxt, ()))))
+                    advanced = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    component.append(w)
+                    if w == node:
+                        break
+                if len(component) > 1 or node in prerequisites.get(node, ()):
+                    cycles.append(component[::-1])
+    return cycles
+
+
+def topological_sort(prerequisites: dict[str, Sequence[str]]) -> list[str]:
+    """Kahn's algorithm; raises `PrerequisiteCycleError` when the graph is not a DAG."""
+    cycles = find_cycles(prerequisites)
+    if cycles:
+        raise PrerequisiteCycleError(cycles)
+    remaining = {s: len(set(p)) for s, p in prerequisites.items()}
+    children: dict[str, list[str]] = {s: [] for s in prerequisites}
+    for s, ps in prerequisites.items():
+        for p in set(ps):
+            children[p].append(s)
+    order: list[str] = []
+    ready = [s for s, n in remaining.items() if n == 0]
+    while ready:
+        s = ready.pop(0)
+        order.append(s)
+        for c in children[s]:
+            remaining[c] -= 1
+            if remaining[c] == 0:
+                ready.append(c)
+    return order

@@ -1,0 +1,41 @@
+"""The learner profile: who a student is beyond their responses (py-fsrs style plain value)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LearnerProfile:
+    """A pseudonymous student's grade, interests, aspirations and time budget.
+
+    `interests` maps topic -> weight in [0, 1]; `goal_skills` are skills the student aims for
+    (an aspiration or career cluster already mapped to skills); `career_clusters` keeps the names.
+    """
+
+    student_id: str
+    grade: int | None = None
+    interests: dict[str, float] = field(default_factory=dict)
+    goal_skills: tuple[str, ...] = ()
+    career_clusters: tuple[str, ...] = ()
+    weekly_minutes: float = 150.0
+    school_id: str | None = None
+    class_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["goal_skills"] = list(self.goal_skills)
+        d["career_clusters"] = list(self.career_clusters)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> LearnerProfile:
+        return cls(
+            **{
+                **d,
+                "interests": {str(k): float(v) for k, v in d.get("interests", {}).items()},
+                "goal_skills": tuple(d.get("goal_skills", ())),
+                "career_clusters": tuple(d.get("career_clusters", ())),
+            }
+        )

@@ -1,0 +1,213 @@
+"""The response log: the one in-memory table every model and policy reads.
+
+A `ResponseLog` is a pandas frame in the canonical schema, sorted stably by student then time,
+plus integer codes for students, items and skills, so that models get numpy arrays without
+copying per row. Multi-skill responses keep all their skills: `skill_offsets` / `skill` hold them
+in compressed sparse row form (response `i` has skills `skill[skill_offsets[i]:skill_offsets[i+1]]`).
+
+Build one with `ResponseLog.from_frame` (in memory) or `adaptive.data.read_responses` (files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from adaptive.errors import DataValidationError, Problem
+
+REQUIRED_COLUMNS = ("student_id", "item_id", "skill_ids", "correct")
+TIME_COLUMNS = ("timestamp", "order")
+OPTIONAL_COLUMNS = ("duration_s", "attempt", "school_id", "class_id")
+SKILL_LIST_TYPE = pa.list_(pa.string())
+
+
+@dataclass(frozen=True)
+class Response:
+    """One response, for the single-event online path (`model.update(state, response)`)."""
+
+    student_id: str
+    item_id: str
+    skill_ids: tuple[str, ...]
+    correct: int
+    timestamp: pd.Timestamp | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class ResponseLog:
+    """A validated response log with integer codes.
+
+    Attributes
+    ----------
+    frame : canonical columns, sorted by student then time, RangeIndex.
+    students, items, skills : code -> id (`students[code]` is the id); sorted, unique.
+    student, item : int32 code of each response.
+    correct : int8 0/1 of each response.
+    skill_offsets, skill : skills of each response in CSR form (int64 offsets, int32 codes).
+    """
+
+    frame: pd.DataFrame
+    students: pd.Index
+    items: pd.Index
+    skills: pd.Index
+    student: np.ndarray
+    item: np.ndarray
+    correct: np.ndarray
+    skill_offsets: np.ndarray
+    skill: np.ndarray
+    source: str = field(default="<memory>")
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, source: str = "<memory>") -> ResponseLog:
+        """Build a log from a frame in the canonical schema.
+
+        `skill_ids` may hold lists/tuples of skill ids, an Arrow list column, or plain strings
+        (one skill each). The frame is sorted stably by student then time; its values are checked
+        (the readers in `adaptive.data.io` report file positions; this check reports row labels).
+        """
+        frame = _canonical_frame(frame, source)
+        time_col = "timestamp" if "timestamp" in frame.columns else "order"
+        frame = frame.sort_values(["student_id", time_col], kind="stable").reset_index(drop=True)
+        student, students = pd.factorize(frame["student_id"], sort=True)
+        item, items = pd.factorize(frame["item_id"], sort=True)
+        offsets, skill_values = skill_lists(frame["skill_ids"])
+        skill, skills = pd.factorize(pd.Series(skill_values, dtype=object), sort=True)
+        return cls(
+            frame=frame,
+            students=pd.Index(students, name="student_id"),
+            items=pd.Index(items, name="item_id"),
+            skills=pd.Index(skills, name="skill_id"),
+            student=student.astype(np.int32),
+            item=item.astype(np.int32),
+            correct=frame["correct"].to_numpy(np.int8),
+            skill_offsets=offsets,
+            skill=skill.astype(np.int32),
+            source=source,
+        )
+
+    # -- views --------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def n_students(self) -> int:
+        return len(self.students)
+
+    @property
+    def time_column(self) -> str:
+        return "timestamp" if "timestamp" in self.frame.columns else "order"
+
+    @property
+    def has_timestamps(self) -> bool:
+        return self.time_column == "timestamp"
+
+    @property
+    def time(self) -> np.ndarray:
+        """Response time as int64: nanoseconds since epoch (UTC) or the integer order."""
+        col = self.frame[self.time_column]
+        if self.has_timestamps:
+            return col.to_numpy("datetime64[ns]").view(np.int64)
+        return col.to_numpy(np.int64)
+
+    @property
+    def n_skills_per_response(self) -> np.ndarray:
+        return np.diff(self.skill_offsets)
+
+    @property
+    def student_offsets(self) -> np.ndarray:
+        """Start of each student's block of rows (length n_students + 1)."""
+        return np.searchsorted(self.student, np.arange(self.n_students + 1)).astype(np.int64)
+
+    def exploded(self) -> tuple[np.ndarray, np.ndarray]:
+        """(response row, skill code) for every skill of every response, in row order."""
+        rows = np.repeat(np.arange(len(self), dtype=np.int64), self.n_skills_per_response)
+        return rows, self.skill
+
+    def position_in_student(self) -> np.ndarray:
+        """0-based index of each response within its student's sequence."""
+        starts = self.student_offsets[:-1]
+        return np.arange(len(self), dtype=np.int64) - np.repeat(starts, np.diff(self.student_offsets))
+
+    # -- subsets ------------------------------------------------------------------------------
+    def take_students(self, student_ids: Sequence[str] | pd.Index | np.ndarray) -> ResponseLog:
+        """The responses of the given students (ids), re-coded; order and time kept."""
+        keep = self.frame["student_id"].isin(pd.Index(student_ids))
+        return self.take_rows(keep.to_numpy())
+
+    def take_rows(self, mask: np.ndarray) -> ResponseLog:
+        """A sub-log of the rows where `mask` is true (or the given row positions)."""
+        return ResponseLog.from_frame(self.frame.loc[mask], source=self.source)
+
+    def summary(self) -> dict[str, float | int]:
+        """Counts a data scientist checks first (no student identifiers)."""
+        return {
+            "responses": len(self),
+            "students": self.n_students,
+            "items": len(self.items),
+            "skills": len(self.skills),
+            "pct_correct": round(100.0 * float(self.correct.mean()), 2) if len(self) else 0.0,
+            "multi_skill_responses": int((self.n_skills_per_response > 1).sum()),
+        }
+
+
+def skill_lists(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """CSR form of a skill-list column: (int64 offsets of length n+1, flat object array of ids)."""
+    arr = pa.array(series, type=SKILL_LIST_TYPE, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    offsets = arr.offsets.to_numpy().astype(np.int64)
+    offsets = offsets - offsets[0]
+    values = arr.flatten().to_numpy(zero_copy_only=False).astype(object)
+    return offsets, values
+
+
+def as_skill_list_column(values: pd.Series) -> pd.Series:
+    """Coerce strings or list-likes into the canonical Arrow list<string> column."""
+    if isinstance(values.dtype, pd.ArrowDtype) and values.dtype.pyarrow_dtype == SKILL_LIST_TYPE:
+        return values
+    if values.map(lambda v: isinstance(v, str)).all():
+        values = values.map(lambda v: [v])
+    else:
+        values = values.map(lambda v: [str(s) for s in v])
+    arr = pa.array(values.tolist(), type=SKILL_LIST_TYPE)
+    return pd.Series(arr, index=values.index, dtype=pd.ArrowDtype(SKILL_LIST_TYPE))
+
+
+def _canonical_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Check columns and values of an in-memory frame; coerce dtypes."""
+    problems: list[Problem] = []
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        problems.append(Problem(source, None, ",".join(missing), None, "columns " + ", ".join(REQUIRED_COLUMNS)))
+    if not any(c in frame.columns for c in TIME_COLUMNS):
+        problems.append(Problem(source, None, "timestamp|order", None, "a 'timestamp' or 'order' column"))
+    if problems:
+        raise DataValidationError(problems)
+    keep = [c for c in (*REQUIRED_COLUMNS, *TIME_COLUMNS, *OPTIONAL_COLUMNS) if c in frame.columns]
+    out = frame[keep].copy()
+    out["student_id"] = out["student_id"].astype(str)
+    out["item_id"] = out["item_id"].astype(str)
+    out["skill_ids"] = as_skill_list_column(out["skill_ids"])
+    correct = pd.to_numeric(out["correct"], errors="coerce")
+    bad = ~correct.isin([0, 1])
+    for label in out.index[bad.to_numpy()][: DataValidationError.MAX_LISTED]:
+        problems.append(Problem(source, None, "correct", str(frame.at[label, "correct"]), f"0 or 1 (row label {label})"))
+    for col in ("student_id", "item_id"):
+        empty = out[col].str.strip().eq("") | frame[col].isna()
+        for label in out.index[empty.to_numpy()][: DataValidationError.MAX_LISTED]:
+            problems.append(Problem(source, None, col, "", f"a non-empty id (row label {label})"))
+    n_skills = out["skill_ids"].list.len()
+    for label in out.index[(n_skills == 0).to_numpy()][: DataValidationError.MAX_LISTED]:
+        problems.append(Problem(source, None, "skill_ids", "[]", f"at least one skill (row label {label})"))
+    if problems:
+        raise DataValidationError(problems)
+    out["correct"] = correct.astype(np.int8)
+    if "timestamp" in out.columns:
+        out["timestamp"] = pd.to_datetime(out["timestamp"], utc=True)
+    else:
+        out["order"] = out["order"].astype(np.int64)
+    return out

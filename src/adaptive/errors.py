@@ -1,0 +1,55 @@
+"""Exceptions of `adaptive`: each message says what was wrong and what was expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class AdaptiveError(Exception):
+    """Base class for every error the library raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file, located as an editor shows it (1-based line)."""
+
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    expected: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        got = "" if self.value is None else f": got {self.value!r}"
+        return f"{where}{got}; expected {self.expected}"
+
+
+class DataValidationError(AdaptiveError):
+    """Input data broke the schema. Carries every problem found (the message lists the first 20)."""
+
+    MAX_LISTED = 20
+
+    def __init__(self, problems: list[Problem], total: int | None = None):
+        self.problems = problems
+        self.total = len(problems) if total is None else total
+        listed = "\n".join(f"  - {p}" for p in problems[: self.MAX_LISTED])
+        more = self.total - min(len(problems), self.MAX_LISTED)
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        super().__init__(f"{self.total} problem(s) in the input:\n{listed}{tail}")
+
+
+class ConfigError(AdaptiveError):
+    """A specification file (model TOML, dataset descriptor, catalog) is invalid."""
+
+
+class ArtifactError(AdaptiveError):
+    """A saved model or state is missing, truncated, altered or of an unknown format."""
+
+
+class NotFittedError(AdaptiveError):
+    """A model was used before `fit` (or `load`)."""

@@ -1,0 +1,76 @@
+"""Model specifications: a TOML file in `models/` names a model class and its hyperparameters.
+
+    # models/bkt-forgets.toml
+    model = "bkt"
+    [params]
+    forgets = true
+
+`build_model("bkt-forgets")` (a name in `models/`) or `build_model("path/to/spec.toml")` returns
+the same unfitted model a data scientist would construct by hand.
+"""
+
+from __future__ import annotations
+
+import importlib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from adaptive.errors import ConfigError
+from adaptive.tracing.base import KnowledgeTracer
+
+# name -> "module:Class"; imported on demand so that torch loads only for deep models.
+MODEL_CLASSES: dict[str, str] = {
+    "bkt": "adaptive.tracing.bkt:BKT",
+    "irt": "adaptive.tracing.logistic:IRT",
+    "pfa": "adaptive.tracing.logistic:PFA",
+    "best-lr": "adaptive.tracing.logistic:BestLR",
+    "dkt": "adaptive.tracing.deep.dkt:DKT",
+    "sakt": "adaptive.tracing.deep.sakt:SAKT",
+    "akt": "adaptive.tracing.deep.akt:AKT",
+}
+
+MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
+
+
+def model_class(name: str) -> type[KnowledgeTracer]:
+    """The class registered under `name` (e.g. 'bkt', 'irt', 'dkt')."""
+    try:
+        module, cls = MODEL_CLASSES[name].split(":")
+    except KeyError as exc:
+        raise ConfigError(f"unknown model class {name!r}; expected one of {sorted(MODEL_CLASSES)}") from exc
+    return getattr(importlib.import_module(module), cls)
+
+
+def spec_path(name_or_path: str | Path) -> Path:
+    """Resolve a spec: an existing file, or `models/NAME.toml`."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.exists():
+        return path
+    candidate = MODELS_DIR / f"{name_or_path}.toml"
+    if candidate.exists():
+        return candidate
+    known = sorted(p.stem for p in MODELS_DIR.glob("*.toml"))
+    raise ConfigError(f"model spec {str(name_or_path)!r} not found; expected a .toml file or one of {known}")
+
+
+def load_spec(name_or_path: str | Path) -> dict[str, Any]:
+    """Read and check a spec file: {'name', 'model', 'params'}."""
+    path = spec_path(name_or_path)
+    try:
+        spec = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
+    if "model" not in spec:
+        raise ConfigError(f"{path}: missing key 'model'; expected one of {sorted(MODEL_CLASSES)}")
+    return {"name": spec.get("name", path.stem), "model": spec["model"], "params": spec.get("params", {})}
+
+
+def build_model(name_or_path: str | Path) -> KnowledgeTracer:
+    """An unfitted model from a spec name or file."""
+    spec = load_spec(name_or_path)
+    klass = model_class(spec["model"])
+    try:
+        return klass(**spec["params"])
+    except TypeError as exc:
+        raise ConfigError(f"{spec_path(name_or_path)}: bad [params] for {spec['model']!r}: {exc}") from exc
