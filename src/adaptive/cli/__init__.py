@@ -28,6 +28,7 @@ err_console = Console(stderr=True)
 # Command modules; each has `register(app)`. Listed here so the CLI is discoverable in one place.
 COMMAND_MODULES = (
     "adaptive.cli.data",
+    "adaptive.cli.simulation",
     "adaptive.cli.tracing",
     "adaptive.cli.policy",
     "adaptive.cli.lifecycle",
