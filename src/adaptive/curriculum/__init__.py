@@ -1,6 +1,15 @@
-"""Curriculum: skills, prerequisites, activities and learner profiles."""
+"""Curriculum: skills, prerequisites, activities and learner profiles (and the Junyi map)."""
 
 from adaptive.curriculum.catalog import Activity, Catalog, PrerequisiteCycleError, Skill
+from adaptive.curriculum.junyi import JunyiLoad, load_junyi
 from adaptive.curriculum.profile import LearnerProfile
 
-__all__ = ["Activity", "Catalog", "LearnerProfile", "PrerequisiteCycleError", "Skill"]
+__all__ = [
+    "Activity",
+    "Catalog",
+    "JunyiLoad",
+    "LearnerProfile",
+    "PrerequisiteCycleError",
+    "Skill",
+    "load_junyi",
+]

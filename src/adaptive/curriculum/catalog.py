@@ -7,6 +7,7 @@ computes once: `skill_index`, `activity_skill_matrix`, `prerequisite_matrix`.
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -60,9 +61,17 @@ class Activity:
         if not self.skills:
             raise ConfigError(f"activity {self.id!r}: expected at least one skill")
         if self.kind not in ACTIVITY_KINDS:
-            raise ConfigError(f"activity {self.id!r}: kind {self.kind!r}, expected one of {ACTIVITY_KINDS}")
+            raise ConfigError(
+                f"activity {self.id!r}: kind {self.kind!r}, expected one of {ACTIVITY_KINDS}"
+            )
         if not self.expected_minutes > 0:
-            raise ConfigError(f"activity {self.id!r}: expected_minutes {self.expected_minutes}, expected > 0")
+            raise ConfigError(
+                f"activity {self.id!r}: expected_minutes {self.expected_minutes}, expected > 0"
+            )
+        if not np.isfinite(self.difficulty):
+            raise ConfigError(
+                f"activity {self.id!r}: difficulty {self.difficulty}, expected a finite number"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "skills": list(self.skills), "topics": list(self.topics)}
@@ -77,10 +86,13 @@ class PrerequisiteCycleError(ConfigError):
 
     def __init__(self, cycles: list[list[str]]):
         self.cycles = cycles
-        shown = "; ".join(" -> ".join([*c, c[0]]) for c in cycles[:10])
+        # `cycles` run along "requires" (skill -> its prerequisite); shown prerequisite first
+        shown = "; ".join(" -> ".join([*c[::-1], c[-1]]) for c in cycles[:10])
         super().__init__(
-            f"the prerequisite graph must be acyclic but has {len(cycles)} cycle(s): {shown}. "
-            "Break them explicitly (e.g. Catalog.from_edges(..., drop_self_loops=True, drop_edges=[...]))"
+            f"the prerequisite graph must be acyclic but has {len(cycles)} cycle(s) "
+            f"(prerequisite -> skill that needs it): {shown}. "
+            "Break them explicitly (e.g. Catalog.from_edges(..., drop_self_loops=True, "
+            "drop_edges=[(prerequisite, skill)]))"
         )
 
 
@@ -104,7 +116,8 @@ class Catalog:
                 raise ConfigError(f"skill {s.id!r}: unknown prerequisites {missing}")
         act_ids = pd.Index([a.id for a in self.activities])
         if act_ids.has_duplicates:
-            raise ConfigError(f"catalog: duplicate activity ids {act_ids[act_ids.duplicated()].unique().tolist()[:10]}")
+            dup_acts = act_ids[act_ids.duplicated()].unique().tolist()[:10]
+            raise ConfigError(f"catalog: duplicate activity ids {dup_acts}")
         for a in self.activities:
             missing = [s for s in a.skills if s not in known]
             if missing:
@@ -155,7 +168,8 @@ class Catalog:
                 rows.append(a_i)
                 cols.append(self.skill_index.get_loc(s))
                 vals.append(1.0 / len(a.skills))
-        return sparse.csr_matrix((vals, (rows, cols)), shape=(len(self.activities), len(self.skills)))
+        shape = (len(self.activities), len(self.skills))
+        return sparse.csr_matrix((vals, (rows, cols)), shape=shape)
 
     @cached_property
     def activity_topic_matrix(self) -> sparse.csr_matrix:
@@ -184,6 +198,90 @@ class Catalog:
                 seen.add(s)
                 stack.extend(self.skill(s).prerequisites)
         return seen
+
+    # -- padded code arrays for vectorized simulation and scoring (-1 pads) ----------------------
+    @cached_property
+    def prerequisite_codes(self) -> np.ndarray:
+        """(n_skills, max_prerequisites) int32: each skill's direct prerequisites, -1 pad."""
+        pos = self._skill_positions
+        return _padded_codes([[pos[p] for p in s.prerequisites] for s in self.skills])
+
+    @cached_property
+    def activity_skill_codes(self) -> np.ndarray:
+        """(n_activities, max_skills) int32: codes of each activity's skills, -1 pad."""
+        pos = self._skill_positions
+        return _padded_codes([[pos[k] for k in a.skills] for a in self.activities])
+
+    @cached_property
+    def _skill_positions(self) -> dict[str, int]:
+        return {s.id: i for i, s in enumerate(self.skills)}
+
+    @cached_property
+    def activity_difficulty(self) -> np.ndarray:
+        return np.array([a.difficulty for a in self.activities], dtype=np.float64)
+
+    @cached_property
+    def activity_minutes(self) -> np.ndarray:
+        return np.array([a.expected_minutes for a in self.activities], dtype=np.float64)
+
+    @cached_property
+    def activity_kind_codes(self) -> np.ndarray:
+        """int8 code of each activity's kind: its position in `ACTIVITY_KINDS`."""
+        return np.array([ACTIVITY_KINDS.index(a.kind) for a in self.activities], dtype=np.int8)
+
+    # -- curriculum scope: grade bands and standards ----------------------------------------------
+    @cached_property
+    def skill_grades(self) -> np.ndarray:
+        """Grade of each skill as float (NaN where the catalog gives none)."""
+        return np.array([np.nan if s.grade is None else s.grade for s in self.skills], dtype=float)
+
+    @cached_property
+    def activity_grades(self) -> np.ndarray:
+        """Grade of each activity: its own, else the highest grade of its skills (NaN if none)."""
+        grades = self.skill_grades
+        out = np.full(len(self.activities), np.nan)
+        for i, a in enumerate(self.activities):
+            if a.grade is not None:
+                out[i] = a.grade
+            else:
+                g = grades[[self._skill_positions[k] for k in a.skills]]
+                out[i] = np.nan if np.isnan(g).all() else np.nanmax(g)
+        return out
+
+    def activity_standards(self) -> list[str | None]:
+        """Standard of each activity: its own, else its first skill's."""
+        return [a.standard or self.skill(a.skills[0]).standard for a in self.activities]
+
+    def in_scope(
+        self,
+        grade_band: tuple[int, int] | None = None,
+        standards: Iterable[str] | None = None,
+    ) -> np.ndarray:
+        """Boolean mask over activities inside a curriculum scope.
+
+        `grade_band=(low, high)` keeps activities whose grade lies in the band (inclusive);
+        activities without a grade are outside any band. `standards` keeps activities whose
+        standard (or their first skill's) is one of the given codes, or starts with one of them
+        followed by "." (so "5.NF" admits "5.NF.1"). Both given: both must hold.
+        """
+        mask = np.ones(len(self.activities), dtype=bool)
+        if grade_band is not None:
+            low, high = grade_band
+            if low > high:
+                raise ConfigError(f"grade band {grade_band}: expected low <= high")
+            g = self.activity_grades
+            with np.errstate(invalid="ignore"):
+                mask &= (g >= low) & (g <= high)
+        if standards is not None:
+            wanted = tuple(standards)
+            mask &= np.array(
+                [
+                    st is not None and any(st == w or st.startswith(w + ".") for w in wanted)
+                    for st in self.activity_standards()
+                ],
+                dtype=bool,
+            )
+        return mask
 
     # -- JSON -----------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -229,6 +327,13 @@ class Catalog:
         `drop_edges` to remove; anything left cyclic raises `PrerequisiteCycleError` naming it.
         """
         drop = set(drop_edges)
+        edges = list(edges)
+        unknown = drop - set(edges)
+        if unknown:
+            raise ConfigError(
+                f"drop_edges {sorted(unknown)}: not edges of the graph; expected "
+                "(prerequisite, skill) pairs that exist"
+            )
         prereqs: dict[str, list[str]] = {s: [] for s in skills}
         for pre, skill in edges:
             prereqs.setdefault(pre, [])
@@ -291,22 +396,34 @@ def find_cycles(prerequisites: dict[str, Sequence[str]]) -> list[list[str]]:
 
 
 def topological_sort(prerequisites: dict[str, Sequence[str]]) -> list[str]:
-    """Kahn's algorithm; raises `PrerequisiteCycleError` when the graph is not a DAG."""
+    """Kahn's algorithm, ties broken by the dict's order; `PrerequisiteCycleError` if cyclic."""
     cycles = find_cycles(prerequisites)
     if cycles:
         raise PrerequisiteCycleError(cycles)
+    position = {s: i for i, s in enumerate(prerequisites)}
     remaining = {s: len(set(p)) for s, p in prerequisites.items()}
     children: dict[str, list[str]] = {s: [] for s in prerequisites}
     for s, ps in prerequisites.items():
         for p in set(ps):
             children[p].append(s)
     order: list[str] = []
-    ready = [s for s, n in remaining.items() if n == 0]
+    ready = [position[s] for s, n in remaining.items() if n == 0]
+    heapq.heapify(ready)
+    names = list(prerequisites)
     while ready:
-        s = ready.pop(0)
+        s = names[heapq.heappop(ready)]
         order.append(s)
         for c in children[s]:
             remaining[c] -= 1
             if remaining[c] == 0:
-                ready.append(c)
+                heapq.heappush(ready, position[c])
     return order
+
+
+def _padded_codes(rows: list[list[int]]) -> np.ndarray:
+    """Ragged integer lists as a (n, max_len) int32 array padded with -1 (max_len >= 1)."""
+    width = max([1, *(len(r) for r in rows)])
+    out = np.full((len(rows), width), -1, dtype=np.int32)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return out

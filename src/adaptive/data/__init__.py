@@ -1,0 +1,86 @@
+"""The data layer: response logs, readers with validation, dataset descriptors, splits, privacy.
+
+`load_log("assist2009")` loads a dataset by the name of its descriptor in `datasets/`;
+`load_log("my_export.csv", mapping={"student_id": "user"})` loads a user's own file; both return a
+validated `ResponseLog`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from adaptive.data.descriptors import list_descriptors, load_descriptor
+from adaptive.data.io import LoadReport, read_responses, read_responses_report
+from adaptive.data.log import Response, ResponseLog
+from adaptive.data.mapping import ColumnMapping
+from adaptive.errors import AdaptiveError
+
+__all__ = [
+    "LoadReport",
+    "Response",
+    "ResponseLog",
+    "list_descriptors",
+    "load_descriptor",
+    "load_log",
+    "load_log_report",
+    "read_responses",
+    "read_responses_report",
+]
+
+
+def load_log(
+    data: str | Path,
+    mapping: dict[str, Any] | None = None,
+    quarantine: str | Path | None = None,
+    *,
+    dataset: str | None = None,
+) -> ResponseLog:
+    """A validated `ResponseLog` from a dataset name or a file path.
+
+    Parameters
+    ----------
+    data : a dataset name with a descriptor `datasets/NAME.toml` (see `list_descriptors()`), or
+        the path of a CSV/TSV/Parquet file (optionally gzipped).
+    mapping : overrides of the column mapping, e.g. from `cli.options.column_mapping(...)`.
+    quarantine : write rejected rows here and load the rest, instead of raising.
+    dataset : read the file `data` with that dataset's descriptor mapping (its columns/quirks).
+    """
+    log, _ = load_log_report(data, mapping, quarantine, dataset=dataset)
+    return log
+
+
+def load_log_report(
+    data: str | Path,
+    mapping: dict[str, Any] | None = None,
+    quarantine: str | Path | None = None,
+    *,
+    dataset: str | None = None,
+) -> tuple[ResponseLog, LoadReport]:
+    """`load_log` plus the `LoadReport` (rows read, loaded, quarantined; responses)."""
+    path, column_mapping, base_dir = resolve(data, mapping, dataset)
+    return read_responses_report(path, column_mapping, quarantine, base_dir=base_dir)
+
+
+def resolve(
+    data: str | Path, mapping: dict[str, Any] | None = None, dataset: str | None = None
+) -> tuple[Path, ColumnMapping, Path | None]:
+    """(file path, checked ColumnMapping, base folder for relative files) for `load_log`'s args."""
+    is_name = (
+        dataset is None
+        and isinstance(data, str)
+        and "/" not in data
+        and "\\" not in data
+        and data in list_descriptors()
+        and not Path(data).is_file()
+    )
+    if is_name:
+        desc = load_descriptor(data)
+        return desc.path, desc.column_mapping(mapping), desc.base_dir
+    if dataset is not None:
+        desc = load_descriptor(dataset)
+        return Path(data), desc.column_mapping(mapping), desc.base_dir
+    if not Path(data).is_file():
+        known = ", ".join(list_descriptors()) or "none"
+        raise AdaptiveError(f"{str(data)!r} is neither a file nor a dataset name (known: {known})")
+    return Path(data), ColumnMapping.from_dict(mapping), None

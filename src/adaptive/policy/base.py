@@ -1,10 +1,16 @@
-"""The one interface every policy honours, and the values it returns.
+"""The one interface every policy honours, the arrays it reads and the values it returns.
 
-A policy ranks a catalog's activities for a student. It never knows which knowledge-tracing
-model produced the mastery: a `StudentView` carries the numbers it needs.
+A policy ranks a catalog's activities for students. It never knows which knowledge-tracing model
+produced the mastery: a `StudentBatch` carries the numbers it needs as arrays (students x skills,
+students x activities), so the daily job scores 100,000 students without a Python object per
+student. A `StudentView` is the one-student form a vendor builds in-process.
 
-    recs = policy.recommend(student, k=10, now=now)                  # one student, in-process
-    table = policy.recommend_batch(students, k=10, now=now)          # many students, vectorized
+    recs = policy.recommend(view, k=10, now=now)                 # one student -> [Recommendation]
+    table = policy.recommend_batch(batch, k=10, now=now)         # many students -> DataFrame
+    why = policy.explain(view, "act-42", now=now)                # why (not) this activity
+
+Times are days (float) on one clock: `now` and `last_practiced` (a `pd.Timestamp` for `now` is
+converted to days since the Unix epoch, see `to_days`).
 
 Every `Recommendation` carries structured `Reason`s (the contribution of each scoring term) and
 one plain sentence a teacher or a student understands.
@@ -12,14 +18,19 @@ one plain sentence a teacher or a student understands.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.errors import ConfigError
+from adaptive.policy.config import PolicyConfig
 
 
 @dataclass(frozen=True)
@@ -61,76 +72,595 @@ class Recommendation:
         return cls(**{**d, "reasons": tuple(Reason.from_dict(r) for r in d.get("reasons", ()))})
 
 
+@dataclass(frozen=True)
+class Explanation:
+    """Why an activity is (or is not) in a student's list: status, reasons, one sentence.
+
+    status: recommended | assigned | eligible | blocked | excluded | completed | recent |
+    out_of_scope | out_of_grade_band | stuck | over_budget | skill_cap.
+    """
+
+    activity_id: str
+    status: str
+    sentence: str
+    reasons: tuple[Reason, ...] = ()
+    rank: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "reasons": [r.to_dict() for r in self.reasons]}
+
+
+@dataclass(frozen=True)
+class TeacherOverrides:
+    """Hard constraints a teacher sets for a student (or a whole class).
+
+    `assigned` are included first, in the given order (they skip readiness, but never the
+    exclusions, the time budget or the per-skill cap). `excluded` wins over `assigned`.
+    """
+
+    assigned: tuple[str, ...] = ()
+    excluded: frozenset[str] = frozenset()
+    scope_skills: frozenset[str] | None = None  # curriculum scope; None = whole catalog
+    max_grade: int | None = None
+    min_grade: int | None = None
+    daily_minutes: float | None = None
+
+
+def to_days(now: float | pd.Timestamp | None) -> float:
+    """`now` as float days: a number is kept, a Timestamp becomes days since the Unix epoch."""
+    if now is None:
+        return 0.0
+    if isinstance(now, pd.Timestamp | np.datetime64 | str):
+        ts = pd.Timestamp(now)
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+        return float(ts.value) / 86_400e9
+    return float(now)
+
+
 @dataclass
 class StudentView:
-    """What a policy knows of one student, model-agnostic.
+    """What a policy knows of one student (arrays aligned with `catalog.skill_index`).
 
-    Arrays are aligned with `catalog.skill_index` (skills the model does not know are NaN in
-    `mastery` and `p_correct` and treated as not started).
-
-    mastery : P(mastered) per skill.
-    p_correct : P(correct) on a typical item of each skill.
-    n_responses : responses so far per skill.
-    last_practiced : time of the last response per skill (NaT where never).
-    completed : ids of activities already completed (content already done).
-    recent : ids of the activities of the last session (no immediate repeats).
-    history_correct : recent correctness per skill, newest last, for progress and stuck detection.
+    mastery : P(mastered) per skill; NaN where the model does not know the skill (not started).
+    p_correct : P(correct) on a typical item of each skill (NaN -> derived from mastery).
+    n_responses, streak : responses so far and the current run of correct answers per skill.
+    last_practiced : day of the last response per skill (NaN where never).
+    progress : recent change of accuracy per skill (ZPDES learning progress), in [-1, 1].
+    completed, recent : ids of activities completed, and of the last session (no repeats).
     """
 
     student_id: str
     profile: LearnerProfile
     mastery: np.ndarray
-    p_correct: np.ndarray
-    n_responses: np.ndarray
-    last_practiced: np.ndarray
+    p_correct: np.ndarray | None = None
+    n_responses: np.ndarray | None = None
+    last_practiced: np.ndarray | None = None
+    streak: np.ndarray | None = None
+    progress: np.ndarray | None = None
     completed: frozenset[str] = frozenset()
     recent: tuple[str, ...] = ()
-    history_correct: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    overrides: TeacherOverrides | None = None
 
 
-@dataclass(frozen=True)
-class TeacherOverrides:
-    """Hard constraints a teacher sets for a student (or a whole class)."""
+@dataclass
+class StudentBatch:
+    """Many students as arrays: the input of every policy's batch form.
 
-    assigned: tuple[str, ...] = ()  # activities that must be included, first
-    excluded: frozenset[str] = frozenset()
-    scope_skills: frozenset[str] | None = None  # curriculum scope; None = whole catalog
-    max_grade: int | None = None
-    min_grade: int | None = None
+    Shapes: n students, S = len(catalog.skills), A = len(catalog.activities),
+    T = len(catalog.topics). Build with `StudentBatch.build(...)` (defaults for everything but
+    the mastery), `from_views`, or `adaptive.policy.adapter.batch_from_model`.
+
+    Fields (n, S): mastery (NaN = unknown -> not started), p_correct, n_responses, streak,
+    last_practiced (NaN = never), progress, goals (bool), scope (bool; all True = no scope).
+    Fields (n, A) sparse CSR: completed, recent, excluded (bool) and assigned (1-based order).
+    Fields (n,): student_ids, grade, daily_minutes, min_grade, max_grade (NaN = no bound),
+    class_id, school_id. interests (n, T) weights in [0, 1].
+    """
+
+    student_ids: np.ndarray
+    mastery: np.ndarray
+    p_correct: np.ndarray
+    n_responses: np.ndarray
+    streak: np.ndarray
+    last_practiced: np.ndarray
+    progress: np.ndarray
+    goals: np.ndarray
+    scope: np.ndarray
+    interests: np.ndarray
+    completed: sparse.csr_matrix
+    recent: sparse.csr_matrix
+    excluded: sparse.csr_matrix
+    assigned: sparse.csr_matrix
+    grade: np.ndarray
+    daily_minutes: np.ndarray
+    min_grade: np.ndarray
+    max_grade: np.ndarray
+    class_id: np.ndarray
+    school_id: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.student_ids)
+
+    @classmethod
+    def build(
+        cls,
+        catalog: Catalog,
+        student_ids: Sequence[str] | np.ndarray,
+        mastery: np.ndarray,
+        *,
+        config: PolicyConfig | None = None,
+        **given: Any,
+    ) -> StudentBatch:
+        """A batch with defaults for every field not given (checked for shape)."""
+        config = config or PolicyConfig()
+        ids = np.asarray(student_ids, dtype=object)
+        n, n_s, n_a, n_t = (
+            len(ids),
+            len(catalog.skills),
+            len(catalog.activities),
+            len(catalog.topics),
+        )
+        mastery = np.asarray(mastery, dtype=np.float64).reshape(n, -1) if n else np.zeros((0, n_s))
+        nan_s = np.full((n, n_s), np.nan)
+        empty = sparse.csr_matrix((n, n_a), dtype=np.float64)
+        defaults: dict[str, Any] = {
+            "p_correct": nan_s,
+            "n_responses": np.zeros((n, n_s), np.int32),
+            "streak": np.zeros((n, n_s), np.int32),
+            "last_practiced": nan_s,
+            "progress": np.zeros((n, n_s)),
+            "goals": np.zeros((n, n_s), bool),
+            "scope": np.ones((n, n_s), bool),
+            "interests": np.zeros((n, n_t)),
+            "completed": empty,
+            "recent": empty,
+            "excluded": empty,
+            "assigned": empty,
+            "grade": np.full(n, np.nan),
+            "daily_minutes": np.full(n, config.default_daily_minutes),
+            "min_grade": np.full(n, np.nan),
+            "max_grade": np.full(n, np.nan),
+            "class_id": np.full(n, "", dtype=object),
+            "school_id": np.full(n, "", dtype=object),
+        }
+        unknown = set(given) - set(defaults)
+        if unknown:
+            raise ConfigError(f"StudentBatch.build: unknown field(s) {sorted(unknown)}")
+        values = {**defaults, **{k: v for k, v in given.items() if v is not None}}
+        batch = cls(student_ids=ids, mastery=mastery, **values)
+        batch.check(catalog)
+        return batch
+
+    def check(self, catalog: Catalog) -> None:
+        """Coerce dtypes and check every shape against the catalog; ConfigError names the field."""
+        n, n_s, n_a = len(self.student_ids), len(catalog.skills), len(catalog.activities)
+        expected = {"A": n_a, "S": n_s, "T": len(catalog.topics)}
+        shapes = {
+            "mastery": "S",
+            "p_correct": "S",
+            "n_responses": "S",
+            "streak": "S",
+            "last_practiced": "S",
+            "progress": "S",
+            "goals": "S",
+            "scope": "S",
+            "interests": "T",
+            "completed": "A",
+            "recent": "A",
+            "excluded": "A",
+            "assigned": "A",
+        }
+        AXIS_NAMES = {"A": "activities", "S": "skills", "T": "topics"}  # noqa: N806
+        for name, axis in shapes.items():
+            value = getattr(self, name)
+            if name in ("completed", "recent", "excluded", "assigned"):
+                value = sparse.csr_matrix(value, dtype=np.float64)
+            else:
+                value = np.asarray(value)
+            if value.shape != (n, expected[axis]):
+                raise ConfigError(
+                    f"StudentBatch.{name}: shape {value.shape}, expected ({n}, {expected[axis]}) "
+                    f"(students x {AXIS_NAMES[axis]})"
+                )
+            setattr(self, name, value)
+        for name in ("grade", "daily_minutes", "min_grade", "max_grade"):
+            value = np.asarray(getattr(self, name), dtype=np.float64)
+            if value.shape != (n,):
+                raise ConfigError(f"StudentBatch.{name}: shape {value.shape}, expected ({n},)")
+            setattr(self, name, value)
+        for name in ("class_id", "school_id"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=object))
+        self.mastery = self.mastery.astype(np.float64, copy=False)
+        self.goals = self.goals.astype(bool, copy=False)
+        self.scope = self.scope.astype(bool, copy=False)
+
+    def take(self, rows: slice | np.ndarray) -> StudentBatch:
+        """The sub-batch of some rows (a slice or positions)."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = value[rows]
+        return StudentBatch(**out)
+
+    @classmethod
+    def from_views(
+        cls, catalog: Catalog, views: Sequence[StudentView], config: PolicyConfig | None = None
+    ) -> StudentBatch:
+        """Stack one-student views into a batch (profiles and overrides become arrays)."""
+        config = config or PolicyConfig()
+        n, n_s = len(views), len(catalog.skills)
+
+        def stack(name: str, fill: float, dtype: Any) -> np.ndarray:
+            out = np.full((n, n_s), fill, dtype=dtype)
+            for i, v in enumerate(views):
+                value = getattr(v, name)
+                if value is not None:
+                    out[i] = value
+            return out
+
+        def id_matrix(get: Any, value_of: Any = None) -> sparse.csr_matrix:
+            rows, cols, vals = [], [], []
+            for i, v in enumerate(views):
+                ids = list(get(v))
+                if not ids:
+                    continue
+                codes = catalog.activity_index.get_indexer(pd.Index(ids, dtype=object))
+                unknown = [a for a, c in zip(ids, codes, strict=True) if c < 0]
+                if unknown and value_of is not None:
+                    raise ConfigError(
+                        f"student {v.student_id!r}: unknown assigned activity ids {unknown[:5]}"
+                    )
+                keep = codes >= 0
+                rows.extend([i] * int(keep.sum()))
+                cols.extend(codes[keep].tolist())
+                vals.extend(
+                    np.arange(1, len(ids) + 1)[keep].tolist()
+                    if value_of
+                    else [1.0] * int(keep.sum())
+                )
+            return sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(catalog.activities)))
+
+        ov = [v.overrides or TeacherOverrides() for v in views]
+        profiles = [v.profile for v in views]
+        scope = np.ones((n, n_s), bool)
+        for i, o in enumerate(ov):
+            if o.scope_skills is not None:
+                scope[i] = catalog.skill_index.isin(list(o.scope_skills))
+        return cls.build(
+            catalog,
+            [v.student_id for v in views],
+            stack("mastery", np.nan, np.float64),
+            config=config,
+            p_correct=stack("p_correct", np.nan, np.float64),
+            n_responses=stack("n_responses", 0, np.int32),
+            streak=stack("streak", 0, np.int32),
+            last_practiced=stack("last_practiced", np.nan, np.float64),
+            progress=stack("progress", 0.0, np.float64),
+            goals=profile_goals(catalog, profiles),
+            scope=scope,
+            interests=profile_interests(catalog, profiles),
+            completed=id_matrix(lambda v: v.completed),
+            recent=id_matrix(lambda v: v.recent),
+            excluded=id_matrix(lambda v: (v.overrides or TeacherOverrides()).excluded),
+            assigned=id_matrix(
+                lambda v: (v.overrides or TeacherOverrides()).assigned, value_of=True
+            ),
+            grade=np.array([np.nan if p.grade is None else p.grade for p in profiles], float),
+            daily_minutes=np.array(
+                [
+                    o.daily_minutes if o.daily_minutes is not None else daily_budget(p, config)
+                    for o, p in zip(ov, profiles, strict=True)
+                ],
+                float,
+            ),
+            min_grade=np.array([np.nan if o.min_grade is None else o.min_grade for o in ov], float),
+            max_grade=np.array([np.nan if o.max_grade is None else o.max_grade for o in ov], float),
+            class_id=np.array([p.class_id or "" for p in profiles], dtype=object),
+            school_id=np.array([p.school_id or "" for p in profiles], dtype=object),
+        )
+
+
+def daily_budget(profile: LearnerProfile, config: PolicyConfig) -> float:
+    """A day's time budget in minutes: the weekly budget over 5 school days, or the default."""
+    if profile.weekly_minutes and profile.weekly_minutes > 0:
+        return float(profile.weekly_minutes) / 5.0
+    return config.default_daily_minutes
+
+
+def profile_interests(catalog: Catalog, profiles: Sequence[LearnerProfile]) -> np.ndarray:
+    """(n, T) interest weights aligned with `catalog.topic_index` (unknown topics ignored)."""
+    out = np.zeros((len(profiles), len(catalog.topics)))
+    index = catalog.topic_index
+    for i, p in enumerate(profiles):
+        if p.interests:
+            codes = index.get_indexer(list(p.interests))
+            vals = np.fromiter(p.interests.values(), float)
+            out[i, codes[codes >= 0]] = np.clip(vals[codes >= 0], 0.0, 1.0)
+    return out
+
+
+def profile_goals(catalog: Catalog, profiles: Sequence[LearnerProfile]) -> np.ndarray:
+    """(n, S) bool: the profile's goal skills (unknown ids ignored)."""
+    out = np.zeros((len(profiles), len(catalog.skills)), bool)
+    for i, p in enumerate(profiles):
+        if p.goal_skills:
+            codes = catalog.skill_index.get_indexer(list(p.goal_skills))
+            out[i, codes[codes >= 0]] = True
+    return out
+
+
+@dataclass
+class Selection:
+    """The arrays a policy's selection produces for a batch (k columns, -1 = empty slot).
+
+    activity, score, p_correct, assigned : (n, k); contributions : (n, k, n_terms) per term
+    named in `terms`; `extra` holds per-pick facts used by the sentences (e.g. recall).
+    """
+
+    activity: np.ndarray
+    score: np.ndarray
+    p_correct: np.ndarray
+    assigned: np.ndarray
+    contributions: np.ndarray
+    terms: tuple[str, ...]
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class Policy(ABC):
-    """Ranks a catalog's activities for students."""
+    """Ranks a catalog's activities for students, never violating a hard constraint.
+
+    Subclasses implement `select(batch, k, now)` over arrays and `sentences(...)`; the base class
+    provides the one-student form, the table form and the explanation of one activity.
+    """
 
     name: str = "policy"
 
-    def __init__(self, catalog: Catalog):
+    def __init__(self, catalog: Catalog, config: PolicyConfig | None = None):
         self.catalog = catalog
+        self.config = config or PolicyConfig()
+
+    # -- the vectorized core every policy implements -----------------------------------------
+    @abstractmethod
+    def select(self, batch: StudentBatch, k: int, now: float) -> Selection:
+        """Choose up to k activities for every student of the batch (arrays in, arrays out)."""
 
     @abstractmethod
+    def sentences(self, batch: StudentBatch, sel: Selection, now: float) -> np.ndarray:
+        """(n, k) object array: one plain sentence per chosen activity ("" for empty slots)."""
+
+    def explain(
+        self,
+        student: StudentView,
+        activity_id: str,
+        now: float | pd.Timestamp | None = None,
+        k: int = 10,
+    ) -> Explanation:
+        """Why an activity is or is not recommended. Default: only ranks (subclasses say more)."""
+        recs = self.recommend(student, k=k, now=now)
+        for r in recs:
+            if r.activity_id == activity_id:
+                return Explanation(activity_id, "recommended", r.sentence, r.reasons, r.rank)
+        return Explanation(activity_id, "eligible", f"{activity_id} was not among the top {k}.")
+
+    # -- forms built on `select` ---------------------------------------------------------------
     def recommend(
         self,
         student: StudentView,
         k: int = 10,
-        now: pd.Timestamp | None = None,
+        now: float | pd.Timestamp | None = None,
         overrides: TeacherOverrides | None = None,
     ) -> list[Recommendation]:
-        """Top-k activities for one student, best first, never violating a hard constraint."""
+        """Top-k activities for one student, best first (teacher assignments first)."""
+        if overrides is not None:
+            student = StudentView(**{**student.__dict__, "overrides": overrides})
+        batch = StudentBatch.from_views(self.catalog, [student], self.config)
+        now_d = to_days(now)
+        sel = self.select(batch, k, now_d)
+        return self.recommendations_of(batch, sel, now_d)[0]
+
+    def recommendations_of(
+        self, batch: StudentBatch, sel: Selection, now: float
+    ) -> list[list[Recommendation]]:
+        """Selection arrays -> `Recommendation` objects per student (for small batches)."""
+        text = self.sentences(batch, sel, now)
+        acts = self.catalog.activities
+        out: list[list[Recommendation]] = []
+        for i in range(len(batch)):
+            recs = []
+            for r in range(sel.activity.shape[1]):
+                a = int(sel.activity[i, r])
+                if a < 0:
+                    continue
+                reasons = tuple(
+                    Reason(t, round(float(sel.contributions[i, r, j]), 6), _term_detail(t))
+                    for j, t in enumerate(sel.terms)
+                    if sel.contributions[i, r, j] != 0.0
+                )
+                recs.append(
+                    Recommendation(
+                        activity_id=acts[a].id,
+                        skill_id=acts[a].skills[0],
+                        score=float(sel.score[i, r]),
+                        p_correct=float(sel.p_correct[i, r]),
+                        reasons=reasons,
+                        sentence=str(text[i, r]),
+                        rank=len(recs) + 1,
+                        assigned_by_teacher=bool(sel.assigned[i, r]),
+                    )
+                )
+            out.append(recs)
+        return out
 
     def recommend_batch(
         self,
-        students: list[StudentView],
+        batch: StudentBatch,
         k: int = 10,
-        now: pd.Timestamp | None = None,
-        overrides: dict[str, TeacherOverrides] | None = None,
+        now: float | pd.Timestamp | None = None,
+        chunk_size: int = 2000,
+        with_sentences: bool = True,
     ) -> pd.DataFrame:
         """Recommendations for many students as one table (one row per student and rank).
 
-        The default loops over `recommend`; vectorized policies override it.
+        Columns: student_id, class_id, school_id, rank (1-based), activity_id, skill_id, score,
+        p_correct, assigned_by_teacher, sentence, and one `c_<term>` column per scoring term.
+        Students are scored in chunks of `chunk_size` rows to bound memory.
         """
-        rows = []
-        overrides = overrides or {}
-        for s in students:
-            for r in self.recommend(s, k, now, overrides.get(s.student_id)):
-                rows.append({"student_id": s.student_id, **r.to_dict()})
-        return pd.DataFrame(rows)
+        now_d = to_days(now)
+        frames = []
+        for start in range(0, len(batch), chunk_size):
+            part = batch.take(slice(start, start + chunk_size))
+            sel = self.select(part, k, now_d)
+            text = self.sentences(part, sel, now_d) if with_sentences else None
+            frames.append(self._frame(part, sel, text))
+        if not frames:
+            return self._frame(batch, self.select(batch, k, now_d), None)
+        return pd.concat(frames, ignore_index=True)
+
+    def _frame(self, batch: StudentBatch, sel: Selection, text: np.ndarray | None) -> pd.DataFrame:
+        n, k = sel.activity.shape
+        keep = (sel.activity >= 0).ravel()
+        rows = np.repeat(np.arange(n), k)[keep]
+        acts = sel.activity.ravel()[keep]
+        rank = (np.cumsum(sel.activity >= 0, axis=1)).ravel()[keep]
+        ctx = catalog_arrays(self.catalog)
+        out = {
+            "student_id": batch.student_ids[rows],
+            "class_id": batch.class_id[rows],
+            "school_id": batch.school_id[rows],
+            "rank": rank.astype(np.int16),
+            "activity_id": ctx.activity_ids[acts],
+            "skill_id": ctx.skill_ids[ctx.primary_skill[acts]],
+            "score": sel.score.ravel()[keep],
+            "p_correct": sel.p_correct.ravel()[keep],
+            "assigned_by_teacher": sel.assigned.ravel()[keep],
+            "sentence": text.ravel()[keep] if text is not None else np.full(len(rows), "", object),
+        }
+        contrib = sel.contributions.reshape(n * k, -1)[keep]
+        for j, t in enumerate(sel.terms):
+            out[f"c_{t}"] = contrib[:, j]
+        return pd.DataFrame(out)
+
+
+def recommendations_from_frame(frame: pd.DataFrame) -> dict[str, list[Recommendation]]:
+    """The table form back to `Recommendation` objects, per student id."""
+    terms = [c[2:] for c in frame.columns if c.startswith("c_")]
+    out: dict[str, list[Recommendation]] = {}
+    for row in frame.itertuples(index=False):
+        d = row._asdict()
+        reasons = tuple(
+            Reason(t, float(d[f"c_{t}"]), _term_detail(t)) for t in terms if d[f"c_{t}"] != 0
+        )
+        out.setdefault(d["student_id"], []).append(
+            Recommendation(
+                d["activity_id"],
+                d["skill_id"],
+                float(d["score"]),
+                float(d["p_correct"]),
+                reasons,
+                d["sentence"],
+                int(d["rank"]),
+                bool(d["assigned_by_teacher"]),
+            )
+        )
+    return out
+
+
+TERM_DETAILS: dict[str, str] = {
+    "readiness": "prerequisites mastered; the skill is on the ready-to-learn fringe",
+    "difficulty": "predicted P(correct) close to the target",
+    "interest": "topics match the student's interests",
+    "aspiration": "leads toward one of the student's goal skills",
+    "review": "mastered skill whose predicted recall is fading",
+    "progress": "the student is improving on this skill",
+    "exploration": "skill tried rarely (uncertainty bonus)",
+    "stuck": "wheel-spinning on this skill: flagged for the teacher",
+    "variety": "same skill already in today's list",
+    "assigned": "assigned by the teacher",
+    "baseline": "the baseline policy's own score",
+}
+
+
+def _term_detail(term: str) -> str:
+    return TERM_DETAILS.get(term, term)
+
+
+@dataclass(frozen=True)
+class CatalogArrays:
+    """Array views of a catalog the policies share (computed once per catalog)."""
+
+    skill_ids: np.ndarray
+    activity_ids: np.ndarray
+    skill_names: np.ndarray
+    activity_titles: np.ndarray
+    primary_skill: np.ndarray  # (A,) the first skill of each activity
+    single_skill: bool  # every activity practises exactly one skill
+    activity_skill: sparse.csr_matrix  # (A, S) 1/n_skills weights (rows sum to 1)
+    activity_skill_bin: sparse.csr_matrix  # (A, S) 0/1
+    prerequisite: sparse.csr_matrix  # (S, S) P[i, j] = 1 when j is a prerequisite of i
+    closure: sparse.csr_matrix  # (S, S) C[g, s] = 1 when s is g or an ancestor of g
+    topic_mean: sparse.csr_matrix  # (A, T) 1/n_topics weights
+    difficulty: np.ndarray  # (A,)
+    minutes: np.ndarray  # (A,)
+    grade: np.ndarray  # (A,) its own grade, else its skills' highest (NaN = none)
+    topo_rank: np.ndarray  # (S,) position of each skill in the topological order
+    curriculum_rank: np.ndarray  # (A,) activities in curriculum order (skill order, then catalog)
+    first_topic: np.ndarray  # (A,) the activity's first topic ("" when none)
+
+
+_ARRAYS: dict[int, tuple[Catalog, CatalogArrays]] = {}
+
+
+def catalog_arrays(catalog: Catalog) -> CatalogArrays:
+    """The shared array views of a catalog (cached by identity)."""
+    hit = _ARRAYS.get(id(catalog))
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    n_s = len(catalog.skills)
+    acts = catalog.activities
+    primary = catalog.skill_index.get_indexer([a.skills[0] for a in acts]).astype(np.int64)
+    a_bin = catalog.activity_skill_matrix.copy()
+    a_bin.data[:] = 1.0
+    closure = np.eye(n_s, dtype=bool)
+    pos = {s: i for i, s in enumerate(catalog.skill_index)}
+    for s in catalog.topological_order:  # ancestors-or-self, prerequisites first
+        i = pos[s]
+        for p in catalog.skill(s).prerequisites:
+            closure[i] |= closure[pos[p]]
+    topo_rank = np.empty(n_s, np.int64)
+    topo_rank[[pos[s] for s in catalog.topological_order]] = np.arange(n_s)
+    t = catalog.activity_topic_matrix.tocsr().astype(np.float64)
+    counts = np.asarray(t.sum(axis=1)).ravel()
+    topic_mean = sparse.diags(1.0 / np.maximum(counts, 1.0)) @ t
+    order = (
+        np.lexsort((np.arange(len(acts)), topo_rank[primary])) if len(acts) else np.zeros(0, int)
+    )
+    curriculum_rank = np.empty(len(acts), np.int64)
+    curriculum_rank[order] = np.arange(len(acts))
+    arrays = CatalogArrays(
+        skill_ids=np.asarray(catalog.skill_index, dtype=object),
+        activity_ids=np.asarray(catalog.activity_index, dtype=object),
+        skill_names=np.array([s.name or s.id for s in catalog.skills], dtype=object),
+        activity_titles=np.array([a.title or a.id for a in acts], dtype=object),
+        primary_skill=primary,
+        single_skill=all(len(a.skills) == 1 for a in acts),
+        activity_skill=catalog.activity_skill_matrix.tocsr(),
+        activity_skill_bin=a_bin.tocsr(),
+        prerequisite=catalog.prerequisite_matrix.tocsr(),
+        closure=sparse.csr_matrix(closure.astype(np.float64)),
+        topic_mean=topic_mean.tocsr(),
+        difficulty=np.array([a.difficulty for a in acts], float),
+        minutes=np.array([a.expected_minutes for a in acts], float),
+        grade=np.asarray(catalog.activity_grades, dtype=float),
+        topo_rank=topo_rank,
+        curriculum_rank=curriculum_rank,
+        first_topic=np.array([a.topics[0] if a.topics else "" for a in acts], dtype=object),
+    )
+    _ARRAYS[id(catalog)] = (catalog, arrays)
+    return arrays
+
+
+def reasons_json(reasons: Sequence[Reason] | Mapping[str, float]) -> str:
+    """Reasons as a compact JSON string (for CSV/Parquet cells)."""
+    if isinstance(reasons, Mapping):
+        return json.dumps({k: round(float(v), 6) for k, v in reasons.items()}, sort_keys=True)
+    return json.dumps([r.to_dict() for r in reasons])

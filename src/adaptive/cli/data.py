@@ -1,0 +1,160 @@
+"""`adaptive validate` and `adaptive datasets list|describe`: check and inspect response logs.
+
+Thin wrappers over `adaptive.data.load_log_report`; a bad file raises `DataValidationError`,
+which the CLI's `main` prints (first 20 problems and the total) with exit code 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from adaptive.cli.options import (
+    CorrectCol,
+    ItemCol,
+    Quarantine,
+    Sep,
+    SkillsCol,
+    SkillsSep,
+    StudentCol,
+    TimeCol,
+    column_mapping,
+)
+from adaptive.data import list_descriptors, load_descriptor, load_log_report
+from adaptive.data.io import LoadReport
+from adaptive.data.log import ResponseLog
+from adaptive.errors import AdaptiveError
+
+console = Console()
+datasets_app = typer.Typer(help="List the known datasets and describe one.", no_args_is_help=True)
+
+DatasetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dataset", help="Read the file with this dataset descriptor's columns and quirks."
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add `validate` and the `datasets` group to the main app."""
+    app.command("validate")(validate)
+    app.add_typer(datasets_app, name="datasets")
+
+
+def validate(
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="CSV/TSV/Parquet file (optionally .gz); omit with --dataset."),
+    ] = None,
+    dataset: DatasetOpt = None,
+    student_col: StudentCol = None,
+    item_col: ItemCol = None,
+    skills_col: SkillsCol = None,
+    skills_sep: SkillsSep = None,
+    correct_col: CorrectCol = None,
+    time_col: TimeCol = None,
+    sep: Sep = None,
+    quarantine: Quarantine = None,
+) -> None:
+    """Check a response file against the schema; print counts, or every problem (exit code 2)."""
+    mapping = column_mapping(
+        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep
+    )
+    if file is None and dataset is None:
+        raise AdaptiveError(
+            "give a FILE to validate, or --dataset NAME to validate that dataset's file"
+        )
+    if file is None:
+        log, report = load_log_report(dataset, mapping, quarantine)
+    else:
+        log, report = load_log_report(file, mapping, quarantine, dataset=dataset)
+    _print_report(report)
+    _print_summary(log, title="Loaded response log")
+
+
+@datasets_app.command("list")
+def datasets_list() -> None:
+    """The datasets with a descriptor in datasets/ and whether their file is present."""
+    table = Table(title="Datasets (descriptors in datasets/)")
+    for col in ("name", "available", "file", "description"):
+        table.add_column(col)
+    for name in list_descriptors():
+        desc = load_descriptor(name)
+        where = f"../shared/datasets/{desc.file}" if desc.root == "shared" else desc.file
+        table.add_row(name, "yes" if desc.is_available() else "no", where, desc.description)
+    console.print(table)
+
+
+@datasets_app.command("describe")
+def datasets_describe(
+    name: Annotated[str, typer.Argument(help="A dataset name (see `datasets list`) or a file.")],
+    student_col: StudentCol = None,
+    item_col: ItemCol = None,
+    skills_col: SkillsCol = None,
+    skills_sep: SkillsSep = None,
+    correct_col: CorrectCol = None,
+    time_col: TimeCol = None,
+    sep: Sep = None,
+    quarantine: Quarantine = None,
+) -> None:
+    """Load a dataset and print its counts: rows, students, items, skills, % correct, ..."""
+    mapping = column_mapping(
+        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep
+    )
+    log, report = load_log_report(name, mapping, quarantine)
+    _print_summary(log, title=f"{name}", report=report)
+
+
+def describe_log(log: ResponseLog, report: LoadReport | None = None) -> dict[str, Any]:
+    """The figures `datasets describe` prints (no student identifiers)."""
+    out: dict[str, Any] = {}
+    if report is not None:
+        out["rows"] = report.rows_read
+    out.update(log.summary())
+    lengths = np.diff(log.student_offsets)
+    out["median_responses_per_student"] = float(np.median(lengths)) if len(lengths) else 0.0
+    out["max_responses_per_student"] = int(lengths.max()) if len(lengths) else 0
+    if log.has_timestamps and len(log):
+        ts = log.frame["timestamp"]
+        out["time"] = f"{ts.min().isoformat()} .. {ts.max().isoformat()}"
+    else:
+        out["time"] = "integer order (no timestamps)"
+    return out
+
+
+def _print_report(report: LoadReport) -> None:
+    table = Table(title=f"Validation of {report.source}")
+    table.add_column("check")
+    table.add_column("value", justify="right")
+    table.add_row("rows read", f"{report.rows_read:,}")
+    table.add_row("rows loaded", f"{report.rows_loaded:,}")
+    table.add_row("rows quarantined", f"{report.rows_quarantined:,}")
+    table.add_row("responses (after merging multi-skill rows)", f"{report.responses:,}")
+    if report.blank_lines:
+        table.add_row("blank lines skipped", f"{report.blank_lines:,}")
+    if report.ignored_columns:
+        table.add_row("columns not used", ", ".join(report.ignored_columns))
+    console.print(table)
+    if report.quarantine is not None:
+        console.print(
+            f"{report.problems:,} problem(s): {report.rows_quarantined:,} row(s) written to "
+            f"{report.quarantine} with their reasons; the rest was loaded."
+        )
+    else:
+        console.print("No problems found.")
+
+
+def _print_summary(log: ResponseLog, title: str, report: LoadReport | None = None) -> None:
+    table = Table(title=title)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in describe_log(log, report).items():
+        shown = f"{value:,}" if isinstance(value, int) else str(value)
+        table.add_row(key.replace("_", " "), shown)
+    console.print(table)

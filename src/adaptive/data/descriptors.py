@@ -1,0 +1,126 @@
+"""Dataset descriptors: one small TOML per dataset in the project's `datasets/` folder.
+
+A descriptor names the file, where it lives and how its columns and quirks map onto the
+canonical schema, so that loading a public dataset or a district's export needs no code:
+
+```toml
+description = "ASSISTments 2009-10 skill builder (AKT rebuild)"
+file = "assist2009/assist2009_responses.csv.gz"
+root = "shared"    # "shared": ../shared/datasets beside the project; "project": the project
+[columns]                    # keys as in adaptive.data.mapping
+student_id = "user_id"
+item_id = "problem_id"
+skill_ids = "skill_name"
+correct = "correct"
+time = "seq_idx"
+[quirks]
+merge_skill_rows = true
+[expected]                   # counts the source documents (checked by the tests)
+responses = 274585
+```
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import adaptive
+from adaptive.data.mapping import ColumnMapping
+from adaptive.errors import AdaptiveError, ConfigError
+
+SHARED_ENV = "ADAPTIVE_SHARED_DATASETS"
+ROOTS = ("shared", "project")
+
+
+def project_root() -> Path:
+    """The project folder (the one holding `src/`, `datasets/`, `models/`)."""
+    return Path(adaptive.__file__).resolve().parents[2]
+
+
+def descriptors_dir() -> Path:
+    return project_root() / "datasets"
+
+
+def shared_datasets_dir(must_exist: bool = True) -> Path:
+    """`../shared/datasets` beside the project (or `$ADAPTIVE_SHARED_DATASETS`)."""
+    env = os.environ.get(SHARED_ENV)
+    path = Path(env) if env else project_root().parent / "shared" / "datasets"
+    if must_exist and not path.is_dir():
+        raise AdaptiveError(
+            f"the shared datasets folder {path} does not exist; put the public datasets there "
+            f"(beside the project, as ../shared/datasets) or set {SHARED_ENV} to their folder"
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """A dataset: its file, column mapping and quirks, and the counts its source documents."""
+
+    name: str
+    file: str
+    root: str = "shared"
+    description: str = ""
+    mapping: dict[str, Any] = field(default_factory=dict)
+    expected: dict[str, int] = field(default_factory=dict)
+    origin: str = ""
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder `file` (and any Q-matrix file) is relative to."""
+        return shared_datasets_dir() if self.root == "shared" else project_root()
+
+    @property
+    def path(self) -> Path:
+        return self.base_dir / self.file
+
+    def is_available(self) -> bool:
+        base = shared_datasets_dir(must_exist=False) if self.root == "shared" else project_root()
+        return (base / self.file).is_file()
+
+    def column_mapping(self, overrides: dict[str, Any] | None = None) -> ColumnMapping:
+        """The descriptor's mapping with CLI overrides applied (checked)."""
+        return ColumnMapping.from_dict({**self.mapping, **(overrides or {})}, where=self.origin)
+
+
+def list_descriptors() -> list[str]:
+    """Names of the datasets with a descriptor, sorted."""
+    return sorted(p.stem for p in descriptors_dir().glob("*.toml"))
+
+
+def load_descriptor(name: str) -> Descriptor:
+    """Read and check `datasets/NAME.toml`."""
+    path = descriptors_dir() / f"{name}.toml"
+    if not path.is_file():
+        known = ", ".join(list_descriptors()) or "none"
+        raise ConfigError(f"no dataset named {name!r} (no {path}); known datasets: {known}")
+    try:
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    unknown = sorted(set(spec) - {"description", "file", "root", "columns", "quirks", "expected"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}")
+    if not isinstance(spec.get("file"), str):
+        raise ConfigError(f"{path}: 'file' (the data file's path) is required")
+    root = spec.get("root", "shared")
+    if root not in ROOTS:
+        raise ConfigError(f"{path}: 'root' must be one of {', '.join(ROOTS)}, got {root!r}")
+    mapping = {**spec.get("columns", {}), **spec.get("quirks", {})}
+    ColumnMapping.from_dict(mapping, where=str(path))  # fail early on a bad descriptor
+    expected = spec.get("expected", {})
+    if not all(isinstance(v, int) for v in expected.values()):
+        raise ConfigError(f"{path}: [expected] values must be integers")
+    return Descriptor(
+        name=name,
+        file=spec["file"],
+        root=root,
+        description=spec.get("description", ""),
+        mapping=mapping,
+        expected=expected,
+        origin=str(path),
+    )

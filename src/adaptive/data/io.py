@@ -1,0 +1,241 @@
+"""Read a response file into a validated `ResponseLog`, or say exactly what is wrong with it.
+
+`read_responses(path, mapping)` reads CSV, TSV or Parquet (optionally gzipped), checks every row
+(see `adaptive.data.validate`) and either raises `DataValidationError` listing every problem
+(file, line, column, value, expected) or, with `quarantine=PATH`, writes each rejected row with
+its reason to a CSV and loads the rest. Nothing is dropped silently: the report counts rows read,
+loaded and quarantined (read = loaded + quarantined), and blank lines skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
+from adaptive.data.mapping import ColumnMapping
+from adaptive.data.readers import RawTable, read_raw
+from adaptive.data.validate import (
+    Issues,
+    RowValues,
+    check_sequences,
+    check_values,
+    group_responses,
+    q_matrix_from_edges,
+)
+from adaptive.errors import DataValidationError, Problem
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What happened to every row of a file (counts only: no student identifiers)."""
+
+    source: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    responses: int
+    blank_lines: int
+    problems: int
+    quarantine: str | None
+    ignored_columns: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def read_responses(
+    path: str | Path,
+    mapping: dict[str, Any] | ColumnMapping | None = None,
+    quarantine: str | Path | None = None,
+    base_dir: str | Path | None = None,
+) -> ResponseLog:
+    """Read and validate a response file (CSV/TSV/Parquet, optionally `.gz`) into a `ResponseLog`.
+
+    Parameters
+    ----------
+    path : the file.
+    mapping : column names and quirks (see `adaptive.data.mapping`); default: canonical names.
+    quarantine : if given, rejected rows go to this CSV (with a `reason` column) and the rest is
+        loaded; otherwise any problem raises `DataValidationError` listing them all.
+    base_dir : folder that relative paths inside the mapping (a Q-matrix file) are relative to;
+        default: the file's folder.
+    """
+    log, _ = read_responses_report(path, mapping, quarantine, base_dir)
+    return log
+
+
+def read_responses_report(
+    path: str | Path,
+    mapping: dict[str, Any] | ColumnMapping | None = None,
+    quarantine: str | Path | None = None,
+    base_dir: str | Path | None = None,
+) -> tuple[ResponseLog, LoadReport]:
+    """`read_responses` plus the `LoadReport` counts (what `adaptive validate` prints)."""
+    if not isinstance(mapping, ColumnMapping):
+        mapping = ColumnMapping.from_dict(mapping)
+    path = Path(path)
+    raw = read_raw(path, mapping)
+    q_matrix = _load_q_matrix(mapping, Path(base_dir) if base_dir else path.parent)
+    issues = Issues(raw.source, raw.lines)
+    values = check_values(raw, mapping, q_matrix, issues)
+    n = raw.table.num_rows
+    responses = group_responses(values, ~issues.rejected(n), mapping.merge_skill_rows)
+    time_label = raw.time_column or "order"
+    check_order = raw.time_column is not None and not mapping.allow_unsorted
+    rejected_resp = check_sequences(values, responses, time_label, check_order, issues)
+
+    n_problems = len(issues) + len(raw.unparsed)
+    rejected_rows = issues.rejected(n)
+    if n_problems and quarantine is None:
+        problems = [p for _, p in issues.problems()] + raw.unparsed
+        problems.sort(key=lambda p: p.line or 0)
+        raise DataValidationError(problems)
+    if quarantine is not None:
+        _write_quarantine(Path(quarantine), raw, issues)
+    keep = ~rejected_resp
+    frame = _canonical_frame(values, responses, keep)
+    log = ResponseLog.from_canonical(frame, source=raw.source)
+    used = {
+        *mapping.student_id,
+        mapping.item_id,
+        mapping.correct,
+        raw.time_column,
+        *raw.optional.values(),
+    }
+    if mapping.skills_from is None:
+        used.add(mapping.skill_ids)
+    report = LoadReport(
+        source=raw.source,
+        rows_read=raw.rows_read,
+        rows_loaded=int(n - rejected_rows.sum()),
+        rows_quarantined=int(rejected_rows.sum()) + len(raw.unparsed),
+        responses=len(log),
+        blank_lines=raw.blank_lines,
+        problems=n_problems,
+        quarantine=None if quarantine is None else str(quarantine),
+        ignored_columns=tuple(c for c in raw.header if c not in used),
+    )
+    logger.info(
+        "read %s: %d rows, %d loaded, %d quarantined, %d responses",
+        raw.source,
+        report.rows_read,
+        report.rows_loaded,
+        report.rows_quarantined,
+        report.responses,
+    )
+    return log, report
+
+
+def _load_q_matrix(mapping: ColumnMapping, base_dir: Path) -> dict[str, list[str]] | None:
+    spec = mapping.skills_from
+    if spec is None:
+        return None
+    qpath = Path(spec.file)
+    if not qpath.is_absolute():
+        qpath = base_dir / qpath
+    if not qpath.is_file():
+        raise DataValidationError(
+            [Problem(str(qpath), None, None, None, "a Q-matrix edge list file")]
+        )
+    table = pd.read_csv(qpath, dtype=str, keep_default_na=False, sep=None, engine="python")
+    missing = [c for c in (spec.item, spec.skill) if c not in table.columns]
+    if missing:
+        raise DataValidationError(
+            [Problem(str(qpath), 1, c, None, f"a column '{c}' in the Q-matrix") for c in missing]
+        )
+    return q_matrix_from_edges(table, spec.item, spec.skill)
+
+
+def _canonical_frame(values: RowValues, resp, keep: np.ndarray) -> pd.DataFrame:
+    """The accepted responses as a frame in the canonical schema."""
+    rows = resp.first_row[keep]
+    take = pa.array(rows)
+    skills = resp.skill_ids.filter(pa.array(keep)) if not keep.all() else resp.skill_ids
+    frame = pd.DataFrame(
+        {
+            "student_id": _str_series(values.student_id.take(take)),
+            "item_id": _str_series(values.item_id.take(take)),
+            "skill_ids": pd.Series(
+                skills.cast(SKILL_LIST_TYPE), dtype=pd.ArrowDtype(SKILL_LIST_TYPE)
+            ),
+            "correct": values.correct[rows].astype(np.int8),
+        }
+    )
+    if values.time_kind == "timestamp":
+        frame["timestamp"] = pd.to_datetime(values.time[rows], unit="ns", utc=True)
+    else:
+        frame["order"] = values.time[rows]
+    for key, arr in values.optional.items():
+        if isinstance(arr, np.ndarray):
+            col = pd.Series(arr[rows])
+            frame[key] = col.astype("Int64") if key == "attempt" else col
+        else:
+            col = _str_series(arr.take(take))
+            frame[key] = col.mask(col == "")
+    return frame
+
+
+def _str_series(arr: pa.Array) -> pd.Series:
+    """Arrow strings as a pandas `str` Series without a round trip through Python objects."""
+    return pd.Series(arr.to_pandas(), dtype=str)
+
+
+def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
+    """Every rejected row (line, reason, its cells as read) to a CSV, written atomically."""
+    reasons: dict[int, list[str]] = {}
+    for row, problem in issues.problems():
+        reasons.setdefault(row, []).append(_reason(problem))
+    rows = np.array(sorted(reasons), dtype=np.int64)
+    cells = raw.table.take(pa.array(rows)) if len(rows) else raw.table.slice(0, 0)
+    columns: dict[str, list] = {
+        "line": raw.lines[rows].tolist(),
+        "reason": ["; ".join(reasons[r]) for r in rows.tolist()],
+    }
+    for name in cells.column_names:
+        columns[name] = [None if v is None else str(v) for v in cells.column(name).to_pylist()]
+    columns["raw_text"] = [None] * len(rows)
+    for problem, text in zip(raw.unparsed, raw.unparsed_text, strict=True):
+        columns["line"].append(problem.line)
+        columns["reason"].append(_reason(problem))
+        for name in cells.column_names:
+            columns[name].append(None)
+        columns["raw_text"].append(text)
+    order = np.argsort(np.array(columns["line"], dtype=np.int64), kind="stable")
+    table = pa.table(
+        {
+            k: pa.array([v[i] for i in order], type=pa.int64() if k == "line" else pa.string())
+            for k, v in columns.items()
+        }
+    )
+    atomic_write_csv(table, path)
+
+
+def _reason(problem: Problem) -> str:
+    where = f"column '{problem.column}'" if problem.column else "row"
+    got = "" if problem.value is None else f": got {problem.value!r}"
+    return f"{where}{got}; expected {problem.expected}"
+
+
+def atomic_write_csv(table: pa.Table, path: Path) -> None:
+    """Write a CSV to a temporary file beside `path`, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        pacsv.write_csv(table, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

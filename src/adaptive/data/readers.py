@@ -1,0 +1,333 @@
+"""Stream the needed columns of a CSV/TSV (optionally gzipped) or Parquet file into Arrow.
+
+Only the columns the mapping uses are converted. CSV text columns are read as raw bytes and
+decoded batch by batch, so a cell that is not UTF-8 is reported with its line instead of
+aborting the whole read. Every kept row carries the line an editor shows for it (the header is
+line 1; for Parquet, the 1-based row number), and rows with too few or too many fields are
+reported with their line and skipped. Values are checked later (`adaptive.data.validate`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from adaptive.data.mapping import OPTIONAL_FIELDS, ColumnMapping
+from adaptive.errors import DataValidationError, Problem
+
+CSV_BLOCK_BYTES = 4 << 20
+PARQUET_BATCH_ROWS = 1 << 18
+TIME_DEFAULTS = ("timestamp", "order")
+
+
+@dataclass
+class CellProblem:
+    """A problem in one cell of a kept row (by row position in `RawTable.table`)."""
+
+    row: int
+    column: str
+    value: str
+    expected: str
+
+
+@dataclass
+class RawTable:
+    """The needed source columns of a file, one Arrow column each, with each row's line."""
+
+    source: str
+    is_parquet: bool
+    header: list[str]
+    table: pa.Table
+    lines: np.ndarray
+    time_column: str | None
+    optional: dict[str, str]
+    unparsed: list[Problem] = field(default_factory=list)
+    unparsed_text: list[str] = field(default_factory=list)
+    cell_problems: list[CellProblem] = field(default_factory=list)
+    blank_lines: int = 0
+
+    @property
+    def rows_read(self) -> int:
+        """Data rows in the file (kept + unparseable), blank lines excluded."""
+        return self.table.num_rows + len(self.unparsed)
+
+
+def file_format(path: Path) -> tuple[str, str | None]:
+    """('csv' | 'tsv' | 'parquet', compression or None) from the file name."""
+    name = path.name.lower()
+    compression = None
+    if name.endswith(".gz"):
+        compression, name = "gzip", name[:-3]
+    if name.endswith((".parquet", ".pq")):
+        return "parquet", compression
+    if name.endswith((".tsv", ".tab")):
+        return "tsv", compression
+    return "csv", compression
+
+
+def read_raw(path: str | Path, mapping: ColumnMapping) -> RawTable:
+    """Read the columns `mapping` needs from `path`; header problems raise at once."""
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise DataValidationError([Problem(source, None, None, None, "an existing file")])
+    kind, compression = file_format(path)
+    if kind == "parquet":
+        if compression:
+            raise DataValidationError(
+                [
+                    Problem(
+                        source,
+                        None,
+                        None,
+                        None,
+                        "an uncompressed .parquet file (Parquet compresses itself)",
+                    )
+                ]
+            )
+        return _read_parquet(path, mapping)
+    return _read_csv(path, mapping, kind, compression)
+
+
+def _select_columns(
+    source: str, header: list[str], mapping: ColumnMapping
+) -> tuple[list[str], str | None, dict[str, str]]:
+    """The source columns to read, the time column (or None: file order) and optional columns."""
+    problems = []
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(Problem(source, 1, name, name, "unique column names in the header"))
+        seen.add(name)
+    flags = {
+        "student_id": "--student-col",
+        "item_id": "--item-col",
+        "skill_ids": "--skills-col",
+        "correct": "--correct-col",
+    }
+    wanted: list[str] = []
+    for canonical, columns in mapping.required_sources().items():
+        for col in columns:
+            if col not in seen:
+                problems.append(
+                    Problem(
+                        source,
+                        1,
+                        col,
+                        None,
+                        f"a column '{col}' for {canonical} (header has: {', '.join(header)}; "
+                        f"name another with {flags[canonical]} or a dataset descriptor)",
+                    )
+                )
+            wanted.append(col)
+    time_col = None
+    if mapping.time_kind != "file":
+        if mapping.time is not None:
+            if mapping.time not in seen:
+                problems.append(
+                    Problem(
+                        source,
+                        1,
+                        mapping.time,
+                        None,
+                        f"a time column '{mapping.time}' (header has: {', '.join(header)}; "
+                        "name another with --time-col)",
+                    )
+                )
+            time_col = mapping.time
+        else:
+            time_col = next((c for c in TIME_DEFAULTS if c in seen), None)
+    optional = {}
+    for key in OPTIONAL_FIELDS:
+        col = mapping.optional.get(key, key if key in seen else None)
+        if col is None:
+            continue
+        if col not in seen:
+            problems.append(Problem(source, 1, col, None, f"a column '{col}' for {key}"))
+        optional[key] = col
+    if problems:
+        raise DataValidationError(problems)
+    extra = [time_col, *optional.values()] if time_col else list(optional.values())
+    columns = list(dict.fromkeys([*wanted, *extra]))
+    return columns, time_col, optional
+
+
+def _read_header(
+    path: Path, compression: str | None, sep: str | None, kind: str
+) -> tuple[list[str], str]:
+    """The header's column names and the field delimiter (given, by extension, or sniffed)."""
+    source = str(path)
+    with pa.input_stream(str(path), compression=compression) as stream:
+        head = stream.read(1 << 16)
+    first = head.split(b"\n", 1)[0]
+    try:
+        text = first.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise DataValidationError(
+            [Problem(source, 1, None, repr(first[:80]), "a UTF-8 header line")]
+        ) from None
+    if not text.strip():
+        raise DataValidationError(
+            [Problem(source, 1, None, "", "a header line naming the columns")]
+        )
+    if sep is None:
+        sep = "\t" if kind == "tsv" else ","
+        if sep == "," and "\t" in text and "," not in text:
+            sep = "\t"
+    header = next(csv.reader(io.StringIO(text), delimiter=sep))
+    return [h.strip() for h in header], sep
+
+
+def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | None) -> RawTable:
+    source = str(path)
+    header, sep = _read_header(path, compression, mapping.sep, kind)
+    columns, time_col, optional = _select_columns(source, header, mapping)
+    unparsed: list[Problem] = []
+    unparsed_text: list[str] = []
+    n_fields = len(header)
+
+    def on_invalid_row(row: pacsv.InvalidRow) -> str:
+        line = row.number if row.number is not None else -1
+        got = row.actual_columns
+        what = "extra" if got > n_fields else "missing"
+        unparsed.append(
+            Problem(
+                source,
+                line,
+                None,
+                _clip(row.text),
+                f"{n_fields} fields separated by {sep!r} ({what} columns: got {got})",
+            )
+        )
+        unparsed_text.append(row.text)
+        return "skip"
+
+    reader = pacsv.open_csv(
+        pa.input_stream(str(path), compression=compression),
+        read_options=pacsv.ReadOptions(
+            use_threads=False, block_size=CSV_BLOCK_BYTES, column_names=header, skip_rows=1
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=sep, ignore_empty_lines=False, invalid_row_handler=on_invalid_row
+        ),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=columns,
+            column_types={c: pa.binary() for c in columns},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    batches: list[pa.RecordBatch] = []
+    cell_problems: list[CellProblem] = []
+    n_kept = 0
+    for batch in reader:
+        decoded = []
+        for name in columns:
+            arr, bad = _decode_utf8(batch.column(name))
+            for row, value in bad:
+                cell_problems.append(CellProblem(n_kept + row, name, value, "UTF-8 text"))
+            decoded.append(arr)
+        batches.append(pa.RecordBatch.from_arrays(decoded, names=columns))
+        n_kept += batch.num_rows
+    schema = pa.schema([(c, pa.string()) for c in columns])
+    table = pa.Table.from_batches(batches, schema=schema)
+    # Physical line of each kept row: data rows are lines 2..; unparsed rows take some of them.
+    bad_lines = np.array(sorted(p.line for p in unparsed), dtype=np.int64)
+    lines = _remaining_lines(n_kept, bad_lines)
+    table, lines, cell_problems, blank = _drop_blank_rows(table, lines, cell_problems)
+    return RawTable(
+        source=source,
+        is_parquet=False,
+        header=header,
+        table=table,
+        lines=lines,
+        time_column=time_col,
+        optional=optional,
+        unparsed=unparsed,
+        unparsed_text=unparsed_text,
+        cell_problems=cell_problems,
+        blank_lines=blank,
+    )
+
+
+def _remaining_lines(n_kept: int, taken: np.ndarray) -> np.ndarray:
+    """Lines 2, 3, ... of the kept rows, skipping the lines of rows the parser rejected."""
+    candidate = np.arange(2, 2 + n_kept + len(taken), dtype=np.int64)
+    if len(taken) == 0:
+        return candidate
+    return candidate[~np.isin(candidate, taken)]
+
+
+def _decode_utf8(arr: pa.Array) -> tuple[pa.Array, list[tuple[int, str]]]:
+    """Binary -> string; on invalid UTF-8, the bad cells (position, escaped text) are listed."""
+    try:
+        return arr.cast(pa.string()), []
+    except pa.ArrowInvalid:
+        pass
+    values = arr.to_pylist()  # error path only: find the offending cells
+    bad = []
+    out = []
+    for i, raw in enumerate(values):
+        try:
+            out.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            bad.append((i, _clip(raw.decode("utf-8", errors="backslashreplace"))))
+            out.append(raw.decode("utf-8", errors="replace"))
+    return pa.array(out, type=pa.string()), bad
+
+
+def _drop_blank_rows(
+    table: pa.Table, lines: np.ndarray, cell_problems: list[CellProblem]
+) -> tuple[pa.Table, np.ndarray, list[CellProblem], int]:
+    """Drop rows whose every read column is empty (blank lines); they are counted, not loaded."""
+    blank = None
+    for name in table.column_names:
+        empty = pc.equal(pc.binary_length(table.column(name)), 0).to_numpy(zero_copy_only=False)
+        blank = empty if blank is None else blank & empty
+    if blank is None or not blank.any():
+        return table, lines, cell_problems, 0
+    keep = ~blank
+    new_pos = np.cumsum(keep) - 1
+    problems = [
+        CellProblem(int(new_pos[p.row]), p.column, p.value, p.expected)
+        for p in cell_problems
+        if keep[p.row]
+    ]
+    return table.filter(pa.array(keep)), lines[keep], problems, int(blank.sum())
+
+
+def _read_parquet(path: Path, mapping: ColumnMapping) -> RawTable:
+    source = str(path)
+    try:
+        pfile = pq.ParquetFile(str(path))
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DataValidationError(
+            [Problem(source, None, None, None, f"a Parquet file ({exc})")]
+        ) from None
+    header = list(pfile.schema_arrow.names)
+    columns, time_col, optional = _select_columns(source, header, mapping)
+    batches = list(pfile.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns))
+    schema = pa.schema([pfile.schema_arrow.field(c) for c in columns])
+    table = pa.Table.from_batches(batches, schema=schema)
+    lines = np.arange(1, table.num_rows + 1, dtype=np.int64)
+    return RawTable(
+        source=source,
+        is_parquet=True,
+        header=header,
+        table=table,
+        lines=lines,
+        time_column=time_col,
+        optional=optional,
+    )
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

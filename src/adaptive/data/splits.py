@@ -1,0 +1,106 @@
+"""Splits without leakage: by student (k-fold, train/test) and by time (the daily-job setting).
+
+Student splits put each student entirely on one side, so a model is never scored on a student
+it has seen. Each is seeded: the same log and seed give the same split.
+
+>>> import pandas as pd
+>>> from adaptive.data.log import ResponseLog
+>>> log = ResponseLog.from_frame(pd.DataFrame({
+...     "student_id": list("aabbcc"), "item_id": list("xyxyxy"), "skill_ids": list("kkkkkk"),
+...     "correct": [1, 0, 1, 1, 0, 0], "order": [0, 1, 0, 1, 0, 1]}))
+>>> [(len(tr), len(te)) for tr, te in student_kfold(log, k=3, seed=0)]
+[(4, 2), (4, 2), (4, 2)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+from adaptive.data.log import ResponseLog
+from adaptive.errors import AdaptiveError
+
+
+def student_folds(log: ResponseLog, k: int = 5, seed: int = 0) -> np.ndarray:
+    """Fold number (0..k-1) of each student code: a seeded shuffle cut into k near-equal parts."""
+    if not isinstance(k, int | np.integer) or k < 2:
+        raise AdaptiveError(f"k must be an integer >= 2 for k-fold splitting, got {k!r}")
+    if log.n_students < k:
+        raise AdaptiveError(
+            f"cannot split {log.n_students} student(s) into {k} folds; expected >= {k}"
+        )
+    order = np.random.default_rng(seed).permutation(log.n_students)
+    fold = np.empty(log.n_students, dtype=np.int64)
+    fold[order] = np.arange(log.n_students) % k
+    return fold
+
+
+def student_kfold(
+    log: ResponseLog, k: int = 5, seed: int = 0
+) -> Iterator[tuple[ResponseLog, ResponseLog]]:
+    """Yield `(train, test)` for each of `k` folds; every student is in exactly one test fold.
+
+    Lazy: one fold's two logs exist at a time (use `list(...)` to keep them all).
+    """
+    fold = student_folds(log, k, seed)
+    response_fold = fold[log.student]
+    for f in range(k):
+        test = response_fold == f
+        yield _subset(log, ~test), _subset(log, test)
+
+
+def train_test_split(
+    log: ResponseLog, test_size: float = 0.2, seed: int = 0
+) -> tuple[ResponseLog, ResponseLog]:
+    """`(train, test)` with a seeded share `test_size` of the students (not responses) in test."""
+    if not 0.0 < float(test_size) < 1.0:
+        raise AdaptiveError(
+            f"test_size must be between 0 and 1 (a share of students), got {test_size!r}"
+        )
+    n = log.n_students
+    if n < 2:
+        raise AdaptiveError(f"a train/test split needs at least 2 students, got {n}")
+    n_test = min(max(int(round(test_size * n)), 1), n - 1)
+    is_test = np.zeros(n, dtype=bool)
+    is_test[np.random.default_rng(seed).permutation(n)[:n_test]] = True
+    test = is_test[log.student]
+    return _subset(log, ~test), _subset(log, test)
+
+
+def time_split(log: ResponseLog, cutoff: object) -> tuple[ResponseLog, ResponseLog]:
+    """`(before, after)`: responses strictly before `cutoff`, and those at or after it.
+
+    `cutoff` is a date/time (str, datetime, pd.Timestamp; naive means UTC) for logs with
+    timestamps, or an integer position for logs that only have an `order`. A student may be on
+    both sides: this is the nightly-job setting (train on the past, predict the future).
+    """
+    if log.has_timestamps:
+        if isinstance(cutoff, int | np.integer) and not isinstance(cutoff, bool):
+            raise AdaptiveError(
+                f"this log has timestamps: the cutoff must be a date/time, got {cutoff!r}"
+            )
+        try:
+            ts = pd.Timestamp(cutoff)
+        except (ValueError, TypeError):
+            raise AdaptiveError(
+                f"cutoff {cutoff!r} is not a date/time (e.g. '2024-09-01')"
+            ) from None
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        bound = ts.as_unit("ns").value
+    else:
+        if not isinstance(cutoff, int | np.integer) or isinstance(cutoff, bool):
+            raise AdaptiveError(
+                f"this log has no timestamps, only an integer 'order': the cutoff must be an "
+                f"integer, "
+                f"got {cutoff!r}"
+            )
+        bound = int(cutoff)
+    before = log.time < bound
+    return _subset(log, before), _subset(log, ~before)
+
+
+def _subset(log: ResponseLog, mask: np.ndarray) -> ResponseLog:
+    """The rows of `log` where `mask` is true, re-coded (the frame is already canonical)."""
+    return ResponseLog.from_canonical(log.frame.loc[mask], source=log.source)

@@ -1,0 +1,448 @@
+"""Vectorized checks that turn the raw columns of a file into canonical response columns.
+
+Each check works on whole Arrow/numpy columns and records the rows it rejects in an `Issues`
+table (row positions, column, bad values, what was expected). Python only touches the rejected
+rows, to name them; the happy path has no per-row loop.
+
+Two stages: `check_values` checks each row on its own (ids, correctness, time, skills, optional
+columns); `check_sequences` then checks each student's responses together (duplicates, time
+order), after consecutive multi-skill rows have been merged (`merge_skill_rows`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from adaptive.data.log import SKILL_LIST_TYPE
+from adaptive.data.mapping import ColumnMapping
+from adaptive.data.readers import RawTable
+from adaptive.errors import Problem
+
+ISO_EXPECTED = "an ISO 8601 date-time such as 2024-09-01T08:30:00Z (naive times are read as UTC)"
+_INT_PATTERN = r"^\s*[+-]?\d+\s*$"
+
+
+@dataclass
+class Issues:
+    """Rejected rows with their reasons, kept as columns until someone needs `Problem`s."""
+
+    source: str
+    lines: np.ndarray
+    rows: list[np.ndarray] = field(default_factory=list)
+    entries: list[tuple[str | None, list[str], str | list[str]]] = field(default_factory=list)
+
+    def add(
+        self, rows: np.ndarray, column: str | None, values: list[str], expected: str | list[str]
+    ) -> None:
+        """Record `rows` (positions) rejected for `column`; `expected` may differ per row."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows):
+            self.rows.append(rows)
+            self.entries.append((column, values, expected))
+
+    def add_mask(
+        self, mask: np.ndarray, column: str, values: pa.Array | list, expected: str
+    ) -> None:
+        """Record the rows where `mask` is true; `values` is the column they were read from."""
+        rows = np.flatnonzero(mask)
+        if len(rows) == 0:
+            return
+        if isinstance(values, pa.Array | pa.ChunkedArray):
+            picked = values.take(pa.array(rows)).to_pylist()
+        else:
+            picked = [values[i] for i in rows]
+        self.add(rows, column, [_show(v) for v in picked], expected)
+
+    def __len__(self) -> int:
+        return int(sum(len(r) for r in self.rows))
+
+    def rejected(self, n: int) -> np.ndarray:
+        mask = np.zeros(n, dtype=bool)
+        for rows in self.rows:
+            mask[rows] = True
+        return mask
+
+    def problems(self) -> list[tuple[int, Problem]]:
+        """(row, Problem) for every issue, in line order."""
+        out = []
+        for rows, (column, values, expected) in zip(self.rows, self.entries, strict=True):
+            for k, row in enumerate(rows.tolist()):
+                exp = expected if isinstance(expected, str) else expected[k]
+                line = int(self.lines[row])
+                out.append((row, Problem(self.source, line, column, values[k], exp)))
+        out.sort(key=lambda rp: rp[1].line or 0)
+        return out
+
+
+@dataclass
+class RowValues:
+    """Canonical values of every raw row (meaningful where the row was not rejected)."""
+
+    student_id: pa.Array
+    item_id: pa.Array
+    skill_ids: pa.Array
+    correct: np.ndarray
+    time: np.ndarray
+    time_kind: str
+    optional: dict[str, pa.Array | np.ndarray]
+
+
+def check_values(
+    raw: RawTable, mapping: ColumnMapping, q_matrix: dict[str, list[str]] | None, issues: Issues
+) -> RowValues:
+    """Check every row's cells; record problems in `issues`; return the canonical columns."""
+    table = raw.table
+    for p in raw.cell_problems:
+        issues.add(np.array([p.row]), p.column, [p.value], p.expected)
+    student = None
+    for col in mapping.student_id:
+        ids = _check_id(table.column(col), col, issues)
+        student = ids if student is None else pc.binary_join_element_wise(student, ids, "-")
+    item = _check_id(table.column(mapping.item_id), mapping.item_id, issues)
+    correct = _check_correct(table.column(mapping.correct), mapping.correct, issues)
+    time, kind = _check_time(raw, mapping, issues)
+    if q_matrix is not None:
+        skills = _skills_from_items(item, q_matrix, mapping.item_id, issues)
+    else:
+        skills = _check_skills(
+            table.column(mapping.skill_ids), mapping.skill_ids, mapping.skills_sep, issues
+        )
+    optional = {}
+    for key, col in raw.optional.items():
+        optional[key] = _check_optional(key, table.column(col), col, issues)
+    return RowValues(student, item, skills, correct, time, kind, optional)
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
+def _to_string(arr: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Any id-like column as trimmed strings ("" for nulls); integral floats lose their '.0'."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    if pa.types.is_floating(arr.type):
+        as_int = pc.cast(arr, pa.int64(), safe=False)
+        if pc.all(pc.equal(pc.cast(as_int, arr.type), arr)).as_py() in (True, None):
+            arr = as_int
+    if not pa.types.is_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    return pc.utf8_trim_whitespace(arr.fill_null(""))
+
+
+def _check_id(arr: pa.ChunkedArray, column: str, issues: Issues) -> pa.Array:
+    ids = _to_string(arr)
+    empty = pc.equal(pc.utf8_length(ids), 0).to_numpy(zero_copy_only=False)
+    issues.add_mask(empty, column, ids, "a non-empty id")
+    return ids
+
+
+def _check_correct(arr: pa.ChunkedArray, column: str, issues: Issues) -> np.ndarray:
+    arr = arr.combine_chunks()
+    if pa.types.is_boolean(arr.type):
+        issues.add_mask(arr.is_null().to_numpy(zero_copy_only=False), column, arr, "0 or 1")
+        return arr.fill_null(False).cast(pa.int8()).to_numpy(zero_copy_only=False)
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
+        ok = pc.fill_null(pc.is_in(pc.cast(arr, pa.float64()), pa.array([0.0, 1.0])), False)
+        issues.add_mask(~ok.to_numpy(zero_copy_only=False), column, arr, "0 or 1")
+        return (
+            pc.fill_null(pc.equal(pc.cast(arr, pa.float64()), 1.0), False)
+            .cast(pa.int8())
+            .to_numpy(zero_copy_only=False)
+        )
+    text = pc.utf8_trim_whitespace(_to_string(arr))
+    ok = pc.is_in(text, pa.array(["0", "1", "0.0", "1.0"])).to_numpy(zero_copy_only=False)
+    issues.add_mask(~ok, column, text, "0 or 1")
+    return pc.is_in(text, pa.array(["1", "1.0"])).cast(pa.int8()).to_numpy(zero_copy_only=False)
+
+
+def _check_time(raw: RawTable, mapping: ColumnMapping, issues: Issues) -> tuple[np.ndarray, str]:
+    """(int64 time, 'timestamp' | 'order'): ns since epoch (UTC) or an integer order."""
+    n = raw.table.num_rows
+    col = raw.time_column
+    if col is None:
+        return np.arange(n, dtype=np.int64), "order"
+    arr = raw.table.column(col).combine_chunks()
+    kind = mapping.time_kind
+    if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
+        if pa.types.is_date(arr.type):
+            arr = arr.cast(pa.timestamp("s"))
+        unit_ns = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[arr.type.unit]
+        issues.add_mask(arr.is_null().to_numpy(zero_copy_only=False), col, arr, "a date-time")
+        ints = arr.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+        return ints * unit_ns, "timestamp"  # timezone-aware values are stored as UTC already
+    if pa.types.is_integer(arr.type):
+        issues.add_mask(arr.is_null().to_numpy(zero_copy_only=False), col, arr, "an integer order")
+        ints = arr.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+        if kind == "timestamp":  # integers declared as timestamps are seconds since the epoch
+            return ints * 10**9, "timestamp"
+        return ints, "order"
+    text = _to_string(arr)
+    if kind == "auto":
+        looks_int = pc.match_substring_regex(text, _INT_PATTERN).to_numpy(zero_copy_only=False)
+        kind = "order" if looks_int.mean() > 0.5 else "timestamp"
+    if kind == "order":
+        looks_int = pc.match_substring_regex(text, _INT_PATTERN).to_numpy(zero_copy_only=False)
+        issues.add_mask(~looks_int, col, text, "an integer order (a whole number)")
+        cleaned = pc.if_else(pa.array(looks_int), text, "0")
+        return pc.cast(cleaned, pa.int64()).to_numpy(zero_copy_only=False), "order"
+    fmt = mapping.time_format or "ISO8601"
+    parsed = pd.to_datetime(
+        pd.Series(text, dtype=object if n == 0 else None), format=fmt, utc=True, errors="coerce"
+    )
+    bad = parsed.isna().to_numpy()
+    expected = ISO_EXPECTED if mapping.time_format is None else f"a date-time in the format {fmt!r}"
+    issues.add_mask(bad, col, text, expected)
+    values = parsed.to_numpy("datetime64[ns]").view(np.int64).copy()
+    values[bad] = 0
+    return values, "timestamp"
+
+
+def _check_skills(arr: pa.ChunkedArray, column: str, sep: str | None, issues: Issues) -> pa.Array:
+    arr = arr.combine_chunks()
+    if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
+        lists = arr.cast(pa.list_(pa.string()))
+        shown = lists
+    else:
+        text = _to_string(arr)
+        shown = text
+        lists = pc.split_pattern(text, sep) if sep else _singleton_lists(text)
+    lists = _clean_lists(lists)
+    empty = pc.equal(pc.fill_null(pc.list_value_length(lists), 0), 0).to_numpy(zero_copy_only=False)
+    expected = "at least one skill id" + (f" (separated by {sep!r})" if sep else "")
+    issues.add_mask(empty, column, shown, expected)
+    return lists
+
+
+def _singleton_lists(text: pa.Array) -> pa.Array:
+    offsets = pa.array(np.arange(len(text) + 1, dtype=np.int32))
+    return pa.ListArray.from_arrays(offsets, text)
+
+
+def _clean_lists(lists: pa.Array) -> pa.Array:
+    """Trim every skill id and drop empty ones (and null lists), keeping the list structure."""
+    lists = lists.fill_null(pa.scalar([], type=lists.type))
+    values = pc.utf8_trim_whitespace(pc.list_flatten(lists).fill_null(""))
+    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    keep = pc.not_equal(pc.utf8_length(values), 0).to_numpy(zero_copy_only=False)
+    counts = np.bincount(parent[keep], minlength=len(lists))
+    offsets = np.zeros(len(lists) + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    kept = values.filter(pa.array(keep)) if not keep.all() else values
+    return pa.ListArray.from_arrays(pa.array(offsets), kept).cast(SKILL_LIST_TYPE)
+
+
+def _skills_from_items(
+    item: pa.Array, q_matrix: dict[str, list[str]], column: str, issues: Issues
+) -> pa.Array:
+    """Each response's skills from its item's row of the Q-matrix."""
+    known = pa.array(sorted(q_matrix))
+    table = pa.array([q_matrix[k] for k in known.to_pylist()], type=SKILL_LIST_TYPE)
+    pos = pc.index_in(item, value_set=known)
+    missing = pos.is_null().to_numpy(zero_copy_only=False)
+    issues.add_mask(missing, column, item, "an item listed in the Q-matrix (skills_from)")
+    return table.take(pos.fill_null(0))
+
+
+def _check_optional(
+    key: str, arr: pa.ChunkedArray, column: str, issues: Issues
+) -> pa.Array | np.ndarray:
+    arr = arr.combine_chunks()
+    if key in ("school_id", "class_id"):
+        return _to_string(arr)
+    integral = key == "attempt"
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
+        values = pc.cast(arr, pa.float64())
+        shown = arr
+    else:
+        shown = _to_string(arr)
+        values = pa.array(
+            pd.to_numeric(
+                pd.Series(shown.to_numpy(zero_copy_only=False)).replace("", None), errors="coerce"
+            ),
+            type=pa.float64(),
+        )
+        given = pc.not_equal(pc.utf8_length(shown), 0).to_numpy(zero_copy_only=False)
+        unparsed = given & values.is_null().to_numpy(zero_copy_only=False)
+        issues.add_mask(unparsed, column, shown, _optional_expected(key))
+    nums = values.to_numpy(zero_copy_only=False).astype(np.float64)
+    bad = nums < 0
+    if integral:
+        bad |= np.isfinite(nums) & (nums != np.round(nums))
+    issues.add_mask(bad, column, shown, _optional_expected(key))
+    return nums
+
+
+def _optional_expected(key: str) -> str:
+    return (
+        "a whole number >= 0 (or empty)"
+        if key == "attempt"
+        else "a number of seconds >= 0 (or empty)"
+    )
+
+
+# -- stage 2: each student's sequence ------------------------------------------------------------
+@dataclass
+class Responses:
+    """Responses after merging multi-skill rows, in student then file order.
+
+    `first_row[r]` is the raw row of response r; `members` maps response -> its raw rows in
+    `member_rows[member_offsets[r]:member_offsets[r+1]]`.
+    """
+
+    first_row: np.ndarray
+    member_offsets: np.ndarray
+    member_rows: np.ndarray
+    student_code: np.ndarray
+    item_code: np.ndarray
+    skill_ids: pa.Array
+
+
+def group_responses(values: RowValues, ok: np.ndarray, merge_skill_rows: bool) -> Responses:
+    """Order the accepted rows by student (stable: file order within a student) and merge
+    consecutive multi-skill rows into one response when asked."""
+    rows = np.flatnonzero(ok)
+    student_code = _codes(values.student_id.take(pa.array(rows)))
+    order = np.argsort(student_code, kind="stable")
+    rows = rows[order]
+    student_code = student_code[order]
+    item_code = _codes(values.item_id.take(pa.array(rows)))
+    skills = values.skill_ids.take(pa.array(rows))
+    n = len(rows)
+    new = np.ones(n, dtype=bool)
+    if merge_skill_rows and n > 1:
+        joined = pc.binary_join(skills, "\x1f").to_numpy(zero_copy_only=False)
+        corr = values.correct[rows]
+        same = (
+            (student_code[1:] == student_code[:-1])
+            & (item_code[1:] == item_code[:-1])
+            & (corr[1:] == corr[:-1])
+            & (joined[1:] != joined[:-1])
+        )
+        if values.time_kind == "timestamp":
+            t = values.time[rows]
+            same &= t[1:] == t[:-1]
+        new[1:] = ~same
+    starts = np.flatnonzero(new)
+    member_offsets = np.append(starts, n).astype(np.int64)
+    if len(starts) < n:
+        lengths = pc.list_value_length(skills).to_numpy(zero_copy_only=False).astype(np.int64)
+        flat = pc.list_flatten(skills)
+        cum = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=cum[1:])
+        merged = pa.ListArray.from_arrays(pa.array(cum[member_offsets].astype(np.int32)), flat)
+        skills = merged.cast(SKILL_LIST_TYPE)
+    return Responses(
+        first_row=rows[starts],
+        member_offsets=member_offsets,
+        member_rows=rows,
+        student_code=student_code[starts],
+        item_code=item_code[starts],
+        skill_ids=skills,
+    )
+
+
+def _codes(arr: pa.Array) -> np.ndarray:
+    """Integer codes of equal values (not sorted: for grouping and equality only)."""
+    return pc.dictionary_encode(arr).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def check_sequences(
+    values: RowValues, resp: Responses, time_label: str, check_order: bool, issues: Issues
+) -> np.ndarray:
+    """Duplicates (same student, item and time) and responses out of time order, per student.
+
+    Returns a boolean mask over responses that were rejected (their rows are in `issues`).
+    Messages name the item and time, never the student.
+    """
+    n = len(resp.first_row)
+    rejected = np.zeros(n, dtype=bool)
+    if n == 0:
+        return rejected
+    t = values.time[resp.first_row]
+    lines = issues.lines[resp.first_row]
+    frame = pd.DataFrame({"s": resp.student_code, "i": resp.item_code, "t": t})
+    dup = frame.duplicated(keep="first").to_numpy()
+    if dup.any():
+        first_line = (
+            pd.Series(lines).groupby([frame["s"], frame["i"], frame["t"]]).transform("first")
+        )
+        idx = np.flatnonzero(dup)
+        items = values.item_id.take(pa.array(resp.first_row[idx])).to_pylist()
+        shown = [
+            f"item {it} at {_fmt_time(tt, values.time_kind)}"
+            for it, tt in zip(items, t[idx], strict=True)
+        ]
+        expected = [
+            f"one response per student, item and time (first at line {first_line.iat[i]})"
+            for i in idx
+        ]
+        _reject(issues, resp, idx, time_label, shown, expected)
+        rejected[idx] = True
+    if check_order:
+        keep = ~rejected
+        cummax = (
+            pd.Series(np.where(keep, t, np.iinfo(np.int64).min)).groupby(resp.student_code).cummax()
+        )
+        late = keep & (t < cummax.to_numpy())
+        if late.any():
+            idx = np.flatnonzero(late)
+            shown = [_fmt_time(tt, values.time_kind) for tt in t[idx]]
+            expected = [
+                f"a time not before this student's earlier response at "
+                f"{_fmt_time(m, values.time_kind)} "
+                "(rows of a student in time order)"
+                for m in cummax.to_numpy()[idx]
+            ]
+            _reject(issues, resp, idx, time_label, shown, expected)
+            rejected[idx] = True
+    return rejected
+
+
+def _reject(
+    issues: Issues,
+    resp: Responses,
+    idx: np.ndarray,
+    column: str,
+    shown: list[str],
+    expected: list[str],
+) -> None:
+    """Record responses `idx` as rejected: every raw row merged into them carries the reason."""
+    counts = resp.member_offsets[idx + 1] - resp.member_offsets[idx]
+    rows = np.concatenate(
+        [resp.member_rows[resp.member_offsets[i] : resp.member_offsets[i + 1]] for i in idx]
+    )
+    issues.add(
+        rows,
+        column,
+        list(np.repeat(np.array(shown, dtype=object), counts)),
+        list(np.repeat(np.array(expected, dtype=object), counts)),
+    )
+
+
+def _fmt_time(value: int, kind: str) -> str:
+    if kind == "timestamp":
+        return pd.Timestamp(int(value), unit="ns", tz="UTC").isoformat()
+    return str(int(value))
+
+
+def q_matrix_from_edges(table: pd.DataFrame, item: str, skill: str) -> dict[str, list[str]]:
+    """item id -> its skill ids, from a Q-matrix edge list (one row per item-skill pair)."""
+    edges = pd.DataFrame(
+        {
+            "item": table[item].astype(str).str.strip(),
+            "skill": table[skill].astype(str).str.strip(),
+        }
+    ).drop_duplicates()
+    return edges.groupby("item", sort=False)["skill"].agg(list).to_dict()

@@ -1,0 +1,105 @@
+"""Student-level k-fold cross-validation of one knowledge-tracing model.
+
+Each fold's model is a fresh clone fitted on the other folds' students only; its predictions for
+the held-out students use each student's earlier responses only (`predict_proba`'s contract), so
+every response of the log gets exactly one out-of-fold prediction. Splits come from
+`adaptive.data.splits` (seeded; a student is in exactly one test fold).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from adaptive.data.log import ResponseLog
+from adaptive.data.splits import student_folds, student_kfold
+from adaptive.errors import AdaptiveError
+from adaptive.evaluation.metrics import compute_metrics
+from adaptive.tracing.base import KnowledgeTracer
+from adaptive.tracing.specs import build_model
+
+# progress(model label, folds done, folds in all)
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class CrossValResult:
+    """Out-of-fold predictions of one model on one log, and their metrics.
+
+    `fold`, `p`, `y` and `student` are aligned with the rows of the evaluated log.
+    `metrics` has one row per fold and one `all` row (pooled out-of-fold predictions).
+    """
+
+    model: str
+    fold: np.ndarray
+    p: np.ndarray
+    y: np.ndarray
+    student: np.ndarray
+    metrics: pd.DataFrame
+    fit_seconds: list[float] = field(default_factory=list)
+    predict_seconds: list[float] = field(default_factory=list)
+
+
+def resolve_model(model_or_spec: KnowledgeTracer | str | Path) -> tuple[str, KnowledgeTracer]:
+    """(label, unfitted model) from a model instance (cloned) or a spec name / TOML path."""
+    if isinstance(model_or_spec, KnowledgeTracer):
+        return type(model_or_spec).name, model_or_spec.clone()
+    label = Path(model_or_spec).stem if str(model_or_spec).endswith(".toml") else str(model_or_spec)
+    return label, build_model(model_or_spec)
+
+
+def cross_validate(
+    model_or_spec: KnowledgeTracer | str | Path,
+    log: ResponseLog,
+    folds: int = 5,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> CrossValResult:
+    """Fit on `folds - 1` folds of students, predict the held-out fold, for every fold.
+
+    Parameters
+    ----------
+    model_or_spec : a model (its hyperparameters are cloned; it is not fitted) or a spec name
+        from `models/` (e.g. "bkt-forgets") or a spec file.
+    log : the response log to evaluate on.
+    folds, seed : the student-level split (`adaptive.data.splits.student_kfold`).
+    progress : called after each fold with (label, folds done, folds).
+    """
+    label, template = resolve_model(model_or_spec)
+    response_fold = student_folds(log, folds, seed)[log.student]
+    p = np.full(len(log), np.nan)
+    fit_s: list[float] = []
+    predict_s: list[float] = []
+    rows = []
+    for f, (train, test) in enumerate(student_kfold(log, folds, seed)):
+        model = template.clone()
+        t0 = time.perf_counter()
+        model.fit(train)
+        t1 = time.perf_counter()
+        p_test = model.predict_proba(test)
+        fit_s.append(t1 - t0)
+        predict_s.append(time.perf_counter() - t1)
+        held_out = response_fold == f
+        if not np.array_equal(test.correct, log.correct[held_out]):  # split must keep row order
+            raise AdaptiveError("student_kfold changed the row order of a test fold")
+        p[held_out] = p_test
+        rows.append({"model": label, "fold": str(f), **compute_metrics(test.correct, p_test)})
+        if progress is not None:
+            progress(label, f + 1, folds)
+    y = log.correct.astype(np.float64)
+    rows.append({"model": label, "fold": "all", **compute_metrics(y, p)})
+    return CrossValResult(
+        model=label,
+        fold=response_fold,
+        p=p,
+        y=y,
+        student=log.student.copy(),
+        metrics=pd.DataFrame(rows),
+        fit_seconds=fit_s,
+        predict_seconds=predict_s,
+    )

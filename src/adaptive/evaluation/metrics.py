@@ -1,0 +1,201 @@
+"""Metrics of predicted P(correct) against observed answers, overall, per skill, and bootstrapped.
+
+All metrics accept optional non-negative `weight`s (one per response) so that the bootstrap over
+students is a weighted evaluation: resampling students with replacement is the same as weighting
+each student's responses by how many times the student was drawn. `bootstrap_ci` draws all
+replicates at once (multinomial counts per student) and evaluates them as matrix products, with no
+loop over students or responses.
+
+Definitions: AUC is the probability that a random correct response gets a higher prediction than
+a random incorrect one (ties count half); RMSE and log-loss are the usual ones (p clipped to
+[1e-15, 1 - 1e-15] for log-loss); accuracy thresholds p at 0.5; the expected calibration error
+(ECE) is the response-weighted mean |mean(p) - mean(y)| over `n_bins` equal-width bins of p.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from adaptive.errors import DataValidationError, Problem
+
+EPS = 1e-15
+METRICS = ("auc", "rmse", "logloss", "accuracy", "ece")
+
+
+def _check(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(y, dtype=np.float64)
+    p = np.asarray(p, dtype=np.float64)
+    if y.shape != p.shape or y.ndim != 1:
+        raise DataValidationError(
+            [Problem("<predictions>", None, "p", f"shape {p.shape}", f"one prediction per answer {y.shape}")]
+        )
+    if not np.all(np.isfinite(p)) or np.any((p < 0) | (p > 1)):
+        raise DataValidationError(
+            [Problem("<predictions>", None, "p", "outside [0, 1] or not finite", "probabilities")]
+        )
+    return y, p
+
+
+def _weights(w: np.ndarray | None, n: int) -> np.ndarray:
+    return np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+
+
+def auc(y: np.ndarray, p: np.ndarray, weight: np.ndarray | None = None) -> float:
+    """Area under the ROC curve (NaN when only one class is present)."""
+    y, p = _check(y, p)
+    return float(_auc_matrix(y, p, _weights(weight, len(y))[None, :])[0])
+
+
+def _auc_matrix(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """AUC for each row of response weights `w` (B, n), ties counted half."""
+    order = np.argsort(p, kind="stable")
+    ps, ys, ws = p[order], y[order], w[:, order]
+    starts = np.flatnonzero(np.concatenate([[True], ps[1:] != ps[:-1]]))
+    pos = np.add.reduceat(ws * ys, starts, axis=1)  # (B, n_tie_groups)
+    neg = np.add.reduceat(ws * (1.0 - ys), starts, axis=1)
+    neg_below = np.cumsum(neg, axis=1) - neg
+    total = pos.sum(axis=1) * neg.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, (pos * (neg_below + 0.5 * neg)).sum(axis=1) / total, np.nan)
+
+
+def rmse(y: np.ndarray, p: np.ndarray, weight: np.ndarray | None = None) -> float:
+    y, p = _check(y, p)
+    return float(np.sqrt(np.average((p - y) ** 2, weights=_weights(weight, len(y)))))
+
+
+def log_loss(y: np.ndarray, p: np.ndarray, weight: np.ndarray | None = None) -> float:
+    y, p = _check(y, p)
+    return float(np.average(_logloss_terms(y, p), weights=_weights(weight, len(y))))
+
+
+def _logloss_terms(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, EPS, 1 - EPS)
+    return -(y * np.log(q) + (1 - y) * np.log(1 - q))
+
+
+def accuracy(y: np.ndarray, p: np.ndarray, weight: np.ndarray | None = None) -> float:
+    y, p = _check(y, p)
+    return float(np.average((p >= 0.5) == (y == 1), weights=_weights(weight, len(y))))
+
+
+def bin_index(p: np.ndarray, n_bins: int) -> np.ndarray:
+    """Equal-width bin of each probability (p = 1 falls in the last bin)."""
+    return np.minimum((np.asarray(p) * n_bins).astype(np.int64), n_bins - 1)
+
+
+def expected_calibration_error(
+    y: np.ndarray, p: np.ndarray, weight: np.ndarray | None = None, n_bins: int = 10
+) -> float:
+    y, p = _check(y, p)
+    w = _weights(weight, len(y))
+    return float(_ece_from_sums(*_bin_sums(y, p, w[None, :], n_bins))[0])
+
+
+def _bin_sums(
+    y: np.ndarray, p: np.ndarray, w: np.ndarray, n_bins: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-bin weighted (count, sum of p, sum of y) for each row of weights (B, n)."""
+    one_hot = np.zeros((len(p), n_bins))
+    one_hot[np.arange(len(p)), bin_index(p, n_bins)] = 1.0
+    return w @ one_hot, (w * p) @ one_hot, (w * y) @ one_hot
+
+
+def _ece_from_sums(count: np.ndarray, sum_p: np.ndarray, sum_y: np.ndarray) -> np.ndarray:
+    total = count.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.abs(sum_p - sum_y).sum(axis=1) / total
+
+
+def compute_metrics(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> dict[str, float]:
+    """AUC, RMSE, log-loss, accuracy and ECE of one set of predictions, plus the response count."""
+    y, p = _check(y, p)
+    if len(y) == 0:
+        return {**{m: float("nan") for m in METRICS}, "n_responses": 0}
+    return {
+        "auc": auc(y, p),
+        "rmse": rmse(y, p),
+        "logloss": log_loss(y, p),
+        "accuracy": accuracy(y, p),
+        "ece": expected_calibration_error(y, p, n_bins=n_bins),
+        "n_responses": int(len(y)),
+    }
+
+
+def per_skill_metrics(
+    skill_offsets: np.ndarray, skill: np.ndarray, skills: pd.Index, y: np.ndarray, p: np.ndarray
+) -> pd.DataFrame:
+    """Metrics per skill; a multi-skill response counts for each of its skills.
+
+    Arguments are a `ResponseLog`'s CSR skills (`log.skill_offsets`, `log.skill`, `log.skills`)
+    and the predictions of its rows.
+    """
+    y, p = _check(y, p)
+    rows = np.repeat(np.arange(len(y)), np.diff(skill_offsets))
+    frame = pd.DataFrame({"skill": skill, "y": y[rows], "p": p[rows]})
+    out = []
+    for code, part in frame.groupby("skill", sort=True):
+        m = compute_metrics(part["y"].to_numpy(), part["p"].to_numpy())
+        out.append({"skill_id": str(skills[code]), **m, "pct_correct": 100 * part["y"].mean()})
+    return pd.DataFrame(out)
+
+
+def bootstrap_ci(
+    y: np.ndarray,
+    p: np.ndarray,
+    groups: np.ndarray,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    n_bins: int = 10,
+    chunk: int | None = None,
+) -> dict[str, tuple[float, float]]:
+    """Percentile bootstrap intervals over *groups* (students) for AUC, RMSE, log-loss, ECE, accuracy.
+
+    Each replicate draws as many students as there are, with replacement (multinomial counts,
+    seeded); a student's responses are weighted by its count. Replicates are evaluated in chunks
+    of matrix products (memory ~ chunk x n_responses floats).
+    """
+    y, p = _check(y, p)
+    _, g = np.unique(np.asarray(groups), return_inverse=True)
+    n_groups = int(g.max()) + 1 if len(g) else 0
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n_groups, np.full(n_groups, 1.0 / max(n_groups, 1)), size=n_boot)
+    chunk = chunk or max(1, min(n_boot, 20_000_000 // max(len(y), 1)))
+    # per-student sums for the additive metrics: one matrix product per metric
+    def per_group(v: np.ndarray) -> np.ndarray:
+        return np.bincount(g, weights=v, minlength=n_groups)
+
+    n_resp = per_group(np.ones(len(y)))
+    sq = per_group((p - y) ** 2)
+    ll = per_group(_logloss_terms(y, p))
+    acc = per_group(((p >= 0.5) == (y == 1)).astype(np.float64))
+    one_hot = np.zeros((len(p), n_bins))
+    one_hot[np.arange(len(p)), bin_index(p, n_bins)] = 1.0
+    bins_count = _group_bin(g, one_hot, n_groups)
+    bins_p = _group_bin(g, one_hot * p[:, None], n_groups)
+    bins_y = _group_bin(g, one_hot * y[:, None], n_groups)
+    cw = counts.astype(np.float64)
+    n_w = cw @ n_resp
+    results: dict[str, np.ndarray] = {
+        "rmse": np.sqrt((cw @ sq) / n_w),
+        "logloss": (cw @ ll) / n_w,
+        "accuracy": (cw @ acc) / n_w,
+        "ece": _ece_from_sums(cw @ bins_count, cw @ bins_p, cw @ bins_y),
+    }
+    aucs = [_auc_matrix(y, p, cw[i : i + chunk][:, g]) for i in range(0, n_boot, chunk)]
+    results["auc"] = np.concatenate(aucs)
+    alpha = (1 - level) / 2
+    return {
+        k: (float(np.nanquantile(v, alpha)), float(np.nanquantile(v, 1 - alpha)))
+        for k, v in results.items()
+    }
+
+
+def _group_bin(g: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum of per-response bin vectors (n, n_bins) by group -> (n_groups, n_bins)."""
+    out = np.zeros((n_groups, values.shape[1]))
+    np.add.at(out, g, values)
+    return out
+

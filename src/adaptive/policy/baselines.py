@@ -1,0 +1,221 @@
+"""Baseline policies, behind the same interface and the same hard constraints as ours.
+
+    random              a random eligible activity (prerequisites mastered), seeded
+    curriculum          fixed curriculum order: N activities per skill, then the next skill
+    curriculum-mastery  curriculum order, advancing when the tracer's mastery reaches 0.95
+    n-correct           curriculum order, advancing after N correct answers in a row
+    zpdes               learning-progress bandit over the zone of proximal development (ZPDES)
+    greedy-target       the activity whose predicted P(correct) is closest to the target
+
+Each computes one score per activity (reported as the `baseline` reason) and an eligibility
+mask; selection (time budget, per-skill cap, teacher assignments) is the shared one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from adaptive.curriculum import Catalog
+from adaptive.errors import ConfigError
+from adaptive.policy import terms
+from adaptive.policy.base import Policy, Selection, StudentBatch, catalog_arrays
+from adaptive.policy.config import PolicyConfig
+from adaptive.policy.constraints import hard_mask, select_top_k
+from adaptive.policy.features import Features, compute_features
+
+
+class ScoredPolicy(Policy):
+    """A policy defined by one score and one eligibility mask per activity."""
+
+    description = "baseline"
+
+    def __init__(self, catalog: Catalog, config: PolicyConfig | None = None, seed: int = 0):
+        super().__init__(catalog, config)
+        self.seed = seed
+        self._ctx = catalog_arrays(catalog)
+
+    def score(
+        self, batch: StudentBatch, feats: Features, now: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _rng(self, now: float) -> np.random.Generator:
+        return np.random.default_rng([self.seed, int(abs(now) * 1000) % (2**32)])
+
+    def current_skill_rank(self, done: np.ndarray) -> np.ndarray:
+        """(n,) topological rank of the first skill not `done` (n_skills when all are done)."""
+        n_s = done.shape[1]
+        ranked = np.zeros_like(done)
+        ranked[:, self._ctx.topo_rank] = done  # column r = the skill of rank r
+        first = np.argmin(ranked, axis=1)
+        return np.where(ranked.all(axis=1), n_s, first)
+
+    def curriculum_score(
+        self, current: np.ndarray, batch: StudentBatch
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Activities of the current skill first, then the following skills, in catalog order."""
+        ctx = self._ctx
+        skill_rank = ctx.topo_rank[ctx.primary_skill][None, :]
+        eligible = hard_mask(batch, ctx) & (skill_rank >= current[:, None])
+        score = -ctx.curriculum_rank[None, :].astype(np.float64) / max(len(ctx.activity_ids), 1)
+        return np.broadcast_to(score, eligible.shape).copy(), eligible
+
+    def select(self, batch: StudentBatch, k: int, now: float) -> Selection:
+        feats = compute_features(batch, self._ctx, self.config, now)
+        score, eligible = self.score(batch, feats, now)
+        picks, picked, assigned, _ = select_top_k(
+            score, eligible, batch, self._ctx, k, self.config.max_per_skill, 0.0
+        )
+        rows = np.arange(len(batch))[:, None]
+        act = np.where(picks >= 0, picks, 0)
+        return Selection(
+            activity=picks,
+            score=np.where(picks >= 0, picked, 0.0),
+            p_correct=np.where(picks >= 0, feats.p_act[rows, act], np.nan),
+            assigned=assigned,
+            contributions=np.where(picks >= 0, picked, 0.0)[..., None],
+            terms=("baseline",),
+        )
+
+    def sentences(self, batch: StudentBatch, sel: Selection, now: float) -> np.ndarray:
+        names = self._ctx.skill_names[
+            self._ctx.primary_skill[np.where(sel.activity >= 0, sel.activity, 0)]
+        ]
+        out = np.array([f"{s}: {self.description}." for s in names.ravel()], dtype=object).reshape(
+            names.shape
+        )
+        out[sel.activity < 0] = ""
+        return out
+
+
+class RandomEligible(ScoredPolicy):
+    name = "random"
+    description = "a random activity whose prerequisites are mastered"
+
+    def score(
+        self, batch: StudentBatch, feats: Features, now: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        eligible = hard_mask(batch, self._ctx) & ~feats.blocked
+        return self._rng(now).random(eligible.shape), eligible
+
+
+class CurriculumOrder(ScoredPolicy):
+    name = "curriculum"
+    description = "next in the fixed curriculum order"
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        config: PolicyConfig | None = None,
+        seed: int = 0,
+        per_skill: int = 5,
+    ):
+        super().__init__(catalog, config, seed)
+        self.per_skill = per_skill
+
+    def score(
+        self, batch: StudentBatch, feats: Features, now: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self.curriculum_score(
+            self.current_skill_rank(batch.n_responses >= self.per_skill), batch
+        )
+
+
+class CurriculumMastery(ScoredPolicy):
+    name = "curriculum-mastery"
+    description = "next in curriculum order until mastery reaches the threshold"
+
+    def score(
+        self, batch: StudentBatch, feats: Features, now: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self.curriculum_score(
+            self.current_skill_rank(feats.mastery >= self.config.mastery_threshold), batch
+        )
+
+
+class NCorrectInARow(ScoredPolicy):
+    name = "n-correct"
+    description = "next in curriculum order until N correct in a row"
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        config: PolicyConfig | None = None,
+        seed: int = 0,
+        n_correct: int = 3,
+    ):
+        super().__init__(catalog, config, seed)
+        self.n_correct = n_correct
+
+    def score(
+        self, batch: StudentBatch, feats: Features, now: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self.curriculum_score(self.current_skill_rank(batch.streak >= self.n_correct), batch)
+
+
+class ZPDES(ScoredPolicy):
+    """Clement et al. 2015: a bandit over the zone of proximal development, weighted by progress.
+
+    ZPD = skills not mastered whose prerequisites reach `unlock` mastery; an activity is drawn
+    with probability proportional to its skill's learning progress + `epsilon` (Gumbel-max).
+    """
+
+    name = "zpdes"
+    description = "in your zone of proximal development, where you progress most"
+
+    def __init__(self, catalog: Catalog, config: PolicyConfig | None = None, seed: int = 0,
+                 unlock: float = 0.8, epsilon: float = 0.2):  # fmt: skip
+        super().__init__(catalog, config, seed)
+        self.unlock = unlock
+        self.epsilon = epsilon
+
+    def score(
+        self, batch: StudentBatch, feats: Features, now: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        ctx = self._ctx
+        missing = terms.missing_prerequisites(feats.mastery, ctx.prerequisite, self.unlock)
+        zpd = (missing == 0) & (feats.mastery < self.config.mastery_threshold)
+        weight = np.abs(np.nan_to_num(batch.progress)) + self.epsilon
+        w_act = np.where(zpd, weight, 0.0)[:, ctx.primary_skill]
+        gumbel = -np.log(-np.log(self._rng(now).random(w_act.shape) + 1e-12) + 1e-12)
+        score = np.log(np.maximum(w_act, 1e-12)) + gumbel
+        return score, hard_mask(batch, ctx) & (w_act > 0)
+
+
+class GreedyTarget(ScoredPolicy):
+    name = "greedy-target"
+    description = "predicted chance of success closest to the target"
+
+    def score(
+        self, batch: StudentBatch, feats: Features, now: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return -np.abs(feats.p_act - self.config.target_p_correct), hard_mask(batch, self._ctx)
+
+
+BASELINES: dict[str, type[ScoredPolicy]] = {
+    cls.name: cls
+    for cls in (
+        RandomEligible,
+        CurriculumOrder,
+        CurriculumMastery,
+        NCorrectInARow,
+        ZPDES,
+        GreedyTarget,
+    )
+}
+
+
+def make_policy(
+    name: str, catalog: Catalog, config: PolicyConfig | None = None, seed: int = 0
+) -> Policy:
+    """`adaptive` or a baseline name -> a policy over `catalog`."""
+    from adaptive.policy.recommender import AdaptivePolicy
+
+    if name == AdaptivePolicy.name:
+        return AdaptivePolicy(catalog, config)
+    try:
+        return BASELINES[name](catalog, config, seed)
+    except KeyError as exc:
+        raise ConfigError(
+            f"unknown policy {name!r}; expected 'adaptive' or one of {sorted(BASELINES)}"
+        ) from exc

@@ -1,0 +1,157 @@
+"""The policy's weights and thresholds: data, not code (`models/policy.toml`).
+
+    # models/policy.toml
+    target_p_correct = 0.7
+    [weights]
+    difficulty = 1.0
+    interest = 0.4
+
+`PolicyConfig.from_toml("models/policy.toml")` (or `from_dict`) builds the same config a district
+would write by hand; unknown keys are errors so a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from adaptive.errors import ConfigError
+
+#: Names of the scoring terms, in the order their contributions are reported.
+TERMS: tuple[str, ...] = (
+    "readiness",
+    "difficulty",
+    "interest",
+    "aspiration",
+    "review",
+    "progress",
+    "exploration",
+    "stuck",
+)
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "readiness": 0.6,  # the skill is on the ready-to-learn fringe (not yet mastered)
+    "difficulty": 1.0,  # predicted P(correct) near the target
+    "interest": 0.4,  # topics match the student's interests
+    "aspiration": 0.4,  # the skill leads to one of the student's goal skills
+    "review": 1.0,  # a mastered skill whose recall is fading
+    "progress": 0.5,  # the student is improving on this skill (ZPDES-style)
+    "exploration": 0.2,  # UCB bonus for skills tried rarely
+    "stuck": -1.5,  # wheel-spinning: flag for the teacher, do not serve more of the same
+}
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """Every knob of the adaptive policy, with the defaults a district starts from.
+
+    Mastery and progression
+        mastery_threshold : P(mastery) at or above which a skill counts as mastered.
+        min_responses_mastered : responses needed before a skill may be called mastered
+            (guards against false mastery from a high prior or a lucky streak).
+        prerequisite_threshold : P(mastery) a prerequisite needs for its dependents to be ready.
+        stuck_min_responses, stuck_max_progress : wheel-spinning = at least this many responses,
+            not mastered, and recent accuracy improving by at most this much.
+    Difficulty
+        target_p_correct : the edge of what the student can do (default 0.7).
+        difficulty_width : tolerance around the target (Gaussian width, in probability).
+    Review (FSRS-style forgetting)
+        retention_threshold : mastered skills whose predicted recall falls below this need review.
+        initial_stability_days, stability_exponent : stability S = S0 * n_responses ** exponent
+            (S0 = FSRS-6's default initial stability for a first "Good" review; configured, not
+            fitted). Recall R(t) = (1 + F t / S) ** -decay with FSRS-6's decay, so R(S) = 0.9.
+    Exploration
+        exploration_seed : seed of the Thompson-sampling tie noise (`exploration_noise` > 0).
+    Constraints
+        max_per_skill : most activities on one skill in one day's list.
+        default_daily_minutes : budget when a profile gives none (weekly / 5 otherwise).
+        repeatable_kinds : activity kinds that are item pools a student may do again on a later
+            day (not "content already completed"); projects and assessments are done once.
+    """
+
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    target_p_correct: float = 0.7
+    difficulty_width: float = 0.15
+    mastery_threshold: float = 0.95
+    min_responses_mastered: int = 3
+    prerequisite_threshold: float = 0.8
+    stuck_min_responses: int = 10
+    stuck_max_progress: float = 0.05
+    retention_threshold: float = 0.9
+    initial_stability_days: float = 2.3065
+    stability_exponent: float = 0.7
+    progress_window: int = 4
+    exploration_noise: float = 0.0
+    exploration_seed: int = 0
+    max_per_skill: int = 3
+    variety_penalty: float = 0.3
+    default_daily_minutes: float = 30.0
+    repeatable_kinds: tuple[str, ...] = ("practice", "review")
+
+    def __post_init__(self) -> None:
+        unknown = set(self.weights) - set(TERMS)
+        if unknown:
+            raise ConfigError(
+                f"policy config: unknown weight(s) {sorted(unknown)}; expected {list(TERMS)}"
+            )
+        merged = {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in self.weights.items()}}
+        object.__setattr__(self, "weights", merged)
+        object.__setattr__(self, "repeatable_kinds", tuple(self.repeatable_kinds))
+        for name in (
+            "target_p_correct",
+            "mastery_threshold",
+            "prerequisite_threshold",
+            "retention_threshold",
+        ):
+            v = getattr(self, name)
+            if not 0.0 < v < 1.0 + 1e-12:
+                raise ConfigError(f"policy config: {name} = {v}, expected a probability in (0, 1]")
+        if self.difficulty_width <= 0:
+            raise ConfigError(
+                f"policy config: difficulty_width = {self.difficulty_width}, expected > 0"
+            )
+        if self.max_per_skill < 1:
+            raise ConfigError(f"policy config: max_per_skill = {self.max_per_skill}, expected >= 1")
+        if self.initial_stability_days <= 0:
+            raise ConfigError("policy config: initial_stability_days must be > 0")
+
+    def weight_vector(self) -> list[float]:
+        return [self.weights[t] for t in TERMS]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["repeatable_kinds"] = list(self.repeatable_kinds)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PolicyConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ConfigError(
+                f"policy config: unknown key(s) {sorted(unknown)}; expected some of {sorted(known)}"
+            )
+        return cls(**d)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> PolicyConfig:
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text())
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{path}: policy config not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
+        try:
+            return cls.from_dict(data)
+        except TypeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+
+    def with_(self, **changes: Any) -> PolicyConfig:
+        """A copy with some values changed (weights merged, not replaced)."""
+        d = self.to_dict()
+        if "weights" in changes:
+            changes = {**changes, "weights": {**d["weights"], **changes["weights"]}}
+        return PolicyConfig.from_dict({**d, **changes})

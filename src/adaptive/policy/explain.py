@@ -1,0 +1,87 @@
+"""Plain sentences for recommendations: the dominant scoring term, said in a teacher's words."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from adaptive.curriculum import Catalog
+from adaptive.policy.base import CatalogArrays, StudentBatch
+
+
+def time_ago(days: float) -> str:
+    """'today', '5 days ago', '3 weeks ago', '2 months ago'."""
+    if not np.isfinite(days) or days < 1:
+        return "today"
+    if days < 14:
+        return f"{int(round(days))} days ago"
+    if days < 60:
+        return f"{int(round(days / 7))} weeks ago"
+    return f"{int(round(days / 30))} months ago"
+
+
+def sentence(
+    term: str,
+    skill: str,
+    title: str,
+    *,
+    p_correct: float = float("nan"),
+    elapsed: float = float("nan"),
+    recall: float = float("nan"),
+    prerequisite: str = "",
+    topic: str = "",
+    goal: str = "",
+) -> str:
+    """One plain sentence for a recommendation whose strongest reason is `term`."""
+    if term == "assigned":
+        return f"{title}: assigned by your teacher."
+    if term == "review":
+        ago = time_ago(elapsed)
+        return f"{skill} review: you mastered it {ago} and recall is fading ({recall:.0%})."
+    if term == "difficulty":
+        return f"{skill}: right at your level (about {p_correct:.0%} chance of getting it right)."
+    if term == "readiness":
+        if prerequisite:
+            return f"{skill}: you are ready for it now that you know {prerequisite}."
+        return f"{skill}: a good next skill to start."
+    if term == "interest":
+        return (
+            f"{title}: it is about {topic}, which interests you."
+            if topic
+            else f"{title}: matches your interests."
+        )
+    if term == "aspiration":
+        return (
+            f"{skill}: a step toward your goal {goal}."
+            if goal
+            else f"{skill}: a step toward your goals."
+        )
+    if term == "progress":
+        return f"{skill}: you are improving quickly here, keep going."
+    if term == "exploration":
+        return f"{skill}: something new to try."
+    return f"{title}: {term}."
+
+
+def goal_name(catalog: Catalog, ctx: CatalogArrays, goals_row: np.ndarray, skill: int) -> str:
+    """The first of the student's goal skills that `skill` leads to (its name), or ''."""
+    closure = ctx.closure
+    for g in np.flatnonzero(goals_row):
+        if closure[g, skill]:
+            return str(ctx.skill_names[g])
+    return ""
+
+
+def first_prerequisite(catalog: Catalog, ctx: CatalogArrays, skill: int) -> str:
+    pre = catalog.skills[skill].prerequisites
+    return str(ctx.skill_names[catalog.skill_index.get_loc(pre[0])]) if pre else ""
+
+
+def top_interest_topic(batch: StudentBatch, catalog: Catalog, row: int, activity: int) -> str:
+    """The activity's topic the student weighs most ('' when none matches)."""
+    topics = catalog.activities[activity].topics
+    if not topics:
+        return ""
+    codes = catalog.topic_index.get_indexer(list(topics))
+    weights = batch.interests[row, codes]
+    best = int(np.argmax(weights))
+    return topics[best] if weights[best] > 0 else ""

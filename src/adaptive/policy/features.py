@@ -1,0 +1,71 @@
+"""Per-student, per-skill features every policy derives from a `StudentBatch` (arrays only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from adaptive.policy import terms
+from adaptive.policy.base import CatalogArrays, StudentBatch
+from adaptive.policy.config import PolicyConfig
+
+#: Slip and guess used to turn mastery into P(correct) when a model gives no `p_correct`.
+DEFAULT_SLIP = 0.1
+DEFAULT_GUESS = 0.2
+
+
+@dataclass
+class Features:
+    """Skill-level (n, S) and activity-level (n, A) arrays for one batch at one time."""
+
+    mastery: np.ndarray  # (n, S), unknown -> 0
+    p_skill: np.ndarray  # (n, S) P(correct) on the skill's typical item
+    mastered: np.ndarray  # (n, S) progression rule: P >= threshold AND min responses
+    missing: np.ndarray  # (n, S) number of prerequisites below the prerequisite threshold
+    elapsed: np.ndarray  # (n, S) days since last practice (NaN = never)
+    recall: np.ndarray  # (n, S) FSRS predicted recall (1 where never practised)
+    stuck: np.ndarray  # (n, S)
+    p_act: np.ndarray  # (n, A) predicted P(correct) on each activity
+    blocked: np.ndarray  # (n, A) some skill of the activity has a prerequisite not mastered
+
+
+def to_activities(ctx: CatalogArrays, x: np.ndarray) -> np.ndarray:
+    """(n, S) -> (n, A): the value of the activity's skill (mean over its skills)."""
+    if ctx.single_skill:
+        return x[:, ctx.primary_skill]
+    return np.asarray((ctx.activity_skill @ x.T).T)
+
+
+def compute_features(
+    batch: StudentBatch, ctx: CatalogArrays, config: PolicyConfig, now: float
+) -> Features:
+    mastery = np.nan_to_num(batch.mastery, nan=0.0)
+    p_skill = batch.p_correct
+    derived = mastery * (1.0 - DEFAULT_SLIP) + (1.0 - mastery) * DEFAULT_GUESS
+    p_skill = np.where(np.isnan(p_skill), derived, p_skill)
+    mastered = terms.is_mastered(
+        mastery, batch.n_responses, config.mastery_threshold, config.min_responses_mastered
+    )
+    missing = terms.missing_prerequisites(mastery, ctx.prerequisite, config.prerequisite_threshold)
+    elapsed = now - batch.last_practiced
+    stability = terms.stability_days(
+        batch.n_responses, config.initial_stability_days, config.stability_exponent
+    )
+    recall = terms.retrievability(elapsed, stability)
+    stuck = terms.is_stuck(
+        mastery,
+        batch.n_responses,
+        batch.progress,
+        mastered,
+        config.stuck_min_responses,
+        config.stuck_max_progress,
+    )
+    p_act = terms.activity_p_correct(
+        to_activities(ctx, terms.logit(p_skill)), ctx.difficulty[None, :]
+    )
+    if ctx.single_skill:
+        blocked = missing[:, ctx.primary_skill] > 0
+    else:
+        blocked = np.asarray((ctx.activity_skill_bin @ (missing > 0).T.astype(np.float64)).T) > 0
+    return Features(mastery, p_skill, mastered, missing, elapsed, recall, stuck, p_act, blocked)

@@ -1,0 +1,233 @@
+"""The adaptive policy: weighted scoring terms, hard constraints, reasons.
+
+score(student, activity) = sum over terms of weight[term] * term(student, activity), with the
+terms of `adaptive.policy.terms` (readiness, difficulty at the edge, interest, aspiration, review
+of fading skills, learning progress, exploration, stuck). Eligible = prerequisites of the
+activity's skills mastered (or a fading mastered skill to review) and every hard constraint of
+`adaptive.policy.constraints` satisfied; selection is the constrained greedy top-k with a variety
+penalty. The reasons of a recommendation are the per-term products; its sentence names the
+strongest one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from adaptive.curriculum import Catalog
+from adaptive.policy import explain as text
+from adaptive.policy import terms
+from adaptive.policy.base import (
+    Explanation,
+    Policy,
+    Reason,
+    Selection,
+    StudentBatch,
+    StudentView,
+    catalog_arrays,
+    to_days,
+)
+from adaptive.policy.config import TERMS, PolicyConfig
+from adaptive.policy.constraints import MASK_CONSTRAINTS, constraint_masks, hard_mask, select_top_k
+from adaptive.policy.features import Features, compute_features, to_activities
+
+SELECTION_TERMS: tuple[str, ...] = (*TERMS, "variety")
+
+
+class AdaptivePolicy(Policy):
+    """Our policy (named `adaptive` in evaluations)."""
+
+    name = "adaptive"
+
+    def __init__(self, catalog: Catalog, config: PolicyConfig | None = None):
+        super().__init__(catalog, config)
+        self._ctx = catalog_arrays(catalog)
+
+    # -- scoring ------------------------------------------------------------------------------
+    def term_values(self, batch: StudentBatch, feats: Features) -> dict[str, np.ndarray]:
+        """(n, A) value of every scoring term (before weights)."""
+        cfg, ctx = self.config, self._ctx
+        prereqs_met = feats.missing == 0
+        skill_terms = {
+            "readiness": terms.readiness(prereqs_met, feats.mastered, feats.mastery),
+            "aspiration": terms.goal_relevance(batch.goals, ctx.closure, feats.mastery),
+            "review": terms.review_need(feats.recall, feats.mastered, cfg.retention_threshold),
+            "progress": terms.learning_progress(batch.progress) * ~feats.mastered,
+            "exploration": terms.exploration_bonus(batch.n_responses) * ~feats.mastered,
+            "stuck": feats.stuck.astype(np.float64),
+        }
+        values = {t: to_activities(ctx, v) for t, v in skill_terms.items()}
+        values["difficulty"] = terms.edge_of_difficulty(
+            feats.p_act, cfg.target_p_correct, cfg.difficulty_width
+        )
+        values["interest"] = terms.interest_match(batch.interests, ctx.topic_mean)
+        return {t: values[t] for t in TERMS}
+
+    def eligibility(self, batch: StudentBatch, feats: Features) -> np.ndarray:
+        """(n, A) ready (prerequisites mastered, or a mastered skill fading) and allowed."""
+        fading = (
+            to_activities(
+                self._ctx,
+                (feats.mastered & (feats.recall < self.config.retention_threshold)).astype(float),
+            )
+            > 0
+        )
+        return hard_mask(batch, self._ctx) & (~feats.blocked | fading)
+
+    def select(self, batch: StudentBatch, k: int, now: float) -> Selection:
+        cfg = self.config
+        feats = compute_features(batch, self._ctx, cfg, now)
+        values = self.term_values(batch, feats)
+        weights = cfg.weights
+        score = np.zeros_like(feats.p_act)
+        for t, v in values.items():
+            score += weights[t] * v
+        score += terms.thompson_noise(score.shape, cfg.exploration_noise, cfg.exploration_seed, now)
+        eligible = self.eligibility(batch, feats)
+        picks, picked, assigned, penalty = select_top_k(
+            score, eligible, batch, self._ctx, k, cfg.max_per_skill, cfg.variety_penalty
+        )
+        rows = np.arange(len(batch))[:, None]
+        act = np.where(picks >= 0, picks, 0)
+        contrib = np.stack([weights[t] * values[t][rows, act] for t in TERMS] + [-penalty], axis=-1)
+        contrib[picks < 0] = 0.0
+        skill = self._ctx.primary_skill[act]
+        return Selection(
+            activity=picks,
+            score=np.where(picks >= 0, picked, 0.0),
+            p_correct=np.where(picks >= 0, feats.p_act[rows, act], np.nan),
+            assigned=assigned,
+            contributions=contrib,
+            terms=SELECTION_TERMS,
+            extra={
+                "elapsed": feats.elapsed[rows, skill],
+                "recall": feats.recall[rows, skill],
+                "stuck": feats.stuck[rows, skill],
+            },
+        )
+
+    # -- words --------------------------------------------------------------------------------
+    def sentences(self, batch: StudentBatch, sel: Selection, now: float) -> np.ndarray:
+        ctx, cat = self._ctx, self.catalog
+        n, k = sel.activity.shape
+        out = np.full((n, k), "", dtype=object)
+        positive = np.where(
+            sel.contributions[..., : len(TERMS)] > 0, sel.contributions[..., : len(TERMS)], 0.0
+        )
+        dominant = np.argmax(positive, axis=-1)
+        review = TERMS.index("review")
+        for i, r in zip(*np.nonzero(sel.activity >= 0), strict=True):
+            a = int(sel.activity[i, r])
+            s = int(ctx.primary_skill[a])
+            term = TERMS[int(dominant[i, r])]
+            if sel.assigned[i, r]:
+                term = "assigned"
+            elif sel.contributions[i, r, review] > 0:  # why this skill now beats how hard it is
+                term = "review"
+            out[i, r] = text.sentence(
+                term,
+                str(ctx.skill_names[s]),
+                str(ctx.activity_titles[a]),
+                p_correct=float(sel.p_correct[i, r]),
+                elapsed=float(sel.extra["elapsed"][i, r]),
+                recall=float(sel.extra["recall"][i, r]),
+                prerequisite=text.first_prerequisite(cat, ctx, s) if term == "readiness" else "",
+                topic=text.top_interest_topic(batch, cat, i, a) if term == "interest" else "",
+                goal=text.goal_name(cat, ctx, batch.goals[i], s) if term == "aspiration" else "",
+            )
+        return out
+
+    def explain(
+        self,
+        student: StudentView,
+        activity_id: str,
+        now: float | pd.Timestamp | None = None,
+        k: int = 10,
+    ) -> Explanation:
+        """Why `activity_id` is recommended, or which constraint or prerequisite keeps it out."""
+        cat, ctx, cfg = self.catalog, self._ctx, self.config
+        try:
+            a = int(cat.activity_index.get_loc(activity_id))
+        except KeyError:
+            return Explanation(activity_id, "unknown", f"{activity_id} is not in the catalog.")
+        now_d = to_days(now)
+        batch = StudentBatch.from_views(cat, [student], cfg)
+        sel = self.select(batch, k, now_d)
+        recs = self.recommendations_of(batch, sel, now_d)[0]
+        for rec in recs:
+            if rec.activity_id == activity_id:
+                status = "assigned" if rec.assigned_by_teacher else "recommended"
+                return Explanation(activity_id, status, rec.sentence, rec.reasons, rec.rank)
+        title = str(ctx.activity_titles[a])
+        masks = constraint_masks(batch, ctx)
+        words = {
+            "excluded": "the teacher excluded it",
+            "completed": "it is already completed",
+            "recent": "it was just done in the last session",
+            "out_of_scope": "it is outside the curriculum scope set for this student",
+            "out_of_grade_band": "it is outside the student's grade band",
+        }
+        for name in MASK_CONSTRAINTS:
+            if masks[name][0, a]:
+                return Explanation(
+                    activity_id,
+                    name,
+                    f"{title} is skipped: {words[name]}.",
+                    (Reason(name, 0.0, words[name]),),
+                )
+        feats = compute_features(batch, ctx, cfg, now_d)
+        if not self.eligibility(batch, feats)[0, a]:
+            reasons = []
+            for s in cat.activities[a].skills:
+                for p in cat.skill(s).prerequisites:
+                    j = cat.skill_index.get_loc(p)
+                    m = float(feats.mastery[0, j])
+                    if m < cfg.prerequisite_threshold:
+                        reasons.append(
+                            Reason(
+                                "readiness",
+                                0.0,
+                                f"prerequisite {ctx.skill_names[j]} ({p}) at mastery {m:.0%}, "
+                                f"needs {cfg.prerequisite_threshold:.0%}",
+                            )
+                        )
+            names = ", ".join(
+                r.detail.split(" (")[0].removeprefix("prerequisite ") for r in reasons
+            )
+            return Explanation(
+                activity_id, "blocked", f"{title} is blocked: first master {names}.", tuple(reasons)
+            )
+        s = int(ctx.primary_skill[a])
+        if feats.stuck[0, s]:
+            return Explanation(
+                activity_id,
+                "stuck",
+                f"{title} is held back: the student is stuck on {ctx.skill_names[s]} "
+                "(many attempts, no progress); the teacher should step in.",
+                (Reason("stuck", cfg.weights["stuck"], "wheel-spinning"),),
+            )
+        chosen = sel.activity[0][sel.activity[0] >= 0]
+        used = float(ctx.minutes[chosen].sum())
+        if used + ctx.minutes[a] > batch.daily_minutes[0] + 1e-9:
+            return Explanation(
+                activity_id,
+                "over_budget",
+                f"{title} did not fit today's time budget ({used:.0f} of "
+                f"{batch.daily_minutes[0]:.0f} minutes already planned).",
+            )
+        if int((ctx.primary_skill[chosen] == s).sum()) >= cfg.max_per_skill:
+            return Explanation(
+                activity_id,
+                "skill_cap",
+                f"{title} skipped: {cfg.max_per_skill} activities on "
+                f"{ctx.skill_names[s]} already today.",
+            )
+        values = self.term_values(batch, feats)
+        reasons = tuple(Reason(t, float(cfg.weights[t] * values[t][0, a]), t) for t in TERMS)
+        total = sum(r.contribution for r in reasons)
+        return Explanation(
+            activity_id,
+            "eligible",
+            f"{title} is eligible (score {total:.2f}) but {len(recs)} activities scored higher.",
+            reasons,
+        )

@@ -1,0 +1,144 @@
+"""The scoring terms of the adaptive policy: small pure functions over arrays.
+
+Each term maps arrays (students x skills or students x activities) to a value in [0, 1] (the
+`stuck` flag is 0/1 and carries a negative weight); the recommender multiplies each by its weight
+from `PolicyConfig.weights` and reports the products as the reasons of a recommendation.
+Every function here is tested on its own (tests/policy/test_terms.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from fsrs.scheduler import FSRS_DEFAULT_DECAY
+from scipy import sparse
+
+#: FSRS-6 forgetting curve: R(t) = (1 + FACTOR * t / S) ** -DECAY, so that R(S) = 0.9.
+DECAY = FSRS_DEFAULT_DECAY
+FACTOR = 0.9 ** (1.0 / -DECAY) - 1.0
+
+
+# -- readiness (prerequisites) ---------------------------------------------------------------
+def missing_prerequisites(
+    mastery: np.ndarray, prerequisite: sparse.csr_matrix, threshold: float
+) -> np.ndarray:
+    """(n, S) number of direct prerequisites of each skill with mastery below `threshold`.
+
+    `prerequisite[i, j] = 1` when skill j is a prerequisite of skill i; unknown mastery (NaN)
+    counts as not mastered.
+    """
+    below = ~(np.nan_to_num(mastery, nan=0.0) >= threshold)
+    return np.asarray((prerequisite @ below.T.astype(np.float64)).T).astype(np.int32)
+
+
+def readiness(prereqs_met: np.ndarray, mastered: np.ndarray, mastery: np.ndarray) -> np.ndarray:
+    """On the ready-to-learn fringe (prerequisites met, skill not mastered yet): the room left to
+    learn, 1 - P(mastery) (the expected gain of practice is proportional to it); else 0."""
+    room = 1.0 - np.nan_to_num(mastery, nan=0.0)
+    return np.where(prereqs_met & ~mastered, room, 0.0)
+
+
+# -- difficulty at the edge ------------------------------------------------------------------
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p) - np.log1p(-p)
+
+
+def activity_p_correct(p_skill_logit_act: np.ndarray, difficulty: np.ndarray) -> np.ndarray:
+    """P(correct) on an activity: the skill's logit (mean over the activity's skills) minus the
+    activity's difficulty (a logit shift; > 0 harder than the skill's typical item)."""
+    return 1.0 / (1.0 + np.exp(-(p_skill_logit_act - difficulty)))
+
+
+def edge_of_difficulty(p_correct: np.ndarray, target: float, width: float) -> np.ndarray:
+    """1 at the target P(correct), falling off as a Gaussian of the given width."""
+    z = (p_correct - target) / width
+    return np.exp(-0.5 * z * z)
+
+
+# -- interest and aspiration -----------------------------------------------------------------
+def interest_match(interests: np.ndarray, topic_mean: sparse.csr_matrix) -> np.ndarray:
+    """(n, A) mean interest weight over each activity's topics (0 for an activity without)."""
+    return np.asarray((topic_mean @ interests.T).T)
+
+
+def goal_relevance(
+    goals: np.ndarray, closure: sparse.csr_matrix, mastery: np.ndarray
+) -> np.ndarray:
+    """(n, S) how much practising a skill moves the student toward their goal skills.
+
+    A skill is on the path to a goal when it is the goal or one of its ancestors in the
+    prerequisite graph (`closure[g, s] = 1`); the term is the share of the student's goals it
+    leads to, times how much of it is left to learn (1 - mastery).
+    """
+    n_goals = goals.sum(axis=1, keepdims=True)
+    leads = np.asarray((closure.T @ goals.T.astype(np.float64)).T)
+    share = np.divide(leads, n_goals, out=np.zeros_like(leads), where=n_goals > 0)
+    return share * (1.0 - np.nan_to_num(mastery, nan=0.0))
+
+
+# -- review of fading skills -----------------------------------------------------------------
+def stability_days(n_responses: np.ndarray, initial: float, exponent: float) -> np.ndarray:
+    """Configured memory stability S = initial * n ** exponent (days; n >= 1)."""
+    return initial * np.maximum(n_responses, 1) ** exponent
+
+
+def retrievability(elapsed_days: np.ndarray, stability: np.ndarray) -> np.ndarray:
+    """FSRS-6 predicted recall after `elapsed_days` (1 where never practised or elapsed <= 0)."""
+    t = np.nan_to_num(np.maximum(elapsed_days, 0.0), nan=0.0)
+    return (1.0 + FACTOR * t / stability) ** -DECAY
+
+
+def review_need(recall: np.ndarray, mastered: np.ndarray, threshold: float) -> np.ndarray:
+    """For mastered skills whose recall fell below `threshold`: 0.5 just below, 1 at recall 0.5."""
+    fading = mastered & (recall < threshold)
+    depth = np.clip((threshold - recall) / max(threshold - 0.5, 1e-6), 0.0, 1.0)
+    return np.where(fading, 0.5 + 0.5 * depth, 0.0)
+
+
+# -- learning progress and exploration ---------------------------------------------------------
+def learning_progress(progress: np.ndarray) -> np.ndarray:
+    """Recent improvement of accuracy (ZPDES), scaled so +0.5 accuracy is the full term."""
+    return np.clip(np.nan_to_num(progress, nan=0.0) / 0.5, 0.0, 1.0)
+
+
+def exploration_bonus(n_responses: np.ndarray) -> np.ndarray:
+    """UCB-style uncertainty bonus sqrt(ln(N + 1) / (n_s + 1)), normalized to [0, 1].
+
+    N is the student's total responses; the normalization divides by sqrt(ln(N + 1)), so a skill
+    never tried gets 1 and the bonus decays as 1 / sqrt(n_s + 1).
+    """
+    return 1.0 / np.sqrt(np.maximum(n_responses, 0) + 1.0)
+
+
+def thompson_noise(shape: tuple[int, ...], scale: float, seed: int, now: float) -> np.ndarray:
+    """Seeded exploration noise (a Thompson-style draw); zero when `scale` is 0."""
+    if scale <= 0:
+        return np.zeros(shape)
+    rng = np.random.default_rng([seed, int(abs(now) * 1000) % (2**32)])
+    return rng.normal(0.0, scale, size=shape)
+
+
+# -- progression flags --------------------------------------------------------------------------
+def is_mastered(
+    mastery: np.ndarray, n_responses: np.ndarray, threshold: float, min_responses: int
+) -> np.ndarray:
+    """Mastered = P(mastery) >= threshold AND >= `min_responses` responses (no false mastery)."""
+    return (np.nan_to_num(mastery, nan=0.0) >= threshold) & (n_responses >= min_responses)
+
+
+def is_stuck(
+    mastery: np.ndarray, n_responses: np.ndarray, progress: np.ndarray, mastered: np.ndarray,
+    min_responses: int, max_progress: float,
+) -> np.ndarray:  # fmt: skip
+    """Wheel-spinning: many attempts, not mastered, and recent accuracy not improving."""
+    return (
+        (n_responses >= min_responses)
+        & ~mastered
+        & (np.nan_to_num(progress, nan=0.0) <= max_progress)
+    )
+
+
+# -- variety -------------------------------------------------------------------------------------
+def variety_penalty(count_same_skill: np.ndarray, penalty: float) -> np.ndarray:
+    """Penalty for the j-th activity on a skill already in today's list: penalty * j."""
+    return penalty * count_same_skill

@@ -1,0 +1,212 @@
+"""Tracking a training run in MLflow: what was trained, on what, how well, and the model itself.
+
+`train_model(spec, data)` fits a model spec (`models/NAME.toml`) on a response log and logs one
+MLflow run with
+  - params: the spec, its hyperparameters, the data fingerprint (hash, counts, date range; never
+    a student id), folds, seed, holdout fraction, code version;
+  - metrics: held-out AUC / RMSE / log-loss / ECE per fold (`fold{i}_auc`) and overall (`auc`);
+  - artifacts: the evaluation table (`evaluation/metrics.csv`), the reliability diagram
+    (`evaluation/reliability.png`), and the model as an MLflow pyfunc logged from code whose
+    weights are our JSON + npz files (`tracer` artifact).
+The students held out for promotion (`holdout.py`) are excluded from both the folds and the final
+fit. With `registered_name`, the model becomes a new version of that registered model.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import pandas as pd
+
+import adaptive
+from adaptive.data.log import ResponseLog
+from adaptive.errors import DataValidationError, Problem
+from adaptive.evaluation import cross_validate, plot_reliability
+from adaptive.registry.fingerprint import data_fingerprint
+from adaptive.registry.holdout import HOLDOUT_FRACTION, split_holdout
+from adaptive.registry.store import PROJECT_ROOT, experiment_id, quiet_mlflow, tracking
+from adaptive.tracing.base import KnowledgeTracer
+from adaptive.tracing.specs import build_model, load_spec
+
+TRAINING_EXPERIMENT = "adaptive-training"
+PYFUNC_CODE = Path(__file__).with_name("pyfunc_model.py")
+MODEL_NAME_IN_RUN = "model"
+
+
+@dataclass
+class TrainResult:
+    """What `train_model` produced: the MLflow run, the logged model and its scores."""
+
+    spec: str
+    run_id: str
+    model_uri: str
+    metrics: dict[str, float]
+    folds: pd.DataFrame
+    model: KnowledgeTracer
+    version: str | None = None
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+
+
+def code_version() -> str:
+    """The git commit of the project (with `+dirty` when modified), else the package version."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return adaptive.__version__
+    return f"{sha}+dirty" if dirty else sha
+
+
+def resolve_log(
+    data: str | Path | ResponseLog, mapping: dict | None = None, quarantine: Path | None = None
+) -> ResponseLog:
+    """A ResponseLog as given, or loaded through the data layer (descriptor name or file)."""
+    if isinstance(data, ResponseLog):
+        return data
+    from adaptive.data import load_log
+
+    return load_log(data, mapping=mapping, quarantine=quarantine)
+
+
+def train_model(
+    spec: str | Path,
+    data: str | Path | ResponseLog,
+    *,
+    mapping: dict | None = None,
+    quarantine: Path | None = None,
+    registered_name: str | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    holdout_fraction: float = HOLDOUT_FRACTION,
+    tracking_uri: str | None = None,
+    experiment: str = TRAINING_EXPERIMENT,
+) -> TrainResult:
+    """Fit `spec` on `data`, log the run (and register a version if `registered_name`)."""
+    log = resolve_log(data, mapping, quarantine)
+    spec_info = load_spec(spec)
+    train_log, _ = split_holdout(log, holdout_fraction)
+    if train_log.n_students < max(folds, 2):
+        raise DataValidationError(
+            [
+                Problem(
+                    str(log.source),
+                    None,
+                    "student_id",
+                    str(train_log.n_students),
+                    f"at least {max(folds, 2)} training students outside the promotion holdout",
+                )
+            ]
+        )
+    model = build_model(spec)
+    if "seed" in model.get_params():
+        model.set_params(seed=seed)
+    cv = cross_validate(model, train_log, folds, seed)
+    table = cv.metrics.drop(columns="model")
+    overall = table.set_index("fold").loc["all"].to_dict()
+    final = model.clone().fit(train_log)
+    fingerprint = data_fingerprint(log, data if not isinstance(data, ResponseLog) else None)
+    params = {
+        "spec": spec_info["name"],
+        "model_class": spec_info["model"],
+        **{f"model.{k}": v for k, v in final.get_params().items()},
+        **fingerprint,
+        "train_students": train_log.n_students,
+        "train_responses": len(train_log),
+        "folds": folds,
+        "seed": seed,
+        "holdout_fraction": holdout_fraction,
+        "code_version": code_version(),
+        "adaptive_version": adaptive.__version__,
+    }
+    with tracking(tracking_uri) as client, tempfile.TemporaryDirectory() as tmp:
+        tmp_dir = Path(tmp)
+        exp = experiment_id(client, experiment)
+        with mlflow.start_run(experiment_id=exp, run_name=f"train-{spec_info['name']}") as run:
+            mlflow.log_params({k: _param(v) for k, v in params.items()})
+            mlflow.set_tags({"adaptive.kind": "train", "adaptive.spec": spec_info["name"]})
+            mlflow.log_metrics(_fold_metrics(table))
+            table.to_csv(tmp_dir / "metrics.csv", index=False)
+            plot_reliability(
+                {spec_info["name"]: (cv.y, cv.p)},
+                tmp_dir / "reliability.png",
+                title=f"{spec_info['name']}: held-out folds",
+            )
+            for name in ("metrics.csv", "reliability.png"):
+                mlflow.log_artifact(str(tmp_dir / name), artifact_path="evaluation")
+            tracer_dir = final.save(tmp_dir / "tracer")
+            with quiet_mlflow():  # no signature: the input columns vary (timestamp or order)
+                info = mlflow.pyfunc.log_model(
+                    name=MODEL_NAME_IN_RUN,
+                    python_model=str(PYFUNC_CODE),
+                    artifacts={"tracer": str(tracer_dir)},
+                    pip_requirements=[f"adaptive=={adaptive.__version__}"],
+                )
+        version = None
+        if registered_name:
+            tags = {
+                "adaptive.spec": spec_info["name"],
+                "adaptive.data_sha256": str(fingerprint["data_sha256"]),
+            }
+            if not isinstance(data, ResponseLog):
+                path = Path(data)
+                tags["adaptive.data"] = str(path.resolve()) if path.exists() else str(data)
+                if mapping:
+                    tags["adaptive.mapping"] = json.dumps(mapping, sort_keys=True)
+            version = register(client, registered_name, info, run.info.run_id, tags)
+    return TrainResult(
+        spec=spec_info["name"],
+        run_id=run.info.run_id,
+        model_uri=info.model_uri,
+        metrics={k: float(v) for k, v in overall.items()},
+        folds=table,
+        model=final,
+        version=version,
+        fingerprint=fingerprint,
+    )
+
+
+def register(client, name: str, info, run_id: str, tags: dict[str, str]) -> str:
+    """Register the logged model as a new version of `name`; returns the version number."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.get_registered_model(name)
+    except MlflowException:
+        client.create_registered_model(name, description="adaptive knowledge-tracing models")
+    mv = client.create_model_version(
+        name, info.model_uri, run_id=run_id, tags=tags, model_id=info.model_id
+    )
+    return str(mv.version)
+
+
+def _fold_metrics(table: pd.DataFrame) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for row in table.to_dict("records"):
+        prefix = "" if row["fold"] == "all" else f"fold{row['fold']}_"
+        out.update({f"{prefix}{k}": float(v) for k, v in row.items() if k != "fold"})
+    return out
+
+
+def _param(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 6000 else text[:5997] + "..."

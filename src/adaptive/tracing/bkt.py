@@ -1,0 +1,528 @@
+"""Bayesian Knowledge Tracing (Corbett & Anderson 1995) with pyBKT's variants.
+
+Per skill, a student either knows it or not (a hidden state); they answer right with
+P = 1 - p_slip when they know it and p_guess when they do not, and learn it after each response
+with p_learn (and, with `forgets`, lose it with p_forget). `BKT` fits these per-skill parameters
+with our own vectorized EM (`fitter="native"`, see `bkt_engine`) or through pyBKT's C++ build
+(`fitter="pybkt"`, see `bkt_pybkt`); predictions, online updates and artifacts always go through
+our engine, so both fitters give the same kind of model.
+
+Variants (as pyBKT defines them; all combinable with the native fitter):
+
+* `forgets` - p_forget is learned (otherwise 0);
+* `multigs` - p_guess / p_slip per item within a skill (KT-IDEM, Pardos & Heffernan 2011);
+* `multilearn` - p_learn / p_forget per item just practised;
+* `multiprior` - p_init per item a student meets first in the skill (the "first-item prior";
+  pyBKT's default prior column is the first *answer*, which leaks; we use the item);
+* `fixed` - parameters held fixed while fitting: `{"p_slip": 0.1}` for every skill or
+  `{"p_guess": {"Fractions": 0.2}}` for some skills.
+
+Multi-skill responses: a response tagged with several skills is an observation of *each* of them
+(every tagged skill's state is updated with the same answer, as pyBKT does on the duplicated
+rows); its P(correct) combines the per-skill predictions by `multi_skill`: `"product"` (all skills
+needed: conjunctive), `"min"` (the weakest skill decides), `"mean"` (default; the best AUC of the
+three on ASSIST2009, see `experiments/results/30_bkt.md`).
+
+Cold start: a new student starts every skill at p_init. An item never seen in training uses its
+skill's parameters (the count-weighted average over the skill's item classes). A skill never
+seen in training uses the population average of the per-skill parameters (weighted by training
+responses) and is *not tracked*: the model has no state column for it, so each of its responses is
+predicted as a first attempt, in `predict_proba` and `update` alike (refit to track it).
+
+Online state (`TracingState` arrays): `p_known` (n_students, n_skills) = P(known) before the
+student's next response in each skill (after the last learning transition), and `n_responses`
+(n_students, n_skills) counts. `mastery(state)` is `p_known`. `update(state, Response)` is a
+scalar path on Python floats (a few microseconds); `update(state, ResponseLog)` runs the same
+vectorized forward pass as `predict_proba`, starting from the stored state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+
+from adaptive.data.log import Response, ResponseLog
+from adaptive.errors import ConfigError
+from adaptive.tracing.base import KnowledgeTracer, TracingState, index_codes
+from adaptive.tracing.bkt_engine import (
+    PARAMS,
+    ClassMap,
+    build_layout,
+    emissions,
+    filtered,
+    fit_em,
+    forward,
+    p_correct,
+)
+from adaptive.tracing.bkt_pybkt import ClassKeys, fit_classes_with_pybkt
+from adaptive.tracing.bkt_tables import (
+    FORGET,
+    GUESS,
+    INIT,
+    LEARN,
+    SLIP,
+    BKTTables,
+    population_average,
+    weighted_by_skill,
+)
+
+MULTI_SKILL = ("mean", "product", "min")
+FITTERS = ("native", "pybkt")
+_EPS = 1e-10  # guess/slip are kept in [eps, 1 - eps] so every prediction is strictly in (0, 1)
+
+
+@dataclass(frozen=True)
+class _Entries:
+    """The (response, skill) pairs of a log, in `log.exploded()` order, with model codes."""
+
+    row: np.ndarray
+    student: np.ndarray
+    skill: np.ndarray  # model skill code, -1 = never seen in training
+    item: np.ndarray  # model item code, -1 = never seen in training
+    correct: np.ndarray
+    seq_key: np.ndarray  # one sequence per (student, skill); unseen skills: one per entry
+
+
+@dataclass(frozen=True)
+class _Classes:
+    """Class of every entry for each parameter group, with the keys that name the classes."""
+
+    keys: ClassKeys
+    emit: np.ndarray
+    trans: np.ndarray
+    prior: np.ndarray
+    emit_skill: np.ndarray
+    trans_skill: np.ndarray
+    prior_skill: np.ndarray
+    emit_count: np.ndarray
+    trans_count: np.ndarray
+    prior_count: np.ndarray
+
+
+class BKT(KnowledgeTracer):
+    """Bayesian Knowledge Tracing; see the module docstring for the model and its variants.
+
+    Parameters
+    ----------
+    forgets, multigs, multilearn, multiprior : pyBKT's variants.
+    fixed : parameters held fixed while fitting (`{"p_slip": 0.1}` or `{"p_guess": {skill: v}}`).
+    fitter : "native" (our vectorized EM) or "pybkt" (pyBKT's C++ EM).
+    num_fits : random restarts (the best per skill is kept).
+    max_iter, tol : EM stops for a skill when its log-likelihood changes by less than `tol`.
+    seed : seeds the restarts (both fitters).
+    multi_skill : how a multi-skill response's P(correct) combines its skills ("mean",
+        "product", "min").
+
+    Examples
+    --------
+    >>> from adaptive.tracing.bkt import BKT
+    >>> model = BKT(forgets=True).fit(train_log)          # doctest: +SKIP
+    >>> model.params_table().head()                       # doctest: +SKIP
+    >>> state = model.init_state(); model.update(state, new_responses)  # doctest: +SKIP
+    """
+
+    name: ClassVar[str] = "bkt"
+
+    def __init__(
+        self,
+        forgets: bool = False,
+        multigs: bool = False,
+        multilearn: bool = False,
+        multiprior: bool = False,
+        fixed: dict[str, Any] | None = None,
+        fitter: str = "native",
+        num_fits: int = 5,
+        max_iter: int = 200,
+        tol: float = 1e-2,
+        seed: int = 0,
+        multi_skill: str = "mean",
+    ) -> None:
+        self.forgets = forgets
+        self.multigs = multigs
+        self.multilearn = multilearn
+        self.multiprior = multiprior
+        self.fixed = fixed
+        self.fitter = fitter
+        self.num_fits = num_fits
+        self.max_iter = max_iter
+        self.tol = tol
+        self.seed = seed
+        self.multi_skill = multi_skill
+
+    # -- fitting -------------------------------------------------------------------------------------
+    def fit(self, log: ResponseLog) -> Self:
+        """Fit per-skill (and item-class) parameters on `log`; returns self."""
+        self._validate()
+        if len(log) == 0:
+            raise ConfigError("cannot fit BKT on an empty response log")
+        self.skills_ = pd.Index(log.skills, name="skill_id")
+        self.items_ = pd.Index(log.items, name="item_id")
+        entries = self._entries(log)
+        classes = self._classes(entries)
+        fixed = self._fixed_arrays(classes)
+        if self.fitter == "native":
+            result = fit_em(
+                entries.seq_key,
+                entries.correct,
+                ClassMap(classes.emit, classes.trans, classes.prior, entries.skill,
+                         classes.emit_skill, classes.trans_skill, classes.prior_skill,
+                         len(self.skills_)),
+                forgets=bool(self.forgets),
+                fixed=fixed,
+                num_fits=int(self.num_fits),
+                max_iter=int(self.max_iter),
+                tol=float(self.tol),
+                seed=int(self.seed),
+            )
+            values = {name: getattr(result, name) for name in PARAMS}
+            self.n_iter_ = int(result.n_iter)
+        else:
+            values = fit_classes_with_pybkt(
+                entries.student, entries.skill, entries.item, entries.correct, classes.keys,
+                forgets=bool(self.forgets), fixed=fixed, num_fits=int(self.num_fits),
+                seed=int(self.seed),
+            )
+            self.n_iter_ = -1  # pyBKT does not report it
+        self.tables_ = self._tables(values, classes, entries)
+        self.log_likelihood_ = self.log_likelihood(log)
+        self._fast = None
+        return self
+
+    def _validate(self) -> None:
+        if self.fitter not in FITTERS:
+            raise ConfigError(f"BKT fitter {self.fitter!r}: expected one of {FITTERS}")
+        if self.multi_skill not in MULTI_SKILL:
+            raise ConfigError(f"BKT multi_skill {self.multi_skill!r}: expected one of {MULTI_SKILL}")
+        if int(self.num_fits) < 1 or int(self.max_iter) < 1 or not float(self.tol) > 0:
+            raise ConfigError("BKT num_fits and max_iter must be >= 1 and tol > 0")
+        for name, value in (self.fixed or {}).items():
+            if name not in PARAMS:
+                raise ConfigError(f"BKT fixed parameter {name!r}: expected one of {PARAMS}")
+            values = value.values() if isinstance(value, dict) else [value]
+            for v in values:
+                if not isinstance(v, int | float) or not 0.0 <= float(v) <= 1.0:
+                    raise ConfigError(f"BKT fixed {name}={v!r}: expected a probability in [0, 1]")
+            if name == "p_forget" and not self.forgets and any(float(v) != 0 for v in values):
+                raise ConfigError("BKT fixed p_forget != 0 needs forgets=True")
+
+    def _entries(self, log: ResponseLog) -> _Entries:
+        rows, log_skill = log.exploded()
+        skill = index_codes(self.skills_, log.skills)[log_skill]
+        item = index_codes(self.items_, log.items)[log.item[rows]]
+        student = log.student[rows].astype(np.int64)
+        seq_key = student * max(1, len(log.skills)) + log_skill
+        unseen = np.flatnonzero(skill < 0)
+        seq_key[unseen] = -1 - unseen
+        return _Entries(rows, student, skill, item, log.correct[rows], seq_key)
+
+    def _classes(self, e: _Entries) -> _Classes:
+        n_skills, n_items = len(self.skills_), len(self.items_)
+        item_key = e.skill * n_items + e.item
+
+        def by(flag: bool, key: np.ndarray, skill: np.ndarray) -> tuple[np.ndarray, ...]:
+            if flag:
+                keys, inv = np.unique(key, return_inverse=True)
+                return keys, inv, keys // n_items
+            return np.arange(n_skills), skill, np.arange(n_skills)
+
+        emit_keys, emit, emit_skill = by(bool(self.multigs), item_key, e.skill)
+        trans_keys, trans, trans_skill = by(bool(self.multilearn), item_key, e.skill)
+        first = np.unique(e.seq_key, return_index=True)[1]
+        prior_keys, first_class, prior_skill = by(bool(self.multiprior), item_key[first], e.skill[first])
+        prior = np.zeros(len(e.skill), np.int64)
+        prior[first] = first_class
+        keys = ClassKeys(emit_keys, trans_keys, prior_keys, bool(self.multigs),
+                         bool(self.multilearn), bool(self.multiprior), n_items)
+        return _Classes(
+            keys, emit, trans, prior, emit_skill, trans_skill, prior_skill,
+            np.bincount(emit, minlength=len(emit_keys)).astype(np.float64),
+            np.bincount(trans, minlength=len(trans_keys)).astype(np.float64),
+            np.bincount(first_class, minlength=len(prior_keys)).astype(np.float64),
+        )
+
+    def _fixed_arrays(self, c: _Classes) -> dict[str, np.ndarray]:
+        class_skill = {"p_init": c.prior_skill, "p_learn": c.trans_skill, "p_forget": c.trans_skill,
+                       "p_guess": c.emit_skill, "p_slip": c.emit_skill}
+        out = {}
+        for name, value in (self.fixed or {}).items():
+            per_skill = np.full(len(self.skills_), np.nan)
+            if isinstance(value, dict):
+                codes = index_codes(self.skills_, np.asarray(list(value), dtype=object))
+                known = codes >= 0
+                per_skill[codes[known]] = np.asarray(list(value.values()), dtype=np.float64)[known]
+            else:
+                per_skill[:] = float(value)
+            out[name] = per_skill[class_skill[name]]
+        return out
+
+    def _tables(self, values: dict[str, np.ndarray], c: _Classes, e: _Entries) -> BKTTables:
+        n_skills = len(self.skills_)
+        groups = {
+            "p_init": (c.prior_skill, c.prior_count, c.keys.multiprior),
+            "p_learn": (c.trans_skill, c.trans_count, c.keys.multilearn),
+            "p_forget": (c.trans_skill, c.trans_count, c.keys.multilearn),
+            "p_guess": (c.emit_skill, c.emit_count, c.keys.multigs),
+            "p_slip": (c.emit_skill, c.emit_count, c.keys.multigs),
+        }
+        values = dict(values)
+        for name in ("p_guess", "p_slip"):
+            values[name] = np.clip(values[name], _EPS, 1.0 - _EPS)
+        skill_params = np.empty((n_skills, len(PARAMS)))
+        for col, name in enumerate(PARAMS):
+            class_skill, weight, by_item = groups[name]
+            if by_item:
+                skill_params[:, col] = weighted_by_skill(values[name], class_skill, weight, n_skills)
+            else:
+                skill_params[:, col] = values[name]
+        skill_counts = np.bincount(e.skill, minlength=n_skills).astype(np.int64)
+        tables = BKTTables(
+            n_items=len(self.items_),
+            skill_params=skill_params,
+            default_params=population_average(skill_params, skill_counts),
+            skill_counts=skill_counts,
+        )
+        if c.keys.multigs:
+            tables.gs_keys = c.keys.emit
+            tables.gs_values = np.column_stack([values["p_guess"], values["p_slip"]])
+        if c.keys.multilearn:
+            tables.learn_keys = c.keys.trans
+            tables.learn_values = np.column_stack([values["p_learn"], values["p_forget"]])
+        if c.keys.multiprior:
+            tables.prior_keys = c.keys.prior
+            tables.prior_values = values["p_init"]
+        return tables
+
+    # -- prediction ----------------------------------------------------------------------------------
+    def predict_proba(self, log: ResponseLog) -> np.ndarray:
+        """P(correct) of every response from that student's earlier responses only."""
+        self._check_fitted()
+        return self._combine(self._run(log)[0], log)
+
+    def predict_entries(self, log: ResponseLog) -> np.ndarray:
+        """P(correct) per (response, skill) pair, in `log.exploded()` order (pyBKT's unit)."""
+        self._check_fitted()
+        return self._run(log)[0]
+
+    def log_likelihood(self, log: ResponseLog) -> float:
+        """Sum over (response, skill) pairs of log P(answer | earlier answers): the EM objective."""
+        self._check_fitted()
+        p, e = self._run(log)[:2]
+        return float(np.sum(np.log(np.where(e.correct == 1, p, 1.0 - p))))
+
+    def _run(
+        self, log: ResponseLog, state: TracingState | None = None, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, _Entries, Any, np.ndarray]:
+        """Forward pass over `log` (from `state` when given): per-entry P(correct), entries,
+        layout and the per-sequence state after the last response."""
+        e = self._entries(log)
+        par = self.tables_.entry_params(e.skill, e.item)
+        layout = build_layout(e.seq_key)
+        first = layout.seq_first_entry
+        init = par[first, INIT]
+        if state is not None and len(first):
+            srow, sk = rows[e.student[first]], e.skill[first]
+            tracked = sk >= 0
+            started = np.zeros(len(first), bool)
+            started[tracked] = state.arrays["n_responses"][srow[tracked], sk[tracked]] > 0
+            init = init.copy()
+            init[started] = state.arrays["p_known"][srow[started], sk[started]]
+        tm = par[layout.order]
+        guess, slip = tm[:, GUESS : GUESS + 1], tm[:, SLIP : SLIP + 1]
+        like_known, like_unknown = emissions(e.correct[layout.order], guess, slip)
+        pred, final = forward(layout, init[:, None], like_known, like_unknown,
+                              tm[:, LEARN : LEARN + 1], tm[:, FORGET : FORGET + 1])
+        p = layout.to_input(p_correct(pred, guess, slip))[:, 0]
+        return p, e, layout, final[:, 0]
+
+    def _combine(self, p: np.ndarray, log: ResponseLog) -> np.ndarray:
+        if len(log) == 0:
+            return np.zeros(0)
+        starts = log.skill_offsets[:-1]
+        if self.multi_skill == "product":
+            return np.multiply.reduceat(p, starts)
+        if self.multi_skill == "min":
+            return np.minimum.reduceat(p, starts)
+        return np.add.reduceat(p, starts) / log.n_skills_per_response
+
+    def filtered_mastery(self, log: ResponseLog) -> np.ndarray:
+        """P(known) of each (response, skill) pair *after* seeing that response (for reports)."""
+        self._check_fitted()
+        e = self._entries(log)
+        par = self.tables_.entry_params(e.skill, e.item)
+        layout = build_layout(e.seq_key)
+        tm = par[layout.order]
+        lk, lu = emissions(e.correct[layout.order], tm[:, GUESS : GUESS + 1], tm[:, SLIP : SLIP + 1])
+        pred, _ = forward(layout, par[layout.seq_first_entry, INIT][:, None], lk, lu,
+                          tm[:, LEARN : LEARN + 1], tm[:, FORGET : FORGET + 1])
+        return layout.to_input(filtered(pred, lk, lu)[0])[:, 0]
+
+    # -- online state --------------------------------------------------------------------------------
+    def _initial_row(self) -> dict[str, np.ndarray]:
+        return {
+            "p_known": self.tables_.skill_params[:, INIT].copy(),
+            "n_responses": np.zeros(len(self.skills_), np.int32),
+        }
+
+    def init_state(self, student_ids: Iterable[str] = ()) -> TracingState:
+        """Fresh state: every skill at its p_init, no responses."""
+        self._check_fitted()
+        ids = [str(s) for s in student_ids]
+        init = self._initial_row()
+        arrays = {name: np.tile(row, (len(ids), 1)) for name, row in init.items()}
+        return TracingState(students=ids, arrays=arrays)
+
+    def update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
+        """Absorb responses into `state`; returns P(correct) predicted before each one."""
+        self._check_fitted()
+        if isinstance(responses, Response):
+            return np.array([self._update_one(state, responses)])
+        state.add_students(responses.students, self._initial_row())
+        rows = state.rows(responses.students)
+        p, e, layout, final = self._run(responses, state, rows)
+        first = layout.seq_first_entry
+        sk = e.skill[first]
+        tracked = sk >= 0
+        srow = rows[e.student[first]][tracked]
+        state.arrays["p_known"][srow, sk[tracked]] = final[tracked]
+        lengths = np.bincount(layout.seq_of_entry, minlength=layout.n_sequences)
+        state.arrays["n_responses"][srow, sk[tracked]] += lengths[tracked].astype(np.int32)
+        return self._combine(p, responses)
+
+    def _update_one(self, state: TracingState, r: Response) -> float:
+        """One response on Python floats: the in-process path for vendors."""
+        fast = self._fast if self._fast is not None else self._build_fast()
+        row = state.row(r.student_id)
+        if row is None:
+            state.add_students([r.student_id], self._initial_row())
+            row = state.row(r.student_id)
+        p_known = state.arrays["p_known"]
+        counts = state.arrays["n_responses"]
+        correct = r.correct
+        item = r.item_id
+        preds = []
+        for sid in r.skill_ids:
+            k = fast.skill_code.get(sid)
+            if k is None:
+                prior, _, _, guess, slip = fast.default
+                preds.append(guess + prior * (1.0 - slip - guess))
+                continue
+            prior, learn, forget, guess, slip = fast.skill[k]
+            if fast.gs:
+                guess, slip = fast.gs.get((k, item), (guess, slip))
+            if fast.learn:
+                learn, forget = fast.learn.get((k, item), (learn, forget))
+            n = counts.item(row, k)
+            if n == 0:
+                p = fast.prior.get((k, item), prior) if fast.prior else p_known.item(row, k)
+            else:
+                p = p_known.item(row, k)
+            preds.append(guess + p * (1.0 - slip - guess))
+            if correct:
+                known = p * (1.0 - slip)
+                post = known / (known + (1.0 - p) * guess)
+            else:
+                known = p * slip
+                post = known / (known + (1.0 - p) * (1.0 - guess))
+            p_known[row, k] = learn + post * (1.0 - learn - forget)
+            counts[row, k] = n + 1
+        if len(preds) == 1:
+            return preds[0]
+        if self.multi_skill == "product":
+            return float(np.prod(preds))
+        if self.multi_skill == "min":
+            return min(preds)
+        return float(np.add.reduce(np.asarray(preds))) / len(preds)
+
+    def _build_fast(self) -> _FastParams:
+        t = self.tables_
+        items = self.items_.astype(str).tolist()
+
+        def table(keys: np.ndarray, values: np.ndarray) -> dict[tuple[int, str], Any]:
+            skill, item = np.divmod(keys, max(1, t.n_items))
+            vals = values.tolist()
+            return {(int(k), items[i]): v if not isinstance(v, list) else tuple(v)
+                    for k, i, v in zip(skill.tolist(), item.tolist(), vals, strict=True)}
+
+        self._fast = _FastParams(
+            skill_code={s: i for i, s in enumerate(self.skills_.astype(str).tolist())},
+            skill=[tuple(row) for row in t.skill_params.tolist()],
+            default=tuple(t.default_params.tolist()),
+            gs=table(t.gs_keys, t.gs_values),
+            learn=table(t.learn_keys, t.learn_values),
+            prior=table(t.prior_keys, t.prior_values),
+        )
+        return self._fast
+
+    def mastery(self, state: TracingState) -> np.ndarray:
+        """(n_students, n_skills) P(known) before each student's next response in each skill."""
+        self._check_fitted()
+        return np.array(state.arrays["p_known"], dtype=np.float64)
+
+    def predict_skill_proba(self, state: TracingState) -> np.ndarray:
+        """(n_students, n_skills) P(correct) on a typical item of each skill (skill guess/slip)."""
+        m = self.mastery(state)
+        guess = self.tables_.skill_params[:, GUESS]
+        slip = self.tables_.skill_params[:, SLIP]
+        return guess + m * (1.0 - slip - guess)
+
+    # -- readable parameters -------------------------------------------------------------------------
+    def params_table(self) -> pd.DataFrame:
+        """One row per skill: p_init, p_learn, p_forget, p_guess, p_slip, n_responses.
+
+        With an item-level variant the skill's value is the count-weighted average of its item
+        classes (`item_params_table()` lists those).
+        """
+        self._check_fitted()
+        frame = pd.DataFrame(self.tables_.skill_params, columns=list(PARAMS))
+        frame.insert(0, "skill", self.skills_.astype(str))
+        frame["n_responses"] = self.tables_.skill_counts
+        return frame
+
+    def item_params_table(self) -> pd.DataFrame:
+        """Item-level classes of multigs / multilearn / multiprior: skill, item, param, value."""
+        self._check_fitted()
+        t = self.tables_
+        parts = []
+        for keys, values, names in ((t.gs_keys, t.gs_values, ("p_guess", "p_slip")),
+                                    (t.learn_keys, t.learn_values, ("p_learn", "p_forget")),
+                                    (t.prior_keys, t.prior_values.reshape(-1, 1), ("p_init",))):
+            skill, item = np.divmod(keys, max(1, t.n_items))
+            for j, name in enumerate(names):
+                parts.append(pd.DataFrame({"skill": self.skills_[skill].astype(str),
+                                           "item": self.items_[item].astype(str),
+                                           "param": name, "value": values[:, j]}))
+        return pd.concat(parts, ignore_index=True)
+
+    # -- artifacts -----------------------------------------------------------------------------------
+    def _fitted_arrays(self) -> dict[str, np.ndarray]:
+        arrays = self.tables_.to_arrays()
+        arrays["skills"] = np.asarray(self.skills_.astype(str), dtype=np.str_)
+        arrays["items"] = np.asarray(self.items_.astype(str), dtype=np.str_)
+        return arrays
+
+    def _fitted_json(self) -> dict[str, Any]:
+        return {"log_likelihood": self.log_likelihood_, "n_iter": self.n_iter_}
+
+    def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.skills_ = pd.Index(arrays["skills"].tolist(), name="skill_id", dtype=object)
+        self.items_ = pd.Index(arrays["items"].tolist(), name="item_id", dtype=object)
+        self.tables_ = BKTTables.from_arrays(len(self.items_), arrays)
+        self.log_likelihood_ = float(fitted["log_likelihood"])
+        self.n_iter_ = int(fitted["n_iter"])
+        self._fast = None
+
+
+@dataclass(frozen=True)
+class _FastParams:
+    """Parameters as Python floats, dicts and tuples for the single-response path."""
+
+    skill_code: dict[str, int]
+    skill: list[tuple[float, ...]]
+    default: tuple[float, ...]
+    gs: dict[tuple[int, str], tuple[float, float]]
+    learn: dict[tuple[int, str], tuple[float, float]]
+    prior: dict[tuple[int, str], float]

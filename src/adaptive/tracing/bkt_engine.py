@@ -1,0 +1,407 @@
+"""The vectorized BKT engine: forward filtering and Baum-Welch EM for many sequences at once.
+
+BKT is a two-state hidden Markov model per (student, skill) sequence. The engine processes every
+sequence of every skill (and every random restart) together: sequences are ranked by length
+(longest first) and their entries laid out *time-major*, so that the k-th responses of all
+sequences still running at step k form one contiguous block, and those sequences are exactly ranks
+`0 .. n_k - 1`. The only Python loop is over k (the longest sequence, ~300 on ASSIST2009), each
+iteration a handful of numpy operations on whole blocks; everything else (emissions, smoothing
+statistics, M-step sums) is a vectorized gather or `bincount` over all entries.
+
+Conventions follow pyBKT, the reference the tests compare against:
+
+* `p_learn` / `p_forget` of an entry is the transition applied *after* that entry (with
+  multilearn, the class of the item just practised);
+* P(correct) = p_guess + P(known) * (1 - p_slip - p_guess), with P(known) the prediction before
+  the response (filtered on earlier responses, then one transition);
+* EM maximizes the exact log-likelihood sum_t log P(o_t | o_<t) by the standard E/M steps.
+
+Arrays of per-entry values are shaped (n_entries, n_restarts) in time-major order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PARAMS = ("p_init", "p_learn", "p_forget", "p_guess", "p_slip")
+_TINY = 1e-300
+
+
+@dataclass(frozen=True)
+class SequenceLayout:
+    """Time-major layout of sequences.
+
+    Attributes
+    ----------
+    order : (N,) input entry index at each time-major position.
+    offsets : (L+1,) block of step k is positions `offsets[k]:offsets[k+1]`; the entry at
+        `offsets[k] + j` belongs to the sequence of rank j.
+    seq_first_entry : (n_seq,) input index of the first entry of each sequence (by rank).
+    seq_last_pos : (n_seq,) time-major position of each sequence's last entry.
+    has_next : (N,) whether the entry at a position has a successor in its sequence.
+    next_pos : (n_has_next,) position of that successor, for positions where `has_next`.
+    """
+
+    order: np.ndarray
+    offsets: np.ndarray
+    seq_first_entry: np.ndarray
+    seq_last_pos: np.ndarray
+    has_next: np.ndarray
+    next_pos: np.ndarray
+    seq_of_entry: np.ndarray  # (N,) sequence rank of each input entry
+
+    @property
+    def n_entries(self) -> int:
+        return len(self.order)
+
+    @property
+    def n_sequences(self) -> int:
+        return len(self.seq_first_entry)
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.offsets) - 1
+
+    def to_time_major(self, values: np.ndarray) -> np.ndarray:
+        """Reorder a per-entry array (input order) into time-major order."""
+        return values[self.order]
+
+    def to_input(self, values: np.ndarray) -> np.ndarray:
+        """Reorder a time-major per-entry array back into input order."""
+        out = np.empty_like(values)
+        out[self.order] = values
+        return out
+
+
+def build_layout(seq_key: np.ndarray) -> SequenceLayout:
+    """Layout for entries given in time order within each sequence; `seq_key` names the sequence.
+
+    Entries of one sequence keep their relative input order (the response log is sorted by
+    student then time, so keying by (student, skill) gives each student's per-skill sequence).
+    """
+    seq_key = np.asarray(seq_key, dtype=np.int64)
+    n = len(seq_key)
+    if n == 0:
+        empty = np.zeros(0, np.int64)
+        return SequenceLayout(empty, np.zeros(1, np.int64), empty, empty, np.zeros(0, bool), empty, empty)
+    _, seq = np.unique(seq_key, return_inverse=True)
+    lengths = np.bincount(seq)
+    n_seq = len(lengths)
+    by_seq = np.argsort(seq, kind="stable")
+    starts = np.zeros(n_seq, np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    step = np.empty(n, np.int64)
+    step[by_seq] = np.arange(n, dtype=np.int64) - np.repeat(starts, lengths)
+    rank_to_seq = np.argsort(-lengths, kind="stable")
+    rank = np.empty(n_seq, np.int64)
+    rank[rank_to_seq] = np.arange(n_seq)
+    entry_rank = rank[seq]
+    order = np.argsort(step * n_seq + entry_rank, kind="stable")
+    n_per_step = np.bincount(step)
+    offsets = np.zeros(len(n_per_step) + 1, np.int64)
+    np.cumsum(n_per_step, out=offsets[1:])
+    step_tm = step[order]
+    rank_tm = entry_rank[order]
+    n_next = np.append(n_per_step[1:], 0)
+    has_next = rank_tm < n_next[step_tm]
+    next_pos = offsets[step_tm[has_next] + 1] + rank_tm[has_next]
+    last = np.flatnonzero(~has_next)
+    seq_last_pos = np.empty(n_seq, np.int64)
+    seq_last_pos[rank_tm[last]] = last
+    return SequenceLayout(
+        order=order,
+        offsets=offsets,
+        seq_first_entry=order[: n_per_step[0]],
+        seq_last_pos=seq_last_pos,
+        has_next=has_next,
+        next_pos=next_pos,
+        seq_of_entry=entry_rank,
+    )
+
+
+def emissions(correct_tm: np.ndarray, guess: np.ndarray, slip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """P(observation | known), P(observation | not known) per entry; inputs (N,) / (N, R)."""
+    obs = correct_tm.astype(bool)[:, None]
+    like_known = np.where(obs, 1.0 - slip, slip)
+    like_unknown = np.where(obs, guess, 1.0 - guess)
+    return like_known, like_unknown
+
+
+def forward(
+    layout: SequenceLayout,
+    init: np.ndarray,
+    like_known: np.ndarray,
+    like_unknown: np.ndarray,
+    learn: np.ndarray,
+    forget: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Forward filtering.
+
+    Parameters: `init` (n_seq, R) P(known) before each sequence's first entry; the other arrays
+    (N, R) time-major. Returns (P(known) before each entry (N, R), P(known) after each sequence's
+    last entry and its transition (n_seq, R): the state for the next response).
+    """
+    state = np.array(init, dtype=np.float64, copy=True)
+    pred = np.empty(like_known.shape, dtype=np.float64)
+    keep = 1.0 - learn - forget
+    offsets = layout.offsets.tolist()
+    for k in range(len(offsets) - 1):
+        lo, hi = offsets[k], offsets[k + 1]
+        x = state[: hi - lo]
+        pred[lo:hi] = x
+        known = x * like_known[lo:hi]
+        post = known / (known + (1.0 - x) * like_unknown[lo:hi])
+        state[: hi - lo] = learn[lo:hi] + post * keep[lo:hi]
+    return pred, state
+
+
+def filtered(pred: np.ndarray, like_known: np.ndarray, like_unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(P(known | responses up to and including this one), P(this response | earlier ones))."""
+    known = pred * like_known
+    evidence = known + (1.0 - pred) * like_unknown
+    post = np.divide(known, evidence, out=pred.copy(), where=evidence > 0)
+    return post, evidence
+
+
+def p_correct(pred: np.ndarray, guess: np.ndarray, slip: np.ndarray) -> np.ndarray:
+    """P(correct) from P(known) before the response."""
+    return guess + pred * (1.0 - slip - guess)
+
+
+# -- EM -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClassMap:
+    """Which parameter class each entry uses (one class per skill for standard BKT).
+
+    Entry arrays are in input order. `prior_class` is read at each sequence's first entry.
+    `*_skill` maps a class to its skill: restarts are chosen, and convergence is checked, per skill.
+    """
+
+    emit_class: np.ndarray
+    trans_class: np.ndarray
+    prior_class: np.ndarray
+    entry_skill: np.ndarray
+    emit_skill: np.ndarray
+    trans_skill: np.ndarray
+    prior_skill: np.ndarray
+    n_skills: int
+
+
+@dataclass(frozen=True)
+class EMResult:
+    """Fitted class parameters (1-D arrays) and the per-skill log-likelihood."""
+
+    p_init: np.ndarray
+    p_learn: np.ndarray
+    p_forget: np.ndarray
+    p_guess: np.ndarray
+    p_slip: np.ndarray
+    loglik_per_skill: np.ndarray
+    n_iter: int
+
+
+class _WorkingSet:
+    """The entries of the skills still being fitted, laid out for the E-step.
+
+    Per-class sums use flattened `class * R + restart` indices (one `bincount` each); emission
+    sums are split by the observed outcome, so one `bincount` of P(known) gives all four.
+    """
+
+    def __init__(self, seq_key: np.ndarray, correct: np.ndarray, classes: ClassMap, keep: np.ndarray | None):
+        sel = np.arange(len(seq_key)) if keep is None else np.flatnonzero(keep)
+        self.layout = layout = build_layout(seq_key[sel])
+        tm = sel[layout.order]
+        self.correct = correct[tm]
+        self.emit = classes.emit_class[tm]
+        self.emit_obs = self.emit.astype(np.int64) * 2 + self.correct
+        self.trans = classes.trans_class[tm]
+        self.skill = classes.entry_skill[tm]
+        self.prior = classes.prior_class[tm[: layout.n_sequences]]
+        self.cur = np.flatnonzero(layout.has_next)
+        self.trans_next = self.trans[self.cur]
+        self.n_entries = len(sel)
+        self._index: dict[int, tuple[np.ndarray, ...]] = {}
+
+    def indices(self, r: int) -> tuple[np.ndarray, ...]:
+        if r not in self._index:
+            self._index = {
+                r: tuple(_flat_index(c, r) for c in (self.emit_obs, self.trans_next, self.prior, self.skill))
+            }
+        return self._index[r]
+
+
+def _class_sum(index: np.ndarray, weights: np.ndarray, n_classes: int) -> np.ndarray:
+    """Sum (M, R) weights by class; `index` is the flattened class*R + restart index."""
+    r = weights.shape[1]
+    return np.bincount(index, weights.ravel(), minlength=n_classes * r).reshape(n_classes, r)
+
+
+def _flat_index(classes: np.ndarray, r: int) -> np.ndarray:
+    return (classes[:, None].astype(np.int64) * r + np.arange(r)).ravel()
+
+
+def fit_em(
+    seq_key: np.ndarray,
+    correct: np.ndarray,
+    classes: ClassMap,
+    *,
+    forgets: bool,
+    fixed: dict[str, np.ndarray],
+    num_fits: int,
+    max_iter: int,
+    tol: float,
+    seed: int,
+    burn_in: int = 10,
+) -> EMResult:
+    """Baum-Welch EM with `num_fits` seeded random restarts, all restarts run together.
+
+    Entries are given in input order (time order within each sequence, named by `seq_key`).
+    After `burn_in` iterations the best restart of each skill (highest log-likelihood) is kept and
+    EM continues on it alone. A skill stops when its log-likelihood changes by less than `tol`
+    between two iterations (its entries then leave the working set), or after `max_iter`
+    iterations in all. `fixed[name]` is a per-class array of values (NaN = free), held fixed.
+    """
+    rng = np.random.default_rng(seed)
+    n_emit, n_trans, n_prior = len(classes.emit_skill), len(classes.trans_skill), len(classes.prior_skill)
+    n_skills = classes.n_skills
+    r = max(1, int(num_fits))
+    params = {
+        "p_init": rng.uniform(0.0, 1.0, (n_prior, r)),
+        "p_learn": rng.uniform(0.0, 0.4, (n_trans, r)),
+        "p_forget": rng.uniform(0.0, 0.2, (n_trans, r)) if forgets else np.zeros((n_trans, r)),
+        "p_guess": rng.uniform(0.0, 0.4, (n_emit, r)),
+        "p_slip": rng.uniform(0.0, 0.3, (n_emit, r)),
+    }
+    _apply_fixed(params, fixed)
+    seq_key = np.asarray(seq_key, dtype=np.int64)
+    correct = np.asarray(correct, dtype=np.int8)
+    work = _WorkingSet(seq_key, correct, classes, None)
+    active = np.bincount(classes.entry_skill, minlength=n_skills) > 0
+    loglik = np.full((n_skills, r), -np.inf)
+    prev = None
+    n_iter = 0
+    for it in range(max_iter):
+        n_iter = it + 1
+        r = params["p_init"].shape[1]
+        ll, new = _em_step(work, params, r, forgets, (n_emit, n_trans, n_prior, n_skills))
+        loglik[active] = ll[active]
+        if prev is not None:
+            active &= ~(np.abs(loglik - prev) < tol).all(axis=1)
+        prev = loglik.copy()
+        for name, values in new.items():
+            params[name] = np.where(_active_classes(classes, name, active)[:, None], values, params[name])
+        _apply_fixed(params, fixed)
+        if r > 1 and n_iter >= burn_in:
+            params = _best_restart(params, loglik, classes)
+            loglik = loglik.max(axis=1, keepdims=True)
+            prev = None
+        if not active.any():
+            break
+        keep = active[classes.entry_skill]
+        if keep.sum() < 0.6 * work.n_entries:
+            work = _WorkingSet(seq_key, correct, classes, keep)
+    if params["p_init"].shape[1] > 1:
+        params = _best_restart(params, loglik, classes)
+    out = {k: v[:, 0] for k, v in params.items()}
+    return EMResult(**out, loglik_per_skill=loglik.max(axis=1), n_iter=n_iter)
+
+
+def _active_classes(classes: ClassMap, name: str, active: np.ndarray) -> np.ndarray:
+    skill_of = {"p_init": classes.prior_skill, "p_learn": classes.trans_skill,
+                "p_forget": classes.trans_skill, "p_guess": classes.emit_skill,
+                "p_slip": classes.emit_skill}[name]
+    return active[skill_of]
+
+
+def _em_step(work: _WorkingSet, params: dict[str, np.ndarray], r: int, forgets: bool,
+             sizes: tuple[int, int, int, int]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """One E-step on the working set: (log-likelihood per skill, re-estimated parameters)."""
+    n_emit, n_trans, n_prior, n_skills = sizes
+    emit_idx, trans_idx, prior_idx, skill_idx = work.indices(r)
+    layout = work.layout
+    guess, slip = params["p_guess"], params["p_slip"]
+    # Likelihood tables by (class, outcome): row 2c is a wrong answer, row 2c+1 a right one.
+    table_known = np.stack([slip, 1.0 - slip], axis=1).reshape(2 * n_emit, r)
+    table_unknown = np.stack([1.0 - guess, guess], axis=1).reshape(2 * n_emit, r)
+    like_known, like_unknown = table_known[work.emit_obs], table_unknown[work.emit_obs]
+    learn, forget = params["p_learn"][work.trans], params["p_forget"][work.trans]
+    pred, _ = forward(layout, params["p_init"][work.prior], like_known, like_unknown, learn, forget)
+    post, evidence = filtered(pred, like_known, like_unknown)
+    with np.errstate(divide="ignore"):
+        loglik = _class_sum(skill_idx, np.log(evidence), n_skills)
+    gamma = _smooth(layout, pred, post, forget, forgets)
+    nxt, cur = layout.next_pos, work.cur
+    g_next = gamma[nxt]
+    inv_pred = 1.0 / np.maximum(pred[nxt], _TINY)
+    post_cur = post[cur]
+    gamma_cur = gamma[cur]
+    ones_cur = _class_sum(trans_idx, np.ones_like(gamma_cur), n_trans)
+    known_cur = _class_sum(trans_idx, gamma_cur, n_trans)
+    first = gamma[: layout.n_sequences]
+    by_outcome = _class_sum(emit_idx, gamma, 2 * n_emit).reshape(n_emit, 2, r)
+    count_outcome = _class_sum(emit_idx, np.ones_like(gamma), 2 * n_emit).reshape(n_emit, 2, r)
+    known = by_outcome.sum(axis=1)
+    unknown = count_outcome.sum(axis=1) - known
+    new = {
+        "p_init": _ratio(_class_sum(prior_idx, first, n_prior),
+                         _class_sum(prior_idx, np.ones_like(first), n_prior), params["p_init"]),
+        "p_learn": _ratio(_class_sum(trans_idx, (1.0 - post_cur) * learn[cur] * g_next * inv_pred, n_trans),
+                          ones_cur - known_cur, params["p_learn"]),
+        "p_guess": _ratio(count_outcome[:, 1] - by_outcome[:, 1], unknown, guess),
+        "p_slip": _ratio(by_outcome[:, 0], known, slip),
+    }
+    if forgets:
+        inv_pred0 = 1.0 / np.maximum(1.0 - pred[nxt], _TINY)
+        xi10 = post_cur * forget[cur] * (1.0 - g_next) * inv_pred0
+        new["p_forget"] = _ratio(_class_sum(trans_idx, xi10, n_trans), known_cur, params["p_forget"])
+    return loglik, new
+
+
+def _smooth(layout: SequenceLayout, pred: np.ndarray, post: np.ndarray, forget: np.ndarray,
+            forgets: bool) -> np.ndarray:
+    """Backward pass: P(known at t | the whole sequence) for every entry."""
+    gamma = post.copy()
+    inv_pred = 1.0 / np.maximum(pred, _TINY)
+    stay = post * (1.0 - forget) if forgets else post
+    if forgets:
+        inv_pred0 = 1.0 / np.maximum(1.0 - pred, _TINY)
+        drop = post * forget
+    offsets = layout.offsets.tolist()
+    for k in range(len(offsets) - 3, -1, -1):
+        lo = offsets[k]
+        nlo, nhi = offsets[k + 1], offsets[k + 2]
+        n = nhi - nlo
+        g = gamma[nlo:nhi]
+        if forgets:
+            gamma[lo : lo + n] = (stay[lo : lo + n] * g * inv_pred[nlo:nhi]
+                                  + drop[lo : lo + n] * (1.0 - g) * inv_pred0[nlo:nhi])
+        else:
+            gamma[lo : lo + n] = stay[lo : lo + n] * (g * inv_pred[nlo:nhi])
+    return gamma
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """num / den, keeping the previous value where a class had no expected count."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / den, previous)
+
+
+def _apply_fixed(params: dict[str, np.ndarray], fixed: dict[str, np.ndarray]) -> None:
+    for name, values in fixed.items():
+        mask = ~np.isnan(values)
+        if mask.any():
+            params[name][mask] = values[mask][:, None]
+
+
+def _best_restart(params: dict[str, np.ndarray], loglik: np.ndarray, classes: ClassMap) -> dict[str, np.ndarray]:
+    """Keep, for every skill, the restart with the highest log-likelihood."""
+    best = np.argmax(loglik, axis=1)
+    out = {}
+    for name, values in params.items():
+        skill_of = {"p_init": classes.prior_skill, "p_learn": classes.trans_skill,
+                    "p_forget": classes.trans_skill, "p_guess": classes.emit_skill,
+                    "p_slip": classes.emit_skill}[name]
+        out[name] = values[np.arange(len(values)), best[skill_of]][:, None].copy()
+    return out

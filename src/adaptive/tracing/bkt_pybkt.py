@@ -1,0 +1,149 @@
+"""Fitting BKT through pyBKT (the field's reference implementation, C++ build).
+
+`fit_classes_with_pybkt` hands pyBKT the exploded (response, skill) entries and reads its fitted
+parameters back per class, in the same class order as our own EM, so that prediction, online
+updates and artifacts all go through our engine. pyBKT's conventions, mapped:
+
+* `prior` -> p_init; `learns[r]` / `forgets[r]` -> p_learn / p_forget of resource r; `guesses[g]`
+  / `slips[g]` -> p_guess / p_slip of guess class g.
+* multigs / multilearn: the item column is the class column; `gs_names` (0-based) and
+  `resource_names` (1-based) map an item to its class.
+* multiprior: pyBKT fixes the prior at 0 and inserts a phantom first step whose resource is the
+  class of the student's first item in the skill: that resource's `learns` *is* the prior of the
+  class; resource 1 ("Default") holds the real p_learn / p_forget. We use the item as the prior
+  column (pyBKT's default, the `correct` column, would leak the first answer into its prior).
+
+Skill names are passed as codes (`s0`, `s1`, ...): pyBKT selects skills with a regular expression
+built from the names, which silently drops names with special characters (e.g. parentheses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from adaptive.errors import ConfigError
+
+PYBKT_NAMES = {"p_learn": "learns", "p_forget": "forgets", "p_guess": "guesses", "p_slip": "slips",
+               "p_init": "prior"}
+
+
+@dataclass(frozen=True)
+class ClassKeys:
+    """Class keys (`skill * n_items + item`, or the skill code when the variant is off)."""
+
+    emit: np.ndarray
+    trans: np.ndarray
+    prior: np.ndarray
+    multigs: bool
+    multilearn: bool
+    multiprior: bool
+    n_items: int
+
+
+def pybkt_is_compiled() -> bool:
+    """True when pyBKT's E-step is its compiled C++ extension (not the slow pure-Python build)."""
+    import pyBKT.fit.E_step as e_step
+
+    return str(getattr(e_step, "__file__", "")).endswith(".so")
+
+
+def fit_classes_with_pybkt(
+    student: np.ndarray,
+    skill: np.ndarray,
+    item: np.ndarray,
+    correct: np.ndarray,
+    keys: ClassKeys,
+    *,
+    forgets: bool,
+    fixed: dict[str, np.ndarray],
+    num_fits: int,
+    seed: int,
+) -> dict[str, np.ndarray]:
+    """Fit with pyBKT; returns per-class arrays p_init, p_learn, p_forget, p_guess, p_slip.
+
+    Entries are (response, skill) pairs in time order per student. `fixed[name]` holds per-class
+    values (NaN = free) as in our EM; pyBKT fixes per skill, so a fixed value must be the same for
+    every class of a skill.
+    """
+    from pyBKT.models import Model
+
+    if keys.multilearn and keys.multiprior:
+        raise ConfigError("pyBKT cannot combine multilearn and multiprior; use fitter='native'")
+    frame = pd.DataFrame({
+        "user_id": np.asarray(student, dtype=np.int64),
+        "skill_name": pd.Series(np.asarray(skill)).map(lambda k: f"s{k}").to_numpy(object),
+        "correct": np.asarray(correct, dtype=np.int64),
+        "order_id": np.arange(len(student), dtype=np.int64),
+        "item": np.asarray(item, dtype=np.int64),
+    })
+    variants: dict[str, object] = {"forgets": forgets}
+    for flag, name in ((keys.multigs, "multigs"), (keys.multilearn, "multilearn"), (keys.multiprior, "multiprior")):
+        if flag:
+            variants[name] = "item"
+    pyfixed = _pybkt_fixed(fixed, frame, keys)
+    if pyfixed:
+        variants["fixed"] = pyfixed
+    model = Model(seed=int(seed), num_fits=int(num_fits), parallel=True)
+    model.fit(data=frame.reset_index(drop=True), **variants)
+    return _read_classes(model.fit_model, keys)
+
+
+def _class_skill_item(class_keys: np.ndarray, by_item: bool, n_items: int) -> tuple[np.ndarray, np.ndarray]:
+    if by_item:
+        return class_keys // n_items, class_keys % n_items
+    return class_keys, np.full(len(class_keys), -1)
+
+
+def _read_classes(fit_model: dict, keys: ClassKeys) -> dict[str, np.ndarray]:
+    out = {name: np.full(len(k), np.nan) for name, k in
+           (("p_guess", keys.emit), ("p_slip", keys.emit), ("p_learn", keys.trans),
+            ("p_forget", keys.trans), ("p_init", keys.prior))}
+    skills, items = _class_skill_item(keys.emit, keys.multigs, keys.n_items)
+    for i, (k, it) in enumerate(zip(skills.tolist(), items.tolist(), strict=True)):
+        fm = fit_model[f"s{k}"]
+        g = fm["gs_names"][it] if keys.multigs else 0
+        out["p_guess"][i], out["p_slip"][i] = fm["guesses"][g], fm["slips"][g]
+    skills, items = _class_skill_item(keys.trans, keys.multilearn, keys.n_items)
+    for i, (k, it) in enumerate(zip(skills.tolist(), items.tolist(), strict=True)):
+        fm = fit_model[f"s{k}"]
+        r = fm["resource_names"][it] - 1 if keys.multilearn else 0
+        out["p_learn"][i], out["p_forget"][i] = fm["learns"][r], fm["forgets"][r]
+    skills, items = _class_skill_item(keys.prior, keys.multiprior, keys.n_items)
+    for i, (k, it) in enumerate(zip(skills.tolist(), items.tolist(), strict=True)):
+        fm = fit_model[f"s{k}"]
+        if keys.multiprior:
+            out["p_init"][i] = fm["learns"][fm["resource_names"][it] - 1]
+        else:
+            out["p_init"][i] = fm["prior"]
+    return out
+
+
+def _pybkt_fixed(fixed: dict[str, np.ndarray], frame: pd.DataFrame, keys: ClassKeys) -> dict:
+    """Our per-class fixed arrays -> pyBKT's {skill: {'slips': array, 'prior': float, ...}}."""
+    result: dict[str, dict] = {}
+    sizes = frame.groupby("skill_name")["item"].nunique()
+    class_keys = {"p_init": (keys.prior, keys.multiprior), "p_learn": (keys.trans, keys.multilearn),
+                  "p_forget": (keys.trans, keys.multilearn), "p_guess": (keys.emit, keys.multigs),
+                  "p_slip": (keys.emit, keys.multigs)}
+    for name, values in fixed.items():
+        if not np.any(~np.isnan(values)):
+            continue
+        if keys.multiprior and name in ("p_init", "p_learn", "p_forget"):
+            raise ConfigError(f"fixing {name} with multiprior is not supported by pyBKT; use fitter='native'")
+        k_arr, by_item = class_keys[name]
+        skills = k_arr // keys.n_items if by_item else k_arr
+        for k in np.unique(skills[~np.isnan(values)]).tolist():
+            vals = values[skills == k]
+            if np.any(np.isnan(vals)) or np.ptp(vals) > 0:
+                raise ConfigError(f"pyBKT fixes {name} per skill: give one value for all classes of a skill")
+            sname = f"s{k}"
+            per = result.setdefault(sname, {})
+            if name == "p_init":
+                per["prior"] = float(vals[0])
+            else:
+                n = int(sizes[sname]) if by_item else 1
+                per[PYBKT_NAMES[name]] = np.full(n, float(vals[0]))
+    return result

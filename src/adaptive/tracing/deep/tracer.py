@@ -1,0 +1,266 @@
+"""What every deep knowledge tracer shares: fitting with early stopping, weights as artifacts.
+
+A concrete model (DKT, SAKT, AKT) provides `_network()` (a `torch.nn.Module` whose
+`forward(batch)` returns one logit per position of a `Batch`: P(correct) of that response from
+the positions before it), `_predict_encoded(enc)` and the online-state methods.
+
+Fitting: a seeded split of the training *students* (`validation_fraction`) is held out; each
+epoch trains on windowed chunks (see `sequences`) in length buckets with Adam, then scores the
+validation students with the same prediction path as `predict_proba`; training stops after
+`patience` epochs without a better validation AUC (at most `max_epochs`) and keeps the best
+weights. Seeded: the same data and hyperparameters give the same weights on CPU.
+
+Artifacts: the network's weights go, as float32 arrays named `w.<parameter>`, into the
+checksummed `arrays.npz` of `KnowledgeTracer.save` (no pickle; a truncated or altered file raises
+`ArtifactError`), beside the skill and item vocabularies.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import abstractmethod
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+import torch
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sklearn.metrics import roc_auc_score
+
+from adaptive.data.log import Response, ResponseLog
+from adaptive.errors import ArtifactError, ConfigError
+from adaptive.tracing.base import KnowledgeTracer, TracingState
+from adaptive.tracing.deep.sequences import (
+    Encoded,
+    codes_with_unknown,
+    encode_log,
+    iter_batches,
+    plan_chunks,
+    split_students,
+    take_students,
+)
+
+WEIGHT_PREFIX = "w."
+
+
+class DeepTracer(KnowledgeTracer):
+    """Base of the torch models. Subclasses store their hyperparameters in `__init__` (plain
+    JSON values) including the common ones read here: `window`, `max_skills`, `batch_size`,
+    `learning_rate`, `max_epochs`, `patience`, `validation_fraction`, `seed`, `device`,
+    `progress`."""
+
+    window: int
+    max_skills: int
+    batch_size: int
+    learning_rate: float
+    max_epochs: int
+    patience: int
+    validation_fraction: float
+    seed: int
+    device: str
+    progress: bool
+
+    # -- subclass hooks --------------------------------------------------------------------------
+    @abstractmethod
+    def _network(self) -> torch.nn.Module:
+        """A freshly initialised network for the fitted vocabularies (`n_skills_`, `n_items_`)."""
+
+    @abstractmethod
+    def _predict_encoded(self, enc: Encoded) -> np.ndarray:
+        """P(correct) of every encoded row from the earlier rows of its student block."""
+
+    # -- fitting ---------------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        if self.device not in ("cpu", "cuda"):
+            raise ConfigError(f"device={self.device!r}; expected 'cpu' or 'cuda'")
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ConfigError("device='cuda' but torch sees no GPU; use device='cpu'")
+        for name in ("window", "max_skills", "batch_size", "max_epochs"):
+            if int(getattr(self, name)) < 1:
+                raise ConfigError(f"{name}={getattr(self, name)!r}; expected a positive integer")
+
+    @property
+    def torch_device(self) -> torch.device:
+        return torch.device(self.device)
+
+    def fit(self, log: ResponseLog, validation: ResponseLog | None = None) -> Self:
+        """Train on `log` with early stopping; returns self.
+
+        Early stopping scores a seeded `validation_fraction` of the students of `log`, held out
+        from training, or, when given, the students of `validation` (e.g. a published fold).
+        """
+        self._check_params()
+        self.skills_ = pd.Index(log.skills)
+        self.items_ = pd.Index(log.items)
+        self.max_skills_ = int(min(self.max_skills, log.n_skills_per_response.max()))
+        enc = encode_log(log, self.skills_, self.items_, self.max_skills_)
+        if validation is None:
+            train_ids, val_ids = split_students(log.n_students, self.validation_fraction, self.seed)
+            train, val = take_students(enc, train_ids), take_students(enc, val_ids)
+        else:
+            train, val = enc, self._encode(validation)
+        deterministic = torch.are_deterministic_algorithms_enabled()
+        torch.use_deterministic_algorithms(True)
+        try:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(self.seed)
+                self.net_ = self._network().to(self.torch_device)
+                self.history_ = self._train(train, val)
+        finally:
+            torch.use_deterministic_algorithms(deterministic)
+        self.net_.eval()
+        return self
+
+    def _train(self, train: Encoded, val: Encoded) -> list[dict[str, float]]:
+        net = self.net_
+        optimizer = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
+        rng = np.random.default_rng(self.seed)
+        chunks = plan_chunks(train.offsets, self.window)
+        n_batches = -(-len(chunks) // self.batch_size)
+        loss_fn = torch.nn.BCEWithLogitsLoss(reduction="sum")
+        history: list[dict[str, float]] = []
+        best_score, best_state, stale = -np.inf, None, 0
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, disable=not self.progress, transient=False) as bar:
+            task = bar.add_task(self.name, total=n_batches)
+            for epoch in range(1, self.max_epochs + 1):
+                started = time.perf_counter()
+                net.train()
+                total, count = 0.0, 0
+                bar.reset(task, total=n_batches, description=f"{self.name} epoch {epoch}")
+                for _, batch in iter_batches(train, chunks, self.batch_size, rng):
+                    batch = batch.to(self.torch_device)
+                    logits = net(batch)[batch.target]
+                    labels = batch.correct[batch.target].to(logits.dtype)
+                    loss = loss_fn(logits, labels)
+                    n = int(labels.numel())
+                    objective = loss / max(n, 1) + net.penalty()
+                    optimizer.zero_grad(set_to_none=True)
+                    objective.backward()
+                    optimizer.step()
+                    total, count = total + loss.item(), count + n
+                    bar.update(
+                        task,
+                        advance=1,
+                        description=f"{self.name} epoch {epoch} loss {total / count:.4f}",
+                    )
+                train_s = time.perf_counter() - started
+                net.eval()
+                val_auc, val_loss = self._score(val)
+                row = {
+                    "epoch": epoch,
+                    "loss": total / max(count, 1),
+                    "val_auc": val_auc,
+                    "val_loss": val_loss,
+                    "train_seconds": train_s,
+                }
+                history.append(row)
+                if self.progress:
+                    bar.console.print(
+                        f"{self.name} epoch {epoch}: loss {row['loss']:.4f}  val AUC {val_auc:.4f} "
+                        f"val loss {val_loss:.4f}  ({train_s:.1f} s)"
+                    )
+                score = val_auc if np.isfinite(val_auc) else -val_loss
+                if score > best_score + 1e-6 or best_state is None:
+                    best_score, stale = score, 0
+                    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                else:
+                    stale += 1
+                    if stale >= self.patience:
+                        break
+        net.load_state_dict(best_state)
+        return history
+
+    def _score(self, val: Encoded) -> tuple[float, float]:
+        """(AUC, mean log loss) of the validation students; AUC is NaN with one class only."""
+        if len(val) == 0:
+            return float("nan"), float("nan")
+        p = np.clip(self._predict_encoded(val), 1e-7, 1 - 1e-7)
+        y = val.correct
+        loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+        auc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan")
+        return auc, loss
+
+    # -- prediction ------------------------------------------------------------------------------
+    def _encode(self, log: ResponseLog) -> Encoded:
+        return encode_log(log, self.skills_, self.items_, self.max_skills_)
+
+    def predict_proba(self, log: ResponseLog) -> np.ndarray:
+        self._check_fitted()
+        return self._predict_encoded(self._encode(log))
+
+    def _responses(self, responses: ResponseLog | Response) -> tuple[list[str], Encoded]:
+        """(student id of each block, encoded rows) for `update`."""
+        if isinstance(responses, ResponseLog):
+            return [str(s) for s in responses.students], self._encode(responses)
+        skills = list(responses.skill_ids)[: self.max_skills_]
+        skill_codes = np.zeros((1, self.max_skills_), dtype=np.int64)
+        skill_codes[0, : len(skills)] = codes_with_unknown(
+            self.skills_, np.asarray(skills, dtype=object)
+        )
+        item = codes_with_unknown(self.items_, np.asarray([responses.item_id], dtype=object))
+        enc = Encoded(
+            item=item.astype(np.int64),
+            skills=skill_codes,
+            correct=np.asarray([int(responses.correct)], dtype=np.int64),
+            offsets=np.asarray([0, 1], dtype=np.int64),
+        )
+        return [responses.student_id], enc
+
+    def _state_rows(
+        self, state: TracingState, student_ids: list[str], initial: dict[str, np.ndarray]
+    ) -> np.ndarray:
+        state.add_students(student_ids, initial)
+        return state.rows(student_ids)
+
+    # -- artifacts -------------------------------------------------------------------------------
+    @property
+    def n_skills_(self) -> int:
+        return len(self.skills_)
+
+    @property
+    def n_items_(self) -> int:
+        return len(self.items_)
+
+    def _fitted_arrays(self) -> dict[str, np.ndarray]:
+        arrays = {
+            f"{WEIGHT_PREFIX}{k}": v.detach().cpu().numpy()
+            for k, v in self.net_.state_dict().items()
+        }
+        arrays["skills"] = np.asarray(self.skills_.astype(str), dtype=np.str_)
+        arrays["items"] = np.asarray(self.items_.astype(str), dtype=np.str_)
+        return arrays
+
+    def _fitted_json(self) -> dict[str, Any]:
+        return {"max_skills": self.max_skills_, "history": self.history_}
+
+    def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        try:
+            self.skills_ = pd.Index(arrays["skills"].tolist(), dtype=object)
+            self.items_ = pd.Index(arrays["items"].tolist(), dtype=object)
+            self.max_skills_ = int(fitted["max_skills"])
+            self.history_ = list(fitted.get("history", []))
+            net = self._network()
+            weights = {
+                k[len(WEIGHT_PREFIX) :]: torch.from_numpy(np.array(v))
+                for k, v in arrays.items()
+                if k.startswith(WEIGHT_PREFIX)
+            }
+            net.load_state_dict(weights, strict=True)
+        except (KeyError, RuntimeError, ValueError) as exc:
+            raise ArtifactError(
+                f"saved {self.name} weights do not match its configuration ({exc})"
+            ) from exc
+        self.net_ = net.to(self.torch_device).eval()
+
+
+def store_params(obj: object, params: dict[str, Any]) -> None:
+    """`__init__` helper: store every hyperparameter unchanged under its own name."""
+    for key, value in params.items():
+        if key not in ("self", "__class__"):
+            setattr(obj, key, value)

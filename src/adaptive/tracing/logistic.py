@@ -1,0 +1,445 @@
+"""The logistic family of knowledge tracers: IRT, PFA and Best-LR (scikit-learn on sparse features).
+
+Each model is one `LogisticRegression` (L2, lbfgs) over the count features of
+`adaptive.tracing.features`; they differ only in which feature blocks they use:
+
+* `IRT` - item difficulty + an *online* student ability (1PL/Rasch; `discrimination=True` adds a
+  per-item slope on ability, 2PL-style).
+* `PFA` - Performance Factors Analysis (Pavlik et al. 2009): per-skill intercept plus per-skill
+  counts of earlier successes and failures.
+* `BestLR` - Best-LR of Gervet et al. (2020): item and skill one-hots, per-skill and total
+  counts of earlier attempts and wins, and DAS3H-style time-window counts (Choffin et al. 2019)
+  when the log has timestamps.
+
+**Student ability without leakage (IRT).** A Rasch model fitted with one ability per training
+student would use each student's *later* answers to predict earlier ones, and has nothing for a
+new student. Instead, item difficulties are calibrated by a Rasch fit on the training students
+(step 1), and a student's ability at each response is the one-step Newton (Laplace) estimate of
+the MAP ability under a N(0, 1/`ability_prior`) prior, from their *earlier* responses only:
+
+    theta_t = sum_{j<t} (y_j - p_j) / (sum_{j<t} p_j (1 - p_j) + ability_prior),  p_j = sigmoid(b_j)
+
+Both sums are cumulative, so the estimate is vectorized in batch and two numbers per student
+online. Step 2 fits item effects and the ability weight on `theta_t` itself, so training and
+prediction see the same feature (train and new students are treated alike).
+
+**Cold start.** A new student starts with zero counts and ability 0 (the population average).
+An unseen item has no column: zero item effect (the intercept's average item; in IRT its prior
+p is the step-1 average). Unseen skills contribute no skill features.
+
+**Mastery.** `mastery(state)[:, k]` = P(correct) on a *typical item* of skill k now: a response
+tagged with skill k alone whose item effect is the mean fitted effect of skill k's training items.
+
+Multi-skill responses: every tagged skill gets its one-hot and counts (summed in the logit), as in
+PFA; a multi-skill response counts as an attempt of each of its skills.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+
+from adaptive.data.log import Response, ResponseLog
+from adaptive.errors import DataValidationError, Problem
+from adaptive.tracing.base import KnowledgeTracer, TracingState, index_codes
+from adaptive.tracing.features import (
+    NS_PER_S,
+    BatchInput,
+    FeatureLayout,
+    RoundInput,
+    absorb,
+    batch_counts,
+    decision,
+    design_matrix,
+    sigmoid,
+    skill_decision,
+    state_arrays,
+    state_counts,
+)
+
+DAS3H_WINDOWS = (3600, 86400, 7 * 86400, 30 * 86400)  # 1 hour, 1 day, 1 week, 30 days
+
+
+class LogisticTracer(KnowledgeTracer):
+    """Shared machinery: fit one logistic regression, predict in batch or online from counts."""
+
+    name: ClassVar[str]
+    C: float
+    max_iter: int
+    ability_prior: float = 1.0
+
+    # -- what subclasses choose -------------------------------------------------------------------
+    def _layout(self, n_items: int, n_skills: int, windows: tuple[int, ...]) -> FeatureLayout:
+        raise NotImplementedError
+
+    def _wants_windows(self) -> tuple[int, ...]:
+        return ()
+
+    def _calibrate(self, log: ResponseLog, item: np.ndarray) -> None:
+        """Extra fitting before the main regression (IRT: item priors). Default: none."""
+
+    def _item_logit0(self, item: np.ndarray) -> np.ndarray | None:
+        return None
+
+    # -- fitting ----------------------------------------------------------------------------------
+    def fit(self, log: ResponseLog) -> Self:
+        """Fit the logistic regression on every response of `log` (features from earlier ones)."""
+        if len(np.unique(log.correct)) < 2:
+            raise DataValidationError(
+                [Problem(log.source, None, "correct", str(int(log.correct[0])) if len(log) else "",
+                         "both correct and incorrect responses to fit a logistic model")]
+            )
+        self.items_ = pd.Index(log.items, name="item_id")
+        self.skills_ = pd.Index(log.skills, name="skill_id")
+        self.windows_ = self._wants_windows() if log.has_timestamps else ()
+        item = np.arange(len(self.items_), dtype=np.int64)[log.item]
+        self._calibrate(log, item)
+        self.layout_ = self._layout(len(self.items_), len(self.skills_), self.windows_)
+        counts = batch_counts(self.layout_, self._batch_input(log), self.ability_prior)
+        x = design_matrix(self.layout_, counts)
+        lr = LogisticRegression(C=self.C, max_iter=self.max_iter, solver="lbfgs")
+        lr.fit(x, log.correct.astype(np.int64))
+        self.coef_ = lr.coef_.ravel().astype(np.float64)
+        self.intercept_ = float(lr.intercept_[0])
+        self._typical_items(log)
+        return self
+
+    def _typical_items(self, log: ResponseLog) -> None:
+        """Mean fitted item effect (and 2PL slope) over each skill's training items."""
+        k, lay = len(self.skills_), self.layout_
+        rows, skill = log.exploded()
+        pairs = np.unique(log.item[rows].astype(np.int64) * k + skill)
+        p_item, p_skill = pairs // k, pairs % k
+        n_per_skill = np.maximum(np.bincount(p_skill, minlength=k), 1)
+
+        def mean_effect(block: str) -> np.ndarray:
+            eff = self.coef_[lay.offset(block) + p_item]
+            return np.bincount(p_skill, weights=eff, minlength=k) / n_per_skill
+
+        self.typical_item_ = mean_effect("item") if lay.items else np.zeros(k)
+        self.typical_disc_ = mean_effect("disc") if lay.discrimination else np.zeros(k)
+
+    def _batch_input(self, log: ResponseLog) -> BatchInput:
+        item = index_codes(self.items_, log.items)[log.item]
+        return BatchInput(
+            student=log.student,
+            item=item,
+            correct=log.correct,
+            skill_offsets=log.skill_offsets,
+            pair_group_skill=log.skill.astype(np.int64),
+            pair_skill=index_codes(self.skills_, log.skills)[log.skill],
+            time_s=self._seconds(log) if self.windows_ else None,
+            item_logit0=self._item_logit0(item),
+        )
+
+    def _seconds(self, log: ResponseLog) -> np.ndarray:
+        if not log.has_timestamps:
+            raise DataValidationError(
+                [Problem(log.source, None, "timestamp", None,
+                         f"timestamps: this {self.name} model was fitted with time-window features")]
+            )
+        return log.time // NS_PER_S
+
+    # -- batch prediction -------------------------------------------------------------------------
+    def predict_proba(self, log: ResponseLog) -> np.ndarray:
+        """P(correct) for every response from that student's earlier responses only."""
+        self._check_fitted()
+        if len(log) == 0:
+            return np.zeros(0)
+        counts = batch_counts(self.layout_, self._batch_input(log), self.ability_prior)
+        return sigmoid(decision(self.layout_, counts, self.coef_, self.intercept_))
+
+    # -- online state -----------------------------------------------------------------------------
+    def init_state(self, student_ids: Iterable[str] = ()) -> TracingState:
+        """Zero counts (and ability 0) for these students."""
+        self._check_fitted()
+        init = state_arrays(self.layout_)
+        state = TracingState(
+            students=[], arrays={k: np.zeros((0, *v.shape), v.dtype) for k, v in init.items()}
+        )
+        state.add_students([str(s) for s in student_ids], init)
+        return state
+
+    def update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
+        """Predict then absorb each response, in time order per student; returns the predictions."""
+        self._check_fitted()
+        if isinstance(responses, Response):
+            return self._update_arrays(state, *self._single(state, responses))
+        log = responses
+        if len(log) == 0:
+            return np.zeros(0)
+        state.add_students(log.students, state_arrays(self.layout_))
+        rows = state.rows(log.students)[log.student]
+        item = index_codes(self.items_, log.items)[log.item]
+        skill = index_codes(self.skills_, log.skills)[log.skill]
+        time_s = self._seconds(log) if self.windows_ else None
+        pos = log.position_in_student()
+        return self._update_arrays(
+            state, rows, item, log.correct, log.skill_offsets, skill, time_s, pos
+        )
+
+    def _single(self, state: TracingState, r: Response) -> tuple[Any, ...]:
+        """Arrays for one `Response`, with dictionary look-ups (no pandas on the hot path)."""
+        if state.row(r.student_id) is None:
+            state.add_students([r.student_id], state_arrays(self.layout_))
+        lookup = self._lookups()
+        item = np.array([lookup[0].get(r.item_id, -1)], dtype=np.int64)
+        skill = np.array([lookup[1].get(s, -1) for s in r.skill_ids], dtype=np.int64)
+        offsets = np.array([0, len(skill)], dtype=np.int64)
+        time_s = None
+        if self.windows_:
+            if r.timestamp is None:
+                raise DataValidationError(
+                    [Problem("<response>", None, "timestamp", None, "a timestamp (time windows)")]
+                )
+            time_s = np.array([pd.Timestamp(r.timestamp).value // NS_PER_S], dtype=np.int64)
+        rows = np.array([state.row(r.student_id)], dtype=np.int64)
+        correct = np.array([r.correct], dtype=np.int8)
+        return rows, item, correct, offsets, skill, time_s, np.zeros(1, dtype=np.int64)
+
+    def _lookups(self) -> tuple[dict[str, int], dict[str, int]]:
+        cache = getattr(self, "_lookup_cache", None)
+        if cache is None or cache[2] is not self.items_:
+            items = {s: i for i, s in enumerate(self.items_)}
+            skills = {s: i for i, s in enumerate(self.skills_)}
+            cache = self._lookup_cache = (items, skills, self.items_)
+        return cache[0], cache[1]
+
+    def _update_arrays(
+        self,
+        state: TracingState,
+        rows: np.ndarray,
+        item: np.ndarray,
+        correct: np.ndarray,
+        offsets: np.ndarray,
+        skill: np.ndarray,
+        time_s: np.ndarray | None,
+        pos: np.ndarray,
+    ) -> np.ndarray:
+        """Rounds by position within student: all students' r-th responses together."""
+        lay, arrays = self.layout_, state.arrays
+        logit0 = self._item_logit0(item)
+        out = np.empty(len(rows))
+        order = np.argsort(pos, kind="stable")
+        bounds = np.searchsorted(pos[order], np.arange(int(pos.max()) + 2))
+        lens = np.diff(offsets)
+        for r in range(len(bounds) - 1):
+            idx = order[bounds[r] : bounds[r + 1]]
+            n_pairs = lens[idx]
+            starts = offsets[idx]
+            pair_row = np.repeat(np.arange(len(idx)), n_pairs)
+            first = np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+            rank = np.arange(len(pair_row)) - first
+            pair = starts[pair_row] + rank
+            rnd = RoundInput(
+                row=rows[idx],
+                item=item[idx],
+                correct=correct[idx],
+                pair_row=pair_row,
+                pair_skill=skill[pair],
+                time_s=None if time_s is None else time_s[idx],
+                item_logit0=None if logit0 is None else logit0[idx],
+            )
+            counts = state_counts(lay, arrays, rnd, self.ability_prior)
+            out[idx] = sigmoid(decision(lay, counts, self.coef_, self.intercept_))
+            absorb(lay, arrays, rnd, rank)
+        return out
+
+    def mastery(self, state: TracingState) -> np.ndarray:
+        """(n_students, n_skills) P(correct) on a typical item of each skill (see module doc)."""
+        self._check_fitted()
+        z = skill_decision(
+            self.layout_, state.arrays, self.coef_, self.intercept_,
+            self.typical_item_, self.typical_disc_, self.ability_prior,
+        )
+        return sigmoid(z)
+
+    # -- artifacts --------------------------------------------------------------------------------
+    def _fitted_arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "coef": self.coef_,
+            "intercept": np.array([self.intercept_]),
+            "typical_item": self.typical_item_,
+            "typical_disc": self.typical_disc_,
+        }
+
+    def _fitted_json(self) -> dict[str, Any]:
+        return {
+            "items": [str(i) for i in self.items_],
+            "skills": [str(s) for s in self.skills_],
+            "windows": list(self.windows_),
+            "n_features": self.layout_.n_features,
+        }
+
+    def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        from adaptive.errors import ArtifactError
+
+        try:
+            self.items_ = pd.Index(fitted["items"], name="item_id", dtype=object)
+            self.skills_ = pd.Index(fitted["skills"], name="skill_id", dtype=object)
+            self.windows_ = tuple(int(w) for w in fitted["windows"])
+            self.layout_ = self._layout(len(self.items_), len(self.skills_), self.windows_)
+            self.coef_ = np.asarray(arrays["coef"], dtype=np.float64)
+            self.intercept_ = float(arrays["intercept"][0])
+            self.typical_item_ = np.asarray(arrays["typical_item"], dtype=np.float64)
+            self.typical_disc_ = np.asarray(arrays["typical_disc"], dtype=np.float64)
+            self._restore_extra(arrays)
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            raise ArtifactError(f"{self.name} artifact is incomplete or inconsistent: {exc}") from exc
+        k = len(self.skills_)
+        if (
+            self.coef_.shape != (self.layout_.n_features,)
+            or fitted.get("n_features") != self.layout_.n_features
+            or self.typical_item_.shape != (k,)
+            or self.typical_disc_.shape != (k,)
+        ):
+            raise ArtifactError(
+                f"{self.name} artifact: coefficient shapes do not match its vocabularies "
+                f"(expected {self.layout_.n_features} coefficients and {k} skills)"
+            )
+
+    def _restore_extra(self, arrays: dict[str, np.ndarray]) -> None:
+        """Subclass-specific arrays (IRT: item priors)."""
+
+
+class IRT(LogisticTracer):
+    """Item response theory with an online ability estimate (1PL/Rasch; 2PL-style option).
+
+    P(correct) = sigmoid(intercept + beta_item + (a + a_item) * theta_t), where theta_t is the
+    student's ability estimated from their earlier responses only (see the module docstring);
+    `a_item` exists only with `discrimination=True`.
+
+    Parameters
+    ----------
+    C : inverse L2 regularization strength of both regressions.
+    discrimination : add a per-item slope on ability (2PL-style).
+    ability_prior : precision of the N(0, 1/ability_prior) prior on ability (shrinkage of early
+        estimates towards the population average).
+    max_iter : lbfgs iterations.
+    """
+
+    name = "irt"
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        discrimination: bool = False,
+        ability_prior: float = 1.0,
+        max_iter: int = 1000,
+    ) -> None:
+        self.C = C
+        self.discrimination = discrimination
+        self.ability_prior = ability_prior
+        self.max_iter = max_iter
+
+    def _layout(self, n_items: int, n_skills: int, windows: tuple[int, ...]) -> FeatureLayout:
+        return FeatureLayout(
+            n_items=n_items, n_skills=n_skills, items=True, ability=True,
+            discrimination=bool(self.discrimination),
+        )
+
+    def _calibrate(self, log: ResponseLog, item: np.ndarray) -> None:
+        """Step 1, Rasch calibration: student + item one-hots on the training students."""
+        n, n_students, n_items = len(log), log.n_students, len(self.items_)
+        rows = np.repeat(np.arange(n), 2)
+        cols = np.column_stack([log.student, n_students + item]).ravel()
+        x = sparse.csr_matrix((np.ones(2 * n), (rows, cols)), shape=(n, n_students + n_items))
+        lr = LogisticRegression(C=self.C, max_iter=self.max_iter, solver="lbfgs")
+        lr.fit(x, log.correct.astype(np.int64))
+        intercept = float(lr.intercept_[0])
+        self.item_logit0_ = intercept + lr.coef_.ravel()[n_students:]
+        self.base_logit0_ = intercept
+
+    def _item_logit0(self, item: np.ndarray) -> np.ndarray:
+        safe = np.where(item >= 0, item, 0)
+        return np.where(item >= 0, self.item_logit0_[safe], self.base_logit0_)
+
+    def _fitted_arrays(self) -> dict[str, np.ndarray]:
+        out = super()._fitted_arrays()
+        out["item_logit0"] = self.item_logit0_
+        out["base_logit0"] = np.array([self.base_logit0_])
+        return out
+
+    def _restore_extra(self, arrays: dict[str, np.ndarray]) -> None:
+        self.item_logit0_ = np.asarray(arrays["item_logit0"], dtype=np.float64)
+        self.base_logit0_ = float(arrays["base_logit0"][0])
+        if self.item_logit0_.shape != (len(self.items_),):
+            raise ValueError("item_logit0 does not match the item vocabulary")
+
+
+class PFA(LogisticTracer):
+    """Performance Factors Analysis: per-skill intercept + per-skill earlier successes/failures.
+
+    Parameters
+    ----------
+    C : inverse L2 regularization strength.
+    transform : "log1p" (log(1 + count), default) or "none" (raw counts, as in Pavlik 2009).
+    max_iter : lbfgs iterations.
+    """
+
+    name = "pfa"
+
+    def __init__(self, C: float = 1.0, transform: str = "log1p", max_iter: int = 1000) -> None:
+        self.C = C
+        self.transform = transform
+        self.max_iter = max_iter
+
+    def _layout(self, n_items: int, n_skills: int, windows: tuple[int, ...]) -> FeatureLayout:
+        return FeatureLayout(
+            n_items=n_items, n_skills=n_skills, skills=True, skill_counts="wins_fails",
+            transform=self.transform,
+        )
+
+
+class BestLR(LogisticTracer):
+    """Best-LR (Gervet et al. 2020) with DAS3H time windows where the log has timestamps.
+
+    Features: item one-hot, skill multi-hot, per-skill attempts and wins, total attempts and wins
+    (all counts through `transform`), and, when `time_windows` and the training log has
+    timestamps, per-skill attempts and wins within each window of `windows` seconds, over the
+    student's last `history` (response, skill) events.
+
+    Parameters
+    ----------
+    C : inverse L2 regularization strength.
+    transform : "log1p" (default) or "none".
+    time_windows : use DAS3H window counts when timestamps exist.
+    windows : window widths in seconds (default 1 hour, 1 day, 1 week, 30 days).
+    history : events kept per student for the windows (the online ring buffer's length).
+    max_iter : lbfgs iterations.
+    """
+
+    name = "best-lr"
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        transform: str = "log1p",
+        time_windows: bool = True,
+        windows: list[int] | None = None,
+        history: int = 200,
+        max_iter: int = 1000,
+    ) -> None:
+        self.C = C
+        self.transform = transform
+        self.time_windows = time_windows
+        self.windows = windows
+        self.history = history
+        self.max_iter = max_iter
+
+    def _wants_windows(self) -> tuple[int, ...]:
+        if not self.time_windows:
+            return ()
+        return tuple(int(w) for w in (self.windows or DAS3H_WINDOWS))
+
+    def _layout(self, n_items: int, n_skills: int, windows: tuple[int, ...]) -> FeatureLayout:
+        return FeatureLayout(
+            n_items=n_items, n_skills=n_skills, items=True, skills=True,
+            skill_counts="attempts_wins", total_counts=True, windows=windows,
+            history=self.history if windows else 0, transform=self.transform,
+        )

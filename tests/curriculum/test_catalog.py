@@ -1,0 +1,186 @@
+"""Catalog: validation, cycle detection that names the cycle, topological order, scope, JSON."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, PrerequisiteCycleError, Skill
+from adaptive.curriculum.catalog import find_cycles, topological_sort
+from adaptive.errors import ConfigError
+
+
+def small_catalog() -> Catalog:
+    skills = (
+        Skill("add", "Addition", grade=3, standard="3.OA"),
+        Skill("sub", "Subtraction", ("add",), grade=3, standard="3.OA"),
+        Skill("mul", "Multiplication", ("add",), grade=4, standard="4.OA"),
+        Skill("frac", "Fractions", ("mul", "sub"), grade=5, standard="5.NF"),
+    )
+    activities = (
+        Activity("a1", "Add apples", ("add",), difficulty=-0.5, topics=("cooking",)),
+        Activity("s1", "Subtract goals", ("sub",), topics=("sports",), kind="review"),
+        Activity("m1", "Times tables", ("mul",), topics=("music",), grade=4),
+        Activity(
+            "p1", "Pizza fractions", ("frac", "mul"), topics=("cooking", "art"), kind="project"
+        ),
+        Activity("f1", "Fraction check", ("frac",), kind="assessment", standard="5.NF.1"),
+    )
+    return Catalog(skills, activities)
+
+
+def test_cycle_is_an_error_that_names_it() -> None:
+    skills = (Skill("a", prerequisites=("c",)), Skill("b", prerequisites=("a",)),
+              Skill("c", prerequisites=("b",)), Skill("d", prerequisites=("a",)))  # fmt: skip
+    with pytest.raises(PrerequisiteCycleError) as info:
+        Catalog(skills)
+    assert [sorted(c) for c in info.value.cycles] == [["a", "b", "c"]]
+    message = str(info.value)
+    # shown along prerequisite -> skill that needs it (c before a, a before b, b before c)
+    rotations = ["a -> b -> c -> a", "b -> c -> a -> b", "c -> a -> b -> c"]
+    assert any(r in message for r in rotations), message
+    assert "d" not in [s for c in info.value.cycles for s in c]
+
+
+def test_self_loop_and_two_cycles_are_each_reported() -> None:
+    graph = {"x": ["x"], "p": ["q"], "q": ["p"], "r": []}
+    cycles = find_cycles(graph)
+    assert sorted(sorted(c) for c in cycles) == [["p", "q"], ["x"]]
+    with pytest.raises(PrerequisiteCycleError, match="x -> x"):
+        topological_sort(graph)
+
+
+def test_from_edges_breaks_cycles_only_when_told() -> None:
+    edges = [("a", "b"), ("b", "c"), ("c", "a"), ("z", "z"), ("a", "d")]
+    with pytest.raises(PrerequisiteCycleError):
+        Catalog.from_edges(edges)
+    with pytest.raises(PrerequisiteCycleError) as info:
+        Catalog.from_edges(edges, drop_self_loops=True)
+    assert [sorted(c) for c in info.value.cycles] == [["a", "b", "c"]]
+    cat = Catalog.from_edges(edges, drop_self_loops=True, drop_edges=[("c", "a")])
+    assert set(cat.topological_order) == {"a", "b", "c", "d", "z"}
+    with pytest.raises(ConfigError, match="not edges of the graph"):
+        Catalog.from_edges(edges, drop_edges=[("b", "a")])
+
+
+def test_topological_order_puts_prerequisites_first_and_ties_in_catalog_order() -> None:
+    cat = small_catalog()
+    order = cat.topological_order
+    assert order == ["add", "sub", "mul", "frac"]
+    pos = {s: i for i, s in enumerate(order)}
+    for s in cat.skills:
+        assert all(pos[p] < pos[s.id] for p in s.prerequisites)
+    assert cat.ancestors("frac") == {"add", "sub", "mul"}
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: Catalog((Skill("a"), Skill("a"))), "duplicate skill"),
+        (lambda: Catalog((Skill("a", prerequisites=("zz",)),)), "unknown prerequisites"),
+        (lambda: Catalog((Skill("a"),), (Activity("x", "x", ("b",)),)), "unknown skills"),
+        (lambda: Catalog((Skill("a"),), (Activity("x", "x", ("a",)),) * 2), "duplicate activity"),
+        (lambda: Activity("x", "x", ()), "at least one skill"),
+        (lambda: Activity("x", "x", ("a",), kind="lecture"), "kind"),
+        (lambda: Activity("x", "x", ("a",), expected_minutes=0), "expected_minutes"),
+        (lambda: Activity("x", "x", ("a",), difficulty=float("nan")), "difficulty"),
+    ],
+)
+def test_invalid_catalogs_raise_config_error(make, match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        make()
+
+
+def test_array_views() -> None:
+    cat = small_catalog()
+    codes = cat.activity_skill_codes
+    assert codes.shape == (5, 2)
+    assert codes[3].tolist() == [3, 2] and codes[0].tolist() == [0, -1]
+    pre = cat.prerequisite_codes
+    assert pre[0].tolist() == [-1, -1] and sorted(pre[3].tolist()) == [1, 2]
+    assert cat.prerequisite_matrix[3].toarray().ravel().tolist() == [0, 1, 1, 0]
+    assert np.allclose(cat.activity_skill_matrix.sum(axis=1), 1.0)
+    assert cat.activity_kind_codes.tolist() == [0, 1, 0, 2, 3]
+    assert cat.topics == ("art", "cooking", "music", "sports")
+
+
+def test_scope_by_grade_band_and_standard() -> None:
+    cat = small_catalog()
+    # activity grades: own grade, else the highest of its skills
+    assert cat.activity_grades.tolist() == [3, 3, 4, 5, 5]
+    assert cat.in_scope(grade_band=(3, 4)).tolist() == [True, True, True, False, False]
+    assert cat.in_scope(standards=["5.NF"]).tolist() == [False, False, False, True, True]
+    assert cat.in_scope(standards=["5.NF.1"]).tolist() == [False, False, False, False, True]
+    assert cat.in_scope(grade_band=(4, 5), standards=["4.OA"]).tolist() == [
+        False, False, True, False, False,
+    ]  # fmt: skip
+    with pytest.raises(ConfigError, match="low <= high"):
+        cat.in_scope(grade_band=(5, 3))
+
+
+def test_catalog_json_file_round_trip(tmp_path) -> None:
+    cat = small_catalog()
+    path = tmp_path / "catalog.json"
+    cat.to_json(path)
+    again = Catalog.from_json(path)
+    assert again == cat
+    assert again.to_dict() == json.loads(path.read_text())
+    (tmp_path / "bad.json").write_text('{"skills": [{"name": "no id"}]}')
+    with pytest.raises(ConfigError, match="not a valid catalog"):
+        Catalog.from_json(tmp_path / "bad.json")
+
+
+# -- property tests: random DAG catalogs and profiles survive JSON ------------------------------
+ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_0123456789", min_size=1, max_size=8)
+
+
+@st.composite
+def catalogs(draw: st.DrawFn) -> Catalog:
+    names = draw(st.lists(ids, min_size=1, max_size=12, unique=True))
+    skills = []
+    for i, name in enumerate(names):
+        prereqs = draw(st.lists(st.sampled_from(names[:i]), unique=True, max_size=3)) if i else []
+        grade = draw(st.none() | st.integers(0, 12))
+        skills.append(Skill(name, draw(st.text(max_size=10)), tuple(prereqs), grade=grade))
+    n_act = draw(st.integers(0, 6))
+    topics = st.lists(st.sampled_from(["art", "space", "sports"]), unique=True, max_size=2)
+    activities = tuple(
+        Activity(
+            f"act{j}",
+            draw(st.text(max_size=10)),
+            tuple(draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True))),
+            difficulty=draw(st.floats(-3, 3)),
+            topics=tuple(draw(topics)),
+            expected_minutes=draw(st.floats(1, 90)),
+            kind=draw(st.sampled_from(["practice", "review", "project", "assessment"])),
+        )
+        for j in range(n_act)
+    )
+    return Catalog(tuple(skills), activities)
+
+
+@settings(max_examples=60, deadline=None)
+@given(catalogs())
+def test_catalog_round_trips_through_json(cat: Catalog) -> None:
+    again = Catalog.from_dict(json.loads(json.dumps(cat.to_dict())))
+    assert again == cat
+    pos = {s: i for i, s in enumerate(again.topological_order)}
+    assert len(pos) == len(cat.skills)
+    assert all(pos[p] < pos[s.id] for s in cat.skills for p in s.prerequisites)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    student_id=ids,
+    grade=st.none() | st.integers(0, 12),
+    interests=st.dictionaries(ids, st.floats(0, 1), max_size=4),
+    goals=st.lists(ids, max_size=3),
+    minutes=st.floats(0, 600),
+)
+def test_learner_profile_round_trips_through_json(student_id, grade, interests, goals, minutes):
+    prof = LearnerProfile(student_id, grade, interests, tuple(goals), ("engineering",), minutes)
+    assert LearnerProfile.from_dict(json.loads(json.dumps(prof.to_dict()))) == prof

@@ -1,0 +1,110 @@
+"""`adaptive validate` and `adaptive datasets`: counts on good input, exit code 2 on bad input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from adaptive.cli import app
+from adaptive.errors import DataValidationError
+
+runner = CliRunner()
+GOOD = "user,item,tags,ok,t\nu1,i1,a;b,1,1\nu1,i2,b,0,2\nu2,i1,a,1,1\n"
+
+
+def test_validate_with_column_flags_prints_counts(tmp_path):
+    path = tmp_path / "own.csv"
+    path.write_text(GOOD)
+    result = runner.invoke(
+        app,
+        [
+            "validate",
+            str(path),
+            "--student-col",
+            "user",
+            "--item-col",
+            "item",
+            "--skills-col",
+            "tags",
+            "--skills-sep",
+            ";",
+            "--correct-col",
+            "ok",
+            "--time-col",
+            "t",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "rows read" in result.output and "No problems found" in result.output
+    assert "multi skill responses" in result.output
+
+
+def test_validate_quarantine_reports_both_counts(tmp_path):
+    path = tmp_path / "own.csv"
+    path.write_text(GOOD + "u2,i2,a,maybe,2\n")
+    qpath = tmp_path / "rejected.csv"
+    result = runner.invoke(
+        app,
+        [
+            "validate",
+            str(path),
+            "--student-col",
+            "user",
+            "--item-col",
+            "item",
+            "--skills-col",
+            "tags",
+            "--correct-col",
+            "ok",
+            "--time-col",
+            "t",
+            "--quarantine",
+            str(qpath),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "rows quarantined" in result.output and "1 row(s) written" in result.output
+    assert pd.read_csv(qpath)["line"].tolist() == [5]
+
+
+def test_validate_bad_file_raises_the_library_error(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("student_id,item_id,skill_ids,correct\ns,i,k,5\n")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert isinstance(result.exception, DataValidationError)
+
+
+def test_validate_exits_2_with_the_problem_list_and_no_traceback(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("student_id,item_id,skill_ids,correct\ns,i,k,5\n")
+    proc = subprocess.run(
+        [sys.executable, "-c", "from adaptive.cli import main; main()", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "300"},
+    )
+    assert proc.returncode == 2
+    assert "line 2, column 'correct': got '5'; expected 0 or 1" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_datasets_list_and_describe(shared_datasets):
+    listed = runner.invoke(app, ["datasets", "list"])
+    assert listed.exit_code == 0 and "statics2011" in listed.output
+    described = runner.invoke(app, ["datasets", "describe", "statics2011-gervet-test"])
+    assert described.exit_code == 0, described.output
+    assert "33,600" in described.output and "pct correct" in described.output
+
+
+def test_validate_a_file_with_a_dataset_descriptor(shared_datasets, tmp_path):
+    src = shared_datasets / "statics2011/gervet2020/preprocessed_data_test.csv"
+    sample = tmp_path / "sample.tsv"
+    sample.write_text("".join(src.read_text().splitlines(keepends=True)[:101]))
+    result = runner.invoke(app, ["validate", str(sample), "--dataset", "statics2011-gervet-test"])
+    assert result.exit_code == 0, result.output
+    assert "100" in result.output

@@ -1,0 +1,386 @@
+"""Reading response files: every bad-input case names file, line, column, value and expectation."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adaptive.data import read_responses, read_responses_report
+from adaptive.errors import DataValidationError
+
+HEADER = "student_id,item_id,skill_ids,correct,timestamp\n"
+GOOD = [
+    "s1,i1,k1,1,2024-01-01T10:00:00Z",
+    "s1,i2,k2,0,2024-01-01T10:05:00Z",
+    "s2,i1,k1,0,2024-01-02T09:00:00Z",
+    "s2,i3,k1,1,2024-01-02T09:01:00Z",
+]
+
+
+def write(tmp_path: Path, lines: list[str], name: str = "log.csv", header: str = HEADER) -> Path:
+    path = tmp_path / name
+    path.write_text(header + "".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def only_problem(path: Path, **kw):
+    with pytest.raises(DataValidationError) as info:
+        read_responses(path, **kw)
+    assert info.value.total == 1, str(info.value)
+    return info.value.problems[0]
+
+
+def test_good_file_loads_in_canonical_form(tmp_path):
+    log = read_responses(write(tmp_path, GOOD))
+    assert len(log) == 4 and list(log.students) == ["s1", "s2"]
+    assert str(log.frame["timestamp"].dt.tz) == "UTC"
+    assert log.frame["correct"].tolist() == [1, 0, 0, 1]
+
+
+def test_missing_column_names_the_column_and_the_header(tmp_path):
+    path = write(tmp_path, ["s1,i1,1,2024-01-01"], header="student_id,item_id,correct,timestamp\n")
+    problem = only_problem(path)
+    assert (problem.line, problem.column) == (1, "skill_ids")
+    assert "--skills-col" in problem.expected and "student_id, item_id" in problem.expected
+
+
+def test_row_with_extra_field_is_reported_at_its_line(tmp_path):
+    path = write(tmp_path, [GOOD[0], GOOD[1] + ",surplus", GOOD[2]])
+    problem = only_problem(path)
+    assert problem.line == 3
+    assert "extra columns: got 6" in problem.expected and "surplus" in problem.value
+
+
+def test_row_with_missing_field_is_reported_at_its_line(tmp_path):
+    path = write(tmp_path, [GOOD[0], GOOD[1], "s2,i1,k1,0"])
+    problem = only_problem(path)
+    assert problem.line == 4 and "missing columns: got 4" in problem.expected
+
+
+def test_non_binary_correct(tmp_path):
+    path = write(tmp_path, [GOOD[0], "s1,i2,k2,2,2024-01-01T10:05:00Z"])
+    problem = only_problem(path)
+    assert (problem.line, problem.column, problem.value, problem.expected) == (
+        3,
+        "correct",
+        "2",
+        "0 or 1",
+    )
+    assert str(problem).startswith(f"{path}, line 3, column 'correct': got '2'; expected 0 or 1")
+
+
+def test_bad_timestamp(tmp_path):
+    path = write(tmp_path, [GOOD[0], "s1,i2,k2,0,yesterday"])
+    problem = only_problem(path)
+    assert (problem.line, problem.column, problem.value) == (3, "timestamp", "yesterday")
+    assert "ISO 8601" in problem.expected
+
+
+def test_empty_student_id(tmp_path):
+    path = write(tmp_path, [GOOD[0], " ,i2,k2,0,2024-01-01T10:05:00Z"])
+    problem = only_problem(path)
+    assert (problem.line, problem.column, problem.value, problem.expected) == (
+        3,
+        "student_id",
+        "",
+        "a non-empty id",
+    )
+
+
+def test_empty_skills(tmp_path):
+    path = write(tmp_path, [GOOD[0], "s1,i2,,0,2024-01-01T10:05:00Z"])
+    problem = only_problem(path)
+    assert (problem.line, problem.column) == (3, "skill_ids") and "skill" in problem.expected
+
+
+def test_invalid_utf8_names_the_line_and_column(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(
+        HEADER.encode() + b"s1,i1,k1,1,2024-01-01T10:00:00Z\ns1,caf\xe9,k2,0,2024-01-01T10:05:00Z\n"
+    )
+    problem = only_problem(path)
+    assert (problem.line, problem.column) == (3, "item_id")
+    assert problem.expected == "UTF-8 text" and "\\xe9" in problem.value
+
+
+def test_duplicate_response_points_to_the_first(tmp_path):
+    path = write(tmp_path, [GOOD[0], GOOD[1], GOOD[0]])
+    problem = only_problem(path)
+    assert (problem.line, problem.column) == (4, "timestamp")
+    assert "first at line 2" in problem.expected and "i1" in problem.value
+
+
+def test_out_of_time_order_within_a_student(tmp_path):
+    path = write(tmp_path, [GOOD[1], GOOD[0], GOOD[2]])
+    problem = only_problem(path)
+    assert (problem.line, problem.column) == (3, "timestamp")
+    assert problem.value.startswith("2024-01-01T10:00:00") and "10:05:00" in problem.expected
+
+
+def test_students_interleaved_in_the_file_are_fine(tmp_path):
+    log = read_responses(write(tmp_path, [GOOD[0], GOOD[2], GOOD[1], GOOD[3]]))
+    assert log.frame["item_id"].tolist() == ["i1", "i2", "i1", "i3"]
+
+
+def test_allow_unsorted_sorts_instead_of_rejecting(tmp_path):
+    log = read_responses(write(tmp_path, [GOOD[1], GOOD[0]]), {"allow_unsorted": True})
+    assert log.frame["item_id"].tolist() == ["i1", "i2"]
+
+
+def test_message_lists_first_20_and_the_total(tmp_path):
+    bad = [f"s{i},i1,k1,7,2024-01-01T10:00:00Z" for i in range(25)]
+    with pytest.raises(DataValidationError) as info:
+        read_responses(write(tmp_path, bad))
+    message = str(info.value)
+    assert info.value.total == 25 and len(info.value.problems) == 25
+    assert message.startswith("25 problem(s)") and "... and 5 more" in message
+    assert "line 21," in message and "line 22," not in message
+
+
+def test_blank_lines_do_not_shift_line_numbers(tmp_path):
+    path = write(tmp_path, [GOOD[0], "", GOOD[2], "s2,i3,k1,x,2024-01-02T09:01:00Z"])
+    problem = only_problem(path)
+    assert problem.line == 5
+    _, report = read_responses_report(path, quarantine=tmp_path / "q.csv")
+    assert report.blank_lines == 1 and report.rows_read == 3
+
+
+# -- quarantine -------------------------------------------------------------------------------
+MIXED = [
+    GOOD[0],
+    "s1,i2,k2,2,2024-01-01T10:05:00Z",  # line 3: non-binary
+    "s1,i3,k2,1,not-a-date",  # line 4: bad timestamp
+    ",i3,k2,1,2024-01-01T11:00:00Z",  # line 5: empty id
+    GOOD[0],  # line 6: duplicate of line 2
+    "s1,i4,k1,1,2023-12-31T00:00:00Z",  # line 7: out of order
+    GOOD[2] + ",extra",  # line 8: extra field
+    GOOD[2],
+    GOOD[3],
+]
+
+
+def test_quarantine_loses_nothing_and_says_why(tmp_path):
+    qpath = tmp_path / "out" / "rejected.csv"
+    log, report = read_responses_report(write(tmp_path, MIXED), quarantine=qpath)
+    assert report.rows_read == len(MIXED) == report.rows_loaded + report.rows_quarantined
+    assert (report.rows_loaded, report.rows_quarantined, len(log)) == (3, 6, 3)
+    rejected = pd.read_csv(qpath, dtype=str, keep_default_na=False)
+    assert rejected["line"].astype(int).tolist() == [3, 4, 5, 6, 7, 8]
+    reasons = dict(zip(rejected["line"].astype(int), rejected["reason"], strict=True))
+    assert "column 'correct': got '2'; expected 0 or 1" in reasons[3]
+    assert "column 'timestamp'" in reasons[4] and "ISO 8601" in reasons[4]
+    assert "column 'student_id'" in reasons[5]
+    assert "first at line 2" in reasons[6]
+    assert "earlier response" in reasons[7]
+    assert "extra columns" in reasons[8]
+    assert rejected.loc[rejected["line"] == "8", "raw_text"].item().endswith(",extra")
+    assert rejected.loc[rejected["line"] == "3", "correct"].item() == "2"
+    assert list(qpath.parent.iterdir()) == [qpath]  # atomic: no temporary file left behind
+
+
+def test_quarantine_of_a_clean_file_is_empty(tmp_path):
+    qpath = tmp_path / "q.csv"
+    _, report = read_responses_report(write(tmp_path, GOOD), quarantine=qpath)
+    assert report.rows_quarantined == 0 and len(pd.read_csv(qpath)) == 0
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    corrupt=st.lists(
+        st.tuples(st.integers(0, 39), st.sampled_from(["correct", "time", "id", "dup", "fields"])),
+        max_size=15,
+    )
+)
+def test_quarantine_row_accounting_holds_for_any_corruption(tmp_path, corrupt):
+    rows = [f"s{i % 4},i{i},k{i % 3},{i % 2},2024-01-01T{i // 4:02d}:00:00Z" for i in range(40)]
+    for pos, kind in corrupt:
+        parts = rows[pos].split(",")
+        if kind == "correct":
+            parts[3] = "yes"
+        elif kind == "time":
+            parts[4] = "soon"
+        elif kind == "id":
+            parts[0] = ""
+        elif kind == "dup":
+            parts = rows[(pos + 4) % 40].split(",")
+        else:
+            parts.append("x")
+        rows[pos] = ",".join(parts)
+    qpath = tmp_path / "q.csv"
+    log, report = read_responses_report(write(tmp_path, rows), quarantine=qpath)
+    quarantined = pd.read_csv(qpath, dtype=str, keep_default_na=False)
+    assert report.rows_read == 40 == report.rows_loaded + report.rows_quarantined
+    assert len(quarantined) == report.rows_quarantined and len(log) == report.rows_loaded
+    assert quarantined["line"].is_unique
+
+
+# -- formats and mappings --------------------------------------------------------------------
+def test_tsv_gzip_and_parquet_give_the_same_log(tmp_path):
+    csv_log = read_responses(write(tmp_path, GOOD))
+    tsv = (HEADER + "".join(line + "\n" for line in GOOD)).replace(",", "\t")
+    (tmp_path / "log.tsv.gz").write_bytes(gzip.compress(tsv.encode()))
+    tsv_log = read_responses(tmp_path / "log.tsv.gz")
+    frame = pd.read_csv(tmp_path / "log.csv")
+    frame["skill_ids"] = frame["skill_ids"].map(lambda s: [s])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "log.parquet")
+    pq_log = read_responses(tmp_path / "log.parquet")
+    for other in (tsv_log, pq_log):
+        pd.testing.assert_frame_equal(other.frame, csv_log.frame, check_dtype=False)
+        np.testing.assert_array_equal(other.skill, csv_log.skill)
+
+
+def test_tab_separated_file_named_csv_is_sniffed(tmp_path):
+    path = tmp_path / "tabs.csv"
+    path.write_text((HEADER + GOOD[0] + "\n").replace(",", "\t"))
+    assert len(read_responses(path)) == 1
+
+
+def test_parquet_problem_line_is_the_row_number(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "student_id": ["a", "a"],
+            "item_id": ["x", "y"],
+            "skill_ids": [["k"], ["k"]],
+            "correct": [1, 3],
+            "order": [0, 1],
+        }
+    )
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "p.parquet")
+    problem = only_problem(tmp_path / "p.parquet")
+    assert (problem.line, problem.column, problem.value) == (2, "correct", "3")
+
+
+def test_mapping_renames_columns_and_splits_skills(tmp_path):
+    path = tmp_path / "own.csv"
+    path.write_text(
+        "user;question;tags;score;when\nu1;q1;fractions| decimals;1;3\nu1;q2;decimals;0;7\n"
+    )
+    log = read_responses(
+        path,
+        {
+            "student_id": "user",
+            "item_id": "question",
+            "skill_ids": "tags",
+            "skills_sep": "|",
+            "correct": "score",
+            "time": "when",
+            "sep": ";",
+        },
+    )
+    assert log.frame["order"].tolist() == [3, 7]
+    assert log.frame["skill_ids"].tolist()[0] == ["fractions", "decimals"]
+    assert log.summary()["multi_skill_responses"] == 1
+
+
+def test_timestamps_are_converted_to_utc(tmp_path):
+    path = write(
+        tmp_path, ["s1,i1,k1,1,2024-01-01T10:00:00+02:00", "s1,i2,k1,1,2024-01-01 09:00:00"]
+    )
+    times = read_responses(path).frame["timestamp"]
+    assert times.tolist() == [
+        pd.Timestamp("2024-01-01T08:00:00Z"),
+        pd.Timestamp("2024-01-01T09:00:00Z"),
+    ]
+
+
+def test_without_a_time_column_file_order_is_the_order(tmp_path):
+    path = write(
+        tmp_path,
+        ["s1,i2,k,1", "s2,i1,k,0", "s1,i1,k,0"],
+        header="student_id,item_id,skill_ids,correct\n",
+    )
+    log = read_responses(path)
+    assert log.frame["item_id"].tolist() == ["i2", "i1", "i1"] and not log.has_timestamps
+
+
+def test_missing_named_time_column_is_reported(tmp_path):
+    problem = only_problem(write(tmp_path, GOOD), mapping={"time": "when"})
+    assert (problem.line, problem.column) == (1, "when") and "--time-col" in problem.expected
+
+
+def test_merge_skill_rows_makes_one_response_with_several_skills(tmp_path):
+    header = "user_id,seq_idx,problem_id,skill_name,correct\n"
+    rows = [
+        "7,0,p1,Circle Graph,0",
+        "7,1,p1,Percent Of,0",
+        "7,2,p2,Circle Graph,1",
+        "7,3,p2,Circle Graph,1",
+        "8,0,p1,Circle Graph,1",
+    ]
+    path = write(tmp_path, rows, header=header)
+    mapping = {
+        "student_id": "user_id",
+        "item_id": "problem_id",
+        "skill_ids": "skill_name",
+        "time": "seq_idx",
+        "merge_skill_rows": True,
+    }
+    log, report = read_responses_report(path, mapping)
+    assert report.rows_read == 5 and report.responses == len(log) == 4
+    assert log.frame["skill_ids"].tolist() == [
+        ["Circle Graph", "Percent Of"],
+        ["Circle Graph"],
+        ["Circle Graph"],
+        ["Circle Graph"],
+    ]
+    assert read_responses(path, {**mapping, "merge_skill_rows": False}).summary()["responses"] == 5
+
+
+def test_skills_from_a_q_matrix(tmp_path):
+    (tmp_path / "q.csv").write_text("item_id,skill_index\n0,3\n0,4\n1,4\n")
+    path = write(tmp_path, ["u\t0\t1", "u\t1\t0", "u\t2\t0"], header="user_id\titem_id\tcorrect\n")
+    mapping = {
+        "student_id": "user_id",
+        "sep": "\t",
+        "skills_from": {"file": "q.csv", "item": "item_id", "skill": "skill_index"},
+    }
+    with pytest.raises(DataValidationError) as info:
+        read_responses(path, mapping)
+    assert info.value.problems[0].line == 4 and "Q-matrix" in info.value.problems[0].expected
+    log = read_responses(path, mapping, quarantine=tmp_path / "rej.csv")
+    assert log.frame["skill_ids"].tolist() == [["3", "4"], ["4"]]
+
+
+def test_student_id_from_several_columns(tmp_path):
+    path = write(
+        tmp_path,
+        ["train,0,0,q1,s,1", "test,0,0,q1,s,0"],
+        header="split,seq_no,seq_idx,qid,skill_id,correct\n",
+    )
+    log = read_responses(
+        path,
+        {
+            "student_id": ["split", "seq_no"],
+            "item_id": "qid",
+            "skill_ids": "skill_id",
+            "time": "seq_idx",
+        },
+    )
+    assert list(log.students) == ["test-0", "train-0"]
+
+
+def test_nothing_logged_names_a_student(tmp_path, caplog):
+    rows = [line.replace("s1", "STUDENT_SECRET_1") for line in MIXED]
+    with caplog.at_level(logging.DEBUG, logger="adaptive"):
+        read_responses(write(tmp_path, rows), quarantine=tmp_path / "q.csv")
+    assert caplog.records, "the reader is expected to log its counts"
+    assert all("STUDENT_SECRET" not in r.getMessage() for r in caplog.records)
+
+
+def test_sequence_problems_do_not_name_the_student(tmp_path):
+    rows = [line.replace("s1", "STUDENT_SECRET_1") for line in [GOOD[1], GOOD[0], GOOD[1]]]
+    with pytest.raises(DataValidationError) as info:
+        read_responses(write(tmp_path, rows))
+    assert info.value.total == 2 and "STUDENT_SECRET" not in str(info.value)

@@ -1,0 +1,70 @@
+"""Policy config round-trips and errors; competency-based progression states."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SKILLS, view
+
+from adaptive.errors import ConfigError
+from adaptive.policy import PolicyConfig, StudentBatch
+from adaptive.policy.progression import Progression, progression_states, progression_table
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_config_round_trips_and_reads_the_repo_toml() -> None:
+    cfg = PolicyConfig.from_toml(REPO / "models" / "policy.toml")
+    assert cfg == PolicyConfig.from_dict(cfg.to_dict())
+    assert cfg.target_p_correct == 0.7
+    changed = cfg.with_(target_p_correct=0.8, weights={"interest": 0.0})
+    assert changed.target_p_correct == 0.8 and changed.weights["interest"] == 0.0
+    assert changed.weights["difficulty"] == cfg.weights["difficulty"]
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"weights": {"fun": 1.0}}, "unknown weight"),
+        ({"target_p": 0.7}, "unknown key"),
+        ({"target_p_correct": 1.5}, "probability"),
+        ({"max_per_skill": 0}, "max_per_skill"),
+    ],
+)
+def test_config_errors_name_the_key(bad, match) -> None:
+    with pytest.raises(ConfigError, match=match):
+        PolicyConfig.from_dict(bad)
+
+
+def test_config_toml_errors(tmp_path) -> None:
+    (tmp_path / "p.toml").write_text("target_p_correct = ")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        PolicyConfig.from_toml(tmp_path / "p.toml")
+    with pytest.raises(ConfigError, match="not found"):
+        PolicyConfig.from_toml(tmp_path / "missing.toml")
+
+
+def test_progression_states(catalog) -> None:
+    now = 100.0
+    last = np.array([now - 1, now - 90, np.nan, now - 1, np.nan])
+    v = view(
+        {"add": 0.99, "sub": 0.99, "mul": 0.3, "div": 0.97, "geo": 0.1},
+        {"add": 6, "sub": 6, "mul": 12, "div": 1, "geo": 0},
+        last_practiced=last,
+    )
+    batch = StudentBatch.from_views(catalog, [v])
+    codes = dict(zip(SKILLS, progression_states(batch, catalog, now=now)[0], strict=True))
+    assert codes["add"] == Progression.MASTERED
+    assert codes["sub"] == Progression.NEEDS_REVIEW  # mastered 90 days ago, recall faded
+    assert codes["mul"] == Progression.STUCK  # 12 attempts, no progress
+    assert codes["div"] == Progression.IN_PROGRESS  # high P but only 1 response: no false mastery
+    assert codes["geo"] == Progression.NOT_STARTED
+    table = progression_table(batch, catalog, now=now)
+    assert set(table["state"]) == {"mastered", "needs_review", "stuck", "in_progress"}
+    cfg = PolicyConfig(min_responses_mastered=1)
+    assert (
+        progression_states(batch, catalog, cfg, now=now)[0, SKILLS.index("div")]
+        == Progression.MASTERED
+    )

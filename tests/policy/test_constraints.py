@@ -1,0 +1,91 @@
+"""Hard constraints hold for every policy, whatever the students (hypothesis property tests)."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import make_catalog
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+
+from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch
+from adaptive.policy.base import catalog_arrays
+from adaptive.policy.baselines import BASELINES, make_policy
+from adaptive.policy.constraints import check_selection
+
+CATALOG = make_catalog()
+N_S, N_A = len(CATALOG.skills), len(CATALOG.activities)
+POLICIES = ["adaptive", *BASELINES]
+
+
+@st.composite
+def batches(draw):
+    n = draw(st.integers(1, 6))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31)))
+    mastery = rng.random((n, N_S))
+    mastery[rng.random((n, N_S)) < 0.2] = np.nan
+
+    def mask(p):
+        return sparse.csr_matrix(rng.random((n, N_A)) < p)
+
+    assigned = sparse.csr_matrix(
+        np.where(rng.random((n, N_A)) < 0.1, rng.integers(1, 9, (n, N_A)), 0).astype(float)
+    )
+    band = rng.random(n) < 0.3
+    batch = StudentBatch.build(
+        CATALOG,
+        [f"s{i}" for i in range(n)],
+        mastery,
+        n_responses=rng.integers(0, 15, (n, N_S)),
+        streak=rng.integers(0, 5, (n, N_S)),
+        last_practiced=np.where(rng.random((n, N_S)) < 0.5, rng.uniform(0, 90, (n, N_S)), np.nan),
+        progress=rng.uniform(-0.5, 0.5, (n, N_S)),
+        goals=rng.random((n, N_S)) < 0.2,
+        scope=rng.random((n, N_S)) < 0.8,
+        interests=rng.random((n, len(CATALOG.topics))),
+        completed=mask(0.2),
+        recent=mask(0.1),
+        excluded=mask(0.15),
+        assigned=assigned,
+        daily_minutes=rng.uniform(0, 40, n),
+        min_grade=np.where(band, 3.0, np.nan),
+        max_grade=np.where(band, 3.0, np.nan),
+    )
+    return batch
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    batch=batches(), k=st.integers(1, 12), cap=st.integers(1, 3), which=st.sampled_from(POLICIES)
+)
+def test_no_policy_ever_violates_a_hard_constraint(batch, k, cap, which) -> None:
+    policy = make_policy(which, CATALOG, PolicyConfig(max_per_skill=cap), seed=3)
+    sel = policy.select(batch, k, now=100.0)
+    violations = check_selection(sel.activity, batch, catalog_arrays(CATALOG), cap)
+    assert violations == dict.fromkeys(violations, 0), violations
+    # assigned picks come first, in the teacher's order
+    assigned = batch.assigned.toarray()
+    for i in range(len(batch)):
+        flags = sel.assigned[i][sel.activity[i] >= 0]
+        assert not np.any(np.diff(flags.astype(int)) > 0), "an assignment after a chosen activity"
+        orders = assigned[i, sel.activity[i][sel.assigned[i]]]
+        assert np.all(np.diff(orders) >= 0)
+
+
+def test_check_selection_detects_violations() -> None:
+    batch = StudentBatch.build(
+        CATALOG, ["a"], np.zeros((1, N_S)),
+        completed=sparse.csr_matrix(np.eye(1, N_A)), daily_minutes=np.array([6.0]),
+    )  # fmt: skip
+    ctx = catalog_arrays(CATALOG)
+    bad = np.array([[0, 1, 1, 2]])  # completed act 0, a duplicate, over budget, 4 on one skill
+    v = check_selection(bad, batch, ctx, max_per_skill=3)
+    assert v["completed"] == 1 and v["duplicates"] == 1
+    assert v["time_budget"] == 1 and v["max_per_skill"] == 1
+
+
+def test_time_budget_can_leave_the_list_short() -> None:
+    batch = StudentBatch.build(CATALOG, ["a"], np.zeros((1, N_S)), daily_minutes=np.array([4.5]))
+    sel = AdaptivePolicy(CATALOG).select(batch, 10, now=0.0)
+    assert (sel.activity >= 0).sum() == 1  # only the 4-minute review fits
+    assert CATALOG.activities[sel.activity[0, 0]].expected_minutes == 4.0

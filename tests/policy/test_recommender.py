@@ -1,0 +1,180 @@
+"""The adaptive policy on a hand-made catalog: terms move the ranking, reasons, explanations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SKILLS, view
+
+from adaptive.curriculum import LearnerProfile
+from adaptive.errors import ConfigError
+from adaptive.policy import (
+    AdaptivePolicy,
+    PolicyConfig,
+    Recommendation,
+    StudentBatch,
+    TeacherOverrides,
+    recommendations_from_frame,
+)
+
+NOW = 100.0
+
+
+def skill_of(recs: list[Recommendation]) -> list[str]:
+    return [r.skill_id for r in recs]
+
+
+def test_blocked_activities_never_recommended_and_explained(catalog) -> None:
+    policy = AdaptivePolicy(catalog)
+    recs = policy.recommend(view({"add": 0.2}), k=20, now=NOW)
+    assert recs, "a new student must get something to do"
+    assert {"add", "geo"} >= set(skill_of(recs))  # only skills without prerequisites
+    why = policy.explain(view({"add": 0.2}), "div-1", now=NOW)
+    assert why.status == "blocked"
+    assert "Multiplication" in why.sentence and "Subtraction" in why.sentence
+    assert any("mul" in r.detail for r in why.reasons)
+
+
+def test_mastered_prerequisite_opens_the_next_skills(catalog) -> None:
+    policy = AdaptivePolicy(catalog)
+    recs = policy.recommend(view({"add": 0.99}, {"add": 6}), k=20, now=NOW)
+    assert {"sub", "mul"} <= set(skill_of(recs))
+    assert "div" not in skill_of(recs)
+
+
+def test_difficulty_target_is_configurable(catalog) -> None:
+    v = view({"add": 0.6}, {"add": 2})
+    easy = AdaptivePolicy(catalog, PolicyConfig(target_p_correct=0.9, weights={"interest": 0}))
+    hard = AdaptivePolicy(catalog, PolicyConfig(target_p_correct=0.3, weights={"interest": 0}))
+    p_easy = [r.p_correct for r in easy.recommend(v, k=3, now=NOW) if r.skill_id == "add"]
+    p_hard = [r.p_correct for r in hard.recommend(v, k=3, now=NOW) if r.skill_id == "add"]
+    assert p_easy and p_hard and max(p_hard) < min(p_easy)
+
+
+def test_interest_moves_matching_topics_up(catalog) -> None:
+    cfg = PolicyConfig(weights={"interest": 2.0})
+    art = LearnerProfile("s1", grade=3, interests={"art": 1.0})
+    sports = LearnerProfile("s1", grade=3, interests={"sports": 1.0})
+    assert (
+        AdaptivePolicy(catalog, cfg).recommend(view(profile=art), k=1, now=NOW)[0].skill_id == "geo"
+    )
+    assert (
+        AdaptivePolicy(catalog, cfg).recommend(view(profile=sports), k=1, now=NOW)[0].skill_id
+        == "add"
+    )
+
+
+def test_aspiration_prefers_the_path_to_the_goal(catalog) -> None:
+    cfg = PolicyConfig(weights={"aspiration": 3.0, "interest": 0.0})
+    goal = LearnerProfile("s1", grade=3, goal_skills=("div",))
+    recs = AdaptivePolicy(catalog, cfg).recommend(
+        view({"add": 0.99}, {"add": 5}, profile=goal), k=3, now=NOW
+    )
+    assert set(skill_of(recs)) <= {"sub", "mul"}  # on the way to div, not geo
+    assert "goal" in recs[0].sentence
+
+
+def test_fading_mastered_skill_comes_back_for_review(catalog) -> None:
+    last = np.array([NOW - 60, np.nan, np.nan, np.nan, np.nan])
+    v = view({"add": 0.99}, {"add": 5}, last_practiced=last)
+    recs = AdaptivePolicy(catalog).recommend(v, k=5, now=NOW)
+    review = [r for r in recs if r.skill_id == "add"]
+    assert review, "the fading skill must be reviewed"
+    top = max(
+        review, key=lambda r: dict((x.term, x.contribution) for x in r.reasons).get("review", 0)
+    )
+    assert any(x.term == "review" and x.contribution > 0 for x in top.reasons)
+    assert any("recall is fading" in r.sentence for r in recs)
+    fresh = view({"add": 0.99}, {"add": 5}, last_practiced=np.array([NOW - 0.5] + [np.nan] * 4))
+    recs_fresh = AdaptivePolicy(catalog).recommend(fresh, k=5, now=NOW)
+    assert all(x.term != "review" for r in recs_fresh for x in r.reasons)
+
+
+def test_progress_and_exploration_terms(catalog) -> None:
+    cfg = PolicyConfig(weights={"progress": 3.0, "interest": 0.0, "exploration": 0.0})
+    progress = np.zeros(len(SKILLS))
+    progress[SKILLS.index("geo")] = 0.5
+    v = view({"add": 0.5, "geo": 0.5}, {"add": 4, "geo": 4}, progress=progress)
+    assert AdaptivePolicy(catalog, cfg).recommend(v, k=1, now=NOW)[0].skill_id == "geo"
+    cfg = PolicyConfig(weights={"exploration": 3.0, "interest": 0.0, "progress": 0.0})
+    v = view({"add": 0.5, "geo": 0.5}, {"add": 8, "geo": 0})
+    assert AdaptivePolicy(catalog, cfg).recommend(v, k=1, now=NOW)[0].skill_id == "geo"
+
+
+def test_stuck_skill_is_held_back_and_explained(catalog) -> None:
+    v = view({"add": 0.4}, {"add": 15})  # many attempts, no progress
+    policy = AdaptivePolicy(catalog)
+    recs = policy.recommend(v, k=3, now=NOW)
+    assert recs[0].skill_id == "geo"
+    why = policy.explain(v, "add-1", now=NOW, k=3)
+    assert why.status in {"stuck", "eligible"}
+
+
+def test_variety_spreads_across_skills(catalog) -> None:
+    v = view({"add": 0.99, "sub": 0.5, "mul": 0.5}, {"add": 5})
+    recs = AdaptivePolicy(catalog, PolicyConfig(max_per_skill=4)).recommend(v, k=4, now=NOW)
+    assert len(set(skill_of(recs))) >= 2
+
+
+def test_reasons_are_per_term_contributions_and_sum_to_score(catalog) -> None:
+    recs = AdaptivePolicy(catalog).recommend(view({"add": 0.99}, {"add": 4}), k=5, now=NOW)
+    for r in recs:
+        assert r.sentence and r.sentence.endswith(".")
+        assert sum(x.contribution for x in r.reasons) == pytest.approx(r.score, abs=1e-5)
+        assert Recommendation.from_dict(r.to_dict()) == r
+
+
+def test_batch_equals_one_by_one_and_is_deterministic(catalog) -> None:
+    views = [
+        view({"add": 0.99}, {"add": 5}, sid="a"),
+        view({"add": 0.3}, {"add": 2}, sid="b", profile=LearnerProfile("b", interests={"art": 1})),
+        view({"add": 0.99, "mul": 0.99, "sub": 0.99}, {"add": 5, "mul": 5, "sub": 5}, sid="c"),
+    ]
+    policy = AdaptivePolicy(catalog)
+    batch = StudentBatch.from_views(catalog, views)
+    table = policy.recommend_batch(batch, k=4, now=NOW, chunk_size=2)
+    again = policy.recommend_batch(batch, k=4, now=NOW, chunk_size=3)
+    assert table.equals(again)
+    by_student = recommendations_from_frame(table)
+    for v in views:
+        one = policy.recommend(v, k=4, now=NOW)
+        got = by_student[v.student_id]
+        assert [r.activity_id for r in got] == [r.activity_id for r in one]
+        assert [r.sentence for r in got] == [r.sentence for r in one]
+        assert np.allclose([r.score for r in got], [r.score for r in one])
+
+
+def test_teacher_assignments_first_and_exclusions_win(catalog) -> None:
+    policy = AdaptivePolicy(catalog)
+    ov = TeacherOverrides(assigned=("div-0", "geo-3"), excluded=frozenset({"add-0", "add-1"}))
+    recs = policy.recommend(view({"add": 0.2}), k=5, now=NOW, overrides=ov)
+    assert [r.activity_id for r in recs[:2]] == ["div-0", "geo-3"]
+    assert recs[0].assigned_by_teacher and "teacher" in recs[0].sentence
+    assert not {"add-0", "add-1"} & {r.activity_id for r in recs}
+    ov2 = TeacherOverrides(assigned=("add-0",), excluded=frozenset({"add-0"}))
+    assert "add-0" not in [
+        r.activity_id for r in policy.recommend(view(), k=5, now=NOW, overrides=ov2)
+    ]
+    assert policy.explain(view(overrides=ov2), "add-0", now=NOW).status == "excluded"
+
+
+def test_scope_and_grade_band(catalog) -> None:
+    policy = AdaptivePolicy(catalog)
+    ov = TeacherOverrides(scope_skills=frozenset({"geo"}))
+    assert set(skill_of(policy.recommend(view(), k=5, now=NOW, overrides=ov))) == {"geo"}
+    v = view({s: 0.99 for s in SKILLS}, {s: 5 for s in SKILLS})
+    band = TeacherOverrides(max_grade=3)
+    assert "div" not in skill_of(policy.recommend(v, k=20, now=NOW, overrides=band))
+    assert policy.explain(view(overrides=band), "div-0", now=NOW).status == "out_of_grade_band"
+
+
+def test_unknown_assignment_is_an_error(catalog) -> None:
+    with pytest.raises(ConfigError, match="unknown assigned"):
+        AdaptivePolicy(catalog).recommend(view(), overrides=TeacherOverrides(assigned=("nope",)))
+
+
+def test_completed_and_recent_are_never_repeated(catalog) -> None:
+    v = view(completed=frozenset({"add-0", "add-1"}), recent=("geo-0",))
+    recs = AdaptivePolicy(catalog).recommend(v, k=10, now=NOW)
+    assert not {"add-0", "add-1", "geo-0"} & {r.activity_id for r in recs}
+    assert AdaptivePolicy(catalog).explain(v, "add-0", now=NOW).status == "completed"

@@ -1,0 +1,112 @@
+"""Each scoring term on its own: small arrays with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from adaptive.policy import terms
+
+
+def test_missing_prerequisites_counts_unmastered_direct_prerequisites() -> None:
+    # skill 2 needs 0 and 1; skill 1 needs 0
+    p = sparse.csr_matrix(np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0]], float))
+    m = np.array([[0.99, 0.5, 0.0], [np.nan, 0.99, 0.99]])
+    missing = terms.missing_prerequisites(m, p, 0.95)
+    assert missing.tolist() == [[0, 0, 1], [0, 1, 1]]
+
+
+def test_readiness_is_the_fringe() -> None:
+    met = np.array([[True, True, False]])
+    mastered = np.array([[True, False, False]])
+    mastery = np.array([[0.97, 0.3, 0.1]])
+    assert terms.readiness(met, mastered, mastery).tolist() == [[0.0, 0.7, 0.0]]
+
+
+def test_edge_of_difficulty_peaks_at_target() -> None:
+    p = np.array([0.3, 0.6, 0.7, 0.8, 0.99])
+    v = terms.edge_of_difficulty(p, 0.7, 0.15)
+    assert v[2] == pytest.approx(1.0)
+    assert np.argmax(v) == 2
+    assert v[1] == pytest.approx(v[3])
+    assert v[0] < v[1] and v[4] < v[3]
+    # the target is configurable
+    assert np.argmax(terms.edge_of_difficulty(p, 0.3, 0.15)) == 0
+
+
+def test_activity_p_correct_shifts_by_difficulty() -> None:
+    lg = terms.logit(np.array([[0.7]]))
+    assert terms.activity_p_correct(lg, np.array([0.0]))[0, 0] == pytest.approx(0.7)
+    assert terms.activity_p_correct(lg, np.array([1.0]))[0, 0] < 0.7
+
+
+def test_interest_match_is_mean_weight_over_topics() -> None:
+    topic_mean = sparse.csr_matrix(np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 0.0]]))
+    interests = np.array([[1.0, 0.0]])
+    assert terms.interest_match(interests, topic_mean).tolist() == [[1.0, 0.5, 0.0]]
+
+
+def test_goal_relevance_follows_the_prerequisite_graph() -> None:
+    # closure[g, s]: s is g or an ancestor; chain 0 -> 1 -> 2, skill 3 apart
+    closure = sparse.csr_matrix(
+        np.array([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [0, 0, 0, 1]], float)
+    )
+    goals = np.array([[False, False, True, False]])
+    mastery = np.array([[1.0, 0.5, 0.0, 0.0]])
+    v = terms.goal_relevance(goals, closure, mastery)
+    assert v.tolist() == [[0.0, 0.5, 1.0, 0.0]]
+    assert terms.goal_relevance(np.zeros_like(goals), closure, mastery).sum() == 0
+
+
+def test_retrievability_matches_fsrs() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from fsrs import Card, Scheduler
+
+    s = np.array([1.0, 5.0, 30.0])
+    t = np.array([1.0, 5.0, 30.0])
+    assert terms.retrievability(t, s) == pytest.approx(0.9)  # R(S) = 0.9 by FSRS's definition
+    assert terms.retrievability(np.array([0.0, np.nan]), np.array([2.0, 2.0])).tolist() == [1, 1]
+    # same curve as py-fsrs for a card of stability 4 reviewed 10 days ago
+    now = datetime(2026, 1, 11, tzinfo=UTC)
+    card = Card(stability=4.0, difficulty=5.0, last_review=now - timedelta(days=10))
+    expected = Scheduler().get_card_retrievability(card, current_datetime=now)
+    assert terms.retrievability(np.array([10.0]), np.array([4.0]))[0] == pytest.approx(
+        expected, abs=1e-6
+    )
+
+
+def test_review_need_only_for_mastered_fading_skills() -> None:
+    recall = np.array([0.95, 0.85, 0.5, 0.3])
+    mastered = np.array([True, True, True, False])
+    v = terms.review_need(recall, mastered, 0.9)
+    assert v[0] == 0 and v[3] == 0
+    assert 0.5 <= v[1] < v[2] == 1.0
+
+
+def test_stability_grows_with_practice() -> None:
+    s = terms.stability_days(np.array([0, 1, 4, 16]), 2.0, 0.7)
+    assert s[0] == s[1] == 2.0
+    assert np.all(np.diff(s[1:]) > 0)
+
+
+def test_progress_exploration_and_flags() -> None:
+    assert terms.learning_progress(np.array([-0.3, 0.0, 0.25, 0.9])).tolist() == [0, 0, 0.5, 1]
+    bonus = terms.exploration_bonus(np.array([0, 3, 99]))
+    assert bonus[0] == 1.0 and bonus[1] == 0.5 and bonus[2] == pytest.approx(0.1)
+    m = np.array([0.96, 0.96, 0.5, 0.5])
+    n = np.array([5, 1, 12, 12])
+    mastered = terms.is_mastered(m, n, 0.95, 3)
+    assert mastered.tolist() == [True, False, False, False]  # min responses guards false mastery
+    stuck = terms.is_stuck(m, n, np.array([0, 0, 0.0, 0.3]), mastered, 10, 0.05)
+    assert stuck.tolist() == [False, False, True, False]
+    assert terms.variety_penalty(np.array([0, 2]), 0.3).tolist() == [0, 0.6]
+
+
+def test_thompson_noise_is_seeded() -> None:
+    a = terms.thompson_noise((2, 3), 0.1, seed=1, now=5.0)
+    b = terms.thompson_noise((2, 3), 0.1, seed=1, now=5.0)
+    c = terms.thompson_noise((2, 3), 0.1, seed=2, now=5.0)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert not terms.thompson_noise((2, 3), 0.0, seed=1, now=5.0).any()

@@ -1,0 +1,230 @@
+"""The contract every knowledge-tracing model honours, run over every registered model.
+
+Models come from `adaptive.tracing.specs.MODEL_CLASSES`; a model whose module is not written yet
+is skipped with that reason. Hyperparameters for the test: `models/NAME-tiny.toml` when it exists
+(deep models put small sizes and few epochs there), else `TINY_PARAMS[NAME]`, else the defaults.
+Replay tolerance: 1e-9 for BKT and the logistic family, 1e-5 for deep (torch) models.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.data.log import Response, ResponseLog
+from adaptive.errors import ArtifactError, ConfigError, NotFittedError
+from adaptive.tracing.base import KnowledgeTracer
+from adaptive.tracing.specs import MODEL_CLASSES, MODELS_DIR, build_model, load_spec, model_class
+
+TINY_PARAMS: dict[str, dict] = {
+    "irt": {"max_iter": 300},
+    "pfa": {"max_iter": 300},
+    "best-lr": {"max_iter": 300, "history": 15},
+}
+
+
+def synthetic_log(n_students: int = 40, seed: int = 7, first: int = 0) -> ResponseLog:
+    """Students with abilities answer items of 4 skills over time, learning as they go.
+
+    Some items are tagged with two skills; times are spread over weeks so window features fire.
+    """
+    rng = np.random.default_rng(seed)
+    n_items, n_skills = 16, 4
+    difficulty = rng.normal(0, 1, n_items)
+    rows = []
+    for s in range(n_students):
+        ability = rng.normal()
+        n = int(rng.integers(8, 30))
+        t = pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(hours=int(rng.integers(0, 100)))
+        practice = np.zeros(n_skills)
+        for _ in range(n):
+            item = int(rng.integers(n_items))
+            skills = [f"k{item % n_skills}"] + ([f"k{(item + 1) % n_skills}"] if item % 5 == 0 else [])
+            logit = ability - difficulty[item] + 0.3 * practice[item % n_skills]
+            correct = int(rng.random() < 1 / (1 + np.exp(-logit)))
+            practice[item % n_skills] += 1
+            rows.append((f"stu{first + s:03d}", f"item{item:02d}", skills, correct, t))
+            t += pd.Timedelta(minutes=int(rng.integers(1, 3000)))
+    frame = pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct", "timestamp"])
+    return ResponseLog.from_frame(frame)
+
+
+def make_model(name: str) -> KnowledgeTracer:
+    try:
+        model_class(name)
+    except ModuleNotFoundError as exc:
+        pytest.skip(f"model {name!r}: module {MODEL_CLASSES[name].split(':')[0]} not written yet ({exc})")
+    if (MODELS_DIR / f"{name}-tiny.toml").exists():
+        return build_model(f"{name}-tiny")
+    return model_class(name)(**TINY_PARAMS.get(name, {}))
+
+
+def tolerance(model: KnowledgeTracer) -> float:
+    return 1e-5 if ".deep." in type(model).__module__ else 1e-9
+
+
+@pytest.fixture(scope="module")
+def train_log() -> ResponseLog:
+    return synthetic_log(40, seed=7)
+
+
+@pytest.fixture(scope="module")
+def test_log() -> ResponseLog:
+    """New students (cold start), same items and skills plus one unseen item and skill."""
+    log = synthetic_log(12, seed=11, first=500)
+    frame = log.frame.copy()
+    frame.loc[3, "item_id"] = "item-never-seen"
+    frame.loc[3, "skill_ids"] = ["k-never-seen"]
+    return ResponseLog.from_frame(frame)
+
+
+@pytest.fixture(scope="module", params=sorted(MODEL_CLASSES))
+def fitted(request, train_log):
+    model = make_model(request.param)
+    assert model.fit(train_log) is model
+    return model
+
+
+def test_predict_shape_and_range(fitted, test_log, train_log):
+    for log in (test_log, train_log):
+        p = fitted.predict_proba(log)
+        assert p.shape == (len(log),)
+        assert np.all(np.isfinite(p))
+        assert np.all((p > 0) & (p < 1))
+
+
+def test_predictions_are_informative(fitted, train_log):
+    """Not a constant: predictions vary across responses."""
+    assert np.std(fitted.predict_proba(train_log)) > 1e-4
+
+
+def test_no_leakage_future_responses_never_change_earlier_predictions(fitted, test_log):
+    base = fitted.predict_proba(test_log)
+    atol = 1e-12 if tolerance(fitted) < 1e-6 else 1e-6
+    offsets = test_log.student_offsets
+    rng = np.random.default_rng(0)
+    later_changed = False
+    for s in rng.choice(test_log.n_students, size=4, replace=False):
+        start, stop = offsets[s], offsets[s + 1]
+        cut = int(rng.integers(start, stop))
+        frame = test_log.frame.copy()
+        frame.loc[cut:stop - 1, "correct"] = 1 - frame.loc[cut:stop - 1, "correct"]
+        frame.loc[cut + 1:stop - 1, "item_id"] = "item00"
+        changed = fitted.predict_proba(ResponseLog.from_frame(frame))
+        # the changed response itself, everything before it and other students: unchanged
+        # (up to float round-off of cumulative sums shared across students)
+        np.testing.assert_allclose(changed[: cut + 1], base[: cut + 1], rtol=0, atol=atol)
+        np.testing.assert_allclose(changed[stop:], base[stop:], rtol=0, atol=atol)
+        later_changed |= bool(np.any(np.abs(changed[cut + 1 : stop] - base[cut + 1 : stop]) > atol))
+    assert later_changed, "the changes never reached a later prediction: the test would be vacuous"
+
+
+def test_state_replay_equals_batch(fitted, test_log):
+    tol = tolerance(fitted)
+    batch = fitted.predict_proba(test_log)
+    state = fitted.init_state()
+    online = fitted.update(state, test_log)
+    np.testing.assert_allclose(online, batch, rtol=0, atol=tol)
+    m = fitted.mastery(state)
+    assert m.shape == (test_log.n_students, len(fitted.skills_))
+    assert np.all((m >= 0) & (m <= 1))
+
+
+def test_state_replay_in_chunks_and_single_responses(fitted, test_log):
+    """Half of every student's history first, then the rest; then one `Response` at a time."""
+    tol = tolerance(fitted)
+    batch = fitted.predict_proba(test_log)
+    pos = test_log.position_in_student()
+    early = pos < 5
+    state = fitted.init_state(test_log.students[:3])
+    first = fitted.update(state, test_log.take_rows(early))
+    second = fitted.update(state, test_log.take_rows(~early))
+    np.testing.assert_allclose(first, batch[early], rtol=0, atol=tol)
+    np.testing.assert_allclose(second, batch[~early], rtol=0, atol=tol)
+
+    single_state = fitted.init_state()
+    frame = test_log.frame.head(25)
+    singles = [
+        fitted.update(single_state, Response(r.student_id, r.item_id, tuple(r.skill_ids),
+                                             int(r.correct), r.timestamp))
+        for r in frame.itertuples()
+    ]
+    np.testing.assert_allclose(np.concatenate(singles), batch[:25], rtol=0, atol=tol)
+
+
+def test_state_snapshot_round_trip(fitted, test_log, tmp_path):
+    state = fitted.init_state()
+    pos = test_log.position_in_student()
+    fitted.update(state, test_log.take_rows(pos < 4))
+    state.save(tmp_path / "state.npz")
+    restored = type(state).load(tmp_path / "state.npz")
+    rest = test_log.take_rows(pos >= 4)
+    np.testing.assert_array_equal(fitted.update(restored, rest), fitted.update(state, rest))
+
+
+def test_save_load_round_trip(fitted, test_log, tmp_path):
+    fitted.save(tmp_path / "m")
+    loaded = KnowledgeTracer.load(tmp_path / "m")
+    assert type(loaded) is type(fitted)
+    assert loaded.get_params() == fitted.get_params()
+    np.testing.assert_array_equal(loaded.predict_proba(test_log), fitted.predict_proba(test_log))
+
+
+def test_altered_or_truncated_artifact_raises(fitted, tmp_path):
+    directory = fitted.save(tmp_path / "m")
+    arrays = directory / "arrays.npz"
+    blob = arrays.read_bytes()
+    arrays.write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(ArtifactError):
+        KnowledgeTracer.load(directory)
+    flipped = bytearray(blob)
+    flipped[len(blob) // 2] ^= 0xFF
+    arrays.write_bytes(bytes(flipped))
+    with pytest.raises(ArtifactError):
+        KnowledgeTracer.load(directory)
+    arrays.write_bytes(blob)
+    meta = directory / "model.json"
+    text = meta.read_text()
+    meta.write_text(text[: len(text) // 2])
+    with pytest.raises(ArtifactError):
+        KnowledgeTracer.load(directory)
+    meta.write_text(text)
+    assert KnowledgeTracer.load(directory).get_params() == fitted.get_params()
+
+
+def test_determinism(fitted, train_log, test_log):
+    again = fitted.clone().fit(train_log)
+    np.testing.assert_allclose(
+        again.predict_proba(test_log), fitted.predict_proba(test_log), rtol=0, atol=tolerance(fitted)
+    )
+
+
+def test_clone_and_params(fitted):
+    clone = fitted.clone()
+    assert type(clone) is type(fitted)
+    assert clone.get_params() == fitted.get_params()
+    with pytest.raises(NotFittedError):
+        clone.predict_proba(synthetic_log(2, seed=1))
+    with pytest.raises(ValueError):
+        clone.set_params(no_such_hyperparameter=1)
+
+
+def test_every_model_spec_builds_its_registered_class():
+    built = 0
+    for spec in sorted(Path(MODELS_DIR).glob("*.toml")):
+        try:
+            model_name = load_spec(spec)["model"]
+        except ConfigError:
+            continue  # not a model spec (e.g. the policy configuration)
+        try:
+            klass = model_class(model_name)
+        except ModuleNotFoundError:
+            continue
+        model = build_model(spec)
+        assert isinstance(model, klass)
+        assert build_model(spec).get_params() == model.get_params()
+        built += 1
+    assert built >= 3  # at least irt, pfa, best-lr

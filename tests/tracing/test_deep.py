@@ -1,0 +1,246 @@
+"""Deep knowledge tracers (DKT, SAKT, AKT) on slices of real data: they learn, they are causal,
+their online state replays the batch predictions, their artifacts are safe.
+
+The generic contract (tests/tracing/test_contract.py) also runs these models on synthetic data.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.metrics import log_loss, roc_auc_score
+
+from adaptive.data.log import Response, ResponseLog
+from adaptive.data.pykt import read_pykt
+from adaptive.errors import ArtifactError, ConfigError, DataValidationError
+from adaptive.tracing.base import KnowledgeTracer
+from adaptive.tracing.deep.layers import mean_embedding, mean_over_skills
+from adaptive.tracing.deep.sequences import plan_chunks, split_students
+from adaptive.tracing.specs import build_model
+
+DEEP = ("dkt", "sakt", "akt")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def assist2009_slice(shared_datasets, n_students: int) -> ResponseLog:
+    """The first students of ASSIST2009 with multi-skill rows merged back into one response
+    (the file repeats a k-skill problem as k consecutive rows)."""
+    df = pd.read_csv(shared_datasets / "assist2009" / "assist2009_responses.csv.gz", nrows=60_000)
+    df = df[df["user_id"].isin(df["user_id"].unique()[:n_students])]
+    new_run = (
+        df["user_id"].ne(df["user_id"].shift()) | df["problem_id"].ne(df["problem_id"].shift())
+    ).cumsum()
+    grouped = df.groupby(new_run, sort=False)
+    frame = pd.DataFrame(
+        {
+            "student_id": grouped["user_id"].first().astype(str),
+            "item_id": grouped["problem_id"].first().astype(str),
+            "skill_ids": grouped["skill_name"].agg(lambda s: list(dict.fromkeys(s))),
+            "correct": grouped["correct"].first(),
+            "order": grouped["seq_idx"].first(),
+        }
+    )
+    return ResponseLog.from_frame(frame)
+
+
+@pytest.fixture(scope="module")
+def real_log(shared_datasets) -> ResponseLog:
+    return assist2009_slice(shared_datasets, 260)
+
+
+@pytest.fixture(scope="module")
+def split(real_log):
+    students = real_log.students
+    return real_log.take_students(students[:200]), real_log.take_students(students[200:])
+
+
+@pytest.fixture(scope="module")
+def trained(split):
+    train, _ = split
+    return {name: build_model(f"{name}-tiny").set_params(max_epochs=4).fit(train) for name in DEEP}
+
+
+# -- learning -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", DEEP)
+def test_tiny_model_beats_a_constant_predictor_on_held_out_students(trained, split, name):
+    train, test = split
+    assert (test.n_skills_per_response > 1).any(), "the slice should exercise multi-skill responses"
+    p = trained[name].predict_proba(test)
+    constant = np.full(len(test), train.correct.mean())
+    assert roc_auc_score(test.correct, p) > 0.62
+    assert log_loss(test.correct, p) < log_loss(test.correct, constant) - 0.01
+
+
+@pytest.mark.parametrize("name", DEEP)
+def test_early_stopping_keeps_the_best_validation_epoch(trained, split, name):
+    model, (train, _) = trained[name], split
+    _, val_ids = split_students(train.n_students, model.validation_fraction, model.seed)
+    val = train.take_students(train.students[val_ids])
+    history = model.history_
+    assert 1 <= len(history) <= model.max_epochs
+    assert roc_auc_score(val.correct, model.predict_proba(val)) == pytest.approx(
+        max(h["val_auc"] for h in history), abs=1e-9
+    )
+
+
+def test_progress_reports_epoch_loss_and_validation_auc(split, capsys):
+    train, _ = split
+    build_model("dkt-tiny").set_params(max_epochs=1, progress=True).fit(
+        train.take_students(train.students[:40])
+    )
+    out = capsys.readouterr().out
+    assert "epoch 1" in out and "loss" in out and "val AUC" in out
+
+
+@pytest.mark.parametrize("name", DEEP)
+def test_determinism_with_a_seed(split, name):
+    train, test = split
+    small = train.take_students(train.students[:60])
+    a = build_model(f"{name}-tiny").set_params(max_epochs=1).fit(small).predict_proba(test)
+    b = build_model(f"{name}-tiny").set_params(max_epochs=1).fit(small).predict_proba(test)
+    c = build_model(f"{name}-tiny").set_params(max_epochs=1, seed=1).fit(small).predict_proba(test)
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a - c).max() > 1e-4
+
+
+# -- causality and online state -------------------------------------------------------------------
+@pytest.mark.parametrize("name", DEEP)
+def test_replay_one_response_at_a_time_equals_batch_across_windows(trained, split, name):
+    """The longest held-out students (several windows of 20) replayed response by response."""
+    model, (_, test) = trained[name], split
+    lengths = np.diff(test.student_offsets)
+    longest = test.students[np.argsort(-lengths, kind="stable")[:2]]
+    log = test.take_students(longest)
+    assert np.diff(log.student_offsets).min() > 2 * model.window
+    batch = model.predict_proba(log)
+    state = model.init_state()
+    online = [
+        model.update(state, Response(r.student_id, r.item_id, tuple(r.skill_ids), int(r.correct)))
+        for r in log.frame.itertuples()
+    ]
+    np.testing.assert_allclose(np.concatenate(online), batch, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", DEEP)
+def test_changing_a_future_response_never_changes_an_earlier_prediction(trained, split, name):
+    model, (_, test) = trained[name], split
+    lengths = np.diff(test.student_offsets)
+    s = int(np.argmax(lengths))
+    start, stop = test.student_offsets[s], test.student_offsets[s + 1]
+    base = model.predict_proba(test)
+    for cut in (start + 1, start + model.window + 3, stop - 5):
+        frame = test.frame.copy()
+        frame.loc[cut:, "correct"] = 1 - frame.loc[cut:, "correct"]
+        changed = model.predict_proba(ResponseLog.from_frame(frame))
+        np.testing.assert_allclose(changed[: cut + 1], base[: cut + 1], rtol=0, atol=1e-6)
+        assert np.abs(changed[cut + 1 :] - base[cut + 1 :]).max() > 1e-4
+
+
+def test_attention_state_is_bounded(trained, split):
+    model, (_, test) = trained["sakt"], split
+    state = model.init_state()
+    model.update(state, test)
+    assert state.arrays["item"].shape[1] == 2 * model.window
+    assert state.arrays["length"].max() < 2 * model.window
+    np.testing.assert_array_equal(state.arrays["seen"], np.diff(test.student_offsets))
+
+
+def test_dkt_multi_skill_rule_mean_of_skill_logits(trained, split):
+    """DKT predicts a two-skill response as sigmoid(mean of the two skills' logits), and its
+    mastery is P(correct) on each skill from the same state."""
+    model, (_, test) = trained["dkt"], split
+    state = model.init_state()
+    model.update(state, test.take_students(test.students[:1]))
+    m = model.mastery(state)[0]
+    a, b = model.skills_[0], model.skills_[5]
+    p = model.update(state, Response(str(test.students[0]), "some-item", (a, b), 1))[0]
+    logit = np.log(m / (1 - m))
+    assert p == pytest.approx(1 / (1 + np.exp(-(logit[0] + logit[5]) / 2)), abs=1e-6)
+
+
+def test_multi_skill_layers_average_present_skills():
+    table = torch.nn.Embedding(6, 3, padding_idx=0)
+    codes = torch.tensor([[[2, 4], [3, 0]]])
+    emb = mean_embedding(table, codes)
+    torch.testing.assert_close(emb[0, 0], (table.weight[2] + table.weight[4]) / 2)
+    torch.testing.assert_close(emb[0, 1], table.weight[3])
+    per_skill = torch.tensor([[[1.0, 2.0, 6.0], [1.0, 2.0, 6.0]]])
+    skills = torch.tensor([[[1, 3], [4, 0]]])  # 4 = a skill never seen: mean of all logits
+    torch.testing.assert_close(mean_over_skills(per_skill, skills), torch.tensor([[3.5, 3.0]]))
+
+
+def test_windows_target_every_response_once_with_the_previous_window_as_context():
+    offsets = np.array([0, 5, 5, 47])
+    chunks = plan_chunks(offsets, window=10)
+    targets = np.concatenate(
+        [np.arange(t, e) for t, e in zip(chunks.target, chunks.end, strict=True)]
+    )
+    np.testing.assert_array_equal(np.sort(targets), np.arange(47))
+    np.testing.assert_array_equal(chunks.start, [0, 5, 5, 15, 25, 35])
+    np.testing.assert_array_equal(chunks.target, [0, 5, 15, 25, 35, 45])
+    np.testing.assert_array_equal(chunks.end, [5, 15, 25, 35, 45, 47])
+    # online: 12 responses seen, buffer of the last 12 (from global position 0), 3 new ones
+    online = plan_chunks(
+        np.array([0, 15]), window=10, history=np.array([0]), first_target=np.array([12])
+    )
+    np.testing.assert_array_equal(online.start, [0])
+    np.testing.assert_array_equal(online.target, [12])
+    np.testing.assert_array_equal(online.end, [15])
+
+
+# -- artifacts and configuration ------------------------------------------------------------------
+@pytest.mark.parametrize("name", DEEP)
+def test_save_load_round_trip_and_tampering(trained, split, name, tmp_path):
+    model, (_, test) = trained[name], split
+    directory = model.save(tmp_path / name)
+    loaded = KnowledgeTracer.load(directory)
+    np.testing.assert_array_equal(loaded.predict_proba(test), model.predict_proba(test))
+    with np.load(directory / "arrays.npz", allow_pickle=False) as data:
+        assert all(data[k].dtype != object for k in data.files)
+    meta = json.loads((directory / "model.json").read_text())
+    meta["params"]["d_model" if name != "dkt" else "hidden_size"] = 8  # weights no longer fit
+    (directory / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ArtifactError):
+        KnowledgeTracer.load(directory)
+
+
+def test_build_model_and_bad_device(split):
+    for name in DEEP:
+        assert build_model(name).name == name
+    with pytest.raises(ConfigError):
+        build_model("dkt-tiny").set_params(device="tpu").fit(split[0])
+
+
+# -- the pyKT split reader ------------------------------------------------------------------------
+def test_read_pykt_test_split(shared_datasets):
+    log, folds = read_pykt(shared_datasets / "assist2015" / "pykt" / "test.csv.gz")
+    assert (log.n_students, len(log)) == (3818, 138458)
+    assert set(folds.unique()) == {-1}
+    assert np.diff(log.student_offsets).min() >= 3
+
+
+def test_read_pykt_reports_bad_lines(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        'fold,uid,concepts,responses\n0,1,"3,4,4","1,0,1"\n0,2,"3_5,4","1,2"\n0,3,"1,1","1"\n'
+    )
+    with pytest.raises(DataValidationError, match="line 4"):
+        read_pykt(path)
+    path.write_text('fold,uid,concepts,responses\n0,1,"3,4,4","1,0,1"\n0,2,"3_5,4","1,2"\n')
+    with pytest.raises(DataValidationError, match="line 3"):
+        read_pykt(path)
+    path.write_text('fold,uid,concepts,responses\n0,1,"3,4,4","1,0,1"\n1,2,"3_5,4","1,-1"\n')
+    log, folds = read_pykt(path)
+    assert len(log) == 4 and folds.to_dict() == {"1": 0, "2": 1}
+    assert list(log.frame["skill_ids"].iloc[3]) == ["3", "5"]
