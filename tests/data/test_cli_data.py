@@ -108,3 +108,14 @@ def test_validate_a_file_with_a_dataset_descriptor(shared_datasets, tmp_path):
     result = runner.invoke(app, ["validate", str(sample), "--dataset", "statics2011-gervet-test"])
     assert result.exit_code == 0, result.output
     assert "100" in result.output
+
+
+def test_validate_a_dataset_by_name_without_a_file(shared_datasets):
+    result = runner.invoke(app, ["validate", "--dataset", "statics2011-gervet-test"])
+    assert result.exit_code == 0, result.output
+    assert "33,600" in result.output
+
+
+def test_validate_needs_a_file_or_a_dataset():
+    result = runner.invoke(app, ["validate"])
+    assert "give a FILE" in str(result.exception)

@@ -100,3 +100,12 @@ def test_assist2009_multi_skill_rows_become_one_response(shared_datasets):
     # Each merged response lists distinct skills (a run of k rows -> k different skills).
     first = log.skill_offsets[:-1][multi]
     assert (log.skill[first] != log.skill[first + 1]).all()
+
+
+def test_demo_district_loads_when_written():
+    desc = load_descriptor("demo")
+    if not desc.is_available():
+        pytest.skip(f"demo district not written yet ({desc.path}); `make demo` writes it")
+    log = load_log("demo")
+    assert log.has_timestamps and len(log) > 0
+    assert {"school_id", "class_id", "duration_s"} <= set(log.frame.columns)

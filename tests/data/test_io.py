@@ -384,3 +384,39 @@ def test_sequence_problems_do_not_name_the_student(tmp_path):
     with pytest.raises(DataValidationError) as info:
         read_responses(write(tmp_path, rows))
     assert info.value.total == 2 and "STUDENT_SECRET" not in str(info.value)
+
+
+def test_a_rejected_merged_response_quarantines_all_its_rows(tmp_path):
+    header = "user_id,problem_id,skill_name,correct,timestamp\n"
+    t1, t2 = "2024-01-01T10:00:00Z", "2024-01-01T10:01:00Z"
+    rows = [
+        f"7,p1,A,0,{t1}",
+        f"7,p1,B,0,{t1}",
+        f"7,p2,A,1,{t2}",
+        f"7,p1,A,0,{t1}",
+        f"7,p1,B,0,{t1}",
+    ]
+    mapping = {
+        "student_id": "user_id",
+        "item_id": "problem_id",
+        "skill_ids": "skill_name",
+        "merge_skill_rows": True,
+        "allow_unsorted": True,
+    }
+    qpath = tmp_path / "q.csv"
+    log, report = read_responses_report(write(tmp_path, rows, header=header), mapping, qpath)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (5, 3, 2)
+    assert len(log) == 2 and log.frame["skill_ids"].tolist()[0] == ["A", "B"]
+    assert pd.read_csv(qpath)["line"].tolist() == [5, 6]
+
+
+def test_empty_file_with_header_gives_an_empty_log(tmp_path):
+    log, report = read_responses_report(write(tmp_path, ["", ""]))
+    assert len(log) == 0 and report.blank_lines == 2 and report.rows_read == 0
+
+
+def test_file_without_header_is_reported(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with pytest.raises(DataValidationError, match="line 1.*header"):
+        read_responses(path)

@@ -95,3 +95,13 @@ def test_time_split_with_order():
     assert set(before.frame["order"]) == {0, 1} and set(after.frame["order"]) == {2, 3, 4}
     with pytest.raises(AdaptiveError, match="integer"):
         time_split(log, "2024-01-01")
+
+
+def test_split_sides_keep_the_logs_row_order():
+    """Evaluation scatters test-fold predictions back by mask: row order must be kept."""
+    log = make_log(timestamps=True)
+    fold = student_folds(log, 4, seed=2)[log.student]
+    for f, (train, test) in enumerate(student_kfold(log, 4, seed=2)):
+        np.testing.assert_array_equal(test.frame["timestamp"], log.frame["timestamp"][fold == f])
+        np.testing.assert_array_equal(test.correct, log.correct[fold == f])
+        np.testing.assert_array_equal(train.correct, log.correct[fold != f])

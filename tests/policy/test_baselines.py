@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SKILLS, view
+from policy_fixtures import SKILLS, view
 
 from adaptive.errors import ConfigError
 from adaptive.policy import StudentBatch

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SKILLS, view
+from policy_fixtures import SKILLS, view
 
 from adaptive.errors import ConfigError
 from adaptive.policy import PolicyConfig, StudentBatch

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import make_catalog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from policy_fixtures import make_catalog
 from scipy import sparse
 
 from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch

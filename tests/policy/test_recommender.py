@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SKILLS, view
+from policy_fixtures import SKILLS, view
 
 from adaptive.curriculum import LearnerProfile
 from adaptive.errors import ConfigError
@@ -18,6 +18,7 @@ from adaptive.policy import (
 )
 
 NOW = 100.0
+ONLY_DIFFICULTY = {"interest": 0.0, "readiness": 0.0, "exploration": 0.0, "aspiration": 0.0}
 
 
 def skill_of(recs: list[Recommendation]) -> list[str]:
@@ -44,8 +45,8 @@ def test_mastered_prerequisite_opens_the_next_skills(catalog) -> None:
 
 def test_difficulty_target_is_configurable(catalog) -> None:
     v = view({"add": 0.6}, {"add": 2})
-    easy = AdaptivePolicy(catalog, PolicyConfig(target_p_correct=0.9, weights={"interest": 0}))
-    hard = AdaptivePolicy(catalog, PolicyConfig(target_p_correct=0.3, weights={"interest": 0}))
+    easy = AdaptivePolicy(catalog, PolicyConfig(target_p_correct=0.9, weights=ONLY_DIFFICULTY))
+    hard = AdaptivePolicy(catalog, PolicyConfig(target_p_correct=0.3, weights=ONLY_DIFFICULTY))
     p_easy = [r.p_correct for r in easy.recommend(v, k=3, now=NOW) if r.skill_id == "add"]
     p_hard = [r.p_correct for r in hard.recommend(v, k=3, now=NOW) if r.skill_id == "add"]
     assert p_easy and p_hard and max(p_hard) < min(p_easy)

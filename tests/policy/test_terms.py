@@ -13,7 +13,7 @@ def test_missing_prerequisites_counts_unmastered_direct_prerequisites() -> None:
     # skill 2 needs 0 and 1; skill 1 needs 0
     p = sparse.csr_matrix(np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0]], float))
     m = np.array([[0.99, 0.5, 0.0], [np.nan, 0.99, 0.99]])
-    missing = terms.missing_prerequisites(m, p, 0.95)
+    missing = terms.missing_prerequisites(m, p.T.toarray(), 0.95)
     assert missing.tolist() == [[0, 0, 1], [0, 1, 1]]
 
 

@@ -42,13 +42,17 @@ def synthetic_log(n_students: int = 40, seed: int = 7, first: int = 0) -> Respon
         practice = np.zeros(n_skills)
         for _ in range(n):
             item = int(rng.integers(n_items))
-            skills = [f"k{item % n_skills}"] + ([f"k{(item + 1) % n_skills}"] if item % 5 == 0 else [])
+            skills = [f"k{item % n_skills}"] + (
+                [f"k{(item + 1) % n_skills}"] if item % 5 == 0 else []
+            )
             logit = ability - difficulty[item] + 0.3 * practice[item % n_skills]
             correct = int(rng.random() < 1 / (1 + np.exp(-logit)))
             practice[item % n_skills] += 1
             rows.append((f"stu{first + s:03d}", f"item{item:02d}", skills, correct, t))
             t += pd.Timedelta(minutes=int(rng.integers(1, 3000)))
-    frame = pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct", "timestamp"])
+    frame = pd.DataFrame(
+        rows, columns=["student_id", "item_id", "skill_ids", "correct", "timestamp"]
+    )
     return ResponseLog.from_frame(frame)
 
 
@@ -56,7 +60,9 @@ def make_model(name: str) -> KnowledgeTracer:
     try:
         model_class(name)
     except ModuleNotFoundError as exc:
-        pytest.skip(f"model {name!r}: module {MODEL_CLASSES[name].split(':')[0]} not written yet ({exc})")
+        pytest.skip(
+            f"model {name!r}: module {MODEL_CLASSES[name].split(':')[0]} not written yet ({exc})"
+        )
     if (MODELS_DIR / f"{name}-tiny.toml").exists():
         return build_model(f"{name}-tiny")
     return model_class(name)(**TINY_PARAMS.get(name, {}))
@@ -111,8 +117,8 @@ def test_no_leakage_future_responses_never_change_earlier_predictions(fitted, te
         start, stop = offsets[s], offsets[s + 1]
         cut = int(rng.integers(start, stop))
         frame = test_log.frame.copy()
-        frame.loc[cut:stop - 1, "correct"] = 1 - frame.loc[cut:stop - 1, "correct"]
-        frame.loc[cut + 1:stop - 1, "item_id"] = "item00"
+        frame.loc[cut : stop - 1, "correct"] = 1 - frame.loc[cut : stop - 1, "correct"]
+        frame.loc[cut + 1 : stop - 1, "item_id"] = "item00"
         changed = fitted.predict_proba(ResponseLog.from_frame(frame))
         # the changed response itself, everything before it and other students: unchanged
         # (up to float round-off of cumulative sums shared across students)
@@ -148,8 +154,10 @@ def test_state_replay_in_chunks_and_single_responses(fitted, test_log):
     single_state = fitted.init_state()
     frame = test_log.frame.head(25)
     singles = [
-        fitted.update(single_state, Response(r.student_id, r.item_id, tuple(r.skill_ids),
-                                             int(r.correct), r.timestamp))
+        fitted.update(
+            single_state,
+            Response(r.student_id, r.item_id, tuple(r.skill_ids), int(r.correct), r.timestamp),
+        )
         for r in frame.itertuples()
     ]
     np.testing.assert_allclose(np.concatenate(singles), batch[:25], rtol=0, atol=tol)
@@ -198,7 +206,10 @@ def test_altered_or_truncated_artifact_raises(fitted, tmp_path):
 def test_determinism(fitted, train_log, test_log):
     again = fitted.clone().fit(train_log)
     np.testing.assert_allclose(
-        again.predict_proba(test_log), fitted.predict_proba(test_log), rtol=0, atol=tolerance(fitted)
+        again.predict_proba(test_log),
+        fitted.predict_proba(test_log),
+        rtol=0,
+        atol=tolerance(fitted),
     )
 
 

@@ -76,6 +76,13 @@ def resolve(
     )
     if is_name:
         desc = load_descriptor(data)
+        if not desc.path.is_file():
+            hint = (
+                " (the demo district: write it with `make demo` or `adaptive simulate`)"
+                if desc.root == "project"
+                else ""
+            )
+            raise AdaptiveError(f"dataset {data!r}: its file {desc.path} does not exist{hint}")
         return desc.path, desc.column_mapping(mapping), desc.base_dir
     if dataset is not None:
         desc = load_descriptor(dataset)

@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 
 from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
 from adaptive.data.mapping import ColumnMapping
-from adaptive.data.readers import RawTable, read_raw
+from adaptive.data.readers import RawTable, file_format, read_header, read_raw
 from adaptive.data.validate import (
     Issues,
     RowValues,
@@ -149,7 +149,9 @@ def _load_q_matrix(mapping: ColumnMapping, base_dir: Path) -> dict[str, list[str
         raise DataValidationError(
             [Problem(str(qpath), None, None, None, "a Q-matrix edge list file")]
         )
-    table = pd.read_csv(qpath, dtype=str, keep_default_na=False, sep=None, engine="python")
+    kind, compression = file_format(qpath)
+    _, sep = read_header(qpath, compression, None, kind)
+    table = pd.read_csv(qpath, dtype=str, keep_default_na=False, sep=sep)
     missing = [c for c in (spec.item, spec.skill) if c not in table.columns]
     if missing:
         raise DataValidationError(

@@ -99,6 +99,10 @@ class ColumnMapping:
         for key in ("sep", "skills_sep"):
             if mapping.get(key) == "":
                 raise ConfigError(f"{where}: '{key}' must not be empty")
+            if mapping.get(key) in ("\\t", "tab", "TAB"):  # as typed on a command line
+                mapping[key] = "\t"
+        if mapping.get("sep") is not None and len(mapping["sep"]) != 1:
+            raise ConfigError(f"{where}: 'sep' must be one character, got {mapping['sep']!r}")
         student = mapping.get("student_id", "student_id")
         if isinstance(student, str):
             student = (student,)

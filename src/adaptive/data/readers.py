@@ -160,7 +160,7 @@ def _select_columns(
     return columns, time_col, optional
 
 
-def _read_header(
+def read_header(
     path: Path, compression: str | None, sep: str | None, kind: str
 ) -> tuple[list[str], str]:
     """The header's column names and the field delimiter (given, by extension, or sniffed)."""
@@ -188,7 +188,7 @@ def _read_header(
 
 def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | None) -> RawTable:
     source = str(path)
-    header, sep = _read_header(path, compression, mapping.sep, kind)
+    header, sep = read_header(path, compression, mapping.sep, kind)
     columns, time_col, optional = _select_columns(source, header, mapping)
     unparsed: list[Problem] = []
     unparsed_text: list[str] = []

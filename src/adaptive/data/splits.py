@@ -42,7 +42,9 @@ def student_kfold(
 ) -> Iterator[tuple[ResponseLog, ResponseLog]]:
     """Yield `(train, test)` for each of `k` folds; every student is in exactly one test fold.
 
-    Lazy: one fold's two logs exist at a time (use `list(...)` to keep them all).
+    Lazy: one fold's two logs exist at a time (use `list(...)` to keep them all). Each side keeps
+    the rows in the order of `log` (so `log.correct[student_folds(log, k, seed)[log.student] == f]`
+    is the test fold's `correct`).
     """
     fold = student_folds(log, k, seed)
     response_fold = fold[log.student]

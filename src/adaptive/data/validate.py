@@ -161,7 +161,7 @@ def _check_correct(arr: pa.ChunkedArray, column: str, issues: Issues) -> np.ndar
             .cast(pa.int8())
             .to_numpy(zero_copy_only=False)
         )
-    text = pc.utf8_trim_whitespace(_to_string(arr))
+    text = _to_string(arr)
     ok = pc.is_in(text, pa.array(["0", "1", "0.0", "1.0"])).to_numpy(zero_copy_only=False)
     issues.add_mask(~ok, column, text, "0 or 1")
     return pc.is_in(text, pa.array(["1", "1.0"])).cast(pa.int8()).to_numpy(zero_copy_only=False)
@@ -189,17 +189,17 @@ def _check_time(raw: RawTable, mapping: ColumnMapping, issues: Issues) -> tuple[
             return ints * 10**9, "timestamp"
         return ints, "order"
     text = _to_string(arr)
+    if kind in ("auto", "order"):
+        looks_int = pc.match_substring_regex(text, _INT_PATTERN).to_numpy(zero_copy_only=False)
     if kind == "auto":
-        looks_int = pc.match_substring_regex(text, _INT_PATTERN).to_numpy(zero_copy_only=False)
-        kind = "order" if looks_int.mean() > 0.5 else "timestamp"
+        kind = "order" if len(looks_int) and looks_int.mean() > 0.5 else "timestamp"
     if kind == "order":
-        looks_int = pc.match_substring_regex(text, _INT_PATTERN).to_numpy(zero_copy_only=False)
         issues.add_mask(~looks_int, col, text, "an integer order (a whole number)")
         cleaned = pc.if_else(pa.array(looks_int), text, "0")
         return pc.cast(cleaned, pa.int64()).to_numpy(zero_copy_only=False), "order"
     fmt = mapping.time_format or "ISO8601"
     parsed = pd.to_datetime(
-        pd.Series(text, dtype=object if n == 0 else None), format=fmt, utc=True, errors="coerce"
+        pd.Series(text.to_pandas(), dtype=str), format=fmt, utc=True, errors="coerce"
     )
     bad = parsed.isna().to_numpy()
     expected = ISO_EXPECTED if mapping.time_format is None else f"a date-time in the format {fmt!r}"
@@ -215,9 +215,13 @@ def _check_skills(arr: pa.ChunkedArray, column: str, sep: str | None, issues: Is
         lists = arr.cast(pa.list_(pa.string()))
         shown = lists
     else:
-        text = _to_string(arr)
+        text = _to_string(arr)  # trimmed already
         shown = text
-        lists = pc.split_pattern(text, sep) if sep else _singleton_lists(text)
+        if sep is None:  # one skill per cell: only an empty cell can be wrong
+            empty = pc.equal(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
+            issues.add_mask(empty, column, shown, "at least one skill id")
+            return _singleton_lists(text).cast(SKILL_LIST_TYPE)
+        lists = pc.split_pattern(text, sep)
     lists = _clean_lists(lists)
     empty = pc.equal(pc.fill_null(pc.list_value_length(lists), 0), 0).to_numpy(zero_copy_only=False)
     expected = "at least one skill id" + (f" (separated by {sep!r})" if sep else "")
@@ -313,12 +317,13 @@ def group_responses(values: RowValues, ok: np.ndarray, merge_skill_rows: bool) -
     """Order the accepted rows by student (stable: file order within a student) and merge
     consecutive multi-skill rows into one response when asked."""
     rows = np.flatnonzero(ok)
-    student_code = _codes(values.student_id.take(pa.array(rows)))
-    order = np.argsort(student_code, kind="stable")
-    rows = rows[order]
-    student_code = student_code[order]
-    item_code = _codes(values.item_id.take(pa.array(rows)))
-    skills = values.skill_ids.take(pa.array(rows))
+    student_code = _codes(_take(values.student_id, rows))
+    if np.any(np.diff(student_code) < 0):  # students interleaved in the file
+        order = np.argsort(student_code, kind="stable")
+        rows = rows[order]
+        student_code = student_code[order]
+    item_code = _codes(_take(values.item_id, rows))
+    skills = _take(values.skill_ids, rows)
     n = len(rows)
     new = np.ones(n, dtype=bool)
     if merge_skill_rows and n > 1:
@@ -353,6 +358,13 @@ def group_responses(values: RowValues, ok: np.ndarray, merge_skill_rows: bool) -
     )
 
 
+def _take(arr: pa.Array, rows: np.ndarray) -> pa.Array:
+    """`arr[rows]`, without a copy when `rows` is every row in order."""
+    if len(rows) == len(arr) and (len(rows) == 0 or rows[-1] == len(rows) - 1):
+        return arr
+    return arr.take(pa.array(rows))
+
+
 def _codes(arr: pa.Array) -> np.ndarray:
     """Integer codes of equal values (not sorted: for grouping and equality only)."""
     return pc.dictionary_encode(arr).indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -372,12 +384,26 @@ def check_sequences(
         return rejected
     t = values.time[resp.first_row]
     lines = issues.lines[resp.first_row]
-    frame = pd.DataFrame({"s": resp.student_code, "i": resp.item_code, "t": t})
-    dup = frame.duplicated(keep="first").to_numpy()
-    if dup.any():
-        first_line = (
-            pd.Series(lines).groupby([frame["s"], frame["i"], frame["t"]]).transform("first")
+    # Rows are grouped by student in file order. On the happy path times strictly increase
+    # within a student (one diff shows it) and no duplicate can exist; otherwise sort by
+    # (student, item, time), stably: equal keys keep file order and the first one is kept.
+    same_student = np.diff(resp.student_code) == 0
+    dt = np.diff(t)
+    decreasing = (dt < 0) & same_student
+    same = np.zeros(0, dtype=bool)
+    if ((dt <= 0) & same_student).any():
+        by_key = np.lexsort((t, resp.item_code, resp.student_code))
+        same = (
+            (np.diff(resp.student_code[by_key]) == 0)
+            & (np.diff(resp.item_code[by_key]) == 0)
+            & (np.diff(t[by_key]) == 0)
         )
+    if same.any():
+        run_start = np.maximum.accumulate(np.where(np.append(True, ~same), np.arange(n), 0))
+        dup = np.zeros(n, dtype=bool)
+        dup[by_key[1:][same]] = True
+        first_of = np.empty(n, dtype=np.int64)
+        first_of[by_key] = by_key[run_start]
         idx = np.flatnonzero(dup)
         items = values.item_id.take(pa.array(resp.first_row[idx])).to_pylist()
         shown = [
@@ -385,12 +411,12 @@ def check_sequences(
             for it, tt in zip(items, t[idx], strict=True)
         ]
         expected = [
-            f"one response per student, item and time (first at line {first_line.iat[i]})"
+            f"one response per student, item and time (first at line {lines[first_of[i]]})"
             for i in idx
         ]
         _reject(issues, resp, idx, time_label, shown, expected)
         rejected[idx] = True
-    if check_order:
+    if check_order and decreasing.any():  # the grouped running maximum only when needed
         keep = ~rejected
         cummax = (
             pd.Series(np.where(keep, t, np.iinfo(np.int64).min)).groupby(resp.student_code).cummax()

@@ -57,8 +57,12 @@ def plot_reliability(
     for label, (y, p) in curves.items():
         table = reliability_table(y, p, n_bins)
         ece = expected_calibration_error(y, p, n_bins=n_bins)
-        ax.plot(table["mean_predicted"], table["fraction_correct"], marker="o",
-                label=f"{label} (ECE {ece:.3f})")
+        ax.plot(
+            table["mean_predicted"],
+            table["fraction_correct"],
+            marker="o",
+            label=f"{label} (ECE {ece:.3f})",
+        )
         hist.hist(np.asarray(p), bins=n_bins, range=(0, 1), histtype="step", label=label)
     ax.set_ylabel("observed fraction correct")
     ax.set_xlim(0, 1)

@@ -28,8 +28,17 @@ from adaptive.evaluation.metrics import bootstrap_ci, per_skill_metrics
 from adaptive.tracing.base import KnowledgeTracer, atomic_write_bytes
 
 CSV_COLUMNS = [
-    "model", "fold", "auc", "rmse", "logloss", "ece", "n_responses",
-    "auc_ci_low", "auc_ci_high", "rmse_ci_low", "rmse_ci_high",
+    "model",
+    "fold",
+    "auc",
+    "rmse",
+    "logloss",
+    "ece",
+    "n_responses",
+    "auc_ci_low",
+    "auc_ci_high",
+    "rmse_ci_low",
+    "rmse_ci_high",
 ]
 
 
@@ -97,10 +106,14 @@ def write_outputs(
     skill_table = skill_table[["model", *[c for c in skill_table.columns if c != "model"]]]
     atomic_write_bytes(files[2], skill_table.to_csv(index=False, float_format="%.6f").encode())
     curves = {name: (r.y, r.p) for name, r in results.items()}
-    files.append(plot_reliability(curves, out_dir / "reliability.png", title="Out-of-fold reliability"))
+    files.append(
+        plot_reliability(curves, out_dir / "reliability.png", title="Out-of-fold reliability")
+    )
     for name, curve in curves.items():
         path = out_dir / f"reliability_{name}.png"
-        files.append(plot_reliability({name: curve}, path, title=f"{name}: out-of-fold reliability"))
+        files.append(
+            plot_reliability({name: curve}, path, title=f"{name}: out-of-fold reliability")
+        )
     return files
 
 
@@ -114,18 +127,25 @@ def markdown_report(full: pd.DataFrame, log: ResponseLog) -> str:
         f"{s['skills']} skills. Student-level {full['fold'].nunique() - 1}-fold cross-validation; "
         "intervals: 95 % bootstrap over students.",
         "",
-        "| model | AUC | AUC 95 % CI | RMSE | RMSE 95 % CI | log-loss | accuracy | ECE | responses |",
+        "| model | AUC | AUC 95 % CI | RMSE | RMSE 95 % CI | log-loss | accuracy | ECE "
+        "| responses |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     pooled = full[full["fold"] == "all"].sort_values("auc", ascending=False)
     for r in pooled.itertuples():
         lines.append(
-            f"| {r.model} | {r.auc:.4f} | [{r.auc_ci_low:.4f}, {r.auc_ci_high:.4f}] | {r.rmse:.4f} | "
+            f"| {r.model} | {r.auc:.4f} | [{r.auc_ci_low:.4f}, {r.auc_ci_high:.4f}] "
+            f"| {r.rmse:.4f} | "
             f"[{r.rmse_ci_low:.4f}, {r.rmse_ci_high:.4f}] | {r.logloss:.4f} | {r.accuracy:.4f} | "
             f"{r.ece:.4f} | {r.n_responses} |"
         )
-    lines += ["", "## Per fold", "", "| model | fold | AUC | RMSE | log-loss | ECE | responses |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Per fold",
+        "",
+        "| model | fold | AUC | RMSE | log-loss | ECE | responses |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in full[full["fold"] != "all"].itertuples():
         lines.append(
             f"| {r.model} | {r.fold} | {r.auc:.4f} | {r.rmse:.4f} | {r.logloss:.4f} | "

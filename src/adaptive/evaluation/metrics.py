@@ -28,7 +28,15 @@ def _check(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     p = np.asarray(p, dtype=np.float64)
     if y.shape != p.shape or y.ndim != 1:
         raise DataValidationError(
-            [Problem("<predictions>", None, "p", f"shape {p.shape}", f"one prediction per answer {y.shape}")]
+            [
+                Problem(
+                    "<predictions>",
+                    None,
+                    "p",
+                    f"shape {p.shape}",
+                    f"one prediction per answer {y.shape}",
+                )
+            ]
         )
     if not np.all(np.isfinite(p)) or np.any((p < 0) | (p > 1)):
         raise DataValidationError(
@@ -151,7 +159,7 @@ def bootstrap_ci(
     n_bins: int = 10,
     chunk: int | None = None,
 ) -> dict[str, tuple[float, float]]:
-    """Percentile bootstrap intervals over *groups* (students) for AUC, RMSE, log-loss, ECE, accuracy.
+    """95 % percentile bootstrap intervals over *groups* (students) of AUC, RMSE, log-loss, ECE.
 
     Each replicate draws as many students as there are, with replacement (multinomial counts,
     seeded); a student's responses are weighted by its count. Replicates are evaluated in chunks
@@ -163,6 +171,7 @@ def bootstrap_ci(
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(n_groups, np.full(n_groups, 1.0 / max(n_groups, 1)), size=n_boot)
     chunk = chunk or max(1, min(n_boot, 20_000_000 // max(len(y), 1)))
+
     # per-student sums for the additive metrics: one matrix product per metric
     def per_group(v: np.ndarray) -> np.ndarray:
         return np.bincount(g, weights=v, minlength=n_groups)
@@ -198,4 +207,3 @@ def _group_bin(g: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     out = np.zeros((n_groups, values.shape[1]))
     np.add.at(out, g, values)
     return out
-

@@ -36,6 +36,9 @@ for some students), and the paired difference adaptive minus policy with its own
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -119,7 +122,9 @@ class BKTTracker:
     def update(self, student: np.ndarray, skill: np.ndarray, correct: np.ndarray) -> None:
         """Absorb one response per (student, skill) entry (entries of distinct pairs)."""
         pred = self.p_known[student, skill][:, None]
-        like_k, like_u = bkt_engine.emissions(correct, self.p_guess[skill][:, None], self.p_slip[skill][:, None])
+        like_k, like_u = bkt_engine.emissions(
+            correct, self.p_guess[skill][:, None], self.p_slip[skill][:, None]
+        )
         post, _ = bkt_engine.filtered(pred, like_k, like_u)
         post = post[:, 0]
         learn, forget = self.p_learn[skill], self.p_forget[skill]
@@ -200,7 +205,8 @@ def make_cohort(catalog: Catalog, kind: str, n_students: int, seed: int) -> Coho
     grade = students["grade"].to_numpy()
     prior = d._prior_mastery(catalog, grade).astype(np.float64)
     profiles_goals = profile_goals(
-        catalog, [_Goals(tuple(g)) for g in students["goal_skills"]]  # type: ignore[list-item]
+        catalog,
+        [_Goals(tuple(g)) for g in students["goal_skills"]],  # type: ignore[list-item]
     )
     return Cohort(
         catalog=catalog, kind=kind, seed=seed, sim_seed=int(sim_ss.generate_state(1)[0]),
@@ -216,17 +222,63 @@ class _Goals:
 
 
 # -- one run: a policy drives a simulator -----------------------------------------------------
+@dataclass
+class ScopedPolicy:
+    """One policy per grade over that grade's activities (the curriculum scope of its classes).
+
+    Equivalent to one policy with the grade band as a hard constraint (out-of-band activities are
+    never eligible), but each grade's students are scored on ~1/6 of the activities.
+    """
+
+    name: str
+    catalog: Catalog
+    config: PolicyConfig
+    seed: int
+    grades: np.ndarray
+
+    def __post_init__(self) -> None:
+        grades_of = np.asarray(self.catalog.activity_grades)
+        self.parts: list[tuple[np.ndarray, np.ndarray, Policy]] = []
+        for g in np.unique(self.grades):
+            cols = np.flatnonzero(grades_of == g)
+            sub = Catalog(self.catalog.skills, tuple(self.catalog.activities[i] for i in cols),
+                          topics=self.catalog.topics)  # fmt: skip
+            rows = np.flatnonzero(self.grades == g)
+            self.parts.append((rows, cols, make_policy(self.name, sub, self.config, self.seed)))
+
+    def step(self, fields: dict, now: float) -> tuple[np.ndarray, np.ndarray]:
+        """One activity per student (full catalog index, -1 = none) and violations per student."""
+        n = len(self.grades)
+        picks = np.full(n, -1, np.int64)
+        violations = np.zeros(n)
+        for rows, cols, policy in self.parts:
+            part = {k: (v[rows][:, cols] if k in ("completed", "recent") else v[rows])
+                    for k, v in fields.items()}  # fmt: skip
+            batch = StudentBatch.build(policy.catalog, rows.astype(str), config=self.config, **part)
+            sel = policy.select(batch, 1, now)
+            ctx = catalog_arrays(policy.catalog)
+            violations[rows] = _violations_per_student(
+                sel.activity, batch, ctx, self.config.max_per_skill
+            )
+            a = sel.activity[:, 0]
+            picks[rows] = np.where(a >= 0, cols[np.maximum(a, 0)], -1)
+        return picks, violations
+
+
 def run_policy(
-    policy: Policy,
+    policy_name: str,
     cohort: Cohort,
     tracer_params: dict[str, np.ndarray],
     checkpoints: Sequence[int],
     gap_days: float,
+    config: PolicyConfig | None = None,
+    seed: int = 0,
 ) -> dict[str, np.ndarray]:
     """Simulate `max(checkpoints)` school days of one activity each; per-student metric values."""
     cat = cohort.catalog
     ctx = catalog_arrays(cat)
-    cfg = policy.config
+    cfg = config or PolicyConfig()
+    policy = ScopedPolicy(policy_name, cat, cfg, seed, cohort.grade)
     sim = cohort.simulator()
     n, n_s, n_a = len(cohort.grade), len(cat.skills), len(cat.activities)
     tracer = BKTTracker(**tracer_params, p_known=cohort.prior.copy())
@@ -234,7 +286,9 @@ def run_policy(
     n_resp = np.zeros((n, n_s), np.int32)
     streak = np.zeros((n, n_s), np.int32)
     last = np.full((n, n_s), np.nan)
-    ring = np.zeros((n, n_s, 2 * window), np.int8)
+    ring = np.zeros((n, n_s, 2 * window), np.int8)  # last 2w results per skill, newest last
+    recent_sum = np.zeros((n, n_s), np.float64)
+    older_sum = np.zeros((n, n_s), np.float64)
     completed = np.zeros((n, n_a), bool)
     recent = np.zeros((n, n_a), bool)
     repeatable = np.isin(np.array([a.kind for a in cat.activities]), cfg.repeatable_kinds)
@@ -254,17 +308,16 @@ def run_policy(
     steps = int(max(checkpoints))
     for t in range(1, steps + 1):
         now = float(t)
-        progress = _ring_progress(ring, np.minimum(n_resp, 2 * window), window)
-        batch = StudentBatch.build(
-            cat, np.arange(n).astype(str), tracer.mastery(), config=cfg,
-            p_correct=tracer.p_correct(), n_responses=n_resp, streak=streak, last_practiced=last,
-            progress=progress, goals=cohort.goals, interests=cohort.interests,
-            completed=completed & ~repeatable[None, :], recent=recent,
-            grade=grade, daily_minutes=cohort.daily_minutes, min_grade=grade, max_grade=grade,
-        )  # fmt: skip
-        sel = policy.select(batch, 1, now)
-        violations += _violations_per_student(sel.activity, batch, ctx, cfg.max_per_skill)
-        act = sel.activity[:, 0]
+        fields = {
+            "mastery": tracer.mastery(), "p_correct": tracer.p_correct(), "n_responses": n_resp,
+            "streak": streak, "last_practiced": last,
+            "progress": np.where(n_resp >= 2 * window, (recent_sum - older_sum) / window, 0.0),
+            "goals": cohort.goals, "interests": cohort.interests,
+            "completed": completed & ~repeatable[None, :], "recent": recent, "grade": grade,
+            "daily_minutes": cohort.daily_minutes, "min_grade": grade, "max_grade": grade,
+        }  # fmt: skip
+        act, v = policy.step(fields, now)
+        violations += v
         who = rows[act >= 0]
         act = act[act >= 0]
         skill = ctx.primary_skill[act]
@@ -285,6 +338,9 @@ def run_policy(
         e_row, e_skill = _entries(cat, act[done])
         tracer.update(who[done][e_row], e_skill, correct[done][e_row].astype(np.int8))
         dw, ds, dc = who[done][e_row], e_skill, correct[done][e_row]
+        moving = ring[dw, ds, -window]  # leaves the recent window for the older one
+        older_sum[dw, ds] += moving - ring[dw, ds, 0]
+        recent_sum[dw, ds] += dc - moving
         ring[dw, ds] = np.roll(ring[dw, ds], -1, axis=1)
         ring[dw, ds, -1] = dc
         n_resp[dw, ds] += 1
@@ -327,13 +383,6 @@ def _mean_over(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (values * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
 
 
-def _ring_progress(ring: np.ndarray, count: np.ndarray, window: int) -> np.ndarray:
-    """Accuracy of the last `window` responses minus the `window` before (0 until both exist)."""
-    recent = ring[..., -window:].mean(axis=-1)
-    older = ring[..., -2 * window : -window].mean(axis=-1)
-    return np.where(count >= 2 * window, recent - older, 0.0)
-
-
 def _violations_per_student(picks: np.ndarray, batch: StudentBatch, ctx, cap: int) -> np.ndarray:
     """Hard-constraint violations of each student's picks (checked for all at once first)."""
     total = np.zeros(len(batch))
@@ -345,10 +394,14 @@ def _violations_per_student(picks: np.ndarray, batch: StudentBatch, ctx, cap: in
 
 
 # -- the matrix --------------------------------------------------------------------------------
-def run_matrix(settings: EvalSettings, progress: Progress | None = None) -> pd.DataFrame:
+def run_matrix(
+    settings: EvalSettings, progress: Progress | None = None, cache_dir: str | Path | None = None
+) -> pd.DataFrame:
     """Every (simulator, seed, policy) cell; long table of per-student values.
 
     Columns: simulator, seed, student, policy, metric, value, slow_learner, low_prior.
+    With `cache_dir`, each cell's values are saved as `.npz` (named by its settings) and reused
+    by a re-run with the same settings, so an interrupted matrix resumes where it stopped.
     """
     from adaptive.simulation.district import district_catalog
 
@@ -357,7 +410,9 @@ def run_matrix(settings: EvalSettings, progress: Progress | None = None) -> pd.D
     checkpoints = tuple(sorted(set(settings.activities)))
     for kind in settings.simulators:
         t0 = time.perf_counter()
-        params = fit_tracer(catalog, kind, settings.fit_students, seed=10_000 + SIMULATOR_KINDS.index(kind))
+        params = fit_tracer(
+            catalog, kind, settings.fit_students, seed=10_000 + SIMULATOR_KINDS.index(kind)
+        )
         if progress:
             progress(f"{kind}: tracer fitted in {time.perf_counter() - t0:.1f}s")
         for s in range(settings.first_seed, settings.first_seed + settings.seeds):
@@ -366,8 +421,24 @@ def run_matrix(settings: EvalSettings, progress: Progress | None = None) -> pd.D
             flags = {"slow_learner": sim.slow_learner, "low_prior": sim.low_prior}
             for name in settings.policies:
                 t1 = time.perf_counter()
-                policy = make_policy(name, catalog, settings.policy_config, seed=s)
-                values = run_policy(policy, cohort, params, checkpoints, settings.gap_days)
+                cached = _cell_path(cache_dir, settings, kind, s, name)
+                if cached is not None and cached.exists():
+                    with np.load(cached, allow_pickle=False) as z:
+                        values = {k: z[k] for k in z.files}
+                else:
+                    values = run_policy(
+                        name,
+                        cohort,
+                        params,
+                        checkpoints,
+                        settings.gap_days,
+                        settings.policy_config,
+                        s,
+                    )
+                    if cached is not None:
+                        buf = io.BytesIO()
+                        np.savez(buf, **values)
+                        atomic_write_bytes(cached, buf.getvalue())
                 for metric, v in values.items():
                     frames.append(
                         pd.DataFrame({
@@ -379,6 +450,19 @@ def run_matrix(settings: EvalSettings, progress: Progress | None = None) -> pd.D
                 if progress:
                     progress(f"{kind} seed {s} {name}: {time.perf_counter() - t1:.1f}s")
     return pd.concat(frames, ignore_index=True)
+
+
+def _cell_path(
+    cache_dir: str | Path | None, settings: EvalSettings, kind: str, seed: int, policy: str
+) -> Path | None:
+    if cache_dir is None:
+        return None
+    key = json.dumps(
+        [settings.students, list(settings.activities), settings.gap_days, settings.fit_students,
+         settings.policy_config.to_dict(), kind, seed, policy], sort_keys=True,
+    )  # fmt: skip
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return Path(cache_dir) / f"{kind}-s{seed}-{policy}-{digest}.npz"
 
 
 def bootstrap_weights(n_units: int, n_boot: int, seed: int) -> np.ndarray:
@@ -441,7 +525,9 @@ def summarize(long: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.DataF
                     "n_units": int(np.isfinite(v).sum()),
                 })  # fmt: skip
     table = pd.DataFrame(out, columns=list(COLUMNS))
-    return table.sort_values(["simulator", "metric", "n_activities", "policy"], kind="stable").reset_index(drop=True)
+    return table.sort_values(
+        ["simulator", "metric", "n_activities", "policy"], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _q(x: np.ndarray, q: float) -> float:
@@ -455,10 +541,13 @@ def _nanmean(x: np.ndarray) -> float:
 
 # -- outputs ----------------------------------------------------------------------------------
 def evaluate_policies(
-    settings: EvalSettings, out_dir: str | Path | None = None, progress: Progress | None = None
+    settings: EvalSettings,
+    out_dir: str | Path | None = None,
+    progress: Progress | None = None,
+    cache_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Run the matrix, summarize it, and (with `out_dir`) write `policy_eval.csv` and plots."""
-    long = run_matrix(settings, progress)
+    long = run_matrix(settings, progress, cache_dir)
     table = summarize(long, settings.n_boot, seed=settings.first_seed)
     if out_dir is not None:
         write_outputs(table, Path(out_dir))

@@ -605,6 +605,11 @@ class CatalogArrays:
     topo_rank: np.ndarray  # (S,) position of each skill in the topological order
     curriculum_rank: np.ndarray  # (A,) activities in curriculum order (skill order, then catalog)
     first_topic: np.ndarray  # (A,) the activity's first topic ("" when none)
+    skill_codes: np.ndarray  # (A, K) each activity's skills, -1 pad
+    multi: np.ndarray  # positions of the activities with more than one skill
+    topic_mean_dense: np.ndarray  # (A, T) float32, for a BLAS product with interests
+    prerequisite_t: np.ndarray  # (S, S) float32 transpose of `prerequisite`
+    closure_dense: np.ndarray  # (S, S) float32
 
 
 _ARRAYS: dict[int, tuple[Catalog, CatalogArrays]] = {}
@@ -654,6 +659,11 @@ def catalog_arrays(catalog: Catalog) -> CatalogArrays:
         topo_rank=topo_rank,
         curriculum_rank=curriculum_rank,
         first_topic=np.array([a.topics[0] if a.topics else "" for a in acts], dtype=object),
+        skill_codes=np.asarray(catalog.activity_skill_codes, dtype=np.int64).reshape(len(acts), -1),
+        multi=np.flatnonzero([len(a.skills) > 1 for a in acts]),
+        topic_mean_dense=topic_mean.toarray().astype(np.float32),
+        prerequisite_t=catalog.prerequisite_matrix.T.toarray().astype(np.float32),
+        closure_dense=closure.astype(np.float32),
     )
     _ARRAYS[id(catalog)] = (catalog, arrays)
     return arrays

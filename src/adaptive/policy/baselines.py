@@ -173,7 +173,7 @@ class ZPDES(ScoredPolicy):
         self, batch: StudentBatch, feats: Features, now: float
     ) -> tuple[np.ndarray, np.ndarray]:
         ctx = self._ctx
-        missing = terms.missing_prerequisites(feats.mastery, ctx.prerequisite, self.unlock)
+        missing = terms.missing_prerequisites(feats.mastery, ctx.prerequisite_t, self.unlock)
         zpd = (missing == 0) & (feats.mastery < self.config.mastery_threshold)
         weight = np.abs(np.nan_to_num(batch.progress)) + self.epsilon
         w_act = np.where(zpd, weight, 0.0)[:, ctx.primary_skill]

@@ -33,13 +33,7 @@ def constraint_masks(batch: StudentBatch, ctx: CatalogArrays) -> dict[str, np.nd
         np.asarray((ctx.activity_skill_bin @ batch.scope.T.astype(np.float64)).T)
         >= n_act_skills - 1e-9
     )
-    g = ctx.grade[None, :]
-    low = batch.min_grade[:, None]
-    high = batch.max_grade[:, None]
-    band = ~np.isnan(low) | ~np.isnan(high)  # as Catalog.in_scope: no grade = outside any band
-    with np.errstate(invalid="ignore"):
-        out_of_band = band & (np.isnan(g) | (g < np.where(np.isnan(low), -np.inf, low)))
-        out_of_band |= band & (g > np.where(np.isnan(high), np.inf, high))
+    out_of_band = constraint_masks_grade(batch, ctx)
     return {
         "excluded": batch.excluded.toarray() > 0,
         "completed": batch.completed.toarray() > 0,
@@ -50,12 +44,33 @@ def constraint_masks(batch: StudentBatch, ctx: CatalogArrays) -> dict[str, np.nd
 
 
 def hard_mask(batch: StudentBatch, ctx: CatalogArrays) -> np.ndarray:
-    """(n, A) bool: True where the activity may be recommended at all."""
-    masks = constraint_masks(batch, ctx)
-    allowed = np.ones((len(batch), len(ctx.activity_ids)), bool)
-    for m in masks.values():
-        allowed &= ~m
+    """(n, A) bool: True where the activity may be recommended at all (same rules as
+    `constraint_masks`, computed without densifying the sparse inputs)."""
+    n, n_a = len(batch), len(ctx.activity_ids)
+    allowed = np.ones((n, n_a), bool)
+    for m in (batch.excluded, batch.completed, batch.recent):
+        m = m.tocoo()
+        hit = m.data > 0
+        allowed[m.row[hit], m.col[hit]] = False
+    if not batch.scope.all():
+        n_act_skills = np.asarray(ctx.activity_skill_bin.sum(axis=1)).ravel()
+        scope = batch.scope.astype(np.float64)
+        allowed &= np.asarray((ctx.activity_skill_bin @ scope.T).T) >= n_act_skills - 1e-9
+    if not (np.isnan(batch.min_grade).all() and np.isnan(batch.max_grade).all()):
+        allowed &= ~constraint_masks_grade(batch, ctx)
     return allowed
+
+
+def constraint_masks_grade(batch: StudentBatch, ctx: CatalogArrays) -> np.ndarray:
+    """(n, A) True where the activity lies outside the student's grade band (if one is set)."""
+    g = ctx.grade[None, :]
+    low = batch.min_grade[:, None]
+    high = batch.max_grade[:, None]
+    band = ~np.isnan(low) | ~np.isnan(high)  # as Catalog.in_scope: no grade = outside any band
+    with np.errstate(invalid="ignore"):
+        out = band & (np.isnan(g) | (g < np.where(np.isnan(low), -np.inf, low)))
+        out |= band & (g > np.where(np.isnan(high), np.inf, high))
+    return out
 
 
 def select_top_k(
@@ -73,74 +88,130 @@ def select_top_k(
     repeatedly the best eligible activity that fits the remaining minutes and the per-skill cap,
     its score lowered by `variety` for each activity of the same skill already chosen.
 
+    For speed the greedy runs on each student's best `max(4k, 32)` candidates; a student for
+    whom an activity outside them could have won a round (its score beats the round's best) is
+    redone on every activity, so the result is the exact greedy.
+
     Returns (activity (n, k) with -1 for empty slots, adjusted score (n, k), assigned (n, k),
     variety penalty (n, k)).
     """
     n, n_a = score.shape
-    rows = np.arange(n)
     picks = np.full((n, k), -1, np.int64)
     picked_score = np.zeros((n, k))
     assigned_flag = np.zeros((n, k), bool)
     penalty_out = np.zeros((n, k))
     remaining = batch.daily_minutes.astype(np.float64).copy()
-    n_skills = int(ctx.primary_skill.max()) + 1 if n_a else 0
-    count = np.zeros((n, max(n_skills, 1)), np.int64)
+    n_skills = int(ctx.primary_skill.max()) + 1 if n_a else 1
+    count = np.zeros((n, n_skills), np.int64)
     skill = ctx.primary_skill
     minutes = ctx.minutes
-    excluded = batch.excluded.toarray() > 0
-    taken = np.zeros((n, n_a), bool)
     slot = np.zeros(n, np.int64)
-
-    def place(
-        who: np.ndarray, act: np.ndarray, value: np.ndarray, pen: np.ndarray, is_assigned: bool
-    ) -> None:
-        picks[who, slot[who]] = act
-        picked_score[who, slot[who]] = value
-        penalty_out[who, slot[who]] = pen
-        assigned_flag[who, slot[who]] = is_assigned
-        slot[who] += 1
-        remaining[who] -= minutes[act]
-        count[who, skill[act]] += 1
-        taken[who, act] = True
+    base = np.where(eligible, score, -np.inf)
 
     # 1. teacher assignments, in order
     assigned = batch.assigned.tocsr()
     if assigned.nnz:
+        excluded = batch.excluded.tocsr()
         order_rows, order_cols = assigned.nonzero()
         order_vals = np.asarray(assigned[order_rows, order_cols]).ravel()
         srt = np.lexsort((order_vals, order_rows))
-        order_rows, order_cols = order_rows[srt], order_cols[srt]
-        for who, act in zip(order_rows.tolist(), order_cols.tolist(), strict=True):
+        for who, act in zip(order_rows[srt].tolist(), order_cols[srt].tolist(), strict=True):
             if (
                 slot[who] < k
                 and not excluded[who, act]
-                and not taken[who, act]
+                and act not in picks[who, : slot[who]]
                 and minutes[act] <= remaining[who] + 1e-9
                 and count[who, skill[act]] < max_per_skill
             ):
-                w = np.array([who])
-                place(w, np.array([act]), score[w, act], np.zeros(1), True)
+                picks[who, slot[who]] = act
+                picked_score[who, slot[who]] = score[who, act]
+                assigned_flag[who, slot[who]] = True
+                slot[who] += 1
+                remaining[who] -= minutes[act]
+                count[who, skill[act]] += 1
+        taken = picks[picks >= 0]
+        base[np.nonzero(picks >= 0)[0], taken] = -np.inf
 
     # 2. greedy by score under the budget and the per-skill cap
-    base = np.where(eligible & ~taken, score, -np.inf)
+    state = (picks, picked_score, penalty_out, remaining, count, slot)
+    n_cand = min(n_a, max(4 * k, 32))
+    if n_cand < n_a:
+        part = np.argpartition(-base, n_cand, axis=1)
+        cand = part[:, :n_cand]
+        outside = base[np.arange(n), part[:, n_cand]]
+        redo = _greedy(
+            base, cand, outside, state, np.arange(n), skill, minutes, k, max_per_skill, variety
+        )
+        if redo.any():
+            who = np.flatnonzero(redo)
+            full = np.broadcast_to(np.arange(n_a), (len(who), n_a))
+            _greedy(base, full, None, state, who, skill, minutes, k, max_per_skill, variety)
+    elif n_a:
+        full = np.broadcast_to(np.arange(n_a), (n, n_a))
+        _greedy(base, full, None, state, np.arange(n), skill, minutes, k, max_per_skill, variety)
+    return picks, picked_score, assigned_flag, penalty_out
+
+
+def _greedy(
+    base: np.ndarray,
+    cand: np.ndarray,
+    outside: np.ndarray | None,
+    state: tuple[np.ndarray, ...],
+    who: np.ndarray,
+    skill: np.ndarray,
+    minutes: np.ndarray,
+    k: int,
+    cap: int,
+    variety: float,
+) -> np.ndarray:
+    """Greedy rounds for rows `who` over candidate columns `cand` (len(who), L), in place.
+
+    With `outside` (the best score left out of the candidates), rows where that score beats a
+    round's best are flagged (returned mask over all rows) and left untouched for a full redo.
+    """
+    picks, picked_score, penalty_out, remaining, count, slot = state
+    picks0, slot0 = picks[who].copy(), slot[who].copy()
+    rem0, count0 = remaining[who].copy(), count[who].copy()
+    local = np.arange(len(who))
+    cb = base[who[:, None], cand]
+    c_skill = skill[cand]
+    c_min = minutes[cand]
+    rem, cnt, sl = rem0.copy(), count0.copy(), slot0.copy()
+    pk = picks0.copy()
+    ps = picked_score[who].copy()
+    pen_out = penalty_out[who].copy()
+    flagged = np.zeros(len(who), bool)
     for _ in range(k):
-        open_ = slot < k
+        open_ = (sl < k) & ~flagged
         if not open_.any():
             break
-        same = count[:, skill]
+        same = np.take_along_axis(cnt, c_skill, axis=1)
         pen = variety * same
-        feasible = (same < max_per_skill) & (minutes[None, :] <= remaining[:, None] + 1e-9)
-        value = np.where(feasible, base - pen, -np.inf)
-        best = np.argmax(value, axis=1)
-        best_value = value[rows, best]
-        ok = open_ & np.isfinite(best_value)
+        feasible = (same < cap) & (c_min <= rem[:, None] + 1e-9)
+        value = np.where(feasible, cb - pen, -np.inf)
+        j = np.argmax(value, axis=1)
+        best = value[local, j]
+        if outside is not None:
+            flagged |= open_ & (outside > best) & np.isfinite(outside)
+        ok = open_ & np.isfinite(best) & ~flagged
         if not ok.any():
-            break
-        who = rows[ok]
-        act = best[ok]
-        place(who, act, best_value[ok], pen[who, act], False)
-        base[who, act] = -np.inf
-    return picks, picked_score, assigned_flag, penalty_out
+            continue
+        r = local[ok]
+        act = cand[r, j[ok]]
+        pk[r, sl[r]] = act
+        ps[r, sl[r]] = best[ok]
+        pen_out[r, sl[r]] = pen[r, j[ok]]
+        sl[r] += 1
+        rem[r] -= minutes[act]
+        cnt[r, skill[act]] += 1
+        cb[r, j[ok]] = -np.inf
+    keep = ~flagged
+    rows = who[keep]
+    picks[rows], picked_score[rows], penalty_out[rows] = pk[keep], ps[keep], pen_out[keep]
+    remaining[rows], count[rows], slot[rows] = rem[keep], cnt[keep], sl[keep]
+    mask = np.zeros(len(slot), bool)
+    mask[who[flagged]] = True
+    return mask
 
 
 def check_selection(

@@ -64,9 +64,8 @@ def sentence(
 
 def goal_name(catalog: Catalog, ctx: CatalogArrays, goals_row: np.ndarray, skill: int) -> str:
     """The first of the student's goal skills that `skill` leads to (its name), or ''."""
-    closure = ctx.closure
     for g in np.flatnonzero(goals_row):
-        if closure[g, skill]:
+        if ctx.closure_dense[g, skill]:
             return str(ctx.skill_names[g])
     return ""
 

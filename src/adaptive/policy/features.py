@@ -32,9 +32,22 @@ class Features:
 
 def to_activities(ctx: CatalogArrays, x: np.ndarray) -> np.ndarray:
     """(n, S) -> (n, A): the value of the activity's skill (mean over its skills)."""
-    if ctx.single_skill:
-        return x[:, ctx.primary_skill]
-    return np.asarray((ctx.activity_skill @ x.T).T)
+    out = x[:, ctx.primary_skill]
+    if len(ctx.multi):
+        codes = ctx.skill_codes[ctx.multi]
+        valid = codes >= 0
+        vals = x[:, np.where(valid, codes, 0)] * valid  # (n, M, K)
+        out[:, ctx.multi] = vals.sum(axis=2) / valid.sum(axis=1)
+    return out
+
+
+def gather_activities(ctx: CatalogArrays, x: np.ndarray, act: np.ndarray) -> np.ndarray:
+    """`to_activities(ctx, x)[i, act[i, j]]` for chosen activities only: (n, k)."""
+    codes = ctx.skill_codes[act]  # (n, k, K)
+    valid = codes >= 0
+    rows = np.arange(x.shape[0])[:, None, None]
+    vals = x[rows, np.where(valid, codes, 0)] * valid
+    return vals.sum(axis=2) / valid.sum(axis=2)
 
 
 def compute_features(
@@ -47,7 +60,9 @@ def compute_features(
     mastered = terms.is_mastered(
         mastery, batch.n_responses, config.mastery_threshold, config.min_responses_mastered
     )
-    missing = terms.missing_prerequisites(mastery, ctx.prerequisite, config.prerequisite_threshold)
+    missing = terms.missing_prerequisites(
+        mastery, ctx.prerequisite_t, config.prerequisite_threshold
+    )
     elapsed = now - batch.last_practiced
     stability = terms.stability_days(
         batch.n_responses, config.initial_stability_days, config.stability_exponent
@@ -61,11 +76,7 @@ def compute_features(
         config.stuck_min_responses,
         config.stuck_max_progress,
     )
-    p_act = terms.activity_p_correct(
-        to_activities(ctx, terms.logit(p_skill)), ctx.difficulty[None, :]
-    )
-    if ctx.single_skill:
-        blocked = missing[:, ctx.primary_skill] > 0
-    else:
-        blocked = np.asarray((ctx.activity_skill_bin @ (missing > 0).T.astype(np.float64)).T) > 0
+    logit_act = to_activities(ctx, terms.logit(p_skill).astype(np.float32))
+    p_act = terms.activity_p_correct(logit_act, ctx.difficulty.astype(np.float32)[None, :])
+    blocked = to_activities(ctx, (missing > 0).astype(np.float32)) > 0
     return Features(mastery, p_skill, mastered, missing, elapsed, recall, stuck, p_act, blocked)

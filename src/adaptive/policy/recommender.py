@@ -29,7 +29,7 @@ from adaptive.policy.base import (
 )
 from adaptive.policy.config import TERMS, PolicyConfig
 from adaptive.policy.constraints import MASK_CONSTRAINTS, constraint_masks, hard_mask, select_top_k
-from adaptive.policy.features import Features, compute_features, to_activities
+from adaptive.policy.features import Features, compute_features, gather_activities, to_activities
 
 SELECTION_TERMS: tuple[str, ...] = (*TERMS, "variety")
 
@@ -44,54 +44,68 @@ class AdaptivePolicy(Policy):
         self._ctx = catalog_arrays(catalog)
 
     # -- scoring ------------------------------------------------------------------------------
-    def term_values(self, batch: StudentBatch, feats: Features) -> dict[str, np.ndarray]:
-        """(n, A) value of every scoring term (before weights)."""
+    def skill_term_values(self, batch: StudentBatch, feats: Features) -> dict[str, np.ndarray]:
+        """(n, S) value of the terms that depend on the skill only (before weights)."""
         cfg, ctx = self.config, self._ctx
-        prereqs_met = feats.missing == 0
-        skill_terms = {
-            "readiness": terms.readiness(prereqs_met, feats.mastered, feats.mastery),
-            "aspiration": terms.goal_relevance(batch.goals, ctx.closure, feats.mastery),
+        open_ = ~feats.mastered
+        return {
+            "readiness": terms.readiness(feats.missing == 0, feats.mastered, feats.mastery),
+            "aspiration": terms.goal_relevance(batch.goals, ctx.closure_dense, feats.mastery),
             "review": terms.review_need(feats.recall, feats.mastered, cfg.retention_threshold),
-            "progress": terms.learning_progress(batch.progress) * ~feats.mastered,
-            "exploration": terms.exploration_bonus(batch.n_responses) * ~feats.mastered,
+            "progress": terms.learning_progress(batch.progress) * open_,
+            "exploration": terms.exploration_bonus(batch.n_responses) * open_,
             "stuck": feats.stuck.astype(np.float64),
         }
-        values = {t: to_activities(ctx, v) for t, v in skill_terms.items()}
-        values["difficulty"] = terms.edge_of_difficulty(
-            feats.p_act, cfg.target_p_correct, cfg.difficulty_width
-        )
-        values["interest"] = terms.interest_match(batch.interests, ctx.topic_mean)
+
+    def activity_term_values(self, batch: StudentBatch, feats: Features) -> dict[str, np.ndarray]:
+        """(n, A) value of the terms that depend on the activity itself (before weights)."""
+        cfg = self.config
+        return {
+            "difficulty": terms.edge_of_difficulty(
+                feats.p_act, cfg.target_p_correct, cfg.difficulty_width
+            ),
+            "interest": terms.interest_match(batch.interests, self._ctx.topic_mean_dense),
+        }
+
+    def term_values(self, batch: StudentBatch, feats: Features) -> dict[str, np.ndarray]:
+        """(n, A) value of every scoring term (before weights), in `TERMS` order."""
+        values = {
+            t: to_activities(self._ctx, v) for t, v in self.skill_term_values(batch, feats).items()
+        }
+        values.update(self.activity_term_values(batch, feats))
         return {t: values[t] for t in TERMS}
 
     def eligibility(self, batch: StudentBatch, feats: Features) -> np.ndarray:
         """(n, A) ready (prerequisites mastered, or a mastered skill fading) and allowed."""
-        fading = (
-            to_activities(
-                self._ctx,
-                (feats.mastered & (feats.recall < self.config.retention_threshold)).astype(float),
-            )
-            > 0
-        )
-        return hard_mask(batch, self._ctx) & (~feats.blocked | fading)
+        fading = feats.mastered & (feats.recall < self.config.retention_threshold)
+        review_ok = to_activities(self._ctx, fading.astype(np.float32)) > 0
+        return hard_mask(batch, self._ctx) & (~feats.blocked | review_ok)
 
     def select(self, batch: StudentBatch, k: int, now: float) -> Selection:
-        cfg = self.config
-        feats = compute_features(batch, self._ctx, cfg, now)
-        values = self.term_values(batch, feats)
-        weights = cfg.weights
-        score = np.zeros_like(feats.p_act)
-        for t, v in values.items():
-            score += weights[t] * v
-        score += terms.thompson_noise(score.shape, cfg.exploration_noise, cfg.exploration_seed, now)
+        cfg, ctx, w = self.config, self._ctx, self.config.weights
+        feats = compute_features(batch, ctx, cfg, now)
+        skill_vals = self.skill_term_values(batch, feats)
+        act_vals = self.activity_term_values(batch, feats)
+        skill_score = sum(w[t] * v for t, v in skill_vals.items())
+        # the skill terms are linear in the activity's skills: sum first, project once
+        score = to_activities(ctx, np.asarray(skill_score, dtype=np.float32))
+        for t, v in act_vals.items():
+            score += np.float32(w[t]) * v
+        if cfg.exploration_noise > 0:
+            score += terms.thompson_noise(
+                score.shape, cfg.exploration_noise, cfg.exploration_seed, now
+            )
         eligible = self.eligibility(batch, feats)
         picks, picked, assigned, penalty = select_top_k(
-            score, eligible, batch, self._ctx, k, cfg.max_per_skill, cfg.variety_penalty
+            score, eligible, batch, ctx, k, cfg.max_per_skill, cfg.variety_penalty
         )
         rows = np.arange(len(batch))[:, None]
         act = np.where(picks >= 0, picks, 0)
-        contrib = np.stack([weights[t] * values[t][rows, act] for t in TERMS] + [-penalty], axis=-1)
+        parts = {t: w[t] * gather_activities(ctx, v, act) for t, v in skill_vals.items()}
+        parts.update({t: w[t] * v[rows, act] for t, v in act_vals.items()})
+        contrib = np.stack([parts[t] for t in TERMS] + [-penalty], axis=-1).astype(np.float64)
         contrib[picks < 0] = 0.0
-        skill = self._ctx.primary_skill[act]
+        skill = ctx.primary_skill[act]
         return Selection(
             activity=picks,
             score=np.where(picks >= 0, picked, 0.0),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 from fsrs.scheduler import FSRS_DEFAULT_DECAY
-from scipy import sparse
 
 #: FSRS-6 forgetting curve: R(t) = (1 + FACTOR * t / S) ** -DECAY, so that R(S) = 0.9.
 DECAY = FSRS_DEFAULT_DECAY
@@ -19,15 +18,15 @@ FACTOR = 0.9 ** (1.0 / -DECAY) - 1.0
 
 # -- readiness (prerequisites) ---------------------------------------------------------------
 def missing_prerequisites(
-    mastery: np.ndarray, prerequisite: sparse.csr_matrix, threshold: float
+    mastery: np.ndarray, prerequisite_t: np.ndarray, threshold: float
 ) -> np.ndarray:
     """(n, S) number of direct prerequisites of each skill with mastery below `threshold`.
 
-    `prerequisite[i, j] = 1` when skill j is a prerequisite of skill i; unknown mastery (NaN)
-    counts as not mastered.
+    `prerequisite_t[j, i] = 1` when skill j is a prerequisite of skill i (the transpose of
+    `Catalog.prerequisite_matrix`, dense); unknown mastery (NaN) counts as not mastered.
     """
-    below = ~(np.nan_to_num(mastery, nan=0.0) >= threshold)
-    return np.asarray((prerequisite @ below.T.astype(np.float64)).T).astype(np.int32)
+    below = (~(np.nan_to_num(mastery, nan=0.0) >= threshold)).astype(np.float32)
+    return np.rint(below @ prerequisite_t).astype(np.int32)
 
 
 def readiness(prereqs_met: np.ndarray, mastered: np.ndarray, mastery: np.ndarray) -> np.ndarray:
@@ -56,22 +55,23 @@ def edge_of_difficulty(p_correct: np.ndarray, target: float, width: float) -> np
 
 
 # -- interest and aspiration -----------------------------------------------------------------
-def interest_match(interests: np.ndarray, topic_mean: sparse.csr_matrix) -> np.ndarray:
-    """(n, A) mean interest weight over each activity's topics (0 for an activity without)."""
-    return np.asarray((topic_mean @ interests.T).T)
+def interest_match(interests: np.ndarray, topic_mean: np.ndarray) -> np.ndarray:
+    """(n, A) mean interest weight over each activity's topics (0 for an activity without).
+
+    `topic_mean` (A, T) holds 1 / n_topics(a) for each topic of activity a (dense).
+    """
+    return interests.astype(np.float32) @ topic_mean.T
 
 
-def goal_relevance(
-    goals: np.ndarray, closure: sparse.csr_matrix, mastery: np.ndarray
-) -> np.ndarray:
+def goal_relevance(goals: np.ndarray, closure: np.ndarray, mastery: np.ndarray) -> np.ndarray:
     """(n, S) how much practising a skill moves the student toward their goal skills.
 
     A skill is on the path to a goal when it is the goal or one of its ancestors in the
-    prerequisite graph (`closure[g, s] = 1`); the term is the share of the student's goals it
-    leads to, times how much of it is left to learn (1 - mastery).
+    prerequisite graph (`closure[g, s] = 1`, dense); the term is the share of the student's goals
+    it leads to, times how much of it is left to learn (1 - mastery).
     """
     n_goals = goals.sum(axis=1, keepdims=True)
-    leads = np.asarray((closure.T @ goals.T.astype(np.float64)).T)
+    leads = goals.astype(np.float32) @ closure
     share = np.divide(leads, n_goals, out=np.zeros_like(leads), where=n_goals > 0)
     return share * (1.0 - np.nan_to_num(mastery, nan=0.0))
 

@@ -8,8 +8,11 @@ compiled build) with forgetting on every ASSIST2009 skill and writes one JSON fi
     python -m adaptive.simulation.calibrate --out datasets/calibration/assist2009_bkt.json
 
 The committed `datasets/calibration/assist2009_bkt.json` was written by exactly that command
-(seed 0, 5 EM restarts per skill). Multi-skill repeats (consecutive rows of one student with the
-same problem) are dropped first, keeping the first row, as the dataset README prescribes.
+(seed 0, 5 EM restarts per skill; `tests/simulation/test_calibrate.py` checks it reproduces).
+Multi-skill repeats (consecutive rows of one student with the same problem and correctness and
+another skill) are dropped first, keeping the first row: 274,585 responses, as the dataset
+README counts. pyBKT's `forgets` is per opportunity; the simulator turns it into a per-day
+hazard (see `LearningParams.forget_scale`).
 Skills whose fit is degenerate (guess or slip >= 0.5: the "known" state no longer means
 knowing) or with fewer than `min_responses` responses are kept in the file but flagged
 `usable: false`, with the reason, so nothing is dropped silently.

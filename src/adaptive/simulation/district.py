@@ -265,7 +265,9 @@ def _activity_tables(catalog: Catalog) -> dict[str, np.ndarray]:
 
 
 # -- students ----------------------------------------------------------------------------------
-def _students(catalog: Catalog, n_students: int, rng: np.random.Generator) -> pd.DataFrame:
+def draw_students(catalog: Catalog, n_students: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Students with school, class (about 25 per school and grade), grade 3-8, weekly minutes,
+    a career cluster and its goal skills (top skills of the cluster's strands, next grade)."""
     n = n_students
     n_schools = max(1, int(round(n / 500)))
     grade = rng.choice(np.array(GRADES), n)
@@ -307,13 +309,18 @@ def _students(catalog: Catalog, n_students: int, rng: np.random.Generator) -> pd
     )
 
 
-def _prior_mastery(catalog: Catalog, grade: np.ndarray) -> np.ndarray:
+def prior_mastery_by_grade(catalog: Catalog, grade: np.ndarray) -> np.ndarray:
     """P(known at the start) of every skill for every student, from the grade gap."""
     gaps = np.arange(-10, 11)
     table = np.array([PRIOR_BY_GRADE_GAP.get(int(g), PRIOR_FAR_ABOVE if g > 0 else 0.95)
                       for g in gaps], dtype=np.float32)  # fmt: skip
     gap = catalog.skill_grades.astype(np.int64)[None, :] - grade[:, None]
     return table[np.clip(gap, -10, 10) + 10]
+
+
+# older private names, kept for callers written against them
+_students = draw_students
+_prior_mastery = prior_mastery_by_grade
 
 
 # -- the simulation ----------------------------------------------------------------------------
@@ -342,7 +349,7 @@ def simulate_district(
     cat_seed, people_ss, sched_ss, learner_seed = ss.generate_state(1)[0], *ss.spawn(3)
     catalog = district_catalog(int(cat_seed))
     rng_people = np.random.default_rng(people_ss)
-    students = _students(catalog, n_students, rng_people)
+    students = draw_students(catalog, n_students, rng_people)
     interests = draw_interests(rng_people, n_students, len(catalog.topics))
     grade = students["grade"].to_numpy()
     sim = make_learners(
@@ -351,7 +358,7 @@ def simulate_district(
         n_students,
         int(learner_seed.generate_state(1)[0]),
         interests=interests,
-        prior_mastery=_prior_mastery(catalog, grade),
+        prior_mastery=prior_mastery_by_grade(catalog, grade),
     )
     students["slow_learner"] = sim.slow_learner
     students["low_prior"] = sim.low_prior

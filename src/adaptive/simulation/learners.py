@@ -37,6 +37,22 @@ scored on (issue 5, section 7):
 Each student carries subgroup flags the policy evaluation groups by: `slow_learner` (learning
 rate x `slow_factor`) and `low_prior` (prior knowledge x `low_prior_factor`).
 
+The API (every array indexed by simulator row `0..n_students-1`, skill code in
+`catalog.skill_index`, activity row in `catalog.activities`):
+
+- `make_learners(kind, catalog, n_students, seed, *, interests=None, prior_mastery=None,
+  start_days=0.0, engagement=None, learning=None)` or the class itself;
+- `respond(student_idx, activity_idx, now_days) -> (correct int8, completed bool)`: mutates;
+- `p_correct(...)`, `p_complete(...)` (same arguments, no change, no randomness) and
+  `interest_match(student_idx, activity_idx)`;
+- `true_mastery(now_days, students=None) -> float32 (n, n_skills)`, `is_mastered(...)` using
+  the class's `mastery_threshold` (0.5 for bkt/prerequisite, 0.8 for logistic);
+- per-student arrays `slow_learner`, `low_prior` (bool), `learn_rate`, `forget_rate`,
+  `engagement_base`, `interests` (n, n_topics); `traits()` as a DataFrame;
+  `learner_profiles(student_ids, grades=None, weekly_minutes=None)`;
+- state arrays `clock` (days up to which forgetting was applied), `stability`, `n_practice`
+  (n, n_skills), plus the kind's own (`known` or `theta0` / `gain`).
+
 Rules for callers: a student appears at most once per `respond` call (state updates would
 collide otherwise; checked); times are in days (float) and must not go backwards per skill
 (negative gaps are treated as 0). Every random draw comes from the simulator's own generator, so
@@ -260,7 +276,7 @@ class LearnerSimulator(ABC):
         row, e_stu, e_skill = self._entries(stu, act)
         e_now = now[row]
         self._forget_entries(e_stu, e_skill, e_now)
-        self.clock[e_stu, e_skill] = e_now
+        self.clock.reshape(-1)[self._flat(e_stu, e_skill)] = e_now
         e_diff = self._act_difficulty[act][row]
         p_entry = self._p_correct_entries(e_stu, e_skill, e_diff, e_now)
         p_correct = self._per_activity(row, p_entry, act)
@@ -278,9 +294,11 @@ class LearnerSimulator(ABC):
         prereq = self._prereq_known(d_stu, d_skill, now[d_row])
         d_correct = correct[d_row]
         self._learn_entries(d_stu, d_skill, rate[d_row], prereq, d_correct)
-        self.n_practice[d_stu, d_skill] += 1
-        stab = self.stability[d_stu, d_skill] + np.where(d_correct, lp.stability_gain, 0.0)
-        self.stability[d_stu, d_skill] = np.minimum(stab, lp.max_stability)
+        flat = self._flat(d_stu, d_skill)
+        self.n_practice.reshape(-1)[flat] += 1
+        stability = self.stability.reshape(-1)
+        stab = stability[flat] + np.where(d_correct, lp.stability_gain, 0.0)
+        stability[flat] = np.minimum(stab, lp.max_stability)
         return correct.astype(np.int8), completed
 
     def p_correct(
@@ -381,7 +399,7 @@ class LearnerSimulator(ABC):
             raise ConfigError(f"student_idx outside [0, {self.n_students})")
         if len(act) and (act.min() < 0 or act.max() >= len(self.catalog.activities)):
             raise ConfigError(f"activity_idx outside [0, {len(self.catalog.activities)})")
-        if unique and len(np.unique(stu)) != len(stu):
+        if unique and len(stu) and np.bincount(stu, minlength=self.n_students).max() > 1:
             raise ConfigError("respond: a student appears more than once in one call")
         now = np.broadcast_to(np.asarray(now_days, dtype=np.float64), stu.shape).astype(np.float64)
         return stu, act, now
@@ -422,9 +440,14 @@ class LearnerSimulator(ABC):
 
     def _retention(self, stu: np.ndarray, skill: np.ndarray, now: np.ndarray) -> np.ndarray:
         """exp(-hazard * gap / stability): the share of what was known that survives."""
-        gap = np.maximum(now - self.clock[stu, skill], 0.0)
+        flat = self._flat(stu, skill)
+        gap = np.maximum(now - self.clock.reshape(-1)[flat], 0.0)
         hazard = self.forget_per_day[skill] * self.forget_rate[stu] * self.learning.forget_scale
-        return np.exp(-hazard * gap / self.stability[stu, skill])
+        return np.exp(-hazard * gap / self.stability.reshape(-1)[flat])
+
+    def _flat(self, stu: np.ndarray, skill: np.ndarray) -> np.ndarray:
+        """Flat positions in the (n_students, n_skills) state arrays (gathers ~2x faster)."""
+        return stu * self.n_skills + skill
 
 
 class BKTLearners(LearnerSimulator):
@@ -432,7 +455,9 @@ class BKTLearners(LearnerSimulator):
 
     Each catalog skill takes the five probabilities of one usable ASSIST2009 skill fit, drawn with
     replacement (keeping their correlation). pyBKT's per-opportunity `p_forget` becomes a per-day
-    hazard -log(1 - p_forget), divided by the skill's stability. `prereq_weight` sets how much
+    hazard -log(1 - p_forget) x `LearningParams.forget_scale` (default 0.1: ASSIST2009
+    opportunities were mostly minutes apart, and the full rate per day would erase a term's
+    learning within weeks), divided by the skill's stability. `prereq_weight` sets how much
     unknown prerequisites slow learning: rate x (1 - w + w * prerequisites known).
     """
 
@@ -467,7 +492,7 @@ class BKTLearners(LearnerSimulator):
         )
 
     def _mastery_entries(self, stu: np.ndarray, skill: np.ndarray, now: np.ndarray) -> np.ndarray:
-        return self.known[stu, skill] * self._retention(stu, skill, now)
+        return self.known.reshape(-1)[self._flat(stu, skill)] * self._retention(stu, skill, now)
 
     def _answer(self, known: np.ndarray, skill: np.ndarray, difficulty: np.ndarray) -> np.ndarray:
         """P(correct) given P(known): slip and guess shifted on the logit scale by difficulty."""
@@ -482,7 +507,7 @@ class BKTLearners(LearnerSimulator):
 
     def _forget_entries(self, stu: np.ndarray, skill: np.ndarray, now: np.ndarray) -> None:
         keep = self._rng.random(len(stu)) < self._retention(stu, skill, now)
-        self.known[stu, skill] &= keep
+        self.known.reshape(-1)[self._flat(stu, skill)] &= keep
 
     def _learn_entries(
         self,
@@ -495,10 +520,15 @@ class BKTLearners(LearnerSimulator):
         w = self.prereq_weight
         p = np.clip(self.p_learn[skill] * rate * (1.0 - w + w * prereq_known), 0.0, 1.0)
         learned = self._rng.random(len(stu)) < p
-        newly = learned & ~self.known[stu, skill]
-        self.known[stu, skill] |= learned
-        # a freshly learned skill starts with the stability of a first encounter
-        self.stability[stu[newly], skill[newly]] = 1.0
+        self._mark_learned(stu, skill, learned)
+
+    def _mark_learned(self, stu: np.ndarray, skill: np.ndarray, learned: np.ndarray) -> None:
+        """Set learned entries known; a fresh one starts with a first encounter's stability."""
+        flat = self._flat(stu, skill)
+        known = self.known.reshape(-1)
+        newly = learned & ~known[flat]
+        known[flat] |= learned
+        self.stability.reshape(-1)[flat[newly]] = 1.0
 
 
 class PrerequisiteLearners(BKTLearners):
@@ -534,9 +564,7 @@ class PrerequisiteLearners(BKTLearners):
         gate = self.prereq_floor + (1.0 - self.prereq_floor) * prereq_known**2
         p = np.clip(self.p_learn[skill] * rate * gate, 0.0, 1.0)
         learned = self._rng.random(len(stu)) < p
-        newly = learned & ~self.known[stu, skill]
-        self.known[stu, skill] |= learned
-        self.stability[stu[newly], skill[newly]] = 1.0
+        self._mark_learned(stu, skill, learned)
 
 
 class LogisticLearners(LearnerSimulator):
@@ -572,7 +600,9 @@ class LogisticLearners(LearnerSimulator):
         self.gain = np.zeros((n, k), dtype=np.float32)
 
     def _theta(self, stu: np.ndarray, skill: np.ndarray, now: np.ndarray) -> np.ndarray:
-        return self.theta0[stu, skill] + self.gain[stu, skill] * self._retention(stu, skill, now)
+        flat = self._flat(stu, skill)
+        gain = self.gain.reshape(-1)[flat]
+        return self.theta0.reshape(-1)[flat] + gain * self._retention(stu, skill, now)
 
     def _answer(self, theta: np.ndarray, skill: np.ndarray, difficulty: np.ndarray) -> np.ndarray:
         core = sigmoid(theta - self.skill_difficulty[skill] - difficulty)
@@ -587,7 +617,8 @@ class LogisticLearners(LearnerSimulator):
         return self._answer(self._theta(stu, skill, now), skill, difficulty)
 
     def _forget_entries(self, stu: np.ndarray, skill: np.ndarray, now: np.ndarray) -> None:
-        self.gain[stu, skill] *= self._retention(stu, skill, now).astype(np.float32)
+        retention = self._retention(stu, skill, now).astype(np.float32)
+        self.gain.reshape(-1)[self._flat(stu, skill)] *= retention
 
     def _learn_entries(
         self,
@@ -598,7 +629,7 @@ class LogisticLearners(LearnerSimulator):
         correct: np.ndarray,
     ) -> None:
         delta = self.step * rate * (0.5 + 0.5 * prereq_known) * np.where(correct, 1.5, 1.0)
-        self.gain[stu, skill] += delta.astype(np.float32)
+        self.gain.reshape(-1)[self._flat(stu, skill)] += delta.astype(np.float32)
 
 
 SIMULATORS: dict[str, type[LearnerSimulator]] = {

@@ -58,7 +58,7 @@ from adaptive.tracing.bkt_engine import (
     forward,
     p_correct,
 )
-from adaptive.tracing.bkt_pybkt import ClassKeys, fit_classes_with_pybkt
+from adaptive.tracing.bkt_pybkt import ClassKeys, fit_pybkt_model, pybkt_frame, read_classes
 from adaptive.tracing.bkt_tables import (
     FORGET,
     GUESS,
@@ -114,6 +114,9 @@ class BKT(KnowledgeTracer):
     num_fits : random restarts (the best per skill is kept).
     max_iter, tol : EM stops for a skill when its log-likelihood changes by less than `tol`.
     seed : seeds the restarts (both fitters).
+
+    Fitted attributes: `skills_`, `items_`, `tables_` (`BKTTables`), `log_likelihood_` (on the
+    training log), `n_iter_`, and with `fitter="pybkt"` the fitted `pybkt_model_` (not saved).
     multi_skill : how a multi-skill response's P(correct) combines its skills ("mean",
         "product", "min").
 
@@ -153,7 +156,7 @@ class BKT(KnowledgeTracer):
         self.seed = seed
         self.multi_skill = multi_skill
 
-    # -- fitting -------------------------------------------------------------------------------------
+    # -- fitting ----------
     def fit(self, log: ResponseLog) -> Self:
         """Fit per-skill (and item-class) parameters on `log`; returns self."""
         self._validate()
@@ -168,9 +171,16 @@ class BKT(KnowledgeTracer):
             result = fit_em(
                 entries.seq_key,
                 entries.correct,
-                ClassMap(classes.emit, classes.trans, classes.prior, entries.skill,
-                         classes.emit_skill, classes.trans_skill, classes.prior_skill,
-                         len(self.skills_)),
+                ClassMap(
+                    classes.emit,
+                    classes.trans,
+                    classes.prior,
+                    entries.skill,
+                    classes.emit_skill,
+                    classes.trans_skill,
+                    classes.prior_skill,
+                    len(self.skills_),
+                ),
                 forgets=bool(self.forgets),
                 fixed=fixed,
                 num_fits=int(self.num_fits),
@@ -181,22 +191,39 @@ class BKT(KnowledgeTracer):
             values = {name: getattr(result, name) for name in PARAMS}
             self.n_iter_ = int(result.n_iter)
         else:
-            values = fit_classes_with_pybkt(
-                entries.student, entries.skill, entries.item, entries.correct, classes.keys,
-                forgets=bool(self.forgets), fixed=fixed, num_fits=int(self.num_fits),
+            frame = pybkt_frame(entries.student, entries.skill, entries.item, entries.correct)
+            self.pybkt_model_ = fit_pybkt_model(
+                frame,
+                classes.keys,
+                forgets=bool(self.forgets),
+                fixed=fixed,
+                num_fits=int(self.num_fits),
                 seed=int(self.seed),
             )
+            values = read_classes(self.pybkt_model_.fit_model, classes.keys)
             self.n_iter_ = -1  # pyBKT does not report it
         self.tables_ = self._tables(values, classes, entries)
         self.log_likelihood_ = self.log_likelihood(log)
         self._fast = None
         return self
 
+    def to_pybkt_frame(self, log: ResponseLog) -> pd.DataFrame:
+        """`log` as pyBKT's input frame, with this model's skill/item codes (for side-by-side runs).
+
+        Entries follow `log.exploded()` order, so pyBKT's `predict(data=frame)` rows line up with
+        `predict_entries(log)`. Items and skills never seen in training get code -1.
+        """
+        self._check_fitted()
+        e = self._entries(log)
+        return pybkt_frame(e.student, e.skill, e.item, e.correct)
+
     def _validate(self) -> None:
         if self.fitter not in FITTERS:
             raise ConfigError(f"BKT fitter {self.fitter!r}: expected one of {FITTERS}")
         if self.multi_skill not in MULTI_SKILL:
-            raise ConfigError(f"BKT multi_skill {self.multi_skill!r}: expected one of {MULTI_SKILL}")
+            raise ConfigError(
+                f"BKT multi_skill {self.multi_skill!r}: expected one of {MULTI_SKILL}"
+            )
         if int(self.num_fits) < 1 or int(self.max_iter) < 1 or not float(self.tol) > 0:
             raise ConfigError("BKT num_fits and max_iter must be >= 1 and tol > 0")
         for name, value in (self.fixed or {}).items():
@@ -232,21 +259,41 @@ class BKT(KnowledgeTracer):
         emit_keys, emit, emit_skill = by(bool(self.multigs), item_key, e.skill)
         trans_keys, trans, trans_skill = by(bool(self.multilearn), item_key, e.skill)
         first = np.unique(e.seq_key, return_index=True)[1]
-        prior_keys, first_class, prior_skill = by(bool(self.multiprior), item_key[first], e.skill[first])
+        prior_keys, first_class, prior_skill = by(
+            bool(self.multiprior), item_key[first], e.skill[first]
+        )
         prior = np.zeros(len(e.skill), np.int64)
         prior[first] = first_class
-        keys = ClassKeys(emit_keys, trans_keys, prior_keys, bool(self.multigs),
-                         bool(self.multilearn), bool(self.multiprior), n_items)
+        keys = ClassKeys(
+            emit_keys,
+            trans_keys,
+            prior_keys,
+            bool(self.multigs),
+            bool(self.multilearn),
+            bool(self.multiprior),
+            n_items,
+        )
         return _Classes(
-            keys, emit, trans, prior, emit_skill, trans_skill, prior_skill,
+            keys,
+            emit,
+            trans,
+            prior,
+            emit_skill,
+            trans_skill,
+            prior_skill,
             np.bincount(emit, minlength=len(emit_keys)).astype(np.float64),
             np.bincount(trans, minlength=len(trans_keys)).astype(np.float64),
             np.bincount(first_class, minlength=len(prior_keys)).astype(np.float64),
         )
 
     def _fixed_arrays(self, c: _Classes) -> dict[str, np.ndarray]:
-        class_skill = {"p_init": c.prior_skill, "p_learn": c.trans_skill, "p_forget": c.trans_skill,
-                       "p_guess": c.emit_skill, "p_slip": c.emit_skill}
+        class_skill = {
+            "p_init": c.prior_skill,
+            "p_learn": c.trans_skill,
+            "p_forget": c.trans_skill,
+            "p_guess": c.emit_skill,
+            "p_slip": c.emit_skill,
+        }
         out = {}
         for name, value in (self.fixed or {}).items():
             per_skill = np.full(len(self.skills_), np.nan)
@@ -275,7 +322,9 @@ class BKT(KnowledgeTracer):
         for col, name in enumerate(PARAMS):
             class_skill, weight, by_item = groups[name]
             if by_item:
-                skill_params[:, col] = weighted_by_skill(values[name], class_skill, weight, n_skills)
+                skill_params[:, col] = weighted_by_skill(
+                    values[name], class_skill, weight, n_skills
+                )
             else:
                 skill_params[:, col] = values[name]
         skill_counts = np.bincount(e.skill, minlength=n_skills).astype(np.int64)
@@ -296,7 +345,7 @@ class BKT(KnowledgeTracer):
             tables.prior_values = values["p_init"]
         return tables
 
-    # -- prediction ----------------------------------------------------------------------------------
+    # -- prediction ----------
     def predict_proba(self, log: ResponseLog) -> np.ndarray:
         """P(correct) of every response from that student's earlier responses only."""
         self._check_fitted()
@@ -333,8 +382,14 @@ class BKT(KnowledgeTracer):
         tm = par[layout.order]
         guess, slip = tm[:, GUESS : GUESS + 1], tm[:, SLIP : SLIP + 1]
         like_known, like_unknown = emissions(e.correct[layout.order], guess, slip)
-        pred, final = forward(layout, init[:, None], like_known, like_unknown,
-                              tm[:, LEARN : LEARN + 1], tm[:, FORGET : FORGET + 1])
+        pred, final = forward(
+            layout,
+            init[:, None],
+            like_known,
+            like_unknown,
+            tm[:, LEARN : LEARN + 1],
+            tm[:, FORGET : FORGET + 1],
+        )
         p = layout.to_input(p_correct(pred, guess, slip))[:, 0]
         return p, e, layout, final[:, 0]
 
@@ -355,12 +410,20 @@ class BKT(KnowledgeTracer):
         par = self.tables_.entry_params(e.skill, e.item)
         layout = build_layout(e.seq_key)
         tm = par[layout.order]
-        lk, lu = emissions(e.correct[layout.order], tm[:, GUESS : GUESS + 1], tm[:, SLIP : SLIP + 1])
-        pred, _ = forward(layout, par[layout.seq_first_entry, INIT][:, None], lk, lu,
-                          tm[:, LEARN : LEARN + 1], tm[:, FORGET : FORGET + 1])
+        lk, lu = emissions(
+            e.correct[layout.order], tm[:, GUESS : GUESS + 1], tm[:, SLIP : SLIP + 1]
+        )
+        pred, _ = forward(
+            layout,
+            par[layout.seq_first_entry, INIT][:, None],
+            lk,
+            lu,
+            tm[:, LEARN : LEARN + 1],
+            tm[:, FORGET : FORGET + 1],
+        )
         return layout.to_input(filtered(pred, lk, lu)[0])[:, 0]
 
-    # -- online state --------------------------------------------------------------------------------
+    # -- online state ----------
     def _initial_row(self) -> dict[str, np.ndarray]:
         return {
             "p_known": self.tables_.skill_params[:, INIT].copy(),
@@ -444,8 +507,10 @@ class BKT(KnowledgeTracer):
         def table(keys: np.ndarray, values: np.ndarray) -> dict[tuple[int, str], Any]:
             skill, item = np.divmod(keys, max(1, t.n_items))
             vals = values.tolist()
-            return {(int(k), items[i]): v if not isinstance(v, list) else tuple(v)
-                    for k, i, v in zip(skill.tolist(), item.tolist(), vals, strict=True)}
+            return {
+                (int(k), items[i]): v if not isinstance(v, list) else tuple(v)
+                for k, i, v in zip(skill.tolist(), item.tolist(), vals, strict=True)
+            }
 
         self._fast = _FastParams(
             skill_code={s: i for i, s in enumerate(self.skills_.astype(str).tolist())},
@@ -469,7 +534,7 @@ class BKT(KnowledgeTracer):
         slip = self.tables_.skill_params[:, SLIP]
         return guess + m * (1.0 - slip - guess)
 
-    # -- readable parameters -------------------------------------------------------------------------
+    # -- readable parameters ----------
     def params_table(self) -> pd.DataFrame:
         """One row per skill: p_init, p_learn, p_forget, p_guess, p_slip, n_responses.
 
@@ -487,17 +552,26 @@ class BKT(KnowledgeTracer):
         self._check_fitted()
         t = self.tables_
         parts = []
-        for keys, values, names in ((t.gs_keys, t.gs_values, ("p_guess", "p_slip")),
-                                    (t.learn_keys, t.learn_values, ("p_learn", "p_forget")),
-                                    (t.prior_keys, t.prior_values.reshape(-1, 1), ("p_init",))):
+        for keys, values, names in (
+            (t.gs_keys, t.gs_values, ("p_guess", "p_slip")),
+            (t.learn_keys, t.learn_values, ("p_learn", "p_forget")),
+            (t.prior_keys, t.prior_values.reshape(-1, 1), ("p_init",)),
+        ):
             skill, item = np.divmod(keys, max(1, t.n_items))
             for j, name in enumerate(names):
-                parts.append(pd.DataFrame({"skill": self.skills_[skill].astype(str),
-                                           "item": self.items_[item].astype(str),
-                                           "param": name, "value": values[:, j]}))
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "skill": self.skills_[skill].astype(str),
+                            "item": self.items_[item].astype(str),
+                            "param": name,
+                            "value": values[:, j],
+                        }
+                    )
+                )
         return pd.concat(parts, ignore_index=True)
 
-    # -- artifacts -----------------------------------------------------------------------------------
+    # -- artifacts ----------
     def _fitted_arrays(self) -> dict[str, np.ndarray]:
         arrays = self.tables_.to_arrays()
         arrays["skills"] = np.asarray(self.skills_.astype(str), dtype=np.str_)

@@ -85,7 +85,9 @@ def build_layout(seq_key: np.ndarray) -> SequenceLayout:
     n = len(seq_key)
     if n == 0:
         empty = np.zeros(0, np.int64)
-        return SequenceLayout(empty, np.zeros(1, np.int64), empty, empty, np.zeros(0, bool), empty, empty)
+        return SequenceLayout(
+            empty, np.zeros(1, np.int64), empty, empty, np.zeros(0, bool), empty, empty
+        )
     _, seq = np.unique(seq_key, return_inverse=True)
     lengths = np.bincount(seq)
     n_seq = len(lengths)
@@ -121,7 +123,9 @@ def build_layout(seq_key: np.ndarray) -> SequenceLayout:
     )
 
 
-def emissions(correct_tm: np.ndarray, guess: np.ndarray, slip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def emissions(
+    correct_tm: np.ndarray, guess: np.ndarray, slip: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """P(observation | known), P(observation | not known) per entry; inputs (N,) / (N, R)."""
     obs = correct_tm.astype(bool)[:, None]
     like_known = np.where(obs, 1.0 - slip, slip)
@@ -157,7 +161,9 @@ def forward(
     return pred, state
 
 
-def filtered(pred: np.ndarray, like_known: np.ndarray, like_unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def filtered(
+    pred: np.ndarray, like_known: np.ndarray, like_unknown: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(P(known | responses up to and including this one), P(this response | earlier ones))."""
     known = pred * like_known
     evidence = known + (1.0 - pred) * like_unknown
@@ -170,7 +176,7 @@ def p_correct(pred: np.ndarray, guess: np.ndarray, slip: np.ndarray) -> np.ndarr
     return guess + pred * (1.0 - slip - guess)
 
 
-# -- EM -----------------------------------------------------------------------------------------
+# -- EM ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class ClassMap:
     """Which parameter class each entry uses (one class per skill for standard BKT).
@@ -209,7 +215,9 @@ class _WorkingSet:
     sums are split by the observed outcome, so one `bincount` of P(known) gives all four.
     """
 
-    def __init__(self, seq_key: np.ndarray, correct: np.ndarray, classes: ClassMap, keep: np.ndarray | None):
+    def __init__(
+        self, seq_key: np.ndarray, correct: np.ndarray, classes: ClassMap, keep: np.ndarray | None
+    ):
         sel = np.arange(len(seq_key)) if keep is None else np.flatnonzero(keep)
         self.layout = layout = build_layout(seq_key[sel])
         tm = sel[layout.order]
@@ -227,7 +235,10 @@ class _WorkingSet:
     def indices(self, r: int) -> tuple[np.ndarray, ...]:
         if r not in self._index:
             self._index = {
-                r: tuple(_flat_index(c, r) for c in (self.emit_obs, self.trans_next, self.prior, self.skill))
+                r: tuple(
+                    _flat_index(c, r)
+                    for c in (self.emit_obs, self.trans_next, self.prior, self.skill)
+                )
             }
         return self._index[r]
 
@@ -264,7 +275,11 @@ def fit_em(
     iterations in all. `fixed[name]` is a per-class array of values (NaN = free), held fixed.
     """
     rng = np.random.default_rng(seed)
-    n_emit, n_trans, n_prior = len(classes.emit_skill), len(classes.trans_skill), len(classes.prior_skill)
+    n_emit, n_trans, n_prior = (
+        len(classes.emit_skill),
+        len(classes.trans_skill),
+        len(classes.prior_skill),
+    )
     n_skills = classes.n_skills
     r = max(1, int(num_fits))
     params = {
@@ -291,7 +306,9 @@ def fit_em(
             active &= ~(np.abs(loglik - prev) < tol).all(axis=1)
         prev = loglik.copy()
         for name, values in new.items():
-            params[name] = np.where(_active_classes(classes, name, active)[:, None], values, params[name])
+            params[name] = np.where(
+                _active_classes(classes, name, active)[:, None], values, params[name]
+            )
         _apply_fixed(params, fixed)
         if r > 1 and n_iter >= burn_in:
             params = _best_restart(params, loglik, classes)
@@ -309,14 +326,23 @@ def fit_em(
 
 
 def _active_classes(classes: ClassMap, name: str, active: np.ndarray) -> np.ndarray:
-    skill_of = {"p_init": classes.prior_skill, "p_learn": classes.trans_skill,
-                "p_forget": classes.trans_skill, "p_guess": classes.emit_skill,
-                "p_slip": classes.emit_skill}[name]
+    skill_of = {
+        "p_init": classes.prior_skill,
+        "p_learn": classes.trans_skill,
+        "p_forget": classes.trans_skill,
+        "p_guess": classes.emit_skill,
+        "p_slip": classes.emit_skill,
+    }[name]
     return active[skill_of]
 
 
-def _em_step(work: _WorkingSet, params: dict[str, np.ndarray], r: int, forgets: bool,
-             sizes: tuple[int, int, int, int]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _em_step(
+    work: _WorkingSet,
+    params: dict[str, np.ndarray],
+    r: int,
+    forgets: bool,
+    sizes: tuple[int, int, int, int],
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """One E-step on the working set: (log-likelihood per skill, re-estimated parameters)."""
     n_emit, n_trans, n_prior, n_skills = sizes
     emit_idx, trans_idx, prior_idx, skill_idx = work.indices(r)
@@ -345,22 +371,31 @@ def _em_step(work: _WorkingSet, params: dict[str, np.ndarray], r: int, forgets: 
     known = by_outcome.sum(axis=1)
     unknown = count_outcome.sum(axis=1) - known
     new = {
-        "p_init": _ratio(_class_sum(prior_idx, first, n_prior),
-                         _class_sum(prior_idx, np.ones_like(first), n_prior), params["p_init"]),
-        "p_learn": _ratio(_class_sum(trans_idx, (1.0 - post_cur) * learn[cur] * g_next * inv_pred, n_trans),
-                          ones_cur - known_cur, params["p_learn"]),
+        "p_init": _ratio(
+            _class_sum(prior_idx, first, n_prior),
+            _class_sum(prior_idx, np.ones_like(first), n_prior),
+            params["p_init"],
+        ),
+        "p_learn": _ratio(
+            _class_sum(trans_idx, (1.0 - post_cur) * learn[cur] * g_next * inv_pred, n_trans),
+            ones_cur - known_cur,
+            params["p_learn"],
+        ),
         "p_guess": _ratio(count_outcome[:, 1] - by_outcome[:, 1], unknown, guess),
         "p_slip": _ratio(by_outcome[:, 0], known, slip),
     }
     if forgets:
         inv_pred0 = 1.0 / np.maximum(1.0 - pred[nxt], _TINY)
         xi10 = post_cur * forget[cur] * (1.0 - g_next) * inv_pred0
-        new["p_forget"] = _ratio(_class_sum(trans_idx, xi10, n_trans), known_cur, params["p_forget"])
+        new["p_forget"] = _ratio(
+            _class_sum(trans_idx, xi10, n_trans), known_cur, params["p_forget"]
+        )
     return loglik, new
 
 
-def _smooth(layout: SequenceLayout, pred: np.ndarray, post: np.ndarray, forget: np.ndarray,
-            forgets: bool) -> np.ndarray:
+def _smooth(
+    layout: SequenceLayout, pred: np.ndarray, post: np.ndarray, forget: np.ndarray, forgets: bool
+) -> np.ndarray:
     """Backward pass: P(known at t | the whole sequence) for every entry."""
     gamma = post.copy()
     inv_pred = 1.0 / np.maximum(pred, _TINY)
@@ -375,8 +410,10 @@ def _smooth(layout: SequenceLayout, pred: np.ndarray, post: np.ndarray, forget: 
         n = nhi - nlo
         g = gamma[nlo:nhi]
         if forgets:
-            gamma[lo : lo + n] = (stay[lo : lo + n] * g * inv_pred[nlo:nhi]
-                                  + drop[lo : lo + n] * (1.0 - g) * inv_pred0[nlo:nhi])
+            gamma[lo : lo + n] = (
+                stay[lo : lo + n] * g * inv_pred[nlo:nhi]
+                + drop[lo : lo + n] * (1.0 - g) * inv_pred0[nlo:nhi]
+            )
         else:
             gamma[lo : lo + n] = stay[lo : lo + n] * (g * inv_pred[nlo:nhi])
     return gamma
@@ -395,13 +432,19 @@ def _apply_fixed(params: dict[str, np.ndarray], fixed: dict[str, np.ndarray]) ->
             params[name][mask] = values[mask][:, None]
 
 
-def _best_restart(params: dict[str, np.ndarray], loglik: np.ndarray, classes: ClassMap) -> dict[str, np.ndarray]:
+def _best_restart(
+    params: dict[str, np.ndarray], loglik: np.ndarray, classes: ClassMap
+) -> dict[str, np.ndarray]:
     """Keep, for every skill, the restart with the highest log-likelihood."""
     best = np.argmax(loglik, axis=1)
     out = {}
     for name, values in params.items():
-        skill_of = {"p_init": classes.prior_skill, "p_learn": classes.trans_skill,
-                    "p_forget": classes.trans_skill, "p_guess": classes.emit_skill,
-                    "p_slip": classes.emit_skill}[name]
+        skill_of = {
+            "p_init": classes.prior_skill,
+            "p_learn": classes.trans_skill,
+            "p_forget": classes.trans_skill,
+            "p_guess": classes.emit_skill,
+            "p_slip": classes.emit_skill,
+        }[name]
         out[name] = values[np.arange(len(values)), best[skill_of]][:, None].copy()
     return out

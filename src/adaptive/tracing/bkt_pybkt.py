@@ -1,6 +1,6 @@
 """Fitting BKT through pyBKT (the field's reference implementation, C++ build).
 
-`fit_classes_with_pybkt` hands pyBKT the exploded (response, skill) entries and reads its fitted
+`fit_pybkt_model` hands pyBKT the exploded (response, skill) entries and reads its fitted
 parameters back per class, in the same class order as our own EM, so that prediction, online
 updates and artifacts all go through our engine. pyBKT's conventions, mapped:
 
@@ -26,8 +26,13 @@ import pandas as pd
 
 from adaptive.errors import ConfigError
 
-PYBKT_NAMES = {"p_learn": "learns", "p_forget": "forgets", "p_guess": "guesses", "p_slip": "slips",
-               "p_init": "prior"}
+PYBKT_NAMES = {
+    "p_learn": "learns",
+    "p_forget": "forgets",
+    "p_guess": "guesses",
+    "p_slip": "slips",
+    "p_init": "prior",
+}
 
 
 @dataclass(frozen=True)
@@ -50,57 +55,79 @@ def pybkt_is_compiled() -> bool:
     return str(getattr(e_step, "__file__", "")).endswith(".so")
 
 
-def fit_classes_with_pybkt(
-    student: np.ndarray,
-    skill: np.ndarray,
-    item: np.ndarray,
-    correct: np.ndarray,
+def pybkt_frame(
+    student: np.ndarray, skill: np.ndarray, item: np.ndarray, correct: np.ndarray
+) -> pd.DataFrame:
+    """pyBKT's input frame for (response, skill) entries given as codes, in time order per student.
+
+    Columns user_id, skill_name (`s<code>`), correct, order_id (the entry position) and item;
+    a fresh RangeIndex (pyBKT fails on a duplicated index).
+    """
+    return pd.DataFrame(
+        {
+            "user_id": np.asarray(student, dtype=np.int64),
+            "skill_name": np.char.add("s", np.asarray(skill).astype(str)).astype(object),
+            "correct": np.asarray(correct, dtype=np.int64),
+            "order_id": np.arange(len(student), dtype=np.int64),
+            "item": np.asarray(item, dtype=np.int64),
+        }
+    )
+
+
+def fit_pybkt_model(
+    frame: pd.DataFrame,
     keys: ClassKeys,
     *,
     forgets: bool,
     fixed: dict[str, np.ndarray],
     num_fits: int,
     seed: int,
-) -> dict[str, np.ndarray]:
-    """Fit with pyBKT; returns per-class arrays p_init, p_learn, p_forget, p_guess, p_slip.
+):
+    """Fit a `pyBKT.models.Model` on `pybkt_frame(...)` with the variants of `keys`; returns it.
 
-    Entries are (response, skill) pairs in time order per student. `fixed[name]` holds per-class
-    values (NaN = free) as in our EM; pyBKT fixes per skill, so a fixed value must be the same for
-    every class of a skill.
+    `fixed[name]` holds our per-class values (NaN = free); pyBKT fixes per skill, so a fixed value
+    must be the same for every class of a skill.
     """
     from pyBKT.models import Model
 
     if keys.multilearn and keys.multiprior:
         raise ConfigError("pyBKT cannot combine multilearn and multiprior; use fitter='native'")
-    frame = pd.DataFrame({
-        "user_id": np.asarray(student, dtype=np.int64),
-        "skill_name": pd.Series(np.asarray(skill)).map(lambda k: f"s{k}").to_numpy(object),
-        "correct": np.asarray(correct, dtype=np.int64),
-        "order_id": np.arange(len(student), dtype=np.int64),
-        "item": np.asarray(item, dtype=np.int64),
-    })
     variants: dict[str, object] = {"forgets": forgets}
-    for flag, name in ((keys.multigs, "multigs"), (keys.multilearn, "multilearn"), (keys.multiprior, "multiprior")):
+    for flag, name in (
+        (keys.multigs, "multigs"),
+        (keys.multilearn, "multilearn"),
+        (keys.multiprior, "multiprior"),
+    ):
         if flag:
             variants[name] = "item"
     pyfixed = _pybkt_fixed(fixed, frame, keys)
     if pyfixed:
         variants["fixed"] = pyfixed
     model = Model(seed=int(seed), num_fits=int(num_fits), parallel=True)
-    model.fit(data=frame.reset_index(drop=True), **variants)
-    return _read_classes(model.fit_model, keys)
+    model.fit(data=frame.copy(), **variants)  # pyBKT sorts the frame it is given in place
+    return model
 
 
-def _class_skill_item(class_keys: np.ndarray, by_item: bool, n_items: int) -> tuple[np.ndarray, np.ndarray]:
+def _class_skill_item(
+    class_keys: np.ndarray, by_item: bool, n_items: int
+) -> tuple[np.ndarray, np.ndarray]:
     if by_item:
         return class_keys // n_items, class_keys % n_items
     return class_keys, np.full(len(class_keys), -1)
 
 
-def _read_classes(fit_model: dict, keys: ClassKeys) -> dict[str, np.ndarray]:
-    out = {name: np.full(len(k), np.nan) for name, k in
-           (("p_guess", keys.emit), ("p_slip", keys.emit), ("p_learn", keys.trans),
-            ("p_forget", keys.trans), ("p_init", keys.prior))}
+def read_classes(fit_model: dict, keys: ClassKeys) -> dict[str, np.ndarray]:
+    """pyBKT's fitted parameters as our per-class arrays, in `keys` order."""
+    out = {
+        name: np.full(len(k), np.nan)
+        for name, k in (
+            ("p_guess", keys.emit),
+            ("p_slip", keys.emit),
+            ("p_learn", keys.trans),
+            ("p_forget", keys.trans),
+            ("p_init", keys.prior),
+        )
+    }
     skills, items = _class_skill_item(keys.emit, keys.multigs, keys.n_items)
     for i, (k, it) in enumerate(zip(skills.tolist(), items.tolist(), strict=True)):
         fm = fit_model[f"s{k}"]
@@ -125,20 +152,28 @@ def _pybkt_fixed(fixed: dict[str, np.ndarray], frame: pd.DataFrame, keys: ClassK
     """Our per-class fixed arrays -> pyBKT's {skill: {'slips': array, 'prior': float, ...}}."""
     result: dict[str, dict] = {}
     sizes = frame.groupby("skill_name")["item"].nunique()
-    class_keys = {"p_init": (keys.prior, keys.multiprior), "p_learn": (keys.trans, keys.multilearn),
-                  "p_forget": (keys.trans, keys.multilearn), "p_guess": (keys.emit, keys.multigs),
-                  "p_slip": (keys.emit, keys.multigs)}
+    class_keys = {
+        "p_init": (keys.prior, keys.multiprior),
+        "p_learn": (keys.trans, keys.multilearn),
+        "p_forget": (keys.trans, keys.multilearn),
+        "p_guess": (keys.emit, keys.multigs),
+        "p_slip": (keys.emit, keys.multigs),
+    }
     for name, values in fixed.items():
         if not np.any(~np.isnan(values)):
             continue
         if keys.multiprior and name in ("p_init", "p_learn", "p_forget"):
-            raise ConfigError(f"fixing {name} with multiprior is not supported by pyBKT; use fitter='native'")
+            raise ConfigError(
+                f"fixing {name} with multiprior is not supported by pyBKT; use fitter='native'"
+            )
         k_arr, by_item = class_keys[name]
         skills = k_arr // keys.n_items if by_item else k_arr
         for k in np.unique(skills[~np.isnan(values)]).tolist():
             vals = values[skills == k]
             if np.any(np.isnan(vals)) or np.ptp(vals) > 0:
-                raise ConfigError(f"pyBKT fixes {name} per skill: give one value for all classes of a skill")
+                raise ConfigError(
+                    f"pyBKT fixes {name} per skill: give one value for all classes of a skill"
+                )
             sname = f"s{k}"
             per = result.setdefault(sname, {})
             if name == "p_init":

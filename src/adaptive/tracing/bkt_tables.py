@@ -41,8 +41,17 @@ class BKTTables:
     prior_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     prior_values: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
-    ARRAYS = ("skill_params", "default_params", "skill_counts", "gs_keys", "gs_values",
-              "learn_keys", "learn_values", "prior_keys", "prior_values")
+    ARRAYS = (
+        "skill_params",
+        "default_params",
+        "skill_counts",
+        "gs_keys",
+        "gs_values",
+        "learn_keys",
+        "learn_values",
+        "prior_keys",
+        "prior_values",
+    )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, name) for name in self.ARRAYS}
@@ -70,8 +79,9 @@ class BKTTables:
         return out
 
 
-def weighted_by_skill(values: np.ndarray, class_skill: np.ndarray, weights: np.ndarray,
-                      n_skills: int) -> np.ndarray:
+def weighted_by_skill(
+    values: np.ndarray, class_skill: np.ndarray, weights: np.ndarray, n_skills: int
+) -> np.ndarray:
     """Per-skill weighted mean of class values (NaN for a skill without weight)."""
     total = np.bincount(class_skill, weights, minlength=n_skills)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -63,7 +63,9 @@ class FeatureLayout:
         if self.skill_counts not in SKILL_COUNTS:
             raise ConfigError(f"skill_counts {self.skill_counts!r}; expected one of {SKILL_COUNTS}")
         if self.windows and self.history < 1:
-            raise ConfigError(f"time windows need a history of at least 1 event, got {self.history}")
+            raise ConfigError(
+                f"time windows need a history of at least 1 event, got {self.history}"
+            )
 
     # -- column offsets (blocks in a fixed order) ------------------------------------------------
     def _sizes(self) -> list[tuple[str, int]]:
@@ -441,5 +443,8 @@ def skill_decision(
             att = np.bincount(flat[inside], minlength=n * k).reshape(n, k)
             wins = np.bincount(flat[inside], weights=hc[inside], minlength=n * k).reshape(n, k)
             base = layout.offset("window") + 2 * k * w
-            z += layout.phi(att) * coef[base : base + k] + layout.phi(wins) * coef[base + k : base + 2 * k]
+            z += (
+                layout.phi(att) * coef[base : base + k]
+                + layout.phi(wins) * coef[base + k : base + 2 * k]
+            )
     return z

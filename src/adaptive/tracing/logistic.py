@@ -91,8 +91,15 @@ class LogisticTracer(KnowledgeTracer):
         """Fit the logistic regression on every response of `log` (features from earlier ones)."""
         if len(np.unique(log.correct)) < 2:
             raise DataValidationError(
-                [Problem(log.source, None, "correct", str(int(log.correct[0])) if len(log) else "",
-                         "both correct and incorrect responses to fit a logistic model")]
+                [
+                    Problem(
+                        log.source,
+                        None,
+                        "correct",
+                        str(int(log.correct[0])) if len(log) else "",
+                        "both correct and incorrect responses to fit a logistic model",
+                    )
+                ]
             )
         self.items_ = pd.Index(log.items, name="item_id")
         self.skills_ = pd.Index(log.skills, name="skill_id")
@@ -140,8 +147,15 @@ class LogisticTracer(KnowledgeTracer):
     def _seconds(self, log: ResponseLog) -> np.ndarray:
         if not log.has_timestamps:
             raise DataValidationError(
-                [Problem(log.source, None, "timestamp", None,
-                         f"timestamps: this {self.name} model was fitted with time-window features")]
+                [
+                    Problem(
+                        log.source,
+                        None,
+                        "timestamp",
+                        None,
+                        f"timestamps: this {self.name} model was fitted with time-window features",
+                    )
+                ]
             )
         return log.time // NS_PER_S
 
@@ -254,8 +268,13 @@ class LogisticTracer(KnowledgeTracer):
         """(n_students, n_skills) P(correct) on a typical item of each skill (see module doc)."""
         self._check_fitted()
         z = skill_decision(
-            self.layout_, state.arrays, self.coef_, self.intercept_,
-            self.typical_item_, self.typical_disc_, self.ability_prior,
+            self.layout_,
+            state.arrays,
+            self.coef_,
+            self.intercept_,
+            self.typical_item_,
+            self.typical_disc_,
+            self.ability_prior,
         )
         return sigmoid(z)
 
@@ -290,7 +309,9 @@ class LogisticTracer(KnowledgeTracer):
             self.typical_disc_ = np.asarray(arrays["typical_disc"], dtype=np.float64)
             self._restore_extra(arrays)
         except (KeyError, IndexError, TypeError, ValueError) as exc:
-            raise ArtifactError(f"{self.name} artifact is incomplete or inconsistent: {exc}") from exc
+            raise ArtifactError(
+                f"{self.name} artifact is incomplete or inconsistent: {exc}"
+            ) from exc
         k = len(self.skills_)
         if (
             self.coef_.shape != (self.layout_.n_features,)
@@ -339,7 +360,10 @@ class IRT(LogisticTracer):
 
     def _layout(self, n_items: int, n_skills: int, windows: tuple[int, ...]) -> FeatureLayout:
         return FeatureLayout(
-            n_items=n_items, n_skills=n_skills, items=True, ability=True,
+            n_items=n_items,
+            n_skills=n_skills,
+            items=True,
+            ability=True,
             discrimination=bool(self.discrimination),
         )
 
@@ -391,7 +415,10 @@ class PFA(LogisticTracer):
 
     def _layout(self, n_items: int, n_skills: int, windows: tuple[int, ...]) -> FeatureLayout:
         return FeatureLayout(
-            n_items=n_items, n_skills=n_skills, skills=True, skill_counts="wins_fails",
+            n_items=n_items,
+            n_skills=n_skills,
+            skills=True,
+            skill_counts="wins_fails",
             transform=self.transform,
         )
 
@@ -439,7 +466,13 @@ class BestLR(LogisticTracer):
 
     def _layout(self, n_items: int, n_skills: int, windows: tuple[int, ...]) -> FeatureLayout:
         return FeatureLayout(
-            n_items=n_items, n_skills=n_skills, items=True, skills=True,
-            skill_counts="attempts_wins", total_counts=True, windows=windows,
-            history=self.history if windows else 0, transform=self.transform,
+            n_items=n_items,
+            n_skills=n_skills,
+            items=True,
+            skills=True,
+            skill_counts="attempts_wins",
+            total_counts=True,
+            windows=windows,
+            history=self.history if windows else 0,
+            transform=self.transform,
         )

@@ -88,13 +88,13 @@ class DKT(DeepTracer):
 
     def __init__(
         self,
-        embedding_size: int = 100,
-        hidden_size: int = 200,
+        embedding_size: int = 64,
+        hidden_size: int = 100,
         num_layers: int = 1,
         dropout: float = 0.2,
         window: int = 200,
         max_skills: int = 4,
-        batch_size: int = 64,
+        batch_size: int = 128,
         learning_rate: float = 1e-3,
         max_epochs: int = 50,
         patience: int = 5,

@@ -1,0 +1,104 @@
+"""Benchmark: time and peak memory to simulate and write a district of 10k, 100k, 400k students.
+
+    python -m experiments.bench_simulator            # all sizes (about 5 minutes on 2 cores)
+    python -m experiments.bench_simulator 10000      # chosen sizes
+
+Each size runs in its own fresh process (so its peak resident memory is its own), simulates
+about 50 responses per student with the BKT-style ground truth (`simulate_district`), writes
+the files (`write_district`) into a temporary folder, and reports wall time of both steps, the
+responses produced and the process's peak RSS. Writes `experiments/results/20_simulator.md`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "results" / "20_simulator.md"
+SIZES = (10_000, 100_000, 400_000)
+SEED = 1
+RESPONSES = 50
+
+
+def measure(n_students: int) -> dict:
+    """Run in the child process: simulate + write one district, report figures as JSON."""
+    from adaptive.simulation.district import simulate_district, write_district
+
+    t0 = time.perf_counter()
+    district = simulate_district(n_students, SEED, responses_per_student=RESPONSES)
+    t1 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_district(district, tmp)
+        t2 = time.perf_counter()
+        size = sum(p.stat().st_size for p in paths)
+    return {
+        "students": n_students,
+        "responses": district.responses.num_rows,
+        "school_days": district.meta["school_days"],
+        "simulate_s": round(t1 - t0, 1),
+        "write_s": round(t2 - t1, 1),
+        "files_mb": round(size / 2**20, 1),
+        "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+    }
+
+
+def run(sizes: list[int]) -> list[dict]:
+    rows = []
+    for n in sizes:
+        load = os.getloadavg()[0]
+        cmd = [sys.executable, "-m", "experiments.bench_simulator", "--child", str(n)]
+        done = subprocess.run(cmd, cwd=HERE.parent, capture_output=True, text=True, check=True)
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        row["load_before"] = round(load, 1)
+        print(row, flush=True)
+        rows.append(row)
+    return rows
+
+
+def report(rows: list[dict]) -> str:
+    lines = [
+        "## District simulator: 400,000 students x ~50 responses",
+        "",
+        "`simulate_district(N, seed=1, responses_per_student=50)` (BKT-style ground truth,",
+        "120 skills, 630 activities, day-by-day vectorized over all students), then",
+        "`write_district` (responses.parquet, catalog, profiles, truth, ...). Each size ran in a",
+        "fresh process; peak RSS is that process's maximum resident memory. Machine:",
+        f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPU cores.",
+        "`load` is the 1-minute load average just before the run: the 2 cores were shared with",
+        "other work, so times are upper bounds for an idle machine.",
+        "",
+        "| students | responses | school days | simulate (s) | write (s) | files (MB) "
+        "| peak RSS (GB) | load |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['students']:,} | {r['responses']:,} | {r['school_days']} | {r['simulate_s']} "
+            f"| {r['write_s']} | {r['files_mb']} | {r['peak_rss_gb']} | {r['load_before']} |"
+        )
+    lines += ["", "Reproduce: `python -m experiments.bench_simulator` (or `make bench`).", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--child"]:
+        print(json.dumps(measure(int(argv[1]))))
+        return 0
+    sizes = [int(a) for a in argv] or list(SIZES)
+    rows = run(sizes)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(report(rows))
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

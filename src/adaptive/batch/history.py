@@ -1,0 +1,236 @@
+"""Per-student history features kept across nights, updated from the new responses only.
+
+The policy reads, per student and catalog skill, the responses so far, the day of the last one,
+the current run of correct answers, the learning progress (accuracy of the last `window`
+responses minus the `window` before), and per activity what was completed and what was done on
+the student's last day. `adaptive.policy.adapter.history_features` derives them from a full log;
+`StudentHistory.absorb` derives the same values from yesterday's history plus today's responses:
+it runs `history_features` on the new responses and merges. Learning progress needs the last
+2 x `window` outcomes per skill, kept as bits (newest in bit 0) so the merge is exact.
+
+Snapshots are one `.npz` (no pickle), like `TracingState`.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from adaptive.curriculum import Catalog
+from adaptive.data.log import ResponseLog
+from adaptive.errors import ArtifactError
+from adaptive.policy.adapter import History, history_features
+from adaptive.tracing.base import atomic_write_bytes
+
+MAX_WINDOW = 32  # 2 x window outcomes must fit in a uint64
+
+
+@dataclass(eq=False)
+class StudentHistory:
+    """History features of many students (row i = `students[i]`), aligned with a catalog."""
+
+    students: list[str]
+    n_responses: np.ndarray  # (n, S) int32
+    last_practiced: np.ndarray  # (n, S) float64 days since epoch, NaN = never
+    streak: np.ndarray  # (n, S) int32
+    outcomes: np.ndarray  # (n, S) uint64: the last 2*window outcomes, newest in bit 0
+    completed: sparse.csr_matrix  # (n, A) bool
+    recent: sparse.csr_matrix  # (n, A) bool
+    window: int
+
+    @classmethod
+    def empty(cls, catalog: Catalog, window: int = 4) -> StudentHistory:
+        if not 1 <= window <= MAX_WINDOW:
+            raise ValueError(f"progress window {window}, expected 1..{MAX_WINDOW}")
+        n_s, n_a = len(catalog.skills), len(catalog.activities)
+        return cls(
+            students=[],
+            n_responses=np.zeros((0, n_s), np.int32),
+            last_practiced=np.zeros((0, n_s)),
+            streak=np.zeros((0, n_s), np.int32),
+            outcomes=np.zeros((0, n_s), np.uint64),
+            completed=sparse.csr_matrix((0, n_a), dtype=bool),
+            recent=sparse.csr_matrix((0, n_a), dtype=bool),
+            window=window,
+        )
+
+    def __len__(self) -> int:
+        return len(self.students)
+
+    def rows(self, student_ids) -> np.ndarray:
+        """Row of each id, -1 where the student has no history."""
+        return pd.Index(self.students, dtype=object).get_indexer(
+            pd.Index(student_ids, dtype=object)
+        )
+
+    def _add_students(self, student_ids: pd.Index) -> None:
+        new = student_ids[self.rows(student_ids) < 0].unique()
+        if not len(new):
+            return
+        k, n_s = len(new), self.n_responses.shape[1]
+        self.students = [*self.students, *new.tolist()]
+        self.n_responses = np.vstack([self.n_responses, np.zeros((k, n_s), np.int32)])
+        self.last_practiced = np.vstack([self.last_practiced, np.full((k, n_s), np.nan)])
+        self.streak = np.vstack([self.streak, np.zeros((k, n_s), np.int32)])
+        self.outcomes = np.vstack([self.outcomes, np.zeros((k, n_s), np.uint64)])
+        pad = sparse.csr_matrix((k, self.completed.shape[1]), dtype=bool)
+        self.completed = sparse.vstack([self.completed, pad], format="csr")
+        self.recent = sparse.vstack([self.recent, pad], format="csr")
+
+    def absorb(
+        self, log: ResponseLog, catalog: Catalog, repeatable_kinds=("practice", "review")
+    ) -> None:
+        """Merge responses that all come after everything absorbed so far (e.g. one more day)."""
+        if len(log) == 0:
+            return
+        ids = pd.Index(log.students.astype(str), dtype=object)
+        self._add_students(ids)
+        rows = self.rows(ids)
+        new: History = history_features(log, ids, catalog, self.window, None, repeatable_kinds)
+        touched = new.n_responses > 0
+        prev_n = self.n_responses[rows]
+        had_wrong = new.streak < new.n_responses
+        self.streak[rows] = np.where(had_wrong, new.streak, self.streak[rows] + new.n_responses)
+        self.n_responses[rows] = prev_n + new.n_responses
+        self.last_practiced[rows] = np.where(touched, new.last_practiced, self.last_practiced[rows])
+        shift = np.minimum(new.n_responses, 2 * self.window).astype(np.uint64)
+        kept = np.where(shift >= 64, np.uint64(0), self.outcomes[rows] << shift)
+        self.outcomes[rows] = (kept | _outcome_bits(log, ids, catalog, self.window)) & _mask(
+            2 * self.window
+        )
+        completed = sparse.csr_matrix(self.completed[rows], dtype=np.float64) + (new.completed > 0)
+        self.completed = _set_rows(self.completed, rows, completed)
+        self.recent = _set_rows(
+            self.recent, rows, new.recent
+        )  # every student here has a new last day
+
+    @property
+    def progress(self) -> np.ndarray:
+        """Accuracy of the last `window` outcomes minus the `window` before (0 when either is
+        missing), exactly as `history_features` computes it."""
+        w = self.window
+        count = np.minimum(self.n_responses, 2 * w)
+        n_recent = np.minimum(count, w)
+        n_older = count - n_recent
+        recent = np.bitwise_count(self.outcomes & _mask(w)).astype(float)
+        older = np.bitwise_count((self.outcomes >> np.uint64(w)) & _mask(w)).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = recent / n_recent - older / n_older
+        return np.where((n_recent > 0) & (n_older > 0), value, 0.0)
+
+    def fields(self, student_ids) -> dict[str, np.ndarray | sparse.csr_matrix]:
+        """`StudentBatch` fields for these students (zeros / NaN for students never seen)."""
+        rows = self.rows(student_ids)
+        have = rows >= 0
+        n, n_s = len(rows), self.n_responses.shape[1]
+        pick = np.where(have, rows, 0)
+
+        def dense(values: np.ndarray, fill) -> np.ndarray:
+            out = values[pick] if len(self) else np.zeros((n, n_s), values.dtype)
+            out = out.copy()
+            out[~have] = fill
+            return out
+
+        def rows_of(m: sparse.csr_matrix) -> sparse.csr_matrix:
+            if not len(self):
+                return sparse.csr_matrix((n, m.shape[1]))
+            taken = sparse.csr_matrix(m[pick], dtype=np.float64)
+            return sparse.csr_matrix(sparse.diags(have.astype(float)) @ taken)
+
+        return {
+            "n_responses": dense(self.n_responses, 0),
+            "streak": dense(self.streak, 0),
+            "last_practiced": dense(self.last_practiced, np.nan),
+            "progress": dense(self.progress, 0.0),
+            "completed": rows_of(self.completed),
+            "recent": rows_of(self.recent),
+        }
+
+    # -- snapshot --------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """One `.npz`, written atomically (ids as unicode, sparse parts as CSR arrays)."""
+        arrays = {
+            "students": np.asarray(self.students, dtype=np.str_),
+            "n_responses": self.n_responses,
+            "last_practiced": self.last_practiced,
+            "streak": self.streak,
+            "outcomes": self.outcomes,
+            "window": np.asarray(self.window),
+        }
+        for name in ("completed", "recent"):
+            m = sparse.csr_matrix(getattr(self, name))
+            m.sort_indices()
+            arrays[f"{name}_indptr"] = m.indptr.astype(np.int64)
+            arrays[f"{name}_indices"] = m.indices.astype(np.int32)
+            arrays[f"{name}_shape"] = np.asarray(m.shape, np.int64)
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        atomic_write_bytes(Path(path), buf.getvalue())
+
+    @classmethod
+    def load(cls, path: str | Path) -> StudentHistory:
+        try:
+            with np.load(path, allow_pickle=False) as d:
+                mats = {
+                    name: sparse.csr_matrix(
+                        (
+                            np.ones(len(d[f"{name}_indices"]), bool),
+                            d[f"{name}_indices"],
+                            d[f"{name}_indptr"],
+                        ),
+                        shape=tuple(d[f"{name}_shape"]),
+                    )
+                    for name in ("completed", "recent")
+                }
+                return cls(
+                    students=[str(s) for s in d["students"]],
+                    n_responses=d["n_responses"],
+                    last_practiced=d["last_practiced"],
+                    streak=d["streak"],
+                    outcomes=d["outcomes"],
+                    window=int(d["window"]),
+                    **mats,
+                )
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise ArtifactError(f"{path}: not a readable history snapshot ({exc})") from exc
+
+
+def _mask(bits: int) -> np.uint64:
+    return np.uint64((1 << bits) - 1)
+
+
+def _outcome_bits(log: ResponseLog, ids: pd.Index, catalog: Catalog, window: int) -> np.ndarray:
+    """(len(ids), S) uint64: each (student, skill)'s last 2*window outcomes in this log."""
+    rows, skill_codes = log.exploded()
+    r = log.student[rows].astype(np.int64)  # ids are log.students in code order
+    s = catalog.skill_index.astype(str).get_indexer(log.skills[skill_codes].astype(str))
+    keep = s >= 0
+    frame = pd.DataFrame(
+        {"r": r[keep], "s": s[keep], "c": log.correct[rows][keep].astype(np.uint64)}
+    )
+    frame = frame.sort_values(["r", "s"], kind="stable")
+    pos = frame.groupby(["r", "s"], sort=False).cumcount(ascending=False).to_numpy()
+    recent = pos < 2 * window
+    out = np.zeros((len(ids), len(catalog.skills)), np.uint64)
+    bits = frame["c"].to_numpy()[recent] << pos[recent].astype(np.uint64)
+    np.bitwise_or.at(out, (frame["r"].to_numpy()[recent], frame["s"].to_numpy()[recent]), bits)
+    return out
+
+
+def _set_rows(m: sparse.csr_matrix, rows: np.ndarray, values: sparse.spmatrix) -> sparse.csr_matrix:
+    """A bool copy of `m` whose given (unique) rows are replaced by the non-zeros of `values`."""
+    keep = np.ones(m.shape[0])
+    keep[rows] = 0.0
+    values = sparse.coo_matrix(values)
+    nz = values.data != 0
+    placed = sparse.csr_matrix(
+        (np.ones(nz.sum()), (rows[values.row[nz]], values.col[nz])), shape=m.shape
+    )
+    kept = sparse.diags(keep) @ sparse.csr_matrix(m, dtype=np.float64)
+    return sparse.csr_matrix((kept + placed) > 0)

@@ -1,0 +1,190 @@
+"""The pure per-partition step of the daily job: a table of students in, recommendations out.
+
+A partition (one school) is an Arrow table with one row per student holding everything the policy
+needs (`StudentBatch`'s fields: mastery and history per skill as fixed-size lists, activity sets
+as lists of activity codes, profile numbers). `recommend_partition(table, context)` rebuilds the
+batch, runs the policy and returns one row per student and rank. It reads nothing else, so the
+same function runs in-process (`job.py`) or on Spark workers (`spark.py`), and equal tables give
+equal outputs. `PartitionContext` carries the catalog and policy settings as JSON strings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pyarrow as pa
+from scipy import sparse
+
+from adaptive.curriculum import Catalog
+from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch
+from adaptive.policy.progression import LABELS, progression_states
+
+SKILL_FIELDS = (
+    "mastery",
+    "p_correct",
+    "n_responses",
+    "streak",
+    "last_practiced",
+    "progress",
+    "goals",
+    "scope",
+)
+SKILL_TYPES = {
+    "n_responses": pa.int32(),
+    "streak": pa.int32(),
+    "goals": pa.bool_(),
+    "scope": pa.bool_(),
+}
+ACTIVITY_FIELDS = ("completed", "recent", "excluded", "assigned")
+SCALAR_FIELDS = ("grade", "daily_minutes", "min_grade", "max_grade")
+ID_FIELDS = ("student_id", "class_id", "school_id")
+
+
+@dataclass(frozen=True)
+class PartitionContext:
+    """What every partition shares: catalog and policy (as JSON), k and the run's time."""
+
+    catalog_json: str
+    policy_json: str
+    k: int
+    now_days: float
+
+    @classmethod
+    def build(
+        cls, catalog: Catalog, config: PolicyConfig, k: int, now_days: float
+    ) -> PartitionContext:
+        return cls(
+            json.dumps(catalog.to_dict(), sort_keys=True),
+            json.dumps(config.to_dict(), sort_keys=True),
+            int(k),
+            float(now_days),
+        )
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog.from_dict(json.loads(self.catalog_json))
+
+    @cached_property
+    def policy(self) -> AdaptivePolicy:
+        return AdaptivePolicy(self.catalog, PolicyConfig.from_dict(json.loads(self.policy_json)))
+
+
+def batch_to_table(batch: StudentBatch) -> pa.Table:
+    """A `StudentBatch` as an Arrow table (one row per student)."""
+    n = len(batch)
+    cols: dict[str, pa.Array] = {
+        name: pa.array(getattr(batch, name).astype(str), pa.string())
+        for name in ("student_ids", "class_id", "school_id")
+    }
+    cols = {"student_id": cols.pop("student_ids"), **cols}
+    for name in SKILL_FIELDS:
+        values = np.ascontiguousarray(getattr(batch, name))
+        dtype = SKILL_TYPES.get(name, pa.float64())
+        flat = pa.array(values.reshape(-1).astype(dtype.to_pandas_dtype()), dtype)
+        cols[name] = (
+            pa.FixedSizeListArray.from_arrays(flat, values.shape[1])
+            if n
+            else pa.array([], pa.list_(dtype, values.shape[1]))
+        )
+    interests = np.ascontiguousarray(batch.interests, dtype=np.float64)
+    cols["interests"] = pa.FixedSizeListArray.from_arrays(
+        pa.array(interests.reshape(-1)), interests.shape[1]
+    )
+    for name in ACTIVITY_FIELDS:
+        m = sparse.csr_matrix(getattr(batch, name))
+        m.sort_indices()
+        offsets = pa.array(m.indptr.astype(np.int32))
+        cols[name] = pa.ListArray.from_arrays(offsets, pa.array(m.indices.astype(np.int32)))
+        if name == "assigned":  # order of teacher assignments matters: keep the values too
+            cols["assigned_order"] = pa.ListArray.from_arrays(
+                offsets, pa.array(m.data.astype(np.int32))
+            )
+    for name in SCALAR_FIELDS:
+        cols[name] = pa.array(np.asarray(getattr(batch, name), dtype=np.float64))
+    return pa.table(cols)
+
+
+def table_to_batch(table: pa.Table, catalog: Catalog, config: PolicyConfig) -> StudentBatch:
+    """The inverse of `batch_to_table`."""
+    n, n_s, n_a = table.num_rows, len(catalog.skills), len(catalog.activities)
+
+    def fixed(name: str, width: int) -> np.ndarray:
+        col = table.column(name).combine_chunks()
+        if n == 0:
+            return np.zeros((0, width))
+        return col.flatten().to_numpy(zero_copy_only=False).reshape(n, width)
+
+    def activity_set(name: str, values: str | None = None) -> sparse.csr_matrix:
+        col = table.column(name).combine_chunks()
+        indptr = col.offsets.to_numpy().astype(np.int64) - (col.offsets[0].as_py() if n else 0)
+        indices = col.flatten().to_numpy(zero_copy_only=False)
+        data = (
+            np.ones(len(indices))
+            if values is None
+            else table.column(values)
+            .combine_chunks()
+            .flatten()
+            .to_numpy(zero_copy_only=False)
+            .astype(float)
+        )
+        return sparse.csr_matrix(
+            (data, indices, indptr if n else np.zeros(1, np.int64)), shape=(n, n_a)
+        )
+
+    given = {name: fixed(name, n_s) for name in SKILL_FIELDS if name != "mastery"}
+    given["interests"] = fixed("interests", len(catalog.topics))
+    given.update({name: activity_set(name) for name in ("completed", "recent", "excluded")})
+    given["assigned"] = activity_set("assigned", "assigned_order")
+    given.update({name: table.column(name).to_numpy() for name in SCALAR_FIELDS})
+    given.update(
+        {
+            name: np.asarray(table.column(name).to_pylist(), dtype=object)
+            for name in ("class_id", "school_id")
+        }
+    )
+    ids = np.asarray(table.column("student_id").to_pylist(), dtype=object)
+    return StudentBatch.build(catalog, ids, fixed("mastery", n_s), config=config, **given)
+
+
+def recommend_partition(table: pa.Table, context: PartitionContext) -> pa.Table:
+    """Recommendations (k per student, with reasons and a sentence) for one partition's students.
+
+    Output columns: the policy's table (`Policy.recommend_batch`) plus `progression`: the
+    student's state on the recommended skill (in_progress, needs_review, stuck, ...).
+    """
+    policy = context.policy
+    batch = table_to_batch(table, context.catalog, policy.config)
+    recs = policy.recommend_batch(batch, k=context.k, now=context.now_days)
+    states = progression_states(batch, context.catalog, policy.config, context.now_days)
+    row = batch_row_of(batch, recs["student_id"].to_numpy())
+    skill = context.catalog.skill_index.get_indexer(recs["skill_id"].astype(str))
+    recs["progression"] = LABELS[states[row, skill]] if len(recs) else np.array([], dtype=object)
+    return plain_strings(pa.Table.from_pandas(recs, preserve_index=False))
+
+
+def student_summary_partition(table: pa.Table, context: PartitionContext) -> pa.Table:
+    """Per student: counts of skills in each progression state (the teacher's overview)."""
+    batch = table_to_batch(table, context.catalog, context.policy.config)
+    states = progression_states(batch, context.catalog, context.policy.config, context.now_days)
+    out = {name: table.column(name) for name in ID_FIELDS}
+    for code, label in enumerate(LABELS):
+        out[f"n_{label}"] = pa.array((states == code).sum(axis=1).astype(np.int32))
+    return plain_strings(pa.table(out))
+
+
+def plain_strings(table: pa.Table) -> pa.Table:
+    """Large strings (pandas 3's default) as plain strings: one fixed output schema everywhere."""
+    schema = pa.schema(
+        pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f
+        for f in table.schema
+    )
+    return table.cast(schema)
+
+
+def batch_row_of(batch: StudentBatch, student_ids: np.ndarray) -> np.ndarray:
+    import pandas as pd
+
+    return pd.Index(batch.student_ids).get_indexer(pd.Index(student_ids, dtype=object))

@@ -1,0 +1,119 @@
+"""Nightly student-state snapshots: `STATE_DIR/date=YYYY-MM-DD/`.
+
+A snapshot for date D holds every student's state after all responses before D 00:00 UTC:
+`tracer.npz` (the champion's `TracingState`), `history.npz` (`StudentHistory`) and `meta.json`
+(the cutoff, which model version produced the tracer state, sha256 of both files). The folder is
+written under a temporary name and renamed, so a snapshot is complete or absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from adaptive.batch.history import StudentHistory
+from adaptive.errors import ArtifactError
+from adaptive.tracing.base import TracingState, atomic_write_bytes
+
+FILES = ("tracer.npz", "history.npz")
+
+
+@dataclass
+class Snapshot:
+    """A loaded snapshot: the tracer state, the history and where they came from."""
+
+    date: str
+    cutoff: pd.Timestamp
+    model_name: str
+    model_version: str
+    tracer: TracingState
+    history: StudentHistory
+    sha256: str
+
+
+def snapshot_dir(state_dir: Path, date: str) -> Path:
+    return Path(state_dir) / f"date={date}"
+
+
+def previous_snapshot_date(state_dir: Path, date: str) -> str | None:
+    """The latest complete snapshot strictly before `date` (ISO dates sort as strings)."""
+    root = Path(state_dir)
+    if not root.is_dir():
+        return None
+    dates = sorted(
+        p.name.removeprefix("date=") for p in root.glob("date=*") if (p / "meta.json").is_file()
+    )
+    earlier = [d for d in dates if d < date]
+    return earlier[-1] if earlier else None
+
+
+def save_snapshot(
+    state_dir: Path,
+    date: str,
+    cutoff: pd.Timestamp,
+    model_name: str,
+    model_version: str,
+    tracer: TracingState,
+    history: StudentHistory,
+) -> str:
+    """Write the snapshot for `date` atomically; returns the sha256 of its contents."""
+    final = snapshot_dir(state_dir, date)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
+    try:
+        tracer.save(tmp / "tracer.npz")
+        history.save(tmp / "history.npz")
+        digests = {name: hashlib.sha256((tmp / name).read_bytes()).hexdigest() for name in FILES}
+        meta = {
+            "date": date,
+            "cutoff": cutoff.isoformat(),
+            "model_name": model_name,
+            "model_version": str(model_version),
+            "students": len(history),
+            "files": digests,
+        }
+        atomic_write_bytes(tmp / "meta.json", json.dumps(meta, indent=1, sort_keys=True).encode())
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return hashlib.sha256(json.dumps(digests, sort_keys=True).encode()).hexdigest()
+
+
+def load_snapshot(state_dir: Path, date: str) -> Snapshot:
+    """Read and verify the snapshot of `date` (a truncated or altered file is an ArtifactError)."""
+    folder = snapshot_dir(state_dir, date)
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ArtifactError(
+            f"{folder / 'meta.json'}: unreadable snapshot metadata ({exc})"
+        ) from exc
+    for name in FILES:
+        got = (
+            hashlib.sha256((folder / name).read_bytes()).hexdigest()
+            if (folder / name).exists()
+            else None
+        )
+        if got != meta["files"].get(name):
+            raise ArtifactError(
+                f"{folder / name}: missing or checksum mismatch; the snapshot is damaged"
+            )
+    return Snapshot(
+        date=meta["date"],
+        cutoff=pd.Timestamp(meta["cutoff"]),
+        model_name=meta["model_name"],
+        model_version=meta["model_version"],
+        tracer=TracingState.load(folder / "tracer.npz"),
+        history=StudentHistory.load(folder / "history.npz"),
+        sha256=hashlib.sha256(json.dumps(meta["files"], sort_keys=True).encode()).hexdigest(),
+    )

@@ -1,0 +1,300 @@
+"""`adaptive train | promote | batch | demo`: the model lifecycle and the daily job.
+
+Thin wrappers over `adaptive.registry.train_model` / `promote`, `adaptive.batch.run_daily_job`
+and `adaptive.batch.demo.run_demo`. Every command takes `--tracking-uri` (default:
+`$MLFLOW_TRACKING_URI`, else the embedded SQLite store under the project's data folder).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from adaptive.cli.options import (
+    CorrectCol,
+    ItemCol,
+    Quarantine,
+    Sep,
+    SkillsCol,
+    SkillsSep,
+    StudentCol,
+    TimeCol,
+    column_mapping,
+)
+
+console = Console()
+
+TrackingUri = Annotated[
+    str | None,
+    typer.Option(
+        "--tracking-uri",
+        help="MLflow tracking/registry URI (default: $MLFLOW_TRACKING_URI, "
+        "else the local SQLite store under the project's data folder).",
+    ),
+]
+ModelName = Annotated[str, typer.Option("--name", help="Registered model name.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add `train`, `promote`, `batch` and `demo` to the main app."""
+    app.command("train")(train)
+    app.command("promote")(promote)
+    app.command("batch")(batch)
+    app.command("demo")(demo)
+
+
+def train(
+    model: Annotated[
+        str, typer.Option("--model", help="Model spec: models/NAME.toml or a NAME in models/.")
+    ],
+    data: Annotated[
+        str, typer.Option("--data", help="Dataset name (datasets/NAME.toml) or a file.")
+    ],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Register the model as a new version of NAME.")
+    ] = None,
+    folds: Annotated[
+        int, typer.Option("--folds", min=2, help="Student-level cross-validation folds.")
+    ] = 5,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the folds (and of the model if it has one).")
+    ] = 0,
+    tracking_uri: TrackingUri = None,
+    student_col: StudentCol = None,
+    item_col: ItemCol = None,
+    skills_col: SkillsCol = None,
+    skills_sep: SkillsSep = None,
+    correct_col: CorrectCol = None,
+    time_col: TimeCol = None,
+    sep: Sep = None,
+    quarantine: Quarantine = None,
+) -> None:
+    """Train a model spec on a log, logging an MLflow run (metrics per fold, model files)."""
+    from adaptive.registry import train_model
+
+    mapping = column_mapping(
+        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep
+    )
+    result = train_model(
+        model,
+        data,
+        mapping=mapping or None,
+        quarantine=quarantine,
+        registered_name=name,
+        folds=folds,
+        seed=seed,
+        tracking_uri=tracking_uri,
+    )
+    table = Table(title=f"{result.spec}: held-out folds (students never seen in training)")
+    for col in result.folds.columns:
+        table.add_column(str(col))
+    for row in result.folds.itertuples(index=False):
+        table.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
+    console.print(table)
+    console.print(
+        f"MLflow run {result.run_id}"
+        + (f"; registered {name} version {result.version}" if name else "")
+    )
+
+
+def promote(
+    name: ModelName,
+    version: Annotated[
+        str | None, typer.Option("--version", help="Candidate version (default: latest).")
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            help="Log whose held-out students both models are "
+            "scored on (default: the candidate's training data).",
+        ),
+    ] = None,
+    metric: Annotated[
+        str, typer.Option("--metric", help="auc, accuracy, rmse or logloss.")
+    ] = "auc",
+    margin: Annotated[
+        float, typer.Option("--margin", help="Required improvement on the metric.")
+    ] = 0.001,
+    calibration_tolerance: Annotated[
+        float, typer.Option("--calibration-tolerance", help="Allowed increase of the ECE.")
+    ] = 0.01,
+    min_auc: Annotated[
+        float, typer.Option("--min-auc", help="Minimum AUC of a first champion.")
+    ] = 0.55,
+    tracking_uri: TrackingUri = None,
+) -> None:
+    """Compare a version with the champion on the same held-out students; promote only if better."""
+    from adaptive.registry import PromotionRule
+    from adaptive.registry import promote as promote_version
+
+    rule = PromotionRule(
+        metric=metric, margin=margin, calibration_tolerance=calibration_tolerance, min_auc=min_auc
+    )
+    d = promote_version(name, version, data, rule=rule, tracking_uri=tracking_uri)
+    table = Table(
+        title=f"{name}: candidate v{d.candidate_version} vs champion "
+        f"{'v' + d.champion_version if d.champion_version else '(none)'}"
+    )
+    for col in ("model", "auc", "rmse", "logloss", "ece", "n_responses"):
+        table.add_column(col)
+    for label, m in (("candidate", d.candidate), ("champion", d.champion)):
+        if m is not None:
+            table.add_row(
+                label,
+                *(f"{m[c]:.4f}" for c in ("auc", "rmse", "logloss", "ece")),
+                str(int(m["n_responses"])),
+            )
+    console.print(table)
+    verdict = "[bold green]PROMOTED[/]" if d.promoted else "[bold yellow]not promoted[/]"
+    console.print(f"{verdict}: {d.reason}")
+
+
+def batch(
+    date: Annotated[
+        str, typer.Option("--date", help="Day to recommend for (uses responses before it).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output folder (Parquet by date and school).")],
+    name: Annotated[
+        str, typer.Option("--name", help="Registered model whose champion to use.")
+    ] = "demo-district",
+    data: Annotated[
+        str, typer.Option("--data", help="Response log: dataset name or file.")
+    ] = "demo",
+    catalog: Annotated[
+        Path | None, typer.Option("--catalog", help="Catalog JSON (default: the demo's).")
+    ] = None,
+    profiles: Annotated[
+        Path | None,
+        typer.Option("--profiles", help="Learner profiles JSONL (default: the demo's)."),
+    ] = None,
+    state_dir: Annotated[
+        Path | None, typer.Option("--state-dir", help="Snapshots (default: OUT/state).")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", min=1, help="Recommendations per student.")] = 20,
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", help="Policy config TOML (default: models/policy.toml)."),
+    ] = None,
+    tracking_uri: TrackingUri = None,
+    student_col: StudentCol = None,
+    item_col: ItemCol = None,
+    skills_col: SkillsCol = None,
+    skills_sep: SkillsSep = None,
+    correct_col: CorrectCol = None,
+    time_col: TimeCol = None,
+    sep: Sep = None,
+    quarantine: Quarantine = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """The daily job: every student's next k activities from the champion, Parquet by date and school."""
+    from adaptive.batch.job import DEMO_DIR, run_daily_job
+
+    mapping = column_mapping(
+        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep
+    )
+    s = run_daily_job(
+        date,
+        out,
+        model_name=name,
+        data=data,
+        catalog=catalog or DEMO_DIR / "catalog.json",
+        profiles=profiles or DEMO_DIR / "profiles.jsonl",
+        state_dir=state_dir,
+        k=k,
+        policy_config=policy,
+        mapping=mapping or None,
+        quarantine=quarantine,
+        tracking_uri=tracking_uri,
+        show_progress=not quiet,
+    )
+    _print_job(s)
+
+
+def demo(
+    models: Annotated[
+        str, typer.Option("--models", help="Comma-separated model specs to compare.")
+    ] = "bkt,bkt-forgets,irt,pfa,best-lr",
+    folds: Annotated[
+        int, typer.Option("--folds", min=2, help="Cross-validation folds per model.")
+    ] = 3,
+    k: Annotated[int, typer.Option("--k", min=1, help="Recommendations per student.")] = 20,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Batch output folder (default: data/demo-batch).")
+    ] = None,
+    tracking_uri: TrackingUri = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """The main job end to end on the demo district: simulate, validate, train, promote, batch."""
+    from adaptive.batch.demo import run_demo
+
+    r = run_demo(
+        models=[m.strip() for m in models.split(",") if m.strip()],
+        folds=folds,
+        k=k,
+        out=out,
+        tracking_uri=tracking_uri,
+        say=lambda text: console.print(text, highlight=False),
+        show_progress=not quiet,
+    )
+    table = Table(title=f"Models compared ({folds}-fold student CV; holdout = promotion students)")
+    for col in ("model", "version", "auc", "rmse", "logloss", "ece", "holdout_auc", "decision"):
+        table.add_column(col)
+    for row in r.comparison.itertuples(index=False):
+        d = row._asdict()
+        table.add_row(
+            d["model"],
+            str(d["version"]),
+            *(f"{d[c]:.4f}" for c in ("auc", "rmse", "logloss", "ece", "holdout_auc")),
+            d["decision"],
+        )
+    console.print(table)
+    console.print(f"[bold]champion[/]: demo-district v{r.champion_version} ({r.champion_spec})")
+    _print_job(r.job)
+    _print_examples(r.job)
+    console.print(
+        f"MLflow UI: [bold]{_ui_command(r.tracking_uri)}[/]  (then open http://127.0.0.1:5000)"
+    )
+
+
+def _print_job(s) -> None:
+    console.print(
+        f"[bold]daily job {s.date}[/]: {s.students_served:,} students served in {s.schools} schools "
+        f"({s.partitions_written} partitions written, {s.partitions_resumed} already done); "
+        f"{s.new_responses:,} new responses; state {'rebuilt from the full history' if s.state_rebuilt else 'updated from snapshot ' + str(s.previous_snapshot)}; "
+        f"{s.share_stuck:.1%} of students stuck on some skill; {s.rows_quarantined} rows quarantined; "
+        f"{s.seconds:.1f} s"
+    )
+    console.print(
+        f"outputs: {s.out / 'recommendations' / f'date={s.date}'} (and students/, state/)"
+    )
+
+
+def _print_examples(s, n_students: int = 3, n_recs: int = 3) -> None:
+    recs = pd.read_parquet(s.out / "recommendations" / f"date={s.date}")
+    for sid in sorted(recs["student_id"].unique())[:n_students]:
+        mine = recs[recs["student_id"] == sid].sort_values("rank").head(n_recs)
+        console.print(f"[bold]{sid}[/] ({mine['class_id'].iloc[0]}):")
+        for r in mine.itertuples(index=False):
+            terms = sorted(
+                ((c[2:], getattr(r, c)) for c in mine.columns if c.startswith("c_")),
+                key=lambda t: -t[1],
+            )
+            why = ", ".join(f"{t} {v:+.2f}" for t, v in terms[:3] if v > 0)
+            console.print(
+                f"  {r.rank}. {r.activity_id} (P(correct) {r.p_correct:.2f}): {r.sentence} [{why}]",
+                highlight=False,
+            )
+
+
+def _ui_command(uri: str) -> str:
+    if uri.startswith("sqlite:///"):
+        from adaptive.registry.store import local_artifact_root
+
+        return f"mlflow ui --backend-store-uri {uri} --default-artifact-root {local_artifact_root(uri)}"
+    return f"open {uri}"

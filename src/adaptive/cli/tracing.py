@@ -1,0 +1,114 @@
+"""`adaptive evaluate`: cross-validate knowledge-tracing models on a dataset or a user's file.
+
+A thin wrapper over `adaptive.evaluation.evaluate_models` (the same call a data scientist makes
+in-process): loads the log with `adaptive.data.load_log` (a dataset name, or a file with the
+column flags), prints the comparison table, and writes `metrics.csv`, `metrics.md`,
+`per_skill.csv` and the reliability plots into `--out`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from adaptive.cli.options import (
+    CorrectCol,
+    ItemCol,
+    Quarantine,
+    Sep,
+    SkillsCol,
+    SkillsSep,
+    StudentCol,
+    TimeCol,
+    column_mapping,
+)
+from adaptive.data import load_log
+from adaptive.errors import ConfigError
+from adaptive.evaluation import evaluate_models
+
+console = Console()
+
+DEFAULT_MODELS = "bkt,bkt-forgets,irt,pfa,best-lr"
+
+
+def register(app: typer.Typer) -> None:
+    """Add `evaluate` to the main app."""
+    app.command("evaluate")(evaluate)
+
+
+def evaluate(
+    data: Annotated[
+        str, typer.Option("--data", help="Dataset name (see `adaptive datasets list`) or a file.")
+    ],
+    models: Annotated[
+        str,
+        typer.Option("--models", help="Comma-separated model specs from models/ (or .toml paths)."),
+    ] = DEFAULT_MODELS,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="Student-level folds.")] = 5,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for metrics.csv, metrics.md and plots.")
+    ] = Path("evaluation"),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the folds and the bootstrap.")] = 0,
+    n_boot: Annotated[
+        int, typer.Option("--bootstrap", min=10, help="Bootstrap replicates for the CIs.")
+    ] = 1000,
+    student_col: StudentCol = None,
+    item_col: ItemCol = None,
+    skills_col: SkillsCol = None,
+    skills_sep: SkillsSep = None,
+    correct_col: CorrectCol = None,
+    time_col: TimeCol = None,
+    sep: Sep = None,
+    quarantine: Quarantine = None,
+) -> None:
+    """Cross-validate models by student and compare them (AUC, RMSE, log-loss, calibration)."""
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    if not names:
+        raise ConfigError("--models is empty; expected e.g. 'bkt,pfa,best-lr'")
+    mapping = column_mapping(
+        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep
+    )
+    log = load_log(data, mapping or None, quarantine)
+    s = log.summary()
+    console.print(
+        f"Loaded {s['responses']:,} responses, {s['students']:,} students, {s['items']:,} items, "
+        f"{s['skills']:,} skills; {folds}-fold cross-validation by student."
+    )
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("folds", total=len(names) * folds)
+
+        def on_fold(label: str, done: int, total: int) -> None:
+            bar.update(task, advance=1, description=f"{label} fold {done}/{total}")
+
+        comparison = evaluate_models(
+            names, log, folds=folds, out_dir=out, seed=seed, n_boot=n_boot, progress=on_fold
+        )
+    table = Table(title=f"Out-of-fold comparison ({folds} folds, 95 % bootstrap CI over students)")
+    for col in ("model", "AUC", "AUC 95% CI", "RMSE", "log-loss", "ECE", "responses", "fit s/fold"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for r in comparison.summary().itertuples():
+        res = comparison.results[r.model]
+        table.add_row(
+            r.model,
+            f"{r.auc:.4f}",
+            f"[{r.auc_ci_low:.4f}, {r.auc_ci_high:.4f}]",
+            f"{r.rmse:.4f}",
+            f"{r.logloss:.4f}",
+            f"{r.ece:.4f}",
+            f"{r.n_responses:,}",
+            f"{sum(res.fit_seconds) / len(res.fit_seconds):.2f}",
+        )
+    console.print(table)
+    console.print(f"Wrote {', '.join(str(p) for p in comparison.files[:3])} and reliability plots.")

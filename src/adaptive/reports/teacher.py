@@ -1,0 +1,142 @@
+"""What teachers see: per class and skill, who to accelerate, who is on track, who to
+remediate, who is stuck; and small groups of students who share the same next skill.
+
+    view = teacher_view(batch, catalog, now=now)                  # one row per student x skill
+    summary = class_skill_summary(view)                           # counts per class x skill
+    groups = next_skill_groups(recommendations, max_size=6)       # from recommend_batch's table
+    write_table(summary, "out/class_skill.parquet")               # or .csv
+
+Groups (per student and skill, from the same rules the policy uses):
+
+- accelerate : mastered, and a skill that builds on it is ready and not mastered yet;
+- on_track   : in progress (practised, not mastered), prerequisites mastered, not stuck;
+- remediate  : in progress or due for review, but a prerequisite is below the prerequisite
+               threshold (low mastery on a prerequisite of current work);
+- stuck      : wheel-spinning (many attempts, no progress): the teacher should step in.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from adaptive.curriculum import Catalog
+from adaptive.errors import ConfigError
+from adaptive.policy.base import StudentBatch, catalog_arrays, to_days
+from adaptive.policy.config import PolicyConfig
+from adaptive.policy.features import compute_features
+from adaptive.policy.progression import LABELS, Progression, classify
+from adaptive.tracing.base import atomic_write_bytes
+
+GROUPS: tuple[str, ...] = ("accelerate", "on_track", "remediate", "stuck")
+
+
+def group_codes(
+    batch: StudentBatch,
+    catalog: Catalog,
+    config: PolicyConfig | None = None,
+    now: float | pd.Timestamp = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(n, S) int8 index into `GROUPS` (-1 = none of them) and the (n, S) progression codes."""
+    config = config or PolicyConfig()
+    ctx = catalog_arrays(catalog)
+    f = compute_features(batch, ctx, config, to_days(now))
+    state = classify(f.mastered, batch.n_responses, f.recall, f.stuck, config.retention_threshold)
+    ready_open = ((f.missing == 0) & ~f.mastered).astype(np.float32)
+    has_ready_next = (ready_open @ ctx.prerequisite_t.T) > 0  # a dependent skill is ready
+    working = np.isin(state, (Progression.IN_PROGRESS, Progression.NEEDS_REVIEW))
+    out = np.full(state.shape, -1, np.int8)
+    out[(state == Progression.MASTERED) & has_ready_next] = GROUPS.index("accelerate")
+    out[(state == Progression.IN_PROGRESS) & (f.missing == 0)] = GROUPS.index("on_track")
+    out[working & (f.missing > 0)] = GROUPS.index("remediate")
+    out[state == Progression.STUCK] = GROUPS.index("stuck")
+    return out, state
+
+
+def teacher_view(
+    batch: StudentBatch,
+    catalog: Catalog,
+    config: PolicyConfig | None = None,
+    now: float | pd.Timestamp = 0.0,
+) -> pd.DataFrame:
+    """Long table, one row per student and skill in one of the four groups.
+
+    Columns: class_id, skill_id, skill_name, student_id, group, state, mastery, n_responses.
+    """
+    codes, state = group_codes(batch, catalog, config, now)
+    rows, cols = np.nonzero(codes >= 0)
+    ctx = catalog_arrays(catalog)
+    view = pd.DataFrame(
+        {
+            "class_id": batch.class_id[rows],
+            "skill_id": ctx.skill_ids[cols],
+            "skill_name": ctx.skill_names[cols],
+            "student_id": batch.student_ids[rows],
+            "group": np.asarray(GROUPS, dtype=object)[codes[rows, cols]],
+            "state": LABELS[state[rows, cols]],
+            "mastery": np.nan_to_num(batch.mastery[rows, cols]),
+            "n_responses": batch.n_responses[rows, cols],
+        }
+    )
+    return view.sort_values(
+        ["class_id", "skill_id", "group", "student_id"], kind="stable"
+    ).reset_index(drop=True)
+
+
+def class_skill_summary(view: pd.DataFrame) -> pd.DataFrame:
+    """Counts per class and skill: n_accelerate, n_on_track, n_remediate, n_stuck."""
+    counts = (
+        view.groupby(["class_id", "skill_id", "group"], sort=True)
+        .size()
+        .unstack("group", fill_value=0)
+        .reindex(columns=list(GROUPS), fill_value=0)
+    )
+    counts.columns = [f"n_{g}" for g in counts.columns]
+    return counts.reset_index()
+
+
+def next_skill_groups(
+    recommendations: pd.DataFrame, max_size: int = 6, min_size: int = 2
+) -> pd.DataFrame:
+    """Small groups of students of one class who share the same next skill.
+
+    The next skill of a student is the skill of their first recommendation that is not a teacher
+    assignment (or the first one when all are). Students of a class with the same next skill are
+    split into groups of at most `max_size` (balanced sizes); skills shared by fewer than
+    `min_size` students form no group. Columns: class_id, skill_id, group, n_students,
+    student_ids (";"-joined, sorted).
+    """
+    if max_size < 1 or min_size < 1:
+        raise ConfigError(f"max_size {max_size}, min_size {min_size}: expected >= 1")
+    cols = ["class_id", "skill_id", "group", "n_students", "student_ids"]
+    if recommendations.empty:
+        return pd.DataFrame(columns=cols)
+    recs = recommendations.sort_values(["student_id", "assigned_by_teacher", "rank"], kind="stable")
+    first = recs.drop_duplicates("student_id", keep="first")
+    out = []
+    for (klass, skill), part in first.groupby(["class_id", "skill_id"], sort=True):
+        ids = sorted(part["student_id"])
+        if len(ids) < min_size:
+            continue
+        n_groups = -(-len(ids) // max_size)
+        for g, chunk in enumerate(np.array_split(np.asarray(ids, dtype=object), n_groups)):
+            out.append([klass, skill, g + 1, len(chunk), ";".join(chunk)])
+    return pd.DataFrame(out, columns=cols)
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write a report table atomically as CSV or Parquet (by the file's extension)."""
+    path = Path(path)
+    if path.suffix == ".csv":
+        data = table.to_csv(index=False).encode()
+    elif path.suffix == ".parquet":
+        buf = io.BytesIO()
+        table.to_parquet(buf, index=False)
+        data = buf.getvalue()
+    else:
+        raise ConfigError(f"{path}: expected a .csv or .parquet file name")
+    atomic_write_bytes(path, data)
+    return path

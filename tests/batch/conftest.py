@@ -1,0 +1,50 @@
+"""A small simulated district with a promoted champion, shared by the batch-job tests."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from adaptive.data.log import ResponseLog
+from adaptive.registry import promote, train_model
+from adaptive.simulation.district import simulate_district, write_district
+
+MODEL = "batch-test-district"
+
+
+@dataclass
+class District:
+    root: Path
+    uri: str
+    log: ResponseLog
+    catalog: Path
+    profiles: Path
+    responses: Path
+    last_day: str
+    model: str = MODEL
+
+    def job_args(self, **extra) -> dict:
+        return {"model_name": MODEL, "data": self.log, "catalog": self.catalog, "profiles": self.profiles,
+                "tracking_uri": self.uri, "show_progress": False, **extra}
+
+
+@pytest.fixture(scope="session")
+def district(tmp_path_factory: pytest.TempPathFactory) -> District:
+    """1,100 simulated students in 2 schools (+ a few without a profile), IRT champion."""
+    root = tmp_path_factory.mktemp("district")
+    sim = simulate_district(1100, 11, responses_per_student=16, max_school_days=30)
+    write_district(sim, root / "files")
+    # students without a profile are still served (school "unassigned") and counted
+    lines = (root / "files" / "profiles.jsonl").read_text().splitlines()
+    kept = [line for line in lines if not json.loads(line)["student_id"].endswith(("07", "93"))]
+    (root / "files" / "profiles.jsonl").write_text("\n".join(kept) + "\n")
+    log = sim.response_log()
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    result = train_model("irt", log, registered_name=MODEL, folds=2, tracking_uri=uri)
+    assert promote(MODEL, result.version, log, tracking_uri=uri).promoted
+    last = log.frame["timestamp"].max()
+    return District(root, uri, log, root / "files" / "catalog.json", root / "files" / "profiles.jsonl",
+                    root / "files" / "responses.parquet", (last + __import__("pandas").Timedelta(days=1)).strftime("%Y-%m-%d"))

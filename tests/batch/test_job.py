@@ -1,0 +1,123 @@
+"""The daily job: incremental = full recompute, idempotent, resumable, quarantine, MLflow summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+
+from adaptive.batch import run_daily_job
+from adaptive.batch.history import StudentHistory
+from adaptive.batch.snapshot import load_snapshot
+from adaptive.curriculum import Catalog
+from adaptive.errors import DataValidationError
+from adaptive.policy.adapter import history_features
+
+DAY_1, DAY_2 = "2026-09-28", "2026-10-05"
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_incremental_update_equals_recompute_from_full_history(district, tmp_path):
+    incremental = tmp_path / "incremental"
+    first = run_daily_job(DAY_1, incremental, **district.job_args())
+    second = run_daily_job(DAY_2, incremental, **district.job_args())
+    assert first.state_rebuilt and not second.state_rebuilt and second.previous_snapshot == DAY_1
+    cut1, cut2 = (pd.Timestamp(d, tz="UTC") for d in (DAY_1, DAY_2))
+    ts = district.log.frame["timestamp"]
+    assert second.new_responses == int(((ts >= cut1) & (ts < cut2)).sum()) > 0  # only the new ones
+
+    full = tmp_path / "full"
+    recomputed = run_daily_job(DAY_2, full, **district.job_args())
+    assert recomputed.state_rebuilt and recomputed.previous_snapshot is None
+    a, b = load_snapshot(incremental / "state", DAY_2), load_snapshot(full / "state", DAY_2)
+    assert a.tracer.students == b.tracer.students
+    for name, values in a.tracer.arrays.items():
+        np.testing.assert_allclose(values, b.tracer.arrays[name], rtol=0, atol=1e-12)
+    for name in ("n_responses", "streak", "last_practiced", "outcomes"):
+        np.testing.assert_array_equal(getattr(a.history, name), getattr(b.history, name))
+    same = {k: v for k, v in files(incremental / "recommendations").items() if f"date={DAY_2}" in k}
+    assert same and same == {k: v for k, v in files(full / "recommendations").items()}
+
+
+def test_history_absorbed_day_by_day_equals_history_features(district):
+    catalog = Catalog.from_json(district.catalog)
+    log = district.log
+    day = log.frame["timestamp"].dt.floor("D").to_numpy()
+    history = StudentHistory.empty(catalog)
+    for d in np.unique(day):
+        history.absorb(log.take_rows(day == d), catalog)
+    ids = list(log.students)
+    got, want = history.fields(ids), history_features(log, ids, catalog)
+    for name in ("n_responses", "streak", "last_practiced", "progress"):
+        np.testing.assert_allclose(got[name], getattr(want, name), rtol=0, atol=1e-12)
+    for name in ("completed", "recent"):
+        assert ((got[name] > 0) != (getattr(want, name) > 0)).nnz == 0
+
+
+def test_rerun_is_byte_identical_and_serves_everyone_once(district, tmp_path):
+    out = tmp_path / "out"
+    summary = run_daily_job(district.last_day, out, **district.job_args(k=5))
+    before = files(out / "recommendations")
+    again = run_daily_job(district.last_day, out, **district.job_args(k=5))
+    assert files(out / "recommendations") == before
+    assert again.partitions_resumed == summary.schools  # nothing recomputed, nothing duplicated
+
+    recs = pd.read_parquet(out / "recommendations" / f"date={district.last_day}")
+    students = pd.read_parquet(out / "students" / f"date={district.last_day}")
+    roster = set(district.log.students) | {
+        line.split('"student_id": "')[1].split('"')[0] for line in district.profiles.read_text().splitlines()
+    }
+    assert len(students) == summary.students_served == len(roster)
+    assert students["student_id"].is_unique and set(students["student_id"]) == roster
+    assert recs.groupby("student_id")["rank"].max().max() <= 5
+    assert set(recs["student_id"]) <= roster and recs["sentence"].str.len().min() > 0
+    assert summary.students_without_profile > 0 and "unassigned" in set(students["school_id"])
+    assert summary.schools == 3
+
+
+def test_killed_midway_the_next_run_completes_without_duplicates(district, tmp_path):
+    reference = tmp_path / "reference"
+    run_daily_job(district.last_day, reference, **district.job_args(k=5))
+
+    out = tmp_path / "crashy"
+
+    def crash_after_first(school: str) -> None:
+        raise KeyboardInterrupt(f"killed after {school}")
+
+    with pytest.raises(KeyboardInterrupt):
+        run_daily_job(district.last_day, out, **district.job_args(k=5, on_partition=crash_after_first))
+    written = [p for p in (out / "recommendations").rglob("*.parquet")]
+    assert len(written) == 1 and not list((out / "recommendations").rglob("_SUCCESS.json"))
+    resumed = run_daily_job(district.last_day, out, **district.job_args(k=5))
+    assert resumed.partitions_resumed == 1 and resumed.partitions_written == resumed.schools - 1
+    assert files(out / "recommendations") == files(reference / "recommendations")
+    assert files(out / "students") == files(reference / "students")
+
+
+def test_bad_rows_stop_the_job_or_go_to_quarantine(district, tmp_path):
+    frame = pd.read_parquet(district.responses)
+    frame.loc[3, "correct"] = 7
+    bad = tmp_path / "responses.parquet"
+    frame.to_parquet(bad)
+    with pytest.raises(DataValidationError, match="correct"):
+        run_daily_job(district.last_day, tmp_path / "stop", **district.job_args(data=bad))
+    quarantine = tmp_path / "quarantine.csv"
+    summary = run_daily_job(district.last_day, tmp_path / "q", **district.job_args(data=bad, quarantine=quarantine))
+    assert summary.rows_quarantined == 1 and quarantine.is_file()
+
+
+def test_summary_run_in_mlflow(district, tmp_path):
+    summary = run_daily_job(district.last_day, tmp_path / "out", **district.job_args(k=3))
+    run = MlflowClient(tracking_uri=district.uri).get_run(summary.run_id)
+    assert run.data.metrics["students_served"] == summary.students_served
+    assert 0.0 <= run.data.metrics["share_stuck"] <= 1.0
+    assert run.data.params["date"] == district.last_day
+    text = " ".join([*run.data.params.values(), *run.data.tags.values()])
+    assert not any(s in text for s in district.log.students[:50])
+    assert summary.skill_counts.sum() == len(pd.read_parquet(tmp_path / "out" / "recommendations"))

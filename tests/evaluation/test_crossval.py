@@ -1,0 +1,114 @@
+"""Cross-validation by student, the comparison outputs and `adaptive evaluate`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from adaptive.data.log import ResponseLog
+from adaptive.evaluation import compute_metrics, cross_validate, evaluate_models
+from adaptive.tracing.logistic import PFA
+
+
+def small_log(n_students: int = 24, seed: int = 0) -> ResponseLog:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(n_students):
+        ability = rng.normal()
+        for t in range(int(rng.integers(5, 15))):
+            item = int(rng.integers(10))
+            p = 1 / (1 + np.exp(-(ability - 0.3 * item + 1.5 + 0.1 * t)))
+            rows.append((f"s{s}", f"i{item}", f"k{item % 3}", int(rng.random() < p), t))
+    return ResponseLog.from_frame(
+        pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct", "order"])
+    )
+
+
+class SpyPFA(PFA):
+    """Records the students each fold's model was fitted on."""
+
+    name = "pfa"
+    fitted_on: list[set[str]] = []
+
+    def fit(self, log):
+        SpyPFA.fitted_on.append(set(log.students))
+        return super().fit(log)
+
+
+def test_cross_validate_fits_on_train_students_only_and_predicts_every_response_once():
+    log = small_log()
+    SpyPFA.fitted_on = []
+    res = cross_validate(SpyPFA(max_iter=200), log, folds=4, seed=3)
+    assert len(SpyPFA.fitted_on) == 4
+    assert np.all(np.isfinite(res.p)) and res.p.shape == (len(log),)
+    for f, train_students in enumerate(SpyPFA.fitted_on):
+        test_students = set(log.students[np.unique(log.student[res.fold == f])])
+        assert test_students and not (test_students & train_students)
+        assert train_students | test_students == set(log.students)
+    # every student's responses sit in exactly one fold
+    assert (pd.Series(res.fold).groupby(log.student).nunique() == 1).all()
+    pooled = res.metrics[res.metrics["fold"] == "all"].iloc[0]
+    assert pooled["auc"] == pytest.approx(compute_metrics(log.correct, res.p)["auc"])
+    assert list(res.metrics["fold"]) == ["0", "1", "2", "3", "all"]
+    # a different seed gives different folds
+    assert not np.array_equal(cross_validate("pfa", log, folds=4, seed=4).fold, res.fold)
+
+
+def test_out_of_fold_predictions_equal_a_model_fitted_on_the_other_folds():
+    log = small_log()
+    res = cross_validate(PFA(max_iter=200), log, folds=3, seed=0)
+    held = res.fold == 1
+    model = PFA(max_iter=200).fit(log.take_rows(~held))
+    np.testing.assert_allclose(res.p[held], model.predict_proba(log.take_rows(held)), atol=1e-12)
+
+
+def test_evaluate_models_writes_the_table_and_is_deterministic(tmp_path):
+    log = small_log()
+    cmp = evaluate_models(["irt", "pfa"], log, folds=3, out_dir=tmp_path / "a", n_boot=50)
+    table = pd.read_csv(tmp_path / "a" / "metrics.csv", dtype={"fold": str})
+    assert list(table.columns[:7]) == ["model", "fold", "auc", "rmse", "logloss", "ece", "n_responses"]
+    assert len(table) == 2 * (3 + 1)
+    alls = table[table["fold"] == "all"]
+    assert list(alls["model"]) == ["irt", "pfa"]
+    assert (alls["n_responses"] == len(log)).all()
+    assert (alls["auc_ci_low"] <= alls["auc"]).all() and (alls["auc"] <= alls["auc_ci_high"]).all()
+    for name in ("metrics.md", "per_skill.csv", "reliability.png", "reliability_irt.png"):
+        assert (tmp_path / "a" / name).stat().st_size > 0
+    assert cmp.summary()["model"].tolist()[0] in {"irt", "pfa"}
+    evaluate_models(["irt", "pfa"], log, folds=3, out_dir=tmp_path / "b", n_boot=50)
+    for name in ("metrics.csv", "metrics.md", "per_skill.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_cli_evaluate_on_a_users_own_file(tmp_path):
+    from adaptive.cli import app
+
+    log = small_log()
+    own = log.frame.assign(skill_ids=log.frame["skill_ids"].map(lambda s: ";".join(s)))
+    own = own.rename(columns={"student_id": "learner", "item_id": "question", "skill_ids": "kc",
+                              "correct": "right", "order": "step"})  # fmt: skip
+    path = tmp_path / "export.csv"
+    own.to_csv(path, index=False)
+    result = CliRunner().invoke(app, [
+        "evaluate", "--data", str(path), "--models", "irt,pfa", "--folds", "2",
+        "--out", str(tmp_path / "out"), "--bootstrap", "20",
+        "--student-col", "learner", "--item-col", "question", "--skills-col", "kc",
+        "--skills-sep", ";", "--correct-col", "right", "--time-col", "step",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "irt" in result.output and "AUC" in result.output
+    table = pd.read_csv(tmp_path / "out" / "metrics.csv", dtype={"fold": str})
+    assert set(table["model"]) == {"irt", "pfa"} and (table["fold"] == "all").sum() == 2
+
+
+def test_cli_unknown_model_is_a_clear_error(tmp_path):
+    from adaptive.cli import app
+
+    path = tmp_path / "x.csv"
+    small_log().frame.assign(skill_ids="k").to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["evaluate", "--data", str(path), "--models", "nope",
+                                      "--out", str(tmp_path / "o")])  # fmt: skip
+    assert result.exit_code != 0
+    assert "nope" in str(result.exception) or "nope" in result.output

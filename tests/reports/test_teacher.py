@@ -1,0 +1,75 @@
+"""Teacher views: groups per class and skill, next-skill groups, table files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policy"))
+from policy_fixtures import make_catalog, view  # noqa: E402
+
+from adaptive.curriculum import LearnerProfile  # noqa: E402
+from adaptive.errors import ConfigError  # noqa: E402
+from adaptive.policy import AdaptivePolicy, StudentBatch  # noqa: E402
+from adaptive.reports import (  # noqa: E402
+    class_skill_summary,
+    next_skill_groups,
+    teacher_view,
+    write_table,
+)
+
+CATALOG = make_catalog()
+
+
+def student(sid: str, klass: str, mastery: dict, n: dict, **kw):
+    return view(mastery, n, sid=sid, profile=LearnerProfile(sid, grade=3, class_id=klass), **kw)
+
+
+def test_groups_per_class_and_skill() -> None:
+    views = [
+        # mastered add, sub is ready next -> accelerate on add; practising sub -> on track
+        student("a", "c1", {"add": 0.99, "sub": 0.5}, {"add": 5, "sub": 2}),
+        # practising div while its prerequisite mul is weak -> remediate on div
+        student("b", "c1", {"add": 0.99, "mul": 0.3, "div": 0.4, "sub": 0.99},
+                {"add": 5, "mul": 2, "div": 2, "sub": 5}),
+        # 15 attempts on geo, no progress -> stuck
+        student("c", "c2", {"geo": 0.3}, {"geo": 15}),
+    ]  # fmt: skip
+    batch = StudentBatch.from_views(CATALOG, views)
+    v = teacher_view(batch, CATALOG, now=10.0)
+    got = {(r.student_id, r.skill_id): r.group for r in v.itertuples()}
+    assert got[("a", "add")] == "accelerate"
+    assert got[("a", "sub")] == "on_track"
+    assert got[("b", "div")] == "remediate"
+    assert got[("c", "geo")] == "stuck"
+    summary = class_skill_summary(v)
+    row = summary[(summary.class_id == "c1") & (summary.skill_id == "add")].iloc[0]
+    assert row.n_accelerate == 2 and row.n_stuck == 0
+    assert set(summary.columns) >= {"n_accelerate", "n_on_track", "n_remediate", "n_stuck"}
+
+
+def test_next_skill_groups_split_and_skip_singletons() -> None:
+    views = [student(f"s{i}", "c1", {"add": 0.3}, {"add": 1}) for i in range(7)]
+    views.append(student("x", "c2", {"add": 0.3}, {"add": 1}))  # alone in its class
+    batch = StudentBatch.from_views(CATALOG, views)
+    recs = AdaptivePolicy(CATALOG).recommend_batch(batch, k=3, now=10.0)
+    groups = next_skill_groups(recs, max_size=4)
+    assert groups["n_students"].max() <= 4
+    in_groups = ";".join(groups["student_ids"]).split(";")
+    assert sorted(in_groups) == sorted(set(in_groups))  # nobody twice
+    assert "x" not in in_groups  # nobody shares its next skill in its class
+    assert groups["n_students"].sum() == 7
+    with pytest.raises(ConfigError):
+        next_skill_groups(recs, max_size=0)
+
+
+def test_write_table_csv_and_parquet(tmp_path) -> None:
+    t = pd.DataFrame({"class_id": ["c1"], "n_stuck": [np.int64(2)]})
+    assert pd.read_csv(write_table(t, tmp_path / "a.csv")).equals(t)
+    assert pd.read_parquet(write_table(t, tmp_path / "a.parquet")).equals(t)
+    with pytest.raises(ConfigError, match="csv or .parquet"):
+        write_table(t, tmp_path / "a.xlsx")

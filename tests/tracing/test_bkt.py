@@ -1,0 +1,243 @@
+"""BKT: the vectorized engine against a plain reference, EM, variants, online state, artifacts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.data.log import Response, ResponseLog
+from adaptive.errors import ConfigError
+from adaptive.tracing.base import KnowledgeTracer
+from adaptive.tracing.bkt import BKT
+from adaptive.tracing.bkt_engine import build_layout, emissions, forward, p_correct
+from adaptive.tracing.specs import build_model
+
+TRUE = {
+    "a": (0.2, 0.15, 0.0, 0.2, 0.1),  # p_init, p_learn, p_forget, p_guess, p_slip
+    "b": (0.5, 0.05, 0.0, 0.3, 0.15),
+    "c": (0.1, 0.3, 0.0, 0.1, 0.05),
+}
+
+
+def simulate(n_students: int, seed: int, params: dict = TRUE, multi_every: int = 0) -> ResponseLog:
+    """Students practise the skills of `params` from a true BKT model (seeded)."""
+    rng = np.random.default_rng(seed)
+    skills = list(params)
+    rows = []
+    for s in range(n_students):
+        known = {k: rng.random() < params[k][0] for k in skills}
+        for t in range(int(rng.integers(5, 40))):
+            k = skills[int(rng.integers(len(skills)))]
+            tags = [k]
+            if multi_every and t % multi_every == 0:
+                tags = sorted({k, skills[(skills.index(k) + 1) % len(skills)]})
+            item = f"{k}-{int(rng.integers(4))}"
+            p_init, learn, forget, guess, slip = params[k]
+            correct = int(rng.random() < ((1 - slip) if known[k] else guess))
+            rows.append((f"u{s:03d}", item, tags, correct, t))
+            for tag in tags:
+                if known[tag]:
+                    known[tag] = rng.random() >= params[tag][2]
+                else:
+                    known[tag] = rng.random() < params[tag][1]
+    return ResponseLog.from_frame(
+        pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct", "order"])
+    )
+
+
+def reference_predictions(seqs: list[list[int]], params: list[tuple[float, ...]]) -> list[list[float]]:
+    """Textbook BKT forward pass, one sequence and one response at a time."""
+    out = []
+    for seq, (p_init, learn, forget, guess, slip) in zip(seqs, params, strict=True):
+        p, preds = p_init, []
+        for c in seq:
+            preds.append(guess + p * (1 - slip - guess))
+            post = p * (1 - slip) / (p * (1 - slip) + (1 - p) * guess) if c else (
+                p * slip / (p * slip + (1 - p) * (1 - guess)))
+            p = post * (1 - forget) + (1 - post) * learn
+        out.append(preds)
+    return out
+
+
+@pytest.fixture(scope="module")
+def train() -> ResponseLog:
+    return simulate(150, seed=1, multi_every=7)
+
+
+@pytest.fixture(scope="module")
+def test() -> ResponseLog:
+    return simulate(30, seed=2, multi_every=7)
+
+
+def test_engine_forward_matches_textbook_loop():
+    rng = np.random.default_rng(0)
+    seqs = [list(rng.integers(0, 2, int(n))) for n in rng.integers(1, 30, 50)]
+    params = [tuple(rng.uniform(0.01, 0.4, 5)) for _ in seqs]
+    expected = reference_predictions(seqs, params)
+    key = np.concatenate([np.full(len(s), i) for i, s in enumerate(seqs)])
+    correct = np.concatenate(seqs)
+    per_entry = np.array([params[i] for i in key])
+    layout = build_layout(key)
+    tm = per_entry[layout.order]
+    lk, lu = emissions(correct[layout.order], tm[:, 3:4], tm[:, 4:5])
+    first = per_entry[layout.seq_first_entry, 0][:, None]
+    pred, _ = forward(layout, first, lk, lu, tm[:, 1:2], tm[:, 2:3])
+    got = layout.to_input(p_correct(pred, tm[:, 3:4], tm[:, 4:5]))[:, 0]
+    np.testing.assert_allclose(got, np.concatenate(expected), rtol=0, atol=1e-12)
+
+
+def test_em_recovers_true_parameters():
+    log = simulate(600, seed=3)
+    model = BKT(num_fits=3, seed=0).fit(log)
+    table = model.params_table().set_index("skill")
+    for skill, (p_init, learn, _, guess, slip) in TRUE.items():
+        row = table.loc[skill]
+        assert abs(row.p_guess - guess) < 0.06, (skill, row)
+        assert abs(row.p_slip - slip) < 0.06, (skill, row)
+        assert abs(row.p_learn - learn) < 0.08, (skill, row)
+        assert abs(row.p_init - p_init) < 0.12, (skill, row)
+
+
+def test_em_beats_the_true_parameters_likelihood_on_its_training_data():
+    """EM maximizes the likelihood: its fit is at least as likely as the generating values."""
+    log = simulate(300, seed=4)
+    model = BKT(seed=0).fit(log)
+    truth = BKT(seed=0, fixed={n: {k: v[i] for k, v in TRUE.items()} for i, n in
+                               enumerate(("p_init", "p_learn", "p_forget", "p_guess", "p_slip"))})
+    truth.fit(log)
+    np.testing.assert_allclose(truth.params_table()["p_slip"], [v[4] for v in TRUE.values()])
+    assert model.log_likelihood_ >= truth.log_likelihood_ - 1e-6
+
+
+def test_fixed_parameters_are_held(train):
+    model = BKT(fixed={"p_slip": 0.1, "p_guess": {"b": 0.25}}).fit(train)
+    table = model.params_table().set_index("skill")
+    np.testing.assert_allclose(table["p_slip"], 0.1)
+    assert table.loc["b", "p_guess"] == pytest.approx(0.25)
+    assert table.loc["a", "p_guess"] != pytest.approx(0.25)
+
+
+def test_forgets_learns_a_forgetting_rate_and_standard_bkt_does_not(train):
+    params = dict(TRUE, a=(0.2, 0.2, 0.15, 0.2, 0.1))
+    log = simulate(400, seed=5, params=params)
+    assert (BKT().fit(log).params_table()["p_forget"] == 0).all()
+    forget = BKT(forgets=True).fit(log).params_table().set_index("skill")["p_forget"]
+    assert forget["a"] > 0.05
+
+
+@pytest.mark.parametrize("variant", ["forgets", "multigs", "multilearn", "multiprior"])
+def test_variants_fit_replay_and_round_trip(variant, train, test, tmp_path):
+    model = BKT(**{variant: True}, num_fits=2).fit(train)
+    base = BKT(num_fits=2).fit(train)
+    if variant != "forgets":  # item-level classes add parameters: a higher training likelihood
+        assert model.log_likelihood_ > base.log_likelihood_
+        assert len(model.item_params_table()) > 0
+    batch = model.predict_proba(test)
+    state = model.init_state()
+    np.testing.assert_allclose(model.update(state, test), batch, rtol=0, atol=1e-9)
+    single = model.init_state()
+    replay = [model.update(single, Response(r.student_id, r.item_id, tuple(r.skill_ids), int(r.correct)))
+              for r in test.frame.itertuples()]
+    np.testing.assert_allclose(np.concatenate(replay), batch, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(model.mastery(single), model.mastery(state), rtol=0, atol=1e-9)
+    loaded = KnowledgeTracer.load(model.save(tmp_path / variant))
+    np.testing.assert_array_equal(loaded.predict_proba(test), batch)
+
+
+def test_multiprior_uses_the_first_item_not_the_first_answer(train):
+    model = BKT(multiprior=True, num_fits=2).fit(train)
+    items = model.item_params_table()
+    priors = items[items.param == "p_init"]
+    assert priors["value"].nunique() > 1
+    state = model.init_state(["new"])
+    row = priors.iloc[0]
+    p_right = model.update(state, Response("new", row["item"], (row["skill"],), 1))[0]
+    state2 = model.init_state(["new"])
+    p_wrong = model.update(state2, Response("new", row["item"], (row["skill"],), 0))[0]
+    assert p_right == p_wrong  # the prediction never depends on the answer it predicts
+    g, s = model.params_table().set_index("skill").loc[row["skill"], ["p_guess", "p_slip"]]
+    assert p_right == pytest.approx(g + row["value"] * (1 - s - g))
+
+
+@pytest.mark.parametrize("strategy", ["mean", "product", "min"])
+def test_multi_skill_strategies_combine_per_skill_predictions(strategy, train, test):
+    model = BKT(multi_skill=strategy, num_fits=2).fit(train)
+    entries = model.predict_entries(test)
+    rows, _ = test.exploded()
+    per_response = pd.Series(entries).groupby(rows).agg({"mean": "mean", "product": "prod",
+                                                         "min": "min"}[strategy])
+    np.testing.assert_allclose(model.predict_proba(test), per_response.to_numpy(), rtol=1e-12)
+    assert (test.n_skills_per_response > 1).any()
+
+
+def test_multi_skill_response_updates_every_tagged_skill(train):
+    model = BKT(num_fits=2).fit(train)
+    state = model.init_state(["x"])
+    before = model.mastery(state)[0].copy()
+    model.update(state, Response("x", "a-0", ("a", "b"), 1))
+    after = model.mastery(state)[0]
+    codes = model.skills_.get_indexer(["a", "b", "c"])
+    assert after[codes[0]] != before[codes[0]] and after[codes[1]] != before[codes[1]]
+    assert after[codes[2]] == before[codes[2]]
+
+
+def test_cold_start_unseen_skill_and_item(train):
+    model = BKT(multigs=True, num_fits=2).fit(train)
+    table = model.params_table().set_index("skill")
+    state = model.init_state()
+    p_new_skill = model.update(state, Response("n1", "zz", ("never-seen",), 1))[0]
+    g, p0, s = (model.tables_.default_params[i] for i in (3, 0, 4))
+    assert p_new_skill == pytest.approx(g + p0 * (1 - s - g))
+    # not tracked: the next response of the unseen skill gets the same prediction
+    assert model.update(state, Response("n1", "zz", ("never-seen",), 1))[0] == p_new_skill
+    p_new_item = model.update(state, Response("n2", "item-never-seen", ("a",), 1))[0]
+    g, p0, s = table.loc["a", ["p_guess", "p_init", "p_slip"]]
+    assert p_new_item == pytest.approx(g + p0 * (1 - s - g))
+    # population default = response-weighted average of the skills
+    w = table["n_responses"] / table["n_responses"].sum()
+    assert model.tables_.default_params[3] == pytest.approx((table["p_guess"] * w).sum())
+
+
+def test_mastery_rises_with_correct_answers(train):
+    model = BKT(num_fits=2).fit(train)
+    state = model.init_state(["x"])
+    k = model.skills_.get_loc("c")
+    levels = [model.mastery(state)[0, k]]
+    for _ in range(4):
+        model.update(state, Response("x", "c-1", ("c",), 1))
+        levels.append(model.mastery(state)[0, k])
+    assert np.all(np.diff(levels) > 0)
+    assert state.arrays["n_responses"][0, k] == 4
+    assert model.predict_skill_proba(state).shape == (1, 3)
+
+
+def test_params_table_is_readable(train):
+    table = BKT(num_fits=2).fit(train).params_table()
+    assert list(table.columns) == ["skill", "p_init", "p_learn", "p_forget", "p_guess", "p_slip",
+                                   "n_responses"]
+    assert set(table["skill"]) == set(TRUE)
+    assert ((table.iloc[:, 1:6] >= 0) & (table.iloc[:, 1:6] <= 1)).all().all()
+
+
+def test_seeded_fit_is_deterministic(train):
+    a = BKT(num_fits=3, seed=5).fit(train).params_table()
+    b = BKT(num_fits=3, seed=5).fit(train).params_table()
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"fitter": "sklearn"}, {"multi_skill": "max"}, {"fixed": {"p_sleep": 0.1}},
+     {"fixed": {"p_slip": 1.5}}, {"fixed": {"p_forget": 0.1}}, {"num_fits": 0}],
+)
+def test_bad_hyperparameters_raise_config_error(params, train):
+    with pytest.raises(ConfigError):
+        BKT(**params).fit(train)
+
+
+def test_model_specs_build_bkt_variants():
+    assert build_model("bkt").get_params() == BKT().get_params()
+    assert build_model("bkt-forgets").forgets is True
+    assert build_model("bkt-multigs").multigs is True
+    assert build_model("bkt-pybkt").fitter == "pybkt"
