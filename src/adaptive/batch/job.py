@@ -27,6 +27,7 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adaptive.batch import writer
@@ -45,6 +46,7 @@ from adaptive.policy import PolicyConfig, to_days
 from adaptive.policy.adapter import batch_from_model
 from adaptive.registry.loading import load_version
 from adaptive.registry.store import CHAMPION_ALIAS, PROJECT_ROOT, experiment_id, tracking
+from adaptive.tracing.base import KnowledgeTracer, TracingState
 
 BATCH_EXPERIMENT = "adaptive-batch"
 TABLES = ("recommendations", "students")
@@ -155,17 +157,9 @@ def run_daily_job(
 
     roster = sorted(set(profiles) | set(history.students) | set(tracer_state.students))
     missing_profile = sum(1 for s in roster if s not in profiles)
-    batch = batch_from_model(
-        model,
-        tracer_state,
-        catalog,
-        profiles,
-        student_ids=roster,
-        config=config,
-        **history.fields(roster),
-    )
-    batch.school_id = np.where(batch.school_id == "", UNASSIGNED_SCHOOL, batch.school_id).astype(
-        object
+    school_of = np.array(
+        [(profiles[s].school_id if s in profiles else None) or UNASSIGNED_SCHOOL for s in roster],
+        dtype=object,
     )
     context = PartitionContext.build(catalog, config, k, to_days(cutoff))
     fingerprint = hashlib.sha256(
@@ -184,9 +178,10 @@ def run_daily_job(
     ).hexdigest()
 
     resumed = writer.prepare_date(out, TABLES, day, fingerprint)
-    schools = sorted(set(batch.school_id.tolist()))
-    order = np.argsort(batch.school_id.astype(str), kind="stable")
-    bounds = np.searchsorted(batch.school_id[order].astype(str), schools + [chr(0x10FFFF)])
+    schools = sorted(set(school_of.tolist()))
+    order = np.argsort(school_of.astype(str), kind="stable")
+    bounds = np.searchsorted(school_of[order].astype(str), [*schools, chr(0x10FFFF)])
+    roster_arr = np.asarray(roster, dtype=object)
     written = skipped = 0
     skill_counts: dict[str, int] = {}
     stuck = served = 0
@@ -204,7 +199,8 @@ def run_daily_job(
                 recs = pd.read_parquet(writer.partition_path(out, "recommendations", day, school))
                 students = pd.read_parquet(writer.partition_path(out, "students", day, school))
             else:
-                table = batch_to_table(batch.take(order[bounds[i] : bounds[i + 1]]))
+                ids = roster_arr[order[bounds[i] : bounds[i + 1]]].tolist()
+                table = student_table(model, tracer_state, history, catalog, profiles, ids, config)
                 recs_t = recommend_partition(table, context)
                 students_t = student_summary_partition(table, context)
                 writer.write_partition(out, "recommendations", day, school, recs_t)
@@ -255,6 +251,37 @@ def run_daily_job(
     return summary
 
 
+def student_table(
+    model: KnowledgeTracer,
+    state: TracingState,
+    history: StudentHistory,
+    catalog: Catalog,
+    profiles: dict[str, LearnerProfile],
+    student_ids: list[str],
+    config: PolicyConfig,
+) -> pa.Table:
+    """One partition's input table: these students' mastery (from their rows of the tracer state
+    only), history features and profile fields."""
+    rows = state.rows(student_ids)
+    rows = rows[rows >= 0]
+    sub = TracingState(
+        [state.students[r] for r in rows], {k: v[rows] for k, v in state.arrays.items()}
+    )
+    batch = batch_from_model(
+        model,
+        sub,
+        catalog,
+        profiles,
+        student_ids=student_ids,
+        config=config,
+        **history.fields(student_ids),
+    )
+    batch.school_id = np.where(batch.school_id == "", UNASSIGNED_SCHOOL, batch.school_id).astype(
+        object
+    )
+    return batch_to_table(batch)
+
+
 def _policy_config(given: PolicyConfig | str | Path | None) -> PolicyConfig:
     if isinstance(given, PolicyConfig):
         return given
@@ -281,9 +308,12 @@ def _profiles_sha(profiles: dict[str, LearnerProfile]) -> str:
 
 def _log_summary(summary: JobSummary, tracking_uri: str | None) -> str:
     """One MLflow run per night: counts, time, the distribution of recommended skills."""
-    with tracking(tracking_uri) as client, mlflow.start_run(
-        experiment_id=experiment_id(client, BATCH_EXPERIMENT), run_name=f"batch-{summary.date}"
-    ) as run:
+    with (
+        tracking(tracking_uri) as client,
+        mlflow.start_run(
+            experiment_id=experiment_id(client, BATCH_EXPERIMENT), run_name=f"batch-{summary.date}"
+        ) as run,
+    ):
         mlflow.log_params(
             {
                 "date": summary.date,

@@ -7,12 +7,14 @@ and `adaptive.batch.demo.run_demo`. Every command takes `--tracking-uri` (defaul
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from adaptive.cli.options import (
@@ -27,7 +29,7 @@ from adaptive.cli.options import (
     column_mapping,
 )
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 120)
 
 TrackingUri = Annotated[
     str | None,
@@ -287,7 +289,7 @@ def _print_examples(s, n_students: int = 3, n_recs: int = 3) -> None:
             )
             why = ", ".join(f"{t} {v:+.2f}" for t, v in terms[:3] if v > 0)
             console.print(
-                f"  {r.rank}. {r.activity_id} (P(correct) {r.p_correct:.2f}): {r.sentence} [{why}]",
+                escape(f"  {r.rank}. {r.activity_id} (P(correct) {r.p_correct:.2f}): {r.sentence} [{why}]"),
                 highlight=False,
             )
 

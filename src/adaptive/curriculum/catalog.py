@@ -300,7 +300,7 @@ class Catalog:
         )
 
     def to_json(self, path: str | Path) -> None:
-        from adaptive.tracing.base import atomic_write_bytes
+        from adaptive.files import atomic_write_bytes
 
         atomic_write_bytes(Path(path), json.dumps(self.to_dict(), indent=1).encode())
 

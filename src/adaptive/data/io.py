@@ -26,6 +26,7 @@ from adaptive.data.mapping import ColumnMapping
 from adaptive.data.readers import RawTable, file_format, read_header, read_raw
 from adaptive.data.validate import (
     Issues,
+    QMatrix,
     RowValues,
     check_sequences,
     check_values,
@@ -138,7 +139,7 @@ def read_responses_report(
     return log, report
 
 
-def _load_q_matrix(mapping: ColumnMapping, base_dir: Path) -> dict[str, list[str]] | None:
+def _load_q_matrix(mapping: ColumnMapping, base_dir: Path) -> QMatrix | None:
     spec = mapping.skills_from
     if spec is None:
         return None

@@ -182,7 +182,7 @@ class ResponseLog:
 
     def take_rows(self, mask: np.ndarray) -> ResponseLog:
         """A sub-log of the rows where `mask` is true (or the given row positions)."""
-        return ResponseLog.from_frame(self.frame.loc[mask], source=self.source)
+        return ResponseLog.from_canonical(self.frame.iloc[np.asarray(mask)], source=self.source)
 
     def summary(self) -> dict[str, float | int]:
         """Counts a data scientist checks first (no student identifiers)."""

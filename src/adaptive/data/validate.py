@@ -93,7 +93,7 @@ class RowValues:
 
 
 def check_values(
-    raw: RawTable, mapping: ColumnMapping, q_matrix: dict[str, list[str]] | None, issues: Issues
+    raw: RawTable, mapping: ColumnMapping, q_matrix: QMatrix | None, issues: Issues
 ) -> RowValues:
     """Check every row's cells; record problems in `issues`; return the canonical columns."""
     table = raw.table
@@ -248,15 +248,13 @@ def _clean_lists(lists: pa.Array) -> pa.Array:
 
 
 def _skills_from_items(
-    item: pa.Array, q_matrix: dict[str, list[str]], column: str, issues: Issues
+    item: pa.Array, q_matrix: QMatrix, column: str, issues: Issues
 ) -> pa.Array:
     """Each response's skills from its item's row of the Q-matrix."""
-    known = pa.array(sorted(q_matrix))
-    table = pa.array([q_matrix[k] for k in known.to_pylist()], type=SKILL_LIST_TYPE)
-    pos = pc.index_in(item, value_set=known)
+    pos = pc.index_in(item, value_set=q_matrix.items)
     missing = pos.is_null().to_numpy(zero_copy_only=False)
     issues.add_mask(missing, column, item, "an item listed in the Q-matrix (skills_from)")
-    return table.take(pos.fill_null(0))
+    return q_matrix.skills.take(pos.fill_null(0))
 
 
 def _check_optional(
@@ -463,12 +461,26 @@ def _fmt_time(value: int, kind: str) -> str:
     return str(int(value))
 
 
-def q_matrix_from_edges(table: pd.DataFrame, item: str, skill: str) -> dict[str, list[str]]:
-    """item id -> its skill ids, from a Q-matrix edge list (one row per item-skill pair)."""
+@dataclass(frozen=True)
+class QMatrix:
+    """Each item's skills: `skills[k]` (a list) belongs to `items[k]`."""
+
+    items: pa.Array
+    skills: pa.Array
+
+
+def q_matrix_from_edges(table: pd.DataFrame, item: str, skill: str) -> QMatrix:
+    """A `QMatrix` from an edge list (one row per item-skill pair; repeats dropped)."""
     edges = pd.DataFrame(
         {
             "item": table[item].astype(str).str.strip(),
             "skill": table[skill].astype(str).str.strip(),
         }
     ).drop_duplicates()
-    return edges.groupby("item", sort=False)["skill"].agg(list).to_dict()
+    codes, items = pd.factorize(edges["item"], sort=True)
+    order = np.argsort(codes, kind="stable")
+    offsets = np.zeros(len(items) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(codes, minlength=len(items)), out=offsets[1:])
+    values = pa.array(edges["skill"].to_numpy(dtype=object)[order], type=pa.string())
+    skills = pa.ListArray.from_arrays(pa.array(offsets), values).cast(SKILL_LIST_TYPE)
+    return QMatrix(pa.array(np.asarray(items, dtype=object), type=pa.string()), skills)

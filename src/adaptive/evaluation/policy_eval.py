@@ -573,16 +573,18 @@ def write_outputs(table: pd.DataFrame, out_dir: Path) -> list[Path]:
             if (p["n_activities"] > 0).any():
                 for pol, q in p.groupby("policy", sort=False):
                     q = q.sort_values("n_activities")
-                    ax.errorbar(q["n_activities"], q["mean"],
-                                yerr=[q["mean"] - q["ci_low"], q["ci_high"] - q["mean"]],
-                                label=pol, marker="o", capsize=2, lw=2 if pol == OURS else 1)  # fmt: skip
+                    err = [q["mean"] - q["ci_low"], q["ci_high"] - q["mean"]]
+                    width = 2 if pol == OURS else 1
+                    ax.errorbar(q["n_activities"], q["mean"], yerr=err, label=pol, marker="o",
+                                capsize=2, lw=width)  # fmt: skip
                 ax.set_xlabel("activities")
+                ax.legend(fontsize=7)
             else:
-                ax.bar(p["policy"], p["mean"], yerr=[p["mean"] - p["ci_low"], p["ci_high"] - p["mean"]],
-                       color=["C3" if x == OURS else "C0" for x in p["policy"]])  # fmt: skip
+                err = [p["mean"] - p["ci_low"], p["ci_high"] - p["mean"]]
+                colors = ["C3" if x == OURS else "C0" for x in p["policy"]]
+                ax.bar(p["policy"], p["mean"], yerr=err, color=colors)
                 ax.tick_params(axis="x", rotation=60)
             ax.set_title(f"{metric} ({sim})")
-        axes[0][0].legend(fontsize=7) if (part["n_activities"] > 0).any() else None
         fig.tight_layout()
         path = out_dir / f"policy_eval_{metric}.png"
         tmp = path.with_name(f".{path.name}.tmp.png")

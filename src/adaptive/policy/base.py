@@ -254,7 +254,8 @@ class StudentBatch:
         for name, axis in shapes.items():
             value = getattr(self, name)
             if name in ("completed", "recent", "excluded", "assigned"):
-                value = sparse.csr_matrix(value, dtype=np.float64)
+                if not (sparse.issparse(value) and value.format == "csr" and value.dtype == np.float64):
+                    value = sparse.csr_matrix(value, dtype=np.float64)
             else:
                 value = np.asarray(value)
             if value.shape != (n, expected[axis]):
@@ -304,7 +305,8 @@ class StudentBatch:
                 ids = list(get(v))
                 if not ids:
                     continue
-                codes = catalog.activity_index.get_indexer(pd.Index(ids, dtype=object))
+                pos = catalog_arrays(catalog).activity_pos
+                codes = np.fromiter((pos.get(a, -1) for a in ids), np.int64, len(ids))
                 unknown = [a for a, c in zip(ids, codes, strict=True) if c < 0]
                 if unknown and value_of is not None:
                     raise ConfigError(
@@ -610,6 +612,7 @@ class CatalogArrays:
     topic_mean_dense: np.ndarray  # (A, T) float32, for a BLAS product with interests
     prerequisite_t: np.ndarray  # (S, S) float32 transpose of `prerequisite`
     closure_dense: np.ndarray  # (S, S) float32
+    activity_pos: dict[str, int]  # activity id -> position
 
 
 _ARRAYS: dict[int, tuple[Catalog, CatalogArrays]] = {}
@@ -664,6 +667,7 @@ def catalog_arrays(catalog: Catalog) -> CatalogArrays:
         topic_mean_dense=topic_mean.toarray().astype(np.float32),
         prerequisite_t=catalog.prerequisite_matrix.T.toarray().astype(np.float32),
         closure_dense=closure.astype(np.float32),
+        activity_pos={a.id: i for i, a in enumerate(acts)},
     )
     _ARRAYS[id(catalog)] = (catalog, arrays)
     return arrays

@@ -88,9 +88,9 @@ def select_top_k(
     repeatedly the best eligible activity that fits the remaining minutes and the per-skill cap,
     its score lowered by `variety` for each activity of the same skill already chosen.
 
-    For speed the greedy runs on each student's best `max(4k, 32)` candidates; a student for
-    whom an activity outside them could have won a round (its score beats the round's best) is
-    redone on every activity, so the result is the exact greedy.
+    For speed on large batches the greedy runs on each student's best `max(8k, 64)` candidates;
+    a student for whom an activity outside them could have won a round (its score beats the
+    round's best) is redone on every activity, so the result is the exact greedy.
 
     Returns (activity (n, k) with -1 for empty slots, adjusted score (n, k), assigned (n, k),
     variety penalty (n, k)).
@@ -134,8 +134,8 @@ def select_top_k(
 
     # 2. greedy by score under the budget and the per-skill cap
     state = (picks, picked_score, penalty_out, remaining, count, slot)
-    n_cand = min(n_a, max(4 * k, 32))
-    if n_cand < n_a:
+    n_cand = min(n_a, max(8 * k, 64))
+    if n_cand < n_a and n > 16:
         part = np.argpartition(-base, n_cand, axis=1)
         cand = part[:, :n_cand]
         outside = base[np.arange(n), part[:, n_cand]]

@@ -159,13 +159,18 @@ class AdaptivePolicy(Policy):
         k: int = 10,
     ) -> Explanation:
         """Why `activity_id` is recommended, or which constraint or prerequisite keeps it out."""
+        batch = StudentBatch.from_views(self.catalog, [student], self.config)
+        return self.explain_batch_row(batch, activity_id, to_days(now), k)
+
+    def explain_batch_row(
+        self, batch: StudentBatch, activity_id: str, now_d: float, k: int = 10
+    ) -> Explanation:
+        """`explain` for the single student of a one-row batch (e.g. from `batch_from_model`)."""
         cat, ctx, cfg = self.catalog, self._ctx, self.config
         try:
             a = int(cat.activity_index.get_loc(activity_id))
         except KeyError:
             return Explanation(activity_id, "unknown", f"{activity_id} is not in the catalog.")
-        now_d = to_days(now)
-        batch = StudentBatch.from_views(cat, [student], cfg)
         sel = self.select(batch, k, now_d)
         recs = self.recommendations_of(batch, sel, now_d)[0]
         for rec in recs:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adaptive.tracing.base import atomic_write_bytes
+from adaptive.files import atomic_write_bytes
 
 PARAMS = ("p_init", "p_learn", "p_guess", "p_slip", "p_forget")
 PROJECT_ROOT = Path(__file__).resolve().parents[3]

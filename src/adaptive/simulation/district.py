@@ -41,7 +41,7 @@ from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
 from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.simulation.learners import draw_interests, make_learners
-from adaptive.tracing.base import atomic_write_bytes
+from adaptive.files import atomic_write_bytes
 
 GRADES = (3, 4, 5, 6, 7, 8)
 STRANDS = {

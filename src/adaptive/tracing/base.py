@@ -21,8 +21,6 @@ import hashlib
 import inspect
 import io
 import json
-import os
-import tempfile
 import zipfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
@@ -35,6 +33,7 @@ import pandas as pd
 
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ArtifactError, NotFittedError
+from adaptive.files import atomic_write_bytes
 
 FORMAT_VERSION = 1
 
@@ -199,21 +198,6 @@ class KnowledgeTracer(ABC):
 
 
 # -- artifact helpers shared by models, states and the batch job ---------------------------------
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, fsync, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def read_model_json(directory: Path) -> dict[str, Any]:
     path = directory / "model.json"
     try:

@@ -1,0 +1,158 @@
+"""Recommendations for named students from a district folder and a knowledge-tracing model.
+
+The one function behind `adaptive recommend` (a vendor calls it in-process the same way):
+
+    recs = recommend_students(["stu0000042"], k=10)            # demo district, BKT fitted on it
+    recs = recommend_students(ids, model=KnowledgeTracer.load("models/champion"), district=DIR)
+
+A district folder holds `catalog.json`, `profiles.jsonl` and `responses.parquet` (what
+`adaptive simulate` / `make demo` write into `datasets/demo/`). Only the named students'
+responses are replayed into the model's online state, so one student costs milliseconds once
+the model is fitted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.data.log import ResponseLog
+from adaptive.errors import ConfigError
+from adaptive.policy.adapter import batch_from_model
+from adaptive.policy.base import Explanation, Recommendation, to_days
+from adaptive.policy.config import PolicyConfig
+from adaptive.policy.recommender import AdaptivePolicy
+from adaptive.tracing.base import KnowledgeTracer
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+DEMO_DISTRICT = PROJECT_ROOT / "datasets" / "demo"
+POLICY_SPEC = PROJECT_ROOT / "models" / "policy.toml"
+
+
+@dataclass
+class District:
+    """The inputs a policy needs from a district folder."""
+
+    catalog: Catalog
+    profiles: dict[str, LearnerProfile]
+    log: ResponseLog
+
+
+def load_district(directory: str | Path = DEMO_DISTRICT) -> District:
+    """Read `catalog.json`, `profiles.jsonl` and `responses.parquet` from a district folder."""
+    directory = Path(directory)
+    missing = [
+        n
+        for n in ("catalog.json", "profiles.jsonl", "responses.parquet")
+        if not (directory / n).exists()
+    ]
+    if missing:
+        hint = (
+            " (run `make demo` or `adaptive simulate --out DIR` first)"
+            if directory == DEMO_DISTRICT
+            else ""
+        )
+        raise ConfigError(f"{directory}: missing {', '.join(missing)}{hint}")
+    catalog = Catalog.from_json(directory / "catalog.json")
+    profiles: dict[str, LearnerProfile] = {}
+    for number, line in enumerate((directory / "profiles.jsonl").read_text().splitlines(), start=1):
+        if line.strip():
+            try:
+                p = LearnerProfile.from_dict(json.loads(line))
+            except (json.JSONDecodeError, TypeError) as exc:
+                raise ConfigError(
+                    f"{directory / 'profiles.jsonl'}, line {number}: not a learner profile ({exc})"
+                ) from exc
+            profiles[p.student_id] = p
+    from adaptive.data import load_log
+
+    return District(catalog, profiles, load_log(directory / "responses.parquet"))
+
+
+def default_model(log: ResponseLog) -> KnowledgeTracer:
+    """BKT (the `models/bkt.toml` spec) fitted on the district's responses."""
+    from adaptive.tracing.specs import build_model
+
+    return build_model("bkt").fit(log)
+
+
+def recommend_students(
+    student_ids: Sequence[str],
+    k: int = 10,
+    *,
+    district: str | Path | District = DEMO_DISTRICT,
+    model: KnowledgeTracer | None = None,
+    now: float | pd.Timestamp | None = None,
+    config: PolicyConfig | None = None,
+) -> dict[str, list[Recommendation]]:
+    """Top-k recommendations with reasons for each student id.
+
+    `model`: a fitted knowledge-tracing model (default: BKT fitted on the district's log).
+    `now`: the time of the recommendation (default: one day after the student's last response).
+    `config`: the policy's weights (default: `models/policy.toml`).
+    """
+    d = district if isinstance(district, District) else load_district(district)
+    config = config or (
+        PolicyConfig.from_toml(POLICY_SPEC) if POLICY_SPEC.exists() else PolicyConfig()
+    )
+    unknown = [s for s in student_ids if s not in d.profiles and s not in set(d.log.students)]
+    if unknown:
+        raise ConfigError(
+            f"unknown student id(s) {unknown[:5]}: not in the district's profiles or responses"
+        )
+    model = model if model is not None else default_model(d.log)
+    log = d.log.take_students(list(student_ids))
+    state = model.init_state(list(student_ids))
+    if len(log):
+        model.update(state, log)
+    policy = AdaptivePolicy(d.catalog, config)
+    out: dict[str, list[Recommendation]] = {}
+    for sid in student_ids:
+        one = log.take_students([sid]) if len(log) else log
+        when = to_days(now) if now is not None else _day_after_last(one)
+        batch = batch_from_model(
+            model, state, d.catalog, d.profiles, log=one, student_ids=[sid], config=config
+        )
+        sel = policy.select(batch, k, when)
+        out[sid] = policy.recommendations_of(batch, sel, when)[0]
+    return out
+
+
+def explain_activity(
+    student_id: str,
+    activity_id: str,
+    *,
+    district: str | Path | District = DEMO_DISTRICT,
+    model: KnowledgeTracer | None = None,
+    now: float | pd.Timestamp | None = None,
+    config: PolicyConfig | None = None,
+    k: int = 10,
+) -> Explanation:
+    """Why an activity is (not) recommended to a student (blocked, excluded, ranked lower...)."""
+    d = district if isinstance(district, District) else load_district(district)
+    config = config or (
+        PolicyConfig.from_toml(POLICY_SPEC) if POLICY_SPEC.exists() else PolicyConfig()
+    )
+    model = model if model is not None else default_model(d.log)
+    log = d.log.take_students([student_id])
+    state = model.init_state([student_id])
+    if len(log):
+        model.update(state, log)
+    batch = batch_from_model(
+        model, state, d.catalog, d.profiles, log=log, student_ids=[student_id], config=config
+    )
+    policy = AdaptivePolicy(d.catalog, config)
+    return policy.explain_batch_row(
+        batch, activity_id, to_days(now) if now is not None else _day_after_last(log), k
+    )
+
+
+def _day_after_last(log: ResponseLog) -> float:
+    if len(log) and log.has_timestamps:
+        return float(log.time.max()) / 86_400e9 + 1.0
+    return 0.0
