@@ -432,6 +432,7 @@ def main() -> None:
     parser.add_argument("--models", default="dkt,sakt,akt")
     parser.add_argument("--max-epochs", type=int, default=30, help="cap for our early-stopped runs")
     parser.add_argument("--patience", type=int, default=3)
+    parser.add_argument("--akt-max-epochs", type=int, default=None, help="cap for AKT (slowest)")
     parser.add_argument(
         "--pykt-epochs", type=int, default=1, help="full epochs of pyKT's runs (0: skip pyKT)"
     )
@@ -452,11 +453,12 @@ def main() -> None:
     started = time.time()
     results: dict = {}
     for model in args.models:
+        cap = args.akt_max_epochs if model == "akt" and args.akt_max_epochs else args.max_epochs
         results[("ours_pykt", model)] = run_job(
             "ours_pykt",
             args.threads,
             model=model,
-            max_epochs=args.max_epochs,
+            max_epochs=cap,
             patience=args.patience,
         )
         if args.pykt_epochs > 0:

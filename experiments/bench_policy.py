@@ -98,12 +98,14 @@ def bench_single(catalog: Catalog, calls: int = 2000) -> dict[str, float]:
         ("select", lambda: policy.select(batch, 10, 60.0)),
     ):
         times = np.empty(calls)
+        cpu = np.empty(calls)
         for i in range(calls):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             call()
-            times[i] = time.perf_counter() - t0
+            times[i], cpu[i] = time.perf_counter() - t0, time.thread_time() - c0
         out[f"{name}_p50_ms"] = float(np.percentile(times, 50) * 1e3)
         out[f"{name}_p99_ms"] = float(np.percentile(times, 99) * 1e3)
+        out[f"{name}_cpu_p99_ms"] = float(np.percentile(cpu, 99) * 1e3)
     out["n_recommended"] = len(policy.recommend(view, k=10, now=60.0))
     return out
 
@@ -232,6 +234,8 @@ def main() -> int:
             f"| one student, `recommend` top-10 (from a `StudentView`, with sentences) p50 / p99 | "
             f"{single['recommend_p50_ms']:.2f} / {single['recommend_p99_ms']:.2f} ms | p99 ≤ 2 ms "
             f"({'met' if single['recommend_p99_ms'] <= 2 else 'NOT met'}) |",
+            f"| same, p99 of the thread's CPU time (excludes time preempted by other jobs) | "
+            f"{single['recommend_cpu_p99_ms']:.2f} ms | |",
             f"| one student, array core `select` (one-row batch) p50 / p99 | "
             f"{single['select_p50_ms']:.2f} / {single['select_p99_ms']:.2f} ms | |",
             f"| batch: {batch['students']:,} students, top-10 with reasons and sentences | "

@@ -80,6 +80,17 @@ def test_rerun_is_byte_identical_and_serves_everyone_once(district, tmp_path):
     assert summary.students_without_profile > 0 and "unassigned" in set(students["school_id"])
     assert summary.schools == 3
 
+    # teacher tables: class x skill groups, and small groups sharing the next skill
+    class_skills = pd.read_parquet(out / "class_skills" / f"date={district.last_day}")
+    assert {"n_accelerate", "n_on_track", "n_remediate", "n_stuck"} <= set(class_skills.columns)
+    assert set(class_skills["class_id"]) <= set(students["class_id"])
+    groups = pd.read_parquet(out / "groups" / f"date={district.last_day}")
+    assert len(groups) and groups["n_students"].between(2, 6).all()
+    members = groups["student_ids"].str.split(";").explode()
+    assert members.is_unique and set(members) <= roster
+    first = recs[recs["rank"] == 1].set_index("student_id")["skill_id"]
+    assert (first[members.to_numpy()].to_numpy() == groups.loc[members.index, "skill_id"].to_numpy()).all()
+
 
 def test_killed_midway_the_next_run_completes_without_duplicates(district, tmp_path):
     reference = tmp_path / "reference"

@@ -112,3 +112,19 @@ def test_cli_unknown_model_is_a_clear_error(tmp_path):
                                       "--out", str(tmp_path / "o")])  # fmt: skip
     assert result.exit_code != 0
     assert "nope" in str(result.exception) or "nope" in result.output
+
+
+class BrokenPFA(PFA):
+    """Returns NaN predictions: the comparison must name the model and fold."""
+
+    def predict_proba(self, log):
+        p = super().predict_proba(log)
+        p[0] = np.nan
+        return p
+
+
+def test_a_model_returning_nan_is_named_in_the_error():
+    from adaptive.errors import AdaptiveError
+
+    with pytest.raises(AdaptiveError, match=r"model 'pfa', fold 0: 1 of \d+ predictions"):
+        cross_validate(BrokenPFA(max_iter=100), small_log(), folds=2)

@@ -64,3 +64,20 @@ def test_random_is_seeded(catalog) -> None:
 def test_unknown_policy_name(catalog) -> None:
     with pytest.raises(ConfigError, match="unknown policy"):
         make_policy("oracle", catalog)
+
+
+@pytest.mark.parametrize("name", ["adaptive", *BASELINES])
+def test_every_policy_honours_the_same_contract(catalog, name) -> None:
+    """One-student and batch forms agree, ranks are 1..n, no repeats, reruns are identical."""
+    views = [view({"add": 0.99}, {"add": 5}, sid="a"), view({"add": 0.4}, {"add": 3}, sid="b")]
+    policy = make_policy(name, catalog, seed=5)
+    batch = StudentBatch.from_views(catalog, views)
+    table = policy.recommend_batch(batch, k=4, now=NOW)
+    assert table.equals(make_policy(name, catalog, seed=5).recommend_batch(batch, k=4, now=NOW))
+    for v in views:
+        one = policy.recommend(v, k=4, now=NOW)
+        rows = table[table.student_id == v.student_id]
+        assert [r.activity_id for r in one] == rows["activity_id"].tolist()
+        assert [r.rank for r in one] == list(range(1, len(one) + 1))
+        assert len({r.activity_id for r in one}) == len(one) <= 4
+        assert all(0.0 <= r.p_correct <= 1.0 for r in one)

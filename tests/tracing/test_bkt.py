@@ -46,15 +46,20 @@ def simulate(n_students: int, seed: int, params: dict = TRUE, multi_every: int =
     )
 
 
-def reference_predictions(seqs: list[list[int]], params: list[tuple[float, ...]]) -> list[list[float]]:
+def reference_predictions(
+    seqs: list[list[int]], params: list[tuple[float, ...]]
+) -> list[list[float]]:
     """Textbook BKT forward pass, one sequence and one response at a time."""
     out = []
     for seq, (p_init, learn, forget, guess, slip) in zip(seqs, params, strict=True):
         p, preds = p_init, []
         for c in seq:
             preds.append(guess + p * (1 - slip - guess))
-            post = p * (1 - slip) / (p * (1 - slip) + (1 - p) * guess) if c else (
-                p * slip / (p * slip + (1 - p) * (1 - guess)))
+            post = (
+                p * (1 - slip) / (p * (1 - slip) + (1 - p) * guess)
+                if c
+                else (p * slip / (p * slip + (1 - p) * (1 - guess)))
+            )
             p = post * (1 - forget) + (1 - post) * learn
         out.append(preds)
     return out
@@ -103,8 +108,13 @@ def test_em_beats_the_true_parameters_likelihood_on_its_training_data():
     """EM maximizes the likelihood: its fit is at least as likely as the generating values."""
     log = simulate(300, seed=4)
     model = BKT(seed=0).fit(log)
-    truth = BKT(seed=0, fixed={n: {k: v[i] for k, v in TRUE.items()} for i, n in
-                               enumerate(("p_init", "p_learn", "p_forget", "p_guess", "p_slip"))})
+    truth = BKT(
+        seed=0,
+        fixed={
+            n: {k: v[i] for k, v in TRUE.items()}
+            for i, n in enumerate(("p_init", "p_learn", "p_forget", "p_guess", "p_slip"))
+        },
+    )
     truth.fit(log)
     np.testing.assert_allclose(truth.params_table()["p_slip"], [v[4] for v in TRUE.values()])
     assert model.log_likelihood_ >= truth.log_likelihood_ - 1e-6
@@ -137,8 +147,10 @@ def test_variants_fit_replay_and_round_trip(variant, train, test, tmp_path):
     state = model.init_state()
     np.testing.assert_allclose(model.update(state, test), batch, rtol=0, atol=1e-9)
     single = model.init_state()
-    replay = [model.update(single, Response(r.student_id, r.item_id, tuple(r.skill_ids), int(r.correct)))
-              for r in test.frame.itertuples()]
+    replay = [
+        model.update(single, Response(r.student_id, r.item_id, tuple(r.skill_ids), int(r.correct)))
+        for r in test.frame.itertuples()
+    ]
     np.testing.assert_allclose(np.concatenate(replay), batch, rtol=0, atol=1e-9)
     np.testing.assert_allclose(model.mastery(single), model.mastery(state), rtol=0, atol=1e-9)
     loaded = KnowledgeTracer.load(model.save(tmp_path / variant))
@@ -165,8 +177,11 @@ def test_multi_skill_strategies_combine_per_skill_predictions(strategy, train, t
     model = BKT(multi_skill=strategy, num_fits=2).fit(train)
     entries = model.predict_entries(test)
     rows, _ = test.exploded()
-    per_response = pd.Series(entries).groupby(rows).agg({"mean": "mean", "product": "prod",
-                                                         "min": "min"}[strategy])
+    per_response = (
+        pd.Series(entries)
+        .groupby(rows)
+        .agg({"mean": "mean", "product": "prod", "min": "min"}[strategy])
+    )
     np.testing.assert_allclose(model.predict_proba(test), per_response.to_numpy(), rtol=1e-12)
     assert (test.n_skills_per_response > 1).any()
 
@@ -214,8 +229,15 @@ def test_mastery_rises_with_correct_answers(train):
 
 def test_params_table_is_readable(train):
     table = BKT(num_fits=2).fit(train).params_table()
-    assert list(table.columns) == ["skill", "p_init", "p_learn", "p_forget", "p_guess", "p_slip",
-                                   "n_responses"]
+    assert list(table.columns) == [
+        "skill",
+        "p_init",
+        "p_learn",
+        "p_forget",
+        "p_guess",
+        "p_slip",
+        "n_responses",
+    ]
     assert set(table["skill"]) == set(TRUE)
     assert ((table.iloc[:, 1:6] >= 0) & (table.iloc[:, 1:6] <= 1)).all().all()
 
@@ -228,8 +250,14 @@ def test_seeded_fit_is_deterministic(train):
 
 @pytest.mark.parametrize(
     "params",
-    [{"fitter": "sklearn"}, {"multi_skill": "max"}, {"fixed": {"p_sleep": 0.1}},
-     {"fixed": {"p_slip": 1.5}}, {"fixed": {"p_forget": 0.1}}, {"num_fits": 0}],
+    [
+        {"fitter": "sklearn"},
+        {"multi_skill": "max"},
+        {"fixed": {"p_sleep": 0.1}},
+        {"fixed": {"p_slip": 1.5}},
+        {"fixed": {"p_forget": 0.1}},
+        {"num_fits": 0},
+    ],
 )
 def test_bad_hyperparameters_raise_config_error(params, train):
     with pytest.raises(ConfigError):

@@ -7,12 +7,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from test_contract import synthetic_log
 
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import DataValidationError
+from adaptive.tracing.base import TracingState
 from adaptive.tracing.features import BatchInput, FeatureLayout, batch_counts, sigmoid
 from adaptive.tracing.logistic import IRT, PFA, BestLR
-from test_contract import synthetic_log
+
 
 @pytest.fixture(scope="module")
 def log() -> ResponseLog:
@@ -102,10 +104,7 @@ def test_pfa_mastery_equals_the_prediction_for_a_next_response_on_that_skill(log
     mastery = model.mastery(state)
     student = state.students[2]
     for k, skill in enumerate(model.skills_):
-        probe = model.init_state()
-        probe.arrays = {name: arr[[2]].copy() for name, arr in state.arrays.items()}
-        probe.students[:] = [student]
-        probe.__post_init__()
+        probe = TracingState([student], {name: a[[2]].copy() for name, a in state.arrays.items()})
         p = model.update(probe, Response(student, "any-item", (str(skill),), 1))
         assert mastery[2, k] == pytest.approx(p[0], abs=1e-12)
 

@@ -114,15 +114,7 @@ class StudentHistory:
     def progress(self) -> np.ndarray:
         """Accuracy of the last `window` outcomes minus the `window` before (0 when either is
         missing), exactly as `history_features` computes it."""
-        w = self.window
-        count = np.minimum(self.n_responses, 2 * w)
-        n_recent = np.minimum(count, w)
-        n_older = count - n_recent
-        recent = np.bitwise_count(self.outcomes & _mask(w)).astype(float)
-        older = np.bitwise_count((self.outcomes >> np.uint64(w)) & _mask(w)).astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = recent / n_recent - older / n_older
-        return np.where((n_recent > 0) & (n_older > 0), value, 0.0)
+        return learning_progress(self.outcomes, self.n_responses, self.window)
 
     def fields(self, student_ids) -> dict[str, np.ndarray | sparse.csr_matrix]:
         """`StudentBatch` fields for these students (zeros / NaN for students never seen)."""
@@ -147,7 +139,8 @@ class StudentHistory:
             "n_responses": dense(self.n_responses, 0),
             "streak": dense(self.streak, 0),
             "last_practiced": dense(self.last_practiced, np.nan),
-            "progress": dense(self.progress, 0.0),
+            "progress": np.where(have[:, None], learning_progress(
+                dense(self.outcomes, 0), dense(self.n_responses, 0), self.window), 0.0),
             "completed": rows_of(self.completed),
             "recent": rows_of(self.recent),
         }
@@ -199,6 +192,18 @@ class StudentHistory:
                 )
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise ArtifactError(f"{path}: not a readable history snapshot ({exc})") from exc
+
+
+def learning_progress(outcomes: np.ndarray, n_responses: np.ndarray, window: int) -> np.ndarray:
+    """Progress from the outcome bits: mean of the newest `window` minus the `window` before."""
+    count = np.minimum(n_responses, 2 * window)
+    n_recent = np.minimum(count, window)
+    n_older = count - n_recent
+    recent = np.bitwise_count(outcomes & _mask(window)).astype(float)
+    older = np.bitwise_count((outcomes >> np.uint64(window)) & _mask(window)).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = recent / n_recent - older / n_older
+    return np.where((n_recent > 0) & (n_older > 0), value, 0.0)
 
 
 def _mask(bits: int) -> np.uint64:

@@ -33,10 +33,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from adaptive.batch import writer
 from adaptive.batch.history import StudentHistory
 from adaptive.batch.partition import (
+    OUTPUT_TABLES,
     PartitionContext,
     batch_to_table,
-    recommend_partition,
-    student_summary_partition,
+    partition_outputs,
 )
 from adaptive.batch.snapshot import load_snapshot, previous_snapshot_date, save_snapshot
 from adaptive.curriculum import Catalog, LearnerProfile
@@ -49,7 +49,7 @@ from adaptive.registry.store import CHAMPION_ALIAS, PROJECT_ROOT, experiment_id,
 from adaptive.tracing.base import KnowledgeTracer, TracingState
 
 BATCH_EXPERIMENT = "adaptive-batch"
-TABLES = ("recommendations", "students")
+TABLES = OUTPUT_TABLES
 UNASSIGNED_SCHOOL = "unassigned"
 DEMO_DIR = PROJECT_ROOT / "datasets" / "demo"
 DEMO_MODEL = "demo-district"
@@ -120,7 +120,14 @@ def run_daily_job(
     cutoff = pd.Timestamp(day, tz="UTC")
     out = Path(out)
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
+    for given, what in ((catalog, "catalog"), (profiles, "profiles")):
+        if isinstance(given, str | Path) and not Path(given).is_file():
+            raise ConfigError(
+                f"{what} file {given} not found; run `adaptive demo` for the demo district, "
+                f"or pass --{what} FILE"
+            )
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
+    profiles_sha = _profiles_sha(profiles)
     profiles = profiles if isinstance(profiles, dict) else read_profiles(profiles)
     config = _policy_config(policy_config)
 
@@ -170,7 +177,7 @@ def run_daily_job(
                 "k": k,
                 "catalog": hashlib.sha256(context.catalog_json.encode()).hexdigest(),
                 "policy": context.policy_json,
-                "profiles": _profiles_sha(profiles),
+                "profiles": profiles_sha,
                 "students": len(roster),
             },
             sort_keys=True,
@@ -201,11 +208,10 @@ def run_daily_job(
             else:
                 ids = roster_arr[order[bounds[i] : bounds[i + 1]]].tolist()
                 table = student_table(model, tracer_state, history, catalog, profiles, ids, config)
-                recs_t = recommend_partition(table, context)
-                students_t = student_summary_partition(table, context)
-                writer.write_partition(out, "recommendations", day, school, recs_t)
-                writer.write_partition(out, "students", day, school, students_t)
-                recs, students = recs_t.to_pandas(), students_t.to_pandas()
+                outputs = partition_outputs(table, context)
+                for name, result in zip(TABLES, outputs, strict=True):
+                    writer.write_partition(out, name, day, school, result)
+                recs, students = outputs[0].to_pandas(), outputs[1].to_pandas()
                 written += 1
                 if on_partition is not None:
                     on_partition(school)
@@ -299,7 +305,10 @@ def _read_log(data, mapping, quarantine) -> tuple[ResponseLog, int]:
     return log, int(report.rows_quarantined)
 
 
-def _profiles_sha(profiles: dict[str, LearnerProfile]) -> str:
+def _profiles_sha(profiles: str | Path | dict[str, LearnerProfile]) -> str:
+    """sha256 of the profiles: the file's bytes, or the JSON of in-memory profiles."""
+    if not isinstance(profiles, dict):
+        return hashlib.sha256(Path(profiles).read_bytes()).hexdigest()
     digest = hashlib.sha256()
     for sid in sorted(profiles):
         digest.update(json.dumps(profiles[sid].to_dict(), sort_keys=True).encode())

@@ -11,6 +11,7 @@ equal outputs. `PartitionContext` carries the catalog and policy settings as JSO
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -21,6 +22,7 @@ from scipy import sparse
 from adaptive.curriculum import Catalog
 from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch
 from adaptive.policy.progression import LABELS, progression_states
+from adaptive.reports import GROUPS, class_skill_summary, next_skill_groups, teacher_view
 
 SKILL_FIELDS = (
     "mastery",
@@ -149,30 +151,60 @@ def table_to_batch(table: pa.Table, catalog: Catalog, config: PolicyConfig) -> S
     return StudentBatch.build(catalog, ids, fixed("mastery", n_s), config=config, **given)
 
 
-def recommend_partition(table: pa.Table, context: PartitionContext) -> pa.Table:
-    """Recommendations (k per student, with reasons and a sentence) for one partition's students.
+#: The tables every partition produces, in the order `partition_outputs` returns them.
+OUTPUT_TABLES = ("recommendations", "students", "class_skills", "groups")
+CLASS_SKILLS_SCHEMA = pa.schema(
+    [("class_id", pa.string()), ("skill_id", pa.string())] + [(f"n_{g}", pa.int64()) for g in GROUPS]
+)
+GROUPS_SCHEMA = pa.schema([("class_id", pa.string()), ("skill_id", pa.string()), ("group", pa.int64()),
+                           ("n_students", pa.int64()), ("student_ids", pa.string())])
 
-    Output columns: the policy's table (`Policy.recommend_batch`) plus `progression`: the
-    student's state on the recommended skill (in_progress, needs_review, stuck, ...).
+
+def partition_outputs(table: pa.Table, context: PartitionContext) -> tuple[pa.Table, ...]:
+    """The four output tables of one partition (`OUTPUT_TABLES`):
+
+    recommendations : the policy's table (`Policy.recommend_batch`: k rows per student with the
+        contribution of each term and a sentence) plus `progression`, the student's state on
+        the recommended skill;
+    students : per student, the number of skills in each progression state;
+    class_skills : per class and skill, students to accelerate / on track / remediate / stuck
+        (`adaptive.reports.class_skill_summary`);
+    groups : small groups of a class's students sharing the same next skill
+        (`adaptive.reports.next_skill_groups`).
     """
-    policy = context.policy
-    batch = table_to_batch(table, context.catalog, policy.config)
+    policy, catalog = context.policy, context.catalog
+    batch = table_to_batch(table, catalog, policy.config)
     recs = policy.recommend_batch(batch, k=context.k, now=context.now_days)
-    states = progression_states(batch, context.catalog, policy.config, context.now_days)
+    states = progression_states(batch, catalog, policy.config, context.now_days)
     row = batch_row_of(batch, recs["student_id"].to_numpy())
-    skill = context.catalog.skill_index.get_indexer(recs["skill_id"].astype(str))
+    skill = catalog.skill_index.get_indexer(recs["skill_id"].astype(str))
     recs["progression"] = LABELS[states[row, skill]] if len(recs) else np.array([], dtype=object)
-    return plain_strings(pa.Table.from_pandas(recs, preserve_index=False))
-
-
-def student_summary_partition(table: pa.Table, context: PartitionContext) -> pa.Table:
-    """Per student: counts of skills in each progression state (the teacher's overview)."""
-    batch = table_to_batch(table, context.catalog, context.policy.config)
-    states = progression_states(batch, context.catalog, context.policy.config, context.now_days)
-    out = {name: table.column(name) for name in ID_FIELDS}
+    students = {name: table.column(name) for name in ID_FIELDS}
     for code, label in enumerate(LABELS):
-        out[f"n_{label}"] = pa.array((states == code).sum(axis=1).astype(np.int32))
-    return plain_strings(pa.table(out))
+        students[f"n_{label}"] = pa.array((states == code).sum(axis=1).astype(np.int32))
+    class_skills = class_skill_summary(teacher_view(batch, catalog, policy.config, context.now_days))
+    groups = next_skill_groups(recs)
+    return (
+        plain_strings(pa.Table.from_pandas(recs, preserve_index=False)),
+        plain_strings(pa.table(students)),
+        pa.Table.from_pandas(class_skills, schema=CLASS_SKILLS_SCHEMA, preserve_index=False),
+        pa.Table.from_pandas(groups, schema=GROUPS_SCHEMA, preserve_index=False),
+    )
+
+
+def recommend_partition(table: pa.Table, context: PartitionContext) -> pa.Table:
+    """The recommendations of one partition (see `partition_outputs`)."""
+    return partition_outputs(table, context)[0]
+
+
+def output_partition(name: str) -> Callable[[pa.Table, PartitionContext], pa.Table]:
+    """The pure function producing one of `OUTPUT_TABLES` (e.g. to run it alone on Spark)."""
+    position = OUTPUT_TABLES.index(name)
+
+    def one(table: pa.Table, context: PartitionContext) -> pa.Table:
+        return partition_outputs(table, context)[position]
+
+    return one
 
 
 def plain_strings(table: pa.Table) -> pa.Table:

@@ -84,6 +84,12 @@ def cross_validate(
         p_test = model.predict_proba(test)
         fit_s.append(t1 - t0)
         predict_s.append(time.perf_counter() - t1)
+        bad = ~np.isfinite(p_test) | (p_test < 0) | (p_test > 1)
+        if bad.any():
+            raise AdaptiveError(
+                f"model {label!r}, fold {f}: {int(bad.sum())} of {len(p_test)} predictions are "
+                "not probabilities (NaN or outside [0, 1]); expected P(correct) for every response"
+            )
         held_out = response_fold == f
         if not np.array_equal(test.correct, log.correct[held_out]):  # split must keep row order
             raise AdaptiveError("student_kfold changed the row order of a test fold")

@@ -202,31 +202,38 @@ class StudentBatch:
         )
         mastery = np.asarray(mastery, dtype=np.float64).reshape(n, -1) if n else np.zeros((0, n_s))
         nan_s = np.full((n, n_s), np.nan)
-        empty = sparse.csr_matrix((n, n_a), dtype=np.float64)
+
+        def empty() -> sparse.csr_matrix:
+            return sparse.csr_matrix(
+                (np.zeros(0), np.zeros(0, np.int32), np.zeros(n + 1, np.int32)), shape=(n, n_a)
+            )
+
         defaults: dict[str, Any] = {
-            "p_correct": nan_s,
-            "n_responses": np.zeros((n, n_s), np.int32),
-            "streak": np.zeros((n, n_s), np.int32),
-            "last_practiced": nan_s,
-            "progress": np.zeros((n, n_s)),
-            "goals": np.zeros((n, n_s), bool),
-            "scope": np.ones((n, n_s), bool),
-            "interests": np.zeros((n, n_t)),
+            "p_correct": lambda: nan_s,
+            "n_responses": lambda: np.zeros((n, n_s), np.int32),
+            "streak": lambda: np.zeros((n, n_s), np.int32),
+            "last_practiced": lambda: nan_s,
+            "progress": lambda: np.zeros((n, n_s)),
+            "goals": lambda: np.zeros((n, n_s), bool),
+            "scope": lambda: np.ones((n, n_s), bool),
+            "interests": lambda: np.zeros((n, n_t)),
             "completed": empty,
             "recent": empty,
             "excluded": empty,
             "assigned": empty,
-            "grade": np.full(n, np.nan),
-            "daily_minutes": np.full(n, config.default_daily_minutes),
-            "min_grade": np.full(n, np.nan),
-            "max_grade": np.full(n, np.nan),
-            "class_id": np.full(n, "", dtype=object),
-            "school_id": np.full(n, "", dtype=object),
+            "grade": lambda: np.full(n, np.nan),
+            "daily_minutes": lambda: np.full(n, config.default_daily_minutes),
+            "min_grade": lambda: np.full(n, np.nan),
+            "max_grade": lambda: np.full(n, np.nan),
+            "class_id": lambda: np.full(n, "", dtype=object),
+            "school_id": lambda: np.full(n, "", dtype=object),
         }
         unknown = set(given) - set(defaults)
         if unknown:
             raise ConfigError(f"StudentBatch.build: unknown field(s) {sorted(unknown)}")
-        values = {**defaults, **{k: v for k, v in given.items() if v is not None}}
+        values = {
+            k: given[k] if given.get(k) is not None else make() for k, make in defaults.items()
+        }
         batch = cls(student_ids=ids, mastery=mastery, **values)
         batch.check(catalog)
         return batch
@@ -254,7 +261,9 @@ class StudentBatch:
         for name, axis in shapes.items():
             value = getattr(self, name)
             if name in ("completed", "recent", "excluded", "assigned"):
-                if not (sparse.issparse(value) and value.format == "csr" and value.dtype == np.float64):
+                if not (
+                    sparse.issparse(value) and value.format == "csr" and value.dtype == np.float64
+                ):
                     value = sparse.csr_matrix(value, dtype=np.float64)
             else:
                 value = np.asarray(value)
@@ -299,28 +308,30 @@ class StudentBatch:
                     out[i] = value
             return out
 
-        def id_matrix(get: Any, value_of: Any = None) -> sparse.csr_matrix:
-            rows, cols, vals = [], [], []
-            for i, v in enumerate(views):
+        def id_matrix(get: Any, ordered: bool = False) -> sparse.csr_matrix:
+            """CSR (n, A): 1 per listed activity (or its 1-based order when `ordered`)."""
+            pos = catalog_arrays(catalog).activity_pos
+            indptr, indices, data = [0], [], []
+            for v in views:
                 ids = list(get(v))
-                if not ids:
-                    continue
-                pos = catalog_arrays(catalog).activity_pos
-                codes = np.fromiter((pos.get(a, -1) for a in ids), np.int64, len(ids))
-                unknown = [a for a, c in zip(ids, codes, strict=True) if c < 0]
-                if unknown and value_of is not None:
+                codes = [pos.get(a, -1) for a in ids]
+                if ordered and -1 in codes:
+                    unknown = [a for a, c in zip(ids, codes, strict=True) if c < 0]
                     raise ConfigError(
                         f"student {v.student_id!r}: unknown assigned activity ids {unknown[:5]}"
                     )
-                keep = codes >= 0
-                rows.extend([i] * int(keep.sum()))
-                cols.extend(codes[keep].tolist())
-                vals.extend(
-                    np.arange(1, len(ids) + 1)[keep].tolist()
-                    if value_of
-                    else [1.0] * int(keep.sum())
-                )
-            return sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(catalog.activities)))
+                keep = sorted((c, j + 1) for j, c in enumerate(codes) if c >= 0)
+                indices.extend(c for c, _ in keep)
+                data.extend(float(o) if ordered else 1.0 for _, o in keep)
+                indptr.append(len(indices))
+            return sparse.csr_matrix(
+                (
+                    np.asarray(data, float),
+                    np.asarray(indices, np.int32),
+                    np.asarray(indptr, np.int32),
+                ),
+                shape=(n, len(catalog.activities)),
+            )
 
         ov = [v.overrides or TeacherOverrides() for v in views]
         profiles = [v.profile for v in views]
@@ -345,7 +356,7 @@ class StudentBatch:
             recent=id_matrix(lambda v: v.recent),
             excluded=id_matrix(lambda v: (v.overrides or TeacherOverrides()).excluded),
             assigned=id_matrix(
-                lambda v: (v.overrides or TeacherOverrides()).assigned, value_of=True
+                lambda v: (v.overrides or TeacherOverrides()).assigned, ordered=True
             ),
             grade=np.array([np.nan if p.grade is None else p.grade for p in profiles], float),
             daily_minutes=np.array(
@@ -372,22 +383,24 @@ def daily_budget(profile: LearnerProfile, config: PolicyConfig) -> float:
 def profile_interests(catalog: Catalog, profiles: Sequence[LearnerProfile]) -> np.ndarray:
     """(n, T) interest weights aligned with `catalog.topic_index` (unknown topics ignored)."""
     out = np.zeros((len(profiles), len(catalog.topics)))
-    index = catalog.topic_index
+    pos = catalog_arrays(catalog).topic_pos
     for i, p in enumerate(profiles):
-        if p.interests:
-            codes = index.get_indexer(list(p.interests))
-            vals = np.fromiter(p.interests.values(), float)
-            out[i, codes[codes >= 0]] = np.clip(vals[codes >= 0], 0.0, 1.0)
+        for topic, weight in p.interests.items():
+            j = pos.get(topic)
+            if j is not None:
+                out[i, j] = min(max(float(weight), 0.0), 1.0)
     return out
 
 
 def profile_goals(catalog: Catalog, profiles: Sequence[LearnerProfile]) -> np.ndarray:
     """(n, S) bool: the profile's goal skills (unknown ids ignored)."""
     out = np.zeros((len(profiles), len(catalog.skills)), bool)
+    pos = catalog_arrays(catalog).skill_pos
     for i, p in enumerate(profiles):
-        if p.goal_skills:
-            codes = catalog.skill_index.get_indexer(list(p.goal_skills))
-            out[i, codes[codes >= 0]] = True
+        for g in p.goal_skills:
+            j = pos.get(g)
+            if j is not None:
+                out[i, j] = True
     return out
 
 
@@ -613,6 +626,11 @@ class CatalogArrays:
     prerequisite_t: np.ndarray  # (S, S) float32 transpose of `prerequisite`
     closure_dense: np.ndarray  # (S, S) float32
     activity_pos: dict[str, int]  # activity id -> position
+    skill_pos: dict[str, int]
+    topic_pos: dict[str, int]
+    topic_names: np.ndarray  # (T,)
+    activity_topic_codes: tuple[np.ndarray, ...]  # per activity, its topics' positions
+    first_prerequisite_name: np.ndarray  # (S,) name of each skill's first prerequisite ("")
 
 
 _ARRAYS: dict[int, tuple[Catalog, CatalogArrays]] = {}
@@ -644,6 +662,7 @@ def catalog_arrays(catalog: Catalog) -> CatalogArrays:
     )
     curriculum_rank = np.empty(len(acts), np.int64)
     curriculum_rank[order] = np.arange(len(acts))
+    topic_pos = {t: i for i, t in enumerate(catalog.topics)}
     arrays = CatalogArrays(
         skill_ids=np.asarray(catalog.skill_index, dtype=object),
         activity_ids=np.asarray(catalog.activity_index, dtype=object),
@@ -668,6 +687,21 @@ def catalog_arrays(catalog: Catalog) -> CatalogArrays:
         prerequisite_t=catalog.prerequisite_matrix.T.toarray().astype(np.float32),
         closure_dense=closure.astype(np.float32),
         activity_pos={a.id: i for i, a in enumerate(acts)},
+        skill_pos=pos,
+        topic_pos=topic_pos,
+        topic_names=np.asarray(catalog.topics, dtype=object),
+        activity_topic_codes=tuple(
+            np.array([topic_pos[t] for t in a.topics], np.int64) for a in acts
+        ),
+        first_prerequisite_name=np.array(
+            [
+                catalog.skills[pos[s.prerequisites[0]]].name or s.prerequisites[0]
+                if s.prerequisites
+                else ""
+                for s in catalog.skills
+            ],
+            dtype=object,
+        ),  # fmt: skip
     )
     _ARRAYS[id(catalog)] = (catalog, arrays)
     return arrays

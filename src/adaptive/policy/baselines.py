@@ -13,6 +13,8 @@ mask; selection (time budget, per-skill cap, teacher assignments) is the shared 
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from adaptive.curriculum import Catalog
@@ -39,8 +41,10 @@ class ScoredPolicy(Policy):
     ) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
-    def _rng(self, now: float) -> np.random.Generator:
-        return np.random.default_rng([self.seed, int(abs(now) * 1000) % (2**32)])
+    def _uniform(self, batch: StudentBatch, now: float) -> np.ndarray:
+        """(n, A) seeded uniforms, a function of (seed, now, student id, activity) only, so a
+        student gets the same draws alone or in any batch."""
+        return student_uniforms(batch.student_ids, len(self._ctx.activity_ids), self.seed, now)
 
     def current_skill_rank(self, done: np.ndarray) -> np.ndarray:
         """(n,) topological rank of the first skill not `done` (n_skills when all are done)."""
@@ -96,7 +100,7 @@ class RandomEligible(ScoredPolicy):
         self, batch: StudentBatch, feats: Features, now: float
     ) -> tuple[np.ndarray, np.ndarray]:
         eligible = hard_mask(batch, self._ctx) & ~feats.blocked
-        return self._rng(now).random(eligible.shape), eligible
+        return self._uniform(batch, now), eligible
 
 
 class CurriculumOrder(ScoredPolicy):
@@ -177,7 +181,7 @@ class ZPDES(ScoredPolicy):
         zpd = (missing == 0) & (feats.mastery < self.config.mastery_threshold)
         weight = np.abs(np.nan_to_num(batch.progress)) + self.epsilon
         w_act = np.where(zpd, weight, 0.0)[:, ctx.primary_skill]
-        gumbel = -np.log(-np.log(self._rng(now).random(w_act.shape) + 1e-12) + 1e-12)
+        gumbel = -np.log(-np.log(self._uniform(batch, now) + 1e-12) + 1e-12)
         score = np.log(np.maximum(w_act, 1e-12)) + gumbel
         return score, hard_mask(batch, ctx) & (w_act > 0)
 
@@ -190,6 +194,31 @@ class GreedyTarget(ScoredPolicy):
         self, batch: StudentBatch, feats: Features, now: float
     ) -> tuple[np.ndarray, np.ndarray]:
         return -np.abs(feats.p_act - self.config.target_p_correct), hard_mask(batch, self._ctx)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finalizer (a counter-based hash): uint64 -> well-mixed uint64."""
+    with np.errstate(over="ignore"):
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def student_uniforms(
+    student_ids: np.ndarray, n_activities: int, seed: int, now: float
+) -> np.ndarray:
+    """(n, A) uniforms in [0, 1) from hash(seed, now, student id, activity index)."""
+    key = np.array(
+        [int.from_bytes(hashlib.blake2b(f"{seed}|{now!r}|{s}".encode(), digest_size=8).digest(), "little")
+         for s in student_ids], dtype=np.uint64,
+    )  # fmt: skip
+    with np.errstate(over="ignore"):
+        x = _splitmix64(
+            key[:, None] * np.uint64(0x100000001B3)
+            + np.arange(n_activities, dtype=np.uint64)[None, :]
+        )
+    return (x >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
 
 
 BASELINES: dict[str, type[ScoredPolicy]] = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from adaptive.curriculum import Catalog
 from adaptive.policy.base import CatalogArrays, StudentBatch
 
 
@@ -62,7 +61,7 @@ def sentence(
     return f"{title}: {term}."
 
 
-def goal_name(catalog: Catalog, ctx: CatalogArrays, goals_row: np.ndarray, skill: int) -> str:
+def goal_name(ctx: CatalogArrays, goals_row: np.ndarray, skill: int) -> str:
     """The first of the student's goal skills that `skill` leads to (its name), or ''."""
     for g in np.flatnonzero(goals_row):
         if ctx.closure_dense[g, skill]:
@@ -70,17 +69,11 @@ def goal_name(catalog: Catalog, ctx: CatalogArrays, goals_row: np.ndarray, skill
     return ""
 
 
-def first_prerequisite(catalog: Catalog, ctx: CatalogArrays, skill: int) -> str:
-    pre = catalog.skills[skill].prerequisites
-    return str(ctx.skill_names[catalog.skill_index.get_loc(pre[0])]) if pre else ""
-
-
-def top_interest_topic(batch: StudentBatch, catalog: Catalog, row: int, activity: int) -> str:
+def top_interest_topic(batch: StudentBatch, ctx: CatalogArrays, row: int, activity: int) -> str:
     """The activity's topic the student weighs most ('' when none matches)."""
-    topics = catalog.activities[activity].topics
-    if not topics:
+    codes = ctx.activity_topic_codes[activity]
+    if not len(codes):
         return ""
-    codes = catalog.topic_index.get_indexer(list(topics))
     weights = batch.interests[row, codes]
     best = int(np.argmax(weights))
-    return topics[best] if weights[best] > 0 else ""
+    return str(ctx.topic_names[codes[best]]) if weights[best] > 0 else ""

@@ -122,33 +122,38 @@ class AdaptivePolicy(Policy):
 
     # -- words --------------------------------------------------------------------------------
     def sentences(self, batch: StudentBatch, sel: Selection, now: float) -> np.ndarray:
-        ctx, cat = self._ctx, self.catalog
+        ctx = self._ctx
         n, k = sel.activity.shape
         out = np.full((n, k), "", dtype=object)
-        positive = np.where(
-            sel.contributions[..., : len(TERMS)] > 0, sel.contributions[..., : len(TERMS)], 0.0
+        contrib = sel.contributions[..., : len(TERMS)]
+        term_code = np.argmax(np.where(contrib > 0, contrib, 0.0), axis=-1)
+        # why this skill now (review) beats how hard it is; a teacher's choice beats both
+        term_code = np.where(
+            contrib[..., TERMS.index("review")] > 0, TERMS.index("review"), term_code
         )
-        dominant = np.argmax(positive, axis=-1)
-        review = TERMS.index("review")
-        for i, r in zip(*np.nonzero(sel.activity >= 0), strict=True):
-            a = int(sel.activity[i, r])
-            s = int(ctx.primary_skill[a])
-            term = TERMS[int(dominant[i, r])]
-            if sel.assigned[i, r]:
-                term = "assigned"
-            elif sel.contributions[i, r, review] > 0:  # why this skill now beats how hard it is
-                term = "review"
-            out[i, r] = text.sentence(
-                term,
-                str(ctx.skill_names[s]),
-                str(ctx.activity_titles[a]),
-                p_correct=float(sel.p_correct[i, r]),
-                elapsed=float(sel.extra["elapsed"][i, r]),
-                recall=float(sel.extra["recall"][i, r]),
-                prerequisite=text.first_prerequisite(cat, ctx, s) if term == "readiness" else "",
-                topic=text.top_interest_topic(batch, cat, i, a) if term == "interest" else "",
-                goal=text.goal_name(cat, ctx, batch.goals[i], s) if term == "aspiration" else "",
-            )
+        names = (*TERMS, "assigned")
+        term_code = np.where(sel.assigned, len(TERMS), term_code)
+        rows, slots = np.nonzero(sel.activity >= 0)
+        acts = sel.activity[rows, slots]
+        skills = ctx.primary_skill[acts]
+        values = zip(
+            rows.tolist(), acts.tolist(), skills.tolist(), term_code[rows, slots].tolist(),
+            sel.p_correct[rows, slots].tolist(), sel.extra["elapsed"][rows, slots].tolist(),
+            sel.extra["recall"][rows, slots].tolist(), strict=True,
+        )  # fmt: skip
+        texts = []
+        for i, a, s, t, p, el, rc in values:
+            term = names[t]
+            texts.append(
+                text.sentence(
+                    term, ctx.skill_names[s], ctx.activity_titles[a], p_correct=p, elapsed=el,
+                    recall=rc,
+                    prerequisite=ctx.first_prerequisite_name[s] if term == "readiness" else "",
+                    topic=text.top_interest_topic(batch, ctx, i, a) if term == "interest" else "",
+                    goal=text.goal_name(ctx, batch.goals[i], s) if term == "aspiration" else "",
+                )
+            )  # fmt: skip
+        out[rows, slots] = np.asarray(texts, dtype=object) if texts else out[rows, slots]
         return out
 
     def explain(

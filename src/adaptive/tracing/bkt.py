@@ -38,6 +38,7 @@ vectorized forward pass as `predict_proba`, starting from the stored state.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
@@ -53,7 +54,6 @@ from adaptive.tracing.bkt_engine import (
     ClassMap,
     build_layout,
     emissions,
-    filtered,
     fit_em,
     forward,
     p_correct,
@@ -159,40 +159,11 @@ class BKT(KnowledgeTracer):
     # -- fitting ----------
     def fit(self, log: ResponseLog) -> Self:
         """Fit per-skill (and item-class) parameters on `log`; returns self."""
-        self._validate()
-        if len(log) == 0:
-            raise ConfigError("cannot fit BKT on an empty response log")
-        self.skills_ = pd.Index(log.skills, name="skill_id")
-        self.items_ = pd.Index(log.items, name="item_id")
-        entries = self._entries(log)
-        classes = self._classes(entries)
+        entries, classes = self._prepare(log)
         fixed = self._fixed_arrays(classes)
-        if self.fitter == "native":
-            result = fit_em(
-                entries.seq_key,
-                entries.correct,
-                ClassMap(
-                    classes.emit,
-                    classes.trans,
-                    classes.prior,
-                    entries.skill,
-                    classes.emit_skill,
-                    classes.trans_skill,
-                    classes.prior_skill,
-                    len(self.skills_),
-                ),
-                forgets=bool(self.forgets),
-                fixed=fixed,
-                num_fits=int(self.num_fits),
-                max_iter=int(self.max_iter),
-                tol=float(self.tol),
-                seed=int(self.seed),
-            )
-            values = {name: getattr(result, name) for name in PARAMS}
-            self.n_iter_ = int(result.n_iter)
-        else:
+        if self.fitter == "pybkt":
             frame = pybkt_frame(entries.student, entries.skill, entries.item, entries.correct)
-            self.pybkt_model_ = fit_pybkt_model(
+            pybkt_model = fit_pybkt_model(
                 frame,
                 classes.keys,
                 forgets=bool(self.forgets),
@@ -200,8 +171,57 @@ class BKT(KnowledgeTracer):
                 num_fits=int(self.num_fits),
                 seed=int(self.seed),
             )
-            values = read_classes(self.pybkt_model_.fit_model, classes.keys)
-            self.n_iter_ = -1  # pyBKT does not report it
+            return self._import(pybkt_model, log, entries, classes)
+        result = fit_em(
+            entries.seq_key,
+            entries.correct,
+            ClassMap(
+                classes.emit,
+                classes.trans,
+                classes.prior,
+                entries.skill,
+                classes.emit_skill,
+                classes.trans_skill,
+                classes.prior_skill,
+                len(self.skills_),
+            ),
+            forgets=bool(self.forgets),
+            fixed=fixed,
+            num_fits=int(self.num_fits),
+            max_iter=int(self.max_iter),
+            tol=float(self.tol),
+            seed=int(self.seed),
+        )
+        self.n_iter_ = int(result.n_iter)
+        return self._finish({name: getattr(result, name) for name in PARAMS}, classes, entries, log)
+
+    def import_pybkt(self, pybkt_model: Any, log: ResponseLog) -> Self:
+        """Predict with the parameters of a `pyBKT.models.Model` fitted on this log.
+
+        The pyBKT model must have been fitted on `BKT(...).to_pybkt_frame(log)` (skills and items
+        as codes of `log`) with the variants of this BKT; this is what `fitter="pybkt"` does.
+        """
+        entries, classes = self._prepare(log)
+        return self._import(pybkt_model, log, entries, classes)
+
+    def _prepare(self, log: ResponseLog) -> tuple[_Entries, _Classes]:
+        self._validate()
+        if len(log) == 0:
+            raise ConfigError("cannot fit BKT on an empty response log")
+        entries = self._codes_from(log)._entries(log)
+        return entries, self._classes(entries)
+
+    def _import(
+        self, pybkt_model: Any, log: ResponseLog, entries: _Entries, classes: _Classes
+    ) -> Self:
+        self.pybkt_model_ = pybkt_model
+        self.n_iter_ = -1  # pyBKT does not report it
+        values = read_classes(pybkt_model.fit_model, classes.keys)
+        return self._finish(values, classes, entries, log)
+
+    def _finish(
+        self, values: dict[str, np.ndarray], classes: _Classes, entries: _Entries, log: ResponseLog
+    ) -> Self:
         self.tables_ = self._tables(values, classes, entries)
         self.log_likelihood_ = self.log_likelihood(log)
         self._fast = None
@@ -211,11 +231,18 @@ class BKT(KnowledgeTracer):
         """`log` as pyBKT's input frame, with this model's skill/item codes (for side-by-side runs).
 
         Entries follow `log.exploded()` order, so pyBKT's `predict(data=frame)` rows line up with
-        `predict_entries(log)`. Items and skills never seen in training get code -1.
+        `predict_entries(log)`. Items and skills never seen in training get code -1. Unfitted,
+        the codes are the log's own (those `fit(log)` would use).
         """
-        self._check_fitted()
+        if not hasattr(self, "skills_"):
+            return self.clone()._codes_from(log).to_pybkt_frame(log)
         e = self._entries(log)
         return pybkt_frame(e.student, e.skill, e.item, e.correct)
+
+    def _codes_from(self, log: ResponseLog) -> Self:
+        self.skills_ = pd.Index(log.skills, name="skill_id")
+        self.items_ = pd.Index(log.items, name="item_id")
+        return self
 
     def _validate(self) -> None:
         if self.fitter not in FITTERS:
@@ -379,17 +406,11 @@ class BKT(KnowledgeTracer):
             started[tracked] = state.arrays["n_responses"][srow[tracked], sk[tracked]] > 0
             init = init.copy()
             init[started] = state.arrays["p_known"][srow[started], sk[started]]
-        tm = par[layout.order]
-        guess, slip = tm[:, GUESS : GUESS + 1], tm[:, SLIP : SLIP + 1]
-        like_known, like_unknown = emissions(e.correct[layout.order], guess, slip)
-        pred, final = forward(
-            layout,
-            init[:, None],
-            like_known,
-            like_unknown,
-            tm[:, LEARN : LEARN + 1],
-            tm[:, FORGET : FORGET + 1],
+        guess, slip, learn, forget = (
+            par[layout.order, col][:, None] for col in (GUESS, SLIP, LEARN, FORGET)
         )
+        like_known, like_unknown = emissions(e.correct[layout.order], guess, slip)
+        pred, final = forward(layout, init[:, None], like_known, like_unknown, learn, forget)
         p = layout.to_input(p_correct(pred, guess, slip))[:, 0]
         return p, e, layout, final[:, 0]
 
@@ -402,26 +423,6 @@ class BKT(KnowledgeTracer):
         if self.multi_skill == "min":
             return np.minimum.reduceat(p, starts)
         return np.add.reduceat(p, starts) / log.n_skills_per_response
-
-    def filtered_mastery(self, log: ResponseLog) -> np.ndarray:
-        """P(known) of each (response, skill) pair *after* seeing that response (for reports)."""
-        self._check_fitted()
-        e = self._entries(log)
-        par = self.tables_.entry_params(e.skill, e.item)
-        layout = build_layout(e.seq_key)
-        tm = par[layout.order]
-        lk, lu = emissions(
-            e.correct[layout.order], tm[:, GUESS : GUESS + 1], tm[:, SLIP : SLIP + 1]
-        )
-        pred, _ = forward(
-            layout,
-            par[layout.seq_first_entry, INIT][:, None],
-            lk,
-            lu,
-            tm[:, LEARN : LEARN + 1],
-            tm[:, FORGET : FORGET + 1],
-        )
-        return layout.to_input(filtered(pred, lk, lu)[0])[:, 0]
 
     # -- online state ----------
     def _initial_row(self) -> dict[str, np.ndarray]:
@@ -495,10 +496,10 @@ class BKT(KnowledgeTracer):
         if len(preds) == 1:
             return preds[0]
         if self.multi_skill == "product":
-            return float(np.prod(preds))
+            return math.prod(preds)
         if self.multi_skill == "min":
             return min(preds)
-        return float(np.add.reduce(np.asarray(preds))) / len(preds)
+        return sum(preds) / len(preds)
 
     def _build_fast(self) -> _FastParams:
         t = self.tables_

@@ -27,6 +27,7 @@ import numpy as np
 
 PARAMS = ("p_init", "p_learn", "p_forget", "p_guess", "p_slip")
 _TINY = 1e-300
+_EPS = 1e-10
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ class _WorkingSet:
         self.trans_next = self.trans[self.cur]
         self.n_entries = len(sel)
         self._index: dict[int, tuple[np.ndarray, ...]] = {}
+        self._counts: dict[tuple[int, ...], tuple[np.ndarray, ...]] = {}
 
     def indices(self, r: int) -> tuple[np.ndarray, ...]:
         if r not in self._index:
@@ -241,6 +243,20 @@ class _WorkingSet:
                 )
             }
         return self._index[r]
+
+    def counts(self, r: int, n_emit: int, n_trans: int, n_prior: int) -> tuple[np.ndarray, ...]:
+        """Entries per (emission class, outcome), transitions per class, sequences per class."""
+        key = (r, n_emit, n_trans, n_prior)
+        if key not in self._counts:
+            emit_idx, trans_idx, prior_idx, _ = self.indices(r)
+            self._counts = {
+                key: (
+                    np.bincount(emit_idx, minlength=2 * n_emit * r).reshape(n_emit, 2, r),
+                    np.bincount(trans_idx, minlength=n_trans * r).reshape(n_trans, r),
+                    np.bincount(prior_idx, minlength=n_prior * r).reshape(n_prior, r),
+                )
+            }
+        return self._counts[key]
 
 
 def _class_sum(index: np.ndarray, weights: np.ndarray, n_classes: int) -> np.ndarray:
@@ -360,29 +376,34 @@ def _em_step(
     gamma = _smooth(layout, pred, post, forget, forgets)
     nxt, cur = layout.next_pos, work.cur
     g_next = gamma[nxt]
-    inv_pred = 1.0 / np.maximum(pred[nxt], _TINY)
-    post_cur = post[cur]
     gamma_cur = gamma[cur]
-    ones_cur = _class_sum(trans_idx, np.ones_like(gamma_cur), n_trans)
+    if forgets:
+        post_cur = post[cur]
+        xi01 = (1.0 - post_cur) * learn[cur] * g_next / np.maximum(pred[nxt], _TINY)
+    else:  # nothing is forgotten: P(known at t and t+1) = P(known at t)
+        xi01 = g_next - gamma_cur
+    count_outcome, ones_cur, ones_prior = work.counts(r, n_emit, n_trans, n_prior)
     known_cur = _class_sum(trans_idx, gamma_cur, n_trans)
     first = gamma[: layout.n_sequences]
     by_outcome = _class_sum(emit_idx, gamma, 2 * n_emit).reshape(n_emit, 2, r)
-    count_outcome = _class_sum(emit_idx, np.ones_like(gamma), 2 * n_emit).reshape(n_emit, 2, r)
     known = by_outcome.sum(axis=1)
     unknown = count_outcome.sum(axis=1) - known
     new = {
         "p_init": _ratio(
             _class_sum(prior_idx, first, n_prior),
-            _class_sum(prior_idx, np.ones_like(first), n_prior),
+            ones_prior,
             params["p_init"],
         ),
         "p_learn": _ratio(
-            _class_sum(trans_idx, (1.0 - post_cur) * learn[cur] * g_next * inv_pred, n_trans),
+            _class_sum(trans_idx, xi01, n_trans),
             ones_cur - known_cur,
             params["p_learn"],
         ),
-        "p_guess": _ratio(count_outcome[:, 1] - by_outcome[:, 1], unknown, guess),
-        "p_slip": _ratio(by_outcome[:, 0], known, slip),
+        # guess/slip stay in [eps, 1 - eps]: every answer keeps a non-zero likelihood
+        "p_guess": np.clip(
+            _ratio(count_outcome[:, 1] - by_outcome[:, 1], unknown, guess), _EPS, 1 - _EPS
+        ),
+        "p_slip": np.clip(_ratio(by_outcome[:, 0], known, slip), _EPS, 1 - _EPS),
     }
     if forgets:
         inv_pred0 = 1.0 / np.maximum(1.0 - pred[nxt], _TINY)

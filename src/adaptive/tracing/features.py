@@ -29,7 +29,9 @@ as in the original PFA).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -81,13 +83,17 @@ class FeatureLayout:
             ("window", 2 * k * len(self.windows)),
         ]
 
-    def offset(self, block: str) -> int:
-        start = 0
+    @cached_property
+    def offsets(self) -> dict[str, int]:
+        """First column of each block."""
+        out, start = {}, 0
         for name, size in self._sizes():
-            if name == block:
-                return start
+            out[name] = start
             start += size
-        raise KeyError(block)
+        return out
+
+    def offset(self, block: str) -> int:
+        return self.offsets[block]
 
     @property
     def n_features(self) -> int:
@@ -448,3 +454,84 @@ def skill_decision(
                 + layout.phi(wins) * coef[base + k : base + 2 * k]
             )
     return z
+
+
+def update_one(
+    layout: FeatureLayout,
+    arrays: dict[str, np.ndarray],
+    coef: np.ndarray,
+    intercept: float,
+    row: int,
+    item: int,
+    skills: list[int],
+    correct: int,
+    time_s: int | None,
+    item_logit0: float | None,
+    ability_prior: float,
+) -> float:
+    """One response of one student, in scalar code: predict, then absorb; returns P(correct).
+
+    The single-event fast path (`model.update(state, Response(...))`): the same features and
+    state changes as `state_counts` + `decision` + `absorb`, without building arrays per call.
+    """
+    phi = math.log1p if layout.transform == "log1p" else float
+    off = layout.offsets
+    z = float(intercept)
+    if layout.items and item >= 0:
+        z += coef[off["item"] + item]
+    if layout.ability:
+        stats = arrays["ability_stats"][row]
+        theta = stats[0] / (stats[1] + ability_prior)
+        z += coef[off["ability"]] * theta
+        if layout.discrimination and item >= 0:
+            z += coef[off["disc"] + item] * theta
+    known = [s for s in skills if s >= 0]
+    k = layout.n_skills
+    if layout.skills:
+        for s in known:
+            z += coef[off["skill"] + s]
+    if layout.skill_counts != "none":
+        att_row, wins_row = arrays["skill_attempts"][row], arrays["skill_wins"][row]
+        a, b = off["count_a"], off["count_b"]
+        for s in known:
+            att, wins = att_row[s], wins_row[s]
+            first, second = (wins, att - wins) if layout.skill_counts == "wins_fails" else (att, wins)
+            z += coef[a + s] * phi(first) + coef[b + s] * phi(second)
+    if layout.total_counts:
+        tot, c = arrays["total_counts"][row], off["total"]
+        z += coef[c] * phi(tot[0]) + coef[c + 1] * phi(tot[1])
+    if layout.windows:
+        count = int(arrays["history_count"][row])
+        filled = min(count, layout.history)
+        hs = arrays["history_skill"][row, :filled]
+        ht = arrays["history_time"][row, :filled]
+        hc = arrays["history_correct"][row, :filled].astype(np.float64)
+        lower = time_s - np.asarray(layout.windows)[:, None]
+        for s in known:
+            inside = (hs == s)[None, :] & (ht[None, :] >= lower)  # (W, filled)
+            att, wins = inside.sum(axis=1).tolist(), (inside @ hc).tolist()
+            for w in range(len(layout.windows)):
+                base = off["window"] + 2 * k * w
+                z += coef[base + s] * phi(float(att[w])) + coef[base + k + s] * phi(float(wins[w]))
+    p = 1.0 / (1.0 + math.exp(-z))
+    # absorb
+    if layout.skill_counts != "none":
+        for s in known:
+            arrays["skill_attempts"][row, s] += 1.0
+            arrays["skill_wins"][row, s] += correct
+    if layout.total_counts:
+        arrays["total_counts"][row, 0] += 1.0
+        arrays["total_counts"][row, 1] += correct
+    if layout.ability:
+        p0 = 1.0 / (1.0 + math.exp(-item_logit0))
+        arrays["ability_stats"][row, 0] += correct - p0
+        arrays["ability_stats"][row, 1] += p0 * (1.0 - p0)
+    if layout.windows:
+        count = int(arrays["history_count"][row])
+        for rank, s in enumerate(skills):
+            slot = (count + rank) % layout.history
+            arrays["history_skill"][row, slot] = s
+            arrays["history_time"][row, slot] = time_s
+            arrays["history_correct"][row, slot] = correct
+        arrays["history_count"][row] = count + len(skills)
+    return p

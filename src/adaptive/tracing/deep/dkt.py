@@ -140,6 +140,25 @@ class DKT(DeepTracer):
                 c_out[which] = c.transpose(0, 1).cpu().numpy()
         return p, h_out, c_out
 
+    def _step_one(self, enc: Encoded, h0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`_run_blocks` for one response of one student, without the batching machinery (the
+        in-process per-response path)."""
+        batch = Batch(
+            item=torch.from_numpy(enc.item[None]),
+            skills=torch.from_numpy(enc.skills[None]),
+            correct=torch.from_numpy(enc.correct[None]),
+            lengths=torch.ones(1, dtype=torch.int64),
+            target=torch.ones(1, 1, dtype=torch.bool),
+            rows=np.zeros(1, dtype=np.int64),
+        ).to(self.torch_device)
+        state = tuple(
+            torch.from_numpy(h0[i].transpose(1, 0, 2).copy()).to(self.torch_device) for i in (0, 1)
+        )
+        with torch.no_grad():
+            logits, (h, c) = self.net_.run(batch, state)
+            p = torch.sigmoid(logits[0]).double().cpu().numpy()
+        return p, h.transpose(0, 1).cpu().numpy(), c.transpose(0, 1).cpu().numpy()
+
     def _predict_encoded(self, enc: Encoded) -> np.ndarray:
         return self._run_blocks(enc, None)[0]
 
@@ -157,7 +176,10 @@ class DKT(DeepTracer):
         blank = np.zeros((self.num_layers, self.hidden_size), np.float32)
         rows = self._state_rows(state, ids, {"h": blank, "c": blank})
         h0 = np.stack([state.arrays["h"][rows], state.arrays["c"][rows]])
-        p, h, c = self._run_blocks(enc, h0)
+        if len(enc) == 1:
+            p, h, c = self._step_one(enc, h0)
+        else:
+            p, h, c = self._run_blocks(enc, h0)
         state.arrays["h"][rows] = h
         state.arrays["c"][rows] = c
         return p

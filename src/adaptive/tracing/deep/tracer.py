@@ -32,7 +32,6 @@ from adaptive.errors import ArtifactError, ConfigError
 from adaptive.tracing.base import KnowledgeTracer, TracingState
 from adaptive.tracing.deep.sequences import (
     Encoded,
-    codes_with_unknown,
     encode_log,
     iter_batches,
     plan_chunks,
@@ -92,6 +91,7 @@ class DeepTracer(KnowledgeTracer):
         self._check_params()
         self.skills_ = pd.Index(log.skills)
         self.items_ = pd.Index(log.items)
+        self._maps = None
         self.max_skills_ = int(min(self.max_skills, log.n_skills_per_response.max()))
         enc = encode_log(log, self.skills_, self.items_, self.max_skills_)
         if validation is None:
@@ -198,19 +198,27 @@ class DeepTracer(KnowledgeTracer):
         """(student id of each block, encoded rows) for `update`."""
         if isinstance(responses, ResponseLog):
             return [str(s) for s in responses.students], self._encode(responses)
-        skills = list(responses.skill_ids)[: self.max_skills_]
+        skill_map, item_map = self._code_maps()
+        unknown_skill, unknown_item = len(skill_map) + 1, len(item_map) + 1
         skill_codes = np.zeros((1, self.max_skills_), dtype=np.int64)
-        skill_codes[0, : len(skills)] = codes_with_unknown(
-            self.skills_, np.asarray(skills, dtype=object)
-        )
-        item = codes_with_unknown(self.items_, np.asarray([responses.item_id], dtype=object))
+        for slot, skill in enumerate(list(responses.skill_ids)[: self.max_skills_]):
+            skill_codes[0, slot] = skill_map.get(str(skill), unknown_skill)
         enc = Encoded(
-            item=item.astype(np.int64),
+            item=np.asarray([item_map.get(str(responses.item_id), unknown_item)], dtype=np.int64),
             skills=skill_codes,
             correct=np.asarray([int(responses.correct)], dtype=np.int64),
             offsets=np.asarray([0, 1], dtype=np.int64),
         )
         return [responses.student_id], enc
+
+    def _code_maps(self) -> tuple[dict[str, int], dict[str, int]]:
+        """id -> model code dictionaries for the single-response path (built once per fit)."""
+        if getattr(self, "_maps", None) is None:
+            self._maps = (
+                {str(s): i + 1 for i, s in enumerate(self.skills_)},
+                {str(s): i + 1 for i, s in enumerate(self.items_)},
+            )
+        return self._maps
 
     def _state_rows(
         self, state: TracingState, student_ids: list[str], initial: dict[str, np.ndarray]
@@ -243,6 +251,7 @@ class DeepTracer(KnowledgeTracer):
         try:
             self.skills_ = pd.Index(arrays["skills"].tolist(), dtype=object)
             self.items_ = pd.Index(arrays["items"].tolist(), dtype=object)
+            self._maps = None
             self.max_skills_ = int(fitted["max_skills"])
             self.history_ = list(fitted.get("history", []))
             net = self._network()

@@ -1,0 +1,144 @@
+"""The pruned greedy equals the exact greedy; the adapter builds inputs from any tracer + log."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from policy_fixtures import SKILLS, make_catalog
+
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.data.log import ResponseLog
+from adaptive.policy import AdaptivePolicy, StudentBatch
+from adaptive.policy.adapter import align_skills, batch_from_model, history_features
+from adaptive.policy.base import catalog_arrays
+from adaptive.policy.constraints import select_top_k
+from adaptive.tracing.base import TracingState
+
+
+def reference_greedy(score, eligible, minutes, skill, budget, k, cap, variety):
+    """Plain-Python greedy for one student (the specification)."""
+    picks, used, count = [], 0.0, {}
+    for _ in range(k):
+        best, best_v = None, -np.inf
+        for a in range(len(score)):
+            if not eligible[a] or a in picks or used + minutes[a] > budget + 1e-9:
+                continue
+            c = count.get(skill[a], 0)
+            if c >= cap:
+                continue
+            v = score[a] - variety * c
+            if v > best_v:
+                best, best_v = a, v
+        if best is None:
+            break
+        picks.append(best)
+        used += minutes[best]
+        count[skill[best]] = count.get(skill[best], 0) + 1
+    return picks
+
+
+def big_catalog(n_skills=30, per_skill=12) -> Catalog:
+    rng = np.random.default_rng(0)
+    skills = tuple(Skill(f"s{i}") for i in range(n_skills))
+    acts = tuple(
+        Activity(
+            f"s{i}.{j}", f"a{i}.{j}", (f"s{i}",), expected_minutes=float(rng.choice([3, 5, 9]))
+        )
+        for i in range(n_skills)
+        for j in range(per_skill)
+    )
+    return Catalog(skills, acts)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pruned_greedy_is_the_exact_greedy(seed) -> None:
+    cat = big_catalog()
+    ctx = catalog_arrays(cat)
+    n, n_a = 40, len(cat.activities)  # > 16 students: the pruned path runs
+    rng = np.random.default_rng(seed)
+    # few skills dominate the scores so the per-skill cap pushes picks outside the candidates
+    score = rng.random((n, n_a)) + 3.0 * (ctx.primary_skill[None, :] < 2)
+    eligible = rng.random((n, n_a)) < 0.9
+    budget = rng.uniform(10, 60, n)
+    batch = StudentBatch.build(
+        cat, [str(i) for i in range(n)], np.zeros((n, 30)), daily_minutes=budget
+    )
+    picks, *_ = select_top_k(score, eligible, batch, ctx, 10, 2, 0.4)
+    for i in range(n):
+        want = reference_greedy(
+            score[i], eligible[i], ctx.minutes, ctx.primary_skill, budget[i], 10, 2, 0.4
+        )
+        assert [p for p in picks[i] if p >= 0] == want
+
+
+def tiny_log() -> ResponseLog:
+    t0 = pd.Timestamp("2026-01-01", tz="UTC")
+    rows = [
+        ("a", "add-0", "add", 0, 0), ("a", "add-1", "add", 0, 1), ("a", "add-2", "add", 1, 2),
+        ("a", "add-3", "add", 1, 3), ("a", "add-0", "add", 1, 4), ("a", "mix-0", ["add", "sub"], 1, 30),
+        ("b", "geo-0", "geo", 1, 5), ("b", "item-x", "unknown-skill", 0, 6),
+    ]  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "student_id": [r[0] for r in rows],
+            "item_id": [r[1] for r in rows],
+            "skill_ids": [r[2] if isinstance(r[2], list) else [r[2]] for r in rows],
+            "correct": [r[3] for r in rows],
+            "timestamp": [t0 + pd.Timedelta(hours=r[4]) for r in rows],
+        }
+    )
+    return ResponseLog.from_frame(frame)
+
+
+def test_history_features_from_a_log() -> None:
+    cat = make_catalog()
+    h = history_features(tiny_log(), ["a", "b", "c"], cat, window=3)
+    add, sub, geo = SKILLS.index("add"), SKILLS.index("sub"), SKILLS.index("geo")
+    assert h.n_responses[0, add] == 6 and h.n_responses[0, sub] == 1 and h.n_responses[1, geo] == 1
+    assert h.streak[0, add] == 4  # 0 0 1 1 1 1
+    assert h.progress[0, add] == pytest.approx(1.0 - 1 / 3)  # last 3 all right, 3 before: 1 of 3
+    day0 = pd.Timestamp("2026-01-01", tz="UTC").value / 86_400e9
+    assert h.last_practiced[0, add] == pytest.approx(day0 + 30 / 24)
+    assert np.isnan(h.last_practiced[2]).all() and h.n_responses[2].sum() == 0  # no responses
+    # practice activities are repeatable: only the non-repeatable kinds count as completed
+    assert h.completed.nnz == 0
+    once = history_features(tiny_log(), ["a", "b"], cat, repeatable_kinds=())
+    done = {cat.activities[j].id for j in once.completed[0].indices}
+    assert done == {"add-0", "add-1", "add-2", "add-3", "mix-0"}
+    # recent = the last day's activities
+    assert {cat.activities[j].id for j in h.recent[0].indices} == {"mix-0"}
+
+
+class FakeTracer:
+    """Any model with skills_ / mastery / predict_skill_proba works: the policy never asks which."""
+
+    skills_ = pd.Index(["sub", "add", "other"])
+
+    def mastery(self, state):
+        return state.arrays["m"]
+
+    def predict_skill_proba(self, state):
+        return state.arrays["m"] * 0.8 + 0.1
+
+
+def test_batch_from_any_model_aligns_skills_by_id() -> None:
+    cat = make_catalog()
+    state = TracingState(["a"], {"m": np.array([[0.2, 0.97, 0.5]])})
+    profiles = [
+        LearnerProfile("a", grade=3, interests={"art": 1.0}, goal_skills=("div",), class_id="c1")
+    ]
+    batch = batch_from_model(
+        FakeTracer(), state, cat, profiles, log=tiny_log(), student_ids=["a", "new"]
+    )
+    assert (
+        batch.mastery[0, SKILLS.index("add")] == 0.97
+        and batch.mastery[0, SKILLS.index("sub")] == 0.2
+    )
+    assert np.isnan(batch.mastery[0, SKILLS.index("geo")])  # unknown to the model: not started
+    assert np.isnan(batch.mastery[1]).all()  # a student without state
+    assert batch.goals[0, SKILLS.index("div")] and batch.class_id[0] == "c1"
+    recs = AdaptivePolicy(cat).recommend_batch(batch, k=3, now=20_500.0)
+    assert set(recs["student_id"]) == {"a", "new"}
+    m = align_skills(["x", "add"], cat, np.array([[0.1, 0.9]]))
+    assert m[0, SKILLS.index("add")] == 0.9 and np.isnan(m[0, SKILLS.index("sub")])
