@@ -48,10 +48,19 @@ def extended_catalog(catalog, n_activities: int, seed: int):
     for i in range(max(0, n_activities - len(catalog.activities))):
         skill = skills[i % len(skills)]
         chosen = tuple(rng.choice(topics, size=int(rng.integers(1, 3)), replace=False).tolist())
-        extra.append(Activity(id=f"{skill}.variant{i // len(skills)}", title=f"{skill} variant {i // len(skills)}",
-                              skills=(skill,), difficulty=float(rng.normal(0.0, 0.6)), topics=chosen,
-                              expected_minutes=float(rng.choice([5.0, 10.0, 15.0]))))
-    return Catalog(skills=catalog.skills, activities=catalog.activities + tuple(extra), topics=catalog.topics)
+        extra.append(
+            Activity(
+                id=f"{skill}.variant{i // len(skills)}",
+                title=f"{skill} variant {i // len(skills)}",
+                skills=(skill,),
+                difficulty=float(rng.normal(0.0, 0.6)),
+                topics=chosen,
+                expected_minutes=float(rng.choice([5.0, 10.0, 15.0])),
+            )
+        )
+    return Catalog(
+        skills=catalog.skills, activities=catalog.activities + tuple(extra), topics=catalog.topics
+    )
 
 
 def setup(n_students: int, work: Path) -> dict:
@@ -72,8 +81,11 @@ def setup(n_students: int, work: Path) -> dict:
     promote("bench", result.version, train, tracking_uri=uri)
     days = np.unique(log.frame["timestamp"].dt.floor("D").to_numpy())
     return {
-        "students": n_students, "responses": len(log), "skills": len(catalog.skills),
-        "activities": len(catalog.activities), "simulate_s": simulate_s,
+        "students": n_students,
+        "responses": len(log),
+        "skills": len(catalog.skills),
+        "activities": len(catalog.activities),
+        "simulate_s": simulate_s,
         "first_night": str(pd.Timestamp(days[-1]).date()),
         "next_night": str((pd.Timestamp(days[-1]) + pd.Timedelta(days=1)).date()),
     }
@@ -84,18 +96,36 @@ def night(work: Path, date: str) -> dict:
     from adaptive.batch import run_daily_job
 
     t0 = time.perf_counter()
-    s = run_daily_job(date, work / "out", model_name="bench", data=work / "district" / "responses.parquet",
-                      catalog=work / "catalog.json", profiles=work / "district" / "profiles.jsonl", k=K,
-                      tracking_uri=f"sqlite:///{work / 'mlflow.db'}", show_progress=False)
+    s = run_daily_job(
+        date,
+        work / "out",
+        model_name="bench",
+        data=work / "district" / "responses.parquet",
+        catalog=work / "catalog.json",
+        profiles=work / "district" / "profiles.jsonl",
+        k=K,
+        tracking_uri=f"sqlite:///{work / 'mlflow.db'}",
+        show_progress=False,
+    )
     seconds = time.perf_counter() - t0
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    return {"seconds": seconds, "peak_gb": peak_gb, "served": s.students_served,
-            "new_responses": s.new_responses, "rebuilt": s.state_rebuilt}
+    return {
+        "seconds": seconds,
+        "peak_gb": peak_gb,
+        "served": s.students_served,
+        "new_responses": s.new_responses,
+        "rebuilt": s.state_rebuilt,
+    }
 
 
 def child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", "experiments.bench_batch", *args], cwd=HERE.parent,
-                         capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "2"})
+    out = subprocess.run(
+        [sys.executable, "-m", "experiments.bench_batch", *args],
+        cwd=HERE.parent,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "2"},
+    )
     if out.returncode != 0:
         raise RuntimeError(f"{args}: {out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

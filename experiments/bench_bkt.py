@@ -66,10 +66,10 @@ def pybkt_variant_args(name: str) -> dict:
     return args
 
 
-def compare_fits(train: ResponseLog, test: ResponseLog) -> tuple[list[dict], dict, dict]:
+def compare_fits(train: ResponseLog, test: ResponseLog) -> tuple[list[dict], dict, dict, dict]:
     from pyBKT.models import Model
 
-    rows, models, pybkt_models = [], {}, {}
+    rows, models, pybkt_models, train_frames = [], {}, {}, {}
     for name, kw in VARIANTS.items():
         print(f"  {name}: ours", flush=True)
         ours, fit_w, fit_c = timed(lambda kw=kw: BKT(num_fits=5, seed=0, **kw).fit(train))
@@ -91,6 +91,7 @@ def compare_fits(train: ResponseLog, test: ResponseLog) -> tuple[list[dict], dic
             print(f"    pyBKT predict failed: {exc}", flush=True)
             py_pred_w = py_pred_c = py_auc = float("nan")
         pybkt_models[name] = theirs
+        train_frames[name] = frame_train
         imported = BKT(fitter="pybkt", num_fits=5, seed=0, **kw).import_pybkt(theirs, train)
         rows.append(
             {
@@ -112,11 +113,26 @@ def compare_fits(train: ResponseLog, test: ResponseLog) -> tuple[list[dict], dic
             }
         )
         print(f"    {rows[-1]}", flush=True)
-    return rows, models, pybkt_models
+    return rows, models, pybkt_models, train_frames
 
 
-def _pybkt_fit(model_cls, frame, args):
-    model = model_cls(seed=0, num_fits=5, parallel=True)
+def pybkt_single_thread(train_frames: dict) -> dict[str, tuple[float, float]]:
+    """pyBKT fit with `parallel=False` (one thread): its EM without OpenMP, whose threads wait
+    badly when the cores are busy. Run last: pyBKT's `omp_set_num_threads(1)` is process-wide."""
+    from pyBKT.models import Model
+
+    out = {}
+    for name in ("standard", "forgets"):
+        args = pybkt_variant_args(name)
+        _, w, c = timed(
+            lambda a=args, n=name: _pybkt_fit(Model, train_frames[n], a, parallel=False)
+        )
+        out[name] = (w, c)
+    return out
+
+
+def _pybkt_fit(model_cls, frame, args, parallel: bool = True):
+    model = model_cls(seed=0, num_fits=5, parallel=parallel)
     model.fit(data=frame.copy(), **args)
     return model
 
@@ -208,6 +224,7 @@ def report(
     fits: list[dict],
     on: dict,
     multi: list[tuple],
+    single: dict,
     train: ResponseLog,
     test: ResponseLog,
     full_rate: float,
@@ -240,6 +257,20 @@ def report(
             f"**{f(r['auc'], 4)}** | {r['ll_py']:,.0f} / {r['ll_ours']:,.0f} | "
             f"{ANCHORS.get(r['variant'], '-')} |"
         )
+    lines += [
+        "",
+        "pyBKT with `parallel=False` (one thread, no OpenMP), measured at the end of the same "
+        "run, beside ours (one thread):",
+        "",
+        "| variant | pyBKT fit, 1 thread (s) | ours fit (s) |",
+        "|---|---:|---:|",
+    ]
+    for r in fits:
+        if r["variant"] in single:
+            w, c = single[r["variant"]]
+            lines.append(
+                f"| {r['variant']} | {w:.2f} ({c:.2f}) | {r['fit_w']:.2f} ({r['fit_c']:.2f}) |"
+            )
     lines += [
         "",
         "Notes. pyBKT's `predict` raises on items never seen in training, so its own AUC exists "
@@ -285,13 +316,14 @@ def main() -> None:
     log = load_log("assist2009")
     train, test = train_test_split(log, test_size=0.2, seed=0)
     print(f"train {len(train):,} / test {len(test):,} responses", flush=True)
-    fits, models, pybkt_models = compare_fits(train, test)
+    fits, models, pybkt_models, train_frames = compare_fits(train, test)
     on = online(models["standard"], test, pybkt_models["standard"])
     full_model = BKT(seed=0).fit(log)
     state = full_model.init_state()
     _, w, _ = timed(lambda: full_model.update(state, log))
     multi = multi_skill_effect(models, test)
-    text = report(fits, on, multi, train, test, len(log) / w, time.perf_counter() - start)
+    single = pybkt_single_thread(train_frames)
+    text = report(fits, on, multi, single, train, test, len(log) / w, time.perf_counter() - start)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(text)
     print(text)

@@ -27,8 +27,15 @@ class District:
     model: str = MODEL
 
     def job_args(self, **extra) -> dict:
-        return {"model_name": MODEL, "data": self.log, "catalog": self.catalog, "profiles": self.profiles,
-                "tracking_uri": self.uri, "show_progress": False, **extra}
+        return {
+            "model_name": MODEL,
+            "data": self.log,
+            "catalog": self.catalog,
+            "profiles": self.profiles,
+            "tracking_uri": self.uri,
+            "show_progress": False,
+            **extra,
+        }
 
 
 @pytest.fixture(scope="session")
@@ -46,5 +53,12 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> District:
     result = train_model("irt", log, registered_name=MODEL, folds=2, tracking_uri=uri)
     assert promote(MODEL, result.version, log, tracking_uri=uri).promoted
     last = log.frame["timestamp"].max()
-    return District(root, uri, log, root / "files" / "catalog.json", root / "files" / "profiles.jsonl",
-                    root / "files" / "responses.parquet", (last + __import__("pandas").Timedelta(days=1)).strftime("%Y-%m-%d"))
+    return District(
+        root,
+        uri,
+        log,
+        root / "files" / "catalog.json",
+        root / "files" / "profiles.jsonl",
+        root / "files" / "responses.parquet",
+        (last + __import__("pandas").Timedelta(days=1)).strftime("%Y-%m-%d"),
+    )

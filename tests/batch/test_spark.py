@@ -15,8 +15,6 @@ from adaptive.curriculum import Catalog
 from adaptive.policy import PolicyConfig
 from adaptive.policy.adapter import batch_from_model
 
-
-
 pytestmark = pytest.mark.spark
 
 
@@ -42,12 +40,20 @@ def test_partition_function_on_spark_matches_in_process(spark, district):
     history = StudentHistory.empty(catalog)
     history.absorb(district.log, catalog)
     ids = sorted(state.students)
-    batch = batch_from_model(model, state, catalog, read_profiles(district.profiles), student_ids=ids,
-                             **history.fields(ids))
+    batch = batch_from_model(
+        model,
+        state,
+        catalog,
+        read_profiles(district.profiles),
+        student_ids=ids,
+        **history.fields(ids),
+    )
     table = batch_to_table(batch)
     context = PartitionContext.build(catalog, PolicyConfig(), k=4, now_days=20_400.0)
 
-    got = run_on_spark(spark, table, context).sort_by([("student_id", "ascending"), ("rank", "ascending")])
+    got = run_on_spark(spark, table, context).sort_by(
+        [("student_id", "ascending"), ("rank", "ascending")]
+    )
     local = pa.concat_tables(
         recommend_partition(table.filter(pa.compute.equal(table["school_id"], school)), context)
         for school in sorted(set(table["school_id"].to_pylist()))

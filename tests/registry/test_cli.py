@@ -21,23 +21,49 @@ def run_cli(args: list[str], monkeypatch, capsys) -> tuple[int, str]:
     return code, captured.out + captured.err
 
 
-def test_train_then_promote_from_the_command_line(small_log, sqlite_uri, tmp_path, monkeypatch, capsys):
+def test_train_then_promote_from_the_command_line(
+    small_log, sqlite_uri, tmp_path, monkeypatch, capsys
+):
     path = tmp_path / "responses.parquet"
     small_log.frame.to_parquet(path)
-    code, out = run_cli(["train", "--model", "irt", "--data", str(path), "--name", "cli-district",
-                         "--folds", "2", "--tracking-uri", sqlite_uri], monkeypatch, capsys)
+    code, out = run_cli(
+        [
+            "train",
+            "--model",
+            "irt",
+            "--data",
+            str(path),
+            "--name",
+            "cli-district",
+            "--folds",
+            "2",
+            "--tracking-uri",
+            sqlite_uri,
+        ],
+        monkeypatch,
+        capsys,
+    )
     assert code == 0, out
     assert "registered cli-district version 1" in out and "all" in out
-    code, out = run_cli(["promote", "--name", "cli-district", "--tracking-uri", sqlite_uri], monkeypatch, capsys)
+    code, out = run_cli(
+        ["promote", "--name", "cli-district", "--tracking-uri", sqlite_uri], monkeypatch, capsys
+    )
     assert code == 0, out
     assert "PROMOTED" in out
     client = MlflowClient(tracking_uri=sqlite_uri, registry_uri=sqlite_uri)
     assert str(client.get_model_version_by_alias("cli-district", "champion").version) == "1"
 
 
-@pytest.mark.parametrize("args", [["promote", "--name", "nobody"], ["batch", "--date", "2026-01-01",
-                                                                     "--out", "OUT", "--name", "nobody"]])
-def test_missing_model_is_a_clear_error_with_exit_code_2(args, sqlite_uri, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["promote", "--name", "nobody"],
+        ["batch", "--date", "2026-01-01", "--out", "OUT", "--name", "nobody"],
+    ],
+)
+def test_missing_model_is_a_clear_error_with_exit_code_2(
+    args, sqlite_uri, tmp_path, monkeypatch, capsys
+):
     args = [a.replace("OUT", str(tmp_path / "out")) for a in args]
     code, out = run_cli([*args, "--tracking-uri", sqlite_uri], monkeypatch, capsys)
     assert code == 2

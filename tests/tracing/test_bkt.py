@@ -269,3 +269,25 @@ def test_model_specs_build_bkt_variants():
     assert build_model("bkt-forgets").forgets is True
     assert build_model("bkt-multigs").multigs is True
     assert build_model("bkt-pybkt").fitter == "pybkt"
+
+
+def test_pybkt_frame_codes_follow_the_training_vocabulary(train, test):
+    frame = BKT().to_pybkt_frame(train)
+    assert list(frame.columns) == ["user_id", "skill_name", "correct", "order_id", "item"]
+    assert len(frame) == len(train.skill) and frame.index.is_unique
+    fitted = BKT(num_fits=1).fit(train)
+    pd.testing.assert_frame_equal(fitted.to_pybkt_frame(train), frame)
+    unseen = fitted.to_pybkt_frame(
+        ResponseLog.from_frame(
+            pd.DataFrame(
+                {
+                    "student_id": ["z"],
+                    "item_id": ["new"],
+                    "skill_ids": [["a"]],
+                    "correct": [1],
+                    "order": [0],
+                }
+            )
+        )
+    )
+    assert unseen["item"].tolist() == [-1] and unseen["skill_name"].tolist() == ["s0"]

@@ -23,7 +23,7 @@ from adaptive.tracing.bkt import BKT
 from adaptive.tracing.bkt_engine import build_layout, emissions, forward, p_correct
 from adaptive.tracing.bkt_pybkt import pybkt_is_compiled
 
-N_STUDENTS = 120
+N_STUDENTS = 80
 
 
 @pytest.fixture(scope="module")

@@ -139,8 +139,11 @@ class StudentHistory:
             "n_responses": dense(self.n_responses, 0),
             "streak": dense(self.streak, 0),
             "last_practiced": dense(self.last_practiced, np.nan),
-            "progress": np.where(have[:, None], learning_progress(
-                dense(self.outcomes, 0), dense(self.n_responses, 0), self.window), 0.0),
+            "progress": np.where(
+                have[:, None],
+                learning_progress(dense(self.outcomes, 0), dense(self.n_responses, 0), self.window),
+                0.0,
+            ),
             "completed": rows_of(self.completed),
             "recent": rows_of(self.recent),
         }

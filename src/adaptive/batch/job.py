@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import CancelledError, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,10 +111,13 @@ def run_daily_job(
     quarantine: Path | None = None,
     tracking_uri: str | None = None,
     show_progress: bool = True,
+    workers: int = 2,
     on_partition: Callable[[str], None] | None = None,
 ) -> JobSummary:
     """Run the nightly job for `date` (see the module docstring); returns its summary.
 
+    Schools are processed by `workers` threads (numpy releases the GIL; partitions are
+    independent, so the output does not depend on the order they finish in).
     `on_partition(school)` is called after each partition is written (used to test resuming).
     """
     started = time.perf_counter()
@@ -198,28 +203,53 @@ def run_daily_job(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, disable=not show_progress, transient=False) as bar:
+
+    failed = threading.Event()
+
+    def one_school(i: int) -> tuple[bool, pd.DataFrame, pd.DataFrame]:
+        """Compute and write one school's partitions (or read them back when already done)."""
+        if failed.is_set():  # another partition failed: stop starting new ones
+            raise CancelledError
+        try:
+            return _one_school(schools[i], i)
+        except BaseException:
+            failed.set()
+            raise
+
+    def _one_school(school: str, i: int) -> tuple[bool, pd.DataFrame, pd.DataFrame]:
+        if resumed and writer.is_done(out, TABLES, day, school):
+            recs = pd.read_parquet(writer.partition_path(out, "recommendations", day, school))
+            students = pd.read_parquet(writer.partition_path(out, "students", day, school))
+            return False, recs, students
+        ids = roster_arr[order[bounds[i] : bounds[i + 1]]].tolist()
+        table = student_table(model, tracer_state, history, catalog, profiles, ids, config)
+        outputs = partition_outputs(table, context)
+        for name, result in zip(TABLES, outputs, strict=True):
+            writer.write_partition(out, name, day, school, result)
+        if on_partition is not None:
+            on_partition(school)
+        return True, outputs[0].to_pandas(), outputs[1].to_pandas()
+
+    with (
+        Progress(*columns, disable=not show_progress, transient=False) as bar,
+        ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
+    ):
         task = bar.add_task(f"batch {day}: schools", total=len(schools))
-        for i, school in enumerate(schools):
-            if resumed and writer.is_done(out, TABLES, day, school):
-                skipped += 1
-                recs = pd.read_parquet(writer.partition_path(out, "recommendations", day, school))
-                students = pd.read_parquet(writer.partition_path(out, "students", day, school))
-            else:
-                ids = roster_arr[order[bounds[i] : bounds[i + 1]]].tolist()
-                table = student_table(model, tracer_state, history, catalog, profiles, ids, config)
-                outputs = partition_outputs(table, context)
-                for name, result in zip(TABLES, outputs, strict=True):
-                    writer.write_partition(out, name, day, school, result)
-                recs, students = outputs[0].to_pandas(), outputs[1].to_pandas()
-                written += 1
-                if on_partition is not None:
-                    on_partition(school)
-            for skill, n in recs["skill_id"].value_counts().items():
-                skill_counts[skill] = skill_counts.get(skill, 0) + int(n)
-            stuck += int((students["n_stuck"] > 0).sum())
-            served += len(students)
-            bar.advance(task)
+        pending = [pool.submit(one_school, i) for i in range(len(schools))]
+        try:
+            for future in as_completed(pending):
+                fresh, recs, students = future.result()
+                written += fresh
+                skipped += not fresh
+                for skill, n in recs["skill_id"].value_counts().items():
+                    skill_counts[skill] = skill_counts.get(skill, 0) + int(n)
+                stuck += int((students["n_stuck"] > 0).sum())
+                served += len(students)
+                bar.advance(task)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
     counts = pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index()
     share_stuck = stuck / served if served else 0.0
     writer.finish_date(

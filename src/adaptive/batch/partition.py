@@ -154,10 +154,18 @@ def table_to_batch(table: pa.Table, catalog: Catalog, config: PolicyConfig) -> S
 #: The tables every partition produces, in the order `partition_outputs` returns them.
 OUTPUT_TABLES = ("recommendations", "students", "class_skills", "groups")
 CLASS_SKILLS_SCHEMA = pa.schema(
-    [("class_id", pa.string()), ("skill_id", pa.string())] + [(f"n_{g}", pa.int64()) for g in GROUPS]
+    [("class_id", pa.string()), ("skill_id", pa.string())]
+    + [(f"n_{g}", pa.int64()) for g in GROUPS]
 )
-GROUPS_SCHEMA = pa.schema([("class_id", pa.string()), ("skill_id", pa.string()), ("group", pa.int64()),
-                           ("n_students", pa.int64()), ("student_ids", pa.string())])
+GROUPS_SCHEMA = pa.schema(
+    [
+        ("class_id", pa.string()),
+        ("skill_id", pa.string()),
+        ("group", pa.int64()),
+        ("n_students", pa.int64()),
+        ("student_ids", pa.string()),
+    ]
+)
 
 
 def partition_outputs(table: pa.Table, context: PartitionContext) -> tuple[pa.Table, ...]:
@@ -182,7 +190,9 @@ def partition_outputs(table: pa.Table, context: PartitionContext) -> tuple[pa.Ta
     students = {name: table.column(name) for name in ID_FIELDS}
     for code, label in enumerate(LABELS):
         students[f"n_{label}"] = pa.array((states == code).sum(axis=1).astype(np.int32))
-    class_skills = class_skill_summary(teacher_view(batch, catalog, policy.config, context.now_days))
+    class_skills = class_skill_summary(
+        teacher_view(batch, catalog, policy.config, context.now_days)
+    )
     groups = next_skill_groups(recs)
     return (
         plain_strings(pa.Table.from_pandas(recs, preserve_index=False)),

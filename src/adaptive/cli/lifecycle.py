@@ -289,7 +289,9 @@ def _print_examples(s, n_students: int = 3, n_recs: int = 3) -> None:
             )
             why = ", ".join(f"{t} {v:+.2f}" for t, v in terms[:3] if v > 0)
             console.print(
-                escape(f"  {r.rank}. {r.activity_id} (P(correct) {r.p_correct:.2f}): {r.sentence} [{why}]"),
+                escape(
+                    f"  {r.rank}. {r.activity_id} (P(correct) {r.p_correct:.2f}): {r.sentence} [{why}]"
+                ),
                 highlight=False,
             )
 

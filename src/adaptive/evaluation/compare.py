@@ -70,6 +70,9 @@ def evaluate_models(
     tables = []
     for model in models:
         res = cross_validate(model, log, folds=folds, seed=seed, progress=progress)
+        if res.model in results:  # the same class twice: keep both, numbered
+            res.model = f"{res.model}-{len(results)}"
+            res.metrics["model"] = res.model
         results[res.model] = res
         table = res.metrics.copy()
         ci = bootstrap_ci(res.y, res.p, res.student, n_boot=n_boot, seed=seed)

@@ -28,6 +28,9 @@ Metrics (one value per student; subgroups `slow_learner` and `low_prior` as `<me
   gap without practice;
 - `constraint_violations`: hard-constraint violations per student (must be 0).
 
+`n_activities` is the checkpoint for `normalized_gain` and the run's length (the last
+checkpoint) for the metrics measured over the whole run.
+
 Aggregation: mean over all (seed, student) units with a 95% percentile bootstrap interval
 (students resampled with replacement, seeded; ratio of weighted sums where a metric is undefined
 for some students), and the paired difference adaptive minus policy with its own interval
@@ -493,6 +496,8 @@ def summarize(long: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.DataF
             values="value", dropna=False,
         )  # fmt: skip
         units = wide.index.to_frame(index=False)
+        # metrics measured over the whole run are reported at its length (the last checkpoint)
+        whole_run = max((int(m.partition("@")[2]) for _, m in wide.columns if "@" in m), default=-1)
         groups = {"": np.ones(len(wide), bool)}
         for g in SUBGROUPS:
             groups[f"_{g}"] = units[g].to_numpy(bool)
@@ -516,7 +521,7 @@ def summarize(long: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.DataF
                 is_ours = policy == OURS
                 out.append({
                     "simulator": kind, "policy": policy, "metric": base + suffix,
-                    "n_activities": int(n_act) if n_act else -1,
+                    "n_activities": int(n_act) if n_act else whole_run,
                     "mean": float(np.nanmean(v)) if np.isfinite(v).any() else np.nan,
                     "ci_low": _q(reps[:, j], 0.025), "ci_high": _q(reps[:, j], 0.975),
                     "diff_mean": np.nan if is_ours else _nanmean(d),

@@ -342,7 +342,7 @@ class BKT(KnowledgeTracer):
             "p_guess": (c.emit_skill, c.emit_count, c.keys.multigs),
             "p_slip": (c.emit_skill, c.emit_count, c.keys.multigs),
         }
-        values = dict(values)
+        values = {name: np.clip(v, 0.0, 1.0) for name, v in values.items()}
         for name in ("p_guess", "p_slip"):
             values[name] = np.clip(values[name], _EPS, 1.0 - _EPS)
         skill_params = np.empty((n_skills, len(PARAMS)))

@@ -280,7 +280,7 @@ def fit_em(
     max_iter: int,
     tol: float,
     seed: int,
-    burn_in: int = 10,
+    burn_in: int = 3,
 ) -> EMResult:
     """Baum-Welch EM with `num_fits` seeded random restarts, all restarts run together.
 
@@ -411,6 +411,11 @@ def _em_step(
         new["p_forget"] = _ratio(
             _class_sum(trans_idx, xi10, n_trans), known_cur, params["p_forget"]
         )
+    for name in ("p_init", "p_learn", "p_forget"):  # round-off may step just outside [0, 1]
+        if name in new:
+            new[name] = np.clip(new[name], 0.0, 1.0)
+    if forgets:  # learn + forget <= 1 keeps every P(known) a probability
+        new["p_forget"] = np.minimum(new["p_forget"], 1.0 - new["p_learn"])
     return loglik, new
 
 

@@ -190,8 +190,14 @@ class LogisticTracer(KnowledgeTracer):
         log = responses
         if len(log) == 0:
             return np.zeros(0)
-        state.add_students(log.students, state_arrays(self.layout_))
-        rows = state.rows(log.students)[log.student]
+        ids = log.students.tolist()  # plain str: iterating an Arrow-backed Index is slow
+        rows = state.rows(ids)
+        missing = np.flatnonzero(rows < 0)
+        if len(missing):
+            new = [ids[i] for i in missing]
+            state.add_students(new, state_arrays(self.layout_))
+            rows[missing] = state.rows(new)
+        rows = rows[log.student]
         item = index_codes(self.items_, log.items)[log.item]
         skill = index_codes(self.skills_, log.skills)[log.skill]
         time_s = self._seconds(log) if self.windows_ else None
