@@ -134,6 +134,7 @@ def child(*args: str) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,400000")
+    parser.add_argument("--work-root", help="keep (and reuse) each size's district and model here")
     parser.add_argument("--setup", help=argparse.SUPPRESS)
     parser.add_argument("--night", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
@@ -145,16 +146,26 @@ def main() -> int:
         print(json.dumps(night(Path(args.work), args.night)))
         return 0
     rows = []
+    root = Path(args.work_root) if args.work_root else None
     for n in [int(x) for x in args.sizes.split(",")]:
-        work = Path(tempfile.mkdtemp(prefix=f"bench-batch-{n}-"))
+        work = (root / str(n)) if root else Path(tempfile.mkdtemp(prefix=f"bench-batch-{n}-"))
         try:
-            facts = child("--setup", str(n), "--work", str(work))
+            cached = work / "setup.json"
+            if cached.is_file():  # --work-root: reuse a district simulated and trained before
+                facts = json.loads(cached.read_text())
+                shutil.rmtree(work / "out", ignore_errors=True)
+            else:
+                work.mkdir(parents=True, exist_ok=True)
+                facts = child("--setup", str(n), "--work", str(work))
+                cached.write_text(json.dumps(facts))
             first = child("--night", facts["first_night"], "--work", str(work))
             nxt = child("--night", facts["next_night"], "--work", str(work))
             rows.append({**facts, "first": first, "next": nxt})
             print(json.dumps(rows[-1]), flush=True)
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            if root is None:
+                shutil.rmtree(work, ignore_errors=True)
+    rows.sort(key=lambda r: r["students"])
     lines = [
         "## Nightly batch job (issue 6)",
         "",

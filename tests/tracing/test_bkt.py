@@ -291,3 +291,20 @@ def test_pybkt_frame_codes_follow_the_training_vocabulary(train, test):
         )
     )
     assert unseen["item"].tolist() == [-1] and unseen["skill_name"].tolist() == ["s0"]
+
+
+def test_shrinkage_pulls_item_classes_toward_their_skill(train):
+    spread = {}
+    for strength in (0.0, 50.0):
+        model = BKT(multigs=True, num_fits=1, shrinkage=strength).fit(train)
+        items = model.item_params_table()
+        guess = items[items.param == "p_guess"]
+        skill = model.params_table().set_index("skill")["p_guess"]
+        spread[strength] = float(
+            np.abs(guess["value"].to_numpy() - skill[guess["skill"]].to_numpy()).mean()
+        )
+    assert spread[50.0] < 0.5 * spread[0.0]
+    # standard BKT has one class per skill: shrinkage changes nothing
+    a = BKT(num_fits=1, shrinkage=0.0).fit(train).params_table()
+    b = BKT(num_fits=1, shrinkage=50.0).fit(train).params_table()
+    pd.testing.assert_frame_equal(a, b)

@@ -182,3 +182,19 @@ def test_real_slice_beats_a_constant_predictor(shared_datasets):
     for model in (IRT(max_iter=200), PFA(max_iter=200), BestLR(max_iter=200)):
         p = model.fit(train).predict_proba(test)
         assert auc(test.correct, p) > 0.65, model.name
+
+
+def test_best_lr_mastery_is_a_next_response_on_a_typical_item_at_the_last_time(log):
+    """Windows included: mastery = P(correct) of a probe response at the student's last time."""
+    model = BestLR(max_iter=300, history=10).fit(log)
+    state = model.init_state()
+    model.update(state, log)
+    mastery = model.mastery(state)
+    u = 3
+    student = state.students[u]
+    last = log.frame.loc[log.frame["student_id"] == student, "timestamp"].max()
+    for k, skill in enumerate(model.skills_):
+        probe = TracingState([student], {name: a[[u]].copy() for name, a in state.arrays.items()})
+        p = model.update(probe, Response(student, "unseen-item", (str(skill),), 1, last))[0]
+        expected = sigmoid(np.log(p / (1 - p)) + model.typical_item_[k])
+        assert mastery[u, k] == pytest.approx(expected, abs=1e-12)

@@ -149,10 +149,9 @@ class StudentHistory:
         }
 
     # -- snapshot --------------------------------------------------------------------------------
-    def save(self, path: str | Path) -> None:
-        """One `.npz`, written atomically (ids as unicode, sparse parts as CSR arrays)."""
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every field as a plain array (sparse parts as CSR arrays): what `save` writes."""
         arrays = {
-            "students": np.asarray(self.students, dtype=np.str_),
             "n_responses": self.n_responses,
             "last_practiced": self.last_practiced,
             "streak": self.streak,
@@ -165,8 +164,12 @@ class StudentHistory:
             arrays[f"{name}_indptr"] = m.indptr.astype(np.int64)
             arrays[f"{name}_indices"] = m.indices.astype(np.int32)
             arrays[f"{name}_shape"] = np.asarray(m.shape, np.int64)
+        return arrays
+
+    def save(self, path: str | Path) -> None:
+        """One `.npz`, written atomically (ids as unicode, sparse parts as CSR arrays)."""
         buf = io.BytesIO()
-        np.savez(buf, **arrays)
+        np.savez(buf, students=np.asarray(self.students, dtype=np.str_), **self.arrays())
         atomic_write_bytes(Path(path), buf.getvalue())
 
     @classmethod

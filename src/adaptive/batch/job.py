@@ -55,6 +55,7 @@ TABLES = OUTPUT_TABLES
 UNASSIGNED_SCHOOL = "unassigned"
 DEMO_DIR = PROJECT_ROOT / "datasets" / "demo"
 DEMO_MODEL = "demo-district"
+CHUNK_STUDENTS = 50_000
 POLICY_SPEC = PROJECT_ROOT / "models" / "policy.toml"
 
 
@@ -150,19 +151,23 @@ def run_daily_job(
     snap = load_snapshot(state_dir, previous) if previous else None
     since = snap.cutoff.value if snap else None
     new_rows = before & (time_ns >= since) if since is not None else before
-    new_log = log.take_rows(new_rows)
     history = snap.history if snap else StudentHistory.empty(catalog, config.progress_window)
-    history.absorb(new_log, catalog, config.repeatable_kinds)
     reuse = snap is not None and (snap.model_name, snap.model_version) == (
         model_name,
         loaded.version,
     )
-    if reuse:
-        tracer_state = snap.tracer
-        model.update(tracer_state, new_log)
-    else:  # no snapshot, or one made by another model version: rebuild from the full history
-        tracer_state = model.init_state()
-        model.update(tracer_state, log.take_rows(before))
+    tracer_state = snap.tracer if reuse else model.init_state()
+    n_new = int(new_rows.sum())
+    for part in _student_chunks(log, new_rows):
+        history.absorb(part, catalog, config.repeatable_kinds)
+        if reuse:
+            model.update(tracer_state, part)
+    if (
+        not reuse
+    ):  # no snapshot, or one made by another model version: rebuild from the full history
+        for part in _student_chunks(log, before):
+            model.update(tracer_state, part)
+    del log, time_ns, before, new_rows  # the partitions need only the states
     snapshot_sha = save_snapshot(
         state_dir, day, cutoff, model_name, loaded.version, tracer_state, history
     )
@@ -273,7 +278,7 @@ def run_daily_job(
         schools=len(schools),
         partitions_written=written,
         partitions_resumed=skipped,
-        new_responses=int(new_rows.sum()),
+        new_responses=n_new,
         state_rebuilt=not reuse,
         previous_snapshot=previous,
         rows_quarantined=quarantined,
@@ -316,6 +321,24 @@ def student_table(
         object
     )
     return batch_to_table(batch)
+
+
+def _student_chunks(log: ResponseLog, rows: np.ndarray, students: int = CHUNK_STUDENTS):
+    """The selected rows of `log` as sub-logs of at most `students` students each, in student
+    order (students are independent, so absorbing chunk by chunk equals absorbing at once; it
+    bounds the memory of the derived arrays)."""
+    if not rows.any():
+        return
+    if rows.all() and log.n_students <= students:
+        yield log
+        return
+    offsets = log.student_offsets
+    for start in range(0, log.n_students, students):
+        stop = min(start + students, log.n_students)
+        mask = np.zeros(len(log), bool)
+        mask[offsets[start] : offsets[stop]] = rows[offsets[start] : offsets[stop]]
+        if mask.any():
+            yield log.take_rows(mask)
 
 
 def _policy_config(given: PolicyConfig | str | Path | None) -> PolicyConfig:

@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from adaptive.batch.history import StudentHistory
@@ -63,7 +64,7 @@ def save_snapshot(
     tracer: TracingState,
     history: StudentHistory,
 ) -> str:
-    """Write the snapshot for `date` atomically; returns the sha256 of its contents."""
+    """Write the snapshot for `date` atomically; returns `state_digest` of its contents."""
     final = snapshot_dir(state_dir, date)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
@@ -86,7 +87,22 @@ def save_snapshot(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return hashlib.sha256(json.dumps(digests, sort_keys=True).encode()).hexdigest()
+    return state_digest(tracer, history)
+
+
+def state_digest(tracer: TracingState, history: StudentHistory) -> str:
+    """sha256 of the states' contents (ids and arrays), independent of file timestamps."""
+    digest = hashlib.sha256()
+    for students, arrays in (
+        (tracer.students, tracer.arrays),
+        (history.students, history.arrays()),
+    ):
+        digest.update("\x1f".join(students).encode())
+        for name in sorted(arrays):
+            value = np.ascontiguousarray(arrays[name])
+            digest.update(f"{name}:{value.dtype}:{value.shape}".encode())
+            digest.update(value.tobytes())
+    return digest.hexdigest()
 
 
 def load_snapshot(state_dir: Path, date: str) -> Snapshot:

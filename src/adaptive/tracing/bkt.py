@@ -17,6 +17,10 @@ Variants (as pyBKT defines them; all combinable with the native fitter):
 * `fixed` - parameters held fixed while fitting: `{"p_slip": 0.1}` for every skill or
   `{"p_guess": {"Fractions": 0.2}}` for some skills.
 
+Item-level classes are estimated with `shrinkage` pseudo-observations at their skill's value
+(MAP-EM): without it (maximum likelihood, as pyBKT) an item seen by one or two students gets an
+extreme p_guess or p_init and the variants predict *worse* than standard BKT on new students.
+
 Multi-skill responses: a response tagged with several skills is an observation of *each* of them
 (every tagged skill's state is updated with the same answer, as pyBKT does on the duplicated
 rows); its P(correct) combines the per-skill predictions by `multi_skill`: `"product"` (all skills
@@ -119,6 +123,12 @@ class BKT(KnowledgeTracer):
     training log), `n_iter_`, and with `fitter="pybkt"` the fitted `pybkt_model_` (not saved).
     multi_skill : how a multi-skill response's P(correct) combines its skills ("mean",
         "product", "min").
+    shrinkage : pseudo-observations pulling each item-level class (multigs / multilearn /
+        multiprior) toward its skill's pooled value: MAP-EM instead of maximum likelihood, so an
+        item met by a handful of students does not get an extreme guess or prior. 0 = maximum
+        likelihood, as pyBKT (which the "pybkt" fitter always does). No effect on standard BKT.
+        Default 10, chosen on a validation split of ASSIST2009 *training* students (see
+        `experiments/results/30_bkt.md`).
 
     Examples
     --------
@@ -143,6 +153,7 @@ class BKT(KnowledgeTracer):
         tol: float = 1e-2,
         seed: int = 0,
         multi_skill: str = "mean",
+        shrinkage: float = 10.0,
     ) -> None:
         self.forgets = forgets
         self.multigs = multigs
@@ -155,6 +166,7 @@ class BKT(KnowledgeTracer):
         self.tol = tol
         self.seed = seed
         self.multi_skill = multi_skill
+        self.shrinkage = shrinkage
 
     # -- fitting ----------
     def fit(self, log: ResponseLog) -> Self:
@@ -191,6 +203,7 @@ class BKT(KnowledgeTracer):
             max_iter=int(self.max_iter),
             tol=float(self.tol),
             seed=int(self.seed),
+            shrinkage=float(self.shrinkage),
         )
         self.n_iter_ = int(result.n_iter)
         return self._finish({name: getattr(result, name) for name in PARAMS}, classes, entries, log)
@@ -444,8 +457,9 @@ class BKT(KnowledgeTracer):
         self._check_fitted()
         if isinstance(responses, Response):
             return np.array([self._update_one(state, responses)])
-        state.add_students(responses.students, self._initial_row())
-        rows = state.rows(responses.students)
+        students = responses.students.tolist()  # plain strings: fast dict lookups
+        state.add_students(students, self._initial_row())
+        rows = state.rows(students)
         p, e, layout, final = self._run(responses, state, rows)
         first = layout.seq_first_entry
         sk = e.skill[first]

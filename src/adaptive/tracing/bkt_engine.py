@@ -280,6 +280,7 @@ def fit_em(
     max_iter: int,
     tol: float,
     seed: int,
+    shrinkage: float = 0.0,
     burn_in: int = 3,
 ) -> EMResult:
     """Baum-Welch EM with `num_fits` seeded random restarts, all restarts run together.
@@ -289,6 +290,8 @@ def fit_em(
     EM continues on it alone. A skill stops when its log-likelihood changes by less than `tol`
     between two iterations (its entries then leave the working set), or after `max_iter`
     iterations in all. `fixed[name]` is a per-class array of values (NaN = free), held fixed.
+    `shrinkage` > 0 makes item-level classes MAP estimates: each class gets that many
+    pseudo-observations at its skill's pooled value (0 = maximum likelihood, as pyBKT).
     """
     rng = np.random.default_rng(seed)
     n_emit, n_trans, n_prior = (
@@ -316,7 +319,7 @@ def fit_em(
     for it in range(max_iter):
         n_iter = it + 1
         r = params["p_init"].shape[1]
-        ll, new = _em_step(work, params, r, forgets, (n_emit, n_trans, n_prior, n_skills))
+        ll, new = _em_step(work, params, r, forgets, classes, float(shrinkage))
         loglik[active] = ll[active]
         if prev is not None:
             active &= ~(np.abs(loglik - prev) < tol).all(axis=1)
@@ -357,10 +360,20 @@ def _em_step(
     params: dict[str, np.ndarray],
     r: int,
     forgets: bool,
-    sizes: tuple[int, int, int, int],
+    classes: ClassMap,
+    shrinkage: float,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """One E-step on the working set: (log-likelihood per skill, re-estimated parameters)."""
-    n_emit, n_trans, n_prior, n_skills = sizes
+    n_emit, n_trans, n_prior = (
+        len(classes.emit_skill),
+        len(classes.trans_skill),
+        len(classes.prior_skill),
+    )
+    n_skills = classes.n_skills
+
+    def ratio(num: np.ndarray, den: np.ndarray, previous: np.ndarray, skill_of: np.ndarray):
+        return _estimate(num, den, previous, skill_of, n_skills, shrinkage)
+
     emit_idx, trans_idx, prior_idx, skill_idx = work.indices(r)
     layout = work.layout
     guess, slip = params["p_guess"], params["p_slip"]
@@ -388,28 +401,30 @@ def _em_step(
     by_outcome = _class_sum(emit_idx, gamma, 2 * n_emit).reshape(n_emit, 2, r)
     known = by_outcome.sum(axis=1)
     unknown = count_outcome.sum(axis=1) - known
+    c = classes
     new = {
-        "p_init": _ratio(
-            _class_sum(prior_idx, first, n_prior),
-            ones_prior,
-            params["p_init"],
+        "p_init": ratio(
+            _class_sum(prior_idx, first, n_prior), ones_prior, params["p_init"], c.prior_skill
         ),
-        "p_learn": _ratio(
+        "p_learn": ratio(
             _class_sum(trans_idx, xi01, n_trans),
             ones_cur - known_cur,
             params["p_learn"],
+            c.trans_skill,
         ),
         # guess/slip stay in [eps, 1 - eps]: every answer keeps a non-zero likelihood
         "p_guess": np.clip(
-            _ratio(count_outcome[:, 1] - by_outcome[:, 1], unknown, guess), _EPS, 1 - _EPS
+            ratio(count_outcome[:, 1] - by_outcome[:, 1], unknown, guess, c.emit_skill),
+            _EPS,
+            1 - _EPS,
         ),
-        "p_slip": np.clip(_ratio(by_outcome[:, 0], known, slip), _EPS, 1 - _EPS),
+        "p_slip": np.clip(ratio(by_outcome[:, 0], known, slip, c.emit_skill), _EPS, 1 - _EPS),
     }
     if forgets:
         inv_pred0 = 1.0 / np.maximum(1.0 - pred[nxt], _TINY)
         xi10 = post_cur * forget[cur] * (1.0 - g_next) * inv_pred0
-        new["p_forget"] = _ratio(
-            _class_sum(trans_idx, xi10, n_trans), known_cur, params["p_forget"]
+        new["p_forget"] = ratio(
+            _class_sum(trans_idx, xi10, n_trans), known_cur, params["p_forget"], c.trans_skill
         )
     for name in ("p_init", "p_learn", "p_forget"):  # round-off may step just outside [0, 1]
         if name in new:
@@ -443,6 +458,28 @@ def _smooth(
         else:
             gamma[lo : lo + n] = stay[lo : lo + n] * (g * inv_pred[nlo:nhi])
     return gamma
+
+
+def _estimate(
+    num: np.ndarray,
+    den: np.ndarray,
+    previous: np.ndarray,
+    class_skill: np.ndarray,
+    n_skills: int,
+    shrinkage: float,
+) -> np.ndarray:
+    """num / den per class; with `shrinkage`, plus that many pseudo-counts at the skill's ratio.
+
+    One class per skill (standard BKT) is left alone: its skill ratio is its own ratio.
+    """
+    if shrinkage > 0 and len(class_skill) != n_skills:
+        r = num.shape[1]
+        idx = _flat_index(class_skill, r)
+        skill_num = np.bincount(idx, num.ravel(), n_skills * r).reshape(n_skills, r)
+        skill_den = np.bincount(idx, den.ravel(), n_skills * r).reshape(n_skills, r)
+        pooled = _ratio(skill_num, skill_den, np.zeros_like(skill_num))[class_skill]
+        num, den = num + shrinkage * pooled, den + shrinkage
+    return _ratio(num, den, previous)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray, previous: np.ndarray) -> np.ndarray:

@@ -354,20 +354,40 @@ def state_counts(
         stats = arrays["ability_stats"][rnd.row]
         counts.theta = stats[:, 0] / (stats[:, 1] + ability_prior)
     if layout.windows:
-        hs = arrays["history_skill"][pu]  # (P, H)
-        ht = arrays["history_time"][pu]
-        hc = arrays["history_correct"][pu].astype(np.float64)
-        filled = np.arange(layout.history)[None, :] < arrays["history_count"][pu][:, None]
-        same = filled & (hs == rnd.pair_skill[:, None]) & (rnd.pair_skill[:, None] >= 0)
-        t = rnd.time_s[rnd.pair_row][:, None]
-        att = np.empty((len(pu), len(layout.windows)))
-        wins = np.empty_like(att)
-        for w, width in enumerate(layout.windows):
-            inside = same & (ht >= t - width)
-            att[:, w] = inside.sum(axis=1)
-            wins[:, w] = (inside * hc).sum(axis=1)
-        counts.window_att, counts.window_wins = att, wins
+        counts.window_att, counts.window_wins = _state_window_counts(layout, arrays, rnd, pu)
     return counts
+
+
+def _state_window_counts(
+    layout: FeatureLayout, arrays: dict[str, np.ndarray], rnd: RoundInput, pu: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pair window attempts/wins from the students' history ring buffers.
+
+    Only the filled part of the buffers is read, in chunks of pairs, so memory stays bounded.
+    """
+    n_w = len(layout.windows)
+    att = np.zeros((len(pu), n_w))
+    wins = np.zeros((len(pu), n_w))
+    count = arrays["history_count"]
+    width = int(min(layout.history, count[pu].max())) if len(pu) else 0
+    if width == 0:
+        return att, wins
+    widths = np.asarray(layout.windows)
+    chunk = max(1, 4_000_000 // width)
+    for lo in range(0, len(pu), chunk):
+        sl = slice(lo, lo + chunk)
+        u, skill = pu[sl], rnd.pair_skill[sl]
+        hs = arrays["history_skill"][u, :width]
+        ht = arrays["history_time"][u, :width]
+        hc = arrays["history_correct"][u, :width].astype(np.float64)
+        filled = np.arange(width)[None, :] < count[u][:, None]
+        same = filled & (hs == skill[:, None]) & (skill[:, None] >= 0)
+        t = rnd.time_s[rnd.pair_row[sl]][:, None]
+        for w in range(n_w):
+            inside = same & (ht >= t - widths[w])
+            att[sl, w] = inside.sum(axis=1)
+            wins[sl, w] = (inside * hc).sum(axis=1)
+    return att, wins
 
 
 def absorb(
@@ -436,23 +456,9 @@ def skill_decision(
         tot, c = arrays["total_counts"], layout.offset("total")
         z += (layout.phi(tot[:, 0]) * coef[c] + layout.phi(tot[:, 1]) * coef[c + 1])[:, None]
     if layout.windows and n:
-        hs, ht = arrays["history_skill"], arrays["history_time"]
-        hc = arrays["history_correct"].astype(np.float64)
-        count = arrays["history_count"]
-        filled = (np.arange(layout.history)[None, :] < count[:, None]) & (hs >= 0)
-        last_slot = (count - 1) % layout.history
-        now = np.where(count > 0, ht[np.arange(n), last_slot], 0)
-        owner = np.repeat(np.arange(n), layout.history).reshape(n, layout.history)
-        flat = owner * k + np.where(hs >= 0, hs, 0)
-        for w, width in enumerate(layout.windows):
-            inside = filled & (ht >= now[:, None] - width)
-            att = np.bincount(flat[inside], minlength=n * k).reshape(n, k)
-            wins = np.bincount(flat[inside], weights=hc[inside], minlength=n * k).reshape(n, k)
-            base = layout.offset("window") + 2 * k * w
-            z += (
-                layout.phi(att) * coef[base : base + k]
-                + layout.phi(wins) * coef[base + k : base + 2 * k]
-            )
+        chunk = max(1, 2_000_000 // layout.history)  # bounded memory for large states
+        for lo in range(0, n, chunk):
+            z[lo : lo + chunk] += _window_decision(layout, arrays, coef, slice(lo, lo + chunk))
     return z
 
 
@@ -495,7 +501,9 @@ def update_one(
         a, b = off["count_a"], off["count_b"]
         for s in known:
             att, wins = att_row[s], wins_row[s]
-            first, second = (wins, att - wins) if layout.skill_counts == "wins_fails" else (att, wins)
+            first, second = (
+                (wins, att - wins) if layout.skill_counts == "wins_fails" else (att, wins)
+            )
             z += coef[a + s] * phi(first) + coef[b + s] * phi(second)
     if layout.total_counts:
         tot, c = arrays["total_counts"][row], off["total"]
@@ -535,3 +543,28 @@ def update_one(
             arrays["history_correct"][row, slot] = correct
         arrays["history_count"][row] = count + len(skills)
     return p
+
+
+def _window_decision(
+    layout: FeatureLayout, arrays: dict[str, np.ndarray], coef: np.ndarray, rows: slice
+) -> np.ndarray:
+    """Window-feature part of `skill_decision` for a block of students, at their last response."""
+    hs, ht = arrays["history_skill"][rows], arrays["history_time"][rows]
+    hc = arrays["history_correct"][rows].astype(np.float64)
+    count = arrays["history_count"][rows]
+    n, k, h = len(count), layout.n_skills, layout.history
+    filled = (np.arange(h)[None, :] < count[:, None]) & (hs >= 0)
+    last_slot = (count - 1) % h
+    now = np.where(count > 0, ht[np.arange(n), last_slot], 0)
+    flat = np.arange(n)[:, None] * k + np.where(hs >= 0, hs, 0)
+    z = np.zeros((n, k))
+    for w, width in enumerate(layout.windows):
+        inside = filled & (ht >= now[:, None] - width)
+        att = np.bincount(flat[inside], minlength=n * k).reshape(n, k)
+        wins = np.bincount(flat[inside], weights=hc[inside], minlength=n * k).reshape(n, k)
+        base = layout.offset("window") + 2 * k * w
+        z += (
+            layout.phi(att) * coef[base : base + k]
+            + layout.phi(wins) * coef[base + k : base + 2 * k]
+        )
+    return z
