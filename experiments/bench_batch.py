@@ -180,10 +180,11 @@ def main() -> int:
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
+        simulate = "n/a" if r.get("simulate_s") is None else f"{r['simulate_s']:.0f}"
+        first, nxt = r["first"], r["next"]
         lines.append(
-            f"| {r['students']:,} | {r['responses']:,} | {r['first']['seconds']:.0f} | {r['first']['peak_gb']:.2f} "
-            f"| {r['next']['seconds']:.0f} | {r['next']['peak_gb']:.2f} | {r['next']['new_responses']:,} "
-            f"| {r['simulate_s']:.0f} |"
+            f"| {r['students']:,} | {r['responses']:,} | {first['seconds']:.0f} | {first['peak_gb']:.2f} "
+            f"| {nxt['seconds']:.0f} | {nxt['peak_gb']:.2f} | {nxt['new_responses']:,} | {simulate} |"
         )
     lines += ["", f"Reproduce: `python -m experiments.bench_batch --sizes {args.sizes}`", ""]
     RESULT.parent.mkdir(parents=True, exist_ok=True)

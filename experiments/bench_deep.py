@@ -441,6 +441,7 @@ def main() -> None:
         "--pykt-batches", type=int, default=30, help="batches timed for pyKT's other models"
     )
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", default=str(RESULTS), help="where the markdown section goes")
     parser.add_argument("--assist2017", default="dkt", help="models for the ASSIST2017 memory run")
     parser.add_argument(
         "--gervet", default="dkt,sakt", help="models for the Gervet splits ('' to skip)"
@@ -450,6 +451,7 @@ def main() -> None:
         child(args.job)
         return
     args.models = [m for m in args.models.split(",") if m]
+    out = Path(args.out)
     started = time.time()
     results: dict = {}
     for model in args.models:
@@ -478,11 +480,11 @@ def main() -> None:
                     max_epochs=args.pykt_epochs,
                     patience=args.pykt_epochs,
                 )
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(report(args, results, started))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report(args, results, started))
     for model in [m for m in args.assist2017.split(",") if m]:
         results[("assist2017", model)] = run_job("assist2017", args.threads, model=model)
-        RESULTS.write_text(report(args, results, started))
+        out.write_text(report(args, results, started))
     for dataset in ("assist2009", "statics2011"):
         for model in [m for m in args.gervet.split(",") if m]:
             results[("gervet", dataset, model)] = run_job(
@@ -493,8 +495,8 @@ def main() -> None:
                 max_epochs=args.max_epochs,
                 patience=args.patience,
             )
-            RESULTS.write_text(report(args, results, started))
-    print(RESULTS.read_text())
+            out.write_text(report(args, results, started))
+    print(out.read_text())
 
 
 if __name__ == "__main__":

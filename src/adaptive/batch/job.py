@@ -152,19 +152,15 @@ def run_daily_job(
     since = snap.cutoff.value if snap else None
     new_rows = before & (time_ns >= since) if since is not None else before
     history = snap.history if snap else StudentHistory.empty(catalog, config.progress_window)
-    reuse = snap is not None and (snap.model_name, snap.model_version) == (
-        model_name,
-        loaded.version,
-    )
+    same_model = snap is not None and snap.model_name == model_name
+    reuse = same_model and snap.model_version == loaded.version
     tracer_state = snap.tracer if reuse else model.init_state()
     n_new = int(new_rows.sum())
     for part in _student_chunks(log, new_rows):
         history.absorb(part, catalog, config.repeatable_kinds)
         if reuse:
             model.update(tracer_state, part)
-    if (
-        not reuse
-    ):  # no snapshot, or one made by another model version: rebuild from the full history
+    if not reuse:  # no snapshot, or one from another model version: rebuild from all history
         for part in _student_chunks(log, before):
             model.update(tracer_state, part)
     del log, time_ns, before, new_rows  # the partitions need only the states

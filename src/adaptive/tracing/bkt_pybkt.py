@@ -13,6 +13,18 @@ updates and artifacts all go through our engine. pyBKT's conventions, mapped:
   class; resource 1 ("Default") holds the real p_learn / p_forget. We use the item as the prior
   column (pyBKT's default, the `correct` column, would leak the first answer into its prior).
 
+Known pyBKT 1.4.3 defects this module works around or documents:
+
+* its compiled E-step reads a class's guess/slip (and learn/forget) into variables initialised
+  to -1 once, outside the loop over classes, so every class is *filtered* with class 0's values
+  (its Python prediction step then uses the per-class guess/slip): multigs, multilearn and
+  multiprior fit and predict a different model than the parameters it reports. Imported into
+  our engine, those parameters are used as the model defines them. (Shown exactly in
+  `tests/tracing/test_bkt_pybkt.py`.)
+* it sorts the frame it is given in place (we pass a copy) and fails on a duplicated index;
+* its E-step returns the total log-likelihood truncated to an integer, which is what its EM
+  convergence test (`tol=1e-3`) compares.
+
 Skill names are passed as codes (`s0`, `s1`, ...): pyBKT selects skills with a regular expression
 built from the names, which silently drops names with special characters (e.g. parentheses).
 """
@@ -103,7 +115,10 @@ def fit_pybkt_model(
     pyfixed = _pybkt_fixed(fixed, frame, keys)
     if pyfixed:
         variants["fixed"] = pyfixed
-    model = Model(seed=int(seed), num_fits=int(num_fits), parallel=True)
+    # One thread: pyBKT's OpenMP threads sum their soft counts in a critical section whose order
+    # varies between runs (parameters then differ in the last bits), and they slow down badly
+    # when the cores are shared. Note: pyBKT's `parallel=False` is process-wide from then on.
+    model = Model(seed=int(seed), num_fits=int(num_fits), parallel=False)
     model.fit(data=frame.copy(), **variants)  # pyBKT sorts the frame it is given in place
     return model
 
