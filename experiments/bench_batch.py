@@ -186,7 +186,7 @@ def main() -> int:
             f"| {r['students']:,} | {r['responses']:,} | {first['seconds']:.0f} | {first['peak_gb']:.2f} "
             f"| {nxt['seconds']:.0f} | {nxt['peak_gb']:.2f} | {nxt['new_responses']:,} | {simulate} |"
         )
-    lines += ["", f"Reproduce: `python -m experiments.bench_batch --sizes {args.sizes}`", ""]
+    lines += ["", f"Reproduce: `python -m experiments.bench_batch --sizes {','.join(str(r['students']) for r in rows)}`", ""]
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text("\n".join(lines))
     print("\n".join(lines))

@@ -216,6 +216,7 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--cache", type=Path, help="cache folder for matrix cells (resume)")
     ap.add_argument("--skip-speed", action="store_true", help="only the simulation table")
+    ap.add_argument("--note", default="", help="a line on how the reused matrix was produced")
     args = ap.parse_args()
     catalog = synthetic_catalog()
     lines = ["## Policy: recommendation speed and proof in simulation (issue 5)", ""]
@@ -268,6 +269,7 @@ def main() -> int:
         f"(paired: every policy faces the same students and random stream); table {how}.",
         "Command: `adaptive policy-eval --students 2000 --seeds 10 --activities 5,10,20,50 --out DIR` "
         "(same as `python -m experiments.bench_policy`).",
+        *([args.note] if args.note else []),
         "",
         *simulation_section(table),
     ]

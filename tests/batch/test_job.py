@@ -16,6 +16,7 @@ from adaptive.batch.snapshot import load_snapshot
 from adaptive.curriculum import Catalog
 from adaptive.errors import DataValidationError
 from adaptive.policy.adapter import history_features
+from adaptive.registry.store import tracking
 
 DAY_1, DAY_2 = "2026-09-28", "2026-10-05"
 
@@ -148,3 +149,29 @@ def test_summary_run_in_mlflow(district, tmp_path):
     text = " ".join([*run.data.params.values(), *run.data.tags.values()])
     assert not any(s in text for s in district.log.students[:50])
     assert summary.skill_counts.sum() == len(pd.read_parquet(tmp_path / "out" / "recommendations"))
+
+
+def test_snapshot_of_another_model_is_not_reused(district, tmp_path):
+    """The tracer state of a snapshot belongs to the model that made it: a new champion (here the
+    same weights registered under another name) rebuilds it; the history is still reused."""
+    other = f"{district.model}-copy"
+    with tracking(district.uri) as client:
+        mv = client.get_model_version_by_alias(district.model, "champion")
+        client.create_registered_model(other)
+        copy = client.create_model_version(other, mv.source, run_id=mv.run_id, model_id=mv.model_id)
+        client.set_registered_model_alias(other, "champion", copy.version)
+
+    out = tmp_path / "out"
+    run_daily_job(DAY_1, out, **district.job_args())
+    switched = run_daily_job(DAY_2, out, **district.job_args(model_name=other))
+    assert switched.previous_snapshot == DAY_1 and switched.state_rebuilt
+    run_daily_job(DAY_2, tmp_path / "fresh", **district.job_args())
+
+    def parquet(root: Path) -> dict[str, bytes]:
+        return {
+            k: v
+            for k, v in files(root / "recommendations" / f"date={DAY_2}").items()
+            if k.endswith(".parquet")
+        }
+
+    assert parquet(out) and parquet(out) == parquet(tmp_path / "fresh")

@@ -308,3 +308,59 @@ def test_shrinkage_pulls_item_classes_toward_their_skill(train):
     a = BKT(num_fits=1, shrinkage=0.0).fit(train).params_table()
     b = BKT(num_fits=1, shrinkage=50.0).fit(train).params_table()
     pd.testing.assert_frame_equal(a, b)
+
+
+def reference_smoothed(seq: list[int], params: tuple[float, ...]) -> list[float]:
+    """P(known at t | whole sequence) by the textbook forward-backward recursions."""
+    p_init, learn, forget, guess, slip = params
+    trans = np.array([[1 - learn, learn], [forget, 1 - forget]])  # [from, to]
+    emit = np.array([[1 - guess, guess], [slip, 1 - slip]])  # [state, answer]
+    n = len(seq)
+    alpha = np.zeros((n, 2))
+    alpha[0] = np.array([1 - p_init, p_init]) * emit[:, seq[0]]
+    for t in range(1, n):
+        alpha[t] = (alpha[t - 1] @ trans) * emit[:, seq[t]]
+    beta = np.ones((n, 2))
+    for t in range(n - 2, -1, -1):
+        beta[t] = trans @ (emit[:, seq[t + 1]] * beta[t + 1])
+    gamma = alpha * beta
+    return list(gamma[:, 1] / gamma.sum(axis=1))
+
+
+@pytest.mark.parametrize("with_forgets", [False, True])
+def test_engine_smoothing_matches_textbook_forward_backward(with_forgets):
+    from adaptive.tracing.bkt_engine import _smooth, filtered
+
+    rng = np.random.default_rng(1)
+    seqs = [list(rng.integers(0, 2, int(n))) for n in rng.integers(1, 25, 40)]
+    params = [
+        (
+            *rng.uniform(0.05, 0.4, 2),
+            rng.uniform(0.05, 0.3) if with_forgets else 0.0,
+            *rng.uniform(0.05, 0.3, 2),
+        )
+        for _ in seqs
+    ]
+    key = np.concatenate([np.full(len(s), i) for i, s in enumerate(seqs)])
+    per_entry = np.array([params[i] for i in key])
+    layout = build_layout(key)
+    tm = per_entry[layout.order]
+    lk, lu = emissions(np.concatenate(seqs)[layout.order], tm[:, 3:4], tm[:, 4:5])
+    pred, _ = forward(
+        layout, per_entry[layout.seq_first_entry, 0][:, None], lk, lu, tm[:, 1:2], tm[:, 2:3]
+    )
+    post, _ = filtered(pred, lk, lu)
+    gamma = layout.to_input(_smooth(layout, pred, post, tm[:, 2:3], with_forgets))[:, 0]
+    expected = np.concatenate([reference_smoothed(s, p) for s, p in zip(seqs, params, strict=True)])
+    np.testing.assert_allclose(gamma, expected, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("variant", [{}, {"forgets": True}, {"multigs": True, "shrinkage": 0.0}])
+def test_em_log_likelihood_never_decreases(variant, train):
+    """EM's defining property: each iteration's parameters are at least as likely as the last."""
+    ll = [
+        BKT(num_fits=1, max_iter=k, tol=1e-12, seed=3, **variant).fit(train).log_likelihood_
+        for k in (1, 2, 3, 5, 8, 13)
+    ]
+    assert np.all(np.diff(ll) >= -1e-6), ll
+    assert ll[-1] > ll[0] + 1.0

@@ -88,9 +88,10 @@ def select_top_k(
     repeatedly the best eligible activity that fits the remaining minutes and the per-skill cap,
     its score lowered by `variety` for each activity of the same skill already chosen.
 
-    For speed on large batches the greedy runs on each student's best `max(8k, 64)` candidates;
-    a student for whom an activity outside them could have won a round (its score beats the
-    round's best) is redone on every activity, so the result is the exact greedy.
+    Ties go to the lowest activity index. For speed on large batches the greedy runs on each
+    student's best `max(8k, 64)` candidates; a student for whom an activity outside them could
+    have won a round (its score reaches the round's best) is redone on every activity, so the
+    result is exactly the greedy over all activities.
 
     Returns (activity (n, k) with -1 for empty slots, adjusted score (n, k), assigned (n, k),
     variety penalty (n, k)).
@@ -137,8 +138,8 @@ def select_top_k(
     n_cand = min(n_a, max(8 * k, 64))
     if n_cand < n_a and n > 16:
         part = np.argpartition(-base, n_cand, axis=1)
-        cand = part[:, :n_cand]
-        outside = base[np.arange(n), part[:, n_cand]]
+        cand = np.sort(part[:, :n_cand], axis=1)  # ties go to the lowest activity index
+        outside = base[np.arange(n), part[:, n_cand]]  # the best score left out
         redo = _greedy(
             base, cand, outside, state, np.arange(n), skill, minutes, k, max_per_skill, variety
         )
@@ -192,7 +193,7 @@ def _greedy(
         j = np.argmax(value, axis=1)
         best = value[local, j]
         if outside is not None:
-            flagged |= open_ & (outside > best) & np.isfinite(outside)
+            flagged |= open_ & (outside >= best) & np.isfinite(outside)
         ok = open_ & np.isfinite(best) & ~flagged
         if not ok.any():
             continue
