@@ -134,7 +134,11 @@ def child(*args: str) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,400000")
+    parser.add_argument("--result", default=str(RESULT), help="where to write the markdown section")
     parser.add_argument("--work-root", help="keep (and reuse) each size's district and model here")
+    parser.add_argument(
+        "--merge", nargs="+", help="write the section from the logs of earlier runs"
+    )
     parser.add_argument("--setup", help=argparse.SUPPRESS)
     parser.add_argument("--night", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
@@ -144,6 +148,11 @@ def main() -> int:
         return 0
     if args.night:
         print(json.dumps(night(Path(args.work), args.night)))
+        return 0
+    if args.merge:  # rows printed by earlier runs (e.g. sizes run separately)
+        lines = [line for log in args.merge for line in Path(log).read_text().splitlines()]
+        rows = [json.loads(line) for line in lines if line.startswith('{"students"')]
+        write_result(rows, Path(args.result))
         return 0
     rows = []
     root = Path(args.work_root) if args.work_root else None
@@ -165,7 +174,13 @@ def main() -> int:
         finally:
             if root is None:
                 shutil.rmtree(work, ignore_errors=True)
-    rows.sort(key=lambda r: r["students"])
+    write_result(rows, Path(args.result))
+    return 0
+
+
+def write_result(rows: list[dict], result: Path) -> None:
+    """The markdown section for RESULTS.md, one row per size."""
+    rows = sorted(rows, key=lambda r: r["students"])
     lines = [
         "## Nightly batch job (issue 6)",
         "",
@@ -186,11 +201,14 @@ def main() -> int:
             f"| {r['students']:,} | {r['responses']:,} | {first['seconds']:.0f} | {first['peak_gb']:.2f} "
             f"| {nxt['seconds']:.0f} | {nxt['peak_gb']:.2f} | {nxt['new_responses']:,} | {simulate} |"
         )
-    lines += ["", f"Reproduce: `python -m experiments.bench_batch --sizes {','.join(str(r['students']) for r in rows)}`", ""]
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text("\n".join(lines))
+    lines += [
+        "",
+        f"Reproduce: `python -m experiments.bench_batch --sizes {','.join(str(r['students']) for r in rows)}`",
+        "",
+    ]
+    result.parent.mkdir(parents=True, exist_ok=True)
+    result.write_text("\n".join(lines))
     print("\n".join(lines))
-    return 0
 
 
 if __name__ == "__main__":

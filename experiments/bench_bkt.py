@@ -192,13 +192,17 @@ def online(model: BKT, test: ResponseLog, pybkt_model) -> dict:
 
 
 def roster_latency(model: BKT, test: ResponseLog, pybkt_model, responses: list[Response]) -> dict:
-    """pyBKT's `Roster.update_state` per single-skill response (first 3,000 test responses)."""
+    """pyBKT's `Roster.update_state` per single-skill response (first 3,000 test responses),
+    with its model single-threaded (`parallel=False`)."""
     from pyBKT.models import Roster
 
     code = {s: f"s{i}" for i, s in enumerate(model.skills_)}
     sample = [r for r in responses if r.skill_ids[0] in code][:3000]
     skills = sorted({code[r.skill_ids[0]] for r in sample})
     students = sorted({r.student_id for r in sample})
+    # one thread: with OpenMP, each update's E-step woke two threads and took milliseconds on
+    # the busy machine (pyBKT's omp_set_num_threads(1) is process-wide: run after the OpenMP fits)
+    pybkt_model.parallel = False
     roster = Roster(students=students, skills=skills, model=pybkt_model)
     lat = np.empty(len(sample))
     for i, r in enumerate(sample):
@@ -310,7 +314,8 @@ def report(
         ">= 1,000,000 |",
         f"| single `update(state, Response)`, any response ({on['single_n']:,}): median / p99 "
         f"(us) | {on['single_median_us']:.1f} / {on['single_p99_us']:.1f} | - | p99 <= 10 |",
-        f"| single, one-skill responses: median / p99 (us) | {on['single1_median_us']:.1f} / "
+        f"| single, one-skill responses: median / p99 (us); Roster single-threaded | "
+        f"{on['single1_median_us']:.1f} / "
         f"{on['single1_p99_us']:.1f} | {on['roster_median_us']:.1f} / {on['roster_p99_us']:.1f} "
         f"({on['roster_n']:,} updates) | p99 <= 10 (issue: Roster ~52) |",
         "",

@@ -89,24 +89,31 @@ def build_layout(seq_key: np.ndarray) -> SequenceLayout:
         return SequenceLayout(
             empty, np.zeros(1, np.int64), empty, empty, np.zeros(0, bool), empty, empty
         )
-    _, seq = np.unique(seq_key, return_inverse=True)
-    lengths = np.bincount(seq)
-    n_seq = len(lengths)
-    by_seq = np.argsort(seq, kind="stable")
-    starts = np.zeros(n_seq, np.int64)
-    np.cumsum(lengths[:-1], out=starts[1:])
+    # one stable sort groups each sequence's entries, in input (= time) order
+    by_key = np.argsort(seq_key, kind="stable")
+    sorted_keys = seq_key[by_key]
+    new_seq = np.ones(n, dtype=bool)
+    new_seq[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    starts = np.flatnonzero(new_seq)
+    lengths = np.diff(np.append(starts, n))
+    n_seq = len(starts)
+    seq_sorted = np.cumsum(new_seq) - 1
+    seq = np.empty(n, np.int64)
+    seq[by_key] = seq_sorted
     step = np.empty(n, np.int64)
-    step[by_seq] = np.arange(n, dtype=np.int64) - np.repeat(starts, lengths)
+    step[by_key] = np.arange(n, dtype=np.int64) - starts[seq_sorted]
     rank_to_seq = np.argsort(-lengths, kind="stable")
     rank = np.empty(n_seq, np.int64)
     rank[rank_to_seq] = np.arange(n_seq)
     entry_rank = rank[seq]
-    order = np.argsort(step * n_seq + entry_rank, kind="stable")
     n_per_step = np.bincount(step)
     offsets = np.zeros(len(n_per_step) + 1, np.int64)
     np.cumsum(n_per_step, out=offsets[1:])
-    step_tm = step[order]
-    rank_tm = entry_rank[order]
+    # block k holds ranks 0 .. n_k - 1 in order, so each entry's position is known directly
+    order = np.empty(n, np.int64)
+    order[offsets[step] + entry_rank] = np.arange(n, dtype=np.int64)
+    step_tm = np.repeat(np.arange(len(n_per_step)), n_per_step)
+    rank_tm = np.arange(n, dtype=np.int64) - offsets[step_tm]
     n_next = np.append(n_per_step[1:], 0)
     has_next = rank_tm < n_next[step_tm]
     next_pos = offsets[step_tm[has_next] + 1] + rank_tm[has_next]

@@ -172,10 +172,16 @@ def make_batch(enc: Encoded, chunks: Chunks, which: np.ndarray) -> Batch:
 
 
 def iter_batches(
-    enc: Encoded, chunks: Chunks, batch_size: int, rng: np.random.Generator | None = None
+    enc: Encoded,
+    chunks: Chunks,
+    batch_size: int,
+    rng: np.random.Generator | None = None,
+    max_cells: int | None = None,
 ) -> Iterator[tuple[np.ndarray, Batch]]:
     """(chunk indices, batch) for batches of chunks of similar length (bucketing: little padding).
 
+    A batch holds at most `batch_size` chunks and, with `max_cells`, at most `max_cells` cells of
+    a (batch, length, length) attention matrix, so that memory stays bounded on long sequences.
     With `rng` (training) the order inside length ties and the order of batches are shuffled.
     """
     lengths = chunks.end - chunks.start
@@ -183,11 +189,27 @@ def iter_batches(
         order = np.argsort(lengths, kind="stable")
     else:
         order = np.lexsort((rng.random(len(lengths)), lengths))
-    groups = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    groups = list(_group(lengths[order], batch_size, max_cells, order))
     if rng is not None:
         groups = [groups[i] for i in rng.permutation(len(groups))]
     for which in groups:
         yield which, make_batch(enc, chunks, which)
+
+
+def _group(
+    sorted_lengths: np.ndarray, batch_size: int, max_cells: int | None, order: np.ndarray
+) -> Iterator[np.ndarray]:
+    """Consecutive groups of the length-sorted chunks within the size and cell budgets."""
+    start, n = 0, len(order)
+    while start < n:
+        stop = min(start + batch_size, n)
+        if max_cells is not None:
+            fits = max(1, int(max_cells // max(int(sorted_lengths[stop - 1]) ** 2, 1)))
+            while stop - start > fits:
+                stop = start + fits
+                fits = max(1, int(max_cells // max(int(sorted_lengths[stop - 1]) ** 2, 1)))
+        yield order[start:stop]
+        start = stop
 
 
 def split_students(n_students: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -58,6 +58,8 @@ class DeepTracer(KnowledgeTracer):
     seed: int
     device: str
     progress: bool
+    # Attention models bound a batch by its (batch, length, length) cells; None: no bound.
+    max_attention_cells: int | None = None
 
     # -- subclass hooks --------------------------------------------------------------------------
     @abstractmethod
@@ -133,7 +135,10 @@ class DeepTracer(KnowledgeTracer):
                 net.train()
                 total, count = 0.0, 0
                 bar.reset(task, total=n_batches, description=f"{self.name} epoch {epoch}")
-                for _, batch in iter_batches(train, chunks, self.batch_size, rng):
+                batches = iter_batches(
+                    train, chunks, self.batch_size, rng, self.max_attention_cells
+                )
+                for _, batch in batches:
                     batch = batch.to(self.torch_device)
                     logits = net(batch)[batch.target]
                     labels = batch.correct[batch.target].to(logits.dtype)

@@ -51,11 +51,15 @@ class WindowedAttentionTracer(DeepTracer):
     """Shared prediction and online state of SAKT and AKT."""
 
     prediction_batch: int = 256
+    # about 4 * 16 MB per (batch, head, length, length) float32 tensor with 4 heads
+    max_attention_cells: int | None = 4_000_000
 
     def _predict_chunks(self, enc: Encoded, chunks: Chunks) -> np.ndarray:
         p = np.zeros(len(enc), dtype=np.float64)
         with torch.no_grad():
-            for _, batch in iter_batches(enc, chunks, self.prediction_batch):
+            for _, batch in iter_batches(
+                enc, chunks, self.prediction_batch, max_cells=self.max_attention_cells
+            ):
                 batch = batch.to(self.torch_device)
                 logits = self.net_(batch)[batch.target]
                 p[batch.rows] = torch.sigmoid(logits).double().cpu().numpy()
