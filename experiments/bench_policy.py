@@ -182,6 +182,17 @@ def simulation_section(table: pd.DataFrame) -> list[str]:
             cells = [f"{part.loc[p, 'mean']:.3f} [{part.loc[p, 'ci_low']:.3f}, {part.loc[p, 'ci_high']:.3f}]"
                      if p in part.index and np.isfinite(part.loc[p, "mean"]) else "n/a" for p in pols]  # fmt: skip
             lines.append(f"| {sim} | {m} | " + " | ".join(cells) + " |")
+    worse = []
+    for sim in sorted(table["simulator"].unique()):
+        for m in ("activities_to_mastery", "over_practice", "false_mastery_rate"):
+            part = table[(table.simulator == sim) & (table.metric == m)].set_index("policy")
+            better = [p for p in pols if p != "adaptive" and p in part.index
+                      and part.loc[p, "ci_high"] < part.loc["adaptive", "ci_low"]]  # fmt: skip
+            if better:
+                worse.append(f"{sim} {m}: {', '.join(better)}")
+    lines += ["", "Where a baseline does better than ours (its whole interval below ours): "
+              + ("; ".join(worse) if worse else "nowhere") + ". `n/a` = the policy never "
+              "advanced to a dependent skill within the run.", ""]  # fmt: skip
     violations = table[table.metric == "constraint_violations"]["mean"].abs().sum()
     lines += [
         "",
