@@ -196,6 +196,12 @@ def iter_batches(
         yield which, make_batch(enc, chunks, which)
 
 
+def count_batches(chunks: Chunks, batch_size: int, max_cells: int | None = None) -> int:
+    """How many batches `iter_batches` yields for these chunks (for progress bars)."""
+    lengths = np.sort(chunks.end - chunks.start)
+    return sum(1 for _ in _group(lengths, batch_size, max_cells, np.arange(len(lengths))))
+
+
 def _group(
     sorted_lengths: np.ndarray, batch_size: int, max_cells: int | None, order: np.ndarray
 ) -> Iterator[np.ndarray]:

@@ -32,6 +32,7 @@ from adaptive.errors import ArtifactError, ConfigError
 from adaptive.tracing.base import KnowledgeTracer, TracingState
 from adaptive.tracing.deep.sequences import (
     Encoded,
+    count_batches,
     encode_log,
     iter_batches,
     plan_chunks,
@@ -118,7 +119,7 @@ class DeepTracer(KnowledgeTracer):
         optimizer = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
         rng = np.random.default_rng(self.seed)
         chunks = plan_chunks(train.offsets, self.window)
-        n_batches = -(-len(chunks) // self.batch_size)
+        n_batches = count_batches(chunks, self.batch_size, self.max_attention_cells)
         loss_fn = torch.nn.BCEWithLogitsLoss(reduction="sum")
         history: list[dict[str, float]] = []
         best_score, best_state, stale = -np.inf, None, 0
