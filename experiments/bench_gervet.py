@@ -94,7 +94,10 @@ def online_speed(model: KnowledgeTracer, test: ResponseLog, n_single: int = 3000
     frame = test.frame.head(n_single)
     responses = [
         Response(
-            r.student_id, r.item_id, tuple(r.skill_ids), int(r.correct),
+            r.student_id,
+            r.item_id,
+            tuple(r.skill_ids),
+            int(r.correct),
             getattr(r, "timestamp", None),
         )  # fmt: skip
         for r in frame.itertuples()

@@ -68,7 +68,15 @@ def test_evaluate_models_writes_the_table_and_is_deterministic(tmp_path):
     log = small_log()
     cmp = evaluate_models(["irt", "pfa"], log, folds=3, out_dir=tmp_path / "a", n_boot=50)
     table = pd.read_csv(tmp_path / "a" / "metrics.csv", dtype={"fold": str})
-    assert list(table.columns[:7]) == ["model", "fold", "auc", "rmse", "logloss", "ece", "n_responses"]
+    assert list(table.columns[:7]) == [
+        "model",
+        "fold",
+        "auc",
+        "rmse",
+        "logloss",
+        "ece",
+        "n_responses",
+    ]
     assert len(table) == 2 * (3 + 1)
     alls = table[table["fold"] == "all"]
     assert list(alls["model"]) == ["irt", "pfa"]

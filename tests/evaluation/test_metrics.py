@@ -74,7 +74,9 @@ def test_bootstrap_over_students(predictions):
     assert bootstrap_ci(y, p, students, n_boot=300, seed=4) == ci  # seeded
     assert bootstrap_ci(y, p, students, n_boot=300, seed=5) != ci
     # the chunked AUC path gives the same replicates as one big chunk
-    assert bootstrap_ci(y, p, students, n_boot=300, seed=4, chunk=7)["auc"] == pytest.approx(ci["auc"])
+    assert bootstrap_ci(y, p, students, n_boot=300, seed=4, chunk=7)["auc"] == pytest.approx(
+        ci["auc"]
+    )
 
 
 def test_bootstrap_resamples_students_not_responses():

@@ -63,7 +63,9 @@ def test_batch_counts_match_a_per_row_reference(log):
     assert counts.window_att.max() > 0 and (counts.window_att < counts.skill_att[:, None]).any()
     pos = log.position_in_student()
     np.testing.assert_array_equal(counts.total_att, pos)
-    wins = [log.correct[(log.student == log.student[r]) & (pos < pos[r])].sum() for r in range(len(log))]
+    wins = [
+        log.correct[(log.student == log.student[r]) & (pos < pos[r])].sum() for r in range(len(log))
+    ]
     np.testing.assert_array_equal(counts.total_wins, wins)
 
 

@@ -13,12 +13,20 @@ from typing import Annotated
 
 import typer
 
-StudentCol = Annotated[str | None, typer.Option("--student-col", help="Column holding student ids.")]
+StudentCol = Annotated[
+    str | None, typer.Option("--student-col", help="Column holding student ids.")
+]
 ItemCol = Annotated[str | None, typer.Option("--item-col", help="Column holding item ids.")]
 SkillsCol = Annotated[str | None, typer.Option("--skills-col", help="Column holding skill id(s).")]
-SkillsSep = Annotated[str | None, typer.Option("--skills-sep", help="Separator between skills in one cell.")]
-CorrectCol = Annotated[str | None, typer.Option("--correct-col", help="Column holding 0/1 correctness.")]
-TimeCol = Annotated[str | None, typer.Option("--time-col", help="Timestamp or integer order column.")]
+SkillsSep = Annotated[
+    str | None, typer.Option("--skills-sep", help="Separator between skills in one cell.")
+]
+CorrectCol = Annotated[
+    str | None, typer.Option("--correct-col", help="Column holding 0/1 correctness.")
+]
+TimeCol = Annotated[
+    str | None, typer.Option("--time-col", help="Timestamp or integer order column.")
+]
 Sep = Annotated[str | None, typer.Option("--sep", help="Field delimiter (default: by extension).")]
 Quarantine = Annotated[
     Path | None,

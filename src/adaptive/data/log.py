@@ -172,7 +172,9 @@ class ResponseLog:
     def position_in_student(self) -> np.ndarray:
         """0-based index of each response within its student's sequence."""
         starts = self.student_offsets[:-1]
-        return np.arange(len(self), dtype=np.int64) - np.repeat(starts, np.diff(self.student_offsets))
+        return np.arange(len(self), dtype=np.int64) - np.repeat(
+            starts, np.diff(self.student_offsets)
+        )
 
     # -- subsets ------------------------------------------------------------------------------
     def take_students(self, student_ids: Sequence[str] | pd.Index | np.ndarray) -> ResponseLog:
@@ -224,9 +226,13 @@ def _canonical_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     problems: list[Problem] = []
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
-        problems.append(Problem(source, None, ",".join(missing), None, "columns " + ", ".join(REQUIRED_COLUMNS)))
+        problems.append(
+            Problem(source, None, ",".join(missing), None, "columns " + ", ".join(REQUIRED_COLUMNS))
+        )
     if not any(c in frame.columns for c in TIME_COLUMNS):
-        problems.append(Problem(source, None, "timestamp|order", None, "a 'timestamp' or 'order' column"))
+        problems.append(
+            Problem(source, None, "timestamp|order", None, "a 'timestamp' or 'order' column")
+        )
     if problems:
         raise DataValidationError(problems)
     keep = [c for c in (*REQUIRED_COLUMNS, *TIME_COLUMNS, *OPTIONAL_COLUMNS) if c in frame.columns]
@@ -237,14 +243,24 @@ def _canonical_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     correct = pd.to_numeric(out["correct"], errors="coerce")
     bad = ~correct.isin([0, 1])
     for label in out.index[bad.to_numpy()][: DataValidationError.MAX_LISTED]:
-        problems.append(Problem(source, None, "correct", str(frame.at[label, "correct"]), f"0 or 1 (row label {label})"))
+        problems.append(
+            Problem(
+                source,
+                None,
+                "correct",
+                str(frame.at[label, "correct"]),
+                f"0 or 1 (row label {label})",
+            )
+        )
     for col in ("student_id", "item_id"):
         empty = out[col].str.strip().eq("") | frame[col].isna()
         for label in out.index[empty.to_numpy()][: DataValidationError.MAX_LISTED]:
             problems.append(Problem(source, None, col, "", f"a non-empty id (row label {label})"))
     n_skills = out["skill_ids"].list.len()
     for label in out.index[(n_skills == 0).to_numpy()][: DataValidationError.MAX_LISTED]:
-        problems.append(Problem(source, None, "skill_ids", "[]", f"at least one skill (row label {label})"))
+        problems.append(
+            Problem(source, None, "skill_ids", "[]", f"at least one skill (row label {label})")
+        )
     if problems:
         raise DataValidationError(problems)
     out["correct"] = correct.astype(np.int8)

@@ -247,9 +247,7 @@ def _clean_lists(lists: pa.Array) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), kept).cast(SKILL_LIST_TYPE)
 
 
-def _skills_from_items(
-    item: pa.Array, q_matrix: QMatrix, column: str, issues: Issues
-) -> pa.Array:
+def _skills_from_items(item: pa.Array, q_matrix: QMatrix, column: str, issues: Issues) -> pa.Array:
     """Each response's skills from its item's row of the Q-matrix."""
     pos = pc.index_in(item, value_set=q_matrix.items)
     missing = pos.is_null().to_numpy(zero_copy_only=False)

@@ -40,8 +40,8 @@ import pyarrow.parquet as pq
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
 from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
 from adaptive.errors import ConfigError
-from adaptive.simulation.learners import draw_interests, make_learners
 from adaptive.files import atomic_write_bytes
+from adaptive.simulation.learners import draw_interests, make_learners
 
 GRADES = (3, 4, 5, 6, 7, 8)
 STRANDS = {

@@ -73,7 +73,9 @@ class TracingState:
             self.students.append(s)
         for name, row in initial.items():
             block = np.broadcast_to(row, (len(new), *np.shape(row)))
-            self.arrays[name] = np.concatenate([self.arrays[name], block.astype(self.arrays[name].dtype)])
+            self.arrays[name] = np.concatenate(
+                [self.arrays[name], block.astype(self.arrays[name].dtype)]
+            )
 
     def save(self, path: str | Path) -> None:
         """Write the state atomically as `.npz` (student ids as a unicode array, no pickle)."""
@@ -137,7 +139,9 @@ class KnowledgeTracer(ABC):
         valid = self.get_params()
         for key, value in params.items():
             if key not in valid:
-                raise ValueError(f"{type(self).__name__} has no hyperparameter {key!r}; valid: {sorted(valid)}")
+                raise ValueError(
+                    f"{type(self).__name__} has no hyperparameter {key!r}; valid: {sorted(valid)}"
+                )
             setattr(self, key, value)
         return self
 
@@ -147,7 +151,9 @@ class KnowledgeTracer(ABC):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "skills_"):
-            raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(log) or load(dir) first")
+            raise NotFittedError(
+                f"{type(self).__name__} is not fitted: call fit(log) or load(dir) first"
+            )
 
     # -- artifacts ---------------------------------------------------------------------------------
     @abstractmethod
@@ -178,7 +184,9 @@ class KnowledgeTracer(ABC):
             "files": {"arrays.npz": hashlib.sha256(blob).hexdigest()},
         }
         atomic_write_bytes(directory / "arrays.npz", blob)
-        atomic_write_bytes(directory / "model.json", json.dumps(meta, indent=2, sort_keys=True).encode())
+        atomic_write_bytes(
+            directory / "model.json", json.dumps(meta, indent=2, sort_keys=True).encode()
+        )
         return directory
 
     @classmethod
@@ -205,12 +213,16 @@ def read_model_json(directory: Path) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise ArtifactError(f"{path}: missing; expected a model saved by adaptive") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"{path}: not valid JSON ({exc}); the file is truncated or altered") from exc
+        raise ArtifactError(
+            f"{path}: not valid JSON ({exc}); the file is truncated or altered"
+        ) from exc
     for key in ("format_version", "model", "params", "fitted", "files"):
         if key not in meta:
             raise ArtifactError(f"{path}: missing key {key!r}; expected a model saved by adaptive")
     if meta["format_version"] != FORMAT_VERSION:
-        raise ArtifactError(f"{path}: format_version {meta['format_version']}, expected {FORMAT_VERSION}")
+        raise ArtifactError(
+            f"{path}: format_version {meta['format_version']}, expected {FORMAT_VERSION}"
+        )
     return meta
 
 

@@ -38,7 +38,9 @@ def model_class(name: str) -> type[KnowledgeTracer]:
     try:
         module, cls = MODEL_CLASSES[name].split(":")
     except KeyError as exc:
-        raise ConfigError(f"unknown model class {name!r}; expected one of {sorted(MODEL_CLASSES)}") from exc
+        raise ConfigError(
+            f"unknown model class {name!r}; expected one of {sorted(MODEL_CLASSES)}"
+        ) from exc
     return getattr(importlib.import_module(module), cls)
 
 
@@ -51,7 +53,9 @@ def spec_path(name_or_path: str | Path) -> Path:
     if candidate.exists():
         return candidate
     known = sorted(p.stem for p in MODELS_DIR.glob("*.toml"))
-    raise ConfigError(f"model spec {str(name_or_path)!r} not found; expected a .toml file or one of {known}")
+    raise ConfigError(
+        f"model spec {str(name_or_path)!r} not found; expected a .toml file or one of {known}"
+    )
 
 
 def load_spec(name_or_path: str | Path) -> dict[str, Any]:
@@ -63,7 +67,11 @@ def load_spec(name_or_path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
     if "model" not in spec:
         raise ConfigError(f"{path}: missing key 'model'; expected one of {sorted(MODEL_CLASSES)}")
-    return {"name": spec.get("name", path.stem), "model": spec["model"], "params": spec.get("params", {})}
+    return {
+        "name": spec.get("name", path.stem),
+        "model": spec["model"],
+        "params": spec.get("params", {}),
+    }
 
 
 def build_model(name_or_path: str | Path) -> KnowledgeTracer:
@@ -73,4 +81,6 @@ def build_model(name_or_path: str | Path) -> KnowledgeTracer:
     try:
         return klass(**spec["params"])
     except TypeError as exc:
-        raise ConfigError(f"{spec_path(name_or_path)}: bad [params] for {spec['model']!r}: {exc}") from exc
+        raise ConfigError(
+            f"{spec_path(name_or_path)}: bad [params] for {spec['model']!r}: {exc}"
+        ) from exc
