@@ -8,6 +8,7 @@ import pytest
 from mlflow import MlflowClient
 
 from adaptive.cli import main
+from adaptive.curriculum import Activity, Catalog, Skill
 
 
 def run_cli(args: list[str], monkeypatch, capsys) -> tuple[int, str]:
@@ -58,13 +59,20 @@ def test_train_then_promote_from_the_command_line(
     "args",
     [
         ["promote", "--name", "nobody"],
-        ["batch", "--date", "2026-01-01", "--out", "OUT", "--name", "nobody"],
+        ["batch", "--date", "2026-01-01", "--out", "OUT", "--name", "nobody"]
+        + ["--catalog", "CATALOG", "--profiles", "PROFILES"],
     ],
 )
 def test_missing_model_is_a_clear_error_with_exit_code_2(
     args, sqlite_uri, tmp_path, monkeypatch, capsys
 ):
-    args = [a.replace("OUT", str(tmp_path / "out")) for a in args]
+    # a tiny district of its own, so the test does not depend on the demo folder existing
+    catalog = Catalog(skills=(Skill("s1"),), activities=(Activity("a1", "A1", ("s1",)),))
+    catalog.to_json(tmp_path / "catalog.json")
+    (tmp_path / "profiles.jsonl").write_text("")
+    paths = {"OUT": tmp_path / "out", "CATALOG": tmp_path / "catalog.json"}
+    paths["PROFILES"] = tmp_path / "profiles.jsonl"
+    args = [str(paths.get(a, a)) for a in args]
     code, out = run_cli([*args, "--tracking-uri", sqlite_uri], monkeypatch, capsys)
     assert code == 2
     assert "nobody" in out and "Traceback" not in out

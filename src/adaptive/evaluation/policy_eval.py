@@ -203,10 +203,10 @@ def make_cohort(catalog: Catalog, kind: str, n_students: int, seed: int) -> Coho
     ss = np.random.SeedSequence([seed, 7])
     people_ss, sim_ss = ss.spawn(2)
     rng = np.random.default_rng(people_ss)
-    students = d._students(catalog, n_students, rng)
+    students = d.draw_students(catalog, n_students, rng)
     interests = draw_interests(rng, n_students, len(catalog.topics))
     grade = students["grade"].to_numpy()
-    prior = d._prior_mastery(catalog, grade).astype(np.float64)
+    prior = d.prior_mastery_by_grade(catalog, grade).astype(np.float64)
     profiles_goals = profile_goals(
         catalog,
         [_Goals(tuple(g)) for g in students["goal_skills"]],  # type: ignore[list-item]

@@ -318,11 +318,6 @@ def prior_mastery_by_grade(catalog: Catalog, grade: np.ndarray) -> np.ndarray:
     return table[np.clip(gap, -10, 10) + 10]
 
 
-# older private names, kept for callers written against them
-_students = draw_students
-_prior_mastery = prior_mastery_by_grade
-
-
 # -- the simulation ----------------------------------------------------------------------------
 def simulate_district(
     n_students: int,
