@@ -139,21 +139,22 @@ def run_daily_job(
 
     loaded = load_version(model_name, alias=CHAMPION_ALIAS, tracking_uri=tracking_uri)
     model = loaded.model
-    log, quarantined = _read_log(data, mapping, quarantine)
+    previous = previous_snapshot_date(state_dir, day)
+    snap = load_snapshot(state_dir, previous) if previous else None
+    since = snap.cutoff.value if snap else None
+    same_model = snap is not None and snap.model_name == model_name
+    reuse = same_model and snap.model_version == loaded.version
+    # with a reusable snapshot only the rows since its cutoff are needed: a Parquet log is then
+    # read from there on (the rest of the log never enters memory)
+    log, quarantined = _read_log(data, mapping, quarantine, since if reuse else None)
     if not log.has_timestamps:
         raise ConfigError(
             f"{log.source}: the daily job needs response timestamps (this log has only 'order')"
         )
     time_ns = log.time
     before = time_ns < cutoff.value
-
-    previous = previous_snapshot_date(state_dir, day)
-    snap = load_snapshot(state_dir, previous) if previous else None
-    since = snap.cutoff.value if snap else None
     new_rows = before & (time_ns >= since) if since is not None else before
     history = snap.history if snap else StudentHistory.empty(catalog, config.progress_window)
-    same_model = snap is not None and snap.model_name == model_name
-    reuse = same_model and snap.model_version == loaded.version
     tracer_state = snap.tracer if reuse else model.init_state()
     n_new = int(new_rows.sum())
     for part in _student_chunks(log, new_rows):
@@ -345,12 +346,13 @@ def _policy_config(given: PolicyConfig | str | Path | None) -> PolicyConfig:
     return PolicyConfig.from_toml(POLICY_SPEC) if POLICY_SPEC.is_file() else PolicyConfig()
 
 
-def _read_log(data, mapping, quarantine) -> tuple[ResponseLog, int]:
+def _read_log(data, mapping, quarantine, since: int | None = None) -> tuple[ResponseLog, int]:
+    """The log (a Parquet file from `since` on only, when given) and its quarantined rows."""
     if isinstance(data, ResponseLog):
         return data, 0
     from adaptive.data import load_log_report
 
-    log, report = load_log_report(data, mapping, quarantine)
+    log, report = load_log_report(data, mapping, quarantine, since=since)
     return log, int(report.rows_quarantined)
 
 

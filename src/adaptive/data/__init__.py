@@ -56,10 +56,15 @@ def load_log_report(
     quarantine: str | Path | None = None,
     *,
     dataset: str | None = None,
+    since: int | None = None,
 ) -> tuple[ResponseLog, LoadReport]:
-    """`load_log` plus the `LoadReport` (rows read, loaded, quarantined; responses)."""
+    """`load_log` plus the `LoadReport` (rows read, loaded, quarantined; responses).
+
+    `since` (ns since the epoch, UTC): a Parquet log is read from that time on only (rows
+    without a time too, so validation reports them); other files are read in full.
+    """
     path, column_mapping, base_dir = resolve(data, mapping, dataset)
-    return read_responses_report(path, column_mapping, quarantine, base_dir=base_dir)
+    return read_responses_report(path, column_mapping, quarantine, base_dir=base_dir, since=since)
 
 
 def resolve(

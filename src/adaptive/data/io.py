@@ -82,12 +82,18 @@ def read_responses_report(
     mapping: dict[str, Any] | ColumnMapping | None = None,
     quarantine: str | Path | None = None,
     base_dir: str | Path | None = None,
+    *,
+    since: int | None = None,
 ) -> tuple[ResponseLog, LoadReport]:
-    """`read_responses` plus the `LoadReport` counts (what `adaptive validate` prints)."""
+    """`read_responses` plus the `LoadReport` counts (what `adaptive validate` prints).
+
+    `since` (ns since the epoch, UTC) lets a Parquet reader skip the rows before it (see
+    `readers.read_raw`); the counts then cover only the rows read.
+    """
     if not isinstance(mapping, ColumnMapping):
         mapping = ColumnMapping.from_dict(mapping)
     path = Path(path)
-    raw = read_raw(path, mapping)
+    raw = read_raw(path, mapping, since=since)
     q_matrix = _load_q_matrix(mapping, Path(base_dir) if base_dir else path.parent)
     issues = Issues(raw.source, raw.lines)
     values = check_values(raw, mapping, q_matrix, issues)

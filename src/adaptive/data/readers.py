@@ -73,8 +73,15 @@ def file_format(path: Path) -> tuple[str, str | None]:
     return "csv", compression
 
 
-def read_raw(path: str | Path, mapping: ColumnMapping) -> RawTable:
-    """Read the columns `mapping` needs from `path`; header problems raise at once."""
+def read_raw(path: str | Path, mapping: ColumnMapping, *, since: int | None = None) -> RawTable:
+    """Read the columns `mapping` needs from `path`; header problems raise at once.
+
+    `since` (ns since the epoch, UTC): for a Parquet file whose time column has a timestamp
+    type, keep only the rows at or after it (and rows without a time, so that validation still
+    reports them), batch by batch, so the older rows never stay in memory (the nightly job reads
+    one day of a long log). Kept rows keep their line numbers. Other files are read in full:
+    the caller still filters by time.
+    """
     path = Path(path)
     source = str(path)
     if not path.is_file():
@@ -93,7 +100,7 @@ def read_raw(path: str | Path, mapping: ColumnMapping) -> RawTable:
                     )
                 ]
             )
-        return _read_parquet(path, mapping)
+        return _read_parquet(path, mapping, since)
     return _read_csv(path, mapping, kind, compression)
 
 
@@ -304,7 +311,7 @@ def _drop_blank_rows(
     return table.filter(pa.array(keep)), lines[keep], problems, int(blank.sum())
 
 
-def _read_parquet(path: Path, mapping: ColumnMapping) -> RawTable:
+def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) -> RawTable:
     source = str(path)
     try:
         pfile = pq.ParquetFile(str(path))
@@ -314,10 +321,21 @@ def _read_parquet(path: Path, mapping: ColumnMapping) -> RawTable:
         ) from None
     header = list(pfile.schema_arrow.names)
     columns, time_col, optional = _select_columns(source, header, mapping)
-    batches = list(pfile.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns))
     schema = pa.schema([pfile.schema_arrow.field(c) for c in columns])
+    time_type = schema.field(time_col).type if time_col else None
+    bound = _time_bound(since, time_type)
+    batches, line_parts, start = [], [], 1
+    for batch in pfile.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
+        lines = np.arange(start, start + batch.num_rows, dtype=np.int64)
+        start += batch.num_rows
+        if bound is not None:
+            time = batch.column(time_col)
+            keep = pc.fill_null(pc.greater_equal(time, bound), True)
+            batch, lines = batch.filter(keep), lines[keep.to_numpy(zero_copy_only=False)]
+        batches.append(batch)
+        line_parts.append(lines)
     table = pa.Table.from_batches(batches, schema=schema)
-    lines = np.arange(1, table.num_rows + 1, dtype=np.int64)
+    lines = np.concatenate(line_parts) if line_parts else np.zeros(0, np.int64)
     return RawTable(
         source=source,
         is_parquet=True,
@@ -327,6 +345,15 @@ def _read_parquet(path: Path, mapping: ColumnMapping) -> RawTable:
         time_column=time_col,
         optional=optional,
     )
+
+
+def _time_bound(since: int | None, time_type: pa.DataType | None) -> pa.Scalar | None:
+    """`since` (ns, UTC) as a scalar of the time column's timestamp type (rounded up to its
+    unit, so `time >= bound` is exactly `time >= since`); None when there is nothing to filter."""
+    if since is None or time_type is None or not pa.types.is_timestamp(time_type):
+        return None
+    per_unit = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[time_type.unit]
+    return pa.scalar(-(-int(since) // per_unit), type=time_type)
 
 
 def _clip(text: str, limit: int = 80) -> str:

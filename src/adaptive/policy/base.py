@@ -479,6 +479,7 @@ class Policy(ABC):
         """Selection arrays -> `Recommendation` objects per student (for small batches)."""
         text = self.sentences(batch, sel, now)
         acts = self.catalog.activities
+        contributions = sel.contributions.tolist()  # Python floats: cheaper to walk
         out: list[list[Recommendation]] = []
         for i in range(len(batch)):
             recs = []
@@ -487,9 +488,9 @@ class Policy(ABC):
                 if a < 0:
                     continue
                 reasons = tuple(
-                    Reason(t, round(float(sel.contributions[i, r, j]), 6), _term_detail(t))
-                    for j, t in enumerate(sel.terms)
-                    if sel.contributions[i, r, j] != 0.0
+                    Reason(t, round(c, 6), _term_detail(t))
+                    for t, c in zip(sel.terms, contributions[i][r], strict=True)
+                    if c != 0.0
                 )
                 recs.append(
                     Recommendation(

@@ -49,9 +49,10 @@ def hard_mask(batch: StudentBatch, ctx: CatalogArrays) -> np.ndarray:
     n, n_a = len(batch), len(ctx.activity_ids)
     allowed = np.ones((n, n_a), bool)
     for m in (batch.excluded, batch.completed, batch.recent):
-        m = m.tocoo()
+        m = m.tocsr()  # read the CSR arrays directly: a COO copy costs more than the lookup
         hit = m.data > 0
-        allowed[m.row[hit], m.col[hit]] = False
+        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+        allowed[rows[hit], m.indices[hit]] = False
     if not batch.scope.all():
         n_act_skills = np.asarray(ctx.activity_skill_bin.sum(axis=1)).ravel()
         scope = batch.scope.astype(np.float64)
@@ -136,7 +137,7 @@ def select_top_k(
     # 2. greedy by score under the budget and the per-skill cap
     state = (picks, picked_score, penalty_out, remaining, count, slot)
     n_cand = min(n_a, max(8 * k, 64))
-    if n_cand < n_a and n > 16:
+    if n_cand < n_a and (n > 16 or n == 1):
         part = np.argpartition(-base, n_cand, axis=1)
         cand = np.sort(part[:, :n_cand], axis=1)  # ties go to the lowest activity index
         outside = base[np.arange(n), part[:, n_cand]]  # the best score left out
@@ -186,7 +187,7 @@ def _greedy(
         open_ = (sl < k) & ~flagged
         if not open_.any():
             break
-        same = np.take_along_axis(cnt, c_skill, axis=1)
+        same = cnt[local[:, None], c_skill]
         pen = variety * same
         feasible = (same < cap) & (c_min <= rem[:, None] + 1e-9)
         value = np.where(feasible, cb - pen, -np.inf)
