@@ -73,6 +73,25 @@ def test_pruned_greedy_is_the_exact_greedy(seed) -> None:
         assert [p for p in picks[i] if p >= 0] == want
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_single_student_fast_path_is_the_exact_greedy(seed) -> None:
+    """One student takes its own 1-D path; it must pick exactly what the reference picks."""
+    cat = big_catalog()
+    ctx = catalog_arrays(cat)
+    n_a = len(cat.activities)
+    rng = np.random.default_rng(100 + seed)
+    score = np.round(rng.random((1, n_a)) + 3.0 * (ctx.primary_skill[None, :] < 2), 1)
+    eligible = rng.random((1, n_a)) < rng.uniform(0.05, 1.0)
+    budget = np.array([rng.uniform(10, 200)])
+    k, cap, variety = int(rng.integers(1, 20)), int(rng.integers(1, 4)), float(rng.random())
+    batch = StudentBatch.build(cat, ["one"], np.zeros((1, 30)), daily_minutes=budget)
+    picks, *_ = select_top_k(score, eligible, batch, ctx, k, cap, variety)
+    want = reference_greedy(
+        score[0], eligible[0], ctx.minutes, ctx.primary_skill, budget[0], k, cap, variety
+    )
+    assert [p for p in picks[0] if p >= 0] == want
+
+
 def tiny_log() -> ResponseLog:
     t0 = pd.Timestamp("2026-01-01", tz="UTC")
     rows = [

@@ -89,10 +89,11 @@ def select_top_k(
     repeatedly the best eligible activity that fits the remaining minutes and the per-skill cap,
     its score lowered by `variety` for each activity of the same skill already chosen.
 
-    Ties go to the lowest activity index. For speed on large batches the greedy runs on each
-    student's best `max(8k, 64)` candidates; a student for whom an activity outside them could
-    have won a round (its score reaches the round's best) is redone on every activity, so the
-    result is exactly the greedy over all activities.
+    Ties go to the lowest activity index. For speed on large batches (and on a single student,
+    whose rounds run on 1-D arrays in `_greedy_row`) the greedy runs on each student's best
+    `max(8k, 64)` candidates; a student for whom an activity outside them could have won a round
+    (its score reaches the round's best) is redone on every activity, so the result is exactly
+    the greedy over all activities.
 
     Returns (activity (n, k) with -1 for empty slots, adjusted score (n, k), assigned (n, k),
     variety penalty (n, k)).
@@ -136,21 +137,22 @@ def select_top_k(
 
     # 2. greedy by score under the budget and the per-skill cap
     state = (picks, picked_score, penalty_out, remaining, count, slot)
+    greedy = _greedy_row if n == 1 else _greedy
     n_cand = min(n_a, max(8 * k, 64))
     if n_cand < n_a and (n > 16 or n == 1):
         part = np.argpartition(-base, n_cand, axis=1)
         cand = np.sort(part[:, :n_cand], axis=1)  # ties go to the lowest activity index
         outside = base[np.arange(n), part[:, n_cand]]  # the best score left out
-        redo = _greedy(
+        redo = greedy(
             base, cand, outside, state, np.arange(n), skill, minutes, k, max_per_skill, variety
         )
         if redo.any():
             who = np.flatnonzero(redo)
             full = np.broadcast_to(np.arange(n_a), (len(who), n_a))
-            _greedy(base, full, None, state, who, skill, minutes, k, max_per_skill, variety)
+            greedy(base, full, None, state, who, skill, minutes, k, max_per_skill, variety)
     elif n_a:
         full = np.broadcast_to(np.arange(n_a), (n, n_a))
-        _greedy(base, full, None, state, np.arange(n), skill, minutes, k, max_per_skill, variety)
+        greedy(base, full, None, state, np.arange(n), skill, minutes, k, max_per_skill, variety)
     return picks, picked_score, assigned_flag, penalty_out
 
 
@@ -214,6 +216,51 @@ def _greedy(
     mask = np.zeros(len(slot), bool)
     mask[who[flagged]] = True
     return mask
+
+
+def _greedy_row(
+    base: np.ndarray,
+    cand: np.ndarray,
+    outside: np.ndarray | None,
+    state: tuple[np.ndarray, ...],
+    who: np.ndarray,
+    skill: np.ndarray,
+    minutes: np.ndarray,
+    k: int,
+    cap: int,
+    variety: float,
+) -> np.ndarray:
+    """`_greedy` for a one-student batch (`who` = [0]): the same rounds, ties and flag on 1-D
+    arrays and numpy scalars, since on one row the per-call overhead of the (n, L) form dominates
+    (the single-student latency target). Scalars keep numpy's dtypes so every comparison and
+    sum is the one `_greedy` makes."""
+    picks, picked_score, penalty_out, remaining, count, slot = state
+    cand = cand[0]
+    cb = base[0, cand]
+    c_skill, c_min = skill[cand], minutes[cand]
+    cnt, rem, sl = count[0].copy(), remaining[0], int(slot[0])
+    chosen: list[tuple[int, float, float]] = []  # (activity, adjusted score, penalty)
+    while sl + len(chosen) < k:
+        same = cnt[c_skill]
+        pen = variety * same
+        value = np.where((same < cap) & (c_min <= rem + 1e-9), cb - pen, -np.inf)
+        j = int(np.argmax(value))
+        best = value[j]
+        if outside is not None and np.isfinite(outside[0]) and outside[0] >= best:
+            return np.ones(1, bool)  # an activity outside the candidates could win: redo
+        if not np.isfinite(best):
+            break
+        act = int(cand[j])
+        chosen.append((act, best, pen[j]))
+        rem -= minutes[act]
+        cnt[skill[act]] += 1
+        cb[j] = -np.inf
+    end = sl + len(chosen)
+    if chosen:
+        acts, scores, pens = zip(*chosen, strict=True)
+        picks[0, sl:end], picked_score[0, sl:end], penalty_out[0, sl:end] = acts, scores, pens
+    remaining[0], count[0], slot[0] = rem, cnt, end
+    return np.zeros(1, bool)
 
 
 def check_selection(
