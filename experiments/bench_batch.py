@@ -63,8 +63,11 @@ def extended_catalog(catalog, n_activities: int, seed: int):
     )
 
 
-def setup(n_students: int, work: Path) -> dict:
-    """Simulate, write the inputs, train and promote BKT; returns facts about the district."""
+def setup(
+    n_students: int, work: Path, champion: str, train_students: int, max_epochs: int | None
+) -> dict:
+    """Simulate, write the inputs, train and promote `champion` (a spec in `models/`) on the first
+    `train_students` students; returns facts about the district."""
     from adaptive.registry import promote, train_model
     from adaptive.simulation.district import simulate_district, write_district
 
@@ -75,9 +78,12 @@ def setup(n_students: int, work: Path) -> dict:
     catalog = extended_catalog(district.catalog, N_ACTIVITIES, SEED)
     catalog.to_json(work / "catalog.json")
     log = district.response_log()
-    train = log.take_students(log.students[:TRAIN_STUDENTS])
+    train = log.take_students(log.students[:train_students])
     uri = f"sqlite:///{work / 'mlflow.db'}"
-    result = train_model("bkt", train, registered_name="bench", folds=2, tracking_uri=uri)
+    t0 = time.perf_counter()
+    spec = capped_spec(champion, max_epochs, work) if max_epochs else champion
+    result = train_model(spec, train, registered_name="bench", folds=2, tracking_uri=uri)
+    train_s = time.perf_counter() - t0
     promote("bench", result.version, train, tracking_uri=uri)
     days = np.unique(log.frame["timestamp"].dt.floor("D").to_numpy())
     return {
@@ -86,9 +92,25 @@ def setup(n_students: int, work: Path) -> dict:
         "skills": len(catalog.skills),
         "activities": len(catalog.activities),
         "simulate_s": simulate_s,
+        "champion": champion,
+        "train_students": train_students,
+        "train_s": train_s,
         "first_night": str(pd.Timestamp(days[-1]).date()),
         "next_night": str((pd.Timestamp(days[-1]) + pd.Timedelta(days=1)).date()),
     }
+
+
+def capped_spec(name: str, max_epochs: int, work: Path) -> Path:
+    """A copy of spec `name` with `max_epochs` capped (deep champions: setup time only)."""
+    from adaptive.tracing.specs import load_spec
+
+    spec = load_spec(name)
+    params = {**spec["params"], "max_epochs": max_epochs, "progress": False}
+    lines = [f'name = "{spec["name"]}"', f'model = "{spec["model"]}"', "", "[params]"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in params.items()]
+    path = work / f"{spec['name']}.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def night(work: Path, date: str) -> dict:
@@ -134,7 +156,12 @@ def child(*args: str) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,400000")
-    parser.add_argument("--result", default=str(RESULT), help="where to write the markdown section")
+    parser.add_argument("--champion", default="bkt", help="the spec trained and promoted")
+    parser.add_argument("--train-students", type=int, default=TRAIN_STUDENTS)
+    parser.add_argument("--max-epochs", type=int, help="cap a deep champion's training epochs")
+    parser.add_argument(
+        "--result", help="where to write the markdown section (default: by champion)"
+    )
     parser.add_argument("--work-root", help="keep (and reuse) each size's district and model here")
     parser.add_argument(
         "--merge", nargs="+", help="write the section from the logs of earlier runs"
@@ -144,7 +171,10 @@ def main() -> int:
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.setup:
-        print(json.dumps(setup(int(args.setup), Path(args.work))))
+        facts = setup(
+            int(args.setup), Path(args.work), args.champion, args.train_students, args.max_epochs
+        )
+        print(json.dumps(facts))
         return 0
     if args.night:
         print(json.dumps(night(Path(args.work), args.night)))
@@ -152,7 +182,7 @@ def main() -> int:
     if args.merge:  # rows printed by earlier runs (e.g. sizes run separately)
         lines = [line for log in args.merge for line in Path(log).read_text().splitlines()]
         rows = [json.loads(line) for line in lines if line.startswith('{"students"')]
-        write_result(rows, Path(args.result))
+        write_result(rows, result_path(args))
         return 0
     rows = []
     root = Path(args.work_root) if args.work_root else None
@@ -165,7 +195,17 @@ def main() -> int:
                 shutil.rmtree(work / "out", ignore_errors=True)
             else:
                 work.mkdir(parents=True, exist_ok=True)
-                facts = child("--setup", str(n), "--work", str(work))
+                facts = child(
+                    "--setup",
+                    str(n),
+                    "--work",
+                    str(work),
+                    "--champion",
+                    args.champion,
+                    "--train-students",
+                    str(args.train_students),
+                    *(["--max-epochs", str(args.max_epochs)] if args.max_epochs else []),
+                )
                 cached.write_text(json.dumps(facts))
             first = child("--night", facts["first_night"], "--work", str(work))
             nxt = child("--night", facts["next_night"], "--work", str(work))
@@ -174,17 +214,27 @@ def main() -> int:
         finally:
             if root is None:
                 shutil.rmtree(work, ignore_errors=True)
-    write_result(rows, Path(args.result))
+    write_result(rows, result_path(args))
     return 0
+
+
+def result_path(args: argparse.Namespace) -> Path:
+    """`--result`, or 60_batch.md for the BKT champion and 61_batch_<spec>.md for another."""
+    if args.result:
+        return Path(args.result)
+    return RESULT if args.champion == "bkt" else RESULT.with_name(f"61_batch_{args.champion}.md")
 
 
 def write_result(rows: list[dict], result: Path) -> None:
     """The markdown section for RESULTS.md, one row per size."""
     rows = sorted(rows, key=lambda r: r["students"])
+    champion = rows[0].get("champion", "bkt") if rows else "bkt"
+    trained = rows[0].get("train_students", TRAIN_STUDENTS) if rows else TRAIN_STUDENTS
+    flags = "" if champion == "bkt" else f" --champion {champion} --train-students {trained}"
     lines = [
-        "## Nightly batch job (issue 6)",
+        f"## Nightly batch job (issue 6): {champion} champion",
         "",
-        f"BKT champion, k = {K} recommendations per student, {N_ACTIVITIES:,} activities, 120 skills; "
+        f"`{champion}` champion (trained on {trained:,} of the students), k = {K} recommendations per student, {N_ACTIVITIES:,} activities, 120 skills; "
         "each night in its own process (peak = max RSS). *First night*: no snapshot, state from the "
         "full history. *Next night*: yesterday's snapshot + one day of new responses. Both include "
         "reading the Parquet log, writing the snapshot and the Parquet output. Measured on a shared "
@@ -203,7 +253,8 @@ def write_result(rows: list[dict], result: Path) -> None:
         )
     lines += [
         "",
-        f"Reproduce: `python -m experiments.bench_batch --sizes {','.join(str(r['students']) for r in rows)}`",
+        f"Reproduce: `python -m experiments.bench_batch --sizes "
+        f"{','.join(str(r['students']) for r in rows)}{flags}`",
         "",
     ]
     result.parent.mkdir(parents=True, exist_ok=True)
