@@ -1,7 +1,7 @@
 """Deep knowledge tracing against the field: our DKT / SAKT / AKT beside pyKT, same split, same run.
 
     python -m experiments.bench_deep                       # everything (long: see the flags)
-    python -m experiments.bench_deep --models dkt --pykt-epochs 2 --max-epochs 20 --gervet ''
+    python -m experiments.bench_deep --models dkt --pykt-epochs 2 --max-epochs 20
 
 What it measures (each job runs in its own process, so peak memory is that job's):
 - pyKT's ASSIST2015 split (`../shared/datasets/assist2015/pykt/`): ours trained on folds 1-4 with
@@ -13,9 +13,9 @@ What it measures (each job runs in its own process, so peak memory is that job's
   column applies the same selection to our predictions.
 - DKT online: single-student `update` latency (p50/p99) and batched inference throughput.
 - Peak memory training one epoch on ASSIST2017 (941k responses, long sequences).
-- Gervet et al. 2020 splits of ASSIST2009 and Statics 2011 (published DKT 0.75 / 0.83, SAKT
-  0.75 / 0.81): ours trained on their train file, test AUC on their test file.
-Writes `experiments/results/70_deep.md`. Torch uses `--threads` (default 2) threads.
+Writes `experiments/results/70_deep.md`. Torch uses `--threads` (default 2) threads. The deep
+models beside BKT and the logistic models on every dataset, Gervet et al.'s splits included, are
+in `experiments.bench_table`.
 """
 
 from __future__ import annotations
@@ -50,12 +50,6 @@ PYKT_CONFIG = {
     "akt": ({"d_model": 256, "n_blocks": 1, "dropout": 0.05, "d_ff": 256}, 1e-5, 64),
 }
 PUBLISHED_PYKT = {"dkt": 0.7271, "sakt": 0.7114, "akt": 0.7281}
-PUBLISHED_GERVET = {
-    ("assist2009", "dkt"): 0.75,
-    ("assist2009", "sakt"): 0.75,
-    ("statics2011", "dkt"): 0.83,
-    ("statics2011", "sakt"): 0.81,
-}
 
 
 def peak_rss_gb() -> float:
@@ -78,22 +72,6 @@ def pykt_protocol_mask(log) -> np.ndarray:
     n = np.repeat(np.diff(log.student_offsets), np.diff(log.student_offsets))
     window_len = np.minimum(PYKT_WINDOW, n - (pos // PYKT_WINDOW) * PYKT_WINDOW)
     return (pos % PYKT_WINDOW != 0) & (window_len >= 3)
-
-
-def gervet_log(dataset: str, part: str):
-    from adaptive.data.log import ResponseLog
-
-    df = pd.read_csv(DATA / dataset / "gervet2020" / f"preprocessed_data_{part}.csv", sep="\t")
-    frame = pd.DataFrame(
-        {
-            "student_id": df["user_id"].astype(str),
-            "item_id": df["item_id"].astype(str),
-            "skill_ids": df["skill_id"].astype(str),
-            "correct": df["correct"],
-            "order": df.groupby("user_id").cumcount(),
-        }
-    )
-    return ResponseLog.from_frame(frame)
 
 
 def assist2017_log():
@@ -269,39 +247,22 @@ def job_assist2017(model: str) -> dict:
     }
 
 
-def job_gervet(dataset: str, model: str, max_epochs: int, patience: int) -> dict:
-    from adaptive.tracing.specs import build_model
-
-    train, test = gervet_log(dataset, "train"), gervet_log(dataset, "test")
-    est = build_model(model).set_params(max_epochs=max_epochs, patience=patience)
-    est.fit(train)
-    p = est.predict_proba(test)
-    hist = est.history_
-    return {
-        "test_auc_all": auc(test.correct, p),
-        "epochs": len(hist),
-        "s_per_epoch": float(np.mean([h["train_seconds"] for h in hist])),
-        "peak_gb": peak_rss_gb(),
-    }
-
-
 JOBS = {
     "ours_pykt": job_ours_pykt,
     "pykt": job_pykt,
     "assist2017": job_assist2017,
-    "gervet": job_gervet,
 }
 
 
-def run_job(kind: str, threads: int, **kwargs) -> dict:
-    """Run one job in a fresh interpreter; returns its JSON result (or the error)."""
+def run_job(kind: str, threads: int, module: str = "experiments.bench_deep", **kwargs) -> dict:
+    """Run one job in a fresh interpreter (`python -m MODULE --job SPEC`, whose `main` hands SPEC
+    to `child`), so that peak memory is that job's and a crash loses only it; returns its JSON
+    result (or the error)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         spec = json.dumps({"kind": kind, "kwargs": kwargs, "threads": threads, "out": str(out)})
         print(f"== {kind} {kwargs}", flush=True)
-        rc = subprocess.call(
-            [sys.executable, "-m", "experiments.bench_deep", "--job", spec], cwd=ROOT
-        )
+        rc = subprocess.call([sys.executable, "-m", module, "--job", spec], cwd=ROOT)
         if rc != 0 or not out.exists():
             return {"error": f"job failed with exit code {rc}"}
         result = json.loads(out.read_text())
@@ -309,12 +270,13 @@ def run_job(kind: str, threads: int, **kwargs) -> dict:
         return result
 
 
-def child(spec_json: str) -> None:
+def child(spec_json: str, jobs: dict = JOBS) -> None:
+    """Run the job that `run_job` described, with torch on its number of threads."""
     import torch
 
     spec = json.loads(spec_json)
     torch.set_num_threads(spec["threads"])
-    result = JOBS[spec["kind"]](**spec["kwargs"])
+    result = jobs[spec["kind"]](**spec["kwargs"])
     Path(spec["out"]).write_text(json.dumps(result))
 
 
@@ -403,20 +365,6 @@ def report(args, results: dict, started: float) -> str:
                 f"| {m} | {r.get('responses', '-')} | {fmt(r.get('s_per_epoch'), 1)} "
                 f"| {fmt(r.get('peak_gb'), 2)} |"
             )
-    gervet = {k: v for k, v in results.items() if k[0] == "gervet"}
-    if gervet:
-        lines += [
-            "",
-            "### Gervet et al. 2020 splits (their train / test files)",
-            "",
-            "| dataset | model | epochs | test AUC | published | s / epoch |",
-            "|---|---|---|---|---|---|",
-        ]
-        for (_, dataset, m), r in gervet.items():
-            lines.append(
-                f"| {dataset} | {m} | {r.get('epochs', '-')} | {fmt(r.get('test_auc_all'))} "
-                f"| {PUBLISHED_GERVET.get((dataset, m), '-')} | {fmt(r.get('s_per_epoch'), 1)} |"
-            )
     lines += [
         "",
         "Hyperparameters: ours from `models/{dkt,sakt,akt}.toml`; pyKT from its "
@@ -443,9 +391,6 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", default=str(RESULTS), help="where the markdown section goes")
     parser.add_argument("--assist2017", default="dkt", help="models for the ASSIST2017 memory run")
-    parser.add_argument(
-        "--gervet", default="dkt,sakt", help="models for the Gervet splits ('' to skip)"
-    )
     args = parser.parse_args()
     if args.job:
         child(args.job)
@@ -485,17 +430,6 @@ def main() -> None:
     for model in [m for m in args.assist2017.split(",") if m]:
         results[("assist2017", model)] = run_job("assist2017", args.threads, model=model)
         out.write_text(report(args, results, started))
-    for dataset in ("assist2009", "statics2011"):
-        for model in [m for m in args.gervet.split(",") if m]:
-            results[("gervet", dataset, model)] = run_job(
-                "gervet",
-                args.threads,
-                dataset=dataset,
-                model=model,
-                max_epochs=args.max_epochs,
-                patience=args.patience,
-            )
-            out.write_text(report(args, results, started))
     print(out.read_text())
 
 

@@ -42,6 +42,8 @@ PUBLISHED = {
     "irt": {"assist2009": 0.69, "assist2015": 0.64, "assist2017": 0.68, "statics2011": 0.79},
     "pfa": {"assist2009": 0.72, "assist2015": 0.69, "assist2017": 0.62, "statics2011": 0.69},
     "best-lr": {"assist2009": 0.77, "assist2015": 0.70, "assist2017": 0.71, "statics2011": 0.82},
+    "dkt": {"assist2009": 0.75, "assist2015": 0.73, "assist2017": 0.77, "statics2011": 0.83},
+    "sakt": {"assist2009": 0.75, "assist2015": 0.73, "assist2017": 0.72, "statics2011": 0.81},
 }
 GERVET_SPLITS = {"assist2009", "statics2011"}
 TOLERANCE = 0.005
@@ -71,18 +73,26 @@ def evaluate(model_name: str, train: ResponseLog, test: ResponseLog, n_boot: int
 
 
 def evaluate_model(
-    model: KnowledgeTracer, train: ResponseLog, test: ResponseLog, n_boot: int
+    model: KnowledgeTracer, train: ResponseLog, test: ResponseLog, n_boot: int, **fit_params
 ) -> dict:
+    """Fit on `train` (`fit_params`, e.g. a deep model's `validation=`), score every test response."""
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lbfgs convergence notices at max_iter
-        model.fit(train)
+        model.fit(train, **fit_params)
     t1 = time.perf_counter()
     p = model.predict_proba(test)
     t2 = time.perf_counter()
     m = compute_metrics(test.correct, p)
     ci = bootstrap_ci(test.correct, p, test.student, n_boot=n_boot, seed=0)
-    return {"model": model, "fit_s": t1 - t0, "predict_s": t2 - t1, **m, "auc_ci": ci["auc"]}
+    return {
+        "model": model,
+        "p": p,
+        "fit_s": t1 - t0,
+        "predict_s": t2 - t1,
+        **m,
+        "auc_ci": ci["auc"],
+    }
 
 
 def online_speed(model: KnowledgeTracer, test: ResponseLog, n_single: int = 3000) -> dict:

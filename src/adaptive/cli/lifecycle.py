@@ -220,8 +220,12 @@ def batch(
 
 def demo(
     models: Annotated[
-        str, typer.Option("--models", help="Comma-separated model specs to compare.")
-    ] = "bkt,bkt-forgets,irt,pfa,best-lr",
+        str | None,
+        typer.Option(
+            "--models",
+            help="Comma-separated model specs to compare (default: BKT, the logistic models, DKT).",
+        ),
+    ] = None,
     folds: Annotated[
         int, typer.Option("--folds", min=2, help="Cross-validation folds per model.")
     ] = 3,
@@ -233,10 +237,10 @@ def demo(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """The main job end to end on the demo district: simulate, validate, train, promote, batch."""
-    from adaptive.batch.demo import run_demo
+    from adaptive.batch.demo import DEMO_MODELS, run_demo
 
     r = run_demo(
-        models=[m.strip() for m in models.split(",") if m.strip()],
+        models=[m.strip() for m in models.split(",") if m.strip()] if models else DEMO_MODELS,
         folds=folds,
         k=k,
         out=out,

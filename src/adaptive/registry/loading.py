@@ -4,8 +4,8 @@
     state = model.init_state(["s1"]); model.update(state, responses); model.mastery(state)
 
 The registered artifact is an MLflow pyfunc (models-from-code) whose `tracer` artifact holds our
-checksummed `model.json` + `arrays.npz`; here we read that folder directly with
-`KnowledgeTracer.load`, so nothing is executed or unpickled.
+checksummed `model.json` + `arrays.npz` (+ `weights.safetensors` for deep models); here we read
+that folder directly with `KnowledgeTracer.load`, so nothing is executed or unpickled.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """MLflow pyfunc for any `adaptive` knowledge-tracing model, logged with models-from-code.
 
 MLflow stores this file's source beside the model and runs it on load; the model's weights are the
-`tracer` artifact (our `model.json` + `arrays.npz`, checksummed), read by `KnowledgeTracer.load`.
-Nothing is unpickled.
+`tracer` artifact (our checksummed `model.json` + `arrays.npz`, and `weights.safetensors` for deep
+models), read by `KnowledgeTracer.load`. Nothing is unpickled.
 
     model = mlflow.pyfunc.load_model("models:/demo-district@champion")
     p = model.predict(responses)   # responses: canonical columns; P(correct) per row, input order

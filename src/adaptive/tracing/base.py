@@ -11,8 +11,9 @@ self; learned attributes end in `_`. Every model additionally keeps an *online s
 response, P(correct) from that student's earlier responses only.
 
 Artifacts: `save(dir)` writes `model.json` (class, hyperparameters, fitted scalars, sha256 of each
-array file) and `arrays.npz` (no pickle). `load(dir)` verifies the checksums, so a truncated or
-altered file raises `ArtifactError`, never executes code.
+other file), `arrays.npz` (no pickle) and any further files a model adds (deep models: their
+weights as `weights.safetensors`). `load(dir)` verifies every checksum before parsing, so a
+missing, truncated or altered file raises `ArtifactError`, never executes code.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from adaptive.errors import ArtifactError, NotFittedError
 from adaptive.files import atomic_write_bytes
 
 FORMAT_VERSION = 1
+ARRAYS_FILE = "arrays.npz"
 
 
 @dataclass(eq=False)
@@ -168,22 +170,34 @@ class KnowledgeTracer(ABC):
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         """Set learned attributes from what `_fitted_json` / `_fitted_arrays` returned."""
 
+    def _fitted_files(self) -> dict[str, bytes]:
+        """Further artifact files beside `arrays.npz` (file name -> bytes), each written
+        atomically and checksummed in `model.json` like it. Default: none."""
+        return {}
+
+    def _restore_files(self, files: dict[str, bytes]) -> None:
+        """Set learned attributes from the verified bytes of the files `_fitted_files` wrote
+        (called after `_restore`; a file that model.json does not list is absent). Default: none."""
+        return None
+
     def save(self, directory: str | Path) -> Path:
-        """Write `model.json` + `arrays.npz` atomically into `directory`; returns the directory."""
+        """Write `model.json`, `arrays.npz` and `_fitted_files()` atomically into `directory`;
+        returns the directory."""
         self._check_fitted()
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
         np.savez(buf, **self._fitted_arrays())
-        blob = buf.getvalue()
+        files = {ARRAYS_FILE: buf.getvalue(), **self._fitted_files()}
         meta = {
             "format_version": FORMAT_VERSION,
             "model": self.name,
             "params": self.get_params(),
             "fitted": self._fitted_json(),
-            "files": {"arrays.npz": hashlib.sha256(blob).hexdigest()},
+            "files": {name: hashlib.sha256(blob).hexdigest() for name, blob in files.items()},
         }
-        atomic_write_bytes(directory / "arrays.npz", blob)
+        for name, blob in files.items():
+            atomic_write_bytes(directory / name, blob)
         atomic_write_bytes(
             directory / "model.json", json.dumps(meta, indent=2, sort_keys=True).encode()
         )
@@ -199,9 +213,13 @@ class KnowledgeTracer(ABC):
         klass = model_class(meta["model"]) if cls is KnowledgeTracer else cls
         if klass.name != meta["model"]:
             raise ArtifactError(f"{directory}: holds a {meta['model']!r} model, not {klass.name!r}")
-        arrays = read_checked_npz(directory / "arrays.npz", meta["files"].get("arrays.npz"))
+        files = read_checked_files(directory, meta["files"])
+        if ARRAYS_FILE not in files:
+            raise ArtifactError(f"{directory / 'model.json'}: lists no {ARRAYS_FILE}")
+        arrays = npz_arrays(directory / ARRAYS_FILE, files.pop(ARRAYS_FILE))
         model = klass(**meta["params"])
         model._restore(meta["fitted"], arrays)
+        model._restore_files(files)
         return model
 
 
@@ -226,14 +244,28 @@ def read_model_json(directory: Path) -> dict[str, Any]:
     return meta
 
 
-def read_checked_npz(path: Path, sha256: str | None) -> dict[str, np.ndarray]:
-    """Read an `.npz` whose sha256 was recorded at save time; never unpickles."""
-    try:
-        blob = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ArtifactError(f"{path}: missing") from exc
-    if sha256 is not None and hashlib.sha256(blob).hexdigest() != sha256:
-        raise ArtifactError(f"{path}: checksum mismatch; the file is truncated or altered")
+def read_checked_files(directory: Path, sha256s: dict[str, str]) -> dict[str, bytes]:
+    """The bytes of each file named in model.json's `files` map, each checked against the sha256
+    recorded at save time. Names must be plain file names inside `directory`."""
+    if not isinstance(sha256s, dict):
+        raise ArtifactError(f"{directory / 'model.json'}: 'files' is not a name -> sha256 map")
+    files = {}
+    for name, sha256 in sha256s.items():
+        if name in ("", ".", "..") or Path(name).name != name:
+            raise ArtifactError(f"{directory / 'model.json'}: bad file name {name!r}")
+        path = directory / name
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise ArtifactError(f"{path}: missing") from exc
+        if hashlib.sha256(blob).hexdigest() != sha256:
+            raise ArtifactError(f"{path}: checksum mismatch; the file is truncated or altered")
+        files[name] = blob
+    return files
+
+
+def npz_arrays(path: Path, blob: bytes) -> dict[str, np.ndarray]:
+    """The arrays of an `.npz` file's bytes; never unpickles."""
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as data:
             return {k: data[k] for k in data.files}

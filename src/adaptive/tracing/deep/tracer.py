@@ -10,9 +10,11 @@ validation students with the same prediction path as `predict_proba`; training s
 `patience` epochs without a better validation AUC (at most `max_epochs`) and keeps the best
 weights. Seeded: the same data and hyperparameters give the same weights on CPU.
 
-Artifacts: the network's weights go, as float32 arrays named `w.<parameter>`, into the
-checksummed `arrays.npz` of `KnowledgeTracer.save` (no pickle; a truncated or altered file raises
-`ArtifactError`), beside the skill and item vocabularies.
+Artifacts: the network's weights (its `state_dict`) go into `weights.safetensors`, a file of
+named tensors and nothing else, so loading it never executes code; the skill and item
+vocabularies go into `arrays.npz`. `KnowledgeTracer.save` records the sha256 of both in
+`model.json` and `load` checks them first: a missing, truncated or altered file raises
+`ArtifactError` naming it, and so do weights that do not fit the saved hyperparameters.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from typing import Any, Self
 
 import numpy as np
 import pandas as pd
+import safetensors.torch
 import torch
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from safetensors import SafetensorError
 from sklearn.metrics import roc_auc_score
 
 from adaptive.data.log import Response, ResponseLog
@@ -40,7 +44,7 @@ from adaptive.tracing.deep.sequences import (
     take_students,
 )
 
-WEIGHT_PREFIX = "w."
+WEIGHTS_FILE = "weights.safetensors"
 
 
 class DeepTracer(KnowledgeTracer):
@@ -242,13 +246,14 @@ class DeepTracer(KnowledgeTracer):
         return len(self.items_)
 
     def _fitted_arrays(self) -> dict[str, np.ndarray]:
-        arrays = {
-            f"{WEIGHT_PREFIX}{k}": v.detach().cpu().numpy()
-            for k, v in self.net_.state_dict().items()
+        return {
+            "skills": np.asarray(self.skills_.astype(str), dtype=np.str_),
+            "items": np.asarray(self.items_.astype(str), dtype=np.str_),
         }
-        arrays["skills"] = np.asarray(self.skills_.astype(str), dtype=np.str_)
-        arrays["items"] = np.asarray(self.items_.astype(str), dtype=np.str_)
-        return arrays
+
+    def _fitted_files(self) -> dict[str, bytes]:
+        weights = {k: v.detach().cpu().contiguous() for k, v in untied_state(self.net_).items()}
+        return {WEIGHTS_FILE: safetensors.torch.save(weights)}
 
     def _fitted_json(self) -> dict[str, Any]:
         return {"max_skills": self.max_skills_, "history": self.history_}
@@ -257,21 +262,47 @@ class DeepTracer(KnowledgeTracer):
         try:
             self.skills_ = pd.Index(arrays["skills"].tolist(), dtype=object)
             self.items_ = pd.Index(arrays["items"].tolist(), dtype=object)
-            self._maps = None
             self.max_skills_ = int(fitted["max_skills"])
-            self.history_ = list(fitted.get("history", []))
-            net = self._network()
-            weights = {
-                k[len(WEIGHT_PREFIX) :]: torch.from_numpy(np.array(v))
-                for k, v in arrays.items()
-                if k.startswith(WEIGHT_PREFIX)
-            }
-            net.load_state_dict(weights, strict=True)
-        except (KeyError, RuntimeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArtifactError(f"saved {self.name} vocabularies are incomplete ({exc})") from exc
+        self._maps = None
+        self.history_ = list(fitted.get("history", []))
+
+    def _restore_files(self, files: dict[str, bytes]) -> None:
+        if WEIGHTS_FILE not in files:
+            raise ArtifactError(f"model.json of this {self.name} model lists no {WEIGHTS_FILE}")
+        try:
+            weights = safetensors.torch.load(files[WEIGHTS_FILE])
+        except SafetensorError as exc:
+            raise ArtifactError(f"{WEIGHTS_FILE}: not a readable safetensors file ({exc})") from exc
+        net = self._network()
+        try:
+            load_untied_state(net, weights)
+        except RuntimeError as exc:
             raise ArtifactError(
-                f"saved {self.name} weights do not match its configuration ({exc})"
+                f"{WEIGHTS_FILE}: the saved {self.name} weights do not fit its hyperparameters "
+                f"({exc})"
             ) from exc
         self.net_ = net.to(self.torch_device).eval()
+
+
+def untied_state(net: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """`net.state_dict()` with each tied parameter once (AKT ties its key and query maps):
+    safetensors stores no aliases."""
+    aliases = {n for n, _ in net.named_parameters(remove_duplicate=False)}
+    aliases -= {n for n, _ in net.named_parameters()}
+    return {k: v for k, v in net.state_dict().items() if k not in aliases}
+
+
+def load_untied_state(net: torch.nn.Module, weights: dict[str, torch.Tensor]) -> None:
+    """Load what `untied_state` saved; RuntimeError when the names or shapes differ."""
+    expected = set(untied_state(net))
+    if set(weights) != expected:
+        raise RuntimeError(
+            f"missing {sorted(expected - set(weights))}, "
+            f"unexpected {sorted(set(weights) - expected)}"
+        )
+    net.load_state_dict(weights, strict=False)  # a tied name shares its twin's loaded tensor
 
 
 def store_params(obj: object, params: dict[str, Any]) -> None:
