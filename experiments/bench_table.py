@@ -16,8 +16,9 @@ trained, and the published AUC on the same split beside it.
   reports, beside it). Published AUC from the pyKT leaderboard, for DKT, SAKT and AKT only.
 
 Deep specs are capped at `--max-epochs` with `--patience`. With `--deep-items`, on datasets whose
-items differ from their skills, a spec `NAME-items` (e.g. `dkt-items`) replaces `NAME` where that
-file exists; the row names the spec used. Each (dataset, model) runs in its own process (peak
+items differ from their skills, the spec `NAME-items` (e.g. `dkt-items`: item embeddings as in
+Gervet et al.'s DKT and SAKT) runs beside `NAME` where that file exists, so the table shows what
+item identity adds. Each (dataset, model) runs in its own process (peak
 memory is that job's; a crash loses only that row) and the markdown is rewritten after each job.
 Writes `experiments/results/80_table.md`.
 """
@@ -63,31 +64,30 @@ def items_are_skills(log: ResponseLog) -> bool:
     return bool(np.all(log.items[log.item] == log.skills[log.skill]))
 
 
-def spec_for(name: str, train: ResponseLog, deep_items: bool) -> str:
-    """`NAME-items` in place of `NAME` when asked, items carry information, and that spec exists."""
+def specs_for(name: str, train: ResponseLog, deep_items: bool) -> list[str]:
+    """`NAME`, and `NAME-items` beside it when asked, items carry information and that spec
+    exists."""
     items_spec = f"{name}-items"
-    if deep_items and not items_are_skills(train) and (MODELS_DIR / f"{items_spec}.toml").exists():
-        return items_spec
-    return name
+    if deep_items and (MODELS_DIR / f"{items_spec}.toml").exists() and not items_are_skills(train):
+        return [name, items_spec]
+    return [name]
 
 
 def published(dataset: str, name: str) -> float | None:
-    """The published AUC of the model `name` on this split, if there is one."""
+    """The published AUC of the model `name` (a `-items` variant: its model's) on this split."""
+    name = name.removesuffix("-items")
     if dataset == PYKT_SPLIT:
         return PUBLISHED_PYKT.get(name)
     return PUBLISHED.get(name, {}).get(dataset)
 
 
 # -- one job (in its own process) ---------------------------------------------------------------
-def job_row(
-    dataset: str, name: str, max_epochs: int, patience: int, deep_items: bool, n_boot: int
-) -> dict:
+def job_row(dataset: str, name: str, max_epochs: int, patience: int, n_boot: int) -> dict:
     """Fit one spec on one split and score its test students (a JSON-able row)."""
     from adaptive.tracing.deep.tracer import DeepTracer  # torch: only in the job's process
 
     train, validation, test, note = table_split(dataset)
-    spec = spec_for(name, train, deep_items)
-    model = build_model(spec)
+    model = build_model(name)
     deep = isinstance(model, DeepTracer)
     fit_params = {}
     if deep:
@@ -96,7 +96,7 @@ def job_row(
             fit_params["validation"] = validation
     res = evaluate_model(model, train, test, n_boot, **fit_params)
     row = {
-        "spec": spec,
+        "spec": name,
         "deep": deep,
         **{k: res[k] for k in ("auc", "auc_ci", "rmse", "logloss", "ece", "fit_s")},
         "split": f"{note}; train {len(train):,} responses / {train.n_students:,} students, "
@@ -137,7 +137,7 @@ def dataset_table(dataset: str, rows: dict[str, dict], args: argparse.Namespace)
         if "error" in r:
             lines.append(f"| {name} | {r['error']} |" + " |" * (head.count("|") - 3))
             continue
-        label = r["spec"] if r["spec"] == name else f"{r['spec']} (for {name})"
+        label = r["spec"]
         lo, hi = r["auc_ci"]
         lines.append(
             f"| {label} | {cell(r['auc'])} | [{cell(lo)}, {cell(hi)}] | "
@@ -191,7 +191,7 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, dict]], starte
         f"{platform.platform()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, "
         f"torch {version('torch')} with {args.threads} thread(s) per job. Deep models: epoch cap "
         f"{args.max_epochs}, patience {args.patience}"
-        + (", `NAME-items` specs on datasets with items" if args.deep_items else "")
+        + (", `NAME-items` specs beside `NAME` on datasets with items" if args.deep_items else "")
         + f". 95 % CI: percentile bootstrap over test students, {args.bootstrap:,} replicates.",
         "",
         "Every model fits on the same training students and predicts each test response from that "
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--deep-items",
         action="store_true",
-        help="use NAME-items specs in place of NAME on datasets whose items differ from skills",
+        help="run NAME-items specs beside NAME on datasets whose items differ from skills",
     )
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per job")
@@ -247,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, dict]] = {}
     for dataset in [d for d in args.datasets.split(",") if d]:
         results[dataset] = {}
-        for name in [m for m in args.models.split(",") if m]:
+        train = table_split(dataset)[0] if args.deep_items else None
+        names = [m for m in args.models.split(",") if m]
+        for name in [s for m in names for s in specs_for(m, train, args.deep_items)]:
             results[dataset][name] = run_job(
                 "row",
                 args.threads,
@@ -256,7 +258,6 @@ def main(argv: list[str] | None = None) -> int:
                 name=name,
                 max_epochs=args.max_epochs,
                 patience=args.patience,
-                deep_items=args.deep_items,
                 n_boot=args.bootstrap,
             )
             atomic_write_bytes(out, report(args, results, started).encode())

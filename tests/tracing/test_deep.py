@@ -25,12 +25,7 @@ from adaptive.tracing.specs import build_model
 DEEP = ("dkt", "sakt", "akt")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def assist2009_slice(shared_datasets, n_students: int) -> ResponseLog:

@@ -9,7 +9,6 @@ import struct
 
 import numpy as np
 import pytest
-import torch
 from safetensors.numpy import load as load_numpy
 from test_contract import synthetic_log
 
@@ -21,12 +20,7 @@ from adaptive.tracing.specs import build_model
 DEEP = ("dkt", "sakt", "akt")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

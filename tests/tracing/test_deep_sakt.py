@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from sklearn.metrics import roc_auc_score
 
 from adaptive.data.log import Response, ResponseLog
@@ -22,12 +21,7 @@ DIFFICULTY = np.linspace(-3.0, 3.0, 20)[np.random.default_rng(0).permutation(20)
 EASIEST, HARDEST = f"i{np.argmin(DIFFICULTY):02d}", f"i{np.argmax(DIFFICULTY):02d}"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def items_log(n_students: int, seed: int, first: int = 0) -> ResponseLog:
