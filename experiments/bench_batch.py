@@ -95,6 +95,7 @@ def setup(
         "champion": champion,
         "train_students": train_students,
         "train_s": train_s,
+        "max_epochs": max_epochs,
         "first_night": str(pd.Timestamp(days[-1]).date()),
         "next_night": str((pd.Timestamp(days[-1]) + pd.Timedelta(days=1)).date()),
     }
@@ -230,7 +231,9 @@ def write_result(rows: list[dict], result: Path) -> None:
     rows = sorted(rows, key=lambda r: r["students"])
     champion = rows[0].get("champion", "bkt") if rows else "bkt"
     trained = rows[0].get("train_students", TRAIN_STUDENTS) if rows else TRAIN_STUDENTS
+    epochs = rows[0].get("max_epochs") if rows else None
     flags = "" if champion == "bkt" else f" --champion {champion} --train-students {trained}"
+    flags += f" --max-epochs {epochs}" if epochs else ""
     lines = [
         f"## Nightly batch job (issue 6): {champion} champion",
         "",
