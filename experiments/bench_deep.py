@@ -13,9 +13,13 @@ What it measures (each job runs in its own process, so peak memory is that job's
   column applies the same selection to our predictions.
 - DKT online: single-student `update` latency (p50/p99) and batched inference throughput.
 - Peak memory training one epoch on ASSIST2017 (941k responses, long sequences).
-Writes `experiments/results/70_deep.md`. Torch uses `--threads` (default 2) threads. The deep
-models beside BKT and the logistic models on every dataset, Gervet et al.'s splits included, are
-in `experiments.bench_table`.
+Every job's result is kept in `experiments/results/70_deep.json` with the command and time of
+the run that measured it, and `experiments/results/70_deep.md` is rendered from all of them: a
+run that measures some models (say `--models akt`) replaces only their rows, and each row names
+its run. `--fresh` starts from an empty store. With `--folds 0,1,2,3,4` our model is trained once
+per validation fold (the other four train it), as pyKT's published figures average the five.
+Torch uses `--threads` (default 2) threads. The deep models beside BKT and the logistic models on
+every dataset, Gervet et al.'s splits included, are in `experiments.bench_table`.
 """
 
 from __future__ import annotations
@@ -34,10 +38,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from adaptive.files import atomic_write_bytes
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = ROOT.parent / "shared" / "datasets"
 RESULTS = HERE / "results" / "70_deep.md"
+STORE = HERE / "results" / "70_deep.json"
 PYKT_WINDOW = 200
 # pyKT's configs/kt_config.json (pykt-team/pykt-toolkit); batch sizes as measured in issue 8.
 PYKT_CONFIG = {
@@ -57,13 +64,14 @@ def peak_rss_gb() -> float:
 
 
 # -- data ------------------------------------------------------------------------------------------
-def pykt_logs():
+def pykt_logs(fold: int = 0):
+    """(train, validation, test): pyKT's folds other than `fold`, `fold`, its test file."""
     from adaptive.data.pykt import read_pykt
 
     log, folds = read_pykt(DATA / "assist2015" / "pykt" / "train_valid.csv.gz")
     test, _ = read_pykt(DATA / "assist2015" / "pykt" / "test.csv.gz")
-    valid_ids = folds.index[folds == 0]
-    return log.take_students(folds.index[folds != 0]), log.take_students(valid_ids), test
+    valid_ids = folds.index[folds == fold]
+    return log.take_students(folds.index[folds != fold]), log.take_students(valid_ids), test
 
 
 def pykt_protocol_mask(log) -> np.ndarray:
@@ -97,10 +105,10 @@ def auc(y: np.ndarray, p: np.ndarray) -> float:
     return float(roc_auc_score(y, p))
 
 
-def job_ours_pykt(model: str, max_epochs: int, patience: int) -> dict:
+def job_ours_pykt(model: str, max_epochs: int, patience: int, fold: int = 0) -> dict:
     from adaptive.tracing.specs import build_model
 
-    train, valid, test = pykt_logs()
+    train, valid, test = pykt_logs(fold)
     est = build_model(model).set_params(max_epochs=max_epochs, patience=patience)
     started = time.perf_counter()
     est.fit(train, validation=valid)
@@ -114,6 +122,7 @@ def job_ours_pykt(model: str, max_epochs: int, patience: int) -> dict:
     out = {
         "test_auc_all": auc(test.correct, p),
         "test_auc_pykt": auc(test.correct[mask], p[mask]),
+        "fold": fold,
         "epochs": len(hist),
         "best_epoch": best,
         "s_per_epoch": float(np.mean([h["train_seconds"] for h in hist])),
@@ -121,7 +130,7 @@ def job_ours_pykt(model: str, max_epochs: int, patience: int) -> dict:
         "predict_responses_per_s": len(test) / predict_s,
         "peak_gb": peak_rss_gb(),
     }
-    if model == "dkt":
+    if model == "dkt" and fold == 0:
         out.update(online_latency(est, test))
     return out
 
@@ -293,112 +302,163 @@ def child(spec_json: str, jobs: dict = JOBS) -> None:
     Path(spec["out"]).write_text(json.dumps(result))
 
 
-# -- report ----------------------------------------------------------------------------------------
+# -- results store and report ---------------------------------------------------------------------
+def load_store() -> dict:
+    return json.loads(STORE.read_text()) if STORE.exists() else {}
+
+
+def record(store: dict, key: str, result: dict, command: str) -> None:
+    """Keep one job's result with the run that measured it; rewrite the store and the report."""
+    store[key] = {
+        "result": result,
+        "command": command,
+        "finished": time.strftime("%Y-%m-%d %H:%M"),
+        "load": round(os.getloadavg()[0], 1),
+    }
+    atomic_write_bytes(STORE, (json.dumps(store, indent=1, sort_keys=True) + "\n").encode())
+    atomic_write_bytes(RESULTS, report(store).encode())
+
+
 def fmt(value, digits: int = 4) -> str:
     if value is None:
         return "-"
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
-def report(args, results: dict, started: float) -> str:
-    cmd = "python -m experiments.bench_deep " + " ".join(sys.argv[1:])
+def report(store: dict) -> str:
+    runs = list(dict.fromkeys(e["command"] for e in sorted(store.values(), key=run_order)))
+
+    def run(key: str) -> str:
+        return f"[{runs.index(store[key]['command']) + 1}]"
+
+    def get(key: str) -> dict:
+        return store.get(key, {}).get("result", {})
+
     lines = [
         "## Deep knowledge tracing (DKT, SAKT, AKT) beside pyKT",
         "",
-        f"Command: `{cmd.strip()}` ({time.time() - started:.0f} s in all). Machine: "
-        f"{platform.platform()}, {os.cpu_count()} cores, torch with {args.threads} threads. "
-        "**The machine was shared with other engineers' jobs while this ran: times are noisy "
-        "(both sides ran in the same run, one after the other).**",
+        f"Machine: {platform.platform()}, {os.cpu_count()} cores. Each row names the run that "
+        "measured it (commands at the end); ours and pyKT's rows of one model come from the same "
+        "run, one after the other. The cores were shared with other work in some runs (load "
+        "average at the end of each job in the run list): times are upper bounds.",
         "",
-        "### pyKT's ASSIST2015 split (train folds 1-4, fold 0 for early stopping, its test file)",
+        "### pyKT's ASSIST2015 split (its test file; training on its folds but the validation one)",
         "",
-        "| model | implementation | epochs | test AUC (pyKT protocol) | test AUC (all responses) "
-        "| s / epoch | peak memory GB | published (pyKT) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| model | implementation | validation fold | epochs | test AUC (pyKT protocol) "
+        "| test AUC (all responses) | s / epoch | peak memory GB | published (pyKT) | run |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for model in args.models:
-        ours = results.get(("ours_pykt", model), {})
-        capped = results.get(("ours_capped", model), {})
-        peer = results.get(("pykt", model), {})
-        lines.append(
-            f"| {model} | adaptive (early stopping, best epoch {ours.get('best_epoch', '-')}) "
-            f"| {ours.get('epochs', '-')} | {fmt(ours.get('test_auc_pykt'))} "
-            f"| {fmt(ours.get('test_auc_all'))} "
-            f"| {fmt(ours.get('s_per_epoch'), 1)} | {fmt(ours.get('peak_gb'), 2)} "
-            f"| {PUBLISHED_PYKT[model]} |"
-        )
-        if capped:
+    for model in ("dkt", "sakt", "akt"):
+        folds = sorted(k for k in store if k.startswith(f"ours_pykt/{model}/"))
+        for key in folds:
+            r = get(key)
             lines.append(
-                f"| {model} | adaptive, capped at pyKT's epochs | {capped.get('epochs', '-')} "
-                f"| {fmt(capped.get('test_auc_pykt'))} | {fmt(capped.get('test_auc_all'))} "
-                f"| {fmt(capped.get('s_per_epoch'), 1)} | {fmt(capped.get('peak_gb'), 2)} | |"
+                f"| {model} | adaptive (early stopping, best epoch {r.get('best_epoch', '-')}) "
+                f"| {r.get('fold', 0)} | {r.get('epochs', '-')} | {fmt(r.get('test_auc_pykt'))} "
+                f"| {fmt(r.get('test_auc_all'))} | {fmt(r.get('s_per_epoch'), 1)} "
+                f"| {fmt(r.get('peak_gb'), 2)} | {PUBLISHED_PYKT[model]} | {run(key)} |"
             )
+        aucs = [get(k)["test_auc_pykt"] for k in folds if "test_auc_pykt" in get(k)]
+        if len(aucs) > 1:
+            lines.append(
+                f"| {model} | adaptive, **mean over {len(aucs)} validation folds** (as pyKT "
+                f"publishes) | - | - | **{np.mean(aucs):.4f}** (sd {np.std(aucs, ddof=1):.4f}) "
+                f"| - | - | - | {PUBLISHED_PYKT[model]} | |"
+            )
+        key = f"ours_capped/{model}"
+        if key in store:
+            r = get(key)
+            lines.append(
+                f"| {model} | adaptive, capped at pyKT's epochs | 0 | {r.get('epochs', '-')} "
+                f"| {fmt(r.get('test_auc_pykt'))} | {fmt(r.get('test_auc_all'))} "
+                f"| {fmt(r.get('s_per_epoch'), 1)} | {fmt(r.get('peak_gb'), 2)} | | {run(key)} |"
+            )
+        key = f"pykt/{model}"
+        peer = get(key)
         if "skipped" in peer or "error" in peer:
             lines.append(
-                f"| {model} | pyKT 0.0.38 | - | {peer.get('skipped', peer.get('error'))} | | | | |"
+                f"| {model} | pyKT 0.0.38 | - | - | {peer.get('skipped', peer.get('error'))} "
+                f"| | | | | {run(key)} |"
             )
         elif peer.get("epochs"):
             lines.append(
                 f"| {model} | pyKT 0.0.38 (cut at {peer['epochs']} epoch(s); full run: 15+ min) "
-                f"| {peer['epochs']} | {fmt(peer['test_auc_pykt'])} | - "
-                f"| {fmt(peer['s_per_epoch'], 1)} "
-                f"| {fmt(peer['peak_gb'], 2)} | {PUBLISHED_PYKT[model]} |"
+                f"| 0 | {peer['epochs']} | {fmt(peer['test_auc_pykt'])} | - "
+                f"| {fmt(peer['s_per_epoch'], 1)} | {fmt(peer['peak_gb'], 2)} "
+                f"| {PUBLISHED_PYKT[model]} | {run(key)} |"
             )
         elif peer:
             lines.append(
                 f"| {model} | pyKT 0.0.38 (time only: {peer['batches_timed']} of "
                 f"{peer['batches_per_epoch']} batches timed, epoch time extrapolated; no AUC) "
-                f"| - | - | - | {fmt(peer['s_per_epoch'], 1)} | {fmt(peer['peak_gb'], 2)} "
-                f"| {PUBLISHED_PYKT[model]} |"
+                f"| 0 | - | - | - | {fmt(peer['s_per_epoch'], 1)} | {fmt(peer['peak_gb'], 2)} "
+                f"| {PUBLISHED_PYKT[model]} | {run(key)} |"
             )
-    dkt = results.get(("ours_pykt", "dkt"), {})
+    key = "ours_pykt/dkt/0"
+    dkt = get(key)
     if "update_p99_ms" in dkt:
         lines += [
             "",
-            "### Online and batch inference (our DKT, ASSIST2015 test students)",
+            f"### Online and batch inference (our DKT, ASSIST2015 test students, run {run(key)})",
             "",
             f"- single-student `update(state, Response)`: p50 {dkt['update_p50_ms']:.3f} ms, "
-            f"p99 {dkt['update_p99_ms']:.3f} ms (2,800 responses after a warm-up; "
-            "target p99 <= 1 ms)",
+            f"p99 {dkt['update_p99_ms']:.3f} ms (2,800 responses after a warm-up, in the training "
+            "run; the latency measured alone is below)",
             f"- batched `predict_proba`: {dkt['predict_responses_per_s']:,.0f} responses/s; "
             "batched `update` from fresh state: "
             f"{dkt['update_batch_responses_per_s']:,.0f} responses/s",
         ]
-    mem = {k[1]: v for k, v in results.items() if k[0] == "assist2017"}
+    mem = sorted(k for k in store if k.startswith("assist2017/"))
     if mem:
         lines += [
             "",
             "### Peak memory, one training epoch on ASSIST2017 (target <= 4 GB)",
             "",
-            "| model | responses | s / epoch | peak memory GB (whole process) |",
-            "|---|---|---|---|",
+            "| model | responses | s / epoch | peak memory GB (whole process) | run |",
+            "|---|---|---|---|---|",
         ]
-        for m, r in mem.items():
+        for key in mem:
+            r = get(key)
             lines.append(
-                f"| {m} | {r.get('responses', '-')} | {fmt(r.get('s_per_epoch'), 1)} "
-                f"| {fmt(r.get('peak_gb'), 2)} |"
+                f"| {key.split('/')[1]} | {r.get('responses', '-')} "
+                f"| {fmt(r.get('s_per_epoch'), 1)} | {fmt(r.get('peak_gb'), 2)} | {run(key)} |"
             )
-    online = {k[1]: v for k, v in results.items() if k[0] == "online"}
+    online = sorted(k for k in store if k.startswith("online/"))
     if online:
         lines += [
             "",
-            "### Single-student `update` latency, measured alone (model trained 1 epoch)",
+            "### Single-student `update` latency, measured alone (model trained 1 epoch; "
+            "target p99 <= 1 ms)",
             "",
-            "| model | updates timed | p50 ms | p99 ms | load average before |",
-            "|---|---|---|---|---|",
+            "| model | updates timed | p50 ms | p99 ms | load average before | run |",
+            "|---|---|---|---|---|---|",
         ]
-        for m, r in online.items():
+        for key in online:
+            r = get(key)
             lines.append(
-                f"| {m} | {r.get('updates_timed', '-')} | {fmt(r.get('update_p50_ms'), 3)} "
-                f"| {fmt(r.get('update_p99_ms'), 3)} | {fmt(r.get('load'), 2)} |"
+                f"| {key.split('/')[1]} | {r.get('updates_timed', '-')} "
+                f"| {fmt(r.get('update_p50_ms'), 3)} | {fmt(r.get('update_p99_ms'), 3)} "
+                f"| {fmt(r.get('load'), 2)} | {run(key)} |"
             )
+    lines += ["", "Runs (load average = 1-minute load when each job of the run ended):", ""]
+    for i, command in enumerate(runs, 1):
+        entries = [e for e in store.values() if e["command"] == command]
+        loads = sorted(e["load"] for e in entries)
+        lines.append(
+            f"{i}. `{command}` (finished {max(e['finished'] for e in entries)}, "
+            f"load {loads[0]}-{loads[-1]})"
+        )
     lines += [
         "",
-        "Hyperparameters: ours from `models/{dkt,sakt,akt}.toml`; pyKT from its "
-        "`configs/kt_config.json` (batch 256 for DKT, 64 for SAKT/AKT). `s / epoch` is training "
-        "time only (no validation).",
+        "Hyperparameters: ours from `models/{dkt,sakt,akt}.toml` at the time of the run; pyKT "
+        "from its `configs/kt_config.json` (batch 256 for DKT, 64 for SAKT/AKT). `s / epoch` is "
+        "training time only (no validation).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def run_order(entry: dict) -> str:
+    return entry["finished"]
 
 
 def main() -> None:
@@ -409,6 +469,9 @@ def main() -> None:
     parser.add_argument("--patience", type=int, default=3)
     parser.add_argument("--akt-max-epochs", type=int, default=None, help="cap for AKT (slowest)")
     parser.add_argument(
+        "--folds", default="0", help="validation folds of our runs (0,1,2,3,4: pyKT's average)"
+    )
+    parser.add_argument(
         "--pykt-epochs", type=int, default=1, help="full epochs of pyKT's runs (0: skip pyKT)"
     )
     parser.add_argument("--pykt-full", default="dkt", help="models that pyKT trains in full epochs")
@@ -416,54 +479,52 @@ def main() -> None:
         "--pykt-batches", type=int, default=30, help="batches timed for pyKT's other models"
     )
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", default=str(RESULTS), help="where the markdown section goes")
     parser.add_argument("--assist2017", default="dkt", help="models for the ASSIST2017 memory run")
     parser.add_argument(
         "--online", default="dkt", help="models whose update latency is measured alone, last"
     )
+    parser.add_argument("--fresh", action="store_true", help="forget the stored results first")
     args = parser.parse_args()
     if args.job:
         child(args.job)
         return
-    args.models = [m for m in args.models.split(",") if m]
-    out = Path(args.out)
-    started = time.time()
-    results: dict = {}
-    for model in args.models:
+    command = "python -m experiments.bench_deep " + " ".join(sys.argv[1:])
+    store = {} if args.fresh else load_store()
+    folds = [int(f) for f in args.folds.split(",") if f]
+    for model in [m for m in args.models.split(",") if m]:
         cap = args.akt_max_epochs if model == "akt" and args.akt_max_epochs else args.max_epochs
-        results[("ours_pykt", model)] = run_job(
-            "ours_pykt",
-            args.threads,
-            model=model,
-            max_epochs=cap,
-            patience=args.patience,
-        )
+        for fold in folds:
+            result = run_job(
+                "ours_pykt", args.threads, model=model, max_epochs=cap,
+                patience=args.patience, fold=fold,
+            )  # fmt: skip
+            record(store, f"ours_pykt/{model}/{fold}", result, command)
         if args.pykt_epochs > 0:
             full = model in args.pykt_full.split(",")
-            results[("pykt", model)] = run_job(
+            peer = run_job(
                 "pykt",
                 args.threads,
                 model=model,
                 epochs=args.pykt_epochs,
                 max_batches=0 if full else args.pykt_batches,
             )
-            if "test_auc_pykt" in results[("pykt", model)]:
-                results[("ours_capped", model)] = run_job(
+            record(store, f"pykt/{model}", peer, command)
+            if "test_auc_pykt" in peer:
+                capped = run_job(
                     "ours_pykt",
                     args.threads,
                     model=model,
                     max_epochs=args.pykt_epochs,
                     patience=args.pykt_epochs,
                 )
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(report(args, results, started))
+                record(store, f"ours_capped/{model}", capped, command)
     for model in [m for m in args.assist2017.split(",") if m]:
-        results[("assist2017", model)] = run_job("assist2017", args.threads, model=model)
-        out.write_text(report(args, results, started))
+        result = run_job("assist2017", args.threads, model=model)
+        record(store, f"assist2017/{model}", result, command)
     for model in [m for m in args.online.split(",") if m]:
-        results[("online", model)] = run_job("online", args.threads, model=model, n_updates=10_000)
-        out.write_text(report(args, results, started))
-    print(out.read_text())
+        result = run_job("online", args.threads, model=model, n_updates=10_000)
+        record(store, f"online/{model}", result, command)
+    print(RESULTS.read_text() if RESULTS.exists() else "nothing measured")
 
 
 if __name__ == "__main__":

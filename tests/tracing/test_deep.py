@@ -89,6 +89,22 @@ def test_early_stopping_keeps_the_best_validation_epoch(trained, split, name):
     )
 
 
+def test_learning_rate_decays_after_each_epoch_without_improvement(split):
+    train, _ = split
+    model = build_model("dkt-tiny").set_params(max_epochs=8, patience=8, lr_decay=0.5)
+    history = model.fit(train.take_students(train.students[:80])).history_
+    best, decays = -np.inf, 0
+    for this, following in zip(history, history[1:], strict=False):
+        improved = this["val_auc"] > best + 1e-6
+        best = max(best, this["val_auc"])
+        factor = 1.0 if improved else 0.5
+        assert following["learning_rate"] == pytest.approx(this["learning_rate"] * factor)
+        decays += not improved
+    assert history[0]["learning_rate"] == model.learning_rate and decays >= 1
+    with pytest.raises(ConfigError, match="lr_decay"):
+        build_model("dkt-tiny").set_params(lr_decay=0.0).fit(train)
+
+
 def test_progress_reports_epoch_loss_and_validation_auc(split, capsys):
     train, _ = split
     build_model("dkt-tiny").set_params(max_epochs=1, progress=True).fit(

@@ -13,7 +13,7 @@ from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import DataValidationError
 from adaptive.tracing.base import TracingState
 from adaptive.tracing.features import BatchInput, FeatureLayout, batch_counts, sigmoid
-from adaptive.tracing.logistic import IRT, PFA, BestLR
+from adaptive.tracing.logistic import IRT, PFA, BestLR, skill_set_codes
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +200,53 @@ def test_best_lr_mastery_is_a_next_response_on_a_typical_item_at_the_last_time(l
         p = model.update(probe, Response(student, "unseen-item", (str(skill),), 1, last))[0]
         expected = sigmoid(np.log(p / (1 - p)) + model.typical_item_[k])
         assert mastery[u, k] == pytest.approx(expected, abs=1e-12)
+
+
+def _frame_log(rows: list[tuple[str, str, list[str], int]]) -> ResponseLog:
+    frame = pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct"])
+    frame["order"] = frame.groupby("student_id").cumcount()
+    return ResponseLog.from_frame(frame)
+
+
+def test_skill_set_codes_name_each_combination_once():
+    log = _frame_log([
+        ("s1", "i1", ["b", "a"], 1), ("s1", "i2", ["a"], 0),
+        ("s2", "i3", ["a", "b"], 1), ("s2", "i4", ["c", "b"], 0),
+    ])  # fmt: skip
+    set_of_row, sets = skill_set_codes(log)
+    assert sets == [("a", "b"), ("b", "c")]
+    assert set_of_row.tolist() == [0, -1, 0, 1]
+
+
+def test_skill_sets_learn_what_a_combination_adds_to_its_skills():
+    """Items needing a and b together are much harder than a, b, c alone or b and c together:
+    only a KC of its own for (a, b) can say so (sums of single-skill terms fit equal singles
+    with equal pairs only)."""
+    rng = np.random.default_rng(0)
+    kinds, rows = [["a"], ["b"], ["c"], ["a", "b"], ["b", "c"]] * 2, []
+    for s in range(400):
+        for t, k in enumerate(rng.permutation(len(kinds))):
+            skills = kinds[k]
+            rate = 0.25 if skills == ["a", "b"] else 0.8
+            rows.append((f"s{s:03d}", f"i{t}", list(skills), int(rng.random() < rate)))
+    log = _frame_log(rows)
+    hard = log.frame["skill_ids"].map(lambda ks: list(ks) == ["a", "b"]).to_numpy()
+    with_sets, without = PFA(skill_sets=True).fit(log), PFA(skill_sets=False).fit(log)
+    assert with_sets.skill_sets_ == [("a", "b"), ("b", "c")] and without.skill_sets_ == []
+    p_with, p_without = with_sets.predict_proba(log), without.predict_proba(log)
+    assert abs(p_with[hard].mean() - 0.25) < 0.03
+    assert abs(p_without[hard].mean() - 0.25) > 0.07
+    assert abs(p_with[~hard].mean() - 0.8) < 0.03
+    state = with_sets.init_state()
+    with_sets.update(state, log)
+    assert with_sets.mastery(state).shape == (400, 3)  # mastery stays per single skill
+
+
+def test_an_unseen_skill_set_adds_nothing(log):
+    model = PFA(max_iter=300).fit(log)
+    assert model.skill_sets_  # the synthetic log has two-skill items
+    new = _frame_log([("new", "x", ["k0", "k2"], 1)])  # a pair never seen together in training
+    p_batch = model.predict_proba(new)[0]
+    p_single = model.update(model.init_state(), Response("new", "x", ("k0", "k2"), 1))[0]
+    skill = model.layout_.offset("skill") + model.skills_.get_indexer(["k0", "k2"])
+    assert p_batch == p_single == pytest.approx(sigmoid(model.intercept_ + model.coef_[skill].sum()))

@@ -33,7 +33,12 @@ p is the step-1 average). Unseen skills contribute no skill features.
 tagged with skill k alone whose item effect is the mean fitted effect of skill k's training items.
 
 Multi-skill responses: every tagged skill gets its one-hot and counts (summed in the logit), as in
-PFA; a multi-skill response counts as an attempt of each of its skills.
+PFA; a multi-skill response counts as an attempt of each of its skills. With `skill_sets=True`
+(PFA and Best-LR) each combination of skills seen on a training response is also a knowledge
+component of its own (a conjunctive KC): its own intercept and counts, added to those of its
+single skills, so that an item needing two skills together can be harder (or easier) than the
+sum of its parts says. Single-skill responses, and logs without multi-skill responses, are
+unchanged; `mastery` stays per single skill. A combination never seen in training adds nothing.
 """
 
 from __future__ import annotations
@@ -68,6 +73,30 @@ from adaptive.tracing.features import (
 DAS3H_WINDOWS = (3600, 86400, 7 * 86400, 30 * 86400)  # 1 hour, 1 day, 1 week, 30 days
 
 
+def skill_set_codes(log: ResponseLog) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """(set of each response, the distinct sets): each multi-skill response's set of skills.
+
+    A set is the sorted tuple of its skill ids; `set_of_row` indexes the returned list, -1 for a
+    single-skill response. Vectorized: the sorted skill codes of the multi-skill responses, as
+    rows of a padded matrix, are made unique once.
+    """
+    n_per = np.diff(log.skill_offsets)
+    set_of_row = np.full(len(log), -1, dtype=np.int64)
+    multi = np.flatnonzero(n_per > 1)
+    if len(multi) == 0:
+        return set_of_row, []
+    pair_row = np.repeat(np.arange(len(log)), n_per)
+    order = np.lexsort((log.skill, pair_row))  # codes follow sorted ids: sorted within a row
+    codes = log.skill[order]
+    rank = np.arange(len(order)) - log.skill_offsets[pair_row]
+    matrix = np.full((len(log), int(n_per.max())), -1, dtype=np.int64)
+    matrix[pair_row, rank] = codes
+    unique, inverse = np.unique(matrix[multi], axis=0, return_inverse=True)
+    set_of_row[multi] = inverse.ravel()
+    names = np.asarray(log.skills.astype(str), dtype=object)
+    return set_of_row, [tuple(sorted(names[row[row >= 0]])) for row in unique]
+
+
 class LogisticTracer(KnowledgeTracer):
     """Shared machinery: fit one logistic regression, predict in batch or online from counts."""
 
@@ -75,6 +104,7 @@ class LogisticTracer(KnowledgeTracer):
     C: float
     max_iter: int
     ability_prior: float = 1.0
+    skill_sets: bool = False
 
     # -- what subclasses choose -------------------------------------------------------------------
     def _layout(self, n_items: int, n_skills: int, windows: tuple[int, ...]) -> FeatureLayout:
@@ -107,9 +137,11 @@ class LogisticTracer(KnowledgeTracer):
         self.items_ = pd.Index(log.items, name="item_id")
         self.skills_ = pd.Index(log.skills, name="skill_id")
         self.windows_ = self._wants_windows() if log.has_timestamps else ()
+        self.skill_sets_ = skill_set_codes(log)[1] if self.skill_sets else []
+        self._set_codes = None
         item = np.arange(len(self.items_), dtype=np.int64)[log.item]
         self._calibrate(log, item)
-        self.layout_ = self._layout(len(self.items_), len(self.skills_), self.windows_)
+        self.layout_ = self._layout(len(self.items_), self.n_kcs_, self.windows_)
         counts = batch_counts(self.layout_, self._batch_input(log), self.ability_prior)
         x = design_matrix(self.layout_, counts)
         lr = LogisticRegression(C=self.C, max_iter=self.max_iter, solver="newton-cg")
@@ -134,15 +166,56 @@ class LogisticTracer(KnowledgeTracer):
         self.typical_item_ = mean_effect("item") if lay.items else np.zeros(k)
         self.typical_disc_ = mean_effect("disc") if lay.discrimination else np.zeros(k)
 
+    @property
+    def n_kcs_(self) -> int:
+        """Knowledge components with features: the single skills, then the skill sets."""
+        return len(self.skills_) + len(self.skill_sets_)
+
+    def _kc_pairs(self, log: ResponseLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(offsets, grouping code, fitted KC code) of every (response, KC) pair of `log`.
+
+        The pairs are the response's skills, then, for a multi-skill response when the model
+        uses skill sets, one pair for its set (fitted code `len(skills_) + set`, -1 if unseen).
+        Grouping codes are the log's own (skills, then `len(log.skills) + set`), so counts of
+        KCs unseen at fit still group correctly.
+        """
+        offsets, group = log.skill_offsets, log.skill.astype(np.int64)
+        fitted = index_codes(self.skills_, log.skills)[log.skill]
+        if not self.skill_sets_:
+            return offsets, group, fitted
+        set_of_row, sets = skill_set_codes(log)
+        codes = self._set_code_map()
+        set_fitted = np.array([codes.get(s, -1) for s in sets] + [-1], dtype=np.int64)
+        rows = np.flatnonzero(set_of_row >= 0)
+        before = np.zeros(len(log) + 1, dtype=np.int64)  # set pairs before each response
+        before[rows + 1] = 1
+        before = np.cumsum(before)
+        new_offsets = offsets + before
+        old_pos = np.arange(len(group)) + before[np.repeat(np.arange(len(log)), np.diff(offsets))]
+        set_pos = new_offsets[rows + 1] - 1
+        new_group = np.empty(new_offsets[-1], dtype=np.int64)
+        new_fitted = np.empty(new_offsets[-1], dtype=np.int64)
+        new_group[old_pos], new_fitted[old_pos] = group, fitted
+        new_group[set_pos] = len(log.skills) + set_of_row[rows]
+        code = set_fitted[set_of_row[rows]]
+        new_fitted[set_pos] = np.where(code >= 0, len(self.skills_) + code, -1)
+        return new_offsets, new_group, new_fitted
+
+    def _set_code_map(self) -> dict[tuple[str, ...], int]:
+        if getattr(self, "_set_codes", None) is None:
+            self._set_codes = {s: i for i, s in enumerate(self.skill_sets_)}
+        return self._set_codes
+
     def _batch_input(self, log: ResponseLog) -> BatchInput:
         item = index_codes(self.items_, log.items)[log.item]
+        offsets, group, fitted = self._kc_pairs(log)
         return BatchInput(
             student=log.student,
             item=item,
             correct=log.correct,
-            skill_offsets=log.skill_offsets,
-            pair_group_skill=log.skill.astype(np.int64),
-            pair_skill=index_codes(self.skills_, log.skills)[log.skill],
+            skill_offsets=offsets,
+            pair_group_skill=group,
+            pair_skill=fitted,
             time_s=self._seconds(log) if self.windows_ else None,
             item_logit0=self._item_logit0(item),
         )
@@ -199,12 +272,10 @@ class LogisticTracer(KnowledgeTracer):
             rows[missing] = state.rows(new)
         rows = rows[log.student]
         item = index_codes(self.items_, log.items)[log.item]
-        skill = index_codes(self.skills_, log.skills)[log.skill]
+        offsets, _, skill = self._kc_pairs(log)
         time_s = self._seconds(log) if self.windows_ else None
         pos = log.position_in_student()
-        return self._update_arrays(
-            state, rows, item, log.correct, log.skill_offsets, skill, time_s, pos
-        )
+        return self._update_arrays(state, rows, item, log.correct, offsets, skill, time_s, pos)
 
     def _update_one(self, state: TracingState, r: Response) -> float:
         """One `Response`: dictionary look-ups and scalar code (no pandas, no per-call arrays)."""
@@ -224,10 +295,13 @@ class LogisticTracer(KnowledgeTracer):
         logit0 = getattr(self, "item_logit0_", None)
         if logit0 is not None:
             logit0 = float(logit0[item]) if item >= 0 else self.base_logit0_
+        kcs = [skills.get(s, -1) for s in r.skill_ids]
+        if self.skill_sets_ and len(r.skill_ids) > 1:
+            code = self._set_code_map().get(tuple(sorted(str(s) for s in r.skill_ids)), -1)
+            kcs.append(len(self.skills_) + code if code >= 0 else -1)
         return update_one(
             self.layout_, state.arrays, self.coef_, self.intercept_, row, item,
-            [skills.get(s, -1) for s in r.skill_ids], int(r.correct), time_s,
-            logit0, self.ability_prior,
+            kcs, int(r.correct), time_s, logit0, self.ability_prior,
         )  # fmt: skip
 
     def _lookups(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -281,16 +355,17 @@ class LogisticTracer(KnowledgeTracer):
     def mastery(self, state: TracingState) -> np.ndarray:
         """(n_students, n_skills) P(correct) on a typical item of each skill (see module doc)."""
         self._check_fitted()
+        n_sets = len(self.skill_sets_)  # a typical item of a single skill: no set KC
         z = skill_decision(
             self.layout_,
             state.arrays,
             self.coef_,
             self.intercept_,
-            self.typical_item_,
-            self.typical_disc_,
+            np.pad(self.typical_item_, (0, n_sets)),
+            np.pad(self.typical_disc_, (0, n_sets)),
             self.ability_prior,
         )
-        return sigmoid(z)
+        return sigmoid(z[:, : len(self.skills_)])
 
     # -- artifacts --------------------------------------------------------------------------------
     def _fitted_arrays(self) -> dict[str, np.ndarray]:
@@ -305,6 +380,7 @@ class LogisticTracer(KnowledgeTracer):
         return {
             "items": [str(i) for i in self.items_],
             "skills": [str(s) for s in self.skills_],
+            "skill_sets": [list(s) for s in self.skill_sets_],
             "windows": list(self.windows_),
             "n_features": self.layout_.n_features,
         }
@@ -316,7 +392,9 @@ class LogisticTracer(KnowledgeTracer):
             self.items_ = pd.Index(fitted["items"], name="item_id", dtype=object)
             self.skills_ = pd.Index(fitted["skills"], name="skill_id", dtype=object)
             self.windows_ = tuple(int(w) for w in fitted["windows"])
-            self.layout_ = self._layout(len(self.items_), len(self.skills_), self.windows_)
+            self.skill_sets_ = [tuple(str(k) for k in s) for s in fitted.get("skill_sets", [])]
+            self._set_codes = None
+            self.layout_ = self._layout(len(self.items_), self.n_kcs_, self.windows_)
             self.coef_ = np.asarray(arrays["coef"], dtype=np.float64)
             self.intercept_ = float(arrays["intercept"][0])
             self.typical_item_ = np.asarray(arrays["typical_item"], dtype=np.float64)
@@ -417,14 +495,23 @@ class PFA(LogisticTracer):
     ----------
     C : inverse L2 regularization strength.
     transform : "log1p" (log(1 + count), default) or "none" (raw counts, as in Pavlik 2009).
+    skill_sets : each combination of skills on a multi-skill response is also a KC of its own
+        (see the module docstring); no effect on logs whose responses have one skill each.
     max_iter : Newton-CG iterations (it usually converges in under 20).
     """
 
     name = "pfa"
 
-    def __init__(self, C: float = 1.0, transform: str = "log1p", max_iter: int = 1000) -> None:
+    def __init__(
+        self,
+        C: float = 1.0,
+        transform: str = "log1p",
+        skill_sets: bool = True,
+        max_iter: int = 1000,
+    ) -> None:
         self.C = C
         self.transform = transform
+        self.skill_sets = skill_sets
         self.max_iter = max_iter
 
     def _layout(self, n_items: int, n_skills: int, windows: tuple[int, ...]) -> FeatureLayout:
@@ -452,6 +539,8 @@ class BestLR(LogisticTracer):
     time_windows : use DAS3H window counts when timestamps exist.
     windows : window widths in seconds (default 1 hour, 1 day, 1 week, 30 days).
     history : events kept per student for the windows (the online ring buffer's length).
+    skill_sets : each combination of skills on a multi-skill response is also a KC of its own
+        (see the module docstring).
     max_iter : Newton-CG iterations (it usually converges in under 20).
     """
 
@@ -464,6 +553,7 @@ class BestLR(LogisticTracer):
         time_windows: bool = True,
         windows: list[int] | None = None,
         history: int = 200,
+        skill_sets: bool = True,
         max_iter: int = 1000,
     ) -> None:
         self.C = C
@@ -471,6 +561,7 @@ class BestLR(LogisticTracer):
         self.time_windows = time_windows
         self.windows = windows
         self.history = history
+        self.skill_sets = skill_sets
         self.max_iter = max_iter
 
     def _wants_windows(self) -> tuple[int, ...]:

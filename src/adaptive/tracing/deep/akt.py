@@ -140,6 +140,7 @@ class AKT(WindowedAttentionTracer):
         max_skills: int = 4,
         batch_size: int = 64,
         learning_rate: float = 1e-3,
+        lr_decay: float = 1.0,
         max_epochs: int = 50,
         patience: int = 5,
         validation_fraction: float = 0.1,

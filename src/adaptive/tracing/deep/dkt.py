@@ -274,6 +274,7 @@ class DKT(DeepTracer):
         max_skills: int = 4,
         batch_size: int = 128,
         learning_rate: float = 1e-3,
+        lr_decay: float = 1.0,
         max_epochs: int = 50,
         patience: int = 5,
         validation_fraction: float = 0.1,

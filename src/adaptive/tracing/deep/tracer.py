@@ -8,7 +8,9 @@ Fitting: a seeded split of the training *students* (`validation_fraction`) is he
 epoch trains on windowed chunks (see `sequences`) in length buckets with Adam, then scores the
 validation students with the same prediction path as `predict_proba`; training stops after
 `patience` epochs without a better validation AUC (at most `max_epochs`) and keeps the best
-weights. Seeded: the same data and hyperparameters give the same weights on CPU.
+weights. After each epoch without improvement the learning rate is multiplied by `lr_decay`
+(1: constant), so that training near the best epoch takes smaller steps instead of
+overshooting it. Seeded: the same data and hyperparameters give the same weights on CPU.
 
 Artifacts: the network's weights (its `state_dict`) go into `weights.safetensors`, a file of
 named tensors and nothing else, so loading it never executes code; the skill and item
@@ -50,13 +52,14 @@ WEIGHTS_FILE = "weights.safetensors"
 class DeepTracer(KnowledgeTracer):
     """Base of the torch models. Subclasses store their hyperparameters in `__init__` (plain
     JSON values) including the common ones read here: `window`, `max_skills`, `batch_size`,
-    `learning_rate`, `max_epochs`, `patience`, `validation_fraction`, `seed`, `device`,
-    `progress`."""
+    `learning_rate`, `lr_decay`, `max_epochs`, `patience`, `validation_fraction`, `seed`,
+    `device`, `progress`."""
 
     window: int
     max_skills: int
     batch_size: int
     learning_rate: float
+    lr_decay: float
     max_epochs: int
     patience: int
     validation_fraction: float
@@ -84,6 +87,8 @@ class DeepTracer(KnowledgeTracer):
         for name in ("window", "max_skills", "batch_size", "max_epochs"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)!r}; expected a positive integer")
+        if not 0.0 < float(self.lr_decay) <= 1.0:
+            raise ConfigError(f"lr_decay={self.lr_decay!r}; expected a factor in (0, 1]")
 
     @property
     def torch_device(self) -> torch.device:
@@ -167,6 +172,7 @@ class DeepTracer(KnowledgeTracer):
                     "loss": total / max(count, 1),
                     "val_auc": val_auc,
                     "val_loss": val_loss,
+                    "learning_rate": optimizer.param_groups[0]["lr"],
                     "train_seconds": train_s,
                 }
                 history.append(row)
@@ -183,6 +189,8 @@ class DeepTracer(KnowledgeTracer):
                     stale += 1
                     if stale >= self.patience:
                         break
+                    for group in optimizer.param_groups:
+                        group["lr"] *= self.lr_decay
         net.load_state_dict(best_state)
         return history
 
