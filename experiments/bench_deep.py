@@ -307,8 +307,12 @@ def load_store() -> dict:
     return json.loads(STORE.read_text()) if STORE.exists() else {}
 
 
-def record(store: dict, key: str, result: dict, command: str) -> None:
-    """Keep one job's result with the run that measured it; rewrite the store and the report."""
+def record(key: str, result: dict, command: str) -> None:
+    """Keep one job's result with the run that measured it; rewrite the store and the report.
+
+    The store is read again first, so that two runs at once (say one per model) keep each
+    other's results."""
+    store = load_store()
     store[key] = {
         "result": result,
         "command": command,
@@ -358,12 +362,13 @@ def report(store: dict) -> str:
                 f"| {fmt(r.get('test_auc_all'))} | {fmt(r.get('s_per_epoch'), 1)} "
                 f"| {fmt(r.get('peak_gb'), 2)} | {PUBLISHED_PYKT[model]} | {run(key)} |"
             )
-        aucs = [get(k)["test_auc_pykt"] for k in folds if "test_auc_pykt" in get(k)]
+        same_run = [k for k in folds if store[k]["command"] == store[folds[0]]["command"]]
+        aucs = [get(k)["test_auc_pykt"] for k in same_run if "test_auc_pykt" in get(k)]
         if len(aucs) > 1:
             lines.append(
                 f"| {model} | adaptive, **mean over {len(aucs)} validation folds** (as pyKT "
                 f"publishes) | - | - | **{np.mean(aucs):.4f}** (sd {np.std(aucs, ddof=1):.4f}) "
-                f"| - | - | - | {PUBLISHED_PYKT[model]} | |"
+                f"| - | - | - | {PUBLISHED_PYKT[model]} | {run(same_run[0])} |"
             )
         key = f"ours_capped/{model}"
         if key in store:
@@ -443,11 +448,9 @@ def report(store: dict) -> str:
     lines += ["", "Runs (load average = 1-minute load when each job of the run ended):", ""]
     for i, command in enumerate(runs, 1):
         entries = [e for e in store.values() if e["command"] == command]
-        loads = sorted(e["load"] for e in entries)
-        lines.append(
-            f"{i}. `{command}` (finished {max(e['finished'] for e in entries)}, "
-            f"load {loads[0]}-{loads[-1]})"
-        )
+        loads = sorted(e["load"] for e in entries if e["load"] is not None)
+        load = f"load {loads[0]}-{loads[-1]}" if loads else "load not recorded"
+        lines.append(f"{i}. `{command}` (finished {max(e['finished'] for e in entries)}, {load})")
     lines += [
         "",
         "Hyperparameters: ours from `models/{dkt,sakt,akt}.toml` at the time of the run; pyKT "
@@ -489,7 +492,8 @@ def main() -> None:
         child(args.job)
         return
     command = "python -m experiments.bench_deep " + " ".join(sys.argv[1:])
-    store = {} if args.fresh else load_store()
+    if args.fresh:
+        STORE.unlink(missing_ok=True)
     folds = [int(f) for f in args.folds.split(",") if f]
     for model in [m for m in args.models.split(",") if m]:
         cap = args.akt_max_epochs if model == "akt" and args.akt_max_epochs else args.max_epochs
@@ -498,7 +502,7 @@ def main() -> None:
                 "ours_pykt", args.threads, model=model, max_epochs=cap,
                 patience=args.patience, fold=fold,
             )  # fmt: skip
-            record(store, f"ours_pykt/{model}/{fold}", result, command)
+            record(f"ours_pykt/{model}/{fold}", result, command)
         if args.pykt_epochs > 0:
             full = model in args.pykt_full.split(",")
             peer = run_job(
@@ -508,7 +512,7 @@ def main() -> None:
                 epochs=args.pykt_epochs,
                 max_batches=0 if full else args.pykt_batches,
             )
-            record(store, f"pykt/{model}", peer, command)
+            record(f"pykt/{model}", peer, command)
             if "test_auc_pykt" in peer:
                 capped = run_job(
                     "ours_pykt",
@@ -517,13 +521,13 @@ def main() -> None:
                     max_epochs=args.pykt_epochs,
                     patience=args.pykt_epochs,
                 )
-                record(store, f"ours_capped/{model}", capped, command)
+                record(f"ours_capped/{model}", capped, command)
     for model in [m for m in args.assist2017.split(",") if m]:
         result = run_job("assist2017", args.threads, model=model)
-        record(store, f"assist2017/{model}", result, command)
+        record(f"assist2017/{model}", result, command)
     for model in [m for m in args.online.split(",") if m]:
         result = run_job("online", args.threads, model=model, n_updates=10_000)
-        record(store, f"online/{model}", result, command)
+        record(f"online/{model}", result, command)
     print(RESULTS.read_text() if RESULTS.exists() else "nothing measured")
 
 
