@@ -249,4 +249,6 @@ def test_an_unseen_skill_set_adds_nothing(log):
     p_batch = model.predict_proba(new)[0]
     p_single = model.update(model.init_state(), Response("new", "x", ("k0", "k2"), 1))[0]
     skill = model.layout_.offset("skill") + model.skills_.get_indexer(["k0", "k2"])
-    assert p_batch == p_single == pytest.approx(sigmoid(model.intercept_ + model.coef_[skill].sum()))
+    assert (
+        p_batch == p_single == pytest.approx(sigmoid(model.intercept_ + model.coef_[skill].sum()))
+    )
