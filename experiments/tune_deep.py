@@ -1,0 +1,113 @@
+"""Hyperparameter choices of the deep specs, on pyKT's ASSIST2015 validation fold.
+
+    python -m experiments.tune_deep dkt --set dropout=0.3 --set lr_decay=0.5 [--fold 0]
+
+Trains `models/MODEL.toml` with the `--set` overrides on pyKT's training folds but `--fold`, and
+records the validation curve (the number a choice is made on) and, for information, the test AUC
+under pyKT's protocol. Every trial is kept in `experiments/results/71_deep_tuning.json` with the
+command that reproduces it (training is deterministic on CPU), and
+`experiments/results/71_deep_tuning.md` lists them all, so that each value in a spec's comments can
+be traced to its trial.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from adaptive.files import atomic_write_bytes
+from adaptive.tracing.specs import build_model
+from experiments.bench_deep import auc, pykt_logs, pykt_protocol_mask
+
+HERE = Path(__file__).resolve().parent
+STORE = HERE / "results" / "71_deep_tuning.json"
+RESULTS = HERE / "results" / "71_deep_tuning.md"
+
+
+def parse_value(text: str):
+    """A `--set` value as JSON (numbers, true/false), else the plain string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def trial(model: str, fold: int, overrides: dict) -> dict:
+    train, valid, test = pykt_logs(fold)
+    est = build_model(model).set_params(**{"progress": False, **overrides})
+    started = time.perf_counter()
+    est.fit(train, validation=valid)
+    fit_s = time.perf_counter() - started
+    p = est.predict_proba(test)
+    mask = pykt_protocol_mask(test)
+    val = [h["val_auc"] for h in est.history_]
+    return {
+        "model": model,
+        "fold": fold,
+        "overrides": overrides,
+        "epochs": len(val),
+        "best_epoch": int(np.nanargmax(val)) + 1,
+        "best_val_auc": float(np.nanmax(val)),
+        "val_auc": [round(v, 4) for v in val],
+        "test_auc_pykt": auc(test.correct[mask], p[mask]),
+        "test_auc_all": auc(test.correct, p),
+        "s_per_epoch": float(np.mean([h["train_seconds"] for h in est.history_])),
+        "fit_s": fit_s,
+    }
+
+
+def report(trials: list[dict]) -> str:
+    lines = [
+        "## Deep specs: hyperparameter trials on pyKT's ASSIST2015 validation fold",
+        "",
+        "Each row trains the spec `models/MODEL.toml` of the time with the overrides shown, on "
+        "pyKT's training folds but the validation one; choices are made on the best validation "
+        "AUC, the test AUC (pyKT protocol) is shown for information only. Reproduce a row with "
+        "its command (deterministic on CPU, one torch thread).",
+        "",
+        "| model | overrides | fold | epochs | best epoch | best validation AUC "
+        "| test AUC (pyKT protocol) | s / epoch | command |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for t in sorted(trials, key=lambda t: (t["model"], -t["best_val_auc"])):
+        sets = ", ".join(f"{k}={v}" for k, v in t["overrides"].items()) or "(the spec)"
+        lines.append(
+            f"| {t['model']} | {sets} | {t['fold']} | {t['epochs']} | {t['best_epoch']} "
+            f"| {t['best_val_auc']:.4f} | {t['test_auc_pykt']:.4f} | {t['s_per_epoch']:.1f} "
+            f"| `{t['command']}` |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", help="a spec in models/, e.g. dkt")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--fold", type=int, default=0, help="pyKT's validation fold (0-4)")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    overrides = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--set {item!r}: expected NAME=VALUE")
+        overrides[name] = parse_value(value)
+    torch.set_num_threads(args.threads)
+    result = trial(args.model, args.fold, overrides)
+    result["command"] = "python -m experiments.tune_deep " + " ".join(sys.argv[1:])
+    trials = json.loads(STORE.read_text()) if STORE.exists() else []
+    trials = [t for t in trials if t["command"] != result["command"]] + [result]
+    atomic_write_bytes(STORE, (json.dumps(trials, indent=1) + "\n").encode())
+    atomic_write_bytes(RESULTS, report(trials).encode())
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
