@@ -61,5 +61,6 @@ def simulate(
     console.print(
         f"wrote {len(paths)} files to {out}: {meta['n_students']} students, "
         f"{meta['n_responses']} responses, {meta['n_skills']} skills, "
-        f"{meta['n_activities']} activities, {meta['school_days']} school days"
+        f"{meta['n_activities']} activities, {meta['school_days']} school days",
+        soft_wrap=True,  # one line whatever the terminal width: scripts read it whole
     )
