@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import resource
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -491,7 +492,7 @@ def main() -> None:
     if args.job:
         child(args.job)
         return
-    command = "python -m experiments.bench_deep " + " ".join(sys.argv[1:])
+    command = "python -m experiments.bench_deep " + shlex.join(sys.argv[1:])
     if args.fresh:
         STORE.unlink(missing_ok=True)
     folds = [int(f) for f in args.folds.split(",") if f]

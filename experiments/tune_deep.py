@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides[name] = parse_value(value)
     torch.set_num_threads(args.threads)
     result = trial(args.model, args.fold, overrides)
-    result["command"] = "python -m experiments.tune_deep " + " ".join(sys.argv[1:])
+    result["command"] = "python -m experiments.tune_deep " + shlex.join(sys.argv[1:])
     trials = json.loads(STORE.read_text()) if STORE.exists() else []
     trials = [t for t in trials if t["command"] != result["command"]] + [result]
     atomic_write_bytes(STORE, (json.dumps(trials, indent=1) + "\n").encode())

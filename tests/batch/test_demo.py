@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import torch
 
-from adaptive.batch.demo import DEMO_MODELS, one_torch_thread
+from adaptive.batch.demo import DEMO_MODELS
 from adaptive.tracing.deep.dkt import DKT
+from adaptive.tracing.deep.threads import torch_threads
 from adaptive.tracing.specs import build_model
 
 
@@ -17,12 +18,14 @@ def test_demo_compares_dkt_with_bkt_and_the_logistic_models():
     assert len(dkt) == 1 and dkt[0].max_epochs <= 5, "the demo's DKT must stay small"
 
 
-def test_one_torch_thread_is_restored_after():
+def test_torch_threads_are_set_inside_and_restored_after():
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        with one_torch_thread():
+        with torch_threads(1):
             assert torch.get_num_threads() == 1
         assert torch.get_num_threads() == 2
+        with torch_threads(None):  # torch's own setting, untouched
+            assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)

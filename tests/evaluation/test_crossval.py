@@ -101,7 +101,7 @@ def test_cli_evaluate_on_a_users_own_file(tmp_path):
     own.to_csv(path, index=False)
     result = CliRunner().invoke(app, [
         "evaluate", "--data", str(path), "--models", "irt,pfa", "--folds", "2",
-        "--out", str(tmp_path / "out"), "--bootstrap", "20",
+        "--out", str(tmp_path / "out"), "--bootstrap", "20", "--threads", "1",
         "--student-col", "learner", "--item-col", "question", "--skills-col", "kc",
         "--skills-sep", ";", "--correct-col", "right", "--time-col", "step",
     ])  # fmt: skip

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from adaptive.batch.demo import one_torch_thread
+from adaptive.tracing.deep.threads import torch_threads
 
 
 @pytest.fixture(scope="module")
 def one_thread():
     """Torch on one thread for a test module (tiny models: threads only wait on each other)."""
-    with one_torch_thread():
+    with torch_threads(1):
         yield

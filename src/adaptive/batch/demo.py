@@ -10,8 +10,7 @@ run retrains and promotes only if better.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from adaptive.batch.job import DEMO_DIR, DEMO_MODEL, JobSummary, run_daily_job
 from adaptive.data.io import LoadReport
 from adaptive.registry import PromotionDecision, promote, train_model
 from adaptive.registry.store import data_dir
+from adaptive.tracing.deep.threads import torch_threads
 
 DEMO_MODELS = ("bkt", "bkt-forgets", "irt", "pfa", "best-lr", "dkt-demo")
 DEMO_STUDENTS = 3000
@@ -57,21 +57,7 @@ def ensure_demo_district(
     return True
 
 
-@contextmanager
-def one_torch_thread() -> Iterator[None]:
-    """Torch on one thread, restored after. The demo's DKT is small: with two threads on a busy
-    2-core machine an epoch took 52 s instead of 0.8 s (threads waiting on each other)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
-@one_torch_thread()
+@torch_threads(1)  # the demo's DKT is small: one thread is fastest
 def run_demo(
     *,
     models: Sequence[str] = DEMO_MODELS,

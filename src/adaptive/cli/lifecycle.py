@@ -25,6 +25,7 @@ from adaptive.cli.options import (
     SkillsCol,
     SkillsSep,
     StudentCol,
+    Threads,
     TimeCol,
     column_mapping,
 )
@@ -67,6 +68,7 @@ def train(
         int, typer.Option("--seed", help="Seed of the folds (and of the model if it has one).")
     ] = 0,
     tracking_uri: TrackingUri = None,
+    threads: Threads = None,
     student_col: StudentCol = None,
     item_col: ItemCol = None,
     skills_col: SkillsCol = None,
@@ -78,20 +80,22 @@ def train(
 ) -> None:
     """Train a model spec on a log, logging an MLflow run (metrics per fold, model files)."""
     from adaptive.registry import train_model
+    from adaptive.tracing.deep.threads import torch_threads
 
     mapping = column_mapping(
         student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep
     )
-    result = train_model(
-        model,
-        data,
-        mapping=mapping or None,
-        quarantine=quarantine,
-        registered_name=name,
-        folds=folds,
-        seed=seed,
-        tracking_uri=tracking_uri,
-    )
+    with torch_threads(threads):
+        result = train_model(
+            model,
+            data,
+            mapping=mapping or None,
+            quarantine=quarantine,
+            registered_name=name,
+            folds=folds,
+            seed=seed,
+            tracking_uri=tracking_uri,
+        )
     table = Table(title=f"{result.spec}: held-out folds (students never seen in training)")
     for col in result.folds.columns:
         table.add_column(str(col))

@@ -28,6 +28,15 @@ TimeCol = Annotated[
     str | None, typer.Option("--time-col", help="Timestamp or integer order column.")
 ]
 Sep = Annotated[str | None, typer.Option("--sep", help="Field delimiter (default: by extension).")]
+Threads = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        min=1,
+        help="CPU threads for the deep models (default: torch's choice; 1 is often fastest "
+        "for small models on a busy machine).",
+    ),
+]
 Quarantine = Annotated[
     Path | None,
     typer.Option("--quarantine", help="Write rejected rows with reasons here and load the rest."),

@@ -24,12 +24,14 @@ from adaptive.cli.options import (
     SkillsCol,
     SkillsSep,
     StudentCol,
+    Threads,
     TimeCol,
     column_mapping,
 )
 from adaptive.data import load_log
 from adaptive.errors import ConfigError
 from adaptive.evaluation import evaluate_models
+from adaptive.tracing.deep.threads import torch_threads
 
 console = Console()
 
@@ -57,6 +59,7 @@ def evaluate(
     n_boot: Annotated[
         int, typer.Option("--bootstrap", min=10, help="Bootstrap replicates for the CIs.")
     ] = 1000,
+    threads: Threads = None,
     student_col: StudentCol = None,
     item_col: ItemCol = None,
     skills_col: SkillsCol = None,
@@ -79,14 +82,17 @@ def evaluate(
         f"Loaded {s['responses']:,} responses, {s['students']:,} students, {s['items']:,} items, "
         f"{s['skills']:,} skills; {folds}-fold cross-validation by student."
     )
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
+    with (
+        torch_threads(threads),
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as bar,
+    ):
         task = bar.add_task("folds", total=len(names) * folds)
 
         def on_fold(label: str, done: int, total: int) -> None:
