@@ -311,6 +311,8 @@ def load_store() -> dict:
 def record(key: str, result: dict, command: str) -> None:
     """Keep one job's result with the run that measured it; rewrite the store and the report.
 
+    An entry may carry a `note` (added by hand, e.g. a run stopped early), shown with its run.
+
     The store is read again first, so that two runs at once (say one per model) keep each
     other's results."""
     store = load_store()
@@ -451,7 +453,9 @@ def report(store: dict) -> str:
         entries = [e for e in store.values() if e["command"] == command]
         loads = sorted(e["load"] for e in entries if e["load"] is not None)
         load = f"load {loads[0]}-{loads[-1]}" if loads else "load not recorded"
-        lines.append(f"{i}. `{command}` (finished {max(e['finished'] for e in entries)}, {load})")
+        notes = "".join(f" {e['note']}" for e in entries if e.get("note"))[:1000]
+        finished = max(e["finished"] for e in entries)
+        lines.append(f"{i}. `{command}` (finished {finished}, {load}){notes}")
     lines += [
         "",
         "Hyperparameters: ours from `models/{dkt,sakt,akt}.toml` at the time of the run; pyKT "
