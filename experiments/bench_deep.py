@@ -106,11 +106,14 @@ def auc(y: np.ndarray, p: np.ndarray) -> float:
     return float(roc_auc_score(y, p))
 
 
-def job_ours_pykt(model: str, max_epochs: int, patience: int, fold: int = 0) -> dict:
+def fit_on_pykt_split(model: str, fold: int = 0, **params) -> tuple:
+    """(model, test log, figures): the spec `model` with `params`, trained on pyKT's folds but
+    `fold`, early-stopped on `fold`, scored on pyKT's test file (every response, and pyKT's
+    protocol). Shared by this benchmark and `experiments.tune_deep`."""
     from adaptive.tracing.specs import build_model
 
     train, valid, test = pykt_logs(fold)
-    est = build_model(model).set_params(max_epochs=max_epochs, patience=patience)
+    est = build_model(model).set_params(**params)
     started = time.perf_counter()
     est.fit(train, validation=valid)
     fit_s = time.perf_counter() - started
@@ -118,19 +121,28 @@ def job_ours_pykt(model: str, max_epochs: int, patience: int, fold: int = 0) -> 
     p = est.predict_proba(test)
     predict_s = time.perf_counter() - t0
     mask = pykt_protocol_mask(test)
-    hist = est.history_
-    best = int(np.nanargmax([h["val_auc"] for h in hist])) + 1
-    out = {
-        "test_auc_all": auc(test.correct, p),
-        "test_auc_pykt": auc(test.correct[mask], p[mask]),
-        "fold": fold,
-        "epochs": len(hist),
-        "best_epoch": best,
-        "s_per_epoch": float(np.mean([h["train_seconds"] for h in hist])),
-        "fit_s": fit_s,
-        "predict_responses_per_s": len(test) / predict_s,
-        "peak_gb": peak_rss_gb(),
-    }
+    val = [h["val_auc"] for h in est.history_]
+    return (
+        est,
+        test,
+        {
+            "test_auc_all": auc(test.correct, p),
+            "test_auc_pykt": auc(test.correct[mask], p[mask]),
+            "fold": fold,
+            "epochs": len(val),
+            "best_epoch": int(np.nanargmax(val)) + 1,
+            "best_val_auc": float(np.nanmax(val)),
+            "val_auc": [round(v, 4) for v in val],
+            "s_per_epoch": float(np.mean([h["train_seconds"] for h in est.history_])),
+            "fit_s": fit_s,
+            "predict_responses_per_s": len(test) / predict_s,
+        },
+    )
+
+
+def job_ours_pykt(model: str, max_epochs: int, patience: int, fold: int = 0) -> dict:
+    est, test, out = fit_on_pykt_split(model, fold, max_epochs=max_epochs, patience=patience)
+    out["peak_gb"] = peak_rss_gb()
     if model == "dkt" and fold == 0:
         out.update(online_latency(est, test))
     return out
@@ -333,7 +345,8 @@ def fmt(value, digits: int = 4) -> str:
 
 
 def report(store: dict) -> str:
-    runs = list(dict.fromkeys(e["command"] for e in sorted(store.values(), key=run_order)))
+    by_time = sorted(store.values(), key=lambda e: e["finished"])
+    runs = list(dict.fromkeys(e["command"] for e in by_time))
 
     def run(key: str) -> str:
         return f"[{runs.index(store[key]['command']) + 1}]"
@@ -463,10 +476,6 @@ def report(store: dict) -> str:
         "training time only (no validation).",
     ]
     return "\n".join(lines) + "\n"
-
-
-def run_order(entry: dict) -> str:
-    return entry["finished"]
 
 
 def main() -> None:

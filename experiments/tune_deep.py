@@ -16,15 +16,12 @@ import argparse
 import json
 import shlex
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from adaptive.files import atomic_write_bytes
-from adaptive.tracing.specs import build_model
-from experiments.bench_deep import auc, pykt_logs, pykt_protocol_mask
+from experiments.bench_deep import fit_on_pykt_split
 
 HERE = Path(__file__).resolve().parent
 STORE = HERE / "results" / "71_deep_tuning.json"
@@ -40,27 +37,8 @@ def parse_value(text: str):
 
 
 def trial(model: str, fold: int, overrides: dict) -> dict:
-    train, valid, test = pykt_logs(fold)
-    est = build_model(model).set_params(**{"progress": False, **overrides})
-    started = time.perf_counter()
-    est.fit(train, validation=valid)
-    fit_s = time.perf_counter() - started
-    p = est.predict_proba(test)
-    mask = pykt_protocol_mask(test)
-    val = [h["val_auc"] for h in est.history_]
-    return {
-        "model": model,
-        "fold": fold,
-        "overrides": overrides,
-        "epochs": len(val),
-        "best_epoch": int(np.nanargmax(val)) + 1,
-        "best_val_auc": float(np.nanmax(val)),
-        "val_auc": [round(v, 4) for v in val],
-        "test_auc_pykt": auc(test.correct[mask], p[mask]),
-        "test_auc_all": auc(test.correct, p),
-        "s_per_epoch": float(np.mean([h["train_seconds"] for h in est.history_])),
-        "fit_s": fit_s,
-    }
+    _, _, figures = fit_on_pykt_split(model, fold, **{"progress": False, **overrides})
+    return {"model": model, "overrides": overrides, **figures}
 
 
 def report(trials: list[dict]) -> str:

@@ -85,16 +85,17 @@ def skill_set_codes(log: ResponseLog) -> tuple[np.ndarray, list[tuple[str, ...]]
     multi = np.flatnonzero(n_per > 1)
     if len(multi) == 0:
         return set_of_row, []
-    pair_row = np.repeat(np.arange(len(log)), n_per)
-    order = np.lexsort((log.skill, pair_row))  # codes follow sorted ids: sorted within a row
-    codes = log.skill[order]
-    rank = np.arange(len(order)) - log.skill_offsets[pair_row]
-    matrix = np.full((len(log), int(n_per.max())), -1, dtype=np.int64)
-    matrix[pair_row, rank] = codes
-    unique, inverse = np.unique(matrix[multi], axis=0, return_inverse=True)
+    sizes = n_per[multi]
+    row = np.repeat(np.arange(len(multi)), sizes)  # among the multi-skill responses
+    slot = np.arange(len(row)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    codes = log.skill[log.skill_offsets[multi][row] + slot]
+    codes = codes[np.lexsort((codes, row))]  # sorted within each response
+    matrix = np.full((len(multi), int(sizes.max())), -1, dtype=np.int64)
+    matrix[row, slot] = codes
+    unique, inverse = np.unique(matrix, axis=0, return_inverse=True)
     set_of_row[multi] = inverse.ravel()
     names = np.asarray(log.skills.astype(str), dtype=object)
-    return set_of_row, [tuple(sorted(names[row[row >= 0]])) for row in unique]
+    return set_of_row, [tuple(sorted(names[u[u >= 0]])) for u in unique]
 
 
 class LogisticTracer(KnowledgeTracer):
@@ -185,7 +186,7 @@ class LogisticTracer(KnowledgeTracer):
             return offsets, group, fitted
         set_of_row, sets = skill_set_codes(log)
         codes = self._set_code_map()
-        set_fitted = np.array([codes.get(s, -1) for s in sets] + [-1], dtype=np.int64)
+        set_fitted = np.array([codes.get(s, -1) for s in sets], dtype=np.int64)
         rows = np.flatnonzero(set_of_row >= 0)
         before = np.zeros(len(log) + 1, dtype=np.int64)  # set pairs before each response
         before[rows + 1] = 1
