@@ -105,6 +105,31 @@ def test_learning_rate_decays_after_each_epoch_without_improvement(split):
         build_model("dkt-tiny").set_params(lr_decay=0.0).fit(train)
 
 
+def test_every_response_weighs_the_same_whatever_the_length_of_its_batch():
+    """Half the students answer twice and right, half 20 times and wrong: their first answers
+    are equally many, so the first-response prediction (the same for every student) should
+    move towards 0.5. Weighting each length bucket's *mean* loss alike pushes it towards the
+    short students' 1 instead (their buckets hold 10x fewer responses): 0.73 after this epoch."""
+
+    def log(n: int) -> ResponseLog:
+        lengths = np.r_[np.full(n, 2), np.full(n, 20)]
+        frame = pd.DataFrame(
+            {
+                "student_id": np.repeat([f"s{i:04d}" for i in range(2 * n)], lengths),
+                "item_id": "q",
+                "skill_ids": "k",
+                "correct": np.repeat(np.r_[np.ones(n), np.zeros(n)], lengths).astype(int),
+                "order": np.concatenate([np.arange(k) for k in lengths]),
+            }
+        )
+        return ResponseLog.from_frame(frame)
+
+    model = build_model("dkt-tiny").set_params(batch_size=64, max_epochs=1, learning_rate=0.05)
+    model.fit(log(2000), validation=log(4))
+    first = Response(student_id="new", item_id="q", skill_ids=("k",), correct=1)
+    assert 0.35 < model.update(model.init_state(), first)[0] < 0.6
+
+
 def test_progress_reports_epoch_loss_and_validation_auc(split, capsys):
     train, _ = split
     build_model("dkt-tiny").set_params(max_epochs=1, progress=True).fit(

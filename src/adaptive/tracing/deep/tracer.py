@@ -5,8 +5,9 @@ A concrete model (DKT, SAKT, AKT) provides `_network()` (a `torch.nn.Module` who
 the positions before it), `_predict_encoded(enc)` and the online-state methods.
 
 Fitting: a seeded split of the training *students* (`validation_fraction`) is held out; each
-epoch trains on windowed chunks (see `sequences`) in length buckets with Adam, then scores the
-validation students with the same prediction path as `predict_proba`; training stops after
+epoch trains on windowed chunks (see `sequences`) in length buckets with Adam, every response
+weighing the same in the loss whatever the length of its bucket, then scores the validation
+students with the same prediction path as `predict_proba`; training stops after
 `patience` epochs without a better validation AUC (at most `max_epochs`) and keeps the best
 weights. After each epoch without improvement the learning rate is multiplied by `lr_decay`
 (1: constant), so that training near the best epoch takes smaller steps instead of
@@ -129,6 +130,10 @@ class DeepTracer(KnowledgeTracer):
         rng = np.random.default_rng(self.seed)
         chunks = plan_chunks(train.offsets, self.window)
         n_batches = count_batches(chunks, self.batch_size, self.max_attention_cells)
+        # Batches are length buckets, so their response counts differ a hundredfold; dividing
+        # each batch's summed loss by the *mean* count per batch (not its own count) gives every
+        # response the same weight, as a random batching would.
+        per_batch = max(float((chunks.end - chunks.target).sum()) / max(n_batches, 1), 1.0)
         loss_fn = torch.nn.BCEWithLogitsLoss(reduction="sum")
         history: list[dict[str, float]] = []
         best_score, best_state, stale = -np.inf, None, 0
@@ -154,7 +159,7 @@ class DeepTracer(KnowledgeTracer):
                     labels = batch.correct[batch.target].to(logits.dtype)
                     loss = loss_fn(logits, labels)
                     n = int(labels.numel())
-                    objective = loss / max(n, 1) + net.penalty()
+                    objective = loss / per_batch + net.penalty()
                     optimizer.zero_grad(set_to_none=True)
                     objective.backward()
                     optimizer.step()
