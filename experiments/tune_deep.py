@@ -7,7 +7,8 @@ records the validation curve (the number a choice is made on) and, for informati
 under pyKT's protocol. Every trial is kept in `experiments/results/71_deep_tuning.json` with the
 command that reproduces it (training is deterministic on CPU), and
 `experiments/results/71_deep_tuning.md` lists them all, so that each value in a spec's comments can
-be traced to its trial.
+be traced to its trial. A trial measured by an earlier version of the training code keeps a `note`
+saying so; a rerun of its command is stored beside it.
 """
 
 from __future__ import annotations
@@ -51,15 +52,16 @@ def report(trials: list[dict]) -> str:
         "its command (deterministic on CPU, one torch thread).",
         "",
         "| model | overrides | fold | epochs | best epoch | best validation AUC "
-        "| test AUC (pyKT protocol) | s / epoch | command |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| test AUC (pyKT protocol) | s / epoch | command | note |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for t in sorted(trials, key=lambda t: (t["model"], -t["best_val_auc"])):
+    order = sorted(trials, key=lambda t: ("note" in t, t["model"], -t["best_val_auc"]))
+    for t in order:
         sets = ", ".join(f"{k}={v}" for k, v in t["overrides"].items()) or "(the spec)"
         lines.append(
             f"| {t['model']} | {sets} | {t['fold']} | {t['epochs']} | {t['best_epoch']} "
             f"| {t['best_val_auc']:.4f} | {t['test_auc_pykt']:.4f} | {t['s_per_epoch']:.1f} "
-            f"| `{t['command']}` |"
+            f"| `{t['command']}` | {t.get('note', '')} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -81,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     result = trial(args.model, args.fold, overrides)
     result["command"] = "python -m experiments.tune_deep " + shlex.join(sys.argv[1:])
     trials = json.loads(STORE.read_text()) if STORE.exists() else []
-    trials = [t for t in trials if t["command"] != result["command"]] + [result]
+    trials = [t for t in trials if t["command"] != result["command"] or "note" in t] + [result]
     atomic_write_bytes(STORE, (json.dumps(trials, indent=1) + "\n").encode())
     atomic_write_bytes(RESULTS, report(trials).encode())
     print(json.dumps(result))
