@@ -13,6 +13,12 @@ weights. After each epoch without improvement the learning rate is multiplied by
 (1: constant), so that training near the best epoch takes smaller steps instead of
 overshooting it. Seeded: the same data and hyperparameters give the same weights on CPU.
 
+Denormal floats are flushed to zero while training (and the CPU's default restored after):
+gradients that fade back through a long window and its burn-in reach the denormal range, where
+CPU arithmetic is far slower (DKT's epoch on Gervet's ASSIST2009 split: see the deep section of
+`experiments/RESULTS.md`). Where no gradient gets that small nothing changes: on pyKT's
+ASSIST2015 folds, DKT, SAKT and AKT trained to the same bits with and without it.
+
 Artifacts: the network's weights (its `state_dict`) go into `weights.safetensors`, a file of
 named tensors and nothing else, so loading it never executes code; the skill and item
 vocabularies go into `arrays.npz`. `KnowledgeTracer.save` records the sha256 of both in
@@ -114,6 +120,7 @@ class DeepTracer(KnowledgeTracer):
             train, val = enc, self._encode(validation)
         deterministic = torch.are_deterministic_algorithms_enabled()
         torch.use_deterministic_algorithms(True)
+        flushing = torch.set_flush_denormal(True)
         try:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(self.seed)
@@ -121,6 +128,8 @@ class DeepTracer(KnowledgeTracer):
                 self.history_ = self._train(train, val)
         finally:
             torch.use_deterministic_algorithms(deterministic)
+            if flushing:
+                torch.set_flush_denormal(False)
         self.net_.eval()
         return self
 
