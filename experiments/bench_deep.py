@@ -4,13 +4,18 @@
     python -m experiments.bench_deep --models dkt --pykt-epochs 2 --max-epochs 20
 
 What it measures (each job runs in its own process, so peak memory is that job's):
-- pyKT's ASSIST2015 split (`../shared/datasets/assist2015/pykt/`): ours trained on folds 1-4 with
-  fold 0 for early stopping, test AUC on its test file; pyKT 0.0.38 (if installed: it is not a
-  project dependency) trained with its `kt_config.json` hyperparameters on the same folds for
-  `--pykt-epochs` epochs, and ours again capped at the same number of epochs, so that the AUC
-  after equal epochs and the time per epoch compare directly. pyKT scores windows of 200
-  without each window's first response and drops windows shorter than 3: our "pyKT protocol"
-  column applies the same selection to our predictions.
+- `--dataset assist2015` (default): pyKT's ASSIST2015 split (`../shared/datasets/assist2015/pykt/`):
+  ours trained on folds 1-4 with fold 0 for early stopping, test AUC on its test file; pyKT
+  0.0.38 (if installed: it is not a project dependency) trained with its `kt_config.json`
+  hyperparameters on the same folds for `--pykt-epochs` epochs, and ours again capped at the same
+  number of epochs, so that the AUC after equal epochs and the time per epoch compare directly.
+  pyKT scores windows of 200 without each window's first response and drops windows shorter
+  than 3: our "pyKT protocol" column applies the same selection to our predictions.
+- `--dataset assist2009`: Gervet et al.'s ASSIST2009 split, its training students cut into 5
+  seeded folds (fold 0 for early stopping), written in pyKT's format for pyKT. pyKT's models
+  take one concept per response, so a multi-skill response's concept is its skill combination
+  (the same number of responses as ours). `--pykt-patience` lets pyKT stop early by the same
+  rule as ours, for the time to convergence of both.
 - DKT online: single-student `update` latency (p50/p99) and batched inference throughput.
 - Peak memory training one epoch on ASSIST2017 (941k responses, long sequences).
 Every job's result is kept in `experiments/results/70_deep.json` with the command and time of
@@ -75,6 +80,71 @@ def pykt_logs(fold: int = 0):
     return log.take_students(folds.index[folds != fold]), log.take_students(valid_ids), test
 
 
+def student_folds(log, n_folds: int = 5, seed: int = 0) -> pd.Series:
+    """A seeded fold (0..n_folds-1) for each student id of `log`, in equal shares."""
+    rng = np.random.default_rng(seed)
+    return pd.Series(rng.permutation(log.n_students) % n_folds, index=pd.Index(log.students))
+
+
+def split_logs(dataset: str, fold: int = 0):
+    """(train, validation, test) of `dataset`: its folds other than `fold`, `fold`, its test."""
+    if dataset == "assist2015":
+        return pykt_logs(fold)
+    from experiments.bench_gervet import load_split
+
+    train, test, _ = load_split(dataset)
+    folds = student_folds(train)
+    return (
+        train.take_students(folds.index[folds != fold]),
+        train.take_students(folds.index[folds == fold]),
+        test,
+    )
+
+
+def skill_combinations(log) -> pd.Series:
+    """Each response's skill combination as one string (its skill ids sorted, joined by `_`)."""
+    rows, codes = log.exploded()
+    names = pd.Series(np.asarray(log.skills, dtype=str)[codes])
+    return names.groupby(rows).agg(lambda s: "_".join(sorted(s))).reset_index(drop=True)
+
+
+def pykt_tables(dataset: str) -> dict[str, pd.DataFrame]:
+    """pyKT's one-row-per-student tables (`train_valid` with its folds, `test` with fold -1)."""
+    if dataset == "assist2015":
+        return {
+            part: pd.read_csv(DATA / "assist2015" / "pykt" / f"{part}.csv.gz")
+            for part in ("train_valid", "test")
+        }
+    from experiments.bench_gervet import load_split
+
+    train, test, _ = load_split(dataset)
+    combos = {part: skill_combinations(log) for part, log in (("train", train), ("test", test))}
+    # concept codes over both parts: pyKT's embedding tables need every test concept too
+    vocabulary = pd.Index(sorted(set(combos["train"]) | set(combos["test"])))
+    folds = student_folds(train)
+    return {
+        "train_valid": pykt_table(train, vocabulary.get_indexer(combos["train"]), folds),
+        "test": pykt_table(test, vocabulary.get_indexer(combos["test"]), None),
+    }
+
+
+def pykt_table(log, concepts: np.ndarray, folds: pd.Series | None) -> pd.DataFrame:
+    """One row per student: `fold`, `uid`, `concepts` and `responses` as comma-joined lists."""
+    rows = pd.DataFrame(
+        {
+            "student": log.student,
+            "concepts": concepts.astype(str),
+            "responses": log.correct.astype(str),
+        }
+    )
+    lists = rows.groupby("student", sort=True).agg(",".join)
+    uid = np.asarray(log.students, dtype=str)[lists.index]
+    fold = -1 if folds is None else folds.loc[uid].to_numpy()
+    return pd.DataFrame(
+        {"fold": fold, "uid": uid, "concepts": lists["concepts"], "responses": lists["responses"]}
+    ).reset_index(drop=True)
+
+
 def pykt_protocol_mask(log) -> np.ndarray:
     """Responses pyKT scores: not the first of a window of 200, window of at least 3."""
     pos = log.position_in_student()
@@ -106,13 +176,13 @@ def auc(y: np.ndarray, p: np.ndarray) -> float:
     return float(roc_auc_score(y, p))
 
 
-def fit_on_pykt_split(model: str, fold: int = 0, **params) -> tuple:
-    """(model, test log, figures): the spec `model` with `params`, trained on pyKT's folds but
-    `fold`, early-stopped on `fold`, scored on pyKT's test file (every response, and pyKT's
-    protocol). Shared by this benchmark and `experiments.tune_deep`."""
+def fit_on_split(model: str, fold: int = 0, dataset: str = "assist2015", **params) -> tuple:
+    """(model, test log, figures): the spec `model` with `params`, trained on the folds of
+    `dataset` but `fold`, early-stopped on `fold`, scored on its test students (every response,
+    and pyKT's protocol). Shared by this benchmark and `experiments.tune_deep`."""
     from adaptive.tracing.specs import build_model
 
-    train, valid, test = pykt_logs(fold)
+    train, valid, test = split_logs(dataset, fold)
     est = build_model(model).set_params(**params)
     started = time.perf_counter()
     est.fit(train, validation=valid)
@@ -140,10 +210,12 @@ def fit_on_pykt_split(model: str, fold: int = 0, **params) -> tuple:
     )
 
 
-def job_ours_pykt(model: str, max_epochs: int, patience: int, fold: int = 0) -> dict:
-    est, test, out = fit_on_pykt_split(model, fold, max_epochs=max_epochs, patience=patience)
+def job_ours(
+    model: str, max_epochs: int, patience: int, fold: int = 0, dataset: str = "assist2015"
+) -> dict:
+    est, test, out = fit_on_split(model, fold, dataset, max_epochs=max_epochs, patience=patience)
     out["peak_gb"] = peak_rss_gb()
-    if model == "dkt" and fold == 0:
+    if model == "dkt" and fold == 0 and dataset == "assist2015":
         out.update(online_latency(est, test))
     return out
 
@@ -189,10 +261,18 @@ def online_latency(est, test, n_updates: int = 2800) -> dict:
     }
 
 
-def job_pykt(model: str, epochs: int, max_batches: int) -> dict:
+def job_pykt(
+    model: str,
+    epochs: int,
+    max_batches: int,
+    dataset: str = "assist2015",
+    patience: int | None = None,
+) -> dict:
     """pyKT's own training loop pieces on the same split. With `max_batches` > 0, only that many
     training batches run: their mean time, times the batches of a full epoch, estimates the time
-    per epoch (no AUC then: a partial epoch's AUC would not compare)."""
+    per epoch (no AUC then: a partial epoch's AUC would not compare). Otherwise at most `epochs`
+    epochs, stopping after `patience` epochs without a better validation AUC (None: never);
+    the best epoch's weights are scored on the test file."""
     try:
         import pykt  # noqa: F401
     except ImportError:
@@ -214,16 +294,18 @@ def job_pykt(model: str, epochs: int, max_batches: int) -> dict:
     np.random.seed(0)
     keys = ["fold", "uid", "concepts", "responses"]
     with tempfile.TemporaryDirectory() as tmp:
-        paths = {}
-        for part in ("train_valid", "test"):
-            df = pd.read_csv(DATA / "assist2015" / "pykt" / f"{part}.csv.gz")
+        paths, n_concepts = {}, 0
+        for part, df in pykt_tables(dataset).items():
             paths[part] = os.path.join(tmp, f"{part}_sequences.csv")
             seqs = generate_sequences(df, keys, min_seq_len=3, maxlen=PYKT_WINDOW)
             seqs.to_csv(paths[part], index=False)
+            concepts = df["concepts"].astype(str).str.split(",").explode().astype(int)
+            n_concepts = max(n_concepts, int(concepts.max()) + 1)
         config, lr, batch = PYKT_CONFIG[model]
         train_set = KTDataset(paths["train_valid"], ["concepts"], {1, 2, 3, 4})
         train = DataLoader(train_set, batch, shuffle=True)
-        net = init_model(model, dict(config), {"num_c": 100, "num_q": 0, "emb_path": ""}, "qid")
+        data_config = {"num_c": n_concepts, "num_q": 0, "emb_path": ""}
+        net = init_model(model, dict(config), data_config, "qid")
         opt = torch.optim.Adam(net.parameters(), lr)
 
         def train_batches(limit: int) -> tuple[float, int]:
@@ -250,20 +332,27 @@ def job_pykt(model: str, epochs: int, max_batches: int) -> dict:
             }
         valid = DataLoader(KTDataset(paths["train_valid"], ["concepts"], {0}), batch)
         test = DataLoader(KTDataset(paths["test"], ["concepts"], {-1}), batch)
-        history, best, best_state = [], -1.0, None
+        started = time.perf_counter()  # training and validation, as our `fit_s`
+        history, best, best_epoch, best_state = [], -1.0, 0, None
         for epoch in range(1, epochs + 1):
             seconds, _ = train_batches(-1)
             val_auc, _ = evaluate(net, valid, model)
             history.append({"epoch": epoch, "val_auc": float(val_auc), "train_seconds": seconds})
             if val_auc > best:
-                best, best_state = val_auc, {k: v.clone() for k, v in net.state_dict().items()}
+                best, best_epoch = val_auc, epoch
+                best_state = {k: v.clone() for k, v in net.state_dict().items()}
+            elif patience is not None and epoch - best_epoch >= patience:
+                break
+        fit_s = time.perf_counter() - started
         net.load_state_dict(best_state)
         test_auc, _ = evaluate(net, test, model)
     return {
         "test_auc_pykt": float(test_auc),
-        "epochs": epochs,
+        "epochs": len(history),
+        "best_epoch": best_epoch,
         "s_per_epoch": float(np.mean([h["train_seconds"] for h in history])),
-        "val_auc": [h["val_auc"] for h in history],
+        "fit_s": fit_s,
+        "val_auc": [round(h["val_auc"], 4) for h in history],
         "peak_gb": peak_rss_gb(),
     }
 
@@ -282,7 +371,7 @@ def job_assist2017(model: str) -> dict:
 
 
 JOBS = {
-    "ours_pykt": job_ours_pykt,
+    "ours": job_ours,
     "online": job_online,
     "pykt": job_pykt,
     "assist2017": job_assist2017,
@@ -344,6 +433,88 @@ def fmt(value, digits: int = 4) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
+SPLITS = {
+    "assist2015": (
+        "pyKT's ASSIST2015 split (its test file; training on its folds but the validation one)",
+        "pyKT",
+    ),
+    "assist2009": (
+        "Gervet et al.'s ASSIST2009 split (its test students; its training students in 5 seeded "
+        "folds, fold 0 for early stopping; pyKT's concept of a response = its skill combination)",
+        "Gervet et al. 2020",
+    ),
+}
+
+
+def published(dataset: str, model: str) -> float | None:
+    if dataset == "assist2015":
+        return PUBLISHED_PYKT.get(model)
+    from experiments.bench_gervet import PUBLISHED
+
+    return PUBLISHED.get(model, {}).get(dataset)
+
+
+def epochs_cell(r: dict) -> str:
+    if not r.get("epochs"):
+        return "-"
+    return f"{r['epochs']} (best {r['best_epoch']})" if "best_epoch" in r else str(r["epochs"])
+
+
+def model_rows(store: dict, dataset: str, model: str, run, get) -> list[str]:
+    """Table rows of one model on one split: ours per validation fold (and their mean, as pyKT
+    publishes), ours capped at pyKT's epochs, pyKT's."""
+    pub = fmt(published(dataset, model))
+    rows = []
+    folds = sorted(k for k in store if k.startswith(f"{dataset}/ours/{model}/"))
+    for key in folds:
+        r = get(key)
+        rows.append(
+            f"| {model} | adaptive (early stopping) | {r.get('fold', 0)} | {epochs_cell(r)} "
+            f"| {fmt(r.get('test_auc_pykt'))} | {fmt(r.get('test_auc_all'))} "
+            f"| {fmt(r.get('s_per_epoch'), 1)} | {fmt(r.get('fit_s'), 0)} "
+            f"| {fmt(r.get('peak_gb'), 2)} | {pub} | {run(key)} |"
+        )
+    aucs = [get(k)["test_auc_pykt"] for k in folds if "test_auc_pykt" in get(k)]
+    if len(aucs) > 1:
+        named = ", ".join(dict.fromkeys(run(k) for k in folds))
+        rows.append(
+            f"| {model} | adaptive, **mean over {len(aucs)} validation folds** (as pyKT "
+            f"publishes) | - | - | **{np.mean(aucs):.4f}** (sd {np.std(aucs, ddof=1):.4f}) "
+            f"| - | - | - | - | {pub} | {named} |"
+        )
+    key = f"{dataset}/capped/{model}"
+    if key in store:
+        r = get(key)
+        rows.append(
+            f"| {model} | adaptive, capped at pyKT's epochs | 0 | {epochs_cell(r)} "
+            f"| {fmt(r.get('test_auc_pykt'))} | {fmt(r.get('test_auc_all'))} "
+            f"| {fmt(r.get('s_per_epoch'), 1)} | {fmt(r.get('fit_s'), 0)} "
+            f"| {fmt(r.get('peak_gb'), 2)} | | {run(key)} |"
+        )
+    key = f"{dataset}/pykt/{model}"
+    peer = get(key)
+    if "skipped" in peer or "error" in peer:
+        rows.append(
+            f"| {model} | pyKT 0.0.38 | - | - | {peer.get('skipped', peer.get('error'))} "
+            f"| | | | | | {run(key)} |"
+        )
+    elif peer.get("epochs"):
+        how = "early stopping" if "best_epoch" in peer else f"cut at {peer['epochs']} epoch(s)"
+        rows.append(
+            f"| {model} | pyKT 0.0.38 ({how}) | 0 | {epochs_cell(peer)} "
+            f"| {fmt(peer['test_auc_pykt'])} | - | {fmt(peer['s_per_epoch'], 1)} "
+            f"| {fmt(peer.get('fit_s'), 0)} | {fmt(peer['peak_gb'], 2)} | {pub} | {run(key)} |"
+        )
+    elif peer:
+        rows.append(
+            f"| {model} | pyKT 0.0.38 (time only: {peer['batches_timed']} of "
+            f"{peer['batches_per_epoch']} batches timed, epoch time extrapolated; no AUC) "
+            f"| 0 | - | - | - | {fmt(peer['s_per_epoch'], 1)} | - | {fmt(peer['peak_gb'], 2)} "
+            f"| {pub} | {run(key)} |"
+        )
+    return rows
+
+
 def report(store: dict) -> str:
     by_time = sorted(store.values(), key=lambda e: e["finished"])
     runs = list(dict.fromkeys(e["command"] for e in by_time))
@@ -360,62 +531,40 @@ def report(store: dict) -> str:
         f"Machine: {platform.platform()}, {os.cpu_count()} cores. Each row names the run that "
         "measured it (commands at the end); ours and pyKT's rows of one model come from the same "
         "run, one after the other. The cores were shared with other work in some runs (load "
-        "average at the end of each job in the run list): times are upper bounds.",
-        "",
-        "### pyKT's ASSIST2015 split (its test file; training on its folds but the validation one)",
-        "",
-        "| model | implementation | validation fold | epochs | test AUC (pyKT protocol) "
-        "| test AUC (all responses) | s / epoch | peak memory GB | published (pyKT) | run |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "average at the end of each job in the run list): times are upper bounds. `fit s`: "
+        "training and validation epochs to the early stop (time to convergence).",
     ]
-    for model in ("dkt", "sakt", "akt"):
-        folds = sorted(k for k in store if k.startswith(f"ours_pykt/{model}/"))
-        for key in folds:
-            r = get(key)
-            lines.append(
-                f"| {model} | adaptive (early stopping, best epoch {r.get('best_epoch', '-')}) "
-                f"| {r.get('fold', 0)} | {r.get('epochs', '-')} | {fmt(r.get('test_auc_pykt'))} "
-                f"| {fmt(r.get('test_auc_all'))} | {fmt(r.get('s_per_epoch'), 1)} "
-                f"| {fmt(r.get('peak_gb'), 2)} | {PUBLISHED_PYKT[model]} | {run(key)} |"
-            )
-        same_run = [k for k in folds if store[k]["command"] == store[folds[0]]["command"]]
-        aucs = [get(k)["test_auc_pykt"] for k in same_run if "test_auc_pykt" in get(k)]
-        if len(aucs) > 1:
-            lines.append(
-                f"| {model} | adaptive, **mean over {len(aucs)} validation folds** (as pyKT "
-                f"publishes) | - | - | **{np.mean(aucs):.4f}** (sd {np.std(aucs, ddof=1):.4f}) "
-                f"| - | - | - | {PUBLISHED_PYKT[model]} | {run(same_run[0])} |"
-            )
-        key = f"ours_capped/{model}"
-        if key in store:
-            r = get(key)
-            lines.append(
-                f"| {model} | adaptive, capped at pyKT's epochs | 0 | {r.get('epochs', '-')} "
-                f"| {fmt(r.get('test_auc_pykt'))} | {fmt(r.get('test_auc_all'))} "
-                f"| {fmt(r.get('s_per_epoch'), 1)} | {fmt(r.get('peak_gb'), 2)} | | {run(key)} |"
-            )
-        key = f"pykt/{model}"
-        peer = get(key)
-        if "skipped" in peer or "error" in peer:
-            lines.append(
-                f"| {model} | pyKT 0.0.38 | - | - | {peer.get('skipped', peer.get('error'))} "
-                f"| | | | | {run(key)} |"
-            )
-        elif peer.get("epochs"):
-            lines.append(
-                f"| {model} | pyKT 0.0.38 (cut at {peer['epochs']} epoch(s); full run: 15+ min) "
-                f"| 0 | {peer['epochs']} | {fmt(peer['test_auc_pykt'])} | - "
-                f"| {fmt(peer['s_per_epoch'], 1)} | {fmt(peer['peak_gb'], 2)} "
-                f"| {PUBLISHED_PYKT[model]} | {run(key)} |"
-            )
-        elif peer:
-            lines.append(
-                f"| {model} | pyKT 0.0.38 (time only: {peer['batches_timed']} of "
-                f"{peer['batches_per_epoch']} batches timed, epoch time extrapolated; no AUC) "
-                f"| 0 | - | - | - | {fmt(peer['s_per_epoch'], 1)} | {fmt(peer['peak_gb'], 2)} "
-                f"| {PUBLISHED_PYKT[model]} | {run(key)} |"
-            )
-    key = "ours_pykt/dkt/0"
+    for dataset, (title, source) in SPLITS.items():
+        if not any(k.startswith(f"{dataset}/") for k in store):
+            continue
+        lines += [
+            "",
+            f"### {title}",
+            "",
+            "| model | implementation | validation fold | epochs | test AUC (pyKT protocol) "
+            "| test AUC (all responses) | s / epoch | fit s | peak memory GB "
+            f"| published ({source}) | run |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        speed = []
+        for model in ("dkt", "sakt", "akt"):
+            lines += model_rows(store, dataset, model, run, get)
+            ours, peer = get(f"{dataset}/ours/{model}/0"), get(f"{dataset}/pykt/{model}")
+            if ours.get("s_per_epoch") and peer.get("s_per_epoch"):
+                ratio = ours["s_per_epoch"] / peer["s_per_epoch"]
+                line = (
+                    f"- {model}: {ours['s_per_epoch']:.1f} s per epoch against pyKT's "
+                    f"{peer['s_per_epoch']:.1f} s: **{ratio:.2f}x** (target <= 0.33x)"
+                )
+                if peer.get("fit_s"):
+                    line += (
+                        f"; to convergence {ours['fit_s']:.0f} s ({ours['epochs']} epochs) "
+                        f"against {peer['fit_s']:.0f} s ({peer['epochs']} epochs)"
+                    )
+                speed.append(line + ".")
+        if speed:
+            lines += ["", "Training time, ours (validation fold 0) against pyKT's:", "", *speed]
+    key = "assist2015/ours/dkt/0"
     dkt = get(key)
     if "update_p99_ms" in dkt:
         lines += [
@@ -481,6 +630,7 @@ def report(store: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--job", help=argparse.SUPPRESS)
+    parser.add_argument("--dataset", default="assist2015", choices=sorted(SPLITS))
     parser.add_argument("--models", default="dkt,sakt,akt")
     parser.add_argument("--max-epochs", type=int, default=30, help="cap for our early-stopped runs")
     parser.add_argument("--patience", type=int, default=3)
@@ -492,6 +642,13 @@ def main() -> None:
         "--pykt-epochs", type=int, default=1, help="full epochs of pyKT's runs (0: skip pyKT)"
     )
     parser.add_argument("--pykt-full", default="dkt", help="models that pyKT trains in full epochs")
+    parser.add_argument(
+        "--pykt-patience",
+        type=int,
+        default=None,
+        help="pyKT stops after this many epochs without a better validation AUC (default: never;"
+        " ours is then also trained capped at its epochs, to compare AUC after equal epochs)",
+    )
     parser.add_argument(
         "--pykt-batches", type=int, default=30, help="batches timed for pyKT's other models"
     )
@@ -509,14 +666,15 @@ def main() -> None:
     if args.fresh:
         STORE.unlink(missing_ok=True)
     folds = [int(f) for f in args.folds.split(",") if f]
+    data = args.dataset
     for model in [m for m in args.models.split(",") if m]:
         cap = args.akt_max_epochs if model == "akt" and args.akt_max_epochs else args.max_epochs
         for fold in folds:
             result = run_job(
-                "ours_pykt", args.threads, model=model, max_epochs=cap,
-                patience=args.patience, fold=fold,
+                "ours", args.threads, model=model, max_epochs=cap,
+                patience=args.patience, fold=fold, dataset=data,
             )  # fmt: skip
-            record(f"ours_pykt/{model}/{fold}", result, command)
+            record(f"{data}/ours/{model}/{fold}", result, command)
         if args.pykt_epochs > 0:
             full = model in args.pykt_full.split(",")
             peer = run_job(
@@ -525,17 +683,16 @@ def main() -> None:
                 model=model,
                 epochs=args.pykt_epochs,
                 max_batches=0 if full else args.pykt_batches,
+                dataset=data,
+                patience=args.pykt_patience,
             )
-            record(f"pykt/{model}", peer, command)
-            if "test_auc_pykt" in peer:
+            record(f"{data}/pykt/{model}", peer, command)
+            if "test_auc_pykt" in peer and args.pykt_patience is None:
                 capped = run_job(
-                    "ours_pykt",
-                    args.threads,
-                    model=model,
-                    max_epochs=args.pykt_epochs,
-                    patience=args.pykt_epochs,
-                )
-                record(f"ours_capped/{model}", capped, command)
+                    "ours", args.threads, model=model, max_epochs=args.pykt_epochs,
+                    patience=args.pykt_epochs, dataset=data,
+                )  # fmt: skip
+                record(f"{data}/capped/{model}", capped, command)
     for model in [m for m in args.assist2017.split(",") if m]:
         result = run_job("assist2017", args.threads, model=model)
         record(f"assist2017/{model}", result, command)

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from adaptive.files import atomic_write_bytes
-from experiments.bench_deep import fit_on_pykt_split
+from experiments.bench_deep import fit_on_split
 
 HERE = Path(__file__).resolve().parent
 STORE = HERE / "results" / "71_deep_tuning.json"
@@ -38,7 +38,7 @@ def parse_value(text: str):
 
 
 def trial(model: str, fold: int, overrides: dict) -> dict:
-    _, _, figures = fit_on_pykt_split(model, fold, **{"progress": False, **overrides})
+    _, _, figures = fit_on_split(model, fold, **{"progress": False, **overrides})
     return {"model": model, "overrides": overrides, **figures}
 
 

@@ -13,11 +13,13 @@ weights. After each epoch without improvement the learning rate is multiplied by
 (1: constant), so that training near the best epoch takes smaller steps instead of
 overshooting it. Seeded: the same data and hyperparameters give the same weights on CPU.
 
-Denormal floats are flushed to zero while training (and the CPU's default restored after):
-gradients that fade back through a long window and its burn-in reach the denormal range, where
-CPU arithmetic is far slower (DKT's epoch on Gervet's ASSIST2009 split: see the deep section of
-`experiments/RESULTS.md`). Where no gradient gets that small nothing changes: on pyKT's
-ASSIST2015 folds, DKT, SAKT and AKT trained to the same bits with and without it.
+CPU speed while training (the CPU's defaults restored after): torch's deterministic mode runs
+without its NaN fill of new memory (a debugging aid; the LSTM's workspace on a long window is
+gigabytes), and denormal floats are flushed to zero: gradients that fade back through a long
+window and its burn-in reach the denormal range, where CPU arithmetic is far slower (DKT on
+Gervet's ASSIST2009 split: the deep section of `experiments/RESULTS.md`). Where no gradient
+gets that small, nothing changes: on pyKT's ASSIST2015 folds, the first epochs of DKT, SAKT and
+AKT gave the same loss and validation AUC to the last bit with and without the flush.
 
 Artifacts: the network's weights (its `state_dict`) go into `weights.safetensors`, a file of
 named tensors and nothing else, so loading it never executes code; the skill and item
@@ -119,7 +121,11 @@ class DeepTracer(KnowledgeTracer):
         else:
             train, val = enc, self._encode(validation)
         deterministic = torch.are_deterministic_algorithms_enabled()
+        fills = torch.utils.deterministic.fill_uninitialized_memory
         torch.use_deterministic_algorithms(True)
+        # Deterministic mode also fills each new tensor with NaN (a debugging aid, not needed
+        # for the same results); the LSTM's workspace on a long window is gigabytes.
+        torch.utils.deterministic.fill_uninitialized_memory = False
         flushing = torch.set_flush_denormal(True)
         try:
             with torch.random.fork_rng(devices=[]):
@@ -128,6 +134,7 @@ class DeepTracer(KnowledgeTracer):
                 self.history_ = self._train(train, val)
         finally:
             torch.use_deterministic_algorithms(deterministic)
+            torch.utils.deterministic.fill_uninitialized_memory = fills
             if flushing:
                 torch.set_flush_denormal(False)
         self.net_.eval()
