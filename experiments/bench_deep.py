@@ -4,14 +4,14 @@
     python -m experiments.bench_deep --models dkt --pykt-epochs 2 --max-epochs 20
 
 What it measures (each job runs in its own process, so peak memory is that job's):
-- `--dataset assist2015` (default): pyKT's ASSIST2015 split (`../shared/datasets/assist2015/pykt/`):
+- `--datasets assist2015`: pyKT's ASSIST2015 split (`../shared/datasets/assist2015/pykt/`):
   ours trained on folds 1-4 with fold 0 for early stopping, test AUC on its test file; pyKT
   0.0.38 (if installed: it is not a project dependency) trained with its `kt_config.json`
   hyperparameters on the same folds for `--pykt-epochs` epochs, and ours again capped at the same
   number of epochs, so that the AUC after equal epochs and the time per epoch compare directly.
   pyKT scores windows of 200 without each window's first response and drops windows shorter
   than 3: our "pyKT protocol" column applies the same selection to our predictions.
-- `--dataset assist2009`: Gervet et al.'s ASSIST2009 split, its training students cut into 5
+- `--datasets assist2009`: Gervet et al.'s ASSIST2009 split, its training students cut into 5
   seeded folds (fold 0 for early stopping), written in pyKT's format for pyKT. pyKT's models
   take one concept per response, so a multi-skill response's concept is its skill combination
   (the same number of responses as ours). `--pykt-patience` lets pyKT stop early by the same
@@ -627,10 +627,43 @@ def report(store: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def measure_model(
+    args: argparse.Namespace, data: str, model: str, folds: list[int], command: str
+) -> None:
+    """Ours on each validation fold, then pyKT (and ours capped at its epochs) on `data`."""
+    cap = args.akt_max_epochs if model == "akt" and args.akt_max_epochs else args.max_epochs
+    for fold in folds:
+        result = run_job(
+            "ours", args.threads, model=model, max_epochs=cap,
+            patience=args.patience, fold=fold, dataset=data,
+        )  # fmt: skip
+        record(f"{data}/ours/{model}/{fold}", result, command)
+    if args.pykt_epochs > 0:
+        full = model in args.pykt_full.split(",")
+        peer = run_job(
+            "pykt",
+            args.threads,
+            model=model,
+            epochs=args.pykt_epochs,
+            max_batches=0 if full else args.pykt_batches,
+            dataset=data,
+            patience=args.pykt_patience,
+        )
+        record(f"{data}/pykt/{model}", peer, command)
+        if "test_auc_pykt" in peer and args.pykt_patience is None:
+            capped = run_job(
+                "ours", args.threads, model=model, max_epochs=args.pykt_epochs,
+                patience=args.pykt_epochs, dataset=data,
+            )  # fmt: skip
+            record(f"{data}/capped/{model}", capped, command)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--job", help=argparse.SUPPRESS)
-    parser.add_argument("--dataset", default="assist2015", choices=sorted(SPLITS))
+    parser.add_argument(
+        "--datasets", default=",".join(SPLITS), help=f"splits, among {', '.join(SPLITS)}"
+    )
     parser.add_argument("--models", default="dkt,sakt,akt")
     parser.add_argument("--max-epochs", type=int, default=30, help="cap for our early-stopped runs")
     parser.add_argument("--patience", type=int, default=3)
@@ -666,33 +699,14 @@ def main() -> None:
     if args.fresh:
         STORE.unlink(missing_ok=True)
     folds = [int(f) for f in args.folds.split(",") if f]
-    data = args.dataset
-    for model in [m for m in args.models.split(",") if m]:
-        cap = args.akt_max_epochs if model == "akt" and args.akt_max_epochs else args.max_epochs
-        for fold in folds:
-            result = run_job(
-                "ours", args.threads, model=model, max_epochs=cap,
-                patience=args.patience, fold=fold, dataset=data,
-            )  # fmt: skip
-            record(f"{data}/ours/{model}/{fold}", result, command)
-        if args.pykt_epochs > 0:
-            full = model in args.pykt_full.split(",")
-            peer = run_job(
-                "pykt",
-                args.threads,
-                model=model,
-                epochs=args.pykt_epochs,
-                max_batches=0 if full else args.pykt_batches,
-                dataset=data,
-                patience=args.pykt_patience,
-            )
-            record(f"{data}/pykt/{model}", peer, command)
-            if "test_auc_pykt" in peer and args.pykt_patience is None:
-                capped = run_job(
-                    "ours", args.threads, model=model, max_epochs=args.pykt_epochs,
-                    patience=args.pykt_epochs, dataset=data,
-                )  # fmt: skip
-                record(f"{data}/capped/{model}", capped, command)
+    models = [m for m in args.models.split(",") if m]
+    datasets = [d for d in args.datasets.split(",") if d]
+    unknown = [d for d in datasets if d not in SPLITS]
+    if unknown:
+        parser.error(f"--datasets: unknown split(s) {unknown}; expected among {', '.join(SPLITS)}")
+    for data in datasets:
+        for model in models:
+            measure_model(args, data, model, folds, command)
     for model in [m for m in args.assist2017.split(",") if m]:
         result = run_job("assist2017", args.threads, model=model)
         record(f"assist2017/{model}", result, command)
