@@ -348,6 +348,7 @@ def job_pykt(
         test_auc, _ = evaluate(net, test, model)
     return {
         "test_auc_pykt": float(test_auc),
+        "patience": patience,
         "epochs": len(history),
         "best_epoch": best_epoch,
         "s_per_epoch": float(np.mean([h["train_seconds"] for h in history])),
@@ -499,7 +500,7 @@ def model_rows(store: dict, dataset: str, model: str, run, get) -> list[str]:
             f"| | | | | | {run(key)} |"
         )
     elif peer.get("epochs"):
-        how = "early stopping" if "best_epoch" in peer else f"cut at {peer['epochs']} epoch(s)"
+        how = "early stopping" if peer.get("patience") else f"cut at {peer['epochs']} epoch(s)"
         rows.append(
             f"| {model} | pyKT 0.0.38 ({how}) | 0 | {epochs_cell(peer)} "
             f"| {fmt(peer['test_auc_pykt'])} | - | {fmt(peer['s_per_epoch'], 1)} "
