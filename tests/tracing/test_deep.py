@@ -130,12 +130,21 @@ def test_every_response_weighs_the_same_whatever_the_length_of_its_batch():
     assert 0.35 < model.update(model.init_state(), first)[0] < 0.6
 
 
-def test_fit_flushes_denormals_only_while_it_trains(split):
+def test_fit_flushes_denormals_only_while_it_trains(split, monkeypatch):
     """Training flushes denormal floats to zero (speed); the process's default comes back."""
     train, _ = split
-    tiny = np.float32(1e-39)  # a denormal float32
-    build_model("dkt-tiny").set_params(max_epochs=1).fit(train.take_students(train.students[:20]))
-    assert tiny * np.float32(1.0) != 0.0
+    tiny, one = np.float32(1e-39), np.float32(1.0)  # a denormal float32
+    model = build_model("dkt-tiny").set_params(max_epochs=1)
+    train_epochs, flushed = type(model)._train, []
+
+    def spy(self, *args):
+        flushed.append(tiny * one == 0.0)
+        return train_epochs(self, *args)
+
+    monkeypatch.setattr(type(model), "_train", spy)
+    model.fit(train.take_students(train.students[:20]))
+    assert flushed == [True]
+    assert tiny * one != 0.0
 
 
 def test_progress_reports_epoch_loss_and_validation_auc(split, capsys):
