@@ -45,6 +45,8 @@ import numpy as np
 import pandas as pd
 
 from adaptive.files import atomic_write_bytes
+from experiments.bench_gervet import PUBLISHED as PUBLISHED_GERVET
+from experiments.bench_gervet import load_split
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -86,14 +88,17 @@ def student_folds(log, n_folds: int = 5, seed: int = 0) -> pd.Series:
     return pd.Series(rng.permutation(log.n_students) % n_folds, index=pd.Index(log.students))
 
 
+def folded_split(dataset: str) -> tuple:
+    """(train, fold of each training student, test) of one of Gervet et al.'s splits."""
+    train, test, _ = load_split(dataset)
+    return train, student_folds(train), test
+
+
 def split_logs(dataset: str, fold: int = 0):
     """(train, validation, test) of `dataset`: its folds other than `fold`, `fold`, its test."""
     if dataset == "assist2015":
         return pykt_logs(fold)
-    from experiments.bench_gervet import load_split
-
-    train, test, _ = load_split(dataset)
-    folds = student_folds(train)
+    train, folds, test = folded_split(dataset)
     return (
         train.take_students(folds.index[folds != fold]),
         train.take_students(folds.index[folds == fold]),
@@ -115,13 +120,10 @@ def pykt_tables(dataset: str) -> dict[str, pd.DataFrame]:
             part: pd.read_csv(DATA / "assist2015" / "pykt" / f"{part}.csv.gz")
             for part in ("train_valid", "test")
         }
-    from experiments.bench_gervet import load_split
-
-    train, test, _ = load_split(dataset)
+    train, folds, test = folded_split(dataset)
     combos = {part: skill_combinations(log) for part, log in (("train", train), ("test", test))}
     # concept codes over both parts: pyKT's embedding tables need every test concept too
     vocabulary = pd.Index(sorted(set(combos["train"]) | set(combos["test"])))
-    folds = student_folds(train)
     return {
         "train_valid": pykt_table(train, vocabulary.get_indexer(combos["train"]), folds),
         "test": pykt_table(test, vocabulary.get_indexer(combos["test"]), None),
@@ -450,9 +452,7 @@ SPLITS = {
 def published(dataset: str, model: str) -> float | None:
     if dataset == "assist2015":
         return PUBLISHED_PYKT.get(model)
-    from experiments.bench_gervet import PUBLISHED
-
-    return PUBLISHED.get(model, {}).get(dataset)
+    return PUBLISHED_GERVET.get(model, {}).get(dataset)
 
 
 def epochs_cell(r: dict) -> str:

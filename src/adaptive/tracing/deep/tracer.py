@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import time
 from abc import abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Self
 
 import numpy as np
@@ -121,23 +123,10 @@ class DeepTracer(KnowledgeTracer):
             train, val = take_students(enc, train_ids), take_students(enc, val_ids)
         else:
             train, val = enc, self._encode(validation)
-        deterministic = torch.are_deterministic_algorithms_enabled()
-        fills = torch.utils.deterministic.fill_uninitialized_memory
-        torch.use_deterministic_algorithms(True)
-        # Deterministic mode also fills each new tensor with NaN (a debugging aid, not needed
-        # for the same results); the LSTM's workspace on a long window is gigabytes.
-        torch.utils.deterministic.fill_uninitialized_memory = False
-        flushing = torch.set_flush_denormal(True)
-        try:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(self.seed)
-                self.net_ = self._network().to(self.torch_device)
-                self.history_ = self._train(train, val)
-        finally:
-            torch.use_deterministic_algorithms(deterministic)
-            torch.utils.deterministic.fill_uninitialized_memory = fills
-            if flushing:
-                torch.set_flush_denormal(False)
+        with training_mode(), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            self.net_ = self._network().to(self.torch_device)
+            self.history_ = self._train(train, val)
         self.net_.eval()
         return self
 
@@ -314,6 +303,26 @@ class DeepTracer(KnowledgeTracer):
                 f"({exc})"
             ) from exc
         self.net_ = net.to(self.torch_device).eval()
+
+
+@contextmanager
+def training_mode() -> Iterator[None]:
+    """Torch deterministic (same data and seed, same weights) and fast on CPU inside the block;
+    the previous settings come back after. Deterministic mode's NaN fill of new memory is off
+    (a debugging aid; the LSTM's workspace on a long window is gigabytes) and denormal floats
+    are flushed to zero (see the module docstring)."""
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    fills = torch.utils.deterministic.fill_uninitialized_memory
+    torch.use_deterministic_algorithms(True)
+    torch.utils.deterministic.fill_uninitialized_memory = False
+    flushing = torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(deterministic)
+        torch.utils.deterministic.fill_uninitialized_memory = fills
+        if flushing:
+            torch.set_flush_denormal(False)
 
 
 def untied_state(net: torch.nn.Module) -> dict[str, torch.Tensor]:
