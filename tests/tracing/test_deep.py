@@ -6,6 +6,7 @@ The generic contract (tests/tracing/test_contract.py) also runs these models on 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -19,7 +20,7 @@ from adaptive.data.pykt import read_pykt
 from adaptive.errors import ArtifactError, ConfigError, DataValidationError
 from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.deep.layers import mean_embedding, mean_over_skills
-from adaptive.tracing.deep.sequences import plan_chunks, split_students
+from adaptive.tracing.deep.sequences import Encoded, iter_batches, plan_chunks, split_students
 from adaptive.tracing.specs import build_model
 
 DEEP = ("dkt", "sakt", "akt")
@@ -91,7 +92,10 @@ def test_early_stopping_keeps_the_best_validation_epoch(trained, split, name):
 
 def test_learning_rate_decays_after_each_epoch_without_improvement(split):
     train, _ = split
-    model = build_model("dkt-tiny").set_params(max_epochs=8, patience=8, lr_decay=0.5)
+    # a high rate, so that some epochs do not improve
+    model = build_model("dkt-tiny").set_params(
+        max_epochs=8, patience=8, lr_decay=0.5, learning_rate=0.03
+    )
     history = model.fit(train.take_students(train.students[:80])).history_
     best, decays = -np.inf, 0
     for this, following in zip(history, history[1:], strict=False):
@@ -250,6 +254,46 @@ def test_windows_target_every_response_once_with_the_previous_window_as_context(
     np.testing.assert_array_equal(online.start, [0])
     np.testing.assert_array_equal(online.target, [12])
     np.testing.assert_array_equal(online.end, [15])
+
+
+def test_batches_never_mix_context_lengths_and_cover_every_chunk_once():
+    rng = np.random.default_rng(0)
+    offsets = np.concatenate([[0], np.cumsum(rng.integers(1, 60, size=40))])
+    chunks = plan_chunks(offsets, window=10)
+    enc = encode_rows(int(offsets[-1]), offsets)
+    for order in (None, np.random.default_rng(1)):
+        seen = []
+        for which, batch in iter_batches(enc, chunks, batch_size=7, rng=order):
+            context = chunks.target[which] - chunks.start[which]
+            assert (context == context[0]).all() and batch.context == context[0]
+            seen.extend(which.tolist())
+        assert sorted(seen) == list(range(len(chunks)))
+
+
+@pytest.mark.parametrize("name", DEEP)
+def test_skipping_the_shared_context_changes_no_prediction(trained, split, name):
+    """A network runs its queries (DKT: its head and gradient) only after a batch's context;
+    running every position instead gives the same target logits."""
+    model, (_, test) = trained[name], split
+    enc = model._encode(test)
+    chunks = plan_chunks(enc.offsets, model.window)
+    with_context = 0
+    with torch.no_grad():
+        for _, batch in iter_batches(enc, chunks, batch_size=16):
+            with_context += batch.context > 0
+            whole = dataclasses.replace(batch, context=0)
+            torch.testing.assert_close(model.net_(batch), model.net_(whole), rtol=0, atol=1e-5)
+    assert with_context > 0
+
+
+def encode_rows(n: int, offsets: np.ndarray):
+    """Encoded rows with one skill each, for tests of the batching."""
+    return Encoded(
+        item=np.ones(n, np.int64),
+        skills=np.ones((n, 1), np.int64),
+        correct=np.zeros(n, np.int64),
+        offsets=offsets.astype(np.int64),
+    )
 
 
 # -- artifacts and configuration ------------------------------------------------------------------

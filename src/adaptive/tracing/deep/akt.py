@@ -116,7 +116,7 @@ class AKTNetwork(KTNetwork):
         for encode, retrieve in zip(self.question_encoder, self.retriever, strict=True):
             x = encode(x, x, x, peek)
             x = retrieve(x, x, y, strict)
-        return self.head(torch.cat([x, question], dim=-1)).squeeze(-1)
+        return self.head(torch.cat([x, question], dim=-1)).squeeze(-1)[batch.target]
 
     def penalty(self) -> torch.Tensor:
         return self.l2 * (self.difficulty.weight**2).sum()

@@ -14,7 +14,8 @@ stays close to its skills' typical item (ASSIST2009 has a median of 8 responses 
 adds a penalty on them. Items and skills never seen in training embed as zero vectors.
 
 Windows: training runs over chunks of `window` responses, each preceded by the previous window as
-burn-in (no loss), so the network learns from states with long histories. Prediction and the
+burn-in (no loss, no gradient: backpropagation is truncated at the window's start), so the
+network learns from states with long histories. Prediction and the
 online state carry the LSTM state `(h, c)` across the whole sequence: `predict_proba` runs each
 student's full sequence (packed, bucketed by length), and `update` continues from the stored
 `(h, c)`, so replaying responses one by one gives the same predictions. A single `Response` takes
@@ -80,9 +81,11 @@ class SkillHead(nn.Linear):
         """(..., hidden) -> (..., n_skills) logit of a typical item of each skill."""
         return self(self.dropout(h))
 
-    def response_logits(self, h: torch.Tensor, batch: Batch) -> torch.Tensor:
-        """(B, L, hidden) states before each response -> (B, L) logit of each response."""
-        return mean_over_skills(self.skill_logits(h), batch.skills)
+    def response_logits(
+        self, h: torch.Tensor, skills: torch.Tensor, item: torch.Tensor
+    ) -> torch.Tensor:
+        """(n, hidden) states before n responses, their (n, K) skills -> (n,) logits."""
+        return mean_over_skills(self.skill_logits(h), skills)
 
 
 class QueryHead(nn.Module):
@@ -108,9 +111,12 @@ class QueryHead(nn.Module):
         skills = self.skill.weight[1:-1]
         return self._mlp(self.from_state(self.dropout(h)).unsqueeze(-2), skills)
 
-    def response_logits(self, h: torch.Tensor, batch: Batch) -> torch.Tensor:
-        """(B, L, hidden) states before each response -> (B, L) logit of each response."""
-        query = mean_embedding(self.skill, batch.skills) + self.item(batch.item)
+    def response_logits(
+        self, h: torch.Tensor, skills: torch.Tensor, item: torch.Tensor
+    ) -> torch.Tensor:
+        """(n, hidden) states before n responses, their (n, K) skills and (n,) items -> (n,)
+        logits."""
+        query = mean_embedding(self.skill, skills) + self.item(item)
         return self._mlp(self.from_state(self.dropout(h)), query)
 
 
@@ -160,26 +166,39 @@ class DKTNetwork(KTNetwork):
         state: tuple[torch.Tensor, torch.Tensor] | None = None,
         final_state: bool = True,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        """Logit of every position from the state before it, and the state after each block.
+        """Logits of the batch's target positions (in `batch.rows` order) and the state after
+        each block.
 
-        Blocks of unequal length are packed only when `final_state` is asked for (prediction,
-        online state): on CPU, torch's backward through a packed LSTM is about 50x slower than
-        through a padded one, and padding after a block's end cannot change its earlier outputs
-        (the LSTM is causal), so training runs padded; the state it returns is then meaningless.
+        The batch's context positions (a training chunk's burn-in) only move the state, without
+        gradient: backpropagation is truncated at the window's start, and the head runs on the
+        target positions only. Blocks of unequal length are packed only when `final_state` is
+        asked for (prediction, online state): on CPU, torch's backward through a packed LSTM is
+        about 50x slower than through a padded one, and padding after a block's end cannot
+        change its earlier outputs (the LSTM is causal), so training runs padded; the state it
+        returns is then meaningless.
         """
         x = self.inputs(batch)
         b, length, _ = x.shape
         if state is None:
             zeros = x.new_zeros(self.lstm.num_layers, b, self.lstm.hidden_size)
             state = (zeros, zeros)
-        if not final_state or bool((batch.lengths == length).all()):
+        if batch.context:
+            with torch.no_grad():
+                _, state = self.lstm(x[:, : batch.context], state)
+            x = x[:, batch.context :]
+            length -= batch.context
+        lengths = batch.lengths - batch.context
+        if not final_state or bool((lengths == length).all()):
             out, (h, c) = self.lstm(x, state)
         else:
-            packed = pack_padded_sequence(x, batch.lengths, batch_first=True, enforce_sorted=False)
+            packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
             out, (h, c) = self.lstm(packed, state)
             out, _ = pad_packed_sequence(out, batch_first=True, total_length=length)
         before = torch.cat([state[0][-1].unsqueeze(1), out[:, :-1]], dim=1)
-        return self.out.response_logits(before, batch), (h, c)
+        target = batch.query_target
+        skills = batch.skills[:, batch.context :][target]
+        item = batch.item[:, batch.context :][target]
+        return self.out.response_logits(before[target], skills, item), (h, c)
 
     def forward(self, batch: Batch) -> torch.Tensor:
         return self.run(batch, final_state=False)[0]
@@ -321,7 +340,7 @@ class DKT(DeepTracer):
                         for i in (0, 1)
                     )
                 logits, (h, c) = self.net_.run(batch, state)
-                p[batch.rows] = torch.sigmoid(logits[batch.target]).double().cpu().numpy()
+                p[batch.rows] = torch.sigmoid(logits).double().cpu().numpy()
                 h_out[which] = h.transpose(0, 1).cpu().numpy()
                 c_out[which] = c.transpose(0, 1).cpu().numpy()
         return p, h_out, c_out

@@ -16,8 +16,9 @@ NEG = -1e9  # finite "minus infinity": a fully masked row stays finite, then get
 
 
 class KTNetwork(nn.Module):
-    """A network whose `forward(batch)` gives one logit per position; `penalty()` is added to the
-    mean training loss (0 unless the model regularises something)."""
+    """A network whose `forward(batch)` gives the logit of each target position of the batch
+    (in `batch.rows` order); `penalty()` is added to the mean training loss (0 unless the model
+    regularises something)."""
 
     def penalty(self) -> torch.Tensor:
         return torch.zeros((), device=next(self.parameters()).device)
@@ -29,14 +30,16 @@ def interaction_codes(skills: torch.Tensor, correct: torch.Tensor) -> torch.Tens
 
 
 def mean_embedding(table: nn.Embedding, codes: torch.Tensor) -> torch.Tensor:
-    """(..., K) codes -> (..., d): mean of the embeddings of the non-padding codes."""
-    present = (codes > 0).unsqueeze(-1).to(table.weight.dtype)
-    summed = (table(codes) * present).sum(-2)
-    return summed / present.sum(-2).clamp(min=1.0)
+    """(..., K) codes -> (..., d): mean of the embeddings of the non-padding codes (zero when
+    all are padding). One `embedding_bag` call: no (..., K, d) intermediate, a fast backward."""
+    flat = codes.reshape(-1, codes.shape[-1])
+    mean = nn.functional.embedding_bag(flat, table.weight, mode="mean", padding_idx=0)
+    return mean.view(*codes.shape[:-1], table.embedding_dim)
 
 
 def mean_over_skills(per_skill: torch.Tensor, skills: torch.Tensor) -> torch.Tensor:
-    """(B, L, S) logits per fitted skill -> (B, L) logit of each response (mean over its skills).
+    """(..., S) logits per fitted skill, (..., K) skill codes -> (...) logit of each response
+    (mean over its skills).
 
     Code `S + 1` (a skill the model never saw) reads the mean logit over all skills.
     """

@@ -101,18 +101,20 @@ class SAKTNetwork(KTNetwork):
         self.out = nn.Linear(d_model, 1)
 
     def forward(self, batch: Batch) -> torch.Tensor:
-        length = batch.item.shape[1]
+        """Queries only after the batch's context (their outputs would be discarded); keys and
+        values over the whole chunk."""
+        length, context = batch.item.shape[1], batch.context
         positions = torch.arange(length, device=batch.item.device)
-        query = mean_embedding(self.exercise, batch.skills)
+        query = mean_embedding(self.exercise, batch.skills[:, context:])
         memory = mean_embedding(self.interaction, interaction_codes(batch.skills, batch.correct))
         if self.items is not None:
             item_query, item_memory = self.items(batch)
-            query, memory = query + item_query, memory + item_memory
+            query, memory = query + item_query[:, context:], memory + item_memory
         memory = memory + self.position(positions)
-        mask = causal_mask(length, strict=True, device=batch.item.device)
+        mask = causal_mask(length, strict=True, device=batch.item.device)[context:]
         for block in self.blocks:
             query = block(query, memory, mask)
-        return self.out(query).squeeze(-1)
+        return self.out(query).squeeze(-1)[batch.query_target]
 
     def penalty(self) -> torch.Tensor:
         if self.items is None:

@@ -137,6 +137,7 @@ class Batch:
     lengths: torch.Tensor  # (B,) int64, on CPU
     target: torch.Tensor  # (B, L) bool: positions to predict (score / train on)
     rows: np.ndarray  # (n_target,) encoded row of each target position, in `target` order
+    context: int  # positions [0, context) are context in every chunk: nothing to predict there
 
     def to(self, device: torch.device) -> Batch:
         return Batch(
@@ -146,7 +147,13 @@ class Batch:
             self.lengths,
             self.target.to(device),
             self.rows,
+            self.context,
         )
+
+    @property
+    def query_target(self) -> torch.Tensor:
+        """(B, L - context) bool: `target` over the positions after the shared context."""
+        return self.target[:, self.context :]
 
 
 def make_batch(enc: Encoded, chunks: Chunks, which: np.ndarray) -> Batch:
@@ -168,6 +175,7 @@ def make_batch(enc: Encoded, chunks: Chunks, which: np.ndarray) -> Batch:
         lengths=torch.from_numpy(lengths.astype(np.int64)),
         target=torch.from_numpy(is_target),
         rows=idx[is_target],
+        context=int((target - start).min()),
     )
 
 
@@ -180,16 +188,14 @@ def iter_batches(
 ) -> Iterator[tuple[np.ndarray, Batch]]:
     """(chunk indices, batch) for batches of chunks of similar length (bucketing: little padding).
 
-    A batch holds at most `batch_size` chunks and, with `max_cells`, at most `max_cells` cells of
-    a (batch, length, length) attention matrix, so that memory stays bounded on long sequences.
-    With `rng` (training) the order inside length ties and the order of batches are shuffled.
+    Chunks are grouped by their context length first (a batch never mixes two: its context
+    positions are then the same for every chunk, and a network may skip or run them apart),
+    then by length. A batch holds at most `batch_size` chunks and, with `max_cells`, at most
+    `max_cells` cells of a (batch, length, length) attention matrix, so that memory stays
+    bounded on long sequences. With `rng` (training) the order inside ties and the order of
+    batches are shuffled.
     """
-    lengths = chunks.end - chunks.start
-    if rng is None:
-        order = np.argsort(lengths, kind="stable")
-    else:
-        order = np.lexsort((rng.random(len(lengths)), lengths))
-    groups = list(_group(lengths[order], batch_size, max_cells, order))
+    groups = _groups(chunks, batch_size, max_cells, rng)
     if rng is not None:
         groups = [groups[i] for i in rng.permutation(len(groups))]
     for which in groups:
@@ -198,24 +204,31 @@ def iter_batches(
 
 def count_batches(chunks: Chunks, batch_size: int, max_cells: int | None = None) -> int:
     """How many batches `iter_batches` yields for these chunks (for progress bars)."""
-    lengths = np.sort(chunks.end - chunks.start)
-    return sum(1 for _ in _group(lengths, batch_size, max_cells, np.arange(len(lengths))))
+    return len(_groups(chunks, batch_size, max_cells, None))
 
 
-def _group(
-    sorted_lengths: np.ndarray, batch_size: int, max_cells: int | None, order: np.ndarray
-) -> Iterator[np.ndarray]:
-    """Consecutive groups of the length-sorted chunks within the size and cell budgets."""
-    start, n = 0, len(order)
+def _groups(
+    chunks: Chunks, batch_size: int, max_cells: int | None, rng: np.random.Generator | None
+) -> list[np.ndarray]:
+    """Chunk indices of each batch: sorted by (context, length), cut within the size and cell
+    budgets and wherever the context length changes."""
+    lengths = chunks.end - chunks.start
+    context = chunks.target - chunks.start
+    ties = np.arange(len(lengths)) if rng is None else rng.random(len(lengths))
+    order = np.lexsort((ties, lengths, context))
+    lengths, context = lengths[order], context[order]
+    context_end = np.searchsorted(context, context, side="right")
+    groups, start, n = [], 0, len(order)
     while start < n:
-        stop = min(start + batch_size, n)
+        stop = min(start + batch_size, int(context_end[start]))
         if max_cells is not None:
-            fits = max(1, int(max_cells // max(int(sorted_lengths[stop - 1]) ** 2, 1)))
+            fits = max(1, int(max_cells // max(int(lengths[stop - 1]) ** 2, 1)))
             while stop - start > fits:
                 stop = start + fits
-                fits = max(1, int(max_cells // max(int(sorted_lengths[stop - 1]) ** 2, 1)))
-        yield order[start:stop]
+                fits = max(1, int(max_cells // max(int(lengths[stop - 1]) ** 2, 1)))
+        groups.append(order[start:stop])
         start = stop
+    return groups
 
 
 def split_students(n_students: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,8 +1,8 @@
 """What every deep knowledge tracer shares: fitting with early stopping, weights as artifacts.
 
 A concrete model (DKT, SAKT, AKT) provides `_network()` (a `torch.nn.Module` whose
-`forward(batch)` returns one logit per position of a `Batch`: P(correct) of that response from
-the positions before it), `_predict_encoded(enc)` and the online-state methods.
+`forward(batch)` returns the logit of each target position of a `Batch`, in `batch.rows` order:
+P(correct) of that response from the positions before it), `_predict_encoded(enc)` and the online-state methods.
 
 Fitting: a seeded split of the training *students* (`validation_fraction`) is held out; each
 epoch trains on windowed chunks (see `sequences`) in length buckets with Adam, every response
@@ -161,7 +161,7 @@ class DeepTracer(KnowledgeTracer):
                 )
                 for _, batch in batches:
                     batch = batch.to(self.torch_device)
-                    logits = net(batch)[batch.target]
+                    logits = net(batch)
                     labels = batch.correct[batch.target].to(logits.dtype)
                     loss = loss_fn(logits, labels)
                     n = int(labels.numel())

@@ -61,7 +61,7 @@ class WindowedAttentionTracer(DeepTracer):
                 enc, chunks, self.prediction_batch, max_cells=self.max_attention_cells
             ):
                 batch = batch.to(self.torch_device)
-                logits = self.net_(batch)[batch.target]
+                logits = self.net_(batch)
                 p[batch.rows] = torch.sigmoid(logits).double().cpu().numpy()
         return p
 
