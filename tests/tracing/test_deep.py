@@ -161,14 +161,48 @@ def test_progress_reports_epoch_loss_and_validation_auc(split, capsys):
 
 
 @pytest.mark.parametrize("name", DEEP)
-def test_determinism_with_a_seed(split, name):
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_determinism_with_a_seed(split, name, precision):
     train, test = split
     small = train.take_students(train.students[:60])
-    a = build_model(f"{name}-tiny").set_params(max_epochs=1).fit(small).predict_proba(test)
-    b = build_model(f"{name}-tiny").set_params(max_epochs=1).fit(small).predict_proba(test)
-    c = build_model(f"{name}-tiny").set_params(max_epochs=1, seed=1).fit(small).predict_proba(test)
+
+    def fitted(seed: int):
+        spec = build_model(f"{name}-tiny").set_params(max_epochs=1, seed=seed, precision=precision)
+        return spec.fit(small).predict_proba(test)
+
+    a, b, c = fitted(0), fitted(0), fitted(1)
     np.testing.assert_array_equal(a, b)
     assert np.abs(a - c).max() > 1e-4
+
+
+def test_mixed_precision_multiplies_in_bfloat16_while_training_only(split, monkeypatch):
+    train, test = split
+    seen: list[torch.dtype] = []
+    model = build_model("dkt-tiny").set_params(max_epochs=1, precision="bfloat16")
+    original = model._network
+
+    def spied():
+        net = original()
+        net.lstm.register_forward_hook(lambda _m, _i, out: seen.append(out[1][0].dtype))
+        return net
+
+    monkeypatch.setattr(model, "_network", spied)
+    model.fit(train.take_students(train.students[:40]))
+    assert torch.bfloat16 in seen and model.net_.lstm.weight_ih_l0.dtype == torch.float32
+    seen.clear()
+    model.predict_proba(test)
+    assert set(seen) == {torch.float32}
+
+
+def test_auto_precision_follows_the_hardware(monkeypatch):
+    import adaptive.tracing.deep.tracer as tracer
+
+    model = build_model("dkt-tiny")
+    assert model.precision == "auto"
+    for native in (True, False):
+        monkeypatch.setattr(tracer, "native_bfloat16_cpu", lambda native=native: native)
+        assert model.mixed_precision is native
+    assert not model.set_params(precision="float32").mixed_precision
 
 
 # -- causality and online state -------------------------------------------------------------------
@@ -317,6 +351,8 @@ def test_build_model_and_bad_device(split):
         assert build_model(name).name == name
     with pytest.raises(ConfigError):
         build_model("dkt-tiny").set_params(device="tpu").fit(split[0])
+    with pytest.raises(ConfigError, match="precision"):
+        build_model("dkt-tiny").set_params(precision="float16").fit(split[0])
 
 
 # -- the pyKT split reader ------------------------------------------------------------------------

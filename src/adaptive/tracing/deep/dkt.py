@@ -15,10 +15,10 @@ adds a penalty on them. Items and skills never seen in training embed as zero ve
 
 Windows: training runs over chunks of `window` responses, each preceded by the previous window as
 burn-in (no loss, no gradient: backpropagation is truncated at the window's start), so the
-network learns from states with long histories. Prediction and the
-online state carry the LSTM state `(h, c)` across the whole sequence: `predict_proba` runs each
-student's full sequence (packed, bucketed by length), and `update` continues from the stored
-`(h, c)`, so replaying responses one by one gives the same predictions. A single `Response` takes
+network learns from states with long histories. Prediction and the online state carry the LSTM
+state `(h, c)` across the whole sequence: `predict_proba` runs each student's full sequence
+(packed, bucketed by length), and `update` continues from the stored `(h, c)`, so replaying
+responses one by one gives the same predictions. A single `Response` takes
 a numpy path (`LSTMStep`: one LSTM step and the head on cached weights; no torch dispatch), for a
 low per-response latency in-process.
 
@@ -84,7 +84,8 @@ class SkillHead(nn.Linear):
     def response_logits(
         self, h: torch.Tensor, skills: torch.Tensor, item: torch.Tensor
     ) -> torch.Tensor:
-        """(n, hidden) states before n responses, their (n, K) skills -> (n,) logits."""
+        """(n, hidden) states before n responses, their (n, K) skills -> (n,) logits (`item`
+        is not read: the skill-only head)."""
         return mean_over_skills(self.skill_logits(h), skills)
 
 
@@ -299,6 +300,7 @@ class DKT(DeepTracer):
         validation_fraction: float = 0.1,
         seed: int = 0,
         device: str = "cpu",
+        precision: str = "auto",
         progress: bool = True,
     ):
         store_params(self, locals())

@@ -146,6 +146,7 @@ class SAKT(WindowedAttentionTracer):
         validation_fraction: float = 0.1,
         seed: int = 0,
         device: str = "cpu",
+        precision: str = "auto",
         progress: bool = True,
     ):
         store_params(self, locals())

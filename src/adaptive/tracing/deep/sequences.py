@@ -12,6 +12,10 @@ therefore need only a bounded buffer of the last `W..2W-1` interactions as onlin
 batch prediction gives exactly what replaying the buffer gives. DKT trains on the same chunks (the
 previous window as burn-in) but at prediction carries its LSTM state over the whole sequence.
 
+Batches never mix chunks of different context lengths (0 or `W` in training), so a network can
+treat a batch's context positions apart: attention models ask queries only after it, DKT runs its
+burn-in without gradient (training times before and after: `experiments/RESULTS.md`).
+
 Multi-skill responses keep their first `max_skills` skills, in the order of the log.
 """
 
