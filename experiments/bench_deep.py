@@ -206,6 +206,7 @@ def fit_on_split(model: str, fold: int = 0, dataset: str = "assist2015", **param
             "best_val_auc": float(np.nanmax(val)),
             "val_auc": [round(v, 4) for v in val],
             "s_per_epoch": float(np.mean([h["train_seconds"] for h in est.history_])),
+            "mixed_precision": est.mixed_precision,
             "fit_s": fit_s,
             "predict_responses_per_s": len(test) / predict_s,
         },
@@ -369,6 +370,7 @@ def job_assist2017(model: str) -> dict:
     return {
         "responses": len(log),
         "s_per_epoch": est.history_[0]["train_seconds"],
+        "mixed_precision": est.mixed_precision,
         "peak_gb": peak_rss_gb(),
     }
 
@@ -461,6 +463,12 @@ def epochs_cell(r: dict) -> str:
     return f"{r['epochs']} (best {r['best_epoch']})" if "best_epoch" in r else str(r["epochs"])
 
 
+def precision_note(result: dict) -> str:
+    """How our run multiplied: bfloat16 mixed precision, float32, or not recorded (older runs,
+    all float32)."""
+    return ", bfloat16 products" if result.get("mixed_precision") else ", float32"
+
+
 def model_rows(store: dict, dataset: str, model: str, run, get) -> list[str]:
     """Table rows of one model on one split: ours per validation fold (and their mean, as pyKT
     publishes), ours capped at pyKT's epochs, pyKT's."""
@@ -470,7 +478,8 @@ def model_rows(store: dict, dataset: str, model: str, run, get) -> list[str]:
     for key in folds:
         r = get(key)
         rows.append(
-            f"| {model} | adaptive (early stopping) | {r.get('fold', 0)} | {epochs_cell(r)} "
+            f"| {model} | adaptive (early stopping{precision_note(r)}) | {r.get('fold', 0)} "
+            f"| {epochs_cell(r)} "
             f"| {fmt(r.get('test_auc_pykt'))} | {fmt(r.get('test_auc_all'))} "
             f"| {fmt(r.get('s_per_epoch'), 1)} | {fmt(r.get('fit_s'), 0)} "
             f"| {fmt(r.get('peak_gb'), 2)} | {pub} | {run(key)} |"
@@ -591,7 +600,7 @@ def report(store: dict) -> str:
         for key in mem:
             r = get(key)
             lines.append(
-                f"| {key.split('/')[1]} | {r.get('responses', '-')} "
+                f"| {key.split('/')[1]}{precision_note(r)} | {r.get('responses', '-')} "
                 f"| {fmt(r.get('s_per_epoch'), 1)} | {fmt(r.get('peak_gb'), 2)} | {run(key)} |"
             )
     online = sorted(k for k in store if k.startswith("online/"))
