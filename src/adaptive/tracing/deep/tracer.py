@@ -2,7 +2,8 @@
 
 A concrete model (DKT, SAKT, AKT) provides `_network()` (a `torch.nn.Module` whose
 `forward(batch)` returns the logit of each target position of a `Batch`, in `batch.rows` order:
-P(correct) of that response from the positions before it), `_predict_encoded(enc)` and the online-state methods.
+P(correct) of that response from the positions before it), `_predict_encoded(enc)` and the
+online-state methods.
 
 Fitting: a seeded split of the training *students* (`validation_fraction`) is held out; each
 epoch trains on windowed chunks (see `sequences`) in length buckets with Adam, every response
@@ -26,8 +27,8 @@ Mixed precision (`precision`, see `PRECISIONS`): where the CPU multiplies bfloat
 (AMX), training runs its matrix products in bfloat16 and keeps weights, updates and loss in
 float32; prediction always runs in float32, so the online state replays it exactly. On Gervet's
 ASSIST2009 split (`experiments.bench_deep --datasets assist2009`, one thread, two runs at once)
-a DKT epoch took 3.0 s instead of 5.7 s and a SAKT epoch 9.8 s instead of 13.7 s, at test AUC
-0.7500 against 0.7502 and 0.7228 against 0.7228 (`experiments/RESULTS.md`).
+a DKT epoch took 3.4 s instead of 5.7 s and a SAKT epoch 10.3 s instead of 13.7 s, at test AUC
+0.7500 against 0.7502 and 0.7231 against 0.7228 (`experiments/RESULTS.md`, deep section).
 
 Artifacts: the network's weights (its `state_dict`) go into `weights.safetensors`, a file of
 named tensors and nothing else, so loading it never executes code; the skill and item
