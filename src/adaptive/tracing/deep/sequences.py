@@ -163,11 +163,9 @@ class Batch:
         return self.target[:, self.context :]
 
 
-def make_batch(
-    enc: Encoded, chunks: Chunks, which: np.ndarray, longest: int | None = None
-) -> Batch:
+def make_batch(enc: Encoded, chunks: Chunks, which: np.ndarray, longest: int) -> Batch:
     """Gather the chunks `which` into one right-padded batch, its width rounded up to a multiple
-    of `PAD_MULTIPLE` but at most `longest` (the longest chunk of the plan; default: of `which`).
+    of `PAD_MULTIPLE` but at most `longest` (the longest chunk of the plan).
 
     Why round: oneDNN, torch's CPU kernel library, caches a compiled kernel per tensor shape, with
     its buffers; one shape per bucket length made that cache grow for the whole fit (bfloat16
@@ -176,8 +174,7 @@ def make_batch(
     """
     start, target, end = chunks.start[which], chunks.target[which], chunks.end[which]
     lengths = end - start
-    cap = int(lengths.max()) if longest is None else longest
-    width = min(-(-int(lengths.max()) // PAD_MULTIPLE) * PAD_MULTIPLE, cap)
+    width = min(-(-int(lengths.max()) // PAD_MULTIPLE) * PAD_MULTIPLE, longest)
     pos = np.arange(width)
     valid = pos[None, :] < lengths[:, None]
     idx = np.where(valid, start[:, None] + pos[None, :], 0)

@@ -165,6 +165,7 @@ class DeepTracer(KnowledgeTracer):
         # response the same weight, as a random batching would.
         per_batch = max(float((chunks.end - chunks.target).sum()) / max(n_batches, 1), 1.0)
         loss_fn = torch.nn.BCEWithLogitsLoss(reduction="sum")
+        bfloat16 = self.mixed_precision
         history: list[dict[str, float]] = []
         best_score, best_state, stale = -np.inf, None, 0
         columns = (
@@ -185,9 +186,7 @@ class DeepTracer(KnowledgeTracer):
                 )
                 for _, batch in batches:
                     batch = batch.to(self.torch_device)
-                    with torch.autocast(
-                        self.torch_device.type, torch.bfloat16, enabled=self.mixed_precision
-                    ):
+                    with torch.autocast(self.torch_device.type, torch.bfloat16, enabled=bfloat16):
                         logits = net(batch).float()
                     labels = batch.correct[batch.target].to(logits.dtype)
                     loss = loss_fn(logits, labels)
