@@ -66,7 +66,7 @@ def extended_catalog(catalog, n_activities: int, seed: int):
 def setup(
     n_students: int, work: Path, champion: str, train_students: int, max_epochs: int | None
 ) -> dict:
-    """Simulate, write the inputs, train and promote `champion` (a spec in `models/`) on the first
+    """Simulate, write the inputs, train and promote `champion` (a spec shipped in `adaptive/specs/models/`) on the first
     `train_students` students; returns facts about the district."""
     from adaptive.registry import promote, train_model
     from adaptive.simulation.district import simulate_district, write_district

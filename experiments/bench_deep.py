@@ -630,7 +630,7 @@ def report(store: dict) -> str:
         lines.append(f"{i}. `{command}` (finished {finished}, {load}){notes}")
     lines += [
         "",
-        "Hyperparameters: ours from `models/{dkt,sakt,akt}.toml` at the time of the run; pyKT "
+        "Hyperparameters: ours from `adaptive/specs/models/{dkt,sakt,akt}.toml` at the time of the run; pyKT "
         "from its `configs/kt_config.json` (batch 256 for DKT, 64 for SAKT/AKT). `s / epoch` is "
         "training time only (no validation).",
     ]

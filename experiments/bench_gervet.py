@@ -159,7 +159,7 @@ def demo_windows(n_boot: int) -> list[dict]:
 
 def skill_set_choice(dataset: str, train: ResponseLog, models: list[str]) -> list[dict]:
     """Validation AUC with and without skill-set KCs, on 20 % of the *training* students (seed 1):
-    the comparison `models/pfa.toml` and `models/best-lr.toml` chose `skill_sets` on."""
+    the comparison `adaptive/specs/models/pfa.toml` and `adaptive/specs/models/best-lr.toml` chose `skill_sets` on."""
     fit_part, val_part = train_test_split(train, test_size=0.2, seed=1)
     out = []
     for name in [m for m in models if m in ("pfa", "best-lr")]:
@@ -228,8 +228,8 @@ def report(
         "",
         "Test AUC with a 95 % bootstrap interval over test students (1,000 replicates unless "
         "the command says otherwise). `status`: `ok` when our AUC >= published - 0.005. Models "
-        "are the specs `models/irt.toml` (1PL with online ability), `models/pfa.toml`, "
-        "`models/best-lr.toml`.",
+        "are the specs `adaptive/specs/models/irt.toml` (1PL with online ability), `adaptive/specs/models/pfa.toml`, "
+        "`adaptive/specs/models/best-lr.toml`.",
         "",
         "| dataset | split | model | AUC | AUC 95 % CI | RMSE | published AUC | ours - published "
         "| status | fit s | predict s |",
@@ -264,7 +264,7 @@ def report(
             "only the single skills of the Q-matrix, as Gervet et al. encode PFA and Best-LR). "
             "The specs add a KC for each combination of skills seen on a multi-skill training "
             "response (`adaptive.tracing.logistic`), chosen on a validation split of the "
-            "*training* students (see `models/pfa.toml`)."
+            "*training* students (see `adaptive/specs/models/pfa.toml`)."
         )
     if choices:
         lines += [

@@ -4,7 +4,7 @@
         [--models bkt,bkt-forgets,irt,pfa,best-lr,dkt,sakt,akt] [--max-epochs 20] [--patience 3]
         [--deep-items] [--bootstrap 1000] [--threads 1] [--out PATH]
 
-For each dataset and model spec (`models/NAME.toml`): fit on the training students, predict every
+For each dataset and model spec (`adaptive/specs/models/NAME.toml`): fit on the training students, predict every
 test response from the student's earlier responses only, and report test AUC with a 95 %
 bootstrap interval over test students, RMSE, log-loss, ECE, fit time, the epochs a deep model
 trained, and the published AUC on the same split beside it.

@@ -2,7 +2,7 @@
 
     python -m experiments.tune_deep dkt --set dropout=0.3 --set lr_decay=0.5 [--fold 0]
 
-Trains `models/MODEL.toml` with the `--set` overrides on pyKT's training folds but `--fold`, and
+Trains `adaptive/specs/models/MODEL.toml` with the `--set` overrides on pyKT's training folds but `--fold`, and
 records the validation curve (the number a choice is made on) and, for information, the test AUC
 under pyKT's protocol. Every trial is kept in `experiments/results/71_deep_tuning.json` with the
 command that reproduces it (training is deterministic on CPU), and
@@ -46,7 +46,7 @@ def report(trials: list[dict]) -> str:
     lines = [
         "## Deep specs: hyperparameter trials on pyKT's ASSIST2015 validation fold",
         "",
-        "Each row trains the spec `models/MODEL.toml` of the time with the overrides shown, on "
+        "Each row trains the spec `adaptive/specs/models/MODEL.toml` of the time with the overrides shown, on "
         "pyKT's training folds but the validation one; choices are made on the best validation "
         "AUC, the test AUC (pyKT protocol) is shown for information only. Reproduce a row with "
         "its command (deterministic on CPU, one torch thread).",
@@ -68,7 +68,7 @@ def report(trials: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", help="a spec in models/, e.g. dkt")
+    parser.add_argument("model", help="a spec in adaptive/specs/models/, e.g. dkt")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--fold", type=int, default=0, help="pyKT's validation fold (0-4)")
     parser.add_argument("--threads", type=int, default=1)

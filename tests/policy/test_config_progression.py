@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from policy_fixtures import SKILLS, view
@@ -11,12 +9,12 @@ from policy_fixtures import SKILLS, view
 from adaptive.errors import ConfigError
 from adaptive.policy import PolicyConfig, StudentBatch
 from adaptive.policy.progression import Progression, progression_states, progression_table
+from adaptive.specs import POLICY_SPEC
 
-REPO = Path(__file__).resolve().parents[2]
 
-
-def test_config_round_trips_and_reads_the_repo_toml() -> None:
-    cfg = PolicyConfig.from_toml(REPO / "models" / "policy.toml")
+def test_config_round_trips_and_reads_the_shipped_toml() -> None:
+    cfg = PolicyConfig.default()
+    assert cfg == PolicyConfig.from_toml("policy") == PolicyConfig.from_toml(POLICY_SPEC)
     assert cfg == PolicyConfig.from_dict(cfg.to_dict())
     assert cfg.target_p_correct == 0.7
     assert cfg == PolicyConfig()  # the shipped file and the code defaults agree

@@ -1,7 +1,7 @@
 """The contract every knowledge-tracing model honours, run over every registered model.
 
 Models come from `adaptive.tracing.specs.MODEL_CLASSES`; a model whose module is not written yet
-is skipped with that reason. Hyperparameters for the test: `models/NAME-tiny.toml` when it exists
+is skipped with that reason. Hyperparameters for the test: `adaptive/specs/models/NAME-tiny.toml` when it exists
 (deep models put small sizes and few epochs there), else `TINY_PARAMS[NAME]`, else the defaults.
 Replay tolerance: 1e-9 for BKT and the logistic family, 1e-5 for deep (torch) models.
 """

@@ -1,7 +1,7 @@
 """The main job end to end on the built-in demo district (`adaptive demo`, `make demo`).
 
 simulate the district (3,000 students, seed 7, into `datasets/demo/` when missing) -> validate the
-log -> train and cross-validate BKT, the logistic models and a small DKT (`models/dkt-demo.toml`),
+log -> train and cross-validate BKT, the logistic models and a small DKT (`adaptive/specs/models/dkt-demo.toml`),
 each a tracked MLflow run and a new version of the registered model `demo-district` -> promote
 the best (the promotion rule: better on the same held-out students, by a margin, without worse
 calibration) -> run the daily job for the day after the last response -> a summary. A second

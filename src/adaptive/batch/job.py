@@ -58,7 +58,6 @@ UNASSIGNED_SCHOOL = "unassigned"
 DEMO_DIR = PROJECT_ROOT / "datasets" / "demo"
 DEMO_MODEL = "demo-district"
 CHUNK_STUDENTS = 50_000
-POLICY_SPEC = PROJECT_ROOT / "models" / "policy.toml"
 
 
 @dataclass
@@ -354,7 +353,7 @@ def _policy_config(given: PolicyConfig | str | Path | None) -> PolicyConfig:
         return given
     if given is not None:
         return PolicyConfig.from_toml(given)
-    return PolicyConfig.from_toml(POLICY_SPEC) if POLICY_SPEC.is_file() else PolicyConfig()
+    return PolicyConfig.default()
 
 
 def _read_log(data, mapping, quarantine, since: int | None = None) -> tuple[ResponseLog, int]:

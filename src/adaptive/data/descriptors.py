@@ -37,7 +37,7 @@ ROOTS = ("shared", "project")
 
 
 def project_root() -> Path:
-    """The project folder (the one holding `src/`, `datasets/`, `models/`)."""
+    """The project folder (the one holding `src/` and `datasets/`)."""
     return Path(adaptive.__file__).resolve().parents[2]
 
 

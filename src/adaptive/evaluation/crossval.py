@@ -65,7 +65,7 @@ def cross_validate(
     Parameters
     ----------
     model_or_spec : a model (its hyperparameters are cloned; it is not fitted) or a spec name
-        from `models/` (e.g. "bkt-forgets") or a spec file.
+        shipped in `adaptive/specs/models/` (e.g. "bkt-forgets") or a spec file.
     log : the response log to evaluate on.
     folds, seed : the student-level split (`adaptive.data.splits.student_kfold`).
     progress : called after each fold with (label, folds done, folds).

@@ -3,7 +3,7 @@
 One student (in-process, for vendors)::
 
     from adaptive.policy import AdaptivePolicy, StudentView
-    policy = AdaptivePolicy(catalog)                       # PolicyConfig defaults (models/policy.toml)
+    policy = AdaptivePolicy(catalog)                       # PolicyConfig.default(): adaptive/specs/policy.toml
     recs = policy.recommend(view, k=10, now=ts)            # [Recommendation] best first
     why = policy.explain(view, "g5.NF.3.practice2", now=ts)
 

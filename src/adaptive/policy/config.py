@@ -1,13 +1,14 @@
-"""The policy's weights and thresholds: data, not code (`models/policy.toml`).
+"""The policy's weights and thresholds: data, not code (`adaptive/specs/policy.toml`).
 
-    # models/policy.toml
+    # src/adaptive/specs/policy.toml (shipped with the package)
     target_p_correct = 0.7
     [weights]
     difficulty = 1.0
     interest = 0.4
 
-`PolicyConfig.from_toml("models/policy.toml")` (or `from_dict`) builds the same config a district
-would write by hand; unknown keys are errors so a typo never silently does nothing.
+`PolicyConfig.default()` reads the shipped weights (from any working directory);
+`PolicyConfig.from_toml("my-policy.toml")` a district's own file (or `from_dict`) builds the same
+config a district would write by hand; unknown keys are errors so a typo never silently does nothing.
 """
 
 from __future__ import annotations
@@ -139,8 +140,20 @@ class PolicyConfig:
         return cls(**d)
 
     @classmethod
+    def default(cls) -> PolicyConfig:
+        """The weights shipped with the package (`adaptive/specs/policy.toml`)."""
+        from adaptive.specs import POLICY_SPEC
+
+        return cls.from_toml(POLICY_SPEC)
+
+    @classmethod
     def from_toml(cls, path: str | Path) -> PolicyConfig:
+        """A config from a TOML file, or a spec shipped with the package by name ("policy")."""
+        from adaptive.specs import SPECS_DIR, resolve
+
         path = Path(path)
+        if not path.is_file():
+            path = resolve(path, SPECS_DIR, "policy config")
         try:
             data = tomllib.loads(path.read_text())
         except FileNotFoundError as exc:

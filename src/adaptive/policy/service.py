@@ -3,7 +3,7 @@
 The one function behind `adaptive recommend` (a vendor calls it in-process the same way):
 
     recs = recommend_students(["stu0000042"], k=10)            # demo district, BKT fitted on it
-    recs = recommend_students(ids, model=KnowledgeTracer.load("models/champion"), district=DIR)
+    recs = recommend_students(ids, model=KnowledgeTracer.load("out/champion"), district=DIR)
 
 A district folder holds `catalog.json`, `profiles.jsonl` and `responses.parquet` (what
 `adaptive simulate` / `make demo` write into `datasets/demo/`). Only the named students'
@@ -31,7 +31,6 @@ from adaptive.tracing.base import KnowledgeTracer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEMO_DISTRICT = PROJECT_ROOT / "datasets" / "demo"
-POLICY_SPEC = PROJECT_ROOT / "models" / "policy.toml"
 
 
 @dataclass
@@ -75,7 +74,7 @@ def load_district(directory: str | Path = DEMO_DISTRICT) -> District:
 
 
 def default_model(log: ResponseLog) -> KnowledgeTracer:
-    """BKT (the `models/bkt.toml` spec) fitted on the district's responses."""
+    """BKT (the shipped `bkt` spec) fitted on the district's responses."""
     from adaptive.tracing.specs import build_model
 
     return build_model("bkt").fit(log)
@@ -94,12 +93,10 @@ def recommend_students(
 
     `model`: a fitted knowledge-tracing model (default: BKT fitted on the district's log).
     `now`: the time of the recommendation (default: one day after the student's last response).
-    `config`: the policy's weights (default: `models/policy.toml`).
+    `config`: the policy's weights (default: `PolicyConfig.default()`).
     """
     d = district if isinstance(district, District) else load_district(district)
-    config = config or (
-        PolicyConfig.from_toml(POLICY_SPEC) if POLICY_SPEC.exists() else PolicyConfig()
-    )
+    config = config or PolicyConfig.default()
     unknown = [s for s in student_ids if s not in d.profiles and s not in set(d.log.students)]
     if unknown:
         raise ConfigError(
@@ -135,9 +132,7 @@ def explain_activity(
 ) -> Explanation:
     """Why an activity is (not) recommended to a student (blocked, excluded, ranked lower...)."""
     d = district if isinstance(district, District) else load_district(district)
-    config = config or (
-        PolicyConfig.from_toml(POLICY_SPEC) if POLICY_SPEC.exists() else PolicyConfig()
-    )
+    config = config or PolicyConfig.default()
     model = model if model is not None else default_model(d.log)
     log = d.log.take_students([student_id])
     state = model.init_state([student_id])

@@ -1,6 +1,6 @@
 """Tracking a training run in MLflow: what was trained, on what, how well, and the model itself.
 
-`train_model(spec, data)` fits a model spec (`models/NAME.toml`) on a response log and logs one
+`train_model(spec, data)` fits a model spec (`adaptive/specs/models/NAME.toml`) on a response log and logs one
 MLflow run with
   - params: the spec, its hyperparameters, the data fingerprint (hash, counts, date range; never
     a student id), folds, seed, holdout fraction, code version;

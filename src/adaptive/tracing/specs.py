@@ -1,12 +1,13 @@
-"""Model specifications: a TOML file in `models/` names a model class and its hyperparameters.
+"""Model specifications: a TOML file names a model class and its hyperparameters.
 
-    # models/bkt-forgets.toml
+    # src/adaptive/specs/models/bkt-forgets.toml (shipped with the package)
     model = "bkt"
     [params]
     forgets = true
 
-`build_model("bkt-forgets")` (a name in `models/`) or `build_model("path/to/spec.toml")` returns
-the same unfitted model a data scientist would construct by hand.
+`build_model("bkt-forgets")` (a spec shipped in `adaptive/specs/models/`) or
+`build_model("path/to/spec.toml")` returns the same unfitted model a data scientist would
+construct by hand.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from adaptive.errors import ConfigError
+from adaptive.specs import MODELS_DIR, resolve
 from adaptive.tracing.base import KnowledgeTracer
 
 # name -> "module:Class"; imported on demand so that torch loads only for deep models.
@@ -29,8 +31,6 @@ MODEL_CLASSES: dict[str, str] = {
     "sakt": "adaptive.tracing.deep.sakt:SAKT",
     "akt": "adaptive.tracing.deep.akt:AKT",
 }
-
-MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
 
 
 def model_class(name: str) -> type[KnowledgeTracer]:
@@ -45,17 +45,8 @@ def model_class(name: str) -> type[KnowledgeTracer]:
 
 
 def spec_path(name_or_path: str | Path) -> Path:
-    """Resolve a spec: an existing file, or `models/NAME.toml`."""
-    path = Path(name_or_path)
-    if path.suffix == ".toml" and path.exists():
-        return path
-    candidate = MODELS_DIR / f"{name_or_path}.toml"
-    if candidate.exists():
-        return candidate
-    known = sorted(p.stem for p in MODELS_DIR.glob("*.toml"))
-    raise ConfigError(
-        f"model spec {str(name_or_path)!r} not found; expected a .toml file or one of {known}"
-    )
+    """Resolve a spec: an existing `.toml` file, or a spec shipped with the package by name."""
+    return resolve(name_or_path, MODELS_DIR, "model spec")
 
 
 def load_spec(name_or_path: str | Path) -> dict[str, Any]:

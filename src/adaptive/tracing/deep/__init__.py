@@ -1,7 +1,7 @@
 """Deep knowledge tracing in torch, behind the `KnowledgeTracer` interface.
 
 - `dkt.DKT` (LSTM), `sakt.SAKT` (self-attention), `akt.AKT` (monotonic attention, Rasch items);
-  registered as `dkt`, `sakt`, `akt` in `adaptive.tracing.specs` (specs in `models/*.toml`).
+  registered as `dkt`, `sakt`, `akt` in `adaptive.tracing.specs` (specs in `adaptive/specs/models/*.toml`).
 - `sequences`: logs as padded code tensors, windows of `window` responses, length buckets.
 - `layers`: the multi-skill rule (mean of skill embeddings in, mean of skill logits out) and
   causal attention.

@@ -123,7 +123,7 @@ class AKTNetwork(KTNetwork):
 
 
 class AKT(WindowedAttentionTracer):
-    """Attentive Knowledge Tracing. Hyperparameters as in `models/akt.toml`."""
+    """Attentive Knowledge Tracing. Hyperparameters as in `adaptive/specs/models/akt.toml`."""
 
     name = "akt"
 

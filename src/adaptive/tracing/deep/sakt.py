@@ -123,8 +123,8 @@ class SAKTNetwork(KTNetwork):
 
 
 class SAKT(WindowedAttentionTracer):
-    """Self-Attentive Knowledge Tracing. Hyperparameters as in `models/sakt.toml`; `items` adds
-    item embeddings (`models/sakt-items.toml`), `l2` penalises them."""
+    """Self-Attentive Knowledge Tracing. Hyperparameters as in `adaptive/specs/models/sakt.toml`; `items` adds
+    item embeddings (`adaptive/specs/models/sakt-items.toml`), `l2` penalises them."""
 
     name = "sakt"
 

@@ -1,0 +1,42 @@
+"""The specifications that ship inside the package: model specs and the default policy.
+
+    src/adaptive/specs/models/NAME.toml   a knowledge-tracing model spec (`build_model("NAME")`)
+    src/adaptive/specs/policy.toml        the policy's default weights (`PolicyConfig.default()`)
+
+They are package data (pyproject's `[tool.setuptools.package-data]`), so a wheel install has
+them and a name resolves from any working directory. A user's own spec is a path to a `.toml`
+file; `resolve` takes either.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from adaptive.errors import ConfigError
+
+SPECS_DIR = Path(str(files("adaptive.specs")))
+MODELS_DIR = SPECS_DIR / "models"
+POLICY_SPEC = SPECS_DIR / "policy.toml"
+
+
+def model_spec_names() -> list[str]:
+    """The model specs shipped with the package (names for `build_model`), sorted."""
+    return sorted(p.stem for p in MODELS_DIR.glob("*.toml"))
+
+
+def resolve(name_or_path: str | Path, directory: Path, what: str) -> Path:
+    """A user's `.toml` file if it exists, else the shipped spec `directory/NAME.toml`.
+
+    `what` names the kind of spec in the error, which lists the shipped names.
+    """
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.is_file():
+        return path
+    candidate = directory / f"{path.name if path.suffix != '.toml' else path.stem}.toml"
+    if path.parent == Path(".") and candidate.is_file():
+        return candidate
+    known = sorted(p.stem for p in directory.glob("*.toml"))
+    raise ConfigError(
+        f"{what} {str(name_or_path)!r} not found; expected a .toml file or one of {known}"
+    )

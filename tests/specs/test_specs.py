@@ -1,0 +1,90 @@
+"""The model and policy specs ship inside the package and resolve from any working directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from adaptive.errors import ConfigError
+from adaptive.policy import PolicyConfig
+from adaptive.specs import MODELS_DIR, POLICY_SPEC, model_spec_names
+from adaptive.tracing.specs import build_model, spec_path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_specs_are_package_data_listed_by_importlib_resources() -> None:
+    specs = files("adaptive.specs")
+    assert specs.joinpath("policy.toml").is_file()
+    shipped = {p.name for p in specs.joinpath("models").iterdir() if p.name.endswith(".toml")}
+    assert {"bkt.toml", "bkt-forgets.toml", "pfa.toml", "dkt.toml"} <= shipped
+    assert Path(str(specs)) == POLICY_SPEC.parent and MODELS_DIR.is_dir()
+    assert "policy" not in model_spec_names()  # the policy is not a model
+
+
+def test_no_specs_folder_left_at_the_repository_root() -> None:
+    assert not (REPO / "models").exists()
+
+
+def test_names_resolve_from_another_working_directory(tmp_path) -> None:
+    code = (
+        "from adaptive.tracing.specs import build_model\n"
+        "from adaptive.policy import PolicyConfig\n"
+        "m = build_model('bkt-forgets'); assert m.forgets, m\n"
+        "assert PolicyConfig.default() == PolicyConfig.from_toml('policy')\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+
+
+def test_a_users_own_spec_file_still_works(tmp_path, monkeypatch) -> None:
+    own = tmp_path / "mine.toml"
+    own.write_text('model = "bkt"\n[params]\nforgets = true\n')
+    assert spec_path(own) == own and build_model(own).forgets
+    policy = tmp_path / "policy-strict.toml"
+    policy.write_text("target_p_correct = 0.8\n")
+    assert PolicyConfig.from_toml(policy).target_p_correct == 0.8
+    monkeypatch.chdir(tmp_path)  # a relative path from the user's working directory
+    assert build_model("mine.toml").forgets
+    assert PolicyConfig.from_toml("policy-strict.toml").target_p_correct == 0.8
+
+
+def test_an_unknown_spec_names_the_shipped_ones_without_the_policy() -> None:
+    with pytest.raises(ConfigError, match="'bkt-forgets'") as err:
+        build_model("no-such-model")
+    assert "'policy'" not in str(err.value)
+    with pytest.raises(ConfigError, match="not found"):
+        PolicyConfig.from_toml("no-such-policy.toml")
+
+
+@pytest.mark.slow
+def test_the_wheel_contains_every_spec(tmp_path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, project / name)
+    shutil.copytree(
+        REPO / "src", project / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__")
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+         "--disable-pip-version-check", "-w", str(tmp_path / "dist"), str(project)],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "PIP_NO_INDEX": "1"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (wheel,) = (tmp_path / "dist").glob("adaptive-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "adaptive/specs/policy.toml" in names
+    expected = {f"adaptive/specs/models/{p.name}" for p in MODELS_DIR.glob("*.toml")}
+    assert expected and expected <= names
