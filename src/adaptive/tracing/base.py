@@ -3,17 +3,34 @@
 Conventions (scikit-learn's): `__init__` only stores hyperparameters; `fit(log)` learns and returns
 self; learned attributes end in `_`. Every model additionally keeps an *online state* per student:
 
-    state = model.init_state(["s1", "s2"])
+    state = model.init_state(["s1", "s2"])          # or init_state(ids, prior=placement)
     p = model.update(state, new_log_or_response)   # P(correct) made before each response, then learn
     m = model.mastery(state)                        # (n_students, n_skills) aligned with model.skills_
+    m1 = model.mastery(state, rows=state.rows(["s1"]))   # only the rows asked for: constant cost
+
+Placement (`adaptive.placement`): `init_state(ids, prior=placement)` or `place(state, placement)`
+starts students from a prior (their grade, earlier records, a diagnostic) instead of the fitted
+population prior. BKT sets P(known) exactly; every other model blends the placed mastery of a
+skill with its own estimate, the placement weighing `placement_weight` responses, so the
+student's own answers take over as they come.
+
+Concurrency: `update`, `place` and `mastery` hold the state's lock, so threads may share one
+state (each call is atomic; calls for different students may interleave in any order, and the
+result equals some serial order of them).
+
+Subclasses implement `_initial_row`, `_update`, `_mastery` (and optionally `_skill_proba` and
+`_p_correct_from_mastery`); the public methods here add placement, row selection and locking.
 
 `predict_proba(log)` and replaying `update` response by response must agree: both give, for every
 response, P(correct) from that student's earlier responses only.
 
 Artifacts: `save(dir)` writes `model.json` (class, hyperparameters, fitted scalars, sha256 of each
-other file), `arrays.npz` (no pickle) and any further files a model adds (deep models: their
-weights as `weights.safetensors`). `load(dir)` verifies every checksum before parsing, so a
-missing, truncated or altered file raises `ArtifactError`, never executes code.
+other file, and a `sha256` of its own canonical content: `adaptive.files.sealed_json`),
+`arrays.npz` (no pickle) and any further files a model adds (deep models: their weights as
+`weights.safetensors`). `load(dir)` verifies every checksum, model.json's own included, before
+parsing, so a missing, truncated or altered file (a changed hyperparameter, two skill ids swapped)
+raises `ArtifactError`, never executes code. Artifacts of format 1 (before model.json was sealed)
+cannot be verified and are refused with a message saying so: retrain them.
 """
 
 from __future__ import annotations
@@ -22,6 +39,7 @@ import hashlib
 import inspect
 import io
 import json
+import threading
 import zipfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
@@ -34,10 +52,15 @@ import pandas as pd
 
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ArtifactError, NotFittedError
-from adaptive.files import atomic_write_bytes
+from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
+from adaptive.placement.prior import Placement
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: model.json carries a checksum of its own content
 ARRAYS_FILE = "arrays.npz"
+MODEL_FILE = "model.json"
+#: State arrays kept by the base class for models without exact placement.
+PLACEMENT = "placement"  # (n, S) float32 placed P(mastery), NaN = not placed
+EVIDENCE = "evidence"  # (n, S) int32 responses absorbed per skill
 
 
 @dataclass(eq=False)
@@ -50,6 +73,7 @@ class TracingState:
     students: list[str]
     arrays: dict[str, np.ndarray]
     _rows: dict[str, int] = field(default_factory=dict, repr=False)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._rows = {s: i for i, s in enumerate(self.students)}
@@ -66,18 +90,32 @@ class TracingState:
         return np.fromiter((get(s, -1) for s in student_ids), dtype=np.int64)
 
     def add_students(self, student_ids: Iterable[str], initial: dict[str, np.ndarray]) -> None:
-        """Append rows for new students; `initial[name]` is one row's initial value."""
-        new = [s for s in dict.fromkeys(student_ids) if s not in self._rows]
-        if not new:
-            return
-        for s in new:
-            self._rows[s] = len(self.students)
-            self.students.append(s)
-        for name, row in initial.items():
-            block = np.broadcast_to(row, (len(new), *np.shape(row)))
-            self.arrays[name] = np.concatenate(
-                [self.arrays[name], block.astype(self.arrays[name].dtype)]
-            )
+        """Append rows for new students; `initial[name]` is one row's initial value.
+
+        Arrays not named in `initial` (placement, evidence) get NaN (floats) or 0 (others).
+        Holds the state's lock: growth is atomic.
+        """
+        with self.lock:
+            new = [s for s in dict.fromkeys(student_ids) if s not in self._rows]
+            if not new:
+                return
+            for name, current in self.arrays.items():
+                row = initial.get(name)
+                if row is None:
+                    fill = np.nan if np.issubdtype(current.dtype, np.floating) else 0
+                    row = np.full(current.shape[1:], fill, dtype=current.dtype)
+                block = np.broadcast_to(row, (len(new), *np.shape(row)))
+                self.arrays[name] = np.concatenate([current, block.astype(current.dtype)])
+            for s in new:
+                self._rows[s] = len(self.students)
+                self.students.append(s)
+
+    def ensure_array(self, name: str, row: np.ndarray) -> np.ndarray:
+        """The array `name`, created with every row equal to `row` when the state lacks it."""
+        with self.lock:
+            if name not in self.arrays:
+                self.arrays[name] = np.tile(row, (len(self.students), *([1] * np.ndim(row))))
+            return self.arrays[name]
 
     def save(self, path: str | Path) -> None:
         """Write the state atomically as `.npz` (student ids as a unicode array, no pickle)."""
@@ -113,24 +151,152 @@ class KnowledgeTracer(ABC):
         """P(correct) for every row of `log`, using only that student's earlier rows."""
 
     # -- online state ----------------------------------------------------------------------------
-    @abstractmethod
-    def init_state(self, student_ids: Iterable[str] = ()) -> TracingState:
-        """A fresh state for these students (prior knowledge only)."""
+    #: How many responses a placed mastery weighs against the model's own estimate (models
+    #: without exact placement; BKT places exactly).
+    placement_weight: ClassVar[float] = 3.0
+    #: True when `_place` sets the model's own state (BKT); else placement is a blended overlay.
+    exact_placement: ClassVar[bool] = False
 
     @abstractmethod
+    def _initial_row(self) -> dict[str, np.ndarray]:
+        """One new student's state arrays (prior knowledge only)."""
+
+    @abstractmethod
+    def _update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
+        """Absorb responses into `state` (unknown students added); P(correct) before each."""
+
+    @abstractmethod
+    def _mastery(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n_skills) the model's own P(mastery) of these state rows."""
+
+    def _skill_proba(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n_skills) P(correct) on a typical item of each skill. Default: mastery."""
+        return self._mastery(state, rows)
+
+    def _p_correct_from_mastery(self, mastery: np.ndarray) -> np.ndarray:
+        """P(correct) on a typical item of each skill given P(mastery). Default: identity."""
+        return mastery
+
+    def init_state(
+        self, student_ids: Iterable[str] = (), prior: Placement | None = None
+    ) -> TracingState:
+        """A fresh state for these students: the fitted population prior, or `prior` (a
+        `Placement`) for the students and skills it covers."""
+        self._check_fitted()
+        initial = self._initial_row()
+        state = TracingState(
+            students=[],
+            arrays={
+                k: np.zeros((0, *np.shape(v)), np.asarray(v).dtype) for k, v in initial.items()
+            },
+        )
+        if not self.exact_placement:
+            n_skills = len(self.skills_)
+            state.arrays[PLACEMENT] = np.zeros((0, n_skills), np.float32)
+            state.arrays[EVIDENCE] = np.zeros((0, n_skills), np.int32)
+        state.add_students([str(s) for s in student_ids], initial)
+        if prior is not None:
+            self.place(state, prior)
+        return state
+
+    def place(self, state: TracingState, placement: Placement) -> None:
+        """Start the placement's students from its mastery (students absent are added).
+
+        Only skills the student has not answered yet are placed: evidence already absorbed is
+        never overwritten. Skills the placement leaves NaN keep the population prior.
+        """
+        self._check_fitted()
+        prior = placement.aligned(self.skills_)
+        with state.lock:
+            state.add_students(list(placement.students), self._initial_row())
+            rows = state.rows(list(placement.students))
+            self._place(state, rows, prior)
+
+    def _place(self, state: TracingState, rows: np.ndarray, prior: np.ndarray) -> None:
+        """Default placement: stored beside the model's state and blended in `mastery`."""
+        n_skills = len(self.skills_)
+        placed = state.ensure_array(PLACEMENT, np.full(n_skills, np.nan, np.float32))
+        evidence = state.ensure_array(EVIDENCE, np.zeros(n_skills, np.int32))
+        fresh = (evidence[rows] == 0) & ~np.isnan(prior)
+        block = placed[rows]
+        block[fresh] = prior[fresh]
+        placed[rows] = block
+
     def update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
         """Absorb responses (in time order) into `state` in place; unknown students are added.
 
         Returns P(correct) predicted for each response just before it was absorbed.
         """
+        self._check_fitted()
+        with state.lock:
+            p = self._update(state, responses)
+            if EVIDENCE in state.arrays:
+                self._count_evidence(state, responses)
+        return p
 
-    @abstractmethod
-    def mastery(self, state: TracingState) -> np.ndarray:
-        """(n_students, n_skills) probability of mastery, columns aligned with `self.skills_`."""
+    def _count_evidence(self, state: TracingState, responses: ResponseLog | Response) -> None:
+        """Responses per (student, skill) since the state began, for the placement blend."""
+        evidence = state.arrays[EVIDENCE]
+        if isinstance(responses, Response):
+            row = state.row(responses.student_id)
+            codes = self._skill_code_map()
+            for skill in responses.skill_ids:
+                k = codes.get(skill)
+                if k is not None:
+                    evidence[row, k] += 1
+            return
+        rows, skill_codes = responses.exploded()
+        k = index_codes(pd.Index(self.skills_), responses.skills)[skill_codes]
+        srow = state.rows(responses.students.tolist())[responses.student[rows]]
+        known = k >= 0
+        np.add.at(evidence, (srow[known], k[known]), 1)
 
-    def predict_skill_proba(self, state: TracingState) -> np.ndarray:
-        """(n_students, n_skills) P(correct) on a typical item of each skill. Default: mastery."""
-        return self.mastery(state)
+    def _skill_code_map(self) -> dict[str, int]:
+        """skill id -> column, cached per fitted vocabulary."""
+        cache = getattr(self, "_skill_codes_cache", None)
+        if cache is None or cache[0] is not self.skills_:
+            cache = (self.skills_, {str(s): i for i, s in enumerate(self.skills_)})
+            self._skill_codes_cache = cache
+        return cache[1]
+
+    def mastery(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
+        """(n, n_skills) probability of mastery, columns aligned with `self.skills_`; every state
+        row, or only `rows` (state row numbers, e.g. `state.rows(ids)`) at a cost that does not
+        grow with the state."""
+        self._check_fitted()
+        with state.lock:
+            rows = all_rows(state, rows)
+            own = np.asarray(self._mastery(state, rows), dtype=np.float64)
+            blend, weight = self._placement_blend(state, rows)
+            if blend is None:
+                return own
+            return np.where(np.isnan(blend), own, weight * blend + (1.0 - weight) * own)
+
+    def predict_skill_proba(
+        self, state: TracingState, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(n, n_skills) P(correct) on a typical item of each skill (rows as in `mastery`)."""
+        self._check_fitted()
+        with state.lock:
+            rows = all_rows(state, rows)
+            own = np.asarray(self._skill_proba(state, rows), dtype=np.float64)
+            blend, weight = self._placement_blend(state, rows)
+            if blend is None:
+                return own
+            m = weight * blend + (1.0 - weight) * np.asarray(self._mastery(state, rows))
+            return np.where(np.isnan(blend), own, self._p_correct_from_mastery(m))
+
+    def _placement_blend(
+        self, state: TracingState, rows: np.ndarray
+    ) -> tuple[np.ndarray | None, np.ndarray]:
+        """(placed mastery or NaN, its weight) of these rows; (None, _) without placement."""
+        if self.exact_placement or PLACEMENT not in state.arrays:
+            return None, np.zeros(0)
+        placed = state.arrays[PLACEMENT][rows].astype(np.float64)
+        if np.isnan(placed).all():
+            return None, np.zeros(0)
+        n0 = self.placement_weight
+        return placed, n0 / (n0 + state.arrays[EVIDENCE][rows])
 
     # -- hyperparameters (scikit-learn style) ------------------------------------------------------
     def get_params(self) -> dict[str, Any]:
@@ -198,25 +364,34 @@ class KnowledgeTracer(ABC):
         }
         for name, blob in files.items():
             atomic_write_bytes(directory / name, blob)
-        atomic_write_bytes(
-            directory / "model.json", json.dumps(meta, indent=2, sort_keys=True).encode()
-        )
+        atomic_write_bytes(directory / MODEL_FILE, sealed_json(meta))
         return directory
 
     @classmethod
-    def load(cls, directory: str | Path) -> KnowledgeTracer:
-        """Load a model saved by `save`. Dispatches on the saved model name when called on the base."""
+    def load(cls, directory: str | Path, *, label: str | None = None) -> KnowledgeTracer:
+        """Load a model saved by `save`. Dispatches on the saved model name when called on the base.
+
+        Errors (`ArtifactError`) start with `label`, how the caller names the artifact (e.g.
+        "registered model 'district' version 3"), else the directory."""
         directory = Path(directory)
+        try:
+            return cls._load_verified(directory)
+        except ArtifactError as exc:
+            raise ArtifactError(f"{label or directory}: {exc}") from exc
+
+    @classmethod
+    def _load_verified(cls, directory: Path) -> KnowledgeTracer:
+        """`load` with errors naming the artifact's files relative to its folder."""
         meta = read_model_json(directory)
         from adaptive.tracing.specs import model_class  # late import: specs imports every model
 
         klass = model_class(meta["model"]) if cls is KnowledgeTracer else cls
         if klass.name != meta["model"]:
-            raise ArtifactError(f"{directory}: holds a {meta['model']!r} model, not {klass.name!r}")
+            raise ArtifactError(f"holds a {meta['model']!r} model, not {klass.name!r}")
         files = read_checked_files(directory, meta["files"])
         if ARRAYS_FILE not in files:
-            raise ArtifactError(f"{directory / 'model.json'}: lists no {ARRAYS_FILE}")
-        arrays = npz_arrays(directory / ARRAYS_FILE, files.pop(ARRAYS_FILE))
+            raise ArtifactError(f"{MODEL_FILE}: lists no {ARRAYS_FILE}")
+        arrays = npz_arrays(ARRAYS_FILE, files.pop(ARRAYS_FILE))
         model = klass(**meta["params"])
         model._restore(meta["fitted"], arrays)
         model._restore_files(files)
@@ -225,21 +400,30 @@ class KnowledgeTracer(ABC):
 
 # -- artifact helpers shared by models, states and the batch job ---------------------------------
 def read_model_json(directory: Path) -> dict[str, Any]:
-    path = directory / "model.json"
+    """model.json of a saved model, its own checksum verified (errors name files relative to
+    `directory`: the caller adds where the artifact came from)."""
+    path = directory / MODEL_FILE
+    if not path.is_file():
+        raise ArtifactError(f"{MODEL_FILE}: missing; expected a model saved by adaptive")
     try:
-        meta = json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise ArtifactError(f"{path}: missing; expected a model saved by adaptive") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        version = json.loads(path.read_bytes()).get("format_version")
+    except (ValueError, AttributeError):
+        version = None  # read_sealed_json says what is wrong
+    if isinstance(version, int) and version < FORMAT_VERSION:
         raise ArtifactError(
-            f"{path}: not valid JSON ({exc}); the file is truncated or altered"
-        ) from exc
+            f"{MODEL_FILE}: format_version {version}, saved by an older version of adaptive "
+            f"whose model.json carried no checksum of its own, so it cannot be verified; "
+            f"retrain the model (format {FORMAT_VERSION})"
+        )
+    meta = read_sealed_json(path, MODEL_FILE)
     for key in ("format_version", "model", "params", "fitted", "files"):
         if key not in meta:
-            raise ArtifactError(f"{path}: missing key {key!r}; expected a model saved by adaptive")
+            raise ArtifactError(
+                f"{MODEL_FILE}: missing key {key!r}; expected a model saved by adaptive"
+            )
     if meta["format_version"] != FORMAT_VERSION:
         raise ArtifactError(
-            f"{path}: format_version {meta['format_version']}, expected {FORMAT_VERSION}"
+            f"{MODEL_FILE}: format_version {meta['format_version']}, expected {FORMAT_VERSION}"
         )
     return meta
 
@@ -248,31 +432,42 @@ def read_checked_files(directory: Path, sha256s: dict[str, str]) -> dict[str, by
     """The bytes of each file named in model.json's `files` map, each checked against the sha256
     recorded at save time. Names must be plain file names inside `directory`."""
     if not isinstance(sha256s, dict):
-        raise ArtifactError(f"{directory / 'model.json'}: 'files' is not a name -> sha256 map")
+        raise ArtifactError(f"{MODEL_FILE}: 'files' is not a name -> sha256 map")
     files = {}
     for name, sha256 in sha256s.items():
         if name in ("", ".", "..") or Path(name).name != name:
-            raise ArtifactError(f"{directory / 'model.json'}: bad file name {name!r}")
-        path = directory / name
+            raise ArtifactError(f"{MODEL_FILE}: bad file name {name!r}")
         try:
-            blob = path.read_bytes()
+            blob = (directory / name).read_bytes()
         except FileNotFoundError as exc:
-            raise ArtifactError(f"{path}: missing") from exc
+            raise ArtifactError(f"{name}: missing") from exc
         if hashlib.sha256(blob).hexdigest() != sha256:
-            raise ArtifactError(f"{path}: checksum mismatch; the file is truncated or altered")
+            raise ArtifactError(f"{name}: checksum mismatch; the file is truncated or altered")
         files[name] = blob
     return files
 
 
-def npz_arrays(path: Path, blob: bytes) -> dict[str, np.ndarray]:
-    """The arrays of an `.npz` file's bytes; never unpickles."""
+def npz_arrays(name: str | Path, blob: bytes) -> dict[str, np.ndarray]:
+    """The arrays of an `.npz` file's bytes (`name` says which file in errors); never unpickles."""
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise ArtifactError(f"{path}: unreadable arrays ({exc})") from exc
+        raise ArtifactError(f"{name}: unreadable arrays ({exc})") from exc
 
 
 def index_codes(vocabulary: pd.Index, ids: pd.Index | np.ndarray) -> np.ndarray:
     """Codes of `ids` in a fitted vocabulary; -1 for ids the model never saw (cold start)."""
     return vocabulary.get_indexer(pd.Index(ids)).astype(np.int64)
+
+
+def all_rows(state: TracingState, rows: np.ndarray | None) -> np.ndarray:
+    """`rows` as int64 state rows (every row when None); -1 (unknown student) is an error."""
+    if rows is None:
+        return np.arange(len(state), dtype=np.int64)
+    rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+    if len(rows) and (rows.min() < 0 or rows.max() >= len(state)):
+        raise ValueError(
+            f"state rows {rows.tolist()[:5]}...: expected rows of this state (0..{len(state) - 1})"
+        )
+    return rows

@@ -43,7 +43,6 @@ vectorized forward pass as `predict_proba`, starting from the stored state.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
@@ -413,12 +412,20 @@ class BKT(KnowledgeTracer):
         first = layout.seq_first_entry
         init = par[first, INIT]
         if state is not None and len(first):
+            # a sequence continues from the state's P(known): after earlier responses, after a
+            # placement, or as set by hand; only an untouched multiprior skill keeps the prior of
+            # the item met first (what the single-response path does too)
             srow, sk = rows[e.student[first]], e.skill[first]
             tracked = sk >= 0
-            started = np.zeros(len(first), bool)
-            started[tracked] = state.arrays["n_responses"][srow[tracked], sk[tracked]] > 0
+            from_state = tracked.copy()
+            if self.multiprior:
+                touched = state.arrays["n_responses"][srow[tracked], sk[tracked]] > 0
+                placed = state.arrays.get("placed")
+                if placed is not None:
+                    touched |= placed[srow[tracked], sk[tracked]]
+                from_state[tracked] = touched
             init = init.copy()
-            init[started] = state.arrays["p_known"][srow[started], sk[started]]
+            init[from_state] = state.arrays["p_known"][srow[from_state], sk[from_state]]
         guess, slip, learn, forget = (
             par[layout.order, col][:, None] for col in (GUESS, SLIP, LEARN, FORGET)
         )
@@ -438,23 +445,27 @@ class BKT(KnowledgeTracer):
         return np.add.reduceat(p, starts) / log.n_skills_per_response
 
     # -- online state ----------
+    exact_placement = True  # a placement sets P(known) itself
+
     def _initial_row(self) -> dict[str, np.ndarray]:
+        n_skills = len(self.skills_)
         return {
             "p_known": self.tables_.skill_params[:, INIT].copy(),
-            "n_responses": np.zeros(len(self.skills_), np.int32),
+            "n_responses": np.zeros(n_skills, np.int32),
+            "placed": np.zeros(n_skills, bool),
         }
 
-    def init_state(self, student_ids: Iterable[str] = ()) -> TracingState:
-        """Fresh state: every skill at its p_init, no responses."""
-        self._check_fitted()
-        ids = [str(s) for s in student_ids]
-        init = self._initial_row()
-        arrays = {name: np.tile(row, (len(ids), 1)) for name, row in init.items()}
-        return TracingState(students=ids, arrays=arrays)
+    def _place(self, state: TracingState, rows: np.ndarray, prior: np.ndarray) -> None:
+        """P(known) of each placed skill not answered yet becomes the placement's value."""
+        placed = state.ensure_array("placed", np.zeros(len(self.skills_), bool))
+        fresh = (state.arrays["n_responses"][rows] == 0) & ~np.isnan(prior)
+        p_known = state.arrays["p_known"][rows]
+        p_known[fresh] = prior[fresh]
+        state.arrays["p_known"][rows] = p_known
+        placed[rows] = placed[rows] | fresh
 
-    def update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
+    def _update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
         """Absorb responses into `state`; returns P(correct) predicted before each one."""
-        self._check_fitted()
         if isinstance(responses, Response):
             return np.array([self._update_one(state, responses)])
         students = responses.students.tolist()  # plain strings: fast dict lookups
@@ -479,6 +490,7 @@ class BKT(KnowledgeTracer):
             row = state.row(r.student_id)
         p_known = state.arrays["p_known"]
         counts = state.arrays["n_responses"]
+        placed = state.arrays.get("placed")
         correct = r.correct
         item = r.item_id
         preds = []
@@ -494,8 +506,8 @@ class BKT(KnowledgeTracer):
             if fast.learn:
                 learn, forget = fast.learn.get((k, item), (learn, forget))
             n = counts.item(row, k)
-            if n == 0:
-                p = fast.prior.get((k, item), prior) if fast.prior else p_known.item(row, k)
+            if n == 0 and fast.prior and not (placed is not None and placed.item(row, k)):
+                p = fast.prior.get((k, item), prior)
             else:
                 p = p_known.item(row, k)
             preds.append(guess + p * (1.0 - slip - guess))
@@ -537,17 +549,18 @@ class BKT(KnowledgeTracer):
         )
         return self._fast
 
-    def mastery(self, state: TracingState) -> np.ndarray:
-        """(n_students, n_skills) P(known) before each student's next response in each skill."""
-        self._check_fitted()
-        return np.array(state.arrays["p_known"], dtype=np.float64)
+    def _mastery(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+        """P(known) before each student's next response in each skill."""
+        return np.array(state.arrays["p_known"][rows], dtype=np.float64)
 
-    def predict_skill_proba(self, state: TracingState) -> np.ndarray:
-        """(n_students, n_skills) P(correct) on a typical item of each skill (skill guess/slip)."""
-        m = self.mastery(state)
+    def _skill_proba(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+        return self._p_correct_from_mastery(self._mastery(state, rows))
+
+    def _p_correct_from_mastery(self, mastery: np.ndarray) -> np.ndarray:
+        """P(correct) on a typical item of each skill (the skill's guess and slip)."""
         guess = self.tables_.skill_params[:, GUESS]
         slip = self.tables_.skill_params[:, SLIP]
-        return guess + m * (1.0 - slip - guess)
+        return guess + mastery * (1.0 - slip - guess)
 
     # -- readable parameters ----------
     def params_table(self) -> pd.DataFrame:

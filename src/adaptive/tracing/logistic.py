@@ -43,7 +43,6 @@ unchanged; `mastery` stays per single skill. A combination never seen in trainin
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -246,19 +245,12 @@ class LogisticTracer(KnowledgeTracer):
         return sigmoid(decision(self.layout_, counts, self.coef_, self.intercept_))
 
     # -- online state -----------------------------------------------------------------------------
-    def init_state(self, student_ids: Iterable[str] = ()) -> TracingState:
-        """Zero counts (and ability 0) for these students."""
-        self._check_fitted()
-        init = state_arrays(self.layout_)
-        state = TracingState(
-            students=[], arrays={k: np.zeros((0, *v.shape), v.dtype) for k, v in init.items()}
-        )
-        state.add_students([str(s) for s in student_ids], init)
-        return state
+    def _initial_row(self) -> dict[str, np.ndarray]:
+        """Zero counts (and ability 0) for a new student."""
+        return state_arrays(self.layout_)
 
-    def update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
+    def _update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
         """Predict then absorb each response, in time order per student; returns the predictions."""
-        self._check_fitted()
         if isinstance(responses, Response):
             return np.array([self._update_one(state, responses)])
         log = responses
@@ -287,12 +279,9 @@ class LogisticTracer(KnowledgeTracer):
         items, skills = self._lookups()
         item = items.get(r.item_id, -1)
         time_s = None
-        if self.windows_:
-            if r.timestamp is None:
-                raise DataValidationError(
-                    [Problem("<response>", None, "timestamp", None, "a timestamp (time windows)")]
-                )
-            time_s = pd.Timestamp(r.timestamp).value // NS_PER_S
+        if self.windows_:  # a Response without a timestamp happened now (UTC)
+            stamp = r.timestamp if r.timestamp is not None else pd.Timestamp.now(tz="UTC")
+            time_s = pd.Timestamp(stamp).value // NS_PER_S
         logit0 = getattr(self, "item_logit0_", None)
         if logit0 is not None:
             logit0 = float(logit0[item]) if item >= 0 else self.base_logit0_
@@ -353,13 +342,12 @@ class LogisticTracer(KnowledgeTracer):
             absorb(lay, arrays, rnd, rank)
         return out
 
-    def mastery(self, state: TracingState) -> np.ndarray:
-        """(n_students, n_skills) P(correct) on a typical item of each skill (see module doc)."""
-        self._check_fitted()
+    def _mastery(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n_skills) P(correct) on a typical item of each skill (see module doc)."""
         n_sets = len(self.skill_sets_)  # a typical item of a single skill: no set KC
         z = skill_decision(
             self.layout_,
-            state.arrays,
+            {k: v[rows] for k, v in state.arrays.items()},
             self.coef_,
             self.intercept_,
             np.pad(self.typical_item_, (0, n_sets)),

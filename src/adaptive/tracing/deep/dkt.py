@@ -31,8 +31,6 @@ zero item embedding, i.e. the prediction for an item of that skill never seen in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import torch
 from torch import nn
@@ -277,8 +275,8 @@ def sigmoid(x: np.ndarray | float) -> np.ndarray | float:
 
 
 class DKT(DeepTracer):
-    """Deep Knowledge Tracing (LSTM). Hyperparameters as in `models/dkt.toml`; `items=True`
-    for the item-aware variant of `models/dkt-items.toml`."""
+    """Deep Knowledge Tracing (LSTM). Hyperparameters as in `adaptive/specs/models/dkt.toml`; `items=True`
+    for the item-aware variant of `adaptive/specs/models/dkt-items.toml`."""
 
     name = "dkt"
 
@@ -363,19 +361,13 @@ class DKT(DeepTracer):
     def _predict_encoded(self, enc: Encoded) -> np.ndarray:
         return self._run_blocks(enc, None)[0]
 
-    def init_state(self, student_ids: Iterable[str] = ()) -> TracingState:
-        self._check_fitted()
-        ids = [str(s) for s in student_ids]
-        shape = (len(ids), self.num_layers, self.hidden_size)
-        return TracingState(
-            ids, {"h": np.zeros(shape, np.float32), "c": np.zeros(shape, np.float32)}
-        )
-
-    def update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
-        self._check_fitted()
-        ids, enc = self._responses(responses)
+    def _initial_row(self) -> dict[str, np.ndarray]:
         blank = np.zeros((self.num_layers, self.hidden_size), np.float32)
-        rows = self._state_rows(state, ids, {"h": blank, "c": blank})
+        return {"h": blank, "c": blank}
+
+    def _update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
+        ids, enc = self._responses(responses)
+        rows = self._state_rows(state, ids, self._initial_row())
         h, c = state.arrays["h"], state.arrays["c"]
         if len(enc) == 1:
             p, h[rows[0]], c[rows[0]] = self._step_one(enc, h[rows[0]], c[rows[0]])
@@ -383,9 +375,8 @@ class DKT(DeepTracer):
             p, h[rows], c[rows] = self._run_blocks(enc, np.stack([h[rows], c[rows]]))
         return p
 
-    def mastery(self, state: TracingState) -> np.ndarray:
-        self._check_fitted()
-        h = state.arrays["h"][:, -1]
+    def _mastery(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+        h = state.arrays["h"][rows, -1]
         out = np.empty((len(h), self.n_skills_), dtype=np.float64)
         with torch.no_grad():
             for start in range(0, len(h), MASTERY_CHUNK):

@@ -17,8 +17,6 @@ Rasch mean), after the buffer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import torch
 
@@ -79,13 +77,8 @@ class WindowedAttentionTracer(DeepTracer):
             "seen": np.zeros((), np.int64),
         }
 
-    def init_state(self, student_ids: Iterable[str] = ()) -> TracingState:
-        self._check_fitted()
-        ids = [str(s) for s in student_ids]
-        blank = self._blank()
-        return TracingState(
-            ids, {k: np.repeat(v[None], len(ids), axis=0) for k, v in blank.items()}
-        )
+    def _initial_row(self) -> dict[str, np.ndarray]:
+        return self._blank()
 
     def _buffers(self, state: TracingState, rows: np.ndarray) -> Encoded:
         """The buffered interactions of the given state rows as encoded blocks."""
@@ -100,8 +93,7 @@ class WindowedAttentionTracer(DeepTracer):
             offsets=offsets,
         )
 
-    def update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
-        self._check_fitted()
+    def _update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
         ids, new = self._responses(responses)
         rows = self._state_rows(state, ids, self._blank())
         buffered = self._buffers(state, rows)
@@ -134,13 +126,11 @@ class WindowedAttentionTracer(DeepTracer):
         state.arrays["length"][rows] = keep
         state.arrays["seen"][rows] = seen
 
-    def mastery(self, state: TracingState) -> np.ndarray:
-        self._check_fitted()
-        n_students, n_skills = len(state), self.n_skills_
+    def _mastery(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+        n_students, n_skills = len(rows), self.n_skills_
         out = np.zeros((n_students, n_skills), dtype=np.float64)
         if n_students == 0:
             return out
-        rows = np.arange(n_students)
         buffered = self._buffers(state, np.repeat(rows, n_skills))
         queries = Encoded(
             item=np.zeros(n_students * n_skills, np.int64),

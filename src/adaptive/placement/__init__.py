@@ -1,0 +1,27 @@
+"""Placement and cold start: where each student starts, before and beside their own answers.
+
+- `prior`: the `Placement` value, and placements from grade level, earlier records, or several
+  sources combined;
+- `graph`: evidence that flows along the prerequisite graph (a correct answer on a skill is
+  evidence for its prerequisites, a wrong one against its dependents);
+- `diagnostic`: an adaptive placement check that asks a few questions chosen by expected
+  information over the whole graph.
+"""
+
+from adaptive.placement.prior import (
+    DEFAULT_GRADE_TABLE,
+    GradeTable,
+    Placement,
+    combine,
+    grade_placement,
+    mastery_table_placement,
+)
+
+__all__ = [
+    "DEFAULT_GRADE_TABLE",
+    "GradeTable",
+    "Placement",
+    "combine",
+    "grade_placement",
+    "mastery_table_placement",
+]

@@ -1,0 +1,216 @@
+"""Where a student starts: a `Placement` is a prior over every skill, from what is known of them.
+
+A knowledge-tracing model starts a student without history from its fitted population prior: the
+same for a fourth grader and a ninth grader. A placement replaces that prior for the students and
+skills it covers (`model.init_state(ids, prior=placement)` or `model.place(state, placement)`):
+
+    placement = grade_placement(catalog, profiles)            # from grade level
+    placement = mastery_table_placement(frame)                # a prior year's mastery, transcripts
+    placement = diagnostic.placement()                        # an adaptive placement check
+    placement = combine(diagnostic_placement, grade_placement(catalog, profiles))
+
+Every placement says where it came from per student (`sources`, e.g. "placed from grade 4"), so a
+recommendation can give it as a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.errors import ConfigError, DataValidationError, Problem
+
+#: P(known at the start) by grade gap (skill grade minus the student's grade). Chosen as round
+#: values, not fitted to any simulator: skills of earlier grades are mostly known, the own grade's
+#: partly (the year has started), later grades rarely. Gaps beyond the table use its ends.
+DEFAULT_GRADE_TABLE: dict[int, float] = {-3: 0.9, -2: 0.85, -1: 0.75, 0: 0.3, 1: 0.1, 2: 0.05}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Prior P(mastery) of each (student, skill); NaN where nothing is known (model's prior).
+
+    Attributes
+    ----------
+    students : student ids, one per row of `mastery`.
+    skills : skill ids, one per column of `mastery`.
+    mastery : (n_students, n_skills) float in [0, 1] or NaN.
+    sources : one short phrase per student saying where the prior came from.
+    """
+
+    students: tuple[str, ...]
+    skills: tuple[str, ...]
+    mastery: np.ndarray
+    sources: tuple[str, ...] = ()
+    _skill_index: pd.Index = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        m = np.asarray(self.mastery, dtype=np.float64)
+        if m.shape != (len(self.students), len(self.skills)):
+            raise ConfigError(
+                f"placement mastery has shape {m.shape}; expected "
+                f"({len(self.students)} students, {len(self.skills)} skills)"
+            )
+        finite = m[~np.isnan(m)]
+        if len(finite) and (finite.min() < 0.0 or finite.max() > 1.0):
+            raise ConfigError("placement mastery must lie in [0, 1] (or be NaN)")
+        sources = self.sources or ("placed",) * len(self.students)
+        if len(sources) != len(self.students):
+            raise ConfigError(f"{len(sources)} sources for {len(self.students)} students")
+        object.__setattr__(self, "mastery", m)
+        object.__setattr__(self, "students", tuple(str(s) for s in self.students))
+        object.__setattr__(self, "skills", tuple(str(s) for s in self.skills))
+        object.__setattr__(self, "sources", tuple(sources))
+        object.__setattr__(self, "_skill_index", pd.Index(self.skills))
+
+    def __len__(self) -> int:
+        return len(self.students)
+
+    def aligned(self, skills: Sequence[str] | pd.Index) -> np.ndarray:
+        """(n_students, len(skills)) mastery in the order of `skills`; NaN for skills it lacks."""
+        codes = self._skill_index.get_indexer(pd.Index(skills).astype(str))
+        out = np.full((len(self.students), len(codes)), np.nan)
+        known = codes >= 0
+        out[:, known] = self.mastery[:, codes[known]]
+        return out
+
+    def subset(self, student_ids: Sequence[str]) -> Placement:
+        """The rows of these students (each must be in the placement)."""
+        index = pd.Index(self.students)
+        rows = index.get_indexer(pd.Index([str(s) for s in student_ids]))
+        if (rows < 0).any():
+            raise ConfigError(f"{int((rows < 0).sum())} students are not in this placement")
+        return Placement(
+            tuple(self.students[r] for r in rows),
+            self.skills,
+            self.mastery[rows],
+            tuple(self.sources[r] for r in rows),
+        )
+
+
+@dataclass(frozen=True)
+class GradeTable:
+    """P(known at the start) by grade gap (skill grade minus student grade), configurable."""
+
+    by_gap: Mapping[int, float] = field(default_factory=lambda: dict(DEFAULT_GRADE_TABLE))
+
+    def __post_init__(self) -> None:
+        if not self.by_gap:
+            raise ConfigError("a grade table needs at least one gap")
+        for gap, p in self.by_gap.items():
+            if not 0.0 <= float(p) <= 1.0:
+                raise ConfigError(f"grade table gap {gap}: P(known) {p} is not in [0, 1]")
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, float] | Mapping[int, float]) -> GradeTable:
+        """From a TOML table such as `{"-1" = 0.75, "0" = 0.3, "1" = 0.1}`."""
+        try:
+            return cls({int(k): float(v) for k, v in d.items()})
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"grade table {dict(d)!r}: expected integer gaps -> P(known)"
+            ) from exc
+
+    def lookup(self, gap: np.ndarray) -> np.ndarray:
+        """P(known) for each grade gap (gaps beyond the table take its nearest end)."""
+        gaps = np.array(sorted(self.by_gap), dtype=np.int64)
+        values = np.array([self.by_gap[g] for g in gaps], dtype=np.float64)
+        full = np.arange(gaps[0], gaps[-1] + 1)
+        table = np.interp(full, gaps, values)  # gaps missing inside the range: interpolated
+        return table[np.clip(gap, gaps[0], gaps[-1]) - gaps[0]]
+
+
+def grade_placement(
+    catalog: Catalog,
+    profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile],
+    table: GradeTable | None = None,
+) -> Placement:
+    """Placement of each profiled student from their grade and each skill's grade.
+
+    Students without a grade, and skills without a grade, stay NaN (the model's prior).
+    """
+    plist = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
+    table = table or GradeTable()
+    grade = np.array([np.nan if p.grade is None else p.grade for p in plist], dtype=np.float64)
+    skill_grade = np.array(
+        [np.nan if s.grade is None else s.grade for s in catalog.skills], dtype=np.float64
+    )
+    gap = skill_grade[None, :] - grade[:, None]
+    known = ~np.isnan(gap)
+    mastery = np.full(gap.shape, np.nan)
+    mastery[known] = table.lookup(gap[known].astype(np.int64))
+    sources = tuple(
+        "population prior (no grade)" if p.grade is None else f"placed from grade {p.grade}"
+        for p in plist
+    )
+    return Placement(
+        tuple(p.student_id for p in plist), tuple(catalog.skill_index), mastery, sources
+    )
+
+
+def mastery_table_placement(
+    frame: pd.DataFrame, source: str = "earlier records", file: str = "<frame>"
+) -> Placement:
+    """Placement from earlier records: rows (student_id, skill_id, mastery in [0, 1]).
+
+    A prior year's mastery export, or a transcript mapped to skills (a score scaled to [0, 1]).
+    Every row is checked; a duplicate (student, skill) or a value outside [0, 1] is an error.
+    """
+    missing = [c for c in ("student_id", "skill_id", "mastery") if c not in frame.columns]
+    if missing:
+        raise DataValidationError(
+            [Problem(file, None, c, None, "a column of the mastery table") for c in missing]
+        )
+    value = pd.to_numeric(frame["mastery"], errors="coerce").to_numpy(np.float64)
+    bad = np.flatnonzero(np.isnan(value) | (value < 0) | (value > 1))
+    problems = [
+        Problem(file, int(i) + 2, "mastery", str(frame["mastery"].iloc[i]), "a number in [0, 1]")
+        for i in bad[:20]
+    ]
+    dup = frame.duplicated(["student_id", "skill_id"], keep="first").to_numpy()
+    problems += [
+        Problem(file, int(i) + 2, "skill_id", str(frame["skill_id"].iloc[i]),
+                "one row per (student, skill)")
+        for i in np.flatnonzero(dup)[:20]
+    ]  # fmt: skip
+    if problems:
+        raise DataValidationError(problems, total=len(bad) + int(dup.sum()))
+    student, students = pd.factorize(frame["student_id"].astype(str), sort=True)
+    skill, skills = pd.factorize(frame["skill_id"].astype(str), sort=True)
+    mastery = np.full((len(students), len(skills)), np.nan)
+    mastery[student, skill] = value
+    return Placement(
+        tuple(students), tuple(skills), mastery, (f"placed from {source}",) * len(students)
+    )
+
+
+def combine(*placements: Placement) -> Placement:
+    """One placement from several, the first that knows a (student, skill) winning.
+
+    E.g. `combine(diagnostic, records, grade)`: a diagnostic's answer beats last year's record,
+    which beats the grade-level guess. A student's source is the first placement's that covers
+    any of their skills.
+    """
+    if not placements:
+        raise ConfigError("combine needs at least one placement")
+    students = list(dict.fromkeys(s for p in placements for s in p.students))
+    skills = list(dict.fromkeys(k for p in placements for k in p.skills))
+    out = np.full((len(students), len(skills)), np.nan)
+    sources = np.full(len(students), "", dtype=object)
+    index = pd.Index(students)
+    for p in placements:
+        rows = index.get_indexer(pd.Index(p.students))
+        values = p.aligned(skills)
+        block = out[rows]
+        fill = np.isnan(block) & ~np.isnan(values)
+        block[fill] = values[fill]
+        out[rows] = block
+        src = np.asarray(p.sources, dtype=object)
+        new_source = (sources[rows] == "") & fill.any(axis=1)
+        sources[rows[new_source]] = src[new_source]
+    sources[sources == ""] = "population prior"
+    return Placement(tuple(students), tuple(skills), out, tuple(sources))
