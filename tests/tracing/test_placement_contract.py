@@ -8,13 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
+from test_contract import make_model, synthetic_log, tolerance
 
 from adaptive.data.log import Response, ResponseLog
 from adaptive.placement import Placement
 from adaptive.tracing.bkt import BKT
 from adaptive.tracing.specs import MODEL_CLASSES
-
-from test_contract import make_model, synthetic_log, tolerance
 
 
 @pytest.fixture(scope="module")
