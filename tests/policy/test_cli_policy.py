@@ -28,7 +28,7 @@ def test_recommend_json_and_table(district_dir) -> None:
         app, ["recommend", "--student", sid, "--k", "4", "--json", "--district", str(district_dir)]
     )
     assert res.exit_code == 0, res.output
-    recs = json.loads(res.output)[sid]
+    recs = json.loads(res.output)[sid]["recommendations"]
     assert 1 <= len(recs) <= 4
     assert all(r["sentence"] and r["reasons"] for r in recs)
     assert [r["rank"] for r in recs] == list(range(1, len(recs) + 1))

@@ -2,19 +2,33 @@
 
 Each command calls one public library function that a vendor could call in-process with the same
 result. Commands live in one module per concept (`cli/data.py`, `cli/tracing.py`, ...), each
-exposing `register(app)`. Library errors (`AdaptiveError`) print their message and exit with 2,
-never a bare traceback.
+exposing `register(app)`.
+
+Exit codes (`main`):
+- 0: success (and `-h`/`--help`, `--version`; `promote` also when it decides not to promote);
+- 2: a usage error (unknown command or option, missing or invalid value: click's usage line and
+  one error line) or a library error (`AdaptiveError`: bad data, config or artifact, one message);
+- 1: an internal error (a bug): one line naming it; `adaptive --debug CMD` or `ADAPTIVE_DEBUG=1`
+  shows the traceback;
+- 130: interrupted (Ctrl-C).
+Never a bare traceback, never a silent success.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 
+from adaptive.cli.output import SETTINGS, err_console, set_debug
 from adaptive.errors import AdaptiveError
+
+USAGE_ERROR = 2
+INTERNAL_ERROR = 1
+INTERRUPTED = 130
 
 app = typer.Typer(
     name="adaptive",
@@ -22,8 +36,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-err_console = Console(stderr=True)
 
 # Command modules; each has `register(app)`. Listed here so the CLI is discoverable in one place.
 COMMAND_MODULES = (
@@ -33,6 +47,40 @@ COMMAND_MODULES = (
     "adaptive.cli.policy",
     "adaptive.cli.lifecycle",
 )
+
+
+def package_version() -> str:
+    """The installed distribution's version (pyproject's `version`)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("adaptive")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"adaptive {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the traceback of an internal error (for bug reports)."),
+    ] = False,
+) -> None:
+    """Knowledge tracing and personalized learning paths at district scale."""
+    set_debug(debug)
+
 
 for _name in COMMAND_MODULES:
     try:
@@ -44,14 +92,55 @@ for _name in COMMAND_MODULES:
     _module.register(app)
 
 
-def main() -> None:
-    """Entry point: run the app, turning library errors into a message and exit code 2."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app and turn every failure into a message and an exit code.
+
+    See the module docstring for the codes; `argv` defaults to `sys.argv[1:]`.
+    """
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the app on `argv`; return the exit code instead of exiting (`main` exits with it)."""
     try:
-        app(standalone_mode=False)
-    except AdaptiveError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        result = app(args=argv, prog_name="adaptive", standalone_mode=False)
+    except typer.Exit as exc:  # help, --version
+        return exc.exit_code
+    except typer.TyperException as exc:  # usage errors (click's): the usage line and the error
+        _show_usage_error(exc)
+        return exc.exit_code
     except typer.Abort:
-        sys.exit(1)
+        err_console.print("Aborted.")
+        return INTERRUPTED
+    except KeyboardInterrupt:
+        err_console.print("Interrupted.")
+        return INTERRUPTED
+    except AdaptiveError as exc:
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        return USAGE_ERROR
+    except Exception as exc:
+        return _internal_error(exc)
+    return result if isinstance(result, int) else 0
+
+
+def _show_usage_error(exc: typer.TyperException) -> None:
+    """Click's form: `Usage: ...`, `Try 'adaptive CMD -h' for help.` and `Error: ...`."""
+    show = getattr(exc, "show", None)
+    if callable(show):
+        show()
+    else:
+        err_console.print(f"Error: {escape(exc.format_message())}", soft_wrap=True)
+
+
+def _internal_error(exc: Exception) -> int:
+    """An unexpected exception is a bug: say so in one line (or the traceback with --debug)."""
+    if SETTINGS.debug:
+        err_console.print_exception()
+    else:
+        err_console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
+            "This is a bug in adaptive; rerun with `adaptive --debug ...` (or ADAPTIVE_DEBUG=1) "
+            "to see the traceback, and include it in a report.",
+            soft_wrap=True,
+        )
+    return INTERNAL_ERROR

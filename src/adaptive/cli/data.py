@@ -10,27 +10,32 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
+import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from adaptive.cli.options import (
+    AllowUnsorted,
     CorrectCol,
     ItemCol,
     Quarantine,
+    Quiet,
+    RequireSorted,
     Sep,
     SkillsCol,
     SkillsSep,
     StudentCol,
     TimeCol,
+    TimeFormat,
+    TimeUnit,
     column_mapping,
 )
+from adaptive.cli.output import console
 from adaptive.data import list_descriptors, load_descriptor, load_log_report
 from adaptive.data.io import LoadReport
 from adaptive.data.log import ResponseLog
 from adaptive.errors import AdaptiveError
 
-console = Console()
 datasets_app = typer.Typer(help="List the known datasets and describe one.", no_args_is_help=True)
 
 DatasetOpt = Annotated[
@@ -60,11 +65,30 @@ def validate(
     correct_col: CorrectCol = None,
     time_col: TimeCol = None,
     sep: Sep = None,
+    time_format: TimeFormat = None,
+    time_unit: TimeUnit = None,
+    require_sorted: RequireSorted = False,
+    allow_unsorted: AllowUnsorted = False,
     quarantine: Quarantine = None,
+    quiet: Quiet = False,
 ) -> None:
-    """Check a response file against the schema; print counts, or every problem (exit code 2)."""
+    """Check a response file against the schema; print counts, or every problem (exit code 2).
+
+    Rows with timestamps are sorted by student and time (ties keep file order), so an unsorted
+    export loses nothing; --require-sorted rejects rows out of order instead.
+    """
     mapping = column_mapping(
-        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep
+        student_col,
+        item_col,
+        skills_col,
+        skills_sep,
+        correct_col,
+        time_col,
+        sep,
+        time_format=time_format,
+        time_unit=time_unit,
+        require_sorted=require_sorted,
+        allow_unsorted=allow_unsorted,
     )
     if file is None and dataset is None:
         raise AdaptiveError(
@@ -79,7 +103,7 @@ def validate(
 
 
 @datasets_app.command("list")
-def datasets_list() -> None:
+def datasets_list(quiet: Quiet = False) -> None:
     """The datasets with a descriptor in datasets/ and whether their file is present."""
     table = Table(title="Datasets (descriptors in datasets/)")
     for col in ("name", "available", "file", "description"):
@@ -102,6 +126,7 @@ def datasets_describe(
     time_col: TimeCol = None,
     sep: Sep = None,
     quarantine: Quarantine = None,
+    quiet: Quiet = False,
 ) -> None:
     """Load a dataset and print its counts: rows, students, items, skills, % correct, ..."""
     mapping = column_mapping(
@@ -109,6 +134,13 @@ def datasets_describe(
     )
     log, report = load_log_report(name, mapping, quarantine)
     _print_summary(log, title=f"{name}", report=report)
+
+
+def quarantined_rows(path: Path) -> int:
+    """How many rows a `--quarantine` file holds (the data layer writes one per rejected row)."""
+    if not Path(path).is_file():
+        return 0
+    return len(pd.read_csv(path, usecols=["line"]))
 
 
 def describe_log(log: ResponseLog, report: LoadReport | None = None) -> dict[str, Any]:
@@ -141,6 +173,8 @@ def _print_report(report: LoadReport) -> None:
     if report.ignored_columns:
         table.add_row("columns not used", ", ".join(report.ignored_columns))
     console.print(table)
+    for note in report.notes:
+        console.print(f"note: {note}")
     if report.quarantine is not None:
         console.print(
             f"{report.problems:,} problem(s): {report.rows_quarantined:,} row(s) written to "

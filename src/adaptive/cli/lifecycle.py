@@ -7,39 +7,36 @@ and `adaptive.batch.demo.run_demo`. Every command takes `--tracking-uri` (defaul
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from adaptive.cli.options import (
+    AllowUnsorted,
+    CatalogFile,
     CorrectCol,
     ItemCol,
     Quarantine,
+    Quiet,
+    RequireSorted,
     Sep,
     SkillsCol,
     SkillsSep,
     StudentCol,
     Threads,
     TimeCol,
+    TimeFormat,
+    TimeUnit,
+    TrackingUri,
     column_mapping,
+    parse_day,
 )
+from adaptive.cli.output import console, err_console, info
 
-console = Console(width=None if sys.stdout.isatty() else 120)
-
-TrackingUri = Annotated[
-    str | None,
-    typer.Option(
-        "--tracking-uri",
-        help="MLflow tracking/registry URI (default: $MLFLOW_TRACKING_URI, "
-        "else the local SQLite store under the project's data folder).",
-    ),
-]
 ModelName = Annotated[str, typer.Option("--name", help="Registered model name.")]
 
 
@@ -53,7 +50,7 @@ def register(app: typer.Typer) -> None:
 
 def train(
     model: Annotated[
-        str, typer.Option("--model", help="Model spec: models/NAME.toml or a NAME in models/.")
+        str, typer.Option("--model", help="Model spec: a shipped NAME (e.g. bkt) or a .toml path.")
     ],
     data: Annotated[
         str, typer.Option("--data", help="Dataset name (datasets/NAME.toml) or a file.")
@@ -76,15 +73,22 @@ def train(
     correct_col: CorrectCol = None,
     time_col: TimeCol = None,
     sep: Sep = None,
+    time_format: TimeFormat = None,
+    time_unit: TimeUnit = None,
+    require_sorted: RequireSorted = False,
+    allow_unsorted: AllowUnsorted = False,
     quarantine: Quarantine = None,
+    quiet: Quiet = False,
 ) -> None:
     """Train a model spec on a log, logging an MLflow run (metrics per fold, model files)."""
     from adaptive.registry import train_model
     from adaptive.tracing.deep.threads import torch_threads
 
     mapping = column_mapping(
-        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep
-    )
+        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep,
+        time_format=time_format, time_unit=time_unit, require_sorted=require_sorted,
+        allow_unsorted=allow_unsorted,
+    )  # fmt: skip
     with torch_threads(threads):
         result = train_model(
             model,
@@ -106,6 +110,7 @@ def train(
         f"MLflow run {result.run_id}"
         + (f"; registered {name} version {result.version}" if name else "")
     )
+    _print_quarantined(quarantine)
 
 
 def promote(
@@ -134,15 +139,47 @@ def promote(
         float, typer.Option("--min-auc", help="Minimum AUC of a first champion.")
     ] = 0.55,
     tracking_uri: TrackingUri = None,
+    student_col: StudentCol = None,
+    item_col: ItemCol = None,
+    skills_col: SkillsCol = None,
+    skills_sep: SkillsSep = None,
+    correct_col: CorrectCol = None,
+    time_col: TimeCol = None,
+    sep: Sep = None,
+    time_format: TimeFormat = None,
+    time_unit: TimeUnit = None,
+    require_sorted: RequireSorted = False,
+    allow_unsorted: AllowUnsorted = False,
+    quarantine: Quarantine = None,
+    quiet: Quiet = False,
 ) -> None:
-    """Compare a version with the champion on the same held-out students; promote only if better."""
+    """Compare a version with the champion on the same held-out students; promote only if better.
+
+    Exit code 0 on a decision either way (promoted or not: the verdict line says which and why);
+    2 on an error (unknown model or version, unreadable data). The column flags read `--data`
+    as `train` does; without `--data`, the candidate's own training data and flags are used.
+    """
     from adaptive.registry import PromotionRule
     from adaptive.registry import promote as promote_version
 
     rule = PromotionRule(
         metric=metric, margin=margin, calibration_tolerance=calibration_tolerance, min_auc=min_auc
     )
-    d = promote_version(name, version, data, rule=rule, tracking_uri=tracking_uri)
+    mapping = column_mapping(
+        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep,
+        time_format=time_format, time_unit=time_unit, require_sorted=require_sorted,
+        allow_unsorted=allow_unsorted,
+    )  # fmt: skip
+    d = promote_version(
+        name,
+        version,
+        data,
+        rule=rule,
+        mapping=mapping or None,
+        quarantine=quarantine,
+        tracking_uri=tracking_uri,
+    )
+    _warn_data_mismatch(d)
     table = Table(
         title=f"{name}: candidate v{d.candidate_version} vs champion "
         f"{'v' + d.champion_version if d.champion_version else '(none)'}"
@@ -158,34 +195,50 @@ def promote(
             )
     console.print(table)
     verdict = "[bold green]PROMOTED[/]" if d.promoted else "[bold yellow]not promoted[/]"
-    console.print(f"{verdict}: {d.reason}")
+    console.print(f"{verdict}: {escape(d.reason)}")
+    _print_quarantined(quarantine)
 
 
 def batch(
     date: Annotated[
-        str, typer.Option("--date", help="Day to recommend for (uses responses before it).")
+        str,
+        typer.Option(
+            "--date", callback=parse_day, help="Day to recommend for (uses responses before it)."
+        ),
     ],
-    out: Annotated[Path, typer.Option("--out", help="Output folder (Parquet by date and school).")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", file_okay=False, help="Output folder (Parquet by date and school)."),
+    ],
     name: Annotated[
         str, typer.Option("--name", help="Registered model whose champion to use.")
     ] = "demo-district",
     data: Annotated[
         str, typer.Option("--data", help="Response log: dataset name or file.")
     ] = "demo",
-    catalog: Annotated[
-        Path | None, typer.Option("--catalog", help="Catalog JSON (default: the demo's).")
-    ] = None,
+    catalog: CatalogFile = None,
     profiles: Annotated[
         Path | None,
-        typer.Option("--profiles", help="Learner profiles JSONL (default: the demo's)."),
+        typer.Option(
+            "--profiles",
+            exists=True,
+            dir_okay=False,
+            help="Learner profiles JSONL (default: the demo's with --data demo, else none).",
+        ),
     ] = None,
     state_dir: Annotated[
-        Path | None, typer.Option("--state-dir", help="Snapshots (default: OUT/state).")
+        Path | None,
+        typer.Option("--state-dir", file_okay=False, help="Snapshots (default: OUT/state)."),
     ] = None,
     k: Annotated[int, typer.Option("--k", min=1, help="Recommendations per student.")] = 20,
     policy: Annotated[
         Path | None,
-        typer.Option("--policy", help="Policy config TOML (default: models/policy.toml)."),
+        typer.Option(
+            "--policy",
+            exists=True,
+            dir_okay=False,
+            help="Policy config TOML (default: the shipped weights).",
+        ),
     ] = None,
     tracking_uri: TrackingUri = None,
     student_col: StudentCol = None,
@@ -195,22 +248,28 @@ def batch(
     correct_col: CorrectCol = None,
     time_col: TimeCol = None,
     sep: Sep = None,
+    time_format: TimeFormat = None,
+    time_unit: TimeUnit = None,
+    require_sorted: RequireSorted = False,
+    allow_unsorted: AllowUnsorted = False,
     quarantine: Quarantine = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """The daily job: every student's next k activities from the champion, Parquet by date and school."""
-    from adaptive.batch.job import DEMO_DIR, run_daily_job
+    from adaptive.batch.job import run_daily_job
 
     mapping = column_mapping(
-        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep
-    )
+        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep,
+        time_format=time_format, time_unit=time_unit, require_sorted=require_sorted,
+        allow_unsorted=allow_unsorted,
+    )  # fmt: skip
     s = run_daily_job(
         date,
         out,
         model_name=name,
         data=data,
-        catalog=catalog or DEMO_DIR / "catalog.json",
-        profiles=profiles or DEMO_DIR / "profiles.jsonl",
+        catalog=catalog,
+        profiles=profiles,
         state_dir=state_dir,
         k=k,
         policy_config=policy,
@@ -235,10 +294,13 @@ def demo(
     ] = 3,
     k: Annotated[int, typer.Option("--k", min=1, help="Recommendations per student.")] = 20,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Batch output folder (default: data/demo-batch).")
+        Path | None,
+        typer.Option(
+            "--out", file_okay=False, help="Batch output folder (default: data/demo-batch)."
+        ),
     ] = None,
     tracking_uri: TrackingUri = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """The main job end to end on the demo district: simulate, validate, train, promote, batch."""
     from adaptive.batch.demo import DEMO_MODELS, run_demo
@@ -249,7 +311,7 @@ def demo(
         k=k,
         out=out,
         tracking_uri=tracking_uri,
-        say=lambda text: console.print(text, highlight=False),
+        say=info,
         show_progress=not quiet,
     )
     table = Table(title=f"Models compared ({folds}-fold student CV; holdout = promotion students)")
@@ -270,6 +332,23 @@ def demo(
     console.print(
         f"MLflow UI: [bold]{_ui_command(r.tracking_uri)}[/]  (then open http://127.0.0.1:5000)"
     )
+
+
+def _print_quarantined(quarantine: Path | None) -> None:
+    """With `--quarantine`: how many rows were set aside, and where (train, promote)."""
+    if quarantine is None:
+        return
+    from adaptive.cli.data import quarantined_rows
+
+    n = quarantined_rows(quarantine)
+    console.print(f"{n:,} row(s) quarantined" + (f" to {quarantine}" if n else ""))
+
+
+def _warn_data_mismatch(d) -> None:
+    """Say when the promotion data is not the data the candidate was trained on."""
+    note = getattr(d, "data_note", None)
+    if note:
+        err_console.print(f"[bold yellow]warning:[/] {escape(note)}", soft_wrap=True)
 
 
 def _print_job(s) -> None:

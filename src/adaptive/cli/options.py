@@ -1,15 +1,16 @@
 """Options shared by every command that reads a response log.
 
 A user's own file needs no code: `--student-col`, `--item-col`, `--skills-col`, `--skills-sep`,
-`--correct-col`, `--time-col` and `--sep` name its columns; `--dataset NAME` uses a descriptor
-from `datasets/`. Commands declare these parameters with the annotated types below and pass
-them to `column_mapping(...)`, then call `adaptive.data.load_log`.
+`--correct-col`, `--time-col` and `--sep` name its columns; `--time-format` / `--time-unit` say
+how its times are written; `--require-sorted` / `--allow-unsorted` set the row-order check;
+`--dataset NAME` uses a descriptor from `datasets/`. Commands declare these parameters with the
+annotated types below and pass them to `column_mapping(...)`, then call `adaptive.data.load_log`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -28,6 +29,50 @@ TimeCol = Annotated[
     str | None, typer.Option("--time-col", help="Timestamp or integer order column.")
 ]
 Sep = Annotated[str | None, typer.Option("--sep", help="Field delimiter (default: by extension).")]
+TimeFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--time-format",
+        help="strptime format of the time column, e.g. '%d/%m/%Y %H:%M' or '%Y%m%d' "
+        "(default: ISO 8601 such as 2024-09-01 or 2024-09-01T08:30:00Z; naive times are UTC).",
+    ),
+]
+
+
+def _check_time_unit(value: str | None) -> str | None:
+    from adaptive.data.mapping import TIME_UNITS
+
+    if value is not None and value not in TIME_UNITS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(TIME_UNITS)}")
+    return value
+
+
+TimeUnit = Annotated[
+    str | None,
+    typer.Option(
+        "--time-unit",
+        metavar="s|ms|us|ns",
+        callback=_check_time_unit,
+        help="The time column holds epoch numbers in this unit (seconds, milliseconds, ...) "
+        "since 1970-01-01 UTC. Without it, whole numbers are an integer order, never times.",
+    ),
+]
+RequireSorted = Annotated[
+    bool,
+    typer.Option(
+        "--require-sorted",
+        help="Reject a student's rows that are out of time order in the file. By default "
+        "timestamped rows are sorted by (student, time), ties kept in file order.",
+    ),
+]
+AllowUnsorted = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unsorted",
+        help="For an integer order column (no timestamps): sort each student's rows by it "
+        "instead of rejecting rows out of order. Timestamped rows are always sorted.",
+    ),
+]
 Threads = Annotated[
     int | None,
     typer.Option(
@@ -37,9 +82,29 @@ Threads = Annotated[
         "for small models on a busy machine).",
     ),
 ]
+
+
+def _check_quarantine(value: Path | None) -> Path | None:
+    """A `--quarantine` path that is a directory or in a missing folder: a usage error (exit 2)."""
+    if value is None:
+        return None
+    from adaptive.data.io import check_quarantine_path
+    from adaptive.errors import AdaptiveError
+
+    try:
+        return check_quarantine_path(value)
+    except AdaptiveError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 Quarantine = Annotated[
     Path | None,
-    typer.Option("--quarantine", help="Write rejected rows with reasons here and load the rest."),
+    typer.Option(
+        "--quarantine",
+        callback=_check_quarantine,
+        help="Write rejected rows with reasons to this CSV file (in an existing folder) and "
+        "load the rest; the number of rows it received is reported.",
+    ),
 ]
 
 
@@ -51,8 +116,16 @@ def column_mapping(
     correct_col: str | None = None,
     time_col: str | None = None,
     sep: str | None = None,
-) -> dict[str, str]:
-    """The flags a user gave, as overrides for a dataset descriptor's mapping (unset ones omitted)."""
+    *,
+    time_format: str | None = None,
+    time_unit: str | None = None,
+    require_sorted: bool | None = None,
+    allow_unsorted: bool | None = None,
+) -> dict[str, Any]:
+    """The flags a user gave, as overrides for a dataset descriptor's mapping (unset ones omitted).
+
+    The row-order flags override only when given (True): an unset flag keeps the descriptor's.
+    """
     given = {
         "student_id": student_col,
         "item_id": item_col,
@@ -61,5 +134,79 @@ def column_mapping(
         "correct": correct_col,
         "time": time_col,
         "sep": sep,
+        "time_format": time_format,
+        "time_unit": time_unit,
+        "require_sorted": require_sorted or None,
+        "allow_unsorted": allow_unsorted or None,
     }
     return {k: v for k, v in given.items() if v is not None}
+
+
+# -- options every command shares (not about columns) -------------------------------------------
+
+
+def _set_quiet(value: bool) -> bool:
+    from adaptive.cli.output import set_quiet
+
+    set_quiet(value)
+    return value
+
+
+def parse_day(value: str | None) -> str | None:
+    """Check a `--date`/`--now` value early: a usage error (exit 2) names the option."""
+    if value is None:
+        return None
+    import pandas as pd
+
+    try:
+        pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise typer.BadParameter(f"{value!r} is not a date; expected e.g. 2026-09-01") from exc
+    return value
+
+
+TrackingUri = Annotated[
+    str | None,
+    typer.Option(
+        "--tracking-uri",
+        help="MLflow tracking/registry URI (default: $MLFLOW_TRACKING_URI, "
+        "else the local SQLite store under the project's data folder).",
+    ),
+]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        callback=_set_quiet,
+        help="Print only the results: no progress bars, no info lines, no MLflow run links.",
+    ),
+]
+
+
+def check_catalog(path: Path | None) -> Path | None:
+    """A `--catalog` file must hold at least one activity: an empty one is a usage error."""
+    if path is None:
+        return None
+    from adaptive.curriculum import Catalog
+    from adaptive.errors import AdaptiveError
+
+    try:
+        catalog = Catalog.from_json(path)
+    except AdaptiveError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    if not catalog.activities:
+        raise typer.BadParameter(f"{path} has no activities; a catalog needs at least one")
+    return path
+
+
+CatalogFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalog",
+        exists=True,
+        dir_okay=False,
+        callback=check_catalog,
+        help="Catalog JSON (skills, prerequisites, activities).",
+    ),
+]

@@ -1,11 +1,12 @@
 """`adaptive recommend` and `adaptive policy-eval`: thin wrappers over the policy library.
 
-    adaptive recommend --student stu0000042 --k 10 [--json] [--model DIR] [--district DIR]
+    adaptive recommend --student stu0000042 --k 10 [--json] [--model DIR | --name NAME] [--district DIR]
     adaptive recommend --student stu0000042 --explain g5.NF.3.practice2
     adaptive policy-eval --students 2000 --seeds 10 --activities 5,10,20,50 --out DIR
 
 `recommend` calls `adaptive.policy.service.recommend_students` (demo district and BKT fitted on
-its responses unless a saved model is given); `policy-eval` calls
+its responses unless a saved model or a registered champion, `--name`, is given) and says why
+when fewer than k activities come back (`adaptive.policy.shortfall`); `policy-eval` calls
 `adaptive.evaluation.policy_eval.evaluate_policies` and writes `DIR/policy_eval.csv` and a plot
 per metric.
 """
@@ -18,12 +19,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from adaptive.cli.options import Quiet, TrackingUri, parse_day
+from adaptive.cli.output import console, info
 from adaptive.errors import ConfigError
-
-console = Console()
 
 
 def register(app: typer.Typer) -> None:
@@ -38,43 +39,69 @@ def recommend(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     model: Annotated[
         Path | None,
-        typer.Option("--model", help="A saved knowledge-tracing model folder (default: fit BKT)."),
+        typer.Option(
+            "--model",
+            exists=True,
+            file_okay=False,
+            help="A saved knowledge-tracing model folder (default: fit BKT).",
+        ),
     ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", help="Use the champion of this registered model (as `adaptive batch`)."
+        ),
+    ] = None,
+    tracking_uri: TrackingUri = None,
     district: Annotated[
         Path | None,
         typer.Option(
-            "--district", help="Folder with catalog.json, profiles.jsonl, responses.parquet."
+            "--district",
+            exists=True,
+            file_okay=False,
+            help="Folder with catalog.json, profiles.jsonl, responses.parquet.",
         ),
     ] = None,
     policy: Annotated[
         Path | None,
-        typer.Option("--policy", help="Policy weights TOML (default models/policy.toml)."),
+        typer.Option(
+            "--policy",
+            exists=True,
+            dir_okay=False,
+            help="Policy weights TOML (default: the shipped weights).",
+        ),
     ] = None,
     now: Annotated[
         str | None,
         typer.Option(
-            "--now", help="Date of the recommendation (default: day after last response)."
+            "--now",
+            callback=parse_day,
+            help="Date of the recommendation (default: day after last response).",
         ),
     ] = None,
     explain: Annotated[
         str | None,
         typer.Option("--explain", help="Explain why this activity is (not) recommended."),
     ] = None,
+    quiet: Quiet = False,
 ) -> None:
-    """Print a student's next activities with the reasons for each."""
+    """Print a student's next activities with the reasons for each.
+
+    When fewer than k activities are returned (time budget, per-skill cap, scope, prerequisites),
+    the output says why: a line under the table, or `shortfall` in the JSON (null otherwise).
+    JSON: {student_id: {"recommendations": [...], "shortfall": null | {...}}}.
+    """
     import pandas as pd
 
     from adaptive.policy import PolicyConfig
-    from adaptive.policy.service import (
-        DEMO_DISTRICT,
-        explain_activity,
-        load_district,
-        recommend_students,
-    )
-    from adaptive.tracing.base import KnowledgeTracer
+    from adaptive.policy.service import DEMO_DISTRICT, explain_activity, load_district
 
+    if model is not None and name is not None:
+        raise ConfigError("give --model (a saved folder) or --name (a registered model), not both")
     d = load_district(district or DEMO_DISTRICT)
-    tracer = KnowledgeTracer.load(model) if model is not None else None
+    if not d.catalog.activities:
+        raise ConfigError(f"{district or DEMO_DISTRICT}: the catalog has no activities")
+    tracer = _tracer(d, model, name, tracking_uri)
     config = PolicyConfig.from_toml(policy) if policy is not None else None
     when = pd.Timestamp(now, tz="UTC") if now else None
     if explain is not None:
@@ -83,18 +110,58 @@ def recommend(
         why = explain_activity(
             student[0], explain, district=d, model=tracer, now=when, config=config, k=k
         )
-        if as_json:
-            typer.echo(json.dumps(why.to_dict(), indent=1))
-        else:
-            console.print(
-                f"[bold]{why.activity_id}[/]: {why.status}. {why.sentence}", highlight=False
-            )
-            for r in why.reasons:
-                console.print(f"  - {r.term}: {r.detail} ({r.contribution:+.3f})", highlight=False)
+        _print_explanation(why, as_json)
         return
-    recs = recommend_students(student, k, district=d, model=tracer, now=when, config=config)
+    _print_recommendations(student, k, d, tracer, when, config, as_json)
+
+
+def _tracer(district, model: Path | None, name: str | None, tracking_uri: str | None):
+    """The knowledge-tracing model: a saved folder, a registered champion, or BKT fitted here."""
+    from adaptive.policy.service import default_model
+    from adaptive.tracing.base import KnowledgeTracer
+
+    if model is not None:
+        return KnowledgeTracer.load(model)
+    if name is not None:
+        from adaptive.registry.loading import load_version
+        from adaptive.registry.store import CHAMPION_ALIAS
+
+        loaded = load_version(name, alias=CHAMPION_ALIAS, tracking_uri=tracking_uri)
+        info(
+            f"model: {name} v{loaded.version} (@{CHAMPION_ALIAS}, {loaded.spec or 'unknown spec'})"
+        )
+        return loaded.model
+    return default_model(district.log)  # fitted once, for every student (and the shortfall)
+
+
+def _print_explanation(why, as_json: bool) -> None:
     if as_json:
-        payload = {sid: [r.to_dict() for r in rs] for sid, rs in recs.items()}
+        typer.echo(json.dumps(why.to_dict(), indent=1))
+        return
+    console.print(f"[bold]{why.activity_id}[/]: {why.status}. {why.sentence}", highlight=False)
+    for r in why.reasons:
+        console.print(f"  - {r.term}: {r.detail} ({r.contribution:+.3f})", highlight=False)
+
+
+def _print_recommendations(student, k, d, tracer, when, config, as_json: bool) -> None:
+    from adaptive.policy.service import recommend_students
+    from adaptive.policy.shortfall import explain_shortfall
+
+    recs = recommend_students(student, k, district=d, model=tracer, now=when, config=config)
+    short = {
+        sid: explain_shortfall(sid, k, district=d, model=tracer, now=when, config=config)
+        if len(rs) < k
+        else None
+        for sid, rs in recs.items()
+    }
+    if as_json:
+        payload = {
+            sid: {
+                "recommendations": [r.to_dict() for r in rs],
+                "shortfall": None if short[sid] is None else short[sid].to_dict(),
+            }
+            for sid, rs in recs.items()
+        }
         typer.echo(json.dumps(payload, indent=1))
         return
     for sid, rs in recs.items():
@@ -106,9 +173,11 @@ def recommend(
             terms = ", ".join(f"{x.term} {x.contribution:+.2f}" for x in top)
             table.add_row(
                 str(r.rank), r.activity_id, r.skill_id, f"{r.score:.2f}", f"{r.p_correct:.2f}",
-                f"{r.sentence}\n[dim]{terms}[/]",
+                f"{escape(r.sentence)}\n[dim]{escape(terms)}[/]",
             )  # fmt: skip
         console.print(table)
+        if short[sid] is not None:
+            console.print(f"[bold yellow]{escape(short[sid].sentence)}[/]", soft_wrap=True)
 
 
 def policy_eval(
@@ -121,7 +190,8 @@ def policy_eval(
         typer.Option("--activities", help="Checkpoints (activities per student), comma-separated."),
     ] = "5,10,20,50",
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for policy_eval.csv and the plots.")
+        Path,
+        typer.Option("--out", file_okay=False, help="Folder for policy_eval.csv and the plots."),
     ] = Path("policy_eval"),
     simulators: Annotated[
         str, typer.Option("--simulators", help="Ground-truth learner kinds, comma-separated.")
@@ -136,8 +206,11 @@ def policy_eval(
     first_seed: Annotated[int, typer.Option("--first-seed", help="First cohort seed.")] = 0,
     cache: Annotated[
         Path | None,
-        typer.Option("--cache", help="Folder caching finished cells (resume a long run)."),
+        typer.Option(
+            "--cache", file_okay=False, help="Folder caching finished cells (resume a long run)."
+        ),
     ] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Run the simulation matrix (policies x simulators x seeds) and write policy_eval.csv."""
     from adaptive.evaluation.policy_eval import POLICY_NAMES, EvalSettings, evaluate_policies
@@ -157,7 +230,7 @@ def policy_eval(
     started = time.perf_counter()
 
     def progress(message: str) -> None:
-        console.print(f"[dim]{time.perf_counter() - started:7.1f}s[/] {message}", highlight=False)
+        info(f"[dim]{time.perf_counter() - started:7.1f}s[/] {message}")
 
     table = evaluate_policies(settings, out, progress=progress, cache_dir=cache)
     last = max(checkpoints)
@@ -175,6 +248,4 @@ def policy_eval(
             row.simulator, row.policy, f"{row.mean:.4f} [{row.ci_low:.4f}, {row.ci_high:.4f}]", diff
         )
     console.print(view)
-    console.print(
-        f"wrote {Path(out) / 'policy_eval.csv'} and plots in {time.perf_counter() - started:.0f}s"
-    )
+    info(f"wrote {Path(out) / 'policy_eval.csv'} and plots in {time.perf_counter() - started:.0f}s")

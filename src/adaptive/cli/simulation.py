@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from adaptive.cli.options import Quiet
+from adaptive.cli.output import console
 from adaptive.simulation.district import simulate_district, write_district
 from adaptive.simulation.learners import SIMULATORS
-
-console = Console()
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +24,9 @@ def register(app: typer.Typer) -> None:
 
 
 def simulate(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the district into.")],
+    out: Annotated[
+        Path, typer.Option("--out", file_okay=False, help="Folder to write the district into.")
+    ],
     students: Annotated[int, typer.Option("--students", min=1, help="Number of students.")] = 3000,
     seed: Annotated[int, typer.Option("--seed", help="Seed: same seed, same files.")] = 7,
     responses: Annotated[
@@ -35,7 +36,7 @@ def simulate(
         str,
         typer.Option("--learner", help=f"Ground-truth learner model: {', '.join(SIMULATORS)}."),
     ] = "bkt",
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Simulate a district (schools, classes, profiles, catalog, responses, true mastery)."""
     columns = (

@@ -12,28 +12,32 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from adaptive.cli.options import (
+    AllowUnsorted,
     CorrectCol,
     ItemCol,
     Quarantine,
+    Quiet,
+    RequireSorted,
     Sep,
     SkillsCol,
     SkillsSep,
     StudentCol,
     Threads,
     TimeCol,
+    TimeFormat,
+    TimeUnit,
     column_mapping,
 )
-from adaptive.data import load_log
+from adaptive.cli.output import console, info
+from adaptive.data import load_log_report
 from adaptive.errors import ConfigError
 from adaptive.evaluation import evaluate_models
 from adaptive.tracing.deep.threads import torch_threads
-
-console = Console()
+from adaptive.tracing.specs import build_model
 
 DEFAULT_MODELS = "bkt,bkt-forgets,irt,pfa,best-lr"
 
@@ -49,11 +53,14 @@ def evaluate(
     ],
     models: Annotated[
         str,
-        typer.Option("--models", help="Comma-separated model specs from models/ (or .toml paths)."),
+        typer.Option("--models", help="Comma-separated model spec names (or .toml paths)."),
     ] = DEFAULT_MODELS,
     folds: Annotated[int, typer.Option("--folds", min=2, help="Student-level folds.")] = 5,
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for metrics.csv, metrics.md and plots.")
+        Path,
+        typer.Option(
+            "--out", file_okay=False, help="Folder for metrics.csv, metrics.md and plots."
+        ),
     ] = Path("evaluation"),
     seed: Annotated[int, typer.Option("--seed", help="Seed of the folds and the bootstrap.")] = 0,
     n_boot: Annotated[
@@ -67,21 +74,32 @@ def evaluate(
     correct_col: CorrectCol = None,
     time_col: TimeCol = None,
     sep: Sep = None,
+    time_format: TimeFormat = None,
+    time_unit: TimeUnit = None,
+    require_sorted: RequireSorted = False,
+    allow_unsorted: AllowUnsorted = False,
     quarantine: Quarantine = None,
+    quiet: Quiet = False,
 ) -> None:
     """Cross-validate models by student and compare them (AUC, RMSE, log-loss, calibration)."""
     names = [m.strip() for m in models.split(",") if m.strip()]
     if not names:
         raise ConfigError("--models is empty; expected e.g. 'bkt,pfa,best-lr'")
+    for name in names:  # every name checked before any data is read or model fitted
+        build_model(name)
     mapping = column_mapping(
-        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep
-    )
-    log = load_log(data, mapping or None, quarantine)
+        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep,
+        time_format=time_format, time_unit=time_unit, require_sorted=require_sorted,
+        allow_unsorted=allow_unsorted,
+    )  # fmt: skip
+    log, report = load_log_report(data, mapping or None, quarantine)
     s = log.summary()
-    console.print(
+    info(
         f"Loaded {s['responses']:,} responses, {s['students']:,} students, {s['items']:,} items, "
         f"{s['skills']:,} skills; {folds}-fold cross-validation by student."
     )
+    if quarantine is not None:
+        console.print(f"{report.rows_quarantined:,} row(s) quarantined to {quarantine}")
     with (
         torch_threads(threads),
         Progress(
@@ -91,6 +109,7 @@ def evaluate(
             TimeElapsedColumn(),
             console=console,
             transient=False,
+            disable=quiet,
         ) as bar,
     ):
         task = bar.add_task("folds", total=len(names) * folds)
@@ -117,4 +136,4 @@ def evaluate(
             f"{sum(res.fit_seconds) / len(res.fit_seconds):.2f}",
         )
     console.print(table)
-    console.print(f"Wrote {', '.join(str(p) for p in comparison.files[:3])} and reliability plots.")
+    info(f"Wrote {', '.join(str(p) for p in comparison.files[:3])} and reliability plots.")

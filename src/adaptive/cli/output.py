@@ -1,0 +1,96 @@
+"""Where the command line writes, and how much: one place for every command.
+
+- `console` prints results (tables, JSON, verdicts) to stdout. In a terminal it uses the
+  terminal's width; written to a file or a pipe it is never cut at 80 columns (rich's default
+  there): lines are as wide as their content, unless `COLUMNS` is set.
+- `err_console` prints errors to stderr, the same way.
+- `--quiet` (every command, `set_quiet`) keeps the results and drops the rest: progress bars,
+  informational lines (`info`), MLflow's "View run ... at" links and its log lines.
+- `--debug` (`adaptive --debug CMD`, or `ADAPTIVE_DEBUG=1`) shows the traceback of an
+  internal error instead of the one-line message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from rich.console import Console
+
+# Width for output that is not a terminal: wide enough that no table or line is ever cut.
+UNLIMITED_WIDTH = 10_000
+
+
+@dataclass
+class Settings:
+    """Switches shared by every command for one invocation."""
+
+    quiet: bool = False
+    debug: bool = False
+    saved: dict = field(default_factory=dict)  # what `set_quiet(True)` changed, to restore
+
+
+SETTINGS = Settings(debug=os.environ.get("ADAPTIVE_DEBUG", "") not in ("", "0"))
+
+
+def output_width(stream: TextIO) -> int | None:
+    """The width for a console on `stream`: the terminal's (None) or, off a terminal, unlimited.
+
+    Rich falls back to 80 columns when stdout is a file or a pipe (and to the terminal's width
+    when only stdin is one), which cuts tables; an explicit `COLUMNS` still wins.
+    """
+    try:
+        if stream.isatty():
+            return None
+    except (AttributeError, ValueError):
+        pass
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else UNLIMITED_WIDTH
+
+
+console = Console(width=output_width(sys.stdout))
+err_console = Console(stderr=True, width=output_width(sys.stderr), highlight=False)
+
+
+# MLflow reads this each time a run ends against a server, before printing the run's link.
+MLFLOW_NO_LINKS = "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"
+_NOISY_LOGGERS = ("mlflow", "alembic")
+
+
+def set_quiet(quiet: bool) -> None:
+    """Keep only results: no progress, no info lines, no MLflow run links or log lines.
+
+    Reversible (`set_quiet(False)` undoes what `set_quiet(True)` set), as one process may run
+    several commands (tests, an embedding app).
+    """
+    if quiet and not SETTINGS.quiet:
+        SETTINGS.saved = {
+            "env": os.environ.get(MLFLOW_NO_LINKS),
+            **{name: logging.getLogger(name).level for name in _NOISY_LOGGERS},
+        }
+        os.environ[MLFLOW_NO_LINKS] = "true"
+        for name in _NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.ERROR)
+    elif not quiet and SETTINGS.quiet:
+        saved = SETTINGS.saved
+        if saved.get("env") is None:
+            os.environ.pop(MLFLOW_NO_LINKS, None)
+        else:
+            os.environ[MLFLOW_NO_LINKS] = saved["env"]
+        for name in _NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(saved.get(name, logging.NOTSET))
+    SETTINGS.quiet = quiet
+
+
+def set_debug(debug: bool) -> None:
+    """Show the traceback of an internal error (for a bug report) instead of one line."""
+    SETTINGS.debug = SETTINGS.debug or debug
+
+
+def info(text: str) -> None:
+    """An informational line (counts, file paths): printed unless `--quiet`."""
+    if not SETTINGS.quiet:
+        console.print(text, highlight=False, soft_wrap=True)

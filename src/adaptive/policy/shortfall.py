@@ -1,0 +1,132 @@
+"""Why a student got fewer than k recommendations: the budget, a cap, or the scope.
+
+`AdaptivePolicy.select` fills at most k slots and leaves the rest empty when nothing else may be
+recommended. A user who asked for `--k 10` and got 3 needs to know which rule stopped it:
+
+    why = shortfall(policy, batch, sel, k, now)    # None when the list is full
+    why.sentence  # "3 of 10: today's time budget is used (30 of 30 minutes planned); ..."
+
+Counts are over the catalog's activities for the batch's first student (one-student batches,
+as `adaptive recommend` builds them); each activity is counted under the first rule that keeps
+it out, in the order of `REASONS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from adaptive.policy.base import Selection, StudentBatch
+from adaptive.policy.constraints import MASK_CONSTRAINTS, constraint_masks
+from adaptive.policy.features import compute_features
+from adaptive.policy.recommender import AdaptivePolicy
+
+# Every reason an activity is not on the list, in the order they are checked.
+REASONS: dict[str, str] = {
+    "over_budget": "do not fit today's time budget",
+    "skill_cap": "are on skills already at the per-day cap",
+    "excluded": "were excluded by the teacher",
+    "completed": "are already completed",
+    "recent": "were done in the last session",
+    "out_of_scope": "are outside the curriculum scope set for this student",
+    "out_of_grade_band": "are outside the student's grade band",
+    "blocked": "are blocked by prerequisites not yet mastered",
+}
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Fewer recommendations than asked for, and the count of activities behind each reason."""
+
+    requested: int
+    returned: int
+    catalog_activities: int
+    minutes_planned: float
+    minutes_budget: float
+    reasons: dict[str, int]
+    sentence: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def shortfall(
+    policy: AdaptivePolicy, batch: StudentBatch, sel: Selection, k: int, now: float
+) -> Shortfall | None:
+    """Why row 0 of `sel` has fewer than `k` activities (None when it has `k`)."""
+    chosen = sel.activity[0][sel.activity[0] >= 0]
+    if len(chosen) >= k:
+        return None
+    ctx, cfg = policy._ctx, policy.config
+    n_act = len(ctx.activity_ids)
+    left = np.ones(n_act, bool)
+    left[chosen] = False
+    counts: dict[str, int] = {}
+
+    def take(name: str, mask: np.ndarray) -> None:
+        hit = left & mask
+        counts[name] = int(hit.sum())
+        left[hit] = False
+
+    masks = constraint_masks(batch, ctx)
+    feats = compute_features(batch, ctx, cfg, now)
+    eligible = policy.eligibility(batch, feats)[0]
+    allowed = ~np.any([masks[name][0] for name in MASK_CONSTRAINTS], axis=0)
+    used = float(ctx.minutes[chosen].sum())
+    budget = float(batch.daily_minutes[0])
+    take("over_budget", eligible & (used + ctx.minutes > budget + 1e-9))
+    per_skill = np.bincount(ctx.primary_skill[chosen], minlength=int(ctx.primary_skill.max()) + 1)
+    take("skill_cap", eligible & (per_skill[ctx.primary_skill] >= cfg.max_per_skill))
+    for name in MASK_CONSTRAINTS:
+        take(name, masks[name][0])
+    take("blocked", allowed & ~eligible)
+    sentence = _sentence(len(chosen), k, n_act, used, budget, counts)
+    return Shortfall(k, len(chosen), n_act, used, budget, counts, sentence)
+
+
+def _sentence(
+    returned: int, k: int, n_act: int, used: float, budget: float, counts: dict[str, int]
+) -> str:
+    parts = []
+    for name, words in REASONS.items():
+        n = counts.get(name, 0)
+        if n:
+            extra = (
+                f" ({used:.0f} of {budget:.0f} minutes planned)" if name == "over_budget" else ""
+            )
+            parts.append(f"{n:,} {words}{extra}")
+    why = "; ".join(parts) if parts else f"the catalog has only {n_act:,} activities"
+    return f"{returned} of {k} recommended: of the other activities, {why}."
+
+
+def explain_shortfall(
+    student_id: str,
+    k: int,
+    *,
+    district,
+    model,
+    now=None,
+    config=None,
+) -> Shortfall | None:
+    """`shortfall` for one student of a district, built as `recommend_students` builds it.
+
+    Arguments as `adaptive.policy.service.recommend_students` (`district` loaded, `model` fitted).
+    """
+    from adaptive.policy.adapter import batch_from_model
+    from adaptive.policy.base import to_days
+    from adaptive.policy.config import PolicyConfig
+    from adaptive.policy.service import _day_after_last
+
+    config = config or PolicyConfig.default()
+    log = district.log.take_students([student_id])
+    state = model.init_state([student_id])
+    if len(log):
+        model.update(state, log)
+    batch = batch_from_model(
+        model, state, district.catalog, district.profiles, log=log, student_ids=[student_id],
+        config=config,
+    )  # fmt: skip
+    when = to_days(now) if now is not None else _day_after_last(log)
+    policy = AdaptivePolicy(district.catalog, config)
+    return shortfall(policy, batch, policy.select(batch, k, when), k, when)

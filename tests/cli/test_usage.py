@@ -1,0 +1,162 @@
+"""Every usage mistake: click's usage line and one error, exit 2, never a traceback (issue 17/7)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from adaptive.cli import app, package_version
+from adaptive.curriculum import Catalog
+
+
+def command_paths() -> list[list[str]]:
+    """Every command and sub-command, as the words a user types."""
+    import typer
+
+    root = typer.main.get_command(app)
+    paths = []
+    for name, cmd in root.commands.items():
+        sub = getattr(cmd, "commands", None)
+        paths += [[name, s] for s in sub] if sub else [[name]]
+    return paths
+
+
+def test_every_command_is_covered() -> None:
+    names = {" ".join(p) for p in command_paths()}
+    assert {"train", "promote", "batch", "recommend", "evaluate", "validate"} <= names
+    assert {"datasets list", "simulate", "policy-eval", "demo"} <= names
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["nope"], "No such command 'nope'"),
+        (["train"], "Missing option '--model'"),
+        (["recommend", "--student", "s1", "--k", "abc"], "Invalid value for '--k'"),
+        (["recommend", "--student", "s1", "--k", "0"], "Invalid value for '--k'"),
+        (["batch", "--date", "not-a-date", "--out", "x"], "'not-a-date' is not a date"),
+        (["recommend", "--student", "s1", "--now", "someday"], "'someday' is not a date"),
+        (["promote", "--name", "m", "--no-such-flag", "x"], "No such option: --no-such-flag"),
+        (["datasets", "describe"], "Missing argument 'name'"),
+    ],
+)
+def test_usage_errors_exit_2_with_the_usage_line(cli, args, message) -> None:
+    r = cli(*args)
+    assert r.code == 2, r.text
+    assert "Usage: adaptive" in r.err and message in r.err
+    assert "Traceback" not in r.text
+
+
+def test_a_bare_adaptive_shows_the_usage_and_exits_2(cli) -> None:
+    r = cli()
+    assert r.code == 2 and "Usage: adaptive" in r.text and "Traceback" not in r.text
+
+
+@pytest.mark.parametrize("words", [[]] + command_paths(), ids=" ".join)
+def test_dash_h_is_help_on_every_command(cli, words) -> None:
+    r = cli(*words, "-h")
+    assert r.code == 0, r.text
+    assert "Usage:" in r.out and "--help" in r.out
+
+
+@pytest.mark.parametrize("words", command_paths(), ids=" ".join)
+def test_every_command_takes_quiet(cli, words) -> None:
+    assert "--quiet" in cli(*words, "-h").out
+
+
+def test_version(cli) -> None:
+    r = cli("--version")
+    assert r.code == 0 and r.out.strip() == f"adaptive {package_version()}"
+    assert package_version() != "unknown"
+
+
+def test_promote_takes_the_column_flags_and_documents_its_exit_code(cli) -> None:
+    out = cli("promote", "-h").out
+    for flag in ("--student-col", "--item-col", "--skills-col", "--correct-col", "--time-col"):
+        assert flag in out
+    assert "Exit code 0 on a decision either way" in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["simulate", "--out", "FILE"],
+        ["evaluate", "--data", "x.csv", "--out", "FILE"],
+        ["batch", "--date", "2026-01-01", "--out", "FILE"],
+        ["batch", "--date", "2026-01-01", "--out", "DIR", "--state-dir", "FILE"],
+        ["batch", "--date", "2026-01-01", "--out", "DIR", "--catalog", "DIR"],
+        ["batch", "--date", "2026-01-01", "--out", "DIR", "--policy", "DIR"],
+        ["policy-eval", "--out", "FILE"],
+        ["recommend", "--student", "s1", "--district", "FILE"],
+        ["demo", "--out", "FILE"],
+    ],
+)
+def test_a_file_for_a_folder_or_a_folder_for_a_file_is_a_usage_error(cli, tmp_path, args) -> None:
+    paths = {"FILE": tmp_path / "a-file.txt", "DIR": tmp_path}
+    paths["FILE"].write_text("x")
+    r = cli(*[paths.get(a, a) for a in args])
+    assert r.code == 2, r.text
+    assert "is a file" in r.err or "is a directory" in r.err
+    assert "Traceback" not in r.text
+
+
+def test_an_empty_catalog_is_a_usage_error(cli, tmp_path) -> None:
+    Catalog(skills=(), activities=()).to_json(tmp_path / "catalog.json")
+    r = cli("batch", "--date", "2026-01-01", "--out", tmp_path / "out",
+            "--catalog", tmp_path / "catalog.json")  # fmt: skip
+    assert r.code == 2 and "has no activities" in r.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_evaluate_checks_every_model_name_before_reading_data(cli, tmp_path) -> None:
+    r = cli("evaluate", "--data", tmp_path / "missing.csv", "--models", "bkt,policy")
+    assert r.code == 2
+    assert "model spec 'policy' not found" in r.err  # the name, not the missing file
+    listed = r.err.split("one of", 1)[1]
+    assert "'bkt-forgets'" in listed and "'policy'" not in listed
+
+
+def test_a_library_error_is_one_line_exit_2(cli, tmp_path) -> None:
+    r = cli("evaluate", "--data", tmp_path / "missing.csv", "--models", "bkt")
+    assert r.code == 2 and r.err.startswith("error:") and "Traceback" not in r.text
+
+
+def test_an_internal_error_is_exit_1_with_a_hint_and_debug_shows_the_traceback(
+    cli, monkeypatch
+) -> None:
+    import adaptive.cli.data as data_cli
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("something broke")
+
+    monkeypatch.setattr(data_cli, "list_descriptors", boom)
+    r = cli("datasets", "list")
+    assert r.code == 1
+    assert "internal error: RuntimeError: something broke" in r.err and "--debug" in r.err
+    assert "Traceback" not in r.text
+    monkeypatch.setattr("adaptive.cli.output.SETTINGS.debug", False)
+    r = cli("--debug", "datasets", "list")
+    assert r.code == 1 and "Traceback" in r.err and "something broke" in r.err
+
+
+def test_the_console_script_exits_with_the_same_codes(tmp_path) -> None:
+    """Through a real process, as a user runs it (stdout a pipe, no terminal)."""
+    script = [sys.executable, "-c", "from adaptive.cli import main; main()"]
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    for args, code in (([], 2), (["-h"], 0), (["--version"], 0), (["nope"], 2)):
+        proc = subprocess.run(
+            script + args, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env
+        )
+        assert proc.returncode == code, (args, proc.stderr)
+        assert "Traceback" not in proc.stdout + proc.stderr
+    listed = subprocess.run(
+        script + ["datasets", "list"], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert max(len(line) for line in listed.stdout.splitlines()) > 80  # not cut at 80 columns
+    assert "…" not in listed.stdout
+    json.dumps(listed.stdout)  # plain text
