@@ -116,12 +116,12 @@ def test_duplicate_response_points_to_the_first(tmp_path):
     path = write(tmp_path, [GOOD[0], GOOD[1], GOOD[0]])
     problem = only_problem(path)
     assert (problem.line, problem.column) == (4, "timestamp")
-    assert "first at line 2" in problem.expected and "i1" in problem.value
+    assert "repeat line 2" in problem.expected and "i1" in problem.value
 
 
-def test_out_of_time_order_within_a_student(tmp_path):
+def test_out_of_time_order_within_a_student_when_sorting_is_required(tmp_path):
     path = write(tmp_path, [GOOD[1], GOOD[0], GOOD[2]])
-    problem = only_problem(path)
+    problem = only_problem(path, require_sorted=True)
     assert (problem.line, problem.column) == (3, "timestamp")
     assert problem.value.startswith("2024-01-01T10:00:00") and "10:05:00" in problem.expected
 
@@ -170,7 +170,10 @@ MIXED = [
 
 def test_quarantine_loses_nothing_and_says_why(tmp_path):
     qpath = tmp_path / "out" / "rejected.csv"
-    log, report = read_responses_report(write(tmp_path, MIXED), quarantine=qpath)
+    qpath.parent.mkdir()
+    log, report = read_responses_report(
+        write(tmp_path, MIXED), quarantine=qpath, require_sorted=True
+    )
     assert report.rows_read == len(MIXED) == report.rows_loaded + report.rows_quarantined
     assert (report.rows_loaded, report.rows_quarantined, len(log)) == (3, 6, 3)
     rejected = pd.read_csv(qpath, dtype=str, keep_default_na=False)
@@ -179,7 +182,7 @@ def test_quarantine_loses_nothing_and_says_why(tmp_path):
     assert "column 'correct': got '2'; expected 0 or 1" in reasons[3]
     assert "column 'timestamp'" in reasons[4] and "ISO 8601" in reasons[4]
     assert "column 'student_id'" in reasons[5]
-    assert "first at line 2" in reasons[6]
+    assert "repeat line 2" in reasons[6]
     assert "earlier response" in reasons[7]
     assert "extra columns" in reasons[8]
     assert rejected.loc[rejected["line"] == "8", "raw_text"].item().endswith(",extra")
@@ -382,7 +385,7 @@ def test_nothing_logged_names_a_student(tmp_path, caplog):
 def test_sequence_problems_do_not_name_the_student(tmp_path):
     rows = [line.replace("s1", "STUDENT_SECRET_1") for line in [GOOD[1], GOOD[0], GOOD[1]]]
     with pytest.raises(DataValidationError) as info:
-        read_responses(write(tmp_path, rows))
+        read_responses(write(tmp_path, rows), require_sorted=True)
     assert info.value.total == 2 and "STUDENT_SECRET" not in str(info.value)
 
 

@@ -35,6 +35,7 @@ def load_log(
     quarantine: str | Path | None = None,
     *,
     dataset: str | None = None,
+    require_sorted: bool = False,
 ) -> ResponseLog:
     """A validated `ResponseLog` from a dataset name or a file path.
 
@@ -43,10 +44,17 @@ def load_log(
     data : a dataset name with a descriptor `datasets/NAME.toml` (see `list_descriptors()`), or
         the path of a CSV/TSV/Parquet file (optionally gzipped).
     mapping : overrides of the column mapping, e.g. from `cli.options.column_mapping(...)`.
-    quarantine : write rejected rows here and load the rest, instead of raising.
+    quarantine : write rejected rows here and load the rest, instead of raising. The path must
+        be a file in an existing folder (checked first). How many rows went there:
+        `load_log_report(...)[1].rows_quarantined`.
     dataset : read the file `data` with that dataset's descriptor mapping (its columns/quirks).
+    require_sorted : reject a student's rows that are out of time order in the file, instead
+        of sorting them (timestamps are sorted stably by default; an integer order column is
+        always checked unless the mapping has `allow_unsorted`).
     """
-    log, _ = load_log_report(data, mapping, quarantine, dataset=dataset)
+    log, _ = load_log_report(
+        data, mapping, quarantine, dataset=dataset, require_sorted=require_sorted
+    )
     return log
 
 
@@ -57,14 +65,24 @@ def load_log_report(
     *,
     dataset: str | None = None,
     since: int | None = None,
+    require_sorted: bool = False,
 ) -> tuple[ResponseLog, LoadReport]:
-    """`load_log` plus the `LoadReport` (rows read, loaded, quarantined; responses).
+    """`load_log` plus the `LoadReport` (rows read, loaded, quarantined; responses; notes).
+
+    This is how a caller learns how many rows `quarantine` received (`rows_quarantined`).
 
     `since` (ns since the epoch, UTC): a Parquet log is read from that time on only (rows
     without a time too, so validation reports them); other files are read in full.
     """
     path, column_mapping, base_dir = resolve(data, mapping, dataset)
-    return read_responses_report(path, column_mapping, quarantine, base_dir=base_dir, since=since)
+    return read_responses_report(
+        path,
+        column_mapping,
+        quarantine,
+        base_dir=base_dir,
+        since=since,
+        require_sorted=require_sorted,
+    )
 
 
 def resolve(

@@ -5,10 +5,15 @@
 (file, line, column, value, expected) or, with `quarantine=PATH`, writes each rejected row with
 its reason to a CSV and loads the rest. Nothing is dropped silently: the report counts rows read,
 loaded and quarantined (read = loaded + quarantined), and blank lines skipped.
+
+Row order: with timestamps each student's rows are sorted by time (stably: ties keep file order),
+so an unsorted export loses nothing; an integer order column must be in order unless
+`allow_unsorted`; `require_sorted` asks for the strict check with timestamps too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import tempfile
@@ -32,15 +37,20 @@ from adaptive.data.validate import (
     check_values,
     group_responses,
     q_matrix_from_edges,
+    time_notes,
 )
-from adaptive.errors import DataValidationError, Problem
+from adaptive.errors import AdaptiveError, ConfigError, DataValidationError, Problem
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class LoadReport:
-    """What happened to every row of a file (counts only: no student identifiers)."""
+    """What happened to every row of a file (counts only: no student identifiers).
+
+    `rows_quarantined` is what a command prints after `--quarantine`; `notes` are hints about
+    how the file was read (e.g. integers that look like epoch times were read as an order).
+    """
 
     source: str
     rows_read: int
@@ -51,6 +61,7 @@ class LoadReport:
     problems: int
     quarantine: str | None
     ignored_columns: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -61,6 +72,8 @@ def read_responses(
     mapping: dict[str, Any] | ColumnMapping | None = None,
     quarantine: str | Path | None = None,
     base_dir: str | Path | None = None,
+    *,
+    require_sorted: bool = False,
 ) -> ResponseLog:
     """Read and validate a response file (CSV/TSV/Parquet, optionally `.gz`) into a `ResponseLog`.
 
@@ -72,8 +85,12 @@ def read_responses(
         loaded; otherwise any problem raises `DataValidationError` listing them all.
     base_dir : folder that relative paths inside the mapping (a Q-matrix file) are relative to;
         default: the file's folder.
+    require_sorted : reject rows out of time order within a student even with timestamps
+        (otherwise they are sorted); the same as the mapping key `require_sorted`.
     """
-    log, _ = read_responses_report(path, mapping, quarantine, base_dir)
+    log, _ = read_responses_report(
+        path, mapping, quarantine, base_dir, require_sorted=require_sorted
+    )
     return log
 
 
@@ -84,14 +101,16 @@ def read_responses_report(
     base_dir: str | Path | None = None,
     *,
     since: int | None = None,
+    require_sorted: bool = False,
 ) -> tuple[ResponseLog, LoadReport]:
     """`read_responses` plus the `LoadReport` counts (what `adaptive validate` prints).
 
     `since` (ns since the epoch, UTC) lets a Parquet reader skip the rows before it (see
     `readers.read_raw`); the counts then cover only the rows read.
     """
-    if not isinstance(mapping, ColumnMapping):
-        mapping = ColumnMapping.from_dict(mapping)
+    mapping = _with_require_sorted(mapping, require_sorted)
+    if quarantine is not None:
+        quarantine = check_quarantine_path(quarantine)
     path = Path(path)
     raw = read_raw(path, mapping, since=since)
     q_matrix = _load_q_matrix(mapping, Path(base_dir) if base_dir else path.parent)
@@ -100,8 +119,8 @@ def read_responses_report(
     n = raw.table.num_rows
     responses = group_responses(values, ~issues.rejected(n), mapping.merge_skill_rows)
     time_label = raw.time_column or "order"
-    check_order = raw.time_column is not None and not mapping.allow_unsorted
-    rejected_resp = check_sequences(values, responses, time_label, check_order, issues)
+    check_order, hint = _order_rule(mapping, values.time_kind, raw.time_column)
+    rejected_resp = check_sequences(values, responses, time_label, check_order, issues, hint)
 
     n_problems = len(issues) + len(raw.unparsed)
     rejected_rows = issues.rejected(n)
@@ -133,7 +152,16 @@ def read_responses_report(
         problems=n_problems,
         quarantine=None if quarantine is None else str(quarantine),
         ignored_columns=tuple(c for c in raw.header if c not in used),
+        notes=tuple(time_notes(values, raw.time_column, mapping)),
     )
+    if report.rows_quarantined:
+        logger.warning(
+            "%s: %d of %d rows quarantined to %s (with their reasons)",
+            raw.source,
+            report.rows_quarantined,
+            report.rows_read,
+            report.quarantine,
+        )
     logger.info(
         "read %s: %d rows, %d loaded, %d quarantined, %d responses",
         raw.source,
@@ -143,6 +171,61 @@ def read_responses_report(
         report.responses,
     )
     return log, report
+
+
+def _with_require_sorted(
+    mapping: dict[str, Any] | ColumnMapping | None, require_sorted: bool
+) -> ColumnMapping:
+    """The checked mapping, with `require_sorted` set when the caller asked for it."""
+    if not isinstance(mapping, ColumnMapping):
+        mapping = ColumnMapping.from_dict(mapping)
+    if not require_sorted or mapping.require_sorted:
+        return mapping
+    if mapping.allow_unsorted:
+        raise ConfigError("require_sorted and allow_unsorted contradict each other; give one")
+    return dataclasses.replace(mapping, require_sorted=True)
+
+
+def _order_rule(
+    mapping: ColumnMapping, time_kind: str, time_column: str | None
+) -> tuple[bool, str]:
+    """(check that each student's rows are in order in the file?, why / how to lift it).
+
+    Timestamps are sorted (stably), so their file order does not matter unless the caller
+    asked for `require_sorted`. An integer order column is the only record of the order: a
+    student's rows out of order there are an error unless `allow_unsorted` (sort by it).
+    File order (no time column) is in order by definition.
+    """
+    if mapping.require_sorted:
+        return True, "require_sorted: rows of a student in time order in the file"
+    if time_column is not None and time_kind == "order" and not mapping.allow_unsorted:
+        return True, (
+            "rows of a student in the order of this integer column; --allow-unsorted "
+            "(allow_unsorted) sorts them by it; epoch times: --time-unit s|ms|us|ns"
+        )
+    return False, ""
+
+
+def check_quarantine_path(path: str | Path) -> Path:
+    """The quarantine CSV's path, checked before any work: a file path in an existing folder.
+
+    Raises `AdaptiveError` (exit code 2 on the command line) naming the path and the fix.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise AdaptiveError(
+            f"quarantine path {path} is a directory; give a file path for the rejected rows, "
+            f"e.g. {path / 'rejected.csv'}"
+        )
+    parent = path.parent
+    if not parent.is_dir():
+        what = "is not a directory" if parent.exists() else "does not exist"
+        raise AdaptiveError(
+            f"quarantine path {path}: its folder {parent} {what}; create it or give another path"
+        )
+    if not os.access(parent, os.W_OK):
+        raise AdaptiveError(f"quarantine path {path}: its folder {parent} is not writable")
+    return path
 
 
 def _load_q_matrix(mapping: ColumnMapping, base_dir: Path) -> QMatrix | None:
@@ -238,8 +321,7 @@ def _reason(problem: Problem) -> str:
 
 
 def atomic_write_csv(table: pa.Table, path: Path) -> None:
-    """Write a CSV to a temporary file beside `path`, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a CSV to a temporary file beside `path` (its folder must exist), then rename it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:

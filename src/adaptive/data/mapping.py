@@ -11,16 +11,26 @@ Keys (all optional; unset ones fall back to the canonical column names):
 - `time`: a timestamp column or an integer order column; absent -> the canonical `timestamp` or
   `order` column if the file has one, else file order.
 - `time_kind`: `"auto"` (integers -> order, anything else -> timestamps), `"timestamp"`,
-  `"order"` or `"file"` (ignore any time column and use file order).
-- `time_format`: a `strftime` format for text timestamps (default ISO 8601); naive times are UTC.
-- `sep`: field delimiter (default by extension: `.tsv`/`.tab` -> tab, else comma, or a tab when
-  the header line holds tabs and no commas); `skills_sep`: separator between skills in one cell.
+  `"order"` or `"file"` (ignore any time column and use file order). Integers are never read
+  as times unless `time_unit` says what they count.
+- `time_format`: a `strptime` format for text timestamps (default ISO 8601), e.g. `"%d/%m/%Y"`
+  or `"%Y%m%d"` (then digits are dates, not an order); naive times are UTC.
+- `time_unit`: `"s"`, `"ms"`, `"us"` or `"ns"`: the time column holds epoch numbers (integers or
+  decimals) in that unit since 1970-01-01 UTC; implies `time_kind = "timestamp"`.
+- `sep`: field delimiter (default by extension: `.tsv`/`.tab` -> tab, else comma, or a tab or a
+  semicolon when the header line holds those and no commas); `skills_sep`: separator between
+  skills in one cell.
 - `duration_s`, `attempt`, `school_id`, `class_id`: optional columns.
 - `merge_skill_rows`: consecutive rows of one student with the same item and correctness and a
   different skill are ONE response tagged with several skills (ASSISTments 2009).
 - `skills_from`: `{file, item, skill}`, a Q-matrix edge list giving each item's skills; the log's
   own skill column is then ignored (the Gervet et al. splits index skill combinations).
-- `allow_unsorted`: a student's rows need not be in time order in the file (they are sorted).
+- Row order: with timestamps, each student's rows are sorted by time (stable: rows with the same
+  time keep their file order), so a file need not be sorted. An integer order column must
+  already be in order within each student (a row whose order is below an earlier row's is an
+  error), unless `allow_unsorted` is true: then the rows are sorted by that column too.
+  `require_sorted` asks for the strict check for timestamps as well (rows of a student in
+  non-decreasing time order in the file). File order (no time column) is always in order.
 """
 
 from __future__ import annotations
@@ -39,19 +49,51 @@ CANONICAL_DEFAULTS = {
 }
 OPTIONAL_FIELDS = ("duration_s", "attempt", "school_id", "class_id")
 TIME_KINDS = ("auto", "timestamp", "order", "file")
-_STR_KEYS = ("item_id", "skill_ids", "correct", "time", "time_format", "sep", "skills_sep")
+TIME_UNITS = ("s", "ms", "us", "ns")
+_STR_KEYS = (
+    "item_id", "skill_ids", "correct", "time", "time_format", "time_unit", "sep", "skills_sep"
+)  # fmt: skip
 _KNOWN_KEYS = {
     *CANONICAL_DEFAULTS,
     *OPTIONAL_FIELDS,
     "time",
     "time_kind",
     "time_format",
+    "time_unit",
     "sep",
     "skills_sep",
     "merge_skill_rows",
     "skills_from",
     "allow_unsorted",
+    "require_sorted",
 }
+
+
+def _time_kind(mapping: Mapping[str, Any], where: str) -> str:
+    """The checked `time_kind`: `time_format` or `time_unit` make it "timestamp" (and contradict
+    "order" or "file"); the two cannot be combined (text dates or epoch numbers, not both)."""
+    kind = mapping.get("time_kind", "auto")
+    if kind not in TIME_KINDS:
+        raise ConfigError(f"{where}: 'time_kind' must be one of {', '.join(TIME_KINDS)}")
+    unit, fmt = mapping.get("time_unit"), mapping.get("time_format")
+    if unit is not None and unit not in TIME_UNITS:
+        raise ConfigError(
+            f"{where}: 'time_unit' must be one of {', '.join(TIME_UNITS)} (epoch seconds, "
+            f"milliseconds, microseconds, nanoseconds), got {unit!r}"
+        )
+    if unit is not None and fmt is not None:
+        raise ConfigError(
+            f"{where}: give 'time_format' (text dates) or 'time_unit' (epoch numbers), not both"
+        )
+    if fmt == "":
+        raise ConfigError(f"{where}: 'time_format' must not be empty")
+    given = "time_unit" if unit is not None else "time_format" if fmt is not None else None
+    if given is None:
+        return kind
+    if kind in ("order", "file"):
+        raise ConfigError(f"{where}: '{given}' reads the time column as timestamps; "
+                          f"time_kind = {kind!r} contradicts it")  # fmt: skip
+    return "timestamp"
 
 
 @dataclass(frozen=True)
@@ -74,12 +116,14 @@ class ColumnMapping:
     time: str | None = None
     time_kind: str = "auto"
     time_format: str | None = None
+    time_unit: str | None = None
     sep: str | None = None
     skills_sep: str | None = None
     optional: dict[str, str] = field(default_factory=dict)
     merge_skill_rows: bool = False
     skills_from: SkillsFrom | None = None
     allow_unsorted: bool = False
+    require_sorted: bool = False
 
     @classmethod
     def from_dict(
@@ -112,18 +156,20 @@ class ColumnMapping:
             and all(isinstance(s, str) for s in student)
         ):
             raise ConfigError(f"{where}: 'student_id' must be a column name or a list of them")
-        time_kind = mapping.get("time_kind", "auto")
-        if time_kind not in TIME_KINDS:
-            raise ConfigError(f"{where}: 'time_kind' must be one of {', '.join(TIME_KINDS)}")
+        time_kind = _time_kind(mapping, where)
         optional = {}
         for key in OPTIONAL_FIELDS:
             if key in mapping:
                 if not isinstance(mapping[key], str):
                     raise ConfigError(f"{where}: '{key}' must be a column name")
                 optional[key] = mapping[key]
-        for key in ("merge_skill_rows", "allow_unsorted"):
+        for key in ("merge_skill_rows", "allow_unsorted", "require_sorted"):
             if not isinstance(mapping.get(key, False), bool):
                 raise ConfigError(f"{where}: '{key}' must be true or false")
+        if mapping.get("allow_unsorted") and mapping.get("require_sorted"):
+            raise ConfigError(
+                f"{where}: 'allow_unsorted' and 'require_sorted' contradict each other; give one"
+            )
         skills_from = mapping.get("skills_from")
         if skills_from is not None:
             if not isinstance(skills_from, Mapping) or "file" not in skills_from:
@@ -142,12 +188,14 @@ class ColumnMapping:
             time=mapping.get("time"),
             time_kind=time_kind,
             time_format=mapping.get("time_format"),
+            time_unit=mapping.get("time_unit"),
             sep=mapping.get("sep"),
             skills_sep=mapping.get("skills_sep"),
             optional=optional,
             merge_skill_rows=mapping.get("merge_skill_rows", False),
             skills_from=skills_from,
             allow_unsorted=mapping.get("allow_unsorted", False),
+            require_sorted=mapping.get("require_sorted", False),
         )
 
     def required_sources(self) -> dict[str, list[str]]:

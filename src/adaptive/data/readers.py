@@ -5,6 +5,10 @@ decoded batch by batch, so a cell that is not UTF-8 is reported with its line in
 aborting the whole read. Every kept row carries the line an editor shows for it (the header is
 line 1; for Parquet, the 1-based row number), and rows with too few or too many fields are
 reported with their line and skipped. Values are checked later (`adaptive.data.validate`).
+
+A file that cannot be read to its end (a truncated `.gz`, a corrupt Parquet file) or a Parquet
+column whose type cannot hold its field (`correct` as text, a list of times) is one
+`DataValidationError` naming the file and column, never a traceback.
 """
 
 from __future__ import annotations
@@ -111,7 +115,7 @@ def _select_columns(
     problems = []
     seen: set[str] = set()
     for name in header:
-        if name in seen:
+        if name in seen and name:  # unnamed columns (Excel's trailing commas) are never read
             problems.append(Problem(source, 1, name, name, "unique column names in the header"))
         seen.add(name)
     flags = {
@@ -170,10 +174,14 @@ def _select_columns(
 def read_header(
     path: Path, compression: str | None, sep: str | None, kind: str
 ) -> tuple[list[str], str]:
-    """The header's column names and the field delimiter (given, by extension, or sniffed)."""
+    """The header's column names and the field delimiter (given, by extension, or sniffed: a
+    header without commas but with tabs or semicolons names that delimiter)."""
     source = str(path)
-    with pa.input_stream(str(path), compression=compression) as stream:
-        head = stream.read(1 << 16)
+    try:
+        with pa.input_stream(str(path), compression=compression) as stream:
+            head = stream.read(1 << 16)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise unreadable(source, compression, exc) from None
     first = head.split(b"\n", 1)[0]
     try:
         text = first.decode("utf-8-sig").rstrip("\r\n")
@@ -187,8 +195,8 @@ def read_header(
         )
     if sep is None:
         sep = "\t" if kind == "tsv" else ","
-        if sep == "," and "\t" in text and "," not in text:
-            sep = "\t"
+        if sep == "," and "," not in text:  # a tab- or (Excel in many locales) ;-separated file
+            sep = "\t" if "\t" in text else ";" if ";" in text else sep
     header = next(csv.reader(io.StringIO(text), delimiter=sep))
     return [h.strip() for h in header], sep
 
@@ -217,33 +225,36 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
         unparsed_text.append(row.text)
         return "skip"
 
-    reader = pacsv.open_csv(
-        pa.input_stream(str(path), compression=compression),
-        read_options=pacsv.ReadOptions(
-            use_threads=False, block_size=CSV_BLOCK_BYTES, column_names=header, skip_rows=1
-        ),
-        parse_options=pacsv.ParseOptions(
-            delimiter=sep, ignore_empty_lines=False, invalid_row_handler=on_invalid_row
-        ),
-        convert_options=pacsv.ConvertOptions(
-            include_columns=columns,
-            column_types={c: pa.binary() for c in columns},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
     batches: list[pa.RecordBatch] = []
     cell_problems: list[CellProblem] = []
     n_kept = 0
-    for batch in reader:
-        decoded = []
-        for name in columns:
-            arr, bad = _decode_utf8(batch.column(name))
-            for row, value in bad:
-                cell_problems.append(CellProblem(n_kept + row, name, value, "UTF-8 text"))
-            decoded.append(arr)
-        batches.append(pa.RecordBatch.from_arrays(decoded, names=columns))
-        n_kept += batch.num_rows
+    try:
+        reader = pacsv.open_csv(
+            pa.input_stream(str(path), compression=compression),
+            read_options=pacsv.ReadOptions(
+                use_threads=False, block_size=CSV_BLOCK_BYTES, column_names=header, skip_rows=1
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, ignore_empty_lines=False, invalid_row_handler=on_invalid_row
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=columns,
+                column_types={c: pa.binary() for c in columns},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        for batch in reader:
+            decoded = []
+            for name in columns:
+                arr, bad = _decode_utf8(batch.column(name))
+                for row, value in bad:
+                    cell_problems.append(CellProblem(n_kept + row, name, value, "UTF-8 text"))
+                decoded.append(arr)
+            batches.append(pa.RecordBatch.from_arrays(decoded, names=columns))
+            n_kept += batch.num_rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise unreadable(source, compression, exc, line=2 + n_kept) from None
     schema = pa.schema([(c, pa.string()) for c in columns])
     table = pa.Table.from_batches(batches, schema=schema)
     # Physical line of each kept row: data rows are lines 2..; unparsed rows take some of them.
@@ -262,6 +273,17 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
         unparsed_text=unparsed_text,
         cell_problems=cell_problems,
         blank_lines=blank,
+    )
+
+
+def unreadable(
+    source: str, compression: str | None, exc: Exception, line: int | None = None
+) -> DataValidationError:
+    """The error for a file that cannot be read to its end (truncated or corrupt)."""
+    what = "a complete gzip file" if compression == "gzip" else "a readable, complete file"
+    where = f"; reading stopped near line {line}" if line is not None else ""
+    return DataValidationError(
+        [Problem(source, None, None, None, f"{what} (it is truncated or corrupt: {exc}{where})")]
     )
 
 
@@ -322,18 +344,22 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
     header = list(pfile.schema_arrow.names)
     columns, time_col, optional = _select_columns(source, header, mapping)
     schema = pa.schema([pfile.schema_arrow.field(c) for c in columns])
+    _check_parquet_types(source, schema, mapping, optional)
     time_type = schema.field(time_col).type if time_col else None
     bound = _time_bound(since, time_type)
     batches, line_parts, start = [], [], 1
-    for batch in pfile.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
-        lines = np.arange(start, start + batch.num_rows, dtype=np.int64)
-        start += batch.num_rows
-        if bound is not None:
-            time = batch.column(time_col)
-            keep = pc.fill_null(pc.greater_equal(time, bound), True)
-            batch, lines = batch.filter(keep), lines[keep.to_numpy(zero_copy_only=False)]
-        batches.append(batch)
-        line_parts.append(lines)
+    try:
+        for batch in pfile.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
+            lines = np.arange(start, start + batch.num_rows, dtype=np.int64)
+            start += batch.num_rows
+            if bound is not None:
+                time = batch.column(time_col)
+                keep = pc.fill_null(pc.greater_equal(time, bound), True)
+                batch, lines = batch.filter(keep), lines[keep.to_numpy(zero_copy_only=False)]
+            batches.append(batch)
+            line_parts.append(lines)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise unreadable(source, None, exc, line=start) from None
     table = pa.Table.from_batches(batches, schema=schema)
     lines = np.concatenate(line_parts) if line_parts else np.zeros(0, np.int64)
     return RawTable(
@@ -345,6 +371,68 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
         time_column=time_col,
         optional=optional,
     )
+
+
+def _check_parquet_types(
+    source: str, schema: pa.Schema, mapping: ColumnMapping, optional: dict[str, str]
+) -> None:
+    """Every read Parquet column has a type its field can hold; otherwise one problem each.
+
+    Parquet columns are typed, so a wrong type is a wrong export, not a bad cell: `correct` must
+    be boolean or numeric (0/1), ids text or numbers, skills text, numbers or a list of them, and
+    the time column is checked when it is read (`validate._check_time`).
+    """
+    roles = {col: "id" for col in mapping.student_id}
+    roles[mapping.item_id] = "id"
+    roles[mapping.correct] = "correct"
+    if mapping.skills_from is None:
+        roles[mapping.skill_ids] = "skills"
+    for key, col in optional.items():
+        roles[col] = "id" if key in ("school_id", "class_id") else "number"
+    problems = []
+    for col, role in roles.items():
+        dtype = schema.field(col).type
+        if pa.types.is_dictionary(dtype):
+            dtype = dtype.value_type
+        if not _PARQUET_TYPE_OK[role](dtype):
+            problems.append(
+                Problem(source, None, col, f"Parquet type {dtype}", _PARQUET_EXPECTED[role])
+            )
+    if problems:
+        raise DataValidationError(problems)
+
+
+def _is_scalar_id(dtype: pa.DataType) -> bool:
+    return (
+        pa.types.is_string(dtype)
+        or pa.types.is_large_string(dtype)
+        or pa.types.is_integer(dtype)
+        or pa.types.is_floating(dtype)
+    )
+
+
+def _is_number(dtype: pa.DataType) -> bool:
+    return pa.types.is_integer(dtype) or pa.types.is_floating(dtype)
+
+
+def _is_skills(dtype: pa.DataType) -> bool:
+    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        return _is_scalar_id(dtype.value_type)
+    return _is_scalar_id(dtype)
+
+
+_PARQUET_TYPE_OK = {
+    "id": _is_scalar_id,
+    "correct": lambda t: pa.types.is_boolean(t) or _is_number(t),
+    "skills": _is_skills,
+    "number": lambda t: _is_number(t) or pa.types.is_string(t) or pa.types.is_large_string(t),
+}
+_PARQUET_EXPECTED = {
+    "id": "a text or integer id column",
+    "correct": "a boolean or integer 0/1 column (text is not read as correctness in Parquet)",
+    "skills": "a text column or a list of text skill ids",
+    "number": "a numeric column",
+}
 
 
 def _time_bound(since: int | None, time_type: pa.DataType | None) -> pa.Scalar | None:

@@ -5,8 +5,9 @@ table (row positions, column, bad values, what was expected). Python only touche
 rows, to name them; the happy path has no per-row loop.
 
 Two stages: `check_values` checks each row on its own (ids, correctness, time, skills, optional
-columns); `check_sequences` then checks each student's responses together (duplicates, time
-order), after consecutive multi-skill rows have been merged (`merge_skill_rows`).
+columns); `check_sequences` then checks each student's responses together (duplicated rows,
+time order where it is required), after consecutive multi-skill rows have been merged
+(`merge_skill_rows`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,25 @@ import pyarrow.compute as pc
 from adaptive.data.log import SKILL_LIST_TYPE
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.readers import RawTable
-from adaptive.errors import Problem
+from adaptive.errors import DataValidationError, Problem
 
-ISO_EXPECTED = "an ISO 8601 date-time such as 2024-09-01T08:30:00Z (naive times are read as UTC)"
+ISO_EXPECTED = (
+    "an ISO 8601 date-time such as 2024-09-01T08:30:00Z (naive times are read as UTC; "
+    "another format: --time-format / time_format; epoch numbers: --time-unit / time_unit)"
+)
+EPOCH_UNITS = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
+NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+EPOCH_EXPECTED = (
+    "dates, or numbers with a unit: these are whole numbers, which are read as times only when "
+    "--time-unit s|ms|us|ns (time_unit) says what they count (as an integer order: time_kind "
+    "'order'; digits such as 20240901 as dates: --time-format %Y%m%d)"
+)
+EPOCH_SECONDS_FROM = 10**8  # 1973-03-03 in epoch seconds: larger whole numbers look like times
+EPOCH_NS_PLAUSIBLE = (pd.Timestamp("1980-01-01").value, pd.Timestamp("2100-01-01").value)
+TIME_TYPES_EXPECTED = (
+    "a timestamp, date, text date or integer order column (epoch numbers: --time-unit "
+    "s|ms|us|ns / time_unit says what they count)"
+)
 _INT_PATTERN = r"^\s*[+-]?\d+\s*$"
 
 
@@ -168,13 +185,18 @@ def _check_correct(arr: pa.ChunkedArray, column: str, issues: Issues) -> np.ndar
 
 
 def _check_time(raw: RawTable, mapping: ColumnMapping, issues: Issues) -> tuple[np.ndarray, str]:
-    """(int64 time, 'timestamp' | 'order'): ns since epoch (UTC) or an integer order."""
+    """(int64 time, 'timestamp' | 'order'): ns since epoch (UTC) or an integer order.
+
+    Numbers are read as times only when `time_unit` says what they count, and digits as dates
+    only with a `time_format`: otherwise integers are an order, never silently times.
+    """
     n = raw.table.num_rows
     col = raw.time_column
     if col is None:
         return np.arange(n, dtype=np.int64), "order"
     arr = raw.table.column(col).combine_chunks()
-    kind = mapping.time_kind
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
     if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
         if pa.types.is_date(arr.type):
             arr = arr.cast(pa.timestamp("s"))
@@ -182,31 +204,102 @@ def _check_time(raw: RawTable, mapping: ColumnMapping, issues: Issues) -> tuple[
         issues.add_mask(arr.is_null().to_numpy(zero_copy_only=False), col, arr, "a date-time")
         ints = arr.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
         return ints * unit_ns, "timestamp"  # timezone-aware values are stored as UTC already
+    if mapping.time_unit is not None:
+        return _epoch_times(arr, col, mapping.time_unit, issues), "timestamp"
+    if mapping.time_format is not None:
+        return _text_times(_to_string(arr), col, mapping.time_format, issues), "timestamp"
+    kind = mapping.time_kind
+    if pa.types.is_floating(arr.type):
+        raise DataValidationError(
+            [Problem(raw.source, None, col, f"numbers of type {arr.type}", TIME_TYPES_EXPECTED)]
+        )
     if pa.types.is_integer(arr.type):
+        if kind == "timestamp":
+            raise DataValidationError([Problem(raw.source, None, col, None, EPOCH_EXPECTED)])
         issues.add_mask(arr.is_null().to_numpy(zero_copy_only=False), col, arr, "an integer order")
-        ints = arr.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
-        if kind == "timestamp":  # integers declared as timestamps are seconds since the epoch
-            return ints * 10**9, "timestamp"
-        return ints, "order"
+        return arr.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False), "order"
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        raise DataValidationError(
+            [Problem(raw.source, None, col, f"values of type {arr.type}", TIME_TYPES_EXPECTED)]
+        )
     text = _to_string(arr)
-    if kind in ("auto", "order"):
-        looks_int = pc.match_substring_regex(text, _INT_PATTERN).to_numpy(zero_copy_only=False)
+    looks_int = pc.match_substring_regex(text, _INT_PATTERN).to_numpy(zero_copy_only=False)
     if kind == "auto":
         kind = "order" if len(looks_int) and looks_int.mean() > 0.5 else "timestamp"
+    if kind == "timestamp" and len(looks_int) and looks_int.mean() > 0.5:
+        raise DataValidationError([Problem(raw.source, None, col, None, EPOCH_EXPECTED)])
     if kind == "order":
         issues.add_mask(~looks_int, col, text, "an integer order (a whole number)")
         cleaned = pc.if_else(pa.array(looks_int), text, "0")
         return pc.cast(cleaned, pa.int64()).to_numpy(zero_copy_only=False), "order"
-    fmt = mapping.time_format or "ISO8601"
+    return _text_times(text, col, None, issues), "timestamp"
+
+
+def time_notes(values: RowValues, time_column: str | None, mapping: ColumnMapping) -> list[str]:
+    """Hints for the load report when the time column was probably meant another way.
+
+    Whole numbers in the epoch range read as an order, or epoch numbers whose unit puts the
+    typical time before 1980 or after 2100 (a wrong `time_unit`), are loaded as asked; the
+    note says how to ask otherwise. The median ignores the odd bad row.
+    """
+    if time_column is None or len(values.time) == 0:
+        return []
+    median = float(np.median(values.time))
+    if values.time_kind == "order" and median >= EPOCH_SECONDS_FROM:
+        return [
+            f"the whole numbers in column '{time_column}' look like epoch times but were read "
+            "as an integer order; to read them as times give --time-unit s|ms|us|ns (time_unit)"
+        ]
+    if (
+        mapping.time_unit is not None
+        and not EPOCH_NS_PLAUSIBLE[0] <= median < EPOCH_NS_PLAUSIBLE[1]
+    ):
+        when = pd.Timestamp(int(median), unit="ns").isoformat()
+        return [
+            f"column '{time_column}' read with time_unit {mapping.time_unit!r} puts its typical "
+            f"time at {when}: check the unit"
+        ]
+    return []
+
+
+def _text_times(text: pa.Array, col: str, fmt: str | None, issues: Issues) -> np.ndarray:
+    """Text dates as ns since the epoch (UTC): ISO 8601, or `fmt` (a `strptime` format)."""
     parsed = pd.to_datetime(
-        pd.Series(text.to_pandas(), dtype=str), format=fmt, utc=True, errors="coerce"
+        pd.Series(text.to_pandas(), dtype=str), format=fmt or "ISO8601", utc=True, errors="coerce"
     )
     bad = parsed.isna().to_numpy()
-    expected = ISO_EXPECTED if mapping.time_format is None else f"a date-time in the format {fmt!r}"
+    expected = ISO_EXPECTED if fmt is None else f"a date-time in the format {fmt!r}"
     issues.add_mask(bad, col, text, expected)
     values = parsed.to_numpy("datetime64[ns]").view(np.int64).copy()
     values[bad] = 0
-    return values, "timestamp"
+    return values
+
+
+def _epoch_times(arr: pa.Array, col: str, unit: str, issues: Issues) -> np.ndarray:
+    """Epoch numbers (integers, decimals, or text of them) in `unit` as ns since the epoch."""
+    per_unit = NS_PER_UNIT[unit]
+    expected = f"a number of {EPOCH_UNITS[unit]} since 1970-01-01 UTC (time_unit {unit!r})"
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
+        shown: pa.Array | list = arr
+        nums = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        ints = arr.cast(pa.int64(), safe=False).fill_null(0).to_numpy(zero_copy_only=False)
+        exact = pa.types.is_integer(arr.type) & ~np.isnan(nums)
+    else:
+        shown = _to_string(arr)
+        looks_int = pc.match_substring_regex(shown, _INT_PATTERN).to_numpy(zero_copy_only=False)
+        text = pd.Series(shown.to_numpy(zero_copy_only=False), dtype=object)
+        nums = pd.to_numeric(text, errors="coerce").to_numpy(np.float64)
+        cleaned = pc.if_else(pa.array(looks_int), shown, "0")
+        ints = pc.cast(pc.utf8_trim_whitespace(cleaned), pa.int64()).to_numpy(zero_copy_only=False)
+        exact = looks_int
+    limit = np.iinfo(np.int64).max // per_unit
+    with np.errstate(invalid="ignore"):
+        in_range = np.where(exact, np.abs(ints) <= limit, np.abs(nums) <= limit)
+    bad = ~in_range | (~exact & ~np.isfinite(nums))
+    issues.add_mask(bad, col, shown, expected)
+    with np.errstate(invalid="ignore", over="ignore"):
+        approx = np.round(np.where(bad | exact, 0.0, nums) * per_unit).astype(np.int64)
+    return np.where(bad, 0, np.where(exact, ints * per_unit, approx)).astype(np.int64)
 
 
 def _check_skills(arr: pa.ChunkedArray, column: str, sep: str | None, issues: Issues) -> pa.Array:
@@ -367,12 +460,23 @@ def _codes(arr: pa.Array) -> np.ndarray:
 
 
 def check_sequences(
-    values: RowValues, resp: Responses, time_label: str, check_order: bool, issues: Issues
+    values: RowValues,
+    resp: Responses,
+    time_label: str,
+    check_order: bool,
+    issues: Issues,
+    order_hint: str = "rows of a student in time order",
 ) -> np.ndarray:
-    """Duplicates (same student, item and time) and responses out of time order, per student.
+    """True duplicates and (when `check_order`) responses out of order, per student.
 
-    Returns a boolean mask over responses that were rejected (their rows are in `issues`).
-    Messages name the item and time, never the student.
+    Each student's responses are taken in (time, file line) order, as the log will hold them.
+    A duplicate is a response that repeats the one just before it: same item, same time and
+    same answer (an exported row written twice). Repeated attempts are kept: the same item at
+    the same time with another answer, or with another response between them (date-only times
+    tie all of a day's attempts; their file order is kept). With `check_order`, a response whose
+    time is before an earlier line's of the same student is rejected; `order_hint` says why
+    order matters and how to lift the check. Returns a boolean mask over responses that were
+    rejected (their rows are in `issues`). Messages name the item and time, never the student.
     """
     n = len(resp.first_row)
     rejected = np.zeros(n, dtype=bool)
@@ -381,37 +485,13 @@ def check_sequences(
     t = values.time[resp.first_row]
     lines = issues.lines[resp.first_row]
     # Rows are grouped by student in file order. On the happy path times strictly increase
-    # within a student (one diff shows it) and no duplicate can exist; otherwise sort by
-    # (student, item, time), stably: equal keys keep file order and the first one is kept.
+    # within a student (one diff shows it) and no duplicate can exist; otherwise order each
+    # student's responses by time, stably (ties keep file order), and compare neighbours.
     same_student = np.diff(resp.student_code) == 0
     dt = np.diff(t)
     decreasing = (dt < 0) & same_student
-    same = np.zeros(0, dtype=bool)
     if ((dt <= 0) & same_student).any():
-        by_key = np.lexsort((t, resp.item_code, resp.student_code))
-        same = (
-            (np.diff(resp.student_code[by_key]) == 0)
-            & (np.diff(resp.item_code[by_key]) == 0)
-            & (np.diff(t[by_key]) == 0)
-        )
-    if same.any():
-        run_start = np.maximum.accumulate(np.where(np.append(True, ~same), np.arange(n), 0))
-        dup = np.zeros(n, dtype=bool)
-        dup[by_key[1:][same]] = True
-        first_of = np.empty(n, dtype=np.int64)
-        first_of[by_key] = by_key[run_start]
-        idx = np.flatnonzero(dup)
-        items = values.item_id.take(pa.array(resp.first_row[idx])).to_pylist()
-        shown = [
-            f"item {it} at {_fmt_time(tt, values.time_kind)}"
-            for it, tt in zip(items, t[idx], strict=True)
-        ]
-        expected = [
-            f"one response per student, item and time (first at line {lines[first_of[i]]})"
-            for i in idx
-        ]
-        _reject(issues, resp, idx, time_label, shown, expected)
-        rejected[idx] = True
+        _reject_duplicates(values, resp, t, lines, time_label, issues, rejected)
     if check_order and decreasing.any():  # the grouped running maximum only when needed
         keep = ~rejected
         cummax = (
@@ -422,14 +502,52 @@ def check_sequences(
             idx = np.flatnonzero(late)
             shown = [_fmt_time(tt, values.time_kind) for tt in t[idx]]
             expected = [
-                f"a time not before this student's earlier response at "
-                f"{_fmt_time(m, values.time_kind)} "
-                "(rows of a student in time order)"
+                f"a {'time' if values.time_kind == 'timestamp' else 'value'} not before this "
+                f"student's earlier response at {_fmt_time(m, values.time_kind)} ({order_hint})"
                 for m in cummax.to_numpy()[idx]
             ]
             _reject(issues, resp, idx, time_label, shown, expected)
             rejected[idx] = True
     return rejected
+
+
+def _reject_duplicates(
+    values: RowValues,
+    resp: Responses,
+    t: np.ndarray,
+    lines: np.ndarray,
+    time_label: str,
+    issues: Issues,
+    rejected: np.ndarray,
+) -> None:
+    """Reject each response that repeats its predecessor in (student, time, file) order."""
+    n = len(t)
+    by_time = np.lexsort((t, resp.student_code))  # stable: equal times keep file order
+    correct = values.correct[resp.first_row]
+    same = (
+        (np.diff(resp.student_code[by_time]) == 0)
+        & (np.diff(resp.item_code[by_time]) == 0)
+        & (np.diff(t[by_time]) == 0)
+        & (np.diff(correct[by_time]) == 0)
+    )
+    if not same.any():
+        return
+    run_start = np.maximum.accumulate(np.where(np.append(True, ~same), np.arange(n), 0))
+    first_of = np.empty(n, dtype=np.int64)
+    first_of[by_time] = by_time[run_start]
+    idx = np.sort(by_time[1:][same])
+    items = values.item_id.take(pa.array(resp.first_row[idx])).to_pylist()
+    shown = [
+        f"item {it} at {_fmt_time(tt, values.time_kind)}"
+        for it, tt in zip(items, t[idx], strict=True)
+    ]
+    expected = [
+        f"a row that does not repeat line {lines[first_of[i]]} (same student, item, time "
+        "and answer, one after the other: a duplicated row)"
+        for i in idx
+    ]
+    _reject(issues, resp, idx, time_label, shown, expected)
+    rejected[idx] = True
 
 
 def _reject(

@@ -1,0 +1,384 @@
+"""A data scientist's own export (issue 17): unsorted rows, date-only times, epoch numbers,
+Excel habits, broken files and quarantine paths. Nothing is lost or misread silently; every bad
+input is one clear `DataValidationError` (or `AdaptiveError`) naming the file and column."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from adaptive.cli import app
+from adaptive.cli.options import column_mapping
+from adaptive.data import load_log, load_log_report, read_responses, read_responses_report
+from adaptive.errors import AdaptiveError, ConfigError, DataValidationError
+
+HEADER = "student_id,item_id,skill_ids,correct,timestamp\n"
+runner = CliRunner()
+
+
+def write(tmp_path: Path, rows: list[str], header: str = HEADER, name: str = "log.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(header + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def shuffled_export(tmp_path: Path, n_students: int = 40, per_student: int = 25) -> Path:
+    """A timestamped export in random row order, as a database dump often is."""
+    rng = np.random.default_rng(0)
+    start = pd.Timestamp("2024-09-01T08:00:00Z")
+    rows = [
+        f"s{s},i{rng.integers(50)},k{rng.integers(5)},{rng.integers(2)},"
+        f"{(start + pd.Timedelta(minutes=int(m))).isoformat()}"
+        for s in range(n_students)
+        for m in rng.choice(100_000, per_student, replace=False)
+    ]
+    rng.shuffle(rows)
+    return write(tmp_path, rows)
+
+
+# -- item 1: unsorted files keep every row ---------------------------------------------------------
+def test_an_unsorted_timestamped_file_loses_no_row(tmp_path):
+    path = shuffled_export(tmp_path)
+    qpath = tmp_path / "q.csv"
+    log, report = load_log_report(path, quarantine=qpath)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (1000, 1000, 0)
+    assert len(log) == 1000 and len(pd.read_csv(qpath)) == 0
+    frame = log.frame
+    assert (frame.groupby("student_id")["timestamp"].diff().dropna() >= pd.Timedelta(0)).all()
+    source = pd.read_csv(path, dtype=str)
+    assert sorted(source["item_id"] + source["student_id"]) == sorted(
+        frame["item_id"] + frame["student_id"]
+    )
+
+
+def test_equal_times_keep_file_order(tmp_path):
+    day = "2024-09-02"
+    rows = [f"a,i3,k,1,{day}", "a,i1,k,0,2024-09-01", f"a,i2,k,0,{day}", f"a,i1,k,1,{day}"]
+    log = read_responses(write(tmp_path, rows))
+    assert log.frame["item_id"].tolist() == ["i1", "i3", "i2", "i1"]
+
+
+def test_require_sorted_asks_for_the_strict_check(tmp_path):
+    path = write(tmp_path, ["a,i1,k,1,2024-09-02", "a,i2,k,0,2024-09-01"])
+    assert len(load_log(path)) == 2
+    with pytest.raises(DataValidationError) as info:
+        load_log(path, require_sorted=True)
+    problem = info.value.problems[0]
+    assert (problem.line, problem.column) == (3, "timestamp") and "require_sorted" in str(problem)
+    with pytest.raises(DataValidationError):
+        load_log(path, mapping={"require_sorted": True})
+
+
+def test_an_integer_order_out_of_order_is_an_error_unless_allowed(tmp_path):
+    header = "student_id,item_id,skill_ids,correct,seq\n"
+    path = write(tmp_path, ["a,i1,k,1,2", "a,i2,k,0,1"], header=header)
+    with pytest.raises(DataValidationError) as info:
+        load_log(path, mapping={"time": "seq"})
+    expected = info.value.problems[0].expected
+    assert "--allow-unsorted" in expected and "--time-unit" in expected
+    log = load_log(path, mapping={"time": "seq", "allow_unsorted": True})
+    assert log.frame["item_id"].tolist() == ["i2", "i1"]
+
+
+def test_require_sorted_and_allow_unsorted_contradict(tmp_path):
+    path = write(tmp_path, ["a,i1,k,1,2024-09-02"])
+    with pytest.raises(ConfigError, match="contradict"):
+        load_log(path, mapping={"allow_unsorted": True, "require_sorted": True})
+    with pytest.raises(ConfigError, match="contradict"):
+        load_log(path, mapping={"allow_unsorted": True}, require_sorted=True)
+
+
+# -- item 6 of the issue: same-day repeated attempts ---------------------------------------------
+def test_same_day_repeated_attempts_are_kept_in_file_order(tmp_path):
+    rows = ["a,i1,k,0,2024-09-01", "a,i1,k,1,2024-09-01", "a,i1,k,0,2024-09-01"]
+    log = read_responses(write(tmp_path, rows))
+    assert log.frame["correct"].tolist() == [0, 1, 0]
+
+
+def test_only_a_repeated_row_is_a_duplicate(tmp_path):
+    rows = ["a,i1,k,0,2024-09-01", "a,i1,k,1,2024-09-01", "a,i1,k,1,2024-09-01"]
+    with pytest.raises(DataValidationError) as info:
+        read_responses(write(tmp_path, rows))
+    assert info.value.total == 1
+    problem = info.value.problems[0]
+    assert problem.line == 4 and "repeat line 3" in problem.expected
+    log, report = read_responses_report(write(tmp_path, rows), quarantine=tmp_path / "q.csv")
+    assert len(log) == 2 and report.rows_quarantined == 1
+
+
+def test_a_duplicated_export_of_an_unsorted_file_is_found(tmp_path):
+    rows = ["a,i1,k,0,2024-09-01T10:00", "a,i2,k,1,2024-09-01T09:00"]
+    with pytest.raises(DataValidationError) as info:
+        read_responses(write(tmp_path, rows + rows))
+    assert sorted(p.line for p in info.value.problems) == [4, 5]
+
+
+# -- friction: --time-format and --time-unit ---------------------------------------------------
+def test_time_format_reads_day_first_dates(tmp_path):
+    path = write(tmp_path, ["a,i1,k,1,02/09/2024", "a,i2,k,0,01/09/2024"])
+    with pytest.raises(DataValidationError, match="--time-format"):
+        read_responses(path)
+    log = read_responses(path, {"time_format": "%d/%m/%Y"})
+    assert log.frame["timestamp"].tolist() == [
+        pd.Timestamp("2024-09-01", tz="UTC"),
+        pd.Timestamp("2024-09-02", tz="UTC"),
+    ]
+
+
+def test_time_format_reads_digits_as_dates_not_as_an_order(tmp_path):
+    header = "student_id,item_id,skill_ids,correct,day\n"
+    path = write(tmp_path, ["a,i1,k,1,20240902", "a,i2,k,0,20240901"], header=header)
+    log = read_responses(path, {"time": "day", "time_format": "%Y%m%d"})
+    assert log.has_timestamps and log.frame["item_id"].tolist() == ["i2", "i1"]
+    frame = pd.DataFrame(
+        {
+            "student_id": ["a"],
+            "item_id": ["i"],
+            "skill_ids": ["k"],
+            "correct": [1],
+            "day": [20240901],
+        }
+    )
+    frame.to_parquet(tmp_path / "d.parquet")
+    parquet = read_responses(tmp_path / "d.parquet", {"time": "day", "time_format": "%Y%m%d"})
+    assert parquet.frame["timestamp"].tolist() == [pd.Timestamp("2024-09-01", tz="UTC")]
+
+
+@pytest.mark.parametrize(
+    ("unit", "values"),
+    [("s", ["1725177600", "1725177660"]), ("ms", ["1725177600000", "1725177660000.0"])],
+)
+def test_time_unit_reads_epoch_numbers_as_times(tmp_path, unit, values):
+    header = "student_id,item_id,skill_ids,correct,ts\n"
+    path = write(tmp_path, [f"a,i1,k,1,{values[1]}", f"a,i2,k,0,{values[0]}"], header=header)
+    log = read_responses(path, {"time": "ts", "time_unit": unit})
+    assert log.frame["timestamp"].tolist() == [
+        pd.Timestamp("2024-09-01T08:00:00Z"),
+        pd.Timestamp("2024-09-01T08:01:00Z"),
+    ]
+
+
+def test_epoch_numbers_in_parquet_with_a_unit(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "student_id": ["a", "a"],
+            "item_id": ["i", "j"],
+            "skill_ids": ["k", "k"],
+            "correct": [1, 0],
+            "ts": [1725177600.5, 1725177600.0],
+        }
+    )
+    frame.to_parquet(tmp_path / "e.parquet")
+    with pytest.raises(DataValidationError, match="--time-unit") as info:
+        read_responses(tmp_path / "e.parquet", {"time": "ts"})
+    assert info.value.total == 1 and info.value.problems[0].column == "ts"
+    log = read_responses(tmp_path / "e.parquet", {"time": "ts", "time_unit": "s"})
+    assert log.frame["item_id"].tolist() == ["j", "i"]
+    assert log.frame["timestamp"].iloc[1] == pd.Timestamp("2024-09-01T08:00:00.5Z")
+
+
+def test_integers_are_never_silently_times(tmp_path):
+    header = "student_id,item_id,skill_ids,correct,ts\n"
+    path = write(tmp_path, ["a,i1,k,1,1725177600", "a,i2,k,0,1725177660"], header=header)
+    log, report = read_responses_report(path, {"time": "ts"})
+    assert not log.has_timestamps and log.frame["order"].tolist() == [1725177600, 1725177660]
+    assert any("--time-unit" in note for note in report.notes)
+    with pytest.raises(DataValidationError, match="--time-unit") as info:
+        read_responses(path, {"time": "ts", "time_kind": "timestamp"})
+    assert info.value.total == 1
+    frame = pd.read_csv(path)
+    frame.to_parquet(tmp_path / "i.parquet")
+    with pytest.raises(DataValidationError, match="--time-unit"):
+        read_responses(tmp_path / "i.parquet", {"time": "ts", "time_kind": "timestamp"})
+
+
+def test_a_wrong_time_unit_gets_a_note(tmp_path):
+    header = "student_id,item_id,skill_ids,correct,ts\n"
+    path = write(tmp_path, ["a,i1,k,1,1725177600"], header=header)
+    _, report = read_responses_report(path, {"time": "ts", "time_unit": "ms"})
+    assert any("check the unit" in note for note in report.notes)
+
+
+def test_an_epoch_number_out_of_range_is_a_row_problem(tmp_path):
+    header = "student_id,item_id,skill_ids,correct,ts\n"
+    path = write(tmp_path, ["a,i1,k,1,1725177600", "a,i2,k,1,99999999999999", "a,i3,k,1,x"], header)
+    with pytest.raises(DataValidationError) as info:
+        read_responses(path, {"time": "ts", "time_unit": "s"})
+    assert [p.line for p in info.value.problems] == [3, 4]
+    assert "seconds since 1970" in info.value.problems[0].expected
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        {"time_unit": "days"},
+        {"time_unit": "s", "time_format": "%Y"},
+        {"time_unit": "s", "time_kind": "order"},
+        {"time_format": "%Y", "time_kind": "file"},
+    ],
+)
+def test_contradictory_time_settings_are_config_errors(tmp_path, mapping):
+    with pytest.raises(ConfigError):
+        read_responses(write(tmp_path, ["a,i1,k,1,2024-09-01"]), mapping)
+
+
+def test_column_mapping_keeps_its_positional_signature():
+    assert column_mapping("u", None, None, None, None, "t", ";") == {
+        "student_id": "u",
+        "time": "t",
+        "sep": ";",
+    }
+    assert column_mapping(time_format="%d/%m/%Y", time_unit=None, require_sorted=False) == {
+        "time_format": "%d/%m/%Y"
+    }
+    assert column_mapping(time_unit="ms", allow_unsorted=True, require_sorted=True) == {
+        "time_unit": "ms",
+        "allow_unsorted": True,
+        "require_sorted": True,
+    }
+
+
+def test_validate_cli_takes_the_time_and_order_flags(tmp_path):
+    header = "student_id,item_id,skill_ids,correct,ts\n"
+    path = write(tmp_path, ["a,i1,k,1,1725177660", "a,i2,k,0,1725177600"], header=header)
+    base = ["validate", str(path), "--time-col", "ts"]
+    result = runner.invoke(app, base)  # the CLI's `main` turns this error into exit code 2
+    assert isinstance(result.exception, DataValidationError)
+    assert "--allow-unsorted" in str(result.exception)
+    result = runner.invoke(app, [*base, "--allow-unsorted"])
+    assert result.exit_code == 0, result.output
+    assert "epoch" in result.output and "--time-unit" in result.output  # the note
+    result = runner.invoke(app, [*base, "--time-unit", "s"])
+    assert result.exit_code == 0 and "2024-09-01T08:00:00" in result.output
+    result = runner.invoke(app, [*base, "--time-unit", "s", "--require-sorted"])
+    assert isinstance(result.exception, DataValidationError)
+    assert "require_sorted" in str(result.exception)
+    assert runner.invoke(app, [*base, "--time-unit", "days"]).exit_code == 2
+    dates = write(tmp_path, ["a,i1,k,1,01/09/2024"], name="d.csv")
+    result = runner.invoke(app, ["validate", str(dates), "--time-format", "%d/%m/%Y"])
+    assert result.exit_code == 0 and "2024-09-01T00:00:00" in result.output
+
+
+# -- Excel habits --------------------------------------------------------------------------------
+def test_excel_export_with_bom_crlf_padded_header_and_empty_trailing_columns(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        "\ufeffstudent_id , item_id,skill_ids,correct,timestamp ,,\r\n"
+        "a ,i1,k,1,2024-09-01 ,,\r\na,i2, k ,0,2024-09-02,,\r\n".encode()
+    )
+    log = read_responses(path)
+    assert log.frame["student_id"].tolist() == ["a", "a"]
+    assert log.frame["skill_ids"].tolist() == [["k"], ["k"]] and log.has_timestamps
+
+
+def test_semicolon_separated_export_is_sniffed(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text("student_id;item_id;skill_ids;correct;timestamp\na;i1;k;1;2024-09-01\n")
+    assert len(read_responses(path)) == 1
+
+
+# -- broken files: one clear error, never a traceback ------------------------------------------
+def test_a_truncated_gzip_file_is_one_clear_error(tmp_path):
+    rows = "".join(f"s{i % 7},i{i},k,1,2024-09-01T00:00:{i % 60:02d}\n" for i in range(20_000))
+    data = gzip.compress((HEADER + rows).encode())
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataValidationError) as info:
+        read_responses(path)
+    assert info.value.total == 1 and "truncated" in str(info.value) and str(path) in str(info.value)
+
+
+def test_a_file_named_gz_that_is_not_gzip_is_one_clear_error(tmp_path):
+    path = tmp_path / "plain.csv.gz"
+    path.write_text(HEADER + "a,i,k,1,2024-09-01\n")
+    with pytest.raises(DataValidationError, match="gzip"):
+        read_responses(path)
+
+
+def test_a_truncated_parquet_file_is_one_clear_error(tmp_path):
+    frame = pd.DataFrame(
+        {"student_id": ["a"], "item_id": ["i"], "skill_ids": ["k"], "correct": [1]}
+    )
+    frame.to_parquet(tmp_path / "ok.parquet")
+    data = (tmp_path / "ok.parquet").read_bytes()
+    (tmp_path / "cut.parquet").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataValidationError, match="Parquet"):
+        read_responses(tmp_path / "cut.parquet")
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "expected"),
+    [
+        ("correct", ["1", "0"], "boolean or integer"),
+        ("correct", [[1], [0]], "boolean or integer"),
+        ("timestamp", [1.5, 2.5], "--time-unit"),
+        ("timestamp", [[1], [2]], "timestamp"),
+        ("item_id", [True, False], "id"),
+    ],
+)
+def test_a_parquet_column_of_the_wrong_type_is_one_clear_error(tmp_path, column, values, expected):
+    frame = pd.DataFrame(
+        {
+            "student_id": ["a", "a"],
+            "item_id": ["i", "j"],
+            "skill_ids": ["k", "k"],
+            "correct": [1, 0],
+            "timestamp": pd.to_datetime(["2024-09-01", "2024-09-02"]),
+        }
+    )
+    frame[column] = values
+    path = tmp_path / "typed.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    with pytest.raises(DataValidationError) as info:
+        read_responses(path)
+    problem = info.value.problems[0]
+    assert info.value.total == 1 and problem.column == column and problem.line is None
+    assert expected in problem.expected and problem.file == str(path)
+
+
+def test_an_empty_file_is_one_clear_error(tmp_path):
+    for name, data in (("e.csv", b""), ("e.csv.gz", gzip.compress(b"")), ("e.parquet", b"")):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(DataValidationError) as info:
+            read_responses(tmp_path / name)
+        assert info.value.total == 1 and name in str(info.value)
+
+
+def test_broken_files_are_library_errors_on_the_command_line(tmp_path):
+    data = gzip.compress((HEADER + "a,i,k,1,2024-09-01\n" * 5000).encode())
+    (tmp_path / "cut.csv.gz").write_bytes(data[:100])
+    result = runner.invoke(app, ["validate", str(tmp_path / "cut.csv.gz")])
+    assert isinstance(result.exception, DataValidationError)  # `main` prints it, exit code 2
+
+
+# -- quarantine paths and counts -----------------------------------------------------------------
+def test_a_quarantine_path_that_is_a_directory_fails_before_reading(tmp_path):
+    path = tmp_path / "missing.csv"  # not even read: the quarantine path is checked first
+    with pytest.raises(AdaptiveError, match="is a directory"):
+        read_responses(path, quarantine=tmp_path)
+    with pytest.raises(AdaptiveError, match="does not exist"):
+        read_responses(path, quarantine=tmp_path / "no" / "q.csv")
+    assert not (tmp_path / "no").exists()
+
+
+def test_bad_quarantine_paths_are_usage_errors_on_the_command_line(tmp_path):
+    path = write(tmp_path, ["a,i1,k,1,2024-09-01"])
+    for bad in (tmp_path, tmp_path / "no" / "q.csv"):
+        result = runner.invoke(app, ["validate", str(path), "--quarantine", str(bad)])
+        assert result.exit_code == 2 and "--quarantine" in result.output
+
+
+def test_the_quarantined_count_is_reported_and_logged(tmp_path, caplog):
+    rows = ["a,i1,k,1,2024-09-01", "a,i2,k,7,2024-09-02", "b,i1,k,x,2024-09-01"]
+    with caplog.at_level(logging.WARNING, logger="adaptive"):
+        log, report = load_log_report(write(tmp_path, rows), quarantine=tmp_path / "q.csv")
+    assert (len(log), report.rows_quarantined) == (1, 2)
+    assert any("2 of 3 rows quarantined" in r.getMessage() for r in caplog.records)
