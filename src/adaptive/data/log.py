@@ -10,6 +10,7 @@ Build one with `ResponseLog.from_frame` (in memory) or `adaptive.data.read_respo
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -25,15 +26,144 @@ OPTIONAL_COLUMNS = ("duration_s", "attempt", "school_id", "class_id")
 SKILL_LIST_TYPE = pa.list_(pa.string())
 
 
+RESPONSE_SOURCE = "<response>"
+
+
 @dataclass(frozen=True)
 class Response:
-    """One response, for the single-event online path (`model.update(state, response)`)."""
+    """One response, for the single-event online path (`model.update(state, response)`).
+
+    Checked at construction with the file readers' rules, so a model never sees a value a file
+    could not hold; a bad value raises `DataValidationError` naming "<response>", the field, the
+    value and what was expected (every bad field at once). Accepted values are normalised:
+
+    - `student_id`, `item_id`: non-empty text, trimmed; an integer (a database key) becomes its
+      digits, as a file's integer ids are read, so it finds the same student or item.
+    - `skill_ids`: a tuple of non-empty, trimmed skill ids (text). A single string is ONE skill
+      (`"g4.NS.1"` -> `("g4.NS.1",)`); a list becomes a tuple. Non-text entries (e.g. integer
+      skill codes of a model) are an error.
+    - `correct`: 0 or 1 as an `int`: a Python or numpy int or bool, or a float equal to 0 or 1.
+      Text ("0", "false"), nan, 2, -1 or 1.5 are errors.
+    - `timestamp`: None (no time: models with time windows use the current time), or a
+      `pd.Timestamp`, `datetime`, `date`, `numpy.datetime64` or ISO 8601 text, normalised to a
+      UTC-aware `pd.Timestamp` like a log's `timestamp` column (naive times are UTC). Numbers
+      are an error: say their unit with `pd.Timestamp(x, unit="s")`.
+
+    Construction stays cheap (about a microsecond) for already-canonical values: no pandas call
+    when `timestamp` is None or a UTC `pd.Timestamp`.
+    """
 
     student_id: str
     item_id: str
     skill_ids: tuple[str, ...]
     correct: int
     timestamp: pd.Timestamp | None = None
+
+    def __post_init__(self) -> None:
+        if not _canonical_response(self):
+            self._normalise()
+
+    def _normalise(self) -> None:
+        """Check every field; set the normalised values or raise with every problem."""
+        checked = (
+            ("student_id", _response_id(self.student_id, "student_id")),
+            ("item_id", _response_id(self.item_id, "item_id")),
+            ("skill_ids", _response_skills(self.skill_ids)),
+            ("correct", _response_correct(self.correct)),
+            ("timestamp", _response_timestamp(self.timestamp)),
+        )
+        problems = [value for _, value in checked if type(value) is Problem]
+        if problems:
+            raise DataValidationError(problems)
+        for name, value in checked:
+            if value is not getattr(self, name):
+                object.__setattr__(self, name, value)
+
+
+def _canonical_response(r: Response) -> bool:
+    """True when every field already has its normalised form (the vendor's hot path)."""
+    s, i, k, c, t = r.student_id, r.item_id, r.skill_ids, r.correct, r.timestamp
+    if not (type(s) is str and type(i) is str and type(k) is tuple and type(c) is int):
+        return False
+    if not (s and i and k and (c == 0 or c == 1)) or s.strip() is not s or i.strip() is not i:
+        return False
+    for skill in k:
+        if type(skill) is not str or not skill or skill.strip() is not skill:
+            return False
+    return t is None or (type(t) is pd.Timestamp and t.tzinfo is dt.UTC)
+
+
+def _bad(column: str, value: object, expected: str) -> Problem:
+    return Problem(RESPONSE_SOURCE, None, column, repr(value), expected)
+
+
+def _response_id(value: object, column: str) -> str | Problem:
+    """A trimmed non-empty id; integers (not bools) become their digits."""
+    if isinstance(value, str):
+        text = str(value).strip()  # the same object when `value` is already a trimmed str
+        if text:
+            return text
+    elif isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        return str(int(value))
+    return _bad(column, value, "a non-empty text id (or an integer)")
+
+
+def _response_skills(value: object) -> tuple[str, ...] | Problem:
+    """A tuple of trimmed, non-empty skill ids; a plain string is one skill."""
+    if isinstance(value, str):
+        items: tuple = (value,)
+    elif isinstance(value, tuple | list | np.ndarray):
+        items = tuple(value)
+    else:
+        return _bad("skill_ids", value, "a tuple of skill ids (text), or one skill id")
+    if not items:
+        return _bad("skill_ids", value, "at least one skill id")
+    out = []
+    for skill in items:
+        text = str(skill).strip() if isinstance(skill, str) else ""
+        if not text:
+            return _bad("skill_ids", value, "skill ids that are non-empty text")
+        out.append(text)
+    out_t = tuple(out)
+    return value if type(value) is tuple and out_t == value else out_t
+
+
+def _response_correct(value: object) -> int | Problem:
+    """0 or 1 as an int, from an int, bool, numpy int/bool or a float equal to 0 or 1."""
+    if type(value) is int and (value == 0 or value == 1):
+        return value
+    if isinstance(value, int | float | np.integer | np.floating | np.bool_) and value in (0, 1):
+        return int(value)
+    return _bad("correct", value, "0 or 1 (an int or bool; not text)")
+
+
+def _response_timestamp(value: object) -> pd.Timestamp | None | Problem:
+    """None, or a UTC-aware `pd.Timestamp` (naive times are read as UTC)."""
+    if value is None:
+        return None
+    if type(value) is pd.Timestamp:
+        tz = value.tzinfo
+        if tz is dt.UTC:
+            return value
+        return value.tz_localize("UTC") if tz is None else value.tz_convert("UTC")
+    if isinstance(value, bool | int | float | np.number):
+        return _bad(
+            "timestamp",
+            value,
+            "a date-time; a number is ambiguous: give pd.Timestamp(x, unit='s') (or 'ms')",
+        )
+    if isinstance(value, str | dt.date | np.datetime64):
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError, OverflowError):
+            stamp = pd.NaT
+        if stamp is not pd.NaT:
+            return _response_timestamp(stamp)
+    return _bad(
+        "timestamp",
+        value,
+        "None, a pd.Timestamp, datetime or ISO 8601 text such as 2024-09-01T08:30:00Z",
+    )
 
 
 @dataclass(frozen=True, eq=False)
