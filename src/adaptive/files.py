@@ -1,10 +1,40 @@
-"""Atomic file writes shared by every stage: write to a temp file beside the target, then rename."""
+"""Files shared by every stage: atomic writes, and JSON that carries its own checksum.
+
+Atomic writes go to a temp file beside the target, then rename. The temp file is created with
+mode 0666 minus the umask (as `open` would), so outputs get the usual 0644, not `mkstemp`'s 0600.
+
+Sealed JSON (`sealed_json` / `read_sealed_json`): the metadata files of artifacts (`model.json`,
+a snapshot's `meta.json`, the batch's `_SUCCESS.json`) hold a `sha256` field over the canonical
+form of the rest of the document, so the file that lists the other files' checksums is itself
+covered: any change to a value (a hyperparameter, the order of skill ids) is refused on load.
+Whitespace and key order are not part of the canonical form, so re-indenting is harmless.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
+from typing import Any
+
+from adaptive.errors import ArtifactError
+
+SEAL_KEY = "sha256"
+
+
+def create_temp_beside(path: Path) -> tuple[int, Path]:
+    """A new, empty temp file in `path`'s folder, opened for writing: (fd, its path).
+
+    Created with `O_EXCL` and mode 0666, so the process umask applies (unlike `mkstemp`)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -14,7 +44,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = create_temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -22,5 +52,52 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def canonical_json(doc: dict[str, Any]) -> bytes:
+    """The bytes a seal is computed over: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def seal_of(doc: dict[str, Any]) -> str:
+    """sha256 of `doc` without its own seal field."""
+    return hashlib.sha256(
+        canonical_json({k: v for k, v in doc.items() if k != SEAL_KEY})
+    ).hexdigest()
+
+
+def sealed_json(doc: dict[str, Any]) -> bytes:
+    """`doc` as indented JSON with a `sha256` field sealing the rest (see the module docstring).
+
+    The document is round-tripped through JSON first, so the seal is computed over exactly what
+    a reader will parse (tuples become lists, non-string keys become strings)."""
+    plain = json.loads(json.dumps({k: v for k, v in doc.items() if k != SEAL_KEY}))
+    plain[SEAL_KEY] = seal_of(plain)
+    return json.dumps(plain, indent=1, sort_keys=True).encode()
+
+
+def read_sealed_json(path: Path, what: str) -> dict[str, Any]:
+    """Parse a file written from `sealed_json` and verify its seal.
+
+    Raises `ArtifactError` naming `what` (how the caller refers to the file) when it is missing,
+    not JSON, carries no seal (written before seals existed) or was altered."""
+    try:
+        doc = json.loads(Path(path).read_bytes())
+    except FileNotFoundError as exc:
+        raise ArtifactError(f"{what}: missing") from exc
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(
+            f"{what}: not valid JSON ({exc}); the file is truncated or altered"
+        ) from exc
+    if not isinstance(doc, dict):
+        raise ArtifactError(f"{what}: not a JSON object; the file is altered")
+    if SEAL_KEY not in doc:
+        raise ArtifactError(
+            f"{what}: no {SEAL_KEY!r} checksum field: written by an older version of adaptive "
+            "(or edited by hand), so its content cannot be verified; recreate it"
+        )
+    if doc[SEAL_KEY] != seal_of(doc):
+        raise ArtifactError(f"{what}: checksum mismatch; the file was altered after it was written")
+    return {k: v for k, v in doc.items() if k != SEAL_KEY}

@@ -13,6 +13,7 @@ from safetensors.numpy import load as load_numpy
 from test_contract import synthetic_log
 
 from adaptive.errors import ArtifactError
+from adaptive.files import sealed_json
 from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.deep.tracer import WEIGHTS_FILE
 from adaptive.tracing.specs import build_model
@@ -79,13 +80,14 @@ def test_damaged_weights_file_raises_an_error_naming_it(saved, damage):
 
 
 def set_file_entry(directory, name: str, sha256: str | None) -> None:
-    """Rewrite model.json's `files` map: record `sha256` for `name`, or drop it (None)."""
+    """Rewrite model.json's `files` map: record `sha256` for `name`, or drop it (None); the file
+    is resealed (its own checksum recomputed), so the check under test is the one that fails."""
     path = directory / "model.json"
     meta = json.loads(path.read_text())
     meta["files"].pop(name, None)
     if sha256 is not None:
         meta["files"][name] = sha256
-    path.write_text(json.dumps(meta))
+    path.write_bytes(sealed_json(meta))
 
 
 def test_unparseable_weights_with_a_matching_checksum_raise(saved):

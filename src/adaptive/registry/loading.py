@@ -5,7 +5,10 @@
 
 The registered artifact is an MLflow pyfunc (models-from-code) whose `tracer` artifact holds our
 checksummed `model.json` + `arrays.npz` (+ `weights.safetensors` for deep models); here we read
-that folder directly with `KnowledgeTracer.load`, so nothing is executed or unpickled.
+that folder directly with `KnowledgeTracer.load`, so nothing is executed or unpickled. A damaged or
+altered artifact is an `ArtifactError` naming the registered model and version (not the temporary
+folder it was downloaded to); an unreachable server is a `TrackingServerError`, never reported as
+a missing version or alias.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from mlflow.exceptions import MlflowException
 
 from adaptive.errors import ArtifactError
 from adaptive.registry.pyfunc_model import TRACER_ARTIFACT
-from adaptive.registry.store import CHAMPION_ALIAS, tracking
+from adaptive.registry.store import CHAMPION_ALIAS, is_not_found, tracking
 from adaptive.tracing.base import KnowledgeTracer
 
 
@@ -51,6 +54,8 @@ def load_version(
             else:
                 raise ValueError("give a version or an alias")
         except MlflowException as exc:
+            if not is_not_found(exc):
+                raise  # a network failure: `tracking` reports it as such
             which = f"alias @{alias}" if alias else f"version {version}"
             raise ArtifactError(
                 f"registered model {name!r} has no {which} in {mlflow.get_tracking_uri()} "
@@ -61,11 +66,10 @@ def load_version(
                 artifact_uri=f"models:/{name}/{mv.version}", dst_path=tmp
             )
             tracer_dir = Path(local) / "artifacts" / TRACER_ARTIFACT
+            label = f"registered model {name!r} version {mv.version}"
             if not tracer_dir.is_dir():
-                raise ArtifactError(
-                    f"models:/{name}/{mv.version} has no {TRACER_ARTIFACT!r} artifact"
-                )
-            model = KnowledgeTracer.load(tracer_dir)
+                raise ArtifactError(f"{label} has no {TRACER_ARTIFACT!r} artifact")
+            model = KnowledgeTracer.load(tracer_dir, label=label)
     return LoadedModel(name, str(mv.version), model, mv.tags.get("adaptive.spec"), mv.run_id)
 
 

@@ -22,10 +22,10 @@ from mlflow.exceptions import MlflowException
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError, DataValidationError, Problem
 from adaptive.evaluation import compute_metrics
-from adaptive.registry.fingerprint import data_fingerprint
+from adaptive.registry.fingerprint import data_fingerprint, log_sha256
 from adaptive.registry.holdout import HOLDOUT_FRACTION, split_holdout
 from adaptive.registry.loading import load_version
-from adaptive.registry.store import CHAMPION_ALIAS, experiment_id, tracking
+from adaptive.registry.store import CHAMPION_ALIAS, experiment_id, is_not_found, tracking
 from adaptive.registry.tracking import resolve_log
 
 PROMOTION_EXPERIMENT = "adaptive-promotion"
@@ -106,6 +106,7 @@ class PromotionDecision:
     candidate: dict[str, float]
     champion: dict[str, float] | None
     run_id: str
+    data_note: str | None = None  # set when the data is not the candidate's training data
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -132,7 +133,9 @@ def promote(
         candidate_mv = _version(client, name, version)
         try:
             champion_mv = client.get_model_version_by_alias(name, CHAMPION_ALIAS)
-        except MlflowException:
+        except MlflowException as exc:
+            if not is_not_found(exc):  # a network failure is not "no champion yet"
+                raise
             champion_mv = None
         if data is None:
             data = candidate_mv.tags.get(DATA_TAG)
@@ -143,6 +146,7 @@ def promote(
             if mapping is None and MAPPING_TAG in candidate_mv.tags:
                 mapping = json.loads(candidate_mv.tags[MAPPING_TAG])
         log = resolve_log(data, mapping, quarantine)
+        data_note = _data_note(candidate_mv, log)
         _, held = split_holdout(log, holdout_fraction)
         if held.n_students == 0 or held.correct.min() == held.correct.max():
             raise DataValidationError(
@@ -232,6 +236,24 @@ def promote(
         candidate,
         champion,
         run.info.run_id,
+        data_note,
+    )
+
+
+def _data_note(candidate_mv, log: ResponseLog) -> str | None:
+    """A warning when `log` is not the data the candidate was trained on (fingerprints differ):
+    its held-out students may have been trained on, or its columns were read differently."""
+    trained = candidate_mv.tags.get("adaptive.data_sha256")
+    if trained is None:
+        return None
+    given = log_sha256(log)
+    if given == trained:
+        return None
+    return (
+        f"the promotion data (fingerprint {given[:12]}, {len(log):,} responses) is not "
+        f"version {candidate_mv.version}'s training data (fingerprint {trained[:12]}): "
+        "its held-out students may have been seen in training, or its columns were read "
+        "differently (give the column flags used for `train`)"
     )
 
 
@@ -241,6 +263,8 @@ def _version(client, name: str, version: str | None):
             return client.get_model_version(name, str(version))
         versions = client.search_model_versions(f"name = '{name}'")
     except MlflowException as exc:
+        if not is_not_found(exc):
+            raise
         raise ConfigError(
             f"registered model {name!r} (version {version}) not found: {exc.message}"
         ) from exc

@@ -5,22 +5,178 @@ artifacts in `data/mlflow/artifacts/`), so no server is needed. `--tracking-uri`
 `tracking_uri=` argument of the library functions, or the `MLFLOW_TRACKING_URI` environment
 variable point at a real MLflow server (or another store) instead. `ADAPTIVE_DATA_DIR` moves the
 data folder.
+
+A server that is down, or dies, fails fast and clearly: inside `tracking()` every HTTP request to
+it gets a bounded retry budget (`RetryPolicy`: default 30 s in all, `ADAPTIVE_MLFLOW_RETRY_BUDGET_S`
+changes it; an `MLFLOW_HTTP_REQUEST_*` variable the user set wins over the value derived here), and
+a request that still fails raises `TrackingServerError`, naming the server and the failure. A
+network failure is never mistaken for a missing model or alias (`is_not_found`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import mlflow
+import requests
 from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from adaptive.errors import AdaptiveError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 CHAMPION_ALIAS = "champion"
+RETRY_BUDGET_ENV = "ADAPTIVE_MLFLOW_RETRY_BUDGET_S"
+DEFAULT_RETRY_BUDGET_S = 30.0
+
+
+class TrackingServerError(AdaptiveError):
+    """The MLflow server could not be reached, or failed, within the retry budget."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How MLflow's HTTP client retries one request, so that a failing request gives up within a
+    time budget: `retries` retries after the first attempt, each attempt waiting at most
+    `timeout` s for the connection and for each read, with urllib3's exponential backoff
+    (no sleep before the first retry, then 2, 4, ... times `backoff_factor` s, plus up to
+    `jitter` s each) between them. `Retry-After` headers are not obeyed (they could exceed it).
+    """
+
+    retries: int
+    backoff_factor: int
+    jitter: float
+    timeout: int
+
+    @classmethod
+    def within(cls, budget_s: float) -> RetryPolicy:
+        """The policy whose `worst_case_s` fits in `budget_s` (at least 1 s)."""
+        if not budget_s >= 1:
+            raise TrackingServerError(
+                f"{RETRY_BUDGET_ENV}={budget_s}: expected a number of seconds >= 1"
+            )
+        if budget_s >= 12:
+            retries, factor, jitter = 3, 1, 0.5
+        else:
+            retries, factor, jitter = (1 if budget_s >= 3 else 0), 0, 0.0
+        sleeps = cls._sleeps(retries, factor, jitter)
+        timeout = max(1, int((budget_s - sleeps) // (retries + 1)))
+        return cls(retries, factor, jitter, timeout)
+
+    @staticmethod
+    def _sleeps(retries: int, factor: int, jitter: float) -> float:
+        return sum(factor * 2**i + jitter for i in range(1, retries))
+
+    @property
+    def worst_case_s(self) -> float:
+        """Longest a request can take before it fails (one timeout per attempt, plus backoff)."""
+        sleeps = self._sleeps(self.retries, self.backoff_factor, self.jitter)
+        return (self.retries + 1) * self.timeout + sleeps
+
+    def env(self) -> dict[str, str]:
+        """The MLflow environment variables that apply this policy (read at each request)."""
+        return {
+            "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(self.retries),
+            "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": str(self.backoff_factor),
+            "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": str(self.jitter),
+            "MLFLOW_HTTP_REQUEST_TIMEOUT": str(self.timeout),
+            "MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER": "false",
+        }
+
+
+def retry_budget_s() -> float:
+    """`$ADAPTIVE_MLFLOW_RETRY_BUDGET_S`, else 30 s."""
+    raw = os.environ.get(RETRY_BUDGET_ENV, "")
+    try:
+        return float(raw) if raw.strip() else DEFAULT_RETRY_BUDGET_S
+    except ValueError as exc:
+        raise TrackingServerError(
+            f"{RETRY_BUDGET_ENV}={raw!r}: expected a number of seconds >= 1"
+        ) from exc
+
+
+@contextmanager
+def bounded_http_retries() -> Iterator[RetryPolicy]:
+    """Apply `RetryPolicy.within(retry_budget_s())` to MLflow's HTTP client for a block; variables
+    already set (by the user, or an enclosing block) are kept. Restored afterwards."""
+    policy = RetryPolicy.within(retry_budget_s())
+    added = {k: v for k, v in policy.env().items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        yield policy
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
+
+
+def display_uri(uri: str) -> str:
+    """The URI without any user:password part (safe to print)."""
+    parts = urlsplit(uri)
+    if not parts.password and not parts.username:
+        return uri
+    return urlunsplit(
+        parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))
+    )
+
+
+_NETWORK_REASONS = (
+    (re.compile(r"connection refused", re.I), "connection refused"),
+    (re.compile(r"timed? ?out", re.I), "no answer before the timeout"),
+    (
+        re.compile(r"name or service not known|nodename nor servname|getaddrinfo", re.I),
+        "unknown host",
+    ),
+    (
+        re.compile(r"RemoteDisconnected|Connection aborted|reset by peer|BrokenPipe", re.I),
+        "the server closed the connection",
+    ),
+    (re.compile(r"error code (5\d\d)"), "server error HTTP {0}"),
+    (re.compile(r"\b(5\d\d) Server Error"), "server error HTTP {0}"),
+)
+
+
+def network_failure(exc: BaseException) -> str | None:
+    """A short reason when `exc` (or what caused it) is a failure to reach or use the server
+    (connection refused, timeout, dropped connection, HTTP 5xx); None for an answer from it
+    (e.g. "not found")."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        text = str(seen)
+        api_failure = isinstance(seen, MlflowException) and text.startswith("API request to")
+        if api_failure or isinstance(seen, requests.exceptions.RequestException | ConnectionError):
+            for pattern, reason in _NETWORK_REASONS:
+                match = pattern.search(text)
+                if match:
+                    return reason.format(*match.groups())
+            if "failed with exception" in text or not isinstance(seen, MlflowException):
+                return text.splitlines()[0][:200]
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def is_not_found(exc: MlflowException) -> bool:
+    """True when the server answered that the model, version or alias does not exist."""
+    return network_failure(exc) is None and exc.error_code in (
+        "RESOURCE_DOES_NOT_EXIST",
+        "INVALID_PARAMETER_VALUE",
+        "NOT_FOUND",
+    )
+
+
+def server_error(uri: str, reason: str) -> TrackingServerError:
+    """The one error for an unreachable or failing server: which server, what failed, the budget."""
+    return TrackingServerError(
+        f"MLflow server {display_uri(uri)}: {reason} (gave up within the retry budget of "
+        f"{retry_budget_s():g} s; {RETRY_BUDGET_ENV} changes it)"
+    )
 
 
 def data_dir() -> Path:
@@ -54,14 +210,23 @@ def local_artifact_root(tracking_uri: str) -> str | None:
 
 @contextmanager
 def tracking(tracking_uri: str | None = None) -> Iterator[MlflowClient]:
-    """Point MLflow's fluent API at the store for the duration of a block; restores it after."""
+    """Point MLflow's fluent API at the store for the duration of a block; restores it after.
+
+    HTTP requests in the block have a bounded retry budget; a server that cannot be reached (or
+    fails) raises `TrackingServerError`."""
     uri = resolve_tracking_uri(tracking_uri)
     env = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
     previous = mlflow.get_tracking_uri() if mlflow.is_tracking_uri_set() else None
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     try:
-        yield MlflowClient(tracking_uri=uri, registry_uri=uri)
+        with bounded_http_retries():
+            yield MlflowClient(tracking_uri=uri, registry_uri=uri)
+    except (MlflowException, requests.exceptions.RequestException) as exc:
+        reason = network_failure(exc)
+        if reason is None:
+            raise
+        raise server_error(uri, reason) from exc
     finally:
         mlflow.set_tracking_uri(previous)
         mlflow.set_registry_uri(None)
