@@ -1,0 +1,97 @@
+"""`adaptive train | promote` on a user's own CSV: column flags, quarantine counts, data check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow.environment_variables import MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT
+
+from adaptive.cli.output import set_quiet
+
+FLAGS = ["--student-col", "user", "--item-col", "task", "--skills-col", "kc",
+         "--correct-col", "ok", "--time-col", "when"]  # fmt: skip
+
+
+def own_csv(path, n_students: int = 80, n_per_student: int = 20, seed: int = 0):
+    """A user's export with their own column names and a learnable signal."""
+    rng = np.random.default_rng(seed)
+    student = np.repeat(np.arange(n_students), n_per_student)
+    skill = rng.integers(0, 4, len(student))
+    ability = rng.normal(0, 1.2, n_students)[student]
+    p = 1 / (1 + np.exp(-(ability - (skill - 1.5) * 0.8)))
+    practice = np.tile(np.arange(n_per_student), n_students)
+    frame = pd.DataFrame(
+        {
+            "user": [f"u{s}" for s in student],
+            "task": [f"t{k}-{i % 3}" for k, i in zip(skill, practice, strict=True)],
+            "kc": [f"k{k}" for k in skill],
+            "ok": (rng.random(len(student)) < p).astype(int),
+            "when": (pd.Timestamp("2026-09-01") + pd.to_timedelta(practice, unit="h")).astype(str),
+        }
+    )
+    frame.to_csv(path, index=False)
+    return frame
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A version trained from the command line on an own CSV, with one bad row quarantined."""
+    from adaptive.cli import run
+
+    tmp = tmp_path_factory.mktemp("lifecycle")
+    frame = own_csv(tmp / "own.csv")
+    frame.loc[len(frame)] = ["u0", "t0-0", "k0", 7, "2026-09-03"]  # not 0/1
+    frame.to_csv(tmp / "own.csv", index=False)
+    uri = f"sqlite:///{tmp / 'mlflow.db'}"
+    code = run(["train", "--model", "irt", "--data", str(tmp / "own.csv"), "--name", "own",
+                "--folds", "2", "--tracking-uri", uri, "--quarantine", str(tmp / "q.csv"),
+                "--quiet", *FLAGS])  # fmt: skip
+    set_quiet(False)
+    assert code == 0
+    return tmp, uri
+
+
+def test_train_reports_the_rows_quarantined(cli, trained) -> None:
+    tmp, uri = trained
+    r = cli("train", "--model", "irt", "--data", tmp / "own.csv", "--folds", "2",
+            "--tracking-uri", uri, "--quarantine", tmp / "q2.csv", *FLAGS)  # fmt: skip
+    assert r.code == 0, r.text
+    assert f"1 row(s) quarantined to {tmp / 'q2.csv'}" in r.out
+
+
+def test_evaluate_reports_the_rows_quarantined(cli, trained) -> None:
+    tmp, _ = trained
+    r = cli("evaluate", "--data", tmp / "own.csv", "--models", "irt", "--folds", "2",
+            "--bootstrap", "10", "--out", tmp / "eval", "--quarantine", tmp / "q3.csv",
+            "--quiet", *FLAGS)  # fmt: skip
+    assert r.code == 0, r.text
+    assert "1 row(s) quarantined" in r.out and "Loaded" not in r.out  # --quiet: results only
+
+
+def test_promote_reads_own_data_with_the_column_flags_and_exits_0(cli, trained) -> None:
+    tmp, uri = trained
+    r = cli("promote", "--name", "own", "--data", tmp / "own.csv", "--tracking-uri", uri,
+            "--quarantine", tmp / "q4.csv", *FLAGS)  # fmt: skip
+    assert r.code == 0, r.text
+    assert "PROMOTED" in r.out or "not promoted" in r.out
+    assert "warning" not in r.err  # the same data as in training: no data warning
+    again = cli("promote", "--name", "own", "--tracking-uri", uri,  # recorded data and flags
+                "--quarantine", tmp / "q5.csv")  # fmt: skip
+    assert again.code == 0 and "not promoted" in again.out
+
+
+def test_promote_warns_when_the_data_is_not_the_training_data(cli, trained) -> None:
+    tmp, uri = trained
+    own_csv(tmp / "other.csv", seed=1)
+    r = cli("promote", "--name", "own", "--data", tmp / "other.csv", "--tracking-uri", uri,
+            *FLAGS)  # fmt: skip
+    assert r.code == 0, r.text
+    assert "warning:" in r.err and "is not version 1's training data" in r.err
+
+
+def test_quiet_silences_mlflow_run_links_and_is_undone() -> None:
+    set_quiet(True)
+    assert MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT.get()
+    set_quiet(False)
+    assert not MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT.get()

@@ -1,0 +1,85 @@
+"""`adaptive recommend`: the registered champion (`--name`), and why fewer than k (issue 17/12)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from adaptive.policy.service import load_district
+from adaptive.simulation.district import simulate_district, write_district
+
+
+@pytest.fixture(scope="module")
+def district_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("district")
+    write_district(simulate_district(30, seed=3, responses_per_student=20), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def champion(district_dir, tmp_path_factory):
+    """A BKT version of `rec-district` trained on the district, made champion: (name, uri)."""
+    from mlflow import MlflowClient
+
+    from adaptive.registry import train_model
+
+    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+    result = train_model(
+        "bkt", district_dir / "responses.parquet", registered_name="rec-district", folds=2,
+        tracking_uri=uri,
+    )  # fmt: skip
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    client.set_registered_model_alias("rec-district", "champion", result.version)
+    return "rec-district", uri
+
+
+def test_recommend_uses_the_registered_champion(cli, district_dir, champion) -> None:
+    name, uri = champion
+    sid = load_district(district_dir).log.students[0]
+    r = cli("recommend", "--student", sid, "--k", "3", "--name", name, "--tracking-uri", uri,
+            "--district", district_dir, "--json", "--quiet")  # fmt: skip
+    assert r.code == 0, r.text
+    payload = json.loads(r.out)  # --quiet: nothing but the JSON on stdout
+    assert set(payload) == {sid} and set(payload[sid]) == {"recommendations", "shortfall"}
+    r = cli("recommend", "--student", sid, "--name", name, "--tracking-uri", uri,
+            "--district", district_dir)  # fmt: skip
+    assert r.code == 0 and f"{name} v1 (@champion" in r.out and "Next activities" in r.out
+
+
+def test_recommend_with_an_unknown_name_is_one_error(cli, district_dir, champion) -> None:
+    _, uri = champion
+    r = cli("recommend", "--student", "x", "--name", "nobody", "--tracking-uri", uri,
+            "--district", district_dir)  # fmt: skip
+    assert r.code == 2 and "nobody" in r.err and "Traceback" not in r.text
+
+
+def test_model_and_name_are_exclusive(cli, district_dir) -> None:
+    r = cli("recommend", "--student", "x", "--model", district_dir, "--name", "m",
+            "--district", district_dir)  # fmt: skip
+    assert r.code == 2 and "not both" in r.err
+
+
+def test_fewer_than_k_says_why_in_text_and_json(cli, district_dir) -> None:
+    sid = load_district(district_dir).log.students[0]
+    r = cli("recommend", "--student", sid, "--k", "60", "--district", district_dir, "--json")
+    assert r.code == 0, r.text
+    entry = json.loads(r.out)[sid]
+    short = entry["shortfall"]
+    assert len(entry["recommendations"]) < 60 and short is not None
+    assert short["requested"] == 60 and short["returned"] == len(entry["recommendations"])
+    assert sum(short["reasons"].values()) == short["catalog_activities"] - short["returned"]
+    assert short["sentence"].startswith(f"{short['returned']} of 60 recommended")
+    text = cli("recommend", "--student", sid, "--k", "60", "--district", district_dir)
+    assert text.code == 0 and "of 60 recommended" in text.out
+    assert any(words in text.out for words in ("time budget", "blocked", "cap", "scope"))
+
+
+def test_a_full_list_has_no_shortfall(cli, district_dir) -> None:
+    sid = load_district(district_dir).log.students[0]
+    r = cli("recommend", "--student", sid, "--k", "1", "--district", district_dir, "--json")
+    entry = json.loads(r.out)[sid]
+    if len(entry["recommendations"]) == 1:
+        assert entry["shortfall"] is None
+    else:  # nothing at all fits: then it says why
+        assert entry["shortfall"]["returned"] == 0
