@@ -285,9 +285,7 @@ class LearnerSimulator(ABC):
         completed = rng.random(len(stu)) < p_complete
         correct = (rng.random(len(stu)) < p_correct) & completed
         lp = self.learning
-        fit = lp.zpd_floor + (1 - lp.zpd_floor) * np.exp(
-            -(((p_correct - lp.zpd_center) / lp.zpd_width) ** 2)
-        )
+        fit = self._learning_fit(stu, act, p_correct)
         rate = self.learn_rate[stu] * fit * self._act_learning[act]
         done = completed[row]
         d_stu, d_skill, d_row = e_stu[done], e_skill[done], row[done]
@@ -310,6 +308,22 @@ class LearnerSimulator(ABC):
         e_diff = self._act_difficulty[act][row]
         p = self._p_correct_entries(e_stu, e_skill, e_diff, now[row])
         return self._per_activity(row, p, act)
+
+    def learning_fit(
+        self, student_idx: np.ndarray, activity_idx: np.ndarray, now_days: np.ndarray | float
+    ) -> np.ndarray:
+        """The difficulty-fit factor (in (0, 1]) by which each pair's activity would multiply the
+        student's learning rate at `now_days`; no change. The truth a ceiling policy may read."""
+        p = self.p_correct(student_idx, activity_idx, now_days)
+        stu, act, _ = self._check_batch(student_idx, activity_idx, now_days, unique=False)
+        return self._learning_fit(stu, act, p)
+
+    def _learning_fit(self, stu: np.ndarray, act: np.ndarray, p_correct: np.ndarray) -> np.ndarray:
+        """Default: fastest where P(correct) is near `zpd_center` (Gaussian, floor `zpd_floor`)."""
+        lp = self.learning
+        return lp.zpd_floor + (1 - lp.zpd_floor) * np.exp(
+            -(((p_correct - lp.zpd_center) / lp.zpd_width) ** 2)
+        )
 
     def p_complete(
         self, student_idx: np.ndarray, activity_idx: np.ndarray, now_days: np.ndarray | float
