@@ -382,3 +382,14 @@ def test_the_quarantined_count_is_reported_and_logged(tmp_path, caplog):
         log, report = load_log_report(write(tmp_path, rows), quarantine=tmp_path / "q.csv")
     assert (len(log), report.rows_quarantined) == (1, 2)
     assert any("2 of 3 rows quarantined" in r.getMessage() for r in caplog.records)
+
+
+def test_datasets_describe_takes_the_time_flags_and_prints_notes(tmp_path):
+    header = "student_id,item_id,skill_ids,correct,ts\n"
+    path = write(tmp_path, ["a,i1,k,1,1725177600"], header=header)
+    result = runner.invoke(app, ["datasets", "describe", str(path), "--time-col", "ts"])
+    assert result.exit_code == 0 and "note:" in result.output and "--time-unit" in result.output
+    result = runner.invoke(
+        app, ["datasets", "describe", str(path), "--time-col", "ts", "--time-unit", "s"]
+    )
+    assert result.exit_code == 0 and "2024-09-01T08:00:00" in result.output

@@ -125,12 +125,26 @@ def datasets_describe(
     correct_col: CorrectCol = None,
     time_col: TimeCol = None,
     sep: Sep = None,
+    time_format: TimeFormat = None,
+    time_unit: TimeUnit = None,
+    require_sorted: RequireSorted = False,
+    allow_unsorted: AllowUnsorted = False,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
 ) -> None:
     """Load a dataset and print its counts: rows, students, items, skills, % correct, ..."""
     mapping = column_mapping(
-        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep
+        student_col,
+        item_col,
+        skills_col,
+        skills_sep,
+        correct_col,
+        time_col,
+        sep,
+        time_format=time_format,
+        time_unit=time_unit,
+        require_sorted=require_sorted,
+        allow_unsorted=allow_unsorted,
     )
     log, report = load_log_report(name, mapping, quarantine)
     _print_summary(log, title=f"{name}", report=report)
@@ -192,3 +206,5 @@ def _print_summary(log: ResponseLog, title: str, report: LoadReport | None = Non
         shown = f"{value:,}" if isinstance(value, int) else str(value)
         table.add_row(key.replace("_", " "), shown)
     console.print(table)
+    for note in report.notes if report is not None else ():
+        console.print(f"note: {note}")
