@@ -369,6 +369,14 @@ def test_a_quarantine_path_that_is_a_directory_fails_before_reading(tmp_path):
     assert not (tmp_path / "no").exists()
 
 
+def test_the_quarantine_cannot_overwrite_the_file_being_read(tmp_path):
+    path = write(tmp_path, ["a,i1,k,1,2024-09-01", "a,i2,k,7,2024-09-02"])
+    before = path.read_text()
+    with pytest.raises(AdaptiveError, match="the file being read"):
+        read_responses(path, quarantine=tmp_path / "." / "log.csv")
+    assert path.read_text() == before
+
+
 def test_bad_quarantine_paths_are_usage_errors_on_the_command_line(tmp_path):
     path = write(tmp_path, ["a,i1,k,1,2024-09-01"])
     for bad in (tmp_path, tmp_path / "no" / "q.csv"):

@@ -109,9 +109,9 @@ def read_responses_report(
     `readers.read_raw`); the counts then cover only the rows read.
     """
     mapping = _with_require_sorted(mapping, require_sorted)
-    if quarantine is not None:
-        quarantine = check_quarantine_path(quarantine)
     path = Path(path)
+    if quarantine is not None:
+        quarantine = check_quarantine_path(quarantine, source=path)
     raw = read_raw(path, mapping, since=since)
     q_matrix = _load_q_matrix(mapping, Path(base_dir) if base_dir else path.parent)
     issues = Issues(raw.source, raw.lines)
@@ -206,12 +206,18 @@ def _order_rule(
     return False, ""
 
 
-def check_quarantine_path(path: str | Path) -> Path:
-    """The quarantine CSV's path, checked before any work: a file path in an existing folder.
+def check_quarantine_path(path: str | Path, source: str | Path | None = None) -> Path:
+    """The quarantine CSV's path, checked before any work: a file path in an existing folder,
+    and not the `source` file being read (it would be overwritten).
 
     Raises `AdaptiveError` (exit code 2 on the command line) naming the path and the fix.
     """
     path = Path(path)
+    if source is not None and path.resolve() == Path(source).resolve():
+        raise AdaptiveError(
+            f"quarantine path {path} is the file being read; give another path for the "
+            "rejected rows"
+        )
     if path.is_dir():
         raise AdaptiveError(
             f"quarantine path {path} is a directory; give a file path for the rejected rows, "
