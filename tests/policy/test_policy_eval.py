@@ -1,4 +1,5 @@
-"""The simulation matrix on a tiny configuration: paired, deterministic, resumable, honest."""
+"""The simulation matrix on a tiny configuration: paired, deterministic, resumable, honest, and
+driven through the shipped path (fitted tracer, placement, update, batch_from_model, policy)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,20 @@ import pandas as pd
 import pytest
 
 from adaptive.errors import ConfigError
+from adaptive.evaluation import policy_eval as pe
 from adaptive.evaluation.policy_eval import (
     COLUMNS,
-    BKTTracker,
     EvalSettings,
     evaluate_policies,
     run_matrix,
+    split_kind,
     summarize,
 )
 
 TINY = EvalSettings(
-    students=40, seeds=2, activities=(2, 4), simulators=("bkt", "logistic"),
-    policies=("adaptive", "random", "curriculum"), n_boot=50, fit_students=60,
+    students=30, seeds=2, activities=(2, 4), simulators=("graph", "bkt-cold"),
+    policies=("adaptive", "random", "curriculum", "ceiling"), n_boot=50, fit_students=60,
+    fit_days=10, warmup_days=3,
 )  # fmt: skip
 
 
@@ -27,57 +30,107 @@ def long() -> pd.DataFrame:
     return run_matrix(TINY)
 
 
-def test_matrix_is_paired_and_summarized(long, tmp_path) -> None:
+def test_matrix_is_paired_and_summarized(long) -> None:
     table = summarize(long, n_boot=50)
     assert list(table.columns) == list(COLUMNS)
     gain = table[table.metric == "normalized_gain"]
     assert set(gain.n_activities) == {2, 4}
-    assert set(gain.simulator) == {"bkt", "logistic"}
+    assert set(gain.simulator) == {"graph", "bkt-cold"}
     ours = gain[gain.policy == "adaptive"]
     assert ours["diff_mean"].isna().all()
     # paired difference of a metric defined for everyone = difference of the means
     for row in gain[gain.policy != "adaptive"].itertuples():
-        a = ours[(ours.simulator == row.simulator) & (ours.n_activities == row.n_activities)].iloc[
-            0
-        ]
-        assert row.diff_mean == pytest.approx(a["mean"] - row.mean, abs=1e-12)
+        a = ours[(ours.simulator == row.simulator) & (ours.n_activities == row.n_activities)]
+        assert row.diff_mean == pytest.approx(a.iloc[0]["mean"] - row.mean, abs=1e-12)
         assert row.diff_ci_low <= row.diff_mean <= row.diff_ci_high
-    assert (table[table.metric == "constraint_violations"]["mean"] == 0).all()
+    violations = table[table.metric == "constraint_violations"]
+    assert (violations["mean"] == 0).all() and "ceiling" not in set(violations.policy)
     assert {"normalized_gain_slow_learner", "normalized_gain_low_prior", "over_practice",
-            "false_mastery_rate", "retention", "activities_to_mastery"} <= set(table.metric)  # fmt: skip
+            "false_mastery_rate", "retention", "activities_to_mastery", "skills_gained",
+            "on_unready", "engagement", "difficulty_gap"} <= set(table.metric)  # fmt: skip
+    # the ceiling ratio: gain metrics only, 1 for the ceiling itself
+    skills = table[table.metric == "skills_gained"]
+    ceiling = skills[skills.policy == "ceiling"]
+    assert np.allclose(ceiling["ceiling_ratio"], 1.0)
+    assert table[table.metric == "engagement"]["ceiling_ratio"].isna().all()
     # the same students face every policy: one row per (seed, student) per policy and metric
-    per_policy = long[long.metric == "normalized_gain@4"].groupby(["simulator", "policy"]).size()
+    per_policy = long[long.metric == "skills_gained@4"].groupby(["simulator", "policy"]).size()
     assert per_policy.nunique() == 1 and per_policy.iloc[0] == TINY.students * TINY.seeds
+
+
+def test_ceiling_beats_random_and_respects_the_truth(long) -> None:
+    pivot = long[long.simulator == "graph"].pivot_table(
+        index=["seed", "student"], columns=["policy", "metric"], values="value"
+    )
+    assert (
+        pivot[("ceiling", "skills_gained@4")].mean() > pivot[("random", "skills_gained@4")].mean()
+    )
+    assert (pivot[("ceiling", "over_practice")] == 0).all()
+    assert (pivot[("ceiling", "on_unready")] == 0).all()
+
+
+def test_cold_cohorts_have_no_history_and_warm_ones_do() -> None:
+    cat = split_kind("graph")[0].catalog()
+    warm = pe.make_cohort(cat, "graph", 20, seed=0, warmup_days=3)
+    cold = pe.make_cohort(cat, "graph-cold", 20, seed=0, warmup_days=3)
+    assert len(warm.warm) > 0 and len(cold.warm) == 0
+    assert cold.first_day == 1.0 and warm.first_day == 4.0
+    np.testing.assert_array_equal(warm.grade, cold.grade)  # the same students
+    assert [p.grade for p in cold.profiles] == cold.grade.tolist()
+
+
+def test_the_shipped_path_is_what_runs(monkeypatch) -> None:
+    """Every non-ceiling step calls batch_from_model, and the fitted tracer's update absorbs
+    the day's responses; the placement comes from grade_placement."""
+    calls = {"batch": 0, "update": 0, "place": 0}
+    real_batch, real_place = pe.batch_from_model, pe.grade_placement
+
+    def batch(*args, **kwargs):
+        calls["batch"] += 1
+        return real_batch(*args, **kwargs)
+
+    def place(*args, **kwargs):
+        calls["place"] += 1
+        return real_place(*args, **kwargs)
+
+    monkeypatch.setattr(pe, "batch_from_model", batch)
+    monkeypatch.setattr(pe, "grade_placement", place)
+    cat = split_kind("graph")[0].catalog()
+    model = pe.fit_tracer(cat, "graph", 40, 5, seed=1)
+    real_update = model.update
+
+    def update(state, responses):
+        calls["update"] += 1
+        return real_update(state, responses)
+
+    monkeypatch.setattr(model, "update", update)
+    cohort = pe.make_cohort(cat, "graph", 15, seed=0, warmup_days=2)
+    out = pe.run_policy("adaptive", cohort, model, (3,), 10.0)
+    assert calls == {"batch": 3, "update": 1 + 3, "place": 1}  # warm history + one per day
+    assert out["skills_gained@3"].shape == (15,)
+    calls.update(batch=0, update=0)
+    pe.run_policy("ceiling", cohort, model, (3,), 10.0)
+    assert calls["batch"] == 0  # the ceiling reads the truth, not the tracer
 
 
 def test_deterministic_and_resumable(long, tmp_path) -> None:
     cache = tmp_path / "cache"
-    small = EvalSettings(**{**TINY.__dict__, "simulators": ("bkt",), "seeds": 1})
+    small = EvalSettings(**{**TINY.__dict__, "simulators": ("graph",), "seeds": 1,
+                            "policies": ("adaptive", "random")})  # fmt: skip
     first = evaluate_policies(small, tmp_path / "out", cache_dir=cache)
-    assert len(list(cache.glob("*.npz"))) == 3
+    assert len(list(cache.glob("*.npz"))) == 2
     again = evaluate_policies(small, tmp_path / "out2", cache_dir=cache)  # from the cache
     fresh = evaluate_policies(small, None)  # recomputed
     pd.testing.assert_frame_equal(first, again)
     pd.testing.assert_frame_equal(first, fresh)
     assert (tmp_path / "out" / "policy_eval.csv").exists()
-    assert (tmp_path / "out" / "policy_eval_normalized_gain.png").exists()
+    assert (tmp_path / "out" / "policy_eval_skills_gained.png").exists()
     csv = pd.read_csv(tmp_path / "out" / "policy_eval.csv")
     assert list(csv.columns) == list(COLUMNS) and len(csv) == len(first)
-    bkt = long[(long.simulator == "bkt") & (long.seed == 0)]
-    mine = bkt[bkt.metric == "normalized_gain@4"].groupby("policy")["value"].mean()
-    got = first[(first.metric == "normalized_gain") & (first.n_activities == 4)].set_index("policy")
-    assert np.allclose(got.loc[mine.index, "mean"], mine)
-
-
-def test_bkt_tracker_update() -> None:
-    tr = BKTTracker(
-        p_learn=np.array([0.2]), p_forget=np.array([0.0]), p_guess=np.array([0.2]),
-        p_slip=np.array([0.1]), p_known=np.array([[0.5]]),
-    )  # fmt: skip
-    tr.update(np.array([0]), np.array([0]), np.array([1], np.int8))
-    post = 0.5 * 0.9 / (0.5 * 0.9 + 0.5 * 0.2)
-    assert tr.mastery()[0, 0] == pytest.approx(post + (1 - post) * 0.2)
-    assert tr.p_correct()[0, 0] == pytest.approx(0.2 + tr.mastery()[0, 0] * 0.7)
+    graph = long[(long.simulator == "graph") & (long.seed == 0)]
+    mine = graph[graph.metric == "skills_gained@4"].groupby("policy")["value"].mean()
+    got = first[(first.metric == "skills_gained") & (first.n_activities == 4)].set_index("policy")
+    assert np.allclose(got.loc[got.index, "mean"], mine.loc[got.index])
 
 
 def test_settings_are_checked() -> None:
@@ -85,3 +138,5 @@ def test_settings_are_checked() -> None:
         EvalSettings(simulators=("oracle",))
     with pytest.raises(ConfigError, match="must include 'adaptive'"):
         EvalSettings(policies=("random",))
+    assert split_kind("junyi-cold")[1] and not split_kind("junyi")[1]
+    assert set(pe.TUNING_SIMULATORS) <= set(pe.SIMULATOR_KINDS)

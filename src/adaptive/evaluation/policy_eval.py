@@ -1,44 +1,67 @@
-"""Policy evaluation in simulation: our policy against the baselines, paired, on several
-ground-truth learner models (issue 5, section 7).
+"""Policy evaluation in simulation, through the path that ships (issue 5 section 7, issue 16).
 
-For every simulator kind (`bkt`, `logistic`, `prerequisite` from `adaptive.simulation.learners`)
-and seed, one cohort of students is drawn (the district's catalog, grades, interests, goals,
-weekly time and grade-based prior knowledge, via `adaptive.simulation.district`); every policy
-then drives its own copy of the same simulator (same seed, so the same students and the same
-random stream: paired draws). Each simulated school day a student does one activity (k = 1)
-chosen by the policy within the day's time budget, the grade band of the student's class, and
-the other hard constraints.
+Every policy (ours, the baselines of `adaptive.policy.baselines`, and a ceiling that sees the
+truth) drives its own copy of the same simulated cohort (same seed: the same students and the
+same random stream, so differences are paired). Each simulated school day a student does one
+activity (k = 1). The policies see only what a deployment sees, computed by the public API a
+vendor or the nightly job calls:
 
-The policy sees only what a real deployment sees: mastery from a knowledge-tracing model updated
-online after every response. That model is BKT with per-skill parameters fitted by the project's
-EM engine (`adaptive.tracing.bkt_engine.fit_em`) on a separate simulated district of the same
-kind (different students, curriculum-order schedule), started from the district's grade-based
-placement prior. No policy sees the simulator's truth.
+1. a tracer (`build_model(settings.tracer)`, the shipped `bkt` spec by default) fitted with
+   `.fit(log)` on a burn-in log of OTHER students of the same simulator (`fit_students`
+   students, `fit_days` days of curriculum-order practice: `adaptive.simulation.schedule`);
+2. `state = model.init_state(ids, prior=grade_placement(catalog, profiles))`: placement from
+   each profile's grade (`adaptive.placement`), profiles carrying the true grade, interests,
+   goals and weekly time;
+3. a warm cohort's own history (`warmup_days` days of curriculum-order practice before the
+   policy takes over) absorbed with `model.update(state, log)`; a cold-start cohort (`-cold`
+   simulators) has a grade and no response at all;
+4. every day: `batch_from_model(model, state, catalog, profiles, log=<the cohort's log so far>,
+   now=..., config=..., min_grade=..., max_grade=...)` (the grade band of the student's class is
+   the only teacher constraint), `policy.select(batch, 1, now)` (what `recommend_batch` runs),
+   the simulator answers, `model.update(state, <the day's responses>)`.
+
+Nothing here keeps its own mastery or history features: the evaluated code is the shipped code.
+
+Simulators (`SIMULATOR_KINDS`): the district families `bkt`, `logistic`, `prerequisite`
+(`adaptive.simulation.learners`, the 120-skill district catalog, grade band = the student's
+grade), the graph families `junyi` (the real 835-skill Junyi map; needs `../shared/datasets`)
+and `graph` (the same learners on a generated 150-skill map, for tests and CI), both with
+`JunyiLearners` (`adaptive.simulation.junyi`) and grade band [grade - 1, grade + 1] (a
+low-prior student's frontier lies a grade below their own); and each of
+them with `-cold` (a cold-start cohort). `TUNING_SIMULATORS` are the ones the policy's defaults
+may be tuned on (`experiments/tune_policy.py`); the others are held out.
+
+The ceiling policy (`ceiling`) reads the simulator's truth: among the in-band activities that fit
+the day's budget, it takes a skill that is truly not mastered and whose prerequisites truly are,
+at the activity with the highest P(complete) x learning fit (the difficulty nearest the
+student's ability on the graph families, P(correct) nearest the learning optimum on the others).
 
 Metrics (one value per student; subgroups `slow_learner` and `low_prior` as `<metric>_<group>`):
 
-- `normalized_gain` after n activities: (post - pre) / (1 - pre) of the mean true mastery over
-  the student's grade-level (target) skills;
+- `normalized_gain@n`: (post - pre) / (1 - pre) of the mean true mastery over the student's
+  grade-level skills, after n activities;
+- `skills_gained@n`: skills truly mastered after n activities that were not at the start
+  (the issue's gain@50);
 - `activities_to_mastery`: practices of a skill until it is truly mastered (skills not mastered
   at their first practice; students with none are left out);
-- `over_practice`: share of activities spent on a skill already truly mastered;
+- `over_practice`: share of steps on a skill already truly mastered;
+- `on_unready`: share of steps on a skill with a truly unmastered direct prerequisite;
 - `false_mastery_rate`: at each advancement (first practice of a skill whose prerequisite the
   student practised), the share of such prerequisites not truly mastered;
-- `retention`: share of the skills truly mastered at the end still mastered after a `gap_days`
-  gap without practice;
-- `constraint_violations`: hard-constraint violations per student (must be 0).
+- `retention`: share of the skills truly mastered at the end still mastered `gap_days` later;
+- `engagement`: share of the chosen activities the student completed;
+- `difficulty_gap`: chosen activity difficulty minus the student's true ability (mean);
+- `constraint_violations`: hard-constraint violations per student (must be 0; not for the
+  ceiling, which is not bound by them).
 
-`n_activities` is the checkpoint for `normalized_gain` and the run's length (the last
-checkpoint) for the metrics measured over the whole run.
-
-Aggregation: mean over all (seed, student) units with a 95% percentile bootstrap interval
-(students resampled with replacement, seeded; ratio of weighted sums where a metric is undefined
-for some students), and the paired difference adaptive minus policy with its own interval
-(`diff_mean`, `diff_ci_low`, `diff_ci_high`; NaN on the adaptive rows).
+Aggregation: mean over all (seed, student) units with a 95% percentile bootstrap interval, the
+paired difference adaptive minus policy with its own interval, and `ceiling_ratio`: the
+policy's mean gain over the ceiling's in the same cell (gain metrics only).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import json
@@ -50,41 +73,114 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from adaptive.curriculum import Catalog
+from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.errors import ConfigError
-from adaptive.policy.base import Policy, StudentBatch, catalog_arrays, profile_goals
+from adaptive.placement import grade_placement
+from adaptive.policy.adapter import batch_from_model
+from adaptive.policy.base import StudentBatch, catalog_arrays, to_days
 from adaptive.policy.baselines import BASELINES, make_policy
 from adaptive.policy.config import PolicyConfig
 from adaptive.policy.constraints import check_selection
-from adaptive.tracing import bkt_engine
-from adaptive.tracing.base import atomic_write_bytes
+from adaptive.simulation.learners import LearnerSimulator, draw_interests, make_learners
+from adaptive.simulation.schedule import LogBuilder, Responses, curriculum_practice
+from adaptive.tracing.base import KnowledgeTracer, atomic_write_bytes
 
-SIMULATOR_KINDS: tuple[str, ...] = ("bkt", "logistic", "prerequisite")
-POLICY_NAMES: tuple[str, ...] = ("adaptive", *BASELINES)
-SUBGROUPS: tuple[str, ...] = ("slow_learner", "low_prior")
 OURS = "adaptive"
+CEILING = "ceiling"
+COLD = "-cold"
+START = pd.Timestamp("2026-09-07", tz="UTC")
+SUBGROUPS: tuple[str, ...] = ("slow_learner", "low_prior")
+GAIN_METRICS: tuple[str, ...] = ("normalized_gain", "skills_gained")
 COLUMNS = (
     "simulator", "policy", "metric", "n_activities", "mean", "ci_low", "ci_high",
-    "diff_mean", "diff_ci_low", "diff_ci_high", "n_units",
+    "diff_mean", "diff_ci_low", "diff_ci_high", "n_units", "ceiling_ratio",
 )  # fmt: skip
 
 Progress = Callable[[str], None]
 
 
+# -- simulator families -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Family:
+    """A ground-truth learner kind on a catalog, and the grade band of the students' classes
+    (offsets from the student's grade, inclusive)."""
+
+    name: str
+    learner: str
+    catalog: Callable[[], Catalog]
+    band: tuple[int, int]
+    district: bool
+
+
+def _district_catalog() -> Catalog:
+    from adaptive.simulation.district import district_catalog
+
+    return district_catalog(0)
+
+
+def _junyi_catalog() -> Catalog:
+    from adaptive.simulation.junyi import junyi_catalog
+
+    return junyi_catalog()
+
+
+def _graph_catalog() -> Catalog:
+    from adaptive.simulation.junyi import synthetic_graph_catalog
+
+    return synthetic_graph_catalog()
+
+
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        Family("bkt", "bkt", _district_catalog, (0, 0), True),
+        Family("logistic", "logistic", _district_catalog, (0, 0), True),
+        Family("prerequisite", "prerequisite", _district_catalog, (0, 0), True),
+        Family("junyi", "junyi", _junyi_catalog, (-1, 1), False),
+        Family("graph", "junyi", _graph_catalog, (-1, 1), False),
+    )
+}
+SIMULATOR_KINDS: tuple[str, ...] = (*FAMILIES, *(f + COLD for f in FAMILIES))
+#: The simulators the policy's default weights may be tuned on; every other one is held out.
+TUNING_SIMULATORS: tuple[str, ...] = ("bkt", "logistic")
+#: The matrix `make bench` reports (every family but the CI-sized `graph`, warm and cold).
+DEFAULT_SIMULATORS: tuple[str, ...] = (
+    "bkt", "logistic", "prerequisite", "junyi",
+    "bkt-cold", "logistic-cold", "prerequisite-cold", "junyi-cold",
+)  # fmt: skip
+POLICY_NAMES: tuple[str, ...] = (OURS, *BASELINES, CEILING)
+
+
+def split_kind(kind: str) -> tuple[Family, bool]:
+    """`"junyi-cold"` -> (the junyi family, cold start)."""
+    cold = kind.endswith(COLD)
+    name = kind[: -len(COLD)] if cold else kind
+    if name not in FAMILIES:
+        raise ConfigError(f"unknown simulator {kind!r}; expected one of {SIMULATOR_KINDS}")
+    return FAMILIES[name], cold
+
+
+def is_tuning(kind: str) -> bool:
+    return kind in TUNING_SIMULATORS
+
+
 @dataclass(frozen=True)
 class EvalSettings:
-    """What to run: students per cell, seeds, checkpoints, simulators, policies."""
+    """What to run: students per cell, seeds, checkpoints, simulators, policies, the tracer."""
 
-    students: int = 2000
-    seeds: int = 10
+    students: int = 1000
+    seeds: int = 3
     activities: tuple[int, ...] = (5, 10, 20, 50)
-    simulators: tuple[str, ...] = SIMULATOR_KINDS
+    simulators: tuple[str, ...] = DEFAULT_SIMULATORS
     policies: tuple[str, ...] = POLICY_NAMES
     gap_days: float = 30.0
     n_boot: int = 1000
     fit_students: int = 1000
+    fit_days: int = 50
+    warmup_days: int = 20
+    tracer: str = "bkt"
     first_seed: int = 0
-    policy_config: PolicyConfig = field(default_factory=PolicyConfig)
+    policy_config: PolicyConfig = field(default_factory=PolicyConfig.default)
 
     def __post_init__(self) -> None:
         if self.students < 1 or self.seeds < 1:
@@ -99,179 +195,156 @@ class EvalSettings:
             raise ConfigError(f"unknown policies {sorted(unknown)}; expected {POLICY_NAMES}")
         if OURS not in self.policies:
             raise ConfigError("policies must include 'adaptive' (the paired differences need it)")
-
-
-# -- the policy's own knowledge tracing -------------------------------------------------------
-@dataclass
-class BKTTracker:
-    """Online BKT over (students x skills): the policy's view of mastery during a simulation.
-
-    Per-skill parameters come from `fit_tracer`; the update is BKT's filter then transition
-    (the same equations as `adaptive.tracing.bkt_engine`).
-    """
-
-    p_learn: np.ndarray
-    p_forget: np.ndarray
-    p_guess: np.ndarray
-    p_slip: np.ndarray
-    p_known: np.ndarray  # (n, S)
-
-    def mastery(self) -> np.ndarray:
-        return self.p_known
-
-    def p_correct(self) -> np.ndarray:
-        return bkt_engine.p_correct(self.p_known, self.p_guess[None, :], self.p_slip[None, :])
-
-    def update(self, student: np.ndarray, skill: np.ndarray, correct: np.ndarray) -> None:
-        """Absorb one response per (student, skill) entry (entries of distinct pairs)."""
-        pred = self.p_known[student, skill][:, None]
-        like_k, like_u = bkt_engine.emissions(
-            correct, self.p_guess[skill][:, None], self.p_slip[skill][:, None]
-        )
-        post, _ = bkt_engine.filtered(pred, like_k, like_u)
-        post = post[:, 0]
-        learn, forget = self.p_learn[skill], self.p_forget[skill]
-        self.p_known[student, skill] = learn * (1.0 - post) + post * (1.0 - forget)
-
-
-def fit_tracer(catalog: Catalog, kind: str, n_students: int, seed: int) -> dict[str, np.ndarray]:
-    """Per-skill BKT parameters fitted by EM on a separate simulated district of `kind`.
-
-    Skills absent from the training log keep the engine's population defaults (median of the
-    fitted skills).
-    """
-    from adaptive.simulation.district import simulate_district
-
-    district = simulate_district(n_students, seed, learner=kind)
-    log = district.response_log()
-    rows, skill_codes = log.exploded()
-    n_s = len(catalog.skills)
-    skill = catalog.skill_index.get_indexer(log.skills[skill_codes])
-    keep = skill >= 0
-    rows, skill = rows[keep], skill[keep].astype(np.int64)
-    seq_key = log.student[rows].astype(np.int64) * n_s + skill
-    order = np.argsort(seq_key, kind="stable")  # time order is kept inside each sequence
-    skill_sorted = skill[order]
-    classes = bkt_engine.ClassMap(
-        emit_class=skill_sorted, trans_class=skill_sorted, prior_class=skill_sorted,
-        entry_skill=skill_sorted, emit_skill=np.arange(n_s), trans_skill=np.arange(n_s),
-        prior_skill=np.arange(n_s), n_skills=n_s,
-    )  # fmt: skip
-    res = bkt_engine.fit_em(
-        seq_key[order], log.correct[rows][order], classes,
-        forgets=True, fixed={}, num_fits=3, max_iter=100, tol=1e-4, seed=seed,
-    )  # fmt: skip
-    seen = np.bincount(skill, minlength=n_s) > 0
-    out = {}
-    for name in ("p_learn", "p_forget", "p_guess", "p_slip"):
-        v = np.asarray(getattr(res, name), dtype=np.float64)
-        fill = float(np.median(v[seen])) if seen.any() else 0.1
-        out[name] = np.clip(np.where(seen, v, fill), 1e-4, 0.5 if name != "p_learn" else 0.99)
-    return out
+        if self.fit_students < 1 or self.fit_days < 1 or self.warmup_days < 0:
+            raise ConfigError("fit_students, fit_days >= 1 and warmup_days >= 0 expected")
 
 
 # -- one cohort -------------------------------------------------------------------------------
 @dataclass
 class Cohort:
-    """The students of one (simulator, seed) cell, identical for every policy."""
+    """The students of one (simulator, seed) cell, identical for every policy.
+
+    `warm` holds the cohort's own responses before the policies take over (none when cold);
+    `start_sim` is the simulator just after them, copied for each policy (same state, same
+    random stream).
+    """
 
     catalog: Catalog
     kind: str
     seed: int
-    sim_seed: int
+    student_ids: np.ndarray
     grade: np.ndarray
-    interests: np.ndarray
-    prior: np.ndarray  # grade-based placement prior (what the district knows)
-    goals: np.ndarray
-    daily_minutes: np.ndarray
+    profiles: list[LearnerProfile]
     target: np.ndarray  # (n, S) the student's grade-level skills
+    min_grade: np.ndarray
+    max_grade: np.ndarray
+    daily_minutes: np.ndarray
+    start_sim: LearnerSimulator
+    warm: Responses
+    first_day: float  # the policies' first day
 
-    def simulator(self):
-        from adaptive.simulation.learners import make_learners
-
-        return make_learners(
-            self.kind, self.catalog, len(self.grade), self.sim_seed,
-            interests=self.interests, prior_mastery=self.prior,
-        )  # fmt: skip
+    def simulator(self) -> LearnerSimulator:
+        """A fresh copy of the simulator as the policies find it (catalog shared)."""
+        return copy.deepcopy(self.start_sim, {id(self.catalog): self.catalog})
 
 
-def make_cohort(catalog: Catalog, kind: str, n_students: int, seed: int) -> Cohort:
-    """Draw the students of one cell with the district simulator's own generators."""
-    from adaptive.simulation import district as d
-    from adaptive.simulation.learners import draw_interests
-
+def make_cohort(
+    catalog: Catalog, kind: str, n_students: int, seed: int, warmup_days: int = 20
+) -> Cohort:
+    """Draw the students of one cell; run the warm cohort's own curriculum practice."""
+    family, cold = split_kind(kind)
     ss = np.random.SeedSequence([seed, 7])
-    people_ss, sim_ss = ss.spawn(2)
+    people_ss, sim_ss, warm_ss = ss.spawn(3)
     rng = np.random.default_rng(people_ss)
-    students = d.draw_students(catalog, n_students, rng)
-    interests = draw_interests(rng, n_students, len(catalog.topics))
-    grade = students["grade"].to_numpy()
-    prior = d.prior_mastery_by_grade(catalog, grade).astype(np.float64)
-    profiles_goals = profile_goals(
-        catalog,
-        [_Goals(tuple(g)) for g in students["goal_skills"]],  # type: ignore[list-item]
+    sim_seed = int(sim_ss.generate_state(1)[0])
+    n = n_students
+    ids = np.array([f"s{seed}-{i:06d}" for i in range(n)], dtype=object)
+    topics = list(catalog.topics)
+    if family.district:
+        from adaptive.simulation import district as d
+
+        students = d.draw_students(catalog, n, rng)
+        interests = draw_interests(rng, n, len(topics))
+        grade = students["grade"].to_numpy(np.int64)
+        goals = [tuple(g) for g in students["goal_skills"]]
+        weekly = students["weekly_minutes"].to_numpy(float)
+        sim = make_learners(
+            family.learner, catalog, n, sim_seed, interests=interests,
+            prior_mastery=d.prior_mastery_by_grade(catalog, grade).astype(np.float64),
+        )  # fmt: skip
+    else:
+        grades = np.unique(catalog.skill_grades[~np.isnan(catalog.skill_grades)]).astype(np.int64)
+        inner = grades[1:-1] if len(grades) > 2 else grades
+        grade = rng.choice(inner, n)
+        interests = draw_interests(rng, n, len(topics))
+        goals = [()] * n
+        weekly = np.full(n, 150.0)
+        sim = make_learners(
+            family.learner, catalog, n, sim_seed, interests=interests, grades=grade
+        )  # fmt: skip
+    profiles = [
+        LearnerProfile(
+            str(ids[i]), grade=int(grade[i]),
+            interests={topics[t]: float(sim.interests[i, t]) for t in np.flatnonzero(sim.interests[i])},
+            goal_skills=goals[i], weekly_minutes=float(weekly[i]),
+        )
+        for i in range(n)
+    ]  # fmt: skip
+    warm_days = 0 if cold else warmup_days
+    warm = curriculum_practice(
+        sim, catalog, grade, warm_days, 1.0, int(warm_ss.generate_state(1)[0])
     )
     return Cohort(
-        catalog=catalog, kind=kind, seed=seed, sim_seed=int(sim_ss.generate_state(1)[0]),
-        grade=grade, interests=interests.astype(np.float64), prior=prior, goals=profiles_goals,
-        daily_minutes=students["weekly_minutes"].to_numpy(float) / 5.0,
+        catalog=catalog, kind=kind, seed=seed, student_ids=ids, grade=grade, profiles=profiles,
         target=catalog.skill_grades[None, :] == grade[:, None],
+        min_grade=(grade + family.band[0]).astype(float),
+        max_grade=(grade + family.band[1]).astype(float),
+        daily_minutes=weekly / 5.0, start_sim=sim, warm=warm, first_day=1.0 + warm_days,
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Goals:
-    goal_skills: tuple[str, ...]
+def fit_tracer(
+    catalog: Catalog, kind: str, n_students: int, days: int, seed: int, tracer: str = "bkt"
+) -> KnowledgeTracer:
+    """The shipped tracer `tracer`, fitted with `.fit(log)` on a burn-in log of other students
+    of the same simulator family (`days` days of curriculum-order practice each)."""
+    from adaptive.tracing.specs import build_model
+
+    family, _ = split_kind(kind)
+    burn = make_cohort(catalog, family.name, n_students, seed, warmup_days=days)
+    builder = LogBuilder(catalog, burn.student_ids, START)
+    return build_model(tracer).fit(builder.log(builder.frame(burn.warm)))
 
 
-# -- one run: a policy drives a simulator -----------------------------------------------------
-@dataclass
-class ScopedPolicy:
-    """One policy per grade over that grade's activities (the curriculum scope of its classes).
-
-    Equivalent to one policy with the grade band as a hard constraint (out-of-band activities are
-    never eligible), but each grade's students are scored on ~1/6 of the activities.
-    """
-
-    name: str
-    catalog: Catalog
-    config: PolicyConfig
-    seed: int
-    grades: np.ndarray
-
-    def __post_init__(self) -> None:
-        grades_of = np.asarray(self.catalog.activity_grades)
-        self.parts: list[tuple[np.ndarray, np.ndarray, Policy]] = []
-        for g in np.unique(self.grades):
-            cols = np.flatnonzero(grades_of == g)
-            sub = Catalog(self.catalog.skills, tuple(self.catalog.activities[i] for i in cols),
-                          topics=self.catalog.topics)  # fmt: skip
-            rows = np.flatnonzero(self.grades == g)
-            self.parts.append((rows, cols, make_policy(self.name, sub, self.config, self.seed)))
-
-    def step(self, fields: dict, now: float) -> tuple[np.ndarray, np.ndarray]:
-        """One activity per student (full catalog index, -1 = none) and violations per student."""
-        n = len(self.grades)
-        picks = np.full(n, -1, np.int64)
-        violations = np.zeros(n)
-        for rows, cols, policy in self.parts:
-            part = {k: (v[rows][:, cols] if k in ("completed", "recent") else v[rows])
-                    for k, v in fields.items()}  # fmt: skip
-            batch = StudentBatch.build(policy.catalog, rows.astype(str), config=self.config, **part)
-            sel = policy.select(batch, 1, now)
-            ctx = catalog_arrays(policy.catalog)
-            violations[rows] = _violations_per_student(
-                sel.activity, batch, ctx, self.config.max_per_skill
-            )
-            a = sel.activity[:, 0]
-            picks[rows] = np.where(a >= 0, cols[np.maximum(a, 0)], -1)
-        return picks, violations
+# -- the ceiling ---------------------------------------------------------------------------------
+def ceiling_picks(
+    sim: LearnerSimulator, cohort: Cohort, mastered: np.ndarray, unmet: np.ndarray, day: float
+) -> np.ndarray:
+    """One activity per student chosen with the simulator's truth (see the module docstring)."""
+    ctx = catalog_arrays(cohort.catalog)
+    n = len(cohort.grade)
+    in_band = _band_mask(cohort)
+    ready = ~mastered & (unmet == 0)
+    cand = in_band & ready[:, ctx.primary_skill]
+    picks = np.full(n, -1, np.int64)
+    r, a = np.nonzero(cand)
+    if len(r):
+        score = sim.p_complete(r, a, day) * sim.learning_fit(r, a, day)
+        order = np.lexsort((-score, r))
+        first = np.r_[True, r[order][1:] != r[order][:-1]]
+        picks[r[order][first]] = a[order][first]
+    rest = np.flatnonzero(picks < 0)
+    if len(rest):  # nothing ready: the in-band skill closest to ready, least mastered
+        r2, a2 = np.nonzero(in_band[rest])
+        if len(r2):
+            skill = ctx.primary_skill[a2]
+            stu = rest[r2]
+            score = -unmet[stu, skill] - 10.0 * mastered[stu, skill] - 1e-3 * a2
+            order = np.lexsort((-score, r2))
+            first = np.r_[True, r2[order][1:] != r2[order][:-1]]
+            picks[stu[order][first]] = a2[order][first]
+    return picks
 
 
+def _band_mask(cohort: Cohort) -> np.ndarray:
+    cached = getattr(cohort, "_band", None)
+    if cached is None:
+        ctx = catalog_arrays(cohort.catalog)
+        g = ctx.grade[None, :]
+        with np.errstate(invalid="ignore"):
+            cached = (
+                (g >= cohort.min_grade[:, None]) & (g <= cohort.max_grade[:, None])
+                & (ctx.minutes[None, :] <= cohort.daily_minutes[:, None])
+            )  # fmt: skip
+        cohort._band = cached  # type: ignore[attr-defined]
+    return cached
+
+
+# -- one run: a policy drives a simulator through the shipped path ------------------------------
 def run_policy(
     policy_name: str,
     cohort: Cohort,
-    tracer_params: dict[str, np.ndarray],
+    model: KnowledgeTracer,
     checkpoints: Sequence[int],
     gap_days: float,
     config: PolicyConfig | None = None,
@@ -280,106 +353,104 @@ def run_policy(
     """Simulate `max(checkpoints)` school days of one activity each; per-student metric values."""
     cat = cohort.catalog
     ctx = catalog_arrays(cat)
-    cfg = config or PolicyConfig()
-    policy = ScopedPolicy(policy_name, cat, cfg, seed, cohort.grade)
+    cfg = config or PolicyConfig.default()
     sim = cohort.simulator()
-    n, n_s, n_a = len(cohort.grade), len(cat.skills), len(cat.activities)
-    tracer = BKTTracker(**tracer_params, p_known=cohort.prior.copy())
-    window = cfg.progress_window
-    n_resp = np.zeros((n, n_s), np.int32)
-    streak = np.zeros((n, n_s), np.int32)
-    last = np.full((n, n_s), np.nan)
-    ring = np.zeros((n, n_s, 2 * window), np.int8)  # last 2w results per skill, newest last
-    recent_sum = np.zeros((n, n_s), np.float64)
-    older_sum = np.zeros((n, n_s), np.float64)
-    completed = np.zeros((n, n_a), bool)
-    recent = np.zeros((n, n_a), bool)
-    repeatable = np.isin(np.array([a.kind for a in cat.activities]), cfg.repeatable_kinds)
+    n, n_s = len(cohort.grade), len(cat.skills)
+    ids = list(cohort.student_ids)
+    # -- the shipped path: placement, the student's own history, then day by day ------------
+    state = model.init_state(ids, prior=grade_placement(cat, cohort.profiles))
+    builder = LogBuilder(cat, ids, START)
+    frames: list[pd.DataFrame] = []
+    if len(cohort.warm):
+        frames.append(builder.frame(cohort.warm))
+        model.update(state, builder.log(frames[0]))
+    policy = None if policy_name == CEILING else make_policy(policy_name, cat, cfg, seed)
     rows = np.arange(n)
+    ever = np.zeros((n, n_s), bool)  # practised since the policies took over
     practices = np.zeros((n, n_s), np.int32)
     to_mastery = np.full((n, n_s), np.nan)
-    over = np.zeros(n)
-    adv = np.zeros(n)
-    adv_false = np.zeros(n)
-    violations = np.zeros(n)
-    grade = cohort.grade.astype(float)
-    truth0 = sim.true_mastery(0.0)
+    totals = {k: np.zeros(n) for k in ("over", "unready", "adv", "adv_false", "viol", "assigned",
+                                       "done", "gap")}  # fmt: skip
+    day0 = cohort.first_day
+    truth0 = sim.true_mastery(day0)
+    mastered0 = truth0 >= sim.mastery_threshold
     pre = _mean_over(truth0, cohort.target)
-    mastered0 = sim.is_mastered(0.0)
-    gains: dict[int, np.ndarray] = {}
+    out: dict[str, np.ndarray] = {}
     prereq = cat.prerequisite_codes
     steps = int(max(checkpoints))
     for t in range(1, steps + 1):
-        now = float(t)
-        fields = {
-            "mastery": tracer.mastery(), "p_correct": tracer.p_correct(), "n_responses": n_resp,
-            "streak": streak, "last_practiced": last,
-            "progress": np.where(n_resp >= 2 * window, (recent_sum - older_sum) / window, 0.0),
-            "goals": cohort.goals, "interests": cohort.interests,
-            "completed": completed & ~repeatable[None, :], "recent": recent, "grade": grade,
-            "daily_minutes": cohort.daily_minutes, "min_grade": grade, "max_grade": grade,
-        }  # fmt: skip
-        act, v = policy.step(fields, now)
-        violations += v
+        day = day0 + t - 1
+        stamp = START + pd.Timedelta(days=day)
+        truly = sim.is_mastered(day)
+        unmet = (~truly).astype(np.float32) @ ctx.prerequisite_t
+        if policy is None:
+            act = ceiling_picks(sim, cohort, truly, unmet, day)
+        else:
+            batch = batch_from_model(
+                model, state, cat, cohort.profiles,
+                log=builder.log(frames) if frames else None, now=stamp, config=cfg,
+                min_grade=cohort.min_grade, max_grade=cohort.max_grade,
+            )  # fmt: skip
+            sel = policy.select(batch, 1, to_days(stamp))
+            totals["viol"] += _violations_per_student(sel.activity, batch, ctx, cfg.max_per_skill)
+            act = sel.activity[:, 0]
         who = rows[act >= 0]
         act = act[act >= 0]
         skill = ctx.primary_skill[act]
-        truly = sim.is_mastered(now)
-        over[who] += truly[who, skill]
+        totals["assigned"][who] += 1
+        totals["over"][who] += truly[who, skill]
+        totals["unready"][who] += unmet[who, skill] > 0
+        totals["gap"][who] += ctx.difficulty[act] - sim.ability[who]
         # advancement: first practice of a skill with a practised prerequisite
-        first = n_resp[who, skill] == 0
-        pre_codes = prereq[skill]
-        has = pre_codes >= 0
-        pre_c = np.where(has, pre_codes, 0)
-        practised_pre = has & (n_resp[who[:, None], pre_c] > 0)
+        first = ~ever[who, skill]
+        pre_c = prereq[skill]
+        has = pre_c >= 0
+        pre_c = np.where(has, pre_c, 0)
+        practised_pre = has & ever[who[:, None], pre_c]
         is_adv = first & practised_pre.any(axis=1)
         false_pre = practised_pre & ~truly[who[:, None], pre_c]
-        adv[who[is_adv]] += 1
-        adv_false[who[is_adv]] += false_pre[is_adv].any(axis=1)
-        correct, done = sim.respond(who, act, now)
-        # the policy's own tracking: the knowledge-tracing model absorbs every completed response
-        e_row, e_skill = _entries(cat, act[done])
-        tracer.update(who[done][e_row], e_skill, correct[done][e_row].astype(np.int8))
-        dw, ds, dc = who[done][e_row], e_skill, correct[done][e_row]
-        moving = ring[dw, ds, -window]  # leaves the recent window for the older one
-        older_sum[dw, ds] += moving - ring[dw, ds, 0]
-        recent_sum[dw, ds] += dc - moving
-        ring[dw, ds] = np.roll(ring[dw, ds], -1, axis=1)
-        ring[dw, ds, -1] = dc
-        n_resp[dw, ds] += 1
-        streak[dw, ds] = np.where(dc == 1, streak[dw, ds] + 1, 0)
-        last[dw, ds] = now
-        recent[:] = False
-        recent[who[done], act[done]] = True
-        completed[who[done], act[done]] = True
+        totals["adv"][who[is_adv]] += 1
+        totals["adv_false"][who[is_adv]] += false_pre[is_adv].any(axis=1)
+        correct, done = sim.respond(who, act, day)
+        totals["done"][who] += done
+        ever[who, skill] = True
+        today = Responses(who[done], act[done], correct[done], np.full(int(done.sum()), day))
+        frames.append(builder.frame(today))
+        model.update(state, builder.log(frames[-1]))
         # activities to true mastery (skills not mastered at their first practice)
         practices[who, skill] += 1
-        after = sim.is_mastered(now)
+        after = sim.is_mastered(day + 0.5)
         newly = after[who, skill] & np.isnan(to_mastery[who, skill]) & ~mastered0[who, skill]
         to_mastery[who[newly], skill[newly]] = practices[who[newly], skill[newly]]
         if t in checkpoints:
-            post = _mean_over(sim.true_mastery(now), cohort.target)
-            gains[t] = (post - pre) / np.maximum(1.0 - pre, 0.05)
-    end_mastered = sim.is_mastered(float(steps))
-    kept = sim.is_mastered(float(steps) + gap_days) & end_mastered
+            truth = sim.true_mastery(day + 0.5)
+            post = _mean_over(truth, cohort.target)
+            out[f"normalized_gain@{t}"] = (post - pre) / np.maximum(1.0 - pre, 0.05)
+            gained = (truth >= sim.mastery_threshold) & ~mastered0
+            out[f"skills_gained@{t}"] = gained.sum(axis=1).astype(np.float64)
+    end = day0 + steps - 0.5
+    end_mastered = sim.is_mastered(end)
+    kept = sim.is_mastered(end + gap_days) & end_mastered
     n_end = end_mastered.sum(axis=1)
-    out = {f"normalized_gain@{c}": g for c, g in gains.items()}
     reached = ~np.isnan(to_mastery)
+    a = np.maximum(totals["assigned"], 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["activities_to_mastery"] = np.where(
             reached.any(axis=1), np.nansum(to_mastery, axis=1) / reached.sum(axis=1), np.nan
         )
-        out["over_practice"] = over / steps
-        out["false_mastery_rate"] = np.where(adv > 0, adv_false / np.maximum(adv, 1), np.nan)
+        out["over_practice"] = totals["over"] / steps
+        out["on_unready"] = totals["unready"] / steps
+        adv = totals["adv"]
+        out["false_mastery_rate"] = np.where(
+            adv > 0, totals["adv_false"] / np.maximum(adv, 1), np.nan
+        )
         out["retention"] = np.where(n_end > 0, kept.sum(axis=1) / np.maximum(n_end, 1), np.nan)
-    out["constraint_violations"] = violations
+        has_any = totals["assigned"] > 0
+        out["engagement"] = np.where(has_any, totals["done"] / a, np.nan)
+        out["difficulty_gap"] = np.where(has_any, totals["gap"] / a, np.nan)
+    if policy is not None:
+        out["constraint_violations"] = totals["viol"]
     return out
-
-
-def _entries(cat: Catalog, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    codes = cat.activity_skill_codes[act]
-    r, c = np.nonzero(codes >= 0)
-    return r, codes[r, c].astype(np.int64)
 
 
 def _mean_over(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -406,22 +477,26 @@ def run_matrix(
     With `cache_dir`, each cell's values are saved as `.npz` (named by its settings) and reused
     by a re-run with the same settings, so an interrupted matrix resumes where it stopped.
     """
-    from adaptive.simulation.district import district_catalog
-
-    catalog = district_catalog(0)
     frames = []
     checkpoints = tuple(sorted(set(settings.activities)))
+    catalogs: dict[str, Catalog] = {}
+    tracers: dict[str, KnowledgeTracer] = {}
     for kind in settings.simulators:
-        t0 = time.perf_counter()
-        params = fit_tracer(
-            catalog, kind, settings.fit_students, seed=10_000 + SIMULATOR_KINDS.index(kind)
-        )
-        if progress:
-            progress(f"{kind}: tracer fitted in {time.perf_counter() - t0:.1f}s")
+        family, _ = split_kind(kind)
+        if family.name not in catalogs:
+            catalogs[family.name] = family.catalog()
+        catalog = catalogs[family.name]
+        if family.name not in tracers:
+            t0 = time.perf_counter()
+            tracers[family.name] = fit_tracer(
+                catalog, family.name, settings.fit_students, settings.fit_days,
+                seed=10_000 + list(FAMILIES).index(family.name), tracer=settings.tracer,
+            )  # fmt: skip
+            if progress:
+                progress(f"{family.name}: tracer fitted in {time.perf_counter() - t0:.1f}s")
+        model = tracers[family.name]
         for s in range(settings.first_seed, settings.first_seed + settings.seeds):
-            cohort = make_cohort(catalog, kind, settings.students, seed=s)
-            sim = cohort.simulator()
-            flags = {"slow_learner": sim.slow_learner, "low_prior": sim.low_prior}
+            cohort = None
             for name in settings.policies:
                 t1 = time.perf_counter()
                 cached = _cell_path(cache_dir, settings, kind, s, name)
@@ -429,30 +504,39 @@ def run_matrix(
                     with np.load(cached, allow_pickle=False) as z:
                         values = {k: z[k] for k in z.files}
                 else:
+                    if cohort is None:
+                        cohort = make_cohort(
+                            catalog, kind, settings.students, s, settings.warmup_days
+                        )
                     values = run_policy(
-                        name,
-                        cohort,
-                        params,
-                        checkpoints,
-                        settings.gap_days,
-                        settings.policy_config,
-                        s,
-                    )
+                        name, cohort, model, checkpoints, settings.gap_days,
+                        settings.policy_config, s,
+                    )  # fmt: skip
                     if cached is not None:
                         buf = io.BytesIO()
                         np.savez(buf, **values)
                         atomic_write_bytes(cached, buf.getvalue())
+                flags = _flags(cohort, catalog, kind, settings, s)
                 for metric, v in values.items():
                     frames.append(
                         pd.DataFrame({
                             "simulator": kind, "seed": s, "student": np.arange(len(v)),
                             "policy": name, "metric": metric, "value": v,
-                            "slow_learner": flags["slow_learner"], "low_prior": flags["low_prior"],
+                            "slow_learner": flags[0], "low_prior": flags[1],
                         })
                     )  # fmt: skip
                 if progress:
                     progress(f"{kind} seed {s} {name}: {time.perf_counter() - t1:.1f}s")
     return pd.concat(frames, ignore_index=True)
+
+
+def _flags(
+    cohort: Cohort | None, catalog: Catalog, kind: str, settings: EvalSettings, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The cohort's subgroup flags (drawn without building the cohort when all were cached)."""
+    if cohort is None:
+        cohort = make_cohort(catalog, kind, settings.students, seed, warmup_days=0)
+    return cohort.start_sim.slow_learner, cohort.start_sim.low_prior
 
 
 def _cell_path(
@@ -461,8 +545,9 @@ def _cell_path(
     if cache_dir is None:
         return None
     key = json.dumps(
-        [settings.students, list(settings.activities), settings.gap_days, settings.fit_students,
-         settings.policy_config.to_dict(), kind, seed, policy], sort_keys=True,
+        [2, settings.students, list(settings.activities), settings.gap_days, settings.fit_students,
+         settings.fit_days, settings.warmup_days, settings.tracer,
+         settings.policy_config.to_dict(), kind, seed, policy], sort_keys=True, default=str,
     )  # fmt: skip
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return Path(cache_dir) / f"{kind}-s{seed}-{policy}-{digest}.npz"
@@ -496,6 +581,8 @@ def summarize(long: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.DataF
             values="value", dropna=False,
         )  # fmt: skip
         units = wide.index.to_frame(index=False)
+        pairs = part[["policy", "metric"]].drop_duplicates()
+        present = set(zip(pairs["policy"], pairs["metric"], strict=True))
         # metrics measured over the whole run are reported at its length (the last checkpoint)
         whole_run = max((int(m.partition("@")[2]) for _, m in wide.columns if "@" in m), default=-1)
         groups = {"": np.ones(len(wide), bool)}
@@ -515,6 +602,8 @@ def summarize(long: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.DataF
             reps = _weighted_means(sub, w)
             diff_reps = _weighted_means(diffs, w)
             for j, (policy, metric) in enumerate(cols):
+                if (policy, metric) not in present:  # e.g. the ceiling's constraint violations
+                    continue
                 base, _, n_act = metric.partition("@")
                 v = sub[:, j]
                 d = diffs[:, j]
@@ -529,10 +618,24 @@ def summarize(long: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.DataF
                     "diff_ci_high": np.nan if is_ours else _q(diff_reps[:, j], 0.975),
                     "n_units": int(np.isfinite(v).sum()),
                 })  # fmt: skip
-    table = pd.DataFrame(out, columns=list(COLUMNS))
+    table = pd.DataFrame(out, columns=[c for c in COLUMNS if c != "ceiling_ratio"])
+    table["ceiling_ratio"] = ceiling_ratios(table)
     return table.sort_values(
         ["simulator", "metric", "n_activities", "policy"], kind="stable"
     ).reset_index(drop=True)
+
+
+def ceiling_ratios(table: pd.DataFrame) -> np.ndarray:
+    """Each gain row's mean over the ceiling's mean in the same cell (NaN elsewhere)."""
+    key = ["simulator", "metric", "n_activities"]
+    ceiling = table[table["policy"] == CEILING].set_index(key)["mean"]
+    if ceiling.empty:
+        return np.full(len(table), np.nan)
+    base = table["metric"].str.replace("_(" + "|".join(SUBGROUPS) + ")$", "", regex=True)
+    ref = ceiling.reindex(pd.MultiIndex.from_frame(table[key])).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = table["mean"].to_numpy() / ref
+    return np.where(base.isin(GAIN_METRICS).to_numpy() & (ref > 0), ratio, np.nan)
 
 
 def _q(x: np.ndarray, q: float) -> float:
