@@ -135,11 +135,14 @@ class FakeTracer:
 
     skills_ = pd.Index(["sub", "add", "other"])
 
-    def mastery(self, state):
-        return state.arrays["m"]
+    def mastery(self, state, rows):
+        return state.arrays["m"][rows]
 
-    def predict_skill_proba(self, state):
-        return state.arrays["m"] * 0.8 + 0.1
+    def predict_skill_proba(self, state, rows):
+        return state.arrays["m"][rows] * 0.8 + 0.1
+
+    def ability(self, state, rows):
+        return np.zeros(len(rows))
 
 
 def test_batch_from_any_model_aligns_skills_by_id() -> None:
@@ -149,7 +152,8 @@ def test_batch_from_any_model_aligns_skills_by_id() -> None:
         LearnerProfile("a", grade=3, interests={"art": 1.0}, goal_skills=("div",), class_id="c1")
     ]
     batch = batch_from_model(
-        FakeTracer(), state, cat, profiles, log=tiny_log(), student_ids=["a", "new"]
+        FakeTracer(), state, cat, profiles, log=tiny_log(), student_ids=["a", "new"],
+        placement=None,
     )
     assert (
         batch.mastery[0, SKILLS.index("add")] == 0.97

@@ -11,6 +11,7 @@ completed and recent activities) from the response log with vectorized group ope
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,9 @@ from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
+from adaptive.errors import ConfigError
+from adaptive.placement.graph import propagate
+from adaptive.placement.prior import GradeTable, Placement, combine, grade_placement
 from adaptive.policy.base import (
     StudentBatch,
     daily_budget,
@@ -29,6 +33,7 @@ from adaptive.policy.base import (
     to_days,
 )
 from adaptive.policy.config import PolicyConfig
+from adaptive.policy.features import DEFAULT_GUESS, DEFAULT_SLIP
 from adaptive.tracing.base import KnowledgeTracer, TracingState
 
 NS_PER_DAY = 86_400e9
@@ -55,6 +60,44 @@ def align_skills(
     known = codes >= 0
     out[:, known] = values[:, codes[known]]
     return out
+
+
+@dataclass(frozen=True)
+class SkillCoverage:
+    """How many of a catalog's skills a model knows, by id (the others get the policy's defaults:
+    not started)."""
+
+    known: int
+    catalog: int
+
+    @property
+    def missing(self) -> int:
+        return self.catalog - self.known
+
+    def __str__(self) -> str:
+        return (
+            f"model knows {self.known} of {self.catalog} catalog skills; "
+            f"{self.missing} get defaults"
+        )
+
+
+def check_skill_coverage(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> SkillCoverage:
+    """The overlap of a model's skills with a catalog's, checked wherever a model meets a catalog
+    (the batch job, `recommend`): no overlap is a `ConfigError` (every mastery would be a default,
+    so the recommendations would ignore the model: the catalog is not the model's district's);
+    a partial one logs a warning with the numbers."""
+    model_index = pd.Index(model_skills).astype(str)
+    catalog_index = catalog.skill_index.astype(str)
+    coverage = SkillCoverage(int(catalog_index.isin(model_index).sum()), len(catalog_index))
+    if coverage.catalog and not coverage.known:
+        raise ConfigError(
+            f"the model knows none of the catalog's {coverage.catalog} skills (model: "
+            f"{', '.join(model_index[:3])}...; catalog: {', '.join(catalog_index[:3])}...): "
+            "pass the catalog of the district whose data trained the model"
+        )
+    if coverage.missing:
+        logging.getLogger(__name__).warning("%s", coverage)
+    return coverage
 
 
 def history_features(
@@ -160,17 +203,27 @@ def batch_from_model(
     now: float | pd.Timestamp | None = None,
     config: PolicyConfig | None = None,
     item_to_activity: Mapping[str, str] | None = None,
+    placement: str | Placement | None = "grade",
+    grade_table: GradeTable | None = None,
+    graph: bool = True,
     **overrides: Any,
 ) -> StudentBatch:
     """A `StudentBatch` for `student_ids` (default: every student in `state`).
 
-    Mastery and P(correct) come from `model.mastery(state)` / `model.predict_skill_proba(state)`
-    aligned by skill id; a student without state gets NaN (not started). `overrides` are passed
-    to `StudentBatch.build` (e.g. `excluded=`, `assigned=`, `scope=`, `min_grade=`).
+    Mastery and P(correct) come from `model.mastery(state, rows)` /
+    `model.predict_skill_proba(state, rows)` for the requested students only (the cost does not
+    grow with the state), aligned by skill id; catalog skills the model lacks are NaN (unknown).
+    A student the state does not hold yet is placed: from their profile's grade (`placement=
+    "grade"`, the default, with `grade_table`), from a given `Placement`, or not at all (`None`:
+    unknown, NaN, as not started); the batch says so (`placement`, e.g. "placed from grade 4"),
+    and the recommendations give it as a reason. With `graph`, evidence is propagated along the
+    prerequisite graph (`adaptive.placement.graph`). Each student's ability comes from
+    `model.ability`. `overrides` are passed to `StudentBatch.build` (e.g. `excluded=`,
+    `assigned=`, `scope=`, `min_grade=`).
     """
     del now  # the batch is time-free; `now` is given to the policy
     config = config or PolicyConfig()
-    ids = list(state.students if student_ids is None else student_ids)
+    ids = [str(s) for s in (state.students if student_ids is None else student_ids)]
     by_id = dict(profiles) if isinstance(profiles, Mapping) else {p.student_id: p for p in profiles}
     plist = [by_id.get(s, LearnerProfile(s)) for s in ids]
     state_rows = state.rows(ids)
@@ -178,16 +231,29 @@ def batch_from_model(
     skills = pd.Index(model.skills_)
     mastery = np.full((len(ids), len(skills)), np.nan)
     p_correct = np.full((len(ids), len(skills)), np.nan)
-    if len(state):
-        m_all = np.asarray(model.mastery(state), dtype=np.float64)
-        p_all = np.asarray(model.predict_skill_proba(state), dtype=np.float64)
-        mastery[have] = m_all[state_rows[have]]
-        p_correct[have] = p_all[state_rows[have]]
+    ability = np.zeros(len(ids))
+    if have.any():
+        mastery[have] = model.mastery(state, state_rows[have])
+        p_correct[have] = model.predict_skill_proba(state, state_rows[have])
+        ability[have] = model.ability(state, state_rows[have])
+    sources = np.full(len(ids), "", dtype=object)
+    cold = np.flatnonzero(~have)
+    if len(cold) and placement is not None:
+        placed = _cold_start(model, catalog, [plist[i] for i in cold], placement, grade_table)
+        mastery[cold], p_correct[cold], sources[cold] = placed
     hist = history_features(
         log, ids, catalog, config.progress_window, item_to_activity, config.repeatable_kinds
     )
+    if log is not None and placement == "grade":
+        # a student the state holds but who never answered was started from their grade too
+        silent = have & (hist.n_responses.sum(axis=1) == 0)
+        sources[silent] = [_grade_source(plist[i]) for i in np.flatnonzero(silent)]
+    catalog_mastery = align_skills(skills, catalog, mastery)
+    catalog_p = align_skills(skills, catalog, p_correct)
+    if graph:
+        catalog_mastery, catalog_p = _propagated(catalog, catalog_mastery, catalog_p, hist)
     fields = {
-        "p_correct": align_skills(skills, catalog, p_correct),
+        "p_correct": catalog_p,
         "n_responses": hist.n_responses,
         "streak": hist.streak,
         "last_practiced": hist.last_practiced,
@@ -200,11 +266,52 @@ def batch_from_model(
         "daily_minutes": np.array([daily_budget(p, config) for p in plist], float),
         "class_id": np.array([p.class_id or "" for p in plist], dtype=object),
         "school_id": np.array([p.school_id or "" for p in plist], dtype=object),
+        "ability": ability,
+        "placement": sources,
     }
     fields.update(overrides)
-    return StudentBatch.build(
-        catalog, ids, align_skills(skills, catalog, mastery), config=config, **fields
-    )
+    return StudentBatch.build(catalog, ids, catalog_mastery, config=config, **fields)
+
+
+def _cold_start(
+    model: KnowledgeTracer,
+    catalog: Catalog,
+    profiles: list[LearnerProfile],
+    placement: str | Placement,
+    grade_table: GradeTable | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mastery, P(correct), source) of students without state, as the model places them."""
+    ids = [p.student_id for p in profiles]
+    if isinstance(placement, Placement):
+        known = set(placement.students)
+        given = placement.subset([s for s in ids if s in known])
+        rest = [p for p in profiles if p.student_id not in known]
+        prior = combine(given, grade_placement(catalog, rest, grade_table)) if rest else given
+    elif placement == "grade":
+        prior = grade_placement(catalog, profiles, grade_table)
+    else:
+        raise ConfigError(f"placement {placement!r}: expected 'grade', a Placement or None")
+    scratch = model.init_state(ids, prior=prior)
+    rows = scratch.rows(ids)
+    sources = np.asarray(prior.subset(ids).sources, dtype=object)
+    return model.mastery(scratch, rows), model.predict_skill_proba(scratch, rows), sources
+
+
+def _grade_source(profile: LearnerProfile) -> str:
+    return "" if profile.grade is None else f"placed from grade {profile.grade}"
+
+
+def _propagated(
+    catalog: Catalog, mastery: np.ndarray, p_correct: np.ndarray, hist: History
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mastery with graph evidence, and P(correct) moved with it (at the default slip and
+    guess's slope) where propagation changed a skill's mastery."""
+    moved = propagate(catalog, mastery, hist.n_responses > 0)
+    delta = np.nan_to_num(moved - mastery, nan=0.0)
+    slope = 1.0 - DEFAULT_SLIP - DEFAULT_GUESS
+    base = np.where(np.isnan(p_correct), np.nan, p_correct)
+    shifted = np.clip(base + slope * delta, 0.01, 0.99)
+    return moved, np.where(delta != 0, shifted, p_correct)
 
 
 __all__ = ["History", "align_skills", "batch_from_model", "history_features", "to_days"]

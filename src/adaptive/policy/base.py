@@ -107,9 +107,10 @@ class TeacherOverrides:
 
 
 def to_days(now: float | pd.Timestamp | None) -> float:
-    """`now` as float days: a number is kept, a Timestamp becomes days since the Unix epoch."""
+    """`now` as float days: a number is kept, a Timestamp becomes days since the Unix epoch, and
+    None is the current time (UTC), so that review of fading skills sees real elapsed days."""
     if now is None:
-        return 0.0
+        return float(pd.Timestamp.now(tz="UTC").value) / 86_400e9
     if isinstance(now, pd.Timestamp | np.datetime64 | str):
         ts = pd.Timestamp(now)
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
@@ -154,7 +155,9 @@ class StudentBatch:
     last_practiced (NaN = never), progress, goals (bool), scope (bool; all True = no scope).
     Fields (n, A) sparse CSR: completed, recent, excluded (bool) and assigned (1-based order).
     Fields (n,): student_ids, grade, daily_minutes, min_grade, max_grade (NaN = no bound),
-    class_id, school_id. interests (n, T) weights in [0, 1].
+    class_id, school_id, ability (logit shift of the student's P(correct) against the population
+    at equal mastery; 0 = typical), placement (where a student without history was started,
+    e.g. "placed from grade 4"; "" otherwise). interests (n, T) weights in [0, 1].
     """
 
     student_ids: np.ndarray
@@ -177,6 +180,8 @@ class StudentBatch:
     max_grade: np.ndarray
     class_id: np.ndarray
     school_id: np.ndarray
+    ability: np.ndarray
+    placement: np.ndarray
 
     def __len__(self) -> int:
         return len(self.student_ids)
@@ -227,6 +232,8 @@ class StudentBatch:
             "max_grade": lambda: np.full(n, np.nan),
             "class_id": lambda: np.full(n, "", dtype=object),
             "school_id": lambda: np.full(n, "", dtype=object),
+            "ability": lambda: np.zeros(n),
+            "placement": lambda: np.full(n, "", dtype=object),
         }
         unknown = set(given) - set(defaults)
         if unknown:
@@ -273,12 +280,12 @@ class StudentBatch:
                     f"(students x {AXIS_NAMES[axis]})"
                 )
             setattr(self, name, value)
-        for name in ("grade", "daily_minutes", "min_grade", "max_grade"):
+        for name in ("grade", "daily_minutes", "min_grade", "max_grade", "ability"):
             value = np.asarray(getattr(self, name), dtype=np.float64)
             if value.shape != (n,):
                 raise ConfigError(f"StudentBatch.{name}: shape {value.shape}, expected ({n},)")
             setattr(self, name, value)
-        for name in ("class_id", "school_id"):
+        for name in ("class_id", "school_id", "placement"):
             setattr(self, name, np.asarray(getattr(self, name), dtype=object))
         self.mastery = self.mastery.astype(np.float64, copy=False)
         self.goals = self.goals.astype(bool, copy=False)
@@ -491,7 +498,7 @@ class Policy(ABC):
                     Reason(t, round(c, 6), _term_detail(t))
                     for t, c in zip(sel.terms, contributions[i][r], strict=True)
                     if c != 0.0
-                )
+                ) + placement_reason(batch.placement[i])
                 recs.append(
                     Recommendation(
                         activity_id=acts[a].id,
@@ -550,11 +557,17 @@ class Policy(ABC):
             "p_correct": sel.p_correct.ravel()[keep],
             "assigned_by_teacher": sel.assigned.ravel()[keep],
             "sentence": text.ravel()[keep] if text is not None else np.full(len(rows), "", object),
+            "placement": batch.placement[rows],
         }
         contrib = sel.contributions.reshape(n * k, -1)[keep]
         for j, t in enumerate(sel.terms):
             out[f"c_{t}"] = contrib[:, j]
         return pd.DataFrame(out)
+
+
+def placement_reason(placement: str) -> tuple[Reason, ...]:
+    """The reason that says where a student without history was started ('' -> none)."""
+    return (Reason("placement", 0.0, placement),) if placement else ()
 
 
 def recommendations_from_frame(frame: pd.DataFrame) -> dict[str, list[Recommendation]]:
@@ -565,7 +578,7 @@ def recommendations_from_frame(frame: pd.DataFrame) -> dict[str, list[Recommenda
         d = row._asdict()
         reasons = tuple(
             Reason(t, float(d[f"c_{t}"]), _term_detail(t)) for t in terms if d[f"c_{t}"] != 0
-        )
+        ) + placement_reason(str(d.get("placement") or ""))
         out.setdefault(d["student_id"], []).append(
             Recommendation(
                 d["activity_id"],

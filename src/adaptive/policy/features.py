@@ -77,6 +77,9 @@ def compute_features(
         config.stuck_max_progress,
     )
     logit_act = to_activities(ctx, terms.logit(p_skill).astype(np.float32))
+    # the student's ability shifts every activity alike: a stronger student is served the
+    # harder version of a skill, not the easiest one
+    logit_act += batch.ability.astype(np.float32)[:, None]
     p_act = terms.activity_p_correct(logit_act, ctx.difficulty.astype(np.float32)[None, :])
     blocked = to_activities(ctx, (missing > 0).astype(np.float32)) > 0
     return Features(mastery, p_skill, mastered, missing, elapsed, recall, stuck, p_act, blocked)

@@ -61,6 +61,9 @@ MODEL_FILE = "model.json"
 #: State arrays kept by the base class for models without exact placement.
 PLACEMENT = "placement"  # (n, S) float32 placed P(mastery), NaN = not placed
 EVIDENCE = "evidence"  # (n, S) int32 responses absorbed per skill
+#: State arrays of every model: the student's answers the model did not expect, for `ability`.
+RESIDUAL = "ability_residual"  # (n,) sum of (correct - predicted P(correct))
+INFORMATION = "ability_information"  # (n,) sum of P (1 - P)
 
 
 @dataclass(eq=False)
@@ -92,8 +95,8 @@ class TracingState:
     def add_students(self, student_ids: Iterable[str], initial: dict[str, np.ndarray]) -> None:
         """Append rows for new students; `initial[name]` is one row's initial value.
 
-        Arrays not named in `initial` (placement, evidence) get NaN (floats) or 0 (others).
-        Holds the state's lock: growth is atomic.
+        Arrays not named in `initial` (those the base class keeps) get 0, or NaN for the
+        placement (not placed). Holds the state's lock: growth is atomic.
         """
         with self.lock:
             new = [s for s in dict.fromkeys(student_ids) if s not in self._rows]
@@ -102,7 +105,7 @@ class TracingState:
             for name, current in self.arrays.items():
                 row = initial.get(name)
                 if row is None:
-                    fill = np.nan if np.issubdtype(current.dtype, np.floating) else 0
+                    fill = np.nan if name == PLACEMENT else 0
                     row = np.full(current.shape[1:], fill, dtype=current.dtype)
                 block = np.broadcast_to(row, (len(new), *np.shape(row)))
                 self.arrays[name] = np.concatenate([current, block.astype(current.dtype)])
@@ -156,6 +159,9 @@ class KnowledgeTracer(ABC):
     placement_weight: ClassVar[float] = 3.0
     #: True when `_place` sets the model's own state (BKT); else placement is a blended overlay.
     exact_placement: ClassVar[bool] = False
+    #: Pseudo-information of the ability prior (0 = typical student): how many fully uncertain
+    #: answers (P = 0.5 contributes 0.25 each) it takes for a student's residuals to weigh as much.
+    ability_prior_information: ClassVar[float] = 2.0
 
     @abstractmethod
     def _initial_row(self) -> dict[str, np.ndarray]:
@@ -194,6 +200,8 @@ class KnowledgeTracer(ABC):
             n_skills = len(self.skills_)
             state.arrays[PLACEMENT] = np.zeros((0, n_skills), np.float32)
             state.arrays[EVIDENCE] = np.zeros((0, n_skills), np.int32)
+        state.arrays[RESIDUAL] = np.zeros(0)
+        state.arrays[INFORMATION] = np.zeros(0)
         state.add_students([str(s) for s in student_ids], initial)
         if prior is not None:
             self.place(state, prior)
@@ -232,7 +240,37 @@ class KnowledgeTracer(ABC):
             p = self._update(state, responses)
             if EVIDENCE in state.arrays:
                 self._count_evidence(state, responses)
+            self._absorb_residuals(state, responses, p)
         return p
+
+    def _absorb_residuals(
+        self, state: TracingState, responses: ResponseLog | Response, p: np.ndarray
+    ) -> None:
+        """Add each answer's surprise (correct - P) and information P (1 - P) to its student."""
+        residual = state.ensure_array(RESIDUAL, np.zeros(()))
+        information = state.ensure_array(INFORMATION, np.zeros(()))
+        if isinstance(responses, Response):
+            row, q = state.row(responses.student_id), float(p[0])
+            residual[row] += responses.correct - q
+            information[row] += q * (1.0 - q)
+            return
+        rows = state.rows(responses.students.tolist())[responses.student]
+        np.add.at(residual, rows, responses.correct - p)
+        np.add.at(information, rows, p * (1.0 - p))
+
+    def ability(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
+        """(n,) each student's ability beside mastery: the logit shift that best explains the
+        answers the model did not expect (one Newton step from 0 with a prior of
+        `ability_prior_information`; 0 for a student without answers). > 0: the student does
+        better than their mastery alone predicts, so harder versions of a skill suit them."""
+        self._check_fitted()
+        with state.lock:
+            rows = all_rows(state, rows)
+            if RESIDUAL not in state.arrays:
+                return np.zeros(len(rows))
+            residual = state.arrays[RESIDUAL][rows]
+            information = state.arrays[INFORMATION][rows]
+        return residual / (information + self.ability_prior_information)
 
     def _count_evidence(self, state: TracingState, responses: ResponseLog | Response) -> None:
         """Responses per (student, skill) since the state began, for the placement blend."""

@@ -1,0 +1,98 @@
+"""Placement priors (grade, earlier records, combined) and evidence along the prerequisite graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.curriculum import Catalog, LearnerProfile, Skill
+from adaptive.errors import ConfigError, DataValidationError
+from adaptive.placement import (
+    GradeTable,
+    Placement,
+    combine,
+    grade_placement,
+    mastery_table_placement,
+)
+from adaptive.placement.graph import propagate
+
+
+def chain() -> Catalog:
+    """a <- b <- c <- d (each the prerequisite of the next), grades 1..4, plus e without grade."""
+    return Catalog(
+        (
+            Skill("a", grade=1),
+            Skill("b", prerequisites=("a",), grade=2),
+            Skill("c", prerequisites=("b",), grade=3),
+            Skill("d", prerequisites=("c",), grade=4),
+            Skill("e"),
+        )
+    )
+
+
+def test_grade_placement_follows_the_table_and_says_where_it_came_from() -> None:
+    table = GradeTable({-1: 0.9, 0: 0.4, 1: 0.1})
+    p = grade_placement(chain(), [LearnerProfile("x", grade=2), LearnerProfile("y")], table)
+    np.testing.assert_allclose(p.mastery[0, :4], [0.9, 0.4, 0.1, 0.1])  # gap 2 -> the table's end
+    assert np.isnan(p.mastery[0, 4]) and np.isnan(p.mastery[1]).all()
+    assert p.sources == ("placed from grade 2", "population prior (no grade)")
+
+
+def test_grade_table_interpolates_inside_and_rejects_nonsense() -> None:
+    table = GradeTable.from_dict({"-2": 0.9, "0": 0.5})
+    np.testing.assert_allclose(table.lookup(np.array([-5, -1, 0, 3])), [0.9, 0.7, 0.5, 0.5])
+    with pytest.raises(ConfigError):
+        GradeTable({0: 1.5})
+    with pytest.raises(ConfigError):
+        GradeTable.from_dict({"one": 0.5})
+
+
+def test_records_placement_checks_every_row() -> None:
+    frame = pd.DataFrame({"student_id": ["x", "x"], "skill_id": ["a", "b"], "mastery": [0.9, 0.2]})
+    p = mastery_table_placement(frame, source="last year's mastery")
+    assert p.sources == ("placed from last year's mastery",)
+    np.testing.assert_allclose(p.aligned(["b", "a", "zz"])[0, :2], [0.2, 0.9])
+    bad = frame.assign(mastery=[0.9, 1.7])
+    with pytest.raises(DataValidationError, match="line 3"):
+        mastery_table_placement(bad, file="prior.csv")
+
+
+def test_combine_prefers_the_first_source_that_knows() -> None:
+    records = Placement(("x",), ("a",), np.array([[0.2]]), ("placed from records",))
+    grade = grade_placement(chain(), [LearnerProfile("x", grade=3), LearnerProfile("y", grade=1)])
+    both = combine(records, grade)
+    a = both.aligned(["a", "b"])
+    assert a[0, 0] == 0.2 and a[0, 1] == grade.mastery[0, 1]
+    assert both.sources == ("placed from records", "placed from grade 1")
+
+
+def test_placement_rejects_bad_shapes_and_values() -> None:
+    with pytest.raises(ConfigError):
+        Placement(("x",), ("a", "b"), np.array([[0.5]]))
+    with pytest.raises(ConfigError):
+        Placement(("x",), ("a",), np.array([[1.2]]))
+
+
+def test_success_raises_prerequisites_and_failure_caps_dependents() -> None:
+    cat = chain()
+    m = np.array(
+        [
+            [0.3, 0.4, 0.97, 0.9, np.nan],  # c answered, mastered: a and b must be too
+            [0.9, 0.2, 0.85, 0.85, np.nan],  # b answered, failing: c and d cannot be above it
+        ]
+    )
+    evidence = np.array([[0, 0, 1, 0, 0], [0, 1, 0, 0, 0]], bool)
+    out = propagate(cat, m, evidence)
+    np.testing.assert_allclose(out[0, :4], [0.97, 0.97, 0.97, 0.9])
+    np.testing.assert_allclose(out[1, :4], [0.9, 0.2, 0.2, 0.2])
+    assert np.isnan(out[:, 4]).all()  # no neighbour: unknown stays unknown
+
+
+def test_a_skills_own_evidence_is_never_overwritten_from_below() -> None:
+    cat = chain()
+    m = np.array([[0.3, 0.95, 0.2, 0.2, 0.5]])
+    evidence = np.array([[1, 1, 1, 0, 0]], bool)
+    out = propagate(cat, m, evidence)
+    assert out[0, 2] == 0.2  # c's own answers say it is not mastered, whatever b says
+    assert out[0, 0] == 0.95  # a is raised by b's mastery

@@ -1,0 +1,111 @@
+"""Cold start through the public path: students without history are placed from their profile,
+the recommendations say so, only the requested students' mastery is computed, a stronger student
+gets a harder version of the same skill, and a missing `now` is the current time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from policy_fixtures import SKILLS, make_catalog
+
+from adaptive.curriculum import Catalog, LearnerProfile, Skill
+from adaptive.data.log import ResponseLog
+from adaptive.policy import AdaptivePolicy, PolicyConfig
+from adaptive.policy.adapter import batch_from_model
+from adaptive.policy.base import to_days
+from adaptive.tracing.bkt import BKT
+
+
+def graded_catalog() -> Catalog:
+    base = make_catalog()
+    grades = {"add": 1, "sub": 2, "mul": 2, "div": 3, "geo": 1}
+    skills = tuple(Skill(s.id, s.name, s.prerequisites, grade=grades[s.id]) for s in base.skills)
+    return Catalog(skills, base.activities, topics=base.topics)
+
+
+def practice_log(n_students: int = 80, seed: int = 0) -> ResponseLog:
+    """Students learning each skill of the fixture catalog over 8 practices (BKT-like)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_students):
+        for skill in SKILLS:
+            known = rng.random() < 0.3
+            for t in range(8):
+                correct = rng.random() < (0.9 if known else 0.2)
+                rows.append((f"p{i}", f"{skill}-{t % 3}", [skill], int(correct), t))
+                known = known or rng.random() < 0.3
+    frame = pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct", "order"])
+    return ResponseLog.from_frame(frame)
+
+
+@pytest.fixture(scope="module")
+def model() -> BKT:
+    return BKT(seed=0).fit(practice_log())
+
+
+def test_a_student_without_history_is_placed_from_grade_and_told_so(model) -> None:
+    cat = graded_catalog()
+    profiles = [LearnerProfile("new", grade=3)]
+    state = model.init_state()
+    batch = batch_from_model(model, state, cat, profiles, student_ids=["new"])
+    assert batch.placement[0] == "placed from grade 3"
+    add = SKILLS.index("add")
+    population = model.mastery(model.init_state(["new"]))[0]
+    assert batch.mastery[0, add] > population[list(model.skills_).index("add")] + 0.2
+    unplaced = batch_from_model(model, state, cat, profiles, student_ids=["new"], placement=None)
+    assert np.isnan(unplaced.mastery).all() and unplaced.placement[0] == ""
+    recs = AdaptivePolicy(cat).recommend_batch(batch, k=2, now=20_000.0)
+    assert (recs["placement"] == "placed from grade 3").all()
+    one = AdaptivePolicy(cat).recommendations_of(
+        batch, AdaptivePolicy(cat).select(batch, 2, 20_000.0), 20_000.0
+    )[0]
+    assert any(r.term == "placement" and r.detail == "placed from grade 3" for r in one[0].reasons)
+
+
+def test_only_the_requested_rows_are_read(model, monkeypatch) -> None:
+    cat = graded_catalog()
+    state = model.init_state([f"s{i}" for i in range(500)])
+    seen = []
+    real = type(model).mastery
+
+    def spy(self, state, rows=None):
+        seen.append(None if rows is None else len(rows))
+        return real(self, state, rows)
+
+    monkeypatch.setattr(type(model), "mastery", spy)
+    batch_from_model(model, state, cat, [], student_ids=["s7"])
+    assert seen == [1]
+
+
+def test_a_stronger_student_gets_a_harder_version(model) -> None:
+    cat = graded_catalog()
+    ids = ["strong", "typical"]
+    state = model.init_state(ids)
+    state.arrays["ability_residual"][state.row("strong")] = 6.0  # many unexpected successes
+    batch = batch_from_model(model, state, cat, [LearnerProfile(s, grade=1) for s in ids])
+    assert batch.ability[0] > 1.0 and batch.ability[1] == 0.0
+    sel = AdaptivePolicy(cat, PolicyConfig(weights={"interest": 0.0})).select(batch, 1, 20_000.0)
+    difficulty = np.array([a.difficulty for a in cat.activities])[sel.activity[:, 0]]
+    assert difficulty[0] > difficulty[1]
+
+
+def test_ability_comes_from_answers_the_model_did_not_expect(model) -> None:
+    state = model.init_state(["lucky", "unlucky"])
+    frame = pd.DataFrame(
+        {
+            "student_id": ["lucky"] * 4 + ["unlucky"] * 4,
+            "item_id": ["geo-0"] * 8,
+            "skill_ids": [["geo"]] * 8,
+            "correct": [1, 1, 1, 1, 0, 0, 0, 0],
+            "order": list(range(4)) * 2,
+        }
+    )
+    model.update(state, ResponseLog.from_frame(frame))
+    lucky, unlucky = model.ability(state, state.rows(["lucky", "unlucky"]))
+    assert lucky > 0 > unlucky
+
+
+def test_a_missing_now_is_the_current_time() -> None:
+    today = pd.Timestamp.now(tz="UTC").value / 86_400e9
+    assert abs(to_days(None) - today) < 1.0
