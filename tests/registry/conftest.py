@@ -9,6 +9,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -79,10 +82,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def mlflow_server(tmp_path_factory: pytest.TempPathFactory):
-    """A real `mlflow server` on a free localhost port (SQLite backend in tmp); stopped by pid."""
-    root = tmp_path_factory.mktemp("mlflow-server")
+@dataclass
+class Server:
+    """A running `mlflow server`: its URI, and a way to kill it (as a crash would)."""
+
+    uri: str
+    proc: subprocess.Popen
+
+    def kill(self) -> None:
+        """SIGKILL the server and its workers (its own process group), as a crash would."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+@contextmanager
+def running_mlflow_server(root: Path) -> Iterator[Server]:
+    """A real `mlflow server` on a free localhost port (SQLite backend under `root`); stopped by
+    its own process id (group) afterwards."""
     port = _free_port()
     cmd = [
         sys.executable,
@@ -127,7 +144,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory):
                     f"mlflow server not healthy after 60 s: {(root / 'server.log').read_text()[-2000:]}"
                 )
             time.sleep(0.5)
-        yield uri
+        yield Server(uri, proc)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)  # its own session: the server and its workers
@@ -137,3 +154,19 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory):
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real `mlflow server` shared by the session's tests; yields its URI."""
+    with running_mlflow_server(tmp_path_factory.mktemp("mlflow-server")) as server:
+        yield server.uri
+
+
+@pytest.fixture
+def doomed_mlflow_server(tmp_path: Path):
+    """A real `mlflow server` of this test's own, which the test may kill (`server.kill()`)."""
+    root = tmp_path / "doomed-server"
+    root.mkdir()
+    with running_mlflow_server(root) as server:
+        yield server

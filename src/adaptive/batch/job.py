@@ -13,6 +13,13 @@ For date D (recommendations for day D, from every response before D 00:00 UTC):
 5. log a summary run to MLflow (students served, time, recommended skills, share stuck).
 Bad input follows the data layer's rule: stop with the problems, or with `quarantine=FILE` load
 the good rows and write the rejected ones there (the summary reports both counts).
+
+Steps 1-4 hold the date's lock in `out` (`lock.py`): a second run for the same date and output
+fails at once naming the holder. The catalog and profiles default to the demo district's only
+for the demo data; a user's log needs its own catalog, and the model's skills must overlap it
+(`check_skill_coverage`: none is an error, some a warning with the numbers). When the outputs are
+complete but the MLflow summary cannot be logged, `SummaryNotLoggedError` says so (the outputs
+stand; the summary object rides on the error).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from adaptive.batch import writer
 from adaptive.batch.history import StudentHistory
+from adaptive.batch.lock import date_lock
 from adaptive.batch.partition import (
     OUTPUT_TABLES,
     PartitionContext,
@@ -45,11 +53,19 @@ from adaptive.batch.snapshot import load_snapshot, previous_snapshot_date, save_
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
-from adaptive.errors import ConfigError
+from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.policy import PolicyConfig, to_days
-from adaptive.policy.adapter import batch_from_model
+from adaptive.policy.adapter import SkillCoverage, batch_from_model, check_skill_coverage
 from adaptive.registry.loading import load_version
-from adaptive.registry.store import CHAMPION_ALIAS, PROJECT_ROOT, experiment_id, tracking
+from adaptive.registry.store import (
+    CHAMPION_ALIAS,
+    PROJECT_ROOT,
+    display_uri,
+    experiment_id,
+    network_failure,
+    resolve_tracking_uri,
+    tracking,
+)
 from adaptive.tracing.base import KnowledgeTracer, TracingState
 
 BATCH_EXPERIMENT = "adaptive-batch"
@@ -80,7 +96,19 @@ class JobSummary:
     seconds: float
     out: Path
     skill_counts: pd.Series = field(repr=False, default_factory=pd.Series)
+    skill_coverage: SkillCoverage | None = None
     run_id: str | None = None
+
+
+class SummaryNotLoggedError(AdaptiveError):
+    """The outputs of the night are complete, but its MLflow summary run could not be logged."""
+
+    def __init__(self, summary: JobSummary, reason: str):
+        self.summary = summary
+        super().__init__(
+            f"outputs complete, summary not logged: {reason}. The outputs of {summary.date} in "
+            f"{summary.out} are complete and valid; only the MLflow summary run is missing."
+        )
 
 
 def read_profiles(path: str | Path) -> dict[str, LearnerProfile]:
@@ -104,8 +132,8 @@ def run_daily_job(
     *,
     model_name: str = DEMO_MODEL,
     data: str | Path | ResponseLog = "demo",
-    catalog: str | Path | Catalog = DEMO_DIR / "catalog.json",
-    profiles: str | Path | dict[str, LearnerProfile] = DEMO_DIR / "profiles.jsonl",
+    catalog: str | Path | Catalog | None = None,
+    profiles: str | Path | dict[str, LearnerProfile] | None = None,
     state_dir: str | Path | None = None,
     k: int = 20,
     policy_config: PolicyConfig | str | Path | None = None,
@@ -121,11 +149,98 @@ def run_daily_job(
     Schools are processed by `workers` threads (numpy releases the GIL; partitions are
     independent, so the output does not depend on the order they finish in).
     `on_partition(school)` is called after each partition is written (used to test resuming).
+    `catalog` and `profiles` default to the demo district's with the demo data only (a user's
+    log needs its catalog; without profiles every student is in the school "unassigned").
     """
     started = time.perf_counter()
-    day = pd.Timestamp(date).strftime("%Y-%m-%d")
-    cutoff = pd.Timestamp(day, tz="UTC")
+    day = _day(date)
     out = Path(out)
+    catalog, profiles = _district_inputs(data, catalog, profiles)
+    with date_lock(out, day, {"model": model_name, "k": k, "tracking_uri": _shown(tracking_uri)}):
+        summary = _serve_date(
+            day,
+            out,
+            model_name=model_name,
+            data=data,
+            catalog=catalog,
+            profiles=profiles,
+            state_dir=state_dir,
+            k=k,
+            policy_config=policy_config,
+            mapping=mapping,
+            quarantine=quarantine,
+            tracking_uri=tracking_uri,
+            show_progress=show_progress,
+            workers=workers,
+            on_partition=on_partition,
+        )
+    summary.seconds = time.perf_counter() - started
+    try:
+        summary.run_id = _log_summary(summary, tracking_uri)
+    except Exception as exc:  # the outputs stand whatever failed: say so, never a traceback
+        raise SummaryNotLoggedError(summary, _why(exc)) from exc
+    return summary
+
+
+def _day(date: str | pd.Timestamp) -> str:
+    """The date as YYYY-MM-DD (a clear error for anything else)."""
+    try:
+        return pd.Timestamp(date).strftime("%Y-%m-%d")
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"date {date!r}: expected a date such as 2027-02-12") from exc
+
+
+def _district_inputs(
+    data: str | Path | ResponseLog,
+    catalog: str | Path | Catalog | None,
+    profiles: str | Path | dict[str, LearnerProfile] | None,
+) -> tuple[str | Path | Catalog, str | Path | dict[str, LearnerProfile]]:
+    """The catalog and profiles to use: the demo district's only for the demo data."""
+    if isinstance(data, str) and data == "demo":
+        return catalog or DEMO_DIR / "catalog.json", profiles or DEMO_DIR / "profiles.jsonl"
+    if catalog is None:
+        source = "the given response log" if isinstance(data, ResponseLog) else str(data)
+        raise ConfigError(
+            f"{source} is not the demo district, so its catalog is needed: pass --catalog FILE "
+            "(catalog= in Python), and --profiles FILE for its students (the demo's are used only "
+            "with --data demo)"
+        )
+    return catalog, profiles if profiles is not None else {}
+
+
+def _shown(tracking_uri: str | None) -> str:
+    return display_uri(resolve_tracking_uri(tracking_uri))
+
+
+def _why(exc: BaseException) -> str:
+    """A one-line reason for a failed summary: the server's failure, or the error's message."""
+    reason = network_failure(exc)
+    if reason is None:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return reason
+
+
+def _serve_date(
+    day: str,
+    out: Path,
+    *,
+    model_name: str,
+    data: str | Path | ResponseLog,
+    catalog: str | Path | Catalog,
+    profiles: str | Path | dict[str, LearnerProfile],
+    state_dir: str | Path | None,
+    k: int,
+    policy_config: PolicyConfig | str | Path | None,
+    mapping: dict | None,
+    quarantine: Path | None,
+    tracking_uri: str | None,
+    show_progress: bool,
+    workers: int,
+    on_partition: Callable[[str], None] | None,
+) -> JobSummary:
+    """Steps 1-4 of the job for one date, under its lock (see `run_daily_job`)."""
+    started = time.perf_counter()
+    cutoff = pd.Timestamp(day, tz="UTC")
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
     for given, what in ((catalog, "catalog"), (profiles, "profiles")):
         if isinstance(given, str | Path) and not Path(given).is_file():
@@ -140,6 +255,7 @@ def run_daily_job(
 
     loaded = load_version(model_name, alias=CHAMPION_ALIAS, tracking_uri=tracking_uri)
     model = loaded.model
+    coverage = check_skill_coverage(model.skills_, catalog)
     previous = previous_snapshot_date(state_dir, day)
     snap = load_snapshot(state_dir, previous) if previous else None
     since = snap.cutoff.value if snap else None
@@ -287,8 +403,8 @@ def run_daily_job(
         seconds=time.perf_counter() - started,
         out=out,
         skill_counts=counts,
+        skill_coverage=coverage,
     )
-    summary.run_id = _log_summary(summary, tracking_uri)
     return summary
 
 
@@ -412,6 +528,14 @@ def _log_summary(summary: JobSummary, tracking_uri: str | None) -> str:
                 "share_stuck": summary.share_stuck,
                 "seconds": summary.seconds,
                 "distinct_skills_recommended": len(summary.skill_counts),
+                **(
+                    {
+                        "catalog_skills": summary.skill_coverage.catalog,
+                        "catalog_skills_known_to_model": summary.skill_coverage.known,
+                    }
+                    if summary.skill_coverage is not None
+                    else {}
+                ),
             }
         )
         mlflow.set_tags({"adaptive.kind": "batch", "output": str(summary.out.resolve())})

@@ -2,8 +2,9 @@
 
 A snapshot for date D holds every student's state after all responses before D 00:00 UTC:
 `tracer.npz` (the champion's `TracingState`), `history.npz` (`StudentHistory`) and `meta.json`
-(the cutoff, which model version produced the tracer state, sha256 of both files). The folder is
-written under a temporary name and renamed, so a snapshot is complete or absent.
+(the cutoff, which model version produced the tracer state, sha256 of both files, and a sha256 of
+its own content: `adaptive.files.sealed_json`, so every file of a snapshot is verified on load).
+The folder is written under a temporary name and renamed, so a snapshot is complete or absent.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import pandas as pd
 
 from adaptive.batch.history import StudentHistory
 from adaptive.errors import ArtifactError
+from adaptive.files import read_sealed_json, sealed_json
 from adaptive.tracing.base import TracingState, atomic_write_bytes
 
 FILES = ("tracer.npz", "history.npz")
@@ -67,7 +69,8 @@ def save_snapshot(
     """Write the snapshot for `date` atomically; returns `state_digest` of its contents."""
     final = snapshot_dir(state_dir, date)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
+    tmp = final.parent / f".{final.name}.{secrets.token_hex(6)}.tmp"
+    tmp.mkdir()  # mode 0777 minus the umask (mkdtemp's would be 0700)
     try:
         tracer.save(tmp / "tracer.npz")
         history.save(tmp / "history.npz")
@@ -80,7 +83,7 @@ def save_snapshot(
             "students": len(history),
             "files": digests,
         }
-        atomic_write_bytes(tmp / "meta.json", json.dumps(meta, indent=1, sort_keys=True).encode())
+        atomic_write_bytes(tmp / "meta.json", sealed_json(meta))
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
@@ -108,12 +111,9 @@ def state_digest(tracer: TracingState, history: StudentHistory) -> str:
 def load_snapshot(state_dir: Path, date: str) -> Snapshot:
     """Read and verify the snapshot of `date` (a truncated or altered file is an ArtifactError)."""
     folder = snapshot_dir(state_dir, date)
-    try:
-        meta = json.loads((folder / "meta.json").read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ArtifactError(
-            f"{folder / 'meta.json'}: unreadable snapshot metadata ({exc})"
-        ) from exc
+    meta = read_sealed_json(folder / "meta.json", f"snapshot {folder / 'meta.json'}")
+    if not isinstance(meta.get("files"), dict):
+        raise ArtifactError(f"snapshot {folder / 'meta.json'}: no 'files' checksums")
     for name in FILES:
         got = (
             hashlib.sha256((folder / name).read_bytes()).hexdigest()

@@ -6,14 +6,15 @@ folder records the fingerprint of everything the run read: a re-run with the sam
 keeps the partitions already written (resume after a crash) and recomputes the rest; a different
 fingerprint (new model, new data) clears the date first, so no stale partition survives.
 `_SUCCESS.json` lists every partition with its row count and sha256 once the date is complete.
-Parquet bytes depend only on the table, so a re-run writes byte-identical files.
+Both markers are sealed JSON (`adaptive.files.sealed_json`: a sha256 of their own content), so an
+altered marker is detected: an `_inputs.json` that does not verify is treated as absent (the date
+starts clean). Parquet bytes depend only on the table, so a re-run writes byte-identical files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import shutil
 from pathlib import Path
 from urllib.parse import quote
@@ -21,7 +22,8 @@ from urllib.parse import quote
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from adaptive.tracing.base import atomic_write_bytes
+from adaptive.errors import ArtifactError
+from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
 
 PART_FILE = "part-0.parquet"
 
@@ -51,14 +53,23 @@ def prepare_date(out: Path, tables: tuple[str, ...], date: str, fingerprint: str
     """Get the date's folders ready; True when an earlier run with the same inputs left partitions
     to resume from (they are kept), False when starting clean."""
     marker = date_dir(out, tables[0], date) / "_inputs.json"
-    if marker.is_file() and json.loads(marker.read_text()).get("fingerprint") == fingerprint:
+    if marker.is_file() and _recorded_fingerprint(marker) == fingerprint:
         return True
     for name in tables:
         folder = date_dir(out, name, date)
         if folder.exists():
             shutil.rmtree(folder)
-    atomic_write_bytes(marker, json.dumps({"fingerprint": fingerprint}, indent=1).encode())
+    atomic_write_bytes(marker, sealed_json({"fingerprint": fingerprint}))
     return False
+
+
+def _recorded_fingerprint(marker: Path) -> str | None:
+    """The fingerprint `_inputs.json` records; None when it does not verify (altered, or written
+    by an older version): the date is then recomputed rather than trusted."""
+    try:
+        return read_sealed_json(marker, str(marker)).get("fingerprint")
+    except ArtifactError:
+        return None
 
 
 def is_done(out: Path, tables: tuple[str, ...], date: str, school: str) -> bool:
@@ -79,7 +90,5 @@ def finish_date(
                 "sha256": hashlib.sha256(blob).hexdigest(),
             }
     marker = date_dir(out, tables[0], date) / "_SUCCESS.json"
-    atomic_write_bytes(
-        marker, json.dumps({**extra, "partitions": listing}, indent=1, sort_keys=True).encode()
-    )
+    atomic_write_bytes(marker, sealed_json({**extra, "partitions": listing}))
     return marker

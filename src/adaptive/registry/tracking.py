@@ -10,6 +10,10 @@ MLflow run with
     weights are our JSON + npz files (`tracer` artifact).
 The students held out for promotion (`holdout.py`) are excluded from both the folds and the final
 fit. With `registered_name`, the model becomes a new version of that registered model.
+
+The tracking store is reached before the (long) fit: an unreachable server fails at once
+(`TrackingServerError`), and stale RUNNING training runs left by killed processes are marked
+FAILED (`runs.py`). The run records its owner process; SIGTERM or SIGHUP ends it as FAILED.
 """
 
 from __future__ import annotations
@@ -30,7 +34,14 @@ from adaptive.errors import DataValidationError, Problem
 from adaptive.evaluation import cross_validate, plot_reliability
 from adaptive.registry.fingerprint import data_fingerprint
 from adaptive.registry.holdout import HOLDOUT_FRACTION, split_holdout
-from adaptive.registry.store import PROJECT_ROOT, experiment_id, quiet_mlflow, tracking
+from adaptive.registry.runs import fail_stale_runs, owner_tags, signals_end_runs
+from adaptive.registry.store import (
+    PROJECT_ROOT,
+    experiment_id,
+    is_not_found,
+    quiet_mlflow,
+    tracking,
+)
 from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.specs import build_model, load_spec
 
@@ -117,6 +128,8 @@ def train_model(
                 )
             ]
         )
+    with tracking(tracking_uri) as client:  # reach the store before the fit; clean up after kills
+        fail_stale_runs(client, experiment_id(client, experiment), kind="train")
     model = build_model(spec)
     if "seed" in model.get_params():
         model.set_params(seed=seed)
@@ -138,12 +151,18 @@ def train_model(
         "code_version": code_version(),
         "adaptive_version": adaptive.__version__,
     }
-    with tracking(tracking_uri) as client, tempfile.TemporaryDirectory() as tmp:
+    with (
+        signals_end_runs(),
+        tracking(tracking_uri) as client,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         tmp_dir = Path(tmp)
         exp = experiment_id(client, experiment)
-        with mlflow.start_run(experiment_id=exp, run_name=f"train-{spec_info['name']}") as run:
+        run_tags = {"adaptive.kind": "train", "adaptive.spec": spec_info["name"], **owner_tags()}
+        with mlflow.start_run(
+            experiment_id=exp, run_name=f"train-{spec_info['name']}", tags=run_tags
+        ) as run:
             mlflow.log_params({k: _param(v) for k, v in params.items()})
-            mlflow.set_tags({"adaptive.kind": "train", "adaptive.spec": spec_info["name"]})
             mlflow.log_metrics(_fold_metrics(table))
             table.to_csv(tmp_dir / "metrics.csv", index=False)
             plot_reliability(
@@ -191,7 +210,9 @@ def register(client, name: str, info, run_id: str, tags: dict[str, str]) -> str:
 
     try:
         client.get_registered_model(name)
-    except MlflowException:
+    except MlflowException as exc:
+        if not is_not_found(exc):
+            raise
         client.create_registered_model(name, description="adaptive knowledge-tracing models")
     mv = client.create_model_version(
         name, info.model_uri, run_id=run_id, tags=tags, model_id=info.model_id

@@ -1,0 +1,134 @@
+"""One batch run per output date: an exclusive lock, `OUT/_locks/date=YYYY-MM-DD.lock`.
+
+Two runs writing the same date into the same `--out` would mix their partitions (and race on the
+snapshot and the `_SUCCESS.json` marker). `date_lock` takes an exclusive `flock` on the date's
+lock file for the whole run and writes the holder into it (pid, host, start time, command and the
+run's main inputs). A second run fails at once with `BatchLockedError` naming the holder.
+
+The kernel releases a `flock` when its process dies, however it dies, so a killed run never
+blocks the next one. Its holder record stays in the file (a run that ends, even with an error,
+empties it): the next run finds it, says it is taking over from a killed run (and whether that
+process is gone), and goes on. Partitions the killed run completed are reused only when the
+inputs match (`writer.prepare_date`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shlex
+import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from adaptive.errors import AdaptiveError
+
+LOCK_DIR = "_locks"
+logger = logging.getLogger(__name__)
+
+
+class BatchLockedError(AdaptiveError):
+    """Another run holds the output date's lock."""
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds (or held) a date's lock."""
+
+    pid: int
+    host: str
+    started: str
+    command: str
+    inputs: dict[str, Any]
+
+    @classmethod
+    def me(cls, inputs: dict[str, Any]) -> LockHolder:
+        return cls(
+            os.getpid(),
+            socket.gethostname(),
+            pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+            shlex.join(sys.argv),
+            inputs,
+        )
+
+    def alive(self) -> bool | None:
+        """Whether the process still exists: None when it ran on another host."""
+        if self.host != socket.gethostname():
+            return None
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+
+    def __str__(self) -> str:
+        return f"pid {self.pid} on {self.host}, started {self.started}: {self.command}"
+
+
+def lock_path(out: Path, date: str) -> Path:
+    return Path(out) / LOCK_DIR / f"date={date}.lock"
+
+
+@contextmanager
+def date_lock(out: Path, date: str, inputs: dict[str, Any]) -> Iterator[LockHolder | None]:
+    """Hold the exclusive lock of `date` in `out` for a block; yields the holder record left by
+    a run that did not finish (taken over), else None. Raises `BatchLockedError` at once when a
+    live run holds it."""
+    path = lock_path(out, date)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            who = str(holder) if holder else "another run (its record is not readable yet)"
+            raise BatchLockedError(
+                f"{Path(out)}: date {date} is being written by another batch run ({who}); "
+                f"wait for it to finish (lock file {path})"
+            ) from None
+        previous = _read_holder(fd)
+        if previous is not None:
+            state = {False: "that process no longer exists", None: "it ran on another host"}
+            logger.warning(
+                "taking over the lock of date %s in %s from a run that was killed (%s; %s)",
+                date,
+                out,
+                previous,
+                state.get(previous.alive(), "its pid now belongs to another process"),
+            )
+        _write_holder(fd, LockHolder.me(inputs))
+        try:
+            yield previous
+        finally:
+            os.ftruncate(fd, 0)  # ended (done or failed), not killed: no record left behind
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def _read_holder(fd: int) -> LockHolder | None:
+    """The holder record in the lock file, None when empty or unreadable."""
+    try:
+        size = os.fstat(fd).st_size
+        doc = json.loads(os.pread(fd, size, 0)) if size else None
+        return LockHolder(**doc) if isinstance(doc, dict) else None
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _write_holder(fd: int, holder: LockHolder) -> None:
+    """Replace the record in place (the locked file itself: renaming would drop the lock)."""
+    blob = json.dumps(asdict(holder), sort_keys=True).encode()
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, blob, 0)
+    os.fsync(fd)

@@ -1,0 +1,209 @@
+"""The batch job's guards: one run per output date, a user's data with its own catalog, skills the
+model knows, sealed metadata, the umask, and no student id in logs or MLflow."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from mlflow import MlflowClient
+
+from adaptive.batch import run_daily_job
+from adaptive.batch.job import SummaryNotLoggedError
+from adaptive.batch.lock import BatchLockedError, lock_path
+from adaptive.batch.snapshot import snapshot_dir
+from adaptive.curriculum import Activity, Catalog, Skill
+from adaptive.errors import ArtifactError, ConfigError
+from adaptive.files import read_sealed_json
+from adaptive.policy.adapter import check_skill_coverage
+
+DAY_1, DAY_2 = "2026-09-28", "2026-10-05"
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from adaptive.batch.lock import date_lock
+
+    with date_lock(Path(sys.argv[1]), sys.argv[2], {"k": 1}):
+        print("locked", flush=True)
+        sys.stdin.read()  # until the test closes stdin (or kills us)
+    """
+)
+
+SECOND_JOB = textwrap.dedent(
+    """
+    import sys
+    from adaptive.batch import run_daily_job
+    from adaptive.errors import AdaptiveError
+
+    out, day, uri, data, catalog, profiles = sys.argv[1:]
+    try:
+        run_daily_job(day, out, model_name="batch-test-district", data=data, catalog=catalog,
+                      profiles=profiles, tracking_uri=uri, show_progress=False, k=1)
+    except AdaptiveError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(2)
+    """
+)
+
+
+def hold_lock(out: Path, day: str) -> subprocess.Popen:
+    """Another process holding the date's lock (until its stdin closes or it is killed)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(out), day],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def parquet_files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.parquet"))}
+
+
+def test_a_second_run_fails_at_once_naming_the_holder_and_a_killed_one_is_taken_over(
+    district, tmp_path, caplog
+):
+    out = tmp_path / "out"
+    holder = hold_lock(out, district.last_day)
+    try:
+        started = time.monotonic()
+        with pytest.raises(BatchLockedError, match=f"pid {holder.pid} on ") as caught:
+            run_daily_job(district.last_day, out, **district.job_args())
+        assert time.monotonic() - started < 2  # at once: before the model or the data are read
+        assert "being written by another batch run" in str(caught.value)
+        assert not (out / "recommendations").exists()
+    finally:
+        holder.kill()  # SIGKILL: the process cannot release anything
+        holder.wait()
+    assert json.loads(lock_path(out, district.last_day).read_text())["pid"] == holder.pid
+
+    with caplog.at_level(logging.WARNING, logger="adaptive.batch.lock"):
+        summary = run_daily_job(district.last_day, out, **district.job_args())
+    taken = [r.getMessage() for r in caplog.records if "taking over" in r.getMessage()]
+    assert len(taken) == 1 and f"pid {holder.pid}" in taken[0]
+    assert "that process no longer exists" in taken[0]
+    assert summary.students_served > 0
+    assert lock_path(out, district.last_day).read_text() == ""  # released: no holder record
+
+
+def test_two_real_jobs_into_one_out_never_mix(district, tmp_path):
+    """While this process's job (k=5) writes, a second job (k=1) in another process is refused;
+    the date's outputs are all from the first job."""
+    out = tmp_path / "out"
+    second: list[subprocess.CompletedProcess] = []
+    once = threading.Lock()
+
+    def start_second_job(school: str) -> None:
+        if not once.acquire(blocking=False):  # the first partition only (2 worker threads)
+            return
+        args = [district.uri, str(district.responses), str(district.catalog)]
+        args.append(str(district.profiles))
+        cmd = [sys.executable, "-c", SECOND_JOB, str(out), district.last_day, *args]
+        second.append(subprocess.run(cmd, capture_output=True, text=True, timeout=120))
+
+    summary = run_daily_job(
+        district.last_day,
+        out,
+        **district.job_args(k=5, data=district.responses, on_partition=start_second_job),
+    )
+    (refused,) = second
+    assert refused.returncode == 2, refused.stderr
+    assert f"pid {os.getpid()} on " in refused.stderr and "being written" in refused.stderr
+    assert summary.partitions_written == summary.schools
+    alone = tmp_path / "alone"
+    run_daily_job(district.last_day, alone, **district.job_args(k=5, data=district.responses))
+    for table in ("recommendations", "students"):
+        assert parquet_files(out / table) == parquet_files(alone / table)  # nothing from k=1
+
+
+def test_a_users_data_needs_its_own_catalog(district, tmp_path):
+    args = district.job_args(data=district.responses)
+    del args["catalog"], args["profiles"]
+    with pytest.raises(ConfigError, match="not the demo district.*--catalog"):
+        run_daily_job(district.last_day, tmp_path / "out", **args)
+    assert not (tmp_path / "out" / "recommendations").exists()
+
+    summary = run_daily_job(district.last_day, tmp_path / "out", catalog=district.catalog, **args)
+    assert summary.students_served == district.log.n_students  # the log's students, no others
+    assert summary.students_without_profile == summary.students_served
+
+
+def test_a_catalog_the_model_does_not_know_is_refused(district, tmp_path, caplog):
+    foreign = Catalog(skills=(Skill("x.1"),), activities=(Activity("x.1.a", "X", ("x.1",)),))
+    foreign.to_json(tmp_path / "foreign.json")
+    with pytest.raises(ConfigError, match="knows none of the catalog's 1 skills"):
+        run_daily_job(
+            district.last_day,
+            tmp_path / "out",
+            **district.job_args(catalog=tmp_path / "foreign.json"),
+        )
+
+    catalog = Catalog.from_json(district.catalog)
+    known = list(catalog.skill_index[:3])
+    with caplog.at_level(logging.WARNING):
+        coverage = check_skill_coverage(known, catalog)
+    missing = len(catalog.skills) - 3
+    message = f"model knows 3 of {len(catalog.skills)} catalog skills; {missing} get defaults"
+    assert str(coverage) == message and message in caplog.text
+
+
+def test_metadata_is_sealed_outputs_get_the_umask_and_ids_stay_out_of_logs(
+    district, tmp_path, caplog
+):
+    out = tmp_path / "out"
+    previous = os.umask(0o022)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            first = run_daily_job(DAY_1, out, **district.job_args())
+    finally:
+        os.umask(previous)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    folders = [p for p in out.rglob("*") if p.is_dir()]
+    assert files and {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o644}
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folders} == {0o755}
+
+    # no student id in the log records, the MLflow summary or the lock file
+    ids = list(district.log.students[:200])
+    run = MlflowClient(tracking_uri=district.uri).get_run(first.run_id)
+    distribution = Path(run.info.artifact_uri.removeprefix("file://")) / "skill_distribution.csv"
+    texts = [
+        caplog.text,
+        json.dumps([run.data.params, run.data.tags, run.data.metrics]),
+        distribution.read_text(),
+        lock_path(out, DAY_1).read_text(),
+    ]
+    assert not any(s in text for s in ids for text in texts)
+
+    success = next(out.rglob("_SUCCESS.json"))
+    assert read_sealed_json(success, "success")["students"] == first.students_served
+    meta = snapshot_dir(out / "state", DAY_1) / "meta.json"
+    doc = json.loads(meta.read_text())
+    doc["model_version"] = "999"  # a snapshot claiming another model version
+    meta.write_text(json.dumps(doc))
+    with pytest.raises(ArtifactError, match="snapshot .*meta.json: checksum mismatch"):
+        run_daily_job(DAY_2, out, **district.job_args())
+
+
+def test_summary_not_logged_is_its_own_error_after_complete_outputs(
+    district, tmp_path, monkeypatch
+):
+    def server_gone(*args, **kwargs):
+        raise ConnectionError("Connection refused")
+
+    monkeypatch.setattr("adaptive.batch.job._log_summary", server_gone)
+    with pytest.raises(SummaryNotLoggedError, match="outputs complete, summary not logged"):
+        run_daily_job(district.last_day, tmp_path / "out", **district.job_args())
+    assert next((tmp_path / "out").rglob("_SUCCESS.json"))
