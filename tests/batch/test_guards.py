@@ -207,3 +207,23 @@ def test_summary_not_logged_is_its_own_error_after_complete_outputs(
     with pytest.raises(SummaryNotLoggedError, match="outputs complete, summary not logged"):
         run_daily_job(district.last_day, tmp_path / "out", **district.job_args())
     assert next((tmp_path / "out").rglob("_SUCCESS.json"))
+
+
+def test_every_atomic_writer_gives_files_the_umask(tmp_path):
+    """Outputs (batch files, quarantine CSVs, a simulated district) get 0644 under umask 022,
+    not the 0600 of `tempfile.mkstemp`."""
+    import pyarrow as pa
+
+    from adaptive.data.io import atomic_write_csv
+    from adaptive.files import atomic_write_bytes
+    from adaptive.simulation.district import simulate_district, write_district
+
+    previous = os.umask(0o022)
+    try:
+        atomic_write_bytes(tmp_path / "a.bin", b"x")
+        atomic_write_csv(pa.table({"x": [1]}), tmp_path / "rejected.csv")
+        write_district(simulate_district(20, 0, responses_per_student=3), tmp_path / "district")
+    finally:
+        os.umask(previous)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.rglob("*") if p.is_file()}
+    assert len(modes) > 3 and set(modes.values()) == {0o644}, modes

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from adaptive.data.validate import (
     time_notes,
 )
 from adaptive.errors import AdaptiveError, ConfigError, DataValidationError, Problem
+from adaptive.files import create_temp_beside
 
 logger = logging.getLogger(__name__)
 
@@ -328,7 +328,7 @@ def _reason(problem: Problem) -> str:
 
 def atomic_write_csv(table: pa.Table, path: Path) -> None:
     """Write a CSV to a temporary file beside `path` (its folder must exist), then rename it."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = create_temp_beside(path)  # with the umask: 0644, not mkstemp's 0600
     os.close(fd)
     try:
         pacsv.write_csv(table, tmp)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ import pyarrow.parquet as pq
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
 from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
 from adaptive.errors import ConfigError
-from adaptive.files import atomic_write_bytes
+from adaptive.files import atomic_write_bytes, create_temp_beside
 from adaptive.simulation.learners import draw_interests, make_learners
 
 GRADES = (3, 4, 5, 6, 7, 8)
@@ -533,7 +532,7 @@ def _response_table(
 def _atomic_path(path: Path) -> Iterator[Path]:
     """A temp path beside `path`, renamed over it when the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = create_temp_beside(path)  # with the umask: 0644, not mkstemp's 0600
     os.close(fd)
     try:
         yield Path(tmp)
