@@ -54,6 +54,7 @@ from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.placement.prior import place_new_students
 from adaptive.policy import PolicyConfig, to_days
 from adaptive.policy.adapter import SkillCoverage, batch_from_model, check_skill_coverage
 from adaptive.registry.loading import load_version
@@ -274,6 +275,9 @@ def _serve_date(
     new_rows = before & (time_ns >= since) if since is not None else before
     history = snap.history if snap else StudentHistory.empty(catalog, config.progress_window)
     tracer_state = snap.tracer if reuse else model.init_state()
+    # students new to the state start from their grade, not the population prior (issue 16)
+    absorbed = log.students[np.unique(log.student[new_rows if reuse else before])]
+    place_new_students(model, tracer_state, catalog, profiles, [*profiles, *absorbed.tolist()])
     n_new = int(new_rows.sum())
     for part in _student_chunks(log, new_rows):
         history.absorb(part, catalog, config.repeatable_kinds)

@@ -41,8 +41,9 @@ SKILL_TYPES = {
     "scope": pa.bool_(),
 }
 ACTIVITY_FIELDS = ("completed", "recent", "excluded", "assigned")
-SCALAR_FIELDS = ("grade", "daily_minutes", "min_grade", "max_grade")
+SCALAR_FIELDS = ("grade", "daily_minutes", "min_grade", "max_grade", "ability")
 ID_FIELDS = ("student_id", "class_id", "school_id")
+TEXT_FIELDS = ("class_id", "school_id", "placement")  # per-student strings besides the id
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def batch_to_table(batch: StudentBatch) -> pa.Table:
     n = len(batch)
     cols: dict[str, pa.Array] = {
         name: pa.array(getattr(batch, name).astype(str), pa.string())
-        for name in ("student_ids", "class_id", "school_id")
+        for name in ("student_ids", *TEXT_FIELDS)
     }
     cols = {"student_id": cols.pop("student_ids"), **cols}
     for name in SKILL_FIELDS:
@@ -142,10 +143,7 @@ def table_to_batch(table: pa.Table, catalog: Catalog, config: PolicyConfig) -> S
     given["assigned"] = activity_set("assigned", "assigned_order")
     given.update({name: table.column(name).to_numpy() for name in SCALAR_FIELDS})
     given.update(
-        {
-            name: np.asarray(table.column(name).to_pylist(), dtype=object)
-            for name in ("class_id", "school_id")
-        }
+        {name: np.asarray(table.column(name).to_pylist(), dtype=object) for name in TEXT_FIELDS}
     )
     ids = np.asarray(table.column("student_id").to_pylist(), dtype=object)
     return StudentBatch.build(catalog, ids, fixed("mastery", n_s), config=config, **given)

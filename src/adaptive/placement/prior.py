@@ -17,12 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.errors import ConfigError, DataValidationError, Problem
+
+if TYPE_CHECKING:
+    from adaptive.tracing.base import KnowledgeTracer, TracingState
 
 #: P(known at the start) by grade gap (skill grade minus the student's grade). Chosen as round
 #: values, not fitted to any simulator: skills of earlier grades are mostly known, the own grade's
@@ -214,3 +218,27 @@ def combine(*placements: Placement) -> Placement:
         sources[rows[new_source]] = src[new_source]
     sources[sources == ""] = "population prior"
     return Placement(tuple(students), tuple(skills), out, tuple(sources))
+
+
+def place_new_students(
+    model: KnowledgeTracer,
+    state: TracingState,
+    catalog: Catalog,
+    profiles: Mapping[str, LearnerProfile],
+    student_ids: Sequence[str],
+    table: GradeTable | None = None,
+    chunk: int = 20_000,
+) -> int:
+    """Place, from their profile's grade, the students of `student_ids` the state does not hold
+    yet (what the nightly job does before absorbing a night's responses, so a new student's
+    first answers start from their grade, not from the population). Returns how many were
+    placed; students without a profile or grade join at the population prior. Chunked, so the
+    placement table never holds more than `chunk` students."""
+    rows = state.rows(list(dict.fromkeys(str(s) for s in student_ids)))
+    new = [
+        s for s, r in zip(dict.fromkeys(str(s) for s in student_ids), rows, strict=True) if r < 0
+    ]
+    for start in range(0, len(new), chunk):
+        part = [profiles.get(s) or LearnerProfile(s) for s in new[start : start + chunk]]
+        model.place(state, grade_placement(catalog, part, table))
+    return len(new)

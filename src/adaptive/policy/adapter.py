@@ -241,17 +241,18 @@ def batch_from_model(
     if len(cold) and placement is not None:
         placed = _cold_start(model, catalog, [plist[i] for i in cold], placement, grade_table)
         mastery[cold], p_correct[cold], sources[cold] = placed
+    if placement == "grade" and have.any():
+        # a student the state holds who never answered was started from their grade too
+        silent = np.flatnonzero(have)[model.responses_seen(state, state_rows[have]) == 0]
+        sources[silent] = [_grade_source(plist[i]) for i in silent]
     hist = history_features(
         log, ids, catalog, config.progress_window, item_to_activity, config.repeatable_kinds
     )
-    if log is not None and placement == "grade":
-        # a student the state holds but who never answered was started from their grade too
-        silent = have & (hist.n_responses.sum(axis=1) == 0)
-        sources[silent] = [_grade_source(plist[i]) for i in np.flatnonzero(silent)]
+    n_responses = overrides.get("n_responses", hist.n_responses)
     catalog_mastery = align_skills(skills, catalog, mastery)
     catalog_p = align_skills(skills, catalog, p_correct)
     if graph:
-        catalog_mastery, catalog_p = _propagated(catalog, catalog_mastery, catalog_p, hist)
+        catalog_mastery, catalog_p = _propagated(catalog, catalog_mastery, catalog_p, n_responses)
     fields = {
         "p_correct": catalog_p,
         "n_responses": hist.n_responses,
@@ -302,11 +303,11 @@ def _grade_source(profile: LearnerProfile) -> str:
 
 
 def _propagated(
-    catalog: Catalog, mastery: np.ndarray, p_correct: np.ndarray, hist: History
+    catalog: Catalog, mastery: np.ndarray, p_correct: np.ndarray, n_responses: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mastery with graph evidence, and P(correct) moved with it (at the default slip and
     guess's slope) where propagation changed a skill's mastery."""
-    moved = propagate(catalog, mastery, hist.n_responses > 0)
+    moved = propagate(catalog, mastery, np.asarray(n_responses) > 0)
     delta = np.nan_to_num(moved - mastery, nan=0.0)
     slope = 1.0 - DEFAULT_SLIP - DEFAULT_GUESS
     base = np.where(np.isnan(p_correct), np.nan, p_correct)

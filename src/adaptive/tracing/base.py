@@ -258,6 +258,14 @@ class KnowledgeTracer(ABC):
         np.add.at(residual, rows, responses.correct - p)
         np.add.at(information, rows, p * (1.0 - p))
 
+    def responses_seen(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
+        """(n,) responses absorbed per student (on the model's skills) since the state began."""
+        with state.lock:
+            rows = all_rows(state, rows)
+            if EVIDENCE not in state.arrays:
+                return np.zeros(len(rows), np.int64)
+            return state.arrays[EVIDENCE][rows].sum(axis=1)
+
     def ability(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
         """(n,) each student's ability beside mastery: the logit shift that best explains the
         answers the model did not expect (one Newton step from 0 with a prior of

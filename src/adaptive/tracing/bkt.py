@@ -51,7 +51,7 @@ import pandas as pd
 
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ConfigError
-from adaptive.tracing.base import KnowledgeTracer, TracingState, index_codes
+from adaptive.tracing.base import KnowledgeTracer, TracingState, all_rows, index_codes
 from adaptive.tracing.bkt_engine import (
     PARAMS,
     ClassMap,
@@ -454,6 +454,10 @@ class BKT(KnowledgeTracer):
             "n_responses": np.zeros(n_skills, np.int32),
             "placed": np.zeros(n_skills, bool),
         }
+
+    def responses_seen(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
+        with state.lock:
+            return state.arrays["n_responses"][all_rows(state, rows)].sum(axis=1)
 
     def _place(self, state: TracingState, rows: np.ndarray, prior: np.ndarray) -> None:
         """P(known) of each placed skill not answered yet becomes the placement's value."""

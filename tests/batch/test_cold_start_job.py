@@ -1,0 +1,36 @@
+"""The nightly job starts students without history from their grade, and says so."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from adaptive.batch import run_daily_job
+from adaptive.batch.snapshot import load_snapshot
+from adaptive.placement import DEFAULT_GRADE_TABLE
+
+
+def test_a_new_student_is_placed_from_grade_and_the_output_says_so(district, tmp_path):
+    profiles = tmp_path / "profiles.jsonl"
+    first = json.loads(district.profiles.read_text().splitlines()[0])
+    newcomer = {**first, "student_id": "newcomer-1", "grade": 5}
+    profiles.write_text(district.profiles.read_text() + json.dumps(newcomer) + "\n")
+    out = tmp_path / "out"
+    args = district.job_args(k=3, profiles=profiles, state_dir=tmp_path / "state")
+    run_daily_job(district.last_day, out, **args)
+
+    recs = pd.read_parquet(out / "recommendations" / f"date={district.last_day}")
+    mine = recs[recs["student_id"] == "newcomer-1"]
+    assert len(mine) and (mine["placement"] == "placed from grade 5").all()
+    answered = recs[recs["student_id"] == district.log.students[0]]
+    assert (answered["placement"] == "").all()
+
+    snap = load_snapshot(tmp_path / "state", district.last_day)
+    row = snap.tracer.row("newcomer-1")
+    assert row is not None  # placed into the state, so tomorrow's answers start from grade 5
+    placed = snap.tracer.arrays["placement"][row]  # the champion's skills, from the grade table
+    table = np.array(list(DEFAULT_GRADE_TABLE.values()))
+    assert np.isclose(placed[:, None], table[None, :], atol=1e-6).any(axis=1).all()
+    assert (placed > 0.7).any() and (placed < 0.2).any()
