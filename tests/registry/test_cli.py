@@ -76,3 +76,50 @@ def test_missing_model_is_a_clear_error_with_exit_code_2(
     code, out = run_cli([*args, "--tracking-uri", sqlite_uri], monkeypatch, capsys)
     assert code == 2
     assert "nobody" in out and "Traceback" not in out
+
+
+def test_a_server_that_is_down_is_one_line_with_exit_code_2(
+    small_log, tmp_path, monkeypatch, capsys
+):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once closed
+    monkeypatch.setenv("ADAPTIVE_MLFLOW_RETRY_BUDGET_S", "3")
+    path = tmp_path / "responses.parquet"
+    small_log.frame.to_parquet(path)
+    uri = f"http://127.0.0.1:{port}"
+    catalog = Catalog(skills=(Skill("s1"),), activities=(Activity("a1", "A1", ("s1",)),))
+    catalog.to_json(tmp_path / "catalog.json")
+    district = ["--data", str(path), "--catalog", str(tmp_path / "catalog.json")]
+    for args in (
+        ["train", "--model", "irt", "--data", str(path), "--folds", "2"],
+        ["batch", "--date", "2026-10-01", "--out", str(tmp_path / "out"), *district],
+    ):
+        code, out = run_cli([*args, "--tracking-uri", uri], monkeypatch, capsys)
+        assert code == 2, out
+        assert "Traceback" not in out and f"MLflow server {uri}: connection refused" in out
+        assert "alias" not in out
+
+
+def test_batch_on_own_data_without_its_catalog_is_refused(small_log, tmp_path, monkeypatch, capsys):
+    path = tmp_path / "own.csv"
+    small_log.frame.to_csv(path, index=False)
+    args = ["batch", "--date", "2026-10-01", "--out", str(tmp_path / "out"), "--data", str(path)]
+    code, out = run_cli(args, monkeypatch, capsys)
+    assert code == 2 and "--catalog" in out and "Traceback" not in out
+    assert not (tmp_path / "out" / "recommendations").exists()
+
+
+def test_recommend_refuses_a_model_that_knows_none_of_the_catalogs_skills(
+    small_log, tmp_path, monkeypatch, capsys
+):
+    from adaptive.simulation.district import simulate_district, write_district
+    from adaptive.tracing.logistic import IRT
+
+    write_district(simulate_district(30, 0, responses_per_student=5), tmp_path / "district")
+    IRT(max_iter=100).fit(small_log).save(tmp_path / "model")  # skills skill-0..5: not these
+    args = ["recommend", "--student", "stu0000001", "--district", str(tmp_path / "district")]
+    code, out = run_cli([*args, "--model", str(tmp_path / "model")], monkeypatch, capsys)
+    assert code == 2 and "knows none of the catalog's" in out and "Traceback" not in out

@@ -94,6 +94,7 @@ def recommend(
     import pandas as pd
 
     from adaptive.policy import PolicyConfig
+    from adaptive.policy.adapter import check_skill_coverage
     from adaptive.policy.service import DEMO_DISTRICT, explain_activity, load_district
 
     if model is not None and name is not None:
@@ -102,6 +103,7 @@ def recommend(
     if not d.catalog.activities:
         raise ConfigError(f"{district or DEMO_DISTRICT}: the catalog has no activities")
     tracer = _tracer(d, model, name, tracking_uri)
+    check_skill_coverage(tracer.skills_, d.catalog)  # no overlap: an error; partial: a warning
     config = PolicyConfig.from_toml(policy) if policy is not None else None
     when = pd.Timestamp(now, tz="UTC") if now else None
     if explain is not None:

@@ -106,13 +106,18 @@ def retry_budget_s() -> float:
 @contextmanager
 def bounded_http_retries() -> Iterator[RetryPolicy]:
     """Apply `RetryPolicy.within(retry_budget_s())` to MLflow's HTTP client for a block; variables
-    already set (by the user, or an enclosing block) are kept. Restored afterwards."""
+    already set (by the user, or an enclosing block) are kept. urllib3's per-retry warnings are
+    silenced. Restored afterwards."""
     policy = RetryPolicy.within(retry_budget_s())
     added = {k: v for k, v in policy.env().items() if k not in os.environ}
     os.environ.update(added)
+    retries_log = logging.getLogger("urllib3.connectionpool")  # "Retrying ..." per attempt:
+    level = retries_log.level  # noise, the final error says what failed
+    retries_log.setLevel(max(level, logging.ERROR))
     try:
         yield policy
     finally:
+        retries_log.setLevel(level)
         for key in added:
             os.environ.pop(key, None)
 
