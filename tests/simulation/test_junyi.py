@@ -84,9 +84,9 @@ def test_learning_is_fastest_near_ability(chain: Catalog) -> None:
 def test_forgetting_over_a_gap(chain: Catalog) -> None:
     sim = make_learners("junyi", chain, N, seed=2, prior_mastery=np.zeros((N, 2)))
     practise(sim, chain, "base@+0", 6)
-    soon, later = sim.true_mastery(7.0)[:, 0].mean(), sim.true_mastery(67.0)[:, 0].mean()
+    soon, later = sim.true_mastery(7.0)[:, 0].mean(), sim.true_mastery(187.0)[:, 0].mean()
     assert soon > 0.3 and later < 0.8 * soon
-    assert sim.is_mastered(67.0)[:, 0].mean() < sim.is_mastered(7.0)[:, 0].mean()
+    assert sim.is_mastered(187.0)[:, 0].mean() < sim.is_mastered(7.0)[:, 0].mean()
 
 
 def test_engagement_rises_with_interest(chain: Catalog) -> None:

@@ -378,11 +378,13 @@ def run_policy(
     out: dict[str, np.ndarray] = {}
     prereq = cat.prerequisite_codes
     steps = int(max(checkpoints))
+    pending = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     for t in range(1, steps + 1):
         day = day0 + t - 1
         stamp = START + pd.Timedelta(days=day)
         truly = sim.is_mastered(day)
-        unmet = (~truly).astype(np.float32) @ ctx.prerequisite_t
+        _to_mastery(to_mastery, practices, mastered0, truly, pending)
+        unmet = _unmet_prerequisites(ctx, truly)
         if policy is None:
             act = ceiling_picks(sim, cohort, truly, unmet, day)
         else:
@@ -419,9 +421,7 @@ def run_policy(
         model.update(state, builder.log(frames[-1]))
         # activities to true mastery (skills not mastered at their first practice)
         practices[who, skill] += 1
-        after = sim.is_mastered(day + 0.5)
-        newly = after[who, skill] & np.isnan(to_mastery[who, skill]) & ~mastered0[who, skill]
-        to_mastery[who[newly], skill[newly]] = practices[who[newly], skill[newly]]
+        pending = (who, skill)  # mastered yet? read from the next day's truth
         if t in checkpoints:
             truth = sim.true_mastery(day + 0.5)
             post = _mean_over(truth, cohort.target)
@@ -430,6 +430,7 @@ def run_policy(
             out[f"skills_gained@{t}"] = gained.sum(axis=1).astype(np.float64)
     end = day0 + steps - 0.5
     end_mastered = sim.is_mastered(end)
+    _to_mastery(to_mastery, practices, mastered0, end_mastered, pending)
     kept = sim.is_mastered(end + gap_days) & end_mastered
     n_end = end_mastered.sum(axis=1)
     reached = ~np.isnan(to_mastery)
@@ -451,6 +452,23 @@ def run_policy(
     if policy is not None:
         out["constraint_violations"] = totals["viol"]
     return out
+
+
+def _to_mastery(
+    to_mastery: np.ndarray, practices: np.ndarray, mastered0: np.ndarray, mastered: np.ndarray,
+    pending: tuple[np.ndarray, np.ndarray],
+) -> None:  # fmt: skip
+    """Record the practice count of each (student, skill) just practised that is now truly
+    mastered for the first time (skills not mastered at the start only)."""
+    who, skill = pending
+    newly = mastered[who, skill] & np.isnan(to_mastery[who, skill]) & ~mastered0[who, skill]
+    to_mastery[who[newly], skill[newly]] = practices[who[newly], skill[newly]]
+
+
+def _unmet_prerequisites(ctx, mastered: np.ndarray) -> np.ndarray:
+    """(n, S) number of each skill's direct prerequisites not mastered (sparse product)."""
+    missing = (~mastered).T.astype(np.float32)
+    return np.asarray((ctx.prerequisite @ missing).T)
 
 
 def _mean_over(values: np.ndarray, mask: np.ndarray) -> np.ndarray:

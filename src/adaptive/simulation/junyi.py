@@ -139,7 +139,7 @@ class JunyiLearners(BKTLearners):
     fit_floor: ClassVar[float] = 0.15
     fit_width: ClassVar[float] = 1.0
     prior_gap: ClassVar[float] = 0.05
-    forget_per_day_median: ClassVar[float] = 0.3
+    forget_per_day_median: ClassVar[float] = 0.1
 
     def __init__(
         self, catalog: Catalog, n_students: int, seed: int, *,
@@ -153,7 +153,7 @@ class JunyiLearners(BKTLearners):
 
     def _init_skills(self, rng: np.random.Generator) -> None:
         k = self.n_skills
-        self.p_learn = np.clip(rng.lognormal(np.log(0.25), 0.4, k), 0.03, 0.8)
+        self.p_learn = np.clip(rng.lognormal(np.log(0.3), 0.4, k), 0.03, 0.8)
         self.skill_difficulty = rng.normal(0.0, 0.3, k)
         self.forget_per_day = rng.lognormal(np.log(self.forget_per_day_median), 0.4, k)
         self.p_init = np.full(k, 0.3)
