@@ -53,3 +53,11 @@ class ArtifactError(AdaptiveError):
 
 class NotFittedError(AdaptiveError):
     """A model was used before `fit` (or `load`)."""
+
+
+class FitWarning(UserWarning):
+    """A model was fitted, but some of its parameters deserve a look (named in the message)."""
+
+
+class CoverageWarning(UserWarning):
+    """A model and a catalog (or a log) do not cover the same skills; the message has numbers."""

@@ -43,14 +43,16 @@ vectorized forward pass as `predict_proba`, starting from the stored state.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
 
+from adaptive.curriculum import Catalog
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, CoverageWarning, FitWarning
 from adaptive.tracing.base import KnowledgeTracer, TracingState, all_rows, index_codes
 from adaptive.tracing.bkt_engine import (
     PARAMS,
@@ -168,8 +170,18 @@ class BKT(KnowledgeTracer):
         self.shrinkage = shrinkage
 
     # -- fitting ----------
-    def fit(self, log: ResponseLog) -> Self:
-        """Fit per-skill (and item-class) parameters on `log`; returns self."""
+    def fit(self, log: ResponseLog, catalog: Catalog | None = None) -> Self:
+        """Fit per-skill (and item-class) parameters on `log`; returns self.
+
+        With a `catalog`, its skills the log never mentions get parameters too
+        (`extend_skills`), so that a student's answers on them are traced like any other's.
+        """
+        self._fit(log)
+        if catalog is not None:
+            self.extend_skills(catalog)
+        return self
+
+    def _fit(self, log: ResponseLog) -> Self:
         entries, classes = self._prepare(log)
         fixed = self._fixed_arrays(classes)
         if self.fitter == "pybkt":
@@ -235,8 +247,77 @@ class BKT(KnowledgeTracer):
         self, values: dict[str, np.ndarray], classes: _Classes, entries: _Entries, log: ResponseLog
     ) -> Self:
         self.tables_ = self._tables(values, classes, entries)
+        # pyBKT's own parameters are reproduced as they are (a side-by-side check needs them)
+        self.repaired_skills_ = self._repair_degenerate() if self.n_iter_ >= 0 else []
         self.log_likelihood_ = self.log_likelihood(log)
         self._fast = None
+        return self
+
+    def _repair_degenerate(self) -> list[str]:
+        """Skills whose fit says a correct answer lowers mastery (guess + slip >= 1) take the
+        population's guess and slip (the answers cannot tell known from unknown there); other
+        suspect skills (slip >= 0.5, learn < 0.01) are kept and named in a `FitWarning`.
+        Item-level classes (multigs) keep their values: `shrinkage` already pulls them toward
+        their skill's."""
+        t, names = self.tables_, self.skills_.astype(str)
+        params = t.skill_params
+        fixed = set(self.fixed or {})
+        inverted = (params[:, GUESS] + params[:, SLIP] >= 1.0) & not_fixed(fixed)
+        healthy = ~inverted & (t.skill_counts > 0)
+        if inverted.any() and healthy.any():
+            population = population_average(params[healthy], t.skill_counts[healthy])
+            params[np.ix_(inverted, [GUESS, SLIP])] = population[[GUESS, SLIP]]
+            t.default_params = population
+        notes = [
+            (inverted, "had guess + slip >= 1 (a correct answer lowered mastery): population "
+             "guess and slip used"),
+            (params[:, SLIP] >= 0.5, "have slip >= 0.5"),
+            (params[:, LEARN] < 0.01, "have a learn rate below 0.01"),
+        ]  # fmt: skip
+        said = [f"{int(m.sum())} skills {what} ({_some(names[m])})" for m, what in notes if m.any()]
+        if said:
+            warnings.warn(
+                "BKT fit on sparse or unusual data: " + "; ".join(said), FitWarning, stacklevel=4
+            )
+        return names[inverted].tolist()
+
+    def extend_skills(self, catalog: Catalog) -> Self:
+        """Give the catalog's skills that training never saw parameters of their own: the
+        response-weighted mean of their fitted graph neighbours' (prerequisites and dependents),
+        else the population's; a `CoverageWarning` names them. Call before `init_state`: states
+        made earlier have the old skill columns."""
+        self._check_fitted()
+        known = {s: i for i, s in enumerate(self.skills_.astype(str))}
+        missing = [s for s in catalog.skills if s.id not in known]
+        if not missing:
+            return self
+        t = self.tables_
+        dependents: dict[str, list[str]] = {}
+        for s in catalog.skills:
+            for p in s.prerequisites:
+                dependents.setdefault(p, []).append(s.id)
+        rows, from_graph = [], 0
+        for s in missing:
+            near = [known[n] for n in (*s.prerequisites, *dependents.get(s.id, ())) if n in known]
+            w = t.skill_counts[near].astype(np.float64) if near else np.zeros(0)
+            if near and w.sum() > 0:
+                rows.append((t.skill_params[near] * w[:, None]).sum(axis=0) / w.sum())
+                from_graph += 1
+            else:
+                rows.append(t.default_params.copy())
+        t.skill_params = np.vstack([t.skill_params, np.asarray(rows)])
+        t.skill_counts = np.concatenate(
+            [t.skill_counts, np.zeros(len(missing), t.skill_counts.dtype)]
+        )
+        self.skills_ = self.skills_.append(pd.Index([s.id for s in missing], name="skill_id"))
+        self._fast = None
+        warnings.warn(
+            f"{len(missing)} of {len(catalog.skills)} catalog skills have no training responses; "
+            f"their parameters come from graph neighbours ({from_graph}) or the population "
+            f"({len(missing) - from_graph}): {_some(np.array([s.id for s in missing]))}",
+            CoverageWarning,
+            stacklevel=2,
+        )
         return self
 
     def to_pybkt_frame(self, log: ResponseLog) -> pd.DataFrame:
@@ -632,3 +713,14 @@ class _FastParams:
     gs: dict[tuple[int, str], tuple[float, float]]
     learn: dict[tuple[int, str], tuple[float, float]]
     prior: dict[tuple[int, str], float]
+
+
+def not_fixed(fixed: set[str]) -> bool:
+    """False when the user held guess or slip fixed (their values are theirs to keep)."""
+    return not ({"p_guess", "p_slip"} & fixed)
+
+
+def _some(names: np.ndarray, shown: int = 10) -> str:
+    """The first names and how many more: a warning stays one readable line."""
+    head = ", ".join(map(str, names[:shown]))
+    return head + (f" and {len(names) - shown} more" if len(names) > shown else "")

@@ -1,0 +1,83 @@
+"""BKT on the data a district really has: sparse skills fit degenerate parameters (repaired and
+named), and catalog skills absent from training get parameters from their graph neighbours
+(issue 16 defects 3 and 4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.curriculum import Catalog, Skill
+from adaptive.data.log import Response, ResponseLog
+from adaptive.errors import CoverageWarning, FitWarning
+from adaptive.tracing.bkt import BKT
+from adaptive.tracing.bkt_tables import GUESS, SLIP
+
+
+def log_of(rows: list[tuple[str, str, str, int]]) -> ResponseLog:
+    frame = pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct"])
+    frame["skill_ids"] = frame["skill_ids"].map(lambda s: [s])
+    frame["order"] = frame.groupby("student_id").cumcount()
+    return ResponseLog.from_frame(frame)
+
+
+def learning_rows(skill: str, n_students: int, seed: int) -> list[tuple[str, str, str, int]]:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_students):
+        known = rng.random() < 0.3
+        for t in range(6):
+            rows.append(
+                (
+                    f"{skill}-s{i}",
+                    f"{skill}-i{t}",
+                    skill,
+                    int(rng.random() < (0.9 if known else 0.2)),
+                )
+            )
+            known = known or rng.random() < 0.3
+    return rows
+
+
+def test_a_skill_where_right_answers_come_from_the_unknown_is_repaired_and_named():
+    # "odd": students succeed early and fail late, so the likelihood prefers guess + slip > 1
+    odd = [(f"o{i}", f"odd-i{t}", "odd", int(t < 3)) for i in range(30) for t in range(6)]
+    rows = learning_rows("good", 120, 0) + odd
+    with pytest.warns(FitWarning, match="guess \\+ slip >= 1"):
+        model = BKT(seed=0).fit(log_of(rows))
+    p = model.params_table().set_index("skill")
+    assert p.loc["odd", "p_guess"] + p.loc["odd", "p_slip"] < 1.0
+    assert model.repaired_skills_ == ["odd"]
+    # a correct answer never lowers mastery
+    state = model.init_state(["x"])
+    before = model.mastery(state)[0, list(model.skills_).index("odd")]
+    model.update(state, Response("x", "odd-i0", ("odd",), 1))
+    assert model.mastery(state)[0, list(model.skills_).index("odd")] >= before
+
+
+def test_catalog_skills_without_training_data_get_neighbour_defaults_and_are_traced():
+    rows = learning_rows("add", 100, 1) + learning_rows("sub", 100, 2)
+    catalog = Catalog(
+        (
+            Skill("add"),
+            Skill("sub", prerequisites=("add",)),
+            Skill("mul", prerequisites=("add", "sub")),
+            Skill("art"),
+        )
+    )
+    with pytest.warns(
+        CoverageWarning,
+        match="2 of 4 catalog skills .* graph neighbours \\(1\\) or the population \\(1\\): mul, art",
+    ):
+        model = BKT(seed=0).fit(log_of(rows), catalog=catalog)
+    assert list(model.skills_) == ["add", "sub", "mul", "art"]
+    params = model.tables_.skill_params
+    lo, hi = sorted(params[:2, GUESS])
+    assert lo <= params[2, GUESS] <= hi  # between its neighbours'
+    np.testing.assert_allclose(params[3], model.tables_.default_params)
+    state = model.init_state(["x"])
+    before = model.mastery(state)[0, 2]
+    model.update(state, Response("x", "mul-i0", ("mul",), 1))
+    assert model.mastery(state)[0, 2] > before  # updated like any other skill
+    assert model.tables_.skill_params[2, SLIP] < 0.5
