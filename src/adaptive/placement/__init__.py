@@ -8,6 +8,13 @@
   information over the whole graph.
 """
 
+from adaptive.placement.diagnostic import (
+    DiagnosticBatch,
+    DiagnosticError,
+    DiagnosticSession,
+    PlacementDiagnostic,
+    Question,
+)
 from adaptive.placement.prior import (
     DEFAULT_GRADE_TABLE,
     GradeTable,
@@ -19,8 +26,13 @@ from adaptive.placement.prior import (
 
 __all__ = [
     "DEFAULT_GRADE_TABLE",
+    "DiagnosticBatch",
+    "DiagnosticError",
+    "DiagnosticSession",
     "GradeTable",
     "Placement",
+    "PlacementDiagnostic",
+    "Question",
     "combine",
     "grade_placement",
     "mastery_table_placement",
