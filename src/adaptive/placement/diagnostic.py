@@ -265,7 +265,9 @@ def _moved(
     delta = d * q
     delta += lo
     delta -= p
-    if secondary != 1.0:
+    if secondary == 0.0:  # one-way: only the primary direction (the default; fewer passes)
+        (np.maximum if up else np.minimum)(delta, 0.0, out=delta)
+    elif secondary != 1.0:
         off = np.minimum(delta, 0.0) if up else np.maximum(delta, 0.0)
         off *= 1.0 - secondary
         delta -= off
@@ -455,7 +457,7 @@ class PlacementDiagnostic:
         spread = lambda x: np.repeat(x, pairs.counts, axis=1)  # noqa: E731
         bounds = _ancestor_bounds if pairs.up else _descendant_bounds
         lo, d = bounds(p_t, spread(p), self.strength)
-        gain = _entropy(p_t, crit)
+        gain = np.take(h, pairs.related, axis=1)
         for q, weight in ((q_right, p_correct), (q_wrong, 1.0 - p_correct)):
             after = _entropy(_moved(p_t, lo, d, spread(q), pairs.up, self.secondary), crit)
             after *= spread(weight)
