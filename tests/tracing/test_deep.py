@@ -249,11 +249,11 @@ def test_attention_state_is_bounded(trained, split):
 
 def test_dkt_multi_skill_rule_mean_of_skill_logits(trained, split):
     """DKT predicts a two-skill response as sigmoid(mean of the two skills' logits), and its
-    mastery is P(correct) on each skill from the same state."""
+    P(correct) per skill (`predict_skill_proba`) comes from the same state."""
     model, (_, test) = trained["dkt"], split
     state = model.init_state()
     model.update(state, test.take_students(test.students[:1]))
-    m = model.mastery(state)[0]
+    m = model.predict_skill_proba(state)[0]
     a, b = model.skills_[0], model.skills_[5]
     p = model.update(state, Response(str(test.students[0]), "some-item", (a, b), 1))[0]
     logit = np.log(m / (1 - m))

@@ -62,7 +62,8 @@ def test_weights_are_a_checksummed_safetensors_file_of_tensors_only(fitted, save
     for name, value in weights.items():
         np.testing.assert_array_equal(value, state[name].numpy())
     with np.load(saved / "arrays.npz", allow_pickle=False) as data:
-        assert set(data.files) == {"skills", "items"}, "weights belong in the safetensors file"
+        expected = {"skills", "items", "mastery_guess", "mastery_slip"}  # vocabularies, calibration
+        assert set(data.files) == expected, "weights belong in the safetensors file"
 
 
 @pytest.mark.parametrize("damage", ["truncated", "altered", "missing"])

@@ -137,11 +137,11 @@ def test_item_of_a_response_is_its_query_and_its_answer_is_only_read_later(train
     assert abs(other_item[cut] - base[cut]) > 1e-5
 
 
-def test_items_mastery_is_p_correct_on_an_unseen_item_of_each_skill(train_log, test_log):
+def test_items_skill_proba_is_p_correct_on_an_unseen_item_of_each_skill(train_log, test_log):
     model = build_model("dkt-tiny").set_params(max_epochs=1, items=True).fit(train_log)
     state = model.init_state()
     model.update(state, test_log)
-    mastery = model.mastery(state)
+    mastery = model.predict_skill_proba(state)
     student = state.students[2]
     for j, skill in enumerate(model.skills_):
         probe = model.init_state()

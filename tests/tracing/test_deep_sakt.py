@@ -100,7 +100,7 @@ def test_prediction_uses_the_asked_item_and_earlier_responses_only(with_items, t
         assert np.abs(changed[cut + 1 : stop] - base[cut + 1 : stop]).max() > 1e-4
 
 
-def test_mastery_is_the_prediction_for_an_unseen_item_of_the_skill(with_items, test_log):
+def test_skill_proba_is_the_prediction_for_an_unseen_item_of_the_skill(with_items, test_log):
     """Unseen items and mastery queries both get the zero item embedding: a skill's typical item."""
     history = test_log.take_students(test_log.students[:1])
     state = with_items.init_state()
@@ -114,7 +114,10 @@ def test_mastery_is_the_prediction_for_an_unseen_item_of_the_skill(with_items, t
     asked = ResponseLog.from_frame(pd.concat(frames, ignore_index=True))
     last = asked.student_offsets[1:] - 1
     np.testing.assert_allclose(
-        with_items.mastery(state)[0], with_items.predict_proba(asked)[last], rtol=0, atol=1e-5
+        with_items.predict_skill_proba(state)[0],
+        with_items.predict_proba(asked)[last],
+        rtol=0,
+        atol=1e-5,
     )
 
 

@@ -99,11 +99,11 @@ def test_cold_start_new_student_and_unseen_item(log):
     assert np.all(st.arrays["skill_attempts"] == 0)  # unseen skills are not tracked
 
 
-def test_pfa_mastery_equals_the_prediction_for_a_next_response_on_that_skill(log):
+def test_pfa_skill_proba_equals_the_prediction_for_a_next_response_on_that_skill(log):
     model = PFA(max_iter=300).fit(log)
     state = model.init_state()
     model.update(state, log.take_rows(log.position_in_student() < 6))
-    mastery = model.mastery(state)
+    mastery = model.predict_skill_proba(state)
     student = state.students[2]
     for k, skill in enumerate(model.skills_):
         probe = TracingState([student], {name: a[[2]].copy() for name, a in state.arrays.items()})
@@ -111,7 +111,7 @@ def test_pfa_mastery_equals_the_prediction_for_a_next_response_on_that_skill(log
         assert mastery[2, k] == pytest.approx(p[0], abs=1e-12)
 
 
-def test_irt_mastery_uses_the_typical_item_of_each_skill(log):
+def test_irt_skill_proba_uses_the_typical_item_of_each_skill(log):
     model = IRT(max_iter=300).fit(log)
     state = model.init_state()
     model.update(state, log)
@@ -119,10 +119,11 @@ def test_irt_mastery_uses_the_typical_item_of_each_skill(log):
     theta = stats[:, 0] / (stats[:, 1] + model.ability_prior)
     a = model.coef_[model.layout_.offset("ability")]
     expected = sigmoid(model.intercept_ + model.typical_item_[None, :] + a * theta[:, None])
-    np.testing.assert_allclose(model.mastery(state), expected, atol=1e-12)
-    # stronger students (higher ability) have higher mastery on every skill
+    np.testing.assert_allclose(model.predict_skill_proba(state), expected, atol=1e-12)
+    # stronger students (higher ability) have higher P(correct) on every skill
     order = np.argsort(theta)
-    assert np.all(model.mastery(state)[order[-1]] > model.mastery(state)[order[0]])
+    p = model.predict_skill_proba(state)
+    assert np.all(p[order[-1]] > p[order[0]])
 
 
 def test_pfa_counts_make_mastery_grow_with_successes(log):
@@ -186,12 +187,12 @@ def test_real_slice_beats_a_constant_predictor(shared_datasets):
         assert auc(test.correct, p) > 0.65, model.name
 
 
-def test_best_lr_mastery_is_a_next_response_on_a_typical_item_at_the_last_time(log):
-    """Windows included: mastery = P(correct) of a probe response at the student's last time."""
+def test_best_lr_skill_proba_is_a_next_response_on_a_typical_item_at_the_last_time(log):
+    """Windows included: skill P(correct) = P(correct) of a probe response at the student's last time."""
     model = BestLR(max_iter=300, history=10).fit(log)
     state = model.init_state()
     model.update(state, log)
-    mastery = model.mastery(state)
+    mastery = model.predict_skill_proba(state)
     u = 3
     student = state.students[u]
     last = log.frame.loc[log.frame["student_id"] == student, "timestamp"].max()

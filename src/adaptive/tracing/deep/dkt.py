@@ -23,7 +23,8 @@ a numpy path (`LSTMStep`: one LSTM step and the head on cached weights; no torch
 low per-response latency in-process.
 
 Online state arrays: `h`, `c` of shape (n_students, num_layers, hidden_size).
-`mastery(state)` = P(correct) on a typical item of each skill from the current state: the sigmoid
+`predict_skill_proba(state)` = P(correct) on a typical item of each skill from the current state
+(`mastery` maps it through each skill's guess and slip, see `tracer`): the sigmoid
 of the per-skill logits, or with `items=True` the head queried with the skill's embedding and a
 zero item embedding, i.e. the prediction for an item of that skill never seen in training (the
 `l2` penalty pulls item embeddings towards that zero).
@@ -375,7 +376,8 @@ class DKT(DeepTracer):
             p, h[rows], c[rows] = self._run_blocks(enc, np.stack([h[rows], c[rows]]))
         return p
 
-    def _mastery(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+    def _skill_proba(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+        """P(correct) of each skill from the last layer's state (the skill head)."""
         h = state.arrays["h"][rows, -1]
         out = np.empty((len(h), self.n_skills_), dtype=np.float64)
         with torch.no_grad():

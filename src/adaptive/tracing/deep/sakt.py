@@ -16,8 +16,9 @@ skill's typical item until the data say otherwise; an item never seen in trainin
 padding) has the zero vector. With `items = false` (the default, and pyKT's set-up, where items
 are skills) the network has no item tables at all.
 
-`mastery(state)` per skill is P(correct) on the skill's typical item: the query is the skill's
-embedding with a zero item embedding (see `windowed`).
+`predict_skill_proba(state)` per skill is P(correct) on the skill's typical item: the query is
+the skill's embedding with a zero item embedding (see `windowed`); `mastery` maps it through the
+skill's guess and slip.
 """
 
 from __future__ import annotations

@@ -30,6 +30,11 @@ ASSIST2009 split (`experiments.bench_deep --datasets assist2009`, one thread, tw
 a DKT epoch took 3.4 s instead of 5.7 s and a SAKT epoch 10.3 s instead of 13.7 s, at test AUC
 0.7500 against 0.7502 and 0.7231 against 0.7228 (`experiments/RESULTS.md`, deep section).
 
+Mastery: the network predicts P(correct); `predict_skill_proba` is that on a typical item of
+each skill (subclasses' `_skill_proba`), and `mastery` maps it onto the latent-state scale
+through each skill's guess and slip, fitted on the training log at `fit`
+(`adaptive.tracing.calibration`, shared with the logistic models) and saved in `arrays.npz`.
+
 Artifacts: the network's weights (its `state_dict`) go into `weights.safetensors`, a file of
 named tensors and nothing else, so loading it never executes code; the skill and item
 vocabularies go into `arrays.npz`. `KnowledgeTracer.save` records the sha256 of both in
@@ -56,6 +61,7 @@ from sklearn.metrics import roc_auc_score
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ArtifactError, ConfigError
 from adaptive.tracing.base import KnowledgeTracer, TracingState
+from adaptive.tracing.calibration import MasteryCalibration
 from adaptive.tracing.deep.sequences import (
     Encoded,
     count_batches,
@@ -152,6 +158,7 @@ class DeepTracer(KnowledgeTracer):
             self.net_ = self._network().to(self.torch_device)
             self.history_ = self._train(train, val)
         self.net_.eval()
+        self.calibration_ = MasteryCalibration.fit(log, self.skills_, seed=self.seed)
         return self
 
     def _train(self, train: Encoded, val: Encoded) -> list[dict[str, float]]:
@@ -275,6 +282,18 @@ class DeepTracer(KnowledgeTracer):
             )
         return self._maps
 
+    @abstractmethod
+    def _skill_proba(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n_skills) P(correct) on a typical item of each skill, as the next response."""
+
+    def _mastery(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n_skills) P(mastered): `_skill_proba` through each skill's guess and slip."""
+        return self.calibration_.mastery(self._skill_proba(state, rows))
+
+    def _p_correct_from_mastery(self, mastery: np.ndarray) -> np.ndarray:
+        """P(correct) on a typical item given P(mastered): the inverse of `_mastery`'s map."""
+        return self.calibration_.p_correct(mastery)
+
     def _state_rows(
         self, state: TracingState, student_ids: list[str], initial: dict[str, np.ndarray]
     ) -> np.ndarray:
@@ -294,6 +313,7 @@ class DeepTracer(KnowledgeTracer):
         return {
             "skills": np.asarray(self.skills_.astype(str), dtype=np.str_),
             "items": np.asarray(self.items_.astype(str), dtype=np.str_),
+            **self.calibration_.arrays(),
         }
 
     def _fitted_files(self) -> dict[str, bytes]:
@@ -308,8 +328,11 @@ class DeepTracer(KnowledgeTracer):
             self.skills_ = pd.Index(arrays["skills"].tolist(), dtype=object)
             self.items_ = pd.Index(arrays["items"].tolist(), dtype=object)
             self.max_skills_ = int(fitted["max_skills"])
+            self.calibration_ = MasteryCalibration.from_arrays(arrays, len(self.skills_))
         except (KeyError, TypeError, ValueError) as exc:
-            raise ArtifactError(f"saved {self.name} vocabularies are incomplete ({exc})") from exc
+            raise ArtifactError(
+                f"saved {self.name} vocabularies or mastery calibration are incomplete ({exc})"
+            ) from exc
         self._maps = None
         self.history_ = list(fitted.get("history", []))
 

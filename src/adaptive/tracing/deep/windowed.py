@@ -10,9 +10,10 @@ rounding.
 State arrays (first axis = student): `item` (n, 2W) int32, `skills` (n, 2W, K) int32,
 `correct` (n, 2W) int8, `length` (n,) buffer fill, `seen` (n,) responses absorbed in all.
 
-`mastery(state)` per skill = P(correct) on that skill's typical item, predicted as the next
-response: a query for the skill with the item left unknown (AKT's item difficulty offset 0, the
-Rasch mean), after the buffer.
+`predict_skill_proba(state)` per skill = P(correct) on that skill's typical item, predicted as
+the next response: a query for the skill with the item left unknown (AKT's item difficulty offset
+0, the Rasch mean), after the buffer; `mastery` maps it through the skill's guess and slip
+(`DeepTracer`).
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ class WindowedAttentionTracer(DeepTracer):
         state.arrays["length"][rows] = keep
         state.arrays["seen"][rows] = seen
 
-    def _mastery(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+    def _skill_proba(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
         n_students, n_skills = len(rows), self.n_skills_
         out = np.zeros((n_students, n_skills), dtype=np.float64)
         if n_students == 0:

@@ -1,0 +1,296 @@
+"""Mastery against the truth: does "mastered" mean mastered? (issue 17, item 13)
+
+    python -m experiments.bench_mastery [--models bkt,bkt-forgets,irt,pfa,best-lr,dkt-demo]
+        [--students 3000] [--seed 7] [--threads 1] [--out PATH]
+
+The demo district (`simulate_district(3000, seed=7)`, what `make demo` trains on) is split by
+student (`train_test_split`, 30 % held out, seed 0). Each model spec is fitted on the training
+students only, then `update` absorbs the held-out students' whole logs and `mastery(state)` is
+read after their last response. The pairs scored are the held-out (student, skill) pairs with at
+least `min_responses_mastered` (3) responses; a pair is *called mastered* when its mastery
+reaches the policy's `mastery_threshold` (0.95), as the policy's progression rule does.
+
+**Truth.** The simulator's true mastery of each scored pair *at the student's last response*:
+P(the skill is known) in the BKT-style ground truth, forgetting since the skill's last practice
+included. A pair is *truly mastered* when it reaches the simulator's own `mastery_threshold`
+(0.5: more likely known than not; in this ground truth a known skill sits near 1, so the
+columns at 0.95 differ little). The simulator object is captured while `simulate_district` builds
+it (`simulate_with_truth`), since the district keeps only the truth at the start and the end of
+the term. The end-of-term truth (`truth_end`, after months without practice: most students reach
+their ~50 responses in the first weeks) is reported too, since issue 17 quoted it; no tracer sees
+that forgetting, so it is not what mastery estimates.
+
+Columns: precision (share truly mastered among pairs called mastered), recall (share of truly
+mastered pairs called mastered), the same for raw P(correct) on a typical item
+(`predict_skill_proba`: what the logistic and deep models reported as mastery before the
+calibration of `adaptive.tracing.calibration`), a calibration error (mean |mean mastery - share
+truly mastered| over ten mastery bins, weighted by pairs), the median mastery of pairs whose last
+four or more answers were right, and the threshold at which min(precision, recall) is highest.
+
+**Evidence bound.** The last row is not a model: for every exact answer sequence of a pair
+(its last 8 answers), the share of pairs with that sequence that are truly mastered, read off the
+held-out truth itself (an in-sample oracle). It bounds what any estimator that sees only the pair's
+own answers can reach: the recall at precision >= 0.95 (what a *calibrated* 0.95 threshold can
+find) and the highest min(precision, recall) at any threshold.
+
+Writes `experiments/results/45_mastery.md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from adaptive.data.log import ResponseLog
+from adaptive.data.splits import train_test_split
+from adaptive.files import atomic_write_bytes
+from adaptive.policy.config import PolicyConfig
+from adaptive.tracing.specs import build_model
+
+RESULTS = Path(__file__).resolve().parent / "results" / "45_mastery.md"
+MODELS = ("bkt", "bkt-forgets", "irt", "pfa", "best-lr", "dkt-demo")
+TARGET = 0.8
+
+
+def simulate_with_truth(n_students: int, seed: int):
+    """(district, its ground-truth simulator): `simulate_district` with the simulator it builds
+    captured, so that true mastery can be read at any time (not only start and end of term)."""
+    import adaptive.simulation.district as district
+
+    captured = {}
+    original = district.make_learners
+
+    def capture(*args, **kwargs):
+        captured["sim"] = sim = original(*args, **kwargs)
+        return sim
+
+    district.make_learners = capture
+    try:
+        result = district.simulate_district(n_students, seed)
+    finally:
+        district.make_learners = original
+    return result, captured["sim"]
+
+
+def scored_pairs(district, sim, test: ResponseLog, min_responses: int) -> pd.DataFrame:
+    """Held-out (student, skill) pairs with >= `min_responses` responses: their answers, the
+    truth at the student's last response and at the end of the term."""
+    rows, skill = test.exploded()
+    students = np.asarray(test.students.astype(str))
+    frame = pd.DataFrame(
+        {
+            "student": students[test.student[rows]],
+            "skill": np.asarray(test.skills.astype(str))[skill],
+            "correct": test.correct[rows].astype(np.int8),
+            "days": (test.time[rows] - district.start.value) / 86_400e9,
+        }
+    )
+    grouped = frame.groupby(["student", "skill"], sort=True)
+    pairs = grouped.size().rename("n").reset_index()
+    seqs = grouped["correct"].agg(lambda c: "".join(map(str, c.to_numpy()[-8:])))
+    pairs["answers"] = seqs.to_numpy()
+    pairs["right_run"] = [len(s) - len(s.rstrip("1")) for s in pairs["answers"]]
+    pairs = pairs[pairs["n"] >= min_responses].reset_index(drop=True)
+    sim_ids = pd.Index(district.students["student_id"].astype(str))
+    skill_ids = pd.Index([s.id for s in district.catalog.skills])
+    srow = sim_ids.get_indexer(pairs["student"])
+    kcol = skill_ids.get_indexer(pairs["skill"])
+    last = frame.groupby("student")["days"].max()
+    truth_now = np.empty(len(pairs))
+    for student, idx in pairs.groupby("student").indices.items():  # one call per student
+        row = sim_ids.get_loc(student)
+        now = sim.true_mastery(float(last[student]), np.array([row]))[0]
+        truth_now[idx] = now[kcol[idx]]
+    pairs["truth"] = truth_now
+    pairs["truth_end"] = district.truth_end[srow, kcol]
+    return pairs
+
+
+def precision_recall(called: np.ndarray, truly: np.ndarray) -> tuple[float, float]:
+    hit = float((called & truly).sum())
+    return hit / max(int(called.sum()), 1), hit / max(int(truly.sum()), 1)
+
+
+def calibration_error(estimate: np.ndarray, truly: np.ndarray, bins: int = 10) -> float:
+    """Pair-weighted mean |mean estimate - share truly mastered| over equal-width bins."""
+    which = np.minimum((estimate * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            total += mask.sum() * abs(estimate[mask].mean() - truly[mask].mean())
+    return total / len(estimate)
+
+
+def balanced(estimate: np.ndarray, truly: np.ndarray) -> tuple[float, float, float]:
+    """(threshold, precision, recall) at the threshold with the highest min(precision, recall):
+    where both are as high as they can be together."""
+    best, score = (1.0, 0.0, 0.0), -1.0
+    for t in np.unique(np.round(estimate, 3)):
+        p, r = precision_recall(estimate >= t, truly)
+        if min(p, r) > score:
+            score, best = min(p, r), (float(t), p, r)
+    return best
+
+
+def evidence_bound(pairs: pd.DataFrame, truly: np.ndarray) -> dict:
+    """In-sample oracle on the exact answer sequence (see the module docstring)."""
+    purity = pd.Series(truly.astype(float)).groupby(pairs["answers"].to_numpy()).transform("mean")
+    score = purity.to_numpy()
+    p95 = 0.0
+    for t in np.unique(score)[::-1]:
+        p, r = precision_recall(score >= t, truly)
+        if p >= 0.95:
+            p95 = r
+    _, p, r = balanced(score, truly)
+    return {"recall_at_p95": p95, "balanced_p": p, "balanced_r": r}
+
+
+def measure(spec: str, train: ResponseLog, test: ResponseLog, pairs: pd.DataFrame) -> dict:
+    threshold = PolicyConfig().mastery_threshold
+    started = time.perf_counter()
+    model = build_model(spec).fit(train)
+    fit_s = time.perf_counter() - started
+    state = model.init_state()
+    model.update(state, test)
+    rows = state.rows(pairs["student"].tolist())
+    cols = pd.Index([str(s) for s in model.skills_]).get_indexer(pairs["skill"])
+    mastery = model.mastery(state, rows)[np.arange(len(rows)), cols]
+    raw = model.predict_skill_proba(state, rows)[np.arange(len(rows)), cols]
+    out = {"model": spec, "fit_s": fit_s}
+    for name, truth_col, level in (("now", "truth", 0.5), ("now95", "truth", 0.95),
+                                   ("end", "truth_end", 0.95)):  # fmt: skip
+        truly = pairs[truth_col].to_numpy() >= level
+        out[f"p_{name}"], out[f"r_{name}"] = precision_recall(mastery >= threshold, truly)
+    truly = pairs["truth"].to_numpy() >= 0.5
+    out["called"] = float((mastery >= threshold).mean())
+    out["raw_p"], out["raw_r"] = precision_recall(raw >= threshold, truly)
+    out["ece"] = calibration_error(mastery, truly)
+    run4 = pairs["right_run"].to_numpy() >= 4
+    out["run4_median"] = float(np.median(mastery[run4])) if run4.any() else float("nan")
+    out["run4_share"] = float((mastery[run4] >= threshold).mean()) if run4.any() else float("nan")
+    out["bal_t"], out["bal_p"], out["bal_r"] = balanced(mastery, truly)
+    if hasattr(model, "calibration_"):
+        out["guess"] = float(np.median(model.calibration_.guess))
+        out["slip"] = float(np.median(model.calibration_.slip))
+    print({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}, flush=True)
+    return out
+
+
+def report(rows: list[dict], bound: dict, pairs: pd.DataFrame, meta: dict) -> str:
+    def f(x: float) -> str:
+        return "-" if x != x else f"{x:.3f}"
+
+    truly = pairs["truth"].to_numpy() >= 0.5
+    bkt_threshold = next((f"{r['bal_t']:.2f}" for r in rows if r["model"] == "bkt"), "-")
+    lines = [
+        "## Mastery against the truth (issue 17, item 13)",
+        "",
+        f"Demo district (`simulate_district({meta['students']}, seed={meta['seed']})`), split by "
+        f"student: {meta['train_students']:,} training students ({meta['train_rows']:,} "
+        f"responses), {meta['test_students']:,} held out ({meta['test_rows']:,}). Scored: the "
+        f"{len(pairs):,} held-out (student, skill) pairs with >= 3 responses, "
+        f"{truly.mean():.1%} of them truly mastered at the student's last response (simulator's "
+        "truth >= 0.5). *Called mastered*: `mastery >= 0.95` (the policy's threshold). Logistic "
+        "and deep models map P(correct) through each skill's guess and slip fitted on the "
+        "training log (`adaptive.tracing.calibration`); *raw* is P(correct) >= 0.95, what they "
+        "called mastered before. Target: precision and recall >= 0.8 each.",
+        "",
+        "| model | called | precision | recall | raw P(correct): precision / recall "
+        "| calibration error | last 4+ right: median mastery / share >= 0.95 "
+        "| best min(P, R): P / R at threshold | truth >= 0.95: P / R | end-of-term truth >= 0.95: P / R "
+        "| median guess / slip | fit (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        raw = (
+            "(= mastery)" if r["model"].startswith("bkt") else f"{f(r['raw_p'])} / {f(r['raw_r'])}"
+        )
+        ok = r["p_now"] >= TARGET and r["r_now"] >= TARGET
+        gs = f"{f(r['guess'])} / {f(r['slip'])}" if "guess" in r else "(BKT's own)"
+        lines.append(
+            f"| {r['model']} | {r['called']:.1%} | {'**' if ok else ''}{f(r['p_now'])} "
+            f"| {f(r['r_now'])}{'**' if ok else ''} | {raw} | {f(r['ece'])} "
+            f"| {f(r['run4_median'])} / {f(r['run4_share'])} "
+            f"| {f(r['bal_p'])} / {f(r['bal_r'])} at {r['bal_t']:.2f} "
+            f"| {f(r['p_now95'])} / {f(r['r_now95'])} | {f(r['p_end'])} / {f(r['r_end'])} "
+            f"| {gs} | {r['fit_s']:.1f} |"
+        )
+    lines += [
+        f"| *evidence bound* (oracle on the pair's last 8 answers) | | | "
+        f"{f(bound['recall_at_p95'])} at precision >= 0.95 | | | | "
+        f"{f(bound['balanced_p'])} / {f(bound['balanced_r'])} | | | | |",
+        "",
+        "Reading the table. A calibrated mastery called >= 0.95 is right about 95 % of the time: "
+        "BKT, PFA and Best-LR reach precision >= 0.94 once P(correct) is mapped to the latent "
+        "scale, where raw P(correct) called almost nothing mastered. The demo's small DKT (4 "
+        "epochs) hardly separates a student's mastered skills from the others (its calibration "
+        "error is the largest), which no mapping can repair. Recall "
+        "at 0.95 is bounded by the evidence: in this district a student moves on after two right "
+        "answers in a row, so most truly mastered pairs end with a short run of right answers, "
+        "and some with a wrong answer (a skill learned from the feedback on that answer). The "
+        "evidence bound shows that no estimator reading a pair's own answers finds more than "
+        f"{bound['recall_at_p95']:.0%} of the truly mastered pairs at 95 % precision; precision "
+        f"and recall can both reach ~{min(bound['balanced_p'], bound['balanced_r']):.2f} only at "
+        f"a threshold far below 0.95 (BKT's best: {bkt_threshold}). The target (>= 0.8 each at 0.95) is therefore out of reach of "
+        "any calibrated estimate on this log, BKT included; the `best min(P, R)` column shows "
+        "the threshold at which each model would reach it. IRT has one ability for all skills "
+        "and no per-skill learning, so its P(correct) cannot separate a student's mastered skills "
+        "from the others. End-of-term truth adds months of forgetting after most students' last "
+        "response, which mastery (the state at the last response) does not model; the policy's "
+        "review term (FSRS recall) covers that.",
+        "",
+        f"Machine: {platform.platform()}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPU cores (shared with other work), torch on {meta['threads']} "
+        "thread(s).",
+        "",
+        f"Reproduce: `{meta['command']}`",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--students", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    from adaptive.tracing.deep.threads import torch_threads
+
+    district, sim = simulate_with_truth(args.students, args.seed)
+    log = district.response_log()
+    train, test = train_test_split(log, test_size=0.3, seed=0)
+    pairs = scored_pairs(district, sim, test, PolicyConfig().min_responses_mastered)
+    rows = []
+    with torch_threads(args.threads):
+        for spec in args.models.split(","):
+            rows.append(measure(spec.strip(), train, test, pairs))
+    bound = evidence_bound(pairs, pairs["truth"].to_numpy() >= 0.5)
+    print(bound)
+    meta = {
+        "students": args.students,
+        "seed": args.seed,
+        "threads": args.threads,
+        "train_students": train.n_students,
+        "train_rows": len(train),
+        "test_students": test.n_students,
+        "test_rows": len(test),
+        "command": " ".join(["python -m experiments.bench_mastery", *argv]),
+    }
+    atomic_write_bytes(args.out, report(rows, bound, pairs, meta).encode())
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
