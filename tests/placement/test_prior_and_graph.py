@@ -15,7 +15,7 @@ from adaptive.placement import (
     grade_placement,
     mastery_table_placement,
 )
-from adaptive.placement.graph import propagate
+from adaptive.placement.graph import graph_propagation, propagate
 
 
 def chain() -> Catalog:
@@ -96,3 +96,22 @@ def test_a_skills_own_evidence_is_never_overwritten_from_below() -> None:
     out = propagate(cat, m, evidence)
     assert out[0, 2] == 0.2  # c's own answers say it is not mastered, whatever b says
     assert out[0, 0] == 0.95  # a is raised by b's mastery
+
+
+def test_the_dense_step_equals_relaxing_level_by_level() -> None:
+    """Small batches take one dense step over the closure; both ways give the same bounds."""
+    rng = np.random.default_rng(0)
+    skills = [
+        Skill(f"s{i}", prerequisites=tuple(sorted({f"s{j}" for j in rng.integers(0, i, 2)})))
+        if i
+        else Skill("s0")
+        for i in range(60)
+    ]
+    g = graph_propagation(Catalog(tuple(skills)))
+    m = rng.random((7, 60))
+    evidence = rng.random((7, 60)) < 0.15
+    sources = np.flatnonzero(evidence.any(axis=0))
+    dense = g._dense(m, evidence, sources)
+    levels = g._by_levels(m, evidence)
+    np.testing.assert_array_equal(dense[0], levels[0])
+    np.testing.assert_array_equal(dense[1], levels[1])

@@ -37,6 +37,8 @@ class GraphPropagation:
     down_parent: np.ndarray
     down_starts: np.ndarray
     down_child: np.ndarray
+    # closure[g, s]: s is g or one of its ancestors (for small batches: one dense step)
+    closure: np.ndarray
 
     @classmethod
     def of(cls, catalog: Catalog) -> GraphPropagation:
@@ -53,6 +55,7 @@ class GraphPropagation:
             down_parent=parent[by_child],
             down_starts=_group_starts(child[by_child]),
             down_child=np.unique(child),
+            closure=_closure(catalog),
         )
 
     def propagate(self, mastery: np.ndarray, evidence: np.ndarray) -> np.ndarray:
@@ -63,6 +66,27 @@ class GraphPropagation:
         m = np.asarray(mastery, dtype=np.float64)
         evidence = np.asarray(evidence, dtype=bool)
         known = np.nan_to_num(m, nan=0.0)
+        sources = np.flatnonzero(evidence.any(axis=0))
+        if len(m) * len(sources) * self.n_skills <= DENSE_LIMIT:
+            up, down = self._dense(known, evidence, sources)
+        else:
+            up, down = self._by_levels(known, evidence)
+        raised = np.fmax(m, np.where(up > 0, up, np.nan))
+        return np.where(evidence, raised, np.minimum(raised, down))  # NaN stays NaN
+
+    def _dense(
+        self, known: np.ndarray, evidence: np.ndarray, sources: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Both bounds from the closure in one step (a vendor's one-student request)."""
+        values = np.where(evidence[:, sources], known[:, sources], np.nan)[:, :, None]
+        reach_up = self.closure[sources][None, :, :]  # source -> itself and its ancestors
+        up = np.nanmax(np.where(reach_up, values, np.nan), axis=1, initial=0.0)
+        reach_down = self.closure[:, sources].T[None, :, :]  # source -> itself and dependents
+        down = np.nanmin(np.where(reach_down, values, np.nan), axis=1, initial=1.0)
+        return up, down
+
+    def _by_levels(self, known: np.ndarray, evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Both bounds by relaxing the direct edges once per level (large batches)."""
         up = np.where(evidence, known, 0.0)
         for _ in range(self.depth):
             reached = np.maximum.reduceat(up[:, self.up_child], self.up_starts, axis=1)
@@ -71,8 +95,21 @@ class GraphPropagation:
         for _ in range(self.depth):
             reached = np.minimum.reduceat(down[:, self.down_parent], self.down_starts, axis=1)
             down[:, self.down_child] = np.minimum(down[:, self.down_child], reached)
-        raised = np.fmax(m, np.where(up > 0, up, np.nan))
-        return np.where(evidence, raised, np.minimum(raised, down))  # NaN stays NaN
+        return up, down
+
+
+#: Above this many (student, evidence skill, skill) cells a batch is relaxed level by level.
+DENSE_LIMIT = 2_000_000
+
+
+def _closure(catalog: Catalog) -> np.ndarray:
+    """(S, S) bool: closure[g, s] when s is g or an ancestor of g."""
+    pos = {s: i for i, s in enumerate(catalog.skill_index)}
+    closure = np.eye(len(pos), dtype=bool)
+    for s in catalog.topological_order:  # prerequisites first
+        for p in catalog.skill(s).prerequisites:
+            closure[pos[s]] |= closure[pos[p]]
+    return closure
 
 
 def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:

@@ -21,12 +21,14 @@ import pandas as pd
 from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.curriculum.catalog import ACTIVITY_KINDS
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.placement.graph import propagate
 from adaptive.placement.prior import GradeTable, Placement, combine, grade_placement
 from adaptive.policy.base import (
     StudentBatch,
+    catalog_arrays,
     daily_budget,
     profile_goals,
     profile_interests,
@@ -55,11 +57,134 @@ def align_skills(
     model_skills: Sequence[str] | pd.Index, catalog: Catalog, values: np.ndarray
 ) -> np.ndarray:
     """(n, S_model) -> (n, S_catalog) by skill id; catalog skills the model lacks are NaN."""
-    codes = pd.Index(model_skills).astype(str).get_indexer(catalog.skill_index.astype(str))
+    codes = _catalog_columns(model_skills, catalog)
     out = np.full((values.shape[0], len(codes)), np.nan)
     known = codes >= 0
     out[:, known] = values[:, codes[known]]
     return out
+
+
+_COLUMNS: dict[tuple[int, int], tuple[object, Catalog, np.ndarray]] = {}
+
+
+def _catalog_columns(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> np.ndarray:
+    """For each catalog skill, its column in `model_skills` (-1 when absent); cached per
+    (skill vocabulary, catalog) pair, so a per-request call does not rebuild the lookup."""
+    key = (id(model_skills), id(catalog))
+    hit = _COLUMNS.get(key)
+    if hit is not None and hit[0] is model_skills and hit[1] is catalog:
+        return hit[2]
+    codes = pd.Index(model_skills).astype(str).get_indexer(catalog.skill_index.astype(str))
+    if len(_COLUMNS) > 64:
+        _COLUMNS.clear()
+    _COLUMNS[key] = (model_skills, catalog, codes)
+    return codes
+
+
+def _lookup(positions: Mapping[str, int], ids: Sequence[str] | np.ndarray) -> np.ndarray:
+    """Position of each id in a dict (-1 when absent), without building a pandas index."""
+    get = positions.get
+    return np.fromiter((get(str(i), -1) for i in ids), dtype=np.int64, count=len(ids))
+
+
+def history_features(
+    log: ResponseLog | None,
+    student_ids: Sequence[str] | np.ndarray,
+    catalog: Catalog,
+    window: int = 4,
+    item_to_activity: Mapping[str, str] | None = None,
+    repeatable_kinds: Sequence[str] = ("practice", "review"),
+) -> History:
+    """Responses per skill, last practice day, trailing correct streak, learning progress
+    (accuracy of the last `window` responses minus the `window` before), completed activities
+    (items that are catalog activities, or mapped by `item_to_activity`, of a kind done once:
+    not in `repeatable_kinds`) and the activities of the student's last day (no repeats).
+
+    numpy only (no pandas group-bys): it is on the vendor's per-request path."""
+    ctx = catalog_arrays(catalog)
+    n, n_s, n_a = len(student_ids), len(catalog.skills), len(catalog.activities)
+    empty = sparse.csr_matrix((n, n_a))
+    zeros = np.zeros((n, n_s), np.int32)
+    if log is None or len(log) == 0:
+        return History(
+            zeros, np.full((n, n_s), np.nan), zeros.copy(), np.zeros((n, n_s)), empty, empty
+        )
+    wanted = {str(s): i for i, s in enumerate(student_ids)}
+    student_row = _lookup(wanted, log.students)[log.student]  # per response
+    rows, skill_codes = log.exploded()
+    skill_col = _lookup(ctx.skill_pos, log.skills)[skill_codes]
+    r_all = student_row[rows]
+    keep = (r_all >= 0) & (skill_col >= 0)
+    r, s, rows = r_all[keep], skill_col[keep], rows[keep]
+    c = log.correct[rows].astype(np.int64)
+    time_ns = log.time if log.has_timestamps else None
+    days = time_ns[rows] / NS_PER_DAY if time_ns is not None else np.full(len(rows), np.nan)
+    # log rows are in time order per student: a stable sort by pair keeps time order inside
+    pair = r * n_s + s
+    order = np.argsort(pair, kind="stable")
+    pair, r, s, c, days = pair[order], r[order], s[order], c[order], days[order]
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if len(pair) else np.zeros(0, int)
+    sizes = np.diff(np.r_[starts, len(pair)])
+    group_end = np.repeat(starts + sizes, sizes)
+    pos_from_end = group_end - 1 - np.arange(len(pair))
+    n_responses = zeros.copy()
+    n_responses[r[starts], s[starts]] = sizes
+    last = np.full((n, n_s), np.nan)
+    is_last = pos_from_end == 0
+    last[r[is_last], s[is_last]] = days[is_last]
+    # streak: responses after the most recent wrong one (all of them when none was wrong)
+    streak = n_responses.copy()
+    wrong = c == 0
+    np.minimum.at(streak, (r[wrong], s[wrong]), pos_from_end[wrong].astype(np.int32))
+    # learning progress: recent window minus the one before
+    cf = c.astype(float)
+    acc_recent = _pair_mean(r, s, cf, pos_from_end < window, n, n_s)
+    acc_older = _pair_mean(r, s, cf, (pos_from_end >= window) & (pos_from_end < 2 * window), n, n_s)
+    progress = np.where(np.isnan(acc_older) | np.isnan(acc_recent), 0.0, acc_recent - acc_older)
+    completed, recent = _activity_sets(
+        log, time_ns, student_row, ctx, n, item_to_activity, repeatable_kinds, catalog
+    )
+    return History(n_responses, last, streak, progress, completed, recent)
+
+
+def _activity_sets(
+    log: ResponseLog,
+    time_ns: np.ndarray | None,
+    student_row: np.ndarray,
+    ctx: Any,
+    n: int,
+    item_to_activity: Mapping[str, str] | None,
+    repeatable_kinds: Sequence[str],
+    catalog: Catalog,
+) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Completed activities of a kind done once, and the activities of each student's last day."""
+    n_a = len(catalog.activities)
+    item_ids = log.items
+    if item_to_activity:
+        item_ids = pd.Index(item_ids).map(lambda x: item_to_activity.get(x, x))
+    act = _lookup(ctx.activity_pos, item_ids)[log.item]
+    ok = (act >= 0) & (student_row >= 0)
+    once = ~np.isin(
+        catalog.activity_kind_codes,
+        [ACTIVITY_KINDS.index(k) for k in repeatable_kinds if k in ACTIVITY_KINDS],
+    )
+    done_once = ok & once[np.maximum(act, 0)]
+    completed = sparse.csr_matrix(
+        (np.ones(done_once.sum()), (student_row[done_once], act[done_once])), shape=(n, n_a)
+    )
+    completed.data[:] = 1.0
+    if time_ns is None:
+        return completed, sparse.csr_matrix((n, n_a))
+    day = np.floor(time_ns / NS_PER_DAY)
+    mine = student_row >= 0
+    last_day = np.full(n, -np.inf)
+    np.maximum.at(last_day, student_row[mine], day[mine])
+    on_last = ok & (day == last_day[np.maximum(student_row, 0)])
+    recent = sparse.csr_matrix(
+        (np.ones(on_last.sum()), (student_row[on_last], act[on_last])), shape=(n, n_a)
+    )
+    recent.data[:] = 1.0
+    return completed, recent
 
 
 @dataclass(frozen=True)
@@ -98,88 +223,6 @@ def check_skill_coverage(model_skills: Sequence[str] | pd.Index, catalog: Catalo
     if coverage.missing:
         logging.getLogger(__name__).warning("%s", coverage)
     return coverage
-
-
-def history_features(
-    log: ResponseLog | None,
-    student_ids: Sequence[str] | np.ndarray,
-    catalog: Catalog,
-    window: int = 4,
-    item_to_activity: Mapping[str, str] | None = None,
-    repeatable_kinds: Sequence[str] = ("practice", "review"),
-) -> History:
-    """Responses per skill, last practice day, trailing correct streak, learning progress
-    (accuracy of the last `window` responses minus the `window` before), completed activities
-    (items that are catalog activities, or mapped by `item_to_activity`, of a kind done once:
-    not in `repeatable_kinds`) and the activities of the student's last day (no repeats)."""
-    ids = pd.Index(np.asarray(student_ids, dtype=object).astype(str))
-    n, n_s, n_a = len(ids), len(catalog.skills), len(catalog.activities)
-    empty = sparse.csr_matrix((n, n_a))
-    zeros = np.zeros((n, n_s), np.int32)
-    if log is None or len(log) == 0:
-        return History(
-            zeros, np.full((n, n_s), np.nan), zeros.copy(), np.zeros((n, n_s)), empty, empty
-        )
-    rows, skill_codes = log.exploded()
-    student_row = ids.get_indexer(log.students[log.student[rows]].astype(str))
-    skill_col = catalog.skill_index.astype(str).get_indexer(log.skills[skill_codes].astype(str))
-    days = log.time[rows] / NS_PER_DAY if log.has_timestamps else np.full(len(rows), np.nan)
-    keep = (student_row >= 0) & (skill_col >= 0)
-    frame = pd.DataFrame(
-        {
-            "r": student_row[keep],
-            "s": skill_col[keep],
-            "t": days[keep],
-            "c": log.correct[rows][keep].astype(np.int64),
-        }
-    )
-    # log rows are sorted by student then time; a stable sort by (r, s) keeps time order inside
-    frame = frame.sort_values(["r", "s"], kind="stable").reset_index(drop=True)
-    g = frame.groupby(["r", "s"], sort=False)
-    pos_from_end = g.cumcount(ascending=False).to_numpy()
-    r, s = frame["r"].to_numpy(), frame["s"].to_numpy()
-    n_responses = zeros.copy()
-    np.add.at(n_responses, (r, s), 1)
-    last = np.full((n, n_s), np.nan)
-    is_last = pos_from_end == 0
-    last[r[is_last], s[is_last]] = frame["t"].to_numpy()[is_last]
-    # streak: responses after the most recent wrong one (all of them when none was wrong)
-    streak = n_responses.copy()
-    wrong = frame["c"].to_numpy() == 0
-    np.minimum.at(streak, (r[wrong], s[wrong]), pos_from_end[wrong].astype(np.int32))
-    # learning progress: recent window minus the one before
-    c = frame["c"].to_numpy().astype(float)
-    recent_w = pos_from_end < window
-    older_w = (pos_from_end >= window) & (pos_from_end < 2 * window)
-    acc_recent = _pair_mean(r, s, c, recent_w, n, n_s)
-    acc_older = _pair_mean(r, s, c, older_w, n, n_s)
-    progress = np.where(np.isnan(acc_older) | np.isnan(acc_recent), 0.0, acc_recent - acc_older)
-    # completed / recent activities from the item ids
-    item_ids = log.items[log.item].astype(str)
-    if item_to_activity:
-        item_ids = pd.Index(item_ids).map(lambda x: item_to_activity.get(x, x))
-    act = catalog.activity_index.astype(str).get_indexer(pd.Index(item_ids))
-    resp_row = ids.get_indexer(log.students[log.student].astype(str))
-    ok = (act >= 0) & (resp_row >= 0)
-    once = ~np.isin([a.kind for a in catalog.activities], list(repeatable_kinds))
-    done_once = ok & once[np.maximum(act, 0)]
-    completed = sparse.csr_matrix(
-        (np.ones(done_once.sum()), (resp_row[done_once], act[done_once])), shape=(n, n_a)
-    )
-    completed.data[:] = 1.0
-    if log.has_timestamps:
-        day = np.floor(log.time / NS_PER_DAY)
-        last_day = pd.Series(day[resp_row >= 0]).groupby(resp_row[resp_row >= 0]).max()
-        lastd = np.full(n, np.nan)
-        lastd[last_day.index.to_numpy()] = last_day.to_numpy()
-        on_last = ok & (day == lastd[np.maximum(resp_row, 0)])
-        recent = sparse.csr_matrix(
-            (np.ones(on_last.sum()), (resp_row[on_last], act[on_last])), shape=(n, n_a)
-        )
-        recent.data[:] = 1.0
-    else:
-        recent = sparse.csr_matrix((n, n_a))
-    return History(n_responses, last, streak, progress, completed, recent)
 
 
 def _pair_mean(
@@ -228,7 +271,7 @@ def batch_from_model(
     plist = [by_id.get(s, LearnerProfile(s)) for s in ids]
     state_rows = state.rows(ids)
     have = state_rows >= 0
-    skills = pd.Index(model.skills_)
+    skills = model.skills_
     mastery = np.full((len(ids), len(skills)), np.nan)
     p_correct = np.full((len(ids), len(skills)), np.nan)
     ability = np.zeros(len(ids))

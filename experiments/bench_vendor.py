@@ -1,0 +1,196 @@
+"""The vendor's per-request path, end to end through the public API, at district state sizes.
+
+One request = one student's answer in, that student's top-10 out:
+
+    model.update(state, Response(...))                      # absorb the answer
+    batch = batch_from_model(model, state, catalog, profiles, log=student_log,
+                             student_ids=[sid])              # placement, graph, ability
+    recs = policy.recommendations_of(batch, policy.select(batch, 10, now), now)[0]
+
+with a BKT model fitted on 2,000 simulated students, a catalog of 200 skills x 10 activities
+(2,000 activities, up to 2 prerequisites per skill, graph propagation on), and a shared state
+holding 1, 10,000 or 400,000 students (placed from their grade). The student's own history
+(their last 30 responses) is the `log`, as a vendor keeps it per student. Each size: p50 / p99
+over `--calls` requests, wall time and the thread's CPU time (CPU excludes time the machine gave
+to other jobs). Target (issues 16 and 17): p99 <= 2 ms at 400,000 students. The peer, in the
+same run: the same request with `mastery` for the whole state, as `batch_from_model` did before
+(only at the sizes where it finishes in reasonable time).
+
+    python -m experiments.bench_vendor [--sizes 1,10000,400000] [--calls 2000]
+
+Writes `experiments/results/55_vendor.md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from adaptive.curriculum import LearnerProfile
+from adaptive.data.log import Response, ResponseLog
+from adaptive.placement import grade_placement
+from adaptive.policy import AdaptivePolicy, PolicyConfig
+from adaptive.policy.adapter import batch_from_model
+from adaptive.tracing.bkt import BKT
+from experiments.bench_policy import synthetic_catalog
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "results" / "55_vendor.md"
+K = 10
+
+
+def training_log(catalog, n_students: int, seed: int) -> ResponseLog:
+    """Students practising random skills of their grade, BKT-like (known / learning)."""
+    rng = np.random.default_rng(seed)
+    skills = [s.id for s in catalog.skills]
+    per = 40
+    student = np.repeat(np.arange(n_students), per)
+    skill = rng.integers(0, len(skills), len(student))
+    known = rng.random(len(student)) < 0.5
+    correct = np.where(known, rng.random(len(student)) < 0.9, rng.random(len(student)) < 0.25)
+    frame = pd.DataFrame(
+        {
+            "student_id": [f"train{i}" for i in student],
+            "item_id": [
+                f"{skills[k]}.a{v}"
+                for k, v in zip(skill, rng.integers(0, 10, len(skill)), strict=True)
+            ],
+            "skill_ids": [[skills[k]] for k in skill],
+            "correct": correct.astype(int),
+            "timestamp": pd.Timestamp("2026-09-01", tz="UTC")
+            + pd.to_timedelta(np.tile(np.arange(per), n_students) * 3600, unit="s"),
+        }
+    )
+    return ResponseLog.from_frame(frame)
+
+
+def student_history(catalog, sid: str, n: int, seed: int) -> ResponseLog:
+    rng = np.random.default_rng(seed)
+    acts = catalog.activities
+    pick = rng.integers(0, len(acts), n)
+    frame = pd.DataFrame(
+        {
+            "student_id": sid,
+            "item_id": [acts[a].id for a in pick],
+            "skill_ids": [list(acts[a].skills) for a in pick],
+            "correct": (rng.random(n) < 0.7).astype(int),
+            "timestamp": pd.Timestamp("2026-10-01", tz="UTC") + pd.to_timedelta(np.arange(n), "h"),
+        }
+    )
+    return ResponseLog.from_frame(frame)
+
+
+def district_state(model, catalog, n: int):
+    ids = [f"stu{i:07d}" for i in range(n)]
+    profiles = [LearnerProfile(s, grade=3 + i % 6) for i, s in enumerate(ids[: min(n, 20_000)])]
+    state = model.init_state(ids)
+    for start in range(0, n, 20_000):  # placed in chunks, as the nightly job does
+        part = [
+            LearnerProfile(s, grade=3 + (start + i) % 6)
+            for i, s in enumerate(ids[start : start + 20_000])
+        ]
+        model.place(state, grade_placement(catalog, part))
+    return state, ids, profiles
+
+
+def time_requests(request, calls: int) -> tuple[np.ndarray, np.ndarray]:
+    for _ in range(50):
+        request(0)
+    wall, cpu = np.empty(calls), np.empty(calls)
+    for i in range(calls):
+        t0, c0 = time.perf_counter(), time.thread_time()
+        request(i)
+        wall[i], cpu[i] = time.perf_counter() - t0, time.thread_time() - c0
+    return wall * 1e3, cpu * 1e3
+
+
+def bench_size(model, catalog, n: int, calls: int) -> dict[str, float]:
+    state, ids, plist = district_state(model, catalog, n)
+    profiles = {p.student_id: p for p in plist}
+    policy = AdaptivePolicy(catalog, PolicyConfig.default())
+    sid = ids[n // 2]
+    profiles.setdefault(sid, LearnerProfile(sid, grade=5, interests={"topic1": 1.0}))
+    history = student_history(catalog, sid, 30, seed=3)
+    acts = catalog.activities
+    rng = np.random.default_rng(5)
+    answers = [
+        Response(sid, acts[a].id, acts[a].skills, int(c), pd.Timestamp("2026-10-03", tz="UTC"))
+        for a, c in zip(rng.integers(0, len(acts), calls + 50), rng.random(calls + 50) < 0.7, strict=True)
+    ]  # fmt: skip
+    now = pd.Timestamp("2026-10-03", tz="UTC")
+    now_d = now.value / 86_400e9
+
+    def request(i: int) -> None:
+        model.update(state, answers[i])
+        batch = batch_from_model(
+            model, state, catalog, profiles, log=history, student_ids=[sid], config=policy.config
+        )
+        recs = policy.recommendations_of(batch, policy.select(batch, K, now_d), now_d)[0]
+        assert len(recs) >= 1, "no recommendation"
+
+    wall, cpu = time_requests(request, calls)
+    out = {
+        "students": n,
+        "p50_ms": float(np.percentile(wall, 50)),
+        "p99_ms": float(np.percentile(wall, 99)),
+        "cpu_p99_ms": float(np.percentile(cpu, 99)),
+    }
+    if n <= 10_000:  # the peer: mastery of the whole state per request (the old adapter)
+
+        def whole_state(i: int) -> None:
+            model.update(state, answers[i])
+            model.mastery(state)
+            model.predict_skill_proba(state)
+            request(i)
+
+        peer, _ = time_requests(whole_state, min(calls, 200))
+        out["peer_p99_ms"] = float(np.percentile(peer, 99))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,10000,400000")
+    parser.add_argument("--calls", type=int, default=2000)
+    args = parser.parse_args()
+    catalog = synthetic_catalog()
+    model = BKT(forgets=True, seed=0).fit(training_log(catalog, 2000, seed=1), catalog=catalog)
+    rows = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        r = bench_size(model, catalog, n, args.calls)
+        print(r, flush=True)
+        rows.append(r)
+    lines = [
+        "## Vendor path: one answer in, one student's top-10 out (issues 16, 17)",
+        "",
+        "`update(Response)` + `batch_from_model` (placement, graph propagation, ability, the "
+        "student's 30-response history) + `select` + `recommendations_of`, BKT (forgets), "
+        "200 skills x 10 activities, shared state of N placed students. Target: p99 <= 2 ms at "
+        "400,000. Peer: the same request plus mastery of the whole state (what `batch_from_model` "
+        f"computed before), at N <= 10,000. {platform.processor() or platform.machine()}, one "
+        "thread, a shared machine (wall times are upper bounds; CPU time excludes preemption).",
+        "",
+        "| students in state | p50 (ms) | p99 (ms) | p99 CPU (ms) | peer p99 (ms) | target |",
+        "|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        peer = f"{r['peer_p99_ms']:.2f}" if "peer_p99_ms" in r else "-"
+        met = "met" if r["p99_ms"] <= 2.0 else "NOT met"
+        lines.append(
+            f"| {r['students']:,} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
+            f"{r['cpu_p99_ms']:.2f} | {peer} | p99 <= 2 ms: {met} |"
+        )
+    lines += ["", f"Reproduce: `python -m experiments.bench_vendor {shlex.join(sys.argv[1:])}`"]
+    OUT.write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
