@@ -261,3 +261,13 @@ def test_junyi_session_places_all_835_skills(shared_datasets) -> None:
     placement = session.placement()
     assert placement.mastery.shape == (1, 835) and session.n_answered == 15
     assert placement.sources == ("placed by diagnostic (15 questions)",)
+
+
+def test_prior_is_aligned_to_the_catalog_and_gaps_start_at_the_population_prior() -> None:
+    skills = ("f", "d", "a")  # another order, and b, c, e missing
+    prior = Placement(("s2", "s1"), skills, np.array([[0.1, 0.2, 0.3], [0.7, 0.8, 0.9]]))
+    diag = PlacementDiagnostic(small_catalog(), prior, default_prior=0.4)
+    start = pd.Series(diag.start("s1").beliefs)
+    assert start.to_dict() == pytest.approx(
+        {"a": 0.9, "b": 0.4, "c": 0.4, "d": 0.8, "e": 0.4, "f": 0.7}
+    )
