@@ -173,8 +173,9 @@ def gain_table(table: pd.DataFrame, metric: str, at: int) -> tuple[list[str], in
                     misses.append(f"{sim} vs {pol}")
             ratio = "" if not np.isfinite(r.ceiling_ratio) else f"{r.ceiling_ratio:.2f}"
             bold = "**" if pol == "adaptive" else ""
+            shown = f"{bold}{ratio}{bold}" if ratio else "n/a (ceiling ≤ 0)"
             lines.append(f"| {sim} | {_split_label(sim)} | {bold}{pol}{bold} | {_cell(r)} | "
-                         f"{diff} | {bold}{ratio}{bold} |")  # fmt: skip
+                         f"{diff} | {shown} |")  # fmt: skip
     return lines, wins, total, misses
 
 
@@ -211,10 +212,13 @@ def simulation_section(table: pd.DataFrame) -> list[str]:
         lines += gain_table(table, "normalized_gain", c)[0]
         lines.append("")
     # where the steps went
-    other = ["over_practice", "on_unready", "difficulty_gap", "engagement", "activities_to_mastery",
+    other = ["served", "over_practice", "on_unready", "difficulty_gap", "engagement",
+             "activities_to_mastery",
              "false_mastery_rate", "retention", "constraint_violations"]  # fmt: skip
     pols = _order_policies(table["policy"].unique())
     lines += ["#### Where the steps went (mean [95% CI])", "",
+              "`served`: share of days with an activity at all (a student the policy finds nothing "
+              "for gets none); "
               "`over_practice`: share of steps on skills already truly mastered; `on_unready`: on "
               "skills with a truly unmastered prerequisite; `difficulty_gap`: chosen difficulty "
               "minus true ability; `engagement`: share of chosen activities completed.", "",
@@ -281,7 +285,8 @@ def junyi_section(table: pd.DataFrame) -> list[str]:
             return float(get.get((p, k), np.nan))
 
         lines.append(
-            f"Where adaptive's steps went ({s}): {v('adaptive', 'over_practice'):.0%} on skills "
+            f"Where adaptive's steps went ({s}): an activity on {v('adaptive', 'served'):.0%} of "
+            f"days; {v('adaptive', 'over_practice'):.0%} of days on skills "
             f"already mastered, {v('adaptive', 'on_unready'):.0%} on skills with unmastered "
             f"prerequisites; chosen difficulty minus ability {v('adaptive', 'difficulty_gap'):+.2f} "
             f"(ceiling {v('ceiling', 'difficulty_gap'):+.2f}); engagement "

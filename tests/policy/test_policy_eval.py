@@ -47,7 +47,7 @@ def test_matrix_is_paired_and_summarized(long) -> None:
     assert (violations["mean"] == 0).all() and "ceiling" not in set(violations.policy)
     assert {"normalized_gain_slow_learner", "normalized_gain_low_prior", "over_practice",
             "false_mastery_rate", "retention", "activities_to_mastery", "skills_gained",
-            "on_unready", "engagement", "difficulty_gap"} <= set(table.metric)  # fmt: skip
+            "on_unready", "engagement", "difficulty_gap", "served"} <= set(table.metric)  # fmt: skip
     # the ceiling ratio: gain metrics only, 1 for the ceiling itself
     skills = table[table.metric == "skills_gained"]
     ceiling = skills[skills.policy == "ceiling"]

@@ -49,8 +49,12 @@ Metrics (one value per student; subgroups `slow_learner` and `low_prior` as `<me
 - `false_mastery_rate`: at each advancement (first practice of a skill whose prerequisite the
   student practised), the share of such prerequisites not truly mastered;
 - `retention`: share of the skills truly mastered at the end still mastered `gap_days` later;
+- `served`: share of days the policy gave the student an activity at all (a blocked
+  student gets none: every other step metric counts over all days);
 - `engagement`: share of the chosen activities the student completed;
-- `difficulty_gap`: chosen activity difficulty minus the student's true ability (mean);
+- `difficulty_gap`: chosen activity difficulty minus the student's true ability (mean; on the
+  district families answers do not depend on that ability, so read it as the mean chosen
+  difficulty there);
 - `constraint_violations`: hard-constraint violations per student (must be 0; not for the
   ceiling, which is not bound by them).
 
@@ -447,6 +451,7 @@ def run_policy(
         )
         out["retention"] = np.where(n_end > 0, kept.sum(axis=1) / np.maximum(n_end, 1), np.nan)
         has_any = totals["assigned"] > 0
+        out["served"] = totals["assigned"] / steps
         out["engagement"] = np.where(has_any, totals["done"] / a, np.nan)
         out["difficulty_gap"] = np.where(has_any, totals["gap"] / a, np.nan)
     if policy is not None:
@@ -563,7 +568,7 @@ def _cell_path(
     if cache_dir is None:
         return None
     key = json.dumps(
-        [2, settings.students, list(settings.activities), settings.gap_days, settings.fit_students,
+        [3, settings.students, list(settings.activities), settings.gap_days, settings.fit_students,
          settings.fit_days, settings.warmup_days, settings.tracer,
          settings.policy_config.to_dict(), kind, seed, policy], sort_keys=True, default=str,
     )  # fmt: skip
