@@ -15,20 +15,9 @@ import typer
 from rich.table import Table
 
 from adaptive.cli.options import (
-    AllowUnsorted,
-    CorrectCol,
-    ItemCol,
     Quarantine,
     Quiet,
-    RequireSorted,
-    Sep,
-    SkillsCol,
-    SkillsSep,
-    StudentCol,
-    TimeCol,
-    TimeFormat,
-    TimeUnit,
-    column_mapping,
+    reads_log,
 )
 from adaptive.cli.output import console
 from adaptive.data import list_descriptors, load_descriptor, load_log_report
@@ -52,23 +41,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(datasets_app, name="datasets")
 
 
+@reads_log
 def validate(
     file: Annotated[
         Path | None,
         typer.Argument(help="CSV/TSV/Parquet file (optionally .gz); omit with --dataset."),
     ] = None,
     dataset: DatasetOpt = None,
-    student_col: StudentCol = None,
-    item_col: ItemCol = None,
-    skills_col: SkillsCol = None,
-    skills_sep: SkillsSep = None,
-    correct_col: CorrectCol = None,
-    time_col: TimeCol = None,
-    sep: Sep = None,
-    time_format: TimeFormat = None,
-    time_unit: TimeUnit = None,
-    require_sorted: RequireSorted = False,
-    allow_unsorted: AllowUnsorted = False,
+    mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
 ) -> None:
@@ -77,19 +57,6 @@ def validate(
     Rows with timestamps are sorted by student and time (ties keep file order), so an unsorted
     export loses nothing; --require-sorted rejects rows out of order instead.
     """
-    mapping = column_mapping(
-        student_col,
-        item_col,
-        skills_col,
-        skills_sep,
-        correct_col,
-        time_col,
-        sep,
-        time_format=time_format,
-        time_unit=time_unit,
-        require_sorted=require_sorted,
-        allow_unsorted=allow_unsorted,
-    )
     if file is None and dataset is None:
         raise AdaptiveError(
             "give a FILE to validate, or --dataset NAME to validate that dataset's file"
@@ -116,36 +83,14 @@ def datasets_list(quiet: Quiet = False) -> None:
 
 
 @datasets_app.command("describe")
+@reads_log
 def datasets_describe(
     name: Annotated[str, typer.Argument(help="A dataset name (see `datasets list`) or a file.")],
-    student_col: StudentCol = None,
-    item_col: ItemCol = None,
-    skills_col: SkillsCol = None,
-    skills_sep: SkillsSep = None,
-    correct_col: CorrectCol = None,
-    time_col: TimeCol = None,
-    sep: Sep = None,
-    time_format: TimeFormat = None,
-    time_unit: TimeUnit = None,
-    require_sorted: RequireSorted = False,
-    allow_unsorted: AllowUnsorted = False,
+    mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
 ) -> None:
     """Load a dataset and print its counts: rows, students, items, skills, % correct, ..."""
-    mapping = column_mapping(
-        student_col,
-        item_col,
-        skills_col,
-        skills_sep,
-        correct_col,
-        time_col,
-        sep,
-        time_format=time_format,
-        time_unit=time_unit,
-        require_sorted=require_sorted,
-        allow_unsorted=allow_unsorted,
-    )
     log, report = load_log_report(name, mapping, quarantine)
     _print_summary(log, title=f"{name}", report=report)
 

@@ -16,24 +16,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from adaptive.cli.options import (
-    AllowUnsorted,
     CatalogFile,
-    CorrectCol,
-    ItemCol,
     Quarantine,
     Quiet,
-    RequireSorted,
-    Sep,
-    SkillsCol,
-    SkillsSep,
-    StudentCol,
     Threads,
-    TimeCol,
-    TimeFormat,
-    TimeUnit,
     TrackingUri,
-    column_mapping,
     parse_day,
+    reads_log,
 )
 from adaptive.cli.output import console, err_console, info
 
@@ -48,6 +37,7 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
+@reads_log
 def train(
     model: Annotated[
         str, typer.Option("--model", help="Model spec: a shipped NAME (e.g. bkt) or a .toml path.")
@@ -66,17 +56,7 @@ def train(
     ] = 0,
     tracking_uri: TrackingUri = None,
     threads: Threads = None,
-    student_col: StudentCol = None,
-    item_col: ItemCol = None,
-    skills_col: SkillsCol = None,
-    skills_sep: SkillsSep = None,
-    correct_col: CorrectCol = None,
-    time_col: TimeCol = None,
-    sep: Sep = None,
-    time_format: TimeFormat = None,
-    time_unit: TimeUnit = None,
-    require_sorted: RequireSorted = False,
-    allow_unsorted: AllowUnsorted = False,
+    mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
 ) -> None:
@@ -84,11 +64,6 @@ def train(
     from adaptive.registry import train_model
     from adaptive.tracing.deep.threads import torch_threads
 
-    mapping = column_mapping(
-        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep,
-        time_format=time_format, time_unit=time_unit, require_sorted=require_sorted,
-        allow_unsorted=allow_unsorted,
-    )  # fmt: skip
     with torch_threads(threads):
         result = train_model(
             model,
@@ -113,6 +88,7 @@ def train(
     _print_quarantined(quarantine)
 
 
+@reads_log
 def promote(
     name: ModelName,
     version: Annotated[
@@ -139,17 +115,7 @@ def promote(
         float, typer.Option("--min-auc", help="Minimum AUC of a first champion.")
     ] = 0.55,
     tracking_uri: TrackingUri = None,
-    student_col: StudentCol = None,
-    item_col: ItemCol = None,
-    skills_col: SkillsCol = None,
-    skills_sep: SkillsSep = None,
-    correct_col: CorrectCol = None,
-    time_col: TimeCol = None,
-    sep: Sep = None,
-    time_format: TimeFormat = None,
-    time_unit: TimeUnit = None,
-    require_sorted: RequireSorted = False,
-    allow_unsorted: AllowUnsorted = False,
+    mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
 ) -> None:
@@ -165,11 +131,6 @@ def promote(
     rule = PromotionRule(
         metric=metric, margin=margin, calibration_tolerance=calibration_tolerance, min_auc=min_auc
     )
-    mapping = column_mapping(
-        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep,
-        time_format=time_format, time_unit=time_unit, require_sorted=require_sorted,
-        allow_unsorted=allow_unsorted,
-    )  # fmt: skip
     d = promote_version(
         name,
         version,
@@ -199,6 +160,7 @@ def promote(
     _print_quarantined(quarantine)
 
 
+@reads_log
 def batch(
     date: Annotated[
         str,
@@ -241,28 +203,13 @@ def batch(
         ),
     ] = None,
     tracking_uri: TrackingUri = None,
-    student_col: StudentCol = None,
-    item_col: ItemCol = None,
-    skills_col: SkillsCol = None,
-    skills_sep: SkillsSep = None,
-    correct_col: CorrectCol = None,
-    time_col: TimeCol = None,
-    sep: Sep = None,
-    time_format: TimeFormat = None,
-    time_unit: TimeUnit = None,
-    require_sorted: RequireSorted = False,
-    allow_unsorted: AllowUnsorted = False,
+    mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
 ) -> None:
     """The daily job: every student's next k activities from the champion, Parquet by date and school."""
     from adaptive.batch.job import run_daily_job
 
-    mapping = column_mapping(
-        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep,
-        time_format=time_format, time_unit=time_unit, require_sorted=require_sorted,
-        allow_unsorted=allow_unsorted,
-    )  # fmt: skip
     s = run_daily_job(
         date,
         out,

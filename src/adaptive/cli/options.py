@@ -3,12 +3,16 @@
 A user's own file needs no code: `--student-col`, `--item-col`, `--skills-col`, `--skills-sep`,
 `--correct-col`, `--time-col` and `--sep` name its columns; `--time-format` / `--time-unit` say
 how its times are written; `--require-sorted` / `--allow-unsorted` set the row-order check;
-`--dataset NAME` uses a descriptor from `datasets/`. Commands declare these parameters with the
-annotated types below and pass them to `column_mapping(...)`, then call `adaptive.data.load_log`.
+`--dataset NAME` uses a descriptor from `datasets/`. A command that reads a log is decorated with
+`@reads_log`: it gets these options once, declared here, and receives what the user gave as one
+`mapping` argument (`column_mapping(...)`), ready for `adaptive.data.load_log`.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -140,6 +144,52 @@ def column_mapping(
         "allow_unsorted": allow_unsorted or None,
     }
     return {k: v for k, v in given.items() if v is not None}
+
+
+#: The options of `column_mapping`, as every log-reading command declares them: name ->
+#: (annotated type, default).
+LOG_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "student_col": (StudentCol, None),
+    "item_col": (ItemCol, None),
+    "skills_col": (SkillsCol, None),
+    "skills_sep": (SkillsSep, None),
+    "correct_col": (CorrectCol, None),
+    "time_col": (TimeCol, None),
+    "sep": (Sep, None),
+    "time_format": (TimeFormat, None),
+    "time_unit": (TimeUnit, None),
+    "require_sorted": (RequireSorted, False),
+    "allow_unsorted": (AllowUnsorted, False),
+}
+
+
+def reads_log(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the shared options for reading a user's response log (`LOG_OPTIONS`).
+
+    The command declares a `mapping: dict` parameter instead of eleven options; typer sees the
+    options (in the order above, after the command's own), and the command receives
+    `column_mapping(...)` of what the user gave.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "mapping"]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+        for name, (kind, default) in LOG_OPTIONS.items()
+    ]
+    own_kw = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+
+    @functools.wraps(command)
+    def with_log_options(**given: Any) -> Any:
+        flags = {name: given.pop(name) for name in LOG_OPTIONS}
+        return command(mapping=column_mapping(**flags), **given)
+
+    params = own_kw + shared
+    with_log_options.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    with_log_options.__annotations__ = {
+        **{p.name: p.annotation for p in params},
+        "return": signature.return_annotation,
+    }
+    return with_log_options
 
 
 # -- options every command shares (not about columns) -------------------------------------------

@@ -16,21 +16,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from adaptive.cli.options import (
-    AllowUnsorted,
-    CorrectCol,
-    ItemCol,
     Quarantine,
     Quiet,
-    RequireSorted,
-    Sep,
-    SkillsCol,
-    SkillsSep,
-    StudentCol,
     Threads,
-    TimeCol,
-    TimeFormat,
-    TimeUnit,
-    column_mapping,
+    reads_log,
 )
 from adaptive.cli.output import console, info
 from adaptive.data import load_log_report
@@ -47,6 +36,7 @@ def register(app: typer.Typer) -> None:
     app.command("evaluate")(evaluate)
 
 
+@reads_log
 def evaluate(
     data: Annotated[
         str, typer.Option("--data", help="Dataset name (see `adaptive datasets list`) or a file.")
@@ -67,17 +57,7 @@ def evaluate(
         int, typer.Option("--bootstrap", min=10, help="Bootstrap replicates for the CIs.")
     ] = 1000,
     threads: Threads = None,
-    student_col: StudentCol = None,
-    item_col: ItemCol = None,
-    skills_col: SkillsCol = None,
-    skills_sep: SkillsSep = None,
-    correct_col: CorrectCol = None,
-    time_col: TimeCol = None,
-    sep: Sep = None,
-    time_format: TimeFormat = None,
-    time_unit: TimeUnit = None,
-    require_sorted: RequireSorted = False,
-    allow_unsorted: AllowUnsorted = False,
+    mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
 ) -> None:
@@ -87,11 +67,6 @@ def evaluate(
         raise ConfigError("--models is empty; expected e.g. 'bkt,pfa,best-lr'")
     for name in names:  # every name checked before any data is read or model fitted
         build_model(name)
-    mapping = column_mapping(
-        student_col, item_col, skills_col, skills_sep, correct_col, time_col, sep,
-        time_format=time_format, time_unit=time_unit, require_sorted=require_sorted,
-        allow_unsorted=allow_unsorted,
-    )  # fmt: skip
     log, report = load_log_report(data, mapping or None, quarantine)
     s = log.summary()
     info(
