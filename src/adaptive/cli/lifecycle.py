@@ -288,7 +288,7 @@ def _print_quarantined(quarantine: Path | None) -> None:
     from adaptive.cli.data import quarantined_rows
 
     n = quarantined_rows(quarantine)
-    console.print(f"{n:,} row(s) quarantined" + (f" to {quarantine}" if n else ""))
+    console.print(f"{n:,} row(s) quarantined" + (f" to {quarantine}" if n else ""), soft_wrap=True)
 
 
 def _warn_data_mismatch(d) -> None:

@@ -74,7 +74,9 @@ def evaluate(
         f"{s['skills']:,} skills; {folds}-fold cross-validation by student."
     )
     if quarantine is not None:
-        console.print(f"{report.rows_quarantined:,} row(s) quarantined to {quarantine}")
+        console.print(
+            f"{report.rows_quarantined:,} row(s) quarantined to {quarantine}", soft_wrap=True
+        )
     with (
         torch_threads(threads),
         Progress(

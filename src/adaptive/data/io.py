@@ -154,14 +154,6 @@ def read_responses_report(
         ignored_columns=tuple(c for c in raw.header if c not in used),
         notes=tuple(time_notes(values, raw.time_column, mapping)),
     )
-    if report.rows_quarantined:
-        logger.warning(
-            "%s: %d of %d rows quarantined to %s (with their reasons)",
-            raw.source,
-            report.rows_quarantined,
-            report.rows_read,
-            report.quarantine,
-        )
     logger.info(
         "read %s: %d rows, %d loaded, %d quarantined, %d responses",
         raw.source,
