@@ -28,8 +28,12 @@ grade), the graph families `junyi` (the real 835-skill Junyi map; needs `../shar
 and `graph` (the same learners on a generated 150-skill map, for tests and CI), both with
 `JunyiLearners` (`adaptive.simulation.junyi`) and grade band [grade - 1, grade + 1] (a
 low-prior student's frontier lies a grade below their own); and each of
-them with `-cold` (a cold-start cohort). `TUNING_SIMULATORS` are the ones the policy's defaults
-may be tuned on (`experiments/tune_policy.py`); the others are held out.
+them with `-cold` (a cold-start cohort). District students come from the district's own
+generators (grade 3-8, goals, weekly time, grade-based true prior); graph-family students have
+a grade drawn uniformly from the catalog's grades but the first and last, 1-3 topic interests,
+150 minutes a week, and prior knowledge up to a depth inside their grade. `TUNING_SIMULATORS`
+are the ones the policy's defaults may be tuned on (`experiments/tune_policy.py`); the others
+are held out.
 
 The ceiling policy (`ceiling`) reads the simulator's truth: among the in-band activities that fit
 the day's budget, it takes a skill that is truly not mastered and whose prerequisites truly are,
@@ -66,6 +70,7 @@ policy's mean gain over the ceiling's in the same cell (gain metrics only).
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import io
 import json
@@ -497,8 +502,9 @@ def run_matrix(
     """Every (simulator, seed, policy) cell; long table of per-student values.
 
     Columns: simulator, seed, student, policy, metric, value, slow_learner, low_prior.
-    With `cache_dir`, each cell's values are saved as `.npz` (named by its settings) and reused
-    by a re-run with the same settings, so an interrupted matrix resumes where it stopped.
+    With `cache_dir`, each cell's values are saved as `.npz` (named by its settings and a hash of
+    the code it runs) and reused by a re-run with the same settings and code, so an interrupted
+    matrix resumes where it stopped.
     """
     frames = []
     checkpoints = tuple(sorted(set(settings.activities)))
@@ -568,12 +574,27 @@ def _cell_path(
     if cache_dir is None:
         return None
     key = json.dumps(
-        [3, settings.students, list(settings.activities), settings.gap_days, settings.fit_students,
+        [3, _code_fingerprint(), settings.students, list(settings.activities), settings.gap_days, settings.fit_students,
          settings.fit_days, settings.warmup_days, settings.tracer,
          settings.policy_config.to_dict(), kind, seed, policy], sort_keys=True, default=str,
     )  # fmt: skip
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return Path(cache_dir) / f"{kind}-s{seed}-{policy}-{digest}.npz"
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """Hash of the source a cell's values depend on (this module, the simulators, the tracers,
+    placement, the policies, the catalog): a cached cell is reused only by the same code."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for sub in ("evaluation/policy_eval.py", "simulation", "tracing", "placement", "policy",
+                "curriculum", "specs"):  # fmt: skip
+        base = root / sub
+        for f in sorted([base] if base.is_file() else (*base.rglob("*.py"), *base.rglob("*.toml"))):
+            h.update(f.relative_to(root).as_posix().encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def bootstrap_weights(n_units: int, n_boot: int, seed: int) -> np.ndarray:
