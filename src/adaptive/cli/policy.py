@@ -196,11 +196,18 @@ def policy_eval(
         typer.Option("--out", file_okay=False, help="Folder for policy_eval.csv and the plots."),
     ] = Path("policy_eval"),
     simulators: Annotated[
-        str, typer.Option("--simulators", help="Ground-truth learner kinds, comma-separated.")
+        str,
+        typer.Option(
+            "--simulators",
+            help="Simulators, comma-separated: bkt, logistic, prerequisite, junyi (the real "
+            "Junyi graph: needs ../shared/datasets), graph; NAME-cold for a cold-start cohort.",
+        ),
     ] = "bkt,logistic,prerequisite",
     policies: Annotated[
         str | None,
-        typer.Option("--policies", help="Policies (default: adaptive and every baseline)."),
+        typer.Option(
+            "--policies", help="Policies (default: adaptive, every baseline and the ceiling)."
+        ),
     ] = None,
     n_boot: Annotated[
         int, typer.Option("--bootstrap", min=10, help="Bootstrap replicates.")
