@@ -9,7 +9,9 @@ import pandas as pd
 
 from adaptive.batch import run_daily_job
 from adaptive.batch.snapshot import load_snapshot
-from adaptive.placement import DEFAULT_GRADE_TABLE
+from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.placement import grade_placement
+from adaptive.registry.loading import load_version
 
 
 def test_a_new_student_is_placed_from_grade_and_the_output_says_so(district, tmp_path):
@@ -30,7 +32,17 @@ def test_a_new_student_is_placed_from_grade_and_the_output_says_so(district, tmp
     snap = load_snapshot(tmp_path / "state", district.last_day)
     row = snap.tracer.row("newcomer-1")
     assert row is not None  # placed into the state, so tomorrow's answers start from grade 5
-    placed = snap.tracer.arrays["placement"][row]  # the champion's skills, from the grade table
-    table = np.array(list(DEFAULT_GRADE_TABLE.values()))
-    assert np.isclose(placed[:, None], table[None, :], atol=1e-6).any(axis=1).all()
-    assert (placed > 0.7).any() and (placed < 0.2).any()
+    placed = snap.tracer.arrays["placement"][row]  # the champion's skills, from grade 5
+    expected = grade_placement(Catalog.from_json(district.catalog), [LearnerProfile("x", grade=5)])
+    np.testing.assert_allclose(
+        placed, expected.aligned(list(champion_skills(district)))[0], atol=1e-6
+    )
+
+
+def champion_skills(district) -> list[str]:
+    return [
+        str(s)
+        for s in load_version(
+            district.model, alias="champion", tracking_uri=district.uri
+        ).model.skills_
+    ]

@@ -115,3 +115,20 @@ def test_the_dense_step_equals_relaxing_level_by_level() -> None:
     levels = g._by_levels(m, evidence)
     np.testing.assert_array_equal(dense[0], levels[0])
     np.testing.assert_array_equal(dense[1], levels[1])
+
+
+def test_own_grade_skills_are_placed_by_their_place_in_the_grade() -> None:
+    """A grade's early skills (shallow in the graph) are more likely known than its late ones."""
+    cat = Catalog(
+        (
+            Skill("a", grade=1),
+            Skill("b", prerequisites=("a",), grade=2),
+            Skill("c", prerequisites=("b",), grade=2),
+            Skill("d", prerequisites=("c",), grade=2),
+        )
+    )
+    table = GradeTable({-1: 0.9, 0: 0.4, 1: 0.1}, own_grade=(0.8, 0.2))
+    p = grade_placement(cat, [LearnerProfile("x", grade=2)], table).mastery[0]
+    np.testing.assert_allclose(p, [0.9, 0.8, 0.5, 0.2])
+    flat = grade_placement(cat, [LearnerProfile("x", grade=2)], GradeTable({0: 0.4}, None))
+    np.testing.assert_allclose(flat.mastery[0, 1:], 0.4)

@@ -109,3 +109,16 @@ def test_ability_comes_from_answers_the_model_did_not_expect(model) -> None:
 def test_a_missing_now_is_the_current_time() -> None:
     today = pd.Timestamp.now(tz="UTC").value / 86_400e9
     assert abs(to_days(None) - today) < 1.0
+
+
+def test_catalog_skills_the_model_never_saw_take_the_grade_placement(model) -> None:
+    """Issue 16 defect 3: an unmodelled skill is not 'not started' for a student past it."""
+    base = graded_catalog()
+    extra = Skill("old-skill", "An early skill", (), grade=1)
+    cat = Catalog((*base.skills, extra), base.activities, topics=base.topics)
+    profiles = [LearnerProfile("s", grade=3)]
+    state = model.init_state(["s"])
+    batch = batch_from_model(model, state, cat, profiles)
+    col = list(cat.skill_index).index("old-skill")
+    assert batch.mastery[0, col] > 0.8  # two grades below: known, not the start of the fringe
+    assert np.isnan(batch_from_model(model, state, cat, profiles, placement=None).mastery[0, col])

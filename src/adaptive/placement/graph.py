@@ -118,13 +118,19 @@ def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
 
 
-def _longest_path(catalog: Catalog) -> int:
-    """Edges on the longest prerequisite chain (0 for a graph without edges)."""
+def skill_levels(catalog: Catalog) -> np.ndarray:
+    """(S,) edges on the longest prerequisite chain above each skill (0: no prerequisite)."""
     level: dict[str, int] = {}
     for s in catalog.topological_order:  # prerequisites first
         prereqs = catalog.skill(s).prerequisites
         level[s] = 1 + max(level[p] for p in prereqs) if prereqs else 0
-    return max(level.values(), default=0)
+    return np.array([level[s.id] for s in catalog.skills], dtype=np.int64)
+
+
+def _longest_path(catalog: Catalog) -> int:
+    """Edges on the longest prerequisite chain (0 for a graph without edges)."""
+    levels = skill_levels(catalog)
+    return int(levels.max()) if len(levels) else 0
 
 
 _CACHE: dict[int, tuple[Catalog, GraphPropagation]] = {}

@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 #: P(known at the start) by grade gap (skill grade minus the student's grade). Chosen as round
 #: values, not fitted to any simulator: skills of earlier grades are mostly known, the own grade's
 #: partly (the year has started), later grades rarely. Gaps beyond the table use its ends.
-DEFAULT_GRADE_TABLE: dict[int, float] = {-3: 0.9, -2: 0.85, -1: 0.75, 0: 0.3, 1: 0.1, 2: 0.05}
+DEFAULT_GRADE_TABLE: dict[int, float] = {-3: 0.95, -2: 0.92, -1: 0.88, 0: 0.4, 1: 0.1, 2: 0.05}
+#: Own-grade skills from the grade's first to its last in prerequisite order (mean 0.4 as
+#: `DEFAULT_GRADE_TABLE[0]`): early skills of the year are mostly taught, late ones mostly not.
+DEFAULT_OWN_GRADE: tuple[float, float] = (0.75, 0.05)
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,17 @@ class Placement:
 
 @dataclass(frozen=True)
 class GradeTable:
-    """P(known at the start) by grade gap (skill grade minus student grade), configurable."""
+    """P(known at the start) by grade gap (skill grade minus student grade), configurable.
+
+    `own_grade` refines gap 0: a grade's curriculum is taught in prerequisite order, so a student
+    partway through their grade more likely knows its early skills than its late ones. With
+    `(first, last)` the P(known) of an own-grade skill runs linearly from `first` (the grade's
+    shallowest skills in the prerequisite graph) to `last` (its deepest); None keeps the flat
+    `by_gap[0]`.
+    """
 
     by_gap: Mapping[int, float] = field(default_factory=lambda: dict(DEFAULT_GRADE_TABLE))
+    own_grade: tuple[float, float] | None = DEFAULT_OWN_GRADE
 
     def __post_init__(self) -> None:
         if not self.by_gap:
@@ -108,6 +119,8 @@ class GradeTable:
         for gap, p in self.by_gap.items():
             if not 0.0 <= float(p) <= 1.0:
                 raise ConfigError(f"grade table gap {gap}: P(known) {p} is not in [0, 1]")
+        if self.own_grade is not None and not all(0.0 <= v <= 1.0 for v in self.own_grade):
+            raise ConfigError(f"grade table own_grade {self.own_grade}: expected two P(known)")
 
     @classmethod
     def from_dict(cls, d: Mapping[str, float] | Mapping[int, float]) -> GradeTable:
@@ -147,6 +160,11 @@ def grade_placement(
     known = ~np.isnan(gap)
     mastery = np.full(gap.shape, np.nan)
     mastery[known] = table.lookup(gap[known].astype(np.int64))
+    if table.own_grade is not None:
+        first, last = table.own_grade
+        along = first + (last - first) * position_in_grade(catalog)  # (S,)
+        own = known & (gap == 0)
+        mastery[own] = np.broadcast_to(along, gap.shape)[own]
     sources = tuple(
         "population prior (no grade)" if p.grade is None else f"placed from grade {p.grade}"
         for p in plist
@@ -154,6 +172,23 @@ def grade_placement(
     return Placement(
         tuple(p.student_id for p in plist), tuple(catalog.skill_index), mastery, sources
     )
+
+
+def position_in_grade(catalog: Catalog) -> np.ndarray:
+    """(S,) each skill's place in its grade's prerequisite order: 0 for the grade's shallowest
+    skills (longest prerequisite chain above them), 1 for its deepest; 0.5 where the grade has
+    one level or the skill no grade."""
+    from adaptive.placement.graph import skill_levels
+
+    level = skill_levels(catalog).astype(np.float64)
+    grade = np.array([np.nan if s.grade is None else s.grade for s in catalog.skills])
+    out = np.full(len(level), 0.5)
+    for g in np.unique(grade[~np.isnan(grade)]):
+        members = grade == g
+        lo, hi = level[members].min(), level[members].max()
+        if hi > lo:
+            out[members] = (level[members] - lo) / (hi - lo)
+    return out
 
 
 def mastery_table_placement(

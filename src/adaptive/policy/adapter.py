@@ -294,6 +294,8 @@ def batch_from_model(
     n_responses = overrides.get("n_responses", hist.n_responses)
     catalog_mastery = align_skills(skills, catalog, mastery)
     catalog_p = align_skills(skills, catalog, p_correct)
+    if placement == "grade":
+        _fill_unmodelled(catalog_mastery, catalog, plist, grade_table)
     if graph:
         catalog_mastery, catalog_p = _propagated(catalog, catalog_mastery, catalog_p, n_responses)
     fields = {
@@ -339,6 +341,26 @@ def _cold_start(
     rows = scratch.rows(ids)
     sources = np.asarray(prior.subset(ids).sources, dtype=object)
     return model.mastery(scratch, rows), model.predict_skill_proba(scratch, rows), sources
+
+
+def _fill_unmodelled(
+    mastery: np.ndarray,
+    catalog: Catalog,
+    profiles: list[LearnerProfile],
+    grade_table: GradeTable | None,
+) -> None:
+    """Catalog skills the model has no column for (never in its training data) take the grade
+    placement's value instead of staying unknown: unknown reads as "not started", which would
+    put every such skill below a student's grade on their ready-to-learn fringe. P(correct)
+    stays NaN there, so the policy derives it from this mastery."""
+    if not np.isnan(mastery).any():
+        return
+    unmodelled = np.isnan(mastery).all(axis=0)
+    if not unmodelled.any():
+        return
+    prior = grade_placement(catalog, profiles, grade_table).mastery
+    cols = np.flatnonzero(unmodelled)
+    mastery[:, cols] = prior[:, cols]
 
 
 def _grade_source(profile: LearnerProfile) -> str:

@@ -638,6 +638,7 @@ class CatalogArrays:
     multi: np.ndarray  # positions of the activities with more than one skill
     topic_mean_dense: np.ndarray  # (A, T) float32, for a BLAS product with interests
     prerequisite_t: np.ndarray  # (S, S) float32 transpose of `prerequisite`
+    prerequisite_codes: np.ndarray  # (S, P) each skill's direct prerequisites, -1 pad
     closure_dense: np.ndarray  # (S, S) float32
     activity_pos: dict[str, int]  # activity id -> position
     skill_pos: dict[str, int]
@@ -699,6 +700,7 @@ def catalog_arrays(catalog: Catalog) -> CatalogArrays:
         multi=np.flatnonzero([len(a.skills) > 1 for a in acts]),
         topic_mean_dense=topic_mean.toarray().astype(np.float32),
         prerequisite_t=catalog.prerequisite_matrix.T.toarray().astype(np.float32),
+        prerequisite_codes=np.asarray(catalog.prerequisite_codes, dtype=np.int64).reshape(n_s, -1),
         closure_dense=closure.astype(np.float32),
         activity_pos={a.id: i for i, a in enumerate(acts)},
         skill_pos=pos,

@@ -23,6 +23,7 @@ class Features:
     p_skill: np.ndarray  # (n, S) P(correct) on the skill's typical item
     mastered: np.ndarray  # (n, S) progression rule: P >= threshold AND min responses
     missing: np.ndarray  # (n, S) number of prerequisites below the prerequisite threshold
+    support: np.ndarray  # (n, S) mastery of the weakest direct prerequisite (1 without any)
     elapsed: np.ndarray  # (n, S) days since last practice (NaN = never)
     recall: np.ndarray  # (n, S) FSRS predicted recall (1 where never practised)
     stuck: np.ndarray  # (n, S)
@@ -82,4 +83,7 @@ def compute_features(
     logit_act += batch.ability.astype(np.float32)[:, None]
     p_act = terms.activity_p_correct(logit_act, ctx.difficulty.astype(np.float32)[None, :])
     blocked = to_activities(ctx, (missing > 0).astype(np.float32)) > 0
-    return Features(mastery, p_skill, mastered, missing, elapsed, recall, stuck, p_act, blocked)
+    support = terms.prerequisite_support(mastery, ctx.prerequisite_codes)
+    return Features(
+        mastery, p_skill, mastered, missing, support, elapsed, recall, stuck, p_act, blocked
+    )

@@ -49,7 +49,9 @@ class AdaptivePolicy(Policy):
         cfg, ctx = self.config, self._ctx
         open_ = ~feats.mastered
         return {
-            "readiness": terms.readiness(feats.missing == 0, feats.mastered, feats.mastery),
+            "readiness": terms.readiness(
+                feats.missing == 0, feats.mastered, feats.mastery, feats.support
+            ),
             "aspiration": terms.goal_relevance(batch.goals, ctx.closure_dense, feats.mastery),
             "review": terms.review_need(feats.recall, feats.mastered, cfg.retention_threshold),
             "progress": terms.learning_progress(batch.progress) * open_,
@@ -61,8 +63,9 @@ class AdaptivePolicy(Policy):
         """(n, A) value of the terms that depend on the activity itself (before weights)."""
         cfg = self.config
         return {
-            "difficulty": terms.edge_of_difficulty(
-                feats.p_act, cfg.target_p_correct, cfg.difficulty_width
+            "difficulty": terms.best_version_of_skill(
+                terms.edge_of_difficulty(feats.p_act, cfg.target_p_correct, cfg.difficulty_width),
+                self._ctx.primary_skill,
             ),
             "interest": terms.interest_match(batch.interests, self._ctx.topic_mean_dense),
         }

@@ -29,10 +29,30 @@ def missing_prerequisites(
     return np.rint(below @ prerequisite_t).astype(np.int32)
 
 
-def readiness(prereqs_met: np.ndarray, mastered: np.ndarray, mastery: np.ndarray) -> np.ndarray:
-    """On the ready-to-learn fringe (prerequisites met, skill not mastered yet): the room left to
-    learn, 1 - P(mastery) (the expected gain of practice is proportional to it); else 0."""
+def prerequisite_support(mastery: np.ndarray, prerequisite_codes: np.ndarray) -> np.ndarray:
+    """(n, S) the mastery of each skill's weakest direct prerequisite (1 without any): how sure
+    we are that practice on the skill can be learned from now."""
+    m = np.nan_to_num(mastery, nan=0.0)
+    if prerequisite_codes.size == 0:
+        return np.ones_like(m)
+    codes = np.asarray(prerequisite_codes, dtype=np.int64)
+    padded = np.concatenate([m, np.ones((m.shape[0], 1), m.dtype)], axis=1)
+    return padded[:, np.where(codes >= 0, codes, m.shape[1])].min(axis=2)
+
+
+def readiness(
+    prereqs_met: np.ndarray,
+    mastered: np.ndarray,
+    mastery: np.ndarray,
+    support: np.ndarray | None = None,
+) -> np.ndarray:
+    """On the ready-to-learn fringe (prerequisites met, skill not mastered yet): the expected
+    room to learn, 1 - P(mastery), times the `support` of its prerequisites (the weakest one's
+    mastery; 1 when not given): a skill is worth practising when it is not known yet AND what
+    it builds on is. Else 0."""
     room = 1.0 - np.nan_to_num(mastery, nan=0.0)
+    if support is not None:
+        room = room * support
     return np.where(prereqs_met & ~mastered, room, 0.0)
 
 
@@ -52,6 +72,21 @@ def edge_of_difficulty(p_correct: np.ndarray, target: float, width: float) -> np
     """1 at the target P(correct), falling off as a Gaussian of the given width."""
     z = (p_correct - target) / width
     return np.exp(-0.5 * z * z)
+
+
+def best_version_of_skill(edge: np.ndarray, primary_skill: np.ndarray) -> np.ndarray:
+    """(n, A) each activity's edge value relative to the best version of the same skill (1 for
+    the activity of its skill nearest the target).
+
+    The difficulty term picks *which version* of a skill suits the student, not *which skill*:
+    an absolute edge value would favour skills the student already knows (their P(correct) sits
+    near the target), so a student would be served what they have mastered instead of what they
+    are ready to learn. Which skill is for readiness, review, interest and the goals to say.
+    """
+    n_skills = int(primary_skill.max()) + 1 if len(primary_skill) else 0
+    best = np.zeros((edge.shape[0], n_skills), dtype=edge.dtype)
+    np.maximum.at(best.T, primary_skill, edge.T)
+    return edge / np.maximum(best[:, primary_skill], 1e-12)
 
 
 # -- interest and aspiration -----------------------------------------------------------------

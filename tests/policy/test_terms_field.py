@@ -1,0 +1,26 @@
+"""Scoring terms added for learners the policy was not tuned on (issue 16)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from adaptive.policy import terms
+
+
+def test_the_difficulty_term_ranks_versions_within_a_skill_not_skills() -> None:
+    # activities 0-2: versions of skill 0 (a known skill: all near the target); 3-5: skill 1
+    edge = np.array([[0.9, 1.0, 0.7, 0.1, 0.3, 0.2]])
+    primary = np.array([0, 0, 0, 1, 1, 1])
+    rel = terms.best_version_of_skill(edge, primary)
+    np.testing.assert_allclose(rel, [[0.9, 1.0, 0.7, 1 / 3, 1.0, 2 / 3]])
+
+
+def test_prerequisite_support_is_the_weakest_prerequisite() -> None:
+    mastery = np.array([[0.9, 0.4, np.nan, 0.2]])
+    codes = np.array([[-1, -1], [0, -1], [0, 1], [-1, -1]])
+    np.testing.assert_allclose(terms.prerequisite_support(mastery, codes), [[1.0, 0.9, 0.4, 1.0]])
+    ready = terms.readiness(
+        np.ones((1, 4), bool), np.zeros((1, 4), bool), mastery,
+        terms.prerequisite_support(mastery, codes),
+    )  # fmt: skip
+    np.testing.assert_allclose(ready, [[0.1, 0.6 * 0.9, 1.0 * 0.4, 0.8]])
