@@ -402,3 +402,14 @@ def test_datasets_describe_takes_the_time_flags_and_prints_notes(tmp_path):
         app, ["datasets", "describe", str(path), "--time-col", "ts", "--time-unit", "s"]
     )
     assert result.exit_code == 0 and "2024-09-01T08:00:00" in result.output
+
+
+def test_a_shuffled_date_only_export_keeps_every_same_day_attempt(tmp_path):
+    """Item 6 on a shuffled file: the same correct answer twice on a day is two attempts."""
+    rows = ["a,i1,k,1,2024-09-01", "b,i2,k,0,2024-09-01", "a,i1,k,1,2024-09-01",
+            "a,i1,k,1,2024-09-02", "a,i1,k,1,2024-09-02"]  # fmt: skip
+    with pytest.raises(DataValidationError) as info:  # only the copy on the next line
+        read_responses(write(tmp_path, rows))
+    assert [p.line for p in info.value.problems] == [6]
+    log = read_responses(write(tmp_path, rows[:4]))
+    assert len(log) == 4

@@ -109,6 +109,9 @@ class RowValues:
     optional: dict[str, pa.Array | np.ndarray]
 
 
+NS_PER_DAY = 86_400 * 10**9
+
+
 def check_values(
     raw: RawTable, mapping: ColumnMapping, q_matrix: QMatrix | None, issues: Issues
 ) -> RowValues:
@@ -520,7 +523,13 @@ def _reject_duplicates(
     issues: Issues,
     rejected: np.ndarray,
 ) -> None:
-    """Reject each response that repeats its predecessor in (student, time, file) order."""
+    """Reject each response that repeats its predecessor in (student, time, file) order.
+
+    With date-only times (every time a whole day) two attempts of a day at the same item with
+    the same answer are ordinary practice wherever they stand in the file; only a row repeated
+    on the very next line of the file is then a duplicate. With times of day, the same item,
+    instant and answer twice is a duplicate wherever the copy stands (an export written twice).
+    """
     n = len(t)
     by_time = np.lexsort((t, resp.student_code))  # stable: equal times keep file order
     correct = values.correct[resp.first_row]
@@ -530,6 +539,9 @@ def _reject_duplicates(
         & (np.diff(t[by_time]) == 0)
         & (np.diff(correct[by_time]) == 0)
     )
+    if values.time_kind == "timestamp" and (t % NS_PER_DAY == 0).all():
+        last_row = resp.member_rows[resp.member_offsets[1:] - 1]
+        same &= resp.first_row[by_time][1:] == last_row[by_time][:-1] + 1  # the next file row
     if not same.any():
         return
     run_start = np.maximum.accumulate(np.where(np.append(True, ~same), np.arange(n), 0))
