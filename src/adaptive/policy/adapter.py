@@ -84,7 +84,8 @@ def _catalog_columns(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -
 def _lookup(positions: Mapping[str, int], ids: Sequence[str] | np.ndarray) -> np.ndarray:
     """Position of each id in a dict (-1 when absent), without building a pandas index."""
     get = positions.get
-    return np.fromiter((get(str(i), -1) for i in ids), dtype=np.int64, count=len(ids))
+    values = ids.tolist() if hasattr(ids, "tolist") else list(ids)  # plain str: fast iteration
+    return np.fromiter((get(i, -1) for i in values), dtype=np.int64, count=len(values))
 
 
 def history_features(

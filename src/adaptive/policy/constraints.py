@@ -74,6 +74,11 @@ def constraint_masks_grade(batch: StudentBatch, ctx: CatalogArrays) -> np.ndarra
     return out
 
 
+#: Score step per activity index that orders exact ties for the candidate cut (far below any
+#: difference the scoring terms make).
+TIE_STEP = 1e-12
+
+
 def select_top_k(
     score: np.ndarray,
     eligible: np.ndarray,
@@ -140,9 +145,14 @@ def select_top_k(
     greedy = _greedy_row if n == 1 else _greedy
     n_cand = min(n_a, max(8 * k, 64))
     if n_cand < n_a and (n > 16 or n == 1):
-        part = np.argpartition(-base, n_cand, axis=1)
-        cand = np.sort(part[:, :n_cand], axis=1)  # ties go to the lowest activity index
-        outside = base[np.arange(n), part[:, n_cand]]  # the best score left out
+        # candidates by score, ties to the lower activity index (the greedy's own order), so
+        # that activities tied with the candidates are left out only when the greedy would not
+        # take them; the check against the best one left out is exact either way
+        key = base - np.arange(n_a) * TIE_STEP
+        order = np.argpartition(-key, n_cand, axis=1)
+        cand = np.sort(order[:, :n_cand], axis=1)  # ties go to the lowest activity index
+        left_out = order[:, n_cand]  # the best activity left out, and its score
+        outside = (base[np.arange(n), left_out], left_out)
         redo = greedy(
             base, cand, outside, state, np.arange(n), skill, minutes, k, max_per_skill, variety
         )
@@ -170,10 +180,11 @@ def _greedy(
 ) -> np.ndarray:
     """Greedy rounds for rows `who` over candidate columns `cand` (len(who), L), in place.
 
-    With `outside` (the best score left out of the candidates), rows where that score beats a
-    round's best are flagged (returned mask over all rows) and left untouched for a full redo.
+    With `outside` (the best score left out of the candidates and its activity), rows where it
+    beats a round's best (a higher score, or the same score at a lower activity index) are flagged (returned mask over all rows) and left untouched for a full redo.
     """
     picks, picked_score, penalty_out, remaining, count, slot = state
+    shortest = minutes.min() if len(minutes) else 0.0
     picks0, slot0 = picks[who].copy(), slot[who].copy()
     rem0, count0 = remaining[who].copy(), count[who].copy()
     local = np.arange(len(who))
@@ -196,7 +207,11 @@ def _greedy(
         j = np.argmax(value, axis=1)
         best = value[local, j]
         if outside is not None:
-            flagged |= open_ & (outside >= best) & np.isfinite(outside)
+            out_score, out_act = outside
+            wins = (out_score > best) | ((out_score == best) & (out_act < cand[local, j]))
+            # nothing left out can win once even the shortest activity no longer fits
+            fits = rem + 1e-9 >= shortest
+            flagged |= open_ & wins & np.isfinite(out_score) & fits
         ok = open_ & np.isfinite(best) & ~flagged
         if not ok.any():
             continue
@@ -246,8 +261,10 @@ def _greedy_row(
         value = np.where((same < cap) & (c_min <= rem + 1e-9), cb - pen, -np.inf)
         j = int(np.argmax(value))
         best = value[j]
-        if outside is not None and np.isfinite(outside[0]) and outside[0] >= best:
-            return np.ones(1, bool)  # an activity outside the candidates could win: redo
+        if outside is not None and np.isfinite(outside[0][0]) and rem + 1e-9 >= minutes.min():
+            out_score, out_act = outside[0][0], outside[1][0]
+            if out_score > best or (out_score == best and out_act < cand[j]):
+                return np.ones(1, bool)  # an activity outside the candidates could win: redo
         if not np.isfinite(best):
             break
         act = int(cand[j])
