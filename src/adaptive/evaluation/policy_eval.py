@@ -296,13 +296,18 @@ def fit_tracer(
     catalog: Catalog, kind: str, n_students: int, days: int, seed: int, tracer: str = "bkt"
 ) -> KnowledgeTracer:
     """The shipped tracer `tracer`, fitted with `.fit(log)` on a burn-in log of other students
-    of the same simulator family (`days` days of curriculum-order practice each)."""
+    of the same simulator family (`days` days of curriculum-order practice each); a model that
+    can (`extend_skills`: BKT) also gets the catalog's skills the burn-in never reached, from
+    their graph neighbours, so that the students' answers on them are traced."""
     from adaptive.tracing.specs import build_model
 
     family, _ = split_kind(kind)
     burn = make_cohort(catalog, family.name, n_students, seed, warmup_days=days)
     builder = LogBuilder(catalog, burn.student_ids, START)
-    return build_model(tracer).fit(builder.log(builder.frame(burn.warm)))
+    model = build_model(tracer).fit(builder.log(builder.frame(burn.warm)))
+    if hasattr(model, "extend_skills"):
+        model.extend_skills(catalog)
+    return model
 
 
 # -- the ceiling ---------------------------------------------------------------------------------
