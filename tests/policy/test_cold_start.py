@@ -13,7 +13,7 @@ from adaptive.curriculum import Catalog, LearnerProfile, Skill
 from adaptive.data.log import ResponseLog
 from adaptive.policy import AdaptivePolicy, PolicyConfig
 from adaptive.policy.adapter import batch_from_model
-from adaptive.policy.base import to_days
+from adaptive.policy.base import StudentBatch, catalog_arrays, to_days
 from adaptive.tracing.bkt import BKT
 
 
@@ -122,3 +122,17 @@ def test_catalog_skills_the_model_never_saw_take_the_grade_placement(model) -> N
     col = list(cat.skill_index).index("old-skill")
     assert batch.mastery[0, col] > 0.8  # two grades below: known, not the start of the fringe
     assert np.isnan(batch_from_model(model, state, cat, profiles, placement=None).mastery[0, col])
+
+
+def test_curriculum_baselines_start_at_the_students_grade() -> None:
+    """The issue's baseline: curriculum order from the student's grade (earlier grades done)."""
+    from adaptive.policy.baselines import make_policy
+
+    cat = graded_catalog()
+    batch = StudentBatch.build(
+        cat, ["g1", "g2"], np.zeros((2, len(SKILLS))), grade=np.array([1.0, 2.0])
+    )
+    for name in ("curriculum", "n-correct", "curriculum-mastery"):
+        sel = make_policy(name, cat, seed=0).select(batch, 1, 20_000.0)
+        grades = cat.skill_grades[catalog_arrays(cat).primary_skill[sel.activity[:, 0]]]
+        assert list(grades) == [1.0, 2.0], name

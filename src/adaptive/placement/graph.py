@@ -24,19 +24,24 @@ from adaptive.curriculum import Catalog
 
 
 @dataclass(frozen=True)
+class LevelEdges:
+    """The direct edges that one level of the graph reads, grouped for a segment max / min:
+    `targets[g]` takes the reduction of `sources[starts[g]:starts[g + 1]]`."""
+
+    sources: np.ndarray
+    starts: np.ndarray
+    targets: np.ndarray
+
+
+@dataclass(frozen=True)
 class GraphPropagation:
-    """Direct prerequisite edges of a catalog, grouped for segment max / min."""
+    """A catalog's prerequisite edges, arranged so each bound is one pass over the levels."""
 
     n_skills: int
-    depth: int  # edges on the longest path: passes needed to reach every ancestor
-    # up: for each skill with dependents, the dependents (edges sorted by prerequisite)
-    up_child: np.ndarray
-    up_starts: np.ndarray
-    up_parent: np.ndarray
-    # down: for each skill with prerequisites, the prerequisites (edges sorted by dependent)
-    down_parent: np.ndarray
-    down_starts: np.ndarray
-    down_child: np.ndarray
+    # up: deepest level first, each skill takes the max over its dependents (all deeper, final)
+    up: tuple[LevelEdges, ...]
+    # down: shallowest level first, each skill takes the min over its prerequisites (final)
+    down: tuple[LevelEdges, ...]
     # closure[g, s]: s is g or one of its ancestors (for small batches: one dense step)
     closure: np.ndarray
 
@@ -44,24 +49,18 @@ class GraphPropagation:
     def of(cls, catalog: Catalog) -> GraphPropagation:
         p = catalog.prerequisite_matrix.tocoo()
         child, parent = p.row.astype(np.int64), p.col.astype(np.int64)
-        by_parent = np.lexsort((child, parent))
-        by_child = np.lexsort((parent, child))
+        level = skill_levels(catalog)
         return cls(
             n_skills=len(catalog.skills),
-            depth=_longest_path(catalog),
-            up_child=child[by_parent],
-            up_starts=_group_starts(parent[by_parent]),
-            up_parent=np.unique(parent),
-            down_parent=parent[by_child],
-            down_starts=_group_starts(child[by_child]),
-            down_child=np.unique(child),
+            up=_level_edges(parent, child, level, deepest_first=True),
+            down=_level_edges(child, parent, level, deepest_first=False),
             closure=_closure(catalog),
         )
 
     def propagate(self, mastery: np.ndarray, evidence: np.ndarray) -> np.ndarray:
         """(n, S) mastery after both relaxations; NaN (unknown) stays NaN unless evidence from a
         neighbour fills it. `evidence` (n, S) is true where the student answered the skill."""
-        if len(self.up_child) == 0 or mastery.size == 0:
+        if not self.up or mastery.size == 0:
             return mastery
         m = np.asarray(mastery, dtype=np.float64)
         evidence = np.asarray(evidence, dtype=bool)
@@ -86,16 +85,32 @@ class GraphPropagation:
         return up, down
 
     def _by_levels(self, known: np.ndarray, evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Both bounds by relaxing the direct edges once per level (large batches)."""
+        """Both bounds in one pass each over the levels (large batches): every edge is read
+        once, and a level reads only levels already final."""
         up = np.where(evidence, known, 0.0)
-        for _ in range(self.depth):
-            reached = np.maximum.reduceat(up[:, self.up_child], self.up_starts, axis=1)
-            up[:, self.up_parent] = np.maximum(up[:, self.up_parent], reached)
+        for e in self.up:
+            reached = np.maximum.reduceat(up[:, e.sources], e.starts, axis=1)
+            up[:, e.targets] = np.maximum(up[:, e.targets], reached)
         down = np.where(evidence, known, 1.0)
-        for _ in range(self.depth):
-            reached = np.minimum.reduceat(down[:, self.down_parent], self.down_starts, axis=1)
-            down[:, self.down_child] = np.minimum(down[:, self.down_child], reached)
+        for e in self.down:
+            reached = np.minimum.reduceat(down[:, e.sources], e.starts, axis=1)
+            down[:, e.targets] = np.minimum(down[:, e.targets], reached)
         return up, down
+
+
+def _level_edges(
+    target: np.ndarray, source: np.ndarray, level: np.ndarray, deepest_first: bool
+) -> tuple[LevelEdges, ...]:
+    """Edges grouped by the level of their target, in processing order, then by target."""
+    out = []
+    levels = np.unique(level[target])
+    for lv in levels[::-1] if deepest_first else levels:
+        at = np.flatnonzero(level[target] == lv)
+        order = at[np.lexsort((source[at], target[at]))]
+        out.append(
+            LevelEdges(source[order], _group_starts(target[order]), np.unique(target[order]))
+        )
+    return tuple(out)
 
 
 #: Above this many (student, evidence skill, skill) cells a batch is relaxed level by level.
@@ -125,12 +140,6 @@ def skill_levels(catalog: Catalog) -> np.ndarray:
         prereqs = catalog.skill(s).prerequisites
         level[s] = 1 + max(level[p] for p in prereqs) if prereqs else 0
     return np.array([level[s.id] for s in catalog.skills], dtype=np.int64)
-
-
-def _longest_path(catalog: Catalog) -> int:
-    """Edges on the longest prerequisite chain (0 for a graph without edges)."""
-    levels = skill_levels(catalog)
-    return int(levels.max()) if len(levels) else 0
 
 
 _CACHE: dict[int, tuple[Catalog, GraphPropagation]] = {}

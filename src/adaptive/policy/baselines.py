@@ -2,8 +2,12 @@
 
     random              a random eligible activity (prerequisites mastered), seeded
     curriculum          fixed curriculum order: N activities per skill, then the next skill
-    curriculum-mastery  curriculum order, advancing when the tracer's mastery reaches 0.95
+    curriculum-mastery  curriculum order, advancing when the tracer's mastery reaches the threshold
     n-correct           curriculum order, advancing after N correct answers in a row
+
+The curriculum order is the catalog's skills by grade, then prerequisite order; the curriculum
+baselines start at the student's own grade (skills of earlier grades count as done), as a
+teacher following the curriculum would.
     zpdes               learning-progress bandit over the zone of proximal development (ZPDES)
     greedy-target       the activity whose predicted P(correct) is closest to the target
 
@@ -35,6 +39,11 @@ class ScoredPolicy(Policy):
         super().__init__(catalog, config)
         self.seed = seed
         self._ctx = catalog_arrays(catalog)
+        grade = np.nan_to_num(catalog.skill_grades, nan=np.inf)
+        order = np.lexsort((self._ctx.topo_rank, grade))  # by grade, then prerequisites
+        self._skill_rank = np.empty(len(order), np.int64)
+        self._skill_rank[order] = np.arange(len(order))
+        self._skill_grade = catalog.skill_grades
 
     def score(
         self, batch: StudentBatch, feats: Features, now: float
@@ -46,11 +55,13 @@ class ScoredPolicy(Policy):
         student gets the same draws alone or in any batch."""
         return student_uniforms(batch.student_ids, len(self._ctx.activity_ids), self.seed, now)
 
-    def current_skill_rank(self, done: np.ndarray) -> np.ndarray:
-        """(n,) topological rank of the first skill not `done` (n_skills when all are done)."""
+    def current_skill_rank(self, done: np.ndarray, batch: StudentBatch) -> np.ndarray:
+        """(n,) curriculum rank of the first skill not `done` (n_skills when all are done);
+        skills of grades below the student's count as done."""
         n_s = done.shape[1]
+        done = done | (self._skill_grade[None, :] < batch.grade[:, None])
         ranked = np.zeros_like(done)
-        ranked[:, self._ctx.topo_rank] = done  # column r = the skill of rank r
+        ranked[:, self._skill_rank] = done  # column r = the skill of rank r
         first = np.argmin(ranked, axis=1)
         return np.where(ranked.all(axis=1), n_s, first)
 
@@ -59,10 +70,12 @@ class ScoredPolicy(Policy):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Activities of the current skill first, then the following skills, in catalog order."""
         ctx = self._ctx
-        skill_rank = ctx.topo_rank[ctx.primary_skill][None, :]
-        eligible = hard_mask(batch, ctx) & (skill_rank >= current[:, None])
-        score = -ctx.curriculum_rank[None, :].astype(np.float64) / max(len(ctx.activity_ids), 1)
-        return np.broadcast_to(score, eligible.shape).copy(), eligible
+        skill_rank = self._skill_rank[ctx.primary_skill]
+        eligible = hard_mask(batch, ctx) & (skill_rank[None, :] >= current[:, None])
+        n_a = len(ctx.activity_ids)
+        position = skill_rank * max(n_a, 1) + np.arange(n_a)  # skill order, then catalog order
+        score = -position.astype(np.float64) / max(position.max(initial=0) + 1, 1)
+        return np.broadcast_to(score[None, :], eligible.shape).copy(), eligible
 
     def select(self, batch: StudentBatch, k: int, now: float) -> Selection:
         feats = compute_features(batch, self._ctx, self.config, now)
@@ -121,7 +134,7 @@ class CurriculumOrder(ScoredPolicy):
         self, batch: StudentBatch, feats: Features, now: float
     ) -> tuple[np.ndarray, np.ndarray]:
         return self.curriculum_score(
-            self.current_skill_rank(batch.n_responses >= self.per_skill), batch
+            self.current_skill_rank(batch.n_responses >= self.per_skill, batch), batch
         )
 
 
@@ -133,7 +146,7 @@ class CurriculumMastery(ScoredPolicy):
         self, batch: StudentBatch, feats: Features, now: float
     ) -> tuple[np.ndarray, np.ndarray]:
         return self.curriculum_score(
-            self.current_skill_rank(feats.mastery >= self.config.mastery_threshold), batch
+            self.current_skill_rank(feats.mastery >= self.config.mastery_threshold, batch), batch
         )
 
 
@@ -154,7 +167,9 @@ class NCorrectInARow(ScoredPolicy):
     def score(
         self, batch: StudentBatch, feats: Features, now: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        return self.curriculum_score(self.current_skill_rank(batch.streak >= self.n_correct), batch)
+        return self.curriculum_score(
+            self.current_skill_rank(batch.streak >= self.n_correct, batch), batch
+        )
 
 
 class ZPDES(ScoredPolicy):
