@@ -11,8 +11,8 @@ self; learned attributes end in `_`. Every model additionally keeps an *online s
 Placement (`adaptive.placement`): `init_state(ids, prior=placement)` or `place(state, placement)`
 starts students from a prior (their grade, earlier records, a diagnostic) instead of the fitted
 population prior. BKT sets P(known) exactly; every other model blends the placed mastery of a
-skill with its own estimate, the placement weighing `placement_weight` responses, so the
-student's own answers take over as they come.
+skill with its own estimate; the placement's weight is `placement_decay` ** (answers on the
+skill), so it decides an untouched skill and the student's own answers take over within a few.
 
 Concurrency: `update`, `place` and `mastery` hold the state's lock, so threads may share one
 state (each call is atomic; calls for different students may interleave in any order, and the
@@ -154,9 +154,12 @@ class KnowledgeTracer(ABC):
         """P(correct) for every row of `log`, using only that student's earlier rows."""
 
     # -- online state ----------------------------------------------------------------------------
-    #: How many responses a placed mastery weighs against the model's own estimate (models
-    #: without exact placement; BKT places exactly).
-    placement_weight: ClassVar[float] = 3.0
+    #: The share of its weight a placed mastery keeps after each answer on the skill (models
+    #: without exact placement; BKT places exactly): 1 before any answer, 0.3 after one, 0.09
+    #: after two. A slower decay (a weight of 3 answers, tried first) kept a grade prior of 0.3
+    #: above the evidence of 3-6 right answers, and the demo district's champion then called no
+    #: skill mastered.
+    placement_decay: ClassVar[float] = 0.3
     #: True when `_place` sets the model's own state (BKT); else placement is a blended overlay.
     exact_placement: ClassVar[bool] = False
     #: Pseudo-information of the ability prior (0 = typical student): how many fully uncertain
@@ -341,8 +344,7 @@ class KnowledgeTracer(ABC):
         placed = state.arrays[PLACEMENT][rows].astype(np.float64)
         if np.isnan(placed).all():
             return None, np.zeros(0)
-        n0 = self.placement_weight
-        return placed, n0 / (n0 + state.arrays[EVIDENCE][rows])
+        return placed, self.placement_decay ** state.arrays[EVIDENCE][rows].astype(np.float64)
 
     # -- hyperparameters (scikit-learn style) ------------------------------------------------------
     def get_params(self) -> dict[str, Any]:
