@@ -185,13 +185,11 @@ class JunyiLearners(BKTLearners):
 
     def _prereq_known(self, stu: np.ndarray, skill: np.ndarray, now: np.ndarray) -> np.ndarray:
         """1 where every direct prerequisite is mastered (or there is none), else 0."""
-        pre = self._prereq_codes[skill]
-        mask = pre >= 0
-        if not mask.any():
+        found = self._prereq_mastery(stu, skill, now)
+        if found is None:
             return np.ones(len(stu))
-        r, c = np.nonzero(mask)
-        m = self._mastery_entries(stu[r], pre[r, c].astype(np.int64), now[r])
-        unmet = np.bincount(r, weights=m < self.mastery_threshold, minlength=len(stu))
+        entry, m, _ = found
+        unmet = np.bincount(entry, weights=m < self.mastery_threshold, minlength=len(stu))
         return (unmet == 0).astype(np.float64)
 
     def _learn_entries(

@@ -442,15 +442,25 @@ class LearnerSimulator(ABC):
 
     def _prereq_known(self, stu: np.ndarray, skill: np.ndarray, now: np.ndarray) -> np.ndarray:
         """Mean true mastery of each entry's direct prerequisites (1 where it has none)."""
+        found = self._prereq_mastery(stu, skill, now)
+        if found is None:
+            return np.ones(len(stu))
+        entry, m, count = found
+        total = np.bincount(entry, weights=m, minlength=len(stu))
+        return np.where(count > 0, total / np.maximum(count, 1), 1.0)
+
+    def _prereq_mastery(
+        self, stu: np.ndarray, skill: np.ndarray, now: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(entry of each prerequisite, its true mastery, prerequisites per entry) for the
+        direct prerequisites of each entry's skill; None when no entry has any."""
         pre = self._prereq_codes[skill]
         mask = pre >= 0
         if not mask.any():
-            return np.ones(len(stu))
+            return None
         r, c = np.nonzero(mask)
         m = self._mastery_entries(stu[r], pre[r, c].astype(np.int64), now[r])
-        total = np.bincount(r, weights=m, minlength=len(stu))
-        count = mask.sum(axis=1)
-        return np.where(count > 0, total / np.maximum(count, 1), 1.0)
+        return r, m, mask.sum(axis=1)
 
     def _retention(self, stu: np.ndarray, skill: np.ndarray, now: np.ndarray) -> np.ndarray:
         """exp(-hazard * gap / stability): the share of what was known that survives."""

@@ -316,10 +316,8 @@ class KnowledgeTracer(ABC):
         with state.lock:
             rows = all_rows(state, rows)
             own = np.asarray(self._mastery(state, rows), dtype=np.float64)
-            blend, weight = self._placement_blend(state, rows)
-            if blend is None:
-                return own
-            return np.where(np.isnan(blend), own, weight * blend + (1.0 - weight) * own)
+            blended = self._blended_mastery(state, rows, own)
+            return own if blended is None else blended
 
     def predict_skill_proba(
         self, state: TracingState, rows: np.ndarray | None = None
@@ -329,22 +327,27 @@ class KnowledgeTracer(ABC):
         with state.lock:
             rows = all_rows(state, rows)
             own = np.asarray(self._skill_proba(state, rows), dtype=np.float64)
-            blend, weight = self._placement_blend(state, rows)
-            if blend is None:
+            if self.exact_placement or PLACEMENT not in state.arrays:
                 return own
-            m = weight * blend + (1.0 - weight) * np.asarray(self._mastery(state, rows))
-            return np.where(np.isnan(blend), own, self._p_correct_from_mastery(m))
+            mastery = np.asarray(self._mastery(state, rows), dtype=np.float64)
+            blended = self._blended_mastery(state, rows, mastery)
+            if blended is None:
+                return own
+            placed = ~np.isnan(state.arrays[PLACEMENT][rows])
+            return np.where(placed, self._p_correct_from_mastery(blended), own)
 
-    def _placement_blend(
-        self, state: TracingState, rows: np.ndarray
-    ) -> tuple[np.ndarray | None, np.ndarray]:
-        """(placed mastery or NaN, its weight) of these rows; (None, _) without placement."""
+    def _blended_mastery(
+        self, state: TracingState, rows: np.ndarray, own: np.ndarray
+    ) -> np.ndarray | None:
+        """`own` mastery with the placement blended in where a skill was placed: the placement
+        keeps `placement_decay` ** (answers on the skill) of the weight. None without any."""
         if self.exact_placement or PLACEMENT not in state.arrays:
-            return None, np.zeros(0)
+            return None
         placed = state.arrays[PLACEMENT][rows].astype(np.float64)
         if np.isnan(placed).all():
-            return None, np.zeros(0)
-        return placed, self.placement_decay ** state.arrays[EVIDENCE][rows].astype(np.float64)
+            return None
+        weight = self.placement_decay ** state.arrays[EVIDENCE][rows].astype(np.float64)
+        return np.where(np.isnan(placed), own, weight * placed + (1.0 - weight) * own)
 
     # -- hyperparameters (scikit-learn style) ------------------------------------------------------
     def get_params(self) -> dict[str, Any]:
