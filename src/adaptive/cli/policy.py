@@ -133,7 +133,9 @@ def _tracer(district, model: Path | None, name: str | None, tracking_uri: str | 
             f"model: {name} v{loaded.version} (@{CHAMPION_ALIAS}, {loaded.spec or 'unknown spec'})"
         )
         return loaded.model
-    return default_model(district.log)  # fitted once, for every student (and the shortfall)
+    return default_model(
+        district.log, district.catalog
+    )  # fitted once, for every student (and the shortfall)
 
 
 def _print_explanation(why, as_json: bool) -> None:

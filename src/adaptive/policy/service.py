@@ -73,11 +73,15 @@ def load_district(directory: str | Path = DEMO_DISTRICT) -> District:
     return District(catalog, profiles, load_log(directory / "responses.parquet"))
 
 
-def default_model(log: ResponseLog) -> KnowledgeTracer:
-    """BKT (the shipped `bkt` spec) fitted on the district's responses."""
+def default_model(log: ResponseLog, catalog: Catalog | None = None) -> KnowledgeTracer:
+    """BKT (the shipped `bkt` spec) fitted on the district's responses; with the district's
+    `catalog`, its skills without responses get parameters from their graph neighbours."""
     from adaptive.tracing.specs import build_model
 
-    return build_model("bkt").fit(log)
+    model = build_model("bkt").fit(log)
+    if catalog is not None:
+        model.extend_skills(catalog)
+    return model
 
 
 def recommend_students(
@@ -102,7 +106,7 @@ def recommend_students(
         raise ConfigError(
             f"unknown student id(s) {unknown[:5]}: not in the district's profiles or responses"
         )
-    model = model if model is not None else default_model(d.log)
+    model = model if model is not None else default_model(d.log, d.catalog)
     log = d.log.take_students(list(student_ids))
     state = model.init_state(list(student_ids))
     if len(log):
@@ -133,7 +137,7 @@ def explain_activity(
     """Why an activity is (not) recommended to a student (blocked, excluded, ranked lower...)."""
     d = district if isinstance(district, District) else load_district(district)
     config = config or PolicyConfig.default()
-    model = model if model is not None else default_model(d.log)
+    model = model if model is not None else default_model(d.log, d.catalog)
     log = d.log.take_students([student_id])
     state = model.init_state([student_id])
     if len(log):
