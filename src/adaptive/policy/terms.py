@@ -83,10 +83,32 @@ def best_version_of_skill(edge: np.ndarray, primary_skill: np.ndarray) -> np.nda
     near the target), so a student would be served what they have mastered instead of what they
     are ready to learn. Which skill is for readiness, review, interest and the goals to say.
     """
-    n_skills = int(primary_skill.max()) + 1 if len(primary_skill) else 0
-    best = np.zeros((edge.shape[0], n_skills), dtype=edge.dtype)
-    np.maximum.at(best.T, primary_skill, edge.T)
-    return edge / np.maximum(best[:, primary_skill], 1e-12)
+    if edge.size == 0:
+        return edge
+    order, starts, group = _skill_groups(primary_skill)
+    best = np.maximum.reduceat(edge[:, order], starts, axis=1)  # (n, skills present)
+    best_of = np.empty_like(edge)
+    best_of[:, order] = best[:, group]
+    return edge / np.maximum(best_of, 1e-12)
+
+
+_GROUPS: dict[int, tuple[np.ndarray, ...]] = {}
+
+
+def _skill_groups(primary_skill: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(activities ordered by skill, start of each skill's run, run of each ordered activity);
+    cached per catalog's array (the per-request path scores one student at a time)."""
+    hit = _GROUPS.get(id(primary_skill))
+    if hit is not None and hit[0] is primary_skill:
+        return hit[1], hit[2], hit[3]
+    order = np.argsort(primary_skill, kind="stable")
+    sorted_skill = primary_skill[order]
+    new_run = np.r_[True, sorted_skill[1:] != sorted_skill[:-1]]
+    groups = (order, np.flatnonzero(new_run), np.cumsum(new_run) - 1)
+    if len(_GROUPS) > 64:
+        _GROUPS.clear()
+    _GROUPS[id(primary_skill)] = (primary_skill, *groups)
+    return groups
 
 
 # -- interest and aspiration -----------------------------------------------------------------
