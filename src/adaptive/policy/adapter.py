@@ -170,22 +170,26 @@ def _activity_sets(
         [ACTIVITY_KINDS.index(k) for k in repeatable_kinds if k in ACTIVITY_KINDS],
     )
     done_once = ok & once[np.maximum(act, 0)]
-    completed = sparse.csr_matrix(
-        (np.ones(done_once.sum()), (student_row[done_once], act[done_once])), shape=(n, n_a)
-    )
-    completed.data[:] = 1.0
+    completed = activity_set(student_row[done_once], act[done_once], n, n_a)
     if time_ns is None:
-        return completed, sparse.csr_matrix((n, n_a))
+        return completed, activity_set(np.zeros(0, np.int64), np.zeros(0, np.int64), n, n_a)
     day = np.floor(time_ns / NS_PER_DAY)
     mine = student_row >= 0
     last_day = np.full(n, -np.inf)
     np.maximum.at(last_day, student_row[mine], day[mine])
     on_last = ok & (day == last_day[np.maximum(student_row, 0)])
-    recent = sparse.csr_matrix(
-        (np.ones(on_last.sum()), (student_row[on_last], act[on_last])), shape=(n, n_a)
+    return completed, activity_set(student_row[on_last], act[on_last], n, n_a)
+
+
+def activity_set(rows: np.ndarray, acts: np.ndarray, n: int, n_a: int) -> sparse.csr_matrix:
+    """(n, n_a) CSR of 1.0 at each distinct (row, activity), built as CSR directly (no COO
+    round trip: this is on the vendor's per-request path)."""
+    key = np.unique(rows.astype(np.int64) * n_a + acts)
+    indptr = np.zeros(n + 1, np.int32)
+    np.cumsum(np.bincount(key // n_a, minlength=n), out=indptr[1:])
+    return sparse.csr_matrix(
+        (np.ones(len(key)), (key % n_a).astype(np.int32), indptr), shape=(n, n_a)
     )
-    recent.data[:] = 1.0
-    return completed, recent
 
 
 @dataclass(frozen=True)
