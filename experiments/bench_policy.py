@@ -4,6 +4,10 @@
     python -m experiments.bench_policy --skip-matrix            # speed only -> 50_policy.md
     python -m experiments.bench_policy --skip-speed             # matrix only -> 51_policy_sim.md
     python -m experiments.bench_policy --skip-speed --students 200 --seeds 1   # a quick matrix
+    python -m experiments.bench_policy --skip-speed --students 1000 --seeds 3  # ~90 min here
+
+The default matrix (400 students x 2 seeds, 800 paired units per cell) is the one RESULTS.md
+shows: about 7 minutes on 2 cores, where 1,000 x 3 takes about 90 (Junyi cells dominate).
     python -m experiments.bench_policy --eval-dir DIR           # reuse DIR/policy_eval.csv
 
 1. `recommend` top-10 of 2,000 activities (200 skills) for one student, in-process: p50 / p99
@@ -300,8 +304,8 @@ def main() -> int:
     ap.add_argument(
         "--eval-dir", type=Path, help="reuse DIR/policy_eval.csv instead of running the matrix"
     )
-    ap.add_argument("--students", type=int, default=1000)
-    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--students", type=int, default=400)
+    ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--activities", default="5,10,20,50", help="checkpoints, comma-separated")
     ap.add_argument("--simulators", default=None, help="default: every family, warm and cold")
     ap.add_argument("--fit-students", type=int, default=1000, help="burn-in students per family")
