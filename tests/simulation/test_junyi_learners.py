@@ -13,7 +13,6 @@ from adaptive.simulation.junyi import (
     JunyiLearners,
     grade_of_depth,
     junyi_catalog,
-    skill_depths,
     synthetic_graph_catalog,
 )
 from adaptive.simulation.schedule import curriculum_practice, practice_table, responses_log
@@ -46,7 +45,7 @@ def practise(sim, catalog, activity_id, days, start=1.0):
 def test_registered_and_graded_by_depth() -> None:
     assert SIMULATORS["junyi"] is JunyiLearners
     cat = synthetic_graph_catalog(n_skills=80, n_levels=18, seed=3)
-    depth = skill_depths(cat)
+    depth = cat.prerequisite_depth
     pos = {s: i for i, s in enumerate(cat.skill_index)}
     for i, s in enumerate(cat.skills):  # deeper than every prerequisite
         assert all(depth[i] > depth[pos[p]] for p in s.prerequisites)

@@ -188,6 +188,28 @@ class Catalog:
         """Skill ids, every prerequisite before the skills that need it (ties by catalog order)."""
         return topological_sort({s.id: s.prerequisites for s in self.skills})
 
+    @cached_property
+    def prerequisite_depth(self) -> np.ndarray:
+        """(n_skills,) edges on the longest prerequisite chain above each skill (0: none)."""
+        pos = self._skill_positions
+        depth = np.zeros(len(self.skills), np.int64)
+        for sid in self.topological_order:  # prerequisites first
+            pre = self.skill(sid).prerequisites
+            if pre:
+                depth[pos[sid]] = 1 + max(depth[pos[p]] for p in pre)
+        return depth
+
+    @cached_property
+    def prerequisite_closure(self) -> np.ndarray:
+        """(n_skills, n_skills) bool: [g, s] when s is g itself or one of g's ancestors
+        (a prerequisite, directly or not)."""
+        pos = self._skill_positions
+        closure = np.eye(len(self.skills), dtype=bool)
+        for sid in self.topological_order:  # prerequisites first
+            for p in self.skill(sid).prerequisites:
+                closure[pos[sid]] |= closure[pos[p]]
+        return closure
+
     def ancestors(self, skill_id: str) -> set[str]:
         """Every skill that must be mastered, directly or not, before `skill_id`."""
         seen: set[str] = set()

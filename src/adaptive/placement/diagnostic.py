@@ -190,15 +190,7 @@ class _Closure:
 
     @classmethod
     def of(cls, catalog: Catalog) -> _Closure:
-        n = len(catalog.skills)
-        pos = catalog.skill_index
-        anc = np.zeros((n, n), dtype=bool)
-        for sid in catalog.topological_order:
-            i = pos.get_loc(sid)
-            for pre in catalog.skill(sid).prerequisites:
-                j = pos.get_loc(pre)
-                anc[i, j] = True
-                anc[i] |= anc[j]
+        anc = catalog.prerequisite_closure & ~np.eye(len(catalog.skills), dtype=bool)
         return cls(anc, _Pairs.of(anc, up=True), _Pairs.of(np.ascontiguousarray(anc.T), up=False))
 
     @property

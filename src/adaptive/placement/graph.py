@@ -49,12 +49,12 @@ class GraphPropagation:
     def of(cls, catalog: Catalog) -> GraphPropagation:
         p = catalog.prerequisite_matrix.tocoo()
         child, parent = p.row.astype(np.int64), p.col.astype(np.int64)
-        level = skill_levels(catalog)
+        level = catalog.prerequisite_depth
         return cls(
             n_skills=len(catalog.skills),
             up=_level_edges(parent, child, level, deepest_first=True),
             down=_level_edges(child, parent, level, deepest_first=False),
-            closure=_closure(catalog),
+            closure=catalog.prerequisite_closure,
         )
 
     def propagate(self, mastery: np.ndarray, evidence: np.ndarray) -> np.ndarray:
@@ -117,29 +117,10 @@ def _level_edges(
 DENSE_LIMIT = 2_000_000
 
 
-def _closure(catalog: Catalog) -> np.ndarray:
-    """(S, S) bool: closure[g, s] when s is g or an ancestor of g."""
-    pos = {s: i for i, s in enumerate(catalog.skill_index)}
-    closure = np.eye(len(pos), dtype=bool)
-    for s in catalog.topological_order:  # prerequisites first
-        for p in catalog.skill(s).prerequisites:
-            closure[pos[s]] |= closure[pos[p]]
-    return closure
-
-
 def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:
     if len(sorted_keys) == 0:
         return np.zeros(0, np.int64)
     return np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-
-
-def skill_levels(catalog: Catalog) -> np.ndarray:
-    """(S,) edges on the longest prerequisite chain above each skill (0: no prerequisite)."""
-    level: dict[str, int] = {}
-    for s in catalog.topological_order:  # prerequisites first
-        prereqs = catalog.skill(s).prerequisites
-        level[s] = 1 + max(level[p] for p in prereqs) if prereqs else 0
-    return np.array([level[s.id] for s in catalog.skills], dtype=np.int64)
 
 
 _CACHE: dict[int, tuple[Catalog, GraphPropagation]] = {}

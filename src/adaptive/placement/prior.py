@@ -178,9 +178,7 @@ def position_in_grade(catalog: Catalog) -> np.ndarray:
     """(S,) each skill's place in its grade's prerequisite order: 0 for the grade's shallowest
     skills (longest prerequisite chain above them), 1 for its deepest; 0.5 where the grade has
     one level or the skill no grade."""
-    from adaptive.placement.graph import skill_levels
-
-    level = skill_levels(catalog).astype(np.float64)
+    level = catalog.prerequisite_depth.astype(np.float64)
     grade = np.array([np.nan if s.grade is None else s.grade for s in catalog.skills])
     out = np.full(len(level), 0.5)
     for g in np.unique(grade[~np.isnan(grade)]):

@@ -661,12 +661,8 @@ def catalog_arrays(catalog: Catalog) -> CatalogArrays:
     primary = catalog.skill_index.get_indexer([a.skills[0] for a in acts]).astype(np.int64)
     a_bin = catalog.activity_skill_matrix.copy()
     a_bin.data[:] = 1.0
-    closure = np.eye(n_s, dtype=bool)
+    closure = catalog.prerequisite_closure  # ancestors-or-self
     pos = {s: i for i, s in enumerate(catalog.skill_index)}
-    for s in catalog.topological_order:  # ancestors-or-self, prerequisites first
-        i = pos[s]
-        for p in catalog.skill(s).prerequisites:
-            closure[i] |= closure[pos[p]]
     topo_rank = np.empty(n_s, np.int64)
     topo_rank[[pos[s] for s in catalog.topological_order]] = np.arange(n_s)
     t = catalog.activity_topic_matrix.tocsr().astype(np.float64)

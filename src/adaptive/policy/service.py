@@ -24,7 +24,7 @@ from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.policy.adapter import batch_from_model
-from adaptive.policy.base import Explanation, Recommendation, to_days
+from adaptive.policy.base import Explanation, Recommendation, StudentBatch, to_days
 from adaptive.policy.config import PolicyConfig
 from adaptive.policy.recommender import AdaptivePolicy
 from adaptive.tracing.base import KnowledgeTracer
@@ -138,17 +138,28 @@ def explain_activity(
     d = district if isinstance(district, District) else load_district(district)
     config = config or PolicyConfig.default()
     model = model if model is not None else default_model(d.log, d.catalog)
-    log = d.log.take_students([student_id])
+    batch, when = student_batch(student_id, d, model, config, now)
+    return AdaptivePolicy(d.catalog, config).explain_batch_row(batch, activity_id, when, k)
+
+
+def student_batch(
+    student_id: str,
+    district: District,
+    model: KnowledgeTracer,
+    config: PolicyConfig,
+    now: float | pd.Timestamp | None = None,
+) -> tuple[StudentBatch, float]:
+    """One district student's policy input, from their own responses (`batch_from_model`), and
+    the time to recommend at (`now`, else the day after their last response)."""
+    log = district.log.take_students([student_id])
     state = model.init_state([student_id])
     if len(log):
         model.update(state, log)
     batch = batch_from_model(
-        model, state, d.catalog, d.profiles, log=log, student_ids=[student_id], config=config
-    )
-    policy = AdaptivePolicy(d.catalog, config)
-    return policy.explain_batch_row(
-        batch, activity_id, to_days(now) if now is not None else _day_after_last(log), k
-    )
+        model, state, district.catalog, district.profiles, log=log, student_ids=[student_id],
+        config=config,
+    )  # fmt: skip
+    return batch, to_days(now) if now is not None else _day_after_last(log)
 
 
 def _day_after_last(log: ResponseLog) -> float:

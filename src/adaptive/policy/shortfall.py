@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from adaptive.policy.base import Selection, StudentBatch
+from adaptive.policy.base import Selection, StudentBatch, catalog_arrays
 from adaptive.policy.constraints import MASK_CONSTRAINTS, constraint_masks
 from adaptive.policy.features import compute_features
 from adaptive.policy.recommender import AdaptivePolicy
@@ -58,7 +58,7 @@ def shortfall(
     chosen = sel.activity[0][sel.activity[0] >= 0]
     if len(chosen) >= k:
         return None
-    ctx, cfg = policy._ctx, policy.config
+    ctx, cfg = catalog_arrays(policy.catalog), policy.config
     n_act = len(ctx.activity_ids)
     left = np.ones(n_act, bool)
     left[chosen] = False
@@ -113,20 +113,10 @@ def explain_shortfall(
 
     Arguments as `adaptive.policy.service.recommend_students` (`district` loaded, `model` fitted).
     """
-    from adaptive.policy.adapter import batch_from_model
-    from adaptive.policy.base import to_days
     from adaptive.policy.config import PolicyConfig
-    from adaptive.policy.service import _day_after_last
+    from adaptive.policy.service import student_batch
 
     config = config or PolicyConfig.default()
-    log = district.log.take_students([student_id])
-    state = model.init_state([student_id])
-    if len(log):
-        model.update(state, log)
-    batch = batch_from_model(
-        model, state, district.catalog, district.profiles, log=log, student_ids=[student_id],
-        config=config,
-    )  # fmt: skip
-    when = to_days(now) if now is not None else _day_after_last(log)
+    batch, when = student_batch(student_id, district, model, config, now)
     policy = AdaptivePolicy(district.catalog, config)
     return shortfall(policy, batch, policy.select(batch, k, when), k, when)

@@ -40,18 +40,6 @@ MAX_GRADE = 11
 DIFFICULTIES = (-1.0, 0.0, 1.0)
 
 
-def skill_depths(catalog: Catalog) -> np.ndarray:
-    """Depth of each skill (catalog order): 0 for a skill without prerequisites, else one more
-    than its deepest prerequisite (the longest prerequisite chain above it)."""
-    pos = {s.id: i for i, s in enumerate(catalog.skills)}
-    depth = np.zeros(len(catalog.skills), np.int64)
-    for sid in catalog.topological_order:
-        pre = catalog.skill(sid).prerequisites
-        if pre:
-            depth[pos[sid]] = 1 + max(depth[pos[p]] for p in pre)
-    return depth
-
-
 def grade_of_depth(
     depth: np.ndarray, depths_per_grade: int = DEPTHS_PER_GRADE, max_grade: int = MAX_GRADE
 ) -> np.ndarray:
@@ -64,7 +52,7 @@ def graph_catalog(
     max_grade: int = MAX_GRADE,
 ) -> Catalog:  # fmt: skip
     """Skills of `skeleton` graded by depth, each with three practice activities (-1, 0, +1)."""
-    grades = grade_of_depth(skill_depths(skeleton), depths_per_grade, max_grade)
+    grades = grade_of_depth(skeleton.prerequisite_depth, depths_per_grade, max_grade)
     skills = tuple(
         Skill(s.id, s.name, s.prerequisites, grade=int(g), standard=s.standard)
         for s, g in zip(skeleton.skills, grades, strict=True)
@@ -145,7 +133,7 @@ class JunyiLearners(BKTLearners):
         self, catalog: Catalog, n_students: int, seed: int, *,
         grades: np.ndarray | None = None, **kwargs: object,
     ) -> None:  # fmt: skip
-        self.depth = skill_depths(catalog)
+        self.depth = catalog.prerequisite_depth
         self.grades = None if grades is None else np.asarray(grades, dtype=np.float64)
         if self.grades is not None and self.grades.shape != (n_students,):
             raise ConfigError(f"grades shape {self.grades.shape}: expected ({n_students},)")
@@ -208,7 +196,7 @@ class JunyiLearners(BKTLearners):
 def junyi_prior_table(catalog: Catalog, grades: np.ndarray) -> np.ndarray:
     """(n, S) the fraction of each skill known at the start under the depth-reach rule, in
     expectation (for reports; the simulator draws the reach itself)."""
-    depth = skill_depths(catalog)[None, :].astype(np.float64)
+    depth = catalog.prerequisite_depth[None, :].astype(np.float64)
     low = (np.asarray(grades, np.float64)[:, None] - 1.0) * DEPTHS_PER_GRADE
     frac = np.clip((low + DEPTHS_PER_GRADE - depth) / DEPTHS_PER_GRADE, 0.0, 1.0)
     return frac * (1.0 - JunyiLearners.prior_gap)
