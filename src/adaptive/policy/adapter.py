@@ -1,9 +1,11 @@
 """Build policy inputs from any knowledge-tracing model, its state, a catalog, profiles and a log.
 
-The policy never knows which model produced the mastery: this adapter aligns the model's skills
-with the catalog's by id (skills the model does not know are NaN = not started) and derives the
-history features (responses per skill, last practice, current streak, learning progress,
-completed and recent activities) from the response log with vectorized group operations.
+The policy never knows which model produced the mastery: this adapter reads the model for the
+requested students only, aligns its skills with the catalog's by id, places students (and catalog
+skills) the model knows nothing of from the grade, propagates evidence along the prerequisite
+graph (`adaptive.placement`), and derives the history features (responses per skill, last
+practice, current streak, learning progress, completed and recent activities) from the response
+log in numpy (one student's request must not cost pandas group-bys).
 
     batch = batch_from_model(model, state, catalog, profiles, log=log, now=now)
     table = AdaptivePolicy(catalog).recommend_batch(batch, k=10, now=now)
