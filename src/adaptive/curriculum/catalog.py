@@ -200,6 +200,15 @@ class Catalog:
         return depth
 
     @cached_property
+    def curriculum_order(self) -> np.ndarray:
+        """Skill codes in teaching order: by grade (skills without one last), then prerequisites
+        first (topological order)."""
+        pos = self._skill_positions
+        topo = np.empty(len(self.skills), np.int64)
+        topo[[pos[s] for s in self.topological_order]] = np.arange(len(self.skills))
+        return np.lexsort((topo, np.nan_to_num(self.skill_grades, nan=np.inf)))
+
+    @cached_property
     def prerequisite_closure(self) -> np.ndarray:
         """(n_skills, n_skills) bool: [g, s] when s is g itself or one of g's ancestors
         (a prerequisite, directly or not)."""

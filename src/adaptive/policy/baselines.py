@@ -39,8 +39,7 @@ class ScoredPolicy(Policy):
         super().__init__(catalog, config)
         self.seed = seed
         self._ctx = catalog_arrays(catalog)
-        grade = np.nan_to_num(catalog.skill_grades, nan=np.inf)
-        order = np.lexsort((self._ctx.topo_rank, grade))  # by grade, then prerequisites
+        order = catalog.curriculum_order  # by grade, then prerequisites
         self._skill_rank = np.empty(len(order), np.int64)
         self._skill_rank[order] = np.arange(len(order))
         self._skill_grade = catalog.skill_grades

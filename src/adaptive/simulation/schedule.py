@@ -49,15 +49,6 @@ class Responses:
         return len(self.student)
 
 
-def curriculum_order(catalog: Catalog) -> np.ndarray:
-    """Skill codes by grade (no grade last), then topological rank."""
-    pos = {s: i for i, s in enumerate(catalog.skill_index)}
-    topo = np.empty(len(catalog.skills), np.int64)
-    topo[[pos[s] for s in catalog.topological_order]] = np.arange(len(catalog.skills))
-    grade = np.nan_to_num(catalog.skill_grades, nan=np.inf)
-    return np.lexsort((topo, grade))
-
-
 def practice_table(catalog: Catalog) -> np.ndarray:
     """(n_skills, V) each skill's single-skill practice activities, padded by repeating them;
     a skill without one uses any activity of that skill."""
@@ -87,7 +78,7 @@ def curriculum_practice(
     """`days` days of curriculum-order practice for every student of `sim` (see module doc)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 23]))
     n = sim.n_students
-    order = curriculum_order(catalog)
+    order = catalog.curriculum_order
     table = practice_table(catalog)
     order_grade = catalog.skill_grades[order]
     grades = np.asarray(grades, dtype=np.float64)
