@@ -21,8 +21,14 @@ from scipy import sparse
 
 from adaptive.curriculum import Catalog
 from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch
-from adaptive.policy.progression import LABELS, progression_states
-from adaptive.reports import GROUPS, class_skill_summary, next_skill_groups, teacher_view
+from adaptive.policy.progression import LABELS
+from adaptive.reports import (
+    GROUPS,
+    class_skill_summary,
+    group_codes,
+    next_skill_groups,
+    teacher_view,
+)
 
 SKILL_FIELDS = (
     "mastery",
@@ -172,7 +178,9 @@ def partition_outputs(table: pa.Table, context: PartitionContext) -> tuple[pa.Ta
     recommendations : the policy's table (`Policy.recommend_batch`: k rows per student with the
         contribution of each term and a sentence) plus `progression`, the student's state on
         the recommended skill;
-    students : per student, the number of skills in each progression state;
+    students : per student, the number of skills in each progression state, and per skill (fixed
+        lists in catalog order) the mastery, progression code and teacher group code
+        (`skill_columns`: what the report site's heatmap shows);
     class_skills : per class and skill, students to accelerate / on track / remediate / stuck
         (`adaptive.reports.class_skill_summary`);
     groups : small groups of a class's students sharing the same next skill
@@ -181,13 +189,14 @@ def partition_outputs(table: pa.Table, context: PartitionContext) -> tuple[pa.Ta
     policy, catalog = context.policy, context.catalog
     batch = table_to_batch(table, catalog, policy.config)
     recs = policy.recommend_batch(batch, k=context.k, now=context.now_days)
-    states = progression_states(batch, catalog, policy.config, context.now_days)
+    groups_by_skill, states = group_codes(batch, catalog, policy.config, context.now_days)
     row = batch_row_of(batch, recs["student_id"].to_numpy())
     skill = catalog.skill_index.get_indexer(recs["skill_id"].astype(str))
     recs["progression"] = LABELS[states[row, skill]] if len(recs) else np.array([], dtype=object)
     students = {name: table.column(name) for name in ID_FIELDS}
     for code, label in enumerate(LABELS):
         students[f"n_{label}"] = pa.array((states == code).sum(axis=1).astype(np.int32))
+    students.update(skill_columns(batch.mastery, states, groups_by_skill))
     class_skills = class_skill_summary(
         teacher_view(batch, catalog, policy.config, context.now_days)
     )
@@ -228,3 +237,26 @@ def batch_row_of(batch: StudentBatch, student_ids: np.ndarray) -> np.ndarray:
     import pandas as pd
 
     return pd.Index(batch.student_ids).get_indexer(pd.Index(student_ids, dtype=object))
+
+
+def skill_columns(
+    mastery: np.ndarray, states: np.ndarray, groups: np.ndarray
+) -> dict[str, pa.Array]:
+    """Per student, three fixed-size lists over the catalog's skills: `mastery` (float32, NaN =
+    unknown), `progression` (int8 `Progression` code) and `group` (int8 index into
+    `adaptive.reports.GROUPS`, -1 = none). The report site reads them from the batch output, so
+    it needs no model and works whatever engine wrote the output."""
+    n, n_s = states.shape
+    out = {}
+    for name, values, dtype in (
+        ("mastery", mastery, pa.float32()),
+        ("progression", states, pa.int8()),
+        ("group", groups, pa.int8()),
+    ):
+        flat = pa.array(np.ascontiguousarray(values).reshape(-1).astype(dtype.to_pandas_dtype()))
+        out[name] = (
+            pa.FixedSizeListArray.from_arrays(flat, n_s)
+            if n
+            else pa.array([], pa.list_(dtype, n_s))
+        )
+    return out
