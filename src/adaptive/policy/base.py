@@ -61,6 +61,7 @@ class Recommendation:
     sentence: str = ""
     rank: int = 0
     assigned_by_teacher: bool = False
+    propensity: float | None = None  # P(this choice | earlier ones) when the policy samples
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -417,6 +418,8 @@ class Selection:
 
     activity, score, p_correct, assigned : (n, k); contributions : (n, k, n_terms) per term
     named in `terms`; `extra` holds per-pick facts used by the sentences (e.g. recall).
+    propensity : (n, k) probability of each slot's activity given the earlier slots when the
+    policy samples its lists (`adaptive.policy.exploration`); None for a deterministic ranking.
     """
 
     activity: np.ndarray
@@ -426,6 +429,7 @@ class Selection:
     contributions: np.ndarray
     terms: tuple[str, ...]
     extra: dict[str, np.ndarray] = field(default_factory=dict)
+    propensity: np.ndarray | None = None
 
 
 class Policy(ABC):
@@ -509,6 +513,9 @@ class Policy(ABC):
                         sentence=str(text[i, r]),
                         rank=len(recs) + 1,
                         assigned_by_teacher=bool(sel.assigned[i, r]),
+                        propensity=None
+                        if sel.propensity is None
+                        else float(sel.propensity[i, r]),
                     )
                 )
             out.append(recs)
@@ -562,6 +569,8 @@ class Policy(ABC):
         contrib = sel.contributions.reshape(n * k, -1)[keep]
         for j, t in enumerate(sel.terms):
             out[f"c_{t}"] = contrib[:, j]
+        if sel.propensity is not None:  # a sampled list: each row's probability (exploration.py)
+            out["propensity"] = sel.propensity.ravel()[keep]
         return pd.DataFrame(out)
 
 
@@ -589,6 +598,7 @@ def recommendations_from_frame(frame: pd.DataFrame) -> dict[str, list[Recommenda
                 d["sentence"],
                 int(d["rank"]),
                 bool(d["assigned_by_teacher"]),
+                float(d["propensity"]) if "propensity" in d else None,
             )
         )
     return out

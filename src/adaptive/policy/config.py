@@ -32,6 +32,9 @@ TERMS: tuple[str, ...] = (
     "stuck",
 )
 
+#: Exploration modes ("none" = deterministic ranking, the default; see policy/exploration.py).
+EXPLORATION_MODES: tuple[str, ...] = ("none", "softmax", "epsilon")
+
 DEFAULT_WEIGHTS: dict[str, float] = {
     "readiness": 2.5,  # ready-to-learn fringe: room left to learn x the weakest prerequisite
     "difficulty": 0.25,  # the version of a skill whose P(correct) is nearest the target
@@ -74,7 +77,12 @@ class PolicyConfig:
             (S0 = FSRS-6's default initial stability for a first "Good" review; configured, not
             fitted). Recall R(t) = (1 + F t / S) ** -decay with FSRS-6's decay, so R(S) = 0.9.
     Exploration
-        exploration_seed : seed of the Thompson-sampling tie noise (`exploration_noise` > 0).
+        exploration_seed : seed of the Thompson-sampling tie noise (`exploration_noise` > 0) and
+            of the sampled lists below.
+        exploration : "none" (deterministic ranking, the default), "softmax" or "epsilon": each
+            slot is drawn and its probability logged (`adaptive.policy.exploration`).
+        exploration_temperature : softmax temperature, in score units.
+        exploration_epsilon : epsilon-greedy's floor, the share spread over the feasible set.
     Constraints
         max_per_skill : most activities on one skill in one day's list.
         default_daily_minutes : budget when a profile gives none (weekly / 5 otherwise).
@@ -96,6 +104,9 @@ class PolicyConfig:
     progress_window: int = 4
     exploration_noise: float = 0.0
     exploration_seed: int = 0
+    exploration: str = "none"
+    exploration_temperature: float = 0.05
+    exploration_epsilon: float = 0.1
     max_per_skill: int = 3
     variety_penalty: float = 0.3
     default_daily_minutes: float = 30.0
@@ -127,6 +138,25 @@ class PolicyConfig:
             raise ConfigError(f"policy config: max_per_skill = {self.max_per_skill}, expected >= 1")
         if self.initial_stability_days <= 0:
             raise ConfigError("policy config: initial_stability_days must be > 0")
+        self._check_exploration()
+
+    def _check_exploration(self) -> None:
+        """The exploration settings (`adaptive.policy.exploration`), each named when wrong."""
+        if self.exploration not in EXPLORATION_MODES:
+            raise ConfigError(
+                f"policy config: exploration = {self.exploration!r}, expected one of "
+                f"{list(EXPLORATION_MODES)}"
+            )
+        if not self.exploration_temperature > 0:
+            raise ConfigError(
+                f"policy config: exploration_temperature = {self.exploration_temperature}, "
+                "expected > 0 (score units; smaller = closer to the deterministic ranking)"
+            )
+        if not 0.0 < self.exploration_epsilon <= 1.0:
+            raise ConfigError(
+                f"policy config: exploration_epsilon = {self.exploration_epsilon}, expected a "
+                "probability in (0, 1]"
+            )
 
     def weight_vector(self) -> list[float]:
         return [self.weights[t] for t in TERMS]

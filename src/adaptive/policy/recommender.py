@@ -29,6 +29,7 @@ from adaptive.policy.base import (
 )
 from adaptive.policy.config import TERMS, PolicyConfig
 from adaptive.policy.constraints import MASK_CONSTRAINTS, constraint_masks, hard_mask, select_top_k
+from adaptive.policy.exploration import explore_top_k, is_exploring
 from adaptive.policy.features import Features, compute_features, gather_activities, to_activities
 
 SELECTION_TERMS: tuple[str, ...] = (*TERMS, "variety")
@@ -84,7 +85,10 @@ class AdaptivePolicy(Policy):
         review_ok = to_activities(self._ctx, fading.astype(np.float32)) > 0
         return hard_mask(batch, self._ctx) & (~feats.blocked | review_ok)
 
-    def select(self, batch: StudentBatch, k: int, now: float) -> Selection:
+    def _scored(
+        self, batch: StudentBatch, now: float
+    ) -> tuple[Features, dict, dict, np.ndarray, np.ndarray]:
+        """Features, term values, the (n, A) score and the eligibility mask."""
         cfg, ctx, w = self.config, self._ctx, self.config.weights
         feats = compute_features(batch, ctx, cfg, now)
         skill_vals = self.skill_term_values(batch, feats)
@@ -98,10 +102,24 @@ class AdaptivePolicy(Policy):
             score += terms.thompson_noise(
                 score.shape, cfg.exploration_noise, cfg.exploration_seed, now
             )
-        eligible = self.eligibility(batch, feats)
-        picks, picked, assigned, penalty = select_top_k(
-            score, eligible, batch, ctx, k, cfg.max_per_skill, cfg.variety_penalty
-        )
+        return feats, skill_vals, act_vals, score, self.eligibility(batch, feats)
+
+    def score_matrix(self, batch: StudentBatch, now: float) -> tuple[np.ndarray, np.ndarray]:
+        """(n, A) score of every activity and (n, A) eligibility (what selection ranks)."""
+        return self._scored(batch, now)[3:]
+
+    def select(self, batch: StudentBatch, k: int, now: float) -> Selection:
+        cfg, ctx, w = self.config, self._ctx, self.config.weights
+        feats, skill_vals, act_vals, score, eligible = self._scored(batch, now)
+        propensity = None
+        if is_exploring(cfg):
+            picks, picked, assigned, penalty, propensity = explore_top_k(
+                score, eligible, batch, ctx, k, cfg, now, cfg.variety_penalty
+            )
+        else:
+            picks, picked, assigned, penalty = select_top_k(
+                score, eligible, batch, ctx, k, cfg.max_per_skill, cfg.variety_penalty
+            )
         rows = np.arange(len(batch))[:, None]
         act = np.where(picks >= 0, picks, 0)
         parts = {t: w[t] * gather_activities(ctx, v, act) for t, v in skill_vals.items()}
@@ -121,6 +139,7 @@ class AdaptivePolicy(Policy):
                 "recall": feats.recall[rows, skill],
                 "stuck": feats.stuck[rows, skill],
             },
+            propensity=propensity,
         )
 
     # -- words --------------------------------------------------------------------------------
