@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -277,13 +278,19 @@ class ResponseLog:
     def has_timestamps(self) -> bool:
         return self.time_column == "timestamp"
 
-    @property
+    @cached_property
     def time(self) -> np.ndarray:
-        """Response time as int64: nanoseconds since epoch (UTC) or the integer order."""
+        """Response time as int64: nanoseconds since epoch (UTC) or the integer order.
+
+        Computed once per log (the log is immutable; the vendor's per-request path reads it)."""
         col = self.frame[self.time_column]
         if self.has_timestamps:
-            return col.to_numpy("datetime64[ns]").view(np.int64)
-        return col.to_numpy(np.int64)
+            out = col.to_numpy("datetime64[ns]").view(np.int64)
+        else:
+            out = col.to_numpy(np.int64)
+        out = out.view()  # read-only view: a caller cannot change the log's times
+        out.flags.writeable = False
+        return out
 
     @property
     def n_skills_per_response(self) -> np.ndarray:

@@ -106,9 +106,9 @@ def history_features(
     numpy only (no pandas group-bys): it is on the vendor's per-request path."""
     ctx = catalog_arrays(catalog)
     n, n_s, n_a = len(student_ids), len(catalog.skills), len(catalog.activities)
-    empty = sparse.csr_matrix((n, n_a))
     zeros = np.zeros((n, n_s), np.int32)
     if log is None or len(log) == 0:
+        empty = sparse.csr_matrix((n, n_a))
         return History(
             zeros, np.full((n, n_s), np.nan), zeros.copy(), np.zeros((n, n_s)), empty, empty
         )
@@ -167,10 +167,7 @@ def _activity_sets(
         item_ids = pd.Index(item_ids).map(lambda x: item_to_activity.get(x, x))
     act = _lookup(ctx.activity_pos, item_ids)[log.item]
     ok = (act >= 0) & (student_row >= 0)
-    once = ~np.isin(
-        catalog.activity_kind_codes,
-        [ACTIVITY_KINDS.index(k) for k in repeatable_kinds if k in ACTIVITY_KINDS],
-    )
+    once = _done_once_kinds(catalog, tuple(repeatable_kinds))
     done_once = ok & once[np.maximum(act, 0)]
     completed = activity_set(student_row[done_once], act[done_once], n, n_a)
     if time_ns is None:
@@ -181,6 +178,25 @@ def _activity_sets(
     np.maximum.at(last_day, student_row[mine], day[mine])
     on_last = ok & (day == last_day[np.maximum(student_row, 0)])
     return completed, activity_set(student_row[on_last], act[on_last], n, n_a)
+
+
+_ONCE: dict[tuple[int, tuple[str, ...]], tuple[Catalog, np.ndarray]] = {}
+
+
+def _done_once_kinds(catalog: Catalog, repeatable_kinds: tuple[str, ...]) -> np.ndarray:
+    """(A,) bool: activities of a kind done once (not repeatable); cached per catalog and kinds,
+    as `catalog_arrays` is (a per-request call must not recompute catalog-wide arrays)."""
+    key = (id(catalog), repeatable_kinds)
+    hit = _ONCE.get(key)
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    codes = [ACTIVITY_KINDS.index(k) for k in repeatable_kinds if k in ACTIVITY_KINDS]
+    once = ~np.isin(catalog.activity_kind_codes, codes)
+    once.flags.writeable = False
+    if len(_ONCE) > 64:
+        _ONCE.clear()
+    _ONCE[key] = (catalog, once)
+    return once
 
 
 def activity_set(rows: np.ndarray, acts: np.ndarray, n: int, n_a: int) -> sparse.csr_matrix:
@@ -274,8 +290,9 @@ def batch_from_model(
     del now  # the batch is time-free; `now` is given to the policy
     config = config or PolicyConfig()
     ids = [str(s) for s in (state.students if student_ids is None else student_ids)]
-    by_id = dict(profiles) if isinstance(profiles, Mapping) else {p.student_id: p for p in profiles}
-    plist = [by_id.get(s, LearnerProfile(s)) for s in ids]
+    # a Mapping is read as given: copying a district's profiles would cost a request O(district)
+    by_id = profiles if isinstance(profiles, Mapping) else {p.student_id: p for p in profiles}
+    plist = [by_id.get(s) or LearnerProfile(s) for s in ids]
     state_rows = state.rows(ids)
     have = state_rows >= 0
     skills = model.skills_

@@ -54,7 +54,7 @@ def gather_activities(ctx: CatalogArrays, x: np.ndarray, act: np.ndarray) -> np.
 def compute_features(
     batch: StudentBatch, ctx: CatalogArrays, config: PolicyConfig, now: float
 ) -> Features:
-    mastery = np.nan_to_num(batch.mastery, nan=0.0)
+    mastery = terms.nan_to_zero(batch.mastery)
     p_skill = batch.p_correct
     derived = mastery * (1.0 - DEFAULT_SLIP) + (1.0 - mastery) * DEFAULT_GUESS
     p_skill = np.where(np.isnan(p_skill), derived, p_skill)

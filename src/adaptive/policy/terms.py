@@ -16,6 +16,12 @@ DECAY = FSRS_DEFAULT_DECAY
 FACTOR = 0.9 ** (1.0 / -DECAY) - 1.0
 
 
+def nan_to_zero(x: np.ndarray) -> np.ndarray:
+    """NaN (unknown) read as 0; a cheaper `np.nan_to_num` for values that are never infinite
+    (mastery, progress, elapsed days): the terms run once per request on the vendor's path."""
+    return np.where(np.isnan(x), 0.0, x)
+
+
 # -- readiness (prerequisites) ---------------------------------------------------------------
 def missing_prerequisites(
     mastery: np.ndarray, prerequisite_t: np.ndarray, threshold: float
@@ -25,14 +31,14 @@ def missing_prerequisites(
     `prerequisite_t[j, i] = 1` when skill j is a prerequisite of skill i (the transpose of
     `Catalog.prerequisite_matrix`, dense); unknown mastery (NaN) counts as not mastered.
     """
-    below = (~(np.nan_to_num(mastery, nan=0.0) >= threshold)).astype(np.float32)
+    below = (~(nan_to_zero(mastery) >= threshold)).astype(np.float32)
     return np.rint(below @ prerequisite_t).astype(np.int32)
 
 
 def prerequisite_support(mastery: np.ndarray, prerequisite_codes: np.ndarray) -> np.ndarray:
     """(n, S) the mastery of each skill's weakest direct prerequisite (1 without any): how sure
     we are that practice on the skill can be learned from now."""
-    m = np.nan_to_num(mastery, nan=0.0)
+    m = nan_to_zero(mastery)
     if prerequisite_codes.size == 0:
         return np.ones_like(m)
     codes = np.asarray(prerequisite_codes, dtype=np.int64)
@@ -50,7 +56,7 @@ def readiness(
     room to learn, 1 - P(mastery), times the `support` of its prerequisites (the weakest one's
     mastery; 1 when not given): a skill is worth practising when it is not known yet AND what
     it builds on is. Else 0."""
-    room = 1.0 - np.nan_to_num(mastery, nan=0.0)
+    room = 1.0 - nan_to_zero(mastery)
     if support is not None:
         room = room * support
     return np.where(prereqs_met & ~mastered, room, 0.0)
@@ -130,7 +136,7 @@ def goal_relevance(goals: np.ndarray, closure: np.ndarray, mastery: np.ndarray) 
     n_goals = goals.sum(axis=1, keepdims=True)
     leads = goals.astype(np.float32) @ closure
     share = np.divide(leads, n_goals, out=np.zeros_like(leads), where=n_goals > 0)
-    return share * (1.0 - np.nan_to_num(mastery, nan=0.0))
+    return share * (1.0 - nan_to_zero(mastery))
 
 
 # -- review of fading skills -----------------------------------------------------------------
@@ -141,7 +147,7 @@ def stability_days(n_responses: np.ndarray, initial: float, exponent: float) -> 
 
 def retrievability(elapsed_days: np.ndarray, stability: np.ndarray) -> np.ndarray:
     """FSRS-6 predicted recall after `elapsed_days` (1 where never practised or elapsed <= 0)."""
-    t = np.nan_to_num(np.maximum(elapsed_days, 0.0), nan=0.0)
+    t = nan_to_zero(np.maximum(elapsed_days, 0.0))
     return (1.0 + FACTOR * t / stability) ** -DECAY
 
 
@@ -155,7 +161,7 @@ def review_need(recall: np.ndarray, mastered: np.ndarray, threshold: float) -> n
 # -- learning progress and exploration ---------------------------------------------------------
 def learning_progress(progress: np.ndarray) -> np.ndarray:
     """Recent improvement of accuracy (ZPDES), scaled so +0.5 accuracy is the full term."""
-    return np.clip(np.nan_to_num(progress, nan=0.0) / 0.5, 0.0, 1.0)
+    return np.clip(nan_to_zero(progress) / 0.5, 0.0, 1.0)
 
 
 def exploration_bonus(n_responses: np.ndarray) -> np.ndarray:
@@ -180,7 +186,7 @@ def is_mastered(
     mastery: np.ndarray, n_responses: np.ndarray, threshold: float, min_responses: int
 ) -> np.ndarray:
     """Mastered = P(mastery) >= threshold AND >= `min_responses` responses (no false mastery)."""
-    return (np.nan_to_num(mastery, nan=0.0) >= threshold) & (n_responses >= min_responses)
+    return (nan_to_zero(mastery) >= threshold) & (n_responses >= min_responses)
 
 
 def is_stuck(
@@ -191,7 +197,7 @@ def is_stuck(
     return (
         (n_responses >= min_responses)
         & ~mastered
-        & (np.nan_to_num(progress, nan=0.0) <= max_progress)
+        & (nan_to_zero(progress) <= max_progress)
     )
 
 
