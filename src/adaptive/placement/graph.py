@@ -77,11 +77,16 @@ class GraphPropagation:
         self, known: np.ndarray, evidence: np.ndarray, sources: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Both bounds from the closure in one step (a vendor's one-student request)."""
-        values = np.where(evidence[:, sources], known[:, sources], np.nan)[:, :, None]
+        # mastery lies in [0, 1]: a source without evidence reads 0 for the max (the up bound
+        # starts at 0) and 1 for the min (the down bound starts at 1), so no NaN-aware reduction
+        answered = evidence[:, sources]
+        values = known[:, sources]
         reach_up = self.closure[sources][None, :, :]  # source -> itself and its ancestors
-        up = np.nanmax(np.where(reach_up, values, np.nan), axis=1, initial=0.0)
+        up_values = np.where(answered, values, 0.0)[:, :, None]
+        up = np.where(reach_up, up_values, 0.0).max(axis=1, initial=0.0)
         reach_down = self.closure[:, sources].T[None, :, :]  # source -> itself and dependents
-        down = np.nanmin(np.where(reach_down, values, np.nan), axis=1, initial=1.0)
+        down_values = np.where(answered, values, 1.0)[:, :, None]
+        down = np.where(reach_down, down_values, 1.0).min(axis=1, initial=1.0)
         return up, down
 
     def _by_levels(self, known: np.ndarray, evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
