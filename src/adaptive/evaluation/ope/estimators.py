@@ -1,0 +1,241 @@
+"""Off-policy estimators of a candidate policy's value from logged decisions, with diagnostics.
+
+One logged decision i: a student (the cluster c_i), the context x_i (that night's state), the
+activity a_i the deployed (logging) policy drew with probability p0_i = pi0(a_i | x_i), the outcome
+r_i that followed, the candidate's probability pe_i = pi(a_i | x_i) of the same activity, and an
+outcome model's predictions q_i = q(x_i, a_i) and v_i = sum_a pi(a | x_i) q(x_i, a). With the
+importance weight w_i = pe_i / p0_i:
+
+    IPS    (1/n) sum_i w_i r_i                         (Horvitz-Thompson; unbiased, high variance)
+    SNIPS  sum_i w_i r_i / sum_i w_i                   (self-normalized; small bias, lower variance)
+    DR     (1/n) sum_i [v_i + w_i (r_i - q_i)]         (doubly robust, Dudik, Langford & Li 2011:
+                                                        unbiased when p0 is right, whatever q)
+
+Intervals: percentile bootstrap clustered by student (a student's decisions share their learning
+state, so they are resampled together). Each replicate draws a Poisson(1) weight per student and
+re-forms every estimator from per-student sums: a (B, students) weight matrix times (students,)
+sums, in blocks of replicates so memory stays flat at 400,000 students.
+
+Diagnostics, computed before any estimate is reported:
+- effective sample size (Kish): (sum w)^2 / sum w^2, the number of decisions the estimate is
+  worth;
+- overlap: the share of the candidate's probability mass on activities the logging policy could
+  choose. E over logged a ~ pi0 of w = sum over {a: pi0(a|x) > 0} pi(a|x), so mean(w) estimates it
+  (exact values may be passed when the logging distribution is known, as in simulation).
+When overlap or the effective sample size falls below its threshold, `check_support` raises
+`SupportError` with the numbers instead of returning an estimate no one should trust.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from adaptive.errors import AdaptiveError
+
+ESTIMATORS: tuple[str, ...] = ("ips", "snips", "dr")
+
+
+class SupportError(AdaptiveError):
+    """The logging policy did not explore where the candidate goes: no trustworthy estimate."""
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """Logged decisions for one outcome, as aligned (n,) arrays (see the module docstring).
+
+    cluster : int codes of the students (0..C-1 not required; any ints); reward : outcomes;
+    logging_p : pi0(a_i | x_i) in (0, 1]; target_p : pi(a_i | x_i) in [0, 1];
+    q_logged, q_target : the outcome model's q(x_i, a_i) and sum_a pi(a | x_i) q(x_i, a)
+    (zeros when there is no model: DR is then IPS).
+    """
+
+    cluster: np.ndarray
+    reward: np.ndarray
+    logging_p: np.ndarray
+    target_p: np.ndarray
+    q_logged: np.ndarray
+    q_target: np.ndarray
+
+    @classmethod
+    def build(
+        cls,
+        cluster: np.ndarray,
+        reward: np.ndarray,
+        logging_p: np.ndarray,
+        target_p: np.ndarray,
+        q_logged: np.ndarray | None = None,
+        q_target: np.ndarray | None = None,
+    ) -> Decisions:
+        """Check lengths and ranges once, at the boundary (a ValueError names the field)."""
+        n = len(reward)
+        zeros = np.zeros(n)
+        arrays = {
+            "cluster": np.asarray(cluster),
+            "reward": np.asarray(reward, np.float64),
+            "logging_p": np.asarray(logging_p, np.float64),
+            "target_p": np.asarray(target_p, np.float64),
+            "q_logged": zeros if q_logged is None else np.asarray(q_logged, np.float64),
+            "q_target": zeros if q_target is None else np.asarray(q_target, np.float64),
+        }
+        for name, a in arrays.items():
+            if a.shape != (n,):
+                raise ValueError(f"Decisions.{name}: shape {a.shape}, expected ({n},)")
+            if name != "cluster" and not np.isfinite(a).all():
+                raise ValueError(f"Decisions.{name}: {int((~np.isfinite(a)).sum())} non-finite")
+        if (arrays["logging_p"] <= 0).any() or (arrays["logging_p"] > 1 + 1e-9).any():
+            raise ValueError("Decisions.logging_p: expected probabilities in (0, 1]")
+        if (arrays["target_p"] < 0).any() or (arrays["target_p"] > 1 + 1e-9).any():
+            raise ValueError("Decisions.target_p: expected probabilities in [0, 1]")
+        return cls(**arrays)
+
+    @property
+    def weight(self) -> np.ndarray:
+        return self.target_p / self.logging_p
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One estimator's value and its clustered bootstrap interval."""
+
+    estimator: str
+    value: float
+    ci_low: float
+    ci_high: float
+    std_error: float
+
+    def to_dict(self) -> dict[str, float | str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Effective sample size and overlap (see the module docstring)."""
+
+    n_decisions: int
+    n_students: int
+    ess: float
+    overlap: float
+    overlap_ci_low: float
+    overlap_ci_high: float
+    max_weight: float
+
+    def to_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def point_estimates(d: Decisions) -> dict[str, float]:
+    """IPS, SNIPS and DR on all the decisions (the formulas of the module docstring)."""
+    w = d.weight
+    sw = w.sum()
+    return {
+        "ips": float(np.mean(w * d.reward)),
+        "snips": float((w * d.reward).sum() / sw) if sw > 0 else float("nan"),
+        "dr": float(np.mean(d.q_target + w * (d.reward - d.q_logged))),
+    }
+
+
+def _cluster_sums(d: Decisions) -> tuple[np.ndarray, np.ndarray]:
+    """(C, 5) per-student sums of [1, w, w r, dr term, w^2] and the cluster codes used."""
+    codes, inverse = np.unique(d.cluster, return_inverse=True)
+    w = d.weight
+    cols = np.stack(
+        [np.ones_like(w), w, w * d.reward, d.q_target + w * (d.reward - d.q_logged), w * w],
+        axis=1,
+    )
+    sums = np.zeros((len(codes), cols.shape[1]))
+    np.add.at(sums, inverse, cols)
+    return sums, codes
+
+
+def bootstrap_replicates(
+    d: Decisions, n_boot: int = 500, seed: int = 0, block: int = 64
+) -> dict[str, np.ndarray]:
+    """(n_boot,) replicates of each estimator and of mean(w), students resampled with Poisson(1)
+    weights (vectorized: a weight matrix over students times per-student sums)."""
+    sums, _ = _cluster_sums(d)
+    rng = np.random.default_rng(seed)
+    out = np.empty((n_boot, sums.shape[1]))
+    for start in range(0, n_boot, block):
+        b = min(block, n_boot - start)
+        weights = rng.poisson(1.0, (b, len(sums))).astype(np.float32)
+        out[start : start + b] = weights @ sums.astype(np.float32)
+    n, sw, swr, sdr = out[:, 0], out[:, 1], out[:, 2], out[:, 3]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "ips": swr / n,
+            "snips": swr / sw,
+            "dr": sdr / n,
+            "mean_weight": sw / n,
+        }
+
+
+def estimate(
+    d: Decisions, n_boot: int = 500, seed: int = 0, level: float = 0.95
+) -> tuple[list[Estimate], Diagnostics]:
+    """Every estimator with its clustered bootstrap interval, and the diagnostics."""
+    point = point_estimates(d)
+    reps = bootstrap_replicates(d, n_boot, seed)
+    lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+    estimates = [
+        Estimate(name, point[name], *_interval(reps[name], lo, hi), _sd(reps[name]))
+        for name in ESTIMATORS
+    ]
+    return estimates, diagnostics(d, reps["mean_weight"], lo, hi)
+
+
+def diagnostics(
+    d: Decisions, mean_weight_reps: np.ndarray | None = None, lo: float = 0.025, hi: float = 0.975
+) -> Diagnostics:
+    """Effective sample size, estimated overlap (mean weight) with its interval, largest weight."""
+    w = d.weight
+    sw2 = float((w * w).sum())
+    overlap = float(w.mean()) if len(w) else float("nan")
+    ci = _interval(mean_weight_reps, lo, hi) if mean_weight_reps is not None else (overlap,) * 2
+    return Diagnostics(
+        n_decisions=len(w),
+        n_students=len(np.unique(d.cluster)),
+        ess=float(w.sum() ** 2 / sw2) if sw2 > 0 else 0.0,
+        overlap=overlap,
+        overlap_ci_low=ci[0],
+        overlap_ci_high=ci[1],
+        max_weight=float(w.max()) if len(w) else float("nan"),
+    )
+
+
+def check_support(diag: Diagnostics, min_overlap: float = 0.9, min_ess: float = 100.0) -> None:
+    """Refuse (SupportError, with the numbers) when the logs cannot support the candidate."""
+    problems = []
+    if not diag.overlap_ci_high >= min_overlap:
+        problems.append(
+            f"overlap {diag.overlap:.3f} (95% interval {diag.overlap_ci_low:.3f}-"
+            f"{diag.overlap_ci_high:.3f}): the logging policy supported only about "
+            f"{diag.overlap:.0%} of the candidate's probability mass; at least {min_overlap:.0%} "
+            "is needed"
+        )
+    if not diag.ess >= min_ess:
+        problems.append(
+            f"effective sample size {diag.ess:.1f} of {diag.n_decisions} decisions; at least "
+            f"{min_ess:g} is needed (largest weight {diag.max_weight:.3g})"
+        )
+    if problems:
+        raise SupportError(
+            "no trustworthy off-policy estimate: "
+            + "; ".join(problems)
+            + ". The deployed policy rarely or never chose what the candidate would: log with "
+            "more exploration (a higher exploration_temperature or exploration_epsilon), "
+            "collect more nights, or run an experiment (`adaptive experiment assign`)."
+        )
+
+
+def _interval(reps: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
+    x = reps[np.isfinite(reps)]
+    if not len(x):
+        return float("nan"), float("nan")
+    return float(np.quantile(x, lo)), float(np.quantile(x, hi))
+
+
+def _sd(reps: np.ndarray) -> float:
+    x = reps[np.isfinite(reps)]
+    return float(x.std(ddof=1)) if len(x) > 1 else float("nan")

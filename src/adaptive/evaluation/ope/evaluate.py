@@ -1,0 +1,125 @@
+"""From logged nights to estimates: the candidate's probabilities, the outcome model, the table.
+
+`score_contexts(candidate, batch, now, logged_activity)` runs the candidate policy on the batch
+the deployed policy saw that night (the same arrays, the shipped `select`) and returns, per
+logged decision, pi(a_i | x_i) and the outcome-model features of the logged activity and of the
+candidate's likeliest activities. `estimate_value(...)` cross-fits the outcome model for each
+outcome, checks support and returns one row per (metric, estimator).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from adaptive.evaluation.ope.estimators import (
+    Decisions,
+    Diagnostics,
+    SupportError,
+    check_support,
+    estimate,
+)
+from adaptive.evaluation.ope.outcome import candidate_support, cross_fit_outcome, pair_features
+from adaptive.policy.base import Policy, StudentBatch, catalog_arrays
+from adaptive.policy.exploration import first_slot_distribution
+from adaptive.policy.features import compute_features
+
+CHUNK = 4000
+
+
+@dataclass
+class Contexts:
+    """Per logged decision: the candidate's probability of the logged activity, the outcome
+    features of the logged activity (n, p) and of the candidate's support (n, M, p) with the
+    candidate's probabilities there (n, M); `dropped` the candidate mass left out of the
+    support (0 for a deterministic candidate)."""
+
+    target_p: np.ndarray
+    phi_logged: np.ndarray
+    phi_support: np.ndarray
+    prob_support: np.ndarray
+    dropped: np.ndarray
+
+    @classmethod
+    def concat(cls, parts: list[Contexts]) -> Contexts:
+        width = max(p.phi_support.shape[1] for p in parts)
+
+        def pad(x: np.ndarray) -> np.ndarray:
+            extra = width - x.shape[1]
+            return np.pad(x, [(0, 0), (0, extra)] + [(0, 0)] * (x.ndim - 2)) if extra else x
+
+        return cls(
+            np.concatenate([p.target_p for p in parts]),
+            np.concatenate([p.phi_logged for p in parts]),
+            np.concatenate([pad(p.phi_support) for p in parts]),
+            np.concatenate([pad(p.prob_support) for p in parts]),
+            np.concatenate([p.dropped for p in parts]),
+        )
+
+
+def score_contexts(
+    candidate: Policy,
+    batch: StudentBatch,
+    now: float,
+    logged_activity: np.ndarray,
+    max_actions: int = 32,
+) -> Contexts:
+    """The candidate on one night's batch (rows aligned with `logged_activity`), in chunks."""
+    parts = []
+    ctx = catalog_arrays(candidate.catalog)
+    for start in range(0, len(batch), CHUNK):
+        part = batch.take(slice(start, start + CHUNK))
+        act = np.asarray(logged_activity[start : start + CHUNK], np.int64)
+        dist = first_slot_distribution(candidate, part, now)
+        feats = compute_features(part, ctx, candidate.config, now)
+        sup_act, sup_p = candidate_support(dist, max_actions)
+        rows = np.arange(len(part))
+        parts.append(
+            Contexts(
+                target_p=dist[rows, act],
+                phi_logged=pair_features(part, ctx, feats, act[:, None])[:, 0],
+                phi_support=pair_features(part, ctx, feats, sup_act),
+                prob_support=sup_p,
+                dropped=np.clip(dist.sum(axis=1) - sup_p.sum(axis=1), 0.0, None),
+            )
+        )
+    if not parts:
+        n_f = 5
+        return Contexts(np.zeros(0), np.zeros((0, n_f)), np.zeros((0, 1, n_f)), np.zeros((0, 1)),
+                        np.zeros(0))  # fmt: skip
+    return Contexts.concat(parts)
+
+
+def estimate_value(
+    contexts: Contexts,
+    logging_p: np.ndarray,
+    cluster: np.ndarray,
+    rewards: dict[str, np.ndarray],
+    binary: dict[str, bool],
+    n_boot: int = 500,
+    seed: int = 0,
+    min_overlap: float = 0.9,
+    min_ess: float = 100.0,
+    refuse: bool = True,
+) -> tuple[pd.DataFrame, Diagnostics]:
+    """One row per (metric, estimator): value, interval, standard error; and the diagnostics.
+
+    With `refuse`, a `SupportError` (naming overlap and effective sample size) replaces the table
+    when the logs cannot support the candidate."""
+    rows = []
+    diag = None
+    for metric, reward in rewards.items():
+        q_logged, q_target = cross_fit_outcome(
+            contexts.phi_logged, reward, cluster, contexts.phi_support, contexts.prob_support,
+            binary[metric], seed=seed,
+        )  # fmt: skip
+        d = Decisions.build(cluster, reward, logging_p, contexts.target_p, q_logged, q_target)
+        estimates, diag = estimate(d, n_boot=n_boot, seed=seed)
+        if refuse:
+            check_support(diag, min_overlap, min_ess)
+        rows += [{"metric": metric, **e.to_dict()} for e in estimates]
+    if diag is None:
+        raise SupportError("no outcome to estimate (no metric given)")
+    return pd.DataFrame(rows), diag

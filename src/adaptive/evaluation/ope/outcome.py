@@ -1,0 +1,117 @@
+"""The doubly robust estimator's outcome model: q(x, a) from the tracing model's own predictions.
+
+Features of a (student, activity) pair, all read from what the policy sees (`Features` of the
+night's `StudentBatch`): the tracer's logit P(correct) on the activity, the tracer's mastery of its
+skill, whether a prerequisite is unmet, the topic match with the student's interests, and the
+activity's minutes. A logistic regression (binary outcomes) or a ridge regression (mastery gain)
+on these features calibrates the tracer's view to the logged outcomes.
+
+Cross-fitting by student: students are split in `folds` groups by a hash of their code; the model
+that predicts a student's decisions never saw that student's outcomes, so the DR correction term
+r - q is not shrunk by q having memorized r (Chernozhukov et al. 2018).
+
+A candidate's expected outcome sum_a pi(a | x) q(x, a) is taken over the candidate's support:
+the activities with the most candidate probability (at most `max_actions` per decision, see
+`candidate_support`), which for a deterministic candidate is its one pick.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from adaptive.policy.base import CatalogArrays, StudentBatch
+from adaptive.policy.features import Features
+
+FEATURES: tuple[str, ...] = ("logit_p_correct", "mastery", "blocked", "interest", "minutes")
+
+
+def pair_features(
+    batch: StudentBatch, ctx: CatalogArrays, feats: Features, act: np.ndarray
+) -> np.ndarray:
+    """(n, M, len(FEATURES)) features of each student's activities `act` (n, M) (-1 -> zeros)."""
+    valid = act >= 0
+    a = np.where(valid, act, 0)
+    rows = np.arange(len(act))[:, None]
+    p = np.clip(feats.p_act[rows, a].astype(np.float64), 1e-4, 1 - 1e-4)
+    skill = ctx.primary_skill[a]
+    interest = np.einsum("nt,nmt->nm", batch.interests, ctx.topic_mean_dense[a].astype(np.float64))
+    out = np.stack(
+        [
+            np.log(p / (1 - p)),
+            feats.mastery[rows, skill],
+            feats.blocked[rows, a].astype(np.float64),
+            interest,
+            ctx.minutes[a] / 30.0,
+        ],
+        axis=-1,
+    )
+    return out * valid[..., None]
+
+
+def candidate_support(dist: np.ndarray, max_actions: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate's likeliest activities per row: (act (n, M), prob (n, M)); -1 / 0 pad.
+
+    M = min(max_actions, the most activities with positive probability in any row)."""
+    positive = dist > 0
+    m = int(min(max_actions, positive.sum(axis=1).max(initial=0)))
+    if m == 0:
+        return np.full((len(dist), 1), -1), np.zeros((len(dist), 1))
+    top = np.argpartition(-dist, m - 1, axis=1)[:, :m] if m < dist.shape[1] else None
+    if top is None:
+        top = np.broadcast_to(np.arange(dist.shape[1]), dist.shape).copy()
+    prob = np.take_along_axis(dist, top, axis=1)
+    act = np.where(prob > 0, top, -1)
+    return act, np.where(prob > 0, prob, 0.0)
+
+
+def student_folds(cluster: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """(n,) fold of each decision, the same for all of a student's decisions (hash of the code)."""
+    codes = np.asarray(cluster).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        x = (codes + np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)) * np.uint64(
+            0xBF58476D1CE4E5B9
+        )
+        x ^= x >> np.uint64(31)
+    return (x % np.uint64(folds)).astype(np.int64)
+
+
+def cross_fit_outcome(
+    phi_logged: np.ndarray,
+    reward: np.ndarray,
+    cluster: np.ndarray,
+    phi_support: np.ndarray,
+    prob_support: np.ndarray,
+    binary: bool,
+    folds: int = 2,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(q_logged, q_target): each fold predicted by a model fitted on the other folds only."""
+    fold = student_folds(cluster, folds, seed)
+    q_logged = np.zeros(len(reward))
+    q_target = np.zeros(len(reward))
+    for k in range(folds):
+        test = fold == k
+        train = ~test
+        if not test.any():
+            continue
+        model = _fit(phi_logged[train], reward[train], binary)
+        q_logged[test] = _predict(model, phi_logged[test], binary)
+        sup = phi_support[test]
+        q = _predict(model, sup.reshape(-1, sup.shape[-1]), binary).reshape(sup.shape[:2])
+        q_target[test] = (prob_support[test] * q).sum(axis=1)
+    return q_logged, q_target
+
+
+def _fit(x: np.ndarray, y: np.ndarray, binary: bool):
+    if binary:
+        if len(np.unique(y)) < 2:  # a constant outcome: predict it
+            return float(y.mean()) if len(y) else 0.0
+        return LogisticRegression(C=10.0, max_iter=500).fit(x, y)
+    return Ridge(alpha=1.0).fit(x, y) if len(y) else 0.0
+
+
+def _predict(model, x: np.ndarray, binary: bool) -> np.ndarray:
+    if isinstance(model, float):
+        return np.full(len(x), model)
+    return model.predict_proba(x)[:, 1] if binary else model.predict(x)
