@@ -160,3 +160,19 @@ def test_the_console_script_exits_with_the_same_codes(tmp_path) -> None:
     assert max(len(line) for line in listed.stdout.splitlines()) > 80  # not cut at 80 columns
     assert "…" not in listed.stdout
     json.dumps(listed.stdout)  # plain text
+
+
+def test_skill_col_is_accepted_beside_skills_col_and_a_header_only_file_says_so(
+    cli, tmp_path
+) -> None:
+    """A user types the singular (`--skill-col`) as often as the plural; a file with a header and
+    no rows is valid but must not read as a clean export."""
+    header = "student,item,kc,ok,ts\n"
+    (tmp_path / "empty.csv").write_text(header)
+    (tmp_path / "one.csv").write_text(header + "u1,i1,k1,1,2026-09-01T10:00:00Z\n")
+    cols = ["--student-col", "student", "--item-col", "item", "--correct-col", "ok",
+            "--time-col", "ts"]  # fmt: skip
+    one = cli("validate", tmp_path / "one.csv", *cols, "--skill-col", "kc")
+    assert one.code == 0 and "No problems found." in one.out, one.text
+    empty = cli("validate", tmp_path / "empty.csv", *cols, "--skills-col", "kc")
+    assert empty.code == 0 and "holds no responses" in " ".join(empty.out.split()), empty.text

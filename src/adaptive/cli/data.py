@@ -139,6 +139,11 @@ def _print_report(report: LoadReport) -> None:
             f"{report.problems:,} problem(s): {report.rows_quarantined:,} row(s) written to "
             f"{report.quarantine} with their reasons; the rest was loaded."
         )
+    elif report.rows_read == 0:
+        console.print(
+            "No problems found, but the file holds no responses (a header only): nothing to "
+            "train on or serve."
+        )
     else:
         console.print("No problems found.")
 

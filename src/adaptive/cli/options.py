@@ -22,7 +22,9 @@ StudentCol = Annotated[
     str | None, typer.Option("--student-col", help="Column holding student ids.")
 ]
 ItemCol = Annotated[str | None, typer.Option("--item-col", help="Column holding item ids.")]
-SkillsCol = Annotated[str | None, typer.Option("--skills-col", help="Column holding skill id(s).")]
+SkillsCol = Annotated[
+    str | None, typer.Option("--skills-col", "--skill-col", help="Column holding skill id(s).")
+]
 SkillsSep = Annotated[
     str | None, typer.Option("--skills-sep", help="Separator between skills in one cell.")
 ]
