@@ -176,3 +176,27 @@ def test_skill_col_is_accepted_beside_skills_col_and_a_header_only_file_says_so(
     assert one.code == 0 and "No problems found." in one.out, one.text
     empty = cli("validate", tmp_path / "empty.csv", *cols, "--skills-col", "kc")
     assert empty.code == 0 and "holds no responses" in " ".join(empty.out.split()), empty.text
+
+
+def test_a_warning_is_one_line_without_a_source_path(cli, tmp_path, monkeypatch) -> None:
+    import warnings
+
+    import adaptive.cli.data as data_cli
+    from adaptive.errors import FitWarning
+
+    shown = data_cli._print_report
+
+    def warn_then_show(report) -> None:
+        warnings.warn("3 skills have a learn rate below 0.01", FitWarning, stacklevel=1)
+        warnings.warn("a library's own warning", DeprecationWarning, stacklevel=1)
+        shown(report)
+
+    monkeypatch.setattr(data_cli, "_print_report", warn_then_show)
+    (tmp_path / "one.csv").write_text("student_id,item_id,skill_ids,correct\nu1,i1,k1,1\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        r = cli("validate", tmp_path / "one.csv")
+    assert r.code == 0, r.text
+    assert "warning: 3 skills have a learn rate below 0.01" in r.err
+    assert "warning: DeprecationWarning: a library's own warning" in r.err
+    assert ".py:" not in r.err and "Traceback" not in r.text

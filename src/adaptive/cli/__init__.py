@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from typing import Annotated
 
 import typer
@@ -102,6 +103,12 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the app on `argv`; return the exit code instead of exiting (`main` exits with it)."""
+    with warnings.catch_warnings():  # restores Python's own display afterwards
+        warnings.showwarning = _show_warning
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = app(args=argv, prog_name="adaptive", standalone_mode=False)
     except typer.Exit as exc:  # help, --version
@@ -121,6 +128,15 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:
         return _internal_error(exc)
     return result if isinstance(result, int) else 0
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning is one `warning:` line on stderr, as errors are: a user of the command line
+    needs what it says, not the source file and line that raised it."""
+    del filename, lineno, file, line
+    ours = category.__module__.startswith("adaptive")
+    text = str(message) if ours else f"{category.__name__}: {message}"
+    err_console.print(f"[bold yellow]warning:[/] {escape(text)}", soft_wrap=True)
 
 
 def _show_usage_error(exc: typer.TyperException) -> None:
