@@ -116,9 +116,13 @@ class StudentHistory:
         missing), exactly as `history_features` computes it."""
         return learning_progress(self.outcomes, self.n_responses, self.window)
 
-    def fields(self, student_ids) -> dict[str, np.ndarray | sparse.csr_matrix]:
-        """`StudentBatch` fields for these students (zeros / NaN for students never seen)."""
-        rows = self.rows(student_ids)
+    def fields(
+        self, student_ids, rows: np.ndarray | None = None
+    ) -> dict[str, np.ndarray | sparse.csr_matrix]:
+        """`StudentBatch` fields for these students (zeros / NaN for students never seen);
+        `rows` (their `rows(student_ids)`, when the caller looked them up already) skips the
+        id lookup."""
+        rows = self.rows(student_ids) if rows is None else np.asarray(rows, dtype=np.int64)
         have = rows >= 0
         n, n_s = len(rows), self.n_responses.shape[1]
         pick = np.where(have, rows, 0)

@@ -27,17 +27,21 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import threading
+import multiprocessing
 import time
 from collections.abc import Callable
-from concurrent.futures import CancelledError, ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import mlflow
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
+import pyarrow.parquet as pq
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adaptive.batch import writer
@@ -46,8 +50,8 @@ from adaptive.batch.lock import date_lock
 from adaptive.batch.partition import (
     OUTPUT_TABLES,
     PartitionContext,
+    batch_outputs,
     batch_to_table,
-    partition_outputs,
 )
 from adaptive.batch.snapshot import load_snapshot, previous_snapshot_date, save_snapshot
 from adaptive.curriculum import Catalog, LearnerProfile
@@ -55,7 +59,7 @@ from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.placement.prior import place_new_students
-from adaptive.policy import PolicyConfig, to_days
+from adaptive.policy import PolicyConfig, StudentBatch, to_days
 from adaptive.policy.adapter import SkillCoverage, batch_from_model, check_skill_coverage
 from adaptive.registry.loading import load_version
 from adaptive.registry.store import (
@@ -316,65 +320,29 @@ def _serve_date(
 
     resumed = writer.prepare_date(out, TABLES, day, fingerprint)
     schools = sorted(set(school_of.tolist()))
-    order = np.argsort(school_of.astype(str), kind="stable")
-    bounds = np.searchsorted(school_of[order].astype(str), [*schools, chr(0x10FFFF)])
-    roster_arr = np.asarray(roster, dtype=object)
-    written = skipped = 0
-    skill_counts: dict[str, int] = {}
-    stuck = served = 0
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
+    night = Night(
+        model=model,
+        state=tracer_state,
+        history=history,
+        catalog=catalog,
+        profiles=profiles,
+        config=config,
+        context=context,
+        out=out,
+        day=day,
+        resumed=resumed,
+        roster=roster,
+        school_of=school_of,
     )
-
-    failed = threading.Event()
-
-    def one_school(i: int) -> tuple[bool, pd.DataFrame, pd.DataFrame]:
-        """Compute and write one school's partitions (or read them back when already done)."""
-        if failed.is_set():  # another partition failed: stop starting new ones
-            raise CancelledError
-        try:
-            return _one_school(schools[i], i)
-        except BaseException:
-            failed.set()
-            raise
-
-    def _one_school(school: str, i: int) -> tuple[bool, pd.DataFrame, pd.DataFrame]:
-        if resumed and writer.is_done(out, TABLES, day, school):
-            recs = pd.read_parquet(writer.partition_path(out, "recommendations", day, school))
-            students = pd.read_parquet(writer.partition_path(out, "students", day, school))
-            return False, recs, students
-        ids = roster_arr[order[bounds[i] : bounds[i + 1]]].tolist()
-        table = student_table(model, tracer_state, history, catalog, profiles, ids, config)
-        outputs = partition_outputs(table, context)
-        for name, result in zip(TABLES, outputs, strict=True):
-            writer.write_partition(out, name, day, school, result)
-        if on_partition is not None:
-            on_partition(school)
-        return True, outputs[0].to_pandas(), outputs[1].to_pandas()
-
-    with (
-        Progress(*columns, disable=not show_progress, transient=False) as bar,
-        ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
-    ):
-        task = bar.add_task(f"batch {day}: schools", total=len(schools))
-        pending = [pool.submit(one_school, i) for i in range(len(schools))]
-        try:
-            for future in as_completed(pending):
-                fresh, recs, students = future.result()
-                written += fresh
-                skipped += not fresh
-                for skill, n in recs["skill_id"].value_counts().items():
-                    skill_counts[skill] = skill_counts.get(skill, 0) + int(n)
-                stuck += int((students["n_stuck"] > 0).sum())
-                served += len(students)
-                bar.advance(task)
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+    done = _serve_schools(night, schools, workers, show_progress, on_partition)
+    written = sum(d.written for d in done)
+    skipped = len(done) - written
+    skill_counts: dict[str, int] = {}
+    for d in done:
+        for skill, n in d.skill_counts.items():
+            skill_counts[skill] = skill_counts.get(skill, 0) + n
+    stuck = sum(d.stuck for d in done)
+    served = sum(d.served for d in done)
     counts = pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index()
     share_stuck = stuck / served if served else 0.0
     writer.finish_date(
@@ -412,7 +380,187 @@ def _serve_date(
     return summary
 
 
-def student_table(
+@dataclass
+class Night:
+    """What every school's serving reads on one night (shared, read-only): the champion, the
+    night's tracer state and history, the district's inputs and the partition context. `roster`
+    and `school_of` list every student served and their school (aligned)."""
+
+    model: KnowledgeTracer
+    state: TracingState
+    history: StudentHistory
+    catalog: Catalog
+    profiles: dict[str, LearnerProfile]
+    config: PolicyConfig
+    context: PartitionContext
+    out: Path
+    day: str
+    resumed: bool
+    roster: list[str]
+    school_of: np.ndarray
+
+    @cached_property
+    def school_rows(self) -> dict[str, np.ndarray]:
+        """Positions in `roster` of each school's students (roster order: sorted ids)."""
+        codes, schools = pd.factorize(pd.Series(self.school_of.astype(str)), sort=True)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(schools) + 1))
+        return {str(s): order[bounds[i] : bounds[i + 1]] for i, s in enumerate(schools)}
+
+    @cached_property
+    def state_rows(self) -> np.ndarray:
+        """Row of every roster student in the tracer state (-1: none), looked up once a night."""
+        return self.state.rows(self.roster)
+
+    @cached_property
+    def history_rows(self) -> np.ndarray:
+        """Row of every roster student in the history (-1: none), looked up once a night."""
+        return self.history.rows(self.roster)
+
+
+@dataclass(frozen=True)
+class SchoolDone:
+    """What the driver keeps of one served school: counts only, no student data."""
+
+    school: str
+    written: bool
+    skill_counts: dict[str, int]
+    stuck: int
+    served: int
+
+
+def serve_school(
+    night: Night,
+    student_ids: list[str],
+    state_rows: np.ndarray | None = None,
+    history_rows: np.ndarray | None = None,
+) -> tuple[pa.Table, ...]:
+    """The one per-school serving step, shared by the in-process and the Spark engines: these
+    students' policy inputs (`student_batch`) and the partition's output tables
+    (`partition.batch_outputs`, in `OUTPUT_TABLES` order). `state_rows` / `history_rows` (the
+    students' rows in the night's state and history) skip the id lookups when already known."""
+    batch = student_batch(
+        night.model,
+        night.state,
+        night.history,
+        night.catalog,
+        night.profiles,
+        student_ids,
+        night.config,
+        state_rows=state_rows,
+        history_rows=history_rows,
+    )
+    return batch_outputs(batch, night.context)
+
+
+def write_school(night: Night, school: str, outputs: tuple[pa.Table, ...]) -> SchoolDone:
+    """Write one school's partitions (atomic files) and return its counts."""
+    for name, result in zip(TABLES, outputs, strict=True):
+        writer.write_partition(night.out, name, night.day, school, result)
+    return _school_counts(school, True, outputs[0], outputs[1])
+
+
+def _school_counts(school: str, written: bool, recs: pa.Table, students: pa.Table) -> SchoolDone:
+    skills = pa.compute.value_counts(recs.column("skill_id").combine_chunks()).to_pylist()
+    stuck = pa.compute.sum(pa.compute.greater(students.column("n_stuck"), 0)).as_py() or 0
+    return SchoolDone(
+        school,
+        written,
+        {d["values"]: int(d["counts"]) for d in skills},
+        int(stuck),
+        students.num_rows,
+    )
+
+
+def _serve_one(night: Night, school: str) -> SchoolDone:
+    """Serve one school, or read back its counts when a resumed run has it already."""
+    if night.resumed and writer.is_done(night.out, TABLES, night.day, school):
+        recs = pq.read_table(
+            writer.partition_path(night.out, "recommendations", night.day, school),
+            columns=["skill_id"],
+        )
+        students = pq.read_table(
+            writer.partition_path(night.out, "students", night.day, school), columns=["n_stuck"]
+        )
+        return _school_counts(school, False, recs, students)
+    at = night.school_rows[school]
+    ids = [night.roster[i] for i in at]
+    outputs = serve_school(night, ids, night.state_rows[at], night.history_rows[at])
+    return write_school(night, school, outputs)
+
+
+_FORKED: Night | None = None  # the night the forked worker processes serve (set before forking)
+
+
+def _serve_forked(school: str) -> SchoolDone:
+    assert _FORKED is not None
+    return _serve_one(_FORKED, school)
+
+
+def _serve_schools(
+    night: Night,
+    schools: list[str],
+    workers: int,
+    show_progress: bool,
+    on_partition: Callable[[str], None] | None,
+) -> list[SchoolDone]:
+    """Serve every school: in this process (`workers` <= 1, or one school), or in `workers`
+    forked processes (fork: they share the night's state read-only, nothing is pickled but
+    school names and counts). Schools are independent, so the output does not depend on the
+    order they finish in; the largest go first so that the workers end together.
+    `on_partition(school)` is called here, in the driver, after each school is written."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    columns += (TimeElapsedColumn(),)
+    sizes = {s: len(night.school_rows[s]) for s in schools}
+    queue = sorted(schools, key=lambda s: (-sizes[s], s))
+    done: list[SchoolDone] = []
+    with Progress(*columns, disable=not show_progress, transient=False) as bar:
+        task = bar.add_task(f"batch {night.day}: schools", total=len(schools))
+
+        def finished(d: SchoolDone) -> None:
+            done.append(d)
+            bar.advance(task)
+            if d.written and on_partition is not None:
+                on_partition(d.school)
+
+        if workers <= 1 or len(schools) <= 1 or not _can_fork():
+            for school in queue:
+                finished(_serve_one(night, school))
+            return done
+        _ = night.school_rows, night.state_rows, night.history_rows  # computed once, then shared
+        global _FORKED
+        _FORKED = night
+        try:
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("fork")
+            ) as pool:
+                pending = [pool.submit(_serve_forked, s) for s in queue]
+                try:
+                    for future in as_completed(pending):
+                        finished(future.result())
+                except BrokenProcessPool as exc:
+                    raise BatchWorkerError(
+                        "a worker process of the nightly job died (killed, or out of memory); "
+                        "the partitions written so far stand: run the same command again to "
+                        "resume, or with fewer workers"
+                    ) from exc
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+        finally:
+            _FORKED = None
+    return done
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class BatchWorkerError(AdaptiveError):
+    """A worker process of the nightly job died before finishing its school."""
+
+
+def student_batch(
     model: KnowledgeTracer,
     state: TracingState,
     history: StudentHistory,
@@ -420,10 +568,13 @@ def student_table(
     profiles: dict[str, LearnerProfile],
     student_ids: list[str],
     config: PolicyConfig,
-) -> pa.Table:
-    """One partition's input table: these students' mastery (from their rows of the tracer state
-    only), history features and profile fields."""
-    rows = state.rows(student_ids)
+    *,
+    state_rows: np.ndarray | None = None,
+    history_rows: np.ndarray | None = None,
+) -> StudentBatch:
+    """One partition's policy inputs: these students' mastery (from their rows of the tracer
+    state only), history features and profile fields."""
+    rows = state.rows(student_ids) if state_rows is None else state_rows
     rows = rows[rows >= 0]
     sub = TracingState(
         [state.students[r] for r in rows], {k: v[rows] for k, v in state.arrays.items()}
@@ -435,12 +586,27 @@ def student_table(
         profiles,
         student_ids=student_ids,
         config=config,
-        **history.fields(student_ids),
+        **history.fields(student_ids, rows=history_rows),
     )
     batch.school_id = np.where(batch.school_id == "", UNASSIGNED_SCHOOL, batch.school_id).astype(
         object
     )
-    return batch_to_table(batch)
+    return batch
+
+
+def student_table(
+    model: KnowledgeTracer,
+    state: TracingState,
+    history: StudentHistory,
+    catalog: Catalog,
+    profiles: dict[str, LearnerProfile],
+    student_ids: list[str],
+    config: PolicyConfig,
+) -> pa.Table:
+    """`student_batch` as the partition's Arrow table (`partition.batch_to_table`)."""
+    return batch_to_table(
+        student_batch(model, state, history, catalog, profiles, student_ids, config)
+    )
 
 
 def _student_chunks(log: ResponseLog, rows: np.ndarray, students: int = CHUNK_STUDENTS):

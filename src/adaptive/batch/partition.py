@@ -173,6 +173,12 @@ GROUPS_SCHEMA = pa.schema(
 
 
 def partition_outputs(table: pa.Table, context: PartitionContext) -> tuple[pa.Table, ...]:
+    """The four output tables of one partition given as an Arrow table (`batch_outputs`)."""
+    policy = context.policy
+    return batch_outputs(table_to_batch(table, context.catalog, policy.config), context)
+
+
+def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Table, ...]:
     """The four output tables of one partition (`OUTPUT_TABLES`):
 
     recommendations : the policy's table (`Policy.recommend_batch`: k rows per student with the
@@ -185,15 +191,20 @@ def partition_outputs(table: pa.Table, context: PartitionContext) -> tuple[pa.Ta
         (`adaptive.reports.class_skill_summary`);
     groups : small groups of a class's students sharing the same next skill
         (`adaptive.reports.next_skill_groups`).
+
+    The in-process job passes its `StudentBatch` here directly (no Arrow round trip); a batch
+    and its `batch_to_table` give the same outputs.
     """
     policy, catalog = context.policy, context.catalog
-    batch = table_to_batch(table, catalog, policy.config)
     recs = policy.recommend_batch(batch, k=context.k, now=context.now_days)
     groups_by_skill, states = group_codes(batch, catalog, policy.config, context.now_days)
     row = batch_row_of(batch, recs["student_id"].to_numpy())
     skill = catalog.skill_index.get_indexer(recs["skill_id"].astype(str))
     recs["progression"] = LABELS[states[row, skill]] if len(recs) else np.array([], dtype=object)
-    students = {name: table.column(name) for name in ID_FIELDS}
+    students = {
+        name: pa.array(getattr(batch, attr).astype(str), pa.string())
+        for name, attr in zip(ID_FIELDS, ("student_ids", *ID_FIELDS[1:]), strict=True)
+    }
     for code, label in enumerate(LABELS):
         students[f"n_{label}"] = pa.array((states == code).sum(axis=1).astype(np.int32))
     students.update(skill_columns(batch.mastery, states, groups_by_skill))
