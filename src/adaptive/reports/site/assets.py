@@ -1,0 +1,140 @@
+"""The site's one stylesheet and one script (written once to `assets/`), and its palette.
+
+Colours are safe for colour-blind readers: mastery uses viridis (sequential, readable in every
+common form of colour blindness and in grey scale), groups use the Okabe-Ito palette, and no
+information is carried by colour alone (cells hold the value and a state mark, groups their name).
+"""
+
+from __future__ import annotations
+
+#: Mastery bins: a cell with P(mastered) in [MASTERY_EDGES[i], MASTERY_EDGES[i+1]) gets class m{i}.
+MASTERY_EDGES = (0.0, 0.2, 0.4, 0.6, 0.8)
+#: viridis at 5 points, low mastery to high (background, text colour with contrast >= 4.5:1)
+MASTERY_COLOURS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
+MASTERY_TEXT = ("#ffffff", "#ffffff", "#000000", "#000000", "#000000")
+UNKNOWN_COLOUR = "#e0e0e0"
+#: Okabe-Ito, one per adaptive.reports.GROUPS (accelerate, on_track, remediate, stuck)
+GROUP_COLOURS = ("#0072B2", "#009E73", "#E69F00", "#D55E00")
+#: the mark each progression state adds to a heatmap cell (Progression order)
+STATE_MARKS = ("○", "", "✓", "↻", "!")
+
+
+def _mastery_css() -> str:
+    rules = [
+        f".hm td.m{i}{{background:{bg};color:{fg}}}"
+        for i, (bg, fg) in enumerate(zip(MASTERY_COLOURS, MASTERY_TEXT, strict=True))
+    ]
+    rules.append(f".hm td.na{{background:{UNKNOWN_COLOUR};color:#000}}")
+    rules += [
+        f".g{i}{{border-left:6px solid {c}}} .sw{i}{{background:{c}}}"
+        for i, c in enumerate(GROUP_COLOURS)
+    ]
+    return "\n".join(rules)
+
+
+SITE_CSS = (
+    """:root{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a}
+body{margin:0 auto;max-width:1400px;padding:0 1rem 2rem;line-height:1.4}
+a{color:#0b57a4}a:focus,button:focus,select:focus,input:focus,summary:focus,[tabindex]:focus{outline:3px solid #000;outline-offset:2px}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.3rem}
+nav.crumbs{margin:.8rem 0;font-size:.9rem}
+h1{font-size:1.5rem;margin:.4rem 0}h2{font-size:1.2rem;margin-top:1.6rem;border-bottom:1px solid #ccc}
+table{border-collapse:collapse}th,td{padding:.2rem .45rem;text-align:left}
+table.data td,table.data th{border-bottom:1px solid #ddd}.num{text-align:right;font-variant-numeric:tabular-nums}
+.summary{background:#f3f6f9;border-left:4px solid #0b57a4;padding:.4rem .7rem;margin:.5rem 0}
+.scroll{overflow:auto;max-height:80vh;border:1px solid #ccc}
+.hm{font-size:.68rem}.hm td{min-width:1.9rem;height:1.3rem;text-align:center;padding:0 .1rem;border:1px solid #fff}
+.hm thead th{position:sticky;top:0;background:#fff;z-index:1;vertical-align:bottom}
+.hm th button{writing-mode:vertical-rl;transform:rotate(180deg);font-size:.66rem;background:none;border:0;padding:0;cursor:pointer;color:#1a1a1a}
+.hm th[scope=row]{position:sticky;left:0;background:#fff;white-space:nowrap;font-weight:normal}
+.sortable th button{background:none;border:0;font:inherit;font-weight:bold;cursor:pointer;padding:0}
+th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] button::after{content:" ▼"}
+.hidden{display:none}.legend span{display:inline-block;padding:0 .4rem;margin-right:.3rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.8rem}
+.card{border:1px solid #ccc;padding:.5rem .8rem}.sw0,.sw1,.sw2,.sw3{display:inline-block;width:.9rem;height:.9rem;vertical-align:middle;margin-right:.3rem}
+.filters{display:flex;gap:1rem;flex-wrap:wrap;align-items:end;margin:.6rem 0}
+.bar{fill:#0072B2}.bar.on{fill:#009E73}.axis{stroke:#555}.chart text{font-size:11px;fill:#1a1a1a}
+.spark{stroke:#0072B2;fill:none;stroke-width:1.5}.spark-dot{fill:#0072B2}
+input[type=text]{width:14rem}button.primary{padding:.4rem .8rem;font-weight:bold}
+"""
+    + _mastery_css()
+    + "\n"
+)
+
+SITE_JS = r"""'use strict';
+(function () {
+  function byId(id) { return document.getElementById(id); }
+  // filters on the class page: by group (student level, or per skill when a skill is chosen)
+  var table = byId('heatmap');
+  function applyFilters() {
+    if (!table) { return; }
+    var group = byId('f-group').value, skill = byId('f-skill').value;
+    var col = skill === '' ? -1 : parseInt(skill, 10);
+    var rows = table.tBodies[0].rows, shown = 0;
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i], ok;
+      if (col < 0) { ok = group === '' || r.dataset.group === group; }
+      else {
+        var code = r.dataset.g.charAt(col);
+        ok = group === '' ? code !== '-' : code === group.charAt(0);
+      }
+      r.classList.toggle('hidden', !ok);
+      if (ok) { shown++; }
+    }
+    byId('f-count').textContent = 'Showing ' + shown + ' of ' + rows.length + ' students';
+  }
+  ['f-group', 'f-skill'].forEach(function (id) {
+    var el = byId(id); if (el) { el.addEventListener('change', applyFilters); }
+  });
+  // sortable tables: every header button sorts by its column (numbers numerically)
+  function cellValue(row, col) {
+    var c = row.cells[col]; var v = c.dataset.v !== undefined ? c.dataset.v : c.textContent;
+    var n = parseFloat(v); return isNaN(n) ? v.toLowerCase() : n;
+  }
+  document.querySelectorAll('table.sortable').forEach(function (t) {
+    t.querySelectorAll('thead th button').forEach(function (b) {
+      b.addEventListener('click', function () {
+        var th = b.closest('th'), col = th.cellIndex;
+        var asc = th.getAttribute('aria-sort') !== 'ascending';
+        t.querySelectorAll('thead th').forEach(function (h) { h.removeAttribute('aria-sort'); });
+        th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+        var body = t.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b2) {
+          var x = cellValue(a, col), y = cellValue(b2, col);
+          if (typeof x !== typeof y) { x = String(x); y = String(y); }
+          return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1);
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+  // teacher overrides: the form's choices as a JSON download for the nightly job (--overrides)
+  var form = byId('overrides');
+  function ids(text) {
+    return text.split(/[\s,;]+/).filter(function (s) { return s.length > 0; });
+  }
+  if (form) {
+    byId('export').addEventListener('click', function () {
+      var students = {};
+      form.querySelectorAll('tbody tr').forEach(function (r) {
+        var mode = r.querySelector('select').value, inputs = r.querySelectorAll('input');
+        var assigned = ids(inputs[0].value), excluded = ids(inputs[1].value);
+        if (mode || assigned.length || excluded.length) {
+          students[r.dataset.student] = {assigned: assigned, excluded: excluded, mode: mode || null};
+        }
+      });
+      var doc = {format: 'adaptive-overrides', version: 1, class_id: form.dataset.class,
+                 date: form.dataset.date, students: students};
+      var blob = new Blob([JSON.stringify(doc, null, 1) + '\n'], {type: 'application/json'});
+      var a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = 'overrides-' + form.dataset.class + '.json';
+      document.body.appendChild(a); a.click(); a.remove();
+      byId('export-status').textContent = 'Exported ' + Object.keys(students).length +
+        ' student(s): give the file to the nightly job (--overrides).';
+    });
+  }
+  applyFilters();
+  document.documentElement.dataset.ready = '1';
+})();
+"""

@@ -1,0 +1,226 @@
+"""What the report site reads: the nightly job's Parquet output for one date, and the roster.
+
+The site is built from the batch OUTPUT only (`OUT/<table>/date=D/school=S/part-0.parquet`, as
+`adaptive.batch.writer` lays it out), never from the job's internal objects, so it works
+whatever engine wrote the output (the in-process job or Spark). One school is read at a time:
+memory stays bounded by the largest school, whatever the district's size.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from adaptive.batch.writer import date_dir, partition_path
+from adaptive.errors import ArtifactError, ConfigError
+from adaptive.files import read_sealed_json
+
+SKILL_LISTS = ("mastery", "progression", "group")
+STUDENT_COLUMNS = ("student_id", "class_id", "n_mastered", "n_stuck", *SKILL_LISTS)
+REC_COLUMNS = (
+    "student_id",
+    "class_id",
+    "rank",
+    "activity_id",
+    "skill_id",
+    "p_correct",
+    "assigned_by_teacher",
+    "sentence",
+    "placement",
+    "progression",
+)
+
+
+class ReportInputError(ConfigError):
+    """An input of the report (batch output, roster, profiles) is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """One date of a batch output folder: its schools and the model that served them."""
+
+    out: Path
+    date: str
+    schools: tuple[str, ...]
+    model_name: str
+    model_version: str
+
+    @classmethod
+    def open(cls, out: str | Path, date: str) -> BatchRun:
+        """The complete output of `date` in `out` (its `_SUCCESS.json` marker), or a clear error."""
+        out = Path(out)
+        marker = date_dir(out, "recommendations", date) / "_SUCCESS.json"
+        if not marker.is_file():
+            raise ReportInputError(
+                f"no complete batch output for {date} in {out} (expected {marker}); run "
+                f"`adaptive batch --date {date} --out {out}` first"
+            )
+        try:
+            doc = read_sealed_json(marker, str(marker))
+        except ArtifactError as exc:
+            raise ReportInputError(str(exc)) from exc
+        schools = sorted(
+            {
+                unquote(Path(key).parent.name.removeprefix("school="))
+                for key in doc.get("partitions", {})
+                if key.startswith("students/")
+            }
+        )
+        return cls(out, date, tuple(schools), str(doc.get("model")), str(doc.get("model_version")))
+
+    def earlier_dates(self) -> list[str]:
+        """Dates before this one with a students output (for mastery over time), oldest first."""
+        root = self.out / "students"
+        found = [p.name.removeprefix("date=") for p in root.glob("date=*") if p.is_dir()]
+        return sorted(d for d in found if d < self.date)
+
+
+@dataclass
+class SchoolTables:
+    """One school's output for one date. Student rows sorted by class then student; the (n, S)
+    arrays have the catalog's skill columns (`catalog.skill_index`)."""
+
+    school: str
+    students: pd.DataFrame  # student_id, class_id, n_mastered, n_stuck
+    mastery: np.ndarray  # float32, NaN = unknown
+    progression: np.ndarray  # int8 Progression codes
+    group: np.ndarray  # int8 index into adaptive.reports.GROUPS, -1 = none
+    recs: pd.DataFrame  # REC_COLUMNS plus the c_* term contributions, by student and rank
+    next_groups: pd.DataFrame  # the batch's `groups` table (students sharing a next skill)
+    class_skills: pd.DataFrame  # the batch's `class_skills` table (counts per class x skill)
+
+
+def read_school(run: BatchRun, school: str, n_skills: int) -> SchoolTables:
+    """Read one school's four tables for the run's date."""
+    students = _read(run, "students", school, STUDENT_COLUMNS)
+    order = np.lexsort(
+        (students.column("student_id").to_numpy(False), students.column("class_id").to_numpy(False))
+    )
+    students = students.take(pa.array(order))
+    arrays = {name: _fixed(students, name, n_skills, run, school) for name in SKILL_LISTS}
+    frame = students.select(["student_id", "class_id", "n_mastered", "n_stuck"]).to_pandas()
+    recs = pq.read_table(partition_path(run.out, "recommendations", run.date, school))
+    keep = [c for c in recs.column_names if c in REC_COLUMNS or c.startswith("c_")]
+    recs = recs.select(keep).to_pandas().sort_values(["student_id", "rank"], kind="stable")
+    return SchoolTables(
+        school,
+        frame,
+        arrays["mastery"].astype(np.float32),
+        arrays["progression"].astype(np.int8),
+        arrays["group"].astype(np.int8),
+        recs.reset_index(drop=True),
+        pq.read_table(partition_path(run.out, "groups", run.date, school)).to_pandas(),
+        pq.read_table(partition_path(run.out, "class_skills", run.date, school)).to_pandas(),
+    )
+
+
+def read_mastery(
+    out: Path, date: str, school: str, student_ids: np.ndarray, n_skills: int
+) -> np.ndarray | None:
+    """An earlier date's (n, S) mastery of `student_ids` (NaN rows for students absent then), or
+    None when that date has no partition or no mastery column for the school."""
+    path = partition_path(out, "students", date, school)
+    if not path.is_file() or "mastery" not in pq.read_schema(path).names:
+        return None
+    table = pq.read_table(path, columns=["student_id", "mastery"])
+    values = pc.list_flatten(table.column("mastery")).to_numpy(zero_copy_only=False)
+    values = values.reshape(table.num_rows, n_skills).astype(np.float32)
+    rows = pd.Index(table.column("student_id").to_numpy(zero_copy_only=False)).get_indexer(
+        pd.Index(student_ids)
+    )
+    out_values = np.full((len(student_ids), n_skills), np.nan, np.float32)
+    out_values[rows >= 0] = values[rows[rows >= 0]]
+    return out_values
+
+
+def _read(run: BatchRun, table: str, school: str, columns: tuple[str, ...]) -> pa.Table:
+    path = partition_path(run.out, table, run.date, school)
+    if not path.is_file():
+        raise ReportInputError(f"{path}: missing; the batch output of {run.date} is incomplete")
+    have = pq.read_schema(path).names
+    missing = [c for c in columns if c not in have]
+    if missing:
+        raise ReportInputError(
+            f"{path}: no column(s) {missing}; expected the per-skill columns the batch job writes "
+            f"since the report site exists: rerun `adaptive batch --date {run.date} --out {run.out}`"
+        )
+    return pq.read_table(path, columns=list(columns))
+
+
+def _fixed(table: pa.Table, name: str, width: int, run: BatchRun, school: str) -> np.ndarray:
+    values = pc.list_flatten(table.column(name)).to_numpy(zero_copy_only=False)
+    if values.size != table.num_rows * width:
+        raise ReportInputError(
+            f"{partition_path(run.out, 'students', run.date, school)}: column {name!r} has "
+            f"{values.size // max(table.num_rows, 1)} skills per student; expected {width} (the "
+            "catalog's): pass the catalog the batch job used (--catalog)"
+        )
+    return values.reshape(table.num_rows, width)
+
+
+def read_roster(path: str | Path) -> dict[str, str]:
+    """A roster CSV (header `student_id,name`): pseudonymous id -> the name shown on pages.
+
+    Names live only in the pages written from it: never in logs, MLflow or Parquet."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReportInputError(f"roster file {path} not found; expected a CSV student_id,name")
+    names: dict[str, str] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = [h.strip() for h in next(reader, [])]
+        if header[:2] != ["student_id", "name"]:
+            raise ReportInputError(
+                f"{path}, line 1: header {','.join(header)!r}; expected 'student_id,name'"
+            )
+        for number, row in enumerate(reader, start=2):
+            if not row or not "".join(row).strip():
+                continue
+            if len(row) != 2 or not row[0].strip() or not row[1].strip():
+                raise ReportInputError(
+                    f"{path}, line {number}: {len(row)} field(s); expected a student id and a "
+                    "non-empty name"
+                )
+            sid = row[0].strip()
+            if sid in names:
+                raise ReportInputError(
+                    f"{path}, line {number}: column 'student_id': student {sid!r} listed twice; "
+                    "expected one line per student"
+                )
+            names[sid] = row[1].strip()
+    return names
+
+
+def read_interest_profiles(path: str | Path) -> dict[str, dict]:
+    """Per student: grade, interests and goal skills from a profiles JSONL file (the batch job's
+    `--profiles`). Only the fields the pages show are kept."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReportInputError(f"profiles file {path} not found; pass --profiles FILE")
+    out: dict[str, dict] = {}
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+                out[str(d["student_id"])] = {
+                    "grade": d.get("grade"),
+                    "interests": {str(k): float(v) for k, v in (d.get("interests") or {}).items()},
+                    "goals": [str(g) for g in d.get("goal_skills") or ()],
+                }
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise ReportInputError(
+                    f"{path}, line {number}: not a learner profile ({type(exc).__name__}: {exc}); "
+                    "expected one JSON object with student_id per line"
+                ) from exc
+    return out
