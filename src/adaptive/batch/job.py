@@ -47,6 +47,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from adaptive.batch import writer
 from adaptive.batch.history import StudentHistory
 from adaptive.batch.lock import date_lock
+from adaptive.batch.overrides import OverrideSet, read_overrides, record_overrides
 from adaptive.batch.partition import (
     OUTPUT_TABLES,
     PartitionContext,
@@ -148,6 +149,7 @@ def run_daily_job(
     show_progress: bool = True,
     workers: int = 2,
     on_partition: Callable[[str], None] | None = None,
+    overrides: str | Path | OverrideSet | None = None,
 ) -> JobSummary:
     """Run the nightly job for `date` (see the module docstring); returns its summary.
 
@@ -156,6 +158,7 @@ def run_daily_job(
     `on_partition(school)` is called after each partition is written (used to test resuming).
     `catalog` and `profiles` default to the demo district's with the demo data only (a user's
     log needs its catalog; without profiles every student is in the school "unassigned").
+    `overrides`: teacher overrides exported by the report site (`adaptive.batch.overrides`).
     """
     started = time.perf_counter()
     day = _day(date)
@@ -178,6 +181,7 @@ def run_daily_job(
             show_progress=show_progress,
             workers=workers,
             on_partition=on_partition,
+            overrides=overrides,
         )
     summary.seconds = time.perf_counter() - started
     try:
@@ -242,6 +246,7 @@ def _serve_date(
     show_progress: bool,
     workers: int,
     on_partition: Callable[[str], None] | None,
+    overrides: str | Path | OverrideSet | None = None,
 ) -> JobSummary:
     """Steps 1-4 of the job for one date, under its lock (see `run_daily_job`)."""
     started = time.perf_counter()
@@ -257,6 +262,8 @@ def _serve_date(
     profiles_sha = _profiles_sha(profiles)
     profiles = profiles if isinstance(profiles, dict) else read_profiles(profiles)
     config = _policy_config(policy_config)
+    if overrides is not None and not isinstance(overrides, OverrideSet):
+        overrides = read_overrides(overrides, catalog, profiles)  # bad files fail before the work
 
     loaded = load_version(model_name, alias=CHAMPION_ALIAS, tracking_uri=tracking_uri)
     model = loaded.model
@@ -313,12 +320,14 @@ def _serve_date(
                 "policy": context.policy_json,
                 "profiles": profiles_sha,
                 "students": len(roster),
+                **({"overrides": overrides.sha256} if overrides else {}),
             },
             sort_keys=True,
         ).encode()
     ).hexdigest()
 
     resumed = writer.prepare_date(out, TABLES, day, fingerprint)
+    record_overrides(out, day, overrides)
     schools = sorted(set(school_of.tolist()))
     night = Night(
         model=model,
@@ -333,6 +342,7 @@ def _serve_date(
         resumed=resumed,
         roster=roster,
         school_of=school_of,
+        overrides=overrides,
     )
     done = _serve_schools(night, schools, workers, show_progress, on_partition)
     written = sum(d.written for d in done)
@@ -398,6 +408,7 @@ class Night:
     resumed: bool
     roster: list[str]
     school_of: np.ndarray
+    overrides: OverrideSet | None = None  # teacher overrides (`adaptive.batch.overrides`)
 
     @cached_property
     def school_rows(self) -> dict[str, np.ndarray]:
@@ -449,6 +460,7 @@ def serve_school(
         night.config,
         state_rows=state_rows,
         history_rows=history_rows,
+        overrides=night.overrides,
     )
     return batch_outputs(batch, night.context)
 
@@ -571,9 +583,10 @@ def student_batch(
     *,
     state_rows: np.ndarray | None = None,
     history_rows: np.ndarray | None = None,
+    overrides: OverrideSet | None = None,
 ) -> StudentBatch:
     """One partition's policy inputs: these students' mastery (from their rows of the tracer
-    state only), history features and profile fields."""
+    state only), history features, profile fields and teacher overrides."""
     rows = state.rows(student_ids) if state_rows is None else state_rows
     rows = rows[rows >= 0]
     sub = TracingState(
@@ -587,6 +600,7 @@ def student_batch(
         student_ids=student_ids,
         config=config,
         **history.fields(student_ids, rows=history_rows),
+        **(overrides.batch_fields(catalog, profiles, student_ids) if overrides else {}),
     )
     batch.school_id = np.where(batch.school_id == "", UNASSIGNED_SCHOOL, batch.school_id).astype(
         object

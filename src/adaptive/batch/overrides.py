@@ -223,10 +223,14 @@ def overrides_path(out: str | Path, date: str) -> Path:
     return Path(out) / "overrides" / f"date={date}" / "overrides.json"
 
 
-def record_overrides(out: str | Path, date: str, overrides: OverrideSet) -> Path:
-    """Write the applied overrides (ids only, no names) for the report of that date."""
+def record_overrides(out: str | Path, date: str, overrides: OverrideSet | None) -> Path:
+    """Write the overrides applied on `date` (ids only, no names) for that date's report, or
+    remove an earlier record when none are given (a re-run without them)."""
     path = overrides_path(out, date)
-    atomic_write_bytes(path, overrides.to_json())
+    if overrides:
+        atomic_write_bytes(path, overrides.to_json())
+    else:
+        path.unlink(missing_ok=True)
     return path
 
 

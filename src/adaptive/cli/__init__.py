@@ -47,6 +47,7 @@ COMMAND_MODULES = (
     "adaptive.cli.tracing",
     "adaptive.cli.policy",
     "adaptive.cli.lifecycle",
+    "adaptive.cli.report",
 )
 
 

@@ -202,6 +202,18 @@ def batch(
             help="Policy config TOML (default: the shipped weights).",
         ),
     ] = None,
+    overrides: Annotated[
+        Path | None,
+        typer.Option(
+            "--overrides",
+            exists=True,
+            help="Teacher overrides exported by the report's class pages (a JSON file or a folder).",
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", file_okay=False, help="Also write the report site here."),
+    ] = None,
     tracking_uri: TrackingUri = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
@@ -224,8 +236,13 @@ def batch(
         quarantine=quarantine,
         tracking_uri=tracking_uri,
         show_progress=not quiet,
+        overrides=overrides,
     )
     _print_job(s)
+    if report is not None:
+        from adaptive.cli.report import print_report, write_report
+
+        print_report(write_report(out, s.date, report, catalog=catalog, profiles=profiles))
 
 
 def demo(

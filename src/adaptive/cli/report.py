@@ -1,0 +1,118 @@
+"""`adaptive report`: the report site of one date, from the nightly job's output.
+
+A thin wrapper over `adaptive.reports.site.build_site`; `adaptive batch --report DIR` calls the
+same function (`write_report`) after the night's outputs are complete.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from adaptive.cli.options import CatalogFile, Quiet, parse_day
+from adaptive.cli.output import console
+
+DEMO_BATCH = "data/demo-batch"
+
+
+def register(app: typer.Typer) -> None:
+    """Add `report` to the main app."""
+    app.command("report")(report)
+
+
+def report(
+    date: Annotated[
+        str, typer.Option("--date", callback=parse_day, help="Date of the batch output to show.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", file_okay=False, help="Folder of the site (replaced whole).")
+    ],
+    batch: Annotated[
+        Path | None,
+        typer.Option(
+            "--batch",
+            file_okay=False,
+            help="The nightly job's output folder (`adaptive batch --out`; default: the demo's).",
+        ),
+    ] = None,
+    catalog: CatalogFile = None,
+    profiles: Annotated[
+        Path | None,
+        typer.Option(
+            "--profiles",
+            exists=True,
+            dir_okay=False,
+            help="Learner profiles JSONL: grades (growth), interests, goals (default: the "
+            "demo's without --catalog).",
+        ),
+    ] = None,
+    roster: Annotated[
+        Path | None,
+        typer.Option(
+            "--roster",
+            dir_okay=False,
+            help="CSV student_id,name: show names instead of pseudonymous ids (pages only).",
+        ),
+    ] = None,
+    norm: Annotated[
+        Path | None,
+        typer.Option("--norm", dir_okay=False, help="Growth norm TOML (default: the shipped one)."),
+    ] = None,
+    school: Annotated[
+        str | None, typer.Option("--school", help="Write only this school's pages.")
+    ] = None,
+    class_id: Annotated[
+        str | None, typer.Option("--class", help="Write only this class's pages.")
+    ] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Write the static report site (district, school, class and student pages) for a date."""
+    result = write_report(
+        batch or _demo_batch(),
+        date,
+        out,
+        catalog=catalog,
+        profiles=profiles,
+        roster=roster,
+        norm=norm,
+        school=school,
+        class_id=class_id,
+    )
+    print_report(result)
+
+
+def _demo_batch() -> Path:
+    from adaptive.registry.store import data_dir
+
+    return data_dir() / "demo-batch"
+
+
+def write_report(
+    batch: Path,
+    date: str,
+    out: Path,
+    *,
+    catalog: Path | None = None,
+    profiles: Path | None = None,
+    **scope,
+):
+    """`build_site` with the demo district's catalog and profiles when no catalog is given."""
+    from adaptive.batch.job import DEMO_DIR
+    from adaptive.reports.site import build_site
+
+    if catalog is None:
+        catalog = DEMO_DIR / "catalog.json"
+        profiles = profiles or DEMO_DIR / "profiles.jsonl"
+    return build_site(batch, date, out, catalog=catalog, profiles=profiles, **scope)
+
+
+def print_report(result) -> None:
+    """One line of counts and the page to open (no student identifiers)."""
+    console.print(
+        f"report: {result.schools} school(s), {result.classes} class(es), "
+        f"{result.students:,} students, {result.files:,} files in {result.out}",
+        soft_wrap=True,
+    )
+    console.print(f"open {result.index.resolve()}", soft_wrap=True, highlight=False)
