@@ -37,8 +37,9 @@ def flat_prior(value: float = 0.5, students: tuple[str, ...] = ("s1",)) -> Place
     return Placement(students, tuple(EDGES), np.full((len(students), len(EDGES)), value))
 
 
-def beliefs_after(correct: int, skill: str = "c") -> pd.Series:
-    diag = PlacementDiagnostic(small_catalog(), flat_prior())
+def beliefs_after(correct: int, skill: str = "c", order_strength: float = 0.0) -> pd.Series:
+    """Beliefs after one answer; the graph alone unless `order_strength` is given."""
+    diag = PlacementDiagnostic(small_catalog(), flat_prior(), order_strength=order_strength)
     batch = diag.start_batch(["s1"])
     code = diag.catalog.skill_index.get_loc(skill)
     batch._pending = (np.array([0]), np.array([code]))  # ask `skill` whatever the choice
@@ -62,6 +63,18 @@ def test_wrong_answer_lowers_the_skill_and_its_descendants_only() -> None:
     assert after["f"] == pytest.approx(0.5)
 
 
+def test_progression_within_a_grade_moves_skills_taught_before_or_after() -> None:
+    """f (grade 3, depth 0) is taught before c (grade 3, depth 2) without being its
+    prerequisite: a correct answer on c raises f; a wrong one on f lowers c (and, through the
+    graph, d). Other grades do not move."""
+    right = beliefs_after(1, "c", order_strength=0.3)
+    assert right["f"] > 0.55 and right["e"] == pytest.approx(0.5)
+    assert right["f"] < right["b"]  # softer than the prerequisite implication (0.7)
+    wrong = beliefs_after(0, "f", order_strength=0.3)
+    assert wrong["c"] < 0.45 and wrong["b"] == pytest.approx(0.5)
+    assert beliefs_after(1, "c")["f"] == pytest.approx(0.5)  # off: the graph only
+
+
 def test_secondary_moves_follow_jeffreys_rule_when_enabled() -> None:
     diag = PlacementDiagnostic(small_catalog(), flat_prior(), secondary=1.0)
     batch = diag.start_batch(["s1"])
@@ -74,7 +87,9 @@ def test_secondary_moves_follow_jeffreys_rule_when_enabled() -> None:
 def test_the_question_chosen_is_informative_not_an_already_certain_skill() -> None:
     mastery = np.array([[0.999, 0.999, 0.5, 0.5, 0.999, 0.001]])
     prior = Placement(("s1",), tuple(EDGES), mastery)
-    diag = PlacementDiagnostic(small_catalog(), prior)
+    # the graph alone: this prior puts f (taught before c in grade 3) far below c, which the
+    # progression link would read as news about c
+    diag = PlacementDiagnostic(small_catalog(), prior, order_strength=0.0)
     gains = pd.Series(diag.gains(diag.initial_beliefs(["s1"], None))[0], index=list(EDGES))
     question = diag.start("s1").next_question()
     assert question is not None and question.skill in ("c", "d")

@@ -30,6 +30,11 @@ The model (chosen to be simple, fast and explainable):
   independence of the marginals, which overstates them far along the graph (P(d | s) = P(d) / P(s)
   lifts skills two grades up after one correct answer); they are scaled by `secondary`, 0 by
   default (the one-way model: measured better), 1 = the full pairwise update.
+- **Progression within a grade.** A grade's skills are taught in order (shallower in the
+  prerequisite graph first), so the same soft implication, at `order_strength` (0.3), links a
+  skill to the skills of its grade that come earlier without being its prerequisites: a correct
+  answer raises those, a wrong one lowers the later ones. It reaches what the graph alone does
+  not: own-grade skills on other branches of the map, where the grade prior is a tie.
 - **Choice.** The next question is the not-yet-asked skill with the largest expected reduction of
   the total entropy of all beliefs (`criterion="entropy"`, Shannon; or `"variance"`, the sum of
   p (1 - p), cheaper), computed exactly for both answers over the skill's ancestor and descendant
@@ -64,6 +69,7 @@ DEFAULT_GUESS = 0.3
 DEFAULT_SLIP = 0.2
 DEFAULT_STRENGTH = 0.7
 DEFAULT_SECONDARY = 0.0
+DEFAULT_ORDER_STRENGTH = 0.3
 DEFAULT_PRIOR = 0.5
 #: A skill whose fitted guess + slip reaches this tells little (or the reverse) from an answer:
 #: its answers are modelled with the defaults instead (BKT fits such values on sparse logs).
@@ -167,31 +173,57 @@ class _Pairs:
 
     up: bool  # True: related skills are ancestors (a correct answer raises them)
     related: np.ndarray  # (n_pairs,) intp, the related skill of each pair
+    strength: np.ndarray  # (n_pairs,) float32, how strictly the implication holds
     counts: np.ndarray  # (n_skills,) pairs per asked skill
     nonempty: np.ndarray  # asked skills with at least one pair
     first: np.ndarray  # where each nonempty asked skill's pairs start
 
     @classmethod
-    def of(cls, related_matrix: np.ndarray, up: bool) -> _Pairs:
-        src, tgt = np.nonzero(related_matrix)  # row-major: sorted by the asked skill
-        counts = np.bincount(src, minlength=len(related_matrix))
+    def of(cls, strength_matrix: np.ndarray, up: bool) -> _Pairs:
+        src, tgt = np.nonzero(strength_matrix)  # row-major: sorted by the asked skill
+        counts = np.bincount(src, minlength=len(strength_matrix))
         nonempty = np.flatnonzero(counts)
         first = (np.cumsum(counts) - counts)[nonempty]
-        return cls(up, tgt.astype(np.intp), counts, nonempty, first)
+        weight = strength_matrix[src, tgt].astype(np.float32)
+        return cls(up, tgt.astype(np.intp), weight, counts, nonempty, first)
 
 
 @dataclass(frozen=True)
 class _Closure:
-    """The prerequisite graph's transitive closure: dense for updates, pair lists for scoring."""
+    """Which skills an answer informs, and how strongly: dense for updates, pair lists for
+    scoring.
 
-    ancestors: np.ndarray  # (n, n) bool: ancestors[s, a] when a is a (transitive) prerequisite
-    anc_pairs: _Pairs
-    desc_pairs: _Pairs
+    `strength[s, a] > 0` when mastering s implies (softly) mastering a: a is a transitive
+    prerequisite of s (`strength`), or a skill of the same grade taught earlier in its
+    progression, shallower in the prerequisite graph, without being a prerequisite
+    (`order_strength`): a grade's skills are taught in that order, so a student who masters
+    one has likely met the ones taught before it, and one who does not has likely not met
+    those after it.
+    """
+
+    strength: np.ndarray  # (n, n) float64
 
     @classmethod
-    def of(cls, catalog: Catalog) -> _Closure:
-        anc = catalog.prerequisite_closure & ~np.eye(len(catalog.skills), dtype=bool)
-        return cls(anc, _Pairs.of(anc, up=True), _Pairs.of(np.ascontiguousarray(anc.T), up=False))
+    def of(cls, catalog: Catalog, strength: float, order_strength: float = 0.0) -> _Closure:
+        n = len(catalog.skills)
+        ancestors = catalog.prerequisite_closure & ~np.eye(n, dtype=bool)
+        weights = np.where(ancestors, strength, 0.0)
+        if order_strength > 0.0:
+            weights = np.where(ancestors, weights, order_strength * _earlier_in_grade(catalog))
+        return cls(weights)
+
+    @cached_property
+    def anc_pairs(self) -> _Pairs:
+        return _Pairs.of(self.strength, up=True)
+
+    @cached_property
+    def desc_pairs(self) -> _Pairs:
+        return _Pairs.of(np.ascontiguousarray(self.strength.T), up=False)
+
+    @property
+    def ancestors(self) -> np.ndarray:
+        """(n, n) bool: ancestors[s, a] when mastering s informs a upwards."""
+        return self.strength > 0
 
     @property
     def descendants(self) -> np.ndarray:
@@ -200,6 +232,15 @@ class _Closure:
     @property
     def n_pairs(self) -> int:
         return len(self.anc_pairs.related) + len(self.desc_pairs.related)
+
+
+def _earlier_in_grade(catalog: Catalog) -> np.ndarray:
+    """(n, n) bool: [s, a] when a has s's grade and a smaller prerequisite depth (is taught
+    earlier in the grade). Skills without a grade relate to none."""
+    grades = catalog.skill_grades
+    depth = catalog.prerequisite_depth
+    same = (grades[:, None] == grades[None, :]) & ~np.isnan(grades)[:, None]
+    return same & (depth[None, :] < depth[:, None])
 
 
 def _entropy(p: np.ndarray, criterion: Criterion) -> np.ndarray:
@@ -280,6 +321,8 @@ class PlacementDiagnostic:
     params : a fitted BKT model or its `params_table()`: per-skill guess, slip, p_init.
     guess, slip : answer model where `params` say nothing.
     strength : w, how strictly mastering a skill implies mastering its prerequisites.
+    order_strength : how strictly mastering a skill implies mastering the skills of its grade
+        taught before it (shallower in the graph, not its prerequisites); 0 turns it off.
     secondary : scale of the secondary moves (wrong answer -> ancestors, correct -> descendants).
     criterion : "entropy" (Shannon) or "variance" (sum of p (1 - p)).
     default_prior : P(mastered) where neither the prior nor `params` give one.
@@ -296,6 +339,7 @@ class PlacementDiagnostic:
         guess: float = DEFAULT_GUESS,
         slip: float = DEFAULT_SLIP,
         strength: float = DEFAULT_STRENGTH,
+        order_strength: float = DEFAULT_ORDER_STRENGTH,
         secondary: float = DEFAULT_SECONDARY,
         criterion: Criterion = "entropy",
         default_prior: float = DEFAULT_PRIOR,
@@ -306,9 +350,10 @@ class PlacementDiagnostic:
             raise ConfigError(f"max_questions {max_questions!r}: expected an integer >= 0")
         if max_questions < 0:
             raise ConfigError(f"max_questions {max_questions}: expected an integer >= 0")
-        if not 0.0 <= strength <= 1.0 or not 0.0 <= secondary <= 1.0:
+        if not all(0.0 <= v <= 1.0 for v in (strength, secondary, order_strength)):
             raise ConfigError(
-                f"strength {strength} and secondary {secondary}: expected numbers in [0, 1]"
+                f"strength {strength}, order_strength {order_strength} and secondary "
+                f"{secondary}: expected numbers in [0, 1]"
             )
         if criterion not in ("entropy", "variance"):
             raise ConfigError(f"criterion {criterion!r}: expected 'entropy' or 'variance'")
@@ -323,7 +368,8 @@ class PlacementDiagnostic:
         self.grade_table = grade_table
         self.prior = self._as_placement(prior)
         self._prior_index: pd.Index | None = None
-        self.closure = _Closure.of(catalog)
+        self.order_strength = float(order_strength)
+        self.closure = _Closure.of(catalog, self.strength, self.order_strength)
         rng = np.random.default_rng(seed)
         #: exact ties go to the skill that comes first in this seeded order
         self.tie_order = rng.permutation(len(catalog.skills))
@@ -466,7 +512,7 @@ class PlacementDiagnostic:
         p_t = np.take(p, pairs.related, axis=1)
         spread = lambda x: np.repeat(x, pairs.counts, axis=1)  # noqa: E731
         bounds = _ancestor_bounds if pairs.up else _descendant_bounds
-        lo, d = bounds(p_t, spread(p), self.strength)
+        lo, d = bounds(p_t, spread(p), pairs.strength)
         gain = np.take(h, pairs.related, axis=1)
         for q, weight in ((q_right, p_correct), (q_wrong, 1.0 - p_correct)):
             after = _entropy(_moved(p_t, lo, d, spread(q), pairs.up, self.secondary), crit)
@@ -482,13 +528,14 @@ class PlacementDiagnostic:
         q = np.where(correct.astype(bool), q_right, q_wrong)[:, None]
         p_s = p_s[:, None]
         out = beliefs.copy()
-        for related, bounds, up in (
-            (self.closure.ancestors[codes], _ancestor_bounds, True),
-            (self.closure.descendants[codes], _descendant_bounds, False),
+        strength = self.closure.strength
+        for w, bounds, up in (
+            (strength[codes], _ancestor_bounds, True),
+            (strength.T[codes], _descendant_bounds, False),
         ):
-            lo, d = bounds(beliefs, p_s, self.strength)
+            lo, d = bounds(beliefs, p_s, w)
             moved = _moved(beliefs, lo, d, q, up, self.secondary)
-            out = np.where(related, moved, out)
+            out = np.where(w > 0, moved, out)
         out[rows, codes] = np.clip(q[:, 0], _EPS, 1.0 - _EPS)
         return out
 
