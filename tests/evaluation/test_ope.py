@@ -6,7 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adaptive.evaluation.ope import Decisions, SupportError, check_support, estimate, point_estimates
+from adaptive.evaluation.ope import (
+    Decisions,
+    SupportError,
+    check_support,
+    estimate,
+    point_estimates,
+)
 from adaptive.evaluation.ope.estimators import bootstrap_replicates, diagnostics
 from adaptive.evaluation.ope.outcome import candidate_support, cross_fit_outcome, student_folds
 

@@ -48,6 +48,8 @@ COMMAND_MODULES = (
     "adaptive.cli.policy",
     "adaptive.cli.lifecycle",
     "adaptive.cli.report",
+    "adaptive.cli.ope",
+    "adaptive.cli.experiment",
 )
 
 

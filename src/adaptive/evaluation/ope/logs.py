@@ -1,0 +1,336 @@
+"""Off-policy evaluation of the nightly job's own logs: `adaptive ope --log DIR --candidate P.toml`.
+
+A night D of `DIR` (the job's `--out`) holds what the deployed policy showed
+(`recommendations/date=D/school=*/part-0.parquet`, with the `propensity` column the job writes
+when its policy explores) and the state it decided from (`state/date=D/`, the snapshot of every
+student's tracer state and history before D). For each student's first recommendation (the next
+activity) the candidate policy is run on the same state, through the shipped path
+(`batch.job.student_table` -> `partition.table_to_batch` -> `Policy.select`), and the outcome is
+read from the response log in the `horizon_days` after D:
+
+    correct       the student's first response on the recommended skill is correct (0 when the
+                  skill was not practised in the window)
+    engagement    the student started the recommended skill in the window (any response on it;
+                  a response log does not say which activity was finished)
+    mastery_gain  the tracer's mastery of the recommended skill at D + horizon minus at D (needs
+                  the snapshot of D + horizon in the state folder; nights without it are skipped)
+
+Every run is an MLflow run (experiment `adaptive-ope`) with the inputs' fingerprint (sha256 of
+the nights' `_SUCCESS.json`, of the snapshots, of the candidate config and of the responses
+read), the diagnostics and the estimates; never a student id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.evaluation.ope.estimators import Diagnostics
+from adaptive.evaluation.ope.evaluate import Contexts, estimate_value, score_contexts
+from adaptive.policy import AdaptivePolicy, PolicyConfig, to_days
+
+METRICS: tuple[str, ...] = ("correct", "engagement", "mastery_gain")
+BINARY = {"correct": True, "engagement": True, "mastery_gain": False}
+OPE_EXPERIMENT = "adaptive-ope"
+
+
+class OPEInputError(AdaptiveError):
+    """A log folder, a candidate or a response log cannot be used for off-policy evaluation."""
+
+
+@dataclass
+class OPEResult:
+    """The estimates (one row per metric and estimator), the diagnostics and the run."""
+
+    estimates: pd.DataFrame
+    diagnostics: Diagnostics
+    nights: list[str]
+    fingerprint: dict[str, str | int]
+    run_id: str | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def logged_nights(log_dir: Path) -> list[str]:
+    """The complete nights of a job output folder (those with `_SUCCESS.json`)."""
+    root = Path(log_dir) / "recommendations"
+    nights = sorted(
+        p.name.removeprefix("date=") for p in root.glob("date=*") if (p / "_SUCCESS.json").is_file()
+    )
+    if not nights:
+        raise OPEInputError(
+            f"{log_dir}: no complete night found (expected recommendations/date=YYYY-MM-DD/"
+            "_SUCCESS.json, the output of `adaptive batch --out DIR`)"
+        )
+    return nights
+
+
+def first_slots(log_dir: Path, night: str) -> pd.DataFrame:
+    """Each student's first recommendation of a night: student_id, activity_id, skill_id,
+    propensity (checked: present and in (0, 1])."""
+    folder = Path(log_dir) / "recommendations" / f"date={night}"
+    frames = []
+    for path in sorted(folder.glob("school=*/part-0.parquet")):
+        columns = pq.ParquetFile(path).schema_arrow.names
+        if "propensity" not in columns:
+            raise OPEInputError(
+                f"{path}: no 'propensity' column; expected the probability of each shown "
+                "recommendation. This night was served by a deterministic policy: set "
+                'exploration = "softmax" (or "epsilon") in the policy TOML of `adaptive batch '
+                "--policy`, then evaluate the nights served that way"
+            )
+        part = pd.read_parquet(
+            path, columns=["student_id", "rank", "activity_id", "skill_id", "propensity"]
+        )
+        part = part[part["rank"] == 1]
+        bad = ~((part["propensity"] > 0) & (part["propensity"] <= 1 + 1e-9))
+        if bad.any():
+            value = part.loc[bad, "propensity"].iloc[0]
+            raise OPEInputError(
+                f"{path}, column 'propensity': {int(bad.sum())} first recommendation(s) with a "
+                f"value outside (0, 1], e.g. {value!r}; expected a probability"
+            )
+        frames.append(part.drop(columns="rank"))
+    if not frames:
+        raise OPEInputError(f"{folder}: no school partition (school=*/part-0.parquet)")
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_candidate(path: str | Path) -> PolicyConfig:
+    """The candidate's policy config (unknown keys and bad values name the file and key)."""
+    try:
+        return PolicyConfig.from_toml(path)
+    except ConfigError as exc:
+        raise ConfigError(f"candidate {path}: {exc}") from exc
+
+
+def evaluate_logs(
+    log_dir: str | Path,
+    candidate: str | Path | PolicyConfig,
+    *,
+    data: str | Path,
+    catalog: str | Path,
+    profiles: str | Path | None = None,
+    metrics: tuple[str, ...] = ("correct", "engagement"),
+    horizon_days: float = 7.0,
+    state_dir: str | Path | None = None,
+    n_boot: int = 500,
+    seed: int = 0,
+    min_overlap: float = 0.9,
+    min_ess: float = 100.0,
+    tracking_uri: str | None = None,
+    mapping: dict | None = None,
+) -> OPEResult:
+    """Estimate the candidate's value on every logged night of `log_dir` (module docstring)."""
+    from adaptive.batch.job import read_profiles
+    from adaptive.batch.snapshot import load_snapshot
+    from adaptive.curriculum import Catalog
+
+    unknown = set(metrics) - set(METRICS)
+    if unknown or not metrics:
+        raise ConfigError(f"--metric {sorted(unknown) or metrics}: expected some of {METRICS}")
+    log_dir = Path(log_dir)
+    state_dir = Path(state_dir) if state_dir is not None else log_dir / "state"
+    config = candidate if isinstance(candidate, PolicyConfig) else read_candidate(candidate)
+    cat = Catalog.from_json(catalog)
+    people = read_profiles(profiles) if profiles is not None else {}
+    policy = AdaptivePolicy(cat, config)
+    nights = logged_nights(log_dir)
+    parts: list[tuple[pd.DataFrame, Contexts]] = []
+    hashes = {"candidate": _sha(json.dumps(config.to_dict(), sort_keys=True).encode())}
+    models: dict[tuple[str, str], object] = {}
+    for night in nights:
+        shown = first_slots(log_dir, night)
+        snap = load_snapshot(state_dir, night)
+        model = _model(models, snap.model_name, snap.model_version, tracking_uri)
+        batch = _night_batch(model, snap, cat, people, shown["student_id"].tolist(), config)
+        act = cat.activity_index.get_indexer(shown["activity_id"].astype(str))
+        if (act < 0).any():
+            raise OPEInputError(
+                f"{log_dir}/recommendations/date={night}: activity "
+                f"{shown['activity_id'][act < 0].iloc[0]!r} is not in the catalog {catalog}"
+            )
+        contexts = score_contexts(policy, batch, to_days(snap.cutoff), act)
+        shown = shown.assign(night=night, _snap_sha=snap.sha256)
+        if "mastery_gain" in metrics:
+            shown["mastery_before"] = _mastery_of(batch, cat, shown["skill_id"])
+        parts.append((shown, contexts))
+        success = log_dir / "recommendations" / f"date={night}" / "_SUCCESS.json"
+        hashes[f"night_{night}"] = _sha(success.read_bytes())
+        hashes[f"snapshot_{night}"] = snap.sha256
+    decisions = pd.concat([p[0] for p in parts], ignore_index=True)
+    contexts = Contexts.concat([p[1] for p in parts])
+    rewards, keep, responses_sha, skipped = _outcomes(
+        decisions, metrics, horizon_days, data, mapping, state_dir, cat, people, config, models,
+        tracking_uri,
+    )  # fmt: skip
+    hashes["responses"] = responses_sha
+    cluster = pd.factorize(decisions["student_id"])[0]
+    table, diag = _estimate_kept(
+        contexts, decisions["propensity"].to_numpy(float), cluster, rewards, keep,
+        n_boot, seed, min_overlap, min_ess,
+    )  # fmt: skip
+    fingerprint = {
+        "sha256": _sha(json.dumps(hashes, sort_keys=True).encode()),
+        "nights": len(nights),
+        "decisions": len(decisions),
+        "students": int(cluster.max()) + 1 if len(cluster) else 0,
+    }
+    result = OPEResult(table, diag, nights, fingerprint, skipped=skipped)
+    result.run_id = log_run(result, config, horizon_days, tracking_uri)
+    return result
+
+
+def _estimate_kept(contexts, logging_p, cluster, rewards, keep, n_boot, seed, min_overlap, min_ess):
+    """Estimate each metric on the decisions where its outcome is known."""
+    tables, diag = [], None
+    for metric, reward in rewards.items():
+        k = keep[metric]
+        sub = Contexts(contexts.target_p[k], contexts.phi_logged[k], contexts.phi_support[k],
+                       contexts.prob_support[k], contexts.dropped[k])  # fmt: skip
+        table, d = estimate_value(
+            sub, logging_p[k], cluster[k], {metric: reward[k]}, BINARY, n_boot, seed,
+            min_overlap, min_ess,
+        )  # fmt: skip
+        tables.append(table)
+        diag = d if diag is None or metric == "correct" else diag
+    return pd.concat(tables, ignore_index=True), diag
+
+
+def _model(cache: dict, name: str, version: str, tracking_uri: str | None):
+    from adaptive.registry.loading import load_version
+
+    key = (name, version)
+    if key not in cache:
+        cache[key] = load_version(name, version, tracking_uri=tracking_uri).model
+    return cache[key]
+
+
+def _night_batch(model, snap, catalog, profiles, student_ids, config):
+    """The batch the policy saw that night: the job's own `student_table`, back to arrays."""
+    from adaptive.batch.job import student_table
+    from adaptive.batch.partition import table_to_batch
+
+    known = set(snap.tracer.students) | set(snap.history.students) | set(profiles)
+    missing = [s for s in student_ids if s not in known]
+    if missing:
+        raise OPEInputError(
+            f"snapshot of {snap.date}: {len(missing)} logged student(s) have no state; the "
+            "state folder does not belong to this log (pass --state-dir)"
+        )
+    table = student_table(model, snap.tracer, snap.history, catalog, profiles, student_ids, config)
+    return table_to_batch(table, catalog, config)
+
+
+def _mastery_of(batch, catalog, skill_ids: pd.Series) -> np.ndarray:
+    col = catalog.skill_index.get_indexer(skill_ids.astype(str))
+    return np.nan_to_num(batch.mastery[np.arange(len(batch)), col], nan=0.0)
+
+
+def _outcomes(decisions, metrics, horizon_days, data, mapping, state_dir, catalog, profiles,
+              config, models, tracking_uri):  # fmt: skip
+    """Per metric: rewards (n,), the decisions where they are known, sha of the responses read."""
+    from adaptive.data import load_log_report
+
+    first = pd.Timestamp(min(decisions["night"]), tz="UTC")
+    log, _ = load_log_report(data, mapping, since=first.value)
+    if not log.has_timestamps:
+        raise OPEInputError(f"{data}: the outcomes need response timestamps (this log has 'order')")
+    rows, skill = log.exploded()
+    responses = pd.DataFrame({
+        "student_id": log.students.to_numpy()[log.student[rows]],
+        "skill_id": log.skills.to_numpy()[skill],
+        "time": log.time[rows],
+        "correct": log.correct[rows],
+    })  # fmt: skip
+    digest = hashlib.sha256(pd.util.hash_pandas_object(responses, index=False).to_numpy().tobytes())
+    n = len(decisions)
+    start = pd.to_datetime(decisions["night"]).dt.tz_localize("UTC").astype("int64").to_numpy()
+    horizon = int(horizon_days * 86_400e9)
+    key = decisions[["student_id", "skill_id"]].assign(_row=np.arange(n), _start=start)
+    hits = key.merge(responses, on=["student_id", "skill_id"], how="inner")
+    hits = hits[(hits["time"] >= hits["_start"]) & (hits["time"] < hits["_start"] + horizon)]
+    hits = hits.sort_values(["_row", "time"], kind="stable").drop_duplicates("_row")
+    rewards, keep, skipped = {}, {}, {}
+    started = np.zeros(n, bool)
+    started[hits["_row"].to_numpy()] = True
+    correct = np.zeros(n)
+    correct[hits["_row"].to_numpy()] = hits["correct"].to_numpy()
+    for metric in metrics:
+        if metric == "correct":
+            rewards[metric], keep[metric] = correct, np.ones(n, bool)
+        elif metric == "engagement":
+            rewards[metric], keep[metric] = started.astype(float), np.ones(n, bool)
+        else:
+            gain, known = _mastery_after(decisions, horizon_days, state_dir, catalog, profiles,
+                                         config, models, tracking_uri)  # fmt: skip
+            rewards[metric], keep[metric] = gain, known
+            if not known.any():
+                raise OPEInputError(
+                    f"mastery_gain over {horizon_days:g} days needs the snapshot of each night "
+                    f"plus {horizon_days:g} days in {state_dir}; none was found"
+                )
+            if not known.all():
+                skipped[metric] = f"{int((~known).sum())} decisions without a later snapshot"
+    return rewards, keep, digest.hexdigest(), skipped
+
+
+def _mastery_after(decisions, horizon_days, state_dir, catalog, profiles, config, models,
+                   tracking_uri):  # fmt: skip
+    """Mastery gain on the recommended skill per the tracer (snapshot D + horizon minus D)."""
+    from adaptive.batch.snapshot import load_snapshot, snapshot_dir
+
+    gain = np.zeros(len(decisions))
+    known = np.zeros(len(decisions), bool)
+    for night, idx in decisions.groupby("night").indices.items():
+        later = (pd.Timestamp(night) + pd.Timedelta(days=horizon_days)).strftime("%Y-%m-%d")
+        if not (snapshot_dir(state_dir, later) / "meta.json").is_file():
+            continue
+        snap = load_snapshot(state_dir, later)
+        model = _model(models, snap.model_name, snap.model_version, tracking_uri)
+        part = decisions.iloc[idx]
+        batch = _night_batch(model, snap, catalog, profiles, part["student_id"].tolist(), config)
+        gain[idx] = _mastery_of(batch, catalog, part["skill_id"]) - part["mastery_before"]
+        known[idx] = True
+    return gain, known
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def log_run(
+    result: OPEResult, config: PolicyConfig, horizon_days: float, tracking_uri: str | None
+) -> str:
+    """One MLflow run: the fingerprint, the candidate's settings, the diagnostics, the estimates
+    (counts and hashes only: no student id)."""
+    import mlflow
+
+    from adaptive.registry.store import experiment_id, tracking
+
+    with (
+        tracking(tracking_uri) as client,
+        mlflow.start_run(experiment_id=experiment_id(client, OPE_EXPERIMENT)) as run,
+    ):
+        mlflow.log_params({
+            **{f"input_{k}": v for k, v in result.fingerprint.items()},
+            "nights": ",".join(result.nights)[:500],
+            "horizon_days": horizon_days,
+            "candidate_exploration": config.exploration,
+            **{f"candidate_w_{t}": w for t, w in config.weights.items()},
+        })  # fmt: skip
+        mlflow.log_metrics({f"diag_{k}": float(v) for k, v in result.diagnostics.to_dict().items()})
+        metrics = {}
+        for row in result.estimates.itertuples(index=False):
+            for what in ("value", "ci_low", "ci_high", "std_error"):
+                metrics[f"{row.metric}_{row.estimator}_{what}"] = float(getattr(row, what))
+        mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
+        mlflow.set_tags({"adaptive.kind": "ope"})
+        mlflow.log_text(result.estimates.to_csv(index=False), "estimates.csv")
+    return run.info.run_id

@@ -1,0 +1,127 @@
+"""`adaptive ope` on the nightly job's own outputs (issue 19, item 2): the shipped path end to end,
+and clear refusals for logs without propensities and for bad candidates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.batch.job import run_daily_job
+from adaptive.cli import run as cli_run
+from adaptive.errors import ConfigError
+from adaptive.evaluation.ope.logs import OPEInputError, evaluate_logs
+from adaptive.policy import PolicyConfig
+from adaptive.registry import promote, train_model
+from adaptive.simulation.district import simulate_district, write_district
+
+MODEL = "ope-test-district"
+EXPLORING = PolicyConfig.default().with_(exploration="softmax", exploration_temperature=0.3)
+
+
+@dataclass
+class Logged:
+    root: Path
+    uri: str
+    out: Path
+    deterministic: Path
+    files: Path
+    nights: list[str]
+
+
+@pytest.fixture(scope="module")
+def logged(tmp_path_factory: pytest.TempPathFactory) -> Logged:
+    """400 simulated students; two nights served by an exploring policy, one deterministic."""
+    root = tmp_path_factory.mktemp("ope")
+    sim = simulate_district(400, 3, responses_per_student=20, max_school_days=30)
+    write_district(sim, root / "files")
+    log = sim.response_log()
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    result = train_model("irt", log, registered_name=MODEL, folds=2, tracking_uri=uri)
+    assert promote(MODEL, result.version, log, tracking_uri=uri).promoted
+    start = log.frame["timestamp"].min().normalize()
+    nights = [(start + pd.Timedelta(days=d)).strftime("%Y-%m-%d") for d in (12, 15)]
+    args = {
+        "model_name": MODEL,
+        "data": log,
+        "catalog": root / "files" / "catalog.json",
+        "profiles": root / "files" / "profiles.jsonl",
+        "tracking_uri": uri,
+        "show_progress": False,
+        "k": 3,
+    }
+    for night in nights:
+        run_daily_job(night, root / "out", policy_config=EXPLORING, **args)
+    run_daily_job(nights[0], root / "det", **args)
+    return Logged(root, uri, root / "out", root / "det", root / "files", nights)
+
+
+def _evaluate(logged: Logged, candidate, **extra):
+    return evaluate_logs(
+        logged.out, candidate, data=str(logged.files / "responses.parquet"),
+        catalog=logged.files / "catalog.json", profiles=logged.files / "profiles.jsonl",
+        tracking_uri=logged.uri, n_boot=100, **extra,
+    )  # fmt: skip
+
+
+def test_the_job_logs_propensities_and_reruns_are_identical(logged: Logged, tmp_path) -> None:
+    recs = pd.read_parquet(logged.out / "recommendations" / f"date={logged.nights[0]}")
+    assert recs["propensity"].between(0, 1, inclusive="right").all()
+    assert (recs["propensity"] < 1).any()
+    det = pd.read_parquet(logged.deterministic / "recommendations" / f"date={logged.nights[0]}")
+    assert "propensity" not in det.columns
+
+
+def test_the_logging_policy_evaluated_on_itself_is_its_mean_outcome(logged: Logged) -> None:
+    result = _evaluate(logged, EXPLORING, min_overlap=0.9, min_ess=10)
+    est = result.estimates.set_index(["metric", "estimator"])["value"]
+    assert result.diagnostics.overlap == pytest.approx(1.0)
+    assert result.diagnostics.ess == pytest.approx(result.diagnostics.n_decisions)
+    assert est["correct", "ips"] == pytest.approx(est["correct", "snips"])
+    assert est["correct", "dr"] == pytest.approx(est["correct", "ips"], abs=0.05)
+    assert len(result.nights) == 2 and result.run_id
+    assert 0 <= est["engagement", "ips"] <= 1
+
+
+def test_mastery_gain_reads_the_later_snapshot(logged: Logged) -> None:
+    result = _evaluate(
+        logged, EXPLORING, metrics=("mastery_gain",), horizon_days=3, min_overlap=0.9, min_ess=10
+    )
+    assert "mastery_gain" in result.skipped  # the last night has no snapshot 3 days later
+    assert np.isfinite(result.estimates["value"]).all()
+
+
+def test_a_deterministic_candidate_is_estimated_or_refused_with_numbers(logged: Logged) -> None:
+    cand = PolicyConfig.default().with_(weights={"interest": 0.0})
+    result = _evaluate(logged, cand, min_overlap=0.0, min_ess=1)
+    assert np.isfinite(result.estimates["value"]).all()
+    with pytest.raises(Exception, match="effective sample size"):
+        _evaluate(logged, cand, min_overlap=0.0, min_ess=1e9)
+
+
+def test_a_log_without_propensities_is_refused(logged: Logged) -> None:
+    with pytest.raises(OPEInputError, match=r"part-0.parquet: no 'propensity' column"):
+        evaluate_logs(
+            logged.deterministic, EXPLORING, data=str(logged.files / "responses.parquet"),
+            catalog=logged.files / "catalog.json", profiles=logged.files / "profiles.jsonl",
+            tracking_uri=logged.uri,
+        )  # fmt: skip
+
+
+def test_cli_bad_candidate_names_the_file_and_key(logged: Logged, tmp_path, capsys) -> None:
+    bad = tmp_path / "cand.toml"
+    bad.write_text('explorashun = "softmax"\n')
+    code = cli_run([
+        "ope", "--log", str(logged.out), "--candidate", str(bad),
+        "--data", str(logged.files / "responses.parquet"),
+        "--catalog", str(logged.files / "catalog.json"), "--tracking-uri", logged.uri,
+    ])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "cand.toml" in err and "explorashun" in err
+    with pytest.raises(ConfigError, match="exploration_temperature"):
+        bad.write_text("exploration_temperature = -1\n")
+        _evaluate(logged, bad)
