@@ -1,0 +1,135 @@
+"""The report site without a browser: pages per unit, privacy, scope, determinism, bad input."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adaptive.cli import run
+from adaptive.reports.site import ReportInputError, build_site, student_groups
+from adaptive.reports.site.html import CSP
+from adaptive.reports.teacher import GROUPS
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def class_pages(site: Path) -> list[Path]:
+    return sorted(site.glob("schools/*/*/index.html"))
+
+
+def test_every_class_and_student_has_a_page_holding_only_its_own_students(report_district):
+    students = report_district.students()
+    pages = class_pages(report_district.site)
+    assert len(pages) == students["class_id"].nunique()
+    for page in pages:
+        klass = page.parent.name
+        mine = set(students.loc[students["class_id"] == klass, "student_id"])
+        shown = set(re.findall(r'data-student="([^"]+)"', page.read_text()))
+        linked = {p.stem for p in page.parent.glob("*.html") if p.name != "index.html"}
+        assert shown == mine and linked == mine, klass
+        others = set(students["student_id"]) - mine
+        assert not any(sid in page.read_text() for sid in list(others)[:50])
+
+
+def test_pages_are_self_contained_and_make_no_network_request(report_district):
+    for path in report_district.site.rglob("*.html"):
+        text = path.read_text()
+        assert f'content="{CSP}"' in text
+        assert not re.search(r"(src|href)=\"(https?:)?//", text), path
+        assert "style=" not in text and "<script>" not in text  # nothing inline the CSP forbids
+
+
+def test_rerun_is_byte_identical_and_replaces_the_site(report_district, tmp_path):
+    d = report_district
+    again = tmp_path / "site"
+    (again).mkdir()
+    build_site(d.batch, d.day, again, catalog=d.catalog, profiles=d.profiles)
+    assert files(again) == files(d.site)
+    build_site(d.batch, d.day, again, catalog=d.catalog, profiles=d.profiles)  # replaces it whole
+    assert files(again) == files(d.site)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site")]  # no staging left
+
+
+def test_class_scope_writes_only_that_class(report_district, tmp_path):
+    d = report_district
+    klass = sorted(d.students()["class_id"].unique())[1]
+    result = build_site(d.batch, d.day, tmp_path / "one", catalog=d.catalog, class_id=klass)
+    written = files(tmp_path / "one")
+    pages = [k for k in written if k.endswith(".html")]
+    mine = set(d.students().query("class_id == @klass")["student_id"])
+    assert {Path(k).stem for k in pages} == mine | {"index"}
+    assert all(f"/{klass}/" in k for k in pages) and "index.html" not in written
+    assert result.classes == 1 and result.students == len(mine)
+    school = d.students()["school_id"].iloc[0]
+    build_site(d.batch, d.day, tmp_path / "school", catalog=d.catalog, school=school)
+    assert not (tmp_path / "school" / "index.html").exists()
+    assert (tmp_path / "school" / "schools" / school / "index.html").is_file()
+
+
+def test_roster_names_replace_ids_on_pages_only(report_district, tmp_path):
+    d = report_district
+    ids = sorted(d.students()["student_id"])
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name\n" + "".join(f"{s},Ada Zed{i}\n" for i, s in enumerate(ids)))
+    out = tmp_path / "named"
+    build_site(d.batch, d.day, out, catalog=d.catalog, profiles=d.profiles, roster=roster)
+    page = class_pages(out)[0].read_text()
+    assert "Ada Zed" in page
+    for path in out.rglob("*"):  # names in pages only: the manifest and assets have none
+        if path.suffix != ".html" and path.is_file():
+            assert "Ada Zed" not in path.read_text()
+    for path in d.batch.rglob("*.parquet"):
+        assert b"Ada Zed" not in path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("id,name\ns1,A\n", "line 1: header 'id,name'; expected 'student_id,name'"),
+        ("student_id,name\ns1,A\ns1,B\n", "line 3: column 'student_id': student 's1' listed twice"),
+        (
+            "student_id,name\ns1,\n",
+            "line 2: 2 field(s); expected a student id and a non-empty name",
+        ),
+    ],
+)
+def test_roster_errors_name_file_line_and_value(report_district, tmp_path, content, message):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(content)
+    d = report_district
+    with pytest.raises(ReportInputError) as err:
+        build_site(d.batch, d.day, tmp_path / "x", catalog=d.catalog, roster=roster)
+    assert str(roster) in str(err.value) and message in str(err.value)
+
+
+def test_missing_batch_output_is_one_error_and_exit_2(report_district, tmp_path, capsys):
+    d = report_district
+    code = run(["report", "--date", "2001-01-01", "--batch", str(d.batch), "--out",
+                str(tmp_path / "x"), "--catalog", str(d.catalog)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "no complete batch output for 2001-01-01" in err
+    assert "Traceback" not in err and not (tmp_path / "x").exists()
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_site(report_district, tmp_path):
+    d = report_district
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.txt").write_text("keep me")
+    with pytest.raises(ReportInputError, match="not a report site"):
+        build_site(d.batch, d.day, tmp_path / "docs", catalog=d.catalog)
+    assert (tmp_path / "docs" / "notes.txt").read_text() == "keep me"
+
+
+def test_student_groups_follow_the_documented_rule():
+    a, o, r, s = range(4)
+    group = np.array([[a, a, o], [a, o, o], [r, a, a], [s, a, a], [-1, -1, -1]], dtype=np.int8)
+    n_stuck = np.array([0, 0, 0, 1, 0])
+    got = [GROUPS[g] for g in student_groups(group, n_stuck)]
+    assert got == ["accelerate", "on_track", "remediate", "stuck", "on_track"]
