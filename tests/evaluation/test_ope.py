@@ -128,14 +128,14 @@ def test_cross_fitting_keeps_a_students_outcomes_out_of_their_predictions() -> N
     assert 0.4 < folds.mean() < 0.6
     x = rng.normal(size=(n, 2))
     y = (rng.random(n) < 1 / (1 + np.exp(-x[:, 0]))).astype(float)
-    q_logged, q_target = cross_fit_outcome(
+    q_logged, q_target, _ = cross_fit_outcome(
         x, y, cluster, x[:, None, :], np.ones((n, 1)), binary=True
     )
     np.testing.assert_allclose(q_logged, q_target)
     # changing fold 0's outcomes changes only fold 1's predictions
     y2 = y.copy()
     y2[folds == 0] = 1 - y2[folds == 0]
-    q2, _ = cross_fit_outcome(x, y2, cluster, x[:, None, :], np.ones((n, 1)), binary=True)
+    q2, _, _ = cross_fit_outcome(x, y2, cluster, x[:, None, :], np.ones((n, 1)), binary=True)
     np.testing.assert_allclose(q2[folds == 0], q_logged[folds == 0])
     assert not np.allclose(q2[folds == 1], q_logged[folds == 1])
 

@@ -9,7 +9,7 @@ outcome, checks support and returns one row per (metric, estimator).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -34,13 +34,18 @@ class Contexts:
     """Per logged decision: the candidate's probability of the logged activity, the outcome
     features of the logged activity (n, p) and of the candidate's support (n, M, p) with the
     candidate's probabilities there (n, M); `dropped` the candidate mass left out of the
-    support (0 for a deterministic candidate)."""
+    support (0 for a deterministic candidate); `support_act` the support's activities (-1 pad)."""
 
     target_p: np.ndarray
     phi_logged: np.ndarray
     phi_support: np.ndarray
     prob_support: np.ndarray
     dropped: np.ndarray
+    support_act: np.ndarray
+
+    def take(self, rows: np.ndarray) -> Contexts:
+        """The contexts of some decisions (a mask or positions)."""
+        return Contexts(*(getattr(self, f.name)[rows] for f in fields(self)))
 
     @classmethod
     def concat(cls, parts: list[Contexts]) -> Contexts:
@@ -56,7 +61,9 @@ class Contexts:
             np.concatenate([pad(p.phi_support) for p in parts]),
             np.concatenate([pad(p.prob_support) for p in parts]),
             np.concatenate([p.dropped for p in parts]),
-        )
+            np.concatenate([np.pad(p.support_act, [(0, 0), (0, width - p.support_act.shape[1])],
+                                   constant_values=-1) for p in parts]),
+        )  # fmt: skip
 
 
 def score_contexts(
@@ -65,30 +72,37 @@ def score_contexts(
     now: float,
     logged_activity: np.ndarray,
     max_actions: int = 32,
+    dist: np.ndarray | None = None,
 ) -> Contexts:
-    """The candidate on one night's batch (rows aligned with `logged_activity`), in chunks."""
+    """The candidate on one night's batch (rows aligned with `logged_activity`), in chunks.
+
+    `dist`: the candidate's first-slot distribution (n, A) when the caller has it already."""
     parts = []
     ctx = catalog_arrays(candidate.catalog)
     for start in range(0, len(batch), CHUNK):
         part = batch.take(slice(start, start + CHUNK))
         act = np.asarray(logged_activity[start : start + CHUNK], np.int64)
-        dist = first_slot_distribution(candidate, part, now)
+        if dist is None:
+            p_first = first_slot_distribution(candidate, part, now)
+        else:
+            p_first = dist[start : start + CHUNK]
         feats = compute_features(part, ctx, candidate.config, now)
-        sup_act, sup_p = candidate_support(dist, max_actions)
+        sup_act, sup_p = candidate_support(p_first, max_actions)
         rows = np.arange(len(part))
         parts.append(
             Contexts(
-                target_p=dist[rows, act],
+                target_p=p_first[rows, act],
                 phi_logged=pair_features(part, ctx, feats, act[:, None])[:, 0],
                 phi_support=pair_features(part, ctx, feats, sup_act),
                 prob_support=sup_p,
-                dropped=np.clip(dist.sum(axis=1) - sup_p.sum(axis=1), 0.0, None),
+                dropped=np.clip(p_first.sum(axis=1) - sup_p.sum(axis=1), 0.0, None),
+                support_act=sup_act,
             )
         )
     if not parts:
         n_f = 5
         return Contexts(np.zeros(0), np.zeros((0, n_f)), np.zeros((0, 1, n_f)), np.zeros((0, 1)),
-                        np.zeros(0))  # fmt: skip
+                        np.zeros(0), np.zeros((0, 1), np.int64))  # fmt: skip
     return Contexts.concat(parts)
 
 
@@ -111,7 +125,7 @@ def estimate_value(
     rows = []
     diag = None
     for metric, reward in rewards.items():
-        q_logged, q_target = cross_fit_outcome(
+        q_logged, q_target, _ = cross_fit_outcome(
             contexts.phi_logged, reward, cluster, contexts.phi_support, contexts.prob_support,
             binary[metric], seed=seed,
         )  # fmt: skip

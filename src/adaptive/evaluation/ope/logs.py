@@ -192,8 +192,7 @@ def _estimate_kept(contexts, logging_p, cluster, rewards, keep, n_boot, seed, mi
     tables, diag = [], None
     for metric, reward in rewards.items():
         k = keep[metric]
-        sub = Contexts(contexts.target_p[k], contexts.phi_logged[k], contexts.phi_support[k],
-                       contexts.prob_support[k], contexts.dropped[k])  # fmt: skip
+        sub = contexts.take(k)
         table, d = estimate_value(
             sub, logging_p[k], cluster[k], {metric: reward[k]}, BINARY, n_boot, seed,
             min_overlap, min_ess,

@@ -85,11 +85,13 @@ def cross_fit_outcome(
     binary: bool,
     folds: int = 2,
     seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(q_logged, q_target): each fold predicted by a model fitted on the other folds only."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(q_logged (n,), q_target (n,), q_support (n, M)): each fold predicted by a model fitted on
+    the other folds only."""
     fold = student_folds(cluster, folds, seed)
     q_logged = np.zeros(len(reward))
     q_target = np.zeros(len(reward))
+    q_support = np.zeros(prob_support.shape)
     for k in range(folds):
         test = fold == k
         train = ~test
@@ -99,8 +101,9 @@ def cross_fit_outcome(
         q_logged[test] = _predict(model, phi_logged[test], binary)
         sup = phi_support[test]
         q = _predict(model, sup.reshape(-1, sup.shape[-1]), binary).reshape(sup.shape[:2])
+        q_support[test] = q
         q_target[test] = (prob_support[test] * q).sum(axis=1)
-    return q_logged, q_target
+    return q_logged, q_target, q_support
 
 
 def _fit(x: np.ndarray, y: np.ndarray, binary: bool):
