@@ -40,6 +40,7 @@ class ReportDistrict:
     batch: Path
     site: Path
     policy: Path
+    model: str = MODEL
 
     @property
     def catalog(self) -> Path:

@@ -91,7 +91,7 @@ def heatmap(c: ClassData, catalog: Catalog, order: np.ndarray) -> str:
     for i, sid in enumerate(c.student_ids):
         g = GROUPS[c.student_group[i]]
         rows.append(
-            f'<tr data-group="{g}" data-g="{"".join(letters[i])}">'
+            f'<tr data-student="{e(sid)}" data-group="{g}" data-g="{"".join(letters[i])}">'
             f'<th scope="row"><a href="{e(_student_href(sid))}">{e(c.labels[i])}</a></th>'
             f'<td class="g{c.student_group[i]}">{g.replace("_", " ")}</td>'
             f'<td class="num">{c.n_mastered[i]}</td><td class="num">{c.n_stuck[i]}</td>'

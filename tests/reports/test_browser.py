@@ -1,0 +1,191 @@
+"""The report site in a real browser (headless Chromium through Playwright): what a teacher sees
+matches the batch output, a click leads to the same recommendations `adaptive recommend` gives,
+filters select exactly the right students, and overrides exported from the page round-trip
+through the nightly job. Screenshots go to each test's tmp_path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.batch import run_daily_job
+from adaptive.cli import run
+from adaptive.curriculum import Catalog
+from adaptive.policy.progression import Progression
+from adaptive.reports.site import build_site
+from adaptive.reports.site.assets import MASTERY_COLOURS, STATE_MARKS, UNKNOWN_COLOUR
+from adaptive.reports.site.pages import mastery_bins
+
+pytestmark = pytest.mark.browser
+N_SUMMARY_COLUMNS = 5  # student, group, mastered, stuck, growth: then one column per skill
+
+
+def rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+def open_page(page, path) -> None:
+    page.goto(path.resolve().as_uri())
+    page.wait_for_selector("html[data-ready='1']")
+
+
+def class_page(site, klass: str):
+    return next(site.glob(f"schools/*/{klass}/index.html"))
+
+
+def mixed_class(students: pd.DataFrame) -> str:
+    """The class with the most stuck students among those that also have students not stuck."""
+    stuck = students.assign(s=students["n_stuck"] > 0).groupby("class_id")["s"].agg(["sum", "size"])
+    mixed = stuck[(stuck["sum"] > 0) & (stuck["sum"] < stuck["size"])]
+    assert len(mixed), "the test district has no class with both stuck and other students"
+    return str(mixed["sum"].idxmax())
+
+
+def visible_students(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "#heatmap tbody tr:not(.hidden)", "rows => rows.map(r => r.dataset.student)"
+    )
+
+
+def test_heatmap_has_a_row_per_student_a_column_per_skill_coloured_by_mastery(
+    report_district, page, tmp_path
+):
+    d = report_district
+    students = d.students()
+    klass = mixed_class(students)
+    open_page(page, class_page(d.site, klass))
+    page.screenshot(path=tmp_path / "class.png", full_page=True)
+    catalog = Catalog.from_json(d.catalog)
+    order = np.asarray(catalog.curriculum_order)
+    mine = students[students["class_id"] == klass].sort_values("student_id")
+    rows = visible_students(page)
+    assert rows == mine["student_id"].tolist()  # one row per student of the class, no other
+    headers = page.eval_on_selector_all("#heatmap thead th", "hs => hs.map(h => h.innerText)")
+    assert headers[N_SUMMARY_COLUMNS:] == list(catalog.skill_index[order])  # curriculum order
+    cells = page.eval_on_selector_all(
+        "#heatmap tbody tr",
+        f"""rows => rows.map(r => Array.from(r.cells).slice({N_SUMMARY_COLUMNS})
+            .map(c => [getComputedStyle(c).backgroundColor, c.textContent]))""",
+    )
+    mastery = np.stack(mine["mastery"].to_numpy())[:, order].astype(np.float32)
+    state = np.stack(mine["progression"].to_numpy())[:, order]
+    palette = np.array([rgb(c) for c in (*MASTERY_COLOURS, UNKNOWN_COLOUR)], dtype=object)
+    expected_colours = palette[mastery_bins(mastery)]
+    got_colours = np.array([[c[0] for c in row] for row in cells], dtype=object)
+    assert got_colours.shape == (len(mine), len(catalog.skills))
+    assert (got_colours == expected_colours).all()
+    marks = np.array([[c[1][-1] if c[1] else "" for c in row] for row in cells], dtype=object)
+    stuck_cells = state == Progression.STUCK
+    assert stuck_cells.any() and (marks[stuck_cells] == STATE_MARKS[Progression.STUCK]).all()
+    assert (marks[state == Progression.MASTERED] == STATE_MARKS[Progression.MASTERED]).all()
+    assert not page.remote_requests and not page.errors
+
+
+def test_click_on_a_student_shows_the_recommendations_of_adaptive_recommend(
+    report_district, page, tmp_path, capsys
+):
+    d = report_district
+    klass = mixed_class(d.students())
+    open_page(page, class_page(d.site, klass))
+    link = page.locator("#heatmap tbody tr").nth(2).locator("th a")
+    sid = page.locator("#heatmap tbody tr").nth(2).get_attribute("data-student")
+    link.click()
+    page.wait_for_selector("#recs")
+    page.screenshot(path=tmp_path / "student.png", full_page=True)
+    assert sid in page.title()
+    shown = page.eval_on_selector_all(
+        "#recs tbody tr",
+        "rs => rs.map(r => [r.dataset.activity, r.querySelector('.reason').textContent])",
+    )
+    capsys.readouterr()
+    code = run(["recommend", "--student", sid, "--k", "20", "--name", d.model, "--tracking-uri", d.uri,
+                "--district", str(d.files), "--now", d.day, "--policy", str(d.policy), "--json",
+                "--quiet"])  # fmt: skip
+    assert code == 0
+    recs = json.loads(capsys.readouterr().out)[sid]["recommendations"]
+    assert len(shown) == len(recs) > 0
+    assert shown == [[r["activity_id"], r["sentence"]] for r in recs]
+
+
+def test_stuck_filter_shows_exactly_the_students_the_batch_marks_stuck(
+    report_district, page, tmp_path
+):
+    d = report_district
+    students = d.students()
+    klass = mixed_class(students)
+    mine = students[students["class_id"] == klass]
+    open_page(page, class_page(d.site, klass))
+    page.select_option("#f-group", "stuck")
+    page.screenshot(path=tmp_path / "stuck.png", full_page=True)
+    stuck = mine.loc[mine["n_stuck"] > 0, "student_id"]
+    assert visible_students(page) == sorted(stuck)
+    assert page.text_content("#f-count") == f"Showing {len(stuck)} of {len(mine)} students"
+    # with a skill chosen, the group applies to that skill
+    catalog = Catalog.from_json(d.catalog)
+    order = np.asarray(catalog.curriculum_order)
+    state = np.stack(mine["progression"].to_numpy())[:, order]
+    column = int(np.argmax((state == Progression.STUCK).sum(axis=0)))
+    page.select_option("#f-skill", str(column))
+    on_skill = mine["student_id"].to_numpy()[state[:, column] == Progression.STUCK]
+    assert visible_students(page) == sorted(on_skill) and len(on_skill) > 0
+    page.select_option("#f-group", "")
+    page.select_option("#f-skill", "")
+    assert len(visible_students(page)) == len(mine)
+
+
+def export(page, tmp_path, name: str) -> dict:
+    with page.expect_download() as download:
+        page.click("#export")
+    path = tmp_path / name
+    download.value.save_as(path)
+    return json.loads(path.read_text())
+
+
+def test_override_export_round_trips_through_the_nightly_job(report_district, page, tmp_path):
+    d = report_district
+    students, recs = d.students(), d.recommendations()
+    klass = mixed_class(students)
+    ids = sorted(students.loc[students["class_id"] == klass, "student_id"])
+    deep = recs.groupby("student_id").size()
+    a, b, c = [s for s in ids if deep.get(s, 0) >= 2][:3]
+    mine = recs.set_index("student_id")
+    assign = mine.loc[[b]].query("rank == 2")["activity_id"].iloc[0]
+    exclude = mine.loc[[c]].query("rank == 1")["activity_id"].iloc[0]
+    open_page(page, class_page(d.site, klass))
+    page.select_option(f'#overrides tr[data-student="{a}"] select', "remediate")
+    page.fill(f'#overrides tr[data-student="{b}"] input >> nth=0', assign)
+    page.fill(f'#overrides tr[data-student="{c}"] input >> nth=1', exclude)
+    first = export(page, tmp_path, "overrides.json")
+    assert first["class_id"] == klass and sorted(first["students"]) == [a, b, c]
+
+    batch = tmp_path / "batch"  # the next night, on a copy of the district's output
+    shutil.copytree(d.batch, batch)
+    night = (pd.Timestamp(d.day) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    run_daily_job(night, batch, **d.job_args(overrides=tmp_path / "overrides.json"))
+    after = pd.read_parquet(batch / "recommendations" / f"date={night}").set_index("student_id")
+    top_b = after.loc[[b]].sort_values("rank").iloc[0]
+    assert top_b["activity_id"] == assign and top_b["assigned_by_teacher"]
+    assert exclude not in set(after.loc[[c], "activity_id"])
+    catalog = Catalog.from_json(d.catalog)
+    grade_of = {x.id: x.grade for x in catalog.activities}
+    grade_a = json.loads(next(ln for ln in d.profiles.read_text().splitlines() if f'"{a}"' in ln))[
+        "grade"
+    ]
+    assert {grade_of[x] for x in after.loc[[a], "activity_id"]} <= set(
+        range(grade_a - 2, grade_a + 1)
+    )
+
+    site = tmp_path / "site"
+    build_site(batch, night, site, catalog=d.catalog, profiles=d.profiles)
+    open_page(page, class_page(site, klass))
+    assert page.input_value(f'#overrides tr[data-student="{a}"] select') == "remediate"
+    second = export(page, tmp_path, "again.json")
+    assert second["students"] == first["students"]  # the page shows what the job applied
+    page.click(f'#heatmap tr[data-student="{b}"] th a')
+    assert assign in page.text_content("#overridden")
+    page.screenshot(path=tmp_path / "student-overridden.png", full_page=True)
