@@ -356,10 +356,15 @@ class BKT(KnowledgeTracer):
             if name == "p_forget" and not self.forgets and any(float(v) != 0 for v in values):
                 raise ConfigError("BKT fixed p_forget != 0 needs forgets=True")
 
-    def _entries(self, log: ResponseLog) -> _Entries:
+    def _entries(self, log: ResponseLog, items: bool = True) -> _Entries:
+        """The log's (response, skill) entries with model codes; `items=False` leaves every item
+        code at -1 (cheaper: a model without item-level parameters never reads them)."""
         rows, log_skill = log.exploded()
-        skill = index_codes(self.skills_, log.skills)[log_skill]
-        item = index_codes(self.items_, log.items)[log.item[rows]]
+        skill = vocabulary_codes(self.skills_, log.skills)[log_skill]
+        if items:
+            item = vocabulary_codes(self.items_, log.items)[log.item[rows]]
+        else:
+            item = np.full(len(rows), -1, np.int64)
         student = log.student[rows].astype(np.int64)
         seq_key = student * max(1, len(log.skills)) + log_skill
         unseen = np.flatnonzero(skill < 0)
@@ -487,11 +492,14 @@ class BKT(KnowledgeTracer):
     ) -> tuple[np.ndarray, _Entries, Any, np.ndarray]:
         """Forward pass over `log` (from `state` when given): per-entry P(correct), entries,
         layout and the per-sequence state after the last response."""
-        e = self._entries(log)
-        par = self.tables_.entry_params(e.skill, e.item)
+        t = self.tables_
+        e = self._entries(log, items=bool(len(t.gs_keys) or len(t.learn_keys) or len(t.prior_keys)))
         layout = build_layout(e.seq_key)
+        tm = layout.order
+        # parameters gathered once, in time-major order, one contiguous row per parameter
+        par = self.tables_.entry_params(e.skill[tm], e.item[tm]).T.copy()
         first = layout.seq_first_entry
-        init = par[first, INIT]
+        init = par[INIT, : layout.n_sequences]  # time-major: the first entry of each sequence
         if state is not None and len(first):
             # a sequence continues from the state's P(known): after earlier responses, after a
             # placement, or as set by hand; only an untouched multiprior skill keeps the prior of
@@ -507,10 +515,8 @@ class BKT(KnowledgeTracer):
                 from_state[tracked] = touched
             init = init.copy()
             init[from_state] = state.arrays["p_known"][srow[from_state], sk[from_state]]
-        guess, slip, learn, forget = (
-            par[layout.order, col][:, None] for col in (GUESS, SLIP, LEARN, FORGET)
-        )
-        like_known, like_unknown = emissions(e.correct[layout.order], guess, slip)
+        guess, slip, learn, forget = (par[col][:, None] for col in (GUESS, SLIP, LEARN, FORGET))
+        like_known, like_unknown = emissions(e.correct[tm], guess, slip)
         pred, final = forward(layout, init[:, None], like_known, like_unknown, learn, forget)
         p = layout.to_input(p_correct(pred, guess, slip))[:, 0]
         return p, e, layout, final[:, 0]
@@ -713,6 +719,24 @@ class _FastParams:
     gs: dict[tuple[int, str], tuple[float, float]]
     learn: dict[tuple[int, str], tuple[float, float]]
     prior: dict[tuple[int, str], float]
+
+
+_VOCABULARIES: dict[int, tuple[pd.Index, dict[str, int]]] = {}
+
+
+def vocabulary_codes(vocabulary: pd.Index, ids: pd.Index) -> np.ndarray:
+    """Codes of `ids` (a log's distinct ids) in a fitted vocabulary, -1 for ids never seen: the
+    same as `index_codes`, through a dict built once per vocabulary, so a small update does not
+    pay for hashing the whole vocabulary again (it did, at every call)."""
+    hit = _VOCABULARIES.get(id(vocabulary))
+    if hit is None or hit[0] is not vocabulary:
+        if len(_VOCABULARIES) > 16:
+            _VOCABULARIES.clear()
+        hit = (vocabulary, {v: i for i, v in enumerate(vocabulary.tolist())})
+        _VOCABULARIES[id(vocabulary)] = hit
+    get = hit[1].get
+    values = ids.tolist()
+    return np.fromiter((get(v, -1) for v in values), dtype=np.int64, count=len(values))
 
 
 def not_fixed(fixed: set[str]) -> bool:

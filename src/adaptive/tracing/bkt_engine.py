@@ -89,37 +89,36 @@ def build_layout(seq_key: np.ndarray) -> SequenceLayout:
         return SequenceLayout(
             empty, np.zeros(1, np.int64), empty, empty, np.zeros(0, bool), empty, empty
         )
-    # one stable sort groups each sequence's entries, in input (= time) order
+    # one stable sort groups each sequence's entries, in input (= time) order; everything else
+    # is computed in that sorted order (no scatter back to input order but the last one)
     by_key = np.argsort(seq_key, kind="stable")
     sorted_keys = seq_key[by_key]
-    new_seq = np.ones(n, dtype=bool)
-    new_seq[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    new_seq = np.empty(n, dtype=bool)
+    new_seq[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_seq[1:])
     starts = np.flatnonzero(new_seq)
     lengths = np.diff(np.append(starts, n))
     n_seq = len(starts)
-    seq_sorted = np.cumsum(new_seq) - 1
-    seq = np.empty(n, np.int64)
-    seq[by_key] = seq_sorted
-    step = np.empty(n, np.int64)
-    step[by_key] = np.arange(n, dtype=np.int64) - starts[seq_sorted]
+    step_sorted = np.arange(n, dtype=np.int64) - np.repeat(starts, lengths)
     rank_to_seq = np.argsort(-lengths, kind="stable")
     rank = np.empty(n_seq, np.int64)
     rank[rank_to_seq] = np.arange(n_seq)
-    entry_rank = rank[seq]
-    n_per_step = np.bincount(step)
+    rank_sorted = np.repeat(rank, lengths)
+    length_by_rank = lengths[rank_to_seq]  # non-increasing
+    n_per_step = np.bincount(step_sorted)
     offsets = np.zeros(len(n_per_step) + 1, np.int64)
     np.cumsum(n_per_step, out=offsets[1:])
     # block k holds ranks 0 .. n_k - 1 in order, so each entry's position is known directly
     order = np.empty(n, np.int64)
-    order[offsets[step] + entry_rank] = np.arange(n, dtype=np.int64)
-    step_tm = np.repeat(np.arange(len(n_per_step)), n_per_step)
-    rank_tm = np.arange(n, dtype=np.int64) - offsets[step_tm]
+    order[offsets[step_sorted] + rank_sorted] = by_key
+    seq_of_entry = np.empty(n, np.int64)
+    seq_of_entry[by_key] = rank_sorted
+    # block k's first n_{k+1} entries continue into block k + 1, at the same rank
     n_next = np.append(n_per_step[1:], 0)
-    has_next = rank_tm < n_next[step_tm]
-    next_pos = offsets[step_tm[has_next] + 1] + rank_tm[has_next]
-    last = np.flatnonzero(~has_next)
-    seq_last_pos = np.empty(n_seq, np.int64)
-    seq_last_pos[rank_tm[last]] = last
+    rank_tm = np.arange(n, dtype=np.int64) - np.repeat(offsets[:-1], n_per_step)
+    has_next = rank_tm < np.repeat(n_next, n_per_step)
+    next_pos = (np.arange(n, dtype=np.int64) + np.repeat(n_per_step, n_per_step))[has_next]
+    seq_last_pos = offsets[length_by_rank - 1] + np.arange(n_seq, dtype=np.int64)
     return SequenceLayout(
         order=order,
         offsets=offsets,
@@ -127,7 +126,7 @@ def build_layout(seq_key: np.ndarray) -> SequenceLayout:
         seq_last_pos=seq_last_pos,
         has_next=has_next,
         next_pos=next_pos,
-        seq_of_entry=entry_rank,
+        seq_of_entry=seq_of_entry,
     )
 
 
@@ -159,13 +158,23 @@ def forward(
     pred = np.empty(like_known.shape, dtype=np.float64)
     keep = 1.0 - learn - forget
     offsets = layout.offsets.tolist()
+    # the same operations in the same order as `known / (known + (1 - x) * like_unknown)`, into
+    # two scratch buffers: no allocation per step (bit-identical results, fewer cycles per step)
+    known_buf, other_buf = np.empty_like(state), np.empty_like(state)
+    mul, sub, add, div = np.multiply, np.subtract, np.add, np.divide
     for k in range(len(offsets) - 1):
         lo, hi = offsets[k], offsets[k + 1]
-        x = state[: hi - lo]
+        m = hi - lo
+        x = state[:m]
         pred[lo:hi] = x
-        known = x * like_known[lo:hi]
-        post = known / (known + (1.0 - x) * like_unknown[lo:hi])
-        state[: hi - lo] = learn[lo:hi] + post * keep[lo:hi]
+        known, other = known_buf[:m], other_buf[:m]
+        mul(x, like_known[lo:hi], out=known)
+        sub(1.0, x, out=other)
+        mul(other, like_unknown[lo:hi], out=other)
+        add(known, other, out=other)
+        div(known, other, out=known)
+        mul(known, keep[lo:hi], out=known)
+        add(learn[lo:hi], known, out=x)
     return pred, state
 
 
