@@ -1,0 +1,105 @@
+"""Growth against the norm: months of learning, on track for 1.5 years, and its uncertainty."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adaptive.curriculum import Activity, Catalog, Skill
+from adaptive.errors import ConfigError
+from adaptive.reports.growth import Norm, level_months, student_growth, summarize, wilson
+
+NORM = Norm(year_start="09-01", target_years=1.5, start=0.1, end=0.7)
+
+
+def catalog(n_per_grade: int = 10) -> Catalog:
+    skills = [
+        Skill(f"g{g}.{i}", f"grade {g} skill {i}", grade=g)
+        for g in (3, 4)
+        for i in range(n_per_grade)
+    ]
+    return Catalog(skills, [Activity(f"{s.id}.a", s.id, (s.id,), grade=s.grade) for s in skills])
+
+
+def test_a_student_on_the_norm_is_at_the_month_the_norm_says():
+    share = np.array([0.1, 0.4, 0.7])  # start, middle and end of the norm's year
+    mastery = np.zeros((3, 20))
+    mastery[:, :10] = share[:, None]  # grade 3 skills only
+    mask = np.zeros((3, 20), bool)
+    mask[:, :10] = True
+    level, _ = level_months(mastery, mask, np.full(3, 0.1), np.full(3, 0.7))
+    np.testing.assert_allclose(level, [0.0, 6.0, 12.0])
+
+
+def test_on_track_means_one_and_a_half_years_of_growth_per_elapsed_year():
+    cat = catalog()
+    date = "2027-03-02"  # six months after the year's start
+    # growth of 9 months in 6 is exactly on the bar; 8 is below; 12 above
+    shares = 0.1 + (0.6 / 12) * np.array([8.0, 9.05, 12.0])
+    mastery = np.zeros((3, 20))
+    mastery[:, :10] = shares[:, None]
+    g = student_growth(NORM, cat, np.array([3, 3, 3]), mastery, date)
+    assert g.baseline.startswith("year start")
+    assert g.elapsed == pytest.approx(6.0, abs=0.05)
+    assert g.target == pytest.approx(9.0, abs=0.1)
+    assert g.on_track.tolist() == [False, True, True]
+    np.testing.assert_allclose(g.annualized, g.months * 12 / g.elapsed)
+    assert g.p_on_track[0] < 0.5 < g.p_on_track[2]
+
+
+def test_growth_from_an_earlier_report_of_the_year_subtracts_its_level():
+    cat = catalog()
+    before, now = np.zeros((2, 20)), np.zeros((2, 20))
+    before[:, :10], now[:, :10] = 0.3, 0.5
+    before[1] = np.nan  # a student absent from the earlier report: assumed on the norm
+    g = student_growth(NORM, cat, np.array([3, 3]), now, "2027-03-02", before, "2026-12-01")
+    assert g.baseline == "2026-12-01"
+    assert g.months[0] == pytest.approx(12 * 0.2 / 0.6)
+    assert g.months[1] == pytest.approx(12 * 0.4 / 0.6)
+
+
+def test_standard_error_matches_a_simulation_of_independent_skills():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 1, 10)
+    mastery = np.zeros((1, 20))
+    mastery[0, :10] = p
+    mask = np.zeros((1, 20), bool)
+    mask[0, :10] = True
+    _, se = level_months(mastery, mask, np.array([0.1]), np.array([0.7]))
+    draws = (rng.uniform(size=(100_000, 10)) < p).mean(axis=1)
+    assert se[0] == pytest.approx(np.std(12 * draws / 0.6), rel=0.02)
+
+
+def test_students_without_a_grade_are_left_out_of_the_shares():
+    cat = catalog()
+    mastery = np.full((2, 20), 0.9)
+    g = student_growth(NORM, cat, np.array([3, np.nan]), mastery, "2027-03-02")
+    assert g.known.tolist() == [True, False] and not g.on_track[1]
+    s = summarize(g.on_track, g.p_on_track, g.annualized)
+    assert s.n == 1 and s.share_on_track == 1.0 and sum(s.histogram) == 1
+
+
+def test_wilson_interval_known_value():
+    low, high = wilson(8, 10)
+    assert (round(low, 3), round(high, 3)) == (0.490, 0.943)
+    assert np.isnan(wilson(0, 0)[0])
+
+
+def test_norm_file_per_grade_and_errors(tmp_path):
+    path = tmp_path / "norm.toml"
+    path.write_text(
+        'year_start = "08-15"\n[default]\nstart = 0.2\nend = 0.9\n[grade.3]\nstart = 0.3\nend = 0.8\n'
+    )
+    norm = Norm.from_toml(path)
+    start, end = norm.band(np.array([3.0, 4.0, np.nan]))
+    assert (
+        start[:2].tolist() == [0.3, 0.2] and end[:2].tolist() == [0.8, 0.9] and np.isnan(start[2])
+    )
+    assert str(norm.year_start_of("2027-01-10").date()) == "2026-08-15"
+    path.write_text("[default]\nstart = 0.9\nend = 0.2\n")
+    with pytest.raises(ConfigError, match=r"norm.toml: \[default\]: start 0.9, end 0.2: expected"):
+        Norm.from_toml(path)
+    path.write_text('year_start = "September"\n')
+    with pytest.raises(ConfigError, match="year_start 'September': expected MM-DD"):
+        Norm.from_toml(path)
+    assert Norm.from_toml().target_years == 1.5  # the shipped norm
