@@ -492,12 +492,12 @@ class BKT(KnowledgeTracer):
     ) -> tuple[np.ndarray, _Entries, Any, np.ndarray]:
         """Forward pass over `log` (from `state` when given): per-entry P(correct), entries,
         layout and the per-sequence state after the last response."""
-        t = self.tables_
-        e = self._entries(log, items=bool(len(t.gs_keys) or len(t.learn_keys) or len(t.prior_keys)))
+        item_level = self.tables_.item_level
+        e = self._entries(log, items=item_level)
         layout = build_layout(e.seq_key)
         tm = layout.order
         # parameters gathered once, in time-major order, one contiguous row per parameter
-        par = self.tables_.entry_params(e.skill[tm], e.item[tm]).T.copy()
+        par = self.tables_.entry_columns(e.skill[tm], e.item[tm] if item_level else None)
         first = layout.seq_first_entry
         init = par[INIT, : layout.n_sequences]  # time-major: the first entry of each sequence
         if state is not None and len(first):

@@ -113,12 +113,11 @@ def build_layout(seq_key: np.ndarray) -> SequenceLayout:
     order[offsets[step_sorted] + rank_sorted] = by_key
     seq_of_entry = np.empty(n, np.int64)
     seq_of_entry[by_key] = rank_sorted
-    # block k's first n_{k+1} entries continue into block k + 1, at the same rank
-    n_next = np.append(n_per_step[1:], 0)
-    rank_tm = np.arange(n, dtype=np.int64) - np.repeat(offsets[:-1], n_per_step)
-    has_next = rank_tm < np.repeat(n_next, n_per_step)
-    next_pos = (np.arange(n, dtype=np.int64) + np.repeat(n_per_step, n_per_step))[has_next]
+    # rank j ends in block length_j - 1; every other entry continues n_k positions on (same rank)
     seq_last_pos = offsets[length_by_rank - 1] + np.arange(n_seq, dtype=np.int64)
+    has_next = np.ones(n, dtype=bool)
+    has_next[seq_last_pos] = False
+    next_pos = (np.arange(n, dtype=np.int64) + np.repeat(n_per_step, n_per_step))[has_next]
     return SequenceLayout(
         order=order,
         offsets=offsets,

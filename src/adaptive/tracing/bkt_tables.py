@@ -60,6 +60,22 @@ class BKTTables:
     def from_arrays(cls, n_items: int, arrays: dict[str, np.ndarray]) -> BKTTables:
         return cls(n_items=n_items, **{name: arrays[name] for name in cls.ARRAYS})
 
+    def entry_columns(self, skill: np.ndarray, item: np.ndarray | None) -> np.ndarray:
+        """(5, N) `entry_params` one contiguous row per parameter (what the forward pass reads);
+        `item` None: no item codes (only for tables without item-level classes)."""
+        if self.item_level:
+            if item is None:
+                raise ValueError("item codes are needed: these tables have item-level classes")
+            return np.ascontiguousarray(self.entry_params(skill, item).T)
+        table = np.vstack([self.skill_params, self.default_params[None, :]]).T
+        skill = np.asarray(skill, dtype=np.int64)
+        return np.take(table, np.where(skill < 0, table.shape[1] - 1, skill), axis=1)
+
+    @property
+    def item_level(self) -> bool:
+        """Whether any parameter is per item (then entries need their item codes)."""
+        return bool(len(self.gs_keys) or len(self.learn_keys) or len(self.prior_keys))
+
     def entry_params(self, skill: np.ndarray, item: np.ndarray) -> np.ndarray:
         """(N, 5) parameters for entries with model skill / item codes (-1 = never seen)."""
         skill = np.asarray(skill, dtype=np.int64)
