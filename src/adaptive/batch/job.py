@@ -59,6 +59,8 @@ from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.experiment.assign import Assignment
+from adaptive.experiment.serve import arm_outputs
 from adaptive.placement.prior import place_new_students
 from adaptive.policy import PolicyConfig, StudentBatch, to_days
 from adaptive.policy.adapter import SkillCoverage, batch_from_model, check_skill_coverage
@@ -150,6 +152,7 @@ def run_daily_job(
     workers: int = 2,
     on_partition: Callable[[str], None] | None = None,
     overrides: str | Path | OverrideSet | None = None,
+    experiment: str | Path | Assignment | None = None,
 ) -> JobSummary:
     """Run the nightly job for `date` (see the module docstring); returns its summary.
 
@@ -159,6 +162,8 @@ def run_daily_job(
     `catalog` and `profiles` default to the demo district's with the demo data only (a user's
     log needs its catalog; without profiles every student is in the school "unassigned").
     `overrides`: teacher overrides exported by the report site (`adaptive.batch.overrides`).
+    `experiment`: an assignment of `adaptive experiment assign`: each student is served the
+    policy of their class's (or school's) arm (`adaptive.experiment.serve`).
     """
     started = time.perf_counter()
     day = _day(date)
@@ -182,6 +187,7 @@ def run_daily_job(
             workers=workers,
             on_partition=on_partition,
             overrides=overrides,
+            experiment=experiment,
         )
     summary.seconds = time.perf_counter() - started
     try:
@@ -247,6 +253,7 @@ def _serve_date(
     workers: int,
     on_partition: Callable[[str], None] | None,
     overrides: str | Path | OverrideSet | None = None,
+    experiment: str | Path | Assignment | None = None,
 ) -> JobSummary:
     """Steps 1-4 of the job for one date, under its lock (see `run_daily_job`)."""
     started = time.perf_counter()
@@ -264,6 +271,8 @@ def _serve_date(
     config = _policy_config(policy_config)
     if overrides is not None and not isinstance(overrides, OverrideSet):
         overrides = read_overrides(overrides, catalog, profiles)  # bad files fail before the work
+    if experiment is not None and not isinstance(experiment, Assignment):
+        experiment = Assignment.load(experiment)
 
     loaded = load_version(model_name, alias=CHAMPION_ALIAS, tracking_uri=tracking_uri)
     model = loaded.model
@@ -321,6 +330,7 @@ def _serve_date(
                 "profiles": profiles_sha,
                 "students": len(roster),
                 **({"overrides": overrides.sha256} if overrides else {}),
+                **({"experiment": experiment.sha256} if experiment else {}),
             },
             sort_keys=True,
         ).encode()
@@ -343,6 +353,7 @@ def _serve_date(
         roster=roster,
         school_of=school_of,
         overrides=overrides,
+        experiment=experiment,
     )
     done = _serve_schools(night, schools, workers, show_progress, on_partition)
     written = sum(d.written for d in done)
@@ -409,6 +420,7 @@ class Night:
     roster: list[str]
     school_of: np.ndarray
     overrides: OverrideSet | None = None  # teacher overrides (`adaptive.batch.overrides`)
+    experiment: Assignment | None = None  # arms served per class or school (issue 19)
 
     @cached_property
     def school_rows(self) -> dict[str, np.ndarray]:
@@ -462,6 +474,8 @@ def serve_school(
         history_rows=history_rows,
         overrides=night.overrides,
     )
+    if night.experiment is not None:
+        return arm_outputs(batch, night.context, night.experiment)
     return batch_outputs(batch, night.context)
 
 

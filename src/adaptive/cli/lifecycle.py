@@ -214,6 +214,15 @@ def batch(
         Path | None,
         typer.Option("--report", file_okay=False, help="Also write the report site here."),
     ] = None,
+    experiment: Annotated[
+        Path | None,
+        typer.Option(
+            "--experiment",
+            exists=True,
+            dir_okay=False,
+            help="Assignment of `adaptive experiment assign`: serve each class its arm's policy.",
+        ),
+    ] = None,
     tracking_uri: TrackingUri = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
@@ -237,6 +246,7 @@ def batch(
         tracking_uri=tracking_uri,
         show_progress=not quiet,
         overrides=overrides,
+        experiment=experiment,
     )
     _print_job(s)
     if report is not None:

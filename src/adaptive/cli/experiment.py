@@ -1,0 +1,136 @@
+"""`adaptive experiment assign | analyze | power`: randomized experiments between policies.
+
+Thin wrappers over `adaptive.experiment` (assign.py, analyze.py, power.py). The nightly job
+serves an assignment with `adaptive batch --experiment FILE`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from adaptive.cli.options import CatalogFile
+from adaptive.cli.output import console
+
+experiment_app = typer.Typer(
+    help="Randomized experiments between policies: assign, analyze, power.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `experiment` (with `assign`, `analyze`, `power`) to the main app."""
+    app.add_typer(experiment_app, name="experiment")
+
+
+ProfilesFile = Annotated[
+    Path,
+    typer.Option("--profiles", exists=True, dir_okay=False, help="Learner profiles JSONL."),
+]
+
+
+@experiment_app.command("assign")
+def assign(
+    profiles: ProfilesFile,
+    arm: Annotated[
+        list[str],
+        typer.Option(
+            "--arm", help="NAME=POLICY.toml (repeat: at least two; the first is the reference)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="Assignment file to write.")],
+    unit: Annotated[
+        str, typer.Option("--unit", help="Randomize 'class'es or 'school's.")
+    ] = "class",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the randomization.")] = 0,
+) -> None:
+    """Randomize classes (or schools) to arms, stratified by school and grade; save the file."""
+    from adaptive.errors import ConfigError
+    from adaptive.experiment.assign import assign as draw
+
+    arms = {}
+    for given in arm:
+        name, sep, path = given.partition("=")
+        if not sep or not name or not path:
+            raise ConfigError(f"--arm {given!r}: expected NAME=POLICY.toml")
+        if name in arms:
+            raise ConfigError(f"--arm {given!r}: arm {name!r} given twice")
+        arms[name] = Path(path)
+    a = draw(profiles, arms, unit=unit, seed=seed)
+    a.save(out)
+    table = Table(title=f"{len(a.units)} {unit}es in {a.units['stratum'].nunique()} strata")
+    for col in ("arm", "units", "policy file", "sha256"):
+        table.add_column(col)
+    for name, record in a.arms.items():
+        table.add_row(name, str(int((a.units["arm"] == name).sum())), record["source"],
+                      record["sha256"][:12])  # fmt: skip
+    console.print(table)
+    console.print(f"wrote {out} (sha256 {a.sha256[:16]}); serve it with "
+                  f"`adaptive batch --experiment {out}`", soft_wrap=True)  # fmt: skip
+
+
+@experiment_app.command("analyze")
+def analyze(
+    assignment: Annotated[
+        Path, typer.Option("--assignment", exists=True, dir_okay=False, help="Assignment file.")
+    ],
+    log: Annotated[
+        Path, typer.Option("--log", exists=True, file_okay=False, help="`adaptive batch` output.")
+    ],
+    start: Annotated[str, typer.Option("--start", help="First night of the experiment.")],
+    end: Annotated[str, typer.Option("--end", help="Last night (outcomes up to it).")],
+    data: Annotated[str, typer.Option("--data", help="Response log: dataset name or file.")],
+    profiles: ProfilesFile,
+    catalog: CatalogFile = None,
+    permutations: Annotated[
+        int, typer.Option("--permutations", min=0, help="Randomization-inference redraws.")
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the redraws.")] = 0,
+) -> None:
+    """Effect of each arm on normalized gain and correct rate, cluster-robust 95% intervals."""
+    from adaptive.errors import ConfigError
+    from adaptive.experiment.analyze import analyze_logs
+
+    if catalog is None:
+        raise ConfigError("--catalog FILE is needed: the catalog the nights were served from")
+    effects = analyze_logs(assignment, log, start=start, end=end, data=data, catalog=catalog,
+                           profiles=profiles, permutations=permutations, seed=seed)  # fmt: skip
+    table = Table(title=f"{assignment.name}: effect against the reference arm")
+    for col in ("outcome", "arm", "effect", "95% interval", "p", "p (randomization)", "clusters"):
+        table.add_column(col)
+    for e in effects.itertuples(index=False):
+        table.add_row(e.outcome, f"{e.arm} - {e.reference}", f"{e.effect:+.4f}",
+                      f"[{e.ci_low:+.4f}, {e.ci_high:+.4f}]", f"{e.p_value:.3f}",
+                      "-" if e.p_randomization != e.p_randomization else f"{e.p_randomization:.3f}",
+                      str(e.n_clusters))  # fmt: skip
+    console.print(table)
+
+
+@experiment_app.command("power")
+def power(
+    clusters: Annotated[int, typer.Option("--clusters", min=3, help="Classes or schools.")],
+    students_per_cluster: Annotated[
+        float, typer.Option("--students-per-cluster", help="Mean students per cluster.")
+    ] = 25.0,
+    icc: Annotated[float, typer.Option("--icc", help="Intra-cluster correlation.")] = 0.1,
+    sd: Annotated[float, typer.Option("--sd", help="Outcome standard deviation.")] = 1.0,
+    share_treated: Annotated[float, typer.Option("--share-treated")] = 0.5,
+    r2: Annotated[float, typer.Option("--r2", help="Variance share the strata explain.")] = 0.0,
+    size_cv: Annotated[float, typer.Option("--size-cv", help="CV of cluster sizes.")] = 0.0,
+    alpha: Annotated[float, typer.Option("--alpha")] = 0.05,
+    power_: Annotated[float, typer.Option("--power")] = 0.8,
+) -> None:
+    """Minimum detectable effect of a cluster-randomized design (in the outcome's units)."""
+    from adaptive.experiment.power import Design, minimum_detectable_effect, standard_error
+
+    d = Design(clusters, students_per_cluster, icc, sd, share_treated, r2, size_cv)
+    mde = minimum_detectable_effect(d, alpha, power_)
+    console.print(
+        f"minimum detectable effect {mde:.4f} ({mde / sd:.3f} SD) at alpha {alpha}, power "
+        f"{power_}: {clusters} clusters x {students_per_cluster:g} students, ICC {icc}, "
+        f"standard error {standard_error(d):.4f}",
+        soft_wrap=True,
+    )

@@ -1,0 +1,220 @@
+"""The effect of a randomized experiment's arms on growth and correctness (issue 19, item 3).
+
+Per student: the arm of their unit (class or school), their stratum and one value per outcome:
+
+    normalized_gain   (post - pre) / (1 - pre) of the tracer's mean mastery over the student's
+                      grade-level skills, between the experiment's first and last night (the
+                      issue-5 metric of `evaluation.policy_eval`, read from the tracer instead of
+                      the simulator's truth)
+    correct_rate      share of the student's responses in the experiment window that are correct
+
+Estimator: OLS of the outcome on the arm indicators (the first arm is the reference) and the
+strata fixed effects, with standard errors clustered by randomization unit (statsmodels,
+`cov_type="cluster"`, t with G - 1 degrees of freedom), so students of one class count as the
+correlated observations they are. Optional randomization inference: the assignment is redrawn
+`permutations` times with the same stratified procedure (`assign._deal`) and the estimate's
+two-sided p-value is the share of redraws at least as extreme (exact under the sharp null,
+whatever the clustering).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from adaptive.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One arm against the reference arm on one outcome."""
+
+    outcome: str
+    arm: str
+    reference: str
+    effect: float
+    ci_low: float
+    ci_high: float
+    std_error: float
+    p_value: float
+    p_randomization: float
+    n_students: int
+    n_clusters: int
+
+    def to_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def estimate_effects(
+    frame: pd.DataFrame,
+    outcome: str,
+    *,
+    arm: str = "arm",
+    cluster: str = "unit_id",
+    stratum: str | None = "stratum",
+    arms: list[str] | None = None,
+    level: float = 0.95,
+    permutations: int = 0,
+    seed: int = 0,
+) -> list[Effect]:
+    """Cluster-robust effect of every arm against the first (see the module docstring)."""
+    import statsmodels.api as sm
+
+    data = frame.dropna(subset=[outcome]).reset_index(drop=True)
+    arms = arms or sorted(data[arm].unique().tolist())
+    if len(arms) < 2:
+        raise ConfigError(f"{outcome}: only arm(s) {arms} have outcomes; expected at least two")
+    design = _design(data, arm, stratum, arms)
+    y = data[outcome].to_numpy(float)
+    groups = pd.factorize(data[cluster])[0]
+    fit = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    ci = fit.conf_int(alpha=1 - level)
+    perm = _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, fit.params)
+    out = []
+    for j, name in enumerate(arms[1:], start=1):
+        out.append(Effect(
+            outcome, name, arms[0], float(fit.params[j]), float(ci[j, 0]), float(ci[j, 1]),
+            float(fit.bse[j]), float(fit.pvalues[j]), perm[j - 1], len(data),
+            int(groups.max()) + 1,
+        ))  # fmt: skip
+    return out
+
+
+def _design(data: pd.DataFrame, arm: str, stratum: str | None, arms: list[str]) -> np.ndarray:
+    """[1, arm indicators (all but the reference), strata indicators (all but the first)]."""
+    cols = [np.ones(len(data))]
+    cols += [(data[arm] == a).to_numpy(float) for a in arms[1:]]
+    if stratum is not None and data[stratum].nunique() > 1:
+        dummies = pd.get_dummies(data[stratum], drop_first=True, dtype=float)
+        cols += [dummies[c].to_numpy() for c in dummies.columns]
+    return np.column_stack(cols)
+
+
+def _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, params):
+    """Two-sided randomization p-value per arm (NaN when `permutations` is 0). The effect is
+    re-estimated by the same regression's arm coefficients (strata absorbed by demeaning)."""
+    if permutations <= 0:
+        return [float("nan")] * (len(arms) - 1)
+    from adaptive.experiment.assign import _deal
+
+    units = data.groupby(cluster).agg(stratum=(stratum, "first") if stratum else (arm, "first"))
+    units = units.reset_index().rename(columns={cluster: "unit_id"})
+    codes = pd.Index(units["unit_id"]).get_indexer(data[cluster])
+    strat_codes = pd.factorize(data[stratum])[0] if stratum else np.zeros(len(data), int)
+    y_dm = y - pd.Series(y).groupby(strat_codes).transform("mean").to_numpy()
+    observed = np.asarray(params[1 : len(arms)])
+    rng = np.random.default_rng(seed)
+    extreme = np.zeros(len(arms) - 1)
+    for _ in range(permutations):
+        drawn = _deal(units, arms, int(rng.integers(2**31)))[codes]
+        stats_ = _arm_coefficients(y_dm, drawn, strat_codes, arms)
+        extreme += np.abs(stats_) >= np.abs(observed) - 1e-12
+    return ((extreme + 1) / (permutations + 1)).tolist()
+
+
+def _arm_coefficients(y_dm, drawn, strat_codes, arms) -> np.ndarray:
+    """The arm coefficients of the fixed-effects regression (Frisch-Waugh: demeaned by stratum)."""
+    x = np.column_stack([(drawn == a).astype(float) for a in arms[1:]])
+    x_dm = x - pd.DataFrame(x).groupby(strat_codes).transform("mean").to_numpy()
+    coef, *_ = np.linalg.lstsq(x_dm, y_dm, rcond=None)
+    return coef
+
+
+def student_outcomes(
+    students_start: pd.DataFrame,
+    students_end: pd.DataFrame,
+    responses: pd.DataFrame,
+    grade_skill: np.ndarray,
+) -> pd.DataFrame:
+    """Per student: normalized_gain and correct_rate (module docstring).
+
+    students_start / students_end : student_id and `mastery` (a list per student in catalog
+    skill order, as the job's students table holds it) and `grade`; grade_skill : (S,) the
+    grade of each skill; responses : student_id, correct within the window."""
+
+    def mean_grade_level(frame: pd.DataFrame) -> pd.Series:
+        m = np.nan_to_num(np.stack(frame["mastery"].to_numpy()).astype(float), nan=0.0)
+        target = grade_skill[None, :] == frame["grade"].to_numpy()[:, None]
+        value = (m * target).sum(axis=1) / np.maximum(target.sum(axis=1), 1)
+        return pd.Series(value, index=frame["student_id"].to_numpy())
+
+    pre = mean_grade_level(students_start)
+    post = mean_grade_level(students_end).reindex(pre.index)
+    gain = (post - pre) / np.maximum(1.0 - pre, 0.05)
+    rate = responses.groupby("student_id")["correct"].mean().reindex(pre.index)
+    return pd.DataFrame({"student_id": pre.index, "normalized_gain": gain.to_numpy(),
+                         "correct_rate": rate.to_numpy()})  # fmt: skip
+
+
+def analyze_logs(
+    assignment,
+    log_dir,
+    *,
+    start: str,
+    end: str,
+    data,
+    catalog,
+    profiles,
+    permutations: int = 0,
+    seed: int = 0,
+    mapping: dict | None = None,
+) -> pd.DataFrame:
+    """The experiment's effects from the nightly job's outputs (`students` tables of the nights
+    `start` and `end`) and the response log between them; one row per (outcome, arm)."""
+    from pathlib import Path
+
+    from adaptive.batch.job import read_profiles
+    from adaptive.curriculum import Catalog
+    from adaptive.data import load_log_report
+    from adaptive.experiment.assign import Assignment, AssignmentError, profile_units
+
+    a = assignment if isinstance(assignment, Assignment) else Assignment.load(assignment)
+    cat = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
+    people = profile_units(read_profiles(profiles) if not isinstance(profiles, dict) else profiles)
+    if start >= end:
+        raise ConfigError(f"--start {start} --end {end}: expected start before end")
+    nights = [_students_table(Path(log_dir), night) for night in (start, end)]
+    lo, hi = (pd.Timestamp(d, tz="UTC").value for d in (start, end))
+    log, _ = load_log_report(data, mapping, since=lo)
+    window = log.time < hi
+    responses = pd.DataFrame({"student_id": log.students.to_numpy()[log.student[window]],
+                              "correct": log.correct[window]})  # fmt: skip
+    grade = people.set_index("student_id")["grade"]
+    for frame in nights:
+        frame["grade"] = grade.reindex(frame["student_id"]).to_numpy()
+    outcomes = student_outcomes(nights[0], nights[1], responses, cat.skill_grades)
+    merged = outcomes.merge(people, on="student_id", how="left")
+    merged["arm"] = a.arm_of(merged["class_id"].fillna(""), merged["school_id"].fillna(""))
+    merged = merged[merged["arm"] != ""]
+    if merged.empty:
+        raise AssignmentError(
+            f"{a.source}: no student of the logs is in the experiment's "
+            f"{a.unit}es; expected the profiles the assignment was drawn from"
+        )
+    key = "class_id" if a.unit == "class" else "school_id"
+    units = a.units.set_index("unit_id")
+    merged["unit_id"] = merged[key]
+    merged["stratum"] = units["stratum"].reindex(merged["unit_id"]).to_numpy()
+    rows = []
+    for outcome in ("normalized_gain", "correct_rate"):
+        for e in estimate_effects(merged, outcome, arms=a.arm_names, permutations=permutations,
+                                  seed=seed):  # fmt: skip
+            rows.append(e.to_dict())
+    return pd.DataFrame(rows)
+
+
+def _students_table(log_dir, night: str) -> pd.DataFrame:
+    """student_id and per-skill mastery lists of one night's `students` output."""
+    from adaptive.experiment.assign import AssignmentError
+
+    folder = log_dir / "students" / f"date={night}"
+    paths = sorted(folder.glob("school=*/part-0.parquet"))
+    if not paths:
+        raise AssignmentError(
+            f"{folder}: no students output for the night {night}; expected a night the job "
+            "served (`adaptive batch --date` with --out this folder)"
+        )
+    return pd.concat([pd.read_parquet(p, columns=["student_id", "mastery"]) for p in paths],
+                     ignore_index=True)  # fmt: skip

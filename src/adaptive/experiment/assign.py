@@ -1,0 +1,231 @@
+"""Cluster-randomized assignment of classes or schools to policy arms (issue 19, item 3).
+
+    a = assign(profiles, {"control": "policy.toml", "new": "new.toml"}, unit="class", seed=19)
+    a.save("experiment.json")          # sealed JSON: every unit's arm, its stratum, the inputs
+    Assignment.load("experiment.json").arm_of(class_ids, school_ids)
+
+Randomization unit: a class (`class_id`) or a school (`school_id`) of the learner profiles;
+students are never randomized one by one (they share a teacher, a room, a timetable). Strata:
+for classes, (school, grade); for schools, the school's most common grade. Within a stratum the
+units are put in a seeded random order (numpy SeedSequence of the seed and the stratum's name,
+so adding a school elsewhere changes nothing here) and dealt to the arms in turn from a random
+first arm: every stratum is balanced to within one unit.
+
+Auditable: the saved file holds the seed, the unit, the arms with each policy file's sha256 and
+its full config, the profiles' sha256, and every unit's stratum and arm; re-running `assign` on
+the same inputs writes the same bytes. No student id is stored (units are classes or schools).
+The nightly job (`adaptive batch --experiment FILE`) serves each student the policy of their
+unit's arm and writes the arm beside every recommendation (`adaptive.experiment.serve`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from adaptive.curriculum import LearnerProfile
+from adaptive.errors import AdaptiveError, ArtifactError, ConfigError
+from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
+from adaptive.policy import PolicyConfig
+
+UNITS = ("class", "school")
+FORMAT = "adaptive-experiment-assignment/1"
+
+
+class AssignmentError(AdaptiveError):
+    """An assignment file or its inputs are unusable (the message names file, field, value)."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Which arm each class or school is in, and how that was decided."""
+
+    unit: str
+    seed: int
+    arms: dict[str, dict]  # name -> {"source": file name, "sha256": ..., "config": {...}}
+    units: pd.DataFrame  # unit_id, school_id, grade, stratum, arm (sorted by unit_id)
+    profiles_sha256: str
+    source: str = "<memory>"
+
+    @property
+    def arm_names(self) -> list[str]:
+        return list(self.arms)
+
+    def config(self, arm: str) -> PolicyConfig:
+        return PolicyConfig.from_dict(self.arms[arm]["config"])
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.to_bytes()).hexdigest()
+
+    def arm_of(self, class_ids: np.ndarray, school_ids: np.ndarray) -> np.ndarray:
+        """(n,) arm of each student from their class or school ("" = not in the experiment)."""
+        keys = np.asarray(class_ids if self.unit == "class" else school_ids, dtype=object)
+        table = pd.Series(self.units["arm"].to_numpy(), index=self.units["unit_id"].to_numpy())
+        return table.reindex(pd.Index(keys.astype(str))).fillna("").to_numpy(dtype=object)
+
+    def to_dict(self) -> dict:
+        return {
+            "format": FORMAT,
+            "unit": self.unit,
+            "seed": self.seed,
+            "arms": self.arms,
+            "profiles_sha256": self.profiles_sha256,
+            "units": self.units.to_dict(orient="list"),
+            "counts": {arm: int((self.units["arm"] == arm).sum()) for arm in self.arms},
+        }
+
+    def to_bytes(self) -> bytes:
+        return sealed_json(self.to_dict())
+
+    def save(self, path: str | Path) -> Path:
+        """Write the sealed assignment atomically (a re-run on the same inputs: same bytes)."""
+        atomic_write_bytes(Path(path), self.to_bytes())
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Assignment:
+        """Read and verify an assignment file (altered, truncated or malformed: named error)."""
+        where = f"experiment assignment {path}"
+        try:
+            doc = read_sealed_json(Path(path), where)
+        except ArtifactError as exc:
+            raise AssignmentError(str(exc)) from exc
+        return cls.from_dict(doc, str(path))
+
+    @classmethod
+    def from_dict(cls, doc: dict, source: str = "<memory>") -> Assignment:
+        where = f"experiment assignment {source}"
+        if doc.get("format") != FORMAT:
+            raise AssignmentError(
+                f"{where}, field 'format': got {doc.get('format')!r}; expected {FORMAT!r}"
+            )
+        if doc.get("unit") not in UNITS:
+            raise AssignmentError(
+                f"{where}, field 'unit': got {doc.get('unit')!r}; expected one of {UNITS}"
+            )
+        arms = doc.get("arms")
+        if not isinstance(arms, dict) or len(arms) < 2:
+            raise AssignmentError(f"{where}, field 'arms': expected at least two arms")
+        for name, arm in arms.items():
+            try:
+                PolicyConfig.from_dict(arm["config"])
+            except (ConfigError, KeyError, TypeError) as exc:
+                raise AssignmentError(f"{where}, field 'arms.{name}.config': {exc}") from exc
+        units = pd.DataFrame(doc.get("units") or {})
+        missing = {"unit_id", "school_id", "grade", "stratum", "arm"} - set(units.columns)
+        if missing:
+            raise AssignmentError(f"{where}, field 'units': missing column(s) {sorted(missing)}")
+        bad = sorted(set(units["arm"]) - set(arms))
+        if bad:
+            raise AssignmentError(
+                f"{where}, field 'units.arm': got {bad[0]!r}; expected one of {list(arms)}"
+            )
+        if units["unit_id"].duplicated().any():
+            dup = units.loc[units["unit_id"].duplicated(), "unit_id"].iloc[0]
+            raise AssignmentError(f"{where}, field 'units.unit_id': {dup!r} appears twice")
+        return cls(doc["unit"], int(doc["seed"]), arms, units, doc["profiles_sha256"], source)
+
+
+def profile_units(profiles: Mapping[str, LearnerProfile] | list[LearnerProfile]) -> pd.DataFrame:
+    """One row per student: student_id, school_id, class_id, grade (from the profiles)."""
+    items = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
+    return pd.DataFrame({
+        "student_id": [p.student_id for p in items],
+        "school_id": [p.school_id or "" for p in items],
+        "class_id": [p.class_id or "" for p in items],
+        "grade": [-1 if p.grade is None else int(p.grade) for p in items],
+    })  # fmt: skip
+
+
+def assign(
+    profiles: str | Path | Mapping[str, LearnerProfile] | list[LearnerProfile] | pd.DataFrame,
+    arms: Mapping[str, str | Path | PolicyConfig],
+    *,
+    unit: str = "class",
+    seed: int = 0,
+    profiles_sha256: str = "",
+) -> Assignment:
+    """Randomize the units of `profiles` to `arms` (name -> policy TOML or config), stratified.
+
+    `profiles`: a profiles JSONL file (its sha256 is recorded), profiles, or a frame with
+    student_id, school_id, class_id, grade."""
+    if isinstance(profiles, str | Path):
+        from adaptive.batch.job import read_profiles
+
+        profiles_sha256 = hashlib.sha256(Path(profiles).read_bytes()).hexdigest()
+        profiles = read_profiles(profiles)
+    if unit not in UNITS:
+        raise ConfigError(f"--unit {unit!r}: expected one of {UNITS}")
+    if len(arms) < 2:
+        raise ConfigError(f"arms {list(arms)}: an experiment needs at least two arms")
+    people = profiles if isinstance(profiles, pd.DataFrame) else profile_units(profiles)
+    key = "class_id" if unit == "class" else "school_id"
+    blank = people[key].astype(str) == ""
+    if blank.any():
+        raise AssignmentError(
+            f"profiles, field '{key}': {int(blank.sum())} student(s) have none (e.g. "
+            f"{people.loc[blank, 'student_id'].iloc[0]!r}); expected every student to have a "
+            f"{unit} to be randomized with"
+        )
+    units = _units(people, unit)
+    units["arm"] = _deal(units, list(arms), seed)
+    return Assignment(unit, int(seed), _arm_records(arms), units, profiles_sha256)
+
+
+def _units(people: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The randomization units with their school, grade (most common) and stratum."""
+    key = "class_id" if unit == "class" else "school_id"
+    grade = (
+        people.groupby([key, "grade"]).size().reset_index(name="n")
+        .sort_values([key, "n", "grade"], ascending=[True, False, True])
+        .drop_duplicates(key).set_index(key)["grade"]
+    )  # fmt: skip
+    school = people.groupby(key)["school_id"].agg(lambda s: s.mode().iloc[0])
+    out = pd.DataFrame({"unit_id": grade.index.astype(str), "school_id": school.reindex(grade.index).to_numpy(), "grade": grade.to_numpy().astype(int)})  # fmt: skip
+    if unit == "class":
+        out["stratum"] = out["school_id"].astype(str) + "|grade " + out["grade"].astype(str)
+    else:
+        out["stratum"] = "grade " + out["grade"].astype(str)
+    return out.sort_values("unit_id", kind="stable").reset_index(drop=True)
+
+
+def _deal(units: pd.DataFrame, arms: list[str], seed: int) -> np.ndarray:
+    """Per stratum: a seeded shuffle, then the arms in turn from a random first arm."""
+    out = np.empty(len(units), dtype=object)
+    for stratum, idx in units.groupby("stratum", sort=True).indices.items():
+        digest = hashlib.sha256(str(stratum).encode()).digest()
+        rng = np.random.default_rng([seed, int.from_bytes(digest[:8], "little")])
+        order = rng.permutation(len(idx))
+        start = int(rng.integers(len(arms)))
+        out[idx[order]] = [arms[(start + j) % len(arms)] for j in range(len(idx))]
+    return out
+
+
+def _arm_records(arms: Mapping[str, str | Path | PolicyConfig]) -> dict[str, dict]:
+    """Each arm's policy: the file's name and sha256 and the full config it parses to."""
+    out = {}
+    for name, given in arms.items():
+        if isinstance(given, PolicyConfig):
+            config, source, sha = given, "<memory>", ""
+        else:
+            path = Path(given)
+            if not path.is_file():
+                raise ConfigError(f"arm {name!r}: policy file {path} not found")
+            try:
+                config = PolicyConfig.from_toml(path)
+            except ConfigError as exc:
+                raise ConfigError(f"arm {name!r}: {exc}") from exc
+            source, sha = path.name, hashlib.sha256(path.read_bytes()).hexdigest()
+        out[name] = {
+            "source": source,
+            "sha256": sha,
+            "config": json.loads(json.dumps(config.to_dict())),
+        }
+    return out

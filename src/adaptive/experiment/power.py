@@ -1,0 +1,93 @@
+"""The minimum detectable effect of a cluster-randomized experiment (issue 19, item 3).
+
+For J clusters (classes or schools) of m students on average, a share P of them treated, an
+outcome of total variance sigma^2 with intra-cluster correlation rho, and a share R^2 of the
+variance explained by the strata (and covariates), the difference in means has
+
+    SE = sqrt( sigma^2 (1 - R^2) (1 + (m_eff - 1) rho) / (J m P (1 - P)) )
+
+where m_eff = m (1 + cv^2) corrects for unequal cluster sizes (cv = their coefficient of
+variation; Eldridge, Ashby & Kerry 2006), and the minimum detectable effect at two-sided level
+alpha and power 1 - beta is MDE = (t_{1-alpha/2} + t_{1-beta}) SE with J - 2 degrees of freedom
+(Bloom 1995; Raudenbush 1997). `variance_components` estimates sigma^2, rho and the cluster
+sizes from a pre-period outcome table (one-way ANOVA estimator of the ICC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from adaptive.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Design:
+    """What the minimum detectable effect depends on (see the module docstring)."""
+
+    clusters: int
+    students_per_cluster: float
+    icc: float
+    sd: float
+    share_treated: float = 0.5
+    r2: float = 0.0
+    size_cv: float = 0.0
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def standard_error(d: Design) -> float:
+    """SE of the difference in means under the design (module docstring)."""
+    if d.clusters < 3 or not 0 < d.share_treated < 1 or d.students_per_cluster <= 0:
+        raise ConfigError(
+            f"power: clusters {d.clusters} (expected >= 3), share_treated {d.share_treated} "
+            f"(expected in (0, 1)), students_per_cluster {d.students_per_cluster} (expected > 0)"
+        )
+    m = d.students_per_cluster
+    m_eff = m * (1 + d.size_cv**2)
+    deff = 1 + (m_eff - 1) * d.icc
+    var = d.sd**2 * (1 - d.r2) * deff / (d.clusters * m * d.share_treated * (1 - d.share_treated))
+    return float(np.sqrt(var))
+
+
+def minimum_detectable_effect(d: Design, alpha: float = 0.05, power: float = 0.8) -> float:
+    """MDE = (t_{1-alpha/2} + t_{power}) * SE, df = clusters - 2."""
+    df = max(d.clusters - 2, 1)
+    return float((stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * standard_error(d))
+
+
+def variance_components(frame: pd.DataFrame, outcome: str, cluster: str) -> dict[str, float]:
+    """sd, ICC (one-way ANOVA estimator, floored at 0), mean size and size CV of the clusters."""
+    data = frame[[outcome, cluster]].dropna()
+    if data.empty:
+        raise ConfigError(f"power: no rows with a value of {outcome!r}")
+    groups = data.groupby(cluster)[outcome]
+    sizes = groups.size().to_numpy(float)
+    k, n = len(sizes), float(sizes.sum())
+    grand = data[outcome].mean()
+    ss_between = float((sizes * (groups.mean().to_numpy() - grand) ** 2).sum())
+    ss_within = float(((data[outcome] - groups.transform("mean")) ** 2).sum())
+    msb = ss_between / max(k - 1, 1)
+    msw = ss_within / max(n - k, 1)
+    m0 = (n - (sizes**2).sum() / n) / max(k - 1, 1)
+    icc = max(0.0, (msb - msw) / (msb + (m0 - 1) * msw)) if msb + (m0 - 1) * msw > 0 else 0.0
+    return {
+        "sd": float(data[outcome].std(ddof=1)),
+        "icc": float(icc),
+        "students_per_cluster": float(sizes.mean()),
+        "size_cv": float(sizes.std() / sizes.mean()) if sizes.mean() > 0 else 0.0,
+        "clusters": int(k),
+    }
+
+
+def design_from_data(
+    frame: pd.DataFrame, outcome: str, cluster: str, share_treated: float = 0.5, r2: float = 0.0
+) -> Design:
+    """The design of randomizing `frame`'s clusters, from its own variance components."""
+    c = variance_components(frame, outcome, cluster)
+    return Design(c["clusters"], c["students_per_cluster"], c["icc"], c["sd"], share_treated, r2,
+                  c["size_cv"])  # fmt: skip

@@ -1,0 +1,121 @@
+"""Randomized experiments (issue 19, item 3): assignment, analysis, power; pure functions."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.errors import ConfigError
+from adaptive.experiment.analyze import estimate_effects
+from adaptive.experiment.assign import Assignment, AssignmentError, assign
+from adaptive.experiment.power import (
+    Design,
+    minimum_detectable_effect,
+    standard_error,
+    variance_components,
+)
+from adaptive.policy import PolicyConfig
+
+ARMS = {"control": PolicyConfig(), "new": PolicyConfig(weights={"interest": 0.0})}
+
+
+def _people(n_schools: int = 6, classes: int = 4, per: int = 20) -> pd.DataFrame:
+    rows = []
+    for s in range(n_schools):
+        for c in range(classes):
+            grade = 3 + c % 2
+            for i in range(per):
+                rows.append((f"sch{s}-c{c}-s{i}", f"sch{s}", f"sch{s}-c{c}", grade))
+    return pd.DataFrame(rows, columns=["student_id", "school_id", "class_id", "grade"])
+
+
+def test_assignment_is_stratified_balanced_and_seeded(tmp_path) -> None:
+    people = _people()
+    a = assign(people, ARMS, unit="class", seed=3)
+    # each (school, grade) stratum has 2 classes: one per arm
+    per = a.units.groupby("stratum")["arm"].agg(lambda s: sorted(s))
+    assert (per.apply(lambda arms: arms == ["control", "new"])).all()
+    b = assign(people, ARMS, unit="class", seed=3)
+    assert a.to_bytes() == b.to_bytes()
+    assert assign(people, ARMS, unit="class", seed=4).to_bytes() != a.to_bytes()
+    path = a.save(tmp_path / "exp.json")
+    again = Assignment.load(path)
+    assert again.to_bytes() == a.to_bytes()
+    arms = again.arm_of(np.array(["sch0-c0", "nowhere"]), np.array(["sch0", "sch0"]))
+    assert arms[0] in ARMS and arms[1] == ""
+    assert "student_id" not in path.read_text()  # units only, never a student id
+
+
+def test_school_randomization_and_bad_inputs(tmp_path) -> None:
+    a = assign(_people(8), ARMS, unit="school", seed=1)
+    assert set(a.units["unit_id"]) == {f"sch{i}" for i in range(8)}
+    with pytest.raises(ConfigError, match="--unit 'room'"):
+        assign(_people(), ARMS, unit="room")
+    with pytest.raises(ConfigError, match="at least two arms"):
+        assign(_people(), {"only": PolicyConfig()})
+    people = _people()
+    people.loc[3, "class_id"] = ""
+    with pytest.raises(AssignmentError, match="field 'class_id'.*1 student"):
+        assign(people, ARMS)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("wieghts = 1\n")
+    with pytest.raises(ConfigError, match="arm 'new'.*wieghts"):
+        assign(_people(), {"control": PolicyConfig(), "new": bad})
+
+
+def test_a_tampered_or_malformed_assignment_is_refused(tmp_path) -> None:
+    path = assign(_people(), ARMS, seed=0).save(tmp_path / "exp.json")
+    doc = json.loads(path.read_text())
+    doc["units"]["arm"][0] = "new" if doc["units"]["arm"][0] == "control" else "control"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(AssignmentError, match="checksum mismatch"):
+        Assignment.load(path)
+    good = assign(_people(), ARMS, seed=0).to_dict()
+    good["units"]["arm"][0] = "placebo"
+    with pytest.raises(AssignmentError, match="field 'units.arm': got 'placebo'"):
+        Assignment.from_dict(good, "x.json")
+    with pytest.raises(AssignmentError, match="field 'format'"):
+        Assignment.from_dict({"format": "v0"}, "x.json")
+
+
+def _outcomes(seed: int, effect: float, icc: float = 0.2) -> pd.DataFrame:
+    people = _people(20, 4, 20)
+    a = assign(people, ARMS, unit="class", seed=seed)
+    rng = np.random.default_rng(seed)
+    unit = people["class_id"]
+    class_effect = pd.Series(rng.normal(0, np.sqrt(icc), unit.nunique()), index=unit.unique())
+    y = class_effect.reindex(unit).to_numpy() + rng.normal(0, np.sqrt(1 - icc), len(people))
+    frame = people.assign(unit_id=unit)
+    frame = frame.merge(a.units[["unit_id", "stratum", "arm"]], on="unit_id")
+    frame["y"] = y + effect * (frame["arm"] == "new")
+    return frame
+
+
+def test_an_injected_effect_is_recovered_and_aa_rejects_rarely() -> None:
+    e = estimate_effects(_outcomes(0, 0.5), "y", arms=["control", "new"], permutations=200)[0]
+    assert e.ci_low < 0.5 < e.ci_high and e.p_value < 0.01 and e.p_randomization < 0.05
+    rejections = sum(
+        estimate_effects(_outcomes(s, 0.0), "y", arms=["control", "new"])[0].p_value < 0.05
+        for s in range(40)
+    )
+    assert rejections <= 6  # nominal 5% of 40 = 2; a clustered test ignoring classes: ~40%
+
+
+def test_power_formula_by_hand_and_variance_components() -> None:
+    d = Design(clusters=100, students_per_cluster=20, icc=0.1, sd=2.0, share_treated=0.5)
+    se = np.sqrt(4.0 * (1 + 19 * 0.1) / (100 * 20 * 0.25))
+    assert standard_error(d) == pytest.approx(se)
+    from scipy import stats
+
+    assert minimum_detectable_effect(d) == pytest.approx(
+        (stats.t.ppf(0.975, 98) + stats.t.ppf(0.8, 98)) * se
+    )
+    frame = _outcomes(1, 0.0, icc=0.3)
+    vc = variance_components(frame, "y", "unit_id")
+    assert vc["clusters"] == 80 and vc["students_per_cluster"] == 20
+    assert 0.15 < vc["icc"] < 0.45
+    with pytest.raises(ConfigError, match="clusters 2"):
+        standard_error(Design(2, 20, 0.1, 1.0))
