@@ -6,7 +6,8 @@
 
 Randomization unit: a class (`class_id`) or a school (`school_id`) of the learner profiles;
 students are never randomized one by one (they share a teacher, a room, a timetable). Strata:
-for classes, (school, grade); for schools, the school's most common grade. Within a stratum the
+for classes, (school, grade); schools form one stratum (each teaches every grade). With few
+schools, prefer `analyze --permutations` (randomization inference) to the cluster-robust test. Within a stratum the
 units are put in a seeded random order (numpy SeedSequence of the seed and the stratum's name,
 so adding a school elsewhere changes nothing here) and dealt to the arms in turn from a random
 first arm: every stratum is balanced to within one unit.
@@ -191,8 +192,8 @@ def _units(people: pd.DataFrame, unit: str) -> pd.DataFrame:
     out = pd.DataFrame({"unit_id": grade.index.astype(str), "school_id": school.reindex(grade.index).to_numpy(), "grade": grade.to_numpy().astype(int)})  # fmt: skip
     if unit == "class":
         out["stratum"] = out["school_id"].astype(str) + "|grade " + out["grade"].astype(str)
-    else:
-        out["stratum"] = "grade " + out["grade"].astype(str)
+    else:  # a school teaches every grade: one stratum (a grade says nothing of a school)
+        out["stratum"] = "all schools"
     return out.sort_values("unit_id", kind="stable").reset_index(drop=True)
 
 

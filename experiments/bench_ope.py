@@ -1,0 +1,422 @@
+"""Off-policy evaluation in simulation (issue 19, item 4): do IPS, SNIPS and DR find the truth?
+
+    python -m experiments.bench_ope                                  # -> results/57_ope.md
+    python -m experiments.bench_ope --students 300 --days 5 --seeds 1   # a quick look
+    python -m experiments.bench_ope --speed 400000                   # + the 400,000-student night
+
+Per (simulator, seed): a cohort of `--students` students (`policy_eval.make_cohort`, the
+shipped tracer fitted on other students, placement and 20 warm days) is served for `--days` days
+through the shipped path (`batch_from_model` -> `Policy.select`, k = 1) by a *stochastic deployed
+policy*: the adaptive policy with `exploration = "softmax"` at `--log-temperature`, its propensity
+logged. The simulator answers; the tracer absorbs the day. On the same students, at the same
+moments, every candidate is run on the same batch (`first_slot_distribution`): its probability of
+the logged activity goes to the estimators, and its *true* value is read from the simulator
+(the expected outcome of the candidate's own choice for that student at that moment: P(correct)
+x P(complete) for `correct`, P(complete) for `engagement`). The estimand is thus the
+candidate's value on the logged students' states: what the students would have scored had the
+candidate chosen their next activity (the one-step value the logs identify; a 20-day rollout of
+the candidate would also move the states, which no log can show).
+
+Candidates: the adaptive policy deterministic, with other weights, and sampled at another
+temperature; the baselines `random`, `zpdes`, `greedy-target`, `curriculum-mastery`. Each case
+(policy, simulator, seed) reports IPS, SNIPS and DR with a 95% student-clustered bootstrap
+interval, the effective sample size and the overlap; the summary gives bias, RMSE and coverage
+per estimator over the cases the tool accepts (overlap and ESS above the `adaptive ope`
+defaults) and over all of them. A case's `obp` column runs Open Bandit Pipeline 0.5.7 (in its
+own venv, `--obp-python`) on the same arrays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from adaptive.evaluation.ope import Decisions, check_support, estimate  # noqa: E402
+from adaptive.evaluation.ope.estimators import SupportError  # noqa: E402
+from adaptive.evaluation.ope.evaluate import Contexts, score_contexts  # noqa: E402
+from adaptive.evaluation.ope.outcome import cross_fit_outcome  # noqa: E402
+from adaptive.evaluation.policy_eval import (  # noqa: E402
+    FAMILIES,
+    START,
+    fit_tracer,
+    make_cohort,
+    split_kind,
+)
+from adaptive.placement import grade_placement  # noqa: E402
+from adaptive.policy import AdaptivePolicy, PolicyConfig, to_days  # noqa: E402
+from adaptive.policy.adapter import batch_from_model  # noqa: E402
+from adaptive.policy.baselines import make_policy  # noqa: E402
+from adaptive.policy.exploration import first_slot_distribution  # noqa: E402
+from adaptive.simulation.schedule import LogBuilder, Responses  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "results" / "57_ope.md"
+METRICS = ("correct", "engagement")
+MIN_OVERLAP, MIN_ESS = 0.9, 100.0
+#: The candidate's support kept for the DR model term (a sampled candidate at temperature 0.5
+#: spreads over many activities; `dropped_mass` reports what is left out).
+MAX_ACTIONS = 256
+OUT_SPEED = HERE / "results" / "57_ope_speed.md"
+
+
+def candidates(catalog, base: PolicyConfig) -> dict:
+    """The policies to evaluate off-policy (none of them is the logging policy)."""
+    w = base.weights
+    return {
+        "adaptive": AdaptivePolicy(catalog, base),
+        "adaptive-T0.5": AdaptivePolicy(
+            catalog, base.with_(exploration="softmax", exploration_temperature=0.5)
+        ),
+        "adaptive-no-interest": AdaptivePolicy(catalog, base.with_(weights={"interest": 0.0})),
+        "adaptive-difficulty-x4": AdaptivePolicy(
+            catalog, base.with_(weights={"difficulty": 4 * w["difficulty"]})
+        ),
+        "random": make_policy("random", catalog, base, 1),
+        "zpdes": make_policy("zpdes", catalog, base, 1),
+        "greedy-target": make_policy("greedy-target", catalog, base, 1),
+        "curriculum-mastery": make_policy("curriculum-mastery", catalog, base, 1),
+    }
+
+
+def simulate_logs(kind: str, seed: int, students: int, days: int, temperature: float) -> dict:
+    """Serve a cohort with the exploring policy; per candidate: contexts and true values."""
+    family, _ = split_kind(kind)
+    catalog = family.catalog()
+    model = fit_tracer(
+        catalog, family.name, 1000, 50, seed=10_000 + list(FAMILIES).index(family.name)
+    )
+    cohort = make_cohort(catalog, kind, students, seed)
+    base = PolicyConfig.default()
+    logging_cfg = base.with_(exploration="softmax", exploration_temperature=temperature,
+                             exploration_seed=seed)  # fmt: skip
+    logging = AdaptivePolicy(catalog, logging_cfg)
+    cands = candidates(catalog, base)
+    sim = cohort.simulator()
+    ids = list(cohort.student_ids)
+    state = model.init_state(ids, prior=grade_placement(catalog, cohort.profiles))
+    builder = LogBuilder(catalog, ids, START)
+    frames = []
+    if len(cohort.warm):
+        frames.append(builder.frame(cohort.warm))
+        model.update(state, builder.log(frames[0]))
+    log = {"cluster": [], "act": [], "p0": [], "correct": [], "engagement": []}
+    per = {name: {"contexts": [], "truth_correct": [], "truth_engagement": []} for name in cands}
+    for t in range(days):
+        day = cohort.first_day + t
+        stamp = START + pd.Timedelta(days=day)
+        now = to_days(stamp)
+        batch = batch_from_model(
+            model, state, catalog, cohort.profiles, log=builder.log(frames), now=stamp,
+            config=base, min_grade=cohort.min_grade, max_grade=cohort.max_grade,
+        )  # fmt: skip
+        sel = logging.select(batch, 1, now)
+        who = np.flatnonzero(sel.activity[:, 0] >= 0)
+        act = sel.activity[who, 0]
+        sub = batch.take(who)
+        for name, pol in cands.items():
+            dist = first_slot_distribution(pol, sub, now)
+            ctx = score_contexts(pol, sub, now, act, max_actions=MAX_ACTIONS, dist=dist)
+            r, a = np.nonzero(dist > 0)  # the truth over the candidate's whole distribution
+            pc = sim.p_correct(who[r], a, day)
+            pk = sim.p_complete(who[r], a, day)
+            tc, te = np.zeros(len(who)), np.zeros(len(who))
+            np.add.at(tc, r, dist[r, a] * pc * pk)
+            np.add.at(te, r, dist[r, a] * pk)
+            per[name]["contexts"].append(ctx)
+            per[name]["truth_correct"].append(tc)
+            per[name]["truth_engagement"].append(te)
+        correct, done = sim.respond(who, act, day)
+        log["cluster"].append(who)
+        log["act"].append(act)
+        log["p0"].append(sel.propensity[who, 0])
+        log["correct"].append(correct.astype(float))
+        log["engagement"].append(done.astype(float))
+        today = Responses(who[done], act[done], correct[done], np.full(int(done.sum()), day))
+        frames.append(builder.frame(today))
+        model.update(state, builder.log(frames[-1]))
+    out = {k: np.concatenate(v) for k, v in log.items()}
+    out["candidates"] = {
+        name: {
+            "contexts": Contexts.concat(v["contexts"]),
+            "truth_correct": float(np.concatenate(v["truth_correct"]).mean()),
+            "truth_engagement": float(np.concatenate(v["truth_engagement"]).mean()),
+        }
+        for name, v in per.items()
+    }
+    return out
+
+
+def evaluate_case(logs: dict, name: str, metric: str, n_boot: int, seed: int) -> tuple[dict, dict]:
+    """One (candidate, metric): the three estimates, diagnostics and truth; obp's inputs."""
+    cand = logs["candidates"][name]
+    ctx: Contexts = cand["contexts"]
+    reward = logs[metric]
+    q_logged, q_target, q_support = cross_fit_outcome(
+        ctx.phi_logged, reward, logs["cluster"], ctx.phi_support, ctx.prob_support, True, seed=seed
+    )
+    d = Decisions.build(logs["cluster"], reward, logs["p0"], ctx.target_p, q_logged, q_target)
+    estimates, diag = estimate(d, n_boot=n_boot, seed=seed)
+    try:
+        check_support(diag, MIN_OVERLAP, MIN_ESS)
+        accepted = True
+    except SupportError:
+        accepted = False
+    truth = cand[f"truth_{metric}"]
+    row = {"policy": name, "metric": metric, "truth": truth, "ess": diag.ess,
+           "overlap": diag.overlap, "accepted": accepted,
+           "dropped_mass": float(ctx.dropped.mean())}  # fmt: skip
+    for e in estimates:
+        row[e.estimator] = e.value
+        row[f"{e.estimator}_lo"], row[f"{e.estimator}_hi"] = e.ci_low, e.ci_high
+        row[f"{e.estimator}_covered"] = bool(e.ci_low <= truth <= e.ci_high)
+    return row, obp_inputs(d, ctx, q_support, logs["act"])
+
+
+def obp_inputs(d: Decisions, ctx: Contexts, q_support: np.ndarray, logged: np.ndarray) -> dict:
+    """The same decisions in obp's form. Per decision the action space is relabelled: action 0
+    = the logged activity, 1..M = the candidate's support (its mass moved to action 0 where it is
+    the logged one), M+1 = the candidate's dropped mass with q = 0 (as ours), so every row of
+    action_dist sums to 1."""
+    n, m = ctx.prob_support.shape
+    act_dist = np.zeros((n, m + 2))
+    q = np.zeros((n, m + 2))
+    act_dist[:, 0] = d.target_p
+    q[:, 0] = d.q_logged
+    act_dist[:, 1 : m + 1] = np.where(ctx.support_act == logged[:, None], 0.0, ctx.prob_support)
+    q[:, 1 : m + 1] = q_support
+    act_dist[:, m + 1] = np.clip(1.0 - act_dist[:, : m + 1].sum(axis=1), 0.0, None)
+    return {"reward": d.reward, "pscore": d.logging_p, "action_dist": act_dist, "q": q}
+
+
+def run_obp(python: str, cases: list[dict]) -> list[dict]:
+    """obp's IPS, SNIPS and DR on each case's decisions (one process in obp's own venv)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i, case in enumerate(cases):
+            paths.append(str(Path(tmp) / f"case{i}.npz"))
+            np.savez(paths[-1], **case)
+        proc = subprocess.run([python, "-c", OBP_SCRIPT, *paths], capture_output=True, text=True,
+                              timeout=1200)  # fmt: skip
+    if proc.returncode != 0:
+        error = (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]
+        return [{"obp_error": error} for _ in cases]
+    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    return [{f"obp_{k}": v for k, v in r.items()} for r in results]
+
+
+OBP_SCRIPT = """
+import json, sys, warnings
+import numpy as np
+warnings.filterwarnings("ignore")
+from obp.ope import DoublyRobust, InverseProbabilityWeighting, SelfNormalizedInverseProbabilityWeighting
+out = []
+for path in sys.argv[1:]:
+    z = np.load(path)
+    n = len(z["reward"])
+    kw = dict(reward=z["reward"], action=np.zeros(n, int), pscore=z["pscore"],
+              action_dist=z["action_dist"][:, :, None], position=np.zeros(n, int))
+    out.append({"ips": float(InverseProbabilityWeighting().estimate_policy_value(**kw)),
+                "snips": float(SelfNormalizedInverseProbabilityWeighting().estimate_policy_value(**kw)),
+                "dr": float(DoublyRobust().estimate_policy_value(
+                    estimated_rewards_by_reg_model=z["q"][:, :, None], **kw))})
+print(json.dumps(out))
+"""
+
+
+def md_table(frame: pd.DataFrame, digits: int = 4) -> str:
+    """A markdown table (no tabulate dependency): floats to `digits` decimals."""
+
+    def cell(v) -> str:
+        if isinstance(v, float | np.floating):
+            return "" if np.isnan(v) else f"{v:.{digits}f}"
+        return str(v)
+
+    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *body])
+
+
+def summarize(cases: pd.DataFrame, accepted_only: bool) -> pd.DataFrame:
+    """Bias, RMSE and coverage per estimator and metric."""
+    part = cases[cases["accepted"]] if accepted_only else cases
+    rows = []
+    for metric, g in part.groupby("metric"):
+        for est in ("ips", "snips", "dr"):
+            err = g[est] - g["truth"]
+            rows.append({
+                "metric": metric, "estimator": est, "cases": len(g),
+                "bias": err.mean(), "rmse": float(np.sqrt((err**2).mean())),
+                "coverage": g[f"{est}_covered"].mean(),
+                "mean_interval_width": (g[f"{est}_hi"] - g[f"{est}_lo"]).mean(),
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def speed(n_students: int, n_activities: int = 630, seed: int = 0) -> dict:
+    """OPE on one night of `n_students` decisions, from the per-decision arrays `score_contexts`
+    produces (candidate probability, outcome features): cross-fitted DR model, three estimators,
+    500 clustered bootstrap replicates. Time and peak memory of this process."""
+    import resource
+
+    rng = np.random.default_rng(seed)
+    n, m, p = n_students, 32, 5
+    ctx = Contexts(
+        target_p=rng.random(n) * 0.5, phi_logged=rng.normal(size=(n, p)),
+        phi_support=rng.normal(size=(n, m, p)), prob_support=np.full((n, m), 1.0 / m),
+        dropped=np.zeros(n), support_act=rng.integers(0, n_activities, (n, m)),
+    )  # fmt: skip
+    reward = (rng.random(n) < 0.6).astype(float)
+    p0 = np.clip(rng.random(n), 0.05, 1.0)
+    t0 = time.perf_counter()
+    from adaptive.evaluation.ope.evaluate import estimate_value
+
+    table, diag = estimate_value(ctx, p0, np.arange(n), {"correct": reward}, {"correct": True},
+                                 n_boot=500, refuse=False)  # fmt: skip
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    return {"students": n, "seconds": seconds, "peak_gb": peak, "n_boot": 500}
+
+
+def speed_policy(n_students: int) -> dict:
+    """The candidate's side at district scale: `first_slot_distribution` + `score_contexts` for
+    `n_students` students of the district catalog (630 activities), state from placement only."""
+    from adaptive.policy import StudentBatch
+    from adaptive.simulation.district import district_catalog
+
+    catalog = district_catalog(0)
+    rng = np.random.default_rng(0)
+    n_s = len(catalog.skills)
+    policy = AdaptivePolicy(catalog, PolicyConfig.default())
+    t0 = time.perf_counter()
+    step = 20_000
+    for start in range(0, n_students, step):
+        n = min(step, n_students - start)
+        batch = StudentBatch.build(
+            catalog, [f"s{start + i}" for i in range(n)], rng.uniform(0, 1, (n, n_s)),
+            n_responses=rng.integers(0, 6, (n, n_s)), grade=rng.integers(3, 9, n).astype(float),
+            daily_minutes=np.full(n, 30.0),
+        )  # fmt: skip
+        score_contexts(policy, batch, 20_000.0, rng.integers(0, len(catalog.activities), n))
+    return {"students": n_students, "seconds": time.perf_counter() - t0}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--students", type=int, default=2000)
+    ap.add_argument("--days", type=int, default=20)
+    ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--simulators", default="bkt,logistic,prerequisite")
+    ap.add_argument("--log-temperature", type=float, default=1.0)
+    ap.add_argument("--n-boot", type=int, default=500)
+    ap.add_argument("--obp-python", default="/tmp/obp-venv/bin/python")
+    ap.add_argument("--speed", type=int, default=0, help="students of the speed run (0 = skip)")
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args()
+    obp = args.obp_python if args.obp_python and Path(args.obp_python).exists() else None
+    if args.speed:
+        write_speed([speed(args.speed), speed_policy(args.speed)])
+        return
+    rows = []
+    t0 = time.perf_counter()
+    for kind in args.simulators.split(","):
+        for seed in range(args.seeds):
+            t1 = time.perf_counter()
+            logs = simulate_logs(kind, seed, args.students, args.days, args.log_temperature)
+            cell, inputs = [], []
+            for name in logs["candidates"]:
+                for metric in METRICS:
+                    row, obp_case = evaluate_case(logs, name, metric, args.n_boot, seed)
+                    cell.append({"simulator": kind, "seed": seed, **row})
+                    inputs.append(obp_case)
+            if obp and seed == 0:
+                for row, extra in zip(cell, run_obp(obp, inputs), strict=True):
+                    row.update(extra)
+            rows += cell
+            print(f"{kind} seed {seed}: {time.perf_counter() - t1:.0f}s", flush=True)
+    write(pd.DataFrame(rows), args, time.perf_counter() - t0, obp)
+
+
+def write_speed(rows: list[dict]) -> None:
+    """`57_ope_speed.md`: the two halves of one 400,000-student night."""
+    from adaptive.files import atomic_write_bytes
+
+    text = "\n".join([
+        "# Off-policy evaluation: one night of a 400,000-student district (issue 19)", "",
+        "`flock /tmp/adaptive-heavy.lock python -m experiments.bench_ope --speed 400000`", "",
+        "Row 1: the estimators on 400,000 decisions (cross-fitted DR outcome model, IPS, SNIPS, "
+        "DR, 500 student-clustered bootstrap replicates), from the per-decision arrays. Row 2: "
+        "the candidate's side, `score_contexts` (the candidate policy's first-slot distribution "
+        "and the outcome features) for 400,000 students of the district catalog (630 "
+        "activities), in chunks. Peak = max resident memory of the process. Shared 2-core "
+        "machine (other engineers' jobs running): times are upper bounds.", "",
+        md_table(pd.DataFrame(rows), 2), "",
+    ])  # fmt: skip
+    atomic_write_bytes(OUT_SPEED, text.encode())
+    print(text)
+
+
+def write(cases: pd.DataFrame, args, seconds: float, obp: str | None) -> None:
+    fmt = "%.4f"
+    acc = summarize(cases, True)
+    allc = summarize(cases, False)
+    lines = [
+        "# Off-policy evaluation in simulation (issue 19)",
+        "",
+        f"`python -m experiments.bench_ope --students {args.students} --days {args.days} "
+        f"--seeds {args.seeds} --simulators {args.simulators} --log-temperature "
+        f"{args.log_temperature}`",
+        "",
+        f"Deployed (logging) policy: the adaptive policy, softmax exploration at temperature "
+        f"{args.log_temperature}; {args.students} students x {args.days} days per "
+        f"(simulator, seed); truth = the simulator's expected outcome of each candidate's own "
+        f"choice on the same students at the same moments. 95% intervals, {args.n_boot} "
+        f"student-clustered bootstrap replicates. Accepted = overlap >= {MIN_OVERLAP} and "
+        f"ESS >= {MIN_ESS:g} (the `adaptive ope` defaults). Run time {seconds:.0f} s on a "
+        "shared 2-core machine.",
+        "",
+        "## Summary over the accepted cases",
+        "",
+        md_table(acc, 4),
+        "",
+        "## Summary over all cases (refused ones included)",
+        "",
+        md_table(allc, 4),
+        "",
+        "## Every case",
+        "",
+    ]
+    cols = ["simulator", "seed", "policy", "metric", "truth", "ips", "snips", "dr",
+            "dr_lo", "dr_hi", "ess", "overlap", "dropped_mass", "accepted"]  # fmt: skip
+    obp_cols = [c for c in ("obp_ips", "obp_snips", "obp_dr", "obp_error") if c in cases.columns]
+    lines.append(md_table(cases[cols + obp_cols], 4))
+    if obp_cols:
+        sub = cases.dropna(subset=[c for c in ("obp_ips",) if c in cases.columns])
+        if len(sub):
+            diffs = {
+                e: float((sub[e] - sub[f"obp_{e}"]).abs().max()) for e in ("ips", "snips", "dr")
+            }
+            lines += ["", f"Largest |ours - obp| over the {len(sub)} cases run through obp "
+                      f"({obp}): " + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items())]  # fmt: skip
+    else:
+        lines += ["", "obp: not run (no obp venv found; see the notes)."]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    from adaptive.files import atomic_write_bytes
+
+    atomic_write_bytes(args.out, ("\n".join(lines) + "\n").encode())
+    cases.to_csv(args.out.with_suffix(".csv"), index=False, float_format=fmt)
+    print("\n".join(lines[:40]))
+
+
+if __name__ == "__main__":
+    main()
