@@ -171,6 +171,12 @@ def evaluate_logs(
         tracking_uri,
     )  # fmt: skip
     hashes["responses"] = responses_sha
+    if contexts.dropped.mean() > 0.01:  # a widely spread sampled candidate: DR's model term
+        skipped["dr"] = (
+            f"the outcome model's term covers {1 - contexts.dropped.mean():.1%} of the "
+            "candidate's probability mass (its 32 likeliest activities per decision); the rest "
+            "counts as outcome 0 in that term, so read IPS and SNIPS beside DR"
+        )
     cluster = pd.factorize(decisions["student_id"])[0]
     table, diag = _estimate_kept(
         contexts, decisions["propensity"].to_numpy(float), cluster, rewards, keep,
