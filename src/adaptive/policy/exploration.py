@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adaptive.policy.base import CatalogArrays, Policy, StudentBatch
+from adaptive.policy.base import CatalogArrays, Policy, StudentBatch, catalog_arrays
 from adaptive.policy.config import EXPLORATION_MODES, PolicyConfig  # noqa: F401 (re-export)
 from adaptive.policy.constraints import select_top_k
 
@@ -142,7 +142,7 @@ def first_slot_distribution(policy: Policy, batch: StudentBatch, now: float) -> 
         out[rows, first[rows]] = 1.0
         return out
     score, eligible = policy.score_matrix(batch, now)
-    ctx = policy._ctx
+    ctx = catalog_arrays(policy.catalog)
     cfg = policy.config
     none = np.zeros_like(eligible)
     assigned = select_top_k(score, none, batch, ctx, 1, cfg.max_per_skill, 0.0)[0][:, 0]
