@@ -5,8 +5,8 @@ A night D of `DIR` (the job's `--out`) holds what the deployed policy showed
 when its policy explores) and the state it decided from (`state/date=D/`, the snapshot of every
 student's tracer state and history before D). For each student's first recommendation (the next
 activity) the candidate policy is run on the same state, through the shipped path
-(`batch.job.student_table` -> `partition.table_to_batch` -> `Policy.select`), and the outcome is
-read from the response log in the `horizon_days` after D:
+(`batch.job.student_batch`, with the teacher overrides the job recorded that night, then
+`Policy.select`), and the outcome is read from the response log in the `horizon_days` after D:
 
     correct       the student's first response on the recommended skill is correct (0 when the
                   skill was not practised in the window)
@@ -149,7 +149,9 @@ def evaluate_logs(
         shown = first_slots(log_dir, night)
         snap = load_snapshot(state_dir, night)
         model = _model(models, snap.model_name, snap.model_version, tracking_uri)
-        batch = _night_batch(model, snap, cat, people, shown["student_id"].tolist(), config)
+        batch = _night_batch(
+            model, snap, cat, people, shown["student_id"].tolist(), config, log_dir
+        )
         act = cat.activity_index.get_indexer(shown["activity_id"].astype(str))
         if (act < 0).any():
             raise OPEInputError(
@@ -217,10 +219,11 @@ def _model(cache: dict, name: str, version: str, tracking_uri: str | None):
     return cache[key]
 
 
-def _night_batch(model, snap, catalog, profiles, student_ids, config):
-    """The batch the policy saw that night: the job's own `student_table`, back to arrays."""
-    from adaptive.batch.job import student_table
-    from adaptive.batch.partition import table_to_batch
+def _night_batch(model, snap, catalog, profiles, student_ids, config, log_dir=None):
+    """The batch the policy saw that night: the job's own `student_batch`, with the teacher
+    overrides the job recorded for that night (`batch.overrides.applied_overrides`)."""
+    from adaptive.batch.job import student_batch
+    from adaptive.batch.overrides import OverrideSet, applied_overrides
 
     known = set(snap.tracer.students) | set(snap.history.students) | set(profiles)
     missing = [s for s in student_ids if s not in known]
@@ -229,8 +232,10 @@ def _night_batch(model, snap, catalog, profiles, student_ids, config):
             f"snapshot of {snap.date}: {len(missing)} logged student(s) have no state; the "
             "state folder does not belong to this log (pass --state-dir)"
         )
-    table = student_table(model, snap.tracer, snap.history, catalog, profiles, student_ids, config)
-    return table_to_batch(table, catalog, config)
+    applied = applied_overrides(log_dir, snap.date) if log_dir is not None else {}
+    overrides = OverrideSet(applied) if applied else None
+    return student_batch(model, snap.tracer, snap.history, catalog, profiles, student_ids, config,
+                         overrides=overrides)  # fmt: skip
 
 
 def _mastery_of(batch, catalog, skill_ids: pd.Series) -> np.ndarray:
