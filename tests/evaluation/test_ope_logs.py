@@ -3,6 +3,7 @@ and clear refusals for logs without propensities and for bad candidates."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +92,14 @@ def test_the_logging_policy_evaluated_on_itself_is_its_mean_outcome(logged: Logg
     assert est["correct", "ips"] == pytest.approx(est["correct", "snips"])
     assert est["correct", "dr"] == pytest.approx(est["correct", "ips"], abs=0.05)
     assert len(result.nights) == 2 and result.run_id
+    import mlflow
+
+    run = mlflow.MlflowClient(logged.uri).get_run(result.run_id)
+    logged_text = json.dumps([run.data.params, run.data.tags, run.data.metrics])
+    assert run.data.params["input_sha256"] == result.fingerprint["sha256"]
+    assert "correct_dr_value" in run.data.metrics
+    ids = pd.read_parquet(logged.out / "recommendations")["student_id"].unique()
+    assert not any(str(i) in logged_text for i in ids[:200])
     assert 0 <= est["engagement", "ips"] <= 1
 
 
