@@ -95,11 +95,15 @@ def test_click_on_a_student_shows_the_recommendations_of_adaptive_recommend(
     link = page.locator("#heatmap tbody tr").nth(2).locator("th a")
     sid = page.locator("#heatmap tbody tr").nth(2).get_attribute("data-student")
     link.click()
-    page.wait_for_selector("#recs")
+    page.wait_for_selector(f"#s-{sid} .recs")
     page.screenshot(path=tmp_path / "student.png", full_page=True)
-    assert sid in page.title()
+    assert page.url.endswith(f"students.html#s-{sid}")
+    visible = page.eval_on_selector_all(
+        "section.student", "ss => ss.filter(s => s.offsetParent !== null).map(s => s.id)"
+    )
+    assert visible == [f"s-{sid}"]  # the student's page alone
     shown = page.eval_on_selector_all(
-        "#recs tbody tr",
+        f"#s-{sid} .recs tbody tr",
         "rs => rs.map(r => [r.dataset.activity, r.querySelector('.reason').textContent])",
     )
     capsys.readouterr()
@@ -187,5 +191,5 @@ def test_override_export_round_trips_through_the_nightly_job(report_district, pa
     second = export(page, tmp_path, "again.json")
     assert second["students"] == first["students"]  # the page shows what the job applied
     page.click(f'#heatmap tr[data-student="{b}"] th a')
-    assert assign in page.text_content("#overridden")
+    assert assign in page.text_content(f"#s-{b} .overridden")
     page.screenshot(path=tmp_path / "student-overridden.png", full_page=True)

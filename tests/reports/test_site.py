@@ -20,6 +20,9 @@ def files(root: Path) -> dict[str, bytes]:
     }
 
 
+SECTION = re.compile(r'<section class="student" id="s-([^"]+)"')
+
+
 def class_pages(site: Path) -> list[Path]:
     return sorted(site.glob("schools/*/*/index.html"))
 
@@ -32,8 +35,9 @@ def test_every_class_and_student_has_a_page_holding_only_its_own_students(report
         klass = page.parent.name
         mine = set(students.loc[students["class_id"] == klass, "student_id"])
         shown = set(re.findall(r'data-student="([^"]+)"', page.read_text()))
-        linked = {p.stem for p in page.parent.glob("*.html") if p.name != "index.html"}
-        assert shown == mine and linked == mine, klass
+        sections = set(SECTION.findall((page.parent / "students.html").read_text()))
+        assert shown == mine and sections == mine, klass
+        assert sorted(p.name for p in page.parent.iterdir()) == ["index.html", "students.html"]
         others = set(students["student_id"]) - mine
         assert not any(sid in page.read_text() for sid in list(others)[:50])
 
@@ -62,10 +66,11 @@ def test_class_scope_writes_only_that_class(report_district, tmp_path):
     klass = sorted(d.students()["class_id"].unique())[1]
     result = build_site(d.batch, d.day, tmp_path / "one", catalog=d.catalog, class_id=klass)
     written = files(tmp_path / "one")
-    pages = [k for k in written if k.endswith(".html")]
+    pages = sorted(k for k in written if k.endswith(".html"))
     mine = set(d.students().query("class_id == @klass")["student_id"])
-    assert {Path(k).stem for k in pages} == mine | {"index"}
-    assert all(f"/{klass}/" in k for k in pages) and "index.html" not in written
+    folder = f"schools/{d.students()['school_id'].iloc[0]}/{klass}"
+    assert pages == [f"{folder}/index.html", f"{folder}/students.html"]
+    assert set(SECTION.findall(written[f"{folder}/students.html"].decode())) == mine
     assert result.classes == 1 and result.students == len(mine)
     school = d.students()["school_id"].iloc[0]
     build_site(d.batch, d.day, tmp_path / "school", catalog=d.catalog, school=school)

@@ -66,6 +66,9 @@ def report(
     class_id: Annotated[
         str | None, typer.Option("--class", help="Write only this class's pages.")
     ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes building schools in parallel.")
+    ] = 2,
     quiet: Quiet = False,
 ) -> None:
     """Write the static report site (district, school, class and student pages) for a date."""
@@ -79,6 +82,7 @@ def report(
         norm=norm,
         school=school,
         class_id=class_id,
+        workers=workers,
     )
     print_report(result)
 

@@ -55,6 +55,8 @@ th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] bu
 .filters{display:flex;gap:1rem;flex-wrap:wrap;align-items:end;margin:.6rem 0}
 .bar{fill:#0072B2}.bar.on{fill:#009E73}.axis{stroke:#555}.chart text{font-size:11px;fill:#1a1a1a}
 .spark{stroke:#0072B2;fill:none;stroke-width:1.5}.spark-dot{fill:#0072B2}
+.student{display:none}.student:target{display:block}
+.student-list ul{columns:14rem;list-style:none;padding:0}
 input[type=text]{width:14rem}button.primary{padding:.4rem .8rem;font-weight:bold}
 """
     + _mastery_css()
@@ -136,5 +138,6 @@ SITE_JS = r"""'use strict';
   }
   applyFilters();
   document.documentElement.dataset.ready = '1';
+  if (window.performance && performance.mark) { performance.mark('adaptive-ready'); }
 })();
 """

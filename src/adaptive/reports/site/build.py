@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import secrets
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,9 +108,11 @@ def build_site(
     norm: str | Path | Norm | None = None,
     school: str | None = None,
     class_id: str | None = None,
+    workers: int = 1,
 ) -> SiteResult:
     """Write the site for `date` into `out` (replaced atomically: readers see the old site or the
-    new one). `school` / `class_id` write only that unit's pages (and the shared assets)."""
+    new one). `school` / `class_id` write only that unit's pages (and the shared assets).
+    Schools are built by `workers` forked processes (the pages do not depend on their number)."""
     run = BatchRun.open(batch_out, date)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     norm = norm if isinstance(norm, Norm) else Norm.from_toml(norm)
@@ -119,18 +123,11 @@ def build_site(
     out = Path(out)
     staging = out.parent / f".{out.name}.staging-{secrets.token_hex(4)}"
     staging.mkdir(parents=True)
-    count = [0]
-
-    def write(rel: str, text: str) -> None:
-        path = staging / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        count[0] += 1
-
+    write = Writer(staging)
     try:
         write("assets/site.css", SITE_CSS)
         write("assets/site.js", SITE_JS)
-        results = [_school(ctx, s, write) for s in schools]
+        results = _all_schools(ctx, schools, staging, workers)
         if ctx.whole_district:
             write("index.html", _district_page(ctx, results))
         index = _index_path(school, class_id, schools)
@@ -148,9 +145,58 @@ def build_site(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    files = write.count + sum(r.files for r in results)
     return SiteResult(
-        out, out / index, len(results), manifest["classes"], manifest["students"], count[0]
+        out, out / index, len(results), manifest["classes"], manifest["students"], files
     )
+
+
+class Writer:
+    """Writes pages into the staging folder (made atomic as a whole by `_swap`) and counts them."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.count = 0
+        self._made: set[Path] = set()
+
+    def __call__(self, rel: str, text: str) -> None:
+        path = self.root / rel
+        if path.parent not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
+        path.write_bytes(text.encode("utf-8"))
+        self.count += 1
+
+
+_FORKED: tuple[Context, Path] | None = None  # what forked workers inherit
+
+
+def _all_schools(
+    ctx: Context, schools: list[str], staging: Path, workers: int
+) -> list[SchoolResult]:
+    """Every school's pages, in school order, in this process or in forked workers."""
+    if workers <= 1 or len(schools) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_one_school(ctx, s, staging) for s in schools]
+    global _FORKED
+    _FORKED = (ctx, staging)
+    try:
+        fork = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=fork) as pool:
+            return list(pool.map(_forked_school, schools))
+    finally:
+        _FORKED = None
+
+
+def _forked_school(school: str) -> SchoolResult:
+    ctx, staging = _FORKED
+    return _one_school(ctx, school, staging)
+
+
+def _one_school(ctx: Context, school: str, staging: Path) -> SchoolResult:
+    write = Writer(staging)
+    result = _school(ctx, school, write)
+    result.files = write.count
+    return result
 
 
 def _index_path(school: str | None, class_id: str | None, schools: list[str]) -> str:
@@ -252,7 +298,9 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
     dates = [d for d, h in zip(ctx.history_dates, history, strict=True) if h is not None]
     stack = np.stack([h for h in history if h is not None] + [t.mastery], axis=0)  # (dates, n, S)
     sgroup = student_groups(t.group, t.students["n_stuck"].to_numpy())
-    rec_rows, rec_bounds = _rec_blocks(t, ids, classes)
+    recs = _rec_blocks(t, ids, classes, ctx.catalog)
+    rec_rows, rec_bounds = recs["html"], recs["bounds"]
+    next_groups = {k: g for k, g in t.next_groups.groupby("class_id", sort=True)}
     starts = (
         np.flatnonzero(np.r_[True, classes[1:] != classes[:-1]]) if len(ids) else np.array([], int)
     )
@@ -276,20 +324,22 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
             n_mastered=t.students["n_mastered"].to_numpy()[rows],
             n_stuck=t.students["n_stuck"].to_numpy()[rows],
             growth=g,
-            recs=t.recs.iloc[rec_bounds[a] : rec_bounds[b]],
-            next_groups=t.next_groups[t.next_groups["class_id"] == klass],
+            rec_student=recs["student"][rec_bounds[a] : rec_bounds[b]] - a,
+            rec_skill=recs["skill"][rec_bounds[a] : rec_bounds[b]],
+            rec_activity=recs["activity"][rec_bounds[a] : rec_bounds[b]],
+            next_groups=next_groups.get(klass, t.next_groups.iloc[:0]),
             overrides={s: ctx.overrides[s] for s in ids[rows] if s in ctx.overrides},
         )
         summary = summarize(g.on_track, g.p_on_track, g.annualized)
         folder = f"schools/{file_name(school)}/{file_name(klass)}"
         write(f"{folder}/index.html", _class_page(ctx, c, summary))
-        for i in rows:
-            write(
-                f"{folder}/{file_name(ids[i])}.html",
-                _student_page(
-                    ctx, c, i - a, stack[:, i], dates, rec_rows[rec_bounds[i] : rec_bounds[i + 1]]
-                ),
+        sections = [
+            _student_section(
+                ctx, c, i - a, stack[:, i], dates, rec_rows[rec_bounds[i] : rec_bounds[i + 1]]
             )
+            for i in rows
+        ]
+        write(f"{folder}/students.html", _students_page(ctx, c, sections))
         class_rows.append(
             (klass, b - a, summary, int((t.students["n_stuck"].to_numpy()[rows] > 0).sum()))
         )
@@ -332,11 +382,10 @@ def _take_growth(g: Growth, rows: np.ndarray) -> Growth:
     )
 
 
-def _rec_blocks(
-    t: SchoolTables, ids: np.ndarray, classes: np.ndarray
-) -> tuple[list[str], np.ndarray]:
-    """Every recommendation's table row (HTML), ordered as the students, and each student's
-    offsets into it (student i: rows[bounds[i]:bounds[i+1]])."""
+def _rec_blocks(t: SchoolTables, ids: np.ndarray, classes: np.ndarray, catalog: Catalog) -> dict:
+    """The school's recommendations ordered as its students (class, student, rank): each one's
+    table row (`html`), student row (`student`), skill and activity codes, and each student's
+    offsets (`bounds`: student i's are [bounds[i], bounds[i+1]))."""
     recs = t.recs
     key = pd.MultiIndex.from_arrays([classes, ids])
     rec_key = pd.MultiIndex.from_arrays(
@@ -344,20 +393,21 @@ def _rec_blocks(
     )
     pos = key.get_indexer(rec_key)
     order = np.lexsort((recs["rank"].to_numpy(), pos))
+    order = order[pos[order] >= 0]
     recs = recs.iloc[order].reset_index(drop=True)
-    t.recs = recs
-    counts = np.bincount(pos[pos >= 0], minlength=len(ids))
-    bounds = np.r_[0, np.cumsum(counts)]
+    counts = np.bincount(pos[order], minlength=len(ids))
     terms = [c for c in recs.columns if c.startswith("c_")]
     values = recs[terms].to_numpy(dtype=float)
     top = np.argsort(-np.abs(values), axis=1, kind="stable")[:, : pages.TERMS_SHOWN]
     names = np.asarray([c[2:] for c in terms], dtype=object)
-    rows = []
+    acts = recs["activity_id"].to_numpy(object)
+    skills = recs["skill_id"].to_numpy(object)
+    html = []
     for j, (rank, act, skill, p, sentence, teacher) in enumerate(
         zip(
             recs["rank"].to_numpy(),
-            recs["activity_id"].to_numpy(object),
-            recs["skill_id"].to_numpy(object),
+            acts,
+            skills,
             recs["p_correct"].to_numpy(float),
             recs["sentence"].to_numpy(object),
             recs["assigned_by_teacher"].to_numpy(bool),
@@ -366,12 +416,18 @@ def _rec_blocks(
     ):
         why = ", ".join(f"{names[k]} {values[j, k]:+.2f}" for k in top[j] if values[j, k] != 0)
         flag = " (assigned by the teacher)" if teacher else ""
-        rows.append(
+        html.append(
             f'<tr data-activity="{e(act)}"><th scope="row">{rank}</th><td><code>{e(act)}</code>'
             f'{flag}</td><td>{e(skill)}</td><td class="num">{p:.2f}</td>'
             f'<td class="reason">{e(sentence)}</td><td>{e(why)}</td></tr>'
         )
-    return rows, bounds
+    return {
+        "html": html,
+        "bounds": np.r_[0, np.cumsum(counts)],
+        "student": pos[order],
+        "skill": catalog.skill_index.get_indexer(skills),
+        "activity": catalog.activity_index.get_indexer(acts),
+    }
 
 
 def _class_page(ctx: Context, c: pages.ClassData, summary: GrowthSummary) -> str:
@@ -408,25 +464,28 @@ def _crumbs(ctx: Context, school: str, klass: str | None, student: str | None):
         return [*out, (f"School {school}", None)]
     out.append((f"School {school}", "../index.html" if ctx.class_id is None else None))
     out.append((f"Class {klass}", "index.html" if student else None))
-    return [*out, (f"Student {student}", None)] if student else out
+    return [*out, ("Students", None)] if student else out
 
 
-def _student_page(ctx, c: pages.ClassData, i: int, history, dates, rec_rows) -> str:
+RECS_HEAD = (
+    '<table class="data recs"><caption>Recommendations, best first</caption><thead><tr>'
+    '<th scope="col">#</th><th scope="col">Activity</th><th scope="col">Skill</th>'
+    '<th scope="col" class="num">P(correct)</th><th scope="col">Reason</th>'
+    '<th scope="col">Main terms</th></tr></thead><tbody>'
+)
+
+
+def _student_section(ctx, c: pages.ClassData, i: int, history, dates, rec_rows) -> str:
     sid = c.student_ids[i]
     recs = (
-        '<table id="recs" class="data"><caption>Recommendations, best first</caption><thead><tr>'
-        '<th scope="col">#</th><th scope="col">Activity</th><th scope="col">Skill</th>'
-        '<th scope="col" class="num">P(correct)</th><th scope="col">Reason</th>'
-        '<th scope="col">Main terms</th></tr></thead><tbody>'
-        + "".join(rec_rows)
-        + "</tbody></table>"
+        RECS_HEAD + "".join(rec_rows) + "</tbody></table>"
         if rec_rows
         else "<p>No recommendation today.</p>"
     )
     g = c.growth
-    body = pages.student_page_body(
+    return pages.student_section(
+        sid=sid,
         label=c.labels[i],
-        class_id=c.class_id,
         recs_html=recs,
         catalog=ctx.catalog,
         order=ctx.order,
@@ -439,11 +498,21 @@ def _student_page(ctx, c: pages.ClassData, i: int, history, dates, rec_rows) -> 
         group=GROUPS[c.student_group[i]],
         norm=ctx.norm,
     )
-    crumbs = [
-        (lab, (link.replace("index.html", "index.html") if link else None))
-        for lab, link in _crumbs(ctx, c.school, c.class_id, c.labels[i])
-    ]
-    return page(f"Student {c.labels[i]}", "../../../", crumbs, body, ctx.foot())
+
+
+def _students_page(ctx: Context, c: pages.ClassData, sections: list[str]) -> str:
+    """The class's student pages in one document: a list of links, then one section per
+    student, shown alone when its link is followed (CSS :target; no script needed)."""
+    links = "".join(
+        f'<li><a href="#{e(pages.student_anchor(s))}">{e(label)}</a></li>'
+        for s, label in zip(c.student_ids, c.labels, strict=True)
+    )
+    body = (
+        f'<nav id="top" class="student-list" aria-label="Students of class {e(c.class_id)}">'
+        f"<ul>{links}</ul></nav>\n" + "\n".join(sections)
+    )
+    crumbs = _crumbs(ctx, c.school, c.class_id, "students")
+    return page(f"Students of class {c.class_id}", "../../../", crumbs, body, ctx.foot())
 
 
 def _school_page(ctx, school, class_rows, summary, growth, stuck) -> str:

@@ -67,7 +67,9 @@ class ClassData:
     n_mastered: np.ndarray
     n_stuck: np.ndarray
     growth: Growth
-    recs: pd.DataFrame
+    rec_student: np.ndarray  # per recommendation of the class: its student's row
+    rec_skill: np.ndarray  # its skill's catalog code
+    rec_activity: np.ndarray  # its activity's catalog code
     next_groups: pd.DataFrame
     overrides: dict[str, StudentOverride]
 
@@ -75,14 +77,7 @@ class ClassData:
 def heatmap(c: ClassData, catalog: Catalog, order: np.ndarray) -> str:
     """Students x skills in curriculum order, coloured by mastery and marked by state, with the
     sortable summary columns first. The table itself is the chart's fallback (values in cells)."""
-    ids = catalog.skill_index[order]
-    names = np.asarray([s.name for s in catalog.skills], dtype=object)[order]
-    head = ["Student", "Group", "Mastered", "Stuck", "Growth (months)"]
-    heads = "".join(f'<th scope="col"><button type="button">{h}</button></th>' for h in head)
-    heads += "".join(
-        f'<th scope="col" title="{e(n)}"><button type="button">{e(s)}</button></th>'
-        for s, n in zip(ids, names, strict=True)
-    )
+    heads = _once("head", catalog, order, _heatmap_head)
     m = c.mastery[:, order]
     percent = np.clip(np.rint(np.nan_to_num(m) * 100), 0, 101).astype(np.int64)
     codes = (mastery_bins(m) * 102 + percent) * 5 + c.progression[:, order]
@@ -107,14 +102,43 @@ def heatmap(c: ClassData, catalog: Catalog, order: np.ndarray) -> str:
     )
 
 
+_MEMO: dict[tuple, str] = {}
+
+
+def _once(kind: str, catalog: Catalog, order: np.ndarray, build) -> str:
+    """`build(catalog, order)` computed once per catalog object and order (the same HTML for
+    every class: skill headers and filter options)."""
+    key = (kind, id(catalog), np.asarray(order).tobytes())
+    if key not in _MEMO:
+        _MEMO[key] = build(catalog, order)
+    return _MEMO[key]
+
+
+def _heatmap_head(catalog: Catalog, order: np.ndarray) -> str:
+    """The heatmap's header row (the same for every class: built once per catalog)."""
+    ids = catalog.skill_index[order]
+    names = np.asarray([s.name for s in catalog.skills], dtype=object)[order]
+    head = ["Student", "Group", "Mastered", "Stuck", "Growth (months)"]
+    heads = "".join(f'<th scope="col"><button type="button">{h}</button></th>' for h in head)
+    return heads + "".join(
+        f'<th scope="col" title="{e(n)}"><button type="button">{e(s)}</button></th>'
+        for s, n in zip(ids, names, strict=True)
+    )
+
+
 def _v(x: float) -> str:
     return "" if x != x else f"{x:.3f}"
 
 
-def _student_href(sid: str) -> str:
+def student_anchor(sid: str) -> str:
+    """The id of a student's section in the class's students page."""
     from adaptive.reports.site.html import file_name
 
-    return file_name(file_name(sid)) + ".html"
+    return "s-" + file_name(sid)
+
+
+def _student_href(sid: str) -> str:
+    return "students.html#" + student_anchor(sid)
 
 
 def legend() -> str:
@@ -136,6 +160,10 @@ def legend() -> str:
 
 def filters(catalog: Catalog, order: np.ndarray) -> str:
     """Filter controls: by group, by skill (then the group applies to that skill)."""
+    return _once("filters", catalog, order, _filters)
+
+
+def _filters(catalog: Catalog, order: np.ndarray) -> str:
     groups = "".join(f'<option value="{g}">{GROUP_TITLES[g]}</option>' for g in GROUPS)
     skills = "".join(
         f'<option value="{j}">{e(catalog.skills[s].id)}: {e(catalog.skills[s].name)}</option>'
@@ -170,7 +198,7 @@ def group_cards(c: ClassData, catalog: Catalog) -> str:
             body = (
                 f"<p>{len(rows)} student(s): {who}</p><p><strong>Shared skills</strong>: {skills}</p>"
                 f"<p><strong>Suggested small-group activity</strong>: "
-                f"{_suggestion(c, rows, [catalog.skills[s].id for s in top], catalog)}</p>"
+                f"{_suggestion(c, rows, top, catalog)}</p>"
             )
         cards.append(
             f'<section class="card g{k}" aria-labelledby="grp-{g}"><h3 id="grp-{g}">'
@@ -179,16 +207,17 @@ def group_cards(c: ClassData, catalog: Catalog) -> str:
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
-def _suggestion(c: ClassData, rows: np.ndarray, skills: list[str], catalog: Catalog) -> str:
-    recs = c.recs[c.recs["student_id"].isin(c.student_ids[rows])]
-    on_shared = recs[recs["skill_id"].isin(skills)] if skills else recs
-    pick = on_shared if len(on_shared) else recs
-    if pick.empty:
+def _suggestion(c: ClassData, rows: np.ndarray, skills: list[int], catalog: Catalog) -> str:
+    """The activity most often recommended to these students on their shared skills (else on
+    any skill); ties go to the first in the catalog."""
+    in_group = np.isin(c.rec_student, rows)
+    on_shared = in_group & np.isin(c.rec_skill, skills)
+    pick = on_shared if on_shared.any() else in_group
+    if not pick.any():
         return "none recommended"
-    counts = pick.groupby("activity_id", sort=True).size()
-    best = counts.index[int(np.argmax(counts.to_numpy()))]
-    title = catalog.activities[catalog.activity_index.get_loc(best)].title
-    return f"{e(title)} (<code>{e(best)}</code>, recommended to {int(counts.max())} of them)"
+    counts = np.bincount(c.rec_activity[pick], minlength=len(catalog.activities))
+    best = catalog.activities[int(np.argmax(counts))]
+    return f"{e(best.title)} (<code>{e(best.id)}</code>, recommended to {counts.max()} of them)"
 
 
 def next_skill_list(c: ClassData, catalog: Catalog) -> str:
@@ -277,9 +306,9 @@ def stuck_skills(counts: pd.Series, catalog: Catalog, unit: str, n: int = 10) ->
     )
 
 
-def student_page_body(
+def student_section(
+    sid: str,
     label: str,
-    class_id: str,
     recs_html: str,
     catalog: Catalog,
     order: np.ndarray,
@@ -292,53 +321,93 @@ def student_page_body(
     group: str,
     norm: Norm,
 ) -> str:
-    """A student's page: recommendations with reasons, growth, mastery over time, interests,
-    goals and the teacher's overrides. `history` is (dates, S) mastery, the last row today's."""
+    """A student's page, one section of the class's students document (shown alone when its
+    link is followed): recommendations with reasons, growth, mastery over time, interests, goals
+    and the teacher's overrides. `history` is (dates, S) mastery, the last row today's."""
+    anchor = student_anchor(sid)
     parts = [
-        f'<p class="summary">{e(label)} ({e(class_id)}) is in the group '
+        f'<section class="student" id="{e(anchor)}" aria-labelledby="h-{e(anchor)}">'
+        f'<h2 id="h-{e(anchor)}">Student {e(label)}</h2>'
+        f'<p class="summary">{e(label)} is in the group '
         f"<strong>{GROUP_TITLES[group]}</strong>. Growth: {num(growth[0])} ± {num(1.96 * growth[1])} "
         f"months; {'on track' if growth[3] else 'not on track'} for {norm.target_years:g} years "
         f"(probability {pct(growth[2])}).</p>",
-        "<h2>Next activities and why</h2>",
+        "<h3>Next activities and why</h3>",
         recs_html,
-        "<h2>Mastery over time</h2>",
+        "<h3>Mastery over time</h3>",
         _timeline(catalog, order, progression, history, dates),
-        "<h2>Interests and goals</h2>",
+        "<h3>Interests and goals</h3>",
         _interests(profile, catalog, history[-1]),
-        "<h2>What the teacher overrode</h2>",
+        "<h3>What the teacher overrode</h3>",
         _override_text(override),
+        '<p><a href="#top">Back to the list of students</a> · <a href="index.html">Back to the '
+        "class</a></p></section>",
     ]
     return "\n".join(parts)
+
+
+#: "37%" for 0..100 and "–" (unknown) at 101: mastery as text without a format per value
+PERCENT = np.array([f"{i}%" for i in range(101)] + ["–"], dtype=object)
+#: one-date sparklines (a dot at the height of the value), by the same percent code
+DOTS = np.array(
+    [f'<svg role="img" aria-label="{i}%" width="80" height="18"><circle class="spark-dot" '
+     f'cx="2" cy="{16 - i * 0.14:.1f}" r="2"/></svg>' for i in range(101)] + [""],
+    dtype=object,
+)  # fmt: skip
+STATE_TEXT = np.array([label.replace("_", " ") for label in LABELS], dtype=object)
+
+
+def percent_codes(values: np.ndarray) -> np.ndarray:
+    """Index into PERCENT / DOTS for each value (101 = unknown)."""
+    values = np.asarray(values, dtype=float)
+    return np.where(
+        np.isnan(values), 101, np.clip(np.rint(np.nan_to_num(values) * 100), 0, 100)
+    ).astype(np.int64)
 
 
 def _timeline(
     catalog: Catalog, order: np.ndarray, progression: np.ndarray, history: np.ndarray, dates
 ) -> str:
-    started = [s for s in order if progression[s] != 0]
-    if not started:
+    """Per practised skill (curriculum order): its mastery over the report dates as a small line
+    (the chart), the values as text (its table fallback) and a summary sentence."""
+    started = order[progression[order] != 0]
+    if len(started) == 0:
         return "<p>No skill practised yet.</p>"
-    now, first = history[-1], history[0]
-    rose = int(np.sum(now[started] > first[started] + 1e-6))
-    fell = int(np.sum(now[started] < first[started] - 1e-6))
-    text = f"{len(started)} skills practised. " + (
-        f"Since {e(dates[0])}: mastery rose on {rose} and fell on {fell}."
-        if len(dates) > 1
-        else "First report: one point per skill so far."
+    values = history[:, started]
+    codes = percent_codes(values)
+    if len(dates) > 1:
+        rose = int(np.sum(values[-1] > values[0] + 1e-6))
+        fell = int(np.sum(values[-1] < values[0] - 1e-6))
+        text = f"Since {e(dates[0])}: mastery rose on {rose} and fell on {fell}."
+        lines = [sparkline(values[:, j], "mastery over time") for j in range(len(started))]
+        texts = [" → ".join(PERCENT[codes[:, j]]) for j in range(len(started))]
+    else:
+        text = "First report: one point per skill so far."
+        lines, texts = DOTS[codes[0]], PERCENT[codes[0]]
+    names = skill_names_html(catalog)[started]
+    states = STATE_TEXT[progression[started]]
+    rows = "".join(
+        f'<tr><th scope="row">{n}</th><td>{line}</td><td>{t}</td><td>{st}</td></tr>'
+        for n, line, t, st in zip(names, lines, texts, states, strict=True)
     )
-    rows = [
-        [
-            e(catalog.skills[s].name),
-            sparkline(history[:, s], f"mastery of {catalog.skills[s].name} over time"),
-            " → ".join(pct(v) for v in history[:, s]),
-            e(LABELS[progression[s]].replace("_", " ")),
-        ]
-        for s in started
-    ]
-    return f'<p class="summary">{text}</p>' + table(
-        ["Skill", "Over time", f"Mastery ({' → '.join(dates)})", "State"],
-        rows,
-        "Mastery per practised skill, over the report dates (the line is its chart)",
+    return (
+        f'<p class="summary">{len(started)} skills practised. {text}</p><table class="data">'
+        "<caption>Mastery per practised skill over the report dates (the line is its chart, the "
+        'values its table)</caption><thead><tr><th scope="col">Skill</th><th scope="col">Over '
+        f'time</th><th scope="col">Mastery ({e(" → ".join(dates))})</th><th scope="col">State'
+        f"</th></tr></thead><tbody>{rows}</tbody></table>"
     )
+
+
+_NAMES: dict[int, np.ndarray] = {}
+
+
+def skill_names_html(catalog: Catalog) -> np.ndarray:
+    """The catalog's skill names, escaped once per catalog."""
+    key = id(catalog)
+    if key not in _NAMES:
+        _NAMES[key] = np.array([e(s.name) for s in catalog.skills], dtype=object)
+    return _NAMES[key]
 
 
 def _interests(profile: dict | None, catalog: Catalog, mastery: np.ndarray) -> str:
@@ -364,7 +433,7 @@ def _interests(profile: dict | None, catalog: Catalog, mastery: np.ndarray) -> s
             goals.append(
                 f"<li>{e(catalog.skills[at].name)}: {pct(float(mastery[at]))} mastered</li>"
             )
-    parts.append(f"<h3>Goals</h3><ul>{''.join(goals)}</ul>" if goals else "<p>No goal skills.</p>")
+    parts.append(f"<h4>Goals</h4><ul>{''.join(goals)}</ul>" if goals else "<p>No goal skills.</p>")
     return "".join(parts)
 
 
@@ -374,4 +443,4 @@ def _override_text(o: StudentOverride | None) -> str:
     items = [f"<li>Mode: {e(o.mode or 'none')}</li>"]
     items.append(f"<li>Assigned: {e(', '.join(o.assigned) or 'none')}</li>")
     items.append(f"<li>Excluded: {e(', '.join(o.excluded) or 'none')}</li>")
-    return f'<ul id="overridden">{"".join(items)}</ul>'
+    return f'<ul class="overridden">{"".join(items)}</ul>'
