@@ -4,8 +4,9 @@ simulate the district (3,000 students, seed 7, into `datasets/demo/` when missin
 log -> train and cross-validate BKT, the logistic models and a small DKT (`adaptive/specs/models/dkt-demo.toml`),
 each a tracked MLflow run and a new version of the registered model `demo-district` -> promote
 the best (the promotion rule: better on the same held-out students, by a margin, without worse
-calibration) -> run the daily job for the day after the last response -> a summary. A second
-run retrains and promotes only if better.
+calibration) -> run the daily job for the day after the last response -> write its report site
+(`adaptive.reports.site`, into `data/demo-report`) -> a summary. A second run retrains and
+promotes only if better.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class DemoResult:
     out: Path
     tracking_uri: str
     notes: list[str] = field(default_factory=list)
+    site_index: Path | None = None  # the report site's index page
 
 
 def ensure_demo_district(
@@ -117,6 +119,13 @@ def run_demo(
     day = (last + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     say(f"daily job for {day} with {champion.spec} v{champion.version} ...")
     job = run_daily_job(day, out, k=k, tracking_uri=uri, show_progress=show_progress)
+    from adaptive.reports.site import build_site
+
+    site = build_site(
+        out, day, out.parent / "demo-report", catalog=DEMO_DIR / "catalog.json",
+        profiles=DEMO_DIR / "profiles.jsonl", workers=2,
+    )  # fmt: skip
+    say(f"report site for {day}: {site.classes} classes, {site.students:,} students")
     return DemoResult(
         simulated,
         report,
@@ -127,4 +136,5 @@ def run_demo(
         job,
         out,
         uri,
+        site_index=site.index,
     )

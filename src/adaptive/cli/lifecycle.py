@@ -306,6 +306,10 @@ def demo(
     console.print(
         f"MLflow UI: [bold]{_ui_command(r.tracking_uri)}[/]  (then open http://127.0.0.1:5000)"
     )
+    if r.site_index is not None:
+        console.print(
+            f"report site: open {r.site_index.resolve()}", soft_wrap=True, highlight=False
+        )
 
 
 def _print_quarantined(quarantine: Path | None) -> None:
