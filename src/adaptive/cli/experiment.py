@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from adaptive.cli.options import CatalogFile
+from adaptive.cli.options import CatalogFile, Quiet
 from adaptive.cli.output import console
 
 experiment_app = typer.Typer(
@@ -46,6 +46,7 @@ def assign(
         str, typer.Option("--unit", help="Randomize 'class'es or 'school's.")
     ] = "class",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the randomization.")] = 0,
+    quiet: Quiet = False,
 ) -> None:
     """Randomize classes (or schools) to arms, stratified by school and grade; save the file."""
     from adaptive.errors import ConfigError
@@ -89,6 +90,7 @@ def analyze(
         int, typer.Option("--permutations", min=0, help="Randomization-inference redraws.")
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the redraws.")] = 0,
+    quiet: Quiet = False,
 ) -> None:
     """Effect of each arm on normalized gain and correct rate, cluster-robust 95% intervals."""
     from adaptive.errors import ConfigError
@@ -122,6 +124,7 @@ def power(
     size_cv: Annotated[float, typer.Option("--size-cv", help="CV of cluster sizes.")] = 0.0,
     alpha: Annotated[float, typer.Option("--alpha")] = 0.05,
     power_: Annotated[float, typer.Option("--power")] = 0.8,
+    quiet: Quiet = False,
 ) -> None:
     """Minimum detectable effect of a cluster-randomized design (in the outcome's units)."""
     from adaptive.experiment.power import Design, minimum_detectable_effect, standard_error

@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from adaptive.cli.options import CatalogFile, TrackingUri
-from adaptive.cli.output import console
+from adaptive.cli.options import CatalogFile, Quiet, TrackingUri
+from adaptive.cli.output import console, info
 
 
 def register(app: typer.Typer) -> None:
@@ -64,6 +64,7 @@ def ope(
         float, typer.Option("--min-ess", help="Least effective sample size.")
     ] = 100.0,
     tracking_uri: TrackingUri = None,
+    quiet: Quiet = False,
 ) -> None:
     """Estimate a candidate policy's value (IPS, SNIPS, doubly robust) from logged nights."""
     from adaptive.errors import ConfigError
@@ -95,4 +96,4 @@ def ope(
     console.print(table)
     for metric_name, why in result.skipped.items():
         console.print(f"{metric_name}: {why}")
-    console.print(f"MLflow run {result.run_id}; inputs sha256 {result.fingerprint['sha256'][:16]}")
+    info(f"MLflow run {result.run_id}; inputs sha256 {result.fingerprint['sha256'][:16]}")
