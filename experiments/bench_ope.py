@@ -285,7 +285,8 @@ def speed(n_students: int, n_activities: int = 630, seed: int = 0) -> dict:
                                  n_boot=500, refuse=False)  # fmt: skip
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-    return {"students": n, "seconds": seconds, "peak_gb": peak, "n_boot": 500}
+    return {"step": "estimators", "students": n, "seconds": seconds, "peak_gb": peak,
+            "n_boot": 500}  # fmt: skip
 
 
 def speed_policy(n_students: int) -> dict:
@@ -308,7 +309,12 @@ def speed_policy(n_students: int) -> dict:
             daily_minutes=np.full(n, 30.0),
         )  # fmt: skip
         score_contexts(policy, batch, 20_000.0, rng.integers(0, len(catalog.activities), n))
-    return {"students": n_students, "seconds": time.perf_counter() - t0}
+    import resource
+
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    return {"step": "candidate (score_contexts)", "students": n_students, "seconds": seconds,
+            "peak_gb": peak, "n_boot": 0}  # fmt: skip
 
 
 def main() -> None:
