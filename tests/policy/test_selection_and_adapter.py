@@ -130,6 +130,46 @@ def test_history_features_from_a_log() -> None:
     assert {cat.activities[j].id for j in h.recent[0].indices} == {"mix-0"}
 
 
+def as_responses(log: ResponseLog, shuffle_students: bool = False) -> list:
+    """The log's rows as `Response`s in time order per student (a vendor's in-memory history);
+    optionally with students interleaved (each one's own order kept)."""
+    from adaptive.data.log import Response
+
+    frame = log.frame
+    out = [
+        Response(r.student_id, r.item_id, tuple(r.skill_ids), int(r.correct), r.timestamp)
+        for r in frame.itertuples()
+    ]
+    if shuffle_students:  # round-robin over students: a district's answers as they arrive
+        by_student: dict[str, list] = {}
+        for resp in out:
+            by_student.setdefault(resp.student_id, []).append(resp)
+        lists = list(by_student.values())
+        out = [lst[i] for i in range(max(map(len, lists))) for lst in lists if i < len(lst)]
+    return out
+
+
+@pytest.mark.parametrize("interleaved", [False, True])
+@pytest.mark.parametrize("kinds", [("practice", "review"), ()])
+def test_history_features_from_responses_equal_those_from_the_log(interleaved, kinds) -> None:
+    """A vendor's per-student list of `Response` gives the same features as the `ResponseLog`
+    built from it, so the per-request path needs no log (one computation behind both)."""
+    cat = make_catalog()
+    log = tiny_log()
+    ids = ["a", "b", "c"]
+    want = history_features(log, ids, cat, window=3, repeatable_kinds=kinds)
+    got = history_features(as_responses(log, interleaved), ids, cat, window=3, repeatable_kinds=kinds)
+    for name in ("n_responses", "streak", "progress", "last_practiced"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+    for name in ("completed", "recent"):
+        assert (getattr(got, name) != getattr(want, name)).nnz == 0, name
+    assert want.n_responses.sum() > 0 and want.recent.nnz > 0  # the comparison is not vacuous
+    untimed = [type(r)(r.student_id, r.item_id, r.skill_ids, r.correct) for r in as_responses(log)]
+    plain = history_features(untimed, ids, cat, window=3)
+    np.testing.assert_array_equal(plain.n_responses, want.n_responses)
+    assert np.isnan(plain.last_practiced).all() and plain.recent.nnz == 0  # no times, no days
+
+
 class FakeTracer:
     """Any model with skills_ / mastery / predict_skill_proba works: the policy never asks which."""
 

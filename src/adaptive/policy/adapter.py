@@ -24,7 +24,7 @@ from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
-from adaptive.data.log import ResponseLog
+from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.placement.graph import propagate
 from adaptive.placement.prior import GradeTable, Placement, combine, grade_placement
@@ -90,8 +90,94 @@ def _lookup(positions: Mapping[str, int], ids: Sequence[str] | np.ndarray) -> np
     return np.fromiter((get(i, -1) for i in values), dtype=np.int64, count=len(values))
 
 
+@dataclass(frozen=True)
+class _Events:
+    """The responses of the requested students as flat arrays, whatever held them: one entry per
+    (response, skill), in the order the responses happened for each student.
+
+    `history_features` reads a `ResponseLog` (the nightly job, evaluations) or a plain sequence
+    of `Response` (a vendor's per-student history, kept in memory: building a `ResponseLog` per
+    request would cost milliseconds); both become these arrays, and one computation follows.
+    """
+
+    row: np.ndarray  # (E,) student row of each entry (only requested students)
+    skill: np.ndarray  # (E,) catalog skill column
+    correct: np.ndarray  # (E,) int64 0/1
+    day: np.ndarray  # (E,) days since epoch, NaN without a time
+    response_row: np.ndarray  # (R,) student row of each response (-1: not requested)
+    activity: np.ndarray  # (R,) catalog activity code of each response (-1: none)
+    response_day: np.ndarray | None  # (R,) days since epoch; None when the input has no times
+
+    @classmethod
+    def from_log(
+        cls, log: ResponseLog, wanted: Mapping[str, int], ctx: Any,
+        item_to_activity: Mapping[str, str] | None,
+    ) -> _Events:  # fmt: skip
+        student_row = _lookup(wanted, log.students)[log.student]  # per response
+        rows, skill_codes = log.exploded()
+        skill_col = _lookup(ctx.skill_pos, log.skills)[skill_codes]
+        r_all = student_row[rows]
+        keep = (r_all >= 0) & (skill_col >= 0)
+        rows = rows[keep]
+        time_ns = log.time if log.has_timestamps else None
+        response_day = time_ns / NS_PER_DAY if time_ns is not None else None
+        item_ids = log.items
+        if item_to_activity:
+            item_ids = pd.Index(item_ids).map(lambda x: item_to_activity.get(x, x))
+        return cls(
+            row=r_all[keep],
+            skill=skill_col[keep],
+            correct=log.correct[rows].astype(np.int64),
+            day=response_day[rows] if response_day is not None else np.full(len(rows), np.nan),
+            response_row=student_row,
+            activity=_lookup(ctx.activity_pos, item_ids)[log.item],
+            response_day=response_day,
+        )
+
+    @classmethod
+    def from_responses(
+        cls, responses: Sequence[Response], wanted: Mapping[str, int], ctx: Any,
+        item_to_activity: Mapping[str, str] | None,
+    ) -> _Events:  # fmt: skip
+        """Responses in the order they happened (a student's list as the vendor appended it);
+        a response without a timestamp has no day."""
+        get_row, get_skill, get_act = wanted.get, ctx.skill_pos.get, ctx.activity_pos.get
+        mapped = item_to_activity or {}
+        n = len(responses)
+        response_row = np.empty(n, np.int64)
+        activity = np.empty(n, np.int64)
+        response_day = np.empty(n)
+        row, skill, correct, day = [], [], [], []
+        for i, resp in enumerate(responses):
+            r = get_row(resp.student_id, -1)
+            response_row[i] = r
+            activity[i] = get_act(mapped.get(resp.item_id, resp.item_id), -1)
+            stamp = resp.timestamp
+            d = np.nan if stamp is None else stamp.value / NS_PER_DAY
+            response_day[i] = d
+            if r < 0:
+                continue
+            for skill_id in resp.skill_ids:
+                code = get_skill(skill_id, -1)
+                if code >= 0:
+                    row.append(r)
+                    skill.append(code)
+                    correct.append(resp.correct)
+                    day.append(d)
+        order = np.argsort(np.asarray(row, np.int64), kind="stable")  # by student, order kept
+        return cls(
+            row=np.asarray(row, np.int64)[order],
+            skill=np.asarray(skill, np.int64)[order],
+            correct=np.asarray(correct, np.int64)[order],
+            day=np.asarray(day, float)[order],
+            response_row=response_row,
+            activity=activity,
+            response_day=None if np.isnan(response_day).all() else response_day,
+        )
+
+
 def history_features(
-    log: ResponseLog | None,
+    log: ResponseLog | Sequence[Response] | None,
     student_ids: Sequence[str] | np.ndarray,
     catalog: Catalog,
     window: int = 4,
@@ -103,7 +189,9 @@ def history_features(
     (items that are catalog activities, or mapped by `item_to_activity`, of a kind done once:
     not in `repeatable_kinds`) and the activities of the student's last day (no repeats).
 
-    numpy only (no pandas group-bys): it is on the vendor's per-request path."""
+    `log` is a `ResponseLog` or a sequence of `Response` in the order they happened (a vendor's
+    per-student history: no log to build per request). numpy only (no pandas group-bys): it is
+    on the vendor's per-request path."""
     ctx = catalog_arrays(catalog)
     n, n_s, n_a = len(student_ids), len(catalog.skills), len(catalog.activities)
     zeros = np.zeros((n, n_s), np.int32)
@@ -113,16 +201,12 @@ def history_features(
             zeros, np.full((n, n_s), np.nan), zeros.copy(), np.zeros((n, n_s)), empty, empty
         )
     wanted = {str(s): i for i, s in enumerate(student_ids)}
-    student_row = _lookup(wanted, log.students)[log.student]  # per response
-    rows, skill_codes = log.exploded()
-    skill_col = _lookup(ctx.skill_pos, log.skills)[skill_codes]
-    r_all = student_row[rows]
-    keep = (r_all >= 0) & (skill_col >= 0)
-    r, s, rows = r_all[keep], skill_col[keep], rows[keep]
-    c = log.correct[rows].astype(np.int64)
-    time_ns = log.time if log.has_timestamps else None
-    days = time_ns[rows] / NS_PER_DAY if time_ns is not None else np.full(len(rows), np.nan)
-    # log rows are in time order per student: a stable sort by pair keeps time order inside
+    if isinstance(log, ResponseLog):
+        events = _Events.from_log(log, wanted, ctx, item_to_activity)
+    else:
+        events = _Events.from_responses(log, wanted, ctx, item_to_activity)
+    r, s, c, days = events.row, events.skill, events.correct, events.day
+    # entries are in time order per student: a stable sort by pair keeps time order inside
     pair = r * n_s + s
     order = np.argsort(pair, kind="stable")
     pair, r, s, c, days = pair[order], r[order], s[order], c[order], days[order]
@@ -144,36 +228,23 @@ def history_features(
     acc_recent = _pair_mean(r, s, cf, pos_from_end < window, n, n_s)
     acc_older = _pair_mean(r, s, cf, (pos_from_end >= window) & (pos_from_end < 2 * window), n, n_s)
     progress = np.where(np.isnan(acc_older) | np.isnan(acc_recent), 0.0, acc_recent - acc_older)
-    completed, recent = _activity_sets(
-        log, time_ns, student_row, ctx, n, item_to_activity, repeatable_kinds, catalog
-    )
+    completed, recent = _activity_sets(events, n, n_a, repeatable_kinds, catalog)
     return History(n_responses, last, streak, progress, completed, recent)
 
 
 def _activity_sets(
-    log: ResponseLog,
-    time_ns: np.ndarray | None,
-    student_row: np.ndarray,
-    ctx: Any,
-    n: int,
-    item_to_activity: Mapping[str, str] | None,
-    repeatable_kinds: Sequence[str],
-    catalog: Catalog,
+    events: _Events, n: int, n_a: int, repeatable_kinds: Sequence[str], catalog: Catalog
 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     """Completed activities of a kind done once, and the activities of each student's last day."""
-    n_a = len(catalog.activities)
-    item_ids = log.items
-    if item_to_activity:
-        item_ids = pd.Index(item_ids).map(lambda x: item_to_activity.get(x, x))
-    act = _lookup(ctx.activity_pos, item_ids)[log.item]
+    student_row, act = events.response_row, events.activity
     ok = (act >= 0) & (student_row >= 0)
     once = _done_once_kinds(catalog, tuple(repeatable_kinds))
     done_once = ok & once[np.maximum(act, 0)]
     completed = activity_set(student_row[done_once], act[done_once], n, n_a)
-    if time_ns is None:
+    if events.response_day is None:
         return completed, activity_set(np.zeros(0, np.int64), np.zeros(0, np.int64), n, n_a)
-    day = np.floor(time_ns / NS_PER_DAY)
-    mine = student_row >= 0
+    day = np.floor(events.response_day)
+    mine = (student_row >= 0) & ~np.isnan(day)
     last_day = np.full(n, -np.inf)
     np.maximum.at(last_day, student_row[mine], day[mine])
     on_last = ok & (day == last_day[np.maximum(student_row, 0)])
@@ -264,7 +335,7 @@ def batch_from_model(
     catalog: Catalog,
     profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile],
     *,
-    log: ResponseLog | None = None,
+    log: ResponseLog | Sequence[Response] | None = None,
     student_ids: Sequence[str] | None = None,
     now: float | pd.Timestamp | None = None,
     config: PolicyConfig | None = None,
@@ -284,7 +355,9 @@ def batch_from_model(
     unknown, NaN, as not started); the batch says so (`placement`, e.g. "placed from grade 4"),
     and the recommendations give it as a reason. With `graph`, evidence is propagated along the
     prerequisite graph (`adaptive.placement.graph`). Each student's ability comes from
-    `model.ability`. `overrides` are passed to `StudentBatch.build` (e.g. `excluded=`,
+    `model.ability`. `log` gives the history features: a `ResponseLog`, or the student's own
+    responses as a sequence of `Response` in the order they happened (what a vendor keeps per
+    student in memory; no log is built per request). `overrides` are passed to `StudentBatch.build` (e.g. `excluded=`,
     `assigned=`, `scope=`, `min_grade=`).
     """
     del now  # the batch is time-free; `now` is given to the policy
