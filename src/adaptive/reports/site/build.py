@@ -297,6 +297,7 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
     history = [read_mastery(ctx.run.out, d, school, ids, n_skills) for d in ctx.history_dates]
     dates = [d for d, h in zip(ctx.history_dates, history, strict=True) if h is not None]
     stack = np.stack([h for h in history if h is not None] + [t.mastery], axis=0)  # (dates, n, S)
+    codes = pages.percent_codes(stack)
     sgroup = student_groups(t.group, t.students["n_stuck"].to_numpy())
     recs = _rec_blocks(t, ids, classes, ctx.catalog)
     rec_rows, rec_bounds = recs["html"], recs["bounds"]
@@ -335,7 +336,13 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
         write(f"{folder}/index.html", _class_page(ctx, c, summary))
         sections = [
             _student_section(
-                ctx, c, i - a, stack[:, i], dates, rec_rows[rec_bounds[i] : rec_bounds[i + 1]]
+                ctx,
+                c,
+                i - a,
+                stack[:, i],
+                codes[:, i],
+                dates,
+                rec_rows[rec_bounds[i] : rec_bounds[i + 1]],
             )
             for i in rows
         ]
@@ -475,7 +482,7 @@ RECS_HEAD = (
 )
 
 
-def _student_section(ctx, c: pages.ClassData, i: int, history, dates, rec_rows) -> str:
+def _student_section(ctx, c: pages.ClassData, i: int, history, codes, dates, rec_rows) -> str:
     sid = c.student_ids[i]
     recs = (
         RECS_HEAD + "".join(rec_rows) + "</tbody></table>"
@@ -491,6 +498,7 @@ def _student_section(ctx, c: pages.ClassData, i: int, history, dates, rec_rows) 
         order=ctx.order,
         progression=c.progression[i],
         history=history,
+        codes=codes,
         dates=[*dates, ctx.run.date],
         growth=(g.months[i], g.se[i], g.p_on_track[i], bool(g.on_track[i])),
         profile=ctx.profiles.get(sid),

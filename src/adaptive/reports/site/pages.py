@@ -77,7 +77,7 @@ class ClassData:
 def heatmap(c: ClassData, catalog: Catalog, order: np.ndarray) -> str:
     """Students x skills in curriculum order, coloured by mastery and marked by state, with the
     sortable summary columns first. The table itself is the chart's fallback (values in cells)."""
-    heads = _once("head", catalog, order, _heatmap_head)
+    heads = _per_catalog("head", catalog, _heatmap_head, order)
     m = c.mastery[:, order]
     percent = np.clip(np.rint(np.nan_to_num(m) * 100), 0, 101).astype(np.int64)
     codes = (mastery_bins(m) * 102 + percent) * 5 + c.progression[:, order]
@@ -102,16 +102,19 @@ def heatmap(c: ClassData, catalog: Catalog, order: np.ndarray) -> str:
     )
 
 
-_MEMO: dict[tuple, str] = {}
+_MEMO: dict[tuple, tuple] = {}
 
 
-def _once(kind: str, catalog: Catalog, order: np.ndarray, build) -> str:
-    """`build(catalog, order)` computed once per catalog object and order (the same HTML for
-    every class: skill headers and filter options)."""
-    key = (kind, id(catalog), np.asarray(order).tobytes())
-    if key not in _MEMO:
-        _MEMO[key] = build(catalog, order)
-    return _MEMO[key]
+def _per_catalog(kind: str, catalog: Catalog, build, order: np.ndarray | None = None):
+    """`build(catalog[, order])` computed once per catalog object (and order): the same HTML for
+    every class (skill headers, filter options) and lookups. The memo keeps the catalog itself,
+    so its id cannot be reused by another object while the entry lives."""
+    key = (kind, id(catalog), None if order is None else np.asarray(order).tobytes())
+    held = _MEMO.get(key)
+    if held is None or held[0] is not catalog:
+        held = (catalog, build(catalog) if order is None else build(catalog, order))
+        _MEMO[key] = held
+    return held[1]
 
 
 def _heatmap_head(catalog: Catalog, order: np.ndarray) -> str:
@@ -160,7 +163,7 @@ def legend() -> str:
 
 def filters(catalog: Catalog, order: np.ndarray) -> str:
     """Filter controls: by group, by skill (then the group applies to that skill)."""
-    return _once("filters", catalog, order, _filters)
+    return _per_catalog("filters", catalog, _filters, order)
 
 
 def _filters(catalog: Catalog, order: np.ndarray) -> str:
@@ -314,6 +317,7 @@ def student_section(
     order: np.ndarray,
     progression: np.ndarray,
     history: np.ndarray,
+    codes: np.ndarray,
     dates: Sequence[str],
     growth: tuple[float, float, float, bool],
     profile: dict | None,
@@ -335,7 +339,7 @@ def student_section(
         "<h3>Next activities and why</h3>",
         recs_html,
         "<h3>Mastery over time</h3>",
-        _timeline(catalog, order, progression, history, dates),
+        _timeline(catalog, order, progression, history, codes, dates),
         "<h3>Interests and goals</h3>",
         _interests(profile, catalog, history[-1]),
         "<h3>What the teacher overrode</h3>",
@@ -360,13 +364,17 @@ STATE_TEXT = np.array([label.replace("_", " ") for label in LABELS], dtype=objec
 def percent_codes(values: np.ndarray) -> np.ndarray:
     """Index into PERCENT / DOTS for each value (101 = unknown)."""
     values = np.asarray(values, dtype=float)
-    return np.where(
-        np.isnan(values), 101, np.clip(np.rint(np.nan_to_num(values) * 100), 0, 100)
-    ).astype(np.int64)
+    codes = np.clip(np.rint(np.where(np.isnan(values), 0, values) * 100), 0, 100).astype(np.int64)
+    return np.where(np.isnan(values), 101, codes)
 
 
 def _timeline(
-    catalog: Catalog, order: np.ndarray, progression: np.ndarray, history: np.ndarray, dates
+    catalog: Catalog,
+    order: np.ndarray,
+    progression: np.ndarray,
+    history: np.ndarray,
+    all_codes: np.ndarray,
+    dates: Sequence[str],
 ) -> str:
     """Per practised skill (curriculum order): its mastery over the report dates as a small line
     (the chart), the values as text (its table fallback) and a summary sentence."""
@@ -374,7 +382,7 @@ def _timeline(
     if len(started) == 0:
         return "<p>No skill practised yet.</p>"
     values = history[:, started]
-    codes = percent_codes(values)
+    codes = all_codes[:, started]
     if len(dates) > 1:
         rose = int(np.sum(values[-1] > values[0] + 1e-6))
         fell = int(np.sum(values[-1] < values[0] - 1e-6))
@@ -399,40 +407,45 @@ def _timeline(
     )
 
 
-_NAMES: dict[int, np.ndarray] = {}
+def skill_positions(catalog: Catalog) -> dict[str, int]:
+    """Skill id -> column, as a plain dict (a lookup per goal, no index built per student)."""
+    return _per_catalog("positions", catalog, lambda c: {s.id: i for i, s in enumerate(c.skills)})
 
 
 def skill_names_html(catalog: Catalog) -> np.ndarray:
     """The catalog's skill names, escaped once per catalog."""
-    key = id(catalog)
-    if key not in _NAMES:
-        _NAMES[key] = np.array([e(s.name) for s in catalog.skills], dtype=object)
-    return _NAMES[key]
+    return _per_catalog(
+        "names", catalog, lambda c: np.array([e(s.name) for s in c.skills], dtype=object)
+    )
 
 
 def _interests(profile: dict | None, catalog: Catalog, mastery: np.ndarray) -> str:
+    """The interest profile as a table whose rows carry their bar (chart and table in one), a
+    summary sentence, and the goal skills with their mastery."""
     if profile is None:
         return "<p>No learner profile.</p>"
     interests = sorted(profile["interests"].items(), key=lambda t: (-t[1], t[0]))
     parts = []
     if interests:
         top = ", ".join(f"{e(t)} ({w:.2f})" for t, w in interests[:3])
-        parts.append(
-            bar_chart(
-                "Interest profile",
-                [t for t, _ in interests],
-                [w for _, w in interests],
-                "weight (0 to 1)",
-                f"Strongest interests: {top}.",
-            )
+        rows = "".join(
+            f'<tr><th scope="row">{e(t)}</th><td><svg width="100" height="10" aria-hidden="true">'
+            f'<rect class="bar" width="{100 * min(max(w, 0.0), 1.0):.0f}" height="10"/></svg></td>'
+            f'<td class="num">{w:.2f}</td></tr>'
+            for t, w in interests
         )
-    goals = []
-    for g in profile["goals"]:
-        if g in catalog.skill_index:
-            at = catalog.skill_index.get_loc(g)
-            goals.append(
-                f"<li>{e(catalog.skills[at].name)}: {pct(float(mastery[at]))} mastered</li>"
-            )
+        parts.append(
+            f'<p class="summary">Strongest interests: {top}.</p><table class="data"><caption>'
+            "Interest profile (weight 0 to 1; each bar is its row's value)</caption><thead><tr>"
+            '<th scope="col">Topic</th><th scope="col">Weight</th><th scope="col" class="num">'
+            f"Value</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    position = skill_positions(catalog)
+    goals = [
+        f"<li>{skill_names_html(catalog)[at]}: {pct(float(mastery[at]))} mastered</li>"
+        for at in (position.get(g, -1) for g in profile["goals"])
+        if at >= 0
+    ]
     parts.append(f"<h4>Goals</h4><ul>{''.join(goals)}</ul>" if goals else "<p>No goal skills.</p>")
     return "".join(parts)
 
