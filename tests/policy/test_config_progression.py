@@ -30,6 +30,11 @@ def test_config_round_trips_and_reads_the_shipped_toml() -> None:
         ({"target_p": 0.7}, "unknown key"),
         ({"target_p_correct": 1.5}, "probability"),
         ({"max_per_skill": 0}, "max_per_skill"),
+        ({"weights": {"readiness": "high"}}, r"weights = .*expected a table of numbers"),
+        ({"mastery_threshold": "0.9"}, "mastery_threshold = '0.9' .expected a number"),
+        ({"max_per_skill": 2.5}, "max_per_skill = 2.5 .expected an integer"),
+        ({"repeatable_kinds": "practice"}, "repeatable_kinds = 'practice'"),
+        ({"exploration": 1}, "exploration = 1 .expected str"),
     ],
 )
 def test_config_errors_name_the_key(bad, match) -> None:
@@ -43,6 +48,9 @@ def test_config_toml_errors(tmp_path) -> None:
         PolicyConfig.from_toml(tmp_path / "p.toml")
     with pytest.raises(ConfigError, match="not found"):
         PolicyConfig.from_toml(tmp_path / "missing.toml")
+    (tmp_path / "typo.toml").write_text('[weights]\nreadiness = "high"\n')
+    with pytest.raises(ConfigError, match=r"typo\.toml: policy config: weights"):
+        PolicyConfig.from_toml(tmp_path / "typo.toml")
 
 
 def test_progression_states(catalog) -> None:

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from adaptive.errors import ConfigError
 
 #: Names of the scoring terms, in the order their contributions are reported.
@@ -45,6 +47,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "exploration": 0.3,  # UCB bonus for skills tried rarely
     "stuck": -1.5,  # wheel-spinning: flag for the teacher, do not serve more of the same
 }
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,7 @@ class PolicyConfig:
     repeatable_kinds: tuple[str, ...] = ("practice", "review")
 
     def __post_init__(self) -> None:
+        self._check_types()
         unknown = set(self.weights) - set(TERMS)
         if unknown:
             raise ConfigError(
@@ -139,6 +146,30 @@ class PolicyConfig:
         if self.initial_stability_days <= 0:
             raise ConfigError("policy config: initial_stability_days must be > 0")
         self._check_exploration()
+
+    def _check_types(self) -> None:
+        """Every value has its field's type (a TOML typo such as `readiness = "high"` is a
+        `ConfigError` naming the key, not a failure deep in the scoring)."""
+        wrong = []
+        for f in fields(self):
+            value, default = getattr(self, f.name), getattr(PolicyConfig, f.name, None)
+            if f.name == "weights":
+                ok = isinstance(value, dict) and all(_is_number(v) for v in value.values())
+                expected = "a table of numbers"
+            elif f.name == "repeatable_kinds":
+                ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+                expected = "a list of activity kinds"
+            elif isinstance(default, bool | str):
+                ok, expected = isinstance(value, type(default)), type(default).__name__
+            elif isinstance(default, int):
+                ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
+                expected = "an integer"
+            else:
+                ok, expected = _is_number(value), "a number"
+            if not ok:
+                wrong.append(f"{f.name} = {value!r} (expected {expected})")
+        if wrong:
+            raise ConfigError(f"policy config: {'; '.join(wrong)}")
 
     def _check_exploration(self) -> None:
         """The exploration settings (`adaptive.policy.exploration`), each named when wrong."""
@@ -199,7 +230,7 @@ class PolicyConfig:
             raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
         try:
             return cls.from_dict(data)
-        except TypeError as exc:
+        except (TypeError, ConfigError) as exc:  # every problem names the file
             raise ConfigError(f"{path}: {exc}") from exc
 
     def with_(self, **changes: Any) -> PolicyConfig:
