@@ -119,3 +119,20 @@ def test_power_formula_by_hand_and_variance_components() -> None:
     assert 0.15 < vc["icc"] < 0.45
     with pytest.raises(ConfigError, match="clusters 2"):
         standard_error(Design(2, 20, 0.1, 1.0))
+
+
+def test_absorbed_strata_match_statsmodels_with_explicit_dummies() -> None:
+    import statsmodels.api as sm
+
+    frame = _outcomes(2, 0.3)
+    e = estimate_effects(frame, "y", arms=["control", "new"])[0]
+    dummies = pd.get_dummies(frame["stratum"], drop_first=True, dtype=float)
+    x = np.column_stack([np.ones(len(frame)), (frame["arm"] == "new").to_numpy(float), dummies])
+    groups = pd.factorize(frame["unit_id"])[0]
+    fit = sm.OLS(frame["y"].to_numpy(), x).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
+    )
+    assert e.effect == pytest.approx(fit.params[1], rel=1e-9)
+    assert e.std_error == pytest.approx(fit.bse[1], rel=1e-6)
+    lo, hi = fit.conf_int()[1]
+    assert (e.ci_low, e.ci_high) == pytest.approx((lo, hi), rel=1e-6)

@@ -9,8 +9,9 @@ Per student: the arm of their unit (class or school), their stratum and one valu
     correct_rate      share of the student's responses in the experiment window that are correct
 
 Estimator: OLS of the outcome on the arm indicators (the first arm is the reference) and the
-strata fixed effects, with standard errors clustered by randomization unit (statsmodels,
-`cov_type="cluster"`, t with G - 1 degrees of freedom), so students of one class count as the
+strata fixed effects (absorbed by demeaning within strata), with standard errors clustered by
+randomization unit (statsmodels' CR1 sandwich, its small-sample factor counting the absorbed
+strata as parameters, t with G - 1 degrees of freedom), so students of one class count as the
 correlated observations they are. Optional randomization inference: the assignment is redrawn
 `permutations` times with the same stratified procedure (`assign._deal`) and the estimate's
 two-sided p-value is the share of redraws at least as extreme (exact under the sharp null,
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from adaptive.errors import ConfigError
 
@@ -66,30 +68,49 @@ def estimate_effects(
     arms = arms or sorted(data[arm].unique().tolist())
     if len(arms) < 2:
         raise ConfigError(f"{outcome}: only arm(s) {arms} have outcomes; expected at least two")
-    design = _design(data, arm, stratum, arms)
     y = data[outcome].to_numpy(float)
+    x = np.column_stack([(data[arm] == a).to_numpy(float) for a in arms[1:]])
+    strata = pd.factorize(data[stratum])[0] if stratum is not None else np.zeros(len(data), int)
     groups = pd.factorize(data[cluster])[0]
-    fit = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-    ci = fit.conf_int(alpha=1 - level)
-    perm = _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, fit.params)
-    out = []
-    for j, name in enumerate(arms[1:], start=1):
-        out.append(Effect(
-            outcome, name, arms[0], float(fit.params[j]), float(ci[j, 0]), float(ci[j, 1]),
-            float(fit.bse[j]), float(fit.pvalues[j]), perm[j - 1], len(data),
-            int(groups.max()) + 1,
-        ))  # fmt: skip
-    return out
+    # strata fixed effects absorbed by demeaning (Frisch-Waugh-Lovell: the same arm
+    # coefficients as with one dummy per stratum, without a students x strata matrix)
+    y_dm = y - _stratum_means(y[:, None], strata)[:, 0]
+    x_dm = x - _stratum_means(x, strata)
+    fit = sm.OLS(y_dm, x_dm).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    # statsmodels' CR1 factor counts the arm columns only; the absorbed strata are parameters
+    # too, as with explicit dummies: (N - 1) / (N - K) with K = arms + strata
+    n, q, n_strata = len(y), x.shape[1], int(strata.max()) + 1
+    scale = np.sqrt((n - q) / max(n - q - n_strata, 1))
+    se = np.asarray(fit.bse) * scale
+    n_groups = int(groups.max()) + 1
+    t = stats.t.ppf(1 - (1 - level) / 2, max(n_groups - 1, 1))
+    params = np.asarray(fit.params)
+    p_values = 2 * stats.t.sf(np.abs(params / se), max(n_groups - 1, 1))
+    perm = _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, params)
+    return [
+        Effect(
+            outcome,
+            name,
+            arms[0],
+            float(params[j]),
+            float(params[j] - t * se[j]),
+            float(params[j] + t * se[j]),
+            float(se[j]),
+            float(p_values[j]),
+            perm[j],
+            n,
+            n_groups,
+        )  # fmt: skip
+        for j, name in enumerate(arms[1:])
+    ]
 
 
-def _design(data: pd.DataFrame, arm: str, stratum: str | None, arms: list[str]) -> np.ndarray:
-    """[1, arm indicators (all but the reference), strata indicators (all but the first)]."""
-    cols = [np.ones(len(data))]
-    cols += [(data[arm] == a).to_numpy(float) for a in arms[1:]]
-    if stratum is not None and data[stratum].nunique() > 1:
-        dummies = pd.get_dummies(data[stratum], drop_first=True, dtype=float)
-        cols += [dummies[c].to_numpy() for c in dummies.columns]
-    return np.column_stack(cols)
+def _stratum_means(x: np.ndarray, strata: np.ndarray) -> np.ndarray:
+    """(n, c) the mean of each column over the row's stratum."""
+    sums = np.zeros((int(strata.max()) + 1, x.shape[1]))
+    np.add.at(sums, strata, x)
+    counts = np.bincount(strata)[:, None]
+    return (sums / counts)[strata]
 
 
 def _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, params):
@@ -104,7 +125,7 @@ def _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, p
     codes = pd.Index(units["unit_id"]).get_indexer(data[cluster])
     strat_codes = pd.factorize(data[stratum])[0] if stratum else np.zeros(len(data), int)
     y_dm = y - pd.Series(y).groupby(strat_codes).transform("mean").to_numpy()
-    observed = np.asarray(params[1 : len(arms)])
+    observed = np.asarray(params)
     rng = np.random.default_rng(seed)
     extreme = np.zeros(len(arms) - 1)
     for _ in range(permutations):
