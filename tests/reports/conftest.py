@@ -86,7 +86,10 @@ def report_district(tmp_path_factory: pytest.TempPathFactory) -> ReportDistrict:
     day = (log.frame["timestamp"].max() + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     d = ReportDistrict(root, root / "files", uri, day, root / "batch", root / "site", policy)
     run_daily_job(day, d.batch, **d.job_args())
-    build_site(d.batch, day, d.site, catalog=d.catalog, profiles=d.profiles)
+    build_site(
+        d.batch, day, d.site, catalog=d.catalog, profiles=d.profiles, evaluation=True,
+        tracking_uri=uri,
+    )  # fmt: skip
     return d
 
 

@@ -54,9 +54,10 @@ def test_rerun_is_byte_identical_and_replaces_the_site(report_district, tmp_path
     d = report_district
     again = tmp_path / "site"
     (again).mkdir()
-    build_site(d.batch, d.day, again, catalog=d.catalog, profiles=d.profiles)
+    args = {"catalog": d.catalog, "profiles": d.profiles, "evaluation": True, "tracking_uri": d.uri}
+    build_site(d.batch, d.day, again, **args)
     assert files(again) == files(d.site)
-    build_site(d.batch, d.day, again, catalog=d.catalog, profiles=d.profiles)  # replaces it whole
+    build_site(d.batch, d.day, again, **args)  # replaces it whole
     assert files(again) == files(d.site)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site")]  # no staging left
 
@@ -138,3 +139,14 @@ def test_student_groups_follow_the_documented_rule():
     n_stuck = np.array([0, 0, 0, 1, 0])
     got = [GROUPS[g] for g in student_groups(group, n_stuck)]
     assert got == ["accelerate", "on_track", "remediate", "stuck", "on_track"]
+
+
+def test_district_page_names_the_champion_with_its_evaluation(report_district, tmp_path):
+    page = (report_district.site / "index.html").read_text()
+    assert f"<strong>{report_district.model}</strong> version 1" in page
+    assert 'src="data:image/png;base64,' in page and "AUC 0." in page and "ECE 0." in page
+    d = report_district
+    build_site(d.batch, d.day, tmp_path / "s", catalog=d.catalog, evaluation=True,
+               tracking_uri=f"sqlite:///{tmp_path / 'empty.db'}")  # fmt: skip
+    page = (tmp_path / "s" / "index.html").read_text()
+    assert "Offline evaluation not available from the tracking store" in page

@@ -123,7 +123,7 @@ def run_demo(
 
     site = build_site(
         out, day, out.parent / "demo-report", catalog=DEMO_DIR / "catalog.json",
-        profiles=DEMO_DIR / "profiles.jsonl", workers=2,
+        profiles=DEMO_DIR / "profiles.jsonl", workers=2, evaluation=True, tracking_uri=uri,
     )  # fmt: skip
     say(f"report site for {day}: {site.classes} classes, {site.students:,} students")
     return DemoResult(

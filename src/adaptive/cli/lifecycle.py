@@ -17,8 +17,10 @@ from rich.table import Table
 
 from adaptive.cli.options import (
     CatalogFile,
+    Engine,
     Quarantine,
     Quiet,
+    SparkMaster,
     Threads,
     TrackingUri,
     parse_day,
@@ -227,6 +229,8 @@ def batch(
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
+    engine: Engine = "local",
+    master: SparkMaster = None,
 ) -> None:
     """The daily job: every student's next k activities from the champion, Parquet by date and school."""
     from adaptive.batch.job import run_daily_job
@@ -247,12 +251,17 @@ def batch(
         show_progress=not quiet,
         overrides=overrides,
         experiment=experiment,
+        engine=engine,
+        master=master,
     )
     _print_job(s)
     if report is not None:
         from adaptive.cli.report import print_report, write_report
 
-        print_report(write_report(out, s.date, report, catalog=catalog, profiles=profiles))
+        site = write_report(
+            out, s.date, report, catalog=catalog, profiles=profiles, tracking_uri=tracking_uri
+        )
+        print_report(site)
 
 
 def demo(

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from adaptive.cli.options import CatalogFile, Quiet, parse_day
+from adaptive.cli.options import CatalogFile, Quiet, TrackingUri, parse_day
 from adaptive.cli.output import console
 
 DEMO_BATCH = "data/demo-batch"
@@ -69,6 +69,7 @@ def report(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Processes building schools in parallel.")
     ] = 2,
+    tracking_uri: TrackingUri = None,
     quiet: Quiet = False,
 ) -> None:
     """Write the static report site (district, school, class and student pages) for a date."""
@@ -83,6 +84,7 @@ def report(
         school=school,
         class_id=class_id,
         workers=workers,
+        tracking_uri=tracking_uri,
     )
     print_report(result)
 
@@ -102,14 +104,17 @@ def write_report(
     profiles: Path | None = None,
     **scope,
 ):
-    """`build_site` with the demo district's catalog and profiles when no catalog is given."""
+    """`build_site` with the demo district's catalog and profiles when no catalog is given, and
+    the champion's offline evaluation from the tracking store (`tracking_uri`)."""
     from adaptive.batch.job import DEMO_DIR
     from adaptive.reports.site import build_site
 
     if catalog is None:
         catalog = DEMO_DIR / "catalog.json"
         profiles = profiles or DEMO_DIR / "profiles.jsonl"
-    return build_site(batch, date, out, catalog=catalog, profiles=profiles, **scope)
+    return build_site(
+        batch, date, out, catalog=catalog, profiles=profiles, evaluation=True, **scope
+    )
 
 
 def print_report(result) -> None:

@@ -36,6 +36,7 @@ from adaptive.reports.site.data import (
     read_school,
 )
 from adaptive.reports.site.html import e, file_name, href, num, page, pct, table
+from adaptive.reports.site.model_card import model_card
 from adaptive.reports.teacher import GROUPS
 
 MARKER = "site.json"
@@ -109,10 +110,14 @@ def build_site(
     school: str | None = None,
     class_id: str | None = None,
     workers: int = 1,
+    evaluation: bool = False,
+    tracking_uri: str | None = None,
 ) -> SiteResult:
     """Write the site for `date` into `out` (replaced atomically: readers see the old site or the
     new one). `school` / `class_id` write only that unit's pages (and the shared assets).
-    Schools are built by `workers` forked processes (the pages do not depend on their number)."""
+    Schools are built by `workers` forked processes (the pages do not depend on their number).
+    With `evaluation`, the district page shows the champion's offline evaluation and reliability
+    diagram from the MLflow store at `tracking_uri` (`model_card.py`; read only)."""
     run = BatchRun.open(batch_out, date)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     norm = norm if isinstance(norm, Norm) else Norm.from_toml(norm)
@@ -129,7 +134,12 @@ def build_site(
         write("assets/site.js", SITE_JS)
         results = _all_schools(ctx, schools, staging, workers)
         if ctx.whole_district:
-            write("index.html", _district_page(ctx, results))
+            card = (
+                model_card(run.model_name, run.model_version, tracking_uri)
+                if evaluation
+                else pages.model_line(run.model_name, run.model_version)
+            )
+            write("index.html", _district_page(ctx, results, card))
         index = _index_path(school, class_id, schools)
         manifest = {
             "date": date,
@@ -564,7 +574,7 @@ def _school_page(ctx, school, class_rows, summary, growth, stuck) -> str:
     return page(f"School {school}", "../../", crumbs, body, ctx.foot())
 
 
-def _district_page(ctx: Context, results: list[SchoolResult]) -> str:
+def _district_page(ctx: Context, results: list[SchoolResult], card: str) -> str:
     ranked = sorted(
         results, key=lambda r: (-np.nan_to_num(r.summary.share_on_track, nan=-1), r.school)
     )
@@ -605,8 +615,7 @@ def _district_page(ctx: Context, results: list[SchoolResult]) -> str:
             "<h2>Where students are stuck</h2>",
             pages.stuck_skills(stuck, ctx.catalog, "district"),
             "<h2>The model</h2>",
-            f"<p>Recommendations from <strong>{e(ctx.run.model_name)}</strong> version "
-            f"{e(ctx.run.model_version)} (the champion when the nightly job ran).</p>",
+            card,
             "<h2>How growth is measured</h2>",
             _method(ctx.norm),
         ]

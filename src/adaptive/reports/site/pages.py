@@ -144,6 +144,14 @@ def _student_href(sid: str) -> str:
     return "students.html#" + student_anchor(sid)
 
 
+def model_line(name: str, version: str) -> str:
+    """The model section without its evaluation (no tracking store asked)."""
+    return (
+        f"<p>Recommendations from <strong>{e(name)}</strong> version {e(version)} (the champion "
+        "when the nightly job ran).</p>"
+    )
+
+
 def legend() -> str:
     """The colour key of the heatmap and of the groups (colour is never the only cue)."""
     bounds = (*MASTERY_EDGES, 1.0)
