@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import sparse
 
 from adaptive.errors import ConfigError
+from adaptive.records import RecordError, from_record
 
 ActivityKind = Literal["practice", "review", "project", "assessment"]
 ACTIVITY_KINDS: tuple[str, ...] = ("practice", "review", "project", "assessment")
@@ -39,8 +40,9 @@ class Skill:
         return {**asdict(self), "prerequisites": list(self.prerequisites)}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Skill:
-        return cls(**{**d, "prerequisites": tuple(d.get("prerequisites", ()))})
+    def from_dict(cls, d: dict[str, Any], where: str = "skill") -> Skill:
+        """A skill from a JSON record, every field checked (`adaptive.records`)."""
+        return from_record(cls, d, where)
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,14 @@ class Activity:
         return {**asdict(self), "skills": list(self.skills), "topics": list(self.topics)}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Activity:
-        return cls(**{**d, "skills": tuple(d["skills"]), "topics": tuple(d.get("topics", ()))})
+    def from_dict(cls, d: dict[str, Any], where: str = "activity") -> Activity:
+        """An activity from a JSON record, every field checked (`adaptive.records`)."""
+        return from_record(cls, d, where)
+
+
+def _named(record: Any) -> str:
+    """` ('id')` after a record's position when it has an id, for error messages."""
+    return f" ({record['id']!r})" if isinstance(record, dict) and "id" in record else ""
 
 
 class PrerequisiteCycleError(ConfigError):
@@ -324,9 +332,20 @@ class Catalog:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Catalog:
+        """A catalog from its JSON form; a bad record names its list and position."""
+        if not isinstance(d, dict) or not isinstance(d.get("skills"), list):
+            raise RecordError('expected an object with a list of "skills" (and "activities")')
+        activities = d.get("activities", [])
+        if not isinstance(activities, list):
+            raise RecordError(f"activities: got {type(activities).__name__}; expected a list")
         return cls(
-            skills=tuple(Skill.from_dict(s) for s in d["skills"]),
-            activities=tuple(Activity.from_dict(a) for a in d.get("activities", ())),
+            skills=tuple(
+                Skill.from_dict(s, f"skills[{i}]{_named(s)}") for i, s in enumerate(d["skills"])
+            ),
+            activities=tuple(
+                Activity.from_dict(a, f"activities[{i}]{_named(a)}")
+                for i, a in enumerate(activities)
+            ),
             topics=tuple(d.get("topics", ())),
         )
 
@@ -339,7 +358,7 @@ class Catalog:
     def from_json(cls, path: str | Path) -> Catalog:
         try:
             return cls.from_dict(json.loads(Path(path).read_text()))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (json.JSONDecodeError, KeyError, TypeError, ConfigError) as exc:
             raise ConfigError(f"{path}: not a valid catalog file ({exc})") from exc
 
     @classmethod

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from adaptive.records import from_record
+
 
 @dataclass(frozen=True)
 class LearnerProfile:
@@ -30,12 +32,7 @@ class LearnerProfile:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> LearnerProfile:
-        return cls(
-            **{
-                **d,
-                "interests": {str(k): float(v) for k, v in d.get("interests", {}).items()},
-                "goal_skills": tuple(d.get("goal_skills", ())),
-                "career_clusters": tuple(d.get("career_clusters", ())),
-            }
-        )
+    def from_dict(cls, d: dict[str, Any], where: str = "profile") -> LearnerProfile:
+        """A profile from a JSON record, every field checked (`adaptive.records`): a grade of
+        "four" or interests given as a list is a `RecordError`, never misread."""
+        return from_record(cls, d, where)

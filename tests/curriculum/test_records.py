@@ -1,0 +1,73 @@
+"""Catalog and profile records from JSON: every value checked, never misread (issue 17)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.errors import ConfigError
+from adaptive.records import RecordError
+
+
+def test_good_records_convert_lists_and_ints() -> None:
+    p = LearnerProfile.from_dict(
+        {"student_id": "s1", "grade": 4.0, "interests": {"space": 1}, "goal_skills": ["k1"]}
+    )
+    assert p.grade == 4 and isinstance(p.grade, int)
+    assert p.interests == {"space": 1.0} and p.goal_skills == ("k1",)
+    assert LearnerProfile.from_dict(p.to_dict()) == p  # round trip
+    a = Activity.from_dict({"id": "a", "title": "A", "skills": ["k"], "difficulty": 1})
+    assert a.skills == ("k",) and a.difficulty == 1.0
+    assert Skill.from_dict({"id": "k", "grade": None}).grade is None
+
+
+@pytest.mark.parametrize(
+    "record, message",
+    [
+        ({"student_id": "s1", "grade": "four"}, "grade = 'four' (expected a whole number or null)"),
+        ({"student_id": "s1", "grade": 4.5}, "grade = 4.5"),
+        ({"student_id": "s1", "interests": ["math"]}, "interests = ['math'] (expected an object"),
+        ({"student_id": "s1", "interests": {"math": "a lot"}}, "interests = "),
+        ({"student_id": "s1", "goal_skills": "k1"}, "goal_skills = 'k1' (expected a list"),
+        ({"student_id": "s1", "weekly_minutes": True}, "weekly_minutes = True"),
+        ({"student_id": ""}, "student_id = '' (expected a non-empty id)"),
+        ({"grade": 4}, "missing field 'student_id'"),
+        ({"student_id": "s1", "grde": 4}, "unknown field 'grde'"),
+        (["s1", 4], "expected an object of fields"),
+    ],
+)
+def test_a_bad_profile_names_the_field_value_and_expectation(record, message) -> None:
+    with pytest.raises(RecordError) as err:
+        LearnerProfile.from_dict(record)
+    assert message in str(err.value)
+    assert isinstance(err.value, ConfigError)  # exit 2 from the command line
+
+
+def test_a_bad_catalog_file_names_the_record(tmp_path) -> None:
+    good_skill = {"id": "k0"}
+    cases = {
+        "grade": ({"skills": [{"id": "k0", "grade": "four"}]}, "skills[0] ('k0'): grade = 'four'"),
+        "difficulty": (
+            {"skills": [good_skill],
+             "activities": [{"id": "a0", "title": "A", "skills": ["k0"], "difficulty": "hard"}]},
+            "activities[0] ('a0'): difficulty = 'hard' (expected a number)",
+        ),
+        "kind": (
+            {"skills": [good_skill],
+             "activities": [{"id": "a0", "title": "A", "skills": ["k0"], "kind": "game"}]},
+            "kind = 'game' (expected one of",
+        ),
+        "no title": (
+            {"skills": [good_skill], "activities": [{"id": "a0", "skills": ["k0"]}]},
+            "activities[0] ('a0'): missing field 'title'",
+        ),
+        "not a list": ({"skills": {"k0": {}}}, 'a list of "skills"'),
+    }  # fmt: skip
+    for name, (content, message) in cases.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(content))
+        with pytest.raises(ConfigError) as err:
+            Catalog.from_json(path)
+        assert str(path) in str(err.value) and message in str(err.value), name
