@@ -153,8 +153,13 @@ def run_daily_job(
     on_partition: Callable[[str], None] | None = None,
     overrides: str | Path | OverrideSet | None = None,
     experiment: str | Path | Assignment | None = None,
+    engine: str = "local",
+    master: str | None = None,
 ) -> JobSummary:
     """Run the nightly job for `date` (see the module docstring); returns its summary.
+
+    `engine="spark"` runs every step on Spark (`spark_job.py`; `master` a Spark master URL,
+    default local[2]): same output layout and `_SUCCESS.json` contract, same Parquet bytes.
 
     Schools are processed by `workers` threads (numpy releases the GIL; partitions are
     independent, so the output does not depend on the order they finish in).
@@ -169,8 +174,10 @@ def run_daily_job(
     day = _day(date)
     out = Path(out)
     catalog, profiles = _district_inputs(data, catalog, profiles)
+    _check_engine(engine, master, quarantine)
     with date_lock(out, day, {"model": model_name, "k": k, "tracking_uri": _shown(tracking_uri)}):
-        summary = _serve_date(
+        serve = _serve_date if engine == "local" else _serve_date_on_spark(master)
+        summary = serve(
             day,
             out,
             model_name=model_name,
@@ -195,6 +202,43 @@ def run_daily_job(
     except Exception as exc:  # the outputs stand whatever failed: say so, never a traceback
         raise SummaryNotLoggedError(summary, _why(exc)) from exc
     return summary
+
+
+ENGINES = ("local", "spark")
+
+
+def _check_engine(engine: str, master: str | None, quarantine: Path | None) -> None:
+    """A known engine, and for Spark a usable one (pyspark, Java, a master URL), before any
+    work: each problem is one `ConfigError` naming the option."""
+    if engine not in ENGINES:
+        raise ConfigError(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    if engine == "local":
+        if master is not None:
+            raise ConfigError("--master is for --engine spark (the local engine needs no master)")
+        return
+    from adaptive.batch.spark import check_master, check_spark_available
+
+    check_master(master or "local[2]")
+    check_spark_available()
+    if quarantine is not None:
+        raise ConfigError(
+            "--quarantine is not supported with --engine spark: validate the log first "
+            "(`adaptive validate --quarantine FILE`), or use --engine local"
+        )
+
+
+def _serve_date_on_spark(master: str | None) -> Callable[..., JobSummary]:
+    """`_serve_date`'s counterpart on Spark (same arguments; see `spark_job.run_spark_night`)."""
+
+    def serve(day: str, out: Path, **kwargs) -> JobSummary:
+        from adaptive.batch.spark_job import run_spark_night
+
+        for unused in ("quarantine", "show_progress", "workers", "on_partition"):
+            kwargs.pop(unused, None)
+        kwargs["config"] = _policy_config(kwargs.pop("policy_config"))
+        return run_spark_night(day, out, master=master, **kwargs)
+
+    return serve
 
 
 def _day(date: str | pd.Timestamp) -> str:

@@ -26,6 +26,8 @@ from adaptive.files import read_sealed_json, sealed_json
 from adaptive.tracing.base import TracingState, atomic_write_bytes
 
 FILES = ("tracer.npz", "history.npz")
+NPZ_FORMAT = "npz"  # the in-process engine's snapshot
+SPARK_FORMAT = "parquet-by-school"  # the Spark engine's (`spark_job.py`, `school_state.py`)
 
 
 @dataclass
@@ -45,16 +47,29 @@ def snapshot_dir(state_dir: Path, date: str) -> Path:
     return Path(state_dir) / f"date={date}"
 
 
-def previous_snapshot_date(state_dir: Path, date: str) -> str | None:
-    """The latest complete snapshot strictly before `date` (ISO dates sort as strings)."""
+def previous_snapshot_date(state_dir: Path, date: str, kind: str = NPZ_FORMAT) -> str | None:
+    """The latest complete snapshot strictly before `date` written in format `kind` (the
+    in-process engine's `.npz`, or the Spark engine's Parquet by school); ISO dates sort as
+    strings."""
     root = Path(state_dir)
     if not root.is_dir():
         return None
     dates = sorted(
-        p.name.removeprefix("date=") for p in root.glob("date=*") if (p / "meta.json").is_file()
+        p.name.removeprefix("date=")
+        for p in root.glob("date=*")
+        if (p / "meta.json").is_file() and snapshot_format(p) == kind
     )
     earlier = [d for d in dates if d < date]
     return earlier[-1] if earlier else None
+
+
+def snapshot_format(folder: Path) -> str:
+    """The format a snapshot folder's `meta.json` names (`.npz` when it names none)."""
+    try:
+        meta = json.loads((Path(folder) / "meta.json").read_text())
+    except (OSError, ValueError):
+        return NPZ_FORMAT
+    return meta.get("format", NPZ_FORMAT) if isinstance(meta, dict) else NPZ_FORMAT
 
 
 def save_snapshot(

@@ -1,4 +1,9 @@
-"""Run the daily job's pure partition function on Apache Spark, for districts beyond one machine.
+"""Spark sessions for the daily job, and the pure partition function on Spark.
+
+`spark_session(master)` starts (or joins) a session after checking that Spark can run here: a
+malformed master URL, a missing pyspark or a missing Java runtime is one `SparkUnavailableError`.
+The whole night on Spark is `spark_job.py`; `run_on_spark` below distributes only the last step
+(a per-student table built elsewhere), kept for callers that already hold such a table.
 
     spark = local_spark()                                   # or an existing cluster session
     recs = run_on_spark(spark, students_table, context)     # pyarrow.Table, one row per student
@@ -13,8 +18,11 @@ serializer; what it carries is the `PartitionContext` (catalog and policy as JSO
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -24,23 +32,73 @@ from adaptive.errors import ConfigError
 PartitionFn = Callable[[pa.Table, PartitionContext], pa.Table]
 
 
-def local_spark(app_name: str = "adaptive-batch", master: str = "local[2]"):
-    """A local SparkSession whose Python workers use this interpreter (with pyarrow)."""
+MASTER = re.compile(
+    r"^(local(\[(\*|[1-9]\d*)(,\s*[1-9]\d*)?\])?|spark://[^\s/:]+:\d{1,5}(,[^\s/:]+:\d{1,5})*"
+    r"|yarn|k8s://\S+)$"
+)
+
+
+class SparkUnavailableError(ConfigError):
+    """The Spark engine cannot start here: no pyspark, no Java, or a malformed master URL."""
+
+
+def check_master(master: str) -> str:
+    """`master` when it is a Spark master URL (local, local[N], local[*], spark://HOST:PORT,
+    yarn, k8s://...); a `SparkUnavailableError` saying what is expected otherwise."""
+    if not isinstance(master, str) or not MASTER.match(master.strip()):
+        raise SparkUnavailableError(
+            f"--master {master!r}: expected a Spark master URL such as local[2], "
+            "spark://HOST:7077, yarn or k8s://https://HOST:PORT"
+        )
+    return master.strip()
+
+
+def check_spark_available() -> None:
+    """pyspark importable and a Java runtime on the PATH (or JAVA_HOME), else one clear error."""
     try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:  # pragma: no cover - pyspark is an optional dependency
-        raise ConfigError("the Spark runner needs pyspark: pip install 'adaptive[spark]'") from exc
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise SparkUnavailableError(
+            "--engine spark needs pyspark: pip install 'adaptive[spark]' (or use --engine local)"
+        ) from exc
+    home = os.environ.get("JAVA_HOME")
+    if shutil.which("java") is None and not (home and Path(home, "bin", "java").is_file()):
+        raise SparkUnavailableError(
+            "--engine spark needs a Java runtime (Java 17): install one, or set JAVA_HOME "
+            "(or use --engine local)"
+        )
+
+
+def spark_session(
+    master: str | None = None, app_name: str = "adaptive-batch", conf: dict | None = None
+):
+    """A SparkSession on `master` (default local[2]) whose Python workers use this interpreter
+    (with pyarrow), in UTC, without the web UI. `conf` adds Spark settings (e.g. executor
+    memory on a cluster)."""
+    master = check_master(master or "local[2]")
+    check_spark_available()
+    from pyspark.sql import SparkSession
+
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    return (
+    builder = (
         SparkSession.builder.master(master)
         .appName(app_name)
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.memory", "2g")
-        .getOrCreate()
+        .config("spark.driver.memory", "1g")
+        .config("spark.executorEnv.PYSPARK_PYTHON", sys.executable)
     )
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, str(value))
+    return builder.getOrCreate()
+
+
+def local_spark(app_name: str = "adaptive-batch", master: str = "local[2]"):
+    """A local SparkSession (see `spark_session`)."""
+    return spark_session(master, app_name)
 
 
 def spark_ready_table(table: pa.Table) -> pa.Table:

@@ -32,9 +32,14 @@ def date_dir(out: Path, table: str, date: str) -> Path:
     return Path(out) / table / f"date={date}"
 
 
+def school_dir(school: str) -> str:
+    """A school's folder name (the id is percent-encoded: safe as a folder name)."""
+    return f"school={quote(school, safe='')}"
+
+
 def partition_path(out: Path, table: str, date: str, school: str) -> Path:
-    """Where one school's file goes (the id is percent-encoded: safe as a folder name)."""
-    return date_dir(out, table, date) / f"school={quote(school, safe='')}" / PART_FILE
+    """Where one school's file goes."""
+    return date_dir(out, table, date) / school_dir(school) / PART_FILE
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
@@ -76,6 +81,15 @@ def is_done(out: Path, tables: tuple[str, ...], date: str, school: str) -> bool:
     return all(partition_path(out, name, date, school).is_file() for name in tables)
 
 
+def file_entry(path: Path) -> dict:
+    """A partition's `_SUCCESS.json` entry: its rows and sha256."""
+    blob = Path(path).read_bytes()
+    return {
+        "rows": pq.ParquetFile(io.BytesIO(blob)).metadata.num_rows,
+        "sha256": hashlib.sha256(blob).hexdigest(),
+    }
+
+
 def finish_date(
     out: Path, tables: tuple[str, ...], date: str, schools: list[str], extra: dict
 ) -> Path:
@@ -84,11 +98,15 @@ def finish_date(
     for name in tables:
         for school in schools:
             path = partition_path(out, name, date, school)
-            blob = path.read_bytes()
-            listing[str(path.relative_to(out))] = {
-                "rows": pq.ParquetFile(io.BytesIO(blob)).metadata.num_rows,
-                "sha256": hashlib.sha256(blob).hexdigest(),
-            }
+            listing[str(path.relative_to(out))] = file_entry(path)
+    return finish_date_listing(out, tables, date, listing, extra)
+
+
+def finish_date_listing(
+    out: Path, tables: tuple[str, ...], date: str, listing: dict, extra: dict
+) -> Path:
+    """`finish_date` from a listing computed elsewhere (by the Spark executors that wrote the
+    files: the driver then reads none of them)."""
     marker = date_dir(out, tables[0], date) / "_SUCCESS.json"
     atomic_write_bytes(marker, sealed_json({**extra, "partitions": listing}))
     return marker

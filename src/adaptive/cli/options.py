@@ -90,6 +90,47 @@ Threads = Annotated[
 ]
 
 
+def _check_engine(value: str) -> str:
+    """`--engine`: local or spark (anything else is a usage error, exit 2)."""
+    from adaptive.batch.job import ENGINES
+
+    if value not in ENGINES:
+        raise typer.BadParameter(f"{value!r}: expected one of {', '.join(ENGINES)}")
+    return value
+
+
+def _check_master(value: str | None) -> str | None:
+    """`--master`: a Spark master URL (a malformed one is a usage error, exit 2)."""
+    if value is None:
+        return None
+    from adaptive.batch.spark import check_master
+    from adaptive.errors import AdaptiveError
+
+    try:
+        return check_master(value)
+    except AdaptiveError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+Engine = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        callback=_check_engine,
+        help="Where the nightly job runs: local (this machine, its cores) or spark (every step "
+        "on a Spark cluster; needs pyspark and Java).",
+    ),
+]
+SparkMaster = Annotated[
+    str | None,
+    typer.Option(
+        "--master",
+        callback=_check_master,
+        help="Spark master URL for --engine spark (default local[2]; e.g. spark://HOST:7077).",
+    ),
+]
+
+
 def _check_quarantine(value: Path | None) -> Path | None:
     """A `--quarantine` path that is a directory or in a missing folder: a usage error (exit 2)."""
     if value is None:

@@ -1,0 +1,615 @@
+"""The whole nightly job on Spark: `run_daily_job(..., engine="spark")`, `adaptive batch --engine spark`.
+
+The driver plans and commits; every per-student step runs on the executors, one school at a time:
+
+1. the driver resolves the champion in the MLflow registry, downloads its checksummed artifact
+   folder and ships those *files* to the executors (`SparkContext.addFile`); each Python worker
+   loads the model from them once (`KnowledgeTracer.load` verifies every checksum): no model
+   object is pickled;
+2. Spark reads the Parquet log (only the rows before the night's cutoff, and after the previous
+   snapshot's cutoff when that snapshot is reusable), the profiles (JSON lines, kept as text) and
+   the previous night's state (Parquet, one folder per school: `school_state.py`);
+3. students are keyed by their current school (profile's school, else "unassigned"), the log's
+   rows by their student's school; `cogroup(...).applyInArrow` hands each executor one school:
+   its new responses and its students (profile and previous state);
+4. on the executor (`serve_spark_school`): tracing of the new responses from the previous state,
+   placement of new students, history features, then the same `job.serve_school` step as the
+   in-process engine (recommendation, progression, teacher groups), written with `writer`
+   (atomic files) beside the school's new state partition; it returns one row of counts and
+   file checksums;
+5. the driver collects those rows (one per school: no student data), renames the new snapshot
+   into place and writes `_SUCCESS.json` (same contract as in-process) and the MLflow summary.
+
+Resumable and idempotent like the in-process job: a school whose four partitions exist under the
+same input fingerprint is not recomputed (its state partition is, the state being cheap and
+deterministic per student). A snapshot written by the other engine is not reused (the tracer
+state is then rebuilt from the full history, as for a new model version).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from mlflow.exceptions import MlflowException
+
+from adaptive.batch import writer
+from adaptive.batch.history import StudentHistory
+from adaptive.batch.job import (
+    TABLES,
+    UNASSIGNED_SCHOOL,
+    JobSummary,
+    Night,
+    _serve_one,
+)
+from adaptive.batch.overrides import OverrideSet, read_overrides, record_overrides
+from adaptive.batch.partition import PartitionContext
+from adaptive.batch.school_state import decode_state, encode_state
+from adaptive.batch.snapshot import SPARK_FORMAT, previous_snapshot_date, snapshot_dir
+from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.errors import AdaptiveError, ArtifactError, ConfigError
+from adaptive.experiment.assign import Assignment
+from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
+from adaptive.placement.prior import place_new_students
+from adaptive.policy import PolicyConfig, to_days
+from adaptive.policy.adapter import check_skill_coverage
+from adaptive.registry.pyfunc_model import TRACER_ARTIFACT
+from adaptive.registry.store import CHAMPION_ALIAS, is_not_found, tracking
+from adaptive.tracing.base import KnowledgeTracer
+
+MODEL_FILES = "adaptive-champion"  # the shipped folder's name on the executors
+PARTIAL = ".partial"
+SPARK_LOG = "the response log (read by Spark)"
+ERROR_MARK = "adaptive-error"  # marks an AdaptiveError raised on an executor
+RESULT_SCHEMA = (
+    "school string, written boolean, served long, stuck long, skills string, "
+    "new_responses long, without_profile long, listing string, state_rows long, "
+    "state_sha256 string"
+)
+
+
+@dataclass(frozen=True)
+class SparkNight:
+    """What every executor needs, as plain values (paths, JSON strings): Spark ships it with the
+    function; the model travels as files (`model_dir` names the shipped folder)."""
+
+    model_dir: str
+    model_sha: str
+    context: PartitionContext
+    policy_json: str
+    out: str
+    state_partial: str
+    day: str
+    cutoff_ns: int
+    reuse: bool
+    resumed: bool
+    window: int
+    overrides: OverrideSet | None = None  # teacher overrides (only the students they name)
+    experiment: Assignment | None = None  # arms per class or school (no student data)
+
+
+def run_spark_night(
+    day: str,
+    out: Path,
+    *,
+    model_name: str,
+    data: Any,
+    catalog: str | Path | Catalog,
+    profiles: str | Path | dict[str, LearnerProfile],
+    state_dir: str | Path | None,
+    k: int,
+    config: PolicyConfig,
+    mapping: dict | None,
+    tracking_uri: str | None,
+    master: str | None,
+    spark: Any = None,
+    overrides: Any = None,
+    experiment: Any = None,
+) -> JobSummary:
+    """Steps 1-5 of the module docstring for one date (under the date's lock, taken by
+    `run_daily_job`); returns the summary (its MLflow run is logged by the caller)."""
+    from adaptive.batch.spark import spark_session
+
+    started = time.perf_counter()
+    path, columns = _parquet_log(data, mapping)
+    profiles_path = _profiles_path(profiles)
+    catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
+    cutoff = pd.Timestamp(day, tz="UTC")
+    state_dir = Path(state_dir) if state_dir is not None else out / "state"
+    overrides = _overrides(overrides, catalog, profiles_path)
+    if experiment is not None and not isinstance(experiment, Assignment):
+        experiment = Assignment.load(experiment)
+    with tempfile.TemporaryDirectory(prefix="adaptive-champion-") as tmp:
+        version, model_dir = download_champion(model_name, tracking_uri, Path(tmp))
+        model = KnowledgeTracer.load(model_dir, label=f"registered model {model_name!r}")
+        coverage = check_skill_coverage(model.skills_, catalog)
+        previous = previous_snapshot_date(state_dir, day, SPARK_FORMAT)
+        meta = _snapshot_meta(state_dir, previous) if previous else None
+        reuse = meta is not None and [meta["model_name"], meta["model_version"]] == [
+            model_name,
+            version,
+        ]
+        since = pd.Timestamp(meta["cutoff"]).value if reuse else None
+        context = PartitionContext.build(catalog, config, k, to_days(cutoff))
+        fingerprint = _fingerprint(
+            model_name, version, meta, k, context, profiles_path, path, since
+        )
+        if overrides is not None or experiment is not None:
+            fingerprint = hashlib.sha256(
+                json.dumps(
+                    [
+                        fingerprint,
+                        overrides.sha256 if overrides else None,
+                        experiment.sha256 if experiment else None,
+                    ]
+                ).encode()
+            ).hexdigest()
+        resumed = writer.prepare_date(out, TABLES, day, fingerprint)
+        record_overrides(out, day, overrides)
+        partial = snapshot_dir(state_dir, day).with_name(f"date={day}{PARTIAL}")
+        if not resumed and partial.exists():
+            shutil.rmtree(partial)
+        night = SparkNight(
+            model_dir=MODEL_FILES,
+            model_sha=_folder_sha(model_dir),
+            context=context,
+            policy_json=context.policy_json,
+            out=str(Path(out).resolve()),
+            state_partial=str(partial.resolve()),
+            day=day,
+            cutoff_ns=int(cutoff.value),
+            reuse=reuse,
+            resumed=resumed,
+            window=config.progress_window,
+            overrides=overrides,
+            experiment=experiment,
+        )
+        session = spark if spark is not None else spark_session(master)
+        shipped = Path(tmp) / MODEL_FILES
+        shutil.copytree(model_dir, shipped)
+        session.sparkContext.addFile(str(shipped), recursive=True)
+        try:
+            rows = _run_schools(
+                session,
+                night,
+                path,
+                columns,
+                profiles_path,
+                snapshot_dir(state_dir, previous) if reuse else None,
+                since,
+            )
+        except Exception as exc:  # Spark's errors carry JVM stacks: one line instead
+            raise _driver_error(exc) from None
+    schools = sorted(r["school"] for r in rows)
+    listing = {key: value for r in rows for key, value in json.loads(r["listing"]).items()}
+    served = sum(r["served"] for r in rows)
+    writer.finish_date_listing(
+        out,
+        TABLES,
+        day,
+        listing,
+        {
+            "date": day,
+            "model": model_name,
+            "model_version": version,
+            "students": served,
+            "fingerprint": fingerprint,
+        },
+    )
+    _commit_snapshot(state_dir, day, partial, cutoff, model_name, version, rows)
+    skill_counts: dict[str, int] = {}
+    for r in rows:
+        for skill, n in json.loads(r["skills"]).items():
+            skill_counts[skill] = skill_counts.get(skill, 0) + int(n)
+    stuck = sum(r["stuck"] for r in rows)
+    written = sum(bool(r["written"]) for r in rows)
+    return JobSummary(
+        date=day,
+        model_name=model_name,
+        model_version=version,
+        students_served=served,
+        schools=len(schools),
+        partitions_written=written,
+        partitions_resumed=len(rows) - written,
+        new_responses=sum(r["new_responses"] for r in rows),
+        state_rebuilt=not reuse,
+        previous_snapshot=previous,
+        rows_quarantined=0,
+        students_without_profile=sum(r["without_profile"] for r in rows),
+        share_stuck=stuck / served if served else 0.0,
+        seconds=time.perf_counter() - started,
+        out=Path(out),
+        skill_counts=pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index(),
+        skill_coverage=coverage,
+    )
+
+
+def download_champion(name: str, tracking_uri: str | None, dst: Path) -> tuple[str, Path]:
+    """(version, local folder of its checksummed tracer artifact) of `name`@champion."""
+    with tracking(tracking_uri) as client:
+        try:
+            mv = client.get_model_version_by_alias(name, CHAMPION_ALIAS)
+        except MlflowException as exc:
+            if not is_not_found(exc):
+                raise
+            raise ArtifactError(
+                f"registered model {name!r} has no alias @{CHAMPION_ALIAS} in "
+                f"{mlflow.get_tracking_uri()} (train and promote a model first)"
+            ) from exc
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=f"models:/{name}/{mv.version}", dst_path=str(dst / "download")
+        )
+    folder = Path(local) / "artifacts" / TRACER_ARTIFACT
+    if not folder.is_dir():
+        raise ArtifactError(f"registered model {name!r} version {mv.version}: no tracer artifact")
+    return str(mv.version), folder
+
+
+def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str]]:
+    """The Parquet log Spark reads, and its source column of each canonical field."""
+    if not isinstance(data, str | Path):
+        raise ConfigError(
+            "the Spark engine reads the response log from a Parquet file (given: an in-memory "
+            "log): pass its path"
+        )
+    from adaptive.data import resolve
+
+    path, m, _ = resolve(data, mapping)
+    if path.suffix != ".parquet":
+        raise ConfigError(
+            f"{path}: the Spark engine reads Parquet logs only; convert it first "
+            "(e.g. `adaptive validate --out FILE.parquet`) or use --engine local"
+        )
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(path).names  # the footer only
+    time_column = m.time or next((c for c in ("timestamp", "time") if c in names), None)
+    if time_column is None or len(m.student_id) != 1 or m.skills_from or m.merge_skill_rows:
+        raise ConfigError(
+            f"{path}: the Spark engine needs one student column, a timestamp column and "
+            "skills as a list column (no merged skill rows or skills from a Q-matrix); "
+            "use --engine local for this log"
+        )
+    return path, {
+        "student_id": m.student_id[0],
+        "item_id": m.item_id,
+        "skill_ids": m.skill_ids,
+        "correct": m.correct,
+        "timestamp": time_column,
+    }
+
+
+def _profiles_path(profiles: Any) -> Path | None:
+    if isinstance(profiles, dict):
+        if profiles:
+            raise ConfigError(
+                "the Spark engine reads learner profiles from a JSON-lines file: pass its path"
+            )
+        return None
+    return Path(profiles)
+
+
+def _overrides(given: Any, catalog: Catalog, profiles_path: Path | None) -> OverrideSet | None:
+    """Teacher overrides checked against the profiles of the students they name only (the
+    driver streams the profiles file and keeps those: never the district's)."""
+    if given is None or isinstance(given, OverrideSet):
+        return given
+    named = _named_students(Path(given))
+    profiles: dict[str, LearnerProfile] = {}
+    if profiles_path is not None and named:
+        with profiles_path.open() as fh:
+            for line in fh:
+                match = STUDENT_ID.search(line)
+                if match and match.group(1) in named:
+                    p = LearnerProfile.from_dict(json.loads(line))
+                    profiles[p.student_id] = p
+    return read_overrides(given, catalog, profiles)
+
+
+STUDENT_ID = re.compile(r'"student_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _named_students(path: Path) -> set[str]:
+    """Every student id an overrides file (or folder of them) names (unreadable files are left
+    to `read_overrides`, which says what is wrong with them)."""
+    named: set[str] = set()
+    for file in sorted(path.glob("*.json")) if path.is_dir() else [path]:
+        try:
+            doc = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and isinstance(doc.get("students"), dict):
+            named.update(doc["students"])
+    return named
+
+
+def _snapshot_meta(state_dir: Path, date: str) -> dict:
+    folder = snapshot_dir(state_dir, date)
+    return read_sealed_json(folder / "meta.json", f"snapshot {folder / 'meta.json'}")
+
+
+def _fingerprint(model_name, version, meta, k, context, profiles_path, log_path, since) -> str:
+    """Everything the night's outputs depend on (the driver never reads the students)."""
+    doc = {
+        "engine": "spark",
+        "model": [model_name, version],
+        "snapshot": meta.get("sha256") if meta else None,
+        "since": since,
+        "k": k,
+        "catalog": hashlib.sha256(context.catalog_json.encode()).hexdigest(),
+        "policy": context.policy_json,
+        "profiles": _file_sha(profiles_path) if profiles_path else None,
+        "log": _file_sha(log_path) if log_path.is_file() else str(log_path.stat().st_mtime_ns),
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def _file_sha(path: Path, block: int = 1 << 22) -> str:
+    """sha256 of a file read in blocks (a district's profiles never sit in memory at once)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _folder_sha(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            digest.update(str(p.relative_to(folder)).encode())
+            digest.update(_file_sha(p).encode())
+    return digest.hexdigest()
+
+
+def _run_schools(session, night, path, columns, profiles_path, previous, since) -> list[dict]:
+    """The Spark plan of steps 2-4; the collected rows (one per school)."""
+    from pyspark.sql import functions as F
+
+    log = session.read.parquet(str(path)).select(
+        *(F.col(src).alias(name) for name, src in columns.items()),
+        F.col("_metadata.row_index").alias("_row"),
+    )
+    ts = F.col("timestamp")
+    log = log.where(ts < F.lit(pd.Timestamp(night.cutoff_ns, tz="UTC").to_pydatetime()))
+    if since is not None:
+        log = log.where(ts >= F.lit(pd.Timestamp(since, tz="UTC").to_pydatetime()))
+    students = _students_frame(session, profiles_path, previous)
+    school_of = students.select("student_id", "school")
+    log = log.join(school_of, "student_id", "left").withColumn(
+        "school", F.coalesce(F.col("school"), F.lit(UNASSIGNED_SCHOOL))
+    )
+
+    def serve(key, responses: pa.Table, people: pa.Table) -> pa.Table:
+        try:
+            return serve_spark_school(night, str(key[0].as_py()), responses, people)
+        except AdaptiveError as exc:  # Spark re-raises a traceback: keep type and message
+            raise RuntimeError(f"{ERROR_MARK}[{type(exc).__name__}] {exc} [/{ERROR_MARK}]") from exc
+
+    result = (
+        log.groupBy("school")
+        .cogroup(students.groupBy("school"))
+        .applyInArrow(serve, schema=RESULT_SCHEMA)
+    )
+    return [row.asDict() for row in result.collect()]
+
+
+class SparkNightError(AdaptiveError):
+    """The Spark engine's night failed on the cluster (the executor's reason is in the message)."""
+
+
+def _driver_error(exc: Exception) -> AdaptiveError:
+    """An executor's failure as one error: the `AdaptiveError` it raised (type and message), or
+    Spark's own first line (e.g. a lost executor) without the JVM stack."""
+    text = str(exc)
+    start = text.find(f"{ERROR_MARK}[")
+    if start >= 0:
+        end = text.find(f"[/{ERROR_MARK}]", start)
+        kind, _, message = text[start + len(ERROR_MARK) + 1 : end].partition("] ")
+        return SparkNightError(f"{kind} on an executor: {message.strip()}")
+    first = next((line for line in text.splitlines() if line.strip()), type(exc).__name__)
+    return SparkNightError(f"the Spark job failed: {first.strip()[:500]}")
+
+
+def _students_frame(session, profiles_path: Path | None, previous: Path | None):
+    """One row per known student: school, profile (JSON text) and previous state columns."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    keys = StructType(
+        [StructField("student_id", StringType()), StructField("school_id", StringType())]
+    )
+    frame = None
+    if profiles_path is not None:
+        text = session.read.text(str(profiles_path)).where(F.trim(F.col("value")) != "")
+        parsed = F.from_json(F.col("value"), keys)
+        frame = text.select(
+            parsed["student_id"].alias("student_id"),
+            parsed["school_id"].alias("profile_school"),
+            F.col("value").alias("profile"),
+        )
+    if previous is not None:
+        state = session.read.option("basePath", str(previous)).parquet(str(previous / "school=*"))
+        state = state.drop("school")
+        frame = state if frame is None else frame.join(state, "student_id", "full_outer")
+    if frame is None:
+        frame = session.createDataFrame([], "student_id string, profile string")
+    if "profile" not in frame.columns:
+        frame = frame.withColumn("profile", F.lit(None).cast("string"))
+    if "profile_school" not in frame.columns:
+        frame = frame.withColumn("profile_school", F.lit(None).cast("string"))
+    school = F.coalesce(
+        F.when(F.col("profile_school") != "", F.col("profile_school")), F.lit(UNASSIGNED_SCHOOL)
+    )
+    return frame.withColumn("school", school).drop("profile_school")
+
+
+_MODELS: dict[str, KnowledgeTracer] = {}
+
+
+def _executor_model(night: SparkNight) -> KnowledgeTracer:
+    """The champion loaded from the shipped files, once per Python worker (checksums verified)."""
+    model = _MODELS.get(night.model_sha)
+    if model is None:
+        from pyspark import SparkFiles
+
+        folder = Path(SparkFiles.get(night.model_dir))
+        model = KnowledgeTracer.load(folder, label="the champion shipped to this executor")
+        _MODELS.clear()
+        _MODELS[night.model_sha] = model
+    return model
+
+
+def serve_spark_school(
+    night: SparkNight, school: str, responses: pa.Table, people: pa.Table
+) -> pa.Table:
+    """Step 4 for one school on an executor: trace, place, absorb, serve, write; one row back."""
+
+    model = _executor_model(night)
+    context = night.context
+    catalog, config = context.catalog, context.policy.config
+    profiles = (
+        {
+            p.student_id: p
+            for p in (
+                LearnerProfile.from_dict(json.loads(line))
+                for line in people.column("profile").to_pylist()
+                if line is not None
+            )
+        }
+        if "profile" in people.column_names
+        else {}
+    )
+    empty = model.init_state()
+    if night.reuse:
+        tracer, history = decode_state(people, catalog, night.window, empty)
+    else:
+        tracer, history = empty, StudentHistory.empty(catalog, night.window)
+    log = _school_log(responses) if responses.num_rows else None
+    absorbed = log.students.tolist() if log is not None else []
+    place_new_students(model, tracer, catalog, profiles, [*profiles, *absorbed])
+    if log is not None:
+        history.absorb(log, catalog, config.repeatable_kinds)
+        model.update(tracer, log)
+    roster = sorted(set(profiles) | set(history.students) | set(tracer.students))
+    state_table = encode_state(tracer, history, roster)
+    blob = writer.parquet_bytes(state_table)
+    atomic_write_bytes(
+        Path(night.state_partial) / writer.school_dir(school) / writer.PART_FILE, blob
+    )
+    served = Night(
+        model=model,
+        state=tracer,
+        history=history,
+        catalog=catalog,
+        profiles=profiles,
+        config=config,
+        context=context,
+        out=Path(night.out),
+        day=night.day,
+        resumed=night.resumed,
+        roster=roster,
+        school_of=np.full(len(roster), school, dtype=object),
+        overrides=night.overrides,
+        experiment=night.experiment,
+    )
+    done = _serve_one(served, school)
+    listing = {}
+    for name in TABLES:
+        p = writer.partition_path(Path(night.out), name, night.day, school)
+        listing[str(p.relative_to(night.out))] = writer.file_entry(p)
+    return pa.table(
+        {
+            "school": [school],
+            "written": [done.written],
+            "served": [done.served],
+            "stuck": [done.stuck],
+            "skills": [json.dumps(done.skill_counts, sort_keys=True)],
+            "new_responses": [len(log) if log is not None else 0],
+            "without_profile": [sum(1 for sid in roster if sid not in profiles)],
+            "listing": [json.dumps(listing, sort_keys=True)],
+            "state_rows": [state_table.num_rows],
+            "state_sha256": [hashlib.sha256(blob).hexdigest()],
+        }
+    )
+
+
+def _school_log(responses: pa.Table):
+    """The school's responses as a `ResponseLog` built as the in-process reader builds it, in
+    its order: by student, then time, then position in the file (Spark's shuffle does not keep
+    that order). Rows the reader would refuse stop the night with the reader's error type."""
+    from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
+
+    table = responses.sort_by(
+        [("student_id", "ascending"), ("timestamp", "ascending"), ("_row", "ascending")]
+    )
+    _check_rows(table)
+    ns = pc.cast(table.column("timestamp"), pa.timestamp("ns", tz="UTC")).cast(pa.int64())
+    frame = pd.DataFrame(
+        {
+            "student_id": pd.Series(table.column("student_id").to_pandas(), dtype=str),
+            "item_id": pd.Series(table.column("item_id").to_pandas(), dtype=str),
+            "skill_ids": pd.Series(
+                table.column("skill_ids").cast(SKILL_LIST_TYPE),
+                dtype=pd.ArrowDtype(SKILL_LIST_TYPE),
+            ),
+            "correct": table.column("correct").to_numpy().astype(np.int8),
+        }
+    )
+    frame["timestamp"] = pd.to_datetime(ns.to_numpy(), unit="ns", utc=True)
+    return ResponseLog.from_canonical(frame, source="spark")
+
+
+def _check_rows(table: pa.Table) -> None:
+    """The reader's value rules that matter for tracing: ids, times and skills present,
+    `correct` 0 or 1 (a `DataValidationError`, as the in-process reader gives)."""
+    from adaptive.errors import DataValidationError, Problem
+
+    bad = []
+    for name in ("student_id", "item_id", "timestamp", "skill_ids", "correct"):
+        nulls = table.column(name).null_count
+        if nulls:
+            bad.append(Problem(SPARK_LOG, None, name, f"{nulls} empty value(s)", "a value"))
+    correct = table.column("correct").fill_null(0)
+    wrong = pc.sum(pc.invert(pc.is_in(correct, pa.array([0, 1], correct.type)))).as_py()
+    if wrong:
+        bad.append(Problem(SPARK_LOG, None, "correct", f"{wrong} other value(s)", "0 or 1"))
+    empty = pc.sum(pc.equal(pc.list_value_length(table.column("skill_ids")), 0)).as_py()
+    if empty:
+        bad.append(Problem(SPARK_LOG, None, "skill_ids", f"{empty} empty list(s)", "a skill"))
+    if bad:
+        raise DataValidationError(bad)
+
+
+def _commit_snapshot(state_dir, day, partial: Path, cutoff, model_name, version, rows) -> None:
+    """Seal the executors' state partitions as the snapshot of `day` (renamed into place)."""
+    files = {r["school"]: r["state_sha256"] for r in rows}
+    meta = {
+        "date": day,
+        "cutoff": cutoff.isoformat(),
+        "model_name": model_name,
+        "model_version": str(version),
+        "format": SPARK_FORMAT,
+        "students": int(sum(r["state_rows"] for r in rows)),
+        "files": files,
+        "sha256_files": hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest(),
+    }
+    partial.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(partial / "meta.json", sealed_json(meta))
+    final = snapshot_dir(state_dir, day)
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(partial, final)

@@ -1,0 +1,94 @@
+"""`--engine spark` refuses what it cannot run with one clear error, before any work."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from adaptive.batch import run_daily_job
+from adaptive.batch.spark import SparkUnavailableError, check_master, check_spark_available
+from adaptive.errors import ConfigError
+
+
+@pytest.mark.parametrize(
+    "master", ["local", "local[2]", "local[*]", "spark://127.0.0.1:7077", "yarn"]
+)
+def test_master_urls_spark_accepts(master):
+    assert check_master(master) == master
+
+
+@pytest.mark.parametrize("master", ["", "local[0]", "localhost", "spark://host", "http://x:1"])
+def test_a_bad_master_url_is_one_error(master):
+    with pytest.raises(SparkUnavailableError, match="expected a Spark master URL"):
+        check_master(master)
+
+
+def test_no_java_is_one_error(monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(SparkUnavailableError, match="Java runtime"):
+        check_spark_available()
+
+
+def test_no_pyspark_is_one_error(monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_pyspark(name, *args, **kwargs):
+        if name == "pyspark" or name.startswith("pyspark."):
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyspark)
+    with pytest.raises(SparkUnavailableError, match="needs pyspark"):
+        check_spark_available()
+
+
+def test_the_job_refuses_before_taking_the_lock(district, tmp_path):
+    args = district.job_args(data=district.responses)
+    with pytest.raises(ConfigError, match="--engine 'flink'"):
+        run_daily_job(district.last_day, tmp_path / "a", engine="flink", **args)
+    with pytest.raises(ConfigError, match="--master is for --engine spark"):
+        run_daily_job(district.last_day, tmp_path / "b", master="local[2]", **args)
+    with pytest.raises(SparkUnavailableError, match="--master 'spark:/oops'"):
+        run_daily_job(
+            district.last_day, tmp_path / "c", engine="spark", master="spark:/oops", **args
+        )
+    with pytest.raises(ConfigError, match="--quarantine is not supported"):
+        run_daily_job(
+            district.last_day,
+            tmp_path / "d",
+            engine="spark",
+            **{**args, "quarantine": tmp_path / "q.csv"},
+        )
+    assert not any((tmp_path / name).exists() for name in "abcd")
+
+
+def test_the_cli_says_so_and_exits_2(district, tmp_path):
+    from adaptive.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "batch",
+            "--date",
+            district.last_day,
+            "--out",
+            str(tmp_path / "out"),
+            "--data",
+            str(district.responses),
+            "--catalog",
+            str(district.catalog),
+            "--engine",
+            "spark",
+            "--master",
+            "bogus://x",
+            "--tracking-uri",
+            district.uri,
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.replace("│", " ").split())  # the error box, unwrapped
+    assert "expected a Spark master URL" in text
+    assert "Traceback" not in text
