@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from adaptive.cli import run
@@ -150,3 +152,19 @@ def test_district_page_names_the_champion_with_its_evaluation(report_district, t
                tracking_uri=f"sqlite:///{tmp_path / 'empty.db'}")  # fmt: skip
     page = (tmp_path / "s" / "index.html").read_text()
     assert "Offline evaluation not available from the tracking store" in page
+
+
+def test_batch_with_report_writes_the_site_and_prints_its_page(report_district, tmp_path, capsys):
+    d = report_district
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    night = (pd.Timestamp(d.day) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    code = run(["batch", "--date", night, "--out", str(batch), "--data",
+                str(d.files / "responses.parquet"), "--catalog", str(d.catalog), "--profiles",
+                str(d.profiles), "--name", d.model, "--tracking-uri", d.uri, "--policy",
+                str(d.policy), "--report", str(tmp_path / "site"), "--quiet"])  # fmt: skip
+    out = capsys.readouterr().out
+    index = (tmp_path / "site" / "index.html").resolve()
+    assert code == 0 and index.is_file() and f"open {index}" in out
+    assert not any(sid in out for sid in d.students()["student_id"])  # counts only, no ids
+    assert f"Report for {night}" in index.read_text()

@@ -107,7 +107,9 @@ def bar_chart(
     highlight: Sequence[bool] | None = None,
 ) -> str:
     """A horizontal bar chart (SVG) with its text summary and a table fallback."""
-    width, bar_h, label_w = 420, 18, 120
+    bar_h = 18
+    label_w = int(min(320, max(120, 6.5 * max((len(str(x)) for x in labels), default=0) + 10)))
+    width = label_w + 300
     top = max([*values, 1e-9])
     bars = []
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
