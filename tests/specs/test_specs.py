@@ -88,3 +88,25 @@ def test_the_wheel_contains_every_spec(tmp_path) -> None:
     assert "adaptive/specs/policy.toml" in names
     expected = {f"adaptive/specs/models/{p.name}" for p in MODELS_DIR.glob("*.toml")}
     assert expected and expected <= names
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ('forgets = "yes"', "forgets = 'yes' (expected true or false)"),
+        ("num_fits = 2.5", "num_fits = 2.5 (expected an integer)"),
+        ("num_fits = true", "num_fits = True (expected an integer)"),
+    ],
+)
+def test_a_param_of_the_wrong_type_is_refused_not_misread(tmp_path, params, message) -> None:
+    """`forgets = "yes"` is truthy text: built as given it would silently mean True."""
+    spec = tmp_path / "mine.toml"
+    spec.write_text(f'model = "bkt"\n[params]\n{params}\n')
+    with pytest.raises(ConfigError, match="bad \\[params\\] for 'bkt'") as err:
+        build_model(spec)
+    assert message in str(err.value) and str(spec) in str(err.value)
+
+
+def test_every_shipped_spec_has_params_of_the_right_type() -> None:
+    for name in model_spec_names():
+        build_model(name)  # raises ConfigError on a mistyped param

@@ -13,6 +13,7 @@ construct by hand.
 from __future__ import annotations
 
 import importlib
+import inspect
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -69,9 +70,43 @@ def build_model(name_or_path: str | Path) -> KnowledgeTracer:
     """An unfitted model from a spec name or file."""
     spec = load_spec(name_or_path)
     klass = model_class(spec["model"])
+    wrong = _mistyped_params(klass, spec["params"])
+    if wrong:
+        raise ConfigError(
+            f"{spec_path(name_or_path)}: bad [params] for {spec['model']!r}: {'; '.join(wrong)}"
+        )
     try:
         return klass(**spec["params"])
     except TypeError as exc:
         raise ConfigError(
             f"{spec_path(name_or_path)}: bad [params] for {spec['model']!r}: {exc}"
         ) from exc
+
+
+def _mistyped_params(klass: type, params: dict[str, Any]) -> list[str]:
+    """Params whose value does not have the type of the constructor's default (`forgets =
+    "yes"` would otherwise be read as true): "name = value (expected ...)" for each."""
+    defaults = {
+        name: p.default
+        for name, p in inspect.signature(klass.__init__).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    wrong = []
+    for name, value in params.items():
+        default = defaults.get(name)
+        if default is None:  # unknown names are the constructor's to refuse; None takes any
+            continue
+        if isinstance(default, bool):
+            ok, expected = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, expected = isinstance(value, int) and not isinstance(value, bool), "an integer"
+        elif isinstance(default, float):
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            expected = "a number"
+        elif isinstance(default, str):
+            ok, expected = isinstance(value, str), "text"
+        else:
+            continue
+        if not ok:
+            wrong.append(f"{name} = {value!r} (expected {expected})")
+    return wrong
