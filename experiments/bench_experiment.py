@@ -40,8 +40,8 @@ from adaptive.experiment.analyze import estimate_effects  # noqa: E402
 from adaptive.experiment.assign import assign  # noqa: E402
 from adaptive.experiment.power import (  # noqa: E402
     Design,
+    design_from_data,
     minimum_detectable_effect,
-    variance_components,  # noqa: E402
 )
 from adaptive.policy import PolicyConfig  # noqa: E402
 
@@ -101,14 +101,11 @@ def one_experiment(
 
 
 def formula_mde(people: pd.DataFrame, outcome: str, unit: str) -> tuple[float, Design]:
-    """The calculator's MDE, variance components taken after removing the strata means."""
+    """The calculator's MDE from the outcome's variance components within the strata."""
     key = "class_id" if unit == "class" else "school_id"
     a = assign(people, ARMS, unit=unit, seed=0)
     frame = people.assign(unit_id=people[key]).merge(a.units[["unit_id", "stratum"]], on="unit_id")
-    frame["resid"] = frame[outcome] - frame.groupby("stratum")[outcome].transform("mean")
-    vc = variance_components(frame, "resid", "unit_id")
-    design = Design(vc["clusters"], vc["students_per_cluster"], vc["icc"], vc["sd"], 0.5, 0.0,
-                    vc["size_cv"])  # fmt: skip
+    design = design_from_data(frame, outcome, "unit_id", stratum="stratum")
     return minimum_detectable_effect(design), design
 
 
@@ -141,7 +138,7 @@ def main() -> None:
     for (unit, outcome), g in res.groupby(["unit", "outcome"], sort=False):
         aa, ab = g[g["delta"] == 0], g[g["delta"] != 0]
         mde, design = mdes[unit, outcome]
-        df = max(design.clusters - 2, 1)
+        df = max(design.clusters - design.strata - 1, 1)
         sim_mde = (stats.t.ppf(0.975, df) + stats.t.ppf(0.8, df)) * aa["effect"].std(ddof=1)
         summary.append({
             "unit": unit, "outcome": outcome, "clusters": design.clusters,
@@ -164,7 +161,8 @@ def main() -> None:
         f"(school ICC {args.icc_school}, class ICC {args.icc_class}: the simulator has no "
         "teacher or school effects of its own). Randomized within strata (school x grade for "
         "classes; schools all teach every grade, so one stratum for schools). Cluster-robust "
-        "OLS with strata fixed effects (statsmodels, t with G - 1 df). Injected effect = the "
+        "OLS with strata fixed effects (statsmodels' sandwich, factor G/(G - S - 1), t with "
+        "G - S - 1 df). Injected effect = the "
         f"calculator's MDE, {args.experiments // 2} experiments per unit. Run time "
         f"{time.perf_counter() - t0:.0f} s on a shared 2-core machine.", "",
         md_table(table, 4), "",

@@ -10,9 +10,10 @@ Per student: the arm of their unit (class or school), their stratum and one valu
 
 Estimator: OLS of the outcome on the arm indicators (the first arm is the reference) and the
 strata fixed effects (absorbed by demeaning within strata), with standard errors clustered by
-randomization unit (statsmodels' CR1 sandwich, its small-sample factor counting the absorbed
-strata as parameters, t with G - 1 degrees of freedom), so students of one class count as the
-correlated observations they are. Optional randomization inference: the assignment is redrawn
+randomization unit (statsmodels' cluster sandwich, its small-sample factor G/(G - S - q) for G
+clusters in S strata and q arm contrasts, t with G - S - q degrees of freedom: the strata
+means use up cluster-level degrees of freedom, see `estimate_effects`), so students of one
+class count as the correlated observations they are. Optional randomization inference: the assignment is redrawn
 `permutations` times with the same stratified procedure (`assign._deal`) and the estimate's
 two-sided p-value is the share of redraws at least as extreme (exact under the sharp null,
 whatever the clustering).
@@ -77,15 +78,20 @@ def estimate_effects(
     y_dm = y - _stratum_means(y[:, None], strata)[:, 0]
     x_dm = x - _stratum_means(x, strata)
     fit = sm.OLS(y_dm, x_dm).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-    # statsmodels' CR1 factor counts the arm columns only; the absorbed strata are parameters
-    # too, as with explicit dummies: (N - 1) / (N - K) with K = arms + strata
+    # Small-sample factor: statsmodels' CR1 is G/(G-1) (N-1)/(N-K) times the CR0 sandwich. With
+    # classes nested in school x grade strata, the absorbed stratum means take one degree of
+    # freedom each from the cluster sums (a stratum of m classes: each cluster's leverage 1/m),
+    # so CR1 is biased low by about (G - S - q)/G (measured: A/A false positives 8.7% instead of
+    # 5% with ~4 classes per stratum). The factor used is G/(G - S - q), with t on G - S - q
+    # degrees of freedom (one stratum: close to CR1 and G - 2).
     n, q, n_strata = len(y), x.shape[1], int(strata.max()) + 1
-    scale = np.sqrt((n - q) / max(n - q - n_strata, 1))
-    se = np.asarray(fit.bse) * scale
     n_groups = int(groups.max()) + 1
-    t = stats.t.ppf(1 - (1 - level) / 2, max(n_groups - 1, 1))
+    df = max(n_groups - n_strata - q, 1)
+    cr1 = n_groups / max(n_groups - 1, 1) * (n - 1) / max(n - q, 1)
+    se = np.asarray(fit.bse) * np.sqrt(n_groups / df / cr1)
+    t = stats.t.ppf(1 - (1 - level) / 2, df)
     params = np.asarray(fit.params)
-    p_values = 2 * stats.t.sf(np.abs(params / se), max(n_groups - 1, 1))
+    p_values = 2 * stats.t.sf(np.abs(params / se), df)
     perm = _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, params)
     return [
         Effect(

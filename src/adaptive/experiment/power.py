@@ -8,8 +8,8 @@ variance explained by the strata (and covariates), the difference in means has
 
 where m_eff = m (1 + cv^2) corrects for unequal cluster sizes (cv = their coefficient of
 variation; Eldridge, Ashby & Kerry 2006), and the minimum detectable effect at two-sided level
-alpha and power 1 - beta is MDE = (t_{1-alpha/2} + t_{1-beta}) SE with J - 2 degrees of freedom
-(Bloom 1995; Raudenbush 1997). `variance_components` estimates sigma^2, rho and the cluster
+alpha and power 1 - beta is MDE = (t_{1-alpha/2} + t_{1-beta}) SE with J - S - 1 degrees of
+freedom for S strata (Bloom 1995; Raudenbush 1997), as `analyze.estimate_effects` tests. `variance_components` estimates sigma^2, rho and the cluster
 sizes from a pre-period outcome table (one-way ANOVA estimator of the ICC).
 """
 
@@ -35,6 +35,7 @@ class Design:
     share_treated: float = 0.5
     r2: float = 0.0
     size_cv: float = 0.0
+    strata: int = 1
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -55,8 +56,8 @@ def standard_error(d: Design) -> float:
 
 
 def minimum_detectable_effect(d: Design, alpha: float = 0.05, power: float = 0.8) -> float:
-    """MDE = (t_{1-alpha/2} + t_{power}) * SE, df = clusters - 2."""
-    df = max(d.clusters - 2, 1)
+    """MDE = (t_{1-alpha/2} + t_{power}) * SE, df = clusters - strata - 1 (as the analysis)."""
+    df = max(d.clusters - d.strata - 1, 1)
     return float((stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * standard_error(d))
 
 
@@ -85,9 +86,17 @@ def variance_components(frame: pd.DataFrame, outcome: str, cluster: str) -> dict
 
 
 def design_from_data(
-    frame: pd.DataFrame, outcome: str, cluster: str, share_treated: float = 0.5, r2: float = 0.0
-) -> Design:
-    """The design of randomizing `frame`'s clusters, from its own variance components."""
-    c = variance_components(frame, outcome, cluster)
-    return Design(c["clusters"], c["students_per_cluster"], c["icc"], c["sd"], share_treated, r2,
-                  c["size_cv"])  # fmt: skip
+    frame: pd.DataFrame, outcome: str, cluster: str, stratum: str | None = None,
+    share_treated: float = 0.5,
+) -> Design:  # fmt: skip
+    """The design of randomizing `frame`'s clusters, from its own variance components (taken
+    within strata when `stratum` is given: the analysis absorbs the strata means)."""
+    data = frame
+    strata = 1
+    if stratum is not None:
+        means = frame.groupby(stratum)[outcome].transform("mean")
+        data = frame.assign(**{outcome: frame[outcome] - means})
+        strata = int(frame[stratum].nunique())
+    c = variance_components(data, outcome, cluster)
+    return Design(c["clusters"], c["students_per_cluster"], c["icc"], c["sd"], share_treated,
+                  0.0, c["size_cv"], strata)  # fmt: skip
