@@ -93,7 +93,14 @@ def spark_session(
     )
     for key, value in (conf or {}).items():
         builder = builder.config(key, str(value))
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    running = session.sparkContext.master
+    if running != master:  # getOrCreate returned a session this process started before
+        raise SparkUnavailableError(
+            f"a Spark session on {running} is already running in this process; stop it "
+            f"(spark.stop()) to run on {master}, or pass --master {running}"
+        )
+    return session
 
 
 def local_spark(app_name: str = "adaptive-batch", master: str = "local[2]"):

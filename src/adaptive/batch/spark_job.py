@@ -70,7 +70,6 @@ from adaptive.registry.pyfunc_model import TRACER_ARTIFACT
 from adaptive.registry.store import CHAMPION_ALIAS, is_not_found, tracking
 from adaptive.tracing.base import KnowledgeTracer
 
-MODEL_FILES = "adaptive-champion"  # the shipped folder's name on the executors
 PARTIAL = ".partial"
 SPARK_LOG = "the response log (read by Spark)"
 ERROR_MARK = "adaptive-error"  # marks an AdaptiveError raised on an executor
@@ -84,9 +83,10 @@ RESULT_SCHEMA = (
 @dataclass(frozen=True)
 class SparkNight:
     """What every executor needs, as plain values (paths, JSON strings): Spark ships it with the
-    function; the model travels as files (`model_dir` names the shipped folder)."""
+    function; the model travels as files: `model_files` maps each shipped file's name (unique
+    per model: its folder's sha256 as prefix) to its path in the artifact folder."""
 
-    model_dir: str
+    model_files: dict[str, str]
     model_sha: str
     context: PartitionContext
     policy_json: str
@@ -159,12 +159,13 @@ def run_spark_night(
             ).hexdigest()
         resumed = writer.prepare_date(out, TABLES, day, fingerprint)
         record_overrides(out, day, overrides)
+        sha = _folder_sha(model_dir)
         partial = snapshot_dir(state_dir, day).with_name(f"date={day}{PARTIAL}")
         if not resumed and partial.exists():
             shutil.rmtree(partial)
         night = SparkNight(
-            model_dir=MODEL_FILES,
-            model_sha=_folder_sha(model_dir),
+            model_files=_shipped_names(model_dir, sha),
+            model_sha=sha,
             context=context,
             policy_json=context.policy_json,
             out=str(Path(out).resolve()),
@@ -178,9 +179,7 @@ def run_spark_night(
             experiment=experiment,
         )
         session = spark if spark is not None else spark_session(master)
-        shipped = Path(tmp) / MODEL_FILES
-        shutil.copytree(model_dir, shipped)
-        session.sparkContext.addFile(str(shipped), recursive=True)
+        _ship_model(session, model_dir, night.model_files, Path(tmp) / "shipped")
         try:
             rows = _run_schools(
                 session,
@@ -460,14 +459,35 @@ def _students_frame(session, profiles_path: Path | None, previous: Path | None):
 _MODELS: dict[str, KnowledgeTracer] = {}
 
 
+def _shipped_names(folder: Path, sha: str) -> dict[str, str]:
+    """A unique flat name for every file of the artifact folder (Spark ships files, not
+    folders, to a cluster; two models in one session must not collide)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {f"{sha[:16]}-{i}-{p.name}": str(p.relative_to(folder)) for i, p in enumerate(files)}
+
+
+def _ship_model(session, folder: Path, names: dict[str, str], staging: Path) -> None:
+    """`SparkContext.addFile` for each artifact file, under its shipped name."""
+    staging.mkdir(parents=True, exist_ok=True)
+    for shipped, relative in names.items():
+        shutil.copyfile(folder / relative, staging / shipped)
+        session.sparkContext.addFile(str(staging / shipped))
+
+
 def _executor_model(night: SparkNight) -> KnowledgeTracer:
-    """The champion loaded from the shipped files, once per Python worker (checksums verified)."""
+    """The champion rebuilt from the shipped files, once per Python worker: the files are laid
+    out as the artifact folder again and loaded by `KnowledgeTracer.load`, which verifies every
+    checksum (no model object is pickled)."""
     model = _MODELS.get(night.model_sha)
     if model is None:
         from pyspark import SparkFiles
 
-        folder = Path(SparkFiles.get(night.model_dir))
-        model = KnowledgeTracer.load(folder, label="the champion shipped to this executor")
+        with tempfile.TemporaryDirectory(prefix="adaptive-champion-") as tmp:
+            for shipped, relative in night.model_files.items():
+                target = Path(tmp) / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(SparkFiles.get(shipped), target)
+            model = KnowledgeTracer.load(Path(tmp), label="the champion shipped to this executor")
         _MODELS.clear()
         _MODELS[night.model_sha] = model
     return model
