@@ -200,3 +200,32 @@ def test_a_warning_is_one_line_without_a_source_path(cli, tmp_path, monkeypatch)
     assert "warning: 3 skills have a learn rate below 0.01" in r.err
     assert "warning: DeprecationWarning: a library's own warning" in r.err
     assert ".py:" not in r.err and "Traceback" not in r.text
+
+
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        (["--time-format", "%Q"], {}, "time_format '%Q' is not a strptime format"),
+        (["--time-format", "dd/mm/yyyy"], {}, "has no directive"),
+        (["--tracking-uri", "notascheme://x"], {}, "unsupported scheme 'notascheme'"),
+        ([], {"MLFLOW_TRACKING_URI": "htp://typo:5000"}, "$MLFLOW_TRACKING_URI 'htp://typo:5000'"),
+        (["--tracking-uri", "FOLDER"], {}, "a folder is MLflow's file store"),
+    ],
+)
+def test_a_bad_time_format_or_tracking_uri_is_one_error(
+    cli, tmp_path, monkeypatch, args, env, message
+):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    (tmp_path / "one.csv").write_text(
+        "student_id,item_id,skill_ids,correct,timestamp\nu1,i1,k1,1,2026-09-01T08:00:00Z\n"
+    )
+    args = [str(tmp_path) if a == "FOLDER" else a for a in args]
+    command = (
+        ["validate", tmp_path / "one.csv"]
+        if "--time-format" in args
+        else ["promote", "--name", "m"]
+    )
+    r = cli(*command, *args)
+    assert r.code == 2 and message in r.err, r.text
+    assert "Traceback" not in r.text and "internal error" not in r.text

@@ -35,6 +35,7 @@ Keys (all optional; unset ones fall back to the canonical column names):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +88,8 @@ def _time_kind(mapping: Mapping[str, Any], where: str) -> str:
         )
     if fmt == "":
         raise ConfigError(f"{where}: 'time_format' must not be empty")
+    if fmt is not None:
+        _check_time_format(fmt, where)
     given = "time_unit" if unit is not None else "time_format" if fmt is not None else None
     if given is None:
         return kind
@@ -208,3 +211,18 @@ class ColumnMapping:
         if self.skills_from is None:
             needed["skill_ids"] = [self.skill_ids]
         return needed
+
+
+def _check_time_format(fmt: str, where: str) -> None:
+    """A `strptime` format must parse what it writes: a bad directive (`%Q`) or a format with
+    no directive at all is refused here, before any row is read."""
+    sample = dt.datetime(2024, 9, 1, 8, 30, 5)
+    try:
+        dt.datetime.strptime(sample.strftime(fmt), fmt)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{where}: time_format {fmt!r} is not a strptime format ({exc}); e.g. '%d/%m/%Y' "
+            "or '%Y-%m-%d %H:%M'"
+        ) from exc
+    if "%" not in fmt:
+        raise ConfigError(f"{where}: time_format {fmt!r} has no directive (e.g. '%d/%m/%Y')")

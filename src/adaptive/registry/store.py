@@ -23,14 +23,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
 import mlflow
 import requests
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from adaptive.errors import AdaptiveError
+from adaptive.errors import AdaptiveError, ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 CHAMPION_ALIAS = "champion"
@@ -194,9 +194,29 @@ def default_tracking_uri() -> str:
     return f"sqlite:///{(data_dir() / 'mlflow' / 'mlflow.db').resolve()}"
 
 
+#: URI schemes MLflow's tracking and registry stores accept (a database URL may add a driver,
+#: `postgresql+psycopg2`): anything else is a typo, refused before MLflow fails on it.
+TRACKING_SCHEMES = frozenset(
+    {"sqlite", "http", "https", "postgresql", "mysql", "mssql", "databricks", "databricks-uc",
+     "uc"}
+)  # fmt: skip
+
+
 def resolve_tracking_uri(tracking_uri: str | None = None) -> str:
     """The explicit URI, else `$MLFLOW_TRACKING_URI`, else the embedded SQLite store."""
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
+    scheme = urlparse(uri).scheme.split("+")[0]
+    source = "--tracking-uri" if tracking_uri else "$MLFLOW_TRACKING_URI"
+    if scheme in ("", "file") and os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() != "true":
+        raise ConfigError(
+            f"{source} {uri!r}: a folder is MLflow's file store, which MLflow 3 no longer "
+            "serves; give sqlite:///PATH/mlflow.db (or a server URL)"
+        )
+    if scheme not in TRACKING_SCHEMES | {"", "file"}:
+        raise ConfigError(
+            f"{source} {uri!r}: unsupported scheme {scheme!r}; expected a server URL "
+            "(http://HOST:PORT), sqlite:///PATH, a database URL or a local folder"
+        )
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     return uri
