@@ -3,20 +3,15 @@ started here and stopped after, even on failure) equals the in-process job byte 
 
 The pip distribution of pyspark ships no `sbin/start-master.sh` / `start-worker.sh`; those
 scripts only daemonize `spark-class org.apache.spark.deploy.master.Master` / `...worker.Worker`,
-which this test runs itself (so it holds their process ids and stops them by id).
+which this test runs itself through `adaptive.batch.standalone` (it holds their process ids and
+stops them by id).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -28,83 +23,19 @@ DAY = "2026-09-28"
 TABLES = ("recommendations", "students", "class_skills", "groups")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(log: Path, text: str, count: int, proc: subprocess.Popen, timeout: float) -> None:
-    """Until `text` appears `count` times in `log` (the process must stay alive meanwhile)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if log.is_file() and log.read_text(errors="replace").count(text) >= count:
-            return
-        if proc.poll() is not None:
-            raise RuntimeError(f"{log.name}: exited with {proc.returncode}:\n{log.read_text()}")
-        time.sleep(0.25)
-    raise TimeoutError(f"{log.name}: no {text!r} after {timeout:.0f} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """spark://127.0.0.1:PORT with two one-core workers; every process stopped after."""
     pytest.importorskip("pyspark", reason="pyspark is not installed")
     if shutil.which("java") is None:
         pytest.skip("Java is not installed: a Spark cluster needs a JVM (Java 17)")
-    import pyspark
+    from adaptive.batch.standalone import standalone_cluster
 
-    home = Path(pyspark.__file__).parent
-    root = tmp_path_factory.mktemp("standalone")
-    env = {
-        **os.environ,
-        "SPARK_HOME": str(home),
-        "SPARK_LOCAL_IP": "127.0.0.1",
-        "PYSPARK_PYTHON": sys.executable,
-    }
-    port = free_port()
-    url = f"spark://127.0.0.1:{port}"
-    procs: list[subprocess.Popen] = []
-
-    def start(name: str, *args: str) -> tuple[subprocess.Popen, Path]:
-        log = root / f"{name}.log"
-        with log.open("w") as fh:
-            proc = subprocess.Popen(
-                [str(home / "bin" / "spark-class"), *args],
-                env=env,
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own group: stopped with anything it started
-            )
-        procs.append(proc)
-        return proc, log
-
-    try:
-        master, master_log = start(
-            "master",
-            "org.apache.spark.deploy.master.Master",
-            *("--host", "127.0.0.1", "--port", str(port), "--webui-port", str(free_port())),
-        )
-        wait_for(master_log, "I have been elected leader", 1, master, 90)
-        for i in (1, 2):
-            start(
-                f"worker{i}",
-                "org.apache.spark.deploy.worker.Worker",
-                *("--host", "127.0.0.1", "--cores", "1", "--memory", "1500m"),
-                *("--webui-port", str(free_port()), "--work-dir", str(root / f"work{i}"), url),
-            )
-        wait_for(master_log, "Registering worker", 2, master, 90)
-        yield url
-    finally:
-        for proc in reversed(procs):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+    with standalone_cluster(tmp_path_factory.mktemp("standalone"), workers=2) as cluster:
+        yield cluster.url
+    for pid in (cluster.master_pid, *cluster.worker_pids):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # stopped
 
 
 def test_a_night_on_a_standalone_cluster_equals_the_in_process_job(standalone, district, tmp_path):

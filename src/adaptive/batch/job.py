@@ -106,6 +106,8 @@ class JobSummary:
     skill_counts: pd.Series = field(repr=False, default_factory=pd.Series)
     skill_coverage: SkillCoverage | None = None
     run_id: str | None = None
+    #: Spark engine: seconds each school's serving took on its executor (no student data)
+    partition_seconds: list[float] = field(repr=False, default_factory=list)
 
 
 class SummaryNotLoggedError(AdaptiveError):

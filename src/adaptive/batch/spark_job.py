@@ -76,7 +76,7 @@ ERROR_MARK = "adaptive-error"  # marks an AdaptiveError raised on an executor
 RESULT_SCHEMA = (
     "school string, written boolean, served long, stuck long, skills string, "
     "new_responses long, without_profile long, listing string, state_rows long, "
-    "state_sha256 string"
+    "state_sha256 string, seconds double"
 )
 
 
@@ -233,6 +233,7 @@ def run_spark_night(
         out=Path(out),
         skill_counts=pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index(),
         skill_coverage=coverage,
+        partition_seconds=[float(r["seconds"]) for r in rows],
     )
 
 
@@ -498,6 +499,7 @@ def serve_spark_school(
 ) -> pa.Table:
     """Step 4 for one school on an executor: trace, place, absorb, serve, write; one row back."""
 
+    started = time.perf_counter()
     model = _executor_model(night)
     context = night.context
     catalog, config = context.catalog, context.policy.config
@@ -563,6 +565,7 @@ def serve_spark_school(
             "listing": [json.dumps(listing, sort_keys=True)],
             "state_rows": [state_table.num_rows],
             "state_sha256": [hashlib.sha256(blob).hexdigest()],
+            "seconds": [time.perf_counter() - started],
         }
     )
 
