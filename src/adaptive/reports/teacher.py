@@ -116,14 +116,28 @@ def next_skill_groups(
         return pd.DataFrame(columns=cols)
     recs = recommendations.sort_values(["student_id", "assigned_by_teacher", "rank"], kind="stable")
     first = recs.drop_duplicates("student_id", keep="first")
+    first = first.dropna(subset=["class_id", "skill_id"])  # as a group-by leaves them out
+    first = first.sort_values(["class_id", "skill_id", "student_id"], kind="stable")
+    klass = first["class_id"].to_numpy(dtype=object)
+    skill = first["skill_id"].to_numpy(dtype=object)
+    ids = first["student_id"].astype(str).tolist()
+    # one (class, skill) group per run of equal keys; split into balanced chunks as
+    # np.array_split does: the first (size % n) chunks hold one more student
+    new = np.ones(len(ids), bool)
+    new[1:] = (klass[1:] != klass[:-1]) | (skill[1:] != skill[:-1])
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.append(starts, len(ids)))
     out = []
-    for (klass, skill), part in first.groupby(["class_id", "skill_id"], sort=True):
-        ids = sorted(part["student_id"])
-        if len(ids) < min_size:
+    for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
+        if size < min_size:
             continue
-        n_groups = -(-len(ids) // max_size)
-        for g, chunk in enumerate(np.array_split(np.asarray(ids, dtype=object), n_groups)):
-            out.append([klass, skill, g + 1, len(chunk), ";".join(chunk)])
+        n_groups = -(-size // max_size)
+        base, extra = divmod(size, n_groups)
+        at = start
+        for g in range(n_groups):
+            n = base + (g < extra)
+            out.append([klass[start], skill[start], g + 1, n, ";".join(ids[at : at + n])])
+            at += n
     return pd.DataFrame(out, columns=cols)
 
 
