@@ -186,6 +186,8 @@ def test_override_export_round_trips_through_the_nightly_job(report_district, pa
 
     site = tmp_path / "site"
     build_site(batch, night, site, catalog=d.catalog, profiles=d.profiles)
+    students_page = class_page(site, klass).parent / "students.html"
+    assert "<polyline" in students_page.read_text()  # two report dates: a line per skill
     open_page(page, class_page(site, klass))
     assert page.input_value(f'#overrides tr[data-student="{a}"] select') == "remediate"
     second = export(page, tmp_path, "again.json")

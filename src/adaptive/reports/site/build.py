@@ -126,6 +126,7 @@ def build_site(
         run, catalog, profiles, roster, norm, class_id, school is None and class_id is None
     )
     out = Path(out)
+    _check_replaceable(out)  # before the work, not after it
     staging = out.parent / f".{out.name}.staging-{secrets.token_hex(4)}"
     staging.mkdir(parents=True)
     write = Writer(staging)
@@ -221,6 +222,8 @@ def _scope_schools(
     run: BatchRun, school: str | None, class_id: str | None, n_skills: int
 ) -> list[str]:
     """The schools to read: all, the one asked for, or the one holding the class."""
+    if not run.schools:
+        raise ReportInputError(f"the batch output of {run.date} in {run.out} serves no school")
     if school is not None and school not in run.schools:
         raise ReportInputError(
             f"--school {school!r}: not in the batch output of {run.date} (schools: "
@@ -260,14 +263,19 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole) -> Context:
     )
 
 
+def _check_replaceable(out: Path) -> None:
+    """`out` must be absent, an empty folder or an earlier site (never someone's files)."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
+        raise ReportInputError(
+            f"{out}: exists and is not a report site (no {MARKER}); expected a new or empty "
+            "folder, or an earlier report to replace"
+        )
+
+
 def _swap(staging: Path, out: Path) -> None:
     """Put the staged site in place of `out` (which must be absent, empty or an earlier site)."""
     if out.exists():
-        if any(out.iterdir()) and not (out / MARKER).is_file():
-            raise ReportInputError(
-                f"{out}: exists and is not a report site (no {MARKER}); expected a new or empty "
-                "folder, or an earlier report to replace"
-            )
+        _check_replaceable(out)
         old = out.parent / f".{out.name}.old-{secrets.token_hex(4)}"
         out.rename(old)
         staging.rename(out)

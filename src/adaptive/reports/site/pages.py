@@ -360,17 +360,11 @@ def student_section(
 
 #: "37%" for 0..100 and "–" (unknown) at 101: mastery as text without a format per value
 PERCENT = np.array([f"{i}%" for i in range(101)] + ["–"], dtype=object)
-#: one-date sparklines (a dot at the height of the value), by the same percent code
-DOTS = np.array(
-    [f'<svg role="img" aria-label="{i}%" width="80" height="18"><circle class="spark-dot" '
-     f'cx="2" cy="{16 - i * 0.14:.1f}" r="2"/></svg>' for i in range(101)] + [""],
-    dtype=object,
-)  # fmt: skip
 STATE_TEXT = np.array([label.replace("_", " ") for label in LABELS], dtype=object)
 
 
 def percent_codes(values: np.ndarray) -> np.ndarray:
-    """Index into PERCENT / DOTS for each value (101 = unknown)."""
+    """Index into PERCENT for each value (101 = unknown)."""
     values = np.asarray(values, dtype=float)
     codes = np.clip(np.rint(np.where(np.isnan(values), 0, values) * 100), 0, 100).astype(np.int64)
     return np.where(np.isnan(values), 101, codes)
@@ -385,33 +379,39 @@ def _timeline(
     dates: Sequence[str],
 ) -> str:
     """Per practised skill (curriculum order): its mastery over the report dates as a small line
-    (the chart), the values as text (its table fallback) and a summary sentence."""
+    (the chart), the values as text (its table fallback) and a summary sentence. On the first
+    report there is no line yet: one value per skill."""
     started = order[progression[order] != 0]
     if len(started) == 0:
         return "<p>No skill practised yet.</p>"
     values = history[:, started]
     codes = all_codes[:, started]
+    names = skill_names_html(catalog)[started]
+    states = STATE_TEXT[progression[started]]
     if len(dates) > 1:
         rose = int(np.sum(values[-1] > values[0] + 1e-6))
         fell = int(np.sum(values[-1] < values[0] - 1e-6))
         text = f"Since {e(dates[0])}: mastery rose on {rose} and fell on {fell}."
-        lines = [sparkline(values[:, j], "mastery over time") for j in range(len(started))]
-        texts = [" → ".join(PERCENT[codes[:, j]]) for j in range(len(started))]
+        cells = [
+            f"<td>{sparkline(values[:, j], 'mastery over time')}</td><td>"
+            + " → ".join(PERCENT[codes[:, j]])
+            + "</td>"
+            for j in range(len(started))
+        ]
+        head = '<th scope="col">Over time</th>'
     else:
-        text = "First report: one point per skill so far."
-        lines, texts = DOTS[codes[0]], PERCENT[codes[0]]
-    names = skill_names_html(catalog)[started]
-    states = STATE_TEXT[progression[started]]
+        text = "First report: one value per skill, a line from the next report on."
+        cells = ["<td>" + t + "</td>" for t in PERCENT[codes[0]]]
+        head = ""
     rows = "".join(
-        f'<tr><th scope="row">{n}</th><td>{line}</td><td>{t}</td><td>{st}</td></tr>'
-        for n, line, t, st in zip(names, lines, texts, states, strict=True)
+        f'<tr><th scope="row">{n}</th>{c}<td>{st}</td></tr>'
+        for n, c, st in zip(names, cells, states, strict=True)
     )
     return (
         f'<p class="summary">{len(started)} skills practised. {text}</p><table class="data">'
-        "<caption>Mastery per practised skill over the report dates (the line is its chart, the "
-        'values its table)</caption><thead><tr><th scope="col">Skill</th><th scope="col">Over '
-        f'time</th><th scope="col">Mastery ({e(" → ".join(dates))})</th><th scope="col">State'
-        f"</th></tr></thead><tbody>{rows}</tbody></table>"
+        "<caption>Mastery per practised skill over the report dates</caption><thead><tr>"
+        f'<th scope="col">Skill</th>{head}<th scope="col">Mastery ({e(" → ".join(dates))})</th>'
+        f'<th scope="col">State</th></tr></thead><tbody>{rows}</tbody></table>'
     )
 
 
