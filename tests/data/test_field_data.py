@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from adaptive.cli import app
 from adaptive.cli.options import column_mapping
 from adaptive.data import load_log, load_log_report, read_responses, read_responses_report
+from adaptive.data.log import ResponseLog
 from adaptive.errors import AdaptiveError, ConfigError, DataValidationError
 
 HEADER = "student_id,item_id,skill_ids,correct,timestamp\n"
@@ -413,3 +414,13 @@ def test_a_shuffled_date_only_export_keeps_every_same_day_attempt(tmp_path):
     assert [p.line for p in info.value.problems] == [6]
     log = read_responses(write(tmp_path, rows[:4]))
     assert len(log) == 4
+
+
+def test_load_log_of_a_dataframe_points_to_from_frame():
+    """A data scientist's first try: a clear pointer, not 'expected str, bytes or os.PathLike'."""
+    frame = pd.DataFrame(
+        {"student_id": ["a"], "item_id": ["i"], "skill_ids": ["k"], "correct": [1], "order": [0]}
+    )
+    with pytest.raises(TypeError, match=r"ResponseLog.from_frame\(frame\)"):
+        load_log(frame)
+    assert len(ResponseLog.from_frame(frame)) == 1  # the pointer works

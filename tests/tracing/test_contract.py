@@ -161,6 +161,18 @@ def test_state_replay_in_chunks_and_single_responses(fitted, test_log):
         for r in frame.itertuples()
     ]
     np.testing.assert_allclose(np.concatenate(singles), batch[:25], rtol=0, atol=tol)
+    # a list of Response (a vendor's batch of answers) is the same as one at a time
+    listed_state = fitted.init_state()
+    listed = fitted.update(
+        listed_state,
+        [
+            Response(r.student_id, r.item_id, tuple(r.skill_ids), int(r.correct), r.timestamp)
+            for r in frame.itertuples()
+        ],
+    )
+    np.testing.assert_allclose(listed, batch[:25], rtol=0, atol=tol)
+    with pytest.raises(TypeError, match="expected a ResponseLog, a Response, or a list"):
+        fitted.update(listed_state, {"student_id": "s1"})
 
 
 def test_state_snapshot_round_trip(fitted, test_log, tmp_path):

@@ -74,6 +74,12 @@ def load_log_report(
     `since` (ns since the epoch, UTC): a Parquet log is read from that time on only (rows
     without a time too, so validation reports them); other files are read in full.
     """
+    if not isinstance(data, str | Path):
+        raise TypeError(
+            f"load_log reads a file or a dataset name; got a {type(data).__name__}. A DataFrame "
+            "in the canonical columns (student_id, item_id, skill_ids, correct, timestamp or "
+            "order) is checked and loaded by ResponseLog.from_frame(frame)"
+        )
     path, column_mapping, base_dir = resolve(data, mapping, dataset)
     return read_responses_report(
         path,

@@ -42,7 +42,7 @@ import json
 import threading
 import zipfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -139,6 +139,12 @@ class TracingState:
         return cls(students=students, arrays=arrays)
 
 
+_UPDATE_TYPES = (
+    "update(state, responses): got a {}; expected a ResponseLog, a Response, or a list of "
+    "Response in the order they happened"
+)
+
+
 class KnowledgeTracer(ABC):
     """Abstract knowledge-tracing model. Subclasses set `name` and implement the abstract methods."""
 
@@ -233,17 +239,33 @@ class KnowledgeTracer(ABC):
         block[fresh] = prior[fresh]
         placed[rows] = block
 
-    def update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
+    def update(
+        self, state: TracingState, responses: ResponseLog | Response | Sequence[Response]
+    ) -> np.ndarray:
         """Absorb responses (in time order) into `state` in place; unknown students are added.
 
-        Returns P(correct) predicted for each response just before it was absorbed.
+        `responses` is a `ResponseLog`, one `Response`, or a list of `Response` in the order they
+        happened (each absorbed as one event). Returns P(correct) predicted for each response
+        just before it was absorbed.
         """
         self._check_fitted()
+        if isinstance(responses, list | tuple):
+            if not all(isinstance(r, Response) for r in responses):
+                raise TypeError(_UPDATE_TYPES.format(type(responses).__name__ + " of other values"))
+            with state.lock:
+                out = [self._absorb(state, r) for r in responses]
+            return np.concatenate(out) if out else np.zeros(0)
+        if not isinstance(responses, ResponseLog | Response):
+            raise TypeError(_UPDATE_TYPES.format(type(responses).__name__))
         with state.lock:
-            p = self._update(state, responses)
-            if EVIDENCE in state.arrays:
-                self._count_evidence(state, responses)
-            self._absorb_residuals(state, responses, p)
+            return self._absorb(state, responses)
+
+    def _absorb(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
+        """One update step under the state's lock (the caller holds it)."""
+        p = self._update(state, responses)
+        if EVIDENCE in state.arrays:
+            self._count_evidence(state, responses)
+        self._absorb_residuals(state, responses, p)
         return p
 
     def _absorb_residuals(
