@@ -98,5 +98,12 @@ def design_from_data(
         data = frame.assign(**{outcome: frame[outcome] - means})
         strata = int(frame[stratum].nunique())
     c = variance_components(data, outcome, cluster)
-    return Design(c["clusters"], c["students_per_cluster"], c["icc"], c["sd"], share_treated,
-                  0.0, c["size_cv"], strata)  # fmt: skip
+    between = c["icc"] * c["sd"] ** 2
+    within = (1 - c["icc"]) * c["sd"] ** 2
+    if strata > 1:  # demeaning a stratum of m clusters keeps (m - 1)/m of their variance
+        kept = max(c["clusters"] - strata, 1) / c["clusters"]
+        between /= kept
+    sd = float(np.sqrt(between + within))
+    icc = between / (between + within) if between + within > 0 else 0.0
+    return Design(c["clusters"], c["students_per_cluster"], icc, sd, share_treated, 0.0,
+                  c["size_cv"], strata)  # fmt: skip
