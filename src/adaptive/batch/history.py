@@ -221,20 +221,26 @@ def _mask(bits: int) -> np.uint64:
 
 
 def _outcome_bits(log: ResponseLog, ids: pd.Index, catalog: Catalog, window: int) -> np.ndarray:
-    """(len(ids), S) uint64: each (student, skill)'s last 2*window outcomes in this log."""
+    """(len(ids), S) uint64: each (student, skill)'s last 2*window outcomes in this log, newest
+    in bit 0 (numpy only: one stable sort by (student, skill) keeps time order inside)."""
     rows, skill_codes = log.exploded()
     r = log.student[rows].astype(np.int64)  # ids are log.students in code order
-    s = catalog.skill_index.astype(str).get_indexer(log.skills[skill_codes].astype(str))
+    s = catalog.skill_index.astype(str).get_indexer(log.skills.astype(str))[skill_codes]
     keep = s >= 0
-    frame = pd.DataFrame(
-        {"r": r[keep], "s": s[keep], "c": log.correct[rows][keep].astype(np.uint64)}
-    )
-    frame = frame.sort_values(["r", "s"], kind="stable")
-    pos = frame.groupby(["r", "s"], sort=False).cumcount(ascending=False).to_numpy()
+    r, s, c = r[keep], s[keep], log.correct[rows][keep].astype(np.uint64)
+    n_s = len(catalog.skills)
+    out = np.zeros((len(ids), n_s), np.uint64)
+    if not len(r):
+        return out
+    pair = r * n_s + s
+    order = np.argsort(pair, kind="stable")
+    pair, c = pair[order], c[order]
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    sizes = np.diff(np.r_[starts, len(pair)])
+    pos = np.repeat(starts + sizes, sizes) - 1 - np.arange(len(pair))  # 0 = the newest
     recent = pos < 2 * window
-    out = np.zeros((len(ids), len(catalog.skills)), np.uint64)
-    bits = frame["c"].to_numpy()[recent] << pos[recent].astype(np.uint64)
-    np.bitwise_or.at(out, (frame["r"].to_numpy()[recent], frame["s"].to_numpy()[recent]), bits)
+    bits = c[recent] << pos[recent].astype(np.uint64)
+    np.bitwise_or.at(out.reshape(-1), pair[recent], bits)
     return out
 
 
