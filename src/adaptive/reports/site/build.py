@@ -8,7 +8,7 @@ import secrets
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -95,7 +95,6 @@ class SchoolResult:
     stuck_counts: pd.Series
     n_stuck_students: int
     files: int = 0
-    rows: list = field(default_factory=list)
 
 
 def build_site(
@@ -294,16 +293,29 @@ def student_groups(group: np.ndarray, n_stuck: np.ndarray) -> np.ndarray:
     return np.where(np.asarray(n_stuck) > 0, 3, out).astype(np.int8)
 
 
-def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
-    """Read one school, write its class and student pages (and its own page unless only one
-    class is asked for); its figures for the district page."""
+@dataclass
+class SchoolArrays:
+    """One school read and prepared once: its tables, each student's growth, group and mastery
+    over the report dates, and its recommendations as table rows (see `_rec_blocks`)."""
+
+    tables: SchoolTables
+    ids: np.ndarray
+    classes: np.ndarray
+    growth: Growth
+    student_group: np.ndarray
+    history: np.ndarray  # (dates, n, S) mastery, the last date the report's
+    codes: np.ndarray  # its percent codes (pages.PERCENT)
+    dates: list[str]  # the earlier report dates in `history`
+    recs: dict
+    next_groups: dict[str, pd.DataFrame]
+
+
+def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
     n_skills = len(ctx.catalog.skills)
     t = read_school(ctx.run, school, n_skills)
     ids = t.students["student_id"].to_numpy(dtype=object)
     classes = t.students["class_id"].to_numpy(dtype=object)
-    grades = np.array(
-        [_grade(ctx.profiles.get(s)) for s in ids], dtype=float
-    )  # a dict lookup per student
+    grades = np.array([_grade(ctx.profiles.get(s)) for s in ids], dtype=float)
     base = (
         read_mastery(ctx.run.out, ctx.baseline_date, school, ids, n_skills)
         if ctx.baseline_date
@@ -313,78 +325,83 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
         ctx.norm, ctx.catalog, grades, t.mastery, ctx.run.date, base, ctx.baseline_date
     )
     history = [read_mastery(ctx.run.out, d, school, ids, n_skills) for d in ctx.history_dates]
-    dates = [d for d, h in zip(ctx.history_dates, history, strict=True) if h is not None]
-    stack = np.stack([h for h in history if h is not None] + [t.mastery], axis=0)  # (dates, n, S)
-    codes = pages.percent_codes(stack)
-    sgroup = student_groups(t.group, t.students["n_stuck"].to_numpy())
-    recs = _rec_blocks(t, ids, classes, ctx.catalog)
-    rec_rows, rec_bounds = recs["html"], recs["bounds"]
-    next_groups = {k: g for k, g in t.next_groups.groupby("class_id", sort=True)}
-    starts = (
-        np.flatnonzero(np.r_[True, classes[1:] != classes[:-1]]) if len(ids) else np.array([], int)
+    stack = np.stack([h for h in history if h is not None] + [t.mastery], axis=0)
+    return SchoolArrays(
+        tables=t,
+        ids=ids,
+        classes=classes,
+        growth=growth,
+        student_group=student_groups(t.group, t.students["n_stuck"].to_numpy()),
+        history=stack,
+        codes=pages.percent_codes(stack),
+        dates=[d for d, h in zip(ctx.history_dates, history, strict=True) if h is not None],
+        recs=_rec_blocks(t, ids, classes, ctx.catalog),
+        next_groups={k: g for k, g in t.next_groups.groupby("class_id", sort=True)},
     )
-    ends = np.r_[starts[1:], len(ids)]
+
+
+def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> pages.ClassData:
+    """The class whose students are rows a..b-1 of the school."""
+    t, rows, bounds = s.tables, np.arange(a, b), s.recs["bounds"]
+    ids = s.ids[rows]
+    return pages.ClassData(
+        school=school,
+        class_id=s.classes[a],
+        student_ids=ids,
+        labels=[ctx.names.get(sid, sid) for sid in ids],
+        mastery=t.mastery[rows],
+        progression=t.progression[rows],
+        group=t.group[rows],
+        student_group=s.student_group[rows],
+        n_mastered=t.students["n_mastered"].to_numpy()[rows],
+        n_stuck=t.students["n_stuck"].to_numpy()[rows],
+        growth=_take_growth(s.growth, rows),
+        rec_student=s.recs["student"][bounds[a] : bounds[b]] - a,
+        rec_skill=s.recs["skill"][bounds[a] : bounds[b]],
+        rec_activity=s.recs["activity"][bounds[a] : bounds[b]],
+        next_groups=s.next_groups.get(s.classes[a], t.next_groups.iloc[:0]),
+        overrides={sid: ctx.overrides[sid] for sid in ids if sid in ctx.overrides},
+    )
+
+
+def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
+    """Read one school, write its class pages and their students' pages (and its own page unless
+    only one class is asked for); its figures for the district page."""
+    s = _school_arrays(ctx, school)
+    starts = np.flatnonzero(np.r_[True, s.classes[1:] != s.classes[:-1]]) if len(s.ids) else []
     class_rows = []
-    for a, b in zip(starts, ends, strict=True):
-        klass = classes[a]
-        if ctx.class_id is not None and klass != ctx.class_id:
+    for a, b in zip(starts, [*starts[1:], len(s.ids)], strict=True):
+        if ctx.class_id is not None and s.classes[a] != ctx.class_id:
             continue
-        rows = np.arange(a, b)
-        g = _take_growth(growth, rows)
-        c = pages.ClassData(
-            school=school,
-            class_id=klass,
-            student_ids=ids[rows],
-            labels=[ctx.names.get(s, s) for s in ids[rows]],
-            mastery=t.mastery[rows],
-            progression=t.progression[rows],
-            group=t.group[rows],
-            student_group=sgroup[rows],
-            n_mastered=t.students["n_mastered"].to_numpy()[rows],
-            n_stuck=t.students["n_stuck"].to_numpy()[rows],
-            growth=g,
-            rec_student=recs["student"][rec_bounds[a] : rec_bounds[b]] - a,
-            rec_skill=recs["skill"][rec_bounds[a] : rec_bounds[b]],
-            rec_activity=recs["activity"][rec_bounds[a] : rec_bounds[b]],
-            next_groups=next_groups.get(klass, t.next_groups.iloc[:0]),
-            overrides={s: ctx.overrides[s] for s in ids[rows] if s in ctx.overrides},
-        )
-        summary = summarize(g.on_track, g.p_on_track, g.annualized)
-        folder = f"schools/{file_name(school)}/{file_name(klass)}"
+        c = _class_data(ctx, s, school, a, b)
+        summary = summarize(c.growth.on_track, c.growth.p_on_track, c.growth.annualized)
+        folder = f"schools/{file_name(school)}/{file_name(c.class_id)}"
         write(f"{folder}/index.html", _class_page(ctx, c, summary))
+        bounds = s.recs["bounds"]
         sections = [
-            _student_section(
-                ctx,
-                c,
-                i - a,
-                stack[:, i],
-                codes[:, i],
-                dates,
-                rec_rows[rec_bounds[i] : rec_bounds[i + 1]],
-            )
-            for i in rows
-        ]
+            _student_section(ctx, c, i - a, s.history[:, i], s.codes[:, i], s.dates,
+                             s.recs["html"][bounds[i] : bounds[i + 1]])
+            for i in range(a, b)
+        ]  # fmt: skip
         write(f"{folder}/students.html", _students_page(ctx, c, sections))
-        class_rows.append(
-            (klass, b - a, summary, int((t.students["n_stuck"].to_numpy()[rows] > 0).sum()))
-        )
-    summary = summarize(growth.on_track, growth.p_on_track, growth.annualized)
-    stuck = t.class_skills.groupby("skill_id", sort=True)["n_stuck"].sum()
+        class_rows.append((c.class_id, b - a, summary, int((c.n_stuck > 0).sum())))
+    g = s.growth
+    summary = summarize(g.on_track, g.p_on_track, g.annualized)
+    stuck = s.tables.class_skills.groupby("skill_id", sort=True)["n_stuck"].sum()
     if ctx.class_id is None:
-        write(
-            f"schools/{file_name(school)}/index.html",
-            _school_page(ctx, school, class_rows, summary, growth, stuck),
-        )
+        page_html = _school_page(ctx, school, class_rows, summary, stuck)
+        write(f"schools/{file_name(school)}/index.html", page_html)
+    n_stuck = s.tables.students["n_stuck"].to_numpy()
     return SchoolResult(
         school,
         len(class_rows),
         int(sum(r[1] for r in class_rows)),
         summary,
-        growth.on_track,
-        growth.p_on_track,
-        growth.annualized,
+        g.on_track,
+        g.p_on_track,
+        g.annualized,
         stuck,
-        int((t.students["n_stuck"].to_numpy() > 0).sum()),
+        int((n_stuck > 0).sum()),
     )
 
 
@@ -394,8 +411,6 @@ def _grade(profile: dict | None) -> float:
 
 
 def _take_growth(g: Growth, rows: np.ndarray) -> Growth:
-    from dataclasses import replace
-
     return replace(
         g,
         months=g.months[rows],
@@ -541,7 +556,7 @@ def _students_page(ctx: Context, c: pages.ClassData, sections: list[str]) -> str
     return page(f"Students of class {c.class_id}", "../../../", crumbs, body, ctx.foot())
 
 
-def _school_page(ctx, school, class_rows, summary, growth, stuck) -> str:
+def _school_page(ctx, school, class_rows, summary, stuck) -> str:
     rows = [
         [
             f'<a href="{e(href(file_name(k), "index.html"))}">{e(k)}</a>',
