@@ -14,8 +14,6 @@ import typer
 from adaptive.cli.options import CatalogFile, Quiet, TrackingUri, parse_day
 from adaptive.cli.output import console
 
-DEMO_BATCH = "data/demo-batch"
-
 
 def register(app: typer.Typer) -> None:
     """Add `report` to the main app."""
