@@ -139,3 +139,16 @@ def test_absorbed_strata_give_the_dummies_coefficient_and_a_cluster_level_correc
     g, s, n, k = 80, frame["stratum"].nunique(), len(frame), x.shape[1]
     cr0 = fit.bse[1] ** 2 / (g / (g - 1) * (n - 1) / (n - k))
     assert e.std_error == pytest.approx(np.sqrt(cr0 * g / (g - s - 1)), rel=1e-6)
+
+
+def test_design_from_data_recovers_the_class_icc_within_strata() -> None:
+    from adaptive.experiment.power import design_from_data
+
+    frame = _outcomes(3, 0.0, icc=0.3)  # 2 classes per stratum: demeaning halves their spread
+    d = design_from_data(frame, "y", "unit_id", stratum="stratum")
+    assert d.strata == frame["stratum"].nunique() and d.clusters == 80
+    assert 0.18 < d.icc < 0.45
+    raw = variance_components(
+        frame.assign(y=frame["y"] - frame.groupby("stratum")["y"].transform("mean")), "y", "unit_id"
+    )
+    assert raw["icc"] < d.icc  # uncorrected: biased low
