@@ -142,3 +142,20 @@ def test_cli_bad_candidate_names_the_file_and_key(logged: Logged, tmp_path, caps
     with pytest.raises(ConfigError, match="exploration_temperature"):
         bad.write_text("exploration_temperature = -1\n")
         _evaluate(logged, bad)
+
+
+def test_cli_estimates_and_refuses_with_the_numbers(logged: Logged, tmp_path, capsys) -> None:
+    cand = tmp_path / "cand.toml"
+    cand.write_text('exploration = "softmax"\nexploration_temperature = 0.3\n')
+    base = ["ope", "--log", str(logged.out), "--candidate", str(cand),
+            "--data", str(logged.files / "responses.parquet"),
+            "--catalog", str(logged.files / "catalog.json"),
+            "--profiles", str(logged.files / "profiles.jsonl"),
+            "--tracking-uri", logged.uri, "--n-boot", "50"]  # fmt: skip
+    assert cli_run([*base, "--min-ess", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "effective sample size" in out and "snips" in out and "MLflow run" in out
+    assert cli_run([*base, "--min-ess", "1000000"]) == 2
+    err = capsys.readouterr().err
+    assert "no trustworthy off-policy estimate" in err and "effective sample size" in err
+    assert "Traceback" not in err
