@@ -379,7 +379,7 @@ def main() -> None:
         if args.end_to_end:
             with tempfile.TemporaryDirectory() as tmp:
                 rows.append(end_to_end(args.end_to_end, Path(tmp)))
-        write_speed(rows)
+        write_speed(rows, f"--speed {args.speed} --end-to-end {args.end_to_end}")
         return
     rows = []
     t0 = time.perf_counter()
@@ -401,14 +401,13 @@ def main() -> None:
     write(pd.DataFrame(rows), args, time.perf_counter() - t0, obp)
 
 
-def write_speed(rows: list[dict]) -> None:
+def write_speed(rows: list[dict], command: str) -> None:
     """`57_ope_speed.md`: the two halves of one 400,000-student night."""
     from adaptive.files import atomic_write_bytes
 
     text = "\n".join([
         "# Off-policy evaluation: one night of a 400,000-student district (issue 19)", "",
-        "`flock /tmp/adaptive-heavy.lock python -m experiments.bench_ope --speed 400000 "
-        "--end-to-end 20000`", "",
+        f"`flock /tmp/adaptive-heavy.lock python -m experiments.bench_ope {command}`", "",
         "Row 1: the estimators on 400,000 decisions (cross-fitted DR outcome model, IPS, SNIPS, "
         "DR, 500 student-clustered bootstrap replicates), from the per-decision arrays. Row 2: "
         "the candidate's side, `score_contexts` (the candidate policy's first-slot distribution "
