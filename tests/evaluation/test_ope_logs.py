@@ -159,3 +159,32 @@ def test_cli_estimates_and_refuses_with_the_numbers(logged: Logged, tmp_path, ca
     err = capsys.readouterr().err
     assert "no trustworthy off-policy estimate" in err and "effective sample size" in err
     assert "Traceback" not in err
+
+
+def test_next_responses_match_a_plain_pandas_reading(logged: Logged) -> None:
+    from adaptive.data import load_log
+    from adaptive.evaluation.ope.logs import next_responses
+
+    log = load_log(str(logged.files / "responses.parquet"))
+    rng = np.random.default_rng(0)
+    n = 400
+    students = pd.Series(rng.choice(log.students.to_numpy(), n))
+    skills = pd.Series(rng.choice(log.skills.to_numpy(), n))
+    students[0] = "nobody"
+    t0, t1 = log.time.min(), log.time.max()
+    start = rng.integers(t0, t1, n)
+    horizon = 5 * 86_400 * 10**9
+    hit, first, _ = next_responses(log, students, skills, start, horizon)
+    rows, skill = log.exploded()
+    frame = pd.DataFrame({
+        "student_id": log.students.to_numpy()[log.student[rows]],
+        "skill_id": log.skills.to_numpy()[skill], "time": log.time[rows],
+        "correct": log.correct[rows],
+    })  # fmt: skip
+    for i in range(n):
+        r = frame[(frame["student_id"] == students[i]) & (frame["skill_id"] == skills[i])
+                  & (frame["time"] >= start[i]) & (frame["time"] < start[i] + horizon)]  # fmt: skip
+        assert hit[i] == (len(r) > 0)
+        if len(r):
+            assert first[i] == bool(r.sort_values("time", kind="stable")["correct"].iloc[0])
+    assert hit.sum() > 10 and not hit[0]

@@ -252,26 +252,13 @@ def _outcomes(decisions, metrics, horizon_days, data, mapping, state_dir, catalo
     log, _ = load_log_report(data, mapping, since=first.value)
     if not log.has_timestamps:
         raise OPEInputError(f"{data}: the outcomes need response timestamps (this log has 'order')")
-    rows, skill = log.exploded()
-    responses = pd.DataFrame({
-        "student_id": log.students.to_numpy()[log.student[rows]],
-        "skill_id": log.skills.to_numpy()[skill],
-        "time": log.time[rows],
-        "correct": log.correct[rows],
-    })  # fmt: skip
-    digest = hashlib.sha256(pd.util.hash_pandas_object(responses, index=False).to_numpy().tobytes())
-    n = len(decisions)
     start = pd.to_datetime(decisions["night"]).dt.tz_localize("UTC").astype("int64").to_numpy()
-    horizon = int(horizon_days * 86_400e9)
-    key = decisions[["student_id", "skill_id"]].assign(_row=np.arange(n), _start=start)
-    hits = key.merge(responses, on=["student_id", "skill_id"], how="inner")
-    hits = hits[(hits["time"] >= hits["_start"]) & (hits["time"] < hits["_start"] + horizon)]
-    hits = hits.sort_values(["_row", "time"], kind="stable").drop_duplicates("_row")
+    n = len(decisions)
+    started, first_correct, digest = next_responses(
+        log, decisions["student_id"], decisions["skill_id"], start, int(horizon_days * 86_400e9)
+    )
     rewards, keep, skipped = {}, {}, {}
-    started = np.zeros(n, bool)
-    started[hits["_row"].to_numpy()] = True
-    correct = np.zeros(n)
-    correct[hits["_row"].to_numpy()] = hits["correct"].to_numpy()
+    correct = first_correct.astype(float)
     for metric in metrics:
         if metric == "correct":
             rewards[metric], keep[metric] = correct, np.ones(n, bool)
@@ -288,7 +275,51 @@ def _outcomes(decisions, metrics, horizon_days, data, mapping, state_dir, catalo
                 )
             if not known.all():
                 skipped[metric] = f"{int((~known).sum())} decisions without a later snapshot"
-    return rewards, keep, digest.hexdigest(), skipped
+    return rewards, keep, digest, skipped
+
+
+def next_responses(
+    log, student_ids: pd.Series, skill_ids: pd.Series, start_ns: np.ndarray, horizon_ns: int
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Per decision: whether the student answered on the skill in [start, start + horizon), and
+    whether the first such answer was correct; and a sha256 of the responses that window reads.
+
+    Integer codes only (no per-response strings): responses are keyed by student x skill code
+    and ranked by time, so each decision's first answer is one `searchsorted`."""
+    rows, skill = log.exploded()
+    time = log.time[rows]
+    in_window = (time >= start_ns.min(initial=0)) & (time < start_ns.max(initial=0) + horizon_ns)
+    n_skills = max(len(log.skills), 1)
+    key = log.student[rows][in_window].astype(np.int64) * n_skills + skill[in_window]
+    time, correct = time[in_window], log.correct[rows][in_window]
+    order = np.lexsort((time, key))
+    key, time, correct = key[order], time[order], correct[order]
+    digest = hashlib.sha256()
+    for part in (key, time, correct):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    digest.update(
+        pd.util.hash_pandas_object(pd.Series(log.skills), index=False).to_numpy().tobytes()
+    )
+    ranks = np.unique(time)
+    combined = key * (len(ranks) + 1) + np.searchsorted(ranks, time)
+    student = log.students.get_indexer(pd.Index(student_ids.astype(str)))
+    skill_code = log.skills.get_indexer(pd.Index(skill_ids.astype(str)))
+    known = (student >= 0) & (skill_code >= 0)
+    want_key = np.where(known, student.astype(np.int64) * n_skills + skill_code, -1)
+    want = want_key * (len(ranks) + 1) + np.searchsorted(ranks, start_ns)
+    pos = np.minimum(np.searchsorted(combined, want), max(len(key) - 1, 0))
+    if len(key):
+        hit = (
+            known
+            & (key[pos] == want_key)
+            & (time[pos] >= start_ns)
+            & (time[pos] < start_ns + horizon_ns)
+        )
+        first_correct = np.where(hit, correct[pos], 0).astype(bool)
+    else:
+        hit = np.zeros(len(want), bool)
+        first_correct = hit.copy()
+    return hit, first_correct, digest.hexdigest()
 
 
 def _mastery_after(decisions, horizon_days, state_dir, catalog, profiles, config, models,
