@@ -24,6 +24,7 @@ stand; the summary object rides on the error).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -604,7 +605,9 @@ def _serve_schools(
         _FORKED = night
         try:
             with ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("fork")
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_own_peak_memory,
             ) as pool:
                 pending = [pool.submit(_serve_forked, s) for s in queue]
                 try:
@@ -622,6 +625,13 @@ def _serve_schools(
         finally:
             _FORKED = None
     return done
+
+
+def _own_peak_memory() -> None:
+    """Start a forked worker's peak-RSS record from its current size (Linux copies the parent's
+    record on fork), so the worker's reported peak is its own (best effort)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 def _can_fork() -> bool:
