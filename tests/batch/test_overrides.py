@@ -101,3 +101,14 @@ def test_batch_command_exits_2_on_a_bad_overrides_file(district, tmp_path, capsy
                 "--tracking-uri", district.uri, "--overrides", str(path), "--quiet"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and "students.nobody" in err and "Traceback" not in err
+
+
+def test_record_is_written_and_removed_by_a_run_without_overrides(tmp_path):
+    from adaptive.batch.overrides import applied_overrides, overrides_path, record_overrides
+
+    got = read_overrides(write(tmp_path, {"st1": {"excluded": ["a2"]}}), CATALOG, PROFILES)
+    record_overrides(tmp_path / "out", "2027-02-20", got)
+    assert applied_overrides(tmp_path / "out", "2027-02-20") == got.students
+    record_overrides(tmp_path / "out", "2027-02-20", None)
+    assert not overrides_path(tmp_path / "out", "2027-02-20").exists()
+    assert applied_overrides(tmp_path / "out", "2027-02-20") == {}

@@ -168,3 +168,17 @@ def test_batch_with_report_writes_the_site_and_prints_its_page(report_district, 
     assert code == 0 and index.is_file() and f"open {index}" in out
     assert not any(sid in out for sid in d.students()["student_id"])  # counts only, no ids
     assert f"Report for {night}" in index.read_text()
+
+
+@pytest.mark.parametrize(
+    ("scope", "message"),
+    [
+        ({"school": "nowhere"}, "--school 'nowhere': not in the batch output of"),
+        ({"class_id": "no-class"}, "--class 'no-class': no such class in the batch output of"),
+    ],
+)
+def test_unknown_unit_is_one_clear_error(report_district, tmp_path, scope, message):
+    d = report_district
+    with pytest.raises(ReportInputError, match=message):
+        build_site(d.batch, d.day, tmp_path / "x", catalog=d.catalog, **scope)
+    assert not (tmp_path / "x").exists()
