@@ -112,3 +112,33 @@ def test_record_is_written_and_removed_by_a_run_without_overrides(tmp_path):
     record_overrides(tmp_path / "out", "2027-02-20", None)
     assert not overrides_path(tmp_path / "out", "2027-02-20").exists()
     assert applied_overrides(tmp_path / "out", "2027-02-20") == {}
+
+
+def test_forked_workers_apply_the_overrides_as_one_process_does(district, tmp_path):
+    """Two schools served by forked workers get the night's overrides (through `Night`)."""
+    import pandas as pd
+
+    from adaptive.batch import run_daily_job
+    from adaptive.batch.job import read_profiles
+
+    profiles = read_profiles(district.profiles)
+    by_school: dict[str, str] = {}
+    for sid, p in sorted(profiles.items()):
+        by_school.setdefault(p.school_id, sid)
+    assert len(by_school) >= 2
+    first = run_daily_job(district.last_day, tmp_path / "plain", **district.job_args(workers=1))
+    recs = pd.read_parquet(first.out / "recommendations" / f"date={district.last_day}")
+    top = recs[recs["rank"] == 1].set_index("student_id")["activity_id"]
+    docs = {sid: {"excluded": [top[sid]]} for sid in by_school.values() if sid in top.index}
+    path = tmp_path / "o.json"
+    path.write_text(json.dumps({"format": "adaptive-overrides", "version": 1, "students": docs}))
+    outs = {}
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        run_daily_job(district.last_day, out, **district.job_args(workers=workers, overrides=path))
+        outs[workers] = pd.read_parquet(out / "recommendations" / f"date={district.last_day}")
+    pd.testing.assert_frame_equal(outs[1], outs[2])
+    for sid, doc in docs.items():
+        assert doc["excluded"][0] not in set(
+            outs[2].loc[outs[2]["student_id"] == sid, "activity_id"]
+        )
