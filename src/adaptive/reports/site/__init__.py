@@ -4,7 +4,7 @@
                         profiles="profiles.jsonl", roster=None)     # result.index: the top page
 
 Built from the nightly job's Parquet output only (`data.py`: whatever engine wrote it), one school
-at a time. Plain HTML and CSS with inline SVG charts and one small script (filters, sorting, the
+at a time (`workers` forked processes). Plain HTML and CSS with inline SVG charts and one small script (filters, sorting, the
 overrides export); it opens from the file system, makes no network request (a Content-Security-
 Policy meta tag forbids any), and a re-run writes byte-identical files. Layout:
 
@@ -12,8 +12,10 @@ Policy meta tag forbids any), and a re-run writes byte-identical files. Layout:
     schools/<school>/index.html                 school: its classes, growth, stuck skills
     schools/<school>/<class>/index.html         class (the teacher's page): heatmap, groups,
                                                 filters, growth, overrides export
-    schools/<school>/<class>/<student>.html     student: recommendations and reasons, mastery
-                                                over time, interests, goals, overrides
+    schools/<school>/<class>/students.html      students: one section per student (shown
+                                                alone by its link, #s-<id>): recommendations
+                                                and reasons, mastery over time, interests,
+                                                goals, overrides
     assets/site.css, assets/site.js, site.json  shared files and what was written
 
 Privacy: pages show pseudonymous ids unless a roster (CSV student_id,name) is given; a class
