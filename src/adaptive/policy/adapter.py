@@ -32,6 +32,7 @@ from adaptive.policy.base import (
     StudentBatch,
     catalog_arrays,
     daily_budget,
+    empty_activity_set,
     profile_goals,
     profile_interests,
     to_days,
@@ -273,6 +274,8 @@ def _done_once_kinds(catalog: Catalog, repeatable_kinds: tuple[str, ...]) -> np.
 def activity_set(rows: np.ndarray, acts: np.ndarray, n: int, n_a: int) -> sparse.csr_matrix:
     """(n, n_a) CSR of 1.0 at each distinct (row, activity), built as CSR directly (no COO
     round trip: this is on the vendor's per-request path)."""
+    if not len(rows):
+        return empty_activity_set(n, n_a)
     key = np.unique(rows.astype(np.int64) * n_a + acts)
     indptr = np.zeros(n + 1, np.int32)
     np.cumsum(np.bincount(key // n_a, minlength=n), out=indptr[1:])

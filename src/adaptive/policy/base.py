@@ -210,9 +210,7 @@ class StudentBatch:
         nan_s = np.full((n, n_s), np.nan)
 
         def empty() -> sparse.csr_matrix:
-            return sparse.csr_matrix(
-                (np.zeros(0), np.zeros(0, np.int32), np.zeros(n + 1, np.int32)), shape=(n, n_a)
-            )
+            return empty_activity_set(n, n_a)
 
         defaults: dict[str, Any] = {
             "p_correct": lambda: nan_s,
@@ -659,6 +657,25 @@ class CatalogArrays:
 
 
 _ARRAYS: dict[int, tuple[Catalog, CatalogArrays]] = {}
+
+
+_EMPTY_SETS: dict[tuple[int, int], sparse.csr_matrix] = {}
+
+
+def empty_activity_set(n: int, n_a: int) -> sparse.csr_matrix:
+    """An (n, n_a) CSR with no entries, shared (its arrays are read-only, so no caller can
+    fill it in place): building a sparse matrix costs more than the rest of a small field, and a
+    one-student request needs several empty ones."""
+    hit = _EMPTY_SETS.get((n, n_a))
+    if hit is None:
+        arrays = (np.zeros(0), np.zeros(0, np.int32), np.zeros(n + 1, np.int32))
+        for a in arrays:
+            a.flags.writeable = False
+        hit = sparse.csr_matrix(arrays, shape=(n, n_a))
+        if len(_EMPTY_SETS) > 64:
+            _EMPTY_SETS.clear()
+        _EMPTY_SETS[(n, n_a)] = hit
+    return hit
 
 
 def catalog_arrays(catalog: Catalog) -> CatalogArrays:
