@@ -39,6 +39,7 @@ from adaptive.policy import AdaptivePolicy, PolicyConfig, to_days
 METRICS: tuple[str, ...] = ("correct", "engagement", "mastery_gain")
 BINARY = {"correct": True, "engagement": True, "mastery_gain": False}
 OPE_EXPERIMENT = "adaptive-ope"
+NIGHT_CHUNK = 50_000  # students per batch when re-running a night (bounds the memory)
 
 
 class OPEInputError(AdaptiveError):
@@ -149,20 +150,18 @@ def evaluate_logs(
         shown = first_slots(log_dir, night)
         snap = load_snapshot(state_dir, night)
         model = _model(models, snap.model_name, snap.model_version, tracking_uri)
-        batch = _night_batch(
-            model, snap, cat, people, shown["student_id"].tolist(), config, log_dir
-        )
         act = cat.activity_index.get_indexer(shown["activity_id"].astype(str))
         if (act < 0).any():
             raise OPEInputError(
                 f"{log_dir}/recommendations/date={night}: activity "
                 f"{shown['activity_id'][act < 0].iloc[0]!r} is not in the catalog {catalog}"
             )
-        contexts = score_contexts(policy, batch, to_days(snap.cutoff), act)
-        shown = shown.assign(night=night, _snap_sha=snap.sha256)
-        if "mastery_gain" in metrics:
-            shown["mastery_before"] = _mastery_of(batch, cat, shown["skill_id"])
-        parts.append((shown, contexts))
+        contexts, before = [], []
+        for rows, batch in _night_batches(model, snap, cat, people, shown, config, log_dir):
+            contexts.append(score_contexts(policy, batch, to_days(snap.cutoff), act[rows]))
+            before.append(_mastery_of(batch, cat, shown["skill_id"].iloc[rows]))
+        shown = shown.assign(night=night, mastery_before=np.concatenate(before))
+        parts.append((shown, Contexts.concat(contexts)))
         success = log_dir / "recommendations" / f"date={night}" / "_SUCCESS.json"
         hashes[f"night_{night}"] = _sha(success.read_bytes())
         hashes[f"snapshot_{night}"] = snap.sha256
@@ -219,23 +218,31 @@ def _model(cache: dict, name: str, version: str, tracking_uri: str | None):
     return cache[key]
 
 
-def _night_batch(model, snap, catalog, profiles, student_ids, config, log_dir=None):
-    """The batch the policy saw that night: the job's own `student_batch`, with the teacher
-    overrides the job recorded for that night (`batch.overrides.applied_overrides`)."""
+def _night_batches(model, snap, catalog, profiles, shown, config, log_dir=None):
+    """The batches the policy saw that night, `NIGHT_CHUNK` students at a time (rows of `shown`,
+    batch): the job's own `student_batch`, with the teacher overrides the job recorded for that
+    night (`batch.overrides.applied_overrides`). Chunks bound the memory at district scale."""
     from adaptive.batch.job import student_batch
     from adaptive.batch.overrides import OverrideSet, applied_overrides
 
-    known = set(snap.tracer.students) | set(snap.history.students) | set(profiles)
-    missing = [s for s in student_ids if s not in known]
-    if missing:
+    ids = shown["student_id"].astype(str).to_numpy()
+    state_rows, history_rows = snap.tracer.rows(ids), snap.history.rows(ids)
+    known = (state_rows >= 0) | (history_rows >= 0)
+    known |= pd.Index(ids).isin(pd.Index(list(profiles)))
+    if not known.all():
         raise OPEInputError(
-            f"snapshot of {snap.date}: {len(missing)} logged student(s) have no state; the "
-            "state folder does not belong to this log (pass --state-dir)"
+            f"snapshot of {snap.date}: {int((~known).sum())} logged student(s) have no state; "
+            "the state folder does not belong to this log (pass --state-dir)"
         )
     applied = applied_overrides(log_dir, snap.date) if log_dir is not None else {}
     overrides = OverrideSet(applied) if applied else None
-    return student_batch(model, snap.tracer, snap.history, catalog, profiles, student_ids, config,
-                         overrides=overrides)  # fmt: skip
+    for start in range(0, len(ids), NIGHT_CHUNK):
+        rows = np.arange(start, min(start + NIGHT_CHUNK, len(ids)))
+        batch = student_batch(
+            model, snap.tracer, snap.history, catalog, profiles, ids[rows].tolist(), config,
+            state_rows=state_rows[rows], history_rows=history_rows[rows], overrides=overrides,
+        )  # fmt: skip
+        yield rows, batch
 
 
 def _mastery_of(batch, catalog, skill_ids: pd.Series) -> np.ndarray:
@@ -336,8 +343,9 @@ def _mastery_after(decisions, horizon_days, state_dir, catalog, profiles, config
         snap = load_snapshot(state_dir, later)
         model = _model(models, snap.model_name, snap.model_version, tracking_uri)
         part = decisions.iloc[idx]
-        batch = _night_batch(model, snap, catalog, profiles, part["student_id"].tolist(), config)
-        gain[idx] = _mastery_of(batch, catalog, part["skill_id"]) - part["mastery_before"]
+        for rows, batch in _night_batches(model, snap, catalog, profiles, part, config):
+            after = _mastery_of(batch, catalog, part["skill_id"].iloc[rows])
+            gain[idx[rows]] = after - part["mastery_before"].iloc[rows].to_numpy()
         known[idx] = True
     return gain, known
 
