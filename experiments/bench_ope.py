@@ -347,6 +347,7 @@ def end_to_end(n_students: int, work: Path) -> dict:
     del log
     code = EVALUATE.format(work=str(work), uri=uri)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    print(proc.stderr[-6000:], file=sys.stderr)  # the evaluation's profile, for the log
     out = _json.loads(proc.stdout.strip().splitlines()[-1])
     return {"step": "adaptive ope end to end (evaluate_logs, own process)", **out, "n_boot": 500}
 
@@ -357,11 +358,19 @@ from pathlib import Path
 from adaptive.evaluation.ope.logs import evaluate_logs
 from adaptive.policy import PolicyConfig
 work = Path({work!r})
+import cProfile, io, pstats, sys
+prof = cProfile.Profile()
 t0 = time.perf_counter()
+prof.enable()
 r = evaluate_logs(work / "out", PolicyConfig.default(), data=str(work / "files" / "responses.parquet"),
                   catalog=work / "files" / "catalog.json", profiles=work / "files" / "profiles.jsonl",
                   tracking_uri={uri!r}, min_overlap=0.0, min_ess=0.0)
-print(json.dumps({{"students": r.diagnostics.n_decisions, "seconds": time.perf_counter() - t0,
+prof.disable()
+seconds = time.perf_counter() - t0
+buf = io.StringIO()
+pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(25)
+print(buf.getvalue(), file=sys.stderr)
+print(json.dumps({{"students": r.diagnostics.n_decisions, "seconds": seconds,
                   "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}}))
 """
 
