@@ -206,3 +206,17 @@ def test_batch_from_any_model_aligns_skills_by_id() -> None:
     assert set(recs["student_id"]) == {"a", "new"}
     m = align_skills(["x", "add"], cat, np.array([[0.1, 0.9]]))
     assert m[0, SKILLS.index("add")] == 0.9 and np.isnan(m[0, SKILLS.index("sub")])
+
+
+def test_gathering_stacked_terms_equals_gathering_each_alone(catalog) -> None:
+    """The policy gathers its skill terms for the chosen activities in one pass; each term's
+    values must be bit-for-bit those of gathering it alone (the reasons are written out)."""
+    from adaptive.policy.features import gather_activities
+
+    ctx = catalog_arrays(catalog)
+    rng = np.random.default_rng(0)
+    terms = [rng.random((7, len(catalog.skills))) for _ in range(3)]
+    act = rng.integers(0, len(catalog.activities), (7, 4))
+    both = gather_activities(ctx, np.stack(terms, axis=-1), act)
+    for i, values in enumerate(terms):
+        assert np.array_equal(both[..., i], gather_activities(ctx, values, act))

@@ -43,10 +43,15 @@ def to_activities(ctx: CatalogArrays, x: np.ndarray) -> np.ndarray:
 
 
 def gather_activities(ctx: CatalogArrays, x: np.ndarray, act: np.ndarray) -> np.ndarray:
-    """`to_activities(ctx, x)[i, act[i, j]]` for chosen activities only: (n, k)."""
+    """`to_activities(ctx, x)[i, act[i, j]]` for chosen activities only: (n, k); for x of shape
+    (n, S, T) (several skill terms stacked), (n, k, T) in one pass, each term's values the same
+    as gathered alone."""
     codes = ctx.skill_codes[act]  # (n, k, K)
     valid = codes >= 0
     rows = np.arange(x.shape[0])[:, None, None]
+    if x.ndim == 3:
+        vals = x[rows, np.where(valid, codes, 0)] * valid[..., None]
+        return vals.sum(axis=2) / valid.sum(axis=2)[..., None]
     vals = x[rows, np.where(valid, codes, 0)] * valid
     return vals.sum(axis=2) / valid.sum(axis=2)
 

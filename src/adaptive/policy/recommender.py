@@ -122,7 +122,10 @@ class AdaptivePolicy(Policy):
             )
         rows = np.arange(len(batch))[:, None]
         act = np.where(picks >= 0, picks, 0)
-        parts = {t: w[t] * gather_activities(ctx, v, act) for t, v in skill_vals.items()}
+        names = list(skill_vals)
+        stacked = np.stack([skill_vals[t] for t in names], axis=-1)  # (n, S, terms), one gather
+        gathered = gather_activities(ctx, stacked, act)
+        parts = {t: w[t] * gathered[..., i] for i, t in enumerate(names)}
         parts.update({t: w[t] * v[rows, act] for t, v in act_vals.items()})
         contrib = np.stack([parts[t] for t in TERMS] + [-penalty], axis=-1).astype(np.float64)
         contrib[picks < 0] = 0.0
