@@ -433,8 +433,9 @@ def write_speed(rows: list[dict], command: str) -> None:
         "the candidate's side, `score_contexts` (the candidate policy's first-slot distribution "
         "and the outcome features) for 400,000 students of the district catalog (630 "
         "activities), in chunks. Row 3: `adaptive ope`'s library call end to end on one night "
-        "of a smaller simulated district served by the exploring job (temperature 1.0, k = 5), "
-        "setup not timed. Peak = max resident memory of the process so far. Shared 2-core "
+        "of a simulated district (`--end-to-end` students) served by the exploring job (temperature 1.0, k = 5), "
+        "setup not timed, run under cProfile (profile in the log; the profiler adds overhead). "
+        "Peak = max resident memory of the process so far. Shared 2-core "
         "machine (other engineers' jobs running): times are upper bounds.", "",
         md_table(pd.DataFrame(rows), 2), "",
     ])  # fmt: skip
