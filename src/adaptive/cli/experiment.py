@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from adaptive.cli.options import CatalogFile, Quiet
+from adaptive.cli.options import CatalogFile, ProfilesFile, Quiet
 from adaptive.cli.output import console
 
 experiment_app = typer.Typer(
@@ -24,12 +24,6 @@ experiment_app = typer.Typer(
 def register(app: typer.Typer) -> None:
     """Add `experiment` (with `assign`, `analyze`, `power`) to the main app."""
     app.add_typer(experiment_app, name="experiment")
-
-
-ProfilesFile = Annotated[
-    Path,
-    typer.Option("--profiles", exists=True, dir_okay=False, help="Learner profiles JSONL."),
-]
 
 
 @experiment_app.command("assign")

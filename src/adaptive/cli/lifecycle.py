@@ -18,6 +18,7 @@ from rich.table import Table
 from adaptive.cli.options import (
     CatalogFile,
     Engine,
+    ProfilesFile,
     Quarantine,
     Quiet,
     SparkMaster,
@@ -181,15 +182,7 @@ def batch(
         str, typer.Option("--data", help="Response log: dataset name or file.")
     ] = "demo",
     catalog: CatalogFile = None,
-    profiles: Annotated[
-        Path | None,
-        typer.Option(
-            "--profiles",
-            exists=True,
-            dir_okay=False,
-            help="Learner profiles JSONL (default: the demo's with --data demo, else none).",
-        ),
-    ] = None,
+    profiles: ProfilesFile = None,
     state_dir: Annotated[
         Path | None,
         typer.Option("--state-dir", file_okay=False, help="Snapshots (default: OUT/state)."),

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from adaptive.cli.options import CatalogFile, Quiet, TrackingUri
+from adaptive.cli.options import CatalogFile, ProfilesFile, Quiet, TrackingUri
 from adaptive.cli.output import console, info
 
 
@@ -37,10 +37,7 @@ def ope(
         str, typer.Option("--data", help="Response log with the outcomes: dataset name or file.")
     ],
     catalog: CatalogFile = None,
-    profiles: Annotated[
-        Path | None,
-        typer.Option("--profiles", exists=True, dir_okay=False, help="Learner profiles JSONL."),
-    ] = None,
+    profiles: ProfilesFile = None,
     metric: Annotated[
         list[str] | None,
         typer.Option(

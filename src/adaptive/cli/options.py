@@ -293,6 +293,16 @@ def check_catalog(path: Path | None) -> Path | None:
     return path
 
 
+ProfilesFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--profiles",
+        exists=True,
+        dir_okay=False,
+        help="Learner profiles JSONL: grade, interests, goals, school and class (the demo "
+        "district's are used only with its own data).",
+    ),
+]
 CatalogFile = Annotated[
     Path | None,
     typer.Option(

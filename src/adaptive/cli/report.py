@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from adaptive.cli.options import CatalogFile, Quiet, TrackingUri, parse_day
+from adaptive.cli.options import CatalogFile, ProfilesFile, Quiet, TrackingUri, parse_day
 from adaptive.cli.output import console
 
 
@@ -36,16 +36,7 @@ def report(
         ),
     ] = None,
     catalog: CatalogFile = None,
-    profiles: Annotated[
-        Path | None,
-        typer.Option(
-            "--profiles",
-            exists=True,
-            dir_okay=False,
-            help="Learner profiles JSONL: grades (growth), interests, goals (default: the "
-            "demo's without --catalog).",
-        ),
-    ] = None,
+    profiles: ProfilesFile = None,
     roster: Annotated[
         Path | None,
         typer.Option(
