@@ -56,7 +56,7 @@ from adaptive.batch.partition import (
     batch_to_table,
 )
 from adaptive.batch.snapshot import load_snapshot, previous_snapshot_date, save_snapshot
-from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.errors import AdaptiveError, ConfigError
@@ -120,21 +120,6 @@ class SummaryNotLoggedError(AdaptiveError):
             f"outputs complete, summary not logged: {reason}. The outputs of {summary.date} in "
             f"{summary.out} are complete and valid; only the MLflow summary run is missing."
         )
-
-
-def read_profiles(path: str | Path) -> dict[str, LearnerProfile]:
-    """Learner profiles from a JSON-lines file (one `LearnerProfile.to_dict()` per line)."""
-    profiles: dict[str, LearnerProfile] = {}
-    with Path(path).open() as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                p = LearnerProfile.from_dict(json.loads(line))
-            except (json.JSONDecodeError, TypeError) as exc:
-                raise ConfigError(f"{path}, line {number}: not a learner profile ({exc})") from exc
-            profiles[p.student_id] = p
-    return profiles
 
 
 def run_daily_job(

@@ -59,7 +59,7 @@ from adaptive.batch.overrides import OverrideSet, read_overrides, record_overrid
 from adaptive.batch.partition import PartitionContext
 from adaptive.batch.school_state import decode_state, encode_state
 from adaptive.batch.snapshot import SPARK_FORMAT, previous_snapshot_date, snapshot_dir
-from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
 from adaptive.errors import AdaptiveError, ArtifactError, ConfigError
 from adaptive.experiment.assign import Assignment
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
@@ -314,7 +314,7 @@ def _overrides(given: Any, catalog: Catalog, profiles_path: Path | None) -> Over
             for line in fh:
                 match = STUDENT_ID.search(line)
                 if match and match.group(1) in named:
-                    p = LearnerProfile.from_dict(json.loads(line))
+                    p = profile_from_json(line, f"{profiles_path} (student {match.group(1)})")
                     profiles[p.student_id] = p
     return read_overrides(given, catalog, profiles)
 
@@ -507,7 +507,7 @@ def serve_spark_school(
         {
             p.student_id: p
             for p in (
-                LearnerProfile.from_dict(json.loads(line))
+                profile_from_json(line, "profiles (on an executor)")
                 for line in people.column("profile").to_pylist()
                 if line is not None
             )

@@ -2,7 +2,7 @@
 
 from adaptive.curriculum.catalog import Activity, Catalog, PrerequisiteCycleError, Skill
 from adaptive.curriculum.junyi import JunyiLoad, load_junyi
-from adaptive.curriculum.profile import LearnerProfile
+from adaptive.curriculum.profile import LearnerProfile, profile_from_json, read_profiles
 
 __all__ = [
     "Activity",
@@ -12,4 +12,6 @@ __all__ = [
     "PrerequisiteCycleError",
     "Skill",
     "load_junyi",
+    "profile_from_json",
+    "read_profiles",
 ]

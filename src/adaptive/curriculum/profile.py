@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
+from adaptive.errors import ConfigError
 from adaptive.records import from_record
 
 
@@ -36,3 +39,24 @@ class LearnerProfile:
         """A profile from a JSON record, every field checked (`adaptive.records`): a grade of
         "four" or interests given as a list is a `RecordError`, never misread."""
         return from_record(cls, d, where)
+
+
+def profile_from_json(line: str, where: str) -> LearnerProfile:
+    """One profile from its JSON text (a line of a profiles file); a `ConfigError` naming
+    `where` (file and line) for text that is not JSON or not a profile."""
+    try:
+        return LearnerProfile.from_dict(json.loads(line), where)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{where}: not a learner profile (not JSON: {exc})") from exc
+
+
+def read_profiles(path: str | Path) -> dict[str, LearnerProfile]:
+    """Learner profiles from a JSON-lines file (one `LearnerProfile.to_dict()` per line; blank
+    lines skipped), by student id; a bad line is one error naming the file and line."""
+    profiles: dict[str, LearnerProfile] = {}
+    with Path(path).open() as fh:
+        for number, line in enumerate(fh, start=1):
+            if line.strip():
+                p = profile_from_json(line, f"{path}, line {number}")
+                profiles[p.student_id] = p
+    return profiles

@@ -13,14 +13,13 @@ the model is fitted.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.policy.adapter import batch_from_model
@@ -58,16 +57,7 @@ def load_district(directory: str | Path = DEMO_DISTRICT) -> District:
         )
         raise ConfigError(f"{directory}: missing {', '.join(missing)}{hint}")
     catalog = Catalog.from_json(directory / "catalog.json")
-    profiles: dict[str, LearnerProfile] = {}
-    for number, line in enumerate((directory / "profiles.jsonl").read_text().splitlines(), start=1):
-        if line.strip():
-            try:
-                p = LearnerProfile.from_dict(json.loads(line))
-            except (json.JSONDecodeError, TypeError) as exc:
-                raise ConfigError(
-                    f"{directory / 'profiles.jsonl'}, line {number}: not a learner profile ({exc})"
-                ) from exc
-            profiles[p.student_id] = p
+    profiles = read_profiles(directory / "profiles.jsonl")
     from adaptive.data import load_log
 
     return District(catalog, profiles, load_log(directory / "responses.parquet"))
