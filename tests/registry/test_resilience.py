@@ -224,7 +224,10 @@ def test_server_dying_mid_batch_outputs_complete_summary_not_logged(
             on_partition=kill_server,
         )
     assert time.monotonic() - killed_at[0] < 4 + 10  # the budget, plus the remaining partitions
-    assert "connection refused" in str(e.value) and e.value.summary.students_served > 0
+    # the server is gone (refused) or goes while answering (closed): which one is a race
+    reasons = ("connection refused", "the server closed the connection")
+    assert any(r in str(e.value) for r in reasons), str(e.value)
+    assert e.value.summary.students_served > 0
     assert list(out.rglob("_SUCCESS.json"))  # the outputs stand
 
     started = time.monotonic()
