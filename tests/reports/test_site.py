@@ -147,6 +147,8 @@ def test_district_page_names_the_champion_with_its_evaluation(report_district, t
     page = (report_district.site / "index.html").read_text()
     assert f"<strong>{report_district.model}</strong> version 1" in page
     assert 'src="data:image/png;base64,' in page and "AUC 0." in page and "ECE 0." in page
+    # the diagram's table fallback: its bins, predicted against observed, with counts
+    assert "Reliability diagram as a table" in page and "Observed fraction correct" in page
     d = report_district
     build_site(d.batch, d.day, tmp_path / "s", catalog=d.catalog, evaluation=True,
                tracking_uri=f"sqlite:///{tmp_path / 'empty.db'}")  # fmt: skip

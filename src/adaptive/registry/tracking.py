@@ -6,7 +6,7 @@ MLflow run with
     a student id), folds, seed, holdout fraction, code version;
   - metrics: held-out AUC / RMSE / log-loss / ECE per fold (`fold{i}_auc`) and overall (`auc`);
   - artifacts: the evaluation table (`evaluation/metrics.csv`), the reliability diagram
-    (`evaluation/reliability.png`), and the model as an MLflow pyfunc logged from code whose
+    (`evaluation/reliability.png`) and its bins (`evaluation/reliability.csv`), and the model as an MLflow pyfunc logged from code whose
     weights are our JSON + npz files (`tracer` artifact).
 The students held out for promotion (`holdout.py`) are excluded from both the folds and the final
 fit. With `registered_name`, the model becomes a new version of that registered model.
@@ -32,6 +32,7 @@ import adaptive
 from adaptive.data.log import ResponseLog
 from adaptive.errors import DataValidationError, Problem
 from adaptive.evaluation import cross_validate, plot_reliability
+from adaptive.evaluation.calibration import reliability_table
 from adaptive.registry.fingerprint import data_fingerprint
 from adaptive.registry.holdout import HOLDOUT_FRACTION, split_holdout
 from adaptive.registry.runs import fail_stale_runs, owner_tags, signals_end_runs
@@ -170,7 +171,9 @@ def train_model(
                 tmp_dir / "reliability.png",
                 title=f"{spec_info['name']}: held-out folds",
             )
-            for name in ("metrics.csv", "reliability.png"):
+            # the diagram's bins as a table too: the report site shows them as its text fallback
+            reliability_table(cv.y, cv.p).to_csv(tmp_dir / "reliability.csv", index=False)
+            for name in ("metrics.csv", "reliability.png", "reliability.csv"):
                 mlflow.log_artifact(str(tmp_dir / name), artifact_path="evaluation")
             tracer_dir = final.save(tmp_dir / "tracer")
             with quiet_mlflow():  # no signature: the input columns vary (timestamp or order)

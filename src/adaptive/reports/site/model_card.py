@@ -3,7 +3,8 @@
 
 Best effort: a report is still written when the store cannot be reached or the run lacks its
 evaluation, and then says so. The diagram is embedded as a data: image (the page stays
-self-contained); its text summary is the calibration error and its table the per-fold metrics.
+self-contained); its text summary is the calibration error, its tables the per-fold metrics and
+the diagram's bins (predicted against observed, with counts).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def model_card(name: str, version: str, tracking_uri: str | None) -> str:
         "when the nightly job ran).</p>"
     )
     try:
-        metrics, png, folds = _evaluation(name, version, tracking_uri)
+        metrics, png, folds, bins = _evaluation(name, version, tracking_uri)
     except Exception as exc:  # noqa: BLE001 - the report stands without the model's evaluation
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return (
@@ -38,6 +39,17 @@ def model_card(name: str, version: str, tracking_uri: str | None) -> str:
         [str(c) for c in folds.columns], rows, "Offline evaluation per held-out fold",
         [False, *[True] * (len(folds.columns) - 1)],
     )  # fmt: skip
+    if bins is not None:  # the diagram itself, point by point
+        fallback += table(
+            ["Predicted P(correct)", "Mean predicted", "Observed fraction correct", "Answers"],
+            [
+                [f"{r.bin_low:.1f}–{r.bin_high:.1f}", f"{r.mean_predicted:.3f}",
+                 f"{r.fraction_correct:.3f}", f"{int(r.count):,}"]
+                for r in bins.itertuples(index=False)
+            ],
+            "Reliability diagram as a table: held-out answers by predicted P(correct)",
+            [False, True, True, True],
+        )  # fmt: skip
     image = base64.b64encode(png).decode()
     return head + (
         f"<figure><figcaption><strong>Offline evaluation and reliability diagram</strong> "
@@ -60,5 +72,7 @@ def _evaluation(name: str, version: str, tracking_uri: str | None):
         folder = Path(client.download_artifacts(run_id, "evaluation", tmp))
         png = (folder / "reliability.png").read_bytes()
         folds = pd.read_csv(folder / "metrics.csv")
+        bins_file = folder / "reliability.csv"  # runs trained before it was logged lack it
+        bins = pd.read_csv(bins_file) if bins_file.exists() else None
     folds = folds[["fold", *[m for m in METRICS if m in folds.columns]]].astype({"fold": str})
-    return metrics, png, folds
+    return metrics, png, folds, bins
