@@ -113,7 +113,11 @@ def test_training_run_records_fingerprint_and_evaluation(small_log, sqlite_uri):
         f.path
         for f in MlflowClient(tracking_uri=sqlite_uri).list_artifacts(result.run_id, "evaluation")
     }
-    assert names == {"evaluation/metrics.csv", "evaluation/reliability.png"}
+    assert names == {
+        "evaluation/metrics.csv",
+        "evaluation/reliability.png",
+        "evaluation/reliability.csv",
+    }
     assert result.version is None
 
 
