@@ -114,22 +114,25 @@ def capped_spec(name: str, max_epochs: int, work: Path) -> Path:
     return path
 
 
+def job_inputs(work: Path) -> dict:
+    """`run_daily_job`'s arguments for the benchmark district under `work` (both engines)."""
+    return {
+        "model_name": "bench",
+        "data": work / "district" / "responses.parquet",
+        "catalog": work / "catalog.json",
+        "profiles": work / "district" / "profiles.jsonl",
+        "k": K,
+        "tracking_uri": f"sqlite:///{work / 'mlflow.db'}",
+        "show_progress": False,
+    }
+
+
 def night(work: Path, date: str) -> dict:
     """One nightly run (in this process); its time, peak memory and counts."""
     from adaptive.batch import run_daily_job
 
     t0 = time.perf_counter()
-    s = run_daily_job(
-        date,
-        work / "out",
-        model_name="bench",
-        data=work / "district" / "responses.parquet",
-        catalog=work / "catalog.json",
-        profiles=work / "district" / "profiles.jsonl",
-        k=K,
-        tracking_uri=f"sqlite:///{work / 'mlflow.db'}",
-        show_progress=False,
-    )
+    s = run_daily_job(date, work / "out", **job_inputs(work))
     seconds = time.perf_counter() - t0
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     # the schools are served by forked worker processes: the largest one's peak (its RSS counts

@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from adaptive.policy.recommender import SELECTION_TERMS
+
 HERE = Path(__file__).resolve().parent
 RESULT = HERE / "results" / "62_report.md"
 DATE = "2027-02-20"
@@ -175,17 +177,7 @@ def _recommendations(rng, catalog, ids, classes, school, grade) -> pa.Table:
         ],
         dtype=object,
     )
-    terms = (
-        "readiness",
-        "difficulty",
-        "interest",
-        "aspiration",
-        "review",
-        "progress",
-        "exploration",
-        "stuck",
-        "variety",
-    )
+    terms = SELECTION_TERMS  # the policy's reported contributions, as the job writes them
     cols = {
         "student_id": pa.array(ids[student], pa.string()), "class_id": pa.array(classes[student], pa.string()),
         "school_id": pa.array(np.full(len(student), school, object), pa.string()),

@@ -28,9 +28,10 @@ import threading
 import time
 from pathlib import Path
 
+from experiments.bench_batch import K, job_inputs
+
 HERE = Path(__file__).resolve().parent
 RESULT = HERE / "results" / "63_spark.md"
-K = 20
 TABLES = ("recommendations", "students", "class_skills", "groups")
 
 
@@ -39,19 +40,7 @@ def night(work: Path, date: str, master: str, out: Path) -> dict:
     from adaptive.batch import run_daily_job
 
     t0 = time.perf_counter()
-    s = run_daily_job(
-        date,
-        out,
-        model_name="bench",
-        data=work / "district" / "responses.parquet",
-        catalog=work / "catalog.json",
-        profiles=work / "district" / "profiles.jsonl",
-        k=K,
-        tracking_uri=f"sqlite:///{work / 'mlflow.db'}",
-        show_progress=False,
-        engine="spark",
-        master=master,
-    )
+    s = run_daily_job(date, out, **job_inputs(work), engine="spark", master=master)
     return {
         "seconds": time.perf_counter() - t0,
         "driver_python_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
