@@ -145,14 +145,7 @@ def select_top_k(
     greedy = _greedy_row if n == 1 else _greedy
     n_cand = min(n_a, max(8 * k, 64))
     if n_cand < n_a and (n > 16 or n == 1):
-        # candidates by score, ties to the lower activity index (the greedy's own order), so
-        # that activities tied with the candidates are left out only when the greedy would not
-        # take them; the check against the best one left out is exact either way
-        key = base - np.arange(n_a) * TIE_STEP
-        order = np.argpartition(-key, n_cand, axis=1)
-        cand = np.sort(order[:, :n_cand], axis=1)  # ties go to the lowest activity index
-        left_out = order[:, n_cand]  # the best activity left out, and its score
-        outside = (base[np.arange(n), left_out], left_out)
+        outside, cand = _candidates(base, n_cand)
         redo = greedy(
             base, cand, outside, state, np.arange(n), skill, minutes, k, max_per_skill, variety
         )
@@ -164,6 +157,28 @@ def select_top_k(
         full = np.broadcast_to(np.arange(n_a), (n, n_a))
         greedy(base, full, None, state, np.arange(n), skill, minutes, k, max_per_skill, variety)
     return picks, picked_score, assigned_flag, penalty_out
+
+
+def _candidates(base: np.ndarray, n_cand: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """Each row's best `n_cand` activities (sorted by index) and the best one left out, as
+    (its score, its index) for the greedy's check.
+
+    One student: ties ordered by a float64 key, to the lower activity index (the greedy's own
+    order), so that an activity tied with the candidates is left out only when the greedy would
+    not take it. Many students: the scores themselves (float32) are partitioned, about a third
+    faster than the (n, A) float64 key; ties at the cut then fall in no particular order, so
+    the best activity left out carries index -1: a round whose best it ties sends the student to
+    the full redo. Either way the greedy's result is exactly the greedy over all activities."""
+    n = base.shape[0]
+    if n == 1:
+        key = base - np.arange(base.shape[1]) * TIE_STEP
+        order = np.argpartition(-key, n_cand, axis=1)
+        left_out = order[:, n_cand]
+    else:
+        order = np.argpartition(-base, n_cand, axis=1)
+        left_out = np.full(n, -1, np.int64)
+    cand = np.sort(order[:, :n_cand], axis=1)
+    return (base[np.arange(n), order[:, n_cand]], left_out), cand
 
 
 def _greedy(
@@ -181,49 +196,51 @@ def _greedy(
     """Greedy rounds for rows `who` over candidate columns `cand` (len(who), L), in place.
 
     With `outside` (the best score left out of the candidates and its activity), rows where it
-    beats a round's best (a higher score, or the same score at a lower activity index) are flagged (returned mask over all rows) and left untouched for a full redo.
+    beats a round's best (a higher score, or the same score at a lower activity index; index -1:
+    any tie) are flagged (returned mask over all rows) and left untouched for a full redo.
     """
     picks, picked_score, penalty_out, remaining, count, slot = state
     shortest = minutes.min() if len(minutes) else 0.0
-    picks0, slot0 = picks[who].copy(), slot[who].copy()
-    rem0, count0 = remaining[who].copy(), count[who].copy()
-    local = np.arange(len(who))
     cb = base[who[:, None], cand]
     c_skill = skill[cand]
     c_min = minutes[cand]
-    rem, cnt, sl = rem0.copy(), count0.copy(), slot0.copy()
-    pk = picks0.copy()
+    rem, cnt, sl = remaining[who].copy(), count[who].copy(), slot[who].copy()
+    pk = picks[who].copy()
     ps = picked_score[who].copy()
     pen_out = penalty_out[who].copy()
     flagged = np.zeros(len(who), bool)
+    # rows still choosing: a row that found nothing feasible in a round (and was not flagged)
+    # finds nothing in any later one either (its budget, counts and candidates are unchanged),
+    # so each round scores only the rows that picked in the round before
+    r = np.flatnonzero(sl < k)
     for _ in range(k):
-        open_ = (sl < k) & ~flagged
-        if not open_.any():
+        if not len(r):
             break
-        same = cnt[local[:, None], c_skill]
+        same = cnt[r[:, None], c_skill[r]]
         pen = variety * same
-        feasible = (same < cap) & (c_min <= rem[:, None] + 1e-9)
-        value = np.where(feasible, cb - pen, -np.inf)
+        feasible = (same < cap) & (c_min[r] <= rem[r, None] + 1e-9)
+        value = np.where(feasible, cb[r] - pen, -np.inf)
         j = np.argmax(value, axis=1)
-        best = value[local, j]
+        best = value[np.arange(len(r)), j]
+        ok = np.isfinite(best)
         if outside is not None:
-            out_score, out_act = outside
-            wins = (out_score > best) | ((out_score == best) & (out_act < cand[local, j]))
+            out_score, out_act = outside[0][r], outside[1][r]
+            wins = (out_score > best) | ((out_score == best) & (out_act < cand[r, j]))
             # nothing left out can win once even the shortest activity no longer fits
-            fits = rem + 1e-9 >= shortest
-            flagged |= open_ & wins & np.isfinite(out_score) & fits
-        ok = open_ & np.isfinite(best) & ~flagged
-        if not ok.any():
-            continue
-        r = local[ok]
-        act = cand[r, j[ok]]
+            fits = rem[r] + 1e-9 >= shortest
+            flag = wins & np.isfinite(out_score) & fits
+            flagged[r[flag]] = True
+            ok &= ~flag
+        r, j, best, pen = r[ok], j[ok], best[ok], pen[ok]
+        act = cand[r, j]
         pk[r, sl[r]] = act
-        ps[r, sl[r]] = best[ok]
-        pen_out[r, sl[r]] = pen[r, j[ok]]
+        ps[r, sl[r]] = best
+        pen_out[r, sl[r]] = pen[np.arange(len(r)), j]
         sl[r] += 1
         rem[r] -= minutes[act]
         cnt[r, skill[act]] += 1
-        cb[r, j[ok]] = -np.inf
+        cb[r, j] = -np.inf
+        r = r[sl[r] < k]
     keep = ~flagged
     rows = who[keep]
     picks[rows], picked_score[rows], penalty_out[rows] = pk[keep], ps[keep], pen_out[keep]
