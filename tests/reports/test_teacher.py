@@ -16,7 +16,9 @@ from adaptive.curriculum import LearnerProfile  # noqa: E402
 from adaptive.errors import ConfigError  # noqa: E402
 from adaptive.policy import AdaptivePolicy, StudentBatch  # noqa: E402
 from adaptive.reports import (  # noqa: E402
+    class_skill_counts,
     class_skill_summary,
+    group_codes,
     next_skill_groups,
     teacher_view,
     write_table,
@@ -73,3 +75,23 @@ def test_write_table_csv_and_parquet(tmp_path) -> None:
     assert pd.read_parquet(write_table(t, tmp_path / "a.parquet")).equals(t)
     with pytest.raises(ConfigError, match="csv or .parquet"):
         write_table(t, tmp_path / "a.xlsx")
+
+
+def test_class_skill_counts_equals_the_summary_of_the_view() -> None:
+    """The nightly job's counts from the group codes are the summary of the long view, row for
+    row, also with students without a class (left out) and classes in no particular order."""
+    rng = np.random.default_rng(3)
+    skills = [s.id for s in CATALOG.skills]
+    views = [
+        student(f"s{i}", str(rng.choice(["c2", "c1", "a9", ""])),
+                dict(zip(skills, rng.random(len(skills)), strict=True)),
+                dict(zip(skills, rng.integers(0, 20, len(skills)).tolist(), strict=True)))
+        for i in range(40)
+    ]  # fmt: skip
+    batch = StudentBatch.from_views(CATALOG, views)
+    batch.class_id[:3] = None
+    expected = class_skill_summary(teacher_view(batch, CATALOG, now=10.0))
+    codes, _ = group_codes(batch, CATALOG, now=10.0)
+    got = class_skill_counts(batch.class_id, codes, np.asarray(CATALOG.skill_index, dtype=object))
+    assert len(got) > 5
+    pd.testing.assert_frame_equal(got, expected)

@@ -7,7 +7,8 @@ For date D (recommendations for day D, from every response before D 00:00 UTC):
 2. take the latest state snapshot before D and only the responses since its cutoff; update the
    tracer state and the history features incrementally (a snapshot from another model version
    is not reused: the tracer state is then rebuilt from the full history);
-3. save the snapshot for D;
+3. save the snapshot for D (with forked workers, while the schools are served: the night's
+   fingerprint takes the state's digest from memory);
 4. per school, run the pure partition functions (`partition.py`) and write Parquet partitioned by
    date and school (`writer.py`: atomic, idempotent, resumable);
 5. log a summary run to MLflow (students served, time, recommended skills, share stuck).
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -55,7 +57,12 @@ from adaptive.batch.partition import (
     batch_outputs,
     batch_to_table,
 )
-from adaptive.batch.snapshot import load_snapshot, previous_snapshot_date, save_snapshot
+from adaptive.batch.snapshot import (
+    load_snapshot,
+    previous_snapshot_date,
+    save_snapshot,
+    state_digest,
+)
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
@@ -340,8 +347,9 @@ def _serve_date(
             model.update(tracer_state, part)
     del log, time_ns, before, new_rows  # the partitions need only the states
     _release_arrow_memory()
-    snapshot_sha = save_snapshot(
-        state_dir, day, cutoff, model_name, loaded.version, tracer_state, history
+    snapshot_sha = state_digest(tracer_state, history)
+    save_state = functools.partial(
+        save_snapshot, state_dir, day, cutoff, model_name, loaded.version, tracer_state, history
     )
 
     roster = sorted(set(profiles) | set(history.students) | set(tracer_state.students))
@@ -387,7 +395,7 @@ def _serve_date(
         overrides=overrides,
         experiment=experiment,
     )
-    done = _serve_schools(night, schools, workers, show_progress, on_partition)
+    done = _serve_schools(night, schools, workers, show_progress, on_partition, save_state)
     written = sum(d.written for d in done)
     skipped = len(done) - written
     skill_counts: dict[str, int] = {}
@@ -398,11 +406,11 @@ def _serve_date(
     served = sum(d.served for d in done)
     counts = pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index()
     share_stuck = stuck / served if served else 0.0
-    writer.finish_date(
+    writer.finish_date_listing(
         out,
         TABLES,
         day,
-        schools,
+        {path: entry for d in done for path, entry in d.files.items()},
         {
             "date": day,
             "model": model_name,
@@ -482,6 +490,8 @@ class SchoolDone:
     skill_counts: dict[str, int]
     stuck: int
     served: int
+    #: `_SUCCESS.json` entry (rows, sha256) of each of its files, by path relative to the output
+    files: dict[str, dict] = field(default_factory=dict)
 
 
 def serve_school(
@@ -512,13 +522,14 @@ def serve_school(
 
 
 def write_school(night: Night, school: str, outputs: tuple[pa.Table, ...]) -> SchoolDone:
-    """Write one school's partitions (atomic files) and return its counts."""
-    for name, result in zip(TABLES, outputs, strict=True):
-        writer.write_partition(night.out, name, night.day, school, result)
-    return _school_counts(school, True, outputs[0], outputs[1])
+    """Write one school's partitions (atomic files) and return its counts and file entries."""
+    files = writer.write_school_partitions(night.out, TABLES, night.day, school, outputs)
+    return _school_counts(school, True, outputs[0], outputs[1], files)
 
 
-def _school_counts(school: str, written: bool, recs: pa.Table, students: pa.Table) -> SchoolDone:
+def _school_counts(
+    school: str, written: bool, recs: pa.Table, students: pa.Table, files: dict[str, dict]
+) -> SchoolDone:
     skills = pa.compute.value_counts(recs.column("skill_id").combine_chunks()).to_pylist()
     stuck = pa.compute.sum(pa.compute.greater(students.column("n_stuck"), 0)).as_py() or 0
     return SchoolDone(
@@ -527,6 +538,7 @@ def _school_counts(school: str, written: bool, recs: pa.Table, students: pa.Tabl
         {d["values"]: int(d["counts"]) for d in skills},
         int(stuck),
         students.num_rows,
+        files,
     )
 
 
@@ -540,7 +552,9 @@ def _serve_one(night: Night, school: str) -> SchoolDone:
         students = pq.read_table(
             writer.partition_path(night.out, "students", night.day, school), columns=["n_stuck"]
         )
-        return _school_counts(school, False, recs, students)
+        paths = [writer.partition_path(night.out, name, night.day, school) for name in TABLES]
+        files = {str(p.relative_to(night.out)): writer.file_entry(p) for p in paths}
+        return _school_counts(school, False, recs, students, files)
     at = night.school_rows[school]
     ids = [night.roster[i] for i in at]
     outputs = serve_school(night, ids, night.state_rows[at], night.history_rows[at])
@@ -548,11 +562,17 @@ def _serve_one(night: Night, school: str) -> SchoolDone:
 
 
 _FORKED: Night | None = None  # the night the forked worker processes serve (set before forking)
+_FORKED_BESIDE: Callable[[], object] | None = None  # the work run beside the schools (ditto)
 
 
 def _serve_forked(school: str) -> SchoolDone:
     assert _FORKED is not None
     return _serve_one(_FORKED, school)
+
+
+def _beside_forked() -> None:
+    assert _FORKED_BESIDE is not None
+    _FORKED_BESIDE()
 
 
 def _serve_schools(
@@ -561,11 +581,15 @@ def _serve_schools(
     workers: int,
     show_progress: bool,
     on_partition: Callable[[str], None] | None,
+    beside: Callable[[], object] = lambda: None,
 ) -> list[SchoolDone]:
     """Serve every school: in this process (`workers` <= 1, or one school), or in `workers`
     forked processes (fork: they share the night's state read-only, nothing is pickled but
     school names and counts). Schools are independent, so the output does not depend on the
     order they finish in; the largest go first so that the workers end together.
+    `beside()` (the night's snapshot save) runs first: in this process before the schools, or
+    as the workers' first task, while the other workers serve schools (it reads the state the
+    workers were forked with; at 400,000 students it is ~10 s that no longer hold up the night).
     `on_partition(school)` is called here, in the driver, after each school is written."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     columns += (TimeElapsedColumn(),)
@@ -582,22 +606,25 @@ def _serve_schools(
                 on_partition(d.school)
 
         if workers <= 1 or len(schools) <= 1 or not _can_fork():
+            beside()
             for school in queue:
                 finished(_serve_one(night, school))
             return done
         _ = night.school_rows, night.state_rows, night.history_rows  # computed once, then shared
-        global _FORKED
-        _FORKED = night
+        global _FORKED, _FORKED_BESIDE
+        _FORKED, _FORKED_BESIDE = night, beside
         try:
             with ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_own_peak_memory,
             ) as pool:
+                side = pool.submit(_beside_forked)
                 pending = [pool.submit(_serve_forked, s) for s in queue]
                 try:
                     for future in as_completed(pending):
                         finished(future.result())
+                    side.result()
                 except BrokenProcessPool as exc:
                     raise BatchWorkerError(
                         "a worker process of the nightly job died (killed, or out of memory); "
@@ -608,7 +635,7 @@ def _serve_schools(
                     pool.shutdown(wait=True, cancel_futures=True)
                     raise
         finally:
-            _FORKED = None
+            _FORKED = _FORKED_BESIDE = None
     return done
 
 

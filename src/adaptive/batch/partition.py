@@ -21,13 +21,13 @@ from scipy import sparse
 
 from adaptive.curriculum import Catalog
 from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch
+from adaptive.policy.base import catalog_arrays
 from adaptive.policy.progression import LABELS
 from adaptive.reports import (
     GROUPS,
-    class_skill_summary,
+    class_skill_counts,
     group_codes,
     next_skill_groups,
-    teacher_view,
 )
 
 SKILL_FIELDS = (
@@ -188,7 +188,7 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
         lists in catalog order) the mastery, progression code and teacher group code
         (`skill_columns`: what the report site's heatmap shows);
     class_skills : per class and skill, students to accelerate / on track / remediate / stuck
-        (`adaptive.reports.class_skill_summary`);
+        (`adaptive.reports.class_skill_counts`, from the same group codes as `students`);
     groups : small groups of a class's students sharing the same next skill
         (`adaptive.reports.next_skill_groups`).
 
@@ -208,8 +208,8 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
     for code, label in enumerate(LABELS):
         students[f"n_{label}"] = pa.array((states == code).sum(axis=1).astype(np.int32))
     students.update(skill_columns(batch.mastery, states, groups_by_skill))
-    class_skills = class_skill_summary(
-        teacher_view(batch, catalog, policy.config, context.now_days)
+    class_skills = class_skill_counts(
+        batch.class_id, groups_by_skill, catalog_arrays(catalog).skill_ids
     )
     groups = next_skill_groups(recs)
     return (

@@ -80,8 +80,9 @@ def save_snapshot(
     model_version: str,
     tracer: TracingState,
     history: StudentHistory,
-) -> str:
-    """Write the snapshot for `date` atomically; returns `state_digest` of its contents."""
+) -> Path:
+    """Write the snapshot for `date` atomically; returns its folder (`state_digest` gives the
+    digest of its contents, from memory)."""
     final = snapshot_dir(state_dir, date)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".{final.name}.{secrets.token_hex(6)}.tmp"
@@ -105,7 +106,7 @@ def save_snapshot(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return state_digest(tracer, history)
+    return final
 
 
 def state_digest(tracer: TracingState, history: StudentHistory) -> str:

@@ -549,10 +549,7 @@ def serve_spark_school(
         experiment=night.experiment,
     )
     done = _serve_one(served, school)
-    listing = {}
-    for name in TABLES:
-        p = writer.partition_path(Path(night.out), name, night.day, school)
-        listing[str(p.relative_to(night.out))] = writer.file_entry(p)
+    listing = done.files
     return pa.table(
         {
             "school": [school],

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -48,10 +49,29 @@ def parquet_bytes(table: pa.Table) -> bytes:
     return buf.getvalue()
 
 
-def write_partition(out: Path, table_name: str, date: str, school: str, table: pa.Table) -> Path:
-    path = partition_path(out, table_name, date, school)
-    atomic_write_bytes(path, parquet_bytes(table))
-    return path
+def write_partition(out: Path, table_name: str, date: str, school: str, table: pa.Table) -> dict:
+    """Write one school's file of one table; returns its `_SUCCESS.json` entry."""
+    blob = parquet_bytes(table)
+    atomic_write_bytes(partition_path(out, table_name, date, school), blob)
+    return blob_entry(blob)
+
+
+def write_school_partitions(
+    out: Path, tables: tuple[str, ...], date: str, school: str, results: tuple[pa.Table, ...]
+) -> dict[str, dict]:
+    """Write one school's file of each table, concurrently (Parquet encoding and each file's
+    fsync release the GIL, so the fsyncs overlap instead of queueing: at 100,000 students 800
+    files a night spent 6 s waiting on them one by one); returns each file's `_SUCCESS.json`
+    entry by its path relative to `out`."""
+    with ThreadPoolExecutor(len(tables)) as pool:
+        entries = pool.map(
+            lambda named: write_partition(out, named[0], date, school, named[1]),
+            zip(tables, results, strict=True),
+        )
+        return {
+            str(partition_path(out, name, date, school).relative_to(out)): entry
+            for name, entry in zip(tables, entries, strict=True)
+        }
 
 
 def prepare_date(out: Path, tables: tuple[str, ...], date: str, fingerprint: str) -> bool:
@@ -83,7 +103,11 @@ def is_done(out: Path, tables: tuple[str, ...], date: str, school: str) -> bool:
 
 def file_entry(path: Path) -> dict:
     """A partition's `_SUCCESS.json` entry: its rows and sha256."""
-    blob = Path(path).read_bytes()
+    return blob_entry(Path(path).read_bytes())
+
+
+def blob_entry(blob: bytes) -> dict:
+    """The `_SUCCESS.json` entry of a partition file's bytes: its rows and sha256."""
     return {
         "rows": pq.ParquetFile(io.BytesIO(blob)).metadata.num_rows,
         "sha256": hashlib.sha256(blob).hexdigest(),

@@ -3,6 +3,7 @@ groups of students sharing the same next skill, as tables and as functions."""
 
 from adaptive.reports.teacher import (
     GROUPS,
+    class_skill_counts,
     class_skill_summary,
     group_codes,
     next_skill_groups,
@@ -12,6 +13,7 @@ from adaptive.reports.teacher import (
 
 __all__ = [
     "GROUPS",
+    "class_skill_counts",
     "class_skill_summary",
     "group_codes",
     "next_skill_groups",

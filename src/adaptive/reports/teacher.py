@@ -87,7 +87,8 @@ def teacher_view(
 
 
 def class_skill_summary(view: pd.DataFrame) -> pd.DataFrame:
-    """Counts per class and skill: n_accelerate, n_on_track, n_remediate, n_stuck."""
+    """Counts per class and skill: n_accelerate, n_on_track, n_remediate, n_stuck (of a
+    `teacher_view`, e.g. one filtered by hand; `class_skill_counts` counts a batch's codes)."""
     counts = (
         view.groupby(["class_id", "skill_id", "group"], sort=True)
         .size()
@@ -96,6 +97,33 @@ def class_skill_summary(view: pd.DataFrame) -> pd.DataFrame:
     )
     counts.columns = [f"n_{g}" for g in counts.columns]
     return counts.reset_index()
+
+
+def class_skill_counts(
+    class_id: np.ndarray, codes: np.ndarray, skill_ids: np.ndarray
+) -> pd.DataFrame:
+    """`class_skill_summary(teacher_view(batch, ...))` from the batch's classes and its (n, S)
+    `group_codes` directly: the same table (rows sorted by class and skill id, a row for each
+    pair with a student in some group; students without a class left out, as a group-by does),
+    counted with one `bincount` instead of a long table, a sort and a group-by (the nightly job
+    builds it for every school)."""
+    klass, classes = pd.factorize(pd.Series(class_id, dtype=object), sort=True)
+    skill_rank = np.empty(len(skill_ids), np.int64)
+    skill_rank[np.argsort(np.asarray(skill_ids, dtype=str), kind="stable")] = np.arange(
+        len(skill_ids)
+    )
+    rows, cols = np.nonzero((codes >= 0) & (klass >= 0)[:, None])
+    n_s, n_g = len(skill_ids), len(GROUPS)
+    key = (klass[rows] * n_s + skill_rank[cols]) * n_g + codes[rows, cols]
+    counts = np.bincount(key, minlength=len(classes) * n_s * n_g).reshape(-1, n_g)
+    pair = np.flatnonzero(counts.sum(axis=1) > 0)  # (class, skill rank) in sorted order
+    by_rank = np.asarray(skill_ids, dtype=object)[np.argsort(skill_rank)]
+    out = {
+        "class_id": np.asarray(classes, dtype=object)[pair // n_s],
+        "skill_id": by_rank[pair % n_s],
+    }
+    out.update({f"n_{g}": counts[pair, i].astype(np.int64) for i, g in enumerate(GROUPS)})
+    return pd.DataFrame(out)
 
 
 def next_skill_groups(
