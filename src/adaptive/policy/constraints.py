@@ -49,6 +49,8 @@ def hard_mask(batch: StudentBatch, ctx: CatalogArrays) -> np.ndarray:
     n, n_a = len(batch), len(ctx.activity_ids)
     allowed = np.ones((n, n_a), bool)
     for m in (batch.excluded, batch.completed, batch.recent):
+        if not m.nnz:  # most students have nothing excluded or completed
+            continue
         m = m.tocsr()  # read the CSR arrays directly: a COO copy costs more than the lookup
         hit = m.data > 0
         rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))

@@ -133,6 +133,8 @@ def goal_relevance(goals: np.ndarray, closure: np.ndarray, mastery: np.ndarray) 
     prerequisite graph (`closure[g, s] = 1`, dense); the term is the share of the student's goals
     it leads to, times how much of it is left to learn (1 - mastery).
     """
+    if not goals.any():  # no student of the batch has a goal (the common request)
+        return np.zeros(mastery.shape)
     n_goals = goals.sum(axis=1, keepdims=True)
     leads = goals.astype(np.float32) @ closure
     share = np.divide(leads, n_goals, out=np.zeros_like(leads), where=n_goals > 0)
