@@ -317,15 +317,32 @@ def speed_policy(n_students: int) -> dict:
             "peak_gb": peak, "n_boot": 0}  # fmt: skip
 
 
-def end_to_end(n_students: int, work: Path) -> dict:
+def end_to_end(n_students: int, work: Path, profile: bool = False) -> dict:
     """`evaluate_logs` (what `adaptive ope` runs) on one night of a simulated district served by
     the exploring job: snapshot, the job's student_batch, the candidate, the outcomes from the
     response log, the estimators and the MLflow run. Setup (simulate, train the champion on at
-    most 10,000 of the students as bench_batch does, serve the night) is not timed; the
-    evaluation runs in its own process, whose time and peak memory are reported."""
+    most 10,000 of the students as bench_batch does, serve the night) is not timed, and is kept
+    in `work` (a served night there is reused); the evaluation runs in its own process, whose
+    time and peak memory are reported (under cProfile with `profile`: the profile goes to
+    stderr, and the profiler slows the Python-heavy parts)."""
     import json as _json
     import sys
 
+    uri = f"sqlite:///{work / 'mlflow.db'}"
+    if not (work / "served.json").is_file():
+        serve_night(n_students, work, uri)
+    code = EVALUATE.format(work=str(work), uri=uri, profile=profile)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    print(proc.stderr[-6000:], file=sys.stderr)  # the evaluation's profile, for the log
+    out = _json.loads(proc.stdout.strip().splitlines()[-1])
+    how = "under cProfile" if profile else "no profiler"
+    return {"step": f"adaptive ope end to end (evaluate_logs, own process, {how})", **out,
+            "n_boot": 500}  # fmt: skip
+
+
+def serve_night(n_students: int, work: Path, uri: str) -> None:
+    """The end-to-end run's inputs in `work`: a simulated district's files, a champion trained
+    on at most 10,000 of its students, and one night served by the exploring job."""
     from adaptive.batch.job import run_daily_job
     from adaptive.registry import promote, train_model
     from adaptive.simulation.district import simulate_district, write_district
@@ -334,7 +351,6 @@ def end_to_end(n_students: int, work: Path) -> dict:
     write_district(sim, work / "files")
     log = sim.response_log()
     train = log.take_students(log.students[: min(10_000, log.n_students)])
-    uri = f"sqlite:///{work / 'mlflow.db'}"
     trained = train_model("bkt", train, registered_name="ope-speed", folds=2, tracking_uri=uri)
     promote("ope-speed", trained.version, train, tracking_uri=uri)
     night = (log.frame["timestamp"].min().normalize() + pd.Timedelta(days=30)).strftime("%Y-%m-%d")
@@ -344,32 +360,30 @@ def end_to_end(n_students: int, work: Path) -> dict:
                   catalog=work / "files" / "catalog.json", policy_config=exploring,
                   profiles=work / "files" / "profiles.jsonl", tracking_uri=uri,
                   show_progress=False)  # fmt: skip
-    del log
-    code = EVALUATE.format(work=str(work), uri=uri)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    print(proc.stderr[-6000:], file=sys.stderr)  # the evaluation's profile, for the log
-    out = _json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"step": "adaptive ope end to end (evaluate_logs, own process)", **out, "n_boot": 500}
+    (work / "served.json").write_text(json.dumps({"students": n_students, "night": night}))
 
 
 EVALUATE = """
-import json, resource, time
+import cProfile, io, json, pstats, resource, sys, time
 from pathlib import Path
 from adaptive.evaluation.ope.logs import evaluate_logs
 from adaptive.policy import PolicyConfig
 work = Path({work!r})
-import cProfile, io, pstats, sys
-prof = cProfile.Profile()
+prof = cProfile.Profile() if {profile!r} else None
 t0 = time.perf_counter()
-prof.enable()
+if prof:
+    prof.enable()
 r = evaluate_logs(work / "out", PolicyConfig.default(), data=str(work / "files" / "responses.parquet"),
                   catalog=work / "files" / "catalog.json", profiles=work / "files" / "profiles.jsonl",
                   tracking_uri={uri!r}, min_overlap=0.0, min_ess=0.0)
-prof.disable()
+if prof:
+    prof.disable()
 seconds = time.perf_counter() - t0
-buf = io.StringIO()
-pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(25)
-print(buf.getvalue(), file=sys.stderr)
+if prof:
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(25)
+    print(buf.getvalue(), file=sys.stderr)
+print(r.estimates.to_csv(index=False), file=sys.stderr)
 print(json.dumps({{"students": r.diagnostics.n_decisions, "seconds": seconds,
                   "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}}))
 """
@@ -391,6 +405,12 @@ def main() -> None:
         default=0,
         help="students of a timed `evaluate_logs` run on a served night (0 = skip)",
     )
+    ap.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="folder that keeps the end-to-end run's served night for reuse (default: temporary)",
+    )
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     obp = args.obp_python if args.obp_python and Path(args.obp_python).exists() else None
@@ -398,7 +418,10 @@ def main() -> None:
         rows = [speed(args.speed), speed_policy(args.speed)]
         if args.end_to_end:
             with tempfile.TemporaryDirectory() as tmp:
-                rows.append(end_to_end(args.end_to_end, Path(tmp)))
+                work = args.work or Path(tmp)
+                work.mkdir(parents=True, exist_ok=True)
+                rows.append(end_to_end(args.end_to_end, work, profile=False))
+                rows.append(end_to_end(args.end_to_end, work, profile=True))
         write_speed(rows, f"--speed {args.speed} --end-to-end {args.end_to_end}")
         return
     rows = []

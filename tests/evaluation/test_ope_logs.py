@@ -103,6 +103,36 @@ def test_the_logging_policy_evaluated_on_itself_is_its_mean_outcome(logged: Logg
     assert 0 <= est["engagement", "ips"] <= 1
 
 
+def _plain_outcomes(logged: Logged, horizon_days: float) -> pd.DataFrame:
+    """Each night's first recommendations with their outcomes, read with plain pandas: engaged =
+    any response on the recommended skill in [night, night + horizon); correct = the first such
+    response was correct."""
+    responses = pd.read_parquet(logged.files / "responses.parquet").explode("skill_ids")
+    responses = responses.sort_values("timestamp", kind="stable")
+    rows = []
+    for night in logged.nights:
+        recs = pd.read_parquet(logged.out / "recommendations" / f"date={night}")
+        start = pd.Timestamp(night, tz="UTC")
+        window = responses[(responses["timestamp"] >= start)
+                           & (responses["timestamp"] < start + pd.Timedelta(days=horizon_days))]  # fmt: skip
+        first = window.groupby(["student_id", "skill_ids"])["correct"].first()
+        for rec in recs[recs["rank"] == 1].itertuples():
+            key = (rec.student_id, rec.skill_id)
+            rows.append({"engagement": key in first.index,
+                         "correct": bool(first.get(key, 0))})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_outcomes_match_a_plain_pandas_reading(logged: Logged) -> None:
+    # the logging policy on its own logs: every weight is 1, so IPS is the mean outcome
+    result = _evaluate(logged, EXPLORING, min_overlap=0.9, min_ess=10, horizon_days=3)
+    est = result.estimates.set_index(["metric", "estimator"])["value"]
+    plain = _plain_outcomes(logged, horizon_days=3)
+    assert 0 < plain["engagement"].mean() < 1 and plain["correct"].any()
+    assert est["engagement", "ips"] == pytest.approx(plain["engagement"].mean(), rel=1e-9)
+    assert est["correct", "ips"] == pytest.approx(plain["correct"].mean(), rel=1e-9)
+
+
 def test_mastery_gain_reads_the_later_snapshot(logged: Logged) -> None:
     result = _evaluate(
         logged, EXPLORING, metrics=("mastery_gain",), horizon_days=3, min_overlap=0.9, min_ess=10

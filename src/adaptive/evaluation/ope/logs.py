@@ -259,7 +259,7 @@ def _outcomes(decisions, metrics, horizon_days, data, mapping, state_dir, catalo
     log, _ = load_log_report(data, mapping, since=first.value)
     if not log.has_timestamps:
         raise OPEInputError(f"{data}: the outcomes need response timestamps (this log has 'order')")
-    start = pd.to_datetime(decisions["night"]).dt.tz_localize("UTC").astype("int64").to_numpy()
+    start = night_start_ns(decisions["night"])
     n = len(decisions)
     started, first_correct, digest = next_responses(
         log, decisions["student_id"], decisions["skill_id"], start, int(horizon_days * 86_400e9)
@@ -283,6 +283,13 @@ def _outcomes(decisions, metrics, horizon_days, data, mapping, state_dir, catalo
             if not known.all():
                 skipped[metric] = f"{int((~known).sum())} decisions without a later snapshot"
     return rewards, keep, digest, skipped
+
+
+def night_start_ns(nights: pd.Series) -> np.ndarray:
+    """(n,) int64 nanoseconds since the epoch of each night's midnight UTC (a night is
+    YYYY-MM-DD). In ns whatever unit pandas infers (pandas 3 parses dates to microseconds, and
+    response times are in ns)."""
+    return pd.to_datetime(nights).dt.tz_localize("UTC").dt.as_unit("ns").astype("int64").to_numpy()
 
 
 def next_responses(
