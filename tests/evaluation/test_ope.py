@@ -197,3 +197,17 @@ def test_estimates_are_pinned() -> None:
         np.testing.assert_allclose(got[key], values, rtol=1e-9, err_msg=str(key))
     assert diag.ess == pytest.approx(674.5832497577907, rel=1e-12)
     assert diag.overlap_ci_high == pytest.approx(0.731756596322787, rel=1e-9)
+
+
+def test_outcomes_sharing_the_bootstrap_draws_get_their_own_numbers() -> None:
+    from adaptive.evaluation.ope.estimators import estimate_many
+
+    d, _ = _simulated(200, 3, seed=5, model_quality=0.9)
+    other = Decisions.build(d.cluster, 1.0 - d.reward, d.logging_p, d.target_p)
+    shared = estimate_many([d, other], n_boot=150, seed=4)
+    for one, (estimates, diag) in zip([d, other], shared, strict=True):
+        alone, diag_alone = estimate(one, n_boot=150, seed=4)
+        assert estimates == alone and diag == diag_alone  # bit for bit
+    moved = Decisions.build(d.cluster + 1000 * (d.cluster == 0), d.reward, d.logging_p, d.target_p)
+    with pytest.raises(ValueError, match="share their students"):
+        estimate_many([d, moved], n_boot=10)

@@ -19,7 +19,7 @@ from adaptive.evaluation.ope.estimators import (
     Diagnostics,
     SupportError,
     check_support,
-    estimate,
+    estimate_many,
 )
 from adaptive.evaluation.ope.outcome import candidate_support, cross_fit_outcome, pair_features
 from adaptive.policy.base import Policy, StudentBatch, catalog_arrays
@@ -120,20 +120,25 @@ def estimate_value(
 ) -> tuple[pd.DataFrame, Diagnostics]:
     """One row per (metric, estimator): value, interval, standard error; and the diagnostics.
 
-    With `refuse`, a `SupportError` (naming overlap and effective sample size) replaces the table
-    when the logs cannot support the candidate."""
-    rows = []
-    diag = None
+    The metrics are outcomes of the same decisions, so they share the bootstrap's draws
+    (`estimate_many`). With `refuse`, a `SupportError` (naming overlap and effective sample
+    size) replaces the table when the logs cannot support the candidate."""
+    if not rewards:
+        raise SupportError("no outcome to estimate (no metric given)")
+    decisions = []
     for metric, reward in rewards.items():
         q_logged, q_target, _ = cross_fit_outcome(
             contexts.phi_logged, reward, cluster, contexts.phi_support, contexts.prob_support,
             binary[metric], seed=seed,
         )  # fmt: skip
-        d = Decisions.build(cluster, reward, logging_p, contexts.target_p, q_logged, q_target)
-        estimates, diag = estimate(d, n_boot=n_boot, seed=seed)
+        decisions.append(
+            Decisions.build(cluster, reward, logging_p, contexts.target_p, q_logged, q_target)
+        )
+    rows = []
+    for metric, (estimates, diag) in zip(
+        rewards, estimate_many(decisions, n_boot=n_boot, seed=seed), strict=True
+    ):
         if refuse:
             check_support(diag, min_overlap, min_ess)
         rows += [{"metric": metric, **e.to_dict()} for e in estimates]
-    if diag is None:
-        raise SupportError("no outcome to estimate (no metric given)")
     return pd.DataFrame(rows), diag

@@ -22,19 +22,27 @@ read), the diagnostics and the estimates; never a student id.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.evaluation.ope.estimators import Diagnostics
 from adaptive.evaluation.ope.evaluate import Contexts, estimate_value, score_contexts
 from adaptive.policy import AdaptivePolicy, PolicyConfig, to_days
+
+if TYPE_CHECKING:
+    from adaptive.curriculum import Catalog
 
 METRICS: tuple[str, ...] = ("correct", "engagement", "mastery_gain")
 BINARY = {"correct": True, "engagement": True, "mastery_gain": False}
@@ -140,38 +148,39 @@ def evaluate_logs(
     state_dir = Path(state_dir) if state_dir is not None else log_dir / "state"
     config = candidate if isinstance(candidate, PolicyConfig) else read_candidate(candidate)
     cat = Catalog.from_json(catalog)
-    people = read_profiles(profiles) if profiles is not None else {}
+    # the profiles are parsed (Python) while the logs, the responses and the first snapshot are
+    # read (mostly outside the GIL): on 2 cores the parsing no longer adds to the run time
+    parsing = _in_background(read_profiles, profiles) if profiles is not None else None
     policy = AdaptivePolicy(cat, config)
     nights = logged_nights(log_dir)
-    parts: list[tuple[pd.DataFrame, Contexts]] = []
-    hashes = {"candidate": _sha(json.dumps(config.to_dict(), sort_keys=True).encode())}
+    decisions = logged_decisions(log_dir, nights, cat, catalog)
+    engaged, first_correct, responses_sha = _response_outcomes(
+        decisions, horizon_days, data, mapping
+    )
+    hashes = {
+        "candidate": _sha(json.dumps(config.to_dict(), sort_keys=True).encode()),
+        "responses": responses_sha,
+    }
     models: dict[tuple[str, str], object] = {}
+    contexts, before = [], []
     for night in nights:
-        shown = first_slots(log_dir, night)
+        shown = decisions[decisions["night"] == night]
         snap = load_snapshot(state_dir, night)
         model = _model(models, snap.model_name, snap.model_version, tracking_uri)
-        act = cat.activity_index.get_indexer(shown["activity_id"].astype(str))
-        if (act < 0).any():
-            raise OPEInputError(
-                f"{log_dir}/recommendations/date={night}: activity "
-                f"{shown['activity_id'][act < 0].iloc[0]!r} is not in the catalog {catalog}"
-            )
-        contexts, before = [], []
+        people = parsing.result() if parsing is not None else {}
+        act = shown["act"].to_numpy()
         for rows, batch in _night_batches(model, snap, cat, people, shown, config, log_dir):
             contexts.append(score_contexts(policy, batch, to_days(snap.cutoff), act[rows]))
             before.append(_mastery_of(batch, cat, shown["skill_id"].iloc[rows]))
-        shown = shown.assign(night=night, mastery_before=np.concatenate(before))
-        parts.append((shown, Contexts.concat(contexts)))
         success = log_dir / "recommendations" / f"date={night}" / "_SUCCESS.json"
         hashes[f"night_{night}"] = _sha(success.read_bytes())
         hashes[f"snapshot_{night}"] = snap.sha256
-    decisions = pd.concat([p[0] for p in parts], ignore_index=True)
-    contexts = Contexts.concat([p[1] for p in parts])
-    rewards, keep, responses_sha, skipped = _outcomes(
-        decisions, metrics, horizon_days, data, mapping, state_dir, cat, people, config, models,
-        tracking_uri,
+    decisions["mastery_before"] = np.concatenate(before)
+    contexts = Contexts.concat(contexts)
+    rewards, keep, skipped = _rewards(
+        decisions, metrics, engaged, first_correct, horizon_days, state_dir, cat, people, config,
+        models, tracking_uri,
     )  # fmt: skip
-    hashes["responses"] = responses_sha
     if contexts.dropped.mean() > 0.01:  # a widely spread sampled candidate: DR's model term
         skipped["dr"] = (
             f"the outcome model's term covers {1 - contexts.dropped.mean():.1%} of the "
@@ -194,19 +203,53 @@ def evaluate_logs(
     return result
 
 
+def logged_decisions(
+    log_dir: Path, nights: list[str], catalog: Catalog, source: str | Path
+) -> pd.DataFrame:
+    """Every night's first recommendations (`first_slots`), in night order, with `night` and
+    `act` (the activity's index in `catalog`, read from `source`; an activity not in it is
+    refused)."""
+    frames = []
+    for night in nights:
+        shown = first_slots(log_dir, night)
+        act = catalog.activity_index.get_indexer(shown["activity_id"].astype(str))
+        if (act < 0).any():
+            raise OPEInputError(
+                f"{log_dir}/recommendations/date={night}: activity "
+                f"{shown['activity_id'][act < 0].iloc[0]!r} is not in the catalog {source}"
+            )
+        frames.append(shown.assign(night=night, act=act))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _in_background(fn: Callable[..., object], *args: object) -> Future:
+    """`fn(*args)` started in a thread of its own; its result (or error) from `.result()`."""
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)  # no other task; the thread ends with this one
+
+
 def _estimate_kept(contexts, logging_p, cluster, rewards, keep, n_boot, seed, min_overlap, min_ess):
-    """Estimate each metric on the decisions where its outcome is known."""
-    tables, diag = [], None
-    for metric, reward in rewards.items():
-        k = keep[metric]
-        sub = contexts.take(k)
-        table, d = estimate_value(
-            sub, logging_p[k], cluster[k], {metric: reward[k]}, BINARY, n_boot, seed,
-            min_overlap, min_ess,
+    """Estimate each metric on the decisions where its outcome is known; metrics known on the
+    same decisions are estimated together (one set of bootstrap draws). The diagnostics are
+    those of `correct` when it is estimated, else of the first metric."""
+    groups: dict[bytes, list[str]] = {}
+    for metric in rewards:
+        groups.setdefault(np.packbits(keep[metric]).tobytes(), []).append(metric)
+    tables, diags = {}, {}
+    for metrics in groups.values():
+        k = keep[metrics[0]]
+        sub = contexts if k.all() else contexts.take(k)
+        table, diag = estimate_value(
+            sub, logging_p[k], cluster[k], {m: rewards[m][k] for m in metrics}, BINARY, n_boot,
+            seed, min_overlap, min_ess,
         )  # fmt: skip
-        tables.append(table)
-        diag = d if diag is None or metric == "correct" else diag
-    return pd.concat(tables, ignore_index=True), diag
+        for m in metrics:
+            tables[m], diags[m] = table[table["metric"] == m], diag
+    first = "correct" if "correct" in diags else next(iter(rewards))
+    return pd.concat([tables[m] for m in rewards], ignore_index=True), diags[first]
 
 
 def _model(cache: dict, name: str, version: str, tracking_uri: str | None):
@@ -250,27 +293,36 @@ def _mastery_of(batch, catalog, skill_ids: pd.Series) -> np.ndarray:
     return np.nan_to_num(batch.mastery[np.arange(len(batch)), col], nan=0.0)
 
 
-def _outcomes(decisions, metrics, horizon_days, data, mapping, state_dir, catalog, profiles,
-              config, models, tracking_uri):  # fmt: skip
-    """Per metric: rewards (n,), the decisions where they are known, sha of the responses read."""
-    from adaptive.data import load_log_report
+def _response_outcomes(
+    decisions: pd.DataFrame, horizon_days: float, data: str | Path, mapping: dict | None
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Per decision: engaged and first answer correct (`next_responses`), and the sha256 of the
+    responses read. The log is read as the nightly job reads it: from the first night on, and
+    none of the optional columns (duration, attempt, school, class), which no outcome uses."""
+    from adaptive.data import read_responses_report, resolve
 
     first = pd.Timestamp(min(decisions["night"]), tz="UTC")
-    log, _ = load_log_report(data, mapping, since=first.value)
+    path, column_mapping, base_dir = resolve(data, mapping)
+    column_mapping = dataclasses.replace(column_mapping, optional=dict.fromkeys(OPTIONAL_FIELDS))
+    log, _ = read_responses_report(path, column_mapping, base_dir=base_dir, since=first.value)
     if not log.has_timestamps:
         raise OPEInputError(f"{data}: the outcomes need response timestamps (this log has 'order')")
     start = night_start_ns(decisions["night"])
-    n = len(decisions)
-    started, first_correct, digest = next_responses(
+    return next_responses(
         log, decisions["student_id"], decisions["skill_id"], start, int(horizon_days * 86_400e9)
     )
+
+
+def _rewards(decisions, metrics, engaged, first_correct, horizon_days, state_dir, catalog,
+             profiles, config, models, tracking_uri):  # fmt: skip
+    """Per metric: rewards (n,) and the decisions where they are known; why some are not."""
+    n = len(decisions)
     rewards, keep, skipped = {}, {}, {}
-    correct = first_correct.astype(float)
     for metric in metrics:
         if metric == "correct":
-            rewards[metric], keep[metric] = correct, np.ones(n, bool)
+            rewards[metric], keep[metric] = first_correct.astype(float), np.ones(n, bool)
         elif metric == "engagement":
-            rewards[metric], keep[metric] = started.astype(float), np.ones(n, bool)
+            rewards[metric], keep[metric] = engaged.astype(float), np.ones(n, bool)
         else:
             gain, known = _mastery_after(decisions, horizon_days, state_dir, catalog, profiles,
                                          config, models, tracking_uri)  # fmt: skip
@@ -282,7 +334,7 @@ def _outcomes(decisions, metrics, horizon_days, data, mapping, state_dir, catalo
                 )
             if not known.all():
                 skipped[metric] = f"{int((~known).sum())} decisions without a later snapshot"
-    return rewards, keep, digest, skipped
+    return rewards, keep, skipped
 
 
 def night_start_ns(nights: pd.Series) -> np.ndarray:
