@@ -10,7 +10,13 @@ from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.bkt import BKT
-from adaptive.tracing.bkt_engine import build_layout, emissions, forward, p_correct
+from adaptive.tracing.bkt_engine import (
+    build_layout,
+    emissions,
+    forward,
+    p_correct,
+    transition_keep,
+)
 from adaptive.tracing.specs import build_model
 
 TRUE = {
@@ -87,9 +93,53 @@ def test_engine_forward_matches_textbook_loop():
     tm = per_entry[layout.order]
     lk, lu = emissions(correct[layout.order], tm[:, 3:4], tm[:, 4:5])
     first = per_entry[layout.seq_first_entry, 0][:, None]
-    pred, _ = forward(layout, first, lk, lu, tm[:, 1:2], tm[:, 2:3])
+    keep = transition_keep(tm[:, 1:2], tm[:, 2:3])
+    pred, _ = forward(layout, first, lk, lu, tm[:, 1:2], keep)
     got = layout.to_input(p_correct(pred, tm[:, 3:4], tm[:, 4:5]))[:, 0]
     np.testing.assert_allclose(got, np.concatenate(expected), rtol=0, atol=1e-12)
+
+
+def reference_layout(seq_key: np.ndarray, rank_by) -> tuple[list[int], list[int], list[int]]:
+    """(order, offsets, lengths by rank) built entry by entry: sequences in `rank_by` order,
+    then longest first (stable); block k lists the k-th entry of every sequence longer than k."""
+    seqs: dict[int, list[int]] = {}
+    for i, key in enumerate(seq_key.tolist()):
+        seqs.setdefault(key, []).append(i)
+    ranked = sorted(sorted(seqs, key=rank_by), key=lambda key: -len(seqs[key]))
+    order, offsets = [], [0]
+    for step in range(len(seqs[ranked[0]])):
+        order += [seqs[key][step] for key in ranked if len(seqs[key]) > step]
+        offsets.append(len(order))
+    return order, offsets, [len(seqs[key]) for key in ranked]
+
+
+@pytest.mark.parametrize("n_skills", [7, 300, 70_000])  # 8-bit, 16-bit and wider skill codes
+def test_layout_grouped_by_skill_matches_the_reference_and_the_forward_pass(n_skills):
+    """A student-sorted log laid out by its whole (student, skill) key (EM's path) and grouped by
+    skill (the online path): each is the reference layout of its own sequence order, and the
+    forward pass gives every entry the same value, bit for bit."""
+    rng = np.random.default_rng(n_skills)
+    n = 600
+    student = np.sort(rng.integers(0, 40, n))
+    skill = rng.choice(n_skills, 7, replace=False)[rng.integers(0, 7, n)]
+    key = student * n_skills + skill
+    unseen = np.flatnonzero(skill == skill[0])  # a skill never seen in training: one per entry
+    key[unseen] = -1 - unseen
+    first = {k: i for i, k in reversed(list(enumerate(key.tolist())))}
+    rank_by = {"key": lambda k: k, "skill": lambda k: (skill[first[k]], first[k])}
+    values, correct = rng.uniform(0.05, 0.4, (n, 5)), rng.integers(0, 2, n)
+    preds = {}
+    for name, layout in (("key", build_layout(key)), ("skill", build_layout(key, group=skill))):
+        order, offsets, lengths = reference_layout(key, rank_by[name])
+        assert layout.order.tolist() == order
+        assert layout.offsets.tolist() == offsets
+        assert layout.seq_length.tolist() == lengths
+        tm = values[layout.order]
+        lk, lu = emissions(correct[layout.order], tm[:, 3:4], tm[:, 4:5])
+        keep = transition_keep(tm[:, 1:2], tm[:, 2:3])
+        pred, _ = forward(layout, tm[: layout.n_sequences, :1], lk, lu, tm[:, 1:2], keep)
+        preds[name] = layout.to_input(pred)[:, 0]
+    np.testing.assert_array_equal(preds["key"], preds["skill"])
 
 
 def test_em_recovers_true_parameters():
@@ -346,8 +396,9 @@ def test_engine_smoothing_matches_textbook_forward_backward(with_forgets):
     layout = build_layout(key)
     tm = per_entry[layout.order]
     lk, lu = emissions(np.concatenate(seqs)[layout.order], tm[:, 3:4], tm[:, 4:5])
+    keep = transition_keep(tm[:, 1:2], tm[:, 2:3])
     pred, _ = forward(
-        layout, per_entry[layout.seq_first_entry, 0][:, None], lk, lu, tm[:, 1:2], tm[:, 2:3]
+        layout, per_entry[layout.seq_first_entry, 0][:, None], lk, lu, tm[:, 1:2], keep
     )
     post, _ = filtered(pred, lk, lu)
     gamma = layout.to_input(_smooth(layout, pred, post, tm[:, 2:3], with_forgets))[:, 0]

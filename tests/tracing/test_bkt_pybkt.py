@@ -107,7 +107,7 @@ def test_pybkt_multigs_bug_explains_the_gap(assist_slice):
     lk, lu = emissions(frame["correct"].to_numpy()[o], first_guess[o, None], first_slip[o, None])
     lk, lu = np.where(lk == 0, 1.0, lk), np.where(lu == 0, 1.0, lu)  # pyBKT skips zero factors
     pred, _ = forward(
-        layout, prior[layout.seq_first_entry, None], lk, lu, learn[o, None], np.zeros((len(o), 1))
+        layout, prior[layout.seq_first_entry, None], lk, lu, learn[o, None], 1.0 - learn[o, None]
     )
     emulated = layout.to_input(p_correct(pred, guess[o, None], slip[o, None]))[:, 0]
     np.testing.assert_allclose(emulated, theirs, rtol=0, atol=1e-6)

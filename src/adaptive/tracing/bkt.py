@@ -45,7 +45,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, NamedTuple, Self
 
 import numpy as np
 import pandas as pd
@@ -57,15 +57,13 @@ from adaptive.tracing.base import KnowledgeTracer, TracingState, all_rows, index
 from adaptive.tracing.bkt_engine import (
     PARAMS,
     ClassMap,
+    SequenceLayout,
     build_layout,
-    emissions,
+    filter_classes,
     fit_em,
-    forward,
-    p_correct,
 )
 from adaptive.tracing.bkt_pybkt import ClassKeys, fit_pybkt_model, pybkt_frame, read_classes
 from adaptive.tracing.bkt_tables import (
-    FORGET,
     GUESS,
     INIT,
     LEARN,
@@ -84,12 +82,22 @@ _EPS = 1e-10  # guess/slip are kept in [eps, 1 - eps] so every prediction is str
 class _Entries:
     """The (response, skill) pairs of a log, in `log.exploded()` order, with model codes."""
 
-    row: np.ndarray
     student: np.ndarray
     skill: np.ndarray  # model skill code, -1 = never seen in training
-    item: np.ndarray  # model item code, -1 = never seen in training
+    item: np.ndarray | None  # model item code, -1 = never seen in training; None: not asked for
     correct: np.ndarray
     seq_key: np.ndarray  # one sequence per (student, skill); unseen skills: one per entry
+    log_skill: np.ndarray  # the log's skill code: groups the sequences for `build_layout`
+
+
+class _Pass(NamedTuple):
+    """A forward pass over a log's entries (see `BKT._run`)."""
+
+    p: np.ndarray  # P(correct) of each entry, in `log.exploded()` order
+    layout: SequenceLayout
+    final: np.ndarray  # (n_seq,) P(known) after each sequence's last response, by rank
+    tracked: np.ndarray  # sequences (ranks) of the skills the model tracks (none without a state)
+    cells: np.ndarray  # their flat index in the state's (n_students, n_skills) arrays
 
 
 @dataclass(frozen=True)
@@ -357,19 +365,17 @@ class BKT(KnowledgeTracer):
                 raise ConfigError("BKT fixed p_forget != 0 needs forgets=True")
 
     def _entries(self, log: ResponseLog, items: bool = True) -> _Entries:
-        """The log's (response, skill) entries with model codes; `items=False` leaves every item
-        code at -1 (cheaper: a model without item-level parameters never reads them)."""
+        """The log's (response, skill) entries with model codes; `items=False` leaves the item
+        codes out (cheaper: a model without item-level parameters never reads them)."""
         rows, log_skill = log.exploded()
         skill = vocabulary_codes(self.skills_, log.skills)[log_skill]
-        if items:
-            item = vocabulary_codes(self.items_, log.items)[log.item[rows]]
-        else:
-            item = np.full(len(rows), -1, np.int64)
-        student = log.student[rows].astype(np.int64)
-        seq_key = student * max(1, len(log.skills)) + log_skill
+        item = vocabulary_codes(self.items_, log.items)[log.item[rows]] if items else None
+        student = log.student.astype(np.int64)[rows]
+        seq_key = student * max(1, len(log.skills))
+        seq_key += log_skill
         unseen = np.flatnonzero(skill < 0)
         seq_key[unseen] = -1 - unseen
-        return _Entries(rows, student, skill, item, log.correct[rows], seq_key)
+        return _Entries(student, skill, item, log.correct[rows], seq_key, log_skill)
 
     def _classes(self, e: _Entries) -> _Classes:
         n_skills, n_items = len(self.skills_), len(self.items_)
@@ -474,54 +480,71 @@ class BKT(KnowledgeTracer):
     def predict_proba(self, log: ResponseLog) -> np.ndarray:
         """P(correct) of every response from that student's earlier responses only."""
         self._check_fitted()
-        return self._combine(self._run(log)[0], log)
+        return self._combine(self._run(log).p, log)
 
     def predict_entries(self, log: ResponseLog) -> np.ndarray:
         """P(correct) per (response, skill) pair, in `log.exploded()` order (pyBKT's unit)."""
         self._check_fitted()
-        return self._run(log)[0]
+        return self._run(log).p
 
     def log_likelihood(self, log: ResponseLog) -> float:
         """Sum over (response, skill) pairs of log P(answer | earlier answers): the EM objective."""
         self._check_fitted()
-        p, e = self._run(log)[:2]
-        return float(np.sum(np.log(np.where(e.correct == 1, p, 1.0 - p))))
+        p, correct = self._run(log).p, log.correct[log.exploded()[0]]
+        return float(np.sum(np.log(np.where(correct == 1, p, 1.0 - p))))
 
     def _run(
         self, log: ResponseLog, state: TracingState | None = None, rows: np.ndarray | None = None
-    ) -> tuple[np.ndarray, _Entries, Any, np.ndarray]:
-        """Forward pass over `log` (from `state` when given): per-entry P(correct), entries,
-        layout and the per-sequence state after the last response."""
+    ) -> _Pass:
+        """Forward pass over `log`, from `state` when given (`rows`: the state row of each of
+        the log's students)."""
+        layout, code, params, init, tracked, cells = self._pass_inputs(log, state, rows)
+        p_tm, final = filter_classes(layout, init, code, params)
+        p = np.empty_like(p_tm)
+        p[layout.order] = p_tm
+        return _Pass(p, layout, final, tracked, cells)
+
+    def _pass_inputs(
+        self, log: ResponseLog, state: TracingState | None, rows: np.ndarray | None
+    ) -> tuple[SequenceLayout, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(layout, time-major `2 * class + correct` of each entry, (C, 5) class parameters,
+        P(known) before each sequence, tracked sequences and their state cells).
+
+        The log's per-entry arrays die when this returns, before the forward pass allocates its
+        own: a lower peak of memory means fewer fresh pages to fault in (a third of a large
+        update's time when they were all alive together).
+        """
         item_level = self.tables_.item_level
         e = self._entries(log, items=item_level)
-        layout = build_layout(e.seq_key)
-        tm = layout.order
-        # parameters gathered once, in time-major order, one contiguous row per parameter
-        par = self.tables_.entry_columns(e.skill[tm], e.item[tm] if item_level else None)
-        first = layout.seq_first_entry
-        init = par[INIT, : layout.n_sequences]  # time-major: the first entry of each sequence
-        if state is not None and len(first):
-            # a sequence continues from the state's P(known): after earlier responses, after a
-            # placement, or as set by hand; only an untouched multiprior skill keeps the prior of
-            # the item met first (what the single-response path does too)
-            srow, sk = rows[e.student[first]], e.skill[first]
-            tracked = sk >= 0
-            from_state = tracked.copy()
-            if self.multiprior:
-                touched = state.arrays["n_responses"][srow[tracked], sk[tracked]] > 0
-                placed = state.arrays.get("placed")
-                if placed is not None:
-                    touched |= placed[srow[tracked], sk[tracked]]
-                from_state[tracked] = touched
-            init = init.copy()
-            init[from_state] = state.arrays["p_known"][srow[from_state], sk[from_state]]
-        guess, slip, learn, forget = (par[col][:, None] for col in (GUESS, SLIP, LEARN, FORGET))
-        like_known, like_unknown = emissions(e.correct[tm], guess, slip)
-        pred, final = forward(layout, init[:, None], like_known, like_unknown, learn, forget)
-        p = layout.to_input(p_correct(pred, guess, slip))[:, 0]
-        return p, e, layout, final[:, 0]
+        # each entry's values do not depend on the order of the sequences: group them by skill
+        # (a counting sort) rather than by sorting the whole (student, skill) key
+        layout = build_layout(e.seq_key, group=e.log_skill)
+        code, params = self.tables_.entry_classes(e.skill, e.item)
+        code *= 2
+        code += e.correct
+        code = code.take(layout.order)
+        init = params[:, INIT].take(code[: layout.n_sequences] >> 1)  # first entry's class
+        if state is None:
+            return layout, code, params, init, np.zeros(0, np.int64), np.zeros(0, np.int64)
+        tracked, cells = _state_cells(state, e, layout, rows)
+        go_on = self._continues(state, cells)
+        init[tracked[go_on]] = state.arrays["p_known"].take(cells[go_on])
+        return layout, code, params, init, tracked, cells
+
+    def _continues(self, state: TracingState, cells: np.ndarray) -> np.ndarray:
+        """Which sequences continue from the state's P(known): after earlier responses, after a
+        placement, or as set by hand; only an untouched multiprior skill keeps the prior of the
+        item met first (what the single-response path does too)."""
+        if not self.multiprior:
+            return np.ones(len(cells), dtype=bool)
+        touched = state.arrays["n_responses"].take(cells) > 0
+        placed = state.arrays.get("placed")
+        if placed is not None:
+            touched |= placed.take(cells)
+        return touched
 
     def _combine(self, p: np.ndarray, log: ResponseLog) -> np.ndarray:
+        """P(correct) per response from its skills' (`multi_skill`)."""
         if len(log) == 0:
             return np.zeros(0)
         starts = log.skill_offsets[:-1]
@@ -561,16 +584,12 @@ class BKT(KnowledgeTracer):
             return np.array([self._update_one(state, responses)])
         students = responses.students.tolist()  # plain strings: fast dict lookups
         state.add_students(students, self._initial_row())
-        rows = state.rows(students)
-        p, e, layout, final = self._run(responses, state, rows)
-        first = layout.seq_first_entry
-        sk = e.skill[first]
-        tracked = sk >= 0
-        srow = rows[e.student[first]][tracked]
-        state.arrays["p_known"][srow, sk[tracked]] = final[tracked]
-        lengths = np.bincount(layout.seq_of_entry, minlength=layout.n_sequences)
-        state.arrays["n_responses"][srow, sk[tracked]] += lengths[tracked].astype(np.int32)
-        return self._combine(p, responses)
+        run = self._run(responses, state, state.rows(students))
+        np.put(state.arrays["p_known"], run.cells, run.final.take(run.tracked))
+        counts = state.arrays["n_responses"]
+        lengths = run.layout.seq_length.take(run.tracked).astype(counts.dtype)
+        np.put(counts, run.cells, counts.take(run.cells) + lengths)
+        return self._combine(run.p, responses)
 
     def _update_one(self, state: TracingState, r: Response) -> float:
         """One response on Python floats: the in-process path for vendors."""
@@ -737,6 +756,19 @@ def vocabulary_codes(vocabulary: pd.Index, ids: pd.Index) -> np.ndarray:
     get = hit[1].get
     values = ids.tolist()
     return np.fromiter((get(v, -1) for v in values), dtype=np.int64, count=len(values))
+
+
+def _state_cells(
+    state: TracingState, e: _Entries, layout: SequenceLayout, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(the sequences (ranks) of skills the model tracks, their flat cells in the state's
+    (n_students, n_skills) arrays): one index per sequence for every read and write."""
+    first = layout.seq_first_entry
+    skill = e.skill.take(first)
+    tracked = np.flatnonzero(skill >= 0)
+    student_row = rows.take(e.student.take(first.take(tracked)))
+    shape = state.arrays["p_known"].shape
+    return tracked, np.ravel_multi_index((student_row, skill.take(tracked)), shape)
 
 
 def not_fixed(fixed: set[str]) -> bool:

@@ -22,6 +22,7 @@ Arrays of per-entry values are shaped (n_entries, n_restarts) in time-major orde
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -39,19 +40,15 @@ class SequenceLayout:
     order : (N,) input entry index at each time-major position.
     offsets : (L+1,) block of step k is positions `offsets[k]:offsets[k+1]`; the entry at
         `offsets[k] + j` belongs to the sequence of rank j.
-    seq_first_entry : (n_seq,) input index of the first entry of each sequence (by rank).
-    seq_last_pos : (n_seq,) time-major position of each sequence's last entry.
-    has_next : (N,) whether the entry at a position has a successor in its sequence.
-    next_pos : (n_has_next,) position of that successor, for positions where `has_next`.
+    seq_length : (n_seq,) length of each sequence, by rank (non-increasing).
+
+    What only EM reads (`seq_last_pos`, `has_next`, `next_pos`) is derived on first use: an
+    online update never pays for it.
     """
 
     order: np.ndarray
     offsets: np.ndarray
-    seq_first_entry: np.ndarray
-    seq_last_pos: np.ndarray
-    has_next: np.ndarray
-    next_pos: np.ndarray
-    seq_of_entry: np.ndarray  # (N,) sequence rank of each input entry
+    seq_length: np.ndarray
 
     @property
     def n_entries(self) -> int:
@@ -59,11 +56,37 @@ class SequenceLayout:
 
     @property
     def n_sequences(self) -> int:
-        return len(self.seq_first_entry)
+        return len(self.seq_length)
 
     @property
     def n_steps(self) -> int:
         return len(self.offsets) - 1
+
+    @property
+    def seq_first_entry(self) -> np.ndarray:
+        """(n_seq,) input index of the first entry of each sequence (by rank): block 0."""
+        return self.order[: self.n_sequences]
+
+    @cached_property
+    def seq_last_pos(self) -> np.ndarray:
+        """(n_seq,) time-major position of each sequence's last entry: rank j ends in block
+        `length_j - 1`."""
+        return self.offsets[self.seq_length - 1] + np.arange(self.n_sequences, dtype=np.int64)
+
+    @cached_property
+    def has_next(self) -> np.ndarray:
+        """(N,) whether the entry at a position has a successor in its sequence."""
+        has_next = np.ones(self.n_entries, dtype=bool)
+        has_next[self.seq_last_pos] = False
+        return has_next
+
+    @cached_property
+    def next_pos(self) -> np.ndarray:
+        """(n_has_next,) position of that successor, for positions where `has_next`: every
+        entry but a last one continues n_k positions on (same rank)."""
+        n_per_step = np.diff(self.offsets)
+        step_size = np.repeat(n_per_step, n_per_step)
+        return (np.arange(self.n_entries, dtype=np.int64) + step_size)[self.has_next]
 
     def to_time_major(self, values: np.ndarray) -> np.ndarray:
         """Reorder a per-entry array (input order) into time-major order."""
@@ -76,57 +99,65 @@ class SequenceLayout:
         return out
 
 
-def build_layout(seq_key: np.ndarray) -> SequenceLayout:
+def build_layout(seq_key: np.ndarray, group: np.ndarray | None = None) -> SequenceLayout:
     """Layout for entries given in time order within each sequence; `seq_key` names the sequence.
 
     Entries of one sequence keep their relative input order (the response log is sorted by
     student then time, so keying by (student, skill) gives each student's per-skill sequence).
+
+    `group` (optional, small non-negative integer codes, one per entry, the same for every entry
+    of a sequence) is a shortcut for the grouping sort: when, among the entries of one group
+    value, each sequence's entries are already contiguous (the skill of each entry of a
+    student-sorted log), one stable counting sort by `group` replaces the sort of the whole key.
+    Sequences then come in another order (ties between equal lengths rank differently), so the
+    forward pass gives the same value for every entry, but sums over time-major arrays (EM's)
+    would not be bit-identical: EM passes no `group`.
     """
     seq_key = np.asarray(seq_key, dtype=np.int64)
     n = len(seq_key)
     if n == 0:
         empty = np.zeros(0, np.int64)
-        return SequenceLayout(
-            empty, np.zeros(1, np.int64), empty, empty, np.zeros(0, bool), empty, empty
-        )
-    # one stable sort groups each sequence's entries, in input (= time) order; everything else
-    # is computed in that sorted order (no scatter back to input order but the last one)
-    by_key = np.argsort(seq_key, kind="stable")
+        return SequenceLayout(empty, np.zeros(1, np.int64), empty)
+    # one stable sort groups each sequence's entries, in input (= time) order
+    by_key = np.argsort(seq_key, kind="stable") if group is None else stable_order(group)
     sorted_keys = seq_key[by_key]
     new_seq = np.empty(n, dtype=bool)
     new_seq[0] = True
     np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_seq[1:])
     starts = np.flatnonzero(new_seq)
-    lengths = np.diff(np.append(starts, n))
+    lengths = np.diff(starts, append=n)
     n_seq = len(starts)
-    step_sorted = np.arange(n, dtype=np.int64) - np.repeat(starts, lengths)
-    rank_to_seq = np.argsort(-lengths, kind="stable")
-    rank = np.empty(n_seq, np.int64)
-    rank[rank_to_seq] = np.arange(n_seq)
-    rank_sorted = np.repeat(rank, lengths)
-    length_by_rank = lengths[rank_to_seq]  # non-increasing
-    n_per_step = np.bincount(step_sorted)
-    offsets = np.zeros(len(n_per_step) + 1, np.int64)
+    # ranks: longest first, ties in sorted order (a stable sort of max - length, not -length:
+    # non-negative small codes take the counting sort)
+    longest = int(lengths.max())
+    rank_to_seq = stable_order(longest - lengths)
+    seq_length = lengths[rank_to_seq]  # non-increasing
+    # sequences running at step k: those longer than k
+    n_per_step = n_seq - np.cumsum(np.bincount(lengths, minlength=longest + 1))[:-1]
+    offsets = np.zeros(longest + 1, np.int64)
     np.cumsum(n_per_step, out=offsets[1:])
-    # block k holds ranks 0 .. n_k - 1 in order, so each entry's position is known directly
+    # block k holds the k-th entries of ranks 0 .. n_k - 1: one gather per step from the
+    # grouped order, at each sequence's start + k (no per-entry temporaries)
     order = np.empty(n, np.int64)
-    order[offsets[step_sorted] + rank_sorted] = by_key
-    seq_of_entry = np.empty(n, np.int64)
-    seq_of_entry[by_key] = rank_sorted
-    # rank j ends in block length_j - 1; every other entry continues n_k positions on (same rank)
-    seq_last_pos = offsets[length_by_rank - 1] + np.arange(n_seq, dtype=np.int64)
-    has_next = np.ones(n, dtype=bool)
-    has_next[seq_last_pos] = False
-    next_pos = (np.arange(n, dtype=np.int64) + np.repeat(n_per_step, n_per_step))[has_next]
-    return SequenceLayout(
-        order=order,
-        offsets=offsets,
-        seq_first_entry=order[: n_per_step[0]],
-        seq_last_pos=seq_last_pos,
-        has_next=has_next,
-        next_pos=next_pos,
-        seq_of_entry=seq_of_entry,
-    )
+    at = starts[rank_to_seq]
+    bounds = offsets.tolist()
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        running = at[: hi - lo]
+        by_key.take(running, out=order[lo:hi])
+        running += 1
+    return SequenceLayout(order=order, offsets=offsets, seq_length=seq_length)
+
+
+def stable_order(codes: np.ndarray) -> np.ndarray:
+    """`np.argsort(codes, kind="stable")` for non-negative integer codes; codes below 2**16 go
+    through numpy's radix sort (its stable sort of 8- and 16-bit integers, one or two passes over
+    the data) instead of a comparison sort. The permutation is the same either way."""
+    codes = np.asarray(codes)
+    top = int(codes.max()) if len(codes) else 0
+    for small in (np.uint8, np.uint16):
+        if top <= np.iinfo(small).max:
+            return np.argsort(codes.astype(small), kind="stable")
+    return np.argsort(codes, kind="stable")
 
 
 def emissions(
@@ -139,23 +170,33 @@ def emissions(
     return like_known, like_unknown
 
 
+def emission_tables(guess: np.ndarray, slip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`emissions` per parameter class: (P(obs | known), P(obs | not known)) tables, row
+    `2 * class + correct` (row 2c a wrong answer, 2c+1 a right one); `guess`, `slip` (C,) or
+    (C, R). Gathering rows by each entry's code gives `emissions`' values bit for bit."""
+    r = guess.shape[1:]
+    like_known = np.stack([slip, 1.0 - slip], axis=1).reshape(2 * len(slip), *r)
+    like_unknown = np.stack([1.0 - guess, guess], axis=1).reshape(2 * len(guess), *r)
+    return like_known, like_unknown
+
+
 def forward(
     layout: SequenceLayout,
     init: np.ndarray,
     like_known: np.ndarray,
     like_unknown: np.ndarray,
     learn: np.ndarray,
-    forget: np.ndarray,
+    keep: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Forward filtering.
 
     Parameters: `init` (n_seq, R) P(known) before each sequence's first entry; the other arrays
-    (N, R) time-major. Returns (P(known) before each entry (N, R), P(known) after each sequence's
-    last entry and its transition (n_seq, R): the state for the next response).
+    (N, R) time-major, `keep` = 1 - p_learn - p_forget (`transition_keep`). Returns (P(known)
+    before each entry (N, R), P(known) after each sequence's last entry and its transition
+    (n_seq, R): the state for the next response).
     """
     state = np.array(init, dtype=np.float64, copy=True)
     pred = np.empty(like_known.shape, dtype=np.float64)
-    keep = 1.0 - learn - forget
     offsets = layout.offsets.tolist()
     # the same operations in the same order as `known / (known + (1 - x) * like_unknown)`, into
     # two scratch buffers: no allocation per step (bit-identical results, fewer cycles per step)
@@ -177,6 +218,12 @@ def forward(
     return pred, state
 
 
+def transition_keep(learn: np.ndarray, forget: np.ndarray) -> np.ndarray:
+    """P(known stays known and is not re-learned): the factor on P(known | answers) in a
+    transition, `1 - p_learn - p_forget` (so P(known next) = p_learn + keep * posterior)."""
+    return 1.0 - learn - forget
+
+
 def filtered(
     pred: np.ndarray, like_known: np.ndarray, like_unknown: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -190,6 +237,40 @@ def filtered(
 def p_correct(pred: np.ndarray, guess: np.ndarray, slip: np.ndarray) -> np.ndarray:
     """P(correct) from P(known) before the response."""
     return guess + pred * (1.0 - slip - guess)
+
+
+def filter_classes(
+    layout: SequenceLayout, init: np.ndarray, code: np.ndarray, params: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Forward pass of one parameter set (no restarts) for entries named by parameter class.
+
+    `code` (N,) time-major `2 * class + correct`; `params` (C, 5) columns `PARAMS` per class;
+    `init` (n_seq,) P(known) before each sequence. Returns (P(correct) of each entry, time-major
+    (N,); P(known) after each sequence's last entry and its transition (n_seq,)).
+
+    Every per-entry term is computed once per class and gathered by code: a handful of gathers
+    from small tables instead of per-entry arithmetic, bit for bit the values of `emissions`,
+    `transition_keep` and `p_correct` on per-entry parameters.
+    """
+    _, learn, forget, guess, slip = (np.ascontiguousarray(col) for col in params.T)
+    table_known, table_unknown = emission_tables(guess, slip)
+
+    def by_code(per_class: np.ndarray) -> np.ndarray:
+        """Gather a per-class value for each entry (both outcomes of a class share it)."""
+        return np.repeat(per_class, 2).take(code)
+
+    pred, final = forward(
+        layout,
+        init[:, None],
+        table_known.take(code)[:, None],
+        table_unknown.take(code)[:, None],
+        by_code(learn)[:, None],
+        by_code(transition_keep(learn, forget))[:, None],
+    )
+    p = pred[:, 0]
+    p *= by_code(1.0 - slip - guess)
+    p += by_code(guess)  # guess + P(known) * (1 - slip - guess), as `p_correct`
+    return p, final[:, 0]
 
 
 # -- EM ---------------------------------------------------------------------
@@ -392,12 +473,11 @@ def _em_step(
     emit_idx, trans_idx, prior_idx, skill_idx = work.indices(r)
     layout = work.layout
     guess, slip = params["p_guess"], params["p_slip"]
-    # Likelihood tables by (class, outcome): row 2c is a wrong answer, row 2c+1 a right one.
-    table_known = np.stack([slip, 1.0 - slip], axis=1).reshape(2 * n_emit, r)
-    table_unknown = np.stack([1.0 - guess, guess], axis=1).reshape(2 * n_emit, r)
+    table_known, table_unknown = emission_tables(guess, slip)
     like_known, like_unknown = table_known[work.emit_obs], table_unknown[work.emit_obs]
     learn, forget = params["p_learn"][work.trans], params["p_forget"][work.trans]
-    pred, _ = forward(layout, params["p_init"][work.prior], like_known, like_unknown, learn, forget)
+    keep = transition_keep(learn, forget)
+    pred, _ = forward(layout, params["p_init"][work.prior], like_known, like_unknown, learn, keep)
     post, evidence = filtered(pred, like_known, like_unknown)
     with np.errstate(divide="ignore"):
         loglik = _class_sum(skill_idx, np.log(evidence), n_skills)

@@ -60,16 +60,23 @@ class BKTTables:
     def from_arrays(cls, n_items: int, arrays: dict[str, np.ndarray]) -> BKTTables:
         return cls(n_items=n_items, **{name: arrays[name] for name in cls.ARRAYS})
 
-    def entry_columns(self, skill: np.ndarray, item: np.ndarray | None) -> np.ndarray:
-        """(5, N) `entry_params` one contiguous row per parameter (what the forward pass reads);
-        `item` None: no item codes (only for tables without item-level classes)."""
+    def entry_classes(
+        self, skill: np.ndarray, item: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(parameter class of each entry (N,), a new array; (n_classes, 5) class parameters).
+
+        Without item-level classes a class is a skill, and skills never seen (code -1) share the
+        last class, the population's: the forward pass then reads small per-skill tables. With
+        them, each entry is its own class (`entry_params`). `item` None: no item codes (only for
+        tables without item-level classes).
+        """
+        skill = np.asarray(skill, dtype=np.int64)
         if self.item_level:
             if item is None:
                 raise ValueError("item codes are needed: these tables have item-level classes")
-            return np.ascontiguousarray(self.entry_params(skill, item).T)
-        table = np.vstack([self.skill_params, self.default_params[None, :]]).T
-        skill = np.asarray(skill, dtype=np.int64)
-        return np.take(table, np.where(skill < 0, table.shape[1] - 1, skill), axis=1)
+            return np.arange(len(skill), dtype=np.int64), self.entry_params(skill, item)
+        table = np.vstack([self.skill_params, self.default_params[None, :]])
+        return np.where(skill < 0, len(self.skill_params), skill), table
 
     @property
     def item_level(self) -> bool:
