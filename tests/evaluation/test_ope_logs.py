@@ -218,3 +218,21 @@ def test_next_responses_match_a_plain_pandas_reading(logged: Logged) -> None:
         if len(r):
             assert first[i] == bool(r.sort_values("time", kind="stable")["correct"].iloc[0])
     assert hit.sum() > 10 and not hit[0]
+
+
+def test_a_propensity_outside_0_1_is_refused_naming_the_file(logged: Logged, tmp_path) -> None:
+    import shutil
+
+    from adaptive.evaluation.ope.logs import first_slots
+
+    night = f"date={logged.nights[0]}"
+    shutil.copytree(logged.out / "recommendations" / night, tmp_path / "recommendations" / night)
+    path = sorted((tmp_path / "recommendations" / night).glob("school=*/part-0.parquet"))[-1]
+    recs = pd.read_parquet(path)
+    recs.loc[recs.index[recs["rank"] == 1][0], "propensity"] = np.nan
+    recs.to_parquet(path, index=False)
+    with pytest.raises(OPEInputError, match=r"part-0.parquet, column 'propensity': 1 first rec"):
+        first_slots(tmp_path, logged.nights[0])
+    shown = first_slots(logged.out, logged.nights[0])
+    plain = pd.read_parquet(logged.out / "recommendations" / night)
+    assert len(shown) == (plain["rank"] == 1).sum() == plain["student_id"].nunique()

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from adaptive.data.mapping import OPTIONAL_FIELDS
@@ -82,33 +84,34 @@ def logged_nights(log_dir: Path) -> list[str]:
 
 def first_slots(log_dir: Path, night: str) -> pd.DataFrame:
     """Each student's first recommendation of a night: student_id, activity_id, skill_id,
-    propensity (checked: present and in (0, 1])."""
+    propensity (checked: present and in (0, 1]). Filtered in Arrow, school by school, before
+    one conversion to pandas (a district night has hundreds of school files)."""
     folder = Path(log_dir) / "recommendations" / f"date={night}"
-    frames = []
+    tables = []
     for path in sorted(folder.glob("school=*/part-0.parquet")):
-        columns = pq.ParquetFile(path).schema_arrow.names
-        if "propensity" not in columns:
+        part = pq.ParquetFile(path)
+        if "propensity" not in part.schema_arrow.names:
             raise OPEInputError(
                 f"{path}: no 'propensity' column; expected the probability of each shown "
                 "recommendation. This night was served by a deterministic policy: set "
                 'exploration = "softmax" (or "epsilon") in the policy TOML of `adaptive batch '
                 "--policy`, then evaluate the nights served that way"
             )
-        part = pd.read_parquet(
-            path, columns=["student_id", "rank", "activity_id", "skill_id", "propensity"]
-        )
-        part = part[part["rank"] == 1]
-        bad = ~((part["propensity"] > 0) & (part["propensity"] <= 1 + 1e-9))
-        if bad.any():
-            value = part.loc[bad, "propensity"].iloc[0]
+        table = part.read(columns=["student_id", "rank", "activity_id", "skill_id", "propensity"])
+        table = table.filter(pc.equal(table["rank"], 1)).drop_columns("rank")
+        propensity = table["propensity"]
+        inside = pc.and_(pc.greater(propensity, 0), pc.less_equal(propensity, 1 + 1e-9))
+        bad = pc.fill_null(pc.invert(inside), True)  # a missing or NaN propensity is bad too
+        if pc.any(bad).as_py():
+            value = propensity.filter(bad)[0].as_py()
             raise OPEInputError(
-                f"{path}, column 'propensity': {int(bad.sum())} first recommendation(s) with a "
-                f"value outside (0, 1], e.g. {value!r}; expected a probability"
+                f"{path}, column 'propensity': {pc.sum(bad).as_py()} first recommendation(s) "
+                f"with a value outside (0, 1], e.g. {value!r}; expected a probability"
             )
-        frames.append(part.drop(columns="rank"))
-    if not frames:
+        tables.append(table)
+    if not tables:
         raise OPEInputError(f"{folder}: no school partition (school=*/part-0.parquet)")
-    return pd.concat(frames, ignore_index=True)
+    return pa.concat_tables(tables).to_pandas()
 
 
 def read_candidate(path: str | Path) -> PolicyConfig:
