@@ -138,5 +138,27 @@ def test_settings_are_checked() -> None:
         EvalSettings(simulators=("oracle",))
     with pytest.raises(ConfigError, match="must include 'adaptive'"):
         EvalSettings(policies=("random",))
+    with pytest.raises(ConfigError, match="placement 'oracle'"):
+        EvalSettings(placement="oracle")
     assert split_kind("junyi-cold")[1] and not split_kind("junyi")[1]
     assert set(pe.TUNING_SIMULATORS) <= set(pe.SIMULATOR_KINDS)
+
+
+def test_start_placements_grade_diagnostic_and_truth() -> None:
+    """The shipped start is the grade placement; the diagnostic asks at most its questions of
+    every student; the truth placement is the simulator's state, and it starts the tracer closer
+    to the truth than the grade does."""
+    cat = split_kind("graph")[0].catalog()
+    cohort = pe.make_cohort(cat, "graph-cold", 40, seed=0)
+    grade = pe.start_placement("grade", cohort, cohort.simulator())
+    assert set(grade.sources) <= {f"placed from grade {g}" for g in cohort.grade}
+    diag = pe.start_placement("diagnostic", cohort, cohort.simulator(), diagnostic_questions=4)
+    assert set(diag.sources) == {"placed by diagnostic (4 questions)"}
+    sim = cohort.simulator()
+    truth = pe.start_placement("truth", cohort, sim)
+    truly = sim.true_mastery(cohort.first_day) >= sim.mastery_threshold
+    np.testing.assert_array_equal(truth.mastery >= 0.5, truly)
+    grade_error = np.abs(grade.mastery - truly).mean()
+    assert np.abs(truth.mastery - truly).mean() < grade_error
+    with pytest.raises(ConfigError):
+        pe.start_placement("oracle", cohort, sim)

@@ -11,7 +11,8 @@ vendor or the nightly job calls:
    students, `fit_days` days of curriculum-order practice: `adaptive.simulation.schedule`);
 2. `state = model.init_state(ids, prior=grade_placement(catalog, profiles))`: placement from
    each profile's grade (`adaptive.placement`), profiles carrying the true grade, interests,
-   goals and weekly time;
+   goals and weekly time (`EvalSettings.placement` can instead start from the placement
+   diagnostic or, as a ceiling on placement, from the simulator's truth: `PLACEMENTS`);
 3. a warm cohort's own history (`warmup_days` days of curriculum-order practice before the
    policy takes over) absorbed with `model.update(state, log)`; a cold-start cohort (`-cold`
    simulators) has a grade and no response at all;
@@ -84,7 +85,8 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.errors import ConfigError
-from adaptive.placement import grade_placement
+from adaptive.placement import Placement, grade_placement
+from adaptive.placement.diagnostic import PlacementDiagnostic
 from adaptive.policy.adapter import batch_from_model
 from adaptive.policy.base import StudentBatch, catalog_arrays, to_days
 from adaptive.policy.baselines import BASELINES, make_policy
@@ -190,6 +192,8 @@ class EvalSettings:
     tracer: str = "bkt"
     first_seed: int = 0
     policy_config: PolicyConfig = field(default_factory=PolicyConfig.default)
+    placement: str = "grade"
+    diagnostic_questions: int = 10
 
     def __post_init__(self) -> None:
         if self.students < 1 or self.seeds < 1:
@@ -206,6 +210,10 @@ class EvalSettings:
             raise ConfigError("policies must include 'adaptive' (the paired differences need it)")
         if self.fit_students < 1 or self.fit_days < 1 or self.warmup_days < 0:
             raise ConfigError("fit_students, fit_days >= 1 and warmup_days >= 0 expected")
+        if self.placement not in PLACEMENTS:
+            raise ConfigError(f"placement {self.placement!r}: expected one of {PLACEMENTS}")
+        if self.diagnostic_questions < 1:
+            raise ConfigError(f"diagnostic_questions {self.diagnostic_questions}: expected >= 1")
 
 
 # -- one cohort -------------------------------------------------------------------------------
@@ -355,6 +363,39 @@ def _band_mask(cohort: Cohort) -> np.ndarray:
 
 
 # -- one run: a policy drives a simulator through the shipped path ------------------------------
+#: Where `run_policy` starts the tracer: "grade" (the shipped path: each profile's grade),
+#: "diagnostic" (the adaptive placement diagnostic, `diagnostic_questions` questions answered by
+#: the simulated students the evening before the policies take over; not counted among the
+#: activities) and "truth" (the simulator's true state when the policies take over, as P = 0.95
+#: / 0.05: a ceiling on what any placement can give).
+PLACEMENTS = ("grade", "diagnostic", "truth")
+
+
+def start_placement(
+    kind: str, cohort: Cohort, sim: LearnerSimulator, diagnostic_questions: int = 10
+) -> Placement:
+    """The cohort's starting `Placement` of the given kind (see `PLACEMENTS`)."""
+    cat = cohort.catalog
+    prior = grade_placement(cat, cohort.profiles)
+    if kind == "grade":
+        return prior
+    if kind == "truth":
+        truly = sim.true_mastery(cohort.first_day) >= sim.mastery_threshold
+        sources = ("placed from the simulator's truth",) * len(cohort.student_ids)
+        return Placement(prior.students, prior.skills, np.where(truly, 0.95, 0.05), sources)
+    if kind != "diagnostic":
+        raise ConfigError(f"placement {kind!r}: expected one of {PLACEMENTS}")
+    diagnostic = PlacementDiagnostic(cat, prior, max_questions=diagnostic_questions)
+    activity_code = {a.id: i for i, a in enumerate(cat.activities)}
+    asked = np.array([activity_code[a] for a in diagnostic.question_activities])
+
+    def answer(rows: np.ndarray, skills: np.ndarray) -> np.ndarray:
+        correct, _ = sim.respond(rows, asked[skills], cohort.first_day - 0.5)
+        return correct.astype(np.int8)
+
+    return diagnostic.run(list(prior.students), answer)
+
+
 def run_policy(
     policy_name: str,
     cohort: Cohort,
@@ -363,8 +404,13 @@ def run_policy(
     gap_days: float,
     config: PolicyConfig | None = None,
     seed: int = 0,
+    placement: str = "grade",
+    diagnostic_questions: int = 10,
 ) -> dict[str, np.ndarray]:
-    """Simulate `max(checkpoints)` school days of one activity each; per-student metric values."""
+    """Simulate `max(checkpoints)` school days of one activity each; per-student metric values.
+
+    `placement` says where the tracer starts the cohort (`PLACEMENTS`): "grade" is the shipped
+    path; "diagnostic" and "truth" measure what a better start would be worth."""
     cat = cohort.catalog
     ctx = catalog_arrays(cat)
     cfg = config or PolicyConfig.default()
@@ -372,7 +418,9 @@ def run_policy(
     n, n_s = len(cohort.grade), len(cat.skills)
     ids = list(cohort.student_ids)
     # -- the shipped path: placement, the student's own history, then day by day ------------
-    state = model.init_state(ids, prior=grade_placement(cat, cohort.profiles))
+    state = model.init_state(
+        ids, prior=start_placement(placement, cohort, sim, diagnostic_questions)
+    )
     builder = LogBuilder(cat, ids, START)
     frames: list[pd.DataFrame] = []
     if len(cohort.warm):
@@ -544,7 +592,8 @@ def run_matrix(
                         )
                     values = run_policy(
                         name, cohort, model, checkpoints, settings.gap_days,
-                        settings.policy_config, s,
+                        settings.policy_config, s, settings.placement,
+                        settings.diagnostic_questions,
                     )  # fmt: skip
                     if cached is not None:
                         buf = io.BytesIO()
@@ -581,7 +630,8 @@ def _cell_path(
     key = json.dumps(
         [3, _code_fingerprint(), settings.students, list(settings.activities), settings.gap_days, settings.fit_students,
          settings.fit_days, settings.warmup_days, settings.tracer,
-         settings.policy_config.to_dict(), kind, seed, policy], sort_keys=True, default=str,
+         settings.policy_config.to_dict(), kind, seed, policy, settings.placement,
+         settings.diagnostic_questions], sort_keys=True, default=str,
     )  # fmt: skip
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return Path(cache_dir) / f"{kind}-s{seed}-{policy}-{digest}.npz"
