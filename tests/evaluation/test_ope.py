@@ -211,3 +211,18 @@ def test_outcomes_sharing_the_bootstrap_draws_get_their_own_numbers() -> None:
     moved = Decisions.build(d.cluster + 1000 * (d.cluster == 0), d.reward, d.logging_p, d.target_p)
     with pytest.raises(ValueError, match="share their students"):
         estimate_many([d, moved], n_boot=10)
+
+
+def test_candidate_support_of_a_deterministic_candidate_is_its_pick() -> None:
+    dist = np.zeros((4, 6))
+    dist[0, 5] = dist[1, 0] = dist[3, 2] = 1.0  # row 2 picks nothing
+    act, prob = candidate_support(dist)
+    np.testing.assert_array_equal(act[:, 0], [5, 0, -1, 2])
+    np.testing.assert_array_equal(prob[:, 0], [1.0, 1.0, 0.0, 1.0])
+    # the same as the partition of a wider support, restricted to its positive entry
+    wide = np.hstack([dist, np.zeros((4, 1))])
+    wide[2, [1, 6]] = 0.5  # a row with two positive entries: the partition path
+    act2, prob2 = candidate_support(wide)
+    assert act2.shape == (4, 2) and sorted(act2[2]) == [1, 6]
+    for row in (0, 1, 3):
+        assert sorted(act2[row]) == [-1, act[row, 0]] and prob2[row].sum() == 1.0

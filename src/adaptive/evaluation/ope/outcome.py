@@ -57,8 +57,11 @@ def candidate_support(dist: np.ndarray, max_actions: int = 32) -> tuple[np.ndarr
     m = int(min(max_actions, positive.sum(axis=1).max(initial=0)))
     if m == 0:
         return np.full((len(dist), 1), -1), np.zeros((len(dist), 1))
-    top = np.argpartition(-dist, m - 1, axis=1)[:, :m] if m < dist.shape[1] else None
-    if top is None:
+    if m == 1:  # a deterministic candidate (one-hot rows): the same pick, without a partition
+        top = dist.argmax(axis=1)[:, None]
+    elif m < dist.shape[1]:
+        top = np.argpartition(-dist, m - 1, axis=1)[:, :m]
+    else:
         top = np.broadcast_to(np.arange(dist.shape[1]), dist.shape).copy()
     prob = np.take_along_axis(dist, top, axis=1)
     act = np.where(prob > 0, top, -1)
