@@ -1,4 +1,4 @@
-"""What the start is worth: the shipped policy's learning gain from three placements (issue 16).
+"""Where the gap to the ceiling is: the shipped policy from better starts and truer mastery (issue 16).
 
     python -m experiments.bench_placement_effect [--simulators junyi,junyi-cold,bkt,bkt-cold]
         [--students 300] [--seeds 1] [--first-seed 100] [--questions 10]
@@ -12,10 +12,12 @@ three times, changing only where the tracer starts the cohort (`policy_eval.PLAC
   questions each, answered by the simulated students the evening before; not counted among the
   50 activities, so this row is generous to the diagnostic);
 - **truth**: the simulator's true state when the policies take over (P = 0.95 / 0.05), a
-  ceiling on what any placement can give; the tracer then absorbs every answer as usual.
+  ceiling on what any placement can give; the tracer then absorbs every answer as usual;
+- **truth, every day** (`mastery_source="truth"`): the policy reads the simulator's true mastery
+  every day instead of the tracer's: a ceiling on tracing.
 
-It separates the two halves of the gap between `adaptive` and the ceiling: what a better start
-would close, and what remains for tracing and scoring. Cohort seeds default to 100 (disjoint
+It splits the gap between `adaptive` and the ceiling policy: what a better start would close,
+what better tracing would close, and what remains for the policy's scoring. Cohort seeds default to 100 (disjoint
 from the matrix's 0-2). Writes `experiments/results/53_placement_effect.md`.
 """
 
@@ -32,28 +34,35 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pandas as pd  # noqa: E402
 
-from adaptive.evaluation.policy_eval import PLACEMENTS, EvalSettings, evaluate_policies  # noqa: E402
+from adaptive.evaluation.policy_eval import EvalSettings, evaluate_policies  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "53_placement_effect.md"
 METRICS = ("skills_gained", "over_practice", "on_unready")
+#: (row label, EvalSettings.placement, EvalSettings.mastery_source)
+RUNS = (
+    ("grade", "grade", "tracer"),
+    ("diagnostic", "diagnostic", "tracer"),
+    ("truth", "truth", "tracer"),
+    ("truth, every day", "truth", "truth"),
+)
 
 
 def run(args: argparse.Namespace) -> pd.DataFrame:
     """One summary row per (simulator, placement, policy) with the reported metrics."""
     rows = []
-    for placement in PLACEMENTS:
+    for label, placement, source in RUNS:
         settings = EvalSettings(
             students=args.students, seeds=args.seeds, activities=(50,),
             simulators=tuple(args.simulators.split(",")), policies=("adaptive", "ceiling"),
             first_seed=args.first_seed, n_boot=200, placement=placement,
-            diagnostic_questions=args.questions,
+            diagnostic_questions=args.questions, mastery_source=source,
         )  # fmt: skip
         started = time.perf_counter()
         table = evaluate_policies(settings)
-        print(f"{placement}: {time.perf_counter() - started:.0f} s", flush=True)
+        print(f"{label}: {time.perf_counter() - started:.0f} s", flush=True)
         table = table[table["metric"].isin(METRICS)]
         for (kind, policy), part in table.groupby(["simulator", "policy"], sort=False):
-            row = {"simulator": kind, "placement": placement, "policy": policy}
+            row = {"simulator": kind, "placement": label, "policy": policy}
             for _, r in part.iterrows():
                 row[r["metric"]] = r["mean"]
                 if r["metric"] == "skills_gained":
@@ -64,14 +73,15 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
 
 def report(frame: pd.DataFrame, args: argparse.Namespace) -> str:
     lines = [
-        "## What the start is worth: gain@50 from three placements (issue 16)",
+        "## Where the gap to the ceiling is: placement, tracing, scoring (issue 16)",
         "",
         f"The shipped path (`bkt` fitted on a burn-in, `update`, `batch_from_model`, the default "
         f"policy), {args.students} students x {args.seeds} seed(s) from cohort seed "
         f"{args.first_seed} per simulator, k = 1 a day; only the tracer's starting placement "
         "changes (`EvalSettings.placement`). *diagnostic*: the placement diagnostic, "
         f"{args.questions} questions, not counted among the 50 activities; *truth*: the "
-        "simulator's true state at the start (0.95 / 0.05), a ceiling on placement. Ratio = "
+        "simulator's true state at the start (0.95 / 0.05), a ceiling on placement; *truth, every "
+        "day*: the policy reads the true mastery every day, a ceiling on tracing. Ratio = "
         "adaptive's gain@50 over the ceiling policy's in the same cohort.",
         "",
         "| simulator | placement | adaptive gain@50 [95% CI] | ceiling gain@50 | ratio "

@@ -194,6 +194,7 @@ class EvalSettings:
     policy_config: PolicyConfig = field(default_factory=PolicyConfig.default)
     placement: str = "grade"
     diagnostic_questions: int = 10
+    mastery_source: str = "tracer"
 
     def __post_init__(self) -> None:
         if self.students < 1 or self.seeds < 1:
@@ -212,6 +213,10 @@ class EvalSettings:
             raise ConfigError("fit_students, fit_days >= 1 and warmup_days >= 0 expected")
         if self.placement not in PLACEMENTS:
             raise ConfigError(f"placement {self.placement!r}: expected one of {PLACEMENTS}")
+        if self.mastery_source not in MASTERY_SOURCES:
+            raise ConfigError(
+                f"mastery_source {self.mastery_source!r}: expected one of {MASTERY_SOURCES}"
+            )
         if self.diagnostic_questions < 1:
             raise ConfigError(f"diagnostic_questions {self.diagnostic_questions}: expected >= 1")
 
@@ -369,6 +374,10 @@ def _band_mask(cohort: Cohort) -> np.ndarray:
 #: activities) and "truth" (the simulator's true state when the policies take over, as P = 0.95
 #: / 0.05: a ceiling on what any placement can give).
 PLACEMENTS = ("grade", "diagnostic", "truth")
+#: What the policies read as mastery each day: "tracer" (the shipped path) or "truth" (the
+#: simulator's true state as P = 0.99 / 0.01, P(correct) derived from it: a ceiling on tracing,
+#: so that what remains of the gap to the ceiling policy is the policy's own scoring).
+MASTERY_SOURCES = ("tracer", "truth")
 
 
 def start_placement(
@@ -406,11 +415,13 @@ def run_policy(
     seed: int = 0,
     placement: str = "grade",
     diagnostic_questions: int = 10,
+    mastery_source: str = "tracer",
 ) -> dict[str, np.ndarray]:
     """Simulate `max(checkpoints)` school days of one activity each; per-student metric values.
 
     `placement` says where the tracer starts the cohort (`PLACEMENTS`): "grade" is the shipped
-    path; "diagnostic" and "truth" measure what a better start would be worth."""
+    path; "diagnostic" and "truth" measure what a better start would be worth. `mastery_source`
+    "truth" hands the policies the simulator's true mastery every day (`MASTERY_SOURCES`)."""
     cat = cohort.catalog
     ctx = catalog_arrays(cat)
     cfg = config or PolicyConfig.default()
@@ -455,6 +466,9 @@ def run_policy(
                 log=builder.log(frames) if frames else None, now=stamp, config=cfg,
                 min_grade=cohort.min_grade, max_grade=cohort.max_grade,
             )  # fmt: skip
+            if mastery_source == "truth":
+                batch.mastery = np.where(truly, 0.99, 0.01)
+                batch.p_correct = np.full(truly.shape, np.nan)  # derived from the mastery
             sel = policy.select(batch, 1, to_days(stamp))
             totals["viol"] += _violations_per_student(sel.activity, batch, ctx, cfg.max_per_skill)
             act = sel.activity[:, 0]
@@ -593,7 +607,7 @@ def run_matrix(
                     values = run_policy(
                         name, cohort, model, checkpoints, settings.gap_days,
                         settings.policy_config, s, settings.placement,
-                        settings.diagnostic_questions,
+                        settings.diagnostic_questions, settings.mastery_source,
                     )  # fmt: skip
                     if cached is not None:
                         buf = io.BytesIO()
@@ -631,7 +645,7 @@ def _cell_path(
         [3, _code_fingerprint(), settings.students, list(settings.activities), settings.gap_days, settings.fit_students,
          settings.fit_days, settings.warmup_days, settings.tracer,
          settings.policy_config.to_dict(), kind, seed, policy, settings.placement,
-         settings.diagnostic_questions], sort_keys=True, default=str,
+         settings.diagnostic_questions, settings.mastery_source], sort_keys=True, default=str,
     )  # fmt: skip
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return Path(cache_dir) / f"{kind}-s{seed}-{policy}-{digest}.npz"
