@@ -424,7 +424,8 @@ def main() -> None:
                     serve_night(args.end_to_end, work, f"sqlite:///{work / 'mlflow.db'}")
                 for profile in (False, True):
                     rows.append(with_load(end_to_end, args.end_to_end, work, profile=profile))
-        write_speed(rows, f"--speed {args.speed} --end-to-end {args.end_to_end}")
+        work = f" --work {args.work}" if args.work else ""
+        write_speed(rows, f"--speed {args.speed} --end-to-end {args.end_to_end}{work}")
         return
     rows = []
     t0 = time.perf_counter()
