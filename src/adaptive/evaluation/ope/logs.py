@@ -25,8 +25,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -140,7 +138,7 @@ def evaluate_logs(
     mapping: dict | None = None,
 ) -> OPEResult:
     """Estimate the candidate's value on every logged night of `log_dir` (module docstring)."""
-    from adaptive.batch.job import read_profiles
+    from adaptive.batch.job import _in_background, read_profiles
     from adaptive.batch.snapshot import load_snapshot
     from adaptive.curriculum import Catalog
 
@@ -223,15 +221,6 @@ def logged_decisions(
             )
         frames.append(shown.assign(night=night, act=act))
     return pd.concat(frames, ignore_index=True)
-
-
-def _in_background(fn: Callable[..., object], *args: object) -> Future:
-    """`fn(*args)` started in a thread of its own; its result (or error) from `.result()`."""
-    pool = ThreadPoolExecutor(1)
-    try:
-        return pool.submit(fn, *args)
-    finally:
-        pool.shutdown(wait=False)  # no other task; the thread ends with this one
 
 
 def _estimate_kept(contexts, logging_p, cluster, rewards, keep, n_boot, seed, min_overlap, min_ess):
