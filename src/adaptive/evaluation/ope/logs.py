@@ -22,7 +22,6 @@ read), the diagnostics and the estimates; never a student id.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -35,7 +34,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.evaluation.ope.estimators import Diagnostics
 from adaptive.evaluation.ope.evaluate import Contexts, estimate_value, score_contexts
@@ -149,8 +147,8 @@ def evaluate_logs(
     state_dir = Path(state_dir) if state_dir is not None else log_dir / "state"
     config = candidate if isinstance(candidate, PolicyConfig) else read_candidate(candidate)
     cat = Catalog.from_json(catalog)
-    # the profiles are parsed (Python) while the logs, the responses and the first snapshot are
-    # read (mostly outside the GIL): on 2 cores the parsing no longer adds to the run time
+    # the profiles are parsed (Python, in a thread) while the night's first slots, the responses
+    # and the first snapshot are read (mostly outside the GIL): the two overlap on 2 cores
     parsing = _in_background(read_profiles, profiles) if profiles is not None else None
     policy = AdaptivePolicy(cat, config)
     nights = logged_nights(log_dir)
@@ -289,14 +287,12 @@ def _response_outcomes(
     decisions: pd.DataFrame, horizon_days: float, data: str | Path, mapping: dict | None
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Per decision: engaged and first answer correct (`next_responses`), and the sha256 of the
-    responses read. The log is read as the nightly job reads it: from the first night on, and
+    responses read. The log is read by the nightly job's reader: from the first night on, and
     none of the optional columns (duration, attempt, school, class), which no outcome uses."""
-    from adaptive.data import read_responses_report, resolve
+    from adaptive.batch.job import _read_log
 
     first = pd.Timestamp(min(decisions["night"]), tz="UTC")
-    path, column_mapping, base_dir = resolve(data, mapping)
-    column_mapping = dataclasses.replace(column_mapping, optional=dict.fromkeys(OPTIONAL_FIELDS))
-    log, _ = read_responses_report(path, column_mapping, base_dir=base_dir, since=first.value)
+    log, _ = _read_log(data, mapping, None, since=first.value)
     if not log.has_timestamps:
         raise OPEInputError(f"{data}: the outcomes need response timestamps (this log has 'order')")
     start = night_start_ns(decisions["night"])
