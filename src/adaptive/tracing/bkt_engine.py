@@ -136,15 +136,16 @@ def build_layout(seq_key: np.ndarray, group: np.ndarray | None = None) -> Sequen
     n_per_step = n_seq - np.cumsum(np.bincount(lengths, minlength=longest + 1))[:-1]
     offsets = np.zeros(longest + 1, np.int64)
     np.cumsum(n_per_step, out=offsets[1:])
-    # block k holds the k-th entries of ranks 0 .. n_k - 1: one gather per step from the
-    # grouped order, at each sequence's start + k (no per-entry temporaries)
+    # block k holds ranks 0 .. n_k - 1 in order, so each entry's position is known directly:
+    # offsets[its step] + its sequence's rank
+    rank = np.empty(n_seq, np.int64)
+    rank[rank_to_seq] = np.arange(n_seq)
+    step = np.arange(n, dtype=np.int64)
+    step -= np.repeat(starts, lengths)
+    position = offsets.take(step)
+    position += np.repeat(rank, lengths)
     order = np.empty(n, np.int64)
-    at = starts[rank_to_seq]
-    bounds = offsets.tolist()
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        running = at[: hi - lo]
-        by_key.take(running, out=order[lo:hi])
-        running += 1
+    order[position] = by_key
     return SequenceLayout(order=order, offsets=offsets, seq_length=seq_length)
 
 
