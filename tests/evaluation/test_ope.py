@@ -186,7 +186,9 @@ PINNED = {
 
 def test_estimates_are_pinned() -> None:
     """Same inputs and seed, same numbers: the estimates and intervals of a small log do not move
-    when the code is made faster (float32 bootstrap products: compared to 1e-9)."""
+    when the code is made faster. Point estimates to 1e-9; the bootstrap's intervals and standard
+    errors come from float32 products, whose last bits vary with the CPU's BLAS kernels: to 1e-6
+    absolute (a changed draw or estimator moves them by far more)."""
     from adaptive.evaluation.ope.evaluate import estimate_value
 
     table, diag = estimate_value(*_pinned_case(), n_boot=200, seed=7, refuse=False)
@@ -194,9 +196,10 @@ def test_estimates_are_pinned() -> None:
            for r in table.itertuples(index=False)}  # fmt: skip
     assert got.keys() == PINNED.keys()
     for key, values in PINNED.items():
-        np.testing.assert_allclose(got[key], values, rtol=1e-9, err_msg=str(key))
+        np.testing.assert_allclose(got[key][0], values[0], rtol=1e-9, err_msg=str(key))
+        np.testing.assert_allclose(got[key][1:], values[1:], rtol=0, atol=1e-6, err_msg=str(key))
     assert diag.ess == pytest.approx(674.5832497577907, rel=1e-12)
-    assert diag.overlap_ci_high == pytest.approx(0.731756596322787, rel=1e-9)
+    assert diag.overlap_ci_high == pytest.approx(0.731756596322787, abs=1e-6)  # a bootstrap bound
 
 
 def test_outcomes_sharing_the_bootstrap_draws_get_their_own_numbers() -> None:

@@ -19,11 +19,16 @@ from adaptive.data.log import Response, ResponseLog
 from adaptive.data.pykt import read_pykt
 from adaptive.errors import ArtifactError, ConfigError, DataValidationError
 from adaptive.tracing.base import KnowledgeTracer
+from adaptive.tracing.deep.dkt import lstm_runs_in_bfloat16
 from adaptive.tracing.deep.layers import mean_embedding, mean_over_skills
 from adaptive.tracing.deep.sequences import Encoded, iter_batches, plan_chunks, split_students
 from adaptive.tracing.specs import build_model
 
 DEEP = ("dkt", "sakt", "akt")
+#: torch's bfloat16 LSTM (oneDNN) needs AVX512 or AMX; elsewhere DKT refuses precision='bfloat16'
+needs_bfloat16_lstm = pytest.mark.skipif(
+    not lstm_runs_in_bfloat16(), reason="this CPU cannot run torch's LSTM in bfloat16 (no AVX512)"
+)
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -163,6 +168,8 @@ def test_progress_reports_epoch_loss_and_validation_auc(split, capsys):
 @pytest.mark.parametrize("name", DEEP)
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_determinism_with_a_seed(split, name, precision):
+    if name == "dkt" and precision == "bfloat16" and not lstm_runs_in_bfloat16():
+        pytest.skip("this CPU cannot run torch's LSTM in bfloat16 (no AVX512)")
     train, test = split
     small = train.take_students(train.students[:60])
 
@@ -175,6 +182,7 @@ def test_determinism_with_a_seed(split, name, precision):
     assert np.abs(a - c).max() > 1e-4
 
 
+@needs_bfloat16_lstm
 def test_mixed_precision_multiplies_in_bfloat16_while_training_only(split, monkeypatch):
     train, test = split
     seen: list[torch.dtype] = []
@@ -353,6 +361,19 @@ def test_build_model_and_bad_device(split):
         build_model("dkt-tiny").set_params(device="tpu").fit(split[0])
     with pytest.raises(ConfigError, match="precision"):
         build_model("dkt-tiny").set_params(precision="float16").fit(split[0])
+
+
+def test_dkt_refuses_bfloat16_where_the_lstm_cannot_run_it(split, monkeypatch):
+    """A CPU without AVX512 cannot run torch's bfloat16 LSTM: a clear error at fit, not oneDNN's
+    "could not create a primitive descriptor" from inside the first batch."""
+    import adaptive.tracing.deep.dkt as dkt
+
+    monkeypatch.setattr(dkt, "lstm_runs_in_bfloat16", lambda: False)
+    with pytest.raises(ConfigError, match="cannot run the LSTM in bfloat16"):
+        build_model("dkt-tiny").set_params(precision="bfloat16").fit(split[0])
+    small = split[0].take_students(split[0].students[:20])
+    fitted = build_model("dkt-tiny").set_params(max_epochs=1, precision="auto").fit(small)
+    assert np.isfinite(fitted.predict_proba(split[1])).all()
 
 
 # -- the pyKT split reader ------------------------------------------------------------------------

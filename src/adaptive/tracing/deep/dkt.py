@@ -32,12 +32,15 @@ zero item embedding, i.e. the prediction for an item of that skill never seen in
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from adaptive.data.log import Response, ResponseLog
+from adaptive.errors import ConfigError
 from adaptive.tracing.base import TracingState
 from adaptive.tracing.deep.layers import (
     KTNetwork,
@@ -271,6 +274,20 @@ class LSTMStep:
         return float(w_o @ hidden + b_o)
 
 
+@functools.cache
+def lstm_runs_in_bfloat16() -> bool:
+    """Whether torch can run an LSTM under CPU bfloat16 autocast here: its oneDNN kernel refuses
+    CPUs without AVX512 or AMX ("could not create a primitive descriptor"). Probed once on a
+    one-unit LSTM."""
+    probe = nn.LSTM(1, 1, batch_first=True)
+    try:
+        with torch.autocast("cpu", torch.bfloat16):
+            probe(torch.zeros(1, 1, 1))
+    except RuntimeError:
+        return False
+    return True
+
+
 def sigmoid(x: np.ndarray | float) -> np.ndarray | float:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -303,6 +320,15 @@ class DKT(DeepTracer):
         progress: bool = True,
     ):
         store_params(self, locals())
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        on_cpu = self.torch_device.type == "cpu"
+        if on_cpu and self.precision == "bfloat16" and not lstm_runs_in_bfloat16():
+            raise ConfigError(
+                "precision='bfloat16': this CPU cannot run the LSTM in bfloat16 (torch's "
+                "oneDNN kernel needs AVX512 or AMX); use precision='auto' or 'float32'"
+            )
 
     def _network(self) -> DKTNetwork:
         return DKTNetwork(
