@@ -249,6 +249,9 @@ class KnowledgeTracer(ABC):
         just before it was absorbed.
         """
         self._check_fitted()
+        if isinstance(responses, Response):  # the vendor's per-answer call: checked first
+            with state.lock:
+                return self._absorb(state, responses)
         if isinstance(responses, list | tuple):
             if not all(isinstance(r, Response) for r in responses):
                 raise TypeError(_UPDATE_TYPES.format(type(responses).__name__ + " of other values"))
@@ -272,12 +275,14 @@ class KnowledgeTracer(ABC):
         self, state: TracingState, responses: ResponseLog | Response, p: np.ndarray
     ) -> None:
         """Add each answer's surprise (correct - P) and information P (1 - P) to its student."""
-        residual = state.ensure_array(RESIDUAL, np.zeros(()))
-        information = state.ensure_array(INFORMATION, np.zeros(()))
+        residual, information = state.arrays.get(RESIDUAL), state.arrays.get(INFORMATION)
+        if residual is None or information is None:  # a state saved before these were kept
+            residual = state.ensure_array(RESIDUAL, np.zeros(()))
+            information = state.ensure_array(INFORMATION, np.zeros(()))
         if isinstance(responses, Response):
-            row, q = state.row(responses.student_id), float(p[0])
-            residual[row] += responses.correct - q
-            information[row] += q * (1.0 - q)
+            row, q = state.row(responses.student_id), p.item(0)
+            residual[row] = residual.item(row) + (responses.correct - q)
+            information[row] = information.item(row) + q * (1.0 - q)
             return
         rows = state.rows(responses.students.tolist())[responses.student]
         np.add.at(residual, rows, responses.correct - p)
