@@ -287,7 +287,9 @@ def write_result(rows: list[dict], result: Path) -> None:
         "",
     ]
     result.parent.mkdir(parents=True, exist_ok=True)
-    result.write_text("\n".join(lines))
+    # the file's hand-written sections (the district-scale analysis above this table) are kept
+    kept = result.read_text().split(lines[0])[0] if result.is_file() else ""
+    result.write_text(kept + "\n".join(lines))
     print("\n".join(lines))
 
 

@@ -364,7 +364,7 @@ def serve_night(n_students: int, work: Path, uri: str) -> None:
 
 
 EVALUATE = """
-import cProfile, io, json, pstats, resource, sys, time
+import cProfile, io, json, pstats, sys, time
 from pathlib import Path
 from adaptive.evaluation.ope.logs import evaluate_logs
 from adaptive.policy import PolicyConfig
@@ -384,8 +384,11 @@ if prof:
     pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(25)
     print(buf.getvalue(), file=sys.stderr)
 print(r.estimates.to_csv(index=False), file=sys.stderr)
+# VmHWM: this process's own peak (ru_maxrss survives exec, so it would report the parent's
+# peak when that was larger, e.g. right after the setup served the night)
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
 print(json.dumps({{"students": r.diagnostics.n_decisions, "seconds": seconds,
-                  "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}}))
+                  "peak_gb": hwm / 1e6}}))
 """
 
 

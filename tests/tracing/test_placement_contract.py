@@ -43,9 +43,12 @@ def test_mastery_of_selected_rows_equals_the_full_table(fitted, test_log):
     fitted.update(state, test_log)
     rows = state.rows([test_log.students[3], test_log.students[0]])
     full = fitted.mastery(state)
-    np.testing.assert_allclose(fitted.mastery(state, rows), full[rows], atol=1e-9)
+    # the deep models run float32 matrix products whose rounding may depend on the batch's size
+    # (CPU kernels without AVX512 block them differently): equal to float32 precision
+    atol = 1e-6 if fitted.name in ("dkt", "sakt", "akt") else 1e-9
+    np.testing.assert_allclose(fitted.mastery(state, rows), full[rows], atol=atol)
     np.testing.assert_allclose(
-        fitted.predict_skill_proba(state, rows), fitted.predict_skill_proba(state)[rows], atol=1e-9
+        fitted.predict_skill_proba(state, rows), fitted.predict_skill_proba(state)[rows], atol=atol
     )
     assert fitted.mastery(state, np.array([], np.int64)).shape == (0, len(fitted.skills_))
 

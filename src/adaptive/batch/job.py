@@ -157,7 +157,7 @@ def run_daily_job(
     `engine="spark"` runs every step on Spark (`spark_job.py`; `master` a Spark master URL,
     default local[2]): same output layout and `_SUCCESS.json` contract, same Parquet bytes.
 
-    Schools are processed by `workers` threads (numpy releases the GIL; partitions are
+    Schools are served by `workers` forked processes (`_serve_schools`; partitions are
     independent, so the output does not depend on the order they finish in).
     `on_partition(school)` is called after each partition is written (used to test resuming).
     `catalog` and `profiles` default to the demo district's with the demo data only (a user's

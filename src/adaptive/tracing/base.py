@@ -251,19 +251,18 @@ class KnowledgeTracer(ABC):
         self._check_fitted()
         if isinstance(responses, Response):  # the vendor's per-answer call: checked first
             with state.lock:
-                return self._absorb(state, responses)
+                return np.array([self._absorb_one(state, responses)])
         if isinstance(responses, list | tuple):
             if not all(isinstance(r, Response) for r in responses):
                 raise TypeError(_UPDATE_TYPES.format(type(responses).__name__ + " of other values"))
             with state.lock:
-                out = [self._absorb(state, r) for r in responses]
-            return np.concatenate(out) if out else np.zeros(0)
+                return np.array([self._absorb_one(state, r) for r in responses], dtype=np.float64)
         if not isinstance(responses, ResponseLog | Response):
             raise TypeError(_UPDATE_TYPES.format(type(responses).__name__))
         with state.lock:
             return self._absorb(state, responses)
 
-    def _absorb(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
+    def _absorb(self, state: TracingState, responses: ResponseLog) -> np.ndarray:
         """One update step under the state's lock (the caller holds it)."""
         p = self._update(state, responses)
         if EVIDENCE in state.arrays:
@@ -271,19 +270,36 @@ class KnowledgeTracer(ABC):
         self._absorb_residuals(state, responses, p)
         return p
 
-    def _absorb_residuals(
-        self, state: TracingState, responses: ResponseLog | Response, p: np.ndarray
-    ) -> None:
-        """Add each answer's surprise (correct - P) and information P (1 - P) to its student."""
-        residual, information = state.arrays.get(RESIDUAL), state.arrays.get(INFORMATION)
+    def _absorb_one(self, state: TracingState, r: Response) -> float:
+        """One answer under the state's lock, on Python floats: the vendor's per-answer path
+        (the same steps as `_absorb`, without its temporary arrays)."""
+        q = self._update_one(state, r)
+        arrays = state.arrays
+        if EVIDENCE in arrays:
+            self._count_evidence(state, r)
+        residual, information = arrays.get(RESIDUAL), arrays.get(INFORMATION)
         if residual is None or information is None:  # a state saved before these were kept
-            residual = state.ensure_array(RESIDUAL, np.zeros(()))
-            information = state.ensure_array(INFORMATION, np.zeros(()))
-        if isinstance(responses, Response):
-            row, q = state.row(responses.student_id), p.item(0)
-            residual[row] = residual.item(row) + (responses.correct - q)
-            information[row] = information.item(row) + q * (1.0 - q)
-            return
+            residual, information = self._residual_arrays(state)
+        row = state.row(r.student_id)
+        residual[row] = residual.item(row) + (r.correct - q)
+        information[row] = information.item(row) + q * (1.0 - q)
+        return q
+
+    def _update_one(self, state: TracingState, r: Response) -> float:
+        """Absorb one response; P(correct) before it. Models with a scalar path override this."""
+        return self._update(state, r).item(0)
+
+    @staticmethod
+    def _residual_arrays(state: TracingState) -> tuple[np.ndarray, np.ndarray]:
+        """The state's (n,) ability residual and information (created for a state saved before
+        they were kept)."""
+        return state.ensure_array(RESIDUAL, np.zeros(())), state.ensure_array(
+            INFORMATION, np.zeros(())
+        )
+
+    def _absorb_residuals(self, state: TracingState, responses: ResponseLog, p: np.ndarray) -> None:
+        """Add each answer's surprise (correct - P) and information P (1 - P) to its student."""
+        residual, information = self._residual_arrays(state)
         rows = state.rows(responses.students.tolist())[responses.student]
         np.add.at(residual, rows, responses.correct - p)
         np.add.at(information, rows, p * (1.0 - p))
