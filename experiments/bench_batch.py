@@ -222,7 +222,12 @@ def main() -> int:
                     *(["--max-epochs", str(args.max_epochs)] if args.max_epochs else []),
                 )
                 cached.write_text(json.dumps(facts))
+            # each night starts with the disk idle, as a real night does (a day after the last):
+            # the files the setup or the night before wrote (GBs at 400,000) are flushed first,
+            # not during the next timed night
+            os.sync()
             first = child("--night", facts["first_night"], "--work", str(work))
+            os.sync()
             nxt = child("--night", facts["next_night"], "--work", str(work))
             rows.append({**facts, "first": first, "next": nxt})
             print(json.dumps(rows[-1]), flush=True)

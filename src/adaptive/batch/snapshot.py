@@ -124,12 +124,21 @@ def state_digest(tracer: TracingState, history: StudentHistory) -> str:
     return digest.hexdigest()
 
 
-def load_snapshot(state_dir: Path, date: str) -> Snapshot:
-    """Read and verify the snapshot of `date` (a truncated or altered file is an ArtifactError)."""
+def snapshot_meta(state_dir: Path, date: str) -> dict:
+    """The verified `meta.json` of the snapshot of `date`: its cutoff, the model name and version
+    of its tracer state and its files' checksums (cheap: what decides how the night reads the log,
+    before the state itself is loaded)."""
     folder = snapshot_dir(state_dir, date)
     meta = read_sealed_json(folder / "meta.json", f"snapshot {folder / 'meta.json'}")
     if not isinstance(meta.get("files"), dict):
         raise ArtifactError(f"snapshot {folder / 'meta.json'}: no 'files' checksums")
+    return meta
+
+
+def load_snapshot(state_dir: Path, date: str) -> Snapshot:
+    """Read and verify the snapshot of `date` (a truncated or altered file is an ArtifactError)."""
+    folder = snapshot_dir(state_dir, date)
+    meta = snapshot_meta(state_dir, date)
     for name in FILES:
         got = (
             hashlib.sha256((folder / name).read_bytes()).hexdigest()
