@@ -259,8 +259,9 @@ def write_result(rows: list[dict], result: Path) -> None:
         f"`{champion}` champion (trained on {trained:,} of the students), k = {K} recommendations per student, {N_ACTIVITIES:,} activities, 120 skills; "
         "each night in its own process (peak = max RSS). *First night*: no snapshot, state from the "
         "full history. *Next night*: yesterday's snapshot + one day of new responses. Both include "
-        "reading the Parquet log, writing the snapshot and the Parquet output. Measured on a shared "
-        "2-core machine (other jobs running): times are noisy upper bounds. Target: <= 10 min, <= 8 GB.",
+        "reading the Parquet log, writing the snapshot and the Parquet output; the disk is flushed "
+        "before each night. Measured on a 2-core machine (its load: see the section above). "
+        "Target: <= 10 min, <= 8 GB.",
         "",
         "| students | responses | first night (s) | first: us/student | first: CPU s "
         "| first night peak (GB): job / largest worker | next night (s) | next: us/student "

@@ -395,16 +395,16 @@ def report(
 
 ONLINE_SECTION = "### Online updates, re-measured alone (issue 20)"
 ONLINE_REPEATS = 15
-#: Issue 20's "before": the engine of commit 7e693c7 (before the issue's BKT work), measured in
-#: the same session as the figures written beside it, interleaved with them (old, new, old, new;
-#: each run best of `ONLINE_REPEATS`): the best old run. Reproduce: copy `src/` to a scratch
-#: folder, put 7e693c7's `src/adaptive/tracing/bkt*.py` into it (`git show 7e693c7:PATH`) and
-#: run `PYTHONPATH=<scratch>/src python -m experiments.bench_bkt --online-only --dry-run`.
-BEFORE = {
-    "whole_log": 4_862_812,
-    "batch_chunks": 3_118_316,
-    "batch_all": 7_044_398,
-    "single": "1.5 / 5.5",
+#: Issue 20's "before": the engine of commit 7e693c7 (before the issue's BKT work) on the machine
+#: and in the session of the figures written beside it, right before them (each best of
+#: `ONLINE_REPEATS`). Reproduce: copy `src/` of commit 3c9a849 to a scratch folder, put
+#: 7e693c7's `src/adaptive/tracing/bkt*.py` into it (`git show 7e693c7:PATH`) and run
+#: `PYTHONPATH=<scratch>/src python -m experiments.bench_bkt --online-only --dry-run`.
+BEFORE = {  # 2 December 2026, the 2-core AMD EPYC (AVX2) machine, load 1.0
+    "whole_log": 4_342_491,
+    "batch_chunks": 2_319_490,
+    "batch_all": 4_588_434,
+    "single": "7.5 / 16.4",
 }
 
 
