@@ -791,6 +791,9 @@ def _read_log(data, mapping, quarantine, since: int | None = None) -> tuple[Resp
         log, report = read_responses_report(
             path, column_mapping, quarantine, base_dir=base_dir, since=since
         )
+    # the log is only sliced into students and traced: its ids as codes, not strings per row
+    # (-0.7 GB at 20 M responses, the first night's peak)
+    log.compact_ids()
     return log, int(report.rows_quarantined)
 
 

@@ -230,7 +230,7 @@ class ResponseLog:
         conversions of `from_frame`, which matters at a million responses.
         """
         time_col = "timestamp" if "timestamp" in frame.columns else "order"
-        student, students = pd.factorize(frame["student_id"], sort=True)
+        student, students = _factorize_sorted(frame["student_id"])
         col = frame[time_col]
         if time_col == "timestamp":
             t = col.to_numpy("datetime64[ns]").view(np.int64)
@@ -241,7 +241,7 @@ class ResponseLog:
             frame = frame.take(order)
             student = student[order]
         frame = frame.reset_index(drop=True)
-        item, items = pd.factorize(frame["item_id"], sort=True)
+        item, items = _factorize_sorted(frame["item_id"])
         skills_arr = pa.array(frame["skill_ids"], type=SKILL_LIST_TYPE, from_pandas=True)
         if isinstance(skills_arr, pa.ChunkedArray):
             skills_arr = skills_arr.combine_chunks()
@@ -319,6 +319,15 @@ class ResponseLog:
         keep = self.frame["student_id"].isin(pd.Index(student_ids))
         return self.take_rows(keep.to_numpy())
 
+    def compact_ids(self) -> None:
+        """Hold the frame's student and item ids as categoricals over `students` / `items` (the
+        same values, coded once) instead of one string per row: at 20 M responses the two text
+        columns take 0.86 GB, their codes 0.16 GB. Row subsets (`take_rows`) stay compact and
+        code the same way. In place; for a large log that is only sliced and traced (the
+        nightly job's first night)."""
+        self.frame["student_id"] = pd.Categorical.from_codes(self.student, categories=self.students)
+        self.frame["item_id"] = pd.Categorical.from_codes(self.item, categories=self.items)
+
     def take_rows(self, mask: np.ndarray) -> ResponseLog:
         """A sub-log of the rows where `mask` is true (or the given row positions)."""
         return ResponseLog.from_canonical(self.frame.iloc[np.asarray(mask)], source=self.source)
@@ -333,6 +342,16 @@ class ResponseLog:
             "pct_correct": round(100.0 * float(self.correct.mean()), 2) if len(self) else 0.0,
             "multi_skill_responses": int((self.n_skills_per_response > 1).sum()),
         }
+
+
+def _factorize_sorted(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """`pd.factorize(col, sort=True)`; for a categorical column with sorted categories (see
+    `ResponseLog.compact_ids`) the same codes and ids from its codes, as a plain Index."""
+    if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.categories.is_monotonic_increasing:
+        codes = col.cat.codes.to_numpy()
+        used = np.unique(codes)
+        return np.searchsorted(used, codes), pd.Index(col.cat.categories[used])
+    return pd.factorize(col, sort=True)
 
 
 def skill_lists(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
