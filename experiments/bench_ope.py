@@ -397,6 +397,9 @@ def main() -> None:
     ap.add_argument("--students", type=int, default=2000)
     ap.add_argument("--days", type=int, default=20)
     ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument(
+        "--first-seed", type=int, default=0, help="cohort seeds first-seed .. first-seed+seeds-1"
+    )
     ap.add_argument("--simulators", default="bkt,logistic,prerequisite")
     ap.add_argument("--log-temperature", type=float, default=1.0)
     ap.add_argument("--n-boot", type=int, default=500)
@@ -433,7 +436,7 @@ def main() -> None:
     rows = []
     t0 = time.perf_counter()
     for kind in args.simulators.split(","):
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             t1 = time.perf_counter()
             logs = simulate_logs(kind, seed, args.students, args.days, args.log_temperature)
             cell, inputs = [], []
@@ -497,8 +500,11 @@ def write(cases: pd.DataFrame, args, seconds: float, obp: str | None) -> None:
         "# Off-policy evaluation in simulation (issue 19)",
         "",
         f"`python -m experiments.bench_ope --students {args.students} --days {args.days} "
-        f"--seeds {args.seeds} --simulators {args.simulators} --log-temperature "
-        f"{args.log_temperature}`",
+        f"--seeds {args.seeds}"
+        + (f" --first-seed {args.first_seed}" if args.first_seed else "")
+        + f" --simulators {args.simulators} --log-temperature {args.log_temperature}"
+        + (f" --out {args.out}" if args.out != OUT else "")
+        + "`",
         "",
         f"Deployed (logging) policy: the adaptive policy, softmax exploration at temperature "
         f"{args.log_temperature}; {args.students} students x {args.days} days per "
