@@ -26,9 +26,8 @@ from adaptive.tracing.specs import build_model
 
 DEEP = ("dkt", "sakt", "akt")
 #: torch's bfloat16 LSTM (oneDNN) needs AVX512 or AMX; elsewhere DKT refuses precision='bfloat16'
-needs_bfloat16_lstm = pytest.mark.skipif(
-    not lstm_runs_in_bfloat16(), reason="this CPU cannot run torch's LSTM in bfloat16 (no AVX512)"
-)
+NO_BFLOAT16_LSTM = "this CPU cannot run torch's LSTM in bfloat16 (no AVX512)"
+needs_bfloat16_lstm = pytest.mark.skipif(not lstm_runs_in_bfloat16(), reason=NO_BFLOAT16_LSTM)
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -169,7 +168,7 @@ def test_progress_reports_epoch_loss_and_validation_auc(split, capsys):
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_determinism_with_a_seed(split, name, precision):
     if name == "dkt" and precision == "bfloat16" and not lstm_runs_in_bfloat16():
-        pytest.skip("this CPU cannot run torch's LSTM in bfloat16 (no AVX512)")
+        pytest.skip(NO_BFLOAT16_LSTM)
     train, test = split
     small = train.take_students(train.students[:60])
 

@@ -257,7 +257,7 @@ class KnowledgeTracer(ABC):
                 raise TypeError(_UPDATE_TYPES.format(type(responses).__name__ + " of other values"))
             with state.lock:
                 return np.array([self._absorb_one(state, r) for r in responses], dtype=np.float64)
-        if not isinstance(responses, ResponseLog | Response):
+        if not isinstance(responses, ResponseLog):
             raise TypeError(_UPDATE_TYPES.format(type(responses).__name__))
         with state.lock:
             return self._absorb(state, responses)
@@ -274,12 +274,9 @@ class KnowledgeTracer(ABC):
         """One answer under the state's lock, on Python floats: the vendor's per-answer path
         (the same steps as `_absorb`, without its temporary arrays)."""
         q = self._update_one(state, r)
-        arrays = state.arrays
-        if EVIDENCE in arrays:
+        if EVIDENCE in state.arrays:
             self._count_evidence(state, r)
-        residual, information = arrays.get(RESIDUAL), arrays.get(INFORMATION)
-        if residual is None or information is None:  # a state saved before these were kept
-            residual, information = self._residual_arrays(state)
+        residual, information = self._residual_arrays(state)
         row = state.row(r.student_id)
         residual[row] = residual.item(row) + (r.correct - q)
         information[row] = information.item(row) + q * (1.0 - q)
@@ -291,11 +288,13 @@ class KnowledgeTracer(ABC):
 
     @staticmethod
     def _residual_arrays(state: TracingState) -> tuple[np.ndarray, np.ndarray]:
-        """The state's (n,) ability residual and information (created for a state saved before
-        they were kept)."""
-        return state.ensure_array(RESIDUAL, np.zeros(())), state.ensure_array(
-            INFORMATION, np.zeros(())
-        )
+        """The state's (n,) ability residual and information; created (under the state's lock)
+        only for a state saved before they were kept, so the per-answer path takes no lock."""
+        residual, information = state.arrays.get(RESIDUAL), state.arrays.get(INFORMATION)
+        if residual is None or information is None:
+            residual = state.ensure_array(RESIDUAL, np.zeros(()))
+            information = state.ensure_array(INFORMATION, np.zeros(()))
+        return residual, information
 
     def _absorb_residuals(self, state: TracingState, responses: ResponseLog, p: np.ndarray) -> None:
         """Add each answer's surprise (correct - P) and information P (1 - P) to its student."""
