@@ -11,7 +11,7 @@ setup: $(STAMP)
 
 # Install order matters (../shared/SETUP.md): numpy first, then pyBKT compiled against it
 # without build isolation (otherwise it silently falls back to pure Python), then the rest.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml src/adaptive/tracing/_bkt_filter.c
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(PIP) --upgrade pip
 	$(PIP) "numpy==2.3.5" "scikit-learn==1.7.2" "pandas>=2.2" pyarrow scipy wheel setuptools

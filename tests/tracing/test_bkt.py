@@ -10,9 +10,11 @@ from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.bkt import BKT
+from adaptive.tracing import bkt_engine
 from adaptive.tracing.bkt_engine import (
     build_layout,
     emissions,
+    filter_classes,
     forward,
     p_correct,
     transition_keep,
@@ -97,6 +99,38 @@ def test_engine_forward_matches_textbook_loop():
     pred, _ = forward(layout, first, lk, lu, tm[:, 1:2], keep)
     got = layout.to_input(p_correct(pred, tm[:, 3:4], tm[:, 4:5]))[:, 0]
     np.testing.assert_allclose(got, np.concatenate(expected), rtol=0, atol=1e-12)
+
+
+def test_online_filter_matches_the_textbook_loop_in_c_and_in_numpy(monkeypatch):
+    """`filter_classes` (the online path) gives the textbook loop's predictions and final states,
+    in C and in numpy alike, bit for bit between the two; the C loop is built by the install."""
+    assert bkt_engine._NATIVE_FILTER is not None, "the install did not build _bkt_filter.c"
+    rng = np.random.default_rng(1)
+    seqs = [list(rng.integers(0, 2, int(n))) for n in rng.integers(1, 30, 60)]
+    classes = rng.uniform(0.01, 0.4, (6, 5))  # (C, PARAMS) shared by several sequences
+    seq_class = rng.integers(0, 6, len(seqs))
+    expected = reference_predictions(seqs, [tuple(classes[c]) for c in seq_class])
+    key = np.concatenate([np.full(len(s), i) for i, s in enumerate(seqs)])
+    correct = np.concatenate(seqs)
+    layout = build_layout(key)
+    code = (2 * seq_class[key] + correct)[layout.order]
+    init = classes[seq_class[key[layout.seq_first_entry]], 0]
+    native_p, native_final = filter_classes(layout, init, code, classes)
+    monkeypatch.setattr(bkt_engine, "_NATIVE_FILTER", None)
+    numpy_p, numpy_final = filter_classes(layout, init, code, classes)
+    np.testing.assert_allclose(native_p, np.concatenate(expected), rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(native_p, numpy_p)
+    np.testing.assert_array_equal(native_final, numpy_final)
+    last = [s[-1] for s in seqs]  # final state: filtered on the last answer, then a transition
+    for rank, seq in enumerate(np.argsort(-np.array([len(s) for s in seqs]), kind="stable")):
+        p_init, learn, forget, guess, slip = classes[seq_class[seq]]
+        x = (expected[seq][-1] - guess) / (1 - slip - guess)
+        known = x * ((1 - slip) if last[seq] else slip)
+        post = known / (known + (1 - x) * (guess if last[seq] else 1 - guess))
+        assert native_final[rank] == pytest.approx(learn + post * (1 - learn - forget), abs=1e-12)
+    empty = build_layout(np.zeros(0, np.int64))
+    p, final = filter_classes(empty, np.zeros(0), np.zeros(0, np.int64), classes)
+    assert p.shape == (0,) and final.shape == (0,)
 
 
 def reference_layout(seq_key: np.ndarray, rank_by) -> tuple[list[int], list[int], list[int]]:

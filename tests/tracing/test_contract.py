@@ -175,6 +175,27 @@ def test_state_replay_in_chunks_and_single_responses(fitted, test_log):
         fitted.update(listed_state, {"student_id": "s1"})
 
 
+def test_state_grows_in_place_one_new_student_at_a_time(fitted, test_log):
+    """A vendor's new students, one answer each: earlier rows are kept, and the state's arrays
+    grow into spare rows (a copy of the whole state only now and then, not per student)."""
+    state = fitted.init_state(test_log.students)
+    fitted.update(state, test_log)
+    before = {name: values.copy() for name, values in state.arrays.items()}
+    first = test_log.frame.iloc[0]
+    copies = 0
+    for i in range(40):
+        held = dict(state.arrays)
+        answer = Response(f"new{i}", first.item_id, tuple(first.skill_ids), i % 2)
+        alone = fitted.update(fitted.init_state(), answer)
+        np.testing.assert_allclose(fitted.update(state, answer), alone, rtol=0, atol=1e-12)
+        copies += any(not np.shares_memory(held[k], state.arrays[k]) for k in held)
+    n = len(before["ability_residual"])
+    assert len(state) == n + 40
+    for name, values in before.items():
+        np.testing.assert_array_equal(state.arrays[name][:n], values, err_msg=name)
+    assert copies <= 10, f"{copies} whole-state copies for 40 new students"
+
+
 def test_state_snapshot_round_trip(fitted, test_log, tmp_path):
     state = fitted.init_state()
     pos = test_log.position_in_student()

@@ -24,6 +24,7 @@ from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
+from adaptive.data.codes import lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.placement.graph import propagate
@@ -84,13 +85,6 @@ def _catalog_columns(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -
     return codes
 
 
-def _lookup(positions: Mapping[str, int], ids: Sequence[str] | np.ndarray) -> np.ndarray:
-    """Position of each id in a dict (-1 when absent), without building a pandas index."""
-    get = positions.get
-    values = ids.tolist() if hasattr(ids, "tolist") else list(ids)  # plain str: fast iteration
-    return np.fromiter((get(i, -1) for i in values), dtype=np.int64, count=len(values))
-
-
 @dataclass(frozen=True)
 class _Events:
     """The responses of the requested students as flat arrays, whatever held them: one entry per
@@ -114,9 +108,9 @@ class _Events:
         cls, log: ResponseLog, wanted: Mapping[str, int], ctx: Any,
         item_to_activity: Mapping[str, str] | None,
     ) -> _Events:  # fmt: skip
-        student_row = _lookup(wanted, log.students)[log.student]  # per response
+        student_row = lookup_codes(wanted, log.students)[log.student]  # per response
         rows, skill_codes = log.exploded()
-        skill_col = _lookup(ctx.skill_pos, log.skills)[skill_codes]
+        skill_col = lookup_codes(ctx.skill_pos, log.skills)[skill_codes]
         r_all = student_row[rows]
         keep = (r_all >= 0) & (skill_col >= 0)
         rows = rows[keep]
@@ -131,7 +125,7 @@ class _Events:
             correct=log.correct[rows].astype(np.int64),
             day=response_day[rows] if response_day is not None else np.full(len(rows), np.nan),
             response_row=student_row,
-            activity=_lookup(ctx.activity_pos, item_ids)[log.item],
+            activity=lookup_codes(ctx.activity_pos, item_ids)[log.item],
             response_day=response_day,
         )
 

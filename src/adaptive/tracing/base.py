@@ -50,6 +50,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
+from adaptive.data.codes import lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ArtifactError, NotFittedError
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
@@ -76,6 +77,7 @@ class TracingState:
     students: list[str]
     arrays: dict[str, np.ndarray]
     _rows: dict[str, int] = field(default_factory=dict, repr=False)
+    _spare: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -89,29 +91,58 @@ class TracingState:
 
     def rows(self, student_ids: Iterable[str]) -> np.ndarray:
         """Row of each student id, or -1 where the student has no state yet."""
-        get = self._rows.get
-        return np.fromiter((get(s, -1) for s in student_ids), dtype=np.int64)
+        return lookup_codes(self._rows, list(student_ids))
+
+    def rows_adding(self, student_ids: list[str], initial: dict[str, np.ndarray]) -> np.ndarray:
+        """Row of each student id, adding the students without state first (`initial` as in
+        `add_students`): one dictionary pass when every student is known, as in a nightly
+        update or a chunked replay."""
+        with self.lock:
+            rows = self.rows(student_ids)
+            missing = np.flatnonzero(rows < 0)
+            if len(missing):
+                new = [student_ids[i] for i in missing.tolist()]
+                self.add_students(new, initial)
+                rows[missing] = self.rows(new)
+            return rows
 
     def add_students(self, student_ids: Iterable[str], initial: dict[str, np.ndarray]) -> None:
         """Append rows for new students; `initial[name]` is one row's initial value.
 
         Arrays not named in `initial` (those the base class keeps) get 0, or NaN for the
-        placement (not placed). Holds the state's lock: growth is atomic.
+        placement (not placed). Holds the state's lock: growth is atomic. Each array is a view
+        of a buffer with spare rows, so adding one student to a large state copies nothing most of the time: a vendor's first answer
+        of a new student does not cost more as the district grows.
         """
         with self.lock:
-            new = [s for s in dict.fromkeys(student_ids) if s not in self._rows]
+            known = self._rows
+            new = [s for s in dict.fromkeys(student_ids) if s not in known]
             if not new:
                 return
+            n_old, n_new = len(self.students), len(new)
             for name, current in self.arrays.items():
                 row = initial.get(name)
                 if row is None:
-                    fill = np.nan if name == PLACEMENT else 0
-                    row = np.full(current.shape[1:], fill, dtype=current.dtype)
-                block = np.broadcast_to(row, (len(new), *np.shape(row)))
-                self.arrays[name] = np.concatenate([current, block.astype(current.dtype)])
-            for s in new:
-                self._rows[s] = len(self.students)
-                self.students.append(s)
+                    row = np.nan if name == PLACEMENT else 0
+                grown = self._grown(name, current, n_old + n_new)
+                grown[n_old:] = row
+                self.arrays[name] = grown
+            known.update(zip(new, range(n_old, n_old + n_new), strict=True))
+            self.students.extend(new)
+
+    def _grown(self, name: str, current: np.ndarray, n: int) -> np.ndarray:
+        """`current` (the array's first rows) extended to `n` rows, in its spare buffer when
+        it has room, else in a new buffer with an eighth of its rows (at least 64) to spare;
+        none for an empty state filled at once (a first night holds no more than it needs).
+        The new rows are not set."""
+        spare = self._spare.get(name)
+        if spare is not None and current.base is spare and len(spare) >= n:
+            return spare[:n]
+        room = max(64, len(current) // 8) if len(current) else 0
+        spare = np.empty((n + room, *current.shape[1:]), dtype=current.dtype)
+        spare[: len(current)] = current
+        self._spare[name] = spare
+        return spare[:n]
 
     def ensure_array(self, name: str, row: np.ndarray) -> np.ndarray:
         """The array `name`, created with every row equal to `row` when the state lacks it."""
@@ -177,8 +208,11 @@ class KnowledgeTracer(ABC):
         """One new student's state arrays (prior knowledge only)."""
 
     @abstractmethod
-    def _update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
-        """Absorb responses into `state` (unknown students added); P(correct) before each."""
+    def _update(
+        self, state: TracingState, responses: ResponseLog | Response, rows: np.ndarray
+    ) -> np.ndarray:
+        """Absorb responses into `state`; P(correct) before each. `rows`: the state row of each
+        of `responses.students` (of the one student of a `Response`), already added."""
 
     @abstractmethod
     def _mastery(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
@@ -225,8 +259,7 @@ class KnowledgeTracer(ABC):
         self._check_fitted()
         prior = placement.aligned(self.skills_)
         with state.lock:
-            state.add_students(list(placement.students), self._initial_row())
-            rows = state.rows(list(placement.students))
+            rows = state.rows_adding(list(placement.students), self._initial_row())
             self._place(state, rows, prior)
 
     def _place(self, state: TracingState, rows: np.ndarray, prior: np.ndarray) -> None:
@@ -263,11 +296,14 @@ class KnowledgeTracer(ABC):
             return self._absorb(state, responses)
 
     def _absorb(self, state: TracingState, responses: ResponseLog) -> np.ndarray:
-        """One update step under the state's lock (the caller holds it)."""
-        p = self._update(state, responses)
+        """One update step under the state's lock (the caller holds it). The students' state
+        rows are looked up once, for the model's update, the evidence and the residuals."""
+        students = responses.students.tolist()  # plain str: fast dictionary look-ups
+        rows = state.rows_adding(students, self._initial_row())
+        p = self._update(state, responses, rows)
         if EVIDENCE in state.arrays:
-            self._count_evidence(state, responses)
-        self._absorb_residuals(state, responses, p)
+            self._count_evidence(state, responses, rows)
+        self._absorb_residuals(state, responses, rows, p)
         return p
 
     def _absorb_one(self, state: TracingState, r: Response) -> float:
@@ -284,7 +320,8 @@ class KnowledgeTracer(ABC):
 
     def _update_one(self, state: TracingState, r: Response) -> float:
         """Absorb one response; P(correct) before it. Models with a scalar path override this."""
-        return self._update(state, r).item(0)
+        rows = state.rows_adding([r.student_id], self._initial_row())
+        return self._update(state, r, rows).item(0)
 
     @staticmethod
     def _residual_arrays(state: TracingState) -> tuple[np.ndarray, np.ndarray]:
@@ -296,12 +333,17 @@ class KnowledgeTracer(ABC):
             information = state.ensure_array(INFORMATION, np.zeros(()))
         return residual, information
 
-    def _absorb_residuals(self, state: TracingState, responses: ResponseLog, p: np.ndarray) -> None:
-        """Add each answer's surprise (correct - P) and information P (1 - P) to its student."""
+    def _absorb_residuals(
+        self, state: TracingState, responses: ResponseLog, rows: np.ndarray, p: np.ndarray
+    ) -> None:
+        """Add each answer's surprise (correct - P) and information P (1 - P) to its student
+        (`rows`: the state row of each of `responses.students`). One answer after another, in
+        the log's order (`np.add.at`), as the per-answer path does: a night absorbed in two
+        updates sums to the same bits as in one (a per-student sum added at once would not)."""
         residual, information = self._residual_arrays(state)
-        rows = state.rows(responses.students.tolist())[responses.student]
-        np.add.at(residual, rows, responses.correct - p)
-        np.add.at(information, rows, p * (1.0 - p))
+        response_rows = rows.take(responses.student)
+        np.add.at(residual, response_rows, responses.correct - p)
+        np.add.at(information, response_rows, p * (1.0 - p))
 
     def responses_seen(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
         """(n,) responses absorbed per student (on the model's skills) since the state began."""
@@ -325,8 +367,11 @@ class KnowledgeTracer(ABC):
             information = state.arrays[INFORMATION][rows]
         return residual / (information + self.ability_prior_information)
 
-    def _count_evidence(self, state: TracingState, responses: ResponseLog | Response) -> None:
-        """Responses per (student, skill) since the state began, for the placement blend."""
+    def _count_evidence(
+        self, state: TracingState, responses: ResponseLog | Response, rows: np.ndarray | None = None
+    ) -> None:
+        """Responses per (student, skill) since the state began, for the placement blend
+        (`rows`: the state row of each of a log's students)."""
         evidence = state.arrays[EVIDENCE]
         if isinstance(responses, Response):
             row = state.row(responses.student_id)
@@ -336,9 +381,9 @@ class KnowledgeTracer(ABC):
                 if k is not None:
                     evidence[row, k] += 1
             return
-        rows, skill_codes = responses.exploded()
+        entries, skill_codes = responses.exploded()
         k = index_codes(pd.Index(self.skills_), responses.skills)[skill_codes]
-        srow = state.rows(responses.students.tolist())[responses.student[rows]]
+        srow = rows.take(responses.student.take(entries))
         known = k >= 0
         np.add.at(evidence, (srow[known], k[known]), 1)
 

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog
+from adaptive.data.codes import lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ConfigError, CoverageWarning, FitWarning
 from adaptive.tracing.base import KnowledgeTracer, TracingState, all_rows, index_codes
@@ -499,9 +500,7 @@ class BKT(KnowledgeTracer):
         """Forward pass over `log`, from `state` when given (`rows`: the state row of each of
         the log's students)."""
         layout, code, params, init, tracked, cells = self._pass_inputs(log, state, rows)
-        p_tm, final = filter_classes(layout, init, code, params)
-        p = np.empty_like(p_tm)
-        p[layout.order] = p_tm
+        p, final = filter_classes(layout, init, code, params)
         return _Pass(p, layout, final, tracked, cells)
 
     def _pass_inputs(
@@ -544,15 +543,24 @@ class BKT(KnowledgeTracer):
         return touched
 
     def _combine(self, p: np.ndarray, log: ResponseLog) -> np.ndarray:
-        """P(correct) per response from its skills' (`multi_skill`)."""
-        if len(log) == 0:
-            return np.zeros(0)
+        """P(correct) per response from its skills' (`multi_skill`): each response's first
+        skill, then the second, third... of the responses that have them (the same order of
+        operations as a `reduceat`, without its cost per response)."""
         starts = log.skill_offsets[:-1]
-        if self.multi_skill == "product":
-            return np.multiply.reduceat(p, starts)
-        if self.multi_skill == "min":
-            return np.minimum.reduceat(p, starts)
-        return np.add.reduceat(p, starts) / log.n_skills_per_response
+        out = p.take(starts)
+        if len(p) == len(out):  # one skill per response
+            return out
+        width = np.diff(log.skill_offsets)
+        combine = {"product": np.multiply, "min": np.minimum}.get(self.multi_skill, np.add)
+        multi = more = np.flatnonzero(width > 1)
+        j = 1
+        while len(more):
+            out[more] = combine(out[more], p.take(starts.take(more) + j))
+            j += 1
+            more = more[width.take(more) > j]
+        if self.multi_skill == "mean":
+            out[multi] /= width.take(multi)
+        return out
 
     # -- online state ----------
     exact_placement = True  # a placement sets P(known) itself
@@ -578,13 +586,9 @@ class BKT(KnowledgeTracer):
         state.arrays["p_known"][rows] = p_known
         placed[rows] = placed[rows] | fresh
 
-    def _update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
+    def _update(self, state: TracingState, responses: ResponseLog, rows: np.ndarray) -> np.ndarray:
         """Absorb responses into `state`; returns P(correct) predicted before each one."""
-        if isinstance(responses, Response):
-            return np.array([self._update_one(state, responses)])
-        students = responses.students.tolist()  # plain strings: fast dict lookups
-        state.add_students(students, self._initial_row())
-        run = self._run(responses, state, state.rows(students))
+        run = self._run(responses, state, rows)
         np.put(state.arrays["p_known"], run.cells, run.final.take(run.tracked))
         counts = state.arrays["n_responses"]
         lengths = run.layout.seq_length.take(run.tracked).astype(counts.dtype)
@@ -753,9 +757,7 @@ def vocabulary_codes(vocabulary: pd.Index, ids: pd.Index) -> np.ndarray:
             _VOCABULARIES.clear()
         hit = (vocabulary, {v: i for i, v in enumerate(vocabulary.tolist())})
         _VOCABULARIES[id(vocabulary)] = hit
-    get = hit[1].get
-    values = ids.tolist()
-    return np.fromiter((get(v, -1) for v in values), dtype=np.int64, count=len(values))
+    return lookup_codes(hit[1], ids)
 
 
 def _state_cells(

@@ -21,8 +21,12 @@ Arrays of per-entry values are shaped (n_entries, n_restarts) in time-major orde
 
 from __future__ import annotations
 
+import ctypes
+import importlib.machinery
+import os
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -125,7 +129,9 @@ def build_layout(seq_key: np.ndarray, group: np.ndarray | None = None) -> Sequen
     new_seq[0] = True
     np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_seq[1:])
     starts = np.flatnonzero(new_seq)
-    lengths = np.diff(starts, append=n)
+    lengths = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=lengths[:-1])
+    lengths[-1] = n - starts[-1]
     n_seq = len(starts)
     # ranks: longest first, ties in sorted order (a stable sort of max - length, not -length:
     # non-negative small codes take the counting sort)
@@ -246,32 +252,107 @@ def filter_classes(
     """Forward pass of one parameter set (no restarts) for entries named by parameter class.
 
     `code` (N,) time-major `2 * class + correct`; `params` (C, 5) columns `PARAMS` per class;
-    `init` (n_seq,) P(known) before each sequence. Returns (P(correct) of each entry, time-major
-    (N,); P(known) after each sequence's last entry and its transition (n_seq,)).
+    `init` (n_seq,) P(known) before each sequence. Returns (P(correct) of each entry, in input
+    order (N,); P(known) after each sequence's last entry and its transition (n_seq,)).
 
-    Every per-entry term is computed once per class and gathered by code: a handful of gathers
-    from small tables instead of per-entry arithmetic, bit for bit the values of `emissions`,
-    `transition_keep` and `p_correct` on per-entry parameters.
+    The online path (prediction and `update`). One step of filtering and transition,
+    `learn + keep * x lk / (x lk + (1 - x) lu)`, is written as `learn + x gain / (x slope + lu)`
+    with `gain = keep lk` and `slope = lk - lu`: every term is computed once per class and read
+    by code. The loop runs in C (`_bkt_filter.c`) when the install built it, else in numpy
+    (`_filter_steps`); both give the same bits. The same values as `forward` up to rounding (a
+    few ulp); EM keeps `forward`, whose per-entry terms its E-step shares.
     """
-    _, learn, forget, guess, slip = (np.ascontiguousarray(col) for col in params.T)
-    table_known, table_unknown = emission_tables(guess, slip)
-
-    def by_code(per_class: np.ndarray) -> np.ndarray:
-        """Gather a per-class value for each entry (both outcomes of a class share it)."""
-        return np.repeat(per_class, 2).take(code)
-
-    pred, final = forward(
-        layout,
-        init[:, None],
-        table_known.take(code)[:, None],
-        table_unknown.take(code)[:, None],
-        by_code(learn)[:, None],
-        by_code(transition_keep(learn, forget))[:, None],
+    _, learn, forget, guess, slip = (np.repeat(col, 2) for col in params.T)
+    table_known, table_unknown = emission_tables(guess[::2], slip[::2])
+    terms = np.column_stack(
+        [
+            table_known * transition_keep(learn, forget),  # gain
+            table_known - table_unknown,  # slope
+            table_unknown,  # base
+            learn,
+            1.0 - slip - guess,  # P(correct) = guess + P(known) * (1 - slip - guess)
+            guess,
+        ]
     )
-    p = pred[:, 0]
-    p *= by_code(1.0 - slip - guess)
-    p += by_code(guess)  # guess + P(known) * (1 - slip - guess), as `p_correct`
-    return p, final[:, 0]
+    if _NATIVE_FILTER is not None:
+        return _native_filter(layout, init, code, terms)
+    pred, final = _filter_steps(layout, init, *(terms[:, j].take(code) for j in range(4)))
+    pred *= terms[:, 4].take(code)
+    pred += terms[:, 5].take(code)  # as `p_correct`
+    p = np.empty_like(pred)
+    p[layout.order] = pred
+    return p, final
+
+
+def _native_filter(
+    layout: SequenceLayout, init: np.ndarray, code: np.ndarray, terms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`filter_classes`' loop in C: one call, P(correct) written straight in input order."""
+    final = np.array(init, dtype=np.float64, copy=True)
+    p = np.empty(layout.n_entries, dtype=np.float64)
+    arrays = (
+        np.ascontiguousarray(layout.offsets, dtype=np.int64),
+        np.ascontiguousarray(code, dtype=np.int64),
+        np.ascontiguousarray(layout.order, dtype=np.int64),
+        np.ascontiguousarray(terms, dtype=np.float64),
+        final,
+        p,
+    )
+    _NATIVE_FILTER(layout.n_steps, *(a.ctypes.data for a in arrays))
+    return p, final
+
+
+def _filter_steps(
+    layout: SequenceLayout,
+    init: np.ndarray,
+    gain: np.ndarray,
+    slope: np.ndarray,
+    base: np.ndarray,
+    learn: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(P(known) before each entry, time-major; P(known) after each sequence): the step
+    `x -> learn + x gain / (x slope + base)` over the layout's blocks, per-entry arrays (N,)."""
+    n_seq = layout.n_sequences
+    pred = np.empty(layout.n_entries, dtype=np.float64)
+    final = np.empty(n_seq, dtype=np.float64)
+    pred[:n_seq] = init  # block 0: every sequence's first entry
+    offsets = layout.offsets.tolist() + [layout.n_entries]
+    num_buf, den_buf = np.empty(n_seq), np.empty(n_seq)
+    mul, add, div = np.multiply, np.add, np.divide
+    for k in range(len(offsets) - 2):
+        lo, hi = offsets[k], offsets[k + 1]
+        m, going_on = hi - lo, offsets[k + 2] - hi  # sequences at step k, and at step k + 1
+        x, num, den = pred[lo:hi], num_buf[:m], den_buf[:m]
+        mul(x, slope[lo:hi], out=den)
+        add(den, base[lo:hi], out=den)
+        mul(x, gain[lo:hi], out=num)
+        div(num, den, out=num)
+        add(num[:going_on], learn[lo : lo + going_on], out=pred[hi : hi + going_on])
+        if going_on < m:  # ranks going_on .. m - 1 end here
+            add(num[going_on:], learn[lo + going_on : hi], out=final[going_on:m])
+    return pred, final
+
+
+def _load_native_filter() -> ctypes._CFuncPtr | None:
+    """`bkt_filter` of the C library built beside this module (`_bkt_filter.c`), or None where
+    the install did not build it or `ADAPTIVE_NATIVE=0` asks for the numpy path."""
+    if os.environ.get("ADAPTIVE_NATIVE", "1") == "0":
+        return None
+    here = Path(__file__).parent
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        path = here / f"_bkt_filter{suffix}"
+        if path.is_file():
+            try:
+                function = ctypes.CDLL(str(path)).bkt_filter
+            except (OSError, AttributeError):
+                return None
+            function.restype = None
+            function.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 6
+            return function
+    return None
+
+
+_NATIVE_FILTER = _load_native_filter()
 
 
 # -- EM ---------------------------------------------------------------------

@@ -254,20 +254,11 @@ class LogisticTracer(KnowledgeTracer):
         """Zero counts (and ability 0) for a new student."""
         return state_arrays(self.layout_)
 
-    def _update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
+    def _update(self, state: TracingState, responses: ResponseLog, rows: np.ndarray) -> np.ndarray:
         """Predict then absorb each response, in time order per student; returns the predictions."""
-        if isinstance(responses, Response):
-            return np.array([self._update_one(state, responses)])
         log = responses
         if len(log) == 0:
             return np.zeros(0)
-        ids = log.students.tolist()  # plain str: iterating an Arrow-backed Index is slow
-        rows = state.rows(ids)
-        missing = np.flatnonzero(rows < 0)
-        if len(missing):
-            new = [ids[i] for i in missing]
-            state.add_students(new, state_arrays(self.layout_))
-            rows[missing] = state.rows(new)
         rows = rows[log.student]
         item = index_codes(self.items_, log.items)[log.item]
         offsets, _, skill = self._kc_pairs(log)

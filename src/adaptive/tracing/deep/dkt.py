@@ -392,9 +392,10 @@ class DKT(DeepTracer):
         blank = np.zeros((self.num_layers, self.hidden_size), np.float32)
         return {"h": blank, "c": blank}
 
-    def _update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
-        ids, enc = self._responses(responses)
-        rows = self._state_rows(state, ids, self._initial_row())
+    def _update(
+        self, state: TracingState, responses: ResponseLog | Response, rows: np.ndarray
+    ) -> np.ndarray:
+        enc = self._responses(responses)
         h, c = state.arrays["h"], state.arrays["c"]
         if len(enc) == 1:
             p, h[rows[0]], c[rows[0]] = self._step_one(enc, h[rows[0]], c[rows[0]])

@@ -256,10 +256,10 @@ class DeepTracer(KnowledgeTracer):
         self._check_fitted()
         return self._predict_encoded(self._encode(log))
 
-    def _responses(self, responses: ResponseLog | Response) -> tuple[list[str], Encoded]:
-        """(student id of each block, encoded rows) for `update`."""
+    def _responses(self, responses: ResponseLog | Response) -> Encoded:
+        """The responses encoded for `update` (one block per student of the log)."""
         if isinstance(responses, ResponseLog):
-            return [str(s) for s in responses.students], self._encode(responses)
+            return self._encode(responses)
         skill_map, item_map = self._code_maps()
         unknown_skill, unknown_item = len(skill_map) + 1, len(item_map) + 1
         skill_codes = np.zeros((1, self.max_skills_), dtype=np.int64)
@@ -271,7 +271,7 @@ class DeepTracer(KnowledgeTracer):
             correct=np.asarray([int(responses.correct)], dtype=np.int64),
             offsets=np.asarray([0, 1], dtype=np.int64),
         )
-        return [responses.student_id], enc
+        return enc
 
     def _code_maps(self) -> tuple[dict[str, int], dict[str, int]]:
         """id -> model code dictionaries for the single-response path (built once per fit)."""
@@ -293,12 +293,6 @@ class DeepTracer(KnowledgeTracer):
     def _p_correct_from_mastery(self, mastery: np.ndarray) -> np.ndarray:
         """P(correct) on a typical item given P(mastered): the inverse of `_mastery`'s map."""
         return self.calibration_.p_correct(mastery)
-
-    def _state_rows(
-        self, state: TracingState, student_ids: list[str], initial: dict[str, np.ndarray]
-    ) -> np.ndarray:
-        state.add_students(student_ids, initial)
-        return state.rows(student_ids)
 
     # -- artifacts -------------------------------------------------------------------------------
     @property

@@ -68,7 +68,7 @@ class WindowedAttentionTracer(DeepTracer):
         return self._predict_chunks(enc, plan_chunks(enc.offsets, self.window))
 
     # -- online state ----------------------------------------------------------------------------
-    def _blank(self) -> dict[str, np.ndarray]:
+    def _initial_row(self) -> dict[str, np.ndarray]:
         cap = 2 * self.window
         return {
             "item": np.zeros(cap, np.int32),
@@ -77,9 +77,6 @@ class WindowedAttentionTracer(DeepTracer):
             "length": np.zeros((), np.int64),
             "seen": np.zeros((), np.int64),
         }
-
-    def _initial_row(self) -> dict[str, np.ndarray]:
-        return self._blank()
 
     def _buffers(self, state: TracingState, rows: np.ndarray) -> Encoded:
         """The buffered interactions of the given state rows as encoded blocks."""
@@ -94,9 +91,10 @@ class WindowedAttentionTracer(DeepTracer):
             offsets=offsets,
         )
 
-    def _update(self, state: TracingState, responses: ResponseLog | Response) -> np.ndarray:
-        ids, new = self._responses(responses)
-        rows = self._state_rows(state, ids, self._blank())
+    def _update(
+        self, state: TracingState, responses: ResponseLog | Response, rows: np.ndarray
+    ) -> np.ndarray:
+        new = self._responses(responses)
         buffered = self._buffers(state, rows)
         joined, new_rows = concat_blocks(buffered, new)
         seen = state.arrays["seen"][rows].astype(np.int64)

@@ -1,0 +1,20 @@
+"""Codes of ids in a vocabulary held as a dictionary: the hot look-up of online updates.
+
+A state's student rows, a model's skill columns and a catalog's activity positions are looked
+up per call for a few hundred ids; a dictionary built once and read through `map` (the loop
+runs in C) costs far less than building a pandas index each time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import repeat
+
+import numpy as np
+
+
+def lookup_codes(positions: Mapping[str, int], ids: Sequence[str] | np.ndarray) -> np.ndarray:
+    """(len(ids),) int64 position of each id in `positions`, -1 where it is absent."""
+    values = ids.tolist() if hasattr(ids, "tolist") else ids  # plain str: fast hashing
+    n = len(values)
+    return np.fromiter(map(positions.get, values, repeat(-1, n)), dtype=np.int64, count=n)
