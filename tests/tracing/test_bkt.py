@@ -8,9 +8,9 @@ import pytest
 
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ConfigError
+from adaptive.tracing import bkt_engine
 from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.bkt import BKT
-from adaptive.tracing import bkt_engine
 from adaptive.tracing.bkt_engine import (
     build_layout,
     emissions,
