@@ -31,6 +31,7 @@ import functools
 import hashlib
 import json
 import multiprocessing
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -74,7 +75,7 @@ from adaptive.experiment.serve import arm_outputs
 from adaptive.placement.prior import place_new_students
 from adaptive.policy import PolicyConfig, StudentBatch, to_days
 from adaptive.policy.adapter import SkillCoverage, batch_from_model, check_skill_coverage
-from adaptive.registry.loading import load_version
+from adaptive.registry.loading import fetch_version, registry_answer, registry_process
 from adaptive.registry.store import (
     CHAMPION_ALIAS,
     PROJECT_ROOT,
@@ -172,32 +173,43 @@ def run_daily_job(
     out = Path(out)
     catalog, profiles = _district_inputs(data, catalog, profiles)
     _check_engine(engine, master, quarantine)
-    with date_lock(out, day, {"model": model_name, "k": k, "tracking_uri": _shown(tracking_uri)}):
-        serve = _serve_date if engine == "local" else _serve_date_on_spark(master)
-        summary = serve(
-            day,
-            out,
-            model_name=model_name,
-            data=data,
-            catalog=catalog,
-            profiles=profiles,
-            state_dir=state_dir,
-            k=k,
-            policy_config=policy_config,
-            mapping=mapping,
-            quarantine=quarantine,
+    with registry_process() as registry, tempfile.TemporaryDirectory() as champion_dir:
+        # the champion is fetched by the registry's process while the inputs are read
+        champion = registry.submit(
+            fetch_version,
+            model_name,
+            alias=CHAMPION_ALIAS,
             tracking_uri=tracking_uri,
-            show_progress=show_progress,
-            workers=workers,
-            on_partition=on_partition,
-            overrides=overrides,
-            experiment=experiment,
+            into=champion_dir,
         )
-    summary.seconds = time.perf_counter() - started
-    try:
-        summary.run_id = _log_summary(summary, tracking_uri)
-    except Exception as exc:  # the outputs stand whatever failed: say so, never a traceback
-        raise SummaryNotLoggedError(summary, _why(exc)) from exc
+        lock_facts = {"model": model_name, "k": k, "tracking_uri": _shown(tracking_uri)}
+        with date_lock(out, day, lock_facts):
+            serve = _serve_date if engine == "local" else _serve_date_on_spark(master)
+            summary = serve(
+                day,
+                out,
+                model_name=model_name,
+                data=data,
+                catalog=catalog,
+                profiles=profiles,
+                state_dir=state_dir,
+                k=k,
+                policy_config=policy_config,
+                mapping=mapping,
+                quarantine=quarantine,
+                tracking_uri=tracking_uri,
+                show_progress=show_progress,
+                workers=workers,
+                on_partition=on_partition,
+                overrides=overrides,
+                experiment=experiment,
+                champion=champion,
+            )
+        summary.seconds = time.perf_counter() - started
+        try:
+            summary.run_id = registry_answer(registry.submit(_log_summary, summary, tracking_uri))
+        except Exception as exc:  # the outputs stand whatever failed: say so, never a traceback
+            raise SummaryNotLoggedError(summary, _why(exc)) from exc
     return summary
 
 
@@ -295,8 +307,10 @@ def _serve_date(
     on_partition: Callable[[str], None] | None,
     overrides: str | Path | OverrideSet | None = None,
     experiment: str | Path | Assignment | None = None,
+    champion: Future | None = None,
 ) -> JobSummary:
-    """Steps 1-4 of the job for one date, under its lock (see `run_daily_job`)."""
+    """Steps 1-4 of the job for one date, under its lock (see `run_daily_job`); `champion`:
+    the registry's `FetchedVersion` of the model, on its way (`_registry_process`)."""
     started = time.perf_counter()
     cutoff = pd.Timestamp(day, tz="UTC")
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
@@ -317,14 +331,10 @@ def _serve_date(
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
 
-    loaded = load_version(model_name, alias=CHAMPION_ALIAS, tracking_uri=tracking_uri)
-    model = loaded.model
-    coverage = check_skill_coverage(model.skills_, catalog)
     previous = previous_snapshot_date(state_dir, day)
     meta = snapshot_meta(state_dir, previous) if previous else None
     since = pd.Timestamp(meta["cutoff"]).value if meta else None
     same_model = meta is not None and meta["model_name"] == model_name
-    reuse = same_model and meta["model_version"] == loaded.version
     # the snapshot's state (~7 s of file reads, checksums and array copies at 400,000 students,
     # mostly outside the GIL) is loaded while the log is read
     loading = _in_background(load_snapshot, state_dir, previous) if previous else None
@@ -332,10 +342,20 @@ def _serve_date(
     # read from there on (the rest of the log never enters memory), and the profiles are parsed
     # (Python) meanwhile: ~6 s at 400,000 students that no longer hold up the night. A full read
     # is the night's peak of memory: the profiles (0.42 GB at 400,000) are parsed after it.
-    if reuse and reading is None:
+    # the snapshot is expected to be reused when it is of this model (its version is checked
+    # once the registry answers: a champion promoted since means reading the log again in full)
+    if same_model and reading is None:
         reading = _in_background(_profiles_of, profiles)
-    log, quarantined = _read_log(data, mapping, quarantine, since if reuse else None)
+    log, quarantined = _read_log(data, mapping, quarantine, since if same_model else None)
     _release_arrow_memory()
+    loaded = registry_answer(champion).load()
+    model = loaded.model
+    coverage = check_skill_coverage(model.skills_, catalog)
+    reuse = same_model and meta["model_version"] == loaded.version
+    if same_model and not reuse:
+        del log
+        log, quarantined = _read_log(data, mapping, quarantine, None)
+        _release_arrow_memory()
     snap = loading.result() if loading is not None else None
     profiles = reading.result() if reading is not None else _profiles_of(profiles)
     if not log.has_timestamps:

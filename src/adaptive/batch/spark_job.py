@@ -35,16 +35,15 @@ import re
 import shutil
 import tempfile
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import mlflow
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from mlflow.exceptions import MlflowException
 
 from adaptive.batch import writer
 from adaptive.batch.history import StudentHistory
@@ -60,14 +59,14 @@ from adaptive.batch.partition import PartitionContext
 from adaptive.batch.school_state import decode_state, encode_state
 from adaptive.batch.snapshot import SPARK_FORMAT, previous_snapshot_date, snapshot_dir
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
-from adaptive.errors import AdaptiveError, ArtifactError, ConfigError
+from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.experiment.assign import Assignment
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
 from adaptive.placement.prior import place_new_students
 from adaptive.policy import PolicyConfig, to_days
 from adaptive.policy.adapter import check_skill_coverage
-from adaptive.registry.pyfunc_model import TRACER_ARTIFACT
-from adaptive.registry.store import CHAMPION_ALIAS, is_not_found, tracking
+from adaptive.registry.loading import fetch_version, registry_answer
+from adaptive.registry.store import CHAMPION_ALIAS
 from adaptive.tracing.base import KnowledgeTracer
 
 PARTIAL = ".partial"
@@ -118,9 +117,12 @@ def run_spark_night(
     spark: Any = None,
     overrides: Any = None,
     experiment: Any = None,
+    champion: Future | None = None,
 ) -> JobSummary:
     """Steps 1-5 of the module docstring for one date (under the date's lock, taken by
-    `run_daily_job`); returns the summary (its MLflow run is logged by the caller)."""
+    `run_daily_job`); returns the summary (its MLflow run is logged by the caller).
+    `champion`: the registry's `FetchedVersion` on its way (`registry_process`), else fetched
+    here."""
     from adaptive.batch.spark import spark_session
 
     started = time.perf_counter()
@@ -133,8 +135,15 @@ def run_spark_night(
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
     with tempfile.TemporaryDirectory(prefix="adaptive-champion-") as tmp:
-        version, model_dir = download_champion(model_name, tracking_uri, Path(tmp))
-        model = KnowledgeTracer.load(model_dir, label=f"registered model {model_name!r}")
+        fetched = (
+            registry_answer(champion)
+            if champion is not None
+            else fetch_version(
+                model_name, alias=CHAMPION_ALIAS, tracking_uri=tracking_uri, into=tmp
+            )
+        )
+        version, model_dir = fetched.version, Path(fetched.tracer_dir)
+        model = fetched.load().model
         coverage = check_skill_coverage(model.skills_, catalog)
         previous = previous_snapshot_date(state_dir, day, SPARK_FORMAT)
         meta = _snapshot_meta(state_dir, previous) if previous else None
@@ -235,27 +244,6 @@ def run_spark_night(
         skill_coverage=coverage,
         partition_seconds=[float(r["seconds"]) for r in rows],
     )
-
-
-def download_champion(name: str, tracking_uri: str | None, dst: Path) -> tuple[str, Path]:
-    """(version, local folder of its checksummed tracer artifact) of `name`@champion."""
-    with tracking(tracking_uri) as client:
-        try:
-            mv = client.get_model_version_by_alias(name, CHAMPION_ALIAS)
-        except MlflowException as exc:
-            if not is_not_found(exc):
-                raise
-            raise ArtifactError(
-                f"registered model {name!r} has no alias @{CHAMPION_ALIAS} in "
-                f"{mlflow.get_tracking_uri()} (train and promote a model first)"
-            ) from exc
-        local = mlflow.artifacts.download_artifacts(
-            artifact_uri=f"models:/{name}/{mv.version}", dst_path=str(dst / "download")
-        )
-    folder = Path(local) / "artifacts" / TRACER_ARTIFACT
-    if not folder.is_dir():
-        raise ArtifactError(f"registered model {name!r} version {mv.version}: no tracer artifact")
-    return str(mv.version), folder
 
 
 def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str]]:

@@ -13,7 +13,12 @@ a missing version or alias.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +27,7 @@ from mlflow.exceptions import MlflowException
 
 from adaptive.errors import ArtifactError
 from adaptive.registry.pyfunc_model import TRACER_ARTIFACT
-from adaptive.registry.store import CHAMPION_ALIAS, is_not_found, tracking
+from adaptive.registry.store import CHAMPION_ALIAS, TrackingServerError, is_not_found, tracking
 from adaptive.tracing.base import KnowledgeTracer
 
 
@@ -37,14 +42,38 @@ class LoadedModel:
     run_id: str | None
 
 
-def load_version(
+@dataclass(frozen=True)
+class FetchedVersion:
+    """A registered model version resolved and its tracer artifact downloaded to `tracer_dir`
+    (not loaded yet): what `fetch_version` returns, plain values a child process can send."""
+
+    name: str
+    version: str
+    tracer_dir: str
+    spec: str | None
+    run_id: str | None
+
+    @property
+    def label(self) -> str:
+        return f"registered model {self.name!r} version {self.version}"
+
+    def load(self) -> LoadedModel:
+        """The tracer read from `tracer_dir` (checksums verified; errors name the version)."""
+        model = KnowledgeTracer.load(Path(self.tracer_dir), label=self.label)
+        return LoadedModel(self.name, self.version, model, self.spec, self.run_id)
+
+
+def fetch_version(
     name: str,
     version: str | None = None,
     *,
     alias: str | None = None,
     tracking_uri: str | None = None,
-) -> LoadedModel:
-    """Load version `version` (or the one behind `alias`) of registered model `name`."""
+    into: str | Path,
+) -> FetchedVersion:
+    """Resolve version `version` (or the one behind `alias`) of registered model `name` and
+    download its tracer artifact under the folder `into`. The registry's part of
+    `load_version`: the nightly job runs it in a child process while it reads its inputs."""
     with tracking(tracking_uri) as client:
         try:
             if alias is not None:
@@ -61,18 +90,61 @@ def load_version(
                 f"registered model {name!r} has no {which} in {mlflow.get_tracking_uri()} "
                 "(train and promote a model first, e.g. `adaptive demo`)"
             ) from exc
-        with tempfile.TemporaryDirectory() as tmp:
-            local = mlflow.artifacts.download_artifacts(
-                artifact_uri=f"models:/{name}/{mv.version}", dst_path=tmp
-            )
-            tracer_dir = Path(local) / "artifacts" / TRACER_ARTIFACT
-            label = f"registered model {name!r} version {mv.version}"
-            if not tracer_dir.is_dir():
-                raise ArtifactError(f"{label} has no {TRACER_ARTIFACT!r} artifact")
-            model = KnowledgeTracer.load(tracer_dir, label=label)
-    return LoadedModel(name, str(mv.version), model, mv.tags.get("adaptive.spec"), mv.run_id)
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=f"models:/{name}/{mv.version}", dst_path=str(into)
+        )
+    fetched = FetchedVersion(
+        name,
+        str(mv.version),
+        str(Path(local) / "artifacts" / TRACER_ARTIFACT),
+        mv.tags.get("adaptive.spec"),
+        mv.run_id,
+    )
+    if not Path(fetched.tracer_dir).is_dir():
+        raise ArtifactError(f"{fetched.label} has no {TRACER_ARTIFACT!r} artifact")
+    return fetched
+
+
+def load_version(
+    name: str,
+    version: str | None = None,
+    *,
+    alias: str | None = None,
+    tracking_uri: str | None = None,
+) -> LoadedModel:
+    """Load version `version` (or the one behind `alias`) of registered model `name`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fetched = fetch_version(name, version, alias=alias, tracking_uri=tracking_uri, into=tmp)
+        return fetched.load()
 
 
 def load_champion(name: str, tracking_uri: str | None = None) -> KnowledgeTracer:
     """The promoted (`@champion`) version of registered model `name`, ready for in-process use."""
     return load_version(name, alias=CHAMPION_ALIAS, tracking_uri=tracking_uri).model
+
+
+@contextlib.contextmanager
+def registry_process() -> Iterator[ProcessPoolExecutor]:
+    """One forked child process for a job's registry calls (submit them to it): the nightly
+    job's fetches the champion while the job reads its inputs, and logs the summary at the
+    end. MLflow's store (1.3 s of imports, then the queries: the same at any district size) is
+    loaded there once, off the night's critical path. Enter it before starting any thread."""
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # an error is reported without delay
+        raise
+    pool.shutdown(wait=True)  # every call has answered: the process exits at once
+
+
+def registry_answer(call: Future) -> object:
+    """A registry call's result, or its own error as raised in the registry's process; a
+    process that died (killed, out of memory) is one clear error, not a pool's traceback."""
+    try:
+        return call.result()
+    except BrokenProcessPool as exc:
+        raise TrackingServerError(
+            "the process talking to the MLflow registry died before it answered "
+            f"({exc}); run the job again"
+        ) from exc
