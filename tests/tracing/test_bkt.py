@@ -104,7 +104,7 @@ def test_engine_forward_matches_textbook_loop():
 def test_online_filter_matches_the_textbook_loop_in_c_and_in_numpy(monkeypatch):
     """`filter_classes` (the online path) gives the textbook loop's predictions and final states,
     in C and in numpy alike, bit for bit between the two; the C loop is built by the install."""
-    assert bkt_engine._NATIVE_FILTER is not None, "the install did not build _bkt_filter.c"
+    assert bkt_engine._NATIVE is not None, "the install did not build _bkt_filter.c"
     rng = np.random.default_rng(1)
     seqs = [list(rng.integers(0, 2, int(n))) for n in rng.integers(1, 30, 60)]
     classes = rng.uniform(0.01, 0.4, (6, 5))  # (C, PARAMS) shared by several sequences
@@ -116,7 +116,7 @@ def test_online_filter_matches_the_textbook_loop_in_c_and_in_numpy(monkeypatch):
     code = (2 * seq_class[key] + correct)[layout.order]
     init = classes[seq_class[key[layout.seq_first_entry]], 0]
     native_p, native_final = filter_classes(layout, init, code, classes)
-    monkeypatch.setattr(bkt_engine, "_NATIVE_FILTER", None)
+    monkeypatch.setattr(bkt_engine, "_NATIVE", None)
     numpy_p, numpy_final = filter_classes(layout, init, code, classes)
     np.testing.assert_allclose(native_p, np.concatenate(expected), rtol=0, atol=1e-12)
     np.testing.assert_array_equal(native_p, numpy_p)
@@ -148,10 +148,10 @@ def reference_layout(seq_key: np.ndarray, rank_by) -> tuple[list[int], list[int]
 
 
 @pytest.mark.parametrize("n_skills", [7, 300, 70_000])  # 8-bit, 16-bit and wider skill codes
-def test_layout_grouped_by_skill_matches_the_reference_and_the_forward_pass(n_skills):
+def test_layout_grouped_by_skill_matches_the_reference_and_the_forward_pass(n_skills, monkeypatch):
     """A student-sorted log laid out by its whole (student, skill) key (EM's path) and grouped by
-    skill (the online path): each is the reference layout of its own sequence order, and the
-    forward pass gives every entry the same value, bit for bit."""
+    skill (the online path, in C and in numpy alike): each is the reference layout of its own
+    sequence order, and the forward pass gives every entry the same value, bit for bit."""
     rng = np.random.default_rng(n_skills)
     n = 600
     student = np.sort(rng.integers(0, 40, n))
@@ -163,7 +163,12 @@ def test_layout_grouped_by_skill_matches_the_reference_and_the_forward_pass(n_sk
     rank_by = {"key": lambda k: k, "skill": lambda k: (skill[first[k]], first[k])}
     values, correct = rng.uniform(0.05, 0.4, (n, 5)), rng.integers(0, 2, n)
     preds = {}
-    for name, layout in (("key", build_layout(key)), ("skill", build_layout(key, group=skill))):
+    grouped = build_layout(key, group=skill)  # in C where the install built it
+    monkeypatch.setattr(bkt_engine, "_NATIVE", None)
+    grouped_numpy = build_layout(key, group=skill)
+    for field in ("order", "offsets", "seq_length"):
+        np.testing.assert_array_equal(getattr(grouped, field), getattr(grouped_numpy, field))
+    for name, layout in (("key", build_layout(key)), ("skill", grouped)):
         order, offsets, lengths = reference_layout(key, rank_by[name])
         assert layout.order.tolist() == order
         assert layout.offsets.tolist() == offsets

@@ -9,6 +9,7 @@
  * Loaded with ctypes (no Python API): it is a shared library, not an importable module.
  */
 #include <stdint.h>
+#include <stdlib.h>
 
 /* terms: (n_codes, 6) row-major per `2 * class + correct`: gain, slope, base, learn,
  * 1 - slip - guess, guess. The step is x -> learn + x * gain / (x * slope + base); the
@@ -37,4 +38,69 @@ void bkt_filter(int64_t n_steps, const int64_t *offsets, const int64_t *code,
             state[i - lo] = num + t[3];
         }
     }
+}
+
+/* The time-major layout of `build_layout(seq_key, group)` (the online path's grouping by a
+ * small code, e.g. each entry's skill in a student-sorted log), the same arrays bit for bit.
+ *
+ * group (N): codes 0 .. n_groups - 1; among the entries of one code each sequence's entries
+ * are contiguous. Outputs: order (N), offsets (N + 1, the first n_steps + 1 used), seq_length
+ * (N, the first n_seq used). Returns n_seq and writes n_steps; -1 when out of memory. */
+int64_t bkt_layout(int64_t n, const int64_t *seq_key, const int64_t *group, int64_t n_groups,
+                   int64_t *order, int64_t *offsets, int64_t *seq_length, int64_t *n_steps)
+{
+    int64_t *by_key = malloc(sizeof(int64_t) * n);
+    int64_t *sorted_key = malloc(sizeof(int64_t) * n);
+    int64_t *start = malloc(sizeof(int64_t) * n);
+    int64_t *length = malloc(sizeof(int64_t) * n);
+    int64_t *count = calloc(n_groups + 1, sizeof(int64_t));
+    int64_t n_seq = 0, longest = 0;
+    if (!by_key || !sorted_key || !start || !length || !count) {
+        n_seq = -1;
+        goto done;
+    }
+    /* a stable counting sort of the entries by group */
+    for (int64_t i = 0; i < n; i++) count[group[i] + 1]++;
+    for (int64_t g = 0; g < n_groups; g++) count[g + 1] += count[g];
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t to = count[group[i]]++;
+        by_key[to] = i;
+        sorted_key[to] = seq_key[i]; /* written here: read in order below, not gathered */
+    }
+    /* sequences: runs of one key in that order */
+    for (int64_t i = 0; i < n; i++) {
+        if (i == 0 || sorted_key[i] != sorted_key[i - 1]) {
+            start[n_seq] = i;
+            length[n_seq] = 0;
+            n_seq++;
+        }
+        if (++length[n_seq - 1] > longest) longest = length[n_seq - 1];
+    }
+    /* ranks: longest first, ties in sequence order; `above[l]` = sequences longer than l */
+    int64_t *above = calloc(longest + 2, sizeof(int64_t));
+    if (!above) {
+        n_seq = -1;
+        goto done;
+    }
+    for (int64_t s = 0; s < n_seq; s++) above[length[s] - 1]++;
+    for (int64_t l = longest - 1; l > 0; l--) above[l - 1] += above[l];
+    /* above[k] now counts sequences of length > k: the size of block k */
+    offsets[0] = 0;
+    for (int64_t k = 0; k < longest; k++) offsets[k + 1] = offsets[k] + above[k];
+    /* next free rank per length: sequences longer than l come first */
+    for (int64_t l = 1; l <= longest; l++) above[l - 1] = (l < longest) ? above[l] : 0;
+    for (int64_t s = 0; s < n_seq; s++) {
+        const int64_t rank = above[length[s] - 1]++;
+        seq_length[rank] = length[s];
+        for (int64_t j = 0; j < length[s]; j++) order[offsets[j] + rank] = by_key[start[s] + j];
+    }
+    free(above);
+    *n_steps = longest;
+done:
+    free(by_key);
+    free(sorted_key);
+    free(start);
+    free(length);
+    free(count);
+    return n_seq;
 }

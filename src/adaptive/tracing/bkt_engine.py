@@ -122,6 +122,8 @@ def build_layout(seq_key: np.ndarray, group: np.ndarray | None = None) -> Sequen
     if n == 0:
         empty = np.zeros(0, np.int64)
         return SequenceLayout(empty, np.zeros(1, np.int64), empty)
+    if group is not None and _NATIVE is not None:
+        return _native_layout(seq_key, np.asarray(group))
     # one stable sort groups each sequence's entries, in input (= time) order
     by_key = np.argsort(seq_key, kind="stable") if group is None else stable_order(group)
     sorted_keys = seq_key[by_key]
@@ -153,6 +155,30 @@ def build_layout(seq_key: np.ndarray, group: np.ndarray | None = None) -> Sequen
     order = np.empty(n, np.int64)
     order[position] = by_key
     return SequenceLayout(order=order, offsets=offsets, seq_length=seq_length)
+
+
+def _native_layout(seq_key: np.ndarray, group: np.ndarray) -> SequenceLayout:
+    """`build_layout(seq_key, group)` in C (`bkt_layout`): the same arrays, O(N) counting sorts
+    in one call instead of a dozen array passes."""
+    n = len(seq_key)
+    group = np.ascontiguousarray(group, dtype=np.int64)
+    order, offsets, seq_length = (np.empty(n, np.int64) for _ in range(3))
+    offsets = np.empty(n + 1, np.int64)
+    n_steps = ctypes.c_int64(0)
+    n_groups = int(group.max()) + 1
+    n_seq = _NATIVE.bkt_layout(
+        n,
+        seq_key.ctypes.data,
+        group.ctypes.data,
+        n_groups,
+        order.ctypes.data,
+        offsets.ctypes.data,
+        seq_length.ctypes.data,
+        ctypes.addressof(n_steps),
+    )
+    if n_seq < 0:
+        raise MemoryError("bkt_layout: out of memory")
+    return SequenceLayout(order, offsets[: n_steps.value + 1], seq_length[:n_seq])
 
 
 def stable_order(codes: np.ndarray) -> np.ndarray:
@@ -274,7 +300,7 @@ def filter_classes(
             guess,
         ]
     )
-    if _NATIVE_FILTER is not None:
+    if _NATIVE is not None:
         return _native_filter(layout, init, code, terms)
     pred, final = _filter_steps(layout, init, *(terms[:, j].take(code) for j in range(4)))
     pred *= terms[:, 4].take(code)
@@ -298,7 +324,7 @@ def _native_filter(
         final,
         p,
     )
-    _NATIVE_FILTER(layout.n_steps, *(a.ctypes.data for a in arrays))
+    _NATIVE.bkt_filter(layout.n_steps, *(a.ctypes.data for a in arrays))
     return p, final
 
 
@@ -333,9 +359,9 @@ def _filter_steps(
     return pred, final
 
 
-def _load_native_filter() -> ctypes._CFuncPtr | None:
-    """`bkt_filter` of the C library built beside this module (`_bkt_filter.c`), or None where
-    the install did not build it or `ADAPTIVE_NATIVE=0` asks for the numpy path."""
+def _load_native() -> ctypes.CDLL | None:
+    """The C library built beside this module (`_bkt_filter.c`: `bkt_filter`, `bkt_layout`),
+    or None where the install did not build it or `ADAPTIVE_NATIVE=0` asks for numpy."""
     if os.environ.get("ADAPTIVE_NATIVE", "1") == "0":
         return None
     here = Path(__file__).parent
@@ -343,16 +369,20 @@ def _load_native_filter() -> ctypes._CFuncPtr | None:
         path = here / f"_bkt_filter{suffix}"
         if path.is_file():
             try:
-                function = ctypes.CDLL(str(path)).bkt_filter
+                library = ctypes.CDLL(str(path))
+                filter_, layout = library.bkt_filter, library.bkt_layout
             except (OSError, AttributeError):
                 return None
-            function.restype = None
-            function.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 6
-            return function
+            filter_.restype = None
+            filter_.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 6
+            layout.restype = ctypes.c_int64
+            layout.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
+            layout.argtypes += [ctypes.c_void_p] * 4
+            return library
     return None
 
 
-_NATIVE_FILTER = _load_native_filter()
+_NATIVE = _load_native()
 
 
 # -- EM ---------------------------------------------------------------------
