@@ -438,16 +438,17 @@ def report(
 ONLINE_SECTION = "### Online updates, re-measured alone (issue 20)"
 ONLINE_REPEATS = 15
 SINGLE_PASSES = 3
-#: Issue 20's "before": the engine of commit 7e693c7 (before the issue's BKT work) on the machine
-#: and in the session of the figures written beside it, right before them (each best of
-#: `ONLINE_REPEATS`). Reproduce: copy `src/` of commit 3c9a849 to a scratch folder, put
-#: 7e693c7's `src/adaptive/tracing/bkt*.py` into it (`git show 7e693c7:PATH`) and run
+#: Issue 20's "before": the engine of commit 7e693c7 (before the issue's BKT work), measured by
+#: this benchmark (the same method: replays with the collector off, taken in turn) on this
+#: machine, right before the figures written beside it. Reproduce: copy `src/` and `datasets/`
+#: of commit 3c9a849 to a scratch folder beside this project, put 7e693c7's
+#: `src/adaptive/tracing/bkt*.py` into it (`git show 7e693c7:PATH`) and run
 #: `PYTHONPATH=<scratch>/src python -m experiments.bench_bkt --online-only --dry-run`.
-BEFORE = {  # 2 December 2026, the 2-core AMD EPYC (AVX2) machine, load 1.0
-    "whole_log": 4_342_491,
-    "batch_chunks": 2_319_490,
-    "batch_all": 4_588_434,
-    "single": "7.5 / 16.4",
+BEFORE = {  # 2 December 2026 17:50 UTC, the 2-core AMD EPYC (AVX2) machine, load 0.7
+    "whole_log": 4_696_155,
+    "batch_chunks": 3_395_007,
+    "batch_all": 5_575_552,
+    "single": "7.0 / 10.7",
 }
 
 
@@ -459,7 +460,7 @@ def online_only(repeats: int = ONLINE_REPEATS) -> str:
     train, test = train_test_split(log, test_size=0.2, seed=0)
     model, full_model = BKT(num_fits=5, seed=0).fit(train), BKT(seed=0).fit(log)
     measures = replays(model, test)
-    measures["whole"] = lambda: timed(lambda: full_model.update(full_model.init_state(), log))[1]
+    measures["whole"] = replays(full_model, log)["batch_all"]
     best = best_of(measures, repeats)
     on = {name: len(test) / best[name] for name in ("batch_all", "batch_chunks")}
     on.update(single_latency(model, test, passes=SINGLE_PASSES))

@@ -102,8 +102,12 @@ class TracingState:
             missing = np.flatnonzero(rows < 0)
             if len(missing):
                 new = [student_ids[i] for i in missing.tolist()]
+                first = len(self.students)
                 self.add_students(new, initial)
-                rows[missing] = self.rows(new)
+                if len(self.students) - first == len(new):  # no id twice: rows in that order
+                    rows[missing] = np.arange(first, len(self.students))
+                else:
+                    rows[missing] = self.rows(new)
             return rows
 
     def add_students(self, student_ids: Iterable[str], initial: dict[str, np.ndarray]) -> None:

@@ -368,15 +368,21 @@ class BKT(KnowledgeTracer):
     def _entries(self, log: ResponseLog, items: bool = True) -> _Entries:
         """The log's (response, skill) entries with model codes; `items=False` leaves the item
         codes out (cheaper: a model without item-level parameters never reads them)."""
-        rows, log_skill = log.exploded()
-        skill = vocabulary_codes(self.skills_, log.skills)[log_skill]
-        item = vocabulary_codes(self.items_, log.items)[log.item[rows]] if items else None
-        student = log.student.astype(np.int64)[rows]
+        log_skill = log.skill
+        skill = vocabulary_codes(self.skills_, log.skills).take(log_skill)
+        per_response = log.n_skills_per_response
+
+        def each(values: np.ndarray) -> np.ndarray:
+            """A per-response array per entry (`values[log.exploded()[0]]`, in one pass)."""
+            return values if len(log_skill) == len(values) else np.repeat(values, per_response)
+
+        item = each(vocabulary_codes(self.items_, log.items).take(log.item)) if items else None
+        student = each(log.student.astype(np.int64))
         seq_key = student * max(1, len(log.skills))
         seq_key += log_skill
         unseen = np.flatnonzero(skill < 0)
         seq_key[unseen] = -1 - unseen
-        return _Entries(student, skill, item, log.correct[rows], seq_key, log_skill)
+        return _Entries(student, skill, item, each(log.correct), seq_key, log_skill)
 
     def _classes(self, e: _Entries) -> _Classes:
         n_skills, n_items = len(self.skills_), len(self.items_)
