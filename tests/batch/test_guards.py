@@ -197,6 +197,33 @@ def test_metadata_is_sealed_outputs_get_the_umask_and_ids_stay_out_of_logs(
         run_daily_job(DAY_2, out, **district.job_args())
 
 
+def _slow_fetch(*args, into, **kwargs):
+    """A registry still downloading for 3 s: files written into the champion's folder (made
+    again when missing, as a download does)."""
+    started, i = time.perf_counter(), 0
+    while time.perf_counter() - started < 3:
+        Path(into).mkdir(parents=True, exist_ok=True)
+        (Path(into) / f"part{i}").write_bytes(b"x" * 1000)
+        i += 1
+    raise RuntimeError("the slow fetch should have been stopped")
+
+
+def test_an_early_error_is_itself_while_the_registry_is_still_fetching(
+    district, tmp_path, monkeypatch
+):
+    """The registry's process fetches the champion while the job reads its inputs: a usage
+    error meanwhile is raised at once and as itself, and the download leaves nothing behind."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(scratch))
+    monkeypatch.setattr("adaptive.batch.job.fetch_version", _slow_fetch)
+    started = time.perf_counter()
+    with pytest.raises(ConfigError, match="catalog file .* not found"):
+        run_daily_job(DAY_1, tmp_path / "out", **district.job_args(catalog=tmp_path / "no.json"))
+    assert time.perf_counter() - started < 2.5  # not after the 3 s download
+    assert list(scratch.iterdir()) == []
+
+
 def test_summary_not_logged_is_its_own_error_after_complete_outputs(
     district, tmp_path, monkeypatch
 ):

@@ -173,7 +173,8 @@ def run_daily_job(
     out = Path(out)
     catalog, profiles = _district_inputs(data, catalog, profiles)
     _check_engine(engine, master, quarantine)
-    with registry_process() as registry, tempfile.TemporaryDirectory() as champion_dir:
+    # the folder outlives the registry's process: on an error the process is stopped first
+    with tempfile.TemporaryDirectory() as champion_dir, registry_process() as registry:
         # the champion is fetched by the registry's process while the inputs are read
         champion = registry.submit(
             fetch_version,
@@ -307,10 +308,11 @@ def _serve_date(
     on_partition: Callable[[str], None] | None,
     overrides: str | Path | OverrideSet | None = None,
     experiment: str | Path | Assignment | None = None,
-    champion: Future | None = None,
+    champion: Future,
 ) -> JobSummary:
     """Steps 1-4 of the job for one date, under its lock (see `run_daily_job`); `champion`:
-    the registry's `FetchedVersion` of the model, on its way (`_registry_process`)."""
+    the registry's `FetchedVersion` of the model, on its way (`registry_process`). The
+    registry's errors (no champion, a server down) are raised once the log has been read."""
     started = time.perf_counter()
     cutoff = pd.Timestamp(day, tz="UTC")
     state_dir = Path(state_dir) if state_dir is not None else out / "state"

@@ -133,7 +133,11 @@ def registry_process() -> Iterator[ProcessPoolExecutor]:
     try:
         yield pool
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)  # an error is reported without delay
+        # an error is reported without waiting for a call still in flight (a download into a
+        # folder about to be removed, a retry budget): the process is stopped, then reaped
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)  # every call has answered: the process exits at once
 

@@ -115,8 +115,9 @@ class TracingState:
 
         Arrays not named in `initial` (those the base class keeps) get 0, or NaN for the
         placement (not placed). Holds the state's lock: growth is atomic. Each array is a view
-        of a buffer with spare rows, so adding one student to a large state copies nothing most of the time: a vendor's first answer
-        of a new student does not cost more as the district grows.
+        of a buffer with spare rows, so adding one student to a large state copies nothing most
+        of the time: a vendor's first answer of a new student does not cost more as the
+        district grows.
         """
         with self.lock:
             known = self._rows
