@@ -224,6 +224,14 @@ def test_an_early_error_is_itself_while_the_registry_is_still_fetching(
     assert list(scratch.iterdir()) == []
 
 
+def test_the_registrys_error_comes_first_whatever_finishes_first(district, tmp_path):
+    """A missing champion and a missing log together: the registry's error, as when the
+    registry was asked before the log was read (the log is read while it answers)."""
+    args = district.job_args(model_name="nobody", data=tmp_path / "missing.parquet")
+    with pytest.raises(ArtifactError, match="'nobody' has no alias @champion"):
+        run_daily_job(DAY_1, tmp_path / "out", **args)
+
+
 def test_summary_not_logged_is_its_own_error_after_complete_outputs(
     district, tmp_path, monkeypatch
 ):

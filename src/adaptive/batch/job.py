@@ -33,7 +33,7 @@ import json
 import multiprocessing
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -333,22 +333,24 @@ def _serve_date(
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
 
-    previous = previous_snapshot_date(state_dir, day)
-    meta = snapshot_meta(state_dir, previous) if previous else None
-    since = pd.Timestamp(meta["cutoff"]).value if meta else None
-    same_model = meta is not None and meta["model_name"] == model_name
-    # the snapshot's state (~7 s of file reads, checksums and array copies at 400,000 students,
-    # mostly outside the GIL) is loaded while the log is read
-    loading = _in_background(load_snapshot, state_dir, previous) if previous else None
-    # with a reusable snapshot only the rows since its cutoff are needed: a Parquet log is then
-    # read from there on (the rest of the log never enters memory), and the profiles are parsed
-    # (Python) meanwhile: ~6 s at 400,000 students that no longer hold up the night. A full read
-    # is the night's peak of memory: the profiles (0.42 GB at 400,000) are parsed after it.
-    # the snapshot is expected to be reused when it is of this model (its version is checked
-    # once the registry answers: a champion promoted since means reading the log again in full)
-    if same_model and reading is None:
-        reading = _in_background(_profiles_of, profiles)
-    log, quarantined = _read_log(data, mapping, quarantine, since if same_model else None)
+    # the registry answers meanwhile; its errors still come first (`_registry_errors_first`)
+    with _registry_errors_first(champion):
+        previous = previous_snapshot_date(state_dir, day)
+        meta = snapshot_meta(state_dir, previous) if previous else None
+        since = pd.Timestamp(meta["cutoff"]).value if meta else None
+        same_model = meta is not None and meta["model_name"] == model_name
+        # the snapshot's state (~7 s of file reads, checksums and array copies at 400,000
+        # students, mostly outside the GIL) is loaded while the log is read
+        loading = _in_background(load_snapshot, state_dir, previous) if previous else None
+        # with a reusable snapshot only the rows since its cutoff are needed: a Parquet log is
+        # then read from there on (the rest never enters memory), and the profiles are parsed
+        # (Python) meanwhile: ~6 s at 400,000 students that no longer hold up the night. A full
+        # read is the night's peak of memory: the profiles (0.42 GB at 400,000) come after it.
+        # The snapshot is expected to be reused when it is of this model (its version is checked
+        # once the registry answers: a champion promoted since means reading the log in full).
+        if same_model and reading is None:
+            reading = _in_background(_profiles_of, profiles)
+        log, quarantined = _read_log(data, mapping, quarantine, since if same_model else None)
     _release_arrow_memory()
     loaded = registry_answer(champion).load()
     model = loaded.model
@@ -753,6 +755,23 @@ def student_table(
 
 def _profiles_of(profiles: str | Path | dict[str, LearnerProfile]) -> dict[str, LearnerProfile]:
     return profiles if isinstance(profiles, dict) else read_profiles(profiles)
+
+
+@contextlib.contextmanager
+def _registry_errors_first(champion: Future) -> Iterator[None]:
+    """Errors of the steps that run while the registry answers (the snapshot's meta, the log)
+    come after the registry's own, as when the registry was asked first: such an error waits
+    for the registry's answer, and a registry error (no champion, a server down, an altered
+    artifact) is raised instead. The same error for the same inputs, whichever finished
+    first."""
+    try:
+        yield
+    except Exception as exc:
+        try:
+            registry_answer(champion).load()
+        except AdaptiveError as registry_error:
+            raise registry_error from exc
+        raise
 
 
 def _in_background(fn: Callable[..., object], *args: object) -> Future:
