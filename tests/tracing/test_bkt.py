@@ -131,6 +131,11 @@ def test_online_filter_matches_the_textbook_loop_in_c_and_in_numpy(monkeypatch):
     empty = build_layout(np.zeros(0, np.int64))
     p, final = filter_classes(empty, np.zeros(0), np.zeros(0, np.int64), classes)
     assert p.shape == (0,) and final.shape == (0,)
+    monkeypatch.undo()  # the C path reads memory by these codes: bad ones are refused first
+    with pytest.raises(ValueError, match="codes must lie in"):
+        filter_classes(layout, init, code + 2 * len(classes), classes)
+    with pytest.raises(ValueError, match="non-negative code per entry"):
+        build_layout(key, group=np.full(len(key), -1))
 
 
 def reference_layout(seq_key: np.ndarray, rank_by) -> tuple[list[int], list[int], list[int]]:

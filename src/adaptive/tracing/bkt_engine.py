@@ -161,9 +161,15 @@ def _native_layout(seq_key: np.ndarray, group: np.ndarray) -> SequenceLayout:
     """`build_layout(seq_key, group)` in C (`bkt_layout`): the same arrays, O(N) counting sorts
     in one call instead of a dozen array passes."""
     n = len(seq_key)
+    seq_key = np.ascontiguousarray(seq_key, dtype=np.int64)
     group = np.ascontiguousarray(group, dtype=np.int64)
-    order, offsets, seq_length = (np.empty(n, np.int64) for _ in range(3))
-    offsets = np.empty(n + 1, np.int64)
+    if len(group) != n or group.min() < 0:  # the C code indexes by them: checked first
+        raise ValueError("build_layout: `group` needs one non-negative code per entry")
+    order, seq_length, offsets = (
+        np.empty(n, np.int64),
+        np.empty(n, np.int64),
+        np.empty(n + 1, np.int64),
+    )
     n_steps = ctypes.c_int64(0)
     n_groups = int(group.max()) + 1
     n_seq = _NATIVE.bkt_layout(
@@ -314,6 +320,11 @@ def _native_filter(
     layout: SequenceLayout, init: np.ndarray, code: np.ndarray, terms: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """`filter_classes`' loop in C: one call, P(correct) written straight in input order."""
+    n = layout.n_entries
+    if len(code) != n or len(init) != layout.n_sequences or len(layout.order) != n:
+        raise ValueError("filter_classes: `code` and `init` must match the layout")
+    if n and (code.min() < 0 or code.max() >= len(terms)):  # the C code indexes by them
+        raise ValueError(f"filter_classes: codes must lie in [0, {len(terms)})")
     final = np.array(init, dtype=np.float64, copy=True)
     p = np.empty(layout.n_entries, dtype=np.float64)
     arrays = (
