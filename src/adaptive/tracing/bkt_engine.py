@@ -321,12 +321,12 @@ def _native_filter(
 ) -> tuple[np.ndarray, np.ndarray]:
     """`filter_classes`' loop in C: one call, P(correct) written straight in input order."""
     n = layout.n_entries
-    if len(code) != n or len(init) != layout.n_sequences or len(layout.order) != n:
+    if len(code) != n or len(init) != layout.n_sequences:
         raise ValueError("filter_classes: `code` and `init` must match the layout")
     if n and (code.min() < 0 or code.max() >= len(terms)):  # the C code indexes by them
         raise ValueError(f"filter_classes: codes must lie in [0, {len(terms)})")
     final = np.array(init, dtype=np.float64, copy=True)
-    p = np.empty(layout.n_entries, dtype=np.float64)
+    p = np.empty(n, dtype=np.float64)
     arrays = (
         np.ascontiguousarray(layout.offsets, dtype=np.int64),
         np.ascontiguousarray(code, dtype=np.int64),
