@@ -186,9 +186,14 @@ def measure(spec: str, train: ResponseLog, test: ResponseLog, pairs: pd.DataFram
     out["run4_share"] = float((mastery[run4] >= threshold).mean()) if run4.any() else float("nan")
     out["bal_t"], out["bal_p"], out["bal_r"] = balanced(mastery, truly)
     out["curve"] = [precision_recall(mastery >= t, truly) for t in curve_thresholds()]
-    if hasattr(model, "calibration_"):
-        out["guess"] = float(np.median(model.calibration_.guess))
-        out["slip"] = float(np.median(model.calibration_.slip))
+    if hasattr(model, "latent_"):
+        cal = model.latent_.calibration
+        out["guess"] = float(np.median(cal.guess))
+        out["slip"] = float(np.median(cal.slip))
+        before = np.clip((raw - cal.guess[cols]) / (1.0 - cal.slip[cols] - cal.guess[cols]), 0, 1)
+    else:  # BKT: P(known) before the next response (with forgets: after its forgetting)
+        before = state.arrays["p_known"][rows, cols]
+    out["before_p"], out["before_r"] = precision_recall(before >= threshold, truly)
     print({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items() if k != "curve"})
     return out
 
@@ -210,16 +215,20 @@ def report(rows: list[dict], bound: dict, pairs: pd.DataFrame, meta: dict) -> st
         f"{truly.mean():.1%} of them truly mastered at the student's last response (simulator's "
         f"truth >= 0.5). *Called mastered*: `mastery >= {threshold:g}` (the policy's "
         "`mastery_threshold`: what its progression rule and the teacher reports call mastered). "
-        "Logistic and deep models map P(correct) through each skill's guess and slip fitted on "
-        "the training log (`adaptive.tracing.calibration`); *raw* is P(correct) at the same "
-        "threshold, what they called mastered before. Target: precision and recall >= 0.8 "
+        "Logistic and deep models' mastery is the latent state of a standard BKT fitted beside "
+        "them on the same training log and traced in their state (`adaptive.tracing.calibration`);"
+        " *raw* is P(correct) at the same threshold, what they first called mastered, and "
+        "*before* what the last version did: P(correct) through each skill's guess and slip "
+        "(BKT with forgetting: `p_known`, the pending forgetting taken off). Target: precision "
+        "and recall >= 0.8 "
         f"each. **Met by: {', '.join(met) if met else 'none'}.**",
         "",
         "| model | called | precision | recall | raw P(correct): precision / recall "
+        "| before: precision / recall "
         f"| calibration error | last 4+ right: median mastery / share >= {threshold:g} "
         "| best min(P, R): P / R at threshold | truth >= 0.95: P / R "
         "| end-of-term truth >= 0.95: P / R | median guess / slip | fit (s) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         raw = (
@@ -230,6 +239,7 @@ def report(rows: list[dict], bound: dict, pairs: pd.DataFrame, meta: dict) -> st
         lines.append(
             f"| {r['model']} | {r['called']:.1%} | {'**' if ok else ''}{f(r['p_now'])} "
             f"| {f(r['r_now'])}{'**' if ok else ''} | {raw} | {f(r['ece'])} "
+            f"| {f(r['before_p'])} / {f(r['before_r'])} "
             f"| {f(r['run4_median'])} / {f(r['run4_share'])} "
             f"| {f(r['bal_p'])} / {f(r['bal_r'])} at {r['bal_t']:.2f} "
             f"| {f(r['p_now95'])} / {f(r['r_now95'])} | {f(r['p_end'])} / {f(r['r_end'])} "
@@ -237,7 +247,7 @@ def report(rows: list[dict], bound: dict, pairs: pd.DataFrame, meta: dict) -> st
         )
     lines += [
         f"| *evidence bound* (oracle on the pair's last 8 answers) | | | "
-        f"{f(bound['recall_at_p95'])} at precision >= 0.95 | | | | "
+        f"{f(bound['recall_at_p95'])} at precision >= 0.95 | | | | | "
         f"{f(bound['balanced_p'])} / {f(bound['balanced_r'])} | | | | |",
         "",
         "Precision / recall of `mastery >= t` at other thresholds (the policy's in bold):",
@@ -255,19 +265,20 @@ def report(rows: list[dict], bound: dict, pairs: pd.DataFrame, meta: dict) -> st
         lines.append(f"| {r['model']} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "Reading the table. Calibrated mastery is right about as often as it says: BKT, PFA and "
-        "Best-LR called mastered are truly mastered in >= 90% of pairs once P(correct) is mapped to "
-        "the latent scale, where raw P(correct) called almost nothing mastered. The demo's small "
-        "DKT (4 epochs) hardly separates a student's mastered skills from the others (its "
-        "calibration error is the largest), which no mapping can repair. Recall is bounded by "
+        "Reading the table. Mastery read off P(correct) (raw, or through guess and slip: the "
+        "*before* column) under-calls the latent state: a logistic model's counts move slowly "
+        "after a run of right answers, IRT has one ability for all skills and no per-skill "
+        "learning, and the demo's small DKT (4 epochs) hardly separates a student's mastered "
+        "skills from the others, which no mapping of P(correct) can repair. The latent BKT "
+        "traced beside each of them gives every model BKT's own mastery, whatever it predicts "
+        "P(correct) with. Recall is bounded by "
         "the evidence: in this district a student moves on after two right answers in a row, so "
         "many truly mastered pairs end with a short run of right answers, and some with a wrong "
         "answer (a skill learned from the feedback on that answer). The evidence bound shows that "
         f"no estimator reading a pair's own answers finds more than {bound['recall_at_p95']:.0%} "
         "of the truly mastered pairs at 95% precision; both reach "
         f"~{min(bound['balanced_p'], bound['balanced_r']):.2f} together only at a lower "
-        "threshold. IRT has one ability for all skills and no per-skill learning, so its "
-        "P(correct) cannot separate a student's mastered skills from the others. End-of-term "
+        "threshold. End-of-term "
         "truth adds months of forgetting after most students' last response, which mastery (the "
         "state at the last response) does not model; the policy's review term (FSRS recall) "
         "covers that.",

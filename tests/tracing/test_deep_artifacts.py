@@ -15,6 +15,7 @@ from test_contract import synthetic_log
 from adaptive.errors import ArtifactError
 from adaptive.files import sealed_json
 from adaptive.tracing.base import KnowledgeTracer
+from adaptive.tracing.calibration import LATENT_PREFIX
 from adaptive.tracing.deep.tracer import WEIGHTS_FILE
 from adaptive.tracing.specs import build_model
 
@@ -63,7 +64,11 @@ def test_weights_are_a_checksummed_safetensors_file_of_tensors_only(fitted, save
         np.testing.assert_array_equal(value, state[name].numpy())
     with np.load(saved / "arrays.npz", allow_pickle=False) as data:
         expected = {"skills", "items", "mastery_guess", "mastery_slip"}  # vocabularies, calibration
-        assert set(data.files) == expected, "weights belong in the safetensors file"
+        own = {name for name in data.files if not name.startswith(LATENT_PREFIX)}
+        assert own == expected, "weights belong in the safetensors file"
+        cut = len(LATENT_PREFIX)  # the rest: the latent BKT's tables
+        latent = {name[cut:] for name in data.files if name.startswith(LATENT_PREFIX)}
+        assert latent == set(fitted.latent_.bkt._fitted_arrays())
 
 
 @pytest.mark.parametrize("damage", ["truncated", "altered", "missing"])

@@ -231,13 +231,33 @@ class KnowledgeTracer(ABC):
         """P(correct) on a typical item of each skill given P(mastery). Default: identity."""
         return mastery
 
+    def _mastery_row(self) -> dict[str, np.ndarray]:
+        """State arrays of a new student kept for mastery apart from the model's own (logistic
+        and deep models: a latent BKT, `adaptive.tracing.calibration`). Default: none."""
+        return {}
+
+    def _update_mastery(
+        self, state: TracingState, responses: ResponseLog, rows: np.ndarray
+    ) -> None:
+        """Absorb a log into the arrays of `_mastery_row` after `_update`. Default: nothing."""
+        return None
+
+    def _update_mastery_one(self, state: TracingState, r: Response) -> None:
+        """Absorb one response into the arrays of `_mastery_row`. Default: nothing."""
+        return None
+
+    def _state_row(self) -> dict[str, np.ndarray]:
+        """Every state array of a new student: the model's own and those kept for mastery."""
+        extra = self._mastery_row()
+        return {**self._initial_row(), **extra} if extra else self._initial_row()
+
     def init_state(
         self, student_ids: Iterable[str] = (), prior: Placement | None = None
     ) -> TracingState:
         """A fresh state for these students: the fitted population prior, or `prior` (a
         `Placement`) for the students and skills it covers."""
         self._check_fitted()
-        initial = self._initial_row()
+        initial = self._state_row()
         state = TracingState(
             students=[],
             arrays={
@@ -264,7 +284,7 @@ class KnowledgeTracer(ABC):
         self._check_fitted()
         prior = placement.aligned(self.skills_)
         with state.lock:
-            rows = state.rows_adding(list(placement.students), self._initial_row())
+            rows = state.rows_adding(list(placement.students), self._state_row())
             self._place(state, rows, prior)
 
     def _place(self, state: TracingState, rows: np.ndarray, prior: np.ndarray) -> None:
@@ -304,8 +324,9 @@ class KnowledgeTracer(ABC):
         """One update step under the state's lock (the caller holds it). The students' state
         rows are looked up once, for the model's update, the evidence and the residuals."""
         students = responses.students.tolist()  # plain str: fast dictionary look-ups
-        rows = state.rows_adding(students, self._initial_row())
+        rows = state.rows_adding(students, self._state_row())
         p = self._update(state, responses, rows)
+        self._update_mastery(state, responses, rows)
         if EVIDENCE in state.arrays:
             self._count_evidence(state, responses, rows)
         self._absorb_residuals(state, responses, rows, p)
@@ -315,6 +336,7 @@ class KnowledgeTracer(ABC):
         """One answer under the state's lock, on Python floats: the vendor's per-answer path
         (the same steps as `_absorb`, without its temporary arrays)."""
         q = self._update_one(state, r)
+        self._update_mastery_one(state, r)
         if EVIDENCE in state.arrays:
             self._count_evidence(state, r)
         residual, information = self._residual_arrays(state)
@@ -325,7 +347,7 @@ class KnowledgeTracer(ABC):
 
     def _update_one(self, state: TracingState, r: Response) -> float:
         """Absorb one response; P(correct) before it. Models with a scalar path override this."""
-        rows = state.rows_adding([r.student_id], self._initial_row())
+        rows = state.rows_adding([r.student_id], self._state_row())
         return self._update(state, r, rows).item(0)
 
     @staticmethod

@@ -31,9 +31,9 @@ p is the step-1 average). Unseen skills contribute no skill features.
 
 **Mastery.** `predict_skill_proba(state)[:, k]` = P(correct) on a *typical item* of skill k now:
 a response tagged with skill k alone whose item effect is the mean fitted effect of skill k's
-training items. `mastery(state)[:, k]` is that P(correct) mapped onto the latent-state scale
-through skill k's guess and slip, fitted on the training log at `fit` and saved with the model
-(`adaptive.tracing.calibration`): clip((p - guess) / (1 - slip - guess), 0, 1).
+training items. `mastery(state)[:, k]` is the latent state, not that P(correct): P(known) of a
+standard BKT fitted on the same training log at `fit`, traced in the same state and saved with
+the model (`adaptive.tracing.calibration`, shared with the deep models).
 
 Multi-skill responses: every tagged skill gets its one-hot and counts (summed in the logit), as in
 PFA; a multi-skill response counts as an attempt of each of its skills. With `skill_sets=True`
@@ -56,7 +56,7 @@ from sklearn.linear_model import LogisticRegression
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import DataValidationError, Problem
 from adaptive.tracing.base import KnowledgeTracer, TracingState, index_codes
-from adaptive.tracing.calibration import MasteryCalibration
+from adaptive.tracing.calibration import LatentMastery, LatentMasteryMixin
 from adaptive.tracing.features import (
     NS_PER_S,
     BatchInput,
@@ -101,7 +101,7 @@ def skill_set_codes(log: ResponseLog) -> tuple[np.ndarray, list[tuple[str, ...]]
     return set_of_row, [tuple(sorted(names[u[u >= 0]])) for u in unique]
 
 
-class LogisticTracer(KnowledgeTracer):
+class LogisticTracer(LatentMasteryMixin, KnowledgeTracer):
     """Shared machinery: fit one logistic regression, predict in batch or online from counts."""
 
     name: ClassVar[str]
@@ -153,7 +153,7 @@ class LogisticTracer(KnowledgeTracer):
         self.coef_ = lr.coef_.ravel().astype(np.float64)
         self.intercept_ = float(lr.intercept_[0])
         self._typical_items(log)
-        self.calibration_ = MasteryCalibration.fit(log, self.skills_)
+        self.latent_ = LatentMastery.fit(log, self.skills_)
         return self
 
     def _typical_items(self, log: ResponseLog) -> None:
@@ -270,7 +270,7 @@ class LogisticTracer(KnowledgeTracer):
         """One `Response`: dictionary look-ups and scalar code (no pandas, no per-call arrays)."""
         row = state.row(r.student_id)
         if row is None:
-            state.add_students([r.student_id], state_arrays(self.layout_))
+            state.add_students([r.student_id], self._state_row())
             row = state.row(r.student_id)
         items, skills = self._lookups()
         item = items.get(r.item_id, -1)
@@ -338,14 +338,6 @@ class LogisticTracer(KnowledgeTracer):
             absorb(lay, arrays, rnd, rank)
         return out
 
-    def _mastery(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
-        """(len(rows), n_skills) P(mastered): `_skill_proba` through each skill's guess and slip."""
-        return self.calibration_.mastery(self._skill_proba(state, rows))
-
-    def _p_correct_from_mastery(self, mastery: np.ndarray) -> np.ndarray:
-        """P(correct) on a typical item given P(mastered): the inverse of `_mastery`'s map."""
-        return self.calibration_.p_correct(mastery)
-
     def _skill_proba(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
         """(len(rows), n_skills) P(correct) on a typical item of each skill (see module doc)."""
         n_sets = len(self.skill_sets_)  # a typical item of a single skill: no set KC
@@ -367,11 +359,12 @@ class LogisticTracer(KnowledgeTracer):
             "intercept": np.array([self.intercept_]),
             "typical_item": self.typical_item_,
             "typical_disc": self.typical_disc_,
-            **self.calibration_.arrays(),
+            **self.latent_.arrays(),
         }
 
     def _fitted_json(self) -> dict[str, Any]:
         return {
+            "latent": self.latent_.fitted_json(),
             "items": [str(i) for i in self.items_],
             "skills": [str(s) for s in self.skills_],
             "skill_sets": [list(s) for s in self.skill_sets_],
@@ -393,7 +386,7 @@ class LogisticTracer(KnowledgeTracer):
             self.intercept_ = float(arrays["intercept"][0])
             self.typical_item_ = np.asarray(arrays["typical_item"], dtype=np.float64)
             self.typical_disc_ = np.asarray(arrays["typical_disc"], dtype=np.float64)
-            self.calibration_ = MasteryCalibration.from_arrays(arrays, len(self.skills_))
+            self.latent_ = LatentMastery.restore(arrays, fitted.get("latent"), self.skills_)
             self._restore_extra(arrays)
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise ArtifactError(

@@ -31,9 +31,9 @@ a DKT epoch took 3.4 s instead of 5.7 s and a SAKT epoch 10.3 s instead of 13.7 
 0.7500 against 0.7502 and 0.7231 against 0.7228 (`experiments/RESULTS.md`, deep section).
 
 Mastery: the network predicts P(correct); `predict_skill_proba` is that on a typical item of
-each skill (subclasses' `_skill_proba`), and `mastery` maps it onto the latent-state scale
-through each skill's guess and slip, fitted on the training log at `fit`
-(`adaptive.tracing.calibration`, shared with the logistic models) and saved in `arrays.npz`.
+each skill (subclasses' `_skill_proba`). `mastery` is the latent state: P(known) of a standard
+BKT fitted on the same training log at `fit`, traced in the same state and saved in `arrays.npz`
+(`adaptive.tracing.calibration`, shared with the logistic models).
 
 Artifacts: the network's weights (its `state_dict`) go into `weights.safetensors`, a file of
 named tensors and nothing else, so loading it never executes code; the skill and item
@@ -61,7 +61,7 @@ from sklearn.metrics import roc_auc_score
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ArtifactError, ConfigError
 from adaptive.tracing.base import KnowledgeTracer, TracingState
-from adaptive.tracing.calibration import MasteryCalibration
+from adaptive.tracing.calibration import LatentMastery, LatentMasteryMixin
 from adaptive.tracing.deep.sequences import (
     Encoded,
     count_batches,
@@ -81,7 +81,7 @@ WEIGHTS_FILE = "weights.safetensors"
 PRECISIONS = ("auto", "float32", "bfloat16")
 
 
-class DeepTracer(KnowledgeTracer):
+class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
     """Base of the torch models. Subclasses store their hyperparameters in `__init__` (plain
     JSON values) including the common ones read here: `window`, `max_skills`, `batch_size`,
     `learning_rate`, `lr_decay`, `max_epochs`, `patience`, `validation_fraction`, `seed`,
@@ -158,7 +158,7 @@ class DeepTracer(KnowledgeTracer):
             self.net_ = self._network().to(self.torch_device)
             self.history_ = self._train(train, val)
         self.net_.eval()
-        self.calibration_ = MasteryCalibration.fit(log, self.skills_, seed=self.seed)
+        self.latent_ = LatentMastery.fit(log, self.skills_, seed=self.seed)
         return self
 
     def _train(self, train: Encoded, val: Encoded) -> list[dict[str, float]]:
@@ -286,14 +286,6 @@ class DeepTracer(KnowledgeTracer):
     def _skill_proba(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
         """(len(rows), n_skills) P(correct) on a typical item of each skill, as the next response."""
 
-    def _mastery(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
-        """(len(rows), n_skills) P(mastered): `_skill_proba` through each skill's guess and slip."""
-        return self.calibration_.mastery(self._skill_proba(state, rows))
-
-    def _p_correct_from_mastery(self, mastery: np.ndarray) -> np.ndarray:
-        """P(correct) on a typical item given P(mastered): the inverse of `_mastery`'s map."""
-        return self.calibration_.p_correct(mastery)
-
     # -- artifacts -------------------------------------------------------------------------------
     @property
     def n_skills_(self) -> int:
@@ -307,7 +299,7 @@ class DeepTracer(KnowledgeTracer):
         return {
             "skills": np.asarray(self.skills_.astype(str), dtype=np.str_),
             "items": np.asarray(self.items_.astype(str), dtype=np.str_),
-            **self.calibration_.arrays(),
+            **self.latent_.arrays(),
         }
 
     def _fitted_files(self) -> dict[str, bytes]:
@@ -315,14 +307,18 @@ class DeepTracer(KnowledgeTracer):
         return {WEIGHTS_FILE: safetensors.torch.save(weights)}
 
     def _fitted_json(self) -> dict[str, Any]:
-        return {"max_skills": self.max_skills_, "history": self.history_}
+        return {
+            "max_skills": self.max_skills_,
+            "history": self.history_,
+            "latent": self.latent_.fitted_json(),
+        }
 
     def _restore(self, fitted: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         try:
             self.skills_ = pd.Index(arrays["skills"].tolist(), dtype=object)
             self.items_ = pd.Index(arrays["items"].tolist(), dtype=object)
             self.max_skills_ = int(fitted["max_skills"])
-            self.calibration_ = MasteryCalibration.from_arrays(arrays, len(self.skills_))
+            self.latent_ = LatentMastery.restore(arrays, fitted.get("latent"), self.skills_)
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtifactError(
                 f"saved {self.name} vocabularies or mastery calibration are incomplete ({exc})"
