@@ -224,8 +224,8 @@ def report(rows: list[dict], bound: dict, pairs: pd.DataFrame, meta: dict) -> st
         f"each. **Met by: {', '.join(met) if met else 'none'}.**",
         "",
         "| model | called | precision | recall | raw P(correct): precision / recall "
-        "| before: precision / recall "
-        f"| calibration error | last 4+ right: median mastery / share >= {threshold:g} "
+        "| calibration error | before: precision / recall "
+        f"| last 4+ right: median mastery / share >= {threshold:g} "
         "| best min(P, R): P / R at threshold | truth >= 0.95: P / R "
         "| end-of-term truth >= 0.95: P / R | median guess / slip | fit (s) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

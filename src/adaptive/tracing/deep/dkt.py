@@ -24,7 +24,7 @@ low per-response latency in-process.
 
 Online state arrays: `h`, `c` of shape (n_students, num_layers, hidden_size).
 `predict_skill_proba(state)` = P(correct) on a typical item of each skill from the current state
-(`mastery` maps it through each skill's guess and slip, see `tracer`): the sigmoid
+(`mastery` is the latent BKT traced beside the network, see `tracer`): the sigmoid
 of the per-skill logits, or with `items=True` the head queried with the skill's embedding and a
 zero item embedding, i.e. the prediction for an item of that skill never seen in training (the
 `l2` penalty pulls item embeddings towards that zero).

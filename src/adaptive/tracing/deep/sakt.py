@@ -17,8 +17,8 @@ padding) has the zero vector. With `items = false` (the default, and pyKT's set-
 are skills) the network has no item tables at all.
 
 `predict_skill_proba(state)` per skill is P(correct) on the skill's typical item: the query is
-the skill's embedding with a zero item embedding (see `windowed`); `mastery` maps it through the
-skill's guess and slip.
+the skill's embedding with a zero item embedding (see `windowed`); `mastery` is the latent BKT
+traced beside the network (see `tracer`).
 """
 
 from __future__ import annotations

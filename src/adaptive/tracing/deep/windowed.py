@@ -12,7 +12,7 @@ State arrays (first axis = student): `item` (n, 2W) int32, `skills` (n, 2W, K) i
 
 `predict_skill_proba(state)` per skill = P(correct) on that skill's typical item, predicted as
 the next response: a query for the skill with the item left unknown (AKT's item difficulty offset
-0, the Rasch mean), after the buffer; `mastery` maps it through the skill's guess and slip
+0, the Rasch mean), after the buffer; `mastery` is the latent BKT traced beside the network
 (`DeepTracer`).
 """
 
