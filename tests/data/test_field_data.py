@@ -60,6 +60,52 @@ def test_an_unsorted_timestamped_file_loses_no_row(tmp_path):
     )
 
 
+def whole_rows(frame: pd.DataFrame) -> list[tuple]:
+    """Each response as one tuple (student, item, skills, answer, time), in sorted order."""
+    return sorted(
+        zip(
+            frame["student_id"].astype(str),
+            frame["item_id"].astype(str),
+            [";".join(s) for s in frame["skill_ids"]],
+            frame["correct"].astype(int),
+            pd.to_datetime(frame["timestamp"], utc=True),
+            strict=True,
+        )
+    )
+
+
+def test_interleaved_students_keep_each_rows_skills(tmp_path):
+    """Rows regrouped by student that end on the file's last row (b, a, b, a): every column
+    moves with its row. The skills stayed in file order before, each response silently given
+    another row's skills."""
+    rows = ["b,i1,k1,1,2024-09-01T08:00:00Z", "a,i2,k2,0,2024-09-01T08:01:00Z",
+            "b,i3,k3,0,2024-09-01T08:02:00Z", "a,i4,k4,1,2024-09-01T08:03:00Z"]  # fmt: skip
+    path = write(tmp_path, rows)
+    source = pd.read_csv(path, dtype={"correct": int}).assign(
+        skill_ids=lambda f: f.skill_ids.str.split(";")
+    )
+    assert whole_rows(load_log(path).frame) == whole_rows(source)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_every_row_is_read_whole_whatever_the_file_order(tmp_path, seed):
+    """A shuffled export of a few students (each item with its own skills): the responses read
+    are the file's rows, whole."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2024-09-01T08:00:00Z")
+    rows = [
+        f"s{rng.integers(2, 9) if r else 0},i{item},k{item};k{item + 1},{rng.integers(2)},"
+        f"{(start + pd.Timedelta(minutes=r)).isoformat()}"
+        for r, item in enumerate(rng.integers(0, 30, 60))
+    ]
+    rng.shuffle(rows)
+    path = write(tmp_path, rows, header=HEADER.replace("skill_ids", "skills"))
+    log = load_log(path, mapping={"skill_ids": "skills", "skills_sep": ";"})
+    source = pd.read_csv(path, dtype={"correct": int}).rename(columns={"skills": "skill_ids"})
+    source["skill_ids"] = source["skill_ids"].str.split(";")
+    assert whole_rows(log.frame) == whole_rows(source)
+
+
 def test_equal_times_keep_file_order(tmp_path):
     day = "2024-09-02"
     rows = [f"a,i3,k,1,{day}", "a,i1,k,0,2024-09-01", f"a,i2,k,0,{day}", f"a,i1,k,1,{day}"]

@@ -451,8 +451,9 @@ def group_responses(values: RowValues, ok: np.ndarray, merge_skill_rows: bool) -
 
 
 def _take(arr: pa.Array, rows: np.ndarray) -> pa.Array:
-    """`arr[rows]`, without a copy when `rows` is every row in order."""
-    if len(rows) == len(arr) and (len(rows) == 0 or rows[-1] == len(rows) - 1):
+    """`arr[rows]`, without a copy when `rows` is every row in order. (Every row in *some*
+    order is not enough: rows regrouped by student can end on the last row too.)"""
+    if len(rows) == len(arr) and np.array_equal(rows, np.arange(len(arr))):
         return arr
     return arr.take(pa.array(rows))
 
