@@ -83,3 +83,49 @@ def test_a_full_list_has_no_shortfall(cli, district_dir) -> None:
         assert entry["shortfall"] is None
     else:  # nothing at all fits: then it says why
         assert entry["shortfall"]["returned"] == 0
+
+
+@pytest.fixture(scope="module")
+def own_export(district_dir, tmp_path_factory):
+    """The district's log as a user's export: their column names, skills joined by ';', day
+    first dates, rows shuffled."""
+    frame = load_district(district_dir).log.frame
+    own = frame.assign(
+        kc=[";".join(s) for s in frame["skill_ids"]],
+        day=frame["timestamp"].dt.strftime("%d/%m/%Y %H:%M:%S"),
+    ).rename(columns={"student_id": "user", "item_id": "exercise", "correct": "right"})
+    path = tmp_path_factory.mktemp("own") / "own.csv"
+    own[["user", "exercise", "kc", "right", "day"]].sample(frac=1.0, random_state=0).to_csv(
+        path, index=False
+    )
+    return path
+
+
+OWN_COLUMNS = ("--student-col", "user", "--item-col", "exercise", "--skills-col", "kc",
+               "--skills-sep", ";", "--correct-col", "right", "--time-col", "day",
+               "--time-format", "%d/%m/%Y %H:%M:%S")  # fmt: skip
+
+
+def test_recommend_reads_a_users_own_export_as_batch_does(cli, district_dir, own_export):
+    """`--data` with the column options, `--catalog` and `--profiles`: the same
+    recommendations as from the district folder the export came from."""
+    sid = load_district(district_dir).log.students[0]
+    folder = cli("recommend", "--student", sid, "--k", "3", "--district", district_dir, "--json")
+    own = cli("recommend", "--student", sid, "--k", "3", "--data", own_export, *OWN_COLUMNS,
+              "--catalog", district_dir / "catalog.json", "--profiles",
+              district_dir / "profiles.jsonl", "--json")  # fmt: skip
+    assert folder.code == 0 and own.code == 0, own.text
+    assert json.loads(own.out) == json.loads(folder.out)
+
+
+def test_recommend_on_a_users_export_needs_its_catalog(cli, own_export):
+    r = cli("recommend", "--student", "x", "--data", own_export, *OWN_COLUMNS)
+    assert r.code == 2 and "--catalog" in r.err and "Traceback" not in r.text
+
+
+def test_column_options_without_data_are_a_usage_error(cli, district_dir):
+    """Not silently ignored: they would not say which log they meant."""
+    r = cli("recommend", "--student", "x", "--student-col", "user", "--district", district_dir)
+    assert r.code == 2 and "go with --data" in r.err
+    r = cli("recommend", "--student", "x", "--data", "demo", "--district", district_dir)
+    assert r.code == 2 and "not both" in r.err

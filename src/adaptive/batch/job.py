@@ -75,10 +75,10 @@ from adaptive.experiment.serve import arm_outputs
 from adaptive.placement.prior import place_new_students
 from adaptive.policy import PolicyConfig, StudentBatch, to_days
 from adaptive.policy.adapter import SkillCoverage, batch_from_model, check_skill_coverage
+from adaptive.policy.service import DEMO_DISTRICT, check_district_files, district_inputs
 from adaptive.registry.loading import fetch_version, registry_answer, registry_process
 from adaptive.registry.store import (
     CHAMPION_ALIAS,
-    PROJECT_ROOT,
     display_uri,
     experiment_id,
     network_failure,
@@ -90,7 +90,7 @@ from adaptive.tracing.base import KnowledgeTracer, TracingState
 BATCH_EXPERIMENT = "adaptive-batch"
 TABLES = OUTPUT_TABLES
 UNASSIGNED_SCHOOL = "unassigned"
-DEMO_DIR = PROJECT_ROOT / "datasets" / "demo"
+DEMO_DIR = DEMO_DISTRICT
 DEMO_MODEL = "demo-district"
 CHUNK_STUDENTS = 50_000
 
@@ -171,7 +171,7 @@ def run_daily_job(
     started = time.perf_counter()
     day = _day(date)
     out = Path(out)
-    catalog, profiles = _district_inputs(data, catalog, profiles)
+    catalog, profiles = district_inputs(data, catalog, profiles)
     _check_engine(engine, master, quarantine)
     # the folder outlives the registry's process: on an error the process is stopped first
     with tempfile.TemporaryDirectory() as champion_dir, registry_process() as registry:
@@ -259,24 +259,6 @@ def _day(date: str | pd.Timestamp) -> str:
         raise ConfigError(f"date {date!r}: expected a date such as 2027-02-12") from exc
 
 
-def _district_inputs(
-    data: str | Path | ResponseLog,
-    catalog: str | Path | Catalog | None,
-    profiles: str | Path | dict[str, LearnerProfile] | None,
-) -> tuple[str | Path | Catalog, str | Path | dict[str, LearnerProfile]]:
-    """The catalog and profiles to use: the demo district's only for the demo data."""
-    if isinstance(data, str) and data == "demo":
-        return catalog or DEMO_DIR / "catalog.json", profiles or DEMO_DIR / "profiles.jsonl"
-    if catalog is None:
-        source = "the given response log" if isinstance(data, ResponseLog) else str(data)
-        raise ConfigError(
-            f"{source} is not the demo district, so its catalog is needed: pass --catalog FILE "
-            "(catalog= in Python), and --profiles FILE for its students (the demo's are used only "
-            "with --data demo)"
-        )
-    return catalog, profiles if profiles is not None else {}
-
-
 def _shown(tracking_uri: str | None) -> str:
     return display_uri(resolve_tracking_uri(tracking_uri))
 
@@ -316,12 +298,7 @@ def _serve_date(
     started = time.perf_counter()
     cutoff = pd.Timestamp(day, tz="UTC")
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
-    for given, what in ((catalog, "catalog"), (profiles, "profiles")):
-        if isinstance(given, str | Path) and not Path(given).is_file():
-            raise ConfigError(
-                f"{what} file {given} not found; run `adaptive demo` for the demo district, "
-                f"or pass --{what} FILE"
-            )
+    check_district_files(catalog, profiles)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     profiles_sha = _profiles_sha(profiles)
     reading: Future | None = None  # the profiles, parsed in a thread of their own

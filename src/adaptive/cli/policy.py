@@ -1,11 +1,13 @@
 """`adaptive recommend` and `adaptive policy-eval`: thin wrappers over the policy library.
 
     adaptive recommend --student stu0000042 --k 10 [--json] [--model DIR | --name NAME] [--district DIR]
+    adaptive recommend --student u17 --data OWN.csv --student-col user ... --catalog C --profiles P
     adaptive recommend --student stu0000042 --explain g5.NF.3.practice2
     adaptive policy-eval --students 2000 --seeds 10 --activities 5,10,20,50 --out DIR
 
 `recommend` calls `adaptive.policy.service.recommend_students` (demo district and BKT fitted on
-its responses unless a saved model or a registered champion, `--name`, is given) and says why
+its responses unless a saved model or a registered champion, `--name`, is given; a user's log is
+read with the same options as `adaptive batch --data`, catalog and profiles included) and says why
 when fewer than k activities come back (`adaptive.policy.shortfall`); `policy-eval` calls
 `adaptive.evaluation.policy_eval.evaluate_policies` and writes `DIR/policy_eval.csv` and a plot
 per metric.
@@ -22,7 +24,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from adaptive.cli.options import Quiet, TrackingUri, parse_day
+from adaptive.cli.options import (
+    CatalogFile,
+    ProfilesFile,
+    Quarantine,
+    Quiet,
+    TrackingUri,
+    parse_day,
+    reads_log,
+)
 from adaptive.cli.output import console, info
 from adaptive.errors import ConfigError
 
@@ -33,6 +43,7 @@ def register(app: typer.Typer) -> None:
     app.command("policy-eval")(policy_eval)
 
 
+@reads_log
 def recommend(
     student: Annotated[list[str], typer.Option("--student", help="Student id (repeatable).")],
     k: Annotated[int, typer.Option("--k", min=1, help="How many activities.")] = 10,
@@ -62,6 +73,16 @@ def recommend(
             help="Folder with catalog.json, profiles.jsonl, responses.parquet.",
         ),
     ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            help="Response log: dataset name or file, read as `adaptive batch --data` reads it "
+            "(instead of --district).",
+        ),
+    ] = None,
+    catalog: CatalogFile = None,
+    profiles: ProfilesFile = None,
     policy: Annotated[
         Path | None,
         typer.Option(
@@ -83,6 +104,8 @@ def recommend(
         str | None,
         typer.Option("--explain", help="Explain why this activity is (not) recommended."),
     ] = None,
+    mapping: dict | None = None,
+    quarantine: Quarantine = None,
     quiet: Quiet = False,
 ) -> None:
     """Print a student's next activities with the reasons for each.
@@ -95,13 +118,14 @@ def recommend(
 
     from adaptive.policy import PolicyConfig
     from adaptive.policy.adapter import check_skill_coverage
-    from adaptive.policy.service import DEMO_DISTRICT, explain_activity, load_district
+    from adaptive.policy.service import DEMO_DISTRICT, explain_activity
 
     if model is not None and name is not None:
         raise ConfigError("give --model (a saved folder) or --name (a registered model), not both")
-    d = load_district(district or DEMO_DISTRICT)
+    d = _district(district, data, catalog, profiles, mapping, quarantine)
     if not d.catalog.activities:
-        raise ConfigError(f"{district or DEMO_DISTRICT}: the catalog has no activities")
+        source = catalog if data is not None else district or DEMO_DISTRICT
+        raise ConfigError(f"{source}: the catalog has no activities")
     tracer = _tracer(d, model, name, tracking_uri)
     check_skill_coverage(tracer.skills_, d.catalog)  # no overlap: an error; partial: a warning
     config = PolicyConfig.from_toml(policy) if policy is not None else None
@@ -115,6 +139,26 @@ def recommend(
         _print_explanation(why, as_json)
         return
     _print_recommendations(student, k, d, tracer, when, config, as_json)
+
+
+def _district(district, data, catalog, profiles, mapping, quarantine):
+    """The district folder, or a response log with its catalog and profiles (as `batch`)."""
+    from adaptive.policy.service import DEMO_DISTRICT, load_district, read_district
+
+    if data is None:
+        given = [flag for flag, value in (("--catalog", catalog), ("--profiles", profiles),
+                 ("--quarantine", quarantine), ("column options", mapping)) if value]  # fmt: skip
+        if given:
+            raise ConfigError(f"{' and '.join(given)} go with --data (a response log)")
+        return load_district(district or DEMO_DISTRICT)
+    if district is not None:
+        raise ConfigError("give --district (a folder) or --data (a response log), not both")
+    d, quarantined = read_district(
+        data, catalog=catalog, profiles=profiles, mapping=mapping, quarantine=quarantine
+    )
+    if quarantine is not None:
+        info(f"{quarantined:,} rows quarantined to {quarantine}")
+    return d
 
 
 def _tracer(district, model: Path | None, name: str | None, tracking_uri: str | None):

@@ -63,6 +63,61 @@ def load_district(directory: str | Path = DEMO_DISTRICT) -> District:
     return District(catalog, profiles, load_log(directory / "responses.parquet"))
 
 
+def district_inputs(
+    data: str | Path | ResponseLog,
+    catalog: str | Path | Catalog | None,
+    profiles: str | Path | dict[str, LearnerProfile] | None,
+) -> tuple[str | Path | Catalog, str | Path | dict[str, LearnerProfile]]:
+    """The catalog and profiles that go with a response log: the demo district's only for the
+    demo data (a user's log served with the demo catalog would mix two districts). A user's log
+    needs its catalog (`ConfigError` otherwise); without profiles, none (no grades, interests
+    or schools)."""
+    if isinstance(data, str) and data == "demo":
+        return catalog or DEMO_DISTRICT / "catalog.json", profiles or DEMO_DISTRICT / "profiles.jsonl"
+    if catalog is None:
+        source = "the given response log" if isinstance(data, ResponseLog) else str(data)
+        raise ConfigError(
+            f"{source} is not the demo district, so its catalog is needed: pass --catalog FILE "
+            "(catalog= in Python), and --profiles FILE for its students (the demo's are used only "
+            "with --data demo)"
+        )
+    return catalog, profiles if profiles is not None else {}
+
+
+def check_district_files(catalog: object, profiles: object) -> None:
+    """A catalog or profiles given as a path must be a file (`ConfigError` naming it)."""
+    for given, what in ((catalog, "catalog"), (profiles, "profiles")):
+        if isinstance(given, str | Path) and not Path(given).is_file():
+            raise ConfigError(
+                f"{what} file {given} not found; run `adaptive demo` for the demo district, "
+                f"or pass --{what} FILE"
+            )
+
+
+def read_district(
+    data: str | Path = "demo",
+    *,
+    catalog: str | Path | None = None,
+    profiles: str | Path | None = None,
+    mapping: dict | None = None,
+    quarantine: str | Path | None = None,
+) -> tuple[District, int]:
+    """A district from a response log (a dataset name or a file, read with `mapping`, as
+    `adaptive batch --data` reads it) and its catalog and profiles (`district_inputs`), with
+    the number of rows `quarantine` received."""
+    from adaptive.data import load_log_report
+
+    catalog, profiles = district_inputs(data, catalog, profiles)
+    check_district_files(catalog, profiles)
+    log, report = load_log_report(data, mapping, quarantine)
+    district = District(
+        Catalog.from_json(catalog),
+        profiles if isinstance(profiles, dict) else read_profiles(profiles),
+        log,
+    )
+    return district, int(report.rows_quarantined)
+
+
 def default_model(log: ResponseLog, catalog: Catalog | None = None) -> KnowledgeTracer:
     """BKT (the shipped `bkt` spec) fitted on the district's responses; with the district's
     `catalog`, its skills without responses get parameters from their graph neighbours."""
