@@ -20,6 +20,9 @@ result equals some serial order of them).
 
 Subclasses implement `_initial_row`, `_update`, `_mastery` (and optionally `_skill_proba` and
 `_p_correct_from_mastery`); the public methods here add placement, row selection and locking.
+Models whose mastery is traced apart from their predictions (logistic and deep models: a latent
+BKT, `adaptive.tracing.calibration`) add its arrays with `_mastery_row` and keep them current in
+`_update_mastery` / `_update_mastery_one`, which every update calls after `_update`.
 
 `predict_proba(log)` and replaying `update` response by response must agree: both give, for every
 response, P(correct) from that student's earlier responses only.
