@@ -326,6 +326,18 @@ def test_excel_export_with_bom_crlf_padded_header_and_empty_trailing_columns(tmp
     assert log.frame["skill_ids"].tolist() == [["k"], ["k"]] and log.has_timestamps
 
 
+def test_a_boolean_column_written_as_text_is_read_as_answers(tmp_path):
+    """TRUE / FALSE from a spreadsheet, True / False from pandas: the booleans they were;
+    other words stay errors (never a guess: 'yes' is not read as right)."""
+    rows = ["a,i1,k,TRUE,2024-09-01", "a,i2,k,False,2024-09-02", "a,i3,k,true,2024-09-03"]
+    assert read_responses(write(tmp_path, rows)).frame["correct"].tolist() == [1, 0, 1]
+    with pytest.raises(DataValidationError) as info:
+        read_responses(write(tmp_path, ["a,i1,k,yes,2024-09-01"], name="yes.csv"))
+    problem = info.value.problems[0]
+    assert (problem.line, problem.column, problem.value) == (2, "correct", "yes")
+    assert "true / false" in problem.expected
+
+
 def test_semicolon_separated_export_is_sniffed(tmp_path):
     path = tmp_path / "semi.csv"
     path.write_text("student_id;item_id;skill_ids;correct;timestamp\na;i1;k;1;2024-09-01\n")

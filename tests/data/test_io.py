@@ -73,7 +73,7 @@ def test_non_binary_correct(tmp_path):
         3,
         "correct",
         "2",
-        "0 or 1",
+        "0 or 1 (or true / false)",
     )
     assert str(problem).startswith(f"{path}, line 3, column 'correct': got '2'; expected 0 or 1")
 

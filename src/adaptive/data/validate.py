@@ -182,9 +182,13 @@ def _check_correct(arr: pa.ChunkedArray, column: str, issues: Issues) -> np.ndar
             .to_numpy(zero_copy_only=False)
         )
     text = _to_string(arr)
-    ok = pc.is_in(text, pa.array(["0", "1", "0.0", "1.0"])).to_numpy(zero_copy_only=False)
-    issues.add_mask(~ok, column, text, "0 or 1")
-    return pc.is_in(text, pa.array(["1", "1.0"])).cast(pa.int8()).to_numpy(zero_copy_only=False)
+    # a boolean column written out as text (TRUE / FALSE from a spreadsheet, True / False
+    # from pandas) is read as the boolean it was; anything else is an error
+    word = pc.utf8_lower(text)
+    ok = pc.is_in(word, pa.array(["0", "1", "0.0", "1.0", "true", "false"]))
+    issues.add_mask(~ok.to_numpy(zero_copy_only=False), column, text, "0 or 1 (or true / false)")
+    right = pc.is_in(word, pa.array(["1", "1.0", "true"]))
+    return right.cast(pa.int8()).to_numpy(zero_copy_only=False)
 
 
 def _check_time(raw: RawTable, mapping: ColumnMapping, issues: Issues) -> tuple[np.ndarray, str]:
