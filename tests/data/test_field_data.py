@@ -106,6 +106,44 @@ def test_every_row_is_read_whole_whatever_the_file_order(tmp_path, seed):
     assert whole_rows(log.frame) == whole_rows(source)
 
 
+SPLIT_ROWS = [  # a and b answer item i1, tagged k1 and k2, written one row per skill
+    "a,i1,k2,1,2024-09-01T10:00:00Z", "b,i1,k1,0,2024-09-01T10:00:00Z",
+    "a,i2,k1,0,2024-09-01T10:05:00Z", "b,i1,k2,0,2024-09-01T10:00:00Z",
+    "a,i1,k1,1,2024-09-01T10:00:00Z",
+]  # fmt: skip
+
+
+def test_one_row_per_skill_is_not_called_a_duplicate(tmp_path):
+    """Rows that repeat a response with another skill: an error naming the option that reads
+    them (they were called "a duplicated row"; read as two responses they would count one
+    answer twice)."""
+    with pytest.raises(DataValidationError) as info:
+        load_log(write(tmp_path, SPLIT_ROWS))
+    expected = {p.expected for p in info.value.problems}
+    assert all("--merge-skill-rows" in e and "duplicated" not in e for e in expected)
+
+
+def test_shuffled_skill_rows_merge_into_one_response(tmp_path):
+    log = load_log(write(tmp_path, SPLIT_ROWS), mapping={"merge_skill_rows": True})
+    got = {(s, i, tuple(sorted(k)), c) for s, i, k, c in
+           log.frame[["student_id", "item_id", "skill_ids", "correct"]].itertuples(index=False)}  # fmt: skip
+    assert got == {
+        ("a", "i1", ("k1", "k2"), 1),
+        ("a", "i2", ("k1",), 0),
+        ("b", "i1", ("k1", "k2"), 0),
+    }
+    assert len(log) == 3
+
+
+def test_merge_skill_rows_is_a_command_line_option(tmp_path):
+    path = write(tmp_path, SPLIT_ROWS)
+    result = runner.invoke(app, ["validate", str(path), "--quiet"])  # `main`: exit code 2
+    assert isinstance(result.exception, DataValidationError)
+    assert "--merge-skill-rows" in str(result.exception)
+    r = runner.invoke(app, ["validate", str(path), "--merge-skill-rows", "--quiet"])
+    assert r.exit_code == 0, r.output
+
+
 def test_equal_times_keep_file_order(tmp_path):
     day = "2024-09-02"
     rows = [f"a,i3,k,1,{day}", "a,i1,k,0,2024-09-01", f"a,i2,k,0,{day}", f"a,i1,k,1,{day}"]

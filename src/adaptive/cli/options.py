@@ -79,6 +79,14 @@ AllowUnsorted = Annotated[
         "instead of rejecting rows out of order. Timestamped rows are always sorted.",
     ),
 ]
+MergeSkillRows = Annotated[
+    bool,
+    typer.Option(
+        "--merge-skill-rows",
+        help="Rows of a student with the same item, time and answer and another skill are one "
+        "response tagged with several skills, written one row per skill (as ASSISTments 2009).",
+    ),
+]
 Threads = Annotated[
     int | None,
     typer.Option(
@@ -168,6 +176,7 @@ def column_mapping(
     time_unit: str | None = None,
     require_sorted: bool | None = None,
     allow_unsorted: bool | None = None,
+    merge_skill_rows: bool | None = None,
 ) -> dict[str, Any]:
     """The flags a user gave, as overrides for a dataset descriptor's mapping (unset ones omitted).
 
@@ -185,6 +194,7 @@ def column_mapping(
         "time_unit": time_unit,
         "require_sorted": require_sorted or None,
         "allow_unsorted": allow_unsorted or None,
+        "merge_skill_rows": merge_skill_rows or None,
     }
     return {k: v for k, v in given.items() if v is not None}
 
@@ -203,6 +213,7 @@ LOG_OPTIONS: dict[str, tuple[Any, Any]] = {
     "time_unit": (TimeUnit, None),
     "require_sorted": (RequireSorted, False),
     "allow_unsorted": (AllowUnsorted, False),
+    "merge_skill_rows": (MergeSkillRows, False),
 }
 
 

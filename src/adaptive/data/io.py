@@ -117,9 +117,11 @@ def read_responses_report(
     issues = Issues(raw.source, raw.lines)
     values = check_values(raw, mapping, q_matrix, issues)
     n = raw.table.num_rows
-    responses = group_responses(values, ~issues.rejected(n), mapping.merge_skill_rows)
-    time_label = raw.time_column or "order"
     check_order, hint = _order_rule(mapping, values.time_kind, raw.time_column)
+    responses = group_responses(
+        values, ~issues.rejected(n), mapping.merge_skill_rows, by_time=not check_order
+    )
+    time_label = raw.time_column or "order"
     rejected_resp = check_sequences(values, responses, time_label, check_order, issues, hint)
 
     n_problems = len(issues) + len(raw.unparsed)

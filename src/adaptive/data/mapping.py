@@ -21,8 +21,10 @@ Keys (all optional; unset ones fall back to the canonical column names):
   semicolon when the header line holds those and no commas); `skills_sep`: separator between
   skills in one cell.
 - `duration_s`, `attempt`, `school_id`, `class_id`: optional columns.
-- `merge_skill_rows`: consecutive rows of one student with the same item and correctness and a
-  different skill are ONE response tagged with several skills (ASSISTments 2009).
+- `merge_skill_rows` (`--merge-skill-rows`): consecutive rows of one student with the same item
+  and correctness and a different skill are ONE response tagged with several skills
+  (ASSISTments 2009); with timestamps, consecutive in time order (the same instant), so a
+  shuffled file merges too. Without it such rows are an error that names this option.
 - `skills_from`: `{file, item, skill}`, a Q-matrix edge list giving each item's skills; the log's
   own skill column is then ignored (the Gervet et al. splits index skill combinations).
 - Row order: with timestamps, each student's rows are sorted by time (stable: rows with the same

@@ -395,7 +395,8 @@ def _optional_expected(key: str) -> str:
 # -- stage 2: each student's sequence ------------------------------------------------------------
 @dataclass
 class Responses:
-    """Responses after merging multi-skill rows, in student then file order.
+    """Responses after merging multi-skill rows, in student then file order (then time order
+    when skill rows were merged by time: `group_responses`).
 
     `first_row[r]` is the raw row of response r; `members` maps response -> its raw rows in
     `member_rows[member_offsets[r]:member_offsets[r+1]]`.
@@ -409,13 +410,22 @@ class Responses:
     skill_ids: pa.Array
 
 
-def group_responses(values: RowValues, ok: np.ndarray, merge_skill_rows: bool) -> Responses:
+def group_responses(
+    values: RowValues, ok: np.ndarray, merge_skill_rows: bool, by_time: bool = False
+) -> Responses:
     """Order the accepted rows by student (stable: file order within a student) and merge
-    consecutive multi-skill rows into one response when asked."""
+    consecutive multi-skill rows into one response when asked. With `by_time` (timestamps
+    whose file order is not checked) rows to merge are looked for in (student, time) order,
+    so that the rows of one response need not be next to each other in a shuffled file."""
     rows = np.flatnonzero(ok)
     student_code = _codes(_take(values.student_id, rows))
-    if np.any(np.diff(student_code) < 0):  # students interleaved in the file
+    order = None
+    merged_by_time = merge_skill_rows and by_time and values.time_kind == "timestamp"
+    if merged_by_time:
+        order = np.lexsort((values.time[rows], student_code))  # stable: ties keep file order
+    elif np.any(np.diff(student_code) < 0):  # students interleaved in the file
         order = np.argsort(student_code, kind="stable")
+    if order is not None:
         rows = rows[order]
         student_code = student_code[order]
     item_code = _codes(_take(values.item_id, rows))
@@ -425,15 +435,21 @@ def group_responses(values: RowValues, ok: np.ndarray, merge_skill_rows: bool) -
     if merge_skill_rows and n > 1:
         joined = pc.binary_join(skills, "\x1f").to_numpy(zero_copy_only=False)
         corr = values.correct[rows]
-        same = (
+        key = (
             (student_code[1:] == student_code[:-1])
             & (item_code[1:] == item_code[:-1])
             & (corr[1:] == corr[:-1])
-            & (joined[1:] != joined[:-1])
         )
         if values.time_kind == "timestamp":
             t = values.time[rows]
-            same &= t[1:] == t[:-1]
+            key &= t[1:] == t[:-1]
+        same = key & (joined[1:] != joined[:-1])
+        if merged_by_time:
+            # rows of one instant met in time order: a row whose skills repeat the run's first
+            # row's starts another response (a response written twice stays two, and is then
+            # found as a duplicate), as rows in file order would have it
+            run_first = np.maximum.accumulate(np.where(np.append(True, ~key), np.arange(n), 0))
+            same &= joined[1:] != joined[run_first[1:]]
         new[1:] = ~same
     starts = np.flatnonzero(new)
     member_offsets = np.append(starts, n).astype(np.int64)
@@ -534,6 +550,9 @@ def _reject_duplicates(
     the same answer are ordinary practice wherever they stand in the file; only a row repeated
     on the very next line of the file is then a duplicate. With times of day, the same item,
     instant and answer twice is a duplicate wherever the copy stands (an export written twice).
+    A repeat with *other skills* is no duplicate: it is a response tagged with several skills
+    written one row per skill, rejected with the option that reads it (`merge_skill_rows`),
+    since two responses would count one answer twice.
     """
     n = len(t)
     by_time = np.lexsort((t, resp.student_code))  # stable: equal times keep file order
@@ -549,6 +568,9 @@ def _reject_duplicates(
         same &= resp.first_row[by_time][1:] == last_row[by_time][:-1] + 1  # the next file row
     if not same.any():
         return
+    skills = pc.binary_join(resp.skill_ids.take(pa.array(by_time)), "\x1f")
+    skills = skills.to_numpy(zero_copy_only=False)
+    split = same & (skills[1:] != skills[:-1])  # one response, one row per skill
     run_start = np.maximum.accumulate(np.where(np.append(True, ~same), np.arange(n), 0))
     first_of = np.empty(n, dtype=np.int64)
     first_of[by_time] = by_time[run_start]
@@ -558,8 +580,14 @@ def _reject_duplicates(
         f"item {it} at {_fmt_time(tt, values.time_kind)}"
         for it, tt in zip(items, t[idx], strict=True)
     ]
+    split_at = np.zeros(n, dtype=bool)
+    split_at[by_time[1:][split]] = True
     expected = [
-        f"a row that does not repeat line {lines[first_of[i]]} (same student, item, time "
+        f"a row that does not repeat line {lines[first_of[i]]} with another skill (one "
+        "response written one row per skill? --merge-skill-rows / merge_skill_rows reads "
+        "them as one response tagged with their skills)"
+        if split_at[i]
+        else f"a row that does not repeat line {lines[first_of[i]]} (same student, item, time "
         "and answer, one after the other: a duplicated row)"
         for i in idx
     ]

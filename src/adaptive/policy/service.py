@@ -73,7 +73,10 @@ def district_inputs(
     needs its catalog (`ConfigError` otherwise); without profiles, none (no grades, interests
     or schools)."""
     if isinstance(data, str) and data == "demo":
-        return catalog or DEMO_DISTRICT / "catalog.json", profiles or DEMO_DISTRICT / "profiles.jsonl"
+        return (
+            catalog or DEMO_DISTRICT / "catalog.json",
+            profiles or DEMO_DISTRICT / "profiles.jsonl",
+        )
     if catalog is None:
         source = "the given response log" if isinstance(data, ResponseLog) else str(data)
         raise ConfigError(
