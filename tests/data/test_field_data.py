@@ -195,6 +195,7 @@ def test_only_a_repeated_row_is_a_duplicate(tmp_path):
     assert info.value.total == 1
     problem = info.value.problems[0]
     assert problem.line == 4 and "repeat line 3" in problem.expected
+    assert "times of day" in problem.expected  # dates only: why, and the way out
     log, report = read_responses_report(write(tmp_path, rows), quarantine=tmp_path / "q.csv")
     assert len(log) == 2 and report.rows_quarantined == 1
 
@@ -204,6 +205,7 @@ def test_a_duplicated_export_of_an_unsorted_file_is_found(tmp_path):
     with pytest.raises(DataValidationError) as info:
         read_responses(write(tmp_path, rows + rows))
     assert sorted(p.line for p in info.value.problems) == [4, 5]
+    assert not any("times of day" in p.expected for p in info.value.problems)  # times given
 
 
 # -- friction: --time-format and --time-unit ---------------------------------------------------

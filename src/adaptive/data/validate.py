@@ -563,7 +563,8 @@ def _reject_duplicates(
         & (np.diff(t[by_time]) == 0)
         & (np.diff(correct[by_time]) == 0)
     )
-    if values.time_kind == "timestamp" and (t % NS_PER_DAY == 0).all():
+    dates_only = values.time_kind == "timestamp" and bool((t % NS_PER_DAY == 0).all())
+    if dates_only:
         last_row = resp.member_rows[resp.member_offsets[1:] - 1]
         same &= resp.first_row[by_time][1:] == last_row[by_time][:-1] + 1  # the next file row
     if not same.any():
@@ -588,11 +589,18 @@ def _reject_duplicates(
         "them as one response tagged with their skills)"
         if split_at[i]
         else f"a row that does not repeat line {lines[first_of[i]]} (same student, item, time "
-        "and answer, one after the other: a duplicated row)"
+        f"and answer, one after the other: a duplicated row{DATES_ONLY_HINT if dates_only else ''})"
         for i in idx
     ]
     _reject(issues, resp, idx, time_label, shown, expected)
     rejected[idx] = True
+
+
+#: What a duplicated row of a log with dates only may be, and the way out.
+DATES_ONLY_HINT = (
+    "; with dates only, a second attempt of the day with the same answer written on the next "
+    "line looks the same: give the times of day, or --quarantine to load the other rows"
+)
 
 
 def _reject(
