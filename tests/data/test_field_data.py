@@ -522,3 +522,27 @@ def test_load_log_of_a_dataframe_points_to_from_frame():
     with pytest.raises(TypeError, match=r"ResponseLog.from_frame\(frame\)"):
         load_log(frame)
     assert len(ResponseLog.from_frame(frame)) == 1  # the pointer works
+
+
+def test_validate_writes_the_checked_log_as_canonical_parquet(tmp_path):
+    """`validate --out LOG.parquet`: a user's export once checked, in the columns every command
+    (and the Spark engine, which reads Parquet only) reads without column options."""
+    path = shuffled_export(tmp_path)
+    source = pd.read_csv(path).rename(columns={"skill_ids": "skills"})
+    own = tmp_path / "own.csv"
+    source.to_csv(own, index=False)
+    out = tmp_path / "checked.parquet"
+    result = runner.invoke(app, ["validate", str(own), "--skills-col", "skills", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert pq.read_schema(out).names == [
+        "student_id",
+        "item_id",
+        "skill_ids",
+        "correct",
+        "timestamp",
+    ]
+    assert whole_rows(load_log(out).frame) == whole_rows(load_log(path).frame)
+    bad = runner.invoke(
+        app, ["validate", str(own), "--skills-col", "skills", "--out", str(tmp_path / "x.csv")]
+    )
+    assert bad.exit_code == 2 and ".parquet" in bad.output

@@ -259,7 +259,7 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str]]
     if path.suffix != ".parquet":
         raise ConfigError(
             f"{path}: the Spark engine reads Parquet logs only; convert it first "
-            "(e.g. `adaptive validate --out FILE.parquet`) or use --engine local"
+            "(`adaptive validate FILE --out LOG.parquet` with its column options) or use --engine local"
         )
     import pyarrow.parquet as pq
 

@@ -19,9 +19,9 @@ from adaptive.cli.options import (
     Quiet,
     reads_log,
 )
-from adaptive.cli.output import console
+from adaptive.cli.output import console, info
 from adaptive.data import list_descriptors, load_descriptor, load_log_report
-from adaptive.data.io import LoadReport
+from adaptive.data.io import LoadReport, write_log
 from adaptive.data.log import ResponseLog
 from adaptive.errors import AdaptiveError
 
@@ -50,6 +50,15 @@ def validate(
     dataset: DatasetOpt = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            dir_okay=False,
+            help="Also write the checked log here as Parquet in the canonical columns (what "
+            "every command reads without column options, and the Spark engine's input).",
+        ),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Check a response file against the schema; print counts, or every problem (exit code 2).
@@ -57,6 +66,8 @@ def validate(
     Rows with timestamps are sorted by student and time (ties keep file order), so an unsorted
     export loses nothing; --require-sorted rejects rows out of order instead.
     """
+    if out is not None and out.suffix != ".parquet":
+        raise typer.BadParameter(f"{out}: give a path ending in .parquet", param_hint="--out")
     if file is None and dataset is None:
         raise AdaptiveError(
             "give a FILE to validate, or --dataset NAME to validate that dataset's file"
@@ -67,6 +78,8 @@ def validate(
         log, report = load_log_report(file, mapping, quarantine, dataset=dataset)
     _print_report(report)
     _print_summary(log, title="Loaded response log")
+    if out is not None:
+        info(f"checked log written to {write_log(log, out)}")
 
 
 @datasets_app.command("list")

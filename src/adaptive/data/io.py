@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
 from adaptive.data.mapping import ColumnMapping
@@ -39,7 +40,7 @@ from adaptive.data.validate import (
     time_notes,
 )
 from adaptive.errors import AdaptiveError, ConfigError, DataValidationError, Problem
-from adaptive.files import create_temp_beside
+from adaptive.files import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -321,12 +322,20 @@ def _reason(problem: Problem) -> str:
 
 
 def atomic_write_csv(table: pa.Table, path: Path) -> None:
-    """Write a CSV to a temporary file beside `path` (its folder must exist), then rename it."""
-    fd, tmp = create_temp_beside(path)  # with the umask: 0644, not mkstemp's 0600
-    os.close(fd)
-    try:
+    """Write a CSV to a temporary file beside `path`, then rename it over `path`."""
+    with atomic_path(path) as tmp:
         pacsv.write_csv(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+
+def write_log(log: ResponseLog, path: str | Path) -> Path:
+    """Write a checked log as a Parquet file in the canonical columns (student_id, item_id,
+    skill_ids as a list, correct, timestamp or order), atomically: what `load_log` reads
+    with no mapping, and the Spark engine's input. Returns the path."""
+    path = Path(path)
+    if path.suffix != ".parquet":
+        raise ConfigError(f"{path}: a log is written as Parquet; give a path ending in .parquet")
+    columns = ["student_id", "item_id", "skill_ids", "correct", log.time_column]
+    table = pa.Table.from_pandas(log.frame[columns], preserve_index=False)
+    with atomic_path(path) as tmp:  # microseconds, as Spark reads them (not nanoseconds)
+        pq.write_table(table, tmp, compression="zstd", coerce_timestamps="us")
+    return path

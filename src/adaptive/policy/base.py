@@ -511,9 +511,7 @@ class Policy(ABC):
                         sentence=str(text[i, r]),
                         rank=len(recs) + 1,
                         assigned_by_teacher=bool(sel.assigned[i, r]),
-                        propensity=None
-                        if sel.propensity is None
-                        else float(sel.propensity[i, r]),
+                        propensity=None if sel.propensity is None else float(sel.propensity[i, r]),
                     )
                 )
             out.append(recs)

@@ -196,11 +196,7 @@ def is_stuck(
     min_responses: int, max_progress: float,
 ) -> np.ndarray:  # fmt: skip
     """Wheel-spinning: many attempts, not mastered, and recent accuracy not improving."""
-    return (
-        (n_responses >= min_responses)
-        & ~mastered
-        & (nan_to_zero(progress) <= max_progress)
-    )
+    return (n_responses >= min_responses) & ~mastered & (nan_to_zero(progress) <= max_progress)
 
 
 # -- variety -------------------------------------------------------------------------------------

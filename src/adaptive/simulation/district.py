@@ -25,9 +25,7 @@ writes byte-identical files on a re-run.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +37,7 @@ import pyarrow.parquet as pq
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
 from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
 from adaptive.errors import ConfigError
-from adaptive.files import atomic_write_bytes, create_temp_beside
+from adaptive.files import atomic_path, atomic_write_bytes
 from adaptive.simulation.learners import draw_interests, make_learners
 
 GRADES = (3, 4, 5, 6, 7, 8)
@@ -528,22 +526,8 @@ def _response_table(
 
 
 # -- writing -----------------------------------------------------------------------------------
-@contextmanager
-def _atomic_path(path: Path) -> Iterator[Path]:
-    """A temp path beside `path`, renamed over it when the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = create_temp_beside(path)  # with the umask: 0644, not mkstemp's 0600
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_parquet(table: pa.Table, path: Path) -> None:
-    with _atomic_path(path) as tmp:
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd", row_group_size=1_000_000)
 
 
