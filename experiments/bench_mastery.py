@@ -23,10 +23,13 @@ that forgetting, so it is not what mastery estimates.
 
 Columns: precision (share truly mastered among pairs called mastered), recall (share of truly
 mastered pairs called mastered), the same for raw P(correct) on a typical item
-(`predict_skill_proba`: what the logistic and deep models reported as mastery before the
-calibration of `adaptive.tracing.calibration`), a calibration error (mean |mean mastery - share
-truly mastered| over ten mastery bins, weighted by pairs), the median mastery of pairs whose last
-four or more answers were right, and the threshold at which min(precision, recall) is highest.
+(`predict_skill_proba`: what the logistic and deep models first reported as mastery), a
+calibration error (mean |mean mastery - share truly mastered| over ten mastery bins, weighted by
+pairs), *before*: the last version's mastery (logistic and deep models: P(correct) through each
+skill's guess and slip; BKT with forgetting: `p_known`, its pending forgetting taken off), the
+median mastery of pairs whose last four or more answers were right, and the threshold at which
+min(precision, recall) is highest. The logistic and deep models' mastery is now the latent BKT
+traced beside them (`adaptive.tracing.calibration.LatentMastery`).
 
 **Evidence bound.** The last row is not a model: for every exact answer sequence of a pair
 (its last 8 answers), the share of pairs with that sequence that are truly mastered, read off the
