@@ -26,7 +26,7 @@ mastered pairs called mastered), the same for raw P(correct) on a typical item
 (`predict_skill_proba`: what the logistic and deep models first reported as mastery), a
 calibration error (mean |mean mastery - share truly mastered| over ten mastery bins, weighted by
 pairs), *before*: the last version's mastery (logistic and deep models: P(correct) through each
-skill's guess and slip; BKT with forgetting: `p_known`, its pending forgetting taken off), the
+skill's guess and slip; BKT with forgetting: `p_known`, its pending forgetting still in), the
 median mastery of pairs whose last four or more answers were right, and the threshold at which
 min(precision, recall) is highest. The logistic and deep models' mastery is now the latent BKT
 traced beside them (`adaptive.tracing.calibration.LatentMastery`).
@@ -222,7 +222,7 @@ def report(rows: list[dict], bound: dict, pairs: pd.DataFrame, meta: dict) -> st
         "them on the same training log and traced in their state (`adaptive.tracing.calibration`);"
         " *raw* is P(correct) at the same threshold, what they first called mastered, and "
         "*before* what the last version did: P(correct) through each skill's guess and slip "
-        "(BKT with forgetting: `p_known`, the pending forgetting taken off). Target: precision "
+        "(BKT with forgetting: `p_known`, the pending forgetting still in). Target: precision "
         "and recall >= 0.8 "
         f"each. **Met by: {', '.join(met) if met else 'none'}.**",
         "",
