@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from adaptive.batch.job import DEMO_DIR, DEMO_MODEL, JobSummary, run_daily_job
+from adaptive.batch.job import DEMO_MODEL, JobSummary, run_daily_job
 from adaptive.data.io import LoadReport
+from adaptive.policy.service import DEMO_DISTRICT
 from adaptive.registry import PromotionDecision, promote, train_model
 from adaptive.registry.store import data_dir
 from adaptive.tracing.deep.threads import torch_threads
@@ -48,7 +49,7 @@ class DemoResult:
 
 
 def ensure_demo_district(
-    folder: Path = DEMO_DIR, students: int = DEMO_STUDENTS, seed: int = DEMO_SEED
+    folder: Path = DEMO_DISTRICT, students: int = DEMO_STUDENTS, seed: int = DEMO_SEED
 ) -> bool:
     """Simulate the demo district into `folder` unless its files are there; True if simulated."""
     from adaptive.simulation.district import DISTRICT_FILES, simulate_district, write_district
@@ -78,7 +79,7 @@ def run_demo(
     uri = resolve_tracking_uri(tracking_uri)
     out = Path(out) if out is not None else data_dir() / "demo-batch"
     simulated = ensure_demo_district()
-    say(f"district: {'simulated' if simulated else 'reused'} {DEMO_DIR}")
+    say(f"district: {'simulated' if simulated else 'reused'} {DEMO_DISTRICT}")
     log, report = load_log_report("demo")
     say(
         f"validated: {report.rows_loaded:,} of {report.rows_read:,} rows loaded, "
@@ -122,8 +123,8 @@ def run_demo(
     from adaptive.reports.site import build_site
 
     site = build_site(
-        out, day, out.parent / "demo-report", catalog=DEMO_DIR / "catalog.json",
-        profiles=DEMO_DIR / "profiles.jsonl", workers=2, evaluation=True, tracking_uri=uri,
+        out, day, out.parent / "demo-report", catalog=DEMO_DISTRICT / "catalog.json",
+        profiles=DEMO_DISTRICT / "profiles.jsonl", workers=2, evaluation=True, tracking_uri=uri,
     )  # fmt: skip
     say(f"report site for {day}: {site.classes} classes, {site.students:,} students")
     return DemoResult(

@@ -75,7 +75,7 @@ from adaptive.experiment.serve import arm_outputs
 from adaptive.placement.prior import place_new_students
 from adaptive.policy import PolicyConfig, StudentBatch, to_days
 from adaptive.policy.adapter import SkillCoverage, batch_from_model, check_skill_coverage
-from adaptive.policy.service import DEMO_DISTRICT, check_district_files, district_inputs
+from adaptive.policy.service import check_district_files, district_inputs
 from adaptive.registry.loading import fetch_version, registry_answer, registry_process
 from adaptive.registry.store import (
     CHAMPION_ALIAS,
@@ -90,7 +90,6 @@ from adaptive.tracing.base import KnowledgeTracer, TracingState
 BATCH_EXPERIMENT = "adaptive-batch"
 TABLES = OUTPUT_TABLES
 UNASSIGNED_SCHOOL = "unassigned"
-DEMO_DIR = DEMO_DISTRICT
 DEMO_MODEL = "demo-district"
 CHUNK_STUDENTS = 50_000
 

@@ -95,12 +95,12 @@ def write_report(
 ):
     """`build_site` with the demo district's catalog and profiles when no catalog is given, and
     the champion's offline evaluation from the tracking store (`tracking_uri`)."""
-    from adaptive.batch.job import DEMO_DIR
+    from adaptive.policy.service import DEMO_DISTRICT
     from adaptive.reports.site import build_site
 
     if catalog is None:
-        catalog = DEMO_DIR / "catalog.json"
-        profiles = profiles or DEMO_DIR / "profiles.jsonl"
+        catalog = DEMO_DISTRICT / "catalog.json"
+        profiles = profiles or DEMO_DISTRICT / "profiles.jsonl"
     return build_site(
         batch, date, out, catalog=catalog, profiles=profiles, evaluation=True, **scope
     )
