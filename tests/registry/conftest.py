@@ -2,16 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +9,7 @@ import pandas as pd
 import pytest
 
 from adaptive.data.log import ResponseLog
+from adaptive.registry.local_server import running_mlflow_server
 
 STUDENT_PREFIX = "pupil-zq"  # distinctive, so a leak into MLflow is easy to find
 
@@ -76,89 +67,10 @@ def sqlite_uri(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'mlflow.db'}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    """A running `mlflow server`: its URI, and a way to kill it (as a crash would)."""
-
-    uri: str
-    proc: subprocess.Popen
-
-    def kill(self) -> None:
-        """SIGKILL the server and its workers (its own process group), as a crash would."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-
-
-@contextmanager
-def running_mlflow_server(root: Path) -> Iterator[Server]:
-    """A real `mlflow server` on a free localhost port (SQLite backend under `root`); stopped by
-    its own process id (group) afterwards."""
-    port = _free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "mlflow",
-        "server",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--backend-store-uri",
-        f"sqlite:///{root / 'mlflow.db'}",
-        "--artifacts-destination",
-        str(root / "artifacts"),
-        "--workers",
-        "1",
-    ]
-    log = (root / "server.log").open("wb")
-    proc = subprocess.Popen(
-        cmd,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env={**os.environ, "MLFLOW_TRACKING_URI": ""},
-    )
-    uri = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"mlflow server exited ({proc.returncode}): {(root / 'server.log').read_text()[-2000:]}"
-                )
-            try:
-                with urllib.request.urlopen(f"{uri}/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"mlflow server not healthy after 60 s: {(root / 'server.log').read_text()[-2000:]}"
-                )
-            time.sleep(0.5)
-        yield Server(uri, proc)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # its own session: the server and its workers
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        log.close()
-
-
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory):
-    """A real `mlflow server` shared by the session's tests; yields its URI."""
+    """A real `mlflow server` shared by the session's tests (`adaptive.registry.local_server`;
+    one that does not start is the test's error, quoting its log); yields its URI."""
     with running_mlflow_server(tmp_path_factory.mktemp("mlflow-server")) as server:
         yield server.uri
 

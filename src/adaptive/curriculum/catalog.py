@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import sparse
 
 from adaptive.errors import ConfigError
-from adaptive.records import RecordError, from_record
+from adaptive.records import RecordError, from_record, to_record
 
 ActivityKind = Literal["practice", "review", "project", "assessment"]
 ACTIVITY_KINDS: tuple[str, ...] = ("practice", "review", "project", "assessment")
@@ -37,7 +37,7 @@ class Skill:
     standard: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "prerequisites": list(self.prerequisites)}
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str = "skill") -> Skill:
@@ -76,7 +76,7 @@ class Activity:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "skills": list(self.skills), "topics": list(self.topics)}
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str = "activity") -> Activity:

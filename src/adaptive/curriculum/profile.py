@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from adaptive.errors import ConfigError
-from adaptive.records import from_record
+from adaptive.records import from_record, to_record
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,7 @@ class LearnerProfile:
     class_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["goal_skills"] = list(self.goal_skills)
-        d["career_clusters"] = list(self.career_clusters)
-        return d
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str = "profile") -> LearnerProfile:
