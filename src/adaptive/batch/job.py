@@ -375,7 +375,7 @@ def _serve_date(
         [(profiles[s].school_id if s in profiles else None) or UNASSIGNED_SCHOOL for s in roster],
         dtype=object,
     )
-    context = PartitionContext.build(catalog, config, k, to_days(cutoff))
+    context = PartitionContext.build(catalog, config, k, to_days(cutoff)).primed(catalog)
     fingerprint = hashlib.sha256(
         json.dumps(
             {
