@@ -13,8 +13,8 @@ issue 20: cost per student within +-20% from 10k to 400k.
 The registry is a real `mlflow server` on loopback (`--tracking server`, the default), as a
 district's deployment has, over the size's own SQLite file; `--tracking sqlite` has the job open
 that file itself (MLflow's SQL store then costs the job ~1.5 s of imports a night, at any size).
-Each size runs `--rounds` pairs of nights (first, then next) and keeps each night's least-disturbed
-round (the host's load comes and goes).
+Each size runs `--rounds` pairs of nights (first, then next), the sizes taking turns within a
+round, and keeps each night's least-disturbed round (the host's load comes and goes).
 
     python -m experiments.bench_batch                      # 10k, 100k, 400k
     python -m experiments.bench_batch --sizes 10000        # a quick run
@@ -236,30 +236,44 @@ def main() -> int:
         rows = [json.loads(line) for line in lines if line.startswith('{"students"')]
         write_result(rows, result_path(args))
         return 0
-    rows = []
-    root = Path(args.work_root) if args.work_root else None
-    for n in [int(x) for x in args.sizes.split(",")]:
-        work = (root / str(n)) if root else Path(tempfile.mkdtemp(prefix=f"bench-batch-{n}-"))
-        work.mkdir(parents=True, exist_ok=True)
-        try:
-            with registry_for(work, args.tracking) as uri:
-                facts = setup_once(work, n, args)
-                rounds = [nights(work, facts, uri) for _ in range(max(1, args.rounds))]
-            first = min((r[0] for r in rounds), key=lambda night: night["seconds"])
-            nxt = min((r[1] for r in rounds), key=lambda night: night["seconds"])
-            all_seconds = {
-                "first_rounds": [round(r[0]["seconds"], 2) for r in rounds],
-                "next_rounds": [round(r[1]["seconds"], 2) for r in rounds],
+    root = Path(args.work_root) if args.work_root else Path(tempfile.mkdtemp(prefix="bench-"))
+    sizes = [int(x) for x in args.sizes.split(",")]
+    works = {n: root / str(n) for n in sizes}
+    try:
+        facts = {}
+        for n, work in works.items():
+            work.mkdir(parents=True, exist_ok=True)
+            facts[n] = setup_once(work, n, args)
+        with contextlib.ExitStack() as stack:
+            uris = {
+                n: stack.enter_context(registry_for(w, args.tracking)) for n, w in works.items()
             }
-            rows.append(
-                {**facts, "tracking": args.tracking, "first": first, "next": nxt, **all_seconds}
-            )
-            print(json.dumps(rows[-1]), flush=True)
-        finally:
-            if root is None:
-                shutil.rmtree(work, ignore_errors=True)
+            # rounds interleave the sizes, so that every size meets the host's load of each
+            # period alike (the cost-per-student ratios compare sizes)
+            rounds: dict[int, list] = {n: [] for n in sizes}
+            for _ in range(max(1, args.rounds)):
+                for n in sizes:
+                    rounds[n].append(nights(works[n], facts[n], uris[n]))
+        rows = [size_row(facts[n], rounds[n], args.tracking) for n in sizes]
+        for row in rows:
+            print(json.dumps(row), flush=True)
+    finally:
+        if not args.work_root:
+            shutil.rmtree(root, ignore_errors=True)
     write_result(rows, result_path(args))
     return 0
+
+
+def size_row(facts: dict, rounds: list[tuple[dict, dict]], tracking: str) -> dict:
+    """One size's result: each night's fastest round, and every round's seconds."""
+    return {
+        **facts,
+        "tracking": tracking,
+        "first": min((r[0] for r in rounds), key=lambda night: night["seconds"]),
+        "next": min((r[1] for r in rounds), key=lambda night: night["seconds"]),
+        "first_rounds": [round(r[0]["seconds"], 2) for r in rounds],
+        "next_rounds": [round(r[1]["seconds"], 2) for r in rounds],
+    }
 
 
 @contextlib.contextmanager
@@ -317,9 +331,15 @@ def registry_line(tracking: str, rows: list[dict]) -> str:
         if tracking == "server"
         else "the size's SQLite file, opened by the job itself"
     )
+    each = "; ".join(
+        f"{r['students']:,}: first {', '.join(map(str, r.get('first_rounds', [])))}, "
+        f"next {', '.join(map(str, r.get('next_rounds', [])))}"
+        for r in rows
+    )
     return (
-        f"Registry: {where}. Each night's figures are its fastest of {rounds} round(s) "
-        "(every round's seconds are in the JSON lines the run prints)."
+        f"Registry: {where}. Each night's figures are its fastest of {rounds} round(s); a round "
+        f"runs every size in turn, so the sizes meet the host's load alike (seconds of every "
+        f"round: {each})."
     )
 
 
