@@ -71,3 +71,25 @@ def test_a_bad_catalog_file_names_the_record(tmp_path) -> None:
         with pytest.raises(ConfigError) as err:
             Catalog.from_json(path)
         assert str(path) in str(err.value) and message in str(err.value), name
+
+
+def test_to_record_is_the_json_form_of_asdict_without_shared_state() -> None:
+    """`to_record` (the records' `to_dict`) gives exactly the JSON `dataclasses.asdict` gave,
+    tuples as lists, and a copy of the profile's interests (editing it leaves the profile)."""
+    from dataclasses import asdict
+
+    from adaptive.records import to_record
+
+    records = [
+        Skill("k2", "Two", prerequisites=("k1",), grade=3, standard="3.OA"),
+        Activity("a", "A", ("k1", "k2"), difficulty=0.5, topics=("space",), grade=3),
+        LearnerProfile("s1", 4, {"space": 0.5}, ("k2",), ("stem",), 90.0, "sch", "c1"),
+    ]
+    for record in records:
+        got = to_record(record)
+        assert json.dumps(got, sort_keys=True) == json.dumps(asdict(record), sort_keys=True)
+        assert not any(isinstance(v, tuple) for v in got.values())
+        assert got == record.to_dict()
+    got = to_record(records[2])
+    got["interests"]["space"] = 0.0
+    assert records[2].interests == {"space": 0.5}
