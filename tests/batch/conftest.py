@@ -62,3 +62,28 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> District:
         root / "files" / "responses.parquet",
         (last + __import__("pandas").Timedelta(days=1)).strftime("%Y-%m-%d"),
     )
+
+
+@pytest.fixture(scope="session")
+def district_table(district: District):
+    """The district's catalog and its students as one partition table (`batch_to_table`): the
+    champion traced over the whole log, the history absorbed, every student with a profile."""
+    import adaptive
+    from adaptive.batch.history import StudentHistory
+    from adaptive.batch.job import read_profiles
+    from adaptive.batch.partition import batch_to_table
+    from adaptive.curriculum import Catalog
+    from adaptive.policy.adapter import batch_from_model
+
+    catalog = Catalog.from_json(district.catalog)
+    model = adaptive.load_champion(district.model, tracking_uri=district.uri)
+    state = model.init_state()
+    model.update(state, district.log)
+    history = StudentHistory.empty(catalog)
+    history.absorb(district.log, catalog)
+    ids = sorted(state.students)
+    batch = batch_from_model(
+        model, state, catalog, read_profiles(district.profiles), student_ids=ids,
+        **history.fields(ids),
+    )  # fmt: skip
+    return catalog, batch_to_table(batch)

@@ -7,13 +7,8 @@ import shutil
 import pyarrow as pa
 import pytest
 
-import adaptive
-from adaptive.batch.history import StudentHistory
-from adaptive.batch.job import read_profiles
-from adaptive.batch.partition import PartitionContext, batch_to_table, recommend_partition
-from adaptive.curriculum import Catalog
+from adaptive.batch.partition import PartitionContext, recommend_partition
 from adaptive.policy import PolicyConfig
-from adaptive.policy.adapter import batch_from_model
 
 pytestmark = pytest.mark.spark
 
@@ -30,25 +25,10 @@ def spark():
     session.stop()
 
 
-def test_partition_function_on_spark_matches_in_process(spark, district):
+def test_partition_function_on_spark_matches_in_process(spark, district_table):
     from adaptive.batch.spark import run_on_spark
 
-    catalog = Catalog.from_json(district.catalog)
-    model = adaptive.load_champion(district.model, tracking_uri=district.uri)
-    state = model.init_state()
-    model.update(state, district.log)
-    history = StudentHistory.empty(catalog)
-    history.absorb(district.log, catalog)
-    ids = sorted(state.students)
-    batch = batch_from_model(
-        model,
-        state,
-        catalog,
-        read_profiles(district.profiles),
-        student_ids=ids,
-        **history.fields(ids),
-    )
-    table = batch_to_table(batch)
+    catalog, table = district_table
     context = PartitionContext.build(catalog, PolicyConfig(), k=4, now_days=20_400.0)
 
     got = run_on_spark(spark, table, context).sort_by(
