@@ -14,8 +14,10 @@ students slip on known skills and strong ones guess); answers do not teach.
 Placement quality = AUC of the inferred P(mastered) against true mastery, pooled over all
 (student, skill) pairs; also the mean of per-student AUCs, and the AUC over each student's own-grade
 skills only (where the grade prior is a tie and all the uncertainty lies). Compared: the grade
-prior alone (`grade_placement`, the default table; 0 questions), the diagnostic (entropy and
-variance criteria), and the same updates after uniformly random questions. Paired 95% intervals
+prior alone (`grade_placement`, the default table; 0 questions), the diagnostic as shipped (the
+level model: the student's point in the curriculum, questions by mutual information), the graph
+model (`model="graph"`: entropy and variance criteria, and without the within-grade link), and
+the shipped updates after uniformly random questions. Paired 95% intervals
 bootstrap students. Speed: `next_question()` of one-student sessions (p50/p99 over every call),
 and the vectorized run's time per student-question. Writes `experiments/results/56_diagnostic.md`.
 """
@@ -38,7 +40,14 @@ from adaptive.simulation.junyi import JunyiLearners, junyi_catalog
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "56_diagnostic.md"
 CHECKPOINTS = (0, 5, 10, 20)
-ARMS = ("adaptive (entropy)", "adaptive (variance)", "graph only (entropy)", "random questions")
+ARMS = (
+    "diagnostic, level model (shipped)",
+    "graph model (entropy)",
+    "graph model (variance)",
+    "graph model, no progression link",
+    "random questions, level model",
+)
+SHIPPED, GRAPH, RANDOM = ARMS[0], ARMS[1], ARMS[4]
 
 
 def cohort(catalog: Catalog, n: int, seed: int) -> tuple[JunyiLearners, np.ndarray, Placement]:
@@ -66,11 +75,12 @@ def answerer(sim: JunyiLearners, diag: PlacementDiagnostic, seed: int):
 
 def run_arm(arm: str, catalog: Catalog, sim, prior: Placement, seed: int) -> tuple[dict, float]:
     """Beliefs after each checkpoint's number of questions, and seconds per student-question."""
-    criterion = "variance" if "variance" in arm else "entropy"
-    extra = {"order_strength": 0.0} if arm.startswith("graph only") else {}
-    diag = PlacementDiagnostic(
-        catalog, prior, max_questions=max(CHECKPOINTS), criterion=criterion, **extra
-    )
+    extra: dict = {"criterion": "variance"} if "variance" in arm else {}
+    if arm.startswith("graph model"):
+        extra["model"] = "graph"
+    if arm.endswith("no progression link"):
+        extra["order_strength"] = 0.0
+    diag = PlacementDiagnostic(catalog, prior, max_questions=max(CHECKPOINTS), **extra)
     batch = diag.start_batch(prior.students)
     answer = answerer(sim, diag, seed + 1)
     random = np.random.default_rng(seed + 2) if arm.startswith("random") else None
@@ -145,10 +155,11 @@ def report(args, rows, intervals, speed, per_q, load) -> str:
         "the grade, 5% gaps, low-prior students a grade lower). Answers drawn from the simulator's",
         "true P(correct) on the skill's standard activity (ability-dependent: weak students slip,",
         "strong ones guess). The diagnostic starts from the grade prior (`grade_placement`, default",
-        "table) with its default settings (guess 0.3, slip 0.2, strength 0.7, one-way propagation,",
-        "within-grade progression link 0.3; all chosen on the generated 150-skill graphs, not on",
-        "Junyi: `experiments/tune_diagnostic.py`); *graph only* turns the progression link off.",
-        "AUC of P(mastered) against true",
+        "table) with its default settings: the level model (each student's point in the",
+        "curriculum, noise 0.1, guess 0.3, slip 0.2; questions by mutual information); the graph",
+        "model for comparison (strength 0.7, one-way propagation, within-grade progression link",
+        "0.3). Every setting was chosen on the generated 150-skill graphs, not on Junyi",
+        "(`experiments/tune_diagnostic.py`, 56_diagnostic_tuning.md). AUC of P(mastered) against true",
         "mastery: *pooled* over all (student, skill) pairs; *per student* (mean of each student's",
         "AUC over their 835 skills); *own grade* (pooled over each student's own-grade skills,",
         "which the grade prior ties).",
@@ -161,17 +172,20 @@ def report(args, rows, intervals, speed, per_q, load) -> str:
             f"| {arm} | {n} | {m['pooled']:.4f} | {m['per_student']:.4f} | {m['own_grade']:.4f} |"
         )
     at = {(arm, n): m for arm, n, m in rows}
-    prior, ten, rand = at[("grade prior alone", 0)], at[(ARMS[0], 10)], at[(ARMS[3], 10)]
-    graph = at[(ARMS[2], 10)]
+    prior, ten = at[("grade prior alone", 0)], at[(SHIPPED, 10)]
+    rand, graph = at[(RANDOM, 10)], at[(GRAPH, 10)]
     lines += [
         "",
         f"Target (AUC >= 0.85 after 10 questions, above the grade prior): pooled "
         f"{ten['pooled']:.4f} vs {prior['pooled']:.4f}. The grade prior already ranks skills",
         "across grades; what it cannot rank is the student's own grade, where 10 questions take",
         f"the AUC from {prior['own_grade']:.2f} to {ten['own_grade']:.2f} (random questions with",
-        f"the same updates: {rand['own_grade']:.2f}; the graph alone: {graph['own_grade']:.2f}).",
-        "Graph propagation reaches only a question's ancestors and descendants; the progression",
-        "link also moves own-grade skills on other branches of the map.",
+        f"the same updates: {rand['own_grade']:.2f}; the graph model: {graph['own_grade']:.2f}).",
+        "Graph propagation reaches only a question's ancestors and descendants; the level model",
+        "moves every graded skill with the student's point, on every branch of the map. Its",
+        "per-student AUC cannot move: within one student its beliefs follow the skills' order",
+        "in the curriculum, whatever the answers (they move where the student stands, so the",
+        "pooled and own-grade AUCs, which compare students, are what it improves).",
     ]
     lines += ["", "Paired differences of pooled AUC (95% bootstrap interval over students):", ""]
     for name, (point, lo, hi) in intervals.items():
@@ -182,7 +196,7 @@ def report(args, rows, intervals, speed, per_q, load) -> str:
         f"one-student sessions (15 questions each): p50 {speed['p50']:.2f} ms, p99 "
         f"{speed['p99']:.2f} ms wall (target p99 <= 5 ms); CPU time of the calling thread "
         f"p50 {speed['cpu_p50']:.2f} ms, p99 {speed['cpu_p99']:.2f} ms (what the call costs when "
-        "it is not waiting for a core). Vectorized `run` (entropy): "
+        "it is not waiting for a core). Vectorized `run` (shipped): "
         f"{per_q * 1000:.2f} ms per student-question. Machine: {platform.platform()}, "
         f"{os.cpu_count()} CPU cores shared with other jobs (1-minute load {load:.1f} before the "
         "speed run), so times are upper bounds.",
@@ -218,14 +232,14 @@ def main() -> None:
             rows.append((arm, n, metrics(known, own, snaps[arm][n])))
             print(rows[-1], flush=True)
     intervals = {
-        "diagnostic (entropy) @10 - grade prior": paired_interval(
-            known, snaps[ARMS[0]][10], prior.mastery, args.seed
+        "diagnostic @10 - grade prior": paired_interval(
+            known, snaps[SHIPPED][10], prior.mastery, args.seed
         ),
-        "diagnostic (entropy) @10 - graph only @10": paired_interval(
-            known, snaps[ARMS[0]][10], snaps[ARMS[2]][10], args.seed
+        "diagnostic @10 - graph model @10": paired_interval(
+            known, snaps[SHIPPED][10], snaps[GRAPH][10], args.seed
         ),
-        "diagnostic (entropy) @10 - random questions @10": paired_interval(
-            known, snaps[ARMS[0]][10], snaps[ARMS[3]][10], args.seed
+        "diagnostic @10 - random questions @10": paired_interval(
+            known, snaps[SHIPPED][10], snaps[RANDOM][10], args.seed
         ),
     }
     text = report(args, rows, intervals, speed, per_q, load)

@@ -156,11 +156,12 @@ def test_determinism_same_seed_same_questions_and_placement() -> None:
         assert np.array_equal(r0, r1) and np.array_equal(c0, c1) and np.array_equal(v0, v1)
 
 
-def test_vectorized_run_equals_sessions_stepped_one_by_one() -> None:
+@pytest.mark.parametrize("model", ["auto", "graph"])
+def test_vectorized_run_equals_sessions_stepped_one_by_one(model: str) -> None:
     ids = [f"s{i}" for i in range(25)]
     known, answer = truth_and_answers(len(ids), 7)
     profiles = [LearnerProfile(s, grade=1 + i % 4) for i, s in enumerate(ids)]
-    diag = PlacementDiagnostic(small_catalog(), profiles, max_questions=4)
+    diag = PlacementDiagnostic(small_catalog(), profiles, max_questions=4, model=model)
     batch = diag.start_batch(ids)
     batch.run(answer)
     for row, sid in enumerate(ids):

@@ -11,7 +11,19 @@ uncertainty about *all* skills, and each answer moves the beliefs of the whole p
     placement = session.placement()       # "placed by diagnostic (15 questions)"
     placement = diag.run(ids, answer_fn)  # many students stepping together (simulation, nightly)
 
-The model (chosen to be simple, fast and explainable):
+Two belief models (chosen to be simple, fast and explainable; `model="auto"` picks per student):
+
+- **Level** (`adaptive.placement.level`, for a student placed from their grade: a `Placement`
+  with `grades`, as `grade_placement` and learner profiles give): one latent point t per student
+  in the curriculum's sequence (grade, then prerequisite order inside the grade); skills before t
+  are known, after it not, with noise. Its prior is the grade table read as a distribution of t;
+  each answer reweighs t, which moves *every* graded skill, on every branch of the map. The next question is the skill whose answer
+  tells most about t (mutual information). On the generated graphs and on Junyi it ranks mastery
+  better than the graph model after 10 questions (experiments/results/56_diagnostic.md), so it is
+  the default wherever the student's grade and the skills' grades are known.
+- **Graph** (every other student, or `model="graph"`), below.
+
+The graph model:
 
 - **Beliefs.** One P(mastered) per (student, skill), starting from a prior `Placement` (the grade
   prior from profiles by default; skills it leaves NaN start at the population prior: the BKT
@@ -58,6 +70,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.placement.level import DEFAULT_NOISE, CurriculumLevel
 from adaptive.placement.prior import GradeTable, Placement, grade_placement
 
 DEFAULT_MAX_QUESTIONS = 15
@@ -78,6 +91,8 @@ _EPS = 1e-4  # beliefs are kept in [eps, 1 - eps]: no division by zero, no log(0
 _CHUNK_ELEMENTS = 1 << 17  # students x pairs scored at once: one Junyi student (cache-sized)
 
 Criterion = Literal["entropy", "variance"]
+Model = Literal["auto", "level", "graph"]
+MODELS = ("auto", "level", "graph")
 AnswerFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
@@ -326,6 +341,10 @@ class PlacementDiagnostic:
     secondary : scale of the secondary moves (wrong answer -> ancestors, correct -> descendants).
     criterion : "entropy" (Shannon) or "variance" (sum of p (1 - p)).
     default_prior : P(mastered) where neither the prior nor `params` give one.
+    model : "auto" (the level model for students placed from their grade, the graph model for
+        the others), "level" (every student must have a grade) or "graph".
+    level_noise : the level model's P(known) on the wrong side of the student's point.
+    grade_table : the grade prior for profiles, and the level model's prior of the point.
     seed : seeds the fixed order that breaks exact ties between equally informative skills.
     """
 
@@ -344,6 +363,8 @@ class PlacementDiagnostic:
         criterion: Criterion = "entropy",
         default_prior: float = DEFAULT_PRIOR,
         grade_table: GradeTable | None = None,
+        model: Model = "auto",
+        level_noise: float = DEFAULT_NOISE,
         seed: int = 0,
     ):
         if isinstance(max_questions, bool) or not isinstance(max_questions, int | np.integer):
@@ -359,6 +380,18 @@ class PlacementDiagnostic:
             raise ConfigError(f"criterion {criterion!r}: expected 'entropy' or 'variance'")
         if not catalog.skills:
             raise ConfigError("diagnostic: the catalog has no skills")
+        if model not in MODELS:
+            raise ConfigError(f"diagnostic model {model!r}: expected one of {MODELS}")
+        graded = bool((~np.isnan(catalog.skill_grades)).any())
+        if model == "level" and not graded:
+            raise ConfigError("diagnostic model 'level': no skill of the catalog has a grade")
+        self.model: Model = model
+        #: the level model (None with model "graph" or a catalog without grades)
+        self.level = (
+            CurriculumLevel.of(catalog, grade_table, level_noise)
+            if model != "graph" and graded
+            else None
+        )
         self.catalog = catalog
         self.max_questions = int(max_questions)
         self.answers = AnswerModel.from_params(catalog, params, guess, slip, default_prior)
@@ -409,7 +442,14 @@ class PlacementDiagnostic:
         if len(set(ids)) != len(ids):
             raise DiagnosticError("student ids must be unique within one diagnostic batch")
         beliefs = self.initial_beliefs(ids, prior)
-        return DiagnosticBatch(self, tuple(ids), beliefs)
+        grades = self._grades(self.prior if prior is None else self._as_placement(prior), ids)
+        if self.model == "level" and np.isnan(grades).any():
+            missing = [s for s, g in zip(ids, grades, strict=True) if np.isnan(g)][:5]
+            raise DiagnosticError(
+                f"diagnostic model 'level' needs each student's grade; none for {missing}: "
+                "start from grade_placement(catalog, profiles) with graded profiles"
+            )
+        return DiagnosticBatch(self, tuple(ids), beliefs, grades)
 
     def run(
         self,
@@ -437,19 +477,28 @@ class PlacementDiagnostic:
             beliefs = np.where(np.isnan(values), beliefs, values)
         return np.clip(beliefs, _EPS, 1.0 - _EPS)
 
-    def _prior_rows(self, prior: Placement, student_ids: Sequence[str]) -> np.ndarray:
-        """The prior's rows of these students, in catalog skill order (NaN where it has none).
+    def _grades(self, prior: Placement | None, student_ids: Sequence[str]) -> np.ndarray:
+        """Each student's grade where the prior is grade level alone (NaN elsewhere): the level
+        model's students."""
+        grades = np.full(len(student_ids), np.nan)
+        if self.level is None or prior is None or prior.grades is None:
+            return grades
+        rows = self._index_of(prior).get_indexer(pd.Index(student_ids))
+        return np.where(rows >= 0, prior.grades[np.maximum(rows, 0)], np.nan)
 
-        Only those rows are aligned, and the diagnostic's own prior keeps its student index, so
-        starting one session costs the same with a prior of ten students or of 400,000.
-        """
-        if prior is self.prior:
-            if self._prior_index is None:
-                self._prior_index = pd.Index(prior.students)
-            index = self._prior_index
-        else:
-            index = pd.Index(prior.students)
-        rows = index.get_indexer(pd.Index(student_ids))
+    def _index_of(self, prior: Placement) -> pd.Index:
+        """The prior's student index (kept for the diagnostic's own prior: a session's start costs
+        the same with a prior of ten students or of 400,000)."""
+        if prior is not self.prior:
+            return pd.Index(prior.students)
+        if self._prior_index is None:
+            self._prior_index = pd.Index(prior.students)
+        return self._prior_index
+
+    def _prior_rows(self, prior: Placement, student_ids: Sequence[str]) -> np.ndarray:
+        """The prior's rows of these students, in catalog skill order (NaN where it has none);
+        only those rows are aligned."""
+        rows = self._index_of(prior).get_indexer(pd.Index(student_ids))
         unknown = [s for s, r in zip(student_ids, rows, strict=True) if r < 0]
         if unknown:
             raise DiagnosticError(
@@ -541,17 +590,33 @@ class PlacementDiagnostic:
 
 
 class DiagnosticBatch:
-    """Beliefs and question history of many students taking the diagnostic together."""
+    """Beliefs and question history of many students taking the diagnostic together.
 
-    def __init__(self, diagnostic: PlacementDiagnostic, students: tuple[str, ...], beliefs):
+    Students with a grade (`grades` not NaN) follow the level model when the diagnostic has one:
+    their state is the log weights of their point in the curriculum (`level_weights`), and their
+    beliefs are read from it after every answer; the others follow the graph model.
+    """
+
+    def __init__(
+        self,
+        diagnostic: PlacementDiagnostic,
+        students: tuple[str, ...],
+        beliefs: np.ndarray,
+        grades: np.ndarray | None = None,
+    ):
         self.diagnostic = diagnostic
         self.students = students
         self.beliefs: np.ndarray = beliefs
         n_students, n_skills = beliefs.shape
+        self.grades = np.full(n_students, np.nan) if grades is None else np.asarray(grades)
+        level = diagnostic.level
+        self.on_level = ~np.isnan(self.grades) if level is not None else np.zeros(n_students, bool)
+        self.level_weights = None if level is None else level.start(n_students)
         self.asked = np.zeros((n_students, n_skills), dtype=bool)
         self.n_asked = np.zeros(n_students, dtype=np.int64)
         self.history: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._pending: tuple[np.ndarray, np.ndarray] | None = None
+        self._read_level(np.flatnonzero(self.on_level))
 
     @property
     def done(self) -> np.ndarray:
@@ -586,7 +651,17 @@ class DiagnosticBatch:
     def _choose(self, sel: np.ndarray) -> np.ndarray:
         diag = self.diagnostic
         order = diag.tie_order
-        gain = diag.gains(self.beliefs[sel])[:, order]
+        on_level = self.on_level[sel]
+        gain = np.empty((len(sel), self.asked.shape[1]), dtype=np.float64)
+        if not on_level.all():
+            gain[~on_level] = diag.gains(self.beliefs[sel[~on_level]])
+        if on_level.any():
+            rows = sel[on_level]
+            answers = diag.answers
+            gain[on_level] = diag.level.information(  # type: ignore[union-attr]
+                self.level_weights[rows], self.grades[rows], answers.guess, answers.slip
+            )
+        gain = gain[:, order]
         gain[self.asked[sel][:, order]] = -np.inf
         return order[np.argmax(gain, axis=1)].astype(np.int64)
 
@@ -596,11 +671,46 @@ class DiagnosticBatch:
             raise DiagnosticError("no question is pending: call next_questions() first")
         rows, codes = self._pending
         values = _as_answers(correct, len(rows))
-        self.beliefs[rows] = self.diagnostic.update(self.beliefs[rows], codes, values)
+        on_level = self.on_level[rows]
+        graph = ~on_level
+        if graph.any():
+            self.beliefs[rows[graph]] = self.diagnostic.update(
+                self.beliefs[rows[graph]], codes[graph], values[graph]
+            )
         self.asked[rows, codes] = True
         self.n_asked[rows] += 1
         self.history.append((rows, codes, values))
         self._pending = None
+        if on_level.any():
+            self._absorb_level(rows[on_level], codes[on_level], values[on_level])
+
+    def _absorb_level(self, rows: np.ndarray, codes: np.ndarray, values: np.ndarray) -> None:
+        """Level-model students: reweigh their point by the answers, then read their beliefs.
+        An answered skill without a grade (outside the model) gets Bayes on its own belief."""
+        level, answers = self.diagnostic.level, self.diagnostic.answers
+        assert level is not None and self.level_weights is not None
+        weights = self.level_weights[rows]
+        level.absorb(
+            weights, self.grades[rows], codes, values, answers.guess[codes], answers.slip[codes]
+        )
+        self.level_weights[rows] = weights
+        outside = ~level.modelled[codes]
+        if outside.any():
+            r, c = rows[outside], codes[outside]
+            _, q_right, q_wrong = answers.posteriors(self.beliefs[r, c], c)
+            q = np.where(values[outside] == 1, q_right, q_wrong)
+            self.beliefs[r, c] = np.clip(q, _EPS, 1.0 - _EPS)
+        self._read_level(rows)
+
+    def _read_level(self, rows: np.ndarray) -> None:
+        """Beliefs of these level-model students' graded skills, from their point's posterior."""
+        level = self.diagnostic.level
+        if level is None or not len(rows):
+            return
+        block = self.beliefs[rows]
+        known = level.known(level.beyond(self.level_weights[rows], self.grades[rows]))
+        block[:, level.modelled] = known[:, level.modelled]
+        self.beliefs[rows] = np.clip(block, _EPS, 1.0 - _EPS)
 
     def run(
         self,

@@ -47,12 +47,16 @@ class Placement:
     skills : skill ids, one per column of `mastery`.
     mastery : (n_students, n_skills) float in [0, 1] or NaN.
     sources : one short phrase per student saying where the prior came from.
+    grades : each student's grade (NaN where unknown) when the placement came from grade level
+        alone (`grade_placement`); the diagnostic then locates each student in the curriculum
+        from it (`adaptive.placement.level`). None for placements from other sources.
     """
 
     students: tuple[str, ...]
     skills: tuple[str, ...]
     mastery: np.ndarray
     sources: tuple[str, ...] = ()
+    grades: np.ndarray | None = None
     _skill_index: pd.Index = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -68,6 +72,11 @@ class Placement:
         sources = self.sources or ("placed",) * len(self.students)
         if len(sources) != len(self.students):
             raise ConfigError(f"{len(sources)} sources for {len(self.students)} students")
+        if self.grades is not None:
+            grades = np.asarray(self.grades, dtype=np.float64)
+            if grades.shape != (len(self.students),):
+                raise ConfigError(f"{len(grades)} grades for {len(self.students)} students")
+            object.__setattr__(self, "grades", grades)
         object.__setattr__(self, "mastery", m)
         object.__setattr__(self, "students", tuple(str(s) for s in self.students))
         object.__setattr__(self, "skills", tuple(str(s) for s in self.skills))
@@ -96,6 +105,7 @@ class Placement:
             self.skills,
             self.mastery[rows],
             tuple(self.sources[r] for r in rows),
+            None if self.grades is None else self.grades[rows],
         )
 
 
@@ -170,7 +180,7 @@ def grade_placement(
         for p in plist
     )
     return Placement(
-        tuple(p.student_id for p in plist), tuple(catalog.skill_index), mastery, sources
+        tuple(p.student_id for p in plist), tuple(catalog.skill_index), mastery, sources, grade
     )
 
 
@@ -230,7 +240,8 @@ def combine(*placements: Placement) -> Placement:
 
     E.g. `combine(diagnostic, records, grade)`: a diagnostic's answer beats last year's record,
     which beats the grade-level guess. A student's source is the first placement's that covers
-    any of their skills.
+    any of their skills. The result carries no grades (it is not grade level alone), so a
+    diagnostic started from it updates its values with the graph model.
     """
     if not placements:
         raise ConfigError("combine needs at least one placement")
