@@ -4,8 +4,11 @@
   sources combined;
 - `graph`: evidence that flows along the prerequisite graph (a correct answer on a skill is
   evidence for its prerequisites, a wrong one against its dependents);
+- `level`: where a student stands in the curriculum's sequence (grade, then prerequisite order),
+  one latent point per student that every answer moves;
 - `diagnostic`: an adaptive placement check that asks a few questions chosen by expected
-  information over the whole graph.
+  information: about the student's point (the level model, for students placed from their grade)
+  or about every skill of the graph (the graph model).
 """
 
 from adaptive.placement.diagnostic import (
