@@ -169,9 +169,31 @@ def test_summary_run_in_mlflow(district, tmp_path):
     assert run.data.metrics["students_served"] == summary.students_served
     assert 0.0 <= run.data.metrics["share_stuck"] <= 1.0
     assert run.data.params["date"] == district.last_day
+    assert run.info.status == "FINISHED" and run.info.run_name == f"batch-{district.last_day}"
     text = " ".join([*run.data.params.values(), *run.data.tags.values()])
     assert not any(s in text for s in district.log.students[:50])
     assert summary.skill_counts.sum() == len(pd.read_parquet(tmp_path / "out" / "recommendations"))
+
+
+def test_a_failed_night_leaves_no_summary_run(district, tmp_path, monkeypatch):
+    """The summary run is opened while the night is read; a night that fails deletes it, so the
+    batch experiment lists only nights that completed."""
+    import adaptive.batch.job as job
+
+    def failing_serve(*args, **kwargs):
+        time.sleep(2)  # the registry's process opens the run meanwhile
+        raise RuntimeError("disk full")
+
+    def active_runs() -> list:
+        client = MlflowClient(tracking_uri=district.uri)
+        experiment = client.get_experiment_by_name(job.BATCH_EXPERIMENT)
+        return [] if experiment is None else client.search_runs([experiment.experiment_id])
+
+    before = len(active_runs())
+    monkeypatch.setattr(job, "_serve_date", failing_serve)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_daily_job(district.last_day, tmp_path / "out", **district.job_args())
+    assert len(active_runs()) == before
 
 
 def test_snapshot_of_another_model_is_not_reused(district, tmp_path):

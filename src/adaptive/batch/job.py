@@ -11,7 +11,9 @@ For date D (recommendations for day D, from every response before D 00:00 UTC):
    fingerprint takes the state's digest from memory);
 4. per school, run the pure partition functions (`partition.py`) and write Parquet partitioned by
    date and school (`writer.py`: atomic, idempotent, resumable);
-5. log a summary run to MLflow (students served, time, recommended skills, share stuck).
+5. log a summary run to MLflow (students served, time, recommended skills, share stuck): the
+   run is opened while the inputs are read and takes the night's figures in one batch at the
+   end; a night that fails deletes it (one killed outright leaves it RUNNING).
 Bad input follows the data layer's rule: stop with the problems, or with `quarantine=FILE` load
 the good rows and write the rejected ones there (the summary reports both counts).
 
@@ -40,12 +42,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import mlflow
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyarrow.parquet as pq
+from mlflow.entities import Metric, Param, RunTag
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from threadpoolctl import threadpool_limits
 
@@ -184,30 +186,39 @@ def run_daily_job(
         )
         lock_facts = {"model": model_name, "k": k, "tracking_uri": _shown(tracking_uri)}
         with date_lock(out, day, lock_facts):
+            # the night's summary run is opened while the inputs are read, so that the end of
+            # the night only logs its figures (one batch) and closes it
+            opening = registry.submit(_open_summary_run, day, tracking_uri)
             serve = _serve_date if engine == "local" else _serve_date_on_spark(master)
-            summary = serve(
-                day,
-                out,
-                model_name=model_name,
-                data=data,
-                catalog=catalog,
-                profiles=profiles,
-                state_dir=state_dir,
-                k=k,
-                policy_config=policy_config,
-                mapping=mapping,
-                quarantine=quarantine,
-                tracking_uri=tracking_uri,
-                show_progress=show_progress,
-                workers=workers,
-                on_partition=on_partition,
-                overrides=overrides,
-                experiment=experiment,
-                champion=champion,
-            )
+            try:
+                summary = serve(
+                    day,
+                    out,
+                    model_name=model_name,
+                    data=data,
+                    catalog=catalog,
+                    profiles=profiles,
+                    state_dir=state_dir,
+                    k=k,
+                    policy_config=policy_config,
+                    mapping=mapping,
+                    quarantine=quarantine,
+                    tracking_uri=tracking_uri,
+                    show_progress=show_progress,
+                    workers=workers,
+                    on_partition=on_partition,
+                    overrides=overrides,
+                    experiment=experiment,
+                    champion=champion,
+                )
+            except BaseException:
+                _discard_summary_run(registry, opening, tracking_uri)
+                raise
         summary.seconds = time.perf_counter() - started
         try:
-            summary.run_id = registry_answer(registry.submit(_log_summary, summary, tracking_uri))
+            run_id = registry_answer(opening)
+            logged = registry.submit(_log_summary, run_id, summary, tracking_uri)
+            summary.run_id = registry_answer(logged)
         except Exception as exc:  # the outputs stand whatever failed: say so, never a traceback
             raise SummaryNotLoggedError(summary, _why(exc)) from exc
     return summary
@@ -839,47 +850,70 @@ def _profiles_sha(profiles: str | Path | dict[str, LearnerProfile]) -> str:
     return digest.hexdigest()
 
 
-def _log_summary(summary: JobSummary, tracking_uri: str | None) -> str:
-    """One MLflow run per night: counts, time, the distribution of recommended skills."""
-    with (
-        tracking(tracking_uri) as client,
-        mlflow.start_run(
-            experiment_id=experiment_id(client, BATCH_EXPERIMENT), run_name=f"batch-{summary.date}"
-        ) as run,
-    ):
-        mlflow.log_params(
-            {
-                "date": summary.date,
-                "registered_model": summary.model_name,
-                "model_version": summary.model_version,
-                "previous_snapshot": summary.previous_snapshot or "none",
-                "state_rebuilt": summary.state_rebuilt,
-            }
-        )
-        mlflow.log_metrics(
-            {
-                "students_served": summary.students_served,
-                "schools": summary.schools,
-                "partitions_written": summary.partitions_written,
-                "partitions_resumed": summary.partitions_resumed,
-                "new_responses": summary.new_responses,
-                "rows_quarantined": summary.rows_quarantined,
-                "students_without_profile": summary.students_without_profile,
-                "share_stuck": summary.share_stuck,
-                "seconds": summary.seconds,
-                "distinct_skills_recommended": len(summary.skill_counts),
-                **(
-                    {
-                        "catalog_skills": summary.skill_coverage.catalog,
-                        "catalog_skills_known_to_model": summary.skill_coverage.known,
-                    }
-                    if summary.skill_coverage is not None
-                    else {}
-                ),
-            }
-        )
-        mlflow.set_tags({"adaptive.kind": "batch", "output": str(summary.out.resolve())})
-        mlflow.log_text(
-            summary.skill_counts.rename_axis("skill_id").to_csv(), "skill_distribution.csv"
+def _open_summary_run(day: str, tracking_uri: str | None) -> str:
+    """The night's MLflow run (in the batch experiment), opened before the night is served."""
+    with tracking(tracking_uri) as client:
+        run = client.create_run(
+            experiment_id(client, BATCH_EXPERIMENT),
+            run_name=f"batch-{day}",
+            tags={"adaptive.kind": "batch"},
         )
     return run.info.run_id
+
+
+def _log_summary(run_id: str, summary: JobSummary, tracking_uri: str | None) -> str:
+    """The night's figures into its run, in one batch: counts, time, the distribution of
+    recommended skills (an artifact); then the run is closed."""
+    params = {
+        "date": summary.date,
+        "registered_model": summary.model_name,
+        "model_version": summary.model_version,
+        "previous_snapshot": summary.previous_snapshot or "none",
+        "state_rebuilt": summary.state_rebuilt,
+    }
+    metrics = {
+        "students_served": summary.students_served,
+        "schools": summary.schools,
+        "partitions_written": summary.partitions_written,
+        "partitions_resumed": summary.partitions_resumed,
+        "new_responses": summary.new_responses,
+        "rows_quarantined": summary.rows_quarantined,
+        "students_without_profile": summary.students_without_profile,
+        "share_stuck": summary.share_stuck,
+        "seconds": summary.seconds,
+        "distinct_skills_recommended": len(summary.skill_counts),
+    }
+    if summary.skill_coverage is not None:
+        metrics["catalog_skills"] = summary.skill_coverage.catalog
+        metrics["catalog_skills_known_to_model"] = summary.skill_coverage.known
+    now = int(time.time() * 1000)
+    with tracking(tracking_uri) as client:
+        client.log_batch(
+            run_id,
+            metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()],
+            params=[Param(k, str(v)) for k, v in params.items()],
+            tags=[RunTag("output", str(summary.out.resolve()))],
+        )
+        client.log_text(
+            run_id,
+            summary.skill_counts.rename_axis("skill_id").to_csv(),
+            "skill_distribution.csv",
+        )
+        client.set_terminated(run_id, "FINISHED")
+    return run_id
+
+
+def _discard_summary_run(
+    registry: ProcessPoolExecutor, opening: Future, tracking_uri: str | None
+) -> None:
+    """A night that failed logs no summary: its opened run is deleted (best effort, a few
+    seconds at most; a run still being opened is left to the registry process's stop)."""
+    if not opening.done() or opening.exception() is not None:
+        return
+    with contextlib.suppress(Exception):
+        registry.submit(_delete_run, opening.result(), tracking_uri).result(timeout=10)
+
+
+def _delete_run(run_id: str, tracking_uri: str | None) -> None:
+    with tracking(tracking_uri) as client:
+        client.delete_run(run_id)
