@@ -1,8 +1,9 @@
 """An adaptive placement diagnostic: a few questions, chosen by information, place every skill.
 
 Like ALEKS's initial knowledge check: the student answers at most `max_questions` (default 15)
-questions, one at a time; each is the skill whose answer is expected to remove the most
-uncertainty about *all* skills, and each answer moves the beliefs of the whole prerequisite graph.
+questions, one at a time; each is the skill whose answer is expected to tell the most (about where
+the student stands, or about all skills), and each answer moves the beliefs of every skill it
+bears on, not only its own.
 
     diag = PlacementDiagnostic(catalog, prior=profiles)        # grade prior (or a Placement)
     session = diag.start("s1")
@@ -17,10 +18,12 @@ Two belief models (chosen to be simple, fast and explainable; `model="auto"` pic
   with `grades`, as `grade_placement` and learner profiles give): one latent point t per student
   in the curriculum's sequence (grade, then prerequisite order inside the grade); skills before t
   are known, after it not, with noise. Its prior is the grade table read as a distribution of t;
-  each answer reweighs t, which moves *every* graded skill, on every branch of the map. The next question is the skill whose answer
-  tells most about t (mutual information). On the generated graphs and on Junyi it ranks mastery
-  better than the graph model after 10 questions (experiments/results/56_diagnostic.md), so it is
-  the default wherever the student's grade and the skills' grades are known.
+  each answer reweighs t, which moves *every* graded skill, on every branch of the map. The next
+  question is the skill whose answer tells most about t (mutual information). On the generated
+  graphs and on Junyi it ranks mastery better than the graph model after 10 questions
+  (experiments/results/56_diagnostic.md), so it is the default wherever the student's grade and
+  the skills' grades are known. Where knowledge is scattered across a grade rather than a prefix
+  of its sequence (the district simulators there), the graph model places better.
 - **Graph** (every other student, or `model="graph"`), below.
 
 The graph model:
@@ -441,8 +444,9 @@ class PlacementDiagnostic:
         ids = [str(s) for s in student_ids]
         if len(set(ids)) != len(ids):
             raise DiagnosticError("student ids must be unique within one diagnostic batch")
-        beliefs = self.initial_beliefs(ids, prior)
-        grades = self._grades(self.prior if prior is None else self._as_placement(prior), ids)
+        placement = self.prior if prior is None else self._as_placement(prior)
+        beliefs = self.initial_beliefs(ids, placement)
+        grades = self._grades(placement, ids)
         if self.model == "level" and np.isnan(grades).any():
             missing = [s for s, g in zip(ids, grades, strict=True) if np.isnan(g)][:5]
             raise DiagnosticError(
