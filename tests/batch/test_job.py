@@ -15,7 +15,7 @@ from adaptive.batch.history import StudentHistory
 from adaptive.batch.snapshot import load_snapshot
 from adaptive.curriculum import Catalog
 from adaptive.data import load_log_report
-from adaptive.errors import DataValidationError
+from adaptive.errors import ArtifactError, DataValidationError
 from adaptive.policy.adapter import history_features
 from adaptive.registry.store import tracking
 
@@ -177,23 +177,26 @@ def test_summary_run_in_mlflow(district, tmp_path):
 
 def test_a_failed_night_leaves_no_summary_run(district, tmp_path, monkeypatch):
     """The summary run is opened while the night is read; a night that fails deletes it, so the
-    batch experiment lists only nights that completed."""
+    batch experiment lists only nights that completed: here a failure while serving, and a
+    model without a champion (the registry answered, the run was opened after it)."""
     import adaptive.batch.job as job
 
     def failing_serve(*args, **kwargs):
         time.sleep(2)  # the registry's process opens the run meanwhile
         raise RuntimeError("disk full")
 
-    def active_runs() -> list:
+    def runs() -> int:
         client = MlflowClient(tracking_uri=district.uri)
         experiment = client.get_experiment_by_name(job.BATCH_EXPERIMENT)
-        return [] if experiment is None else client.search_runs([experiment.experiment_id])
+        return 0 if experiment is None else len(client.search_runs([experiment.experiment_id]))
 
-    before = len(active_runs())
+    before = runs()
+    with pytest.raises(ArtifactError, match="no alias @champion"):
+        run_daily_job(district.last_day, tmp_path / "a", **district.job_args(model_name="nobody"))
     monkeypatch.setattr(job, "_serve_date", failing_serve)
     with pytest.raises(RuntimeError, match="disk full"):
-        run_daily_job(district.last_day, tmp_path / "out", **district.job_args())
-    assert len(active_runs()) == before
+        run_daily_job(district.last_day, tmp_path / "b", **district.job_args())
+    assert runs() == before
 
 
 def test_snapshot_of_another_model_is_not_reused(district, tmp_path):

@@ -81,6 +81,7 @@ from adaptive.policy.service import check_district_files, district_inputs
 from adaptive.registry.loading import fetch_version, registry_answer, registry_process
 from adaptive.registry.store import (
     CHAMPION_ALIAS,
+    TrackingServerError,
     display_uri,
     experiment_id,
     network_failure,
@@ -212,7 +213,7 @@ def run_daily_job(
                     champion=champion,
                 )
             except BaseException:
-                _discard_summary_run(registry, opening, tracking_uri)
+                _discard_summary_run(registry, opening, champion, tracking_uri)
                 raise
         summary.seconds = time.perf_counter() - started
         try:
@@ -904,14 +905,20 @@ def _log_summary(run_id: str, summary: JobSummary, tracking_uri: str | None) -> 
 
 
 def _discard_summary_run(
-    registry: ProcessPoolExecutor, opening: Future, tracking_uri: str | None
+    registry: ProcessPoolExecutor, opening: Future, champion: Future, tracking_uri: str | None
 ) -> None:
-    """A night that failed logs no summary: its opened run is deleted (best effort, a few
-    seconds at most; a run still being opened is left to the registry process's stop)."""
-    if not opening.done() or opening.exception() is not None:
+    """A night that failed logs no summary: the run it opened is deleted (best effort).
+
+    The registry's process opens the run after fetching the champion. When that fetch reached
+    the server (it succeeded, or the model has no champion), the opening is waited for a moment
+    and the run deleted; when it is still under way or the server is unreachable, nothing is
+    waited for (the error is reported at once and the registry's process is stopped)."""
+    reached = champion.done() and not isinstance(champion.exception(), TrackingServerError)
+    if not (opening.done() or reached):
         return
     with contextlib.suppress(Exception):
-        registry.submit(_delete_run, opening.result(), tracking_uri).result(timeout=10)
+        run_id = opening.result(timeout=2)
+        registry.submit(_delete_run, run_id, tracking_uri).result(timeout=10)
 
 
 def _delete_run(run_id: str, tracking_uri: str | None) -> None:
