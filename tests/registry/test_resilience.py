@@ -30,6 +30,7 @@ from adaptive.registry.store import (
     TrackingServerError,
     experiment_id,
     is_not_found,
+    network_failure,
     tracking,
 )
 from adaptive.registry.tracking import TRAINING_EXPERIMENT
@@ -70,6 +71,13 @@ def test_not_found_and_network_failures_are_told_apart():
         "Registered model alias champion not found.", error_code=INVALID_PARAMETER_VALUE
     )
     assert is_not_found(missing) and not is_not_found(refused)
+    # a server that dies while it answers: the answer is cut short
+    cut = MlflowException(
+        "API request to http://127.0.0.1:9/api/2.0/mlflow/runs/create failed with exception "
+        "('Connection broken: IncompleteRead(0 bytes read, 660 more expected)', "
+        "IncompleteRead(0 bytes read, 660 more expected))"
+    )
+    assert network_failure(cut) == "the server closed the connection"
 
 
 @pytest.mark.parametrize("retries_off", [False, True])

@@ -140,7 +140,11 @@ _NETWORK_REASONS = (
         "unknown host",
     ),
     (
-        re.compile(r"RemoteDisconnected|Connection aborted|reset by peer|BrokenPipe", re.I),
+        re.compile(
+            r"RemoteDisconnected|Connection aborted|reset by peer|BrokenPipe|Connection broken|"
+            r"IncompleteRead",
+            re.I,
+        ),
         "the server closed the connection",
     ),
     (re.compile(r"error code (5\d\d)"), "server error HTTP {0}"),
