@@ -14,6 +14,7 @@ from adaptive.placement import (
     combine,
     grade_placement,
     mastery_table_placement,
+    read_placement,
 )
 from adaptive.placement.graph import graph_propagation, propagate
 
@@ -132,3 +133,35 @@ def test_own_grade_skills_are_placed_by_their_place_in_the_grade() -> None:
     np.testing.assert_allclose(p, [0.9, 0.8, 0.5, 0.2])
     flat = grade_placement(cat, [LearnerProfile("x", grade=2)], GradeTable({0: 0.4}, None))
     np.testing.assert_allclose(flat.mastery[0, 1:], 0.4)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_placement_saved_as_a_table_reads_back(tmp_path, suffix) -> None:
+    """`to_frame` -> a file -> `read_placement`: the known values come back (NaN stays unknown),
+    ids are text ("007" is not 7), and the students are placed from the file."""
+    profiles = [LearnerProfile("007", grade=2), LearnerProfile("x", grade=3)]
+    placed = grade_placement(chain(), profiles)
+    frame = placed.to_frame()
+    assert len(frame) == 8 and not frame["mastery"].isna().any()  # skill e has no grade
+    path = tmp_path / f"placed{suffix}"
+    frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(path)
+    back = read_placement(path, chain())
+    assert back.students == ("007", "x")
+    np.testing.assert_allclose(back.aligned(placed.skills), placed.mastery)
+    assert back.sources == (f"placed from placed{suffix}",) * 2
+
+
+def test_a_bad_placement_file_is_one_clear_error(tmp_path) -> None:
+    path = tmp_path / "last_year.csv"
+    path.write_text("student_id,skill_id,mastery\ns1,a,0.9\ns1,zz,0.5\ns2,b,high\n")
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(path, chain())
+    message = str(caught.value)  # both problems, each with its file, line, column and value
+    assert caught.value.total == 2, message
+    assert "last_year.csv, line 4, column 'mastery': got 'high'" in message
+    assert "last_year.csv, line 3, column 'skill_id': got 'zz'; expected a skill of" in message
+    with pytest.raises(ConfigError, match="not found"):
+        read_placement(tmp_path / "none.csv", chain())
+    (tmp_path / "junk.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ConfigError, match="not a readable"):
+        read_placement(tmp_path / "junk.parquet", chain())

@@ -25,6 +25,7 @@ from adaptive.placement.prior import (
     combine,
     grade_placement,
     mastery_table_placement,
+    read_placement,
 )
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "combine",
     "grade_placement",
     "mastery_table_placement",
+    "read_placement",
 ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -93,6 +94,20 @@ class Placement:
         known = codes >= 0
         out[:, known] = self.mastery[:, codes[known]]
         return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The long table `read_placement` and `mastery_table_placement` read back: one row per
+        (student_id, skill_id) with a known mastery (NaN left out). A diagnostic's placement saved
+        this way (`placement.to_frame().to_csv(path, index=False)`) is what the nightly job's
+        `placement` file takes."""
+        rows, cols = np.nonzero(~np.isnan(self.mastery))
+        return pd.DataFrame(
+            {
+                "student_id": np.asarray(self.students, dtype=object)[rows],
+                "skill_id": np.asarray(self.skills, dtype=object)[cols],
+                "mastery": self.mastery[rows, cols],
+            }
+        )
 
     def subset(self, student_ids: Sequence[str]) -> Placement:
         """The rows of these students (each must be in the placement)."""
@@ -233,6 +248,48 @@ def mastery_table_placement(
     return Placement(
         tuple(students), tuple(skills), mastery, (f"placed from {source}",) * len(students)
     )
+
+
+def read_placement(path: str | Path, catalog: Catalog) -> Placement:
+    """A placement table from a CSV or Parquet file (student_id, skill_id, mastery in [0, 1]):
+    a prior year's mastery, a transcript mapped to skills, or a diagnostic's `to_frame()`.
+
+    Every row is checked (`mastery_table_placement`), and so is every skill id against the
+    catalog: a typo would otherwise place nobody on that skill without a word. Ids are read as
+    text ("007" stays "007"). Its students are placed "from <file name>"."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            f"placement {path} not found; expected a CSV or Parquet table of student_id, "
+            "skill_id, mastery"
+        )
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            frame = pd.read_parquet(path)
+            for col in ("student_id", "skill_id"):
+                if col in frame.columns:
+                    frame[col] = frame[col].astype(str)
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise ConfigError(f"placement {path}: not a readable CSV or Parquet table ({exc})") from exc
+    unknown = np.zeros(len(frame), bool)
+    if "skill_id" in frame.columns:
+        unknown = ~frame["skill_id"].astype(str).isin(catalog.skill_index.astype(str)).to_numpy()
+    skill_problems = [
+        Problem(str(path), int(i) + 2, "skill_id", str(frame["skill_id"].iloc[i]),
+                "a skill of the catalog")
+        for i in np.flatnonzero(unknown)[:20]
+    ]  # fmt: skip
+    try:
+        placement = mastery_table_placement(frame, path.name, str(path))
+    except DataValidationError as exc:  # every problem of the file in one error
+        raise DataValidationError(
+            exc.problems + skill_problems, total=exc.total + int(unknown.sum())
+        ) from None
+    if skill_problems:
+        raise DataValidationError(skill_problems, total=int(unknown.sum()))
+    return placement
 
 
 def combine(*placements: Placement) -> Placement:
