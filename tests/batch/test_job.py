@@ -223,3 +223,55 @@ def test_snapshot_of_another_model_is_not_reused(district, tmp_path):
         }
 
     assert parquet(out) and parquet(out) == parquet(tmp_path / "fresh")
+
+
+def test_a_placement_table_starts_new_students_where_it_knows_them(district, tmp_path, capsys):
+    """`placement=FILE`: a student new to the state whom the table knows starts from it (the
+    output says so), the others from their grade; the table is part of the night's fingerprint."""
+    import json
+
+    lines = district.profiles.read_text().splitlines()
+    newcomer = {**json.loads(lines[0]), "student_id": "newcomer"}
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text("\n".join([*lines, json.dumps(newcomer)]) + "\n")
+    skills = [s.id for s in Catalog.from_json(district.catalog).skills]
+    table = tmp_path / "placed.csv"
+    pd.DataFrame({"student_id": "newcomer", "skill_id": skills, "mastery": 0.99}).to_csv(
+        table, index=False
+    )
+    args = district.job_args(profiles=profiles)
+    run_daily_job(district.last_day, tmp_path / "a", **args, placement=table)
+    run_daily_job(district.last_day, tmp_path / "b", **args)
+    def first_rows(out: str, table: str) -> pd.DataFrame:
+        frame = pd.read_parquet(tmp_path / out / table)
+        return frame.drop_duplicates("student_id").set_index("student_id")
+
+    placed, graded = (first_rows(out, "recommendations") for out in "ab")
+    assert placed.loc["newcomer", "placement"] == "placed from placed.csv"
+    assert graded.loc["newcomer", "placement"] == f"placed from grade {newcomer['grade']}"
+    others = placed.index.drop("newcomer")
+    assert placed.loc[others, "placement"].equals(graded.loc[others, "placement"])
+    mastery = [np.mean(first_rows(out, "students").loc["newcomer", "mastery"]) for out in "ab"]
+    assert mastery[0] > mastery[1] + 0.1, mastery  # the table's 0.99 over the grade's prior
+    fingerprints = [
+        json.loads(next((tmp_path / out).rglob("_SUCCESS.json")).read_text())["fingerprint"]
+        for out in "ab"
+    ]
+    assert fingerprints[0] != fingerprints[1]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("student_id,skill_id,mastery\nnewcomer,no-such-skill,0.5\n")
+    with pytest.raises(DataValidationError, match="bad.csv, line 2, column 'skill_id'"):
+        run_daily_job(district.last_day, tmp_path / "c", **args, placement=bad)
+    # the command line: the same error in one message, exit 2, nothing written
+    from adaptive.cli import run
+
+    code = run(
+        ["batch", "--date", district.last_day, "--out", str(tmp_path / "d"), "--name",
+         district.model, "--data", str(district.responses), "--catalog", str(district.catalog),
+         "--profiles", str(profiles), "--tracking-uri", district.uri, "--placement", str(bad),
+         "--quiet"]
+    )  # fmt: skip
+    text = " ".join(capsys.readouterr().err.split())
+    assert code == 2, text
+    assert "bad.csv, line 2, column 'skill_id': got 'no-such-skill'" in text, text
+    assert "Traceback" not in text and not list((tmp_path / "d").rglob("*.parquet"))

@@ -62,7 +62,11 @@ def test_the_job_refuses_before_taking_the_lock(district, tmp_path):
             engine="spark",
             **{**args, "quarantine": tmp_path / "q.csv"},
         )
-    assert not any((tmp_path / name).exists() for name in "abcd")
+    with pytest.raises(ConfigError, match="--placement is not supported with --engine spark"):
+        run_daily_job(
+            district.last_day, tmp_path / "e", engine="spark", placement=tmp_path / "p.csv", **args
+        )
+    assert not any((tmp_path / name).exists() for name in "abcde")
 
 
 def test_the_cli_says_so_and_exits_2(district, tmp_path):

@@ -74,7 +74,7 @@ from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import arm_outputs
-from adaptive.placement.prior import place_new_students
+from adaptive.placement.prior import Placement, place_new_students, read_placement
 from adaptive.policy import PolicyConfig, StudentBatch, to_days
 from adaptive.policy.adapter import SkillCoverage, batch_from_model, check_skill_coverage
 from adaptive.policy.service import check_district_files, district_inputs
@@ -155,6 +155,7 @@ def run_daily_job(
     experiment: str | Path | Assignment | None = None,
     engine: str = "local",
     master: str | None = None,
+    placement: str | Path | Placement | None = None,
 ) -> JobSummary:
     """Run the nightly job for `date` (see the module docstring); returns its summary.
 
@@ -169,12 +170,15 @@ def run_daily_job(
     `overrides`: teacher overrides exported by the report site (`adaptive.batch.overrides`).
     `experiment`: an assignment of `adaptive experiment assign`: each student is served the
     policy of their class's (or school's) arm (`adaptive.experiment.serve`).
+    `placement`: where students new to the state start, where it knows them (a table of
+    student_id, skill_id, mastery: a prior year's records, a diagnostic's saved placement;
+    `adaptive.placement.read_placement`); the others start from their grade.
     """
     started = time.perf_counter()
     day = _day(date)
     out = Path(out)
     catalog, profiles = district_inputs(data, catalog, profiles)
-    _check_engine(engine, master, quarantine)
+    _check_engine(engine, master, quarantine, placement)
     # the folder outlives the registry's process: on an error the process is stopped first
     with tempfile.TemporaryDirectory() as champion_dir, registry_process() as registry:
         # the champion is fetched by the registry's process while the inputs are read
@@ -211,6 +215,7 @@ def run_daily_job(
                     overrides=overrides,
                     experiment=experiment,
                     champion=champion,
+                    placement=placement,
                 )
             except BaseException:
                 _discard_summary_run(registry, opening, champion, tracking_uri)
@@ -228,7 +233,9 @@ def run_daily_job(
 ENGINES = ("local", "spark")
 
 
-def _check_engine(engine: str, master: str | None, quarantine: Path | None) -> None:
+def _check_engine(
+    engine: str, master: str | None, quarantine: Path | None, placement: object = None
+) -> None:
     """A known engine, and for Spark a usable one (pyspark, Java, a master URL), before any
     work: each problem is one `ConfigError` naming the option."""
     if engine not in ENGINES:
@@ -246,6 +253,11 @@ def _check_engine(engine: str, master: str | None, quarantine: Path | None) -> N
             "--quarantine is not supported with --engine spark: validate the log first "
             "(`adaptive validate --quarantine FILE`), or use --engine local"
         )
+    if placement is not None:
+        raise ConfigError(
+            "--placement is not supported with --engine spark yet: use --engine local (new "
+            "students then start from the table where it knows them, else from their grade)"
+        )
 
 
 def _serve_date_on_spark(master: str | None) -> Callable[..., JobSummary]:
@@ -254,7 +266,7 @@ def _serve_date_on_spark(master: str | None) -> Callable[..., JobSummary]:
     def serve(day: str, out: Path, **kwargs) -> JobSummary:
         from adaptive.batch.spark_job import run_spark_night
 
-        for unused in ("quarantine", "show_progress", "workers", "on_partition"):
+        for unused in ("quarantine", "show_progress", "workers", "on_partition", "placement"):
             kwargs.pop(unused, None)
         kwargs["config"] = _policy_config(kwargs.pop("policy_config"))
         return run_spark_night(day, out, master=master, **kwargs)
@@ -302,6 +314,7 @@ def _serve_date(
     overrides: str | Path | OverrideSet | None = None,
     experiment: str | Path | Assignment | None = None,
     champion: Future,
+    placement: str | Path | Placement | None = None,
 ) -> JobSummary:
     """Steps 1-4 of the job for one date, under its lock (see `run_daily_job`); `champion`:
     the registry's `FetchedVersion` of the model, on its way (`registry_process`). The
@@ -320,6 +333,7 @@ def _serve_date(
         overrides = read_overrides(overrides, catalog, reading.result())
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
+    given, placement_sha = _given_placement(placement, catalog)
 
     # the registry answers meanwhile; its errors still come first (`_registry_errors_first`)
     with _registry_errors_first(champion):
@@ -361,7 +375,9 @@ def _serve_date(
     tracer_state = snap.tracer if reuse else model.init_state()
     # students new to the state start from their grade, not the population prior (issue 16)
     absorbed = log.students[np.unique(log.student[new_rows if reuse else before])]
-    place_new_students(model, tracer_state, catalog, profiles, [*profiles, *absorbed.tolist()])
+    place_new_students(
+        model, tracer_state, catalog, profiles, [*profiles, *absorbed.tolist()], given=given
+    )
     n_new = int(new_rows.sum())
     # the history absorbs the new rows; the tracer state takes the same rows when the snapshot
     # is reused, and on a first night (no snapshot: every row is new): then one pass over the
@@ -400,6 +416,7 @@ def _serve_date(
                 "students": len(roster),
                 **({"overrides": overrides.sha256} if overrides else {}),
                 **({"experiment": experiment.sha256} if experiment else {}),
+                **({"placement": placement_sha} if placement_sha else {}),
             },
             sort_keys=True,
         ).encode()
@@ -423,6 +440,7 @@ def _serve_date(
         school_of=school_of,
         overrides=overrides,
         experiment=experiment,
+        placement=given,
     )
     done = _serve_schools(night, schools, workers, show_progress, on_partition, save_state)
     written = sum(d.written for d in done)
@@ -490,6 +508,7 @@ class Night:
     school_of: np.ndarray
     overrides: OverrideSet | None = None  # teacher overrides (`adaptive.batch.overrides`)
     experiment: Assignment | None = None  # arms served per class or school (issue 19)
+    placement: Placement | None = None  # where new students started, besides their grade
 
     @cached_property
     def school_rows(self) -> dict[str, np.ndarray]:
@@ -544,6 +563,7 @@ def serve_school(
         state_rows=state_rows,
         history_rows=history_rows,
         overrides=night.overrides,
+        placement=night.placement,
     )
     if night.experiment is not None:
         return arm_outputs(batch, night.context, night.experiment)
@@ -702,9 +722,11 @@ def student_batch(
     state_rows: np.ndarray | None = None,
     history_rows: np.ndarray | None = None,
     overrides: OverrideSet | None = None,
+    placement: Placement | None = None,
 ) -> StudentBatch:
     """One partition's policy inputs: these students' mastery (from their rows of the tracer
-    state only), history features, profile fields and teacher overrides."""
+    state only), history features, profile fields and teacher overrides; `placement` says where
+    a student who never answered was started from (default: their grade)."""
     rows = state.rows(student_ids) if state_rows is None else state_rows
     rows = rows[rows >= 0]
     sub = TracingState(
@@ -717,6 +739,7 @@ def student_batch(
         profiles,
         student_ids=student_ids,
         config=config,
+        placement=placement if placement is not None else "grade",
         **history.fields(student_ids, rows=history_rows),
         **(overrides.batch_fields(catalog, profiles, student_ids) if overrides else {}),
     )
@@ -739,6 +762,20 @@ def student_table(
     return batch_to_table(
         student_batch(model, state, history, catalog, profiles, student_ids, config)
     )
+
+
+def _given_placement(
+    placement: str | Path | Placement | None, catalog: Catalog
+) -> tuple[Placement | None, str | None]:
+    """The night's placement table (read and checked before any work) and its sha256 for the
+    night's fingerprint (a re-run with another table is another night's output)."""
+    if placement is None:
+        return None, None
+    if isinstance(placement, Placement):
+        table = placement.to_frame().to_csv(index=False).encode()
+        return placement, hashlib.sha256(table).hexdigest()
+    given = read_placement(placement, catalog)
+    return given, hashlib.sha256(Path(placement).read_bytes()).hexdigest()
 
 
 def _profiles_of(profiles: str | Path | dict[str, LearnerProfile]) -> dict[str, LearnerProfile]:

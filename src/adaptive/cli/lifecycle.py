@@ -218,6 +218,16 @@ def batch(
             help="Assignment of `adaptive experiment assign`: serve each class its arm's policy.",
         ),
     ] = None,
+    placement: Annotated[
+        Path | None,
+        typer.Option(
+            "--placement",
+            exists=True,
+            dir_okay=False,
+            help="Where new students start (CSV or Parquet: student_id, skill_id, mastery), "
+            "e.g. last year's mastery or a diagnostic's saved placement; others: their grade.",
+        ),
+    ] = None,
     tracking_uri: TrackingUri = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
@@ -246,6 +256,7 @@ def batch(
         experiment=experiment,
         engine=engine,
         master=master,
+        placement=placement,
     )
     _print_job(s)
     if report is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,6 +95,15 @@ class Placement:
         known = codes >= 0
         out[:, known] = self.mastery[:, codes[known]]
         return out
+
+    @cached_property
+    def _student_index(self) -> dict[str, int]:
+        return {s: i for i, s in enumerate(self.students)}
+
+    def source_of(self, student_id: str) -> str | None:
+        """Where this student's prior came from, or None when the placement does not cover them."""
+        index = self._student_index.get(str(student_id))
+        return None if index is None else self.sources[index]
 
     def to_frame(self) -> pd.DataFrame:
         """The long table `read_placement` and `mastery_table_placement` read back: one row per
@@ -329,17 +339,25 @@ def place_new_students(
     student_ids: Sequence[str],
     table: GradeTable | None = None,
     chunk: int = 20_000,
+    given: Placement | None = None,
 ) -> int:
-    """Place, from their profile's grade, the students of `student_ids` the state does not hold
-    yet (what the nightly job does before absorbing a night's responses, so a new student's
-    first answers start from their grade, not from the population). Returns how many were
-    placed; students without a profile or grade join at the population prior. Chunked, so the
-    placement table never holds more than `chunk` students."""
+    """Place the students of `student_ids` the state does not hold yet (what the nightly job
+    does before absorbing a night's responses, so a new student's first answers start from
+    their grade, not from the population). Returns how many were placed.
+
+    From `given` (earlier records, a diagnostic's saved placement) where it knows the student
+    and skill, else from their profile's grade; students with neither join at the population
+    prior. Chunked, so the placement table never holds more than `chunk` students."""
     rows = state.rows(list(dict.fromkeys(str(s) for s in student_ids)))
     new = [
         s for s, r in zip(dict.fromkeys(str(s) for s in student_ids), rows, strict=True) if r < 0
     ]
+    recorded = set(given.students) if given is not None else set()
     for start in range(0, len(new), chunk):
-        part = [profiles.get(s) or LearnerProfile(s) for s in new[start : start + chunk]]
-        model.place(state, grade_placement(catalog, part, table))
+        ids = new[start : start + chunk]
+        prior = grade_placement(catalog, [profiles.get(s) or LearnerProfile(s) for s in ids], table)
+        known = [s for s in ids if s in recorded]
+        if known:
+            prior = combine(given.subset(known), prior)  # type: ignore[union-attr]
+        model.place(state, prior)
     return len(new)

@@ -380,18 +380,19 @@ def batch_from_model(
     if len(cold) and placement is not None:
         placed = _cold_start(model, catalog, [plist[i] for i in cold], placement, grade_table)
         mastery[cold], p_correct[cold], sources[cold] = placed
-    if placement == "grade" and have.any():
-        # a student the state holds who never answered was started from their grade too
+    if placement is not None and have.any():
+        # a student the state holds who never answered was started from their placement too
         silent = np.flatnonzero(have)[model.responses_seen(state, state_rows[have]) == 0]
-        sources[silent] = [_grade_source(plist[i]) for i in silent]
+        sources[silent] = [_placed_source(plist[i], placement) for i in silent]
     hist = history_features(
         log, ids, catalog, config.progress_window, item_to_activity, config.repeatable_kinds
     )
     n_responses = overrides.get("n_responses", hist.n_responses)
     catalog_mastery = align_skills(skills, catalog, mastery)
     catalog_p = align_skills(skills, catalog, p_correct)
-    if placement == "grade":
-        _fill_unmodelled(catalog_mastery, catalog, plist, grade_table)
+    if placement is not None:
+        given = placement if isinstance(placement, Placement) else None
+        _fill_unmodelled(catalog_mastery, catalog, plist, grade_table, given)
     if graph:
         catalog_mastery, catalog_p = _propagated(catalog, catalog_mastery, catalog_p, n_responses)
     fields = {
@@ -444,22 +445,35 @@ def _fill_unmodelled(
     catalog: Catalog,
     profiles: list[LearnerProfile],
     grade_table: GradeTable | None,
+    given: Placement | None = None,
 ) -> None:
-    """Catalog skills the model has no column for (never in its training data) take the grade
-    placement's value instead of staying unknown: unknown reads as "not started", which would
-    put every such skill below a student's grade on their ready-to-learn fringe. P(correct)
-    stays NaN there, so the policy derives it from this mastery."""
+    """Catalog skills the model has no column for (never in its training data) take the
+    placement's value instead of staying unknown (`given` where it knows the student and skill,
+    else the grade's): unknown reads as "not started", which would put every such skill below a
+    student's grade on their ready-to-learn fringe. P(correct) stays NaN there, so the policy
+    derives it from this mastery."""
     if not np.isnan(mastery).any():
         return
     unmodelled = np.isnan(mastery).all(axis=0)
     if not unmodelled.any():
         return
-    prior = grade_placement(catalog, profiles, grade_table).mastery
+    prior = grade_placement(catalog, profiles, grade_table)
+    values = prior.mastery  # in the catalog's skill order, one row per profile
+    covered = [p.student_id for p in profiles if given and given.source_of(p.student_id)]
+    if covered:
+        combined = combine(given.subset(covered), prior)  # type: ignore[union-attr]
+        values = combined.subset([p.student_id for p in profiles]).aligned(catalog.skill_index)
     cols = np.flatnonzero(unmodelled)
-    mastery[:, cols] = prior[:, cols]
+    mastery[:, cols] = values[:, cols]
 
 
-def _grade_source(profile: LearnerProfile) -> str:
+def _placed_source(profile: LearnerProfile, placement: str | Placement) -> str:
+    """Where a student the state holds was started from: a given placement that covers them
+    (its own words), else their grade."""
+    if isinstance(placement, Placement):
+        source = placement.source_of(profile.student_id)
+        if source is not None:
+            return source
     return "" if profile.grade is None else f"placed from grade {profile.grade}"
 
 
