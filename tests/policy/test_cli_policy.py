@@ -54,6 +54,39 @@ def test_recommend_explains_and_rejects_unknown_students(district_dir) -> None:
         recommend_students(["nobody"], district=district_dir)
 
 
+def test_recommend_starts_each_student_from_their_grade(district_dir) -> None:
+    """As the nightly job does: a student is traced from their grade's placement, not from the
+    population prior, so a skill they never answered keeps the grade's value, and a student
+    with a profile and no response yet is recommended from it (and told so)."""
+    import dataclasses
+
+    import numpy as np
+
+    from adaptive.curriculum import LearnerProfile
+    from adaptive.placement import grade_placement
+    from adaptive.policy import PolicyConfig
+    from adaptive.policy.service import default_model, student_batch, traced_students
+
+    d = load_district(district_dir)
+    model = default_model(d.log, d.catalog)  # BKT: a placed P(known) stays until answered
+    sid = d.log.students[0]
+    log, state = traced_students(model, d, [sid])
+    answered = set(log.skills[np.unique(log.exploded()[1])])
+    grade = grade_placement(d.catalog, [d.profiles[sid]])
+    mastery = pd.Series(model.mastery(state, np.array([0]))[0], index=model.skills_)
+    unanswered = [s for s in model.skills_ if s not in answered]
+    placed = pd.Series(grade.mastery[0], index=grade.skills)[unanswered]
+    assert unanswered and np.allclose(mastery[unanswered], placed)
+
+    newcomer = LearnerProfile("newcomer", grade=d.profiles[sid].grade)
+    with_newcomer = dataclasses.replace(d, profiles={**d.profiles, "newcomer": newcomer})
+    batch, _ = student_batch("newcomer", with_newcomer, model, PolicyConfig.default())
+    assert list(batch.placement) == [f"placed from grade {newcomer.grade}"]
+    grade_row = grade_placement(d.catalog, [newcomer]).aligned(list(d.catalog.skill_index))[0]
+    known = ~np.isnan(grade_row)
+    assert np.allclose(batch.mastery[0][known], grade_row[known], atol=0.05)
+
+
 def test_policy_eval_command(tmp_path) -> None:
     res = runner.invoke(app, [
         "policy-eval", "--students", "20", "--seeds", "1", "--activities", "2,3",

@@ -22,11 +22,12 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError
+from adaptive.placement.prior import grade_placement
 from adaptive.policy.adapter import batch_from_model
 from adaptive.policy.base import Explanation, Recommendation, StudentBatch, to_days
 from adaptive.policy.config import PolicyConfig
 from adaptive.policy.recommender import AdaptivePolicy
-from adaptive.tracing.base import KnowledgeTracer
+from adaptive.tracing.base import KnowledgeTracer, TracingState
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEMO_DISTRICT = PROJECT_ROOT / "datasets" / "demo"
@@ -155,10 +156,7 @@ def recommend_students(
             f"unknown student id(s) {unknown[:5]}: not in the district's profiles or responses"
         )
     model = model if model is not None else default_model(d.log, d.catalog)
-    log = d.log.take_students(list(student_ids))
-    state = model.init_state(list(student_ids))
-    if len(log):
-        model.update(state, log)
+    log, state = traced_students(model, d, list(student_ids))
     policy = AdaptivePolicy(d.catalog, config)
     out: dict[str, list[Recommendation]] = {}
     for sid in student_ids:
@@ -199,15 +197,26 @@ def student_batch(
 ) -> tuple[StudentBatch, float]:
     """One district student's policy input, from their own responses (`batch_from_model`), and
     the time to recommend at (`now`, else the day after their last response)."""
-    log = district.log.take_students([student_id])
-    state = model.init_state([student_id])
-    if len(log):
-        model.update(state, log)
+    log, state = traced_students(model, district, [student_id])
     batch = batch_from_model(
         model, state, district.catalog, district.profiles, log=log, student_ids=[student_id],
         config=config,
     )  # fmt: skip
     return batch, to_days(now) if now is not None else _day_after_last(log)
+
+
+def traced_students(
+    model: KnowledgeTracer, district: District, student_ids: list[str]
+) -> tuple[ResponseLog, TracingState]:
+    """These students' responses, and their tracer state after them, each started from their
+    profile's grade (as the nightly job starts a student new to its state), not from the
+    population prior; students without a grade start from the population prior."""
+    log = district.log.take_students(student_ids)
+    profiles = [district.profiles.get(s) or LearnerProfile(s) for s in student_ids]
+    state = model.init_state(student_ids, prior=grade_placement(district.catalog, profiles))
+    if len(log):
+        model.update(state, log)
+    return log, state
 
 
 def _day_after_last(log: ResponseLog) -> float:
