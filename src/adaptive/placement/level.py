@@ -88,9 +88,9 @@ class CurriculumLevel:
         w = np.exp(log_weights - log_weights.max(axis=1, keepdims=True))
         tail = np.cumsum(w[:, ::-1], axis=1)[:, ::-1]  # tail[:, i] = sum of w[:, i:]
         tail = np.concatenate([tail, np.zeros((len(w), 1))], axis=1) / tail[:, :1]
-        return np.take_along_axis(tail, self.cells(grades), axis=1)
+        return np.take_along_axis(tail, self._cells(grades), axis=1)
 
-    def cells(self, grades: np.ndarray, codes: np.ndarray | None = None) -> np.ndarray:
+    def _cells(self, grades: np.ndarray, codes: np.ndarray | None = None) -> np.ndarray:
         """First grid index whose point lies beyond each skill (len(offsets) where none does,
         as for a skill without a position)."""
         g = np.asarray(grades, np.float64)
@@ -117,7 +117,7 @@ class CurriculumLevel:
         ok = np.asarray(correct, bool)
         like_hi = np.log(np.where(ok, hi, 1.0 - hi))
         like_lo = np.log(np.where(ok, lo, 1.0 - lo))
-        cells = self.cells(grades, codes)
+        cells = self._cells(grades, codes)
         beyond = np.arange(len(self.offsets))[None, :] >= cells[:, None]
         log_weights += np.where(beyond, like_hi[:, None], like_lo[:, None])
         log_weights -= log_weights.max(axis=1, keepdims=True)

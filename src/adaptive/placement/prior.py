@@ -234,8 +234,12 @@ def mastery_table_placement(
     """
     missing = [c for c in ("student_id", "skill_id", "mastery") if c not in frame.columns]
     if missing:
+        found = ", ".join(map(str, frame.columns[:8])) or "none"
         raise DataValidationError(
-            [Problem(file, None, c, None, "a column of the mastery table") for c in missing]
+            [
+                Problem(file, None, c, None, f"a column of the mastery table (found: {found})")
+                for c in missing
+            ]
         )
     value = pd.to_numeric(frame["mastery"], errors="coerce").to_numpy(np.float64)
     bad = np.flatnonzero(np.isnan(value) | (value < 0) | (value > 1))
@@ -302,6 +306,23 @@ def read_placement(path: str | Path, catalog: Catalog) -> Placement:
     return placement
 
 
+def given_or_grade(
+    catalog: Catalog,
+    profiles: Sequence[LearnerProfile],
+    given: Placement | None,
+    table: GradeTable | None = None,
+) -> Placement:
+    """The placement of these students, in their order: `given` (earlier records, a saved
+    diagnostic) where it knows the student and skill, else their grade's (`grade_placement`)."""
+    grade = grade_placement(catalog, profiles, table)
+    if given is None:
+        return grade
+    known = [p.student_id for p in profiles if given.source_of(p.student_id) is not None]
+    if not known:
+        return grade
+    return combine(given.subset(known), grade).subset([p.student_id for p in profiles])
+
+
 def combine(*placements: Placement) -> Placement:
     """One placement from several, the first that knows a (student, skill) winning.
 
@@ -352,12 +373,7 @@ def place_new_students(
     new = [
         s for s, r in zip(dict.fromkeys(str(s) for s in student_ids), rows, strict=True) if r < 0
     ]
-    recorded = set(given.students) if given is not None else set()
     for start in range(0, len(new), chunk):
-        ids = new[start : start + chunk]
-        prior = grade_placement(catalog, [profiles.get(s) or LearnerProfile(s) for s in ids], table)
-        known = [s for s in ids if s in recorded]
-        if known:
-            prior = combine(given.subset(known), prior)  # type: ignore[union-attr]
-        model.place(state, prior)
+        part = [profiles.get(s) or LearnerProfile(s) for s in new[start : start + chunk]]
+        model.place(state, given_or_grade(catalog, part, given, table))
     return len(new)

@@ -28,7 +28,13 @@ from adaptive.data.codes import lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.placement.graph import propagate
-from adaptive.placement.prior import GradeTable, Placement, combine, grade_placement
+from adaptive.placement.prior import (
+    GradeTable,
+    Placement,
+    combine,
+    given_or_grade,
+    grade_placement,
+)
 from adaptive.policy.base import (
     StudentBatch,
     catalog_arrays,
@@ -457,12 +463,7 @@ def _fill_unmodelled(
     unmodelled = np.isnan(mastery).all(axis=0)
     if not unmodelled.any():
         return
-    prior = grade_placement(catalog, profiles, grade_table)
-    values = prior.mastery  # in the catalog's skill order, one row per profile
-    covered = [p.student_id for p in profiles if given and given.source_of(p.student_id)]
-    if covered:
-        combined = combine(given.subset(covered), prior)  # type: ignore[union-attr]
-        values = combined.subset([p.student_id for p in profiles]).aligned(catalog.skill_index)
+    values = given_or_grade(catalog, profiles, given, grade_table).aligned(catalog.skill_index)
     cols = np.flatnonzero(unmodelled)
     mastery[:, cols] = values[:, cols]
 
