@@ -64,7 +64,7 @@ class GraphPropagation:
             return mastery
         m = np.asarray(mastery, dtype=np.float64)
         evidence = np.asarray(evidence, dtype=bool)
-        known = np.nan_to_num(m, nan=0.0)
+        known = np.where(np.isnan(m), 0.0, m)  # cheaper than np.nan_to_num per request
         sources = np.flatnonzero(evidence.any(axis=0))
         if len(m) * len(sources) * self.n_skills <= DENSE_LIMIT:
             up, down = self._dense(known, evidence, sources)

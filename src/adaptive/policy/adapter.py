@@ -484,9 +484,12 @@ def _propagated(
     """Mastery with graph evidence, and P(correct) moved with it (at the default slip and
     guess's slope) where propagation changed a skill's mastery."""
     moved = propagate(catalog, mastery, np.asarray(n_responses) > 0)
-    delta = np.nan_to_num(moved - mastery, nan=0.0)
+    delta = moved - mastery
+    delta[np.isnan(delta)] = 0.0
     slope = 1.0 - DEFAULT_SLIP - DEFAULT_GUESS
-    shifted = np.clip(p_correct + slope * delta, 0.01, 0.99)  # NaN (no P(correct)) stays NaN
+    # clipped to [0.01, 0.99] (np.clip's dispatch costs more than the two ufuncs on this path);
+    # NaN (no P(correct)) stays NaN
+    shifted = np.minimum(np.maximum(p_correct + slope * delta, 0.01), 0.99)
     return moved, np.where(delta != 0, shifted, p_correct)
 
 

@@ -488,30 +488,35 @@ class Policy(ABC):
         """Selection arrays -> `Recommendation` objects per student (for small batches)."""
         text = self.sentences(batch, sel, now)
         acts = self.catalog.activities
-        contributions = sel.contributions.tolist()  # Python floats: cheaper to walk
+        # Python values once (walking numpy scalars element by element costs more)
+        activity, score = sel.activity.tolist(), sel.score.tolist()
+        p_correct, assigned = sel.p_correct.tolist(), sel.assigned.tolist()
+        propensity = None if sel.propensity is None else sel.propensity.tolist()
+        contributions = sel.contributions.tolist()
+        details = [_term_detail(t) for t in sel.terms]
         out: list[list[Recommendation]] = []
         for i in range(len(batch)):
+            placed = placement_reason(batch.placement[i])
             recs = []
-            for r in range(sel.activity.shape[1]):
-                a = int(sel.activity[i, r])
+            for r, a in enumerate(activity[i]):
                 if a < 0:
                     continue
                 reasons = tuple(
-                    Reason(t, round(c, 6), _term_detail(t))
-                    for t, c in zip(sel.terms, contributions[i][r], strict=True)
+                    Reason(t, round(c, 6), detail)
+                    for t, c, detail in zip(sel.terms, contributions[i][r], details, strict=True)
                     if c != 0.0
-                ) + placement_reason(batch.placement[i])
+                ) + placed
                 recs.append(
                     Recommendation(
                         activity_id=acts[a].id,
                         skill_id=acts[a].skills[0],
-                        score=float(sel.score[i, r]),
-                        p_correct=float(sel.p_correct[i, r]),
+                        score=score[i][r],
+                        p_correct=p_correct[i][r],
                         reasons=reasons,
                         sentence=str(text[i, r]),
                         rank=len(recs) + 1,
-                        assigned_by_teacher=bool(sel.assigned[i, r]),
-                        propensity=None if sel.propensity is None else float(sel.propensity[i, r]),
+                        assigned_by_teacher=assigned[i][r],
+                        propensity=None if propensity is None else propensity[i][r],
                     )
                 )
             out.append(recs)

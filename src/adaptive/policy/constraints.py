@@ -111,7 +111,7 @@ def select_top_k(
     assigned_flag = np.zeros((n, k), bool)
     penalty_out = np.zeros((n, k))
     remaining = batch.daily_minutes.astype(np.float64).copy()
-    n_skills = int(ctx.primary_skill.max()) + 1 if n_a else 1
+    n_skills = max(len(ctx.skill_ids), 1)  # every primary skill is a catalog skill
     count = np.zeros((n, n_skills), np.int64)
     skill = ctx.primary_skill
     minutes = ctx.minutes
@@ -273,6 +273,7 @@ def _greedy_row(
     cb = base[0, cand]
     c_skill, c_min = skill[cand], minutes[cand]
     cnt, rem, sl = count[0].copy(), remaining[0], int(slot[0])
+    shortest = minutes.min()
     chosen: list[tuple[int, float, float]] = []  # (activity, adjusted score, penalty)
     while sl + len(chosen) < k:
         same = cnt[c_skill]
@@ -280,7 +281,7 @@ def _greedy_row(
         value = np.where((same < cap) & (c_min <= rem + 1e-9), cb - pen, -np.inf)
         j = int(np.argmax(value))
         best = value[j]
-        if outside is not None and np.isfinite(outside[0][0]) and rem + 1e-9 >= minutes.min():
+        if outside is not None and np.isfinite(outside[0][0]) and rem + 1e-9 >= shortest:
             out_score, out_act = outside[0][0], outside[1][0]
             if out_score > best or (out_score == best and out_act < cand[j]):
                 return np.ones(1, bool)  # an activity outside the candidates could win: redo
