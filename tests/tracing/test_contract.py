@@ -196,6 +196,29 @@ def test_state_grows_in_place_one_new_student_at_a_time(fitted, test_log):
     assert copies <= 10, f"{copies} whole-state copies for 40 new students"
 
 
+def test_reserved_state_takes_new_students_without_a_copy(fitted, test_log):
+    """`reserve(capacity)` makes the room at once (off a vendor's request path): the students
+    added afterwards, up to the capacity, copy no array, and every value is kept."""
+    state = fitted.init_state(test_log.students)
+    fitted.update(state, test_log)
+    before = {name: values.copy() for name, values in state.arrays.items()}
+    n = len(state)
+    state.reserve(n + 200)
+    state.reserve(n)  # at or below the size: nothing
+    for name, values in before.items():
+        np.testing.assert_array_equal(state.arrays[name], values, err_msg=name)
+    first = test_log.frame.iloc[0]
+    held = dict(state.arrays)
+    for i in range(200):
+        fitted.update(state, Response(f"new{i}", first.item_id, tuple(first.skill_ids), i % 2))
+    assert len(state) == n + 200
+    assert all(np.shares_memory(held[k], state.arrays[k]) for k in held), "a copy was made"
+    for name, values in before.items():
+        np.testing.assert_array_equal(state.arrays[name][:n], values, err_msg=name)
+    fitted.update(state, Response("one_more", first.item_id, tuple(first.skill_ids), 1))
+    assert len(state) == n + 201  # past the capacity it grows as before
+
+
 def test_state_snapshot_round_trip(fitted, test_log, tmp_path):
     state = fitted.init_state()
     pos = test_log.position_in_student()
