@@ -242,6 +242,7 @@ def test_a_placement_table_starts_new_students_where_it_knows_them(district, tmp
     args = district.job_args(profiles=profiles)
     run_daily_job(district.last_day, tmp_path / "a", **args, placement=table)
     run_daily_job(district.last_day, tmp_path / "b", **args)
+
     def first_rows(out: str, table: str) -> pd.DataFrame:
         frame = pd.read_parquet(tmp_path / out / table)
         return frame.drop_duplicates("student_id").set_index("student_id")
@@ -275,3 +276,20 @@ def test_a_placement_table_starts_new_students_where_it_knows_them(district, tmp
     assert code == 2, text
     assert "bad.csv, line 2, column 'skill_id': got 'no-such-skill'" in text, text
     assert "Traceback" not in text and not list((tmp_path / "d").rglob("*.parquet"))
+    # a district's export with its own column names: --placement-columns names them
+    export = tmp_path / "export.csv"
+    pd.read_csv(table).rename(
+        columns={"student_id": "Student ID", "skill_id": "Standard", "mastery": "Mastery"}
+    ).to_csv(export, index=False)
+    argv = ["batch", "--date", district.last_day, "--name", district.model, "--data",
+            str(district.responses), "--catalog", str(district.catalog), "--profiles",
+            str(profiles), "--tracking-uri", district.uri, "--placement", str(export), "--quiet"]  # fmt: skip
+    code = run([*argv, "--out", str(tmp_path / "e"), "--placement-columns",
+                "Student ID,Standard,Mastery"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert first_rows("e", "recommendations").loc["newcomer", "placement"] == (
+        "placed from export.csv"
+    )
+    capsys.readouterr()
+    assert run([*argv, "--out", str(tmp_path / "f"), "--placement-columns", "Student ID"]) == 2
+    assert "expected three column names" in capsys.readouterr().err

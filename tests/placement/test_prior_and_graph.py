@@ -163,8 +163,31 @@ def test_a_bad_placement_file_is_one_clear_error(tmp_path) -> None:
     path.write_text("learner,kc,p\ns1,a,0.9\n")  # the user's own names: say what was found
     with pytest.raises(DataValidationError, match=r"column 'skill_id'.*\(found: learner, kc, p\)"):
         read_placement(path, chain())
+    with pytest.raises(DataValidationError, match="for other column names pass columns="):
+        read_placement(path, chain())
     with pytest.raises(ConfigError, match="not found"):
         read_placement(tmp_path / "none.csv", chain())
     (tmp_path / "junk.parquet").write_bytes(b"not parquet")
     with pytest.raises(ConfigError, match="not a readable"):
         read_placement(tmp_path / "junk.parquet", chain())
+
+
+def test_a_placement_file_with_its_own_column_names(tmp_path) -> None:
+    """`columns=` maps the file's own names (a district's export) to student, skill, mastery;
+    errors then name the file's column, and a percent column says so."""
+    path = tmp_path / "export.csv"
+    path.write_text("Student ID,Standard,Mastery\n007,a,0.9\n007,b,0.25\n")
+    names = {"student_id": "Student ID", "skill_id": "Standard", "mastery": "Mastery"}
+    placed = read_placement(path, chain(), columns=names)
+    assert placed.students == ("007",)
+    np.testing.assert_allclose(placed.aligned(["a", "b"]), [[0.9, 0.25]])
+    path.write_text("Student ID,Standard,Mastery\n007,a,90\n007,b,25\n")  # percentages
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(path, chain(), columns=names)
+    message = str(caught.value)
+    assert "export.csv, line 2, column 'Mastery': got '90'" in message, message
+    assert "percentages, 0-100: divide it by 100" in message, message
+    with pytest.raises(DataValidationError, match=r"column 'Learner'.*found: Student ID"):
+        read_placement(path, chain(), columns={**names, "student_id": "Learner"})
+    with pytest.raises(ConfigError, match="unknown role"):
+        read_placement(path, chain(), columns={"student": "Student ID"})

@@ -35,7 +35,7 @@ import json
 import multiprocessing
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -156,6 +156,7 @@ def run_daily_job(
     engine: str = "local",
     master: str | None = None,
     placement: str | Path | Placement | None = None,
+    placement_columns: Mapping[str, str] | None = None,
 ) -> JobSummary:
     """Run the nightly job for `date` (see the module docstring); returns its summary.
 
@@ -173,12 +174,17 @@ def run_daily_job(
     `placement`: where students new to the state start, where it knows them (a table of
     student_id, skill_id, mastery: a prior year's records, a diagnostic's saved placement;
     `adaptive.placement.read_placement`); the others start from their grade.
+    `placement_columns`: the table's own column names where they differ (`read_placement`).
     """
     started = time.perf_counter()
     day = _day(date)
     out = Path(out)
     catalog, profiles = district_inputs(data, catalog, profiles)
     _check_engine(engine, master, quarantine, placement)
+    if placement_columns and not isinstance(placement, str | Path):
+        raise ConfigError(
+            "--placement-columns names the columns of a --placement file: pass the file too"
+        )
     # the folder outlives the registry's process: on an error the process is stopped first
     with tempfile.TemporaryDirectory() as champion_dir, registry_process() as registry:
         # the champion is fetched by the registry's process while the inputs are read
@@ -216,6 +222,7 @@ def run_daily_job(
                     experiment=experiment,
                     champion=champion,
                     placement=placement,
+                    placement_columns=placement_columns,
                 )
             except BaseException:
                 _discard_summary_run(registry, opening, champion, tracking_uri)
@@ -266,7 +273,8 @@ def _serve_date_on_spark(master: str | None) -> Callable[..., JobSummary]:
     def serve(day: str, out: Path, **kwargs) -> JobSummary:
         from adaptive.batch.spark_job import run_spark_night
 
-        for unused in ("quarantine", "show_progress", "workers", "on_partition", "placement"):
+        local_only = ("quarantine", "show_progress", "workers", "on_partition")
+        for unused in (*local_only, "placement", "placement_columns"):
             kwargs.pop(unused, None)
         kwargs["config"] = _policy_config(kwargs.pop("policy_config"))
         return run_spark_night(day, out, master=master, **kwargs)
@@ -315,6 +323,7 @@ def _serve_date(
     experiment: str | Path | Assignment | None = None,
     champion: Future,
     placement: str | Path | Placement | None = None,
+    placement_columns: Mapping[str, str] | None = None,
 ) -> JobSummary:
     """Steps 1-4 of the job for one date, under its lock (see `run_daily_job`); `champion`:
     the registry's `FetchedVersion` of the model, on its way (`registry_process`). The
@@ -333,7 +342,7 @@ def _serve_date(
         overrides = read_overrides(overrides, catalog, reading.result())
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
-    given, placement_sha = _given_placement(placement, catalog)
+    given, placement_sha = _given_placement(placement, catalog, placement_columns)
 
     # the registry answers meanwhile; its errors still come first (`_registry_errors_first`)
     with _registry_errors_first(champion):
@@ -765,17 +774,23 @@ def student_table(
 
 
 def _given_placement(
-    placement: str | Path | Placement | None, catalog: Catalog
+    placement: str | Path | Placement | None,
+    catalog: Catalog,
+    columns: Mapping[str, str] | None = None,
 ) -> tuple[Placement | None, str | None]:
     """The night's placement table (read and checked before any work) and its sha256 for the
-    night's fingerprint (a re-run with another table is another night's output)."""
+    night's fingerprint (a re-run with another table, or other columns, is another night's
+    output)."""
     if placement is None:
         return None, None
     if isinstance(placement, Placement):
         table = placement.to_frame().to_csv(index=False).encode()
         return placement, hashlib.sha256(table).hexdigest()
-    given = read_placement(placement, catalog)
-    return given, hashlib.sha256(Path(placement).read_bytes()).hexdigest()
+    given = read_placement(placement, catalog, columns)
+    digest = hashlib.sha256(Path(placement).read_bytes())
+    if columns:
+        digest.update(json.dumps(dict(columns), sort_keys=True).encode())
+    return given, digest.hexdigest()
 
 
 def _profiles_of(profiles: str | Path | dict[str, LearnerProfile]) -> dict[str, LearnerProfile]:

@@ -228,6 +228,14 @@ def batch(
             "e.g. last year's mastery or a diagnostic's saved placement; others: their grade.",
         ),
     ] = None,
+    placement_columns: Annotated[
+        str | None,
+        typer.Option(
+            "--placement-columns",
+            help="The --placement file's own column names, in the order student, skill, "
+            "mastery (e.g. 'Student ID,Standard,Mastery'), where they differ.",
+        ),
+    ] = None,
     tracking_uri: TrackingUri = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
@@ -257,6 +265,7 @@ def batch(
         engine=engine,
         master=master,
         placement=placement,
+        placement_columns=_placement_columns(placement_columns),
     )
     _print_job(s)
     if report is not None:
@@ -266,6 +275,22 @@ def batch(
             out, s.date, report, catalog=catalog, profiles=profiles, tracking_uri=tracking_uri
         )
         print_report(site)
+
+
+def _placement_columns(given: str | None) -> dict[str, str] | None:
+    """'Student ID,Standard,Mastery' -> the placement table's roles mapped to those names."""
+    from adaptive.errors import ConfigError
+    from adaptive.placement.prior import PLACEMENT_COLUMNS
+
+    if given is None:
+        return None
+    names = [name.strip() for name in given.split(",")]
+    if len(names) != 3 or not all(names):
+        raise ConfigError(
+            f"--placement-columns {given!r}: expected three column names, in the order "
+            "student, skill, mastery (e.g. 'Student ID,Standard,Mastery')"
+        )
+    return dict(zip(PLACEMENT_COLUMNS, names, strict=True))
 
 
 def demo(

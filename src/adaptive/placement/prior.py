@@ -15,6 +15,7 @@ recommendation can give it as a reason.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -243,8 +244,12 @@ def mastery_table_placement(
         )
     value = pd.to_numeric(frame["mastery"], errors="coerce").to_numpy(np.float64)
     bad = np.flatnonzero(np.isnan(value) | (value < 0) | (value > 1))
+    expected = "a number in [0, 1]"
+    numbers = value[~np.isnan(value)]
+    if len(bad) and len(numbers) and numbers.min() >= 0 and 1 < numbers.max() <= 100:
+        expected += " (the column reads as percentages, 0-100: divide it by 100)"
     problems = [
-        Problem(file, int(i) + 2, "mastery", str(frame["mastery"].iloc[i]), "a number in [0, 1]")
+        Problem(file, int(i) + 2, "mastery", str(frame["mastery"].iloc[i]), expected)
         for i in bad[:20]
     ]
     dup = frame.duplicated(["student_id", "skill_id"], keep="first").to_numpy()
@@ -264,14 +269,28 @@ def mastery_table_placement(
     )
 
 
-def read_placement(path: str | Path, catalog: Catalog) -> Placement:
+PLACEMENT_COLUMNS = ("student_id", "skill_id", "mastery")
+
+
+def read_placement(
+    path: str | Path, catalog: Catalog, columns: Mapping[str, str] | None = None
+) -> Placement:
     """A placement table from a CSV or Parquet file (student_id, skill_id, mastery in [0, 1]):
     a prior year's mastery, a transcript mapped to skills, or a diagnostic's `to_frame()`.
 
+    `columns` names the file's own columns where they differ, e.g. `{"student_id": "Student
+    ID", "skill_id": "Standard", "mastery": "Mastery"}`; errors then name the file's column.
     Every row is checked (`mastery_table_placement`), and so is every skill id against the
     catalog: a typo would otherwise place nobody on that skill without a word. Ids are read as
     text ("007" stays "007"). Its students are placed "from <file name>"."""
     path = Path(path)
+    columns = dict(columns or {})
+    unknown_roles = sorted(set(columns) - set(PLACEMENT_COLUMNS))
+    if unknown_roles:
+        raise ConfigError(
+            f"placement columns: unknown role(s) {', '.join(unknown_roles)}; expected "
+            f"{', '.join(PLACEMENT_COLUMNS)}"
+        )
     if not path.is_file():
         raise ConfigError(
             f"placement {path} not found; expected a CSV or Parquet table of student_id, "
@@ -280,13 +299,11 @@ def read_placement(path: str | Path, catalog: Catalog) -> Placement:
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
-            for col in ("student_id", "skill_id"):
-                if col in frame.columns:
-                    frame[col] = frame[col].astype(str)
         else:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise ConfigError(f"placement {path}: not a readable CSV or Parquet table ({exc})") from exc
+    frame = _renamed(frame, columns, str(path))
     unknown = np.zeros(len(frame), bool)
     if "skill_id" in frame.columns:
         unknown = ~frame["skill_id"].astype(str).isin(catalog.skill_index.astype(str)).to_numpy()
@@ -299,11 +316,47 @@ def read_placement(path: str | Path, catalog: Catalog) -> Placement:
         placement = mastery_table_placement(frame, path.name, str(path))
     except DataValidationError as exc:  # every problem of the file in one error
         raise DataValidationError(
-            exc.problems + skill_problems, total=exc.total + int(unknown.sum())
+            [_in_file_terms(p, columns) for p in exc.problems + skill_problems],
+            total=exc.total + int(unknown.sum()),
         ) from None
     if skill_problems:
-        raise DataValidationError(skill_problems, total=int(unknown.sum()))
+        raise DataValidationError(
+            [_in_file_terms(p, columns) for p in skill_problems], total=int(unknown.sum())
+        )
     return placement
+
+
+_COLUMNS_HINT = (
+    "for other column names pass columns= (adaptive batch: --placement-columns "
+    "'Student ID,Standard,Mastery')"
+)
+
+
+def _renamed(frame: pd.DataFrame, columns: Mapping[str, str], file: str) -> pd.DataFrame:
+    """The table with its own column names mapped to the roles (student_id, skill_id, mastery);
+    a named column the file lacks is a `DataValidationError` listing the columns it has."""
+    missing = [name for name in columns.values() if name not in frame.columns]
+    if missing:
+        found = ", ".join(map(str, frame.columns[:8])) or "none"
+        raise DataValidationError(
+            [Problem(file, None, name, None, f"a column of the file (found: {found})")
+             for name in missing]
+        )  # fmt: skip
+    renamed = frame.rename(columns={name: role for role, name in columns.items()})
+    for col in ("student_id", "skill_id"):  # ids as text, whatever the file's type
+        if col in renamed.columns:
+            renamed[col] = renamed[col].astype(str)
+    return renamed
+
+
+def _in_file_terms(problem: Problem, columns: Mapping[str, str]) -> Problem:
+    """A problem named by the file's own column (as the user knows it), not the role; a
+    missing column says how to name the file's own."""
+    if problem.column in columns:
+        return dataclasses.replace(problem, column=columns[problem.column])
+    if problem.line is None and problem.column in PLACEMENT_COLUMNS:
+        return dataclasses.replace(problem, expected=f"{problem.expected}; {_COLUMNS_HINT}")
+    return problem
 
 
 def given_or_grade(

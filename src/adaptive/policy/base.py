@@ -501,11 +501,8 @@ class Policy(ABC):
             for r, a in enumerate(activity[i]):
                 if a < 0:
                     continue
-                reasons = tuple(
-                    Reason(t, round(c, 6), detail)
-                    for t, c, detail in zip(sel.terms, contributions[i][r], details, strict=True)
-                    if c != 0.0
-                ) + placed
+                terms = zip(sel.terms, contributions[i][r], details, strict=True)
+                reasons = (*(Reason(t, round(c, 6), d) for t, c, d in terms if c != 0.0), *placed)
                 recs.append(
                     Recommendation(
                         activity_id=acts[a].id,
