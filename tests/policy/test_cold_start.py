@@ -124,6 +124,33 @@ def test_catalog_skills_the_model_never_saw_take_the_grade_placement(model) -> N
     assert np.isnan(batch_from_model(model, state, cat, profiles, placement=None).mastery[0, col])
 
 
+def test_a_partial_placement_table_fills_the_rest_from_the_grade_as_the_nightly_job(model):
+    """A vendor's request with a `Placement` that knows a new student on some skills: those
+    skills take the table's values, the others the grade's, exactly as the nightly job starts
+    that student (`place_new_students`); a student the table lacks is placed from grade."""
+    from adaptive.placement.prior import Placement, place_new_students
+    from adaptive.policy.adapter import align_skills
+
+    cat = graded_catalog()
+    profiles = {s: LearnerProfile(s, grade=3) for s in ("known", "other")}
+    table = Placement(("known",), ("add",), np.array([[0.05]]), ("placed from last_year.csv",))
+    ids = ["known", "other"]
+    batch = batch_from_model(
+        model, model.init_state(), cat, profiles, student_ids=ids, placement=table, graph=False
+    )
+    grade = batch_from_model(model, model.init_state(), cat, profiles, student_ids=ids, graph=False)
+    add = list(cat.skill_index).index("add")
+    assert batch.mastery[0, add] < 0.2  # the table's 0.05, not grade 3's (two grades above)
+    rest = np.arange(len(cat.skills)) != add
+    np.testing.assert_allclose(batch.mastery[0, rest], grade.mastery[0, rest])
+    np.testing.assert_allclose(batch.mastery[1], grade.mastery[1])
+    assert list(batch.placement) == ["placed from last_year.csv", "placed from grade 3"]
+    nightly = model.init_state()
+    place_new_students(model, nightly, cat, profiles, ids, given=table)
+    placed = align_skills(model.skills_, cat, model.mastery(nightly, nightly.rows(ids)))
+    np.testing.assert_allclose(batch.mastery, placed)
+
+
 def test_curriculum_baselines_start_at_the_students_grade() -> None:
     """The issue's baseline: curriculum order from the student's grade (earlier grades done)."""
     from adaptive.policy.baselines import make_policy

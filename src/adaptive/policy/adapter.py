@@ -31,7 +31,6 @@ from adaptive.placement.graph import propagate
 from adaptive.placement.prior import (
     GradeTable,
     Placement,
-    combine,
     given_or_grade,
     grade_placement,
 )
@@ -432,10 +431,9 @@ def _cold_start(
     """(mastery, P(correct), source) of students without state, as the model places them."""
     ids = [p.student_id for p in profiles]
     if isinstance(placement, Placement):
-        known = set(placement.students)
-        given = placement.subset([s for s in ids if s in known])
-        rest = [p for p in profiles if p.student_id not in known]
-        prior = combine(given, grade_placement(catalog, rest, grade_table)) if rest else given
+        # as the nightly job places a new student: the given value where it knows the
+        # student and skill, else the grade's (`place_new_students`)
+        prior = given_or_grade(catalog, profiles, placement, grade_table)
     elif placement == "grade":
         prior = grade_placement(catalog, profiles, grade_table)
     else:
