@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -62,9 +63,12 @@ def test_the_job_refuses_before_taking_the_lock(district, tmp_path):
             engine="spark",
             **{**args, "quarantine": tmp_path / "q.csv"},
         )
-    with pytest.raises(ConfigError, match="--placement is not supported with --engine spark"):
+    from adaptive.placement import Placement
+
+    in_memory = Placement(("s",), ("k",), np.array([[0.5]]), ("placed from memory",))
+    with pytest.raises(ConfigError, match="reads a placement table from a file"):
         run_daily_job(
-            district.last_day, tmp_path / "e", engine="spark", placement=tmp_path / "p.csv", **args
+            district.last_day, tmp_path / "e", engine="spark", placement=in_memory, **args
         )
     assert not any((tmp_path / name).exists() for name in "abcde")
 

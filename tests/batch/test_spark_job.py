@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from adaptive.batch import run_daily_job
@@ -75,3 +76,53 @@ def test_a_second_run_resumes_every_school_and_changes_no_byte(spark_ready, dist
     assert first.partitions_written == first.schools and first.partitions_resumed == 0
     assert again.partitions_resumed == again.schools and again.partitions_written == 0
     assert parquet_files(out, DAY_1) == before
+
+
+def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, district, tmp_path):
+    """`placement=FILE` on Spark: a new student with a profile, one with a profile and answers,
+    and one only in the log (no profile) start from the table's values on the skills it has and
+    from their grade on the others; both nights equal the in-process job byte for byte. A bad
+    table is one error with file, line, column and value, found before any output."""
+    from adaptive.curriculum import Catalog
+    from adaptive.errors import DataValidationError
+
+    lines = district.profiles.read_text().splitlines()
+    first = json.loads(lines[0])
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text("\n".join([*lines, json.dumps({**first, "student_id": "newcomer"})]))
+    profile_less = next(s for s in map(str, district.log.students) if s.endswith("07"))
+    skills = [s.id for s in Catalog.from_json(district.catalog).skills]
+    table = tmp_path / "last_year.csv"
+    rows = [(sid, skill, 0.97) for sid in ("newcomer", profile_less) for skill in skills[:5]]
+    rows.append((first["student_id"], skills[0], 0.03))
+    frame = pd.DataFrame(rows, columns=["Student", "Skill", "Mastery"])
+    frame.to_csv(table, index=False)
+    names = {"student_id": "Student", "skill_id": "Skill", "mastery": "Mastery"}
+    args = district.job_args(
+        data=district.responses, k=5, profiles=profiles, placement=table, placement_columns=names
+    )
+    local, spark = tmp_path / "local", tmp_path / "spark"
+    for day in (DAY_1, DAY_2):
+        run_daily_job(day, spark, engine="spark", master="local[2]", **args)
+        run_daily_job(day, local, **args)
+        got, want = parquet_files(spark, day), parquet_files(local, day)
+        assert got and got.keys() == want.keys()
+        assert [k for k in want if got[k] != want[k]] == []  # byte for byte
+    recs = pd.read_parquet(spark / "recommendations" / f"date={DAY_1}")
+    placed = recs.drop_duplicates("student_id").set_index("student_id")["placement"]
+    assert placed["newcomer"] == "placed from last_year.csv"
+    assert not (spark / "_placement").exists()
+    # a value out of range (found by the driver), a repeated (student, skill) (found by Spark):
+    # each one error with file, line, column and value, before any output
+    out_of_range = tmp_path / "percent.csv"
+    frame.assign(Mastery=frame["Mastery"].where(frame.index != 2, 97.0)).to_csv(
+        out_of_range, index=False
+    )
+    twice = tmp_path / "twice.csv"
+    pd.concat([frame, frame.iloc[[1]]]).to_csv(twice, index=False)
+    for bad, where in ((out_of_range, "line 4, column 'Mastery': got '97.0'"),
+                       (twice, f"line {len(frame) + 2}, column 'Skill': got '{skills[1]}'")):  # fmt: skip
+        with pytest.raises(DataValidationError) as caught:
+            run_daily_job(DAY_1, tmp_path / bad.stem, engine="spark", **{**args, "placement": bad})
+        assert f"{bad.name}, {where}" in str(caught.value), str(caught.value)
+        assert not list((tmp_path / bad.stem).rglob("*.parquet"))

@@ -260,10 +260,10 @@ def _check_engine(
             "--quarantine is not supported with --engine spark: validate the log first "
             "(`adaptive validate --quarantine FILE`), or use --engine local"
         )
-    if placement is not None:
+    if placement is not None and not isinstance(placement, str | Path):
         raise ConfigError(
-            "--placement is not supported with --engine spark yet: use --engine local (new "
-            "students then start from the table where it knows them, else from their grade)"
+            "the Spark engine reads a placement table from a file (given: a Placement in "
+            "memory): save it with `to_frame()` and pass its path, or use --engine local"
         )
 
 
@@ -273,8 +273,7 @@ def _serve_date_on_spark(master: str | None) -> Callable[..., JobSummary]:
     def serve(day: str, out: Path, **kwargs) -> JobSummary:
         from adaptive.batch.spark_job import run_spark_night
 
-        local_only = ("quarantine", "show_progress", "workers", "on_partition")
-        for unused in (*local_only, "placement", "placement_columns"):
+        for unused in ("quarantine", "show_progress", "workers", "on_partition"):
             kwargs.pop(unused, None)
         kwargs["config"] = _policy_config(kwargs.pop("policy_config"))
         return run_spark_night(day, out, master=master, **kwargs)

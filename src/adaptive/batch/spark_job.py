@@ -13,7 +13,8 @@ The driver plans and commits; every per-student step runs on the executors, one 
    rows by their student's school; `cogroup(...).applyInArrow` hands each executor one school:
    its new responses and its students (profile and previous state);
 4. on the executor (`serve_spark_school`): tracing of the new responses from the previous state,
-   placement of new students, history features, then the same `job.serve_school` step as the
+   placement of new students (from their grade, or a `--placement` table: `spark_placement`),
+   history features, then the same `job.serve_school` step as the
    in-process engine (recommendation, progression, teacher groups), written with `writer`
    (atomic files) beside the school's new state partition; it returns one row of counts and
    file checksums;
@@ -35,6 +36,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +60,12 @@ from adaptive.batch.overrides import OverrideSet, read_overrides, record_overrid
 from adaptive.batch.partition import PartitionContext
 from adaptive.batch.school_state import decode_state, encode_state
 from adaptive.batch.snapshot import SPARK_FORMAT, previous_snapshot_date, snapshot_dir
+from adaptive.batch.spark_placement import (
+    checked_placement_parquet,
+    placement_duplicates,
+    school_placement,
+    with_placement,
+)
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
 from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.experiment.assign import Assignment
@@ -72,6 +80,7 @@ from adaptive.tracing.base import KnowledgeTracer
 PARTIAL = ".partial"
 SPARK_LOG = "the response log (read by Spark)"
 ERROR_MARK = "adaptive-error"  # marks an AdaptiveError raised on an executor
+PLACEMENT_DIR = "_placement"  # the checked placement table, beside the outputs for one night
 RESULT_SCHEMA = (
     "school string, written boolean, served long, stuck long, skills string, "
     "new_responses long, without_profile long, listing string, state_rows long, "
@@ -98,6 +107,7 @@ class SparkNight:
     window: int
     overrides: OverrideSet | None = None  # teacher overrides (only the students they name)
     experiment: Assignment | None = None  # arms per class or school (no student data)
+    placement_source: str | None = None  # the placement table's file name, when given
 
 
 def run_spark_night(
@@ -118,11 +128,13 @@ def run_spark_night(
     overrides: Any = None,
     experiment: Any = None,
     champion: Future | None = None,
+    placement: str | Path | None = None,
+    placement_columns: Mapping[str, str] | None = None,
 ) -> JobSummary:
     """Steps 1-5 of the module docstring for one date (under the date's lock, taken by
     `run_daily_job`); returns the summary (its MLflow run is logged by the caller).
     `champion`: the registry's `FetchedVersion` on its way (`registry_process`), else fetched
-    here."""
+    here. `placement`: a table of where new students start (`spark_placement`)."""
     from adaptive.batch.spark import spark_session
 
     started = time.perf_counter()
@@ -166,6 +178,16 @@ def run_spark_night(
                     ]
                 ).encode()
             ).hexdigest()
+        placed_rows = Path(out) / PLACEMENT_DIR / f"date={day}" / "placement.parquet"
+        if placement is not None:
+            try:
+                table_sha = checked_placement_parquet(
+                    placement, catalog, placement_columns, placed_rows
+                )
+            except BaseException:
+                shutil.rmtree(Path(out) / PLACEMENT_DIR, ignore_errors=True)
+                raise
+            fingerprint = hashlib.sha256(json.dumps([fingerprint, table_sha]).encode()).hexdigest()
         resumed = writer.prepare_date(out, TABLES, day, fingerprint)
         record_overrides(out, day, overrides)
         sha = _folder_sha(model_dir)
@@ -186,10 +208,13 @@ def run_spark_night(
             window=config.progress_window,
             overrides=overrides,
             experiment=experiment,
+            placement_source=Path(placement).name if placement is not None else None,
         )
         session = spark if spark is not None else spark_session(master)
         _ship_model(session, model_dir, night.model_files, Path(tmp) / "shipped")
         try:
+            if placement is not None:
+                placement_duplicates(session, placed_rows, str(placement), placement_columns)
             rows = _run_schools(
                 session,
                 night,
@@ -198,9 +223,14 @@ def run_spark_night(
                 profiles_path,
                 snapshot_dir(state_dir, previous) if reuse else None,
                 since,
+                placed_rows if placement is not None else None,
             )
+        except AdaptiveError:
+            raise
         except Exception as exc:  # Spark's errors carry JVM stacks: one line instead
             raise _driver_error(exc) from None
+        finally:
+            shutil.rmtree(Path(out) / PLACEMENT_DIR, ignore_errors=True)
     schools = sorted(r["school"] for r in rows)
     listing = {key: value for r in rows for key, value in json.loads(r["listing"]).items()}
     served = sum(r["served"] for r in rows)
@@ -363,7 +393,9 @@ def _folder_sha(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _run_schools(session, night, path, columns, profiles_path, previous, since) -> list[dict]:
+def _run_schools(
+    session, night, path, columns, profiles_path, previous, since, placed_rows=None
+) -> list[dict]:
     """The Spark plan of steps 2-4; the collected rows (one per school)."""
     from pyspark.sql import functions as F
 
@@ -377,6 +409,8 @@ def _run_schools(session, night, path, columns, profiles_path, previous, since) 
         log = log.where(ts >= F.lit(pd.Timestamp(since, tz="UTC").to_pydatetime()))
     students = _students_frame(session, profiles_path, previous)
     school_of = students.select("student_id", "school")
+    if placed_rows is not None:
+        students = with_placement(session, students, log, placed_rows)
     log = log.join(school_of, "student_id", "left").withColumn(
         "school", F.coalesce(F.col("school"), F.lit(UNASSIGNED_SCHOOL))
     )
@@ -510,7 +544,8 @@ def serve_spark_school(
         tracer, history = empty, StudentHistory.empty(catalog, night.window)
     log = _school_log(responses) if responses.num_rows else None
     absorbed = log.students.tolist() if log is not None else []
-    place_new_students(model, tracer, catalog, profiles, [*profiles, *absorbed])
+    given = school_placement(people, night.placement_source)
+    place_new_students(model, tracer, catalog, profiles, [*profiles, *absorbed], given=given)
     if log is not None:
         history.absorb(log, catalog, config.repeatable_kinds)
         model.update(tracer, log)
@@ -535,6 +570,7 @@ def serve_spark_school(
         school_of=np.full(len(roster), school, dtype=object),
         overrides=night.overrides,
         experiment=night.experiment,
+        placement=given,
     )
     done = _serve_one(served, school)
     listing = done.files

@@ -1,0 +1,198 @@
+"""A placement table (`adaptive batch --placement FILE --engine spark`) on Spark.
+
+The in-process job reads the table whole (`read_placement`); on Spark the driver must never hold
+per-student data, so the table goes through four steps:
+
+1. the driver reads the file in batches (CSV or Parquet), checks every row as `read_placement`
+   does (mastery in [0, 1], a skill of the catalog; errors with file, line, column and value)
+   and writes it as Parquet beside the night's outputs (`student_id, skill_id, mastery, _line`),
+   where every executor can read it; one batch in memory at a time;
+2. Spark finds rows that repeat a (student, skill) (the driver collects at most 20 of them);
+3. the plan attaches each student's rows to the student's school (`with_placement`): the students
+   the night serves (a profile or a previous state) and the students only in the log
+   ("unassigned"), as in the in-process job;
+4. each executor turns its school's rows into a `Placement` (`school_placement`) that places its
+   new students and names their source, exactly as the in-process job's whole table does.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from adaptive.curriculum import Catalog
+from adaptive.errors import ConfigError, Problem
+from adaptive.placement.prior import (
+    DUPLICATE_EXPECTED,
+    Found,
+    Placement,
+    check_placement_file,
+    mastery_problems,
+    mastery_table_placement,
+    placement_columns,
+    raise_problems,
+    renamed_placement,
+    skill_problems,
+)
+
+#: The checked table as the executors read it.
+PLACEMENT_SCHEMA = pa.schema(
+    [
+        ("student_id", pa.string()),
+        ("skill_id", pa.string()),
+        ("mastery", pa.float64()),
+        ("_line", pa.int64()),
+    ]
+)
+BATCH_ROWS = 500_000
+
+
+def checked_placement_parquet(
+    path: str | Path,
+    catalog: Catalog,
+    columns: Mapping[str, str] | None,
+    target: Path,
+    batch_rows: int = BATCH_ROWS,
+) -> str:
+    """Step 1: the table at `path` checked row by row and written to `target` (Parquet); returns
+    the sha256 of the file and the column names, for the night's fingerprint. Every problem of
+    the file is one `DataValidationError` (rows repeating a (student, skill) are step 2's)."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    columns = placement_columns(columns)
+    check_placement_file(path)
+    file = str(path)
+    found: dict[str, Found] = {"mastery": ([], 0), "skill_id": ([], 0)}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with pq.ParquetWriter(target, PLACEMENT_SCHEMA) as out:
+        line = 2  # the file line of the batch's first row (after the header)
+        for batch in _batches(path, batch_rows):
+            frame = renamed_placement(batch, columns, file)
+            for kind, (listed, n) in (
+                ("mastery", mastery_problems(frame, file, line)),
+                ("skill_id", skill_problems(frame, file, catalog, line)),
+            ):
+                before, total = found[kind]
+                found[kind] = ((before + listed)[:20], total + n)
+            if not any(n for _, n in found.values()):
+                out.write_table(_as_rows(frame, line))
+            line += len(frame)
+    raise_problems(list(found.values()), columns)
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            digest.update(block)
+    digest.update(json.dumps(columns, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _batches(path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:
+    """The file's rows in batches, every column as text for a CSV (ids such as "007" stay)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+                yield batch.to_pandas()
+            return
+        with path.open(newline="", encoding="utf-8") as f:
+            header = next(csv.reader(f), [])
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+            ),
+        )
+        for batch in reader:
+            for start in range(0, batch.num_rows, batch_rows):
+                yield batch.slice(start, batch_rows).to_pandas()
+    except (OSError, ValueError, UnicodeDecodeError, pa.ArrowException) as exc:
+        raise ConfigError(f"placement {path}: not a readable CSV or Parquet table ({exc})") from exc
+
+
+def _as_rows(frame: pd.DataFrame, first_line: int) -> pa.Table:
+    return pa.table(
+        {
+            "student_id": frame["student_id"].astype(str).to_numpy(),
+            "skill_id": frame["skill_id"].astype(str).to_numpy(),
+            "mastery": pd.to_numeric(frame["mastery"]).to_numpy("float64"),
+            "_line": np.arange(first_line, first_line + len(frame), dtype=np.int64),
+        },
+        schema=PLACEMENT_SCHEMA,
+    )
+
+
+def placement_duplicates(session, target: Path, file: str, columns: Mapping[str, str]) -> None:
+    """Step 2: rows that repeat an earlier row's (student, skill), found by Spark (the driver
+    collects at most 20 of them); one `DataValidationError` as `read_placement` gives."""
+    from pyspark.sql import functions as F
+
+    groups = (
+        session.read.parquet(str(target))
+        .groupBy("student_id", "skill_id")
+        .agg(F.count("*").alias("n"), F.sort_array(F.collect_list("_line")).alias("lines"))
+        .where(F.col("n") > 1)
+    )
+    total = groups.agg(F.sum(F.col("n") - 1).alias("repeats")).collect()[0]["repeats"]
+    if not total:
+        return
+    listed = [
+        Problem(file, int(line), "skill_id", row["skill_id"], DUPLICATE_EXPECTED)
+        for row in groups.orderBy(F.col("lines")[1]).limit(20).collect()
+        for line in row["lines"][1:]
+    ][:20]
+    raise_problems([(listed, int(total))], columns)
+
+
+def with_placement(session, students, log, target: Path):
+    """Step 3: the students frame with each student's placement rows (`placed`: a list of
+    (skill_id, mastery)); a student only in the log joins their school, "unassigned"."""
+    from pyspark.sql import functions as F
+
+    from adaptive.batch.job import UNASSIGNED_SCHOOL
+
+    placed = (
+        session.read.parquet(str(target))
+        .groupBy("student_id")
+        .agg(F.collect_list(F.struct("skill_id", "mastery")).alias("placed"))
+    )
+    log_only = (
+        log.select("student_id")
+        .distinct()
+        .join(students.select("student_id"), "student_id", "left_anti")
+        .withColumn("school", F.lit(UNASSIGNED_SCHOOL))
+    )
+    return students.join(placed, "student_id", "left").unionByName(
+        log_only.join(placed, "student_id"), allowMissingColumns=True
+    )
+
+
+def school_placement(people: pa.Table, source: str | None) -> Placement | None:
+    """Step 4, on an executor: the school's placement rows as a `Placement` placed "from
+    <file name>" (None without a table, or when it knows none of the school's students)."""
+    if source is None or "placed" not in people.column_names:
+        return None
+    placed = people.column("placed").combine_chunks()
+    rows = pc.list_flatten(placed)
+    if not len(rows):
+        return None
+    owner = people.column("student_id").combine_chunks().take(pc.list_parent_indices(placed))
+    frame = pd.DataFrame(
+        {
+            "student_id": owner.to_pandas(),
+            "skill_id": rows.field("skill_id").to_pandas(),
+            "mastery": rows.field("mastery").to_pandas(),
+        }
+    )
+    return mastery_table_placement(frame, source)
