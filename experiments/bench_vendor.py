@@ -137,6 +137,17 @@ def time_requests(request, calls: int) -> tuple[np.ndarray, np.ndarray]:
     return wall * 1e3, cpu * 1e3
 
 
+def first_answer_ms(model, state, answers, prefix: str) -> list[float]:
+    """`update(state, Response)` of NEW_STUDENTS students new to the state, one after another."""
+    out = []
+    for i in range(NEW_STUDENTS):
+        answer = dataclasses.replace(answers[i], student_id=f"{prefix}{i:03d}")
+        t0 = time.perf_counter()
+        model.update(state, answer)
+        out.append((time.perf_counter() - t0) * 1e3)
+    return out
+
+
 def bench_size(model, catalog, n: int, calls: int) -> dict[str, float]:
     state, ids, plist = district_state(model, catalog, n)
     profiles = {p.student_id: p for p in plist}
@@ -172,25 +183,14 @@ def bench_size(model, catalog, n: int, calls: int) -> dict[str, float]:
         "cpu_p99_ms": float(np.percentile(cpu, 99)),
     }
     # a new student's first answer (not in the state yet): the state grows into spare rows
-    first_answers = []
-    for i in range(NEW_STUDENTS):
-        answer = dataclasses.replace(answers[i], student_id=f"new{i:03d}")
-        t0 = time.perf_counter()
-        model.update(state, answer)
-        first_answers.append((time.perf_counter() - t0) * 1e3)
+    first_answers = first_answer_ms(model, state, answers, "new")
     out["new_student_median_ms"] = float(np.median(first_answers))
     out["new_student_max_ms"] = float(np.max(first_answers))
     # the same after `state.reserve` made room off the request path (a vendor's start-up)
     t0 = time.perf_counter()
     state.reserve(len(state) + RESERVED)
     out["reserve_ms"] = (time.perf_counter() - t0) * 1e3
-    reserved = []
-    for i in range(NEW_STUDENTS):
-        answer = dataclasses.replace(answers[i], student_id=f"reserved{i:03d}")
-        t0 = time.perf_counter()
-        model.update(state, answer)
-        reserved.append((time.perf_counter() - t0) * 1e3)
-    out["reserved_max_ms"] = float(np.max(reserved))
+    out["reserved_max_ms"] = float(np.max(first_answer_ms(model, state, answers, "reserved")))
     if n == 1:  # the other peer: the history as a ResponseLog built per request
 
         def log_per_request(i: int) -> None:
