@@ -74,7 +74,8 @@ from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import arm_outputs
-from adaptive.placement.prior import Placement, place_new_students, read_placement
+from adaptive.placement.prior import Placement, place_new_students
+from adaptive.placement.table import read_placement
 from adaptive.policy import PolicyConfig, StudentBatch, to_days
 from adaptive.policy.adapter import SkillCoverage, batch_from_model, check_skill_coverage
 from adaptive.policy.service import check_district_files, district_inputs

@@ -30,10 +30,10 @@ import pyarrow.compute as pc
 
 from adaptive.curriculum import Catalog
 from adaptive.errors import ConfigError, Problem
-from adaptive.placement.prior import (
+from adaptive.placement.prior import Placement
+from adaptive.placement.table import (
     DUPLICATE_EXPECTED,
     Found,
-    Placement,
     check_placement_file,
     mastery_problems,
     mastery_table_placement,

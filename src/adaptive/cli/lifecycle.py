@@ -280,7 +280,7 @@ def batch(
 def _placement_columns(given: str | None) -> dict[str, str] | None:
     """'Student ID,Standard,Mastery' -> the placement table's roles mapped to those names."""
     from adaptive.errors import ConfigError
-    from adaptive.placement.prior import PLACEMENT_COLUMNS
+    from adaptive.placement.table import PLACEMENT_COLUMNS
 
     if given is None:
         return None

@@ -2,6 +2,8 @@
 
 - `prior`: the `Placement` value, and placements from grade level, earlier records, or several
   sources combined;
+- `table`: placements as files (a prior year's mastery, a diagnostic's saved placement), every
+  row checked;
 - `graph`: evidence that flows along the prerequisite graph (a correct answer on a skill is
   evidence for its prerequisites, a wrong one against its dependents);
 - `level`: where a student stands in the curriculum's sequence (grade, then prerequisite order),
@@ -24,9 +26,8 @@ from adaptive.placement.prior import (
     Placement,
     combine,
     grade_placement,
-    mastery_table_placement,
-    read_placement,
 )
+from adaptive.placement.table import mastery_table_placement, read_placement
 
 __all__ = [
     "DEFAULT_GRADE_TABLE",
