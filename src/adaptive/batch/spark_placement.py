@@ -96,17 +96,23 @@ def checked_placement_parquet(
 
 
 def _batches(path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:
-    """The file's rows in batches, every column as text for a CSV (ids such as "007" stay)."""
+    """The file's rows in batches (at least one, maybe empty, so that a file without rows is
+    checked for its columns too); every column of a CSV as text (ids such as "007" stay)."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+            parquet = pq.ParquetFile(path)
+            yield parquet.schema_arrow.empty_table().to_pandas()
+            for batch in parquet.iter_batches(batch_size=batch_rows):
                 yield batch.to_pandas()
             return
-        with path.open(newline="", encoding="utf-8") as f:
+        with path.open(newline="", encoding="utf-8-sig") as f:  # an Excel export's BOM too
             header = next(csv.reader(f), [])
+        yield pd.DataFrame(columns=header, dtype=str)
+        if not header:
+            return
         reader = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(block_size=1 << 24),

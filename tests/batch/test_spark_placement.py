@@ -1,0 +1,54 @@
+"""The Spark engine's driver checks a placement table in batches, with `read_placement`'s rules
+(no Spark needed for this part: `adaptive.batch.spark_placement.checked_placement_parquet`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from adaptive.batch.spark_placement import checked_placement_parquet
+from adaptive.curriculum import Catalog, Skill
+from adaptive.errors import DataValidationError
+from adaptive.placement import read_placement
+
+
+def catalog() -> Catalog:
+    return Catalog((Skill("a"), Skill("b", prerequisites=("a",)), Skill("c")))
+
+
+def test_a_table_read_in_batches_is_checked_and_written_as_read_placement_reads_it(tmp_path):
+    path = tmp_path / "export.csv"  # an Excel export: a byte-order mark, ids with leading zeros
+    path.write_bytes("\ufeffStudent ID,Standard,Mastery\n007,a,0.9\n007,b,0.25\n008,c,1\n".encode())
+    names = {"student_id": "Student ID", "skill_id": "Standard", "mastery": "Mastery"}
+    target = tmp_path / "out" / "placement.parquet"
+    sha = checked_placement_parquet(path, catalog(), names, target, batch_rows=2)
+    rows = pq.read_table(target).to_pandas()
+    assert rows["student_id"].tolist() == ["007", "007", "008"]
+    assert rows["_line"].tolist() == [2, 3, 4]
+    whole = read_placement(path, catalog(), names)
+    back = read_placement(_as_csv(rows, tmp_path), catalog())
+    assert whole.students == back.students == ("007", "008")
+    pd.testing.assert_frame_equal(whole.to_frame(), back.to_frame())
+    again = checked_placement_parquet(path, catalog(), names, target)
+    assert sha == again and len(sha) == 64  # the file and its column names: the fingerprint's
+
+
+def test_every_bad_row_of_every_batch_is_one_error_with_its_line(tmp_path):
+    path = tmp_path / "last_year.csv"
+    path.write_text("student_id,skill_id,mastery\ns1,a,0.9\ns1,b,0.2\ns2,zz,0.5\ns2,a,high\n")
+    with pytest.raises(DataValidationError) as caught:
+        checked_placement_parquet(path, catalog(), None, tmp_path / "t.parquet", batch_rows=2)
+    message = str(caught.value)
+    assert caught.value.total == 2, message
+    assert "last_year.csv, line 4, column 'skill_id': got 'zz'" in message, message
+    assert "last_year.csv, line 5, column 'mastery': got 'high'" in message, message
+    path.write_text("learner,kc\n")  # no rows, other columns: still said
+    with pytest.raises(DataValidationError, match=r"column 'mastery'.*found: learner, kc"):
+        checked_placement_parquet(path, catalog(), None, tmp_path / "t.parquet")
+
+
+def _as_csv(rows: pd.DataFrame, folder) -> str:
+    path = folder / "written.csv"
+    rows.drop(columns="_line").to_csv(path, index=False)
+    return str(path)
