@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,10 +74,16 @@ def spark_session(
     master: str | None = None, app_name: str = "adaptive-batch", conf: dict | None = None
 ):
     """A SparkSession on `master` (default local[2]) whose Python workers use this interpreter
-    (with pyarrow), in UTC, without the web UI. `conf` adds Spark settings (e.g. executor
+    (with pyarrow), in UTC, without the web UI or console progress bars. `conf` adds Spark settings (e.g. executor
     memory on a cluster)."""
     master = check_master(master or "local[2]")
     check_spark_available()
+    # PySpark warns that it does not fully support pandas 3 in general; what this job does with
+    # it is tested byte for byte against the in-process job (tests/batch/test_spark_job.py), so
+    # the warning would only alarm the nightly job's reader
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+    )
     from pyspark.sql import SparkSession
 
     os.environ["PYSPARK_PYTHON"] = sys.executable
@@ -85,6 +92,7 @@ def spark_session(
         SparkSession.builder.master(master)
         .appName(app_name)
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # the job prints its own summary
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")

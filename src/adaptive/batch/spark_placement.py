@@ -83,7 +83,7 @@ def checked_placement_parquet(
             ):
                 before, total = found[kind]
                 found[kind] = ((before + listed)[:20], total + n)
-            if not any(n for _, n in found.values()):
+            if len(frame) and not any(n for _, n in found.values()):
                 out.write_table(_as_rows(frame, line))
             line += len(frame)
     raise_problems(list(found.values()), columns)
