@@ -546,3 +546,55 @@ def test_validate_writes_the_checked_log_as_canonical_parquet(tmp_path):
         app, ["validate", str(own), "--skills-col", "skills", "--out", str(tmp_path / "x.csv")]
     )
     assert bad.exit_code == 2 and ".parquet" in bad.output
+
+
+@pytest.mark.parametrize("unit", ["ms", "us", "ns"])
+def test_a_time_ordered_log_read_from_a_cutoff_skips_the_row_groups_before_it(
+    tmp_path, monkeypatch, unit
+):
+    """A log appended day by day keeps its row groups in time order: the next night reads the
+    groups that may hold a row at or after the cutoff only, and gets exactly the rows (and file
+    lines) a full scan keeps. A group with a missing time is always read (its row is an error)."""
+    n = 60
+    times = pd.date_range("2026-09-01", periods=n, freq="6h", tz="UTC")
+    frame = pd.DataFrame(
+        {
+            "student_id": [f"s{i % 7}" for i in range(n)],
+            "item_id": [f"i{i % 5}" for i in range(n)],
+            "skill_ids": [["k1"]] * n,
+            "correct": [i % 2 for i in range(n)],
+            "timestamp": times,
+        }
+    )
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.set_column(
+        4, "timestamp", table.column("timestamp").cast(pa.timestamp(unit, "UTC"))
+    )
+    path = tmp_path / "log.parquet"
+    pq.write_table(table, path, row_group_size=10)
+    cut = times[37]  # inside the fourth group
+    read_groups: list[int] = []
+    original = pq.ParquetFile.iter_batches
+
+    def counted(self, *args, row_groups=None, **kwargs):
+        read_groups.extend(row_groups or [])
+        return original(self, *args, row_groups=row_groups, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", counted)
+    log, report = load_log_report(path, since=cut.value)
+    assert read_groups == [3, 4, 5]
+    assert report.rows_read == len(log) == n - 37
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", original)
+    whole = load_log(path)
+    kept = whole.take_rows((whole.frame["timestamp"] >= cut).to_numpy()).frame
+    for column in ("student_id", "item_id", "correct", "timestamp"):
+        assert log.frame[column].tolist() == kept[column].tolist()
+    # a missing time in an early group: that group is read, and the row is reported
+    with_gap = table.set_column(
+        4,
+        "timestamp",
+        pa.array([None, *table.column("timestamp").to_pylist()[1:]], table.schema.field(4).type),
+    )
+    pq.write_table(with_gap, path, row_group_size=10)
+    with pytest.raises(DataValidationError, match="line 1, column 'timestamp'"):
+        load_log_report(path, since=cut.value)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -349,15 +350,19 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
     bound = _time_bound(since, time_type)
     batches, line_parts, start = [], [], 1
     try:
-        for batch in pfile.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
-            lines = np.arange(start, start + batch.num_rows, dtype=np.int64)
-            start += batch.num_rows
-            if bound is not None:
-                time = batch.column(time_col)
-                keep = pc.fill_null(pc.greater_equal(time, bound), True)
-                batch, lines = batch.filter(keep), lines[keep.to_numpy(zero_copy_only=False)]
-            batches.append(batch)
-            line_parts.append(lines)
+        for group, first_line in _row_groups_from(pfile, time_col, since):
+            start = first_line
+            for batch in pfile.iter_batches(
+                batch_size=PARQUET_BATCH_ROWS, row_groups=[group], columns=columns
+            ):
+                lines = np.arange(start, start + batch.num_rows, dtype=np.int64)
+                start += batch.num_rows
+                if bound is not None:
+                    time = batch.column(time_col)
+                    keep = pc.fill_null(pc.greater_equal(time, bound), True)
+                    batch, lines = batch.filter(keep), lines[keep.to_numpy(zero_copy_only=False)]
+                batches.append(batch)
+                line_parts.append(lines)
     except (pa.ArrowInvalid, OSError) as exc:
         raise unreadable(source, None, exc, line=start) from None
     table = pa.Table.from_batches(batches, schema=schema)
@@ -433,6 +438,47 @@ _PARQUET_EXPECTED = {
     "skills": "a text column or a list of text skill ids",
     "number": "a numeric column",
 }
+
+
+def _row_groups_from(
+    pfile: pq.ParquetFile, time_col: str | None, since: int | None
+) -> list[tuple[int, int]]:
+    """(row group, file line of its first row) of the groups that may hold a row at or after
+    `since` (ns, UTC): a group whose statistics say every time is earlier (and none is
+    missing) is skipped unread. A log appended day by day keeps its groups in time order, so
+    the next night reads about one day's groups instead of the year's. Without statistics, or
+    with a time column that is not a Parquet timestamp, every group is read (the rows are
+    filtered either way)."""
+    meta = pfile.metadata
+    offsets = np.cumsum([0] + [meta.row_group(g).num_rows for g in range(meta.num_row_groups)])
+    groups = [(g, int(offsets[g]) + 1) for g in range(meta.num_row_groups)]
+    if since is None or time_col is None:
+        return groups
+    leaf = next((i for i in range(meta.num_columns) if meta.schema.column(i).path == time_col), -1)
+    if leaf < 0:
+        return groups
+    logical = json.loads(meta.schema.column(leaf).logical_type.to_json() or "{}")
+    per_unit = _NS_PER_STORED_UNIT.get(logical.get("timeUnit", ""))
+    if logical.get("Type") != "Timestamp" or per_unit is None:
+        return groups
+    first_kept = -(-int(since) // per_unit)  # stored value v < this  <=>  v * unit < since
+
+    def all_before(g: int) -> bool:
+        chunk = meta.row_group(g).column(leaf)
+        stats = chunk.statistics
+        return bool(
+            stats is not None
+            and stats.has_min_max
+            and stats.has_null_count
+            and stats.null_count == 0
+            and chunk.physical_type == "INT64"
+            and stats.max_raw < first_kept
+        )
+
+    return [(g, line) for g, line in groups if not all_before(g)]
+
+
+_NS_PER_STORED_UNIT = {"milliseconds": 10**6, "microseconds": 10**3, "nanoseconds": 1}
 
 
 def _time_bound(since: int | None, time_type: pa.DataType | None) -> pa.Scalar | None:
