@@ -148,13 +148,14 @@ def job_inputs(work: Path, tracking_uri: str | None = None) -> dict:
     }
 
 
-def night(work: Path, date: str, tracking_uri: str) -> dict:
-    """One nightly run (in this process); its time, peak memory and counts."""
+def night(work: Path, date: str, tracking_uri: str, placement: str | None = None) -> dict:
+    """One nightly run (in this process); its time, peak memory and counts. `placement`: a
+    placement table new students start from (`--placement`)."""
     from adaptive.batch import run_daily_job
 
     cpu0 = _cpu_seconds()
     t0 = time.perf_counter()
-    s = run_daily_job(date, work / "out", **job_inputs(work, tracking_uri))
+    s = run_daily_job(date, work / "out", **job_inputs(work, tracking_uri), placement=placement)
     seconds = time.perf_counter() - t0
     # CPU seconds of the night itself, in the job and its school workers (the process's
     # start-up and imports before it are not the night's): the work done, much less
@@ -219,7 +220,14 @@ def main() -> int:
         "--merge", nargs="+", help="write the section from the logs of earlier runs"
     )
     parser.add_argument("--setup", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--with-placement",
+        action="store_true",
+        help="also a first night whose new students start from a placement table of every "
+        "student and skill (issue 16: <= 10 min and 8 GB at 400,000)",
+    )
     parser.add_argument("--night", help=argparse.SUPPRESS)
+    parser.add_argument("--placement", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument("--tracking-uri", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -236,7 +244,8 @@ def main() -> int:
         return 0
     if args.night:
         work = Path(args.work)
-        print(json.dumps(night(work, args.night, args.tracking_uri or sqlite_uri(work))))
+        uri = args.tracking_uri or sqlite_uri(work)
+        print(json.dumps(night(work, args.night, uri, args.placement)))
         return 0
     if args.merge:  # rows printed by earlier runs (e.g. sizes run separately)
         lines = [line for log in args.merge for line in Path(log).read_text().splitlines()]
@@ -261,7 +270,14 @@ def main() -> int:
             for _ in range(max(1, args.rounds)):
                 for n in sizes:
                     rounds[n].append(nights(works[n], facts[n], uris[n]))
+            placed = {
+                n: placed_first_night(works[n], facts[n], uris[n])
+                for n in (sizes if args.with_placement else [])
+            }
         rows = [size_row(facts[n], rounds[n], args.tracking) for n in sizes]
+        for row in rows:
+            if row["students"] in placed:
+                row["placed_first"] = placed[row["students"]]
         for row in rows:
             print(json.dumps(row), flush=True)
     finally:
@@ -330,6 +346,41 @@ def nights(work: Path, facts: dict, uri: str) -> tuple[dict, dict]:
     return first, nxt
 
 
+def placed_first_night(work: Path, facts: dict, uri: str) -> dict:
+    """A first night (in its own process) whose new students start from a placement table of
+    every student of the profiles and every skill of the catalog (written once, seeded)."""
+    table = work / "placement.parquet"
+    if not table.is_file():
+        students = [
+            json.loads(line)["student_id"]
+            for line in (work / "district" / "profiles.jsonl").read_text().splitlines()
+            if line.strip()
+        ]
+        skills = [s["id"] for s in json.loads((work / "catalog.json").read_text())["skills"]]
+        rng = np.random.default_rng(SEED)
+        pd.DataFrame(
+            {
+                "student_id": np.repeat(students, len(skills)),
+                "skill_id": np.tile(skills, len(students)),
+                "mastery": rng.random(len(students) * len(skills)).round(3),
+            }
+        ).to_parquet(table)
+    shutil.rmtree(work / "out", ignore_errors=True)
+    os.sync()
+    facts_night = child(
+        "--night", facts["first_night"], "--work", str(work), "--tracking-uri", uri,
+        "--placement", str(table),
+    )  # fmt: skip
+    facts_night["placement_rows"] = pq_rows(table)
+    return facts_night
+
+
+def pq_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
 def registry_line(tracking: str, rows: list[dict]) -> str:
     """How the registry was reached and how many rounds each night's figure is the best of."""
     rounds = len(rows[0].get("first_rounds", [0])) if rows else 1
@@ -371,6 +422,23 @@ def linearity_lines(rows: list[dict]) -> list[str]:
                 f"Cost per student ({measure} seconds), {which} night, against "
                 f"{largest['students']:,} students: {shown} "
                 f"(target within +-20%: {'met' if met else 'NOT met'})."
+            )
+    return out
+
+
+def placement_lines(rows: list[dict]) -> list[str]:
+    """The first night with a placement table of every student and skill (`--with-placement`)."""
+    out = []
+    for r in rows:
+        placed = r.get("placed_first")
+        if placed:
+            met = placed["seconds"] <= 600 and placed["peak_gb"] <= 8
+            out.append(
+                f"First night with a placement table of every student and skill "
+                f"({r['students']:,} students, {placed['placement_rows']:,} rows; one round): "
+                f"{placed['seconds']:.1f} s, peak {placed['peak_gb']:.2f} / "
+                f"{placed.get('worker_peak_gb', 0.0):.2f} GB (job / largest worker; issue 16 "
+                f"target <= 10 min and 8 GB: {'met' if met else 'NOT met'})."
             )
     return out
 
@@ -425,7 +493,8 @@ def write_result(rows: list[dict], result: Path) -> None:
         )
     tracking = rows[0].get("tracking", "sqlite") if rows else "sqlite"
     flags += " --tracking sqlite" if tracking == "sqlite" else ""
-    lines += ["", registry_line(tracking, rows), *linearity_lines(rows)]
+    flags += " --with-placement" if any("placed_first" in r for r in rows) else ""
+    lines += ["", registry_line(tracking, rows), *linearity_lines(rows), *placement_lines(rows)]
     lines += [
         "",
         f"Reproduce: `python -m experiments.bench_batch --sizes "
