@@ -74,6 +74,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def file_sha256(path: Path | str, block: int = 1 << 22) -> str:
+    """sha256 of a file read in blocks (a district's profiles or placement table never sits in
+    memory at once for its digest)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def canonical_json(doc: dict[str, Any]) -> bytes:
     """The bytes a seal is computed over: sorted keys, no whitespace, UTF-8."""
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

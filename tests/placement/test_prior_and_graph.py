@@ -191,3 +191,26 @@ def test_a_placement_file_with_its_own_column_names(tmp_path) -> None:
         read_placement(path, chain(), columns={**names, "student_id": "Learner"})
     with pytest.raises(ConfigError, match="unknown role"):
         read_placement(path, chain(), columns={"student": "Student ID"})
+
+
+def test_a_placement_file_read_in_batches_is_the_same_placement(tmp_path) -> None:
+    """`read_placement` reads a district's table a batch at a time: the placement equals the
+    one built from the whole frame, and a (student, skill) repeated in a later batch, or in the
+    same one, is found with its line."""
+    rows = [("s2", "b", 0.5), ("s1", "a", 0.9), ("s1", "c", 0.1), ("s3", "a", 0.2), ("s2", "a", 1)]
+    frame = pd.DataFrame(rows, columns=["student_id", "skill_id", "mastery"])
+    path = tmp_path / "table.csv"
+    frame.to_csv(path, index=False)
+    whole = mastery_table_placement(frame.astype({"mastery": str}), "table.csv")
+    for batch_rows in (1, 2, 10):
+        placed = read_placement(path, chain(), batch_rows=batch_rows)
+        assert placed.students == whole.students and placed.skills == whole.skills
+        np.testing.assert_array_equal(placed.mastery, whole.mastery)
+        assert placed.sources == whole.sources
+    repeated = pd.concat([frame, frame.iloc[[1, 4]], frame.iloc[[1]]])
+    repeated.to_csv(path, index=False)
+    for batch_rows in (2, 10):
+        with pytest.raises(DataValidationError) as caught:
+            read_placement(path, chain(), batch_rows=batch_rows)
+        assert caught.value.total == 3, str(caught.value)
+        assert [p.line for p in caught.value.problems] == [7, 8, 9]

@@ -74,8 +74,9 @@ from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import arm_outputs
+from adaptive.files import file_sha256
 from adaptive.placement.prior import Placement, place_new_students
-from adaptive.placement.table import read_placement
+from adaptive.placement.table import placement_sha256, read_placement
 from adaptive.policy import PolicyConfig, StudentBatch, to_days
 from adaptive.policy.adapter import SkillCoverage, batch_from_model, check_skill_coverage
 from adaptive.policy.service import check_district_files, district_inputs
@@ -786,11 +787,7 @@ def _given_placement(
     if isinstance(placement, Placement):
         table = placement.to_frame().to_csv(index=False).encode()
         return placement, hashlib.sha256(table).hexdigest()
-    given = read_placement(placement, catalog, columns)
-    digest = hashlib.sha256(Path(placement).read_bytes())
-    if columns:
-        digest.update(json.dumps(dict(columns), sort_keys=True).encode())
-    return given, digest.hexdigest()
+    return read_placement(placement, catalog, columns), placement_sha256(placement, columns)
 
 
 def _profiles_of(profiles: str | Path | dict[str, LearnerProfile]) -> dict[str, LearnerProfile]:
@@ -896,7 +893,7 @@ def _system_arrow_pool():
 def _profiles_sha(profiles: str | Path | dict[str, LearnerProfile]) -> str:
     """sha256 of the profiles: the file's bytes, or the JSON of in-memory profiles."""
     if not isinstance(profiles, dict):
-        return hashlib.sha256(Path(profiles).read_bytes()).hexdigest()
+        return file_sha256(profiles)
     digest = hashlib.sha256()
     for sid in sorted(profiles):
         digest.update(json.dumps(profiles[sid].to_dict(), sort_keys=True).encode())

@@ -69,7 +69,7 @@ from adaptive.batch.spark_placement import (
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
 from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.experiment.assign import Assignment
-from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
+from adaptive.files import atomic_write_bytes, file_sha256, read_sealed_json, sealed_json
 from adaptive.placement.prior import place_new_students
 from adaptive.policy import PolicyConfig, to_days
 from adaptive.policy.adapter import check_skill_coverage
@@ -369,19 +369,10 @@ def _fingerprint(model_name, version, meta, k, context, profiles_path, log_path,
         "k": k,
         "catalog": hashlib.sha256(context.catalog_json.encode()).hexdigest(),
         "policy": context.policy_json,
-        "profiles": _file_sha(profiles_path) if profiles_path else None,
-        "log": _file_sha(log_path) if log_path.is_file() else str(log_path.stat().st_mtime_ns),
+        "profiles": file_sha256(profiles_path) if profiles_path else None,
+        "log": file_sha256(log_path) if log_path.is_file() else str(log_path.stat().st_mtime_ns),
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
-
-
-def _file_sha(path: Path, block: int = 1 << 22) -> str:
-    """sha256 of a file read in blocks (a district's profiles never sit in memory at once)."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        while chunk := fh.read(block):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _folder_sha(folder: Path) -> str:
@@ -389,7 +380,7 @@ def _folder_sha(folder: Path) -> str:
     for p in sorted(folder.rglob("*")):
         if p.is_file():
             digest.update(str(p.relative_to(folder)).encode())
-            digest.update(_file_sha(p).encode())
+            digest.update(file_sha256(p).encode())
     return digest.hexdigest()
 
 

@@ -17,10 +17,7 @@ per-student data, so the table goes through four steps:
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -29,15 +26,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from adaptive.curriculum import Catalog
-from adaptive.errors import ConfigError, Problem
+from adaptive.errors import Problem
 from adaptive.placement.prior import Placement
 from adaptive.placement.table import (
+    BATCH_ROWS,
     DUPLICATE_EXPECTED,
     Found,
     check_placement_file,
     mastery_problems,
     mastery_table_placement,
+    placement_batches,
     placement_columns,
+    placement_sha256,
     raise_problems,
     renamed_placement,
     skill_problems,
@@ -52,7 +52,6 @@ PLACEMENT_SCHEMA = pa.schema(
         ("_line", pa.int64()),
     ]
 )
-BATCH_ROWS = 500_000
 
 
 def checked_placement_parquet(
@@ -75,7 +74,7 @@ def checked_placement_parquet(
     target.parent.mkdir(parents=True, exist_ok=True)
     with pq.ParquetWriter(target, PLACEMENT_SCHEMA) as out:
         line = 2  # the file line of the batch's first row (after the header)
-        for batch in _batches(path, batch_rows):
+        for batch in placement_batches(path, batch_rows):
             frame = renamed_placement(batch, columns, file)
             for kind, (listed, n) in (
                 ("mastery", mastery_problems(frame, file, line)),
@@ -87,44 +86,7 @@ def checked_placement_parquet(
                 out.write_table(_as_rows(frame, line))
             line += len(frame)
     raise_problems(list(found.values()), columns)
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            digest.update(block)
-    digest.update(json.dumps(columns, sort_keys=True).encode())
-    return digest.hexdigest()
-
-
-def _batches(path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:
-    """The file's rows in batches (at least one, maybe empty, so that a file without rows is
-    checked for its columns too); every column of a CSV as text (ids such as "007" stay)."""
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            parquet = pq.ParquetFile(path)
-            yield parquet.schema_arrow.empty_table().to_pandas()
-            for batch in parquet.iter_batches(batch_size=batch_rows):
-                yield batch.to_pandas()
-            return
-        with path.open(newline="", encoding="utf-8-sig") as f:  # an Excel export's BOM too
-            header = next(csv.reader(f), [])
-        yield pd.DataFrame(columns=header, dtype=str)
-        if not header:
-            return
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=1 << 24),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
-            ),
-        )
-        for batch in reader:
-            for start in range(0, batch.num_rows, batch_rows):
-                yield batch.slice(start, batch_rows).to_pandas()
-    except (OSError, ValueError, UnicodeDecodeError, pa.ArrowException) as exc:
-        raise ConfigError(f"placement {path}: not a readable CSV or Parquet table ({exc})") from exc
+    return placement_sha256(path, columns)
 
 
 def _as_rows(frame: pd.DataFrame, first_line: int) -> pa.Table:

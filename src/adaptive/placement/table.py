@@ -11,19 +11,25 @@ with the same rules (`adaptive.batch.spark_placement`).
 
 from __future__ import annotations
 
+import csv
 import dataclasses
-from collections.abc import Mapping, Sequence
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from adaptive.curriculum import Catalog
 from adaptive.errors import ConfigError, DataValidationError, Problem
+from adaptive.files import file_sha256
 from adaptive.placement.prior import Placement
 
 PLACEMENT_COLUMNS = ("student_id", "skill_id", "mastery")
 DUPLICATE_EXPECTED = "one row per (student, skill)"
+BATCH_ROWS = 500_000  # rows of a placement file read at a time
 
 #: Problems found in a placement table (the first 20 of a kind) and how many there were.
 Found = tuple[list[Problem], int]
@@ -125,37 +131,139 @@ def placement_columns(given: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def read_placement(
-    path: str | Path, catalog: Catalog, columns: Mapping[str, str] | None = None
+    path: str | Path,
+    catalog: Catalog,
+    columns: Mapping[str, str] | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Placement:
     """A placement table from a CSV or Parquet file (student_id, skill_id, mastery in [0, 1]):
     a prior year's mastery, a transcript mapped to skills, or a diagnostic's `to_frame()`.
 
     `columns` names the file's own columns where they differ, e.g. `{"student_id": "Student
     ID", "skill_id": "Standard", "mastery": "Mastery"}`; errors then name the file's column.
-    Every row is checked (`mastery_table_placement`), and so is every skill id against the
-    catalog: a typo would otherwise place nobody on that skill without a word. Ids are read as
-    text ("007" stays "007"). Its students are placed "from <file name>"."""
+    Every row is checked (mastery in [0, 1], one row per (student, skill), a skill of the
+    catalog: a typo would otherwise place nobody on that skill without a word), and every
+    problem of the file is one `DataValidationError`. Ids are read as text ("007" stays
+    "007"). Its students are placed "from <file name>".
+
+    The file is read `batch_rows` rows at a time into the placement's (students x skills)
+    table, so a district's whole table (400,000 students x 120 skills: 48 M rows) never sits
+    in memory as rows."""
     path = Path(path)
     columns = placement_columns(columns)
     check_placement_file(path)
+    file = str(path)
+    skills = catalog.skill_index.astype(str)
+    table = _DenseTable(len(skills))
+    found: dict[str, Found] = {"mastery": ([], 0), "skill_id": ([], 0), "duplicate": ([], 0)}
+    line = 2  # the file line of the batch's first row (after the header)
+    for batch in placement_batches(path, batch_rows):
+        frame = renamed_placement(batch, columns, file)
+        _add_found(found, "mastery", mastery_problems(frame, file, line))
+        _add_found(found, "skill_id", skill_problems(frame, file, catalog, line))
+        rows = table.rows(frame["student_id"])
+        codes, named = pd.factorize(frame["skill_id"])  # a few skills: look each up once
+        cols = skills.get_indexer(named)[codes] if len(codes) else np.zeros(0, np.int64)
+        known = cols >= 0  # an unknown skill is a problem of its own (above)
+        repeated = table.fill(rows[known], cols[known], frame["mastery"].to_numpy()[known])
+        at = np.flatnonzero(known)[repeated]
+        listed = [
+            Problem(file, int(i) + line, "skill_id", str(frame["skill_id"].iloc[i]),
+                    DUPLICATE_EXPECTED)
+            for i in at[:20]
+        ]  # fmt: skip
+        _add_found(found, "duplicate", (listed, len(at)))
+        line += len(frame)
+    raise_problems([found["mastery"], found["duplicate"], found["skill_id"]], columns)
+    return table.placement(skills, f"placed from {path.name}")
+
+
+def _add_found(found: dict[str, Found], kind: str, more: Found) -> None:
+    listed, total = found[kind]
+    found[kind] = ((listed + more[0])[:20], total + more[1])
+
+
+class _DenseTable:
+    """The (students x catalog skills) mastery of a placement table being read in batches:
+    rows added as new student ids come, each cell set once (a second value is a repeat)."""
+
+    def __init__(self, n_skills: int) -> None:
+        self.ids: dict[str, int] = {}
+        self.n_skills = n_skills
+        self.values = np.full((0, n_skills), np.nan)
+        self.seen = np.zeros((0, n_skills), bool)
+
+    def rows(self, student_ids: pd.Series) -> np.ndarray:
+        """Row of each id, new ids added (the table grows by doubling)."""
+        codes, uniques = pd.factorize(student_ids)
+        ids = self.ids
+        rows = np.array([ids.setdefault(u, len(ids)) for u in uniques.tolist()], np.int64)
+        if len(ids) > len(self.values):
+            size = max(len(ids), 2 * len(self.values), 1 << 16)
+            self.values = np.vstack(
+                [self.values, np.full((size - len(self.values), self.n_skills), np.nan)]
+            )
+            self.seen = np.vstack(
+                [self.seen, np.zeros((size - len(self.seen), self.n_skills), bool)]
+            )
+        return rows[codes] if len(codes) else np.zeros(0, np.int64)
+
+    def fill(self, rows: np.ndarray, cols: np.ndarray, mastery: np.ndarray) -> np.ndarray:
+        """Set the cells; returns the positions that repeat a cell set before, in this batch
+        or an earlier one (the first value stands)."""
+        value = pd.to_numeric(pd.Series(mastery), errors="coerce").to_numpy(np.float64)
+        key = rows * self.n_skills + cols
+        _, first = np.unique(key, return_index=True)
+        again = np.ones(len(key), bool)
+        again[first] = False
+        again |= self.seen[rows, cols]
+        fresh = ~again
+        self.values[rows[fresh], cols[fresh]] = value[fresh]
+        self.seen[rows[fresh], cols[fresh]] = True
+        return np.flatnonzero(again)
+
+    def placement(self, skills: pd.Index, source: str) -> Placement:
+        """The table as a `Placement`: students and skills sorted by id, skills the file
+        never named left out (as `mastery_table_placement` builds it)."""
+        n = len(self.ids)
+        ids = np.array(list(self.ids), dtype=object)
+        order = np.argsort(ids, kind="stable")
+        present = np.flatnonzero(self.seen[:n].any(axis=0))
+        present = present[np.argsort(skills[present].to_numpy(dtype=object), kind="stable")]
+        mastery = self.values[np.ix_(order, present)]  # one copy, rows and columns at once
+        return Placement(tuple(ids[order]), tuple(skills[present]), mastery, (source,) * n)
+
+
+def placement_batches(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
+    """The file's rows in batches (at least one, maybe empty, so that a file without rows is
+    checked for its columns too); every column of a CSV as text (ids such as "007" stay)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            parquet = pq.ParquetFile(path)
+            yield parquet.schema_arrow.empty_table().to_pandas()
+            for batch in parquet.iter_batches(batch_size=batch_rows):
+                yield batch.to_pandas()
+            return
+        with path.open(newline="", encoding="utf-8-sig") as f:  # an Excel export's BOM too
+            header = next(csv.reader(f), [])
+        yield pd.DataFrame(columns=header, dtype=str)
+        if not header:
+            return
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+            ),
+        )
+        for batch in reader:
+            for start in range(0, batch.num_rows, batch_rows):
+                yield batch.slice(start, batch_rows).to_pandas()
+    except (OSError, ValueError, UnicodeDecodeError, pa.ArrowException) as exc:
         raise ConfigError(f"placement {path}: not a readable CSV or Parquet table ({exc})") from exc
-    frame = renamed_placement(frame, columns, str(path))
-    file = str(path)
-    raise_problems(
-        [
-            mastery_problems(frame, file),
-            duplicate_problems(frame, file),
-            skill_problems(frame, file, catalog),
-        ],
-        columns,
-    )
-    return mastery_table_placement(frame, path.name, file)
 
 
 def check_placement_file(path: Path) -> None:
@@ -202,3 +310,12 @@ def _in_file_terms(problem: Problem, columns: Mapping[str, str]) -> Problem:
     if problem.line is None and problem.column in PLACEMENT_COLUMNS:
         return dataclasses.replace(problem, expected=f"{problem.expected}; {_COLUMNS_HINT}")
     return problem
+
+
+def placement_sha256(path: Path | str, columns: Mapping[str, str] | None = None) -> str:
+    """The digest of a placement file and the column names it is read with (a night's
+    fingerprint: another table, or the same read another way, is another night's output)."""
+    digest = hashlib.sha256(file_sha256(path).encode())
+    if columns:
+        digest.update(json.dumps(dict(columns), sort_keys=True).encode())
+    return digest.hexdigest()
