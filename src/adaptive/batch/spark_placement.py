@@ -31,16 +31,12 @@ from adaptive.placement.prior import Placement
 from adaptive.placement.table import (
     BATCH_ROWS,
     DUPLICATE_EXPECTED,
-    Found,
-    check_placement_file,
-    mastery_problems,
+    checked_batches,
     mastery_table_placement,
-    placement_batches,
+    new_found,
     placement_columns,
     placement_sha256,
     raise_problems,
-    renamed_placement,
-    skill_problems,
 )
 
 #: The checked table as the executors read it.
@@ -68,23 +64,12 @@ def checked_placement_parquet(
 
     path = Path(path)
     columns = placement_columns(columns)
-    check_placement_file(path)
-    file = str(path)
-    found: dict[str, Found] = {"mastery": ([], 0), "skill_id": ([], 0)}
+    found = new_found()
     target.parent.mkdir(parents=True, exist_ok=True)
     with pq.ParquetWriter(target, PLACEMENT_SCHEMA) as out:
-        line = 2  # the file line of the batch's first row (after the header)
-        for batch in placement_batches(path, batch_rows):
-            frame = renamed_placement(batch, columns, file)
-            for kind, (listed, n) in (
-                ("mastery", mastery_problems(frame, file, line)),
-                ("skill_id", skill_problems(frame, file, catalog, line)),
-            ):
-                before, total = found[kind]
-                found[kind] = ((before + listed)[:20], total + n)
+        for frame, line in checked_batches(path, catalog, columns, found, batch_rows):
             if len(frame) and not any(n for _, n in found.values()):
                 out.write_table(_as_rows(frame, line))
-            line += len(frame)
     raise_problems(list(found.values()), columns)
     return placement_sha256(path, columns)
 

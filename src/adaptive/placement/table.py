@@ -151,16 +151,12 @@ def read_placement(
     in memory as rows."""
     path = Path(path)
     columns = placement_columns(columns)
-    check_placement_file(path)
     file = str(path)
     skills = catalog.skill_index.astype(str)
     table = _DenseTable(len(skills))
-    found: dict[str, Found] = {"mastery": ([], 0), "skill_id": ([], 0), "duplicate": ([], 0)}
-    line = 2  # the file line of the batch's first row (after the header)
-    for batch in placement_batches(path, batch_rows):
-        frame = renamed_placement(batch, columns, file)
-        _add_found(found, "mastery", mastery_problems(frame, file, line))
-        _add_found(found, "skill_id", skill_problems(frame, file, catalog, line))
+    found = new_found()
+    found["duplicate"] = ([], 0)
+    for frame, line in checked_batches(path, catalog, columns, found, batch_rows):
         rows = table.rows(frame["student_id"])
         codes, named = pd.factorize(frame["skill_id"])  # a few skills: look each up once
         cols = skills.get_indexer(named)[codes] if len(codes) else np.zeros(0, np.int64)
@@ -172,15 +168,41 @@ def read_placement(
                     DUPLICATE_EXPECTED)
             for i in at[:20]
         ]  # fmt: skip
-        _add_found(found, "duplicate", (listed, len(at)))
-        line += len(frame)
+        add_found(found, "duplicate", (listed, len(at)))
     raise_problems([found["mastery"], found["duplicate"], found["skill_id"]], columns)
     return table.placement(skills, f"placed from {path.name}")
 
 
-def _add_found(found: dict[str, Found], kind: str, more: Found) -> None:
+def new_found() -> dict[str, Found]:
+    """No problem found yet, for each kind `checked_batches` looks for."""
+    return {"mastery": ([], 0), "skill_id": ([], 0)}
+
+
+def add_found(found: dict[str, Found], kind: str, more: Found) -> None:
+    """`more` problems of a kind: the first 20 listed, all counted."""
     listed, total = found[kind]
     found[kind] = ((listed + more[0])[:20], total + more[1])
+
+
+def checked_batches(
+    path: Path,
+    catalog: Catalog,
+    columns: Mapping[str, str],
+    found: dict[str, Found],
+    batch_rows: int = BATCH_ROWS,
+) -> Iterator[tuple[pd.DataFrame, int]]:
+    """Each batch of the file with the roles' column names, and the file line of its first row;
+    every row's mastery and skill checked on the way, the problems added to `found` (the
+    caller raises them when the file is read: every problem of a file in one error)."""
+    check_placement_file(path)
+    file = str(path)
+    line = 2  # the file line of the batch's first row (after the header)
+    for batch in placement_batches(path, batch_rows):
+        frame = renamed_placement(batch, columns, file)
+        add_found(found, "mastery", mastery_problems(frame, file, line))
+        add_found(found, "skill_id", skill_problems(frame, file, catalog, line))
+        yield frame, line
+        line += len(frame)
 
 
 class _DenseTable:
