@@ -42,3 +42,49 @@ def test_partition_function_on_spark_matches_in_process(spark, district_table):
     assert got.column_names == local.column_names
     for name in local.column_names:
         assert got[name].to_pylist() == local[name].to_pylist(), name
+
+
+def test_a_spark_session_starts_without_the_jvm_start_up_notices():
+    """The nightly job's stderr carries what its reader can act on: Spark's start-up banner
+    ("Setting default log level ...") and the native Hadoop library notice are not printed;
+    Spark's own warnings still are (the log level is WARN). The session is started in a
+    process of its own: the JVM's stderr is that process's."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed")
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed: the Spark runner test needs a JVM (Java 17)")
+    import subprocess
+    import sys
+
+    script = (
+        "from adaptive.batch.spark import local_spark\n"
+        "s = local_spark('adaptive-quiet')\n"
+        "assert s.range(5).count() == 5\n"
+        "s.sparkContext._jvm.org.apache.log4j.LogManager.getLogger('adaptive.check')"
+        ".warn('a warning still shows')\n"
+        "s.stop()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Setting default log level" not in done.stderr
+    assert "NativeCodeLoader" not in done.stderr
+    assert "a warning still shows" in done.stderr
+
+
+def test_a_users_own_spark_log_configuration_is_kept(tmp_path, monkeypatch):
+    """The shipped log file is used only where the user has none of their own."""
+    from adaptive.batch.spark import LOG_CONFIG, _user_log_config
+
+    assert LOG_CONFIG.is_file()  # shipped beside the module (package data)
+    monkeypatch.delenv("SPARK_HOME", raising=False)
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
+    assert not _user_log_config()
+    (tmp_path / "log4j2.properties").write_text("rootLogger.level = info\n")
+    assert _user_log_config()
+    monkeypatch.delenv("SPARK_CONF_DIR")
+    monkeypatch.setenv("SPARK_HOME", str(tmp_path))
+    assert not _user_log_config()  # SPARK_HOME/conf/log4j2.properties: none
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "log4j2.properties").write_text("rootLogger.level = info\n")
+    assert _user_log_config()

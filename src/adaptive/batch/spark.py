@@ -31,6 +31,8 @@ from adaptive.batch.partition import PartitionContext, recommend_partition
 from adaptive.errors import ConfigError
 
 PartitionFn = Callable[[pa.Table, PartitionContext], pa.Table]
+#: The driver's log4j2 configuration (shipped with the package): warnings and errors on stderr.
+LOG_CONFIG = Path(__file__).with_name("spark_log4j2.properties")
 
 
 MASTER = re.compile(
@@ -74,8 +76,10 @@ def spark_session(
     master: str | None = None, app_name: str = "adaptive-batch", conf: dict | None = None
 ):
     """A SparkSession on `master` (default local[2]) whose Python workers use this interpreter
-    (with pyarrow), in UTC, without the web UI or console progress bars. `conf` adds Spark settings (e.g. executor
-    memory on a cluster)."""
+    (with pyarrow), in UTC, without the web UI or console progress bars, its driver logging
+    warnings and errors without the JVM's start-up notices (`LOG_CONFIG`, unless the user has
+    their own log configuration). `conf` adds Spark settings (e.g. executor memory on a
+    cluster)."""
     master = check_master(master or "local[2]")
     check_spark_available()
     # PySpark warns that it does not fully support pandas 3 in general; what this job does with
@@ -99,6 +103,10 @@ def spark_session(
         .config("spark.driver.memory", "1g")
         .config("spark.executorEnv.PYSPARK_PYTHON", sys.executable)
     )
+    if not _user_log_config():  # the driver's log: warnings, without the start-up notices
+        builder = builder.config(
+            "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
+        )
     for key, value in (conf or {}).items():
         builder = builder.config(key, str(value))
     session = builder.getOrCreate()
@@ -109,6 +117,16 @@ def spark_session(
             f"(spark.stop()) to run on {master}, or pass --master {running}"
         )
     return session
+
+
+def _user_log_config() -> bool:
+    """True when the user configures Spark's log themselves: a `log4j2.properties` in their
+    Spark configuration folder (`SPARK_CONF_DIR`, else `SPARK_HOME/conf`), which the shipped
+    file must not replace. (`conf={"spark.driver.extraJavaOptions": ...}` replaces it too.)"""
+    folder = os.environ.get("SPARK_CONF_DIR") or (
+        os.path.join(os.environ["SPARK_HOME"], "conf") if os.environ.get("SPARK_HOME") else None
+    )
+    return folder is not None and Path(folder, "log4j2.properties").is_file()
 
 
 def local_spark(app_name: str = "adaptive-batch", master: str = "local[2]"):
