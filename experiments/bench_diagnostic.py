@@ -223,7 +223,7 @@ def report(args, rows, intervals, speed, per_q, load, district) -> str:
         *district,
         "",
         "Where knowledge is scattered across a grade rather than a prefix of its sequence, the",
-        "graph model (`PlacementDiagnostic(..., model=\"graph\")`) can place better.",
+        'graph model (`PlacementDiagnostic(..., model="graph")`) can place better.',
     ]
     lines += [
         "",

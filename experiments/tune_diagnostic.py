@@ -86,7 +86,7 @@ def main() -> None:
         "|---" + header[1],
         *table_rows(level_arms, args.students),
         "",
-        "The graph model (`model=\"graph\"`), by its within-grade progression link:",
+        'The graph model (`model="graph"`), by its within-grade progression link:',
         "",
         "| order_strength " + header[0],
         "|---" + header[1],

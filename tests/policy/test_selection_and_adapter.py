@@ -158,7 +158,9 @@ def test_history_features_from_responses_equal_those_from_the_log(interleaved, k
     log = tiny_log()
     ids = ["a", "b", "c"]
     want = history_features(log, ids, cat, window=3, repeatable_kinds=kinds)
-    got = history_features(as_responses(log, interleaved), ids, cat, window=3, repeatable_kinds=kinds)
+    got = history_features(
+        as_responses(log, interleaved), ids, cat, window=3, repeatable_kinds=kinds
+    )
     for name in ("n_responses", "streak", "progress", "last_practiced"):
         np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
     for name in ("completed", "recent"):
@@ -192,7 +194,12 @@ def test_batch_from_any_model_aligns_skills_by_id() -> None:
         LearnerProfile("a", grade=3, interests={"art": 1.0}, goal_skills=("div",), class_id="c1")
     ]
     batch = batch_from_model(
-        FakeTracer(), state, cat, profiles, log=tiny_log(), student_ids=["a", "new"],
+        FakeTracer(),
+        state,
+        cat,
+        profiles,
+        log=tiny_log(),
+        student_ids=["a", "new"],
         placement=None,
     )
     assert (
