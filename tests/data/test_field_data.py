@@ -598,3 +598,35 @@ def test_a_time_ordered_log_read_from_a_cutoff_skips_the_row_groups_before_it(
     pq.write_table(with_gap, path, row_group_size=10)
     with pytest.raises(DataValidationError, match="line 1, column 'timestamp'"):
         load_log_report(path, since=cut.value)
+
+
+def test_responses_sharing_a_time_are_counted_in_a_note(tmp_path):
+    """A date-only export ties a day's answers: their order is then the file's, which a
+    shuffled export does not keep. The load report says how many responses share a time, and
+    says nothing when times tell every response apart."""
+    rows = [
+        "a,i1,k,0,2024-09-01",
+        "a,i2,k,1,2024-09-01",
+        "a,i3,k,1,2024-09-02",
+        "b,i1,k,1,2024-09-01",
+    ]
+    _, report = read_responses_report(write(tmp_path, rows))
+    (note,) = [n for n in report.notes if "its time" in n]
+    assert note.startswith("1 response shares its time") and "(25% of the responses" in note
+    assert "dates without a time of day" in note
+    timed = [
+        "a,i1,k,0,2024-09-01T08:00:00Z",
+        "a,i2,k,1,2024-09-01T08:00:00Z",
+        "a,i3,k,1,2024-09-01T09:00:00Z",
+    ]
+    _, report = read_responses_report(write(tmp_path, timed, name="timed.csv"))
+    (note,) = [n for n in report.notes if "its time" in n]
+    assert "(33% of the responses" in note and "dates without" not in note
+    apart = ["a,i1,k,0,2024-09-01", "a,i2,k,1,2024-09-02", "b,i1,k,1,2024-09-01"]
+    _, report = read_responses_report(write(tmp_path, apart, name="apart.csv"))
+    assert not report.notes
+    order = "student_id,item_id,skill_ids,correct,order\n"
+    _, report = read_responses_report(write(tmp_path, ["a,i1,k,0,1", "a,i2,k,1,2"], order, "o.csv"))
+    assert not report.notes  # an integer order: no times to share
+    result = runner.invoke(app, ["validate", str(tmp_path / "log.csv")])
+    assert result.exit_code == 0 and "shares its time" in " ".join(result.output.split())

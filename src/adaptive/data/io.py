@@ -37,6 +37,7 @@ from adaptive.data.validate import (
     check_values,
     group_responses,
     q_matrix_from_edges,
+    tie_notes,
     time_notes,
 )
 from adaptive.errors import AdaptiveError, ConfigError, DataValidationError, Problem
@@ -155,7 +156,10 @@ def read_responses_report(
         problems=n_problems,
         quarantine=None if quarantine is None else str(quarantine),
         ignored_columns=tuple(c for c in raw.header if c not in used),
-        notes=tuple(time_notes(values, raw.time_column, mapping)),
+        notes=(
+            *time_notes(values, raw.time_column, mapping),
+            *tie_notes(log.student, log.time, raw.time_column if log.has_timestamps else None),
+        ),
     )
     logger.info(
         "read %s: %d rows, %d loaded, %d quarantined, %d responses",

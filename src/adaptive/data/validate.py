@@ -269,6 +269,27 @@ def time_notes(values: RowValues, time_column: str | None, mapping: ColumnMappin
     return []
 
 
+def tie_notes(student: np.ndarray, time: np.ndarray, time_column: str | None) -> list[str]:
+    """A hint for the load report when some of a student's responses share one time (a log
+    with dates only ties all of a day's answers): the loader keeps such responses in the
+    file's order, which is their true order only when the file was written in it. `student`
+    and `time` are the loaded log's, sorted by student and time."""
+    if time_column is None or len(time) < 2:
+        return []
+    tied = int(np.count_nonzero((student[1:] == student[:-1]) & (time[1:] == time[:-1])))
+    if not tied:
+        return []
+    day_only = not np.any(time % NS_PER_DAY)
+    why = "the column holds dates without a time of day: " if day_only else ""
+    return [
+        f"{tied:,} {'response shares its' if tied == 1 else 'responses share their'} time "
+        f"in column '{time_column}' with the same student's response before "
+        f"({tied / len(time):.0%} of the responses; {why}each student's "
+        "responses at one time keep the file's order): if the file is not in the order they "
+        "were answered, give a column with the time of day, or an order (--time-col)"
+    ]
+
+
 def _text_times(text: pa.Array, col: str, fmt: str | None, issues: Issues) -> np.ndarray:
     """Text dates as ns since the epoch (UTC): ISO 8601, or `fmt` (a `strptime` format)."""
     parsed = pd.to_datetime(
