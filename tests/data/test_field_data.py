@@ -548,6 +548,34 @@ def test_validate_writes_the_checked_log_as_canonical_parquet(tmp_path):
     assert bad.exit_code == 2 and ".parquet" in bad.output
 
 
+def test_a_checked_date_only_log_reads_back_whole(tmp_path):
+    """A shuffled date-only export where a student tried one item twice on a day with the same
+    answer, on lines apart: two attempts, not a duplicate. `validate --out` sorts them onto
+    next lines; read back, the checked log keeps both (before: every such pair was called a
+    duplicate row, so the file `validate` had just written failed in every command). A file of
+    the same rows not written by the library is judged by its own order, as before."""
+    header = "Learner,Question,Standard,Score,Day\n"
+    rows = [
+        "a,i1,k,1,2024-09-02",
+        "a,i2,k,0,2024-09-01",
+        "a,i1,k,1,2024-09-02",
+        "b,i1,k,0,2024-09-02",
+    ]
+    own = write(tmp_path, rows, header=header, name="own.csv")
+    columns = ["--student-col", "Learner", "--item-col", "Question", "--skill-col", "Standard"]
+    columns += ["--correct-col", "Score", "--time-col", "Day"]
+    out = tmp_path / "checked.parquet"
+    result = runner.invoke(app, ["validate", str(own), *columns, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    back = load_log(out)
+    assert back.frame["item_id"].tolist() == ["i2", "i1", "i1", "i1"]
+    assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
+    unmarked = tmp_path / "unmarked.parquet"
+    pq.write_table(pq.read_table(out).replace_schema_metadata(None), unmarked)
+    with pytest.raises(DataValidationError, match="does not repeat line 2"):
+        load_log(unmarked)
+
+
 @pytest.mark.parametrize("unit", ["ms", "us", "ns"])
 def test_a_time_ordered_log_read_from_a_cutoff_skips_the_row_groups_before_it(
     tmp_path, monkeypatch, unit

@@ -28,7 +28,14 @@ import pyarrow.parquet as pq
 
 from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
 from adaptive.data.mapping import ColumnMapping
-from adaptive.data.readers import RawTable, file_format, read_header, read_raw
+from adaptive.data.readers import (
+    CHECKED_LOG_KEY,
+    CHECKED_LOG_VALUE,
+    RawTable,
+    file_format,
+    read_header,
+    read_raw,
+)
 from adaptive.data.validate import (
     Issues,
     QMatrix,
@@ -124,7 +131,9 @@ def read_responses_report(
         values, ~issues.rejected(n), mapping.merge_skill_rows, by_time=not check_order
     )
     time_label = raw.time_column or "order"
-    rejected_resp = check_sequences(values, responses, time_label, check_order, issues, hint)
+    rejected_resp = check_sequences(
+        values, responses, time_label, check_order, issues, hint, checked=raw.checked
+    )
 
     n_problems = len(issues) + len(raw.unparsed)
     rejected_rows = issues.rejected(n)
@@ -340,6 +349,11 @@ def write_log(log: ResponseLog, path: str | Path) -> Path:
         raise ConfigError(f"{path}: a log is written as Parquet; give a path ending in .parquet")
     columns = ["student_id", "item_id", "skill_ids", "correct", log.time_column]
     table = pa.Table.from_pandas(log.frame[columns], preserve_index=False)
+    # the mark of a checked log: read back, its sorted date-only rows are not judged again as
+    # duplicates by an order that is no longer their source's (`check_sequences`)
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), CHECKED_LOG_KEY: CHECKED_LOG_VALUE}
+    )
     with atomic_path(path) as tmp:  # microseconds, as Spark reads them (not nanoseconds)
         pq.write_table(table, tmp, compression="zstd", coerce_timestamps="us")
     return path

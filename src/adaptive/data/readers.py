@@ -43,6 +43,10 @@ class CellProblem:
     expected: str
 
 
+#: Parquet metadata of a log written by `adaptive.data.io.write_log` after it was checked.
+CHECKED_LOG_KEY, CHECKED_LOG_VALUE = b"adaptive.log", b"checked"
+
+
 @dataclass
 class RawTable:
     """The needed source columns of a file, one Arrow column each, with each row's line."""
@@ -58,6 +62,7 @@ class RawTable:
     unparsed_text: list[str] = field(default_factory=list)
     cell_problems: list[CellProblem] = field(default_factory=list)
     blank_lines: int = 0
+    checked: bool = False  # a log written by `write_log` (its Parquet metadata says so)
 
     @property
     def rows_read(self) -> int:
@@ -375,6 +380,7 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
         lines=lines,
         time_column=time_col,
         optional=optional,
+        checked=(pfile.schema_arrow.metadata or {}).get(CHECKED_LOG_KEY) == CHECKED_LOG_VALUE,
     )
 
 

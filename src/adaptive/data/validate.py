@@ -511,6 +511,7 @@ def check_sequences(
     check_order: bool,
     issues: Issues,
     order_hint: str = "rows of a student in time order",
+    checked: bool = False,
 ) -> np.ndarray:
     """True duplicates and (when `check_order`) responses out of order, per student.
 
@@ -522,6 +523,8 @@ def check_sequences(
     time is before an earlier line's of the same student is rejected; `order_hint` says why
     order matters and how to lift the check. Returns a boolean mask over responses that were
     rejected (their rows are in `issues`). Messages name the item and time, never the student.
+    `checked`: the file is a log this library wrote after checking it (`write_log`): with
+    date-only times its repeats were judged in its source's order (see `_reject_duplicates`).
     """
     n = len(resp.first_row)
     rejected = np.zeros(n, dtype=bool)
@@ -536,7 +539,7 @@ def check_sequences(
     dt = np.diff(t)
     decreasing = (dt < 0) & same_student
     if ((dt <= 0) & same_student).any():
-        _reject_duplicates(values, resp, t, lines, time_label, issues, rejected)
+        _reject_duplicates(values, resp, t, lines, time_label, issues, rejected, checked)
     if check_order and decreasing.any():  # the grouped running maximum only when needed
         keep = ~rejected
         cummax = (
@@ -564,6 +567,7 @@ def _reject_duplicates(
     time_label: str,
     issues: Issues,
     rejected: np.ndarray,
+    checked: bool = False,
 ) -> None:
     """Reject each response that repeats its predecessor in (student, time, file) order.
 
@@ -574,6 +578,10 @@ def _reject_duplicates(
     A repeat with *other skills* is no duplicate: it is a response tagged with several skills
     written one row per skill, rejected with the option that reads it (`merge_skill_rows`),
     since two responses would count one answer twice.
+
+    A log written by `write_log` (`checked`) holds its rows sorted by student and time, so two
+    attempts of a day that stood apart in its source can stand on next lines there: with
+    date-only times its repeats were judged when its source was read, and are not judged again.
     """
     n = len(t)
     by_time = np.lexsort((t, resp.student_code))  # stable: equal times keep file order
@@ -585,6 +593,8 @@ def _reject_duplicates(
         & (np.diff(correct[by_time]) == 0)
     )
     dates_only = values.time_kind == "timestamp" and bool((t % NS_PER_DAY == 0).all())
+    if dates_only and checked:
+        return
     if dates_only:
         last_row = resp.member_rows[resp.member_offsets[1:] - 1]
         same &= resp.first_row[by_time][1:] == last_row[by_time][:-1] + 1  # the next file row
