@@ -71,6 +71,7 @@ from adaptive.batch.snapshot import (
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
+from adaptive.dates import iso_day
 from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import arm_outputs
@@ -284,11 +285,9 @@ def _serve_date_on_spark(master: str | None) -> Callable[..., JobSummary]:
 
 
 def _day(date: str | pd.Timestamp) -> str:
-    """The date as YYYY-MM-DD (a clear error for anything else)."""
-    try:
-        return pd.Timestamp(date).strftime("%Y-%m-%d")
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"date {date!r}: expected a date such as 2027-02-12") from exc
+    """The date as YYYY-MM-DD; text must be ISO 8601 (`adaptive.dates`: a clear error for
+    anything else, 03/04/2027 included, which is two different days)."""
+    return iso_day(date)
 
 
 def _shown(tracking_uri: str | None) -> str:

@@ -260,12 +260,13 @@ def parse_day(value: str | None) -> str | None:
     """Check a `--date`/`--now` value early: a usage error (exit 2) names the option."""
     if value is None:
         return None
-    import pandas as pd
+    from adaptive.dates import parse_iso
+    from adaptive.errors import ConfigError
 
     try:
-        pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise typer.BadParameter(f"{value!r} is not a date; expected e.g. 2026-09-01") from exc
+        parse_iso(value)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from exc
     return value
 
 

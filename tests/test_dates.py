@@ -1,0 +1,36 @@
+"""Dates a user gives are ISO 8601: 03/04/2027 is 3 April or 4 March depending on the reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from adaptive.batch import run_daily_job
+from adaptive.dates import iso_day, parse_iso
+from adaptive.errors import ConfigError
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2027-04-03", " 2027-04-03 ", "2027-04-03T08:30:00Z", "2027-04-03T08:30", "20270403",
+     dt.date(2027, 4, 3), dt.datetime(2027, 4, 3, 8), pd.Timestamp("2027-04-03", tz="UTC")],
+)  # fmt: skip
+def test_iso_dates_and_date_objects_are_read(value):
+    assert iso_day(value) == "2027-04-03"
+
+
+@pytest.mark.parametrize(
+    "value", ["03/04/2027", "04/03/2027", "3 April 2027", "today", "", None, 1]
+)
+def test_anything_else_is_one_clear_error(value):
+    with pytest.raises(ConfigError, match="expected an ISO 8601 date such as"):
+        parse_iso(value, "--date")
+
+
+def test_the_nightly_job_refuses_an_ambiguous_date_before_any_work(tmp_path):
+    """pandas reads 03/04/2027 as 4 March: the job would have served the wrong night."""
+    with pytest.raises(ConfigError, match="'03/04/2027'"):
+        run_daily_job("03/04/2027", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
