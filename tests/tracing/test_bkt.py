@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, FitWarning
 from adaptive.tracing import bkt_engine
 from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.bkt import BKT
@@ -459,3 +459,26 @@ def test_em_log_likelihood_never_decreases(variant, train):
     ]
     assert np.all(np.diff(ll) >= -1e-6), ll
     assert ll[-1] > ll[0] + 1.0
+
+
+def test_a_skill_with_a_handful_of_answers_leans_on_the_population(train):
+    """Three students answered skill "rare" (wrong, then right, then right): maximum likelihood
+    fits a degenerate model (nobody knows it, anyone learns it at once, never a guess), which
+    served a district's such skill at P(correct) 4e-7. With the default `skill_shrinkage` its
+    values lean on the population's, and the warning names it."""
+    rare = pd.DataFrame(
+        [(f"r{s}", f"rare-{t}", ["rare"], int(t > 0), 100 + t) for s in range(3) for t in range(3)],
+        columns=["student_id", "item_id", "skill_ids", "correct", "order"],
+    )
+    log = ResponseLog.from_frame(pd.concat([train.frame, rare], ignore_index=True))
+    ml = BKT(num_fits=2, skill_shrinkage=0.0).fit(log).params_table().set_index("skill")
+    assert ml.loc["rare", "p_guess"] < 0.01 and ml.loc["rare", "p_init"] < 0.01
+    with pytest.warns(FitWarning, match=r"fewer than 10 training responses.*\(rare\)"):
+        model = BKT(num_fits=2).fit(log)
+    table = model.params_table().set_index("skill")
+    assert table.loc["rare", "p_guess"] > 0.05 and table.loc["rare", "p_init"] > 0.1
+    assert model.sparse_skills_ == ["rare"]
+    # a skill with many answers keeps nearly its own values
+    for skill in ("a", "b"):
+        n = table.loc[skill, "n_responses"]
+        assert np.allclose(table.loc[skill, "p_guess"], ml.loc[skill, "p_guess"], atol=30 / n)

@@ -445,8 +445,9 @@ class Policy(ABC):
 
     # -- the vectorized core every policy implements -----------------------------------------
     @abstractmethod
-    def select(self, batch: StudentBatch, k: int, now: float) -> Selection:
-        """Choose up to k activities for every student of the batch (arrays in, arrays out)."""
+    def select(self, batch: StudentBatch, k: int, now: float | pd.Timestamp | None) -> Selection:
+        """Choose up to k activities for every student of the batch (arrays in, arrays out) at
+        `now`: float days since the Unix epoch, a Timestamp, or None (the current time)."""
 
     @abstractmethod
     def sentences(self, batch: StudentBatch, sel: Selection, now: float) -> np.ndarray:
@@ -483,9 +484,11 @@ class Policy(ABC):
         return self.recommendations_of(batch, sel, now_d)[0]
 
     def recommendations_of(
-        self, batch: StudentBatch, sel: Selection, now: float
+        self, batch: StudentBatch, sel: Selection, now: float | pd.Timestamp | None
     ) -> list[list[Recommendation]]:
-        """Selection arrays -> `Recommendation` objects per student (for small batches)."""
+        """Selection arrays -> `Recommendation` objects per student (for small batches); `now`
+        as `select`'s (float days, a Timestamp, or None: the current time)."""
+        now = to_days(now)
         text = self.sentences(batch, sel, now)
         acts = self.catalog.activities
         # Python values once (walking numpy scalars element by element costs more)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from pandas import Timestamp
 
 from adaptive.policy import terms
-from adaptive.policy.base import CatalogArrays, StudentBatch
+from adaptive.policy.base import CatalogArrays, StudentBatch, to_days
 from adaptive.policy.config import PolicyConfig
 
 #: Slip and guess used to turn mastery into P(correct) when a model gives no `p_correct`.
@@ -57,8 +58,10 @@ def gather_activities(ctx: CatalogArrays, x: np.ndarray, act: np.ndarray) -> np.
 
 
 def compute_features(
-    batch: StudentBatch, ctx: CatalogArrays, config: PolicyConfig, now: float
+    batch: StudentBatch, ctx: CatalogArrays, config: PolicyConfig, now: float | Timestamp | None
 ) -> Features:
+    """Every policy's features at `now` (float days, a Timestamp, or None: the current time)."""
+    now = to_days(now)
     mastery = terms.nan_to_zero(batch.mastery)
     p_skill = batch.p_correct
     derived = mastery * (1.0 - DEFAULT_SLIP) + (1.0 - mastery) * DEFAULT_GUESS

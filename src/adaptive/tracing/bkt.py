@@ -78,6 +78,8 @@ from adaptive.tracing.bkt_tables import (
 
 MULTI_SKILL = ("mean", "product", "min")
 FITTERS = ("native", "pybkt")
+#: Default `skill_shrinkage` (pseudo-responses toward the population's parameters).
+SKILL_SHRINKAGE = 10.0
 _EPS = 1e-10  # guess/slip are kept in [eps, 1 - eps] so every prediction is strictly in (0, 1)
 
 
@@ -141,6 +143,13 @@ class BKT(KnowledgeTracer):
         likelihood, as pyBKT (which the "pybkt" fitter always does). No effect on standard BKT.
         Default 10, chosen on a validation split of ASSIST2009 *training* students (see
         `experiments/results/30_bkt.md`).
+    skill_shrinkage : pseudo-responses pulling each skill's fitted parameters toward the
+        population's (their response-weighted mean): a skill with n training responses keeps
+        n / (n + skill_shrinkage) of its own values. A skill met by a handful of answers
+        otherwise fits a degenerate model (a district's 9-response skill: P(init) 7e-19,
+        P(learn) 1.0, P(guess) 4e-7, so the policy served it at P(correct) 4e-7). Skills with
+        fewer training responses than it are named in a `FitWarning`. 0 = maximum likelihood
+        (the "pybkt" fitter's parameters are never changed).
 
     Examples
     --------
@@ -166,6 +175,7 @@ class BKT(KnowledgeTracer):
         seed: int = 0,
         multi_skill: str = "mean",
         shrinkage: float = 10.0,
+        skill_shrinkage: float = SKILL_SHRINKAGE,
     ) -> None:
         self.forgets = forgets
         self.multigs = multigs
@@ -179,6 +189,7 @@ class BKT(KnowledgeTracer):
         self.seed = seed
         self.multi_skill = multi_skill
         self.shrinkage = shrinkage
+        self.skill_shrinkage = skill_shrinkage
 
     # -- fitting ----------
     def fit(self, log: ResponseLog, catalog: Catalog | None = None) -> Self:
@@ -259,12 +270,31 @@ class BKT(KnowledgeTracer):
     ) -> Self:
         self.tables_ = self._tables(values, classes, entries)
         # pyBKT's own parameters are reproduced as they are (a side-by-side check needs them)
-        self.repaired_skills_ = self._repair_degenerate() if self.n_iter_ >= 0 else []
+        native = self.n_iter_ >= 0
+        self.sparse_skills_ = self._shrink_sparse_skills() if native else []
+        self.repaired_skills_ = self._repair_degenerate(self.sparse_skills_) if native else []
         self.log_likelihood_ = self.log_likelihood(log)
         self._fast = None
         return self
 
-    def _repair_degenerate(self) -> list[str]:
+    def _shrink_sparse_skills(self) -> list[str]:
+        """Pull each skill's free parameters toward the population's by `skill_shrinkage`
+        pseudo-responses (a convex blend: valid parameters stay valid); the skills with fewer
+        training responses than that, whose values are then mostly the population's."""
+        t, strength = self.tables_, float(self.skill_shrinkage)
+        counts = t.skill_counts.astype(np.float64)
+        if strength <= 0 or (counts > 0).sum() < 2:
+            return []
+        free = [i for i, name in enumerate(PARAMS) if name not in (self.fixed or {})]
+        population = population_average(t.skill_params, t.skill_counts)
+        own = (counts / (counts + strength))[:, None]
+        params = t.skill_params
+        params[:, free] = own * params[:, free] + (1.0 - own) * population[free]
+        # the default of a skill never seen stays the average of the skills' (now shrunk) values
+        t.default_params = population_average(params, t.skill_counts)
+        return self.skills_.astype(str)[(counts > 0) & (counts < strength)].tolist()
+
+    def _repair_degenerate(self, sparse: list[str] | None = None) -> list[str]:
         """Skills whose fit says a correct answer lowers mastery (guess + slip >= 1) take the
         population's guess and slip (the answers cannot tell known from unknown there); other
         suspect skills (slip >= 0.5, learn < 0.01) are kept and named in a `FitWarning`.
@@ -284,6 +314,8 @@ class BKT(KnowledgeTracer):
              "guess and slip used"),
             (params[:, SLIP] >= 0.5, "have slip >= 0.5"),
             (params[:, LEARN] < 0.01, "have a learn rate below 0.01"),
+            (np.isin(names, sparse or []), f"had fewer than {self.skill_shrinkage:g} training "
+             "responses: their parameters lean on the population's"),
         ]  # fmt: skip
         said = [f"{int(m.sum())} skills {what} ({_some(names[m])})" for m, what in notes if m.any()]
         if said:
