@@ -126,3 +126,20 @@ def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, distr
             run_daily_job(DAY_1, tmp_path / bad.stem, engine="spark", **{**args, "placement": bad})
         assert f"{bad.name}, {where}" in str(caught.value), str(caught.value)
         assert not list((tmp_path / bad.stem).rglob("*.parquet"))
+
+
+def test_answers_written_as_words_are_converted_before_spark(tmp_path):
+    """Spark reads correctness as 0/1: a log whose answers are words, named with
+    --correct-values, is one error saying how to convert it (never misread). No JVM needed."""
+    from adaptive.batch.spark_job import _parquet_log
+    from adaptive.errors import ConfigError
+
+    path = tmp_path / "log.parquet"
+    pd.DataFrame(
+        {"student_id": ["a"], "item_id": ["i"], "skill_ids": [["k"]], "correct": ["Correct"],
+         "timestamp": pd.to_datetime(["2024-09-01"], utc=True)}
+    ).to_parquet(path)  # fmt: skip
+    words = {"correct_values": "Correct", "incorrect_values": "Incorrect"}
+    with pytest.raises(ConfigError, match="convert the words first"):
+        _parquet_log(path, words)
+    assert _parquet_log(path, None)[1]["correct"] == "correct"

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from adaptive.cli import app
+from adaptive.cli import app, run
 from adaptive.cli.options import column_mapping
 from adaptive.data import load_log, load_log_report, read_responses, read_responses_report
 from adaptive.data.log import ResponseLog
@@ -658,3 +658,27 @@ def test_responses_sharing_a_time_are_counted_in_a_note(tmp_path):
     assert not report.notes  # an integer order: no times to share
     result = runner.invoke(app, ["validate", str(tmp_path / "log.csv")])
     assert result.exit_code == 0 and "shares its time" in " ".join(result.output.split())
+
+
+def test_an_export_that_writes_its_answers_as_words(tmp_path):
+    """ "Correct" / "Incorrect" in the correctness column: one clear error that says how to name
+    the words; named (any case, on the command line too), they read as 1 and 0; a word outside
+    both lists is still an error; the two lists must come together and must not overlap."""
+    header = "student_id,item_id,skill_ids,correct,timestamp\n"
+    rows = ["a,i1,k,Correct,2024-09-01T08:00:00Z", "a,i2,k,Incorrect,2024-09-01T09:00:00Z"]
+    path = write(tmp_path, rows, header)
+    with pytest.raises(DataValidationError, match="--correct-values and --incorrect-values"):
+        read_responses(path)
+    words = {"correct_values": ["correct"], "incorrect_values": "INCORRECT, wrong"}
+    assert read_responses(path, words).frame["correct"].tolist() == [1, 0]
+    odd = write(tmp_path, [*rows, "a,i3,k,Maybe,2024-09-01T10:00:00Z"], header, "odd.csv")
+    with pytest.raises(DataValidationError) as info:
+        read_responses(odd, words)
+    assert info.value.total == 1 and "one of the words given: correct, incorrect" in str(info.value)
+    with pytest.raises(ConfigError, match="give both"):
+        read_responses(path, {"correct_values": "Correct"})
+    with pytest.raises(ConfigError, match="both a correct and an incorrect value"):
+        read_responses(path, {"correct_values": "Correct", "incorrect_values": "correct"})
+    flags = ["--correct-values", "Correct", "--incorrect-values", "Incorrect"]
+    assert run(["validate", str(path), *flags]) == 0
+    assert run(["validate", str(path)]) == 2

@@ -2,7 +2,8 @@
 
 A user's own file needs no code: `--student-col`, `--item-col`, `--skills-col`, `--skills-sep`,
 `--correct-col`, `--time-col` and `--sep` name its columns; `--time-format` / `--time-unit` say
-how its times are written; `--require-sorted` / `--allow-unsorted` set the row-order check;
+how its times are written; `--correct-values` / `--incorrect-values` name the words it writes for
+right and wrong answers; `--require-sorted` / `--allow-unsorted` set the row-order check;
 `--dataset NAME` uses a descriptor from `datasets/`. A command that reads a log is decorated with
 `@reads_log`: it gets these options once, declared here, and receives what the user gave as one
 `mapping` argument (`column_mapping(...)`), ready for `adaptive.data.load_log`.
@@ -30,6 +31,21 @@ SkillsSep = Annotated[
 ]
 CorrectCol = Annotated[
     str | None, typer.Option("--correct-col", help="Column holding 0/1 correctness.")
+]
+CorrectValues = Annotated[
+    str | None,
+    typer.Option(
+        "--correct-values",
+        help="Words of the correctness column that mean a right answer, e.g. 'Correct,Yes' "
+        "(with --incorrect-values; case does not matter; 0/1 and true/false are always read).",
+    ),
+]
+IncorrectValues = Annotated[
+    str | None,
+    typer.Option(
+        "--incorrect-values",
+        help="Words of the correctness column that mean a wrong answer, e.g. 'Incorrect,No'.",
+    ),
 ]
 TimeCol = Annotated[
     str | None, typer.Option("--time-col", help="Timestamp or integer order column.")
@@ -177,6 +193,8 @@ def column_mapping(
     require_sorted: bool | None = None,
     allow_unsorted: bool | None = None,
     merge_skill_rows: bool | None = None,
+    correct_values: str | None = None,
+    incorrect_values: str | None = None,
 ) -> dict[str, Any]:
     """The flags a user gave, as overrides for a dataset descriptor's mapping (unset ones omitted).
 
@@ -195,6 +213,8 @@ def column_mapping(
         "require_sorted": require_sorted or None,
         "allow_unsorted": allow_unsorted or None,
         "merge_skill_rows": merge_skill_rows or None,
+        "correct_values": correct_values,
+        "incorrect_values": incorrect_values,
     }
     return {k: v for k, v in given.items() if v is not None}
 
@@ -214,13 +234,15 @@ LOG_OPTIONS: dict[str, tuple[Any, Any]] = {
     "require_sorted": (RequireSorted, False),
     "allow_unsorted": (AllowUnsorted, False),
     "merge_skill_rows": (MergeSkillRows, False),
+    "correct_values": (CorrectValues, None),
+    "incorrect_values": (IncorrectValues, None),
 }
 
 
 def reads_log(command: Callable[..., Any]) -> Callable[..., Any]:
     """Give a command the shared options for reading a user's response log (`LOG_OPTIONS`).
 
-    The command declares a `mapping: dict` parameter instead of eleven options; typer sees the
+    The command declares a `mapping: dict` parameter instead of the options; typer sees the
     options (in the order above, after the command's own), and the command receives
     `column_mapping(...)` of what the user gave.
     """

@@ -20,6 +20,9 @@ Keys (all optional; unset ones fall back to the canonical column names):
 - `sep`: field delimiter (default by extension: `.tsv`/`.tab` -> tab, else comma, or a tab or a
   semicolon when the header line holds those and no commas); `skills_sep`: separator between
   skills in one cell.
+- `correct_values`, `incorrect_values` (`--correct-values`, `--incorrect-values`): the words
+  an export writes for a right and a wrong answer ("Correct" / "Incorrect", "yes" / "no"),
+  compared without case; both or neither. 0 / 1 and true / false are always read.
 - `duration_s`, `attempt`, `school_id`, `class_id`: optional columns.
 - `merge_skill_rows` (`--merge-skill-rows`): consecutive rows of one student with the same item
   and correctness and a different skill are ONE response tagged with several skills
@@ -58,6 +61,8 @@ _STR_KEYS = (
 )  # fmt: skip
 _KNOWN_KEYS = {
     *CANONICAL_DEFAULTS,
+    "correct_values",
+    "incorrect_values",
     *OPTIONAL_FIELDS,
     "time",
     "time_kind",
@@ -129,6 +134,8 @@ class ColumnMapping:
     skills_from: SkillsFrom | None = None
     allow_unsorted: bool = False
     require_sorted: bool = False
+    correct_values: tuple[str, ...] = ()  # words read as 1 (lower case)
+    incorrect_values: tuple[str, ...] = ()  # words read as 0 (lower case)
 
     @classmethod
     def from_dict(
@@ -162,6 +169,7 @@ class ColumnMapping:
         ):
             raise ConfigError(f"{where}: 'student_id' must be a column name or a list of them")
         time_kind = _time_kind(mapping, where)
+        correct_values, incorrect_values = _answer_words(mapping, where)
         optional = {}
         for key in OPTIONAL_FIELDS:
             if key in mapping:
@@ -201,6 +209,8 @@ class ColumnMapping:
             skills_from=skills_from,
             allow_unsorted=mapping.get("allow_unsorted", False),
             require_sorted=mapping.get("require_sorted", False),
+            correct_values=correct_values,
+            incorrect_values=incorrect_values,
         )
 
     def required_sources(self) -> dict[str, list[str]]:
@@ -213,6 +223,29 @@ class ColumnMapping:
         if self.skills_from is None:
             needed["skill_ids"] = [self.skill_ids]
         return needed
+
+
+def _answer_words(mapping: Mapping[str, Any], where: str) -> tuple[tuple[str, ...], ...]:
+    """(`correct_values`, `incorrect_values`) as lower-case words: given as a list or as one
+    comma-separated string (a command line), both or neither, none in both."""
+    words = []
+    for key in ("correct_values", "incorrect_values"):
+        value = mapping.get(key, ())
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: '{key}' must be words such as 'Correct,Right'")
+        words.append(tuple(dict.fromkeys(v.strip().lower() for v in value if v.strip())))
+    right, wrong = words
+    if bool(right) != bool(wrong):
+        raise ConfigError(
+            f"{where}: give both correct_values and incorrect_values (--correct-values and "
+            "--incorrect-values): the words for a right answer and for a wrong one"
+        )
+    both = sorted(set(right) & set(wrong))
+    if both:
+        raise ConfigError(f"{where}: {', '.join(both)} is both a correct and an incorrect value")
+    return right, wrong
 
 
 def _check_time_format(fmt: str, where: str) -> None:

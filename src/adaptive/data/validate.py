@@ -124,7 +124,7 @@ def check_values(
         ids = _check_id(table.column(col), col, issues)
         student = ids if student is None else pc.binary_join_element_wise(student, ids, "-")
     item = _check_id(table.column(mapping.item_id), mapping.item_id, issues)
-    correct = _check_correct(table.column(mapping.correct), mapping.correct, issues)
+    correct = _check_correct(table.column(mapping.correct), mapping.correct, issues, mapping)
     time, kind = _check_time(raw, mapping, issues)
     if q_matrix is not None:
         skills = _skills_from_items(item, q_matrix, mapping.item_id, issues)
@@ -168,7 +168,9 @@ def _check_id(arr: pa.ChunkedArray, column: str, issues: Issues) -> pa.Array:
     return ids
 
 
-def _check_correct(arr: pa.ChunkedArray, column: str, issues: Issues) -> np.ndarray:
+def _check_correct(
+    arr: pa.ChunkedArray, column: str, issues: Issues, mapping: ColumnMapping | None = None
+) -> np.ndarray:
     arr = arr.combine_chunks()
     if pa.types.is_boolean(arr.type):
         issues.add_mask(arr.is_null().to_numpy(zero_copy_only=False), column, arr, "0 or 1")
@@ -183,12 +185,33 @@ def _check_correct(arr: pa.ChunkedArray, column: str, issues: Issues) -> np.ndar
         )
     text = _to_string(arr)
     # a boolean column written out as text (TRUE / FALSE from a spreadsheet, True / False
-    # from pandas) is read as the boolean it was; anything else is an error
+    # from pandas) is read as the boolean it was; the export's own words when the mapping names
+    # them (`correct_values`, `incorrect_values`); anything else is an error
+    right_words = ["1", "1.0", "true", *(mapping.correct_values if mapping else ())]
+    wrong_words = ["0", "0.0", "false", *(mapping.incorrect_values if mapping else ())]
     word = pc.utf8_lower(text)
-    ok = pc.is_in(word, pa.array(["0", "1", "0.0", "1.0", "true", "false"]))
-    issues.add_mask(~ok.to_numpy(zero_copy_only=False), column, text, "0 or 1 (or true / false)")
-    right = pc.is_in(word, pa.array(["1", "1.0", "true"]))
+    bad = ~pc.is_in(word, pa.array(right_words + wrong_words)).to_numpy(zero_copy_only=False)
+    if bad.any():
+        issues.add_mask(bad, column, text, _correct_expected(text, bad, mapping))
+    right = pc.is_in(word, pa.array(right_words))
     return right.cast(pa.int8()).to_numpy(zero_copy_only=False)
+
+
+def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping | None) -> str:
+    """What a correctness cell should hold; when the column writes answers as a few words
+    ("Correct" / "Incorrect"), how to name them."""
+    if mapping is not None and mapping.correct_values:
+        named = ", ".join((*mapping.correct_values, *mapping.incorrect_values))
+        return f"0 or 1 (or true / false, or one of the words given: {named})"
+    words = pc.unique(text.filter(pa.array(bad))).to_pylist()
+    if 2 <= len(words) <= 4 and not any(w.replace(".", "", 1).isdigit() for w in words):
+        shown = ", ".join(f"'{w}'" for w in sorted(words))
+        return (
+            f"0 or 1 (or true / false); the column writes its answers as {shown}: say which "
+            "words are right and which wrong with --correct-values and --incorrect-values "
+            "(correct_values, incorrect_values)"
+        )
+    return "0 or 1 (or true / false)"
 
 
 def _check_time(raw: RawTable, mapping: ColumnMapping, issues: Issues) -> tuple[np.ndarray, str]:
