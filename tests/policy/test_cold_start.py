@@ -11,6 +11,7 @@ from policy_fixtures import SKILLS, make_catalog
 
 from adaptive.curriculum import Catalog, LearnerProfile, Skill
 from adaptive.data.log import ResponseLog
+from adaptive.placement import grade_placement
 from adaptive.policy import AdaptivePolicy, PolicyConfig
 from adaptive.policy.adapter import batch_from_model
 from adaptive.policy.base import StudentBatch, catalog_arrays, to_days
@@ -61,6 +62,40 @@ def test_a_student_without_history_is_placed_from_grade_and_told_so(model) -> No
         batch, AdaptivePolicy(cat).select(batch, 2, 20_000.0), 20_000.0
     )[0]
     assert any(r.term == "placement" and r.detail == "placed from grade 3" for r in one[0].reasons)
+
+
+def test_a_student_the_state_holds_unplaced_is_placed_in_the_state(model) -> None:
+    """A vendor's start-up `init_state(ids)` (no prior) held the population prior while the
+    reasons said "placed from grade 3"; a student whose first answer came before any request
+    stayed at the population prior on every other skill. Both are now placed in the state,
+    once, as a newcomer is: the same mastery as a student placed at start, answered skills
+    kept, and a later answer builds on the placement."""
+    cat = graded_catalog()
+    profiles = [LearnerProfile("v", grade=3), LearnerProfile("w", grade=3)]
+    placed = batch_from_model(model, model.init_state(), cat, profiles, student_ids=["v"])
+    state = model.init_state(["v"])  # no prior
+    assert not model.is_placed(state).any()
+    batch = batch_from_model(model, state, cat, profiles, student_ids=["v"])
+    np.testing.assert_allclose(batch.mastery, placed.mastery)
+    assert batch.placement[0] == "placed from grade 3" and model.is_placed(state).all()
+    # the first answer before any request: that skill keeps its evidence, the others are placed
+    k = list(model.skills_).index("add")
+    model.update(state, ResponseLog.from_frame(pd.DataFrame(
+        {"student_id": ["w"], "item_id": ["add-0"], "skill_ids": [["add"]], "correct": [0],
+         "order": [0]})))  # fmt: skip
+    answered = model.mastery(state, state.rows(["w"]))[0, k]
+    batch = batch_from_model(model, state, cat, profiles, student_ids=["w"])
+    row = state.rows(["w"])
+    assert model.mastery(state, row)[0, k] == answered and model.is_placed(state, row).all()
+    others = [i for i, s in enumerate(model.skills_) if s != "add"]
+    start = model.init_state(["w"], prior=grade_placement(cat, [profiles[1]]))
+    np.testing.assert_allclose(
+        model.mastery(state, row)[0, others], model.mastery(start)[0, others]
+    )
+    # no grade, no placement: left as it is
+    nameless = model.init_state(["x"])
+    batch_from_model(model, nameless, cat, [LearnerProfile("x")], student_ids=["x"])
+    assert not model.is_placed(nameless).any()
 
 
 def test_only_the_requested_rows_are_read(model, monkeypatch) -> None:

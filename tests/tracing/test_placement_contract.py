@@ -55,8 +55,11 @@ def test_mastery_of_selected_rows_equals_the_full_table(fitted, test_log):
 
 def test_placement_raises_placed_skills_and_leaves_the_others(fitted):
     ids = ["new1", "new2"]
-    plain = fitted.mastery(fitted.init_state(ids))
-    placed = fitted.mastery(fitted.init_state(ids, prior=high_placement(fitted, ids)))
+    plain_state = fitted.init_state(ids)
+    placed_state = fitted.init_state(ids, prior=high_placement(fitted, ids))
+    # every model says which students started from a placement (batch_from_model reads it)
+    assert not fitted.is_placed(plain_state).any() and fitted.is_placed(placed_state).all()
+    plain, placed = fitted.mastery(plain_state), fitted.mastery(placed_state)
     assert (placed[:, 1:] > plain[:, 1:] + 0.05).all()
     np.testing.assert_allclose(placed[:, 0], plain[:, 0], atol=1e-12)
     if fitted.exact_placement:

@@ -357,7 +357,10 @@ def batch_from_model(
     A student the state does not hold yet is placed: from their profile's grade (`placement=
     "grade"`, the default, with `grade_table`), from a given `Placement`, or not at all (`None`:
     unknown, NaN, as not started); the batch says so (`placement`, e.g. "placed from grade 4"),
-    and the recommendations give it as a reason. With `graph`, evidence is propagated along the
+    and the recommendations give it as a reason. A student the state holds who was never
+    placed (`init_state(ids)` without a prior; a first answer before any request) is placed in
+    the state itself, once, as the nightly job places a newcomer: answered skills keep their
+    evidence. With `graph`, evidence is propagated along the
     prerequisite graph (`adaptive.placement.graph`). Each student's ability comes from
     `model.ability`. `log` gives the history features: a `ResponseLog`, or the student's own
     responses as a sequence of `Response` in the order they happened (what a vendor keeps per
@@ -372,6 +375,8 @@ def batch_from_model(
     plist = [by_id.get(s) or LearnerProfile(s) for s in ids]
     state_rows = state.rows(ids)
     have = state_rows >= 0
+    if placement is not None and have.any():
+        _place_unplaced(model, state, catalog, plist, state_rows, placement, grade_table)
     skills = model.skills_
     mastery = np.full((len(ids), len(skills)), np.nan)
     p_correct = np.full((len(ids), len(skills)), np.nan)
@@ -442,6 +447,38 @@ def _cold_start(
     rows = scratch.rows(ids)
     sources = np.asarray(prior.subset(ids).sources, dtype=object)
     return model.mastery(scratch, rows), model.predict_skill_proba(scratch, rows), sources
+
+
+def _place_unplaced(
+    model: KnowledgeTracer,
+    state: TracingState,
+    catalog: Catalog,
+    plist: list[LearnerProfile],
+    state_rows: np.ndarray,
+    placement: str | Placement,
+    grade_table: GradeTable | None,
+) -> None:
+    """Place, in the state, the requested students it holds who never started from a
+    placement: a vendor's `init_state(ids)` without a prior, or a student whose first answer
+    came before any request (`update` adds them at the population prior). As the nightly job
+    places a student new to the state: the given value, else the grade's; skills already
+    answered keep their evidence (`place`). Students without a grade or a given value are
+    left as they are. One check per request: students once placed cost nothing more."""
+    if not isinstance(placement, Placement) and placement != "grade":
+        raise ConfigError(f"placement {placement!r}: expected 'grade', a Placement or None")
+    held = np.flatnonzero(state_rows >= 0)
+    unplaced = held[~model.is_placed(state, state_rows[held])]
+    if not len(unplaced):
+        return
+    given = placement if isinstance(placement, Placement) else None
+    chosen = [
+        plist[i]
+        for i in unplaced.tolist()
+        if plist[i].grade is not None
+        or (given is not None and given.source_of(plist[i].student_id) is not None)
+    ]
+    if chosen:
+        model.place(state, given_or_grade(catalog, chosen, given, grade_table))
 
 
 def _fill_unmodelled(

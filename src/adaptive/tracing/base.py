@@ -312,6 +312,19 @@ class KnowledgeTracer(ABC):
             rows = state.rows_adding(list(placement.students), self._state_row())
             self._place(state, rows, prior)
 
+    def is_placed(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
+        """(n,) True for the students started from a placement (`place`, `init_state(prior=)`)
+        on at least one skill; False for those started from the population prior."""
+        with state.lock:
+            rows = all_rows(state, rows)
+            return self._placed_rows(state, rows)
+
+    def _placed_rows(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+        """Default: some skill holds a placed value beside the model's state."""
+        if PLACEMENT not in state.arrays:
+            return np.zeros(len(rows), bool)
+        return ~np.isnan(state.arrays[PLACEMENT][rows]).all(axis=1)
+
     def _place(self, state: TracingState, rows: np.ndarray, prior: np.ndarray) -> None:
         """Default placement: stored beside the model's state and blended in `mastery`."""
         n_skills = len(self.skills_)

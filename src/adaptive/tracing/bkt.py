@@ -617,6 +617,11 @@ class BKT(KnowledgeTracer):
         with state.lock:
             return state.arrays["n_responses"][all_rows(state, rows)].sum(axis=1)
 
+    def _placed_rows(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
+        """Some skill's P(known) was set by a placement (`_place` marks it)."""
+        placed = state.arrays.get("placed")
+        return np.zeros(len(rows), bool) if placed is None else placed[rows].any(axis=1)
+
     def _place(self, state: TracingState, rows: np.ndarray, prior: np.ndarray) -> None:
         """P(known) of each placed skill not answered yet becomes the placement's value."""
         placed = state.ensure_array("placed", np.zeros(len(self.skills_), bool))
