@@ -24,7 +24,7 @@ def parse_iso(value: str | dt.date | pd.Timestamp, what: str = "date") -> pd.Tim
     if isinstance(value, str):
         text = value.strip()
         try:
-            dt.datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+            dt.datetime.fromisoformat(text)  # ISO 8601 only ("Z" included since Python 3.11)
             return pd.Timestamp(text)
         except ValueError:
             pass

@@ -169,7 +169,7 @@ def _check_id(arr: pa.ChunkedArray, column: str, issues: Issues) -> pa.Array:
 
 
 def _check_correct(
-    arr: pa.ChunkedArray, column: str, issues: Issues, mapping: ColumnMapping | None = None
+    arr: pa.ChunkedArray, column: str, issues: Issues, mapping: ColumnMapping
 ) -> np.ndarray:
     arr = arr.combine_chunks()
     if pa.types.is_boolean(arr.type):
@@ -187,8 +187,8 @@ def _check_correct(
     # a boolean column written out as text (TRUE / FALSE from a spreadsheet, True / False
     # from pandas) is read as the boolean it was; the export's own words when the mapping names
     # them (`correct_values`, `incorrect_values`); anything else is an error
-    right_words = ["1", "1.0", "true", *(mapping.correct_values if mapping else ())]
-    wrong_words = ["0", "0.0", "false", *(mapping.incorrect_values if mapping else ())]
+    right_words = ["1", "1.0", "true", *mapping.correct_values]
+    wrong_words = ["0", "0.0", "false", *mapping.incorrect_values]
     word = pc.utf8_lower(text)
     bad = ~pc.is_in(word, pa.array(right_words + wrong_words)).to_numpy(zero_copy_only=False)
     if bad.any():
@@ -197,10 +197,10 @@ def _check_correct(
     return right.cast(pa.int8()).to_numpy(zero_copy_only=False)
 
 
-def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping | None) -> str:
+def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -> str:
     """What a correctness cell should hold; when the column writes answers as a few words
     ("Correct" / "Incorrect"), how to name them."""
-    if mapping is not None and mapping.correct_values:
+    if mapping.correct_values:
         named = ", ".join((*mapping.correct_values, *mapping.incorrect_values))
         return f"0 or 1 (or true / false, or one of the words given: {named})"
     words = pc.unique(text.filter(pa.array(bad))).to_pylist()
