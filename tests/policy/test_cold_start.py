@@ -146,6 +146,25 @@ def test_a_missing_now_is_the_current_time() -> None:
     assert abs(to_days(None) - today) < 1.0
 
 
+def test_select_takes_now_in_any_form(model) -> None:
+    """`select` and `recommendations_of` (the vendor's fast path) read `now` as the other forms
+    do: float days, a Timestamp, or None (before: None ended in a TypeError traceback)."""
+    cat = graded_catalog()
+    batch = batch_from_model(
+        model, model.init_state(), cat, [LearnerProfile("n", grade=2)], student_ids=["n"]
+    )
+    policy = AdaptivePolicy(cat)
+    stamp = pd.Timestamp("2026-10-03", tz="UTC")
+    by_days = policy.select(batch, 3, to_days(stamp))
+    np.testing.assert_array_equal(policy.select(batch, 3, stamp).activity, by_days.activity)
+    now = policy.select(batch, 3, None)
+    assert (now.activity >= 0).any()
+    recs = policy.recommendations_of(batch, now, None)[0]
+    assert [r.activity_id for r in recs] == [
+        cat.activities[a].id for a in now.activity[0] if a >= 0
+    ]
+
+
 def test_catalog_skills_the_model_never_saw_take_the_grade_placement(model) -> None:
     """Issue 16 defect 3: an unmodelled skill is not 'not started' for a student past it."""
     base = graded_catalog()
