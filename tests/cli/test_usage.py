@@ -43,6 +43,10 @@ def test_every_command_is_covered() -> None:
         (["batch", "--date", "03/04/2027", "--out", "x"], "'03/04/2027': expected an ISO 8601"),
         (["report", "--date", "20/02/2027", "--out", "x"], "'20/02/2027': expected an ISO 8601"),
         (["recommend", "--student", "s1", "--now", "someday"], "'someday': expected an ISO 8601"),
+        (
+            ["experiment", "analyze", "--start", "02/01/2027", "--end", "2027-02-20"],
+            "'02/01/2027': expected an ISO 8601",
+        ),
         (["promote", "--name", "m", "--no-such-flag", "x"], "No such option: --no-such-flag"),
         (["datasets", "describe"], "Missing argument 'name'"),
     ],

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from adaptive.cli.options import CatalogFile, ProfilesFile, Quiet
+from adaptive.cli.options import CatalogFile, ProfilesFile, Quiet, parse_day
 from adaptive.cli.output import console
 
 experiment_app = typer.Typer(
@@ -75,8 +75,12 @@ def analyze(
     log: Annotated[
         Path, typer.Option("--log", exists=True, file_okay=False, help="`adaptive batch` output.")
     ],
-    start: Annotated[str, typer.Option("--start", help="First night of the experiment.")],
-    end: Annotated[str, typer.Option("--end", help="Last night (outcomes up to it).")],
+    start: Annotated[
+        str, typer.Option("--start", callback=parse_day, help="First night of the experiment.")
+    ],
+    end: Annotated[
+        str, typer.Option("--end", callback=parse_day, help="Last night (outcomes up to it).")
+    ],
     data: Annotated[str, typer.Option("--data", help="Response log: dataset name or file.")],
     profiles: ProfilesFile,
     catalog: CatalogFile = None,

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from adaptive.dates import iso_day
 from adaptive.errors import ConfigError
 
 
@@ -189,7 +190,8 @@ def analyze_logs(
     mapping: dict | None = None,
 ) -> pd.DataFrame:
     """The experiment's effects from the nightly job's outputs (`students` tables of the nights
-    `start` and `end`) and the response log between them; one row per (outcome, arm)."""
+    `start` and `end`, ISO 8601 dates) and the response log between them; one row per
+    (outcome, arm)."""
     from pathlib import Path
 
     from adaptive.batch.job import read_profiles
@@ -200,6 +202,7 @@ def analyze_logs(
     a = assignment if isinstance(assignment, Assignment) else Assignment.load(assignment)
     cat = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     people = profile_units(read_profiles(profiles) if not isinstance(profiles, dict) else profiles)
+    start, end = iso_day(start, "--start"), iso_day(end, "--end")
     if start >= end:
         raise ConfigError(f"--start {start} --end {end}: expected start before end")
     nights = [_students_table(Path(log_dir), night) for night in (start, end)]
