@@ -34,3 +34,11 @@ def test_the_nightly_job_refuses_an_ambiguous_date_before_any_work(tmp_path):
     with pytest.raises(ConfigError, match="'03/04/2027'"):
         run_daily_job("03/04/2027", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_policys_now_given_as_text_is_iso_too():
+    from adaptive.policy.base import to_days
+
+    assert to_days("2027-04-03") == pd.Timestamp("2027-04-03", tz="UTC").value / 86_400e9
+    with pytest.raises(ConfigError, match="now '03/04/2027'"):
+        to_days("03/04/2027")

@@ -32,7 +32,6 @@ from adaptive.placement.prior import (
     GradeTable,
     Placement,
     given_or_grade,
-    grade_placement,
 )
 from adaptive.policy.base import (
     StudentBatch,
@@ -435,14 +434,7 @@ def _cold_start(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mastery, P(correct), source) of students without state, as the model places them."""
     ids = [p.student_id for p in profiles]
-    if isinstance(placement, Placement):
-        # as the nightly job places a new student: the given value where it knows the
-        # student and skill, else the grade's (`place_new_students`)
-        prior = given_or_grade(catalog, profiles, placement, grade_table)
-    elif placement == "grade":
-        prior = grade_placement(catalog, profiles, grade_table)
-    else:
-        raise ConfigError(f"placement {placement!r}: expected 'grade', a Placement or None")
+    prior = _placement_of(catalog, profiles, placement, grade_table)
     scratch = model.init_state(ids, prior=prior)
     rows = scratch.rows(ids)
     sources = np.asarray(prior.subset(ids).sources, dtype=object)
@@ -464,8 +456,6 @@ def _place_unplaced(
     places a student new to the state: the given value, else the grade's; skills already
     answered keep their evidence (`place`). Students without a grade or a given value are
     left as they are. One check per request: students once placed cost nothing more."""
-    if not isinstance(placement, Placement) and placement != "grade":
-        raise ConfigError(f"placement {placement!r}: expected 'grade', a Placement or None")
     held = np.flatnonzero(state_rows >= 0)
     unplaced = held[~model.is_placed(state, state_rows[held])]
     if not len(unplaced):
@@ -478,7 +468,22 @@ def _place_unplaced(
         or (given is not None and given.source_of(plist[i].student_id) is not None)
     ]
     if chosen:
-        model.place(state, given_or_grade(catalog, chosen, given, grade_table))
+        model.place(state, _placement_of(catalog, chosen, placement, grade_table))
+
+
+def _placement_of(
+    catalog: Catalog,
+    profiles: list[LearnerProfile],
+    placement: str | Placement,
+    grade_table: GradeTable | None,
+) -> Placement:
+    """Where these students start, as the nightly job places a newcomer
+    (`place_new_students`): a given `Placement` where it knows the student and skill, else
+    the grade's (`placement="grade"`)."""
+    if not isinstance(placement, Placement) and placement != "grade":
+        raise ConfigError(f"placement {placement!r}: expected 'grade', a Placement or None")
+    given = placement if isinstance(placement, Placement) else None
+    return given_or_grade(catalog, profiles, given, grade_table)
 
 
 def _fill_unmodelled(

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.dates import parse_iso
 from adaptive.errors import ConfigError
 from adaptive.policy.config import PolicyConfig
 
@@ -112,7 +113,9 @@ def to_days(now: float | pd.Timestamp | None) -> float:
     None is the current time (UTC), so that review of fading skills sees real elapsed days."""
     if now is None:
         return float(pd.Timestamp.now(tz="UTC").value) / 86_400e9
-    if isinstance(now, pd.Timestamp | np.datetime64 | str):
+    if isinstance(now, str):  # text: ISO 8601 only (03/04/2027 is two different days)
+        now = parse_iso(now, "now")
+    if isinstance(now, pd.Timestamp | np.datetime64):
         ts = pd.Timestamp(now)
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
         return float(ts.value) / 86_400e9
