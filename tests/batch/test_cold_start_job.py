@@ -46,3 +46,28 @@ def champion_skills(district) -> list[str]:
             district.model, alias="champion", tracking_uri=district.uri
         ).model.skills_
     ]
+
+
+def test_answers_on_skills_the_champion_lacks_are_counted_and_said_once_a_night(district, tmp_path):
+    """The champion was fitted on the students outside the promotion holdout, so a few skills
+    only holdout students answered are unknown to it: the night says, once, how many answers
+    it could not trace there (and the summary keeps the count), where before they were dropped
+    without a word."""
+    import warnings
+
+    import adaptive
+    from adaptive.errors import CoverageWarning
+
+    model = adaptive.load_champion(district.model, tracking_uri=district.uri)
+    expected = model.untraced(district.log)
+    assert expected.responses > 0  # else the test could not fail
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        summary = run_daily_job(
+            district.last_day, tmp_path / "out", **district.job_args(k=3, state_dir=tmp_path / "s")
+        )
+    said = [w for w in caught if issubclass(w.category, CoverageWarning)]
+    said = [str(w.message) for w in said if str(w.message).startswith("update:")]
+    assert len(said) == 1, said
+    assert f"{expected.responses:,} responses of the night on" in said[0]
+    assert summary.responses_untraced == expected.responses

@@ -123,3 +123,29 @@ def test_recommend_refuses_a_model_that_knows_none_of_the_catalogs_skills(
     args = ["recommend", "--student", "stu0000001", "--district", str(tmp_path / "district")]
     code, out = run_cli([*args, "--model", str(tmp_path / "model")], monkeypatch, capsys)
     assert code == 2 and "knows none of the catalog's" in out and "Traceback" not in out
+
+
+def test_train_with_the_catalog_gives_bkt_the_skills_its_log_never_mentions(
+    small_log, sqlite_uri, tmp_path, monkeypatch, capsys
+):
+    """`adaptive train --catalog`: the district's data scientist can give a BKT champion the
+    catalog's new skills (their graph neighbours' parameters), so the nightly job traces
+    answers on them; a model that cannot take a catalog is refused in one line, exit 2."""
+    from adaptive.registry import load_version
+
+    path = tmp_path / "responses.parquet"
+    small_log.frame.to_parquet(path)
+    known = [str(s) for s in small_log.skills]
+    skills = tuple(Skill(s) for s in known) + (Skill("new-skill", prerequisites=(known[0],)),)
+    catalog = Catalog(skills=skills, activities=(Activity("a1", "A1", ("new-skill",)),))
+    catalog.to_json(tmp_path / "catalog.json")
+    common = ["--data", str(path), "--folds", "2", "--tracking-uri", sqlite_uri]
+    with_catalog = ["--catalog", str(tmp_path / "catalog.json")]
+    code, out = run_cli(
+        ["train", "--model", "bkt", "--name", "cat", *common, *with_catalog], monkeypatch, capsys
+    )
+    assert code == 0, out
+    model = load_version("cat", version="1", tracking_uri=sqlite_uri).model
+    assert "new-skill" in [str(s) for s in model.skills_]
+    code, out = run_cli(["train", "--model", "irt", *common, *with_catalog], monkeypatch, capsys)
+    assert code == 2 and "does not take a catalog" in out and "Traceback" not in out

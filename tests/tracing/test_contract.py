@@ -8,6 +8,7 @@ Replay tolerance: 1e-9 for BKT and the logistic family, 1e-5 for deep (torch) mo
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +84,9 @@ def test_log() -> ResponseLog:
     log = synthetic_log(12, seed=11, first=500)
     frame = log.frame.copy()
     frame.loc[3, "item_id"] = "item-never-seen"
-    frame.loc[3, "skill_ids"] = ["k-never-seen"]
+    skills = frame["skill_ids"].tolist()  # not `.loc[3, ...] = [...]`: it spells the id out
+    skills[3] = ["k-never-seen"]
+    frame["skill_ids"] = skills
     return ResponseLog.from_frame(frame)
 
 
@@ -217,6 +220,27 @@ def test_reserved_state_takes_new_students_without_a_copy(fitted, test_log):
         np.testing.assert_array_equal(state.arrays[name][:n], values, err_msg=name)
     fitted.update(state, Response("one_more", first.item_id, tuple(first.skill_ids), 1))
     assert len(state) == n + 201  # past the capacity it grows as before
+
+
+def test_an_answer_on_a_skill_the_model_never_saw_is_said_not_silently_dropped(fitted, test_log):
+    """A vendor's answer on a skill the model was not fitted on cannot be traced: `update`
+    says so (a CoverageWarning naming the item and skill); answers on known skills say nothing.
+    Before, both the per-answer and the log path absorbed such an answer without a word."""
+    from adaptive.errors import CoverageWarning
+
+    state = fitted.init_state()
+    known = test_log.take_rows(~test_log.frame["skill_ids"].map(lambda s: "k-never-seen" in s))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CoverageWarning)
+        fitted.update(state, known)
+        fitted.update(state, Response("stu900", "item01", ("k1",), 1))
+    assert fitted.untraced(known).responses == 0
+    with pytest.warns(CoverageWarning, match=r"1 response \(item 'item-x'\) on a skill .*'k-new'"):
+        fitted.update(state, Response("stu900", "item-x", ("k1", "k-new"), 1))
+    with pytest.warns(CoverageWarning, match=r"1 response on a skill .*'k-never-seen'"):
+        fitted.update(fitted.init_state(), test_log)
+    assert fitted.untraced(test_log).responses == 1
+    assert fitted.untraced(test_log).skills == ("k-never-seen",)
 
 
 def test_state_snapshot_round_trip(fitted, test_log, tmp_path):

@@ -35,6 +35,7 @@ import json
 import multiprocessing
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -72,7 +73,7 @@ from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import iso_day
-from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.errors import AdaptiveError, ConfigError, CoverageWarning
 from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import arm_outputs
 from adaptive.files import file_sha256
@@ -91,7 +92,7 @@ from adaptive.registry.store import (
     resolve_tracking_uri,
     tracking,
 )
-from adaptive.tracing.base import KnowledgeTracer, TracingState
+from adaptive.tracing.base import KnowledgeTracer, TracingState, Untraced
 
 BATCH_EXPERIMENT = "adaptive-batch"
 TABLES = OUTPUT_TABLES
@@ -121,6 +122,8 @@ class JobSummary:
     out: Path
     skill_counts: pd.Series = field(repr=False, default_factory=pd.Series)
     skill_coverage: SkillCoverage | None = None
+    #: the night's new responses on skills the model was not fitted on (not traced there)
+    responses_untraced: int = 0
     run_id: str | None = None
     #: Spark engine: seconds each school's serving took on its executor (no student data)
     partition_seconds: list[float] = field(repr=False, default_factory=list)
@@ -392,13 +395,18 @@ def _serve_date(
     # is reused, and on a first night (no snapshot: every row is new): then one pass over the
     # students does both (students are independent, so the order of the two does not matter)
     one_pass = reuse or since is None
-    for part in _student_chunks(log, new_rows):
-        history.absorb(part, catalog, config.repeatable_kinds)
-        if one_pass:
-            model.update(tracer_state, part)
-    if not one_pass:  # a snapshot of another model version: rebuild from all history
-        for part in _student_chunks(log, before):
-            model.update(tracer_state, part)
+    untraced = Untraced()  # answers on skills the model lacks: said once for the night
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "update: ", CoverageWarning)
+        for part in _student_chunks(log, new_rows):
+            history.absorb(part, catalog, config.repeatable_kinds)
+            untraced += model.untraced(part)
+            if one_pass:
+                model.update(tracer_state, part)
+        if not one_pass:  # a snapshot of another model version: rebuild from all history
+            for part in _student_chunks(log, before):
+                model.update(tracer_state, part)
+    untraced.warn(" of the night")
     del log, time_ns, before, new_rows  # the partitions need only the states
     _release_arrow_memory()
     snapshot_sha = state_digest(tracer_state, history)
@@ -493,6 +501,7 @@ def _serve_date(
         out=out,
         skill_counts=counts,
         skill_coverage=coverage,
+        responses_untraced=untraced.responses,
     )
     return summary
 
@@ -935,6 +944,7 @@ def _log_summary(run_id: str, summary: JobSummary, tracking_uri: str | None) -> 
     if summary.skill_coverage is not None:
         metrics["catalog_skills"] = summary.skill_coverage.catalog
         metrics["catalog_skills_known_to_model"] = summary.skill_coverage.known
+        metrics["responses_untraced"] = summary.responses_untraced
     now = int(time.time() * 1000)
     with tracking(tracking_uri) as client:
         client.log_batch(

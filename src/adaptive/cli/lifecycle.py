@@ -59,11 +59,17 @@ def train(
     ] = 0,
     tracking_uri: TrackingUri = None,
     threads: Threads = None,
+    catalog: CatalogFile = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
 ) -> None:
-    """Train a model spec on a log, logging an MLflow run (metrics per fold, model files)."""
+    """Train a model spec on a log, logging an MLflow run (metrics per fold, model files).
+
+    With `--catalog`, BKT gives the catalog's skills that the log never mentions their graph
+    neighbours' parameters, so the nightly job traces answers on them.
+    """
+    from adaptive.curriculum import Catalog
     from adaptive.registry import train_model
     from adaptive.tracing.deep.threads import torch_threads
 
@@ -77,6 +83,7 @@ def train(
             folds=folds,
             seed=seed,
             tracking_uri=tracking_uri,
+            catalog=Catalog.from_json(catalog) if catalog else None,
         )
     table = Table(title=f"{result.spec}: held-out folds (students never seen in training)")
     for col in result.folds.columns:

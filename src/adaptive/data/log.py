@@ -369,12 +369,22 @@ def as_skill_list_column(values: pd.Series) -> pd.Series:
     """Coerce strings or list-likes into the canonical Arrow list<string> column."""
     if isinstance(values.dtype, pd.ArrowDtype) and values.dtype.pyarrow_dtype == SKILL_LIST_TYPE:
         return values
-    if values.map(lambda v: isinstance(v, str)).all():
-        values = values.map(lambda v: [v])
-    else:
-        values = values.map(lambda v: [str(s) for s in v])
-    arr = pa.array(values.tolist(), type=SKILL_LIST_TYPE)
+    arr = pa.array(values.map(_skill_list).tolist(), type=SKILL_LIST_TYPE)
     return pd.Series(arr, index=values.index, dtype=pd.ArrowDtype(SKILL_LIST_TYPE))
+
+
+def _skill_list(value: object) -> list[str]:
+    """One cell of a frame's `skill_ids` as a list of ids: a plain string is ONE skill (in a
+    column that mixes strings and lists too, where iterating it would split it into letters),
+    a list-like its entries as text, a number its digits (as a file's integer ids are read);
+    a missing or blank cell no skill (reported as "at least one skill")."""
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if isinstance(value, list | tuple | np.ndarray | pd.Series):
+        return [str(s) for s in value]
+    return [str(value)]
 
 
 def _canonical_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:

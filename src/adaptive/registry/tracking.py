@@ -18,6 +18,7 @@ FAILED (`runs.py`). The run records its owner process; SIGTERM or SIGHUP ends it
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import tempfile
@@ -29,8 +30,9 @@ import mlflow
 import pandas as pd
 
 import adaptive
+from adaptive.curriculum import Catalog
 from adaptive.data.log import ResponseLog
-from adaptive.errors import DataValidationError, Problem
+from adaptive.errors import ConfigError, DataValidationError, Problem
 from adaptive.evaluation import cross_validate, plot_reliability
 from adaptive.evaluation.calibration import reliability_table
 from adaptive.registry.fingerprint import data_fingerprint
@@ -112,10 +114,23 @@ def train_model(
     holdout_fraction: float = HOLDOUT_FRACTION,
     tracking_uri: str | None = None,
     experiment: str = TRAINING_EXPERIMENT,
+    catalog: Catalog | None = None,
 ) -> TrainResult:
-    """Fit `spec` on `data`, log the run (and register a version if `registered_name`)."""
+    """Fit `spec` on `data`, log the run (and register a version if `registered_name`).
+
+    `catalog`: the final model is fitted knowing the catalog's skills (models whose `fit`
+    takes one, BKT), so a skill the log never mentions starts from its graph neighbours'
+    parameters instead of being unknown to the nightly job; other models refuse it.
+    """
     log = resolve_log(data, mapping, quarantine)
     spec_info = load_spec(spec)
+    model = build_model(spec)
+    if catalog is not None and "catalog" not in inspect.signature(model.fit).parameters:
+        raise ConfigError(
+            f"--catalog: the model spec {spec_info['name']!r} ({type(model).__name__}) does "
+            "not take a catalog; only BKT models (e.g. bkt, bkt-forgets) give catalog skills "
+            "the log never mentions starting parameters"
+        )
     train_log, _ = split_holdout(log, holdout_fraction)
     if train_log.n_students < max(folds, 2):
         raise DataValidationError(
@@ -131,13 +146,12 @@ def train_model(
         )
     with tracking(tracking_uri) as client:  # reach the store before the fit; clean up after kills
         fail_stale_runs(client, experiment_id(client, experiment), kind="train")
-    model = build_model(spec)
     if "seed" in model.get_params():
         model.set_params(seed=seed)
     cv = cross_validate(model, train_log, folds, seed)
     table = cv.metrics.drop(columns="model")
     overall = table.set_index("fold").loc["all"].to_dict()
-    final = model.clone().fit(train_log)
+    final = model.clone().fit(train_log, **({"catalog": catalog} if catalog else {}))
     fingerprint = data_fingerprint(log, data if not isinstance(data, ResponseLog) else None)
     params = {
         "spec": spec_info["name"],
@@ -145,6 +159,7 @@ def train_model(
         **{f"model.{k}": v for k, v in final.get_params().items()},
         **fingerprint,
         "train_students": train_log.n_students,
+        "catalog_skills": len(catalog.skills) if catalog else 0,
         "train_responses": len(train_log),
         "folds": folds,
         "seed": seed,

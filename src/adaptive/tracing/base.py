@@ -43,6 +43,7 @@ import inspect
 import io
 import json
 import threading
+import warnings
 import zipfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
@@ -55,7 +56,7 @@ import pandas as pd
 
 from adaptive.data.codes import lookup_codes
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ArtifactError, NotFittedError
+from adaptive.errors import ArtifactError, CoverageWarning, NotFittedError
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
 from adaptive.placement.prior import Placement
 
@@ -346,17 +347,51 @@ class KnowledgeTracer(ABC):
         """
         self._check_fitted()
         if isinstance(responses, Response):  # the vendor's per-answer call: checked first
+            self._warn_untraced_answer(responses)
             with state.lock:
                 return np.array([self._absorb_one(state, responses)])
         if isinstance(responses, list | tuple):
             if not all(isinstance(r, Response) for r in responses):
                 raise TypeError(_UPDATE_TYPES.format(type(responses).__name__ + " of other values"))
+            for r in responses:
+                self._warn_untraced_answer(r)
             with state.lock:
                 return np.array([self._absorb_one(state, r) for r in responses], dtype=np.float64)
         if not isinstance(responses, ResponseLog):
             raise TypeError(_UPDATE_TYPES.format(type(responses).__name__))
+        self._warn_untraced_log(responses)
         with state.lock:
             return self._absorb(state, responses)
+
+    def _warn_untraced_answer(self, r: Response) -> None:
+        """An answer on a skill the model was not fitted on cannot be traced (the model keeps no
+        mastery for it): say so with a `CoverageWarning` naming the item and skill, never drop
+        it without a word. One dictionary look-up per skill on the vendor's per-answer path."""
+        codes = self._skill_code_map()
+        for skill in r.skill_ids:
+            if skill not in codes:
+                unknown = tuple(s for s in r.skill_ids if s not in codes)
+                Untraced(1, unknown).warn(f" (item {r.item_id!r})")
+                return
+
+    def _warn_untraced_log(self, responses: ResponseLog) -> None:
+        """The log's form of `_warn_untraced_answer`."""
+        self.untraced(responses).warn()
+
+    def untraced(self, responses: ResponseLog) -> Untraced:
+        """How many of `responses` touch skills the model was not fitted on, and which skills:
+        `update` cannot trace those answers there (it warns). Reads the log's skill vocabulary
+        first, so a log on known skills costs one index look-up."""
+        self._check_fitted()
+        codes = index_codes(pd.Index(self.skills_), responses.skills)
+        if (codes >= 0).all():
+            return Untraced()
+        entries, skill_codes = responses.exploded()
+        untraced = codes[skill_codes] < 0
+        if not untraced.any():
+            return Untraced()
+        names = pd.unique(np.asarray(responses.skills)[skill_codes[untraced]])
+        return Untraced(int(np.unique(entries[untraced]).size), tuple(str(s) for s in names))
 
     def _absorb(self, state: TracingState, responses: ResponseLog) -> np.ndarray:
         """One update step under the state's lock (the caller holds it). The students' state
@@ -657,6 +692,38 @@ def npz_arrays(name: str | Path, blob: bytes) -> dict[str, np.ndarray]:
             return {k: data[k] for k in data.files}
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise ArtifactError(f"{name}: unreadable arrays ({exc})") from exc
+
+
+@dataclass(frozen=True)
+class Untraced:
+    """Responses on skills a model was not fitted on (`KnowledgeTracer.untraced`); they add up
+    over the chunks of a night."""
+
+    responses: int = 0
+    skills: tuple[str, ...] = ()
+
+    def __add__(self, other: Untraced) -> Untraced:
+        return Untraced(
+            self.responses + other.responses, tuple(dict.fromkeys(self.skills + other.skills))
+        )
+
+    def warn(self, where: str = "") -> None:
+        """The `CoverageWarning` of `update` (`where`: e.g. the item of one answer); the nightly
+        job gives it once for the night's responses."""
+        if not self.responses:
+            return
+        skills, one = self.skills, self.responses == 1
+        shown = ", ".join(repr(s) for s in skills[:5]) + (", ..." if len(skills) > 5 else "")
+        warnings.warn(
+            f"update: {self.responses:,} {'response' if one else 'responses'}{where} on "
+            f"{'a skill' if len(skills) == 1 else f'{len(skills):,} skills'} the model was not "
+            f"fitted on ({shown}) {'was' if one else 'were'} not traced there: the model keeps "
+            "no mastery for a skill it was not fitted on. A BKT model fitted with "
+            "`fit(log, catalog=catalog)` (`adaptive train --catalog FILE`) gives the catalog's "
+            "skills that its log never mentions their graph neighbours' parameters.",
+            CoverageWarning,
+            stacklevel=4,
+        )
 
 
 def index_codes(vocabulary: pd.Index, ids: pd.Index | np.ndarray) -> np.ndarray:
