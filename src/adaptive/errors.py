@@ -59,5 +59,11 @@ class FitWarning(UserWarning):
     """A model was fitted, but some of its parameters deserve a look (named in the message)."""
 
 
+class DataNoteWarning(UserWarning):
+    """A file was read as asked, but probably meant another way: the load report's note (e.g.
+    epoch-like numbers read as an order; a day's answers sharing one date) says how to ask
+    otherwise. `adaptive validate` prints the notes; every other reader warns with them."""
+
+
 class CoverageWarning(UserWarning):
     """A model and a catalog (or a log) do not cover the same skills; the message has numbers."""

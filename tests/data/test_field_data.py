@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -658,6 +659,28 @@ def test_responses_sharing_a_time_are_counted_in_a_note(tmp_path):
     assert not report.notes  # an integer order: no times to share
     result = runner.invoke(app, ["validate", str(tmp_path / "log.csv")])
     assert result.exit_code == 0 and "shares its time" in " ".join(result.output.split())
+
+
+def test_readers_that_do_not_print_the_report_warn_with_its_notes(tmp_path, capsys):
+    """A data scientist who goes straight to `adaptive evaluate` (or train, batch, recommend)
+    with a date-only export never sees `validate`'s notes: every such reader warns with them,
+    naming the file (before, only validate and datasets describe said it)."""
+    from adaptive.errors import DataNoteWarning
+
+    rows = [f"s{s},i{i},k{i % 3},{(s + i) % 2},2024-09-0{1 + i // 4}" for s in range(8)
+            for i in range(12)]  # fmt: skip
+    path = write(tmp_path, rows)
+    with pytest.warns(DataNoteWarning, match=r"log\.csv: .* share their time .*dates without"):
+        load_log(path)
+    timed = write(tmp_path, [r.replace("2024-09-01", "2024-09-01T08:00:00Z") for r in rows[:1]],
+                  name="one.csv")  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)
+        load_log(timed)  # nothing to note: no warning
+    out = ["--out", str(tmp_path / "evaluation")]
+    code = run(["evaluate", "--data", str(path), "--models", "irt", "--folds", "2", *out])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 0 and "warning:" in err and "share their time" in err, err
 
 
 def test_an_export_that_writes_its_answers_as_words(tmp_path):

@@ -869,7 +869,7 @@ def _read_log(data, mapping, quarantine, since: int | None = None) -> tuple[Resp
     allocator meanwhile (`_system_arrow_pool`)."""
     if isinstance(data, ResponseLog):
         return data, 0
-    from adaptive.data import read_responses_report, resolve
+    from adaptive.data import read_responses_report, resolve, warn_notes
 
     path, column_mapping, base_dir = resolve(data, mapping)
     column_mapping = dataclasses.replace(column_mapping, optional=dict.fromkeys(OPTIONAL_FIELDS))
@@ -880,6 +880,7 @@ def _read_log(data, mapping, quarantine, since: int | None = None) -> tuple[Resp
     # the log is only sliced into students and traced: its ids as codes, not strings per row
     # (-0.7 GB at 20 M responses, the first night's peak)
     log.compact_ids()
+    warn_notes(report)
     return log, int(report.rows_quarantined)
 
 

@@ -22,7 +22,7 @@ from adaptive.cli.options import (
     reads_log,
 )
 from adaptive.cli.output import console, info
-from adaptive.data import load_log_report
+from adaptive.data import load_log_report, warn_notes
 from adaptive.errors import ConfigError
 from adaptive.evaluation import evaluate_models
 from adaptive.tracing.deep.threads import torch_threads
@@ -68,6 +68,7 @@ def evaluate(
     for name in names:  # every name checked before any data is read or model fitted
         build_model(name)
     log, report = load_log_report(data, mapping or None, quarantine)
+    warn_notes(report)
     s = log.summary()
     info(
         f"Loaded {s['responses']:,} responses, {s['students']:,} students, {s['items']:,} items, "

@@ -7,6 +7,7 @@ validated `ResponseLog`.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from adaptive.data.descriptors import list_descriptors, load_descriptor
 from adaptive.data.io import LoadReport, read_responses, read_responses_report
 from adaptive.data.log import Response, ResponseLog
 from adaptive.data.mapping import ColumnMapping
-from adaptive.errors import AdaptiveError
+from adaptive.errors import AdaptiveError, DataNoteWarning
 
 __all__ = [
     "LoadReport",
@@ -26,6 +27,7 @@ __all__ = [
     "load_log_report",
     "read_responses",
     "read_responses_report",
+    "warn_notes",
 ]
 
 
@@ -52,10 +54,19 @@ def load_log(
         of sorting them (timestamps are sorted stably by default; an integer order column is
         always checked unless the mapping has `allow_unsorted`).
     """
-    log, _ = load_log_report(
+    log, report = load_log_report(
         data, mapping, quarantine, dataset=dataset, require_sorted=require_sorted
     )
+    warn_notes(report)
     return log
+
+
+def warn_notes(report: LoadReport) -> None:
+    """Each note of the load report as a `DataNoteWarning` naming the file: a reader that does
+    not print the report (train, evaluate, batch, recommend) still tells its user how the file
+    was read when it was probably meant another way."""
+    for note in report.notes:
+        warnings.warn(f"{report.source}: {note}", DataNoteWarning, stacklevel=3)
 
 
 def load_log_report(

@@ -196,7 +196,7 @@ def analyze_logs(
 
     from adaptive.batch.job import read_profiles
     from adaptive.curriculum import Catalog
-    from adaptive.data import load_log_report
+    from adaptive.data import load_log_report, warn_notes
     from adaptive.experiment.assign import Assignment, AssignmentError, profile_units
 
     a = assignment if isinstance(assignment, Assignment) else Assignment.load(assignment)
@@ -207,7 +207,8 @@ def analyze_logs(
         raise ConfigError(f"--start {start} --end {end}: expected start before end")
     nights = [_students_table(Path(log_dir), night) for night in (start, end)]
     lo, hi = (pd.Timestamp(d, tz="UTC").value for d in (start, end))
-    log, _ = load_log_report(data, mapping, since=lo)
+    log, report = load_log_report(data, mapping, since=lo)
+    warn_notes(report)
     window = log.time < hi
     responses = pd.DataFrame({"student_id": log.students.to_numpy()[log.student[window]],
                               "correct": log.correct[window]})  # fmt: skip

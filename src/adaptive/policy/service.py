@@ -109,11 +109,12 @@ def read_district(
     """A district from a response log (a dataset name or a file, read with `mapping`, as
     `adaptive batch --data` reads it) and its catalog and profiles (`district_inputs`), with
     the number of rows `quarantine` received."""
-    from adaptive.data import load_log_report
+    from adaptive.data import load_log_report, warn_notes
 
     catalog, profiles = district_inputs(data, catalog, profiles)
     check_district_files(catalog, profiles)
     log, report = load_log_report(data, mapping, quarantine)
+    warn_notes(report)
     district = District(
         Catalog.from_json(catalog),
         profiles if isinstance(profiles, dict) else read_profiles(profiles),
