@@ -43,12 +43,13 @@ def spark_ready():
     session.stop()
 
 
-def test_two_nights_on_spark_equal_the_in_process_job_byte_for_byte(
+def test_three_nights_on_spark_equal_the_in_process_job_byte_for_byte(
     spark_ready, district, tmp_path
 ):
     args = district.job_args(data=district.responses, k=5)
     local, spark = tmp_path / "local", tmp_path / "spark"
-    for day in (DAY_1, DAY_2):
+    untraced = []
+    for day in (DAY_1, DAY_2, district.last_day):  # the last: answers on skills it lacks
         ours = run_daily_job(day, spark, engine="spark", master="local[2]", **args)
         theirs = run_daily_job(day, local, **args)
         got, want = parquet_files(spark, day), parquet_files(local, day)
@@ -61,10 +62,14 @@ def test_two_nights_on_spark_equal_the_in_process_job_byte_for_byte(
         assert ours.students_served == theirs.students_served
         assert ours.students_without_profile == theirs.students_without_profile > 0
         assert ours.skill_counts.to_dict() == theirs.skill_counts.to_dict()
-    # the second night traced only the new responses, from the first night's Parquet snapshot
-    assert not ours.state_rebuilt and ours.previous_snapshot == DAY_1
+        # answers on skills the champion lacks: counted on the executors, said once
+        assert ours.responses_untraced == theirs.responses_untraced
+        untraced.append(ours.responses_untraced)
+    # a later night traced only the new responses, from the night before's Parquet snapshot
+    assert not ours.state_rebuilt and ours.previous_snapshot == DAY_2
     assert ours.new_responses == theirs.new_responses > 0
-    assert snapshot_format(spark / "state" / f"date={DAY_2}") == SPARK_FORMAT
+    assert sum(untraced) > 0, untraced  # else the count was never compared
+    assert snapshot_format(spark / "state" / f"date={district.last_day}") == SPARK_FORMAT
 
 
 def test_a_second_run_resumes_every_school_and_changes_no_byte(spark_ready, district, tmp_path):

@@ -36,6 +36,7 @@ import re
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -67,7 +68,7 @@ from adaptive.batch.spark_placement import (
     with_placement,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
-from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.errors import AdaptiveError, ConfigError, CoverageWarning
 from adaptive.experiment.assign import Assignment
 from adaptive.files import atomic_write_bytes, file_sha256, read_sealed_json, sealed_json
 from adaptive.placement.prior import place_new_students
@@ -75,7 +76,7 @@ from adaptive.policy import PolicyConfig, to_days
 from adaptive.policy.adapter import check_skill_coverage
 from adaptive.registry.loading import fetch_version, registry_answer
 from adaptive.registry.store import CHAMPION_ALIAS
-from adaptive.tracing.base import KnowledgeTracer
+from adaptive.tracing.base import KnowledgeTracer, Untraced
 
 PARTIAL = ".partial"
 SPARK_LOG = "the response log (read by Spark)"
@@ -84,7 +85,7 @@ PLACEMENT_DIR = "_placement"  # the checked placement table, beside the outputs 
 RESULT_SCHEMA = (
     "school string, written boolean, served long, stuck long, skills string, "
     "new_responses long, without_profile long, listing string, state_rows long, "
-    "state_sha256 string, seconds double"
+    "state_sha256 string, seconds double, untraced long, untraced_skills string"
 )
 
 
@@ -254,6 +255,11 @@ def run_spark_night(
             skill_counts[skill] = skill_counts.get(skill, 0) + int(n)
     stuck = sum(r["stuck"] for r in rows)
     written = sum(bool(r["written"]) for r in rows)
+    untraced = sum(
+        (Untraced(r["untraced"], tuple(json.loads(r["untraced_skills"]))) for r in rows),
+        Untraced(),
+    )
+    untraced.warn(" of the night")
     return JobSummary(
         date=day,
         model_name=model_name,
@@ -272,6 +278,7 @@ def run_spark_night(
         out=Path(out),
         skill_counts=pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index(),
         skill_coverage=coverage,
+        responses_untraced=untraced.responses,
         partition_seconds=[float(r["seconds"]) for r in rows],
     )
 
@@ -543,9 +550,13 @@ def serve_spark_school(
     absorbed = log.students.tolist() if log is not None else []
     given = school_placement(people, night.placement_source)
     place_new_students(model, tracer, catalog, profiles, [*profiles, *absorbed], given=given)
+    untraced = Untraced()  # answers on skills the model lacks: the driver says it once
     if log is not None:
         history.absorb(log, catalog, config.repeatable_kinds)
-        model.update(tracer, log)
+        untraced = model.untraced(log)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "update: ", CoverageWarning)
+            model.update(tracer, log)
     roster = sorted(set(profiles) | set(history.students) | set(tracer.students))
     state_table = encode_state(tracer, history, roster)
     blob = writer.parquet_bytes(state_table)
@@ -584,6 +595,8 @@ def serve_spark_school(
             "state_rows": [state_table.num_rows],
             "state_sha256": [hashlib.sha256(blob).hexdigest()],
             "seconds": [time.perf_counter() - started],
+            "untraced": [untraced.responses],
+            "untraced_skills": [json.dumps(untraced.skills)],
         }
     )
 
