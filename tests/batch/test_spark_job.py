@@ -145,6 +145,8 @@ def test_answers_written_as_words_are_converted_before_spark(tmp_path):
          "timestamp": pd.to_datetime(["2024-09-01"], utc=True)}
     ).to_parquet(path)  # fmt: skip
     words = {"correct_values": "Correct", "incorrect_values": "Incorrect"}
-    with pytest.raises(ConfigError, match="convert the words first"):
+    with pytest.raises(ConfigError, match="convert the words or scores first"):
         _parquet_log(path, words)
+    with pytest.raises(ConfigError, match="--correct-threshold"):
+        _parquet_log(path, {"correct_threshold": 0.5})  # scores: the same
     assert _parquet_log(path, None)[1]["correct"] == "correct"

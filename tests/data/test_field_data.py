@@ -683,6 +683,34 @@ def test_readers_that_do_not_print_the_report_warn_with_its_notes(tmp_path, caps
     assert code == 0 and "warning:" in err and "share their time" in err, err
 
 
+def test_partial_credit_scores_read_with_a_threshold(tmp_path):
+    """An export with partial credit (0.5) or points (75): one clear error that names
+    --correct-threshold; with it, a score at or above the threshold is a right answer, in a
+    CSV's text and a Parquet's numbers alike; a cell that is no number is still an error."""
+    header = "student_id,item_id,skill_ids,correct,timestamp\n"
+    rows = ["a,i1,k,0.5,2024-09-01T08:00:00Z", "a,i2,k,0.25,2024-09-01T09:00:00Z",
+            "b,i1,k,1,2024-09-01T08:00:00Z", "b,i2,k,0,2024-09-01T09:00:00Z"]  # fmt: skip
+    path = write(tmp_path, rows, header)
+    with pytest.raises(DataValidationError, match="line 2, column 'correct'.*--correct-threshold"):
+        load_log(path)
+    log = load_log(path, mapping={"correct_threshold": 0.5})
+    assert log.frame.sort_values(["student_id", "item_id"])["correct"].tolist() == [1, 0, 1, 0]
+    parquet = tmp_path / "scores.parquet"
+    frame = pd.read_csv(path)
+    frame["correct"] = [50.0, 25.0, 100.0, None]
+    frame.to_parquet(parquet)
+    with pytest.raises(DataValidationError, match="line 4, column 'correct'.*a score"):
+        load_log(parquet, mapping={"correct_threshold": "60"})  # text, as from a command line
+    frame.loc[3, "correct"] = 0.0
+    frame.to_parquet(parquet)
+    assert load_log(parquet, mapping={"correct_threshold": 60}).correct.tolist() == [0, 0, 1, 0]
+    assert run(["validate", str(path), "--correct-threshold", "0.5"]) == 0
+    assert run(["validate", str(path), "--correct-threshold", "half"]) == 2
+    bad = write(tmp_path, [*rows, "c,i1,k,n/a,2024-09-01T08:00:00Z"], header, "bad.csv")
+    with pytest.raises(DataValidationError, match="line 6, column 'correct': got 'n/a'"):
+        load_log(bad, mapping={"correct_threshold": 0.5})
+
+
 def test_an_export_that_writes_its_answers_as_words(tmp_path):
     """ "Correct" / "Incorrect" in the correctness column: one clear error that says how to name
     the words; named (any case, on the command line too), they read as 1 and 0; a word outside

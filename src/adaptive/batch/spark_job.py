@@ -308,11 +308,11 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str]]
             "skills as a list column (no merged skill rows or skills from a Q-matrix); "
             "use --engine local for this log"
         )
-    if m.correct_values:
+    if m.correct_values or m.correct_threshold is not None:
         raise ConfigError(
-            f"{path}: the Spark engine reads correctness as 0/1; convert the words first "
-            "(`adaptive validate FILE --out LOG.parquet` with --correct-values and "
-            "--incorrect-values) or use --engine local"
+            f"{path}: the Spark engine reads correctness as 0/1; convert the words or scores "
+            "first (`adaptive validate FILE --out LOG.parquet` with --correct-values and "
+            "--incorrect-values, or --correct-threshold) or use --engine local"
         )
     return path, {
         "student_id": m.student_id[0],

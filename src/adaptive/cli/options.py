@@ -47,6 +47,14 @@ IncorrectValues = Annotated[
         help="Words of the correctness column that mean a wrong answer, e.g. 'Incorrect,No'.",
     ),
 ]
+CorrectThreshold = Annotated[
+    str | None,
+    typer.Option(
+        "--correct-threshold",
+        help="The correctness column holds scores (partial credit, points): a score at or "
+        "above this number reads as a right answer, below as a wrong one.",
+    ),
+]
 TimeCol = Annotated[
     str | None, typer.Option("--time-col", help="Timestamp or integer order column.")
 ]
@@ -195,6 +203,7 @@ def column_mapping(
     merge_skill_rows: bool | None = None,
     correct_values: str | None = None,
     incorrect_values: str | None = None,
+    correct_threshold: str | None = None,
 ) -> dict[str, Any]:
     """The flags a user gave, as overrides for a dataset descriptor's mapping (unset ones omitted).
 
@@ -215,6 +224,7 @@ def column_mapping(
         "merge_skill_rows": merge_skill_rows or None,
         "correct_values": correct_values,
         "incorrect_values": incorrect_values,
+        "correct_threshold": correct_threshold,
     }
     return {k: v for k, v in given.items() if v is not None}
 
@@ -236,6 +246,7 @@ LOG_OPTIONS: dict[str, tuple[Any, Any]] = {
     "merge_skill_rows": (MergeSkillRows, False),
     "correct_values": (CorrectValues, None),
     "incorrect_values": (IncorrectValues, None),
+    "correct_threshold": (CorrectThreshold, None),
 }
 
 

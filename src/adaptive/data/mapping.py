@@ -23,6 +23,9 @@ Keys (all optional; unset ones fall back to the canonical column names):
 - `correct_values`, `incorrect_values` (`--correct-values`, `--incorrect-values`): the words
   an export writes for a right and a wrong answer ("Correct" / "Incorrect", "yes" / "no"),
   compared without case; both or neither. 0 / 1 and true / false are always read.
+- `correct_threshold` (`--correct-threshold`): the column holds scores (partial credit: 0.5,
+  or points out of 100); a score at or above the threshold reads as a right answer, below as a
+  wrong one. Without it, a score other than 0 or 1 is an error that names this option.
 - `duration_s`, `attempt`, `school_id`, `class_id`: optional columns.
 - `merge_skill_rows` (`--merge-skill-rows`): consecutive rows of one student with the same item
   and correctness and a different skill are ONE response tagged with several skills
@@ -41,6 +44,7 @@ Keys (all optional; unset ones fall back to the canonical column names):
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +67,7 @@ _KNOWN_KEYS = {
     *CANONICAL_DEFAULTS,
     "correct_values",
     "incorrect_values",
+    "correct_threshold",
     *OPTIONAL_FIELDS,
     "time",
     "time_kind",
@@ -136,6 +141,7 @@ class ColumnMapping:
     require_sorted: bool = False
     correct_values: tuple[str, ...] = ()  # words read as 1 (lower case)
     incorrect_values: tuple[str, ...] = ()  # words read as 0 (lower case)
+    correct_threshold: float | None = None  # a score >= it reads as 1 (partial credit)
 
     @classmethod
     def from_dict(
@@ -170,6 +176,7 @@ class ColumnMapping:
             raise ConfigError(f"{where}: 'student_id' must be a column name or a list of them")
         time_kind = _time_kind(mapping, where)
         correct_values, incorrect_values = _answer_words(mapping, where)
+        threshold = _correct_threshold(mapping.get("correct_threshold"), where)
         optional = {}
         for key in OPTIONAL_FIELDS:
             if key in mapping:
@@ -211,6 +218,7 @@ class ColumnMapping:
             require_sorted=mapping.get("require_sorted", False),
             correct_values=correct_values,
             incorrect_values=incorrect_values,
+            correct_threshold=threshold,
         )
 
     def required_sources(self) -> dict[str, list[str]]:
@@ -246,6 +254,22 @@ def _answer_words(mapping: Mapping[str, Any], where: str) -> tuple[tuple[str, ..
     if both:
         raise ConfigError(f"{where}: {', '.join(both)} is both a correct and an incorrect value")
     return right, wrong
+
+
+def _correct_threshold(value: Any, where: str) -> float | None:
+    """The partial-credit threshold as a finite number (a command line gives text)."""
+    if value is None:
+        return None
+    try:
+        threshold = float(value) if not isinstance(value, bool) else float("nan")
+    except (TypeError, ValueError):
+        threshold = float("nan")
+    if not math.isfinite(threshold):
+        raise ConfigError(
+            f"{where}: correct_threshold must be a number such as 0.5 (a score at or above it "
+            f"reads as a right answer), got {value!r}"
+        )
+    return threshold
 
 
 def _check_time_format(fmt: str, where: str) -> None:

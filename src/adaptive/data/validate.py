@@ -175,9 +175,12 @@ def _check_correct(
     if pa.types.is_boolean(arr.type):
         issues.add_mask(arr.is_null().to_numpy(zero_copy_only=False), column, arr, "0 or 1")
         return arr.fill_null(False).cast(pa.int8()).to_numpy(zero_copy_only=False)
+    if mapping.correct_threshold is not None:
+        return _scores_at_threshold(arr, column, issues, mapping)
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         ok = pc.fill_null(pc.is_in(pc.cast(arr, pa.float64()), pa.array([0.0, 1.0])), False)
-        issues.add_mask(~ok.to_numpy(zero_copy_only=False), column, arr, "0 or 1")
+        if not pc.all(ok).as_py():
+            issues.add_mask(~ok.to_numpy(zero_copy_only=False), column, arr, _SCORES_EXPECTED)
         return (
             pc.fill_null(pc.equal(pc.cast(arr, pa.float64()), 1.0), False)
             .cast(pa.int8())
@@ -197,6 +200,42 @@ def _check_correct(
     return right.cast(pa.int8()).to_numpy(zero_copy_only=False)
 
 
+_SCORES_EXPECTED = (
+    "0 or 1; for scores (partial credit such as 0.5, or points) say which count as right "
+    "with --correct-threshold T (correct_threshold: a score >= T is a right answer)"
+)
+
+
+def _scores_at_threshold(
+    arr: pa.Array, column: str, issues: Issues, mapping: ColumnMapping
+) -> np.ndarray:
+    """A score column read with `correct_threshold`: a score at or above it is 1, below 0; a
+    cell that is not a number (nor one of the mapping's words, nor true / false) is an error."""
+    numeric = pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)
+    text = None if numeric else _to_string(arr)
+    if text is None:
+        scores = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    else:
+        scores = pd.to_numeric(pd.Series(text.to_pandas(), dtype=object), errors="coerce").to_numpy(
+            np.float64
+        )
+        word = pc.utf8_lower(text)
+        right = pc.is_in(word, pa.array(["true", *mapping.correct_values])).to_numpy(
+            zero_copy_only=False
+        )
+        wrong = pc.is_in(word, pa.array(["false", *mapping.incorrect_values])).to_numpy(
+            zero_copy_only=False
+        )
+        scores = np.where(right, np.inf, np.where(wrong, -np.inf, scores))
+    bad = np.isnan(scores)
+    if bad.any():
+        issues.add_mask(
+            bad, column, text if text is not None else arr,
+            f"a score (a number; read as right at or above {mapping.correct_threshold:g})",
+        )  # fmt: skip
+    return (scores >= mapping.correct_threshold).astype(np.int8)
+
+
 def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -> str:
     """What a correctness cell should hold; when the column writes answers as a few words
     ("Correct" / "Incorrect"), how to name them."""
@@ -211,7 +250,17 @@ def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -
             "words are right and which wrong with --correct-values and --incorrect-values "
             "(correct_values, incorrect_values)"
         )
+    if words and all(_is_number(w) for w in words):
+        return _SCORES_EXPECTED.replace("0 or 1;", "0 or 1 (or true / false);")
     return "0 or 1 (or true / false)"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_time(raw: RawTable, mapping: ColumnMapping, issues: Issues) -> tuple[np.ndarray, str]:
