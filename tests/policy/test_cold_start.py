@@ -165,6 +165,35 @@ def test_select_takes_now_in_any_form(model) -> None:
     ]
 
 
+def test_a_vendors_usual_values_and_mistakes(model) -> None:
+    """What a vendor's request code writes: `datetime.now()` or a `date` as now, no profiles;
+    and its mistakes (one id as student_ids, k=0, a DataFrame as log, an object as now), each
+    one TypeError / ValueError saying what is expected. Before: a TypeError from float() for a
+    datetime, pandas' InvalidIndexError for the id, a reshape error for k=0, AttributeErrors."""
+    import datetime as dt
+
+    cat = graded_catalog()
+    state = model.init_state()
+    profiles = [LearnerProfile("n", grade=2)]
+    batch = batch_from_model(model, state, cat, profiles, student_ids=["n"])
+    policy = AdaptivePolicy(cat)
+    stamp = pd.Timestamp("2026-10-03T08:00", tz="UTC")
+    want = policy.select(batch, 3, stamp).activity
+    for now in (dt.datetime(2026, 10, 3, 8), dt.datetime(2026, 10, 3, 8, tzinfo=dt.UTC)):
+        np.testing.assert_array_equal(policy.select(batch, 3, now).activity, want)
+    assert to_days(dt.date(2026, 10, 3)) == to_days(pd.Timestamp("2026-10-03", tz="UTC"))
+    assert batch_from_model(model, state, cat, None, student_ids=["n"]).mastery.shape[0] == 1
+    with pytest.raises(TypeError, match=r"write student_ids=\['n'\]"):
+        batch_from_model(model, state, cat, profiles, student_ids="n")
+    with pytest.raises(TypeError, match="ResponseLog.from_frame"):
+        batch_from_model(model, state, cat, profiles, student_ids=["n"], log=pd.DataFrame())
+    for k in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="k: expected a whole number"):
+            policy.recommend_batch(batch, k=k, now=stamp)
+    with pytest.raises(TypeError, match="now: expected days since the Unix epoch"):
+        policy.select(batch, 3, object())
+
+
 def test_catalog_skills_the_model_never_saw_take_the_grade_placement(model) -> None:
     """Issue 16 defect 3: an unmodelled skill is not 'not started' for a student past it."""
     base = graded_catalog()

@@ -303,6 +303,23 @@ class SkillCoverage:
         )
 
 
+def _check_request(student_ids: object, log: object) -> None:
+    """The usage mistakes of a request as one TypeError that says what is expected (they ended
+    deep in pandas before: a single id as `student_ids` was read letter by letter)."""
+    if isinstance(student_ids, str | bytes):
+        raise TypeError(
+            f"student_ids: expected a list of ids, got the single id {student_ids!r}; "
+            f"write student_ids=[{student_ids!r}]"
+        )
+    if log is None or isinstance(log, ResponseLog):
+        return
+    if isinstance(log, pd.DataFrame) or not all(isinstance(r, Response) for r in log):
+        raise TypeError(
+            "log: expected a ResponseLog or the student's answers as a list of Response; got "
+            f"{type(log).__name__} (a frame in the canonical columns: ResponseLog.from_frame)"
+        )
+
+
 def check_skill_coverage(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> SkillCoverage:
     """The overlap of a model's skills with a catalog's, checked wherever a model meets a catalog
     (the batch job, `recommend`): no overlap is a `ConfigError` (every mastery would be a default,
@@ -336,7 +353,7 @@ def batch_from_model(
     model: KnowledgeTracer,
     state: TracingState,
     catalog: Catalog,
-    profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile],
+    profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile] | None,
     *,
     log: ResponseLog | Sequence[Response] | None = None,
     student_ids: Sequence[str] | None = None,
@@ -368,8 +385,11 @@ def batch_from_model(
     """
     del now  # the batch is time-free; `now` is given to the policy
     config = config or PolicyConfig()
+    _check_request(student_ids, log)
     ids = [str(s) for s in (state.students if student_ids is None else student_ids)]
     # a Mapping is read as given: copying a district's profiles would cost a request O(district)
+    if profiles is None:  # no profiles: every student placed without a grade
+        profiles = {}
     by_id = profiles if isinstance(profiles, Mapping) else {p.student_id: p for p in profiles}
     plist = [by_id.get(s) or LearnerProfile(s) for s in ids]
     state_rows = state.rows(ids)

@@ -18,6 +18,7 @@ one plain sentence a teacher or a student understands.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -108,18 +109,33 @@ class TeacherOverrides:
     daily_minutes: float | None = None
 
 
-def to_days(now: float | pd.Timestamp | None) -> float:
-    """`now` as float days: a number is kept, a Timestamp becomes days since the Unix epoch, and
-    None is the current time (UTC), so that review of fading skills sees real elapsed days."""
+def to_days(now: float | pd.Timestamp | dt.datetime | dt.date | str | None) -> float:
+    """`now` as float days: a number is kept; a Timestamp, `datetime` (naive = UTC), `date`
+    (its midnight, UTC) or `numpy.datetime64` becomes days since the Unix epoch; text is ISO
+    8601; None is the current time (UTC), so that review of fading skills sees real elapsed
+    days. Anything else is a TypeError that says what is expected."""
     if now is None:
         return float(pd.Timestamp.now(tz="UTC").value) / 86_400e9
+    if isinstance(now, float | int | np.number) and not isinstance(now, bool | np.bool_):
+        return float(now)
     if isinstance(now, str):  # text: ISO 8601 only (03/04/2027 is two different days)
         now = parse_iso(now, "now")
-    if isinstance(now, pd.Timestamp | np.datetime64):
+    if isinstance(now, pd.Timestamp | np.datetime64 | dt.date):  # dt.datetime is a dt.date
         ts = pd.Timestamp(now)
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
         return float(ts.value) / 86_400e9
-    return float(now)
+    raise TypeError(
+        f"now: expected days since the Unix epoch (a number), a datetime, date or Timestamp, "
+        f"ISO 8601 text, or None (the current time); got {type(now).__name__} {now!r}"
+    )
+
+
+def check_k(k: object) -> int:
+    """The number of recommendations asked for: a whole number >= 1 (a ValueError otherwise,
+    where an empty or negative k would end deep in the selection's arrays)."""
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(f"k: expected a whole number of recommendations >= 1, got {k!r}")
+    return int(k)
 
 
 @dataclass

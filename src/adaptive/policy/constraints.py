@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adaptive.policy.base import CatalogArrays, StudentBatch
+from adaptive.policy.base import CatalogArrays, StudentBatch, check_k
 
 #: Names of the hard-mask constraints, in the order `explain` reports them.
 MASK_CONSTRAINTS: tuple[str, ...] = (
@@ -105,6 +105,7 @@ def select_top_k(
     Returns (activity (n, k) with -1 for empty slots, adjusted score (n, k), assigned (n, k),
     variety penalty (n, k)).
     """
+    k = check_k(k)
     n, n_a = score.shape
     picks = np.full((n, k), -1, np.int64)
     picked_score = np.zeros((n, k))
