@@ -65,5 +65,10 @@ class DataNoteWarning(UserWarning):
     otherwise. `adaptive validate` prints the notes; every other reader warns with them."""
 
 
+class NightWarning(UserWarning):
+    """A nightly job ran as asked, but its inputs suggest a mistake (e.g. a date before every
+    response of the log); the message says what to check."""
+
+
 class CoverageWarning(UserWarning):
     """A model and a catalog (or a log) do not cover the same skills; the message has numbers."""

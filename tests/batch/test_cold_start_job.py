@@ -71,3 +71,22 @@ def test_answers_on_skills_the_champion_lacks_are_counted_and_said_once_a_night(
     assert len(said) == 1, said
     assert f"{expected.responses:,} responses of the night on" in said[0]
     assert summary.responses_untraced == expected.responses
+
+
+def test_a_first_night_dated_before_every_response_says_so(district, tmp_path):
+    """A mistyped year (2020 for 2026) served every student from placement alone without a
+    word; the night still runs (a district may start before its first answers), and warns."""
+    import warnings
+
+    import pytest
+
+    from adaptive.errors import NightWarning
+
+    args = district.job_args(k=3, state_dir=tmp_path / "s")
+    with pytest.warns(NightWarning, match="the night of 2020-01-01 comes before every response"):
+        summary = run_daily_job("2020-01-01", tmp_path / "early", **args)
+    assert summary.new_responses == 0 and summary.students_served > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NightWarning)
+        fresh = district.job_args(k=3, state_dir=tmp_path / "fresh")  # a first night again
+        run_daily_job(district.last_day, tmp_path / "out", **fresh)  # a real night: no warning

@@ -73,7 +73,7 @@ from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import iso_day
-from adaptive.errors import AdaptiveError, ConfigError, CoverageWarning
+from adaptive.errors import AdaptiveError, ConfigError, CoverageWarning, NightWarning
 from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import arm_outputs
 from adaptive.files import file_sha256
@@ -383,6 +383,8 @@ def _serve_date(
     time_ns = log.time
     before = time_ns < cutoff.value
     new_rows = before & (time_ns >= since) if since is not None else before
+    if since is None and len(log) and not before.any():
+        _warn_night_before_log(day, int(time_ns.min()), log.source)
     history = snap.history if snap else StudentHistory.empty(catalog, config.progress_window)
     tracer_state = snap.tracer if reuse else model.init_state()
     # students new to the state start from their grade, not the population prior (issue 16)
@@ -844,6 +846,19 @@ def _student_chunks(log: ResponseLog, rows: np.ndarray, students: int = CHUNK_ST
         mask[offsets[start] : offsets[stop]] = rows[offsets[start] : offsets[stop]]
         if mask.any():
             yield log.take_rows(mask)
+
+
+def _warn_night_before_log(day: str, first_ns: int, source: str) -> None:
+    """A first night dated before every response of the log (a mistyped year, most often):
+    every student would be served from placement alone. Said, not refused: a district may
+    start serving before its first answers come in."""
+    first = pd.Timestamp(first_ns, tz="UTC").date().isoformat()
+    warnings.warn(
+        f"the night of {day} comes before every response of {source} (its first is on "
+        f"{first}): every student is served from their placement alone; check --date",
+        NightWarning,
+        stacklevel=3,
+    )
 
 
 def _release_arrow_memory() -> None:
