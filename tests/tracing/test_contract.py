@@ -243,6 +243,13 @@ def test_an_answer_on_a_skill_the_model_never_saw_is_said_not_silently_dropped(f
     assert fitted.untraced(test_log).skills == ("k-never-seen",)
 
 
+def test_a_frame_instead_of_a_log_is_one_type_error_saying_how(fitted, train_log):
+    """`fit(frame)` / `predict_proba(frame)` ended in an AttributeError deep in the model."""
+    for call in (fitted.clone().fit, fitted.predict_proba):
+        with pytest.raises(TypeError, match=r"expected a ResponseLog, got a DataFrame.*from_frame"):
+            call(train_log.frame)
+
+
 def test_state_snapshot_round_trip(fitted, test_log, tmp_path):
     state = fitted.init_state()
     pos = test_log.position_in_student()

@@ -201,6 +201,17 @@ class TracingState:
         return cls(students=students, arrays=arrays)
 
 
+def require_log(log: object, call: str) -> None:
+    """A model's `fit` / `predict_proba` take a `ResponseLog`: anything else is one TypeError
+    that says how to make one (a DataFrame ended in an AttributeError deep in the model)."""
+    if not isinstance(log, ResponseLog):
+        raise TypeError(
+            f"{call}: expected a ResponseLog, got a {type(log).__name__}; a DataFrame in the "
+            "canonical columns: ResponseLog.from_frame(frame); a file or dataset: "
+            "adaptive.data.load_log(path_or_name)"
+        )
+
+
 _UPDATE_TYPES = (
     "update(state, responses): got a {}; expected a ResponseLog, a Response, or a list of "
     "Response in the order they happened"

@@ -55,7 +55,13 @@ from adaptive.curriculum import Catalog
 from adaptive.data.codes import lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ConfigError, CoverageWarning, FitWarning
-from adaptive.tracing.base import KnowledgeTracer, TracingState, all_rows, index_codes
+from adaptive.tracing.base import (
+    KnowledgeTracer,
+    TracingState,
+    all_rows,
+    index_codes,
+    require_log,
+)
 from adaptive.tracing.bkt_engine import (
     PARAMS,
     ClassMap,
@@ -198,6 +204,7 @@ class BKT(KnowledgeTracer):
         With a `catalog`, its skills the log never mentions get parameters too
         (`extend_skills`), so that a student's answers on them are traced like any other's.
         """
+        require_log(log, "fit")
         self._fit(log)
         if catalog is not None:
             self.extend_skills(catalog)
@@ -521,11 +528,13 @@ class BKT(KnowledgeTracer):
     def predict_proba(self, log: ResponseLog) -> np.ndarray:
         """P(correct) of every response from that student's earlier responses only."""
         self._check_fitted()
+        require_log(log, "predict_proba")
         return self._combine(self._run(log).p, log)
 
     def predict_entries(self, log: ResponseLog) -> np.ndarray:
         """P(correct) per (response, skill) pair, in `log.exploded()` order (pyBKT's unit)."""
         self._check_fitted()
+        require_log(log, "predict_entries")
         return self._run(log).p
 
     def log_likelihood(self, log: ResponseLog) -> float:

@@ -55,7 +55,7 @@ from sklearn.linear_model import LogisticRegression
 
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import DataValidationError, Problem
-from adaptive.tracing.base import KnowledgeTracer, TracingState, index_codes
+from adaptive.tracing.base import KnowledgeTracer, TracingState, index_codes, require_log
 from adaptive.tracing.calibration import LatentMastery, LatentMasteryMixin
 from adaptive.tracing.features import (
     NS_PER_S,
@@ -126,6 +126,7 @@ class LogisticTracer(LatentMasteryMixin, KnowledgeTracer):
     # -- fitting ----------------------------------------------------------------------------------
     def fit(self, log: ResponseLog) -> Self:
         """Fit the logistic regression on every response of `log` (features from earlier ones)."""
+        require_log(log, "fit")
         if len(np.unique(log.correct)) < 2:
             raise DataValidationError(
                 [
@@ -244,6 +245,7 @@ class LogisticTracer(LatentMasteryMixin, KnowledgeTracer):
     def predict_proba(self, log: ResponseLog) -> np.ndarray:
         """P(correct) for every response from that student's earlier responses only."""
         self._check_fitted()
+        require_log(log, "predict_proba")
         if len(log) == 0:
             return np.zeros(0)
         counts = batch_counts(self.layout_, self._batch_input(log), self.ability_prior)

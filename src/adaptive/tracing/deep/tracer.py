@@ -60,7 +60,7 @@ from sklearn.metrics import roc_auc_score
 
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ArtifactError, ConfigError
-from adaptive.tracing.base import KnowledgeTracer, TracingState
+from adaptive.tracing.base import KnowledgeTracer, TracingState, require_log
 from adaptive.tracing.calibration import LatentMastery, LatentMasteryMixin
 from adaptive.tracing.deep.sequences import (
     Encoded,
@@ -142,6 +142,7 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
         Early stopping scores a seeded `validation_fraction` of the students of `log`, held out
         from training, or, when given, the students of `validation` (e.g. a published fold).
         """
+        require_log(log, "fit")
         self._check_params()
         self.skills_ = pd.Index(log.skills)
         self.items_ = pd.Index(log.items)
@@ -254,6 +255,7 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
 
     def predict_proba(self, log: ResponseLog) -> np.ndarray:
         self._check_fitted()
+        require_log(log, "predict_proba")
         return self._predict_encoded(self._encode(log))
 
     def _responses(self, responses: ResponseLog | Response) -> Encoded:
