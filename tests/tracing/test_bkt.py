@@ -101,6 +101,37 @@ def test_engine_forward_matches_textbook_loop():
     np.testing.assert_allclose(got, np.concatenate(expected), rtol=0, atol=1e-12)
 
 
+def test_online_filter_stays_a_probability_after_a_near_impossible_answer(monkeypatch):
+    """P(known) near 1, then a wrong answer with P(slip) 1e-10 (an ML fit's extreme: this is a
+    sequence of ASSIST2009's item-level fits): the filter's old form `x (lk - lu) + lu` cancelled there,
+    P(known) left [0, 1] and P(correct) reached 1.43 and -1.8 on later answers (the metrics
+    then refused the predictions). Both paths stay in [0, 1] and agree bit for bit."""
+    # (prior, learn, forget, guess, slip) of the five classes met, bit for bit as measured
+    h = float.fromhex
+    prior, learn, tiny = (
+        h("0x1.5b648073ebae1p-1"),
+        h("0x1.5f28335bc8ddap-4"),
+        h("0x1.b7cdfd9d7bdbbp-34"),
+    )
+    guess_slip = [(tiny, h("0x1.14cbc5fa483f5p-5")), (tiny, h("0x1.a1a87b65e3374p-2")),
+                  (tiny, h("0x1.c7df09ebf5b4bp-4")), (h("0x1.758d5e2587af1p-2"), tiny),
+                  (tiny, tiny)]  # fmt: skip
+    classes = np.array([[prior, learn, 0.0, g, s] for g, s in guess_slip])
+    answers = [0, 1, 1, 0, 1, 1, 0, 1]  # the measured five, then more of the last class
+    cls = [0, 1, 2, 3, 4, 4, 4, 4]
+    layout = build_layout(np.zeros(len(answers), np.int64))
+    code = np.array([2 * c + a for c, a in zip(cls, answers, strict=True)])[layout.order]
+    init = np.array([prior])
+    native = filter_classes(layout, init, code, classes)
+    monkeypatch.setattr(bkt_engine, "_NATIVE", None)
+    numpy = filter_classes(layout, init, code, classes)
+    for p, final in (native, numpy):
+        assert ((p >= 0) & (p <= 1)).all(), p
+        assert 0 <= final[0] <= 1
+    np.testing.assert_array_equal(native[0], numpy[0])
+    np.testing.assert_array_equal(native[1], numpy[1])
+
+
 def test_online_filter_matches_the_textbook_loop_in_c_and_in_numpy(monkeypatch):
     """`filter_classes` (the online path) gives the textbook loop's predictions and final states,
     in C and in numpy alike, bit for bit between the two; the C loop is built by the install."""

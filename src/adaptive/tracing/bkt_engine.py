@@ -288,9 +288,11 @@ def filter_classes(
     order (N,); P(known) after each sequence's last entry and its transition (n_seq,)).
 
     The online path (prediction and `update`). One step of filtering and transition,
-    `learn + keep * x lk / (x lk + (1 - x) lu)`, is written as `learn + x gain / (x slope + lu)`
-    with `gain = keep lk` and `slope = lk - lu`: every term is computed once per class and read
-    by code. The loop runs in C (`_bkt_filter.c`) when the install built it, else in numpy
+    `learn + keep * x lk / (x lk + (1 - x) lu)`, is written as `learn + x gain / (x lk +
+    (1 - x) lu)` with `gain = keep lk` computed once per class and read by code, and capped at
+    1 (the sum can round one ulp above it). Not as `x (lk - lu) + lu`: that form cancels at
+    x = 1 after a near-impossible answer (P(slip) 1e-10 on a wrong one) and P(known) left
+    [0, 1]. The loop runs in C (`_bkt_filter.c`) when the install built it, else in numpy
     (`_filter_steps`); both give the same bits. The same values as `forward` up to rounding (a
     few ulp); EM keeps `forward`, whose per-entry terms its E-step shares.
     """
@@ -299,8 +301,8 @@ def filter_classes(
     terms = np.column_stack(
         [
             table_known * transition_keep(learn, forget),  # gain
-            table_known - table_unknown,  # slope
-            table_unknown,  # base
+            table_known,
+            table_unknown,
             learn,
             1.0 - slip - guess,  # P(correct) = guess + P(known) * (1 - slip - guess)
             guess,
@@ -343,30 +345,35 @@ def _filter_steps(
     layout: SequenceLayout,
     init: np.ndarray,
     gain: np.ndarray,
-    slope: np.ndarray,
-    base: np.ndarray,
+    like_known: np.ndarray,
+    like_unknown: np.ndarray,
     learn: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(P(known) before each entry, time-major; P(known) after each sequence): the step
-    `x -> learn + x gain / (x slope + base)` over the layout's blocks, per-entry arrays (N,)."""
+    `x -> min(1, learn + x gain / (x like_known + (1 - x) like_unknown))` over the layout's
+    blocks, per-entry arrays (N,), in the C loop's order of operations (the same bits)."""
     n_seq = layout.n_sequences
     pred = np.empty(layout.n_entries, dtype=np.float64)
     final = np.empty(n_seq, dtype=np.float64)
     pred[:n_seq] = init  # block 0: every sequence's first entry
     offsets = layout.offsets.tolist() + [layout.n_entries]
-    num_buf, den_buf = np.empty(n_seq), np.empty(n_seq)
-    mul, add, div = np.multiply, np.add, np.divide
+    num_buf, den_buf, rest_buf = np.empty(n_seq), np.empty(n_seq), np.empty(n_seq)
+    mul, add, sub, div, cap = np.multiply, np.add, np.subtract, np.divide, np.minimum
     for k in range(len(offsets) - 2):
         lo, hi = offsets[k], offsets[k + 1]
         m, going_on = hi - lo, offsets[k + 2] - hi  # sequences at step k, and at step k + 1
-        x, num, den = pred[lo:hi], num_buf[:m], den_buf[:m]
-        mul(x, slope[lo:hi], out=den)
-        add(den, base[lo:hi], out=den)
+        x, num, den, rest = pred[lo:hi], num_buf[:m], den_buf[:m], rest_buf[:m]
+        mul(x, like_known[lo:hi], out=den)
+        sub(1.0, x, out=rest)
+        mul(rest, like_unknown[lo:hi], out=rest)
+        add(den, rest, out=den)
         mul(x, gain[lo:hi], out=num)
         div(num, den, out=num)
-        add(num[:going_on], learn[lo : lo + going_on], out=pred[hi : hi + going_on])
+        add(num, learn[lo:hi], out=num)
+        cap(num, 1.0, out=num)
+        pred[hi : hi + going_on] = num[:going_on]
         if going_on < m:  # ranks going_on .. m - 1 end here
-            add(num[going_on:], learn[lo + going_on : hi], out=final[going_on:m])
+            final[going_on:m] = num[going_on:]
     return pred, final
 
 
