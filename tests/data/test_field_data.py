@@ -706,6 +706,8 @@ def test_partial_credit_scores_read_with_a_threshold(tmp_path):
     assert load_log(parquet, mapping={"correct_threshold": 60}).correct.tolist() == [0, 0, 1, 0]
     assert run(["validate", str(path), "--correct-threshold", "0.5"]) == 0
     assert run(["validate", str(path), "--correct-threshold", "half"]) == 2
+    words = write(tmp_path, [*rows, "c,i1,k,TRUE,2024-09-01T08:00:00Z"], header, "words.csv")
+    assert load_log(words, mapping={"correct_threshold": 0.5}).correct.tolist()[-1] == 1
     bad = write(tmp_path, [*rows, "c,i1,k,n/a,2024-09-01T08:00:00Z"], header, "bad.csv")
     with pytest.raises(DataValidationError, match="line 6, column 'correct': got 'n/a'"):
         load_log(bad, mapping={"correct_threshold": 0.5})

@@ -180,7 +180,8 @@ def _check_correct(
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         ok = pc.fill_null(pc.is_in(pc.cast(arr, pa.float64()), pa.array([0.0, 1.0])), False)
         if not pc.all(ok).as_py():
-            issues.add_mask(~ok.to_numpy(zero_copy_only=False), column, arr, _SCORES_EXPECTED)
+            expected = f"0 or 1; {_SCORES_HINT}"
+            issues.add_mask(~ok.to_numpy(zero_copy_only=False), column, arr, expected)
         return (
             pc.fill_null(pc.equal(pc.cast(arr, pa.float64()), 1.0), False)
             .cast(pa.int8())
@@ -200,9 +201,9 @@ def _check_correct(
     return right.cast(pa.int8()).to_numpy(zero_copy_only=False)
 
 
-_SCORES_EXPECTED = (
-    "0 or 1; for scores (partial credit such as 0.5, or points) say which count as right "
-    "with --correct-threshold T (correct_threshold: a score >= T is a right answer)"
+_SCORES_HINT = (
+    "for scores (partial credit such as 0.5, or points) say which count as right with "
+    "--correct-threshold T (correct_threshold: a score >= T is a right answer)"
 )
 
 
@@ -211,29 +212,27 @@ def _scores_at_threshold(
 ) -> np.ndarray:
     """A score column read with `correct_threshold`: a score at or above it is 1, below 0; a
     cell that is not a number (nor one of the mapping's words, nor true / false) is an error."""
-    numeric = pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)
-    text = None if numeric else _to_string(arr)
-    if text is None:
-        scores = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-    else:
-        scores = pd.to_numeric(pd.Series(text.to_pandas(), dtype=object), errors="coerce").to_numpy(
-            np.float64
-        )
-        word = pc.utf8_lower(text)
-        right = pc.is_in(word, pa.array(["true", *mapping.correct_values])).to_numpy(
-            zero_copy_only=False
-        )
-        wrong = pc.is_in(word, pa.array(["false", *mapping.incorrect_values])).to_numpy(
-            zero_copy_only=False
-        )
-        scores = np.where(right, np.inf, np.where(wrong, -np.inf, scores))
-    bad = np.isnan(scores)
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
+        shown, scores = arr, pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        right = wrong = np.zeros(len(scores), bool)
+    else:  # text: numbers, or the words of a right and a wrong answer
+        shown = _to_string(arr)
+        scores = pd.to_numeric(pd.Series(shown.to_pandas(), dtype=object), errors="coerce")
+        scores = scores.to_numpy(np.float64)
+        word = pc.utf8_lower(shown)
+        right = _among(word, ["true", *mapping.correct_values])
+        wrong = _among(word, ["false", *mapping.incorrect_values])
+    bad = np.isnan(scores) & ~right & ~wrong
     if bad.any():
         issues.add_mask(
-            bad, column, text if text is not None else arr,
+            bad, column, shown,
             f"a score (a number; read as right at or above {mapping.correct_threshold:g})",
         )  # fmt: skip
-    return (scores >= mapping.correct_threshold).astype(np.int8)
+    return ((scores >= mapping.correct_threshold) & ~wrong | right).astype(np.int8)
+
+
+def _among(word: pa.Array, words: list[str]) -> np.ndarray:
+    return pc.is_in(word, pa.array(words)).to_numpy(zero_copy_only=False)
 
 
 def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -> str:
@@ -251,7 +250,7 @@ def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -
             "(correct_values, incorrect_values)"
         )
     if words and all(_is_number(w) for w in words):
-        return _SCORES_EXPECTED.replace("0 or 1;", "0 or 1 (or true / false);")
+        return f"0 or 1 (or true / false); {_SCORES_HINT}"
     return "0 or 1 (or true / false)"
 
 

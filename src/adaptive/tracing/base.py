@@ -370,7 +370,7 @@ class KnowledgeTracer(ABC):
                 return np.array([self._absorb_one(state, r) for r in responses], dtype=np.float64)
         if not isinstance(responses, ResponseLog):
             raise TypeError(_UPDATE_TYPES.format(type(responses).__name__))
-        self._warn_untraced_log(responses)
+        self.untraced(responses).warn()
         with state.lock:
             return self._absorb(state, responses)
 
@@ -382,12 +382,8 @@ class KnowledgeTracer(ABC):
         for skill in r.skill_ids:
             if skill not in codes:
                 unknown = tuple(s for s in r.skill_ids if s not in codes)
-                Untraced(1, unknown).warn(f" (item {r.item_id!r})")
+                Untraced(1, unknown).warn(f" (item {r.item_id!r})", stacklevel=4)
                 return
-
-    def _warn_untraced_log(self, responses: ResponseLog) -> None:
-        """The log's form of `_warn_untraced_answer`."""
-        self.untraced(responses).warn()
 
     def untraced(self, responses: ResponseLog) -> Untraced:
         """How many of `responses` touch skills the model was not fitted on, and which skills:
@@ -718,7 +714,7 @@ class Untraced:
             self.responses + other.responses, tuple(dict.fromkeys(self.skills + other.skills))
         )
 
-    def warn(self, where: str = "") -> None:
+    def warn(self, where: str = "", stacklevel: int = 3) -> None:
         """The `CoverageWarning` of `update` (`where`: e.g. the item of one answer); the nightly
         job gives it once for the night's responses."""
         if not self.responses:
@@ -733,7 +729,7 @@ class Untraced:
             "`fit(log, catalog=catalog)` (`adaptive train --catalog FILE`) gives the catalog's "
             "skills that its log never mentions their graph neighbours' parameters.",
             CoverageWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
 
 
