@@ -243,6 +243,13 @@ def test_an_answer_on_a_skill_the_model_never_saw_is_said_not_silently_dropped(f
     assert fitted.untraced(test_log).skills == ("k-never-seen",)
 
 
+def test_a_single_id_where_a_list_is_expected_is_one_type_error(fitted):
+    """`init_state("s1")` made the students s and 1 (and `state.rows("s1")` looked them up)."""
+    for call in (fitted.init_state, fitted.init_state(["s1"]).rows):
+        with pytest.raises(TypeError, match=r"single id 's1'; write \['s1'\]"):
+            call("s1")
+
+
 def test_a_frame_instead_of_a_log_is_one_type_error_saying_how(fitted, train_log):
     """`fit(frame)` / `predict_proba(frame)` ended in an AttributeError deep in the model."""
     for call in (fitted.clone().fit, fitted.predict_proba):

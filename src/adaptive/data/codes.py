@@ -7,7 +7,7 @@ runs in C) costs far less than building a pandas index each time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import repeat
 
 import numpy as np
@@ -18,3 +18,18 @@ def lookup_codes(positions: Mapping[str, int], ids: Sequence[str] | np.ndarray) 
     values = ids.tolist() if hasattr(ids, "tolist") else ids  # plain str: fast hashing
     n = len(values)
     return np.fromiter(map(positions.get, values, repeat(-1, n)), dtype=np.int64, count=n)
+
+
+def check_many_ids(ids: object, name: str = "student_ids") -> None:
+    """A single id (a str) where a list of ids is expected is a usage mistake that iterating
+    would read letter by letter ("abc" as the students a, b, c): a TypeError saying so."""
+    if isinstance(ids, str | bytes):
+        raise TypeError(
+            f"{name}: expected a list of ids, got the single id {ids!r}; write [{ids!r}]"
+        )
+
+
+def id_list(ids: Iterable[str], name: str = "student_ids") -> list[str]:
+    """Ids as a list of text (`check_many_ids` first)."""
+    check_many_ids(ids, name)
+    return [str(s) for s in ids]

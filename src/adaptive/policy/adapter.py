@@ -24,7 +24,7 @@ from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
-from adaptive.data.codes import lookup_codes
+from adaptive.data.codes import id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.placement.graph import propagate
@@ -303,14 +303,9 @@ class SkillCoverage:
         )
 
 
-def _check_request(student_ids: object, log: object) -> None:
-    """The usage mistakes of a request as one TypeError that says what is expected (they ended
-    deep in pandas before: a single id as `student_ids` was read letter by letter)."""
-    if isinstance(student_ids, str | bytes):
-        raise TypeError(
-            f"student_ids: expected a list of ids, got the single id {student_ids!r}; "
-            f"write student_ids=[{student_ids!r}]"
-        )
+def _check_log(log: object) -> None:
+    """A request's `log` is a ResponseLog or the student's answers as `Response`s: anything else
+    is one TypeError saying so (a DataFrame ended in an AttributeError deep in the features)."""
     if log is None or isinstance(log, ResponseLog):
         return
     if isinstance(log, pd.DataFrame) or not all(isinstance(r, Response) for r in log):
@@ -385,8 +380,8 @@ def batch_from_model(
     """
     del now  # the batch is time-free; `now` is given to the policy
     config = config or PolicyConfig()
-    _check_request(student_ids, log)
-    ids = [str(s) for s in (state.students if student_ids is None else student_ids)]
+    _check_log(log)
+    ids = id_list(state.students if student_ids is None else student_ids)
     # a Mapping is read as given: copying a district's profiles would cost a request O(district)
     if profiles is None:  # no profiles: every student placed without a grade
         profiles = {}

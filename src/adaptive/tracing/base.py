@@ -54,7 +54,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
-from adaptive.data.codes import lookup_codes
+from adaptive.data.codes import check_many_ids, id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ArtifactError, CoverageWarning, NotFittedError
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
@@ -95,6 +95,7 @@ class TracingState:
 
     def rows(self, student_ids: Iterable[str]) -> np.ndarray:
         """Row of each student id, or -1 where the student has no state yet."""
+        check_many_ids(student_ids)
         return lookup_codes(self._rows, list(student_ids))
 
     def rows_adding(self, student_ids: list[str], initial: dict[str, np.ndarray]) -> np.ndarray:
@@ -307,7 +308,7 @@ class KnowledgeTracer(ABC):
             state.arrays[EVIDENCE] = np.zeros((0, n_skills), np.int32)
         state.arrays[RESIDUAL] = np.zeros(0)
         state.arrays[INFORMATION] = np.zeros(0)
-        state.add_students([str(s) for s in student_ids], initial)
+        state.add_students(id_list(student_ids), initial)
         if prior is not None:
             self.place(state, prior)
         return state
