@@ -241,6 +241,10 @@ def test_an_answer_on_a_skill_the_model_never_saw_is_said_not_silently_dropped(f
         fitted.update(fitted.init_state(), test_log)
     assert fitted.untraced(test_log).responses == 1
     assert fitted.untraced(test_log).skills == ("k-never-seen",)
+    with warnings.catch_warnings():  # a caller that counts them itself (the nightly job)
+        warnings.simplefilter("error", CoverageWarning)
+        fitted.update(fitted.init_state(), test_log, warn_untraced=False)
+        fitted.update(state, Response("stu900", "item-x", ("k-new",), 1), warn_untraced=False)
 
 
 def test_a_single_id_where_a_list_is_expected_is_one_type_error(fitted):

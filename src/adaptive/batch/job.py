@@ -73,7 +73,7 @@ from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import iso_day
-from adaptive.errors import AdaptiveError, ConfigError, CoverageWarning, NightWarning
+from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import arm_outputs
 from adaptive.files import file_sha256
@@ -398,16 +398,14 @@ def _serve_date(
     # students does both (students are independent, so the order of the two does not matter)
     one_pass = reuse or since is None
     untraced = Untraced()  # answers on skills the model lacks: said once for the night
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "update: ", CoverageWarning)
-        for part in _student_chunks(log, new_rows):
-            history.absorb(part, catalog, config.repeatable_kinds)
-            untraced += model.untraced(part)
-            if one_pass:
-                model.update(tracer_state, part)
-        if not one_pass:  # a snapshot of another model version: rebuild from all history
-            for part in _student_chunks(log, before):
-                model.update(tracer_state, part)
+    for part in _student_chunks(log, new_rows):
+        history.absorb(part, catalog, config.repeatable_kinds)
+        untraced += model.untraced(part)
+        if one_pass:
+            model.update(tracer_state, part, warn_untraced=False)
+    if not one_pass:  # a snapshot of another model version: rebuild from all history
+        for part in _student_chunks(log, before):
+            model.update(tracer_state, part, warn_untraced=False)
     untraced.warn(" of the night")
     del log, time_ns, before, new_rows  # the partitions need only the states
     _release_arrow_memory()

@@ -36,7 +36,6 @@ import re
 import shutil
 import tempfile
 import time
-import warnings
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -68,7 +67,7 @@ from adaptive.batch.spark_placement import (
     with_placement,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
-from adaptive.errors import AdaptiveError, ConfigError, CoverageWarning
+from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.experiment.assign import Assignment
 from adaptive.files import atomic_write_bytes, file_sha256, read_sealed_json, sealed_json
 from adaptive.placement.prior import place_new_students
@@ -554,9 +553,7 @@ def serve_spark_school(
     if log is not None:
         history.absorb(log, catalog, config.repeatable_kinds)
         untraced = model.untraced(log)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "update: ", CoverageWarning)
-            model.update(tracer, log)
+        model.update(tracer, log, warn_untraced=False)
     roster = sorted(set(profiles) | set(history.students) | set(tracer.students))
     state_table = encode_state(tracer, history, roster)
     blob = writer.parquet_bytes(state_table)

@@ -349,29 +349,37 @@ class KnowledgeTracer(ABC):
         placed[rows] = block
 
     def update(
-        self, state: TracingState, responses: ResponseLog | Response | Sequence[Response]
+        self,
+        state: TracingState,
+        responses: ResponseLog | Response | Sequence[Response],
+        *,
+        warn_untraced: bool = True,
     ) -> np.ndarray:
         """Absorb responses (in time order) into `state` in place; unknown students are added.
 
         `responses` is a `ResponseLog`, one `Response`, or a list of `Response` in the order they
         happened (each absorbed as one event). Returns P(correct) predicted for each response
-        just before it was absorbed.
+        just before it was absorbed. Answers on skills the model was not fitted on are not
+        traced there and a `CoverageWarning` says so; `warn_untraced=False` is for a caller that
+        counts them itself (`untraced`) and says it once, as the nightly job does per night.
         """
         self._check_fitted()
         if isinstance(responses, Response):  # the vendor's per-answer call: checked first
-            self._warn_untraced_answer(responses)
+            if warn_untraced:
+                self._warn_untraced_answer(responses)
             with state.lock:
                 return np.array([self._absorb_one(state, responses)])
         if isinstance(responses, list | tuple):
             if not all(isinstance(r, Response) for r in responses):
                 raise TypeError(_UPDATE_TYPES.format(type(responses).__name__ + " of other values"))
-            for r in responses:
+            for r in responses if warn_untraced else ():
                 self._warn_untraced_answer(r)
             with state.lock:
                 return np.array([self._absorb_one(state, r) for r in responses], dtype=np.float64)
         if not isinstance(responses, ResponseLog):
             raise TypeError(_UPDATE_TYPES.format(type(responses).__name__))
-        self.untraced(responses).warn()
+        if warn_untraced:
+            self.untraced(responses).warn()
         with state.lock:
             return self._absorb(state, responses)
 
