@@ -167,7 +167,8 @@ def test_select_takes_now_in_any_form(model) -> None:
 
 def test_a_vendors_usual_values_and_mistakes(model) -> None:
     """What a vendor's request code writes: `datetime.now()` or a `date` as now, no profiles;
-    and its mistakes (one id as student_ids, k=0, a DataFrame as log, an object as now), each
+    and its mistakes (one id as student_ids, k=0, a DataFrame as log, an object as now, no
+    `StudentView` for `recommend`), each
     one TypeError / ValueError saying what is expected. Before: a TypeError from float() for a
     datetime, pandas' InvalidIndexError for the id, a reshape error for k=0, AttributeErrors."""
     import datetime as dt
@@ -192,6 +193,12 @@ def test_a_vendors_usual_values_and_mistakes(model) -> None:
             policy.recommend_batch(batch, k=k, now=stamp)
     with pytest.raises(TypeError, match="now: expected days since the Unix epoch"):
         policy.select(batch, 3, object())
+    # one student's request with no view: an id, a profile or None (was an AttributeError)
+    for student in (None, "n", profiles[0]):
+        with pytest.raises(TypeError, match="expected a StudentView.*batch_from_model"):
+            policy.recommend(student, k=3, now=stamp)
+        with pytest.raises(TypeError, match="expected a StudentView"):
+            policy.explain(student, cat.activities[0].id, now=stamp)
 
 
 def test_catalog_skills_the_model_never_saw_take_the_grade_placement(model) -> None:

@@ -163,6 +163,17 @@ class StudentView:
     overrides: TeacherOverrides | None = None
 
 
+def check_view(student: object) -> None:
+    """A `StudentView`, or one TypeError that says where one comes from (a vendor passing an
+    id, a profile or None would otherwise meet an AttributeError deep in the policy)."""
+    if not isinstance(student, StudentView):
+        raise TypeError(
+            f"student: expected a StudentView, got {type(student).__name__}; for students a "
+            "model traces, build a batch with adaptive.policy.batch_from_model(model, state, "
+            "catalog, profiles, student_ids=[...]) and call policy.recommend_batch(batch)"
+        )
+
+
 @dataclass
 class StudentBatch:
     """Many students as arrays: the input of every policy's batch form.
@@ -322,6 +333,8 @@ class StudentBatch:
         cls, catalog: Catalog, views: Sequence[StudentView], config: PolicyConfig | None = None
     ) -> StudentBatch:
         """Stack one-student views into a batch (profiles and overrides become arrays)."""
+        for v in views:
+            check_view(v)
         config = config or PolicyConfig()
         n, n_s = len(views), len(catalog.skills)
 
@@ -495,6 +508,7 @@ class Policy(ABC):
         overrides: TeacherOverrides | None = None,
     ) -> list[Recommendation]:
         """Top-k activities for one student, best first (teacher assignments first)."""
+        check_view(student)
         if overrides is not None:
             student = StudentView(**{**student.__dict__, "overrides": overrides})
         batch = StudentBatch.from_views(self.catalog, [student], self.config)
