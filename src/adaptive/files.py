@@ -21,9 +21,64 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from adaptive.errors import ArtifactError
+from adaptive.errors import ArtifactError, DataValidationError, Problem
 
 SEAL_KEY = "sha256"
+
+#: The first bytes of binary files a user may give where a text file is expected, and what
+#: each one is (said in the error, so the mistake is named, not only the undecodable byte).
+BINARY_SIGNATURES: dict[bytes, str] = {
+    b"PAR1": "a Parquet file",
+    b"PK\x03\x04": "a zip archive (an Excel .xlsx workbook is one)",
+    b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)",
+    b"\x1f\x8b": "gzip-compressed (decompress it first)",
+    b"%PDF": "a PDF document",
+}
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def read_user_text(path: str | Path, expected: str) -> str:
+    """The text of a file a user gives (a catalog, a policy or model spec, overrides): UTF-8,
+    with the byte-order mark Excel and Notepad write dropped. A file that is not UTF-8 text is
+    one `DataValidationError` naming the file and the line and bytes where decoding failed,
+    and saying what was `expected` and, from its first bytes, what the file is (a Parquet file
+    or a workbook given by mistake, or text in another encoding)."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise not_text(path, line, data, data[exc.start : exc.start + 8], expected) from None
+
+
+def user_text_lines(path: str | Path, expected: str) -> Iterator[tuple[int, str]]:
+    """(line number, text) of each line of a user's text file, read as a stream (a district's
+    profiles never sit in memory whole), decoded as `read_user_text` decodes a file."""
+    with Path(path).open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if number == 1 and raw.startswith(UTF8_BOM):
+                raw = raw[len(UTF8_BOM) :]
+            try:
+                yield number, raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad = raw[exc.start : exc.start + 8]
+                head = raw if number == 1 else b""
+                raise not_text(path, number, head, bad, expected) from None
+
+
+def not_text(
+    path: str | Path, line: int, head: bytes, bad: bytes, expected: str
+) -> DataValidationError:
+    """The error for a file that is not UTF-8 text: where, which bytes, and what it is."""
+    kind = next((what for magic, what in BINARY_SIGNATURES.items() if head.startswith(magic)), "")
+    hint = (
+        f"; this file is {kind}"
+        if kind
+        else "; the file seems to be in another encoding (such as Windows-1252): save it as UTF-8"
+    )
+    return DataValidationError(
+        [Problem(str(path), line, None, f"bytes {bad.hex(' ')}", f"UTF-8 text ({expected}){hint}")]
+    )
 
 
 def create_temp_beside(path: Path) -> tuple[int, Path]:

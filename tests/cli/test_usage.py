@@ -236,3 +236,63 @@ def test_a_bad_time_format_or_tracking_uri_is_one_error(
     r = cli(*command, *args)
     assert r.code == 2 and message in r.err, r.text
     assert "Traceback" not in r.text and "internal error" not in r.text
+
+
+NOT_TEXT = [
+    (b"PAR1\x15\x04\x15\xa0\x83\x01\x15\xfa", "this file is a Parquet file"),
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\xa0\xe1", "this file is a zip archive (an Excel .xlsx"),
+    ("name = 'café'\n".encode("cp1252"), "another encoding (such as Windows-1252)"),
+]
+
+
+@pytest.mark.parametrize("content, what", NOT_TEXT, ids=["parquet", "xlsx", "cp1252"])
+def test_a_file_that_is_not_utf8_text_is_one_error_saying_what_it_is(
+    cli, tmp_path, content, what
+) -> None:
+    """A Parquet file or a workbook given where a catalog, profiles, a policy or a spec was
+    expected, or text saved in a legacy encoding: one error naming the file and line, the
+    bytes, what was expected and what the file is (was an internal UnicodeDecodeError)."""
+    from adaptive.batch.overrides import read_overrides
+    from adaptive.curriculum import read_profiles
+    from adaptive.errors import DataValidationError
+    from adaptive.policy import PolicyConfig
+    from adaptive.reports.growth import Norm
+    from adaptive.simulation.district import district_catalog
+    from adaptive.tracing.specs import load_spec
+
+    path = tmp_path / "given.toml"
+    path.write_bytes(content)
+    readers = {
+        "a catalog JSON file": Catalog.from_json,
+        "learner profiles": read_profiles,
+        "a policy TOML file": PolicyConfig.from_toml,
+        "a model spec TOML file": load_spec,
+        "a norm TOML file": Norm.from_toml,
+        "teacher overrides JSON": lambda p: read_overrides(p, district_catalog(), {}),
+    }
+    for expected, read in readers.items():
+        with pytest.raises(DataValidationError) as err:
+            read(path)
+        assert f"{path}, line 1: got 'bytes " in str(err.value)
+        assert expected in str(err.value) and what in str(err.value)
+    r = cli("experiment", "assign", "--profiles", path, "--arm", "a=policy", "--arm", "b=policy",
+            "--out", tmp_path / "assignment.json")  # fmt: skip
+    assert r.code == 2 and "learner profiles" in r.err and what in r.err
+    assert "Traceback" not in r.text and "internal error" not in r.text
+
+
+def test_a_catalog_and_profiles_saved_with_a_byte_order_mark_are_read(tmp_path) -> None:
+    """Excel's and Notepad's "UTF-8" puts a byte-order mark first: it is not part of the text."""
+    from adaptive.curriculum import LearnerProfile, read_profiles
+    from adaptive.simulation.district import district_catalog
+
+    catalog = district_catalog()
+    catalog.to_json(tmp_path / "catalog.json")
+    (tmp_path / "bom.json").write_bytes(b"\xef\xbb\xbf" + (tmp_path / "catalog.json").read_bytes())
+    assert Catalog.from_json(tmp_path / "bom.json") == catalog
+    line = json.dumps(LearnerProfile("s1", grade=4).to_dict())
+    (tmp_path / "profiles.jsonl").write_bytes(b"\xef\xbb\xbf" + f"{line}\n\n{line[:-1]}".encode())
+    with pytest.raises(Exception, match=r"profiles.jsonl, line 3"):  # lines counted as an editor
+        read_profiles(tmp_path / "profiles.jsonl")
+    (tmp_path / "profiles.jsonl").write_bytes(b"\xef\xbb\xbf" + f"{line}\r\n".encode())
+    assert read_profiles(tmp_path / "profiles.jsonl")["s1"].grade == 4

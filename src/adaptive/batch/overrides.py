@@ -30,7 +30,7 @@ from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.errors import ConfigError
-from adaptive.files import atomic_write_bytes
+from adaptive.files import atomic_write_bytes, read_user_text
 from adaptive.policy.base import TeacherOverrides
 
 FORMAT = "adaptive-overrides"
@@ -152,7 +152,7 @@ def read_overrides(
 def _read_file(
     file: Path, activities: set[str], profiles: Mapping[str, LearnerProfile]
 ) -> dict[str, StudentOverride]:
-    text = file.read_text(encoding="utf-8")
+    text = read_user_text(file, "teacher overrides JSON")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -67,9 +67,16 @@ from adaptive.batch.spark_placement import (
     with_placement,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
+from adaptive.curriculum.profile import PROFILES_EXPECTED
 from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.experiment.assign import Assignment
-from adaptive.files import atomic_write_bytes, file_sha256, read_sealed_json, sealed_json
+from adaptive.files import (
+    atomic_write_bytes,
+    file_sha256,
+    read_sealed_json,
+    sealed_json,
+    user_text_lines,
+)
 from adaptive.placement.prior import place_new_students
 from adaptive.policy import PolicyConfig, to_days
 from adaptive.policy.adapter import check_skill_coverage
@@ -340,12 +347,11 @@ def _overrides(given: Any, catalog: Catalog, profiles_path: Path | None) -> Over
     named = _named_students(Path(given))
     profiles: dict[str, LearnerProfile] = {}
     if profiles_path is not None and named:
-        with profiles_path.open() as fh:
-            for line in fh:
-                match = STUDENT_ID.search(line)
-                if match and match.group(1) in named:
-                    p = profile_from_json(line, f"{profiles_path} (student {match.group(1)})")
-                    profiles[p.student_id] = p
+        for _, line in user_text_lines(profiles_path, PROFILES_EXPECTED):
+            match = STUDENT_ID.search(line)
+            if match and match.group(1) in named:
+                p = profile_from_json(line, f"{profiles_path} (student {match.group(1)})")
+                profiles[p.student_id] = p
     return read_overrides(given, catalog, profiles)
 
 

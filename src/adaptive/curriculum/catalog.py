@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import sparse
 
 from adaptive.errors import ConfigError
+from adaptive.files import read_user_text
 from adaptive.records import RecordError, from_record, to_record
 
 ActivityKind = Literal["practice", "review", "project", "assessment"]
@@ -357,7 +358,7 @@ class Catalog:
     @classmethod
     def from_json(cls, path: str | Path) -> Catalog:
         try:
-            return cls.from_dict(json.loads(Path(path).read_text()))
+            return cls.from_dict(json.loads(read_user_text(path, "a catalog JSON file")))
         except (json.JSONDecodeError, KeyError, TypeError, ConfigError) as exc:
             raise ConfigError(f"{path}: not a valid catalog file ({exc})") from exc
 

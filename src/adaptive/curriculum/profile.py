@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from adaptive.errors import ConfigError
+from adaptive.files import user_text_lines
 from adaptive.records import from_record, to_record
 
 
@@ -47,13 +48,16 @@ def profile_from_json(line: str, where: str) -> LearnerProfile:
         raise ConfigError(f"{where}: not a learner profile (not JSON: {exc})") from exc
 
 
+#: What a profiles file is, as errors say it.
+PROFILES_EXPECTED = "learner profiles, one JSON object per line"
+
+
 def read_profiles(path: str | Path) -> dict[str, LearnerProfile]:
     """Learner profiles from a JSON-lines file (one `LearnerProfile.to_dict()` per line; blank
     lines skipped), by student id; a bad line is one error naming the file and line."""
     profiles: dict[str, LearnerProfile] = {}
-    with Path(path).open() as fh:
-        for number, line in enumerate(fh, start=1):
-            if line.strip():
-                p = profile_from_json(line, f"{path}, line {number}")
-                profiles[p.student_id] = p
+    for number, line in user_text_lines(path, PROFILES_EXPECTED):
+        if line.strip():
+            p = profile_from_json(line, f"{path}, line {number}")
+            profiles[p.student_id] = p
     return profiles

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from adaptive.errors import ConfigError
+from adaptive.files import read_user_text
 
 #: Names of the scoring terms, in the order their contributions are reported.
 TERMS: tuple[str, ...] = (
@@ -231,7 +232,7 @@ class PolicyConfig:
         if not path.is_file():
             path = resolve(path, SPECS_DIR, "policy config")
         try:
-            data = tomllib.loads(path.read_text())
+            data = tomllib.loads(read_user_text(path, "a policy TOML file"))
         except FileNotFoundError as exc:
             raise ConfigError(f"{path}: policy config not found") from exc
         except tomllib.TOMLDecodeError as exc:

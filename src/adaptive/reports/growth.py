@@ -34,6 +34,7 @@ from scipy.special import ndtr
 
 from adaptive.curriculum import Catalog
 from adaptive.errors import ConfigError
+from adaptive.files import read_user_text
 from adaptive.specs import SPECS_DIR
 
 NORM_SPEC = SPECS_DIR / "norm.toml"
@@ -58,7 +59,7 @@ class Norm:
         """Read a norm file (default: the shipped one); errors name the file and the key."""
         path = Path(path) if path is not None else NORM_SPEC
         try:
-            doc = tomllib.loads(path.read_text())
+            doc = tomllib.loads(read_user_text(path, "a norm TOML file"))
         except FileNotFoundError as exc:
             raise ConfigError(f"norm file {path} not found; expected a TOML file") from exc
         except tomllib.TOMLDecodeError as exc:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from adaptive.errors import ConfigError
+from adaptive.files import read_user_text
 from adaptive.specs import MODELS_DIR, resolve
 from adaptive.tracing.base import KnowledgeTracer
 
@@ -54,7 +55,7 @@ def load_spec(name_or_path: str | Path) -> dict[str, Any]:
     """Read and check a spec file: {'name', 'model', 'params'}."""
     path = spec_path(name_or_path)
     try:
-        spec = tomllib.loads(path.read_text())
+        spec = tomllib.loads(read_user_text(path, "a model spec TOML file"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
     if "model" not in spec:
