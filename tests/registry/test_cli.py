@@ -149,3 +149,35 @@ def test_train_with_the_catalog_gives_bkt_the_skills_its_log_never_mentions(
     assert "new-skill" in [str(s) for s in model.skills_]
     code, out = run_cli(["train", "--model", "irt", *common, *with_catalog], monkeypatch, capsys)
     assert code == 2 and "does not take a catalog" in out and "Traceback" not in out
+
+
+def test_batch_reads_a_district_folder_as_recommend_does(sqlite_uri, tmp_path, monkeypatch, capsys):
+    """`adaptive simulate --out DIR`, then `adaptive batch --district DIR` (as `recommend
+    --district DIR`): the same night as naming its three files; with one of them too, one
+    error (was: no such option)."""
+    district = tmp_path / "district"
+    steps = [
+        ["simulate", "--out", str(district), "--students", "150", "--responses", "30"],
+        ["train", "--model", "irt", "--data", str(district / "responses.parquet"),
+         "--name", "folder", "--folds", "2", "--tracking-uri", sqlite_uri],
+        ["promote", "--name", "folder", "--tracking-uri", sqlite_uri],
+    ]  # fmt: skip
+    for args in steps:
+        code, out = run_cli([*args, "--quiet"], monkeypatch, capsys)
+        assert code == 0, out
+    night = ["batch", "--date", "2026-12-01", "--name", "folder", "--tracking-uri", sqlite_uri]
+    files = ["--data", str(district / "responses.parquet"), "--catalog",
+             str(district / "catalog.json"), "--profiles", str(district / "profiles.jsonl")]  # fmt: skip
+    for out_dir, given in (("by-folder", ["--district", str(district)]), ("by-files", files)):
+        code, out = run_cli([*night, "--out", str(tmp_path / out_dir), *given, "-q"],
+                            monkeypatch, capsys)  # fmt: skip
+        assert code == 0, out
+    parts = sorted((tmp_path / "by-files" / "recommendations").rglob("*.parquet"))
+    assert parts
+    for part in parts:
+        twin = tmp_path / "by-folder" / part.relative_to(tmp_path / "by-files")
+        assert twin.read_bytes() == part.read_bytes()
+    code, out = run_cli([*night, "--out", str(tmp_path / "both"), "--district", str(district),
+                         "--catalog", str(district / "catalog.json")], monkeypatch, capsys)  # fmt: skip
+    assert code == 2 and "give --district (a folder) or --catalog, not both" in out
+    assert "Traceback" not in out and not (tmp_path / "both").exists()

@@ -348,6 +348,16 @@ ProfilesFile = Annotated[
         "district's are used only with its own data).",
     ),
 ]
+DistrictDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--district",
+        exists=True,
+        file_okay=False,
+        help="Folder with catalog.json, profiles.jsonl, responses.parquet (as `adaptive "
+        "simulate --out` writes it), instead of --data, --catalog and --profiles.",
+    ),
+]
 CatalogFile = Annotated[
     Path | None,
     typer.Option(

@@ -26,6 +26,7 @@ from rich.table import Table
 
 from adaptive.cli.options import (
     CatalogFile,
+    DistrictDir,
     ProfilesFile,
     Quarantine,
     Quiet,
@@ -64,15 +65,7 @@ def recommend(
         ),
     ] = None,
     tracking_uri: TrackingUri = None,
-    district: Annotated[
-        Path | None,
-        typer.Option(
-            "--district",
-            exists=True,
-            file_okay=False,
-            help="Folder with catalog.json, profiles.jsonl, responses.parquet.",
-        ),
-    ] = None,
+    district: DistrictDir = None,
     data: Annotated[
         str | None,
         typer.Option(

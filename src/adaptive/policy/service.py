@@ -42,14 +42,15 @@ class District:
     log: ResponseLog
 
 
-def load_district(directory: str | Path = DEMO_DISTRICT) -> District:
-    """Read `catalog.json`, `profiles.jsonl` and `responses.parquet` from a district folder."""
+#: The files of a district folder (what `adaptive simulate --out` writes).
+DISTRICT_FILES = ("responses.parquet", "catalog.json", "profiles.jsonl")
+
+
+def district_files(directory: str | Path = DEMO_DISTRICT) -> tuple[Path, Path, Path]:
+    """(responses, catalog, profiles) of a district folder; `ConfigError` naming the files
+    it lacks."""
     directory = Path(directory)
-    missing = [
-        n
-        for n in ("catalog.json", "profiles.jsonl", "responses.parquet")
-        if not (directory / n).exists()
-    ]
+    missing = [n for n in DISTRICT_FILES if not (directory / n).exists()]
     if missing:
         hint = (
             " (run `make demo` or `adaptive simulate --out DIR` first)"
@@ -57,11 +58,16 @@ def load_district(directory: str | Path = DEMO_DISTRICT) -> District:
             else ""
         )
         raise ConfigError(f"{directory}: missing {', '.join(missing)}{hint}")
-    catalog = Catalog.from_json(directory / "catalog.json")
-    profiles = read_profiles(directory / "profiles.jsonl")
+    responses, catalog, profiles = (directory / n for n in DISTRICT_FILES)
+    return responses, catalog, profiles
+
+
+def load_district(directory: str | Path = DEMO_DISTRICT) -> District:
+    """Read `catalog.json`, `profiles.jsonl` and `responses.parquet` from a district folder."""
+    responses, catalog, profiles = district_files(directory)
     from adaptive.data import load_log
 
-    return District(catalog, profiles, load_log(directory / "responses.parquet"))
+    return District(Catalog.from_json(catalog), read_profiles(profiles), load_log(responses))
 
 
 def district_inputs(
