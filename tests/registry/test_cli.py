@@ -152,9 +152,9 @@ def test_train_with_the_catalog_gives_bkt_the_skills_its_log_never_mentions(
 
 
 def test_batch_reads_a_district_folder_as_recommend_does(sqlite_uri, tmp_path, monkeypatch, capsys):
-    """`adaptive simulate --out DIR`, then `adaptive batch --district DIR` (as `recommend
-    --district DIR`): the same night as naming its three files; with one of them too, one
-    error (was: no such option)."""
+    """`adaptive simulate --out DIR`, then `adaptive batch --district DIR` and `adaptive report
+    --district DIR` (as `recommend --district DIR`): the same night as naming its three
+    files; with one of them too, one error (was: no such option)."""
     district = tmp_path / "district"
     steps = [
         ["simulate", "--out", str(district), "--students", "150", "--responses", "30"],
@@ -177,6 +177,10 @@ def test_batch_reads_a_district_folder_as_recommend_does(sqlite_uri, tmp_path, m
     for part in parts:
         twin = tmp_path / "by-folder" / part.relative_to(tmp_path / "by-files")
         assert twin.read_bytes() == part.read_bytes()
+    site = ["report", "--date", "2026-12-01", "--batch", str(tmp_path / "by-folder"), "--out",
+            str(tmp_path / "site"), "--district", str(district), "--tracking-uri", sqlite_uri]  # fmt: skip
+    code, out = run_cli([*site, "-q"], monkeypatch, capsys)
+    assert code == 0 and (tmp_path / "site" / "index.html").is_file(), out
     code, out = run_cli([*night, "--out", str(tmp_path / "both"), "--district", str(district),
                          "--catalog", str(district / "catalog.json")], monkeypatch, capsys)  # fmt: skip
     assert code == 2 and "give --district (a folder) or --catalog, not both" in out

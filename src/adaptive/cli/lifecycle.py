@@ -25,6 +25,7 @@ from adaptive.cli.options import (
     SparkMaster,
     Threads,
     TrackingUri,
+    district_or_files,
     parse_day,
     reads_log,
 )
@@ -255,7 +256,9 @@ def batch(
     """The daily job: every student's next k activities from the champion, Parquet by date and school."""
     from adaptive.batch.job import run_daily_job
 
-    data, catalog, profiles = _district_files(district, data, catalog, profiles)
+    data, catalog, profiles = district_or_files(
+        district, catalog, profiles, data, default_data="demo", mapping=mapping
+    )
     s = run_daily_job(
         date,
         out,
@@ -285,23 +288,6 @@ def batch(
             out, s.date, report, catalog=catalog, profiles=profiles, tracking_uri=tracking_uri
         )
         print_report(site)
-
-
-def _district_files(
-    district: Path | None, data: str | Path, catalog: Path | None, profiles: Path | None
-) -> tuple[str | Path, Path | None, Path | None]:
-    """--district DIR as the response log, catalog and profiles it holds (as `adaptive
-    recommend --district`); given beside --data, --catalog or --profiles: one error."""
-    if district is None:
-        return data, catalog, profiles
-    from adaptive.errors import ConfigError
-    from adaptive.policy.service import district_files
-
-    given = [flag for flag, value in (("--data", data != "demo"), ("--catalog", catalog),
-             ("--profiles", profiles)) if value]  # fmt: skip
-    if given:
-        raise ConfigError(f"give --district (a folder) or {' and '.join(given)}, not both")
-    return district_files(district)
 
 
 def _placement_columns(given: str | None) -> dict[str, str] | None:

@@ -358,6 +358,38 @@ DistrictDir = Annotated[
         "simulate --out` writes it), instead of --data, --catalog and --profiles.",
     ),
 ]
+
+
+def district_or_files(
+    district: Path | None,
+    catalog: Path | None,
+    profiles: Path | None,
+    data: str | Path | None = None,
+    *,
+    default_data: str | None = None,
+    mapping: dict | None = None,
+) -> tuple[str | Path | None, Path | None, Path | None]:
+    """(log, catalog, profiles): those of the `--district` folder when given, else the ones
+    given. Beside --district, --data (other than the command's `default_data`), --catalog or
+    --profiles is one error, and so are column options: the folder's log is in the canonical
+    columns (as `adaptive simulate` writes it)."""
+    if district is None:
+        return data, catalog, profiles
+    from adaptive.errors import ConfigError
+    from adaptive.policy.service import district_files
+
+    given = [flag for flag, value in (("--data", data is not None and data != default_data),
+             ("--catalog", catalog), ("--profiles", profiles)) if value]  # fmt: skip
+    if given:
+        raise ConfigError(f"give --district (a folder) or {' and '.join(given)}, not both")
+    if mapping:
+        raise ConfigError(
+            "column options go with --data (a response log): a --district folder's log is in "
+            "the canonical columns"
+        )
+    return district_files(district)
+
+
 CatalogFile = Annotated[
     Path | None,
     typer.Option(

@@ -31,6 +31,7 @@ from adaptive.cli.options import (
     Quarantine,
     Quiet,
     TrackingUri,
+    district_or_files,
     parse_day,
     reads_log,
 )
@@ -135,17 +136,17 @@ def recommend(
 
 
 def _district(district, data, catalog, profiles, mapping, quarantine):
-    """The district folder, or a response log with its catalog and profiles (as `batch`)."""
+    """The district folder, or a response log with its catalog and profiles (as `batch`);
+    neither: the demo district."""
     from adaptive.policy.service import DEMO_DISTRICT, load_district, read_district
 
+    data, catalog, profiles = district_or_files(district, catalog, profiles, data, mapping=mapping)
     if data is None:
         given = [flag for flag, value in (("--catalog", catalog), ("--profiles", profiles),
                  ("--quarantine", quarantine), ("column options", mapping)) if value]  # fmt: skip
         if given:
             raise ConfigError(f"{' and '.join(given)} go with --data (a response log)")
-        return load_district(district or DEMO_DISTRICT)
-    if district is not None:
-        raise ConfigError("give --district (a folder) or --data (a response log), not both")
+        return load_district(DEMO_DISTRICT)
     d, quarantined = read_district(
         data, catalog=catalog, profiles=profiles, mapping=mapping, quarantine=quarantine
     )

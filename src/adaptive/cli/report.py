@@ -11,7 +11,15 @@ from typing import Annotated
 
 import typer
 
-from adaptive.cli.options import CatalogFile, ProfilesFile, Quiet, TrackingUri, parse_day
+from adaptive.cli.options import (
+    CatalogFile,
+    DistrictDir,
+    ProfilesFile,
+    Quiet,
+    TrackingUri,
+    district_or_files,
+    parse_day,
+)
 from adaptive.cli.output import console
 
 
@@ -37,6 +45,7 @@ def report(
     ] = None,
     catalog: CatalogFile = None,
     profiles: ProfilesFile = None,
+    district: DistrictDir = None,
     roster: Annotated[
         Path | None,
         typer.Option(
@@ -62,6 +71,7 @@ def report(
     quiet: Quiet = False,
 ) -> None:
     """Write the static report site (district, school, class and student pages) for a date."""
+    _, catalog, profiles = district_or_files(district, catalog, profiles)
     result = write_report(
         batch or _demo_batch(),
         date,
