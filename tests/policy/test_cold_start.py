@@ -11,8 +11,9 @@ from policy_fixtures import SKILLS, make_catalog
 
 from adaptive.curriculum import Catalog, LearnerProfile, Skill
 from adaptive.data.log import ResponseLog
+from adaptive.errors import ConfigError
 from adaptive.placement import grade_placement
-from adaptive.policy import AdaptivePolicy, PolicyConfig
+from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentView
 from adaptive.policy.adapter import batch_from_model
 from adaptive.policy.base import StudentBatch, catalog_arrays, to_days
 from adaptive.tracing.bkt import BKT
@@ -199,6 +200,33 @@ def test_a_vendors_usual_values_and_mistakes(model) -> None:
             policy.recommend(student, k=3, now=stamp)
         with pytest.raises(TypeError, match="expected a StudentView"):
             policy.explain(student, cat.activities[0].id, now=stamp)
+
+
+def test_a_vendors_own_student_view_is_read_or_refused_with_one_error() -> None:
+    """A vendor with its own mastery builds `StudentView`s: a dict by skill id and no profile
+    are read; a row of the wrong length, percentages for probabilities and a single id for the
+    recent activities are one error naming the student and field. Before: numpy's broadcast
+    error, 50 read as certain mastery, an AttributeError, 'abc' read as activities a, b, c."""
+    cat = graded_catalog()
+    policy = AdaptivePolicy(cat)
+    n_s, first = len(cat.skills), cat.skills[0].id
+    known = np.full(n_s, np.nan)
+    known[0] = 0.9
+    by_id = policy.recommend(StudentView("v", None, {first: 0.9}), k=3, now=0.0)
+    by_row = policy.recommend(StudentView("v", LearnerProfile("v"), known), k=3, now=0.0)
+    assert [r.activity_id for r in by_id] == [r.activity_id for r in by_row]
+    mistakes = {
+        "mastery: 2 value.s., expected 5": StudentView("v", None, [0.5, 0.5]),
+        "skill id.s. not in the catalog: .'nope'.": StudentView("v", None, {"nope": 0.5}),
+        "divide them by 100": StudentView("v", None, np.full(n_s, 50.0)),
+        "expected a probability in .0, 1.": StudentView("v", None, np.full(n_s, -0.2)),
+        "n_responses: 1 value.s.": StudentView("v", None, known, n_responses=[3]),
+    }
+    for message, view in mistakes.items():
+        with pytest.raises(ConfigError, match=message):
+            policy.recommend(view, k=3, now=0.0)
+    with pytest.raises(TypeError, match="recent: expected a list of ids"):
+        policy.recommend(StudentView("v", None, known, recent="a1"), k=3, now=0.0)
 
 
 def test_catalog_skills_the_model_never_saw_take_the_grade_placement(model) -> None:

@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.data.codes import id_list
 from adaptive.dates import parse_iso
 from adaptive.errors import ConfigError
 from adaptive.policy.config import PolicyConfig
@@ -140,9 +141,10 @@ def check_k(k: object) -> int:
 
 @dataclass
 class StudentView:
-    """What a policy knows of one student (arrays aligned with `catalog.skill_index`).
+    """What a policy knows of one student (arrays aligned with `catalog.skill_index`, or
+    mappings {skill_id: value} for the skills known; `profile` None: no profile).
 
-    mastery : P(mastered) per skill; NaN where the model does not know the skill (not started).
+    mastery : P(mastered) per skill in [0, 1]; NaN where the model does not know the skill.
     p_correct : P(correct) on a typical item of each skill (NaN -> derived from mastery).
     n_responses, streak : responses so far and the current run of correct answers per skill.
     last_practiced : day of the last response per skill (NaN where never).
@@ -151,8 +153,8 @@ class StudentView:
     """
 
     student_id: str
-    profile: LearnerProfile
-    mastery: np.ndarray
+    profile: LearnerProfile | None
+    mastery: np.ndarray | Mapping[str, float]
     p_correct: np.ndarray | None = None
     n_responses: np.ndarray | None = None
     last_practiced: np.ndarray | None = None
@@ -317,6 +319,8 @@ class StudentBatch:
         for name in ("class_id", "school_id", "placement"):
             setattr(self, name, np.asarray(getattr(self, name), dtype=object))
         self.mastery = self.mastery.astype(np.float64, copy=False)
+        for name in ("mastery", "p_correct"):
+            check_probabilities(getattr(self, name), f"StudentBatch.{name}", self, catalog)
         self.goals = self.goals.astype(bool, copy=False)
         self.scope = self.scope.astype(bool, copy=False)
 
@@ -343,15 +347,15 @@ class StudentBatch:
             for i, v in enumerate(views):
                 value = getattr(v, name)
                 if value is not None:
-                    out[i] = value
+                    view_row(out[i], value, catalog, f"student {v.student_id!r}: {name}")
             return out
 
-        def id_matrix(get: Any, ordered: bool = False) -> sparse.csr_matrix:
+        def id_matrix(name: str, get: Any, ordered: bool = False) -> sparse.csr_matrix:
             """CSR (n, A): 1 per listed activity (or its 1-based order when `ordered`)."""
             pos = catalog_arrays(catalog).activity_pos
             indptr, indices, data = [0], [], []
             for v in views:
-                ids = list(get(v))
+                ids = id_list(get(v), f"student {v.student_id!r}: {name}")
                 codes = [pos.get(a, -1) for a in ids]
                 if ordered and -1 in codes:
                     unknown = [a for a, c in zip(ids, codes, strict=True) if c < 0]
@@ -372,7 +376,7 @@ class StudentBatch:
             )
 
         ov = [v.overrides or TeacherOverrides() for v in views]
-        profiles = [v.profile for v in views]
+        profiles = [v.profile or LearnerProfile(v.student_id) for v in views]
         scope = np.ones((n, n_s), bool)
         for i, o in enumerate(ov):
             if o.scope_skills is not None:
@@ -390,11 +394,11 @@ class StudentBatch:
             goals=profile_goals(catalog, profiles),
             scope=scope,
             interests=profile_interests(catalog, profiles),
-            completed=id_matrix(lambda v: v.completed),
-            recent=id_matrix(lambda v: v.recent),
-            excluded=id_matrix(lambda v: (v.overrides or TeacherOverrides()).excluded),
+            completed=id_matrix("completed", lambda v: v.completed),
+            recent=id_matrix("recent", lambda v: v.recent),
+            excluded=id_matrix("excluded", lambda v: (v.overrides or TeacherOverrides()).excluded),
             assigned=id_matrix(
-                lambda v: (v.overrides or TeacherOverrides()).assigned, ordered=True
+                "assigned", lambda v: (v.overrides or TeacherOverrides()).assigned, ordered=True
             ),
             grade=np.array([np.nan if p.grade is None else p.grade for p in profiles], float),
             daily_minutes=np.array(
@@ -409,6 +413,53 @@ class StudentBatch:
             class_id=np.array([p.class_id or "" for p in profiles], dtype=object),
             school_id=np.array([p.school_id or "" for p in profiles], dtype=object),
         )
+
+
+def check_probabilities(
+    values: np.ndarray, where: str, batch: StudentBatch, catalog: Catalog
+) -> None:
+    """Probabilities in [0, 1] (NaN: unknown), or one error naming the first student and skill
+    outside: a vendor's percentages (50 for 0.5) would otherwise read as certain mastery."""
+    outside = (values < -PROBABILITY_SLACK) | (values > 1 + PROBABILITY_SLACK)  # NaN: False
+    if not outside.any():
+        return
+    i, j = np.argwhere(outside)[0]
+    top = np.nanmax(values)
+    hint = " (the values read as percentages, 0-100: divide them by 100)" if 2 < top <= 100 else ""
+    raise ConfigError(
+        f"{where}: student {batch.student_ids[i]!r}, skill {catalog.skills[j].id!r}: "
+        f"{float(values[i, j])!r}; expected a probability in [0, 1] (NaN: unknown){hint}"
+    )
+
+
+#: Rounding a model's probability may leave it this far outside [0, 1]; more is an error.
+PROBABILITY_SLACK = 1e-9
+
+
+def view_row(out: np.ndarray, value: object, catalog: Catalog, where: str) -> None:
+    """One view's per-skill values into `out` (a row aligned with `catalog.skill_index`): one
+    number per catalog skill in that order, or a mapping {skill_id: value} (the skills it does
+    not name keep their fill). Anything else is one error saying which student and field."""
+    into = None
+    if isinstance(value, Mapping):
+        into = catalog.skill_index.get_indexer(list(value))
+        if (into < 0).any():
+            unknown = [s for s, c in zip(value, into, strict=True) if c < 0]
+            raise ConfigError(f"{where}: skill id(s) not in the catalog: {unknown[:5]}")
+        value = list(value.values())
+    try:
+        row = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: expected numbers ({exc})") from None
+    if row.shape != (out.shape if into is None else into.shape):
+        raise ConfigError(
+            f"{where}: {row.size} value(s), expected {out.shape[0]}: one per catalog skill in "
+            "catalog.skill_index order, or a dict {skill_id: value}"
+        )
+    if into is None:
+        out[:] = row
+    else:
+        out[into] = row
 
 
 def daily_budget(profile: LearnerProfile, config: PolicyConfig) -> float:
