@@ -185,6 +185,12 @@ def test_cli_estimates_and_refuses_with_the_numbers(logged: Logged, tmp_path, ca
     assert cli_run([*base, "--min-ess", "10"]) == 0
     out = capsys.readouterr().out
     assert "effective sample size" in out and "snips" in out and "MLflow run" in out
+    # the district folder instead of its three files: the same estimates
+    by_folder = [*base[:5], "--district", str(logged.files), *base[11:]]
+    assert cli_run([*by_folder, "--min-ess", "10"]) == 0
+    estimates = [line for line in out.splitlines() if "MLflow run" not in line]
+    again = capsys.readouterr().out.splitlines()
+    assert [line for line in again if "MLflow run" not in line] == estimates
     assert cli_run([*base, "--min-ess", "1000000"]) == 2
     err = capsys.readouterr().err
     assert "no trustworthy off-policy estimate" in err and "effective sample size" in err

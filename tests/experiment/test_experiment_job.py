@@ -66,6 +66,23 @@ def test_analyze_reads_the_outputs(served) -> None:
     assert (effects["ci_low"] <= effects["ci_high"]).all()
 
 
+def test_cli_analyze_reads_a_district_folder_as_its_files(served, capsys) -> None:
+    """`--district DIR` (as `adaptive simulate --out` writes it) instead of --data, --catalog
+    and --profiles: the same table; without either, one error naming what is missing."""
+    root, nights, _ = served
+    files = root / "files"
+    base = ["experiment", "analyze", "--assignment", str(root / "exp.json"), "--log",
+            str(root / "out"), "--start", nights[0], "--end", nights[1]]  # fmt: skip
+    given = ["--data", str(files / "responses.parquet"), "--catalog",
+             str(files / "catalog.json"), "--profiles", str(files / "profiles.jsonl")]  # fmt: skip
+    assert cli_run([*base, *given]) == 0
+    by_files = capsys.readouterr().out
+    assert cli_run([*base, "--district", str(files)]) == 0
+    assert capsys.readouterr().out == by_files and "effect against the reference" in by_files
+    assert cli_run([*base, *given[:4]]) == 2
+    assert "--profiles FILE (or --district DIR) is needed" in capsys.readouterr().err
+
+
 def test_cli_assign_writes_the_same_bytes_and_bad_arms_exit_2(served, tmp_path, capsys) -> None:
     root, _, a = served
     args = ["experiment", "assign", "--profiles", str(root / "files" / "profiles.jsonl"),

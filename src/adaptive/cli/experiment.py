@@ -12,7 +12,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from adaptive.cli.options import CatalogFile, ProfilesFile, Quiet, parse_day
+from adaptive.cli.options import (
+    CatalogFile,
+    DistrictDir,
+    ProfilesFile,
+    Quiet,
+    district_or_files,
+    parse_day,
+)
 from adaptive.cli.output import console
 
 experiment_app = typer.Typer(
@@ -81,9 +88,12 @@ def analyze(
     end: Annotated[
         str, typer.Option("--end", callback=parse_day, help="Last night (outcomes up to it).")
     ],
-    data: Annotated[str, typer.Option("--data", help="Response log: dataset name or file.")],
-    profiles: ProfilesFile,
+    data: Annotated[
+        str | None, typer.Option("--data", help="Response log: dataset name or file.")
+    ] = None,
+    profiles: ProfilesFile = None,
     catalog: CatalogFile = None,
+    district: DistrictDir = None,
     permutations: Annotated[
         int, typer.Option("--permutations", min=0, help="Randomization-inference redraws.")
     ] = 0,
@@ -94,8 +104,12 @@ def analyze(
     from adaptive.errors import ConfigError
     from adaptive.experiment.analyze import analyze_logs
 
-    if catalog is None:
-        raise ConfigError("--catalog FILE is needed: the catalog the nights were served from")
+    data, catalog, profiles = district_or_files(district, catalog, profiles, data)
+    for flag, value, what in (("--data", data, "the response log with the outcomes"),
+                              ("--catalog", catalog, "the catalog the nights were served from"),
+                              ("--profiles", profiles, "the students' classes and schools")):  # fmt: skip
+        if value is None:
+            raise ConfigError(f"{flag} FILE (or --district DIR) is needed: {what}")
     effects = analyze_logs(assignment, log, start=start, end=end, data=data, catalog=catalog,
                            profiles=profiles, permutations=permutations, seed=seed)  # fmt: skip
     table = Table(title=f"{assignment.name}: effect against the reference arm")

@@ -13,7 +13,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from adaptive.cli.options import CatalogFile, ProfilesFile, Quiet, TrackingUri
+from adaptive.cli.options import (
+    CatalogFile,
+    DistrictDir,
+    ProfilesFile,
+    Quiet,
+    TrackingUri,
+    district_or_files,
+)
 from adaptive.cli.output import console, info
 
 
@@ -34,10 +41,12 @@ def ope(
         typer.Option("--candidate", exists=True, dir_okay=False, help="Candidate policy TOML."),
     ],
     data: Annotated[
-        str, typer.Option("--data", help="Response log with the outcomes: dataset name or file.")
-    ],
+        str | None,
+        typer.Option("--data", help="Response log with the outcomes: dataset name or file."),
+    ] = None,
     catalog: CatalogFile = None,
     profiles: ProfilesFile = None,
+    district: DistrictDir = None,
     metric: Annotated[
         list[str] | None,
         typer.Option(
@@ -67,9 +76,13 @@ def ope(
     from adaptive.errors import ConfigError
     from adaptive.evaluation.ope.logs import evaluate_logs
 
+    data, catalog, profiles = district_or_files(district, catalog, profiles, data)
+    if data is None:
+        raise ConfigError("--data FILE (or --district DIR) is needed: the log with the outcomes")
     if catalog is None:
         raise ConfigError(
-            "--catalog FILE is needed: the catalog the logged nights were served from"
+            "--catalog FILE (or --district DIR) is needed: the catalog the logged nights were "
+            "served from"
         )
     result = evaluate_logs(
         log, candidate, data=data, catalog=catalog, profiles=profiles,
