@@ -15,7 +15,7 @@ from adaptive.batch.history import StudentHistory
 from adaptive.batch.snapshot import load_snapshot
 from adaptive.curriculum import Catalog
 from adaptive.data import load_log_report
-from adaptive.errors import ArtifactError, DataValidationError
+from adaptive.errors import ArtifactError, ConfigError, DataValidationError
 from adaptive.policy.adapter import history_features
 from adaptive.registry.store import tracking
 
@@ -293,3 +293,29 @@ def test_a_placement_table_starts_new_students_where_it_knows_them(district, tmp
     capsys.readouterr()
     assert run([*argv, "--out", str(tmp_path / "f"), "--placement-columns", "Student ID"]) == 2
     assert "expected three column names" in capsys.readouterr().err
+
+
+def test_a_data_scientists_usual_job_arguments_and_mistakes(district, tmp_path):
+    """`run_daily_job` from Python: profiles as a list of LearnerProfile (as batch_from_model
+    takes them) serve the same night as the file; a DataFrame as data and a file as out are
+    one error each. Before: TypeErrors from os.fspath and a NotADirectoryError."""
+    from adaptive.curriculum import read_profiles
+
+    args = district.job_args(k=3)
+    by_file = run_daily_job(district.last_day, tmp_path / "file", **args)
+    listed = {**args, "profiles": list(read_profiles(district.profiles).values())}
+    by_list = run_daily_job(district.last_day, tmp_path / "list", **listed)
+    assert by_list.students_served == by_file.students_served
+    parquet = {  # the partitions; the markers differ: they fingerprint the profiles' source
+        name: blob
+        for name, blob in files(tmp_path / "file" / "recommendations").items()
+        if name.endswith(".parquet")
+    }
+    assert parquet and all(
+        (tmp_path / "list" / "recommendations" / name).read_bytes() == blob
+        for name, blob in parquet.items()
+    )
+    with pytest.raises(TypeError, match="data: expected a file.*ResponseLog.from_frame"):
+        run_daily_job(district.last_day, tmp_path / "frame", **{**args, "data": district.log.frame})
+    with pytest.raises(ConfigError, match="a file; expected the folder"):
+        run_daily_job(district.last_day, district.catalog, **args)

@@ -36,7 +36,7 @@ import multiprocessing
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -147,7 +147,7 @@ def run_daily_job(
     model_name: str = DEMO_MODEL,
     data: str | Path | ResponseLog = "demo",
     catalog: str | Path | Catalog | None = None,
-    profiles: str | Path | dict[str, LearnerProfile] | None = None,
+    profiles: str | Path | Mapping[str, LearnerProfile] | Sequence[LearnerProfile] | None = None,
     state_dir: str | Path | None = None,
     k: int = 20,
     policy_config: PolicyConfig | str | Path | None = None,
@@ -173,7 +173,8 @@ def run_daily_job(
     independent, so the output does not depend on the order they finish in).
     `on_partition(school)` is called after each partition is written (used to test resuming).
     `catalog` and `profiles` default to the demo district's with the demo data only (a user's
-    log needs its catalog; without profiles every student is in the school "unassigned").
+    log needs its catalog; without profiles every student is in the school "unassigned");
+    profiles in memory are a dict by student id or a list of `LearnerProfile`.
     `overrides`: teacher overrides exported by the report site (`adaptive.batch.overrides`).
     `experiment`: an assignment of `adaptive experiment assign`: each student is served the
     policy of their class's (or school's) arm (`adaptive.experiment.serve`).
@@ -185,6 +186,8 @@ def run_daily_job(
     started = time.perf_counter()
     day = _day(date)
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"out {out}: a file; expected the folder of the night's outputs")
     catalog, profiles = district_inputs(data, catalog, profiles)
     _check_engine(engine, master, quarantine, placement)
     if placement_columns and not isinstance(placement, str | Path):

@@ -13,7 +13,7 @@ the model is fitted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,12 +73,19 @@ def load_district(directory: str | Path = DEMO_DISTRICT) -> District:
 def district_inputs(
     data: str | Path | ResponseLog,
     catalog: str | Path | Catalog | None,
-    profiles: str | Path | dict[str, LearnerProfile] | None,
+    profiles: str | Path | Mapping[str, LearnerProfile] | Sequence[LearnerProfile] | None,
 ) -> tuple[str | Path | Catalog, str | Path | dict[str, LearnerProfile]]:
     """The catalog and profiles that go with a response log: the demo district's only for the
     demo data (a user's log served with the demo catalog would mix two districts). A user's log
     needs its catalog (`ConfigError` otherwise); without profiles, none (no grades, interests
-    or schools)."""
+    or schools). Profiles in memory (a mapping by id or a list) come back as a dict by id; a
+    log that is neither a file, a dataset name nor a `ResponseLog` is one TypeError."""
+    if not isinstance(data, str | Path | ResponseLog):
+        raise TypeError(
+            f"data: expected a file, a dataset name or a ResponseLog; got {type(data).__name__}"
+            " (a frame in the canonical columns: ResponseLog.from_frame(frame))"
+        )
+    profiles = profiles_by_id(profiles)
     if isinstance(data, str) and data == "demo":
         return (
             catalog or DEMO_DISTRICT / "catalog.json",
@@ -92,6 +99,21 @@ def district_inputs(
             "with --data demo)"
         )
     return catalog, profiles if profiles is not None else {}
+
+
+def profiles_by_id(profiles: object) -> object:
+    """Profiles in memory as a dict by student id (a mapping, or a list of `LearnerProfile`);
+    a path or None as given. Anything else is one TypeError."""
+    if profiles is None or isinstance(profiles, str | Path | dict):
+        return profiles
+    if isinstance(profiles, Mapping):
+        return dict(profiles)
+    if isinstance(profiles, Sequence) and all(isinstance(p, LearnerProfile) for p in profiles):
+        return {p.student_id: p for p in profiles}
+    raise TypeError(
+        "profiles: expected a profiles file, a dict {student_id: LearnerProfile} or a list of "
+        f"LearnerProfile; got {type(profiles).__name__}"
+    )
 
 
 def check_district_files(catalog: object, profiles: object) -> None:
