@@ -8,7 +8,7 @@ import pytest
 
 from adaptive.data.log import ResponseLog
 from adaptive.data.splits import student_folds, student_kfold, time_split, train_test_split
-from adaptive.errors import AdaptiveError
+from adaptive.errors import AdaptiveError, ConfigError
 
 
 def make_log(n_students: int = 23, per_student: int = 5, timestamps: bool = False) -> ResponseLog:
@@ -61,6 +61,13 @@ def test_kfold_is_seeded():
 def test_kfold_rejects_too_few_students():
     with pytest.raises(AdaptiveError, match="3 student"):
         list(student_kfold(make_log(n_students=3), k=5))
+
+
+def test_kfold_names_the_folds_a_user_gave():
+    """`train_model(..., folds=1)` said "k must be ..." of a `k` the user never wrote."""
+    for folds in (1, 2.5, "3"):
+        with pytest.raises(ConfigError, match=r"folds: expected a whole number >= 2"):
+            student_folds(make_log(n_students=10), folds)
 
 
 def test_train_test_split_by_student_share():

@@ -20,13 +20,15 @@ import numpy as np
 import pandas as pd
 
 from adaptive.data.log import ResponseLog
-from adaptive.errors import AdaptiveError
+from adaptive.errors import AdaptiveError, ConfigError
 
 
 def student_folds(log: ResponseLog, k: int = 5, seed: int = 0) -> np.ndarray:
     """Fold number (0..k-1) of each student code: a seeded shuffle cut into k near-equal parts."""
     if not isinstance(k, int | np.integer) or k < 2:
-        raise AdaptiveError(f"k must be an integer >= 2 for k-fold splitting, got {k!r}")
+        raise ConfigError(
+            f"folds: expected a whole number >= 2 (cross-validation by student), got {k!r}"
+        )
     if log.n_students < k:
         raise AdaptiveError(
             f"cannot split {log.n_students} student(s) into {k} folds; expected >= {k}"
