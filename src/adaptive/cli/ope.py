@@ -77,13 +77,10 @@ def ope(
     from adaptive.evaluation.ope.logs import evaluate_logs
 
     data, catalog, profiles = district_or_files(district, catalog, profiles, data)
-    if data is None:
-        raise ConfigError("--data FILE (or --district DIR) is needed: the log with the outcomes")
-    if catalog is None:
-        raise ConfigError(
-            "--catalog FILE (or --district DIR) is needed: the catalog the logged nights were "
-            "served from"
-        )
+    for flag, value, what in (("--data", data, "the response log with the outcomes"),
+                              ("--catalog", catalog, "the catalog the nights were served from")):  # fmt: skip
+        if value is None:
+            raise ConfigError(f"{flag} FILE (or --district DIR) is needed: {what}")
     result = evaluate_logs(
         log, candidate, data=data, catalog=catalog, profiles=profiles,
         metrics=tuple(metric or ("correct", "engagement")), horizon_days=horizon_days,
