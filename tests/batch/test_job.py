@@ -15,7 +15,7 @@ from adaptive.batch.history import StudentHistory
 from adaptive.batch.snapshot import load_snapshot
 from adaptive.curriculum import Catalog
 from adaptive.data import load_log_report
-from adaptive.errors import ArtifactError, ConfigError, DataValidationError
+from adaptive.errors import ArtifactError, ConfigError, DataValidationError, NightWarning
 from adaptive.policy.adapter import history_features
 from adaptive.registry.store import tracking
 
@@ -71,6 +71,44 @@ def test_next_night_reads_only_new_parquet_rows_and_equals_recompute(district, t
     want = district.log.take_rows((ts >= cut).to_numpy()).frame
     for column in ("student_id", "item_id", "correct", "timestamp"):
         assert log.frame[column].tolist() == want[column].tolist()
+
+
+@pytest.mark.parametrize("source", ["parquet", "memory"])
+def test_answers_that_arrive_late_dated_before_the_snapshot_are_not_skipped(
+    district, tmp_path, source
+):
+    """A device that syncs late: rows dated before the last snapshot's cutoff reach the log
+    after that night. The next night read only the rows after the cutoff and never traced
+    them, without a word. Now the night notices that the log before the cutoff changed (the
+    Parquet rows from the file's statistics; the responses of a log read in full), says so and
+    rebuilds the state from every response: the same output as a recompute."""
+    ts = district.log.frame["timestamp"]
+    cut1 = pd.Timestamp(DAY_1, tz="UTC")
+    late = np.flatnonzero((ts < cut1).to_numpy())[-40:]  # answered before night 1, synced after
+    early = np.ones(len(ts), bool)
+    early[late] = False
+    logs = {"night 1": district.log.take_rows(early), "night 2": district.log}
+    path = tmp_path / "responses.parquet"
+
+    def data(night: str):
+        if source == "memory":
+            return logs[night]
+        logs[night].frame.to_parquet(path)
+        return path
+
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    run_daily_job(DAY_1, incremental, **district.job_args(data=data("night 1")))
+    with pytest.warns(NightWarning, match=r"before the last snapshot's cutoff .* changed .*\+40"):
+        second = run_daily_job(DAY_2, incremental, **district.job_args(data=data("night 2")))
+    assert second.state_rebuilt
+    recomputed = run_daily_job(DAY_2, full, **district.job_args(data=data("night 2")))
+    assert second.new_responses == recomputed.new_responses
+    for table in ("recommendations", "students"):
+        got = {k: v for k, v in files(incremental / table).items() if f"date={DAY_2}" in k}
+        assert got and got == files(full / table)
+    # a night with nothing late reuses its snapshot again
+    third = run_daily_job("2026-10-08", incremental, **district.job_args(data=data("night 2")))
+    assert not third.state_rebuilt
 
 
 def test_history_absorbed_day_by_day_equals_history_features(district):

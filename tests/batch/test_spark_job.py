@@ -72,6 +72,33 @@ def test_three_nights_on_spark_equal_the_in_process_job_byte_for_byte(
     assert snapshot_format(spark / "state" / f"date={district.last_day}") == SPARK_FORMAT
 
 
+def test_answers_that_arrive_late_are_traced_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """Rows dated before the last Spark snapshot's cutoff that reached the Parquet log after
+    it: the Spark night notices it (the file's statistics), says so and rebuilds, and equals
+    the in-process job's night recomputed from the whole file, byte for byte."""
+    import numpy as np
+
+    from adaptive.errors import NightWarning
+
+    ts = district.log.frame["timestamp"]
+    late = np.flatnonzero((ts < pd.Timestamp(DAY_1, tz="UTC")).to_numpy())[-40:]
+    early = np.ones(len(ts), bool)
+    early[late] = False
+    path = tmp_path / "responses.parquet"
+    args = district.job_args(data=path, k=5)
+    district.log.take_rows(early).frame.to_parquet(path)
+    run_daily_job(DAY_1, tmp_path / "spark", engine="spark", master="local[2]", **args)
+    district.log.frame.to_parquet(path)  # the late rows arrive
+    with pytest.warns(NightWarning, match=r"snapshot's cutoff .* changed .*\+40 parquet rows"):
+        ours = run_daily_job(DAY_2, tmp_path / "spark", engine="spark", master="local[2]", **args)
+    theirs = run_daily_job(DAY_2, tmp_path / "local", **args)
+    assert ours.state_rebuilt and ours.new_responses == theirs.new_responses
+    got, want = parquet_files(tmp_path / "spark", DAY_2), parquet_files(tmp_path / "local", DAY_2)
+    assert got and [k for k in want if got.get(k) != want[k]] == []
+
+
 def test_a_second_run_resumes_every_school_and_changes_no_byte(spark_ready, district, tmp_path):
     args = district.job_args(data=district.responses, k=5)
     out = tmp_path / "spark"

@@ -373,11 +373,19 @@ def _serve_date(
     model = loaded.model
     coverage = check_skill_coverage(model.skills_, catalog)
     reuse = same_model and meta["model_version"] == loaded.version
+    # rows dated before the snapshot's cutoff that reached the log after it (a device that
+    # synced late) were never traced: the night starts again from every response
+    late = changed_before_cutoff(meta, data, mapping, log, since) if reuse else None
+    if late is not None:
+        warn_changed_before_cutoff(late, meta["cutoff"], log.source)
+        reuse = False
     if same_model and not reuse:
         del log
         log, quarantined = _read_log(data, mapping, quarantine, None)
         _release_arrow_memory()
     snap = loading.result() if loading is not None else None
+    if late is not None:
+        snap, since = None, None  # as a first night: history and tracer from every response
     profiles = reading.result() if reading is not None else _profiles_of(profiles)
     if not log.has_timestamps:
         raise ConfigError(
@@ -410,12 +418,14 @@ def _serve_date(
         for part in _student_chunks(log, before):
             model.update(tracer_state, part, warn_untraced=False)
     untraced.warn(" of the night")
+    recorded = before_cutoff(data, mapping, log, cutoff.value)
     del log, time_ns, before, new_rows  # the partitions need only the states
     _release_arrow_memory()
     snapshot_sha = state_digest(tracer_state, history)
     save_state = functools.partial(
-        save_snapshot, state_dir, day, cutoff, model_name, loaded.version, tracer_state, history
-    )
+        save_snapshot, state_dir, day, cutoff, model_name, loaded.version, tracer_state, history,
+        recorded,
+    )  # fmt: skip
 
     roster = sorted(set(profiles) | set(history.students) | set(tracer_state.students))
     missing_profile = sum(1 for s in roster if s not in profiles)
@@ -913,6 +923,61 @@ def _system_arrow_pool():
         yield
     finally:
         pa.set_memory_pool(previous)
+
+
+def _rows_before(data: object, mapping: object, at_ns: int) -> int | None:
+    """Rows of a Parquet log file dated before `at_ns`, from its statistics (None: a log that
+    is read in full every night, counted by its responses)."""
+    if isinstance(data, ResponseLog):
+        return None
+    from adaptive.data import resolve
+    from adaptive.data.readers import parquet_rows_before
+
+    path, column_mapping, _ = resolve(data, mapping)
+    return parquet_rows_before(path, column_mapping, at_ns)
+
+
+def before_cutoff(
+    data: object, mapping: object, log: ResponseLog | None, cutoff_ns: int
+) -> dict | None:
+    """What a snapshot records of the log before its cutoff: the Parquet rows dated before it
+    (the next night reads only the rows after it), else the responses `log` holds before it (a
+    log read in full); None when neither can be counted (no log given: the Spark engine)."""
+    rows = _rows_before(data, mapping, cutoff_ns)
+    if rows is not None:
+        return {"unit": "parquet rows", "count": rows}
+    if log is None:
+        return None
+    return {"unit": "responses", "count": int((log.time < cutoff_ns).sum())}
+
+
+def changed_before_cutoff(
+    meta: dict, data: object, mapping: object, log: ResponseLog | None, since: int
+) -> tuple[dict | None, dict] | None:
+    """(now, recorded) when the log before the snapshot's cutoff is not what the snapshot
+    recorded (rows arrived late, or were removed, or it can no longer be counted); None when
+    it is, or when the snapshot recorded nothing (one written before this check)."""
+    recorded = meta.get("before_cutoff")
+    if recorded is None:
+        return None
+    now = before_cutoff(data, mapping, log, since)
+    return None if now == recorded else (now, recorded)
+
+
+def warn_changed_before_cutoff(late: tuple[dict | None, dict], cutoff: str, source: str) -> None:
+    """Say that the log before the last snapshot's cutoff changed, and that the night rebuilds."""
+    now, recorded = late
+    if now is not None and now["unit"] == recorded["unit"]:
+        change = f"{now['count'] - recorded['count']:+,} {now['unit']}"
+    else:
+        change = f"{recorded['count']:,} {recorded['unit']} recorded, now not comparable"
+    warnings.warn(
+        f"{source}: the log before the last snapshot's cutoff ({cutoff}) changed since that "
+        f"night ({change}: answers that arrived late, or rows removed); the state is rebuilt "
+        "from every response, as on a first night",
+        NightWarning,
+        stacklevel=3,
+    )
 
 
 def _profiles_sha(profiles: str | Path | dict[str, LearnerProfile]) -> str:

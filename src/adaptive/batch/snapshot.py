@@ -80,9 +80,12 @@ def save_snapshot(
     model_version: str,
     tracer: TracingState,
     history: StudentHistory,
+    before_cutoff: dict | None = None,
 ) -> Path:
     """Write the snapshot for `date` atomically; returns its folder (`state_digest` gives the
-    digest of its contents, from memory)."""
+    digest of its contents, from memory). `before_cutoff`: how much of the log lay before the
+    cutoff ({"unit", "count"}), so the next night notices rows that arrive later dated before
+    it (`adaptive.batch.job`)."""
     final = snapshot_dir(state_dir, date)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".{final.name}.{secrets.token_hex(6)}.tmp"
@@ -98,6 +101,7 @@ def save_snapshot(
             "model_version": str(model_version),
             "students": len(history),
             "files": digests,
+            **({"before_cutoff": before_cutoff} if before_cutoff is not None else {}),
         }
         atomic_write_bytes(tmp / "meta.json", sealed_json(meta))
         if final.exists():

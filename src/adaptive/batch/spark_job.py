@@ -55,6 +55,9 @@ from adaptive.batch.job import (
     JobSummary,
     Night,
     _serve_one,
+    before_cutoff,
+    changed_before_cutoff,
+    warn_changed_before_cutoff,
 )
 from adaptive.batch.overrides import OverrideSet, read_overrides, record_overrides
 from adaptive.batch.partition import PartitionContext
@@ -170,6 +173,15 @@ def run_spark_night(
             model_name,
             version,
         ]
+        # rows dated before the snapshot's cutoff that reached the log after it: rebuild
+        late = None
+        if reuse:
+            late = changed_before_cutoff(
+                meta, data, mapping, None, pd.Timestamp(meta["cutoff"]).value
+            )
+        if late is not None:
+            warn_changed_before_cutoff(late, meta["cutoff"], str(path))
+            reuse = False
         since = pd.Timestamp(meta["cutoff"]).value if reuse else None
         context = PartitionContext.build(catalog, config, k, to_days(cutoff))
         fingerprint = _fingerprint(
@@ -254,7 +266,8 @@ def run_spark_night(
             "fingerprint": fingerprint,
         },
     )
-    _commit_snapshot(state_dir, day, partial, cutoff, model_name, version, rows)
+    recorded = before_cutoff(data, mapping, None, int(cutoff.value))
+    _commit_snapshot(state_dir, day, partial, cutoff, model_name, version, rows, recorded)
     skill_counts: dict[str, int] = {}
     for r in rows:
         for skill, n in json.loads(r["skills"]).items():
@@ -651,8 +664,11 @@ def _check_rows(table: pa.Table) -> None:
         raise DataValidationError(bad)
 
 
-def _commit_snapshot(state_dir, day, partial: Path, cutoff, model_name, version, rows) -> None:
-    """Seal the executors' state partitions as the snapshot of `day` (renamed into place)."""
+def _commit_snapshot(
+    state_dir, day, partial: Path, cutoff, model_name, version, rows, recorded=None
+) -> None:
+    """Seal the executors' state partitions as the snapshot of `day` (renamed into place);
+    `recorded`: the log's rows before the cutoff (`before_cutoff`), for the next night."""
     files = {r["school"]: r["state_sha256"] for r in rows}
     meta = {
         "date": day,
@@ -663,6 +679,7 @@ def _commit_snapshot(state_dir, day, partial: Path, cutoff, model_name, version,
         "students": int(sum(r["state_rows"] for r in rows)),
         "files": files,
         "sha256_files": hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest(),
+        **({"before_cutoff": recorded} if recorded is not None else {}),
     }
     partial.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(partial / "meta.json", sealed_json(meta))

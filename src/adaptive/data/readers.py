@@ -458,30 +458,76 @@ def _row_groups_from(
     meta = pfile.metadata
     offsets = np.cumsum([0] + [meta.row_group(g).num_rows for g in range(meta.num_row_groups)])
     groups = [(g, int(offsets[g]) + 1) for g in range(meta.num_row_groups)]
-    if since is None or time_col is None:
+    found = _stored_time(meta, time_col, since)
+    if found is None:
         return groups
+    leaf, first_kept = found
+    return [(g, line) for g, line in groups if _time_range(meta, g, leaf, first_kept) != "before"]
+
+
+def _stored_time(
+    meta: pq.FileMetaData, time_col: str | None, at: int | None
+) -> tuple[int, int] | None:
+    """(leaf column of the time, `at` (ns, UTC) in its stored unit, rounded up) for a Parquet
+    timestamp column; None otherwise (no time, or one whose statistics cannot be compared)."""
+    if at is None or time_col is None:
+        return None
     leaf = next((i for i in range(meta.num_columns) if meta.schema.column(i).path == time_col), -1)
     if leaf < 0:
-        return groups
+        return None
     logical = json.loads(meta.schema.column(leaf).logical_type.to_json() or "{}")
     per_unit = _NS_PER_STORED_UNIT.get(logical.get("timeUnit", ""))
     if logical.get("Type") != "Timestamp" or per_unit is None:
-        return groups
-    first_kept = -(-int(since) // per_unit)  # stored value v < this  <=>  v * unit < since
+        return None
+    return leaf, -(-int(at) // per_unit)  # stored value v < this  <=>  v * unit < at
 
-    def all_before(g: int) -> bool:
-        chunk = meta.row_group(g).column(leaf)
-        stats = chunk.statistics
-        return bool(
-            stats is not None
-            and stats.has_min_max
-            and stats.has_null_count
-            and stats.null_count == 0
-            and chunk.physical_type == "INT64"
-            and stats.max_raw < first_kept
-        )
 
-    return [(g, line) for g, line in groups if not all_before(g)]
+def _time_range(meta: pq.FileMetaData, group: int, leaf: int, bound: int) -> str:
+    """Where a row group's times lie against `bound` (stored unit), from its statistics:
+    "before" (every time earlier, none missing), "after" (every time at or after it, none
+    missing) or "unknown" (straddling, missing values, or no usable statistics)."""
+    chunk = meta.row_group(group).column(leaf)
+    stats = chunk.statistics
+    if not (
+        stats is not None
+        and stats.has_min_max
+        and stats.has_null_count
+        and stats.null_count == 0
+        and chunk.physical_type == "INT64"
+    ):
+        return "unknown"
+    if stats.max_raw < bound:
+        return "before"
+    return "after" if stats.min_raw >= bound else "unknown"
+
+
+def parquet_rows_before(path: str | Path, mapping: ColumnMapping, before: int) -> int | None:
+    """Rows of a Parquet log whose time is earlier than `before` (ns, UTC): from the row
+    groups' statistics, reading the time column of only the groups that straddle it (a log
+    appended day by day: one or two). None for a log `read_raw` reads in full whatever
+    `since` (a CSV; a time column that is not a Parquet timestamp): count its responses.
+
+    The nightly job records this count at each snapshot's cutoff and compares it the next
+    night: rows dated before the cutoff that reached the log after it (a device that synced
+    late) would otherwise never be read."""
+    path = Path(path)
+    if not path.is_file() or file_format(path) != ("parquet", None):
+        return None
+    pfile = pq.ParquetFile(str(path))
+    _, time_col, _ = _select_columns(str(path), list(pfile.schema_arrow.names), mapping)
+    if time_col is None or not pa.types.is_timestamp(pfile.schema_arrow.field(time_col).type):
+        return None
+    found = _stored_time(pfile.metadata, time_col, before)
+    bound = _time_bound(before, pfile.schema_arrow.field(time_col).type)
+    count = 0
+    for g in range(pfile.metadata.num_row_groups):
+        where = "unknown" if found is None else _time_range(pfile.metadata, g, *found)
+        if where == "before":
+            count += pfile.metadata.row_group(g).num_rows
+        elif where == "unknown":
+            times = pfile.read_row_group(g, columns=[time_col]).column(0)
+            count += int(pc.sum(pc.less(times, bound)).as_py() or 0)
+    return count
 
 
 _NS_PER_STORED_UNIT = {"milliseconds": 10**6, "microseconds": 10**3, "nanoseconds": 1}
