@@ -374,8 +374,9 @@ def _serve_date(
     coverage = check_skill_coverage(model.skills_, catalog)
     reuse = same_model and meta["model_version"] == loaded.version
     # rows dated before the snapshot's cutoff that reached the log after it (a device that
-    # synced late) were never traced: the night starts again from every response
-    late = changed_before_cutoff(meta, data, mapping, log, since) if reuse else None
+    # synced late) were never traced, nor absorbed in its history (kept even when the tracer
+    # is rebuilt for another model): the night starts again from every response
+    late = changed_before_cutoff(meta, data, mapping, log, since) if meta is not None else None
     if late is not None:
         warn_changed_before_cutoff(late, meta["cutoff"], log.source)
         reuse = False
