@@ -261,6 +261,15 @@ def test_snapshot_of_another_model_is_not_reused(district, tmp_path):
         }
 
     assert parquet(out) and parquet(out) == parquet(tmp_path / "fresh")
+    # and with answers that arrived late too: the reused history would miss them; rebuilt
+    ts = district.log.frame["timestamp"]
+    early = np.ones(len(ts), bool)
+    early[np.flatnonzero((ts < pd.Timestamp(DAY_1, tz="UTC")).to_numpy())[-40:]] = False
+    late_out = tmp_path / "late"
+    run_daily_job(DAY_1, late_out, **district.job_args(data=district.log.take_rows(early)))
+    with pytest.warns(NightWarning, match="changed"):
+        run_daily_job(DAY_2, late_out, **district.job_args(model_name=other))
+    assert parquet(late_out) == parquet(tmp_path / "fresh")
 
 
 def test_a_placement_table_starts_new_students_where_it_knows_them(district, tmp_path, capsys):
