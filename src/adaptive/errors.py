@@ -70,5 +70,18 @@ class NightWarning(UserWarning):
     response of the log); the message says what to check."""
 
 
+class LateAnswerWarning(UserWarning):
+    """`update` absorbed answers dated before answers it had already absorbed for the same
+    students (a device that synced late): they were traced in the order they arrived, not in
+    time order. `students` holds those students' ids (kept out of the message, which may reach a
+    log) and `count` the late answers; `KnowledgeTracer.restart` then `update` with a student's
+    whole history traces it in time order again."""
+
+    def __init__(self, message: str, students: tuple[str, ...] = (), count: int = 0) -> None:
+        super().__init__(message)
+        self.students = students
+        self.count = count
+
+
 class CoverageWarning(UserWarning):
     """A model and a catalog (or a log) do not cover the same skills; the message has numbers."""

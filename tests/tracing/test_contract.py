@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ArtifactError, ConfigError, NotFittedError
+from adaptive.errors import ArtifactError, ConfigError, LateAnswerWarning, NotFittedError
 from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.specs import MODEL_CLASSES, MODELS_DIR, build_model, load_spec, model_class
 
@@ -176,6 +176,103 @@ def test_state_replay_in_chunks_and_single_responses(fitted, test_log):
     np.testing.assert_allclose(listed, batch[:25], rtol=0, atol=tol)
     with pytest.raises(TypeError, match="expected a ResponseLog, a Response, or a list"):
         fitted.update(listed_state, {"student_id": "s1"})
+
+
+def _responses(frame: pd.DataFrame) -> list[Response]:
+    return [
+        Response(r.student_id, r.item_id, tuple(r.skill_ids), int(r.correct), r.timestamp)
+        for r in frame.itertuples()
+    ]
+
+
+def test_an_answer_dated_before_ones_already_absorbed_is_said_and_restart_retraces(
+    fitted, test_log
+):
+    """A device that synced late: its answers reach `update` after later ones of the same
+    student. They are absorbed in the order received (what else can a state do), but never
+    without a word: a `LateAnswerWarning` counts them and holds the students' ids (not its
+    text); `restart` + `update` with the whole history traces them in time order, equal to a
+    fresh replay. Answers in time order (one by one, in chunks, equal times, undated) say
+    nothing."""
+    pos = test_log.position_in_student()
+    early, late = test_log.take_rows(pos < 4), test_log.take_rows(pos >= 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LateAnswerWarning)
+        state = fitted.init_state()
+        fitted.update(state, early)  # in time order, in two chunks: no warning
+        fitted.update(state, late)
+        fitted.update(state, _responses(test_log.frame.tail(1)))  # the same time again
+        undated = test_log.frame.iloc[0]
+        fitted.update(state, Response(undated.student_id, undated.item_id,
+                                      tuple(undated.skill_ids), 1))  # fmt: skip
+
+    # the late chunk first, then the early one: every early answer is late
+    state = fitted.init_state()
+    fitted.update(state, late)
+    with pytest.warns(LateAnswerWarning) as caught:
+        fitted.update(state, early)
+    (w,) = [c for c in caught if c.category is LateAnswerWarning]
+    behind = set(late.students) & set(early.students)
+    assert w.message.count == int(np.isin(early.frame["student_id"], list(behind)).sum())
+    assert set(w.message.students) == behind
+    assert not any(s in str(w.message) for s in behind), "student ids stay out of the text"
+    assert f"{w.message.count} answers of {len(behind)} students" in str(w.message)
+    # the vendor's one answer at a time: the same
+    one = early.frame.iloc[0]
+    with pytest.warns(LateAnswerWarning, match="1 answer of 1 student is dated") as caught:
+        fitted.update(state, _responses(early.frame.head(1))[0])
+    assert [c.message.students for c in caught] == [(one.student_id,)]
+
+    # restart those students, give their whole history: a fresh replay, bit for bit
+    fitted.restart(state, w.message.students)
+    history = test_log.take_rows(np.isin(test_log.frame["student_id"], list(behind)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LateAnswerWarning)
+        fitted.update(state, history)
+    fresh = fitted.init_state()
+    fitted.update(fresh, history)
+    ids = list(history.students)
+    np.testing.assert_allclose(
+        fitted.mastery(state, state.rows(ids)), fitted.mastery(fresh, fresh.rows(ids)), rtol=0,
+        atol=tolerance(fitted),
+    )  # fmt: skip
+    np.testing.assert_array_equal(
+        fitted.ability(state, state.rows(ids)), fitted.ability(fresh, fresh.rows(ids))
+    )
+    others = [s for s in state.students if s not in behind]
+    kept = fitted.init_state()
+    fitted.update(kept, late)
+    with pytest.warns(LateAnswerWarning):
+        fitted.update(kept, early)
+    np.testing.assert_array_equal(
+        fitted.mastery(state, state.rows(others)), fitted.mastery(kept, kept.rows(others))
+    )
+    # a state saved before the answer times were kept: read as "no time yet", then kept
+    old = fitted.init_state()
+    fitted.update(old, late)
+    del old.arrays["last_answer"]
+    fitted.update(old, late)  # no record: nothing to compare with
+    with pytest.warns(LateAnswerWarning):
+        fitted.update(old, early)
+
+
+def test_restart_places_students_from_a_prior(fitted, test_log):
+    """`restart(state, ids, prior=placement)` starts them as `init_state(ids, prior=...)`."""
+    from adaptive.placement.prior import Placement
+
+    ids = list(test_log.students[:2])
+    skills = tuple(fitted.skills_)
+    values = np.full((2, len(skills)), 0.9)
+    placement = Placement(tuple(ids), skills, values, ("given", "given"))
+    state = fitted.init_state()
+    fitted.update(state, test_log)
+    fitted.restart(state, ids, prior=placement)
+    fresh = fitted.init_state(ids, prior=placement)
+    np.testing.assert_allclose(
+        fitted.mastery(state, state.rows(ids)), fitted.mastery(fresh, fresh.rows(ids)), rtol=0,
+        atol=tolerance(fitted),
+    )  # fmt: skip
+    assert fitted.is_placed(state, state.rows(ids)).all()
 
 
 def test_state_grows_in_place_one_new_student_at_a_time(fitted, test_log):

@@ -143,7 +143,7 @@ def test_a_state_saved_before_latent_mastery_starts_it_from_the_prior(fitted, di
     state = fitted.init_state()
     some = district_log.take_students(district_log.students[:3])
     fitted.update(state, some)
-    for name in ("p_known", "n_responses"):
+    for name in ("p_known", "n_responses", "last_answer"):  # and its answer times: older still
         del state.arrays[name]
     with pytest.warns(UserWarning, match="predates latent mastery"):
         m = fitted.mastery(state)

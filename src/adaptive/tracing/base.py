@@ -24,6 +24,13 @@ Models whose mastery is traced apart from their predictions (logistic and deep m
 BKT, `adaptive.tracing.calibration`) add its arrays with `_mastery_row` and keep them current in
 `_update_mastery` / `_update_mastery_one`, which every update calls after `_update`.
 
+Time order: a student's answers are traced in the order `update` receives them (a `ResponseLog`
+sorts each student's answers by time). An answer dated before one already absorbed for the same
+student (a device that synced days late) is still absorbed, and `update` says so with a
+`LateAnswerWarning` (its `students` attribute names them; the message does not, as it may reach a
+log); `restart(state, ids)` then `update(state, <their whole history>)` traces them again in time
+order, as the nightly job rebuilds a night whose log changed before its snapshot.
+
 `predict_proba(log)` and replaying `update` response by response must agree: both give, for every
 response, P(correct) from that student's earlier responses only.
 
@@ -56,7 +63,7 @@ import pandas as pd
 
 from adaptive.data.codes import check_many_ids, id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ArtifactError, CoverageWarning, NotFittedError
+from adaptive.errors import ArtifactError, CoverageWarning, LateAnswerWarning, NotFittedError
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
 from adaptive.placement.prior import Placement
 
@@ -69,6 +76,9 @@ EVIDENCE = "evidence"  # (n, S) int32 responses absorbed per skill
 #: State arrays of every model: the student's answers the model did not expect, for `ability`.
 RESIDUAL = "ability_residual"  # (n,) sum of (correct - predicted P(correct))
 INFORMATION = "ability_information"  # (n,) sum of P (1 - P)
+#: State array of every model: the time of the latest dated answer absorbed (int64 ns since the
+#: epoch, UTC; 0 = none yet), so an answer dated before it is noticed (`LateAnswerWarning`).
+LAST_ANSWER = "last_answer"
 
 
 @dataclass(eq=False)
@@ -308,6 +318,7 @@ class KnowledgeTracer(ABC):
             state.arrays[EVIDENCE] = np.zeros((0, n_skills), np.int32)
         state.arrays[RESIDUAL] = np.zeros(0)
         state.arrays[INFORMATION] = np.zeros(0)
+        state.arrays[LAST_ANSWER] = np.zeros(0, np.int64)
         state.add_students(id_list(student_ids), initial)
         if prior is not None:
             self.place(state, prior)
@@ -324,6 +335,29 @@ class KnowledgeTracer(ABC):
         with state.lock:
             rows = state.rows_adding(list(placement.students), self._state_row())
             self._place(state, rows, prior)
+
+    def restart(
+        self, state: TracingState, student_ids: Iterable[str], prior: Placement | None = None
+    ) -> None:
+        """Start these students again as new: every state array of theirs back to a new
+        student's (the fitted population prior), then `prior`'s placement where it covers them
+        (students absent from the state are added). What they answered before is forgotten, so
+        `update(state, <their whole history>)` afterwards traces it again in time order: after
+        a `LateAnswerWarning`, restart its `students` and give their history. Other students'
+        rows are not touched."""
+        self._check_fitted()
+        ids = id_list(student_ids)
+        initial = self._state_row()
+        with state.lock:
+            rows = state.rows_adding(ids, initial)
+            for name, values in state.arrays.items():
+                row = initial.get(name)
+                if row is None:  # the arrays the base class keeps
+                    row = np.nan if name == PLACEMENT else 0
+                values[rows] = row
+            if prior is not None:
+                self._place(state, state.rows_adding(list(prior.students), initial),
+                            prior.aligned(self.skills_))  # fmt: skip
 
     def is_placed(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
         """(n,) True for the students started from a placement (`place`, `init_state(prior=)`)
@@ -414,6 +448,8 @@ class KnowledgeTracer(ABC):
         rows are looked up once, for the model's update, the evidence and the residuals."""
         students = responses.students.tolist()  # plain str: fast dictionary look-ups
         rows = state.rows_adding(students, self._state_row())
+        if responses.has_timestamps:
+            self._note_answer_times(state, responses, rows)
         p = self._update(state, responses, rows)
         self._update_mastery(state, responses, rows)
         if EVIDENCE in state.arrays:
@@ -425,6 +461,8 @@ class KnowledgeTracer(ABC):
         """One answer under the state's lock, on Python floats: the vendor's per-answer path
         (the same steps as `_absorb`, without its temporary arrays)."""
         q = self._update_one(state, r)
+        if r.timestamp is not None:
+            self._note_answer_time(state, r)
         self._update_mastery_one(state, r)
         if EVIDENCE in state.arrays:
             self._count_evidence(state, r)
@@ -438,6 +476,36 @@ class KnowledgeTracer(ABC):
         """Absorb one response; P(correct) before it. Models with a scalar path override this."""
         rows = state.rows_adding([r.student_id], self._state_row())
         return self._update(state, r, rows).item(0)
+
+    def _note_answer_times(
+        self, state: TracingState, responses: ResponseLog, rows: np.ndarray
+    ) -> None:
+        """Warn about the log's answers dated before its students' latest absorbed answer, then
+        move that time on to each student's latest in the log (sorted by student, then time)."""
+        last = state.ensure_array(LAST_ANSWER, np.zeros((), np.int64))
+        time, offsets = responses.time, responses.student_offsets
+        lengths = np.diff(offsets)
+        before = last[rows]
+        first = time[np.minimum(offsets[:-1], len(time) - 1)]
+        behind = (before != 0) & (lengths > 0) & (first < before)
+        if behind.any():
+            late = time < np.repeat(np.where(behind, before, np.iinfo(np.int64).min), lengths)
+            students = responses.students[np.flatnonzero(behind)]
+            _warn_late(int(late.sum()), tuple(str(s) for s in students))
+        latest = time[np.maximum(offsets[1:] - 1, 0)]
+        last[rows] = np.where(lengths > 0, np.maximum(before, latest), before)
+
+    def _note_answer_time(self, state: TracingState, r: Response) -> None:
+        """The per-answer form of `_note_answer_times` (one comparison)."""
+        last = state.arrays.get(LAST_ANSWER)
+        if last is None:
+            last = state.ensure_array(LAST_ANSWER, np.zeros((), np.int64))
+        row = state.row(r.student_id)
+        t, before = r.timestamp.value, last.item(row)
+        if before and t < before:
+            _warn_late(1, (r.student_id,))
+        elif t > before:
+            last[row] = t
 
     @staticmethod
     def _residual_arrays(state: TracingState) -> tuple[np.ndarray, np.ndarray]:
@@ -699,6 +767,24 @@ def read_checked_files(directory: Path, sha256s: dict[str, str]) -> dict[str, by
             raise ArtifactError(f"{name}: checksum mismatch; the file is truncated or altered")
         files[name] = blob
     return files
+
+
+def _warn_late(count: int, students: tuple[str, ...]) -> None:
+    """The `LateAnswerWarning` of `update` (student ids in its attribute, not its text)."""
+    one = count == 1
+    warnings.warn(
+        LateAnswerWarning(
+            f"update: {count:,} {'answer' if one else 'answers'} of {len(students):,} "
+            f"{'student' if len(students) == 1 else 'students'} {'is' if one else 'are'} dated "
+            "before answers already absorbed for them (a device that synced late?): traced in "
+            "the order received, not in time order. To trace them in time order, "
+            "`model.restart(state, warning.students, prior=...)`, then `model.update(state, "
+            "<their whole history>)`.",
+            students,
+            count,
+        ),
+        stacklevel=5,
+    )
 
 
 def npz_arrays(name: str | Path, blob: bytes) -> dict[str, np.ndarray]:
