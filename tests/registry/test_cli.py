@@ -185,3 +185,64 @@ def test_batch_reads_a_district_folder_as_recommend_does(sqlite_uri, tmp_path, m
                          "--catalog", str(district / "catalog.json")], monkeypatch, capsys)  # fmt: skip
     assert code == 2 and "give --district (a folder) or --catalog, not both" in out
     assert "Traceback" not in out and not (tmp_path / "both").exists()
+
+
+def test_train_evaluate_and_promote_read_a_district_folder(
+    sqlite_uri, tmp_path, monkeypatch, capsys
+):
+    """A data scientist who simulated a district trains, evaluates and promotes on its folder:
+    `--district DIR` is the folder's log (and, for `train`, its catalog), the same as naming
+    them. The folder given as `--data`, a folder of Parquet parts, an empty folder, or no log at
+    all: one error saying what to give (was: "'DIR' is neither a file nor a dataset name";
+    "No such option: --district")."""
+    district = tmp_path / "district"
+    code, out = run_cli(["simulate", "--out", str(district), "--students", "150",
+                         "--responses", "30", "-q"], monkeypatch, capsys)  # fmt: skip
+    assert code == 0, out
+    log, catalog = str(district / "responses.parquet"), str(district / "catalog.json")
+    train = ["train", "--model", "bkt", "--folds", "2", "--tracking-uri", sqlite_uri, "-q"]
+    tables = []
+    for name, given in (("folder", ["--district", str(district)]),
+                        ("files", ["--data", log, "--catalog", catalog])):  # fmt: skip
+        code, out = run_cli([*train, "--name", name, *given], monkeypatch, capsys)
+        assert code == 0, out
+        tables.append(out.split("MLflow run")[0])
+    assert tables[0] == tables[1] and "all" in tables[0]
+    client = MlflowClient(tracking_uri=sqlite_uri, registry_uri=sqlite_uri)
+    params = [client.get_run(client.get_model_version(n, "1").run_id).data.params
+              for n in ("folder", "files")]  # fmt: skip
+    assert params[0]["catalog_skills"] == params[1]["catalog_skills"] != "0"  # the catalog read
+    evaluate = ["evaluate", "--models", "bkt", "--folds", "2", "--bootstrap", "10", "-q"]
+    for out_dir, given in (
+        ("by-folder", ["--district", str(district)]),
+        ("by-file", ["--data", log]),
+    ):
+        code, out = run_cli([*evaluate, "--out", str(tmp_path / out_dir), *given], monkeypatch,
+                            capsys)  # fmt: skip
+        assert code == 0, out
+    metrics = [(tmp_path / d / "metrics.csv").read_text() for d in ("by-folder", "by-file")]
+    assert metrics[0] == metrics[1]
+    code, out = run_cli(["promote", "--name", "folder", "--district", str(district),
+                         "--tracking-uri", sqlite_uri], monkeypatch, capsys)  # fmt: skip
+    assert code == 0 and "PROMOTED" in out, out
+
+    parts = tmp_path / "export"
+    (parts / "day=1").mkdir(parents=True)
+    (parts / "day=1" / "part-0000.parquet").write_bytes(
+        (district / "responses.parquet").read_bytes()
+    )
+    (parts / "_SUCCESS").write_text("")
+    (tmp_path / "empty").mkdir()
+    mistakes = [
+        (["--data", str(district)], "is a district folder", "--district"),
+        (["--data", str(parts)], "is a folder of 1 file (a Spark", "pq.write_table"),
+        (["--data", str(tmp_path / "empty")], "is an empty folder", "CSV, TSV or Parquet"),
+        ([], "give --data (a response log", "or --district"),
+        (["--district", str(district), "--data", log], "not both", "--data"),
+    ]
+    for given, said, also in mistakes:
+        code, out = run_cli([*train, "--name", "mistake", *given], monkeypatch, capsys)
+        assert code == 2 and said in out and also in out and "Traceback" not in out, (given, out)
+    code, out = run_cli([*evaluate, "--out", str(tmp_path / "e"), "--data", str(district)],
+                        monkeypatch, capsys)  # fmt: skip
+    assert code == 2 and "is a district folder" in out

@@ -26,6 +26,7 @@ from adaptive.cli.options import (
     Threads,
     TrackingUri,
     district_or_files,
+    log_and_catalog,
     parse_day,
     reads_log,
 )
@@ -48,8 +49,8 @@ def train(
         str, typer.Option("--model", help="Model spec: a shipped NAME (e.g. bkt) or a .toml path.")
     ],
     data: Annotated[
-        str, typer.Option("--data", help="Dataset name (datasets/NAME.toml) or a file.")
-    ],
+        str | None, typer.Option("--data", help="Dataset name (datasets/NAME.toml) or a file.")
+    ] = None,
     name: Annotated[
         str | None, typer.Option("--name", help="Register the model as a new version of NAME.")
     ] = None,
@@ -62,6 +63,7 @@ def train(
     tracking_uri: TrackingUri = None,
     threads: Threads = None,
     catalog: CatalogFile = None,
+    district: DistrictDir = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
@@ -69,11 +71,14 @@ def train(
     """Train a model spec on a log, logging an MLflow run (metrics per fold, model files).
 
     With `--catalog`, BKT gives the catalog's skills that the log never mentions their graph
-    neighbours' parameters, so the nightly job traces answers on them.
+    neighbours' parameters, so the nightly job traces answers on them. `--district DIR` reads
+    the folder's log and catalog (as `adaptive simulate --out` writes them).
     """
     from adaptive.curriculum import Catalog
     from adaptive.registry import train_model
     from adaptive.tracing.deep.threads import torch_threads
+
+    data, catalog = log_and_catalog(district, data, catalog, mapping)
 
     with torch_threads(threads):
         result = train_model(
@@ -127,6 +132,7 @@ def promote(
         float, typer.Option("--min-auc", help="Minimum AUC of a first champion.")
     ] = 0.55,
     tracking_uri: TrackingUri = None,
+    district: DistrictDir = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
@@ -143,6 +149,8 @@ def promote(
     rule = PromotionRule(
         metric=metric, margin=margin, calibration_tolerance=calibration_tolerance, min_auc=min_auc
     )
+    if district is not None:  # the folder's log; else --data, or the candidate's own data
+        data, _ = log_and_catalog(district, data, None, mapping)
     d = promote_version(
         name,
         version,

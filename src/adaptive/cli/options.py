@@ -390,6 +390,21 @@ def district_or_files(
     return district_files(district)
 
 
+def log_and_catalog(
+    district: Path | None, data: str | None, catalog: Path | None, mapping: dict | None = None
+) -> tuple[str | Path, Path | None]:
+    """(response log, catalog) of a command that reads a log: `--data` (and `--catalog`), or
+    those of the `--district` folder; one of `--data` and `--district` is needed."""
+    if district is None:
+        if data is None:
+            from adaptive.errors import ConfigError
+
+            raise ConfigError("give --data (a response log: a file or dataset name) or --district")
+        return data, catalog
+    log, catalog, _ = district_or_files(district, catalog, None, data, mapping=mapping)
+    return log, catalog
+
+
 CatalogFile = Annotated[
     Path | None,
     typer.Option(

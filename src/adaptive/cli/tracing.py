@@ -16,9 +16,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from adaptive.cli.options import (
+    DistrictDir,
     Quarantine,
     Quiet,
     Threads,
+    log_and_catalog,
     reads_log,
 )
 from adaptive.cli.output import console, info
@@ -39,8 +41,9 @@ def register(app: typer.Typer) -> None:
 @reads_log
 def evaluate(
     data: Annotated[
-        str, typer.Option("--data", help="Dataset name (see `adaptive datasets list`) or a file.")
-    ],
+        str | None,
+        typer.Option("--data", help="Dataset name (see `adaptive datasets list`) or a file."),
+    ] = None,
     models: Annotated[
         str,
         typer.Option("--models", help="Comma-separated model spec names (or .toml paths)."),
@@ -57,16 +60,19 @@ def evaluate(
         int, typer.Option("--bootstrap", min=10, help="Bootstrap replicates for the CIs.")
     ] = 1000,
     threads: Threads = None,
+    district: DistrictDir = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
 ) -> None:
-    """Cross-validate models by student and compare them (AUC, RMSE, log-loss, calibration)."""
+    """Cross-validate models by student and compare them (AUC, RMSE, log-loss, calibration);
+    `--district DIR` reads the folder's log."""
     names = [m.strip() for m in models.split(",") if m.strip()]
     if not names:
         raise ConfigError("--models is empty; expected e.g. 'bkt,pfa,best-lr'")
     for name in names:  # every name checked before any data is read or model fitted
         build_model(name)
+    data, _ = log_and_catalog(district, data, None, mapping)
     log, report = load_log_report(data, mapping or None, quarantine)
     warn_notes(report)
     s = log.summary()
