@@ -73,7 +73,7 @@ def test_next_night_reads_only_new_parquet_rows_and_equals_recompute(district, t
         assert log.frame[column].tolist() == want[column].tolist()
 
 
-@pytest.mark.parametrize("source", ["parquet", "memory"])
+@pytest.mark.parametrize("source", ["parquet", "parts", "memory"])
 def test_answers_that_arrive_late_dated_before_the_snapshot_are_not_skipped(
     district, tmp_path, source
 ):
@@ -93,6 +93,15 @@ def test_answers_that_arrive_late_dated_before_the_snapshot_are_not_skipped(
     def data(night: str):
         if source == "memory":
             return logs[night]
+        if source == "parts":  # a warehouse's folder: the late answers come as a new part
+            folder = tmp_path / "log"
+            folder.mkdir(exist_ok=True)
+            first = logs["night 1"].frame
+            for i, rows in enumerate(np.array_split(np.arange(len(first)), 2)):
+                first.iloc[rows].to_parquet(folder / f"part-{i}.parquet", index=False)
+            if night == "night 2":
+                district.log.frame.iloc[late].to_parquet(folder / "part-2.parquet", index=False)
+            return folder
         logs[night].frame.to_parquet(path)
         return path
 

@@ -72,12 +72,14 @@ def test_three_nights_on_spark_equal_the_in_process_job_byte_for_byte(
     assert snapshot_format(spark / "state" / f"date={district.last_day}") == SPARK_FORMAT
 
 
+@pytest.mark.parametrize("source", ["file", "parts"])
 def test_answers_that_arrive_late_are_traced_on_spark_as_in_process(
-    spark_ready, district, tmp_path
+    spark_ready, district, tmp_path, source
 ):
     """Rows dated before the last Spark snapshot's cutoff that reached the Parquet log after
     it: the Spark night notices it (the file's statistics), says so and rebuilds, and equals
-    the in-process job's night recomputed from the whole file, byte for byte."""
+    the in-process job's night recomputed from the whole file, byte for byte. The same for a
+    log kept as a folder of parts (Hive-style `day=` folders), the late rows in a new part."""
     import numpy as np
 
     from adaptive.errors import NightWarning
@@ -86,11 +88,19 @@ def test_answers_that_arrive_late_are_traced_on_spark_as_in_process(
     late = np.flatnonzero((ts < pd.Timestamp(DAY_1, tz="UTC")).to_numpy())[-40:]
     early = np.ones(len(ts), bool)
     early[late] = False
-    path = tmp_path / "responses.parquet"
+    path = tmp_path / ("responses.parquet" if source == "file" else "log")
     args = district.job_args(data=path, k=5)
-    district.log.take_rows(early).frame.to_parquet(path)
+    if source == "file":
+        district.log.take_rows(early).frame.to_parquet(path)
+    else:
+        (path / "day=1").mkdir(parents=True)
+        district.log.take_rows(early).frame.to_parquet(path / "day=1" / "part-0.parquet")
     run_daily_job(DAY_1, tmp_path / "spark", engine="spark", master="local[2]", **args)
-    district.log.frame.to_parquet(path)  # the late rows arrive
+    if source == "file":  # the late rows arrive
+        district.log.frame.to_parquet(path)
+    else:
+        (path / "day=2").mkdir()
+        district.log.frame.iloc[late].to_parquet(path / "day=2" / "part-0.parquet")
     with pytest.warns(NightWarning, match=r"snapshot's cutoff .* changed .*\+40 parquet rows"):
         ours = run_daily_job(DAY_2, tmp_path / "spark", engine="spark", master="local[2]", **args)
     theirs = run_daily_job(DAY_2, tmp_path / "local", **args)

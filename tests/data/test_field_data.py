@@ -748,3 +748,71 @@ def test_an_export_that_writes_its_answers_as_words(tmp_path):
     flags = ["--correct-values", "Correct", "--incorrect-values", "Incorrect"]
     assert run(["validate", str(path), *flags]) == 0
     assert run(["validate", str(path)]) == 2
+
+
+def _warehouse_export(tmp_path: Path, frame: pd.DataFrame, parts: int = 3) -> Path:
+    """The export a Spark or warehouse job writes: Hive-style folders of parts in other column
+    names, `_SUCCESS` and hidden checksum files beside them."""
+    folder = tmp_path / "export"
+    for i, chunk in enumerate(np.array_split(np.arange(len(frame)), parts)):
+        day = folder / f"day=2024-09-0{i + 1}"
+        day.mkdir(parents=True)
+        frame.iloc[chunk].to_parquet(day / f"part-{i:05d}.snappy.parquet", index=False)
+        (day / f".part-{i:05d}.snappy.parquet.crc").write_bytes(b"\0")
+    (folder / "_SUCCESS").write_text("")
+    return folder
+
+
+def test_a_folder_of_parquet_parts_reads_as_its_one_file(tmp_path):
+    """A log exported in parts reads as the same rows in one file (its own column names), on
+    every path that reads a log; a bad cell is named by its part and that part's own line, in
+    errors and in the quarantine (was: "'DIR' is neither a file nor a dataset name")."""
+    export = pd.read_csv(shuffled_export(tmp_path))
+    export.columns = ["Learner", "Question", "Standard", "Score", "When"]
+    export["When"] = pd.to_datetime(export["When"], utc=True)
+    folder = _warehouse_export(tmp_path, export)
+    (tmp_path / "one").mkdir()
+    export.to_parquet(tmp_path / "one" / "all.parquet", index=False)
+    flags = ["--student-col", "Learner", "--item-col", "Question", "--skills-col", "Standard",
+             "--correct-col", "Score", "--time-col", "When"]  # fmt: skip
+    mapping = column_mapping(**{"student_col": ["Learner"], "item_col": "Question",
+                                "skills_col": "Standard", "correct_col": "Score",
+                                "time_col": "When"})  # fmt: skip
+    from_parts = load_log(folder, mapping)
+    from_file = load_log(tmp_path / "one" / "all.parquet", mapping)
+    pd.testing.assert_frame_equal(from_parts.frame, from_file.frame)
+    out = runner.invoke(app, ["validate", str(folder), *flags])
+    assert out.exit_code == 0, out.output
+
+    # one bad cell in the second part: named by that part and its own line, nothing dropped
+    bad = export.copy()
+    second = np.array_split(np.arange(len(bad)), 3)[1]
+    bad.loc[second[4], "Score"] = 7
+    folder = _warehouse_export(tmp_path / "bad", bad)
+    with pytest.raises(DataValidationError) as caught:
+        load_log(folder, mapping)
+    (problem,) = caught.value.problems
+    assert Path(problem.file).name == "part-00001.snappy.parquet" and problem.line == 5
+    assert problem.column == "Score" and problem.value == "7"
+    quarantine = tmp_path / "q.csv"
+    log, report = load_log_report(folder, mapping, quarantine)
+    assert len(log) == len(bad) - 1 and report.rows_quarantined == 1
+    q = pd.read_csv(quarantine)
+    assert q[["file", "line"]].values.tolist() == [["part-00001.snappy.parquet", 5]]
+
+    # a folder is read only when it holds Parquet parts and nothing else
+    (folder / "day=2024-09-01" / "notes.csv").write_text("a,b\n")
+    with pytest.raises(DataValidationError, match="only Parquet parts in a log's folder"):
+        load_log(folder, mapping)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataValidationError, match="a folder holding Parquet parts"):
+        load_log(tmp_path / "empty")
+    other = _warehouse_export(tmp_path / "renamed", export)
+    renamed = pd.read_parquet(other / "day=2024-09-02" / "part-00001.snappy.parquet")
+    renamed.rename(columns={"Score": "Points"}).to_parquet(
+        other / "day=2024-09-02" / "part-00001.snappy.parquet", index=False
+    )
+    with pytest.raises(
+        DataValidationError, match="part-00001.snappy.parquet, line 1, column 'Score'"
+    ):
+        load_log(other, mapping)

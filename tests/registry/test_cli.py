@@ -192,9 +192,9 @@ def test_train_evaluate_and_promote_read_a_district_folder(
 ):
     """A data scientist who simulated a district trains, evaluates and promotes on its folder:
     `--district DIR` is the folder's log (and, for `train`, its catalog), the same as naming
-    them. The folder given as `--data`, a folder of Parquet parts, an empty folder, or no log at
+    them. The folder given as `--data`, a folder of other files, an empty folder, or no log at
     all: one error saying what to give (was: "'DIR' is neither a file nor a dataset name";
-    "No such option: --district")."""
+    "No such option: --district"). A folder of Parquet parts (a warehouse export) is a log."""
     district = tmp_path / "district"
     code, out = run_cli(["simulate", "--out", str(district), "--students", "150",
                          "--responses", "30", "-q"], monkeypatch, capsys)  # fmt: skip
@@ -226,17 +226,25 @@ def test_train_evaluate_and_promote_read_a_district_folder(
                          "--tracking-uri", sqlite_uri], monkeypatch, capsys)  # fmt: skip
     assert code == 0 and "PROMOTED" in out, out
 
-    parts = tmp_path / "export"
+    parts = tmp_path / "export"  # the log as a warehouse writes it: a folder of parts
     (parts / "day=1").mkdir(parents=True)
     (parts / "day=1" / "part-0000.parquet").write_bytes(
         (district / "responses.parquet").read_bytes()
     )
     (parts / "_SUCCESS").write_text("")
+    code, out = run_cli([*train, "--name", "parts", "--data", str(parts), "--catalog", catalog],
+                        monkeypatch, capsys)  # fmt: skip
+    assert code == 0 and out.split("MLflow run")[0] == tables[0], out
+    (tmp_path / "mixed").mkdir()
+    (tmp_path / "mixed" / "part-0.parquet").write_bytes(
+        (district / "responses.parquet").read_bytes()
+    )
+    (tmp_path / "mixed" / "notes.csv").write_text("a\n")
     (tmp_path / "empty").mkdir()
     mistakes = [
         (["--data", str(district)], "is a district folder", "--district"),
-        (["--data", str(parts)], "is a folder of 1 file (a Spark", "pq.write_table"),
-        (["--data", str(tmp_path / "empty")], "is an empty folder", "CSV, TSV or Parquet"),
+        (["--data", str(tmp_path / "mixed")], "notes.csv", "only Parquet parts in a log's folder"),
+        (["--data", str(tmp_path / "empty")], "empty", "a folder holding Parquet parts"),
         ([], "give --data (a response log", "or --district"),
         (["--district", str(district), "--data", log], "not both", "--data"),
     ]

@@ -312,14 +312,19 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str]]
     from adaptive.data import resolve
 
     path, m, _ = resolve(data, mapping)
-    if path.suffix != ".parquet":
+    first = path
+    if path.is_dir():  # a folder of Parquet parts: Spark reads it as one log
+        from adaptive.data.readers import parquet_parts
+
+        first = parquet_parts(path)[0]
+    elif path.suffix != ".parquet":
         raise ConfigError(
             f"{path}: the Spark engine reads Parquet logs only; convert it first "
             "(`adaptive validate FILE --out LOG.parquet` with its column options) or use --engine local"
         )
     import pyarrow.parquet as pq
 
-    names = pq.read_schema(path).names  # the footer only
+    names = pq.read_schema(first).names  # the footer only
     time_column = m.time or next((c for c in ("timestamp", "time") if c in names), None)
     if time_column is None or len(m.student_id) != 1 or m.skills_from or m.merge_skill_rows:
         raise ConfigError(
@@ -401,7 +406,7 @@ def _fingerprint(model_name, version, meta, k, context, profiles_path, log_path,
         "catalog": hashlib.sha256(context.catalog_json.encode()).hexdigest(),
         "policy": context.policy_json,
         "profiles": file_sha256(profiles_path) if profiles_path else None,
-        "log": file_sha256(log_path) if log_path.is_file() else str(log_path.stat().st_mtime_ns),
+        "log": file_sha256(log_path) if log_path.is_file() else _folder_sha(log_path),
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 

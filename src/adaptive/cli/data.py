@@ -45,7 +45,10 @@ def register(app: typer.Typer) -> None:
 def validate(
     file: Annotated[
         Path | None,
-        typer.Argument(help="CSV/TSV/Parquet file (optionally .gz); omit with --dataset."),
+        typer.Argument(
+            help="CSV/TSV/Parquet file (optionally .gz) or a folder of Parquet parts; omit with "
+            "--dataset."
+        ),
     ] = None,
     dataset: DatasetOpt = None,
     mapping: dict | None = None,

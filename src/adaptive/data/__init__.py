@@ -127,31 +127,25 @@ def resolve(
     if dataset is not None:
         desc = load_descriptor(dataset)
         return Path(data), desc.column_mapping(mapping), desc.base_dir
-    if Path(data).is_dir():
-        raise AdaptiveError(folder_given(Path(data)))
+    if Path(data).is_dir():  # a folder of Parquet parts (a Spark or warehouse export)
+        return _parts_folder(Path(data)), ColumnMapping.from_dict(mapping), None
     if not Path(data).is_file():
         known = ", ".join(list_descriptors()) or "none"
         raise AdaptiveError(f"{str(data)!r} is neither a file nor a dataset name (known: {known})")
     return Path(data), ColumnMapping.from_dict(mapping), None
 
 
-def folder_given(folder: Path) -> str:
-    """What to give instead of a folder where a response log (one file) goes: a district
-    folder's log, or the parts of a Spark or warehouse export written as one file."""
+def _parts_folder(folder: Path) -> Path:
+    """A folder given as a log: its Parquet parts are the log; a district folder (as `adaptive
+    simulate --out` writes it, with other tables beside its log) is one error saying what to
+    give, and so is a folder of other files or none (`parquet_parts`)."""
+    from adaptive.data.readers import parquet_parts
+
     if (folder / "responses.parquet").is_file():
-        return (
+        raise AdaptiveError(
             f"{folder} is a district folder (as `adaptive simulate --out` writes it), not a "
             f"response log: give its log, {folder / 'responses.parquet'}, or the folder as "
             "--district where the command takes one"
         )
-    parts = sorted(
-        p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(("_", "."))
-    )
-    if parts:
-        return (
-            f"{folder} is a folder of {len(parts):,} {'file' if len(parts) == 1 else 'files'} (a Spark or warehouse export in "
-            "parts?), not a response log: expected one CSV, TSV or Parquet file; write Parquet "
-            'parts as one with `python -c "import pyarrow.dataset as ds, pyarrow.parquet as pq; '
-            f"pq.write_table(ds.dataset('{folder}').to_table(), 'responses.parquet')\"`"
-        )
-    return f"{folder} is an empty folder, not a response log (a CSV, TSV or Parquet file)"
+    parquet_parts(folder)
+    return folder

@@ -123,7 +123,7 @@ def read_responses_report(
         quarantine = check_quarantine_path(quarantine, source=path)
     raw = read_raw(path, mapping, since=since)
     q_matrix = _load_q_matrix(mapping, Path(base_dir) if base_dir else path.parent)
-    issues = Issues(raw.source, raw.lines)
+    issues = Issues(raw.source, raw.lines, parts=raw.parts)
     values = check_values(raw, mapping, q_matrix, issues)
     n = raw.table.num_rows
     check_order, hint = _order_rule(mapping, values.time_kind, raw.time_column)
@@ -299,26 +299,29 @@ def _str_series(arr: pa.Array) -> pd.Series:
 
 
 def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
-    """Every rejected row (line, reason, its cells as read) to a CSV, written atomically."""
+    """Every rejected row (line, reason, its cells as read) to a CSV, written atomically; from a
+    folder of Parquet parts, each row's part too (`file`), its line that part's own."""
     reasons: dict[int, list[str]] = {}
     for row, problem in issues.problems():
         reasons.setdefault(row, []).append(_reason(problem))
     rows = np.array(sorted(reasons), dtype=np.int64)
     cells = raw.table.take(pa.array(rows)) if len(rows) else raw.table.slice(0, 0)
-    columns: dict[str, list] = {
-        "line": raw.lines[rows].tolist(),
-        "reason": ["; ".join(reasons[r]) for r in rows.tolist()],
-    }
+    located = [raw.where(line) for line in raw.lines[rows].tolist()]
+    columns: dict[str, list] = {"file": [Path(f).name for f, _ in located]} if raw.parts else {}
+    columns["line"] = [line for _, line in located]
+    columns["reason"] = ["; ".join(reasons[r]) for r in rows.tolist()]
     for name in cells.column_names:
         columns[name] = [None if v is None else str(v) for v in cells.column(name).to_pylist()]
     columns["raw_text"] = [None] * len(rows)
-    for problem, text in zip(raw.unparsed, raw.unparsed_text, strict=True):
+    for problem, text in zip(raw.unparsed, raw.unparsed_text, strict=True):  # CSV only
         columns["line"].append(problem.line)
         columns["reason"].append(_reason(problem))
         for name in cells.column_names:
             columns[name].append(None)
         columns["raw_text"].append(text)
-    order = np.argsort(np.array(columns["line"], dtype=np.int64), kind="stable")
+    order = np.arange(len(rows)) if raw.parts else np.argsort(
+        np.array(columns["line"], dtype=np.int64), kind="stable"
+    )  # fmt: skip
     table = pa.table(
         {
             k: pa.array([v[i] for i in order], type=pa.int64() if k == "line" else pa.string())

@@ -63,6 +63,13 @@ class RawTable:
     cell_problems: list[CellProblem] = field(default_factory=list)
     blank_lines: int = 0
     checked: bool = False  # a log written by `write_log` (its Parquet metadata says so)
+    #: A folder of Parquet parts: (part path, lines before it) in reading order. A row's line
+    #: then counts across the parts; `where` turns it back into the part and its own line.
+    parts: tuple[tuple[str, int], ...] = ()
+
+    def where(self, line: int) -> tuple[str, int]:
+        """(file, line in that file) of a line: the part that holds it, for a folder."""
+        return locate_line(self.source, self.parts, line)
 
     @property
     def rows_read(self) -> int:
@@ -94,6 +101,8 @@ def read_raw(path: str | Path, mapping: ColumnMapping, *, since: int | None = No
     """
     path = Path(path)
     source = str(path)
+    if path.is_dir():
+        return _read_parquet_parts(path, mapping, since)
     if not path.is_file():
         raise DataValidationError([Problem(source, None, None, None, "an existing file")])
     kind, compression = file_format(path)
@@ -384,6 +393,77 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
     )
 
 
+def parquet_parts(folder: Path) -> list[Path]:
+    """The Parquet files of a folder of parts (a Spark or warehouse export), in path order, at
+    any depth (Hive-style `day=2027-01-05/` folders too). Names starting with `_` or `.` are
+    not parts (Spark's `_SUCCESS`, `.crc` checksums); any other file is an error, as is a folder
+    without parts: a log is never read from a guess."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    hidden = [
+        p for p in files if any(s.startswith(("_", ".")) for s in p.relative_to(folder).parts)
+    ]
+    parts = [p for p in files if p not in hidden]
+    other = [p for p in parts if file_format(p) != ("parquet", None)]
+    if other:
+        raise DataValidationError(
+            [
+                Problem(str(p), None, None, None, "only Parquet parts in a log's folder")
+                for p in other
+            ]
+        )
+    if not parts:
+        raise DataValidationError(
+            [Problem(str(folder), None, None, None, "a folder holding Parquet parts of a log")]
+        )
+    return parts
+
+
+def _read_parquet_parts(folder: Path, mapping: ColumnMapping, since: int | None) -> RawTable:
+    """A folder of Parquet parts read as one log: each part as `_read_parquet` reads it (its
+    row groups before `since` skipped), in path order; every part has the first one's columns."""
+    parts = parquet_parts(folder)
+    raws, offsets, before = [], [], 0
+    for part in parts:
+        raw = _read_parquet(part, mapping, since)
+        if raws and (raw.table.schema.names != raws[0].table.schema.names
+                     or raw.time_column != raws[0].time_column):  # fmt: skip
+            raise DataValidationError([Problem(
+                str(part), 1, None, ", ".join(raw.header),
+                f"the columns of the folder's first part ({parts[0].name}: "
+                f"{', '.join(raws[0].header)})",
+            )])  # fmt: skip
+        raws.append(raw)
+        offsets.append(before)
+        before += pq.ParquetFile(str(part)).metadata.num_rows
+    first = raws[0]
+    try:
+        table = pa.concat_tables([r.table for r in raws], promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise DataValidationError(
+            [Problem(str(folder), None, None, None, f"parts whose columns have one type ({exc})")]
+        ) from None
+    return RawTable(
+        source=str(folder),
+        is_parquet=True,
+        header=first.header,
+        table=table,
+        lines=np.concatenate([r.lines + o for r, o in zip(raws, offsets, strict=True)]),
+        time_column=first.time_column,
+        optional=first.optional,
+        checked=all(r.checked for r in raws),
+        parts=tuple((str(p), o) for p, o in zip(parts, offsets, strict=True)),
+    )
+
+
+def locate_line(source: str, parts: tuple[tuple[str, int], ...], line: int) -> tuple[str, int]:
+    """(file, its own line) of a line counted across a folder's parts (`RawTable.parts`)."""
+    if not parts:
+        return source, line
+    i = int(np.searchsorted([o for _, o in parts], line, side="left")) - 1
+    path, before = parts[max(i, 0)]
+    return path, line - before
+
+
 def _check_parquet_types(
     source: str, schema: pa.Schema, mapping: ColumnMapping, optional: dict[str, str]
 ) -> None:
@@ -511,6 +591,9 @@ def parquet_rows_before(path: str | Path, mapping: ColumnMapping, before: int) -
     night: rows dated before the cutoff that reached the log after it (a device that synced
     late) would otherwise never be read."""
     path = Path(path)
+    if path.is_dir():  # a folder of parts: the sum over its parts
+        counts = [parquet_rows_before(p, mapping, before) for p in parquet_parts(path)]
+        return None if None in counts else sum(counts)
     if not path.is_file() or file_format(path) != ("parquet", None):
         return None
     pfile = pq.ParquetFile(str(path))

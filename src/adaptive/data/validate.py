@@ -13,6 +13,7 @@ time order where it is required), after consecutive multi-skill rows have been m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ import pyarrow.compute as pc
 
 from adaptive.data.log import SKILL_LIST_TYPE
 from adaptive.data.mapping import ColumnMapping
-from adaptive.data.readers import RawTable
+from adaptive.data.readers import RawTable, locate_line
 from adaptive.errors import DataValidationError, Problem
 
 ISO_EXPECTED = (
@@ -51,6 +52,8 @@ class Issues:
     source: str
     lines: np.ndarray
     rows: list[np.ndarray] = field(default_factory=list)
+    #: a folder of parts (`RawTable.parts`): a Problem names the part and its own line
+    parts: tuple[tuple[str, int], ...] = ()
     entries: list[tuple[str | None, list[str], str | list[str]]] = field(default_factory=list)
 
     def add(
@@ -84,15 +87,20 @@ class Issues:
             mask[rows] = True
         return mask
 
+    def line_text(self, line: int) -> str:
+        """'line 12', or 'line 12 of part-0001.parquet' in a folder of parts."""
+        source, own = locate_line(self.source, self.parts, int(line))
+        return f"line {own}" if not self.parts else f"line {own} of {Path(source).name}"
+
     def problems(self) -> list[tuple[int, Problem]]:
         """(row, Problem) for every issue, in line order."""
         out = []
         for rows, (column, values, expected) in zip(self.rows, self.entries, strict=True):
             for k, row in enumerate(rows.tolist()):
                 exp = expected if isinstance(expected, str) else expected[k]
-                line = int(self.lines[row])
-                out.append((row, Problem(self.source, line, column, values[k], exp)))
-        out.sort(key=lambda rp: rp[1].line or 0)
+                source, line = locate_line(self.source, self.parts, int(self.lines[row]))
+                out.append((row, Problem(source, line, column, values[k], exp)))
+        out.sort(key=lambda rp: int(self.lines[rp[0]]))
         return out
 
 
@@ -686,11 +694,11 @@ def _reject_duplicates(
     split_at = np.zeros(n, dtype=bool)
     split_at[by_time[1:][split]] = True
     expected = [
-        f"a row that does not repeat line {lines[first_of[i]]} with another skill (one "
+        f"a row that does not repeat {issues.line_text(lines[first_of[i]])} with another skill (one "
         "response written one row per skill? --merge-skill-rows / merge_skill_rows reads "
         "them as one response tagged with their skills)"
         if split_at[i]
-        else f"a row that does not repeat line {lines[first_of[i]]} (same student, item, time "
+        else f"a row that does not repeat {issues.line_text(lines[first_of[i]])} (same student, item, time "
         f"and answer, one after the other: a duplicated row{DATES_ONLY_HINT if dates_only else ''})"
         for i in idx
     ]
