@@ -262,11 +262,13 @@ def test_restart_places_students_from_a_prior(fitted, test_log):
 
     ids = list(test_log.students[:2])
     skills = tuple(fitted.skills_)
-    values = np.full((2, len(skills)), 0.9)
-    placement = Placement(tuple(ids), skills, values, ("given", "given"))
+    values = np.full((3, len(skills)), 0.9)
+    placement = Placement((*ids, "someone-else"), skills, values, ("given",) * 3)
     state = fitted.init_state()
     fitted.update(state, test_log)
     fitted.restart(state, ids, prior=placement)
+    assert state.row("someone-else") is None  # the placement's other students: not touched
+    placement = placement.subset(ids)
     fresh = fitted.init_state(ids, prior=placement)
     np.testing.assert_allclose(
         fitted.mastery(state, state.rows(ids)), fitted.mastery(fresh, fresh.rows(ids)), rtol=0,

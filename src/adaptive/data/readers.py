@@ -399,10 +399,9 @@ def parquet_parts(folder: Path) -> list[Path]:
     not parts (Spark's `_SUCCESS`, `.crc` checksums); any other file is an error, as is a folder
     without parts: a log is never read from a guess."""
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    hidden = [
-        p for p in files if any(s.startswith(("_", ".")) for s in p.relative_to(folder).parts)
+    parts = [
+        p for p in files if not any(s.startswith(("_", ".")) for s in p.relative_to(folder).parts)
     ]
-    parts = [p for p in files if p not in hidden]
     other = [p for p in parts if file_format(p) != ("parquet", None)]
     if other:
         raise DataValidationError(

@@ -340,11 +340,11 @@ class KnowledgeTracer(ABC):
         self, state: TracingState, student_ids: Iterable[str], prior: Placement | None = None
     ) -> None:
         """Start these students again as new: every state array of theirs back to a new
-        student's (the fitted population prior), then `prior`'s placement where it covers them
-        (students absent from the state are added). What they answered before is forgotten, so
-        `update(state, <their whole history>)` afterwards traces it again in time order: after
-        a `LateAnswerWarning`, restart its `students` and give their history. Other students'
-        rows are not touched."""
+        student's (the fitted population prior), then `prior`'s placement for those of them it
+        covers (students absent from the state are added). What they answered before is
+        forgotten, so `update(state, <their whole history>)` afterwards traces it again in time
+        order: after a `LateAnswerWarning`, restart its `students` and give their history.
+        Other students' rows, and `prior`'s other students, are not touched."""
         self._check_fitted()
         ids = id_list(student_ids)
         initial = self._state_row()
@@ -356,8 +356,10 @@ class KnowledgeTracer(ABC):
                     row = np.nan if name == PLACEMENT else 0
                 values[rows] = row
             if prior is not None:
-                self._place(state, state.rows_adding(list(prior.students), initial),
-                            prior.aligned(self.skills_))  # fmt: skip
+                wanted = set(ids)
+                covered = prior.subset([s for s in prior.students if s in wanted])
+                placed = state.rows(list(covered.students))
+                self._place(state, placed, covered.aligned(self.skills_))
 
     def is_placed(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
         """(n,) True for the students started from a placement (`place`, `init_state(prior=)`)
@@ -484,6 +486,8 @@ class KnowledgeTracer(ABC):
         move that time on to each student's latest in the log (sorted by student, then time)."""
         last = state.ensure_array(LAST_ANSWER, np.zeros((), np.int64))
         time, offsets = responses.time, responses.student_offsets
+        if not len(time):
+            return
         lengths = np.diff(offsets)
         before = last[rows]
         first = time[np.minimum(offsets[:-1], len(time) - 1)]
