@@ -798,7 +798,7 @@ def test_a_folder_of_parquet_parts_reads_as_its_one_file(tmp_path):
     log, report = load_log_report(folder, mapping, quarantine)
     assert len(log) == len(bad) - 1 and report.rows_quarantined == 1
     q = pd.read_csv(quarantine)
-    assert q[["file", "line"]].values.tolist() == [["part-00001.snappy.parquet", 5]]
+    assert q[["file", "line"]].values.tolist() == [["day=2024-09-02/part-00001.snappy.parquet", 5]]
 
     # a folder is read only when it holds Parquet parts and nothing else
     (folder / "day=2024-09-01" / "notes.csv").write_text("a,b\n")

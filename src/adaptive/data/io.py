@@ -300,14 +300,17 @@ def _str_series(arr: pa.Array) -> pd.Series:
 
 def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
     """Every rejected row (line, reason, its cells as read) to a CSV, written atomically; from a
-    folder of Parquet parts, each row's part too (`file`), its line that part's own."""
+    folder of Parquet parts, each row's part too (`file`, inside the folder), its line that
+    part's own."""
     reasons: dict[int, list[str]] = {}
     for row, problem in issues.problems():
         reasons.setdefault(row, []).append(_reason(problem))
     rows = np.array(sorted(reasons), dtype=np.int64)
     cells = raw.table.take(pa.array(rows)) if len(rows) else raw.table.slice(0, 0)
     located = [raw.where(line) for line in raw.lines[rows].tolist()]
-    columns: dict[str, list] = {"file": [Path(f).name for f, _ in located]} if raw.parts else {}
+    columns: dict[str, list] = {}
+    if raw.parts:  # each part by its path inside the folder (`day=2/part-0.parquet`)
+        columns["file"] = [str(Path(f).relative_to(raw.source)) for f, _ in located]
     columns["line"] = [line for _, line in located]
     columns["reason"] = ["; ".join(reasons[r]) for r in rows.tolist()]
     for name in cells.column_names:

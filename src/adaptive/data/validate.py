@@ -88,9 +88,13 @@ class Issues:
         return mask
 
     def line_text(self, line: int) -> str:
-        """'line 12', or 'line 12 of part-0001.parquet' in a folder of parts."""
+        """'line 12', or 'line 12 of day=2/part-0.parquet' in a folder of parts."""
         source, own = locate_line(self.source, self.parts, int(line))
-        return f"line {own}" if not self.parts else f"line {own} of {Path(source).name}"
+        return (
+            f"line {own}"
+            if not self.parts
+            else f"line {own} of {Path(source).relative_to(self.source)}"
+        )
 
     def problems(self) -> list[tuple[int, Problem]]:
         """(row, Problem) for every issue, in line order."""
