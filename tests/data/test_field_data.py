@@ -816,3 +816,30 @@ def test_a_folder_of_parquet_parts_reads_as_its_one_file(tmp_path):
         DataValidationError, match="part-00001.snappy.parquet, line 1, column 'Score'"
     ):
         load_log(other, mapping)
+
+
+def test_a_row_repeated_across_two_parts_is_named_by_both(tmp_path):
+    """The parts are one log in path order: a row repeated on the first line of the next part
+    is the duplicate the data layer rejects in one file, and the message names each part by
+    its path inside the folder (Hive folders repeat part names)."""
+    rows = pd.DataFrame(
+        {
+            "student_id": ["a", "a", "b", "b"],
+            "item_id": ["i1", "i2", "i1", "i1"],
+            "skill_ids": ["k", "k", "k", "k"],
+            "correct": [1, 0, 1, 1],
+            "timestamp": pd.to_datetime(["2024-09-01T08:00Z", "2024-09-01T09:00Z"] * 2),
+        }
+    )
+    folder = tmp_path / "log"
+    for day, part in (("day=1", rows.iloc[:3]), ("day=2", rows.iloc[3:])):
+        (folder / day).mkdir(parents=True)
+        part.to_parquet(folder / day / "part-0.parquet", index=False)
+    rows.loc[3, "timestamp"] = rows.loc[2, "timestamp"]
+    rows.iloc[3:].to_parquet(folder / "day=2" / "part-0.parquet", index=False)
+    with pytest.raises(DataValidationError) as caught:
+        load_log(folder)
+    (problem,) = caught.value.problems
+    assert Path(problem.file).relative_to(folder) == Path("day=2/part-0.parquet")
+    assert problem.line == 1
+    assert "does not repeat line 3 of day=1/part-0.parquet" in problem.expected
