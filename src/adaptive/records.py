@@ -3,7 +3,8 @@
 A district writes these files by hand or exports them from another system, so every value is
 checked against its field's type before a dataclass is built: a grade of "four", interests given
 as a list or a difficulty of "hard" is one `RecordError` naming the record, the field, the value
-and what was expected, never an error deep in the scoring or a value silently misread.
+and what was expected, never an error deep in the scoring or a value silently misread. A field
+named `grade` is read by `adaptive.grades` ("K" is 0, "05" is 5).
 
     profile = from_record(LearnerProfile, {"student_id": "s1", "grade": 4}, "profile")
     to_record(profile)  # the JSON form back: {"student_id": "s1", "grade": 4, ...}
@@ -19,6 +20,7 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any, Literal, TypeVar
 
 from adaptive.errors import ConfigError
+from adaptive.grades import GRADE_EXPECTED, to_grade
 
 T = TypeVar("T")
 
@@ -88,6 +90,8 @@ def _checks_of(cls: type) -> dict[str, _Check]:
     for f in fields(cls):
         convert, expected = _converter(hints[f.name])
         required = f.default is MISSING and f.default_factory is MISSING
+        if f.name == "grade":  # "K", "05" and 4.0 are grades; "fourth" and 4.5 are not
+            convert, expected = to_grade, GRADE_EXPECTED + ("" if required else " or null")
         if f.name == "id" or f.name.endswith("_id"):
             convert = _non_empty_id(convert)
             expected = "a non-empty id" + ("" if required else " or null")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
@@ -26,7 +27,7 @@ def test_good_records_convert_lists_and_ints() -> None:
 @pytest.mark.parametrize(
     "record, message",
     [
-        ({"student_id": "s1", "grade": "four"}, "grade = 'four' (expected a whole number or null)"),
+        ({"student_id": "s1", "grade": "four"}, "grade = 'four' (expected a whole number, K"),
         ({"student_id": "s1", "grade": 4.5}, "grade = 4.5"),
         ({"student_id": "s1", "interests": ["math"]}, "interests = ['math'] (expected an object"),
         ({"student_id": "s1", "interests": {"math": "a lot"}}, "interests = "),
@@ -43,6 +44,57 @@ def test_a_bad_profile_names_the_field_value_and_expectation(record, message) ->
         LearnerProfile.from_dict(record)
     assert message in str(err.value)
     assert isinstance(err.value, ConfigError)  # exit 2 from the command line
+
+
+def test_kindergarten_and_text_grades_read_the_same_everywhere(tmp_path) -> None:
+    """A K-12 district's exports write kindergarten as "K" and grades as text ("05"): a
+    profiles file with one kindergartner failed as a whole, and `LearnerProfile(grade="K")`
+    was accepted, then a ValueError in placement. Now every reader takes "K" as grade 0 (and
+    "PK" as -1), and the reasons say "grade K"; 4.5 or "fourth" is an error naming the value."""
+    from adaptive.curriculum import read_profiles
+    from adaptive.grades import grade_label, parse_grade
+    from adaptive.placement import GradeTable, grade_placement
+
+    assert [parse_grade(v) for v in ("K", "kg", " Kindergarten ", "PK", "Pre-K", "05", "-1", 3.0)] \
+        == [0, 0, 0, -1, -1, 5, -1, 3]  # fmt: skip
+    assert parse_grade(None) is None and (grade_label(0), grade_label(-1), grade_label(4.0)) == (
+        "K",
+        "PK",
+        "4",
+    )
+    for bad in ("fourth", 4.5, True, "5th", float("nan")):
+        with pytest.raises(ConfigError, match="expected a whole number, K"):
+            parse_grade(bad)
+    path = tmp_path / "profiles.jsonl"
+    lines = [{"student_id": "k1", "grade": "K"}, {"student_id": "s5", "grade": "05"}]
+    path.write_text("\n".join(json.dumps(r) for r in lines) + "\n")
+    profiles = read_profiles(path)
+    assert {s: p.grade for s, p in profiles.items()} == {"k1": 0, "s5": 5}
+    assert LearnerProfile("k2", grade="K") == LearnerProfile("k2", grade=0)
+    with pytest.raises(ConfigError, match="profile 'x': grade 4.5"):
+        LearnerProfile("x", grade=4.5)
+    catalog = Catalog.from_dict(
+        {"skills": [{"id": "count", "grade": "K"}, {"id": "add", "grade": 1,
+                                                     "prerequisites": ["count"]}],
+         "activities": [{"id": "a", "title": "A", "skills": ["count"], "grade": "K"}]}
+    )  # fmt: skip
+    assert catalog.skills[0].grade == 0 and catalog.activities[0].grade == 0
+    with pytest.raises(ConfigError, match="skill 'k': grade 'fourth'"):
+        Skill("k", grade="fourth")
+    placed = grade_placement(catalog, profiles)
+    assert placed.sources == ("placed from grade K", "placed from grade 5")
+    # a grade table read from TOML or JSON has text keys: the same gaps as the numbers
+    text_keys = GradeTable({"-1": 0.8, "0": 0.3, "+1": 0.1})
+    assert text_keys == GradeTable({-1: 0.8, 0: 0.3, 1: 0.1})
+    assert np.allclose(
+        grade_placement(catalog, profiles, text_keys).mastery,
+        grade_placement(catalog, profiles, GradeTable({-1: 0.8, 0: 0.3, 1: 0.1})).mastery,
+        equal_nan=True,
+    )
+    for bad, message in (({0.5: 0.3}, "gap 0.5"), ({"one": 0.3}, "gap 'one'"),
+                         ({0: "high"}, "P(known) 'high'")):  # fmt: skip
+        with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            GradeTable(bad)
 
 
 def test_a_bad_catalog_file_names_the_record(tmp_path) -> None:

@@ -275,6 +275,15 @@ def test_restart_places_students_from_a_prior(fitted, test_log):
         atol=tolerance(fitted),
     )  # fmt: skip
     assert fitted.is_placed(state, state.rows(ids)).all()
+    # profiles or a table given where a Placement goes: one TypeError saying how to make one
+    # (it was an AttributeError: 'dict' object has no attribute 'aligned')
+    for wrong in ({ids[0]: 0.9}, placement.to_frame()):
+        with pytest.raises(TypeError, match="prior: expected a Placement .*grade_placement"):
+            fitted.init_state(ids, prior=wrong)
+        with pytest.raises(TypeError, match="prior: expected a Placement"):
+            fitted.restart(state, ids, prior=wrong)
+        with pytest.raises(TypeError, match="placement: expected a Placement"):
+            fitted.place(state, wrong)
 
 
 def test_state_grows_in_place_one_new_student_at_a_time(fitted, test_log):

@@ -21,6 +21,7 @@ from scipy import sparse
 
 from adaptive.errors import ConfigError
 from adaptive.files import read_user_text
+from adaptive.grades import parse_grade
 from adaptive.records import RecordError, from_record, to_record
 
 ActivityKind = Literal["practice", "review", "project", "assessment"]
@@ -36,6 +37,9 @@ class Skill:
     prerequisites: tuple[str, ...] = ()
     grade: int | None = None
     standard: str | None = None
+
+    def __post_init__(self) -> None:
+        _set_grade(self, f"skill {self.id!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return to_record(self)
@@ -61,6 +65,7 @@ class Activity:
     standard: str | None = None
 
     def __post_init__(self) -> None:
+        _set_grade(self, f"activity {self.id!r}")
         if not self.skills:
             raise ConfigError(f"activity {self.id!r}: expected at least one skill")
         if self.kind not in ACTIVITY_KINDS:
@@ -83,6 +88,13 @@ class Activity:
     def from_dict(cls, d: dict[str, Any], where: str = "activity") -> Activity:
         """An activity from a JSON record, every field checked (`adaptive.records`)."""
         return from_record(cls, d, where)
+
+
+def _set_grade(record: Skill | Activity, where: str) -> None:
+    """A record's grade as a whole number ("K" is 0: `adaptive.grades`), checked once here."""
+    grade = parse_grade(record.grade, where)
+    if grade is not record.grade:
+        object.__setattr__(record, "grade", grade)
 
 
 def _named(record: Any) -> str:

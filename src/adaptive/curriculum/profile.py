@@ -9,6 +9,7 @@ from typing import Any
 
 from adaptive.errors import ConfigError
 from adaptive.files import user_text_lines
+from adaptive.grades import parse_grade
 from adaptive.records import from_record, to_record
 
 
@@ -16,6 +17,7 @@ from adaptive.records import from_record, to_record
 class LearnerProfile:
     """A pseudonymous student's grade, interests, aspirations and time budget.
 
+    `grade` is a whole number, kindergarten 0 ("K" is read as 0: `adaptive.grades`);
     `interests` maps topic -> weight in [0, 1]; `goal_skills` are skills the student aims for
     (an aspiration or career cluster already mapped to skills); `career_clusters` keeps the names.
     """
@@ -28,6 +30,15 @@ class LearnerProfile:
     weekly_minutes: float = 150.0
     school_id: str | None = None
     class_id: str | None = None
+
+    def __post_init__(self) -> None:
+        # "K" is grade 0 and "5" grade 5 here as in a profiles file; 4.5 or "fourth" is an error
+        # now, not a ValueError in placement later
+        if self.grade is None or type(self.grade) is int:  # the common case: 400,000 a night
+            return
+        grade = parse_grade(self.grade, f"profile {self.student_id!r}")
+        if grade is not self.grade:
+            object.__setattr__(self, "grade", grade)
 
     def to_dict(self) -> dict[str, Any]:
         return to_record(self)

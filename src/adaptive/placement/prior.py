@@ -25,6 +25,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.errors import ConfigError
+from adaptive.grades import grade_label
 
 if TYPE_CHECKING:
     from adaptive.tracing.base import KnowledgeTracer, TracingState
@@ -150,21 +151,17 @@ class GradeTable:
     def __post_init__(self) -> None:
         if not self.by_gap:
             raise ConfigError("a grade table needs at least one gap")
-        for gap, p in self.by_gap.items():
-            if not 0.0 <= float(p) <= 1.0:
-                raise ConfigError(f"grade table gap {gap}: P(known) {p} is not in [0, 1]")
+        # a table read from TOML or JSON has text keys ("-1"): they are the same gaps
+        by_gap = {_gap(k): _p_known(k, p) for k, p in self.by_gap.items()}
+        object.__setattr__(self, "by_gap", by_gap)
         if self.own_grade is not None and not all(0.0 <= v <= 1.0 for v in self.own_grade):
             raise ConfigError(f"grade table own_grade {self.own_grade}: expected two P(known)")
 
     @classmethod
     def from_dict(cls, d: Mapping[str, float] | Mapping[int, float]) -> GradeTable:
-        """From a TOML table such as `{"-1" = 0.75, "0" = 0.3, "1" = 0.1}`."""
-        try:
-            return cls({int(k): float(v) for k, v in d.items()})
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(
-                f"grade table {dict(d)!r}: expected integer gaps -> P(known)"
-            ) from exc
+        """From a TOML table such as `{"-1" = 0.75, "0" = 0.3, "1" = 0.1}` (the constructor
+        reads text keys as well; this names the file format's case)."""
+        return cls(dict(d))
 
     def lookup(self, gap: np.ndarray) -> np.ndarray:
         """P(known) for each grade gap (gaps beyond the table take its nearest end)."""
@@ -173,6 +170,25 @@ class GradeTable:
         full = np.arange(gaps[0], gaps[-1] + 1)
         table = np.interp(full, gaps, values)  # gaps missing inside the range: interpolated
         return table[np.clip(gap, gaps[0], gaps[-1]) - gaps[0]]
+
+
+def _gap(key: object) -> int:
+    """A grade table's key as a whole grade gap: 1, "1", "+1" and "-1" are gaps; 0.5 is not."""
+    if isinstance(key, int | np.integer) and not isinstance(key, bool):
+        return int(key)
+    if isinstance(key, str) and key.strip().lstrip("+-").isdigit():
+        return int(key.strip())
+    raise ConfigError(f"grade table gap {key!r}: expected a whole number of grades (-1, 0, 1)")
+
+
+def _p_known(gap: object, value: object) -> float:
+    try:
+        p = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        p = float("nan")
+    if not 0.0 <= p <= 1.0:
+        raise ConfigError(f"grade table gap {gap}: P(known) {value!r} is not in [0, 1]")
+    return p
 
 
 def grade_placement(
@@ -200,7 +216,9 @@ def grade_placement(
         own = known & (gap == 0)
         mastery[own] = np.broadcast_to(along, gap.shape)[own]
     sources = tuple(
-        "population prior (no grade)" if p.grade is None else f"placed from grade {p.grade}"
+        "population prior (no grade)"
+        if p.grade is None
+        else f"placed from grade {grade_label(p.grade)}"
         for p in plist
     )
     return Placement(

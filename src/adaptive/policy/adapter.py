@@ -27,6 +27,7 @@ from adaptive.curriculum.catalog import ACTIVITY_KINDS
 from adaptive.data.codes import id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ConfigError
+from adaptive.grades import grade_label
 from adaptive.placement.graph import propagate
 from adaptive.placement.prior import (
     GradeTable,
@@ -530,7 +531,7 @@ def _placed_source(profile: LearnerProfile, placement: str | Placement) -> str:
         source = placement.source_of(profile.student_id)
         if source is not None:
             return source
-    return "" if profile.grade is None else f"placed from grade {profile.grade}"
+    return "" if profile.grade is None else f"placed from grade {grade_label(profile.grade)}"
 
 
 def _propagated(

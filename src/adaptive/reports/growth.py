@@ -35,6 +35,7 @@ from scipy.special import ndtr
 from adaptive.curriculum import Catalog
 from adaptive.errors import ConfigError
 from adaptive.files import read_user_text
+from adaptive.grades import GRADE_EXPECTED, to_grade
 from adaptive.specs import SPECS_DIR
 
 NORM_SPEC = SPECS_DIR / "norm.toml"
@@ -67,9 +68,10 @@ class Norm:
         default = doc.get("default", {})
         grades = {}
         for key, table in doc.get("grade", {}).items():
-            if not str(key).lstrip("-").isdigit():
-                raise ConfigError(f"{path}: [grade.{key}]: expected a whole grade number")
-            grades[int(key)] = _band(path, f"grade.{key}", table)
+            fits, grade = to_grade(key)  # [grade.K] is kindergarten, grade 0
+            if not fits or grade is None:
+                raise ConfigError(f"{path}: [grade.{key}]: expected {GRADE_EXPECTED}")
+            grades[grade] = _band(path, f"grade.{key}", table)
         start, end = _band(path, "default", {"start": 0.10, "end": 0.80, **default})
         norm = cls(
             str(doc.get("year_start", "09-01")),

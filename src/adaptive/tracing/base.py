@@ -305,6 +305,7 @@ class KnowledgeTracer(ABC):
         """A fresh state for these students: the fitted population prior, or `prior` (a
         `Placement`) for the students and skills it covers."""
         self._check_fitted()
+        _check_placement(prior)
         initial = self._state_row()
         state = TracingState(
             students=[],
@@ -331,6 +332,7 @@ class KnowledgeTracer(ABC):
         never overwritten. Skills the placement leaves NaN keep the population prior.
         """
         self._check_fitted()
+        _check_placement(placement, "placement")
         prior = placement.aligned(self.skills_)
         with state.lock:
             rows = state.rows_adding(list(placement.students), self._state_row())
@@ -346,6 +348,7 @@ class KnowledgeTracer(ABC):
         order: after a `LateAnswerWarning`, restart its `students` and give their history.
         Other students' rows, and `prior`'s other students, are not touched."""
         self._check_fitted()
+        _check_placement(prior)
         ids = id_list(student_ids)
         initial = self._state_row()
         with state.lock:
@@ -835,6 +838,18 @@ class Untraced:
 def index_codes(vocabulary: pd.Index, ids: pd.Index | np.ndarray) -> np.ndarray:
     """Codes of `ids` in a fitted vocabulary; -1 for ids the model never saw (cold start)."""
     return vocabulary.get_indexer(pd.Index(ids)).astype(np.int64)
+
+
+def _check_placement(prior: object, name: str = "prior") -> None:
+    """A prior is a `Placement` (or None where optional): anything else is one TypeError saying
+    how to make one (profiles or a table passed as they are ended in an AttributeError)."""
+    if prior is None and name == "prior" or isinstance(prior, Placement):
+        return
+    raise TypeError(
+        f"{name}: expected a Placement (adaptive.placement: grade_placement(catalog, profiles), "
+        "read_placement(file, catalog), mastery_table_placement(frame), a diagnostic's "
+        f"placement()); got {type(prior).__name__}"
+    )
 
 
 def all_rows(state: TracingState, rows: np.ndarray | None) -> np.ndarray:

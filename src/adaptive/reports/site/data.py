@@ -9,7 +9,6 @@ memory stays bounded by the largest school, whatever the district's size.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -21,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from adaptive.batch.writer import date_dir, partition_path
+from adaptive.curriculum import read_profiles
 from adaptive.errors import ArtifactError, ConfigError
 from adaptive.files import read_sealed_json
 
@@ -202,25 +202,12 @@ def read_roster(path: str | Path) -> dict[str, str]:
 
 def read_interest_profiles(path: str | Path) -> dict[str, dict]:
     """Per student: grade, interests and goal skills from a profiles JSONL file (the batch job's
-    `--profiles`). Only the fields the pages show are kept."""
+    `--profiles`), read by `read_profiles` as the job reads it (a grade of "K" is 0; a bad line
+    is one error naming the file and line). Only the fields the pages show are kept."""
     path = Path(path)
     if not path.is_file():
         raise ReportInputError(f"profiles file {path} not found; pass --profiles FILE")
-    out: dict[str, dict] = {}
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-                out[str(d["student_id"])] = {
-                    "grade": d.get("grade"),
-                    "interests": {str(k): float(v) for k, v in (d.get("interests") or {}).items()},
-                    "goals": [str(g) for g in d.get("goal_skills") or ()],
-                }
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise ReportInputError(
-                    f"{path}, line {number}: not a learner profile ({type(exc).__name__}: {exc}); "
-                    "expected one JSON object with student_id per line"
-                ) from exc
-    return out
+    return {
+        sid: {"grade": p.grade, "interests": dict(p.interests), "goals": list(p.goal_skills)}
+        for sid, p in read_profiles(path).items()
+    }
