@@ -87,6 +87,28 @@ def test_recommend_starts_each_student_from_their_grade(district_dir) -> None:
     assert np.allclose(batch.mastery[0][known], grade_row[known], atol=0.05)
 
 
+def test_recommend_a_kindergartner_without_answers_says_where_they_start(
+    district_dir, tmp_path
+) -> None:
+    """A profiles file written by a K-12 district: "K" and "05" as grades, a student with no
+    answer yet. The command reads them (it failed on the "K" line), and the table says where
+    the newcomer was started (the JSON's placement reason was not in the table)."""
+    d = load_district(district_dir)
+    profiles = tmp_path / "profiles.jsonl"
+    lines = [json.dumps(p.to_dict()) for p in d.profiles.values()]
+    lines += ['{"student_id": "kid1", "grade": "K"}', '{"student_id": "new5", "grade": "05"}']
+    profiles.write_text("\n".join(lines) + "\n")
+    args = ["recommend", "--data", str(district_dir / "responses.parquet"), "--catalog",
+            str(district_dir / "catalog.json"), "--profiles", str(profiles), "--student", "kid1",
+            "--student", "new5", "--k", "2"]  # fmt: skip
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert "placed from grade K" in table.output and "placed from grade 5" in table.output
+    payload = json.loads(runner.invoke(app, [*args, "--json"]).output)
+    reasons = [r for rec in payload["kid1"]["recommendations"] for r in rec["reasons"]]
+    assert {"term": "placement", "contribution": 0.0, "detail": "placed from grade K"} in reasons
+
+
 def test_policy_eval_command(tmp_path) -> None:
     res = runner.invoke(app, [
         "policy-eval", "--students", "20", "--seeds", "1", "--activities", "2,3",

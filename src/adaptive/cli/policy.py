@@ -207,7 +207,10 @@ def _print_recommendations(student, k, d, tracer, when, config, as_json: bool) -
         typer.echo(json.dumps(payload, indent=1))
         return
     for sid, rs in recs.items():
-        table = Table(title=f"Next activities for {sid}", show_lines=False)
+        # a student without answers yet: where they were started ("placed from grade K")
+        placed = next((x.detail for r in rs[:1] for x in r.reasons if x.term == "placement"), "")
+        caption = escape(placed) if placed else None
+        table = Table(title=f"Next activities for {sid}", caption=caption, show_lines=False)
         for col in ("#", "activity", "skill", "score", "P(correct)", "why"):
             table.add_column(col, overflow="fold")
         for r in rs:
