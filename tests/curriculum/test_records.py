@@ -70,6 +70,11 @@ def test_kindergarten_and_text_grades_read_the_same_everywhere(tmp_path) -> None
     path.write_text("\n".join(json.dumps(r) for r in lines) + "\n")
     profiles = read_profiles(path)
     assert {s: p.grade for s, p in profiles.items()} == {"k1": 0, "s5": 5}
+    # a student on two lines (two enrollment records) took the last line without a word
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text(path.read_text() + json.dumps({"student_id": "k1", "grade": 1}) + "\n")
+    with pytest.raises(ConfigError, match=r"twice.jsonl, line 3: student 'k1' is also on line 1"):
+        read_profiles(twice)
     assert LearnerProfile("k2", grade="K") == LearnerProfile("k2", grade=0)
     with pytest.raises(ConfigError, match="profile 'x': grade 4.5"):
         LearnerProfile("x", grade=4.5)

@@ -65,10 +65,19 @@ PROFILES_EXPECTED = "learner profiles, one JSON object per line"
 
 def read_profiles(path: str | Path) -> dict[str, LearnerProfile]:
     """Learner profiles from a JSON-lines file (one `LearnerProfile.to_dict()` per line; blank
-    lines skipped), by student id; a bad line is one error naming the file and line."""
+    lines skipped), by student id; a bad line is one error naming the file and line, and so is
+    a student on two lines (an export with two enrollment records: which one is meant is the
+    district's to say, not the last line's)."""
     profiles: dict[str, LearnerProfile] = {}
+    line_of: dict[str, int] = {}
     for number, line in user_text_lines(path, PROFILES_EXPECTED):
         if line.strip():
             p = profile_from_json(line, f"{path}, line {number}")
+            first = line_of.setdefault(p.student_id, number)
+            if first != number:
+                raise ConfigError(
+                    f"{path}, line {number}: student {p.student_id!r} is also on line {first}; "
+                    "expected one line per student"
+                )
             profiles[p.student_id] = p
     return profiles
