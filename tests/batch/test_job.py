@@ -171,6 +171,36 @@ def test_rerun_is_byte_identical_and_serves_everyone_once(district, tmp_path):
     ).all()
 
 
+def test_students_with_nothing_to_do_tonight_are_counted_not_lost(district, tmp_path):
+    """A student whose weekly minutes fit no activity gets no recommendation: they had no row
+    in the recommendations table and nothing said so (the summary counted them as served).
+    Now the students table says `recommended` for everyone, the summary and its MLflow run
+    count those with none, and the counts are the same when the night is resumed."""
+    import json
+
+    lines = district.profiles.read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    short = {r["student_id"] for r in records[:3]}
+    for r in records[:3]:
+        r["weekly_minutes"] = 1.0  # a fifth of a minute a day: no activity fits
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    out = tmp_path / "out"
+    summary = run_daily_job(district.last_day, out, **district.job_args(k=3, profiles=profiles))
+    students = pd.read_parquet(out / "students" / f"date={district.last_day}")
+    recs = pd.read_parquet(out / "recommendations" / f"date={district.last_day}")
+    per_student = recs.groupby("student_id").size()
+    n = students.set_index("student_id")["recommended"]
+    assert (n.reindex(per_student.index) == per_student).all() and n.sum() == len(recs)
+    assert set(n.index[n == 0]) == short and not short & set(recs["student_id"])
+    assert summary.students_without_recommendations == 3
+    run = MlflowClient(tracking_uri=district.uri).get_run(summary.run_id)
+    assert run.data.metrics["students_without_recommendations"] == 3
+    again = run_daily_job(district.last_day, out, **district.job_args(k=3, profiles=profiles))
+    assert again.partitions_resumed == again.schools
+    assert again.students_without_recommendations == 3
+
+
 def test_killed_midway_the_next_run_completes_without_duplicates(district, tmp_path):
     reference = tmp_path / "reference"
     run_daily_job(district.last_day, reference, **district.job_args(k=5))

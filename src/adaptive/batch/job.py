@@ -124,6 +124,9 @@ class JobSummary:
     skill_coverage: SkillCoverage | None = None
     #: the night's new responses on skills the model was not fitted on (not traced there)
     responses_untraced: int = 0
+    #: students of the night with no recommendation at all (nothing fit their budget, scope,
+    #: grade band and prerequisites): in the students table, absent from the recommendations
+    students_without_recommendations: int = 0
     run_id: str | None = None
     #: Spark engine: seconds each school's serving took on its executor (no student data)
     partition_seconds: list[float] = field(repr=False, default_factory=list)
@@ -482,6 +485,7 @@ def _serve_date(
             skill_counts[skill] = skill_counts.get(skill, 0) + n
     stuck = sum(d.stuck for d in done)
     served = sum(d.served for d in done)
+    unserved = sum(d.unserved for d in done)
     counts = pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index()
     share_stuck = stuck / served if served else 0.0
     writer.finish_date_listing(
@@ -516,6 +520,7 @@ def _serve_date(
         skill_counts=counts,
         skill_coverage=coverage,
         responses_untraced=untraced.responses,
+        students_without_recommendations=unserved,
     )
     return summary
 
@@ -570,6 +575,8 @@ class SchoolDone:
     skill_counts: dict[str, int]
     stuck: int
     served: int
+    #: students with no recommendation (`recommended` 0 in the students table)
+    unserved: int
     #: `_SUCCESS.json` entry (rows, sha256) of each of its files, by path relative to the output
     files: dict[str, dict] = field(default_factory=dict)
 
@@ -613,12 +620,16 @@ def _school_counts(
 ) -> SchoolDone:
     skills = pa.compute.value_counts(recs.column("skill_id").combine_chunks()).to_pylist()
     stuck = pa.compute.sum(pa.compute.greater(students.column("n_stuck"), 0)).as_py() or 0
+    unserved = 0
+    if "recommended" in students.column_names:  # a partition written before it was a column
+        unserved = pa.compute.sum(pa.compute.equal(students.column("recommended"), 0)).as_py()
     return SchoolDone(
         school,
         written,
         {d["values"]: int(d["counts"]) for d in skills},
         int(stuck),
         students.num_rows,
+        int(unserved or 0),
         files,
     )
 
@@ -630,9 +641,11 @@ def _serve_one(night: Night, school: str) -> SchoolDone:
             writer.partition_path(night.out, "recommendations", night.day, school),
             columns=["skill_id"],
         )
-        students = pq.read_table(
-            writer.partition_path(night.out, "students", night.day, school), columns=["n_stuck"]
-        )
+        students_path = writer.partition_path(night.out, "students", night.day, school)
+        counted = [
+            c for c in ("n_stuck", "recommended") if c in pq.read_schema(students_path).names
+        ]
+        students = pq.read_table(students_path, columns=counted)
         paths = [writer.partition_path(night.out, name, night.day, school) for name in TABLES]
         files = {str(p.relative_to(night.out)): writer.file_entry(p) for p in paths}
         return _school_counts(school, False, recs, students, files)
@@ -1020,6 +1033,7 @@ def _log_summary(run_id: str, summary: JobSummary, tracking_uri: str | None) -> 
         "new_responses": summary.new_responses,
         "rows_quarantined": summary.rows_quarantined,
         "students_without_profile": summary.students_without_profile,
+        "students_without_recommendations": summary.students_without_recommendations,
         "share_stuck": summary.share_stuck,
         "seconds": summary.seconds,
         "distinct_skills_recommended": len(summary.skill_counts),

@@ -194,7 +194,10 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
     recommendations : the policy's table (`Policy.recommend_batch`: k rows per student with the
         contribution of each term and a sentence) plus `progression`, the student's state on
         the recommended skill;
-    students : per student, the number of skills in each progression state, and per skill (fixed
+    students : per student (every one of the partition, those with nothing to recommend tonight
+        included), `recommended` (0: nothing fit the budget, scope and prerequisites: they
+        have no row in `recommendations`), the number of skills in each progression state, and
+        per skill (fixed
         lists in catalog order) the mastery, progression code and teacher group code
         (`skill_columns`: what the report site's heatmap shows);
     class_skills : per class and skill, students to accelerate / on track / remediate / stuck
@@ -215,6 +218,7 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
         name: pa.array(getattr(batch, attr).astype(str), pa.string())
         for name, attr in zip(ID_FIELDS, ("student_ids", *ID_FIELDS[1:]), strict=True)
     }
+    students["recommended"] = pa.array(np.bincount(row, minlength=len(batch)).astype(np.int16))
     for code, label in enumerate(LABELS):
         students[f"n_{label}"] = pa.array((states == code).sum(axis=1).astype(np.int32))
     students.update(skill_columns(batch.mastery, states, groups_by_skill))

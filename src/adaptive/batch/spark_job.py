@@ -94,7 +94,7 @@ PLACEMENT_DIR = "_placement"  # the checked placement table, beside the outputs 
 RESULT_SCHEMA = (
     "school string, written boolean, served long, stuck long, skills string, "
     "new_responses long, without_profile long, listing string, state_rows long, "
-    "state_sha256 string, seconds double, untraced long, untraced_skills string"
+    "state_sha256 string, seconds double, untraced long, untraced_skills string, unserved long"
 )
 
 
@@ -298,6 +298,7 @@ def run_spark_night(
         skill_counts=pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index(),
         skill_coverage=coverage,
         responses_untraced=untraced.responses,
+        students_without_recommendations=sum(r["unserved"] for r in rows),
         partition_seconds=[float(r["seconds"]) for r in rows],
     )
 
@@ -618,6 +619,7 @@ def serve_spark_school(
             "seconds": [time.perf_counter() - started],
             "untraced": [untraced.responses],
             "untraced_skills": [json.dumps(untraced.skills)],
+            "unserved": [done.unserved],
         }
     )
 

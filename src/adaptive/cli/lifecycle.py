@@ -399,6 +399,13 @@ def _print_job(s) -> None:
     console.print(
         f"outputs: {s.out / 'recommendations' / f'date={s.date}'} (and students/, state/)"
     )
+    if s.students_without_recommendations:
+        err_console.print(
+            f"[bold yellow]warning:[/] {s.students_without_recommendations:,} students got no "
+            "recommendation tonight (nothing fit their time budget, scope, grade band and "
+            "prerequisites): recommended is 0 in their students rows",
+            soft_wrap=True,
+        )
 
 
 def _print_examples(s, n_students: int = 3, n_recs: int = 3) -> None:
