@@ -53,7 +53,10 @@ def from_record(cls: type[T], record: Any, where: str) -> T:
     problems += [f"missing field {n!r}" for n in missing]
     if problems:
         raise RecordError(f"{where}: {'; '.join(problems)}")
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ConfigError as exc:  # the class's own checks (a range, a rule): named by `where` too
+        raise RecordError(f"{where}: {exc}") from exc
 
 
 @dataclass(frozen=True)

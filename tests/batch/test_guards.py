@@ -21,7 +21,7 @@ from adaptive.batch import run_daily_job
 from adaptive.batch.job import SummaryNotLoggedError
 from adaptive.batch.lock import BatchLockedError, lock_path
 from adaptive.batch.snapshot import snapshot_dir
-from adaptive.curriculum import Activity, Catalog, Skill
+from adaptive.curriculum import Activity, Catalog, Skill, read_profiles
 from adaptive.errors import ArtifactError, ConfigError
 from adaptive.files import read_sealed_json
 from adaptive.policy.adapter import check_skill_coverage
@@ -158,6 +158,43 @@ def test_a_catalog_the_model_does_not_know_is_refused(district, tmp_path, caplog
     missing = len(catalog.skills) - 3
     message = f"model knows 3 of {len(catalog.skills)} catalog skills; {missing} get defaults"
     assert str(coverage) == message and message in caplog.text
+
+
+def test_profiles_naming_topics_the_catalog_lacks_are_said_not_ignored(district, tmp_path, caplog):
+    """A vendor's profiles export capitalized its topics ("Animals" where the catalog says
+    "animals") or gave weights in percent: the interest term was off (unknown topics ignored)
+    or flat (80 clipped to 1) without a word. Now the night warns, naming the topics and how
+    many students name each (no ids), and a weight outside [0, 1] is an error naming the
+    file and line."""
+    import json
+
+    from adaptive.errors import ConfigError
+    from adaptive.policy.adapter import check_profiles
+
+    records = [json.loads(line) for line in district.profiles.read_text().splitlines()]
+    for r in records:
+        r["interests"] = {t.capitalize(): w for t, w in r["interests"].items()}
+    records[0]["goal_skills"] = ["g9.none.1"]
+    capitalized = tmp_path / "profiles.jsonl"
+    capitalized.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    with caplog.at_level(logging.WARNING):
+        run_daily_job(
+            district.last_day, tmp_path / "out", **district.job_args(profiles=capitalized)
+        )
+    said = [m for m in caplog.messages if m.startswith("profiles: ")]
+    assert len(said) == 1 and "12 interest topics the catalog does not have: 'Art' (" in said[0]
+    assert "1 goal skills the catalog does not have: 'g9.none.1' (1 students)" in said[0]
+    assert not any(r["student_id"] in said[0] for r in records)
+    coverage = check_profiles(read_profiles(district.profiles), Catalog.from_json(district.catalog))
+    assert not coverage.unknown_topics and not coverage.unknown_goals  # the district's own: quiet
+
+    records[1]["interests"] = {"animals": 80}
+    percent = tmp_path / "percent.jsonl"
+    percent.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    with pytest.raises(
+        ConfigError, match=r"percent.jsonl, line 2: .*expected weights in \[0, 1\] \(percentages"
+    ):
+        read_profiles(percent)
 
 
 def test_metadata_is_sealed_outputs_get_the_umask_and_ids_stay_out_of_logs(

@@ -80,7 +80,12 @@ from adaptive.files import file_sha256
 from adaptive.placement.prior import Placement, place_new_students
 from adaptive.placement.table import placement_sha256, read_placement
 from adaptive.policy import PolicyConfig, StudentBatch, to_days
-from adaptive.policy.adapter import SkillCoverage, batch_from_model, check_skill_coverage
+from adaptive.policy.adapter import (
+    SkillCoverage,
+    batch_from_model,
+    check_profiles,
+    check_skill_coverage,
+)
 from adaptive.policy.service import check_district_files, district_inputs
 from adaptive.registry.loading import fetch_version, registry_answer, registry_process
 from adaptive.registry.store import (
@@ -391,6 +396,7 @@ def _serve_date(
     if late is not None:
         snap, since = None, None  # as a first night: history and tracer from every response
     profiles = reading.result() if reading is not None else _profiles_of(profiles)
+    check_profiles(profiles, catalog)  # topics and goals the catalog lacks: a warning
     if not log.has_timestamps:
         raise ConfigError(
             f"{log.source}: the daily job needs response timestamps (this log has only 'order')"

@@ -111,7 +111,7 @@ def recommend(
     import pandas as pd
 
     from adaptive.policy import PolicyConfig
-    from adaptive.policy.adapter import check_skill_coverage
+    from adaptive.policy.adapter import check_profiles, check_skill_coverage
     from adaptive.policy.service import DEMO_DISTRICT, explain_activity
 
     if model is not None and name is not None:
@@ -122,6 +122,7 @@ def recommend(
         raise ConfigError(f"{source}: the catalog has no activities")
     tracer = _tracer(d, model, name, tracking_uri)
     check_skill_coverage(tracer.skills_, d.catalog)  # no overlap: an error; partial: a warning
+    check_profiles(d.profiles, d.catalog)  # topics and goals the catalog lacks: a warning
     config = PolicyConfig.from_toml(policy) if policy is not None else None
     when = pd.Timestamp(now, tz="UTC") if now else None
     if explain is not None:

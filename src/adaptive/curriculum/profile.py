@@ -32,6 +32,7 @@ class LearnerProfile:
     class_id: str | None = None
 
     def __post_init__(self) -> None:
+        _check_interests(self)
         # "K" is grade 0 and "5" grade 5 here as in a profiles file; 4.5 or "fourth" is an error
         # now, not a ValueError in placement later
         if self.grade is None or type(self.grade) is int:  # the common case: 400,000 a night
@@ -48,6 +49,17 @@ class LearnerProfile:
         """A profile from a JSON record, every field checked (`adaptive.records`): a grade of
         "four" or interests given as a list is a `RecordError`, never misread."""
         return from_record(cls, d, where)
+
+
+def _check_interests(profile: LearnerProfile) -> None:
+    """Interest weights lie in [0, 1]: a weight of 80 (a percentage) was clipped to 1 without a
+    word, so every topic a student named weighed the same."""
+    bad = {t: w for t, w in profile.interests.items() if not 0.0 <= w <= 1.0}
+    if bad:
+        hint = " (percentages? divide by 100)" if all(0 <= w <= 100 for w in bad.values()) else ""
+        raise ConfigError(
+            f"profile {profile.student_id!r}: interests {bad}: expected weights in [0, 1]{hint}"
+        )
 
 
 def profile_from_json(line: str, where: str) -> LearnerProfile:

@@ -14,6 +14,7 @@ log in numpy (one student's request must not cost pandas group-bys).
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -335,6 +336,54 @@ def check_skill_coverage(model_skills: Sequence[str] | pd.Index, catalog: Catalo
     return coverage
 
 
+@dataclass(frozen=True)
+class ProfileCoverage:
+    """Interest topics and goal skills of a district's profiles that its catalog lacks, with the
+    number of students naming each (no student ids)."""
+
+    students: int
+    unknown_topics: dict[str, int]
+    unknown_goals: dict[str, int]
+
+    def __str__(self) -> str:
+        parts = []
+        for what, counts in (("interest topics", self.unknown_topics),
+                             ("goal skills", self.unknown_goals)):  # fmt: skip
+            if counts:
+                top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+                named = ", ".join(f"{k!r} ({n} students)" for k, n in top)
+                more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
+                parts.append(f"{len(counts)} {what} the catalog does not have: {named}{more}")
+        return "; ".join(parts)
+
+
+def check_profiles(
+    profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile], catalog: Catalog
+) -> ProfileCoverage:
+    """Profiles meet a catalog: interests on topics and goals on skills that the catalog does
+    not have are ignored when scoring (a topic matches by its exact name), so each is counted,
+    and a warning names the commonest ("Animals" where the catalog says "animals" turned the
+    interest term off without a word). Run once per run where profiles are read (the nightly
+    job, `adaptive recommend`), not per request."""
+    plist = profiles.values() if isinstance(profiles, Mapping) else profiles
+    topics, skills = set(catalog.topics), set(catalog.skill_index)
+    unknown_topics: Counter[str] = Counter()
+    unknown_goals: Counter[str] = Counter()
+    n = 0
+    for p in plist:
+        n += 1
+        unknown_topics.update(t for t in p.interests if t not in topics)
+        unknown_goals.update(g for g in p.goal_skills if g not in skills)
+    coverage = ProfileCoverage(n, dict(unknown_topics), dict(unknown_goals))
+    if unknown_topics or unknown_goals:
+        logging.getLogger(__name__).warning(
+            "profiles: %s; they are ignored (the catalog's topics: %s)",
+            coverage,
+            ", ".join(sorted(topics)[:12]) + (" ..." if len(topics) > 12 else ""),
+        )
+    return coverage
+
+
 def _pair_mean(
     r: np.ndarray, s: np.ndarray, c: np.ndarray, mask: np.ndarray, n: int, n_s: int
 ) -> np.ndarray:
@@ -549,4 +598,12 @@ def _propagated(
     return moved, np.where(delta != 0, shifted, p_correct)
 
 
-__all__ = ["History", "align_skills", "batch_from_model", "history_features", "to_days"]
+__all__ = [
+    "History",
+    "ProfileCoverage",
+    "align_skills",
+    "batch_from_model",
+    "check_profiles",
+    "history_features",
+    "to_days",
+]
