@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
@@ -150,3 +151,48 @@ def test_to_record_is_the_json_form_of_asdict_without_shared_state() -> None:
     got = to_record(records[2])
     got["interests"]["space"] = 0.0
     assert records[2].interests == {"space": 0.5}
+
+
+def test_profiles_from_a_districts_roster_table(tmp_path) -> None:
+    """A district's roster export is a table, not JSON lines: `read_profiles` reads a CSV or
+    Parquet file with a column per field (list cells "k1;k2", interests "animals:0.8;music"),
+    names a bad cell by its line, refuses a column that is no field (a misspelt "Grade" left
+    every student without a grade), and `write_profiles` writes the JSON lines back."""
+    from adaptive.batch.spark_job import _profiles_path
+    from adaptive.curriculum import read_profiles, write_profiles
+
+    csv_path = tmp_path / "roster.csv"
+    csv_path.write_text(
+        "student_id,grade,school_id,class_id,weekly_minutes,interests,goal_skills\n"
+        "s1,K,sch1,K-A,90,animals:0.8;music,k1;k2\n"
+        "s2,05,sch1,,,,\n"
+    )
+    profiles = read_profiles(csv_path)
+    assert profiles["s1"] == LearnerProfile(
+        "s1", grade=0, interests={"animals": 0.8, "music": 1.0}, goal_skills=("k1", "k2"),
+        weekly_minutes=90.0, school_id="sch1", class_id="K-A",
+    )  # fmt: skip
+    assert profiles["s2"] == LearnerProfile("s2", grade=5, school_id="sch1")
+    frame = pd.DataFrame(
+        {"student_id": ["s1", "s2"], "grade": [0, 5], "interests": ["art:0.5", None]}
+    )
+    frame.to_parquet(tmp_path / "roster.parquet")
+    from_parquet = read_profiles(tmp_path / "roster.parquet")
+    assert from_parquet["s1"].interests == {"art": 0.5} and from_parquet["s2"].grade == 5
+    write_profiles(profiles, tmp_path / "back.jsonl")
+    assert read_profiles(tmp_path / "back.jsonl") == profiles
+
+    cases = {
+        "student_id,Grade\ns1,4\n": r"columns \['Grade'\]: expected the profile's fields",
+        "grade\n4\n": r"columns \['grade'\]: .*student_id among them",
+        "student_id,grade\ns1,4\ns2,fourth\n": r"bad.csv, line 3: grade = 'fourth'",
+        "student_id,weekly_minutes\ns1,lots\n": r"bad.csv, line 2: weekly_minutes = 'lots'",
+        "student_id,interests\ns1,art:80\n": r"bad.csv, line 2: .*percentages",
+        "student_id,grade\ns1,4\ns1,5\n": r"bad.csv, line 3: student 's1' is also on line 2",
+    }
+    for text, message in cases.items():
+        (tmp_path / "bad.csv").write_text(text)
+        with pytest.raises(ConfigError, match=message):
+            read_profiles(tmp_path / "bad.csv")
+    with pytest.raises(ConfigError, match="Spark engine reads learner profiles from a JSON-lines"):
+        _profiles_path(csv_path)

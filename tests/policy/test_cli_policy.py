@@ -107,6 +107,16 @@ def test_recommend_a_kindergartner_without_answers_says_where_they_start(
     payload = json.loads(runner.invoke(app, [*args, "--json"]).output)
     reasons = [r for rec in payload["kid1"]["recommendations"] for r in rec["reasons"]]
     assert {"term": "placement", "contribution": 0.0, "detail": "placed from grade K"} in reasons
+    # the same roster as the district's CSV export: the same recommendations
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,grade\nkid1,K\nnew5,05\n")
+    as_csv = [
+        *args[: args.index("--profiles") + 1],
+        str(roster),
+        *args[args.index("--profiles") + 2 :],
+    ]
+    same = json.loads(runner.invoke(app, [*as_csv, "--json"]).output)
+    assert same["kid1"] == payload["kid1"] and same["new5"] == payload["new5"]
 
 
 def test_policy_eval_command(tmp_path) -> None:

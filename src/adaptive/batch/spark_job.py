@@ -355,7 +355,14 @@ def _profiles_path(profiles: Any) -> Path | None:
                 "the Spark engine reads learner profiles from a JSON-lines file: pass its path"
             )
         return None
-    return Path(profiles)
+    path = Path(profiles)
+    if path.suffix.lower() in (".csv", ".parquet"):
+        raise ConfigError(
+            f"{path}: the Spark engine reads learner profiles from a JSON-lines file (each "
+            "executor streams its school's lines); write the table as JSON lines first: "
+            "adaptive.curriculum.write_profiles(read_profiles(table), 'profiles.jsonl')"
+        )
+    return path
 
 
 def _overrides(given: Any, catalog: Catalog, profiles_path: Path | None) -> OverrideSet | None:

@@ -344,8 +344,9 @@ ProfilesFile = Annotated[
         "--profiles",
         exists=True,
         dir_okay=False,
-        help="Learner profiles JSONL: grade, interests, goals, school and class (the demo "
-        "district's are used only with its own data).",
+        help="Learner profiles: JSON lines, or a CSV / Parquet table with a column per field "
+        "(grade, interests 'animals:0.8;music', goal_skills 'k1;k2', school_id, class_id); the "
+        "demo district's are used only with its own data.",
     ),
 ]
 DistrictDir = Annotated[

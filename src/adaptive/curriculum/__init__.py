@@ -2,7 +2,12 @@
 
 from adaptive.curriculum.catalog import Activity, Catalog, PrerequisiteCycleError, Skill
 from adaptive.curriculum.junyi import JunyiLoad, load_junyi
-from adaptive.curriculum.profile import LearnerProfile, profile_from_json, read_profiles
+from adaptive.curriculum.profile import (
+    LearnerProfile,
+    profile_from_json,
+    read_profiles,
+    write_profiles,
+)
 
 __all__ = [
     "Activity",
@@ -14,4 +19,5 @@ __all__ = [
     "load_junyi",
     "profile_from_json",
     "read_profiles",
+    "write_profiles",
 ]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import functools
+import io
 import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from adaptive.errors import ConfigError
-from adaptive.files import user_text_lines
+from adaptive.files import atomic_write_bytes, read_user_text, user_text_lines
 from adaptive.grades import parse_grade
 from adaptive.records import from_record, to_record
 
@@ -72,24 +79,108 @@ def profile_from_json(line: str, where: str) -> LearnerProfile:
 
 
 #: What a profiles file is, as errors say it.
-PROFILES_EXPECTED = "learner profiles, one JSON object per line"
+PROFILES_EXPECTED = "learner profiles, one JSON object per line (or a CSV / Parquet table)"
+#: Separators of a profiles table's list cells: "k1;k2" (goal skills, career clusters) and
+#: "animals:0.8;music:0.5" (interests; a topic without a weight weighs 1).
+LIST_SEP, WEIGHT_SEP = ";", ":"
+_TABLE_SUFFIXES = (".csv", ".parquet")
 
 
 def read_profiles(path: str | Path) -> dict[str, LearnerProfile]:
-    """Learner profiles from a JSON-lines file (one `LearnerProfile.to_dict()` per line; blank
-    lines skipped), by student id; a bad line is one error naming the file and line, and so is
-    a student on two lines (an export with two enrollment records: which one is meant is the
-    district's to say, not the last line's)."""
+    """Learner profiles by student id, from a JSON-lines file (one `LearnerProfile.to_dict()`
+    per line; blank lines skipped) or a table (`.csv`, `.parquet`: a district's roster export)
+    with a column per field, named as the fields are (`student_id`, `grade`, `school_id`,
+    `class_id`, `weekly_minutes`, `interests`, `goal_skills`, `career_clusters`; an empty cell
+    is a field not given) and list cells written "k1;k2", interests "animals:0.8;music" (a
+    topic without a weight weighs 1).
+
+    A bad line or row is one error naming the file and line, and so is a student on two lines
+    (an export with two enrollment records: which one is meant is the district's to say, not
+    the last line's), and a table column that is no field (a misspelt "Grade" would otherwise
+    leave every student without a grade)."""
+    path = Path(path)
+    rows = _table_rows(path) if path.suffix.lower() in _TABLE_SUFFIXES else _json_rows(path)
     profiles: dict[str, LearnerProfile] = {}
     line_of: dict[str, int] = {}
+    for number, make in rows:
+        p = make(f"{path}, line {number}")
+        first = line_of.setdefault(p.student_id, number)
+        if first != number:
+            raise ConfigError(
+                f"{path}, line {number}: student {p.student_id!r} is also on line {first}; "
+                "expected one line per student"
+            )
+        profiles[p.student_id] = p
+    return profiles
+
+
+def write_profiles(
+    profiles: Mapping[str, LearnerProfile] | Iterable[LearnerProfile | dict[str, Any]],
+    path: str | Path,
+) -> None:
+    """Profiles as a JSON-lines file (one `to_dict()` per line, keys sorted; written atomically):
+    what `read_profiles` reads back, and the form the Spark engine streams. A table read by
+    `read_profiles("roster.csv")` is written for Spark as `write_profiles(that, "p.jsonl")`."""
+    items = profiles.values() if isinstance(profiles, Mapping) else profiles
+    lines = (
+        json.dumps(p.to_dict() if isinstance(p, LearnerProfile) else p, sort_keys=True)
+        for p in items
+    )
+    atomic_write_bytes(Path(path), ("\n".join(lines) + "\n").encode())
+
+
+Row = tuple[int, Callable[[str], LearnerProfile]]
+
+
+def _json_rows(path: Path) -> Iterator[Row]:
     for number, line in user_text_lines(path, PROFILES_EXPECTED):
         if line.strip():
-            p = profile_from_json(line, f"{path}, line {number}")
-            first = line_of.setdefault(p.student_id, number)
-            if first != number:
-                raise ConfigError(
-                    f"{path}, line {number}: student {p.student_id!r} is also on line {first}; "
-                    "expected one line per student"
-                )
-            profiles[p.student_id] = p
-    return profiles
+            yield number, functools.partial(profile_from_json, line)
+
+
+def _table_rows(path: Path) -> Iterator[Row]:
+    """(file line, its profile's maker) of each row of a CSV or Parquet profiles table."""
+    if path.suffix.lower() == ".parquet":
+        table = pq.read_table(path)
+        names, rows = table.column_names, (list(r.values()) for r in table.to_pylist())
+    else:
+        text = read_user_text(path, PROFILES_EXPECTED)
+        reader = csv.reader(io.StringIO(text))
+        names = next(reader, [])
+        rows = reader
+    fields = {f.name for f in dataclasses.fields(LearnerProfile)}
+    unknown = [n for n in names if n not in fields]
+    if unknown or "student_id" not in names:
+        raise ConfigError(
+            f"{path}: columns {unknown or names}: expected the profile's fields as columns "
+            f"({', '.join(sorted(fields))}), student_id among them"
+        )
+    for offset, values in enumerate(rows):
+        record = {
+            n: _cell(n, v) for n, v in zip(names, values, strict=False) if v not in ("", None)
+        }
+        if record:
+            yield offset + 2, functools.partial(LearnerProfile.from_dict, record)
+
+
+def _cell(name: str, value: object) -> object:
+    """A table cell as its JSON field would be: list cells split, interest weights read;
+    text that is no number stays text (the record's check names it)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if name in ("goal_skills", "career_clusters"):
+        return [v.strip() for v in text.split(LIST_SEP) if v.strip()]
+    if name == "interests":
+        pairs = [v.partition(WEIGHT_SEP) for v in text.split(LIST_SEP) if v.strip()]
+        return {t.strip(): _number(w) if sep else 1.0 for t, sep, w in pairs}
+    if name == "weekly_minutes":
+        return _number(text)
+    return text
+
+
+def _number(text: str) -> object:
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()

@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill, write_profiles
 from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.files import atomic_path, atomic_write_bytes
@@ -551,8 +551,7 @@ def write_district(district: District, out_dir: str | Path) -> list[Path]:
     atomic_write_bytes(
         out / "catalog.json", (json.dumps(district.catalog.to_dict(), indent=1) + "\n").encode()
     )
-    lines = (json.dumps(d, sort_keys=True) for d in district.profile_dicts())
-    atomic_write_bytes(out / "profiles.jsonl", ("\n".join(lines) + "\n").encode())
+    write_profiles(district.profile_dicts(), out / "profiles.jsonl")
     students = district.students.drop(columns=["goal_skills"])
     _write_parquet(pa.Table.from_pandas(students, preserve_index=False), out / "students.parquet")
     _write_parquet(district.truth_table(), out / "truth_mastery.parquet")
