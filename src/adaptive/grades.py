@@ -37,7 +37,7 @@ _LABELS = {KINDERGARTEN: "K", PRE_KINDERGARTEN: "PK"}
 
 
 def to_grade(value: Any) -> tuple[bool, int | None]:
-    """(fits, grade): None stays None; a whole number (int, 5.0, "5", "05", "-1") or a named
+    """(fits, grade): None stays None; a whole number (int, 5.0, "5", "05", "5.0", "-1") or a named
     grade ("K", "PK", any case) becomes an int; anything else does not fit."""
     if value is None:
         return True, None
@@ -56,6 +56,12 @@ def to_grade(value: Any) -> tuple[bool, int | None]:
             return True, _NAMED[text]
         if text.lstrip("+-").isdigit():
             return True, int(text)
+        try:  # "4.0": a grade column written by a tool that made it float (pandas with gaps)
+            number = float(text)
+        except ValueError:
+            return False, value
+        if math.isfinite(number) and number.is_integer():
+            return True, int(number)
     return False, value
 
 

@@ -56,14 +56,14 @@ def test_kindergarten_and_text_grades_read_the_same_everywhere(tmp_path) -> None
     from adaptive.grades import grade_label, parse_grade
     from adaptive.placement import GradeTable, grade_placement
 
-    assert [parse_grade(v) for v in ("K", "kg", " Kindergarten ", "PK", "Pre-K", "05", "-1", 3.0)] \
-        == [0, 0, 0, -1, -1, 5, -1, 3]  # fmt: skip
+    assert [parse_grade(v) for v in ("K", "kg", " Kindergarten ", "PK", "Pre-K", "05", "-1", 3.0, "4.0")] \
+        == [0, 0, 0, -1, -1, 5, -1, 3, 4]  # fmt: skip
     assert parse_grade(None) is None and (grade_label(0), grade_label(-1), grade_label(4.0)) == (
         "K",
         "PK",
         "4",
     )
-    for bad in ("fourth", 4.5, True, "5th", float("nan")):
+    for bad in ("fourth", 4.5, "4.5", True, "5th", float("nan"), "nan"):
         with pytest.raises(ConfigError, match="expected a whole number, K"):
             parse_grade(bad)
     path = tmp_path / "profiles.jsonl"
@@ -179,6 +179,8 @@ def test_profiles_from_a_districts_roster_table(tmp_path) -> None:
     frame.to_parquet(tmp_path / "roster.parquet")
     from_parquet = read_profiles(tmp_path / "roster.parquet")
     assert from_parquet["s1"].interests == {"art": 0.5} and from_parquet["s2"].grade == 5
+    frame.assign(student_id=[1001, 1002]).to_parquet(tmp_path / "numeric_ids.parquet")
+    assert list(read_profiles(tmp_path / "numeric_ids.parquet")) == ["1001", "1002"]
     write_profiles(profiles, tmp_path / "back.jsonl")
     assert read_profiles(tmp_path / "back.jsonl") == profiles
 

@@ -196,10 +196,9 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
         the recommended skill;
     students : per student (every one of the partition, those with nothing to recommend tonight
         included), `recommended` (0: nothing fit the budget, scope and prerequisites: they
-        have no row in `recommendations`), the number of skills in each progression state, and
-        per skill (fixed
-        lists in catalog order) the mastery, progression code and teacher group code
-        (`skill_columns`: what the report site's heatmap shows);
+        have no row in `recommendations`), the number of skills in each progression state,
+        and per skill (fixed lists in catalog order) the mastery, progression code and teacher
+        group code (`skill_columns`: what the report site's heatmap shows);
     class_skills : per class and skill, students to accelerate / on track / remediate / stuck
         (`adaptive.reports.class_skill_counts`, from the same group codes as `students`);
     groups : small groups of a class's students sharing the same next skill

@@ -139,15 +139,16 @@ def _json_rows(path: Path) -> Iterator[Row]:
 
 
 def _table_rows(path: Path) -> Iterator[Row]:
-    """(file line, its profile's maker) of each row of a CSV or Parquet profiles table."""
+    """(file line, its profile's maker) of each row of a CSV or Parquet profiles table (a
+    Parquet row's "line" counts as a CSV's would: the header is line 1)."""
     if path.suffix.lower() == ".parquet":
         table = pq.read_table(path)
-        names, rows = table.column_names, (list(r.values()) for r in table.to_pylist())
+        names = table.column_names
+        lines = ((i + 2, list(r.values())) for i, r in enumerate(table.to_pylist()))
     else:
-        text = read_user_text(path, PROFILES_EXPECTED)
-        reader = csv.reader(io.StringIO(text))
+        reader = csv.reader(io.StringIO(read_user_text(path, PROFILES_EXPECTED)))
         names = next(reader, [])
-        rows = reader
+        lines = ((reader.line_num, row) for row in reader)  # a quoted cell may span lines
     fields = {f.name for f in dataclasses.fields(LearnerProfile)}
     unknown = [n for n in names if n not in fields]
     if unknown or "student_id" not in names:
@@ -155,17 +156,19 @@ def _table_rows(path: Path) -> Iterator[Row]:
             f"{path}: columns {unknown or names}: expected the profile's fields as columns "
             f"({', '.join(sorted(fields))}), student_id among them"
         )
-    for offset, values in enumerate(rows):
+    for number, values in lines:
         record = {
             n: _cell(n, v) for n, v in zip(names, values, strict=False) if v not in ("", None)
         }
         if record:
-            yield offset + 2, functools.partial(LearnerProfile.from_dict, record)
+            yield number, functools.partial(LearnerProfile.from_dict, record)
 
 
 def _cell(name: str, value: object) -> object:
     """A table cell as its JSON field would be: list cells split, interest weights read;
     text that is no number stays text (the record's check names it)."""
+    if isinstance(value, int) and not isinstance(value, bool) and name.endswith("_id"):
+        return str(value)  # a Parquet column of numeric ids: ids are text, as the log reads them
     if not isinstance(value, str):
         return value
     text = value.strip()
