@@ -66,6 +66,9 @@ class RawTable:
     #: A folder of Parquet parts: (part path, lines before it) in reading order. A row's line
     #: then counts across the parts; `where` turns it back into the part and its own line.
     parts: tuple[tuple[str, int], ...] = ()
+    #: A Parquet file's rows in all (those before `since` included): where the next part's
+    #: lines start, read from the footer already open
+    file_rows: int = 0
 
     def where(self, line: int) -> tuple[str, int]:
         """(file, line in that file) of a line: the part that holds it, for a folder."""
@@ -390,6 +393,7 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
         time_column=time_col,
         optional=optional,
         checked=(pfile.schema_arrow.metadata or {}).get(CHECKED_LOG_KEY) == CHECKED_LOG_VALUE,
+        file_rows=pfile.metadata.num_rows,
     )
 
 
@@ -433,7 +437,7 @@ def _read_parquet_parts(folder: Path, mapping: ColumnMapping, since: int | None)
             )])  # fmt: skip
         raws.append(raw)
         offsets.append(before)
-        before += pq.ParquetFile(str(part)).metadata.num_rows
+        before += raw.file_rows
     first = raws[0]
     try:
         table = pa.concat_tables([r.table for r in raws], promote_options="permissive")
