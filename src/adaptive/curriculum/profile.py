@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
-import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from adaptive.errors import ConfigError
-from adaptive.files import atomic_write_bytes, read_user_text, user_text_lines
+from adaptive.files import atomic_write_bytes, user_text_lines
 from adaptive.grades import parse_grade
 from adaptive.records import from_record, to_record
 
@@ -146,7 +145,8 @@ def _table_rows(path: Path) -> Iterator[Row]:
         names = table.column_names
         lines = ((i + 2, list(r.values())) for i, r in enumerate(table.to_pylist()))
     else:
-        reader = csv.reader(io.StringIO(read_user_text(path, PROFILES_EXPECTED)))
+        # streamed as the JSON lines are: a district's roster never sits in memory whole
+        reader = csv.reader(text for _, text in user_text_lines(path, PROFILES_EXPECTED))
         names = next(reader, [])
         lines = ((reader.line_num, row) for row in reader)  # a quoted cell may span lines
     fields = {f.name for f in dataclasses.fields(LearnerProfile)}
