@@ -16,7 +16,13 @@ import pandas as pd
 import pytest
 
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ArtifactError, ConfigError, LateAnswerWarning, NotFittedError
+from adaptive.errors import (
+    ArtifactError,
+    ConfigError,
+    LateAnswerWarning,
+    NotFittedError,
+    RepeatedAnswerWarning,
+)
 from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.specs import MODEL_CLASSES, MODELS_DIR, build_model, load_spec, model_class
 
@@ -254,6 +260,77 @@ def test_an_answer_dated_before_ones_already_absorbed_is_said_and_restart_retrac
     fitted.update(old, late)  # no record: nothing to compare with
     with pytest.warns(LateAnswerWarning):
         fitted.update(old, early)
+
+
+def test_an_apps_retry_of_the_answer_just_absorbed_is_not_absorbed_twice(
+    fitted, test_log, tmp_path
+):
+    """A vendor's app that retries a request sends the answer it just sent: same student, item,
+    skills, answer and time of day. Absorbing it again would count one answer as two (mastery
+    moves twice). It is recognized, not absorbed, and answered with the first P(correct), with a
+    `RepeatedAnswerWarning` holding the student (not in its text). A repeated attempt with its
+    own time, another answer, an answer dated by day only (two attempts on one day), or the
+    same answer after others were absorbed is a new answer. A saved state keeps what it needs."""
+    row = test_log.frame.iloc[0]
+    at = pd.Timestamp("2026-10-03 09:15:02", tz="UTC")
+    answer = Response(row.student_id, row.item_id, tuple(row.skill_ids), 1, at)
+    sid = [row.student_id]
+
+    def snapshot(state):
+        return {k: v[state.rows(sid)].copy() for k, v in state.arrays.items()}
+
+    state = fitted.init_state()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RepeatedAnswerWarning)
+        first = fitted.update(state, answer)
+    before = snapshot(state)
+    with pytest.warns(RepeatedAnswerWarning, match="not absorbed again") as caught:
+        again = fitted.update(state, answer)
+    assert [c.message.students for c in caught] == [(row.student_id,)]
+    assert row.student_id not in str(caught[0].message)
+    np.testing.assert_array_equal(again, first)
+    after = snapshot(state)
+    for name, values in before.items():
+        np.testing.assert_array_equal(after[name], values, err_msg=name)
+    # a list of answers with the retry in it: the same
+    with pytest.warns(RepeatedAnswerWarning):
+        fitted.update(state, [answer])
+    for name, values in before.items():
+        np.testing.assert_array_equal(snapshot(state)[name], values, err_msg=name)
+    # a saved state: the retry after a restart of the app is still recognized
+    state.save(tmp_path / "state.npz")
+    loaded = type(state).load(tmp_path / "state.npz")
+    with pytest.warns(RepeatedAnswerWarning):
+        fitted.update(loaded, answer)
+
+    def changed(state, r) -> bool:
+        old = snapshot(state)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RepeatedAnswerWarning)
+            fitted.update(state, r)
+        new = snapshot(state)
+        return any(not np.array_equal(new[k], v) for k, v in old.items())
+
+    # new answers, each absorbed without a warning: the same one a second later, another
+    # answer at the same time, an answer dated by day only given twice
+    def same(correct: int, time: pd.Timestamp) -> Response:
+        return Response(row.student_id, row.item_id, tuple(row.skill_ids), correct, time)
+
+    state = fitted.init_state()
+    fitted.update(state, answer)
+    assert changed(state, same(1, at + pd.Timedelta("1s")))
+    assert changed(state, same(0, at + pd.Timedelta("1s")))
+    day = pd.Timestamp("2026-10-05", tz="UTC")
+    assert changed(state, same(1, day))
+    assert changed(state, same(1, day)), "two attempts on one day, dated by the day"
+    # the same answer after a log of others was absorbed: a new attempt, not a retry
+    state = fitted.init_state()
+    fitted.update(state, answer)
+    fitted.update(state, ResponseLog.from_frame(pd.DataFrame({
+        "student_id": [row.student_id], "item_id": [row.item_id],
+        "skill_ids": [list(row.skill_ids)], "correct": [0], "timestamp": [at],
+    })))  # fmt: skip
+    assert changed(state, answer)
 
 
 def test_restart_places_students_from_a_prior(fitted, test_log):

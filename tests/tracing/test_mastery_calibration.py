@@ -10,6 +10,7 @@ P(correct).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from adaptive.data.log import Response
@@ -39,8 +40,9 @@ def test_six_right_in_a_row_is_mastered(fitted, district_log):
     state = fitted.init_state(["new"])
     skill = str(fitted.skills_[10])
     when = district_log.frame["timestamp"].max()
-    for _ in range(6):
-        fitted.update(state, Response("new", f"{skill}.practice1", (skill,), 1, when))
+    for i in range(6):  # six attempts, a minute apart (one answer given twice is one answer)
+        at = when + pd.Timedelta(minutes=i)
+        fitted.update(state, Response("new", f"{skill}.practice1", (skill,), 1, at))
     assert fitted.mastery(state)[0, 10] >= MASTERED
 
 

@@ -63,7 +63,13 @@ import pandas as pd
 
 from adaptive.data.codes import check_many_ids, id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ArtifactError, CoverageWarning, LateAnswerWarning, NotFittedError
+from adaptive.errors import (
+    ArtifactError,
+    CoverageWarning,
+    LateAnswerWarning,
+    NotFittedError,
+    RepeatedAnswerWarning,
+)
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
 from adaptive.placement.prior import Placement
 
@@ -79,6 +85,11 @@ INFORMATION = "ability_information"  # (n,) sum of P (1 - P)
 #: State array of every model: the time of the latest dated answer absorbed (int64 ns since the
 #: epoch, UTC; 0 = none yet), so an answer dated before it is noticed (`LateAnswerWarning`).
 LAST_ANSWER = "last_answer"
+#: State arrays of every model: a digest of the latest answer absorbed one at a time (0 = none)
+#: and the P(correct) `update` returned for it, so an app's retry of that very answer is
+#: recognized (`RepeatedAnswerWarning`) and answered alike instead of being absorbed twice.
+LAST_KEY = "last_answer_key"
+LAST_P = "last_answer_p"
 
 
 @dataclass(eq=False)
@@ -320,6 +331,8 @@ class KnowledgeTracer(ABC):
         state.arrays[RESIDUAL] = np.zeros(0)
         state.arrays[INFORMATION] = np.zeros(0)
         state.arrays[LAST_ANSWER] = np.zeros(0, np.int64)
+        state.arrays[LAST_KEY] = np.zeros(0, np.int64)
+        state.arrays[LAST_P] = np.zeros(0)
         state.add_students(id_list(student_ids), initial)
         if prior is not None:
             self.place(state, prior)
@@ -455,6 +468,8 @@ class KnowledgeTracer(ABC):
         rows = state.rows_adding(students, self._state_row())
         if responses.has_timestamps:
             self._note_answer_times(state, responses, rows)
+        if LAST_KEY in state.arrays:  # their latest answer is now another one
+            state.arrays[LAST_KEY][rows] = 0
         p = self._update(state, responses, rows)
         self._update_mastery(state, responses, rows)
         if EVIDENCE in state.arrays:
@@ -464,10 +479,18 @@ class KnowledgeTracer(ABC):
 
     def _absorb_one(self, state: TracingState, r: Response) -> float:
         """One answer under the state's lock, on Python floats: the vendor's per-answer path
-        (the same steps as `_absorb`, without its temporary arrays)."""
+        (the same steps as `_absorb`, without its temporary arrays). The very answer absorbed
+        last for the student (a retry) is not absorbed again: its first P(correct) is returned."""
+        key = _answer_key(r)
+        if key:
+            repeated = self._repeated_answer(state, r, key)
+            if repeated is not None:
+                return repeated
         q = self._update_one(state, r)
         if r.timestamp is not None:
             self._note_answer_time(state, r)
+        if key:
+            self._note_answer_key(state, r, key, q)
         self._update_mastery_one(state, r)
         if EVIDENCE in state.arrays:
             self._count_evidence(state, r)
@@ -513,6 +536,36 @@ class KnowledgeTracer(ABC):
             _warn_late(1, (r.student_id,))
         elif t > before:
             last[row] = t
+
+    @staticmethod
+    def _repeated_answer(state: TracingState, r: Response, key: int) -> float | None:
+        """The P(correct) returned for `r` when it repeats the student's last absorbed answer
+        (one look-up and two comparisons), else None."""
+        row = state.row(r.student_id)
+        keys = state.arrays.get(LAST_KEY)
+        if row is None or keys is None or keys.item(row) != key:
+            return None
+        if state.arrays[LAST_ANSWER].item(row) != r.timestamp.value:  # type: ignore[union-attr]
+            return None
+        warnings.warn(
+            RepeatedAnswerWarning(
+                f"update: the same answer as the one just absorbed for this student (item "
+                f"{r.item_id!r}, same time and answer: an app's retry?) was not absorbed again; "
+                "give a repeated attempt its own time",
+                (r.student_id,),
+            ),
+            stacklevel=4,
+        )
+        return float(state.arrays[LAST_P].item(row))
+
+    @staticmethod
+    def _note_answer_key(state: TracingState, r: Response, key: int, q: float) -> None:
+        keys, ps = state.arrays.get(LAST_KEY), state.arrays.get(LAST_P)
+        if keys is None or ps is None:  # a state saved before they were kept
+            keys = state.ensure_array(LAST_KEY, np.zeros((), np.int64))
+            ps = state.ensure_array(LAST_P, np.zeros(()))
+        row = state.row(r.student_id)
+        keys[row], ps[row] = key, q
 
     @staticmethod
     def _residual_arrays(state: TracingState) -> tuple[np.ndarray, np.ndarray]:
@@ -774,6 +827,18 @@ def read_checked_files(directory: Path, sha256s: dict[str, str]) -> dict[str, by
             raise ArtifactError(f"{name}: checksum mismatch; the file is truncated or altered")
         files[name] = blob
     return files
+
+
+def _answer_key(r: Response) -> int:
+    """A stable digest of an answer dated to the instant (item, skills, answer, time), 0 for
+    one without a time of day: answers dated by day alone may repeat legitimately (two
+    attempts on one day), so only an answer with its time of day can be a retry."""
+    t = r.timestamp
+    if t is None or t.value % 86_400_000_000_000 == 0:
+        return 0
+    text = "\x1f".join((r.item_id, *r.skill_ids, str(int(r.correct)), str(t.value)))
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True) or 1
 
 
 def _warn_late(count: int, students: tuple[str, ...]) -> None:
