@@ -9,6 +9,7 @@ from policy_fixtures import SKILLS, make_catalog
 
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
 from adaptive.data.log import ResponseLog
+from adaptive.errors import ConfigError
 from adaptive.policy import AdaptivePolicy, StudentBatch
 from adaptive.policy.adapter import align_skills, batch_from_model, history_features
 from adaptive.policy.base import catalog_arrays
@@ -227,3 +228,26 @@ def test_gathering_stacked_terms_equals_gathering_each_alone(catalog) -> None:
     both = gather_activities(ctx, np.stack(terms, axis=-1), act)
     for i, values in enumerate(terms):
         assert np.array_equal(both[..., i], gather_activities(ctx, values, act))
+
+
+def test_a_batch_of_another_catalog_is_refused_not_misread(catalog) -> None:
+    """A vendor who builds the policy on one catalog and the batch on another (the same skills
+    and activities in another order, as a catalog re-exported or grown between deploys) would
+    have every column read as another skill: the policy refuses the batch. The same catalog
+    read twice (equal ids, in the same order) lays a batch out alike and is accepted."""
+    reordered = Catalog(
+        skills=tuple(reversed(catalog.skills)), activities=tuple(reversed(catalog.activities))
+    )
+    mastery = np.full((1, len(SKILLS)), 0.1)
+    batch = StudentBatch.build(reordered, ["s1"], mastery)
+    policy = AdaptivePolicy(catalog)
+    for call in (
+        lambda: policy.select(batch, 3, 20_500.0),
+        lambda: policy.recommend_batch(batch, k=3, now=20_500.0),
+    ):
+        with pytest.raises(ConfigError, match="built on another catalog"):
+            call()
+    same = make_catalog()  # equal, not the same object
+    ok = StudentBatch.build(same, ["s1"], mastery)
+    assert len(policy.recommend_batch(ok, k=3, now=20_500.0)) == 3
+    assert len(policy.recommend_batch(ok.take(slice(0, 1)), k=3, now=20_500.0)) == 3

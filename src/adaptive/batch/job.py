@@ -781,7 +781,9 @@ def student_batch(
     rows = state.rows(student_ids) if state_rows is None else state_rows
     rows = rows[rows >= 0]
     sub = TracingState(
-        [state.students[r] for r in rows], {k: v[rows] for k, v in state.arrays.items()}
+        [state.students[r] for r in rows],
+        {k: v[rows] for k, v in state.arrays.items()},
+        skills=state.skills,
     )
     batch = batch_from_model(
         model,

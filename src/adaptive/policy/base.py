@@ -19,6 +19,7 @@ one plain sentence a teacher or a student understands.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -215,6 +216,7 @@ class StudentBatch:
     school_id: np.ndarray
     ability: np.ndarray
     placement: np.ndarray
+    layout: str = ""  # the catalog's `catalog_layout` ("" = not known: not checked)
 
     def __len__(self) -> int:
         return len(self.student_ids)
@@ -277,7 +279,9 @@ class StudentBatch:
         return batch
 
     def check(self, catalog: Catalog) -> None:
-        """Coerce dtypes and check every shape against the catalog; ConfigError names the field."""
+        """Coerce dtypes and check every shape against the catalog; ConfigError names the field.
+        The batch is then laid out by this catalog (`layout`): a policy of another catalog
+        refuses it."""
         n, n_s, n_a = len(self.student_ids), len(catalog.skills), len(catalog.activities)
         expected = {"A": n_a, "S": n_s, "T": len(catalog.topics)}
         shapes = {
@@ -323,13 +327,14 @@ class StudentBatch:
             check_probabilities(getattr(self, name), f"StudentBatch.{name}", self, catalog)
         self.goals = self.goals.astype(bool, copy=False)
         self.scope = self.scope.astype(bool, copy=False)
+        self.layout = catalog_arrays(catalog).layout
 
     def take(self, rows: slice | np.ndarray) -> StudentBatch:
         """The sub-batch of some rows (a slice or positions)."""
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            out[f.name] = value[rows]
+            out[f.name] = value if f.name == "layout" else value[rows]
         return StudentBatch(**out)
 
     @classmethod
@@ -744,6 +749,7 @@ class CatalogArrays:
     topic_names: np.ndarray  # (T,)
     activity_topic_codes: tuple[np.ndarray, ...]  # per activity, its topics' positions
     first_prerequisite_name: np.ndarray  # (S,) name of each skill's first prerequisite ("")
+    layout: str  # digest of the skill, activity and topic ids in order: a batch's columns
 
 
 _ARRAYS: dict[int, tuple[Catalog, CatalogArrays]] = {}
@@ -766,6 +772,16 @@ def empty_activity_set(n: int, n_a: int) -> sparse.csr_matrix:
             _EMPTY_SETS.clear()
         _EMPTY_SETS[(n, n_a)] = hit
     return hit
+
+
+def catalog_layout(catalog: Catalog) -> str:
+    """A digest of a catalog's skill, activity and topic ids in order: what a batch's columns
+    mean. Two catalogs with the same ids in the same order lay a batch out alike."""
+    digest = hashlib.blake2b(digest_size=12)
+    for axis in (catalog.skill_index, catalog.activity_index, catalog.topics):
+        digest.update("\x1f".join(map(str, axis)).encode())
+        digest.update(b"\x1e")
+    return digest.hexdigest()
 
 
 def catalog_arrays(catalog: Catalog) -> CatalogArrays:
@@ -822,6 +838,7 @@ def catalog_arrays(catalog: Catalog) -> CatalogArrays:
         activity_topic_codes=tuple(
             np.array([topic_pos[t] for t in a.topics], np.int64) for a in acts
         ),
+        layout=catalog_layout(catalog),
         first_prerequisite_name=np.array(
             [
                 catalog.skills[pos[s.prerequisites[0]]].name or s.prerequisites[0]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from pandas import Timestamp
 
+from adaptive.errors import ConfigError
 from adaptive.policy import terms
 from adaptive.policy.base import CatalogArrays, StudentBatch, to_days
 from adaptive.policy.config import PolicyConfig
@@ -57,10 +58,23 @@ def gather_activities(ctx: CatalogArrays, x: np.ndarray, act: np.ndarray) -> np.
     return vals.sum(axis=2) / valid.sum(axis=2)
 
 
+def check_layout(batch: StudentBatch, ctx: CatalogArrays) -> None:
+    """A batch built on one catalog, scored by a policy of another, would read each column as
+    another skill or activity (a catalog reordered, grown or renamed between them): refused."""
+    if batch.layout and batch.layout != ctx.layout:
+        raise ConfigError(
+            "this batch was built on another catalog than the policy's (their skills, "
+            "activities or topics differ, or are in another order): each column would be read "
+            "as another skill or activity. Build the batch and the policy on the same catalog "
+            "(e.g. the one `read_district` or `load_catalog` returned)."
+        )
+
+
 def compute_features(
     batch: StudentBatch, ctx: CatalogArrays, config: PolicyConfig, now: float | Timestamp | None
 ) -> Features:
     """Every policy's features at `now` (float days, a Timestamp, or None: the current time)."""
+    check_layout(batch, ctx)
     now = to_days(now)
     mastery = terms.nan_to_zero(batch.mastery)
     p_skill = batch.p_correct

@@ -65,6 +65,7 @@ from adaptive.data.codes import check_many_ids, id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import (
     ArtifactError,
+    ConfigError,
     CoverageWarning,
     LateAnswerWarning,
     NotFittedError,
@@ -97,10 +98,14 @@ class TracingState:
     """Per-student online state: named arrays whose first axis is the student.
 
     `students[i]` owns row `i` of every array. Plain arrays, so a snapshot is one `.npz` file.
+    `skills` are the skills of the model that made it, in the order of its per-skill columns
+    (None: not recorded, as in a snapshot saved before they were kept): a model refuses a
+    state made for other skills rather than read its columns as the wrong skills.
     """
 
     students: list[str]
     arrays: dict[str, np.ndarray]
+    skills: tuple[str, ...] | None = None
     _rows: dict[str, int] = field(default_factory=dict, repr=False)
     _spare: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
@@ -208,6 +213,8 @@ class TracingState:
         """Write the state atomically as `.npz` (student ids as a unicode array, no pickle)."""
         payload = {f"a_{k}": v for k, v in self.arrays.items()}
         payload["students"] = np.asarray(self.students, dtype=np.str_)
+        if self.skills is not None:
+            payload["skills"] = np.asarray(self.skills, dtype=np.str_)
         buf = io.BytesIO()
         np.savez(buf, **payload)
         atomic_write_bytes(Path(path), buf.getvalue())
@@ -218,9 +225,10 @@ class TracingState:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {k[2:]: data[k] for k in data.files if k.startswith("a_")}
                 students = [str(s) for s in data["students"]]
+                skills = tuple(str(s) for s in data["skills"]) if "skills" in data.files else None
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise ArtifactError(f"{path}: not a readable state snapshot ({exc})") from exc
-        return cls(students=students, arrays=arrays)
+        return cls(students=students, arrays=arrays, skills=skills)
 
 
 def require_log(log: object, call: str) -> None:
@@ -323,6 +331,7 @@ class KnowledgeTracer(ABC):
             arrays={
                 k: np.zeros((0, *np.shape(v)), np.asarray(v).dtype) for k, v in initial.items()
             },
+            skills=self._skill_tuple(),
         )
         if not self.exact_placement:
             n_skills = len(self.skills_)
@@ -344,7 +353,7 @@ class KnowledgeTracer(ABC):
         Only skills the student has not answered yet are placed: evidence already absorbed is
         never overwritten. Skills the placement leaves NaN keep the population prior.
         """
-        self._check_fitted()
+        self._check_state(state)
         _check_placement(placement, "placement")
         prior = placement.aligned(self.skills_)
         with state.lock:
@@ -360,7 +369,7 @@ class KnowledgeTracer(ABC):
         forgotten, so `update(state, <their whole history>)` afterwards traces it again in time
         order: after a `LateAnswerWarning`, restart its `students` and give their history.
         Other students' rows, and `prior`'s other students, are not touched."""
-        self._check_fitted()
+        self._check_state(state)
         _check_placement(prior)
         ids = id_list(student_ids)
         initial = self._state_row()
@@ -380,6 +389,7 @@ class KnowledgeTracer(ABC):
     def is_placed(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
         """(n,) True for the students started from a placement (`place`, `init_state(prior=)`)
         on at least one skill; False for those started from the population prior."""
+        self._check_state(state)
         with state.lock:
             rows = all_rows(state, rows)
             return self._placed_rows(state, rows)
@@ -415,7 +425,7 @@ class KnowledgeTracer(ABC):
         traced there and a `CoverageWarning` says so; `warn_untraced=False` is for a caller that
         counts them itself (`untraced`) and says it once, as the nightly job does per night.
         """
-        self._check_fitted()
+        self._check_state(state)
         if isinstance(responses, Response):  # the vendor's per-answer call: checked first
             if warn_untraced:
                 self._warn_untraced_answer(responses)
@@ -591,6 +601,7 @@ class KnowledgeTracer(ABC):
 
     def responses_seen(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
         """(n,) responses absorbed per student (on the model's skills) since the state began."""
+        self._check_state(state)
         with state.lock:
             rows = all_rows(state, rows)
             if EVIDENCE not in state.arrays:
@@ -602,7 +613,7 @@ class KnowledgeTracer(ABC):
         answers the model did not expect (one Newton step from 0 with a prior of
         `ability_prior_information`; 0 for a student without answers). > 0: the student does
         better than their mastery alone predicts, so harder versions of a skill suit them."""
-        self._check_fitted()
+        self._check_state(state)
         with state.lock:
             rows = all_rows(state, rows)
             if RESIDUAL not in state.arrays:
@@ -643,7 +654,7 @@ class KnowledgeTracer(ABC):
         """(n, n_skills) probability of mastery, columns aligned with `self.skills_`; every state
         row, or only `rows` (state row numbers, e.g. `state.rows(ids)`) at a cost that does not
         grow with the state."""
-        self._check_fitted()
+        self._check_state(state)
         with state.lock:
             rows = all_rows(state, rows)
             own = np.asarray(self._mastery(state, rows), dtype=np.float64)
@@ -654,7 +665,7 @@ class KnowledgeTracer(ABC):
         self, state: TracingState, rows: np.ndarray | None = None
     ) -> np.ndarray:
         """(n, n_skills) P(correct) on a typical item of each skill (rows as in `mastery`)."""
-        self._check_fitted()
+        self._check_state(state)
         with state.lock:
             rows = all_rows(state, rows)
             own = np.asarray(self._skill_proba(state, rows), dtype=np.float64)
@@ -704,6 +715,33 @@ class KnowledgeTracer(ABC):
             raise NotFittedError(
                 f"{type(self).__name__} is not fitted: call fit(log) or load(dir) first"
             )
+
+    def _skill_tuple(self) -> tuple[str, ...]:
+        """The fitted skills as a tuple of text, made once per `skills_` (a state holds it)."""
+        cached = self.__dict__.get("_skill_tuple_of")
+        if cached is None or cached[0] is not self.skills_:
+            cached = (self.skills_, tuple(str(s) for s in self.skills_))
+            self.__dict__["_skill_tuple_of"] = cached
+        return cached[1]
+
+    def _check_state(self, state: TracingState) -> None:
+        """A state belongs to the model that made it: its per-skill columns follow that model's
+        skills. A state made for other skills (a model retrained with a skill renamed, added or
+        removed) would have every column read as another skill: one error instead. A state
+        without its skills recorded (saved before they were kept) takes this model's. One
+        identity test on the per-request path."""
+        self._check_fitted()
+        if not isinstance(state, TracingState):
+            raise TypeError(
+                f"expected a TracingState (from model.init_state or TracingState.load), got a "
+                f"{type(state).__name__}"
+            )
+        skills = self._skill_tuple()
+        if state.skills is skills:
+            return
+        if state.skills is not None and state.skills != skills:
+            raise ConfigError(_state_skills_differ(state.skills, skills))
+        state.skills = skills
 
     # -- artifacts ---------------------------------------------------------------------------------
     @abstractmethod
@@ -827,6 +865,26 @@ def read_checked_files(directory: Path, sha256s: dict[str, str]) -> dict[str, by
             raise ArtifactError(f"{name}: checksum mismatch; the file is truncated or altered")
         files[name] = blob
     return files
+
+
+def _state_skills_differ(had: tuple[str, ...], has: tuple[str, ...]) -> str:
+    """The error of a state used with a model of other skills: what differs, and the way out."""
+    added = [s for s in has if s not in set(had)]
+    removed = [s for s in had if s not in set(has)]
+    if added or removed:
+        what = "; ".join(
+            f"{label} {len(ids)} ({', '.join(map(repr, ids[:3]))}{', ...' if len(ids) > 3 else ''})"
+            for label, ids in (("this model adds", added), ("it lacks", removed))
+            if ids
+        )
+    else:
+        what = "the same skills in another order"
+    return (
+        f"this state was made for a model of {len(had)} skills, this model traces {len(has)}: "
+        f"{what}. Its per-skill values would be read as the wrong skills. A state belongs to "
+        "the model that made it: start a new one with this model (`model.init_state(ids, "
+        "prior=...)`), then `update` it with the students' history."
+    )
 
 
 def _answer_key(r: Response) -> int:

@@ -623,6 +623,7 @@ class BKT(KnowledgeTracer):
         }
 
     def responses_seen(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
+        self._check_state(state)
         with state.lock:
             return state.arrays["n_responses"][all_rows(state, rows)].sum(axis=1)
 
