@@ -42,9 +42,13 @@ def test_recommend_uses_the_registered_champion(cli, district_dir, champion) -> 
     assert r.code == 0, r.text
     payload = json.loads(r.out)  # --quiet: nothing but the JSON on stdout
     assert set(payload) == {sid} and set(payload[sid]) == {"recommendations", "shortfall"}
+    # without --quiet too: which model answered is said on stderr, stdout stays JSON
+    r = cli("recommend", "--student", sid, "--k", "3", "--name", name, "--tracking-uri", uri,
+            "--district", district_dir, "--json")  # fmt: skip
+    assert r.code == 0 and json.loads(r.out) == payload and f"{name} v1 (@champion" in r.err
     r = cli("recommend", "--student", sid, "--name", name, "--tracking-uri", uri,
             "--district", district_dir)  # fmt: skip
-    assert r.code == 0 and f"{name} v1 (@champion" in r.out and "Next activities" in r.out
+    assert r.code == 0 and f"{name} v1 (@champion" in r.err and "Next activities" in r.out
 
 
 def test_recommend_with_an_unknown_name_is_one_error(cli, district_dir, champion) -> None:

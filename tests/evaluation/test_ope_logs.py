@@ -183,8 +183,8 @@ def test_cli_estimates_and_refuses_with_the_numbers(logged: Logged, tmp_path, ca
             "--profiles", str(logged.files / "profiles.jsonl"),
             "--tracking-uri", logged.uri, "--n-boot", "50"]  # fmt: skip
     assert cli_run([*base, "--min-ess", "10"]) == 0
-    out = capsys.readouterr().out
-    assert "effective sample size" in out and "snips" in out and "MLflow run" in out
+    out, err = capsys.readouterr()
+    assert "effective sample size" in out and "snips" in out and "MLflow run" in err
     # the district folder instead of its three files: the same estimates
     by_folder = [*base[:5], "--district", str(logged.files), *base[11:]]
     assert cli_run([*by_folder, "--min-ess", "10"]) == 0

@@ -4,6 +4,8 @@ gets a harder version of the same skill, and a missing `now` is the current time
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -281,3 +283,61 @@ def test_curriculum_baselines_start_at_the_students_grade() -> None:
         sel = make_policy(name, cat, seed=0).select(batch, 1, 20_000.0)
         grades = cat.skill_grades[catalog_arrays(cat).primary_skill[sel.activity[:, 0]]]
         assert list(grades) == [1.0, 2.0], name
+
+
+def test_a_vendors_ids_times_and_inputs_are_read_as_the_rest_of_the_library_reads_them(
+    model,
+) -> None:
+    """From a vendor's trial, each misread without a word before: a profile with an integer id
+    (`Response(123)` is the student "123", `LearnerProfile(123)` was not), an id with a
+    trailing space in `student_ids` (a new, unplaced student), a `now` in epoch seconds (read
+    as days: "mastered 57591893 months ago"), a catalog whose skill ids the model spells
+    otherwise (every student served from defaults), and inputs of the wrong kind (a single
+    profile, a frame of profiles, a generator as log, a dict keyed by numbers): each is read
+    as the rest of the library reads it, or is one error saying what to pass."""
+    import datetime as dt
+
+    from adaptive.data.log import Response
+
+    cat = graded_catalog()
+    state = model.init_state()
+    placed = batch_from_model(model, state, cat, [LearnerProfile("123", grade=3)],
+                              student_ids=["123"])  # fmt: skip
+    for profiles, ids in (
+        ([LearnerProfile(123, grade=3)], [123]),
+        ({"123": LearnerProfile(" 123 ", grade=3)}, ["123 "]),
+        ([LearnerProfile(np.int64(123), grade=3)], ["123"]),
+    ):
+        batch = batch_from_model(model, state, cat, profiles, student_ids=ids)
+        assert list(batch.student_ids) == ["123"] and batch.placement[0] == "placed from grade 3"
+        np.testing.assert_array_equal(batch.mastery, placed.mastery)
+    for bad in (123.0, "", "  ", None, True):
+        with pytest.raises(ConfigError, match="profile student_id"):
+            LearnerProfile(bad, grade=3)
+    policy = AdaptivePolicy(cat)
+    for epoch, unit in ((1_727_776_800, "unit='s'"), (1_727_776_800_000, "unit='ms'")):
+        with pytest.raises(ValueError, match=f"now = .*{unit}"):
+            policy.select(placed, 3, epoch)
+    with pytest.raises(ValueError, match="now = nan"):
+        policy.select(placed, 3, float("nan"))
+    shouting = Catalog(
+        tuple(Skill(s.id.upper(), s.name, tuple(p.upper() for p in s.prerequisites), s.grade)
+              for s in cat.skills),
+        tuple(dataclasses.replace(a, skills=tuple(k.upper() for k in a.skills))
+              for a in cat.activities),
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match="knows none of the catalog's 5 skills"):
+        batch_from_model(model, state, shouting, None, student_ids=["x"])
+    one = LearnerProfile("x", grade=3)
+    answer = Response("x", "add-0", ("add",), 1, dt.datetime(2026, 10, 3, 9))
+    mistakes = {
+        "a single profile; write \\[profile\\]": dict(profiles=one),
+        "a frame; read its file with read_profiles": dict(profiles=pd.DataFrame([one.to_dict()])),
+        "a path; read the file": dict(profiles="profiles.jsonl"),
+        "got a str among them": dict(profiles=["x"]),
+        "a dict keyed by int": dict(profiles={7: one}),
+        "an iterator is read once": dict(profiles=[one], log=(r for r in [answer])),
+    }
+    for message, given in mistakes.items():
+        with pytest.raises(TypeError, match=message):
+            batch_from_model(model, state, cat, student_ids=["x"], **given)

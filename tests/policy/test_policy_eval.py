@@ -180,3 +180,25 @@ def test_true_mastery_every_day_is_a_ceiling_on_tracing() -> None:
         return float(long[long.metric == "over_practice"].value.mean())
 
     assert over(truth) < over(shipped)
+
+
+def test_plots_of_an_interval_that_misses_its_mean(tmp_path) -> None:
+    """With few bootstrap resamples a percentile interval may not contain its mean (a mean of
+    0.2 with [0.094, 0.189]: `policy-eval --bootstrap 10` ended in matplotlib's "'yerr' must
+    not contain negative values" as an internal error, the CSV written and the plots not).
+    The bar stops at the mean; every plot is written."""
+    from adaptive.evaluation.policy_eval import write_outputs
+
+    rows = [
+        ("bkt", pol, "skills_gained", n, mean, low, high)
+        for pol in ("adaptive", "random")
+        for n, mean, low, high in ((5, 0.2, 0.094, 0.189), (10, 0.5, 0.55, 0.7))
+    ] + [("bkt", "adaptive", "engagement", 0, 0.8, 0.81, 0.9)]
+    table = pd.DataFrame(
+        rows, columns=["simulator", "policy", "metric", "n_activities", "mean", "ci_low", "ci_high"]
+    )
+    paths = write_outputs(table, tmp_path)
+    assert {p.name for p in paths} == {
+        "policy_eval.csv", "policy_eval_skills_gained.png", "policy_eval_engagement.png"
+    }  # fmt: skip
+    assert all(p.stat().st_size > 0 for p in paths)

@@ -85,11 +85,18 @@ def test_roster_names_replace_ids_on_pages_only(report_district, tmp_path):
     d = report_district
     ids = sorted(d.students()["student_id"])
     roster = tmp_path / "roster.csv"
-    roster.write_text("student_id,name\n" + "".join(f"{s},Ada Zed{i}\n" for i, s in enumerate(ids)))
+    text = "student_id,name\n" + "".join(f"{s},Ada Zed{i}\n" for i, s in enumerate(ids))
+    roster.write_text(text)
     out = tmp_path / "named"
     build_site(d.batch, d.day, out, catalog=d.catalog, profiles=d.profiles, roster=roster)
     page = class_pages(out)[0].read_text()
     assert "Ada Zed" in page
+    # Excel's "CSV UTF-8" starts with a byte-order mark: the same roster, the same pages
+    excel = tmp_path / "roster_excel.csv"
+    excel.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    build_site(d.batch, d.day, tmp_path / "excel", catalog=d.catalog, profiles=d.profiles,
+               roster=excel)  # fmt: skip
+    assert class_pages(tmp_path / "excel")[0].read_text() == page
     for path in out.rglob("*"):  # names in pages only: the manifest and assets have none
         if path.suffix != ".html" and path.is_file():
             assert "Ada Zed" not in path.read_text()

@@ -3,7 +3,8 @@
 - `console` prints results (tables, JSON, verdicts) to stdout. In a terminal it uses the
   terminal's width; written to a file or a pipe it is never cut at 80 columns (rich's default
   there): lines are as wide as their content, unless `COLUMNS` is set.
-- `err_console` prints errors to stderr, the same way.
+- `err_console` prints errors to stderr, the same way, and the informational lines (`info`), so
+  that stdout holds the results alone (`adaptive recommend --json | jq` parses).
 - `--quiet` (every command, `set_quiet`) keeps the results and drops the rest: progress bars,
   informational lines (`info`), MLflow's "View run ... at" links and its log lines.
 - `--debug` (`adaptive --debug CMD`, or `ADAPTIVE_DEBUG=1`) shows the traceback of an
@@ -91,6 +92,7 @@ def set_debug(debug: bool) -> None:
 
 
 def info(text: str) -> None:
-    """An informational line (counts, file paths): printed unless `--quiet`."""
+    """An informational line (counts, file paths, the model used): to stderr, unless `--quiet`,
+    so that what a command prints on stdout is its result alone (a JSON stays parseable)."""
     if not SETTINGS.quiet:
-        console.print(text, highlight=False, soft_wrap=True)
+        err_console.print(text, highlight=False, soft_wrap=True)

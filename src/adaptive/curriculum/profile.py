@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow.parquet as pq
 
 from adaptive.errors import ConfigError
@@ -38,6 +39,9 @@ class LearnerProfile:
     class_id: str | None = None
 
     def __post_init__(self) -> None:
+        sid = self.student_id
+        if type(sid) is not str or not sid or sid.strip() != sid:  # the rare case: normalize
+            object.__setattr__(self, "student_id", _profile_id(sid))
         _check_interests(self)
         # "K" is grade 0 and "5" grade 5 here as in a profiles file; 4.5 or "fourth" is an error
         # now, not a ValueError in placement later
@@ -55,6 +59,19 @@ class LearnerProfile:
         """A profile from a JSON record, every field checked (`adaptive.records`): a grade of
         "four" or interests given as a list is a `RecordError`, never misread."""
         return from_record(cls, d, where)
+
+
+def _profile_id(value: object) -> str:
+    """A profile's student id as `Response` reads one: trimmed text, or an integer's digits
+    (`LearnerProfile(123)` is the student of `Response(123, ...)`, "123"); anything else, or
+    an empty id, is an error (a float id would be "123.0", another student)."""
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        return str(int(value))
+    raise ConfigError(
+        f"profile student_id {value!r}: expected a non-empty text id (or a whole number)"
+    )
 
 
 def _check_interests(profile: LearnerProfile) -> None:

@@ -30,6 +30,7 @@ def check_many_ids(ids: object, name: str = "student_ids") -> None:
 
 
 def id_list(ids: Iterable[str], name: str = "student_ids") -> list[str]:
-    """Ids as a list of text (`check_many_ids` first)."""
+    """Ids as a list of trimmed text (`check_many_ids` first), as `Response` and the file
+    readers read an id: "stu010 " is the student "stu010", 123 is "123"."""
     check_many_ids(ids, name)
-    return [str(s) for s in ids]
+    return [str(s).strip() for s in ids]

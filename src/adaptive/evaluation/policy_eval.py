@@ -775,6 +775,16 @@ def evaluate_policies(
     return table
 
 
+def _error_bars(rows: pd.DataFrame) -> list[np.ndarray]:
+    """Lengths of the error bars below and above each mean, from its interval. A percentile
+    bootstrap interval need not contain the mean (few resamples, a skewed metric: a mean of
+    0.2 with [0.094, 0.189]); its bar then stops at the mean rather than pointing backwards."""
+    mean = rows["mean"].to_numpy(float)
+    below = np.maximum(mean - rows["ci_low"].to_numpy(float), 0.0)
+    above = np.maximum(rows["ci_high"].to_numpy(float) - mean, 0.0)
+    return [below, above]
+
+
 def write_outputs(table: pd.DataFrame, out_dir: Path) -> list[Path]:
     """`policy_eval.csv` (atomic) and one PNG per metric (all simulators, all policies)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -794,14 +804,14 @@ def write_outputs(table: pd.DataFrame, out_dir: Path) -> list[Path]:
             if (p["n_activities"] > 0).any():
                 for pol, q in p.groupby("policy", sort=False):
                     q = q.sort_values("n_activities")
-                    err = [q["mean"] - q["ci_low"], q["ci_high"] - q["mean"]]
+                    err = _error_bars(q)
                     width = 2 if pol == OURS else 1
                     ax.errorbar(q["n_activities"], q["mean"], yerr=err, label=pol, marker="o",
                                 capsize=2, lw=width)  # fmt: skip
                 ax.set_xlabel("activities")
                 ax.legend(fontsize=7)
             else:
-                err = [p["mean"] - p["ci_low"], p["ci_high"] - p["mean"]]
+                err = _error_bars(p)
                 colors = ["C3" if x == OURS else "C0" for x in p["policy"]]
                 ax.bar(p["policy"], p["mean"], yerr=err, color=colors)
                 ax.tick_params(axis="x", rotation=60)

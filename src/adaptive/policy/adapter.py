@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -305,16 +306,84 @@ class SkillCoverage:
         )
 
 
+def profiles_by_id(profiles: object) -> Mapping[str, LearnerProfile]:
+    """A request's `profiles` by student id: a Mapping is read as given (copying a district's
+    profiles would cost a request O(district)), LearnerProfile records indexed, None none.
+    A single profile, a frame, a path or other values are one TypeError saying what to pass
+    (they ended in an AttributeError or "not iterable")."""
+    if profiles is None:  # no profiles: every student placed without a grade
+        return {}
+    if isinstance(profiles, Mapping):
+        return profiles
+    mistakes = (
+        (LearnerProfile, "a single profile; write [profile]"),
+        (pd.DataFrame, "a frame; read its file with read_profiles(path)"),
+        (str | bytes | Path, "a path; read the file with read_profiles(path)"),
+    )
+    for kind, what in mistakes:
+        if isinstance(profiles, kind):
+            raise TypeError(f"profiles: {what} (expected LearnerProfile records or a dict by id)")
+    if not isinstance(profiles, Iterable):
+        raise TypeError(f"profiles: expected LearnerProfile records, got {type(profiles).__name__}")
+    listed = list(profiles)
+    wrong = next((p for p in listed if not isinstance(p, LearnerProfile)), None)
+    if wrong is not None:
+        raise TypeError(
+            f"profiles: expected LearnerProfile records (or a dict by student id), got a "
+            f"{type(wrong).__name__} among them"
+        )
+    return {p.student_id: p for p in listed}
+
+
+def _unlisted(by_id: Mapping[str, LearnerProfile], student_id: str) -> LearnerProfile:
+    """The profile of a student the profiles lack: none (placed without a grade). A mapping
+    keyed by something else than the id text (numbers) would miss every student: said."""
+    if by_id:
+        key = next(iter(by_id))
+        if not isinstance(key, str):
+            raise TypeError(
+                f"profiles: a dict keyed by {type(key).__name__} ({key!r}); key it by the "
+                "student id as text (ids are read as text: 123 is '123')"
+            )
+    return LearnerProfile(student_id)
+
+
 def _check_log(log: object) -> None:
-    """A request's `log` is a ResponseLog or the student's answers as `Response`s: anything else
-    is one TypeError saying so (a DataFrame ended in an AttributeError deep in the features)."""
+    """A request's `log` is a ResponseLog or the student's answers as `Response`s (a list or a
+    deque, read twice: a generator is not): anything else is one TypeError saying so (a
+    DataFrame ended in an AttributeError deep in the features)."""
     if log is None or isinstance(log, ResponseLog):
         return
-    if isinstance(log, pd.DataFrame) or not all(isinstance(r, Response) for r in log):
+    if not isinstance(log, Sequence) or isinstance(log, str | bytes):
+        raise TypeError(
+            f"log: expected a ResponseLog or the student's answers as a list of Response; got "
+            f"{type(log).__name__} (an iterator is read once: pass list(...); a frame in the "
+            "canonical columns: ResponseLog.from_frame)"
+        )
+    if not all(isinstance(r, Response) for r in log):
         raise TypeError(
             "log: expected a ResponseLog or the student's answers as a list of Response; got "
             f"{type(log).__name__} (a frame in the canonical columns: ResponseLog.from_frame)"
         )
+
+
+_OVERLAP: dict[tuple[int, int], tuple[object, Catalog]] = {}
+
+
+def _check_overlap(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> None:
+    """A model that shares no skill with the catalog (ids spelt another way: "NUM.ADD" for
+    "num.add") would have every student served from defaults: the `check_skill_coverage`
+    error, once per (model, catalog) pair (cached by identity: the per-request path pays a
+    look-up). A partial overlap is for the batch job and `recommend` to report."""
+    key = (id(model_skills), id(catalog))
+    hit = _OVERLAP.get(key)
+    if hit is not None and hit[0] is model_skills and hit[1] is catalog:
+        return
+    if not catalog.skill_index.astype(str).isin(pd.Index(model_skills).astype(str)).any():
+        check_skill_coverage(model_skills, catalog)  # raises, naming both sides
+    if len(_OVERLAP) > 64:
+        _OVERLAP.clear()
+    _OVERLAP[key] = (model_skills, catalog)
 
 
 def check_skill_coverage(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> SkillCoverage:
@@ -428,16 +497,14 @@ def batch_from_model(
     config = config or PolicyConfig()
     _check_log(log)
     ids = id_list(state.students if student_ids is None else student_ids)
-    # a Mapping is read as given: copying a district's profiles would cost a request O(district)
-    if profiles is None:  # no profiles: every student placed without a grade
-        profiles = {}
-    by_id = profiles if isinstance(profiles, Mapping) else {p.student_id: p for p in profiles}
-    plist = [by_id.get(s) or LearnerProfile(s) for s in ids]
+    by_id = profiles_by_id(profiles)
+    plist = [by_id.get(s) or _unlisted(by_id, s) for s in ids]
     state_rows = state.rows(ids)
     have = state_rows >= 0
     if placement is not None and have.any():
         _place_unplaced(model, state, catalog, plist, state_rows, placement, grade_table)
     skills = model.skills_
+    _check_overlap(skills, catalog)
     mastery = np.full((len(ids), len(skills)), np.nan)
     p_correct = np.full((len(ids), len(skills)), np.nan)
     ability = np.zeros(len(ids))

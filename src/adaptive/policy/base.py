@@ -119,7 +119,7 @@ def to_days(now: float | pd.Timestamp | dt.datetime | dt.date | str | None) -> f
     if now is None:
         return float(pd.Timestamp.now(tz="UTC").value) / 86_400e9
     if isinstance(now, float | int | np.number) and not isinstance(now, bool | np.bool_):
-        return float(now)
+        return _days_number(float(now))
     if isinstance(now, str):  # text: ISO 8601 only (03/04/2027 is two different days)
         now = parse_iso(now, "now")
     if isinstance(now, pd.Timestamp | np.datetime64 | dt.date):  # dt.datetime is a dt.date
@@ -130,6 +130,29 @@ def to_days(now: float | pd.Timestamp | dt.datetime | dt.date | str | None) -> f
         f"now: expected days since the Unix epoch (a number), a datetime, date or Timestamp, "
         f"ISO 8601 text, or None (the current time); got {type(now).__name__} {now!r}"
     )
+
+
+#: The largest `now` in days read as days (year ~4700): epoch seconds or milliseconds of any
+#: time after 12 January 1970 lie beyond it, so they are refused rather than read as days.
+MAX_DAYS = 1_000_000.0
+
+
+def _days_number(days: float) -> float:
+    """A number given as `now`: days since the epoch, finite and within `MAX_DAYS`."""
+    if not np.isfinite(days) or abs(days) > MAX_DAYS:
+        hint = (
+            f" (as epoch seconds: {pd.Timestamp(days, unit='s', tz='UTC'):%Y-%m-%d %H:%M}; "
+            "pass pd.Timestamp(now, unit='s') or a datetime)"
+            if np.isfinite(days) and abs(days) < 1e11
+            else " (epoch milliseconds? pass pd.Timestamp(now, unit='ms') or a datetime)"
+            if np.isfinite(days)
+            else ""
+        )
+        raise ValueError(
+            f"now = {days!r}: expected days since the Unix epoch (a number within "
+            f"+-{MAX_DAYS:,.0f}), a datetime, date or Timestamp, or ISO 8601 text{hint}"
+        )
+    return days
 
 
 def check_k(k: object) -> int:

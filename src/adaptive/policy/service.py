@@ -23,7 +23,7 @@ from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.placement.prior import grade_placement
-from adaptive.policy.adapter import batch_from_model
+from adaptive.policy.adapter import batch_from_model, profiles_by_id
 from adaptive.policy.base import Explanation, Recommendation, StudentBatch, to_days
 from adaptive.policy.config import PolicyConfig
 from adaptive.policy.recommender import AdaptivePolicy
@@ -85,7 +85,7 @@ def district_inputs(
             f"data: expected a file, a dataset name or a ResponseLog; got {type(data).__name__}"
             " (a frame in the canonical columns: ResponseLog.from_frame(frame))"
         )
-    profiles = profiles_by_id(profiles)
+    profiles = _profiles_in_memory_by_id(profiles)
     if isinstance(data, str) and data == "demo":
         return (
             catalog or DEMO_DISTRICT / "catalog.json",
@@ -101,19 +101,12 @@ def district_inputs(
     return catalog, profiles if profiles is not None else {}
 
 
-def profiles_by_id(profiles: object) -> object:
-    """Profiles in memory as a dict by student id (a mapping, or a list of `LearnerProfile`);
-    a path or None as given. Anything else is one TypeError."""
-    if profiles is None or isinstance(profiles, str | Path | dict):
+def _profiles_in_memory_by_id(profiles: object) -> object:
+    """Profiles in memory as a dict by student id (`adapter.profiles_by_id`: a mapping, or a
+    list of `LearnerProfile`); a path or None as given."""
+    if profiles is None or isinstance(profiles, str | Path):
         return profiles
-    if isinstance(profiles, Mapping):
-        return dict(profiles)
-    if isinstance(profiles, Sequence) and all(isinstance(p, LearnerProfile) for p in profiles):
-        return {p.student_id: p for p in profiles}
-    raise TypeError(
-        "profiles: expected a profiles file, a dict {student_id: LearnerProfile} or a list of "
-        f"LearnerProfile; got {type(profiles).__name__}"
-    )
+    return dict(profiles_by_id(profiles))
 
 
 def check_district_files(catalog: object, profiles: object) -> None:

@@ -9,6 +9,7 @@ memory stays bounded by the largest school, whatever the district's size.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -22,7 +23,7 @@ import pyarrow.parquet as pq
 from adaptive.batch.writer import date_dir, partition_path
 from adaptive.curriculum import read_profiles
 from adaptive.errors import ArtifactError, ConfigError
-from adaptive.files import read_sealed_json
+from adaptive.files import read_sealed_json, read_user_text
 
 SKILL_LISTS = ("mastery", "progression", "group")
 STUDENT_COLUMNS = ("student_id", "class_id", "n_mastered", "n_stuck", *SKILL_LISTS)
@@ -175,7 +176,9 @@ def read_roster(path: str | Path) -> dict[str, str]:
     if not path.is_file():
         raise ReportInputError(f"roster file {path} not found; expected a CSV student_id,name")
     names: dict[str, str] = {}
-    with path.open(newline="", encoding="utf-8") as fh:
+    # UTF-8 with Excel's byte-order mark dropped ("CSV UTF-8"), as every other reader
+    text = read_user_text(path, "a roster CSV student_id,name")
+    with io.StringIO(text, newline="") as fh:
         reader = csv.reader(fh)
         header = [h.strip() for h in next(reader, [])]
         if header[:2] != ["student_id", "name"]:
