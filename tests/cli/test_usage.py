@@ -296,3 +296,15 @@ def test_a_catalog_and_profiles_saved_with_a_byte_order_mark_are_read(tmp_path) 
         read_profiles(tmp_path / "profiles.jsonl")
     (tmp_path / "profiles.jsonl").write_bytes(b"\xef\xbb\xbf" + f"{line}\r\n".encode())
     assert read_profiles(tmp_path / "profiles.jsonl")["s1"].grade == 4
+
+
+def test_a_night_is_a_day_not_a_time(cli, tmp_path) -> None:
+    """`batch --date 2027-01-12T05:00` was read as its day, the time dropped without a word (a
+    night takes the responses before its day's midnight, UTC): a usage error; `recommend
+    --now` still takes a time."""
+    for args in (["batch", "--date", "2027-01-12T05:00", "--out", tmp_path / "out"],
+                 ["report", "--date", "2027-01-12T05:00Z", "--out", tmp_path / "site"]):  # fmt: skip
+        r = cli(*args)
+        assert r.code == 2 and "is a time; expected a day, YYYY-MM-DD" in r.err, r.text
+    r = cli("recommend", "--student", "nobody", "--now", "2027-01-12T05:00")
+    assert "--now" not in r.err and "is a time" not in r.err

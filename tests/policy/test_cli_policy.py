@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from adaptive.cli import app
+from adaptive.cli import app, run
 from adaptive.policy.service import load_district, recommend_students
 from adaptive.simulation.district import simulate_district, write_district
 
@@ -39,7 +39,7 @@ def test_recommend_json_and_table(district_dir) -> None:
     assert [r.activity_id for r in same] == [r["activity_id"] for r in recs]
 
 
-def test_recommend_explains_and_rejects_unknown_students(district_dir) -> None:
+def test_recommend_explains_and_rejects_unknown_students(district_dir, capsys) -> None:
     d = load_district(district_dir)
     sid = d.log.students[0]
     blocked = d.catalog.activities[-1].id  # a top-grade project
@@ -48,6 +48,9 @@ def test_recommend_explains_and_rejects_unknown_students(district_dir) -> None:
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["status"] in {"blocked", "eligible", "over_budget", "recommended",
                                                 "skill_cap", "completed", "stuck"}  # fmt: skip
+    code = run(["recommend", "--student", sid, "--explain", "no-such-activity",
+                "--district", str(district_dir)])  # fmt: skip
+    assert code == 2 and "--explain 'no-such-activity': not an activity" in capsys.readouterr().err
     from adaptive.errors import ConfigError
 
     with pytest.raises(ConfigError, match="unknown student"):

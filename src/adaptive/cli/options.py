@@ -289,17 +289,39 @@ def _set_quiet(value: bool) -> bool:
     return value
 
 
-def parse_day(value: str | None) -> str | None:
-    """Check a `--date`/`--now` value early: a usage error (exit 2) names the option."""
+def parse_moment(value: str | None) -> str | None:
+    """Check a `--now` value early: ISO 8601, a day or a time; a usage error (exit 2) names the
+    option."""
     if value is None:
         return None
     from adaptive.dates import parse_iso
     from adaptive.errors import ConfigError
 
     try:
-        parse_iso(value)
+        parse_iso(value, "--now")
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from exc
+    return value
+
+
+def parse_day(value: str | None) -> str | None:
+    """Check a `--date` value early: an ISO 8601 day. A usage error (exit 2) names the option;
+    a time of day is one too (`2027-01-12T05:00` read as its day dropped the time without a
+    word: a night takes the responses before its day's midnight, UTC)."""
+    if value is None:
+        return None
+    from adaptive.dates import parse_iso
+    from adaptive.errors import ConfigError
+
+    try:
+        stamp = parse_iso(value)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    if stamp != stamp.normalize() or stamp.tzinfo is not None:
+        raise typer.BadParameter(
+            f"{value!r} is a time; expected a day, YYYY-MM-DD (the night takes the responses "
+            "before that day's midnight, UTC)"
+        )
     return value
 
 

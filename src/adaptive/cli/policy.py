@@ -32,7 +32,7 @@ from adaptive.cli.options import (
     Quiet,
     TrackingUri,
     district_or_files,
-    parse_day,
+    parse_moment,
     reads_log,
 )
 from adaptive.cli.output import console, info
@@ -90,7 +90,7 @@ def recommend(
         str | None,
         typer.Option(
             "--now",
-            callback=parse_day,
+            callback=parse_moment,
             help="Date of the recommendation (default: day after last response).",
         ),
     ] = None,
@@ -128,6 +128,11 @@ def recommend(
     if explain is not None:
         if len(student) != 1:
             raise ConfigError("--explain takes exactly one --student")
+        if explain not in d.catalog.activity_index:
+            raise ConfigError(
+                f"--explain {explain!r}: not an activity of the catalog ({len(d.catalog.activities):,}"
+                f" activities, e.g. {', '.join(d.catalog.activity_index[:3])})"
+            )
         why = explain_activity(
             student[0], explain, district=d, model=tracer, now=when, config=config, k=k
         )
