@@ -345,8 +345,12 @@ def test_restart_places_students_from_a_prior(fitted, test_log):
     fitted.update(state, test_log)
     fitted.restart(state, ids, prior=placement)
     assert state.row("someone-else") is None  # the placement's other students: not touched
-    placement = placement.subset(ids)
+    # init_state holds the students asked for, not every student of the placement (a vendor's
+    # one-student state from a district's placement held the district); no ids: all of them
     fresh = fitted.init_state(ids, prior=placement)
+    assert fresh.students == ids
+    assert fitted.init_state(prior=placement).students == [*ids, "someone-else"]
+    placement = placement.subset(ids)
     np.testing.assert_allclose(
         fitted.mastery(state, state.rows(ids)), fitted.mastery(fresh, fresh.rows(ids)), rtol=0,
         atol=tolerance(fitted),

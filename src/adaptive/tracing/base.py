@@ -322,9 +322,12 @@ class KnowledgeTracer(ABC):
         self, student_ids: Iterable[str] = (), prior: Placement | None = None
     ) -> TracingState:
         """A fresh state for these students: the fitted population prior, or `prior` (a
-        `Placement`) for the students and skills it covers."""
+        `Placement`) for the students and skills it covers. The state holds `student_ids` only
+        (a placement of the whole district does not fill a one-student state); with no ids, it
+        holds the placement's students."""
         self._check_fitted()
         _check_placement(prior)
+        ids = id_list(student_ids)
         initial = self._state_row()
         state = TracingState(
             students=[],
@@ -342,8 +345,11 @@ class KnowledgeTracer(ABC):
         state.arrays[LAST_ANSWER] = np.zeros(0, np.int64)
         state.arrays[LAST_KEY] = np.zeros(0, np.int64)
         state.arrays[LAST_P] = np.zeros(0)
-        state.add_students(id_list(student_ids), initial)
+        state.add_students(ids, initial)
         if prior is not None:
+            if ids:
+                wanted = set(ids)
+                prior = prior.subset([s for s in prior.students if s in wanted])
             self.place(state, prior)
         return state
 
