@@ -21,17 +21,24 @@ def parse_iso(value: str | dt.date | pd.Timestamp, what: str = "date") -> pd.Tim
     """`value` as a Timestamp; text must be ISO 8601 (`ConfigError` naming `what` otherwise)."""
     if isinstance(value, pd.Timestamp | dt.date):
         return pd.Timestamp(value)
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            dt.datetime.fromisoformat(text)  # ISO 8601 only ("Z" included since Python 3.11)
-            return pd.Timestamp(text)
-        except ValueError:
-            pass
+    stamp = iso_timestamp(value) if isinstance(value, str) else None
+    if stamp is not None:
+        return stamp
     raise ConfigError(
         f"{what} {value!r}: expected an ISO 8601 date such as {EXAMPLE} (year-month-day; "
         "a date such as 03/04/2027 reads as a different day in different countries)"
     )
+
+
+def iso_timestamp(text: str) -> pd.Timestamp | None:
+    """`text` (trimmed) as a Timestamp when it is ISO 8601, else None: the one test of text dates
+    that `parse_iso` and `adaptive.data.Response` share (no error type, so each says its own)."""
+    text = text.strip()
+    try:
+        dt.datetime.fromisoformat(text)  # ISO 8601 only ("Z" included since Python 3.11)
+        return pd.Timestamp(text)
+    except ValueError:
+        return None
 
 
 def iso_day(value: str | dt.date | pd.Timestamp, what: str = "date") -> str:

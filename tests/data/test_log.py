@@ -63,3 +63,129 @@ def test_a_skill_column_mixing_plain_ids_and_lists_keeps_each_plain_id_whole():
     frame.loc[2, "skill_ids"] = None
     with pytest.raises(DataValidationError, match="skill_ids.*at least one skill"):
         ResponseLog.from_frame(frame)
+
+
+# -- times and skills of an in-memory frame: the rules of Response and the file readers ----------
+def _timed(times: list) -> pd.DataFrame:
+    n = len(times)
+    return pd.DataFrame(
+        {
+            "student_id": ["a"] * n,
+            "item_id": [f"i{k}" for k in range(n)],
+            "skill_ids": ["k"] * n,
+            "correct": [1] * n,
+            "timestamp": times,
+        }
+    )
+
+
+def test_from_frame_reads_any_iso_8601_text_as_the_file_readers_do(tmp_path):
+    """Dates and date-times mixed in one column (a raw pandas ValueError before), offsets and
+    fractions: the same times as the CSV reader gives for the same text."""
+    from adaptive.data import read_responses
+
+    text = ["2024-10-01", "2024-10-01T10:00:00Z", " 2024-10-01T12:00:00.5+02:00", "20241002"]
+    log = ResponseLog.from_frame(_timed(text))
+    path = tmp_path / "log.csv"
+    _timed(text).to_csv(path, index=False)
+    assert log.frame["timestamp"].tolist() == read_responses(path).frame["timestamp"].tolist()
+    assert str(log.frame["timestamp"].dtype) == "datetime64[ns, UTC]"
+    assert log.frame["timestamp"].iloc[1] == pd.Timestamp("2024-10-01T10:00:00Z")
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        [1727776800, 1727776860],  # epoch seconds were read as nanoseconds (1970-01-01)
+        [1.7277768e9, 1.7277769e9],
+        [True, False],
+    ],
+)
+def test_from_frame_refuses_numbers_saying_how_to_convert_them(times):
+    with pytest.raises(DataValidationError) as info:
+        ResponseLog.from_frame(_timed(times))
+    (problem,) = info.value.problems
+    assert problem.column == "timestamp" and "unit='s'" in problem.expected
+
+
+def test_from_frame_names_the_row_of_a_number_among_dates():
+    with pytest.raises(DataValidationError) as info:
+        ResponseLog.from_frame(_timed(["2024-10-01", 1727776800]))
+    (problem,) = info.value.problems
+    assert problem.value == "1727776800" and "row label 1" in problem.expected
+    assert "unit='s'" in problem.expected
+
+
+@pytest.mark.parametrize("missing", [pd.NaT, None, float("nan")])
+def test_from_frame_refuses_a_missing_time_naming_its_row(missing):
+    """A missing time was kept and sorted last (its int64 time the minimum: a skill practiced
+    106,752 days ago downstream)."""
+    for times in ([pd.Timestamp("2024-10-01T10:00Z"), missing], ["2024-10-01", missing]):
+        with pytest.raises(DataValidationError) as info:
+            ResponseLog.from_frame(_timed(times))
+        (problem,) = info.value.problems
+        assert problem.column == "timestamp" and "row label 1" in problem.expected
+        assert "a time for every response" in problem.expected
+
+
+@pytest.mark.parametrize("text", ["01/10/2024", "1 Oct 2024", "not a date"])
+def test_from_frame_refuses_text_that_is_not_iso_8601(text):
+    with pytest.raises(DataValidationError) as info:
+        ResponseLog.from_frame(_timed(["2024-10-01", text]))
+    (problem,) = info.value.problems
+    assert problem.value == text and "ISO 8601" in problem.expected
+    assert "row label 1" in problem.expected
+
+
+def test_from_frame_takes_date_time_columns_and_objects_of_any_kind():
+    """A date-time column (numbers only as its storage) of any unit, naive (UTC) or aware, and
+    date-time objects, as `Response` takes them."""
+    import datetime as dt
+
+    want = [pd.Timestamp("2024-10-01T08:00Z"), pd.Timestamp("2024-10-02T08:00Z")]
+    columns = [
+        pd.to_datetime(["2024-10-01T08:00", "2024-10-02T08:00"]).as_unit("s"),
+        pd.to_datetime(["2024-10-01T10:00+02:00", "2024-10-02T10:00+02:00"]),
+        [dt.datetime(2024, 10, 1, 8), pd.Timestamp("2024-10-02T04:00", tz="America/New_York")],
+        [np.datetime64("2024-10-01T08:00"), "2024-10-02T08:00:00Z"],
+    ]
+    for times in columns:
+        log = ResponseLog.from_frame(_timed(times))
+        assert log.frame["timestamp"].tolist() == want
+        assert str(log.frame["timestamp"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_from_frame_refuses_a_date_beyond_the_range_of_a_log():
+    """3024-09-01 (a typo) cannot be held as nanoseconds: an error, not a wrapped-around time."""
+    with pytest.raises(DataValidationError, match="between 1677-09-22 and 2262-04-11"):
+        ResponseLog.from_frame(_timed(["2024-10-01", "3024-09-01"]))
+
+
+@pytest.mark.parametrize("order", [[0, 1.5], [0, None], [0, "x"]])
+def test_from_frame_order_must_be_whole_numbers(order):
+    """1.5 was truncated to 1 without a word; a missing order was a raw pandas error."""
+    frame = _frame().iloc[:2].assign(order=order)
+    with pytest.raises(DataValidationError) as info:
+        ResponseLog.from_frame(frame)
+    (problem,) = info.value.problems
+    assert problem.column == "order" and "row label 1" in problem.expected
+
+
+def test_from_frame_keeps_a_skill_named_twice_in_one_answer_once():
+    """["k1", "k1"] was kept as is: one answer counted twice as evidence of k1. Ids are
+    trimmed and empty ones dropped, as a file's; the Arrow list column (the fast path) too."""
+    import pyarrow as pa
+
+    from adaptive.data.log import SKILL_LIST_TYPE
+
+    frame = _frame().assign(skill_ids=[["x", "x"], ["y", " x ", "y", ""], "z"])
+    want = [["z"], ["y", "x"], ["x"]]  # sorted by student then order: rows 2, 1, 0
+    log = ResponseLog.from_frame(frame)
+    assert [list(k) for k in log.frame["skill_ids"]] == want
+    assert log.n_skills_per_response.tolist() == [1, 2, 1]
+    arrow = pd.Series(
+        pa.array([["x", "x"], ["y", "x", "y"], ["z"]], SKILL_LIST_TYPE),
+        dtype=pd.ArrowDtype(SKILL_LIST_TYPE),
+    )
+    log = ResponseLog.from_frame(frame.assign(skill_ids=arrow))
+    assert [list(k) for k in log.frame["skill_ids"]] == want

@@ -46,6 +46,9 @@ def response(**changes) -> Response:
         ("student_id", True),
         ("item_id", 1.5),
         ("timestamp", "not a date"),
+        ("timestamp", "01/10/2024"),
+        ("timestamp", "10/01/2024 14:00"),
+        ("timestamp", "1 Oct 2024"),
         ("timestamp", 1725177600),
         ("timestamp", pd.NaT),
     ],
@@ -106,6 +109,41 @@ def test_timestamps_become_utc_like_a_logs_timestamps(value):
     assert type(stamp) is pd.Timestamp and stamp == pd.Timestamp("2024-09-01T08:00:00Z")
     log = ResponseLog.from_frame(pd.DataFrame([{**GOOD, "timestamp": "2024-09-01T08:00:00Z"}]))
     assert stamp.tz == log.frame["timestamp"].dt.tz
+
+
+def test_text_that_is_not_iso_8601_is_refused_as_now_is():
+    """Text such as 01/10/2024 was read month first (10 January) while `now="01/10/2024"` is
+    refused as ambiguous: text is ISO 8601 here too, and the message says why."""
+    from adaptive.policy.base import to_days
+
+    with pytest.raises(DataValidationError, match="ISO 8601") as info:
+        response(timestamp="01/10/2024")
+    assert "different day in different countries" in info.value.problems[0].expected
+    with pytest.raises(Exception, match="ISO 8601"):
+        to_days("01/10/2024")
+    stamp = response(timestamp=" 2024-10-01 ").timestamp  # ISO 8601, spaces trimmed: as `now`
+    assert stamp == pd.Timestamp("2024-10-01", tz="UTC")
+
+
+@pytest.mark.parametrize(
+    ("skills", "kept"),
+    [(("a", "a"), ("a",)), (["b", "a", "b", " a"], ("b", "a")), (("a", "b"), ("a", "b"))],
+)
+def test_a_skill_named_twice_in_one_answer_is_kept_once(skills, kept):
+    """One answer is evidence of a skill once: ("num.add", "num.add") moved mastery as two
+    answers. The canonical fast path must not let a repeated skill through either."""
+    assert response(skill_ids=skills).skill_ids == kept
+
+
+def test_a_skill_named_twice_moves_mastery_as_one_answer(log):
+    model = BKT(seed=0).fit(log)
+    skill = log.skills[0]
+    stamp = pd.Timestamp("2024-10-01T10:00:00Z")
+    once, twice = model.init_state(), model.init_state()
+    model.update(once, Response("s1", "i1", (skill,), 1, stamp))
+    model.update(twice, Response("s1", "i1", (skill, skill), 1, stamp))
+    np.testing.assert_array_equal(model.mastery(once), model.mastery(twice))
+    assert model.responses_seen(once).tolist() == model.responses_seen(twice).tolist()
 
 
 def test_a_date_is_midnight_utc():

@@ -44,6 +44,7 @@ from adaptive.data.validate import (
     check_values,
     group_responses,
     q_matrix_from_edges,
+    repeat_notes,
     tie_notes,
     time_notes,
 )
@@ -131,9 +132,7 @@ def read_responses_report(
         values, ~issues.rejected(n), mapping.merge_skill_rows, by_time=not check_order
     )
     time_label = raw.time_column or "order"
-    rejected_resp = check_sequences(
-        values, responses, time_label, check_order, issues, hint, checked=raw.checked
-    )
+    rejected_resp = check_sequences(values, responses, time_label, check_order, issues, hint)
 
     n_problems = len(issues) + len(raw.unparsed)
     rejected_rows = issues.rejected(n)
@@ -168,6 +167,7 @@ def read_responses_report(
         notes=(
             *time_notes(values, raw.time_column, mapping),
             *tie_notes(log.student, log.time, raw.time_column if log.has_timestamps else None),
+            *repeat_notes(log, raw.time_column),
         ),
     )
     logger.info(
@@ -355,11 +355,10 @@ def write_log(log: ResponseLog, path: str | Path) -> Path:
         raise ConfigError(f"{path}: a log is written as Parquet; give a path ending in .parquet")
     columns = ["student_id", "item_id", "skill_ids", "correct", log.time_column]
     table = pa.Table.from_pandas(log.frame[columns], preserve_index=False)
-    # the mark of a checked log: read back, its sorted date-only rows are not judged again as
-    # duplicates by an order that is no longer their source's (`check_sequences`)
-    table = table.replace_schema_metadata(
-        {**(table.schema.metadata or {}), CHECKED_LOG_KEY: CHECKED_LOG_VALUE}
-    )
+    # No pandas metadata: it would name the Arrow list dtype of `skill_ids`, which plain
+    # `pandas.read_parquet` cannot rebuild; the Arrow types alone read back the same columns
+    # (here and in pandas, Spark or DuckDB). The mark of a checked log stays for older readers.
+    table = table.replace_schema_metadata({CHECKED_LOG_KEY: CHECKED_LOG_VALUE})
     with atomic_path(path) as tmp:  # microseconds, as Spark reads them (not nanoseconds)
         pq.write_table(table, tmp, compression="zstd", coerce_timestamps="us")
     return path

@@ -18,7 +18,17 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.types import (
+    infer_dtype,
+    is_bool_dtype,
+    is_datetime64_any_dtype,
+    is_integer_dtype,
+    is_numeric_dtype,
+)
 
+from adaptive.data.times import RANGE_EXPECTED, text_times, utc_ns
+from adaptive.dates import iso_timestamp
 from adaptive.errors import DataValidationError, Problem
 
 REQUIRED_COLUMNS = ("student_id", "item_id", "skill_ids", "correct")
@@ -41,14 +51,16 @@ class Response:
     - `student_id`, `item_id`: non-empty text, trimmed; an integer (a database key) becomes its
       digits, as a file's integer ids are read, so it finds the same student or item.
     - `skill_ids`: a tuple of non-empty, trimmed skill ids (text). A single string is ONE skill
-      (`"g4.NS.1"` -> `("g4.NS.1",)`); a list becomes a tuple. Non-text entries (e.g. integer
-      skill codes of a model) are an error.
+      (`"g4.NS.1"` -> `("g4.NS.1",)`); a list becomes a tuple; a skill named twice is kept
+      once (one answer is evidence of a skill once). Non-text entries (e.g. integer skill codes
+      of a model) are an error.
     - `correct`: 0 or 1 as an `int`: a Python or numpy int or bool, or a float equal to 0 or 1.
       Text ("0", "false"), nan, 2, -1 or 1.5 are errors.
     - `timestamp`: None (no time: models with time windows use the current time), or a
       `pd.Timestamp`, `datetime`, `date`, `numpy.datetime64` or ISO 8601 text, normalised to a
-      UTC-aware `pd.Timestamp` like a log's `timestamp` column (naive times are UTC). Numbers
-      are an error: say their unit with `pd.Timestamp(x, unit="s")`.
+      UTC-aware `pd.Timestamp` like a log's `timestamp` column (naive times are UTC). Text
+      that is not ISO 8601 ("01/10/2024") is an error, as for `--now`; so are numbers: say
+      their unit with `pd.Timestamp(x, unit="s")`.
 
     Construction stays cheap (about a microsecond) for already-canonical values: no pandas call
     when `timestamp` is None or a UTC `pd.Timestamp`.
@@ -91,6 +103,8 @@ def _canonical_response(r: Response) -> bool:
     for skill in k:
         if type(skill) is not str or not skill or skill.strip() is not skill:
             return False
+    if len(k) > 1 and len(set(k)) < len(k):  # a skill named twice: one answer, counted once
+        return False
     return t is None or (type(t) is pd.Timestamp and t.tzinfo is dt.UTC)
 
 
@@ -110,7 +124,9 @@ def _response_id(value: object, column: str) -> str | Problem:
 
 
 def _response_skills(value: object) -> tuple[str, ...] | Problem:
-    """A tuple of trimmed, non-empty skill ids; a plain string is one skill."""
+    """A tuple of trimmed, non-empty skill ids; a plain string is one skill. A skill named
+    twice is kept once (first place kept): one answer is evidence of a skill once, as in a
+    file (`clean_skill_lists`)."""
     if isinstance(value, str):
         items: tuple = (value,)
     elif isinstance(value, tuple | list | np.ndarray):
@@ -125,7 +141,7 @@ def _response_skills(value: object) -> tuple[str, ...] | Problem:
         if not text:
             return _bad("skill_ids", value, "skill ids that are non-empty text")
         out.append(text)
-    out_t = tuple(out)
+    out_t = tuple(dict.fromkeys(out)) if len(out) > 1 else tuple(out)
     return value if type(value) is tuple and out_t == value else out_t
 
 
@@ -153,18 +169,29 @@ def _response_timestamp(value: object) -> pd.Timestamp | None | Problem:
             value,
             "a date-time; a number is ambiguous: give pd.Timestamp(x, unit='s') (or 'ms')",
         )
-    if isinstance(value, str | dt.date | np.datetime64):
-        try:
-            stamp = pd.Timestamp(value)
-        except (ValueError, TypeError, OverflowError):
-            stamp = pd.NaT
-        if stamp is not pd.NaT:
-            return _response_timestamp(stamp)
+    stamp = _as_timestamp(value)
+    if stamp is not None:
+        return _response_timestamp(stamp)
     return _bad(
         "timestamp",
         value,
-        "None, a pd.Timestamp, datetime or ISO 8601 text such as 2024-09-01T08:30:00Z",
+        "None, a pd.Timestamp, datetime or ISO 8601 text such as 2024-09-01T08:30:00Z "
+        "(year-month-day: a date such as 01/10/2024 is a different day in different countries)",
     )
+
+
+def _as_timestamp(value: object) -> pd.Timestamp | None:
+    """ISO 8601 text (the rule of `--now` and `--date`: "01/10/2024" is a different day in
+    different countries), a `datetime`, `date` or `numpy.datetime64` as a Timestamp; else None."""
+    if isinstance(value, str):
+        return iso_timestamp(value)
+    if isinstance(value, dt.date | np.datetime64):
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError, OverflowError):
+            return None
+        return None if stamp is pd.NaT else stamp
+    return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -225,8 +252,9 @@ class ResponseLog:
         """Sort and code a frame that is ALREADY canonical and checked; same result as `from_frame`.
 
         For frames whose columns already have the canonical dtypes (`skill_ids` an Arrow
-        list<string> column, `correct` 0/1): what the readers in `adaptive.data.io` build, or a
-        row subset of another log's `frame`. It skips the value checks and Python-object
+        list<string> column of trimmed ids, none twice in a response; `correct` 0/1; times
+        datetime64[ns, UTC] without a missing one): what the readers in `adaptive.data.io`
+        build, or a row subset of another log's `frame`. It skips the value checks and Python-object
         conversions of `from_frame`, which matters at a million responses.
         """
         time_col = "timestamp" if "timestamp" in frame.columns else "order"
@@ -366,25 +394,75 @@ def skill_lists(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def as_skill_list_column(values: pd.Series) -> pd.Series:
-    """Coerce strings or list-likes into the canonical Arrow list<string> column."""
+    """Coerce strings or list-likes into the canonical Arrow list<string> column, each list
+    cleaned as a file's (`clean_skill_lists`: trimmed ids, no empty one, none twice)."""
     if isinstance(values.dtype, pd.ArrowDtype) and values.dtype.pyarrow_dtype == SKILL_LIST_TYPE:
-        return values
-    arr = pa.array(values.map(_skill_list).tolist(), type=SKILL_LIST_TYPE)
+        arr = pa.array(values, type=SKILL_LIST_TYPE)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+    else:
+        arr = pa.array(values.map(_skill_list).tolist(), type=SKILL_LIST_TYPE)
+    arr = clean_skill_lists(arr)
     return pd.Series(arr, index=values.index, dtype=pd.ArrowDtype(SKILL_LIST_TYPE))
+
+
+def clean_skill_lists(lists: pa.Array) -> pa.Array:
+    """Each response's skills as the log keeps them: every id trimmed, empty ids (and null
+    lists) dropped, and an id named twice in one list kept once, in its first place (one
+    answer is evidence of a skill once, however the export wrote it). Vectorized; the search
+    for repeats runs only when some list holds two skills or more, so a log of single-skill
+    answers (the common case) pays nothing for it."""
+    lists = lists.fill_null(pa.scalar([], type=lists.type))
+    values = pc.utf8_trim_whitespace(pc.list_flatten(lists).fill_null(""))
+    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    keep = pc.not_equal(pc.utf8_length(values), 0).to_numpy(zero_copy_only=False)
+    counts = np.bincount(parent[keep], minlength=len(lists))
+    if len(counts) and counts.max() > 1:
+        multi = np.flatnonzero(keep & (counts[parent] > 1))  # values of multi-skill lists
+        picked = values if len(multi) == len(values) else values.take(pa.array(multi))
+        repeated = _repeated_in_list(parent[multi], picked, int(counts.max()))
+        if repeated.any():
+            keep[multi[repeated]] = False
+            counts = np.bincount(parent[keep], minlength=len(lists))
+    offsets = np.zeros(len(lists) + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    kept = values.filter(pa.array(keep)) if not keep.all() else values
+    return pa.ListArray.from_arrays(pa.array(offsets), kept).cast(SKILL_LIST_TYPE)
+
+
+def _repeated_in_list(parent: np.ndarray, values: pa.Array, longest: int) -> np.ndarray:
+    """True for each value that its list already holds at an earlier place. `parent` (sorted)
+    names each value's list; `longest` is the longest list. Short lists (a handful of skills,
+    the usual multi-skill answer) compare each value with the few before it; longer ones hash
+    (list, value) pairs."""
+    codes = pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False)
+    if longest > 8:
+        key = parent.astype(np.int64) * (int(codes.max()) + 1) + codes
+        return pd.Index(key).duplicated(keep="first")
+    repeated = np.zeros(len(parent), dtype=bool)
+    for back in range(1, longest):  # the value `back` places before, in the same list
+        repeated[back:] |= (codes[back:] == codes[:-back]) & (parent[back:] == parent[:-back])
+    return repeated
 
 
 def _skill_list(value: object) -> list[str]:
     """One cell of a frame's `skill_ids` as a list of ids: a plain string is ONE skill (in a
     column that mixes strings and lists too, where iterating it would split it into letters),
     a list-like its entries as text, a number its digits (as a file's integer ids are read);
-    a missing or blank cell no skill (reported as "at least one skill")."""
+    a missing or blank cell no skill (reported as "at least one skill"), a missing entry of a
+    list none."""
     if isinstance(value, str):
         return [value] if value.strip() else []
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return []
     if isinstance(value, list | tuple | np.ndarray | pd.Series):
-        return [str(s) for s in value]
+        return [str(s) for s in value if not _missing_entry(s)]
     return [str(value)]
+
+
+def _missing_entry(value: object) -> bool:
+    """None or nan inside a list of skills: no skill (as a file's null entry), not "None"."""
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _canonical_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -427,11 +505,131 @@ def _canonical_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         problems.append(
             Problem(source, None, "skill_ids", "[]", f"at least one skill (row label {label})")
         )
+    time_col = "timestamp" if "timestamp" in out.columns else "order"
+    read_time = _frame_times if time_col == "timestamp" else _frame_order
+    times, time_problems = read_time(out[time_col], source)
+    problems.extend(time_problems)
     if problems:
         raise DataValidationError(problems)
     out["correct"] = correct.astype(np.int8)
-    if "timestamp" in out.columns:
-        out["timestamp"] = pd.to_datetime(out["timestamp"], utc=True)
-    else:
-        out["order"] = out["order"].astype(np.int64)
+    out[time_col] = times
     return out
+
+
+#: `infer_dtype` kinds of a column of numbers (object columns too).
+_NUMBER_KINDS = frozenset(
+    {"integer", "floating", "mixed-integer-float", "decimal", "boolean", "complex"}
+)
+#: `infer_dtype` kinds of a column of date-time objects (no text, no numbers).
+_DATE_KINDS = frozenset({"datetime", "datetime64", "date"})
+NUMBER_TIMES_EXPECTED = (
+    "a date-time, not a number (its unit is a guess): convert with "
+    "pd.to_datetime(frame['timestamp'], unit='s') (or 'ms'); an integer order goes in an "
+    "'order' column"
+)
+TEXT_TIMES_EXPECTED = (
+    "an ISO 8601 date or date-time such as 2024-09-01T08:30:00Z (year-month-day: a date such "
+    "as 01/10/2024 is a different day in different countries; naive times are UTC)"
+)
+MISSING_TIME_EXPECTED = "a time for every response (or an 'order' column instead of times)"
+
+
+def _frame_times(values: pd.Series, source: str) -> tuple[pd.Series | None, list[Problem]]:
+    """A frame's `timestamp` column as datetime64[ns, UTC], read with the rules of `Response`
+    and the file readers (`adaptive.data.times`): a date-time column of any unit (naive is
+    UTC), ISO 8601 text (dates, date-times, offsets, mixed precisions), date-time objects.
+    Numbers are an error (seconds or nanoseconds is a guess), and so is a missing time (it
+    would sort as the earliest time of all). Vectorized, unless the column mixes kinds."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    if is_numeric_dtype(values.dtype) and not values.notna().any():  # no number: all missing
+        values = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if is_datetime64_any_dtype(values.dtype):  # numpy or Arrow date-times and dates
+        stamps, outside = utc_ns(pd.to_datetime(values, utc=True))
+        return stamps, _time_problems(values, stamps, outside, np.zeros(len(values), bool), source)
+    kind = "numbers" if is_numeric_dtype(values.dtype) else infer_dtype(values, skipna=True)
+    if kind == "numbers" or kind in _NUMBER_KINDS:
+        shown = f"numbers of dtype {values.dtype} (such as {values.dropna().iloc[0]})"
+        return None, [Problem(source, None, "timestamp", shown, NUMBER_TIMES_EXPECTED)]
+    if kind in ("string", "empty"):
+        text = values.astype(object).where(values.notna())
+        stamps, outside = text_times(text.str.strip())
+        return stamps, _time_problems(values, stamps, outside, values.notna().to_numpy(), source)
+    if kind in _DATE_KINDS:
+        stamps, outside = utc_ns(pd.to_datetime(values, utc=True, errors="coerce"))
+        return stamps, _time_problems(values, stamps, outside, np.zeros(len(values), bool), source)
+    return _mixed_times(values, source)
+
+
+def _mixed_times(values: pd.Series, source: str) -> tuple[pd.Series | None, list[Problem]]:
+    """`_frame_times` of an object column that mixes text, date-time objects, numbers or other
+    values: each value is sorted by its type (one pass in Python), then read as above."""
+    objs = values.to_numpy(dtype=object)
+    missing = values.isna().to_numpy()
+    is_text = np.fromiter((isinstance(v, str) for v in objs), bool, len(objs))
+    is_number = ~missing & np.fromiter(
+        (isinstance(v, int | float | complex | np.number) for v in objs), bool, len(objs)
+    )
+    other = ~(missing | is_text | is_number)
+    ns = np.full(len(objs), np.datetime64("NaT"), dtype="datetime64[ns]")
+    outside = np.zeros(len(objs), dtype=bool)
+    text_stamps, outside[is_text] = text_times(pd.Series(objs[is_text], dtype=object).str.strip())
+    ns[is_text] = text_stamps.to_numpy("datetime64[ns]")
+    objects = pd.Series([_as_timestamp(v) for v in objs[other]], dtype=object)
+    obj_stamps, outside[other] = utc_ns(pd.to_datetime(objects, utc=True))
+    ns[other] = obj_stamps.to_numpy("datetime64[ns]")
+    stamps = pd.Series(ns, index=values.index).dt.tz_localize("UTC")
+    return stamps, _time_problems(values, stamps, outside, is_text, source, is_number)
+
+
+def _time_problems(
+    values: pd.Series,
+    stamps: pd.Series,
+    outside: np.ndarray,
+    is_text: np.ndarray,
+    source: str,
+    is_number: np.ndarray | None = None,
+) -> list[Problem]:
+    """The rows of a frame's time column that were not read, by reason: missing, a number,
+    text that is not ISO 8601, another value that is no date-time, a date-time out of the
+    nanosecond range."""
+    missing = values.isna().to_numpy()
+    number = np.zeros(len(values), bool) if is_number is None else is_number
+    unread = stamps.isna().to_numpy() & ~missing & ~outside & ~number
+    return [
+        *_label_problems(values, missing, source, "timestamp", MISSING_TIME_EXPECTED),
+        *_label_problems(values, number, source, "timestamp", NUMBER_TIMES_EXPECTED),
+        *_label_problems(values, unread & is_text, source, "timestamp", TEXT_TIMES_EXPECTED),
+        *_label_problems(values, unread & ~is_text, source, "timestamp", "a date-time"),
+        *_label_problems(values, outside, source, "timestamp", RANGE_EXPECTED),
+    ]
+
+
+def _frame_order(values: pd.Series, source: str) -> tuple[pd.Series, list[Problem]]:
+    """A frame's `order` column as int64: whole numbers (or their text); a missing or
+    fractional value is an error, never truncated or cast to a wrapped-around integer."""
+    if is_integer_dtype(values.dtype) and not values.isna().any():
+        return values.astype(np.int64), []
+    if is_bool_dtype(values.dtype) or is_datetime64_any_dtype(values.dtype):
+        nums = pd.Series(np.nan, index=values.index)
+    else:
+        nums = pd.to_numeric(values, errors="coerce")
+    floats = nums.to_numpy(dtype=np.float64, na_value=np.nan)
+    whole = np.isfinite(floats) & (floats == np.round(floats)) & (np.abs(floats) < 2**63)
+    if whole.all():
+        return nums.astype(np.int64), []
+    expected = "a whole number (an integer order); times go in a 'timestamp' column"
+    return nums, _label_problems(values, ~whole, source, "order", expected)
+
+
+def _label_problems(
+    values: pd.Series, mask: np.ndarray, source: str, column: str, expected: str
+) -> list[Problem]:
+    """A `Problem` for each of the first `MAX_LISTED` rows in `mask`, named by row label."""
+    rows = np.flatnonzero(mask)[: DataValidationError.MAX_LISTED]
+    return [
+        Problem(
+            source, None, column, str(values.iloc[i]), f"{expected} (row label {values.index[i]})"
+        )
+        for i in rows
+    ]

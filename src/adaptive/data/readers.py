@@ -7,7 +7,7 @@ line 1; for Parquet, the 1-based row number), and rows with too few or too many 
 reported with their line and skipped. Values are checked later (`adaptive.data.validate`).
 
 A file that cannot be read to its end (a truncated `.gz`, a corrupt Parquet file) or a Parquet
-column whose type cannot hold its field (`correct` as text, a list of times) is one
+column whose type cannot hold its field (`correct` as a list, a list of times) is one
 `DataValidationError` naming the file and column, never a traceback.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +44,9 @@ class CellProblem:
     expected: str
 
 
-#: Parquet metadata of a log written by `adaptive.data.io.write_log` after it was checked.
+#: Parquet metadata of a log written by `adaptive.data.io.write_log` after it was checked. No
+#: longer read (a date-only log's repeats are never judged by their lines now); still written,
+#: since older versions of the library judged them unless the mark was there.
 CHECKED_LOG_KEY, CHECKED_LOG_VALUE = b"adaptive.log", b"checked"
 
 
@@ -62,7 +65,6 @@ class RawTable:
     unparsed_text: list[str] = field(default_factory=list)
     cell_problems: list[CellProblem] = field(default_factory=list)
     blank_lines: int = 0
-    checked: bool = False  # a log written by `write_log` (its Parquet metadata says so)
     #: A folder of Parquet parts: (part path, lines before it) in reading order. A row's line
     #: then counts across the parts; `where` turns it back into the part and its own line.
     parts: tuple[tuple[str, int], ...] = ()
@@ -272,7 +274,9 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
             batches.append(pa.RecordBatch.from_arrays(decoded, names=columns))
             n_kept += batch.num_rows
     except (pa.ArrowInvalid, OSError) as exc:
-        raise unreadable(source, compression, exc, line=2 + n_kept) from None
+        raise unreadable(
+            source, compression, exc, line=_readable_lines(path, compression)
+        ) from None
     schema = pa.schema([(c, pa.string()) for c in columns])
     table = pa.Table.from_batches(batches, schema=schema)
     # Physical line of each kept row: data rows are lines 2..; unparsed rows take some of them.
@@ -303,6 +307,27 @@ def unreadable(
     return DataValidationError(
         [Problem(source, None, None, None, f"{what} (it is truncated or corrupt: {exc}{where})")]
     )
+
+
+def _readable_lines(path: Path, compression: str | None) -> int | None:
+    """The line where a gzip file that cannot be read to its end stops: its text is inflated
+    again up to the damage, counting lines (the error path only: the reader itself stops a
+    block of several MB earlier, too far back to name). None when the text inflates to its end
+    (the damage is elsewhere) or the file is not gzipped."""
+    if compression != "gzip":
+        return None
+    newlines, inflate = 0, zlib.decompressobj(wbits=31)
+    try:
+        with open(path, "rb") as stream:
+            while chunk := stream.read(1 << 16):
+                while chunk:  # a file of several gzip members (`cat a.gz b.gz`) too
+                    if inflate.eof:
+                        inflate = zlib.decompressobj(wbits=31)
+                    newlines += inflate.decompress(chunk).count(b"\n")
+                    chunk = inflate.unused_data if inflate.eof else b""
+    except (zlib.error, OSError):
+        return newlines + 1
+    return None if inflate.eof else newlines + 1  # the line being read when the text stopped
 
 
 def _remaining_lines(n_kept: int, taken: np.ndarray) -> np.ndarray:
@@ -392,7 +417,6 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
         lines=lines,
         time_column=time_col,
         optional=optional,
-        checked=(pfile.schema_arrow.metadata or {}).get(CHECKED_LOG_KEY) == CHECKED_LOG_VALUE,
         file_rows=pfile.metadata.num_rows,
     )
 
@@ -453,7 +477,6 @@ def _read_parquet_parts(folder: Path, mapping: ColumnMapping, since: int | None)
         lines=np.concatenate([r.lines + o for r, o in zip(raws, offsets, strict=True)]),
         time_column=first.time_column,
         optional=first.optional,
-        checked=all(r.checked for r in raws),
         parts=tuple((str(p), o) for p, o in zip(parts, offsets, strict=True)),
     )
 
@@ -473,8 +496,10 @@ def _check_parquet_types(
     """Every read Parquet column has a type its field can hold; otherwise one problem each.
 
     Parquet columns are typed, so a wrong type is a wrong export, not a bad cell: `correct` must
-    be boolean or numeric (0/1), ids text or numbers, skills text, numbers or a list of them, and
-    the time column is checked when it is read (`validate._check_time`).
+    be boolean, numeric (0/1) or text (read with the rules of a CSV cell, the mapping's
+    `correct_values` / `incorrect_values` included: a warehouse exports every column as text),
+    ids text or numbers, skills text, numbers or a list of them, and the time column is checked
+    when it is read (`validate._check_time`).
     """
     roles = {col: "id" for col in mapping.student_id}
     roles[mapping.item_id] = "id"
@@ -509,6 +534,10 @@ def _is_number(dtype: pa.DataType) -> bool:
     return pa.types.is_integer(dtype) or pa.types.is_floating(dtype)
 
 
+def _is_text(dtype: pa.DataType) -> bool:
+    return pa.types.is_string(dtype) or pa.types.is_large_string(dtype)
+
+
 def _is_skills(dtype: pa.DataType) -> bool:
     if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
         return _is_scalar_id(dtype.value_type)
@@ -517,13 +546,13 @@ def _is_skills(dtype: pa.DataType) -> bool:
 
 _PARQUET_TYPE_OK = {
     "id": _is_scalar_id,
-    "correct": lambda t: pa.types.is_boolean(t) or _is_number(t),
+    "correct": lambda t: pa.types.is_boolean(t) or _is_number(t) or _is_text(t),
     "skills": _is_skills,
-    "number": lambda t: _is_number(t) or pa.types.is_string(t) or pa.types.is_large_string(t),
+    "number": lambda t: _is_number(t) or _is_text(t),
 }
 _PARQUET_EXPECTED = {
     "id": "a text or integer id column",
-    "correct": "a boolean or integer 0/1 column (text is not read as correctness in Parquet)",
+    "correct": "a boolean, 0/1 or text column (text read as in a CSV file)",
     "skills": "a text column or a list of text skill ids",
     "number": "a numeric column",
 }

@@ -7,7 +7,10 @@ rows, to name them; the happy path has no per-row loop.
 Two stages: `check_values` checks each row on its own (ids, correctness, time, skills, optional
 columns); `check_sequences` then checks each student's responses together (duplicated rows,
 time order where it is required), after consecutive multi-skill rows have been merged
-(`merge_skill_rows`).
+(`merge_skill_rows`). Every rule gives the same log for the same rows whatever their order in
+the file: with dates only, identical rows (a second attempt of the day, or a row loaded twice:
+nothing tells them apart) are kept and counted in the load report (`repeat_notes`), never
+judged by whether they stand on next lines.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from adaptive.data.log import SKILL_LIST_TYPE
+from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog, clean_skill_lists
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.readers import RawTable, locate_line
+from adaptive.data.times import RANGE_EXPECTED, text_times, times_ns
 from adaptive.errors import DataValidationError, Problem
 
 ISO_EXPECTED = (
@@ -290,9 +294,13 @@ def _check_time(raw: RawTable, mapping: ColumnMapping, issues: Issues) -> tuple[
     if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
         if pa.types.is_date(arr.type):
             arr = arr.cast(pa.timestamp("s"))
-        unit_ns = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[arr.type.unit]
+        unit_ns = NS_PER_UNIT[arr.type.unit]
         issues.add_mask(arr.is_null().to_numpy(zero_copy_only=False), col, arr, "a date-time")
         ints = arr.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+        outside = np.abs(ints) > np.iinfo(np.int64).max // unit_ns  # would wrap around
+        if outside.any():
+            issues.add_mask(outside, col, arr, RANGE_EXPECTED)
+            ints = np.where(outside, 0, ints)
         return ints * unit_ns, "timestamp"  # timezone-aware values are stored as UTC already
     if mapping.time_unit is not None:
         return _epoch_times(arr, col, mapping.time_unit, issues), "timestamp"
@@ -373,17 +381,57 @@ def tie_notes(student: np.ndarray, time: np.ndarray, time_column: str | None) ->
     ]
 
 
-def _text_times(text: pa.Array, col: str, fmt: str | None, issues: Issues) -> np.ndarray:
-    """Text dates as ns since the epoch (UTC): ISO 8601, or `fmt` (a `strptime` format)."""
-    parsed = pd.to_datetime(
-        pd.Series(text.to_pandas(), dtype=str), format=fmt or "ISO8601", utc=True, errors="coerce"
+def repeat_notes(log: ResponseLog, time_column: str | None) -> list[str]:
+    """A hint for the load report when a log with dates only holds responses that repeat
+    another of the same student, item, skills, day and answer: they were kept as attempts of
+    the day (nothing tells them from a row loaded twice), whatever the file's order; the note
+    says how many, and how to drop them if they are copies. Counted whatever the rows' order,
+    over the responses that share a day with a neighbour only."""
+    if time_column is None or not log.has_timestamps or len(log) < 2:
+        return []
+    time, student = log.time, log.student
+    if np.any(time % NS_PER_DAY):
+        return []  # times of day: an identical repeat was rejected as a duplicate
+    tied = (student[1:] == student[:-1]) & (time[1:] == time[:-1])
+    if not tied.any():
+        return []
+    rows = np.flatnonzero(np.append(tied, False) | np.append(False, tied))
+    skills = pa.array(log.frame["skill_ids"], type=SKILL_LIST_TYPE)
+    if isinstance(skills, pa.ChunkedArray):
+        skills = skills.combine_chunks()
+    skills = skills.take(pa.array(rows))
+    key = pd.DataFrame(
+        {
+            "student": student[rows],
+            "time": time[rows],
+            "item": log.item[rows],
+            "correct": log.correct[rows],
+            "skills": _codes(pc.binary_join(skills, "\x1f")),
+        }
     )
-    bad = parsed.isna().to_numpy()
+    repeats = int(key.duplicated().sum())
+    if not repeats:
+        return []
+    many = "responses repeat" if repeats > 1 else "response repeats"
+    return [
+        f"{repeats:,} {many} another of the same student, item, skills, day and answer "
+        f"({repeats / len(log):.0%} of the responses; column '{time_column}' holds dates "
+        "without a time of day, so a second attempt of the day with the same answer looks the "
+        "same as a row loaded twice): they are kept as attempts; if the file holds rows loaded "
+        "twice, drop the repeated rows before reading it (e.g. pandas "
+        "DataFrame.drop_duplicates()), or give the times of day"
+    ]
+
+
+def _text_times(text: pa.Array, col: str, fmt: str | None, issues: Issues) -> np.ndarray:
+    """Text dates as ns since the epoch (UTC): ISO 8601, or `fmt` (a `strptime` format); a
+    date outside the nanosecond range (3024-09-01) is an error, never a wrapped-around time."""
+    parsed, outside = text_times(pd.Series(text.to_pandas(), dtype=str), fmt)
+    bad = parsed.isna().to_numpy() & ~outside
     expected = ISO_EXPECTED if fmt is None else f"a date-time in the format {fmt!r}"
     issues.add_mask(bad, col, text, expected)
-    values = parsed.to_numpy("datetime64[ns]").view(np.int64).copy()
-    values[bad] = 0
-    return values
+    issues.add_mask(outside, col, text, RANGE_EXPECTED)
+    return times_ns(parsed)
 
 
 def _epoch_times(arr: pa.Array, col: str, unit: str, issues: Issues) -> np.ndarray:
@@ -426,7 +474,7 @@ def _check_skills(arr: pa.ChunkedArray, column: str, sep: str | None, issues: Is
             issues.add_mask(empty, column, shown, "at least one skill id")
             return _singleton_lists(text).cast(SKILL_LIST_TYPE)
         lists = pc.split_pattern(text, sep)
-    lists = _clean_lists(lists)
+    lists = clean_skill_lists(lists)  # trimmed, no empty id, none twice in a list
     empty = pc.equal(pc.fill_null(pc.list_value_length(lists), 0), 0).to_numpy(zero_copy_only=False)
     expected = "at least one skill id" + (f" (separated by {sep!r})" if sep else "")
     issues.add_mask(empty, column, shown, expected)
@@ -436,19 +484,6 @@ def _check_skills(arr: pa.ChunkedArray, column: str, sep: str | None, issues: Is
 def _singleton_lists(text: pa.Array) -> pa.Array:
     offsets = pa.array(np.arange(len(text) + 1, dtype=np.int32))
     return pa.ListArray.from_arrays(offsets, text)
-
-
-def _clean_lists(lists: pa.Array) -> pa.Array:
-    """Trim every skill id and drop empty ones (and null lists), keeping the list structure."""
-    lists = lists.fill_null(pa.scalar([], type=lists.type))
-    values = pc.utf8_trim_whitespace(pc.list_flatten(lists).fill_null(""))
-    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
-    keep = pc.not_equal(pc.utf8_length(values), 0).to_numpy(zero_copy_only=False)
-    counts = np.bincount(parent[keep], minlength=len(lists))
-    offsets = np.zeros(len(lists) + 1, dtype=np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    kept = values.filter(pa.array(keep)) if not keep.all() else values
-    return pa.ListArray.from_arrays(pa.array(offsets), kept).cast(SKILL_LIST_TYPE)
 
 
 def _skills_from_items(item: pa.Array, q_matrix: QMatrix, column: str, issues: Issues) -> pa.Array:
@@ -499,8 +534,8 @@ def _optional_expected(key: str) -> str:
 # -- stage 2: each student's sequence ------------------------------------------------------------
 @dataclass
 class Responses:
-    """Responses after merging multi-skill rows, in student then file order (then time order
-    when skill rows were merged by time: `group_responses`).
+    """Responses after merging multi-skill rows, in student then file order (then time, then
+    file order when skill rows were merged by time: `group_responses`).
 
     `first_row[r]` is the raw row of response r; `members` maps response -> its raw rows in
     `member_rows[member_offsets[r]:member_offsets[r+1]]`.
@@ -519,15 +554,18 @@ def group_responses(
 ) -> Responses:
     """Order the accepted rows by student (stable: file order within a student) and merge
     consecutive multi-skill rows into one response when asked. With `by_time` (timestamps
-    whose file order is not checked) rows to merge are looked for in (student, time) order,
-    so that the rows of one response need not be next to each other in a shuffled file."""
+    whose file order is not checked) rows to merge are looked for in (student, time, item,
+    answer) order, so that the rows of one response need not be next to each other in a
+    shuffled file (nor in a date-only one, where a day's other answers stand between them);
+    the responses are then put back in (student, time, file) order."""
     rows = np.flatnonzero(ok)  # ascending: every row in file order when none was rejected
     in_file_order = len(rows) == len(values.student_id)
     student_code = _codes(_take(values.student_id, rows, in_file_order))
     order = None
     merged_by_time = merge_skill_rows and by_time and values.time_kind == "timestamp"
-    if merged_by_time:
-        order = np.lexsort((values.time[rows], student_code))  # stable: ties keep file order
+    if merged_by_time:  # stable: ties keep file order
+        items = _codes(_take(values.item_id, rows, in_file_order))
+        order = _stable_order([student_code, values.time[rows], items, values.correct[rows]])
     elif np.any(np.diff(student_code) < 0):  # students interleaved in the file
         order = np.argsort(student_code, kind="stable")
     if order is not None:
@@ -565,8 +603,8 @@ def group_responses(
         cum = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=cum[1:])
         merged = pa.ListArray.from_arrays(pa.array(cum[member_offsets].astype(np.int32)), flat)
-        skills = merged.cast(SKILL_LIST_TYPE)
-    return Responses(
+        skills = clean_skill_lists(merged)  # a skill on two merged rows is counted once
+    resp = Responses(
         first_row=rows[starts],
         member_offsets=member_offsets,
         member_rows=rows,
@@ -574,6 +612,44 @@ def group_responses(
         item_code=item_code[starts],
         skill_ids=skills,
     )
+    return _in_time_then_file_order(resp, values.time) if merged_by_time else resp
+
+
+def _in_time_then_file_order(resp: Responses, time: np.ndarray) -> Responses:
+    """`resp` reordered by (student, time, first file row): the order a log keeps for answers
+    that share a time, after they were grouped by item to merge their skill rows."""
+    first = resp.first_row
+    perm = np.lexsort((first, time[first], resp.student_code))
+    if np.array_equal(perm, np.arange(len(perm))):
+        return resp
+    lengths = np.diff(resp.member_offsets)[perm]
+    offsets = np.zeros(len(perm) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    shift = np.repeat(resp.member_offsets[:-1][perm] - offsets[:-1], lengths)
+    return Responses(
+        first_row=first[perm],
+        member_offsets=offsets,
+        member_rows=resp.member_rows[np.arange(offsets[-1]) + shift],
+        student_code=resp.student_code[perm],
+        item_code=resp.item_code[perm],
+        skill_ids=resp.skill_ids.take(pa.array(perm)),
+    )
+
+
+def _stable_order(keys: list[np.ndarray]) -> np.ndarray:
+    """Positions ordered by `keys[0]`, then `keys[1]`, ... (stable: ties keep their order), as
+    `np.lexsort(keys[::-1])`; as one int64 key when the keys' ranges multiply within it (a
+    date-only log's day, item and answer: ten times faster than `lexsort`)."""
+    if len(keys[0]) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lows = [int(k.min()) for k in keys]
+    spans = [int(k.max()) - lo + 1 for k, lo in zip(keys, lows, strict=True)]
+    if np.prod([float(span) for span in spans]) >= 2.0**62:
+        return np.lexsort(keys[::-1])
+    key = np.zeros(len(keys[0]), dtype=np.int64)
+    for k, lo, span in zip(keys, lows, spans, strict=True):
+        key = key * span + (k.astype(np.int64) - lo)
+    return np.argsort(key, kind="stable")
 
 
 def _take(arr: pa.Array, rows: np.ndarray, in_file_order: bool) -> pa.Array:
@@ -594,20 +670,19 @@ def check_sequences(
     check_order: bool,
     issues: Issues,
     order_hint: str = "rows of a student in time order",
-    checked: bool = False,
 ) -> np.ndarray:
     """True duplicates and (when `check_order`) responses out of order, per student.
 
     Each student's responses are taken in (time, file line) order, as the log will hold them.
-    A duplicate is a response that repeats the one just before it: same item, same time and
-    same answer (an exported row written twice). Repeated attempts are kept: the same item at
-    the same time with another answer, or with another response between them (date-only times
-    tie all of a day's attempts; their file order is kept). With `check_order`, a response whose
-    time is before an earlier line's of the same student is rejected; `order_hint` says why
-    order matters and how to lift the check. Returns a boolean mask over responses that were
-    rejected (their rows are in `issues`). Messages name the item and time, never the student.
-    `checked`: the file is a log this library wrote after checking it (`write_log`): with
-    date-only times its repeats were judged in its source's order (see `_reject_duplicates`).
+    With times of day (or an integer order) a duplicate is a response that repeats another:
+    same item, same time and same answer (an exported row written twice), wherever the copy
+    stands. With dates only such a repeat cannot be told from a second attempt of the day: it
+    is kept whatever the file's order, and the load report counts it (`repeat_notes`). The
+    same item at the same time with another answer is always a repeated attempt. With
+    `check_order`, a response whose time is before an earlier line's of the same student is
+    rejected; `order_hint` says why order matters and how to lift the check. Returns a boolean
+    mask over responses that were rejected (their rows are in `issues`). Messages name the
+    item and time, never the student.
     """
     n = len(resp.first_row)
     rejected = np.zeros(n, dtype=bool)
@@ -622,7 +697,7 @@ def check_sequences(
     dt = np.diff(t)
     decreasing = (dt < 0) & same_student
     if ((dt <= 0) & same_student).any():
-        _reject_duplicates(values, resp, t, lines, time_label, issues, rejected, checked)
+        _reject_duplicates(values, resp, t, lines, time_label, issues, rejected)
     if check_order and decreasing.any():  # the grouped running maximum only when needed
         keep = ~rejected
         cummax = (
@@ -650,43 +725,49 @@ def _reject_duplicates(
     time_label: str,
     issues: Issues,
     rejected: np.ndarray,
-    checked: bool = False,
 ) -> None:
-    """Reject each response that repeats its predecessor in (student, time, file) order.
+    """Reject the responses that repeat another of the same student, item, time and answer.
 
-    With date-only times (every time a whole day) two attempts of a day at the same item with
-    the same answer are ordinary practice wherever they stand in the file; only a row repeated
-    on the very next line of the file is then a duplicate. With times of day, the same item,
-    instant and answer twice is a duplicate wherever the copy stands (an export written twice).
+    With times of day (or an integer order), the same item, instant and answer twice is a
+    duplicate wherever the copy stands (an export written twice): each response that repeats
+    its predecessor in (student, time, file) order is rejected. With dates only (every time a
+    whole day) a second attempt of the day with the same answer looks the same as a copy, so
+    such identical repeats are kept, whatever the file's order (the load report counts them).
+
     A repeat with *other skills* is no duplicate: it is a response tagged with several skills
     written one row per skill, rejected with the option that reads it (`merge_skill_rows`),
-    since two responses would count one answer twice.
-
-    A log written by `write_log` (`checked`) holds its rows sorted by student and time, so two
-    attempts of a day that stood apart in its source can stand on next lines there: with
-    date-only times its repeats were judged when its source was read, and are not judged again.
+    since two responses would count one answer twice. With dates only the rows of a student,
+    item, day and answer are compared as a group, whatever their order: those whose skills are
+    not the group's first (in text order) are rejected.
     """
-    n = len(t)
-    by_time = np.lexsort((t, resp.student_code))  # stable: equal times keep file order
+    dates_only = values.time_kind == "timestamp" and bool((t % NS_PER_DAY == 0).all())
     correct = values.correct[resp.first_row]
+    if dates_only:
+        by_time = _stable_order([resp.student_code, t // NS_PER_DAY, resp.item_code, correct])
+    else:
+        by_time = np.lexsort((t, resp.student_code))  # stable: equal times keep file order
     same = (
         (np.diff(resp.student_code[by_time]) == 0)
         & (np.diff(resp.item_code[by_time]) == 0)
         & (np.diff(t[by_time]) == 0)
         & (np.diff(correct[by_time]) == 0)
     )
-    dates_only = values.time_kind == "timestamp" and bool((t % NS_PER_DAY == 0).all())
-    if dates_only and checked:
-        return
-    if dates_only:
-        last_row = resp.member_rows[resp.member_offsets[1:] - 1]
-        same &= resp.first_row[by_time][1:] == last_row[by_time][:-1] + 1  # the next file row
     if not same.any():
         return
-    skills = pc.binary_join(resp.skill_ids.take(pa.array(by_time)), "\x1f")
-    skills = skills.to_numpy(zero_copy_only=False)
-    split = same & (skills[1:] != skills[:-1])  # one response, one row per skill
+    if dates_only:
+        by_time, skills = _groups_by_skills(resp.skill_ids, by_time, same)
+    else:
+        skills = pc.binary_join(resp.skill_ids.take(pa.array(by_time)), "\x1f")
+        skills = skills.to_numpy(zero_copy_only=False)
+    n = len(t)
     run_start = np.maximum.accumulate(np.where(np.append(True, ~same), np.arange(n), 0))
+    if dates_only:  # another skill than the group's first; identical repeats are attempts
+        split = same & (skills[1:] != skills[run_start[1:]])
+        same = split
+    else:
+        split = same & (skills[1:] != skills[:-1])  # one response, one row per skill
+    if not same.any():
+        return
     first_of = np.empty(n, dtype=np.int64)
     first_of[by_time] = by_time[run_start]
     idx = np.sort(by_time[1:][same])
@@ -703,18 +784,33 @@ def _reject_duplicates(
         "them as one response tagged with their skills)"
         if split_at[i]
         else f"a row that does not repeat {issues.line_text(lines[first_of[i]])} (same student, item, time "
-        f"and answer, one after the other: a duplicated row{DATES_ONLY_HINT if dates_only else ''})"
+        "and answer: a duplicated row)"
         for i in idx
     ]
     _reject(issues, resp, idx, time_label, shown, expected)
     rejected[idx] = True
 
 
-#: What a duplicated row of a log with dates only may be, and the way out.
-DATES_ONLY_HINT = (
-    "; with dates only, a second attempt of the day with the same answer written on the next "
-    "line looks the same: give the times of day, or --quarantine to load the other rows"
-)
+def _groups_by_skills(
+    skill_ids: pa.Array, order: np.ndarray, same: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`order` with the members of each group (a run of `same` neighbours) sorted by the text
+    of their skills (stably: equal skills keep file order), and each position's skills as
+    text ("" outside groups): a group's first is then the same whatever the file's order."""
+    n = len(order)
+    in_group = np.zeros(n, dtype=bool)
+    in_group[1:] |= same
+    in_group[:-1] |= same
+    members = np.flatnonzero(in_group)
+    text = pc.binary_join(skill_ids.take(pa.array(order[members])), "\x1f")
+    names, rank = np.unique(text.to_numpy(zero_copy_only=False), return_inverse=True)
+    key = np.zeros(n, dtype=np.int64)
+    key[members] = rank
+    run = np.cumsum(np.append(True, ~same))
+    resort = np.lexsort((key, run))  # runs stay in place; members by skill text
+    skills = np.full(n, "", dtype=object)
+    skills[members] = names[rank]
+    return order[resort], skills[resort]
 
 
 def _reject(

@@ -1,0 +1,49 @@
+"""Response times as UTC nanoseconds: the one rule for text and date-time values of a log.
+
+A log's times are int64 nanoseconds since the epoch (UTC), so a time must lie between
+1677-09-21 and 2262-04-11; a date outside (a typo such as 3024-09-01, or 0001-01-01 for "no
+date") would wrap around silently when converted, and is rejected instead. Text is ISO 8601
+(dates, date-times, offsets, any precision, mixed in one column) unless a `strptime` format is
+given; naive times are UTC. The file readers (`adaptive.data.validate`) and
+`ResponseLog.from_frame` both read times here, so a value loads the same from a file or a frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: The range of a nanosecond time (what a log's int64 time can hold).
+NS_MIN, NS_MAX = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
+RANGE_EXPECTED = (
+    f"a date-time between {NS_MIN.date() + pd.Timedelta(days=1)} and {NS_MAX.date()} "
+    "(times are held as nanoseconds since 1970)"
+)
+
+
+def text_times(text: pd.Series, fmt: str | None = None) -> tuple[pd.Series, np.ndarray]:
+    """(times as datetime64[ns, UTC], mask of the values outside the nanosecond range) of text
+    in ISO 8601 (or `fmt`, a `strptime` format); NaT where a value is missing, does not parse
+    or is out of range. The caller trims the text (the readers have already)."""
+    parsed = pd.to_datetime(text, format=fmt or "ISO8601", utc=True, errors="coerce")
+    return utc_ns(parsed)
+
+
+def utc_ns(stamps: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """(date-times of any unit as datetime64[ns, UTC], mask of the values outside the
+    nanosecond range, which become NaT); naive times are read as UTC."""
+    if not isinstance(stamps.dtype, pd.DatetimeTZDtype) or str(stamps.dt.tz) != "UTC":
+        stamps = (
+            stamps.dt.tz_localize("UTC") if stamps.dt.tz is None else stamps.dt.tz_convert("UTC")
+        )
+    outside = (stamps.lt(NS_MIN) | stamps.gt(NS_MAX)).to_numpy()
+    if outside.any():
+        stamps = stamps.mask(outside)
+    return stamps.dt.as_unit("ns"), outside
+
+
+def times_ns(stamps: pd.Series) -> np.ndarray:
+    """int64 nanoseconds of a datetime64[ns, UTC] series (NaT as 0: the caller has reported it)."""
+    values = stamps.to_numpy("datetime64[ns]").view(np.int64).copy()
+    values[stamps.isna().to_numpy()] = 0
+    return values
