@@ -79,12 +79,15 @@ def test_answers_that_arrive_late_are_traced_on_spark_as_in_process(
     """Rows dated before the last Spark snapshot's cutoff that reached the Parquet log after
     it: the Spark night notices it (the file's statistics), says so and rebuilds, and equals
     the in-process job's night recomputed from the whole file, byte for byte. The same for a
-    log kept as a folder of parts (Hive-style `day=` folders), the late rows in a new part."""
+    log kept as a folder of parts (Hive-style `day=` folders), the late rows in a new part.
+    The parts are a log's frame written by pandas: times in nanoseconds, a Parquet type Spark
+    refuses (PARQUET_TYPE_ILLEGAL), read as the integers they are."""
     import numpy as np
 
     from adaptive.errors import NightWarning
 
     ts = district.log.frame["timestamp"]
+    assert str(ts.dtype) == "datetime64[ns, UTC]"  # what to_parquet writes as TIMESTAMP(NANOS)
     late = np.flatnonzero((ts < pd.Timestamp(DAY_1, tz="UTC")).to_numpy())[-40:]
     early = np.ones(len(ts), bool)
     early[late] = False
@@ -102,6 +105,35 @@ def test_answers_that_arrive_late_are_traced_on_spark_as_in_process(
         (path / "day=2").mkdir()
         district.log.frame.iloc[late].to_parquet(path / "day=2" / "part-0.parquet")
     with pytest.warns(NightWarning, match=r"snapshot's cutoff .* changed .*\+40 parquet rows"):
+        ours = run_daily_job(DAY_2, tmp_path / "spark", engine="spark", master="local[2]", **args)
+    theirs = run_daily_job(DAY_2, tmp_path / "local", **args)
+    assert ours.state_rebuilt and ours.new_responses == theirs.new_responses
+    got, want = parquet_files(tmp_path / "spark", DAY_2), parquet_files(tmp_path / "local", DAY_2)
+    assert got and [k for k in want if got.get(k) != want[k]] == []
+
+
+def test_answers_regraded_before_the_spark_snapshot_are_noticed_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A re-export of the Parquet log with answers before the last Spark snapshot's cutoff
+    regraded (the same row count): the Spark night notices it (the snapshot's digest of those
+    rows), says so and rebuilds, and equals the in-process job's fresh night byte for byte."""
+    import numpy as np
+
+    from adaptive.errors import NightWarning
+
+    frame = district.log.frame
+    path = tmp_path / "responses.parquet"
+    args = district.job_args(data=path, k=5)
+    spark_readable = {"coerce_timestamps": "us", "allow_truncated_timestamps": True}
+    frame.to_parquet(path, **spark_readable)
+    run_daily_job(DAY_1, tmp_path / "spark", engine="spark", master="local[2]", **args)
+    before = np.flatnonzero((frame["timestamp"] < pd.Timestamp(DAY_1, tz="UTC")).to_numpy())
+    flipped = frame.index[before[::40]]
+    regraded = frame.copy()
+    regraded.loc[flipped, "correct"] = 1 - regraded.loc[flipped, "correct"]
+    regraded.to_parquet(path, **spark_readable)
+    with pytest.warns(NightWarning, match=r"answers before the snapshot's cutoff changed"):
         ours = run_daily_job(DAY_2, tmp_path / "spark", engine="spark", master="local[2]", **args)
     theirs = run_daily_job(DAY_2, tmp_path / "local", **args)
     assert ours.state_rebuilt and ours.new_responses == theirs.new_responses

@@ -6,7 +6,8 @@ For date D (recommendations for day D, from every response before D 00:00 UTC):
 1. load the champion (`adaptive.registry`), the catalog, the learner profiles and the log;
 2. take the latest state snapshot before D and only the responses since its cutoff; update the
    tracer state and the history features incrementally (a snapshot from another model version
-   is not reused: the tracer state is then rebuilt from the full history);
+   is not reused: the tracer state is then rebuilt from the full history; a log whose rows
+   before the snapshot's cutoff changed, in count or in content (`log_digest`), rebuilds both);
 3. save the snapshot for D (with forked workers, while the schools are served: the night's
    fingerprint takes the state's digest from memory);
 4. per school, run the pure partition functions (`partition.py`) and write Parquet partitioned by
@@ -34,6 +35,7 @@ import hashlib
 import json
 import multiprocessing
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -55,6 +57,12 @@ from threadpoolctl import threadpool_limits
 from adaptive.batch import writer
 from adaptive.batch.history import StudentHistory
 from adaptive.batch.lock import date_lock
+from adaptive.batch.log_digest import (
+    changed_before_cutoff,
+    parquet_before,
+    responses_before,
+    warn_changed_before_cutoff,
+)
 from adaptive.batch.overrides import OverrideSet, read_overrides, record_overrides
 from adaptive.batch.partition import (
     OUTPUT_TABLES,
@@ -375,16 +383,22 @@ def _serve_date(
         # once the registry answers: a champion promoted since means reading the log in full).
         if same_model and reading is None:
             reading = _in_background(_profiles_of, profiles)
-        log, quarantined = _read_log(data, mapping, quarantine, since if same_model else None)
+        # what the log holds before the snapshot's cutoff (to compare) and before tonight's (to
+        # record): a Parquet log's pass over its file runs while the log is read
+        bounds = [cutoff.value] if since is None else [since, cutoff.value]
+        log, quarantined, records = _read_log_and_records(
+            data, mapping, quarantine, since if same_model else None, bounds
+        )
     _release_arrow_memory()
     loaded = registry_answer(champion).load()
     model = loaded.model
     coverage = check_skill_coverage(model.skills_, catalog)
     reuse = same_model and meta["model_version"] == loaded.version
     # rows dated before the snapshot's cutoff that reached the log after it (a device that
-    # synced late) were never traced, nor absorbed in its history (kept even when the tracer
-    # is rebuilt for another model): the night starts again from every response
-    late = changed_before_cutoff(meta, data, mapping, log, since) if meta is not None else None
+    # synced late), or a re-export with answers there regraded, were never traced, nor absorbed
+    # in its history (kept even when the tracer is rebuilt for another model): the night starts
+    # again from every response
+    late = changed_before_cutoff(meta, records[0]) if meta is not None else None
     if late is not None:
         warn_changed_before_cutoff(late, meta["cutoff"], log.source)
         reuse = False
@@ -428,7 +442,7 @@ def _serve_date(
         for part in _student_chunks(log, before):
             model.update(tracer_state, part, warn_untraced=False)
     untraced.warn(" of the night")
-    recorded = before_cutoff(data, mapping, log, cutoff.value)
+    recorded = records[-1]
     del log, time_ns, before, new_rows  # the partitions need only the states
     _release_arrow_memory()
     snapshot_sha = state_digest(tracer_state, history)
@@ -909,6 +923,25 @@ def _policy_config(given: PolicyConfig | str | Path | None) -> PolicyConfig:
     return PolicyConfig.default()
 
 
+def _read_log_and_records(
+    data, mapping, quarantine, since: int | None, bounds: list[int]
+) -> tuple[ResponseLog, int, list[dict | None]]:
+    """`_read_log`, and the record of the log before each of `bounds` (`log_digest`): a Parquet
+    log's from a pass over its file, in a thread of its own while the log is read (stopped when
+    the read fails), else the responses' of the log read in full."""
+    stop = threading.Event()
+    recording = _in_background(parquet_before, data, mapping, bounds, stop)
+    try:
+        log, quarantined = _read_log(data, mapping, quarantine, since)
+        records = recording.result()
+    except BaseException:
+        stop.set()
+        raise
+    if records is None:
+        records = responses_before(log, bounds)
+    return log, quarantined, records
+
+
 def _read_log(data, mapping, quarantine, since: int | None = None) -> tuple[ResponseLog, int]:
     """The log and its number of quarantined rows. Only what the job uses is read: a Parquet
     file from `since` on, when given, and none of the optional columns (duration, attempt,
@@ -945,61 +978,6 @@ def _system_arrow_pool():
         yield
     finally:
         pa.set_memory_pool(previous)
-
-
-def _rows_before(data: object, mapping: object, at_ns: int) -> int | None:
-    """Rows of a Parquet log file dated before `at_ns`, from its statistics (None: a log that
-    is read in full every night, counted by its responses)."""
-    if isinstance(data, ResponseLog):
-        return None
-    from adaptive.data import resolve
-    from adaptive.data.readers import parquet_rows_before
-
-    path, column_mapping, _ = resolve(data, mapping)
-    return parquet_rows_before(path, column_mapping, at_ns)
-
-
-def before_cutoff(
-    data: object, mapping: object, log: ResponseLog | None, cutoff_ns: int
-) -> dict | None:
-    """What a snapshot records of the log before its cutoff: the Parquet rows dated before it
-    (the next night reads only the rows after it), else the responses `log` holds before it (a
-    log read in full); None when neither can be counted (no log given: the Spark engine)."""
-    rows = _rows_before(data, mapping, cutoff_ns)
-    if rows is not None:
-        return {"unit": "parquet rows", "count": rows}
-    if log is None:
-        return None
-    return {"unit": "responses", "count": int((log.time < cutoff_ns).sum())}
-
-
-def changed_before_cutoff(
-    meta: dict, data: object, mapping: object, log: ResponseLog | None, since: int
-) -> tuple[dict | None, dict] | None:
-    """(now, recorded) when the log before the snapshot's cutoff is not what the snapshot
-    recorded (rows arrived late, or were removed, or it can no longer be counted); None when
-    it is, or when the snapshot recorded nothing (one written before this check)."""
-    recorded = meta.get("before_cutoff")
-    if recorded is None:
-        return None
-    now = before_cutoff(data, mapping, log, since)
-    return None if now == recorded else (now, recorded)
-
-
-def warn_changed_before_cutoff(late: tuple[dict | None, dict], cutoff: str, source: str) -> None:
-    """Say that the log before the last snapshot's cutoff changed, and that the night rebuilds."""
-    now, recorded = late
-    if now is not None and now["unit"] == recorded["unit"]:
-        change = f"{now['count'] - recorded['count']:+,} {now['unit']}"
-    else:
-        change = f"{recorded['count']:,} {recorded['unit']} recorded, now not comparable"
-    warnings.warn(
-        f"{source}: the log before the last snapshot's cutoff ({cutoff}) changed since that "
-        f"night ({change}: answers that arrived late, or rows removed); the state is rebuilt "
-        "from every response, as on a first night",
-        NightWarning,
-        stacklevel=3,
-    )
 
 
 def _profiles_sha(profiles: str | Path | dict[str, LearnerProfile]) -> str:

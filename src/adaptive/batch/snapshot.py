@@ -2,7 +2,8 @@
 
 A snapshot for date D holds every student's state after all responses before D 00:00 UTC:
 `tracer.npz` (the champion's `TracingState`), `history.npz` (`StudentHistory`) and `meta.json`
-(the cutoff, which model version produced the tracer state, sha256 of both files, and a sha256 of
+(the cutoff, which model version produced the tracer state, sha256 of both files, what the log
+held before the cutoff: its row count and a digest of those rows (`log_digest`), and a sha256 of
 its own content: `adaptive.files.sealed_json`, so every file of a snapshot is verified on load).
 The folder is written under a temporary name and renamed, so a snapshot is complete or absent.
 """
@@ -83,9 +84,9 @@ def save_snapshot(
     before_cutoff: dict | None = None,
 ) -> Path:
     """Write the snapshot for `date` atomically; returns its folder (`state_digest` gives the
-    digest of its contents, from memory). `before_cutoff`: how much of the log lay before the
-    cutoff ({"unit", "count"}), so the next night notices rows that arrive later dated before
-    it (`adaptive.batch.job`)."""
+    digest of its contents, from memory). `before_cutoff`: what the log held before the cutoff
+    ({"unit", "count", "digest"}: `log_digest.record`), so the next night notices rows that
+    arrive later dated before it, or answers there regraded (`adaptive.batch.job`)."""
     final = snapshot_dir(state_dir, date)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".{final.name}.{secrets.token_hex(6)}.tmp"

@@ -55,7 +55,9 @@ from adaptive.batch.job import (
     JobSummary,
     Night,
     _serve_one,
-    before_cutoff,
+)
+from adaptive.batch.log_digest import (
+    before_cutoffs,
     changed_before_cutoff,
     warn_changed_before_cutoff,
 )
@@ -173,12 +175,14 @@ def run_spark_night(
             model_name,
             version,
         ]
-        # rows dated before the snapshot's cutoff that reached the log after it: rebuild
-        late = None
+        # rows dated before the snapshot's cutoff that reached the log after it, or answers
+        # there regraded: rebuild. One pass over the file (on the driver, streamed: counts and
+        # digests only) records the log before the snapshot's cutoff and before tonight's.
+        bounds = [int(cutoff.value)]
         if reuse:
-            late = changed_before_cutoff(
-                meta, data, mapping, None, pd.Timestamp(meta["cutoff"]).value
-            )
+            bounds.insert(0, pd.Timestamp(meta["cutoff"]).value)
+        records = before_cutoffs(data, mapping, None, bounds)
+        late = changed_before_cutoff(meta, records[0]) if reuse else None
         if late is not None:
             warn_changed_before_cutoff(late, meta["cutoff"], str(path))
             reuse = False
@@ -266,8 +270,7 @@ def run_spark_night(
             "fingerprint": fingerprint,
         },
     )
-    recorded = before_cutoff(data, mapping, None, int(cutoff.value))
-    _commit_snapshot(state_dir, day, partial, cutoff, model_name, version, rows, recorded)
+    _commit_snapshot(state_dir, day, partial, cutoff, model_name, version, rows, records[-1])
     skill_counts: dict[str, int] = {}
     for r in rows:
         for skill, n in json.loads(r["skills"]).items():
@@ -301,6 +304,32 @@ def run_spark_night(
         students_without_recommendations=sum(r["unserved"] for r in rows),
         partition_seconds=[float(r["seconds"]) for r in rows],
     )
+
+
+def _time_in_nanoseconds(path: Path, column: str) -> bool:
+    """True when the log's time column is stored in nanoseconds (what `DataFrame.to_parquet`
+    writes by default): Spark refuses that type (PARQUET_TYPE_ILLEGAL), so it is read as the
+    integer it is (`_time_literal`) and cast back to a time in each school's Arrow table,
+    nanoseconds kept. The first part's footer only."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from adaptive.data.readers import parquet_parts
+
+    first = parquet_parts(path)[0] if path.is_dir() else path
+    schema = pq.read_schema(first)
+    kind = schema.field(column).type if column in schema.names else None
+    return kind is not None and pa.types.is_timestamp(kind) and kind.unit == "ns"
+
+
+def _time_literal(nanoseconds: int, nanos: bool):  # a pyspark Column (imported by Spark only)
+    """A time to compare the log's time column with: int64 nanoseconds where the column is read
+    as them (kept exact: each school's rows are cast back to times in Arrow), else a datetime."""
+    from pyspark.sql import functions as F
+
+    if nanos:
+        return F.lit(int(nanoseconds)).cast("long")
+    return F.lit(pd.Timestamp(nanoseconds, tz="UTC").to_pydatetime())
 
 
 def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str]]:
@@ -434,14 +463,17 @@ def _run_schools(
     """The Spark plan of steps 2-4; the collected rows (one per school)."""
     from pyspark.sql import functions as F
 
+    nanos = _time_in_nanoseconds(path, columns["timestamp"])
+    if nanos:  # pandas' and pyarrow's default unit, which Spark cannot read as a timestamp
+        session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
     log = session.read.parquet(str(path)).select(
         *(F.col(src).alias(name) for name, src in columns.items()),
         F.col("_metadata.row_index").alias("_row"),
     )
     ts = F.col("timestamp")
-    log = log.where(ts < F.lit(pd.Timestamp(night.cutoff_ns, tz="UTC").to_pydatetime()))
+    log = log.where(ts < _time_literal(night.cutoff_ns, nanos))
     if since is not None:
-        log = log.where(ts >= F.lit(pd.Timestamp(since, tz="UTC").to_pydatetime()))
+        log = log.where(ts >= _time_literal(pd.Timestamp(since, tz="UTC").value, nanos))
     students = _students_frame(session, profiles_path, previous)
     school_of = students.select("student_id", "school")
     if placed_rows is not None:
@@ -682,7 +714,8 @@ def _commit_snapshot(
     state_dir, day, partial: Path, cutoff, model_name, version, rows, recorded=None
 ) -> None:
     """Seal the executors' state partitions as the snapshot of `day` (renamed into place);
-    `recorded`: the log's rows before the cutoff (`before_cutoff`), for the next night."""
+    `recorded`: the log's rows before the cutoff and their digest (`log_digest`), for the next
+    night."""
     files = {r["school"]: r["state_sha256"] for r in rows}
     meta = {
         "date": day,

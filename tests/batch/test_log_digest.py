@@ -1,0 +1,218 @@
+"""A log re-exported with answers before the last snapshot's cutoff changed: noticed, rebuilt.
+
+The snapshot records a digest of the log's rows before its cutoff (`adaptive.batch.log_digest`):
+the same row count with regraded answers is a changed log (the night warns and equals a fresh
+run), the same rows in another order or split into other parts is not.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from adaptive.batch import run_daily_job
+from adaptive.batch.log_digest import parquet_before, responses_before
+from adaptive.batch.snapshot import snapshot_dir
+from adaptive.data.log import ResponseLog
+from adaptive.data.mapping import ColumnMapping
+from adaptive.data.readers import parquet_rows_before
+from adaptive.errors import NightWarning
+from adaptive.files import read_sealed_json, sealed_json
+
+DAY_1, DAY_2 = "2026-09-28", "2026-10-05"
+REGRADED = r"snapshot's cutoff .* changed .*answers before the snapshot's cutoff changed"
+
+
+def night_files(root: Path, day: str) -> dict[str, bytes]:
+    """The night's output Parquet files (recommendations and students), by path."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for table in ("recommendations", "students")
+        for p in sorted((root / table).glob(f"date={day}/*/*.parquet"))
+    }
+
+
+def regraded(frame: pd.DataFrame, n: int = 60, seed: int = 9) -> pd.DataFrame:
+    """`frame` with `n` answers dated before DAY_1 flipped (the same rows, the same count)."""
+    before = np.flatnonzero((frame["timestamp"] < pd.Timestamp(DAY_1, tz="UTC")).to_numpy())
+    flipped = np.random.default_rng(seed).choice(before, n, replace=False)
+    out = frame.copy()
+    out.loc[out.index[flipped], "correct"] = 1 - out["correct"].iloc[flipped].to_numpy()
+    return out
+
+
+def shuffled(frame: pd.DataFrame, seed: int = 4) -> pd.DataFrame:
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def written(frame: pd.DataFrame, source: str, where: Path) -> Path | ResponseLog:
+    """The log as the night is given it: a Parquet file (time-ordered, small row groups, so
+    that row groups wholly before or after a cutoff are met), a folder of parts, or in memory."""
+    if source == "memory":
+        return ResponseLog.from_frame(frame)
+    where.mkdir(parents=True, exist_ok=True)
+    if source == "parquet":
+        path = where / "responses.parquet"
+        table = pa.Table.from_pandas(
+            frame.sort_values("timestamp", kind="stable"), preserve_index=False
+        )
+        pq.write_table(table, path, row_group_size=1500)
+        return path
+    for i, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
+        frame.iloc[rows].to_parquet(where / f"part-{i}.parquet", index=False)
+    return where
+
+
+@pytest.mark.parametrize("source", ["parquet", "parts", "memory"])
+def test_answers_regraded_before_the_snapshot_are_noticed_and_rebuilt(district, tmp_path, source):
+    """A district re-exports its log with answers before the last night's cutoff regraded (the
+    same row count). The next night used to say "0 new responses" and serve the stale state;
+    now it warns that those answers changed and equals a fresh run on the new log, byte for
+    byte."""
+    frame = district.log.frame
+    night_1 = written(frame, source, tmp_path / "log-1")
+    night_2 = written(regraded(frame), source, tmp_path / "log-2")
+    incremental, fresh = tmp_path / "incremental", tmp_path / "fresh"
+    run_daily_job(DAY_1, incremental, **district.job_args(data=night_1))
+    with pytest.warns(NightWarning, match=REGRADED) as said:
+        second = run_daily_job(DAY_2, incremental, **district.job_args(data=night_2))
+    assert second.state_rebuilt
+    assert not any(s in str(w.message) for w in said for s in map(str, district.log.students))
+    recomputed = run_daily_job(DAY_2, fresh, **district.job_args(data=night_2))
+    assert second.new_responses == recomputed.new_responses
+    got, want = night_files(incremental, DAY_2), night_files(fresh, DAY_2)
+    assert got and got == want
+
+
+@pytest.mark.parametrize("source", ["parquet", "parts", "memory"])
+def test_the_same_rows_reexported_in_another_order_reuse_the_snapshot(district, tmp_path, source):
+    """A re-export of the same rows in another order (or split into other parts) is the same
+    log: no warning, the snapshot is reused, and the night equals a fresh run on it."""
+    frame = district.log.frame
+    night_1 = written(frame, source, tmp_path / "log-1")
+    night_2 = written(shuffled(frame), source, tmp_path / "log-2")
+    incremental, fresh = tmp_path / "incremental", tmp_path / "fresh"
+    run_daily_job(DAY_1, incremental, **district.job_args(data=night_1))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*snapshot's cutoff", category=NightWarning)
+        second = run_daily_job(DAY_2, incremental, **district.job_args(data=night_2))
+    assert not second.state_rebuilt and second.previous_snapshot == DAY_1
+    run_daily_job(DAY_2, fresh, **district.job_args(data=night_2))
+    got, want = night_files(incremental, DAY_2), night_files(fresh, DAY_2)
+    assert got and got == want
+
+
+def drop_digest(state_dir: Path, day: str) -> None:
+    """Make the snapshot of `day` one written before the digest: its meta records the count
+    alone (re-sealed, as that version sealed it)."""
+    path = snapshot_dir(state_dir, day) / "meta.json"
+    meta = read_sealed_json(path, "meta")
+    meta.pop("sha256", None)
+    del meta["before_cutoff"]["digest"]
+    path.write_bytes(sealed_json(meta))
+
+
+def test_a_snapshot_without_a_digest_is_still_reused_and_checked_by_its_count(district, tmp_path):
+    """A snapshot written before the digest existed (its meta has the count only) still
+    resumes the next night: the count is all it can compare (answers regraded there are not
+    noticed, as before), and late rows still are; the snapshot that night writes has a digest."""
+    frame = district.log.frame
+    out = tmp_path / "out"
+    run_daily_job(DAY_1, out, **district.job_args(data=written(frame, "parquet", tmp_path / "a")))
+    drop_digest(out / "state", DAY_1)
+    assert (
+        "digest"
+        not in json.loads((snapshot_dir(out / "state", DAY_1) / "meta.json").read_text())[
+            "before_cutoff"
+        ]
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*snapshot's cutoff", category=NightWarning)
+        second = run_daily_job(
+            DAY_2,
+            out,
+            **district.job_args(data=written(regraded(frame), "parquet", tmp_path / "b")),
+        )
+    assert not second.state_rebuilt  # the count is unchanged: the legacy check passes
+    meta = read_sealed_json(snapshot_dir(out / "state", DAY_2) / "meta.json", "meta")
+    assert meta["before_cutoff"]["digest"].startswith("rowsum64-v1:")
+
+    # late rows before the legacy snapshot's cutoff: still noticed by the count
+    drop_digest(out / "state", DAY_2)
+    late = frame.iloc[:5].assign(
+        timestamp=pd.Timestamp(DAY_1, tz="UTC") + pd.to_timedelta(np.arange(5) + 60, "min")
+    )
+    with pytest.warns(NightWarning, match=r"snapshot's cutoff .* changed .*\+5 parquet rows"):
+        third = run_daily_job(
+            "2026-10-08",
+            out,
+            **district.job_args(
+                data=written(pd.concat([regraded(frame), late]), "parquet", tmp_path / "c")
+            ),
+        )
+    assert third.state_rebuilt
+
+
+def parquet_log(frame: pd.DataFrame, path: Path, **options) -> Path:
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, **options)
+    return path
+
+
+def test_the_digest_depends_on_the_rows_not_on_their_order_or_split(district, tmp_path):
+    """The record of a Parquet log: its counts equal `parquet_rows_before`'s at any bound, the
+    same rows in another order, other row groups, another time unit or split into parts give
+    the same digest; a flipped answer, a changed time, a row moved to another student or a
+    replaced student id give another; the same holds for a log in memory."""
+    frame = district.log.frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    frame["timestamp"] = frame["timestamp"].dt.floor("ms")  # so that a ms column holds them
+    cuts = [pd.Timestamp(d, tz="UTC").value for d in (DAY_1, DAY_2, "2030-01-01")]
+    path = parquet_log(frame, tmp_path / "sorted.parquet", row_group_size=1000)
+    base = parquet_before(path, None, cuts)
+    for cut, got in zip(cuts, base, strict=True):
+        assert got["unit"] == "parquet rows"
+        assert got["count"] == parquet_rows_before(path, ColumnMapping(), cut)
+
+    def digests(data, mapping=None) -> list[str]:
+        return [r["digest"] for r in parquet_before(data, mapping, cuts)]
+
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, rows in enumerate(np.array_split(np.random.default_rng(1).permutation(len(frame)), 4)):
+        frame.iloc[np.sort(rows)].to_parquet(parts / f"part-{i}.parquet", index=False)
+    ms = frame.assign(timestamp=frame["timestamp"].astype("datetime64[ms, UTC]"))
+    same = [
+        parquet_log(shuffled(frame), tmp_path / "shuffled.parquet", row_group_size=777),
+        parquet_log(ms, tmp_path / "ms.parquet"),
+        parts,
+    ]
+    for data in same:
+        assert digests(data) == digests(path), data
+
+    late = frame["timestamp"] < pd.Timestamp(DAY_1, tz="UTC")
+    row = int(np.flatnonzero(late.to_numpy())[10])
+    other = frame["student_id"].iloc[int(np.flatnonzero(late.to_numpy())[-1])]
+    assert other != frame["student_id"].iloc[row]
+    changed = {
+        "a flipped answer": frame.assign(correct=np.where(frame.index == row, 1 - frame["correct"], frame["correct"])),
+        "a changed time": frame.assign(timestamp=frame["timestamp"].where(frame.index != row, frame["timestamp"] - pd.Timedelta(seconds=1))),
+        "a row moved to another student": frame.assign(student_id=frame["student_id"].where(frame.index != row, other)),
+        "a replaced student id": frame.assign(student_id=frame["student_id"].replace(frame["student_id"].iloc[row], "somebody-else")),
+    }  # fmt: skip
+    for what, variant in changed.items():
+        got = parquet_before(parquet_log(variant, tmp_path / "variant.parquet"), None, cuts)
+        assert [g["count"] for g in got] == [b["count"] for b in base], what
+        assert got[0]["digest"] != base[0]["digest"], what  # the row lies before DAY_1
+
+    # a log in memory (read in full every night): its responses, the same rules
+    memory = responses_before(ResponseLog.from_frame(frame), cuts, rows=997)  # in chunks
+    assert [m["count"] for m in memory] == [b["count"] for b in base]
+    assert responses_before(ResponseLog.from_frame(shuffled(frame)), cuts) == memory
+    for what, variant in changed.items():
+        assert responses_before(ResponseLog.from_frame(variant), cuts)[0] != memory[0], what
