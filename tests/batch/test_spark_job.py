@@ -84,8 +84,6 @@ def test_answers_that_arrive_late_are_traced_on_spark_as_in_process(
     refuses (PARQUET_TYPE_ILLEGAL), read as the integers they are."""
     import numpy as np
 
-    from adaptive.errors import NightWarning
-
     ts = district.log.frame["timestamp"]
     assert str(ts.dtype) == "datetime64[ns, UTC]"  # what to_parquet writes as TIMESTAMP(NANOS)
     late = np.flatnonzero((ts < pd.Timestamp(DAY_1, tz="UTC")).to_numpy())[-40:]
@@ -104,12 +102,7 @@ def test_answers_that_arrive_late_are_traced_on_spark_as_in_process(
     else:
         (path / "day=2").mkdir()
         district.log.frame.iloc[late].to_parquet(path / "day=2" / "part-0.parquet")
-    with pytest.warns(NightWarning, match=r"snapshot's cutoff .* changed .*\+40 parquet rows"):
-        ours = run_daily_job(DAY_2, tmp_path / "spark", engine="spark", master="local[2]", **args)
-    theirs = run_daily_job(DAY_2, tmp_path / "local", **args)
-    assert ours.state_rebuilt and ours.new_responses == theirs.new_responses
-    got, want = parquet_files(tmp_path / "spark", DAY_2), parquet_files(tmp_path / "local", DAY_2)
-    assert got and [k for k in want if got.get(k) != want[k]] == []
+    rebuilt_as_in_process(tmp_path, args, r"snapshot's cutoff .* changed .*\+40 parquet rows")
 
 
 def test_answers_regraded_before_the_spark_snapshot_are_noticed_as_in_process(
@@ -120,20 +113,24 @@ def test_answers_regraded_before_the_spark_snapshot_are_noticed_as_in_process(
     rows), says so and rebuilds, and equals the in-process job's fresh night byte for byte."""
     import numpy as np
 
-    from adaptive.errors import NightWarning
-
     frame = district.log.frame
     path = tmp_path / "responses.parquet"
     args = district.job_args(data=path, k=5)
-    spark_readable = {"coerce_timestamps": "us", "allow_truncated_timestamps": True}
-    frame.to_parquet(path, **spark_readable)
+    frame.to_parquet(path)
     run_daily_job(DAY_1, tmp_path / "spark", engine="spark", master="local[2]", **args)
     before = np.flatnonzero((frame["timestamp"] < pd.Timestamp(DAY_1, tz="UTC")).to_numpy())
     flipped = frame.index[before[::40]]
     regraded = frame.copy()
     regraded.loc[flipped, "correct"] = 1 - regraded.loc[flipped, "correct"]
-    regraded.to_parquet(path, **spark_readable)
-    with pytest.warns(NightWarning, match=r"answers before the snapshot's cutoff changed"):
+    regraded.to_parquet(path)
+    rebuilt_as_in_process(tmp_path, args, r"answers before the snapshot's cutoff changed")
+
+
+def rebuilt_as_in_process(tmp_path, args, warning: str) -> None:
+    """DAY_2 on Spark warns and rebuilds, and equals the in-process night byte for byte."""
+    from adaptive.errors import NightWarning
+
+    with pytest.warns(NightWarning, match=warning):
         ours = run_daily_job(DAY_2, tmp_path / "spark", engine="spark", master="local[2]", **args)
     theirs = run_daily_job(DAY_2, tmp_path / "local", **args)
     assert ours.state_rebuilt and ours.new_responses == theirs.new_responses
