@@ -189,3 +189,25 @@ def test_from_frame_keeps_a_skill_named_twice_in_one_answer_once():
     )
     log = ResponseLog.from_frame(frame.assign(skill_ids=arrow))
     assert [list(k) for k in log.frame["skill_ids"]] == want
+
+
+def test_from_frame_reads_ids_as_response_and_the_file_readers_do(tmp_path):
+    """A frame's ids as a file's are read: integer ids held as floats (pandas' integers beside
+    a missing value elsewhere) were "123.0", another student than `Response(123)`'s "123", and
+    " stu010" kept its space. A missing id is still an error naming its row."""
+    from adaptive.data import load_log
+    from adaptive.data.log import Response
+
+    frame = pd.DataFrame({
+        "student_id": [123.0, 123.0, 7.0], "item_id": [" i1", "i2 ", "i1"],
+        "skill_ids": [["k"]] * 3, "correct": [1, 0, 1],
+        "timestamp": pd.to_datetime(["2026-01-01 10:00", "2026-01-01 11:00", "2026-01-02 09:00"], utc=True),
+    })  # fmt: skip
+    log = ResponseLog.from_frame(frame)
+    assert list(log.students) == ["123", "7"] and list(log.items) == ["i1", "i2"]
+    assert Response(123, "i1", ("k",), 1).student_id in set(log.students)
+    frame.assign(student_id=[123, 123, 7]).to_csv(tmp_path / "log.csv", index=False)
+    from_file = load_log(tmp_path / "log.csv", mapping={"skills_sep": ";"})
+    assert list(from_file.students) == list(log.students)
+    with pytest.raises(DataValidationError, match="student_id.*non-empty id"):
+        ResponseLog.from_frame(frame.assign(student_id=[123.0, None, 7.0]))

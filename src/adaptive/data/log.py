@@ -481,8 +481,8 @@ def _canonical_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         raise DataValidationError(problems)
     keep = [c for c in (*REQUIRED_COLUMNS, *TIME_COLUMNS, *OPTIONAL_COLUMNS) if c in frame.columns]
     out = frame[keep].copy()
-    out["student_id"] = out["student_id"].astype(str)
-    out["item_id"] = out["item_id"].astype(str)
+    out["student_id"] = _id_text(out["student_id"])
+    out["item_id"] = _id_text(out["item_id"])
     out["skill_ids"] = as_skill_list_column(out["skill_ids"])
     correct = pd.to_numeric(out["correct"], errors="coerce")
     bad = ~correct.isin([0, 1])
@@ -514,6 +514,17 @@ def _canonical_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     out["correct"] = correct.astype(np.int8)
     out[time_col] = times
     return out
+
+
+def _id_text(values: pd.Series) -> pd.Series:
+    """An id column as trimmed text, as `Response` and the file readers read ids: a float
+    column of whole numbers (pandas' integers beside a missing value) gives "123", not
+    "123.0", and " stu010" is "stu010". A missing id stays missing (reported by the caller)."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        whole = values.dropna()
+        if (whole == np.floor(whole)).all():
+            values = values.astype("Int64")
+    return values.astype(str).str.strip()
 
 
 #: `infer_dtype` kinds of a column of numbers (object columns too).
