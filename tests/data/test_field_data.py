@@ -640,17 +640,20 @@ def test_a_time_ordered_log_read_from_a_cutoff_skips_the_row_groups_before_it(
         load_log_report(path, since=cut.value)
     # the rows dated before any time, counted from the groups' statistics (the nightly job's
     # check for answers that arrive late): equal to a count of the read times
-    from adaptive.data.mapping import ColumnMapping
-    from adaptive.data.readers import parquet_rows_before
+    from adaptive.batch.log_digest import parquet_before
+
+    def rows_before(data, at: int) -> int | None:
+        record = parquet_before(data, None, [at])
+        return None if record is None else record[0]["count"]
 
     pq.write_table(table, path, row_group_size=10)
     for at in (times[0], times[9], times[10], times[37], times[-1], times[-1] + pd.Timedelta(1)):
         want = int((pd.Series(times) < at).sum())
-        assert parquet_rows_before(path, ColumnMapping(), at.value) == want
+        assert rows_before(path, at.value) == want
     pq.write_table(with_gap, path, row_group_size=10)  # no statistics to trust: read, not counted
-    assert parquet_rows_before(path, ColumnMapping(), cut.value) == 36
+    assert rows_before(path, cut.value) == 36
     frame.to_csv(tmp_path / "log.csv", index=False)
-    assert parquet_rows_before(tmp_path / "log.csv", ColumnMapping(), cut.value) is None
+    assert rows_before(tmp_path / "log.csv", cut.value) is None
 
 
 def test_responses_sharing_a_time_are_counted_in_a_note(tmp_path):

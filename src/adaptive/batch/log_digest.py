@@ -208,30 +208,30 @@ def _parquet_file_sums(
 ) -> list[tuple[int, int]] | None:
     """(rows before, digest of those rows) per bound for one Parquet file, read batch by batch
     (only the identifying columns and the time); None when its time column is not a Parquet
-    timestamp (`parquet_rows_before`'s rule: such a log is read in full every night). A row
+    timestamp (such a log is read in full every night, whatever its snapshot). A row
     without a time is before no bound, as the reader's filter has it."""
     from adaptive.data.readers import (
         PARQUET_BATCH_ROWS,
-        _select_columns,
-        _stored_time,
-        _time_bound,
-        _time_range,
+        select_columns,
+        stored_time,
+        time_bound,
+        time_range,
     )
 
     pfile = pq.ParquetFile(str(path))
     schema = pfile.schema_arrow
-    _, time_col, _ = _select_columns(str(path), list(schema.names), mapping)
+    _, time_col, _ = select_columns(str(path), list(schema.names), mapping)
     if time_col is None or not pa.types.is_timestamp(schema.field(time_col).type):
         return None
     time_type = schema.field(time_col).type
     identifying = [c for cols in mapping.required_sources().values() for c in cols]
     columns = list(dict.fromkeys([*identifying, time_col]))
-    stored = [_time_bound(b, time_type).value for b in bounds]  # the reader's rounding
-    last = _stored_time(pfile.metadata, time_col, max(bounds))
+    stored = [time_bound(b, time_type).value for b in bounds]  # the reader's rounding
+    last = stored_time(pfile.metadata, time_col, max(bounds))
     groups = [
         g
         for g in range(pfile.metadata.num_row_groups)
-        if last is None or _time_range(pfile.metadata, g, *last) != "after"
+        if last is None or time_range(pfile.metadata, g, *last) != "after"
     ]
     counts, digests = [0] * len(bounds), [0] * len(bounds)
     for batch in pfile.iter_batches(PARQUET_BATCH_ROWS, row_groups=groups, columns=columns):

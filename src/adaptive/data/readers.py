@@ -128,7 +128,7 @@ def read_raw(path: str | Path, mapping: ColumnMapping, *, since: int | None = No
     return _read_csv(path, mapping, kind, compression)
 
 
-def _select_columns(
+def select_columns(
     source: str, header: list[str], mapping: ColumnMapping
 ) -> tuple[list[str], str | None, dict[str, str]]:
     """The source columns to read, the time column (or None: file order) and optional columns."""
@@ -224,7 +224,7 @@ def read_header(
 def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | None) -> RawTable:
     source = str(path)
     header, sep = read_header(path, compression, mapping.sep, kind)
-    columns, time_col, optional = _select_columns(source, header, mapping)
+    columns, time_col, optional = select_columns(source, header, mapping)
     unparsed: list[Problem] = []
     unparsed_text: list[str] = []
     n_fields = len(header)
@@ -385,11 +385,11 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
             [Problem(source, None, None, None, f"a Parquet file ({exc})")]
         ) from None
     header = list(pfile.schema_arrow.names)
-    columns, time_col, optional = _select_columns(source, header, mapping)
+    columns, time_col, optional = select_columns(source, header, mapping)
     schema = pa.schema([pfile.schema_arrow.field(c) for c in columns])
     _check_parquet_types(source, schema, mapping, optional)
     time_type = schema.field(time_col).type if time_col else None
-    bound = _time_bound(since, time_type)
+    bound = time_bound(since, time_type)
     batches, line_parts, start = [], [], 1
     try:
         for group, first_line in _row_groups_from(pfile, time_col, since):
@@ -570,14 +570,14 @@ def _row_groups_from(
     meta = pfile.metadata
     offsets = np.cumsum([0] + [meta.row_group(g).num_rows for g in range(meta.num_row_groups)])
     groups = [(g, int(offsets[g]) + 1) for g in range(meta.num_row_groups)]
-    found = _stored_time(meta, time_col, since)
+    found = stored_time(meta, time_col, since)
     if found is None:
         return groups
     leaf, first_kept = found
-    return [(g, line) for g, line in groups if _time_range(meta, g, leaf, first_kept) != "before"]
+    return [(g, line) for g, line in groups if time_range(meta, g, leaf, first_kept) != "before"]
 
 
-def _stored_time(
+def stored_time(
     meta: pq.FileMetaData, time_col: str | None, at: int | None
 ) -> tuple[int, int] | None:
     """(leaf column of the time, `at` (ns, UTC) in its stored unit, rounded up) for a Parquet
@@ -594,7 +594,7 @@ def _stored_time(
     return leaf, -(-int(at) // per_unit)  # stored value v < this  <=>  v * unit < at
 
 
-def _time_range(meta: pq.FileMetaData, group: int, leaf: int, bound: int) -> str:
+def time_range(meta: pq.FileMetaData, group: int, leaf: int, bound: int) -> str:
     """Where a row group's times lie against `bound` (stored unit), from its statistics:
     "before" (every time earlier, none missing), "after" (every time at or after it, none
     missing) or "unknown" (straddling, missing values, or no usable statistics)."""
@@ -613,42 +613,10 @@ def _time_range(meta: pq.FileMetaData, group: int, leaf: int, bound: int) -> str
     return "after" if stats.min_raw >= bound else "unknown"
 
 
-def parquet_rows_before(path: str | Path, mapping: ColumnMapping, before: int) -> int | None:
-    """Rows of a Parquet log whose time is earlier than `before` (ns, UTC): from the row
-    groups' statistics, reading the time column of only the groups that straddle it (a log
-    appended day by day: one or two). None for a log `read_raw` reads in full whatever
-    `since` (a CSV; a time column that is not a Parquet timestamp): count its responses.
-
-    The nightly job records this count at each snapshot's cutoff and compares it the next
-    night: rows dated before the cutoff that reached the log after it (a device that synced
-    late) would otherwise never be read."""
-    path = Path(path)
-    if path.is_dir():  # a folder of parts: the sum over its parts
-        counts = [parquet_rows_before(p, mapping, before) for p in parquet_parts(path)]
-        return None if None in counts else sum(counts)
-    if not path.is_file() or file_format(path) != ("parquet", None):
-        return None
-    pfile = pq.ParquetFile(str(path))
-    _, time_col, _ = _select_columns(str(path), list(pfile.schema_arrow.names), mapping)
-    if time_col is None or not pa.types.is_timestamp(pfile.schema_arrow.field(time_col).type):
-        return None
-    found = _stored_time(pfile.metadata, time_col, before)
-    bound = _time_bound(before, pfile.schema_arrow.field(time_col).type)
-    count = 0
-    for g in range(pfile.metadata.num_row_groups):
-        where = "unknown" if found is None else _time_range(pfile.metadata, g, *found)
-        if where == "before":
-            count += pfile.metadata.row_group(g).num_rows
-        elif where == "unknown":
-            times = pfile.read_row_group(g, columns=[time_col]).column(0)
-            count += int(pc.sum(pc.less(times, bound)).as_py() or 0)
-    return count
-
-
 _NS_PER_STORED_UNIT = {"milliseconds": 10**6, "microseconds": 10**3, "nanoseconds": 1}
 
 
-def _time_bound(since: int | None, time_type: pa.DataType | None) -> pa.Scalar | None:
+def time_bound(since: int | None, time_type: pa.DataType | None) -> pa.Scalar | None:
     """`since` (ns, UTC) as a scalar of the time column's timestamp type (rounded up to its
     unit, so `time >= bound` is exactly `time >= since`); None when there is nothing to filter."""
     if since is None or time_type is None or not pa.types.is_timestamp(time_type):
