@@ -135,3 +135,35 @@ def test_policy_eval_command(tmp_path) -> None:
     )
     assert set(csv.policy) == {"adaptive", "greedy-target"}
     assert "Normalized learning gain" in res.output
+
+
+def test_recommend_for_a_past_moment_reads_only_the_answers_before_it(district_dir) -> None:
+    """A coordinator's `recommend --now 2026-10-01` (found in their trial) read every answer,
+    those given after it too: "ready now that you know X" for an X first answered weeks later,
+    and another list than `batch --date` for that day. Now the command, its `--explain` and
+    the library calls read the district as it stood then: the same as a log cut by hand."""
+    from adaptive.policy.service import District, explain_activity
+
+    d = load_district(district_dir)
+    times = pd.to_datetime(d.log.time, utc=True)
+    moment = times.min() + (times.max() - times.min()) / 2
+    earlier = d.log.take_rows(d.log.time < moment.value)
+    assert 0 < len(earlier) < len(d.log)
+    cut = District(d.catalog, d.profiles, earlier)
+    sid = next(s for s in earlier.students if (d.log.take_students([s]).time >= moment.value).any())
+    args = ["recommend", "--student", sid, "--k", "4", "--json", "--district", str(district_dir)]
+    res = runner.invoke(app, [*args, "--now", moment.isoformat()])
+    assert res.exit_code == 0, res.output
+    got = [r["activity_id"] for r in json.loads(res.stdout)[sid]["recommendations"]]
+    assert got == [
+        r.activity_id for r in recommend_students([sid], 4, district=cut, now=moment)[sid]
+    ]
+    from adaptive.policy.service import default_model
+
+    model = default_model(earlier, d.catalog)
+    for dist in (d, cut):  # the whole district, given `now`, reads as the one cut by hand
+        recs = recommend_students([sid], 4, district=dist, model=model, now=moment)[sid]
+        why = explain_activity(sid, got[0], district=dist, model=model, now=moment)
+        assert [r.activity_id for r in recs] == got and why.status in {"recommended", "assigned"}
+        assert why.sentence
+    assert d.as_of(None) is d and d.as_of(times.max() + pd.Timedelta(days=1)) is d

@@ -3,6 +3,8 @@ skills): a model of other skills refuses it instead of reading every column as a
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -75,3 +77,45 @@ def catalog_of(model):
 
 def grade_placement_for(model, sid: str):
     return grade_placement(catalog_of(model), [LearnerProfile(sid, grade=3)])
+
+
+def test_a_state_of_another_kind_of_model_is_refused(tmp_path) -> None:
+    """A data scientist's mix-up (found in their trial): a Best-LR state given to BKT was
+    updated without a word (BKT's arrays written into it, Best-LR's counts left behind), and a
+    DKT model given a BKT state failed with a bare KeyError. Every kind of model refuses a state
+    of another kind, by name, before reading or writing it, also once saved and loaded; a
+    state saved before the kind was kept takes the model's."""
+    from test_contract import make_model
+
+    log = synthetic_log(30)
+    sid = str(log.students[0])
+    answer = Response(sid, "item01", ("k0",), 1, pd.Timestamp("2025-01-01 10:00", tz="UTC"))
+    models = {name: make_model(name).fit(log) for name in ("bkt", "best-lr", "dkt")}
+    for maker, other in (("best-lr", "bkt"), ("bkt", "best-lr"), ("bkt", "dkt")):
+        state = models[maker].init_state([sid])
+        state.save(tmp_path / "state.npz")
+        for given in (state, TracingState.load(tmp_path / "state.npz")):
+            before = {k: v.copy() for k, v in given.arrays.items()}
+            for call in (partial(models[other].update, given, answer),
+                         partial(models[other].mastery, given)):  # fmt: skip
+                with pytest.raises(ConfigError, match=f"made by a '{maker}' model; this is a"):
+                    call()
+            assert given.arrays.keys() == before.keys()
+            for k, v in before.items():
+                np.testing.assert_array_equal(given.arrays[k], v, err_msg=f"{k} changed")
+    legacy = models["bkt"].init_state([sid])
+    legacy.model = None
+    models["bkt"].update(legacy, answer)
+    assert legacy.model == "bkt"
+
+
+def test_a_states_rows_read_ids_as_a_response_does() -> None:
+    """`update(state, Response(123, ...))` holds the student "123": `rows([123])` and
+    `rows([" 123"])` found no row (-1), so the vendor's next call served a new student."""
+    log = synthetic_log(30)
+    model = BKT(seed=0).fit(log)
+    state = model.init_state()
+    model.update(state, Response(123, "item01", ("k0",), 1, pd.Timestamp("2025-01-01", tz="UTC")))
+    assert state.students == ["123"]
+    np.testing.assert_array_equal(state.rows(["123", 123, " 123 ", "124"]), [0, 0, 0, -1])
+    assert state.row(123) == 0 and state.row(" 123") == 0 and state.row("124") is None

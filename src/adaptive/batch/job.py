@@ -798,6 +798,7 @@ def student_batch(
         [state.students[r] for r in rows],
         {k: v[rows] for k, v in state.arrays.items()},
         skills=state.skills,
+        model=state.model,
     )
     batch = batch_from_model(
         model,

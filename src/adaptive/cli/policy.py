@@ -120,11 +120,12 @@ def recommend(
     if not d.catalog.activities:
         source = catalog if data is not None else district or DEMO_DISTRICT
         raise ConfigError(f"{source}: the catalog has no activities")
-    tracer = _tracer(d, model, name, tracking_uri)
+    when = pd.Timestamp(now, tz="UTC") if now else None
+    # a past --now reads only the answers before it (as `batch --date`), fitting BKT here too
+    tracer = _tracer(d.as_of(when), model, name, tracking_uri)
     check_skill_coverage(tracer.skills_, d.catalog)  # no overlap: an error; partial: a warning
     check_profiles(d.profiles, d.catalog)  # topics and goals the catalog lacks: a warning
     config = PolicyConfig.from_toml(policy) if policy is not None else None
-    when = pd.Timestamp(now, tz="UTC") if now else None
     if explain is not None:
         if len(student) != 1:
             raise ConfigError("--explain takes exactly one --student")

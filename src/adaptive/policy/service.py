@@ -41,6 +41,19 @@ class District:
     profiles: dict[str, LearnerProfile]
     log: ResponseLog
 
+    def as_of(self, now: float | pd.Timestamp | None) -> District:
+        """The district as it stood at `now`: only the responses dated before it. A
+        recommendation for a past moment must not read answers given after it (as the nightly
+        job for a date reads only the responses before that day). `now` None, or a log without
+        times: the district as it is."""
+        if now is None or not len(self.log) or not self.log.has_timestamps:
+            return self
+        cutoff = now.value if isinstance(now, pd.Timestamp) else round(to_days(now) * 86_400e9)
+        earlier = self.log.time < cutoff
+        if earlier.all():
+            return self
+        return District(self.catalog, self.profiles, self.log.take_rows(earlier))
+
 
 #: The files of a district folder (what `adaptive simulate --out` writes).
 DISTRICT_FILES = ("responses.parquet", "catalog.json", "profiles.jsonl")
@@ -177,6 +190,7 @@ def recommend_students(
         raise ConfigError(
             f"unknown student id(s) {unknown[:5]}: not in the district's profiles or responses"
         )
+    d = d.as_of(now)
     model = model if model is not None else default_model(d.log, d.catalog)
     log, state = traced_students(model, d, list(student_ids))
     policy = AdaptivePolicy(d.catalog, config)
@@ -203,7 +217,7 @@ def explain_activity(
     k: int = 10,
 ) -> Explanation:
     """Why an activity is (not) recommended to a student (blocked, excluded, ranked lower...)."""
-    d = district if isinstance(district, District) else load_district(district)
+    d = (district if isinstance(district, District) else load_district(district)).as_of(now)
     config = config or PolicyConfig.default()
     model = model if model is not None else default_model(d.log, d.catalog)
     batch, when = student_batch(student_id, d, model, config, now)
@@ -217,9 +231,10 @@ def student_batch(
     config: PolicyConfig,
     now: float | pd.Timestamp | None = None,
 ) -> tuple[StudentBatch, float]:
-    """One district student's policy input, from their own responses (`batch_from_model`), and
-    the time to recommend at (`now`, else the day after their last response)."""
-    log, state = traced_students(model, district, [student_id])
+    """One district student's policy input, from their own responses before `now`
+    (`batch_from_model`), and the time to recommend at (`now`, else the day after their last
+    response)."""
+    log, state = traced_students(model, district.as_of(now), [student_id])
     batch = batch_from_model(
         model, state, district.catalog, district.profiles, log=log, student_ids=[student_id],
         config=config,

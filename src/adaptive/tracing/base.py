@@ -98,14 +98,17 @@ class TracingState:
     """Per-student online state: named arrays whose first axis is the student.
 
     `students[i]` owns row `i` of every array. Plain arrays, so a snapshot is one `.npz` file.
-    `skills` are the skills of the model that made it, in the order of its per-skill columns
-    (None: not recorded, as in a snapshot saved before they were kept): a model refuses a
-    state made for other skills rather than read its columns as the wrong skills.
+    `skills` are the skills of the model that made it, in the order of its per-skill columns,
+    and `model` the kind of that model (its registered name: "bkt", "best-lr", "dkt", ...;
+    None for either: not recorded, as in a snapshot saved before they were kept): a model
+    refuses a state made for other skills, or by another kind of model (whose arrays mean
+    other things), rather than read it wrongly.
     """
 
     students: list[str]
     arrays: dict[str, np.ndarray]
     skills: tuple[str, ...] | None = None
+    model: str | None = None
     _rows: dict[str, int] = field(default_factory=dict, repr=False)
     _spare: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
@@ -117,12 +120,21 @@ class TracingState:
         return len(self.students)
 
     def row(self, student_id: str) -> int | None:
-        return self._rows.get(student_id)
+        """Row of one student id (read as `Response` reads it: 123 is "123", trimmed), or None."""
+        found = self._rows.get(student_id)
+        return found if found is not None else self._rows.get(str(student_id).strip())
 
     def rows(self, student_ids: Iterable[str]) -> np.ndarray:
-        """Row of each student id, or -1 where the student has no state yet."""
+        """Row of each student id, or -1 where the student has no state yet. Ids are read as
+        `Response` and the file readers read them (123 is the student "123", " 123" too); the
+        ids held as given cost one look-up, only the others are read again."""
         check_many_ids(student_ids)
-        return lookup_codes(self._rows, list(student_ids))
+        ids = list(student_ids)
+        rows = lookup_codes(self._rows, ids)
+        unknown = np.flatnonzero(rows < 0)
+        if len(unknown):
+            rows[unknown] = lookup_codes(self._rows, id_list([ids[i] for i in unknown]))
+        return rows
 
     def rows_adding(self, student_ids: list[str], initial: dict[str, np.ndarray]) -> np.ndarray:
         """Row of each student id, adding the students without state first (`initial` as in
@@ -215,6 +227,8 @@ class TracingState:
         payload["students"] = np.asarray(self.students, dtype=np.str_)
         if self.skills is not None:
             payload["skills"] = np.asarray(self.skills, dtype=np.str_)
+        if self.model is not None:
+            payload["model"] = np.asarray(self.model, dtype=np.str_)
         buf = io.BytesIO()
         np.savez(buf, **payload)
         atomic_write_bytes(Path(path), buf.getvalue())
@@ -226,9 +240,10 @@ class TracingState:
                 arrays = {k[2:]: data[k] for k in data.files if k.startswith("a_")}
                 students = [str(s) for s in data["students"]]
                 skills = tuple(str(s) for s in data["skills"]) if "skills" in data.files else None
+                model = str(data["model"]) if "model" in data.files else None
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise ArtifactError(f"{path}: not a readable state snapshot ({exc})") from exc
-        return cls(students=students, arrays=arrays, skills=skills)
+        return cls(students=students, arrays=arrays, skills=skills, model=model)
 
 
 def require_log(log: object, call: str) -> None:
@@ -335,6 +350,7 @@ class KnowledgeTracer(ABC):
                 k: np.zeros((0, *np.shape(v)), np.asarray(v).dtype) for k, v in initial.items()
             },
             skills=self._skill_tuple(),
+            model=self.name,
         )
         if not self.exact_placement:
             n_skills = len(self.skills_)
@@ -731,17 +747,28 @@ class KnowledgeTracer(ABC):
         return cached[1]
 
     def _check_state(self, state: TracingState) -> None:
-        """A state belongs to the model that made it: its per-skill columns follow that model's
-        skills. A state made for other skills (a model retrained with a skill renamed, added or
-        removed) would have every column read as another skill: one error instead. A state
-        without its skills recorded (saved before they were kept) takes this model's. One
-        identity test on the per-request path."""
+        """A state belongs to the model that made it: its arrays are that kind of model's (a
+        BKT state holds P(known), a Best-LR state counts of attempts, a DKT state a hidden
+        vector) and its per-skill columns follow that model's skills. A state of another kind
+        of model, or made for other skills (a model retrained with a skill renamed, added or
+        removed), would be read wrongly: one error instead. A state without its model or skills
+        recorded (saved before they were kept) takes this model's. Two identity tests on the
+        per-request path."""
         self._check_fitted()
         if not isinstance(state, TracingState):
             raise TypeError(
                 f"expected a TracingState (from model.init_state or TracingState.load), got a "
                 f"{type(state).__name__}"
             )
+        if state.model is not self.name:
+            if state.model is not None and state.model != self.name:
+                raise ConfigError(
+                    f"this state was made by a {state.model!r} model; this is a {self.name!r} "
+                    "model, whose state holds other values. A state belongs to the model kind "
+                    "that made it: use that model, or start a state with this one "
+                    "(model.init_state, then model.update with the students' responses)."
+                )
+            state.model = self.name
         skills = self._skill_tuple()
         if state.skills is skills:
             return
