@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -152,3 +154,52 @@ def test_design_from_data_recovers_the_class_icc_within_strata() -> None:
         frame.assign(y=frame["y"] - frame.groupby("stratum")["y"].transform("mean")), "y", "unit_id"
     )
     assert raw["icc"] < d.icc  # uncorrected: biased low
+
+
+def test_an_arm_without_outcomes_is_a_named_error() -> None:
+    frame = _outcomes(4, 0.0)
+    frame.loc[frame["arm"] == "new", "y"] = np.nan
+    with pytest.raises(ConfigError, match=r"y: no student of arm\(s\) \['new'\] has a value"):
+        estimate_effects(frame, "y", arms=["control", "new"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "flag"),
+    [
+        ("icc", 1.5, "--icc 1.5"),
+        ("icc", -0.1, "--icc -0.1"),
+        ("sd", -1.0, "--sd -1"),
+        ("sd", 0.0, "--sd 0"),
+        ("r2", 1.0, "--r2 1"),
+        ("size_cv", -1.0, "--size-cv -1"),
+        ("share_treated", 1.5, "--share-treated 1.5"),
+        ("students_per_cluster", 0.5, "--students-per-cluster 0.5"),
+        ("icc", float("nan"), "--icc nan"),
+    ],
+)
+def test_each_design_parameter_is_checked_and_named_alone(field, value, flag) -> None:
+    d = dataclasses.replace(Design(400, 25, 0.1, 1.0), **{field: value})
+    with pytest.raises(ConfigError, match=f"^experiment power: {re.escape(flag)}: expected") as e:
+        minimum_detectable_effect(d)
+    assert "\n" not in str(e.value)
+    with pytest.raises(ConfigError, match=re.escape(flag)):
+        standard_error(d)
+
+
+def test_alpha_and_power_in_percent_get_a_hint_and_several_problems_are_listed() -> None:
+    d = Design(400, 25, 0.1, 1.0)
+    with pytest.raises(ConfigError, match=r"--alpha 5: expected .*if 5 is a percentage, give 0.05"):
+        minimum_detectable_effect(d, alpha=5)
+    with pytest.raises(ConfigError, match=r"--power 80: .*if 80 is a percentage, give 0.8"):
+        minimum_detectable_effect(d, power=80)
+    bad = Design(400, 25, 1.5, 0.0)
+    with pytest.raises(ConfigError, match="3 parameters out of range") as e:
+        minimum_detectable_effect(bad, power=80)
+    lines = str(e.value).splitlines()[1:]
+    assert [line.split(":")[0] for line in lines] == [
+        "  - --icc 1.5",
+        "  - --sd 0",
+        "  - --power 80",
+    ]
+    with pytest.raises(ConfigError, match="--clusters 10 in 9 strata: expected at least strata"):
+        minimum_detectable_effect(Design(10, 25, 0.1, 1.0, strata=9))

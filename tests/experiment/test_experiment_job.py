@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
 from adaptive.batch.job import run_daily_job
 from adaptive.cli import run as cli_run
+from adaptive.errors import ConfigError
 from adaptive.experiment.analyze import analyze_logs
-from adaptive.experiment.assign import Assignment, assign
+from adaptive.experiment.assign import Assignment, AssignmentError, assign
 from adaptive.registry import promote, train_model
 from adaptive.simulation.district import simulate_district, write_district
 
@@ -93,3 +96,97 @@ def test_cli_assign_writes_the_same_bytes_and_bad_arms_exit_2(served, tmp_path, 
     assert cli_run([*args[:6], "--arm", "broken", "--out", str(tmp_path / "f.json")]) == 2
     assert "NAME=POLICY.toml" in capsys.readouterr().err
     assert Assignment.load(tmp_path / "e.json").sha256 == a.sha256
+
+
+def _analyze(root, log_dir, start: str, end: str, assignment=None, data=None):
+    """analyze_logs on the fixture's district files (the served assignment unless given)."""
+    files = root / "files"
+    return analyze_logs(
+        assignment or root / "exp.json", log_dir, start=start, end=end,
+        data=str(data or files / "responses.parquet"), catalog=files / "catalog.json",
+        profiles=files / "profiles.jsonl",
+    )  # fmt: skip
+
+
+def test_analyze_refuses_an_assignment_the_nights_were_not_served_with(served, capsys) -> None:
+    """Another seed's assignment: the arms logged disagree with it; the error counts the
+    classes, names one, and no student id."""
+    root, nights, _ = served
+    other = assign(root / "files" / "profiles.jsonl",
+                   {"control": root / "control.toml", "new": root / "new.toml"},
+                   unit="class", seed=2).save(root / "other.json")  # fmt: skip
+    with pytest.raises(AssignmentError, match=r"disagree with .*other\.json for \d+ of \d+ "
+                                              r"classes \(e\.g\. class '[^']+': served"):  # fmt: skip
+        _analyze(root, root / "out", *nights, assignment=other)
+    args = ["experiment", "analyze", "--assignment", str(other), "--log", str(root / "out"),
+            "--start", nights[0], "--end", nights[1], "--district", str(root / "files")]  # fmt: skip
+    assert cli_run(args) == 2
+    err = capsys.readouterr().err
+    assert "disagree with" in err and "internal error" not in err
+    students = pd.read_json(root / "files" / "profiles.jsonl", lines=True)["student_id"]
+    assert not any(s in err for s in students)
+
+
+def test_analyze_refuses_nights_served_without_the_experiment(served, tmp_path) -> None:
+    """A night of the window (first, or one between) served without --experiment has no `arm`
+    column: refused, naming that night."""
+    root, nights, _ = served
+    files = root / "files"
+    run_daily_job(
+        nights[0], tmp_path / "plain", model_name=MODEL, data=str(files / "responses.parquet"),
+        catalog=files / "catalog.json", profiles=files / "profiles.jsonl",
+        tracking_uri=f"sqlite:///{root / 'mlflow.db'}", show_progress=False, k=3,
+    )  # fmt: skip
+    with pytest.raises(AssignmentError, match=f"night {nights[0]} was served without an exp"):
+        _analyze(root, tmp_path / "plain", *nights)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(root / "out", mixed)
+    middle = (pd.Timestamp(nights[0]) + pd.Timedelta(days=3)).strftime("%Y-%m-%d")
+    shutil.copytree(tmp_path / "plain" / "students" / f"date={nights[0]}",
+                    mixed / "students" / f"date={middle}")  # fmt: skip
+    with pytest.raises(AssignmentError, match=f"night {middle} was served without an exp"):
+        _analyze(root, mixed, *nights)
+
+
+def test_analyze_before_any_outcome_is_one_named_error(served, tmp_path, capsys) -> None:
+    """Nights after the log's last response: no outcomes yet (was a ValueError from numpy);
+    a single night: refused with the reason."""
+    root, nights, _ = served
+    late = tmp_path / "late"
+    last = pd.read_parquet(root / "files" / "responses.parquet", columns=["timestamp"]).max()
+    days = [(last.iloc[0] + pd.Timedelta(days=d)).strftime("%Y-%m-%d") for d in (2, 9)]
+    for night, day in zip(nights, days, strict=True):
+        shutil.copytree(root / "out" / "students" / f"date={night}",
+                        late / "students" / f"date={day}")  # fmt: skip
+    with pytest.raises(ConfigError, match=f"no responses between {days[0]} and {days[1]} yet"):
+        _analyze(root, late, *days)
+    args = ["experiment", "analyze", "--assignment", str(root / "exp.json"), "--log", str(late),
+            "--start", days[0], "--end", days[1], "--district", str(root / "files")]  # fmt: skip
+    assert cli_run(args) == 2
+    err = capsys.readouterr().err
+    assert "no responses between" in err and "Warning" not in err and "internal" not in err
+    with pytest.raises(ConfigError, match="the same night.*from its second night on"):
+        _analyze(root, root / "out", nights[0], nights[0])
+
+
+def test_analyze_counts_only_the_windows_responses_from_any_file_format(served, tmp_path) -> None:
+    """A CSV log is read in full (only Parquet skips the rows before --start): the responses
+    before the first night must not enter the correct rate."""
+    root, nights, _ = served
+    frame = pd.read_parquet(root / "files" / "responses.parquet")
+    frame["skill_ids"] = frame["skill_ids"].map(lambda skills: skills[0])
+    csv = tmp_path / "responses.csv"
+    frame[["student_id", "item_id", "skill_ids", "correct", "timestamp"]].to_csv(csv, index=False)
+    by_parquet = _analyze(root, root / "out", *nights)
+    by_csv = _analyze(root, root / "out", *nights, data=csv)
+    pd.testing.assert_frame_equal(by_csv, by_parquet)
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [(["--icc", "1.5"], "--icc 1.5"), (["--sd", "0"], "--sd 0"), (["--power", "80"], "0.8")],
+)
+def test_cli_power_out_of_range_exits_2_naming_the_parameter(given, named, capsys) -> None:
+    assert cli_run(["experiment", "power", "--clusters", "400", *given]) == 2
+    err = capsys.readouterr().err
+    assert named in err and "--share-treated" not in err and "internal error" not in err

@@ -17,11 +17,17 @@ class count as the correlated observations they are. Optional randomization infe
 `permutations` times with the same stratified procedure (`assign._deal`) and the estimate's
 two-sided p-value is the share of redraws at least as extreme (exact under the sharp null,
 whatever the clustering).
+
+`analyze_logs` first checks that every night the job served in the window was served with the
+assignment (`check_served_nights`: an `arm` column that agrees with the file) and that the log
+holds responses in the window (`window_responses`); otherwise one named error, no estimate.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +35,9 @@ from scipy import stats
 
 from adaptive.dates import iso_day
 from adaptive.errors import ConfigError
+
+if TYPE_CHECKING:
+    from adaptive.experiment.assign import Assignment
 
 
 @dataclass(frozen=True)
@@ -68,8 +77,7 @@ def estimate_effects(
 
     data = frame.dropna(subset=[outcome]).reset_index(drop=True)
     arms = arms or sorted(data[arm].unique().tolist())
-    if len(arms) < 2:
-        raise ConfigError(f"{outcome}: only arm(s) {arms} have outcomes; expected at least two")
+    _check_arms_have_outcomes(data, outcome, arm, arms)
     y = data[outcome].to_numpy(float)
     x = np.column_stack([(data[arm] == a).to_numpy(float) for a in arms[1:]])
     strata = pd.factorize(data[stratum])[0] if stratum is not None else np.zeros(len(data), int)
@@ -110,6 +118,20 @@ def estimate_effects(
         )  # fmt: skip
         for j, name in enumerate(arms[1:])
     ]
+
+
+def _check_arms_have_outcomes(data: pd.DataFrame, outcome: str, arm: str, arms: list[str]) -> None:
+    """ConfigError unless there are at least two arms and every one has a student with a value
+    of `outcome` (an arm without one has no effect to estimate)."""
+    if len(arms) < 2:
+        raise ConfigError(f"{outcome}: only arm(s) {arms} have outcomes; expected at least two")
+    present = set(data[arm].unique().tolist())
+    empty = [name for name in arms if name not in present]
+    if empty:
+        raise ConfigError(
+            f"{outcome}: no student of arm(s) {empty} has a value ({len(data)} students with "
+            f"one in all); expected outcomes in every arm of {arms}"
+        )
 
 
 def _stratum_means(x: np.ndarray, strata: np.ndarray) -> np.ndarray:
@@ -191,27 +213,22 @@ def analyze_logs(
 ) -> pd.DataFrame:
     """The experiment's effects from the nightly job's outputs (`students` tables of the nights
     `start` and `end`, ISO 8601 dates) and the response log between them; one row per
-    (outcome, arm)."""
-    from pathlib import Path
+    (outcome, arm).
 
+    Refused (one named error) when a night of the window was not served with `assignment`
+    (no `arm` column, or arms that disagree with the file) or when the log holds no response
+    between the two nights yet."""
     from adaptive.batch.job import read_profiles
     from adaptive.curriculum import Catalog
-    from adaptive.data import load_log_report, warn_notes
     from adaptive.experiment.assign import Assignment, AssignmentError, profile_units
 
     a = assignment if isinstance(assignment, Assignment) else Assignment.load(assignment)
     cat = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     people = profile_units(read_profiles(profiles) if not isinstance(profiles, dict) else profiles)
-    start, end = iso_day(start, "--start"), iso_day(end, "--end")
-    if start >= end:
-        raise ConfigError(f"--start {start} --end {end}: expected start before end")
+    start, end = _window(start, end)
+    check_served_nights(a, Path(log_dir), start, end)
     nights = [_students_table(Path(log_dir), night) for night in (start, end)]
-    lo, hi = (pd.Timestamp(d, tz="UTC").value for d in (start, end))
-    log, report = load_log_report(data, mapping, since=lo)
-    warn_notes(report)
-    window = log.time < hi
-    responses = pd.DataFrame({"student_id": log.students.to_numpy()[log.student[window]],
-                              "correct": log.correct[window]})  # fmt: skip
+    responses = window_responses(data, start, end, mapping)
     grade = people.set_index("student_id")["grade"]
     for frame in nights:
         frame["grade"] = grade.reindex(frame["student_id"]).to_numpy()
@@ -222,7 +239,7 @@ def analyze_logs(
     if merged.empty:
         raise AssignmentError(
             f"{a.source}: no student of the logs is in the experiment's "
-            f"{a.unit}es; expected the profiles the assignment was drawn from"
+            f"{_PLURAL[a.unit]}; expected the profiles the assignment was drawn from"
         )
     key = "class_id" if a.unit == "class" else "school_id"
     units = a.units.set_index("unit_id")
@@ -236,7 +253,131 @@ def analyze_logs(
     return pd.DataFrame(rows)
 
 
-def _students_table(log_dir, night: str) -> pd.DataFrame:
+_PLURAL = {"class": "classes", "school": "schools"}
+
+
+def _window(start: str, end: str) -> tuple[str, str]:
+    """`start` and `end` as ISO days, `start` before `end`: the outcomes are measured between
+    two served nights (mastery on each, the responses between them), so a single night has
+    none yet."""
+    start, end = iso_day(start, "--start"), iso_day(end, "--end")
+    if start == end:
+        raise ConfigError(
+            f"--start {start} --end {end}: the same night; expected --end a later served night: "
+            "the outcomes are the change in mastery between two served nights and the "
+            "responses between them, so an experiment can be analysed from its second night on"
+        )
+    if start > end:
+        raise ConfigError(f"--start {start} --end {end}: expected start before end")
+    return start, end
+
+
+def window_responses(data, start: str, end: str, mapping: dict | None = None) -> pd.DataFrame:
+    """student_id and correct of the log's responses dated from the night `start` to before the
+    night `end` (what the job had not yet seen on `start` and had seen on `end`).
+
+    ConfigError when the log is not dated or holds no response in that window."""
+    from adaptive.data import load_log_report, warn_notes
+
+    lo, hi = (pd.Timestamp(d, tz="UTC").value for d in (start, end))
+    log, report = load_log_report(data, mapping, since=lo)
+    warn_notes(report)
+    if not log.has_timestamps:
+        raise ConfigError(
+            f"--data {log.source}: the responses have an 'order' but no 'timestamp'; expected "
+            "dated responses, to tell which fall between the experiment's nights"
+        )
+    time = log.time
+    window = (time >= lo) & (time < hi)
+    if not window.any():
+        raise ConfigError(
+            f"--data {log.source}: no responses between {start} and {end} yet"
+            f"{_after_start(time, lo)}; expected the students' responses after the first "
+            "night (the outcomes): analyse once they have answered, or check --data and --start"
+        )
+    return pd.DataFrame({"student_id": log.students.to_numpy()[log.student[window]],
+                         "correct": log.correct[window]})  # fmt: skip
+
+
+def _after_start(time: np.ndarray, lo: int) -> str:
+    """What the log holds from `lo` (the first night) on, for the message: none, or the day of
+    its first response (then after the window). Older responses are not named: a Parquet log
+    is read from `lo` on only."""
+    later = time[time >= lo]
+    if not len(later):
+        return f" (none dated on or after {pd.Timestamp(lo, tz='UTC').date().isoformat()})"
+    return f" (the log's next response is dated {pd.Timestamp(int(later.min()), tz='UTC').date()})"
+
+
+def check_served_nights(assignment: Assignment, log_dir: Path, start: str, end: str) -> None:
+    """Every night the job served from `start` to `end` (both included) was served with
+    `assignment`: its students output has an `arm` column and each student's arm is the one
+    the file gives their class (or school). AssignmentError naming the night otherwise."""
+    for night in _served_nights(log_dir, start, end):
+        served = _served_arms(assignment, log_dir, night)
+        _check_arms_agree(assignment, served, log_dir / "students" / f"date={night}", night)
+
+
+def _served_nights(log_dir: Path, start: str, end: str) -> list[str]:
+    """The nights with a students output in `log_dir`, from `start` to `end` (both included)."""
+    folders = (log_dir / "students").glob("date=*")
+    nights = sorted(f.name.removeprefix("date=") for f in folders if f.is_dir())
+    return [night for night in nights if start <= night <= end]
+
+
+def _served_arms(assignment: Assignment, log_dir: Path, night: str) -> pd.DataFrame:
+    """class_id, school_id and arm of the students served on `night` (one row per distinct
+    combination). AssignmentError when a school's output has no `arm` column: that night was
+    served without an experiment."""
+    import pyarrow.parquet as pq
+
+    from adaptive.experiment.assign import AssignmentError
+
+    columns = ["class_id", "school_id", "arm"]
+    frames = []
+    for path in sorted((log_dir / "students" / f"date={night}").glob("school=*/part-0.parquet")):
+        if "arm" not in pq.read_schema(path).names:
+            raise AssignmentError(
+                f"{path}: the night {night} was served without an experiment (its students "
+                f"output has no 'arm' column); expected the nights from --start to --end served "
+                f"with this assignment (`adaptive batch --experiment {assignment.source}`)"
+            )
+        frames.append(pd.read_parquet(path, columns=columns).drop_duplicates())
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True).fillna("").drop_duplicates()
+
+
+def _check_arms_agree(
+    assignment: Assignment, served: pd.DataFrame, folder: Path, night: str
+) -> None:
+    """AssignmentError when a class (or school) was served another arm than `assignment`
+    gives it; the message counts them and names one (units only: never a student id)."""
+    from adaptive.experiment.assign import AssignmentError
+
+    expected = assignment.arm_of(served["class_id"].to_numpy(), served["school_id"].to_numpy())
+    wrong = served["arm"].to_numpy(dtype=object) != expected
+    if not wrong.any():
+        return
+    key = "class_id" if assignment.unit == "class" else "school_id"
+    n_wrong = served.loc[wrong, key].nunique()
+    example = served.loc[wrong].iloc[0]
+    assigned = expected[np.flatnonzero(wrong)[0]]
+    raise AssignmentError(
+        f"{folder}: the arms served on the night {night} disagree with {assignment.source} for "
+        f"{n_wrong} of {served[key].nunique()} {_PLURAL[assignment.unit]} (e.g. "
+        f"{assignment.unit} {example[key]!r}: served {_arm_text(example['arm'])}, assigned "
+        f"{_arm_text(assigned)}); expected the assignment these nights were served with "
+        "(`adaptive batch --experiment FILE`)"
+    )
+
+
+def _arm_text(arm: str) -> str:
+    """An arm as a message names it: quoted, or 'no arm' for a unit outside the experiment."""
+    return repr(arm) if arm else "no arm"
+
+
+def _students_table(log_dir: Path, night: str) -> pd.DataFrame:
     """student_id and per-skill mastery lists of one night's `students` output."""
     from adaptive.experiment.assign import AssignmentError
 

@@ -10,11 +10,14 @@ where m_eff = m (1 + cv^2) corrects for unequal cluster sizes (cv = their coeffi
 variation; Eldridge, Ashby & Kerry 2006), and the minimum detectable effect at two-sided level
 alpha and power 1 - beta is MDE = (t_{1-alpha/2} + t_{1-beta}) SE with J - S - 1 degrees of
 freedom for S strata (Bloom 1995; Raudenbush 1997), as `analyze.estimate_effects` tests. `variance_components` estimates sigma^2, rho and the cluster
-sizes from a pre-period outcome table (one-way ANOVA estimator of the ICC).
+sizes from a pre-period outcome table (one-way ANOVA estimator of the ICC). Every parameter
+is checked against its range (`check_design`): one ConfigError names each one out of range.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -42,12 +45,9 @@ class Design:
 
 
 def standard_error(d: Design) -> float:
-    """SE of the difference in means under the design (module docstring)."""
-    if d.clusters < 3 or not 0 < d.share_treated < 1 or d.students_per_cluster <= 0:
-        raise ConfigError(
-            f"power: clusters {d.clusters} (expected >= 3), share_treated {d.share_treated} "
-            f"(expected in (0, 1)), students_per_cluster {d.students_per_cluster} (expected > 0)"
-        )
+    """SE of the difference in means under the design (module docstring); ConfigError naming
+    each parameter out of its range (`check_design`)."""
+    check_design(d)
     m = d.students_per_cluster
     m_eff = m * (1 + d.size_cv**2)
     deff = 1 + (m_eff - 1) * d.icc
@@ -56,9 +56,72 @@ def standard_error(d: Design) -> float:
 
 
 def minimum_detectable_effect(d: Design, alpha: float = 0.05, power: float = 0.8) -> float:
-    """MDE = (t_{1-alpha/2} + t_{power}) * SE, df = clusters - strata - 1 (as the analysis)."""
-    df = max(d.clusters - d.strata - 1, 1)
+    """MDE = (t_{1-alpha/2} + t_{power}) * SE, df = clusters - strata - 1 (as the analysis);
+    ConfigError naming each parameter out of its range, the design's and alpha's and power's."""
+    check_design(d, alpha=alpha, power=power)
+    df = d.clusters - d.strata - 1
     return float((stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * standard_error(d))
+
+
+@dataclass(frozen=True)
+class _Range:
+    """What one parameter must be: `ok(value)` for a finite value, `expected` in words."""
+
+    flag: str
+    ok: Callable[[float], bool]
+    expected: str
+    percentage: bool = False  # a value in (1, 100] is probably a percentage: say so
+
+
+_RANGES: dict[str, _Range] = {
+    "clusters": _Range("--clusters", lambda v: v >= 3, "at least 3 clusters"),
+    "students_per_cluster": _Range(
+        "--students-per-cluster", lambda v: v >= 1, "a mean cluster size of at least 1"
+    ),
+    "icc": _Range("--icc", lambda v: 0 <= v <= 1, "an intra-cluster correlation in [0, 1]"),
+    "sd": _Range("--sd", lambda v: v > 0, "a standard deviation > 0"),
+    "share_treated": _Range("--share-treated", lambda v: 0 < v < 1, "a share in (0, 1), e.g. 0.5"),
+    "r2": _Range(
+        "--r2", lambda v: 0 <= v < 1, "a share of variance in [0, 1) (1 leaves nothing to detect)"
+    ),
+    "size_cv": _Range("--size-cv", lambda v: v >= 0, "a coefficient of variation >= 0"),
+    "strata": _Range("strata", lambda v: v >= 1, "at least 1 stratum"),
+    "alpha": _Range(
+        "--alpha", lambda v: 0 < v < 1, "a level in (0, 1), e.g. 0.05", percentage=True
+    ),
+    "power": _Range(
+        "--power", lambda v: 0 < v < 1, "a probability in (0, 1), e.g. 0.8", percentage=True
+    ),
+}
+
+
+def check_design(d: Design, *, alpha: float = 0.05, power: float = 0.8) -> None:
+    """ConfigError naming each parameter of `d` (and `alpha`, `power`) out of its range, and
+    only those: one problem per line when there are several."""
+    values = {**d.to_dict(), "alpha": alpha, "power": power}
+    problems = [_problem(name, value) for name, value in values.items()]
+    problems = [p for p in problems if p]
+    if not problems and d.clusters - d.strata - 1 < 1:
+        problems.append(
+            f"--clusters {d.clusters} in {d.strata} strata: expected at least strata + 2 "
+            "clusters (the analysis has clusters - strata - 1 degrees of freedom)"
+        )
+    if len(problems) == 1:
+        raise ConfigError(f"experiment power: {problems[0]}")
+    if problems:
+        listed = "".join(f"\n  - {p}" for p in problems)
+        raise ConfigError(f"experiment power: {len(problems)} parameters out of range:{listed}")
+
+
+def _problem(name: str, value: float) -> str:
+    """'' when `value` is in the range of parameter `name`, else what was wrong, in words."""
+    rule = _RANGES[name]
+    if math.isfinite(value) and rule.ok(value):
+        return ""
+    text = f"{rule.flag} {value:g}: expected {rule.expected}"
+    if rule.percentage and 1 < value <= 100:
+        text += f" (if {value:g} is a percentage, give {value / 100:g})"
+    return text
 
 
 def variance_components(frame: pd.DataFrame, outcome: str, cluster: str) -> dict[str, float]:
