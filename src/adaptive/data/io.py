@@ -44,7 +44,9 @@ from adaptive.data.validate import (
     check_values,
     group_responses,
     q_matrix_from_edges,
+    reject_repeated_rows,
     repeat_notes,
+    skill_list_notes,
     tie_notes,
     time_notes,
 )
@@ -127,12 +129,15 @@ def read_responses_report(
     issues = Issues(raw.source, raw.lines, parts=raw.parts)
     values = check_values(raw, mapping, q_matrix, issues)
     n = raw.table.num_rows
+    time_label = raw.time_column or "order"
+    reject_repeated_rows(values, ~issues.rejected(n), time_label, issues)
     check_order, hint = _order_rule(mapping, values.time_kind, raw.time_column)
     responses = group_responses(
         values, ~issues.rejected(n), mapping.merge_skill_rows, by_time=not check_order
     )
-    time_label = raw.time_column or "order"
-    rejected_resp = check_sequences(values, responses, time_label, check_order, issues, hint)
+    rejected_resp = check_sequences(
+        values, responses, time_label, check_order, issues, hint, mapping.merge_skill_rows
+    )
 
     n_problems = len(issues) + len(raw.unparsed)
     rejected_rows = issues.rejected(n)
@@ -166,6 +171,7 @@ def read_responses_report(
         ignored_columns=tuple(c for c in raw.header if c not in used),
         notes=(
             *time_notes(values, raw.time_column, mapping),
+            *skill_list_notes(raw, values, mapping),
             *tie_notes(log.student, log.time, raw.time_column if log.has_timestamps else None),
             *repeat_notes(log, raw.time_column),
         ),

@@ -19,7 +19,8 @@ Keys (all optional; unset ones fall back to the canonical column names):
   decimals) in that unit since 1970-01-01 UTC; implies `time_kind = "timestamp"`.
 - `sep`: field delimiter (default by extension: `.tsv`/`.tab` -> tab, else comma, or a tab or a
   semicolon when the header line holds those and no commas); `skills_sep`: separator between
-  skills in one cell.
+  skills in one cell (without it a cell "k1;k2" is ONE skill; the load report notes a text
+  column where 5 % of the rows or more hold ';', ',', '|', '~' or '+', naming this key).
 - `correct_values`, `incorrect_values` (`--correct-values`, `--incorrect-values`): the words
   an export writes for a right and a wrong answer ("Correct" / "Incorrect", "yes" / "no"),
   compared without case; both or neither. 0 / 1 and true / false are always read.
@@ -30,7 +31,9 @@ Keys (all optional; unset ones fall back to the canonical column names):
 - `merge_skill_rows` (`--merge-skill-rows`): consecutive rows of one student with the same item
   and correctness and a different skill are ONE response tagged with several skills
   (ASSISTments 2009); with timestamps, consecutive in time order (the same instant), so a
-  shuffled file merges too. Without it such rows are an error that names this option.
+  shuffled file merges too (with dates only, the k-th row of each skill on a day belongs to
+  the day's k-th attempt). Without it such rows are an error that names this option. A copy
+  of a row (its skill too) is never merged: with times of day it is a duplicated row.
 - `skills_from`: `{file, item, skill}`, a Q-matrix edge list giving each item's skills; the log's
   own skill column is then ignored (the Gervet et al. splits index skill combinations).
 - Row order: with timestamps, each student's rows are sorted by time (stable: rows with the same

@@ -138,12 +138,6 @@ def select_columns(
         if name in seen and name:  # unnamed columns (Excel's trailing commas) are never read
             problems.append(Problem(source, 1, name, name, "unique column names in the header"))
         seen.add(name)
-    flags = {
-        "student_id": "--student-col",
-        "item_id": "--item-col",
-        "skill_ids": "--skills-col",
-        "correct": "--correct-col",
-    }
     wanted: list[str] = []
     for canonical, columns in mapping.required_sources().items():
         for col in columns:
@@ -155,7 +149,7 @@ def select_columns(
                         col,
                         None,
                         f"a column '{col}' for {canonical} (header has: {', '.join(header)}; "
-                        f"name another with {flags[canonical]} or a dataset descriptor)",
+                        f"name another with {_name_another(canonical)} or a dataset descriptor)",
                     )
                 )
             wanted.append(col)
@@ -170,7 +164,7 @@ def select_columns(
                         mapping.time,
                         None,
                         f"a time column '{mapping.time}' (header has: {', '.join(header)}; "
-                        "name another with --time-col)",
+                        f"name another with {_name_another('time')})",
                     )
                 )
             time_col = mapping.time
@@ -189,6 +183,22 @@ def select_columns(
     extra = [time_col, *optional.values()] if time_col else list(optional.values())
     columns = list(dict.fromkeys([*wanted, *extra]))
     return columns, time_col, optional
+
+
+#: The command-line option that names each mapped column (`adaptive.cli.options`).
+COLUMN_OPTIONS = {
+    "student_id": "--student-col",
+    "item_id": "--item-col",
+    "skill_ids": "--skills-col",
+    "correct": "--correct-col",
+    "time": "--time-col",
+}
+
+
+def _name_another(key: str) -> str:
+    """How to name another column for a mapping key, for both callers of the readers, who
+    share this message: the command line's option and Python's `load_log(mapping=...)` key."""
+    return f"{COLUMN_OPTIONS[key]} (in Python: mapping={{{key!r}: ...}})"
 
 
 def read_header(
@@ -424,25 +434,49 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
 def parquet_parts(folder: Path) -> list[Path]:
     """The Parquet files of a folder of parts (a Spark or warehouse export), in path order, at
     any depth (Hive-style `day=2027-01-05/` folders too). Names starting with `_` or `.` are
-    not parts (Spark's `_SUCCESS`, `.crc` checksums); any other file is an error, as is a folder
-    without parts: a log is never read from a guess."""
+    not parts (Spark's `_SUCCESS`, `.crc` checksums); any other file is an error (one, naming
+    them: `_other_files_error`), as is a folder without parts: a log is never read from a guess."""
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     parts = [
         p for p in files if not any(s.startswith(("_", ".")) for s in p.relative_to(folder).parts)
     ]
     other = [p for p in parts if file_format(p) != ("parquet", None)]
     if other:
-        raise DataValidationError(
-            [
-                Problem(str(p), None, None, None, "only Parquet parts in a log's folder")
-                for p in other
-            ]
-        )
+        raise _other_files_error(folder, other, n_parquet=len(parts) - len(other))
     if not parts:
         raise DataValidationError(
             [Problem(str(folder), None, None, None, "a folder holding Parquet parts of a log")]
         )
     return parts
+
+
+#: How many of a folder's other files an error names before it says how many more there are.
+LISTED_FILES = 5
+
+
+def _other_files_error(folder: Path, other: list[Path], n_parquet: int) -> DataValidationError:
+    """ONE error for the files of a log's folder that are no Parquet parts, naming the folder,
+    the first few files (by their path inside it) and what to give instead. A folder of CSV
+    exports (a user's guess that a folder of files is one log) is told so: a log is one file,
+    or a folder of Parquet parts; a stray file among parts is named as such."""
+    names = [str(p.relative_to(folder)) for p in other]
+    shown = ", ".join(names[:LISTED_FILES])
+    if len(names) > LISTED_FILES:
+        shown += f" and {len(names) - LISTED_FILES} more"
+    text_files = all(file_format(p)[0] in ("csv", "tsv") for p in other)
+    if text_files and n_parquet == 0:
+        expected = (
+            "one CSV, TSV or Parquet file, or a folder of Parquet parts, as the log; this "
+            f"folder holds {len(names)} CSV file{'s' if len(names) > 1 else ''}: give one of "
+            "them as the log, or join them into one CSV file first (or write them as Parquet "
+            "parts of a folder)"
+        )
+    else:
+        expected = (
+            "only Parquet parts in a log's folder (names starting with '_' or '.' are skipped); "
+            "move the other files out of it, or give one file as the log"
+        )
+    return DataValidationError([Problem(str(folder), None, None, shown, expected)])
 
 
 def _read_parquet_parts(folder: Path, mapping: ColumnMapping, since: int | None) -> RawTable:

@@ -5,12 +5,13 @@ table (row positions, column, bad values, what was expected). Python only touche
 rows, to name them; the happy path has no per-row loop.
 
 Two stages: `check_values` checks each row on its own (ids, correctness, time, skills, optional
-columns); `check_sequences` then checks each student's responses together (duplicated rows,
-time order where it is required), after consecutive multi-skill rows have been merged
-(`merge_skill_rows`). Every rule gives the same log for the same rows whatever their order in
-the file: with dates only, identical rows (a second attempt of the day, or a row loaded twice:
-nothing tells them apart) are kept and counted in the load report (`repeat_notes`), never
-judged by whether they stand on next lines.
+columns); then each student's rows are checked together: `reject_repeated_rows` rejects copies
+of a row (named by the line they copy), multi-skill rows are merged (`group_responses`, with
+`merge_skill_rows`), and `check_sequences` checks the responses (a response written one row per
+skill without the option; time order where it is required). Every rule gives the same log for
+the same rows whatever their order in the file: with dates only, identical rows (a second
+attempt of the day, or a row loaded twice: nothing tells them apart) are kept and counted in
+the load report (`repeat_notes`), never judged by whether they stand on next lines.
 """
 
 from __future__ import annotations
@@ -360,6 +361,54 @@ def time_notes(values: RowValues, time_column: str | None, mapping: ColumnMappin
     return []
 
 
+#: Characters an export puts between the skills of one cell ("k1;k2", "k1|k2", "k1+k2").
+SKILL_SEPARATORS = (";", ",", "|", "~", "+")
+#: The share of rows whose skill holds one of them before a note says so: a few skill names
+#: with a comma (ASSIST2009's "Angles - Obtuse, Acute, and Right": 1 % of its rows) are names.
+SKILL_LIST_SHARE = 0.05
+
+
+def skill_list_notes(raw: RawTable, values: RowValues, mapping: ColumnMapping) -> list[str]:
+    """A hint for the load report when a text skill column read without a separator holds
+    values that look like lists of skills ("k1;k2" in 5 % of the rows or more): each was read
+    as ONE skill, as asked, and the note says how many rows and which option reads lists.
+
+    Vectorized over the column's distinct skills; nothing to say when `skills_sep` or a
+    Q-matrix was given, or when the column is a list already (Parquet)."""
+    if mapping.skills_sep is not None or mapping.skills_from is not None:
+        return []
+    n_rows = raw.table.num_rows
+    dtype = raw.table.schema.field(mapping.skill_ids).type
+    if pa.types.is_dictionary(dtype):
+        dtype = dtype.value_type
+    if n_rows == 0 or not (pa.types.is_string(dtype) or pa.types.is_large_string(dtype)):
+        return []
+    counted = pc.value_counts(pc.list_flatten(values.skill_ids))  # each distinct skill once
+    skills, counts = counted.field("values"), counted.field("counts").to_numpy()
+    sep, holds = _commonest_separator(skills, counts)
+    rows = int(counts[holds].sum())
+    if rows < SKILL_LIST_SHARE * n_rows:
+        return []
+    common = int(np.flatnonzero(holds)[np.argmax(counts[holds])])
+    return [
+        f"{rows:,} rows ({rows / n_rows:.0%}) of column '{mapping.skill_ids}' hold a skill with "
+        f"{sep!r} in it ({int(holds.sum()):,} such skills, e.g. {skills[common].as_py()!r}), "
+        f"each read as ONE skill; if they are lists of skills, give the separator: "
+        f"--skills-sep '{sep}' (skills_sep)"
+    ]
+
+
+def _commonest_separator(skills: pa.Array, counts: np.ndarray) -> tuple[str, np.ndarray]:
+    """(the separator-like character found in the most rows, mask of the distinct `skills`
+    that hold it); `counts` is each distinct skill's number of rows."""
+    found = {
+        sep: pc.match_substring(skills, sep).to_numpy(zero_copy_only=False)
+        for sep in SKILL_SEPARATORS
+    }
+    sep = max(found, key=lambda s: int(counts[found[s]].sum()))
+    return sep, found[sep]
+
+
 def tie_notes(student: np.ndarray, time: np.ndarray, time_column: str | None) -> list[str]:
     """A hint for the load report when some of a student's responses share one time (a log
     with dates only ties all of a day's answers): the loader keeps such responses in the
@@ -532,6 +581,85 @@ def _optional_expected(key: str) -> str:
 
 
 # -- stage 2: each student's sequence ------------------------------------------------------------
+def dates_only(time_kind: str, time: np.ndarray) -> bool:
+    """True when every time is a whole day (a date-only export): the same answer twice on a day
+    is then a second attempt as likely as a row loaded twice, and is kept."""
+    return time_kind == "timestamp" and bool((time % NS_PER_DAY == 0).all())
+
+
+def reject_repeated_rows(
+    values: RowValues, ok: np.ndarray, time_label: str, issues: Issues
+) -> None:
+    """Reject each accepted row that repeats an earlier row whole: same student, item, time,
+    answer and skills (an export written twice), wherever the copy stands; the message names
+    the line it copies. Run on rows, before skill rows are merged (`group_responses`), so a
+    copy of one skill row of a response is named by that row's line, and is never merged into
+    the response or taken for a row of another skill. With dates only such a repeat is kept
+    (a second attempt of the day looks the same; `repeat_notes` counts them)."""
+    rows = np.flatnonzero(ok)
+    if len(rows) < 2 or dates_only(values.time_kind, values.time[rows]):
+        return
+    tied = _rows_sharing_a_time(values, rows)
+    if len(tied) < 2:
+        return
+    take = pa.array(tied)
+    whole_row = pd.DataFrame(
+        {
+            "student": _codes(values.student_id.take(take)),
+            "time": values.time[tied],
+            "item": _codes(values.item_id.take(take)),
+            "correct": values.correct[tied],
+            "skills": _codes(pc.binary_join(values.skill_ids.take(take), "\x1f")),
+        }
+    )
+    group = whole_row.groupby(list(whole_row.columns), sort=False).ngroup().to_numpy()
+    _, first = np.unique(group, return_index=True)  # `tied` is in file order: the original
+    original = first[group]
+    copies = np.flatnonzero(original != np.arange(len(tied)))
+    if len(copies) == 0:
+        return
+    items = values.item_id.take(pa.array(tied[copies])).to_pylist()
+    shown = [
+        f"item {item} at {_fmt_time(t, values.time_kind)}"
+        for item, t in zip(items, values.time[tied[copies]], strict=True)
+    ]
+    expected = [
+        f"a row that does not repeat {issues.line_text(issues.lines[tied[o]])} (same student, "
+        "item, time, answer and skills: a duplicated row)"
+        for o in original[copies]
+    ]
+    issues.add(tied[copies], time_label, shown, expected)
+
+
+def _rows_sharing_a_time(values: RowValues, rows: np.ndarray) -> np.ndarray:
+    """The rows among `rows` (file order) whose student has another of them at the same time:
+    the only ones that can repeat a row. A file whose rows are grouped by student with times
+    increasing (the usual export) is seen in one pass; otherwise the rows that share a time
+    with any row are found first (one sort of the times), and only those are sorted by
+    student."""
+    student = _codes(_take(values.student_id, rows, len(rows) == len(values.student_id)))
+    time = values.time[rows]
+    same_student = np.diff(student) == 0
+    if (np.diff(student) >= 0).all() and not (same_student & (np.diff(time) <= 0)).any():
+        return rows[:0]
+    shared = _in_runs(time, np.argsort(time))
+    student, time, rows = student[shared], time[shared], rows[shared]
+    tied = _in_runs(student, np.lexsort((time, student)), time)
+    return rows[tied]
+
+
+def _in_runs(key: np.ndarray, order: np.ndarray, key2: np.ndarray | None = None) -> np.ndarray:
+    """Mask of the positions whose `key` (and `key2`) another position shares; `order` sorts
+    them by those keys."""
+    equal = np.diff(key[order]) == 0
+    if key2 is not None:
+        equal &= np.diff(key2[order]) == 0
+    mask = np.zeros(len(key), dtype=bool)
+    mask[order[1:][equal]] = True
+    mask[order[:-1][equal]] = True
+    return mask
+
+
 @dataclass
 class Responses:
     """Responses after merging multi-skill rows, in student then file order (then time, then
@@ -557,7 +685,10 @@ def group_responses(
     whose file order is not checked) rows to merge are looked for in (student, time, item,
     answer) order, so that the rows of one response need not be next to each other in a
     shuffled file (nor in a date-only one, where a day's other answers stand between them);
-    the responses are then put back in (student, time, file) order."""
+    such a run of rows is one response per attempt (`_attempts`: with dates only, the k-th row
+    of each skill is the k-th attempt of the day), and the responses are then put back in
+    (student, time, file) order. Copies of a timed row must have been rejected before
+    (`reject_repeated_rows`), so that no copy is merged into the response it copies."""
     rows = np.flatnonzero(ok)  # ascending: every row in file order when none was rejected
     in_file_order = len(rows) == len(values.student_id)
     student_code = _codes(_take(values.student_id, rows, in_file_order))
@@ -577,24 +708,17 @@ def group_responses(
     n = len(rows)
     new = np.ones(n, dtype=bool)
     if merge_skill_rows and n > 1:
-        joined = pc.binary_join(skills, "\x1f").to_numpy(zero_copy_only=False)
-        corr = values.correct[rows]
-        key = (
-            (student_code[1:] == student_code[:-1])
-            & (item_code[1:] == item_code[:-1])
-            & (corr[1:] == corr[:-1])
-        )
-        if values.time_kind == "timestamp":
-            t = values.time[rows]
-            key &= t[1:] == t[:-1]
-        same = key & (joined[1:] != joined[:-1])
-        if merged_by_time:
-            # rows of one instant met in time order: a row whose skills repeat the run's first
-            # row's starts another response (a response written twice stays two, and is then
-            # found as a duplicate), as rows in file order would have it
-            run_first = np.maximum.accumulate(np.where(np.append(True, ~key), np.arange(n), 0))
-            same &= joined[1:] != joined[run_first[1:]]
-        new[1:] = ~same
+        same_answer = _same_answer_as_previous(values, rows, student_code, item_code)
+        joined = _codes(pc.binary_join(skills, "\x1f"))
+        if merged_by_time and same_answer.any():
+            # rows of one instant met in time order, any file order: each run's rows are put
+            # in attempts, and each attempt is one response
+            within, attempt = _attempts(same_answer, joined)
+            rows, student_code, item_code = rows[within], student_code[within], item_code[within]
+            skills = skills.take(pa.array(within))
+            new[1:] = ~(same_answer & (attempt[1:] == attempt[:-1]))
+        else:  # consecutive rows in file order, one per skill
+            new[1:] = ~(same_answer & (joined[1:] != joined[:-1]))
     starts = np.flatnonzero(new)
     member_offsets = np.append(starts, n).astype(np.int64)
     if len(starts) < n:
@@ -613,6 +737,51 @@ def group_responses(
         skill_ids=skills,
     )
     return _in_time_then_file_order(resp, values.time) if merged_by_time else resp
+
+
+def _same_answer_as_previous(
+    values: RowValues, rows: np.ndarray, student_code: np.ndarray, item_code: np.ndarray
+) -> np.ndarray:
+    """For each row after the first of `rows`: does it give the same answer as the row before
+    (same student, item and correctness, and time when the log has timestamps)? Such rows with
+    other skills are the rows of one response, written one per skill."""
+    correct = values.correct[rows]
+    same = (
+        (student_code[1:] == student_code[:-1])
+        & (item_code[1:] == item_code[:-1])
+        & (correct[1:] == correct[:-1])
+    )
+    if values.time_kind == "timestamp":
+        time = values.time[rows]
+        same &= time[1:] == time[:-1]
+    return same
+
+
+def _attempts(same_answer: np.ndarray, skills: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of each run of one answer (`same_answer[i]`: row i + 1 continues row i's run)
+    as attempts: the k-th row of each skill in the run belongs to the k-th attempt, so a
+    response written one row per skill, twice on a day (k1, k2, k2, k1), is two attempts of
+    both skills whatever the rows' order (copies of a timed row were rejected before:
+    `reject_repeated_rows`). `skills` codes each row's skills.
+
+    Returns (positions reordered: run by run, attempt by attempt, an attempt's rows in the
+    order their skills first appear in the run, so that equal attempts list equal skills;
+    the attempt of each reordered position). Rows alone in their run stay where they are."""
+    n = len(skills)
+    run = np.cumsum(np.append(True, ~same_answer))
+    in_run = np.zeros(n, dtype=bool)
+    in_run[1:] |= same_answer
+    in_run[:-1] |= same_answer
+    members = np.flatnonzero(in_run)
+    by_skill = pd.DataFrame({"run": run[members], "skills": skills[members]}).groupby(
+        ["run", "skills"], sort=False
+    )
+    attempt = np.zeros(n, dtype=np.int64)
+    attempt[members] = by_skill.cumcount().to_numpy()
+    first_seen = np.arange(n)
+    first_seen[members] = by_skill.ngroup().to_numpy()  # numbered in order of first appearance
+    order = np.lexsort((first_seen, attempt, run))
+    return order, attempt[order]
 
 
 def _in_time_then_file_order(resp: Responses, time: np.ndarray) -> Responses:
@@ -670,17 +839,20 @@ def check_sequences(
     check_order: bool,
     issues: Issues,
     order_hint: str = "rows of a student in time order",
+    merged: bool = False,
 ) -> np.ndarray:
     """True duplicates and (when `check_order`) responses out of order, per student.
 
     Each student's responses are taken in (time, file line) order, as the log will hold them.
     With times of day (or an integer order) a duplicate is a response that repeats another:
     same item, same time and same answer (an exported row written twice), wherever the copy
-    stands. With dates only such a repeat cannot be told from a second attempt of the day: it
+    stands (a row that repeats another whole was rejected before: `reject_repeated_rows`).
+    With dates only such a repeat cannot be told from a second attempt of the day: it
     is kept whatever the file's order, and the load report counts it (`repeat_notes`). The
     same item at the same time with another answer is always a repeated attempt. With
     `check_order`, a response whose time is before an earlier line's of the same student is
-    rejected; `order_hint` says why order matters and how to lift the check. Returns a boolean
+    rejected; `order_hint` says why order matters and how to lift the check. `merged`: skill
+    rows were merged (`merge_skill_rows`), so a message never suggests it. Returns a boolean
     mask over responses that were rejected (their rows are in `issues`). Messages name the
     item and time, never the student.
     """
@@ -697,7 +869,9 @@ def check_sequences(
     dt = np.diff(t)
     decreasing = (dt < 0) & same_student
     if ((dt <= 0) & same_student).any():
-        _reject_duplicates(values, resp, t, lines, time_label, issues, rejected)
+        by_time = not check_order and values.time_kind == "timestamp"
+        split_hint = _split_hint(merged, by_time)
+        _reject_duplicates(values, resp, t, lines, time_label, issues, rejected, split_hint)
     if check_order and decreasing.any():  # the grouped running maximum only when needed
         keep = ~rejected
         cummax = (
@@ -725,27 +899,30 @@ def _reject_duplicates(
     time_label: str,
     issues: Issues,
     rejected: np.ndarray,
+    split_hint: str,
 ) -> None:
     """Reject the responses that repeat another of the same student, item, time and answer.
 
     With times of day (or an integer order), the same item, instant and answer twice is a
     duplicate wherever the copy stands (an export written twice): each response that repeats
-    its predecessor in (student, time, file) order is rejected. With dates only (every time a
-    whole day) a second attempt of the day with the same answer looks the same as a copy, so
-    such identical repeats are kept, whatever the file's order (the load report counts them).
+    the first of its group in (student, time, file) order is rejected. With dates only (every
+    time a whole day) a second attempt of the day with the same answer looks the same as a
+    copy, so such identical repeats are kept, whatever the file's order (the load report
+    counts them).
 
     A repeat with *other skills* is no duplicate: it is a response tagged with several skills
-    written one row per skill, rejected with the option that reads it (`merge_skill_rows`),
-    since two responses would count one answer twice. With dates only the rows of a student,
-    item, day and answer are compared as a group, whatever their order: those whose skills are
-    not the group's first (in text order) are rejected.
+    written one row per skill, rejected with `split_hint` (the option that reads it,
+    `merge_skill_rows`, unless it was given), since two responses would count one answer
+    twice. With dates only the rows of a student, item, day and answer are compared as a
+    group, whatever their order: those whose skills are not the group's first (in text order)
+    are rejected.
     """
-    dates_only = values.time_kind == "timestamp" and bool((t % NS_PER_DAY == 0).all())
+    day_only = dates_only(values.time_kind, t)
     correct = values.correct[resp.first_row]
-    if dates_only:
+    if day_only:
         by_time = _stable_order([resp.student_code, t // NS_PER_DAY, resp.item_code, correct])
-    else:
-        by_time = np.lexsort((t, resp.student_code))  # stable: equal times keep file order
+    else:  # stable: a group's responses keep their file order, whatever stands between them
+        by_time = np.lexsort((correct, resp.item_code, t, resp.student_code))
     same = (
         (np.diff(resp.student_code[by_time]) == 0)
         & (np.diff(resp.item_code[by_time]) == 0)
@@ -754,18 +931,15 @@ def _reject_duplicates(
     )
     if not same.any():
         return
-    if dates_only:
+    if day_only:
         by_time, skills = _groups_by_skills(resp.skill_ids, by_time, same)
     else:
-        skills = pc.binary_join(resp.skill_ids.take(pa.array(by_time)), "\x1f")
-        skills = skills.to_numpy(zero_copy_only=False)
+        skills = _codes(pc.binary_join(resp.skill_ids.take(pa.array(by_time)), "\x1f"))
     n = len(t)
     run_start = np.maximum.accumulate(np.where(np.append(True, ~same), np.arange(n), 0))
-    if dates_only:  # another skill than the group's first; identical repeats are attempts
-        split = same & (skills[1:] != skills[run_start[1:]])
+    split = same & (skills[1:] != skills[run_start[1:]])  # another skill than the group's first
+    if day_only:  # identical repeats of a day are attempts
         same = split
-    else:
-        split = same & (skills[1:] != skills[:-1])  # one response, one row per skill
     if not same.any():
         return
     first_of = np.empty(n, dtype=np.int64)
@@ -778,17 +952,40 @@ def _reject_duplicates(
     ]
     split_at = np.zeros(n, dtype=bool)
     split_at[by_time[1:][split]] = True
+    repeated = [issues.line_text(lines[first_of[i]]) for i in idx]
     expected = [
-        f"a row that does not repeat {issues.line_text(lines[first_of[i]])} with another skill (one "
-        "response written one row per skill? --merge-skill-rows / merge_skill_rows reads "
-        "them as one response tagged with their skills)"
+        f"a row that does not repeat {line} {split_hint}"
         if split_at[i]
-        else f"a row that does not repeat {issues.line_text(lines[first_of[i]])} (same student, item, time "
-        "and answer: a duplicated row)"
-        for i in idx
+        else f"a row that does not repeat {line} (same student, item, time and answer: a "
+        "duplicated row)"
+        for i, line in zip(idx, repeated, strict=True)
     ]
     _reject(issues, resp, idx, time_label, shown, expected)
     rejected[idx] = True
+
+
+def _split_hint(merged: bool, by_time: bool) -> str:
+    """What a row that gives another row's answer (same student, item, time) with other skills
+    is, and what to do: without `merge_skill_rows`, probably one response written one row per
+    skill (the option reads it); with it, rows it could not merge: apart in a file whose order
+    counts (merged only where they stand together), or, with dates only (`by_time`), an
+    attempt of the day that names other skills than the item's first attempt."""
+    if not merged:
+        return (
+            "with another skill (one response written one row per skill? --merge-skill-rows / "
+            "merge_skill_rows reads them as one response tagged with their skills)"
+        )
+    if by_time:
+        return (
+            "with other skills (same student, item, day and answer: --merge-skill-rows reads "
+            "the n-th row of each skill on a day as the n-th attempt, and each attempt names "
+            "the same skills; drop the extra row, or give the times of day)"
+        )
+    return (
+        "with other skills (same student, item, time and answer: --merge-skill-rows merges "
+        "the rows of one response where they stand together among the student's rows, as "
+        "this file's order counts; put them together)"
+    )
 
 
 def _groups_by_skills(

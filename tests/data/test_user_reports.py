@@ -1,0 +1,241 @@
+"""User reports on their own exports: a forgotten skill separator, a duplicated row beside
+rows merged per skill, a folder of CSV files, a missing column named in Python. Each mistake is
+said once, naming the file, the line and the option (or mapping key) that fixes it; nothing is
+misread without a word."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from adaptive.cli import app
+from adaptive.data import load_log, load_log_report, read_responses_report
+from adaptive.errors import DataNoteWarning, DataValidationError
+
+HEADER = "student_id,item_id,skill_ids,correct,timestamp\n"
+runner = CliRunner()
+
+
+def write(tmp_path: Path, rows: list[str], header: str = HEADER, name: str = "log.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(header + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def timed_rows(skills: list[str]) -> list[str]:
+    """One row per skill cell, each a response of its own (student s0, s1, ...; ten minutes
+    apart): only the skill column matters here."""
+    return [
+        f"s{n % 7},i{n},{cell},{n % 2},{pd.Timestamp('2024-09-01T08:00Z') + pd.Timedelta(minutes=10 * n)}"
+        for n, cell in enumerate(skills)
+    ]
+
+
+# -- a forgotten skill separator -------------------------------------------------------------------
+LISTS = ["k1;k2", "k2", "k1;k3", "k3", "k2;k3", "k1", "k1;k2", "k2", "k3", "k1"]  # 40 % lists
+
+
+def test_skill_lists_read_without_a_separator_get_a_note(tmp_path):
+    """An export whose skill column holds ';'-separated lists, read without `skills_sep`, made
+    every "k1;k2" a skill of its own ("No problems found", no multi-skill response). The lists
+    are still read as asked (one skill per cell), and the note says how many rows hold such a
+    value and which option reads them as lists."""
+    path = write(tmp_path, timed_rows(LISTS))
+    log, report = read_responses_report(path)
+    assert len(log.skills) == 6  # read as asked: "k1;k2" is one skill
+    (note,) = [n for n in report.notes if "skills_sep" in n]
+    assert note.startswith("4 rows (40%) of column 'skill_ids' hold a skill with ';' in it")
+    assert "3 such skills" in note and "'k1;k2'" in note
+    assert "--skills-sep ';'" in note and "skills_sep" in note
+    log, report = read_responses_report(path, {"skills_sep": ";"})
+    assert len(log.skills) == 3 and not report.notes  # given: no note
+
+
+def test_the_python_path_warns_with_the_skill_list_note(tmp_path):
+    """`load_log(..., mapping=...)` says it too (a `DataNoteWarning` naming the file and the
+    mapping key), as `adaptive validate` prints it."""
+    header = "Learner,Question,Standards,Outcome,When\n"
+    path = write(tmp_path, timed_rows(LISTS), header=header)
+    mapping = {"student_id": "Learner", "item_id": "Question", "skill_ids": "Standards",
+               "correct": "Outcome", "time": "When"}  # fmt: skip
+    with pytest.warns(DataNoteWarning, match=r"log\.csv: 4 rows .* 'Standards' .*skills_sep"):
+        load_log(path, mapping=mapping)
+    flags = ["--student-col", "Learner", "--item-col", "Question", "--skills-col", "Standards",
+             "--correct-col", "Outcome", "--time-col", "When"]  # fmt: skip
+    result = runner.invoke(app, ["validate", str(path), *flags])
+    out = " ".join(result.output.split())
+    assert result.exit_code == 0 and "note: 4 rows (40%)" in out and "--skills-sep ';'" in out
+
+
+@pytest.mark.parametrize("sep", [",", "|", "~", "+"])
+def test_other_separator_like_characters_are_named(tmp_path, sep):
+    cells = [cell.replace(";", sep) for cell in LISTS]
+    path = write(tmp_path, timed_rows([f'"{c}"' if sep == "," else c for c in cells]))
+    _, report = read_responses_report(path)
+    (note,) = report.notes
+    assert f"--skills-sep '{sep}'" in note
+
+
+def test_a_few_odd_skill_names_get_no_note(tmp_path):
+    """Skill names that hold a comma or a plus in a few rows (ASSIST2009's 'Order of Operations
+    +,-,/,* () positive reals': about 1 % of its rows) are names, not lists: no note."""
+    cells = ["k1"] * 30 + ['"Angles - Obtuse, Acute, and Right"'] + ["k2"] * 29
+    _, report = read_responses_report(write(tmp_path, timed_rows(cells)))
+    assert not report.notes
+    parquet = tmp_path / "lists.parquet"  # a list column is read as lists: nothing to say
+    frame = pd.read_csv(write(tmp_path, timed_rows(LISTS), name="l.csv"))
+    frame.assign(skill_ids=frame["skill_ids"].str.split(";")).to_parquet(parquet, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)
+        assert len(load_log(parquet).skills) == 3
+
+
+# -- a duplicated row beside rows merged per skill -------------------------------------------------
+SKILL_ROWS = [  # i2 tagged k1 and k2, one row per skill; then its two rows written again
+    "a,i1,k1,1,2024-09-01T10:00:00Z",
+    "a,i2,k1,1,2024-09-01T10:01:00Z",
+    "a,i2,k2,1,2024-09-01T10:01:00Z",
+    "a,i2,k2,1,2024-09-01T10:01:00Z",
+    "a,i2,k1,1,2024-09-01T10:01:00Z",
+]
+
+
+@pytest.mark.parametrize("merge", [True, False])
+def test_a_duplicated_row_names_the_row_it_repeats(tmp_path, merge):
+    """With `merge_skill_rows`, an exact copy of a row (same student, item, time, answer and
+    skill) was "a row that does not repeat line 3 with another skill (... --merge-skill-rows
+    ...)": the wrong line, and the option already given. Each copy is now a duplicated row
+    naming the line it copies; with or without the option, whatever the rows' order."""
+    path = write(tmp_path, SKILL_ROWS)
+    with pytest.raises(DataValidationError) as info:
+        load_log(path, mapping={"merge_skill_rows": merge})
+    problems = {p.line: p.expected for p in info.value.problems}
+    assert "repeat line 4 (" in problems[5] and "duplicated row" in problems[5]
+    assert "repeat line 3 (" in problems[6] and "duplicated row" in problems[6]
+    if merge:  # the first two rows of i2 are one response: nothing else to say
+        assert sorted(problems) == [5, 6]
+        assert not any("--merge-skill-rows" in e for e in problems.values())
+    else:  # the second skill row of i2 is still named, with the option that reads it
+        assert sorted(problems) == [4, 5, 6] and "--merge-skill-rows" in problems[4]
+    log, report = load_log_report(path, {"merge_skill_rows": merge}, tmp_path / "q.csv")
+    assert report.rows_quarantined == (2 if merge else 3)
+    if merge:
+        assert [sorted(k) for k in log.frame["skill_ids"]] == [["k1"], ["k1", "k2"]]
+
+
+def test_a_duplicated_row_in_parquet_with_merged_skill_rows(tmp_path):
+    """The user's file: epoch milliseconds in Parquet, `--merge-skill-rows` given. Exit 2, and
+    the message names the copied rows' lines and no option."""
+    ms = 1253319646000
+    frame = pd.DataFrame(
+        {
+            "sid": ["S1"] * 5,
+            "qid": ["P1", "P2", "P2", "P2", "P2"],
+            "kc": ["Median", "Median", "Box and Whisker", "Box and Whisker", "Median"],
+            "score": ["1.0"] * 5,
+            "event_ms": [ms - 60000, ms, ms, ms, ms],
+        }
+    )
+    path = tmp_path / "dup.parquet"
+    frame.to_parquet(path, index=False)
+    flags = ["--student-col", "sid", "--item-col", "qid", "--skills-col", "kc", "--correct-col",
+             "score", "--time-col", "event_ms", "--time-unit", "ms", "--merge-skill-rows"]  # fmt: skip
+    result = runner.invoke(app, ["validate", str(path), *flags, "--quiet"])
+    assert isinstance(result.exception, DataValidationError)
+    problems = {p.line: p.expected for p in result.exception.problems}
+    assert sorted(problems) == [4, 5]  # Parquet lines are 1-based row numbers
+    assert "repeat line 3 (" in problems[4] and "repeat line 2 (" in problems[5]
+    assert not any("--merge-skill-rows" in e for e in problems.values())
+
+
+@pytest.mark.parametrize("merge", [True, False])
+def test_rows_of_one_response_apart_are_found(tmp_path, merge):
+    """The rows of one response (same student, item, time and answer, other skills) with
+    another item's row between them at the same time loaded as two responses without a word:
+    each row was compared with its neighbour in time only. Now they are named, with the
+    option when it was not given, and how to place the rows when it was."""
+    header = "student_id,item_id,skill_ids,correct,seq\n"
+    path = write(tmp_path, ["a,i1,k1,0,0", "a,i2,k3,0,0", "a,i1,k2,0,0"], header=header)
+    with pytest.raises(DataValidationError) as info:
+        load_log(path, mapping={"time": "seq", "merge_skill_rows": merge})
+    (problem,) = info.value.problems
+    assert problem.line == 4 and "repeat line 2 with" in problem.expected
+    assert ("put them together" in problem.expected) == merge
+    assert ("--merge-skill-rows / merge_skill_rows reads" in problem.expected) == (not merge)
+
+
+def test_date_only_attempts_of_a_multi_skill_item_merge_in_any_order(tmp_path):
+    """With dates only, two attempts of a day at an item tagged k1 and k2, one row per skill,
+    are two responses of both skills, however their rows are interleaved (k1, k2, k2, k1
+    became k1+k2, k2 and k1, then refused as "another skill ... --merge-skill-rows", the
+    option given)."""
+    for order in (["k1", "k2", "k1", "k2"], ["k1", "k2", "k2", "k1"], ["k2", "k1", "k1", "k2"]):
+        rows = [f"a,i1,{k},1,2024-09-01" for k in order] + ["a,i2,k1,0,2024-09-01"]
+        path = write(tmp_path, rows, name=f"{''.join(order)}.csv")
+        log, report = read_responses_report(path, {"merge_skill_rows": True})
+        assert [sorted(k) for k in log.frame["skill_ids"]] == [["k1", "k2"]] * 2 + [["k1"]]
+        assert any(n.startswith("1 response repeats another") for n in report.notes)
+
+
+def test_with_merged_skill_rows_a_part_of_a_response_is_not_sent_to_the_option(tmp_path):
+    """With dates only and `merge_skill_rows`, an attempt of the day that names only some of
+    the skills of the item's other attempt is still refused, but the message no longer tells
+    the user to give the option they gave."""
+    rows = ["a,i1,k1,1,2024-09-01", "a,i1,k2,1,2024-09-01", "a,i1,k1,1,2024-09-01"]
+    with pytest.raises(DataValidationError) as info:
+        load_log(write(tmp_path, rows), mapping={"merge_skill_rows": True})
+    problems = info.value.problems
+    assert problems and all("with other skills" in p.expected for p in problems)
+    assert not any("one row per skill?" in p.expected for p in problems)
+
+
+# -- a folder of CSV files; a missing column named in Python ---------------------------------------
+def test_a_folder_of_csv_files_is_one_error_saying_what_to_give(tmp_path):
+    """A folder of CSV exports given as the log was one "expected only Parquet parts" error
+    per file; now one error naming the folder, its CSV files and what a log is instead."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name in ("a.csv", "b.csv", "c.csv.gz"):
+        (folder / name).write_text(HEADER)
+    with pytest.raises(DataValidationError) as info:
+        load_log(folder)
+    (problem,) = info.value.problems
+    assert problem.file == str(folder) and problem.value == "a.csv, b.csv, c.csv.gz"
+    assert "holds 3 CSV files" in problem.expected
+    assert "one CSV file" in problem.expected and "Parquet parts" in problem.expected
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert isinstance(result.exception, DataValidationError)
+    assert str(result.exception).startswith("1 problem(s)")
+
+
+def test_a_stray_file_among_parquet_parts_is_one_error_naming_it(tmp_path):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    pd.read_csv(write(tmp_path, timed_rows(["k"] * 3))).to_parquet(folder / "part-0.parquet")
+    for name in ("notes.csv", "readme.txt"):
+        (folder / name).write_text("a\n")
+    with pytest.raises(DataValidationError) as info:
+        load_log(folder)
+    (problem,) = info.value.problems
+    assert problem.value == "notes.csv, readme.txt"
+    assert "only Parquet parts in a log's folder" in problem.expected
+
+
+def test_a_missing_column_names_the_mapping_key_too(tmp_path):
+    """`load_log(mapping={"student_id": "Learner Id"})` with no such column said "name another
+    with --student-col": a command-line option to a Python caller. The hint names both the
+    option and the mapping key."""
+    path = write(tmp_path, timed_rows(["k"] * 3), header=HEADER.replace("student_id", "Learner ID"))
+    with pytest.raises(DataValidationError) as info:
+        load_log(path, mapping={"student_id": "Learner Id"})
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column) == (1, "Learner Id")
+    assert "--student-col" in problem.expected
+    assert "mapping={'student_id': ...}" in problem.expected
+    with pytest.raises(DataValidationError) as info:
+        load_log(path, mapping={"student_id": "Learner ID", "time": "When"})
+    assert "mapping={'time': ...}" in info.value.problems[0].expected
