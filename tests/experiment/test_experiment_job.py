@@ -92,7 +92,10 @@ def test_cli_assign_writes_the_same_bytes_and_bad_arms_exit_2(served, tmp_path, 
             "--arm", f"control={root / 'control.toml'}", "--arm", f"new={root / 'new.toml'}",
             "--unit", "class", "--seed", "1", "--out", str(tmp_path / "e.json")]  # fmt: skip
     assert cli_run(args) == 0
+    assert " classes in " in capsys.readouterr().out
     assert (tmp_path / "e.json").read_bytes() == (root / "exp.json").read_bytes()
+    assert cli_run([*args[:9], "school", *args[10:13], str(tmp_path / "s.json")]) == 0
+    assert " schools in " in capsys.readouterr().out  # not "schooles"
     assert cli_run([*args[:6], "--arm", "broken", "--out", str(tmp_path / "f.json")]) == 2
     assert "NAME=POLICY.toml" in capsys.readouterr().err
     assert Assignment.load(tmp_path / "e.json").sha256 == a.sha256

@@ -63,7 +63,8 @@ def assign(
         arms[name] = Path(path)
     a = draw(profiles, arms, unit=unit, seed=seed)
     a.save(out)
-    table = Table(title=f"{len(a.units)} {unit}es in {a.units['stratum'].nunique()} strata")
+    plural = {"class": "classes", "school": "schools"}.get(unit, f"{unit}s")
+    table = Table(title=f"{len(a.units)} {plural} in {a.units['stratum'].nunique()} strata")
     for col in ("arm", "units", "policy file", "sha256"):
         table.add_column(col)
     for name, record in a.arms.items():
