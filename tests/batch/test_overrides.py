@@ -4,13 +4,16 @@ applied through the per-school batch fields."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from adaptive.batch.overrides import OverridesError, read_overrides
+from adaptive.batch.overrides import OverridesError, StudentOverride, read_overrides
 from adaptive.cli import run
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.errors import NightWarning
 
 CATALOG = Catalog(
     [Skill("s1", "one", grade=3), Skill("s2", "two", grade=4)],
@@ -142,3 +145,167 @@ def test_forked_workers_apply_the_overrides_as_one_process_does(district, tmp_pa
         assert doc["excluded"][0] not in set(
             outs[2].loc[outs[2]["student_id"] == sid, "activity_id"]
         )
+
+
+# --- a folder of exports: what it may hold, and what the night says it applied ---
+
+
+def test_a_folder_reads_a_json_file_whatever_the_case_of_its_extension(tmp_path):
+    """A class's file saved as `.JSON` was skipped without a word (its exclusion lost)."""
+    write(tmp_path, {"st1": {"excluded": ["a2"]}}, "overrides-c1.JSON")
+    write(tmp_path, {"st3": {"mode": "remediate"}}, "overrides-c2.json", class_id="c2")
+    (tmp_path / ".DS_Store").write_bytes(b"\0")  # hidden files and file-manager markers: skipped
+    (tmp_path / "Thumbs.db").write_bytes(b"\0")
+    got = read_overrides(tmp_path, CATALOG, PROFILES)
+    assert got.students["st1"].excluded == ("a2",) and sorted(got.students) == ["st1", "st3"]
+    assert [Path(f).name for f in got.files] == ["overrides-c1.JSON", "overrides-c2.json"]
+    assert got.summary() == "applied overrides for 2 students from 2 files"
+
+
+@pytest.mark.parametrize("other", ["notes.csv", "overrides-c2.json.crdownload", "exports-2026"])
+def test_any_other_file_in_a_folder_is_an_error_naming_it(tmp_path, other):
+    write(tmp_path, {"st1": {"excluded": ["a2"]}})
+    if other.startswith("exports"):
+        (tmp_path / other).mkdir()  # not read recursively: its files would be lost
+    else:
+        (tmp_path / other).write_text("student_id,excluded\nst2,a1\n")
+    with pytest.raises(OverridesError) as err:
+        read_overrides(tmp_path, CATALOG, PROFILES)
+    message = str(err.value)
+    assert message.startswith(str(tmp_path / other)) and "expected" in message
+    assert "only the class pages' JSON exports" in message
+
+
+def test_the_night_says_how_many_students_and_files_it_applied(district, tmp_path):
+    from adaptive.batch import run_daily_job
+    from adaptive.batch.job import read_profiles
+
+    profiles = read_profiles(district.profiles)
+    klass, sid = next((p.class_id, s) for s, p in sorted(profiles.items()) if p.class_id)
+    doc = {"format": "adaptive-overrides", "version": 1, "class_id": klass,
+           "date": district.last_day, "students": {sid: {"mode": "remediate"}}}  # fmt: skip
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / f"overrides-{klass}.JSON").write_text(json.dumps(doc))
+    summary = run_daily_job(
+        district.last_day, tmp_path / "out", **district.job_args(overrides=tmp_path / "exports")
+    )
+    assert (summary.override_students, summary.override_files) == (1, 1)
+    plain = run_daily_job(district.last_day, tmp_path / "plain", **district.job_args())
+    assert plain.override_students is None
+
+
+# --- one file: each student once, ids trimmed, nothing both assigned and excluded ---
+
+
+def test_the_same_student_twice_in_one_file_is_an_error_naming_it_and_its_lines(tmp_path):
+    """JSON keeps the last of two entries: the first one's exclusion was lost without a word."""
+    path = tmp_path / "o.json"
+    path.write_text(
+        '{"format": "adaptive-overrides", "version": 1, "class_id": "c1", "students": {\n'
+        ' "st1": {"excluded": ["a2"]},\n'
+        ' "st2": {},\n'
+        ' "st1": {}\n'
+        "}}\n"
+    )
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES)
+    assert str(err.value).startswith(f"{path}, lines 2 and 4, field students.st1: got 2 entries")
+    assert "expected one entry per student" in str(err.value)
+
+
+def test_the_same_student_twice_once_with_a_space_is_an_error_too(tmp_path):
+    path = write(tmp_path, {"st1": {"excluded": ["a2"]}, "st1 ": {}})
+    with pytest.raises(OverridesError, match=r"lines 6 and 11, field students.st1: got 2 entries"):
+        read_overrides(path, CATALOG, PROFILES)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('"date": "2027-02-20", "date": "2027-02-21"', "line 1, field date: got 2 values"),
+        ('"students": {"st1": {"excluded": ["a2"], "excluded": []}}',
+         "line 1, field students.st1.excluded: got 2 values"),
+    ],
+)  # fmt: skip
+def test_any_field_given_twice_is_an_error(tmp_path, text, message):
+    path = tmp_path / "o.json"
+    path.write_text('{"format": "adaptive-overrides", "version": 1, ' + text + "}")
+    with pytest.raises(OverridesError, match=re.escape(message)):
+        read_overrides(path, CATALOG, PROFILES)
+
+
+def test_ids_are_trimmed_as_everywhere_else(tmp_path):
+    """An id with a trailing space was an error whose message hid the space."""
+    path = write(tmp_path, {" st1 ": {"assigned": ["a3 "], "excluded": [" a2"]}}, class_id="c1 ")
+    got = read_overrides(path, CATALOG, PROFILES)
+    assert got.students == {"st1": StudentOverride(("a3",), ("a2",), None)}
+
+
+def test_an_activity_both_assigned_and_excluded_is_an_error(tmp_path):
+    """The exclusion won without a word: the teacher's assignment was never served."""
+    path = write(tmp_path, {"st1": {"assigned": ["a1", "a3"], "excluded": ["a2", "a3 "]}})
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES)
+    assert str(err.value).startswith(f"{path}, line 6, field students.st1.excluded[1]: got 'a3'")
+    assert "also in students.st1.assigned" in str(err.value)
+
+
+def test_two_files_of_one_class_are_an_error(tmp_path):
+    """A class exported twice (the browser names the second `overrides-c1 (1).json`): a student
+    the teacher cleared in the newer file would still be applied from the older one."""
+    write(tmp_path, {"st1": {"mode": "remediate"}}, "overrides-c1.json")
+    write(tmp_path, {"st2": {"mode": "accelerate"}}, "overrides-c1 (1).json")
+    with pytest.raises(OverridesError, match=r"c1.json: class 'c1' is also in .*c1 \(1\).json"):
+        read_overrides(tmp_path, CATALOG, PROFILES)
+
+
+# --- the file's date against the night ---
+
+
+@pytest.mark.parametrize("date", ["02/20/2027", "not a date", "2027-02-30", 20270220])
+def test_a_date_that_is_not_iso_is_an_error(tmp_path, date):
+    path = write(tmp_path, {"st1": {}}, date=date)
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES, night="2027-02-20")
+    assert f"{path}, line 8, field date: got {date!r}; expected a day in ISO 8601" in str(err.value)
+
+
+def test_overrides_apply_from_their_date_on(tmp_path, recwarn):
+    path = write(tmp_path, {"st1": {"excluded": ["a2"]}}, date="2027-02-20")
+    for night in ("2027-02-20", "2027-03-01"):  # that night and the next ones
+        assert len(read_overrides(path, CATALOG, PROFILES, night=night)) == 1
+    assert not recwarn.list
+    with pytest.warns(NightWarning, match=r"o.json: dated 2027-02-20, after the night of 2027-"):
+        got = read_overrides(path, CATALOG, PROFILES, night="2027-02-19")  # a re-run of a night
+    assert len(got) == 0 and got.files == ()
+
+
+def test_a_file_a_month_old_is_applied_with_a_warning(tmp_path):
+    path = write(tmp_path, {"st1": {"excluded": ["a2"]}}, date="2026-09-01")
+    with pytest.warns(NightWarning, match=r"dated 2026-09-01, 172 days before the night"):
+        got = read_overrides(path, CATALOG, PROFILES, night="2027-02-20")
+    assert got.students["st1"].excluded == ("a2",)
+
+
+def test_named_students_lists_the_trimmed_ids_of_every_file(tmp_path):
+    """What the Spark driver keeps of the profiles: the students of `.JSON` files too."""
+    from adaptive.batch.overrides import named_students
+
+    write(tmp_path, {"st1 ": {}}, "a.JSON")
+    write(tmp_path, {"st3": {}}, "b.json", class_id="c2")
+    assert named_students(tmp_path) == {"st1", "st3"}
+
+
+def test_batch_command_says_how_many_students_and_files_it_applied(district, tmp_path, capsys):
+    """A coordinator could not tell whether the night read their teachers' files at all (a
+    `.JSON` file was skipped without a word): the command now says what it applied."""
+    profile = json.loads(Path(district.profiles).read_text().splitlines()[0])
+    path = write(tmp_path, {profile["student_id"]: {"mode": "remediate"}},
+                 class_id=profile["class_id"])  # fmt: skip
+    code = run(["batch", "--date", district.last_day, "--out", str(tmp_path / "out"),
+                "--data", str(district.responses), "--catalog", str(district.catalog),
+                "--profiles", str(district.profiles), "--name", district.model,
+                "--tracking-uri", district.uri, "--overrides", str(path)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "applied overrides for 1 student from 1 file" in err

@@ -60,6 +60,32 @@ def test_train_reports_the_rows_quarantined(cli, trained) -> None:
     assert f"1 row(s) quarantined to {tmp / 'q2.csv'}" in r.out
 
 
+def test_train_says_how_many_students_and_responses_it_held_out_for_promote(cli, trained) -> None:
+    """The folds summed to 56,667 of a log's 68,246 responses, and nothing said why: `train`
+    holds 20% of the students out for `promote` (MLflow's `holdout_fraction`)."""
+    from adaptive.registry import holdout_mask
+
+    tmp, uri = trained
+    frame = pd.read_csv(tmp / "own.csv").iloc[:-1]  # without the row the fixture quarantines
+    held = holdout_mask(frame["user"].unique())
+    rows = frame["user"].isin(frame["user"].unique()[held])
+    r = cli("train", "--model", "irt", "--data", tmp / "own.csv", "--folds", "2",
+            "--tracking-uri", uri, "--quarantine", tmp / "q6.csv", "--quiet", *FLAGS)  # fmt: skip
+    assert r.code == 0, r.text
+    assert 0 < held.sum() < len(held)
+    out = " ".join(r.out.split())
+    assert (
+        f"Held out for promotion: {held.sum()} of 80 students ({rows.sum():,} of 1,600 "
+        "responses), 20% of the students chosen by a hash of their id."
+    ) in out
+    assert "`adaptive promote` compares models on them" in out
+    assert (
+        f"the folds cover the other {(~held).sum()} students ({(~rows).sum():,} responses)" in out
+    )
+    all_folds = next(line for line in r.out.splitlines() if line.startswith("│ all"))
+    assert all_folds.split("│")[-2].strip() == str((~rows).sum())  # the table's n_responses
+
+
 def test_evaluate_reports_the_rows_quarantined(cli, trained) -> None:
     tmp, _ = trained
     r = cli("evaluate", "--data", tmp / "own.csv", "--models", "irt", "--folds", "2",

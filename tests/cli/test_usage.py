@@ -183,6 +183,11 @@ def test_skill_col_is_accepted_beside_skills_col_and_a_header_only_file_says_so(
     assert one.code == 0 and "No problems found." in one.out, one.text
     empty = cli("validate", tmp_path / "empty.csv", *cols, "--skills-col", "kc")
     assert empty.code == 0 and "holds no responses" in " ".join(empty.out.split()), empty.text
+    # `train` on it said "column 'student_id': got '0'", as if an id '0' were wrong
+    train = cli("train", "--model", "bkt", "--data", tmp_path / "empty.csv", *cols,
+                "--skills-col", "kc", "--tracking-uri", f"sqlite:///{tmp_path / 'm.db'}")  # fmt: skip
+    said = " ".join(train.err.split())
+    assert train.code == 2 and "got '0 training students (0 in the log)'" in said, train.text
 
 
 def test_a_warning_is_one_line_without_a_source_path(cli, tmp_path, monkeypatch) -> None:
@@ -308,3 +313,42 @@ def test_a_night_is_a_day_not_a_time(cli, tmp_path) -> None:
         assert r.code == 2 and "is a time; expected a day, YYYY-MM-DD" in r.err, r.text
     r = cli("recommend", "--student", "nobody", "--now", "2027-01-12T05:00")
     assert "--now" not in r.err and "is a time" not in r.err
+
+
+def test_a_spec_value_the_model_refuses_is_a_usage_error_naming_the_file(cli, tmp_path) -> None:
+    """`hidden_size = -4` in a user's DKT spec was "internal error: ValueError ... This is a bug
+    in adaptive", exit 1; a misspelled key was Python's "unexpected keyword argument"."""
+    (tmp_path / "one.csv").write_text(
+        "student_id,item_id,skill_ids,correct,timestamp\nu1,i1,k1,1,2026-09-01T08:00:00Z\n"
+    )
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    for text, message in (
+        ('model = "dkt"\n[params]\nhidden_size = -4\n', "hidden_size = -4 was refused"),
+        ('model = "bkt"\n[params]\nforget = true\n', "unknown key 'forget' (did you mean"),
+    ):
+        spec = tmp_path / "spec.toml"
+        spec.write_text(text)
+        r = cli("train", "--model", spec, "--data", tmp_path / "one.csv", "--tracking-uri", uri)
+        assert r.code == 2, r.text
+        assert r.err.startswith(f"error: {spec}: bad [params]") and message in r.err
+        assert "internal error" not in r.text and "Traceback" not in r.text
+
+
+@pytest.mark.parametrize("args", [["validate", "FILE"], ["--version"]], ids=" ".join)
+def test_a_closed_stdout_ends_the_command_quietly_with_141(tmp_path, args) -> None:
+    """`adaptive validate FILE | head -1` exited 1 (an internal error by the README's codes)
+    with nothing on stderr: rich's and click's answer to a broken pipe. The reader here is gone
+    before the first write, as `head` is after its line."""
+    (tmp_path / "one.csv").write_text("student_id,item_id,skill_ids,correct\nu1,i1,k1,1\n")
+    args = [str(tmp_path / "one.csv") if a == "FILE" else a for a in args]
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", "from adaptive.cli import main; main()", *args],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120, cwd=tmp_path,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr
+    assert proc.stderr == ""  # no traceback, no "internal error", no "Exception ignored"

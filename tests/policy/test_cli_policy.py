@@ -167,3 +167,19 @@ def test_recommend_for_a_past_moment_reads_only_the_answers_before_it(district_d
         assert [r.activity_id for r in recs] == got and why.status in {"recommended", "assigned"}
         assert why.sentence
     assert d.as_of(None) is d and d.as_of(times.max() + pd.Timedelta(days=1)) is d
+
+
+def test_recommend_reads_ids_trimmed_as_everywhere(district_dir) -> None:
+    """`recommend --student " stu0000461 "` was "unknown student id(s)" and `--explain
+    "g3.NS.1.review "` not an activity, while the README says ids are text, trimmed."""
+    d = load_district(district_dir)
+    sid = d.log.students[0]
+    act = d.catalog.activities[0].id
+    base = ["recommend", "--json", "--district", str(district_dir)]
+    spaced = runner.invoke(app, [*base, "--student", f" {sid} ", "--k", "3"])
+    plain = runner.invoke(app, [*base, "--student", sid, "--k", "3"])
+    assert spaced.exit_code == 0, spaced.output
+    assert json.loads(spaced.stdout) == json.loads(plain.stdout)
+    why = runner.invoke(app, [*base, "--student", f"{sid} ", "--explain", f"{act} "])
+    assert why.exit_code == 0, why.output
+    assert json.loads(why.stdout)["activity_id"] == act

@@ -110,3 +110,82 @@ def test_a_param_of_the_wrong_type_is_refused_not_misread(tmp_path, params, mess
 def test_every_shipped_spec_has_params_of_the_right_type() -> None:
     for name in model_spec_names():
         build_model(name)  # raises ConfigError on a mistyped param
+
+
+def write_spec(tmp_path: Path, text: str) -> Path:
+    spec = tmp_path / "mine.toml"
+    spec.write_text(text)
+    return spec
+
+
+def test_an_unknown_param_names_the_file_the_key_its_close_match_and_the_valid_keys(
+    tmp_path,
+) -> None:
+    """`forget = true` gave Python's "BKT.__init__() got an unexpected keyword argument"."""
+    spec = write_spec(tmp_path, 'model = "bkt"\n[params]\nforget = true\n')
+    with pytest.raises(ConfigError) as err:
+        build_model(spec)
+    message = str(err.value)
+    assert message.startswith(f"{spec}: bad [params] for 'bkt': unknown key 'forget'")
+    assert "(did you mean 'forgets'?)" in message
+    assert "valid keys: fitter, fixed, forgets, max_iter," in message
+    assert "__init__" not in message
+    far = write_spec(tmp_path, 'model = "bkt"\n[params]\nzzz = 1\n')
+    with pytest.raises(ConfigError, match="unknown key 'zzz'; valid keys: fitter,"):
+        build_model(far)  # no close match: no guess
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('model = "bkt"\n[param]\nforgets = true\n',
+         "unknown key 'param' (did you mean 'params'?); valid keys: model, name, params"),
+        ('model = "bktt"\n', "unknown model 'bktt' (did you mean 'bkt'?); valid models: akt,"),
+        ('model = "bkt"\nparams = 3\n', "params = 3; expected a [params] table"),
+    ],
+)  # fmt: skip
+def test_a_misspelled_top_level_key_or_model_is_refused_not_ignored(
+    tmp_path, text, message
+) -> None:
+    """`[param]` for `[params]` built a BKT with its defaults without a word."""
+    spec = write_spec(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        build_model(spec)
+    assert str(err.value).startswith(f"{spec}: {message}")
+
+
+@pytest.mark.parametrize(
+    "model, params, message",
+    [
+        ("dkt", "hidden_size = -4\nmax_epochs = 1",
+         "hidden_size = -4 was refused: hidden_size must be greater than zero"),
+        ("dkt", "dropout = 1.5", "dropout = 1.5 was refused: dropout probability has to be"),
+        ("dkt", "window = 0", "window=0; expected a positive integer"),
+        ("dkt", "embedding_size = -4", "(the spec's params: embedding_size = -4)"),
+        ("sakt", "d_model = 15\nn_heads = 2", "d_model=15 is not a multiple of n_heads=2"),
+        ("best-lr", "C = -1.0", "C=-1.0: expected a regularization strength > 0"),
+        ("pfa", 'transform = "log"', "transform = 'log' was refused: count transform 'log'"),
+    ],
+)  # fmt: skip
+def test_a_value_the_model_refuses_is_one_config_error_naming_file_key_and_value(
+    tmp_path, model, params, message
+) -> None:
+    """`hidden_size = -4` reached torch at fit: "internal error: ValueError ... This is a bug in
+    adaptive". The model's own checks (its network built on a one-skill vocabulary, sklearn's
+    parameter checks) now run when the spec is read, and the spec file is named."""
+    spec = write_spec(tmp_path, f'model = "{model}"\n[params]\n{params}\n')
+    with pytest.raises(ConfigError) as err:
+        build_model(spec)
+    assert str(err.value).startswith(f"{spec}: bad [params] for '{model}': ")
+    assert message in str(err.value)
+
+
+def test_checking_a_deep_spec_leaves_torchs_random_stream_alone() -> None:
+    """`build_model` builds a probe network to check the sizes: that must not draw from the
+    caller's torch random stream (a seeded script would change with it)."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(3)
+    before = torch.random.get_rng_state()
+    build_model("dkt-tiny")
+    build_model("sakt-tiny")
+    assert torch.equal(torch.random.get_rng_state(), before)

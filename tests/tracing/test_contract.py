@@ -526,3 +526,12 @@ def test_every_model_spec_builds_its_registered_class():
         assert build_model(spec).get_params() == model.get_params()
         built += 1
     assert built >= 3  # at least irt, pfa, best-lr
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_CLASSES))
+def test_fitting_on_an_empty_log_is_one_config_error_worded_as_bkts(name, train_log):
+    """An empty log (a filter that kept no student) gave DKT and SAKT numpy's "zero-size array
+    to reduction operation maximum" and Best-LR "column 'correct': got ''"."""
+    empty = train_log.take_students([])
+    with pytest.raises(ConfigError, match=r"^cannot fit \w+ on an empty response log$"):
+        make_model(name).fit(empty)

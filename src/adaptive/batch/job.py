@@ -141,6 +141,9 @@ class JobSummary:
     #: grade band and prerequisites): in the students table, absent from the recommendations
     students_without_recommendations: int = 0
     run_id: str | None = None
+    #: teacher overrides applied tonight: students and files (None: no overrides were given)
+    override_students: int | None = None
+    override_files: int = 0
     #: Spark engine: seconds each school's serving took on its executor (no student data)
     partition_seconds: list[float] = field(repr=False, default_factory=list)
 
@@ -361,7 +364,7 @@ def _serve_date(
     if overrides is not None and not isinstance(overrides, OverrideSet):
         reading = _in_background(_profiles_of, profiles)
         # bad files fail before the work
-        overrides = read_overrides(overrides, catalog, reading.result())
+        overrides = read_overrides(overrides, catalog, reading.result(), night=day)
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
     given, placement_sha = _given_placement(placement, catalog, placement_columns)
@@ -541,6 +544,8 @@ def _serve_date(
         skill_coverage=coverage,
         responses_untraced=untraced.responses,
         students_without_recommendations=unserved,
+        override_students=len(overrides) if overrides is not None else None,
+        override_files=len(overrides.files) if overrides is not None else 0,
     )
     return summary
 

@@ -12,6 +12,15 @@ grade-level and next grade's activities, `remediate` = up to two grades below th
 (`TeacherOverrides.min_grade` / `max_grade`). `read_overrides` takes one file or a folder of them,
 checks every field against the catalog and the profiles (a teacher overrides only their own class's
 students), and raises `OverridesError` naming the file, line, field, value and what was expected.
+
+What is refused rather than read some way: a folder holding anything but the exports (a `.csv`,
+a half-downloaded file, a subfolder: hidden files and file-manager markers aside); a student, or
+any field, given twice in a file (JSON would keep the last: the first would be lost) or a student
+in two files; two files of one class; an activity both assigned and excluded; a `date` that is not
+ISO 8601. Ids are trimmed, as everywhere in the library. A file applies from its `date` on (the
+night of its date and every night after it while it is given): given to an earlier night, it is
+not applied and a `NightWarning` says so; older than `STALE_DAYS`, it is applied with a warning.
+
 The job applies them through the per-school input table (`batch_fields`), so the in-process and
 the Spark paths get them alike, and records what it applied beside its output (`record_overrides`),
 which the next report shows and pre-fills: the file round-trips.
@@ -21,15 +30,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import warnings
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
-from adaptive.errors import ConfigError
+from adaptive.dates import EXAMPLE, iso_day, iso_timestamp
+from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.files import atomic_write_bytes, read_user_text
 from adaptive.policy.base import TeacherOverrides
 
@@ -39,6 +53,19 @@ MODES = ("accelerate", "remediate")
 STUDENT_KEYS = ("assigned", "excluded", "mode")
 #: grade band per mode, relative to the student's grade: (min, max)
 MODE_BANDS = {"accelerate": (0, 1), "remediate": (-2, 0)}
+#: the extension of an overrides file in a folder, in any case (a class's `.JSON` is read too)
+SUFFIX = ".json"
+#: files a folder of exports may hold that are never read (lower case): what file managers
+#: leave beside files; hidden files (a name starting with ".", e.g. `.DS_Store`) are skipped too
+HARMLESS_FILES = frozenset({"thumbs.db", "desktop.ini"})
+#: a file dated this many days or more before the night is applied with a warning (a teacher's
+#: choices stand until the class page exports them again, but a forgotten file is worth a look)
+STALE_DAYS = 30
+#: what the exports folder may hold, said by every error about its files
+FOLDER_HOLDS = (
+    "only the class pages' JSON exports (*.json, any case; hidden files and Thumbs.db or "
+    "desktop.ini are skipped)"
+)
 
 
 class OverridesError(ConfigError):
@@ -73,9 +100,15 @@ class OverrideSet:
 
     students: dict[str, StudentOverride]
     sources: dict[str, str] = field(default_factory=dict, compare=False)
+    #: the files applied, in the order read (a file dated after the night is not among them)
+    files: tuple[str, ...] = field(default=(), compare=False)
 
     def __len__(self) -> int:
         return len(self.students)
+
+    def summary(self) -> str:
+        """What the night applied, in one line (`applied_line`)."""
+        return applied_line(len(self), len(self.files))
 
     def to_json(self) -> bytes:
         """Canonical JSON (sorted ids, the export format with every class merged)."""
@@ -120,102 +153,355 @@ class OverrideSet:
         }
 
 
+def applied_line(students: int, files: int) -> str:
+    """The night's info line: "applied overrides for 3 students from 2 files" (the counts of
+    `JobSummary.override_students` and `override_files`)."""
+    return f"applied overrides for {_counted(students, 'student')} from {_counted(files, 'file')}"
+
+
 def read_overrides(
-    path: str | Path, catalog: Catalog, profiles: Mapping[str, LearnerProfile]
+    path: str | Path,
+    catalog: Catalog,
+    profiles: Mapping[str, LearnerProfile],
+    night: str | None = None,
 ) -> OverrideSet:
-    """Read and check one overrides file, or every `*.json` in a folder (see the module doc)."""
+    """Read and check one overrides file, or every export in a folder (`overrides_files`; see
+    the module doc). With `night` (the job's date), a file applies from its `date` on: one dated
+    after the night is left out with a `NightWarning`, one `STALE_DAYS` older is applied with one.
+    """
+    activities = set(catalog.activity_index)
+    files = [_read_file(file, activities, profiles) for file in overrides_files(path)]
+    if night is not None:
+        day = iso_day(night, "night")
+        files = [f for f in files if _in_force(f, day)]
+    return _merged(files)
+
+
+def overrides_files(path: str | Path) -> list[Path]:
+    """The overrides files `path` names: the file itself, or a folder's exports in name order
+    (`*.json`, any case). Anything else in a folder is an error naming it, never skipped: a
+    class's file saved another way would be lost without a word."""
     path = Path(path)
-    if path.is_dir():
-        files = sorted(path.glob("*.json"))
-        if not files:
-            raise OverridesError(f"{path}: no *.json overrides file in this folder")
-    elif path.is_file():
-        files = [path]
-    else:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
         raise OverridesError(
             f"overrides {path} not found; expected a JSON file or a folder of them"
         )
-    students: dict[str, StudentOverride] = {}
-    sources: dict[str, str] = {}
-    activities = set(catalog.activity_index)
+    files = [entry for entry in sorted(path.iterdir()) if not _skipped(entry)]
+    for entry in files:
+        if not entry.is_file() or entry.suffix.lower() != SUFFIX:
+            kind = "a folder (not read: its files would be lost)" if entry.is_dir() else "a file"
+            raise OverridesError(
+                f"{entry}: {kind} in the overrides folder; expected {FOLDER_HOLDS}"
+            )
+    if not files:
+        raise OverridesError(f"{path}: no overrides file in this folder; expected {FOLDER_HOLDS}")
+    return files
+
+
+def named_students(path: str | Path) -> set[str]:
+    """Every student id (trimmed) that an overrides file or folder names: for a reader that
+    keeps only those students' profiles (the Spark driver). What cannot be read is left to
+    `read_overrides`, which says what is wrong with it."""
+    named: set[str] = set()
+    try:
+        files = overrides_files(path)
+    except OverridesError:
+        return named
     for file in files:
-        for sid, override in _read_file(file, activities, profiles).items():
-            if sid in students:
-                raise OverridesError(
-                    f"{file}: student {sid!r} is also in {sources[sid]}; expected each student "
-                    "in one overrides file"
-                )
-            students[sid], sources[sid] = override, str(file)
-    return OverrideSet(dict(sorted(students.items())), sources)
+        try:
+            doc = json.loads(read_user_text(file, "teacher overrides JSON"))
+        except (OSError, ValueError, AdaptiveError):
+            continue
+        if isinstance(doc, dict) and isinstance(doc.get("students"), dict):
+            named.update(sid.strip() for sid in doc["students"])
+    return named
+
+
+def _skipped(entry: Path) -> bool:
+    """A folder entry that is no one's overrides: hidden, or a file manager's marker."""
+    return entry.name.startswith(".") or entry.name.lower() in HARMLESS_FILES
+
+
+@dataclass(frozen=True)
+class _FileOverrides:
+    """One file's checked overrides, with its class and date (YYYY-MM-DD) where it gives them."""
+
+    path: Path
+    class_id: str | None
+    date: str | None
+    students: dict[str, StudentOverride]
+
+
+class _JsonObject(dict):
+    """A JSON object that remembers the keys it was given more than once (`json` keeps the
+    last value of a repeated key: the others would be lost without a word)."""
+
+    repeated: dict[str, int]
+
+
+def _json_object(pairs: list[tuple[str, object]]) -> _JsonObject:
+    """`json`'s `object_pairs_hook`: the object, and how often each repeated key came."""
+    obj = _JsonObject(pairs)
+    obj.repeated = {key: n for key, n in Counter(key for key, _ in pairs).items() if n > 1}
+    return obj
+
+
+@dataclass(frozen=True)
+class _Source:
+    """An overrides file's path and text: where each error points."""
+
+    path: Path
+    text: str
+
+    def lines_of(self, key: str) -> list[int]:
+        """The 1-based lines where `key` is written as an object's key (empty if it is written
+        another way, e.g. with escapes)."""
+        pattern = re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:"
+        return [self.text.count("\n", 0, m.start()) + 1 for m in re.finditer(pattern, self.text)]
+
+    def error(
+        self, where: str, value: object, expected: str, key: str | None = None
+    ) -> OverridesError:
+        """`FILE, line N, field WHERE: got VALUE; expected ...`, the line being the first of
+        `key` (a student's id, a field's name) when given."""
+        lines = self.lines_of(key)[:1] if key is not None else []
+        return self.error_at(lines, where, repr(value), expected)
+
+    def error_at(self, lines: list[int], where: str, got: str, expected: str) -> OverridesError:
+        """As `error`, at the given lines, with `got` as written."""
+        return OverridesError(
+            f"{self.path}{_lines(lines)}, field {where}: got {got}; expected {expected}"
+        )
 
 
 def _read_file(
     file: Path, activities: set[str], profiles: Mapping[str, LearnerProfile]
-) -> dict[str, StudentOverride]:
+) -> _FileOverrides:
+    """One file, every field checked (see the module doc)."""
+    source, doc = _parsed(file)
+    _check_once(source, doc, "")
+    if doc.get("format") != FORMAT:
+        raise source.error("format", doc.get("format"), repr(FORMAT), "format")
+    if doc.get("version") != VERSION:
+        raise source.error("version", doc.get("version"), str(VERSION), "version")
+    klass = _class_id(source, doc.get("class_id"))
+    date = _date(source, doc.get("date"))
+    students = _students(source, doc.get("students"), klass, activities, profiles)
+    return _FileOverrides(file, klass, date, students)
+
+
+def _parsed(file: Path) -> tuple[_Source, _JsonObject]:
+    """The file's text and its top-level JSON object."""
     text = read_user_text(file, "teacher overrides JSON")
+    source = _Source(file, text)
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_json_object)
     except json.JSONDecodeError as exc:
         raise OverridesError(
             f"{file}, line {exc.lineno}, column {exc.colno}: not JSON ({exc.msg}); expected the "
             "file a class page exports"
         ) from exc
-
-    def fail(where: str, value: object, expected: str, key: str | None = None) -> OverridesError:
-        line = _line_of(text, key) if key else None
-        at = f", line {line}" if line else ""
-        return OverridesError(f"{file}{at}, field {where}: got {value!r}; expected {expected}")
-
     if not isinstance(doc, dict):
-        raise fail("(top level)", type(doc).__name__, "a JSON object")
-    if doc.get("format") != FORMAT:
-        raise fail("format", doc.get("format"), repr(FORMAT), "format")
-    if doc.get("version") != VERSION:
-        raise fail("version", doc.get("version"), str(VERSION), "version")
-    klass = doc.get("class_id")
-    if klass is not None and not isinstance(klass, str):
-        raise fail("class_id", klass, "a class id (text)", "class_id")
-    given = doc.get("students")
-    if not isinstance(given, dict):
-        raise fail("students", type(given).__name__, "an object of student id -> overrides")
+        raise source.error("(top level)", type(doc).__name__, "a JSON object")
+    return source, doc
+
+
+def _check_once(
+    source: _Source, obj: _JsonObject, prefix: str, at: list[int] | None = None
+) -> None:
+    """No field of `obj` given twice (JSON would keep the last value). The error points at the
+    field's own lines, or at `at` (a student's line: each student's entry has the same keys)."""
+    for name, times in obj.repeated.items():
+        raise source.error_at(
+            at if at is not None else source.lines_of(name)[:times],
+            f"{prefix}{name}",
+            f"{times} values",
+            "the field once (JSON keeps only the last value: the others would be lost)",
+        )
+
+
+def _class_id(source: _Source, value: object) -> str | None:
+    """The file's class (trimmed), or None where it gives none."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise source.error("class_id", value, "a class id (text)", "class_id")
+    return value.strip()
+
+
+def _date(source: _Source, value: object) -> str | None:
+    """The file's date as YYYY-MM-DD (ISO 8601, as every date of the library), or None."""
+    if value is None:
+        return None
+    stamp = iso_timestamp(value) if isinstance(value, str) else None
+    if stamp is None:
+        raise source.error(
+            "date",
+            value,
+            f"a day in ISO 8601 such as {EXAMPLE} (year-month-day; a date such as 02/03/2027 "
+            "reads as a different day in different countries)",
+            "date",
+        )
+    return stamp.strftime("%Y-%m-%d")
+
+
+def _students(
+    source: _Source,
+    given: object,
+    klass: str | None,
+    activities: set[str],
+    profiles: Mapping[str, LearnerProfile],
+) -> dict[str, StudentOverride]:
+    """Each student's checked overrides, by trimmed id; a student given twice (even once with
+    a space) is an error pointing at both entries."""
+    if not isinstance(given, _JsonObject):
+        raise source.error("students", type(given).__name__, "an object of student id -> overrides")
+    keys: dict[str, list[str]] = {}  # trimmed id -> the keys written for it
+    for key in given:
+        keys.setdefault(key.strip(), []).append(key)
     out = {}
-    for sid, entry in given.items():
-        where = f"students.{sid}"
-        profile = profiles.get(sid)
-        if profile is None:
-            raise fail(where, sid, "a student of the district's profiles", sid)
-        if klass is not None and profile.class_id != klass:
-            raise fail(
-                where,
-                sid,
-                f"a student of class {klass!r} (this one is in {profile.class_id!r})",
-                sid,
+    for sid, written in keys.items():
+        times = sum(given.repeated.get(k, 1) for k in written)
+        if times > 1:
+            lines = [line for k in written for line in source.lines_of(k)]
+            raise source.error_at(
+                lines,
+                f"students.{sid}",
+                f"{times} entries for this student",
+                "one entry per student (JSON keeps only the last: the others would be lost)",
             )
-        if not isinstance(entry, dict) or set(entry) - set(STUDENT_KEYS):
-            extra = sorted(set(entry) - set(STUDENT_KEYS)) if isinstance(entry, dict) else entry
-            raise fail(where, extra, f"an object with keys {', '.join(STUDENT_KEYS)}", sid)
-        lists = {}
-        for key in ("assigned", "excluded"):
-            values = entry.get(key, [])
-            if not isinstance(values, list):
-                raise fail(f"{where}.{key}", values, "a list of activity ids", sid)
-            for i, activity in enumerate(values):
-                if not isinstance(activity, str) or activity not in activities:
-                    raise fail(
-                        f"{where}.{key}[{i}]", activity, "an activity id of the catalog", sid
-                    )
-            lists[key] = tuple(dict.fromkeys(values))  # repeated ids once, order kept
-        mode = entry.get("mode")
-        if mode is not None and mode not in MODES:
-            raise fail(f"{where}.mode", mode, f"null or one of {', '.join(MODES)}", sid)
-        out[sid] = StudentOverride(lists["assigned"], tuple(sorted(lists["excluded"])), mode)
+        student = _Student(source, sid, written[0])
+        student.check_profile(profiles.get(sid), klass)
+        out[sid] = student.override(given[written[0]], activities)
     return out
 
 
-def _line_of(text: str, key: str) -> int | None:
-    """The 1-based line where `"key"` first appears in the file (for error messages)."""
-    at = text.find(json.dumps(key))
-    return None if at < 0 else text.count("\n", 0, at) + 1
+@dataclass(frozen=True)
+class _Student:
+    """One student's entry of a file: `sid` trimmed, `key` as written (where errors point)."""
+
+    source: _Source
+    sid: str
+    key: str
+
+    @property
+    def where(self) -> str:
+        return f"students.{self.sid}"
+
+    def fail(self, field_: str, value: object, expected: str) -> OverridesError:
+        return self.source.error(f"{self.where}{field_}", value, expected, self.key)
+
+    def check_profile(self, profile: LearnerProfile | None, klass: str | None) -> None:
+        """A student of the district, and of the file's class where it names one."""
+        if not self.sid:
+            raise self.fail("", self.key, "a student id (text, not empty)")
+        if profile is None:
+            raise self.fail("", self.sid, "a student of the district's profiles")
+        if klass is not None and profile.class_id != klass:
+            raise self.fail(
+                "", self.sid, f"a student of class {klass!r} (this one is in {profile.class_id!r})"
+            )
+
+    def override(self, entry: object, activities: set[str]) -> StudentOverride:
+        """The entry's assigned and excluded activities (ids trimmed) and mode, checked."""
+        if not isinstance(entry, dict) or set(entry) - set(STUDENT_KEYS):
+            extra = sorted(set(entry) - set(STUDENT_KEYS)) if isinstance(entry, dict) else entry
+            raise self.fail("", extra, f"an object with keys {', '.join(STUDENT_KEYS)}")
+        _check_once(self.source, entry, f"{self.where}.", at=self.source.lines_of(self.key)[:1])
+        assigned = self.activities("assigned", entry.get("assigned", []), activities)
+        excluded = self.activities("excluded", entry.get("excluded", []), activities)
+        for i, activity in enumerate(excluded):
+            if activity in assigned:
+                raise self.fail(
+                    f".excluded[{i}]",
+                    activity,
+                    f"an activity either assigned or excluded (this one is also in "
+                    f"{self.where}.assigned, and the exclusion would win without a word)",
+                )
+        mode = entry.get("mode")
+        if mode is not None and mode not in MODES:
+            raise self.fail(".mode", mode, f"null or one of {', '.join(MODES)}")
+        # repeated ids once, order kept
+        return StudentOverride(tuple(dict.fromkeys(assigned)), tuple(sorted(set(excluded))), mode)
+
+    def activities(self, key: str, values: object, activities: set[str]) -> list[str]:
+        """A list of the catalog's activity ids (trimmed, as written otherwise)."""
+        if not isinstance(values, list):
+            raise self.fail(f".{key}", values, "a list of activity ids")
+        ids = []
+        for i, activity in enumerate(values):
+            if not isinstance(activity, str) or activity.strip() not in activities:
+                raise self.fail(f".{key}[{i}]", activity, "an activity id of the catalog")
+            ids.append(activity.strip())
+        return ids
+
+
+def _in_force(file: _FileOverrides, night: str) -> bool:
+    """Whether `file` applies to `night` (both YYYY-MM-DD): from its date on. A file dated
+    after the night (a re-run of an earlier night, a mistyped --date) is left out, and one
+    `STALE_DAYS` older is applied: each with a `NightWarning`."""
+    if file.date is None:
+        return True
+    if file.date > night:
+        warnings.warn(
+            f"{file.path}: dated {file.date}, after the night of {night}: not applied (overrides "
+            "apply from their date on); check --date",
+            NightWarning,
+            stacklevel=3,
+        )
+        return False
+    age = (pd.Timestamp(night) - pd.Timestamp(file.date)).days
+    if age >= STALE_DAYS:
+        warnings.warn(
+            f"{file.path}: dated {file.date}, {age} days before the night of {night}: applied "
+            "(a teacher's choices stand until the class page exports them again); check that "
+            "it is not a forgotten file",
+            NightWarning,
+            stacklevel=3,
+        )
+    return True
+
+
+def _merged(files: Sequence[_FileOverrides]) -> OverrideSet:
+    """Every file's students as one set: each class in one file, each student in one file."""
+    classes: dict[str, Path] = {}
+    students: dict[str, StudentOverride] = {}
+    sources: dict[str, str] = {}
+    for file in files:
+        for sid, override in file.students.items():
+            if sid in students:
+                raise OverridesError(
+                    f"{file.path}: student {sid!r} is also in {sources[sid]}; expected each "
+                    "student in one overrides file"
+                )
+            students[sid], sources[sid] = override, str(file.path)
+        if file.class_id in classes:  # a student the newer export cleared would still apply
+            raise OverridesError(
+                f"{file.path}: class {file.class_id!r} is also in {classes[file.class_id]}; "
+                "expected one file per class (keep the newest export, remove the other)"
+            )
+        if file.class_id is not None:
+            classes[file.class_id] = file.path
+    return OverrideSet(
+        dict(sorted(students.items())), sources, tuple(str(file.path) for file in files)
+    )
+
+
+def _lines(lines: Sequence[int]) -> str:
+    """Where an error is, for its message: `, line 3`, `, lines 3 and 8`, or nothing."""
+    lines = sorted(set(lines))
+    if not lines:
+        return ""
+    if len(lines) == 1:
+        return f", line {lines[0]}"
+    return f", lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
+
+
+def _counted(n: int, noun: str) -> str:
+    """`n` and the noun, plural unless one: `1 file`, `2 files`."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def overrides_path(out: str | Path, date: str) -> Path:

@@ -61,7 +61,12 @@ from adaptive.batch.log_digest import (
     changed_before_cutoff,
     warn_changed_before_cutoff,
 )
-from adaptive.batch.overrides import OverrideSet, read_overrides, record_overrides
+from adaptive.batch.overrides import (
+    OverrideSet,
+    named_students,
+    read_overrides,
+    record_overrides,
+)
 from adaptive.batch.partition import PartitionContext
 from adaptive.batch.school_state import decode_state, encode_state
 from adaptive.batch.snapshot import SPARK_FORMAT, previous_snapshot_date, snapshot_dir
@@ -155,7 +160,7 @@ def run_spark_night(
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     cutoff = pd.Timestamp(day, tz="UTC")
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
-    overrides = _overrides(overrides, catalog, profiles_path)
+    overrides = _overrides(overrides, catalog, profiles_path, day)
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
     with tempfile.TemporaryDirectory(prefix="adaptive-champion-") as tmp:
@@ -298,6 +303,8 @@ def run_spark_night(
         share_stuck=stuck / served if served else 0.0,
         seconds=time.perf_counter() - started,
         out=Path(out),
+        override_students=len(overrides) if overrides is not None else None,
+        override_files=len(overrides.files) if overrides is not None else 0,
         skill_counts=pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index(),
         skill_coverage=coverage,
         responses_untraced=untraced.responses,
@@ -394,12 +401,14 @@ def _profiles_path(profiles: Any) -> Path | None:
     return path
 
 
-def _overrides(given: Any, catalog: Catalog, profiles_path: Path | None) -> OverrideSet | None:
-    """Teacher overrides checked against the profiles of the students they name only (the
-    driver streams the profiles file and keeps those: never the district's)."""
+def _overrides(
+    given: Any, catalog: Catalog, profiles_path: Path | None, night: str
+) -> OverrideSet | None:
+    """Teacher overrides for `night`, checked against the profiles of the students they name
+    only (the driver streams the profiles file and keeps those: never the district's)."""
     if given is None or isinstance(given, OverrideSet):
         return given
-    named = _named_students(Path(given))
+    named = named_students(Path(given))
     profiles: dict[str, LearnerProfile] = {}
     if profiles_path is not None and named:
         for _, line in user_text_lines(profiles_path, PROFILES_EXPECTED):
@@ -407,24 +416,10 @@ def _overrides(given: Any, catalog: Catalog, profiles_path: Path | None) -> Over
             if match and match.group(1) in named:
                 p = profile_from_json(line, f"{profiles_path} (student {match.group(1)})")
                 profiles[p.student_id] = p
-    return read_overrides(given, catalog, profiles)
+    return read_overrides(given, catalog, profiles, night=night)
 
 
 STUDENT_ID = re.compile(r'"student_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
-
-
-def _named_students(path: Path) -> set[str]:
-    """Every student id an overrides file (or folder of them) names (unreadable files are left
-    to `read_overrides`, which says what is wrong with them)."""
-    named: set[str] = set()
-    for file in sorted(path.glob("*.json")) if path.is_dir() else [path]:
-        try:
-            doc = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(doc, dict) and isinstance(doc.get("students"), dict):
-            named.update(doc["students"])
-    return named
 
 
 def _snapshot_meta(state_dir: Path, date: str) -> dict:

@@ -10,13 +10,16 @@ Exit codes (`main`):
   one error line) or a library error (`AdaptiveError`: bad data, config or artifact, one message);
 - 1: an internal error (a bug): one line naming it; `adaptive --debug CMD` or `ADAPTIVE_DEBUG=1`
   shows the traceback;
-- 130: interrupted (Ctrl-C).
+- 130: interrupted (Ctrl-C);
+- 141: the reader of stdout closed it early (`adaptive validate ... | head -1`): the command
+  stops without a word, as a shell reports a process ended by SIGPIPE (128 + 13).
 Never a bare traceback, never a silent success.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import warnings
 from typing import Annotated
@@ -24,12 +27,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from adaptive.cli.output import SETTINGS, err_console, set_debug
+from adaptive.cli.output import SETTINGS, OutputClosed, echo, err_console, set_debug
 from adaptive.errors import AdaptiveError
 
 USAGE_ERROR = 2
 INTERNAL_ERROR = 1
 INTERRUPTED = 130
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a process ended by a closed pipe
 
 app = typer.Typer(
     name="adaptive",
@@ -65,7 +69,7 @@ def package_version() -> str:
 
 def _print_version(value: bool) -> None:
     if value:
-        typer.echo(f"adaptive {package_version()}")
+        echo(f"adaptive {package_version()}")
         raise typer.Exit()
 
 
@@ -125,12 +129,28 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         err_console.print("Interrupted.")
         return INTERRUPTED
+    except OutputClosed:
+        return _output_closed()
     except AdaptiveError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return USAGE_ERROR
     except Exception as exc:
         return _internal_error(exc)
     return result if isinstance(result, int) else 0
+
+
+def _output_closed() -> int:
+    """stdout's reader went away (`| head -1`): there is no one to tell, and a line on stderr
+    would be noise in the user's terminal. stdout now points at /dev/null, so the interpreter's
+    own flush at exit does not fail as well (Python's advice for SIGPIPE); a stdout that is no
+    file descriptor (a test's capture) is left alone."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        pass
+    return BROKEN_PIPE
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -98,11 +98,36 @@ def train(
     for row in result.folds.itertuples(index=False):
         table.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
     console.print(table)
+    _print_holdout(result.run_id, tracking_uri)
     console.print(
         f"MLflow run {result.run_id}"
         + (f"; registered {name} version {result.version}" if name else "")
     )
     _print_quarantined(quarantine)
+
+
+def _print_holdout(run_id: str, tracking_uri: str | None) -> None:
+    """Say whom the fold table leaves out, and why: `train` holds a share of the students out
+    for `promote` (by a hash of their id, `adaptive.registry.holdout`), so the folds' responses
+    do not add up to the log's. The counts are the ones the MLflow run recorded."""
+    from adaptive.registry.store import tracking
+
+    with tracking(tracking_uri) as client:
+        params = client.get_run(run_id).data.params
+    n = {
+        key: int(params[key])
+        for key in ("data_students", "data_responses", "train_students", "train_responses")
+    }
+    console.print(
+        f"Held out for promotion: {n['data_students'] - n['train_students']:,} of "
+        f"{n['data_students']:,} students ({n['data_responses'] - n['train_responses']:,} of "
+        f"{n['data_responses']:,} responses), {float(params['holdout_fraction']):.0%} of the "
+        "students chosen by a hash of their id. `adaptive promote` compares models on them, so "
+        "neither the folds above nor the trained model saw them: the folds cover the other "
+        f"{n['train_students']:,} students ({n['train_responses']:,} responses).",
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 @reads_log
@@ -399,6 +424,10 @@ def _print_job(s) -> None:
     console.print(
         f"outputs: {s.out / 'recommendations' / f'date={s.date}'} (and students/, state/)"
     )
+    if s.override_students is not None:
+        from adaptive.batch.overrides import applied_line
+
+        info(applied_line(s.override_students, s.override_files))
     if s.students_without_recommendations:
         err_console.print(
             f"[bold yellow]warning:[/] {s.students_without_recommendations:,} students got no "

@@ -9,6 +9,8 @@
   informational lines (`info`), MLflow's "View run ... at" links and its log lines.
 - `--debug` (`adaptive --debug CMD`, or `ADAPTIVE_DEBUG=1`) shows the traceback of an
   internal error instead of the one-line message.
+- A closed output (`adaptive ... | head -1`) raises `OutputClosed`, from `console` and `echo`
+  alike, which `adaptive.cli.run` turns into a quiet exit.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
+import typer
 from rich.console import Console
 
 # Width for output that is not a terminal: wide enough that no table or line is ever cut.
@@ -52,8 +55,26 @@ def output_width(stream: TextIO) -> int | None:
     return int(columns) if columns.isdigit() and int(columns) > 0 else UNLIMITED_WIDTH
 
 
-console = Console(width=output_width(sys.stdout))
-err_console = Console(stderr=True, width=output_width(sys.stderr), highlight=False)
+class OutputClosed(Exception):
+    """The reader of the command's output went away (`adaptive validate ... | head -1`).
+
+    Not an `OSError`, on purpose: click answers a `BrokenPipeError` that reaches it with
+    `sys.exit(1)`, the exit code of an internal error here, without a word; this one passes
+    through click to `adaptive.cli.run`, which ends the command quietly (`BROKEN_PIPE`).
+    """
+
+
+class CliConsole(Console):
+    """A rich `Console` whose closed output raises `OutputClosed` (rich's own answer to a
+    `BrokenPipeError` is `SystemExit(1)`)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True  # nothing more to write: the reader is gone
+        raise OutputClosed("the reader of the output closed it")
+
+
+console = CliConsole(width=output_width(sys.stdout))
+err_console = CliConsole(stderr=True, width=output_width(sys.stderr), highlight=False)
 
 
 # MLflow reads this each time a run ends against a server, before printing the run's link.
@@ -96,3 +117,12 @@ def info(text: str) -> None:
     so that what a command prints on stdout is its result alone (a JSON stays parseable)."""
     if not SETTINGS.quiet:
         err_console.print(text, highlight=False, soft_wrap=True)
+
+
+def echo(text: str) -> None:
+    """Plain text to stdout, as it is (JSON, the version: no markup, no wrapping); a closed
+    stdout raises `OutputClosed`, as `console` does."""
+    try:
+        typer.echo(text)
+    except BrokenPipeError as exc:
+        raise OutputClosed("the reader of the output closed it") from exc

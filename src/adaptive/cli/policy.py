@@ -35,7 +35,7 @@ from adaptive.cli.options import (
     parse_moment,
     reads_log,
 )
-from adaptive.cli.output import console, info
+from adaptive.cli.output import console, echo, info
 from adaptive.errors import ConfigError
 
 
@@ -116,6 +116,8 @@ def recommend(
 
     if model is not None and name is not None:
         raise ConfigError("give --model (a saved folder) or --name (a registered model), not both")
+    student = [s.strip() for s in student]  # ids are text, trimmed, as everywhere
+    explain = explain.strip() if explain is not None else None
     d = _district(district, data, catalog, profiles, mapping, quarantine)
     if not d.catalog.activities:
         source = catalog if data is not None else district or DEMO_DISTRICT
@@ -185,7 +187,7 @@ def _tracer(district, model: Path | None, name: str | None, tracking_uri: str | 
 
 def _print_explanation(why, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(why.to_dict(), indent=1))
+        echo(json.dumps(why.to_dict(), indent=1))
         return
     console.print(f"[bold]{why.activity_id}[/]: {why.status}. {why.sentence}", highlight=False)
     for r in why.reasons:
@@ -211,7 +213,7 @@ def _print_recommendations(student, k, d, tracer, when, config, as_json: bool) -
             }
             for sid, rs in recs.items()
         }
-        typer.echo(json.dumps(payload, indent=1))
+        echo(json.dumps(payload, indent=1))
         return
     for sid, rs in recs.items():
         # a student without answers yet: where they were started ("placed from grade K")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
+from adaptive.data.codes import id_list
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.placement.prior import grade_placement
@@ -185,6 +186,7 @@ def recommend_students(
     """
     d = district if isinstance(district, District) else load_district(district)
     config = config or PolicyConfig.default()
+    student_ids = id_list(student_ids)  # " stu1 " is "stu1", as everywhere
     unknown = [s for s in student_ids if s not in d.profiles and s not in set(d.log.students)]
     if unknown:
         raise ConfigError(
@@ -218,6 +220,7 @@ def explain_activity(
 ) -> Explanation:
     """Why an activity is (not) recommended to a student (blocked, excluded, ranked lower...)."""
     d = (district if isinstance(district, District) else load_district(district)).as_of(now)
+    student_id, activity_id = str(student_id).strip(), str(activity_id).strip()
     config = config or PolicyConfig.default()
     model = model if model is not None else default_model(d.log, d.catalog)
     batch, when = student_batch(student_id, d, model, config, now)

@@ -139,8 +139,9 @@ def train_model(
                     str(log.source),
                     None,
                     "student_id",
-                    str(train_log.n_students),
-                    f"at least {max(folds, 2)} training students outside the promotion holdout",
+                    f"{train_log.n_students} training students ({log.n_students} in the log)",
+                    f"at least {max(folds, 2)} students outside the promotion holdout (one "
+                    f"{max(folds, 2)}-fold cross-validation needs as many)",
                 )
             ]
         )

@@ -257,6 +257,14 @@ def require_log(log: object, call: str) -> None:
         )
 
 
+def require_responses(log: ResponseLog, model: str) -> None:
+    """A model's `fit` needs at least one response: an empty log (a filter that kept no one,
+    a header-only export) is one `ConfigError` saying so, instead of an error from deep inside
+    the fit. Every model's `fit` calls it."""
+    if len(log) == 0:
+        raise ConfigError(f"cannot fit {model} on an empty response log")
+
+
 _UPDATE_TYPES = (
     "update(state, responses): got a {}; expected a ResponseLog, a Response, or a list of "
     "Response in the order they happened"

@@ -61,6 +61,7 @@ from adaptive.tracing.base import (
     all_rows,
     index_codes,
     require_log,
+    require_responses,
 )
 from adaptive.tracing.bkt_engine import (
     PARAMS,
@@ -259,8 +260,7 @@ class BKT(KnowledgeTracer):
 
     def _prepare(self, log: ResponseLog) -> tuple[_Entries, _Classes]:
         self._validate()
-        if len(log) == 0:
-            raise ConfigError("cannot fit BKT on an empty response log")
+        require_responses(log, "BKT")
         entries = self._codes_from(log)._entries(log)
         return entries, self._classes(entries)
 

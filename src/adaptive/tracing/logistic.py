@@ -55,7 +55,13 @@ from sklearn.linear_model import LogisticRegression
 
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import DataValidationError, Problem
-from adaptive.tracing.base import KnowledgeTracer, TracingState, index_codes, require_log
+from adaptive.tracing.base import (
+    KnowledgeTracer,
+    TracingState,
+    index_codes,
+    require_log,
+    require_responses,
+)
 from adaptive.tracing.calibration import LatentMastery, LatentMasteryMixin
 from adaptive.tracing.features import (
     NS_PER_S,
@@ -124,9 +130,25 @@ class LogisticTracer(LatentMasteryMixin, KnowledgeTracer):
         return None
 
     # -- fitting ----------------------------------------------------------------------------------
+    def check_params(self) -> None:
+        """Refuse hyperparameters this model cannot be fitted with, before any data is read:
+        the feature layout's checks (count transform, history), on a one-item, one-skill
+        vocabulary, and the regression's `C` and `max_iter` (a `ValueError` naming the
+        parameter and the value)."""
+        self._layout(1, 1, self._wants_windows())
+        if not (isinstance(self.C, int | float) and self.C > 0):
+            raise ValueError(f"C={self.C!r}: expected a regularization strength > 0")
+        if not (isinstance(self.max_iter, int) and self.max_iter >= 1):
+            raise ValueError(f"max_iter={self.max_iter!r}: expected a whole number >= 1")
+
+    def _regression(self) -> LogisticRegression:
+        """The L2 logistic regression every fit of this model runs (see the module docstring)."""
+        return LogisticRegression(C=self.C, max_iter=self.max_iter, solver="newton-cg")
+
     def fit(self, log: ResponseLog) -> Self:
         """Fit the logistic regression on every response of `log` (features from earlier ones)."""
         require_log(log, "fit")
+        require_responses(log, type(self).__name__)
         if len(np.unique(log.correct)) < 2:
             raise DataValidationError(
                 [
@@ -134,7 +156,7 @@ class LogisticTracer(LatentMasteryMixin, KnowledgeTracer):
                         log.source,
                         None,
                         "correct",
-                        str(int(log.correct[0])) if len(log) else "",
+                        str(int(log.correct[0])),
                         "both correct and incorrect responses to fit a logistic model",
                     )
                 ]
@@ -149,7 +171,7 @@ class LogisticTracer(LatentMasteryMixin, KnowledgeTracer):
         self.layout_ = self._layout(len(self.items_), self.n_kcs_, self.windows_)
         counts = batch_counts(self.layout_, self._batch_input(log), self.ability_prior)
         x = design_matrix(self.layout_, counts)
-        lr = LogisticRegression(C=self.C, max_iter=self.max_iter, solver="newton-cg")
+        lr = self._regression()
         lr.fit(x, log.correct.astype(np.int64))
         self.coef_ = lr.coef_.ravel().astype(np.float64)
         self.intercept_ = float(lr.intercept_[0])
@@ -455,7 +477,7 @@ class IRT(LogisticTracer):
         rows = np.repeat(np.arange(n), 2)
         cols = np.column_stack([log.student, n_students + item]).ravel()
         x = sparse.csr_matrix((np.ones(2 * n), (rows, cols)), shape=(n, n_students + n_items))
-        lr = LogisticRegression(C=self.C, max_iter=self.max_iter, solver="newton-cg")
+        lr = self._regression()
         lr.fit(x, log.correct.astype(np.int64))
         intercept = float(lr.intercept_[0])
         self.item_logit0_ = intercept + lr.coef_.ravel()[n_students:]

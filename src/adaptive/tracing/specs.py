@@ -12,9 +12,12 @@ construct by hand.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
+import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +54,10 @@ def spec_path(name_or_path: str | Path) -> Path:
     return resolve(name_or_path, MODELS_DIR, "model spec")
 
 
+# The keys a spec file may hold at its top level (its [params] are the model's to name).
+SPEC_KEYS = ("model", "name", "params")
+
+
 def load_spec(name_or_path: str | Path) -> dict[str, Any]:
     """Read and check a spec file: {'name', 'model', 'params'}."""
     path = spec_path(name_or_path)
@@ -58,8 +65,7 @@ def load_spec(name_or_path: str | Path) -> dict[str, Any]:
         spec = tomllib.loads(read_user_text(path, "a model spec TOML file"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
-    if "model" not in spec:
-        raise ConfigError(f"{path}: missing key 'model'; expected one of {sorted(MODEL_CLASSES)}")
+    _check_spec_keys(path, spec)
     return {
         "name": spec.get("name", path.stem),
         "model": spec["model"],
@@ -67,21 +73,84 @@ def load_spec(name_or_path: str | Path) -> dict[str, Any]:
     }
 
 
-def build_model(name_or_path: str | Path) -> KnowledgeTracer:
-    """An unfitted model from a spec name or file."""
-    spec = load_spec(name_or_path)
-    klass = model_class(spec["model"])
-    wrong = _mistyped_params(klass, spec["params"])
-    if wrong:
+def _check_spec_keys(path: Path, spec: dict[str, Any]) -> None:
+    """A spec's top level: a known `model`, a `[params]` table, nothing else. A misspelled key
+    is refused rather than ignored: `[param]` for `[params]` would otherwise train the model
+    with its defaults, and say nothing."""
+    if "model" not in spec:
+        raise ConfigError(f"{path}: missing key 'model'; expected one of {sorted(MODEL_CLASSES)}")
+    for key in spec:
+        if key not in SPEC_KEYS:
+            raise ConfigError(f"{path}: {unknown_key(key, SPEC_KEYS)}")
+    if not isinstance(spec["model"], str) or spec["model"] not in MODEL_CLASSES:
+        raise ConfigError(f"{path}: {unknown_key(spec['model'], list(MODEL_CLASSES), 'model')}")
+    if not isinstance(spec.get("params", {}), dict):
         raise ConfigError(
-            f"{spec_path(name_or_path)}: bad [params] for {spec['model']!r}: {'; '.join(wrong)}"
+            f"{path}: params = {spec['params']!r}; expected a [params] table "
+            "(one `key = value` per line)"
         )
+
+
+def build_model(name_or_path: str | Path) -> KnowledgeTracer:
+    """An unfitted model from a spec name or file, its [params] checked before any data is read.
+
+    Every refusal is one `ConfigError` naming the spec file: an unknown key (with the valid ones),
+    a value of the wrong type, and whatever the model itself refuses, in its constructor or its
+    `check_params()` (a deep model builds its network there: torch's own checks of the sizes).
+    """
+    path = spec_path(name_or_path)
+    spec = load_spec(path)
+    klass = model_class(spec["model"])
+    params = spec["params"]
+    where = f"{path}: bad [params] for {spec['model']!r}"
+    valid = constructor_params(klass)
+    for key in params:
+        if key not in valid:
+            raise ConfigError(f"{where}: {unknown_key(key, valid)}")
+    wrong = _mistyped_params(klass, params)
+    if wrong:
+        raise ConfigError(f"{where}: {'; '.join(wrong)}")
     try:
-        return klass(**spec["params"])
-    except TypeError as exc:
-        raise ConfigError(
-            f"{spec_path(name_or_path)}: bad [params] for {spec['model']!r}: {exc}"
-        ) from exc
+        model = klass(**params)
+        check = getattr(model, "check_params", None)  # models without one check at `fit`
+        if check is not None:
+            check()
+    except (ConfigError, ValueError, TypeError) as exc:
+        raise ConfigError(f"{where}: {_refusal(exc, params)}") from exc
+    return model
+
+
+def constructor_params(klass: type) -> list[str]:
+    """The hyperparameters `klass(...)` takes: the keys a spec's [params] may hold."""
+    signature = inspect.signature(klass.__init__)
+    return [name for name in signature.parameters if name != "self"]
+
+
+def unknown_key(key: str, valid: Sequence[str], what: str = "key") -> str:
+    """Why `key` is refused, with its close match among `valid` (difflib) when there is one:
+    "unknown key 'forget' (did you mean 'forgets'?); valid keys: fitter, fixed, forgets, ..."."""
+    close = difflib.get_close_matches(str(key), valid, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown {what} {key!r}{hint}; valid {what}s: {', '.join(sorted(valid))}"
+
+
+def _refusal(exc: Exception, params: dict[str, Any]) -> str:
+    """The model's message for refusing `params`, with the spec's value of each param it names.
+
+    Torch says "hidden_size must be greater than zero" without the value, and some messages
+    name no param at all ("negative dimension -4"): those get every param of the spec, so
+    the user can find the line to fix.
+    """
+    text = str(exc)
+    named = [key for key in params if re.search(rf"\b{re.escape(key)}\b", text)]
+    unshown = [key for key in named if f"{key}={params[key]!r}" not in text]
+    if unshown:
+        values = ", ".join(f"{key} = {params[key]!r}" for key in unshown)
+        return f"{values} was refused: {text}"
+    if named:  # the message shows the values itself ("window=0; expected ...")
+        return text
+    given = ", ".join(f"{key} = {value!r}" for key, value in params.items()) or "none"
+    return f"{text} (the spec's params: {given})"
 
 
 def _mistyped_params(klass: type, params: dict[str, Any]) -> list[str]:
@@ -95,7 +164,7 @@ def _mistyped_params(klass: type, params: dict[str, Any]) -> list[str]:
     wrong = []
     for name, value in params.items():
         default = defaults.get(name)
-        if default is None:  # unknown names are the constructor's to refuse; None takes any
+        if default is None:  # a default of None takes any value
             continue
         if isinstance(default, bool):
             ok, expected = isinstance(value, bool), "true or false"

@@ -60,7 +60,7 @@ from sklearn.metrics import roc_auc_score
 
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ArtifactError, ConfigError
-from adaptive.tracing.base import KnowledgeTracer, TracingState, require_log
+from adaptive.tracing.base import KnowledgeTracer, TracingState, require_log, require_responses
 from adaptive.tracing.calibration import LatentMastery, LatentMasteryMixin
 from adaptive.tracing.deep.sequences import (
     Encoded,
@@ -125,6 +125,24 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
         if self.precision not in PRECISIONS:
             raise ConfigError(f"precision={self.precision!r}; expected one of {PRECISIONS}")
 
+    def check_params(self) -> None:
+        """Refuse hyperparameters this model cannot be trained with, before any data is read.
+
+        `ConfigError` from the checks of `fit` (device, precision, positive sizes), and the
+        `ValueError` of building the network itself on a one-skill, one-item vocabulary:
+        torch's and our layers' own checks (a size above zero, dropout in [0, 1], heads that
+        divide the model size), so that a spec's mistake is named when the spec is read
+        (`build_model` adds its file) instead of surfacing mid-fit.
+        """
+        self._check_params()
+        probe = self.clone()
+        probe.skills_, probe.items_ = pd.Index(["skill"]), pd.Index(["item"])
+        with torch.random.fork_rng(devices=[]):  # the caller's random stream stays as it was
+            try:
+                probe._network()
+            except (RuntimeError, ArithmeticError) as exc:  # "negative dimension", zero heads
+                raise ValueError(f"{self.name} cannot build its network: {exc}") from exc
+
     @property
     def torch_device(self) -> torch.device:
         return torch.device(self.device)
@@ -143,7 +161,8 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
         from training, or, when given, the students of `validation` (e.g. a published fold).
         """
         require_log(log, "fit")
-        self._check_params()
+        self.check_params()
+        require_responses(log, type(self).__name__)
         self.skills_ = pd.Index(log.skills)
         self.items_ = pd.Index(log.items)
         self._maps = None
