@@ -16,6 +16,8 @@ from adaptive.policy import (
     TeacherOverrides,
     recommendations_from_frame,
 )
+from adaptive.policy.base import catalog_arrays
+from adaptive.policy.constraints import check_selection
 
 NOW = 100.0
 ONLY_DIFFICULTY = {"interest": 0.0, "readiness": 0.0, "exploration": 0.0, "aspiration": 0.0}
@@ -157,6 +159,30 @@ def test_teacher_assignments_first_and_exclusions_win(catalog) -> None:
         r.activity_id for r in policy.recommend(view(), k=5, now=NOW, overrides=ov2)
     ]
     assert policy.explain(view(overrides=ov2), "add-0", now=NOW).status == "excluded"
+
+
+def test_a_teachers_assignments_are_served_whatever_the_budget_and_cap(catalog) -> None:
+    """A coordinator's trial: of two assignments on a 12-minute day, only the first was served,
+    without a word, while the class page said both were. A teacher's choice is served (only an
+    exclusion and the k slots stop it) and uses up the budget: the policy adds nothing to a
+    day the assignments fill, and no more of a skill the teacher assigned to its cap."""
+    policy = AdaptivePolicy(catalog)
+    short = LearnerProfile("s1", grade=3, weekly_minutes=60.0)  # 12 minutes a day
+    ov = TeacherOverrides(assigned=("div-3", "geo-2"))  # 8 + 7 minutes
+    recs = policy.recommend(view(profile=short), k=5, now=NOW, overrides=ov)
+    assert [(r.activity_id, r.assigned_by_teacher) for r in recs] == [
+        ("div-3", True),
+        ("geo-2", True),
+    ]
+    four = TeacherOverrides(assigned=("add-0", "add-1", "add-2", "add-3"))
+    recs = policy.recommend(view(), k=6, now=NOW, overrides=four)
+    assert [r.activity_id for r in recs[:4]] == ["add-0", "add-1", "add-2", "add-3"]
+    assert "add" not in skill_of(recs[4:])  # the cap binds what the policy chooses
+    batch = StudentBatch.from_views(catalog, [view(profile=short, overrides=ov)])
+    sel = policy.select(batch, 5, NOW)
+    assert check_selection(sel.activity, batch, catalog_arrays(catalog), 3) == dict.fromkeys(
+        check_selection(sel.activity, batch, catalog_arrays(catalog), 3), 0
+    )
 
 
 def test_scope_and_grade_band(catalog) -> None:

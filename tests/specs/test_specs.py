@@ -165,6 +165,7 @@ def test_a_misspelled_top_level_key_or_model_is_refused_not_ignored(
         ("sakt", "d_model = 15\nn_heads = 2", "d_model=15 is not a multiple of n_heads=2"),
         ("best-lr", "C = -1.0", "C=-1.0: expected a regularization strength > 0"),
         ("pfa", 'transform = "log"', "transform = 'log' was refused: count transform 'log'"),
+        ("bkt", 'fitter = "sklearn"', "was refused: BKT fitter 'sklearn': expected one of"),
     ],
 )  # fmt: skip
 def test_a_value_the_model_refuses_is_one_config_error_naming_file_key_and_value(

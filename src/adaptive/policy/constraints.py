@@ -92,9 +92,12 @@ def select_top_k(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Greedy constrained top-k for every student at once.
 
-    Teacher assignments first (in order; only the exclusions, budget and cap stop them), then
-    repeatedly the best eligible activity that fits the remaining minutes and the per-skill cap,
-    its score lowered by `variety` for each activity of the same skill already chosen.
+    Teacher assignments first, in order: a teacher's choice is served whatever the time budget
+    and the per-skill cap say (only an exclusion and the k slots stop it; a coordinator found
+    the second of two assignments dropped by a 12-minute budget without a word), and it uses
+    up the budget. Then repeatedly the best eligible activity that fits the minutes left and
+    the per-skill cap, its score lowered by `variety` for each activity of the same skill
+    already chosen.
 
     Ties go to the lowest activity index. For speed on large batches (and on a single student,
     whose rounds run on 1-D arrays in `_greedy_row`) the greedy runs on each student's best
@@ -127,13 +130,7 @@ def select_top_k(
         order_vals = np.asarray(assigned[order_rows, order_cols]).ravel()
         srt = np.lexsort((order_vals, order_rows))
         for who, act in zip(order_rows[srt].tolist(), order_cols[srt].tolist(), strict=True):
-            if (
-                slot[who] < k
-                and not excluded[who, act]
-                and act not in picks[who, : slot[who]]
-                and minutes[act] <= remaining[who] + 1e-9
-                and count[who, skill[act]] < max_per_skill
-            ):
+            if slot[who] < k and not excluded[who, act] and act not in picks[who, : slot[who]]:
                 picks[who, slot[who]] = act
                 picked_score[who, slot[who]] = score[who, act]
                 assigned_flag[who, slot[who]] = True
@@ -304,24 +301,31 @@ def _greedy_row(
 def check_selection(
     picks: np.ndarray, batch: StudentBatch, ctx: CatalogArrays, max_per_skill: int
 ) -> dict[str, int]:
-    """Count violations of every hard constraint in a selection (each must be 0)."""
+    """Count violations of every hard constraint in a selection (each must be 0). A teacher's
+    assignment is exempt from all but the exclusions (`select_top_k`): the budget and the
+    per-skill cap bind the activities the policy chose, with the assignments' minutes and
+    skills counted against them."""
     n, k = picks.shape
     valid = picks >= 0
     rows = np.repeat(np.arange(n), k).reshape(n, k)
     act = np.where(valid, picks, 0)
     masks = constraint_masks(batch, ctx)
-    assigned = batch.assigned.toarray() > 0
+    by_teacher = (batch.assigned.toarray() > 0)[rows, act] & valid
+    chosen = valid & ~by_teacher  # what the policy chose
     out: dict[str, int] = {}
     for name, m in masks.items():
         hit = m[rows, act] & valid
         if name != "excluded":  # a teacher assignment may bring back completed / out-of-scope work
-            hit &= ~assigned[rows, act]
+            hit &= ~by_teacher
         out[name] = int(hit.sum())
     minutes = np.where(valid, ctx.minutes[act], 0.0).sum(axis=1)
-    out["time_budget"] = int((minutes > batch.daily_minutes + 1e-9).sum())
+    over = minutes > batch.daily_minutes + 1e-9
+    out["time_budget"] = int((over & chosen.any(axis=1)).sum())
     skill = np.where(valid, ctx.primary_skill[act], -1)
     same_skill = (skill[:, :, None] == skill[:, None, :]) & valid[:, :, None] & valid[:, None, :]
-    out["max_per_skill"] = int((same_skill.sum(axis=2) > max_per_skill).any(axis=1).sum())
+    out["max_per_skill"] = int(
+        ((same_skill.sum(axis=2) > max_per_skill) & chosen).any(axis=1).sum()
+    )
     same_act = (picks[:, :, None] == picks[:, None, :]) & valid[:, :, None] & valid[:, None, :]
     out["duplicates"] = int(((same_act.sum(axis=2) > 1).any(axis=1)).sum())
     return out

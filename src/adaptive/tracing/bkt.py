@@ -259,7 +259,7 @@ class BKT(KnowledgeTracer):
         return self._import(pybkt_model, log, entries, classes)
 
     def _prepare(self, log: ResponseLog) -> tuple[_Entries, _Classes]:
-        self._validate()
+        self.check_params()
         require_responses(log, "BKT")
         entries = self._codes_from(log)._entries(log)
         return entries, self._classes(entries)
@@ -387,7 +387,10 @@ class BKT(KnowledgeTracer):
         self.items_ = pd.Index(log.items, name="item_id")
         return self
 
-    def _validate(self) -> None:
+    def check_params(self) -> None:
+        """Refuse settings BKT cannot be fitted with (fitter, multi-skill rule, iterations,
+        fixed parameters), before any data is read: `build_model` runs it when a spec is read,
+        so a spec's mistake names its file."""
         if self.fitter not in FITTERS:
             raise ConfigError(f"BKT fitter {self.fitter!r}: expected one of {FITTERS}")
         if self.multi_skill not in MULTI_SKILL:
