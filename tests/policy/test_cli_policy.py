@@ -183,3 +183,26 @@ def test_recommend_reads_ids_trimmed_as_everywhere(district_dir) -> None:
     why = runner.invoke(app, [*base, "--student", f"{sid} ", "--explain", f"{act} "])
     assert why.exit_code == 0, why.output
     assert json.loads(why.stdout)["activity_id"] == act
+
+
+def test_recommend_applies_the_teachers_overrides_as_the_night_does(district_dir, tmp_path) -> None:
+    """A coordinator could not check a teacher's override with `recommend`: it had no
+    `--overrides`, so a student's reasons differed from the night's and `--explain` could not
+    say the teacher excluded an activity. Now the same file gives the same effect."""
+    d = load_district(district_dir)
+    sid = d.log.students[0]
+    base = ["recommend", "--student", sid, "--k", "4", "--json", "--district", str(district_dir)]
+    before = [r["activity_id"] for r in json.loads(runner.invoke(app, base).stdout)[sid][
+        "recommendations"]]  # fmt: skip
+    assign = next(a.id for a in d.catalog.activities if a.id not in before)
+    doc = {"format": "adaptive-overrides", "version": 1, "class_id": d.profiles[sid].class_id,
+           "students": {sid: {"excluded": [before[0]], "assigned": [assign]}}}  # fmt: skip
+    (tmp_path / "o.json").write_text(json.dumps(doc))
+    res = runner.invoke(app, [*base, "--overrides", str(tmp_path / "o.json")])
+    assert res.exit_code == 0, res.output
+    recs = json.loads(res.stdout)[sid]["recommendations"]
+    assert recs[0]["activity_id"] == assign and recs[0]["assigned_by_teacher"]
+    assert before[0] not in [r["activity_id"] for r in recs]
+    why = runner.invoke(app, [*base, "--overrides", str(tmp_path / "o.json"), "--explain",
+                              before[0]])  # fmt: skip
+    assert json.loads(why.stdout)["status"] == "excluded", why.output

@@ -19,6 +19,7 @@ from adaptive.cli.options import (
     CatalogFile,
     DistrictDir,
     Engine,
+    OverridesPath,
     ProfilesFile,
     Quarantine,
     Quiet,
@@ -240,14 +241,7 @@ def batch(
             help="Policy config TOML (default: the shipped weights).",
         ),
     ] = None,
-    overrides: Annotated[
-        Path | None,
-        typer.Option(
-            "--overrides",
-            exists=True,
-            help="Teacher overrides exported by the report's class pages (a JSON file or a folder).",
-        ),
-    ] = None,
+    overrides: OverridesPath = None,
     report: Annotated[
         Path | None,
         typer.Option("--report", file_okay=False, help="Also write the report site here."),

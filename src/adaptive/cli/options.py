@@ -360,6 +360,14 @@ def check_catalog(path: Path | None) -> Path | None:
     return path
 
 
+OverridesPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--overrides",
+        exists=True,
+        help="Teacher overrides exported by the report's class pages (a JSON file or a folder).",
+    ),
+]
 ProfilesFile = Annotated[
     Path | None,
     typer.Option(

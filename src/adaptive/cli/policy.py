@@ -27,6 +27,7 @@ from rich.table import Table
 from adaptive.cli.options import (
     CatalogFile,
     DistrictDir,
+    OverridesPath,
     ProfilesFile,
     Quarantine,
     Quiet,
@@ -98,6 +99,7 @@ def recommend(
         str | None,
         typer.Option("--explain", help="Explain why this activity is (not) recommended."),
     ] = None,
+    overrides: OverridesPath = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
@@ -128,6 +130,8 @@ def recommend(
     check_skill_coverage(tracer.skills_, d.catalog)  # no overlap: an error; partial: a warning
     check_profiles(d.profiles, d.catalog)  # topics and goals the catalog lacks: a warning
     config = PolicyConfig.from_toml(policy) if policy is not None else None
+    served = {"district": d, "model": tracer, "now": when, "config": config,
+              "overrides": _teacher_overrides(overrides, d, when)}  # fmt: skip
     if explain is not None:
         if len(student) != 1:
             raise ConfigError("--explain takes exactly one --student")
@@ -136,12 +140,20 @@ def recommend(
                 f"--explain {explain!r}: not an activity of the catalog ({len(d.catalog.activities):,}"
                 f" activities, e.g. {', '.join(d.catalog.activity_index[:3])})"
             )
-        why = explain_activity(
-            student[0], explain, district=d, model=tracer, now=when, config=config, k=k
-        )
-        _print_explanation(why, as_json)
+        _print_explanation(explain_activity(student[0], explain, k=k, **served), as_json)
         return
-    _print_recommendations(student, k, d, tracer, when, config, as_json)
+    _print_recommendations(student, k, served, as_json)
+
+
+def _teacher_overrides(path: Path | None, district, when):
+    """The class pages' overrides (`batch --overrides`), in force on the day of `when` (every
+    file when no --now is given), read and checked as the nightly job reads them."""
+    if path is None:
+        return None
+    from adaptive.batch.overrides import read_overrides
+
+    night = when.date().isoformat() if when is not None else None
+    return read_overrides(path, district.catalog, district.profiles, night=night)
 
 
 def _district(district, data, catalog, profiles, mapping, quarantine):
@@ -194,15 +206,13 @@ def _print_explanation(why, as_json: bool) -> None:
         console.print(f"  - {r.term}: {r.detail} ({r.contribution:+.3f})", highlight=False)
 
 
-def _print_recommendations(student, k, d, tracer, when, config, as_json: bool) -> None:
+def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
     from adaptive.policy.service import recommend_students
     from adaptive.policy.shortfall import explain_shortfall
 
-    recs = recommend_students(student, k, district=d, model=tracer, now=when, config=config)
+    recs = recommend_students(student, k, **served)
     short = {
-        sid: explain_shortfall(sid, k, district=d, model=tracer, now=when, config=config)
-        if len(rs) < k
-        else None
+        sid: explain_shortfall(sid, k, **served) if len(rs) < k else None
         for sid, rs in recs.items()
     }
     if as_json:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -29,6 +30,9 @@ from adaptive.policy.base import Explanation, Recommendation, StudentBatch, to_d
 from adaptive.policy.config import PolicyConfig
 from adaptive.policy.recommender import AdaptivePolicy
 from adaptive.tracing.base import KnowledgeTracer, TracingState
+
+if TYPE_CHECKING:
+    from adaptive.batch.overrides import OverrideSet
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEMO_DISTRICT = PROJECT_ROOT / "datasets" / "demo"
@@ -177,12 +181,15 @@ def recommend_students(
     model: KnowledgeTracer | None = None,
     now: float | pd.Timestamp | None = None,
     config: PolicyConfig | None = None,
+    overrides: OverrideSet | None = None,
 ) -> dict[str, list[Recommendation]]:
     """Top-k recommendations with reasons for each student id.
 
     `model`: a fitted knowledge-tracing model (default: BKT fitted on the district's log).
     `now`: the time of the recommendation (default: one day after the student's last response).
     `config`: the policy's weights (default: `PolicyConfig.default()`).
+    `overrides`: the teachers' overrides (`adaptive.batch.overrides.read_overrides`), applied as
+    the nightly job applies them, so a student's recommendations and reasons are the night's.
     """
     d = district if isinstance(district, District) else load_district(district)
     config = config or PolicyConfig.default()
@@ -201,8 +208,9 @@ def recommend_students(
         one = log.take_students([sid]) if len(log) else log
         when = to_days(now) if now is not None else _day_after_last(one)
         batch = batch_from_model(
-            model, state, d.catalog, d.profiles, log=one, student_ids=[sid], config=config
-        )
+            model, state, d.catalog, d.profiles, log=one, student_ids=[sid], config=config,
+            **teacher_fields(overrides, d, sid),
+        )  # fmt: skip
         sel = policy.select(batch, k, when)
         out[sid] = policy.recommendations_of(batch, sel, when)[0]
     return out
@@ -217,13 +225,15 @@ def explain_activity(
     now: float | pd.Timestamp | None = None,
     config: PolicyConfig | None = None,
     k: int = 10,
+    overrides: OverrideSet | None = None,
 ) -> Explanation:
-    """Why an activity is (not) recommended to a student (blocked, excluded, ranked lower...)."""
+    """Why an activity is (not) recommended to a student (blocked, excluded by the teacher,
+    ranked lower...); `overrides` as in `recommend_students`."""
     d = (district if isinstance(district, District) else load_district(district)).as_of(now)
     student_id, activity_id = str(student_id).strip(), str(activity_id).strip()
     config = config or PolicyConfig.default()
     model = model if model is not None else default_model(d.log, d.catalog)
-    batch, when = student_batch(student_id, d, model, config, now)
+    batch, when = student_batch(student_id, d, model, config, now, overrides)
     return AdaptivePolicy(d.catalog, config).explain_batch_row(batch, activity_id, when, k)
 
 
@@ -233,6 +243,7 @@ def student_batch(
     model: KnowledgeTracer,
     config: PolicyConfig,
     now: float | pd.Timestamp | None = None,
+    overrides: OverrideSet | None = None,
 ) -> tuple[StudentBatch, float]:
     """One district student's policy input, from their own responses before `now`
     (`batch_from_model`), and the time to recommend at (`now`, else the day after their last
@@ -240,9 +251,16 @@ def student_batch(
     log, state = traced_students(model, district.as_of(now), [student_id])
     batch = batch_from_model(
         model, state, district.catalog, district.profiles, log=log, student_ids=[student_id],
-        config=config,
+        config=config, **teacher_fields(overrides, district, student_id),
     )  # fmt: skip
     return batch, to_days(now) if now is not None else _day_after_last(log)
+
+
+def teacher_fields(overrides: OverrideSet | None, district: District, student_id: str) -> dict:
+    """The `StudentBatch` fields of one student's teacher overrides (none without)."""
+    if overrides is None:
+        return {}
+    return overrides.batch_fields(district.catalog, district.profiles, [student_id])
 
 
 def traced_students(

@@ -108,6 +108,7 @@ def explain_shortfall(
     model,
     now=None,
     config=None,
+    overrides=None,
 ) -> Shortfall | None:
     """`shortfall` for one student of a district, built as `recommend_students` builds it.
 
@@ -117,6 +118,6 @@ def explain_shortfall(
     from adaptive.policy.service import student_batch
 
     config = config or PolicyConfig.default()
-    batch, when = student_batch(student_id, district, model, config, now)
+    batch, when = student_batch(student_id, district, model, config, now, overrides)
     policy = AdaptivePolicy(district.catalog, config)
     return shortfall(policy, batch, policy.select(batch, k, when), k, when)
