@@ -81,7 +81,7 @@ def test_class_scope_writes_only_that_class(report_district, tmp_path):
     assert (tmp_path / "school" / "schools" / school / "index.html").is_file()
 
 
-def test_roster_names_replace_ids_on_pages_only(report_district, tmp_path):
+def test_roster_names_replace_ids_on_pages_only(report_district, tmp_path, capsys):
     d = report_district
     ids = sorted(d.students()["student_id"])
     roster = tmp_path / "roster.csv"
@@ -97,6 +97,22 @@ def test_roster_names_replace_ids_on_pages_only(report_district, tmp_path):
     build_site(d.batch, d.day, tmp_path / "excel", catalog=d.catalog, profiles=d.profiles,
                roster=excel)  # fmt: skip
     assert class_pages(tmp_path / "excel")[0].read_text() == page
+    # a district's own export: other columns, another order, Excel's ';' (a coordinator's
+    # trial: "line 2: 3 field(s)" and "header 'student_id;name'"), and two students the
+    # night does not serve, counted (never named) in the result and by the command
+    own = tmp_path / "roster_own.csv"
+    own.write_text("grade;name;student_id\n" + "".join(
+        f"4;Ada Zed{i};{s}\n" for i, s in enumerate(ids)) + "4;X;gone1\n5;Y;gone2\n")  # fmt: skip
+    result = build_site(d.batch, d.day, tmp_path / "own", catalog=d.catalog,
+                        profiles=d.profiles, roster=own)  # fmt: skip
+    assert class_pages(tmp_path / "own")[0].read_text() == page
+    assert result.roster_unmatched == 2
+    code = run(["report", "--date", d.day, "--batch", str(d.batch), "--out",
+                str(tmp_path / "cli"), "--catalog", str(d.catalog), "--profiles",
+                str(d.profiles), "--roster", str(own)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0 and "2 students of the roster are not in this night's output" in err, err
+    assert "gone1" not in err
     for path in out.rglob("*"):  # names in pages only: the manifest and assets have none
         if path.suffix != ".html" and path.is_file():
             assert "Ada Zed" not in path.read_text()
@@ -107,11 +123,11 @@ def test_roster_names_replace_ids_on_pages_only(report_district, tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("id,name\ns1,A\n", "line 1: header 'id,name'; expected 'student_id,name'"),
+        ("id,name\ns1,A\n", "line 1: header 'id,name' lacks 'student_id'; expected the columns"),
         ("student_id,name\ns1,A\ns1,B\n", "line 3: column 'student_id': student 's1' listed twice"),
         (
             "student_id,name\ns1,\n",
-            "line 2: 2 field(s); expected a student id and a non-empty name",
+            "line 2: 2 field(s); expected 2 (the header's), with a student id and a non-empty name",
         ),
     ],
 )

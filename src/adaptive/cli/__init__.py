@@ -27,7 +27,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from adaptive.cli.output import SETTINGS, OutputClosed, echo, err_console, set_debug
+from adaptive.cli.output import SETTINGS, OutputClosed, echo, err_console, set_debug, warn
 from adaptive.errors import AdaptiveError
 
 USAGE_ERROR = 2
@@ -159,7 +159,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     del filename, lineno, file, line
     ours = category.__module__.startswith("adaptive")
     text = str(message) if ours else f"{category.__name__}: {message}"
-    err_console.print(f"[bold yellow]warning:[/] {escape(text)}", soft_wrap=True)
+    warn(text)
 
 
 def _show_usage_error(exc: typer.TyperException) -> None:

@@ -31,7 +31,7 @@ from adaptive.cli.options import (
     parse_day,
     reads_log,
 )
-from adaptive.cli.output import console, err_console, info
+from adaptive.cli.output import console, info, warn
 
 ModelName = Annotated[str, typer.Option("--name", help="Registered model name.")]
 
@@ -404,7 +404,7 @@ def _warn_data_mismatch(d) -> None:
     """Say when the promotion data is not the data the candidate was trained on."""
     note = getattr(d, "data_note", None)
     if note:
-        err_console.print(f"[bold yellow]warning:[/] {escape(note)}", soft_wrap=True)
+        warn(note)
 
 
 def _print_job(s) -> None:
@@ -423,11 +423,10 @@ def _print_job(s) -> None:
 
         info(applied_line(s.override_students, s.override_files))
     if s.students_without_recommendations:
-        err_console.print(
-            f"[bold yellow]warning:[/] {s.students_without_recommendations:,} students got no "
-            "recommendation tonight (nothing fit their time budget, scope, grade band and "
-            "prerequisites): recommended is 0 in their students rows",
-            soft_wrap=True,
+        warn(
+            f"{s.students_without_recommendations:,} students got no recommendation tonight "
+            "(nothing fit their time budget, scope, grade band and prerequisites): recommended "
+            "is 0 in their students rows"
         )
 
 

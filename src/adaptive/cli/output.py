@@ -23,6 +23,7 @@ from typing import TextIO
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 # Width for output that is not a terminal: wide enough that no table or line is ever cut.
 UNLIMITED_WIDTH = 10_000
@@ -117,6 +118,11 @@ def info(text: str) -> None:
     so that what a command prints on stdout is its result alone (a JSON stays parseable)."""
     if not SETTINGS.quiet:
         err_console.print(text, highlight=False, soft_wrap=True)
+
+
+def warn(text: str) -> None:
+    """One `warning:` line on stderr (also under `--quiet`: a warning is not a count)."""
+    err_console.print(f"[bold yellow]warning:[/] {escape(text)}", soft_wrap=True)
 
 
 def echo(text: str) -> None:

@@ -20,7 +20,7 @@ from adaptive.cli.options import (
     district_or_files,
     parse_day,
 )
-from adaptive.cli.output import console
+from adaptive.cli.output import console, warn
 
 
 def register(app: typer.Typer) -> None:
@@ -124,3 +124,9 @@ def print_report(result) -> None:
         soft_wrap=True,
     )
     console.print(f"open {result.index.resolve()}", soft_wrap=True, highlight=False)
+    if result.roster_unmatched:
+        warn(
+            f"{result.roster_unmatched:,} students of the roster are not in this night's output "
+            "(not served that night, or their id is written otherwise): their names appear on no "
+            "page"
+        )

@@ -54,6 +54,7 @@ class SiteResult:
     classes: int
     students: int
     files: int
+    roster_unmatched: int = 0  # roster students the night does not serve (whole district only)
 
 
 @dataclass
@@ -95,6 +96,7 @@ class SchoolResult:
     stuck_counts: pd.Series
     n_stuck_students: int
     files: int = 0
+    named: int = 0  # students with a name from the roster
 
 
 def build_site(
@@ -156,9 +158,11 @@ def build_site(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     files = write.count + sum(r.files for r in results)
+    unmatched = len(ctx.names) - sum(r.named for r in results) if ctx.whole_district else 0
     return SiteResult(
-        out, out / index, len(results), manifest["classes"], manifest["students"], files
-    )
+        out, out / index, len(results), manifest["classes"], manifest["students"], files,
+        unmatched,
+    )  # fmt: skip
 
 
 class Writer:
@@ -402,6 +406,7 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
         g.annualized,
         stuck,
         int((n_stuck > 0).sum()),
+        named=sum(sid in ctx.names for sid in s.ids.tolist()),
     )
 
 

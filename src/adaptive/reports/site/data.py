@@ -168,8 +168,13 @@ def _fixed(table: pa.Table, name: str, width: int, run: BatchRun, school: str) -
     return values.reshape(table.num_rows, width)
 
 
+ROSTER_COLUMNS = ("student_id", "name")
+
+
 def read_roster(path: str | Path) -> dict[str, str]:
-    """A roster CSV (header `student_id,name`): pseudonymous id -> the name shown on pages.
+    """A roster CSV with the columns `student_id` and `name` (in any order; other columns, e.g.
+    a grade or an e-mail, are left alone; `,` or Excel's `;` between fields): pseudonymous id
+    -> the name shown on pages.
 
     Names live only in the pages written from it: never in logs, MLflow or Parquet."""
     path = Path(path)
@@ -178,29 +183,39 @@ def read_roster(path: str | Path) -> dict[str, str]:
     names: dict[str, str] = {}
     # UTF-8 with Excel's byte-order mark dropped ("CSV UTF-8"), as every other reader
     text = read_user_text(path, "a roster CSV student_id,name")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","  # Excel in many locales
     with io.StringIO(text, newline="") as fh:
-        reader = csv.reader(fh)
+        reader = csv.reader(fh, delimiter=delimiter)
         header = [h.strip() for h in next(reader, [])]
-        if header[:2] != ["student_id", "name"]:
-            raise ReportInputError(
-                f"{path}, line 1: header {','.join(header)!r}; expected 'student_id,name'"
-            )
+        sid_at, name_at = _roster_columns(path, header)
         for number, row in enumerate(reader, start=2):
             if not row or not "".join(row).strip():
                 continue
-            if len(row) != 2 or not row[0].strip() or not row[1].strip():
+            if len(row) != len(header) or not row[sid_at].strip() or not row[name_at].strip():
                 raise ReportInputError(
-                    f"{path}, line {number}: {len(row)} field(s); expected a student id and a "
-                    "non-empty name"
+                    f"{path}, line {number}: {len(row)} field(s); expected {len(header)} (the "
+                    "header's), with a student id and a non-empty name"
                 )
-            sid = row[0].strip()
+            sid = row[sid_at].strip()
             if sid in names:
                 raise ReportInputError(
                     f"{path}, line {number}: column 'student_id': student {sid!r} listed twice; "
                     "expected one line per student"
                 )
-            names[sid] = row[1].strip()
+            names[sid] = row[name_at].strip()
     return names
+
+
+def _roster_columns(path: Path, header: list[str]) -> tuple[int, int]:
+    """Where a roster's `student_id` and `name` columns are; an error naming what is missing."""
+    missing = [c for c in ROSTER_COLUMNS if c not in header]
+    if missing:
+        raise ReportInputError(
+            f"{path}, line 1: header {','.join(header)!r} lacks {' and '.join(map(repr, missing))}"
+            "; expected the columns student_id and name (others are ignored)"
+        )
+    return header.index("student_id"), header.index("name")
 
 
 def read_interest_profiles(path: str | Path) -> dict[str, dict]:
