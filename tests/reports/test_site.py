@@ -207,3 +207,23 @@ def test_unknown_unit_is_one_clear_error(report_district, tmp_path, scope, messa
     with pytest.raises(ReportInputError, match=message):
         build_site(d.batch, d.day, tmp_path / "x", catalog=d.catalog, **scope)
     assert not (tmp_path / "x").exists()
+
+
+def test_small_groups_say_which_group_of_the_skill_each_is():
+    """A coordinator read a bare "1" in the Group column; it is the group's place among the
+    groups one skill's students were split into."""
+    from adaptive.reports.site.pages import ClassData, next_skill_list
+    from adaptive.simulation.district import district_catalog
+
+    catalog = district_catalog(0)
+    a, b = catalog.skills[0].id, catalog.skills[1].id
+    groups = pd.DataFrame({
+        "class_id": ["c1"] * 3, "skill_id": [a, a, b], "group": [1, 2, 1],
+        "n_students": [2, 2, 2], "student_ids": ["s1;s2", "s3;s4", "s5;s6"],
+    })  # fmt: skip
+    ids = [f"s{i}" for i in range(1, 7)]
+    c = ClassData.__new__(ClassData)
+    c.student_ids, c.labels, c.next_groups = ids, ids, groups
+    html = next_skill_list(c, catalog)
+    assert "Group of this skill" in html
+    assert html.count("1 of 2") == 1 and html.count("2 of 2") == 1 and "the only one" in html

@@ -236,16 +236,19 @@ def next_skill_list(c: ClassData, catalog: Catalog) -> str:
     if c.next_groups.empty:
         return "<p>No two students share their next skill.</p>"
     label = dict(zip(c.student_ids, c.labels, strict=True))
+    per_skill = c.next_groups["skill_id"].value_counts()  # a skill's students split in groups
     rows = []
     for r in c.next_groups.itertuples(index=False):  # a few per class
         skill = catalog.skills[catalog.skill_index.get_loc(r.skill_id)].name
         who = ", ".join(e(label.get(s, s)) for s in r.student_ids.split(";"))
-        rows.append([e(skill), str(r.group), str(r.n_students), who])
+        n_groups = int(per_skill[r.skill_id])
+        group = f"{r.group} of {n_groups}" if n_groups > 1 else "the only one"
+        rows.append([e(skill), group, str(r.n_students), who])
     return table(
-        ["Next skill", "Group", "Students", "Who"],
+        ["Next skill", "Group of this skill", "Students", "Who"],
         rows,
         "Small groups: students who share their next skill",
-        [False, True, True, False],
+        [False, False, True, False],
     )
 
 
