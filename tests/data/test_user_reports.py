@@ -6,24 +6,17 @@ misread without a word."""
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_field_data import HEADER, write
 from typer.testing import CliRunner
 
 from adaptive.cli import app
 from adaptive.data import load_log, load_log_report, read_responses_report
 from adaptive.errors import DataNoteWarning, DataValidationError
 
-HEADER = "student_id,item_id,skill_ids,correct,timestamp\n"
 runner = CliRunner()
-
-
-def write(tmp_path: Path, rows: list[str], header: str = HEADER, name: str = "log.csv") -> Path:
-    path = tmp_path / name
-    path.write_text(header + "".join(r + "\n" for r in rows), encoding="utf-8")
-    return path
 
 
 def timed_rows(skills: list[str]) -> list[str]:
