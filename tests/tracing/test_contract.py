@@ -311,6 +311,17 @@ def test_an_apps_retry_of_the_answer_just_absorbed_is_not_absorbed_twice(
         new = snapshot(state)
         return any(not np.array_equal(new[k], v) for k, v in old.items())
 
+    def changed_quietly(state, r) -> bool:  # a retry: warned of, nothing moves
+        old = snapshot(state)
+        with pytest.warns(RepeatedAnswerWarning):
+            fitted.update(state, r)
+        new = snapshot(state)
+        return [
+            k
+            for k, v in old.items()
+            if not np.array_equal(new[k], v, equal_nan=v.dtype.kind == "f")
+        ]
+
     # new answers, each absorbed without a warning: the same one a second later, another
     # answer at the same time, an answer dated by day only given twice
     def same(correct: int, time: pd.Timestamp) -> Response:
@@ -323,6 +334,14 @@ def test_an_apps_retry_of_the_answer_just_absorbed_is_not_absorbed_twice(
     day = pd.Timestamp("2026-10-05", tz="UTC")
     assert changed(state, same(1, day))
     assert changed(state, same(1, day)), "two attempts on one day, dated by the day"
+    # a late answer (a tablet that synced late), then the app's retry of it: absorbed once
+    # (the retry was absorbed again: it was compared with the student's latest time)
+    state = fitted.init_state()
+    fitted.update(state, answer)
+    late = same(0, at - pd.Timedelta("1D"))
+    with pytest.warns(LateAnswerWarning):
+        fitted.update(state, late)
+    assert changed_quietly(state, late) == []
     # the same answer after a log of others was absorbed: a new attempt, not a retry
     state = fitted.init_state()
     fitted.update(state, answer)

@@ -12,7 +12,7 @@ from test_contract import synthetic_log
 
 from adaptive.curriculum import LearnerProfile
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ConfigError
+from adaptive.errors import ArtifactError, ConfigError
 from adaptive.placement import grade_placement
 from adaptive.policy.adapter import batch_from_model
 from adaptive.tracing.base import TracingState
@@ -119,3 +119,30 @@ def test_a_states_rows_read_ids_as_a_response_does() -> None:
     assert state.students == ["123"]
     np.testing.assert_array_equal(state.rows(["123", 123, " 123 ", "124"]), [0, 0, 0, -1])
     assert state.row(123) == 0 and state.row(" 123") == 0 and state.row("124") is None
+
+
+def test_a_torn_snapshot_is_refused_and_save_holds_the_states_lock(tmp_path) -> None:
+    """A vendor saved the state while requests added students: numpy failed mid-save, or the
+    file held 9,602 students and 9,603 rows in some arrays, and `load` took it. `save` now
+    snapshots under the state's lock; `load` refuses arrays of another length than the ids."""
+    log = synthetic_log(30)
+    model = BKT(seed=0).fit(log)
+    state = model.init_state(list(log.students[:3]))
+    torn = tmp_path / "torn.npz"
+    payload = {f"a_{k}": v for k, v in state.arrays.items()}
+    payload["a_p_known"] = np.vstack([state.arrays["p_known"], state.arrays["p_known"][:1]])
+    np.savez(torn, students=np.asarray(state.students), **payload)
+    with pytest.raises(ArtifactError, match="3 students, but array\\(s\\) p_known hold another"):
+        TracingState.load(torn)
+    held = []
+
+    class Spy:  # the lock is taken around the snapshot itself
+        def __enter__(self):
+            held.append(True)
+
+        def __exit__(self, *exc):
+            return False
+
+    state.lock = Spy()
+    state.save(tmp_path / "ok.npz")
+    assert held == [True] and len(TracingState.load(tmp_path / "ok.npz")) == 3

@@ -8,6 +8,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +76,24 @@ def _profile_id(value: object) -> str:
 
 
 def _check_interests(profile: LearnerProfile) -> None:
-    """Interest weights lie in [0, 1]: a weight of 80 (a percentage) was clipped to 1 without a
-    word, so every topic a student named weighed the same."""
-    bad = {t: w for t, w in profile.interests.items() if not 0.0 <= w <= 1.0}
+    """Interests are a {topic: weight} mapping, weights in [0, 1]: a weight of 80 (a
+    percentage) was clipped to 1 without a word, so every topic a student named weighed the
+    same; a list of topics ended in an AttributeError deep inside. A negative weekly time is
+    refused too (it read as no budget given)."""
+    interests = profile.interests
+    if not isinstance(interests, Mapping) or not all(
+        isinstance(w, Real) and not isinstance(w, bool) for w in interests.values()
+    ):
+        raise ConfigError(
+            f"profile {profile.student_id!r}: interests {interests!r}: expected a dict "
+            "{topic: weight in [0, 1]}, e.g. {'animals': 0.8, 'music': 0.5}"
+        )
+    minutes = profile.weekly_minutes
+    if minutes is not None and not (isinstance(minutes, Real) and minutes >= 0):
+        raise ConfigError(
+            f"profile {profile.student_id!r}: weekly_minutes {minutes!r}: expected minutes >= 0"
+        )
+    bad = {t: w for t, w in interests.items() if not 0.0 <= w <= 1.0}
     if bad:
         hint = " (percentages? divide by 100)" if all(0 <= w <= 100 for w in bad.values()) else ""
         raise ConfigError(

@@ -31,6 +31,23 @@ def check_many_ids(ids: object, name: str = "student_ids") -> None:
 
 def id_list(ids: Iterable[str], name: str = "student_ids") -> list[str]:
     """Ids as a list of trimmed text (`check_many_ids` first), as `Response` and the file
-    readers read an id: "stu010 " is the student "stu010", 123 is "123"."""
+    readers read an id: "stu010 " is the student "stu010", 123 is "123". Anything else (a
+    list, None, a float) is a TypeError naming it, never read as its printed form."""
     check_many_ids(ids, name)
-    return [str(s).strip() for s in ids]
+    return [s.strip() if type(s) is str else _id_text(s, name) for s in ids]
+
+
+def check_one_id(value: object, name: str = "student_id") -> None:
+    """One id expected: a list or tuple of them (a batch's ids given to a one-student call)
+    is a TypeError saying so, never read as one id "['a', 'b']"."""
+    if not isinstance(value, str | int | np.integer) or isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name}: expected one id (text or an integer), got {value!r}")
+
+
+def _id_text(value: object, name: str) -> str:
+    """One id that is not a plain str: its text, or a TypeError saying what an id is."""
+    if isinstance(value, str):
+        return str(value).strip()
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        return str(int(value))
+    raise TypeError(f"{name}: {value!r} is not an id; expected text ids (or integers)")

@@ -34,6 +34,7 @@ from adaptive.curriculum import LearnerProfile
 from adaptive.errors import AdaptiveError, ArtifactError, ConfigError
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
 from adaptive.policy import PolicyConfig
+from adaptive.policy.base import batch_settings
 
 UNITS = ("class", "school")
 FORMAT = "adaptive-experiment-assignment/1"
@@ -210,8 +211,9 @@ def _deal(units: pd.DataFrame, arms: list[str], seed: int) -> np.ndarray:
 
 
 def _arm_records(arms: Mapping[str, str | Path | PolicyConfig]) -> dict[str, dict]:
-    """Each arm's policy: the file's name and sha256 and the full config it parses to."""
-    out = {}
+    """Each arm's policy: the file's name and sha256 and the full config it parses to. Arms
+    must agree on the settings a batch is built with (`batch_settings`)."""
+    out, settings = {}, {}
     for name, given in arms.items():
         if isinstance(given, PolicyConfig):
             config, source, sha = given, "<memory>", ""
@@ -229,4 +231,12 @@ def _arm_records(arms: Mapping[str, str | Path | PolicyConfig]) -> dict[str, dic
             "sha256": sha,
             "config": json.loads(json.dumps(config.to_dict())),
         }
+        settings[name] = batch_settings(config)
+    if len(set(settings.values())) > 1:  # the night builds one batch for every arm
+        listed = "; ".join(f"{name}: {value}" for name, value in settings.items())
+        raise ConfigError(
+            "the arms' policies differ in what a night's batch is built with (default daily "
+            f"minutes, progress window, repeatable kinds: {listed}); the night builds one batch "
+            "for every arm: give them the same values and let the weights differ"
+        )
     return out

@@ -72,6 +72,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.data.codes import check_one_id, id_list
 from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.placement.level import DEFAULT_NOISE, CurriculumLevel
 from adaptive.placement.prior import GradeTable, Placement, grade_placement
@@ -435,13 +436,15 @@ class PlacementDiagnostic:
     # -- starting students ------------------------------------------------------------------------
     def start(self, student_id: str, prior: Placement | None = None) -> DiagnosticSession:
         """A one-student session (an app asking questions one at a time)."""
+        check_one_id(student_id)
         return DiagnosticSession(self.start_batch([student_id], prior))
 
     def start_batch(
         self, student_ids: Sequence[str], prior: Placement | None = None
     ) -> DiagnosticBatch:
-        """Many students stepping together (simulation, the nightly job)."""
-        ids = [str(s) for s in student_ids]
+        """Many students stepping together (simulation, the nightly job); ids are read as
+        `Response` reads them (trimmed; 123 is "123"; a list is not an id)."""
+        ids = id_list(student_ids)
         if len(set(ids)) != len(ids):
             raise DiagnosticError("student ids must be unique within one diagnostic batch")
         placement = self.prior if prior is None else self._as_placement(prior)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.data.codes import id_list
 from adaptive.errors import ConfigError
 from adaptive.grades import grade_label
 
@@ -80,7 +81,10 @@ class Placement:
                 raise ConfigError(f"{len(grades)} grades for {len(self.students)} students")
             object.__setattr__(self, "grades", grades)
         object.__setattr__(self, "mastery", m)
-        object.__setattr__(self, "students", tuple(str(s) for s in self.students))
+        students = id_list(self.students, "placement students")  # " b " is "b", as everywhere
+        if len(set(students)) != len(students):
+            raise ConfigError("placement students: an id is given twice (ids are trimmed)")
+        object.__setattr__(self, "students", tuple(students))
         object.__setattr__(self, "skills", tuple(str(s) for s in self.skills))
         object.__setattr__(self, "sources", tuple(sources))
         object.__setattr__(self, "_skill_index", pd.Index(self.skills))

@@ -195,8 +195,8 @@ def check_view(student: object) -> None:
     if not isinstance(student, StudentView):
         raise TypeError(
             f"student: expected a StudentView, got {type(student).__name__}; for students a "
-            "model traces, build a batch with adaptive.policy.batch_from_model(model, state, "
-            "catalog, profiles, student_ids=[...]) and call policy.recommend_batch(batch)"
+            "model traces, build a batch with adaptive.policy.adapter.batch_from_model(model, "
+            "state, catalog, profiles, student_ids=[...]) and call policy.recommend_batch(batch)"
         )
 
 
@@ -240,6 +240,7 @@ class StudentBatch:
     ability: np.ndarray
     placement: np.ndarray
     layout: str = ""  # the catalog's `catalog_layout` ("" = not known: not checked)
+    settings: tuple = ()  # `batch_settings` of the config it was built with (() = not checked)
 
     def __len__(self) -> int:
         return len(self.student_ids)
@@ -299,6 +300,7 @@ class StudentBatch:
         }
         batch = cls(student_ids=ids, mastery=mastery, **values)
         batch.check(catalog)
+        batch.settings = batch_settings(config)
         return batch
 
     def check(self, catalog: Catalog) -> None:
@@ -357,7 +359,7 @@ class StudentBatch:
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            out[f.name] = value if f.name == "layout" else value[rows]
+            out[f.name] = value if f.name in ("layout", "settings") else value[rows]
         return StudentBatch(**out)
 
     @classmethod
@@ -460,6 +462,13 @@ def check_probabilities(
     )
 
 
+def batch_settings(config: PolicyConfig) -> tuple:
+    """The settings of a config that a batch is built with (the default day's minutes, the
+    progress window, the kinds a student may repeat): a policy of other settings would score
+    another day's budget or history than the one its config says, so it refuses the batch."""
+    return (config.default_daily_minutes, config.progress_window, config.repeatable_kinds)
+
+
 #: Rounding a model's probability may leave it this far outside [0, 1]; more is an error.
 PROBABILITY_SLACK = 1e-9
 
@@ -467,8 +476,12 @@ PROBABILITY_SLACK = 1e-9
 def view_row(out: np.ndarray, value: object, catalog: Catalog, where: str) -> None:
     """One view's per-skill values into `out` (a row aligned with `catalog.skill_index`): one
     number per catalog skill in that order, or a mapping {skill_id: value} (the skills it does
-    not name keep their fill). Anything else is one error saying which student and field."""
+    not name keep their fill); a pandas Series keyed by skill id is read as that mapping, by
+    its keys, not by position (the model's skill order is not the catalog's). Anything else is
+    one error saying which student and field."""
     into = None
+    if isinstance(value, pd.Series) and not pd.api.types.is_integer_dtype(value.index):
+        value = value.to_dict()
     if isinstance(value, Mapping):
         into = catalog.skill_index.get_indexer(list(value))
         if (into < 0).any():
@@ -722,7 +735,7 @@ def recommendations_from_frame(frame: pd.DataFrame) -> dict[str, list[Recommenda
 
 TERM_DETAILS: dict[str, str] = {
     "readiness": "prerequisites mastered; the skill is on the ready-to-learn fringe",
-    "difficulty": "predicted P(correct) close to the target",
+    "difficulty": "the version of its skill whose predicted P(correct) is nearest the target",
     "interest": "topics match the student's interests",
     "aspiration": "leads toward one of the student's goal skills",
     "review": "mastered skill whose predicted recall is fading",

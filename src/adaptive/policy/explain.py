@@ -37,7 +37,12 @@ def sentence(
         ago = time_ago(elapsed)
         return f"{skill} review: you mastered it {ago} and recall is fading ({recall:.0%})."
     if term == "difficulty":
-        return f"{skill}: right at your level (about {p_correct:.0%} chance of getting it right)."
+        # the term picks the version of a skill (relative to its other versions), so the
+        # sentence says that, not that any P(correct) is "right"
+        return (
+            f"{skill}: the version nearest your level (about {p_correct:.0%} chance of getting "
+            "it right)."
+        )
     if term == "readiness":
         if prerequisite:
             return f"{skill}: you are ready for it now that you know {prerequisite}."

@@ -9,7 +9,7 @@ from pandas import Timestamp
 
 from adaptive.errors import ConfigError
 from adaptive.policy import terms
-from adaptive.policy.base import CatalogArrays, StudentBatch, to_days
+from adaptive.policy.base import CatalogArrays, StudentBatch, batch_settings, to_days
 from adaptive.policy.config import PolicyConfig
 
 #: Slip and guess used to turn mastery into P(correct) when a model gives no `p_correct`.
@@ -70,11 +70,25 @@ def check_layout(batch: StudentBatch, ctx: CatalogArrays) -> None:
         )
 
 
+def check_settings(batch: StudentBatch, config: PolicyConfig) -> None:
+    """A batch built with another config's budget, progress window or repeatable kinds than
+    the policy's (`batch_from_model` without `config=`, a policy with its own) would be scored
+    on another day than the policy's config describes: refused, saying what to pass."""
+    if batch.settings and batch.settings != batch_settings(config):
+        raise ConfigError(
+            "this batch was built with another PolicyConfig than the policy's (default daily "
+            f"minutes, progress window, repeatable kinds: {batch.settings} against "
+            f"{batch_settings(config)}): build it with the policy's, e.g. "
+            "batch_from_model(..., config=policy.config)"
+        )
+
+
 def compute_features(
     batch: StudentBatch, ctx: CatalogArrays, config: PolicyConfig, now: float | Timestamp | None
 ) -> Features:
     """Every policy's features at `now` (float days, a Timestamp, or None: the current time)."""
     check_layout(batch, ctx)
+    check_settings(batch, config)
     now = to_days(now)
     mastery = terms.nan_to_zero(batch.mastery)
     p_skill = batch.p_correct

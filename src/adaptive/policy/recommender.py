@@ -195,7 +195,13 @@ class AdaptivePolicy(Policy):
     def explain_batch_row(
         self, batch: StudentBatch, activity_id: str, now_d: float, k: int = 10
     ) -> Explanation:
-        """`explain` for the single student of a one-row batch (e.g. from `batch_from_model`)."""
+        """`explain` for the single student of a one-row batch (e.g. from `batch_from_model`);
+        a batch of another size is refused (it explained its first student without a word)."""
+        if len(batch) != 1:
+            raise ValueError(
+                f"explain_batch_row: a batch of {len(batch)} students; expected one: "
+                "batch.take([i]) for the student i, or batch_from_model(..., student_ids=[id])"
+            )
         cat, ctx, cfg = self.catalog, self._ctx, self.config
         try:
             a = int(cat.activity_index.get_loc(activity_id))

@@ -222,15 +222,19 @@ class TracingState:
             return self.arrays[name]
 
     def save(self, path: str | Path) -> None:
-        """Write the state atomically as `.npz` (student ids as a unicode array, no pickle)."""
-        payload = {f"a_{k}": v for k, v in self.arrays.items()}
-        payload["students"] = np.asarray(self.students, dtype=np.str_)
-        if self.skills is not None:
-            payload["skills"] = np.asarray(self.skills, dtype=np.str_)
-        if self.model is not None:
-            payload["model"] = np.asarray(self.model, dtype=np.str_)
+        """Write the state atomically as `.npz` (student ids as a unicode array, no pickle).
+
+        The snapshot is taken under the state's lock, so a save while requests run (`update`
+        adding students, `place`) holds one consistent moment, never half of a new student."""
         buf = io.BytesIO()
-        np.savez(buf, **payload)
+        with self.lock:
+            payload = {f"a_{k}": v for k, v in self.arrays.items()}
+            payload["students"] = np.asarray(self.students, dtype=np.str_)
+            if self.skills is not None:
+                payload["skills"] = np.asarray(self.skills, dtype=np.str_)
+            if self.model is not None:
+                payload["model"] = np.asarray(self.model, dtype=np.str_)
+            np.savez(buf, **payload)
         atomic_write_bytes(Path(path), buf.getvalue())
 
     @classmethod
@@ -243,6 +247,12 @@ class TracingState:
                 model = str(data["model"]) if "model" in data.files else None
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise ArtifactError(f"{path}: not a readable state snapshot ({exc})") from exc
+        torn = sorted(k for k, v in arrays.items() if v.ndim == 0 or len(v) != len(students))
+        if torn:
+            raise ArtifactError(
+                f"{path}: not a consistent state snapshot: {len(students):,} students, but "
+                f"array(s) {', '.join(torn)} hold another number of rows"
+            )
         return cls(students=students, arrays=arrays, skills=skills, model=model)
 
 
@@ -583,9 +593,9 @@ class KnowledgeTracer(ABC):
         (one look-up and two comparisons), else None."""
         row = state.row(r.student_id)
         keys = state.arrays.get(LAST_KEY)
-        if row is None or keys is None or keys.item(row) != key:
-            return None
-        if state.arrays[LAST_ANSWER].item(row) != r.timestamp.value:  # type: ignore[union-attr]
+        # the key holds the answer's time: a late answer's retry is recognized too (comparing
+        # with the student's latest time, which a late answer does not move, let it through)
+        if key == 0 or row is None or keys is None or keys.item(row) != key:
             return None
         warnings.warn(
             RepeatedAnswerWarning(

@@ -1,0 +1,103 @@
+"""Defects an ed-tech vendor's trial found on the in-process path (each failed before its fix)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from policy_fixtures import SKILLS, view
+
+from adaptive.curriculum import LearnerProfile
+from adaptive.errors import ConfigError
+from adaptive.placement import Placement
+from adaptive.placement.diagnostic import PlacementDiagnostic
+from adaptive.placement.prior import grade_placement
+from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch, StudentView
+
+NOW = 100.0
+
+
+def test_a_mastery_series_keyed_by_skill_is_read_by_its_keys(catalog) -> None:
+    """`StudentView(mastery=pd.Series(values, index=model.skills_))`: the model's skill order
+    is not the catalog's, and the Series was read by position (another list, no error)."""
+    values = {"add": 0.95, "sub": 0.2, "mul": 0.9, "div": 0.1, "geo": 0.5}
+    profile = LearnerProfile("s1", grade=3)
+    policy = AdaptivePolicy(catalog)
+
+    def picks(mastery) -> list[str]:
+        recs = policy.recommend(StudentView("s1", profile, mastery), k=5, now=NOW)
+        return [r.activity_id for r in recs]
+
+    by_dict = picks(values)
+    assert picks(pd.Series(values).iloc[::-1]) == by_dict  # keyed, in another order
+    assert picks(pd.Series([values[s] for s in SKILLS])) == by_dict  # 0..n-1: by position
+
+
+def test_a_batch_built_with_another_config_is_refused(catalog) -> None:
+    """`batch_from_model` without `config=` (as the README showed) built a 30-minute day; the
+    vendor's policy said 60: 3 recommendations instead of 6, without a word."""
+    config = PolicyConfig(default_daily_minutes=60.0)
+    no_budget = LearnerProfile("s1", grade=3, weekly_minutes=0.0)
+    batch = StudentBatch.from_views(catalog, [view(profile=no_budget)])  # PolicyConfig()
+    with pytest.raises(ConfigError, match="built with another PolicyConfig"):
+        AdaptivePolicy(catalog, config).select(batch, 6, NOW)
+    right = StudentBatch.from_views(catalog, [view(profile=no_budget)], config)
+    assert (AdaptivePolicy(catalog, config).select(right, 6, NOW).activity >= 0).sum() == 6
+
+
+def test_experiment_arms_must_agree_on_what_a_batch_is_built_with(tmp_path) -> None:
+    from adaptive.experiment.assign import assign
+
+    profiles = [LearnerProfile(f"s{i}", grade=3, class_id=f"c{i % 4}") for i in range(8)]
+    arms = {"a": PolicyConfig(), "b": PolicyConfig(default_daily_minutes=60.0)}
+    with pytest.raises(ConfigError, match="the night builds one batch for every arm"):
+        assign(profiles, arms, unit="class", seed=0)
+
+
+def test_explaining_a_batch_of_two_students_is_refused(catalog) -> None:
+    """It explained the first student, for an activity recommended to the second."""
+    batch = StudentBatch.from_views(catalog, [view(sid="a"), view(sid="b")])
+    with pytest.raises(ValueError, match="a batch of 2 students; expected one"):
+        AdaptivePolicy(catalog).explain_batch_row(batch, "add-0", NOW)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"interests": ["animals"]},
+        {"interests": None},
+        {"interests": "animals"},
+        {"weekly_minutes": -30},
+    ],  # fmt: skip
+)
+def test_a_profile_of_the_wrong_shape_is_one_error(kwargs) -> None:
+    """`LearnerProfile(interests=["animals"])` ended in an AttributeError inside the library;
+    a negative weekly time was accepted."""
+    with pytest.raises(ConfigError, match="expected"):
+        LearnerProfile("s1", **kwargs)
+
+
+def test_placement_and_diagnostic_ids_are_trimmed_and_a_list_is_not_an_id(catalog) -> None:
+    """`diag.start(" kid4 ")` kept the spaces (the next `Response("kid4")` was another,
+    unplaced student); `diag.start(["a", "b"])` was the student "['a', 'b']"."""
+    profiles = [LearnerProfile("kid4", grade=3), LearnerProfile("kid5", grade=3)]
+    prior = grade_placement(catalog, profiles)
+    diagnostic = PlacementDiagnostic(catalog, prior, max_questions=2)
+    session = diagnostic.start(" kid4 ")
+    assert session.placement().students == ("kid4",)
+    with pytest.raises(TypeError, match="expected one id"):
+        diagnostic.start(["kid4", "kid5"])
+    spaced = Placement((" b ",), ("add",), np.array([[0.5]]))
+    assert spaced.students == ("b",)
+    with pytest.raises(ConfigError, match="given twice"):
+        Placement(("b", " b"), ("add",), np.array([[0.5], [0.5]]))
+
+
+def test_the_difficulty_sentence_does_not_claim_a_low_chance_is_right(catalog) -> None:
+    """ "right at your level (about 19% chance ...)": the term picks the version of a skill
+    nearest the target, relative to its other versions; the sentence now says so."""
+    from adaptive.policy.explain import sentence
+
+    text = sentence("difficulty", "Addition", "Addition 0", p_correct=0.19)
+    assert "right at your level" not in text and "version nearest your level" in text
+    assert isinstance(view(), StudentView)
