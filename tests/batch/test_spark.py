@@ -44,32 +44,57 @@ def test_partition_function_on_spark_matches_in_process(spark, district_table):
         assert got[name].to_pylist() == local[name].to_pylist(), name
 
 
-def test_a_spark_session_starts_without_the_jvm_start_up_notices():
-    """The nightly job's stderr carries what its reader can act on: Spark's start-up banner
-    ("Setting default log level ...") and the native Hadoop library notice are not printed;
-    Spark's own warnings still are (the log level is WARN). The session is started in a
-    process of its own: the JVM's stderr is that process's."""
+#: The one line the JVM itself prints at start-up (Spark 4 starts Java with this module; Java
+#: has no switch to silence it): not Spark's log, which the shipped configuration sets.
+JVM_INCUBATOR_LINE = "WARNING: Using incubator modules: jdk.incubator.vector"
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_spark_logs_nothing_without_debug_and_a_failed_task_is_its_python_exception(debug):
+    """The nightly job's stderr carries what its reader can act on. Spark's start-up banner
+    ("Setting default log level ...") and the native Hadoop library notice are never printed;
+    Spark's warnings, and the failed task's ERROR lines (a Java and a Python trace each), only
+    with --debug (ADAPTIVE_DEBUG=1). The failure is one line: the Python exception's own, from
+    the traceback Spark wraps. The session is started in a process of its own: the JVM's
+    stderr is that process's."""
     pytest.importorskip("pyspark", reason="pyspark is not installed")
     if shutil.which("java") is None:
         pytest.skip("Java is not installed: the Spark runner test needs a JVM (Java 17)")
+    import os
     import subprocess
     import sys
 
     script = (
         "from adaptive.batch.spark import local_spark\n"
+        "from adaptive.batch.spark_job import _driver_error\n"
         "s = local_spark('adaptive-quiet')\n"
-        "assert s.range(5).count() == 5\n"
         "s.sparkContext._jvm.org.apache.log4j.LogManager.getLogger('adaptive.check')"
-        ".warn('a warning still shows')\n"
+        ".warn('a warning of Spark')\n"
+        "def fail(batches):\n"
+        "    for _ in batches:\n"
+        "        raise ValueError('shapes (3,120) (3,121) differ')\n"
+        "    yield from ()\n"
+        "try:\n"
+        "    s.range(4).mapInArrow(fail, 'id long').collect()\n"
+        "except Exception as exc:\n"
+        "    print(_driver_error(exc))\n"
         "s.stop()\n"
     )
+    env = {**os.environ, "ADAPTIVE_DEBUG": "1" if debug else "0"}
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == "the Spark job failed: ValueError: shapes (3,120) (3,121) differ\n"
     assert "Setting default log level" not in done.stderr
     assert "NativeCodeLoader" not in done.stderr
-    assert "a warning still shows" in done.stderr
+    logged = [line for line in done.stderr.splitlines() if line != JVM_INCUBATOR_LINE]
+    if debug:
+        assert "a warning of Spark" in done.stderr
+        assert "ERROR Executor: Exception in task" in done.stderr
+        assert "Traceback (most recent call last)" in done.stderr
+    else:
+        assert logged == [], done.stderr[-2000:]
 
 
 def test_a_users_own_spark_log_configuration_is_kept(tmp_path, monkeypatch):

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -147,6 +148,60 @@ def test_a_second_run_resumes_every_school_and_changes_no_byte(spark_ready, dist
     assert first.partitions_written == first.schools and first.partitions_resumed == 0
     assert again.partitions_resumed == again.schools and again.partitions_written == 0
     assert parquet_files(out, DAY_1) == before
+
+
+def test_a_night_from_the_last_snapshot_logs_no_stack_trace_even_with_debug(
+    spark_ready, district, tmp_path
+):
+    """`adaptive --debug batch --engine spark` from the last Spark snapshot: Spark's log (its
+    warnings shown, as --debug shows them) holds no Java stack trace. It was asked to read the
+    pattern `state/date=D/school=*`, and its streaming-sink check logged, with a stack trace,
+    that no folder of that name exists. (Without --debug Spark logs nothing at all on a night
+    that succeeds: test_spark.py.) The command runs in a process of its own: the JVM's stderr
+    is that process's."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "spark"
+    run_daily_job(DAY_1, out, engine="spark", **district.job_args(data=district.responses, k=5))
+    files = ["--data", district.responses, "--catalog", district.catalog, "--profiles", district.profiles]  # fmt: skip
+    command = [
+        sys.executable, "-c", "from adaptive.cli import main; main()", "--debug",
+        "batch", "--date", DAY_2, "--out", out, *files, "--name", district.model,
+        "--tracking-uri", district.uri, "--k", "5", "--engine", "spark", "-q",
+    ]  # fmt: skip
+    done = subprocess.run(
+        list(map(str, command)), capture_output=True, text=True, timeout=300,
+        env={**os.environ, "ADAPTIVE_DEBUG": "0"},  # the option alone
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"state updated from snapshot {DAY_1}" in " ".join(done.stdout.split())
+    assert "FileStreamSink" not in done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith(("java.", "\tat "))] == []
+
+
+def test_a_truncated_part_is_the_in_process_readers_error(district, tmp_path):
+    """A folder of parts with one part cut short (a copy that stopped): the Spark engine names
+    that part as the in-process engine does (exit 2 on the command line), before Spark starts,
+    rather than an internal error naming no file."""
+    from adaptive.errors import DataValidationError
+
+    parts = tmp_path / "log"
+    parts.mkdir()
+    frame = district.log.frame
+    for i, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
+        frame.iloc[rows].to_parquet(parts / f"part-{i:05d}.parquet")
+    cut = parts / "part-00001.parquet"
+    cut.write_bytes(cut.read_bytes()[:20_000])
+    args = district.job_args(data=parts)
+    errors = []
+    for engine in ("spark", "local"):
+        with pytest.raises(DataValidationError) as caught:
+            run_daily_job(DAY_1, tmp_path / engine, engine=engine, **args)
+        errors.append(str(caught.value))
+    assert errors[0] == errors[1]
+    assert f"{cut}; expected a Parquet file (Parquet magic bytes not found" in errors[0]
 
 
 def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, district, tmp_path):

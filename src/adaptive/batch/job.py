@@ -59,9 +59,15 @@ from adaptive.batch.history import StudentHistory
 from adaptive.batch.lock import date_lock
 from adaptive.batch.log_digest import (
     changed_before_cutoff,
+    check_not_shrunk,
     parquet_before,
     responses_before,
     warn_changed_before_cutoff,
+)
+from adaptive.batch.night_checks import (
+    rebuild_reason,
+    version_served_before,
+    warn_future_rows,
 )
 from adaptive.batch.overrides import OverrideSet, read_overrides, record_overrides
 from adaptive.batch.partition import (
@@ -70,7 +76,9 @@ from adaptive.batch.partition import (
     batch_outputs,
     batch_to_table,
 )
+from adaptive.batch.processes import forked_pool, tie_to_this_process
 from adaptive.batch.snapshot import (
+    catalog_changed,
     load_snapshot,
     previous_snapshot_date,
     save_snapshot,
@@ -94,6 +102,7 @@ from adaptive.policy.adapter import (
     check_profiles,
     check_skill_coverage,
 )
+from adaptive.policy.base import catalog_layout
 from adaptive.policy.service import check_district_files, district_inputs
 from adaptive.registry.loading import fetch_version, registry_answer, registry_process
 from adaptive.registry.store import (
@@ -146,6 +155,14 @@ class JobSummary:
     override_files: int = 0
     #: Spark engine: seconds each school's serving took on its executor (no student data)
     partition_seconds: list[float] = field(repr=False, default_factory=list)
+    #: why the state was rebuilt from every response ("" when a snapshot was reused)
+    rebuild_reason: str = ""
+    #: students served in school `unassigned` (no profile, or one without a school)
+    students_unassigned: int = 0
+    #: responses dated after today (the wall clock): not used, a wrong year or clock?
+    responses_in_future: int = 0
+    #: the version that served this night before, when a re-run served it with another
+    replaced_version: str | None = None
 
 
 class SummaryNotLoggedError(AdaptiveError):
@@ -215,6 +232,7 @@ def run_daily_job(
         )
     # the folder outlives the registry's process: on an error the process is stopped first
     with tempfile.TemporaryDirectory() as champion_dir, registry_process() as registry:
+        tie_to_this_process(registry)  # its process dies with this one (a `kill -9`)
         # the champion is fetched by the registry's process while the inputs are read
         champion = registry.submit(
             fetch_version,
@@ -224,6 +242,9 @@ def run_daily_job(
             into=champion_dir,
         )
         lock_facts = {"model": model_name, "k": k, "tracking_uri": _shown(tracking_uri)}
+        _check_writable(out, "--out")  # the lock is the first file written there
+        if state_dir is not None:
+            _check_writable(Path(state_dir), "--state-dir")
         with date_lock(out, day, lock_facts):
             # the night's summary run is opened while the inputs are read, so that the end of
             # the night only logs its figures (one batch) and closes it
@@ -266,6 +287,19 @@ def run_daily_job(
 
 
 ENGINES = ("local", "spark")
+
+
+def _check_writable(folder: Path, option: str) -> None:
+    """The folder exists or can be made, and a file can be written there: checked before the
+    night's work (a state folder that cannot be written was found after every partition was
+    written), as one error naming it, not an internal error."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"{option} {folder}: cannot write there ({reason})") from None
 
 
 def _check_engine(
@@ -403,15 +437,28 @@ def _serve_date(
     # again from every response
     late = changed_before_cutoff(meta, records[0]) if meta is not None else None
     if late is not None:
+        check_not_shrunk(late, meta["cutoff"], log.source, day)
         warn_changed_before_cutoff(late, meta["cutoff"], log.source)
+        reuse = False
+    snap = loading.result() if loading is not None else None
+    layout = catalog_layout(catalog)
+    new_catalog = snap is not None and catalog_changed(meta, snap.history, catalog, layout)
+    if new_catalog:
+        warnings.warn(
+            f"the catalog changed since the snapshot of {previous} (skills or activities added, "
+            "removed or reordered): the state is rebuilt from every response, as on a first "
+            "night",
+            NightWarning,
+            stacklevel=2,
+        )
         reuse = False
     if same_model and not reuse:
         del log
         log, quarantined = _read_log(data, mapping, quarantine, None)
         _release_arrow_memory()
-    snap = loading.result() if loading is not None else None
-    if late is not None:
+    if late is not None or new_catalog:
         snap, since = None, None  # as a first night: history and tracer from every response
+    why_rebuilt = rebuild_reason(meta, loaded.version, model_name, late, new_catalog, reuse)
     profiles = reading.result() if reading is not None else _profiles_of(profiles)
     check_profiles(profiles, catalog)  # topics and goals the catalog lacks: a warning
     if not log.has_timestamps:
@@ -419,6 +466,7 @@ def _serve_date(
             f"{log.source}: the daily job needs response timestamps (this log has only 'order')"
         )
     time_ns = log.time
+    in_future = warn_future_rows(time_ns, log.source)
     before = time_ns < cutoff.value
     new_rows = before & (time_ns >= since) if since is not None else before
     if since is None and len(log) and not before.any():
@@ -451,7 +499,7 @@ def _serve_date(
     snapshot_sha = state_digest(tracer_state, history)
     save_state = functools.partial(
         save_snapshot, state_dir, day, cutoff, model_name, loaded.version, tracer_state, history,
-        recorded,
+        recorded, layout,
     )  # fmt: skip
 
     roster = sorted(set(profiles) | set(history.students) | set(tracer_state.students))
@@ -479,6 +527,7 @@ def _serve_date(
         ).encode()
     ).hexdigest()
 
+    replaced = version_served_before(out, day, loaded.version)
     resumed = writer.prepare_date(out, TABLES, day, fingerprint)
     record_overrides(out, day, overrides)
     schools = sorted(set(school_of.tolist()))
@@ -546,6 +595,10 @@ def _serve_date(
         students_without_recommendations=unserved,
         override_students=len(overrides) if overrides is not None else None,
         override_files=len(overrides.files) if overrides is not None else 0,
+        rebuild_reason=why_rebuilt,
+        students_unassigned=int((school_of == UNASSIGNED_SCHOOL).sum()),
+        responses_in_future=in_future,
+        replaced_version=replaced,
     )
     return summary
 
@@ -740,11 +793,7 @@ def _serve_schools(
         global _FORKED, _FORKED_BESIDE
         _FORKED, _FORKED_BESIDE = night, beside
         try:
-            with ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_own_peak_memory,
-            ) as pool:
+            with forked_pool(workers, initializer=_own_peak_memory) as pool:  # die with us
                 side = pool.submit(_beside_forked)
                 pending = [pool.submit(_serve_forked, s) for s in queue]
                 try:

@@ -5,15 +5,19 @@ snapshot and the `_SUCCESS.json` marker). `date_lock` takes an exclusive `flock`
 lock file for the whole run and writes the holder into it (pid, host, start time, command and the
 run's main inputs). A second run fails at once with `BatchLockedError` naming the holder.
 
-The kernel releases a `flock` when its process dies, however it dies, so a killed run never
-blocks the next one. Its holder record stays in the file (a run that ends, even with an error,
-empties it): the next run finds it, says it is taking over from a killed run (and whether that
-process is gone), and goes on. Partitions the killed run completed are reused only when the
-inputs match (`writer.prepare_date`).
+The kernel releases a `flock` when the last descriptor of the locked file closes, that is when
+its process dies, however it dies, so a killed run never blocks the next one. A forked child
+would share that descriptor (and keep the lock after a `kill -9` of its parent): every forked
+child closes its copies at once (`_close_inherited_locks`), so only the run itself holds the
+lock. Its holder record stays in the file (a run that ends, even with an error or stopped by
+SIGTERM, empties it): the next run finds it, says it is taking over from a killed run (and
+whether that process is gone), and goes on. Partitions the killed run completed are reused only
+when the inputs match (`writer.prepare_date`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -33,6 +37,9 @@ from adaptive.errors import AdaptiveError
 
 LOCK_DIR = "_locks"
 logger = logging.getLogger(__name__)
+
+# descriptors of the date locks this process holds (closed in a forked child)
+_HELD: set[int] = set()
 
 
 class BatchLockedError(AdaptiveError):
@@ -87,16 +94,13 @@ def date_lock(out: Path, date: str, inputs: dict[str, Any]) -> Iterator[LockHold
     path = lock_path(out, date)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+    owner = os.getpid()
+    _HELD.add(fd)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _read_holder(fd)
-            who = str(holder) if holder else "another run (its record is not readable yet)"
-            raise BatchLockedError(
-                f"{Path(out)}: date {date} is being written by another batch run ({who}); "
-                f"wait for it to finish (lock file {path})"
-            ) from None
+            raise BatchLockedError(_locked_message(out, date, path, _read_holder(fd))) from None
         previous = _read_holder(fd)
         if previous is not None:
             state = {False: "that process no longer exists", None: "it ran on another host"}
@@ -111,9 +115,47 @@ def date_lock(out: Path, date: str, inputs: dict[str, Any]) -> Iterator[LockHold
         try:
             yield previous
         finally:
-            os.ftruncate(fd, 0)  # ended (done or failed), not killed: no record left behind
+            if os.getpid() == owner:  # not in a forked child, where `fd` is closed already
+                os.ftruncate(fd, 0)  # ended (done, failed, stopped), not killed: no record left
     finally:
-        os.close(fd)  # releases the flock
+        if os.getpid() == owner:
+            _HELD.discard(fd)
+            os.close(fd)  # releases the flock
+
+
+def _locked_message(out: Path, date: str, path: Path, holder: LockHolder | None) -> str:
+    """The error of a date locked by another run: who holds it, and how to check on it."""
+    locked = f"{Path(out)}: date {date} is being written by another batch run"
+    holders = f"`fuser -v {path}` (or `lsof {path}`)"
+    if holder is None:
+        return (
+            f"{locked} (its record is not readable yet); wait for it to finish ({holders} "
+            "lists the processes holding the lock file)"
+        )
+    alive = holder.alive()
+    if alive is False:  # its forked children would no longer keep it: something else does
+        return (
+            f"{locked} ({holder}), yet pid {holder.pid} no longer exists: a process it started "
+            f"still holds the lock file; {holders} names it: end it, then run again"
+        )
+    where = "" if alive else f" on {holder.host}"
+    return (
+        f"{locked} ({holder}); wait for it to finish (check it{where} with "
+        f"`ps -o pid,etime,args -p {holder.pid}`; lock file {path})"
+    )
+
+
+def _close_inherited_locks() -> None:
+    """In a newly forked child: close its copies of the parent's lock descriptors, so the lock
+    stays the parent's alone (released when the parent dies, whatever becomes of the child)."""
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX: runs in every child forked from this process
+    os.register_at_fork(after_in_child=_close_inherited_locks)
 
 
 def _read_holder(fd: int) -> LockHolder | None:

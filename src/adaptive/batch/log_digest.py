@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import ColumnMapping
-from adaptive.errors import NightWarning
+from adaptive.errors import ConfigError, NightWarning
 
 DIGEST_KIND = "rowsum64-v1"  # how `digest` was made: another kind is compared by count only
 PARQUET_UNIT, RESPONSES_UNIT = "parquet rows", "responses"
@@ -99,11 +99,10 @@ def warn_changed_before_cutoff(late: tuple[dict | None, dict], cutoff: str, sour
     now, recorded = late
     if now is None or now["unit"] != recorded["unit"]:
         change = f"{recorded['count']:,} {recorded['unit']} recorded, now not comparable"
-    elif now["count"] != recorded["count"]:
-        change = (
-            f"{now['count'] - recorded['count']:+,} {now['unit']}: answers that arrived late, "
-            "or rows removed"
-        )
+    elif now["count"] > recorded["count"]:
+        change = f"{now['count'] - recorded['count']:+,} {now['unit']}: answers that arrived late"
+    elif now["count"] < recorded["count"]:
+        change = f"{now['count'] - recorded['count']:+,} {now['unit']}: rows removed"
     else:
         change = (
             f"answers before the snapshot's cutoff changed, in the same {now['count']:,} "
@@ -115,6 +114,30 @@ def warn_changed_before_cutoff(late: tuple[dict | None, dict], cutoff: str, sour
         NightWarning,
         stacklevel=3,
     )
+
+
+#: A log that lost more than this share of the rows the last snapshot recorded before its
+#: cutoff is refused: a failed or partial export (an empty file, a folder missing parts) would
+#: otherwise rebuild every student from almost nothing, with exit 0.
+MAX_SHARE_LOST = 0.5
+
+
+def check_not_shrunk(late: tuple[dict | None, dict], cutoff: str, source: str, night: str) -> None:
+    """`ConfigError` when the log holds far fewer rows before the last snapshot's cutoff than
+    that snapshot recorded (`MAX_SHARE_LOST`); a few rows removed (a student's data deleted)
+    only rebuild, with the warning."""
+    now, recorded = late
+    if now is None or now["unit"] != recorded["unit"]:
+        return
+    lost = recorded["count"] - now["count"]
+    if recorded["count"] and lost > MAX_SHARE_LOST * recorded["count"]:
+        raise ConfigError(
+            f"{source}: the log holds {now['count']:,} {now['unit']} dated before {cutoff}, the "
+            f"last snapshot's cutoff, which was built from {recorded['count']:,}: a failed or "
+            "partial export (an empty file, a folder missing parts)? The night was not served. "
+            "Give the whole log; to serve from this one anyway, start a new state folder "
+            f"(--state-dir NEW; the night {night} then rebuilds every student from it)"
+        )
 
 
 def _digest_kind(entry: dict) -> str | None:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.batch.history import StudentHistory
+from adaptive.curriculum import Catalog
 from adaptive.errors import ArtifactError
 from adaptive.files import read_sealed_json, sealed_json
 from adaptive.tracing.base import TracingState, atomic_write_bytes
@@ -82,11 +83,13 @@ def save_snapshot(
     tracer: TracingState,
     history: StudentHistory,
     before_cutoff: dict | None = None,
+    catalog: str | None = None,
 ) -> Path:
     """Write the snapshot for `date` atomically; returns its folder (`state_digest` gives the
     digest of its contents, from memory). `before_cutoff`: what the log held before the cutoff
     ({"unit", "count", "digest"}: `log_digest.record`), so the next night notices rows that
-    arrive later dated before it, or answers there regraded (`adaptive.batch.job`)."""
+    arrive later dated before it, or answers there regraded (`adaptive.batch.job`). `catalog`:
+    the catalog's layout (`catalog_layout`), so a night on another catalog rebuilds."""
     final = snapshot_dir(state_dir, date)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".{final.name}.{secrets.token_hex(6)}.tmp"
@@ -103,6 +106,7 @@ def save_snapshot(
             "students": len(history),
             "files": digests,
             **({"before_cutoff": before_cutoff} if before_cutoff is not None else {}),
+            **({"catalog": catalog} if catalog is not None else {}),
         }
         atomic_write_bytes(tmp / "meta.json", sealed_json(meta))
         if final.exists():
@@ -163,3 +167,19 @@ def load_snapshot(state_dir: Path, date: str) -> Snapshot:
         history=StudentHistory.load(folder / "history.npz"),
         sha256=hashlib.sha256(json.dumps(meta["files"], sort_keys=True).encode()).hexdigest(),
     )
+
+
+def catalog_changed(
+    meta: dict, history: StudentHistory | None, catalog: Catalog, layout: str
+) -> bool:
+    """True when a snapshot was built on another catalog than tonight's: its recorded layout
+    (`catalog_layout`) differs, or, for a snapshot written before layouts were recorded, its
+    history's widths do (when the history is at hand). The history's columns are the catalog's
+    skills and activities: read on another catalog they would fail, or be read as other skills."""
+    recorded = meta.get("catalog")
+    if recorded is not None:
+        return recorded != layout
+    if history is None:
+        return False
+    widths = (history.n_responses.shape[1], history.completed.shape[1])
+    return widths != (len(catalog.skills), len(catalog.activities))

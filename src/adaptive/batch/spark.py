@@ -31,8 +31,11 @@ from adaptive.batch.partition import PartitionContext, recommend_partition
 from adaptive.errors import ConfigError
 
 PartitionFn = Callable[[pa.Table, PartitionContext], pa.Table]
-#: The driver's log4j2 configuration (shipped with the package): warnings and errors on stderr.
+#: The driver's log4j2 configuration (shipped with the package): on stderr, Spark's errors only
+#: (none on a night that succeeds); with `--debug`, its warnings and the failed tasks' traces too.
 LOG_CONFIG = Path(__file__).with_name("spark_log4j2.properties")
+#: The JVM system property that `LOG_CONFIG` reads as Spark's log level (`--debug`: warn).
+LOG_LEVEL_PROPERTY = "adaptive.spark.log"
 
 
 MASTER = re.compile(
@@ -77,9 +80,9 @@ def spark_session(
 ):
     """A SparkSession on `master` (default local[2]) whose Python workers use this interpreter
     (with pyarrow), in UTC, without the web UI or console progress bars, its driver logging
-    warnings and errors without the JVM's start-up notices (`LOG_CONFIG`, unless the user has
-    their own log configuration). `conf` adds Spark settings (e.g. executor memory on a
-    cluster)."""
+    Spark's errors only, and with `--debug` its warnings and the traces of failed tasks too
+    (`LOG_CONFIG`, unless the user has their own log configuration). `conf` adds Spark
+    settings (e.g. executor memory on a cluster)."""
     master = check_master(master or "local[2]")
     check_spark_available()
     # PySpark warns that it does not fully support pandas 3 in general; what this job does with
@@ -103,10 +106,11 @@ def spark_session(
         .config("spark.driver.memory", "1g")
         .config("spark.executorEnv.PYSPARK_PYTHON", sys.executable)
     )
-    if not _user_log_config():  # the driver's log: warnings, without the start-up notices
-        builder = builder.config(
-            "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
-        )
+    if not _user_log_config():  # the driver's log: quiet, unless --debug
+        options = f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
+        if _debug():
+            options += f" -D{LOG_LEVEL_PROPERTY}=warn"
+        builder = builder.config("spark.driver.extraJavaOptions", options)
     for key, value in (conf or {}).items():
         builder = builder.config(key, str(value))
     session = builder.getOrCreate()
@@ -117,6 +121,13 @@ def spark_session(
             f"(spark.stop()) to run on {master}, or pass --master {running}"
         )
     return session
+
+
+def _debug() -> bool:
+    """ADAPTIVE_DEBUG=1 (`adaptive --debug` sets it): Spark's log then shows its warnings and
+    the traces of failed tasks. Read when the JVM starts: a session already running keeps its
+    log. The library reads the environment, never the command line's settings."""
+    return os.environ.get("ADAPTIVE_DEBUG", "") not in ("", "0")
 
 
 def _user_log_config() -> bool:

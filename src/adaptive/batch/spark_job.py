@@ -24,7 +24,12 @@ The driver plans and commits; every per-student step runs on the executors, one 
 Resumable and idempotent like the in-process job: a school whose four partitions exist under the
 same input fingerprint is not recomputed (its state partition is, the state being cheap and
 deterministic per student). A snapshot written by the other engine is not reused (the tracer
-state is then rebuilt from the full history, as for a new model version).
+state is then rebuilt from the full history, as for a new model version). The in-process
+engine's guards hold here too, with the same functions: a snapshot records the catalog's layout
+and a night on another catalog rebuilds (`snapshot.catalog_changed`); a log that lost most of
+the rows the snapshot recorded before its cutoff is refused (`log_digest.check_not_shrunk`); the
+summary says why the state was rebuilt, how many students were unassigned, far-future responses
+and a replaced model version (`night_checks`).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import re
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -59,8 +65,10 @@ from adaptive.batch.job import (
 from adaptive.batch.log_digest import (
     before_cutoffs,
     changed_before_cutoff,
+    check_not_shrunk,
     warn_changed_before_cutoff,
 )
+from adaptive.batch.night_checks import rebuild_reason, version_served_before, warn_future_rows
 from adaptive.batch.overrides import (
     OverrideSet,
     named_students,
@@ -69,7 +77,12 @@ from adaptive.batch.overrides import (
 )
 from adaptive.batch.partition import PartitionContext
 from adaptive.batch.school_state import decode_state, encode_state
-from adaptive.batch.snapshot import SPARK_FORMAT, previous_snapshot_date, snapshot_dir
+from adaptive.batch.snapshot import (
+    SPARK_FORMAT,
+    catalog_changed,
+    previous_snapshot_date,
+    snapshot_dir,
+)
 from adaptive.batch.spark_placement import (
     checked_placement_parquet,
     placement_duplicates,
@@ -78,7 +91,7 @@ from adaptive.batch.spark_placement import (
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
 from adaptive.curriculum.profile import PROFILES_EXPECTED
-from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment
 from adaptive.files import (
     atomic_write_bytes,
@@ -90,6 +103,7 @@ from adaptive.files import (
 from adaptive.placement.prior import place_new_students
 from adaptive.policy import PolicyConfig, to_days
 from adaptive.policy.adapter import check_skill_coverage
+from adaptive.policy.base import catalog_layout
 from adaptive.registry.loading import fetch_version, registry_answer
 from adaptive.registry.store import CHAMPION_ALIAS
 from adaptive.tracing.base import KnowledgeTracer, Untraced
@@ -181,16 +195,33 @@ def run_spark_night(
             version,
         ]
         # rows dated before the snapshot's cutoff that reached the log after it, or answers
-        # there regraded: rebuild. One pass over the file (on the driver, streamed: counts and
-        # digests only) records the log before the snapshot's cutoff and before tonight's.
+        # there regraded: rebuild; a log that lost most of them (a failed export) is refused.
+        # One pass over the file (on the driver, streamed: counts and digests only) records
+        # the log before the snapshot's cutoff and before tonight's (as `job._serve_date`).
         bounds = [int(cutoff.value)]
-        if reuse:
+        if meta is not None:
             bounds.insert(0, pd.Timestamp(meta["cutoff"]).value)
         records = before_cutoffs(data, mapping, None, bounds)
-        late = changed_before_cutoff(meta, records[0]) if reuse else None
+        late = changed_before_cutoff(meta, records[0]) if meta is not None else None
         if late is not None:
+            check_not_shrunk(late, meta["cutoff"], str(path), day)
             warn_changed_before_cutoff(late, meta["cutoff"], str(path))
             reuse = False
+        # a snapshot laid out by another catalog (skills or activities added, removed or
+        # reordered) cannot be decoded on tonight's: rebuild from every response
+        layout = catalog_layout(catalog)
+        new_catalog = meta is not None and catalog_changed(meta, None, catalog, layout)
+        if new_catalog:
+            warnings.warn(
+                f"the catalog changed since the snapshot of {previous} (skills or activities "
+                "added, removed or reordered): the state is rebuilt from every response, as on "
+                "a first night",
+                NightWarning,
+                stacklevel=3,
+            )
+            reuse = False
+        reason = rebuild_reason(meta, version, model_name, late, new_catalog, reuse)
+        in_future = warn_future_rows(_times_after_today(path, columns["timestamp"]), str(path))
         since = pd.Timestamp(meta["cutoff"]).value if reuse else None
         context = PartitionContext.build(catalog, config, k, to_days(cutoff))
         fingerprint = _fingerprint(
@@ -216,6 +247,7 @@ def run_spark_night(
                 shutil.rmtree(Path(out) / PLACEMENT_DIR, ignore_errors=True)
                 raise
             fingerprint = hashlib.sha256(json.dumps([fingerprint, table_sha]).encode()).hexdigest()
+        replaced = version_served_before(out, day, version)
         resumed = writer.prepare_date(out, TABLES, day, fingerprint)
         record_overrides(out, day, overrides)
         sha = _folder_sha(model_dir)
@@ -275,7 +307,9 @@ def run_spark_night(
             "fingerprint": fingerprint,
         },
     )
-    _commit_snapshot(state_dir, day, partial, cutoff, model_name, version, rows, records[-1])
+    _commit_snapshot(
+        state_dir, day, partial, cutoff, model_name, version, rows, records[-1], layout
+    )
     skill_counts: dict[str, int] = {}
     for r in rows:
         for skill, n in json.loads(r["skills"]).items():
@@ -310,7 +344,40 @@ def run_spark_night(
         responses_untraced=untraced.responses,
         students_without_recommendations=sum(r["unserved"] for r in rows),
         partition_seconds=[float(r["seconds"]) for r in rows],
+        rebuild_reason=reason,
+        students_unassigned=sum(r["served"] for r in rows if r["school"] == UNASSIGNED_SCHOOL),
+        responses_in_future=in_future,
+        replaced_version=replaced,
     )
+
+
+def _times_after_today(path: Path, column: str) -> np.ndarray:
+    """The log's times (ns, UTC) that may lie after today, for `night_checks.warn_future_rows`:
+    read on the driver, the time column only, from the row groups whose statistics do not put
+    every time before tomorrow (a log appended day by day: its last groups). Empty for a time
+    column that is not a Parquet timestamp."""
+    import pyarrow.parquet as pq
+
+    from adaptive.data.readers import parquet_parts, stored_time, time_range
+
+    tomorrow = (pd.Timestamp.now(tz="UTC").normalize() + pd.Timedelta(days=1)).value
+    found: list[np.ndarray] = []
+    for part in parquet_parts(path) if path.is_dir() else [path]:
+        pfile = pq.ParquetFile(str(part))
+        kind = pfile.schema_arrow.field(column).type if column in pfile.schema_arrow.names else None
+        if kind is None or not pa.types.is_timestamp(kind):
+            continue
+        bound = stored_time(pfile.metadata, column, tomorrow)
+        groups = [
+            g
+            for g in range(pfile.metadata.num_row_groups)
+            if bound is None or time_range(pfile.metadata, g, *bound) != "before"
+        ]
+        if groups:
+            times = pfile.read_row_groups(groups, columns=[column]).column(column)
+            ns = pc.cast(times, pa.timestamp("ns", tz="UTC")).cast(pa.int64()).fill_null(0)
+            found.append(ns.to_numpy())
+    return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 
 def _time_in_nanoseconds(path: Path, column: str) -> bool:
@@ -349,19 +416,14 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str]]
     from adaptive.data import resolve
 
     path, m, _ = resolve(data, mapping)
-    first = path
-    if path.is_dir():  # a folder of Parquet parts: Spark reads it as one log
-        from adaptive.data.readers import parquet_parts
-
-        first = parquet_parts(path)[0]
-    elif path.suffix != ".parquet":
+    if not path.is_dir() and path.suffix != ".parquet":
         raise ConfigError(
             f"{path}: the Spark engine reads Parquet logs only; convert it first "
             "(`adaptive validate FILE --out LOG.parquet` with its column options) or use --engine local"
         )
     import pyarrow.parquet as pq
 
-    names = pq.read_schema(first).names  # the footer only
+    names = pq.read_schema(_readable_parts(path)[0]).names  # the footer only
     time_column = m.time or next((c for c in ("timestamp", "time") if c in names), None)
     if time_column is None or len(m.student_id) != 1 or m.skills_from or m.merge_skill_rows:
         raise ConfigError(
@@ -382,6 +444,27 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str]]
         "correct": m.correct,
         "timestamp": time_column,
     }
+
+
+def _readable_parts(path: Path) -> list[Path]:
+    """The log's file, or each part of a folder of parts (Spark reads the folder as one log), in
+    path order, each with a readable footer. A file that is no Parquet file (a truncated part)
+    is the in-process reader's error, naming it (`adaptive.data.readers._read_parquet`), before
+    Spark or the driver reads any row of the log."""
+    import pyarrow.parquet as pq
+
+    from adaptive.data.readers import parquet_parts
+    from adaptive.errors import DataValidationError, Problem
+
+    parts = parquet_parts(path) if path.is_dir() else [path]
+    for part in parts:
+        try:
+            pq.read_metadata(part)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DataValidationError(
+                [Problem(str(part), None, None, None, f"a Parquet file ({exc})")]
+            ) from None
+    return parts
 
 
 def _profiles_path(profiles: Any) -> Path | None:
@@ -496,16 +579,32 @@ class SparkNightError(AdaptiveError):
 
 
 def _driver_error(exc: Exception) -> AdaptiveError:
-    """An executor's failure as one error: the `AdaptiveError` it raised (type and message), or
-    Spark's own first line (e.g. a lost executor) without the JVM stack."""
+    """An executor's failure as one error: the `AdaptiveError` it raised (type and message),
+    another Python exception of a worker (its own line of the traceback Spark wraps: "ValueError:
+    ..."), or Spark's own first line (e.g. a lost executor) without the JVM stack."""
     text = str(exc)
     start = text.find(f"{ERROR_MARK}[")
     if start >= 0:
         end = text.find(f"[/{ERROR_MARK}]", start)
         kind, _, message = text[start + len(ERROR_MARK) + 1 : end].partition("] ")
         return SparkNightError(f"{kind} on an executor: {message.strip()}")
-    first = next((line for line in text.splitlines() if line.strip()), type(exc).__name__)
-    return SparkNightError(f"the Spark job failed: {first.strip()[:500]}")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    reason = _python_exception(text) or first
+    return SparkNightError(f"the Spark job failed: {reason[:500]}")
+
+
+def _python_exception(text: str) -> str | None:
+    """The exception that ends the last Python traceback in `text` ("ValueError: ..."), None
+    when `text` holds no traceback. Its lines start at the margin, after the indented frames;
+    what follows them (Spark's " SQLSTATE: ..." or a JVM stack) is indented again."""
+    _, found, trace = text.rpartition("Traceback (most recent call last):")
+    message: list[str] = []
+    for line in trace.splitlines()[1:] if found else []:
+        if line and not line[0].isspace():
+            message.append(line)
+        elif message:
+            break
+    return "\n".join(message) or None
 
 
 def _students_frame(session, profiles_path: Path | None, previous: Path | None):
@@ -525,8 +624,12 @@ def _students_frame(session, profiles_path: Path | None, previous: Path | None):
             parsed["school_id"].alias("profile_school"),
             F.col("value").alias("profile"),
         )
-    if previous is not None:
-        state = session.read.option("basePath", str(previous)).parquet(str(previous / "school=*"))
+    # the previous night's school folders, listed here: given a pattern (school=*), Spark
+    # first looks for a streaming sink's metadata under that pattern taken as a folder name,
+    # and logs a warning with a Java stack trace when there is no such folder
+    schools = sorted(str(p) for p in previous.glob("school=*")) if previous is not None else []
+    if schools:
+        state = session.read.option("basePath", str(previous)).parquet(*schools)
         state = state.drop("school")
         frame = state if frame is None else frame.join(state, "student_id", "full_outer")
     if frame is None:
@@ -706,11 +809,12 @@ def _check_rows(table: pa.Table) -> None:
 
 
 def _commit_snapshot(
-    state_dir, day, partial: Path, cutoff, model_name, version, rows, recorded=None
+    state_dir, day, partial: Path, cutoff, model_name, version, rows, recorded=None, catalog=None
 ) -> None:
     """Seal the executors' state partitions as the snapshot of `day` (renamed into place);
     `recorded`: the log's rows before the cutoff and their digest (`log_digest`), for the next
-    night."""
+    night; `catalog`: the catalog's layout (`catalog_layout`), so that a night on another
+    catalog rebuilds (`snapshot.catalog_changed`), as for the in-process engine's snapshots."""
     files = {r["school"]: r["state_sha256"] for r in rows}
     meta = {
         "date": day,
@@ -722,6 +826,7 @@ def _commit_snapshot(
         "files": files,
         "sha256_files": hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest(),
         **({"before_cutoff": recorded} if recorded is not None else {}),
+        **({"catalog": catalog} if catalog is not None else {}),
     }
     partial.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(partial / "meta.json", sealed_json(meta))

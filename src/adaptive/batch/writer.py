@@ -134,3 +134,15 @@ def finish_date_listing(
     marker = date_dir(out, tables[0], date) / "_SUCCESS.json"
     atomic_write_bytes(marker, sealed_json({**extra, "partitions": listing}))
     return marker
+
+
+def date_listing(out: Path, tables: tuple[str, ...], date: str) -> dict | None:
+    """The `_SUCCESS.json` of a date already served in `out` (model, version, partitions), or
+    None when the date was never completed there (or its marker cannot be read)."""
+    marker = date_dir(out, tables[0], date) / "_SUCCESS.json"
+    if not marker.is_file():
+        return None
+    try:
+        return read_sealed_json(marker, f"batch output {marker}")
+    except ArtifactError:
+        return None

@@ -12,7 +12,10 @@ Exit codes (`main`):
   shows the traceback;
 - 130: interrupted (Ctrl-C);
 - 141: the reader of stdout closed it early (`adaptive validate ... | head -1`): the command
-  stops without a word, as a shell reports a process ended by SIGPIPE (128 + 13).
+  stops without a word, as a shell reports a process ended by SIGPIPE (128 + 13);
+- 143: stopped by SIGTERM (`timeout`, systemd, a cron wrapper: 128 + 15): one line saying so
+  (for `batch`: the partitions written so far are kept, and the same command resumes); the
+  command unwinds as on Ctrl-C, so its lock is released and its worker processes stopped.
 Never a bare traceback, never a silent success.
 """
 
@@ -20,8 +23,12 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -34,6 +41,11 @@ USAGE_ERROR = 2
 INTERNAL_ERROR = 1
 INTERRUPTED = 130
 BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a process ended by a closed pipe
+
+# What re-running a command stopped midway does, by command (said in the line `run` prints).
+AFTER_A_STOP = {
+    "batch": "the partitions written so far are kept: run the same command again to resume",
+}
 
 app = typer.Typer(
     name="adaptive",
@@ -110,14 +122,53 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the app on `argv`; return the exit code instead of exiting (`main` exits with it)."""
-    with warnings.catch_warnings():  # restores Python's own display afterwards
+    with warnings.catch_warnings(), _stopped_by_sigterm():  # both restored afterwards
         warnings.showwarning = _show_warning
         return _run(argv)
+
+
+class Stopped(SystemExit):
+    """The command received a stop signal (SIGTERM): raised in the main thread by the handler
+    `_stopped_by_sigterm` installs, so the command unwinds as on Ctrl-C (its `finally` blocks
+    release the date lock, its process pools are shut down) and `_run` says so in one line.
+    A `SystemExit` (status 128 + the signal's number), so `except Exception` never swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signal = signal.Signals(signum)
+
+
+@contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """While the block runs, SIGTERM raises `Stopped` in this process. Only from the main thread
+    (where Python runs signal handlers) and only over the default action (a SIGTERM ignored or
+    handled by whoever embeds us is left alone); the default is restored after."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    me = os.getpid()
+
+    def stop(signum: int, frame: object) -> None:  # noqa: ARG001
+        if os.getpid() != me:  # a forked child inherited the handler: die as it would have
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Stopped(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run(argv: list[str] | None) -> int:
     try:
         result = app(args=argv, prog_name="adaptive", standalone_mode=False)
+    except Stopped as exc:
+        _show_stopped(exc, argv if argv is not None else sys.argv[1:])
+        return 128 + exc.signal
     except typer.Exit as exc:  # help, --version
         return exc.exit_code
     except typer.TyperException as exc:  # usage errors (click's): the usage line and the error
@@ -137,6 +188,15 @@ def _run(argv: list[str] | None) -> int:
     except Exception as exc:
         return _internal_error(exc)
     return result if isinstance(result, int) else 0
+
+
+def _show_stopped(stop: Stopped, argv: list[str]) -> None:
+    """One line on stderr: the command was stopped by the signal, and what running it again does
+    (`AFTER_A_STOP`). Printed under `--quiet` too: the command did not finish."""
+    command = next((arg for arg in argv if not arg.startswith("-")), "")
+    after = AFTER_A_STOP.get(command, "the command did not finish")
+    line = f"by {stop.signal.name}; {after}"
+    err_console.print(f"[bold red]stopped:[/] {escape(line)}", soft_wrap=True)
 
 
 def _output_closed() -> int:

@@ -79,7 +79,10 @@ def train(
     from adaptive.registry import train_model
     from adaptive.tracing.deep.threads import torch_threads
 
+    given_catalog = catalog
     data, catalog = log_and_catalog(district, data, catalog, mapping)
+    if given_catalog is None and catalog is not None and not _takes_catalog(model):
+        catalog = None  # the --district folder's catalog, for a model that has no use for it
 
     with torch_threads(threads):
         result = train_model(
@@ -279,6 +282,14 @@ def batch(
     quiet: Quiet = False,
     engine: Engine = "local",
     master: SparkMaster = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes serving schools in-process (default: 2, both cores).",
+        ),
+    ] = 2,
 ) -> None:
     """The daily job: every student's next k activities from the champion, Parquet by date and school."""
     from adaptive.batch.job import run_daily_job
@@ -306,6 +317,7 @@ def batch(
         master=master,
         placement=placement,
         placement_columns=_placement_columns(placement_columns),
+        workers=workers,
     )
     _print_job(s)
     if report is not None:
@@ -315,6 +327,16 @@ def batch(
             out, s.date, report, catalog=catalog, profiles=profiles, tracking_uri=tracking_uri
         )
         print_report(site)
+
+
+def _takes_catalog(spec: str) -> bool:
+    """Whether the spec's model fits with a catalog (BKT: starting parameters for the skills its
+    log never mentions); the others train on the log alone."""
+    import inspect
+
+    from adaptive.tracing.specs import build_model
+
+    return "catalog" in inspect.signature(build_model(spec).fit).parameters
 
 
 def _placement_columns(given: str | None) -> dict[str, str] | None:
@@ -408,12 +430,19 @@ def _warn_data_mismatch(d) -> None:
 
 
 def _print_job(s) -> None:
+    state = (
+        f"rebuilt from the full history ({s.rebuild_reason})"
+        if s.state_rebuilt and s.rebuild_reason
+        else "rebuilt from the full history"
+        if s.state_rebuilt
+        else f"updated from snapshot {s.previous_snapshot} ({s.new_responses:,} new responses)"
+    )
     console.print(
-        f"[bold]daily job {s.date}[/]: {s.students_served:,} students served in {s.schools} schools "
+        f"[bold]daily job {s.date}[/]: model {s.model_name} v{s.model_version}; "
+        f"{s.students_served:,} students served in {s.schools} schools "
         f"({s.partitions_written} partitions written, {s.partitions_resumed} already done); "
-        f"{s.new_responses:,} new responses; state {'rebuilt from the full history' if s.state_rebuilt else 'updated from snapshot ' + str(s.previous_snapshot)}; "
-        f"{s.share_stuck:.1%} of students stuck on some skill; {s.rows_quarantined} rows quarantined; "
-        f"{s.seconds:.1f} s"
+        f"state {state}; {s.share_stuck:.1%} of students stuck on some skill; "
+        f"{s.rows_quarantined} rows quarantined; {s.seconds:.1f} s"
     )
     console.print(
         f"outputs: {s.out / 'recommendations' / f'date={s.date}'} (and students/, state/)"
@@ -422,6 +451,12 @@ def _print_job(s) -> None:
         from adaptive.batch.overrides import applied_line
 
         info(applied_line(s.override_students, s.override_files))
+    if s.students_unassigned:
+        warn(
+            f"{s.students_unassigned:,} students were served in school 'unassigned' (no profile, "
+            "or a profile without a school; grade and interests unknown for those without): "
+            "add them to the profiles"
+        )
     if s.students_without_recommendations:
         warn(
             f"{s.students_without_recommendations:,} students got no recommendation tonight "

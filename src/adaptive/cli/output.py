@@ -109,8 +109,11 @@ def set_quiet(quiet: bool) -> None:
 
 
 def set_debug(debug: bool) -> None:
-    """Show the traceback of an internal error (for a bug report) instead of one line."""
+    """Show the traceback of an internal error (for a bug report) instead of one line; the
+    library's own switch (`ADAPTIVE_DEBUG`, e.g. the Spark engine's log) follows it."""
     SETTINGS.debug = SETTINGS.debug or debug
+    if SETTINGS.debug:
+        os.environ["ADAPTIVE_DEBUG"] = "1"
 
 
 def info(text: str) -> None:

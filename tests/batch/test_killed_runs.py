@@ -1,0 +1,296 @@
+"""A batch run killed (`kill -9`: a timeout, the OOM killer) or stopped (SIGTERM: `timeout`,
+systemd, a cron wrapper) leaves no process behind, no lock held, and the same command resumes it.
+
+The end-to-end tests start a real `adaptive batch` in another process, signal it right after it
+wrote its first partition (its worker processes are then alive), then look for any process
+still running with its `--out` folder on its command line (its forked children have the same).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from adaptive.batch.lock import BatchLockedError, date_lock, lock_path
+
+linux_only = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc; prctl is Linux's")
+
+# `adaptive batch ...` (sys.argv[2:]) that sends itself the signal named by sys.argv[1] once its
+# first partition is written: in the main process, while its worker processes serve the others
+BATCH_SIGNALLED = textwrap.dedent(
+    """
+    import os, signal, sys
+    import adaptive.batch.job as job
+    from adaptive.cli import main
+
+    sig = signal.Signals[sys.argv.pop(1)]
+    real = job.run_daily_job
+
+    def run_daily_job(*args, **kwargs):
+        kwargs["on_partition"] = lambda school: os.kill(os.getpid(), sig)
+        return real(*args, **kwargs)
+
+    job.run_daily_job = run_daily_job
+    main()
+    """
+)
+BATCH = "from adaptive.cli import main; main()"
+
+# holds a date's lock with a forked child that is not told to die with it (as any fork would)
+HOLD_LOCK_WITH_A_CHILD = textwrap.dedent(
+    """
+    import multiprocessing, sys, time
+    from pathlib import Path
+    from adaptive.batch.lock import date_lock
+
+    with date_lock(Path(sys.argv[1]), sys.argv[2], {"k": 1}):
+        child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(600,))
+        child.start()
+        print(child.pid, flush=True)
+        time.sleep(600)
+    """
+)
+
+# a pool of workers and a one-process pool tied afterwards (as the registry's), then `kill -9`
+POOLS_THEN_KILLED = textwrap.dedent(
+    """
+    import multiprocessing, os, signal
+    from concurrent.futures import ProcessPoolExecutor
+    from adaptive.batch.processes import forked_pool, tie_to_this_process
+
+    workers = forked_pool(2)
+    workers.submit(os.getpid).result()
+    registry = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    tie_to_this_process(registry).result()
+    print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+    """
+)
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie waiting for its reaper is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def processes_naming(text: str) -> list[int]:
+    """Live processes whose command line contains `text`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if text in cmdline and running(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+def wait_until_gone(pids: list[int] | None = None, naming: str = "", seconds: float = 5) -> list:
+    """The processes (of `pids`, or naming `naming`) still alive after waiting up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        alive = [p for p in pids if running(p)] if pids is not None else processes_naming(naming)
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+def kill_all(pids: list[int]) -> None:
+    """SIGKILL what a test started and left behind (each pid is one of its own processes)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def batch_args(district, out: Path) -> list[str]:
+    return [
+        "batch",
+        "--date",
+        district.last_day,
+        "--out",
+        str(out),
+        "--data",
+        str(district.responses),
+        "--catalog",
+        str(district.catalog),
+        "--profiles",
+        str(district.profiles),
+        "--name",
+        district.model,
+        "--tracking-uri",
+        district.uri,
+    ]
+
+
+def run_batch(script: str, *args: str) -> subprocess.CompletedProcess:
+    """Run `script` in a new Python process to its end; its output goes to files, not pipes: a
+    child process it left behind would hold a pipe open, and the test would wait on it."""
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        cmd = [sys.executable, "-c", script, *args]
+        done = subprocess.run(cmd, stdout=stdout, stderr=stderr, text=True, timeout=300)
+        stdout.seek(0)
+        stderr.seek(0)
+        return subprocess.CompletedProcess(cmd, done.returncode, stdout.read(), stderr.read())
+
+
+def written(out: Path) -> dict[str, tuple[int, int]]:
+    """Each partition file of `out`: (inode, mtime), which a rewrite would change."""
+    files = sorted((out / "recommendations").rglob("*.parquet"))
+    return {str(p.relative_to(out)): (p.stat().st_ino, p.stat().st_mtime_ns) for p in files}
+
+
+def counts(stdout: str) -> tuple[int, int]:
+    """(partitions written, already done) from the command's summary line."""
+    found = re.search(r"(\d+) partitions written, (\d+) already done", stdout)
+    assert found, stdout
+    return int(found[1]), int(found[2])
+
+
+# -- the lock ---------------------------------------------------------------------------------
+def test_a_held_locks_error_says_how_to_check_its_holder(tmp_path):
+    """The operator is told which command shows whether the holder still runs."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK_WITH_A_CHILD, str(tmp_path), "2026-10-15"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    child = int(holder.stdout.readline())
+    try:
+        with pytest.raises(BatchLockedError) as caught, date_lock(tmp_path, "2026-10-15", {}):
+            pass
+    finally:
+        kill_all([holder.pid, child])
+        holder.wait()
+    said = str(caught.value)
+    assert f"pid {holder.pid} on " in said and "being written by another batch run" in said
+    assert f"check it with `ps -o pid,etime,args -p {holder.pid}`" in said
+
+
+def test_a_lock_held_under_a_dead_pid_says_which_process_to_look_for(tmp_path):
+    """The record names a process that no longer exists, yet the lock is held: the message says
+    so and names the command that finds the holder, instead of "wait for it to finish"."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    path = lock_path(tmp_path, "2026-10-15")
+    path.parent.mkdir(parents=True)
+    record = {"pid": dead.pid, "host": socket.gethostname(), "started": "2026-10-15T01:00:00"}
+    path.write_text(json.dumps({**record, "command": "adaptive batch", "inputs": {}}))
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with pytest.raises(BatchLockedError) as caught, date_lock(tmp_path, "2026-10-15", {}):
+            pass
+    finally:
+        os.close(fd)
+    said = str(caught.value)
+    assert f"pid {dead.pid} no longer exists" in said and f"`fuser -v {path}`" in said
+    assert "wait for it" not in said
+
+
+def test_a_forked_child_does_not_keep_the_lock_of_a_killed_run(tmp_path, caplog):
+    """A child forked while the lock is held (not told to die with its parent) outlives the
+    `kill -9` of the run: the lock is still the run's alone, and the next run takes it over."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK_WITH_A_CHILD, str(tmp_path), "2026-10-15"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    child = int(holder.stdout.readline())
+    try:
+        holder.kill()
+        holder.wait()
+        assert running(child)
+        with (
+            caplog.at_level(logging.WARNING, logger="adaptive.batch.lock"),
+            date_lock(tmp_path, "2026-10-15", {}) as previous,
+        ):
+            assert previous is not None and previous.pid == holder.pid
+    finally:
+        kill_all([child])
+    (taken,) = [m for m in caplog.messages if "taking over" in m]
+    assert f"pid {holder.pid}" in taken and "that process no longer exists" in taken
+
+
+# -- worker processes -------------------------------------------------------------------------
+@linux_only
+def test_worker_processes_die_with_their_parent():
+    """`kill -9` of the parent: its pool's workers and the tied registry process die too."""
+    done = run_batch(POOLS_THEN_KILLED)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    children = [int(pid) for pid in done.stdout.split()]
+    assert len(children) == 3
+    try:
+        assert wait_until_gone(children) == []
+    finally:
+        kill_all(children)
+
+
+# -- a real `adaptive batch` ------------------------------------------------------------------
+@linux_only
+def test_a_killed_batch_leaves_no_process_and_the_rerun_takes_its_lock_over(district, tmp_path):
+    out = tmp_path / "out"
+    args = batch_args(district, out)
+    killed = run_batch(BATCH_SIGNALLED, "SIGKILL", *args)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    try:
+        assert wait_until_gone(naming=str(out)) == []
+    finally:
+        kill_all(processes_naming(str(out)))
+    holder = json.loads(lock_path(out, district.last_day).read_text())
+
+    again = run_batch(BATCH, *args)
+    assert again.returncode == 0, again.stderr
+    assert "being written by another batch run" not in again.stderr
+    (taken,) = [line for line in again.stderr.splitlines() if "taking over the lock" in line]
+    assert f"pid {holder['pid']} " in taken and "that process no longer exists" in taken
+    assert counts(again.stdout)[1] >= 1  # the killed run's partitions are kept
+
+
+@linux_only
+def test_sigterm_stops_the_batch_in_one_line_and_the_same_command_resumes(district, tmp_path):
+    out = tmp_path / "out"
+    args = batch_args(district, out)
+    stopped = run_batch(BATCH_SIGNALLED, "SIGTERM", *args)
+    try:
+        left = wait_until_gone(naming=str(out))
+    finally:
+        kill_all(processes_naming(str(out)))
+    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr
+    said = [line for line in stopped.stderr.splitlines() if "stopped" in line]
+    assert said == [
+        "stopped: by SIGTERM; the partitions written so far are kept: run the same command "
+        "again to resume"
+    ], stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    assert left == []
+    assert lock_path(out, district.last_day).read_text() == ""  # released, no killed-run record
+    kept = written(out)
+    assert kept and not list(out.rglob("_SUCCESS.json"))
+
+    again = run_batch(BATCH, *args)
+    assert again.returncode == 0, again.stderr
+    assert "taking over" not in again.stderr
+    assert counts(again.stdout)[1] == len(kept)
+    assert {name: written(out)[name] for name in kept} == kept  # the same files, not rewritten
+    assert list(out.rglob("_SUCCESS.json"))

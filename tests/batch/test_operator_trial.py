@@ -1,0 +1,126 @@
+"""What a district's data engineer running the nightly job from cron found (each test failed on
+the code before its fix): a catalog that changed between nights, an empty export, students
+served without a school, far-future rows, a new champion not named, a folder that cannot be
+written."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.batch import run_daily_job
+from adaptive.cli import run
+from adaptive.curriculum import Activity, Catalog
+from adaptive.data.log import ResponseLog
+from adaptive.errors import ConfigError, NightWarning
+
+DAY_1, DAY_2 = "2026-09-28", "2026-10-05"
+
+
+def parquet(root: Path, day: str) -> dict[str, bytes]:
+    folder = root / "recommendations" / f"date={day}"
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.parquet"))}
+
+
+def test_a_catalog_that_gained_an_activity_or_skill_rebuilds_the_next_night(district, tmp_path):
+    """The next night failed ("inconsistent shapes", exit 1) and so did every later one (the
+    snapshot's history is laid out by the old catalog). It rebuilds now, with a warning, and
+    serves what a fresh run on the new catalog serves."""
+    catalog = Catalog.from_json(district.catalog)
+    extra = Activity("extra.practice", "Extra practice", (catalog.skills[0].id,), grade=3)
+    grown = Catalog(catalog.skills, (*catalog.activities, extra), topics=catalog.topics)
+    path = tmp_path / "grown.json"
+    grown.to_json(path)
+    out = tmp_path / "out"
+    run_daily_job(DAY_1, out, **district.job_args())
+    with pytest.warns(NightWarning, match="the catalog changed since the snapshot"):
+        second = run_daily_job(DAY_2, out, **district.job_args(catalog=path))
+    assert second.state_rebuilt and second.rebuild_reason == "the catalog changed"
+    run_daily_job(DAY_2, tmp_path / "fresh", **district.job_args(catalog=path))
+    assert parquet(out, DAY_2) == parquet(tmp_path / "fresh", DAY_2)
+
+
+def test_an_empty_or_partial_export_is_refused_not_served(district, tmp_path):
+    """An export with the right columns and no rows rebuilt every student from nothing, with
+    exit 0 (mastery fell from 0.245 to 0). A log that lost most of the rows the last snapshot
+    was built from is refused; a few rows removed only rebuild."""
+    out = tmp_path / "out"
+    run_daily_job(DAY_1, out, **district.job_args())
+    frame = district.log.frame
+    empty = ResponseLog.from_frame(frame.iloc[:0])
+    with pytest.raises(ConfigError, match="a failed or partial export"):
+        run_daily_job(DAY_2, out, **district.job_args(data=empty))
+    half = ResponseLog.from_frame(frame.iloc[: len(frame) // 3])
+    with pytest.raises(ConfigError, match="--state-dir NEW"):
+        run_daily_job(DAY_2, out, **district.job_args(data=half))
+    fewer = np.ones(len(frame), bool)
+    fewer[:5] = False
+    with pytest.warns(NightWarning, match="rows removed"):
+        again = run_daily_job(DAY_2, out, **district.job_args(data=district.log.take_rows(fewer)))
+    assert again.state_rebuilt
+
+
+def test_the_summary_names_the_model_the_reason_and_the_unassigned(district, tmp_path, capsys):
+    """The summary line never named the model or why the state was rebuilt; students served in
+    school 'unassigned' were counted only in MLflow; rows dated 2062 were dropped silently."""
+    frame = district.log.frame.copy()
+    frame.loc[frame.index[:3], "timestamp"] = pd.Timestamp("2062-01-05 10:00", tz="UTC")
+    data = tmp_path / "log.parquet"
+    frame.to_parquet(data)
+    args = ["batch", "--date", DAY_1, "--out", str(tmp_path / "out"), "--data", str(data),
+            "--catalog", str(district.catalog), "--profiles", str(district.profiles),
+            "--name", district.model, "--tracking-uri", district.uri, "--workers", "1"]  # fmt: skip
+    assert run(args) == 0
+    captured = capsys.readouterr()
+    said, err = (" ".join(text.split()) for text in (captured.out, captured.err))
+    assert f"model {district.model} v" in said
+    assert "rebuilt from the full history (first night (no earlier snapshot))" in said
+    assert "students were served in school 'unassigned'" in err
+    assert "3 responses are dated after today (up to 2062-01-05)" in err
+    summary = run_daily_job(DAY_1, tmp_path / "lib", **district.job_args(data=data))
+    assert summary.students_unassigned > 0 and summary.responses_in_future == 3
+
+
+def test_an_unwritable_out_or_state_folder_is_one_error_before_the_work(district, tmp_path):
+    """`--out` under a file, or a state folder that cannot be written, was an internal error
+    (exit 1), the state folder found only after every partition was written."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match="--out .*: cannot write there"):
+        run_daily_job(DAY_1, blocker / "out", **district.job_args())
+    with pytest.raises(ConfigError, match="--state-dir .*: cannot write there"):
+        run_daily_job(DAY_1, tmp_path / "out", **district.job_args(state_dir=blocker / "state"))
+    assert not (tmp_path / "out" / "recommendations").exists()
+
+
+def test_rerunning_a_past_night_with_a_new_champion_says_it_replaces_it(district, tmp_path):
+    from adaptive.batch.night_checks import version_served_before
+    from adaptive.batch.partition import OUTPUT_TABLES
+
+    out = tmp_path / "out"
+    summary = run_daily_job(DAY_1, out, **district.job_args())
+    listing = json.loads((out / OUTPUT_TABLES[0] / f"date={DAY_1}" / "_SUCCESS.json").read_text())
+    assert str(listing["model_version"]) == str(summary.model_version)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert version_served_before(out, DAY_1, summary.model_version) is None
+    with pytest.warns(NightWarning, match="replacing what its students were shown"):
+        assert version_served_before(out, DAY_1, "99") == str(summary.model_version)
+
+
+def test_train_from_a_district_folder_with_a_model_that_takes_no_catalog(district, tmp_path):
+    """`train --model pfa --district D` failed: "--catalog: the model spec 'pfa' does not take a
+    catalog", an option the user never gave (the folder's catalog is for BKT)."""
+    uri = f"sqlite:///{tmp_path / 'm.db'}"
+    args = ["train", "--model", "pfa", "--district", str(district.root / "files"),
+            "--tracking-uri", uri, "--folds", "2", "--quiet"]  # fmt: skip
+    assert run(args) == 0
+    given = tmp_path / "c.json"
+    given.write_text(district.catalog.read_text())
+    assert run([*args[:2], "pfa", "--data", str(district.responses), "--catalog", str(given),
+                *args[5:]]) == 2  # fmt: skip
