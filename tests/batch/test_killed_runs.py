@@ -168,14 +168,19 @@ def counts(stdout: str) -> tuple[int, int]:
 
 
 # -- the lock ---------------------------------------------------------------------------------
-def test_a_held_locks_error_says_how_to_check_its_holder(tmp_path):
-    """The operator is told which command shows whether the holder still runs."""
+def hold_lock_with_a_child(folder: Path) -> tuple[subprocess.Popen, int]:
+    """A process holding the date's lock of `folder`, and the pid of a child it forked."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK_WITH_A_CHILD, str(tmp_path), "2026-10-15"],
+        [sys.executable, "-c", HOLD_LOCK_WITH_A_CHILD, str(folder), "2026-10-15"],
         stdout=subprocess.PIPE,
         text=True,
     )
-    child = int(holder.stdout.readline())
+    return holder, int(holder.stdout.readline())
+
+
+def test_a_held_locks_error_says_how_to_check_its_holder(tmp_path):
+    """The operator is told which command shows whether the holder still runs."""
+    holder, child = hold_lock_with_a_child(tmp_path)
     try:
         with pytest.raises(BatchLockedError) as caught, date_lock(tmp_path, "2026-10-15", {}):
             pass
@@ -211,12 +216,7 @@ def test_a_lock_held_under_a_dead_pid_says_which_process_to_look_for(tmp_path):
 def test_a_forked_child_does_not_keep_the_lock_of_a_killed_run(tmp_path, caplog):
     """A child forked while the lock is held (not told to die with its parent) outlives the
     `kill -9` of the run: the lock is still the run's alone, and the next run takes it over."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK_WITH_A_CHILD, str(tmp_path), "2026-10-15"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    child = int(holder.stdout.readline())
+    holder, child = hold_lock_with_a_child(tmp_path)
     try:
         holder.kill()
         holder.wait()
