@@ -130,6 +130,21 @@ def test_analyze_refuses_an_assignment_the_nights_were_not_served_with(served, c
     assert not any(s in err for s in students)
 
 
+def test_analyze_refuses_an_assignment_with_the_same_arms_but_other_policies(served) -> None:
+    """Re-issued with the same seed (the same arm for each class) but an arm's policy edited:
+    the arms agree, yet that is not what was served. Each night's `_SUCCESS.json` names the
+    assignment it served (its sha256), and analyze compares it."""
+    root, nights, a = served
+    edited = root / "new_edited.toml"
+    edited.write_text((root / "new.toml").read_text() + "\n# edited after the nights\n")
+    reissued = assign(root / "files" / "profiles.jsonl",
+                      {"control": root / "control.toml", "new": edited},
+                      unit="class", seed=1).save(root / "reissued.json")  # fmt: skip
+    assert Assignment.load(reissued).sha256 != a.sha256
+    with pytest.raises(AssignmentError, match="was served with another assignment"):
+        _analyze(root, root / "out", *nights, assignment=reissued)
+
+
 def test_analyze_refuses_nights_served_without_the_experiment(served, tmp_path) -> None:
     """A night of the window (first, or one between) served without --experiment has no `arm`
     column: refused, naming that night."""

@@ -571,6 +571,7 @@ def _serve_date(
             "model_version": loaded.version,
             "students": served,
             "fingerprint": fingerprint,
+            **({"experiment": experiment.sha256} if experiment else {}),
         },
     )
     summary = JobSummary(

@@ -305,6 +305,7 @@ def run_spark_night(
             "model_version": version,
             "students": served,
             "fingerprint": fingerprint,
+            **({"experiment": experiment.sha256} if experiment else {}),
         },
     )
     _commit_snapshot(

@@ -316,6 +316,25 @@ def check_served_nights(assignment: Assignment, log_dir: Path, start: str, end: 
     for night in _served_nights(log_dir, start, end):
         served = _served_arms(assignment, log_dir, night)
         _check_arms_agree(assignment, served, log_dir / "students" / f"date={night}", night)
+        _check_served_file(assignment, log_dir, night)
+
+
+def _check_served_file(assignment: Assignment, log_dir: Path, night: str) -> None:
+    """The night's `_SUCCESS.json` names the assignment it served (its sha256): another one (a
+    re-issued file with the same arms per class but edited policies) is an AssignmentError. A
+    night served before the job recorded it is checked by its arms alone."""
+    from adaptive.batch.partition import OUTPUT_TABLES
+    from adaptive.batch.writer import date_listing
+    from adaptive.experiment.assign import AssignmentError
+
+    listing = date_listing(log_dir, OUTPUT_TABLES, night) or {}
+    served = listing.get("experiment")
+    if served is not None and served != assignment.sha256:
+        raise AssignmentError(
+            f"the night {night} was served with another assignment (sha256 {served[:12]}...) "
+            f"than {assignment.source} ({assignment.sha256[:12]}...): the same arms per class "
+            "maybe, but other policies or another draw; expected the file that night served"
+        )
 
 
 def _served_nights(log_dir: Path, start: str, end: str) -> list[str]:
