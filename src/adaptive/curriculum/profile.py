@@ -12,9 +12,9 @@ from numbers import Real
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow.parquet as pq
 
+from adaptive.data.codes import id_text
 from adaptive.errors import ConfigError
 from adaptive.files import atomic_write_bytes, user_text_lines
 from adaptive.grades import parse_grade
@@ -66,10 +66,9 @@ def _profile_id(value: object) -> str:
     """A profile's student id as `Response` reads one: trimmed text, or an integer's digits
     (`LearnerProfile(123)` is the student of `Response(123, ...)`, "123"); anything else, or
     an empty id, is an error (a float id would be "123.0", another student)."""
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
-        return str(int(value))
+    text = id_text(value)
+    if text is not None:
+        return text
     raise ConfigError(
         f"profile student_id {value!r}: expected a non-empty text id (or a whole number)"
     )

@@ -44,10 +44,21 @@ def check_one_id(value: object, name: str = "student_id") -> None:
         raise TypeError(f"{name}: expected one id (text or an integer), got {value!r}")
 
 
-def _id_text(value: object, name: str) -> str:
-    """One id that is not a plain str: its text, or a TypeError saying what an id is."""
+def id_text(value: object) -> str | None:
+    """An id as every reader of the library reads it: text trimmed (the same object when it is
+    trimmed already), an integer (not a bool) as its digits; None for anything else (a float
+    would be "123.0", another student; a list is not an id) or an empty text. `Response`,
+    `LearnerProfile` and `id_list` each say in their own words what they expected."""
     if isinstance(value, str):
-        return str(value).strip()
+        return value.strip() or None
     if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
         return str(int(value))
-    raise TypeError(f"{name}: {value!r} is not an id; expected text ids (or integers)")
+    return None
+
+
+def _id_text(value: object, name: str) -> str:
+    """One id that is not a plain str: its text (`id_text`), or a TypeError saying what an id is."""
+    text = id_text(value)
+    if text is None:
+        raise TypeError(f"{name}: {value!r} is not an id; expected text ids (or integers)")
+    return text

@@ -27,6 +27,7 @@ from pandas.api.types import (
     is_numeric_dtype,
 )
 
+from adaptive.data.codes import id_text
 from adaptive.data.times import RANGE_EXPECTED, text_times, utc_ns
 from adaptive.dates import iso_timestamp
 from adaptive.errors import DataValidationError, Problem
@@ -113,14 +114,9 @@ def _bad(column: str, value: object, expected: str) -> Problem:
 
 
 def _response_id(value: object, column: str) -> str | Problem:
-    """A trimmed non-empty id; integers (not bools) become their digits."""
-    if isinstance(value, str):
-        text = str(value).strip()  # the same object when `value` is already a trimmed str
-        if text:
-            return text
-    elif isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
-        return str(int(value))
-    return _bad(column, value, "a non-empty text id (or an integer)")
+    """A trimmed non-empty id; integers (not bools) become their digits (`id_text`)."""
+    text = id_text(value)
+    return text if text is not None else _bad(column, value, "a non-empty text id (or an integer)")
 
 
 def _response_skills(value: object) -> tuple[str, ...] | Problem:
