@@ -28,6 +28,7 @@ from adaptive.cli.options import (
     CatalogFile,
     DistrictDir,
     OverridesPath,
+    PolicyFile,
     ProfilesFile,
     Quarantine,
     Quiet,
@@ -78,15 +79,7 @@ def recommend(
     ] = None,
     catalog: CatalogFile = None,
     profiles: ProfilesFile = None,
-    policy: Annotated[
-        Path | None,
-        typer.Option(
-            "--policy",
-            exists=True,
-            dir_okay=False,
-            help="Policy weights TOML (default: the shipped weights).",
-        ),
-    ] = None,
+    policy: PolicyFile = None,
     now: Annotated[
         str | None,
         typer.Option(
@@ -275,6 +268,7 @@ def policy_eval(
         int, typer.Option("--bootstrap", min=10, help="Bootstrap replicates.")
     ] = 1000,
     first_seed: Annotated[int, typer.Option("--first-seed", help="First cohort seed.")] = 0,
+    policy: PolicyFile = None,
     cache: Annotated[
         Path | None,
         typer.Option(
@@ -283,8 +277,13 @@ def policy_eval(
     ] = None,
     quiet: Quiet = False,
 ) -> None:
-    """Run the simulation matrix (policies x simulators x seeds) and write policy_eval.csv."""
+    """Run the simulation matrix (policies x simulators x seeds) and write policy_eval.csv.
+
+    `--policy` scores your own policy TOML as `adaptive` (the baselines and the ceiling are the
+    same); the simulators run on their built-in catalogs (the district's 120 skills, the Junyi
+    map, a generated graph), not on a catalog of yours."""
     from adaptive.evaluation.policy_eval import POLICY_NAMES, EvalSettings, evaluate_policies
+    from adaptive.policy import PolicyConfig
 
     try:
         checkpoints = tuple(int(x) for x in activities.split(",") if x.strip())
@@ -297,6 +296,7 @@ def policy_eval(
         simulators=tuple(s.strip() for s in simulators.split(",") if s.strip()),
         policies=tuple(p.strip() for p in policies.split(",")) if policies else POLICY_NAMES,
         n_boot=n_boot, first_seed=first_seed,
+        policy_config=PolicyConfig.from_toml(policy) if policy else PolicyConfig.default(),
     )  # fmt: skip
     started = time.perf_counter()
 

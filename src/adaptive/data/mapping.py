@@ -8,8 +8,8 @@ Keys (all optional; unset ones fall back to the canonical column names):
 
 - `student_id`, `item_id`, `skill_ids`, `correct`: source column names. `student_id` may be a
   list of columns joined with "-" (Statics 2011 has no student ids: `["dkvmn_split", "seq_no"]`).
-- `time`: a timestamp column or an integer order column; absent -> the canonical `timestamp` or
-  `order` column if the file has one, else file order.
+- `time`: a timestamp column or an integer order column; absent -> the canonical `timestamp`,
+  `time` or `order` column if the file has one (in that order), else file order.
 - `time_kind`: `"auto"` (integers -> order, anything else -> timestamps), `"timestamp"`,
   `"order"` or `"file"` (ignore any time column and use file order). Integers are never read
   as times unless `time_unit` says what they count.

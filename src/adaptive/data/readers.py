@@ -31,7 +31,8 @@ from adaptive.errors import DataValidationError, Problem
 
 CSV_BLOCK_BYTES = 4 << 20
 PARQUET_BATCH_ROWS = 1 << 18
-TIME_DEFAULTS = ("timestamp", "order")
+#: Time columns read without a mapping, in this order (`time` is the mapping's own key name).
+TIME_DEFAULTS = ("timestamp", "time", "order")
 
 
 @dataclass

@@ -72,6 +72,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.curriculum.profile import are_profiles, given_instead_of_profiles
 from adaptive.data.codes import check_one_id, id_list
 from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.placement.level import DEFAULT_NOISE, CurriculumLevel
@@ -371,6 +372,12 @@ class PlacementDiagnostic:
         level_noise: float = DEFAULT_NOISE,
         seed: int = 0,
     ):
+        if not (prior is None or isinstance(prior, Placement) or are_profiles(prior)):
+            raise TypeError(
+                "prior: expected a Placement, learner profiles ({student_id: LearnerProfile}, "
+                "as read_profiles(path) returns, or a list of them) or None; got "
+                f"{given_instead_of_profiles(prior)}"
+            )
         if isinstance(max_questions, bool) or not isinstance(max_questions, int | np.integer):
             raise ConfigError(f"max_questions {max_questions!r}: expected an integer >= 0")
         if max_questions < 0:
@@ -794,6 +801,11 @@ class DiagnosticSession:
 
     def answer(self, correct: bool | int) -> None:
         """Absorb the answer to the pending question: 1 (or True) correct, 0 (or False) wrong."""
+        if self.done:
+            raise DiagnosticError(
+                f"student {self.student_id!r}: the diagnostic is finished ({self.n_answered} "
+                "questions answered): read the placed state with placement()"
+            )
         if self._batch._pending is None or not len(self._batch._pending[0]):
             raise DiagnosticError(
                 f"student {self.student_id!r}: no question is pending; call next_question() first"

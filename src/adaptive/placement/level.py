@@ -44,6 +44,11 @@ LOW, HIGH, STEP = -4.0, 3.0, 1.0 / 12.0
 #: P(known) of a skill on the wrong side of t (chosen on the generated graphs,
 #: `experiments/tune_diagnostic.py`; Junyi held out).
 DEFAULT_NOISE = 0.1
+#: Share of the prior of t spread evenly over the whole grid: students ahead of (or behind) what
+#: the grade table allows. Without it the table's zeros (no P(known) above the noise beyond the
+#: grade) were certainties no answer could move: a second grader who answered every question of
+#: their grade's last skills right stayed placed at the noise floor on them.
+SPREAD = 0.02
 _TINY = 1e-12
 
 
@@ -142,15 +147,14 @@ def _prior_of_point(table: GradeTable, noise: float) -> tuple[np.ndarray, np.nda
     gap = np.floor(edges).astype(np.int64)
     p_known = table.lookup(gap).astype(np.float64)
     if table.own_grade is not None:
-        first, last = table.own_grade
         own = gap == 0
-        p_known[own] = first + (last - first) * (edges[own] - gap[own])
+        p_known[own] = table.own_grade_line(edges[own] - gap[own])
     survival = np.clip((p_known - noise) / (1.0 - 2.0 * noise), 0.0, 1.0)
     survival = np.minimum.accumulate(survival)
     mass = -np.diff(np.r_[1.0, survival, 0.0])  # below the grid, each cell, above it
     offsets = np.r_[edges[0] - STEP / 2, edges[:-1] + STEP / 2, edges[-1] + STEP / 2]
-    mass = np.maximum(mass, 1e-6)
-    return offsets, mass / mass.sum()
+    mass = (1.0 - SPREAD) * mass / mass.sum() + SPREAD / len(mass)
+    return offsets, mass
 
 
 def _bernoulli_entropy(p: np.ndarray) -> np.ndarray:

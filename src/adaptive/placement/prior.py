@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 #: partly (the year has started), later grades rarely. Gaps beyond the table use its ends.
 DEFAULT_GRADE_TABLE: dict[int, float] = {-3: 0.95, -2: 0.92, -1: 0.88, 0: 0.4, 1: 0.1, 2: 0.05}
 #: Own-grade skills from the grade's first to its last in prerequisite order (mean 0.4 as
-#: `DEFAULT_GRADE_TABLE[0]`): early skills of the year are mostly taught, late ones mostly not.
-DEFAULT_OWN_GRADE: tuple[float, float] = (0.75, 0.05)
+#: `DEFAULT_GRADE_TABLE[0]`): early skills of the year are mostly taught, late ones mostly not;
+#: the last one no less likely known than the next grade's skills (`DEFAULT_GRADE_TABLE[1]`).
+DEFAULT_OWN_GRADE: tuple[float, float] = (0.7, 0.1)
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,33 @@ class GradeTable:
         object.__setattr__(self, "by_gap", by_gap)
         if self.own_grade is not None and not all(0.0 <= v <= 1.0 for v in self.own_grade):
             raise ConfigError(f"grade table own_grade {self.own_grade}: expected two P(known)")
+        self._check_order()
+
+    def _check_order(self) -> None:
+        """P(known) may not rise with the grade gap: a later grade's skill more likely known
+        than an earlier one's would place students against the curriculum's order (and the
+        diagnostic's level model reads the table as a survival function)."""
+        gaps = sorted(self.by_gap)
+        for a, b in zip(gaps[:-1], gaps[1:], strict=True):
+            if self.by_gap[b] > self.by_gap[a]:
+                raise ConfigError(
+                    f"grade table: gap {b} has P(known) {self.by_gap[b]} above gap {a}'s "
+                    f"{self.by_gap[a]}; expected values that do not rise with the grade gap"
+                )
+        if self.own_grade is not None and self.own_grade[0] < self.own_grade[1]:
+            raise ConfigError(
+                f"grade table own_grade {self.own_grade}: expected the grade's first skills "
+                "at least as likely known as its last (first >= last)"
+            )
+
+    def own_grade_line(self, place: np.ndarray) -> np.ndarray:
+        """P(known) of own-grade skills at `place` in [0, 1] along the grade (`own_grade` from
+        first to last), kept between the next grade's and the previous grade's P(known), so a
+        grade's last skill is never placed below the next grade's first."""
+        first, last = self.own_grade or (float(self.lookup(np.array([0]))[0]),) * 2
+        place = np.asarray(place, dtype=np.float64)
+        after, before = self.lookup(np.array([1, -1]))
+        return np.clip(first * (1.0 - place) + last * place, after, before)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, float] | Mapping[int, float]) -> GradeTable:
@@ -215,8 +243,7 @@ def grade_placement(
     mastery = np.full(gap.shape, np.nan)
     mastery[known] = table.lookup(gap[known].astype(np.int64))
     if table.own_grade is not None:
-        first, last = table.own_grade
-        along = first + (last - first) * position_in_grade(catalog)  # (S,)
+        along = table.own_grade_line(position_in_grade(catalog))  # (S,)
         own = known & (gap == 0)
         mastery[own] = np.broadcast_to(along, gap.shape)[own]
     sources = tuple(

@@ -27,6 +27,7 @@ def sentence(
     elapsed: float = float("nan"),
     recall: float = float("nan"),
     prerequisite: str = "",
+    prerequisite_shown: bool = True,
     topic: str = "",
     goal: str = "",
 ) -> str:
@@ -44,8 +45,13 @@ def sentence(
             "it right)."
         )
     if term == "readiness":
-        if prerequisite:
+        if prerequisite and prerequisite_shown:
             return f"{skill}: you are ready for it now that you know {prerequisite}."
+        if prerequisite:  # known from the placement (grade, records), not from answers
+            return (
+                f"{skill}: you are ready for it: it builds on {prerequisite}, which your "
+                "placement counts as known."
+            )
         return f"{skill}: a good next skill to start."
     if term == "interest":
         return (
@@ -64,6 +70,22 @@ def sentence(
     if term == "exploration":
         return f"{skill}: something new to try."
     return f"{title}: {term}."
+
+
+def readiness_prerequisite(
+    ctx: CatalogArrays, batch: StudentBatch, row: int, skill: int
+) -> tuple[str, bool]:
+    """The prerequisite a readiness sentence names, and whether the student showed it: the first
+    direct prerequisite the student has answered, else the first one (known from their
+    placement only: the sentence must not say "now that you know" a skill never answered)."""
+    codes = ctx.prerequisite_codes[skill]
+    codes = codes[codes >= 0]
+    if not len(codes):
+        return "", False
+    answered = codes[batch.n_responses[row, codes] > 0]
+    if len(answered):
+        return str(ctx.skill_names[answered[0]]), True
+    return str(ctx.skill_names[codes[0]]), False
 
 
 def goal_name(ctx: CatalogArrays, goals_row: np.ndarray, skill: int) -> str:

@@ -169,11 +169,13 @@ class AdaptivePolicy(Policy):
         texts = []
         for i, a, s, t, p, el, rc in values:
             term = names[t]
+            prereq, shown = (
+                text.readiness_prerequisite(ctx, batch, i, s) if term == "readiness" else ("", True)
+            )
             texts.append(
                 text.sentence(
                     term, ctx.skill_names[s], ctx.activity_titles[a], p_correct=p, elapsed=el,
-                    recall=rc,
-                    prerequisite=ctx.first_prerequisite_name[s] if term == "readiness" else "",
+                    recall=rc, prerequisite=prereq, prerequisite_shown=shown,
                     topic=text.top_interest_topic(batch, ctx, i, a) if term == "interest" else "",
                     goal=text.goal_name(ctx, batch.goals[i], s) if term == "aspiration" else "",
                 )
@@ -206,7 +208,7 @@ class AdaptivePolicy(Policy):
         try:
             a = int(cat.activity_index.get_loc(activity_id))
         except KeyError:
-            return Explanation(activity_id, "unknown", f"{activity_id} is not in the catalog.")
+            return Explanation(activity_id, "unknown", not_an_activity(cat, activity_id))
         sel = self.select(batch, k, now_d)
         recs = self.recommendations_of(batch, sel, now_d)[0]
         for rec in recs:
@@ -286,3 +288,17 @@ class AdaptivePolicy(Policy):
             f"{title} is eligible (score {total:.2f}) but {len(recs)} activities scored higher.",
             reasons,
         )
+
+
+def not_an_activity(catalog: Catalog, activity_id: str) -> str:
+    """Why `activity_id` cannot be explained: empty, a skill's id (explain takes an activity:
+    name a few of the skill's), or in neither list of the catalog."""
+    if not str(activity_id).strip():
+        return "An empty activity id: give the id of one of the catalog's activities."
+    if activity_id in catalog.skill_index:
+        ids = [a.id for a in catalog.activities if activity_id in a.skills]
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        return f"{activity_id} is a skill, not an activity: explain takes an activity id" + (
+            f" (this skill's: {shown})." if ids else " (this skill has none in the catalog)."
+        )
+    return f"{activity_id} is not in the catalog."

@@ -1,0 +1,85 @@
+"""Defects a policy researcher met in the policy's words: a readiness sentence that said "now
+that you know X" of a skill the student never answered (known from the placement only)."""
+
+from __future__ import annotations
+
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentView
+
+SKILLS = (
+    Skill("observe", "Observation", grade=1),
+    Skill("measure", "Measuring", ("observe",), grade=2),
+)
+
+
+def readiness_sentence(n_observe: int) -> str:
+    """The sentence of a readiness-only policy's first pick for a student who knows 'observe'
+    (P = 0.95) from n_observe answers (0: from the placement alone)."""
+    catalog = Catalog(SKILLS, (Activity("measure@0", "Measure it", ("measure",)),))
+    config = PolicyConfig.default()
+    weights = {t: 0.0 for t in config.weights}
+    config = PolicyConfig.from_dict({**config.to_dict(), "weights": {**weights, "readiness": 1.0}})
+    view = StudentView(
+        "kid", LearnerProfile("kid", grade=2), {"observe": 0.95, "measure": 0.1},
+        n_responses={"observe": n_observe},
+    )  # fmt: skip
+    recs = AdaptivePolicy(catalog, config).recommend(view, k=1, now=10.0)
+    assert [r.activity_id for r in recs] == ["measure@0"]
+    return recs[0].sentence
+
+
+def test_a_prerequisite_known_from_answers_is_named_as_known() -> None:
+    assert readiness_sentence(4) == "Measuring: you are ready for it now that you know Observation."
+
+
+def test_a_prerequisite_known_from_the_placement_only_is_not_claimed_shown() -> None:
+    text = readiness_sentence(0)
+    assert "now that you know" not in text
+    assert text == (
+        "Measuring: you are ready for it: it builds on Observation, which your placement counts "
+        "as known."
+    )
+
+
+def test_explaining_a_skill_id_or_an_empty_id_says_what_explain_takes() -> None:
+    catalog = Catalog(SKILLS, (Activity("measure@0", "Measure it", ("measure",)),))
+    view = StudentView("kid", LearnerProfile("kid", grade=2), {"observe": 0.95})
+    policy = AdaptivePolicy(catalog)
+    why = policy.explain(view, "measure", now=10.0)
+    assert why.status == "unknown"
+    assert why.sentence == (
+        "measure is a skill, not an activity: explain takes an activity id (this skill's: "
+        "measure@0)."
+    )
+    assert "empty activity id" in policy.explain(view, "", now=10.0).sentence
+    assert policy.explain(view, "nope", now=10.0).sentence == "nope is not in the catalog."
+
+
+def test_policy_eval_scores_the_researchers_own_policy_file(tmp_path, capsys) -> None:
+    """`policy-eval` had no `--policy`: a researcher could not compare their own weights
+    against the baselines from the command line. Here one that ignores readiness and interest
+    changes adaptive's figures (the same cohorts: paired), and a bad file is exit 2."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from adaptive.cli import app, run
+
+    own = tmp_path / "mine.toml"
+    own.write_text("[weights]\nreadiness = 0.0\ninterest = 0.0\nexploration = 2.0\n")
+    args = [
+        "policy-eval", "--students", "30", "--seeds", "1", "--activities", "5",
+        "--simulators", "bkt", "--policies", "adaptive,random", "--bootstrap", "20",
+    ]  # fmt: skip
+    runner = CliRunner()
+    means = []
+    for extra, out in (([], "shipped"), (["--policy", str(own)], "mine")):
+        res = runner.invoke(app, [*args, *extra, "--out", str(tmp_path / out)])
+        assert res.exit_code == 0, res.output
+        table = pd.read_csv(tmp_path / out / "policy_eval.csv")
+        pick = (table.policy == "adaptive") & (table.metric == "skills_gained")
+        means.append(table[pick]["mean"].to_numpy())
+    assert not (means[0] == means[1]).all()
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[weights]\nreadyness = 1.0\n")
+    assert run([*args, "--policy", str(bad), "--out", str(tmp_path / "bad")]) == 2
+    assert "readyness" in capsys.readouterr().err
