@@ -195,7 +195,8 @@ def test_recommend_applies_the_teachers_overrides_as_the_night_does(district_dir
     before = [r["activity_id"] for r in json.loads(runner.invoke(app, base).stdout)[sid][
         "recommendations"]]  # fmt: skip
     assign = next(a.id for a in d.catalog.activities if a.id not in before)
-    doc = {"format": "adaptive-overrides", "version": 1, "class_id": d.profiles[sid].class_id,
+    doc = {"format": "adaptive-overrides", "version": 1, "date": "2026-09-01",
+           "class_id": d.profiles[sid].class_id,
            "students": {sid: {"excluded": [before[0]], "assigned": [assign]}}}  # fmt: skip
     (tmp_path / "o.json").write_text(json.dumps(doc))
     res = runner.invoke(app, [*base, "--overrides", str(tmp_path / "o.json")])

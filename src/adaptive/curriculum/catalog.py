@@ -369,6 +369,13 @@ class Catalog:
 
     @classmethod
     def from_json(cls, path: str | Path) -> Catalog:
+        """A catalog from its JSON file (`to_json`'s): a missing file, text that is not JSON
+        or not a catalog is one `ConfigError` naming the file."""
+        if not Path(path).is_file():
+            raise ConfigError(
+                f"catalog file {path} not found; expected a catalog JSON file (skills, "
+                "activities, topics: what Catalog.to_json writes)"
+            )
         try:
             return cls.from_dict(json.loads(read_user_text(path, "a catalog JSON file")))
         except (json.JSONDecodeError, KeyError, TypeError, ConfigError) as exc:

@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from adaptive.data.codes import id_text
+from adaptive.data.readers import read_header
 from adaptive.errors import ConfigError
 from adaptive.files import atomic_write_bytes, user_text_lines
 from adaptive.grades import parse_grade
@@ -44,6 +45,7 @@ class LearnerProfile:
         if type(sid) is not str or not sid or sid.strip() != sid:  # the rare case: normalize
             object.__setattr__(self, "student_id", _profile_id(sid))
         _check_interests(self)
+        _check_id_lists(self)
         # "K" is grade 0 and "5" grade 5 here as in a profiles file; 4.5 or "fourth" is an error
         # now, not a ValueError in placement later
         if self.grade is None or type(self.grade) is int:  # the common case: 400,000 a night
@@ -100,6 +102,56 @@ def _check_interests(profile: LearnerProfile) -> None:
         )
 
 
+#: The profile's fields that list ids (skills a student aims for, career cluster names).
+ID_LIST_FIELDS = ("goal_skills", "career_clusters")
+
+
+def _check_id_lists(profile: LearnerProfile) -> None:
+    """Goal skills and career clusters are lists of text ids, kept as tuples: one string
+    ("sci.hypothesis") was kept as it was, so the policy read it as its characters and the
+    goal was never met; a number in the list was never an id of the catalog. A list is made a
+    tuple, as the field is typed (a profile built from a list equals one built from a tuple)."""
+    for name in ID_LIST_FIELDS:
+        value = getattr(profile, name)
+        if type(value) is tuple and all(type(v) is str for v in value):
+            continue  # the common case: 400,000 a night
+        if isinstance(value, str):
+            raise ConfigError(
+                f"profile {profile.student_id!r}: {name} = {value!r} (expected a list of ids; "
+                f"one string is not a list: write {name}=({value!r},))"
+            )
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(
+                f"profile {profile.student_id!r}: {name} = {value!r} (expected a list of ids, "
+                "each one text)"
+            )
+        object.__setattr__(profile, name, tuple(value))
+
+
+def are_profiles(value: object) -> bool:
+    """Whether `value` is learner profiles as the library passes them: {student_id:
+    LearnerProfile} (what `read_profiles` returns) or a list or tuple of `LearnerProfile`."""
+    items = value.values() if isinstance(value, Mapping) else value
+    return isinstance(value, Mapping | list | tuple) and all(
+        isinstance(p, LearnerProfile) for p in items
+    )
+
+
+def given_instead_of_profiles(value: object) -> str:
+    """What was given where profiles go, as an error says it: "str 'profiles.jsonl' (a file
+    name: read it with read_profiles(...))", "list of int", "dict of dict"."""
+    if isinstance(value, str | Path):
+        return (
+            f"{type(value).__name__} {str(value)!r} (a file name: read it with "
+            f"read_profiles({str(value)!r}))"
+        )
+    if isinstance(value, Mapping | list | tuple):
+        items = list(value.values() if isinstance(value, Mapping) else value)
+        inner = next((i for i in items if not isinstance(i, LearnerProfile)), None)
+        return f"{type(value).__name__} of {type(inner).__name__}"
+    return type(value).__name__
+
+
 def profile_from_json(line: str, where: str) -> LearnerProfile:
     """One profile from its JSON text (a line of a profiles file); a `ConfigError` naming
     `where` (file and line) for text that is not JSON or not a profile."""
@@ -130,6 +182,8 @@ def read_profiles(path: str | Path) -> dict[str, LearnerProfile]:
     the last line's), and a table column that is no field (a misspelt "Grade" would otherwise
     leave every student without a grade)."""
     path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"profiles file {path} not found; expected {PROFILES_EXPECTED}")
     rows = _table_rows(path) if path.suffix.lower() in _TABLE_SUFFIXES else _json_rows(path)
     profiles: dict[str, LearnerProfile] = {}
     line_of: dict[str, int] = {}
@@ -177,8 +231,12 @@ def _table_rows(path: Path) -> Iterator[Row]:
         names = table.column_names
         lines = ((i + 2, list(r.values())) for i, r in enumerate(table.to_pylist()))
     else:
-        # streamed as the JSON lines are: a district's roster never sits in memory whole
-        reader = csv.reader(text for _, text in user_text_lines(path, PROFILES_EXPECTED))
+        # streamed as the JSON lines are: a district's roster never sits in memory whole; `,`
+        # or (Excel in many locales) `;` between fields, told from the header as a response
+        # log's is (a list cell holding `;` is then quoted, as Excel writes it)
+        _, sep = read_header(path, None, None, "csv")
+        lines_read = (text for _, text in user_text_lines(path, PROFILES_EXPECTED))
+        reader = csv.reader(lines_read, delimiter=sep)
         names = next(reader, [])
         lines = ((reader.line_num, row) for row in reader)  # a quoted cell may span lines
     fields = {f.name for f in dataclasses.fields(LearnerProfile)}

@@ -8,6 +8,7 @@ validated `ResponseLog`.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,12 @@ def load_log_report(
             f"load_log reads a file or a dataset name; got a {type(data).__name__}. A DataFrame "
             "in the canonical columns (student_id, item_id, skill_ids, correct, timestamp or "
             "order) is checked and loaded by ResponseLog.from_frame(frame)"
+        )
+    if mapping is not None and not isinstance(mapping, Mapping):
+        raise TypeError(
+            f"mapping: expected a dict {{field: column}} naming your file's columns, e.g. "
+            f"{{'student_id': 'user', 'correct': 'ok'}}; got {type(mapping).__name__} "
+            f"{mapping!r:.80}"
         )
     path, column_mapping, base_dir = resolve(data, mapping, dataset)
     return read_responses_report(

@@ -15,6 +15,7 @@ it has seen. Each is seeded: the same log and seed give the same split.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,28 @@ from adaptive.data.log import ResponseLog
 from adaptive.errors import AdaptiveError, ConfigError
 
 
+def _check_log(log: object) -> None:
+    """A split's log is a `ResponseLog` (a frame ended in an AttributeError)."""
+    if not isinstance(log, ResponseLog):
+        raise TypeError(
+            f"log: expected a ResponseLog, got {type(log).__name__}; read a file with "
+            "adaptive.data.load_log(path), or check a frame with ResponseLog.from_frame(frame)"
+        )
+
+
+def _check_split_args(log: object, seed: object) -> None:
+    """A seeded split's log is a `ResponseLog` and its seed an integer (a seed of None gave
+    another split on every run, "0" an error about numpy's seeds)."""
+    _check_log(log)
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
+        raise TypeError(
+            f"seed: expected an integer (the same seed gives the same split), got {seed!r}"
+        )
+
+
 def student_folds(log: ResponseLog, k: int = 5, seed: int = 0) -> np.ndarray:
     """Fold number (0..k-1) of each student code: a seeded shuffle cut into k near-equal parts."""
+    _check_split_args(log, seed)
     if not isinstance(k, int | np.integer) or k < 2:
         raise ConfigError(
             f"folds: expected a whole number >= 2 (cross-validation by student), got {k!r}"
@@ -59,6 +80,12 @@ def train_test_split(
     log: ResponseLog, test_size: float = 0.2, seed: int = 0
 ) -> tuple[ResponseLog, ResponseLog]:
     """`(train, test)` with a seeded share `test_size` of the students (not responses) in test."""
+    _check_split_args(log, seed)
+    if not isinstance(test_size, Real) or isinstance(test_size, bool):
+        raise TypeError(
+            f"test_size: expected a share of students, a number between 0 and 1 (e.g. 0.2), "
+            f"got {test_size!r}"
+        )
     if not 0.0 < float(test_size) < 1.0:
         raise AdaptiveError(
             f"test_size must be between 0 and 1 (a share of students), got {test_size!r}"
@@ -80,6 +107,7 @@ def time_split(log: ResponseLog, cutoff: object) -> tuple[ResponseLog, ResponseL
     timestamps, or an integer position for logs that only have an `order`. A student may be on
     both sides: this is the nightly-job setting (train on the past, predict the future).
     """
+    _check_log(log)
     if log.has_timestamps:
         if isinstance(cutoff, int | np.integer) and not isinstance(cutoff, bool):
             raise AdaptiveError(

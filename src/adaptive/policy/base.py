@@ -24,6 +24,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -82,7 +83,8 @@ class Explanation:
     """Why an activity is (or is not) in a student's list: status, reasons, one sentence.
 
     status: recommended | assigned | eligible | blocked | excluded | completed | recent |
-    out_of_scope | out_of_grade_band | stuck | over_budget | skill_cap.
+    out_of_scope | out_of_grade_band | stuck | over_budget | skill_cap | unknown (not an
+    activity of the catalog: the sentence says what to give).
     """
 
     activity_id: str
@@ -187,6 +189,20 @@ class StudentView:
     completed: frozenset[str] = frozenset()
     recent: tuple[str, ...] = ()
     overrides: TeacherOverrides | None = None
+
+    def __post_init__(self) -> None:
+        check_profile(self.profile)
+
+
+def check_profile(profile: object) -> None:
+    """A view's profile is a `LearnerProfile` or None: a dict of profile fields ended in an
+    AttributeError deep in the policy ('dict' object has no attribute 'goal_skills')."""
+    if profile is not None and not isinstance(profile, LearnerProfile):
+        raise TypeError(
+            f"profile: expected a LearnerProfile or None, got {type(profile).__name__} "
+            f"{profile!r:.80}; build one with LearnerProfile(student_id, grade=..., ...) or "
+            "LearnerProfile.from_dict({...}), or read a file with read_profiles(path)"
+        )
 
 
 def check_view(student: object) -> None:
@@ -380,8 +396,24 @@ class StudentBatch:
                     view_row(out[i], value, catalog, f"student {v.student_id!r}: {name}")
             return out
 
+        def counts(name: str) -> np.ndarray:
+            """(n, S) int32 counts (responses, streak): whole numbers >= 0, or one error naming
+            the student, field and skill (-5 or 2.5 responses were truncated or read as none)."""
+            out = stack(name, 0, np.float64)
+            bad = ~(np.isfinite(out) & (out >= 0) & (out == np.floor(out)))
+            if bad.any():
+                i, j = np.argwhere(bad)[0]
+                raise ConfigError(
+                    f"student {views[i].student_id!r}: {name}: skill {catalog.skills[j].id!r}: "
+                    f"{float(out[i, j])!r}; expected counts, whole numbers >= 0"
+                )
+            return out.astype(np.int32)
+
         def id_matrix(name: str, get: Any, ordered: bool = False) -> sparse.csr_matrix:
-            """CSR (n, A): 1 per listed activity (or its 1-based order when `ordered`)."""
+            """CSR (n, A): 1 per listed activity (or its 1-based order when `ordered`). An id
+            not in the catalog is an error, as in a teacher overrides file (a completed, recent
+            or excluded id the catalog does not hold was ignored without a word: a typo, or
+            another catalog's)."""
             pos = catalog_arrays(catalog).activity_pos
             indptr, indices, data = [0], [], []
             for v in views:
@@ -391,6 +423,12 @@ class StudentBatch:
                     unknown = [a for a, c in zip(ids, codes, strict=True) if c < 0]
                     raise ConfigError(
                         f"student {v.student_id!r}: unknown assigned activity ids {unknown[:5]}"
+                    )
+                if -1 in codes:
+                    unknown = [a for a, c in zip(ids, codes, strict=True) if c < 0]
+                    raise ConfigError(
+                        f"student {v.student_id!r}: {name}: activity id(s) not in the catalog: "
+                        f"{unknown[:5]}; expected ids of catalog.activities"
                     )
                 keep = sorted((c, j + 1) for j, c in enumerate(codes) if c >= 0)
                 indices.extend(c for c, _ in keep)
@@ -417,8 +455,8 @@ class StudentBatch:
             stack("mastery", np.nan, np.float64),
             config=config,
             p_correct=stack("p_correct", np.nan, np.float64),
-            n_responses=stack("n_responses", 0, np.int32),
-            streak=stack("streak", 0, np.int32),
+            n_responses=counts("n_responses"),
+            streak=counts("streak"),
             last_practiced=stack("last_practiced", np.nan, np.float64),
             progress=stack("progress", 0.0, np.float64),
             goals=profile_goals(catalog, profiles),
@@ -564,6 +602,7 @@ class Policy(ABC):
     name: str = "policy"
 
     def __init__(self, catalog: Catalog, config: PolicyConfig | None = None):
+        check_policy_args(catalog, config)
         self.catalog = catalog
         self.config = config or PolicyConfig()
 
@@ -703,6 +742,25 @@ class Policy(ABC):
         return pd.DataFrame(out)
 
 
+def check_policy_args(catalog: object, config: object) -> None:
+    """A policy's catalog is a `Catalog` and its config a `PolicyConfig` (or None: the
+    defaults): a file name or a dict of knobs ended in an AttributeError deep in the policy;
+    one TypeError says how to make the right one."""
+    if not isinstance(catalog, Catalog):
+        hint = (
+            f"; read the file with Catalog.from_json({str(catalog)!r})"
+            if isinstance(catalog, str | Path)
+            else "; build one with Catalog(skills=..., activities=...) or Catalog.from_json(path)"
+        )
+        raise TypeError(f"catalog: expected a Catalog, got {type(catalog).__name__}{hint}")
+    if config is not None and not isinstance(config, PolicyConfig):
+        hint = (
+            "; build one with PolicyConfig.from_dict({...}) (or PolicyConfig.from_toml(path), "
+            "PolicyConfig.default())"
+        )
+        raise TypeError(f"config: expected a PolicyConfig, got {type(config).__name__}{hint}")
+
+
 def placement_reason(placement: str) -> tuple[Reason, ...]:
     """The reason that says where a student without history was started ('' -> none)."""
     return (Reason("placement", 0.0, placement),) if placement else ()
@@ -784,7 +842,6 @@ class CatalogArrays:
     topic_pos: dict[str, int]
     topic_names: np.ndarray  # (T,)
     activity_topic_codes: tuple[np.ndarray, ...]  # per activity, its topics' positions
-    first_prerequisite_name: np.ndarray  # (S,) name of each skill's first prerequisite ("")
     layout: str  # digest of the skill, activity and topic ids in order: a batch's columns
 
 
@@ -875,15 +932,6 @@ def catalog_arrays(catalog: Catalog) -> CatalogArrays:
             np.array([topic_pos[t] for t in a.topics], np.int64) for a in acts
         ),
         layout=catalog_layout(catalog),
-        first_prerequisite_name=np.array(
-            [
-                catalog.skills[pos[s.prerequisites[0]]].name or s.prerequisites[0]
-                if s.prerequisites
-                else ""
-                for s in catalog.skills
-            ],
-            dtype=object,
-        ),  # fmt: skip
     )
     _ARRAYS[id(catalog)] = (catalog, arrays)
     return arrays

@@ -1,27 +1,34 @@
 """The policy's weights and thresholds: data, not code (`adaptive/specs/policy.toml`).
 
-    # src/adaptive/specs/policy.toml (shipped with the package)
-    target_p_correct = 0.7
+    # an excerpt of src/adaptive/specs/policy.toml (shipped with the package)
+    target_p_correct = 0.8
     [weights]
-    difficulty = 1.0
-    interest = 0.4
+    difficulty = 0.25
+    interest = 1.5
 
 `PolicyConfig.default()` reads the shipped weights (from any working directory);
 `PolicyConfig.from_toml("my-policy.toml")` a district's own file (or `from_dict`) builds the same
-config a district would write by hand; unknown keys are errors so a typo never silently does nothing.
+config a district would write by hand. Every knob is checked for its type and its valid range
+(`RANGES`, listed in `PolicyConfig`'s docstring); unknown keys are errors that name the closest
+known one, so a typo never silently does nothing.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
+import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from adaptive.curriculum.catalog import ACTIVITY_KINDS
 from adaptive.errors import ConfigError
 from adaptive.files import read_user_text
+from adaptive.tracing.specs import unknown_key
 
 #: Names of the scoring terms, in the order their contributions are reported.
 TERMS: tuple[str, ...] = (
@@ -49,9 +56,85 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "stuck": -1.5,  # wheel-spinning: flag for the teacher, do not serve more of the same
 }
 
+#: The longest progress window: a student's history keeps 2 x window outcomes per skill as the
+#: bits of one uint64 (`adaptive.batch.history.MAX_WINDOW`).
+MAX_PROGRESS_WINDOW = 32
+#: The longest day's budget, in minutes.
+MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass(frozen=True)
+class Range:
+    """The valid values of a numeric knob: finite, and within [low, high] where an end is given
+    (an open end excludes the bound itself). NaN and infinities are never valid: a NaN weight
+    or width turns every score into NaN without a word."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    what: str = "a finite number"  # as an error says it: "expected a probability in (0, 1)"
+
+    def admits(self, value: float) -> bool:
+        v = float(value)
+        if not math.isfinite(v):
+            return False
+        if self.low is not None and (v <= self.low if self.low_open else v < self.low):
+            return False
+        return self.high is None or (v < self.high if self.high_open else v <= self.high)
+
+    def __str__(self) -> str:
+        low, high = self.low, self.high
+        if low is not None and high is not None:
+            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+            return f"in {left}{low:g}, {high:g}{right}"
+        if low is not None:
+            return f"{'>' if self.low_open else '>='} {low:g}"
+        if high is not None:
+            return f"{'<' if self.high_open else '<='} {high:g}"
+        return "(any sign)"
+
+
+#: A threshold on a probability: strictly between 0 (everything passes) and 1 (nothing does).
+OPEN_PROBABILITY = Range(0.0, 1.0, low_open=True, high_open=True, what="a probability")
+
+#: The valid range of every numeric knob (documented in `PolicyConfig`); the weights are any
+#: finite number (the stuck weight is negative by design).
+RANGES: dict[str, Range] = {
+    "target_p_correct": OPEN_PROBABILITY,
+    "difficulty_width": Range(0.0, low_open=True),
+    "mastery_threshold": OPEN_PROBABILITY,
+    "min_responses_mastered": Range(0, what="an integer"),
+    "prerequisite_threshold": OPEN_PROBABILITY,
+    "stuck_min_responses": Range(1, what="an integer"),
+    "stuck_max_progress": Range(-1.0, 1.0),
+    "retention_threshold": OPEN_PROBABILITY,
+    "initial_stability_days": Range(0.0, low_open=True),
+    "stability_exponent": Range(0.0),
+    "progress_window": Range(1, MAX_PROGRESS_WINDOW, what="an integer"),
+    "exploration_noise": Range(0.0),
+    "exploration_seed": Range(0, what="an integer"),
+    "exploration_temperature": Range(0.0, low_open=True),
+    "exploration_epsilon": Range(0.0, 1.0, low_open=True, what="a probability"),
+    "max_per_skill": Range(1, what="an integer"),
+    "variety_penalty": Range(0.0),
+    "default_daily_minutes": Range(0.0, MINUTES_PER_DAY, low_open=True),
+}
+WEIGHT_RANGE = Range()
+
+#: Knobs read only in one exploration mode: set without that mode, they do nothing.
+MODE_OF_KNOB: dict[str, str] = {
+    "exploration_temperature": "softmax",
+    "exploration_epsilon": "epsilon",
+}
+
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -68,41 +151,64 @@ class PolicyConfig:
     skills come back (3.0; the search's 0.8 left them out of a 5-activity list; gain@50 on the
     check: bkt 2.04 -> 1.99, logistic 2.50 -> 2.67, within noise).
 
+    Every value is checked when a config is made (its type, then its range, given below in
+    brackets: `[a, b]` includes the ends, `(a, b)` excludes them; `RANGES` holds them): a
+    `ConfigError` names the key (`weights.readiness` for a weight), the value and the range,
+    and the file when the config was read from one.
+
+    Weights
+        weights : one per scoring term (`TERMS`), any finite number; `stuck` is negative by
+            design (a wheel-spinning student is not served more of the same). A term not
+            given keeps its default weight.
     Mastery and progression
-        mastery_threshold : P(mastery) at or above which a skill counts as mastered (0.65):
-            what the teacher reports call mastered and what the policy moves on from. Chosen
-            for the teachers' reading (issue 17 item 13: precision and recall against the truth
-            >= 0.8 each) on two tuning districts (`bench_mastery --seed 100` / `--seed 101`:
-            the highest threshold at which BKT's mastery reaches both), then checked on the
-            demo district; the policy's learning gain on the tuning simulators is flat from
-            0.6 to 0.9 (`tune_policy --check`, 52_policy_checks.md), so the search's 0.9 gave
-            way. A calibrated mastery called at 0.65 is truly mastered ~0.9 of the time.
-        min_responses_mastered : responses needed before a skill may be called mastered
-            (guards against false mastery from a high prior or a lucky streak).
-        prerequisite_threshold : P(mastery) a prerequisite needs for its dependents to be ready
-            (0.65: a mastered skill unlocks what builds on it).
-        stuck_min_responses, stuck_max_progress : wheel-spinning = at least this many responses,
-            not mastered, and recent accuracy improving by at most this much.
+        mastery_threshold : (0, 1). P(mastery) at or above which a skill counts as mastered
+            (0.65): what the teacher reports call mastered and what the policy moves on from.
+            Chosen for the teachers' reading (issue 17 item 13: precision and recall against
+            the truth >= 0.8 each) on two tuning districts (`bench_mastery --seed 100` /
+            `--seed 101`: the highest threshold at which BKT's mastery reaches both), then
+            checked on the demo district; the policy's learning gain on the tuning simulators is
+            flat from 0.6 to 0.9 (`tune_policy --check`, 52_policy_checks.md), so the search's
+            0.9 gave way. A calibrated mastery called at 0.65 is truly mastered ~0.9 of the time.
+        min_responses_mastered : integer >= 0. Responses needed before a skill may be called
+            mastered (guards against false mastery from a high prior or a lucky streak; 0 = the
+            model's mastery alone).
+        prerequisite_threshold : (0, 1). P(mastery) a prerequisite needs for its dependents to
+            be ready (0.65: a mastered skill unlocks what builds on it).
+        stuck_min_responses, stuck_max_progress : integer >= 1; [-1, 1]. Wheel-spinning = at
+            least this many responses, not mastered, and recent accuracy improving by at most
+            this much (accuracy changes lie in [-1, 1]).
+        progress_window : integer in [1, 32]. Responses per half of the learning-progress
+            window (accuracy of the last `progress_window` minus the ones before).
     Difficulty
-        target_p_correct : the edge of what the student can do (default 0.8).
-        difficulty_width : tolerance around the target (Gaussian width, in probability).
+        target_p_correct : (0, 1). The edge of what the student can do (default 0.8).
+        difficulty_width : > 0. Tolerance around the target (Gaussian width, in probability).
     Review (FSRS-style forgetting)
-        retention_threshold : mastered skills whose predicted recall falls below this need review.
-        initial_stability_days, stability_exponent : stability S = S0 * n_responses ** exponent
-            (S0 = FSRS-6's default initial stability for a first "Good" review; configured, not
-            fitted). Recall R(t) = (1 + F t / S) ** -decay with FSRS-6's decay, so R(S) = 0.9.
+        retention_threshold : (0, 1). Mastered skills whose predicted recall falls below this
+            need review.
+        initial_stability_days, stability_exponent : > 0; >= 0. Stability S = S0 *
+            n_responses ** exponent (S0 = FSRS-6's default initial stability for a first "Good"
+            review; configured, not fitted; an exponent of 0 keeps S at S0, a negative one
+            would make practice shorten memory). Recall R(t) = (1 + F t / S) ** -decay with
+            FSRS-6's decay, so R(S) = 0.9.
     Exploration
-        exploration_seed : seed of the Thompson-sampling tie noise (`exploration_noise` > 0) and
-            of the sampled lists below.
+        exploration_noise : >= 0. Scale of the Thompson-sampling tie noise (0 = none).
+        exploration_seed : integer >= 0. Seed of that noise and of the sampled lists below.
         exploration : "none" (deterministic ranking, the default), "softmax" or "epsilon": each
             slot is drawn and its probability logged (`adaptive.policy.exploration`).
-        exploration_temperature : softmax temperature, in score units.
-        exploration_epsilon : epsilon-greedy's floor, the share spread over the feasible set.
+        exploration_temperature : > 0. Softmax temperature, in score units (read only with
+            exploration = "softmax").
+        exploration_epsilon : (0, 1]. Epsilon-greedy's floor, the share spread over the
+            feasible set (read only with exploration = "epsilon"). `from_dict` / `from_toml`
+            warn when either is set without its mode: it would do nothing.
     Constraints
-        max_per_skill : most activities on one skill in one day's list.
-        default_daily_minutes : budget when a profile gives none (weekly / 5 otherwise).
-        repeatable_kinds : activity kinds that are item pools a student may do again on a later
-            day (not "content already completed"); projects and assessments are done once.
+        max_per_skill : integer >= 1. Most activities on one skill in one day's list.
+        variety_penalty : >= 0. Score taken off an activity per activity of its skill already
+            in the day's list.
+        default_daily_minutes : (0, 1440]. Budget when a profile gives none (weekly / 5
+            otherwise).
+        repeatable_kinds : activity kinds (`ACTIVITY_KINDS`: practice, review, project,
+            assessment) that are item pools a student may do again on a later day (not
+            "content already completed"); projects and assessments are done once.
     """
 
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -129,74 +235,81 @@ class PolicyConfig:
 
     def __post_init__(self) -> None:
         self._check_types()
-        unknown = set(self.weights) - set(TERMS)
+        unknown = [w for w in self.weights if w not in TERMS]
         if unknown:
             raise ConfigError(
-                f"policy config: unknown weight(s) {sorted(unknown)}; expected {list(TERMS)}"
+                "policy config: " + "; ".join(unknown_key(w, TERMS, "weight") for w in unknown)
             )
         merged = {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in self.weights.items()}}
         object.__setattr__(self, "weights", merged)
         object.__setattr__(self, "repeatable_kinds", tuple(self.repeatable_kinds))
-        for name in (
-            "target_p_correct",
-            "mastery_threshold",
-            "prerequisite_threshold",
-            "retention_threshold",
-        ):
-            v = getattr(self, name)
-            if not 0.0 < v < 1.0 + 1e-12:
-                raise ConfigError(f"policy config: {name} = {v}, expected a probability in (0, 1]")
-        if self.difficulty_width <= 0:
-            raise ConfigError(
-                f"policy config: difficulty_width = {self.difficulty_width}, expected > 0"
-            )
-        if self.max_per_skill < 1:
-            raise ConfigError(f"policy config: max_per_skill = {self.max_per_skill}, expected >= 1")
-        if self.initial_stability_days <= 0:
-            raise ConfigError("policy config: initial_stability_days must be > 0")
+        self._check_kinds()
+        self._check_ranges()
         self._check_exploration()
 
     def _check_types(self) -> None:
         """Every value has its field's type (a TOML typo such as `readiness = "high"` is a
-        `ConfigError` naming the key, not a failure deep in the scoring)."""
+        `ConfigError` naming the key, `weights.readiness`, not a failure deep in the scoring)."""
         wrong = []
         for f in fields(self):
-            value, default = getattr(self, f.name), getattr(PolicyConfig, f.name, None)
+            value = getattr(self, f.name)
             if f.name == "weights":
-                ok = isinstance(value, dict) and all(_is_number(v) for v in value.values())
-                expected = "a table of numbers"
-            elif f.name == "repeatable_kinds":
-                ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
-                expected = "a list of activity kinds"
-            elif isinstance(default, bool | str):
-                ok, expected = isinstance(value, type(default)), type(default).__name__
-            elif isinstance(default, int):
-                ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
-                expected = "an integer"
-            else:
-                ok, expected = _is_number(value), "a number"
+                wrong += _weight_type_problems(value)
+                continue
+            ok, expected = _has_field_type(f.name, value)
             if not ok:
                 wrong.append(f"{f.name} = {value!r} (expected {expected})")
         if wrong:
             raise ConfigError(f"policy config: {'; '.join(wrong)}")
 
+    def _check_kinds(self) -> None:
+        """Repeatable kinds are activity kinds: a misspelt "practise" would leave every practice
+        activity done once and never served again, without a word."""
+        unknown = [k for k in self.repeatable_kinds if k not in ACTIVITY_KINDS]
+        if unknown:
+            reasons = "; ".join(unknown_key(k, ACTIVITY_KINDS, "activity kind") for k in unknown)
+            raise ConfigError(
+                f"policy config: repeatable_kinds = {list(self.repeatable_kinds)!r}: {reasons}"
+            )
+
+    def _check_ranges(self) -> None:
+        """Every number within its documented range (`RANGES`; weights finite), all the knobs
+        out of range named in one error: a NaN width or a negative exponent fails deep in the
+        scoring, or scores every activity NaN, without a word."""
+        wrong = [
+            f"weights.{term} = {value!r}; expected {WEIGHT_RANGE.what} {WEIGHT_RANGE}"
+            for term, value in self.weights.items()
+            if not WEIGHT_RANGE.admits(value)
+        ]
+        for name, valid in RANGES.items():
+            value = getattr(self, name)
+            if not valid.admits(value):
+                wrong.append(f"{name} = {value!r}; expected {valid.what} {valid}")
+        if wrong:
+            raise ConfigError(f"policy config: {'; '.join(wrong)}")
+
     def _check_exploration(self) -> None:
-        """The exploration settings (`adaptive.policy.exploration`), each named when wrong."""
+        """The exploration mode (`adaptive.policy.exploration`) is one of `EXPLORATION_MODES`;
+        its temperature and epsilon are checked with the other ranges."""
         if self.exploration not in EXPLORATION_MODES:
             raise ConfigError(
                 f"policy config: exploration = {self.exploration!r}, expected one of "
                 f"{list(EXPLORATION_MODES)}"
             )
-        if not self.exploration_temperature > 0:
-            raise ConfigError(
-                f"policy config: exploration_temperature = {self.exploration_temperature}, "
-                "expected > 0 (score units; smaller = closer to the deterministic ranking)"
-            )
-        if not 0.0 < self.exploration_epsilon <= 1.0:
-            raise ConfigError(
-                f"policy config: exploration_epsilon = {self.exploration_epsilon}, expected a "
-                "probability in (0, 1]"
-            )
+
+    def unused_settings(self, keys: Iterable[str]) -> list[str]:
+        """Of the knobs named in `keys`, those set away from their default in a mode that never
+        reads them (`exploration_epsilon = 0.2` with exploration "none"): why each does nothing."""
+        out = []
+        for name in keys:
+            mode = MODE_OF_KNOB.get(name)
+            value = getattr(self, name, None)
+            if mode and self.exploration != mode and value != getattr(PolicyConfig, name):
+                out.append(
+                    f"{name} = {value!r} has no effect with exploration = {self.exploration!r}; "
+                    f'set exploration = "{mode}" to use it, or remove it'
+                )
+        return out
 
     def weight_vector(self) -> list[float]:
         return [self.weights[t] for t in TERMS]
@@ -207,14 +320,13 @@ class PolicyConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> PolicyConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ConfigError(
-                f"policy config: unknown key(s) {sorted(unknown)}; expected some of {sorted(known)}"
-            )
-        return cls(**d)
+    def from_dict(cls, d: Mapping[str, Any], where: str = "policy config") -> PolicyConfig:
+        """A config from a table of knobs (a TOML file's, or `to_dict()`'s): an unknown key is a
+        `ConfigError` naming the closest known one; a knob set for an exploration mode the
+        config does not use is a warning naming `where`."""
+        config = cls(**_checked_keys(d))
+        _warn_unused(config.unused_settings(d), where)
+        return config
 
     @classmethod
     def default(cls) -> PolicyConfig:
@@ -238,13 +350,70 @@ class PolicyConfig:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
         try:
-            return cls.from_dict(data)
+            return cls.from_dict(data, str(path))
         except (TypeError, ConfigError) as exc:  # every problem names the file
             raise ConfigError(f"{path}: {exc}") from exc
 
     def with_(self, **changes: Any) -> PolicyConfig:
         """A copy with some values changed (weights merged, not replaced)."""
         d = self.to_dict()
+        changes = _checked_keys(changes)
         if "weights" in changes:
-            changes = {**changes, "weights": {**d["weights"], **changes["weights"]}}
-        return PolicyConfig.from_dict({**d, **changes})
+            weights = changes["weights"]
+            merged = {**d["weights"], **weights} if isinstance(weights, Mapping) else weights
+            changes = {**changes, "weights": merged}
+        config = PolicyConfig(**{**d, **changes})
+        _warn_unused(config.unused_settings(changes), "policy config")
+        return config
+
+
+def _checked_keys(d: object) -> dict[str, Any]:
+    """The knobs of a config table, every key a field of `PolicyConfig`: one `ConfigError`
+    naming each unknown key and its closest known one (`mastery_treshold`: did you mean
+    `mastery_threshold`?)."""
+    if not isinstance(d, Mapping):
+        raise ConfigError(
+            f"policy config: {d!r} ({type(d).__name__}); expected a table of knobs, e.g. "
+            "{'target_p_correct': 0.8, 'weights': {'interest': 1.5}}"
+        )
+    known = [f.name for f in fields(PolicyConfig)]
+    unknown = [key for key in d if key not in known]
+    if unknown:
+        raise ConfigError("policy config: " + "; ".join(unknown_key(k, known) for k in unknown))
+    return dict(d)
+
+
+def _warn_unused(reasons: list[str], where: str) -> None:
+    """One warning per knob a config sets but never reads, naming the file (or "policy config")."""
+    for reason in reasons:
+        warnings.warn(f"{where}: {reason}", UserWarning, stacklevel=3)
+
+
+def _has_field_type(name: str, value: object) -> tuple[bool, str]:
+    """Whether `value` has the type of the field `name` (by its default), and that type as an
+    error says it."""
+    default = getattr(PolicyConfig, name)
+    if name == "repeatable_kinds":
+        ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+        return ok, "a list of activity kinds"
+    if name == "exploration":
+        return isinstance(value, str), f"str: one of {', '.join(map(repr, EXPLORATION_MODES))}"
+    if isinstance(default, bool | str):
+        return isinstance(value, type(default)), type(default).__name__
+    if isinstance(default, int):
+        return _is_integer(value), "an integer"
+    return _is_number(value), "a number"
+
+
+def _weight_type_problems(weights: object) -> list[str]:
+    """The weights' type problems, each naming its weight (`weights.readiness = 'high'`)."""
+    if not isinstance(weights, Mapping):
+        return [
+            f"weights = {weights!r} (expected a [weights] table of numbers, one per term: "
+            f"{', '.join(TERMS)})"
+        ]
+    return [
+        f"weights.{term} = {value!r} (expected a number)"
+        for term, value in weights.items()
+        if not _is_number(value)
+    ]

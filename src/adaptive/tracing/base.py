@@ -56,7 +56,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,7 @@ import pandas as pd
 from adaptive.data.codes import check_many_ids, id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import (
+    AdaptiveError,
     ArtifactError,
     ConfigError,
     CoverageWarning,
@@ -124,16 +125,31 @@ class TracingState:
         found = self._rows.get(student_id)
         return found if found is not None else self._rows.get(str(student_id).strip())
 
-    def rows(self, student_ids: Iterable[str]) -> np.ndarray:
-        """Row of each student id, or -1 where the student has no state yet. Ids are read as
-        `Response` and the file readers read them (123 is the student "123", " 123" too); the
-        ids held as given cost one look-up, only the others are read again."""
+    def rows(
+        self, student_ids: Iterable[str], *, missing: int | Literal["raise"] = -1
+    ) -> np.ndarray:
+        """Row of each student id. Ids are read as `Response` and the file readers read them
+        (123 is the student "123", " 123" too); the ids held as given cost one look-up, only
+        the others are read again.
+
+        A student without state yet gets `missing`: -1 by default (what the library's own
+        callers test for: a new student to place or add), or, with `missing="raise"`, one
+        `AdaptiveError` naming the ids the state does not hold. Test for -1 before indexing an
+        array with the rows: numpy reads -1 as the last row, another student
+        (`model.mastery(state, rows)` refuses it)."""
+        if missing != -1:
+            check_missing(missing)
         check_many_ids(student_ids)
         ids = list(student_ids)
         rows = lookup_codes(self._rows, ids)
         unknown = np.flatnonzero(rows < 0)
         if len(unknown):
             rows[unknown] = lookup_codes(self._rows, id_list([ids[i] for i in unknown]))
+            unknown = np.flatnonzero(rows < 0)
+        if len(unknown) and missing == "raise":
+            raise AdaptiveError(unknown_students_message([ids[i] for i in unknown], len(self)))
+        if len(unknown) and missing != -1:
+            rows[unknown] = missing
         return rows
 
     def rows_adding(self, student_ids: list[str], initial: dict[str, np.ndarray]) -> np.ndarray:
@@ -141,7 +157,7 @@ class TracingState:
         `add_students`): one dictionary pass when every student is known, as in a nightly
         update or a chunked replay."""
         with self.lock:
-            rows = self.rows(student_ids)
+            rows = self.rows(student_ids, missing=-1)
             missing = np.flatnonzero(rows < 0)
             if len(missing):
                 new = [student_ids[i] for i in missing.tolist()]
@@ -150,7 +166,7 @@ class TracingState:
                 if len(self.students) - first == len(new):  # no id twice: rows in that order
                     rows[missing] = np.arange(first, len(self.students))
                 else:
-                    rows[missing] = self.rows(new)
+                    rows[missing] = self.rows(new, missing="raise")
             return rows
 
     def add_students(self, student_ids: Iterable[str], initial: dict[str, np.ndarray]) -> None:
@@ -1026,11 +1042,58 @@ def _check_placement(prior: object, name: str = "prior") -> None:
     )
 
 
+def unknown_students_message(unknown: list[str], n_students: int) -> str:
+    """Why `state.rows(ids, missing="raise")` refused ids: which ones, and how a student gets
+    a row."""
+    return (
+        f"student id(s) not in this state: {unknown[:5]}"
+        f"{f' and {len(unknown) - 5} more' if len(unknown) > 5 else ''} (the state holds "
+        f"{n_students:,} students); a student gets a row with model.update(state, responses) "
+        "or model.init_state(ids)"
+    )
+
+
+def check_missing(missing: object) -> None:
+    """`rows`' `missing`: "raise", or the int a row of an unknown student is given."""
+    if missing != "raise" and not (
+        isinstance(missing, int | np.integer) and not isinstance(missing, bool)
+    ):
+        raise TypeError(f'missing: expected "raise" or an integer (-1), got {missing!r}')
+
+
+def _are_row_numbers(values: np.ndarray) -> bool:
+    """Whether a flat array holds whole numbers (integers, whole floats, or Python ints in an
+    object array): not student ids, not fractions, not booleans."""
+    kind = values.dtype.kind
+    if kind in "iu":
+        return True
+    if kind == "f":
+        return bool(np.all(np.isfinite(values) & (values == np.floor(values))))
+    if kind == "O":
+        return all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values)
+    return False
+
+
 def all_rows(state: TracingState, rows: np.ndarray | None) -> np.ndarray:
-    """`rows` as int64 state rows (every row when None); -1 (unknown student) is an error."""
+    """`rows` as int64 state rows (every row when None). Student ids given where rows go, or
+    rows that are not whole numbers, are a TypeError saying to use `state.rows(ids)`; -1
+    (`state.rows`' mark of a student the state does not hold) and rows outside the state are
+    a ValueError."""
     if rows is None:
         return np.arange(len(state), dtype=np.int64)
-    rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+    given = np.asarray(rows).reshape(-1)
+    if not _are_row_numbers(given):
+        ids = [str(r) for r in given[:3].tolist()] if given.dtype.kind in "OUS" else ["s1"]
+        raise TypeError(
+            f"rows: expected state row numbers (integers), got {rows!r:.80}; for students by "
+            f"id, pass state.rows({ids!r})"
+        )
+    rows = given.astype(np.int64, copy=False)
+    if (rows == -1).any():
+        raise ValueError(
+            "state rows: -1 is state.rows' mark of a student id not in the state; "
+            'state.rows(ids, missing="raise") names the ids'
+        )
     if len(rows) and (rows.min() < 0 or rows.max() >= len(state)):
         raise ValueError(
             f"state rows {rows.tolist()[:5]}...: expected rows of this state (0..{len(state) - 1})"

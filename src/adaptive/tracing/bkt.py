@@ -82,6 +82,7 @@ from adaptive.tracing.bkt_tables import (
     population_average,
     weighted_by_skill,
 )
+from adaptive.tracing.specs import mistyped_params
 
 MULTI_SKILL = ("mean", "product", "min")
 FITTERS = ("native", "pybkt")
@@ -197,6 +198,7 @@ class BKT(KnowledgeTracer):
         self.multi_skill = multi_skill
         self.shrinkage = shrinkage
         self.skill_shrinkage = skill_shrinkage
+        self.check_params()  # `BKT(forgets="no")` was read as forgets=True without a word
 
     # -- fitting ----------
     def fit(self, log: ResponseLog, catalog: Catalog | None = None) -> Self:
@@ -390,7 +392,11 @@ class BKT(KnowledgeTracer):
     def check_params(self) -> None:
         """Refuse settings BKT cannot be fitted with (fitter, multi-skill rule, iterations,
         fixed parameters), before any data is read: `build_model` runs it when a spec is read,
-        so a spec's mistake names its file."""
+        so a spec's mistake names its file; the constructor runs it too. Each value has its
+        default's type first (`forgets = 'no' (expected true or false)`, as a spec says it)."""
+        wrong = mistyped_params(type(self), self.get_params())
+        if wrong:
+            raise ConfigError(f"BKT: {'; '.join(wrong)}")
         if self.fitter not in FITTERS:
             raise ConfigError(f"BKT fitter {self.fitter!r}: expected one of {FITTERS}")
         if self.multi_skill not in MULTI_SKILL:
@@ -398,7 +404,16 @@ class BKT(KnowledgeTracer):
                 f"BKT multi_skill {self.multi_skill!r}: expected one of {MULTI_SKILL}"
             )
         if int(self.num_fits) < 1 or int(self.max_iter) < 1 or not float(self.tol) > 0:
-            raise ConfigError("BKT num_fits and max_iter must be >= 1 and tol > 0")
+            raise ConfigError(
+                f"BKT num_fits = {self.num_fits!r}, max_iter = {self.max_iter!r}, tol = "
+                f"{self.tol!r}: expected num_fits and max_iter >= 1 and tol > 0"
+            )
+        for name in ("shrinkage", "skill_shrinkage"):
+            value = float(getattr(self, name))
+            if not (np.isfinite(value) and value >= 0):
+                raise ConfigError(
+                    f"BKT {name} = {value!r}: expected pseudo-observations, a finite number >= 0"
+                )
         for name, value in (self.fixed or {}).items():
             if name not in PARAMS:
                 raise ConfigError(f"BKT fixed parameter {name!r}: expected one of {PARAMS}")

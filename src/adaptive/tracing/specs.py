@@ -18,6 +18,7 @@ import inspect
 import re
 import tomllib
 from collections.abc import Sequence
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,7 @@ def build_model(name_or_path: str | Path) -> KnowledgeTracer:
     for key in params:
         if key not in valid:
             raise ConfigError(f"{where}: {unknown_key(key, valid)}")
-    wrong = _mistyped_params(klass, params)
+    wrong = mistyped_params(klass, params)
     if wrong:
         raise ConfigError(f"{where}: {'; '.join(wrong)}")
     try:
@@ -153,9 +154,11 @@ def _refusal(exc: Exception, params: dict[str, Any]) -> str:
     return f"{text} (the spec's params: {given})"
 
 
-def _mistyped_params(klass: type, params: dict[str, Any]) -> list[str]:
+def mistyped_params(klass: type, params: dict[str, Any]) -> list[str]:
     """Params whose value does not have the type of the constructor's default (`forgets =
-    "yes"` would otherwise be read as true): "name = value (expected ...)" for each."""
+    "yes"` would otherwise be read as true): "name = value (expected ...)" for each. A spec's
+    [params] and a model's own constructor (`BKT(forgets="no")`) are checked alike; numpy's
+    integers and floats are numbers."""
     defaults = {
         name: p.default
         for name, p in inspect.signature(klass.__init__).parameters.items()
@@ -169,9 +172,9 @@ def _mistyped_params(klass: type, params: dict[str, Any]) -> list[str]:
         if isinstance(default, bool):
             ok, expected = isinstance(value, bool), "true or false"
         elif isinstance(default, int):
-            ok, expected = isinstance(value, int) and not isinstance(value, bool), "an integer"
+            ok, expected = isinstance(value, Integral) and not isinstance(value, bool), "an integer"
         elif isinstance(default, float):
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            ok = isinstance(value, Real) and not isinstance(value, bool)
             expected = "a number"
         elif isinstance(default, str):
             ok, expected = isinstance(value, str), "text"

@@ -1,0 +1,77 @@
+"""Profiles and catalogs given the wrong way (users' reports): a goal given as one string, a
+missing file, a roster saved with `;`, profiles passed as a file name to the diagnostic."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill, read_profiles
+from adaptive.errors import ConfigError
+from adaptive.placement import PlacementDiagnostic
+
+
+def small_catalog() -> Catalog:
+    skills = (Skill("a", "A", grade=1), Skill("b", "B", ("a",), grade=2))
+    acts = tuple(Activity(f"{s.id}-0", s.name, (s.id,)) for s in skills)
+    return Catalog(skills=skills, activities=acts)
+
+
+@pytest.mark.parametrize("field", ["goal_skills", "career_clusters"])
+def test_one_string_where_a_list_goes_is_refused(field) -> None:
+    with pytest.raises(
+        ConfigError, match=rf"profile 'a': {field} = 'sci.hypothesis' \(expected a list"
+    ):
+        LearnerProfile("a", grade=2, **{field: "sci.hypothesis"})
+
+
+def test_a_list_of_goals_is_kept_as_a_tuple() -> None:
+    p = LearnerProfile("a", goal_skills=["k1", "k2"], career_clusters=("health",))
+    assert p.goal_skills == ("k1", "k2") and p.career_clusters == ("health",)
+    assert p == LearnerProfile("a", goal_skills=("k1", "k2"), career_clusters=("health",))
+    with pytest.raises(ConfigError, match=r"goal_skills = \('k1', 3\)"):
+        LearnerProfile("a", goal_skills=("k1", 3))
+
+
+def test_a_missing_catalog_file_is_a_config_error(tmp_path) -> None:
+    with pytest.raises(
+        ConfigError, match=r"catalog file .*nowhere\.json not found; expected a catalog JSON"
+    ):
+        Catalog.from_json(tmp_path / "nowhere.json")
+
+
+@pytest.mark.parametrize("name", ["profiles.jsonl", "roster.csv", "roster.parquet"])
+def test_a_missing_profiles_file_is_a_config_error(tmp_path, name) -> None:
+    with pytest.raises(
+        ConfigError, match=rf"profiles file .*{name} not found; expected learner profiles"
+    ):
+        read_profiles(tmp_path / name)
+
+
+def test_a_roster_separated_by_semicolons_is_read(tmp_path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text('student_id;grade;interests;goal_skills\ns1;4;animals:0.5;"k1;k2"\ns2;K;;\n')
+    profiles = read_profiles(path)
+    assert profiles["s1"] == LearnerProfile(
+        "s1", grade=4, interests={"animals": 0.5}, goal_skills=("k1", "k2")
+    )
+    assert profiles["s2"].grade == 0
+
+
+@pytest.mark.parametrize(
+    ("prior", "got"),
+    [("profiles.jsonl", "str"), ([1, 2], "list of int"), ({"s1": {"grade": 2}}, "dict of dict")],
+)
+def test_a_diagnostic_prior_of_another_kind_is_a_type_error(prior, got) -> None:
+    with pytest.raises(
+        TypeError, match=rf"prior: expected a Placement, learner profiles .*got {got}"
+    ):
+        PlacementDiagnostic(small_catalog(), prior=prior)
+
+
+def test_a_diagnostic_prior_of_profiles_is_still_accepted(tmp_path) -> None:
+    profiles = {"s1": LearnerProfile("s1", grade=2)}
+    (tmp_path / "p.jsonl").write_text(json.dumps(profiles["s1"].to_dict()) + "\n")
+    for prior in (profiles, list(profiles.values()), read_profiles(tmp_path / "p.jsonl"), None):
+        PlacementDiagnostic(small_catalog(), prior=prior, max_questions=1).start("s1")

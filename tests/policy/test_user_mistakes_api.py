@@ -1,0 +1,74 @@
+"""A vendor's wrong argument to the policy's Python API: one error naming the argument and the
+way to make the right one, never an AttributeError deep inside (users' reports)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from policy_fixtures import SKILLS, view
+
+from adaptive.errors import ConfigError
+from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentView
+from adaptive.policy.base import TeacherOverrides
+from adaptive.policy.baselines import RandomEligible
+
+NOW = 20_000.0
+
+
+def test_a_dict_config_says_to_use_from_dict(catalog) -> None:
+    with pytest.raises(TypeError, match=r"config: expected a PolicyConfig, got dict.*from_dict"):
+        AdaptivePolicy(catalog, {"target_p_correct": 0.7})  # type: ignore[arg-type]
+
+
+def test_a_catalog_path_says_to_use_from_json(config) -> None:
+    with pytest.raises(
+        TypeError, match=r"catalog: expected a Catalog, got str.*Catalog\.from_json"
+    ):
+        AdaptivePolicy("catalog.json", config)  # type: ignore[arg-type]
+
+
+def test_baselines_check_their_arguments_too(catalog) -> None:
+    with pytest.raises(TypeError, match="config: expected a PolicyConfig"):
+        RandomEligible(catalog, {"max_per_skill": 2})  # type: ignore[arg-type]
+
+
+def test_a_dict_profile_is_a_type_error_naming_the_field() -> None:
+    with pytest.raises(TypeError, match=r"profile: expected a LearnerProfile or None, got dict"):
+        StudentView("s1", {"grade": 2}, {"add": 0.5})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("field", ["completed", "recent", "excluded"])
+def test_activity_ids_not_in_the_catalog_are_named(catalog, field) -> None:
+    policy = AdaptivePolicy(catalog, PolicyConfig())
+    student = {
+        "completed": view(completed=frozenset({"nope", "add-0"})),
+        "recent": view(recent=("zzz",)),
+        "excluded": view(overrides=TeacherOverrides(excluded=frozenset({"add-09"}))),
+    }[field]
+    with pytest.raises(ConfigError, match=rf"student 's1': {field}: activity id\(s\) not in"):
+        policy.recommend(student, k=3, now=NOW)
+
+
+@pytest.mark.parametrize(
+    "counts", [{"add": -5}, {"add": 2.5}, {"add": float("nan")}], ids=["negative", "2.5", "nan"]
+)
+@pytest.mark.parametrize("field", ["n_responses", "streak"])
+def test_counts_must_be_whole_numbers_at_least_zero(catalog, field, counts) -> None:
+    policy = AdaptivePolicy(catalog, PolicyConfig())
+    v = StudentView("s1", None, dict.fromkeys(SKILLS, 0.5), **{field: counts})
+    with pytest.raises(ConfigError, match=rf"student 's1': {field}: .*whole numbers >= 0"):
+        policy.recommend(v, k=3, now=NOW)
+
+
+def test_good_counts_and_known_ids_are_still_served(catalog) -> None:
+    policy = AdaptivePolicy(catalog, PolicyConfig())
+    v = StudentView(
+        "s1",
+        None,
+        dict.fromkeys(SKILLS, 0.5),
+        n_responses={"add": 3},
+        streak=np.zeros(len(SKILLS)),
+        completed=frozenset({"add-0"}),
+        recent=("sub-1",),
+    )
+    assert policy.recommend(v, k=3, now=NOW)

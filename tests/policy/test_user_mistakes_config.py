@@ -1,0 +1,130 @@
+"""A district's policy TOML (or dict) with a value out of range, a misspelt key or a wrong type:
+one `ConfigError` naming the file, the key, the value and what is valid (users' reports)."""
+
+from __future__ import annotations
+
+import tomllib
+import warnings
+
+import pytest
+
+import adaptive.policy.config as config_module
+from adaptive.errors import ConfigError
+from adaptive.policy import PolicyConfig
+from adaptive.specs import POLICY_SPEC
+
+
+@pytest.mark.parametrize(
+    ("toml", "key", "valid"),
+    [
+        ("[weights]\nreadiness = nan\n", "weights.readiness = nan", "finite"),
+        ("[weights]\nreadiness = inf\n", "weights.readiness = inf", "finite"),
+        ("[weights]\nstuck = -inf\n", "weights.stuck = -inf", "finite"),
+        ("difficulty_width = nan\n", "difficulty_width = nan", "> 0"),
+        ("variety_penalty = -5\n", "variety_penalty = -5", ">= 0"),
+        ("min_responses_mastered = -3\n", "min_responses_mastered = -3", ">= 0"),
+        ("default_daily_minutes = -10\n", "default_daily_minutes = -10", "(0, 1440]"),
+        ("default_daily_minutes = 0\n", "default_daily_minutes = 0", "(0, 1440]"),
+        ("progress_window = 0\n", "progress_window = 0", "[1, 32]"),
+        ("exploration_noise = -1\n", "exploration_noise = -1", ">= 0"),
+        ("initial_stability_days = nan\n", "initial_stability_days = nan", "> 0"),
+        ("stability_exponent = -1\n", "stability_exponent = -1", ">= 0"),
+        ("exploration_temperature = inf\n", "exploration_temperature = inf", "> 0"),
+        ("target_p_correct = 1.0\n", "target_p_correct = 1.0", "(0, 1)"),
+        ("mastery_threshold = 0\n", "mastery_threshold = 0", "(0, 1)"),
+        ("stuck_min_responses = 0\n", "stuck_min_responses = 0", ">= 1"),
+        ("stuck_max_progress = 2\n", "stuck_max_progress = 2", "[-1, 1]"),
+        ("exploration_seed = -1\n", "exploration_seed = -1", ">= 0"),
+        ('repeatable_kinds = ["practise"]\n', "repeatable_kinds = ['practise']", "'practice'"),
+    ],
+)
+def test_a_value_out_of_range_names_file_key_value_and_range(tmp_path, toml, key, valid) -> None:
+    path = tmp_path / "district.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        PolicyConfig.from_toml(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: policy config: ")
+    assert key in message and valid in message
+
+
+def test_stability_exponent_below_zero_is_named_not_an_internal_power_error() -> None:
+    with pytest.raises(
+        ConfigError, match=r"stability_exponent = -1; expected a finite number >= 0"
+    ):
+        PolicyConfig(stability_exponent=-1)
+
+
+def test_the_shipped_defaults_are_in_range_and_the_stuck_weight_stays_negative() -> None:
+    cfg = PolicyConfig.default()
+    assert cfg.weights["stuck"] < 0
+    assert PolicyConfig(weights={"stuck": -5.0}).weights["stuck"] == -5.0
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("mastery_treshold = 0.7\n", "unknown key 'mastery_treshold' (did you mean 'mastery_threshold'?)"),
+        ("[weights]\nreadyness = 3.0\n", "unknown weight 'readyness' (did you mean 'readiness'?)"),
+    ],
+)  # fmt: skip
+def test_a_misspelt_key_or_weight_suggests_the_closest(tmp_path, toml, expected) -> None:
+    path = tmp_path / "district.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        PolicyConfig.from_toml(path)
+    assert str(err.value).startswith(f"{path}: policy config: {expected}")
+
+
+def test_with_a_misspelt_key_suggests_the_closest() -> None:
+    with pytest.raises(ConfigError, match="did you mean 'mastery_threshold'"):
+        PolicyConfig.default().with_(mastery_treshold=0.5)
+
+
+def test_a_wrong_typed_weight_names_that_weight_only(tmp_path) -> None:
+    path = tmp_path / "district.toml"
+    path.write_text('[weights]\nreadiness = "high"\n')
+    with pytest.raises(ConfigError) as err:
+        PolicyConfig.from_toml(path)
+    message = str(err.value)
+    assert "weights.readiness = 'high' (expected a number)" in message
+    assert "difficulty" not in message  # not the whole weights table
+
+
+def test_weights_not_a_table_says_so(tmp_path) -> None:
+    path = tmp_path / "district.toml"
+    path.write_text("weights = 3\n")
+    with pytest.raises(ConfigError, match=r"weights = 3 \(expected a \[weights\] table"):
+        PolicyConfig.from_toml(path)
+
+
+def test_epsilon_without_epsilon_exploration_warns(tmp_path) -> None:
+    path = tmp_path / "district.toml"
+    path.write_text("exploration_epsilon = 0.2\n")
+    with pytest.warns(UserWarning, match=r"district\.toml: exploration_epsilon = 0\.2 .*epsilon"):
+        PolicyConfig.from_toml(path)
+    path.write_text('exploration = "epsilon"\nexploration_epsilon = 0.2\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        PolicyConfig.from_toml(path)
+        PolicyConfig.default().with_(exploration="softmax", exploration_temperature=0.3)
+
+
+def test_a_config_that_is_not_a_mapping_is_refused() -> None:
+    with pytest.raises(ConfigError, match="expected a table"):
+        PolicyConfig.from_dict(["target_p_correct", 0.7])  # type: ignore[arg-type]
+
+
+def test_the_module_docstring_shows_the_shipped_values() -> None:
+    """The docstring quotes src/adaptive/specs/policy.toml: its values are that file's."""
+    shipped = tomllib.loads(POLICY_SPEC.read_text())
+    quoted = [
+        line.strip()
+        for line in config_module.__doc__.splitlines()
+        if " = " in line and not line.strip().startswith("#")
+    ]
+    assert quoted
+    for line in quoted:
+        key, _, value = line.partition(" = ")
+        assert key in shipped or key in shipped["weights"], line
+        assert tomllib.loads(f"v = {value}")["v"] == shipped.get(key, shipped["weights"].get(key))

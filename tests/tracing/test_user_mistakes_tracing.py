@@ -1,0 +1,109 @@
+"""Knowledge tracing given the wrong argument (users' reports): a flag as text, a student id
+where state rows go, an id the state does not hold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.data.log import Response, ResponseLog
+from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.tracing.bkt import BKT
+
+
+def small_log() -> ResponseLog:
+    n = 40
+    return ResponseLog.from_frame(
+        pd.DataFrame(
+            {
+                "student_id": [f"s{i // 4}" for i in range(n)],
+                "item_id": [f"i{i % 3}" for i in range(n)],
+                "skill_ids": [f"k{i % 2}" for i in range(n)],
+                "correct": (np.arange(n) * 7 % 3 > 0).astype(int),
+                "order": np.arange(n) % 4,
+            }
+        )
+    )
+
+
+@pytest.mark.parametrize("value", ["no", "false", "0", 0, 1, None])
+def test_a_flag_that_is_not_a_bool_is_refused_as_the_spec_refuses_it(value) -> None:
+    with pytest.raises(ConfigError, match=rf"BKT: forgets = {value!r} \(expected true or false\)"):
+        BKT(forgets=value)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"multigs": "yes"}, "multigs = 'yes' (expected true or false)"),
+        ({"num_fits": "5"}, "num_fits = '5' (expected an integer)"),
+        ({"max_iter": 2.5}, "max_iter = 2.5 (expected an integer)"),
+        ({"tol": "0.01"}, "tol = '0.01' (expected a number)"),
+        ({"seed": None}, "seed = None (expected an integer)"),
+        ({"shrinkage": "10"}, "shrinkage = '10' (expected a number)"),
+        ({"fitter": 1}, "fitter = 1 (expected text)"),
+    ],
+)
+def test_other_constructor_arguments_are_checked_by_type(params, expected) -> None:
+    with pytest.raises(ConfigError) as err:
+        BKT(**params)
+    assert expected in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"num_fits": 0}, "num_fits"),
+        ({"tol": 0.0}, "tol"),
+        ({"shrinkage": -1.0}, "shrinkage = -1.0"),
+        ({"skill_shrinkage": float("nan")}, "skill_shrinkage = nan"),
+        ({"fitter": "pybk"}, "fitter 'pybk'"),
+    ],
+)
+def test_constructor_arguments_out_of_range_are_refused_at_once(params, expected) -> None:
+    with pytest.raises(ConfigError, match=expected):
+        BKT(**params)
+
+
+def test_numpy_numbers_and_good_flags_are_accepted() -> None:
+    model = BKT(forgets=True, num_fits=np.int64(2), tol=np.float64(0.01), seed=np.int32(3))
+    assert model.forgets is True and int(model.num_fits) == 2
+
+
+@pytest.fixture(scope="module")
+def fitted() -> BKT:
+    return BKT(num_fits=1, seed=0).fit(small_log())
+
+
+def test_rows_can_name_unknown_students(fitted) -> None:
+    state = fitted.init_state(["a", "b"])
+    with pytest.raises(AdaptiveError, match=r"student id\(s\) not in this state: \['nobody'\]"):
+        state.rows(["a", "nobody"], missing="raise")
+    assert state.rows(["b", "a"], missing="raise").tolist() == [1, 0]
+    assert state.rows(["nobody", "a"], missing=-1).tolist() == [-1, 0]
+    assert state.rows(["nobody"]).tolist() == [-1]  # the default the library's callers read
+    with pytest.raises(TypeError, match='missing: expected "raise" or an integer'):
+        state.rows(["a"], missing="Raise")
+
+
+def test_a_student_id_where_rows_go_says_to_use_state_rows(fitted) -> None:
+    state = fitted.init_state(["stu0000000"])
+    for rows in ("stu0000000", ["stu0000000"], np.array(["stu0000000"])):
+        with pytest.raises(TypeError, match=r"rows: expected state row numbers .*state\.rows\("):
+            fitted.mastery(state, rows)
+    with pytest.raises(TypeError, match=r"rows: expected state row numbers"):
+        fitted.mastery(state, [0.5])
+    assert fitted.mastery(state, state.rows(["stu0000000"])).shape == (1, len(fitted.skills_))
+
+
+def test_a_minus_one_row_says_which_student_is_missing(fitted) -> None:
+    state = fitted.init_state(["a"])
+    with pytest.raises(ValueError, match=r"-1 .*not in the state.*state\.rows"):
+        fitted.mastery(state, state.rows(["nobody"]))
+
+
+def test_update_still_adds_new_students(fitted) -> None:
+    state = fitted.init_state()
+    fitted.update(state, Response("new", "i0", ("k0",), 1))
+    assert state.rows(["new"], missing="raise").tolist() == [0]
