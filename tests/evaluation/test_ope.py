@@ -105,7 +105,9 @@ def test_refusal_names_the_numbers() -> None:
     )
     _, diag = estimate(d, n_boot=100)
     assert diag.overlap == pytest.approx(0.5)
-    with pytest.raises(SupportError, match=r"overlap 0\.500.*50%.*90%"):
+    # the rule is stated as compared: the point estimate against --min-overlap (trial 2; was
+    # "at least 90% is needed", compared with the interval's upper end)
+    with pytest.raises(SupportError, match=r"overlap 0\.500 is below --min-overlap 0\.9.*50%"):
         check_support(diag, min_overlap=0.9)
     with pytest.raises(SupportError, match="effective sample size"):
         check_support(diag, min_overlap=0.1, min_ess=10_000)

@@ -3,6 +3,7 @@ and clear refusals for logs without propensities and for bad candidates."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,3 +243,95 @@ def test_a_propensity_outside_0_1_is_refused_naming_the_file(logged: Logged, tmp
     shown = first_slots(logged.out, logged.nights[0])
     plain = pd.read_parquet(logged.out / "recommendations" / night)
     assert len(shown) == (plain["rank"] == 1).sum() == plain["student_id"].nunique()
+
+
+# -- the files given are those the nights were served from (trial 2) ----------------------------
+@pytest.fixture(scope="module")
+def other_district(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another simulated district: the same kind of student and activity ids, other data."""
+    folder = tmp_path_factory.mktemp("other") / "files"
+    write_district(simulate_district(120, 11, responses_per_student=10, max_school_days=30), folder)
+    return folder
+
+
+def _evaluate_with(logged: Logged, **files):
+    given = {"data": str(logged.files / "responses.parquet"),
+             "catalog": logged.files / "catalog.json",
+             "profiles": logged.files / "profiles.jsonl", **files}  # fmt: skip
+    return evaluate_logs(logged.out, EXPLORING, tracking_uri=logged.uri, n_boot=50,
+                         min_overlap=0.0, min_ess=0.0, **given)  # fmt: skip
+
+
+def test_another_districts_log_is_refused_naming_the_night(logged: Logged, other_district) -> None:
+    """Was: estimates from another district's outcomes, exit 0. Each night's snapshot records
+    the rows the log held before its cutoff; the log given must hold them."""
+    from adaptive.evaluation.ope.served import ServedInputError
+
+    with pytest.raises(ServedInputError, match=rf"--data .*responses\.parquet: not the response "
+                                               rf"log the night {logged.nights[0]} was served "
+                                               r"from: it holds [\d,]+ parquet rows"):  # fmt: skip
+        _evaluate_with(logged, data=str(other_district / "responses.parquet"))
+
+
+def test_another_districts_profiles_or_none_are_refused(logged: Logged, other_district) -> None:
+    """Profiles that put logged students in other classes (or miss them) are not those the
+    nights were served with; without profiles the candidate would not see the students' grades."""
+    from adaptive.evaluation.ope.served import ServedInputError
+
+    with pytest.raises(ServedInputError, match=r"--profiles .*: not the profiles the logged nights "
+                                               r"were served from: [\d,]+ of [\d,]+ logged "
+                                               r"decisions are in another class"):  # fmt: skip
+        _evaluate_with(logged, profiles=other_district / "profiles.jsonl")
+    with pytest.raises(ConfigError, match=r"--profiles FILE \(or --district DIR\) is needed"):
+        _evaluate_with(logged, profiles=None)
+
+
+def test_a_catalog_laid_out_otherwise_is_refused(logged: Logged, tmp_path) -> None:
+    from adaptive.evaluation.ope.served import ServedInputError
+
+    doc = json.loads((logged.files / "catalog.json").read_text())
+    doc["skills"] = doc["skills"][::-1]  # the same skills, another order: other batch columns
+    (tmp_path / "catalog.json").write_text(json.dumps(doc))
+    with pytest.raises(ServedInputError, match="not the catalog the night .* was served from"):
+        _evaluate_with(logged, catalog=tmp_path / "catalog.json")
+
+
+def test_recorded_catalog_and_profiles_digests_are_compared(logged: Logged, tmp_path) -> None:
+    """When a night's `_SUCCESS.json` records `catalog_sha256` (sha256 of the catalog's canonical
+    JSON, the digest its fingerprint holds) or `profiles_sha256`, another file is refused: the
+    layout alone does not tell two catalogs with the same ids apart."""
+    import shutil
+
+    from adaptive.batch.partition import PartitionContext
+    from adaptive.curriculum import Catalog
+    from adaptive.evaluation.ope.served import ServedInputError, catalog_digest
+    from adaptive.files import read_sealed_json, sealed_json
+
+    cat = Catalog.from_json(logged.files / "catalog.json")
+    context = PartitionContext.build(cat, PolicyConfig.default(), 3, 0.0)
+    assert catalog_digest(cat) == hashlib.sha256(context.catalog_json.encode()).hexdigest()
+    out = tmp_path / "out"
+    shutil.copytree(logged.out, out)
+    marker = out / "recommendations" / f"date={logged.nights[-1]}" / "_SUCCESS.json"
+    doc = read_sealed_json(marker, "test")
+    for key, wrong in (("catalog_sha256", "--catalog"), ("profiles_sha256", "--profiles")):
+        marker.write_bytes(sealed_json({**doc, key: "0" * 64}))
+        with pytest.raises(ServedInputError, match=rf"{wrong} .*: not the one the night "
+                                                   rf"{logged.nights[-1]} was served from"):  # fmt: skip
+            evaluate_logs(out, EXPLORING, data=str(logged.files / "responses.parquet"),
+                          catalog=logged.files / "catalog.json",
+                          profiles=logged.files / "profiles.jsonl", tracking_uri=logged.uri)  # fmt: skip
+
+
+def test_cli_another_district_exits_2_with_one_message(logged: Logged, other_district,
+                                                       tmp_path, capsys) -> None:  # fmt: skip
+    cand = tmp_path / "cand.toml"
+    cand.write_text("")
+    code = cli_run(["ope", "--log", str(logged.out), "--candidate", str(cand), "--district",
+                    str(other_district), "--tracking-uri", logged.uri, "--min-ess", "0",
+                    "--min-overlap", "0", "--n-boot", "50"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and "was served from" in err
+    assert "Traceback" not in err
+    students = pd.read_json(other_district / "profiles.jsonl", lines=True)["student_id"]
+    assert not any(s in err for s in students)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pandas as pd
@@ -94,8 +95,11 @@ def test_cli_assign_writes_the_same_bytes_and_bad_arms_exit_2(served, tmp_path, 
     assert cli_run(args) == 0
     assert " classes in " in capsys.readouterr().out
     assert (tmp_path / "e.json").read_bytes() == (root / "exp.json").read_bytes()
-    assert cli_run([*args[:9], "school", *args[10:13], str(tmp_path / "s.json")]) == 0
-    assert " schools in " in capsys.readouterr().out  # not "schooles"
+    # the fixture's district has one school: two arms cannot both get one (trial 2: this wrote
+    # an experiment with an empty arm, exit 0); the plural "schools" is checked on a district
+    # with several schools in test_experiment_assign_checks.py
+    assert cli_run([*args[:9], "school", *args[10:13], str(tmp_path / "s.json")]) == 2
+    assert "too few units for the arms" in capsys.readouterr().err
     assert cli_run([*args[:6], "--arm", "broken", "--out", str(tmp_path / "f.json")]) == 2
     assert "NAME=POLICY.toml" in capsys.readouterr().err
     assert Assignment.load(tmp_path / "e.json").sha256 == a.sha256
@@ -208,3 +212,69 @@ def test_cli_power_out_of_range_exits_2_naming_the_parameter(given, named, capsy
     assert cli_run(["experiment", "power", "--clusters", "400", *given]) == 2
     err = capsys.readouterr().err
     assert named in err and "--share-treated" not in err and "internal error" not in err
+
+
+# -- the files given are those the assignment was drawn from and the nights served from ------------
+@pytest.fixture(scope="module")
+def other_district(tmp_path_factory: pytest.TempPathFactory):
+    """Another simulated district: the same kind of ids (students, classes), other data."""
+    folder = tmp_path_factory.mktemp("other") / "files"
+    write_district(simulate_district(150, 11, responses_per_student=10, max_school_days=30), folder)
+    return folder
+
+
+def _analyze_files(root, nights, **files):
+    given = {"data": str(root / "files" / "responses.parquet"),
+             "catalog": root / "files" / "catalog.json",
+             "profiles": root / "files" / "profiles.jsonl", **files}  # fmt: skip
+    return analyze_logs(root / "exp.json", root / "out", start=nights[0], end=nights[1], **given)
+
+
+def test_analyze_refuses_profiles_the_assignment_was_not_drawn_from(served, other_district,
+                                                                    capsys) -> None:  # fmt: skip
+    """Was: `analyze --district OTHER` reported effects computed from the other district's
+    classes and log, exit 0. The assignment records its profiles' sha256: compared."""
+    root, nights, a = served
+    with pytest.raises(AssignmentError, match=r"--profiles .*profiles\.jsonl: not the profiles "
+                                              r".*exp\.json was drawn from \(the file's sha256 "
+                                              r"is [0-9a-f]{16}\.\.\., the assignment's "
+                                              rf"'profiles_sha256' is {a.profiles_sha256[:16]}"):  # fmt: skip
+        _analyze_files(root, nights, profiles=other_district / "profiles.jsonl")
+    args = ["experiment", "analyze", "--assignment", str(root / "exp.json"), "--log",
+            str(root / "out"), "--start", nights[0], "--end", nights[1], "--district",
+            str(other_district)]  # fmt: skip
+    assert cli_run(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "was drawn from" in err and "Traceback" not in err
+
+
+def test_analyze_refuses_another_log_or_catalog_than_the_nights_were_served_from(
+    served, other_district, tmp_path
+) -> None:
+    """The right profiles, but another district's response log (the snapshots record the rows
+    before each night's cutoff) or a catalog laid out otherwise (they record its layout)."""
+    from adaptive.evaluation.ope.served import ServedInputError
+
+    root, nights, _ = served
+    with pytest.raises(ServedInputError, match=rf"not the response log the night {nights[0]} "
+                                               r"was served from"):  # fmt: skip
+        _analyze_files(root, nights, data=str(other_district / "responses.parquet"))
+    doc = json.loads((root / "files" / "catalog.json").read_text())
+    doc["activities"] = doc["activities"][::-1]
+    (tmp_path / "catalog.json").write_text(json.dumps(doc))
+    with pytest.raises(ServedInputError, match="not the catalog the night .* was served from"):
+        _analyze_files(root, nights, catalog=tmp_path / "catalog.json")
+
+
+def test_analyze_refuses_profiles_in_memory_that_put_students_in_other_classes(
+    served, other_district
+) -> None:
+    """Profiles in memory have no digest to compare: the classes the nights served each student
+    in (the students output) are compared instead."""
+    from adaptive.batch.job import read_profiles
+    from adaptive.evaluation.ope.served import ServedInputError
+
+    root, nights, _ = served
+    with pytest.raises(ServedInputError, match=rf"of [\d,]+ students of the night {nights[0]} "
+                                               r"are in another class or school"):  # fmt: skip
+        _analyze_files(root, nights, profiles=read_profiles(other_district / "profiles.jsonl"))

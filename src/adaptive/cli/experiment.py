@@ -42,14 +42,35 @@ def assign(
             "--arm", help="NAME=POLICY.toml (repeat: at least two; the first is the reference)."
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="Assignment file to write.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            dir_okay=False,
+            help="Assignment file to write (one that holds another assignment: see --force).",
+        ),
+    ],
     unit: Annotated[
-        str, typer.Option("--unit", help="Randomize 'class'es or 'school's.")
+        str,
+        typer.Option(
+            "--unit", help="Randomize 'class'es or 'school's (every arm must get at least one)."
+        ),
     ] = "class",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the randomization.")] = 0,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace an existing --out file that holds another assignment (it is sealed "
+            "once nights are served with it; without --force that is an error).",
+        ),
+    ] = False,
     quiet: Quiet = False,
 ) -> None:
     """Randomize classes (or schools) to arms, stratified by school and grade; save the file."""
+    # every arm must get a unit (`assign`); an existing --out with another assignment is refused
+    # unless --force; the sha256 printed is the file's (`sha256sum`), which each night served
+    # with it records, not the file's own "sha256" field (the checksum of its content)
     from adaptive.errors import ConfigError
     from adaptive.experiment.assign import assign as draw
 
@@ -62,23 +83,35 @@ def assign(
             raise ConfigError(f"--arm {given!r}: arm {name!r} given twice")
         arms[name] = Path(path)
     a = draw(profiles, arms, unit=unit, seed=seed)
-    a.save(out)
+    a.save(out, overwrite=force)
     plural = {"class": "classes", "school": "schools"}.get(unit, f"{unit}s")
     table = Table(title=f"{len(a.units)} {plural} in {a.units['stratum'].nunique()} strata")
-    for col in ("arm", "units", "policy file", "sha256"):
+    for col in ("arm", "units", "policy file", "policy sha256"):
         table.add_column(col)
     for name, record in a.arms.items():
         table.add_row(name, str(int((a.units["arm"] == name).sum())), record["source"],
                       record["sha256"][:12])  # fmt: skip
     console.print(table)
-    console.print(f"wrote {out} (sha256 {a.sha256[:16]}); serve it with "
-                  f"`adaptive batch --experiment {out}`", soft_wrap=True)  # fmt: skip
+    console.print(
+        f"wrote {out}: sha256 of the file {a.sha256} (what `sha256sum` prints and each night "
+        "served with it records in _SUCCESS.json as 'experiment'; the file's own \"sha256\" "
+        f"field is the checksum of its content); serve it with `adaptive batch --experiment "
+        f"{out}`",
+        soft_wrap=True,
+    )
 
 
 @experiment_app.command("analyze")
 def analyze(
     assignment: Annotated[
-        Path, typer.Option("--assignment", exists=True, dir_okay=False, help="Assignment file.")
+        Path,
+        typer.Option(
+            "--assignment",
+            exists=True,
+            dir_okay=False,
+            help="Assignment file; --profiles must be the file it was drawn from (its sha256), "
+            "and --data, --catalog, --profiles those the nights were served from.",
+        ),
     ],
     log: Annotated[
         Path, typer.Option("--log", exists=True, file_okay=False, help="`adaptive batch` output.")
@@ -102,6 +135,8 @@ def analyze(
     quiet: Quiet = False,
 ) -> None:
     """Effect of each arm on normalized gain and correct rate, cluster-robust 95% intervals."""
+    # refused when --profiles is not the file the assignment was drawn from (its sha256), or
+    # when the catalog, profiles or response log are not those the nights were served from
     from adaptive.errors import ConfigError
     from adaptive.experiment.analyze import analyze_logs
 

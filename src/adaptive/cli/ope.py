@@ -2,7 +2,11 @@
 
 A thin wrapper over `adaptive.evaluation.ope.logs.evaluate_logs` (see it for the inputs, the
 outcomes and the MLflow run). Refuses, with the numbers, when the logs cannot support the
-candidate (overlap or effective sample size too low); exit code 2 then, as for any bad input.
+candidate: the estimated overlap below `--min-overlap` or the effective sample size below
+`--min-ess` (the point estimates decide, whatever `--n-boot`; the overlap's bootstrap interval
+is shown beside); exit code 2 then, as for any bad input. Refuses as well a response log,
+catalog or profiles that are not those the logged nights were served from
+(`evaluation.ope.served`).
 """
 
 from __future__ import annotations
@@ -42,7 +46,11 @@ def ope(
     ],
     data: Annotated[
         str | None,
-        typer.Option("--data", help="Response log with the outcomes: dataset name or file."),
+        typer.Option(
+            "--data",
+            help="Response log with the outcomes: dataset name or file; the log the nights were "
+            "served from (with --catalog and --profiles: checked against what they recorded).",
+        ),
     ] = None,
     catalog: CatalogFile = None,
     profiles: ProfilesFile = None,
@@ -61,13 +69,32 @@ def ope(
         Path | None,
         typer.Option("--state-dir", file_okay=False, help="Snapshots (default: LOG/state)."),
     ] = None,
-    n_boot: Annotated[int, typer.Option("--n-boot", min=50, help="Bootstrap replicates.")] = 500,
+    n_boot: Annotated[
+        int,
+        typer.Option(
+            "--n-boot",
+            min=50,
+            help="Bootstrap replicates, for the intervals (whether the candidate is refused "
+            "does not depend on them: --min-overlap and --min-ess compare point estimates).",
+        ),
+    ] = 500,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap and folds.")] = 0,
     min_overlap: Annotated[
-        float, typer.Option("--min-overlap", help="Least supported share of candidate mass.")
+        float,
+        typer.Option(
+            "--min-overlap",
+            help="Refuse when the estimated overlap (the share of the candidate's probability "
+            "mass the logging policy supported: the mean importance weight) is below this "
+            "share, in [0, 1]; 0 turns the check off.",
+        ),
     ] = 0.9,
     min_ess: Annotated[
-        float, typer.Option("--min-ess", help="Least effective sample size.")
+        float,
+        typer.Option(
+            "--min-ess",
+            help="Refuse when the effective sample size (Kish, in decisions) is below this "
+            "number, >= 0; 0 turns the check off.",
+        ),
     ] = 100.0,
     tracking_uri: TrackingUri = None,
     quiet: Quiet = False,
@@ -91,7 +118,7 @@ def ope(
     console.print(
         f"{len(result.nights)} night(s), {d.n_decisions} decisions, {d.n_students} students; "
         f"effective sample size {d.ess:.0f}; overlap {d.overlap:.3f} "
-        f"[{d.overlap_ci_low:.3f}, {d.overlap_ci_high:.3f}]",
+        f"(95% interval {d.overlap_ci_low:.3f}-{d.overlap_ci_high:.3f})",
         soft_wrap=True,
     )
     table = Table(title=f"{candidate.name}: estimated value (95% interval, clustered by student)")

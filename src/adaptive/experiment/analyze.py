@@ -18,9 +18,13 @@ class count as the correlated observations they are. Optional randomization infe
 two-sided p-value is the share of redraws at least as extreme (exact under the sharp null,
 whatever the clustering).
 
-`analyze_logs` first checks that every night the job served in the window was served with the
-assignment (`check_served_nights`: an `arm` column that agrees with the file) and that the log
-holds responses in the window (`window_responses`); otherwise one named error, no estimate.
+`analyze_logs` first checks that the profiles are the file the assignment was drawn from (its
+`profiles_sha256`, `check_profiles_digest`), that every night the job served in the window was
+served with the assignment (`check_served_nights`: an `arm` column that agrees with the file),
+that the catalog, the profiles and the response log are those the nights were served from
+(`check_served_inputs`: what the nights' snapshots and outputs recorded, see
+`evaluation.ope.served`), and that the log holds responses in the window (`window_responses`);
+otherwise one named error, no estimate.
 """
 
 from __future__ import annotations
@@ -216,19 +220,25 @@ def analyze_logs(
     (outcome, arm).
 
     Refused (one named error) when a night of the window was not served with `assignment`
-    (no `arm` column, or arms that disagree with the file) or when the log holds no response
-    between the two nights yet."""
+    (no `arm` column, or arms that disagree with the file), when the profiles, catalog or log
+    given are not those the assignment was drawn from and the nights were served from
+    (`check_served_inputs`), or when the log holds no response between the two nights yet."""
     from adaptive.batch.job import read_profiles
     from adaptive.curriculum import Catalog
     from adaptive.experiment.assign import Assignment, AssignmentError, profile_units
 
     a = assignment if isinstance(assignment, Assignment) else Assignment.load(assignment)
+    check_profiles_digest(a, profiles)
     cat = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
-    people = profile_units(read_profiles(profiles) if not isinstance(profiles, dict) else profiles)
+    by_id = read_profiles(profiles) if not isinstance(profiles, dict) else profiles
+    people = profile_units(by_id)
     start, end = _window(start, end)
     check_served_nights(a, Path(log_dir), start, end)
     nights = [_students_table(Path(log_dir), night) for night in (start, end)]
-    responses = window_responses(data, start, end, mapping)
+    log = _dated_log(data, start, mapping)
+    check_served_inputs(Path(log_dir), start, end, cat, catalog, by_id, profiles, nights,
+                        (data, mapping, log))  # fmt: skip
+    responses = _window_rows(log, start, end)
     grade = people.set_index("student_id")["grade"]
     for frame in nights:
         frame["grade"] = grade.reindex(frame["student_id"]).to_numpy()
@@ -272,21 +282,91 @@ def _window(start: str, end: str) -> tuple[str, str]:
     return start, end
 
 
+def check_profiles_digest(assignment: Assignment, profiles) -> None:
+    """AssignmentError when the profiles file given is not the one the assignment was drawn
+    from: its sha256 differs from the file's `profiles_sha256` (not checked for profiles in
+    memory, or an assignment drawn from them: no digest to compare)."""
+    from adaptive.experiment.assign import AssignmentError
+    from adaptive.files import file_sha256
+
+    if not assignment.profiles_sha256 or not isinstance(profiles, str | Path):
+        return
+    given = file_sha256(profiles)
+    if given != assignment.profiles_sha256:
+        raise AssignmentError(
+            f"--profiles {profiles}: not the profiles {assignment.source} was drawn from (the "
+            f"file's sha256 is {given[:16]}..., the assignment's 'profiles_sha256' is "
+            f"{assignment.profiles_sha256[:16]}...); expected the --profiles given to "
+            "`experiment assign` and `adaptive batch` for these nights (or the --district they "
+            "came from)"
+        )
+
+
+def check_served_inputs(
+    log_dir: Path,
+    start: str,
+    end: str,
+    catalog,
+    catalog_source,
+    by_id: dict,
+    profiles_source,
+    nights: list[pd.DataFrame],
+    log_given: tuple,
+) -> None:
+    """ServedInputError (`evaluation.ope.served`) when the catalog or the response log differ
+    from what the window's nights recorded in their snapshots (`LOG/state`), or when the
+    profiles put a student of the first or last night in another class or school than the
+    night served them in. `nights`: the students tables of `start` and `end`; `log_given`:
+    (data, mapping, the log as `_dated_log` read it)."""
+    from adaptive.evaluation.ope.served import (
+        check_catalog,
+        check_log,
+        check_profiles,
+        check_recorded_digests,
+        snapshot_metas,
+    )
+
+    if not isinstance(catalog_source, str | Path):
+        catalog_source = "<catalog>"
+    state_dir = log_dir / "state"
+    served = _served_nights(log_dir, start, end)
+    metas = snapshot_metas(state_dir, served)
+    check_catalog(catalog, catalog_source, metas, state_dir)
+    check_recorded_digests(log_dir, served, catalog, catalog_source, profiles_source)
+    source = profiles_source if isinstance(profiles_source, str | Path) else "<profiles>"
+    for night, frame in zip((start, end), nights, strict=True):
+        check_profiles(frame, by_id, source, f"students of the night {night}")
+    data, mapping, log = log_given
+    check_log(data, mapping, log, metas, state_dir, str(log.source))
+
+
 def window_responses(data, start: str, end: str, mapping: dict | None = None) -> pd.DataFrame:
     """student_id and correct of the log's responses dated from the night `start` to before the
     night `end` (what the job had not yet seen on `start` and had seen on `end`).
 
     ConfigError when the log is not dated or holds no response in that window."""
+    return _window_rows(_dated_log(data, start, mapping), start, end)
+
+
+def _dated_log(data, start: str, mapping: dict | None):
+    """The response log from the night `start` on (a Parquet log with timestamps; others are
+    read in full). ConfigError when its responses are not dated."""
     from adaptive.data import load_log_report, warn_notes
 
-    lo, hi = (pd.Timestamp(d, tz="UTC").value for d in (start, end))
-    log, report = load_log_report(data, mapping, since=lo)
+    log, report = load_log_report(data, mapping, since=pd.Timestamp(start, tz="UTC").value)
     warn_notes(report)
     if not log.has_timestamps:
         raise ConfigError(
             f"--data {log.source}: the responses have an 'order' but no 'timestamp'; expected "
             "dated responses, to tell which fall between the experiment's nights"
         )
+    return log
+
+
+def _window_rows(log, start: str, end: str) -> pd.DataFrame:
+    """student_id and correct of `log`'s responses from the night `start` to before `end`
+    (`window_responses`); ConfigError when there are none."""
+    lo, hi = (pd.Timestamp(d, tz="UTC").value for d in (start, end))
     time = log.time
     window = (time >= lo) & (time < hi)
     if not window.any():
@@ -397,7 +477,8 @@ def _arm_text(arm: str) -> str:
 
 
 def _students_table(log_dir: Path, night: str) -> pd.DataFrame:
-    """student_id and per-skill mastery lists of one night's `students` output."""
+    """student_id, class_id, school_id and per-skill mastery lists of one night's `students`
+    output."""
     from adaptive.experiment.assign import AssignmentError
 
     folder = log_dir / "students" / f"date={night}"
@@ -407,5 +488,6 @@ def _students_table(log_dir: Path, night: str) -> pd.DataFrame:
             f"{folder}: no students output for the night {night}; expected a night the job "
             "served (`adaptive batch --date` with --out this folder)"
         )
-    return pd.concat([pd.read_parquet(p, columns=["student_id", "mastery"]) for p in paths],
+    columns = ["student_id", "class_id", "school_id", "mastery"]
+    return pd.concat([pd.read_parquet(p, columns=columns) for p in paths],
                      ignore_index=True)  # fmt: skip

@@ -64,6 +64,9 @@ class Assignment:
 
     @property
     def sha256(self) -> str:
+        """sha256 of the saved file's bytes (`sha256sum FILE`): the digest each night served
+        with it records (`experiment` in `_SUCCESS.json`). Not the file's own "sha256" field,
+        which is the checksum of its content that `load` verifies (`files.sealed_json`)."""
         return hashlib.sha256(self.to_bytes()).hexdigest()
 
     def arm_of(self, class_ids: np.ndarray, school_ids: np.ndarray) -> np.ndarray:
@@ -86,10 +89,24 @@ class Assignment:
     def to_bytes(self) -> bytes:
         return sealed_json(self.to_dict())
 
-    def save(self, path: str | Path) -> Path:
-        """Write the sealed assignment atomically (a re-run on the same inputs: same bytes)."""
-        atomic_write_bytes(Path(path), self.to_bytes())
-        return Path(path)
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write the sealed assignment atomically (a re-run on the same inputs: same bytes).
+
+        An existing file with other bytes is an AssignmentError unless `overwrite`: an
+        assignment is sealed once nights are served with it, and another draw written over it
+        would re-assign classes behind those nights. The same bytes again change nothing."""
+        path = Path(path)
+        blob = self.to_bytes()
+        if path.exists() and not overwrite and not _holds(path, blob):
+            raise AssignmentError(
+                f"{path} exists and holds another assignment (sha256 of the file "
+                f"{_file_sha(path)[:16]}..., this draw's {hashlib.sha256(blob).hexdigest()[:16]}"
+                "...); an assignment is sealed once nights are served with it: write to another "
+                "--out, or pass --force to replace it (nights served with the old file are then "
+                "refused by `experiment analyze` with the new one)"
+            )
+        atomic_write_bytes(path, blob)
+        return path
 
     @classmethod
     def load(cls, path: str | Path) -> Assignment:
@@ -135,6 +152,22 @@ class Assignment:
         return cls(doc["unit"], int(doc["seed"]), arms, units, doc["profiles_sha256"], source)
 
 
+def _holds(path: Path, blob: bytes) -> bool:
+    """Whether the file at `path` holds exactly `blob` (a folder or unreadable file: no)."""
+    try:
+        return path.is_file() and path.read_bytes() == blob
+    except OSError:
+        return False
+
+
+def _file_sha(path: Path) -> str:
+    """sha256 of a file's bytes ("" when it cannot be read, e.g. a folder)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 def profile_units(profiles: Mapping[str, LearnerProfile] | list[LearnerProfile]) -> pd.DataFrame:
     """One row per student: student_id, school_id, class_id, grade (from the profiles)."""
     items = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
@@ -178,7 +211,37 @@ def assign(
         )
     units = _units(people, unit)
     units["arm"] = _deal(units, list(arms), seed)
+    _check_every_arm_has_units(units, list(arms), unit, people)
     return Assignment(unit, int(seed), _arm_records(arms), units, profiles_sha256)
+
+
+def _check_every_arm_has_units(
+    units: pd.DataFrame, arms: list[str], unit: str, people: pd.DataFrame
+) -> None:
+    """AssignmentError when an arm got no unit: fewer units than arms (suggest a finer unit),
+    or strata of a single unit each dealt from random first arms that skipped an arm (another
+    seed or more units). An experiment with an empty arm has no effect to estimate."""
+    empty = [arm for arm in arms if not (units["arm"] == arm).any()]
+    if not empty:
+        return
+    plural = {"class": "classes", "school": "schools"}[unit]
+    n = len(units)
+    finer = ""
+    if unit == "school" and "class_id" in people:
+        n_classes = people.loc[people["class_id"].astype(str) != "", "class_id"].nunique()
+        finer = f" (--unit class: the profiles hold {n_classes} classes)" if n_classes else ""
+    if n < len(arms):
+        raise AssignmentError(
+            f"too few units for the arms: the profiles hold {n} {unit if n == 1 else plural} "
+            f"for {len(arms)} arms {arms}, so arm(s) {empty} would get none; expected at least "
+            f"one {unit} per arm: randomize a finer unit{finer} or use fewer arms"
+        )
+    raise AssignmentError(
+        f"arm(s) {empty} got no {unit}: {n} {plural} in {units['stratum'].nunique()} strata, "
+        f"each stratum dealt from a random first arm, so with this few {plural} per stratum an "
+        f"arm can stay empty; expected every arm to get at least one {unit}: randomize a finer "
+        f"unit{finer}, more {plural}, or fewer arms"
+    )
 
 
 def _units(people: pd.DataFrame, unit: str) -> pd.DataFrame:

@@ -23,8 +23,10 @@ Diagnostics, computed before any estimate is reported:
 - overlap: the share of the candidate's probability mass on activities the logging policy could
   choose. E over logged a ~ pi0 of w = sum over {a: pi0(a|x) > 0} pi(a|x), so mean(w) estimates it
   (exact values may be passed when the logging distribution is known, as in simulation).
-When overlap or the effective sample size falls below its threshold, `check_support` raises
-`SupportError` with the numbers instead of returning an estimate no one should trust.
+When the estimated overlap (mean(w), the point estimate) or the effective sample size falls below
+its threshold, `check_support` raises `SupportError` with the numbers instead of returning an
+estimate no one should trust. The point estimates decide (the overlap's bootstrap interval is
+reported beside it), so whether a candidate is refused does not depend on `n_boot`.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from adaptive.errors import AdaptiveError
+from adaptive.errors import AdaptiveError, ConfigError
 
 ESTIMATORS: tuple[str, ...] = ("ips", "snips", "dr")
 
@@ -245,20 +247,43 @@ def diagnostics(
     )
 
 
-def check_support(diag: Diagnostics, min_overlap: float = 0.9, min_ess: float = 100.0) -> None:
-    """Refuse (SupportError, with the numbers) when the logs cannot support the candidate."""
+def check_thresholds(min_overlap: float, min_ess: float) -> None:
+    """ConfigError unless `min_overlap` is a share in [0, 1] and `min_ess` a number of decisions
+    >= 0 (0 turns either check off); a share above 1 (a percentage: 90 for 0.9) could never be
+    met, and a negative size means nothing."""
     problems = []
-    if not diag.overlap_ci_high >= min_overlap:
+    if not 0.0 <= min_overlap <= 1.0:
+        hint = " (a percentage? 90% is written 0.9)" if 1 < min_overlap <= 100 else ""
         problems.append(
-            f"overlap {diag.overlap:.3f} (95% interval {diag.overlap_ci_low:.3f}-"
-            f"{diag.overlap_ci_high:.3f}): the logging policy supported only about "
-            f"{diag.overlap:.0%} of the candidate's probability mass; at least {min_overlap:.0%} "
-            "is needed"
+            f"--min-overlap {min_overlap:g}: expected a share of the candidate's probability "
+            f"mass in [0, 1] (0 turns the overlap check off){hint}"
+        )
+    if not 0.0 <= min_ess < float("inf"):
+        problems.append(
+            f"--min-ess {min_ess:g}: expected a number of decisions >= 0 (0 turns the effective "
+            "sample size check off)"
+        )
+    if problems:
+        raise ConfigError("; ".join(problems))
+
+
+def check_support(diag: Diagnostics, min_overlap: float = 0.9, min_ess: float = 100.0) -> None:
+    """Refuse (SupportError, with the numbers) when the logs cannot support the candidate: when
+    the estimated overlap (the mean importance weight, `diag.overlap`) is below `min_overlap`,
+    or the effective sample size below `min_ess`. The point estimates decide, so the rule does
+    not depend on the number of bootstrap replicates; the overlap's interval is shown beside."""
+    check_thresholds(min_overlap, min_ess)
+    problems = []
+    if not diag.overlap >= min_overlap:
+        problems.append(
+            f"overlap {diag.overlap:.3f} is below --min-overlap {min_overlap:g}: the logging "
+            f"policy supported only about {diag.overlap:.0%} of the candidate's probability mass "
+            f"(95% bootstrap interval {diag.overlap_ci_low:.3f}-{diag.overlap_ci_high:.3f})"
         )
     if not diag.ess >= min_ess:
         problems.append(
-            f"effective sample size {diag.ess:.1f} of {diag.n_decisions} decisions; at least "
-            f"{min_ess:g} is needed (largest weight {diag.max_weight:.3g})"
+            f"effective sample size {diag.ess:.1f} of {diag.n_decisions} decisions is below "
+            f"--min-ess {min_ess:g} (largest weight {diag.max_weight:.3g})"
         )
     if problems:
         raise SupportError(

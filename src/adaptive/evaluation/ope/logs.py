@@ -15,6 +15,11 @@ activity) the candidate policy is run on the same state, through the shipped pat
     mastery_gain  the tracer's mastery of the recommended skill at D + horizon minus at D (needs
                   the snapshot of D + horizon in the state folder; nights without it are skipped)
 
+Before any estimate, the catalog, the response log and the profiles given are checked against
+what the nights recorded (`served`: the snapshots' catalog layout and rows before each cutoff,
+the class and school each logged student was served in, and the digests a `_SUCCESS.json`
+records): another district's files are one named error, not estimates from its outcomes.
+
 Every run is an MLflow run (experiment `adaptive-ope`) with the inputs' fingerprint (sha256 of
 the nights' `_SUCCESS.json`, of the snapshots, of the candidate config and of the responses
 read), the diagnostics and the estimates; never a student id.
@@ -35,8 +40,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from adaptive.errors import AdaptiveError, ConfigError
-from adaptive.evaluation.ope.estimators import Diagnostics
+from adaptive.evaluation.ope.estimators import Diagnostics, check_thresholds
 from adaptive.evaluation.ope.evaluate import Contexts, estimate_value, score_contexts
+from adaptive.evaluation.ope.served import (
+    check_catalog,
+    check_log,
+    check_profiles,
+    check_recorded_digests,
+    snapshot_metas,
+)
 from adaptive.policy import AdaptivePolicy, PolicyConfig, to_days
 
 if TYPE_CHECKING:
@@ -79,9 +91,10 @@ def logged_nights(log_dir: Path) -> list[str]:
 
 
 def first_slots(log_dir: Path, night: str) -> pd.DataFrame:
-    """Each student's first recommendation of a night: student_id, activity_id, skill_id,
-    propensity (checked: present and in (0, 1]). Filtered in Arrow, school by school, before
-    one conversion to pandas (a district night has hundreds of school files)."""
+    """Each student's first recommendation of a night: student_id, class_id, school_id,
+    activity_id, skill_id, propensity (checked: present and in (0, 1]). Filtered in Arrow,
+    school by school, before one conversion to pandas (a district night has hundreds of school
+    files)."""
     folder = Path(log_dir) / "recommendations" / f"date={night}"
     tables = []
     for path in sorted(folder.glob("school=*/part-0.parquet")):
@@ -93,7 +106,8 @@ def first_slots(log_dir: Path, night: str) -> pd.DataFrame:
                 'exploration = "softmax" (or "epsilon") in the policy TOML of `adaptive batch '
                 "--policy`, then evaluate the nights served that way"
             )
-        table = part.read(columns=["student_id", "rank", "activity_id", "skill_id", "propensity"])
+        table = part.read(columns=["student_id", "class_id", "school_id", "rank", "activity_id",
+                                   "skill_id", "propensity"])  # fmt: skip
         table = table.filter(pc.equal(table["rank"], 1)).drop_columns("rank")
         propensity = table["propensity"]
         inside = pc.and_(pc.greater(propensity, 0), pc.less_equal(propensity, 1 + 1e-9))
@@ -143,6 +157,7 @@ def evaluate_logs(
     unknown = set(metrics) - set(METRICS)
     if unknown or not metrics:
         raise ConfigError(f"--metric {sorted(unknown) or metrics}: expected some of {METRICS}")
+    check_thresholds(min_overlap, min_ess)
     log_dir = Path(log_dir)
     state_dir = Path(state_dir) if state_dir is not None else log_dir / "state"
     config = candidate if isinstance(candidate, PolicyConfig) else read_candidate(candidate)
@@ -152,10 +167,15 @@ def evaluate_logs(
     parsing = _in_background(read_profiles, profiles) if profiles is not None else None
     policy = AdaptivePolicy(cat, config)
     nights = logged_nights(log_dir)
+    metas = snapshot_metas(state_dir, nights)
+    check_catalog(cat, catalog, metas, state_dir)
+    check_recorded_digests(log_dir, nights, cat, catalog, profiles)
     decisions = logged_decisions(log_dir, nights, cat, catalog)
-    engaged, first_correct, responses_sha = _response_outcomes(
-        decisions, horizon_days, data, mapping
-    )
+    log = _outcome_log(decisions, data, mapping)
+    check_log(data, mapping, log, metas, state_dir, str(data))
+    engaged, first_correct, responses_sha = _response_outcomes(decisions, horizon_days, log)
+    people = parsing.result() if parsing is not None else {}
+    _check_served_profiles(decisions, people, profiles)
     hashes = {
         "candidate": _sha(json.dumps(config.to_dict(), sort_keys=True).encode()),
         "responses": responses_sha,
@@ -166,7 +186,6 @@ def evaluate_logs(
         shown = decisions[decisions["night"] == night]
         snap = load_snapshot(state_dir, night)
         model = _model(models, snap.model_name, snap.model_version, tracking_uri)
-        people = parsing.result() if parsing is not None else {}
         act = shown["act"].to_numpy()
         for rows, batch in _night_batches(model, snap, cat, people, shown, config, log_dir):
             contexts.append(score_contexts(policy, batch, to_days(snap.cutoff), act[rows]))
@@ -283,18 +302,42 @@ def _mastery_of(batch, catalog, skill_ids: pd.Series) -> np.ndarray:
     return np.nan_to_num(batch.mastery[np.arange(len(batch)), col], nan=0.0)
 
 
-def _response_outcomes(
-    decisions: pd.DataFrame, horizon_days: float, data: str | Path, mapping: dict | None
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """Per decision: engaged and first answer correct (`next_responses`), and the sha256 of the
-    responses read. The log is read by the nightly job's reader: from the first night on, and
-    none of the optional columns (duration, attempt, school, class), which no outcome uses."""
+def _check_served_profiles(decisions: pd.DataFrame, people: dict, profiles) -> None:
+    """The profiles given put each logged student in the class and school the night served
+    them in (`served.check_profiles`); without profiles, the nights must have served none."""
+    from adaptive.batch.job import UNASSIGNED_SCHOOL
+
+    if profiles is not None:
+        check_profiles(decisions, people, profiles, "logged decisions")
+        return
+    school = decisions["school_id"].fillna("").replace(UNASSIGNED_SCHOOL, "")
+    profiled = decisions["class_id"].fillna("").ne("") | school.ne("")
+    if profiled.any():
+        raise ConfigError(
+            f"--profiles FILE (or --district DIR) is needed: {int(profiled.sum()):,} logged "
+            "decisions were served to students with a profile (a class or school), and the "
+            "candidate must see the grade, interests and time budget they were served with"
+        )
+
+
+def _outcome_log(decisions: pd.DataFrame, data: str | Path, mapping: dict | None):
+    """The response log the outcomes are read from, by the nightly job's reader: from the first
+    night on (a Parquet log with timestamps; other logs are read in full), and none of the
+    optional columns (duration, attempt, school, class), which no outcome uses."""
     from adaptive.batch.job import _read_log
 
     first = pd.Timestamp(min(decisions["night"]), tz="UTC")
     log, _ = _read_log(data, mapping, None, since=first.value)
     if not log.has_timestamps:
         raise OPEInputError(f"{data}: the outcomes need response timestamps (this log has 'order')")
+    return log
+
+
+def _response_outcomes(
+    decisions: pd.DataFrame, horizon_days: float, log
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Per decision: engaged and first answer correct (`next_responses`) in `log`
+    (`_outcome_log`), and the sha256 of the responses read."""
     start = night_start_ns(decisions["night"])
     return next_responses(
         log, decisions["student_id"], decisions["skill_id"], start, int(horizon_days * 86_400e9)

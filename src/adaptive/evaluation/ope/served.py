@@ -1,0 +1,200 @@
+"""Are the files given to `adaptive ope` or `experiment analyze` those the logged nights were
+served from? Checked against what the nightly job recorded, before any estimate.
+
+An estimate read from another district's response log, catalog or profiles (same student ids,
+same activity ids: a simulated district and a real one look alike) is silently wrong, so each
+tie the job's outputs record is compared and a difference is one named error:
+
+- the catalog: each night's snapshot (`state/date=D/meta.json`) records the catalog's layout
+  (`policy.base.catalog_layout`: its skill, activity and topic ids in order);
+- the response log: each snapshot records what the log held before the night's cutoff (rows and
+  a digest of them, `batch.log_digest`); the log given must hold the same. A log given in another
+  format than the night read (a CSV export of a Parquet log) is compared by its count alone, as
+  the two digests differ in kind;
+- the profiles: each served student's class and school are written beside their
+  recommendations and in the `students` table; the profiles given must put every one of them in
+  the same class and school;
+- the catalog's and the profiles' contents, when a night's `_SUCCESS.json` records them
+  (`catalog_sha256`: sha256 of the catalog's canonical JSON, `json.dumps(catalog.to_dict(),
+  sort_keys=True)`, the digest the night's fingerprint holds; `profiles_sha256`: sha256 of the
+  profiles file's bytes): the layout alone does not tell two catalogs with the same ids apart.
+
+A log or profiles that changed since the nights (answers that arrived late, rows removed or
+regraded, a student who moved class) no longer match either, and are refused as well: the
+messages say so. Messages name counts, nights, files and class ids, never a student id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from adaptive.errors import AdaptiveError
+
+
+class ServedInputError(AdaptiveError):
+    """A response log, catalog or profiles file is not the one the logged nights were served
+    from (the message names the file, the night and what the job recorded)."""
+
+
+def snapshot_metas(state_dir: Path, nights: list[str]) -> dict[str, dict]:
+    """The verified `meta.json` of each night's snapshot in `state_dir`, for the nights that
+    have one (a night without its snapshot is left to the caller: `ope` needs it to run at all,
+    `experiment analyze` does not read it otherwise)."""
+    from adaptive.batch.snapshot import snapshot_dir, snapshot_meta
+
+    return {
+        night: snapshot_meta(state_dir, night)
+        for night in nights
+        if (snapshot_dir(state_dir, night) / "meta.json").is_file()
+    }
+
+
+def check_catalog(catalog, source: str | Path, metas: dict[str, dict], state_dir: Path) -> None:
+    """ServedInputError when a night's snapshot records another catalog layout than
+    `catalog`'s (other skills, activities or topics, or another order)."""
+    from adaptive.policy.base import catalog_layout
+
+    layout = catalog_layout(catalog)
+    for night, meta in metas.items():
+        recorded = meta.get("catalog")
+        if recorded is not None and recorded != layout:
+            raise ServedInputError(
+                f"--catalog {source}: not the catalog the night {night} was served from (its "
+                f"skill, activity and topic ids: layout {layout}; the night's snapshot "
+                f"{state_dir}/date={night}/meta.json records {recorded}); expected the catalog "
+                "of `adaptive batch --catalog` (or its --district) for these nights"
+            )
+
+
+def check_recorded_digests(
+    log_dir: Path, nights: list[str], catalog, catalog_source, profiles
+) -> None:
+    """ServedInputError when a night's `_SUCCESS.json` records the sha256 of its catalog's
+    canonical JSON (`catalog_sha256`) or of its profiles file (`profiles_sha256`) and the
+    catalog or profiles file given has another (module docstring). Nights that record neither
+    are left to the other checks."""
+    from adaptive.batch.partition import OUTPUT_TABLES
+    from adaptive.batch.writer import date_listing
+
+    given = {"catalog_sha256": (catalog_source, lambda: catalog_digest(catalog)),
+             "profiles_sha256": (profiles, lambda: _file_digest(profiles))}  # fmt: skip
+    digests: dict[str, str | None] = {}
+    for night in nights:
+        listing = date_listing(log_dir, OUTPUT_TABLES, night) or {}
+        for key, (source, digest) in given.items():
+            recorded = listing.get(key)
+            if not isinstance(recorded, str) or source is None:
+                continue
+            if key not in digests:
+                digests[key] = digest()
+            if digests[key] is not None and digests[key] != recorded:
+                flag = "--catalog" if key == "catalog_sha256" else "--profiles"
+                raise ServedInputError(
+                    f"{flag} {source}: not the one the night {night} was served from (its "
+                    f"sha256 is {digests[key][:16]}..., the night's _SUCCESS.json records "
+                    f"{key} {recorded[:16]}...); expected the {flag} of `adaptive batch` (or "
+                    "its --district) for these nights"
+                )
+
+
+def catalog_digest(catalog) -> str:
+    """sha256 of a catalog's canonical JSON (what the nightly job's fingerprint holds)."""
+    return hashlib.sha256(json.dumps(catalog.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def _file_digest(path) -> str | None:
+    """sha256 of a file's bytes; None for profiles held in memory (nothing to compare)."""
+    from adaptive.files import file_sha256
+
+    return file_sha256(path) if isinstance(path, str | Path) else None
+
+
+def check_log(
+    data, mapping: dict | None, log, metas: dict[str, dict], state_dir: Path, source: str
+) -> None:
+    """ServedInputError when the response log given does not hold, before a night's cutoff, the
+    rows that night's snapshot recorded (count, and digest when of the same kind). `log`: the
+    log as the caller read it: a Parquet log with timestamps is recorded from its file (so one
+    read from the first night on will do), any other log is read in full by every reader."""
+    from adaptive.batch.log_digest import before_cutoffs
+
+    recorded = {night: meta["before_cutoff"] for night, meta in metas.items()
+                if isinstance(meta.get("before_cutoff"), dict)}  # fmt: skip
+    if not recorded:
+        return
+    bounds = [pd.Timestamp(metas[night]["cutoff"]).value for night in recorded]
+    now = before_cutoffs(data, mapping, log, bounds)
+    for (night, then), given in zip(recorded.items(), now, strict=True):
+        if given is not None and not _same_log(then, given):
+            raise ServedInputError(_log_message(source, night, then, given, state_dir))
+
+
+def _same_log(recorded: dict, given: dict) -> bool:
+    """The same rows before the cutoff: the same count, and the same digest when both were
+    made the same way (the same unit and kind of digest)."""
+    if given.get("count") != recorded.get("count"):
+        return False
+    if given.get("unit") != recorded.get("unit"):
+        return True  # another format of the log: digests of other kinds, counted alone
+    kinds = {str(entry.get("digest", "")).split(":", 1)[0] for entry in (recorded, given)}
+    return len(kinds) > 1 or given.get("digest") == recorded.get("digest")
+
+
+def _log_message(source: str, night: str, recorded: dict, given: dict, state_dir: Path) -> str:
+    """The refusal of a log that differs from what the night's snapshot recorded."""
+    if given["count"] == recorded["count"]:
+        held = f"the same {given['count']:,} {given['unit']} dated before it, but other ones"
+    else:
+        held = (
+            f"{given['count']:,} {given['unit']} dated before it, where the night's snapshot "
+            f"recorded {recorded['count']:,} {recorded['unit']}"
+        )
+    return (
+        f"--data {source}: not the response log the night {night} was served from: it holds "
+        f"{held} ({state_dir}/date={night}/meta.json, 'before_cutoff'). Expected the log of "
+        "`adaptive batch --data` (or its --district) for these nights; a log that changed "
+        "since (answers that arrived late, rows removed or regraded) no longer matches either"
+    )
+
+
+def check_profiles(served: pd.DataFrame, profiles: Mapping, source: str | Path, what: str) -> None:
+    """ServedInputError when a served student's class or school (`served`: student_id,
+    class_id, school_id as the job wrote them) is another in `profiles`; `what` names the
+    rows (e.g. "students of the night 2026-11-02"). Counts and one class, no student id."""
+    ids = served["student_id"].astype(str)
+    table = pd.DataFrame(
+        [(p.class_id, p.school_id) for p in profiles.values()],
+        index=pd.Index(list(profiles), dtype=object),
+        columns=["class_id", "school_id"],
+    )  # each profile once; a served student without one: no class, no school
+    given = table.reindex(ids.to_numpy()).reset_index(drop=True)
+    given, job = _ids(given), _ids(served.reset_index(drop=True))
+    wrong = (given["class_id"] != job["class_id"]) | (given["school_id"] != job["school_id"])
+    if not wrong.any():
+        return
+    i = int(wrong.to_numpy().argmax())
+    raise ServedInputError(
+        f"--profiles {source}: not the profiles the logged nights were served from: "
+        f"{int(wrong.sum()):,} of {len(ids):,} {what} are in another class or school there "
+        f"(e.g. class {given['class_id'][i] or 'none'!r} of school "
+        f"{given['school_id'][i] or 'none'!r}, served in class {job['class_id'][i] or 'none'!r} "
+        f"of school {job['school_id'][i] or 'none'!r}). Expected the profiles of `adaptive "
+        "batch --profiles` (or its --district) for these nights; profiles that changed since (a "
+        "student who moved class) no longer match either"
+    )
+
+
+def _ids(frame: pd.DataFrame) -> pd.DataFrame:
+    """class_id and school_id as the outputs compare them: text, "" for none (a missing id,
+    and the school the job gives students without one, `UNASSIGNED_SCHOOL`)."""
+    from adaptive.batch.job import UNASSIGNED_SCHOOL
+
+    ids = frame[["class_id", "school_id"]]
+    out = ids.astype(object).where(ids.notna(), "").astype(str)
+    out["school_id"] = out["school_id"].replace(UNASSIGNED_SCHOOL, "")
+    return out

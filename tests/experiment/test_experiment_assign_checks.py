@@ -1,0 +1,113 @@
+"""`experiment assign` refuses what would make a broken or silently replaced experiment (trial 2):
+an arm left without a unit, an existing assignment written over, and says which sha256 it prints."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pandas as pd
+import pytest
+
+from adaptive.cli import run as cli_run
+from adaptive.experiment.assign import Assignment, AssignmentError, assign
+from adaptive.policy import PolicyConfig
+
+ARMS = {"control": PolicyConfig(), "new": PolicyConfig(weights={"interest": 0.0})}
+
+
+def _people(n_schools: int, classes: int, per: int = 5) -> pd.DataFrame:
+    """`per` students in each of `classes` classes (grades 3, 4, ...) of `n_schools` schools."""
+    rows = [
+        (f"s{s}-c{c}-{i}", f"sch{s}", f"sch{s}-c{c}", 3 + c)
+        for s in range(n_schools)
+        for c in range(classes)
+        for i in range(per)
+    ]
+    return pd.DataFrame(rows, columns=["student_id", "school_id", "class_id", "grade"])
+
+
+def test_one_school_for_two_arms_is_too_few_units_and_suggests_classes() -> None:
+    """Was: `control 1 / new 0`, exit 0 (an experiment with an empty arm)."""
+    with pytest.raises(AssignmentError) as caught:
+        assign(_people(1, 4), ARMS, unit="school")
+    message = str(caught.value)
+    assert "too few units for the arms: the profiles hold 1 school for 2 arms" in message
+    assert "['new']" in message or "['control']" in message
+    assert "--unit class: the profiles hold 4 classes" in message
+
+
+def test_an_arm_left_empty_by_the_draw_is_refused() -> None:
+    """Three strata of one class each: seed 3 deals every class to 'control' (pinned)."""
+    with pytest.raises(AssignmentError, match=r"arm\(s\) \['new'\] got no class: 3 classes in 3"):
+        assign(_people(3, 1), ARMS, unit="class", seed=3)
+    a = assign(_people(3, 1), ARMS, unit="class", seed=1)  # another seed fills both arms
+    assert set(a.units["arm"]) == {"control", "new"}
+
+
+def test_save_refuses_to_replace_another_assignment(tmp_path) -> None:
+    """Was: a second `assign --out exp.json` silently re-assigned the classes of served nights."""
+    people = _people(2, 4)
+    path = assign(people, ARMS, seed=19).save(tmp_path / "exp.json")
+    sealed = path.read_bytes()
+    assign(people, ARMS, seed=19).save(path)  # the same bytes again: nothing changes
+    other = assign(people, ARMS, seed=0)
+    with pytest.raises(AssignmentError, match=r"exp\.json exists and holds another assignment"):
+        other.save(path)
+    assert path.read_bytes() == sealed
+    other.save(path, overwrite=True)
+    assert Assignment.load(path).sha256 == other.sha256
+
+
+def _write_profiles(path, people: pd.DataFrame) -> None:
+    with path.open("w") as fh:
+        for row in people.itertuples(index=False):
+            fh.write(json.dumps({"student_id": row.student_id, "grade": int(row.grade),
+                                 "school_id": row.school_id, "class_id": row.class_id}) + "\n")  # fmt: skip
+
+
+def _cli_args(tmp_path, out, *extra: str) -> list[str]:
+    (tmp_path / "control.toml").write_text("")
+    (tmp_path / "new.toml").write_text("[weights]\ninterest = 0.0\n")
+    return ["experiment", "assign", "--profiles", str(tmp_path / "profiles.jsonl"),
+            "--arm", f"control={tmp_path / 'control.toml'}", "--arm",
+            f"new={tmp_path / 'new.toml'}", "--out", str(out), *extra]  # fmt: skip
+
+
+def test_cli_assign_refuses_overwrite_without_force_and_an_empty_arm(tmp_path, capsys) -> None:
+    _write_profiles(tmp_path / "profiles.jsonl", _people(2, 4))
+    out = tmp_path / "exp.json"
+    assert cli_run(_cli_args(tmp_path, out, "--seed", "19")) == 0
+    sealed = out.read_bytes()
+    capsys.readouterr()
+    assert cli_run(_cli_args(tmp_path, out)) == 2  # seed 0: another draw
+    err = capsys.readouterr().err
+    assert "exists and holds another assignment" in err and "--force" in err
+    assert "Traceback" not in err and out.read_bytes() == sealed
+    assert cli_run(_cli_args(tmp_path, out, "--force")) == 0
+    assert out.read_bytes() != sealed
+    assert cli_run(_cli_args(tmp_path, tmp_path / "s.json", "--unit", "school")) == 0
+    assert " schools in " in capsys.readouterr().out  # not "schooles"
+    _write_profiles(tmp_path / "profiles.jsonl", _people(1, 4))
+    capsys.readouterr()
+    school = tmp_path / "school.json"
+    assert cli_run(_cli_args(tmp_path, school, "--unit", "school")) == 2
+    err = capsys.readouterr().err
+    assert "too few units for the arms" in err and "--unit class" in err
+    assert not school.exists()
+
+
+def test_cli_assign_prints_the_files_sha256_and_says_which_it_is(tmp_path, capsys) -> None:
+    """Was: `sha256 9c5c65a4f112720b` printed while the file's "sha256" field held another
+    digest, both called sha256. Now the full digest of the file (= `sha256sum`, what nights
+    record) is printed, labelled, beside a word on the file's own field."""
+    _write_profiles(tmp_path / "profiles.jsonl", _people(2, 4))
+    out = tmp_path / "exp.json"
+    assert cli_run(_cli_args(tmp_path, out)) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    file_sha = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert f"sha256 of the file {file_sha}" in printed
+    assert file_sha == Assignment.load(out).sha256
+    inner = json.loads(out.read_text())["sha256"]
+    assert inner != file_sha and inner not in printed
+    assert 'own "sha256" field is the checksum of its content' in printed
