@@ -27,8 +27,13 @@ PROFILES = {
 }
 
 
+#: every export is dated (the class page writes its report's date)
+DATED = "2026-09-01"
+
+
 def write(tmp_path, students: dict, name: str = "o.json", **top) -> object:
-    doc = {"format": "adaptive-overrides", "version": 1, "class_id": "c1", "students": students}
+    doc = {"format": "adaptive-overrides", "version": 1, "class_id": "c1", "students": students,
+           "date": DATED}  # fmt: skip
     doc.update(top)
     path = tmp_path / name
     path.write_text(json.dumps(doc, indent=1))
@@ -134,7 +139,8 @@ def test_forked_workers_apply_the_overrides_as_one_process_does(district, tmp_pa
     top = recs[recs["rank"] == 1].set_index("student_id")["activity_id"]
     docs = {sid: {"excluded": [top[sid]]} for sid in by_school.values() if sid in top.index}
     path = tmp_path / "o.json"
-    path.write_text(json.dumps({"format": "adaptive-overrides", "version": 1, "students": docs}))
+    path.write_text(json.dumps({"format": "adaptive-overrides", "version": 1,
+                                "date": district.last_day, "students": docs}))  # fmt: skip
     outs = {}
     for workers in (1, 2):
         out = tmp_path / f"w{workers}"
@@ -201,7 +207,8 @@ def test_the_same_student_twice_in_one_file_is_an_error_naming_it_and_its_lines(
     """JSON keeps the last of two entries: the first one's exclusion was lost without a word."""
     path = tmp_path / "o.json"
     path.write_text(
-        '{"format": "adaptive-overrides", "version": 1, "class_id": "c1", "students": {\n'
+        '{"format": "adaptive-overrides", "version": 1, "class_id": "c1", "date": "2027-02-20",'
+        ' "students": {\n'
         ' "st1": {"excluded": ["a2"]},\n'
         ' "st2": {},\n'
         ' "st1": {}\n'
@@ -223,7 +230,7 @@ def test_the_same_student_twice_once_with_a_space_is_an_error_too(tmp_path):
     ("text", "message"),
     [
         ('"date": "2027-02-20", "date": "2027-02-21"', "line 1, field date: got 2 values"),
-        ('"students": {"st1": {"excluded": ["a2"], "excluded": []}}',
+        ('"date": "2027-02-20", "students": {"st1": {"excluded": ["a2"], "excluded": []}}',
          "line 1, field students.st1.excluded: got 2 values"),
     ],
 )  # fmt: skip

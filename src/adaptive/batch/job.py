@@ -19,7 +19,12 @@ Bad input follows the data layer's rule: stop with the problems, or with `quaran
 the good rows and write the rejected ones there (the summary reports both counts).
 
 Steps 1-4 hold the date's lock in `out` (`lock.py`): a second run for the same date and output
-fails at once naming the holder. The catalog and profiles default to the demo district's only
+fails at once naming the holder. A date before the last night served in `out` or `state_dir`
+is refused unless it is a back-fill (`backfill=True`, `--backfill`); a run that fails before
+writing anything (an input error) leaves no folder or lock file behind. Each night's
+`_SUCCESS.json` records the policy that served it (sha256 of its settings, its source and
+exploration mode): a re-run with another policy, like one with another model version, says
+what it replaces (`night_checks`). The catalog and profiles default to the demo district's only
 for the demo data; a user's log needs its own catalog, and the model's skills must overlap it
 (`check_skill_coverage`: none is an error, some a warning with the numbers). When the outputs are
 complete but the MLflow summary cannot be logged, `SummaryNotLoggedError` says so (the outputs
@@ -34,6 +39,7 @@ import functools
 import hashlib
 import json
 import multiprocessing
+import os
 import tempfile
 import threading
 import time
@@ -65,6 +71,9 @@ from adaptive.batch.log_digest import (
     warn_changed_before_cutoff,
 )
 from adaptive.batch.night_checks import (
+    check_not_before_last_night,
+    policy_record,
+    policy_served_before,
     rebuild_reason,
     version_served_before,
     warn_future_rows,
@@ -159,10 +168,27 @@ class JobSummary:
     rebuild_reason: str = ""
     #: students served in school `unassigned` (no profile, or one without a school)
     students_unassigned: int = 0
-    #: responses dated after today (the wall clock): not used, a wrong year or clock?
+    #: responses dated after the night's day (`night_checks.warn_future_rows`), over the whole
+    #: log: this night does not use them (a wrong year, a device's clock, a --date in the past?)
     responses_in_future: int = 0
     #: the version that served this night before, when a re-run served it with another
     replaced_version: str | None = None
+    #: where the night's state snapshot is (`--state-dir`, default OUT/state)
+    state_dir: Path | None = None
+    #: the night's policy: its file's name, or "shipped default"; its exploration mode
+    policy: str = "shipped default"
+    exploration: str = "none"
+    #: the experiment assignment served (its file's name), None without one
+    experiment: str | None = None
+    #: recommendations asked per student; students who got fewer (those with none included:
+    #: nothing else fit their time budget, scope, grade band and prerequisites)
+    k: int = 0
+    students_below_k: int = 0
+    #: with an experiment: students whose class and school have no arm in it (served the
+    #: night's own policy, arm '' in the outputs)
+    students_outside_experiment: int = 0
+    #: the policy that served this night before (in words), when a re-run served it with another
+    replaced_policy: str | None = None
 
 
 class SummaryNotLoggedError(AdaptiveError):
@@ -199,6 +225,7 @@ def run_daily_job(
     master: str | None = None,
     placement: str | Path | Placement | None = None,
     placement_columns: Mapping[str, str] | None = None,
+    backfill: bool = False,
 ) -> JobSummary:
     """Run the nightly job for `date` (see the module docstring); returns its summary.
 
@@ -218,6 +245,9 @@ def run_daily_job(
     student_id, skill_id, mastery: a prior year's records, a diagnostic's saved placement;
     `adaptive.placement.read_placement`); the others start from their grade.
     `placement_columns`: the table's own column names where they differ (`read_placement`).
+    A date before the last night served in `out` / `state_dir` is refused unless `backfill`
+    (`night_checks.check_not_before_last_night`). A night that fails before writing any output
+    leaves nothing behind: the folders and the lock file it created are removed.
     """
     started = time.perf_counter()
     day = _day(date)
@@ -230,6 +260,54 @@ def run_daily_job(
         raise ConfigError(
             "--placement-columns names the columns of a --placement file: pass the file too"
         )
+    state_path = Path(state_dir) if state_dir is not None else out / "state"
+    check_not_before_last_night(out, state_path, day, backfill)
+    made = [m for m in (_first_missing(out), _first_missing(state_path)) if m is not None]
+    try:
+        return _run_locked(
+            day,
+            out,
+            started=started,
+            model_name=model_name,
+            data=data,
+            catalog=catalog,
+            profiles=profiles,
+            state_dir=state_path,
+            k=k,
+            policy_config=policy_config,
+            mapping=mapping,
+            quarantine=quarantine,
+            tracking_uri=tracking_uri,
+            show_progress=show_progress,
+            workers=workers,
+            on_partition=on_partition,
+            overrides=overrides,
+            experiment=experiment,
+            engine=engine,
+            master=master,
+            placement=placement,
+            placement_columns=placement_columns,
+        )
+    except BaseException:
+        _remove_empty_folders(made)
+        raise
+
+
+def _run_locked(
+    day: str,
+    out: Path,
+    *,
+    started: float,
+    model_name: str,
+    tracking_uri: str | None,
+    k: int,
+    state_dir: Path,
+    engine: str,
+    master: str | None,
+    **inputs,
+) -> JobSummary:
+    """The night under its date's lock, the champion fetched by the registry's process
+    meanwhile, and its MLflow summary run (see `run_daily_job`)."""
     # the folder outlives the registry's process: on an error the process is stopped first
     with tempfile.TemporaryDirectory() as champion_dir, registry_process() as registry:
         tie_to_this_process(registry)  # its process dies with this one (a `kill -9`)
@@ -243,9 +321,9 @@ def run_daily_job(
         )
         lock_facts = {"model": model_name, "k": k, "tracking_uri": _shown(tracking_uri)}
         _check_writable(out, "--out")  # the lock is the first file written there
-        if state_dir is not None:
-            _check_writable(Path(state_dir), "--state-dir")
-        with date_lock(out, day, lock_facts):
+        _check_writable(state_dir, "--state-dir")
+        nothing_written = functools.partial(_nothing_written, out, day)
+        with date_lock(out, day, lock_facts, discard=nothing_written):
             # the night's summary run is opened while the inputs are read, so that the end of
             # the night only logs its figures (one batch) and closes it
             opening = registry.submit(_open_summary_run, day, tracking_uri)
@@ -255,23 +333,11 @@ def run_daily_job(
                     day,
                     out,
                     model_name=model_name,
-                    data=data,
-                    catalog=catalog,
-                    profiles=profiles,
                     state_dir=state_dir,
                     k=k,
-                    policy_config=policy_config,
-                    mapping=mapping,
-                    quarantine=quarantine,
                     tracking_uri=tracking_uri,
-                    show_progress=show_progress,
-                    workers=workers,
-                    on_partition=on_partition,
-                    overrides=overrides,
-                    experiment=experiment,
                     champion=champion,
-                    placement=placement,
-                    placement_columns=placement_columns,
+                    **inputs,
                 )
             except BaseException:
                 _discard_summary_run(registry, opening, champion, tracking_uri)
@@ -287,6 +353,32 @@ def run_daily_job(
 
 
 ENGINES = ("local", "spark")
+
+
+def _first_missing(folder: Path) -> Path | None:
+    """The outermost of `folder` and its parents that does not exist yet (what making it
+    creates), None when it exists."""
+    folder = Path(folder).absolute()
+    if folder.exists():
+        return None
+    while not folder.parent.exists():
+        folder = folder.parent
+    return folder
+
+
+def _remove_empty_folders(folders: Sequence[Path]) -> None:
+    """Remove each folder (one this run made) and its subfolders where they hold no file: a
+    night that failed before writing anything leaves no empty output or state folder. `rmdir`
+    only: a folder another run has written to since is kept."""
+    for folder in folders:
+        for parent, _, _ in os.walk(folder, topdown=False):  # deepest first
+            with contextlib.suppress(OSError):  # not empty (a file, another run's): kept
+                os.rmdir(parent)
+
+
+def _nothing_written(out: Path, day: str) -> bool:
+    """Whether the night wrote nothing of its date in `out` yet (no output folder of it)."""
+    return not any(writer.date_dir(out, name, day).exists() for name in TABLES)
 
 
 def _check_writable(folder: Path, option: str) -> None:
@@ -337,7 +429,8 @@ def _serve_date_on_spark(master: str | None) -> Callable[..., JobSummary]:
 
         for unused in ("quarantine", "show_progress", "workers", "on_partition"):
             kwargs.pop(unused, None)
-        kwargs["config"] = _policy_config(kwargs.pop("policy_config"))
+        given = kwargs.pop("policy_config")
+        kwargs["config"], kwargs["policy_source"] = _policy_config(given), _policy_source(given)
         return run_spark_night(day, out, master=master, **kwargs)
 
     return serve
@@ -395,6 +488,11 @@ def _serve_date(
     profiles_sha = _profiles_sha(profiles)
     reading: Future | None = None  # the profiles, parsed in a thread of their own
     config = _policy_config(policy_config)
+    policy = policy_record(
+        json.dumps(config.to_dict(), sort_keys=True), _policy_source(policy_config),
+        config.exploration,
+    )  # fmt: skip
+    experiment_source = _source_name(experiment)
     if overrides is not None and not isinstance(overrides, OverrideSet):
         reading = _in_background(_profiles_of, profiles)
         # bad files fail before the work
@@ -466,7 +564,7 @@ def _serve_date(
             f"{log.source}: the daily job needs response timestamps (this log has only 'order')"
         )
     time_ns = log.time
-    in_future = warn_future_rows(time_ns, log.source)
+    in_future = warn_future_rows(time_ns, log.source, day)
     before = time_ns < cutoff.value
     new_rows = before & (time_ns >= since) if since is not None else before
     if since is None and len(log) and not before.any():
@@ -528,6 +626,7 @@ def _serve_date(
     ).hexdigest()
 
     replaced = version_served_before(out, day, loaded.version)
+    replaced_policy = policy_served_before(out, day, policy)
     resumed = writer.prepare_date(out, TABLES, day, fingerprint)
     record_overrides(out, day, overrides)
     schools = sorted(set(school_of.tolist()))
@@ -558,6 +657,8 @@ def _serve_date(
     stuck = sum(d.stuck for d in done)
     served = sum(d.served for d in done)
     unserved = sum(d.unserved for d in done)
+    below_k = sum(d.below_k for d in done)
+    outside = sum(d.outside_experiment for d in done)
     counts = pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index()
     share_stuck = stuck / served if served else 0.0
     writer.finish_date_listing(
@@ -571,6 +672,9 @@ def _serve_date(
             "model_version": loaded.version,
             "students": served,
             "fingerprint": fingerprint,
+            "policy": policy,
+            # what `ope` and `experiment analyze` compare a catalog they are given with
+            "catalog_sha256": hashlib.sha256(context.catalog_json.encode()).hexdigest(),
             **({"experiment": experiment.sha256} if experiment else {}),
         },
     )
@@ -600,6 +704,14 @@ def _serve_date(
         students_unassigned=int((school_of == UNASSIGNED_SCHOOL).sum()),
         responses_in_future=in_future,
         replaced_version=replaced,
+        state_dir=state_dir,
+        policy=policy["source"],
+        exploration=config.exploration,
+        experiment=experiment_source,
+        k=k,
+        students_below_k=below_k,
+        students_outside_experiment=outside,
+        replaced_policy=replaced_policy,
     )
     return summary
 
@@ -658,6 +770,10 @@ class SchoolDone:
     unserved: int
     #: `_SUCCESS.json` entry (rows, sha256) of each of its files, by path relative to the output
     files: dict[str, dict] = field(default_factory=dict)
+    #: students with fewer recommendations than k (those with none included)
+    below_k: int = 0
+    #: students outside the night's experiment (`arm` '' in the students table)
+    outside_experiment: int = 0
 
 
 def serve_school(
@@ -691,17 +807,27 @@ def serve_school(
 def write_school(night: Night, school: str, outputs: tuple[pa.Table, ...]) -> SchoolDone:
     """Write one school's partitions (atomic files) and return its counts and file entries."""
     files = writer.write_school_partitions(night.out, TABLES, night.day, school, outputs)
-    return _school_counts(school, True, outputs[0], outputs[1], files)
+    return _school_counts(school, True, outputs[0], outputs[1], files, night.context.k)
 
 
 def _school_counts(
-    school: str, written: bool, recs: pa.Table, students: pa.Table, files: dict[str, dict]
+    school: str,
+    written: bool,
+    recs: pa.Table,
+    students: pa.Table,
+    files: dict[str, dict],
+    k: int,
 ) -> SchoolDone:
+    """One school's counts from its recommendations and students tables (no student data)."""
     skills = pa.compute.value_counts(recs.column("skill_id").combine_chunks()).to_pylist()
     stuck = pa.compute.sum(pa.compute.greater(students.column("n_stuck"), 0)).as_py() or 0
-    unserved = 0
+    unserved = below_k = outside = 0
     if "recommended" in students.column_names:  # a partition written before it was a column
-        unserved = pa.compute.sum(pa.compute.equal(students.column("recommended"), 0)).as_py()
+        recommended = students.column("recommended")
+        unserved = pa.compute.sum(pa.compute.equal(recommended, 0)).as_py()
+        below_k = pa.compute.sum(pa.compute.less(recommended, k)).as_py()
+    if "arm" in students.column_names:  # a night with an experiment
+        outside = pa.compute.sum(pa.compute.equal(students.column("arm"), "")).as_py()
     return SchoolDone(
         school,
         written,
@@ -710,6 +836,8 @@ def _school_counts(
         students.num_rows,
         int(unserved or 0),
         files,
+        int(below_k or 0),
+        int(outside or 0),
     )
 
 
@@ -721,13 +849,12 @@ def _serve_one(night: Night, school: str) -> SchoolDone:
             columns=["skill_id"],
         )
         students_path = writer.partition_path(night.out, "students", night.day, school)
-        counted = [
-            c for c in ("n_stuck", "recommended") if c in pq.read_schema(students_path).names
-        ]
+        names = pq.read_schema(students_path).names
+        counted = [c for c in ("n_stuck", "recommended", "arm") if c in names]
         students = pq.read_table(students_path, columns=counted)
         paths = [writer.partition_path(night.out, name, night.day, school) for name in TABLES]
         files = {str(p.relative_to(night.out)): writer.file_entry(p) for p in paths}
-        return _school_counts(school, False, recs, students, files)
+        return _school_counts(school, False, recs, students, files, night.context.k)
     at = night.school_rows[school]
     ids = [night.roster[i] for i in at]
     outputs = serve_school(night, ids, night.state_rows[at], night.history_rows[at])
@@ -845,8 +972,10 @@ def student_batch(
     placement: Placement | None = None,
 ) -> StudentBatch:
     """One partition's policy inputs: these students' mastery (from their rows of the tracer
-    state only), history features, profile fields and teacher overrides; `placement` says where
-    a student who never answered was started from (default: their grade)."""
+    state only), history features, profile fields and teacher overrides. `placement` (the
+    night's `--placement` table) places the students it knows, and the recommendations say so
+    ("placed from last_year.csv"), whether they have answered since or not; a student who never
+    answered says where they started from (default: their grade)."""
     rows = state.rows(student_ids) if state_rows is None else state_rows
     rows = rows[rows >= 0]
     sub = TracingState(
@@ -869,7 +998,18 @@ def student_batch(
     batch.school_id = np.where(batch.school_id == "", UNASSIGNED_SCHOOL, batch.school_id).astype(
         object
     )
+    if placement is not None:
+        batch.placement = _placed_by(placement, student_ids, batch.placement)
     return batch
+
+
+def _placed_by(placement: Placement, student_ids: Sequence[str], said: np.ndarray) -> np.ndarray:
+    """Each student's `placement` text, with the table's words for the students it places (a
+    student who has answered since too: the table is what the night placed them from; trial 1
+    found no output saying which students a `--placement` file placed). The same whatever
+    night the student joined the state, so an incremental night equals a recompute."""
+    given = np.array([placement.source_of(sid) or "" for sid in student_ids], dtype=object)
+    return np.where(said == "", given, said).astype(object)
 
 
 def student_table(
@@ -971,6 +1111,19 @@ def _release_arrow_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
+def _policy_source(given: PolicyConfig | str | Path | None) -> str:
+    """Where the night's policy comes from, in words: its file's name, or "shipped default"."""
+    return _source_name(given) or "shipped default"
+
+
+def _source_name(given: object) -> str | None:
+    """A file's name (a policy, an assignment), "given in memory" for an object, None for
+    nothing."""
+    if given is None:
+        return None
+    return Path(given).name if isinstance(given, str | Path) else "given in memory"
+
+
 def _policy_config(given: PolicyConfig | str | Path | None) -> PolicyConfig:
     if isinstance(given, PolicyConfig):
         return given
@@ -1066,6 +1219,10 @@ def _log_summary(run_id: str, summary: JobSummary, tracking_uri: str | None) -> 
         "model_version": summary.model_version,
         "previous_snapshot": summary.previous_snapshot or "none",
         "state_rebuilt": summary.state_rebuilt,
+        "policy": summary.policy,
+        "exploration": summary.exploration,
+        "k": summary.k,
+        **({"experiment": summary.experiment} if summary.experiment else {}),
     }
     metrics = {
         "students_served": summary.students_served,
@@ -1076,6 +1233,8 @@ def _log_summary(run_id: str, summary: JobSummary, tracking_uri: str | None) -> 
         "rows_quarantined": summary.rows_quarantined,
         "students_without_profile": summary.students_without_profile,
         "students_without_recommendations": summary.students_without_recommendations,
+        "students_below_k": summary.students_below_k,
+        "responses_in_future": summary.responses_in_future,
         "share_stuck": summary.share_stuck,
         "seconds": summary.seconds,
         "distinct_skills_recommended": len(summary.skill_counts),
@@ -1084,6 +1243,8 @@ def _log_summary(run_id: str, summary: JobSummary, tracking_uri: str | None) -> 
         metrics["catalog_skills"] = summary.skill_coverage.catalog
         metrics["catalog_skills_known_to_model"] = summary.skill_coverage.known
         metrics["responses_untraced"] = summary.responses_untraced
+    if summary.experiment is not None:
+        metrics["students_outside_experiment"] = summary.students_outside_experiment
     now = int(time.time() * 1000)
     with tracking(tracking_uri) as client:
         client.log_batch(

@@ -12,7 +12,8 @@ child closes its copies at once (`_close_inherited_locks`), so only the run itse
 lock. Its holder record stays in the file (a run that ends, even with an error or stopped by
 SIGTERM, empties it): the next run finds it, says it is taking over from a killed run (and
 whether that process is gone), and goes on. Partitions the killed run completed are reused only
-when the inputs match (`writer.prepare_date`).
+when the inputs match (`writer.prepare_date`). A run that fails before writing anything (an
+input error) removes the lock file it created (`date_lock`'s `discard`), so it leaves nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import os
 import shlex
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -87,20 +88,22 @@ def lock_path(out: Path, date: str) -> Path:
 
 
 @contextmanager
-def date_lock(out: Path, date: str, inputs: dict[str, Any]) -> Iterator[LockHolder | None]:
+def date_lock(
+    out: Path,
+    date: str,
+    inputs: dict[str, Any],
+    discard: Callable[[], bool] | None = None,
+) -> Iterator[LockHolder | None]:
     """Hold the exclusive lock of `date` in `out` for a block; yields the holder record left by
     a run that did not finish (taken over), else None. Raises `BatchLockedError` at once when a
-    live run holds it."""
+    live run holds it. When the block fails and `discard()` says the run left nothing (an input
+    error before any output), a lock file this run created is removed, and so is `_locks` when
+    that leaves it empty: a failed run leaves nothing behind."""
     path = lock_path(out, date)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+    fd, created = _open_locked(out, date, path)
     owner = os.getpid()
     _HELD.add(fd)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BatchLockedError(_locked_message(out, date, path, _read_holder(fd))) from None
         previous = _read_holder(fd)
         if previous is not None:
             state = {False: "that process no longer exists", None: "it ran on another host"}
@@ -114,6 +117,10 @@ def date_lock(out: Path, date: str, inputs: dict[str, Any]) -> Iterator[LockHold
         _write_holder(fd, LockHolder.me(inputs))
         try:
             yield previous
+        except BaseException:
+            if os.getpid() == owner and created and discard is not None and discard():
+                _remove_lock_file(path)  # still held: a run waiting on it retries (`_open_locked`)
+            raise
         finally:
             if os.getpid() == owner:  # not in a forked child, where `fd` is closed already
                 os.ftruncate(fd, 0)  # ended (done, failed, stopped), not killed: no record left
@@ -121,6 +128,52 @@ def date_lock(out: Path, date: str, inputs: dict[str, Any]) -> Iterator[LockHold
         if os.getpid() == owner:
             _HELD.discard(fd)
             os.close(fd)  # releases the flock
+
+
+def _open_locked(out: Path, date: str, path: Path) -> tuple[int, bool]:
+    """The lock file's descriptor, locked, and whether this run created the file. A file
+    removed or replaced between its opening and its locking (a failed run removes the lock file
+    it created) is opened again, so that two runs never hold locks on two different files."""
+    flags = os.O_RDWR | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd, created = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o666), True
+        except FileNotFoundError:
+            continue  # its folder removed meanwhile
+        except FileExistsError:
+            try:
+                fd, created = os.open(path, flags), False
+            except FileNotFoundError:
+                continue  # removed meanwhile
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            raise BatchLockedError(_locked_message(out, date, path, holder)) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        if _same_file(fd, path):
+            return fd, created
+        os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether `path` still names the file open as `fd`."""
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def _remove_lock_file(path: Path) -> None:
+    """Remove a lock file, and its folder when that leaves it empty (best effort)."""
+    with contextlib.suppress(OSError):
+        path.unlink()
+        path.parent.rmdir()
 
 
 def _locked_message(out: Path, date: str, path: Path, holder: LockHolder | None) -> str:

@@ -1,9 +1,13 @@
 """What both engines of the nightly job say about a night, in the same words (`job._serve_date`,
-`spark_job.run_spark_night`): why the state is rebuilt, responses dated after today, and a past
-night re-served by another model version. Counts and model versions only: no student data."""
+`spark_job.run_spark_night`): why the state is rebuilt, responses dated after the night, a night
+before the last one served (refused unless back-filled), and a past night re-served by another
+model version or another policy. Counts, dates, model versions and policy digests only: no
+student data."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import warnings
 from pathlib import Path
 
@@ -12,7 +16,9 @@ import pandas as pd
 
 from adaptive.batch import writer
 from adaptive.batch.partition import OUTPUT_TABLES
-from adaptive.errors import NightWarning
+from adaptive.errors import ConfigError, NightWarning
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def rebuild_reason(
@@ -32,23 +38,61 @@ def rebuild_reason(
     return f"a new champion version ({meta['model_version']} -> {version})"
 
 
-def warn_future_rows(time_ns: np.ndarray, source: str) -> int:
-    """Count (and warn of) responses dated after today by the wall clock: a year typed 2062
-    or a device's wrong clock. No night uses them until their date comes, so they would be
-    left out without a word. `time_ns`: the log's times (ns, UTC), or any part of them that
-    holds every such response."""
-    tomorrow = pd.Timestamp.now(tz="UTC").normalize() + pd.Timedelta(days=1)
-    ahead = time_ns >= tomorrow.value
+def after_night(day: str) -> int:
+    """The first time (ns, UTC) dated after the night's day: the next day's 00:00. A night
+    reads the responses before its day; those of its day itself are the day's own (a night
+    run after midnight finds some), so only later ones are called ahead of the night."""
+    return (pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)).value
+
+
+def warn_future_rows(time_ns: np.ndarray, source: str, day: str) -> int:
+    """Count (and warn of) responses dated after the night's day (`after_night`): a year typed
+    2062, a device's wrong clock, or a --date before the log's last days. This night does not
+    use them (it reads the responses before its day), so they would be left out without a word.
+    The count depends on the log and the night's date only, never on the wall clock or the
+    snapshot. `time_ns`: the log's times (ns, UTC), or any part of them that holds every
+    response from the night's day on."""
+    ahead = time_ns >= after_night(day)
     n = int(ahead.sum())
     if n:
         latest = pd.Timestamp(int(time_ns[ahead].max()), tz="UTC").date().isoformat()
         warnings.warn(
-            f"{source}: {n:,} responses are dated after today (up to {latest}): no night uses "
-            "them until then; a wrong year or a device's clock?",
+            f"{source}: {n:,} responses are dated after the night of {day} (up to {latest}): "
+            f"this night does not use them (it reads the responses before {day}); a wrong year, "
+            "a device's clock, or a --date in the past?",
             NightWarning,
             stacklevel=3,
         )
     return n
+
+
+def served_nights(out: Path, state_dir: Path) -> list[str]:
+    """The nights already served in `out` (a complete `_SUCCESS.json`) or snapshotted in
+    `state_dir` (a complete snapshot of either engine), as sorted YYYY-MM-DD."""
+    markers = [
+        *(Path(out) / OUTPUT_TABLES[0]).glob("date=*/_SUCCESS.json"),
+        *Path(state_dir).glob("date=*/meta.json"),
+    ]
+    dates = {p.parent.name.removeprefix("date=") for p in markers}
+    return sorted(d for d in dates if ISO_DAY.fullmatch(d))  # not a partial or temporary folder
+
+
+def check_not_before_last_night(out: Path, state_dir: Path, day: str, backfill: bool) -> None:
+    """A night dated before the last one served in `out` / `state_dir` is refused (one error
+    naming that night), unless it is a deliberate back-fill: it would start from no snapshot,
+    or an older one, and be summed up as a first night. Re-serving the same date (a resume, a
+    re-run) is a night like any other."""
+    nights = served_nights(out, state_dir)
+    last = nights[-1] if nights else None
+    if backfill or last is None or day >= last:
+        return
+    raise ConfigError(
+        f"--date {day}: before {last}, the last night served in {out} (snapshots in "
+        f"{state_dir}); nights are served in date order. To serve {day} anyway (a back-fill: "
+        "it starts from the snapshot before it, and the later nights' outputs and snapshots "
+        f"stay as they are), add --backfill (backfill=True in Python); to serve {last} again, "
+        f"give --date {last}"
+    )
 
 
 def version_served_before(out: Path, day: str, version: str) -> str | None:
@@ -65,3 +109,40 @@ def version_served_before(out: Path, day: str, version: str) -> str | None:
         stacklevel=3,
     )
     return str(before)
+
+
+def policy_record(policy_json: str, source: str, exploration: str) -> dict:
+    """What a night's `_SUCCESS.json` says of the policy that served it: the sha256 of its
+    settings (canonical JSON: a TOML reformatted is the same policy), where it came from (a
+    file's name, or "shipped default") and its exploration mode."""
+    return {
+        "sha256": hashlib.sha256(policy_json.encode()).hexdigest(),
+        "source": source,
+        "exploration": exploration,
+    }
+
+
+def policy_label(record: dict) -> str:
+    """A policy record in words: `policy.toml (exploration softmax)`, `shipped default`."""
+    mode = record.get("exploration", "none")
+    return str(record.get("source", "?")) + (f" (exploration {mode})" if mode != "none" else "")
+
+
+def policy_served_before(out: Path, day: str, record: dict) -> str | None:
+    """The policy that already served `day` in `out` (in words), when it is another than
+    `record`'s: a re-run with another policy replaces what students were shown (and, when that
+    night explored, the propensities logged for its evaluation). Nights served before the
+    policy was recorded are not compared."""
+    listed = writer.date_listing(out, OUTPUT_TABLES, day)
+    before = None if listed is None else listed.get("policy")
+    if not isinstance(before, dict) or before.get("sha256") == record["sha256"]:
+        return None
+    logged = before.get("exploration", "none") != "none"
+    warnings.warn(
+        f"the night {day} was served with policy {policy_label(before)}; this re-run serves it "
+        f"with policy {policy_label(record)}, replacing what its students were shown"
+        + (" and the propensities logged for them" if logged else ""),
+        NightWarning,
+        stacklevel=3,
+    )
+    return policy_label(before)

@@ -16,10 +16,13 @@ students), and raises `OverridesError` naming the file, line, field, value and w
 What is refused rather than read some way: a folder holding anything but the exports (a `.csv`,
 a half-downloaded file, a subfolder: hidden files and file-manager markers aside); a student, or
 any field, given twice in a file (JSON would keep the last: the first would be lost) or a student
-in two files; two files of one class; an activity both assigned and excluded; a `date` that is not
-ISO 8601. Ids are trimmed, as everywhere in the library. A file applies from its `date` on (the
-night of its date and every night after it while it is given): given to an earlier night, it is
-not applied and a `NightWarning` says so; older than `STALE_DAYS`, it is applied with a warning.
+in two files; two files of one class; an activity both assigned and excluded, or assigned twice
+to one student; a `class_id` that is no class of the profiles (one that differs only in case is
+named); a `date` missing or not ISO 8601 (the class page always writes its report's date: a file
+without one would apply to any night, even one before the teacher chose). Ids are trimmed, as
+everywhere in the library. A file applies from its `date` on (the night of its date and every
+night after it while it is given): given to an earlier night, it is not applied and a
+`NightWarning` says so; older than `STALE_DAYS`, it is applied with a warning.
 
 The job applies them through the per-school input table (`batch_fields`), so the in-process and
 the Spark paths get them alike, and records what it applied beside its output (`record_overrides`),
@@ -28,12 +31,13 @@ which the next report shows and pre-fills: the file round-trips.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
 import warnings
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,13 +168,19 @@ def read_overrides(
     catalog: Catalog,
     profiles: Mapping[str, LearnerProfile],
     night: str | None = None,
+    classes: Collection[str] | None = None,
 ) -> OverrideSet:
     """Read and check one overrides file, or every export in a folder (`overrides_files`; see
     the module doc). With `night` (the job's date), a file applies from its `date` on: one dated
     after the night is left out with a `NightWarning`, one `STALE_DAYS` older is applied with one.
+    `classes`: the district's classes, where `profiles` holds only some students (the Spark
+    driver keeps the named ones); default: the classes of `profiles`.
     """
     activities = set(catalog.activity_index)
-    files = [_read_file(file, activities, profiles) for file in overrides_files(path)]
+    if classes is None:
+        classes = (p.class_id for p in profiles.values())
+    classes = frozenset(c for c in classes if c)
+    files = [_read_file(file, activities, profiles, classes) for file in overrides_files(path)]
     if night is not None:
         day = iso_day(night, "night")
         files = [f for f in files if _in_force(f, day)]
@@ -226,11 +236,12 @@ def _skipped(entry: Path) -> bool:
 
 @dataclass(frozen=True)
 class _FileOverrides:
-    """One file's checked overrides, with its class and date (YYYY-MM-DD) where it gives them."""
+    """One file's checked overrides, with its date (YYYY-MM-DD) and its class where it gives
+    one."""
 
     path: Path
     class_id: str | None
-    date: str | None
+    date: str
     students: dict[str, StudentOverride]
 
 
@@ -277,17 +288,20 @@ class _Source:
 
 
 def _read_file(
-    file: Path, activities: set[str], profiles: Mapping[str, LearnerProfile]
+    file: Path,
+    activities: set[str],
+    profiles: Mapping[str, LearnerProfile],
+    classes: frozenset[str] = frozenset(),
 ) -> _FileOverrides:
-    """One file, every field checked (see the module doc)."""
+    """One file, every field checked (see the module doc); `classes`: the profiles' classes."""
     source, doc = _parsed(file)
     _check_once(source, doc, "")
     if doc.get("format") != FORMAT:
         raise source.error("format", doc.get("format"), repr(FORMAT), "format")
     if doc.get("version") != VERSION:
         raise source.error("version", doc.get("version"), str(VERSION), "version")
-    klass = _class_id(source, doc.get("class_id"))
-    date = _date(source, doc.get("date"))
+    klass = _class_id(source, doc.get("class_id"), classes)
+    date = _date(source, doc)
     students = _students(source, doc.get("students"), klass, activities, profiles)
     return _FileOverrides(file, klass, date, students)
 
@@ -322,28 +336,55 @@ def _check_once(
         )
 
 
-def _class_id(source: _Source, value: object) -> str | None:
-    """The file's class (trimmed), or None where it gives none."""
+def _class_id(source: _Source, value: object, classes: frozenset[str]) -> str | None:
+    """The file's class (trimmed), or None where it gives none. A class the profiles lack is
+    an error on this field (each student would otherwise be blamed for being in another class),
+    naming the class it most likely means (one that differs only in case first)."""
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise source.error("class_id", value, "a class id (text)", "class_id")
-    return value.strip()
+    klass = value.strip()
+    if classes and klass not in classes:
+        close = _closest(klass, classes)
+        hint = f" (did you mean {close!r}?)" if close else ""
+        raise source.error("class_id", klass, f"a class of the profiles{hint}", "class_id")
+    return klass
 
 
-def _date(source: _Source, value: object) -> str | None:
-    """The file's date as YYYY-MM-DD (ISO 8601, as every date of the library), or None."""
-    if value is None:
-        return None
+def _closest(name: str, names: frozenset[str]) -> str | None:
+    """The name of `names` that `name` most likely means: the same but for case, else the
+    closest spelling (None when none is close)."""
+    folded = sorted(n for n in names if n.casefold() == name.casefold())
+    if folded:
+        return folded[0]
+    close = difflib.get_close_matches(name, sorted(names), n=1)
+    return close[0] if close else None
+
+
+#: what a file's `date` must be, said by each error about it
+DATE_EXPECTED = (
+    f"a day in ISO 8601 such as {EXAMPLE} (year-month-day; a date such as 02/03/2027 reads as a "
+    "different day in different countries)"
+)
+
+
+def _date(source: _Source, doc: Mapping[str, object]) -> str:
+    """The file's date as YYYY-MM-DD (ISO 8601, as every date of the library). A file without
+    one is an error: it would apply to any night, even one before the teacher chose (the class
+    page always writes its report's date)."""
+    if "date" not in doc:
+        raise source.error_at(
+            [],
+            "date",
+            "no date",
+            f"a day in ISO 8601 such as {EXAMPLE}: the day of the report the class page "
+            "exported it from (overrides apply from their date on)",
+        )
+    value = doc["date"]
     stamp = iso_timestamp(value) if isinstance(value, str) else None
     if stamp is None:
-        raise source.error(
-            "date",
-            value,
-            f"a day in ISO 8601 such as {EXAMPLE} (year-month-day; a date such as 02/03/2027 "
-            "reads as a different day in different countries)",
-            "date",
-        )
+        raise source.error("date", value, DATE_EXPECTED, "date")
     return stamp.strftime("%Y-%m-%d")
 
 
@@ -423,17 +464,27 @@ class _Student:
         mode = entry.get("mode")
         if mode is not None and mode not in MODES:
             raise self.fail(".mode", mode, f"null or one of {', '.join(MODES)}")
-        # repeated ids once, order kept
-        return StudentOverride(tuple(dict.fromkeys(assigned)), tuple(sorted(set(excluded))), mode)
+        # an exclusion repeated excludes the same: kept once
+        return StudentOverride(tuple(assigned), tuple(sorted(set(excluded))), mode)
 
     def activities(self, key: str, values: object, activities: set[str]) -> list[str]:
-        """A list of the catalog's activity ids (trimmed, as written otherwise)."""
+        """A list of the catalog's activity ids (trimmed, as written otherwise). An activity
+        assigned twice is an error, as a student or field given twice is: it would be served
+        once, in an order the teacher did not give, without a word."""
         if not isinstance(values, list):
             raise self.fail(f".{key}", values, "a list of activity ids")
-        ids = []
+        ids: list[str] = []
         for i, activity in enumerate(values):
             if not isinstance(activity, str) or activity.strip() not in activities:
                 raise self.fail(f".{key}[{i}]", activity, "an activity id of the catalog")
+            if key == "assigned" and activity.strip() in ids:
+                first = ids.index(activity.strip())
+                raise self.fail(
+                    f".{key}[{i}]",
+                    activity,
+                    f"each activity once in {self.where}.{key} (it is also {key}[{first}]; "
+                    "it would be served once)",
+                )
             ids.append(activity.strip())
         return ids
 
@@ -442,8 +493,6 @@ def _in_force(file: _FileOverrides, night: str) -> bool:
     """Whether `file` applies to `night` (both YYYY-MM-DD): from its date on. A file dated
     after the night (a re-run of an earlier night, a mistyped --date) is left out, and one
     `STALE_DAYS` older is applied: each with a `NightWarning`."""
-    if file.date is None:
-        return True
     if file.date > night:
         warnings.warn(
             f"{file.path}: dated {file.date}, after the night of {night}: not applied (overrides "

@@ -28,12 +28,14 @@ state is then rebuilt from the full history, as for a new model version). The in
 engine's guards hold here too, with the same functions: a snapshot records the catalog's layout
 and a night on another catalog rebuilds (`snapshot.catalog_changed`); a log that lost most of
 the rows the snapshot recorded before its cutoff is refused (`log_digest.check_not_shrunk`); the
-summary says why the state was rebuilt, how many students were unassigned, far-future responses
-and a replaced model version (`night_checks`).
+summary says why the state was rebuilt, how many students were unassigned, got fewer than k
+recommendations or are outside the experiment, the responses dated after the night, and a
+replaced model version or policy (`night_checks`; `_SUCCESS.json` records the policy).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -61,6 +63,7 @@ from adaptive.batch.job import (
     JobSummary,
     Night,
     _serve_one,
+    _source_name,
 )
 from adaptive.batch.log_digest import (
     before_cutoffs,
@@ -68,7 +71,14 @@ from adaptive.batch.log_digest import (
     check_not_shrunk,
     warn_changed_before_cutoff,
 )
-from adaptive.batch.night_checks import rebuild_reason, version_served_before, warn_future_rows
+from adaptive.batch.night_checks import (
+    after_night,
+    policy_record,
+    policy_served_before,
+    rebuild_reason,
+    version_served_before,
+    warn_future_rows,
+)
 from adaptive.batch.overrides import (
     OverrideSet,
     named_students,
@@ -115,7 +125,8 @@ PLACEMENT_DIR = "_placement"  # the checked placement table, beside the outputs 
 RESULT_SCHEMA = (
     "school string, written boolean, served long, stuck long, skills string, "
     "new_responses long, without_profile long, listing string, state_rows long, "
-    "state_sha256 string, seconds double, untraced long, untraced_skills string, unserved long"
+    "state_sha256 string, seconds double, untraced long, untraced_skills string, unserved long, "
+    "below_k long, outside_experiment long"
 )
 
 
@@ -161,11 +172,13 @@ def run_spark_night(
     champion: Future | None = None,
     placement: str | Path | None = None,
     placement_columns: Mapping[str, str] | None = None,
+    policy_source: str = "shipped default",
 ) -> JobSummary:
     """Steps 1-5 of the module docstring for one date (under the date's lock, taken by
     `run_daily_job`); returns the summary (its MLflow run is logged by the caller).
     `champion`: the registry's `FetchedVersion` on its way (`registry_process`), else fetched
-    here. `placement`: a table of where new students start (`spark_placement`)."""
+    here. `placement`: a table of where new students start (`spark_placement`).
+    `policy_source`: where `config` came from, in words (recorded in `_SUCCESS.json`)."""
     from adaptive.batch.spark import spark_session
 
     started = time.perf_counter()
@@ -175,6 +188,7 @@ def run_spark_night(
     cutoff = pd.Timestamp(day, tz="UTC")
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
     overrides = _overrides(overrides, catalog, profiles_path, day)
+    experiment_source = _source_name(experiment)
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
     with tempfile.TemporaryDirectory(prefix="adaptive-champion-") as tmp:
@@ -221,9 +235,12 @@ def run_spark_night(
             )
             reuse = False
         reason = rebuild_reason(meta, version, model_name, late, new_catalog, reuse)
-        in_future = warn_future_rows(_times_after_today(path, columns["timestamp"]), str(path))
+        in_future = warn_future_rows(
+            _times_after(path, columns["timestamp"], after_night(day)), str(path), day
+        )
         since = pd.Timestamp(meta["cutoff"]).value if reuse else None
         context = PartitionContext.build(catalog, config, k, to_days(cutoff))
+        policy = policy_record(context.policy_json, policy_source, config.exploration)
         fingerprint = _fingerprint(
             model_name, version, meta, k, context, profiles_path, path, since
         )
@@ -248,6 +265,7 @@ def run_spark_night(
                 raise
             fingerprint = hashlib.sha256(json.dumps([fingerprint, table_sha]).encode()).hexdigest()
         replaced = version_served_before(out, day, version)
+        replaced_policy = policy_served_before(out, day, policy)
         resumed = writer.prepare_date(out, TABLES, day, fingerprint)
         record_overrides(out, day, overrides)
         sha = _folder_sha(model_dir)
@@ -305,6 +323,9 @@ def run_spark_night(
             "model_version": version,
             "students": served,
             "fingerprint": fingerprint,
+            "policy": policy,
+            # what `ope` and `experiment analyze` compare a catalog they are given with
+            "catalog_sha256": hashlib.sha256(context.catalog_json.encode()).hexdigest(),
             **({"experiment": experiment.sha256} if experiment else {}),
         },
     )
@@ -349,30 +370,37 @@ def run_spark_night(
         students_unassigned=sum(r["served"] for r in rows if r["school"] == UNASSIGNED_SCHOOL),
         responses_in_future=in_future,
         replaced_version=replaced,
+        state_dir=state_dir,
+        policy=policy_source,
+        exploration=config.exploration,
+        experiment=experiment_source,
+        k=k,
+        students_below_k=sum(r["below_k"] for r in rows),
+        students_outside_experiment=sum(r["outside_experiment"] for r in rows),
+        replaced_policy=replaced_policy,
     )
 
 
-def _times_after_today(path: Path, column: str) -> np.ndarray:
-    """The log's times (ns, UTC) that may lie after today, for `night_checks.warn_future_rows`:
-    read on the driver, the time column only, from the row groups whose statistics do not put
-    every time before tomorrow (a log appended day by day: its last groups). Empty for a time
-    column that is not a Parquet timestamp."""
+def _times_after(path: Path, column: str, bound: int) -> np.ndarray:
+    """The log's times (ns, UTC) that may lie at or after `bound` (ns), for
+    `night_checks.warn_future_rows`: read on the driver, the time column only, from the row
+    groups whose statistics do not put every time before it (a log appended day by day: its
+    last groups). Empty for a time column that is not a Parquet timestamp."""
     import pyarrow.parquet as pq
 
     from adaptive.data.readers import parquet_parts, stored_time, time_range
 
-    tomorrow = (pd.Timestamp.now(tz="UTC").normalize() + pd.Timedelta(days=1)).value
     found: list[np.ndarray] = []
     for part in parquet_parts(path) if path.is_dir() else [path]:
         pfile = pq.ParquetFile(str(part))
         kind = pfile.schema_arrow.field(column).type if column in pfile.schema_arrow.names else None
         if kind is None or not pa.types.is_timestamp(kind):
             continue
-        bound = stored_time(pfile.metadata, column, tomorrow)
+        stored = stored_time(pfile.metadata, column, bound)
         groups = [
             g
             for g in range(pfile.metadata.num_row_groups)
-            if bound is None or time_range(pfile.metadata, g, *bound) != "before"
+            if stored is None or time_range(pfile.metadata, g, *stored) != "before"
         ]
         if groups:
             times = pfile.read_row_groups(groups, columns=[column]).column(column)
@@ -489,21 +517,28 @@ def _overrides(
     given: Any, catalog: Catalog, profiles_path: Path | None, night: str
 ) -> OverrideSet | None:
     """Teacher overrides for `night`, checked against the profiles of the students they name
-    only (the driver streams the profiles file and keeps those: never the district's)."""
+    only (the driver streams the profiles file and keeps those: never the district's), and the
+    district's classes (each file's `class_id`)."""
     if given is None or isinstance(given, OverrideSet):
         return given
     named = named_students(Path(given))
     profiles: dict[str, LearnerProfile] = {}
+    classes: set[str] = set()
     if profiles_path is not None and named:
         for _, line in user_text_lines(profiles_path, PROFILES_EXPECTED):
+            klass = CLASS_ID.search(line)
+            if klass:  # a line that is no JSON is the profiles reader's to name
+                with contextlib.suppress(ValueError):
+                    classes.add(json.loads(f'"{klass.group(1)}"').strip())
             match = STUDENT_ID.search(line)
             if match and match.group(1) in named:
                 p = profile_from_json(line, f"{profiles_path} (student {match.group(1)})")
                 profiles[p.student_id] = p
-    return read_overrides(given, catalog, profiles, night=night)
+    return read_overrides(given, catalog, profiles, night=night, classes=classes or None)
 
 
 STUDENT_ID = re.compile(r'"student_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
+CLASS_ID = re.compile(r'"class_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 def _snapshot_meta(state_dir: Path, date: str) -> dict:
@@ -758,6 +793,8 @@ def serve_spark_school(
             "untraced": [untraced.responses],
             "untraced_skills": [json.dumps(untraced.skills)],
             "unserved": [done.unserved],
+            "below_k": [done.below_k],
+            "outside_experiment": [done.outside_experiment],
         }
     )
 

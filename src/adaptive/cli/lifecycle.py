@@ -20,6 +20,7 @@ from adaptive.cli.options import (
     DistrictDir,
     Engine,
     OverridesPath,
+    PolicyFile,
     ProfilesFile,
     Quarantine,
     Quiet,
@@ -235,15 +236,7 @@ def batch(
         typer.Option("--state-dir", file_okay=False, help="Snapshots (default: OUT/state)."),
     ] = None,
     k: Annotated[int, typer.Option("--k", min=1, help="Recommendations per student.")] = 20,
-    policy: Annotated[
-        Path | None,
-        typer.Option(
-            "--policy",
-            exists=True,
-            dir_okay=False,
-            help="Policy config TOML (default: the shipped weights).",
-        ),
-    ] = None,
+    policy: PolicyFile = None,
     overrides: OverridesPath = None,
     report: Annotated[
         Path | None,
@@ -290,6 +283,14 @@ def batch(
             help="Processes serving schools in-process (default: 2, both cores).",
         ),
     ] = 2,
+    backfill: Annotated[
+        bool,
+        typer.Option(
+            "--backfill",
+            help="Serve a date before the last night served in --out/--state-dir (refused "
+            "otherwise); later nights are left as they are.",
+        ),
+    ] = False,
 ) -> None:
     """The daily job: every student's next k activities from the champion, Parquet by date and school."""
     from adaptive.batch.job import run_daily_job
@@ -318,6 +319,7 @@ def batch(
         placement=placement,
         placement_columns=_placement_columns(placement_columns),
         workers=workers,
+        backfill=backfill,
     )
     _print_job(s)
     if report is not None:
@@ -439,13 +441,20 @@ def _print_job(s) -> None:
     )
     console.print(
         f"[bold]daily job {s.date}[/]: model {s.model_name} v{s.model_version}; "
+        f"{escape(_served_with(s))}; "
         f"{s.students_served:,} students served in {s.schools} schools "
         f"({s.partitions_written} partitions written, {s.partitions_resumed} already done); "
         f"state {state}; {s.share_stuck:.1%} of students stuck on some skill; "
         f"{s.rows_quarantined} rows quarantined; {s.seconds:.1f} s"
     )
+    state_dir = s.state_dir if s.state_dir is not None else s.out / "state"
     console.print(
-        f"outputs: {s.out / 'recommendations' / f'date={s.date}'} (and students/, state/)"
+        escape(
+            f"outputs: {s.out / 'recommendations' / f'date={s.date}'} (and students/, "
+            f"class_skills/, groups/); state: {state_dir / f'date={s.date}'}"
+        ),
+        soft_wrap=True,
+        highlight=False,
     )
     if s.override_students is not None:
         from adaptive.batch.overrides import applied_line
@@ -463,6 +472,30 @@ def _print_job(s) -> None:
             "(nothing fit their time budget, scope, grade band and prerequisites): recommended "
             "is 0 in their students rows"
         )
+    if s.students_below_k:
+        info(
+            f"{s.students_below_k:,} students got fewer than {s.k} recommendations (nothing "
+            "else fit their time budget, scope, grade band and prerequisites): see recommended "
+            "in their students rows"
+        )
+    if s.students_outside_experiment:
+        warn(
+            f"{s.students_outside_experiment:,} students are outside the experiment "
+            f"{s.experiment} (their class and school have no arm in it: a new class or "
+            f"school?): they were served the night's own policy ({s.policy}), arm '' in the "
+            "outputs"
+        )
+
+
+def _served_with(s) -> str:
+    """The night's policy in words: `policy shipped default`, `policy p.toml (exploration
+    softmax); experiment exp.json`."""
+    said = f"policy {s.policy}"
+    if s.exploration != "none":
+        said += f" (exploration {s.exploration})"
+    if s.experiment:
+        said += f"; experiment {s.experiment}"
+    return said
 
 
 def _print_examples(s, n_students: int = 3, n_recs: int = 3) -> None:

@@ -386,7 +386,8 @@ DistrictDir = Annotated[
         exists=True,
         file_okay=False,
         help="Folder with catalog.json, profiles.jsonl, responses.parquet (as `adaptive "
-        "simulate --out` writes it), instead of --data, --catalog and --profiles.",
+        "simulate --out` writes it), instead of this command's file options (--data, "
+        "--catalog, --profiles: those it has).",
     ),
 ]
 
@@ -444,5 +445,16 @@ CatalogFile = Annotated[
         dir_okay=False,
         callback=check_catalog,
         help="Catalog JSON (skills, prerequisites, activities).",
+    ),
+]
+
+PolicyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        exists=True,
+        dir_okay=False,
+        help="Your policy TOML (weights and thresholds; default: the shipped "
+        "src/adaptive/specs/policy.toml).",
     ),
 ]

@@ -1,0 +1,299 @@
+"""What a school data coordinator, a newcomer and a policy researcher found running the nightly
+job (each test failed on the code before its fix): overrides files without a date, with an
+activity assigned twice or a class id in the wrong case; a night before the last one served;
+responses "dated after today" counted against the wall clock; the state folder misnamed; a failed
+run leaving folders and a lock file; placement, short lists, students outside the experiment and
+a re-run with another policy, all unsaid."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from adaptive.batch import run_daily_job
+from adaptive.batch.job import read_profiles
+from adaptive.batch.lock import LOCK_DIR
+from adaptive.batch.overrides import OverridesError, read_overrides
+from adaptive.cli import run
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.errors import ConfigError, NightWarning
+from adaptive.experiment.assign import assign
+from adaptive.policy import PolicyConfig
+
+DAY_1, DAY_2 = "2026-09-28", "2026-10-05"
+
+CATALOG = Catalog(
+    [Skill("s1", "one", grade=3), Skill("s2", "two", grade=4)],
+    [Activity("a1", "A1", ("s1",), grade=3), Activity("a2", "A2", ("s2",), grade=4)],
+)
+PROFILES = {
+    "st1": LearnerProfile("st1", grade=4, class_id="sch0-g4A"),
+    "st2": LearnerProfile("st2", grade=4, class_id="sch0-g4B"),
+}
+
+
+def export(tmp_path: Path, students: dict, **top) -> Path:
+    """A class page's export (what `adaptive.reports.site` writes), with `top` changed; a
+    value None drops the field."""
+    doc = {"format": "adaptive-overrides", "version": 1, "class_id": "sch0-g4A",
+           "date": "2027-02-18", "students": students, **top}  # fmt: skip
+    path = tmp_path / "overrides-sch0-g4A.json"
+    path.write_text(json.dumps({k: v for k, v in doc.items() if v is not None}, indent=1))
+    return path
+
+
+def served(out: Path, table: str, day: str) -> pd.DataFrame:
+    return pd.read_parquet(out / table / f"date={day}")
+
+
+def cli_batch(district, day: str, out: Path, *extra: str) -> list[str]:
+    return ["batch", "--date", day, "--out", str(out), "--data", str(district.responses),
+            "--catalog", str(district.catalog), "--profiles", str(district.profiles),
+            "--name", district.model, "--tracking-uri", district.uri, "--workers", "1",
+            *extra]  # fmt: skip
+
+
+def said(capsys) -> str:
+    captured = capsys.readouterr()
+    return " ".join((captured.out + captured.err).split())
+
+
+# --- 1-3. overrides files ---
+
+
+def test_an_overrides_file_without_a_date_is_one_error_naming_the_field(tmp_path):
+    """A file with no `date` was applied to any night, even one 8 days before the teacher made
+    it. The class page always writes its report's date."""
+    path = export(tmp_path, {"st1": {"assigned": ["a2"]}}, date=None)
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES, night="2027-02-10")
+    assert str(err.value).startswith(f"{path}, field date: got no date; expected a day in ISO")
+
+
+def test_the_class_page_export_carries_a_date():
+    """What the product writes is read: the export's JSON names the form's date."""
+    from adaptive.reports.site.assets import SITE_JS
+
+    assert "date: form.dataset.date" in SITE_JS
+
+
+def test_an_activity_assigned_twice_is_an_error_naming_line_and_field(tmp_path):
+    """It was served once, without a word."""
+    path = export(tmp_path, {"st1": {"assigned": ["a2", "a1", "a2"]}})
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES)
+    assert str(err.value).startswith(
+        f"{path}, line 7, field students.st1.assigned[2]: got 'a2'; expected each activity once"
+    )
+    assert "it is also assigned[0]" in str(err.value)
+
+
+def test_a_class_id_in_another_case_is_an_error_on_the_class_id(tmp_path):
+    """The error blamed the first student ("expected a student of class 'sch0-g4a'")."""
+    path = export(tmp_path, {"st1": {"assigned": ["a2"]}}, class_id="sch0-g4a")
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES)
+    assert str(err.value) == (
+        f"{path}, line 4, field class_id: got 'sch0-g4a'; expected a class of the profiles "
+        "(did you mean 'sch0-g4A'?)"
+    )
+    with pytest.raises(OverridesError, match="expected a class of the profiles$"):
+        read_overrides(export(tmp_path, {}, class_id="elsewhere-9Z"), CATALOG, PROFILES)
+    # a student of another class than the file's (a real one) is still that student's error
+    with pytest.raises(OverridesError, match=r"students.st2: got 'st2'; expected a student of"):
+        read_overrides(export(tmp_path, {"st2": {}}), CATALOG, PROFILES)
+
+
+# --- 4. a night before the last one served ---
+
+
+def test_a_night_before_the_last_served_is_refused_unless_backfilled(district, tmp_path, capsys):
+    """It was served as a "first night (no earlier snapshot)" beside the later nights."""
+    out, state = tmp_path / "out", tmp_path / "elsewhere" / "state"
+    run_daily_job(DAY_2, out, **district.job_args(state_dir=state))
+    with pytest.raises(ConfigError) as err:
+        run_daily_job(DAY_1, out, **district.job_args(state_dir=state))
+    assert f"--date {DAY_1}: before {DAY_2}, the last night served in {out}" in str(err.value)
+    assert "--backfill" in str(err.value) and f"give --date {DAY_2}" in str(err.value)
+    assert not (out / "recommendations" / f"date={DAY_1}").exists()
+    # the snapshots alone say it too (a new --out, the same --state-dir)
+    with pytest.raises(ConfigError, match=f"before {DAY_2}"):
+        run_daily_job(DAY_1, tmp_path / "other", **district.job_args(state_dir=state))
+    assert not (tmp_path / "other").exists()
+    # the same date again resumes (as documented), and a back-fill is served
+    again = run_daily_job(DAY_2, out, **district.job_args(state_dir=state))
+    assert again.partitions_resumed == again.schools and again.partitions_written == 0
+    back = run_daily_job(DAY_1, out, **district.job_args(state_dir=state, backfill=True))
+    assert back.students_served > 0
+    assert run(cli_batch(district, "2026-09-21", out, "--state-dir", str(state))) == 2
+    assert f"the last night served in {out}" in said(capsys)
+
+
+# --- 5. responses dated after the night ---
+
+
+def test_responses_after_the_night_are_counted_over_the_whole_log_every_night(
+    district, tmp_path, capsys
+):
+    """The count used the wall clock and only the rows after the snapshot's cutoff (a number
+    that changed night to night), and said "no night uses them" of rows the night used."""
+    frame = district.log.frame.copy()
+    frame.loc[frame.index[:3], "timestamp"] = pd.Timestamp("2062-01-05 10:00", tz="UTC")
+    data = tmp_path / "log.parquet"
+    frame.to_parquet(data)
+    after = {
+        day: int((frame["timestamp"] >= pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)).sum())
+        for day in (DAY_1, DAY_2)
+    }
+    assert after[DAY_1] > after[DAY_2] > 3
+    out = tmp_path / "out"
+    for day in (DAY_1, DAY_2):  # a first night, then one from the snapshot
+        with pytest.warns(NightWarning) as caught:
+            summary = run_daily_job(day, out, **district.job_args(data=data))
+        assert summary.responses_in_future == after[day]
+        text = " ".join(str(w.message) for w in caught)
+        assert (
+            f"{after[day]:,} responses are dated after the night of {day} (up to 2062-01-05)"
+            in text
+        )
+        assert "this night does not use them" in text and "no night uses them" not in text
+        metrics = MlflowClient(tracking_uri=district.uri).get_run(summary.run_id).data.metrics
+        assert metrics["responses_in_future"] == after[day]
+    # rows before the night are never called ahead of it, whatever the wall clock says
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        late = run_daily_job("2062-01-06", tmp_path / "late", **district.job_args(data=data))
+    assert late.responses_in_future == 0
+    assert not [w for w in caught if "dated after" in str(w.message)]
+
+
+# --- 6-7. the summary's paths; a failed run leaves nothing ---
+
+
+def test_the_summary_names_the_state_folder_it_wrote(district, tmp_path, capsys):
+    state = tmp_path / "snapshots"
+    assert run(cli_batch(district, DAY_1, tmp_path / "out", "--state-dir", str(state))) == 0
+    text = said(capsys)
+    assert f"state: {state / f'date={DAY_1}'}" in text and "(and students/, state/)" not in text
+    assert (state / f"date={DAY_1}" / "meta.json").is_file()
+
+
+def test_a_failed_run_leaves_no_folder_and_no_lock_file(district, tmp_path, capsys):
+    """`--overrides afile.txt` and a bad `--data` left `OUT/_locks/date=....lock` (0 bytes)
+    and empty folders."""
+    notes = tmp_path / "afile.txt"
+    notes.write_text("teachers' notes\n")
+    new = tmp_path / "m" / "b7"
+    assert run(cli_batch(district, DAY_1, new, "--overrides", str(notes))) == 2
+    assert not (tmp_path / "m").exists()
+    bad = [*cli_batch(district, DAY_1, new)]
+    bad[bad.index("--data") + 1] = str(district.catalog)  # not a log
+    assert run(bad) == 2
+    assert not (tmp_path / "m").exists()
+    # an output folder of earlier nights keeps them, and gets no lock file for the failed date
+    out = tmp_path / "out"
+    assert run(cli_batch(district, DAY_1, out)) == 0
+    assert run(cli_batch(district, DAY_2, out, "--overrides", str(notes))) == 2
+    assert sorted(p.name for p in (out / LOCK_DIR).iterdir()) == [f"date={DAY_1}.lock"]
+    assert not (out / "recommendations" / f"date={DAY_2}").exists()
+    assert run(cli_batch(district, DAY_2, out)) == 0  # and the next run takes the date's lock
+    said(capsys)
+
+
+# --- 8. placement ---
+
+
+def test_students_a_placement_table_places_say_so_every_night(district, tmp_path):
+    """With `--placement FILE` the `placement` column was '' for every student who had answered
+    (on a first night, every student placed from the table): nothing said which students the
+    file placed. It says so now, on every night the table is given, the same on a night from
+    the snapshot as on a recompute (students placed from their grade who have answered since
+    say nothing, as with `adaptive recommend`)."""
+    profiles = read_profiles(district.profiles)
+    answered = [s for s in district.log.students if s in profiles]
+    ids = sorted(answered)[:5]
+    skill = Catalog.from_json(district.catalog).skills[0].id
+    pd.DataFrame({"student_id": ids, "skill_id": skill, "mastery": 0.9}).to_csv(
+        tmp_path / "last_year.csv", index=False
+    )
+    args = district.job_args(placement=tmp_path / "last_year.csv")
+    for day in (DAY_1, DAY_2):
+        run_daily_job(day, tmp_path / "out", **args)
+        recs = served(tmp_path / "out", "recommendations", day).set_index("student_id")
+        shown = recs.groupby(level=0)["placement"].first()
+        assert set(shown[shown.index.isin(ids)]) == {"placed from last_year.csv"}
+        others = shown[~shown.index.isin(ids) & shown.index.isin(answered)]
+        assert len(others) and set(others) <= {""}
+    run_daily_job(DAY_2, tmp_path / "full", **args)  # a recompute: the same bytes
+    assert (tmp_path / "out" / "recommendations" / f"date={DAY_2}" / "school=sch0000").is_dir()
+    for school in (tmp_path / "full" / "recommendations" / f"date={DAY_2}").glob("school=*"):
+        got = tmp_path / "out" / "recommendations" / f"date={DAY_2}" / school.name
+        assert (got / "part-0.parquet").read_bytes() == (school / "part-0.parquet").read_bytes()
+
+
+# --- 9-10. short lists; students outside the experiment ---
+
+
+def test_students_given_fewer_than_k_are_counted_and_said(district, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run(cli_batch(district, DAY_1, out, "--k", "40")) == 0
+    students = served(out, "students", DAY_1)
+    short = int((students["recommended"] < 40).sum())
+    assert short > 0
+    assert f"{short:,} students got fewer than 40 recommendations" in said(capsys)
+    summary = run_daily_job(DAY_1, tmp_path / "lib", **district.job_args(k=40))
+    assert summary.students_below_k == short
+    metrics = MlflowClient(tracking_uri=district.uri).get_run(summary.run_id).data.metrics
+    assert metrics["students_below_k"] == short
+
+
+def test_students_outside_the_experiment_are_counted_and_warned(district, tmp_path, capsys):
+    """A new class (not in the assignment) was served with arm '' and no word."""
+    profiles = read_profiles(district.profiles)
+    classes = sorted({p.class_id for p in profiles.values()})
+    kept = {s: p for s, p in profiles.items() if p.class_id != classes[0]}
+    arms = {"control": PolicyConfig.default(), "new": PolicyConfig.default()}
+    path = assign(kept, arms, seed=1).save(tmp_path / "exp.json")
+    out = tmp_path / "out"
+    assert run(cli_batch(district, DAY_1, out, "--experiment", str(path))) == 0
+    outside = int((served(out, "students", DAY_1)["arm"] == "").sum())
+    assert outside > sum(p.class_id == classes[0] for p in profiles.values())  # + no profile
+    text = said(capsys)
+    assert f"warning: {outside:,} students are outside the experiment exp.json" in text
+    assert "served the night's own policy (shipped default)" in text
+    assert "experiment exp.json" in text.split("outputs:")[0]  # the summary line names it
+
+
+# --- 11. a re-run with another policy ---
+
+
+def test_a_rerun_with_another_policy_is_recorded_and_warned(district, tmp_path, capsys):
+    """The night logged with exploration lost its propensity column without a word, and
+    `_SUCCESS.json` did not record the policy."""
+    policy = tmp_path / "explore.toml"
+    policy.write_text('exploration = "softmax"\nexploration_temperature = 0.3\n')
+    out = tmp_path / "out"
+    assert run(cli_batch(district, DAY_1, out, "--policy", str(policy))) == 0
+    assert "policy explore.toml (exploration softmax);" in said(capsys)
+    marker = out / "recommendations" / f"date={DAY_1}" / "_SUCCESS.json"
+    record = json.loads(marker.read_text())["policy"]
+    assert record["source"] == "explore.toml" and record["exploration"] == "softmax"
+    assert len(record["sha256"]) == 64
+    with pytest.warns(NightWarning) as caught:
+        again = run_daily_job(DAY_1, out, **district.job_args())
+    text = " ".join(str(w.message) for w in caught)
+    assert (
+        f"the night {DAY_1} was served with policy explore.toml (exploration softmax); this "
+        "re-run serves it with policy shipped default, replacing what its students were shown "
+        "and the propensities logged for them"
+    ) in text
+    assert again.replaced_policy == "explore.toml (exploration softmax)"
+    with warnings.catch_warnings(record=True) as caught:  # the same policy again: no warning
+        warnings.simplefilter("always")
+        assert run_daily_job(DAY_1, out, **district.job_args()).replaced_policy is None
+    assert not [w for w in caught if "served with policy" in str(w.message)]
