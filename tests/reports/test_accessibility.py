@@ -48,16 +48,18 @@ def test_class_page_works_from_the_keyboard(report_district, page, tmp_path):
     open_page(page, next(site.glob("schools/*/*/index.html")))
     total = page.locator("#heatmap tbody tr").count()
     focus(page, "el.id === 'f-group'")
-    page.keyboard.press("End")  # the last option: stuck
+    page.keyboard.press("End")  # the last option: no answers yet (after stuck)
+    assert page.input_value("#f-group") == "no_answers"
+    page.keyboard.press("ArrowUp")
     assert page.input_value("#f-group") == "stuck"
     shown = page.locator("#heatmap tbody tr:not(.hidden)").count()
     assert page.text_content("#f-count") == f"Showing {shown} of {total} students"
     page.keyboard.press("Home")
     assert page.locator("#heatmap tbody tr:not(.hidden)").count() == total
-    focus(page, "el.tagName === 'BUTTON' && el.textContent === 'Stuck'")
+    focus(page, "el.tagName === 'BUTTON' && el.textContent === '! Stuck'")
     page.keyboard.press("Enter")
     stuck = page.eval_on_selector_all(
-        "#heatmap tbody tr", "rs => rs.map(r => parseFloat(r.cells[3].textContent))"
+        "#heatmap tbody tr", "rs => rs.map(r => parseFloat(r.cells[4].textContent))"
     )
     assert stuck == sorted(stuck)
     focus(page, "el.closest('#heatmap tbody') !== null && el.tagName === 'A'")

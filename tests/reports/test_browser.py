@@ -21,7 +21,7 @@ from adaptive.reports.site.assets import MASTERY_COLOURS, STATE_MARKS, UNKNOWN_C
 from adaptive.reports.site.pages import mastery_bins
 
 pytestmark = pytest.mark.browser
-N_SUMMARY_COLUMNS = 5  # student, group, mastered, stuck, growth: then one column per skill
+N_SUMMARY_COLUMNS = 6  # student, group, mastered, review, stuck, growth; then the skills
 
 
 def rgb(hex_colour: str) -> str:

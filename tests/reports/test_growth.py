@@ -39,7 +39,7 @@ def test_on_track_means_one_and_a_half_years_of_growth_per_elapsed_year():
     mastery = np.zeros((3, 20))
     mastery[:, :10] = shares[:, None]
     g = student_growth(NORM, cat, np.array([3, 3, 3]), mastery, date)
-    assert g.baseline.startswith("year start")
+    assert not g.baseline.measured and g.baseline.judged
     assert g.elapsed == pytest.approx(6.0, abs=0.05)
     assert g.target == pytest.approx(9.0, abs=0.1)
     assert g.on_track.tolist() == [False, True, True]
@@ -51,11 +51,13 @@ def test_growth_from_an_earlier_report_of_the_year_subtracts_its_level():
     cat = catalog()
     before, now = np.zeros((2, 20)), np.zeros((2, 20))
     before[:, :10], now[:, :10] = 0.3, 0.5
-    before[1] = np.nan  # a student absent from the earlier report: assumed on the norm
+    before[1] = np.nan  # a student absent from the earlier report: on the norm on its date
     g = student_growth(NORM, cat, np.array([3, 3]), now, "2027-03-02", before, "2026-12-01")
-    assert g.baseline == "2026-12-01"
+    assert g.baseline.date == "2026-12-01" and g.baseline.measured
     assert g.months[0] == pytest.approx(12 * 0.2 / 0.6)
-    assert g.months[1] == pytest.approx(12 * 0.4 / 0.6)
+    months_to_baseline = 91 / (365.25 / 12)  # 2026-09-01 to 2026-12-01: a norm student's level
+    assert g.baseline.since_year_start == pytest.approx(months_to_baseline)
+    assert g.months[1] == pytest.approx(12 * 0.4 / 0.6 - months_to_baseline)
 
 
 def test_standard_error_matches_a_simulation_of_independent_skills():

@@ -125,10 +125,7 @@ def test_roster_names_replace_ids_on_pages_only(report_district, tmp_path, capsy
     [
         ("id,name\ns1,A\n", "line 1: header 'id,name' lacks 'student_id'; expected the columns"),
         ("student_id,name\ns1,A\ns1,B\n", "line 3: column 'student_id': student 's1' listed twice"),
-        (
-            "student_id,name\ns1,\n",
-            "line 2: 2 field(s); expected 2 (the header's), with a student id and a non-empty name",
-        ),
+        ("student_id,name\ns1,\n", "line 2, column name: empty; expected a non-empty name"),
     ],
 )
 def test_roster_errors_name_file_line_and_value(report_district, tmp_path, content, message):

@@ -1,5 +1,6 @@
-"""What teachers see: class x skill groups (accelerate / on track / remediate / stuck) and small
-groups of students sharing the same next skill, as tables and as functions."""
+"""What teachers see: class x skill groups (accelerate / on_track, shown "Progressing" /
+remediate / stuck) and small groups of students sharing the same next skill, as tables and as
+functions."""
 
 from adaptive.reports.teacher import (
     GROUPS,

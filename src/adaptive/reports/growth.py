@@ -7,12 +7,22 @@ school year; in between it is linear. Method, per student of grade g on date D:
 1. share(D)  = mean P(mastered) over the catalog skills of grade g (unknown mastery counts 0);
 2. level(D)  = 12 * (share(D) - start_g) / (end_g - start_g): where on the norm's year the
                student stands, in months (0 = the norm at the year's start, 12 = at its end);
-3. growth    = level(D) - level(B) over the months elapsed from a baseline B: the earliest batch
-               output of the same school year when there is one, else the year's start with
-               level(B) = 0 (the student assumed to have started the year on the norm: `baseline`
-               says which);
+3. growth    = level(D) - level(B) over the months elapsed from a baseline B (`choose_baseline`):
+               the earliest batch output of D's school year dated within its first
+               `baseline_weeks` weeks (and not after D), which measures the year's start; else
+               the year's start itself with every student assumed on the norm (level(B) = 0).
+               A student absent from B's output, or with no answer by then (their mastery a
+               placement), is assumed on the norm at B: level(B) = months from the year's start
+               to B. The baseline depends on D's school year alone, never on the latest night
+               before D: a report of D is the same whatever nights are run later (a night
+               back-filled between the year's first weeks and D changes nothing);
 4. on track  = growth >= target_years * elapsed months (1.5 years per school year by default);
-               `annualized` = growth * 12 / elapsed months.
+               `annualized` = growth * 12 / elapsed months. Growth is judged only once
+               `min_weeks` weeks have passed since B (`Baseline.judged`): before, over a few days,
+               it is noise, and the pages say it cannot be judged yet instead of a verdict.
+
+Students with no answer yet (`placed`: their mastery is a placement from their grade, not a
+measurement) and students without a grade are left out of growth, and counted apart.
 
 Uncertainty: skills are treated as independent Bernoulli(P(mastered)), so the share's standard
 error is sqrt(sum p(1-p)) / n_g, scaled to months as in step 2 and combined over both dates.
@@ -25,7 +35,8 @@ measurement uncertainty is taken into account).
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +65,10 @@ class Norm:
     start: float = 0.10
     end: float = 0.80
     grades: dict[int, tuple[float, float]] = field(default_factory=dict)
+    #: a batch output dated in the school year's first weeks measures the year's start
+    baseline_weeks: float = 4.0
+    #: growth is judged only this many weeks after the baseline (over days it is noise)
+    min_weeks: float = 6.0
 
     @classmethod
     def from_toml(cls, path: str | Path | None = None) -> Norm:
@@ -75,14 +90,22 @@ class Norm:
         start, end = _band(path, "default", {"start": 0.10, "end": 0.80, **default})
         norm = cls(
             str(doc.get("year_start", "09-01")),
-            float(doc.get("target_years", 1.5)),
+            _number(path, doc, "target_years", 1.5),
             start,
             end,
             grades,
+            _number(path, doc, "baseline_weeks", cls.baseline_weeks),
+            _number(path, doc, "min_weeks", cls.min_weeks),
         )
         norm.year_start_of("2000-01-01", where=str(path))  # check the month-day once
         if not norm.target_years > 0:
             raise ConfigError(f"{path}: target_years {norm.target_years}: expected > 0")
+        for key in ("baseline_weeks", "min_weeks"):
+            if not 0 < getattr(norm, key) <= 52:
+                raise ConfigError(
+                    f"{path}: {key} {getattr(norm, key)}: expected weeks, more than 0 and at "
+                    "most 52"
+                )
         return norm
 
     def band(self, grades: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,6 +129,14 @@ class Norm:
                 f"{where}: year_start {self.year_start!r}: expected MM-DD, e.g. 09-01"
             ) from exc
         return start if start <= day else start.replace(year=day.year - 1)
+
+
+def _number(path: Path, doc: dict, key: str, default: float) -> float:
+    """A top-level number of the norm file (its default when absent); an error naming the key."""
+    value = doc.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{path}: {key} {value!r}: expected a number")
+    return float(value)
 
 
 def _band(path: Path, key: str, table: dict) -> tuple[float, float]:
@@ -139,29 +170,120 @@ def level_months(
     return (share - start) * scale, se_share * scale
 
 
-def baseline_info(norm: Norm, date: str, baseline_date: str | None) -> tuple[str, float, float]:
-    """(baseline label, months elapsed since it, months of growth needed to be on track)."""
-    if baseline_date is not None:
-        since, label = pd.Timestamp(baseline_date), baseline_date
-    else:
-        since, label = norm.year_start_of(date), "year start (assumed on the norm)"
-    elapsed = max((pd.Timestamp(date) - since).days / MONTH_DAYS, 1e-9)
-    return label, elapsed, norm.target_years * elapsed
+def choose_baseline(norm: Norm, date: str, nights: Iterable[str]) -> str | None:
+    """The night whose batch output measures the school year's start for a report of `date`:
+    the earliest of `nights` in `date`'s school year, within its first `norm.baseline_weeks`
+    weeks and not after `date`; None when there is none (the baseline is then the year's start,
+    every student assumed on the norm). A function of `date`'s school year only: nights after
+    the year's first weeks (the previous night, one back-filled later) never become a baseline,
+    so a report of `date` is reproducible whatever nights are run afterwards."""
+    year_start = norm.year_start_of(date)
+    window_end = year_start + pd.Timedelta(weeks=norm.baseline_weeks)
+    first = [
+        n for n in nights if year_start <= pd.Timestamp(n) < window_end and n <= date
+    ]  # ISO days compare as text
+    return min(first) if first else None
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What a report's growth is measured from, and whether it can be judged yet."""
+
+    date: str  # the baseline night, or the year's start (ISO day)
+    measured: bool  # True: a batch output measures it; False: students assumed on the norm
+    since_year_start: float  # months from the year's start to the baseline (a norm student's level)
+    elapsed: float  # months from the baseline to the report's date
+    target: float  # months of growth needed to be on track by the report's date
+    judged: bool  # at least `norm.min_weeks` weeks elapsed: growth means something
+    judged_from: str  # the first report date whose growth is judged (ISO day)
+    min_weeks: float
+
+    @property
+    def label(self) -> str:
+        """The baseline in words, as the pages say it."""
+        if self.measured:
+            return f"{self.date} (the first report of the school year)"
+        return f"the year's start, {self.date} (each student assumed on the norm then)"
+
+    def sentence(self) -> str:
+        """Growth's baseline, elapsed time and bar (or why growth is not judged yet), HTML-safe."""
+        if not self.judged:
+            return (
+                f"Growth cannot be judged yet: {self.elapsed * MONTH_DAYS / 7:.1f} weeks since the "
+                f"baseline, {self.label}; it is judged from {self.min_weeks:g} weeks on "
+                f"({self.judged_from}). No student is labelled on track or not until then."
+            )
+        return (
+            f"Baseline: {self.label}; {self.elapsed:.1f} months elapsed, so on track means at "
+            f"least {self.target:.1f} months of growth."
+        )
+
+
+def baseline_of(norm: Norm, date: str, baseline_date: str | None) -> Baseline:
+    """The `Baseline` of a report of `date` from `choose_baseline`'s night (None: the year's
+    start)."""
+    year_start = norm.year_start_of(date)
+    since = pd.Timestamp(baseline_date) if baseline_date is not None else year_start
+    elapsed = (pd.Timestamp(date) - since).days / MONTH_DAYS
+    judged_from = since + pd.Timedelta(weeks=norm.min_weeks)
+    return Baseline(
+        date=since.strftime("%Y-%m-%d"),
+        measured=baseline_date is not None,
+        since_year_start=(since - year_start).days / MONTH_DAYS,
+        elapsed=elapsed,
+        target=norm.target_years * elapsed,
+        judged=pd.Timestamp(date) >= judged_from,
+        judged_from=judged_from.strftime("%Y-%m-%d"),
+        min_weeks=norm.min_weeks,
+    )
 
 
 @dataclass(frozen=True)
 class Growth:
     """Per-student growth (arrays aligned with the students given to `student_growth`)."""
 
-    months: np.ndarray  # growth since the baseline, in months of learning
+    months: np.ndarray  # growth since the baseline, in months of learning (NaN: not shown)
     se: np.ndarray  # its standard error
-    elapsed: float  # months from the baseline to the date
-    target: float  # months of growth needed to be on track by the date
     annualized: np.ndarray  # months of growth per school year (12 = one year)
-    on_track: np.ndarray  # bool (False where unknown)
+    on_track: np.ndarray  # bool (False where not known)
     p_on_track: np.ndarray  # probability of being on track given the measurement uncertainty
-    known: np.ndarray  # bool: the student has a grade with skills in the catalog
-    baseline: str  # the baseline date, or "year start (assumed on the norm)"
+    known: np.ndarray  # bool: growth is shown (graded, measured, and the baseline judged)
+    placed: np.ndarray  # bool: no answer yet, the mastery a placement: left out of growth
+    graded: np.ndarray  # bool: the student has a grade with skills in the catalog
+    baseline: Baseline
+
+    @property
+    def elapsed(self) -> float:
+        """Months from the baseline to the report's date."""
+        return self.baseline.elapsed
+
+    @property
+    def target(self) -> float:
+        """Months of growth needed to be on track by the report's date."""
+        return self.baseline.target
+
+    def take(self, rows: np.ndarray) -> Growth:
+        """The growth of some students (rows), e.g. one class of a school."""
+        return replace(self, **{k: getattr(self, k)[rows] for k in _PER_STUDENT})
+
+    @staticmethod
+    def concat(parts: list[Growth]) -> Growth:
+        """Several units' growth as one (e.g. the district's from its schools): one baseline."""
+        arrays = {k: np.concatenate([getattr(g, k) for g in parts]) for k in _PER_STUDENT}
+        return replace(parts[0], **arrays)
+
+    def summary(self) -> GrowthSummary:
+        """The unit's figures (`summarize`), with the students left out counted."""
+        s = summarize(self.on_track, self.p_on_track, self.annualized)
+        return replace(
+            s,
+            n_placed=int(self.placed.sum()),
+            n_ungraded=int((~self.graded & ~self.placed).sum()),
+            judged=self.baseline.judged,
+        )
+
+
+_PER_STUDENT = ("months", "se", "annualized", "on_track", "p_on_track", "known", "placed", "graded")
 
 
 def student_growth(
@@ -172,37 +294,43 @@ def student_growth(
     date: str,
     baseline_mastery: np.ndarray | None = None,
     baseline_date: str | None = None,
+    placed: np.ndarray | None = None,
 ) -> Growth:
     """Growth per student against `norm` (see the module docstring; vectorized over students).
 
-    `baseline_mastery` (same rows and columns as `mastery`, NaN rows = student absent then) is
-    the earliest batch output of the school year, from `baseline_date`."""
+    `baseline_mastery` (same rows and columns as `mastery`, NaN rows = student absent then, or
+    not measured yet) is the output of the night `baseline_date` (`choose_baseline`). `placed`
+    marks the students with no answer yet: their mastery is a placement, so they get no growth
+    (counted apart by `Growth.summary`)."""
     start, end = norm.band(grades)
     mask = grade_skill_mask(catalog, grades)
     level, se = level_months(mastery, mask, start, end)
+    baseline = baseline_of(norm, date, baseline_date)
+    base = np.full_like(level, baseline.since_year_start)  # on the norm at the baseline
+    base_se = np.zeros_like(se)
     if baseline_mastery is not None and baseline_date is not None:
-        base, base_se = level_months(baseline_mastery, mask, start, end)
-        absent = np.isnan(np.asarray(baseline_mastery, dtype=float)).all(axis=1)
-        base[absent], base_se[absent] = 0.0, 0.0
-    else:
-        base, base_se = np.zeros_like(level), np.zeros_like(se)
-    label, elapsed, target = baseline_info(norm, date, baseline_date)
+        measured_base, measured_se = level_months(baseline_mastery, mask, start, end)
+        present = ~np.isnan(np.asarray(baseline_mastery, dtype=float)).all(axis=1)
+        base[present], base_se[present] = measured_base[present], measured_se[present]
+    placed = np.zeros(len(level), bool) if placed is None else np.asarray(placed, bool)
     months = level - base
     total_se = np.sqrt(se**2 + base_se**2)
-    known = np.isfinite(months) & (mask.sum(axis=1) > 0)
+    graded = np.isfinite(level) & (mask.sum(axis=1) > 0)
+    known = graded & ~placed & np.isfinite(months) & baseline.judged
+    target = baseline.target
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(total_se > 0, (months - target) / total_se, np.sign(months - target) * np.inf)
-    p = np.where(known, ndtr(np.nan_to_num(z, nan=0.0)), np.nan)
+        annualized = months * 12.0 / baseline.elapsed
     return Growth(
         months=np.where(known, months, np.nan),
         se=np.where(known, total_se, np.nan),
-        elapsed=elapsed,
-        target=target,
-        annualized=np.where(known, months * 12.0 / elapsed, np.nan),
+        annualized=np.where(known, annualized, np.nan),
         on_track=known & (months >= target),
-        p_on_track=p,
+        p_on_track=np.where(known, ndtr(np.nan_to_num(z, nan=0.0)), np.nan),
         known=known,
-        baseline=label,
+        placed=placed,
+        graded=graded,
+        baseline=baseline,
     )
 
 
@@ -217,6 +345,9 @@ class GrowthSummary:
     expected_share: float  # mean P(on track)
     median_annualized: float
     histogram: tuple[int, ...]  # students per bin of annualized growth (GROWTH_BIN_LABELS)
+    n_placed: int = 0  # students left out: no answer yet (their mastery a placement)
+    n_ungraded: int = 0  # students left out: no grade (or no skill of their grade)
+    judged: bool = True  # False: too soon after the baseline, no figure means anything yet
 
 
 def summarize(

@@ -9,7 +9,10 @@ remediate, who is stuck; and small groups of students who share the same next sk
 Groups (per student and skill, from the same rules the policy uses):
 
 - accelerate : mastered, and a skill that builds on it is ready and not mastered yet;
-- on_track   : in progress (practised, not mastered), prerequisites mastered, not stuck;
+- on_track   : in progress (practised, not mastered), prerequisites mastered, not stuck (the
+               report site calls it "Progressing": "on track" there is the growth verdict,
+               1.5 years of growth per year; the key stays `on_track`, e.g. `n_on_track` in the
+               batch output, so the Parquet schema does not change);
 - remediate  : in progress or due for review, but a prerequisite is below the prerequisite
                threshold (low mastery on a prerequisite of current work);
 - stuck      : wheel-spinning (many attempts, no progress): the teacher should step in.

@@ -13,8 +13,9 @@ MASTERY_EDGES = (0.0, 0.2, 0.4, 0.6, 0.8)
 MASTERY_COLOURS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
 MASTERY_TEXT = ("#ffffff", "#ffffff", "#000000", "#000000", "#000000")
 UNKNOWN_COLOUR = "#e0e0e0"
-#: Okabe-Ito, one per adaptive.reports.GROUPS (accelerate, on_track, remediate, stuck)
-GROUP_COLOURS = ("#0072B2", "#009E73", "#E69F00", "#D55E00")
+#: Okabe-Ito, one per student group (`pages.STUDENT_GROUPS`: adaptive.reports.GROUPS, i.e.
+#: accelerate, on_track (shown "Progressing"), remediate, stuck; then no answers yet, grey)
+GROUP_COLOURS = ("#0072B2", "#009E73", "#E69F00", "#D55E00", "#767676")
 #: the mark each progression state adds to a heatmap cell (Progression order)
 STATE_MARKS = ("○", "", "✓", "↻", "!")
 
@@ -51,7 +52,8 @@ table.data td,table.data th{border-bottom:1px solid #ddd}.num{text-align:right;f
 th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] button::after{content:" ▼"}
 .hidden{display:none}.legend span{display:inline-block;padding:0 .4rem;margin-right:.3rem}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.8rem}
-.card{border:1px solid #ccc;padding:.5rem .8rem}.sw0,.sw1,.sw2,.sw3{display:inline-block;width:.9rem;height:.9rem;vertical-align:middle;margin-right:.3rem}
+.card{border:1px solid #ccc;padding:.5rem .8rem}.sw0,.sw1,.sw2,.sw3,.sw4{display:inline-block;width:.9rem;height:.9rem;vertical-align:middle;margin-right:.3rem}
+.hm td.pl{font-style:italic}
 .filters{display:flex;gap:1rem;flex-wrap:wrap;align-items:end;margin:.6rem 0}
 .bar{fill:#0072B2}.bar.on{fill:#009E73}.axis{stroke:#555}.chart text{font-size:11px;fill:#1a1a1a}
 .spark{stroke:#0072B2;fill:none;stroke-width:1.5}.spark-dot{fill:#0072B2}

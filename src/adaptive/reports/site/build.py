@@ -8,7 +8,7 @@ import secrets
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +16,15 @@ import pandas as pd
 
 from adaptive.batch.overrides import StudentOverride, applied_overrides
 from adaptive.curriculum import Catalog
+from adaptive.data.codes import id_text
 from adaptive.reports.growth import (
+    Baseline,
     Growth,
     GrowthSummary,
     Norm,
-    baseline_info,
+    baseline_of,
+    choose_baseline,
     student_growth,
-    summarize,
 )
 from adaptive.reports.site import pages
 from adaptive.reports.site.assets import SITE_CSS, SITE_JS
@@ -30,6 +32,8 @@ from adaptive.reports.site.data import (
     BatchRun,
     ReportInputError,
     SchoolTables,
+    no_answers,
+    placements,
     read_interest_profiles,
     read_mastery,
     read_roster,
@@ -55,6 +59,9 @@ class SiteResult:
     students: int
     files: int
     roster_unmatched: int = 0  # roster students the night does not serve (whole district only)
+    #: students written with no name in the roster (their pages show the pseudonymous id);
+    #: None when no roster was given
+    roster_unnamed: int | None = None
 
 
 @dataclass
@@ -90,13 +97,11 @@ class SchoolResult:
     classes: int
     students: int
     summary: GrowthSummary
-    on_track: np.ndarray
-    p_on_track: np.ndarray
-    annualized: np.ndarray
+    growth: Growth  # its students' (for the district's figures)
     stuck_counts: pd.Series
     n_stuck_students: int
     files: int = 0
-    named: int = 0  # students with a name from the roster
+    named: int = 0  # students written with a name from the roster
 
 
 def build_site(
@@ -120,6 +125,7 @@ def build_site(
     With `evaluation`, the district page shows the champion's offline evaluation and reliability
     diagram from the MLflow store at `tracking_uri` (`model_card.py`; read only)."""
     run = BatchRun.open(batch_out, date)
+    school, class_id = scope_ids(school, class_id)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     norm = norm if isinstance(norm, Norm) else Norm.from_toml(norm)
     schools = _scope_schools(run, school, class_id, len(catalog.skills))
@@ -158,10 +164,12 @@ def build_site(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     files = write.count + sum(r.files for r in results)
-    unmatched = len(ctx.names) - sum(r.named for r in results) if ctx.whole_district else 0
+    named = sum(r.named for r in results)
+    unmatched = len(ctx.names) - named if ctx.whole_district else 0
+    unnamed = manifest["students"] - named if roster is not None else None
     return SiteResult(
         out, out / index, len(results), manifest["classes"], manifest["students"], files,
-        unmatched,
+        unmatched, unnamed,
     )  # fmt: skip
 
 
@@ -224,7 +232,9 @@ def _index_path(school: str | None, class_id: str | None, schools: list[str]) ->
 def _scope_schools(
     run: BatchRun, school: str | None, class_id: str | None, n_skills: int
 ) -> list[str]:
-    """The schools to read: all, the one asked for, or the one holding the class."""
+    """The schools to read: all, the one asked for, or the one holding the class (`school` and
+    `class_id` already trimmed: `scope_ids`). A class of another school than `school` is an
+    error that names the school it belongs to."""
     if not run.schools:
         raise ReportInputError(f"the batch output of {run.date} in {run.out} serves no school")
     if school is not None and school not in run.schools:
@@ -232,25 +242,52 @@ def _scope_schools(
             f"--school {school!r}: not in the batch output of {run.date} (schools: "
             f"{', '.join(run.schools[:5])}{', ...' if len(run.schools) > 5 else ''})"
         )
-    candidates = [school] if school is not None else list(run.schools)
     if class_id is None:
-        return candidates
+        return [school] if school is not None else list(run.schools)
+    holder = _school_of_class(run, class_id, school)
+    if holder is None:
+        raise ReportInputError(
+            f"--class {class_id!r}: no such class in the batch output of {run.date}"
+        )
+    if school is not None and holder != school:
+        raise ReportInputError(
+            f"--class {class_id!r}: belongs to school {holder!r}, not to --school {school!r}; "
+            f"expected a class of school {school!r} (or no --school)"
+        )
+    return [holder]
+
+
+def _school_of_class(run: BatchRun, class_id: str, first: str | None) -> str | None:
+    """The school whose output holds the class (`first` is looked at first), or None."""
     import pyarrow.parquet as pq
 
     from adaptive.batch.writer import partition_path
 
-    for s in candidates:
+    for s in sorted(run.schools, key=lambda s: s != first):
         path = partition_path(run.out, "students", run.date, s)
         ids = pq.read_table(path, columns=["class_id"]).column("class_id")
         if class_id in set(ids.unique().to_pylist()):
-            return [s]
-    raise ReportInputError(f"--class {class_id!r}: no such class in the batch output of {run.date}")
+            return s
+    return None
+
+
+def scope_ids(school: str | None, class_id: str | None) -> tuple[str | None, str | None]:
+    """`--school` and `--class` as ids are read everywhere (trimmed: "sch0004 " is sch0004); an
+    empty one is an error."""
+    out = []
+    for flag, value in (("--school", school), ("--class", class_id)):
+        if value is None:
+            out.append(None)
+            continue
+        text = id_text(value)
+        if text is None:
+            raise ReportInputError(f"{flag} {value!r}: empty; expected an id of the batch output")
+        out.append(text)
+    return out[0], out[1]
 
 
 def _context(run, catalog, profiles, roster, norm, class_id, whole) -> Context:
     earlier = run.earlier_dates()
-    year_start = norm.year_start_of(run.date).strftime("%Y-%m-%d")
-    in_year = [d for d in earlier if d >= year_start]
     return Context(
         run=run,
         catalog=catalog,
@@ -260,7 +297,7 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole) -> Context:
         norm=norm,
         overrides=applied_overrides(run.out, run.date),
         history_dates=earlier[-HISTORY_DATES:],
-        baseline_date=in_year[0] if in_year else None,
+        baseline_date=choose_baseline(norm, run.date, [*earlier, run.date]),
         class_id=class_id,
         whole_district=whole,
     )
@@ -287,14 +324,21 @@ def _swap(staging: Path, out: Path) -> None:
         staging.rename(out)
 
 
-def student_groups(group: np.ndarray, n_stuck: np.ndarray) -> np.ndarray:
-    """One group per student (index into GROUPS): stuck when stuck on any skill (as the batch's
-    n_stuck says); else remediate when a prerequisite gap holds back any current skill; else
-    accelerate when more skills are ready to build on than in progress; else on track."""
+def student_groups(
+    group: np.ndarray, n_stuck: np.ndarray, no_answer: np.ndarray | None = None
+) -> np.ndarray:
+    """One group per student (index into `pages.STUDENT_GROUPS`): no answers yet when the
+    student has answered nothing (`no_answer`: their mastery a placement, so no other group
+    means anything); else stuck when stuck on any skill (as the batch's n_stuck says); else
+    remediate when a prerequisite gap holds back any current skill; else accelerate when more
+    skills are ready to build on than in progress; else progressing (the `on_track` group)."""
     counts = np.stack([(group == k).sum(axis=1) for k in range(len(GROUPS))], axis=1)
     out = np.where(counts[:, 0] > counts[:, 1], 0, 1)
     out = np.where(counts[:, 2] > 0, 2, out)
-    return np.where(np.asarray(n_stuck) > 0, 3, out).astype(np.int8)
+    out = np.where(np.asarray(n_stuck) > 0, 3, out)
+    if no_answer is not None:
+        out = np.where(no_answer, pages.STUDENT_GROUPS.index(pages.NO_ANSWERS), out)
+    return out.astype(np.int8)
 
 
 @dataclass
@@ -307,6 +351,8 @@ class SchoolArrays:
     classes: np.ndarray
     growth: Growth
     student_group: np.ndarray
+    no_answer: np.ndarray  # bool: answered nothing yet (mastery a placement)
+    placement: np.ndarray  # where the nightly job placed each student ("" = not placed)
     history: np.ndarray  # (dates, n, S) mastery, the last date the report's
     codes: np.ndarray  # its percent codes (pages.PERCENT)
     dates: list[str]  # the earlier report dates in `history`
@@ -320,14 +366,16 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
     ids = t.students["student_id"].to_numpy(dtype=object)
     classes = t.students["class_id"].to_numpy(dtype=object)
     grades = np.array([_grade(ctx.profiles.get(s)) for s in ids], dtype=float)
+    no_answer = no_answers(t.progression)
     base = (
-        read_mastery(ctx.run.out, ctx.baseline_date, school, ids, n_skills)
+        read_mastery(ctx.run.out, ctx.baseline_date, school, ids, n_skills, measured_only=True)
         if ctx.baseline_date
         else None
     )
     growth = student_growth(
-        ctx.norm, ctx.catalog, grades, t.mastery, ctx.run.date, base, ctx.baseline_date
-    )
+        ctx.norm, ctx.catalog, grades, t.mastery, ctx.run.date, base, ctx.baseline_date,
+        placed=no_answer,
+    )  # fmt: skip
     history = [read_mastery(ctx.run.out, d, school, ids, n_skills) for d in ctx.history_dates]
     stack = np.stack([h for h in history if h is not None] + [t.mastery], axis=0)
     return SchoolArrays(
@@ -335,7 +383,9 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
         ids=ids,
         classes=classes,
         growth=growth,
-        student_group=student_groups(t.group, t.students["n_stuck"].to_numpy()),
+        student_group=student_groups(t.group, t.students["n_stuck"].to_numpy(), no_answer),
+        no_answer=no_answer,
+        placement=placements(t.recs, ids),
         history=stack,
         codes=pages.percent_codes(stack),
         dates=[d for d, h in zip(ctx.history_dates, history, strict=True) if h is not None],
@@ -358,13 +408,16 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         group=t.group[rows],
         student_group=s.student_group[rows],
         n_mastered=t.students["n_mastered"].to_numpy()[rows],
+        n_needs_review=t.students["n_needs_review"].to_numpy()[rows],
         n_stuck=t.students["n_stuck"].to_numpy()[rows],
-        growth=_take_growth(s.growth, rows),
+        growth=s.growth.take(rows),
         rec_student=s.recs["student"][bounds[a] : bounds[b]] - a,
         rec_skill=s.recs["skill"][bounds[a] : bounds[b]],
         rec_activity=s.recs["activity"][bounds[a] : bounds[b]],
         next_groups=s.next_groups.get(s.classes[a], t.next_groups.iloc[:0]),
         overrides={sid: ctx.overrides[sid] for sid in ids if sid in ctx.overrides},
+        no_answer=s.no_answer[rows],
+        placement=s.placement[rows],
     )
 
 
@@ -373,12 +426,12 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
     only one class is asked for); its figures for the district page."""
     s = _school_arrays(ctx, school)
     starts = np.flatnonzero(np.r_[True, s.classes[1:] != s.classes[:-1]]) if len(s.ids) else []
-    class_rows = []
+    class_rows, named = [], 0
     for a, b in zip(starts, [*starts[1:], len(s.ids)], strict=True):
         if ctx.class_id is not None and s.classes[a] != ctx.class_id:
             continue
         c = _class_data(ctx, s, school, a, b)
-        summary = summarize(c.growth.on_track, c.growth.p_on_track, c.growth.annualized)
+        summary = c.growth.summary()
         folder = f"schools/{file_name(school)}/{file_name(c.class_id)}"
         write(f"{folder}/index.html", _class_page(ctx, c, summary))
         bounds = s.recs["bounds"]
@@ -389,8 +442,8 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
         ]  # fmt: skip
         write(f"{folder}/students.html", _students_page(ctx, c, sections))
         class_rows.append((c.class_id, b - a, summary, int((c.n_stuck > 0).sum())))
-    g = s.growth
-    summary = summarize(g.on_track, g.p_on_track, g.annualized)
+        named += sum(sid in ctx.names for sid in c.student_ids.tolist())
+    summary = s.growth.summary()
     stuck = s.tables.class_skills.groupby("skill_id", sort=True)["n_stuck"].sum()
     if ctx.class_id is None:
         page_html = _school_page(ctx, school, class_rows, summary, stuck)
@@ -401,30 +454,16 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
         len(class_rows),
         int(sum(r[1] for r in class_rows)),
         summary,
-        g.on_track,
-        g.p_on_track,
-        g.annualized,
+        s.growth,
         stuck,
         int((n_stuck > 0).sum()),
-        named=sum(sid in ctx.names for sid in s.ids.tolist()),
+        named=named,
     )
 
 
 def _grade(profile: dict | None) -> float:
     g = None if profile is None else profile.get("grade")
     return np.nan if g is None else float(g)
-
-
-def _take_growth(g: Growth, rows: np.ndarray) -> Growth:
-    return replace(
-        g,
-        months=g.months[rows],
-        se=g.se[rows],
-        annualized=g.annualized[rows],
-        on_track=g.on_track[rows],
-        p_on_track=g.p_on_track[rows],
-        known=g.known[rows],
-    )
 
 
 def _rec_blocks(t: SchoolTables, ids: np.ndarray, classes: np.ndarray, catalog: Catalog) -> dict:
@@ -478,12 +517,7 @@ def _rec_blocks(t: SchoolTables, ids: np.ndarray, classes: np.ndarray, catalog: 
 def _class_page(ctx: Context, c: pages.ClassData, summary: GrowthSummary) -> str:
     body = "\n".join(
         [
-            f'<p class="summary">{len(c.student_ids)} students. '
-            + ", ".join(
-                f"{int((c.student_group == k).sum())} {pages.GROUP_TITLES[g].lower()}"
-                for k, g in enumerate(GROUPS)
-            )
-            + ".</p>",
+            pages.class_summary(c),
             "<h2>Mastery heatmap</h2>",
             pages.legend(),
             pages.filters(ctx.catalog, ctx.order),
@@ -527,7 +561,9 @@ def _student_section(ctx, c: pages.ClassData, i: int, history, codes, dates, rec
         if rec_rows
         else "<p>No recommendation today.</p>"
     )
-    g = c.growth
+    profile = ctx.profiles.get(sid)
+    override = c.overrides.get(sid)
+    tonight = c.rec_activity[c.rec_student == i]
     return pages.student_section(
         sid=sid,
         label=c.labels[i],
@@ -538,11 +574,13 @@ def _student_section(ctx, c: pages.ClassData, i: int, history, codes, dates, rec
         history=history,
         codes=codes,
         dates=[*dates, ctx.run.date],
-        growth=(g.months[i], g.se[i], g.p_on_track[i], bool(g.on_track[i])),
-        profile=ctx.profiles.get(sid),
-        override=c.overrides.get(sid),
-        group=GROUPS[c.student_group[i]],
+        growth=pages.StudentGrowth.of(c.growth, i),
+        profile=profile,
+        override=override,
+        group=pages.STUDENT_GROUPS[c.student_group[i]],
         norm=ctx.norm,
+        placement=str(c.placement[i]),
+        mode_effect=pages.mode_effect(override, profile, tonight, ctx.catalog),
     )
 
 
@@ -567,7 +605,7 @@ def _school_page(ctx, school, class_rows, summary, stuck) -> str:
             f'<a href="{e(href(file_name(k), "index.html"))}">{e(k)}</a>',
             str(n),
             f'<span data-v="{s.share_on_track:.4f}">{pct(s.share_on_track)}</span>',
-            f"{pct(s.low)}–{pct(s.high)}",
+            _interval(s),
             pct(s.expected_share),
             num(s.median_annualized),
             str(stuck_n),
@@ -612,13 +650,13 @@ def _district_page(ctx: Context, results: list[SchoolResult], card: str) -> str:
             str(r.students),
             str(r.classes),
             f'<span data-v="{r.summary.share_on_track:.4f}">{pct(r.summary.share_on_track)}</span>',
-            f"{pct(r.summary.low)}–{pct(r.summary.high)}",
+            _interval(r.summary),
             num(r.summary.median_annualized),
             str(r.n_stuck_students),
         ]
         for r in ranked
     ]
-    summary = summarize(*(_concat(results, f) for f in ("on_track", "p_on_track", "annualized")))
+    summary = Growth.concat([r.growth for r in results]).summary()
     stuck = pd.concat([r.stuck_counts for r in results]).groupby(level=0).sum()
     body = "\n".join(
         [
@@ -651,12 +689,13 @@ def _district_page(ctx: Context, results: list[SchoolResult], card: str) -> str:
     return page("District report", "", [("District", None)], body, ctx.foot())
 
 
-def _concat(results: list[SchoolResult], name: str) -> np.ndarray:
-    return np.concatenate([getattr(r, name) for r in results])
+def _interval(s: GrowthSummary) -> str:
+    """A share's 95% interval for a table cell ("–" when no student's growth is known)."""
+    return f"{pct(s.low)}–{pct(s.high)}" if s.n else "–"
 
 
-def _baseline(ctx: Context) -> tuple[str, float, float]:
-    return baseline_info(ctx.norm, ctx.run.date, ctx.baseline_date)
+def _baseline(ctx: Context) -> Baseline:
+    return baseline_of(ctx.norm, ctx.run.date, ctx.baseline_date)
 
 
 def _method(norm: Norm) -> str:
@@ -665,10 +704,17 @@ def _method(norm: Norm) -> str:
         f"mastered at the start ({pct(norm.start)}) and the end ({pct(norm.end)}) of the school "
         f"year (which starts on {e(norm.year_start)}). A student's share of grade-level skills "
         "mastered (mean P(mastered)) is placed on that line in months, 12 months being one school "
-        "year. Growth is the change since the baseline (the first report of the school year; "
-        "without one, the year's start, the student assumed on the norm then). A student is on "
-        f"track when growth reaches {norm.target_years:g} times the months elapsed. Uncertainty: "
-        "each skill counts as an independent Bernoulli trial with its P(mastered), which gives "
-        "each student's standard error (± on student pages) and probability of being on track; "
-        "shares carry a 95% Wilson interval over the unit's students.</p>"
+        "year. Growth is the change since the baseline: the first report of the school year when "
+        f"one was run in its first {norm.baseline_weeks:g} weeks, else the year's start with "
+        "every student assumed on the norm then (a student absent from that first report, or "
+        "who had not answered yet, is assumed on the norm on its date). The baseline depends on "
+        "the school year only, so a report shows the same figures whatever nights are run "
+        f"later. Growth is judged from {norm.min_weeks:g} weeks after the baseline on; before, "
+        "the pages say it cannot be judged yet. A student is on track when growth reaches "
+        f"{norm.target_years:g} times the months elapsed. Students who have not answered "
+        "anything yet (their mastery is a placement from their grade, not a measurement) and "
+        "students without a grade are left out, and counted. Uncertainty: each skill counts as "
+        "an independent Bernoulli trial with its P(mastered), which gives each student's "
+        "standard error (± on student pages) and probability of being on track; shares carry a "
+        "95% Wilson interval over the unit's students.</p>"
     )

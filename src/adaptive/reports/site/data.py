@@ -24,9 +24,11 @@ from adaptive.batch.writer import date_dir, partition_path
 from adaptive.curriculum import read_profiles
 from adaptive.errors import ArtifactError, ConfigError
 from adaptive.files import read_sealed_json, read_user_text
+from adaptive.policy.progression import Progression
 
 SKILL_LISTS = ("mastery", "progression", "group")
-STUDENT_COLUMNS = ("student_id", "class_id", "n_mastered", "n_stuck", *SKILL_LISTS)
+COUNT_COLUMNS = ("n_mastered", "n_needs_review", "n_stuck")  # the heatmap's count columns
+STUDENT_COLUMNS = ("student_id", "class_id", *COUNT_COLUMNS, *SKILL_LISTS)
 REC_COLUMNS = (
     "student_id",
     "class_id",
@@ -91,7 +93,7 @@ class SchoolTables:
     arrays have the catalog's skill columns (`catalog.skill_index`)."""
 
     school: str
-    students: pd.DataFrame  # student_id, class_id, n_mastered, n_stuck
+    students: pd.DataFrame  # student_id, class_id, n_mastered, n_needs_review, n_stuck
     mastery: np.ndarray  # float32, NaN = unknown
     progression: np.ndarray  # int8 Progression codes
     group: np.ndarray  # int8 index into adaptive.reports.GROUPS, -1 = none
@@ -108,7 +110,7 @@ def read_school(run: BatchRun, school: str, n_skills: int) -> SchoolTables:
     )
     students = students.take(pa.array(order))
     arrays = {name: _fixed(students, name, n_skills, run, school) for name in SKILL_LISTS}
-    frame = students.select(["student_id", "class_id", "n_mastered", "n_stuck"]).to_pandas()
+    frame = students.select(["student_id", "class_id", *COUNT_COLUMNS]).to_pandas()
     recs = pq.read_table(partition_path(run.out, "recommendations", run.date, school))
     keep = [c for c in recs.column_names if c in REC_COLUMNS or c.startswith("c_")]
     recs = recs.select(keep).to_pandas().sort_values(["student_id", "rank"], kind="stable")
@@ -125,22 +127,50 @@ def read_school(run: BatchRun, school: str, n_skills: int) -> SchoolTables:
 
 
 def read_mastery(
-    out: Path, date: str, school: str, student_ids: np.ndarray, n_skills: int
+    out: Path,
+    date: str,
+    school: str,
+    student_ids: np.ndarray,
+    n_skills: int,
+    measured_only: bool = False,
 ) -> np.ndarray | None:
     """An earlier date's (n, S) mastery of `student_ids` (NaN rows for students absent then), or
-    None when that date has no partition or no mastery column for the school."""
+    None when that date has no partition or no mastery column for the school. With
+    `measured_only`, students with no answer by then (`no_answers`: their mastery a placement,
+    not a measurement) are NaN rows too (a growth baseline must be measured)."""
     path = partition_path(out, "students", date, school)
-    if not path.is_file() or "mastery" not in pq.read_schema(path).names:
+    names = pq.read_schema(path).names if path.is_file() else []
+    if "mastery" not in names or (measured_only and "progression" not in names):
         return None
-    table = pq.read_table(path, columns=["student_id", "mastery"])
+    columns = ["student_id", "mastery", *(["progression"] if measured_only else [])]
+    table = pq.read_table(path, columns=columns)
     values = pc.list_flatten(table.column("mastery")).to_numpy(zero_copy_only=False)
     values = values.reshape(table.num_rows, n_skills).astype(np.float32)
+    if measured_only:
+        states = pc.list_flatten(table.column("progression")).to_numpy(zero_copy_only=False)
+        values[no_answers(states.reshape(table.num_rows, n_skills))] = np.nan
     rows = pd.Index(table.column("student_id").to_numpy(zero_copy_only=False)).get_indexer(
         pd.Index(student_ids)
     )
     out_values = np.full((len(student_ids), n_skills), np.nan, np.float32)
     out_values[rows >= 0] = values[rows[rows >= 0]]
     return out_values
+
+
+def no_answers(progression: np.ndarray) -> np.ndarray:
+    """(n,) bool: students who have answered nothing yet (every skill not started): their
+    mastery is where the nightly job placed them (from their grade), not a measurement."""
+    return (np.asarray(progression) == Progression.NOT_STARTED).all(axis=1)
+
+
+def placements(recs: pd.DataFrame, student_ids: np.ndarray) -> np.ndarray:
+    """Per student, where the nightly job placed them (the recommendations' `placement`, e.g.
+    "placed from grade 7"; "" for a student it did not place or with no recommendation)."""
+    if "placement" not in recs.columns or recs.empty:
+        return np.full(len(student_ids), "", dtype=object)
+    said = recs.loc[recs["placement"].fillna("").astype(str).str.len() > 0]
+    first = said.drop_duplicates("student_id").set_index("student_id")["placement"]
+    return first.reindex(pd.Index(student_ids)).fillna("").to_numpy(dtype=object)
 
 
 def _read(run: BatchRun, table: str, school: str, columns: tuple[str, ...]) -> pa.Table:
@@ -189,22 +219,39 @@ def read_roster(path: str | Path) -> dict[str, str]:
         reader = csv.reader(fh, delimiter=delimiter)
         header = [h.strip() for h in next(reader, [])]
         sid_at, name_at = _roster_columns(path, header)
-        for number, row in enumerate(reader, start=2):
+        for row in reader:
+            number = reader.line_num  # the file's line (a quoted name may hold a line break)
             if not row or not "".join(row).strip():
                 continue
-            if len(row) != len(header) or not row[sid_at].strip() or not row[name_at].strip():
-                raise ReportInputError(
-                    f"{path}, line {number}: {len(row)} field(s); expected {len(header)} (the "
-                    "header's), with a student id and a non-empty name"
-                )
-            sid = row[sid_at].strip()
+            sid, name = _roster_row(path, number, row, header, sid_at, name_at)
             if sid in names:
                 raise ReportInputError(
                     f"{path}, line {number}: column 'student_id': student {sid!r} listed twice; "
                     "expected one line per student"
                 )
-            names[sid] = row[name_at].strip()
+            names[sid] = name
     return names
+
+
+def _roster_row(
+    path: Path, number: int, row: list[str], header: list[str], sid_at: int, name_at: int
+) -> tuple[str, str]:
+    """A roster line's (student id, name), trimmed; an error naming the line and the column
+    that is wrong (a count of fields only when the count is what is wrong)."""
+    if len(row) != len(header):
+        raise ReportInputError(
+            f"{path}, line {number}: {len(row)} field(s); expected {len(header)} (the header's "
+            f"{','.join(header)!r})"
+        )
+    for at, column, expected in (
+        (sid_at, "student_id", "a student id"),
+        (name_at, "name", "a non-empty name"),
+    ):
+        if not row[at].strip():
+            raise ReportInputError(
+                f"{path}, line {number}, column {column}: empty; expected {expected}"
+            )
+    return row[sid_at].strip(), row[name_at].strip()
 
 
 def _roster_columns(path: Path, header: list[str]) -> tuple[int, int]:

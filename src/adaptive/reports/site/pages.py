@@ -13,22 +13,50 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from adaptive.batch.overrides import MODES, StudentOverride
+from adaptive.batch.overrides import MODE_BANDS, MODES, StudentOverride
 from adaptive.curriculum import Catalog
+from adaptive.grades import grade_label
 from adaptive.policy.progression import LABELS
-from adaptive.reports.growth import GROWTH_BIN_LABELS, Growth, GrowthSummary, Norm
+from adaptive.reports.growth import GROWTH_BIN_LABELS, Baseline, Growth, GrowthSummary, Norm
 from adaptive.reports.site.assets import MASTERY_EDGES, STATE_MARKS
 from adaptive.reports.site.html import bar_chart, e, num, pct, sparkline, table
 from adaptive.reports.teacher import GROUPS
 
+#: A student who has answered nothing yet: their mastery is a placement, so no skill group
+#: applies (a student-level group only, after the four of `GROUPS`).
+NO_ANSWERS = "no_answers"
+STUDENT_GROUPS: tuple[str, ...] = (*GROUPS, NO_ANSWERS)
+#: What the pages call each group. The `on_track` group (in progress, prerequisites mastered)
+#: is "Progressing": "on track" is the growth verdict (1.5 years per year) and only that.
 GROUP_TITLES = {
     "accelerate": "Ready to accelerate",
-    "on_track": "On track",
+    "on_track": "Progressing",
     "remediate": "Needs remediation",
     "stuck": "Stuck",
+    NO_ANSWERS: "No answers yet",
+}
+#: The same, short, in the heatmap's Group column
+GROUP_SHORT = {
+    "accelerate": "accelerate",
+    "on_track": "progressing",
+    "remediate": "remediate",
+    "stuck": "stuck",
+    NO_ANSWERS: "no answers yet",
 }
 GROUP_LETTERS = "aors"  # one letter per GROUPS entry in the rows' per-skill code strings
 TERMS_SHOWN = 3
+#: The heatmap's count columns: header, the batch output's `students` column it shows, and
+#: what it counts (the legend says it: the same words as the cells' marks)
+COUNT_COLUMNS = (
+    ("✓ Mastered", "n_mastered", "skills marked ✓: practised and at the policy's mastery bar"),
+    (
+        "↻ Review",
+        "n_needs_review",
+        "skills marked ↻: mastered by practice earlier, now due for review (the reasons say "
+        "\u201cyou mastered it … ago\u201d)",
+    ),
+    ("! Stuck", "n_stuck", "skills marked !: many attempts without progress"),
+)
 
 
 def mastery_bins(mastery: np.ndarray) -> np.ndarray:
@@ -37,19 +65,24 @@ def mastery_bins(mastery: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(mastery), 5, bins)
 
 
-def _cell_table() -> np.ndarray:
-    """Every heatmap cell's HTML, indexed by (bin * 102 + percent) * 5 + state."""
+def _cell_table(placed: bool = False) -> np.ndarray:
+    """Every heatmap cell's HTML, indexed by (bin * 102 + percent) * 5 + state. `placed`: the
+    cells of a student with no answer yet, "~95": a placement from their grade, not a
+    measurement (and no state mark: nothing is started)."""
     out = np.empty(6 * 102 * 5, dtype=object)
     for b in range(6):
         for p in range(102):
             for s, mark in enumerate(STATE_MARKS):
-                text = "–" if b == 5 else str(p)
+                text = "–" if b == 5 else (f"~{p}" if placed else f"{p}{mark}")
                 cls = "na" if b == 5 else f"m{b}"
-                out[(b * 102 + p) * 5 + s] = f'<td class="{cls}">{text}{mark}</td>'
+                out[(b * 102 + p) * 5 + s] = (
+                    f'<td class="{cls}{" pl" if placed else ""}">{text}</td>'
+                )
     return out
 
 
 CELLS = _cell_table()
+CELLS_PLACED = _cell_table(placed=True)
 
 
 @dataclass
@@ -63,8 +96,9 @@ class ClassData:
     mastery: np.ndarray
     progression: np.ndarray
     group: np.ndarray
-    student_group: np.ndarray  # index into GROUPS per student
+    student_group: np.ndarray  # index into STUDENT_GROUPS per student
     n_mastered: np.ndarray
+    n_needs_review: np.ndarray
     n_stuck: np.ndarray
     growth: Growth
     rec_student: np.ndarray  # per recommendation of the class: its student's row
@@ -72,6 +106,14 @@ class ClassData:
     rec_activity: np.ndarray  # its activity's catalog code
     next_groups: pd.DataFrame
     overrides: dict[str, StudentOverride]
+    no_answer: np.ndarray  # bool: answered nothing yet (the mastery shown is a placement)
+    placement: np.ndarray  # where the nightly job placed each student ("" = not placed)
+
+
+def no_answer_text(placement: str) -> str:
+    """The words for a student with no answer yet, e.g. "no answers yet: placed from grade 7"
+    (the placement as `adaptive recommend` says it), or "... not placed" without a grade."""
+    return f"no answers yet: {placement or 'not placed (no grade in the profiles)'}"
 
 
 def heatmap(c: ClassData, catalog: Catalog, order: np.ndarray) -> str:
@@ -84,22 +126,41 @@ def heatmap(c: ClassData, catalog: Catalog, order: np.ndarray) -> str:
     letters = np.array([*GROUP_LETTERS, "-"])[c.group[:, order]]  # -1 -> "-"
     rows = []
     for i, sid in enumerate(c.student_ids):
-        g = GROUPS[c.student_group[i]]
+        k = int(c.student_group[i])
+        g = STUDENT_GROUPS[k]
+        cells = (CELLS_PLACED if c.no_answer[i] else CELLS)[codes[i]]
+        growth = _growth_cell(c, i)
         rows.append(
             f'<tr data-student="{e(sid)}" data-group="{g}" data-g="{"".join(letters[i])}">'
             f'<th scope="row"><a href="{e(_student_href(sid))}">{e(c.labels[i])}</a></th>'
-            f'<td class="g{c.student_group[i]}">{g.replace("_", " ")}</td>'
-            f'<td class="num">{c.n_mastered[i]}</td><td class="num">{c.n_stuck[i]}</td>'
-            f'<td class="num" data-v="{_v(c.growth.months[i])}">{num(c.growth.months[i])}</td>'
-            + "".join(CELLS[codes[i]])
-            + "</tr>"
+            f'<td class="g{k}">{_group_cell(c, i)}</td>'
+            f'<td class="num">{c.n_mastered[i]}</td><td class="num">{c.n_needs_review[i]}</td>'
+            f'<td class="num">{c.n_stuck[i]}</td>{growth}' + "".join(cells) + "</tr>"
         )
     return (
         '<div class="scroll" tabindex="0" role="region" aria-label="Mastery heatmap, scrollable">'
         '<table id="heatmap" class="hm sortable"><caption>Mastery per student and skill (percent '
-        "P(mastered); ○ not started, ✓ mastered, ↻ needs review, ! stuck; no mark: in progress)"
+        "P(mastered); ○ not started, ✓ mastered, ↻ needs review, ! stuck; no mark: in progress; "
+        "~ a placement from the student's grade, no answer yet)"
         f"</caption><thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def _group_cell(c: ClassData, i: int) -> str:
+    """The Group column: the group's short name; for a student with no answer yet, where they
+    were placed (the same words as `adaptive recommend`: "placed from grade 7")."""
+    if c.no_answer[i]:
+        return e(no_answer_text(str(c.placement[i])))
+    return GROUP_SHORT[STUDENT_GROUPS[c.student_group[i]]]
+
+
+def _growth_cell(c: ClassData, i: int) -> str:
+    """The Growth column: months, or why there is none (no answer yet, not judged yet)."""
+    months = c.growth.months[i]
+    if months == months:
+        return f'<td class="num" data-v="{_v(months)}">{num(months)}</td>'
+    why = "no answers" if c.no_answer[i] else ("too soon" if not c.growth.baseline.judged else "–")
+    return f'<td class="num" data-v="">{why}</td>'
 
 
 _MEMO: dict[tuple, tuple] = {}
@@ -121,7 +182,7 @@ def _heatmap_head(catalog: Catalog, order: np.ndarray) -> str:
     """The heatmap's header row (the same for every class: built once per catalog)."""
     ids = catalog.skill_index[order]
     names = np.asarray([s.name for s in catalog.skills], dtype=object)[order]
-    head = ["Student", "Group", "Mastered", "Stuck", "Growth (months)"]
+    head = ["Student", "Group", *(h for h, _, _ in COUNT_COLUMNS), "Growth (months)"]
     heads = "".join(f'<th scope="col"><button type="button">{h}</button></th>' for h in head)
     return heads + "".join(
         f'<th scope="col" title="{e(n)}"><button type="button">{e(s)}</button></th>'
@@ -160,12 +221,19 @@ def legend() -> str:
         for i in range(len(MASTERY_EDGES))
     )
     groups = "".join(
-        f'<span><span class="sw{k}"></span>{GROUP_TITLES[g]}</span>' for k, g in enumerate(GROUPS)
+        f'<span><span class="sw{k}"></span>{GROUP_TITLES[g]}</span>'
+        for k, g in enumerate(STUDENT_GROUPS)
     )
+    counts = "; ".join(f"<strong>{h}</strong>: {e(what)}" for h, _, what in COUNT_COLUMNS)
     return (
         '<table class="hm"><caption>Colour key: P(mastered)</caption><tbody><tr>'
         f'{cells}<td class="na">– unknown</td></tr></tbody></table>'
         f'<p class="legend"><strong>Groups:</strong> {groups}</p>'
+        f'<p class="legend" id="counts-key">Columns: {counts}. A cell\'s percentage is the '
+        "model's P(mastered): a high value without ✓ (e.g. 100○) is an estimate from the "
+        "student's grade or related skills, not yet shown by practice, and is not counted as "
+        "mastered. A row of ~ values is a student with no answer yet: where they were placed, "
+        "not a measurement.</p>"
     )
 
 
@@ -175,7 +243,7 @@ def filters(catalog: Catalog, order: np.ndarray) -> str:
 
 
 def _filters(catalog: Catalog, order: np.ndarray) -> str:
-    groups = "".join(f'<option value="{g}">{GROUP_TITLES[g]}</option>' for g in GROUPS)
+    groups = "".join(f'<option value="{g}">{GROUP_TITLES[g]}</option>' for g in STUDENT_GROUPS)
     skills = "".join(
         f'<option value="{j}">{e(catalog.skills[s].id)}: {e(catalog.skills[s].name)}</option>'
         for j, s in enumerate(order)
@@ -192,10 +260,21 @@ def group_cards(c: ClassData, catalog: Catalog) -> str:
     """One card per group: its students, the skills they share, a suggested small-group activity
     (the activity most often recommended to them on their most shared skill)."""
     cards = []
-    for k, g in enumerate(GROUPS):
+    for k, g in enumerate(STUDENT_GROUPS):
         rows = np.flatnonzero(c.student_group == k)
         if len(rows) == 0:
             body = "<p>No student.</p>"
+        elif g == NO_ANSWERS:
+            who = ", ".join(
+                f'<a href="{e(_student_href(c.student_ids[i]))}">{e(c.labels[i])}</a> '
+                f"({e(c.placement[i] or 'not placed')})"
+                for i in rows
+            )
+            body = (
+                f"<p>{len(rows)} student(s): {who}</p><p>No answer yet: their mastery is where "
+                "they were placed from their grade, not a measurement, and they are left out of "
+                "growth until they answer.</p>"
+            )
         else:
             shared = (c.group[rows] == k).sum(axis=0)
             top = [s for s in np.argsort(-shared, kind="stable")[:3] if shared[s] > 0]
@@ -281,18 +360,29 @@ def overrides_form(c: ClassData, date: str) -> str:
     )
 
 
-def growth_section(
-    s: GrowthSummary, norm: Norm, baseline: tuple[str, float, float], unit: str
-) -> str:
-    """Share on track for the district's bar, with its interval, and the growth distribution."""
+def class_summary(c: ClassData) -> str:
+    """The class page's first line: its students per group (no answers yet counted apart)."""
+    counts = [
+        f"{int((c.student_group == k).sum())} {GROUP_TITLES[g].lower()}"
+        for k, g in enumerate(STUDENT_GROUPS)
+    ]
+    return f'<p class="summary">{len(c.student_ids)} students: {", ".join(counts)}.</p>'
+
+
+def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) -> str:
+    """Share on track for the district's bar, with its interval, and the growth distribution;
+    only the baseline and why when growth cannot be judged yet (a share of "not on track" over
+    a few days would be noise presented as a verdict)."""
     bar = norm.target_years
+    left_out = _left_out(s)
+    if not baseline.judged:
+        return f'<p class="summary">{baseline.sentence()}{left_out}</p>'
     text = (
         f"{pct(s.share_on_track)} of {s.n} students of this {unit} are on track for {bar:g} years "
         f"of growth this school year (95% interval {pct(s.low)} to {pct(s.high)}; "
         f"{pct(s.expected_share)} expected when each student's measurement uncertainty is counted). "
         f"Median growth: {num(s.median_annualized)} months per school year (12 = one year). "
-        f"Baseline: {e(baseline[0])}; {num(baseline[1])} months elapsed, so on track means at "
-        f"least {num(baseline[2])} months of growth."
+        f"{baseline.sentence()}{left_out}"
     )
     chart = bar_chart(
         "Growth per school year (months)",
@@ -303,6 +393,20 @@ def growth_section(
         highlight=[False, False, bar * 12 <= 12, bar * 12 <= 18, True],
     )
     return f'<p class="summary">{text}</p>{chart}'
+
+
+def _left_out(s: GrowthSummary) -> str:
+    """Who the figures do not count, and why (e.g. "Left out of growth: 2 student(s) with no
+    answers yet ..."); "" when everyone counts."""
+    parts = []
+    if s.n_placed:
+        parts.append(
+            f"{s.n_placed} student(s) with no answers yet (their mastery is a placement from "
+            "their grade, not a measurement)"
+        )
+    if s.n_ungraded:
+        parts.append(f"{s.n_ungraded} student(s) without a grade in the profiles")
+    return f" Left out of growth: {'; '.join(parts)}." if parts else ""
 
 
 def stuck_skills(counts: pd.Series, catalog: Catalog, unit: str, n: int = 10) -> str:
@@ -320,6 +424,43 @@ def stuck_skills(counts: pd.Series, catalog: Catalog, unit: str, n: int = 10) ->
     )
 
 
+@dataclass(frozen=True)
+class StudentGrowth:
+    """One student's growth as the student page says it."""
+
+    months: float
+    se: float
+    p_on_track: float
+    on_track: bool
+    placed: bool  # no answer yet: no growth
+    baseline: Baseline
+
+    @classmethod
+    def of(cls, g: Growth, i: int) -> StudentGrowth:
+        return cls(
+            float(g.months[i]), float(g.se[i]), float(g.p_on_track[i]), bool(g.on_track[i]),
+            bool(g.placed[i]), g.baseline,
+        )  # fmt: skip
+
+    def sentence(self, target_years: float) -> str:
+        """The student's growth in one sentence (e.g. "Growth: 4.2 ± 1.1 months; on track for
+        1.5 years (probability 80%).") or why there is none."""
+        if self.placed:
+            return "Growth: not measured until the student answers."
+        if not self.baseline.judged:
+            return (
+                f"Growth: cannot be judged yet (judged from {self.baseline.judged_from}, "
+                f"{self.baseline.min_weeks:g} weeks after the baseline)."
+            )
+        if self.months != self.months:
+            return "Growth: unknown (no grade in the profiles, or no skill of that grade)."
+        verdict = "on track" if self.on_track else "not on track"
+        return (
+            f"Growth: {num(self.months)} ± {num(1.96 * self.se)} months; {verdict} for "
+            f"{target_years:g} years (probability {pct(self.p_on_track)})."
+        )
+
+
 def student_section(
     sid: str,
     label: str,
@@ -330,35 +471,86 @@ def student_section(
     history: np.ndarray,
     codes: np.ndarray,
     dates: Sequence[str],
-    growth: tuple[float, float, float, bool],
+    growth: StudentGrowth,
     profile: dict | None,
     override: StudentOverride | None,
     group: str,
     norm: Norm,
+    placement: str = "",
+    mode_effect: str = "",
 ) -> str:
     """A student's page, one section of the class's students document (shown alone when its
     link is followed): recommendations with reasons, growth, mastery over time, interests, goals
-    and the teacher's overrides. `history` is (dates, S) mastery, the last row today's."""
+    and the teacher's overrides. `history` is (dates, S) mastery, the last row today's.
+    `placement` is where the nightly job placed the student ("placed from grade 7"); a student
+    with no answer yet (`group` NO_ANSWERS) is said to be so, not put in a group."""
     anchor = student_anchor(sid)
+    if group == NO_ANSWERS:
+        status = (
+            f"{e(label)} has <strong>{e(no_answer_text(placement))}</strong>. The mastery shown "
+            "is that placement, not a measurement."
+        )
+    else:
+        placed = f" Starting point: {e(placement)}." if placement else ""
+        status = f"{e(label)} is in the group <strong>{GROUP_TITLES[group]}</strong>.{placed}"
     parts = [
         f'<section class="student" id="{e(anchor)}" aria-labelledby="h-{e(anchor)}">'
         f'<h2 id="h-{e(anchor)}">Student {e(label)}</h2>'
-        f'<p class="summary">{e(label)} is in the group '
-        f"<strong>{GROUP_TITLES[group]}</strong>. Growth: {num(growth[0])} ± {num(1.96 * growth[1])} "
-        f"months; {'on track' if growth[3] else 'not on track'} for {norm.target_years:g} years "
-        f"(probability {pct(growth[2])}).</p>",
+        f'<p class="summary">{status} {growth.sentence(norm.target_years)}</p>',
         "<h3>Next activities and why</h3>",
+        f'<p class="mode">{mode_effect}</p>' if mode_effect else "",
         recs_html,
         "<h3>Mastery over time</h3>",
         _timeline(catalog, order, progression, history, codes, dates),
         "<h3>Interests and goals</h3>",
-        _interests(profile, catalog, history[-1]),
+        _interests(profile, catalog, history[-1], placed=group == NO_ANSWERS),
         "<h3>What the teacher overrode</h3>",
         _override_text(override),
         '<p><a href="#top">Back to the list of students</a> · <a href="index.html">Back to the '
         "class</a></p></section>",
     ]
-    return "\n".join(parts)
+    return "\n".join(p for p in parts if p)
+
+
+def mode_effect(
+    override: StudentOverride | None,
+    profile: dict | None,
+    tonight: np.ndarray,
+    catalog: Catalog,
+) -> str:
+    """What the teacher's mode did to tonight's list, in words ("" without a mode): the grades
+    it allows (`MODE_BANDS`) and the grades of tonight's activities (`tonight`: catalog codes).
+    A mode only bars activities outside its band; the nightly output does not record the list
+    the policy would have served without it, so whether it barred one tonight is not known here
+    and the sentence says so rather than guess."""
+    if override is None or override.mode is None:
+        return ""
+    grade = None if profile is None else profile.get("grade")
+    mode = e(override.mode)
+    if grade is None:
+        return (
+            f"Teacher's mode: {mode}. It had no effect tonight: the student has no grade in the "
+            "profiles, so there is no grade band to apply."
+        )
+    low, high = (int(grade) + d for d in MODE_BANDS[override.mode])
+    grades = [catalog.activities[a].grade for a in np.asarray(tonight) if a >= 0]
+    grades = [g for g in grades if g is not None]
+    if not grades:
+        served = "no activity is recommended tonight"
+    else:
+        off = sum(1 for g in grades if (g < grade if override.mode == "remediate" else g > grade))
+        where = "below" if override.mode == "remediate" else "above"
+        seen = sorted(set(grades))
+        served = (
+            f"{off} of tonight's {len(grades)} activities are {where} grade level "
+            f"({'grade' if len(seen) == 1 else 'grades'} {', '.join(map(grade_label, seen))})"
+        )
+    return (
+        f"Teacher's mode: {mode}: only activities of grades {grade_label(low)} to "
+        f"{grade_label(high)} may be recommended; {served}. The mode bars other grades but puts "
+        "no grade first, and the nightly output does not record the list without it: whether "
+        "it changed tonight's list is not known."
+    )
 
 
 #: "37%" for 0..100 and "–" (unknown) at 101: mastery as text without a format per value
@@ -430,9 +622,11 @@ def skill_names_html(catalog: Catalog) -> np.ndarray:
     )
 
 
-def _interests(profile: dict | None, catalog: Catalog, mastery: np.ndarray) -> str:
+def _interests(
+    profile: dict | None, catalog: Catalog, mastery: np.ndarray, placed: bool = False
+) -> str:
     """The interest profile as a table whose rows carry their bar (chart and table in one), a
-    summary sentence, and the goal skills with their mastery."""
+    summary sentence, and the goal skills with their mastery (`placed`: a placement, said so)."""
     if profile is None:
         return "<p>No learner profile.</p>"
     interests = sorted(profile["interests"].items(), key=lambda t: (-t[1], t[0]))
@@ -452,8 +646,9 @@ def _interests(profile: dict | None, catalog: Catalog, mastery: np.ndarray) -> s
             f"Value</th></tr></thead><tbody>{rows}</tbody></table>"
         )
     position = skill_positions(catalog)
+    how = "placed (no answer yet)" if placed else "mastered"
     goals = [
-        f"<li>{skill_names_html(catalog)[at]}: {pct(float(mastery[at]))} mastered</li>"
+        f"<li>{skill_names_html(catalog)[at]}: {pct(float(mastery[at]))} {how}</li>"
         for at in (position.get(g, -1) for g in profile["goals"])
         if at >= 0
     ]
