@@ -26,9 +26,8 @@ from adaptive.curriculum import Catalog
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ArtifactError
 from adaptive.policy.adapter import History, history_features
+from adaptive.policy.config import MAX_PROGRESS_WINDOW as MAX_WINDOW
 from adaptive.tracing.base import atomic_write_bytes
-
-MAX_WINDOW = 32  # 2 x window outcomes must fit in a uint64
 
 
 @dataclass(eq=False)

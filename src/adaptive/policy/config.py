@@ -57,7 +57,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 
 #: The longest progress window: a student's history keeps 2 x window outcomes per skill as the
-#: bits of one uint64 (`adaptive.batch.history.MAX_WINDOW`).
+#: bits of one uint64 (`adaptive.batch.history`).
 MAX_PROGRESS_WINDOW = 32
 #: The longest day's budget, in minutes.
 MINUTES_PER_DAY = 24 * 60
