@@ -111,3 +111,23 @@ def test_cli_assign_prints_the_files_sha256_and_says_which_it_is(tmp_path, capsy
     inner = json.loads(out.read_text())["sha256"]
     assert inner != file_sha and inner not in printed
     assert 'own "sha256" field is the checksum of its content' in printed
+
+
+def test_assign_quiet_prints_only_the_written_line(tmp_path, capsys) -> None:
+    """`experiment assign -q` printed its table of arms anyway."""
+    from adaptive.cli import run
+
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text(
+        "".join(
+            f'{{"student_id": "s{i}", "grade": 3, "school_id": "a", "class_id": "c{i % 4}"}}\n'
+            for i in range(8)
+        )
+    )
+    policy = tmp_path / "p.toml"
+    policy.write_text("[weights]\nreadiness = 2.0\n")
+    args = ["experiment", "assign", "--profiles", str(profiles), "--arm", f"a={policy}",
+            "--arm", f"b={policy}", "--out", str(tmp_path / "e.json"), "-q"]  # fmt: skip
+    assert run(args) == 0
+    out = capsys.readouterr().out
+    assert "wrote" in out and "strata" not in out and "policy sha256" not in out

@@ -117,7 +117,9 @@ def test_a_states_rows_read_ids_as_a_response_does() -> None:
     state = model.init_state()
     model.update(state, Response(123, "item01", ("k0",), 1, pd.Timestamp("2025-01-01", tz="UTC")))
     assert state.students == ["123"]
-    np.testing.assert_array_equal(state.rows(["123", 123, " 123 ", "124"]), [0, 0, 0, -1])
+    np.testing.assert_array_equal(
+        state.rows(["123", 123, " 123 ", "124"], missing=-1), [0, 0, 0, -1]
+    )
     assert state.row(123) == 0 and state.row(" 123") == 0 and state.row("124") is None
 
 

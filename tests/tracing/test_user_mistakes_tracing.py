@@ -82,7 +82,8 @@ def test_rows_can_name_unknown_students(fitted) -> None:
         state.rows(["a", "nobody"], missing="raise")
     assert state.rows(["b", "a"], missing="raise").tolist() == [1, 0]
     assert state.rows(["nobody", "a"], missing=-1).tolist() == [-1, 0]
-    assert state.rows(["nobody"]).tolist() == [-1]  # the default the library's callers read
+    with pytest.raises(AdaptiveError, match="nobody"):  # the default: -1 would index a student
+        state.rows(["nobody"])
     with pytest.raises(TypeError, match='missing: expected "raise" or an integer'):
         state.rows(["a"], missing="Raise")
 
@@ -100,7 +101,7 @@ def test_a_student_id_where_rows_go_says_to_use_state_rows(fitted) -> None:
 def test_a_minus_one_row_says_which_student_is_missing(fitted) -> None:
     state = fitted.init_state(["a"])
     with pytest.raises(ValueError, match=r"-1 .*not in the state.*state\.rows"):
-        fitted.mastery(state, state.rows(["nobody"]))
+        fitted.mastery(state, state.rows(["nobody"], missing=-1))
 
 
 def test_update_still_adds_new_students(fitted) -> None:

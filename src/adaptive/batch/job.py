@@ -749,7 +749,7 @@ class Night:
     @cached_property
     def state_rows(self) -> np.ndarray:
         """Row of every roster student in the tracer state (-1: none), looked up once a night."""
-        return self.state.rows(self.roster)
+        return self.state.rows(self.roster, missing=-1)
 
     @cached_property
     def history_rows(self) -> np.ndarray:
@@ -976,7 +976,7 @@ def student_batch(
     night's `--placement` table) places the students it knows, and the recommendations say so
     ("placed from last_year.csv"), whether they have answered since or not; a student who never
     answered says where they started from (default: their grade)."""
-    rows = state.rows(student_ids) if state_rows is None else state_rows
+    rows = state.rows(student_ids, missing=-1) if state_rows is None else state_rows
     rows = rows[rows >= 0]
     sub = TracingState(
         [state.students[r] for r in rows],

@@ -30,7 +30,7 @@ UNSIGNED = "__u"
 
 def encode_state(tracer: TracingState, history: StudentHistory, students: list[str]) -> pa.Table:
     """The rows of `students` (each in the tracer state or the history, or both) as a table."""
-    t_rows = tracer.rows(students)
+    t_rows = tracer.rows(students, missing=-1)
     h_rows = history.rows(students)
     cols: dict[str, pa.Array] = {"student_id": pa.array(students, pa.string())}
     for name in sorted(tracer.arrays):

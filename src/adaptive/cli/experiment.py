@@ -20,7 +20,7 @@ from adaptive.cli.options import (
     district_or_files,
     parse_day,
 )
-from adaptive.cli.output import console
+from adaptive.cli.output import SETTINGS, console
 
 experiment_app = typer.Typer(
     help="Randomized experiments between policies: assign, analyze, power.",
@@ -91,7 +91,8 @@ def assign(
     for name, record in a.arms.items():
         table.add_row(name, str(int((a.units["arm"] == name).sum())), record["source"],
                       record["sha256"][:12])  # fmt: skip
-    console.print(table)
+    if not SETTINGS.quiet:  # the counts; the line below is the result
+        console.print(table)
     console.print(
         f"wrote {out}: sha256 of the file {a.sha256} (what `sha256sum` prints and each night "
         "served with it records in _SUCCESS.json as 'experiment'; the file's own \"sha256\" "

@@ -335,7 +335,7 @@ def place_new_students(
     From `given` (earlier records, a diagnostic's saved placement) where it knows the student
     and skill, else from their profile's grade; students with neither join at the population
     prior. Chunked, so the placement table never holds more than `chunk` students."""
-    rows = state.rows(list(dict.fromkeys(str(s) for s in student_ids)))
+    rows = state.rows(list(dict.fromkeys(str(s) for s in student_ids)), missing=-1)
     new = [
         s for s, r in zip(dict.fromkeys(str(s) for s in student_ids), rows, strict=True) if r < 0
     ]

@@ -499,7 +499,7 @@ def batch_from_model(
     ids = id_list(state.students if student_ids is None else student_ids)
     by_id = profiles_by_id(profiles)
     plist = [by_id.get(s) or _unlisted(by_id, s) for s in ids]
-    state_rows = state.rows(ids)
+    state_rows = state.rows(ids, missing=-1)
     have = state_rows >= 0
     if placement is not None and have.any():
         _place_unplaced(model, state, catalog, plist, state_rows, placement, grade_table)

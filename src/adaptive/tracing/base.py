@@ -126,17 +126,15 @@ class TracingState:
         return found if found is not None else self._rows.get(str(student_id).strip())
 
     def rows(
-        self, student_ids: Iterable[str], *, missing: int | Literal["raise"] = -1
+        self, student_ids: Iterable[str], *, missing: int | Literal["raise"] = "raise"
     ) -> np.ndarray:
         """Row of each student id. Ids are read as `Response` and the file readers read them
         (123 is the student "123", " 123" too); the ids held as given cost one look-up, only
         the others are read again.
 
-        A student without state yet gets `missing`: -1 by default (what the library's own
-        callers test for: a new student to place or add), or, with `missing="raise"`, one
-        `AdaptiveError` naming the ids the state does not hold. Test for -1 before indexing an
-        array with the rows: numpy reads -1 as the last row, another student
-        (`model.mastery(state, rows)` refuses it)."""
+        An id the state does not hold is one `AdaptiveError` naming it (by default: a -1 row
+        would index the last student of any array without a word), or, with `missing=-1`, gets
+        that row (what the library's own callers test for: a new student to place or add)."""
         if missing != -1:
             check_missing(missing)
         check_many_ids(student_ids)
@@ -1043,8 +1041,7 @@ def _check_placement(prior: object, name: str = "prior") -> None:
 
 
 def unknown_students_message(unknown: list[str], n_students: int) -> str:
-    """Why `state.rows(ids, missing="raise")` refused ids: which ones, and how a student gets
-    a row."""
+    """Why `state.rows(ids)` refused ids: which ones, and how a student gets a row."""
     return (
         f"student id(s) not in this state: {unknown[:5]}"
         f"{f' and {len(unknown) - 5} more' if len(unknown) > 5 else ''} (the state holds "
@@ -1091,8 +1088,8 @@ def all_rows(state: TracingState, rows: np.ndarray | None) -> np.ndarray:
     rows = given.astype(np.int64, copy=False)
     if (rows == -1).any():
         raise ValueError(
-            "state rows: -1 is state.rows' mark of a student id not in the state; "
-            'state.rows(ids, missing="raise") names the ids'
+            "state rows: -1 is state.rows(ids, missing=-1)'s mark of a student id not in the "
+            "state; state.rows(ids) names the ids"
         )
     if len(rows) and (rows.min() < 0 or rows.max() >= len(state)):
         raise ValueError(

@@ -278,7 +278,7 @@ def _night_batches(model, snap, catalog, profiles, shown, config, log_dir=None):
     from adaptive.batch.overrides import OverrideSet, applied_overrides
 
     ids = shown["student_id"].astype(str).to_numpy()
-    state_rows, history_rows = snap.tracer.rows(ids), snap.history.rows(ids)
+    state_rows, history_rows = snap.tracer.rows(ids, missing=-1), snap.history.rows(ids)
     known = (state_rows >= 0) | (history_rows >= 0)
     known |= pd.Index(ids).isin(pd.Index(list(profiles)))
     if not known.all():
