@@ -335,3 +335,21 @@ def test_cli_another_district_exits_2_with_one_message(logged: Logged, other_dis
     assert "Traceback" not in err
     students = pd.read_json(other_district / "profiles.jsonl", lines=True)["student_id"]
     assert not any(s in err for s in students)
+
+
+def test_answers_that_arrived_after_the_nights_are_used_with_a_warning(
+    logged: Logged, tmp_path
+) -> None:
+    """Answers dated before a night but synced after it make the log hold more rows than the
+    night read: the field's normal case, not another district. They are used, and said."""
+    from adaptive.evaluation.ope.served import ServedInputWarning
+
+    frame = pd.read_parquet(logged.files / "responses.parquet")
+    first = pd.Timestamp(logged.nights[0], tz="UTC")
+    late = frame[pd.to_datetime(frame["timestamp"], utc=True) < first].head(5).copy()
+    late["timestamp"] = pd.to_datetime(late["timestamp"], utc=True) + pd.Timedelta(seconds=1)
+    path = tmp_path / "responses.parquet"
+    pd.concat([frame, late], ignore_index=True).to_parquet(path)
+    with pytest.warns(ServedInputWarning, match=r"arrived late"):
+        result = _evaluate_with(logged, data=str(path))
+    assert result is not None

@@ -19,15 +19,16 @@ tie the job's outputs record is compared and a difference is one named error:
   sort_keys=True)`, the digest the night's fingerprint holds; `profiles_sha256`: sha256 of the
   profiles file's bytes): the layout alone does not tell two catalogs with the same ids apart.
 
-A log or profiles that changed since the nights (answers that arrived late, rows removed or
-regraded, a student who moved class) no longer match either, and are refused as well: the
-messages say so. Messages name counts, nights, files and class ids, never a student id.
+A log that holds more rows before a night than it read (answers that arrived late, as they do)
+is used, with a warning (`ServedInputWarning`); one that holds fewer, or as many other ones, and
+profiles that changed since (a student who moved class), are refused: the messages say so. Messages name counts, nights, files and class ids, never a student id.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -129,14 +130,35 @@ def check_log(
         return
     bounds = [pd.Timestamp(metas[night]["cutoff"]).value for night in recorded]
     now = before_cutoffs(data, mapping, log, bounds)
+    late = {}
     for (night, then), given in zip(recorded.items(), now, strict=True):
-        if given is not None and not _same_log(then, given):
+        if given is None:
+            continue
+        if given.get("count", 0) > then.get("count", 0):
+            late[night] = given["count"] - then["count"]  # answers synced after the night
+        elif not _same_log(then, given):
             raise ServedInputError(_log_message(source, night, then, given, state_dir))
+    if late:
+        night, extra = max(late.items(), key=lambda item: item[1])
+        warnings.warn(
+            f"--data {source}: holds more responses dated before the served nights than they "
+            f"read ({len(late)} nights; up to {extra:,} more before the night {night}): answers "
+            "that arrived late, which the estimates use as outcomes; a log of another district "
+            "would be refused by its profiles or catalog",
+            ServedInputWarning,
+            stacklevel=2,
+        )
+
+
+class ServedInputWarning(UserWarning):
+    """The response log given holds more rows before a served night than the night read
+    (answers that arrived late): used, and said."""
 
 
 def _same_log(recorded: dict, given: dict) -> bool:
     """The same rows before the cutoff: the same count, and the same digest when both were
-    made the same way (the same unit and kind of digest)."""
+    made the same way (the same unit and kind of digest). A log that holds more (answers that
+    arrived after the night) is the caller's to accept."""
     if given.get("count") != recorded.get("count"):
         return False
     if given.get("unit") != recorded.get("unit"):
@@ -157,8 +179,9 @@ def _log_message(source: str, night: str, recorded: dict, given: dict, state_dir
     return (
         f"--data {source}: not the response log the night {night} was served from: it holds "
         f"{held} ({state_dir}/date={night}/meta.json, 'before_cutoff'). Expected the log of "
-        "`adaptive batch --data` (or its --district) for these nights; a log that changed "
-        "since (answers that arrived late, rows removed or regraded) no longer matches either"
+        "`adaptive batch --data` (or its --district) for these nights; a log that lost rows or "
+        "was regraded since no longer matches either (one with more rows, answers that arrived "
+        "late, is used)"
     )
 
 
