@@ -353,3 +353,16 @@ def test_answers_that_arrived_after_the_nights_are_used_with_a_warning(
     with pytest.warns(ServedInputWarning, match=r"arrived late"):
         result = _evaluate_with(logged, data=str(path))
     assert result is not None
+
+
+def test_a_few_students_who_moved_class_are_warned_of_not_refused(logged: Logged, tmp_path) -> None:
+    """A student who changed class after the nights (the field's normal case) made the whole
+    evaluation refused as another district's profiles."""
+    from adaptive.evaluation.ope.served import ServedInputWarning
+
+    lines = (logged.files / "profiles.jsonl").read_text().splitlines()
+    moved = json.loads(lines[0])
+    moved["class_id"] = f"{moved['class_id']}-new"
+    (tmp_path / "profiles.jsonl").write_text("\n".join([json.dumps(moved), *lines[1:]]) + "\n")
+    with pytest.warns(ServedInputWarning, match=r"[12] of [\d,]+ logged decisions .* moved since"):
+        _evaluate_with(logged, profiles=tmp_path / "profiles.jsonl")

@@ -29,6 +29,7 @@ otherwise one named error, no estimate.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -283,22 +284,25 @@ def _window(start: str, end: str) -> tuple[str, str]:
 
 
 def check_profiles_digest(assignment: Assignment, profiles) -> None:
-    """AssignmentError when the profiles file given is not the one the assignment was drawn
-    from: its sha256 differs from the file's `profiles_sha256` (not checked for profiles in
-    memory, or an assignment drawn from them: no digest to compare)."""
-    from adaptive.experiment.assign import AssignmentError
+    """A warning when the profiles file given is not the one the assignment was drawn from (its
+    sha256 differs from the file's `profiles_sha256`): a roster changes over a semester (new
+    students, moves), so the classes each night served its students in are what decides
+    (`check_served_inputs`: another district's profiles are refused there). Not checked for
+    profiles in memory, or an assignment drawn from them: no digest to compare."""
+    from adaptive.evaluation.ope.served import ServedInputWarning
     from adaptive.files import file_sha256
 
     if not assignment.profiles_sha256 or not isinstance(profiles, str | Path):
         return
     given = file_sha256(profiles)
     if given != assignment.profiles_sha256:
-        raise AssignmentError(
-            f"--profiles {profiles}: not the profiles {assignment.source} was drawn from (the "
-            f"file's sha256 is {given[:16]}..., the assignment's 'profiles_sha256' is "
-            f"{assignment.profiles_sha256[:16]}...); expected the --profiles given to "
-            "`experiment assign` and `adaptive batch` for these nights (or the --district they "
-            "came from)"
+        warnings.warn(
+            f"--profiles {profiles}: not the file {assignment.source} was drawn from (its "
+            f"sha256 is {given[:16]}..., the assignment's 'profiles_sha256' is "
+            f"{assignment.profiles_sha256[:16]}...): a roster updated since? The classes the "
+            "nights served each student in are compared with it instead",
+            ServedInputWarning,
+            stacklevel=2,
         )
 
 

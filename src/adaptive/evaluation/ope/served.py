@@ -20,8 +20,9 @@ tie the job's outputs record is compared and a difference is one named error:
   profiles file's bytes): the layout alone does not tell two catalogs with the same ids apart.
 
 A log that holds more rows before a night than it read (answers that arrived late, as they do)
-is used, with a warning (`ServedInputWarning`); one that holds fewer, or as many other ones, and
-profiles that changed since (a student who moved class), are refused: the messages say so. Messages name counts, nights, files and class ids, never a student id.
+is used, with a warning (`ServedInputWarning`), and so are profiles where up to 10% of the served
+students are in another class (moved since); a log that holds fewer rows, or as many other ones,
+and profiles where more differ, are refused: the messages say so. Messages name counts, nights, files and class ids, never a student id.
 """
 
 from __future__ import annotations
@@ -152,7 +153,8 @@ def check_log(
 
 class ServedInputWarning(UserWarning):
     """The response log given holds more rows before a served night than the night read
-    (answers that arrived late): used, and said."""
+    (answers that arrived late), or a few served students are in another class in the
+    profiles given (moved since): used, and said."""
 
 
 def _same_log(recorded: dict, given: dict) -> bool:
@@ -201,15 +203,32 @@ def check_profiles(served: pd.DataFrame, profiles: Mapping, source: str | Path, 
     if not wrong.any():
         return
     i = int(wrong.to_numpy().argmax())
+    example = (
+        f"e.g. class {given['class_id'][i] or 'none'!r} of school "
+        f"{given['school_id'][i] or 'none'!r}, served in class {job['class_id'][i] or 'none'!r} "
+        f"of school {job['school_id'][i] or 'none'!r}"
+    )
+    if wrong.mean() <= MOVED_SHARE:  # students who moved class since: the field's normal case
+        warnings.warn(
+            f"--profiles {source}: {int(wrong.sum()):,} of {len(ids):,} {what} are in another "
+            f"class or school there than they were served in ({example}): students who moved "
+            "since?",
+            ServedInputWarning,
+            stacklevel=2,
+        )
+        return
     raise ServedInputError(
         f"--profiles {source}: not the profiles the logged nights were served from: "
         f"{int(wrong.sum()):,} of {len(ids):,} {what} are in another class or school there "
-        f"(e.g. class {given['class_id'][i] or 'none'!r} of school "
-        f"{given['school_id'][i] or 'none'!r}, served in class {job['class_id'][i] or 'none'!r} "
-        f"of school {job['school_id'][i] or 'none'!r}). Expected the profiles of `adaptive "
-        "batch --profiles` (or its --district) for these nights; profiles that changed since (a "
-        "student who moved class) no longer match either"
+        f"({example}). Expected the profiles of `adaptive batch --profiles` (or its --district) "
+        f"for these nights (up to {MOVED_SHARE:.0%} of students who moved class since are "
+        "warned of, not refused)"
     )
+
+
+#: Up to this share of served students in another class or school of the profiles given is
+#: read as students who moved since (a warning); more is another district's profiles (an error).
+MOVED_SHARE = 0.1
 
 
 def _ids(frame: pd.DataFrame) -> pd.DataFrame:
