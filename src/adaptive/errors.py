@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Collection
 from dataclasses import dataclass
 
 
@@ -96,3 +98,21 @@ class RepeatedAnswerWarning(UserWarning):
 
 class CoverageWarning(UserWarning):
     """A model and a catalog (or a log) do not cover the same skills; the message has numbers."""
+
+
+def closest_name(name: str, names: Collection[str]) -> str | None:
+    """The name of `names` that `name` most likely means: the same but for case first, else the
+    closest spelling (difflib); None when none is close. The one "did you mean" of the library."""
+    folded = sorted(n for n in names if n.casefold() == str(name).casefold())
+    if folded:
+        return folded[0]
+    close = difflib.get_close_matches(str(name), sorted(names), n=1)
+    return close[0] if close else None
+
+
+def unknown_key(key: str, valid: Collection[str], what: str = "key") -> str:
+    """Why `key` is refused, with its close match among `valid` when there is one:
+    "unknown key 'forget' (did you mean 'forgets'?); valid keys: fitter, fixed, forgets, ..."."""
+    close = closest_name(key, valid)
+    hint = f" (did you mean {close!r}?)" if close else ""
+    return f"unknown {what} {key!r}{hint}; valid {what}s: {', '.join(sorted(valid))}"

@@ -31,7 +31,6 @@ which the next report shows and pre-fills: the file round-trips.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
@@ -47,7 +46,7 @@ from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.dates import EXAMPLE, iso_day, iso_timestamp
-from adaptive.errors import AdaptiveError, ConfigError, NightWarning
+from adaptive.errors import AdaptiveError, ConfigError, NightWarning, closest_name
 from adaptive.files import atomic_write_bytes, read_user_text
 from adaptive.policy.base import TeacherOverrides
 
@@ -346,20 +345,10 @@ def _class_id(source: _Source, value: object, classes: frozenset[str]) -> str | 
         raise source.error("class_id", value, "a class id (text)", "class_id")
     klass = value.strip()
     if classes and klass not in classes:
-        close = _closest(klass, classes)
+        close = closest_name(klass, classes)
         hint = f" (did you mean {close!r}?)" if close else ""
         raise source.error("class_id", klass, f"a class of the profiles{hint}", "class_id")
     return klass
-
-
-def _closest(name: str, names: frozenset[str]) -> str | None:
-    """The name of `names` that `name` most likely means: the same but for case, else the
-    closest spelling (None when none is close)."""
-    folded = sorted(n for n in names if n.casefold() == name.casefold())
-    if folded:
-        return folded[0]
-    close = difflib.get_close_matches(name, sorted(names), n=1)
-    return close[0] if close else None
 
 
 #: what a file's `date` must be, said by each error about it

@@ -26,9 +26,8 @@ from typing import Any
 import numpy as np
 
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, unknown_key
 from adaptive.files import read_user_text
-from adaptive.tracing.specs import unknown_key
 
 #: Names of the scoring terms, in the order their contributions are reported.
 TERMS: tuple[str, ...] = (

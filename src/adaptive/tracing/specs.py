@@ -12,17 +12,15 @@ construct by hand.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import inspect
 import re
 import tomllib
-from collections.abc import Sequence
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, unknown_key
 from adaptive.files import read_user_text
 from adaptive.specs import MODELS_DIR, resolve
 from adaptive.tracing.base import KnowledgeTracer
@@ -125,14 +123,6 @@ def constructor_params(klass: type) -> list[str]:
     """The hyperparameters `klass(...)` takes: the keys a spec's [params] may hold."""
     signature = inspect.signature(klass.__init__)
     return [name for name in signature.parameters if name != "self"]
-
-
-def unknown_key(key: str, valid: Sequence[str], what: str = "key") -> str:
-    """Why `key` is refused, with its close match among `valid` (difflib) when there is one:
-    "unknown key 'forget' (did you mean 'forgets'?); valid keys: fitter, fixed, forgets, ..."."""
-    close = difflib.get_close_matches(str(key), valid, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown {what} {key!r}{hint}; valid {what}s: {', '.join(sorted(valid))}"
 
 
 def _refusal(exc: Exception, params: dict[str, Any]) -> str:

@@ -1,0 +1,17 @@
+"""The library's one "did you mean": a name in another case first, else the closest spelling."""
+
+from adaptive.errors import closest_name, unknown_key
+
+
+def test_the_same_name_in_another_case_is_preferred_to_a_close_spelling() -> None:
+    assert closest_name("MATH-7A", ["math-7a", "math-7b", "MATH-7B"]) == "math-7a"
+
+
+def test_a_misspelling_finds_its_closest_and_nothing_far_is_offered() -> None:
+    assert closest_name("forget", ["forgets", "fixed"]) == "forgets"
+    assert closest_name("zzz", ["forgets", "fixed"]) is None
+
+
+def test_unknown_key_names_the_key_its_match_and_every_valid_one() -> None:
+    text = unknown_key("Forgets", ["fixed", "forgets"])
+    assert text == "unknown key 'Forgets' (did you mean 'forgets'?); valid keys: fixed, forgets"
