@@ -96,6 +96,12 @@ class RepeatedAnswerWarning(UserWarning):
         self.students = students
 
 
+class PlacementWarning(UserWarning):
+    """A placement was made as asked, but part of it cannot take effect (a placement in a
+    `combine` that every earlier one shadows; placement rows for students the state already
+    holds, or that no roster names); the message has counts, never an id."""
+
+
 class CoverageWarning(UserWarning):
     """A model and a catalog (or a log) do not cover the same skills; the message has numbers."""
 

@@ -72,11 +72,13 @@ from adaptive.batch.log_digest import (
 )
 from adaptive.batch.night_checks import (
     check_not_before_last_night,
+    placement_table_changed,
     policy_record,
     policy_served_before,
     rebuild_reason,
     version_served_before,
     warn_future_rows,
+    warn_placed_off_roster,
 )
 from adaptive.batch.overrides import OverrideSet, read_overrides, record_overrides
 from adaptive.batch.partition import (
@@ -550,13 +552,17 @@ def _serve_date(
             stacklevel=2,
         )
         reuse = False
+    placement_changed = placement_table_changed(meta, placement_sha, previous)
+    reuse = reuse and not placement_changed
     if same_model and not reuse:
         del log
         log, quarantined = _read_log(data, mapping, quarantine, None)
         _release_arrow_memory()
     if late is not None or new_catalog:
         snap, since = None, None  # as a first night: history and tracer from every response
-    why_rebuilt = rebuild_reason(meta, loaded.version, model_name, late, new_catalog, reuse)
+    why_rebuilt = rebuild_reason(
+        meta, loaded.version, model_name, late, new_catalog, reuse, placement_changed
+    )
     profiles = reading.result() if reading is not None else _profiles_of(profiles)
     check_profiles(profiles, catalog)  # topics and goals the catalog lacks: a warning
     if not log.has_timestamps:
@@ -573,6 +579,8 @@ def _serve_date(
     tracer_state = snap.tracer if reuse else model.init_state()
     # students new to the state start from their grade, not the population prior (issue 16)
     absorbed = log.students[np.unique(log.student[new_rows if reuse else before])]
+    if given is not None:
+        warn_placed_off_roster(given, profiles, log.students, _source_name(placement))
     place_new_students(
         model, tracer_state, catalog, profiles, [*profiles, *absorbed.tolist()], given=given
     )
@@ -597,7 +605,7 @@ def _serve_date(
     snapshot_sha = state_digest(tracer_state, history)
     save_state = functools.partial(
         save_snapshot, state_dir, day, cutoff, model_name, loaded.version, tracer_state, history,
-        recorded, layout,
+        recorded, layout, placement_sha,
     )  # fmt: skip
 
     roster = sorted(set(profiles) | set(history.students) | set(tracer_state.students))

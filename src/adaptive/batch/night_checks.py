@@ -9,20 +9,31 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from adaptive.batch import writer
 from adaptive.batch.partition import OUTPUT_TABLES
-from adaptive.errors import ConfigError, NightWarning
+from adaptive.errors import ConfigError, NightWarning, PlacementWarning
+
+if TYPE_CHECKING:
+    from adaptive.placement import Placement
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def rebuild_reason(
-    meta: dict | None, version: str, model_name: str, late, new_catalog: bool, reuse: bool
+    meta: dict | None,
+    version: str,
+    model_name: str,
+    late,
+    new_catalog: bool,
+    reuse: bool,
+    placement_changed: bool = False,
 ) -> str:
     """Why the night rebuilds the state from every response, in words ("" when it does not)."""
     if reuse:
@@ -33,6 +44,8 @@ def rebuild_reason(
         return "the catalog changed"
     if late is not None:
         return "the log changed before the last snapshot's cutoff"
+    if placement_changed:
+        return "another placement table than the last snapshot's"
     if meta["model_name"] != model_name:
         return f"another model ({meta['model_name']} before)"
     return f"a new champion version ({meta['model_version']} -> {version})"
@@ -146,3 +159,51 @@ def policy_served_before(out: Path, day: str, record: dict) -> str | None:
         stacklevel=3,
     )
     return policy_label(before)
+
+
+def placement_table_changed(
+    meta: dict | None, placement_sha: str | None, previous: str | None
+) -> bool:
+    """True when tonight's `--placement` table is not the one the last snapshot's students were
+    placed from (another table, or one given for the first time): the tracer state is then
+    rebuilt from every response with tonight's table, as a recompute would place them, so that
+    a recommendation saying "placed from FILE" is true of every student the table covers. A
+    night without a table keeps the snapshot's placements, and says that their recommendations
+    no longer name the table."""
+    if meta is None:
+        return False
+    recorded = meta.get("placement")
+    if placement_sha is None:
+        if recorded is not None:
+            warnings.warn(
+                f"the snapshot of {previous} was placed from a --placement table that this "
+                "night is not given: its students keep that placement, but recommendations of "
+                "students with no answers now say they were placed from their grade. Give the "
+                "same --placement every night",
+                NightWarning,
+                stacklevel=3,
+            )
+        return False
+    return recorded != placement_sha
+
+
+def warn_placed_off_roster(
+    placement: Placement,
+    profiles: Mapping[str, object],
+    log_students: Sequence[str],
+    source: str | None,
+) -> int:
+    """Count (and warn of) the placement table's students that no profile names and the log has
+    no answer of: nobody is placed from their rows (an id typed otherwise, e.g. a leading zero
+    lost in a spreadsheet). A count, never an id. Returns the count."""
+    known = set(profiles).union(str(s) for s in log_students)
+    off = sum(1 for s in placement.students if s not in known)
+    if off:
+        warnings.warn(
+            f"{source or 'the placement table'}: {off:,} of its {len(placement.students):,} "
+            "students are in no profile and have no answer in the log: their rows place nobody "
+            "(ids written otherwise than in the roster, e.g. a leading zero lost?)",
+            PlacementWarning,
+            stacklevel=3,
+        )
+    return off

@@ -7,7 +7,7 @@ skills it covers (`model.init_state(ids, prior=placement)` or `model.place(state
     placement = grade_placement(catalog, profiles)            # from grade level
     placement = read_placement("last_year.csv", catalog)     # a prior year's mastery (`table`)
     placement = diagnostic.placement()                        # an adaptive placement check
-    placement = combine(diagnostic_placement, grade_placement(catalog, profiles))
+    placement = combine(records, grade_placement(catalog, profiles))   # records first, then grade
 
 Every placement says where it came from per student (`sources`, e.g. "placed from grade 4"), so a
 recommendation can give it as a reason.
@@ -15,6 +15,7 @@ recommendation can give it as a reason.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,7 +26,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.codes import id_list
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, PlacementWarning
 from adaptive.grades import grade_label
 
 if TYPE_CHECKING:
@@ -35,9 +36,12 @@ if TYPE_CHECKING:
 #: values, not fitted to any simulator: skills of earlier grades are mostly known, the own grade's
 #: partly (the year has started), later grades rarely. Gaps beyond the table use its ends.
 DEFAULT_GRADE_TABLE: dict[int, float] = {-3: 0.95, -2: 0.92, -1: 0.88, 0: 0.4, 1: 0.1, 2: 0.05}
-#: Own-grade skills from the grade's first to its last in prerequisite order (mean 0.4 as
-#: `DEFAULT_GRADE_TABLE[0]`): early skills of the year are mostly taught, late ones mostly not;
-#: the last one no less likely known than the next grade's skills (`DEFAULT_GRADE_TABLE[1]`).
+#: Own-grade skills run from the grade's first to its last in prerequisite order, from gap 0's
+#: P(known) + this to gap 0's - this (early skills of the year are mostly taught, late ones
+#: mostly not), kept between the neighbouring grades' values (`GradeTable.own_grade_line`).
+OWN_GRADE_HALF_RANGE = 0.3
+#: The default table's own-grade line: 0.4 +- 0.3 (mean `DEFAULT_GRADE_TABLE[0]`); the last
+#: own-grade skill no less likely known than the next grade's skills (`DEFAULT_GRADE_TABLE[1]`).
 DEFAULT_OWN_GRADE: tuple[float, float] = (0.7, 0.1)
 
 
@@ -93,6 +97,18 @@ class Placement:
     def __len__(self) -> int:
         return len(self.students)
 
+    def __repr__(self) -> str:
+        """Counts and sources, never the ids: a placement of a district would print 400,000
+        student ids into a log (and ids stay out of logs)."""
+        known = float(np.mean(~np.isnan(self.mastery))) if self.mastery.size else 0.0
+        counts = pd.Series(self.sources, dtype=object).value_counts()
+        shown = ", ".join(f"{src!r}: {n:,}" for src, n in counts.head(3).items())
+        more = f" and {len(counts) - 3} more" if len(counts) > 3 else ""
+        return (
+            f"Placement({len(self.students):,} students x {len(self.skills):,} skills, "
+            f"{known:.0%} known; sources {{{shown}{more}}})"
+        )
+
     def aligned(self, skills: Sequence[str] | pd.Index) -> np.ndarray:
         """(n_students, len(skills)) mastery in the order of `skills`; NaN for skills it lacks."""
         codes = self._skill_index.get_indexer(pd.Index(skills).astype(str))
@@ -146,12 +162,14 @@ class GradeTable:
     `own_grade` refines gap 0: a grade's curriculum is taught in prerequisite order, so a student
     partway through their grade more likely knows its early skills than its late ones. With
     `(first, last)` the P(known) of an own-grade skill runs linearly from `first` (the grade's
-    shallowest skills in the prerequisite graph) to `last` (its deepest); None keeps the flat
-    `by_gap[0]`.
+    shallowest skills in the prerequisite graph) to `last` (its deepest); "sloped" (the
+    default) is `by_gap[0]` +- `OWN_GRADE_HALF_RANGE`, so the table's own value for gap 0 stays
+    the grade's mean (0.4 -> (0.7, 0.1) in the default table); "flat" (or None) keeps `by_gap[0]`
+    for every own-grade skill. Either line is kept between the neighbouring grades' values.
     """
 
     by_gap: Mapping[int, float] = field(default_factory=lambda: dict(DEFAULT_GRADE_TABLE))
-    own_grade: tuple[float, float] | None = DEFAULT_OWN_GRADE
+    own_grade: tuple[float, float] | str | None = "sloped"
 
     def __post_init__(self) -> None:
         if not self.by_gap:
@@ -159,9 +177,29 @@ class GradeTable:
         # a table read from TOML or JSON has text keys ("-1"): they are the same gaps
         by_gap = {_gap(k): _p_known(k, p) for k, p in self.by_gap.items()}
         object.__setattr__(self, "by_gap", by_gap)
-        if self.own_grade is not None and not all(0.0 <= v <= 1.0 for v in self.own_grade):
-            raise ConfigError(f"grade table own_grade {self.own_grade}: expected two P(known)")
+        object.__setattr__(self, "own_grade", self._own_grade_ends())
         self._check_order()
+
+    def _own_grade_ends(self) -> tuple[float, float] | None:
+        """`own_grade` as (first, last) P(known), or None for a flat gap 0."""
+        own = self.own_grade
+        if own is None or own == "flat":
+            return None
+        if own == "sloped":
+            middle = float(self.lookup(np.array([0]))[0])
+            first = min(middle + OWN_GRADE_HALF_RANGE, 1.0)
+            return round(first, 6), round(max(middle - OWN_GRADE_HALF_RANGE, 0.0), 6)
+        if (
+            isinstance(own, str)
+            or not isinstance(own, Sequence)
+            or len(own) != 2
+            or not all(isinstance(v, int | float) and 0.0 <= v <= 1.0 for v in own)
+        ):
+            raise ConfigError(
+                f"grade table own_grade {own!r}: expected 'sloped', 'flat' or (first, last), "
+                "two P(known) in [0, 1]"
+            )
+        return float(own[0]), float(own[1])
 
     def _check_order(self) -> None:
         """P(known) may not rise with the grade gap: a later grade's skill more likely known
@@ -286,17 +324,28 @@ def given_or_grade(
     known = [p.student_id for p in profiles if given.source_of(p.student_id) is not None]
     if not known:
         return grade
-    return combine(given.subset(known), grade).subset([p.student_id for p in profiles])
+    # a saved diagnostic covers every skill: the grade only fills what the given lacks, silently
+    both = _combined((given.subset(known), grade), warn=False)
+    return both.subset([p.student_id for p in profiles])
 
 
 def combine(*placements: Placement) -> Placement:
     """One placement from several, the first that knows a (student, skill) winning.
 
-    E.g. `combine(diagnostic, records, grade)`: a diagnostic's answer beats last year's record,
-    which beats the grade-level guess. A student's source is the first placement's that covers
+    E.g. `combine(records, grade_placement(catalog, profiles))`: last year's record beats the
+    grade-level guess, skill by skill. A student's source is the first placement's that covers
     any of their skills. The result carries no grades (it is not grade level alone), so a
-    diagnostic started from it updates its values with the graph model.
+    diagnostic started from it (`PlacementDiagnostic(catalog, prior=combine(records, grade))`)
+    updates its values with the graph model: that is how a diagnostic uses the records too. A
+    diagnostic's own placement covers every skill (what it did not ask it infers), so nothing
+    after it in a `combine` would be used: a later placement that adds nothing for the students
+    it shares with earlier ones is said (`PlacementWarning`), as is any such shadowing.
     """
+    return _combined(placements, warn=True)
+
+
+def _combined(placements: Sequence[Placement], warn: bool) -> Placement:
+    """`combine`; `warn`: say when a placement adds nothing (`_warn_shadowed`)."""
     if not placements:
         raise ConfigError("combine needs at least one placement")
     students = list(dict.fromkeys(s for p in placements for s in p.students))
@@ -304,11 +353,13 @@ def combine(*placements: Placement) -> Placement:
     out = np.full((len(students), len(skills)), np.nan)
     sources = np.full(len(students), "", dtype=object)
     index = pd.Index(students)
-    for p in placements:
+    for i, p in enumerate(placements):
         rows = index.get_indexer(pd.Index(p.students))
         values = p.aligned(skills)
         block = out[rows]
         fill = np.isnan(block) & ~np.isnan(values)
+        if warn and i and not fill.any() and (~np.isnan(values)).any():
+            _warn_shadowed(p, placements[:i])
         block[fill] = values[fill]
         out[rows] = block
         src = np.asarray(p.sources, dtype=object)
@@ -316,6 +367,21 @@ def combine(*placements: Placement) -> Placement:
         sources[rows[new_source]] = src[new_source]
     sources[sources == ""] = "population prior"
     return Placement(tuple(students), tuple(skills), out, tuple(sources))
+
+
+def _warn_shadowed(later: Placement, earlier: Sequence[Placement]) -> None:
+    """Say that `later` adds nothing to a `combine`: every (student, skill) it knows is given by
+    an earlier placement (a diagnostic's placement, which covers every skill, put first)."""
+    first = earlier[0].sources[0] if earlier[0].sources else "an earlier placement"
+    warnings.warn(
+        f"combine: the placement {later.sources[0] if later.sources else ''!r} adds nothing: "
+        f"an earlier one ({first!r}) already gives every skill it knows for its students, and "
+        "the first placement that knows a skill wins. To use a student's records with a "
+        "diagnostic, start the diagnostic from them: "
+        "PlacementDiagnostic(catalog, prior=combine(records, grade_placement(catalog, profiles)))",
+        PlacementWarning,
+        stacklevel=4,
+    )
 
 
 def place_new_students(

@@ -1,0 +1,90 @@
+"""A `--placement` table across nights, as the vendor trial of stop 38 used it: a table given
+after the first night, a table left off later, and rows whose student no roster names."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.batch import run_daily_job
+from adaptive.batch.job import read_profiles
+from adaptive.curriculum import Catalog
+from adaptive.errors import NightWarning, PlacementWarning
+
+DAY_1, DAY_2, DAY_3 = "2026-09-28", "2026-10-05", "2026-10-06"
+
+
+def served(out, table: str, day: str) -> pd.DataFrame:
+    return pd.read_parquet(out / table / f"date={day}")
+
+
+def table_for(district, tmp_path, extra_ids=()) -> tuple[list[str], str]:
+    """last_year.csv: 5 students who have answered, 0.99 on the catalog's last skill."""
+    profiles = read_profiles(district.profiles)
+    ids = sorted(s for s in district.log.students if s in profiles)[:5]
+    skill = Catalog.from_json(district.catalog).skills[-1].id
+    rows = [*ids, *extra_ids]
+    pd.DataFrame({"student_id": rows, "skill_id": skill, "mastery": 0.99}).to_csv(
+        tmp_path / "last_year.csv", index=False
+    )
+    return ids, skill
+
+
+def mastery_of(out, day: str, ids: list[str]) -> np.ndarray:
+    """(students, skills) the night's mastery of these students."""
+    students = served(out, "students", day).set_index("student_id")
+    return np.stack(students.loc[ids, "mastery"].to_numpy())
+
+
+def test_a_table_given_after_the_first_night_places_its_students_as_a_recompute(
+    district, tmp_path
+):
+    """The table given on the second night changed nothing for students the state already held
+    (placed on the first night from their grade), while their recommendations said "placed from
+    last_year.csv". Now another table than the snapshot's rebuilds the tracer state, so the
+    night equals a recompute with the table."""
+    ids, _ = table_for(district, tmp_path)
+    table = tmp_path / "last_year.csv"
+    out = tmp_path / "out"
+    run_daily_job(DAY_1, out, **district.job_args())
+    summary = run_daily_job(DAY_2, out, **district.job_args(placement=table))
+    assert summary.state_rebuilt
+    assert summary.rebuild_reason == "another placement table than the last snapshot's"
+    full = tmp_path / "full"
+    run_daily_job(DAY_2, full, **district.job_args(placement=table))  # a recompute
+    np.testing.assert_array_equal(mastery_of(out, DAY_2, ids), mastery_of(full, DAY_2, ids))
+    without = tmp_path / "without"
+    run_daily_job(DAY_2, without, **district.job_args())
+    differs = mastery_of(out, DAY_2, ids) != mastery_of(without, DAY_2, ids)
+    assert differs.any()  # the table placed its students (one who answered the skill often
+    # may end where the answers put them either way)
+    # the same table the next night: the snapshot is reused
+    again = run_daily_job(DAY_3, out, **district.job_args(placement=table))
+    assert not again.state_rebuilt
+
+
+def test_a_night_without_the_snapshots_table_says_so(district, tmp_path):
+    table_for(district, tmp_path)
+    out = tmp_path / "out"
+    run_daily_job(DAY_1, out, **district.job_args(placement=tmp_path / "last_year.csv"))
+    with pytest.warns(NightWarning, match="placed from a --placement table that this night"):
+        summary = run_daily_job(DAY_2, out, **district.job_args())
+    assert not summary.state_rebuilt  # the placements are kept
+
+
+def test_rows_of_students_on_no_roster_are_counted(district, tmp_path):
+    """A table row for 'NEW0001' (the roster says 'NEW001') placed nobody, without a word."""
+    table_for(district, tmp_path, extra_ids=("NEW0001", "NEW0002"))
+    with pytest.warns(PlacementWarning, match="2 of its 7 students are in no profile"):
+        run_daily_job(
+            DAY_1, tmp_path / "out", **district.job_args(placement=tmp_path / "last_year.csv")
+        )
+    table_for(district, tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlacementWarning)
+        run_daily_job(
+            DAY_1, tmp_path / "ok", **district.job_args(placement=tmp_path / "last_year.csv")
+        )

@@ -1,0 +1,77 @@
+"""A vendor's first-day placement, as the user trial of stop 38 tried it: the grade table's own
+value for a student's grade, `combine` with a diagnostic, and a placement printed into a log."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from adaptive.curriculum import Catalog, LearnerProfile, Skill
+from adaptive.errors import ConfigError, PlacementWarning
+from adaptive.placement import GradeTable, Placement, combine, grade_placement
+
+
+def one_grade() -> Catalog:
+    """a (grade 1) <- b <- c <- d (grade 2, in prerequisite order)."""
+    return Catalog(
+        (
+            Skill("a", grade=1),
+            Skill("b", prerequisites=("a",), grade=2),
+            Skill("c", prerequisites=("b",), grade=2),
+            Skill("d", prerequisites=("c",), grade=2),
+        )
+    )
+
+
+def own_grade_values(table: GradeTable) -> np.ndarray:
+    return grade_placement(one_grade(), [LearnerProfile("x", grade=2)], table).mastery[0, 1:]
+
+
+def test_the_tables_own_value_for_the_students_grade_is_used() -> None:
+    """{0: 0.3} and {0: 0.6} placed the own grade alike (the default line 0.7 -> 0.1 won)."""
+    low = own_grade_values(GradeTable({-1: 0.8, 0: 0.3, 1: 0.1}))
+    high = own_grade_values(GradeTable({-1: 0.9, 0: 0.6, 1: 0.1}))
+    np.testing.assert_allclose(low, [0.6, 0.3, 0.1])  # 0.3 +- 0.3, kept above gap 1's 0.1
+    np.testing.assert_allclose(high, [0.9, 0.6, 0.3])
+    assert GradeTable().own_grade == (0.7, 0.1)  # the default table's line is unchanged
+
+
+def test_a_flat_or_explicit_own_grade_line_and_bad_ones() -> None:
+    np.testing.assert_allclose(own_grade_values(GradeTable({0: 0.3}, own_grade="flat")), 0.3)
+    np.testing.assert_allclose(
+        own_grade_values(GradeTable({-1: 0.9, 0: 0.4, 1: 0.1}, own_grade=(0.8, 0.2))),
+        [0.8, 0.5, 0.2],
+    )
+    for bad in ("steep", (0.5,), (0.5, 2.0), ("a", "b")):
+        with pytest.raises(ConfigError, match="'sloped', 'flat' or \\(first, last\\)"):
+            GradeTable(own_grade=bad)
+
+
+def full(source: str, value: float) -> Placement:
+    return Placement(("x",), ("a", "b"), np.array([[value, value]]), (source,))
+
+
+def test_a_diagnostic_put_before_the_records_is_said_to_shadow_them() -> None:
+    """combine(diagnostic, records, grade) kept the diagnostic's inferred values for every skill
+    and used the records for none, without a word."""
+    records = Placement(("x",), ("b",), np.array([[0.4]]), ("placed from last_year.csv",))
+    with pytest.warns(PlacementWarning, match="'placed from last_year.csv' adds nothing"):
+        both = combine(full("placed by diagnostic (3 questions)", 0.84), records)
+    assert both.mastery[0, 1] == 0.84
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        right_order = combine(records, full("placed from grade 4", 0.1))  # fills a: no warning
+    np.testing.assert_allclose(right_order.mastery[0], [0.4, 0.1])  # columns: b, a
+
+
+def test_a_placement_prints_counts_and_sources_never_ids() -> None:
+    ids = tuple(f"stu{i:07d}" for i in range(1000))
+    p = Placement(ids, ("a",), np.full((1000, 1), 0.5), ("placed from grade 4",) * 1000)
+    text = repr(p)
+    assert "stu0000001" not in text and len(text) < 200
+    assert (
+        text
+        == "Placement(1,000 students x 1 skills, 100% known; sources {'placed from grade 4': 1,000})"
+    )
