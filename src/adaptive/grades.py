@@ -21,8 +21,13 @@ from adaptive.errors import ConfigError
 
 KINDERGARTEN = 0
 PRE_KINDERGARTEN = -1
+#: The highest grade read (12, and 13 where a district counts a post-secondary year): a grade
+#: of 100 or -5 is a typo, placed against no catalog ("placed from grade 100").
+HIGHEST_GRADE = 13
 #: What a grade may be, as errors say it.
-GRADE_EXPECTED = "a whole number, K (kindergarten, 0) or PK (pre-kindergarten, -1)"
+GRADE_EXPECTED = (
+    f"a whole number from 1 to {HIGHEST_GRADE}, K (kindergarten, 0) or PK (pre-kindergarten, -1)"
+)
 
 _NAMED = {
     "k": KINDERGARTEN,
@@ -37,8 +42,17 @@ _LABELS = {KINDERGARTEN: "K", PRE_KINDERGARTEN: "PK"}
 
 
 def to_grade(value: Any) -> tuple[bool, int | None]:
-    """(fits, grade): None stays None; a whole number (int, 5.0, "5", "05", "5.0", "-1") or a named
-    grade ("K", "PK", any case) becomes an int; anything else does not fit."""
+    """(fits, grade): None stays None; a whole number from PK (-1) to `HIGHEST_GRADE` (int,
+    5.0, "5", "05", "5.0", "-1") or a named grade ("K", "PK", any case) becomes an int;
+    anything else does not fit."""
+    fits, grade = _as_grade(value)
+    if fits and grade is not None and not PRE_KINDERGARTEN <= grade <= HIGHEST_GRADE:
+        return False, value
+    return fits, grade
+
+
+def _as_grade(value: Any) -> tuple[bool, int | None]:
+    """`to_grade` before the range check."""
     if value is None:
         return True, None
     if type(value) is int:  # the common case, first: profiles are read in bulk each night

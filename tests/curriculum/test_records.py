@@ -28,7 +28,10 @@ def test_good_records_convert_lists_and_ints() -> None:
 @pytest.mark.parametrize(
     "record, message",
     [
-        ({"student_id": "s1", "grade": "four"}, "grade = 'four' (expected a whole number, K"),
+        (
+            {"student_id": "s1", "grade": "four"},
+            "grade = 'four' (expected a whole number from 1 to 13, K",
+        ),
         ({"student_id": "s1", "grade": 4.5}, "grade = 4.5"),
         ({"student_id": "s1", "interests": ["math"]}, "interests = ['math'] (expected an object"),
         ({"student_id": "s1", "interests": {"math": "a lot"}}, "interests = "),
@@ -64,7 +67,7 @@ def test_kindergarten_and_text_grades_read_the_same_everywhere(tmp_path) -> None
         "4",
     )
     for bad in ("fourth", 4.5, "4.5", True, "5th", float("nan"), "nan"):
-        with pytest.raises(ConfigError, match="expected a whole number, K"):
+        with pytest.raises(ConfigError, match="expected a whole number from 1 to 13, K"):
             parse_grade(bad)
     path = tmp_path / "profiles.jsonl"
     lines = [{"student_id": "k1", "grade": "K"}, {"student_id": "s5", "grade": "05"}]

@@ -75,3 +75,18 @@ def test_a_placement_prints_counts_and_sources_never_ids() -> None:
         text
         == "Placement(1,000 students x 1 skills, 100% known; sources {'placed from grade 4': 1,000})"
     )
+
+
+def test_a_grade_no_school_has_is_refused_where_it_is_read(tmp_path) -> None:
+    """Grades 100 and -5 were read, and the reasons said "placed from grade 100"."""
+    from adaptive.curriculum import read_profiles
+    from adaptive.records import RecordError
+
+    for grade in (100, -5, 14):
+        with pytest.raises(ConfigError, match=f"grade {grade}; expected a whole number from 1"):
+            LearnerProfile("x", grade=grade)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,grade\na,5\nb,100\n")
+    with pytest.raises(RecordError, match="roster.csv, line 3: grade = '100'"):
+        read_profiles(roster)
+    assert [LearnerProfile("x", grade=g).grade for g in ("PK", "K", 12, 13)] == [-1, 0, 12, 13]

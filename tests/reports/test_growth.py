@@ -104,7 +104,9 @@ def test_norm_file_per_grade_and_errors(tmp_path):
     path.write_text("[grade.K]\nstart = 0.05\nend = 0.6\n")  # kindergarten is grade 0
     assert Norm.from_toml(path).grades == {0: (0.05, 0.6)}
     path.write_text("[grade.fourth]\nstart = 0.05\nend = 0.6\n")
-    with pytest.raises(ConfigError, match=r"\[grade.fourth\]: expected a whole number, K"):
+    with pytest.raises(
+        ConfigError, match=r"\[grade.fourth\]: expected a whole number from 1 to 13, K"
+    ):
         Norm.from_toml(path)
     path.write_text('year_start = "September"\n')
     with pytest.raises(ConfigError, match="year_start 'September': expected MM-DD"):

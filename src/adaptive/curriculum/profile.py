@@ -18,7 +18,7 @@ from adaptive.data.codes import id_text
 from adaptive.data.readers import read_header
 from adaptive.errors import ConfigError
 from adaptive.files import atomic_write_bytes, user_text_lines
-from adaptive.grades import parse_grade
+from adaptive.grades import HIGHEST_GRADE, PRE_KINDERGARTEN, parse_grade
 from adaptive.records import from_record, to_record
 
 
@@ -48,8 +48,9 @@ class LearnerProfile:
         _check_id_lists(self)
         # "K" is grade 0 and "5" grade 5 here as in a profiles file; 4.5 or "fourth" is an error
         # now, not a ValueError in placement later
-        if self.grade is None or type(self.grade) is int:  # the common case: 400,000 a night
-            return
+        grade = self.grade
+        if grade is None or (type(grade) is int and PRE_KINDERGARTEN <= grade <= HIGHEST_GRADE):
+            return  # the common case: 400,000 a night
         grade = parse_grade(self.grade, f"profile {self.student_id!r}")
         if grade is not self.grade:
             object.__setattr__(self, "grade", grade)

@@ -70,6 +70,7 @@ from adaptive.errors import (
     CoverageWarning,
     LateAnswerWarning,
     NotFittedError,
+    PlacementWarning,
     RepeatedAnswerWarning,
 )
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
@@ -396,6 +397,7 @@ class KnowledgeTracer(ABC):
         state.add_students(ids, initial)
         if prior is not None:
             if ids:
+                _warn_not_placed(ids, prior)
                 wanted = set(ids)
                 prior = prior.subset([s for s in prior.students if s in wanted])
             self.place(state, prior)
@@ -409,6 +411,7 @@ class KnowledgeTracer(ABC):
         """
         self._check_state(state)
         _check_placement(placement, "placement")
+        _warn_unknown_placed_skills(placement, self.skills_)
         prior = placement.aligned(self.skills_)
         with state.lock:
             rows = state.rows_adding(list(placement.students), self._state_row())
@@ -1026,6 +1029,40 @@ class Untraced:
 def index_codes(vocabulary: pd.Index, ids: pd.Index | np.ndarray) -> np.ndarray:
     """Codes of `ids` in a fitted vocabulary; -1 for ids the model never saw (cold start)."""
     return vocabulary.get_indexer(pd.Index(ids)).astype(np.int64)
+
+
+def _warn_not_placed(ids: Sequence[str], prior: Placement) -> None:
+    """Say how many of `ids` the `prior` given for them does not cover (an id typed otherwise
+    than in the placement): they start from the population prior. A count, never an id."""
+    missing = sum(1 for s in ids if prior.source_of(s) is None)
+    if missing:
+        warnings.warn(
+            f"init_state: {missing:,} of the {len(ids):,} students are not in the placement "
+            "given as prior: they start from the population prior (ids written otherwise? "
+            "combine(..., grade_placement(catalog, profiles)) places everyone with a grade)",
+            PlacementWarning,
+            stacklevel=3,
+        )
+
+
+def _warn_unknown_placed_skills(placement: Placement, skills: Sequence[str]) -> None:
+    """Say which of the placement's skills (with a value) the model does not trace: their
+    values are not placed (a skill id of another catalog, or a model fitted before the skill
+    existed: `extend_skills(catalog)` adds it)."""
+    known = set(map(str, skills))
+    valued = ~np.all(np.isnan(placement.mastery), axis=0)
+    unknown = [k for k, v in zip(placement.skills, valued, strict=True) if v and k not in known]
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (
+            f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        )
+        warnings.warn(
+            f"placement: {len(unknown):,} skills the model does not trace are not placed: {shown} "
+            "(skill ids of another catalog? a skill added since the fit: "
+            "model.extend_skills(catalog))",
+            PlacementWarning,
+            stacklevel=3,
+        )
 
 
 def _check_placement(prior: object, name: str = "prior") -> None:
