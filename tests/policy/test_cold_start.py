@@ -341,3 +341,29 @@ def test_a_vendors_ids_times_and_inputs_are_read_as_the_rest_of_the_library_read
     for message, given in mistakes.items():
         with pytest.raises(TypeError, match=message):
             batch_from_model(model, state, cat, student_ids=["x"], **given)
+
+
+def test_the_state_says_where_a_student_was_placed_from(model, tmp_path) -> None:
+    """A student placed by the diagnostic (`init_state(prior=session.placement())`) was said to
+    be "placed from grade 3" by every request without the same Placement passed again, while
+    served another grade's work: the state now records where each student was placed from,
+    through a save and a load, and a restart forgets it."""
+    from adaptive.placement import Placement
+    from adaptive.tracing.base import TracingState
+
+    cat = graded_catalog()
+    profiles = [LearnerProfile("d", grade=3), LearnerProfile("g", grade=3)]
+    skills = tuple(str(s) for s in model.skills_)
+    diagnosed = Placement(("d",), skills, np.full((1, len(skills)), 0.95),
+                          ("placed by diagnostic (15 questions)",))  # fmt: skip
+    state = model.init_state(["d"], prior=diagnosed)
+    batch = batch_from_model(model, state, cat, profiles, student_ids=["d", "g"])
+    assert list(batch.placement) == ["placed by diagnostic (15 questions)", "placed from grade 3"]
+    state.save(tmp_path / "state.npz")
+    again = TracingState.load(tmp_path / "state.npz")
+    said = batch_from_model(model, again, cat, profiles, student_ids=["d"]).placement[0]
+    assert said == "placed by diagnostic (15 questions)"
+    model.restart(again, ["d"])  # placed again below: from the grade
+    assert batch_from_model(model, again, cat, profiles, student_ids=["d"]).placement[0] == (
+        "placed from grade 3"
+    )

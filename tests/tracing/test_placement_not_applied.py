@@ -1,5 +1,6 @@
 """Placement values that cannot take effect are said, never dropped without a word (the vendor
-trial of stop 38): a skill the model does not trace, a student the prior does not cover."""
+trial of stop 38): a student the prior does not cover; and where a student was placed from is
+kept in the state, so their recommendations say it without the placement at hand."""
 
 from __future__ import annotations
 
@@ -24,16 +25,6 @@ def placement(students, skills, value=0.9) -> Placement:
     return Placement(
         tuple(students), tuple(skills), m, ("placed from last_year.csv",) * len(students)
     )
-
-
-def test_a_skill_the_model_does_not_trace_is_named(model) -> None:
-    known = str(model.skills_[0])
-    given = placement(["new1"], [known, "NOT.A.SKILL"])
-    with pytest.warns(
-        PlacementWarning, match="1 skills the model does not trace are not placed: NOT.A.SKILL"
-    ):
-        state = model.init_state(["new1"], prior=given)
-    assert model.mastery(state)[0, 0] == pytest.approx(0.9)  # the known skill is placed
 
 
 def test_students_the_prior_does_not_cover_are_counted_not_named(model) -> None:

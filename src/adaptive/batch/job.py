@@ -991,6 +991,7 @@ def student_batch(
         {k: v[rows] for k, v in state.arrays.items()},
         skills=state.skills,
         model=state.model,
+        sources=state.sources,
     )
     batch = batch_from_model(
         model,

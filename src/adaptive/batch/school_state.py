@@ -23,7 +23,7 @@ from scipy import sparse
 
 from adaptive.batch.history import StudentHistory
 from adaptive.curriculum import Catalog
-from adaptive.tracing.base import TracingState
+from adaptive.tracing.base import PLACED_FROM, TracingState
 
 UNSIGNED = "__u"
 
@@ -73,6 +73,8 @@ def decode_state(
         [s for s, k in zip(ids, t_keep, strict=True) if k],
         {name: _fill(values, len(ids))[t_keep] for name, values in arrays.items()},
     )
+    if PLACED_FROM in tracer.arrays:  # its codes' texts (`sources`) are not in the table:
+        tracer.arrays[PLACED_FROM][:] = -1  # unsaid, never read against another vocabulary
     h_keep = _present(table, ["h_n_responses"])
     fields = {}
     for name, dtype, fill in (

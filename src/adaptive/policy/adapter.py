@@ -518,9 +518,14 @@ def batch_from_model(
         placed = _cold_start(model, catalog, [plist[i] for i in cold], placement, grade_table)
         mastery[cold], p_correct[cold], sources[cold] = placed
     if placement is not None and have.any():
-        # a student the state holds who never answered was started from their placement too
+        # a student the state holds who never answered was started from their placement too:
+        # where the state recorded it (`model.place`, `init_state(prior=)`), else as given now
         silent = np.flatnonzero(have)[model.responses_seen(state, state_rows[have]) == 0]
-        sources[silent] = [_placed_source(plist[i], placement) for i in silent]
+        recorded = state.placed_from(state_rows[silent])
+        sources[silent] = [
+            said or _placed_source(plist[i], placement)
+            for i, said in zip(silent.tolist(), recorded.tolist(), strict=True)
+        ]
     hist = history_features(
         log, ids, catalog, config.progress_window, item_to_activity, config.repeatable_kinds
     )

@@ -93,6 +93,12 @@ LAST_ANSWER = "last_answer"
 #: recognized (`RepeatedAnswerWarning`) and answered alike instead of being absorbed twice.
 LAST_KEY = "last_answer_key"
 LAST_P = "last_answer_p"
+#: State array of every model: where each student was placed from, as a code into the state's
+#: `sources` ("placed from grade 4", "placed by diagnostic (15 questions)"); -1 = not placed.
+#: A recommendation says it, from the state itself: an app keeps the state, not the placement.
+PLACED_FROM = "placed_from"
+#: The value of a new (or restarted) student's row in the arrays the base class keeps (0 else).
+BASE_ROW: dict[str, float] = {PLACEMENT: np.nan, PLACED_FROM: -1}
 
 
 @dataclass(eq=False)
@@ -111,6 +117,7 @@ class TracingState:
     arrays: dict[str, np.ndarray]
     skills: tuple[str, ...] | None = None
     model: str | None = None
+    sources: list[str] = field(default_factory=list)  # the texts `PLACED_FROM` codes point to
     _rows: dict[str, int] = field(default_factory=dict, repr=False)
     _spare: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
@@ -171,8 +178,8 @@ class TracingState:
     def add_students(self, student_ids: Iterable[str], initial: dict[str, np.ndarray]) -> None:
         """Append rows for new students; `initial[name]` is one row's initial value.
 
-        Arrays not named in `initial` (those the base class keeps) get 0, or NaN for the
-        placement (not placed). Holds the state's lock: growth is atomic. Each array is a view
+        Arrays not named in `initial` (those the base class keeps) get 0, or `BASE_ROW`'s
+        value (the placement: NaN, not placed; its source: -1). Holds the state's lock: growth is atomic. Each array is a view
         of a buffer with spare rows, so adding one student to a large state copies nothing most
         of the time: a vendor's first answer of a new student does not cost more as the
         district grows.
@@ -186,7 +193,7 @@ class TracingState:
             for name, current in self.arrays.items():
                 row = initial.get(name)
                 if row is None:
-                    row = np.nan if name == PLACEMENT else 0
+                    row = BASE_ROW.get(name, 0)
                 grown = self._grown(name, current, n_old + n_new)
                 grown[n_old:] = row
                 self.arrays[name] = grown
@@ -229,6 +236,34 @@ class TracingState:
         self._spare[name] = spare
         return spare[:n]
 
+    def record_placement(self, rows: np.ndarray, sources: Sequence[str]) -> None:
+        """Record where the students of `rows` were placed from (one text per row), so that
+        their recommendations can say it from the state alone (`placed_from`)."""
+        if not len(rows):
+            return
+        with self.lock:
+            texts, inverse = np.unique(np.asarray(sources, dtype=np.str_), return_inverse=True)
+            known = {text: code for code, text in enumerate(self.sources)}
+            for text in texts.tolist():
+                if text not in known:
+                    known[text] = len(self.sources)
+                    self.sources.append(text)
+            codes = np.array([known[t] for t in texts.tolist()], dtype=np.int32)[inverse]
+            placed = self.ensure_array(PLACED_FROM, np.int32(-1))
+            placed[rows] = codes
+
+    def placed_from(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows),) where each student was placed from ("" where the state does not say:
+        not placed, or a state saved before sources were kept)."""
+        out = np.full(len(rows), "", dtype=object)
+        codes = self.arrays.get(PLACED_FROM)
+        if codes is None or not self.sources or not len(rows):
+            return out
+        code = codes[rows]
+        said = (code >= 0) & (code < len(self.sources))
+        out[said] = np.asarray(self.sources, dtype=object)[code[said]]
+        return out
+
     def ensure_array(self, name: str, row: np.ndarray) -> np.ndarray:
         """The array `name`, created with every row equal to `row` when the state lacks it."""
         with self.lock:
@@ -249,6 +284,8 @@ class TracingState:
                 payload["skills"] = np.asarray(self.skills, dtype=np.str_)
             if self.model is not None:
                 payload["model"] = np.asarray(self.model, dtype=np.str_)
+            if self.sources:
+                payload["sources"] = np.asarray(self.sources, dtype=np.str_)
             np.savez(buf, **payload)
         atomic_write_bytes(Path(path), buf.getvalue())
 
@@ -260,6 +297,7 @@ class TracingState:
                 students = [str(s) for s in data["students"]]
                 skills = tuple(str(s) for s in data["skills"]) if "skills" in data.files else None
                 model = str(data["model"]) if "model" in data.files else None
+                sources = [str(t) for t in data["sources"]] if "sources" in data.files else []
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise ArtifactError(f"{path}: not a readable state snapshot ({exc})") from exc
         torn = sorted(k for k, v in arrays.items() if v.ndim == 0 or len(v) != len(students))
@@ -268,7 +306,7 @@ class TracingState:
                 f"{path}: not a consistent state snapshot: {len(students):,} students, but "
                 f"array(s) {', '.join(torn)} hold another number of rows"
             )
-        return cls(students=students, arrays=arrays, skills=skills, model=model)
+        return cls(students=students, arrays=arrays, skills=skills, model=model, sources=sources)
 
 
 def require_log(log: object, call: str) -> None:
@@ -394,6 +432,7 @@ class KnowledgeTracer(ABC):
         state.arrays[LAST_ANSWER] = np.zeros(0, np.int64)
         state.arrays[LAST_KEY] = np.zeros(0, np.int64)
         state.arrays[LAST_P] = np.zeros(0)
+        state.arrays[PLACED_FROM] = np.zeros(0, np.int32)
         state.add_students(ids, initial)
         if prior is not None:
             if ids:
@@ -411,11 +450,12 @@ class KnowledgeTracer(ABC):
         """
         self._check_state(state)
         _check_placement(placement, "placement")
-        _warn_unknown_placed_skills(placement, self.skills_)
         prior = placement.aligned(self.skills_)
         with state.lock:
             rows = state.rows_adding(list(placement.students), self._state_row())
             self._place(state, rows, prior)
+            valued = ~np.isnan(placement.mastery).all(axis=1)  # a row of NaN placed nothing
+            state.record_placement(rows[valued], np.asarray(placement.sources)[valued])
 
     def restart(
         self, state: TracingState, student_ids: Iterable[str], prior: Placement | None = None
@@ -435,13 +475,15 @@ class KnowledgeTracer(ABC):
             for name, values in state.arrays.items():
                 row = initial.get(name)
                 if row is None:  # the arrays the base class keeps
-                    row = np.nan if name == PLACEMENT else 0
+                    row = BASE_ROW.get(name, 0)
                 values[rows] = row
             if prior is not None:
                 wanted = set(ids)
                 covered = prior.subset([s for s in prior.students if s in wanted])
                 placed = state.rows(list(covered.students))
                 self._place(state, placed, covered.aligned(self.skills_))
+                valued = ~np.isnan(covered.mastery).all(axis=1)
+                state.record_placement(placed[valued], np.asarray(covered.sources)[valued])
 
     def is_placed(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
         """(n,) True for the students started from a placement (`place`, `init_state(prior=)`)
@@ -1040,26 +1082,6 @@ def _warn_not_placed(ids: Sequence[str], prior: Placement) -> None:
             f"init_state: {missing:,} of the {len(ids):,} students are not in the placement "
             "given as prior: they start from the population prior (ids written otherwise? "
             "combine(..., grade_placement(catalog, profiles)) places everyone with a grade)",
-            PlacementWarning,
-            stacklevel=3,
-        )
-
-
-def _warn_unknown_placed_skills(placement: Placement, skills: Sequence[str]) -> None:
-    """Say which of the placement's skills (with a value) the model does not trace: their
-    values are not placed (a skill id of another catalog, or a model fitted before the skill
-    existed: `extend_skills(catalog)` adds it)."""
-    known = set(map(str, skills))
-    valued = ~np.all(np.isnan(placement.mastery), axis=0)
-    unknown = [k for k, v in zip(placement.skills, valued, strict=True) if v and k not in known]
-    if unknown:
-        shown = ", ".join(unknown[:10]) + (
-            f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
-        )
-        warnings.warn(
-            f"placement: {len(unknown):,} skills the model does not trace are not placed: {shown} "
-            "(skill ids of another catalog? a skill added since the fit: "
-            "model.extend_skills(catalog))",
             PlacementWarning,
             stacklevel=3,
         )
