@@ -20,11 +20,16 @@ class Problem:
     column: str | None
     value: str | None
     expected: str
+    #: where a table without lines says the row is instead ("row 3" of a Parquet file, "row
+    #: label 7" of a DataFrame); `line` is then None
+    row: str | None = None
 
     def __str__(self) -> str:
         where = self.file
         if self.line is not None:
             where += f", line {self.line}"
+        elif self.row:
+            where += f", {self.row}"
         if self.column is not None:
             where += f", column '{self.column}'"
         got = "" if self.value is None else f": got {self.value!r}"

@@ -39,9 +39,7 @@ def mastery_of(out, day: str, ids: list[str]) -> np.ndarray:
     return np.stack(students.loc[ids, "mastery"].to_numpy())
 
 
-def test_a_table_given_after_the_first_night_places_its_students_as_a_recompute(
-    district, tmp_path
-):
+def test_a_table_given_after_the_first_night_places_its_students_as_a_recompute(district, tmp_path):
     """The table given on the second night changed nothing for students the state already held
     (placed on the first night from their grade), while their recommendations said "placed from
     last_year.csv". Now another table than the snapshot's rebuilds the tracer state, so the

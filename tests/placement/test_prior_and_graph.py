@@ -55,7 +55,7 @@ def test_records_placement_checks_every_row() -> None:
     assert p.sources == ("placed from last year's mastery",)
     np.testing.assert_allclose(p.aligned(["b", "a", "zz"])[0, :2], [0.2, 0.9])
     bad = frame.assign(mastery=[0.9, 1.7])
-    with pytest.raises(DataValidationError, match="line 3"):
+    with pytest.raises(DataValidationError, match="row label 1"):
         mastery_table_placement(bad, file="prior.csv")
 
 

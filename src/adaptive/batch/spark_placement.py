@@ -26,17 +26,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from adaptive.curriculum import Catalog
-from adaptive.errors import Problem
 from adaptive.placement.prior import Placement
 from adaptive.placement.table import (
     BATCH_ROWS,
-    DUPLICATE_EXPECTED,
     checked_batches,
     mastery_table_placement,
     new_found,
     placement_columns,
     placement_sha256,
     raise_problems,
+    repeat_expected,
+    rows_of,
 )
 
 #: The checked table as the executors read it.
@@ -67,20 +67,20 @@ def checked_placement_parquet(
     found = new_found()
     target.parent.mkdir(parents=True, exist_ok=True)
     with pq.ParquetWriter(target, PLACEMENT_SCHEMA) as out:
-        for frame, line in checked_batches(path, catalog, columns, found, batch_rows):
+        for frame, _ in checked_batches(path, catalog, columns, found, batch_rows):
             if len(frame) and not any(n for _, n in found.values()):
-                out.write_table(_as_rows(frame, line))
+                out.write_table(_as_rows(frame))
     raise_problems(list(found.values()), columns)
     return placement_sha256(path, columns)
 
 
-def _as_rows(frame: pd.DataFrame, first_line: int) -> pa.Table:
+def _as_rows(frame: pd.DataFrame) -> pa.Table:
     return pa.table(
         {
             "student_id": frame["student_id"].astype(str).to_numpy(),
             "skill_id": frame["skill_id"].astype(str).to_numpy(),
             "mastery": pd.to_numeric(frame["mastery"]).to_numpy("float64"),
-            "_line": np.arange(first_line, first_line + len(frame), dtype=np.int64),
+            "_line": frame.index.to_numpy(np.int64),  # each row's own line (a Parquet row)
         },
         schema=PLACEMENT_SCHEMA,
     )
@@ -100,8 +100,9 @@ def placement_duplicates(session, target: Path, file: str, columns: Mapping[str,
     total = groups.agg(F.sum(F.col("n") - 1).alias("repeats")).collect()[0]["repeats"]
     if not total:
         return
+    rows = rows_of(Path(file))
     listed = [
-        Problem(file, int(line), "skill_id", row["skill_id"], DUPLICATE_EXPECTED)
+        rows.problem(line, "skill_id", row["skill_id"], repeat_expected(rows.name(row["lines"][0])))
         for row in groups.orderBy(F.col("lines")[1]).limit(20).collect()
         for line in row["lines"][1:]
     ][:20]

@@ -2,37 +2,80 @@
 
 A prior year's mastery export, a transcript mapped to skills, or a diagnostic's saved placement
 (`Placement.to_frame()`), read back as a `Placement` (`read_placement`, `mastery_table_placement`).
-Every row is checked: mastery a number in [0, 1] (a column of percentages says so), one row per
-(student, skill), a skill of the catalog; the problems of a file are one `DataValidationError`
-with file, line, column and value, named by the file's own columns when `columns=` maps them.
+A file is read as the response-log reader reads one (`adaptive.data.readers`): CSV with `,`, `;`
+or tab between fields (told from the header), an Excel export's BOM and CRLF, blank lines, gzip
+(`.csv.gz`), or Parquet. Ids are trimmed, as everywhere. Every row is checked: a non-empty
+student and skill id, a skill of the catalog (a case or spelling slip says which was meant),
+mastery a number in [0, 1] (percentages and decimal commas say what to do; a boolean is no
+mastery), one row per (student, skill) (naming the earlier row); the problems of a file are one
+`DataValidationError` with file, line (a Parquet file's or a frame's row), column and value,
+named by the file's own columns when `columns=` maps them.
 The row rules are functions of their own, so that the Spark engine checks a table in batches
 with the same rules (`adaptive.batch.spark_placement`).
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from adaptive.curriculum import Catalog
-from adaptive.errors import ConfigError, DataValidationError, Problem
+from adaptive.data.log import _id_text
+from adaptive.data.readers import (
+    _clip,
+    _decode_utf8,
+    _readable_lines,
+    file_format,
+    read_header,
+    unreadable,
+)
+from adaptive.errors import ConfigError, DataValidationError, Problem, closest_name
 from adaptive.files import file_sha256
 from adaptive.placement.prior import Placement
 
 PLACEMENT_COLUMNS = ("student_id", "skill_id", "mastery")
 DUPLICATE_EXPECTED = "one row per (student, skill)"
+ID_EXPECTED = "a non-empty id"  # the response-log reader's words
+SKILL_EXPECTED = "a skill of the catalog"
+MASTERY_EXPECTED = "a number in [0, 1]"
+PERCENT_HINT = " (the column reads as percentages, 0-100: divide it by 100)"
 BATCH_ROWS = 500_000  # rows of a placement file read at a time
+CSV_BLOCK_BYTES = 1 << 24
+MAX_LISTED = DataValidationError.MAX_LISTED
+#: A problem kind `checked_batches` looks for, in the order an error lists them.
+KINDS = ("rows", "student_id", "skill_id", "mastery")
 
 #: Problems found in a placement table (the first 20 of a kind) and how many there were.
 Found = tuple[list[Problem], int]
+
+
+@dataclasses.dataclass(frozen=True)
+class Rows:
+    """How a table's rows are named in its problems: `unit` "line" (a CSV file's lines, as an
+    editor shows them), "row" (a Parquet file's rows, from 1) or "row label" (a frame's index).
+    A batch's frame carries each row's line, row or label as its index."""
+
+    file: str
+    unit: str = "line"
+
+    def name(self, at: Any) -> str:
+        """ "line 3", "row 3", "row label 7": a row as an error names it."""
+        return f"{self.unit} {at}"
+
+    def problem(self, at: Any, column: str | None, value: str, expected: str) -> Problem:
+        """The problem of the row at `at` (its line, row or label)."""
+        if self.unit == "line":
+            return Problem(self.file, int(at), column, value, expected)
+        return Problem(self.file, None, column, value, expected, self.name(at))
 
 
 def mastery_table_placement(
@@ -41,15 +84,19 @@ def mastery_table_placement(
     """Placement from earlier records: rows (student_id, skill_id, mastery in [0, 1]).
 
     A prior year's mastery export, or a transcript mapped to skills (a score scaled to [0, 1]).
-    Every row is checked; a duplicate (student, skill) or a value outside [0, 1] is an error.
+    Every row is checked as `read_placement` checks a file's (but for the catalog); a problem
+    names the row by its label in the frame ("row label 7": a frame has no lines).
     """
     check_placement_columns(frame, file)
-    raise_problems([mastery_problems(frame, file), duplicate_problems(frame, file)])
-    value = pd.to_numeric(frame["mastery"], errors="coerce").to_numpy(np.float64)
-    student, students = pd.factorize(frame["student_id"].astype(str), sort=True)
-    skill, skills = pd.factorize(frame["skill_id"].astype(str), sort=True)
+    rows = Rows(file, "row label")
+    found = new_found()
+    table = checked_frame(frame[list(PLACEMENT_COLUMNS)], rows, None, found)
+    found["duplicate"] = duplicate_problems(table, rows)
+    raise_problems(list(found.values()))
+    student, students = pd.factorize(table["student_id"], sort=True)
+    skill, skills = pd.factorize(table["skill_id"], sort=True)
     mastery = np.full((len(students), len(skills)), np.nan)
-    mastery[student, skill] = value
+    mastery[student, skill] = table["mastery"].to_numpy()
     return Placement(
         tuple(students), tuple(skills), mastery, (f"placed from {source}",) * len(students)
     )
@@ -57,56 +104,178 @@ def mastery_table_placement(
 
 def check_placement_columns(frame: pd.DataFrame, file: str) -> None:
     """Each missing column of (student_id, skill_id, mastery) is one problem, listing the
-    columns the table has."""
-    missing = [c for c in PLACEMENT_COLUMNS if c not in frame.columns]
-    if missing:
-        found = ", ".join(map(str, frame.columns[:8])) or "none"
-        raise DataValidationError(
-            [
-                Problem(file, None, c, None, f"a column of the mastery table (found: {found})")
-                for c in missing
-            ]
-        )
-
-
-def mastery_problems(frame: pd.DataFrame, file: str, first_line: int = 2) -> Found:
-    """Rows whose mastery is not a number in [0, 1] (`first_line`: the file line of the
-    frame's first row); a column that reads as percentages says so."""
-    value = pd.to_numeric(frame["mastery"], errors="coerce").to_numpy(np.float64)
-    bad = np.flatnonzero(np.isnan(value) | (value < 0) | (value > 1))
-    expected = "a number in [0, 1]"
-    numbers = value[~np.isnan(value)]
-    if len(bad) and len(numbers) and numbers.min() >= 0 and 1 < numbers.max() <= 100:
-        expected += " (the column reads as percentages, 0-100: divide it by 100)"
-    problems = [
-        Problem(file, int(i) + first_line, "mastery", str(frame["mastery"].iloc[i]), expected)
-        for i in bad[:20]
+    columns the table has; so is one the table has twice (which would it be?)."""
+    problems = header_problems(list(map(str, frame.columns)), PLACEMENT_COLUMNS, file, None)
+    found = _found(list(frame.columns))
+    problems += [
+        Problem(file, None, c, None, f"a column of the mastery table (found: {found})")
+        for c in PLACEMENT_COLUMNS
+        if c not in frame.columns
     ]
-    return problems, len(bad)
+    if problems:
+        raise DataValidationError(problems)
 
 
-def duplicate_problems(frame: pd.DataFrame, file: str) -> Found:
-    """Rows repeating an earlier row's (student, skill)."""
-    dup = np.flatnonzero(frame.duplicated(["student_id", "skill_id"], keep="first").to_numpy())
-    problems = [
-        Problem(file, int(i) + 2, "skill_id", str(frame["skill_id"].iloc[i]),
-                DUPLICATE_EXPECTED)
-        for i in dup[:20]
-    ]  # fmt: skip
-    return problems, len(dup)
+def _found(header: Sequence[object]) -> str:
+    """The first columns a table has, for an error about its columns."""
+    return ", ".join(map(str, header[:8])) or "none"
 
 
-def skill_problems(frame: pd.DataFrame, file: str, catalog: Catalog, first_line: int = 2) -> Found:
-    """Rows whose skill id the catalog lacks (a typo would place nobody on that skill)."""
-    unknown = np.flatnonzero(
-        ~frame["skill_id"].astype(str).isin(catalog.skill_index.astype(str)).to_numpy()
+def header_problems(
+    header: Sequence[str], names: Sequence[str], file: str, line: int | None = 1
+) -> list[Problem]:
+    """A column the table has twice among `names` (the columns it is read by), as the log
+    reader says it."""
+    seen = pd.Index(header)
+    return [
+        Problem(file, line, name, name, "unique column names in the header")
+        for name in names
+        if (seen == name).sum() > 1
+    ]
+
+
+def checked_frame(
+    frame: pd.DataFrame, rows: Rows, catalog: Catalog | None, found: dict[str, Found]
+) -> pd.DataFrame:
+    """The table's (student_id, skill_id, mastery) as read: ids as trimmed text, mastery as
+    float (NaN where refused), the frame's index kept (each row's line, row or label). Every
+    row checked (a skill of `catalog` when one is given), the problems added to `found`."""
+    student = trimmed_ids(frame["student_id"])
+    skill = trimmed_ids(frame["skill_id"])
+    add_found(
+        found, "student_id", id_problems(student, "student_id", rows, room(found, "student_id"))
     )
-    problems = [
-        Problem(file, int(i) + first_line, "skill_id", str(frame["skill_id"].iloc[i]),
-                "a skill of the catalog")
-        for i in unknown[:20]
+    add_found(found, "skill_id", id_problems(skill, "skill_id", rows, room(found, "skill_id")))
+    if catalog is not None:
+        add_found(found, "skill_id", skill_problems(skill, rows, catalog, room(found, "skill_id")))
+    mastery, problems = read_mastery(frame["mastery"], rows, room(found, "mastery"))
+    add_found(found, "mastery", problems)
+    return pd.DataFrame(
+        {"student_id": student, "skill_id": skill, "mastery": mastery}, index=frame.index
+    )
+
+
+def trimmed_ids(values: pd.Series) -> pd.Series:
+    """Ids as the response-log readers read them (`adaptive.data.log`): text, trimmed, a number
+    as its digits (7 and 7.0 are "7"); "" where the id is missing, for `id_problems` to refuse
+    (a missing id read as "None" or "nan" would be a student of that name)."""
+    missing = values.isna().to_numpy()
+    text = _id_text(values)
+    return text.mask(missing, "") if missing.any() else text
+
+
+def id_problems(ids: pd.Series, column: str, rows: Rows, limit: int = MAX_LISTED) -> Found:
+    """Rows whose id (trimmed: `trimmed_ids`) is empty."""
+    empty = np.flatnonzero((ids == "").to_numpy())
+    listed = [rows.problem(ids.index[i], column, "", ID_EXPECTED) for i in empty[:limit]]
+    return listed, len(empty)
+
+
+def skill_problems(
+    skill: pd.Series, rows: Rows, catalog: Catalog, limit: int = MAX_LISTED
+) -> Found:
+    """Rows whose skill id the catalog lacks (a typo would place nobody on that skill), each
+    with the catalog's skill it most likely means ("G6.NS.1": 'g6.NS.1'; ids are never
+    case-folded: that is the user's to fix). An empty id is `id_problems`'."""
+    names = catalog.skill_index.astype(str)
+    unknown = np.flatnonzero((~skill.isin(names) & (skill != "")).to_numpy())
+    hints: dict[str, str] = {}
+    for value in dict.fromkeys(skill.iloc[unknown[:limit]]):
+        close = closest_name(value, names.tolist())
+        hints[value] = f" (did you mean {close!r}?)" if close else ""
+    listed = [
+        rows.problem(
+            skill.index[i], "skill_id", skill.iloc[i], SKILL_EXPECTED + hints[skill.iloc[i]]
+        )
+        for i in unknown[:limit]
+    ]
+    return listed, len(unknown)
+
+
+def read_mastery(raw: pd.Series, rows: Rows, limit: int = MAX_LISTED) -> tuple[np.ndarray, Found]:
+    """Each row's mastery (NaN where refused) and the rows refused: not a number in [0, 1],
+    missing, or a boolean (True is no mastery). What to do is said, never guessed: a column of
+    percentages ("85", "85%") is to be divided by 100, "0,85" written with a decimal point."""
+    value = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64, na_value=np.nan, copy=True)
+    value[_booleans(raw)] = np.nan
+    numbers = value[~np.isnan(value)]
+    percent = len(numbers) > 0 and numbers.min() >= 0 and 1 < numbers.max() <= 100
+    bad = np.flatnonzero(np.isnan(value) | (value < 0) | (value > 1))
+    listed = [
+        rows.problem(raw.index[i], "mastery", _shown(raw.iloc[i]),
+                     _mastery_expected(raw.iloc[i], percent and 1 < value[i] <= 100))
+        for i in bad[:limit]
     ]  # fmt: skip
-    return problems, len(unknown)
+    value[bad] = np.nan
+    return value, (listed, len(bad))
+
+
+def _booleans(raw: pd.Series) -> np.ndarray:
+    """Which values are booleans (numbers to `pd.to_numeric`, never a mastery). A column of
+    objects (a frame's) is looked at value by value, as the log reader's mixed time columns
+    are; a file's column is text or one type."""
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return np.ones(len(raw), bool)
+    if raw.dtype != object:
+        return np.zeros(len(raw), bool)
+    return np.fromiter((isinstance(v, bool | np.bool_) for v in raw.to_numpy()), bool, len(raw))
+
+
+def _shown(value: object) -> str:
+    """A cell as a problem shows it: a missing value as empty."""
+    return "" if pd.api.types.is_scalar(value) and pd.isna(value) else str(value)
+
+
+def _mastery_expected(value: object, in_percent: bool) -> str:
+    """What a refused mastery should have been, and what to do where its form says it: a
+    percentage (`in_percent`: a number of a column that reads as percentages, or "85%") is to
+    be divided by 100, a decimal comma ("0,85") written as a point."""
+    text = value.strip() if isinstance(value, str) else ""
+    if in_percent or (text.endswith("%") and _number(text[:-1]) is not None):
+        return MASTERY_EXPECTED + PERCENT_HINT
+    point = _number(text.replace(",", ".")) if text.count(",") == 1 else None
+    if point is None:
+        return MASTERY_EXPECTED
+    write = f"write {point:g}, with" if 0 <= point <= 1 else "write numbers with"
+    return (
+        f"{MASTERY_EXPECTED} (it has a decimal comma: {write} a decimal point; from Excel, "
+        "save the file with '.' as the decimal separator)"
+    )
+
+
+def _number(text: str) -> float | None:
+    """The number a text reads as, or None."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def duplicate_problems(table: pd.DataFrame, rows: Rows, limit: int = MAX_LISTED) -> Found:
+    """Rows repeating an earlier row's (student, skill), each naming that earlier row (rows
+    with an empty id are `id_problems`')."""
+    ok = ((table["student_id"] != "") & (table["skill_id"] != "")).to_numpy()
+    keys = table[ok]
+    student, _ = pd.factorize(keys["student_id"])
+    skill, skills = pd.factorize(keys["skill_id"])
+    _, first, inverse = np.unique(
+        student.astype(np.int64) * max(len(skills), 1) + skill,
+        return_index=True,
+        return_inverse=True,
+    )
+    earlier = first[inverse]
+    again = np.flatnonzero(earlier != np.arange(len(keys)))
+    listed = [
+        rows.problem(keys.index[i], "skill_id", keys["skill_id"].iloc[i],
+                     repeat_expected(rows.name(keys.index[earlier[i]])))
+        for i in again[:limit]
+    ]  # fmt: skip
+    return listed, len(again)
+
+
+def repeat_expected(earlier: str) -> str:
+    """What a row repeating the (student, skill) of the row `earlier` ("line 2") expected."""
+    return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill)"
 
 
 def raise_problems(found: Sequence[Found], columns: Mapping[str, str] | None = None) -> None:
@@ -141,47 +310,93 @@ def read_placement(
 
     `columns` names the file's own columns where they differ, e.g. `{"student_id": "Student
     ID", "skill_id": "Standard", "mastery": "Mastery"}`; errors then name the file's column.
-    Every row is checked (mastery in [0, 1], one row per (student, skill), a skill of the
-    catalog: a typo would otherwise place nobody on that skill without a word), and every
-    problem of the file is one `DataValidationError`. Ids are read as text ("007" stays
-    "007"). Its students are placed "from <file name>".
+    Every row is checked (see the module), and every problem of the file is one
+    `DataValidationError` naming the line an editor shows (a Parquet file's row). Ids are read
+    as text ("007" stays "007"), trimmed. Its students are placed "from <file name>".
 
     The file is read `batch_rows` rows at a time into the placement's (students x skills)
     table, so a district's whole table (400,000 students x 120 skills: 48 M rows) never sits
     in memory as rows."""
     path = Path(path)
     columns = placement_columns(columns)
-    file = str(path)
+    rows = rows_of(path)
     skills = catalog.skill_index.astype(str)
     table = _DenseTable(len(skills))
     found = new_found()
-    found["duplicate"] = ([], 0)
-    for frame, line in checked_batches(path, catalog, columns, found, batch_rows):
-        rows = table.rows(frame["student_id"])
-        codes, named = pd.factorize(frame["skill_id"])  # a few skills: look each up once
-        cols = skills.get_indexer(named)[codes] if len(codes) else np.zeros(0, np.int64)
-        known = cols >= 0  # an unknown skill is a problem of its own (above)
-        repeated = table.fill(rows[known], cols[known], frame["mastery"].to_numpy()[known])
-        at = np.flatnonzero(known)[repeated]
-        listed = [
-            Problem(file, int(i) + line, "skill_id", str(frame["skill_id"].iloc[i]),
-                    DUPLICATE_EXPECTED)
-            for i in at[:20]
-        ]  # fmt: skip
-        add_found(found, "duplicate", (listed, len(at)))
-    raise_problems([found["mastery"], found["duplicate"], found["skill_id"]], columns)
+    repeats: list[tuple[str, str, object]] = []  # (student, skill, where) of the listed repeats
+    total = 0
+    for frame, _ in checked_batches(path, catalog, columns, found, batch_rows):
+        again = _fill(table, skills, frame)
+        total += len(again)
+        repeats += [
+            (frame["student_id"].iloc[i], frame["skill_id"].iloc[i], frame.index[i])
+            for i in again[: MAX_LISTED - len(repeats)]
+        ]
+    found["duplicate"] = (_repeat_problems(path, columns, rows, repeats, batch_rows), total)
+    raise_problems(list(found.values()), columns)
     return table.placement(skills, f"placed from {path.name}")
+
+
+def _fill(table: _DenseTable, skills: pd.Index, frame: pd.DataFrame) -> np.ndarray:
+    """A checked batch's rows put in the table; returns the positions of those repeating a
+    (student, skill) set before. A row with an empty id or an unknown skill is a problem of
+    its own, left out."""
+    codes, named = pd.factorize(frame["skill_id"])  # a few skills: look each up once
+    cols = skills.get_indexer(named)[codes] if len(codes) else np.zeros(0, np.int64)
+    ok = np.flatnonzero((cols >= 0) & (frame["student_id"] != "").to_numpy())
+    part = frame.iloc[ok]
+    rows = table.rows(part["student_id"])
+    return ok[table.fill(rows, cols[ok], part["mastery"].to_numpy())]
+
+
+def _repeat_problems(
+    path: Path,
+    columns: Mapping[str, str],
+    rows: Rows,
+    repeats: list[tuple[str, str, object]],
+    batch_rows: int,
+) -> list[Problem]:
+    """The problems of rows repeating an earlier row's (student, skill), each naming the first
+    row of its pair: the file is read a second time for them (an error's path only: the
+    (students x skills) table keeps no line per cell)."""
+    if not repeats:
+        return []
+    pairs = pd.MultiIndex.from_tuples([(s, k) for s, k, _ in repeats])
+    first: dict[tuple[str, str], object] = {}
+    for frame in placement_batches(path, columns, new_found(), batch_rows):
+        keys = pd.MultiIndex.from_arrays(
+            [trimmed_ids(frame["student_id"]), trimmed_ids(frame["skill_id"])]
+        )
+        for i in np.flatnonzero(keys.isin(pairs)):
+            first.setdefault(keys[i], frame.index[i])
+        if len(first) == len(pairs.unique()):
+            break
+    return [
+        rows.problem(at, "skill_id", skill, repeat_expected(rows.name(first[(student, skill)])))
+        for student, skill, at in repeats
+    ]
 
 
 def new_found() -> dict[str, Found]:
     """No problem found yet, for each kind `checked_batches` looks for."""
-    return {"mastery": ([], 0), "skill_id": ([], 0)}
+    return {kind: ([], 0) for kind in KINDS}
+
+
+def room(found: dict[str, Found], kind: str) -> int:
+    """How many more problems of a kind may be listed (the rest are counted)."""
+    return MAX_LISTED - len(found[kind][0])
 
 
 def add_found(found: dict[str, Found], kind: str, more: Found) -> None:
     """`more` problems of a kind: the first 20 listed, all counted."""
     listed, total = found[kind]
-    found[kind] = ((listed + more[0])[:20], total + more[1])
+    found[kind] = ((listed + more[0])[:MAX_LISTED], total + more[1])
+
+
+def rows_of(path: Path) -> Rows:
+    """How the rows of the placement file at `path` are named: a CSV's lines, a Parquet
+    file's rows."""
+    return Rows(str(path), "row" if file_format(path)[0] == "parquet" else "line")
 
 
 def checked_batches(
@@ -191,18 +406,240 @@ def checked_batches(
     found: dict[str, Found],
     batch_rows: int = BATCH_ROWS,
 ) -> Iterator[tuple[pd.DataFrame, int]]:
-    """Each batch of the file with the roles' column names, and the file line of its first row;
-    every row's mastery and skill checked on the way, the problems added to `found` (the
-    caller raises them when the file is read: every problem of a file in one error)."""
+    """Each batch of the file as `checked_frame` reads it (its index: each row's line, or a
+    Parquet file's row) and the first row's; every row checked on the way, the problems added
+    to `found` (the caller raises them when the file is read: every problem of a file in one
+    error). Lines skip blank lines and rows the file could not parse: the index, not the
+    first line, says each row's."""
+    rows = rows_of(path)
+    for batch in placement_batches(path, columns, found, batch_rows):
+        frame = checked_frame(batch, rows, catalog, found)
+        yield frame, int(frame.index[0]) if len(frame) else 0
+
+
+def placement_batches(
+    path: Path, columns: Mapping[str, str], found: dict[str, Found], batch_rows: int = BATCH_ROWS
+) -> Iterator[pd.DataFrame]:
+    """The file's (student_id, skill_id, mastery) in batches of at most `batch_rows` rows, as
+    stored (a CSV's cells as text: ids such as "007" stay), each row's line (a Parquet file's
+    row) as the index. The header is checked first: a missing or doubled column is an error at
+    once; rows the file cannot give are added to `found` ("rows")."""
     check_placement_file(path)
+    kind, compression = file_format(path)
+    if kind != "parquet":
+        yield from _csv_batches(path, kind, compression, columns, found, batch_rows)
+    elif compression:  # refused as the log reader refuses it
+        expected = "an uncompressed .parquet file (Parquet compresses itself)"
+        raise DataValidationError([Problem(str(path), None, None, None, expected)])
+    else:
+        yield from _parquet_batches(path, columns, batch_rows)
+
+
+def _parquet_batches(
+    path: Path, columns: Mapping[str, str], batch_rows: int
+) -> Iterator[pd.DataFrame]:
+    """A Parquet file's batches; the index counts its rows from 1."""
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        names = role_names(parquet.schema_arrow.names, columns, str(path), None)
+        start = 1
+        for batch in parquet.iter_batches(batch_size=batch_rows, columns=list(names.values())):
+            arrays = [_decoded(batch.column(name)) for name in names.values()]
+            yield _frame(arrays, np.arange(start, start + batch.num_rows))
+            start += batch.num_rows
+    except (OSError, pa.ArrowException) as exc:
+        raise ConfigError(f"placement {path}: not a readable CSV or Parquet table ({exc})") from exc
+
+
+def _decoded(arr: pa.Array) -> pa.Array:
+    """A dictionary-encoded column as its values (pandas would make it categorical)."""
+    return arr.dictionary_decode() if pa.types.is_dictionary(arr.type) else arr
+
+
+def _frame(arrays: Sequence[pa.Array], index: np.ndarray) -> pd.DataFrame:
+    """The roles' columns as a frame indexed by each row's line or row."""
+    return pd.DataFrame(
+        {role: arr.to_pandas() for role, arr in zip(PLACEMENT_COLUMNS, arrays, strict=True)}
+    ).set_axis(pd.Index(index, dtype=np.int64))
+
+
+def _csv_batches(
+    path: Path,
+    kind: str,
+    compression: str | None,
+    columns: Mapping[str, str],
+    found: dict[str, Found],
+    batch_rows: int,
+) -> Iterator[pd.DataFrame]:
+    """A CSV file's batches (gzipped too; fields separated as the header says, `read_header`),
+    indexed by each row's line. Every column is read (as bytes), so that a line break inside a
+    quoted cell of any column moves the lines that follow, and a column that is no UTF-8 is no
+    problem unless it is one of the roles'. Rows of empty cells (blank lines, Excel's ",,") hold
+    nothing and are skipped; rows with too few or too many fields are problems."""
     file = str(path)
-    line = 2  # the file line of the batch's first row (after the header)
-    for batch in placement_batches(path, batch_rows):
-        frame = renamed_placement(batch, columns, file)
-        add_found(found, "mastery", mastery_problems(frame, file, line))
-        add_found(found, "skill_id", skill_problems(frame, file, catalog, line))
-        yield frame, line
-        line += len(frame)
+    header, sep = read_header(path, compression, None, kind)
+    names = role_names(header, columns, file, 1)
+    at = [header.index(name) for name in names.values()]
+    lines = _Lines(file, len(header), sep)
+    try:
+        for block in _open_csv(path, compression, len(header), sep, lines):
+            for start in range(0, block.num_rows, batch_rows):
+                frame = _csv_frame(block.slice(start, batch_rows), at, lines, found)
+                add_found(found, "rows", lines.take_problems())
+                if len(frame):
+                    yield frame
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise unreadable(file, compression, exc, line=_readable_lines(path, compression)) from None
+    lines.finish()
+    add_found(found, "rows", lines.take_problems())
+
+
+def _open_csv(
+    path: Path, compression: str | None, n_fields: int, sep: str, lines: _Lines
+) -> Iterator[pa.RecordBatch]:
+    """pyarrow's reader of a CSV file's rows after the header: every field as bytes, blank
+    lines kept (a blank line is a line: counted, then skipped), unparsed rows to `lines`."""
+    import pyarrow.csv as pacsv
+
+    names = [str(i) for i in range(n_fields)]  # unique, whatever the header repeats
+    return pacsv.open_csv(
+        pa.input_stream(str(path), compression=compression),
+        read_options=pacsv.ReadOptions(
+            use_threads=False, block_size=CSV_BLOCK_BYTES, column_names=names, skip_rows=1
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=sep,
+            ignore_empty_lines=False,
+            newlines_in_values=True,
+            invalid_row_handler=lines.unparsed,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.binary()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _csv_frame(
+    batch: pa.RecordBatch, at: Sequence[int], lines: _Lines, found: dict[str, Found]
+) -> pd.DataFrame:
+    """One batch of a CSV file: its rows' lines, rows of empty cells left out, the roles'
+    cells decoded (a cell that is no UTF-8 is a problem)."""
+    breaks = np.zeros(batch.num_rows, np.int64)
+    length = np.zeros(batch.num_rows, np.int64)
+    for column in batch.columns:
+        breaks += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+        length += pc.binary_length(column).to_numpy(zero_copy_only=False)
+    line = lines.of(batch.num_rows, breaks)
+    keep = length > 0
+    kept = line[keep]
+    arrays = []
+    for i, role in zip(at, PLACEMENT_COLUMNS, strict=True):
+        arr, bad = _decode_utf8(batch.column(i).filter(pa.array(keep)))
+        listed = [Problem(lines.file, int(kept[r]), role, v, "UTF-8 text") for r, v in bad]
+        add_found(found, "rows", (listed[: room(found, "rows")], len(bad)))
+        arrays.append(arr)
+    return _frame(arrays, kept)
+
+
+class _Lines:
+    """The line an editor shows for each row of a CSV file as pyarrow reads it. pyarrow counts
+    records (the header is record 1; a blank line is a record; a quoted cell holding line
+    breaks makes one record of several lines) and reports the records it cannot parse (too few
+    or too many fields) as it reads, ahead of the batches it returns. Those are problems, at
+    their own lines."""
+
+    def __init__(self, file: str, n_fields: int, sep: str) -> None:
+        self.file, self.n_fields, self.sep = file, n_fields, sep
+        self.next_record = 2  # the record of the next parsed row
+        self.breaks = 0  # line breaks inside the records before it
+        #: unparsed records not placed yet: (record, its line breaks, its fields, its text
+        #: while it may still be listed)
+        self.pending: list[tuple[int, int, int, str | None]] = []
+        self.problems: list[Problem] = []
+        self.count = 0
+        self.seen = 0
+
+    def unparsed(self, row: Any) -> str:
+        """pyarrow's `invalid_row_handler`: the row is kept for `of` and skipped."""
+        self.seen += 1
+        text = row.text if self.seen <= MAX_LISTED else None  # the rest are counted only
+        self.pending.append((int(row.number), row.text.count("\n"), row.actual_columns, text))
+        return "skip"
+
+    def of(self, n: int, breaks: np.ndarray) -> np.ndarray:
+        """The lines of the next `n` parsed rows, whose cells hold `breaks` line breaks each;
+        the unparsed records among them become problems."""
+        skipped = np.array([p[0] for p in self.pending], np.int64)
+        records = np.arange(self.next_record, self.next_record + n + len(skipped))
+        records = records[~np.isin(records, skipped)][:n]
+        last = records[-1] if n else self.next_record - 1
+        return self._place(records, breaks, last)[: len(records)]
+
+    def finish(self) -> None:
+        """Place the unparsed records after the last parsed row."""
+        last = max([self.next_record - 1, *(p[0] for p in self.pending)])
+        self._place(np.zeros(0, np.int64), np.zeros(0, np.int64), last)
+
+    def _place(self, records: np.ndarray, breaks: np.ndarray, last: int) -> np.ndarray:
+        """Lines of `records` followed by those of the unparsed records up to `last`, whose
+        problems are kept; everything up to `last` counted."""
+        gone = [p for p in self.pending if p[0] <= last]
+        self.pending = [p for p in self.pending if p[0] > last]
+        every = np.concatenate([records, np.array([p[0] for p in gone], np.int64)])
+        spans = np.concatenate([breaks, np.array([p[1] for p in gone], np.int64)])
+        order = np.argsort(every, kind="stable")
+        before = np.empty(len(every), np.int64)
+        before[order] = self.breaks + np.cumsum(spans[order]) - spans[order]
+        line = every + before
+        for (_, _, got, text), at in zip(gone, line[len(records) :], strict=True):
+            self._add(int(at), text, got)
+        self.breaks += int(spans.sum())
+        self.next_record = int(last) + 1
+        return line
+
+    def _add(self, line: int, text: str | None, got: int) -> None:
+        """An unparsed row as the log reader words it (listed while it has its text)."""
+        what = "extra" if got > self.n_fields else "missing"
+        expected = f"{self.n_fields} fields separated by {self.sep!r} ({what} columns: got {got})"
+        self.count += 1
+        if text is not None:
+            self.problems.append(Problem(self.file, line, None, _clip(text), expected))
+
+    def take_problems(self) -> Found:
+        """The unparsed rows placed since the last call."""
+        found = (self.problems, self.count)
+        self.problems, self.count = [], 0
+        return found
+
+
+def role_names(
+    header: Sequence[str], columns: Mapping[str, str], file: str, line: int | None
+) -> dict[str, str]:
+    """The file's column of each role (its own name where `columns` maps one); a named column
+    the file lacks, a role it then lacks or a column it has twice is a `DataValidationError`
+    listing the columns it has (and how to name its own)."""
+    names = {role: columns.get(role, role) for role in PLACEMENT_COLUMNS}
+    found = _found(header)
+    problems = header_problems(header, list(names.values()), file, line)
+    problems += [
+        Problem(file, None, name, None, f"a column of the file (found: {found})")
+        for name in columns.values()
+        if name not in header
+    ]
+    if not problems:
+        problems = [
+            Problem(file, None, role, None,
+                    f"a column of the mastery table (found: {found}); {_COLUMNS_HINT}")
+            for role, name in names.items()
+            if name not in header
+        ]  # fmt: skip
+    if problems:
+        raise_problems([(problems, len(problems))], columns)
+    return names
 
 
 class _DenseTable:
@@ -233,14 +670,13 @@ class _DenseTable:
     def fill(self, rows: np.ndarray, cols: np.ndarray, mastery: np.ndarray) -> np.ndarray:
         """Set the cells; returns the positions that repeat a cell set before, in this batch
         or an earlier one (the first value stands)."""
-        value = pd.to_numeric(pd.Series(mastery), errors="coerce").to_numpy(np.float64)
         key = rows * self.n_skills + cols
         _, first = np.unique(key, return_index=True)
         again = np.ones(len(key), bool)
         again[first] = False
         again |= self.seen[rows, cols]
         fresh = ~again
-        self.values[rows[fresh], cols[fresh]] = value[fresh]
+        self.values[rows[fresh], cols[fresh]] = mastery[fresh]
         self.seen[rows[fresh], cols[fresh]] = True
         return np.flatnonzero(again)
 
@@ -254,38 +690,6 @@ class _DenseTable:
         present = present[np.argsort(skills[present].to_numpy(dtype=object), kind="stable")]
         mastery = self.values[np.ix_(order, present)]  # one copy, rows and columns at once
         return Placement(tuple(ids[order]), tuple(skills[present]), mastery, (source,) * n)
-
-
-def placement_batches(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
-    """The file's rows in batches (at least one, maybe empty, so that a file without rows is
-    checked for its columns too); every column of a CSV as text (ids such as "007" stay)."""
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            parquet = pq.ParquetFile(path)
-            yield parquet.schema_arrow.empty_table().to_pandas()
-            for batch in parquet.iter_batches(batch_size=batch_rows):
-                yield batch.to_pandas()
-            return
-        with path.open(newline="", encoding="utf-8-sig") as f:  # an Excel export's BOM too
-            header = next(csv.reader(f), [])
-        yield pd.DataFrame(columns=header, dtype=str)
-        if not header:
-            return
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=1 << 24),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
-            ),
-        )
-        for batch in reader:
-            for start in range(0, batch.num_rows, batch_rows):
-                yield batch.slice(start, batch_rows).to_pandas()
-    except (OSError, ValueError, UnicodeDecodeError, pa.ArrowException) as exc:
-        raise ConfigError(f"placement {path}: not a readable CSV or Parquet table ({exc})") from exc
 
 
 def check_placement_file(path: Path) -> None:
@@ -303,34 +707,10 @@ _COLUMNS_HINT = (
 )
 
 
-def renamed_placement(frame: pd.DataFrame, columns: Mapping[str, str], file: str) -> pd.DataFrame:
-    """The table with its own column names mapped to the roles (student_id, skill_id, mastery),
-    ids as text; a named column the file lacks, or a role it then lacks, is a
-    `DataValidationError` listing the columns it has (and how to name its own)."""
-    missing = [name for name in columns.values() if name not in frame.columns]
-    if missing:
-        found = ", ".join(map(str, frame.columns[:8])) or "none"
-        raise DataValidationError(
-            [Problem(file, None, name, None, f"a column of the file (found: {found})")
-             for name in missing]
-        )  # fmt: skip
-    renamed = frame.rename(columns={name: role for role, name in columns.items()})
-    try:
-        check_placement_columns(renamed, file)
-    except DataValidationError as exc:
-        raise_problems([(exc.problems, exc.total)], columns)
-    for col in ("student_id", "skill_id"):  # ids as text, whatever the file's type
-        renamed[col] = renamed[col].astype(str)
-    return renamed
-
-
 def _in_file_terms(problem: Problem, columns: Mapping[str, str]) -> Problem:
-    """A problem named by the file's own column (as the user knows it), not the role; a
-    missing column says how to name the file's own."""
+    """A problem named by the file's own column (as the user knows it), not the role."""
     if problem.column in columns:
         return dataclasses.replace(problem, column=columns[problem.column])
-    if problem.line is None and problem.column in PLACEMENT_COLUMNS:
-        return dataclasses.replace(problem, expected=f"{problem.expected}; {_COLUMNS_HINT}")
     return problem
 
 

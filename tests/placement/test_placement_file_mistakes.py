@@ -1,0 +1,318 @@
+"""A placement table as districts write it (`read_placement`, `mastery_table_placement`): padded
+and empty ids, blank lines, Excel's habits (`;`, decimal commas, `85%`, a gzipped export),
+repeated rows, booleans. Each is read as meant or refused with one error naming the file, the
+line (a Parquet file's or a frame's row), the column, the value and what was expected."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.curriculum import Catalog, Skill
+from adaptive.errors import DataValidationError
+from adaptive.placement import mastery_table_placement, read_placement
+
+OWN = {"student_id": "Student ID", "skill_id": "Standard", "mastery": "Mastery"}
+HEADER = "Student ID,Standard,Mastery\n"
+
+
+def catalog() -> Catalog:
+    return Catalog(tuple(Skill(s) for s in ("g3.OA.1", "g5.NS.1", "g6.NS.1")))
+
+
+def write(tmp_path, text: str, name: str = "export.csv"):
+    path = tmp_path / name
+    path.write_bytes(text.encode())
+    return path
+
+
+def problems(path, columns=OWN, **kwargs) -> list[str]:
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(path, catalog(), columns=columns, **kwargs)
+    return [str(p) for p in caught.value.problems]
+
+
+def frame_problems(frame: pd.DataFrame) -> list[str]:
+    with pytest.raises(DataValidationError) as caught:
+        mastery_table_placement(frame)
+    return [str(p) for p in caught.value.problems]
+
+
+# --- 1. ids are trimmed; a skill in another case is refused with a did-you-mean ---
+
+
+def test_padded_ids_in_a_file_are_the_same_trimmed_ids(tmp_path) -> None:
+    path = write(tmp_path, HEADER + " stu0000000 ,g5.NS.1,0.85\nstu0000000,g6.NS.1 ,0.4\n")
+    placed = read_placement(path, catalog(), columns=OWN)
+    assert placed.students == ("stu0000000",)
+    np.testing.assert_allclose(placed.aligned(["g5.NS.1", "g6.NS.1"]), [[0.85, 0.4]])
+
+
+def test_padded_ids_in_a_frame_are_the_same_trimmed_ids() -> None:
+    frame = pd.DataFrame(
+        {"student_id": ["s1", " s1"], "skill_id": ["g5.NS.1", "g6.NS.1 "], "mastery": [0.8, 0.2]}
+    )
+    placed = mastery_table_placement(frame)
+    assert placed.students == ("s1",) and placed.skills == ("g5.NS.1", "g6.NS.1")
+    np.testing.assert_allclose(placed.mastery, [[0.8, 0.2]])
+
+
+def test_a_padded_id_repeating_a_row_is_a_repeated_row(tmp_path) -> None:
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,0.85\n s1 , g5.NS.1 ,0.4\n")
+    assert problems(path) == [
+        f"{path}, line 3, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
+        "skill) (line 2 has the same student and skill)"
+    ]
+
+
+def test_a_skill_in_another_case_is_refused_with_a_did_you_mean(tmp_path) -> None:
+    path = write(tmp_path, HEADER + "s1,G6.NS.1,0.4\ns1, g5.ns.1 ,0.4\n")
+    assert problems(path) == [
+        f"{path}, line 2, column 'Standard': got 'G6.NS.1'; expected a skill of the catalog "
+        "(did you mean 'g6.NS.1'?)",
+        f"{path}, line 3, column 'Standard': got 'g5.ns.1'; expected a skill of the catalog "
+        "(did you mean 'g5.NS.1'?)",
+    ]
+
+
+# --- 2. and 3. an empty or missing id is an error with its line (row) and column ---
+
+
+def test_an_empty_id_is_an_error_naming_its_line_and_column(tmp_path) -> None:
+    path = write(tmp_path, HEADER + ",g5.NS.1,0.85\n   ,g3.OA.1,0.9\ns2,,0.5\ns3, ,0.5\n")
+    assert problems(path) == [
+        f"{path}, line 2, column 'Student ID': got ''; expected a non-empty id",
+        f"{path}, line 3, column 'Student ID': got ''; expected a non-empty id",
+        f"{path}, line 4, column 'Standard': got ''; expected a non-empty id",
+        f"{path}, line 5, column 'Standard': got ''; expected a non-empty id",
+    ]
+
+
+@pytest.mark.parametrize("missing", [None, np.nan, "", "  "])
+def test_a_missing_id_in_a_frame_is_a_clear_error(missing) -> None:
+    frame = pd.DataFrame({"student_id": [missing], "skill_id": ["g5.NS.1"], "mastery": [0.5]})
+    assert frame_problems(frame) == [
+        "<frame>, row label 0, column 'student_id': got ''; expected a non-empty id"
+    ]
+    frame = pd.DataFrame({"student_id": ["s1"], "skill_id": [missing], "mastery": [0.5]})
+    assert frame_problems(frame) == [
+        "<frame>, row label 0, column 'skill_id': got ''; expected a non-empty id"
+    ]
+
+
+# --- 4. lines are the file's physical lines ---
+
+
+def test_a_problem_after_blank_lines_names_the_files_own_line(tmp_path) -> None:
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,0.85\n\n\ns1,g6.NS.1,0.4\ns2,g3.OA.1,abc\n")
+    assert problems(path) == [
+        f"{path}, line 6, column 'Mastery': got 'abc'; expected a number in [0, 1]"
+    ]
+
+
+def test_lines_count_blank_crlf_lines_and_quoted_line_breaks(tmp_path) -> None:
+    """Excel's CRLF, BOM and empty rows (",,": no value, so not a row of the table); a quoted
+    cell spanning two lines moves every later line by one."""
+    text = '\ufeffStudent ID,Standard,Mastery,Note\r\ns1,g5.NS.1,0.85,"two\r\nlines"\r\n\r\n'
+    path = write(tmp_path, text + ",,,\r\ns2,g3.OA.1,zz,\r\n")
+    assert problems(path) == [
+        f"{path}, line 6, column 'Mastery': got 'zz'; expected a number in [0, 1]"
+    ]
+    path = write(tmp_path, text + ",,,\r\n", "ok.csv")
+    assert read_placement(path, catalog(), columns=OWN).students == ("s1",)
+
+
+def test_lines_are_right_in_every_batch(tmp_path) -> None:
+    rows = "".join(f"s{i},g5.NS.1,0.5\n\n" for i in range(5))
+    path = write(tmp_path, HEADER + rows + "s9,g5.NS.1,-1\n")
+    for batch_rows in (1, 2, 100):
+        got = problems(path, batch_rows=batch_rows)
+        assert got == [f"{path}, line 12, column 'Mastery': got '-1'; expected a number in [0, 1]"]
+
+
+# --- 5. Excel's habits ---
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_a_semicolon_or_tab_separated_file_is_read(tmp_path, sep) -> None:
+    text = "\ufeffStudent ID;Standard;Mastery\r\ns1;g5.NS.1;0.85\r\ns1;g6.NS.1;0.4\r\n\r\n"
+    placed = read_placement(write(tmp_path, text.replace(";", sep)), catalog(), columns=OWN)
+    np.testing.assert_allclose(placed.aligned(["g5.NS.1", "g6.NS.1"]), [[0.85, 0.4]])
+
+
+def test_a_decimal_comma_is_refused_with_what_to_do(tmp_path) -> None:
+    path = write(tmp_path, "Student ID;Standard;Mastery\ns1;g5.NS.1;0,85\ns1;g6.NS.1;,4\n")
+    got = problems(path)
+    assert len(got) == 2
+    assert got[0].startswith(f"{path}, line 2, column 'Mastery': got '0,85'; expected a number")
+    assert all("decimal comma" in g for g in got), got
+    assert "write 0.85, with a decimal point" in got[0] and "write 0.4," in got[1], got
+
+
+def test_a_percent_sign_gets_the_percentage_hint(tmp_path) -> None:
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,85%\ns1,g6.NS.1,0.4\n")
+    assert problems(path) == [
+        f"{path}, line 2, column 'Mastery': got '85%'; expected a number in [0, 1] (the column "
+        "reads as percentages, 0-100: divide it by 100)"
+    ]
+
+
+def test_a_gzipped_csv_is_read(tmp_path) -> None:
+    path = tmp_path / "export.csv.gz"
+    path.write_bytes(gzip.compress((HEADER + "s1,g5.NS.1,0.85\n\ns2,g3.OA.1,x\n").encode()))
+    assert problems(path) == [
+        f"{path}, line 4, column 'Mastery': got 'x'; expected a number in [0, 1]"
+    ]
+    path.write_bytes(gzip.compress((HEADER + "s1,g5.NS.1,0.85\n").encode()))
+    assert read_placement(path, catalog(), columns=OWN).students == ("s1",)
+
+
+# --- 6. a repeated row names the earlier one; Parquet files and frames have rows, not lines ---
+
+
+def test_a_repeated_student_and_skill_names_the_earlier_line(tmp_path) -> None:
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,0.85\n\ns2,g3.OA.1,0.9\ns1,g5.NS.1,0.3\n")
+    for batch_rows in (1, 10):
+        assert problems(path, batch_rows=batch_rows) == [
+            f"{path}, line 5, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
+            "skill) (line 2 has the same student and skill)"
+        ]
+
+
+def test_a_parquet_files_problems_name_its_rows(tmp_path) -> None:
+    path = tmp_path / "last_year.parquet"
+    frame = pd.DataFrame(
+        {"student_id": [7, 7, 8], "skill_id": ["g5.NS.1", "g5.NS.1", "zz"], "mastery": [0.1, -1, 1]}
+    )
+    frame.to_parquet(path)
+    assert problems(path, columns=None) == [
+        f"{path}, row 3, column 'skill_id': got 'zz'; expected a skill of the catalog",
+        f"{path}, row 2, column 'mastery': got '-1.0'; expected a number in [0, 1]",
+        f"{path}, row 2, column 'skill_id': got 'g5.NS.1'; expected one row per (student, "
+        "skill) (row 1 has the same student and skill)",
+    ]
+
+
+def test_a_frames_problems_name_its_row_labels() -> None:
+    frame = pd.DataFrame(
+        {"student_id": ["a", "b", "a"], "skill_id": ["k", "k", "k"], "mastery": [0.5, -0.5, 0.2]},
+        index=[10, 11, 12],
+    )
+    assert frame_problems(frame) == [
+        "<frame>, row label 11, column 'mastery': got '-0.5'; expected a number in [0, 1]",
+        "<frame>, row label 12, column 'skill_id': got 'k'; expected one row per (student, "
+        "skill) (row label 10 has the same student and skill)",
+    ]
+
+
+# --- 7. booleans are no mastery ---
+
+
+def test_a_boolean_mastery_is_refused(tmp_path) -> None:
+    frame = pd.DataFrame({"student_id": ["s1", "s2"], "skill_id": ["g5.NS.1"] * 2})
+    for mastery in ([True, False], [True, 0.5]):
+        got = frame_problems(frame.assign(mastery=mastery))
+        assert (
+            got[0]
+            == "<frame>, row label 0, column 'mastery': got 'True'; expected a number in [0, 1]"
+        )
+    path = tmp_path / "bool.parquet"
+    frame.assign(mastery=[True, False]).to_parquet(path)
+    assert problems(path, columns=None) == [
+        f"{path}, row {r}, column 'mastery': got '{v}'; expected a number in [0, 1]"
+        for r, v in ((1, True), (2, False))
+    ]
+
+
+# --- what the file itself gets wrong: each at its line, never a traceback or a vague error ---
+
+
+def test_rows_with_too_few_or_too_many_fields_are_problems_at_their_lines(tmp_path) -> None:
+    text = (
+        "student_id,skill_id,mastery,note\n"
+        's1,g5.NS.1,0.5,"two\nlines"\n'
+        "   \n"
+        "s2,g5.NS.1,0.5,x,extra\n"
+        "s3,g5.NS.1,0.5\n"
+        "s4,g5.NS.1,zz,\n"
+    )
+    path = write(tmp_path, text)
+    fields = "expected 4 fields separated by ','"
+    assert problems(path, columns=None) == [
+        f"{path}, line 4: got '   '; {fields} (missing columns: got 1)",
+        f"{path}, line 5: got 's2,g5.NS.1,0.5,x,extra'; {fields} (extra columns: got 5)",
+        f"{path}, line 6: got 's3,g5.NS.1,0.5'; {fields} (missing columns: got 3)",
+        f"{path}, line 7, column 'mastery': got 'zz'; expected a number in [0, 1]",
+    ]
+
+
+def test_a_cell_that_is_not_utf8_is_a_problem_only_in_a_column_read(tmp_path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(
+        "Student ID,Standard,Mastery,Teacher\ns1,g5.NS.1,0.5,Mr Müller\n".encode("latin-1")
+    )
+    assert read_placement(path, catalog(), columns=OWN).students == ("s1",)
+    path.write_bytes(
+        "Student ID,Standard,Mastery\ns1,g5.NS.1,0.5\nJosé,g5.NS.1,0.5\n".encode("latin-1")
+    )
+    assert problems(path) == [
+        f"{path}, line 3, column 'Student ID': got 'Jos\\\\xe9'; expected UTF-8 text"
+    ]
+
+
+def test_a_column_named_twice_is_refused(tmp_path) -> None:
+    path = write(tmp_path, "student_id,skill_id,mastery,mastery\ns1,g5.NS.1,0.5,0.4\n")
+    assert problems(path, columns=None) == [
+        f"{path}, line 1, column 'mastery': got 'mastery'; expected unique column names in the "
+        "header"
+    ]
+
+
+def test_a_gzipped_parquet_file_is_refused_as_the_log_reader_refuses_it(tmp_path) -> None:
+    path = tmp_path / "placed.parquet.gz"
+    path.write_bytes(gzip.compress(b"PAR1"))
+    assert problems(path, columns=None) == [
+        f"{path}; expected an uncompressed .parquet file (Parquet compresses itself)"
+    ]
+
+
+@pytest.mark.parametrize("block_bytes", [200, 1 << 24])
+@pytest.mark.parametrize("batch_rows", [3, 1000])
+def test_lines_stay_right_across_blocks_and_batches(tmp_path, monkeypatch, block_bytes, batch_rows):
+    """pyarrow reports the rows it cannot parse ahead of the rows it returns, block by block;
+    blank lines, quoted line breaks and unparsed rows anywhere still give every line."""
+    import adaptive.placement.table as table
+
+    monkeypatch.setattr(table, "CSV_BLOCK_BYTES", block_bytes)
+    rng = np.random.default_rng(7)
+    text, line, expected = ["student_id,skill_id,mastery,note\n"], 2, []
+    for i in range(300):
+        kind = rng.choice(
+            ["good", "blank", "two lines", "unparsed", "bad"], p=[0.6, 0.1, 0.1, 0.1, 0.1]
+        )
+        if kind == "blank":
+            text.append("\n")
+        elif kind == "two lines":
+            text.append(f's{i},g5.NS.1,0.5,"a\nb"\n')
+            line += 1
+        elif kind == "unparsed":
+            text.append(f"s{i},g5.NS.1\n")
+            expected.append((line, None))
+        elif kind == "bad":
+            text.append(f"s{i},g5.NS.1,x{i},\n")
+            expected.append((line, "mastery"))
+        else:
+            text.append(f"s{i},g5.NS.1,0.5,\n")
+        line += 1
+    path = write(tmp_path, "".join(text))
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(path, catalog(), batch_rows=batch_rows)
+    unparsed = [line for line, column in expected if column is None]
+    bad = [line for line, column in expected if column == "mastery"]
+    got = caught.value.problems
+    assert caught.value.total == len(expected)
+    assert [p.line for p in got if p.column is None] == unparsed[:20]
+    assert [p.line for p in got if p.column == "mastery"] == bad[:20]
