@@ -207,3 +207,39 @@ def test_recommend_applies_the_teachers_overrides_as_the_night_does(district_dir
     why = runner.invoke(app, [*base, "--overrides", str(tmp_path / "o.json"), "--explain",
                               before[0]])  # fmt: skip
     assert json.loads(why.stdout)["status"] == "excluded", why.output
+
+
+def test_recommend_reads_a_placement_table_as_the_nightly_job(district_dir, tmp_path) -> None:
+    """`--placement FILE` starts students as `adaptive batch --placement FILE` does (the vendor
+    trial of stop 38: recommend said "placed from grade 4" where the nightly job said "placed
+    from lastyear.csv", and could not be given the table)."""
+    d = load_district(district_dir)
+    profiles = tmp_path / "profiles.jsonl"
+    lines = [json.dumps(p.to_dict()) for p in d.profiles.values()]
+    profiles.write_text("\n".join([*lines, '{"student_id": "NEW001", "grade": 4}']) + "\n")
+    skills = [s.id for s in d.catalog.skills if s.grade == 4]
+    pd.DataFrame(
+        {"Student ID": "NEW001", "Standard": skills, "Mastery": 0.98}  # grade 4 already known
+    ).to_csv(tmp_path / "lastyear.csv", index=False)
+    args = ["recommend", "--data", str(district_dir / "responses.parquet"), "--catalog",
+            str(district_dir / "catalog.json"), "--profiles", str(profiles), "--student",
+            "NEW001", "--k", "3", "--json"]  # fmt: skip
+    by_grade = json.loads(runner.invoke(app, args).output)["NEW001"]["recommendations"]
+    res = runner.invoke(
+        app,
+        [
+            *args,
+            "--placement",
+            str(tmp_path / "lastyear.csv"),
+            "--placement-columns",
+            "Student ID,Standard,Mastery",
+        ],  # fmt: skip
+    )
+    assert res.exit_code == 0, res.output
+    placed = json.loads(res.output)["NEW001"]["recommendations"]
+    details = {r["detail"] for rec in placed for r in rec["reasons"] if r["term"] == "placement"}
+    assert details == {"placed from lastyear.csv"}
+    assert [r["skill_id"] for r in placed] != [r["skill_id"] for r in by_grade]
+    assert not {r["skill_id"] for r in placed} & set(skills)  # grade 4 is known: not served
+    bad = runner.invoke(app, [*args, "--placement-columns", "Student ID"])
+    assert bad.exit_code == 2 and "--placement-columns" in bad.output  # a usage error

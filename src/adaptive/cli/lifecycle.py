@@ -20,6 +20,8 @@ from adaptive.cli.options import (
     DistrictDir,
     Engine,
     OverridesPath,
+    PlacementColumns,
+    PlacementPath,
     PolicyFile,
     ProfilesFile,
     Quarantine,
@@ -251,24 +253,8 @@ def batch(
             help="Assignment of `adaptive experiment assign`: serve each class its arm's policy.",
         ),
     ] = None,
-    placement: Annotated[
-        Path | None,
-        typer.Option(
-            "--placement",
-            exists=True,
-            dir_okay=False,
-            help="Where new students start (CSV or Parquet: student_id, skill_id, mastery), "
-            "e.g. last year's mastery or a diagnostic's saved placement; others: their grade.",
-        ),
-    ] = None,
-    placement_columns: Annotated[
-        str | None,
-        typer.Option(
-            "--placement-columns",
-            help="The --placement file's own column names, in the order student, skill, "
-            "mastery (e.g. 'Student ID,Standard,Mastery'), where they differ.",
-        ),
-    ] = None,
+    placement: PlacementPath = None,
+    placement_columns: PlacementColumns = None,
     tracking_uri: TrackingUri = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
@@ -317,7 +303,7 @@ def batch(
         engine=engine,
         master=master,
         placement=placement,
-        placement_columns=_placement_columns(placement_columns),
+        placement_columns=placement_columns,
         workers=workers,
         backfill=backfill,
     )
@@ -339,22 +325,6 @@ def _takes_catalog(spec: str) -> bool:
     from adaptive.tracing.specs import build_model
 
     return "catalog" in inspect.signature(build_model(spec).fit).parameters
-
-
-def _placement_columns(given: str | None) -> dict[str, str] | None:
-    """'Student ID,Standard,Mastery' -> the placement table's roles mapped to those names."""
-    from adaptive.errors import ConfigError
-    from adaptive.placement.table import PLACEMENT_COLUMNS
-
-    if given is None:
-        return None
-    names = [name.strip() for name in given.split(",")]
-    if len(names) != 3 or not all(names):
-        raise ConfigError(
-            f"--placement-columns {given!r}: expected three column names, in the order "
-            "student, skill, mastery (e.g. 'Student ID,Standard,Mastery')"
-        )
-    return dict(zip(PLACEMENT_COLUMNS, names, strict=True))
 
 
 def demo(
@@ -473,10 +443,11 @@ def _print_job(s) -> None:
             "is 0 in their students rows"
         )
     if s.students_below_k:
+        mean = s.skill_counts.sum() / max(s.students_served, 1)
         info(
-            f"{s.students_below_k:,} students got fewer than {s.k} recommendations (nothing "
-            "else fit their time budget, scope, grade band and prerequisites): see recommended "
-            "in their students rows"
+            f"{s.students_below_k:,} students got fewer than {s.k} recommendations ({mean:.1f} "
+            "a student on average: nothing else fit their time budget, scope, grade band and "
+            "prerequisites): see recommended in their students rows"
         )
     if s.students_outside_experiment:
         warn(

@@ -360,6 +360,41 @@ def check_catalog(path: Path | None) -> Path | None:
     return path
 
 
+def parse_placement_columns(given: str | None) -> dict[str, str] | None:
+    """'Student ID,Standard,Mastery' -> the placement table's roles mapped to those names; a
+    usage error (exit 2) names the option otherwise."""
+    from adaptive.placement.table import PLACEMENT_COLUMNS
+
+    if given is None:
+        return None
+    names = [name.strip() for name in given.split(",")]
+    if len(names) != 3 or not all(names):
+        raise typer.BadParameter(
+            f"{given!r}: expected three column names, in the order student, skill, mastery "
+            "(e.g. 'Student ID,Standard,Mastery')"
+        )
+    return dict(zip(PLACEMENT_COLUMNS, names, strict=True))
+
+
+PlacementPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--placement",
+        exists=True,
+        dir_okay=False,
+        help="Where students start (CSV or Parquet: student_id, skill_id, mastery), e.g. last "
+        "year's mastery or a diagnostic's saved placement; others: their grade.",
+    ),
+]
+PlacementColumns = Annotated[
+    str | None,
+    typer.Option(
+        "--placement-columns",
+        callback=parse_placement_columns,
+        help="The --placement file's own column names, in the order student, skill, mastery "
+        "(e.g. 'Student ID,Standard,Mastery'), where they differ.",
+    ),
+]
 OverridesPath = Annotated[
     Path | None,
     typer.Option(

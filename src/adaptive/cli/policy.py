@@ -28,6 +28,8 @@ from adaptive.cli.options import (
     CatalogFile,
     DistrictDir,
     OverridesPath,
+    PlacementColumns,
+    PlacementPath,
     PolicyFile,
     ProfilesFile,
     Quarantine,
@@ -93,6 +95,8 @@ def recommend(
         typer.Option("--explain", help="Explain why this activity is (not) recommended."),
     ] = None,
     overrides: OverridesPath = None,
+    placement: PlacementPath = None,
+    placement_columns: PlacementColumns = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
@@ -124,7 +128,8 @@ def recommend(
     check_profiles(d.profiles, d.catalog)  # topics and goals the catalog lacks: a warning
     config = PolicyConfig.from_toml(policy) if policy is not None else None
     served = {"district": d, "model": tracer, "now": when, "config": config,
-              "overrides": _teacher_overrides(overrides, d, when)}  # fmt: skip
+              "overrides": _teacher_overrides(overrides, d, when),
+              "placement": _placement(placement, placement_columns, d)}  # fmt: skip
     if explain is not None:
         if len(student) != 1:
             raise ConfigError("--explain takes exactly one --student")
@@ -147,6 +152,17 @@ def _teacher_overrides(path: Path | None, district, when):
 
     night = when.date().isoformat() if when is not None else None
     return read_overrides(path, district.catalog, district.profiles, night=night)
+
+
+def _placement(path: Path | None, columns: dict[str, str] | None, district):
+    """The `--placement` table (as `batch --placement` reads it), or None."""
+    if path is None:
+        if columns is not None:
+            raise ConfigError("--placement-columns names the columns of a --placement file")
+        return None
+    from adaptive.placement.table import read_placement
+
+    return read_placement(path, district.catalog, columns)
 
 
 def _district(district, data, catalog, profiles, mapping, quarantine):

@@ -24,7 +24,7 @@ from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.codes import id_list
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError
-from adaptive.placement.prior import grade_placement
+from adaptive.placement.prior import Placement, given_or_grade
 from adaptive.policy.adapter import batch_from_model, profiles_by_id
 from adaptive.policy.base import Explanation, Recommendation, StudentBatch, to_days
 from adaptive.policy.config import PolicyConfig
@@ -182,6 +182,7 @@ def recommend_students(
     now: float | pd.Timestamp | None = None,
     config: PolicyConfig | None = None,
     overrides: OverrideSet | None = None,
+    placement: Placement | None = None,
 ) -> dict[str, list[Recommendation]]:
     """Top-k recommendations with reasons for each student id.
 
@@ -190,6 +191,8 @@ def recommend_students(
     `config`: the policy's weights (default: `PolicyConfig.default()`).
     `overrides`: the teachers' overrides (`adaptive.batch.overrides.read_overrides`), applied as
     the nightly job applies them, so a student's recommendations and reasons are the night's.
+    `placement`: where the students start (the nightly job's `--placement` table, e.g. last
+    year's records, `read_placement`), where it knows them; else from their grade.
     """
     d = district if isinstance(district, District) else load_district(district)
     config = config or PolicyConfig.default()
@@ -201,7 +204,7 @@ def recommend_students(
         )
     d = d.as_of(now)
     model = model if model is not None else default_model(d.log, d.catalog)
-    log, state = traced_students(model, d, list(student_ids))
+    log, state = traced_students(model, d, list(student_ids), placement)
     policy = AdaptivePolicy(d.catalog, config)
     out: dict[str, list[Recommendation]] = {}
     for sid in student_ids:
@@ -209,7 +212,7 @@ def recommend_students(
         when = to_days(now) if now is not None else _day_after_last(one)
         batch = batch_from_model(
             model, state, d.catalog, d.profiles, log=one, student_ids=[sid], config=config,
-            **teacher_fields(overrides, d, sid),
+            placement=placement or "grade", **teacher_fields(overrides, d, sid),
         )  # fmt: skip
         sel = policy.select(batch, k, when)
         out[sid] = policy.recommendations_of(batch, sel, when)[0]
@@ -226,14 +229,15 @@ def explain_activity(
     config: PolicyConfig | None = None,
     k: int = 10,
     overrides: OverrideSet | None = None,
+    placement: Placement | None = None,
 ) -> Explanation:
     """Why an activity is (not) recommended to a student (blocked, excluded by the teacher,
-    ranked lower...); `overrides` as in `recommend_students`."""
+    ranked lower...); `overrides` and `placement` as in `recommend_students`."""
     d = (district if isinstance(district, District) else load_district(district)).as_of(now)
     student_id, activity_id = str(student_id).strip(), str(activity_id).strip()
     config = config or PolicyConfig.default()
     model = model if model is not None else default_model(d.log, d.catalog)
-    batch, when = student_batch(student_id, d, model, config, now, overrides)
+    batch, when = student_batch(student_id, d, model, config, now, overrides, placement)
     return AdaptivePolicy(d.catalog, config).explain_batch_row(batch, activity_id, when, k)
 
 
@@ -244,14 +248,16 @@ def student_batch(
     config: PolicyConfig,
     now: float | pd.Timestamp | None = None,
     overrides: OverrideSet | None = None,
+    placement: Placement | None = None,
 ) -> tuple[StudentBatch, float]:
     """One district student's policy input, from their own responses before `now`
     (`batch_from_model`), and the time to recommend at (`now`, else the day after their last
     response)."""
-    log, state = traced_students(model, district.as_of(now), [student_id])
+    log, state = traced_students(model, district.as_of(now), [student_id], placement)
     batch = batch_from_model(
         model, state, district.catalog, district.profiles, log=log, student_ids=[student_id],
-        config=config, **teacher_fields(overrides, district, student_id),
+        config=config, placement=placement or "grade",
+        **teacher_fields(overrides, district, student_id),
     )  # fmt: skip
     return batch, to_days(now) if now is not None else _day_after_last(log)
 
@@ -264,14 +270,19 @@ def teacher_fields(overrides: OverrideSet | None, district: District, student_id
 
 
 def traced_students(
-    model: KnowledgeTracer, district: District, student_ids: list[str]
+    model: KnowledgeTracer,
+    district: District,
+    student_ids: list[str],
+    placement: Placement | None = None,
 ) -> tuple[ResponseLog, TracingState]:
-    """These students' responses, and their tracer state after them, each started from their
-    profile's grade (as the nightly job starts a student new to its state), not from the
-    population prior; students without a grade start from the population prior."""
+    """These students' responses, and their tracer state after them, each started as the
+    nightly job starts a student new to its state: from `placement` where it knows them (the
+    night's `--placement` table), else from their profile's grade, not from the population
+    prior; students with neither start from the population prior."""
     log = district.log.take_students(student_ids)
     profiles = [district.profiles.get(s) or LearnerProfile(s) for s in student_ids]
-    state = model.init_state(student_ids, prior=grade_placement(district.catalog, profiles))
+    prior = given_or_grade(district.catalog, profiles, placement)
+    state = model.init_state(student_ids, prior=prior)
     if len(log):
         model.update(state, log)
     return log, state

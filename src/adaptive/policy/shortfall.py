@@ -109,6 +109,7 @@ def explain_shortfall(
     now=None,
     config=None,
     overrides=None,
+    placement=None,
 ) -> Shortfall | None:
     """`shortfall` for one student of a district, built as `recommend_students` builds it.
 
@@ -118,6 +119,6 @@ def explain_shortfall(
     from adaptive.policy.service import student_batch
 
     config = config or PolicyConfig.default()
-    batch, when = student_batch(student_id, district, model, config, now, overrides)
+    batch, when = student_batch(student_id, district, model, config, now, overrides, placement)
     policy = AdaptivePolicy(district.catalog, config)
     return shortfall(policy, batch, policy.select(batch, k, when), k, when)
