@@ -9,10 +9,11 @@ must therefore be ISO 8601 (2027-04-03, or a date-time such as 2027-04-03T08:00:
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pandas as pd
 
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, closest_name
 
 EXAMPLE = "2027-02-12"
 
@@ -44,3 +45,40 @@ def iso_timestamp(text: str) -> pd.Timestamp | None:
 def iso_day(value: str | dt.date | pd.Timestamp, what: str = "date") -> str:
     """The day of `value` as YYYY-MM-DD (see `parse_iso`)."""
     return parse_iso(value, what).strftime("%Y-%m-%d")
+
+
+#: A night's day is the district's: "UTC" unless the nightly job is given its time zone.
+DEFAULT_TIMEZONE = "UTC"
+
+
+def check_timezone(name: str) -> str:
+    """`name` if it is an IANA time zone ("America/Chicago", "UTC"), else a `ConfigError` with
+    the zone it most likely means. An abbreviation ("EST", "CST") is refused: it names no
+    daylight-saving rule, and "CST" is three different zones."""
+    text = str(name).strip()
+    known = zoneinfo.available_timezones() | {"UTC"}
+    if text in known and text.upper() not in _ABBREVIATIONS:
+        return text
+    close = closest_name(text, sorted(known))
+    hint = f" (did you mean {close!r}?)" if close and text.upper() not in _ABBREVIATIONS else ""
+    raise ConfigError(
+        f"time zone {name!r}: expected an IANA time zone such as America/Chicago or "
+        f"Europe/Madrid{hint}"
+    )
+
+
+#: Zone abbreviations the IANA database keeps for old reasons: none says which DST rule applies.
+_ABBREVIATIONS = frozenset({"EST", "MST", "HST", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT"})
+
+
+def night_start(day: str, timezone: str = DEFAULT_TIMEZONE) -> pd.Timestamp:
+    """The first instant (UTC) of `day` (YYYY-MM-DD) in `timezone`: where a night's responses
+    end. America/New_York's 2027-02-12 starts at 05:00 UTC, so homework answered at 9 pm on
+    the 11th (02:00 UTC on the 12th) belongs to the night of the 12th, as a teacher counts it."""
+    return pd.Timestamp(day).tz_localize(timezone).tz_convert("UTC")
+
+
+def zone_record(timezone: str) -> dict[str, str]:
+    """What a night's records (`_SUCCESS.json`, its fingerprint) say of its time zone: nothing
+    for UTC (the nights written before zones existed say nothing either), else `timezone`."""
+    return {} if timezone == DEFAULT_TIMEZONE else {"timezone": timezone}

@@ -99,7 +99,7 @@ from adaptive.batch.snapshot import (
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
-from adaptive.dates import iso_day
+from adaptive.dates import DEFAULT_TIMEZONE, check_timezone, iso_day, night_start, zone_record
 from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import arm_outputs
@@ -228,6 +228,7 @@ def run_daily_job(
     placement: str | Path | Placement | None = None,
     placement_columns: Mapping[str, str] | None = None,
     backfill: bool = False,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> JobSummary:
     """Run the nightly job for `date` (see the module docstring); returns its summary.
 
@@ -250,9 +251,14 @@ def run_daily_job(
     A date before the last night served in `out` / `state_dir` is refused unless `backfill`
     (`night_checks.check_not_before_last_night`). A night that fails before writing any output
     leaves nothing behind: the folders and the lock file it created are removed.
+    `timezone`: the district's IANA time zone; the night of `date` takes the responses before
+    that day's midnight there (`adaptive.dates.night_start`; default UTC). Times are compared
+    as instants: a log whose times carry an offset or "Z" is read right; naive times are read
+    as UTC, so a log of naive local times keeps the default (its midnights are local already).
     """
     started = time.perf_counter()
     day = _day(date)
+    timezone = check_timezone(timezone)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"out {out}: a file; expected the folder of the night's outputs")
@@ -289,6 +295,7 @@ def run_daily_job(
             master=master,
             placement=placement,
             placement_columns=placement_columns,
+            timezone=timezone,
         )
     except BaseException:
         _remove_empty_folders(made)
@@ -478,12 +485,13 @@ def _serve_date(
     champion: Future,
     placement: str | Path | Placement | None = None,
     placement_columns: Mapping[str, str] | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> JobSummary:
     """Steps 1-4 of the job for one date, under its lock (see `run_daily_job`); `champion`:
     the registry's `FetchedVersion` of the model, on its way (`registry_process`). The
     registry's errors (no champion, a server down) are raised once the log has been read."""
     started = time.perf_counter()
-    cutoff = pd.Timestamp(day, tz="UTC")
+    cutoff = night_start(day, timezone)
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
     check_district_files(catalog, profiles)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
@@ -570,7 +578,7 @@ def _serve_date(
             f"{log.source}: the daily job needs response timestamps (this log has only 'order')"
         )
     time_ns = log.time
-    in_future = warn_future_rows(time_ns, log.source, day)
+    in_future = warn_future_rows(time_ns, log.source, day, timezone)
     before = time_ns < cutoff.value
     new_rows = before & (time_ns >= since) if since is not None else before
     if since is None and len(log) and not before.any():
@@ -626,6 +634,7 @@ def _serve_date(
                 "profiles": profiles_sha,
                 "students": len(roster),
                 **({"overrides": overrides.sha256} if overrides else {}),
+                **zone_record(timezone),
                 **({"experiment": experiment.sha256} if experiment else {}),
                 **({"placement": placement_sha} if placement_sha else {}),
             },
@@ -684,6 +693,7 @@ def _serve_date(
             # what `ope` and `experiment analyze` compare a catalog they are given with
             "catalog_sha256": hashlib.sha256(context.catalog_json.encode()).hexdigest(),
             **({"experiment": experiment.sha256} if experiment else {}),
+            **zone_record(timezone),
         },
     )
     summary = JobSummary(

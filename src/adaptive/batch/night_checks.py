@@ -18,6 +18,7 @@ import pandas as pd
 
 from adaptive.batch import writer
 from adaptive.batch.partition import OUTPUT_TABLES
+from adaptive.dates import DEFAULT_TIMEZONE, night_start
 from adaptive.errors import ConfigError, NightWarning, PlacementWarning
 
 if TYPE_CHECKING:
@@ -51,21 +52,25 @@ def rebuild_reason(
     return f"a new champion version ({meta['model_version']} -> {version})"
 
 
-def after_night(day: str) -> int:
-    """The first time (ns, UTC) dated after the night's day: the next day's 00:00. A night
-    reads the responses before its day; those of its day itself are the day's own (a night
-    run after midnight finds some), so only later ones are called ahead of the night."""
-    return (pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)).value
+def after_night(day: str, timezone: str = DEFAULT_TIMEZONE) -> int:
+    """The first time (ns, UTC) dated after the night's day: the next day's 00:00 in the
+    district's `timezone`. A night reads the responses before its day; those of its day itself
+    are the day's own (a night run after midnight finds some), so only later ones are called
+    ahead of the night."""
+    following = (pd.Timestamp(day) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    return night_start(following, timezone).value
 
 
-def warn_future_rows(time_ns: np.ndarray, source: str, day: str) -> int:
+def warn_future_rows(
+    time_ns: np.ndarray, source: str, day: str, timezone: str = DEFAULT_TIMEZONE
+) -> int:
     """Count (and warn of) responses dated after the night's day (`after_night`): a year typed
     2062, a device's wrong clock, or a --date before the log's last days. This night does not
     use them (it reads the responses before its day), so they would be left out without a word.
     The count depends on the log and the night's date only, never on the wall clock or the
     snapshot. `time_ns`: the log's times (ns, UTC), or any part of them that holds every
     response from the night's day on."""
-    ahead = time_ns >= after_night(day)
+    ahead = time_ns >= after_night(day, timezone)
     n = int(ahead.sum())
     if n:
         latest = pd.Timestamp(int(time_ns[ahead].max()), tz="UTC").date().isoformat()

@@ -101,6 +101,7 @@ from adaptive.batch.spark_placement import (
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
 from adaptive.curriculum.profile import PROFILES_EXPECTED
+from adaptive.dates import DEFAULT_TIMEZONE, night_start, zone_record
 from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment
 from adaptive.files import (
@@ -173,19 +174,21 @@ def run_spark_night(
     placement: str | Path | None = None,
     placement_columns: Mapping[str, str] | None = None,
     policy_source: str = "shipped default",
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> JobSummary:
     """Steps 1-5 of the module docstring for one date (under the date's lock, taken by
     `run_daily_job`); returns the summary (its MLflow run is logged by the caller).
     `champion`: the registry's `FetchedVersion` on its way (`registry_process`), else fetched
     here. `placement`: a table of where new students start (`spark_placement`).
-    `policy_source`: where `config` came from, in words (recorded in `_SUCCESS.json`)."""
+    `policy_source`: where `config` came from, in words (recorded in `_SUCCESS.json`).
+    `timezone`: the district's, where the night's day ends (`adaptive.dates.night_start`)."""
     from adaptive.batch.spark import spark_session
 
     started = time.perf_counter()
     path, columns = _parquet_log(data, mapping)
     profiles_path = _profiles_path(profiles)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
-    cutoff = pd.Timestamp(day, tz="UTC")
+    cutoff = night_start(day, timezone)
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
     overrides = _overrides(overrides, catalog, profiles_path, day)
     experiment_source = _source_name(experiment)
@@ -236,7 +239,10 @@ def run_spark_night(
             reuse = False
         reason = rebuild_reason(meta, version, model_name, late, new_catalog, reuse)
         in_future = warn_future_rows(
-            _times_after(path, columns["timestamp"], after_night(day)), str(path), day
+            _times_after(path, columns["timestamp"], after_night(day, timezone)),
+            str(path),
+            day,
+            timezone,
         )
         since = pd.Timestamp(meta["cutoff"]).value if reuse else None
         context = PartitionContext.build(catalog, config, k, to_days(cutoff))
@@ -244,6 +250,8 @@ def run_spark_night(
         fingerprint = _fingerprint(
             model_name, version, meta, k, context, profiles_path, path, since
         )
+        if timezone != DEFAULT_TIMEZONE:  # the same zone's nights as the in-process engine's
+            fingerprint = hashlib.sha256(json.dumps([fingerprint, timezone]).encode()).hexdigest()
         if overrides is not None or experiment is not None:
             fingerprint = hashlib.sha256(
                 json.dumps(
@@ -327,6 +335,7 @@ def run_spark_night(
             # what `ope` and `experiment analyze` compare a catalog they are given with
             "catalog_sha256": hashlib.sha256(context.catalog_json.encode()).hexdigest(),
             **({"experiment": experiment.sha256} if experiment else {}),
+            **zone_record(timezone),
         },
     )
     _commit_snapshot(

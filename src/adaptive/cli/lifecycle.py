@@ -269,6 +269,15 @@ def batch(
             help="Processes serving schools in-process (default: 2, both cores).",
         ),
     ] = 2,
+    timezone: Annotated[
+        str,
+        typer.Option(
+            "--timezone",
+            help="The district's IANA time zone (e.g. America/Chicago): a night takes the "
+            "answers before its day's midnight there. Keep UTC when the log's times are naive "
+            "local times (read as UTC, their midnights are local already).",
+        ),
+    ] = "UTC",
     backfill: Annotated[
         bool,
         typer.Option(
@@ -306,6 +315,7 @@ def batch(
         placement_columns=placement_columns,
         workers=workers,
         backfill=backfill,
+        timezone=timezone,
     )
     _print_job(s)
     if report is not None:

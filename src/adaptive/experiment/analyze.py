@@ -236,10 +236,11 @@ def analyze_logs(
     start, end = _window(start, end)
     check_served_nights(a, Path(log_dir), start, end)
     nights = [_students_table(Path(log_dir), night) for night in (start, end)]
-    log = _dated_log(data, start, mapping)
+    bounds = night_bounds(Path(log_dir), start, end)
+    log = _dated_log(data, bounds[0], mapping)
     check_served_inputs(Path(log_dir), start, end, cat, catalog, by_id, profiles, nights,
                         (data, mapping, log))  # fmt: skip
-    responses = _window_rows(log, start, end)
+    responses = _window_rows(log, start, end, bounds)
     grade = people.set_index("student_id")["grade"]
     for frame in nights:
         frame["grade"] = grade.reindex(frame["student_id"]).to_numpy()
@@ -344,20 +345,40 @@ def check_served_inputs(
     check_log(data, mapping, log, metas, state_dir, str(log.source))
 
 
-def window_responses(data, start: str, end: str, mapping: dict | None = None) -> pd.DataFrame:
+def window_responses(
+    data, start: str, end: str, mapping: dict | None = None, log_dir: str | Path | None = None
+) -> pd.DataFrame:
     """student_id and correct of the log's responses dated from the night `start` to before the
-    night `end` (what the job had not yet seen on `start` and had seen on `end`).
+    night `end` (what the job had not yet seen on `start` and had seen on `end`): from each
+    night's cutoff as its snapshot in `log_dir`/state records it (the district's midnight,
+    `batch --timezone`), else midnight UTC.
 
     ConfigError when the log is not dated or holds no response in that window."""
-    return _window_rows(_dated_log(data, start, mapping), start, end)
+    bounds = night_bounds(Path(log_dir), start, end) if log_dir is not None else None
+    return _window_rows(_dated_log(data, bounds[0] if bounds else None, mapping, start), start,
+                        end, bounds)  # fmt: skip
 
 
-def _dated_log(data, start: str, mapping: dict | None):
-    """The response log from the night `start` on (a Parquet log with timestamps; others are
-    read in full). ConfigError when its responses are not dated."""
+def night_bounds(log_dir: Path, start: str, end: str) -> tuple[int, int]:
+    """(ns, ns) where the nights `start` and `end` began: their snapshots' cutoffs (the
+    district's midnights), else midnight UTC (`ope.logs.night_start_ns`)."""
+    from adaptive.evaluation.ope.logs import night_start_ns
+    from adaptive.evaluation.ope.served import snapshot_metas
+
+    metas = snapshot_metas(log_dir / "state", [start, end])
+    lo, hi = night_start_ns(pd.Series([start, end]), metas).tolist()
+    return lo, hi
+
+
+def _dated_log(data, since: int | None, mapping: dict | None, start: str | None = None):
+    """The response log from `since` (ns; the night `start`'s midnight UTC when None) on (a
+    Parquet log with timestamps; others are read in full). ConfigError when its responses are
+    not dated."""
     from adaptive.data import load_log_report, warn_notes
 
-    log, report = load_log_report(data, mapping, since=pd.Timestamp(start, tz="UTC").value)
+    if since is None:
+        since = pd.Timestamp(start, tz="UTC").value
+    log, report = load_log_report(data, mapping, since=since)
     warn_notes(report)
     if not log.has_timestamps:
         raise ConfigError(
@@ -367,10 +388,11 @@ def _dated_log(data, start: str, mapping: dict | None):
     return log
 
 
-def _window_rows(log, start: str, end: str) -> pd.DataFrame:
+def _window_rows(log, start: str, end: str, bounds: tuple[int, int] | None = None) -> pd.DataFrame:
     """student_id and correct of `log`'s responses from the night `start` to before `end`
-    (`window_responses`); ConfigError when there are none."""
-    lo, hi = (pd.Timestamp(d, tz="UTC").value for d in (start, end))
+    (`bounds`: where they began, `night_bounds`; midnight UTC without), as `window_responses`
+    reads them; ConfigError when there are none."""
+    lo, hi = bounds or tuple(pd.Timestamp(d, tz="UTC").value for d in (start, end))
     time = log.time
     window = (time >= lo) & (time < hi)
     if not window.any():

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -171,9 +172,10 @@ def evaluate_logs(
     check_catalog(cat, catalog, metas, state_dir)
     check_recorded_digests(log_dir, nights, cat, catalog, profiles)
     decisions = logged_decisions(log_dir, nights, cat, catalog)
-    log = _outcome_log(decisions, data, mapping)
+    starts = night_start_ns(decisions["night"], metas)
+    log = _outcome_log(data, mapping, int(starts.min()) if len(starts) else None)
     check_log(data, mapping, log, metas, state_dir, str(data))
-    engaged, first_correct, responses_sha = _response_outcomes(decisions, horizon_days, log)
+    engaged, first_correct, responses_sha = _response_outcomes(decisions, horizon_days, log, starts)
     people = parsing.result() if parsing is not None else {}
     _check_served_profiles(decisions, people, profiles)
     hashes = {
@@ -320,27 +322,27 @@ def _check_served_profiles(decisions: pd.DataFrame, people: dict, profiles) -> N
         )
 
 
-def _outcome_log(decisions: pd.DataFrame, data: str | Path, mapping: dict | None):
+def _outcome_log(data: str | Path, mapping: dict | None, first_ns: int | None):
     """The response log the outcomes are read from, by the nightly job's reader: from the first
-    night on (a Parquet log with timestamps; other logs are read in full), and none of the
-    optional columns (duration, attempt, school, class), which no outcome uses."""
+    night's start on (`first_ns`; a Parquet log with timestamps; other logs are read in full),
+    and none of the optional columns (duration, attempt, school, class), which no outcome
+    uses."""
     from adaptive.batch.job import _read_log
 
-    first = pd.Timestamp(min(decisions["night"]), tz="UTC")
-    log, _ = _read_log(data, mapping, None, since=first.value)
+    log, _ = _read_log(data, mapping, None, since=first_ns)
     if not log.has_timestamps:
         raise OPEInputError(f"{data}: the outcomes need response timestamps (this log has 'order')")
     return log
 
 
 def _response_outcomes(
-    decisions: pd.DataFrame, horizon_days: float, log
+    decisions: pd.DataFrame, horizon_days: float, log, starts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Per decision: engaged and first answer correct (`next_responses`) in `log`
-    (`_outcome_log`), and the sha256 of the responses read."""
-    start = night_start_ns(decisions["night"])
+    (`_outcome_log`) from its night's start (`starts`, `night_start_ns`), and the sha256 of
+    the responses read."""
     return next_responses(
-        log, decisions["student_id"], decisions["skill_id"], start, int(horizon_days * 86_400e9)
+        log, decisions["student_id"], decisions["skill_id"], starts, int(horizon_days * 86_400e9)
     )
 
 
@@ -368,11 +370,24 @@ def _rewards(decisions, metrics, engaged, first_correct, horizon_days, state_dir
     return rewards, keep, skipped
 
 
-def night_start_ns(nights: pd.Series) -> np.ndarray:
-    """(n,) int64 nanoseconds since the epoch of each night's midnight UTC (a night is
-    YYYY-MM-DD). In ns whatever unit pandas infers (pandas 3 parses dates to microseconds, and
-    response times are in ns)."""
-    return pd.to_datetime(nights).dt.tz_localize("UTC").dt.as_unit("ns").astype("int64").to_numpy()
+def night_start_ns(nights: pd.Series, metas: Mapping[str, dict] | None = None) -> np.ndarray:
+    """(n,) int64 nanoseconds since the epoch where each night (YYYY-MM-DD) began: its
+    snapshot's cutoff (`metas`, `served.snapshot_metas`), which is the night's midnight in the
+    district's time zone (`batch --timezone`), so a decision's outcomes are the answers after
+    the state it was made from; midnight UTC for a night without a snapshot. In ns whatever unit
+    pandas infers (pandas 3 parses dates to microseconds, and response times are in ns)."""
+    codes, days = pd.factorize(pd.Series(nights))
+    metas = metas or {}
+    starts = np.array(
+        [
+            pd.Timestamp(metas[d]["cutoff"]).value
+            if "cutoff" in metas.get(d, {})
+            else pd.Timestamp(d, tz="UTC").value
+            for d in days
+        ],
+        dtype=np.int64,
+    )
+    return starts[codes] if len(codes) else np.zeros(0, np.int64)
 
 
 def next_responses(

@@ -1,0 +1,72 @@
+"""A night is the district's day (`batch --timezone`): before, every night ended at midnight
+UTC, so a district east or west of Greenwich had its evening answers on the wrong night."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.batch import run_daily_job
+from adaptive.batch.night_checks import after_night
+from adaptive.cli import run
+from adaptive.dates import check_timezone, night_start
+from adaptive.errors import ConfigError
+from adaptive.evaluation.ope.logs import night_start_ns
+
+DAY = "2026-09-30"  # a Wednesday: the Tuesday before was a school day
+
+
+def test_a_nights_day_starts_at_the_districts_midnight() -> None:
+    assert night_start(DAY, "America/New_York") == pd.Timestamp("2026-09-30 04:00", tz="UTC")
+    assert night_start("2027-01-12", "America/New_York") == pd.Timestamp("2027-01-12 05:00Z")
+    assert night_start(DAY) == pd.Timestamp(DAY, tz="UTC")
+    assert after_night(DAY, "Asia/Tokyo") == pd.Timestamp("2026-09-30 15:00Z").value
+    with pytest.raises(ConfigError, match="did you mean 'America/Chicago'"):
+        check_timezone("america/chicago")
+    with pytest.raises(ConfigError, match="expected an IANA time zone"):
+        check_timezone("EST")  # which daylight-saving rule?
+
+
+def test_the_night_takes_the_answers_before_the_districts_midnight(district, tmp_path) -> None:
+    """Tokyo's 30 September starts at 15:00 UTC on the 29th: the answers of the 29th's
+    afternoon (UTC) are the next night's there."""
+    utc = run_daily_job(DAY, tmp_path / "utc", **district.job_args())
+    tokyo = run_daily_job(DAY, tmp_path / "tokyo", **district.job_args(timezone="Asia/Tokyo"))
+    time = district.log.time
+    between = int(
+        ((time >= night_start(DAY, "Asia/Tokyo").value) & (time < night_start(DAY).value)).sum()
+    )
+    assert between > 0
+    assert utc.new_responses - tokyo.new_responses == between
+    listing = json.loads(
+        (tmp_path / "tokyo" / "recommendations" / f"date={DAY}" / "_SUCCESS.json").read_text()
+    )
+    assert listing["timezone"] == "Asia/Tokyo"
+    plain = (tmp_path / "utc" / "recommendations" / f"date={DAY}" / "_SUCCESS.json").read_text()
+    assert "timezone" not in json.loads(plain)  # a UTC night's records are as before
+
+
+def test_a_zone_that_is_no_zone_is_a_usage_error(district, tmp_path, capsys) -> None:
+    code = run(["batch", "--date", DAY, "--out", str(tmp_path / "o"), "--data",
+                str(district.responses), "--catalog", str(district.catalog), "--profiles",
+                str(district.profiles), "--name", district.model, "--tracking-uri",
+                district.uri, "--timezone", "US/Chicagoo"])  # fmt: skip
+    assert code == 2
+    assert "time zone 'US/Chicagoo'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_outcomes_start_at_each_nights_recorded_cutoff() -> None:
+    """`ope` and `experiment analyze` start a decision's outcomes where its night's snapshot
+    was cut (the district's midnight), not at midnight UTC: answers before the state it was
+    made from are no outcome of it."""
+    nights = pd.Series(["2026-09-28", "2026-09-29", "2026-09-28"])
+    metas = {"2026-09-28": {"cutoff": "2026-09-28T04:00:00+00:00"}}
+    np.testing.assert_array_equal(
+        night_start_ns(nights, metas),
+        [pd.Timestamp("2026-09-28 04:00Z").value, pd.Timestamp("2026-09-29", tz="UTC").value,
+         pd.Timestamp("2026-09-28 04:00Z").value],
+    )  # fmt: skip
