@@ -73,6 +73,7 @@ from adaptive.batch.log_digest import (
 )
 from adaptive.batch.night_checks import (
     after_night,
+    placement_table_changed,
     policy_record,
     policy_served_before,
     rebuild_reason,
@@ -112,6 +113,7 @@ from adaptive.files import (
     user_text_lines,
 )
 from adaptive.placement.prior import place_new_students
+from adaptive.placement.table import placement_sha256
 from adaptive.policy import PolicyConfig, to_days
 from adaptive.policy.adapter import check_skill_coverage
 from adaptive.policy.base import catalog_layout
@@ -237,7 +239,14 @@ def run_spark_night(
                 stacklevel=3,
             )
             reuse = False
-        reason = rebuild_reason(meta, version, model_name, late, new_catalog, reuse)
+        placement_sha = (
+            placement_sha256(placement, placement_columns) if placement is not None else None
+        )
+        placement_changed = placement_table_changed(meta, placement_sha, previous)
+        reuse = reuse and not placement_changed
+        reason = rebuild_reason(
+            meta, version, model_name, late, new_catalog, reuse, placement_changed
+        )
         in_future = warn_future_rows(
             _times_after(path, columns["timestamp"], after_night(day, timezone)),
             str(path),
@@ -339,8 +348,9 @@ def run_spark_night(
         },
     )
     _commit_snapshot(
-        state_dir, day, partial, cutoff, model_name, version, rows, records[-1], layout
-    )
+        state_dir, day, partial, cutoff, model_name, version, rows, records[-1], layout,
+        placement_sha,
+    )  # fmt: skip
     skill_counts: dict[str, int] = {}
     for r in rows:
         for skill, n in json.loads(r["skills"]).items():
@@ -856,12 +866,15 @@ def _check_rows(table: pa.Table) -> None:
 
 
 def _commit_snapshot(
-    state_dir, day, partial: Path, cutoff, model_name, version, rows, recorded=None, catalog=None
-) -> None:
+    state_dir, day, partial: Path, cutoff, model_name, version, rows, recorded=None, catalog=None,
+    placement=None,
+) -> None:  # fmt: skip
     """Seal the executors' state partitions as the snapshot of `day` (renamed into place);
     `recorded`: the log's rows before the cutoff and their digest (`log_digest`), for the next
     night; `catalog`: the catalog's layout (`catalog_layout`), so that a night on another
-    catalog rebuilds (`snapshot.catalog_changed`), as for the in-process engine's snapshots."""
+    catalog rebuilds (`snapshot.catalog_changed`), as for the in-process engine's snapshots;
+    `placement`: the sha256 of the placement table its students were placed from, so that a
+    night given another table rebuilds (`night_checks.placement_table_changed`)."""
     files = {r["school"]: r["state_sha256"] for r in rows}
     meta = {
         "date": day,
@@ -874,6 +887,7 @@ def _commit_snapshot(
         "sha256_files": hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest(),
         **({"before_cutoff": recorded} if recorded is not None else {}),
         **({"catalog": catalog} if catalog is not None else {}),
+        **({"placement": placement} if placement is not None else {}),
     }
     partial.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(partial / "meta.json", sealed_json(meta))
