@@ -97,7 +97,7 @@ def test_the_first_question_is_where_the_student_stands_not_a_certain_skill() ->
     q = diag.start("s0").next_question()
     assert q is not None and GRADES[q.skill] == 3  # own grade, not grade 2 (known) or ungraded
     info = diag.level.information(
-        diag.level.start(1), np.array([3.0]), diag.answers.guess, diag.answers.slip
+        diag.level.start(np.array([3.0])), diag.answers.guess, diag.answers.slip
     )[0]
     assert info[col("x")] == 0.0 and info[diag.skills.index(q.skill)] == info.max()
 

@@ -8,17 +8,26 @@ bears on, not only its own.
     diag = PlacementDiagnostic(catalog, prior=profiles)        # grade prior (or a Placement)
     session = diag.start("s1")
     while (q := session.next_question()) is not None:          # q.skill, q.activity
-        session.answer(ask_the_student(q))                     # 1 correct, 0 wrong
+        session.answer(ask_the_student(q), question=q.skill)   # 1 correct, 0 wrong
     placement = session.placement()       # "placed by diagnostic (15 questions)"
     placement = diag.run(ids, answer_fn)  # many students stepping together (simulation, nightly)
+
+An app serving a session across requests: a session may be shared by threads (each call holds
+its lock, so two answers to one question absorb one and refuse the other); `answer(correct,
+question=...)` names the question the student saw, so a retried request is refused (naming both
+questions) rather than recorded on the next question; `session.to_dict()` is plain JSON data
+and `diag.resume(**data)` restores the session after a restart (the same next question, the same
+placement). A placement before any answer keeps the prior's source ("placed from grade 4").
 
 Two belief models (chosen to be simple, fast and explainable; `model="auto"` picks per student):
 
 - **Level** (`adaptive.placement.level`, for a student placed from their grade: a `Placement`
   with `grades`, as `grade_placement` and learner profiles give): one latent point t per student
   in the curriculum's sequence (grade, then prerequisite order inside the grade); skills before t
-  are known, after it not, with noise. Its prior is the grade table read as a distribution of t;
-  each answer reweighs t, which moves *every* graded skill, on every branch of the map. The next
+  are known, after it not, with noise. Its prior is the grade table read as a distribution of t,
+  with a little of it spread ahead of the grade up to the end of the catalog, so a student ahead
+  of their grade is located by several correct answers; each answer reweighs t, which moves
+  *every* graded skill, on every branch of the map. The next
   question is the skill whose answer tells most about t (mutual information). On the generated
   graphs and on Junyi it ranks mastery better than the graph model after 10 questions
   (experiments/results/56_diagnostic.md), so it is the default wherever the student's grade and
@@ -62,11 +71,12 @@ scoring every candidate is a few vectorized numpy passes over those pairs (about
 
 from __future__ import annotations
 
+import threading
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -446,6 +456,64 @@ class PlacementDiagnostic:
         check_one_id(student_id)
         return DiagnosticSession(self.start_batch([student_id], prior))
 
+    def resume(
+        self,
+        student_id: str,
+        answers: Iterable[tuple[Question | str, bool | int] | Mapping[str, Any]],
+        prior: Placement | None = None,
+    ) -> DiagnosticSession:
+        """The session of a student who already answered these questions (an app restarted):
+        `diag.resume(**session.to_dict())`, or `diag.resume(id, session.answers)`.
+
+        The answers are replayed in order on a fresh session, so with the same diagnostic (its
+        catalog, prior and settings) the resumed session asks the same next question and places
+        the student exactly as the saved one did. Each answer is a (question or skill id,
+        0/1) pair or a {"skill": ..., "correct": ...} mapping; an unknown skill, a skill
+        answered twice or more answers than `max_questions` is a `DiagnosticError`.
+        """
+        session = self.start(student_id, prior)
+        codes, values = self._saved_answers(session.student_id, answers)
+        for code, value in zip(codes, values, strict=True):
+            session._batch.answer_given(np.array([0]), np.array([code]), np.array([value]))
+        return session
+
+    def _saved_answers(
+        self, student_id: str, answers: Iterable[Any]
+    ) -> tuple[list[int], list[int]]:
+        """Skill codes and 0/1 values of saved answers, checked (see `resume`)."""
+        codes: list[int] = []
+        values: list[int] = []
+        index = self.catalog.skill_index
+        for item in answers:
+            if isinstance(item, Mapping):
+                question, correct = item.get("skill"), item.get("correct")
+            elif isinstance(item, tuple | list) and len(item) == 2:
+                question, correct = item
+            else:
+                raise DiagnosticError(
+                    f"student {student_id!r}: saved answer {item!r}; expected a (skill, 0/1) "
+                    'pair or {"skill": ..., "correct": ...}'
+                )
+            skill = question.skill if isinstance(question, Question) else str(question)
+            if skill not in index:
+                raise DiagnosticError(
+                    f"student {student_id!r}: saved answers name unknown skill {skill!r}"
+                )
+            code = int(index.get_loc(skill))
+            if code in codes:
+                raise DiagnosticError(
+                    f"student {student_id!r}: skill {skill!r} is answered twice in the saved "
+                    "answers; a diagnostic asks each skill once"
+                )
+            codes.append(code)
+            values.append(_one_answer(student_id, correct))
+        if len(codes) > self.max_questions:
+            raise DiagnosticError(
+                f"student {student_id!r}: {len(codes)} answers saved; this diagnostic asks at "
+                f"most {self.max_questions} questions"
+            )
+        return codes, values
+
     def start_batch(
         self, student_ids: Sequence[str], prior: Placement | None = None
     ) -> DiagnosticBatch:
@@ -463,7 +531,16 @@ class PlacementDiagnostic:
                 f"diagnostic model 'level' needs each student's grade; none for {missing}: "
                 "start from grade_placement(catalog, profiles) with graded profiles"
             )
-        return DiagnosticBatch(self, tuple(ids), beliefs, grades)
+        sources = self._prior_sources(placement, ids)
+        return DiagnosticBatch(self, tuple(ids), beliefs, grades, sources)
+
+    @staticmethod
+    def _prior_sources(prior: Placement | None, student_ids: Sequence[str]) -> tuple[str, ...]:
+        """Where each student's starting beliefs came from: the prior's source, or the population
+        prior without one (a placement from no answers says this, not "placed by diagnostic")."""
+        if prior is None:
+            return ("population prior",) * len(student_ids)
+        return tuple(prior.source_of(s) or "population prior" for s in student_ids)
 
     def run(
         self,
@@ -609,6 +686,11 @@ class DiagnosticBatch:
     Students with a grade (`grades` not NaN) follow the level model when the diagnostic has one:
     their state is the log weights of their point in the curriculum (`level_weights`), and their
     beliefs are read from it after every answer; the others follow the graph model.
+
+    Concurrency: asking, answering, running and placing hold the batch's `lock` (as a tracing
+    state's calls hold its lock), so threads may share a batch or a session: each call is
+    atomic, and of several answers to one pending question exactly one is absorbed (the others
+    find no question pending and get a `DiagnosticError`).
     """
 
     def __init__(
@@ -617,20 +699,36 @@ class DiagnosticBatch:
         students: tuple[str, ...],
         beliefs: np.ndarray,
         grades: np.ndarray | None = None,
+        sources: Sequence[str] | None = None,
     ):
+        self.lock = threading.RLock()
         self.diagnostic = diagnostic
         self.students = students
         self.beliefs: np.ndarray = beliefs
         n_students, n_skills = beliefs.shape
         self.grades = np.full(n_students, np.nan) if grades is None else np.asarray(grades)
+        #: where each student's starting beliefs came from (their placement's source until they
+        #: answer a question)
+        self.prior_sources = tuple(sources or ("population prior",) * n_students)
         level = diagnostic.level
         self.on_level = ~np.isnan(self.grades) if level is not None else np.zeros(n_students, bool)
-        self.level_weights = None if level is None else level.start(n_students)
+        self.level_weights = None if level is None else level.start(self.grades)
         self.asked = np.zeros((n_students, n_skills), dtype=bool)
         self.n_asked = np.zeros(n_students, dtype=np.int64)
         self.history: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._pending: tuple[np.ndarray, np.ndarray] | None = None
         self._read_level(np.flatnonzero(self.on_level))
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the lock (a lock does not pickle); a copy gets its own."""
+        with self.lock:
+            state = self.__dict__.copy()
+        del state["lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
 
     @property
     def done(self) -> np.ndarray:
@@ -647,15 +745,16 @@ class DiagnosticBatch:
         before `answer` returns the same questions. With `random`, each question is a uniformly
         random not-yet-asked skill instead of the most informative one (a baseline).
         """
-        if self._pending is not None:
+        with self.lock:
+            if self._pending is not None:
+                return self._pending
+            active = ~self.done
+            if limit is not None:
+                active &= self.n_asked < limit
+            sel = np.flatnonzero(active)
+            codes = self._choose(sel) if random is None else self._random(sel, random)
+            self._pending = (sel, codes)
             return self._pending
-        active = ~self.done
-        if limit is not None:
-            active &= self.n_asked < limit
-        sel = np.flatnonzero(active)
-        codes = self._choose(sel) if random is None else self._random(sel, random)
-        self._pending = (sel, codes)
-        return self._pending
 
     def _random(self, sel: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         draw = rng.random((len(sel), self.asked.shape[1]))
@@ -670,10 +769,11 @@ class DiagnosticBatch:
         if not on_level.all():
             gain[~on_level] = diag.gains(self.beliefs[sel[~on_level]])
         if on_level.any():
-            rows = sel[on_level]
+            level = diag.level
+            assert level is not None and self.level_weights is not None
             answers = diag.answers
-            gain[on_level] = diag.level.information(  # type: ignore[union-attr]
-                self.level_weights[rows], self.grades[rows], answers.guess, answers.slip
+            gain[on_level] = level.information(
+                self.level_weights[sel[on_level]], answers.guess, answers.slip
             )
         gain = gain[:, order]
         gain[self.asked[sel][:, order]] = -np.inf
@@ -681,10 +781,21 @@ class DiagnosticBatch:
 
     def answer(self, correct: np.ndarray | Sequence[int]) -> None:
         """Absorb the answers (1 correct, 0 wrong) to the pending questions, in their order."""
-        if self._pending is None:
-            raise DiagnosticError("no question is pending: call next_questions() first")
-        rows, codes = self._pending
-        values = _as_answers(correct, len(rows))
+        with self.lock:
+            if self._pending is None:
+                raise DiagnosticError("no question is pending: call next_questions() first")
+            rows, codes = self._pending
+            self._absorb(rows, codes, _as_answers(correct, len(rows)))
+
+    def answer_given(self, rows: np.ndarray, codes: np.ndarray, correct: np.ndarray) -> None:
+        """Absorb answers of these students to these questions, whatever the diagnostic would
+        ask (a saved session replayed: `PlacementDiagnostic.resume`); a pending question is
+        dropped."""
+        with self.lock:
+            self._absorb(np.asarray(rows), np.asarray(codes), _as_answers(correct, len(rows)))
+
+    def _absorb(self, rows: np.ndarray, codes: np.ndarray, values: np.ndarray) -> None:
+        """Both models' updates for answers `values` of students `rows` to skills `codes`."""
         on_level = self.on_level[rows]
         graph = ~on_level
         if graph.any():
@@ -704,9 +815,7 @@ class DiagnosticBatch:
         level, answers = self.diagnostic.level, self.diagnostic.answers
         assert level is not None and self.level_weights is not None
         weights = self.level_weights[rows]
-        level.absorb(
-            weights, self.grades[rows], codes, values, answers.guess[codes], answers.slip[codes]
-        )
+        level.absorb(weights, codes, values, answers.guess[codes], answers.slip[codes])
         self.level_weights[rows] = weights
         outside = ~level.modelled[codes]
         if outside.any():
@@ -722,7 +831,7 @@ class DiagnosticBatch:
         if level is None or not len(rows):
             return
         block = self.beliefs[rows]
-        known = level.known(level.beyond(self.level_weights[rows], self.grades[rows]))
+        known = level.known(level.beyond(self.level_weights[rows]))
         block[:, level.modelled] = known[:, level.modelled]
         self.beliefs[rows] = np.clip(block, _EPS, 1.0 - _EPS)
 
@@ -736,17 +845,23 @@ class DiagnosticBatch:
 
         `random`: ask uniformly random not-yet-asked skills instead (a baseline).
         """
-        while True:
-            rows, codes = self.next_questions(limit=n_questions, random=random)
-            if not len(rows):
-                self._pending = None
-                return
-            self.answer(np.asarray(answer_fn(rows, codes)))
+        with self.lock:
+            while True:
+                rows, codes = self.next_questions(limit=n_questions, random=random)
+                if not len(rows):
+                    self._pending = None
+                    return
+                self.answer(np.asarray(answer_fn(rows, codes)))
 
     def placement(self) -> Placement:
-        """The placed state: every skill's belief, sourced "placed by diagnostic (n questions)"."""
-        sources = tuple(f"placed by diagnostic ({n} questions)" for n in self.n_asked)
-        return Placement(self.students, self.diagnostic.skills, self.beliefs.copy(), sources)
+        """The placed state: every skill's belief, sourced "placed by diagnostic (n questions)",
+        or the prior's source for a student who answered none (nothing placed them but it)."""
+        with self.lock:
+            sources = tuple(
+                f"placed by diagnostic ({n} questions)" if n else prior
+                for n, prior in zip(self.n_asked, self.prior_sources, strict=True)
+            )
+            return Placement(self.students, self.diagnostic.skills, self.beliefs.copy(), sources)
 
 
 def _as_answers(correct: np.ndarray | Sequence[int], n: int) -> np.ndarray:
@@ -762,8 +877,27 @@ def _as_answers(correct: np.ndarray | Sequence[int], n: int) -> np.ndarray:
     return values.astype(np.int8)
 
 
+def _one_answer(student_id: str, correct: object) -> int:
+    """One answer as 0 or 1 (True, 1 correct; False, 0 wrong), or a `DiagnosticError`."""
+    if isinstance(correct, bool | np.bool_) or (
+        isinstance(correct, int | np.integer) and correct in (0, 1)
+    ):
+        return int(correct)
+    raise DiagnosticError(
+        f"student {student_id!r}: answer {correct!r}; expected 0 (wrong) or 1 (correct)"
+    )
+
+
 class DiagnosticSession:
-    """One student's diagnostic, for an app: next question, answer, done, placement."""
+    """One student's diagnostic, for an app: next question, answer, done, placement.
+
+    Safe to share between threads (an app's concurrent requests): each call holds the session's
+    lock, so of two answers to one question only the first is absorbed and the second is a
+    `DiagnosticError`. An app should pass the question it showed (`answer(correct,
+    question=q.skill)`): a retried request then fails, naming both questions, instead of
+    answering the next question, which the student never saw. `to_dict()` saves a session as
+    plain JSON data and `PlacementDiagnostic.resume(**data)` restores it.
+    """
 
     def __init__(self, batch: DiagnosticBatch):
         self._batch = batch
@@ -783,45 +917,88 @@ class DiagnosticSession:
     @property
     def beliefs(self) -> pd.Series:
         """Current P(mastered) of every skill, indexed by skill id."""
-        return pd.Series(self._batch.beliefs[0], index=self._batch.diagnostic.catalog.skill_index)
+        with self._batch.lock:
+            beliefs = self._batch.beliefs[0].copy()
+        return pd.Series(beliefs, index=self._batch.diagnostic.catalog.skill_index)
 
     @property
     def answers(self) -> list[tuple[Question, int]]:
         """Questions asked so far with the answers given, in order."""
         diag = self._batch.diagnostic
-        return [(diag.question(int(c[0])), int(v[0])) for _, c, v in self._batch.history]
+        with self._batch.lock:
+            history = list(self._batch.history)
+        return [(diag.question(int(c[0])), int(v[0])) for _, c, v in history]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The session as plain JSON data, {"student_id": ..., "answers": [{"skill": ...,
+        "correct": 0 or 1}, ...]}: save it (`json.dumps`) and restore it after a restart with
+        `diag.resume(**data)` (the same diagnostic: catalog, prior and settings)."""
+        answers = [{"skill": q.skill, "correct": v} for q, v in self.answers]
+        return {"student_id": self.student_id, "answers": answers}
 
     def next_question(self) -> Question | None:
         """The pending question (the same until answered), or None when the diagnostic is done."""
-        rows, codes = self._batch.next_questions()
-        if not len(rows):
-            self._batch._pending = None
-            return None
-        return self._batch.diagnostic.question(int(codes[0]))
+        with self._batch.lock:
+            pending = self._pending_question()
+            if pending is None:
+                self._batch._pending = None
+            return pending
 
-    def answer(self, correct: bool | int) -> None:
-        """Absorb the answer to the pending question: 1 (or True) correct, 0 (or False) wrong."""
-        if self.done:
-            raise DiagnosticError(
-                f"student {self.student_id!r}: the diagnostic is finished ({self.n_answered} "
-                "questions answered): read the placed state with placement()"
-            )
-        if self._batch._pending is None or not len(self._batch._pending[0]):
-            raise DiagnosticError(
-                f"student {self.student_id!r}: no question is pending; call next_question() first"
-            )
-        if (
-            isinstance(correct, bool | np.bool_)
-            or isinstance(correct, int | np.integer)
-            and correct in (0, 1)
-        ):
-            value = int(correct)
+    def _pending_question(self) -> Question | None:
+        rows, codes = self._batch.next_questions()
+        return self._batch.diagnostic.question(int(codes[0])) if len(rows) else None
+
+    def answer(self, correct: bool | int, question: Question | str | None = None) -> None:
+        """Absorb the answer to the pending question: 1 (or True) correct, 0 (or False) wrong.
+
+        `question` is the question the app showed (the `Question`, its skill id or its activity
+        id): when given, an answer to any other question (a retried request after the next
+        question was asked) is refused with a `DiagnosticError` naming both.
+        """
+        with self._batch.lock:
+            if self.done:
+                raise DiagnosticError(
+                    f"student {self.student_id!r}: the diagnostic is finished ({self.n_answered} "
+                    "questions answered): read the placed state with placement()"
+                )
+            pending = self._batch._pending
+            if pending is None or not len(pending[0]):
+                raise DiagnosticError(
+                    f"student {self.student_id!r}: no question is pending; call next_question() "
+                    f"first{self._already_answered(question)}"
+                )
+            value = _one_answer(self.student_id, correct)
+            if question is not None:
+                self._check_question(question, self._batch.diagnostic.question(int(pending[1][0])))
+            self._batch.answer(np.array([value]))
+
+    def _check_question(self, given: Question | str, pending: Question) -> None:
+        """A `DiagnosticError` unless `given` names the pending question."""
+        if isinstance(given, Question):
+            named, same = given.skill, given == pending
         else:
+            named = str(given)
+            same = named in (pending.skill, pending.activity)
+        if not same:
             raise DiagnosticError(
-                f"student {self.student_id!r}: answer {correct!r}; expected 0 (wrong) or 1 (correct)"
+                f"student {self.student_id!r}: answer given for question {named!r}, but the "
+                f"pending question is {pending.skill!r}{self._already_answered(given)}; "
+                "nothing was recorded"
             )
-        self._batch.answer(np.array([value]))
+
+    def _already_answered(self, question: Question | str | None) -> str:
+        """A note for an error message when `question` was answered already, else ""."""
+        if question is None:
+            return ""
+        named = question.skill if isinstance(question, Question) else str(question)
+        asked = {name for q, _ in self.answers for name in (q.skill, q.activity)}
+        return (
+            f" (question {named!r} was already answered: a retried request?)"
+            if named in asked
+            else ""
+        )
 
     def placement(self) -> Placement:
-        """This student's placement so far ("placed by diagnostic (n questions)")."""
+        """This student's placement so far ("placed by diagnostic (n questions)"; with no answer
+        yet, the prior's source)."""
         return self._batch.placement()

@@ -1,0 +1,259 @@
+"""Defects a user trial of the placement diagnostic found: a student ahead of their grade was never
+located, a session shared by concurrent requests absorbed one answer twice, a retried answer
+landed on a question the student never saw, a session could not be saved and resumed, and a
+session without answers claimed the diagnostic placed the student."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.placement import DiagnosticError, Placement, PlacementDiagnostic, Question
+
+GRADES = range(3, 9)
+
+
+def grades_catalog() -> Catalog:
+    """Grades 3-8, two strands a grade (a chain of four skills each, on from the previous
+    grade's), plus one skill without a grade."""
+    skills = []
+    for g in GRADES:
+        for strand in "ab":
+            for k in range(1, 5):
+                pre = (f"g{g}.{strand}{k - 1}",) if k > 1 else ()
+                if k == 1 and g > GRADES[0]:
+                    pre = (f"g{g - 1}.{strand}4",)
+                skills.append(Skill(f"g{g}.{strand}{k}", prerequisites=pre, grade=g))
+    skills.append(Skill("free"))
+    activities = tuple(Activity(f"{s.id}@0", s.id, (s.id,)) for s in skills)
+    return Catalog(tuple(skills), activities)
+
+
+def grade_of(skill: str) -> int:
+    return int(skill.split(".")[0][1:])
+
+
+def answered_all(diag: PlacementDiagnostic, answer, student: str = "kid"):
+    session = diag.start(student)
+    while (q := session.next_question()) is not None:
+        session.answer(answer(q.skill))
+    return session
+
+
+# -- 1. a student ahead of their grade ---------------------------------------------------------
+
+
+def test_a_student_far_ahead_is_located_by_correct_answers() -> None:
+    """A third grader who answers everything right: the questions climb the sequence, the skills
+    answered right end high, and with enough answers every grade up to the eighth is placed
+    known (the level model's grid stopped three grades up, and a skill beyond it answered right
+    stayed at the noise floor)."""
+    catalog = grades_catalog()
+    profile = [LearnerProfile("kid", grade=3)]
+    session = answered_all(PlacementDiagnostic(catalog, profile, max_questions=15), lambda s: 1)
+    asked = [grade_of(q.skill) for q, _ in session.answers]
+    assert np.mean(asked[-5:]) > np.mean(asked[:5]) + 1.0, asked
+    assert max(asked) >= 5, asked
+    assert min(session.beliefs[q.skill] for q, _ in session.answers) > 0.5
+    long = answered_all(PlacementDiagnostic(catalog, profile, max_questions=40), lambda s: 1)
+    assert max(grade_of(q.skill) for q, _ in long.answers) == 8
+    graded = long.beliefs.drop("free")
+    assert graded.min() > 0.8, graded.sort_values().head()
+
+
+def test_a_correct_answer_far_beyond_the_grade_moves_the_student() -> None:
+    """One correct answer on an eighth-grade skill (asked whatever the choice) raises the chance
+    that a third grader stands beyond it, and beyond the skills before it: their point could not
+    reach it before, so it stayed at the noise floor. (One answer moves them by little: a guess
+    explains it as well, 30% of the time; several in a row place the student there, as above.)"""
+    catalog = grades_catalog()
+    diag = PlacementDiagnostic(catalog, [LearnerProfile("kid", grade=3)])
+    batch = diag.start_batch(["kid"])
+    before = batch.beliefs[0].copy()
+    code = diag.skills.index("g8.a2")
+    batch._pending = (np.array([0]), np.array([code]))
+    batch.answer([1])
+    floor = diag.level.noise  # P(known) when the student surely stands before the skill
+    for skill in ("g8.a2", "g8.a1", "g7.b3"):
+        i = diag.skills.index(skill)
+        assert batch.beliefs[0, i] - floor > 1.5 * (before[i] - floor) > 0.0, skill
+
+
+def test_a_student_at_their_grade_is_not_placed_ahead() -> None:
+    """The typical student (right up to their grade, wrong beyond) stays placed at their grade:
+    the later grades end unlikely known."""
+    catalog = grades_catalog()
+    diag = PlacementDiagnostic(catalog, [LearnerProfile("kid", grade=3)], max_questions=15)
+    session = answered_all(diag, lambda s: int(grade_of(s) <= 3))
+    beliefs = session.beliefs.drop("free")
+    later = beliefs[[grade_of(s) >= 5 for s in beliefs.index]]
+    own = beliefs[[grade_of(s) == 3 for s in beliefs.index]]
+    assert later.max() < 0.15 and own.mean() > 0.6
+
+
+# -- 2. concurrent answers to one pending question ---------------------------------------------
+
+
+def answer_at_once(session, value: int, barrier: threading.Barrier, errors: list) -> None:
+    """One of several requests answering the same question at the same moment."""
+    barrier.wait()
+    try:
+        session.answer(value)
+    except DiagnosticError as error:
+        errors.append(error)
+
+
+def test_concurrent_answers_to_one_question_absorb_exactly_one() -> None:
+    """Eight threads answer one pending question at once: one answer is absorbed, the other
+    seven get the diagnostic's error (no pending question), in every one of many runs."""
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)])
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch often: a race shows in a few runs
+    try:
+        for _ in range(60):
+            one_question_answered_at_once(diag)
+    finally:
+        sys.setswitchinterval(switch)
+
+
+def one_question_answered_at_once(diag: PlacementDiagnostic) -> None:
+    """Eight threads answer one session's pending question at the same moment."""
+    session = diag.start("kid")
+    session.next_question()
+    barrier = threading.Barrier(8)
+    errors: list[DiagnosticError] = []
+    threads = [
+        threading.Thread(target=answer_at_once, args=(session, i % 2, barrier, errors))
+        for i in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert session.n_answered == 1 and len(session.answers) == 1
+    assert len(errors) == 7 and all("no question is pending" in str(e) for e in errors)
+
+
+# -- 3. an answer names the question it answers -------------------------------------------------
+
+
+def test_a_retried_answer_naming_its_question_is_refused_not_moved_on() -> None:
+    """An app's handler (answer, then next question) and one browser retry: with `question=`
+    the retry is refused with both ids named, and nothing is recorded on the question the
+    student never saw."""
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)])
+    session = diag.start("kid")
+    shown = session.next_question()
+    assert shown is not None
+
+    def post_answer(correct: int, skill: str) -> Question | None:
+        session.answer(correct, question=skill)
+        return session.next_question()
+
+    following = post_answer(0, shown.skill)
+    assert following is not None and following.skill != shown.skill
+    with pytest.raises(DiagnosticError) as refused:
+        post_answer(0, shown.skill)  # the retry
+    assert shown.skill in str(refused.value) and following.skill in str(refused.value)
+    assert [(q.skill, a) for q, a in session.answers] == [(shown.skill, 0)]
+    # the pending question still takes its answer, named by skill, activity or Question
+    session.answer(1, question=following)
+    nxt = session.next_question()
+    assert nxt is not None
+    session.answer(1, question=nxt.activity)
+    assert session.n_answered == 3
+
+
+def test_an_answer_naming_a_question_when_none_is_pending_says_so() -> None:
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)])
+    session = diag.start("kid")
+    shown = session.next_question()
+    assert shown is not None
+    session.answer(1, question=shown.skill)
+    with pytest.raises(DiagnosticError, match=f"{shown.skill}.*already answered"):
+        session.answer(1, question=shown.skill)  # a retry before the next question was asked
+    assert session.n_answered == 1
+
+
+# -- 4. saving and resuming a session ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["auto", "graph"])
+def test_a_session_saved_as_json_resumes_exactly(model: str) -> None:
+    """`session.to_dict()` is plain JSON data; `diag.resume(**data)` (after an app restart) asks
+    the same next question and places the student the same, now and after more answers."""
+    diag = PlacementDiagnostic(
+        grades_catalog(), [LearnerProfile("kid", grade=4)], max_questions=8, model=model
+    )
+    answer = lambda skill: int(grade_of(skill) <= 4 and not skill.endswith("4"))  # noqa: E731
+    session = diag.start("kid")
+    for _ in range(4):
+        q = session.next_question()
+        assert q is not None
+        session.answer(answer(q.skill))
+    saved = json.dumps(session.to_dict())
+    resumed = diag.resume(**json.loads(saved))
+    assert resumed.student_id == "kid" and resumed.answers == session.answers
+    assert resumed.next_question() == session.next_question()
+    np.testing.assert_array_equal(resumed.placement().mastery, session.placement().mastery)
+    for s in (session, resumed):
+        while (q := s.next_question()) is not None:
+            s.answer(answer(q.skill))
+    assert resumed.answers == session.answers
+    np.testing.assert_array_equal(resumed.placement().mastery, session.placement().mastery)
+    assert resumed.placement().sources == session.placement().sources
+
+
+def test_a_session_still_pickles_with_its_lock() -> None:
+    """The lock that makes a session safe between threads does not stop it pickling (a copy
+    gets its own lock and goes on as the original)."""
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)])
+    session = diag.start("kid")
+    assert session.next_question() is not None
+    session.answer(1)
+    copy = pickle.loads(pickle.dumps(session))
+    assert copy.answers == session.answers and copy.next_question() == session.next_question()
+    copy.answer(0)
+    assert copy.n_answered == 2 and session.n_answered == 1
+
+
+def test_resuming_from_bad_saved_answers_is_one_clear_error() -> None:
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)], max_questions=2)
+    resumed = diag.resume("kid", [(Question("g4.a1", None), 1), ("g4.a2", False)])
+    assert resumed.n_answered == 2 and resumed.done
+    with pytest.raises(DiagnosticError, match="unknown skill 'nope'"):
+        diag.resume("kid", [{"skill": "nope", "correct": 1}])
+    with pytest.raises(DiagnosticError, match="'g4.a1' is answered twice"):
+        diag.resume("kid", [("g4.a1", 1), ("g4.a1", 0)])
+    with pytest.raises(DiagnosticError, match="3 answers.*at most 2"):
+        diag.resume("kid", [("g4.a1", 1), ("g4.a2", 1), ("g4.a3", 1)])
+    with pytest.raises(DiagnosticError, match="expected 0 \\(wrong\\) or 1"):
+        diag.resume("kid", [("g4.a1", 2)])
+    with pytest.raises(DiagnosticError, match="expected a \\(skill, 0/1\\) pair"):
+        diag.resume("kid", ["g4.a1"])
+
+
+# -- 5. a placement without answers keeps the prior's source ----------------------------------
+
+
+def test_a_placement_without_answers_keeps_the_priors_source() -> None:
+    catalog = grades_catalog()
+    skills = tuple(s.id for s in catalog.skills)
+    records = Placement(("kid",), skills, np.full((1, len(skills)), 0.6), ("placed from records",))
+    diag = PlacementDiagnostic(catalog, records)
+    session = diag.start("kid")
+    assert session.placement().sources == ("placed from records",)
+    q = session.next_question()
+    assert q is not None
+    session.answer(1)
+    assert session.placement().sources == ("placed by diagnostic (1 questions)",)
+    by_grade = PlacementDiagnostic(catalog, [LearnerProfile("kid", grade=4)])
+    assert by_grade.start("kid").placement().sources == ("placed from grade 4",)
+    none = PlacementDiagnostic(catalog).run(["a", "b"], lambda r, c: np.ones(len(r)), 0)
+    assert none.sources == ("population prior", "population prior")
