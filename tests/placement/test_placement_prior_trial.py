@@ -90,3 +90,18 @@ def test_a_grade_no_school_has_is_refused_where_it_is_read(tmp_path) -> None:
     with pytest.raises(RecordError, match="roster.csv, line 3: grade = '100'"):
         read_profiles(roster)
     assert [LearnerProfile("x", grade=g).grade for g in ("PK", "K", 12, 13)] == [-1, 0, 12, 13]
+
+
+def test_records_in_a_frame_are_checked_against_the_catalog_when_given() -> None:
+    """A skill of another catalog in a frame placed nothing, without a word."""
+    import pandas as pd
+
+    from adaptive.errors import DataValidationError
+    from adaptive.placement import mastery_table_placement
+
+    frame = pd.DataFrame(
+        {"student_id": ["x", "x"], "skill_id": ["b", "NOT.A.SKILL"], "mastery": [0.9, 0.8]}
+    )
+    with pytest.raises(DataValidationError, match="row label 1, column 'skill_id'"):
+        mastery_table_placement(frame, catalog=one_grade())
+    assert mastery_table_placement(frame).skills == ("NOT.A.SKILL", "b")  # unchecked without

@@ -79,18 +79,22 @@ class Rows:
 
 
 def mastery_table_placement(
-    frame: pd.DataFrame, source: str = "earlier records", file: str = "<frame>"
+    frame: pd.DataFrame,
+    source: str = "earlier records",
+    file: str = "<frame>",
+    catalog: Catalog | None = None,
 ) -> Placement:
     """Placement from earlier records: rows (student_id, skill_id, mastery in [0, 1]).
 
     A prior year's mastery export, or a transcript mapped to skills (a score scaled to [0, 1]).
-    Every row is checked as `read_placement` checks a file's (but for the catalog); a problem
+    Every row is checked as `read_placement` checks a file's, its skills against `catalog` when
+    given (a skill of another catalog would place nothing, without a word: pass it); a problem
     names the row by its label in the frame ("row label 7": a frame has no lines).
     """
     check_placement_columns(frame, file)
     rows = Rows(file, "row label")
     found = new_found()
-    table = checked_frame(frame[list(PLACEMENT_COLUMNS)], rows, None, found)
+    table = checked_frame(frame[list(PLACEMENT_COLUMNS)], rows, catalog, found)
     found["duplicate"] = duplicate_problems(table, rows)
     raise_problems(list(found.values()))
     student, students = pd.factorize(table["student_id"], sort=True)
