@@ -252,8 +252,19 @@ def test_a_placement_without_answers_keeps_the_priors_source() -> None:
     q = session.next_question()
     assert q is not None
     session.answer(1)
-    assert session.placement().sources == ("placed by diagnostic (1 questions)",)
+    assert session.placement().sources == ("placed by diagnostic (1 question)",)
     by_grade = PlacementDiagnostic(catalog, [LearnerProfile("kid", grade=4)])
     assert by_grade.start("kid").placement().sources == ("placed from grade 4",)
     none = PlacementDiagnostic(catalog).run(["a", "b"], lambda r, c: np.ones(len(r)), 0)
     assert none.sources == ("population prior", "population prior")
+
+
+def test_one_answer_is_one_question_in_the_source() -> None:
+    """ "placed by diagnostic (1 questions)" read wrong in a teacher's reason."""
+    from adaptive.curriculum import Catalog, LearnerProfile, Skill
+    from adaptive.placement import PlacementDiagnostic
+
+    cat = Catalog(tuple(Skill(f"s{i}", grade=3) for i in range(4)))
+    session = PlacementDiagnostic(cat, prior=[LearnerProfile("x", grade=3)]).start("x")
+    session.answer(1, question=session.next_question().skill)
+    assert session.placement().sources == ("placed by diagnostic (1 question)",)

@@ -858,7 +858,7 @@ class DiagnosticBatch:
         or the prior's source for a student who answered none (nothing placed them but it)."""
         with self.lock:
             sources = tuple(
-                f"placed by diagnostic ({n} questions)" if n else prior
+                f"placed by diagnostic ({n} question{'s' if n > 1 else ''})" if n else prior
                 for n, prior in zip(self.n_asked, self.prior_sources, strict=True)
             )
             return Placement(self.students, self.diagnostic.skills, self.beliefs.copy(), sources)
