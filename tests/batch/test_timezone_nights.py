@@ -70,3 +70,32 @@ def test_outcomes_start_at_each_nights_recorded_cutoff() -> None:
         [pd.Timestamp("2026-09-28 04:00Z").value, pd.Timestamp("2026-09-29", tz="UTC").value,
          pd.Timestamp("2026-09-28 04:00Z").value],
     )  # fmt: skip
+
+
+def test_a_night_in_another_zone_than_the_last_is_warned(district, tmp_path) -> None:
+    """One night run without --timezone among Chicago nights moved the evening answers to the
+    next night without a word (the evaluation office's trial of stop 38)."""
+    from adaptive.errors import NightWarning
+
+    out = tmp_path / "out"
+    run_daily_job("2026-09-29", out, **district.job_args(timezone="Asia/Tokyo"))
+    with pytest.warns(NightWarning, match="served in time zone Asia/Tokyo; this night of"):
+        run_daily_job(DAY, out, **district.job_args())
+    with pytest.warns(NightWarning, match=f"the night {DAY} was served in time zone UTC"):
+        run_daily_job(DAY, out, **district.job_args(timezone="Asia/Tokyo"))  # a re-run
+
+
+def test_a_rerun_without_the_nights_experiment_is_warned(district, tmp_path) -> None:
+    """A night served with an experiment, re-run without --experiment, lost its arms without a
+    word (and `experiment analyze` then refused the window)."""
+    from adaptive.batch.job import read_profiles
+    from adaptive.errors import NightWarning
+    from adaptive.experiment.assign import assign
+    from adaptive.policy import PolicyConfig
+
+    arms = {"control": PolicyConfig.default(), "new": PolicyConfig.default()}
+    path = assign(read_profiles(district.profiles), arms, seed=1).save(tmp_path / "exp.json")
+    out = tmp_path / "out"
+    run_daily_job(DAY, out, **district.job_args(experiment=path))
+    with pytest.warns(NightWarning, match=f"the night {DAY} was served with an experiment"):
+        run_daily_job(DAY, out, **district.job_args())

@@ -72,6 +72,7 @@ from adaptive.batch.log_digest import (
 )
 from adaptive.batch.night_checks import (
     check_not_before_last_night,
+    experiment_served_before,
     placement_table_changed,
     policy_record,
     policy_served_before,
@@ -79,6 +80,7 @@ from adaptive.batch.night_checks import (
     version_served_before,
     warn_future_rows,
     warn_placed_off_roster,
+    zone_served_before,
 )
 from adaptive.batch.overrides import OverrideSet, read_overrides, record_overrides
 from adaptive.batch.partition import (
@@ -644,6 +646,8 @@ def _serve_date(
 
     replaced = version_served_before(out, day, loaded.version)
     replaced_policy = policy_served_before(out, day, policy)
+    experiment_served_before(out, day, experiment.sha256 if experiment else None)
+    zone_served_before(out, state_dir, day, timezone)
     resumed = writer.prepare_date(out, TABLES, day, fingerprint)
     record_overrides(out, day, overrides)
     schools = sorted(set(school_of.tolist()))

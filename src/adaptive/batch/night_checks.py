@@ -166,6 +166,56 @@ def policy_served_before(out: Path, day: str, record: dict) -> str | None:
     return policy_label(before)
 
 
+def experiment_served_before(out: Path, day: str, experiment: str | None) -> None:
+    """Warn when `day` was served in `out` with another experiment than tonight's (`experiment`:
+    the assignment's sha256, None without one): a re-run that forgets `--experiment` replaces
+    every student's arm and the arms' recommendations, and `experiment analyze` then refuses
+    the window. Nights served before experiments were recorded say none."""
+    listed = writer.date_listing(out, OUTPUT_TABLES, day)
+    if listed is None:
+        return
+    before = listed.get("experiment")
+    if before == experiment:
+        return
+    said = {None: "without an experiment"}
+    warnings.warn(
+        f"the night {day} was served {said.get(before, 'with an experiment')}"
+        f"{'' if before is None else f' (assignment sha256 {before[:12]}...)'}; this re-run "
+        f"serves it {said.get(experiment, 'with an experiment')}"
+        f"{'' if experiment is None else f' (sha256 {experiment[:12]}...)'}, replacing its "
+        "students' arms and recommendations (a forgotten or another --experiment?)",
+        NightWarning,
+        stacklevel=3,
+    )
+
+
+def zone_served_before(out: Path, state_dir: Path, day: str, timezone: str) -> None:
+    """Warn when tonight's time zone is not the one `day` was served in (a re-run), or, for a
+    new night, not the one of the last night served before it: the night's midnight moves, and
+    the answers between the two midnights (evening homework) change nights without a word (a
+    forgotten `--timezone`)."""
+    listed = writer.date_listing(out, OUTPUT_TABLES, day)
+    if listed is not None:
+        night, before = day, listed.get("timezone", DEFAULT_TIMEZONE)
+    else:
+        earlier = [d for d in served_nights(out, state_dir) if d < day]
+        if not earlier:
+            return
+        previous = writer.date_listing(out, OUTPUT_TABLES, earlier[-1])
+        if previous is None:  # a snapshot without outputs here: no zone recorded
+            return
+        night, before = earlier[-1], previous.get("timezone", DEFAULT_TIMEZONE)
+    if before == timezone:
+        return
+    warnings.warn(
+        f"the night {night} was served in time zone {before}; this night of {day} is cut at "
+        f"midnight {timezone}: the answers between the two midnights move to another night "
+        "(a forgotten or another --timezone?)",
+        NightWarning,
+        stacklevel=3,
+    )
+
+
 def placement_table_changed(
     meta: dict | None, placement_sha: str | None, previous: str | None
 ) -> bool:

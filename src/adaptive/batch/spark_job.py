@@ -73,12 +73,14 @@ from adaptive.batch.log_digest import (
 )
 from adaptive.batch.night_checks import (
     after_night,
+    experiment_served_before,
     placement_table_changed,
     policy_record,
     policy_served_before,
     rebuild_reason,
     version_served_before,
     warn_future_rows,
+    zone_served_before,
 )
 from adaptive.batch.overrides import (
     OverrideSet,
@@ -283,6 +285,8 @@ def run_spark_night(
             fingerprint = hashlib.sha256(json.dumps([fingerprint, table_sha]).encode()).hexdigest()
         replaced = version_served_before(out, day, version)
         replaced_policy = policy_served_before(out, day, policy)
+        experiment_served_before(out, day, experiment.sha256 if experiment else None)
+        zone_served_before(out, state_dir, day, timezone)
         resumed = writer.prepare_date(out, TABLES, day, fingerprint)
         record_overrides(out, day, overrides)
         sha = _folder_sha(model_dir)
