@@ -56,11 +56,20 @@ def check_timezone(name: str) -> str:
     the zone it most likely means. An abbreviation ("EST", "CST") is refused: it names no
     daylight-saving rule, and "CST" is three different zones."""
     text = str(name).strip()
+    if text.upper() == "UTC":
+        return DEFAULT_TIMEZONE
     known = zoneinfo.available_timezones() | {"UTC"}
     if text in known and text.upper() not in _ABBREVIATIONS:
         return text
-    close = closest_name(text, sorted(known))
-    hint = f" (did you mean {close!r}?)" if close and text.upper() not in _ABBREVIATIONS else ""
+    abbreviation = text.upper() in _ABBREVIATIONS or (text.isalpha() and len(text) <= 5)
+    close = None if abbreviation else closest_name(text, sorted(known))
+    hint = (
+        " (an abbreviation such as CST names no daylight-saving rule, and some name several zones)"
+        if abbreviation
+        else f" (did you mean {close!r}?)"
+        if close
+        else ""
+    )
     raise ConfigError(
         f"time zone {name!r}: expected an IANA time zone such as America/Chicago or "
         f"Europe/Madrid{hint}"

@@ -26,8 +26,9 @@ def test_a_nights_day_starts_at_the_districts_midnight() -> None:
     assert after_night(DAY, "Asia/Tokyo") == pd.Timestamp("2026-09-30 15:00Z").value
     with pytest.raises(ConfigError, match="did you mean 'America/Chicago'"):
         check_timezone("america/chicago")
-    with pytest.raises(ConfigError, match="expected an IANA time zone"):
-        check_timezone("EST")  # which daylight-saving rule?
+    with pytest.raises(ConfigError, match="an abbreviation such as CST names no daylight"):
+        check_timezone("CST")  # which daylight-saving rule? (it offered 'UCT')
+    assert check_timezone(" utc ") == "UTC"
 
 
 def test_the_night_takes_the_answers_before_the_districts_midnight(district, tmp_path) -> None:

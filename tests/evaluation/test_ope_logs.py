@@ -366,3 +366,21 @@ def test_a_few_students_who_moved_class_are_warned_of_not_refused(logged: Logged
     (tmp_path / "profiles.jsonl").write_text("\n".join([json.dumps(moved), *lines[1:]]) + "\n")
     with pytest.warns(ServedInputWarning, match=r"[12] of [\d,]+ logged decisions .* moved since"):
         _evaluate_with(logged, profiles=tmp_path / "profiles.jsonl")
+
+
+def test_outcomes_the_log_does_not_reach_yet_are_left_out_or_refused(logged: Logged, tmp_path):
+    """A log cut at the last night gave correct and engagement 0.0000 [0.0000, 0.0000] with
+    exit 0 (the evaluation office's trial of stop 38): unobserved windows read as no answer."""
+    from adaptive.evaluation.ope.logs import OPEInputError
+
+    frame = pd.read_parquet(logged.files / "responses.parquet")
+    time = pd.to_datetime(frame["timestamp"], utc=True)
+    second = pd.Timestamp(logged.nights[1], tz="UTC")
+    cut = tmp_path / "cut.parquet"  # a week past the first night, not past the second's
+    frame[time < second + pd.Timedelta(days=2)].to_parquet(cut)
+    result = _evaluate_with(logged, data=str(cut), horizon_days=2.0)
+    assert "runs past the log's last response" in result.skipped["correct"]
+    early = tmp_path / "early.parquet"  # cut at the last night: no 7-day window observed
+    frame[time < second + pd.Timedelta(hours=1)].to_parquet(early)
+    with pytest.raises(OPEInputError, match="outcomes are not observed yet"):
+        _evaluate_with(logged, data=str(early))

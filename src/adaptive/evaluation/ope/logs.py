@@ -176,6 +176,7 @@ def evaluate_logs(
     log = _outcome_log(data, mapping, int(starts.min()) if len(starts) else None)
     check_log(data, mapping, log, metas, state_dir, str(data))
     engaged, first_correct, responses_sha = _response_outcomes(decisions, horizon_days, log, starts)
+    observed = observed_windows(log, starts, horizon_days, metrics)
     people = parsing.result() if parsing is not None else {}
     _check_served_profiles(decisions, people, profiles)
     hashes = {
@@ -199,7 +200,7 @@ def evaluate_logs(
     contexts = Contexts.concat(contexts)
     rewards, keep, skipped = _rewards(
         decisions, metrics, engaged, first_correct, horizon_days, state_dir, cat, people, config,
-        models, tracking_uri,
+        models, tracking_uri, observed,
     )  # fmt: skip
     if contexts.dropped.mean() > 0.01:  # a widely spread sampled candidate: DR's model term
         skipped["dr"] = (
@@ -347,15 +348,20 @@ def _response_outcomes(
 
 
 def _rewards(decisions, metrics, engaged, first_correct, horizon_days, state_dir, catalog,
-             profiles, config, models, tracking_uri):  # fmt: skip
-    """Per metric: rewards (n,) and the decisions where they are known; why some are not."""
-    n = len(decisions)
+             profiles, config, models, tracking_uri, observed):  # fmt: skip
+    """Per metric: rewards (n,) and the decisions where they are known; why some are not.
+    `observed`: the decisions whose outcome window the response log covers
+    (`observed_windows`)."""
     rewards, keep, skipped = {}, {}, {}
     for metric in metrics:
-        if metric == "correct":
-            rewards[metric], keep[metric] = first_correct.astype(float), np.ones(n, bool)
-        elif metric == "engagement":
-            rewards[metric], keep[metric] = engaged.astype(float), np.ones(n, bool)
+        if metric in ("correct", "engagement"):
+            outcome = first_correct if metric == "correct" else engaged
+            rewards[metric], keep[metric] = outcome.astype(float), observed.copy()
+            if not observed.all():
+                skipped[metric] = (
+                    f"{int((~observed).sum())} decisions whose {horizon_days:g}-day window "
+                    "runs past the log's last response (not observed yet)"
+                )
         else:
             gain, known = _mastery_after(decisions, horizon_days, state_dir, catalog, profiles,
                                          config, models, tracking_uri)  # fmt: skip
@@ -368,6 +374,26 @@ def _rewards(decisions, metrics, engaged, first_correct, horizon_days, state_dir
             if not known.all():
                 skipped[metric] = f"{int((~known).sum())} decisions without a later snapshot"
     return rewards, keep, skipped
+
+
+def observed_windows(log, starts: np.ndarray, horizon_days: float, metrics) -> np.ndarray:
+    """(n,) True for the decisions whose outcome window [start, start + horizon) ends before the
+    log's last response: the log has been exported past it. A window the log does not reach
+    would read "no answer" as an outcome of 0 (a log cut at the last night gave every night's
+    correct and engagement as 0.0000, with intervals [0, 0]). OPEInputError when no decision's
+    window is covered and a response metric is asked."""
+    latest = int(log.time.max()) if len(log) else None
+    horizon = int(horizon_days * 86_400e9)
+    observed = np.zeros(len(starts), bool) if latest is None else starts + horizon <= latest
+    if not observed.any() and len(starts) and {"correct", "engagement"} & set(metrics):
+        last = "none" if latest is None else pd.Timestamp(latest, tz="UTC").isoformat()
+        first_end = pd.Timestamp(int(starts.min()) + horizon, tz="UTC").isoformat()
+        raise OPEInputError(
+            f"the response log's last response ({last}) is before the end of every night's "
+            f"{horizon_days:g}-day outcome window (the first ends {first_end}): the outcomes "
+            "are not observed yet; give a log exported after them, or a shorter --horizon-days"
+        )
+    return observed
 
 
 def night_start_ns(nights: pd.Series, metas: Mapping[str, dict] | None = None) -> np.ndarray:
