@@ -284,3 +284,41 @@ def test_analyze_refuses_profiles_in_memory_that_put_students_in_other_classes(
     with pytest.raises(ServedInputError, match=rf"of [\d,]+ students of the night {nights[0]} "
                                                r"are in another class or school"):  # fmt: skip
         _analyze_files(root, nights, profiles=read_profiles(other_district / "profiles.jsonl"))
+
+
+def test_a_student_who_moved_class_stays_in_the_arm_they_were_randomized_into(served) -> None:
+    """The profiles given to analyze decided each student's arm: one moved into a class of the
+    other arm was counted there, and every student of a new class was dropped without a count
+    (the evaluation office's trial of stop 38). The start night's class decides now (intention
+    to treat), the move is said, and each effect says its students and raw means per arm."""
+    import dataclasses
+    import warnings
+
+    from adaptive.batch.job import read_profiles
+    from adaptive.evaluation.ope.served import ServedInputWarning
+
+    root, nights, a = served
+    profiles = read_profiles(root / "files" / "profiles.jsonl")
+    plain = _analyze_files(root, nights, profiles=profiles)
+    arms = a.arm_of(
+        pd.Series([p.class_id or "" for p in profiles.values()]),
+        pd.Series([p.school_id or "" for p in profiles.values()]),
+    )
+    ids = list(profiles)
+    mover = ids[0]
+    other = next(p.class_id for p, arm in zip(profiles.values(), arms, strict=True)
+                 if arm != arms[0] and p.school_id == profiles[mover].school_id)  # fmt: skip
+    moved = dict(profiles)
+    moved[mover] = dataclasses.replace(profiles[mover], class_id=other)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        again = _analyze_files(root, nights, profiles=moved)
+    assert any(
+        issubclass(w.category, ServedInputWarning)
+        and "1 students are in another class" in str(w.message)
+        for w in said
+    )
+    pd.testing.assert_frame_equal(again, plain)  # the same arms: the start night's
+    row = plain.iloc[0]
+    assert row["n_arm"] + row["n_reference"] == row["n_students"]
+    assert row["mean_arm"] == row["mean_arm"] and row["mean_reference"] == row["mean_reference"]

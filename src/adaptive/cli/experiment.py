@@ -149,14 +149,21 @@ def analyze(
             raise ConfigError(f"{flag} FILE (or --district DIR) is needed: {what}")
     effects = analyze_logs(assignment, log, start=start, end=end, data=data, catalog=catalog,
                            profiles=profiles, permutations=permutations, seed=seed)  # fmt: skip
-    table = Table(title=f"{assignment.name}: effect against the reference arm")
-    for col in ("outcome", "arm", "effect", "95% interval", "p", "p (randomization)", "clusters"):
+    table = Table(
+        title=f"{assignment.name}: effect against the reference arm, nights {start} to {end}",
+        caption="students: with the outcome, in the arm / the reference arm (their arm is the "
+        "start night's class); means: raw, before the strata",
+    )
+    columns = ("outcome", "arm", "effect", "95% interval", "p", "p (randomization)", "clusters",
+               "students", "means")  # fmt: skip
+    for col in columns:
         table.add_column(col)
     for e in effects.itertuples(index=False):
         table.add_row(e.outcome, f"{e.arm} - {e.reference}", f"{e.effect:+.4f}",
                       f"[{e.ci_low:+.4f}, {e.ci_high:+.4f}]", f"{e.p_value:.3f}",
                       "-" if e.p_randomization != e.p_randomization else f"{e.p_randomization:.3f}",
-                      str(e.n_clusters))  # fmt: skip
+                      str(e.n_clusters), f"{e.n_arm:,} / {e.n_reference:,}",
+                      f"{e.mean_arm:.4f} / {e.mean_reference:.4f}")  # fmt: skip
     console.print(table)
 
 

@@ -60,6 +60,11 @@ class Effect:
     p_randomization: float
     n_students: int
     n_clusters: int
+    #: students with the outcome in this arm and in the reference arm, and their raw means
+    n_arm: int = 0
+    n_reference: int = 0
+    mean_arm: float = float("nan")
+    mean_reference: float = float("nan")
 
     def to_dict(self) -> dict:
         return self.__dict__.copy()
@@ -107,6 +112,8 @@ def estimate_effects(
     params = np.asarray(fit.params)
     p_values = 2 * stats.t.sf(np.abs(params / se), df)
     perm = _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, params)
+    counts = data[arm].value_counts()
+    means = data.groupby(arm)[outcome].mean()
     return [
         Effect(
             outcome,
@@ -120,6 +127,10 @@ def estimate_effects(
             perm[j],
             n,
             n_groups,
+            int(counts.get(name, 0)),
+            int(counts.get(arms[0], 0)),
+            float(means.get(name, np.nan)),
+            float(means.get(arms[0], np.nan)),
         )  # fmt: skip
         for j, name in enumerate(arms[1:])
     ]
@@ -245,8 +256,7 @@ def analyze_logs(
     for frame in nights:
         frame["grade"] = grade.reindex(frame["student_id"]).to_numpy()
     outcomes = student_outcomes(nights[0], nights[1], responses, cat.skill_grades)
-    merged = outcomes.merge(people, on="student_id", how="left")
-    merged["arm"] = a.arm_of(merged["class_id"].fillna(""), merged["school_id"].fillna(""))
+    merged = intention_to_treat(outcomes, nights[0], people, a)
     merged = merged[merged["arm"] != ""]
     if merged.empty:
         raise AssignmentError(
@@ -266,6 +276,36 @@ def analyze_logs(
 
 
 _PLURAL = {"class": "classes", "school": "schools"}
+
+
+def intention_to_treat(
+    outcomes: pd.DataFrame, start_night: pd.DataFrame, people: pd.DataFrame, assignment
+) -> pd.DataFrame:
+    """The outcomes with each student's unit and arm as the start night served them (its
+    `students` table: their class and school then), not as the profiles given now say: a
+    student who moved class since stays in the arm they were randomized into (intention to
+    treat; the profiles moved one into the other arm, and dropped those of a new class). The
+    profiles give the grade only. Says how many moved (`ServedInputWarning`)."""
+    from adaptive.evaluation.ope.served import ServedInputWarning
+
+    served = start_night[["student_id", "class_id", "school_id"]]
+    merged = outcomes.merge(served, on="student_id", how="left").merge(
+        people.drop(columns=["class_id", "school_id"], errors="ignore"),
+        on="student_id",
+        how="left",
+    )
+    merged["arm"] = assignment.arm_of(merged["class_id"].fillna(""), merged["school_id"].fillna(""))
+    now = people.set_index("student_id")["class_id"].reindex(merged["student_id"]).to_numpy()
+    moved = int(((now != merged["class_id"].to_numpy()) & pd.notna(now)).sum())
+    if moved:
+        warnings.warn(
+            f"{moved:,} students are in another class in the profiles than on the start night: "
+            "each is counted in the arm of the class the start night served them in (intention "
+            "to treat)",
+            ServedInputWarning,
+            stacklevel=3,
+        )
+    return merged
 
 
 def _window(start: str, end: str) -> tuple[str, str]:
