@@ -186,6 +186,7 @@ def test_cli_estimates_and_refuses_with_the_numbers(logged: Logged, tmp_path, ca
     assert cli_run([*base, "--min-ess", "10"]) == 0
     out, err = capsys.readouterr()
     assert "effective sample size" in out and "snips" in out and "MLflow run" in err
+    assert "logged" in out  # the logging policy's own value, beside the candidate's
     # the district folder instead of its three files: the same estimates
     by_folder = [*base[:5], "--district", str(logged.files), *base[11:]]
     assert cli_run([*by_folder, "--min-ess", "10"]) == 0

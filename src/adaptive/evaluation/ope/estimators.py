@@ -10,6 +10,8 @@ importance weight w_i = pe_i / p0_i:
     SNIPS  sum_i w_i r_i / sum_i w_i                   (self-normalized; small bias, lower variance)
     DR     (1/n) sum_i [v_i + w_i (r_i - q_i)]         (doubly robust, Dudik, Langford & Li 2011:
                                                         unbiased when p0 is right, whatever q)
+    logged (1/n) sum_i r_i                              (the logging policy's own observed value:
+                                                        what the candidate is compared with)
 
 Intervals: percentile bootstrap clustered by student (a student's decisions share their learning
 state, so they are resampled together). Each replicate draws a Poisson(1) weight per student and
@@ -38,7 +40,7 @@ import numpy as np
 
 from adaptive.errors import AdaptiveError, ConfigError
 
-ESTIMATORS: tuple[str, ...] = ("ips", "snips", "dr")
+ESTIMATORS: tuple[str, ...] = ("ips", "snips", "dr", "logged")
 
 
 class SupportError(AdaptiveError):
@@ -137,15 +139,17 @@ def point_estimates(d: Decisions) -> dict[str, float]:
         "ips": float(np.mean(w * d.reward)),
         "snips": float((w * d.reward).sum() / sw) if sw > 0 else float("nan"),
         "dr": float(np.mean(d.q_target + w * (d.reward - d.q_logged))),
+        "logged": float(np.mean(d.reward)),
     }
 
 
 def _cluster_sums(d: Decisions) -> tuple[np.ndarray, np.ndarray]:
-    """(C, 5) per-student sums of [1, w, w r, dr term, w^2] and the cluster codes used."""
+    """(C, 6) per-student sums of [1, w, w r, dr term, w^2, r] and the cluster codes used."""
     codes, inverse = np.unique(d.cluster, return_inverse=True)
     w = d.weight
+    reward = np.asarray(d.reward, dtype=np.float64)
     cols = np.stack(
-        [np.ones_like(w), w, w * d.reward, d.q_target + w * (d.reward - d.q_logged), w * w],
+        [np.ones_like(w), w, w * reward, d.q_target + w * (reward - d.q_logged), w * w, reward],
         axis=1,
     )
     sums = np.zeros((len(codes), cols.shape[1]))
@@ -193,13 +197,14 @@ def bootstrap_many(
 
 
 def _replicates(out: np.ndarray) -> dict[str, np.ndarray]:
-    """The estimators' replicates from the replicated sums of [1, w, w r, dr term, w^2]."""
-    n, sw, swr, sdr = out[:, 0], out[:, 1], out[:, 2], out[:, 3]
+    """The estimators' replicates from the replicated sums of [1, w, w r, dr term, w^2, r]."""
+    n, sw, swr, sdr, sr = out[:, 0], out[:, 1], out[:, 2], out[:, 3], out[:, 5]
     with np.errstate(invalid="ignore", divide="ignore"):
         return {
             "ips": swr / n,
             "snips": swr / sw,
             "dr": sdr / n,
+            "logged": sr / n,
             "mean_weight": sw / n,
         }
 
