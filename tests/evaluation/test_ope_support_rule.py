@@ -104,3 +104,19 @@ def test_cli_help_states_the_rule() -> None:
     assert helps["min_ess"].startswith("Refuse when the effective sample size")
     assert ">= 0; 0 turns the check off" in helps["min_ess"]
     assert "does not depend on them" in helps["n_boot"]
+
+
+def test_students_missing_from_the_profiles_are_counted_not_shown_as_class_none() -> None:
+    """Students who left (absent from the profiles) were the example: "in class 'none' of
+    school 'none'" (the evaluation office's trial of stop 38)."""
+    import pandas as pd
+
+    from adaptive.curriculum import LearnerProfile
+    from adaptive.evaluation.ope.served import ServedInputWarning, check_profiles
+
+    served = pd.DataFrame({"student_id": [f"s{i}" for i in range(30)],
+                           "class_id": ["c1"] * 30, "school_id": ["k"] * 30})  # fmt: skip
+    profiles = {f"s{i}": LearnerProfile(f"s{i}", class_id="c1", school_id="k") for i in range(28)}
+    with pytest.warns(ServedInputWarning, match="2 of them not in the profiles at all") as said:
+        check_profiles(served, profiles, "p.jsonl", "students of the night 2026-10-01")
+    assert "'none'" not in str(said[0].message)

@@ -197,16 +197,24 @@ def check_profiles(served: pd.DataFrame, profiles: Mapping, source: str | Path, 
         index=pd.Index(list(profiles), dtype=object),
         columns=["class_id", "school_id"],
     )  # each profile once; a served student without one: no class, no school
+    absent = ~ids.isin(table.index).to_numpy()
     given = table.reindex(ids.to_numpy()).reset_index(drop=True)
     given, job = _ids(given), _ids(served.reset_index(drop=True))
     wrong = (given["class_id"] != job["class_id"]) | (given["school_id"] != job["school_id"])
     if not wrong.any():
         return
-    i = int(wrong.to_numpy().argmax())
+    moved = wrong.to_numpy() & ~absent  # an example among students the profiles hold
+    i = int(moved.argmax()) if moved.any() else int(wrong.to_numpy().argmax())
     example = (
+        f"{int(absent.sum()):,} of them not in the profiles at all (left since?); "
+        if absent.any()
+        else ""
+    ) + (
         f"e.g. class {given['class_id'][i] or 'none'!r} of school "
         f"{given['school_id'][i] or 'none'!r}, served in class {job['class_id'][i] or 'none'!r} "
         f"of school {job['school_id'][i] or 'none'!r}"
+        if moved.any()
+        else "none of the others in another class"
     )
     if wrong.mean() <= MOVED_SHARE:  # students who moved class since: the field's normal case
         warnings.warn(
