@@ -3,6 +3,7 @@ one `ConfigError` naming the file, the key, the value and what is valid (users' 
 
 from __future__ import annotations
 
+import re
 import tomllib
 import warnings
 
@@ -44,7 +45,7 @@ def test_a_value_out_of_range_names_file_key_value_and_range(tmp_path, toml, key
     with pytest.raises(ConfigError) as err:
         PolicyConfig.from_toml(path)
     message = str(err.value)
-    assert message.startswith(f"{path}: policy config: ")
+    assert re.match(rf"{re.escape(str(path))}, line \d+: policy config: ", message)
     assert key in message and valid in message
 
 
@@ -64,16 +65,17 @@ def test_the_shipped_defaults_are_in_range_and_the_stuck_weight_stays_negative()
 @pytest.mark.parametrize(
     ("toml", "expected"),
     [
-        ("mastery_treshold = 0.7\n", "unknown key 'mastery_treshold' (did you mean 'mastery_threshold'?)"),
-        ("[weights]\nreadyness = 3.0\n", "unknown weight 'readyness' (did you mean 'readiness'?)"),
+        ("mastery_treshold = 0.7\n", "line 1: policy config: unknown key 'mastery_treshold' (did you mean 'mastery_threshold'?)"),
+        ("[weights]\nreadyness = 3.0\n", "line 2: policy config: unknown weight 'readyness' (did you mean 'readiness'?)"),
     ],
 )  # fmt: skip
 def test_a_misspelt_key_or_weight_suggests_the_closest(tmp_path, toml, expected) -> None:
+    """... and names the file's line that sets it (a district's file has many)."""
     path = tmp_path / "district.toml"
     path.write_text(toml)
     with pytest.raises(ConfigError) as err:
         PolicyConfig.from_toml(path)
-    assert str(err.value).startswith(f"{path}: policy config: {expected}")
+    assert str(err.value).startswith(f"{path}, {expected}")
 
 
 def test_with_a_misspelt_key_suggests_the_closest() -> None:

@@ -16,6 +16,7 @@ known one, so a typo never silently does nothing.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 import warnings
 from collections.abc import Iterable, Mapping
@@ -343,15 +344,16 @@ class PolicyConfig:
         if not path.is_file():
             path = resolve(path, SPECS_DIR, "policy config")
         try:
-            data = tomllib.loads(read_user_text(path, "a policy TOML file"))
+            text = read_user_text(path, "a policy TOML file")
+            data = tomllib.loads(text)
         except FileNotFoundError as exc:
             raise ConfigError(f"{path}: policy config not found") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
         try:
             return cls.from_dict(data, str(path))
-        except (TypeError, ConfigError) as exc:  # every problem names the file
-            raise ConfigError(f"{path}: {exc}") from exc
+        except (TypeError, ConfigError) as exc:  # every problem names the file (and its line)
+            raise ConfigError(f"{path}{_line_named(text, str(exc))}: {exc}") from exc
 
     def with_(self, **changes: Any) -> PolicyConfig:
         """A copy with some values changed (weights merged, not replaced)."""
@@ -416,3 +418,15 @@ def _weight_type_problems(weights: object) -> list[str]:
         for term, value in weights.items()
         if not _is_number(value)
     ]
+
+
+def _line_named(text: str, message: str) -> str:
+    """ ", line N" of the first line of a TOML `text` that sets a key the `message` quotes
+    ('readines' in "unknown weight 'readines'"), "" when none does: where to look in the file."""
+    named = [*re.findall(r"'([^']+)'", message), *re.findall(r"([\w.]+) = ", message)]
+    for key in (name.rsplit(".", 1)[-1] for name in named):
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        for number, line in enumerate(text.splitlines(), start=1):
+            if pattern.match(line):
+                return f", line {number}"
+    return ""

@@ -130,7 +130,7 @@ def read_candidate(path: str | Path) -> PolicyConfig:
     try:
         return PolicyConfig.from_toml(path)
     except ConfigError as exc:
-        raise ConfigError(f"candidate {path}: {exc}") from exc
+        raise ConfigError(f"--candidate {exc}") from exc  # the message names the file
 
 
 def evaluate_logs(
