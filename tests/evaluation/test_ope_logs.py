@@ -385,3 +385,16 @@ def test_outcomes_the_log_does_not_reach_yet_are_left_out_or_refused(logged: Log
     frame[time < second + pd.Timedelta(hours=1)].to_parquet(early)
     with pytest.raises(OPEInputError, match="outcomes are not observed yet"):
         _evaluate_with(logged, data=str(early))
+
+
+def test_the_nights_can_be_chosen(logged: Logged) -> None:
+    """Every night of the folder was used (a night before the experiment, or one served without
+    exploration, blocked the whole evaluation): --start / --end choose them."""
+    from adaptive.evaluation.ope.logs import OPEInputError
+
+    one = _evaluate_with(logged, start=logged.nights[1], end=logged.nights[1])
+    assert one.nights == [logged.nights[1]]
+    both = _evaluate_with(logged)
+    assert both.nights == logged.nights
+    with pytest.raises(OPEInputError, match=r"no complete night found from 2030-01-01"):
+        _evaluate_with(logged, start="2030-01-01")

@@ -24,6 +24,7 @@ from adaptive.cli.options import (
     Quiet,
     TrackingUri,
     district_or_files,
+    parse_day,
 )
 from adaptive.cli.output import console, info
 
@@ -96,6 +97,14 @@ def ope(
             "number, >= 0; 0 turns the check off.",
         ),
     ] = 100.0,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", callback=parse_day, help="First night to use (default: all)."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--end", callback=parse_day, help="Last night to use (default: all)."),
+    ] = None,
     tracking_uri: TrackingUri = None,
     quiet: Quiet = False,
 ) -> None:
@@ -112,7 +121,7 @@ def ope(
         log, candidate, data=data, catalog=catalog, profiles=profiles,
         metrics=tuple(metric or ("correct", "engagement")), horizon_days=horizon_days,
         state_dir=state_dir, n_boot=n_boot, seed=seed, min_overlap=min_overlap,
-        min_ess=min_ess, tracking_uri=tracking_uri,
+        min_ess=min_ess, tracking_uri=tracking_uri, start=start, end=end,
     )  # fmt: skip
     d = result.diagnostics
     console.print(

@@ -77,16 +77,25 @@ class OPEResult:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def logged_nights(log_dir: Path) -> list[str]:
-    """The complete nights of a job output folder (those with `_SUCCESS.json`)."""
+def logged_nights(log_dir: Path, start: str | None = None, end: str | None = None) -> list[str]:
+    """The complete nights of a job output folder (those with `_SUCCESS.json`), from `start` to
+    `end` (ISO days, both included; None: no bound): an evaluation of the experiment's weeks
+    leaves out the nights before it, or a night served without exploration."""
     root = Path(log_dir) / "recommendations"
     nights = sorted(
         p.name.removeprefix("date=") for p in root.glob("date=*") if (p / "_SUCCESS.json").is_file()
     )
+    served = len(nights)
+    nights = [n for n in nights if (start is None or n >= start) and (end is None or n <= end)]
     if not nights:
+        window = (
+            ""
+            if start is None and end is None
+            else (f" from {start or 'the first'} to {end or 'the last'} ({served} outside it)")
+        )
         raise OPEInputError(
-            f"{log_dir}: no complete night found (expected recommendations/date=YYYY-MM-DD/"
-            "_SUCCESS.json, the output of `adaptive batch --out DIR`)"
+            f"{log_dir}: no complete night found{window} (expected recommendations/"
+            "date=YYYY-MM-DD/_SUCCESS.json, the output of `adaptive batch --out DIR`)"
         )
     return nights
 
@@ -149,8 +158,11 @@ def evaluate_logs(
     min_ess: float = 100.0,
     tracking_uri: str | None = None,
     mapping: dict | None = None,
+    start: str | None = None,
+    end: str | None = None,
 ) -> OPEResult:
-    """Estimate the candidate's value on every logged night of `log_dir` (module docstring)."""
+    """Estimate the candidate's value on the logged nights of `log_dir` (module docstring),
+    every one or those from `start` to `end` (ISO days, both included)."""
     from adaptive.batch.job import _in_background, read_profiles
     from adaptive.batch.snapshot import load_snapshot
     from adaptive.curriculum import Catalog
@@ -167,7 +179,7 @@ def evaluate_logs(
     # and the first snapshot are read (mostly outside the GIL): the two overlap on 2 cores
     parsing = _in_background(read_profiles, profiles) if profiles is not None else None
     policy = AdaptivePolicy(cat, config)
-    nights = logged_nights(log_dir)
+    nights = logged_nights(log_dir, start, end)
     metas = snapshot_metas(state_dir, nights)
     check_catalog(cat, catalog, metas, state_dir)
     check_recorded_digests(log_dir, nights, cat, catalog, profiles)
