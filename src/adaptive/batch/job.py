@@ -78,6 +78,7 @@ from adaptive.batch.night_checks import (
     policy_served_before,
     rebuild_reason,
     version_served_before,
+    warn_arm_changes,
     warn_future_rows,
     warn_placed_off_roster,
     zone_served_before,
@@ -648,6 +649,8 @@ def _serve_date(
     replaced_policy = policy_served_before(out, day, policy)
     experiment_served_before(out, day, experiment.sha256 if experiment else None)
     zone_served_before(out, state_dir, day, timezone)
+    if experiment is not None:
+        warn_arm_changes(out, day, experiment, profiles)
     resumed = writer.prepare_date(out, TABLES, day, fingerprint)
     record_overrides(out, day, overrides)
     schools = sorted(set(school_of.tolist()))

@@ -189,6 +189,48 @@ def experiment_served_before(out: Path, day: str, experiment: str | None) -> Non
     )
 
 
+def warn_arm_changes(out: Path, day: str, assignment, profiles: Mapping[str, object]) -> int:
+    """Count (and warn of) the students whom tonight's profiles put in another arm of the
+    experiment than the last night served before `day` in `out` gave them (a class change
+    across arms): their outcomes now mix two arms' policies; `experiment analyze` counts them
+    in the arm of the window's first night (intention to treat). A count, never an id."""
+    import pyarrow.parquet as pq
+
+    root = Path(out) / "students"
+    earlier = sorted(
+        p.name.removeprefix("date=") for p in root.glob("date=*")
+        if ISO_DAY.fullmatch(p.name.removeprefix("date=")) and p.name.removeprefix("date=") < day
+    )  # fmt: skip
+    parts = (
+        sorted((root / f"date={earlier[-1]}").glob("school=*/part-0.parquet")) if earlier else []
+    )
+    if not parts:
+        return 0
+
+    tables = [pq.read_table(p, columns=["student_id", "arm"]) for p in parts
+              if "arm" in pq.read_schema(p).names]  # fmt: skip
+    if not tables:
+        return 0
+    before = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+    before = before[before["arm"] != ""]
+    ids = before["student_id"].astype(str).to_numpy()
+    people = [profiles.get(s) for s in ids]
+    classes = np.array([getattr(p, "class_id", None) or "" for p in people], dtype=object)
+    schools = np.array([getattr(p, "school_id", None) or "" for p in people], dtype=object)
+    now = assignment.arm_of(classes, schools)
+    changed = int(((now != before["arm"].to_numpy()) & (now != "")).sum())
+    if changed:
+        warnings.warn(
+            f"{changed:,} students are served another arm of the experiment tonight than on "
+            f"the night {earlier[-1]} (their class or school changed across arms): their "
+            "outcomes mix two arms' policies; `experiment analyze` counts each in the arm of "
+            "the window's first night",
+            NightWarning,
+            stacklevel=3,
+        )
+    return changed
+
+
 def zone_served_before(out: Path, state_dir: Path, day: str, timezone: str) -> None:
     """Warn when tonight's time zone is not the one `day` was served in (a re-run), or, for a
     new night, not the one of the last night served before it: the night's midnight moves, and

@@ -1,0 +1,37 @@
+"""Nights of an experiment as an evaluation office runs them (the trial of stop 38): a student
+whose class changed across arms is served the other arm without a word otherwise."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from adaptive.batch import run_daily_job
+from adaptive.batch.job import read_profiles
+from adaptive.errors import NightWarning
+from adaptive.experiment.assign import assign
+from adaptive.policy import PolicyConfig
+
+
+def test_a_student_moved_into_the_other_arm_is_counted(district, tmp_path) -> None:
+    profiles = read_profiles(district.profiles)
+    arms = {"control": PolicyConfig.default(), "new": PolicyConfig.default()}
+    a = assign(profiles, arms, seed=1)
+    path = a.save(tmp_path / "exp.json")
+    out = tmp_path / "out"
+    run_daily_job("2026-09-29", out, **district.job_args(experiment=path))
+    ids = list(profiles)
+    arm_of = dict(zip(a.units["unit_id"], a.units["arm"], strict=True))
+    mover = ids[0]
+    other = next(p.class_id for p in profiles.values()
+                 if p.school_id == profiles[mover].school_id
+                 and arm_of.get(p.class_id) not in (None, arm_of.get(profiles[mover].class_id)))  # fmt: skip
+    moved = dict(profiles)
+    moved[mover] = dataclasses.replace(profiles[mover], class_id=other)
+    roster = tmp_path / "profiles.jsonl"
+    roster.write_text("".join(json.dumps(p.to_dict()) + "\n" for p in moved.values()))
+    args = district.job_args(experiment=path, profiles=roster)
+    with pytest.warns(NightWarning, match="1 students are served another arm of the experiment"):
+        run_daily_job("2026-09-30", out, **args)
