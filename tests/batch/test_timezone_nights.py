@@ -100,3 +100,18 @@ def test_a_rerun_without_the_nights_experiment_is_warned(district, tmp_path) -> 
     run_daily_job(DAY, out, **district.job_args(experiment=path))
     with pytest.warns(NightWarning, match=f"the night {DAY} was served with an experiment"):
         run_daily_job(DAY, out, **district.job_args())
+
+
+def test_a_log_of_dates_cut_in_another_zone_is_warned(district, tmp_path) -> None:
+    """Dates alone ("2026-09-29") are UTC midnights: in Chicago they fall on the evening before,
+    so a day's answers joined the night of their own day without a word."""
+    from adaptive.data.log import ResponseLog
+    from adaptive.errors import NightWarning
+
+    frame = district.log.frame.copy()
+    frame["timestamp"] = frame["timestamp"].dt.normalize()
+    dated = ResponseLog.from_frame(frame)
+    with pytest.warns(NightWarning, match="dated by its day alone"):
+        run_daily_job(
+            DAY, tmp_path / "o", **district.job_args(data=dated, timezone="America/Chicago")
+        )

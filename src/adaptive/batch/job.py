@@ -79,6 +79,7 @@ from adaptive.batch.night_checks import (
     rebuild_reason,
     version_served_before,
     warn_arm_changes,
+    warn_dates_in_zone,
     warn_future_rows,
     warn_placed_off_roster,
     zone_served_before,
@@ -582,6 +583,7 @@ def _serve_date(
         )
     time_ns = log.time
     in_future = warn_future_rows(time_ns, log.source, day, timezone)
+    warn_dates_in_zone(time_ns, log.source, timezone)
     before = time_ns < cutoff.value
     new_rows = before & (time_ns >= since) if since is not None else before
     if since is None and len(log) and not before.any():

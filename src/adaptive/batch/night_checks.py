@@ -231,6 +231,24 @@ def warn_arm_changes(out: Path, day: str, assignment, profiles: Mapping[str, obj
     return changed
 
 
+def warn_dates_in_zone(time_ns: np.ndarray, source: str, timezone: str) -> bool:
+    """Warn when a log dated by days alone (every time at midnight UTC: "2026-09-29", naive) is
+    cut in another time zone than UTC: its dates are read as UTC midnights, so in a zone behind
+    UTC a day's answers land before that day's own night (and ahead of UTC, a night later).
+    Such a log keeps the default zone, where a night takes the days before its own."""
+    day_ns = 86_400 * 10**9
+    dated = timezone != DEFAULT_TIMEZONE and len(time_ns) and not (time_ns % day_ns).any()
+    if dated:
+        warnings.warn(
+            f"{source}: every response is dated by its day alone (midnight UTC), and the night "
+            f"is cut at midnight {timezone}: a day's answers move to another night than their "
+            "day's. Keep the default time zone (UTC) for a log of dates",
+            NightWarning,
+            stacklevel=3,
+        )
+    return bool(dated)
+
+
 def zone_served_before(out: Path, state_dir: Path, day: str, timezone: str) -> None:
     """Warn when tonight's time zone is not the one `day` was served in (a re-run), or, for a
     new night, not the one of the last night served before it: the night's midnight moves, and
