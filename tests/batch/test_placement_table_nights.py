@@ -86,3 +86,28 @@ def test_rows_of_students_on_no_roster_are_counted(district, tmp_path):
         run_daily_job(
             DAY_1, tmp_path / "ok", **district.job_args(placement=tmp_path / "last_year.csv")
         )
+
+
+def test_the_policys_grade_table_places_the_nights_students(district, tmp_path):
+    """A district's `[grade_table]` in its policy file: the night placed every student from the
+    default table whatever it said. Now its students start from it; another table on a later night rebuilds the state, as a recompute
+    with it would place them; the same table again reuses the snapshot."""
+    from adaptive.policy import PolicyConfig
+
+    high = PolicyConfig.default().with_(grade_table={"-1": 0.99, "0": 0.9, "1": 0.5})
+    low = PolicyConfig.default().with_(grade_table={"-1": 0.3, "0": 0.05, "1": 0.01})
+    out, default_out = tmp_path / "out", tmp_path / "default"
+    run_daily_job(DAY_1, out, **district.job_args(policy_config=high))
+    run_daily_job(DAY_1, default_out, **district.job_args())
+    students = served(out, "students", DAY_1).set_index("student_id")
+    ids = students.index[:50].tolist()
+    assert mastery_of(out, DAY_1, ids).mean() > mastery_of(default_out, DAY_1, ids).mean() + 0.1
+    with pytest.warns(NightWarning, match="grade_table is not the one the snapshot"):
+        summary = run_daily_job(DAY_2, out, **district.job_args(policy_config=low))
+    assert summary.state_rebuilt
+    assert summary.rebuild_reason == "another grade table than the last snapshot's"
+    full = tmp_path / "full"
+    run_daily_job(DAY_2, full, **district.job_args(policy_config=low))  # a recompute
+    np.testing.assert_array_equal(mastery_of(out, DAY_2, ids), mastery_of(full, DAY_2, ids))
+    again = run_daily_job(DAY_3, out, **district.job_args(policy_config=low))
+    assert not again.state_rebuilt

@@ -345,3 +345,30 @@ def test_an_empty_or_partial_export_is_refused_on_spark_as_in_process(
         run_daily_job(DAY_2, out, engine="spark", master="local[2]", **args)
     assert not (out / "recommendations" / f"date={DAY_2}").exists()
     assert not (out / "state" / f"date={DAY_2}").exists()
+
+
+def test_the_policys_grade_table_on_spark_equals_the_in_process_job(
+    spark_ready, district, tmp_path
+):
+    """A `[grade_table]` in the policy: the executors place new students with it, the snapshot
+    records it, and another table the next night rebuilds, as the in-process engine does, byte
+    for byte."""
+    from adaptive.policy import PolicyConfig
+
+    high = PolicyConfig.default().with_(grade_table={"-1": 0.99, "0": 0.9, "1": 0.5})
+    low = PolicyConfig.default().with_(grade_table={"-1": 0.3, "0": 0.05, "1": 0.01})
+    args = district.job_args(data=district.responses, k=5)
+    spark, local = tmp_path / "spark", tmp_path / "local"
+    run_daily_job(DAY_1, spark, engine="spark", master="local[2]", policy_config=high, **args)
+    run_daily_job(DAY_1, local, policy_config=high, **args)
+    with pytest.warns(NightWarning, match="grade_table is not the one the snapshot"):
+        ours = run_daily_job(
+            DAY_2, spark, engine="spark", master="local[2]", policy_config=low, **args
+        )
+    with pytest.warns(NightWarning, match="grade_table is not the one the snapshot"):
+        theirs = run_daily_job(DAY_2, local, policy_config=low, **args)
+    assert ours.rebuild_reason == theirs.rebuild_reason
+    assert ours.rebuild_reason == "another grade table than the last snapshot's"
+    for day in (DAY_1, DAY_2):
+        got, want = parquet_files(spark, day), parquet_files(local, day)
+        assert got and [k for k in want if got.get(k) != want[k]] == []  # byte for byte

@@ -243,3 +243,25 @@ def test_recommend_reads_a_placement_table_as_the_nightly_job(district_dir, tmp_
     assert not {r["skill_id"] for r in placed} & set(skills)  # grade 4 is known: not served
     bad = runner.invoke(app, [*args, "--placement-columns", "Student ID"])
     assert bad.exit_code == 2 and "--placement-columns" in bad.output  # a usage error
+
+
+def test_recommend_places_with_the_policys_grade_table(district_dir, tmp_path) -> None:
+    """`--policy` with a `[grade_table]`: a new student starts from that table, as the nightly
+    job starts them (recommend placed from the default table whatever the policy said)."""
+    d = load_district(district_dir)
+    profiles = tmp_path / "profiles.jsonl"
+    lines = [json.dumps(p.to_dict()) for p in d.profiles.values()]
+    profiles.write_text("\n".join([*lines, '{"student_id": "NEW001", "grade": 4}']) + "\n")
+    (tmp_path / "ahead.toml").write_text("[grade_table]\n-1 = 0.99\n0 = 0.98\n1 = 0.02\n")
+    args = ["recommend", "--data", str(district_dir / "responses.parquet"), "--catalog",
+            str(district_dir / "catalog.json"), "--profiles", str(profiles), "--student",
+            "NEW001", "--k", "3", "--json"]  # fmt: skip
+    by_default = json.loads(runner.invoke(app, args).output)["NEW001"]["recommendations"]
+    res = runner.invoke(app, [*args, "--policy", str(tmp_path / "ahead.toml")])
+    assert res.exit_code == 0, res.output
+    placed = json.loads(res.output)["NEW001"]["recommendations"]
+    grade_4 = {s.id for s in d.catalog.skills if s.grade == 4}
+    assert {r["skill_id"] for r in by_default} & grade_4  # grade 4 served by default
+    assert not {r["skill_id"] for r in placed} & grade_4  # the table says it is known
+    details = {r["detail"] for rec in placed for r in rec["reasons"] if r["term"] == "placement"}
+    assert details == {"placed from grade 4"}

@@ -17,6 +17,7 @@ from adaptive.evaluation.policy_eval import (
     split_kind,
     summarize,
 )
+from adaptive.placement import GradeTable
 
 TINY = EvalSettings(
     students=30, seeds=2, activities=(2, 4), simulators=("graph", "bkt-cold"),
@@ -164,6 +165,9 @@ def test_start_placements_grade_diagnostic_and_truth() -> None:
     assert np.abs(truth.mastery - truly).mean() < grade_error
     with pytest.raises(ConfigError):
         pe.start_placement("oracle", cohort, sim)
+    # the policy config's grade table (what `policy-eval --policy` reads) places the cohort
+    high = pe.start_placement("grade", cohort, sim, table=GradeTable({-1: 0.99, 0: 0.9, 1: 0.5}))
+    assert np.nanmean(high.mastery) > np.nanmean(grade.mastery) + 0.1
 
 
 def test_true_mastery_every_day_is_a_ceiling_on_tracing() -> None:

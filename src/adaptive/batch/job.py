@@ -73,6 +73,8 @@ from adaptive.batch.log_digest import (
 from adaptive.batch.night_checks import (
     check_not_before_last_night,
     experiment_served_before,
+    grade_table_changed,
+    grade_table_record,
     placement_table_changed,
     policy_record,
     policy_served_before,
@@ -565,7 +567,8 @@ def _serve_date(
         )
         reuse = False
     placement_changed = placement_table_changed(meta, placement_sha, previous)
-    reuse = reuse and not placement_changed
+    table_changed = grade_table_changed(meta, config.grade_table, previous)
+    reuse = reuse and not placement_changed and not table_changed
     if same_model and not reuse:
         del log
         log, quarantined = _read_log(data, mapping, quarantine, None)
@@ -573,8 +576,9 @@ def _serve_date(
     if late is not None or new_catalog:
         snap, since = None, None  # as a first night: history and tracer from every response
     why_rebuilt = rebuild_reason(
-        meta, loaded.version, model_name, late, new_catalog, reuse, placement_changed
-    )
+        meta, loaded.version, model_name, late, new_catalog, reuse, placement_changed,
+        table_changed,
+    )  # fmt: skip
     profiles = reading.result() if reading is not None else _profiles_of(profiles)
     check_profiles(profiles, catalog)  # topics and goals the catalog lacks: a warning
     if not log.has_timestamps:
@@ -595,8 +599,9 @@ def _serve_date(
     if given is not None:
         warn_placed_off_roster(given, profiles, log.students, _source_name(placement))
     place_new_students(
-        model, tracer_state, catalog, profiles, [*profiles, *absorbed.tolist()], given=given
-    )
+        model, tracer_state, catalog, profiles, [*profiles, *absorbed.tolist()],
+        config.grade_table, given=given,
+    )  # fmt: skip
     n_new = int(new_rows.sum())
     # the history absorbs the new rows; the tracer state takes the same rows when the snapshot
     # is reused, and on a first night (no snapshot: every row is new): then one pass over the
@@ -618,7 +623,7 @@ def _serve_date(
     snapshot_sha = state_digest(tracer_state, history)
     save_state = functools.partial(
         save_snapshot, state_dir, day, cutoff, model_name, loaded.version, tracer_state, history,
-        recorded, layout, placement_sha,
+        recorded, layout, placement_sha, grade_table_record(config.grade_table),
     )  # fmt: skip
 
     roster = sorted(set(profiles) | set(history.students) | set(tracer_state.students))

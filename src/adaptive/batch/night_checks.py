@@ -22,7 +22,7 @@ from adaptive.dates import DEFAULT_TIMEZONE, night_start
 from adaptive.errors import ConfigError, NightWarning, PlacementWarning
 
 if TYPE_CHECKING:
-    from adaptive.placement import Placement
+    from adaptive.placement import GradeTable, Placement
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -35,6 +35,7 @@ def rebuild_reason(
     new_catalog: bool,
     reuse: bool,
     placement_changed: bool = False,
+    grade_table_changed: bool = False,
 ) -> str:
     """Why the night rebuilds the state from every response, in words ("" when it does not)."""
     if reuse:
@@ -47,6 +48,8 @@ def rebuild_reason(
         return "the log changed before the last snapshot's cutoff"
     if placement_changed:
         return "another placement table than the last snapshot's"
+    if grade_table_changed:
+        return "another grade table than the last snapshot's"
     if meta["model_name"] != model_name:
         return f"another model ({meta['model_name']} before)"
     return f"a new champion version ({meta['model_version']} -> {version})"
@@ -300,6 +303,27 @@ def placement_table_changed(
             )
         return False
     return recorded != placement_sha
+
+
+def grade_table_record(table: GradeTable | None) -> dict[str, object] | None:
+    """The policy's grade table as a snapshot records it (None: the default table)."""
+    return None if table is None else table.to_dict()
+
+
+def grade_table_changed(meta: dict | None, table: GradeTable | None, previous: str | None) -> bool:
+    """True (and said) when the policy's grade table is not the one the last snapshot's students
+    were placed with: the tracer state is then rebuilt from every response, so that every
+    student starts where a recompute with tonight's table would start them (the table's words,
+    "placed from grade 4", are the same whatever its values)."""
+    if meta is None or meta.get("grade_table") == grade_table_record(table):
+        return False
+    warnings.warn(
+        f"the policy's grade_table is not the one the snapshot of {previous} placed its "
+        "students with: the tracer state is rebuilt from every response with tonight's table",
+        NightWarning,
+        stacklevel=3,
+    )
+    return True
 
 
 def warn_placed_off_roster(

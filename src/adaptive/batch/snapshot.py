@@ -85,6 +85,7 @@ def save_snapshot(
     before_cutoff: dict | None = None,
     catalog: str | None = None,
     placement: str | None = None,
+    grade_table: dict | None = None,
 ) -> Path:
     """Write the snapshot for `date` atomically; returns its folder (`state_digest` gives the
     digest of its contents, from memory). `before_cutoff`: what the log held before the cutoff
@@ -92,7 +93,9 @@ def save_snapshot(
     arrive later dated before it, or answers there regraded (`adaptive.batch.job`). `catalog`:
     the catalog's layout (`catalog_layout`), so a night on another catalog rebuilds.
     `placement`: the sha256 of the placement table the state's students were placed from
-    (`placement_sha256`), so a night given another table rebuilds the tracer state."""
+    (`placement_sha256`), so a night given another table rebuilds the tracer state;
+    `grade_table`: the policy's grade table (`grade_table_record`; None for the default), for
+    the same reason."""
     final = snapshot_dir(state_dir, date)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".{final.name}.{secrets.token_hex(6)}.tmp"
@@ -111,6 +114,7 @@ def save_snapshot(
             **({"before_cutoff": before_cutoff} if before_cutoff is not None else {}),
             **({"catalog": catalog} if catalog is not None else {}),
             **({"placement": placement} if placement is not None else {}),
+            **({"grade_table": grade_table} if grade_table is not None else {}),
         }
         atomic_write_bytes(tmp / "meta.json", sealed_json(meta))
         if final.exists():

@@ -74,6 +74,8 @@ from adaptive.batch.log_digest import (
 from adaptive.batch.night_checks import (
     after_night,
     experiment_served_before,
+    grade_table_changed,
+    grade_table_record,
     placement_table_changed,
     policy_record,
     policy_served_before,
@@ -245,9 +247,10 @@ def run_spark_night(
             placement_sha256(placement, placement_columns) if placement is not None else None
         )
         placement_changed = placement_table_changed(meta, placement_sha, previous)
-        reuse = reuse and not placement_changed
+        table_changed = grade_table_changed(meta, config.grade_table, previous)
+        reuse = reuse and not placement_changed and not table_changed
         reason = rebuild_reason(
-            meta, version, model_name, late, new_catalog, reuse, placement_changed
+            meta, version, model_name, late, new_catalog, reuse, placement_changed, table_changed
         )
         in_future = warn_future_rows(
             _times_after(path, columns["timestamp"], after_night(day, timezone)),
@@ -353,7 +356,7 @@ def run_spark_night(
     )
     _commit_snapshot(
         state_dir, day, partial, cutoff, model_name, version, rows, records[-1], layout,
-        placement_sha,
+        placement_sha, grade_table_record(config.grade_table),
     )  # fmt: skip
     skill_counts: dict[str, int] = {}
     for r in rows:
@@ -769,7 +772,9 @@ def serve_spark_school(
     log = _school_log(responses) if responses.num_rows else None
     absorbed = log.students.tolist() if log is not None else []
     given = school_placement(people, night.placement_source)
-    place_new_students(model, tracer, catalog, profiles, [*profiles, *absorbed], given=given)
+    place_new_students(
+        model, tracer, catalog, profiles, [*profiles, *absorbed], config.grade_table, given=given
+    )
     untraced = Untraced()  # answers on skills the model lacks: the driver says it once
     if log is not None:
         history.absorb(log, catalog, config.repeatable_kinds)
@@ -871,14 +876,15 @@ def _check_rows(table: pa.Table) -> None:
 
 def _commit_snapshot(
     state_dir, day, partial: Path, cutoff, model_name, version, rows, recorded=None, catalog=None,
-    placement=None,
+    placement=None, grade_table=None,
 ) -> None:  # fmt: skip
     """Seal the executors' state partitions as the snapshot of `day` (renamed into place);
     `recorded`: the log's rows before the cutoff and their digest (`log_digest`), for the next
     night; `catalog`: the catalog's layout (`catalog_layout`), so that a night on another
     catalog rebuilds (`snapshot.catalog_changed`), as for the in-process engine's snapshots;
     `placement`: the sha256 of the placement table its students were placed from, so that a
-    night given another table rebuilds (`night_checks.placement_table_changed`)."""
+    night given another table rebuilds (`night_checks.placement_table_changed`); `grade_table`:
+    the policy's grade table (`grade_table_record`), likewise."""
     files = {r["school"]: r["state_sha256"] for r in rows}
     meta = {
         "date": day,
@@ -892,6 +898,7 @@ def _commit_snapshot(
         **({"before_cutoff": recorded} if recorded is not None else {}),
         **({"catalog": catalog} if catalog is not None else {}),
         **({"placement": placement} if placement is not None else {}),
+        **({"grade_table": grade_table} if grade_table is not None else {}),
     }
     partial.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(partial / "meta.json", sealed_json(meta))

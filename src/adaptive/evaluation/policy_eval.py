@@ -85,7 +85,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.errors import ConfigError
-from adaptive.placement import Placement, grade_placement
+from adaptive.placement import GradeTable, Placement, grade_placement
 from adaptive.placement.diagnostic import PlacementDiagnostic
 from adaptive.policy.adapter import batch_from_model
 from adaptive.policy.base import StudentBatch, catalog_arrays, to_days
@@ -381,11 +381,16 @@ MASTERY_SOURCES = ("tracer", "truth")
 
 
 def start_placement(
-    kind: str, cohort: Cohort, sim: LearnerSimulator, diagnostic_questions: int = 10
+    kind: str,
+    cohort: Cohort,
+    sim: LearnerSimulator,
+    diagnostic_questions: int = 10,
+    table: GradeTable | None = None,
 ) -> Placement:
-    """The cohort's starting `Placement` of the given kind (see `PLACEMENTS`)."""
+    """The cohort's starting `Placement` of the given kind (see `PLACEMENTS`); grades read
+    with `table` (the policy config's `grade_table`; None: the default)."""
     cat = cohort.catalog
-    prior = grade_placement(cat, cohort.profiles)
+    prior = grade_placement(cat, cohort.profiles, table)
     if kind == "grade":
         return prior
     if kind == "truth":
@@ -430,7 +435,7 @@ def run_policy(
     ids = list(cohort.student_ids)
     # -- the shipped path: placement, the student's own history, then day by day ------------
     state = model.init_state(
-        ids, prior=start_placement(placement, cohort, sim, diagnostic_questions)
+        ids, prior=start_placement(placement, cohort, sim, diagnostic_questions, cfg.grade_table)
     )
     builder = LogBuilder(cat, ids, START)
     frames: list[pd.DataFrame] = []

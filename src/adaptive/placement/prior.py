@@ -228,10 +228,24 @@ class GradeTable:
         return np.clip(first * (1.0 - place) + last * place, after, before)
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, float] | Mapping[int, float]) -> GradeTable:
-        """From a TOML table such as `{"-1" = 0.75, "0" = 0.3, "1" = 0.1}` (the constructor
-        reads text keys as well; this names the file format's case)."""
-        return cls(dict(d))
+    def from_dict(cls, d: Mapping[str, object] | Mapping[int, float]) -> GradeTable:
+        """From a TOML table such as `{"-1" = 0.75, "0" = 0.3, "1" = 0.1, own_grade = "flat"}`:
+        the gaps' P(known) (text keys read as gaps), and `own_grade` when given ("sloped",
+        "flat" or `[first, last]`; `to_dict` writes the same table back)."""
+        if not isinstance(d, Mapping):
+            raise ConfigError(
+                f"grade table {d!r}: expected a table of P(known) by grade gap, e.g. "
+                '{"-1": 0.8, "0": 0.4, "1": 0.1}'
+            )
+        gaps = {k: v for k, v in d.items() if k != "own_grade"}
+        own = d.get("own_grade", "sloped")
+        return cls(gaps, tuple(own) if isinstance(own, list) else own)  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, object]:
+        """The table as TOML or JSON writes it: text gaps ("-1") and `own_grade` as [first,
+        last] ("flat" when gap 0 is one value)."""
+        own: object = "flat" if self.own_grade is None else list(self.own_grade)
+        return {**{str(g): p for g, p in sorted(self.by_gap.items())}, "own_grade": own}
 
     def lookup(self, gap: np.ndarray) -> np.ndarray:
         """P(known) for each grade gap (gaps beyond the table take its nearest end)."""

@@ -481,7 +481,7 @@ def batch_from_model(
     `model.predict_skill_proba(state, rows)` for the requested students only (the cost does not
     grow with the state), aligned by skill id; catalog skills the model lacks are NaN (unknown).
     A student the state does not hold yet is placed: from their profile's grade (`placement=
-    "grade"`, the default, with `grade_table`), from a given `Placement`, or not at all (`None`:
+    "grade"`, the default, with `grade_table`, else the config's), from a given `Placement`, or not at all (`None`:
     unknown, NaN, as not started); the batch says so (`placement`, e.g. "placed from grade 4"),
     and the recommendations give it as a reason. A student the state holds who was never
     placed (`init_state(ids)` without a prior; a first answer before any request) is placed in
@@ -495,6 +495,7 @@ def batch_from_model(
     """
     del now  # the batch is time-free; `now` is given to the policy
     config = config or PolicyConfig()
+    grade_table = grade_table if grade_table is not None else config.grade_table
     _check_log(log)
     ids = id_list(state.students if student_ids is None else student_ids)
     by_id = profiles_by_id(profiles)

@@ -29,6 +29,7 @@ import numpy as np
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
 from adaptive.errors import ConfigError, unknown_key
 from adaptive.files import read_user_text
+from adaptive.placement.prior import GradeTable
 
 #: Names of the scoring terms, in the order their contributions are reported.
 TERMS: tuple[str, ...] = (
@@ -209,6 +210,14 @@ class PolicyConfig:
         repeatable_kinds : activity kinds (`ACTIVITY_KINDS`: practice, review, project,
             assessment) that are item pools a student may do again on a later day (not
             "content already completed"); projects and assessments are done once.
+    Placement
+        grade_table : P(known at the start) by grade gap for students placed from their grade
+            (`adaptive.placement.GradeTable`; in TOML a `[grade_table]` table such as
+            `-1 = 0.8`, `0 = 0.4`, `1 = 0.1`, `own_grade = "sloped"`); absent: the default
+            table. Every path that places a student from their grade under this config reads
+            it: `batch_from_model`, `adaptive recommend`, the nightly job (a night given
+            another table than its last snapshot's rebuilds the tracer state, as a recompute
+            would place the students) and `policy-eval`'s cohorts.
     """
 
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -232,8 +241,10 @@ class PolicyConfig:
     variety_penalty: float = 0.3
     default_daily_minutes: float = 30.0
     repeatable_kinds: tuple[str, ...] = ("practice", "review")
+    grade_table: GradeTable | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "grade_table", _grade_table(self.grade_table))
         self._check_types()
         unknown = [w for w in self.weights if w not in TERMS]
         if unknown:
@@ -253,6 +264,8 @@ class PolicyConfig:
         wrong = []
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "grade_table":  # checked by `GradeTable` itself
+                continue
             if f.name == "weights":
                 wrong += _weight_type_problems(value)
                 continue
@@ -315,8 +328,13 @@ class PolicyConfig:
         return [self.weights[t] for t in TERMS]
 
     def to_dict(self) -> dict[str, Any]:
+        """The knobs as a TOML file holds them (`from_dict` reads them back); no `grade_table`
+        key for the default table, so a config without one records as it always did."""
         d = asdict(self)
+        del d["grade_table"]
         d["repeatable_kinds"] = list(self.repeatable_kinds)
+        if self.grade_table is not None:
+            d["grade_table"] = self.grade_table.to_dict()
         return d
 
     @classmethod
@@ -366,6 +384,17 @@ class PolicyConfig:
         config = PolicyConfig(**{**d, **changes})
         _warn_unused(config.unused_settings(changes), "policy config")
         return config
+
+
+def _grade_table(value: object) -> GradeTable | None:
+    """The config's grade table: a `GradeTable`, a table of one (TOML's `[grade_table]`, with
+    text gaps), or None (the default table); its problems name the key."""
+    if value is None or isinstance(value, GradeTable):
+        return value
+    try:
+        return GradeTable.from_dict(value)  # type: ignore[arg-type]
+    except ConfigError as exc:
+        raise ConfigError(f"policy config: grade_table: {exc}") from exc
 
 
 def _checked_keys(d: object) -> dict[str, Any]:

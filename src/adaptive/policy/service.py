@@ -24,7 +24,7 @@ from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.codes import id_list
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError
-from adaptive.placement.prior import Placement, given_or_grade
+from adaptive.placement.prior import GradeTable, Placement, given_or_grade
 from adaptive.policy.adapter import batch_from_model, profiles_by_id
 from adaptive.policy.base import Explanation, Recommendation, StudentBatch, to_days
 from adaptive.policy.config import PolicyConfig
@@ -204,7 +204,7 @@ def recommend_students(
         )
     d = d.as_of(now)
     model = model if model is not None else default_model(d.log, d.catalog)
-    log, state = traced_students(model, d, list(student_ids), placement)
+    log, state = traced_students(model, d, list(student_ids), placement, config.grade_table)
     policy = AdaptivePolicy(d.catalog, config)
     out: dict[str, list[Recommendation]] = {}
     for sid in student_ids:
@@ -253,7 +253,9 @@ def student_batch(
     """One district student's policy input, from their own responses before `now`
     (`batch_from_model`), and the time to recommend at (`now`, else the day after their last
     response)."""
-    log, state = traced_students(model, district.as_of(now), [student_id], placement)
+    log, state = traced_students(
+        model, district.as_of(now), [student_id], placement, config.grade_table
+    )
     batch = batch_from_model(
         model, state, district.catalog, district.profiles, log=log, student_ids=[student_id],
         config=config, placement=placement or "grade",
@@ -274,14 +276,16 @@ def traced_students(
     district: District,
     student_ids: list[str],
     placement: Placement | None = None,
+    table: GradeTable | None = None,
 ) -> tuple[ResponseLog, TracingState]:
     """These students' responses, and their tracer state after them, each started as the
     nightly job starts a student new to its state: from `placement` where it knows them (the
-    night's `--placement` table), else from their profile's grade, not from the population
-    prior; students with neither start from the population prior."""
+    night's `--placement` table), else from their profile's grade (read with `table`, the
+    policy config's `grade_table`), not from the population prior; students with neither start
+    from the population prior."""
     log = district.log.take_students(student_ids)
     profiles = [district.profiles.get(s) or LearnerProfile(s) for s in student_ids]
-    prior = given_or_grade(district.catalog, profiles, placement)
+    prior = given_or_grade(district.catalog, profiles, placement, table)
     state = model.init_state(student_ids, prior=prior)
     if len(log):
         model.update(state, log)

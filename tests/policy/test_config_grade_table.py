@@ -1,0 +1,96 @@
+"""A district's own grade table in the policy config (`[grade_table]`): read from TOML, checked,
+and read by every path that places a student from their grade (the nightly job's placement
+used the default table whatever the district wrote, and the only way round was a --placement
+file, whose reasons then said "placed from FILE" instead of the grade)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_cold_start import graded_catalog, model  # noqa: F401  (the module's fixture)
+
+from adaptive.curriculum import LearnerProfile
+from adaptive.errors import ConfigError
+from adaptive.placement import GradeTable, grade_placement
+from adaptive.policy import PolicyConfig
+from adaptive.policy.adapter import batch_from_model
+
+TABLE_TOML = """
+target_p_correct = 0.8
+
+[grade_table]
+-1 = 0.97
+0 = 0.5
+1 = 0.02
+own_grade = "flat"
+"""
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "district.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_grade_table_is_read_from_the_policy_toml(tmp_path) -> None:
+    config = PolicyConfig.from_toml(write(tmp_path, TABLE_TOML))
+    assert config.grade_table == GradeTable({-1: 0.97, 0: 0.5, 1: 0.02}, own_grade="flat")
+    # to_dict / from_dict round trip (what the nightly job's partitions ship)
+    assert PolicyConfig.from_dict(config.to_dict()) == config
+    assert config.to_dict()["grade_table"] == {"-1": 0.97, "0": 0.5, "1": 0.02, "own_grade": "flat"}
+    # without one: the default, and nothing recorded (a config records as it always did)
+    assert PolicyConfig.default().grade_table is None
+    assert "grade_table" not in PolicyConfig.default().to_dict()
+    # sloped ends given as a TOML array
+    sloped = PolicyConfig.from_toml(
+        write(tmp_path, "[grade_table]\n0 = 0.4\n1 = 0.1\nown_grade = [0.8, 0.2]\n")
+    )
+    assert sloped.grade_table.own_grade == (0.8, 0.2)
+
+
+@pytest.mark.parametrize(
+    ("table", "says"),
+    [
+        ("-1 = 1.5", "gap -1: P(known) 1.5 is not in [0, 1]"),
+        ("0 = 0.1\n1 = 0.5", "gap 1 has P(known) 0.5 above gap 0's 0.1"),
+        ("first = 0.9", "grade table gap 'first': expected a whole number of grades"),
+        ('0 = 0.4\nown_grade = "slopy"', "own_grade 'slopy': expected 'sloped', 'flat'"),
+        ('0 = "high"', "gap 0: P(known) 'high' is not in [0, 1]"),
+    ],
+)
+def test_a_wrong_grade_table_names_the_file_and_what_is_expected(tmp_path, table, says) -> None:
+    path = write(tmp_path, f"[grade_table]\n{table}\n")
+    with pytest.raises(ConfigError) as err:
+        PolicyConfig.from_toml(path)
+    assert str(path) in str(err.value) and "grade_table" in str(err.value)
+    assert says in str(err.value)
+
+
+def test_batch_from_model_places_with_the_configs_table(model) -> None:  # noqa: F811
+    cat = graded_catalog()
+    profiles = [LearnerProfile("new", grade=2)]
+    config = PolicyConfig.default().with_(grade_table={"-1": 0.97, "0": 0.5, "1": 0.02})
+    default = batch_from_model(
+        model, model.init_state(), cat, profiles, student_ids=["new"], config=None
+    )
+    own = batch_from_model(
+        model, model.init_state(), cat, profiles, student_ids=["new"], config=config
+    )
+    expected = grade_placement(cat, profiles, config.grade_table).aligned(cat.skill_index)[0]
+    grades = np.array([s.grade for s in cat.skills])
+    below = grades < 2
+    # BKT starts from the placed P(known) exactly; graph propagation may only raise it
+    assert (own.mastery[0, below] >= expected[below] - 1e-9).all()
+    assert not np.allclose(own.mastery, default.mastery)
+    assert own.placement[0] == default.placement[0] == "placed from grade 2"
+    # an explicit grade_table= still wins over the config's
+    explicit = batch_from_model(
+        model,
+        model.init_state(),
+        cat,
+        profiles,
+        student_ids=["new"],
+        config=config,
+        grade_table=GradeTable(),
+    )
+    np.testing.assert_allclose(explicit.mastery, default.mastery)
