@@ -316,3 +316,39 @@ def test_batch_command_says_how_many_students_and_files_it_applied(district, tmp
     err = capsys.readouterr().err
     assert code == 0, err
     assert "applied overrides for 1 student from 1 file" in err
+
+
+def test_a_night_given_no_overrides_after_a_night_with_some_says_so(district, tmp_path):
+    """The trial of stop 39: a night served without `--overrides` after one that applied them
+    undid every teacher's choice without a word (the class page then started empty), and a
+    re-run of a served night without them did the same."""
+    import warnings
+
+    import pandas as pd
+
+    from adaptive.batch import run_daily_job
+    from adaptive.batch.job import read_profiles
+
+    profiles = read_profiles(district.profiles)
+    klass, sid = next((p.class_id, s) for s, p in sorted(profiles.items()) if p.class_id)
+    doc = {"format": "adaptive-overrides", "version": 1, "class_id": klass,
+           "date": district.last_day, "students": {sid: {"mode": "remediate"}}}  # fmt: skip
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "overrides.json").write_text(json.dumps(doc))
+    out = tmp_path / "out"
+    day = pd.Timestamp(district.last_day)
+    first, second = (str((day + pd.Timedelta(days=d)).date()) for d in (0, 1))
+    run_daily_job(first, out, **district.job_args(overrides=tmp_path / "exports"))
+    with pytest.warns(
+        NightWarning, match=f"the night {first} applied the teachers' overrides of 1 student "
+    ):
+        run_daily_job(second, out, **district.job_args())
+    rerun = tmp_path / "rerun"
+    run_daily_job(first, rerun, **district.job_args(overrides=tmp_path / "exports"))
+    with pytest.warns(NightWarning, match=f"this re-run of {first} is given none"):
+        run_daily_job(first, rerun, **district.job_args())
+    with warnings.catch_warnings():  # given again: nothing to say
+        warnings.simplefilter("error", NightWarning)
+        run_daily_job(
+            second, tmp_path / "fresh", **district.job_args(overrides=tmp_path / "exports")
+        )

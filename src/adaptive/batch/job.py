@@ -75,6 +75,7 @@ from adaptive.batch.night_checks import (
     experiment_served_before,
     grade_table_changed,
     grade_table_record,
+    overrides_dropped,
     placement_table_changed,
     policy_record,
     policy_served_before,
@@ -656,6 +657,7 @@ def _serve_date(
     replaced_policy = policy_served_before(out, day, policy)
     experiment_served_before(out, day, experiment.sha256 if experiment else None)
     zone_served_before(out, state_dir, day, timezone)
+    overrides_dropped(out, state_dir, day, overrides)
     if experiment is not None:
         warn_arm_changes(out, day, experiment, profiles)
     resumed = writer.prepare_date(out, TABLES, day, fingerprint)

@@ -279,6 +279,35 @@ def zone_served_before(out: Path, state_dir: Path, day: str, timezone: str) -> N
     )
 
 
+def overrides_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> None:
+    """Warn when a night is given no teachers' overrides while the night before it applied some
+    (or while this very night, re-run, applied some): a forgotten `--overrides` undid every
+    teacher's assigned and excluded activities and modes without a word, and the class page,
+    pre-filled from the night's record, lost them too."""
+    if overrides is not None:  # a folder given (even with nothing in force tonight)
+        return
+    from adaptive.batch.overrides import applied_overrides, overrides_path
+
+    if writer.date_listing(out, OUTPUT_TABLES, day) is not None:
+        night, what = day, f"this re-run of {day} is given none: it serves the night without them"
+    else:
+        earlier = [d for d in served_nights(out, state_dir) if d < day]
+        if not earlier:
+            return
+        night, what = earlier[-1], f"the night of {day} is given none: it is served without them"
+    if not overrides_path(out, night).is_file():
+        return
+    n = len(applied_overrides(out, night))
+    warnings.warn(
+        f"the night {night} applied the teachers' overrides of {n:,} student"
+        f"{'' if n == 1 else 's'} (assigned or excluded activities, modes); {what}, and its "
+        "class pages start empty. Give the same --overrides folder every night (a teacher's "
+        "choices stand until the class page exports them again)",
+        NightWarning,
+        stacklevel=3,
+    )
+
+
 def placement_table_changed(
     meta: dict | None, placement_sha: str | None, previous: str | None
 ) -> bool:

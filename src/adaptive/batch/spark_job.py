@@ -76,6 +76,7 @@ from adaptive.batch.night_checks import (
     experiment_served_before,
     grade_table_changed,
     grade_table_record,
+    overrides_dropped,
     placement_table_changed,
     policy_record,
     policy_served_before,
@@ -290,6 +291,7 @@ def run_spark_night(
         replaced_policy = policy_served_before(out, day, policy)
         experiment_served_before(out, day, experiment.sha256 if experiment else None)
         zone_served_before(out, state_dir, day, timezone)
+        overrides_dropped(out, state_dir, day, overrides)
         resumed = writer.prepare_date(out, TABLES, day, fingerprint)
         record_overrides(out, day, overrides)
         sha = _folder_sha(model_dir)
