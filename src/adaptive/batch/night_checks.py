@@ -315,8 +315,8 @@ def placement_table_changed(
     placed from (another table, or one given for the first time): the tracer state is then
     rebuilt from every response with tonight's table, as a recompute would place them, so that
     a recommendation saying "placed from FILE" is true of every student the table covers. A
-    night without a table keeps the snapshot's placements, and says that their recommendations
-    no longer name the table."""
+    night without a table keeps the snapshot's placements, and says that students new tonight
+    start from their grade instead."""
     if meta is None:
         return False
     recorded = meta.get("placement")
@@ -324,9 +324,9 @@ def placement_table_changed(
         if recorded is not None:
             warnings.warn(
                 f"the snapshot of {previous} was placed from a --placement table that this "
-                "night is not given: its students keep that placement, but recommendations of "
-                "students with no answers now say they were placed from their grade. Give the "
-                "same --placement every night",
+                "night is not given: its students keep that placement (and their reasons still "
+                "name it), but students new tonight start from their grade, even those the "
+                "table knows. Give the same --placement every night",
                 NightWarning,
                 stacklevel=3,
             )
