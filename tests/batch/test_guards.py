@@ -299,3 +299,41 @@ def test_every_atomic_writer_gives_files_the_umask(tmp_path):
         os.umask(previous)
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.rglob("*") if p.is_file()}
     assert len(modes) > 3 and set(modes.values()) == {0o644}, modes
+
+
+def test_students_without_a_grade_or_in_a_grade_the_catalog_lacks_are_counted(
+    district, tmp_path, caplog
+):
+    """The trial of stop 39: a roster with empty grades placed those students from the model's
+    population estimate (which counted grade 6 and 8 skills as known) and one with K, PK and 12
+    on a grade 3-8 catalog, both without a word; a readiness sentence then said the student's
+    "placement" counted a prerequisite as known. Now the night counts both (no ids), and the
+    sentence of an ungraded student says where the estimate came from."""
+    import json
+
+    from adaptive.curriculum import LearnerProfile
+    from adaptive.policy.adapter import check_profiles
+    from adaptive.policy.explain import sentence
+
+    records = [json.loads(line) for line in district.profiles.read_text().splitlines()]
+    records[0]["grade"], records[1]["grade"] = None, None
+    records[2]["grade"], records[3]["grade"] = "K", 12
+    edited = tmp_path / "profiles.jsonl"
+    edited.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    with caplog.at_level(logging.WARNING):
+        run_daily_job(district.last_day, tmp_path / "out", **district.job_args(profiles=edited))
+    said = [m for m in caplog.messages if m.startswith("profiles: ")]
+    assert len(said) == 1, said
+    assert "2 students have no grade: they start from the model's population estimate" in said[0]
+    assert "2 students are in grades the catalog has no skill of: 12 (1), K (1)" in said[0]
+    assert not any(r["student_id"] in said[0] for r in records[:4])
+    catalog = Catalog.from_json(district.catalog)
+    quiet = check_profiles(read_profiles(district.profiles), catalog)
+    assert quiet.no_grade == 0 and not quiet.grades_outside
+    assert check_profiles([LearnerProfile("x")], catalog).no_grade == 1
+    assert "placement counts" in sentence(
+        "readiness", "S", "T", prerequisite="P", prerequisite_shown=False
+    )
+    assert "your profile has no grade" in sentence(
+        "readiness", "S", "T", prerequisite="P", prerequisite_shown=False, placed=False
+    )

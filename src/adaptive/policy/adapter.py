@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -413,9 +413,24 @@ class ProfileCoverage:
     students: int
     unknown_topics: dict[str, int]
     unknown_goals: dict[str, int]
+    no_grade: int = 0  # students without a grade: placed from nothing but the model's prior
+    grades_outside: dict[str, int] = field(default_factory=dict)  # grade label -> students
 
     def __str__(self) -> str:
         parts = []
+        if self.no_grade:
+            parts.append(
+                f"{self.no_grade:,} student{'s have' if self.no_grade > 1 else ' has'} no grade: "
+                "they start from the model's population estimate (the training log's average "
+                "over every grade, which can count another grade's skills as known), not from "
+                "a grade placement; give their grade"
+            )
+        if self.grades_outside:
+            named = ", ".join(f"{g} ({n})" for g, n in sorted(self.grades_outside.items()))
+            parts.append(
+                f"{sum(self.grades_outside.values()):,} students are in grades the catalog has "
+                f"no skill of: {named}; they are placed by their distance to its grades"
+            )
         for what, counts in (("interest topics", self.unknown_topics),
                              ("goal skills", self.unknown_goals)):  # fmt: skip
             if counts:
@@ -439,13 +454,24 @@ def check_profiles(
     # one pass each over the district's profiles (400,000 a night: ~0.1 s, no per-profile call)
     unknown_topics = Counter(t for p in plist for t in p.interests if t not in topics)
     unknown_goals = Counter(g for p in plist for g in set(p.goal_skills) if g not in skills)
-    coverage = ProfileCoverage(len(plist), dict(unknown_topics), dict(unknown_goals))
+    catalog_grades = {s.grade for s in catalog.skills if s.grade is not None}
+    grades = Counter(p.grade for p in plist)
+    no_grade = grades.pop(None, 0)
+    outside = {
+        grade_label(g): n for g, n in grades.items() if catalog_grades and g not in catalog_grades
+    }
+    coverage = ProfileCoverage(
+        len(plist), dict(unknown_topics), dict(unknown_goals), no_grade, outside
+    )
+    log = logging.getLogger(__name__)
     if unknown_topics or unknown_goals:
-        logging.getLogger(__name__).warning(
+        log.warning(
             "profiles: %s; they are ignored (the catalog's topics: %s)",
-            coverage,
+            ProfileCoverage(len(plist), dict(unknown_topics), dict(unknown_goals)),
             ", ".join(sorted(topics)[:12]) + (" ..." if len(topics) > 12 else ""),
         )
+    if no_grade or outside:
+        log.warning("profiles: %s", ProfileCoverage(len(plist), {}, {}, no_grade, outside))
     return coverage
 
 

@@ -28,10 +28,13 @@ def sentence(
     recall: float = float("nan"),
     prerequisite: str = "",
     prerequisite_shown: bool = True,
+    placed: bool = True,
     topic: str = "",
     goal: str = "",
 ) -> str:
-    """One plain sentence for a recommendation whose strongest reason is `term`."""
+    """One plain sentence for a recommendation whose strongest reason is `term`. `placed`: the
+    student's profile has a grade to place them from; without one, skills neither answered nor
+    in their records hold the model's population estimate, and a sentence says so."""
     if term == "assigned":
         return f"{title}: assigned by your teacher."
     if term == "review":
@@ -48,10 +51,12 @@ def sentence(
         if prerequisite and prerequisite_shown:
             return f"{skill}: you are ready for it now that you know {prerequisite}."
         if prerequisite:  # known from the placement (grade, records), not from answers
-            return (
-                f"{skill}: you are ready for it: it builds on {prerequisite}, which your "
-                "placement counts as known."
+            counted = (
+                "your placement counts"
+                if placed
+                else "your records or the model's starting estimate (your profile has no grade) count"
             )
+            return f"{skill}: you are ready for it: it builds on {prerequisite}, which {counted} as known."
         return f"{skill}: a good next skill to start."
     if term == "interest":
         return (

@@ -176,6 +176,7 @@ class AdaptivePolicy(Policy):
                 text.sentence(
                     term, ctx.skill_names[s], ctx.activity_titles[a], p_correct=p, elapsed=el,
                     recall=rc, prerequisite=prereq, prerequisite_shown=shown,
+                    placed=not np.isnan(batch.grade[i]),
                     topic=text.top_interest_topic(batch, ctx, i, a) if term == "interest" else "",
                     goal=text.goal_name(ctx, batch.goals[i], s) if term == "aspiration" else "",
                 )
