@@ -316,3 +316,20 @@ def test_lines_stay_right_across_blocks_and_batches(tmp_path, monkeypatch, block
     assert caught.value.total == len(expected)
     assert [p.line for p in got if p.column is None] == unparsed[:20]
     assert [p.line for p in got if p.column == "mastery"] == bad[:20]
+
+
+def test_a_table_with_a_header_only_is_refused(tmp_path):
+    """The trial of stop 39: a header-only placement file was accepted without a word (the night
+    ran as if it placed its students); both engines' readers refuse it."""
+    from adaptive.batch.spark_placement import checked_placement_parquet
+    from adaptive.errors import ConfigError
+
+    path = tmp_path / "spring.csv"
+    path.write_text("student_id,skill_id,mastery\n")
+    catalog = Catalog((Skill("a"),))
+    with pytest.raises(ConfigError, match=r"spring.csv: the placement table has no rows"):
+        read_placement(path, catalog)
+    with pytest.raises(ConfigError, match=r"spring.csv: the placement table has no rows"):
+        checked_placement_parquet(path, catalog, None, tmp_path / "t.parquet")
+    path.write_text("student_id,skill_id,mastery\ns1,a,0.5\n")
+    assert read_placement(path, catalog).students == ("s1",)

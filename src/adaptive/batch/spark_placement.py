@@ -29,6 +29,7 @@ from adaptive.curriculum import Catalog
 from adaptive.placement.prior import Placement
 from adaptive.placement.table import (
     BATCH_ROWS,
+    check_places_someone,
     checked_batches,
     mastery_table_placement,
     new_found,
@@ -66,11 +67,14 @@ def checked_placement_parquet(
     columns = placement_columns(columns)
     found = new_found()
     target.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
     with pq.ParquetWriter(target, PLACEMENT_SCHEMA) as out:
         for frame, _ in checked_batches(path, catalog, columns, found, batch_rows):
             if len(frame) and not any(n for _, n in found.values()):
                 out.write_table(_as_rows(frame))
+                written += len(frame)
     raise_problems(list(found.values()), columns)
+    check_places_someone(path, written)
     return placement_sha256(path, columns)
 
 

@@ -338,7 +338,19 @@ def read_placement(
         ]
     found["duplicate"] = (_repeat_problems(path, columns, rows, repeats, batch_rows), total)
     raise_problems(list(found.values()), columns)
-    return table.placement(skills, f"placed from {path.name}")
+    placement = table.placement(skills, f"placed from {path.name}")
+    check_places_someone(path, len(placement.students))
+    return placement
+
+
+def check_places_someone(path: Path, rows: int) -> None:
+    """A table without a row (a header only: an export of the wrong term, a filter left on)
+    places nobody: refused, where a night would otherwise run as if it placed its students."""
+    if rows == 0:
+        raise ConfigError(
+            f"{path}: the placement table has no rows (a header only): it places nobody. Give "
+            "the table with its rows, or leave the placement out"
+        )
 
 
 def _fill(table: _DenseTable, skills: pd.Index, frame: pd.DataFrame) -> np.ndarray:
