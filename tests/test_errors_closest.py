@@ -15,3 +15,13 @@ def test_a_misspelling_finds_its_closest_and_nothing_far_is_offered() -> None:
 def test_unknown_key_names_the_key_its_match_and_every_valid_one() -> None:
     text = unknown_key("Forgets", ["fixed", "forgets"])
     assert text == "unknown key 'Forgets' (did you mean 'forgets'?); valid keys: fixed, forgets"
+
+
+def test_a_look_alike_letter_or_lost_leading_zeros_find_the_name_meant() -> None:
+    """The trial of stop 39: 'g3.NS.l' (a letter l) was offered 'g3.NS.4'; '4501' (a
+    spreadsheet's loss of the zeros) nothing."""
+    skills = [f"g3.NS.{i}" for i in range(1, 5)]
+    assert closest_name("g3.NS.l", skills) == "g3.NS.1"
+    assert closest_name("g3.NS.O", ["g3.NS.0", "g3.NS.9"]) == "g3.NS.0"
+    assert closest_name("4501", ["004501", "004502"]) == "004501"
+    assert closest_name("0", ["1", "2"]) is None  # all zeros: no look-alike, no guess

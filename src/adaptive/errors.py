@@ -111,13 +111,28 @@ class CoverageWarning(UserWarning):
     """A model and a catalog (or a log) do not cover the same skills; the message has numbers."""
 
 
+#: Characters typed for one another (a letter l for a digit 1, a letter O for a zero).
+_LOOK_ALIKE = str.maketrans({"l": "1", "i": "1", "|": "1", "o": "0"})
+
+
+def _look_alike(name: str) -> str:
+    """`name` as it reads on paper: case folded, look-alike letters as digits, leading zeros
+    dropped (a spreadsheet's "4501" for "004501")."""
+    return name.casefold().translate(_LOOK_ALIKE).lstrip("0")
+
+
 def closest_name(name: str, names: Collection[str]) -> str | None:
-    """The name of `names` that `name` most likely means: the same but for case first, else the
+    """The name of `names` that `name` most likely means: the same but for case first, then the
+    same as read on paper (`_look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"), else the
     closest spelling (difflib); None when none is close. The one "did you mean" of the library."""
-    folded = sorted(n for n in names if n.casefold() == str(name).casefold())
+    name = str(name)
+    folded = sorted(n for n in names if n.casefold() == name.casefold())
     if folded:
         return folded[0]
-    close = difflib.get_close_matches(str(name), sorted(names), n=1)
+    alike = sorted(n for n in names if _look_alike(n) == _look_alike(name))
+    if alike and _look_alike(name):
+        return alike[0]
+    close = difflib.get_close_matches(name, sorted(names), n=1)
     return close[0] if close else None
 
 

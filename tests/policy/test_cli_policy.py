@@ -183,6 +183,9 @@ def test_recommend_reads_ids_trimmed_as_everywhere(district_dir) -> None:
     why = runner.invoke(app, [*base, "--student", f"{sid} ", "--explain", f"{act} "])
     assert why.exit_code == 0, why.output
     assert json.loads(why.stdout)["activity_id"] == act
+    # an id a spreadsheet stripped of its zeros (the trial of stop 39): named with its match
+    lost = runner.invoke(app, [*base, "--student", "0000" + sid, "--k", "3"])
+    assert f"did you mean {sid!r}" in str(lost.exception), lost.output
 
 
 def test_recommend_applies_the_teachers_overrides_as_the_night_does(district_dir, tmp_path) -> None:

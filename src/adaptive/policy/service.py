@@ -23,7 +23,7 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.codes import id_list
 from adaptive.data.log import ResponseLog
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, closest_name
 from adaptive.placement.prior import GradeTable, Placement, given_or_grade
 from adaptive.policy.adapter import batch_from_model, profiles_by_id
 from adaptive.policy.base import Explanation, Recommendation, StudentBatch, to_days
@@ -197,10 +197,14 @@ def recommend_students(
     d = district if isinstance(district, District) else load_district(district)
     config = config or PolicyConfig.default()
     student_ids = id_list(student_ids)  # " stu1 " is "stu1", as everywhere
-    unknown = [s for s in student_ids if s not in d.profiles and s not in set(d.log.students)]
+    known = set(d.profiles) | set(d.log.students)
+    unknown = [s for s in student_ids if s not in known]
     if unknown:
+        close = closest_name(unknown[0], known)
+        hint = f" (did you mean {close!r} for {unknown[0]!r}?)" if close else ""
         raise ConfigError(
-            f"unknown student id(s) {unknown[:5]}: not in the district's profiles or responses"
+            f"unknown student id(s) {unknown[:5]}: not in the district's profiles or "
+            f"responses{hint}"
         )
     d = d.as_of(now)
     model = model if model is not None else default_model(d.log, d.catalog)
