@@ -39,6 +39,16 @@ def mastery_of(out, day: str, ids: list[str]) -> np.ndarray:
     return np.stack(students.loc[ids, "mastery"].to_numpy())
 
 
+def rebuilt_as_recompute(summary, district, out, ids: list[str], reason: str, **args) -> None:
+    """The night `summary` rebuilt its state for `reason` and equals a recompute of DAY_2 with
+    the same `args` (run into a fresh folder beside `out`)."""
+    assert summary.state_rebuilt
+    assert summary.rebuild_reason == f"{reason} than the last snapshot's"
+    full = out.parent / f"{out.name}-recompute"
+    run_daily_job(DAY_2, full, **district.job_args(**args))
+    np.testing.assert_array_equal(mastery_of(out, DAY_2, ids), mastery_of(full, DAY_2, ids))
+
+
 def test_a_table_given_after_the_first_night_places_its_students_as_a_recompute(district, tmp_path):
     """The table given on the second night changed nothing for students the state already held
     (placed on the first night from their grade), while their recommendations said "placed from
@@ -49,11 +59,7 @@ def test_a_table_given_after_the_first_night_places_its_students_as_a_recompute(
     out = tmp_path / "out"
     run_daily_job(DAY_1, out, **district.job_args())
     summary = run_daily_job(DAY_2, out, **district.job_args(placement=table))
-    assert summary.state_rebuilt
-    assert summary.rebuild_reason == "another placement table than the last snapshot's"
-    full = tmp_path / "full"
-    run_daily_job(DAY_2, full, **district.job_args(placement=table))  # a recompute
-    np.testing.assert_array_equal(mastery_of(out, DAY_2, ids), mastery_of(full, DAY_2, ids))
+    rebuilt_as_recompute(summary, district, out, ids, "another placement table", placement=table)
     without = tmp_path / "without"
     run_daily_job(DAY_2, without, **district.job_args())
     differs = mastery_of(out, DAY_2, ids) != mastery_of(without, DAY_2, ids)
@@ -104,10 +110,6 @@ def test_the_policys_grade_table_places_the_nights_students(district, tmp_path):
     assert mastery_of(out, DAY_1, ids).mean() > mastery_of(default_out, DAY_1, ids).mean() + 0.1
     with pytest.warns(NightWarning, match="grade_table is not the one the snapshot"):
         summary = run_daily_job(DAY_2, out, **district.job_args(policy_config=low))
-    assert summary.state_rebuilt
-    assert summary.rebuild_reason == "another grade table than the last snapshot's"
-    full = tmp_path / "full"
-    run_daily_job(DAY_2, full, **district.job_args(policy_config=low))  # a recompute
-    np.testing.assert_array_equal(mastery_of(out, DAY_2, ids), mastery_of(full, DAY_2, ids))
+    rebuilt_as_recompute(summary, district, out, ids, "another grade table", policy_config=low)
     again = run_daily_job(DAY_3, out, **district.job_args(policy_config=low))
     assert not again.state_rebuilt
