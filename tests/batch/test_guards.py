@@ -337,3 +337,38 @@ def test_students_without_a_grade_or_in_a_grade_the_catalog_lacks_are_counted(
     assert "your profile has no grade" in sentence(
         "readiness", "S", "T", prerequisite="P", prerequisite_shown=False, placed=False
     )
+
+
+def test_responses_on_skills_or_activities_the_catalog_lacks_are_named(district, tmp_path):
+    """The trial of stop 39: rows of skill 'g3.NS.l' (a letter l) were said only as a skill
+    "the model was not fitted on" (advice: retrain), and an activity typo not at all. Now the
+    night names each id, its responses and the catalog's closest id."""
+    import warnings
+
+    import pandas as pd
+
+    from adaptive.errors import NightWarning
+
+    frame = district.log.frame.copy()
+    skill = frame["skill_ids"].iloc[0][0]
+    typo = skill[:-1] + {"1": "l"}.get(skill[-1], "l")
+    frame["skill_ids"] = frame["skill_ids"].astype(object)
+    frame.loc[frame.index[:3], "skill_ids"] = pd.Series([[typo]] * 3, index=frame.index[:3])
+    item = frame["item_id"].iloc[5]
+    frame.loc[frame.index[5], "item_id"] = item + "x"
+    data = tmp_path / "log.parquet"
+    frame.to_parquet(data)
+    with pytest.warns(NightWarning) as caught:
+        run_daily_job(district.last_day, tmp_path / "out", **district.job_args(data=data))
+    said = [str(w.message) for w in caught if "the catalog does not have" in str(w.message)]
+    assert len(said) == 1, said
+    assert f"3 responses on 1 skill id the catalog does not have: {typo!r} (3" in said[0]
+    assert (
+        f"1 response on 1 activity id the catalog does not have: {item + 'x'!r} (1; did you mean {item!r}?)"
+        in said[0]
+    )
+    assert str(data.name) in said[0]
+    with warnings.catch_warnings(record=True) as quiet:
+        warnings.simplefilter("always")
+        run_daily_job(district.last_day, tmp_path / "plain", **district.job_args())
+    assert not [w for w in quiet if "the catalog does not have" in str(w.message)]

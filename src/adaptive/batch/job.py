@@ -84,6 +84,7 @@ from adaptive.batch.night_checks import (
     warn_arm_changes,
     warn_dates_in_zone,
     warn_future_rows,
+    warn_off_catalog,
     warn_placed_off_roster,
     zone_served_before,
 )
@@ -582,6 +583,7 @@ def _serve_date(
     )  # fmt: skip
     profiles = reading.result() if reading is not None else _profiles_of(profiles)
     check_profiles(profiles, catalog)  # topics and goals the catalog lacks: a warning
+    warn_off_catalog(log, catalog)  # skills (and activities) the catalog lacks: a warning
     if not log.has_timestamps:
         raise ConfigError(
             f"{log.source}: the daily job needs response timestamps (this log has only 'order')"

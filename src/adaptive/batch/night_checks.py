@@ -19,9 +19,11 @@ import pandas as pd
 from adaptive.batch import writer
 from adaptive.batch.partition import OUTPUT_TABLES
 from adaptive.dates import DEFAULT_TIMEZONE, night_start
-from adaptive.errors import ConfigError, NightWarning, PlacementWarning
+from adaptive.errors import ConfigError, NightWarning, PlacementWarning, closest_name
 
 if TYPE_CHECKING:
+    from adaptive.curriculum import Catalog
+    from adaptive.data.log import ResponseLog
     from adaptive.placement import GradeTable, Placement
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -276,6 +278,50 @@ def zone_served_before(out: Path, state_dir: Path, day: str, timezone: str) -> N
         "(a forgotten or another --timezone?)",
         NightWarning,
         stacklevel=3,
+    )
+
+
+def warn_off_catalog(log: ResponseLog, catalog: Catalog) -> None:
+    """Warn of the log's responses on skills the catalog does not have (a typo in an export,
+    "g3.NS.l" for "g3.NS.1"), and, when most of its items are catalog activities, on items that
+    are not: no recommendation or report counts them, and the tracer said only that its model
+    "was not fitted on" them. Each id with its responses and the catalog's closest id; no
+    student ids."""
+    parts = []
+    skills = pd.Index(log.skills.astype(str))
+    per_skill = np.bincount(log.skill, minlength=len(skills))
+    off = np.flatnonzero(~skills.isin(catalog.skill_index) & (per_skill > 0))
+    if len(off):
+        parts.append(_off_catalog_ids("skill", skills[off], per_skill[off], catalog.skill_index))
+    items = pd.Index(log.items.astype(str))
+    activities = pd.Index([a.id for a in catalog.activities])
+    per_item = np.bincount(log.item, minlength=len(items))
+    listed = items.isin(activities)
+    if per_item[listed].sum() * 2 > per_item.sum() and (~listed & (per_item > 0)).any():
+        stray = np.flatnonzero(~listed & (per_item > 0))
+        parts.append(_off_catalog_ids("activity", items[stray], per_item[stray], activities))
+    if parts:
+        warnings.warn(
+            f"{log.source}: " + "; ".join(parts) + ". Correct the export (or the catalog)",
+            NightWarning,
+            stacklevel=3,
+        )
+
+
+def _off_catalog_ids(what: str, ids: pd.Index, counts: np.ndarray, known: pd.Index) -> str:
+    """'3 responses on 1 skill the catalog does not have: 'g3.NS.l' (3; did you mean
+    'g3.NS.1'?)' for the commonest five."""
+    order = np.lexsort((ids.to_numpy(), -counts))[:5]
+    named = []
+    for i in order.tolist():
+        close = closest_name(ids[i], known)
+        hint = f"; did you mean {close!r}?" if close else ""
+        named.append(f"{ids[i]!r} ({counts[i]:,}{hint})")
+    more = f" and {len(ids) - 5:,} more" if len(ids) > 5 else ""
+    n, k = int(counts.sum()), len(ids)
+    return (
+        f"{n:,} response{'' if n == 1 else 's'} on {k:,} {what} id{'' if k == 1 else 's'} the "
+        f"catalog does not have: {', '.join(named)}{more}"
     )
 
 
