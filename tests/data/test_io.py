@@ -291,8 +291,8 @@ def test_mapping_renames_columns_and_splits_skills(tmp_path):
 
 def test_timestamps_are_converted_to_utc(tmp_path):
     path = write(
-        tmp_path, ["s1,i1,k1,1,2024-01-01T10:00:00+02:00", "s1,i2,k1,1,2024-01-01 09:00:00"]
-    )
+        tmp_path, ["s1,i1,k1,1,2024-01-01T10:00:00+02:00", "s1,i2,k1,1,2024-01-01 09:00:00Z"]
+    )  # a naive time beside zoned ones is an error (test_user_mistakes_data)
     times = read_responses(path).frame["timestamp"]
     assert times.tolist() == [
         pd.Timestamp("2024-01-01T08:00:00Z"),

@@ -56,3 +56,33 @@ def test_a_frame_where_a_log_goes_says_how_to_make_one() -> None:
 def test_good_arguments_still_split() -> None:
     train, test = train_test_split(small_log(), test_size=np.float64(0.2), seed=np.int64(1))
     assert len(train) + len(test) == 20
+
+
+def test_a_time_without_an_offset_among_zoned_times_is_an_error_naming_its_line(tmp_path):
+    """The trial of stop 39: a log whose times mostly carry a UTC offset, one without, loaded
+    with no word; the naive one was read as UTC, six hours off, and sorted before the student's
+    earlier answers. It is now an error naming the line (file) or row label (frame)."""
+    from adaptive.data import read_responses
+    from adaptive.errors import DataValidationError
+
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "student_id,item_id,skill_ids,correct,timestamp\n"
+        "s1,i1,k,0,2027-02-22T10:13:18-06:00\n"
+        "s1,i2,k,1,2027-02-22 10:17:33\n"
+        "s1,i3,k,1,2027-02-22T10:20:00-06:00\n"
+    )
+    with pytest.raises(
+        DataValidationError, match=r"mixed.csv, line 3, column 'timestamp'.*UTC offset"
+    ):
+        read_responses(path)
+    frame = pd.read_csv(path)
+    with pytest.raises(DataValidationError, match=r"row label 1"):
+        ResponseLog.from_frame(frame)
+    # every time zoned, every time naive, or dates beside zoned times: read as before
+    for times in (["2027-02-22T10:13:18Z"] * 3, ["2027-02-22 10:13"] * 3,
+                  ["2027-02-22", "2027-02-22T10:00-06:00", "2027-02-23"]):  # fmt: skip
+        ok = frame.assign(timestamp=times)
+        assert len(ResponseLog.from_frame(ok)) == 3
+        ok.to_csv(path, index=False)
+        assert len(read_responses(path)) == 3

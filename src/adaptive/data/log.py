@@ -28,7 +28,13 @@ from pandas.api.types import (
 )
 
 from adaptive.data.codes import id_text
-from adaptive.data.times import RANGE_EXPECTED, text_times, utc_ns
+from adaptive.data.times import (
+    NAIVE_EXPECTED,
+    RANGE_EXPECTED,
+    naive_among_zoned,
+    text_times,
+    utc_ns,
+)
 from adaptive.dates import iso_timestamp
 from adaptive.errors import DataValidationError, Problem
 
@@ -561,7 +567,12 @@ def _frame_times(values: pd.Series, source: str) -> tuple[pd.Series | None, list
     if kind in ("string", "empty"):
         text = values.astype(object).where(values.notna())
         stamps, outside = text_times(text.str.strip())
-        return stamps, _time_problems(values, stamps, outside, values.notna().to_numpy(), source)
+        naive = naive_among_zoned(text) & stamps.notna().to_numpy()
+        problems = _time_problems(values, stamps, outside, values.notna().to_numpy(), source)
+        return stamps, [
+            *problems,
+            *_label_problems(values, naive, source, "timestamp", NAIVE_EXPECTED),
+        ]
     if kind in _DATE_KINDS:
         stamps, outside = utc_ns(pd.to_datetime(values, utc=True, errors="coerce"))
         return stamps, _time_problems(values, stamps, outside, np.zeros(len(values), bool), source)

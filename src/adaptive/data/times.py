@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: The range of a nanosecond time (what a log's int64 time can hold).
 NS_MIN, NS_MAX = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
@@ -27,6 +29,31 @@ def text_times(text: pd.Series, fmt: str | None = None) -> tuple[pd.Series, np.n
     or is out of range. The caller trims the text (the readers have already)."""
     parsed = pd.to_datetime(text, format=fmt or "ISO8601", utc=True, errors="coerce")
     return utc_ns(parsed)
+
+
+#: A time of day ("T10:17" or " 10:17") and, at the end, a UTC offset ("Z", "+02", "-06:00").
+_TIME_OF_DAY = r"[T ]\d{1,2}:\d{2}"
+_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+NAIVE_EXPECTED = (
+    "a time with its UTC offset, as the column's other times have (e.g. 2026-09-01T10:17:00-05:00): "
+    "without one it would be read as UTC, and its answer moved among the student's others"
+)
+
+
+def naive_among_zoned(text: pd.Series | pa.Array) -> np.ndarray:
+    """(n,) the date-times without a UTC offset in a column whose other date-times have one:
+    read as UTC they would be hours off (a system that wrote local times beside another's
+    zoned ones), silently reordering a student's answers. Dates alone are not date-times.
+    Two vectorized passes (Arrow's regex kernels), so a 20 M-row column costs seconds."""
+    if isinstance(text, pd.Series):
+        text = pa.array(text.astype(object).where(text.notna(), None), type=pa.string())
+    text = pc.utf8_trim_whitespace(text.cast(pa.string()))
+    zoned = pc.fill_null(pc.match_substring_regex(text, _OFFSET, ignore_case=True), False)
+    n_zoned = pc.sum(zoned).as_py() or 0
+    if n_zoned in (0, len(text) - text.null_count):  # none or every one zoned: nothing mixed
+        return np.zeros(len(text), bool)
+    timed = pc.fill_null(pc.match_substring_regex(text, _TIME_OF_DAY), False)
+    return pc.and_(timed, pc.invert(zoned)).to_numpy(zero_copy_only=False)
 
 
 def utc_ns(stamps: pd.Series) -> tuple[pd.Series, np.ndarray]:

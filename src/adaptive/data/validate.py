@@ -27,7 +27,13 @@ import pyarrow.compute as pc
 from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog, clean_skill_lists
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.readers import RawTable, locate_line
-from adaptive.data.times import RANGE_EXPECTED, text_times, times_ns
+from adaptive.data.times import (
+    NAIVE_EXPECTED,
+    RANGE_EXPECTED,
+    naive_among_zoned,
+    text_times,
+    times_ns,
+)
 from adaptive.errors import DataValidationError, Problem
 
 ISO_EXPECTED = (
@@ -475,11 +481,14 @@ def repeat_notes(log: ResponseLog, time_column: str | None) -> list[str]:
 def _text_times(text: pa.Array, col: str, fmt: str | None, issues: Issues) -> np.ndarray:
     """Text dates as ns since the epoch (UTC): ISO 8601, or `fmt` (a `strptime` format); a
     date outside the nanosecond range (3024-09-01) is an error, never a wrapped-around time."""
-    parsed, outside = text_times(pd.Series(text.to_pandas(), dtype=str), fmt)
+    series = pd.Series(text.to_pandas(), dtype=str)
+    parsed, outside = text_times(series, fmt)
     bad = parsed.isna().to_numpy() & ~outside
     expected = ISO_EXPECTED if fmt is None else f"a date-time in the format {fmt!r}"
     issues.add_mask(bad, col, text, expected)
     issues.add_mask(outside, col, text, RANGE_EXPECTED)
+    if fmt is None:  # a format says how every value reads
+        issues.add_mask(naive_among_zoned(text) & ~bad & ~outside, col, text, NAIVE_EXPECTED)
     return times_ns(parsed)
 
 
