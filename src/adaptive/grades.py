@@ -3,7 +3,7 @@
 A grade is a whole number; kindergarten is 0 and pre-kindergarten -1, so that the grade
 arithmetic the library does (grade gaps in placement, a teacher's grade band, growth norms)
 runs through K without a special case. Exports write kindergarten as "K" (or "KG",
-"Kindergarten") and grades as text ("05"); every reader of a grade (profiles, catalogs, norm
+"Kindergarten") and grades as text ("05", "3rd", "Grade 3", "Gr. 3"); every reader of a grade (profiles, catalogs, norm
 files, the Python records) goes through `parse_grade`, so "K" is grade 0 everywhere and "fourth"
 or 4.5 is one error naming the value, never a `ValueError` deep in placement.
 
@@ -15,6 +15,7 @@ or 4.5 is one error naming the value, never a `ValueError` deep in placement.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from adaptive.errors import ConfigError
@@ -39,6 +40,9 @@ _NAMED = {
     "pre-kindergarten": PRE_KINDERGARTEN,
 }
 _LABELS = {KINDERGARTEN: "K", PRE_KINDERGARTEN: "PK"}
+#: A student information system's forms of a grade: "Grade 3", "Gr. 3", "3rd", "3rd grade",
+#: "Grade K" read as the grade itself ("fourth" stays an error: no system writes it alone).
+_SIS_FORM = re.compile(r"^(?:grade|gr\.?)?\s*(\d{1,2}|[a-z-]+?)(?:st|nd|rd|th)?(?:\s*grade)?$")
 
 
 def to_grade(value: Any) -> tuple[bool, int | None]:
@@ -65,7 +69,7 @@ def _as_grade(value: Any) -> tuple[bool, int | None]:
             return True, int(number)
         return False, value
     if isinstance(value, str):
-        text = value.strip().lower()
+        text = _SIS_FORM.sub(r"\1", value.strip().lower())
         if text in _NAMED:
             return True, _NAMED[text]
         if text.lstrip("+-").isdigit():

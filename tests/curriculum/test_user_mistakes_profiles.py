@@ -75,3 +75,22 @@ def test_a_diagnostic_prior_of_profiles_is_still_accepted(tmp_path) -> None:
     (tmp_path / "p.jsonl").write_text(json.dumps(profiles["s1"].to_dict()) + "\n")
     for prior in (profiles, list(profiles.values()), read_profiles(tmp_path / "p.jsonl"), None):
         PlacementDiagnostic(small_catalog(), prior=prior, max_questions=1).start("s1")
+
+
+def test_every_bad_row_of_a_roster_is_in_one_error_and_a_workbook_is_named(tmp_path) -> None:
+    """The trial of stop 39: a roster with 26 bad grades took 26 runs, one line each; an .xlsx
+    roster was "not JSON"."""
+    path = tmp_path / "roster.csv"
+    path.write_text("student_id,grade\ns1,fourth\ns2,4\ns3,4.5\ns2,5\n")
+    with pytest.raises(ConfigError) as caught:
+        read_profiles(path)
+    text = str(caught.value)
+    assert text.startswith(f"3 problems in {path}:"), text
+    assert "line 2: grade = 'fourth'" in text and "line 4: grade = '4.5'" in text
+    assert "line 5: student 's2' is also on line 3" in text
+    workbook = tmp_path / "roster.xlsx"
+    workbook.write_bytes(b"PK\x03\x04")
+    with pytest.raises(
+        ConfigError, match=r"roster.xlsx: an Excel workbook.*Save the roster as CSV"
+    ):
+        read_profiles(workbook)

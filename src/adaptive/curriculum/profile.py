@@ -168,6 +168,9 @@ PROFILES_EXPECTED = "learner profiles, one JSON object per line (or a CSV / Parq
 #: "animals:0.8;music:0.5" (interests; a topic without a weight weighs 1).
 LIST_SEP, WEIGHT_SEP = ";", ":"
 _TABLE_SUFFIXES = (".csv", ".parquet")
+_WORKBOOK_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods")
+#: Bad rows listed in a profiles error (the rest counted).
+MAX_LISTED = 20
 
 
 def read_profiles(path: str | Path) -> dict[str, LearnerProfile]:
@@ -185,18 +188,36 @@ def read_profiles(path: str | Path) -> dict[str, LearnerProfile]:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"profiles file {path} not found; expected {PROFILES_EXPECTED}")
+    if path.suffix.lower() in _WORKBOOK_SUFFIXES:
+        raise ConfigError(
+            f"{path}: an Excel workbook; expected {PROFILES_EXPECTED}. Save the roster as CSV "
+            "(File > Save As > CSV UTF-8) and give that file"
+        )
     rows = _table_rows(path) if path.suffix.lower() in _TABLE_SUFFIXES else _json_rows(path)
     profiles: dict[str, LearnerProfile] = {}
     line_of: dict[str, int] = {}
+    problems: list[str] = []  # every bad row of the file, in one error (not one per run)
     for number, make in rows:
-        p = make(f"{path}, line {number}")
+        try:
+            p = make(f"{path}, line {number}")
+        except ConfigError as exc:
+            problems.append(str(exc))
+            continue
         first = line_of.setdefault(p.student_id, number)
         if first != number:
-            raise ConfigError(
+            problems.append(
                 f"{path}, line {number}: student {p.student_id!r} is also on line {first}; "
                 "expected one line per student"
             )
         profiles[p.student_id] = p
+    if len(problems) == 1:
+        raise ConfigError(problems[0])
+    if problems:
+        shown = "\n  - ".join(problems[:MAX_LISTED])
+        more = (
+            f"\n  ... and {len(problems) - MAX_LISTED:,} more" if len(problems) > MAX_LISTED else ""
+        )
+        raise ConfigError(f"{len(problems):,} problems in {path}:\n  - {shown}{more}")
     return profiles
 
 
