@@ -42,3 +42,20 @@ def test_a_policys_now_given_as_text_is_iso_too():
     assert to_days("2027-04-03") == pd.Timestamp("2027-04-03", tz="UTC").value / 86_400e9
     with pytest.raises(ConfigError, match="now '03/04/2027'"):
         to_days("03/04/2027")
+
+
+def test_an_iso_shaped_date_that_names_no_day_says_why() -> None:
+    """The trial of stop 39: `--date 2027-02-30` said "expected an ISO 8601 date", though it
+    is written in that form."""
+    import pytest
+
+    from adaptive.dates import parse_iso
+    from adaptive.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no such day: 2027-02 has 28 days, not day 30"):
+        parse_iso("2027-02-30")
+    with pytest.raises(ConfigError, match="there is no month 13"):
+        parse_iso("2027-13-01")
+    with pytest.raises(ConfigError, match="expected an ISO 8601 date"):
+        parse_iso("2027-02-12T25:00")  # the day exists: the general message
+    assert str(parse_iso("2024-02-29").date()) == "2024-02-29"

@@ -8,7 +8,9 @@ must therefore be ISO 8601 (2027-04-03, or a date-time such as 2027-04-03T08:00:
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 import zoneinfo
 
 import pandas as pd
@@ -16,6 +18,8 @@ import pandas as pd
 from adaptive.errors import ConfigError, closest_name
 
 EXAMPLE = "2027-02-12"
+#: Year-month-day digits, whatever follows: text of this shape that is no date names no day.
+_ISO_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])")
 
 
 def parse_iso(value: str | dt.date | pd.Timestamp, what: str = "date") -> pd.Timestamp:
@@ -25,10 +29,27 @@ def parse_iso(value: str | dt.date | pd.Timestamp, what: str = "date") -> pd.Tim
     stamp = iso_timestamp(value) if isinstance(value, str) else None
     if stamp is not None:
         return stamp
+    why = _no_such_day(value.strip()) if isinstance(value, str) else None
+    if why:  # 2027-02-30: in ISO form, but no day
+        raise ConfigError(f"{what} {value!r}: {why}")
     raise ConfigError(
         f"{what} {value!r}: expected an ISO 8601 date such as {EXAMPLE} (year-month-day; "
         "a date such as 03/04/2027 reads as a different day in different countries)"
     )
+
+
+def _no_such_day(text: str) -> str | None:
+    """Why ISO-shaped text names no day ("there is no month 13", "2027-02 has 28 days"); None
+    when it is not of that shape or its day exists (the problem is elsewhere)."""
+    if not _ISO_SHAPE.match(text):
+        return None
+    year, month, day = int(text[:4]), int(text[5:7]), int(text[8:10])
+    if not 1 <= month <= 12:
+        return f"there is no month {month:02d} (expected year-month-day, such as {EXAMPLE})"
+    days = calendar.monthrange(max(year, 1), month)[1]
+    if 1 <= day <= days:
+        return None
+    return f"no such day: {year:04d}-{month:02d} has {days} days, not day {day:02d}"
 
 
 def iso_timestamp(text: str) -> pd.Timestamp | None:
