@@ -68,6 +68,11 @@ def test_read_and_batch_fields(tmp_path):
             {},
             "field students.st1.assigned[1]: got 'zz'; expected an activity id",
         ),
+        (  # the trial of stop 39: a typo, and a skill id, got no hint
+            {"st1": {"excluded": ["a33"]}},
+            {},
+            "got 'a33'; expected an activity id of the catalog (did you mean 'a3'?)",
+        ),
         (
             {"st1": {"mode": "faster"}},
             {},
@@ -352,3 +357,14 @@ def test_a_night_given_no_overrides_after_a_night_with_some_says_so(district, tm
         run_daily_job(
             second, tmp_path / "fresh", **district.job_args(overrides=tmp_path / "exports")
         )
+
+
+def test_a_skill_id_where_an_activity_goes_names_its_activities(tmp_path):
+    """The trial of stop 39: `"excluded": ["g4.NS.1"]` (the skill) got no hint."""
+    catalog = Catalog(
+        [Skill("g4.NS.1", "one", grade=4)],
+        [Activity(f"g4.NS.1.{k}", k, ("g4.NS.1",), grade=4) for k in ("practice1", "review")],
+    )
+    path = write(tmp_path, {"st1": {"excluded": ["g4.NS.1"]}})
+    with pytest.raises(OverridesError, match=r"not a skill's \('g4.NS.1' has g4.NS.1.practice1, "):
+        read_overrides(path, catalog, PROFILES)

@@ -465,7 +465,7 @@ class _Student:
         ids: list[str] = []
         for i, activity in enumerate(values):
             if not isinstance(activity, str) or activity.strip() not in activities:
-                raise self.fail(f".{key}[{i}]", activity, "an activity id of the catalog")
+                raise self.fail(f".{key}[{i}]", activity, _activity_expected(activity, activities))
             if key == "assigned" and activity.strip() in ids:
                 first = ids.index(activity.strip())
                 raise self.fail(
@@ -573,3 +573,18 @@ def applied_overrides(out: str | Path, date: str) -> dict[str, StudentOverride]:
         raise OverridesError(
             f"{path}: not the overrides record the batch job writes ({exc})"
         ) from exc
+
+
+def _activity_expected(given: object, activities: set[str]) -> str:
+    """What an unknown activity id should have been, with the catalog's closest id, or the
+    activities of the skill it names ("g4.NS.1": a skill id where an activity id goes)."""
+    if not isinstance(given, str):
+        return "an activity id of the catalog"
+    text = given.strip()
+    of_skill = sorted(a for a in activities if a.startswith(f"{text}."))
+    if of_skill:
+        shown = ", ".join(of_skill[:4]) + (", ..." if len(of_skill) > 4 else "")
+        return f"an activity id of the catalog, not a skill's ({text!r} has {shown})"
+    close = closest_name(text, activities)
+    hint = f" (did you mean {close!r}?)" if close else ""
+    return f"an activity id of the catalog{hint}"
