@@ -86,3 +86,20 @@ def test_a_time_without_an_offset_among_zoned_times_is_an_error_naming_its_line(
         assert len(ResponseLog.from_frame(ok)) == 3
         ok.to_csv(path, index=False)
         assert len(read_responses(path)) == 3
+
+
+def test_a_column_named_in_another_case_or_a_title_line_above_the_header_is_said(tmp_path):
+    """The trial of stop 39: `--student-col 'Learner Id'` for 'Learner ID' got no hint, and a
+    title line above the header gave one "missing column" per column without saying why."""
+    from adaptive.data import read_responses
+    from adaptive.errors import DataValidationError
+
+    path = tmp_path / "export.csv"
+    path.write_text("Learner ID,item_id,skill_ids,correct\ns1,i1,k,1\n")
+    with pytest.raises(
+        DataValidationError, match=r"'Learner Id' for student_id \(did you mean 'Learner ID'\?\)"
+    ):
+        read_responses(path, {"student_id": "Learner Id"})
+    path.write_text("Export of 2027-02\nstudent_id,item_id,skill_ids,correct\ns1,i1,k,1\n")
+    with pytest.raises(DataValidationError, match=r"a title line above the header\?"):
+        read_responses(path)

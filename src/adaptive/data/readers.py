@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from adaptive.data.mapping import OPTIONAL_FIELDS, ColumnMapping
-from adaptive.errors import DataValidationError, Problem
+from adaptive.errors import DataValidationError, Problem, closest_name
 
 CSV_BLOCK_BYTES = 4 << 20
 PARQUET_BATCH_ROWS = 1 << 18
@@ -129,6 +129,17 @@ def read_raw(path: str | Path, mapping: ColumnMapping, *, since: int | None = No
     return _read_csv(path, mapping, kind, compression)
 
 
+def _header_hint(column: str, header: list[str]) -> str:
+    """Why a wanted column is not in the header, when it can be told: another spelling of it
+    ("Learner Id" for "Learner ID"), or a first line of one field, a title above the header."""
+    close = closest_name(column, [h for h in header if h])
+    if close:
+        return f" (did you mean {close!r}?)"
+    if len(header) == 1:
+        return " (line 1 has one field: a title line above the header? the header must be line 1)"
+    return ""
+
+
 def select_columns(
     source: str, header: list[str], mapping: ColumnMapping
 ) -> tuple[list[str], str | None, dict[str, str]]:
@@ -149,8 +160,9 @@ def select_columns(
                         1,
                         col,
                         None,
-                        f"a column '{col}' for {canonical} (header has: {', '.join(header)}; "
-                        f"name another with {_name_another(canonical)} or a dataset descriptor)",
+                        f"a column '{col}' for {canonical}{_header_hint(col, header)} (header "
+                        f"has: {', '.join(header)}; name another with "
+                        f"{_name_another(canonical)} or a dataset descriptor)",
                     )
                 )
             wanted.append(col)
@@ -164,8 +176,9 @@ def select_columns(
                         1,
                         mapping.time,
                         None,
-                        f"a time column '{mapping.time}' (header has: {', '.join(header)}; "
-                        f"name another with {_name_another('time')})",
+                        f"a time column '{mapping.time}'{_header_hint(mapping.time, header)} "
+                        f"(header has: {', '.join(header)}; name another with "
+                        f"{_name_another('time')})",
                     )
                 )
             time_col = mapping.time
