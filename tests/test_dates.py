@@ -59,3 +59,20 @@ def test_an_iso_shaped_date_that_names_no_day_says_why() -> None:
     with pytest.raises(ConfigError, match="expected an ISO 8601 date"):
         parse_iso("2027-02-12T25:00")  # the day exists: the general message
     assert str(parse_iso("2024-02-29").date()) == "2024-02-29"
+
+
+def test_the_latest_answer_after_the_night_is_dated_in_the_districts_zone() -> None:
+    """The trial of stop 39: a 9 pm answer in Chicago on the 24th was said "up to 2027-02-25"
+    (its UTC date) while the night is cut at Chicago's midnight."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from adaptive.batch.night_checks import warn_future_rows
+
+    nine_pm = pd.Timestamp("2027-02-24 21:00", tz="America/Chicago").tz_convert("UTC").value
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        n = warn_future_rows(np.array([nine_pm]), "log.csv", "2027-02-22", "America/Chicago")
+    assert n == 1 and "(up to 2027-02-24)" in str(caught[0].message)

@@ -78,7 +78,9 @@ def warn_future_rows(
     ahead = time_ns >= after_night(day, timezone)
     n = int(ahead.sum())
     if n:
-        latest = pd.Timestamp(int(time_ns[ahead].max()), tz="UTC").date().isoformat()
+        # the district's date of the latest (a 9 pm answer in Chicago is the next day in UTC)
+        latest = pd.Timestamp(int(time_ns[ahead].max()), tz="UTC").tz_convert(timezone)
+        latest = latest.date().isoformat()
         warnings.warn(
             f"{source}: {n:,} responses are dated after the night of {day} (up to {latest}): "
             f"this night does not use them (it reads the responses before {day}); a wrong year, "
