@@ -115,7 +115,7 @@ class CoverageWarning(UserWarning):
 _LOOK_ALIKE = str.maketrans({"l": "1", "i": "1", "|": "1", "o": "0"})
 
 
-def _look_alike(name: str) -> str:
+def look_alike(name: str) -> str:
     """`name` as it reads on paper: case folded, look-alike letters as digits, leading zeros
     dropped (a spreadsheet's "4501" for "004501")."""
     return name.casefold().translate(_LOOK_ALIKE).lstrip("0")
@@ -123,14 +123,14 @@ def _look_alike(name: str) -> str:
 
 def closest_name(name: str, names: Collection[str]) -> str | None:
     """The name of `names` that `name` most likely means: the same but for case first, then the
-    same as read on paper (`_look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"), else the
+    same as read on paper (`look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"), else the
     closest spelling (difflib); None when none is close. The one "did you mean" of the library."""
     name = str(name)
     folded = sorted(n for n in names if n.casefold() == name.casefold())
     if folded:
         return folded[0]
-    alike = sorted(n for n in names if _look_alike(n) == _look_alike(name))
-    if alike and _look_alike(name):
+    alike = sorted(n for n in names if look_alike(n) == look_alike(name))
+    if alike and look_alike(name):
         return alike[0]
     close = difflib.get_close_matches(name, sorted(names), n=1)
     return close[0] if close else None

@@ -372,3 +372,25 @@ def test_responses_on_skills_or_activities_the_catalog_lacks_are_named(district,
         warnings.simplefilter("always")
         run_daily_job(district.last_day, tmp_path / "plain", **district.job_args())
     assert not [w for w in quiet if "the catalog does not have" in str(w.message)]
+
+
+def test_log_ids_that_are_a_profiles_written_otherwise_are_counted(district, tmp_path):
+    """The trial of stop 39: '4501' in the log for the roster's '004501' was said only as a
+    student served in school 'unassigned'. Now the night counts the ids that are a profile's
+    once leading zeros or case are restored (no ids)."""
+
+    from adaptive.batch.night_checks import warn_ids_written_otherwise
+    from adaptive.errors import NightWarning
+
+    frame = district.log.frame.copy()
+    frame["student_id"] = frame["student_id"].astype(str)
+    two = sorted(frame["student_id"].unique())[:2]
+    frame.loc[frame["student_id"].isin(two), "student_id"] = frame["student_id"].str.upper()
+    data = tmp_path / "log.parquet"
+    frame.to_parquet(data)
+    with pytest.warns(
+        NightWarning, match="2 students of the log have no profile, but a profile's id"
+    ):
+        run_daily_job(district.last_day, tmp_path / "out", **district.job_args(data=data))
+    with pytest.warns(NightWarning, match="1 students of the log"):
+        warn_ids_written_otherwise(["4501", "9"], {"004501": None, "7": None})

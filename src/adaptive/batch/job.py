@@ -84,6 +84,7 @@ from adaptive.batch.night_checks import (
     warn_arm_changes,
     warn_dates_in_zone,
     warn_future_rows,
+    warn_ids_written_otherwise,
     warn_off_catalog,
     warn_placed_off_roster,
     zone_served_before,
@@ -631,6 +632,8 @@ def _serve_date(
 
     roster = sorted(set(profiles) | set(history.students) | set(tracer_state.students))
     missing_profile = sum(1 for s in roster if s not in profiles)
+    if missing_profile:
+        warn_ids_written_otherwise(roster, profiles)
     school_of = np.array(
         [(profiles[s].school_id if s in profiles else None) or UNASSIGNED_SCHOOL for s in roster],
         dtype=object,

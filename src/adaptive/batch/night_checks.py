@@ -19,7 +19,13 @@ import pandas as pd
 from adaptive.batch import writer
 from adaptive.batch.partition import OUTPUT_TABLES
 from adaptive.dates import DEFAULT_TIMEZONE, night_start
-from adaptive.errors import ConfigError, NightWarning, PlacementWarning, closest_name
+from adaptive.errors import (
+    ConfigError,
+    NightWarning,
+    PlacementWarning,
+    closest_name,
+    look_alike,
+)
 
 if TYPE_CHECKING:
     from adaptive.curriculum import Catalog
@@ -325,6 +331,27 @@ def _off_catalog_ids(what: str, ids: pd.Index, counts: np.ndarray, known: pd.Ind
         f"{n:,} response{'' if n == 1 else 's'} on {k:,} {what} id{'' if k == 1 else 's'} the "
         f"catalog does not have: {', '.join(named)}{more}"
     )
+
+
+def warn_ids_written_otherwise(students: Sequence[str], profiles: Mapping[str, object]) -> None:
+    """Count the log's students without a profile whose id is a profile's as written on paper
+    (leading zeros lost in a spreadsheet, "4501" for "004501"; another case): they are served in
+    school 'unassigned' from nothing, while the roster's student has no answers. A count, no
+    ids."""
+    missing = [s for s in students if s not in profiles]
+    if not missing:
+        return
+    written = {look_alike(str(p)) for p in profiles}
+    n = sum(1 for s in missing if look_alike(str(s)) in written)
+    if n:
+        warnings.warn(
+            f"{n:,} students of the log have no profile, but a profile's id once leading zeros "
+            "or case are restored (a spreadsheet that dropped them, '4501' for '004501'?): each "
+            "is served without a profile while the roster's student has no answers. Keep ids "
+            "as text in the export",
+            NightWarning,
+            stacklevel=3,
+        )
 
 
 def overrides_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> None:
