@@ -81,7 +81,8 @@ def test_a_time_without_an_offset_among_zoned_times_is_an_error_naming_its_line(
         ResponseLog.from_frame(frame)
     # every time zoned, every time naive, or dates beside zoned times: read as before
     for times in (["2027-02-22T10:13:18Z"] * 3, ["2027-02-22 10:13"] * 3,
-                  ["2027-02-22", "2027-02-22T10:00-06:00", "2027-02-23"]):  # fmt: skip
+                  ["2027-02-22", "2027-02-22T10:00-06:00", "2027-02-23"],
+                  ["2027-02-22 10:13", "2027-02-22 11:00:00", "2027-02-23"]):  # fmt: skip
         ok = frame.assign(timestamp=times)
         assert len(ResponseLog.from_frame(ok)) == 3
         ok.to_csv(path, index=False)

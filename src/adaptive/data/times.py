@@ -33,7 +33,7 @@ def text_times(text: pd.Series, fmt: str | None = None) -> tuple[pd.Series, np.n
 
 #: A time of day ("T10:17" or " 10:17") and, at the end, a UTC offset ("Z", "+02", "-06:00").
 _TIME_OF_DAY = r"[T ]\d{1,2}:\d{2}"
-_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+_OFFSET = _TIME_OF_DAY + r".*(?:Z|[+-]\d{2}(?::?\d{2})?)$"  # after a time: "2026-09-03" is none
 NAIVE_EXPECTED = (
     "a time with its UTC offset, as the column's other times have (e.g. 2026-09-01T10:17:00-05:00): "
     "without one it would be read as UTC, and its answer moved among the student's others"
