@@ -24,3 +24,16 @@ def test_prerequisite_support_is_the_weakest_prerequisite() -> None:
         terms.prerequisite_support(mastery, codes),
     )  # fmt: skip
     np.testing.assert_allclose(ready, [[0.1, 0.6 * 0.9, 1.0 * 0.4, 0.8]])
+
+
+def test_a_readiness_sentence_at_a_low_chance_says_it_will_be_hard() -> None:
+    """The trial of stop 39: "you are ready for it" at P(correct) 0.04 read as easy."""
+    from adaptive.policy.explain import sentence
+
+    hard = sentence("readiness", "Fractions 2", "F2", p_correct=0.04, prerequisite="Fractions 1")
+    assert hard == (
+        "Fractions 2: you are ready for it now that you know Fractions 1. It will be hard for "
+        "now (about 4% chance of getting it right)."
+    )
+    assert sentence("readiness", "F", "T", p_correct=0.7).endswith("a good next skill to start.")
+    assert sentence("readiness", "F", "T").endswith("a good next skill to start.")  # unknown

@@ -48,16 +48,9 @@ def sentence(
             "it right)."
         )
     if term == "readiness":
-        if prerequisite and prerequisite_shown:
-            return f"{skill}: you are ready for it now that you know {prerequisite}."
-        if prerequisite:  # known from the placement (grade, records), not from answers
-            counted = (
-                "your placement counts"
-                if placed
-                else "your records or the model's starting estimate (your profile has no grade) count"
-            )
-            return f"{skill}: you are ready for it: it builds on {prerequisite}, which {counted} as known."
-        return f"{skill}: a good next skill to start."
+        return _readiness_sentence(skill, prerequisite, prerequisite_shown, placed) + _hard(
+            p_correct
+        )
     if term == "interest":
         return (
             f"{title}: it is about {topic}, which interests you."
@@ -75,6 +68,34 @@ def sentence(
     if term == "exploration":
         return f"{skill}: something new to try."
     return f"{title}: {term}."
+
+
+#: Below this P(correct) (under a guess rate: a new skill is ~0.2-0.3), a readiness sentence
+#: says the activity will be hard for now (the
+#: skill is ready to learn, not yet likely to be answered right: "ready" alone read as "easy").
+HARD_P_CORRECT = 0.15
+
+
+def _readiness_sentence(skill: str, prerequisite: str, shown: bool, placed: bool) -> str:
+    if prerequisite and shown:
+        return f"{skill}: you are ready for it now that you know {prerequisite}."
+    if prerequisite:  # known from the placement (grade, records), not from answers
+        counted = (
+            "your placement counts"
+            if placed
+            else "your records or the model's starting estimate (your profile has no grade) count"
+        )
+        return (
+            f"{skill}: you are ready for it: it builds on {prerequisite}, which {counted} as known."
+        )
+    return f"{skill}: a good next skill to start."
+
+
+def _hard(p_correct: float) -> str:
+    """ " It will be hard for now (about 4% ...)." where P(correct) is below `HARD_P_CORRECT`."""
+    if not p_correct < HARD_P_CORRECT:  # NaN (unknown) says nothing
+        return ""
+    return f" It will be hard for now (about {p_correct:.0%} chance of getting it right)."
 
 
 def readiness_prerequisite(
