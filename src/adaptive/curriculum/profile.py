@@ -196,29 +196,37 @@ def read_profiles(path: str | Path) -> dict[str, LearnerProfile]:
     rows = _table_rows(path) if path.suffix.lower() in _TABLE_SUFFIXES else _json_rows(path)
     profiles: dict[str, LearnerProfile] = {}
     line_of: dict[str, int] = {}
-    problems: list[str] = []  # every bad row of the file, in one error (not one per run)
+    problems: list[ConfigError] = []  # every bad row of the file, in one error (not one per run)
     for number, make in rows:
         try:
             p = make(f"{path}, line {number}")
         except ConfigError as exc:
-            problems.append(str(exc))
+            problems.append(exc)
             continue
         first = line_of.setdefault(p.student_id, number)
         if first != number:
             problems.append(
-                f"{path}, line {number}: student {p.student_id!r} is also on line {first}; "
-                "expected one line per student"
+                ConfigError(
+                    f"{path}, line {number}: student {p.student_id!r} is also on line {first}; "
+                    "expected one line per student"
+                )
             )
         profiles[p.student_id] = p
-    if len(problems) == 1:
-        raise ConfigError(problems[0])
     if problems:
-        shown = "\n  - ".join(problems[:MAX_LISTED])
-        more = (
-            f"\n  ... and {len(problems) - MAX_LISTED:,} more" if len(problems) > MAX_LISTED else ""
-        )
-        raise ConfigError(f"{len(problems):,} problems in {path}:\n  - {shown}{more}")
+        raise _one_error(path, problems)
     return profiles
+
+
+def _one_error(path: Path, problems: list[ConfigError]) -> ConfigError:
+    """The file's problems as one error of their type (a lone one as it was raised: a
+    `RecordError` stays one)."""
+    if len(problems) == 1:
+        return problems[0]
+    kind = type(problems[0]) if len({type(p) for p in problems}) == 1 else ConfigError
+    shown = "\n  - ".join(str(p) for p in problems[:MAX_LISTED])
+    extra = len(problems) - MAX_LISTED
+    more = f"\n  ... and {extra:,} more" if extra > 0 else ""
+    return kind(f"{len(problems):,} problems in {path}:\n  - {shown}{more}")
 
 
 def write_profiles(
