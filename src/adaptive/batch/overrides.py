@@ -9,7 +9,8 @@ A class page exports one JSON file per class (`adaptive.reports.site`):
 `assigned` activities come first, in the given order (they skip readiness, never the exclusions);
 `excluded` ones are never recommended; `mode` moves the student's grade band: `accelerate` =
 grade-level and next grade's activities, `remediate` = up to two grades below through grade level
-(`TeacherOverrides.min_grade` / `max_grade`). `read_overrides` takes one file or a folder of them,
+(`TeacherOverrides.min_grade` / `max_grade`), the previous grade's skills the student never
+answered checked first (`TeacherOverrides.remediate`). `read_overrides` takes one file or a folder of them,
 checks every field against the catalog and the profiles (a teacher overrides only their own class's
 students), and raises `OverridesError` naming the file, line, field, value and what was expected.
 
@@ -92,8 +93,9 @@ class StudentOverride:
         if self.mode is not None and grade is not None:
             low, high = (grade + d for d in MODE_BANDS[self.mode])
         return TeacherOverrides(
-            assigned=self.assigned, excluded=frozenset(self.excluded), min_grade=low, max_grade=high
-        )
+            assigned=self.assigned, excluded=frozenset(self.excluded), min_grade=low,
+            max_grade=high, remediate=self.mode == "remediate" and grade is not None,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -130,14 +132,15 @@ class OverrideSet:
         self, catalog: Catalog, profiles: Mapping[str, LearnerProfile], student_ids: Sequence[str]
     ) -> dict[str, object]:
         """`StudentBatch` fields for these students (empty when none of them has an override):
-        `assigned` (CSR, 1-based order), `excluded` (CSR), `min_grade`, `max_grade`."""
+        `assigned` (CSR, 1-based order), `excluded` (CSR), `min_grade`, `max_grade`,
+        `remediate`."""
         rows = [i for i, s in enumerate(student_ids) if s in self.students]
         if not rows:
             return {}
         n, n_a = len(student_ids), len(catalog.activities)
         pos = catalog.activity_index
         assigned, excluded = sparse.lil_matrix((n, n_a)), sparse.lil_matrix((n, n_a))
-        low, high = np.full(n, np.nan), np.full(n, np.nan)
+        low, high, remediate = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
         for i in rows:  # only the students a teacher overrode: a few per class
             sid = student_ids[i]
             profile = profiles.get(sid)
@@ -148,11 +151,13 @@ class OverrideSet:
                 excluded[i, code] = 1.0
             low[i] = np.nan if t.min_grade is None else t.min_grade
             high[i] = np.nan if t.max_grade is None else t.max_grade
+            remediate[i] = t.remediate
         return {
             "assigned": assigned.tocsr(),
             "excluded": excluded.tocsr(),
             "min_grade": low,
             "max_grade": high,
+            "remediate": remediate,
         }
 
 

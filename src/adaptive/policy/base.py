@@ -111,6 +111,10 @@ class TeacherOverrides:
     max_grade: int | None = None
     min_grade: int | None = None
     daily_minutes: float | None = None
+    #: the teacher's "remediate" mode: skills of the grade below the student's known only from
+    #: the placement count as not shown until answered, so the student checks the foundations
+    #: before what builds on them (`features.unverified_below_grade`)
+    remediate: bool = False
 
 
 def to_days(now: float | pd.Timestamp | dt.datetime | dt.date | str | None) -> float:
@@ -229,7 +233,8 @@ class StudentBatch:
     Fields (n, A) sparse CSR: completed, recent, excluded (bool) and assigned (1-based order).
     Fields (n,): student_ids, grade, daily_minutes, min_grade, max_grade (NaN = no bound),
     class_id, school_id, ability (logit shift of the student's P(correct) against the population
-    at equal mastery; 0 = typical), placement (where a student without history was started,
+    at equal mastery; 0 = typical), remediate (1 where the teacher chose "remediate":
+    `TeacherOverrides.remediate`), placement (where a student without history was started,
     e.g. "placed from grade 4"; "" otherwise). interests (n, T) weights in [0, 1].
     """
 
@@ -254,6 +259,7 @@ class StudentBatch:
     class_id: np.ndarray
     school_id: np.ndarray
     ability: np.ndarray
+    remediate: np.ndarray
     placement: np.ndarray
     layout: str = ""  # the catalog's `catalog_layout` ("" = not known: not checked)
     settings: tuple = ()  # `batch_settings` of the config it was built with (() = not checked)
@@ -306,6 +312,7 @@ class StudentBatch:
             "class_id": lambda: np.full(n, "", dtype=object),
             "school_id": lambda: np.full(n, "", dtype=object),
             "ability": lambda: np.zeros(n),
+            "remediate": lambda: np.zeros(n),
             "placement": lambda: np.full(n, "", dtype=object),
         }
         unknown = set(given) - set(defaults)
@@ -356,7 +363,7 @@ class StudentBatch:
                     f"(students x {AXIS_NAMES[axis]})"
                 )
             setattr(self, name, value)
-        for name in ("grade", "daily_minutes", "min_grade", "max_grade", "ability"):
+        for name in ("grade", "daily_minutes", "min_grade", "max_grade", "ability", "remediate"):
             value = np.asarray(getattr(self, name), dtype=np.float64)
             if value.shape != (n,):
                 raise ConfigError(f"StudentBatch.{name}: shape {value.shape}, expected ({n},)")
@@ -478,6 +485,7 @@ class StudentBatch:
             ),
             min_grade=np.array([np.nan if o.min_grade is None else o.min_grade for o in ov], float),
             max_grade=np.array([np.nan if o.max_grade is None else o.max_grade for o in ov], float),
+            remediate=np.array([o.remediate for o in ov], float),
             class_id=np.array([p.class_id or "" for p in profiles], dtype=object),
             school_id=np.array([p.school_id or "" for p in profiles], dtype=object),
         )
@@ -828,6 +836,7 @@ class CatalogArrays:
     difficulty: np.ndarray  # (A,)
     minutes: np.ndarray  # (A,)
     grade: np.ndarray  # (A,) its own grade, else its skills' highest (NaN = none)
+    skill_grade: np.ndarray  # (S,) each skill's grade (NaN = none)
     topo_rank: np.ndarray  # (S,) position of each skill in the topological order
     curriculum_rank: np.ndarray  # (A,) activities in curriculum order (skill order, then catalog)
     first_topic: np.ndarray  # (A,) the activity's first topic ("" when none)
@@ -915,6 +924,7 @@ def catalog_arrays(catalog: Catalog) -> CatalogArrays:
         difficulty=np.array([a.difficulty for a in acts], float),
         minutes=np.array([a.expected_minutes for a in acts], float),
         grade=np.asarray(catalog.activity_grades, dtype=float),
+        skill_grade=np.asarray(catalog.skill_grades, dtype=float),
         topo_rank=topo_rank,
         curriculum_rank=curriculum_rank,
         first_topic=np.array([a.topics[0] if a.topics else "" for a in acts], dtype=object),

@@ -29,12 +29,14 @@ def sentence(
     prerequisite: str = "",
     prerequisite_shown: bool = True,
     placed: bool = True,
+    checking: bool = False,
     topic: str = "",
     goal: str = "",
 ) -> str:
     """One plain sentence for a recommendation whose strongest reason is `term`. `placed`: the
     student's profile has a grade to place them from; without one, skills neither answered nor
-    in their records hold the model's population estimate, and a sentence says so."""
+    in their records hold the model's population estimate, and a sentence says so. `checking`:
+    a skill of an earlier grade served because the teacher chose "remediate"."""
     if term == "assigned":
         return f"{title}: assigned by your teacher."
     if term == "review":
@@ -48,6 +50,10 @@ def sentence(
             "it right)."
         )
     if term == "readiness":
+        if checking:
+            return f"{skill}: a check of an earlier grade's skill, as your teacher asked." + _hard(
+                p_correct
+            )
         return _readiness_sentence(skill, prerequisite, prerequisite_shown, placed) + _hard(
             p_correct
         )

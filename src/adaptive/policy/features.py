@@ -83,6 +83,33 @@ def check_settings(batch: StudentBatch, config: PolicyConfig) -> None:
         )
 
 
+#: How many grades below a remediated student's own are checked (their previous grade's skills).
+CHECKED_GRADES = 1
+
+
+def unverified_below_grade(
+    batch: StudentBatch, ctx: CatalogArrays, mastery: np.ndarray
+) -> np.ndarray:
+    """The mastery the policy reads, where a teacher chose "remediate" for a student: the skills
+    of the grade below theirs (`CHECKED_GRADES`, within the mode's band) that they never
+    answered count as not known (0), so they are checked before what builds on them. A
+    placement says a fourth grader knows third grade; a teacher who asks for remediation says
+    that is in doubt (the mode used only to widen the grade band: a struggling student whose
+    own grade's skills looked ready was served the same list). One answer shows a skill (its
+    traced mastery is read again); skills further below keep their placement, so a check that
+    fails is itself ready to learn. Returns `mastery` itself when nobody is remediated."""
+    rows = np.flatnonzero(batch.remediate > 0)
+    if not len(rows):
+        return mastery
+    g, grade = ctx.skill_grade[None, :], batch.grade[rows, None]
+    lowest = np.fmax(batch.min_grade[rows, None], grade - CHECKED_GRADES)
+    with np.errstate(invalid="ignore"):  # NaN grades compare False: never in doubt
+        doubt = (g < grade) & (g >= lowest) & (batch.n_responses[rows] <= 0)
+    out = mastery.copy()
+    out[rows] = np.where(doubt, 0.0, mastery[rows])
+    return out
+
+
 def compute_features(
     batch: StudentBatch, ctx: CatalogArrays, config: PolicyConfig, now: float | Timestamp | None
 ) -> Features:
@@ -90,7 +117,7 @@ def compute_features(
     check_layout(batch, ctx)
     check_settings(batch, config)
     now = to_days(now)
-    mastery = terms.nan_to_zero(batch.mastery)
+    mastery = unverified_below_grade(batch, ctx, terms.nan_to_zero(batch.mastery))
     p_skill = batch.p_correct
     derived = mastery * (1.0 - DEFAULT_SLIP) + (1.0 - mastery) * DEFAULT_GUESS
     p_skill = np.where(np.isnan(p_skill), derived, p_skill)

@@ -177,6 +177,7 @@ class AdaptivePolicy(Policy):
                     term, ctx.skill_names[s], ctx.activity_titles[a], p_correct=p, elapsed=el,
                     recall=rc, prerequisite=prereq, prerequisite_shown=shown,
                     placed=not np.isnan(batch.grade[i]),
+                    checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
                     topic=text.top_interest_topic(batch, ctx, i, a) if term == "interest" else "",
                     goal=text.goal_name(ctx, batch.goals[i], s) if term == "aspiration" else "",
                 )

@@ -1,0 +1,81 @@
+"""A teacher's "remediate" mode checks the grade below before what builds on it (the trial of
+stop 39: the mode only widened the grade band, so a struggling fourth grader whose own-grade
+skills looked ready, their third-grade prerequisites known from the placement alone, was served
+the same list with it as without it)."""
+
+from __future__ import annotations
+
+from adaptive.batch.overrides import StudentOverride
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentView
+
+SKILLS = (
+    Skill("g2.a", "Two A", grade=2),
+    Skill("g3.a", "Three A", ("g2.a",), grade=3),
+    Skill("g3.b", "Three B", ("g3.a",), grade=3),
+    Skill("g4.a", "Four A", ("g3.b",), grade=4),
+    Skill("g4.b", "Four B", ("g4.a",), grade=4),
+)
+CATALOG = Catalog(
+    SKILLS,
+    tuple(
+        Activity(f"{s.id}.p", s.name, (s.id,), topics=("numbers",), grade=s.grade) for s in SKILLS
+    ),
+    topics=("numbers",),
+)
+#: a grade-4 student as the grade placement starts them: earlier grades known, their own not
+PLACED = {"g2.a": 0.9, "g3.a": 0.88, "g3.b": 0.88, "g4.a": 0.3, "g4.b": 0.1}
+
+
+def top(mode: str | None, n_responses: dict[str, int] | None = None, k: int = 2) -> list[str]:
+    view = StudentView(
+        "kid", LearnerProfile("kid", grade=4), PLACED, n_responses=n_responses or {},
+        overrides=StudentOverride(mode=mode).teacher_overrides(4) if mode else None,
+    )  # fmt: skip
+    recs = AdaptivePolicy(CATALOG, PolicyConfig.default()).recommend(view, k=k, now=10.0)
+    return [r.skill_id for r in recs]
+
+
+def test_remediate_checks_the_grade_below_first() -> None:
+    assert top(None)[0] == "g4.a"  # own grade: its prerequisites count as known
+    assert top("remediate")[0] == "g3.a"  # the grade below, from its start
+    # once answered, a skill's traced mastery is read again: the next one is checked
+    assert top("remediate", {"g3.a": 1})[0] == "g3.b"
+    assert top("remediate", {"g3.a": 1, "g3.b": 1})[0] == "g4.a"
+    assert top("accelerate")[0] == "g4.a"  # another mode: unchanged
+
+
+def test_remediate_through_the_override_file_reaches_the_batch() -> None:
+    assert StudentOverride(mode="remediate").teacher_overrides(4).remediate
+    assert not StudentOverride(mode="accelerate").teacher_overrides(4).remediate
+    assert not StudentOverride(mode="remediate").teacher_overrides(None).remediate  # no grade
+
+
+def test_the_mode_survives_the_nightly_jobs_partition_tables() -> None:
+    """The night ships each school's batch as an Arrow table (to its workers, or Spark's
+    executors): the mode goes with it."""
+    import numpy as np
+
+    from adaptive.batch.partition import batch_to_table, table_to_batch
+    from adaptive.policy import StudentBatch
+
+    config = PolicyConfig.default()
+    views = [
+        StudentView(f"s{i}", LearnerProfile(f"s{i}", grade=4), PLACED,
+                    overrides=StudentOverride(mode=m).teacher_overrides(4) if m else None)
+        for i, m in enumerate(("remediate", None))
+    ]  # fmt: skip
+    batch = StudentBatch.from_views(CATALOG, views, config)
+    back = table_to_batch(batch_to_table(batch), CATALOG, config)
+    np.testing.assert_array_equal(back.remediate, [1.0, 0.0])
+
+
+def test_a_checked_skill_says_the_teacher_asked_for_it() -> None:
+    view = StudentView(
+        "kid", LearnerProfile("kid", grade=4), PLACED,
+        overrides=StudentOverride(mode="remediate").teacher_overrides(4),
+    )  # fmt: skip
+    first = AdaptivePolicy(CATALOG, PolicyConfig.default()).recommend(view, k=1, now=10.0)[0]
+    assert first.sentence.startswith(
+        "Three A: a check of an earlier grade's skill, as your teacher"
+    )
