@@ -64,6 +64,14 @@ def test_a_wrong_grade_table_names_the_file_and_what_is_expected(tmp_path, table
         PolicyConfig.from_toml(path)
     assert str(path) in str(err.value) and "grade_table" in str(err.value)
     assert says in str(err.value)
+    if "gap" in says and "first" not in says:  # the gap's own line, inside [grade_table]
+        assert f"{path}, line {table.count(chr(10)) + 2}:" in str(err.value)
+
+
+def test_a_misspelt_table_names_its_line(tmp_path) -> None:
+    path = write(tmp_path, "target_p_correct = 0.8\n[grade_tabel]\n0 = 0.4\n")
+    with pytest.raises(ConfigError, match=r"district.toml, line 2: .*did you mean 'grade_table'"):
+        PolicyConfig.from_toml(path)
 
 
 def test_batch_from_model_places_with_the_configs_table(model) -> None:  # noqa: F811

@@ -452,10 +452,23 @@ def _weight_type_problems(weights: object) -> list[str]:
 def _line_named(text: str, message: str) -> str:
     """ ", line N" of the first line of a TOML `text` that sets a key the `message` quotes
     ('readines' in "unknown weight 'readines'"), "" when none does: where to look in the file."""
+    lines = text.splitlines()
+    gap = re.search(r"grade_table: grade table(?::)? gap (-?\d+)", message)
+    if gap:  # a grade table's gap: its line inside the [grade_table] table
+        start = next((i for i, line in enumerate(lines) if _TABLE_GRADES.match(line)), None)
+        key = re.compile(rf"^\s*[\"']?\+?{re.escape(gap.group(1))}[\"']?\s*=")
+        for number, line in enumerate(lines[start or 0 :], start=(start or 0) + 1):
+            if start is not None and key.match(line):
+                return f", line {number}"
     named = [*re.findall(r"'([^']+)'", message), *re.findall(r"([\w.]+) = ", message)]
     for key in (name.rsplit(".", 1)[-1] for name in named):
-        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-        for number, line in enumerate(text.splitlines(), start=1):
+        pattern = re.compile(
+            rf"^\s*(?:[\"']?{re.escape(key)}[\"']?\s*=|\[\s*{re.escape(key)}\s*\])"
+        )
+        for number, line in enumerate(lines, start=1):
             if pattern.match(line):
                 return f", line {number}"
     return ""
+
+
+_TABLE_GRADES = re.compile(r"^\s*\[\s*grade_table\s*\]")
