@@ -372,3 +372,26 @@ def test_the_policys_grade_table_on_spark_equals_the_in_process_job(
     for day in (DAY_1, DAY_2):
         got, want = parquet_files(spark, day), parquet_files(local, day)
         assert got and [k for k in want if got.get(k) != want[k]] == []  # byte for byte
+
+
+def test_ids_the_catalog_lacks_are_named_on_spark_as_in_process(spark_ready, district, tmp_path):
+    """Each school's executor counts its responses on ids the catalog lacks; the driver names
+    them once, as the in-process night does (the trial of stop 39's 'g3.NS.l')."""
+    frame = district.log.frame.copy()
+    skill = frame["skill_ids"].iloc[0][0]
+    frame["skill_ids"] = frame["skill_ids"].astype(object)
+    typo = pd.Series([[skill + "x"]] * 4, index=frame.index[:4])
+    frame.loc[frame.index[:4], "skill_ids"] = typo
+    data = tmp_path / "log.parquet"
+    frame.to_parquet(data)
+    args = district.job_args(data=data, k=5)
+
+    def said(folder: str, **engine) -> list[str]:
+        with pytest.warns(NightWarning) as caught:
+            run_daily_job(DAY_1, tmp_path / folder, **engine, **args)
+        texts = [str(w.message) for w in caught if "the catalog does not have" in str(w.message)]
+        return [t.split(": ", 1)[1] for t in texts]  # after the log's name
+
+    ours = said("spark", engine="spark", master="local[2]")
+    assert ours == said("local") and len(ours) == 1
+    assert f"4 responses on 1 skill id the catalog does not have: {skill + 'x'!r} (4" in ours[0]

@@ -7,9 +7,12 @@ student data."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import warnings
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -289,44 +292,85 @@ def zone_served_before(out: Path, state_dir: Path, day: str, timezone: str) -> N
     )
 
 
-def warn_off_catalog(log: ResponseLog, catalog: Catalog) -> None:
-    """Warn of the log's responses on skills the catalog does not have (a typo in an export,
-    "g3.NS.l" for "g3.NS.1"), and, when most of its items are catalog activities, on items that
-    are not: no recommendation or report counts them, and the tracer said only that its model
-    "was not fitted on" them. Each id with its responses and the catalog's closest id; no
-    student ids."""
-    parts = []
-    skills = pd.Index(log.skills.astype(str))
-    per_skill = np.bincount(log.skill, minlength=len(skills))
-    off = np.flatnonzero(~skills.isin(catalog.skill_index) & (per_skill > 0))
-    if len(off):
-        parts.append(_off_catalog_ids("skill", skills[off], per_skill[off], catalog.skill_index))
-    items = pd.Index(log.items.astype(str))
-    activities = pd.Index([a.id for a in catalog.activities])
-    per_item = np.bincount(log.item, minlength=len(items))
-    listed = items.isin(activities)
-    if per_item[listed].sum() * 2 > per_item.sum() and (~listed & (per_item > 0)).any():
-        stray = np.flatnonzero(~listed & (per_item > 0))
-        parts.append(_off_catalog_ids("activity", items[stray], per_item[stray], activities))
-    if parts:
-        warnings.warn(
-            f"{log.source}: " + "; ".join(parts) + ". Correct the export (or the catalog)",
-            NightWarning,
-            stacklevel=3,
+@dataclass(frozen=True)
+class OffCatalog:
+    """A log's responses on skill ids the catalog does not have (a typo in an export,
+    "g3.NS.l" for "g3.NS.1") and on item ids that are no catalog activity, by id; `listed` and
+    `responses` count the responses whose item is an activity and all of them. Counts add up
+    over a night's parts (Spark's schools: `to_json` / `from_json`); no student ids."""
+
+    skills: Mapping[str, int] = field(default_factory=dict)
+    items: Mapping[str, int] = field(default_factory=dict)
+    listed: int = 0
+    responses: int = 0
+
+    @classmethod
+    def of(cls, log: ResponseLog, catalog: Catalog) -> OffCatalog:
+        skills = pd.Index(log.skills.astype(str))
+        per_skill = np.bincount(log.skill, minlength=len(skills))
+        off = ~skills.isin(catalog.skill_index) & (per_skill > 0)
+        items = pd.Index(log.items.astype(str))
+        per_item = np.bincount(log.item, minlength=len(items))
+        known = items.isin(pd.Index([a.id for a in catalog.activities]))
+        stray = ~known & (per_item > 0)
+        return cls(
+            dict(zip(skills[off].tolist(), per_skill[off].tolist(), strict=True)),
+            dict(zip(items[stray].tolist(), per_item[stray].tolist(), strict=True)),
+            int(per_item[known].sum()),
+            int(per_item.sum()),
         )
 
+    def __add__(self, other: OffCatalog) -> OffCatalog:
+        return OffCatalog(
+            dict(Counter(self.skills) + Counter(other.skills)),
+            dict(Counter(self.items) + Counter(other.items)),
+            self.listed + other.listed,
+            self.responses + other.responses,
+        )
 
-def _off_catalog_ids(what: str, ids: pd.Index, counts: np.ndarray, known: pd.Index) -> str:
-    """'3 responses on 1 skill the catalog does not have: 'g3.NS.l' (3; did you mean
+    def to_json(self) -> str:
+        return json.dumps([self.skills, self.items, self.listed, self.responses], sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> OffCatalog:
+        skills, items, listed, responses = json.loads(text)
+        return cls(skills, items, listed, responses)
+
+    def warn(self, source: str, catalog: Catalog) -> None:
+        """Name each id with its responses and the catalog's closest id (items only when most
+        of the log's items are catalog activities: a log of question ids names none)."""
+        parts = []
+        if self.skills:
+            parts.append(_off_catalog_ids("skill", self.skills, catalog.skill_index))
+        if self.items and self.listed * 2 > self.responses:
+            activities = pd.Index([a.id for a in catalog.activities])
+            parts.append(_off_catalog_ids("activity", self.items, activities))
+        if parts:
+            warnings.warn(
+                f"{source}: " + "; ".join(parts) + ". Correct the export (or the catalog)",
+                NightWarning,
+                stacklevel=3,
+            )
+
+
+def warn_off_catalog(log: ResponseLog, catalog: Catalog) -> None:
+    """Warn of the log's responses on skills (and activities) the catalog does not have: no
+    recommendation or report counts them, and the tracer said only that its model "was not
+    fitted on" them (`OffCatalog`)."""
+    OffCatalog.of(log, catalog).warn(log.source, catalog)
+
+
+def _off_catalog_ids(what: str, counts: Mapping[str, int], known: pd.Index) -> str:
+    """'3 responses on 1 skill id the catalog does not have: 'g3.NS.l' (3; did you mean
     'g3.NS.1'?)' for the commonest five."""
-    order = np.lexsort((ids.to_numpy(), -counts))[:5]
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     named = []
-    for i in order.tolist():
-        close = closest_name(ids[i], known)
+    for name, n_of in top[:5]:
+        close = closest_name(name, known)
         hint = f"; did you mean {close!r}?" if close else ""
-        named.append(f"{ids[i]!r} ({counts[i]:,}{hint})")
-    more = f" and {len(ids) - 5:,} more" if len(ids) > 5 else ""
-    n, k = int(counts.sum()), len(ids)
+        named.append(f"{name!r} ({n_of:,}{hint})")
+    more = f" and {len(top) - 5:,} more" if len(top) > 5 else ""
+    n, k = sum(counts.values()), len(counts)
     return (
         f"{n:,} response{'' if n == 1 else 's'} on {k:,} {what} id{'' if k == 1 else 's'} the "
         f"catalog does not have: {', '.join(named)}{more}"

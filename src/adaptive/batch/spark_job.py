@@ -72,6 +72,7 @@ from adaptive.batch.log_digest import (
     warn_changed_before_cutoff,
 )
 from adaptive.batch.night_checks import (
+    OffCatalog,
     after_night,
     experiment_served_before,
     grade_table_changed,
@@ -134,7 +135,7 @@ RESULT_SCHEMA = (
     "school string, written boolean, served long, stuck long, skills string, "
     "new_responses long, without_profile long, listing string, state_rows long, "
     "state_sha256 string, seconds double, untraced long, untraced_skills string, unserved long, "
-    "below_k long, outside_experiment long"
+    "below_k long, outside_experiment long, off_catalog string"
 )
 
 
@@ -371,6 +372,9 @@ def run_spark_night(
         Untraced(),
     )
     untraced.warn(" of the night")
+    sum((OffCatalog.from_json(r["off_catalog"]) for r in rows), OffCatalog()).warn(
+        str(path), catalog
+    )
     return JobSummary(
         date=day,
         model_name=model_name,
@@ -778,6 +782,7 @@ def serve_spark_school(
         model, tracer, catalog, profiles, [*profiles, *absorbed], config.grade_table, given=given
     )
     untraced = Untraced()  # answers on skills the model lacks: the driver says it once
+    off_catalog = OffCatalog.of(log, catalog) if log is not None else OffCatalog()  # and these
     if log is not None:
         history.absorb(log, catalog, config.repeatable_kinds)
         untraced = model.untraced(log)
@@ -825,6 +830,7 @@ def serve_spark_school(
             "unserved": [done.unserved],
             "below_k": [done.below_k],
             "outside_experiment": [done.outside_experiment],
+            "off_catalog": [off_catalog.to_json()],
         }
     )
 
