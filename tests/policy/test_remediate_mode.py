@@ -79,3 +79,17 @@ def test_a_checked_skill_says_the_teacher_asked_for_it() -> None:
     assert first.sentence.startswith(
         "Three A: a check of an earlier grade's skill, as your teacher"
     )
+
+
+def test_a_checked_skill_keeps_its_chance_of_success() -> None:
+    """Only what builds on a checked skill waits: its own P(correct) is the tracer's (from the
+    placement), not that of a skill never learned."""
+    plain = StudentView("kid", LearnerProfile("kid", grade=4), PLACED)
+    checked = StudentView(
+        "kid", LearnerProfile("kid", grade=4), PLACED,
+        overrides=StudentOverride(mode="remediate").teacher_overrides(4),
+    )  # fmt: skip
+    policy = AdaptivePolicy(CATALOG, PolicyConfig.default())
+    p_plain = {r.skill_id: r.p_correct for r in policy.recommend(plain, k=5, now=10.0)}
+    p_checked = {r.skill_id: r.p_correct for r in policy.recommend(checked, k=5, now=10.0)}
+    assert p_checked["g3.a"] > 0.5 and p_checked["g3.a"] == p_plain.get("g3.a", p_checked["g3.a"])

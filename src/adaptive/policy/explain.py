@@ -76,9 +76,9 @@ def sentence(
     return f"{title}: {term}."
 
 
-#: Below this P(correct) (under a guess rate: a new skill is ~0.2-0.3), a readiness sentence
-#: says the activity will be hard for now (the
-#: skill is ready to learn, not yet likely to be answered right: "ready" alone read as "easy").
+#: Below this P(correct), a readiness sentence says the activity will be hard for now: the skill
+#: is ready to learn, not yet likely to be answered right ("ready" alone read as "easy"). A new
+#: skill sits at the guess rate, ~0.2-0.3, and is not called hard.
 HARD_P_CORRECT = 0.15
 
 

@@ -117,9 +117,12 @@ def compute_features(
     check_layout(batch, ctx)
     check_settings(batch, config)
     now = to_days(now)
-    mastery = unverified_below_grade(batch, ctx, terms.nan_to_zero(batch.mastery))
+    known = terms.nan_to_zero(batch.mastery)
+    # what the policy reads as known; P(correct) stays the tracer's (a checked skill is as
+    # likely answered right as before: only what builds on it waits for the answer)
+    mastery = unverified_below_grade(batch, ctx, known)
     p_skill = batch.p_correct
-    derived = mastery * (1.0 - DEFAULT_SLIP) + (1.0 - mastery) * DEFAULT_GUESS
+    derived = known * (1.0 - DEFAULT_SLIP) + (1.0 - known) * DEFAULT_GUESS
     p_skill = np.where(np.isnan(p_skill), derived, p_skill)
     mastered = terms.is_mastered(
         mastery, batch.n_responses, config.mastery_threshold, config.min_responses_mastered
