@@ -312,7 +312,9 @@ class OffCatalog:
         items = pd.Index(log.items.astype(str))
         per_item = np.bincount(log.item, minlength=len(items))
         known = items.isin(pd.Index([a.id for a in catalog.activities]))
-        stray = ~known & (per_item > 0)
+        # a log of question ids (no activity among them) keeps none: they are not typos, and
+        # a school's could run to thousands
+        stray = ~known & (per_item > 0) & (per_item[known].sum() * 2 > per_item.sum())
         return cls(
             dict(zip(skills[off].tolist(), per_skill[off].tolist(), strict=True)),
             dict(zip(items[stray].tolist(), per_item[stray].tolist(), strict=True)),
