@@ -368,3 +368,24 @@ def test_a_skill_id_where_an_activity_goes_names_its_activities(tmp_path):
     path = write(tmp_path, {"st1": {"excluded": ["g4.NS.1"]}})
     with pytest.raises(OverridesError, match=r"not a skill's \('g4.NS.1' has g4.NS.1.practice1, "):
         read_overrides(path, catalog, PROFILES)
+
+
+def test_overrides_built_in_python_are_checked_as_a_file_is():
+    """The vendor trial of stop 39: `StudentOverride(assigned=("g4.NF.2.practic1",))` (a typo)
+    assigned the catalog's last activity without a word; a plain string did the same; a mode
+    typo was a bare KeyError; an id with spaces dropped the override."""
+    from adaptive.batch.overrides import OverrideSet
+    from adaptive.errors import ConfigError
+
+    bad = OverrideSet({"st1": StudentOverride(assigned=("a33",))})
+    with pytest.raises(ConfigError, match=r"student 'st1': 'a33': expected an activity id .*'a3'"):
+        bad.batch_fields(CATALOG, PROFILES, ["st1"])
+    with pytest.raises(ConfigError, match="expected a list of activity ids"):
+        StudentOverride(assigned="a1")
+    with pytest.raises(ConfigError, match="mode = 'accelerated': expected None or one of"):
+        StudentOverride(mode="accelerated")
+    with pytest.raises(ConfigError, match="both assigned and excluded"):
+        StudentOverride(assigned=("a1",), excluded=("a1",))
+    spaced = OverrideSet({" st1 ": StudentOverride(excluded=(" a2 ",))})
+    fields = spaced.batch_fields(CATALOG, PROFILES, ["st1"])
+    assert fields["excluded"].toarray()[0].tolist() == [0.0, 1.0, 0.0]

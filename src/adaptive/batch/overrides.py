@@ -84,6 +84,25 @@ class StudentOverride:
     excluded: tuple[str, ...] = ()
     mode: str | None = None
 
+    def __post_init__(self) -> None:
+        """Built in Python as a file is read: lists of activity ids (one string is not a list:
+        its letters would be ids), trimmed; a mode of `MODES` (a typo was a bare KeyError when
+        applied). Activity ids are checked against the catalog when applied (`batch_fields`)."""
+        for name in ("assigned", "excluded"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(isinstance(a, str) for a in value):
+                raise ConfigError(
+                    f"StudentOverride.{name} = {value!r}: expected a list of activity ids"
+                )
+            object.__setattr__(self, name, tuple(a.strip() for a in value))
+        if self.mode is not None and self.mode not in MODES:
+            raise ConfigError(
+                f"StudentOverride.mode = {self.mode!r}: expected None or one of {', '.join(MODES)}"
+            )
+        both = sorted(set(self.assigned) & set(self.excluded))
+        if both:
+            raise ConfigError(f"StudentOverride: {both} both assigned and excluded")
+
     def to_dict(self) -> dict:
         return {"assigned": list(self.assigned), "excluded": list(self.excluded), "mode": self.mode}
 
@@ -134,17 +153,27 @@ class OverrideSet:
         """`StudentBatch` fields for these students (empty when none of them has an override):
         `assigned` (CSR, 1-based order), `excluded` (CSR), `min_grade`, `max_grade`,
         `remediate`."""
-        rows = [i for i, s in enumerate(student_ids) if s in self.students]
+        students = {str(s).strip(): o for s, o in self.students.items()}  # ids trimmed
+        rows = [i for i, s in enumerate(student_ids) if s in students]
         if not rows:
             return {}
         n, n_a = len(student_ids), len(catalog.activities)
         pos = catalog.activity_index
+        for i in rows:  # a set built in Python is checked as a file is: an unknown id was -1,
+            # the catalog's last activity, assigned without a word
+            o = students[student_ids[i]]
+            unknown = [a for a in (*o.assigned, *o.excluded) if a not in pos]
+            if unknown:
+                raise ConfigError(
+                    f"overrides of student {student_ids[i]!r}: {unknown[0]!r}: expected "
+                    f"{_activity_expected(unknown[0], set(pos))}"
+                )
         assigned, excluded = sparse.lil_matrix((n, n_a)), sparse.lil_matrix((n, n_a))
         low, high, remediate = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
         for i in rows:  # only the students a teacher overrode: a few per class
             sid = student_ids[i]
             profile = profiles.get(sid)
-            t = self.students[sid].teacher_overrides(profile.grade if profile else None)
+            t = students[sid].teacher_overrides(profile.grade if profile else None)
             for order, code in enumerate(pos.get_indexer(list(t.assigned)), start=1):
                 assigned[i, code] = order
             for code in pos.get_indexer(sorted(t.excluded)):
