@@ -102,3 +102,28 @@ def test_batch_from_model_places_with_the_configs_table(model) -> None:  # noqa:
         grade_table=GradeTable(),
     )
     np.testing.assert_allclose(explicit.mastery, default.mastery)
+
+
+def test_a_batch_placed_with_another_grade_table_is_refused_by_the_policy(model) -> None:  # noqa: F811
+    """The vendor trial of stop 39: a batch built without the district's config placed its new
+    students with the default table and was served by a policy of the district's own, without
+    a word (the settings check covered minutes, window and kinds only)."""
+    from adaptive.policy import AdaptivePolicy
+
+    cat = graded_catalog()
+    profiles = [LearnerProfile("new", grade=2)]
+    config = PolicyConfig.default().with_(grade_table={"-1": 0.97, "0": 0.5, "1": 0.02})
+    policy = AdaptivePolicy(cat, config)
+    forgot = batch_from_model(model, model.init_state(), cat, profiles, student_ids=["new"])
+    with pytest.raises(ConfigError, match=r"another PolicyConfig.*grade table"):
+        policy.select(forgot, 2, 20_000.0)
+    other = batch_from_model(
+        model, model.init_state(), cat, profiles, student_ids=["new"], config=config,
+        grade_table=GradeTable(),
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match="another PolicyConfig"):
+        policy.select(other, 2, 20_000.0)
+    ok = batch_from_model(
+        model, model.init_state(), cat, profiles, student_ids=["new"], config=config
+    )
+    assert policy.select(ok, 2, 20_000.0).activity.shape == (1, 2)

@@ -38,6 +38,7 @@ from adaptive.placement.prior import (
 )
 from adaptive.policy.base import (
     StudentBatch,
+    batch_settings,
     catalog_arrays,
     daily_budget,
     empty_activity_set,
@@ -582,7 +583,10 @@ def batch_from_model(
         "placement": sources,
     }
     fields.update(overrides)
-    return StudentBatch.build(catalog, ids, catalog_mastery, config=config, **fields)
+    batch = StudentBatch.build(catalog, ids, catalog_mastery, config=config, **fields)
+    # placed with another table than the config's: a policy of this config refuses the batch
+    batch.settings = batch_settings(config, grade_table)
+    return batch
 
 
 def _cold_start(

@@ -508,11 +508,14 @@ def check_probabilities(
     )
 
 
-def batch_settings(config: PolicyConfig) -> tuple:
+def batch_settings(config: PolicyConfig, grade_table: object = None) -> tuple:
     """The settings of a config that a batch is built with (the default day's minutes, the
-    progress window, the kinds a student may repeat): a policy of other settings would score
-    another day's budget or history than the one its config says, so it refuses the batch."""
-    return (config.default_daily_minutes, config.progress_window, config.repeatable_kinds)
+    progress window, the kinds a student may repeat, the grade table new students are placed
+    with: `grade_table` when one was given instead of the config's): a policy of other settings
+    would score another day's budget, history or placement than the one its config says, so it
+    refuses the batch."""
+    table = grade_table if grade_table is not None else config.grade_table
+    return (config.default_daily_minutes, config.progress_window, config.repeatable_kinds, table)
 
 
 #: Rounding a model's probability may leave it this far outside [0, 1]; more is an error.

@@ -77,7 +77,7 @@ def check_settings(batch: StudentBatch, config: PolicyConfig) -> None:
     if batch.settings and batch.settings != batch_settings(config):
         raise ConfigError(
             "this batch was built with another PolicyConfig than the policy's (default daily "
-            f"minutes, progress window, repeatable kinds: {batch.settings} against "
+            f"minutes, progress window, repeatable kinds, grade table: {batch.settings} against "
             f"{batch_settings(config)}): build it with the policy's, e.g. "
             "batch_from_model(..., config=policy.config)"
         )
