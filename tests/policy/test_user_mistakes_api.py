@@ -72,3 +72,23 @@ def test_good_counts_and_known_ids_are_still_served(catalog) -> None:
         recent=("sub-1",),
     )
     assert policy.recommend(v, k=3, now=NOW)
+
+
+def test_teacher_constraints_that_leave_nothing_are_errors(catalog) -> None:
+    """The vendor trial of stop 39: a band of min_grade 6 to max_grade 5, a day of 0 or -5
+    minutes, or a scope of no catalog skill gave an empty list without a word."""
+    from adaptive.curriculum import LearnerProfile
+
+    with pytest.raises(ConfigError, match="min_grade 6 above max_grade 5"):
+        TeacherOverrides(min_grade=6, max_grade=5)
+    for minutes in (0, -5):
+        with pytest.raises(ConfigError, match="expected a positive number of minutes"):
+            TeacherOverrides(daily_minutes=minutes)
+    view = StudentView(
+        "kid",
+        LearnerProfile("kid"),
+        {},
+        overrides=TeacherOverrides(scope_skills=frozenset({"nope"})),
+    )
+    with pytest.raises(ConfigError, match=r"scope_skills not in the catalog: \['nope'\]"):
+        AdaptivePolicy(catalog).recommend(view, k=3, now=10.0)

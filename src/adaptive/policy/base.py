@@ -101,8 +101,9 @@ class Explanation:
 class TeacherOverrides:
     """Hard constraints a teacher sets for a student (or a whole class).
 
-    `assigned` are included first, in the given order (they skip readiness, but never the
-    exclusions, the time budget or the per-skill cap). `excluded` wins over `assigned`.
+    `assigned` are included first, in the given order, whatever readiness, the time budget
+    and the per-skill cap say (a teacher's choice is served and uses up the day's minutes);
+    never against the exclusions: `excluded` wins over `assigned`.
     """
 
     assigned: tuple[str, ...] = ()
@@ -111,6 +112,23 @@ class TeacherOverrides:
     max_grade: int | None = None
     min_grade: int | None = None
     daily_minutes: float | None = None
+
+    def __post_init__(self) -> None:
+        """Constraints that leave nothing to recommend are errors, not an empty list: a grade
+        band whose lowest grade is above its highest, a day of no minutes."""
+        low, high = self.min_grade, self.max_grade
+        if low is not None and high is not None and low > high:
+            raise ConfigError(
+                f"TeacherOverrides: min_grade {low} above max_grade {high}; expected a grade "
+                "band from min_grade up to max_grade"
+            )
+        minutes = self.daily_minutes
+        if minutes is not None and not (isinstance(minutes, int | float) and minutes > 0):
+            raise ConfigError(
+                f"TeacherOverrides: daily_minutes {minutes!r}; expected a positive number of "
+                "minutes (None: the profile's)"
+            )
+
     #: the teacher's "remediate" mode: skills of the grade below the student's known only from
     #: the placement count as not shown until answered, so the student checks the foundations
     #: before what builds on them (`features.unverified_below_grade`)
@@ -455,6 +473,12 @@ class StudentBatch:
         scope = np.ones((n, n_s), bool)
         for i, o in enumerate(ov):
             if o.scope_skills is not None:
+                unknown = sorted(set(o.scope_skills) - set(catalog.skill_index))
+                if unknown:  # a scope of no catalog skill left the student nothing, silently
+                    raise ConfigError(
+                        f"student {views[i].student_id!r}: scope_skills not in the catalog: "
+                        f"{unknown[:5]}; expected ids of catalog.skills"
+                    )
                 scope[i] = catalog.skill_index.isin(list(o.scope_skills))
         return cls.build(
             catalog,
