@@ -142,3 +142,15 @@ def unknown_key(key: str, valid: Collection[str], what: str = "key") -> str:
     close = closest_name(key, valid)
     hint = f" (did you mean {close!r}?)" if close else ""
     return f"unknown {what} {key!r}{hint}; valid {what}s: {', '.join(sorted(valid))}"
+
+
+def expect_type(value: object, kind: type | tuple[type, ...], name: str, make: str = "") -> None:
+    """A `TypeError` naming the argument, what it should be and how to make one (`make`, e.g.
+    "Catalog.from_json(path)" for a file name), where `value` is not a `kind`: a path or a dict
+    passed where an object goes ended in an AttributeError deep in the library."""
+    if isinstance(value, kind):
+        return
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    wanted = " or ".join("None" if k is type(None) else k.__name__ for k in kinds)
+    how = f"; make one with {make}" if make else ""
+    raise TypeError(f"{name}: expected a {wanted}, got {type(value).__name__} {value!r:.60}{how}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_cold_start import graded_catalog, model  # noqa: F401  (the module's fixture)
+from test_cold_start import graded_catalog, model, practice_log  # noqa: F401  (the module's fixture)
 
 from adaptive.curriculum import LearnerProfile
 from adaptive.errors import ConfigError
@@ -127,3 +127,34 @@ def test_a_batch_placed_with_another_grade_table_is_refused_by_the_policy(model)
         model, model.init_state(), cat, profiles, student_ids=["new"], config=config
     )
     assert policy.select(ok, 2, 20_000.0).activity.shape == (1, 2)
+
+
+def test_a_file_name_or_a_dict_where_an_object_goes_says_how_to_make_one(model) -> None:  # noqa: F811
+    """The vendor trial of stop 39: each of these was an AttributeError deep in the library."""
+    from adaptive.placement import PlacementDiagnostic
+    from adaptive.policy import AdaptivePolicy
+
+    cat = graded_catalog()
+    profiles = [LearnerProfile("new", grade=2)]
+    state = model.init_state()
+    cases = [
+        (lambda: batch_from_model(model, state, cat, profiles, config="policy.toml"),
+         "config: expected a PolicyConfig or None, got str 'policy.toml'; make one with PolicyConfig.from_toml"),
+        (lambda: batch_from_model("out/bkt", state, cat, profiles), "model: expected a KnowledgeTracer"),
+        (lambda: batch_from_model(model, "state.npz", cat, profiles), "TracingState.load(path)"),
+        (lambda: batch_from_model(model, state, "catalog.json", profiles), "Catalog.from_json(path)"),
+        (lambda: batch_from_model(model, state, cat, profiles, grade_table={"0": 0.4}),
+         "grade_table: expected a GradeTable or None, got dict"),
+        (lambda: grade_placement(cat, profiles, {-1: 0.8, 0: 0.3}), "GradeTable.from_dict"),
+        (lambda: grade_placement("catalog.json", profiles), "Catalog.from_json(path)"),
+        (lambda: PlacementDiagnostic("catalog.json", prior=profiles), "Catalog.from_json(path)"),
+        (lambda: PlacementDiagnostic(cat, prior=profiles, grade_table={"0": 0.4}), "GradeTable.from_dict"),
+        (lambda: type(model)().fit(practice_log(10), catalog="catalog.json"), "Catalog.from_json"),
+        (lambda: AdaptivePolicy(cat).select([], 3, 0.0), "batch: expected a StudentBatch"),
+    ]  # fmt: skip
+    for call, says in cases:
+        with pytest.raises((TypeError, ConfigError)) as err:
+            call()
+        assert says in str(err.value), str(err.value)
+    with pytest.raises(ConfigError, match="expected a table of P.known. by grade gap"):
+        GradeTable([0.8, 0.3, 0.1])

@@ -84,7 +84,7 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.profile import are_profiles, given_instead_of_profiles
 from adaptive.data.codes import check_one_id, id_list
-from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.errors import AdaptiveError, ConfigError, expect_type
 from adaptive.placement.level import DEFAULT_NOISE, CurriculumLevel
 from adaptive.placement.prior import GradeTable, Placement, grade_placement
 
@@ -382,6 +382,10 @@ class PlacementDiagnostic:
         level_noise: float = DEFAULT_NOISE,
         seed: int = 0,
     ):
+        expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
+        expect_type(
+            grade_table, (GradeTable, type(None)), "grade_table", "GradeTable.from_dict({...})"
+        )
         if not (prior is None or isinstance(prior, Placement) or are_profiles(prior)):
             raise TypeError(
                 "prior: expected a Placement, learner profiles ({student_id: LearnerProfile}, "

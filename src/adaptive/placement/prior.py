@@ -26,7 +26,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.codes import id_list
-from adaptive.errors import ConfigError, PlacementWarning
+from adaptive.errors import ConfigError, PlacementWarning, expect_type
 from adaptive.grades import grade_label
 
 if TYPE_CHECKING:
@@ -172,6 +172,11 @@ class GradeTable:
     own_grade: tuple[float, float] | str | None = "sloped"
 
     def __post_init__(self) -> None:
+        if not isinstance(self.by_gap, Mapping):
+            raise ConfigError(
+                f"grade table {self.by_gap!r}: expected a table of P(known) by grade gap, e.g. "
+                "{-1: 0.8, 0: 0.4, 1: 0.1}"
+            )
         if not self.by_gap:
             raise ConfigError("a grade table needs at least one gap")
         # a table read from TOML or JSON has text keys ("-1"): they are the same gaps
@@ -284,7 +289,14 @@ def grade_placement(
 
     Students without a grade, and skills without a grade, stay NaN (the model's prior).
     """
+    expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
+    expect_type(table, (GradeTable, type(None)), "table", "GradeTable.from_dict({...})")
     plist = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
+    if not all(isinstance(p, LearnerProfile) for p in plist):
+        raise TypeError(
+            "profiles: expected learner profiles ({student_id: LearnerProfile}, as "
+            "read_profiles(path) returns, or a list of them)"
+        )
     table = table or GradeTable()
     grade = np.array([np.nan if p.grade is None else p.grade for p in plist], dtype=np.float64)
     skill_grade = np.array(

@@ -28,7 +28,7 @@ from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
 from adaptive.data.codes import id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, expect_type
 from adaptive.grades import grade_label
 from adaptive.placement.graph import propagate
 from adaptive.placement.prior import (
@@ -521,6 +521,7 @@ def batch_from_model(
     `assigned=`, `scope=`, `min_grade=`).
     """
     del now  # the batch is time-free; `now` is given to the policy
+    _check_arguments(model, state, catalog, config, grade_table)
     config = config or PolicyConfig()
     grade_table = grade_table if grade_table is not None else config.grade_table
     _check_log(log)
@@ -587,6 +588,26 @@ def batch_from_model(
     # placed with another table than the config's: a policy of this config refuses the batch
     batch.settings = batch_settings(config, grade_table)
     return batch
+
+
+def _check_arguments(
+    model: object, state: object, catalog: object, config: object, grade_table: object
+) -> None:
+    """Each argument of `batch_from_model` of its kind, or a `TypeError` saying how to make it
+    (a file name or a dict ended in an AttributeError deep in the batch)."""
+    # any fitted model of the tracer interface (duck-typed); a file name is refused with how
+    if isinstance(model, str | Path) or not hasattr(model, "skills_"):
+        expect_type(model, KnowledgeTracer, "model", "KnowledgeTracer.load(folder), or fit one")
+    if isinstance(state, str | Path) or not hasattr(state, "rows"):
+        expect_type(
+            state, TracingState, "state", "model.init_state(ids) or TracingState.load(path)"
+        )
+    expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
+    expect_type(
+        config, (PolicyConfig, type(None)), "config",
+        "PolicyConfig.from_toml(path) or PolicyConfig.from_dict({...})",
+    )  # fmt: skip
+    expect_type(grade_table, (GradeTable, type(None)), "grade_table", "GradeTable.from_dict({...})")
 
 
 def _cold_start(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from pandas import Timestamp
 
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, expect_type
 from adaptive.policy import terms
 from adaptive.policy.base import CatalogArrays, StudentBatch, batch_settings, to_days
 from adaptive.policy.config import PolicyConfig
@@ -114,6 +114,7 @@ def compute_features(
     batch: StudentBatch, ctx: CatalogArrays, config: PolicyConfig, now: float | Timestamp | None
 ) -> Features:
     """Every policy's features at `now` (float days, a Timestamp, or None: the current time)."""
+    expect_type(batch, StudentBatch, "batch", "batch_from_model(...) or StudentBatch.build(...)")
     check_layout(batch, ctx)
     check_settings(batch, config)
     now = to_days(now)

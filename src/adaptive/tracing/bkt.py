@@ -54,7 +54,7 @@ import pandas as pd
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import lookup_codes
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ConfigError, CoverageWarning, FitWarning
+from adaptive.errors import ConfigError, CoverageWarning, FitWarning, expect_type
 from adaptive.tracing.base import (
     KnowledgeTracer,
     TracingState,
@@ -208,6 +208,7 @@ class BKT(KnowledgeTracer):
         (`extend_skills`), so that a student's answers on them are traced like any other's.
         """
         require_log(log, "fit")
+        expect_type(catalog, (Catalog, type(None)), "catalog", "Catalog.from_json(path)")
         self._fit(log)
         if catalog is not None:
             self.extend_skills(catalog)
