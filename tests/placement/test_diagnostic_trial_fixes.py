@@ -268,3 +268,27 @@ def test_one_answer_is_one_question_in_the_source() -> None:
     session = PlacementDiagnostic(cat, prior=[LearnerProfile("x", grade=3)]).start("x")
     session.answer(1, question=session.next_question().skill)
     assert session.placement().sources == ("placed by diagnostic (1 question)",)
+
+
+def test_resumed_answers_this_diagnostic_would_not_ask_are_said_and_ids_are_trimmed() -> None:
+    """The vendor trial of stop 39: another student's saved answers, or a session resumed into a
+    diagnostic built otherwise, were replayed without a word; `answer(question=" g7.G.1 ")` was
+    refused for its spaces; a saved answer without its "skill" key named skill 'None'."""
+    import warnings
+
+    from adaptive.errors import PlacementWarning
+
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)], max_questions=3)
+    session = diag.start("kid")
+    session.answer(1, question=f"  {session.next_question().skill} ")  # spaces: trimmed
+    session.answer(0, question=session.next_question().skill)
+    with warnings.catch_warnings():  # its own answers: replayed without a word
+        warnings.simplefilter("error", PlacementWarning)
+        same = diag.resume(**session.to_dict())
+    assert same.next_question() == session.next_question()
+    asked = {a[0].skill for a in session.answers}
+    other = next(s.id for s in grades_catalog().skills if s.id not in asked)
+    with pytest.warns(PlacementWarning, match="1 of 1 saved answers are not the questions"):
+        diag.resume("kid", [(other, 1)])
+    with pytest.raises(DiagnosticError, match="has no key 'skill'"):
+        diag.resume("kid", [{"skil": other, "correct": 1}])

@@ -84,7 +84,7 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.profile import are_profiles, given_instead_of_profiles
 from adaptive.data.codes import check_one_id, id_list
-from adaptive.errors import AdaptiveError, ConfigError, expect_type
+from adaptive.errors import AdaptiveError, ConfigError, PlacementWarning, expect_type
 from adaptive.placement.level import DEFAULT_NOISE, CurriculumLevel
 from adaptive.placement.prior import GradeTable, Placement, grade_placement
 
@@ -477,8 +477,22 @@ class PlacementDiagnostic:
         """
         session = self.start(student_id, prior)
         codes, values = self._saved_answers(session.student_id, answers)
+        index = self.catalog.skill_index
+        diverged = 0  # answers this diagnostic would not have asked there
         for code, value in zip(codes, values, strict=True):
+            asked = session.next_question()
+            diverged += asked is None or asked.skill != index[code]
             session._batch.answer_given(np.array([0]), np.array([code]), np.array([value]))
+        if diverged:  # evidence all the same (a deploy between two requests changes the
+            # questions): absorbed, and said, since another student's answers look the same
+            warnings.warn(
+                f"student {session.student_id!r}: {diverged} of {len(codes)} saved answers are "
+                "not the questions this diagnostic asks there (another diagnostic: catalog, "
+                "prior, grade table or settings changed; or another student's answers): "
+                "absorbed as evidence; the next question is this diagnostic's",
+                PlacementWarning,
+                stacklevel=2,
+            )
         return session
 
     def _saved_answers(
@@ -490,6 +504,12 @@ class PlacementDiagnostic:
         index = self.catalog.skill_index
         for item in answers:
             if isinstance(item, Mapping):
+                missing = [k for k in ("skill", "correct") if k not in item]
+                if missing:
+                    raise DiagnosticError(
+                        f"student {student_id!r}: saved answer {item!r} has no key "
+                        f'{missing[0]!r}; expected {{"skill": ..., "correct": ...}}'
+                    )
                 question, correct = item.get("skill"), item.get("correct")
             elif isinstance(item, tuple | list) and len(item) == 2:
                 question, correct = item
@@ -498,7 +518,7 @@ class PlacementDiagnostic:
                     f"student {student_id!r}: saved answer {item!r}; expected a (skill, 0/1) "
                     'pair or {"skill": ..., "correct": ...}'
                 )
-            skill = question.skill if isinstance(question, Question) else str(question)
+            skill = question.skill if isinstance(question, Question) else str(question).strip()
             if skill not in index:
                 raise DiagnosticError(
                     f"student {student_id!r}: saved answers name unknown skill {skill!r}"
@@ -981,7 +1001,7 @@ class DiagnosticSession:
         if isinstance(given, Question):
             named, same = given.skill, given == pending
         else:
-            named = str(given)
+            named = str(given).strip()  # ids are trimmed, as everywhere
             same = named in (pending.skill, pending.activity)
         if not same:
             raise DiagnosticError(
