@@ -367,3 +367,19 @@ def test_the_state_says_where_a_student_was_placed_from(model, tmp_path) -> None
     assert batch_from_model(model, again, cat, profiles, student_ids=["d"]).placement[0] == (
         "placed from grade 3"
     )
+
+
+def test_a_requested_student_in_neither_the_state_nor_the_profiles_is_said(model) -> None:
+    """The vendor trial of stop 39: a typo'd id ("stu000001") was served from the population
+    estimate without a word."""
+    import warnings
+
+    from adaptive.errors import CoverageWarning
+
+    cat = graded_catalog()
+    profiles = [LearnerProfile("stu0000001", grade=3)]
+    with pytest.warns(CoverageWarning, match="1 requested student.s. in neither the state nor"):
+        batch_from_model(model, model.init_state(), cat, profiles, student_ids=["stu000001"])
+    with warnings.catch_warnings():  # in the profiles (a new student): placed, nothing to say
+        warnings.simplefilter("error", CoverageWarning)
+        batch_from_model(model, model.init_state(), cat, profiles, student_ids=["stu0000001"])

@@ -14,6 +14,7 @@ log in numpy (one student's request must not cost pandas group-bys).
 from __future__ import annotations
 
 import logging
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
 from adaptive.data.codes import id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ConfigError, expect_type
+from adaptive.errors import ConfigError, CoverageWarning, expect_type
 from adaptive.grades import grade_label
 from adaptive.placement.graph import propagate
 from adaptive.placement.prior import (
@@ -336,6 +337,20 @@ def profiles_by_id(profiles: object) -> Mapping[str, LearnerProfile]:
     return {p.student_id: p for p in listed}
 
 
+def _warn_unknown_students(ids: list[str], by_id: Mapping[str, LearnerProfile]) -> None:
+    """Requested students in neither the state nor the profiles (a typo'd id: "stu000001"):
+    served from the model's population estimate, without a grade, and said (counted, no id)."""
+    unknown = sum(1 for s in ids if s not in by_id)
+    if unknown:
+        warnings.warn(
+            f"batch_from_model: {unknown} requested student(s) in neither the state nor the "
+            "profiles (a mistyped id?): served from the model's population estimate, without a "
+            "grade",
+            CoverageWarning,
+            stacklevel=3,
+        )
+
+
 def _unlisted(by_id: Mapping[str, LearnerProfile], student_id: str) -> LearnerProfile:
     """The profile of a student the profiles lack: none (placed without a grade). A mapping
     keyed by something else than the id text (numbers) would miss every student: said."""
@@ -530,6 +545,8 @@ def batch_from_model(
     plist = [by_id.get(s) or _unlisted(by_id, s) for s in ids]
     state_rows = state.rows(ids, missing=-1)
     have = state_rows >= 0
+    if by_id and not have.all():
+        _warn_unknown_students([s for s, h in zip(ids, have, strict=True) if not h], by_id)
     if placement is not None and have.any():
         _place_unplaced(model, state, catalog, plist, state_rows, placement, grade_table)
     skills = model.skills_
