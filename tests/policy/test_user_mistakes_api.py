@@ -92,3 +92,13 @@ def test_teacher_constraints_that_leave_nothing_are_errors(catalog) -> None:
     )
     with pytest.raises(ConfigError, match=r"scope_skills not in the catalog: \['nope'\]"):
         AdaptivePolicy(catalog).recommend(view, k=3, now=10.0)
+
+
+def test_a_view_with_another_students_profile_is_refused() -> None:
+    """The vendor trial of stop 39: another student's profile (grade, interests) was used for
+    this one without a word."""
+    from adaptive.curriculum import LearnerProfile
+
+    with pytest.raises(ConfigError, match="StudentView 'a' with the profile of 'b'"):
+        StudentView("a", LearnerProfile("b", grade=4), {})
+    assert StudentView(" a ", LearnerProfile("a"), {}).profile.student_id == "a"

@@ -214,6 +214,12 @@ class StudentView:
 
     def __post_init__(self) -> None:
         check_profile(self.profile)
+        if self.profile is not None and self.profile.student_id != str(self.student_id).strip():
+            raise ConfigError(
+                f"StudentView {self.student_id!r} with the profile of "
+                f"{self.profile.student_id!r}: expected the student's own profile "
+                "(profiles[student_id])"
+            )
 
 
 def check_profile(profile: object) -> None:
