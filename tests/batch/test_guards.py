@@ -157,7 +157,9 @@ def test_a_catalog_the_model_does_not_know_is_refused(district, tmp_path, caplog
         coverage = check_skill_coverage(known, catalog)
     missing = len(catalog.skills) - 3
     message = f"model knows 3 of {len(catalog.skills)} catalog skills; {missing} get defaults"
-    assert str(coverage) == message and message in caplog.text
+    assert str(coverage).startswith(message) and message in caplog.text
+    assert "fit the model with its catalog" in str(coverage)
+    assert check_skill_coverage(district_model_skills(known), catalog) == coverage  # a model
 
 
 def test_profiles_naming_topics_the_catalog_lacks_are_said_not_ignored(district, tmp_path, caplog):
@@ -394,3 +396,12 @@ def test_log_ids_that_are_a_profiles_written_otherwise_are_counted(district, tmp
         run_daily_job(district.last_day, tmp_path / "out", **district.job_args(data=data))
     with pytest.warns(NightWarning, match="1 students of the log"):
         warn_ids_written_otherwise(["4501", "9"], {"004501": None, "7": None})
+
+
+def district_model_skills(skills: list[str]) -> object:
+    """A stand-in for a fitted model: what `check_skill_coverage` reads of one."""
+
+    class Fitted:
+        skills_ = skills
+
+    return Fitted()

@@ -304,7 +304,9 @@ class SkillCoverage:
     def __str__(self) -> str:
         return (
             f"model knows {self.known} of {self.catalog} catalog skills; "
-            f"{self.missing} get defaults"
+            f"{self.missing} get defaults (their placement's values; answers on them are not "
+            "traced: fit the model with its catalog, e.g. BKT().fit(log, catalog=catalog) or "
+            "adaptive train --catalog FILE)"
         )
 
 
@@ -395,8 +397,10 @@ def _check_overlap(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> 
     hit = _OVERLAP.get(key)
     if hit is not None and hit[0] is model_skills and hit[1] is catalog:
         return
-    if not catalog.skill_index.astype(str).isin(pd.Index(model_skills).astype(str)).any():
-        check_skill_coverage(model_skills, catalog)  # raises, naming both sides
+    # once per model and catalog: none shared raises, naming both sides; a partial overlap is
+    # logged with its numbers (the catalog's other skills hold the placement's values, and
+    # answers on them are not traced: a vendor's model fitted without `catalog=`)
+    check_skill_coverage(model_skills, catalog)
     if len(_OVERLAP) > 64:
         _OVERLAP.clear()
     _OVERLAP[key] = (model_skills, catalog)
@@ -406,7 +410,10 @@ def check_skill_coverage(model_skills: Sequence[str] | pd.Index, catalog: Catalo
     """The overlap of a model's skills with a catalog's, checked wherever a model meets a catalog
     (the batch job, `recommend`): no overlap is a `ConfigError` (every mastery would be a default,
     so the recommendations would ignore the model: the catalog is not the model's district's);
-    a partial one logs a warning with the numbers."""
+    a partial one logs a warning with the numbers. A fitted model may be given for its skills."""
+    if hasattr(model_skills, "skills_"):  # check_skill_coverage(model, catalog)
+        model_skills = model_skills.skills_
+    expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
     model_index = pd.Index(model_skills).astype(str)
     catalog_index = catalog.skill_index.astype(str)
     coverage = SkillCoverage(int(catalog_index.isin(model_index).sum()), len(catalog_index))
