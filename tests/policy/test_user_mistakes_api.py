@@ -102,3 +102,15 @@ def test_a_view_with_another_students_profile_is_refused() -> None:
     with pytest.raises(ConfigError, match="StudentView 'a' with the profile of 'b'"):
         StudentView("a", LearnerProfile("b", grade=4), {})
     assert StudentView(" a ", LearnerProfile("a"), {}).profile.student_id == "a"
+
+
+def test_activity_ids_where_a_batch_takes_a_matrix_say_where_a_teachers_choices_go() -> None:
+    """The vendor trial of stop 39: `batch_from_model(..., assigned=["g4.NF.2.practice1"])`, as
+    its docstring's keywords read, was a ValueError deep in scipy."""
+    from policy_fixtures import make_catalog
+
+    from adaptive.policy import StudentBatch
+
+    cat = make_catalog()
+    with pytest.raises(TypeError, match=r"assigned: activity ids .*OverrideSet"):
+        StudentBatch.build(cat, ["kid"], np.zeros((1, len(cat.skills))), assigned=["x.p"])

@@ -540,7 +540,9 @@ def batch_from_model(
     `model.ability`. `log` gives the history features: a `ResponseLog`, or the student's own
     responses as a sequence of `Response` in the order they happened (what a vendor keeps per
     student in memory; no log is built per request). `overrides` are passed to `StudentBatch.build` (e.g. `excluded=`,
-    `assigned=`, `scope=`, `min_grade=`).
+    `assigned=`, `scope=`, `min_grade=`: arrays over the requested students; a teacher's
+    choices as `OverrideSet({id: StudentOverride(...)}).batch_fields(catalog, profiles, ids)`,
+    checked as an overrides file is).
     """
     del now  # the batch is time-free; `now` is given to the policy
     _check_arguments(model, state, catalog, config, grade_table)

@@ -222,6 +222,21 @@ class StudentView:
             )
 
 
+def _activity_matrix(name: str, value: object) -> sparse.csr_matrix:
+    """A batch's (students x activities) field as CSR; activity ids in its place (a vendor's
+    `batch_from_model(..., assigned=["g4.NF.2.practice1"])`) are a `TypeError` saying where a
+    teacher's choices go (they were a ValueError deep in scipy)."""
+    if isinstance(value, list | tuple) and any(isinstance(v, str) for v in value):
+        raise TypeError(
+            f"StudentBatch.{name}: activity ids {list(value)[:3]!r}; expected a (students x "
+            "activities) sparse matrix. A teacher's choices for a student go in "
+            "StudentView(..., overrides=TeacherOverrides(assigned=..., excluded=...)), or, for "
+            "batch_from_model, as OverrideSet({id: StudentOverride(...)}).batch_fields(catalog, "
+            "profiles, ids) passed as keywords"
+        )
+    return sparse.csr_matrix(value, dtype=np.float64)
+
+
 def check_profile(profile: object) -> None:
     """A view's profile is a `LearnerProfile` or None: a dict of profile fields ended in an
     AttributeError deep in the policy ('dict' object has no attribute 'goal_skills')."""
@@ -378,7 +393,7 @@ class StudentBatch:
                 if not (
                     sparse.issparse(value) and value.format == "csr" and value.dtype == np.float64
                 ):
-                    value = sparse.csr_matrix(value, dtype=np.float64)
+                    value = _activity_matrix(name, value)
             else:
                 value = np.asarray(value)
             if value.shape != (n, expected[axis]):
