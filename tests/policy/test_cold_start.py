@@ -399,3 +399,12 @@ def test_a_catalog_skill_the_model_lacks_is_said_once_per_model_and_catalog(mode
         batch_from_model(model, model.init_state(), cat, profiles, student_ids=["new"])
     said = [r.message for r in caplog.records if "catalog skills" in r.message]
     assert len(said) == 1 and said[0].startswith(f"model knows {len(base.skills)} of")
+
+
+def test_a_now_that_is_not_iso_is_refused_by_batch_from_model_too(model) -> None:
+    """The vendor trial of stop 39: `batch_from_model(now="03/04/2027")` was accepted (and
+    ignored) where every other call refuses a date that reads as two days."""
+    cat = graded_catalog()
+    with pytest.raises(ConfigError, match="ISO 8601"):
+        batch_from_model(model, model.init_state(), cat, [], student_ids=["x"], now="03/04/2027")
+    batch_from_model(model, model.init_state(), cat, [], student_ids=["x"], now="2027-03-04")

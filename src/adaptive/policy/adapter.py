@@ -544,7 +544,8 @@ def batch_from_model(
     choices as `OverrideSet({id: StudentOverride(...)}).batch_fields(catalog, profiles, ids)`,
     checked as an overrides file is).
     """
-    del now  # the batch is time-free; `now` is given to the policy
+    if now is not None:  # the batch is time-free (`now` is the policy's), but a date given
+        to_days(now)  # here is read as everywhere: "03/04/2027" is refused, not ignored
     _check_arguments(model, state, catalog, config, grade_table)
     config = config or PolicyConfig()
     grade_table = grade_table if grade_table is not None else config.grade_table
