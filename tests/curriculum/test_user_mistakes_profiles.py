@@ -94,3 +94,28 @@ def test_every_bad_row_of_a_roster_is_in_one_error_and_a_workbook_is_named(tmp_p
         ConfigError, match=r"roster.xlsx: an Excel workbook.*Save the roster as CSV"
     ):
         read_profiles(workbook)
+
+
+def test_a_roster_export_is_read_with_its_own_column_names(tmp_path) -> None:
+    """The trial of stop 39: a student information system's roster ('SIS ID', 'Grade Level',
+    'Homeroom', names) had to be rewritten by hand: every column had to be a profile field."""
+    from adaptive.cli import run
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("SIS ID,First Name,Grade Level,Homeroom\n004501,Ana,3rd,4A\n004502,Bo,,4A\n")
+    columns = {"student_id": "SIS ID", "grade": "Grade Level", "class_id": "Homeroom"}
+    read = read_profiles(roster, columns)
+    assert {s: (p.grade, p.class_id) for s, p in read.items()} == {
+        "004501": (3, "4A"), "004502": (None, "4A"),
+    }  # fmt: skip
+    with pytest.raises(ConfigError, match=r"no column 'SIS Id' \(did you mean 'SIS ID'\?\)"):
+        read_profiles(roster, {"student_id": "SIS Id"})
+    with pytest.raises(ConfigError, match="unknown field 'studentid'"):
+        read_profiles(roster, {"studentid": "SIS ID"})
+    with pytest.raises(ConfigError, match="columns .*First Name"):  # without: refused as before
+        read_profiles(roster)
+    out = tmp_path / "profiles.jsonl"
+    code = run(["profiles", str(roster), "--out", str(out), "--columns",
+                "student_id=SIS ID,grade=Grade Level,class_id=Homeroom"])  # fmt: skip
+    assert code == 0 and read_profiles(out) == read
+    assert run(["profiles", str(roster), "--out", str(out), "--columns", "SIS ID"]) == 2

@@ -36,9 +36,60 @@ DatasetOpt = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    """Add `validate` and the `datasets` group to the main app."""
+    """Add `validate`, `profiles` and the `datasets` group to the main app."""
     app.command("validate")(validate)
+    app.command("profiles")(profiles)
     app.add_typer(datasets_app, name="datasets")
+
+
+def profiles(
+    roster: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="The roster: CSV or Parquet.")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", dir_okay=False, help="The learner profiles file to write (JSON lines)."
+        ),
+    ],
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="The roster's own column names, 'field=Column' pairs: 'student_id=SIS ID,"
+            "grade=Grade Level,class_id=Homeroom,school_id=School'; its other columns are not read.",
+        ),
+    ] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Check a roster export and write it as learner profiles (JSON lines: what every command's
+    --profiles and the Spark engine read). Every bad row is listed in one error (exit code 2);
+    students without a grade are counted."""
+    from adaptive.curriculum import read_profiles, write_profiles
+
+    read = read_profiles(roster, parse_profile_columns(columns))
+    write_profiles(read, out)
+    grades = pd.Series([p.grade for p in read.values()], dtype="float64")
+    without = int(grades.isna().sum())
+    info(
+        f"{len(read):,} profiles written to {out}"
+        + (f"; {without:,} without a grade" if without else "")
+    )
+
+
+def parse_profile_columns(given: str | None) -> dict[str, str] | None:
+    """'student_id=SIS ID,grade=Grade Level' as {field: column}; a pair without "=" is a usage
+    error saying the form."""
+    if not given:
+        return None
+    pairs = [part.split("=", 1) for part in given.split(",") if part.strip()]
+    bad = [p[0] for p in pairs if len(p) != 2 or not p[0].strip() or not p[1].strip()]
+    if bad:
+        raise typer.BadParameter(
+            f"{bad[0]!r}: expected field=Column pairs, e.g. 'student_id=SIS ID,grade=Grade Level'",
+            param_hint="--columns",
+        )
+    return {field.strip(): column.strip() for field, column in pairs}
 
 
 @reads_log

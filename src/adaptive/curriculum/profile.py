@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from adaptive.data.codes import id_text
 from adaptive.data.readers import read_header
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, closest_name, unknown_key
 from adaptive.files import atomic_write_bytes, user_text_lines
 from adaptive.grades import HIGHEST_GRADE, PRE_KINDERGARTEN, parse_grade
 from adaptive.records import from_record, to_record
@@ -173,7 +173,9 @@ _WORKBOOK_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods")
 MAX_LISTED = 20
 
 
-def read_profiles(path: str | Path) -> dict[str, LearnerProfile]:
+def read_profiles(
+    path: str | Path, columns: Mapping[str, str] | None = None
+) -> dict[str, LearnerProfile]:
     """Learner profiles by student id, from a JSON-lines file (one `LearnerProfile.to_dict()`
     per line; blank lines skipped) or a table (`.csv`, `.parquet`: a district's roster export)
     with a column per field, named as the fields are (`student_id`, `grade`, `school_id`,
@@ -184,7 +186,12 @@ def read_profiles(path: str | Path) -> dict[str, LearnerProfile]:
     A bad line or row is one error naming the file and line, and so is a student on two lines
     (an export with two enrollment records: which one is meant is the district's to say, not
     the last line's), and a table column that is no field (a misspelt "Grade" would otherwise
-    leave every student without a grade)."""
+    leave every student without a grade).
+
+    `columns` reads a roster export as it is: {field: the file's column}, e.g.
+    `{"student_id": "SIS ID", "grade": "Grade Level", "class_id": "Homeroom"}` (a table only);
+    the file's other columns (names, emails) are then not read, and a named column the file
+    lacks is an error with the header's closest name."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"profiles file {path} not found; expected {PROFILES_EXPECTED}")
@@ -193,7 +200,13 @@ def read_profiles(path: str | Path) -> dict[str, LearnerProfile]:
             f"{path}: an Excel workbook; expected {PROFILES_EXPECTED}. Save the roster as CSV "
             "(File > Save As > CSV UTF-8) and give that file"
         )
-    rows = _table_rows(path) if path.suffix.lower() in _TABLE_SUFFIXES else _json_rows(path)
+    table = path.suffix.lower() in _TABLE_SUFFIXES
+    if columns and not table:
+        raise ConfigError(
+            f"{path}: column names are for a roster table (.csv, .parquet); JSON lines name "
+            "each field in each line"
+        )
+    rows = _table_rows(path, _checked_columns(columns)) if table else _json_rows(path)
     profiles: dict[str, LearnerProfile] = {}
     line_of: dict[str, int] = {}
     problems: list[ConfigError] = []  # every bad row of the file, in one error (not one per run)
@@ -253,9 +266,23 @@ def _json_rows(path: Path) -> Iterator[Row]:
             yield number, functools.partial(profile_from_json, line)
 
 
-def _table_rows(path: Path) -> Iterator[Row]:
+def _checked_columns(columns: Mapping[str, str] | None) -> dict[str, str] | None:
+    """{field: file column} with every key a profile field (a typo names its closest)."""
+    if not columns:
+        return None
+    fields = [f.name for f in dataclasses.fields(LearnerProfile)]
+    unknown = [k for k in columns if k not in fields]
+    if unknown:
+        raise ConfigError(
+            "profile columns: " + "; ".join(unknown_key(k, fields, "field") for k in unknown)
+        )
+    return {str(k): str(v).strip() for k, v in columns.items()}
+
+
+def _table_rows(path: Path, columns: dict[str, str] | None = None) -> Iterator[Row]:
     """(file line, its profile's maker) of each row of a CSV or Parquet profiles table (a
-    Parquet row's "line" counts as a CSV's would: the header is line 1)."""
+    Parquet row's "line" counts as a CSV's would: the header is line 1); `columns` renames
+    the file's columns to fields and reads only those."""
     if path.suffix.lower() == ".parquet":
         table = pq.read_table(path)
         names = table.column_names
@@ -269,8 +296,10 @@ def _table_rows(path: Path) -> Iterator[Row]:
         reader = csv.reader(lines_read, delimiter=sep)
         names = next(reader, [])
         lines = ((reader.line_num, row) for row in reader)  # a quoted cell may span lines
+    if columns:
+        names = _renamed(path, names, columns)
     fields = {f.name for f in dataclasses.fields(LearnerProfile)}
-    unknown = [n for n in names if n not in fields]
+    unknown = [n for n in names if n not in fields and n is not None]
     if unknown or "student_id" not in names:
         raise ConfigError(
             f"{path}: columns {unknown or names}: expected the profile's fields as columns "
@@ -278,10 +307,27 @@ def _table_rows(path: Path) -> Iterator[Row]:
         )
     for number, values in lines:
         record = {
-            n: _cell(n, v) for n, v in zip(names, values, strict=False) if v not in ("", None)
+            n: _cell(n, v)
+            for n, v in zip(names, values, strict=False)
+            if n is not None and v not in ("", None)
         }
         if record:
             yield number, functools.partial(LearnerProfile.from_dict, record)
+
+
+def _renamed(path: Path, header: list[str], columns: dict[str, str]) -> list[str | None]:
+    """The header as fields (None: a column not read: neither named in `columns` nor a field
+    name); a named column the file lacks is an error with the header's closest name."""
+    field_of = {column: field for field, column in columns.items()}
+    missing = [c for c in columns.values() if c not in header]
+    if missing:
+        close = closest_name(missing[0], header)
+        hint = f" (did you mean {close!r}?)" if close else ""
+        raise ConfigError(
+            f"{path}, line 1: no column {missing[0]!r}{hint}; the header has: {', '.join(header)}"
+        )
+    fields = {f.name for f in dataclasses.fields(LearnerProfile)} - set(columns)
+    return [field_of.get(name, name if name in fields else None) for name in header]
 
 
 def _cell(name: str, value: object) -> object:
