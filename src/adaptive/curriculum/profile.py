@@ -210,36 +210,41 @@ def read_profiles(
     profiles: dict[str, LearnerProfile] = {}
     line_of: dict[str, int] = {}
     problems: list[ConfigError] = []  # every bad row of the file, in one error (not one per run)
+    total = 0  # the first `MAX_LISTED` kept, the rest counted (a roster of 400,000 bad rows)
     for number, make in rows:
         try:
             p = make(f"{path}, line {number}")
         except ConfigError as exc:
-            problems.append(exc)
+            total += 1
+            if len(problems) < MAX_LISTED:
+                problems.append(exc)
             continue
         first = line_of.setdefault(p.student_id, number)
         if first != number:
-            problems.append(
-                ConfigError(
-                    f"{path}, line {number}: student {p.student_id!r} is also on line {first}; "
-                    "expected one line per student"
+            total += 1
+            if len(problems) < MAX_LISTED:
+                problems.append(
+                    ConfigError(
+                        f"{path}, line {number}: student {p.student_id!r} is also on line "
+                        f"{first}; expected one line per student"
+                    )
                 )
-            )
         profiles[p.student_id] = p
     if problems:
-        raise _one_error(path, problems)
+        raise _one_error(path, problems, total)
     return profiles
 
 
-def _one_error(path: Path, problems: list[ConfigError]) -> ConfigError:
-    """The file's problems as one error of their type (a lone one as it was raised: a
-    `RecordError` stays one)."""
-    if len(problems) == 1:
+def _one_error(path: Path, problems: list[ConfigError], total: int) -> ConfigError:
+    """The file's `total` problems (the first listed) as one error of their type (a lone one
+    as it was raised: a `RecordError` stays one)."""
+    if total == 1:
         return problems[0]
     kind = type(problems[0]) if len({type(p) for p in problems}) == 1 else ConfigError
-    shown = "\n  - ".join(str(p) for p in problems[:MAX_LISTED])
-    extra = len(problems) - MAX_LISTED
+    shown = "\n  - ".join(str(p) for p in problems)
+    extra = total - len(problems)
     more = f"\n  ... and {extra:,} more" if extra > 0 else ""
-    return kind(f"{len(problems):,} problems in {path}:\n  - {shown}{more}")
+    return kind(f"{total:,} problems in {path}:\n  - {shown}{more}")
 
 
 def write_profiles(
