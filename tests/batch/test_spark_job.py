@@ -395,3 +395,26 @@ def test_ids_the_catalog_lacks_are_named_on_spark_as_in_process(spark_ready, dis
     ours = said("spark", engine="spark", master="local[2]")
     assert ours == said("local") and len(ours) == 1
     assert f"4 responses on 1 skill id the catalog does not have: {skill + 'x'!r} (4" in ours[0]
+
+
+def test_log_ids_written_otherwise_are_counted_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """Students of the log whose id is a profile's once case (or leading zeros) is restored:
+    counted by the Spark driver from its executors' students without a profile, as the
+    in-process night counts them."""
+    frame = district.log.frame.copy()
+    frame["student_id"] = frame["student_id"].astype(str)
+    two = sorted(frame["student_id"].unique())[:2]
+    frame.loc[frame["student_id"].isin(two), "student_id"] = frame["student_id"].str.upper()
+    data = tmp_path / "log.parquet"
+    frame.to_parquet(data)
+    args = district.job_args(data=data, k=5)
+
+    def said(folder: str, **engine) -> list[str]:
+        with pytest.warns(NightWarning) as caught:
+            run_daily_job(DAY_1, tmp_path / folder, **engine, **args)
+        return [str(w.message) for w in caught if "of the log have no profile" in str(w.message)]
+
+    ours = said("spark", engine="spark", master="local[2]")
+    assert ours == said("local") and ours[0].startswith("2 students of the log")

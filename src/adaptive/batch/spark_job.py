@@ -44,7 +44,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +84,7 @@ from adaptive.batch.night_checks import (
     rebuild_reason,
     version_served_before,
     warn_future_rows,
+    warn_ids_written_otherwise,
     zone_served_before,
 )
 from adaptive.batch.overrides import (
@@ -135,7 +136,7 @@ RESULT_SCHEMA = (
     "school string, written boolean, served long, stuck long, skills string, "
     "new_responses long, without_profile long, listing string, state_rows long, "
     "state_sha256 string, seconds double, untraced long, untraced_skills string, unserved long, "
-    "below_k long, outside_experiment long, off_catalog string"
+    "below_k long, outside_experiment long, off_catalog string, without_profile_ids string"
 )
 
 
@@ -375,6 +376,9 @@ def run_spark_night(
     sum((OffCatalog.from_json(r["off_catalog"]) for r in rows), OffCatalog()).warn(
         str(path), catalog
     )
+    missing = [s for r in rows for s in json.loads(r["without_profile_ids"])]
+    if missing and profiles_path is not None:
+        warn_ids_written_otherwise(missing, dict.fromkeys(_profile_ids(profiles_path)))
     return JobSummary(
         date=day,
         model_name=model_name,
@@ -526,6 +530,14 @@ def _readable_parts(path: Path) -> list[Path]:
                 [Problem(str(part), None, None, None, f"a Parquet file ({exc})")]
             ) from None
     return parts
+
+
+def _profile_ids(path: Path) -> Iterator[str]:
+    """The student ids of a JSON-lines profiles file, in one light pass (no profile built)."""
+    with open(path, encoding="utf-8-sig") as lines:
+        for line in lines:
+            if line.strip():
+                yield str(json.loads(line).get("student_id", "")).strip()
 
 
 def _profiles_path(profiles: Any) -> Path | None:
@@ -821,6 +833,8 @@ def serve_spark_school(
             "skills": [json.dumps(done.skill_counts, sort_keys=True)],
             "new_responses": [len(log) if log is not None else 0],
             "without_profile": [sum(1 for sid in roster if sid not in profiles)],
+            # for the driver's check of ids written otherwise than the roster's (not logged)
+            "without_profile_ids": [json.dumps([s for s in roster if s not in profiles])],
             "listing": [json.dumps(listing, sort_keys=True)],
             "state_rows": [state_table.num_rows],
             "state_sha256": [hashlib.sha256(blob).hexdigest()],
