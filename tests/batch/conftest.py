@@ -26,6 +26,18 @@ class District:
     last_day: str
     model: str = MODEL
 
+    def log_with_ids_in_capitals(self, folder: Path, n: int = 2) -> Path:
+        """The district's log with its first `n` students' ids in capitals (a profile's id
+        written otherwise), as a Parquet file in `folder`."""
+        frame = self.log.frame.copy()
+        frame["student_id"] = frame["student_id"].astype(str)
+        first = sorted(frame["student_id"].unique())[:n]
+        chosen = frame["student_id"].isin(first)
+        frame.loc[chosen, "student_id"] = frame.loc[chosen, "student_id"].str.upper()
+        path = folder / "log.parquet"
+        frame.to_parquet(path)
+        return path
+
     def job_args(self, **extra) -> dict:
         return {
             "model_name": MODEL,

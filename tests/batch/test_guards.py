@@ -384,12 +384,7 @@ def test_log_ids_that_are_a_profiles_written_otherwise_are_counted(district, tmp
     from adaptive.batch.night_checks import warn_ids_written_otherwise
     from adaptive.errors import NightWarning
 
-    frame = district.log.frame.copy()
-    frame["student_id"] = frame["student_id"].astype(str)
-    two = sorted(frame["student_id"].unique())[:2]
-    frame.loc[frame["student_id"].isin(two), "student_id"] = frame["student_id"].str.upper()
-    data = tmp_path / "log.parquet"
-    frame.to_parquet(data)
+    data = district.log_with_ids_in_capitals(tmp_path)
     with pytest.warns(
         NightWarning, match="2 students of the log have no profile, but a profile's id"
     ):

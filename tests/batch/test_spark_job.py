@@ -384,16 +384,9 @@ def test_ids_the_catalog_lacks_are_named_on_spark_as_in_process(spark_ready, dis
     frame.loc[frame.index[:4], "skill_ids"] = typo
     data = tmp_path / "log.parquet"
     frame.to_parquet(data)
-    args = district.job_args(data=data, k=5)
-
-    def said(folder: str, **engine) -> list[str]:
-        with pytest.warns(NightWarning) as caught:
-            run_daily_job(DAY_1, tmp_path / folder, **engine, **args)
-        texts = [str(w.message) for w in caught if "the catalog does not have" in str(w.message)]
-        return [t.split(": ", 1)[1] for t in texts]  # after the log's name
-
-    ours = said("spark", engine="spark", master="local[2]")
-    assert ours == said("local") and len(ours) == 1
+    ours, theirs = night_warnings(district, tmp_path, data, "the catalog does not have")
+    ours, theirs = ([t.split(": ", 1)[1] for t in w] for w in (ours, theirs))  # after the log
+    assert ours == theirs and len(ours) == 1
     assert f"4 responses on 1 skill id the catalog does not have: {skill + 'x'!r} (4" in ours[0]
 
 
@@ -403,18 +396,17 @@ def test_log_ids_written_otherwise_are_counted_on_spark_as_in_process(
     """Students of the log whose id is a profile's once case (or leading zeros) is restored:
     counted by the Spark driver from its executors' students without a profile, as the
     in-process night counts them."""
-    frame = district.log.frame.copy()
-    frame["student_id"] = frame["student_id"].astype(str)
-    two = sorted(frame["student_id"].unique())[:2]
-    frame.loc[frame["student_id"].isin(two), "student_id"] = frame["student_id"].str.upper()
-    data = tmp_path / "log.parquet"
-    frame.to_parquet(data)
-    args = district.job_args(data=data, k=5)
+    data = district.log_with_ids_in_capitals(tmp_path)
+    ours, theirs = night_warnings(district, tmp_path, data, "of the log have no profile")
+    assert ours == theirs and ours[0].startswith("2 students of the log")
+
+
+def night_warnings(district, tmp_path, data, words: str) -> tuple[list[str], list[str]]:
+    """The night's warnings holding `words`, on Spark and in-process, for the log `data`."""
 
     def said(folder: str, **engine) -> list[str]:
         with pytest.warns(NightWarning) as caught:
-            run_daily_job(DAY_1, tmp_path / folder, **engine, **args)
-        return [str(w.message) for w in caught if "of the log have no profile" in str(w.message)]
+            run_daily_job(DAY_1, tmp_path / folder, **engine, **district.job_args(data=data, k=5))
+        return [str(w.message) for w in caught if words in str(w.message)]
 
-    ours = said("spark", engine="spark", master="local[2]")
-    assert ours == said("local") and ours[0].startswith("2 students of the log")
+    return said("spark", engine="spark", master="local[2]"), said("local")
