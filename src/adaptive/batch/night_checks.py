@@ -311,7 +311,7 @@ class OffCatalog:
         off = ~skills.isin(catalog.skill_index) & (per_skill > 0)
         items = pd.Index(log.items.astype(str))
         per_item = np.bincount(log.item, minlength=len(items))
-        known = items.isin(pd.Index([a.id for a in catalog.activities]))
+        known = items.isin(catalog.activity_index)
         # a log of question ids (no activity among them) keeps none: they are not typos, and
         # a school's could run to thousands
         stray = ~known & (per_item > 0) & (per_item[known].sum() * 2 > per_item.sum())
@@ -345,7 +345,7 @@ class OffCatalog:
         if self.skills:
             parts.append(_off_catalog_ids("skill", self.skills, catalog.skill_index))
         if self.items and self.listed * 2 > self.responses:
-            activities = pd.Index([a.id for a in catalog.activities])
+            activities = catalog.activity_index
             parts.append(_off_catalog_ids("activity", self.items, activities))
         if parts:
             warnings.warn(
