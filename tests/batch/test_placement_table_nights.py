@@ -12,7 +12,7 @@ import pytest
 from adaptive.batch import run_daily_job
 from adaptive.batch.job import read_profiles
 from adaptive.curriculum import Catalog
-from adaptive.errors import NightWarning, PlacementWarning
+from adaptive.errors import ConfigError, NightWarning, PlacementWarning
 
 DAY_1, DAY_2, DAY_3 = "2026-09-28", "2026-10-05", "2026-10-06"
 
@@ -92,6 +92,18 @@ def test_rows_of_students_on_no_roster_are_counted(district, tmp_path):
         run_daily_job(
             DAY_1, tmp_path / "ok", **district.job_args(placement=tmp_path / "last_year.csv")
         )
+
+
+def test_a_table_of_none_of_the_nights_students_is_refused(district, tmp_path):
+    """Another term's table (none of its students on the roster or in the log) was a warning
+    and the night ran as if it placed its students: refused, as a header-only table is."""
+    table_for(district, tmp_path)
+    table = tmp_path / "last_year.csv"
+    frame = pd.read_csv(table, dtype=str)
+    frame.assign(student_id="X" + frame["student_id"]).to_csv(table, index=False)
+    with pytest.raises(ConfigError, match="none of its 5 students is in a profile"):
+        run_daily_job(DAY_1, tmp_path / "out", **district.job_args(placement=table))
+    assert not list((tmp_path / "out").rglob("*.parquet"))
 
 
 def test_the_policys_grade_table_places_the_nights_students(district, tmp_path):

@@ -212,7 +212,7 @@ def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, distr
     from their grade on the others; both nights equal the in-process job byte for byte. A bad
     table is one error with file, line, column and value, found before any output."""
     from adaptive.curriculum import Catalog
-    from adaptive.errors import DataValidationError
+    from adaptive.errors import ConfigError, DataValidationError, PlacementWarning
 
     lines = district.profiles.read_text().splitlines()
     first = json.loads(lines[0])
@@ -223,6 +223,7 @@ def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, distr
     table = tmp_path / "last_year.csv"
     rows = [(sid, skill, 0.97) for sid in ("newcomer", profile_less) for skill in skills[:5]]
     rows.append((first["student_id"], skills[0], 0.03))
+    rows.append(("NEW0001", skills[0], 0.5))  # a student no roster names: counted, not placed
     frame = pd.DataFrame(rows, columns=["Student", "Skill", "Mastery"])
     frame.to_csv(table, index=False)
     names = {"student_id": "Student", "skill_id": "Skill", "mastery": "Mastery"}
@@ -231,8 +232,10 @@ def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, distr
     )
     local, spark = tmp_path / "local", tmp_path / "spark"
     for day in (DAY_1, DAY_2):
-        run_daily_job(day, spark, engine="spark", master="local[2]", **args)
-        run_daily_job(day, local, **args)
+        with pytest.warns(PlacementWarning, match="1 of its 4 students are in no profile"):
+            run_daily_job(day, spark, engine="spark", master="local[2]", **args)
+        with pytest.warns(PlacementWarning, match="1 of its 4 students are in no profile"):
+            run_daily_job(day, local, **args)
         got, want = parquet_files(spark, day), parquet_files(local, day)
         assert got and got.keys() == want.keys()
         assert [k for k in want if got[k] != want[k]] == []  # byte for byte
@@ -254,6 +257,12 @@ def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, distr
             run_daily_job(DAY_1, tmp_path / bad.stem, engine="spark", **{**args, "placement": bad})
         assert f"{bad.name}, {where}" in str(caught.value), str(caught.value)
         assert not list((tmp_path / bad.stem).rglob("*.parquet"))
+    # a table of none of the night's students (another term's file) places nobody: refused
+    others = tmp_path / "other_term.csv"
+    frame.assign(Student="X" + frame["Student"]).to_csv(others, index=False)
+    with pytest.raises(ConfigError, match="none of its 4 students is in a profile"):
+        run_daily_job(DAY_1, tmp_path / "others", engine="spark", **{**args, "placement": others})
+    assert not list((tmp_path / "others").rglob("*.parquet"))
 
 
 def test_answers_written_as_words_are_converted_before_spark(tmp_path):

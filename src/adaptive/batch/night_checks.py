@@ -483,16 +483,32 @@ def warn_placed_off_roster(
     source: str | None,
 ) -> int:
     """Count (and warn of) the placement table's students that no profile names and the log has
-    no answer of: nobody is placed from their rows (an id typed otherwise, e.g. a leading zero
-    lost in a spreadsheet). A count, never an id. Returns the count."""
+    no answer of (`check_placed_on_roster`). Returns the count."""
     known = set(profiles).union(str(s) for s in log_students)
     off = sum(1 for s in placement.students if s not in known)
+    check_placed_on_roster(off, len(placement.students), source)
+    return off
+
+
+def check_placed_on_roster(off: int, total: int, source: str | None) -> None:
+    """`off` of the placement table's `total` students are in no profile and have no answer
+    in the log: nobody is placed from their rows (an id typed otherwise, e.g. a leading zero
+    lost in a spreadsheet): a warning with the count, never an id. When that is every student
+    of the table (another term's or district's file), the night would run as if it placed its
+    students: refused, as a table with a header only is. Both engines count, then call this."""
+    name = source or "the placement table"
+    if total and off == total:
+        raise ConfigError(
+            f"{name}: none of its {total:,} students is in a profile or has an answer in the "
+            "log: it places nobody tonight (a table of another term or district? ids written "
+            "otherwise than in the roster, e.g. leading zeros lost?). Give the table of these "
+            "students, or leave the placement out"
+        )
     if off:
         warnings.warn(
-            f"{source or 'the placement table'}: {off:,} of its {len(placement.students):,} "
+            f"{name}: {off:,} of its {total:,} "
             "students are in no profile and have no answer in the log: their rows place nobody "
             "(ids written otherwise than in the roster, e.g. a leading zero lost?)",
             PlacementWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-    return off

@@ -103,6 +103,7 @@ from adaptive.batch.snapshot import (
 )
 from adaptive.batch.spark_placement import (
     checked_placement_parquet,
+    count_placed_off_roster,
     placement_duplicates,
     school_placement,
     with_placement,
@@ -628,6 +629,7 @@ def _run_schools(
         *(F.col(src).alias(name) for name, src in columns.items()),
         F.col("_metadata.row_index").alias("_row"),
     )
+    answered = log.select("student_id")  # every student of the log, as the in-process job's
     ts = F.col("timestamp")
     log = log.where(ts < _time_literal(night.cutoff_ns, nanos))
     if since is not None:
@@ -635,6 +637,7 @@ def _run_schools(
     students = _students_frame(session, profiles_path, previous)
     school_of = students.select("student_id", "school")
     if placed_rows is not None:
+        count_placed_off_roster(session, students, answered, placed_rows, night.placement_source)
         students = with_placement(session, students, log, placed_rows)
     log = log.join(school_of, "student_id", "left").withColumn(
         "school", F.coalesce(F.col("school"), F.lit(UNASSIGNED_SCHOOL))

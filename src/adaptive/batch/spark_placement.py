@@ -113,6 +113,19 @@ def placement_duplicates(session, target: Path, file: str, columns: Mapping[str,
     raise_problems([(listed, int(total))], columns)
 
 
+def count_placed_off_roster(session, students, log, target: Path, source: str | None) -> None:
+    """The table's students that no profile (or previous state) names and the log has no
+    answer of: counted by Spark (two numbers reach the driver) and said, or refused when that is
+    every student, as the in-process job does (`night_checks.check_placed_on_roster`)."""
+    from adaptive.batch.night_checks import check_placed_on_roster
+
+    placed = session.read.parquet(str(target)).select("student_id").distinct()
+    known = students.select("student_id").unionByName(log.select("student_id")).distinct()
+    off = placed.join(known, "student_id", "left_anti").count()
+    if off:
+        check_placed_on_roster(off, placed.count(), source)
+
+
 def with_placement(session, students, log, target: Path):
     """Step 3: the students frame with each student's placement rows (`placed`: a list of
     (skill_id, mastery)); a student only in the log joins their school, "unassigned"."""
