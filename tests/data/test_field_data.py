@@ -740,6 +740,32 @@ def test_partial_credit_scores_read_with_a_threshold(tmp_path):
         load_log(bad, mapping={"correct_threshold": 0.5})
 
 
+def test_a_threshold_that_cannot_be_meant_is_refused(tmp_path):
+    """A data scientist's trial: `--correct-threshold 60` on scores of 0-1 read every answer as
+    wrong (training logged AUC nan, accuracy 1.0, exit 0), 0.5 on a 0-100 column read 1 as
+    right, both without a word. Now each is one error with the column's range (exit 2)."""
+    header = "student_id,item_id,skill_ids,correct,timestamp\n"
+    rows = ["a,i1,k,0.5,2024-09-01T08:00:00Z", "a,i2,k,0.25,2024-09-01T09:00:00Z",
+            "b,i1,k,1,2024-09-01T08:00:00Z", "b,i2,k,0,2024-09-01T09:00:00Z"]  # fmt: skip
+    path = write(tmp_path, rows, header)
+    with pytest.raises(
+        ConfigError, match="reads every answer as wrong: the column's scores run from 0 to 1"
+    ):
+        load_log(path, mapping={"correct_threshold": 60})
+    with pytest.raises(ConfigError, match="reads every answer as right"):
+        load_log(path, mapping={"correct_threshold": 0})
+    scored = ["a,i1,k,50,2024-09-01T08:00:00Z", "a,i2,k,1,2024-09-01T09:00:00Z",
+              "b,i1,k,100,2024-09-01T08:00:00Z", "b,i2,k,0,2024-09-01T09:00:00Z"]  # fmt: skip
+    percent = write(tmp_path, scored, header, "pct.csv")
+    with pytest.raises(
+        ConfigError,
+        match="is a fraction, but the column's scores run from 0 to 100.*--correct-threshold 50",
+    ):
+        load_log(percent, mapping={"correct_threshold": 0.5})
+    assert load_log(percent, mapping={"correct_threshold": 50}).correct.sum() == 2
+    assert run(["validate", str(path), "--correct-threshold", "60"]) == 2
+
+
 def test_an_export_that_writes_its_answers_as_words(tmp_path):
     """ "Correct" / "Incorrect" in the correctness column: one clear error that says how to name
     the words; named (any case, on the command line too), they read as 1 and 0; a word outside

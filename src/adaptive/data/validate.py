@@ -34,7 +34,7 @@ from adaptive.data.times import (
     text_times,
     times_ns,
 )
-from adaptive.errors import DataValidationError, Problem
+from adaptive.errors import ConfigError, DataValidationError, Problem
 
 ISO_EXPECTED = (
     "an ISO 8601 date-time such as 2024-09-01T08:30:00Z (naive times are read as UTC; "
@@ -251,7 +251,34 @@ def _scores_at_threshold(
             bad, column, shown,
             f"a score (a number; read as right at or above {mapping.correct_threshold:g})",
         )  # fmt: skip
+    check_threshold_splits(
+        scores[~bad & ~right & ~wrong], mapping.correct_threshold, column, issues.source
+    )
     return ((scores >= mapping.correct_threshold) & ~wrong | right).astype(np.int8)
+
+
+def check_threshold_splits(scores: np.ndarray, threshold: float, column: str, source: str) -> None:
+    """A threshold that cannot be meant: a fraction (0.5) on a column of points or
+    percentages (any score above 0 would read as right), or one that reads every score of a
+    column of several scores as right (or every one as wrong): a `ConfigError` saying the
+    column's range, where the log would otherwise be read with one answer throughout."""
+    scores = scores[~np.isnan(scores)]
+    if len(scores) == 0:
+        return
+    low, high = float(scores.min()), float(scores.max())
+    where = f"{source}, column '{column}': --correct-threshold {threshold:g} (correct_threshold)"
+    if 0 < threshold < 1 < high and low >= 0:
+        raise ConfigError(
+            f"{where} is a fraction, but the column's scores run from {low:g} to {high:g} "
+            "(points or percentages): every score above 0 would read as right. Give the "
+            f"threshold on the column's own scale, e.g. --correct-threshold {threshold * high:g}"
+        )
+    if low < high and not low < threshold <= high:
+        side = "right" if threshold <= low else "wrong"
+        raise ConfigError(
+            f"{where} reads every answer as {side}: the column's scores run from {low:g} to "
+            f"{high:g}. Give a threshold within them (a score at or above it is a right answer)"
+        )
 
 
 def _among(word: pa.Array, words: list[str]) -> np.ndarray:
