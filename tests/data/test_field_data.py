@@ -1083,3 +1083,23 @@ def test_date_only_skill_rows_merge_wherever_the_days_other_answers_stand(tmp_pa
     ]  # fmt: skip
     assert [i for _, i, _ in got[0]] == ["i1", "i2", "i1", "i9"]  # file order of first rows
     assert [i for _, i, _ in got[1]] == ["i1", "i2", "i1", "i9"]
+
+
+def test_ids_written_as_whole_floats_read_as_the_parquet_numbers(tmp_path):
+    """A data scientist's trial: pandas wrote an id column with a gap as '14.0'; the CSV kept
+    '14.0' while the same column from Parquet read '14', so the roster's student '14' and the
+    log's '14.0' were served as two students. A column of whole floats now reads as integers;
+    a column that also holds other ids ('14.5', 'x') keeps its text."""
+    header = "student_id,item_id,skill_ids,correct,timestamp\n"
+    rows = ["14.0,i1,k,1,2024-09-01T08:00:00Z", "15.0,3.0,k,0,2024-09-01T08:00:00Z"]
+    path = write(tmp_path, rows, header)
+    log = load_log(path)
+    assert log.students.tolist() == ["14", "15"] and log.items.tolist() == [
+        "3.0",
+        "i1",
+    ]  # not all whole floats
+    frame = pd.read_csv(path)
+    frame.to_parquet(tmp_path / "log.parquet")
+    assert load_log(tmp_path / "log.parquet").students.tolist() == ["14", "15"]
+    mixed = write(tmp_path, [*rows, "14.5,i1,k,1,2024-09-01T08:00:00Z"], header, "mixed.csv")
+    assert load_log(mixed).students.tolist() == ["14.0", "14.5", "15.0"]

@@ -181,7 +181,24 @@ def _to_string(arr: pa.ChunkedArray | pa.Array) -> pa.Array:
             arr = as_int
     if not pa.types.is_string(arr.type):
         arr = pc.cast(arr, pa.string())
-    return pc.utf8_trim_whitespace(arr.fill_null(""))
+    return _whole_numbers_as_integers(pc.utf8_trim_whitespace(arr.fill_null("")))
+
+
+def _whole_numbers_as_integers(text: pa.Array) -> pa.Array:
+    """A text column whose every value is a whole number written as a float ("14.0": pandas
+    writes an id column with a gap that way) read as the integers, as the same column's numbers
+    read from Parquet or a frame are: else "14.0" in the log and "14" in the roster are two
+    students."""
+    filled = pc.not_equal(pc.utf8_length(text), 0)
+    if not pc.any(filled).as_py():
+        return text
+    floats = pc.match_substring_regex(text, _WHOLE_FLOAT)
+    if not pc.all(pc.or_(floats, pc.invert(filled))).as_py():
+        return text
+    return pc.replace_substring_regex(text, r"\.0+$", "")
+
+
+_WHOLE_FLOAT = r"^[+-]?\d+\.0+$"
 
 
 def _check_id(arr: pa.ChunkedArray, column: str, issues: Issues) -> pa.Array:
