@@ -107,6 +107,11 @@ class PlacementWarning(UserWarning):
     holds, or that no roster names); the message has counts, never an id."""
 
 
+class ExperimentWarning(UserWarning):
+    """An experiment was analysed as asked, but a figure cannot be read as usual (e.g. no
+    interval where the randomization units leave no degree of freedom); the message says which."""
+
+
 class CoverageWarning(UserWarning):
     """A model and a catalog (or a log) do not cover the same skills; the message has numbers."""
 

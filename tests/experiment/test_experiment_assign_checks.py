@@ -33,16 +33,46 @@ def test_one_school_for_two_arms_is_too_few_units_and_suggests_classes() -> None
         assign(_people(1, 4), ARMS, unit="school")
     message = str(caught.value)
     assert "too few units for the arms: the profiles hold 1 school for 2 arms" in message
-    assert "['new']" in message or "['control']" in message
+    assert "['control', 'new'] would get fewer than 2" in message
     assert "--unit class: the profiles hold 4 classes" in message
 
 
-def test_an_arm_left_empty_by_the_draw_is_refused() -> None:
-    """Three strata of one class each: seed 3 deals every class to 'control' (pinned)."""
-    with pytest.raises(AssignmentError, match=r"arm\(s\) \['new'\] got no class: 3 classes in 3"):
-        assign(_people(3, 1), ARMS, unit="class", seed=3)
-    a = assign(_people(3, 1), ARMS, unit="class", seed=1)  # another seed fills both arms
-    assert set(a.units["arm"]) == {"control", "new"}
+def test_one_school_per_arm_is_refused_for_it_has_no_interval() -> None:
+    """An evaluation lead's trial: two schools for two arms were accepted, and the analysis
+    printed a zero-width interval with p = 0.000 (false certainty). Two units per arm at least."""
+    with pytest.raises(AssignmentError, match="expected at least 2 schools per arm"):
+        assign(_people(2, 4), ARMS, unit="school")
+    a = assign(_people(4, 1), ARMS, unit="school", seed=0)
+    assert a.units["arm"].value_counts().tolist() == [2, 2]
+
+
+def test_an_analysis_without_degrees_of_freedom_gives_no_interval() -> None:
+    """An assignment of one school per arm (written before the rule above): the effect is
+    given without an interval or p-value, and a warning says why."""
+    import numpy as np
+
+    from adaptive.errors import ExperimentWarning
+    from adaptive.experiment.analyze import estimate_effects
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"arm": ["a"] * 20 + ["b"] * 20, "unit_id": ["s1"] * 20 + ["s2"] * 20,
+                          "stratum": "all", "y": rng.normal(size=40)})  # fmt: skip
+    with pytest.warns(ExperimentWarning, match="leave no degree of freedom"):
+        (effect,) = estimate_effects(frame, "y")
+    assert np.isfinite(effect.effect)
+    assert np.isnan([effect.ci_low, effect.ci_high, effect.p_value]).all()
+
+
+def test_an_arm_left_short_by_the_draw_is_refused() -> None:
+    """Six strata of one class each: seed 3 deals no class to 'new', seed 4 one (pinned)."""
+    with pytest.raises(
+        AssignmentError, match=r"arm\(s\) \['new'\] got too few classes \(new 0\): 6"
+    ):
+        assign(_people(6, 1), ARMS, unit="class", seed=3)
+    with pytest.raises(AssignmentError, match=r"\(new 1\).*another --seed"):
+        assign(_people(6, 1), ARMS, unit="class", seed=4)
+    a = assign(_people(6, 1), ARMS, unit="class", seed=5)  # another seed fills both arms
+    assert a.units["arm"].value_counts().to_dict() == {"control": 3, "new": 3}
 
 
 def test_save_refuses_to_replace_another_assignment(tmp_path) -> None:
@@ -75,7 +105,7 @@ def _cli_args(tmp_path, out, *extra: str) -> list[str]:
 
 
 def test_cli_assign_refuses_overwrite_without_force_and_an_empty_arm(tmp_path, capsys) -> None:
-    _write_profiles(tmp_path / "profiles.jsonl", _people(2, 4))
+    _write_profiles(tmp_path / "profiles.jsonl", _people(4, 4))
     out = tmp_path / "exp.json"
     assert cli_run(_cli_args(tmp_path, out, "--seed", "19")) == 0
     sealed = out.read_bytes()

@@ -152,7 +152,7 @@ def analyze(
     table = Table(
         title=f"{assignment.name}: effect against the reference arm, nights {start} to {end}",
         caption="students: with the outcome, in the arm / the reference arm (their arm is the "
-        "start night's class); means: raw, before the strata",
+        f"start night's {assignment.unit}'s); means: raw, before the strata",
     )
     columns = ("outcome", "arm", "effect", "95% interval", "p", "p (randomization)", "clusters",
                "students", "means")  # fmt: skip
@@ -160,11 +160,19 @@ def analyze(
         table.add_column(col)
     for e in effects.itertuples(index=False):
         table.add_row(e.outcome, f"{e.arm} - {e.reference}", f"{e.effect:+.4f}",
-                      f"[{e.ci_low:+.4f}, {e.ci_high:+.4f}]", f"{e.p_value:.3f}",
-                      "-" if e.p_randomization != e.p_randomization else f"{e.p_randomization:.3f}",
+                      _interval(e.ci_low, e.ci_high), _p(e.p_value), _p(e.p_randomization),
                       str(e.n_clusters), f"{e.n_arm:,} / {e.n_reference:,}",
                       f"{e.mean_arm:.4f} / {e.mean_reference:.4f}")  # fmt: skip
     console.print(table)
+
+
+def _interval(low: float, high: float) -> str:
+    """An effect's interval; "none" where the units leave no degree of freedom (NaN)."""
+    return "none (too few units)" if low != low else f"[{low:+.4f}, {high:+.4f}]"
+
+
+def _p(value: float) -> str:
+    return "-" if value != value else f"{value:.3f}"
 
 
 @experiment_app.command("power")

@@ -39,7 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from adaptive.dates import iso_day
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, ExperimentWarning
 
 if TYPE_CHECKING:
     from adaptive.experiment.assign import Assignment
@@ -105,7 +105,9 @@ def estimate_effects(
     # degrees of freedom (one stratum: close to CR1 and G - 2).
     n, q, n_strata = len(y), x.shape[1], int(strata.max()) + 1
     n_groups = int(groups.max()) + 1
-    df = max(n_groups - n_strata - q, 1)
+    if n_groups - n_strata - q < 1:
+        return _without_interval(data, outcome, arm, arms, n_groups, n_strata, params=fit.params)
+    df = n_groups - n_strata - q
     cr1 = n_groups / max(n_groups - 1, 1) * (n - 1) / max(n - q, 1)
     se = np.asarray(fit.bse) * np.sqrt(n_groups / df / cr1)
     t = stats.t.ppf(1 - (1 - level) / 2, df)
@@ -131,6 +133,41 @@ def estimate_effects(
             int(counts.get(arms[0], 0)),
             float(means.get(name, np.nan)),
             float(means.get(arms[0], np.nan)),
+        )  # fmt: skip
+        for j, name in enumerate(arms[1:])
+    ]
+
+
+def _without_interval(data, outcome, arm, arms, n_groups, n_strata, params) -> list[Effect]:
+    """The effects when the clusters leave no degree of freedom (an arm of one class or
+    school, or a stratum per cluster): the estimate without an interval or p-value (NaN), and a
+    warning saying why, where a zero-width interval with p = 0 would read as certainty."""
+    warnings.warn(
+        f"{outcome}: {n_groups} randomization units in {n_strata} strata leave no degree of "
+        "freedom for the clustered interval (an arm of one unit?): the differences are "
+        "given without an interval or p-value; they cannot be told from the units' own",
+        ExperimentWarning,
+        stacklevel=3,
+    )
+    counts, means = data[arm].value_counts(), data.groupby(arm)[outcome].mean()
+    nan = float("nan")
+    return [
+        Effect(
+            outcome,
+            name,
+            arms[0],
+            float(np.asarray(params)[j]),
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            len(data),
+            n_groups,
+            int(counts.get(name, 0)),
+            int(counts.get(arms[0], 0)),
+            float(means.get(name, nan)),
+            float(means.get(arms[0], nan)),
         )  # fmt: skip
         for j, name in enumerate(arms[1:])
     ]

@@ -215,14 +215,21 @@ def assign(
     return Assignment(unit, int(seed), _arm_records(arms), units, profiles_sha256)
 
 
+#: Units an arm needs for its effect to have an interval (clustered by unit).
+MIN_UNITS_PER_ARM = 2
+
+
 def _check_every_arm_has_units(
     units: pd.DataFrame, arms: list[str], unit: str, people: pd.DataFrame
 ) -> None:
-    """AssignmentError when an arm got no unit: fewer units than arms (suggest a finer unit),
-    or strata of a single unit each dealt from random first arms that skipped an arm (another
-    seed or more units). An experiment with an empty arm has no effect to estimate."""
-    empty = [arm for arm in arms if not (units["arm"] == arm).any()]
-    if not empty:
+    """AssignmentError when an arm got fewer than two units: fewer units than that (suggest a
+    finer unit), or strata of few units each dealt from random first arms that skipped an arm
+    (another seed or more units). An arm without a unit has no effect to estimate; an arm of
+    one unit has no interval (its difference cannot be told from that class's or school's
+    own: the clustered analysis has no degree of freedom left)."""
+    counts = units["arm"].value_counts()
+    short = [arm for arm in arms if counts.get(arm, 0) < MIN_UNITS_PER_ARM]
+    if not short:
         return
     plural = {"class": "classes", "school": "schools"}[unit]
     n = len(units)
@@ -230,17 +237,22 @@ def _check_every_arm_has_units(
     if unit == "school" and "class_id" in people:
         n_classes = people.loc[people["class_id"].astype(str) != "", "class_id"].nunique()
         finer = f" (--unit class: the profiles hold {n_classes} classes)" if n_classes else ""
-    if n < len(arms):
+    expected = (
+        f"expected at least {MIN_UNITS_PER_ARM} {plural} per arm (with one, the arm's "
+        f"difference cannot be told from its {unit}'s own: no interval)"
+    )
+    if n < MIN_UNITS_PER_ARM * len(arms):
         raise AssignmentError(
             f"too few units for the arms: the profiles hold {n} {unit if n == 1 else plural} "
-            f"for {len(arms)} arms {arms}, so arm(s) {empty} would get none; expected at least "
-            f"one {unit} per arm: randomize a finer unit{finer} or use fewer arms"
+            f"for {len(arms)} arms {arms}, so arm(s) {short} would get fewer than "
+            f"{MIN_UNITS_PER_ARM}; {expected}: randomize a finer unit{finer} or use fewer arms"
         )
+    got = ", ".join(f"{arm} {int(counts.get(arm, 0))}" for arm in short)
     raise AssignmentError(
-        f"arm(s) {empty} got no {unit}: {n} {plural} in {units['stratum'].nunique()} strata, "
-        f"each stratum dealt from a random first arm, so with this few {plural} per stratum an "
-        f"arm can stay empty; expected every arm to get at least one {unit}: randomize a finer "
-        f"unit{finer}, more {plural}, or fewer arms"
+        f"arm(s) {short} got too few {plural} ({got}): {n} {plural} in "
+        f"{units['stratum'].nunique()} strata, each stratum dealt from a random first arm, so "
+        f"with this few {plural} per stratum an arm can come out short; {expected}: another "
+        f"--seed, a finer unit{finer}, more {plural}, or fewer arms"
     )
 
 
@@ -295,11 +307,14 @@ def _arm_records(arms: Mapping[str, str | Path | PolicyConfig]) -> dict[str, dic
             "config": json.loads(json.dumps(config.to_dict())),
         }
         settings[name] = batch_settings(config)
-    if len(set(settings.values())) > 1:  # the night builds one batch for every arm
+    # the night builds one batch (and places its new students once) for every arm; compared as
+    # JSON text: a grade table is a mapping
+    if len({json.dumps(v, sort_keys=True, default=str) for v in settings.values()}) > 1:
         listed = "; ".join(f"{name}: {value}" for name, value in settings.items())
         raise ConfigError(
             "the arms' policies differ in what a night's batch is built with (default daily "
-            f"minutes, progress window, repeatable kinds: {listed}); the night builds one batch "
-            "for every arm: give them the same values and let the weights differ"
+            f"minutes, progress window, repeatable kinds, grade table: {listed}); the night "
+            "builds one batch for every arm: give them the same values and let the weights "
+            "differ"
         )
     return out
