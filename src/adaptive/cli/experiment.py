@@ -151,8 +151,8 @@ def analyze(
                            profiles=profiles, permutations=permutations, seed=seed)  # fmt: skip
     table = Table(
         title=f"{assignment.name}: effect against the reference arm, nights {start} to {end}",
-        caption="students: with the outcome, in the arm / the reference arm (their arm is the "
-        f"start night's {assignment.unit}'s); means: raw, before the strata",
+        caption="students: with the outcome, in the arm / the reference arm (their arm is their "
+        "unit's, class or school, on the start night); means: raw, before the strata",
     )
     columns = ("outcome", "arm", "effect", "95% interval", "p", "p (randomization)", "clusters",
                "students", "means")  # fmt: skip
