@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from adaptive.cli import run as cli_run
+from adaptive.errors import ConfigError
 from adaptive.experiment.assign import Assignment, AssignmentError, assign
 from adaptive.policy import PolicyConfig
 
@@ -161,3 +162,18 @@ def test_assign_quiet_prints_only_the_written_line(tmp_path, capsys) -> None:
     assert run(args) == 0
     out = capsys.readouterr().out
     assert "wrote" in out and "strata" not in out and "policy sha256" not in out
+
+
+def test_arms_with_a_grade_table_are_compared_not_crashed_on() -> None:
+    """An evaluation lead's trial: any arm whose policy had a `[grade_table]` crashed `assign`
+    (unhashable dict, exit 1). The same table in every arm is an experiment on the weights;
+    tables that differ are refused (the night places its new students once, for every arm)."""
+    table = {"-1": 0.9, "0": 0.5, "1": 0.1}
+    same = {"control": PolicyConfig().with_(grade_table=table),
+            "new": PolicyConfig(weights={"interest": 0.0}).with_(grade_table=table)}  # fmt: skip
+    assert set(assign(_people(4, 4), same, unit="class").units["arm"]) == {"control", "new"}
+    differ = {"control": PolicyConfig(), "new": PolicyConfig().with_(grade_table=table)}
+    with pytest.raises(
+        ConfigError, match="differ in what a night's batch is built with.*grade table"
+    ):
+        assign(_people(4, 4), differ, unit="class")
