@@ -1103,3 +1103,15 @@ def test_ids_written_as_whole_floats_read_as_the_parquet_numbers(tmp_path):
     assert load_log(tmp_path / "log.parquet").students.tolist() == ["14", "15"]
     mixed = write(tmp_path, [*rows, "14.5,i1,k,1,2024-09-01T08:00:00Z"], header, "mixed.csv")
     assert load_log(mixed).students.tolist() == ["14.0", "14.5", "15.0"]
+
+
+def test_one_column_given_for_two_fields_is_refused(tmp_path):
+    """A data scientist's trial: `--student-col Item --item-col Item` read every item as its
+    own student (exit 0, 'students 6,109 | items 6,109'). Now one error naming both fields; an
+    item's column may still name its skill (each item its own skill)."""
+    header = "student_id,item_id,skill_ids,correct,timestamp\n"
+    path = write(tmp_path, ["a,i1,k,1,2024-09-01T08:00:00Z"], header)
+    with pytest.raises(ConfigError, match="'item_id' is given for both student_id and item_id"):
+        load_log(path, mapping={"student_id": "item_id"})
+    assert load_log(path, mapping={"skill_ids": "item_id"}).skills.tolist() == ["i1"]
+    assert run(["validate", str(path), "--student-col", "item_id"]) == 2

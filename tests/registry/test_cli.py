@@ -151,6 +151,26 @@ def test_train_with_the_catalog_gives_bkt_the_skills_its_log_never_mentions(
     assert code == 2 and "does not take a catalog" in out and "Traceback" not in out
 
 
+def test_train_refuses_a_bad_name_and_another_districts_catalog_before_the_fit(
+    small_log, sqlite_uri, tmp_path, monkeypatch, capsys
+):
+    """A data scientist's trial: `--name a/b` fitted the model, then failed with an internal
+    error (exit 1); a catalog of another district (no skill of the log) was a warning, and the
+    promoted model served every student from population defaults. Both: exit 2, before fitting."""
+    path = tmp_path / "responses.parquet"
+    small_log.frame.to_parquet(path)
+    common = ["train", "--model", "bkt", "--data", str(path), "--folds", "2"]
+    common += ["--tracking-uri", sqlite_uri]
+    for name in ("a/b", "a:b", " "):
+        code, out = run_cli([*common, "--name", name], monkeypatch, capsys)
+        assert code == 2 and "a registered model's name cannot be" in out, out
+        assert "internal error" not in out and "Traceback" not in out
+    other = Catalog(skills=(Skill("g3.NF.1"),), activities=(Activity("a1", "A1", ("g3.NF.1",)),))
+    other.to_json(tmp_path / "other.json")
+    code, out = run_cli([*common, "--catalog", str(tmp_path / "other.json")], monkeypatch, capsys)
+    assert code == 2 and "none of its 1 skills is one of the log's" in out, out
+
+
 def test_batch_reads_a_district_folder_as_recommend_does(sqlite_uri, tmp_path, monkeypatch, capsys):
     """`adaptive simulate --out DIR`, then `adaptive batch --district DIR` and `adaptive report
     --district DIR` (as `recommend --district DIR`): the same night as naming its three

@@ -203,6 +203,7 @@ class ColumnMapping:
             if extra:
                 raise ConfigError(f"{where}: 'skills_from' has unknown key(s) {', '.join(extra)}")
             skills_from = SkillsFrom(**{k: str(v) for k, v in skills_from.items()})
+        _check_one_field_per_column(mapping, tuple(student), optional, where)
         return cls(
             student_id=tuple(student),
             item_id=mapping.get("item_id", "item_id"),
@@ -234,6 +235,28 @@ class ColumnMapping:
         if self.skills_from is None:
             needed["skill_ids"] = [self.skill_ids]
         return needed
+
+
+def _check_one_field_per_column(
+    mapping: Mapping[str, Any], student: tuple[str, ...], optional: dict[str, str], where: str
+) -> None:
+    """One column read as two fields (`--student-col Item --item-col Item`: every response
+    its own student) is a slip: refused, naming both. An item's column may also be its skill's
+    (each item its own skill)."""
+    roles = [("student_id", c) for c in student]
+    roles += [(key, mapping.get(key, key)) for key in ("item_id", "correct")]
+    roles += [("time", mapping["time"])] if mapping.get("time") else []
+    roles += list(optional.items())
+    skills = mapping.get("skills_from") is None and mapping.get("skill_ids", "skill_ids")
+    seen: dict[str, str] = {}
+    for role, column in [*roles, *([("skill_ids", skills)] if skills else [])]:
+        other = seen.get(column)
+        if other is not None and {other, role} != {"item_id", "skill_ids"}:
+            raise ConfigError(
+                f"{where}: column {column!r} is given for both {other} and {role}; expected "
+                "one column per field (an item's column may also name its skill)"
+            )
+        seen.setdefault(column, role)
 
 
 def _answer_words(mapping: Mapping[str, Any], where: str) -> tuple[tuple[str, ...], ...]:

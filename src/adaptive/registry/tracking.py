@@ -102,6 +102,31 @@ def resolve_log(
     return load_log(data, mapping=mapping, quarantine=quarantine)
 
 
+def check_model_name(name: str) -> None:
+    """A name the model registry takes: not empty, without '/' or ':' (MLflow's rule), found
+    before a fit of minutes, not after it."""
+    bad = [c for c in "/:" if c in name]
+    if not name.strip() or bad:
+        got = "empty" if not name.strip() else f"with {' and '.join(repr(c) for c in bad)}"
+        raise ConfigError(
+            f"--name {name!r}: a registered model's name cannot be {got}; expected a name such "
+            "as 'district' or 'district-math'"
+        )
+
+
+def check_catalog_covers_log(catalog: Catalog, log: ResponseLog) -> None:
+    """A catalog that shares no skill with the log is another district's (or another
+    subject's): the model would know the catalog's skills from no answer at all, and the
+    nightly job would serve every student from population defaults. Refused."""
+    if len(log.skills) and not catalog.skill_index.isin(log.skills).any():
+        shown = ", ".join(repr(s) for s in log.skills[:3])
+        raise ConfigError(
+            f"--catalog: none of its {len(catalog.skill_index):,} skills is one of the log's "
+            f"{len(log.skills):,} ({shown}, ...): another district's or subject's catalog? "
+            "Expected the catalog the log's skills come from"
+        )
+
+
 def train_model(
     spec: str | Path,
     data: str | Path | ResponseLog,
@@ -122,9 +147,13 @@ def train_model(
     takes one, BKT), so a skill the log never mentions starts from its graph neighbours'
     parameters instead of being unknown to the nightly job; other models refuse it.
     """
+    if registered_name is not None:
+        check_model_name(registered_name)  # before the fit, not after it
     log = resolve_log(data, mapping, quarantine)
     spec_info = load_spec(spec)
     model = build_model(spec)
+    if catalog is not None:
+        check_catalog_covers_log(catalog, log)
     if catalog is not None and "catalog" not in inspect.signature(model.fit).parameters:
         raise ConfigError(
             f"--catalog: the model spec {spec_info['name']!r} ({type(model).__name__}) does "
