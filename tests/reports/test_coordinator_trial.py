@@ -131,6 +131,41 @@ def test_report_of_a_date_is_the_same_whatever_later_nights_are_run(report_distr
     assert unit_pages(tmp_path / "after") == before
 
 
+def test_nights_back_filled_after_a_report_never_change_it(report_district, tmp_path):
+    """An evaluation lead's trial: a night of the year's first weeks back-filled after the
+    report's own night replaced the baseline (the earliest night by date), and a report for the
+    same date changed on every page (5% on track -> 4%, median growth 1.3 -> 0.3). A report now
+    reads only the nights served before its own; the year's baseline is its first night served
+    in the first weeks, which a later back-fill does not replace."""
+    import warnings
+
+    from adaptive.batch import run_daily_job
+    from adaptive.batch.writer import served_order
+
+    d = report_district
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    later = shifted(d.day, 7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nights before the log's answers, back-filled ones
+        run_daily_job("2026-09-21", batch, **d.job_args(backfill=True))
+        run_daily_job(later, batch, **d.job_args())
+        build(d, batch, tmp_path / "day", norm=Norm(min_weeks=4))
+        build_site(batch, later, tmp_path / "later", catalog=d.catalog, profiles=d.profiles,
+                   norm=Norm(min_weeks=4))  # fmt: skip
+        run_daily_job("2026-09-14", batch, **d.job_args(backfill=True))
+    assert served_order(batch) == [d.day, "2026-09-21", later, "2026-09-14"]
+    build(d, batch, tmp_path / "day-again", norm=Norm(min_weeks=4))
+    assert unit_pages(tmp_path / "day-again") == unit_pages(tmp_path / "day")
+    district = text_of(unit_pages(tmp_path / "day")["index.html"].decode())
+    assert "the year's start, 2026-09-01" in district  # nothing served before d.day
+    build_site(batch, later, tmp_path / "later-again", catalog=d.catalog, profiles=d.profiles,
+               norm=Norm(min_weeks=4))  # fmt: skip
+    assert unit_pages(tmp_path / "later-again") == unit_pages(tmp_path / "later")
+    district = text_of(unit_pages(tmp_path / "later")["index.html"].decode())
+    assert "Baseline: 2026-09-21 (the school year's first night served)" in district
+
+
 def test_a_night_of_the_years_first_weeks_is_the_baseline(report_district, tmp_path):
     d = report_district
     batch = tmp_path / "batch"
@@ -139,7 +174,7 @@ def test_a_night_of_the_years_first_weeks_is_the_baseline(report_district, tmp_p
     norm = Norm(min_weeks=4)
     build(d, batch, tmp_path / "site", norm=norm)
     district = text_of((tmp_path / "site" / "index.html").read_text())
-    assert "Baseline: 2026-09-08 (the first report of the school year);" in district
+    assert "Baseline: 2026-09-08 (the school year's first night served);" in district
     pages = unit_pages(tmp_path / "site")
     fake_night(batch, d.day, shifted(d.day, -1), 0.9)
     build(d, batch, tmp_path / "again", norm=norm)
@@ -154,8 +189,8 @@ def test_pages_say_growth_cannot_be_judged_yet_instead_of_not_on_track(report_di
     district = text_of((site / "index.html").read_text())
     # the night itself is the first of the school year: the baseline, 0 weeks ago
     assert (
-        f"Growth cannot be judged yet: 0.0 weeks since the baseline, {d.day} (the first report of "
-        f"the school year); it is judged from 6 weeks on ({shifted(d.day, 42)})."
+        f"Growth cannot be judged yet: 0.0 weeks since the baseline, {d.day} (the school year's "
+        f"first night served); it is judged from 6 weeks on ({shifted(d.day, 42)})."
     ) in district
     klass = next(site.glob("schools/*/*/index.html"))
     for page in (site / "index.html", klass, klass.parent / "students.html"):

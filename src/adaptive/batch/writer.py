@@ -133,7 +133,43 @@ def finish_date_listing(
     files: the driver then reads none of them)."""
     marker = date_dir(out, tables[0], date) / "_SUCCESS.json"
     atomic_write_bytes(marker, sealed_json({**extra, "partitions": listing}))
+    record_served(out, date)
     return marker
+
+
+#: The nights of an output folder in the order they were first served (`record_served`).
+SERVED_ORDER = "_served_nights.json"
+
+
+def record_served(out: Path, date: str) -> None:
+    """Add `date` to the folder's nights in serving order, once (a re-run or a resumed night
+    keeps its place). A report of a night reads only the nights served before it
+    (`served_before`), so a night back-filled later never changes it. Written under the job's
+    lock, atomically, sealed."""
+    nights = served_order(out) or []
+    if date not in nights:
+        atomic_write_bytes(Path(out) / SERVED_ORDER, sealed_json({"nights": [*nights, date]}))
+
+
+def served_order(out: Path) -> list[str] | None:
+    """The folder's nights in the order they were first served; None for a folder written
+    before the order was recorded."""
+    path = Path(out) / SERVED_ORDER
+    if not path.is_file():
+        return None
+    return [str(n) for n in read_sealed_json(path, f"batch output {path}").get("nights", [])]
+
+
+def served_before(out: Path, date: str, nights: list[str]) -> list[str]:
+    """Those of `nights` served before `date` was, in serving order (nights of a folder
+    written before the order was recorded first, by date). Without a record of `date`, all of
+    `nights` by date."""
+    order = served_order(out) or []
+    if date not in order:
+        return sorted(nights)
+    rank = {night: i for i, night in enumerate(order)}
+    earlier = [n for n in nights if rank.get(n, -1) < rank[date]]
+    return sorted(earlier, key=lambda n: (rank.get(n, -1), n))
 
 
 def date_listing(out: Path, tables: tuple[str, ...], date: str) -> dict | None:

@@ -8,14 +8,14 @@ school year; in between it is linear. Method, per student of grade g on date D:
 2. level(D)  = 12 * (share(D) - start_g) / (end_g - start_g): where on the norm's year the
                student stands, in months (0 = the norm at the year's start, 12 = at its end);
 3. growth    = level(D) - level(B) over the months elapsed from a baseline B (`choose_baseline`):
-               the earliest batch output of D's school year dated within its first
-               `baseline_weeks` weeks (and not after D), which measures the year's start; else
+               the first night served (in the order the folder's nights were run) of D's school
+               year dated within its first `baseline_weeks` weeks (and not after D, served
+               before D), which measures the year's start; else
                the year's start itself with every student assumed on the norm (level(B) = 0).
                A student absent from B's output, or with no answer by then (their mastery a
                placement), is assumed on the norm at B: level(B) = months from the year's start
-               to B. The baseline depends on D's school year alone, never on the latest night
-               before D: a report of D is the same whatever nights are run later (a night
-               back-filled between the year's first weeks and D changes nothing);
+               to B. A report of D reads only nights served before D, so it is the same
+               whatever nights are run or back-filled later;
 4. on track  = growth >= target_years * elapsed months (1.5 years per school year by default);
                `annualized` = growth * 12 / elapsed months. Growth is judged only once
                `min_weeks` weeks have passed since B (`Baseline.judged`): before, over a few days,
@@ -35,7 +35,7 @@ measurement uncertainty is taken into account).
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -170,19 +170,25 @@ def level_months(
     return (share - start) * scale, se_share * scale
 
 
-def choose_baseline(norm: Norm, date: str, nights: Iterable[str]) -> str | None:
+def choose_baseline(
+    norm: Norm, date: str, nights: Iterable[str], served_rank: Mapping[str, int] | None = None
+) -> str | None:
     """The night whose batch output measures the school year's start for a report of `date`:
-    the earliest of `nights` in `date`'s school year, within its first `norm.baseline_weeks`
-    weeks and not after `date`; None when there is none (the baseline is then the year's start,
-    every student assumed on the norm). A function of `date`'s school year only: nights after
-    the year's first weeks (the previous night, one back-filled later) never become a baseline,
-    so a report of `date` is reproducible whatever nights are run afterwards."""
+    of `nights` in `date`'s school year, within its first `norm.baseline_weeks` weeks and not
+    after `date`, the first served (`served_rank`, the folder's serving order; nights it does not
+    rank first, then the earliest date); None when there is none (the baseline is then the
+    year's start, every student assumed on the norm). Nights after the year's first weeks never
+    become a baseline, and the report reads only nights served before `date`
+    (`BatchRun.earlier_dates`), so a report of `date` is the same whatever nights are run or
+    back-filled afterwards; a night back-filled into the first weeks does not replace the
+    year's baseline for later reports either."""
     year_start = norm.year_start_of(date)
     window_end = year_start + pd.Timedelta(weeks=norm.baseline_weeks)
     first = [
         n for n in nights if year_start <= pd.Timestamp(n) < window_end and n <= date
     ]  # ISO days compare as text
-    return min(first) if first else None
+    rank = served_rank or {}
+    return min(first, key=lambda n: (rank.get(n, -1), n)) if first else None
 
 
 @dataclass(frozen=True)
@@ -202,7 +208,7 @@ class Baseline:
     def label(self) -> str:
         """The baseline in words, as the pages say it."""
         if self.measured:
-            return f"{self.date} (the first report of the school year)"
+            return f"{self.date} (the school year's first night served)"
         return f"the year's start, {self.date} (each student assumed on the norm then)"
 
     def sentence(self) -> str:

@@ -297,7 +297,7 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole) -> Context:
         norm=norm,
         overrides=applied_overrides(run.out, run.date),
         history_dates=earlier[-HISTORY_DATES:],
-        baseline_date=choose_baseline(norm, run.date, [*earlier, run.date]),
+        baseline_date=choose_baseline(norm, run.date, [*earlier, run.date], run.served_rank()),
         class_id=class_id,
         whole_district=whole,
     )
@@ -704,12 +704,12 @@ def _method(norm: Norm) -> str:
         f"mastered at the start ({pct(norm.start)}) and the end ({pct(norm.end)}) of the school "
         f"year (which starts on {e(norm.year_start)}). A student's share of grade-level skills "
         "mastered (mean P(mastered)) is placed on that line in months, 12 months being one school "
-        "year. Growth is the change since the baseline: the first report of the school year when "
-        f"one was run in its first {norm.baseline_weeks:g} weeks, else the year's start with "
-        "every student assumed on the norm then (a student absent from that first report, or "
-        "who had not answered yet, is assumed on the norm on its date). The baseline depends on "
-        "the school year only, so a report shows the same figures whatever nights are run "
-        f"later. Growth is judged from {norm.min_weeks:g} weeks after the baseline on; before, "
+        "year. Growth is the change since the baseline: the school year's first night served "
+        f"(in the order the nights were run) dated in its first {norm.baseline_weeks:g} weeks, "
+        "else the year's start with every student assumed on the norm then (a student absent "
+        "from that night, or who had not answered yet, is assumed on the norm on its date). A "
+        "report reads only the nights served before its own, so it shows the same figures "
+        f"whatever nights are run or back-filled later. Growth is judged from {norm.min_weeks:g} weeks after the baseline on; before, "
         "the pages say it cannot be judged yet. A student is on track when growth reaches "
         f"{norm.target_years:g} times the months elapsed. Students who have not answered "
         "anything yet (their mastery is a placement from their grade, not a measurement) and "

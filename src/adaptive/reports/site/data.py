@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from adaptive.batch.writer import date_dir, partition_path
+from adaptive.batch.writer import date_dir, partition_path, served_before, served_order
 from adaptive.curriculum import read_profiles
 from adaptive.errors import ArtifactError, ConfigError
 from adaptive.files import read_sealed_json, read_user_text
@@ -81,10 +81,17 @@ class BatchRun:
         return cls(out, date, tuple(schools), str(doc.get("model")), str(doc.get("model_version")))
 
     def earlier_dates(self) -> list[str]:
-        """Dates before this one with a students output (for mastery over time), oldest first."""
+        """Dates before this one with a students output that were served before it (for
+        mastery over time and the baseline), oldest first: a night back-filled after this one
+        was served changes none of its reports."""
         root = self.out / "students"
         found = [p.name.removeprefix("date=") for p in root.glob("date=*") if p.is_dir()]
-        return sorted(d for d in found if d < self.date)
+        return sorted(served_before(self.out, self.date, [d for d in found if d < self.date]))
+
+    def served_rank(self) -> dict[str, int]:
+        """Each night's place in the order the folder's nights were first served (empty for
+        a folder written before the order was recorded)."""
+        return {night: i for i, night in enumerate(served_order(self.out) or [])}
 
 
 @dataclass
