@@ -3,6 +3,8 @@ that you know X" of a skill the student never answered (known from the placement
 
 from __future__ import annotations
 
+import json
+
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
 from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentView
 
@@ -65,20 +67,32 @@ def test_policy_eval_scores_the_researchers_own_policy_file(tmp_path, capsys) ->
     from adaptive.cli import app, run
 
     own = tmp_path / "mine.toml"
-    own.write_text("[weights]\nreadiness = 0.0\ninterest = 0.0\nexploration = 2.0\n")
+    own.write_text(
+        "mastery_threshold = 0.7\ntarget_p_correct = 0.75\n"
+        "[weights]\nreadiness = 0.0\ninterest = 0.0\nexploration = 2.0\n"
+    )
     args = [
         "policy-eval", "--students", "30", "--seeds", "1", "--activities", "5",
-        "--simulators", "bkt", "--policies", "adaptive,random", "--bootstrap", "20",
+        "--simulators", "bkt", "--policies", "adaptive,random,curriculum-mastery,greedy-target",
+        "--bootstrap", "20",
     ]  # fmt: skip
     runner = CliRunner()
-    means = []
+    means = {}
     for extra, out in (([], "shipped"), (["--policy", str(own)], "mine")):
         res = runner.invoke(app, [*args, *extra, "--out", str(tmp_path / out)])
         assert res.exit_code == 0, res.output
         table = pd.read_csv(tmp_path / out / "policy_eval.csv")
-        pick = (table.policy == "adaptive") & (table.metric == "skills_gained")
-        means.append(table[pick]["mean"].to_numpy())
-    assert not (means[0] == means[1]).all()
+        gained = table[table.metric == "skills_gained"]
+        means[out] = gained.set_index(["policy", "n_activities"])["mean"]
+    assert not (means["shipped"]["adaptive"] == means["mine"]["adaptive"]).all()
+    # an evaluation lead's trial: the file's thresholds moved the baselines too (curriculum-
+    # mastery, greedy-target), so 'adaptive - baseline' could not be compared across files;
+    # and nothing said which policy a table scored
+    baselines = means["shipped"].drop("adaptive")
+    pd.testing.assert_series_equal(baselines, means["mine"].drop("adaptive"))
+    recorded = json.loads((tmp_path / "mine" / "policy_eval_settings.json").read_text())
+    assert recorded["policy_source"].startswith("mine.toml (sha256 ")
+    assert recorded["policy_config"]["mastery_threshold"] == 0.7
     bad = tmp_path / "bad.toml"
     bad.write_text("[weights]\nreadyness = 1.0\n")
     assert run([*args, "--policy", str(bad), "--out", str(tmp_path / "bad")]) == 2

@@ -253,6 +253,15 @@ def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
             console.print(f"[bold yellow]{escape(short[sid].sentence)}[/]", soft_wrap=True)
 
 
+def _policy_source(policy: Path | None) -> str:
+    """The scored policy as the settings file records it: its file name and sha256."""
+    if policy is None:
+        return "default"
+    from adaptive.files import file_sha256
+
+    return f"{Path(policy).name} (sha256 {file_sha256(Path(policy))})"
+
+
 def policy_eval(
     students: Annotated[int, typer.Option("--students", min=1, help="Students per cell.")] = 2000,
     seeds: Annotated[
@@ -295,8 +304,9 @@ def policy_eval(
 ) -> None:
     """Run the simulation matrix (policies x simulators x seeds) and write policy_eval.csv.
 
-    `--policy` scores your own policy TOML as `adaptive` (the baselines and the ceiling are the
-    same); the simulators run on their built-in catalogs (the district's 120 skills, the Junyi
+    `--policy` scores your own policy TOML as `adaptive` (the baselines and the ceiling keep the
+    shipped settings, so two runs on the same seeds are paired); `policy_eval_settings.json`
+    records which policy was scored; the simulators run on their built-in catalogs (the district's 120 skills, the Junyi
     map, a generated graph), not on a catalog of yours."""
     from adaptive.evaluation.policy_eval import POLICY_NAMES, EvalSettings, evaluate_policies
     from adaptive.policy import PolicyConfig
@@ -313,6 +323,7 @@ def policy_eval(
         policies=tuple(p.strip() for p in policies.split(",")) if policies else POLICY_NAMES,
         n_boot=n_boot, first_seed=first_seed,
         policy_config=PolicyConfig.from_toml(policy) if policy else PolicyConfig.default(),
+        policy_source=_policy_source(policy),
     )  # fmt: skip
     started = time.perf_counter()
 

@@ -71,6 +71,7 @@ policy's mean gain over the ceiling's in the same cell (gain metrics only).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import hashlib
 import io
@@ -195,6 +196,15 @@ class EvalSettings:
     placement: str = "grade"
     diagnostic_questions: int = 10
     mastery_source: str = "tracer"
+    #: where `policy_config` came from, as the settings file records it (a file's name and
+    #: sha256; "default": the shipped policy)
+    policy_source: str = "default"
+
+    def to_dict(self) -> dict:
+        """The settings as `policy_eval_settings.json` records them beside the table."""
+        doc = dataclasses.asdict(self)
+        doc["policy_config"] = self.policy_config.to_dict()
+        return doc
 
     def __post_init__(self) -> None:
         if self.students < 1 or self.seeds < 1:
@@ -429,7 +439,9 @@ def run_policy(
     "truth" hands the policies the simulator's true mastery every day (`MASTERY_SOURCES`)."""
     cat = cohort.catalog
     ctx = catalog_arrays(cat)
-    cfg = config or PolicyConfig.default()
+    # only `adaptive` is scored with the given config: the baselines and the ceiling keep the
+    # default's thresholds and placement, so two policy files face the same baselines
+    cfg = (config if policy_name == OURS else None) or PolicyConfig.default()
     sim = cohort.simulator()
     n, n_s = len(cohort.grade), len(cat.skills)
     ids = list(cohort.student_ids)
@@ -777,7 +789,13 @@ def evaluate_policies(
     table = summarize(long, settings.n_boot, seed=settings.first_seed)
     if out_dir is not None:
         write_outputs(table, Path(out_dir))
+        settings_json = json.dumps(settings.to_dict(), indent=2, sort_keys=True, default=str)
+        atomic_write_bytes(Path(out_dir) / SETTINGS_FILE, (settings_json + "\n").encode())
     return table
+
+
+#: Beside `policy_eval.csv`: what was run, the scored policy's config and source included.
+SETTINGS_FILE = "policy_eval_settings.json"
 
 
 def _error_bars(rows: pd.DataFrame) -> list[np.ndarray]:
