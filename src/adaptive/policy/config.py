@@ -460,7 +460,9 @@ def _line_named(text: str, message: str) -> str:
         for number, line in enumerate(lines[start or 0 :], start=(start or 0) + 1):
             if start is not None and key.match(line):
                 return f", line {number}"
-    named = [*re.findall(r"'([^']+)'", message), *re.findall(r"([\w.]+) = ", message)]
+    values = set(re.findall(r"= '([^']*)'", message))  # "weights.readiness = '3.0'": a value
+    quoted = [name for name in re.findall(r"'([^']+)'", message) if name not in values]
+    named = [*re.findall(r"([\w.]+) = ", message), *re.findall(r"(\w+) '", message), *quoted]
     for key in (name.rsplit(".", 1)[-1] for name in named):
         pattern = re.compile(
             rf"^\s*(?:[\"']?{re.escape(key)}[\"']?\s*=|\[\s*{re.escape(key)}\s*\])"
