@@ -212,7 +212,9 @@ def test_recommend_applies_the_teachers_overrides_as_the_night_does(district_dir
     assert json.loads(why.stdout)["status"] == "excluded", why.output
 
 
-def test_recommend_reads_a_placement_table_as_the_nightly_job(district_dir, tmp_path) -> None:
+def test_recommend_reads_a_placement_table_as_the_nightly_job(
+    district_dir, tmp_path, capsys
+) -> None:
     """`--placement FILE` starts students as `adaptive batch --placement FILE` does (the vendor
     trial of stop 38: recommend said "placed from grade 4" where the nightly job said "placed
     from lastyear.csv", and could not be given the table)."""
@@ -246,6 +248,20 @@ def test_recommend_reads_a_placement_table_as_the_nightly_job(district_dir, tmp_
     assert not {r["skill_id"] for r in placed} & set(skills)  # grade 4 is known: not served
     bad = runner.invoke(app, [*args, "--placement-columns", "Student ID"])
     assert bad.exit_code == 2 and "--placement-columns" in bad.output  # a usage error
+    # rows of a student no profile names (a leading zero lost): counted as the night counts
+    # them (an evaluation lead's trial: recommend said nothing); none of them known: refused
+    table = pd.read_csv(tmp_path / "lastyear.csv")
+    pd.concat([table, table.assign(**{"Student ID": "0NEW001"})]).to_csv(
+        tmp_path / "two.csv", index=False
+    )
+    table.assign(**{"Student ID": "0NEW001"}).to_csv(tmp_path / "others.csv", index=False)
+    from adaptive.cli import run
+
+    with_columns = ["--placement-columns", "Student ID,Standard,Mastery"]
+    code = run([*args, "--placement", str(tmp_path / "two.csv"), *with_columns])
+    assert code == 0 and "1 of its 2 students are in no profile" in capsys.readouterr().err
+    code = run([*args, "--placement", str(tmp_path / "others.csv"), *with_columns])
+    assert code == 2 and "none of its 1 students" in capsys.readouterr().err
 
 
 def test_recommend_places_with_the_policys_grade_table(district_dir, tmp_path) -> None:

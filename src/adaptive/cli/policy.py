@@ -160,9 +160,13 @@ def _placement(path: Path | None, columns: dict[str, str] | None, district):
         if columns is not None:
             raise ConfigError("--placement-columns names the columns of a --placement file")
         return None
+    from adaptive.batch.night_checks import warn_placed_off_roster
     from adaptive.placement.table import read_placement
 
-    return read_placement(path, district.catalog, columns)
+    placement = read_placement(path, district.catalog, columns)
+    # rows of students no profile names and the log has not: counted (or refused) as the night
+    warn_placed_off_roster(placement, district.profiles, district.log.students, Path(path).name)
+    return placement
 
 
 def _district(district, data, catalog, profiles, mapping, quarantine):
