@@ -49,6 +49,7 @@ from adaptive.data.validate import (
     skill_list_notes,
     tie_notes,
     time_notes,
+    unused_time_notes,
 )
 from adaptive.errors import AdaptiveError, ConfigError, DataValidationError, Problem
 from adaptive.files import atomic_path
@@ -170,6 +171,7 @@ def read_responses_report(
         quarantine=None if quarantine is None else str(quarantine),
         ignored_columns=tuple(c for c in raw.header if c not in used),
         notes=(
+            *unused_time_notes(raw.time_column, [c for c in raw.header if c not in used]),
             *time_notes(values, raw.time_column, mapping),
             *skill_list_notes(raw, values, mapping),
             *tie_notes(log.student, log.time, raw.time_column if log.has_timestamps else None),

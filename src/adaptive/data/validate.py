@@ -16,6 +16,7 @@ the load report (`repeat_notes`), never judged by whether they stand on next lin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -409,6 +410,28 @@ def time_notes(values: RowValues, time_column: str | None, mapping: ColumnMappin
             f"time at {when}: check the unit"
         ]
     return []
+
+
+#: Column names that say they hold times ("Submitted", "answered_at", "Start Time").
+_TIME_LIKE_NAME = re.compile(
+    r"time|date|stamp|submitted|created|started|finished|completed|answered|_at$|^when$", re.I
+)
+
+
+def unused_time_notes(time_column: str | None, unused: list[str]) -> list[str]:
+    """Without a time column the log is in file order: a hint when a column the mapping does not
+    use is named like one that holds the answers' times (a forgotten `--time-col`), since
+    a shuffled or merged export would then be traced out of order without a word."""
+    if time_column is not None:
+        return []
+    named = [c for c in unused if _TIME_LIKE_NAME.search(str(c))]
+    if not named:
+        return []
+    shown = ", ".join(f"'{c}'" for c in named[:3])
+    return [
+        f"no time column: each student's answers are in the order of the file's rows; column "
+        f"{shown} may hold their times: give --time-col '{named[0]}' (time) to order them by it"
+    ]
 
 
 #: Characters an export puts between the skills of one cell ("k1;k2", "k1|k2", "k1+k2").
