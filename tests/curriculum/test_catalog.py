@@ -184,3 +184,21 @@ def test_catalog_round_trips_through_json(cat: Catalog) -> None:
 def test_learner_profile_round_trips_through_json(student_id, grade, interests, goals, minutes):
     prof = LearnerProfile(student_id, grade, interests, tuple(goals), ("engineering",), minutes)
     assert LearnerProfile.from_dict(json.loads(json.dumps(prof.to_dict()))) == prof
+
+
+def test_catalog_ids_are_trimmed_as_a_logs_are() -> None:
+    """A data scientist's trial: ASSISTments' skill 'Pattern Finding ' kept its trailing space
+    in the catalog while the log's ids are trimmed, so 140 answers were not traced. A catalog's
+    ids (and the ids they link to) are trimmed; one left empty, or two that become one, are
+    errors."""
+    cat = Catalog(
+        skills=(Skill("Pattern Finding "), Skill(" b", prerequisites=("Pattern Finding",))),
+        activities=(Activity(" a1 ", "A", (" b",)),),
+    )
+    assert cat.skill_index.tolist() == ["Pattern Finding", "b"]
+    assert cat.activity_index.tolist() == ["a1"] and cat.activities[0].skills == ("b",)
+    assert Catalog.from_dict(cat.to_dict()) == cat
+    with pytest.raises(ConfigError, match="duplicate skill ids \\['x'\\]"):
+        Catalog(skills=(Skill("x"), Skill("x ")))
+    with pytest.raises(ConfigError, match="expected a non-empty id"):
+        Skill("  ")

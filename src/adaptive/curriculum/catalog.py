@@ -39,6 +39,7 @@ class Skill:
     standard: str | None = None
 
     def __post_init__(self) -> None:
+        _trim_ids(self, "prerequisites")
         _set_grade(self, f"skill {self.id!r}")
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,6 +66,7 @@ class Activity:
     standard: str | None = None
 
     def __post_init__(self) -> None:
+        _trim_ids(self, "skills")
         _set_grade(self, f"activity {self.id!r}")
         if not self.skills:
             raise ConfigError(f"activity {self.id!r}: expected at least one skill")
@@ -88,6 +90,27 @@ class Activity:
     def from_dict(cls, d: dict[str, Any], where: str = "activity") -> Activity:
         """An activity from a JSON record, every field checked (`adaptive.records`)."""
         return from_record(cls, d, where)
+
+
+def _trim_ids(record: Skill | Activity, links: str) -> None:
+    """A record's id and the ids it links to (`links`: a skill's prerequisites, an activity's
+    skills) trimmed, as ids are read everywhere: "Pattern Finding " in a catalog and "Pattern
+    Finding" in a log are one skill. An id that is empty once trimmed is an error."""
+    kind = type(record).__name__.lower()
+    linked = getattr(record, links)
+    if not isinstance(linked, list | tuple):
+        return  # the record check names a field of the wrong type
+    ids = [record.id, *linked]
+    if not all(isinstance(i, str) for i in ids):
+        return  # the record check (`adaptive.records`) names a non-text id
+    trimmed = [i.strip() for i in ids]
+    if not trimmed[0]:
+        raise ConfigError(f"{kind} {record.id!r}: expected a non-empty id")
+    if not all(trimmed[1:]):
+        raise ConfigError(f"{kind} {trimmed[0]!r}: an empty id among its {links}")
+    if trimmed != ids:
+        object.__setattr__(record, "id", trimmed[0])
+        object.__setattr__(record, links, tuple(trimmed[1:]))
 
 
 def _set_grade(record: Skill | Activity, where: str) -> None:
