@@ -1130,3 +1130,19 @@ def test_a_forgotten_time_column_is_named(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataNoteWarning)
         load_log(path, mapping={"time": "Submitted", "time_format": "%d/%m/%Y %H:%M"})
+
+
+def test_a_frame_is_checked_as_a_file_is(tmp_path):
+    """A data scientist's trial: `ResponseLog.from_frame` kept a row repeated whole (same
+    student, item, time of day, answer) that the CSV reader rejects, and read '14.0' text as
+    another student than the reader's '14'. Now both as the readers do; with dates only a
+    repeat is a second attempt of the day, kept."""
+    from adaptive.data import ResponseLog
+
+    frame = pd.DataFrame({"student_id": ["14.0", "14.0", "15.0"], "item_id": ["i", "i", "j"],
+                          "skill_ids": "k", "correct": [1, 1, 0],
+                          "timestamp": "2024-09-01T08:00:00Z"})  # fmt: skip
+    with pytest.raises(DataValidationError, match="does not repeat row label 0 .*row label 1"):
+        ResponseLog.from_frame(frame)
+    assert ResponseLog.from_frame(frame.iloc[[0, 2]]).students.tolist() == ["14", "15"]
+    assert len(ResponseLog.from_frame(frame.assign(timestamp="2024-09-01"))) == 3

@@ -515,7 +515,38 @@ def _canonical_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         raise DataValidationError(problems)
     out["correct"] = correct.astype(np.int8)
     out[time_col] = times
+    _reject_repeated_rows(out, source)
     return out
+
+
+def _reject_repeated_rows(frame: pd.DataFrame, source: str) -> None:
+    """A row that repeats an earlier row whole (same student, item, time of day, answer and
+    skills: an export written twice) is an error naming both row labels, as the file readers'
+    (`validate.reject_repeated_rows`). With dates only such a repeat is a second attempt of
+    the day, kept."""
+    if "timestamp" not in frame.columns or len(frame) < 2:
+        return
+    time = frame["timestamp"]
+    if (time == time.dt.normalize()).all():
+        return
+    skills = frame["skill_ids"].map(lambda ids: "\x1f".join(ids))
+    whole = pd.DataFrame({"s": frame["student_id"], "i": frame["item_id"], "t": time,
+                          "c": frame["correct"], "k": skills})  # fmt: skip
+    copies = np.flatnonzero(whole.duplicated().to_numpy())
+    if len(copies) == 0:
+        return
+    first = whole.groupby(list(whole.columns), sort=False).ngroup().to_numpy()
+    label_of = {g: frame.index[i] for i, g in reversed(list(enumerate(first)))}
+    raise DataValidationError(
+        [
+            Problem(
+                source, None, "timestamp", str(time.iloc[i]),
+                f"a row that does not repeat row label {label_of[first[i]]} (same student, "
+                f"item, time, answer and skills: a duplicated row; row label {frame.index[i]})",
+            )  # fmt: skip
+            for i in copies[: DataValidationError.MAX_LISTED]
+        ]
+    )
 
 
 def _id_text(values: pd.Series) -> pd.Series:
@@ -526,7 +557,11 @@ def _id_text(values: pd.Series) -> pd.Series:
         whole = values.dropna()
         if (whole == np.floor(whole)).all():
             values = values.astype("Int64")
-    return values.astype(str).str.strip()
+    text = values.astype(str).str.strip()
+    filled = text[values.notna().to_numpy() & (text != "").to_numpy()]
+    if len(filled) and filled.str.fullmatch(r"[+-]?\d+\.0+").all():
+        text = text.str.replace(r"\.0+$", "", regex=True)  # "14.0" text, as the readers read it
+    return text
 
 
 #: `infer_dtype` kinds of a column of numbers (object columns too).

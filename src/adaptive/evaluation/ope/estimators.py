@@ -12,6 +12,8 @@ importance weight w_i = pe_i / p0_i:
                                                         unbiased when p0 is right, whatever q)
     logged (1/n) sum_i r_i                              (the logging policy's own observed value:
                                                         what the candidate is compared with)
+    dr_minus_logged   DR - logged                      (the candidate's expected change; its
+                                                        interval from the same paired replicates)
 
 Intervals: percentile bootstrap clustered by student (a student's decisions share their learning
 state, so they are resampled together). Each replicate draws a Poisson(1) weight per student and
@@ -40,7 +42,10 @@ import numpy as np
 
 from adaptive.errors import AdaptiveError, ConfigError
 
-ESTIMATORS: tuple[str, ...] = ("ips", "snips", "dr", "logged")
+ESTIMATORS: tuple[str, ...] = ("ips", "snips", "dr", "logged", "dr_minus_logged")
+#: The estimate a decision maker reads first: DR's value minus the logged one, its interval from
+#: the same (paired) bootstrap replicates.
+DIFFERENCE = "dr_minus_logged"
 
 
 class SupportError(AdaptiveError):
@@ -140,6 +145,7 @@ def point_estimates(d: Decisions) -> dict[str, float]:
         "snips": float((w * d.reward).sum() / sw) if sw > 0 else float("nan"),
         "dr": float(np.mean(d.q_target + w * (d.reward - d.q_logged))),
         "logged": float(np.mean(d.reward)),
+        DIFFERENCE: float(np.mean(d.q_target + w * (d.reward - d.q_logged) - d.reward)),
     }
 
 
@@ -205,6 +211,7 @@ def _replicates(out: np.ndarray) -> dict[str, np.ndarray]:
             "snips": swr / sw,
             "dr": sdr / n,
             "logged": sr / n,
+            DIFFERENCE: (sdr - sr) / n,
             "mean_weight": sw / n,
         }
 

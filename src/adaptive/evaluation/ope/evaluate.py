@@ -129,7 +129,7 @@ def estimate_value(
     for metric, reward in rewards.items():
         q_logged, q_target, _ = cross_fit_outcome(
             contexts.phi_logged, reward, cluster, contexts.phi_support, contexts.prob_support,
-            binary[metric], seed=seed,
+            binary[metric], seed=seed, dropped=contexts.dropped,
         )  # fmt: skip
         decisions.append(
             Decisions.build(cluster, reward, logging_p, contexts.target_p, q_logged, q_target)

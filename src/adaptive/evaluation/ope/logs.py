@@ -218,7 +218,7 @@ def evaluate_logs(
         skipped["dr"] = (
             f"the outcome model's term covers {1 - contexts.dropped.mean():.1%} of the "
             "candidate's probability mass (its 32 likeliest activities per decision); the rest "
-            "counts as outcome 0 in that term, so read IPS and SNIPS beside DR"
+            "is given their mean prediction in that term, so read IPS and SNIPS beside DR"
         )
     cluster = pd.factorize(decisions["student_id"])[0]
     table, diag = _estimate_kept(

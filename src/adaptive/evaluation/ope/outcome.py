@@ -88,9 +88,16 @@ def cross_fit_outcome(
     binary: bool,
     folds: int = 2,
     seed: int = 0,
+    dropped: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(q_logged (n,), q_target (n,), q_support (n, M)): each fold predicted by a model fitted on
-    the other folds only."""
+    the other folds only.
+
+    `dropped` (n,): the candidate's probability mass outside the M activities of the support (a
+    widely spread candidate). DR's model term is the candidate's expected prediction; that
+    mass is given the support's mean prediction (its probability-weighted mean), not 0: an
+    outcome of 0 there biased DR low (a candidate equal to the logging policy, whose true value
+    is the logged mean, was estimated 18% under it, its interval excluding the truth)."""
     fold = student_folds(cluster, folds, seed)
     q_logged = np.zeros(len(reward))
     q_target = np.zeros(len(reward))
@@ -106,6 +113,10 @@ def cross_fit_outcome(
         q = _predict(model, sup.reshape(-1, sup.shape[-1]), binary).reshape(sup.shape[:2])
         q_support[test] = q
         q_target[test] = (prob_support[test] * q).sum(axis=1)
+    if dropped is not None:
+        mass = prob_support.sum(axis=1)
+        tail = np.divide(q_target, mass, out=np.zeros_like(q_target), where=mass > 0)
+        q_target = q_target + np.asarray(dropped, float) * tail
     return q_logged, q_target, q_support
 
 
