@@ -1146,3 +1146,17 @@ def test_a_frame_is_checked_as_a_file_is(tmp_path):
         ResponseLog.from_frame(frame)
     assert ResponseLog.from_frame(frame.iloc[[0, 2]]).students.tolist() == ["14", "15"]
     assert len(ResponseLog.from_frame(frame.assign(timestamp="2024-09-01"))) == 3
+
+
+def test_scores_written_with_a_decimal_comma_or_a_percent_sign_say_so(tmp_path):
+    """A data scientist's trial: '0,5' and '100%' got the advice for words (--correct-values),
+    which then split '1,0' at its comma. Now each says what the cells are and how to write them."""
+    header = "student_id,item_id,skill_ids,correct,timestamp\n"
+    comma = write(tmp_path, ['a,i1,k,"0,5",2024-09-01T08:00:00Z'], header, "comma.csv")
+    with pytest.raises(DataValidationError, match="writes scores with a decimal comma"):
+        load_log(comma)
+    with pytest.raises(DataValidationError, match="a score .*writes scores with a decimal comma"):
+        load_log(comma, mapping={"correct_threshold": 0.5})
+    percent = write(tmp_path, ["a,i1,k,85%,2024-09-01T08:00:00Z"], header, "percent.csv")
+    with pytest.raises(DataValidationError, match="writes percentages with a % sign"):
+        load_log(percent)

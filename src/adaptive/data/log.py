@@ -540,7 +540,10 @@ def _reject_repeated_rows(frame: pd.DataFrame, source: str) -> None:
     raise DataValidationError(
         [
             Problem(
-                source, None, "timestamp", str(time.iloc[i]),
+                source,
+                None,
+                "timestamp",
+                str(time.iloc[i]),
                 f"a row that does not repeat row label {label_of[first[i]]} (same student, "
                 f"item, time, answer and skills: a duplicated row; row label {frame.index[i]})",
             )  # fmt: skip

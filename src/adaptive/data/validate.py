@@ -265,10 +265,10 @@ def _scores_at_threshold(
         wrong = _among(word, ["false", *mapping.incorrect_values])
     bad = np.isnan(scores) & ~right & ~wrong
     if bad.any():
-        issues.add_mask(
-            bad, column, shown,
-            f"a score (a number; read as right at or above {mapping.correct_threshold:g})",
-        )  # fmt: skip
+        words = pc.unique(shown.filter(pa.array(bad))).to_pylist()
+        hint = _numbers_written_otherwise([str(w) for w in words])
+        expected = f"a score (a number; read as right at or above {mapping.correct_threshold:g})"
+        issues.add_mask(bad, column, shown, f"{expected}; {hint}" if hint else expected)
     check_threshold_splits(
         scores[~bad & ~right & ~wrong], mapping.correct_threshold, column, issues.source
     )
@@ -310,6 +310,9 @@ def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -
         named = ", ".join((*mapping.correct_values, *mapping.incorrect_values))
         return f"0 or 1 (or true / false, or one of the words given: {named})"
     words = pc.unique(text.filter(pa.array(bad))).to_pylist()
+    written = _numbers_written_otherwise(words)
+    if written:
+        return f"0 or 1 (or true / false); {written}"
     if 2 <= len(words) <= 4 and not any(w.replace(".", "", 1).isdigit() for w in words):
         shown = ", ".join(f"'{w}'" for w in sorted(words))
         return (
@@ -320,6 +323,30 @@ def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -
     if words and all(_is_number(w) for w in words):
         return f"0 or 1 (or true / false); {_SCORES_HINT}"
     return "0 or 1 (or true / false)"
+
+
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_PERCENT = re.compile(r"^[+-]?\d+(?:[.,]\d+)?\s*%$")
+
+
+def _numbers_written_otherwise(words: list[str]) -> str | None:
+    """How to fix scores a spreadsheet wrote as text ("0,5" with a decimal comma, "85%" with
+    a percent sign), which the words advice would misdirect (`--correct-values '1,0'` is read
+    as two words); None when the cells are not such numbers."""
+    if not words:
+        return None
+    if all(_DECIMAL_COMMA.match(w) for w in words):
+        return (
+            f"the column writes scores with a decimal comma ('{words[0]}'): write them with a "
+            "point (0.5), then say which count as right with --correct-threshold T "
+            "(correct_threshold)"
+        )
+    if all(_PERCENT.match(w) for w in words):
+        return (
+            f"the column writes percentages with a % sign ('{words[0]}'): write them as numbers "
+            "(85), then say which count as right with --correct-threshold T (e.g. 50)"
+        )
+    return None
 
 
 def _is_number(text: str) -> bool:
