@@ -177,3 +177,16 @@ def test_arms_with_a_grade_table_are_compared_not_crashed_on() -> None:
         ConfigError, match="differ in what a night's batch is built with.*grade table"
     ):
         assign(_people(4, 4), differ, unit="class")
+
+
+def test_a_class_in_two_schools_is_counted() -> None:
+    """An evaluation lead's trial: one student of a class put in another school was served
+    under the other school's arm, without a word. Now a warning with the count."""
+    from adaptive.errors import ExperimentWarning
+
+    people = _people(4, 2)
+    people.loc[0, "school_id"] = "sch1"  # a student of sch0-c0 in sch1
+    with pytest.warns(ExperimentWarning, match="1 class\\(es\\) have students in more than one"):
+        assign(people, ARMS, unit="school")
+    with pytest.warns(ExperimentWarning, match="the stratum of the school most of its students"):
+        assign(people, ARMS, unit="class")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import LearnerProfile
-from adaptive.errors import AdaptiveError, ArtifactError, ConfigError
+from adaptive.errors import AdaptiveError, ArtifactError, ConfigError, ExperimentWarning
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
 from adaptive.policy import PolicyConfig
 from adaptive.policy.base import batch_settings
@@ -209,6 +210,7 @@ def assign(
             f"{people.loc[blank, 'student_id'].iloc[0]!r}); expected every student to have a "
             f"{unit} to be randomized with"
         )
+    _warn_classes_across_schools(people, unit)
     units = _units(people, unit)
     units["arm"] = _deal(units, list(arms), seed)
     _check_every_arm_has_units(units, list(arms), unit, people)
@@ -253,6 +255,32 @@ def _check_every_arm_has_units(
         f"{units['stratum'].nunique()} strata, each stratum dealt from a random first arm, so "
         f"with this few {plural} per stratum an arm can come out short; {expected}: another "
         f"--seed, a finer unit{finer}, more {plural}, or fewer arms"
+    )
+
+
+def _warn_classes_across_schools(people: pd.DataFrame, unit: str) -> None:
+    """A class whose students the profiles put in two schools (a roster slip) is served under
+    two arms when schools are randomized, and placed in its commonest school's stratum when
+    classes are: counted in an `ExperimentWarning` (a count and one class id: no student)."""
+    if "class_id" not in people:
+        return
+    named = people[people["class_id"].astype(str) != ""]
+    schools = named.groupby("class_id")["school_id"].nunique()
+    split = schools[schools > 1]
+    if split.empty:
+        return
+    what = (
+        "their students are randomized with their schools, so such a class is served under "
+        "more than one arm"
+        if unit == "school"
+        else "each is randomized in the stratum of the school most of its students are in"
+    )
+    warnings.warn(
+        f"profiles: {len(split):,} class(es) have students in more than one school (e.g. "
+        f"{split.index[0]!r} in {int(split.iloc[0])} schools): {what}; a roster slip? Fix the "
+        "profiles' school_id before the experiment starts",
+        ExperimentWarning,
+        stacklevel=3,
     )
 
 
