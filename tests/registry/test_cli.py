@@ -274,3 +274,29 @@ def test_train_evaluate_and_promote_read_a_district_folder(
     code, out = run_cli([*evaluate, "--out", str(tmp_path / "e"), "--data", str(district)],
                         monkeypatch, capsys)  # fmt: skip
     assert code == 2 and "is a district folder" in out
+
+
+def test_promote_after_a_quarantined_train_asks_for_a_quarantine(
+    small_log, sqlite_uri, tmp_path, monkeypatch, capsys
+):
+    """A data scientist's trial: `train --quarantine` then `promote` (no data: the candidate's
+    own) listed the bad rows the train had set aside, exit 2, without saying why. Now one line
+    naming --quarantine; with it, promote runs on the same rows."""
+    frame = small_log.frame.copy()
+    frame["skill_ids"] = frame["skill_ids"].map(lambda ids: ids[0])
+    frame["correct"] = frame["correct"].astype(str)
+    frame.loc[0, "correct"] = "maybe"
+    path = tmp_path / "own.csv"
+    frame.to_csv(path, index=False)
+    common = ["--tracking-uri", sqlite_uri, "--quarantine", str(tmp_path / "q.csv")]
+    code, out = run_cli(
+        ["train", "--model", "irt", "--data", str(path), "--name", "q", "--folds", "2", *common],
+        monkeypatch, capsys,
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = run_cli(
+        ["promote", "--name", "q", "--tracking-uri", sqlite_uri], monkeypatch, capsys
+    )
+    assert code == 2 and "give --quarantine FILE to promote on the same rows" in out, out
+    code, out = run_cli(["promote", "--name", "q", *common], monkeypatch, capsys)
+    assert code == 0, out

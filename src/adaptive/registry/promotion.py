@@ -26,13 +26,11 @@ from adaptive.registry.fingerprint import data_fingerprint, log_sha256
 from adaptive.registry.holdout import HOLDOUT_FRACTION, split_holdout
 from adaptive.registry.loading import load_version
 from adaptive.registry.store import CHAMPION_ALIAS, experiment_id, is_not_found, tracking
-from adaptive.registry.tracking import resolve_log
+from adaptive.registry.tracking import DATA_TAG, MAPPING_TAG, QUARANTINED_TAG, resolve_log
 
 PROMOTION_EXPERIMENT = "adaptive-promotion"
 #: Metrics a promotion may be decided on; True when higher is better.
 HIGHER_IS_BETTER: dict[str, bool] = {"auc": True, "accuracy": True, "rmse": False, "logloss": False}
-DATA_TAG = "adaptive.data"
-MAPPING_TAG = "adaptive.mapping"
 
 
 @dataclass(frozen=True)
@@ -145,6 +143,12 @@ def promote(
                 )
             if mapping is None and MAPPING_TAG in candidate_mv.tags:
                 mapping = json.loads(candidate_mv.tags[MAPPING_TAG])
+            if quarantine is None and candidate_mv.tags.get(QUARANTINED_TAG) == "true":
+                raise ConfigError(
+                    f"{name} v{candidate_mv.version} was trained on {data} with its bad rows "
+                    "set aside (--quarantine): give --quarantine FILE to promote on the same "
+                    "rows (or --data with a clean file)"
+                )
         log = resolve_log(data, mapping, quarantine)
         data_note = _data_note(candidate_mv, log)
         _, held = split_holdout(log, holdout_fraction)

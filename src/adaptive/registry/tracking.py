@@ -102,6 +102,13 @@ def resolve_log(
     return load_log(data, mapping=mapping, quarantine=quarantine)
 
 
+#: A registered version's tags: the data it was trained on (path or dataset name), its column
+#: mapping, and whether its bad rows were set aside (`--quarantine`: promote asks for one too).
+DATA_TAG = "adaptive.data"
+MAPPING_TAG = "adaptive.mapping"
+QUARANTINED_TAG = "adaptive.quarantined"
+
+
 def check_model_name(name: str) -> None:
     """A name the model registry takes: not empty, without '/' or ':' (MLflow's rule), found
     before a fit of minutes, not after it."""
@@ -236,9 +243,11 @@ def train_model(
             }
             if not isinstance(data, ResponseLog):
                 path = Path(data)
-                tags["adaptive.data"] = str(path.resolve()) if path.exists() else str(data)
+                tags[DATA_TAG] = str(path.resolve()) if path.exists() else str(data)
                 if mapping:
-                    tags["adaptive.mapping"] = json.dumps(mapping, sort_keys=True)
+                    tags[MAPPING_TAG] = json.dumps(mapping, sort_keys=True)
+                if quarantine is not None:  # promote then asks for one too (not its path)
+                    tags[QUARANTINED_TAG] = "true"
             version = register(client, registered_name, info, run.info.run_id, tags)
     return TrainResult(
         spec=spec_info["name"],
