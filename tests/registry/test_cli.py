@@ -300,3 +300,27 @@ def test_promote_after_a_quarantined_train_asks_for_a_quarantine(
     assert code == 2 and "give --quarantine FILE to promote on the same rows" in out, out
     code, out = run_cli(["promote", "--name", "q", *common], monkeypatch, capsys)
     assert code == 0, out
+
+
+def test_a_misspelt_registered_name_is_named_with_the_closest(
+    small_log, sqlite_uri, tmp_path, monkeypatch, capsys
+):
+    """A data scientist's trial: `--name distrcit` said "has no alias @champion ... (e.g.
+    adaptive demo)" or "has no versions; train one": now that no such model exists, and the
+    closest registered name."""
+    path = tmp_path / "responses.parquet"
+    small_log.frame.to_parquet(path)
+    args = ["--data", str(path), "--tracking-uri", sqlite_uri]
+    code, out = run_cli(
+        ["train", "--model", "irt", "--name", "district", "--folds", "2", *args],
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, out
+    code, out = run_cli(["promote", "--name", "distrcit", *args], monkeypatch, capsys)
+    assert code == 2 and "no registered model 'distrcit' (did you mean 'district'?" in out, out
+    from adaptive.errors import ArtifactError
+    from adaptive.registry import load_version
+
+    with pytest.raises(ArtifactError, match="did you mean 'district'"):
+        load_version("distrcit", alias="champion", tracking_uri=sqlite_uri)

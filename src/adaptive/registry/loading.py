@@ -27,7 +27,13 @@ from mlflow.exceptions import MlflowException
 
 from adaptive.errors import ArtifactError
 from adaptive.registry.pyfunc_model import TRACER_ARTIFACT
-from adaptive.registry.store import CHAMPION_ALIAS, TrackingServerError, is_not_found, tracking
+from adaptive.registry.store import (
+    CHAMPION_ALIAS,
+    TrackingServerError,
+    is_not_found,
+    registered_name_hint,
+    tracking,
+)
 from adaptive.tracing.base import KnowledgeTracer
 
 
@@ -86,9 +92,10 @@ def fetch_version(
             if not is_not_found(exc):
                 raise  # a network failure: `tracking` reports it as such
             which = f"alias @{alias}" if alias else f"version {version}"
+            hint = registered_name_hint(client, name)
             raise ArtifactError(
-                f"registered model {name!r} has no {which} in {mlflow.get_tracking_uri()} "
-                "(train and promote a model first, e.g. `adaptive demo`)"
+                f"registered model {name!r} has no {which} in {mlflow.get_tracking_uri()}"
+                + (hint or " (train and promote a model first, e.g. `adaptive demo`)")
             ) from exc
         local = mlflow.artifacts.download_artifacts(
             artifact_uri=f"models:/{name}/{mv.version}", dst_path=str(into)

@@ -25,7 +25,13 @@ from adaptive.evaluation import compute_metrics
 from adaptive.registry.fingerprint import data_fingerprint, log_sha256
 from adaptive.registry.holdout import HOLDOUT_FRACTION, split_holdout
 from adaptive.registry.loading import load_version
-from adaptive.registry.store import CHAMPION_ALIAS, experiment_id, is_not_found, tracking
+from adaptive.registry.store import (
+    CHAMPION_ALIAS,
+    experiment_id,
+    is_not_found,
+    registered_name_hint,
+    tracking,
+)
 from adaptive.registry.tracking import DATA_TAG, MAPPING_TAG, QUARANTINED_TAG, resolve_log
 
 PROMOTION_EXPERIMENT = "adaptive-promotion"
@@ -273,8 +279,10 @@ def _version(client, name: str, version: str | None):
             f"registered model {name!r} (version {version}) not found: {exc.message}"
         ) from exc
     if not versions:
+        hint = registered_name_hint(client, name)
         raise ConfigError(
-            f"registered model {name!r} has no versions; train one with `adaptive train`"
+            f"registered model {name!r} has no versions"
+            + (hint or "; train one with `adaptive train`")
         )
     return max(versions, key=lambda mv: int(mv.version))
 

@@ -30,7 +30,7 @@ import requests
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.errors import AdaptiveError, ConfigError, closest_name
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 CHAMPION_ALIAS = "champion"
@@ -289,3 +289,19 @@ def quiet_mlflow() -> Iterator[None]:
             yield
     finally:
         logger.setLevel(level)
+
+
+def registered_name_hint(client: MlflowClient, name: str) -> str:
+    """For an error about registered model `name`: when the registry has no model of that name,
+    "; no registered model 'X' (did you mean 'district'?; registered: ...)" (a typo names a model
+    that does not exist, which "has no versions" hides); "" when it has one."""
+    try:
+        names = sorted(m.name for m in client.search_registered_models(max_results=1000))
+    except MlflowException:
+        return ""
+    if name in names:
+        return ""
+    close = closest_name(name, names)
+    mean = f"did you mean {close!r}? " if close else ""
+    listed = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "") if names else "none"
+    return f"; no registered model {name!r} ({mean}registered: {listed})"
