@@ -352,3 +352,11 @@ def test_a_closed_stdout_ends_the_command_quietly_with_141(tmp_path, args) -> No
         os.close(write_end)
     assert proc.returncode == 141, proc.stderr
     assert proc.stderr == ""  # no traceback, no "internal error", no "Exception ignored"
+
+
+def test_a_misspelt_model_spec_names_the_closest(capsys) -> None:
+    """A data scientist's trial: `--model bkt-forget` listed every spec, not the one meant."""
+    from adaptive.cli import run
+
+    assert run(["train", "--model", "bkt-forget", "--data", "no-such-file.csv"]) == 2
+    assert "did you mean 'bkt-forgets'?" in capsys.readouterr().err

@@ -156,9 +156,9 @@ def train_model(
     """
     if registered_name is not None:
         check_model_name(registered_name)  # before the fit, not after it
-    log = resolve_log(data, mapping, quarantine)
-    spec_info = load_spec(spec)
+    spec_info = load_spec(spec)  # a misspelt model before the data is read
     model = build_model(spec)
+    log = resolve_log(data, mapping, quarantine)
     if catalog is not None:
         check_catalog_covers_log(catalog, log)
     if catalog is not None and "catalog" not in inspect.signature(model.fit).parameters:

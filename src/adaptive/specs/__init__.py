@@ -13,7 +13,7 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, closest_name
 
 SPECS_DIR = Path(str(files("adaptive.specs")))
 MODELS_DIR = SPECS_DIR / "models"
@@ -37,6 +37,8 @@ def resolve(name_or_path: str | Path, directory: Path, what: str) -> Path:
     if path.parent == Path(".") and candidate.is_file():
         return candidate
     known = sorted(p.stem for p in directory.glob("*.toml"))
+    close = closest_name(path.stem, known)
+    mean = f"did you mean {close!r}? " if close else ""
     raise ConfigError(
-        f"{what} {str(name_or_path)!r} not found; expected a .toml file or one of {known}"
+        f"{what} {str(name_or_path)!r} not found; {mean}expected a .toml file or one of {known}"
     )
