@@ -1160,3 +1160,12 @@ def test_scores_written_with_a_decimal_comma_or_a_percent_sign_say_so(tmp_path):
     percent = write(tmp_path, ["a,i1,k,85%,2024-09-01T08:00:00Z"], header, "percent.csv")
     with pytest.raises(DataValidationError, match="writes percentages with a % sign"):
         load_log(percent)
+
+
+def test_a_spreadsheets_serial_dates_are_named(tmp_path):
+    """A data scientist's trial: times exported as Excel serial numbers (45551.33) got the ISO
+    advice only. Now the error says what they are and how to export them."""
+    header = "student_id,item_id,skill_ids,correct,timestamp\n"
+    path = write(tmp_path, ["a,i1,k,1,45551.33", "a,i2,k,0,45551.34"], header)
+    with pytest.raises(DataValidationError, match="a spreadsheet's serial dates"):
+        load_log(path)

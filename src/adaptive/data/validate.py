@@ -579,11 +579,26 @@ def _text_times(text: pa.Array, col: str, fmt: str | None, issues: Issues) -> np
     parsed, outside = text_times(series, fmt)
     bad = parsed.isna().to_numpy() & ~outside
     expected = ISO_EXPECTED if fmt is None else f"a date-time in the format {fmt!r}"
+    if bad.any() and _excel_serial_days(series[bad]):
+        expected += EXCEL_HINT
     issues.add_mask(bad, col, text, expected)
     issues.add_mask(outside, col, text, RANGE_EXPECTED)
     if fmt is None:  # a format says how every value reads
         issues.add_mask(naive_among_zoned(text) & ~bad & ~outside, col, text, NAIVE_EXPECTED)
     return times_ns(parsed)
+
+
+EXCEL_HINT = (
+    "; these look like a spreadsheet's serial dates (days since 1899-12-30, e.g. 45551.33 is "
+    "2024-09-16 07:55): format the column as dates (yyyy-mm-dd hh:mm) before exporting"
+)
+
+
+def _excel_serial_days(values: pd.Series) -> bool:
+    """Whether most of `values` are numbers in the range of a spreadsheet's serial dates from
+    1954 to 2119 (20,000 to 80,000 days): a date column exported as its numbers."""
+    days = pd.to_numeric(values, errors="coerce")
+    return bool(days.between(20_000, 80_000).mean() > 0.5)
 
 
 def _epoch_times(arr: pa.Array, col: str, unit: str, issues: Issues) -> np.ndarray:
