@@ -485,6 +485,9 @@ def test_save_load_round_trip(fitted, test_log, tmp_path):
     assert type(loaded) is type(fitted)
     assert loaded.get_params() == fitted.get_params()
     np.testing.assert_array_equal(loaded.predict_proba(test_log), fitted.predict_proba(test_log))
+    (tmp_path / "a-file").write_text("")  # a data scientist's trial: a bare FileExistsError
+    with pytest.raises(ArtifactError, match="a file is there; a model is saved as a folder"):
+        fitted.save(tmp_path / "a-file")
 
 
 def test_altered_or_truncated_artifact_raises(fitted, tmp_path):

@@ -881,6 +881,11 @@ class KnowledgeTracer(ABC):
         returns the directory."""
         self._check_fitted()
         directory = Path(directory)
+        if directory.exists() and not directory.is_dir():
+            raise ArtifactError(
+                f"{directory}: a file is there; a model is saved as a folder (model.json, "
+                "arrays.npz, ...): give a folder's path (it is created)"
+            )
         directory.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
         np.savez(buf, **self._fitted_arrays())
