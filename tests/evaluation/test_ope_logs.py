@@ -398,3 +398,5 @@ def test_the_nights_can_be_chosen(logged: Logged) -> None:
     assert both.nights == logged.nights
     with pytest.raises(OPEInputError, match=r"no complete night found from 2030-01-01"):
         _evaluate_with(logged, start="2030-01-01")
+    with pytest.raises(OPEInputError, match=r"expected start on or before end"):  # not "no night"
+        _evaluate_with(logged, start=logged.nights[1], end=logged.nights[0])

@@ -81,6 +81,8 @@ def logged_nights(log_dir: Path, start: str | None = None, end: str | None = Non
     """The complete nights of a job output folder (those with `_SUCCESS.json`), from `start` to
     `end` (ISO days, both included; None: no bound): an evaluation of the experiment's weeks
     leaves out the nights before it, or a night served without exploration."""
+    if start is not None and end is not None and start > end:
+        raise OPEInputError(f"--start {start} --end {end}: expected start on or before end")
     root = Path(log_dir) / "recommendations"
     nights = sorted(
         p.name.removeprefix("date=") for p in root.glob("date=*") if (p / "_SUCCESS.json").is_file()
