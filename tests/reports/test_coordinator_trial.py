@@ -181,6 +181,34 @@ def test_a_night_of_the_years_first_weeks_is_the_baseline(report_district, tmp_p
     assert unit_pages(tmp_path / "again") == pages
 
 
+def test_a_school_of_one_student_shows_no_growth_figure_of_its_own(report_district, tmp_path):
+    """An evaluation lead's trial: a school of one student showed that student's growth as its
+    median on the district page (12.1 months), which holds only counts. A row of fewer than 5
+    students with a known growth says so instead, and ranks last."""
+    import json
+
+    from adaptive.batch import run_daily_job
+
+    d = report_district
+    lines = d.profiles.read_text().splitlines()
+    moved = json.loads(lines[0])
+    lines[0] = json.dumps({**moved, "school_id": "sch0009", "class_id": "sch0009-g3A"})
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text("\n".join(lines) + "\n")
+    batch = tmp_path / "batch"
+    run_daily_job(d.day, batch, **d.job_args(profiles=profiles))
+    fake_night(batch, d.day, "2026-09-08", 0.5)
+    build_site(batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=profiles,
+               norm=Norm(min_weeks=4))  # fmt: skip
+    page = (tmp_path / "site" / "index.html").read_text()
+    table = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    rows = [r for r in table if ">sch0009<" in r]
+    assert len(rows) == 1 and "fewer than 5" in rows[0], rows
+    assert "%" not in rows[0]  # no share, no interval
+    ranked = [r for r in table if ">sch00" in r and "<td" in r]
+    assert ">sch0009<" in ranked[-1]
+
+
 def test_pages_say_growth_cannot_be_judged_yet_instead_of_not_on_track(report_district, tmp_path):
     d = report_district
     year_start = (pd.Timestamp(d.day) - pd.Timedelta(days=10)).strftime("%m-%d")

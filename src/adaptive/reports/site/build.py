@@ -604,10 +604,10 @@ def _school_page(ctx, school, class_rows, summary, stuck) -> str:
         [
             f'<a href="{e(href(file_name(k), "index.html"))}">{e(k)}</a>',
             str(n),
-            f'<span data-v="{s.share_on_track:.4f}">{pct(s.share_on_track)}</span>',
+            _on_track_cell(s),
             _interval(s),
-            pct(s.expected_share),
-            num(s.median_annualized),
+            "–" if _too_few(s) else pct(s.expected_share),
+            "–" if _too_few(s) else num(s.median_annualized),
             str(stuck_n),
         ]
         for k, n, s, stuck_n in class_rows
@@ -642,16 +642,20 @@ def _school_page(ctx, school, class_rows, summary, stuck) -> str:
 
 def _district_page(ctx: Context, results: list[SchoolResult], card: str) -> str:
     ranked = sorted(
-        results, key=lambda r: (-np.nan_to_num(r.summary.share_on_track, nan=-1), r.school)
+        results,
+        key=lambda r: (
+            -(-1 if _too_few(r.summary) else np.nan_to_num(r.summary.share_on_track, nan=-1)),
+            r.school,
+        ),
     )
     rows = [
         [
             f'<a href="{e(href("schools", file_name(r.school), "index.html"))}">{e(r.school)}</a>',
             str(r.students),
             str(r.classes),
-            f'<span data-v="{r.summary.share_on_track:.4f}">{pct(r.summary.share_on_track)}</span>',
+            _on_track_cell(r.summary),
             _interval(r.summary),
-            num(r.summary.median_annualized),
+            "–" if _too_few(r.summary) else num(r.summary.median_annualized),
             str(r.n_stuck_students),
         ]
         for r in ranked
@@ -689,9 +693,27 @@ def _district_page(ctx: Context, results: list[SchoolResult], card: str) -> str:
     return page("District report", "", [("District", None)], body, ctx.foot())
 
 
+#: A class's or school's row on the school and district pages shows its growth figures from
+#: this many students with a known growth on: fewer would put one student's growth on a page
+#: that holds only counts (a one-student school's median is that student's growth).
+MIN_GROUP = 5
+
+
+def _too_few(s: GrowthSummary) -> bool:
+    return 0 < s.n < MIN_GROUP
+
+
+def _on_track_cell(s: GrowthSummary) -> str:
+    """A row's share on track (sortable), or "fewer than 5" students with a known growth."""
+    if _too_few(s):
+        return f'<span data-v="-1">fewer than {MIN_GROUP}</span>'
+    return f'<span data-v="{s.share_on_track:.4f}">{pct(s.share_on_track)}</span>'
+
+
 def _interval(s: GrowthSummary) -> str:
-    """A share's 95% interval for a table cell ("–" when no student's growth is known)."""
-    return f"{pct(s.low)}–{pct(s.high)}" if s.n else "–"
+    """A share's 95% interval for a table cell ("–" when no student's growth is known, or
+    too few to show)."""
+    return f"{pct(s.low)}–{pct(s.high)}" if s.n and not _too_few(s) else "–"
 
 
 def _baseline(ctx: Context) -> Baseline:
