@@ -37,3 +37,16 @@ def test_a_readiness_sentence_at_a_low_chance_says_it_will_be_hard() -> None:
     )
     assert sentence("readiness", "F", "T", p_correct=0.7).endswith("a good next skill to start.")
     assert sentence("readiness", "F", "T").endswith("a good next skill to start.")  # unknown
+
+
+def test_a_skill_in_progress_is_not_called_a_skill_to_start() -> None:
+    """A data scientist's trial: an in-progress skill's reason read "a good next skill to start"."""
+    from adaptive.policy.explain import sentence
+
+    said = sentence("readiness", "Fractions 2", "F2", p_correct=0.6, answered=3)
+    assert (
+        said
+        == "Fractions 2: you have started it (3 answers so far): keep going until it is mastered."
+    )
+    assert "1 answer so far" in sentence("readiness", "F", "T", answered=1)
+    assert sentence("readiness", "F", "T", answered=0).endswith("a good next skill to start.")

@@ -30,13 +30,15 @@ def sentence(
     prerequisite_shown: bool = True,
     placed: bool = True,
     checking: bool = False,
+    answered: int = 0,
     topic: str = "",
     goal: str = "",
 ) -> str:
     """One plain sentence for a recommendation whose strongest reason is `term`. `placed`: the
     student's profile has a grade to place them from; without one, skills neither answered nor
     in their records hold the model's population estimate, and a sentence says so. `checking`:
-    a skill of an earlier grade served because the teacher chose "remediate"."""
+    a skill of an earlier grade served because the teacher chose "remediate". `answered`: the
+    student's answers on the skill so far (a skill in progress is not "a skill to start")."""
     if term == "assigned":
         return f"{title}: assigned by your teacher."
     if term == "review":
@@ -53,6 +55,11 @@ def sentence(
         if checking:
             return f"{skill}: a check of an earlier grade's skill, as your teacher asked." + _hard(
                 p_correct
+            )
+        if answered > 0:
+            done = f"{answered} answer{'' if answered == 1 else 's'} so far"
+            return f"{skill}: you have started it ({done}): keep going until it is mastered." + (
+                _hard(p_correct)
             )
         return _readiness_sentence(skill, prerequisite, prerequisite_shown, placed) + _hard(
             p_correct

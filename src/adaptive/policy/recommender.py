@@ -178,6 +178,7 @@ class AdaptivePolicy(Policy):
                     recall=rc, prerequisite=prereq, prerequisite_shown=shown,
                     placed=not np.isnan(batch.grade[i]),
                     checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
+                    answered=int(batch.n_responses[i, s]),
                     topic=text.top_interest_topic(batch, ctx, i, a) if term == "interest" else "",
                     goal=text.goal_name(ctx, batch.goals[i], s) if term == "aspiration" else "",
                 )
