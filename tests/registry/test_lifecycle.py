@@ -133,6 +133,7 @@ def test_promotion_rule_never_promotes_worse():
     lower = PromotionRule(metric="rmse", margin=0.001)
     assert lower.decide({**champ, "rmse": 0.42}, champ, 0.69)[0]
     assert not lower.decide({**champ, "rmse": 0.44}, champ, 0.69)[0]
+    assert "(improvement +0.0000 < margin" in lower.decide(champ, champ, 0.69)[1]  # not -0.0000
 
 
 def test_load_champion_without_champion_is_a_clear_error(sqlite_uri):

@@ -197,15 +197,14 @@ def promote(
         title=f"{name}: candidate v{d.candidate_version} vs champion "
         f"{'v' + d.champion_version if d.champion_version else '(none)'}"
     )
-    for col in ("model", "auc", "rmse", "logloss", "ece", "n_responses"):
+    shown = ["auc", "rmse", "logloss", "ece"]
+    if rule.metric not in shown and rule.metric in d.candidate:  # the metric decided: show it
+        shown.append(rule.metric)
+    for col in ("model", *shown, "n_responses"):
         table.add_column(col)
     for label, m in (("candidate", d.candidate), ("champion", d.champion)):
         if m is not None:
-            table.add_row(
-                label,
-                *(f"{m[c]:.4f}" for c in ("auc", "rmse", "logloss", "ece")),
-                str(int(m["n_responses"])),
-            )
+            table.add_row(label, *(f"{m[c]:.4f}" for c in shown), str(int(m["n_responses"])))
     console.print(table)
     verdict = "[bold green]PROMOTED[/]" if d.promoted else "[bold yellow]not promoted[/]"
     console.print(f"{verdict}: {escape(d.reason)}")

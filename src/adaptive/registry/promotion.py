@@ -59,7 +59,7 @@ class PromotionRule:
     def improvement(self, candidate: dict[str, float], champion: dict[str, float]) -> float:
         """How much better the candidate is on the metric (positive = better)."""
         sign = 1.0 if HIGHER_IS_BETTER[self.metric] else -1.0
-        return sign * (candidate[self.metric] - champion[self.metric])
+        return sign * (candidate[self.metric] - champion[self.metric]) + 0.0  # never "-0.0000"
 
     def decide(
         self,
