@@ -130,3 +130,16 @@ def test_the_module_docstring_shows_the_shipped_values() -> None:
         key, _, value = line.partition(" = ")
         assert key in shipped or key in shipped["weights"], line
         assert tomllib.loads(f"v = {value}")["v"] == shipped.get(key, shipped["weights"].get(key))
+
+
+def test_a_positive_stuck_weight_is_refused(tmp_path) -> None:
+    """An evaluation lead's trial: `stuck = 1.5` was accepted, though the README says the stuck
+    weight is negative by design (a positive one serves more of what a student spins on)."""
+    from adaptive.errors import ConfigError
+    from adaptive.policy import PolicyConfig
+
+    path = tmp_path / "mine.toml"
+    path.write_text("[weights]\nstuck = 1.5\n")
+    with pytest.raises(ConfigError, match=r"mine.toml, line 2: .*weights.stuck = 1.5; .*<= 0"):
+        PolicyConfig.from_toml(path)
+    assert PolicyConfig.default().with_(weights={"stuck": 0.0}).weights["stuck"] == 0.0

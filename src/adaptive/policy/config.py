@@ -122,6 +122,10 @@ RANGES: dict[str, Range] = {
     "default_daily_minutes": Range(0.0, MINUTES_PER_DAY, low_open=True),
 }
 WEIGHT_RANGE = Range()
+#: Weights of a sign by design: the stuck term flags wheel-spinning to serve less of it.
+WEIGHT_RANGES: dict[str, Range] = {
+    "stuck": Range(high=0.0, what="a finite number (it penalizes wheel-spinning: by design)")
+}
 
 #: Knobs read only in one exploration mode: set without that mode, they do nothing.
 MODE_OF_KNOB: dict[str, str] = {
@@ -290,9 +294,10 @@ class PolicyConfig:
         out of range named in one error: a NaN width or a negative exponent fails deep in the
         scoring, or scores every activity NaN, without a word."""
         wrong = [
-            f"weights.{term} = {value!r}; expected {WEIGHT_RANGE.what} {WEIGHT_RANGE}"
+            f"weights.{term} = {value!r}; expected {valid.what} {valid}"
             for term, value in self.weights.items()
-            if not WEIGHT_RANGE.admits(value)
+            for valid in [WEIGHT_RANGES.get(term, WEIGHT_RANGE)]
+            if not valid.admits(value)
         ]
         for name, valid in RANGES.items():
             value = getattr(self, name)
