@@ -1169,3 +1169,16 @@ def test_a_spreadsheets_serial_dates_are_named(tmp_path):
     path = write(tmp_path, ["a,i1,k,1,45551.33", "a,i2,k,0,45551.34"], header)
     with pytest.raises(DataValidationError, match="a spreadsheet's serial dates"):
         load_log(path)
+
+
+def test_a_wrong_skill_separator_still_gets_the_note(tmp_path):
+    """A data scientist's trial: `--skills-sep ','` on a '~'-separated column split names at
+    their commas, and the separator note was gone. The note now names the '~' left in them."""
+    header = "student_id,item_id,skill_ids,correct,timestamp\n"
+    rows = ['a,i1,"A~B",1,2024-09-01T08:00:00Z', 'a,i2,"A~B, C",0,2024-09-01T09:00:00Z']
+    path = write(tmp_path, rows, header)
+    with pytest.warns(DataNoteWarning, match="once split at ','.*is the export's separator '~'"):
+        load_log(path, mapping={"skills_sep": ","})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)
+        load_log(path, mapping={"skills_sep": "~"})

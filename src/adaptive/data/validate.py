@@ -473,9 +473,11 @@ def skill_list_notes(raw: RawTable, values: RowValues, mapping: ColumnMapping) -
     values that look like lists of skills ("k1;k2" in 5 % of the rows or more): each was read
     as ONE skill, as asked, and the note says how many rows and which option reads lists.
 
-    Vectorized over the column's distinct skills; nothing to say when `skills_sep` or a
-    Q-matrix was given, or when the column is a list already (Parquet)."""
-    if mapping.skills_sep is not None or mapping.skills_from is not None:
+    With `skills_sep` given, the same about another separator still in the split skills ("~"
+    left in 17% of the rows split at ","): the separator given was probably not the export's.
+    Vectorized over the column's distinct skills; nothing to say with a Q-matrix, or when the
+    column is a list already (Parquet)."""
+    if mapping.skills_from is not None:
         return []
     n_rows = raw.table.num_rows
     dtype = raw.table.schema.field(mapping.skill_ids).type
@@ -485,25 +487,35 @@ def skill_list_notes(raw: RawTable, values: RowValues, mapping: ColumnMapping) -
         return []
     counted = pc.value_counts(pc.list_flatten(values.skill_ids))  # each distinct skill once
     skills, counts = counted.field("values"), counted.field("counts").to_numpy()
-    sep, holds = _commonest_separator(skills, counts)
+    sep, holds = _commonest_separator(skills, counts, mapping.skills_sep)
     rows = int(counts[holds].sum())
     if rows < SKILL_LIST_SHARE * n_rows:
         return []
     common = int(np.flatnonzero(holds)[np.argmax(counts[holds])])
+    example = f"({int(holds.sum()):,} such skills, e.g. {skills[common].as_py()!r})"
+    if mapping.skills_sep is not None:
+        return [
+            f"{rows:,} rows ({rows / n_rows:.0%}) of column '{mapping.skill_ids}' still hold a "
+            f"skill with {sep!r} in it once split at {mapping.skills_sep!r} {example}: is the "
+            f"export's separator {sep!r}? (--skills-sep '{sep}')"
+        ]
     return [
         f"{rows:,} rows ({rows / n_rows:.0%}) of column '{mapping.skill_ids}' hold a skill with "
-        f"{sep!r} in it ({int(holds.sum()):,} such skills, e.g. {skills[common].as_py()!r}), "
-        f"each read as ONE skill; if they are lists of skills, give the separator: "
-        f"--skills-sep '{sep}' (skills_sep)"
+        f"{sep!r} in it {example}, each read as ONE skill; if they are lists of skills, give "
+        f"the separator: --skills-sep '{sep}' (skills_sep)"
     ]
 
 
-def _commonest_separator(skills: pa.Array, counts: np.ndarray) -> tuple[str, np.ndarray]:
+def _commonest_separator(
+    skills: pa.Array, counts: np.ndarray, given: str | None = None
+) -> tuple[str, np.ndarray]:
     """(the separator-like character found in the most rows, mask of the distinct `skills`
-    that hold it); `counts` is each distinct skill's number of rows."""
+    that hold it); `counts` is each distinct skill's number of rows; `given`: the separator
+    the skills were split at (not looked for)."""
     found = {
         sep: pc.match_substring(skills, sep).to_numpy(zero_copy_only=False)
         for sep in SKILL_SEPARATORS
+        if sep != given
     }
     sep = max(found, key=lambda s: int(counts[found[s]].sum()))
     return sep, found[sep]
