@@ -1175,7 +1175,7 @@ def test_a_wrong_skill_separator_still_gets_the_note(tmp_path):
     """A data scientist's trial: `--skills-sep ','` on a '~'-separated column split names at
     their commas, and the separator note was gone. The note now names the '~' left in them."""
     header = "student_id,item_id,skill_ids,correct,timestamp\n"
-    rows = ['a,i1,"A~B",1,2024-09-01T08:00:00Z', 'a,i2,"A~B, C",0,2024-09-01T09:00:00Z']
+    rows = ['a,i1,"A~B",1,2024-09-01T08:00:00Z', 'a,i2,"A~C",0,2024-09-01T09:00:00Z']
     path = write(tmp_path, rows, header)
     with pytest.warns(DataNoteWarning, match="once split at ','.*is the export's separator '~'"):
         load_log(path, mapping={"skills_sep": ","})
