@@ -85,6 +85,12 @@ def test_cli_analyze_reads_a_district_folder_as_its_files(served, capsys) -> Non
     assert capsys.readouterr().out == by_files and "effect against the reference" in by_files
     assert cli_run([*base, *given[:4]]) == 2
     assert "--profiles FILE (or --district DIR) is needed" in capsys.readouterr().err
+    # few redraws: the caption says how coarse the randomization p is (an evaluation lead read
+    # "p (randomization) 1.000" from 3 redraws as a finding)
+    assert cli_run([*base, "--district", str(files), "--permutations", "3"]) == 0
+    assert "from 3 redraws: the smallest it can be is 0.250" in " ".join(
+        capsys.readouterr().out.split()
+    )
 
 
 def test_cli_assign_writes_the_same_bytes_and_bad_arms_exit_2(served, tmp_path, capsys) -> None:

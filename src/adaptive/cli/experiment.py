@@ -152,7 +152,13 @@ def analyze(
     table = Table(
         title=f"{assignment.name}: effect against the reference arm, nights {start} to {end}",
         caption="students: with the outcome, in the arm / the reference arm (their arm is their "
-        "unit's, class or school, on the start night); means: raw, before the strata",
+        "unit's, class or school, on the start night); means: raw, before the strata"
+        + (
+            f"; p (randomization) from {permutations:,} redraws: the smallest it can be is "
+            f"{1 / (permutations + 1):.3f}"
+            if permutations
+            else ""
+        ),
     )
     columns = ("outcome", "arm", "effect", "95% interval", "p", "p (randomization)", "clusters",
                "students", "means")  # fmt: skip

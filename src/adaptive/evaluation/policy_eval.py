@@ -48,7 +48,10 @@ Metrics (one value per student; subgroups `slow_learner` and `low_prior` as `<me
 - `skills_gained@n`: skills truly mastered after n activities that were not at the start
   (the issue's gain@50);
 - `activities_to_mastery`: practices of a skill until it is truly mastered (skills not mastered
-  at their first practice; students with none are left out);
+  at their first practice; students with none are left out). Its mean is over each policy's
+  own students who mastered a skill, its paired difference over those who did under both
+  policies: the two need not agree, and a policy under which fewer students master anything
+  can look faster here; read it beside `skills_gained`;
 - `over_practice`: share of steps on a skill already truly mastered;
 - `on_unready`: share of steps on a skill with a truly unmastered direct prerequisite;
 - `false_mastery_rate`: at each advancement (first practice of a skill whose prerequisite the
