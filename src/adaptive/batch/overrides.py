@@ -426,6 +426,7 @@ def _students(
     for key in given:
         keys.setdefault(key.strip(), []).append(key)
     out = {}
+    gone: dict[str, list[int]] = {"left": [], "moved": []}  # a roster changed since the export
     for sid, written in keys.items():
         times = sum(given.repeated.get(k, 1) for k in written)
         if times > 1:
@@ -437,9 +438,34 @@ def _students(
                 "one entry per student (JSON keeps only the last: the others would be lost)",
             )
         student = _Student(source, sid, written[0])
-        student.check_profile(profiles.get(sid), klass)
-        out[sid] = student.override(given[written[0]], activities)
+        status = student.check_profile(profiles.get(sid), klass)
+        override = student.override(given[written[0]], activities)  # checked all the same
+        if status:
+            gone[status] += source.lines_of(written[0])
+            continue
+        out[sid] = override
+    _warn_gone(source, klass, gone)
     return out
+
+
+def _warn_gone(source: _Source, klass: str | None, gone: Mapping[str, list[int]]) -> None:
+    """Students of an export that left the district, or another class (a roster changed
+    since the teacher exported), are skipped with a `NightWarning` (counts and lines, no id):
+    one teacher's file must not stop every school's night, and nobody else's student is
+    overridden."""
+    left, moved = len(gone["left"]), len(gone["moved"])
+    if not left and not moved:
+        return
+    parts = [f"{_counted(left, 'student')} in no profile (left the district?)"] if left else []
+    if moved:
+        parts.append(f"{_counted(moved, 'student')} now in another class than {klass!r}")
+    lines = _lines([*gone["left"], *gone["moved"]])
+    warnings.warn(
+        f"{source.path}{lines}: {' and '.join(parts)}: their overrides are not applied (the "
+        "class page leaves them out of its next export)",
+        NightWarning,
+        stacklevel=5,
+    )
 
 
 @dataclass(frozen=True)
@@ -457,16 +483,17 @@ class _Student:
     def fail(self, field_: str, value: object, expected: str) -> OverridesError:
         return self.source.error(f"{self.where}{field_}", value, expected, self.key)
 
-    def check_profile(self, profile: LearnerProfile | None, klass: str | None) -> None:
-        """A student of the district, and of the file's class where it names one."""
+    def check_profile(self, profile: LearnerProfile | None, klass: str | None) -> str | None:
+        """None for a student of the district and of the file's class (where it names one);
+        "left" for one in no profile, "moved" for one in another class (skipped, said once
+        per file: `_warn_gone`). An empty id is an error."""
         if not self.sid:
             raise self.fail("", self.key, "a student id (text, not empty)")
         if profile is None:
-            raise self.fail("", self.sid, "a student of the district's profiles")
+            return "left"
         if klass is not None and profile.class_id != klass:
-            raise self.fail(
-                "", self.sid, f"a student of class {klass!r} (this one is in {profile.class_id!r})"
-            )
+            return "moved"
+        return None
 
     def override(self, entry: object, activities: set[str]) -> StudentOverride:
         """The entry's assigned and excluded activities (ids trimmed) and mode, checked."""
@@ -542,13 +569,6 @@ def _merged(files: Sequence[_FileOverrides]) -> OverrideSet:
     students: dict[str, StudentOverride] = {}
     sources: dict[str, str] = {}
     for file in files:
-        for sid, override in file.students.items():
-            if sid in students:
-                raise OverridesError(
-                    f"{file.path}: student {sid!r} is also in {sources[sid]}; expected each "
-                    "student in one overrides file"
-                )
-            students[sid], sources[sid] = override, str(file.path)
         if file.class_id in classes:  # a student the newer export cleared would still apply
             raise OverridesError(
                 f"{file.path}: class {file.class_id!r} is also in {classes[file.class_id]}; "
@@ -556,6 +576,13 @@ def _merged(files: Sequence[_FileOverrides]) -> OverrideSet:
             )
         if file.class_id is not None:
             classes[file.class_id] = file.path
+        for sid, override in file.students.items():
+            if sid in students:
+                raise OverridesError(
+                    f"{file.path}: student {sid!r} is also in {sources[sid]}; expected each "
+                    "student in one overrides file"
+                )
+            students[sid], sources[sid] = override, str(file.path)
     return OverrideSet(
         dict(sorted(students.items())), sources, tuple(str(file.path) for file in files)
     )
