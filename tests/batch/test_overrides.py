@@ -380,6 +380,20 @@ def test_a_night_given_no_overrides_after_a_night_with_some_says_so(district, tm
         run_daily_job(
             second, tmp_path / "fresh", **district.job_args(overrides=tmp_path / "exports")
         )
+    # a teacher's trial: the folder given, but one class's file gone from it: the same undoing
+    other_class, other = next(
+        (p.class_id, s) for s, p in sorted(profiles.items()) if p.class_id not in ("", klass)
+    )
+    doc2 = {**doc, "class_id": other_class, "students": {other: {"mode": "accelerate"}}}
+    (tmp_path / "two").mkdir()
+    (tmp_path / "two" / "a.json").write_text(json.dumps(doc))
+    (tmp_path / "two" / "b.json").write_text(json.dumps(doc2))
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / "a.json").write_text(json.dumps(doc))
+    partial = tmp_path / "partial"
+    run_daily_job(first, partial, **district.job_args(overrides=tmp_path / "two"))
+    with pytest.warns(NightWarning, match=f"overrides of 1 student of class '{other_class}', "):
+        run_daily_job(second, partial, **district.job_args(overrides=tmp_path / "one"))
 
 
 def test_a_skill_id_where_an_activity_goes_names_its_activities(tmp_path):

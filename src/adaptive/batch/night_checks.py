@@ -406,6 +406,7 @@ def overrides_dropped(out: Path, state_dir: Path, day: str, overrides: object) -
     teacher's assigned and excluded activities and modes without a word, and the class page,
     pre-filled from the night's record, lost them too."""
     if overrides is not None:  # a folder given (even with nothing in force tonight)
+        classes_dropped(out, state_dir, day, overrides)
         return
     from adaptive.batch.overrides import applied_overrides, overrides_path
 
@@ -426,6 +427,32 @@ def overrides_dropped(out: Path, state_dir: Path, day: str, overrides: object) -
         "choices stand until the class page exports them again)",
         NightWarning,
         stacklevel=3,
+    )
+
+
+def classes_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> None:
+    """Warn when a class whose file the last night applied has no file in force tonight: its
+    teacher's choices were undone without a word (a file deleted or moved from the folder).
+    Class ids and counts, never a student id. A teacher who clears a student exports the class
+    again: its file is there, so that is not warned."""
+    from adaptive.batch.overrides import applied_classes
+
+    earlier = [d for d in served_nights(out, state_dir) if d < day]
+    if not earlier:
+        return
+    before = applied_classes(out, earlier[-1])
+    missing = sorted(set(before) - set(getattr(overrides, "classes", {})))
+    if not missing:
+        return
+    n = sum(len(before[c]) for c in missing)
+    shown = ", ".join(repr(c) for c in missing[:5]) + (" ..." if len(missing) > 5 else "")
+    warnings.warn(
+        f"the night {earlier[-1]} applied the overrides of {n:,} student{'' if n == 1 else 's'} "
+        f"of class{'' if len(missing) == 1 else 'es'} {shown}, which tonight's --overrides "
+        "folder has no file for: they are served without them, and the class page starts "
+        "empty. Put the class's last export back in the folder (a file deleted or moved?)",
+        NightWarning,
+        stacklevel=4,
     )
 
 

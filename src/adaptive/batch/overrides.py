@@ -126,6 +126,9 @@ class OverrideSet:
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     #: the files applied, in the order read (a file dated after the night is not among them)
     files: tuple[str, ...] = field(default=(), compare=False)
+    #: the class of each file that names one -> its students (recorded with the night, so the
+    #: next night can say which class's file went missing)
+    classes: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def __len__(self) -> int:
         return len(self.students)
@@ -141,6 +144,8 @@ class OverrideSet:
             "version": VERSION,
             "students": {s: self.students[s].to_dict() for s in sorted(self.students)},
         }
+        if self.classes:
+            doc["classes"] = {c: sorted(ids) for c, ids in sorted(self.classes.items())}
         return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
 
     @property
@@ -584,7 +589,10 @@ def _merged(files: Sequence[_FileOverrides]) -> OverrideSet:
                 )
             students[sid], sources[sid] = override, str(file.path)
     return OverrideSet(
-        dict(sorted(students.items())), sources, tuple(str(file.path) for file in files)
+        dict(sorted(students.items())),
+        sources,
+        tuple(str(file.path) for file in files),
+        {f.class_id: tuple(sorted(f.students)) for f in files if f.class_id is not None},
     )
 
 
@@ -617,6 +625,22 @@ def record_overrides(out: str | Path, date: str, overrides: OverrideSet | None) 
     else:
         path.unlink(missing_ok=True)
     return path
+
+
+def applied_classes(out: str | Path, date: str) -> dict[str, list[str]]:
+    """The classes whose files the job applied on `date` -> their students (empty when none,
+    or for a record written before classes were recorded)."""
+    path = overrides_path(out, date)
+    if not path.is_file():
+        return {}
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise OverridesError(
+            f"{path}: not the overrides record the batch job writes ({exc})"
+        ) from exc
+    classes = doc.get("classes", {}) if isinstance(doc, dict) else {}
+    return {str(c): list(ids) for c, ids in classes.items()} if isinstance(classes, dict) else {}
 
 
 def applied_overrides(out: str | Path, date: str) -> dict[str, StudentOverride]:
