@@ -1196,3 +1196,15 @@ def test_one_row_per_skill_read_as_responses_is_noted(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataNoteWarning)
         load_log(path, mapping={"merge_skill_rows": True, "allow_unsorted": True})
+
+
+def test_pykt_padding_is_never_read_as_a_wrong_answer(tmp_path):
+    """A researcher's trial: -1 (pyKT's padding) got the scores advice, and with
+    --correct-threshold 0.5 it loaded as wrong answers on a skill '-1'. Now an error that says
+    what -1 is, with or without a threshold."""
+    header = "student_id,item_id,skill_ids,correct,timestamp\n"
+    rows = ["a,i1,k,1,2024-09-01T08:00:00Z", "a,-1,-1,-1,2024-09-01T09:00:00Z"]
+    path = write(tmp_path, rows, header)
+    for mapping in (None, {"correct_threshold": 0.5}):
+        with pytest.raises(DataValidationError, match="line 3, column 'correct'.*padded position"):
+            load_log(path, mapping=mapping)

@@ -221,7 +221,8 @@ def _check_correct(
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         ok = pc.fill_null(pc.is_in(pc.cast(arr, pa.float64()), pa.array([0.0, 1.0])), False)
         if not pc.all(ok).as_py():
-            expected = f"0 or 1; {_SCORES_HINT}"
+            padded = pc.any(pc.equal(pc.cast(arr, pa.float64()), -1.0)).as_py()
+            expected = f"0 or 1; {PADDING_HINT if padded else _SCORES_HINT}"
             issues.add_mask(~ok.to_numpy(zero_copy_only=False), column, arr, expected)
         return (
             pc.fill_null(pc.equal(pc.cast(arr, pa.float64()), 1.0), False)
@@ -263,6 +264,11 @@ def _scores_at_threshold(
         word = pc.utf8_lower(shown)
         right = _among(word, ["true", *mapping.correct_values])
         wrong = _among(word, ["false", *mapping.incorrect_values])
+    negative = scores < 0
+    if negative.any():  # pyKT pads its sequences with -1: no answer, never a wrong one
+        issues.add_mask(negative, column, shown, f"a score >= 0; {PADDING_HINT}")
+        scores = np.where(negative, np.nan, scores)
+        wrong = wrong | negative
     bad = np.isnan(scores) & ~right & ~wrong
     if bad.any():
         words = pc.unique(shown.filter(pa.array(bad))).to_pylist()
@@ -310,6 +316,8 @@ def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -
         named = ", ".join((*mapping.correct_values, *mapping.incorrect_values))
         return f"0 or 1 (or true / false, or one of the words given: {named})"
     words = pc.unique(text.filter(pa.array(bad))).to_pylist()
+    if "-1" in words:
+        return f"0 or 1 (or true / false); {PADDING_HINT}"
     written = _numbers_written_otherwise(words)
     if written:
         return f"0 or 1 (or true / false); {written}"
@@ -325,6 +333,10 @@ def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -
     return "0 or 1 (or true / false)"
 
 
+PADDING_HINT = (
+    "-1 marks a padded position in pyKT's sequences, not an answer: drop those rows (pyKT's own "
+    "files: adaptive.data.pykt.read_pykt)"
+)
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _PERCENT = re.compile(r"^[+-]?\d+(?:[.,]\d+)?\s*%$")
 
