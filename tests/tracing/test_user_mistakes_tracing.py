@@ -3,6 +3,9 @@ where state rows go, an id the state does not hold."""
 
 from __future__ import annotations
 
+import re
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -108,3 +111,43 @@ def test_update_still_adds_new_students(fitted) -> None:
     state = fitted.init_state()
     fitted.update(state, Response("new", "i0", ("k0",), 1))
     assert state.rows(["new"], missing="raise").tolist() == [0]
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "says"),
+    [
+        ("dkt", {"learning_rate": -1.0}, "learning_rate=-1.0; expected a number > 0"),
+        ("dkt", {"learning_rate": float("nan")}, "learning_rate=nan; expected a number > 0"),
+        ("dkt", {"hidden_size": "16"}, "hidden_size='16'; expected a whole number >= 1"),
+        ("dkt", {"dropout": 1.5}, "dropout=1.5; expected a share in [0, 1)"),
+        ("dkt", {"validation_fraction": 1.5}, "validation_fraction=1.5; expected a share in"),
+        ("dkt", {"patience": 0}, "patience=0; expected a whole number >= 1"),
+        ("dkt", {"seed": "a"}, "seed='a'; expected a whole number >= 0"),
+        ("sakt", {"l2": -1.0}, "l2=-1.0; expected a number >= 0"),
+        ("akt", {"d_model": 15, "n_heads": 2}, "expected d_model a multiple of n_heads"),
+    ],
+)
+def test_a_deep_models_bad_training_knob_is_one_config_error(model, params, says) -> None:
+    """A researcher's trial: a negative learning rate crashed `evaluate` (internal error, exit
+    1) after the data was read; validation_fraction 1.5 left the model untrained; a text size
+    reached torch. Each is one ConfigError naming the knob, from the spec or the constructor."""
+    from adaptive.tracing.deep.akt import AKT
+    from adaptive.tracing.deep.dkt import DKT
+    from adaptive.tracing.deep.sakt import SAKT
+
+    klass = {"dkt": DKT, "sakt": SAKT, "akt": AKT}[model]
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        klass(**params).check_params()
+
+
+def test_l2_that_cannot_apply_is_said() -> None:
+    """A researcher's trial: l2 on a model without item embeddings changed nothing, silently."""
+    from adaptive.errors import FitWarning
+    from adaptive.tracing.deep.sakt import SAKT
+
+    with pytest.warns(FitWarning, match="l2=1.0: it penalizes the item embeddings"):
+        SAKT(l2=1.0).check_params()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FitWarning)
+        SAKT().check_params()  # the default says nothing
+        SAKT(l2=1.0, items=True).check_params()

@@ -44,7 +44,10 @@ vocabularies go into `arrays.npz`. `KnowledgeTracer.save` records the sha256 of 
 
 from __future__ import annotations
 
+import inspect
+import math
 import time
+import warnings
 from abc import abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,7 +62,7 @@ from safetensors import SafetensorError
 from sklearn.metrics import roc_auc_score
 
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ArtifactError, ConfigError
+from adaptive.errors import ArtifactError, ConfigError, FitWarning
 from adaptive.tracing.base import KnowledgeTracer, TracingState, require_log, require_responses
 from adaptive.tracing.calibration import LatentMastery, LatentMasteryMixin
 from adaptive.tracing.deep.sequences import (
@@ -113,6 +116,7 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
 
     # -- fitting ---------------------------------------------------------------------------------
     def _check_params(self) -> None:
+        self._check_training_numbers()
         if self.device not in ("cpu", "cuda"):
             raise ConfigError(f"device={self.device!r}; expected 'cpu' or 'cuda'")
         if self.device == "cuda" and not torch.cuda.is_available():
@@ -124,6 +128,51 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
             raise ConfigError(f"lr_decay={self.lr_decay!r}; expected a factor in (0, 1]")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"precision={self.precision!r}; expected one of {PRECISIONS}")
+
+    def _check_training_numbers(self) -> None:
+        """The training knobs' types and ranges, each named with what it takes: a negative
+        learning rate crashed mid-fit, a `validation_fraction` of 1.5 left the model untrained,
+        a text size reached torch (seen in a researcher's trial)."""
+        checks = [
+            ("learning_rate", _positive(self.learning_rate), "a number > 0"),
+            ("patience", _whole(self.patience, 1), "a whole number >= 1"),
+            ("validation_fraction", _fraction(self.validation_fraction), "a share in [0, 1)"),
+            ("seed", _whole(self.seed, 0), "a whole number >= 0"),
+        ]
+        sizes = (
+            "hidden_size",
+            "d_model",
+            "n_heads",
+            "num_layers",
+            "num_blocks",
+            "d_ff",
+            "final_size",
+        )
+        for name in sizes:
+            if hasattr(self, name):
+                checks.append((name, _whole(getattr(self, name), 1), "a whole number >= 1"))
+        if hasattr(self, "dropout"):
+            checks.append(("dropout", _fraction(self.dropout), "a share in [0, 1)"))
+        if hasattr(self, "l2"):
+            checks.append(("l2", _non_negative(self.l2), "a number >= 0"))
+        for name, ok, expected in checks:
+            if not ok:
+                raise ConfigError(f"{name}={getattr(self, name)!r}; expected {expected}")
+        heads = getattr(self, "n_heads", 1)
+        if getattr(self, "d_model", 0) % heads:
+            raise ConfigError(
+                f"d_model={self.d_model!r}, n_heads={heads!r}; expected d_model a multiple of "
+                "n_heads (each head takes an equal share of the model size)"
+            )
+        default = inspect.signature(type(self).__init__).parameters.get("l2")
+        set_l2 = default is not None and getattr(self, "l2", 0) != default.default
+        if set_l2 and not getattr(self, "items", True):  # the default says nothing
+            warnings.warn(
+                f"l2={self.l2!r}: it penalizes the item embeddings, which items=False leaves "
+                "out: it does nothing here (set items=True, or leave l2 at 0)",
+                FitWarning,
+                stacklevel=4,
+            )
 
     def check_params(self) -> None:
         """Refuse hyperparameters this model cannot be trained with, before any data is read.
@@ -140,7 +189,7 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
         with torch.random.fork_rng(devices=[]):  # the caller's random stream stays as it was
             try:
                 probe._network()
-            except (RuntimeError, ArithmeticError) as exc:  # "negative dimension", zero heads
+            except (RuntimeError, ArithmeticError, TypeError) as exc:  # "negative dimension"
                 raise ValueError(f"{self.name} cannot build its network: {exc}") from exc
 
     @property
@@ -416,3 +465,23 @@ def store_params(obj: object, params: dict[str, Any]) -> None:
     for key, value in params.items():
         if key not in ("self", "__class__"):
             setattr(obj, key, value)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _positive(value: object) -> bool:
+    return _is_number(value) and value > 0
+
+
+def _non_negative(value: object) -> bool:
+    return _is_number(value) and value >= 0
+
+
+def _fraction(value: object) -> bool:
+    return _is_number(value) and 0 <= value < 1
+
+
+def _whole(value: object, low: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
