@@ -1208,3 +1208,16 @@ def test_pykt_padding_is_never_read_as_a_wrong_answer(tmp_path):
     for mapping in (None, {"correct_threshold": 0.5}):
         with pytest.raises(DataValidationError, match="line 3, column 'correct'.*padded position"):
             load_log(path, mapping=mapping)
+
+
+def test_pykt_concepts_joined_with_underscores_are_noted(tmp_path):
+    """A researcher's trial: pyKT's '33_7' (two concepts) was read as one skill without a note,
+    where '33;7' got one. Numeric ids joined by '_' are noted; names with '_' are not."""
+    header = "student_id,item_id,skill_ids,correct,timestamp\n"
+    rows = ["a,i1,33_7,1,2024-09-01T08:00:00Z", "a,i2,33,0,2024-09-01T09:00:00Z"]
+    with pytest.warns(DataNoteWarning, match="--skills-sep '_'"):
+        load_log(write(tmp_path, rows, header))
+    named = ["a,i1,place_value,1,2024-09-01T08:00:00Z", "a,i2,place_value,0,2024-09-01T09:00:00Z"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)
+        load_log(write(tmp_path, named, header, "named.csv"))

@@ -529,6 +529,10 @@ def _commonest_separator(
         for sep in SKILL_SEPARATORS
         if sep != given
     }
+    if given != "_":  # pyKT joins numeric concept ids with "_" ("33_7"); names keep theirs
+        found["_"] = pc.match_substring_regex(skills, r"^\d+(?:_\d+)+$").to_numpy(
+            zero_copy_only=False
+        )
     sep = max(found, key=lambda s: int(counts[found[s]].sum()))
     return sep, found[sep]
 
