@@ -1221,3 +1221,15 @@ def test_pykt_concepts_joined_with_underscores_are_noted(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataNoteWarning)
         load_log(write(tmp_path, named, header, "named.csv"))
+
+
+def test_a_placeholder_time_column_points_to_file_order(tmp_path, capsys):
+    """A researcher's trial: the Gervet splits' all-zero `timestamp` was read as the time, every
+    retry a duplicated row; no command-line option read file order. `--file-order` does, and
+    the duplicate error names it."""
+    header = "student_id,item_id,skill_ids,correct,timestamp\n"
+    path = write(tmp_path, ["a,i1,k,1,0", "a,i2,k,0,0", "a,i1,k,1,0"], header)
+    with pytest.raises(DataValidationError, match="holds one value for every row .*--file-order"):
+        load_log(path)
+    assert run(["validate", str(path), "--file-order"]) == 0
+    assert len(load_log(path, mapping={"time_kind": "file"})) == 3

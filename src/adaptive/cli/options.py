@@ -87,6 +87,14 @@ TimeUnit = Annotated[
         "since 1970-01-01 UTC. Without it, whole numbers are an integer order, never times.",
     ),
 ]
+FileOrder = Annotated[
+    bool,
+    typer.Option(
+        "--file-order",
+        help="Order each student's answers as the file lists them, reading no time column "
+        "(time_kind 'file'): for exports whose time column is a placeholder (all zeros).",
+    ),
+]
 RequireSorted = Annotated[
     bool,
     typer.Option(
@@ -198,6 +206,7 @@ def column_mapping(
     *,
     time_format: str | None = None,
     time_unit: str | None = None,
+    file_order: bool | None = None,
     require_sorted: bool | None = None,
     allow_unsorted: bool | None = None,
     merge_skill_rows: bool | None = None,
@@ -219,6 +228,7 @@ def column_mapping(
         "sep": sep,
         "time_format": time_format,
         "time_unit": time_unit,
+        "time_kind": "file" if file_order else None,
         "require_sorted": require_sorted or None,
         "allow_unsorted": allow_unsorted or None,
         "merge_skill_rows": merge_skill_rows or None,
@@ -241,6 +251,7 @@ LOG_OPTIONS: dict[str, tuple[Any, Any]] = {
     "sep": (Sep, None),
     "time_format": (TimeFormat, None),
     "time_unit": (TimeUnit, None),
+    "file_order": (FileOrder, False),
     "require_sorted": (RequireSorted, False),
     "allow_unsorted": (AllowUnsorted, False),
     "merge_skill_rows": (MergeSkillRows, False),

@@ -795,9 +795,16 @@ def reject_repeated_rows(
         f"item {item} at {_fmt_time(t, values.time_kind)}"
         for item, t in zip(items, values.time[tied[copies]], strict=True)
     ]
+    placeholder = len(np.unique(values.time[rows])) == 1  # one time for every row: no times
+    hint = (
+        f"; column '{time_label}' holds one value for every row (a placeholder?): --file-order "
+        "(time_kind 'file') reads the answers in the file's order"
+        if placeholder
+        else ""
+    )
     expected = [
         f"a row that does not repeat {issues.line_text(issues.lines[tied[o]])} (same student, "
-        "item, time, answer and skills: a duplicated row)"
+        f"item, time, answer and skills: a duplicated row){hint}"
         for o in original[copies]
     ]
     issues.add(tied[copies], time_label, shown, expected)
