@@ -136,3 +136,18 @@ def test_a_model_returning_nan_is_named_in_the_error():
 
     with pytest.raises(AdaptiveError, match=r"model 'pfa', fold 0: 1 of \d+ predictions"):
         cross_validate(BrokenPFA(max_iter=100), small_log(), folds=2)
+
+
+def test_test_responses_on_skills_the_training_folds_lacked_are_said() -> None:
+    """A researcher's trial: responses on skills unseen at fit were scored from the model's
+    defaults without a word. Each fold now says how many there were."""
+    from adaptive.errors import CoverageWarning
+
+    log = small_log()
+    frame = log.frame.copy()
+    first = frame["student_id"] == frame["student_id"].iloc[0]
+    frame.loc[first, "skill_ids"] = pd.Series(
+        [["only-one-student"]] * int(first.sum()), index=frame.index[first]
+    )
+    with pytest.warns(CoverageWarning, match="skills the training folds never had"):
+        cross_validate(PFA(), ResponseLog.from_frame(frame), folds=2, seed=0)

@@ -9,6 +9,7 @@ every response of the log gets exactly one out-of-fold prediction. Splits come f
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ import pandas as pd
 
 from adaptive.data.log import ResponseLog
 from adaptive.data.splits import student_folds, student_kfold
-from adaptive.errors import AdaptiveError
+from adaptive.errors import AdaptiveError, CoverageWarning
 from adaptive.evaluation.metrics import compute_metrics
 from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.specs import build_model
@@ -82,6 +83,7 @@ def cross_validate(
         model.fit(train)
         t1 = time.perf_counter()
         p_test = model.predict_proba(test)
+        _warn_unseen_skills(model, test, label, f)
         fit_s.append(t1 - t0)
         predict_s.append(time.perf_counter() - t1)
         bad = ~np.isfinite(p_test) | (p_test < 0) | (p_test > 1)
@@ -108,4 +110,21 @@ def cross_validate(
         metrics=pd.DataFrame(rows),
         fit_seconds=fit_s,
         predict_seconds=predict_s,
+    )
+
+
+def _warn_unseen_skills(model, test: ResponseLog, label: str, fold: int) -> None:
+    """Say how many of a test fold's responses are on skills its training folds never had: the
+    model predicts them from its defaults (no skill parameters), and they count in the fold's
+    metrics (a researcher's trial: `predict_proba` said nothing)."""
+    untraced = getattr(model, "untraced", None)
+    found = untraced(test) if untraced is not None else None
+    if not found or not found.responses:
+        return
+    warnings.warn(
+        f"model {label!r}, fold {fold}: {found.responses:,} test responses are on "
+        f"{len(found.skills):,} skills the training folds never had (e.g. {found.skills[0]!r}): "
+        "predicted from the model's defaults, and counted in the fold's metrics",
+        CoverageWarning,
+        stacklevel=3,
     )
