@@ -304,6 +304,17 @@ def test_count_columns_and_placed_rows_in_the_browser(newcomers, page, tmp_path)
         "#heatmap tbody tr:not(.hidden)", "rs => rs.map(r => r.dataset.student)"
     )
     assert sorted(shown) == ["00123", "new0000001"]
+    # a teacher's trial: sorting a skill column compared "~70" (a placement) as text, above 100
+    page.select_option("#f-group", "")
+    column = 6  # the first skill, after the student, group, counts and growth columns
+    button = f"#heatmap thead th:nth-child({column + 1}) button"
+    page.click(button)
+    page.click(button)  # descending
+    values = page.eval_on_selector_all(
+        "#heatmap tbody tr", f"rs => rs.map(r => r.cells[{column}].textContent)"
+    )
+    numbers = [float(re.sub(r"[^0-9.]", "", v) or -1) for v in values]
+    assert numbers == sorted(numbers, reverse=True), values
     assert not page.errors and not page.remote_requests
 
 

@@ -90,10 +90,14 @@ SITE_JS = r"""'use strict';
   ['f-group', 'f-skill'].forEach(function (id) {
     var el = byId(id); if (el) { el.addEventListener('change', applyFilters); }
   });
-  // sortable tables: every header button sorts by its column (numbers numerically)
+  // sortable tables: every header button sorts by its column (numbers numerically: a
+  // placement "~70" is 70, a state mark after a number is read past; an unknown "–" sorts
+  // below every number)
   function cellValue(row, col) {
     var c = row.cells[col]; var v = c.dataset.v !== undefined ? c.dataset.v : c.textContent;
-    var n = parseFloat(v); return isNaN(n) ? v.toLowerCase() : n;
+    var n = parseFloat(v.replace(/^~/, ''));
+    if (!isNaN(n)) { return n; }
+    return (v === '' || v === '\u2013') ? -Infinity : v.toLowerCase();
   }
   document.querySelectorAll('table.sortable').forEach(function (t) {
     t.querySelectorAll('thead th button').forEach(function (b) {
