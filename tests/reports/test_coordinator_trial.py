@@ -285,7 +285,8 @@ def test_count_columns_and_placed_rows_in_the_browser(newcomers, page, tmp_path)
     page.wait_for_selector("html[data-ready='1']")
     page.screenshot(path=tmp_path / "class.png", full_page=True)
     heads = page.eval_on_selector_all("#heatmap thead th", "hs => hs.map(h => h.innerText)")
-    assert heads[:6] == ["Student", "Group", "✓ Mastered", "↻ Review", "! Stuck", "Growth (months)"]
+    assert heads[:6] == ["Student", "Group", "✓ Mastered", "↻ Review", "! Stuck",
+                         "Growth since baseline (months)"]  # fmt: skip
     rows = page.eval_on_selector_all(
         "#heatmap tbody tr",
         "rs => rs.map(r => [r.dataset.student].concat("
@@ -372,6 +373,9 @@ def test_group_progressing_is_not_the_growth_verdict_on_track(report_district):
     assert ">On track<" not in page and ">on track<" not in page
     students = (klass.parent / "students.html").read_text()
     assert "group <strong>On track" not in students
+    # a teacher's trial: the Group column said "remediate" (a code) beside "progressing"
+    shown = set(re.findall(r'<td class="g\d">([^<]*)</td>', page))
+    assert shown and shown <= {"ready to accelerate", "progressing", "needs remediation", "stuck"}
     # on the teacher's pages "on track" is the growth verdict only
     for path in (klass, klass.parent / "students.html"):
         for hit in re.finditer(r"(?i)\bon track\b(.{0,12})", text_of(path.read_text())):

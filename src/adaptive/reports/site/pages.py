@@ -37,13 +37,16 @@ GROUP_TITLES = {
 }
 #: The same, short, in the heatmap's Group column
 GROUP_SHORT = {
-    "accelerate": "accelerate",
+    "accelerate": "ready to accelerate",
     "on_track": "progressing",
-    "remediate": "remediate",
+    "remediate": "needs remediation",
     "stuck": "stuck",
     NO_ANSWERS: "no answers yet",
 }
-GROUP_LETTERS = "aors"  # one letter per GROUPS entry in the rows' per-skill code strings
+GROUP_LETTERS = "aors"
+#: The heatmap's growth column: months of growth since the baseline, not annualized (the
+#: summaries' medians and the histogram are per school year)
+GROWTH_HEAD = "Growth since baseline (months)"  # one letter per GROUPS entry in the rows' per-skill code strings
 TERMS_SHOWN = 3
 #: The heatmap's count columns: header, the batch output's `students` column it shows, and
 #: what it counts (the legend says it: the same words as the cells' marks)
@@ -182,7 +185,7 @@ def _heatmap_head(catalog: Catalog, order: np.ndarray) -> str:
     """The heatmap's header row (the same for every class: built once per catalog)."""
     ids = catalog.skill_index[order]
     names = np.asarray([s.name for s in catalog.skills], dtype=object)[order]
-    head = ["Student", "Group", *(h for h, _, _ in COUNT_COLUMNS), "Growth (months)"]
+    head = ["Student", "Group", *(h for h, _, _ in COUNT_COLUMNS), GROWTH_HEAD]
     heads = "".join(f'<th scope="col"><button type="button">{h}</button></th>' for h in head)
     return heads + "".join(
         f'<th scope="col" title="{e(n)}"><button type="button">{e(s)}</button></th>'
@@ -381,7 +384,8 @@ def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) 
         f"{pct(s.share_on_track)} of {s.n} students of this {unit} are on track for {bar:g} years "
         f"of growth this school year (95% interval {pct(s.low)} to {pct(s.high)}; "
         f"{pct(s.expected_share)} expected when each student's measurement uncertainty is counted). "
-        f"Median growth: {num(s.median_annualized)} months per school year (12 = one year). "
+        f"Median growth, annualized: {num(s.median_annualized)} months per school year (each "
+        "student's months since the baseline scaled to a full year; 12 = one year). "
         f"{baseline.sentence()}{left_out}"
     )
     chart = bar_chart(
