@@ -323,7 +323,10 @@ def test_a_spec_value_the_model_refuses_is_a_usage_error_naming_the_file(cli, tm
     )
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     for text, message in (
-        ('model = "dkt"\n[params]\nhidden_size = -4\n', "hidden_size=-4; expected a whole number >= 1"),
+        (
+            'model = "dkt"\n[params]\nhidden_size = -4\n',
+            "hidden_size=-4; expected a whole number >= 1",
+        ),
         ('model = "bkt"\n[params]\nforget = true\n', "unknown key 'forget' (did you mean"),
     ):
         spec = tmp_path / "spec.toml"
@@ -360,3 +363,17 @@ def test_a_misspelt_model_spec_names_the_closest(capsys) -> None:
 
     assert run(["train", "--model", "bkt-forget", "--data", "no-such-file.csv"]) == 2
     assert "did you mean 'bkt-forgets'?" in capsys.readouterr().err
+
+
+def test_a_day_written_otherwise_is_read_as_its_iso_day(tmp_path, capsys) -> None:
+    """A teacher's trial: `report --date 2027-02-19T00:00` (or 20270219) looked for a folder of
+    that name and advised a batch command that serves 2027-02-19 anyway."""
+    from adaptive.cli import run
+
+    for given in ("2027-02-19T00:00", "20270219"):
+        assert (
+            run(["report", "--date", given, "--batch", str(tmp_path), "--out", str(tmp_path / "r")])
+            == 2
+        )
+        err = capsys.readouterr().err
+        assert "date=2027-02-19/_SUCCESS.json" in err and given not in err.split("expected")[0]

@@ -333,7 +333,7 @@ def parse_day(value: str | None) -> str | None:
             f"{value!r} is a time; expected a day, YYYY-MM-DD (the night takes the responses "
             "before that day's midnight, UTC)"
         )
-    return value
+    return stamp.strftime("%Y-%m-%d")  # "20270219", "2027-02-19T00:00": the night's folder name
 
 
 TrackingUri = Annotated[
