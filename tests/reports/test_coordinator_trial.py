@@ -445,3 +445,34 @@ def test_class_of_another_school_names_its_school(tmp_path):
         "expected a class of school 'sch0000' (or no --school)"
     )
     assert _scope_schools(run_, None, "sch0001-g3A", 1) == ["sch0001"]
+
+
+@pytest.mark.browser
+def test_pages_print_every_student_and_fit_a_phone(report_district, page):
+    """A teacher's trial: students.html printed only the list of ids (each section shows only
+    when linked to); on a 375 px phone the district and class pages scrolled sideways as a whole.
+    Print shows every student's section; a phone scrolls the tables, not the page; the class
+    page has jump links past the heatmap's sort buttons."""
+    site = report_district.site
+    klass = next(site.glob("schools/*/*/index.html"))
+    page.goto((klass.parent / "students.html").resolve().as_uri())
+    page.wait_for_selector("html[data-ready='1']")
+    sections = page.eval_on_selector_all(".student", "s => s.length")
+    page.emulate_media(media="print")
+    shown = page.eval_on_selector_all(
+        ".student", "s => s.filter(x => getComputedStyle(x).display !== 'none').length"
+    )
+    assert sections and shown == sections
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 375, "height": 800})
+    for path in (site / "index.html", klass):
+        page.goto(path.resolve().as_uri())
+        page.wait_for_selector("html[data-ready='1']")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, (path.name, width)
+    assert page.eval_on_selector_all("nav.jump a", "a => a.map(x => x.getAttribute('href'))") == [
+        "#groups",
+        "#growth",
+        "#teacher-overrides",
+    ]
+    assert not page.errors and not page.remote_requests

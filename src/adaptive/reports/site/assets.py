@@ -60,6 +60,16 @@ th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] bu
 .student{display:none}.student:target{display:block}
 .student-list ul{columns:14rem;list-style:none;padding:0}
 input[type=text]{width:14rem}button.primary{padding:.4rem .8rem;font-weight:bold}
+.wide{overflow-x:auto;max-width:100%}nav.jump{margin:.4rem 0}svg.chart,img{max-width:100%;height:auto}
+@media print{
+@page{size:landscape;margin:1cm}
+body{max-width:none;padding:0}.skip,nav.jump,.filters,button,#overrides{display:none}
+.scroll,.wide{overflow:visible;max-height:none;border:0}
+.hm{font-size:.45rem}.hm td{min-width:0;height:auto}.hm th button{font-size:.45rem}
+.hm thead th,.hm th[scope=row]{position:static}
+.student{display:block;break-inside:avoid-page}.student-list{display:none}
+h2{break-after:avoid}
+}
 """
     + _mastery_css()
     + "\n"

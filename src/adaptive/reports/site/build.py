@@ -518,16 +518,20 @@ def _class_page(ctx: Context, c: pages.ClassData, summary: GrowthSummary) -> str
     body = "\n".join(
         [
             pages.class_summary(c),
+            # the heatmap's header holds a sort button per skill: a keyboard user jumps past it
+            '<nav class="jump" aria-label="On this page">Jump to: <a href="#groups">Groups</a> '
+            '· <a href="#growth">Growth</a> · <a href="#teacher-overrides">Teacher overrides</a>'
+            "</nav>",
             "<h2>Mastery heatmap</h2>",
             pages.legend(),
             pages.filters(ctx.catalog, ctx.order),
             pages.heatmap(c, ctx.catalog, ctx.order),
-            "<h2>Groups</h2>",
+            '<h2 id="groups">Groups</h2>',
             pages.group_cards(c, ctx.catalog),
             pages.next_skill_list(c, ctx.catalog),
-            "<h2>Growth against the norm</h2>",
+            '<h2 id="growth">Growth against the norm</h2>',
             pages.growth_section(summary, ctx.norm, _baseline(ctx), "class"),
-            "<h2>Teacher overrides</h2>",
+            '<h2 id="teacher-overrides">Teacher overrides</h2>',
             pages.overrides_form(c, ctx.run.date),
         ]
     )
@@ -547,7 +551,8 @@ def _crumbs(ctx: Context, school: str, klass: str | None, student: str | None):
 
 
 RECS_HEAD = (
-    '<table class="data recs"><caption>Recommendations, best first</caption><thead><tr>'
+    '<div class="wide"><table class="data recs"><caption>Recommendations, best first</caption>'
+    "<thead><tr>"
     '<th scope="col">#</th><th scope="col">Activity</th><th scope="col">Skill</th>'
     '<th scope="col" class="num">P(correct)</th><th scope="col">Reason</th>'
     '<th scope="col">Main terms</th></tr></thead><tbody>'
@@ -557,7 +562,7 @@ RECS_HEAD = (
 def _student_section(ctx, c: pages.ClassData, i: int, history, codes, dates, rec_rows) -> str:
     sid = c.student_ids[i]
     recs = (
-        RECS_HEAD + "".join(rec_rows) + "</tbody></table>"
+        RECS_HEAD + "".join(rec_rows) + "</tbody></table></div>"
         if rec_rows
         else "<p>No recommendation today.</p>"
     )

@@ -92,9 +92,9 @@ def table(
             scope = ' scope="row"' if tag == "th" else ""
             cells.append(f"<{tag}{scope}{' class=num' if n else ''}>{cell}</{tag}>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        f'<table class="{cls}"><caption>{e(caption)}</caption><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+    return (  # in a box of its own width: on a phone the table scrolls, not the page
+        f'<div class="wide"><table class="{cls}"><caption>{e(caption)}</caption><thead><tr>'
+        f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
 

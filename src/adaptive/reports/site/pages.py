@@ -355,9 +355,10 @@ def overrides_form(c: ClassData, date: str) -> str:
         "<p>Choose per student; the file you export is read by the nightly job "
         "(<code>adaptive batch --overrides FILE</code>) and shows here the next morning. Activity "
         "ids are separated by commas; assigned ones come first, in order.</p>"
-        '<table class="data"><caption>Teacher overrides</caption><thead><tr><th scope="col">Student'
+        '<div class="wide"><table class="data"><caption>Teacher overrides</caption><thead><tr>'
+        '<th scope="col">Student'
         '</th><th scope="col">Mode</th><th scope="col">Assign</th><th scope="col">Exclude</th>'
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         '<p><button type="button" id="export" class="primary">Export overrides (JSON)</button> '
         '<span id="export-status" role="status"></span></p></form>'
     )
@@ -607,10 +608,11 @@ def _timeline(
         for n, c, st in zip(names, cells, states, strict=True)
     )
     return (
-        f'<p class="summary">{len(started)} skills practised. {text}</p><table class="data">'
+        f'<p class="summary">{len(started)} skills practised. {text}</p><div class="wide">'
+        '<table class="data">'
         "<caption>Mastery per practised skill over the report dates</caption><thead><tr>"
         f'<th scope="col">Skill</th>{head}<th scope="col">Mastery ({e(" → ".join(dates))})</th>'
-        f'<th scope="col">State</th></tr></thead><tbody>{rows}</tbody></table>'
+        f'<th scope="col">State</th></tr></thead><tbody>{rows}</tbody></table></div>'
     )
 
 
@@ -644,10 +646,11 @@ def _interests(
             for t, w in interests
         )
         parts.append(
-            f'<p class="summary">Strongest interests: {top}.</p><table class="data"><caption>'
+            f'<p class="summary">Strongest interests: {top}.</p><div class="wide">'
+            '<table class="data"><caption>'
             "Interest profile (weight 0 to 1; each bar is its row's value)</caption><thead><tr>"
             '<th scope="col">Topic</th><th scope="col">Weight</th><th scope="col" class="num">'
-            f"Value</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"Value</th></tr></thead><tbody>{rows}</tbody></table></div>"
         )
     position = skill_positions(catalog)
     how = "placed (no answer yet)" if placed else "mastered"
