@@ -426,3 +426,23 @@ def test_overrides_built_in_python_are_checked_as_a_file_is():
     spaced = OverrideSet({" st1 ": StudentOverride(excluded=(" a2 ",))})
     fields = spaced.batch_fields(CATALOG, PROFILES, ["st1"])
     assert fields["excluded"].toarray()[0].tolist() == [0.0, 1.0, 0.0]
+
+
+def test_a_misspelt_or_missing_key_of_an_export_is_named(tmp_path):
+    """A teacher's trial: `"student": {...}` (a key misspelt by hand) said `field students: got
+    'NoneType'`, and an unknown key was accepted without a word."""
+    path = tmp_path / "o.json"
+    doc = {"format": "adaptive-overrides", "version": 1, "class_id": "c1", "date": DATED}
+    path.write_text(json.dumps({**doc, "student": {"st1": {}}}))
+    with pytest.raises(
+        OverridesError, match=r"field student: got 'student'; .*did you mean 'students'"
+    ):
+        read_overrides(path, CATALOG, PROFILES)
+    path.write_text(json.dumps(doc))
+    with pytest.raises(
+        OverridesError, match=r"field students: got no 'students'; expected an object"
+    ):
+        read_overrides(path, CATALOG, PROFILES)
+    path.write_text(json.dumps({**doc, "students": ["st1"]}))
+    with pytest.raises(OverridesError, match=r"field students: got a list; expected an object"):
+        read_overrides(path, CATALOG, PROFILES)

@@ -55,6 +55,8 @@ FORMAT = "adaptive-overrides"
 VERSION = 1
 MODES = ("accelerate", "remediate")
 STUDENT_KEYS = ("assigned", "excluded", "mode")
+#: the keys of an export (`class_id` may be left out by a file written by hand)
+TOP_KEYS = ("format", "version", "class_id", "date", "students")
 #: grade band per mode, relative to the student's grade: (min, max)
 MODE_BANDS = {"accelerate": (0, 1), "remediate": (-2, 0)}
 #: the extension of an overrides file in a folder, in any case (a class's `.JSON` is read too)
@@ -334,6 +336,14 @@ def _read_file(
     """One file, every field checked (see the module doc); `classes`: the profiles' classes."""
     source, doc = _parsed(file)
     _check_once(source, doc, "")
+    unknown = sorted(set(doc) - set(TOP_KEYS))
+    if unknown:  # "student" for "students": the teachers' choices would be read as none
+        close = closest_name(unknown[0], TOP_KEYS)
+        mean = f" (did you mean {close!r}?)" if close else ""
+        raise source.error(
+            unknown[0], unknown[0], f"one of the export's keys {', '.join(TOP_KEYS)}{mean}",
+            unknown[0],
+        )  # fmt: skip
     if doc.get("format") != FORMAT:
         raise source.error("format", doc.get("format"), repr(FORMAT), "format")
     if doc.get("version") != VERSION:
@@ -425,8 +435,16 @@ def _students(
 ) -> dict[str, StudentOverride]:
     """Each student's checked overrides, by trimmed id; a student given twice (even once with
     a space) is an error pointing at both entries."""
+    if given is None:
+        raise source.error_at(
+            [], "students", "no 'students'", "an object of student id -> overrides"
+        )
     if not isinstance(given, _JsonObject):
-        raise source.error("students", type(given).__name__, "an object of student id -> overrides")
+        kind = {list: "a list", str: "text"}.get(type(given), type(given).__name__)
+        raise source.error_at(
+            source.lines_of("students")[:1], "students", kind,
+            "an object of student id -> overrides",
+        )  # fmt: skip
     keys: dict[str, list[str]] = {}  # trimmed id -> the keys written for it
     for key in given:
         keys.setdefault(key.strip(), []).append(key)
