@@ -425,6 +425,10 @@ def test_school_and_class_ids_are_trimmed(report_district, tmp_path, capsys):
     school, klass = students["school_id"].iloc[0], students["class_id"].iloc[0]
     result = build(d, d.batch, tmp_path / "one", school=f"{school} ", class_id=f" {klass}\t")
     assert result.classes == 1
+    # a teacher's trial: a class's own site said "Growth method: see the district page", which
+    # it does not have: it says the method itself
+    page = text_of(next((tmp_path / "one").rglob("*/index.html")).read_text())
+    assert "see the district page" not in page and "How growth is measured" in page
     code = run(["report", "--date", d.day, "--batch", str(d.batch), "--out",
                 str(tmp_path / "cli"), "--catalog", str(d.catalog), "--school",
                 f"{school} "])  # fmt: skip
