@@ -1233,3 +1233,12 @@ def test_a_placeholder_time_column_points_to_file_order(tmp_path, capsys):
         load_log(path)
     assert run(["validate", str(path), "--file-order"]) == 0
     assert len(load_log(path, mapping={"time_kind": "file"})) == 3
+
+
+def test_pykt_wide_rows_are_named_as_such(tmp_path):
+    """A researcher's trial: pyKT's one row per student with comma-joined sequences got a
+    problem per line and no diagnosis."""
+    header = "student_id,item_id,skill_ids,correct,order\n"
+    path = write(tmp_path, ['a,"1,2,3","4,5,6","1,0,1",1'], header)
+    with pytest.raises(DataValidationError, match="comma-joined sequences .*read_pykt"):
+        load_log(path)

@@ -316,6 +316,8 @@ def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -
         named = ", ".join((*mapping.correct_values, *mapping.incorrect_values))
         return f"0 or 1 (or true / false, or one of the words given: {named})"
     words = pc.unique(text.filter(pa.array(bad))).to_pylist()
+    if words and all(_SEQUENCE.match(w) for w in words[:20]):
+        return f"0 or 1 (or true / false); {WIDE_HINT}"
     if "-1" in words:
         return f"0 or 1 (or true / false); {PADDING_HINT}"
     written = _numbers_written_otherwise(words)
@@ -337,6 +339,11 @@ PADDING_HINT = (
     "-1 marks a padded position in pyKT's sequences, not an answer: drop those rows (pyKT's own "
     "files: adaptive.data.pykt.read_pykt)"
 )
+WIDE_HINT = (
+    "the cells hold comma-joined sequences (pyKT's wide format, one row per student): read it "
+    "with adaptive.data.pykt.read_pykt, or write one row per response"
+)
+_SEQUENCE = re.compile(r"^-?\d+(?:\s*,\s*-?\d+){2,}$")  # "1,0,1": three values or more
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _PERCENT = re.compile(r"^[+-]?\d+(?:[.,]\d+)?\s*%$")
 
