@@ -1242,3 +1242,19 @@ def test_pykt_wide_rows_are_named_as_such(tmp_path):
     path = write(tmp_path, ['a,"1,2,3","4,5,6","1,0,1",1'], header)
     with pytest.raises(DataValidationError, match="comma-joined sequences .*read_pykt"):
         load_log(path)
+
+
+def test_lines_after_a_cell_on_two_lines_are_the_editors(tmp_path):
+    """A data scientist's trial: after a quoted comment written on two lines, every error named
+    the line before the bad row's (the records were counted, not the lines)."""
+    header = "student_id,item_id,skill_ids,correct,timestamp,comment\n"
+    rows = ['a,i1,k,1,2024-09-01T08:00:00Z,"two\nlines"', "", "a,i2,k,7,2024-09-01T09:00:00Z,x"]
+    path = write(tmp_path, rows, header)
+    with pytest.raises(DataValidationError, match="log.csv, line 5, column 'correct': got '7'"):
+        load_log(path)
+    crlf = tmp_path / "crlf.csv"  # one line per record: the counted lines are the editor's
+    crlf.write_bytes(
+        (header + "\n\na,i2,k,7,2024-09-01T09:00:00Z,x\n").replace("\n", "\r\n").encode()
+    )
+    with pytest.raises(DataValidationError, match="crlf.csv, line 4, column 'correct'"):
+        load_log(crlf)

@@ -72,10 +72,29 @@ class RawTable:
     #: A Parquet file's rows in all (those before `since` included): where the next part's
     #: lines start, read from the footer already open
     file_rows: int = 0
+    #: A CSV's (delimiter, compression): `physical_line` reads it again for the lines of rows
+    #: that follow a quoted cell spanning lines (None: a Parquet file or folder)
+    csv_format: tuple[str, str | None] | None = None
+    _starts: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def where(self, line: int) -> tuple[str, int]:
-        """(file, line in that file) of a line: the part that holds it, for a folder."""
-        return locate_line(self.source, self.parts, line)
+        """(file, line in that file) of a line: the part that holds it, for a folder; a CSV's
+        line as an editor shows it (`physical_line`)."""
+        return locate_line(self.source, self.parts, self.physical_line(line))
+
+    def physical_line(self, line: int) -> int:
+        """The line an editor shows for a row counted one line per record (`lines`): past a
+        quoted cell that spans lines, the records and the lines part (a comment written on two
+        lines put every later error one line early). Worked out on the first error only: the
+        file's newlines are counted, and read again record by record only when they are more
+        than its records."""
+        if self.csv_format is None:
+            return line
+        if self._starts is None:
+            records = 1 + self.table.num_rows + self.blank_lines + len(self.unparsed)
+            self._starts = record_start_lines(Path(self.source), *self.csv_format, records)
+        starts = self._starts
+        return int(starts[line - 1]) if 0 < line <= len(starts) else line
 
     @property
     def rows_read(self) -> int:
@@ -319,6 +338,7 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
         unparsed_text=unparsed_text,
         cell_problems=cell_problems,
         blank_lines=blank,
+        csv_format=(sep, compression),
     )
 
 
@@ -527,6 +547,26 @@ def _read_parquet_parts(folder: Path, mapping: ColumnMapping, since: int | None)
         optional=first.optional,
         parts=tuple((str(p), o) for p, o in zip(parts, offsets, strict=True)),
     )
+
+
+def record_start_lines(path: Path, sep: str, compression: str | None, records: int) -> np.ndarray:
+    """The physical line each record of a CSV starts on (record 0: the header), or an empty
+    array when every record is one line (the file has as many lines as `records`): then the
+    lines counted one per record are the editor's already."""
+    newlines, last = 0, b"\n"
+    with pa.input_stream(str(path), compression=compression) as stream:
+        while chunk := stream.read(CSV_BLOCK_BYTES):
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if newlines + (last != b"\n") <= records:
+        return np.zeros(0, np.int64)
+    starts = [1]
+    with pa.input_stream(str(path), compression=compression) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+        reader = csv.reader(text, delimiter=sep)
+        for _ in reader:
+            starts.append(reader.line_num + 1)
+    return np.asarray(starts[:-1], np.int64)
 
 
 def locate_line(source: str, parts: tuple[tuple[str, int], ...], line: int) -> tuple[str, int]:

@@ -17,6 +17,7 @@ the load report (`repeat_notes`), never judged by whether they stand on next lin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +68,11 @@ class Issues:
     #: a folder of parts (`RawTable.parts`): a Problem names the part and its own line
     parts: tuple[tuple[str, int], ...] = ()
     entries: list[tuple[str | None, list[str], str | list[str]]] = field(default_factory=list)
+    #: a CSV's line as an editor shows it (`RawTable.physical_line`); None: as counted
+    line_of: Callable[[int], int] | None = None
+
+    def _editor_line(self, line: int) -> int:
+        return self.line_of(line) if self.line_of is not None else line
 
     def add(
         self, rows: np.ndarray, column: str | None, values: list[str], expected: str | list[str]
@@ -101,7 +107,7 @@ class Issues:
 
     def line_text(self, line: int) -> str:
         """'line 12', or 'line 12 of day=2/part-0.parquet' in a folder of parts."""
-        source, own = locate_line(self.source, self.parts, int(line))
+        source, own = locate_line(self.source, self.parts, self._editor_line(int(line)))
         return (
             f"line {own}"
             if not self.parts
@@ -114,7 +120,8 @@ class Issues:
         for rows, (column, values, expected) in zip(self.rows, self.entries, strict=True):
             for k, row in enumerate(rows.tolist()):
                 exp = expected if isinstance(expected, str) else expected[k]
-                source, line = locate_line(self.source, self.parts, int(self.lines[row]))
+                line = self._editor_line(int(self.lines[row]))
+                source, line = locate_line(self.source, self.parts, line)
                 out.append((row, Problem(source, line, column, values[k], exp)))
         out.sort(key=lambda rp: int(self.lines[rp[0]]))
         return out
