@@ -136,6 +136,21 @@ def test_a_night_before_the_last_served_is_refused_unless_backfilled(district, t
     assert f"the last night served in {out}" in said(capsys)
 
 
+def test_a_later_night_after_an_unfinished_one_is_refused(district, tmp_path):
+    """An operator's trial: a night killed mid-way (partitions, no _SUCCESS.json) was skipped
+    by the next night without a word (it started from the killed night's snapshot), and the
+    killed night could then not be served again (a date before the last). The next night is
+    refused until the unfinished one is served again, which resumes it."""
+    out = tmp_path / "out"
+    run_daily_job(DAY_1, out, **district.job_args())
+    (out / "recommendations" / f"date={DAY_1}" / "_SUCCESS.json").unlink()  # killed mid-way
+    with pytest.raises(ConfigError, match=f"the night {DAY_1} in .* did not finish"):
+        run_daily_job(DAY_2, out, **district.job_args())
+    assert not (out / "recommendations" / f"date={DAY_2}").exists()
+    run_daily_job(DAY_1, out, **district.job_args())  # served again: resumes, completes
+    assert run_daily_job(DAY_2, out, **district.job_args()).students_served > 0
+
+
 # --- 5. responses dated after the night ---
 
 

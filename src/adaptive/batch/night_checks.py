@@ -111,11 +111,36 @@ def served_nights(out: Path, state_dir: Path) -> list[str]:
     return sorted(d for d in dates if ISO_DAY.fullmatch(d))  # not a partial or temporary folder
 
 
+def unfinished_nights(out: Path) -> list[str]:
+    """The nights of `out` whose outputs were started but never completed (a date folder in
+    some table, no `_SUCCESS.json`: a run killed mid-night), as sorted YYYY-MM-DD."""
+    started = {
+        p.name.removeprefix("date=")
+        for table in OUTPUT_TABLES
+        for p in (Path(out) / table).glob("date=*")
+        if p.is_dir()
+    }
+    done = {
+        p.parent.name.removeprefix("date=")
+        for p in (Path(out) / OUTPUT_TABLES[0]).glob("date=*/_SUCCESS.json")
+    }
+    return sorted(d for d in started - done if ISO_DAY.fullmatch(d))
+
+
 def check_not_before_last_night(out: Path, state_dir: Path, day: str, backfill: bool) -> None:
     """A night dated before the last one served in `out` / `state_dir` is refused (one error
     naming that night), unless it is a deliberate back-fill: it would start from no snapshot,
     or an older one, and be summed up as a first night. Re-serving the same date (a resume, a
     re-run) is a night like any other."""
+    unfinished = [d for d in unfinished_nights(out) if d < day]
+    if unfinished and not backfill:
+        night = unfinished[-1]
+        raise ConfigError(
+            f"--date {day}: the night {night} in {out} did not finish (its outputs are partial, "
+            "no _SUCCESS.json: a killed run?), and a later night would start from its "
+            f"snapshot. Serve it again first (`adaptive batch --date {night}` with the same "
+            "options: it resumes), then this night"
+        )
     nights = served_nights(out, state_dir)
     last = nights[-1] if nights else None
     if backfill or last is None or day >= last:
