@@ -63,6 +63,14 @@ def test_an_empty_or_partial_export_is_refused_not_served(district, tmp_path):
     with pytest.warns(NightWarning, match="rows removed"):
         again = run_daily_job(DAY_2, out, **district.job_args(data=district.log.take_rows(fewer)))
     assert again.state_rebuilt
+    # an operator's trial: nights from a Parquet file, then a header-only CSV (another unit:
+    # the guard was skipped, 1,000 students served from nothing, exit 0)
+    parquet_out = tmp_path / "parquet-out"
+    run_daily_job(DAY_1, parquet_out, **district.job_args(data=district.responses))
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("student_id,item_id,skill_ids,correct,timestamp\n")
+    with pytest.raises(ConfigError, match="a failed or partial export"):
+        run_daily_job(DAY_2, parquet_out, **district.job_args(data=header_only))
 
 
 def test_the_summary_names_the_model_the_reason_and_the_unassigned(district, tmp_path, capsys):

@@ -120,6 +120,9 @@ def warn_changed_before_cutoff(late: tuple[dict | None, dict], cutoff: str, sour
 #: cutoff is refused: a failed or partial export (an empty file, a folder missing parts) would
 #: otherwise rebuild every student from almost nothing, with exit 0.
 MAX_SHARE_LOST = 0.5
+#: The same, for a log read in another form than the snapshot's (Parquet rows recorded, a
+#: CSV's responses now: a response may span rows): only one that lost nearly everything.
+MAX_SHARE_LOST_OTHER_UNIT = 0.9
 
 
 def check_not_shrunk(late: tuple[dict | None, dict], cutoff: str, source: str, night: str) -> None:
@@ -127,10 +130,13 @@ def check_not_shrunk(late: tuple[dict | None, dict], cutoff: str, source: str, n
     that snapshot recorded (`MAX_SHARE_LOST`); a few rows removed (a student's data deleted)
     only rebuild, with the warning."""
     now, recorded = late
-    if now is None or now["unit"] != recorded["unit"]:
+    if now is None:
         return
+    # a log of another form than the snapshot's (a CSV's responses after a Parquet's rows)
+    # counts in other units: only a near-empty one is refused (a header-only export)
+    share = MAX_SHARE_LOST if now["unit"] == recorded["unit"] else MAX_SHARE_LOST_OTHER_UNIT
     lost = recorded["count"] - now["count"]
-    if recorded["count"] and lost > MAX_SHARE_LOST * recorded["count"]:
+    if recorded["count"] and lost > share * recorded["count"]:
         raise ConfigError(
             f"{source}: the log holds {now['count']:,} {now['unit']} dated before {cutoff}, the "
             f"last snapshot's cutoff, which was built from {recorded['count']:,}: a failed or "
