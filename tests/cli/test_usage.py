@@ -377,3 +377,24 @@ def test_a_day_written_otherwise_is_read_as_its_iso_day(tmp_path, capsys) -> Non
         )
         err = capsys.readouterr().err
         assert "date=2027-02-19/_SUCCESS.json" in err and given not in err.split("expected")[0]
+
+
+def test_a_folder_the_machine_will_not_write_is_one_line_exit_3(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    """An operator's trial: a read-only output subfolder (or a full disk) was "internal error:
+    PermissionError ... This is a bug in adaptive", exit 1. Now one line naming the path."""
+    import errno
+
+    from adaptive.cli import run
+    from adaptive.data import io as io_module
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "out" / "groups"))
+
+    (tmp_path / "log.csv").write_text("student_id,item_id,skill_ids,correct,order\na,i,k,1,1\n")
+    monkeypatch.setattr(io_module, "check_values", refuse)
+    assert run(["validate", str(tmp_path / "log.csv")]) == 3
+    err = capsys.readouterr().err
+    assert "the machine refused a file operation on" in err and "groups: Permission denied" in err
+    assert "internal error" not in err and "Traceback" not in err

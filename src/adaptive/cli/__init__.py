@@ -10,6 +10,8 @@ Exit codes (`main`):
   one error line) or a library error (`AdaptiveError`: bad data, config or artifact, one message);
 - 1: an internal error (a bug): one line naming it; `adaptive --debug CMD` or `ADAPTIVE_DEBUG=1`
   shows the traceback;
+- 3: the machine refused a file operation (a folder not writable, a disk full, a file-size
+  limit): one line naming the path and the reason;
 - 130: interrupted (Ctrl-C);
 - 141: the reader of stdout closed it early (`adaptive validate ... | head -1`): the command
   stops without a word, as a shell reports a process ended by SIGPIPE (128 + 13);
@@ -21,6 +23,7 @@ Never a bare traceback, never a silent success.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import signal
@@ -185,9 +188,34 @@ def _run(argv: list[str] | None) -> int:
     except AdaptiveError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return USAGE_ERROR
+    except OSError as exc:
+        if exc.errno not in SYSTEM_ERRNOS:
+            return _internal_error(exc)
+        err_console.print(f"[bold red]error:[/] {escape(_system_error(exc))}", soft_wrap=True)
+        return SYSTEM_ERROR
     except Exception as exc:
         return _internal_error(exc)
     return result if isinstance(result, int) else 0
+
+
+#: What the machine refused (a folder not writable, a disk full, a file-size limit): the
+#: command's environment, not a bug and not bad input: exit 3, one line naming the path.
+SYSTEM_ERRNOS = frozenset(
+    {errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EFBIG, errno.EROFS, errno.EDQUOT}
+)
+SYSTEM_ERROR = 3
+
+
+def _system_error(exc: OSError) -> str:
+    """'cannot write out/groups/date=...: Permission denied': the path and the reason, and
+    that the same command resumes once the machine allows it."""
+    where = exc.filename or "a file"
+    reason = exc.strerror or str(exc)
+    return (
+        f"the machine refused a file operation on {where}: {reason}. Nothing is marked done "
+        "that is not complete: free the space or grant the access, then run the same command "
+        "again (a night resumes)"
+    )
 
 
 def _show_stopped(stop: Stopped, argv: list[str]) -> None:
