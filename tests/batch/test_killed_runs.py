@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import logging
 import os
 import re
 import signal
@@ -26,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from adaptive.batch.lock import BatchLockedError, date_lock, lock_path
+from adaptive.errors import NightWarning
 
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc; prctl is Linux's")
 
@@ -213,7 +213,7 @@ def test_a_lock_held_under_a_dead_pid_says_which_process_to_look_for(tmp_path):
     assert "wait for it" not in said
 
 
-def test_a_forked_child_does_not_keep_the_lock_of_a_killed_run(tmp_path, caplog):
+def test_a_forked_child_does_not_keep_the_lock_of_a_killed_run(tmp_path):
     """A child forked while the lock is held (not told to die with its parent) outlives the
     `kill -9` of the run: the lock is still the run's alone, and the next run takes it over."""
     holder, child = hold_lock_with_a_child(tmp_path)
@@ -222,13 +222,13 @@ def test_a_forked_child_does_not_keep_the_lock_of_a_killed_run(tmp_path, caplog)
         holder.wait()
         assert running(child)
         with (
-            caplog.at_level(logging.WARNING, logger="adaptive.batch.lock"),
+            pytest.warns(NightWarning, match="taking over") as caught,
             date_lock(tmp_path, "2026-10-15", {}) as previous,
         ):
             assert previous is not None and previous.pid == holder.pid
     finally:
         kill_all([child])
-    (taken,) = [m for m in caplog.messages if "taking over" in m]
+    (taken,) = [str(w.message) for w in caught if "taking over" in str(w.message)]
     assert f"pid {holder.pid}" in taken and "that process no longer exists" in taken
 
 
@@ -263,6 +263,7 @@ def test_a_killed_batch_leaves_no_process_and_the_rerun_takes_its_lock_over(dist
     assert again.returncode == 0, again.stderr
     assert "being written by another batch run" not in again.stderr
     (taken,) = [line for line in again.stderr.splitlines() if "taking over the lock" in line]
+    assert taken.startswith("warning:")  # an operator's trial: it had no prefix
     assert f"pid {holder['pid']} " in taken and "that process no longer exists" in taken
     assert counts(again.stdout)[1] >= 1  # the killed run's partitions are kept
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import logging
 import os
 import shlex
 import socket
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -34,10 +34,9 @@ from typing import Any
 
 import pandas as pd
 
-from adaptive.errors import AdaptiveError
+from adaptive.errors import AdaptiveError, NightWarning
 
 LOCK_DIR = "_locks"
-logger = logging.getLogger(__name__)
 
 # descriptors of the date locks this process holds (closed in a forked child)
 _HELD: set[int] = set()
@@ -107,12 +106,11 @@ def date_lock(
         previous = _read_holder(fd)
         if previous is not None:
             state = {False: "that process no longer exists", None: "it ran on another host"}
-            logger.warning(
-                "taking over the lock of date %s in %s from a run that was killed (%s; %s)",
-                date,
-                out,
-                previous,
-                state.get(previous.alive(), "its pid now belongs to another process"),
+            warnings.warn(  # a `warning:` line on the command line, as the README says
+                f"taking over the lock of date {date} in {out} from a run that was killed "
+                f"({previous}; {state.get(previous.alive(), 'its pid now belongs to another process')})",
+                NightWarning,
+                stacklevel=3,
             )
         _write_holder(fd, LockHolder.me(inputs))
         try:

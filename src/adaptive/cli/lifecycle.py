@@ -422,7 +422,8 @@ def _print_job(s) -> None:
         f"[bold]daily job {s.date}[/]: model {s.model_name} v{s.model_version}; "
         f"{escape(_served_with(s))}; "
         f"{s.students_served:,} students served in {s.schools} schools "
-        f"({s.partitions_written} partitions written, {s.partitions_resumed} already done); "
+        f"({_counted(s.partitions_written, 'partition')} written, {s.partitions_resumed} "
+        "already done); "
         f"state {state}; {s.share_stuck:.1%} of students stuck on some skill; "
         f"{s.rows_quarantined} rows quarantined; {s.seconds:.1f} s"
     )
@@ -443,7 +444,8 @@ def _print_job(s) -> None:
         warn(
             f"{s.students_unassigned:,} students were served in school 'unassigned' (no profile, "
             "or a profile without a school; grade and interests unknown for those without): "
-            "add them to the profiles"
+            "add them to the profiles, or leave students who left the district out of the log "
+            "export"
         )
     if s.students_without_recommendations:
         warn(
@@ -503,3 +505,8 @@ def _ui_command(uri: str) -> str:
 
         return f"mlflow ui --backend-store-uri {uri} --default-artifact-root {local_artifact_root(uri)}"
     return f"open {uri}"
+
+
+def _counted(n: int, noun: str) -> str:
+    """'1 partition', '3 partitions'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
