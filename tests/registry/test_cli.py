@@ -324,3 +324,41 @@ def test_a_misspelt_registered_name_is_named_with_the_closest(
 
     with pytest.raises(ArtifactError, match="did you mean 'district'"):
         load_version("distrcit", alias="champion", tracking_uri=sqlite_uri)
+
+
+def test_rollback_serves_an_earlier_champion_again(
+    small_log, sqlite_uri, tmp_path, monkeypatch, capsys
+):
+    """An operator's trial: no documented way back to the last champion (`promote --version 1
+    --margin -1` was refused; the alias had to be set by hand). `adaptive rollback` does it,
+    only to a version that was champion before, and records why."""
+    from adaptive.registry import load_champion
+
+    path = tmp_path / "responses.parquet"
+    small_log.frame.to_parquet(path)
+    common = ["--data", str(path), "--folds", "2", "--tracking-uri", sqlite_uri]
+    for _ in range(2):
+        code, out = run_cli(
+            ["train", "--model", "irt", "--name", "rb", *common], monkeypatch, capsys
+        )
+        assert code == 0, out
+    code, out = run_cli(["promote", "--name", "rb", "--version", "1", *common[:2], *common[4:]],
+                        monkeypatch, capsys)  # fmt: skip
+    assert code == 0 and "PROMOTED" in out, out
+    client = MlflowClient(sqlite_uri)  # v2 promoted later (as a better model would be)
+    client.set_registered_model_alias("rb", "champion", "2")
+    client.set_model_version_tag("rb", "2", "promotion.decision", "promoted")
+    uri = ["--tracking-uri", sqlite_uri]
+    code, out = run_cli(["rollback", "--name", "rb", "--version", "1", "--reason",
+                         "v2 misbehaved", *uri], monkeypatch, capsys)  # fmt: skip
+    assert code == 0 and "v1 is the champion again (was v2)" in out, out
+    assert str(client.get_model_version_by_alias("rb", "champion").version) == "1"
+    assert client.get_model_version("rb", "1").tags["promotion.rollback_reason"] == "v2 misbehaved"
+    assert load_champion("rb", tracking_uri=sqlite_uri) is not None
+    code, out = run_cli(["rollback", "--name", "rb", "--version", "1", "--reason", "again", *uri],
+                        monkeypatch, capsys)  # fmt: skip
+    assert code == 2 and "already the champion" in out
+    client.delete_model_version_tag("rb", "2", "promotion.decision")
+    code, out = run_cli(["rollback", "--name", "rb", "--version", "2", "--reason", "x", *uri],
+                        monkeypatch, capsys)  # fmt: skip
+    assert code == 2 and "was never promoted" in out

@@ -43,6 +43,7 @@ def register(app: typer.Typer) -> None:
     """Add `train`, `promote`, `batch` and `demo` to the main app."""
     app.command("train")(train)
     app.command("promote")(promote)
+    app.command("rollback")(rollback)
     app.command("batch")(batch)
     app.command("demo")(demo)
 
@@ -209,6 +210,29 @@ def promote(
     verdict = "[bold green]PROMOTED[/]" if d.promoted else "[bold yellow]not promoted[/]"
     console.print(f"{verdict}: {escape(d.reason)}")
     _print_quarantined(quarantine)
+
+
+def rollback(
+    name: ModelName,
+    version: Annotated[
+        str, typer.Option("--version", help="The earlier champion version to serve again.")
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why (recorded with the run and the version).")
+    ],
+    tracking_uri: TrackingUri = None,
+    quiet: Quiet = False,
+) -> None:
+    """Make an earlier champion the champion again, without a comparison (a new champion that
+    misbehaves in the field). The next night serves it and says so."""
+    from adaptive.registry.promotion import rollback as roll_back
+
+    d = roll_back(name, version, reason, tracking_uri=tracking_uri)
+    console.print(
+        f"[bold green]ROLLED BACK[/]: {escape(name)} v{d.candidate_version} is the champion "
+        f"again (was v{d.champion_version or 'none'}): {escape(reason)}",
+        soft_wrap=True,
+    )
 
 
 @reads_log

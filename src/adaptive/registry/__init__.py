@@ -13,7 +13,7 @@ from __future__ import annotations
 from adaptive.registry.fingerprint import data_fingerprint
 from adaptive.registry.holdout import holdout_mask, split_holdout
 from adaptive.registry.loading import LoadedModel, load_champion, load_version
-from adaptive.registry.promotion import PromotionDecision, PromotionRule, promote
+from adaptive.registry.promotion import PromotionDecision, PromotionRule, promote, rollback
 from adaptive.registry.store import CHAMPION_ALIAS, default_tracking_uri, resolve_tracking_uri
 from adaptive.registry.tracking import TrainResult, train_model
 
@@ -30,6 +30,7 @@ __all__ = [
     "load_version",
     "promote",
     "resolve_tracking_uri",
+    "rollback",
     "split_holdout",
     "train_model",
 ]

@@ -292,3 +292,52 @@ def _evaluate(name: str, version: str, held: ResponseLog, tracking_uri: str) -> 
     return {
         k: float(v) for k, v in compute_metrics(held.correct, model.predict_proba(held)).items()
     }
+
+
+def rollback(
+    name: str, version: str, reason: str, *, tracking_uri: str | None = None
+) -> PromotionDecision:
+    """Make `version` of `name` the champion again, without a comparison: an operator's way
+    back when a new champion misbehaves in the field. Only a version that was champion before
+    (promoted once) is taken; the run (`adaptive-promotion`, kind "rollback") and the version's
+    tags record who it replaced and `reason`. The next night says which version served it."""
+    if not reason.strip():
+        raise ConfigError("rollback: give a reason (it is recorded with the run and the version)")
+    with tracking(tracking_uri) as client:
+        target = _version(client, name, version)
+        if target.tags.get("promotion.decision") != "promoted":
+            raise ConfigError(
+                f"{name} v{target.version} was never promoted; a rollback returns to a version "
+                "that was champion before (to try a new one, use promote)"
+            )
+        try:
+            current = client.get_model_version_by_alias(name, CHAMPION_ALIAS)
+        except MlflowException as exc:
+            if not is_not_found(exc):
+                raise
+            current = None
+        before = None if current is None else str(current.version)
+        if before == str(target.version):
+            raise ConfigError(f"{name} v{target.version} is already the champion")
+        with mlflow.start_run(
+            experiment_id=experiment_id(client, PROMOTION_EXPERIMENT),
+            run_name=f"rollback-{name}-v{target.version}",
+        ) as run:
+            mlflow.log_params(
+                {"registered_model": name, "candidate_version": target.version,
+                 "champion_version": before or "none"}
+            )  # fmt: skip
+            mlflow.set_tags({"adaptive.kind": "rollback", "decision": "promoted", "reason": reason})
+        client.set_registered_model_alias(name, CHAMPION_ALIAS, target.version)
+        client.set_model_version_tag(
+            name, target.version, "promotion.rolled_back_from", before or "none"
+        )
+        client.set_model_version_tag(name, target.version, "promotion.rollback_reason", reason)
+        if current is not None:
+            client.set_model_version_tag(
+                name, current.version, "promotion.replaced_by", target.version
+            )
+    return PromotionDecision(
+        name, str(target.version), before, True, f"rolled back: {reason}", {}, None,
+        run.info.run_id, None,
+    )  # fmt: skip
