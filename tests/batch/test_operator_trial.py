@@ -134,3 +134,30 @@ def test_train_from_a_district_folder_with_a_model_that_takes_no_catalog(distric
     given.write_text(district.catalog.read_text())
     assert run([*args[:2], "pfa", "--data", str(district.responses), "--catalog", str(given),
                 *args[5:]]) == 2  # fmt: skip
+
+
+def test_a_night_ends_the_runs_of_killed_nights(district, tmp_path):
+    """An operator's trial: a night killed mid-way (SIGKILL, or SIGTERM) left its MLflow run
+    RUNNING forever. The next night marks such runs FAILED, with the reason."""
+    import subprocess
+    import sys
+
+    from mlflow import MlflowClient
+
+    from adaptive.batch.job import BATCH_EXPERIMENT
+    from adaptive.registry.runs import owner_tags
+    from adaptive.registry.store import experiment_id
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = {**owner_tags(), "adaptive.pid": gone.stdout.strip()}
+    dead.pop("adaptive.pid_start", None)
+    client = MlflowClient(district.uri)
+    killed = client.create_run(
+        experiment_id(client, BATCH_EXPERIMENT), run_name="batch-killed",
+        tags={"adaptive.kind": "batch", **dead},
+    )  # fmt: skip
+    run_daily_job(DAY_1, tmp_path / "out", **district.job_args())
+    ended = client.get_run(killed.info.run_id)
+    assert ended.info.status == "FAILED"
+    assert "ended without finishing the run" in ended.data.tags["adaptive.failed_reason"]

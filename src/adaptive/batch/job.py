@@ -125,6 +125,7 @@ from adaptive.policy.adapter import (
 from adaptive.policy.base import catalog_layout
 from adaptive.policy.service import check_district_files, district_inputs
 from adaptive.registry.loading import fetch_version, registry_answer, registry_process
+from adaptive.registry.runs import fail_stale_runs, owner_tags
 from adaptive.registry.store import (
     CHAMPION_ALIAS,
     TrackingServerError,
@@ -344,7 +345,7 @@ def _run_locked(
         with date_lock(out, day, lock_facts, discard=nothing_written):
             # the night's summary run is opened while the inputs are read, so that the end of
             # the night only logs its figures (one batch) and closes it
-            opening = registry.submit(_open_summary_run, day, tracking_uri)
+            opening = registry.submit(_open_summary_run, day, tracking_uri, owner_tags())
             serve = _serve_date if engine == "local" else _serve_date_on_spark(master)
             try:
                 summary = serve(
@@ -1239,13 +1240,15 @@ def _profiles_sha(profiles: str | Path | dict[str, LearnerProfile]) -> str:
     return digest.hexdigest()
 
 
-def _open_summary_run(day: str, tracking_uri: str | None) -> str:
-    """The night's MLflow run (in the batch experiment), opened before the night is served."""
+def _open_summary_run(day: str, tracking_uri: str | None, owner: dict[str, str]) -> str:
+    """The night's MLflow run (in the batch experiment), opened before the night is served,
+    with its owner (the job's process: `registry.runs`). Runs of earlier nights left RUNNING by
+    a killed job are marked FAILED first, with the reason (they stayed RUNNING forever)."""
     with tracking(tracking_uri) as client:
+        experiment = experiment_id(client, BATCH_EXPERIMENT)
+        fail_stale_runs(client, experiment, kind="batch")
         run = client.create_run(
-            experiment_id(client, BATCH_EXPERIMENT),
-            run_name=f"batch-{day}",
-            tags={"adaptive.kind": "batch"},
+            experiment, run_name=f"batch-{day}", tags={"adaptive.kind": "batch", **owner}
         )
     return run.info.run_id
 

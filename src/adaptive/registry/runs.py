@@ -74,13 +74,13 @@ def stale_reason(run: Run, now_s: float | None = None) -> str | None:
     if alive is False:
         return (
             f"process {tags[PID_TAG]} on {tags[HOST_TAG]} ended without finishing the run "
-            "(killed); marked FAILED by a later train"
+            "(killed); marked FAILED by a later run of its kind"
         )
     age_s = (now_s if now_s is not None else time.time()) - run.info.start_time / 1000
     if age_s > STALE_AFTER_S:
         return (
             f"still RUNNING {age_s / 3600:.1f} h after it started (limit "
-            f"{STALE_AFTER_S / 3600:g} h); marked FAILED by a later train"
+            f"{STALE_AFTER_S / 3600:g} h); marked FAILED by a later run of its kind"
         )
     return None
 
