@@ -86,6 +86,7 @@ def test_the_summary_names_the_model_the_reason_and_the_unassigned(district, tmp
     assert run(args) == 0
     captured = capsys.readouterr()
     said, err = (" ".join(text.split()) for text in (captured.out, captured.err))
+    assert "━" not in captured.out  # an operator's trial: the progress bar went to stdout
     assert f"model {district.model} v" in said
     assert "rebuilt from the full history (first night (no earlier snapshot))" in said
     assert "students were served in school 'unassigned'" in err

@@ -57,6 +57,7 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyarrow.parquet as pq
 from mlflow.entities import Metric, Param, RunTag
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from threadpoolctl import threadpool_limits
 
@@ -138,6 +139,8 @@ from adaptive.registry.store import (
 from adaptive.tracing.base import KnowledgeTracer, TracingState, Untraced
 
 BATCH_EXPERIMENT = "adaptive-batch"
+#: Progress bars go to stderr: stdout holds a command's results alone.
+PROGRESS_CONSOLE = Console(stderr=True)
 TABLES = OUTPUT_TABLES
 UNASSIGNED_SCHOOL = "unassigned"
 DEMO_MODEL = "demo-district"
@@ -942,7 +945,9 @@ def _serve_schools(
     # inherit the limit
     with (
         threadpool_limits(limits=1, user_api="blas"),
-        Progress(*columns, disable=not show_progress, transient=False) as bar,
+        Progress(
+            *columns, console=PROGRESS_CONSOLE, disable=not show_progress, transient=False
+        ) as bar,
     ):
         task = bar.add_task(f"batch {night.day}: schools", total=len(schools))
 

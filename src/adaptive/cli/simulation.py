@@ -13,7 +13,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adaptive.cli.options import Quiet
-from adaptive.cli.output import console
+from adaptive.cli.output import console, err_console
 from adaptive.simulation.district import simulate_district, write_district
 from adaptive.simulation.learners import SIMULATORS
 
@@ -45,7 +45,7 @@ def simulate(
         TextColumn("{task.completed}/{task.total} school days"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, disable=quiet, transient=False) as bar:
+    with Progress(*columns, console=err_console, disable=quiet, transient=False) as bar:
         task = bar.add_task("simulating", total=None)
 
         def on_progress(stage: str, done: int, total: int) -> None:

@@ -23,7 +23,7 @@ from adaptive.cli.options import (
     log_and_catalog,
     reads_log,
 )
-from adaptive.cli.output import console, info
+from adaptive.cli.output import console, err_console, info
 from adaptive.data import load_log_report, warn_notes
 from adaptive.errors import ConfigError
 from adaptive.evaluation import evaluate_models
@@ -91,7 +91,7 @@ def evaluate(
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=console,
+            console=err_console,
             transient=False,
             disable=quiet,
         ) as bar,

@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 import safetensors.torch
 import torch
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from safetensors import SafetensorError
 from sklearn.metrics import roc_auc_score
@@ -250,7 +251,9 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
-        with Progress(*columns, disable=not self.progress, transient=False) as bar:
+        with Progress(
+            *columns, console=Console(stderr=True), disable=not self.progress, transient=False
+        ) as bar:
             task = bar.add_task(self.name, total=n_batches)
             for epoch in range(1, self.max_epochs + 1):
                 started = time.perf_counter()
