@@ -592,7 +592,7 @@ def tie_notes(student: np.ndarray, time: np.ndarray, time_column: str | None) ->
     return [
         f"{tied:,} {'response shares its' if tied == 1 else 'responses share their'} time "
         f"in column '{time_column}' with the same student's response before "
-        f"({tied / len(time):.0%} of the responses; {why}each student's "
+        f"({why}each student's "
         "responses at one time keep the file's order): if the file is not in the order they "
         "were answered, give a column with the time of day, or an order (--time-col)"
     ]
