@@ -1258,3 +1258,13 @@ def test_lines_after_a_cell_on_two_lines_are_the_editors(tmp_path):
     )
     with pytest.raises(DataValidationError, match="crlf.csv, line 4, column 'correct'"):
         load_log(crlf)
+
+
+def test_an_empty_parquet_export_says_it_has_no_rows(tmp_path):
+    """An operator's trial: pandas' empty frame written to Parquet (columns of type null) said
+    "column 'skill_ids': got 'Parquet type null'", not that the export was empty."""
+    path = tmp_path / "empty.parquet"
+    pd.DataFrame({"student_id": [], "item_id": [], "skill_ids": [], "correct": [],
+                  "timestamp": []}).to_parquet(path)  # fmt: skip
+    with pytest.raises(DataValidationError, match="got 'no rows'; expected a log with responses"):
+        load_log(path)

@@ -431,6 +431,10 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
     header = list(pfile.schema_arrow.names)
     columns, time_col, optional = select_columns(source, header, mapping)
     schema = pa.schema([pfile.schema_arrow.field(c) for c in columns])
+    if pfile.metadata.num_rows == 0:  # its columns may have no type at all (pandas' "null")
+        raise DataValidationError(
+            [Problem(source, None, None, "no rows", "a log with responses (an empty export?)")]
+        )
     _check_parquet_types(source, schema, mapping, optional)
     time_type = schema.field(time_col).type if time_col else None
     bound = time_bound(since, time_type)
