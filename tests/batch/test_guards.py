@@ -22,7 +22,7 @@ from adaptive.batch.job import SummaryNotLoggedError
 from adaptive.batch.lock import BatchLockedError, lock_path
 from adaptive.batch.snapshot import snapshot_dir
 from adaptive.curriculum import Activity, Catalog, Skill, read_profiles
-from adaptive.errors import ArtifactError, ConfigError
+from adaptive.errors import ArtifactError, ConfigError, NightWarning
 from adaptive.files import read_sealed_json
 from adaptive.policy.adapter import check_skill_coverage
 
@@ -69,12 +69,25 @@ def hold_lock(out: Path, day: str) -> subprocess.Popen:
     return proc
 
 
+def test_two_output_folders_sharing_a_state_folder_are_one_nights_lock(district, tmp_path):
+    """An operator's trial: two runs of one night into two output folders sharing a
+    `--state-dir` both wrote its snapshot at once. The state folder's date is locked too."""
+    state = tmp_path / "shared-state"
+    holder = hold_lock(state, district.last_day)
+    try:
+        with pytest.raises(BatchLockedError, match=f"pid {holder.pid} on "):
+            run_daily_job(district.last_day, tmp_path / "b", **district.job_args(state_dir=state))
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def parquet_files(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.parquet"))}
 
 
 def test_a_second_run_fails_at_once_naming_the_holder_and_a_killed_one_is_taken_over(
-    district, tmp_path, caplog
+    district, tmp_path
 ):
     out = tmp_path / "out"
     holder = hold_lock(out, district.last_day)
@@ -90,9 +103,9 @@ def test_a_second_run_fails_at_once_naming_the_holder_and_a_killed_one_is_taken_
         holder.wait()
     assert json.loads(lock_path(out, district.last_day).read_text())["pid"] == holder.pid
 
-    with caplog.at_level(logging.WARNING, logger="adaptive.batch.lock"):
+    with pytest.warns(NightWarning) as caught:
         summary = run_daily_job(district.last_day, out, **district.job_args())
-    taken = [r.getMessage() for r in caplog.records if "taking over" in r.getMessage()]
+    taken = [str(w.message) for w in caught if "taking over" in str(w.message)]
     assert len(taken) == 1 and f"pid {holder.pid}" in taken[0]
     assert "that process no longer exists" in taken[0]
     assert summary.students_served > 0

@@ -345,7 +345,10 @@ def _run_locked(
         _check_writable(out, "--out")  # the lock is the first file written there
         _check_writable(state_dir, "--state-dir")
         nothing_written = functools.partial(_nothing_written, out, day)
-        with date_lock(out, day, lock_facts, discard=nothing_written):
+        with (
+            date_lock(out, day, lock_facts, discard=nothing_written),
+            _state_lock(state_dir, out, day, lock_facts, nothing_written),
+        ):
             # the night's summary run is opened while the inputs are read, so that the end of
             # the night only logs its figures (one batch) and closes it
             opening = registry.submit(_open_summary_run, day, tracking_uri, owner_tags())
@@ -1243,6 +1246,16 @@ def _profiles_sha(profiles: str | Path | dict[str, LearnerProfile]) -> str:
     for sid in sorted(profiles):
         digest.update(json.dumps(profiles[sid].to_dict(), sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def _state_lock(
+    state_dir: Path, out: Path, day: str, facts: dict, discard: Callable[[], bool]
+) -> contextlib.AbstractContextManager:
+    """The date's lock of a `--state-dir` outside `--out` too: two runs of one night into two
+    output folders sharing a state folder wrote the same snapshot at once (an operator's
+    trial); the second now fails at once, as in one output folder."""
+    inside = Path(state_dir).resolve().is_relative_to(Path(out).resolve())
+    return contextlib.nullcontext() if inside else date_lock(state_dir, day, facts, discard=discard)
 
 
 def _open_summary_run(day: str, tracking_uri: str | None, owner: dict[str, str]) -> str:
