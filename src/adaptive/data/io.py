@@ -175,7 +175,7 @@ def read_responses_report(
             *unused_time_notes(raw.time_column, [c for c in raw.header if c not in used]),
             *time_notes(values, raw.time_column, mapping),
             *skill_list_notes(raw, values, mapping),
-            *skill_row_notes(values, mapping),
+            *skill_row_notes(log, mapping),
             *tie_notes(log.student, log.time, raw.time_column if log.has_timestamps else None),
             *repeat_notes(log, raw.time_column),
         ),
