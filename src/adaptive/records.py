@@ -13,6 +13,8 @@ named `grade` is read by `adaptive.grades` ("K" is 0, "05" is 5).
 from __future__ import annotations
 
 import functools
+import math
+import numbers
 import types
 import typing
 from collections.abc import Callable
@@ -164,3 +166,41 @@ def _is_number(value: Any) -> bool:
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+@dataclass(frozen=True)
+class Range:
+    """The valid values of a numeric knob: finite, and within [low, high] where an end is given
+    (an open end excludes the bound itself). NaN and infinities are never valid: a NaN weight
+    or width turns every score into NaN without a word."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    what: str = "a finite number"  # as an error says it: "expected a probability in (0, 1)"
+
+    whole: bool = False  # a whole number only (an int, not a bool, not 3.0 from a text)
+
+    def admits(self, value: object) -> bool:
+        """Whether `value` is a number (a whole one where `whole`) within the range."""
+        kind = numbers.Integral if self.whole else numbers.Real
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return False
+        v = float(value)
+        if not math.isfinite(v):
+            return False
+        if self.low is not None and (v <= self.low if self.low_open else v < self.low):
+            return False
+        return self.high is None or (v < self.high if self.high_open else v <= self.high)
+
+    def __str__(self) -> str:
+        low, high = self.low, self.high
+        if low is not None and high is not None:
+            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+            return f"in {left}{low:g}, {high:g}{right}"
+        if low is not None:
+            return f"{'>' if self.low_open else '>='} {low:g}"
+        if high is not None:
+            return f"{'<' if self.high_open else '<='} {high:g}"
+        return "(any sign)"

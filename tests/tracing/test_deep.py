@@ -160,7 +160,7 @@ def test_progress_reports_epoch_loss_and_validation_auc(split, capsys):
     build_model("dkt-tiny").set_params(max_epochs=1, progress=True).fit(
         train.take_students(train.students[:40])
     )
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # progress goes to stderr: stdout holds results alone
     assert "epoch 1" in out and "loss" in out and "val AUC" in out
 
 

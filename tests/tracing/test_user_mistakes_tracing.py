@@ -116,14 +116,14 @@ def test_update_still_adds_new_students(fitted) -> None:
 @pytest.mark.parametrize(
     ("model", "params", "says"),
     [
-        ("dkt", {"learning_rate": -1.0}, "learning_rate=-1.0; expected a number > 0"),
-        ("dkt", {"learning_rate": float("nan")}, "learning_rate=nan; expected a number > 0"),
+        ("dkt", {"learning_rate": -1.0}, "learning_rate=-1.0; expected a finite number > 0"),
+        ("dkt", {"learning_rate": float("nan")}, "learning_rate=nan; expected a finite number > 0"),
         ("dkt", {"hidden_size": "16"}, "hidden_size='16'; expected a whole number >= 1"),
         ("dkt", {"dropout": 1.5}, "dropout=1.5; expected a share in [0, 1)"),
         ("dkt", {"validation_fraction": 1.5}, "validation_fraction=1.5; expected a share in"),
         ("dkt", {"patience": 0}, "patience=0; expected a whole number >= 1"),
         ("dkt", {"seed": "a"}, "seed='a'; expected a whole number >= 0"),
-        ("sakt", {"l2": -1.0}, "l2=-1.0; expected a number >= 0"),
+        ("sakt", {"l2": -1.0}, "l2=-1.0; expected a finite number >= 0"),
         ("akt", {"d_model": 15, "n_heads": 2}, "expected d_model a multiple of n_heads"),
     ],
 )

@@ -15,7 +15,6 @@ known one, so a typo never silently does nothing.
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
 import warnings
@@ -30,6 +29,7 @@ from adaptive.curriculum.catalog import ACTIVITY_KINDS
 from adaptive.errors import ConfigError, unknown_key
 from adaptive.files import read_user_text
 from adaptive.placement.prior import GradeTable
+from adaptive.records import Range
 
 #: Names of the scoring terms, in the order their contributions are reported.
 TERMS: tuple[str, ...] = (
@@ -62,38 +62,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 MAX_PROGRESS_WINDOW = 32
 #: The longest day's budget, in minutes.
 MINUTES_PER_DAY = 24 * 60
-
-
-@dataclass(frozen=True)
-class Range:
-    """The valid values of a numeric knob: finite, and within [low, high] where an end is given
-    (an open end excludes the bound itself). NaN and infinities are never valid: a NaN weight
-    or width turns every score into NaN without a word."""
-
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
-    what: str = "a finite number"  # as an error says it: "expected a probability in (0, 1)"
-
-    def admits(self, value: float) -> bool:
-        v = float(value)
-        if not math.isfinite(v):
-            return False
-        if self.low is not None and (v <= self.low if self.low_open else v < self.low):
-            return False
-        return self.high is None or (v < self.high if self.high_open else v <= self.high)
-
-    def __str__(self) -> str:
-        low, high = self.low, self.high
-        if low is not None and high is not None:
-            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
-            return f"in {left}{low:g}, {high:g}{right}"
-        if low is not None:
-            return f"{'>' if self.low_open else '>='} {low:g}"
-        if high is not None:
-            return f"{'<' if self.high_open else '<='} {high:g}"
-        return "(any sign)"
 
 
 #: A threshold on a probability: strictly between 0 (everything passes) and 1 (nothing does).

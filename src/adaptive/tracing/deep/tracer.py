@@ -45,7 +45,6 @@ vocabularies go into `arrays.npz`. `KnowledgeTracer.save` records the sha256 of 
 from __future__ import annotations
 
 import inspect
-import math
 import time
 import warnings
 from abc import abstractmethod
@@ -64,6 +63,7 @@ from sklearn.metrics import roc_auc_score
 
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ArtifactError, ConfigError, FitWarning
+from adaptive.records import Range
 from adaptive.tracing.base import KnowledgeTracer, TracingState, require_log, require_responses
 from adaptive.tracing.calibration import LatentMastery, LatentMasteryMixin
 from adaptive.tracing.deep.sequences import (
@@ -83,6 +83,18 @@ WEIGHTS_FILE = "weights.safetensors"
 # CPU with AMX or AVX512-BF16), float32 elsewhere. Prediction and the online state always run
 # in float32.
 PRECISIONS = ("auto", "float32", "bfloat16")
+
+
+#: The size knobs of the deep models (each a whole number >= 1 where a model has it).
+MODEL_SIZES = (
+    "hidden_size",
+    "d_model",
+    "n_heads",
+    "num_layers",
+    "num_blocks",
+    "d_ff",
+    "final_size",
+)
 
 
 class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
@@ -134,31 +146,18 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
         """The training knobs' types and ranges, each named with what it takes: a negative
         learning rate crashed mid-fit, a `validation_fraction` of 1.5 left the model untrained,
         a text size reached torch (seen in a researcher's trial)."""
-        checks = [
-            ("learning_rate", _positive(self.learning_rate), "a number > 0"),
-            ("patience", _whole(self.patience, 1), "a whole number >= 1"),
-            ("validation_fraction", _fraction(self.validation_fraction), "a share in [0, 1)"),
-            ("seed", _whole(self.seed, 0), "a whole number >= 0"),
-        ]
-        sizes = (
-            "hidden_size",
-            "d_model",
-            "n_heads",
-            "num_layers",
-            "num_blocks",
-            "d_ff",
-            "final_size",
-        )
-        for name in sizes:
-            if hasattr(self, name):
-                checks.append((name, _whole(getattr(self, name), 1), "a whole number >= 1"))
-        if hasattr(self, "dropout"):
-            checks.append(("dropout", _fraction(self.dropout), "a share in [0, 1)"))
-        if hasattr(self, "l2"):
-            checks.append(("l2", _non_negative(self.l2), "a number >= 0"))
-        for name, ok, expected in checks:
-            if not ok:
-                raise ConfigError(f"{name}={getattr(self, name)!r}; expected {expected}")
+        checks = {
+            "learning_rate": Range(0.0, low_open=True),
+            "patience": Range(1, whole=True, what="a whole number"),
+            "validation_fraction": Range(0.0, 1.0, high_open=True, what="a share"),
+            "seed": Range(0, whole=True, what="a whole number"),
+            "dropout": Range(0.0, 1.0, high_open=True, what="a share"),
+            "l2": Range(0.0),
+            **dict.fromkeys(MODEL_SIZES, Range(1, whole=True, what="a whole number")),
+        }
+        for name, valid in checks.items():
+            if hasattr(self, name) and not valid.admits(getattr(self, name)):
+                raise ConfigError(f"{name}={getattr(self, name)!r}; expected {valid.what} {valid}")
         heads = getattr(self, "n_heads", 1)
         if getattr(self, "d_model", 0) % heads:
             raise ConfigError(
@@ -468,23 +467,3 @@ def store_params(obj: object, params: dict[str, Any]) -> None:
     for key, value in params.items():
         if key not in ("self", "__class__"):
             setattr(obj, key, value)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _positive(value: object) -> bool:
-    return _is_number(value) and value > 0
-
-
-def _non_negative(value: object) -> bool:
-    return _is_number(value) and value >= 0
-
-
-def _fraction(value: object) -> bool:
-    return _is_number(value) and 0 <= value < 1
-
-
-def _whole(value: object, low: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low
