@@ -26,7 +26,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog, clean_skill_lists
+from adaptive.data.log import (
+    SKILL_LIST_TYPE,
+    ResponseLog,
+    clean_skill_lists,
+    whole_floats_as_integers,
+)
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.readers import RawTable, locate_line
 from adaptive.data.times import (
@@ -189,26 +194,7 @@ def _to_string(arr: pa.ChunkedArray | pa.Array) -> pa.Array:
             arr = as_int
     if not pa.types.is_string(arr.type):
         arr = pc.cast(arr, pa.string())
-    return _whole_numbers_as_integers(pc.utf8_trim_whitespace(arr.fill_null("")))
-
-
-def _whole_numbers_as_integers(text: pa.Array) -> pa.Array:
-    """A text column whose every value is a whole number written as a float ("14.0": pandas
-    writes an id column with a gap that way) read as the integers, as the same column's numbers
-    read from Parquet or a frame are: else "14.0" in the log and "14" in the roster are two
-    students."""
-    sample = text.slice(0, 1000)  # a column of ids that is not all whole floats shows it early
-    sample = sample.filter(pc.not_equal(pc.utf8_length(sample), 0))
-    if len(sample) == 0 or not pc.all(pc.match_substring_regex(sample, _WHOLE_FLOAT)).as_py():
-        return text
-    filled = pc.not_equal(pc.utf8_length(text), 0)
-    floats = pc.match_substring_regex(text, _WHOLE_FLOAT)
-    if not pc.all(pc.or_(floats, pc.invert(filled))).as_py():
-        return text
-    return pc.replace_substring_regex(text, r"\.0+$", "")
-
-
-_WHOLE_FLOAT = r"^[+-]?\d+\.0+$"
+    return whole_floats_as_integers(pc.utf8_trim_whitespace(arr.fill_null("")))
 
 
 def _check_id(arr: pa.ChunkedArray, column: str, issues: Issues) -> pa.Array:
