@@ -162,3 +162,21 @@ def test_a_night_ends_the_runs_of_killed_nights(district, tmp_path):
     ended = client.get_run(killed.info.run_id)
     assert ended.info.status == "FAILED"
     assert "ended without finishing the run" in ended.data.tags["adaptive.failed_reason"]
+
+
+def test_a_night_dated_long_after_the_log_is_refused_before_anything_is_written(
+    district, tmp_path
+):
+    """`--date 2030-01-01` (a mistyped year) was served from answers three years old, and every
+    normal night after it was then refused as coming before 2030-01-01: the night is refused
+    with the newest answer's date, nothing is written, and the right night is served after it."""
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match=r"--date 2030-01-01: .* days after the newest response"):
+        run_daily_job("2030-01-01", out, **district.job_args())
+    assert not (out / "recommendations").exists()
+    run_daily_job(DAY_1, out, **district.job_args())
+    with pytest.raises(ConfigError, match="a mistyped --date, or an old export"):
+        run_daily_job("2030-01-01", out, **district.job_args())
+    assert not (out / "recommendations" / "date=2030-01-01").exists()
+    second = run_daily_job(DAY_2, out, **district.job_args())  # not blocked
+    assert second.students_served > 0

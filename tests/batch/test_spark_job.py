@@ -419,3 +419,20 @@ def night_warnings(district, tmp_path, data, words: str) -> tuple[list[str], lis
         return [str(w.message) for w in caught if words in str(w.message)]
 
     return said("spark", engine="spark", master="local[2]"), said("local")
+
+
+def test_a_night_dated_long_after_the_log_is_refused_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A mistyped year (2030 for 2026) is refused on Spark too, naming the newest answer's day,
+    before the night writes anything: from the log's last row groups, or, when they hold none
+    in the window, its whole time column."""
+    data = tmp_path / "log.parquet"
+    district.log.frame.to_parquet(data, row_group_size=500)
+    out = tmp_path / "spark"
+    args = district.job_args(data=data, k=5)
+    newest = district.log.frame["timestamp"].max().date().isoformat()
+    with pytest.raises(ConfigError, match=f"after the newest response of .* \\(on {newest}\\)"):
+        run_daily_job("2030-01-01", out, engine="spark", master="local[2]", **args)
+    assert not (out / "recommendations" / "date=2030-01-01").exists()
+    run_daily_job(DAY_1, out, engine="spark", master="local[2]", **args)

@@ -72,6 +72,7 @@ from adaptive.batch.log_digest import (
     warn_changed_before_cutoff,
 )
 from adaptive.batch.night_checks import (
+    check_night_near_log,
     check_not_before_last_night,
     experiment_served_before,
     grade_table_changed,
@@ -600,6 +601,10 @@ def _serve_date(
     in_future = warn_future_rows(time_ns, log.source, day, timezone)
     warn_dates_in_zone(time_ns, log.source, timezone)
     before = time_ns < cutoff.value
+    # the newest answer this night serves from (the snapshot's cutoff bounds it when the rows
+    # read since then hold none)
+    newest = int(time_ns[before].max()) if before.any() else since
+    check_night_near_log(newest, log.source, day, timezone)
     new_rows = before & (time_ns >= since) if since is not None else before
     if since is None and len(log) and not before.any():
         _warn_night_before_log(day, int(time_ns.min()), log.source)

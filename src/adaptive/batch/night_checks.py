@@ -100,6 +100,33 @@ def warn_future_rows(
     return n
 
 
+#: A night dated more than this many days after the log's newest response is refused
+#: (`check_night_near_log`): half a year without one answer is a mistyped --date or a stale
+#: export, not a school break (a summer is under 100 days).
+STALE_LOG_DAYS = 180
+
+
+def check_night_near_log(
+    newest_ns: int | None, source: str, day: str, timezone: str = DEFAULT_TIMEZONE
+) -> None:
+    """`ConfigError` when the night's `day` lies more than `STALE_LOG_DAYS` days after the log's
+    newest response (`newest_ns`, ns UTC; None: an empty log or no comparable times, nothing to
+    say). Served, such a night (--date 2030-01-01 for 2027) would serve every student from
+    answers years old, and every normal night after it would then be refused as coming before
+    it; the refusal comes before anything is written."""
+    if newest_ns is None:
+        return
+    newest = pd.Timestamp(int(newest_ns), tz="UTC").tz_convert(timezone).date()
+    gap = (pd.Timestamp(day).date() - newest).days
+    if gap > STALE_LOG_DAYS:
+        raise ConfigError(
+            f"--date {day}: {gap:,} days after the newest response of {source} (on "
+            f"{newest.isoformat()}); a night more than {STALE_LOG_DAYS} days past its log "
+            "serves students from stale answers and would block every earlier-dated night "
+            "after it: a mistyped --date, or an old export?"
+        )
+
+
 def served_nights(out: Path, state_dir: Path) -> list[str]:
     """The nights already served in `out` (a complete `_SUCCESS.json`) or snapshotted in
     `state_dir` (a complete snapshot of either engine), as sorted YYYY-MM-DD."""

@@ -72,8 +72,10 @@ from adaptive.batch.log_digest import (
     warn_changed_before_cutoff,
 )
 from adaptive.batch.night_checks import (
+    STALE_LOG_DAYS,
     OffCatalog,
     after_night,
+    check_night_near_log,
     experiment_served_before,
     grade_table_changed,
     grade_table_record,
@@ -256,6 +258,10 @@ def run_spark_night(
         reason = rebuild_reason(
             meta, version, model_name, late, new_catalog, reuse, placement_changed, table_changed
         )
+        check_night_near_log(
+            _newest_before(path, columns["timestamp"], int(cutoff.value), records[-1]),
+            str(path), day, timezone,
+        )  # fmt: skip
         in_future = warn_future_rows(
             _times_after(path, columns["timestamp"], after_night(day, timezone)),
             str(path),
@@ -444,6 +450,23 @@ def _times_after(path: Path, column: str, bound: int) -> np.ndarray:
             ns = pc.cast(times, pa.timestamp("ns", tz="UTC")).cast(pa.int64()).fill_null(0)
             found.append(ns.to_numpy())
     return np.concatenate(found) if found else np.zeros(0, np.int64)
+
+
+def _newest_before(path: Path, column: str, cutoff: int, record: dict | None) -> int | None:
+    """The newest time (ns, UTC) before `cutoff` of a log with responses before it (`record`,
+    its count), for `night_checks.check_night_near_log`: the row groups of its last
+    `STALE_LOG_DAYS` days are read first (statistics skip the rest), the whole time column only
+    when they hold none (the night is then refused). None: no response before the cutoff, or no
+    time the statistics can compare."""
+    if record is None or not record.get("count"):
+        return None
+    window = cutoff - STALE_LOG_DAYS * 86_400 * 10**9
+    for bound in (window, -(2**62)):  # the last days, then every time
+        times = _times_after(path, column, bound)
+        times = times[times < cutoff]
+        if times.size:
+            return int(times.max())
+    return None
 
 
 def _time_in_nanoseconds(path: Path, column: str) -> bool:
