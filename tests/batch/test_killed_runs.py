@@ -50,6 +50,23 @@ BATCH_SIGNALLED = textwrap.dedent(
 )
 BATCH = "from adaptive.cli import main; main()"
 
+# `adaptive batch ...` that is sent SIGTERM while its night's summary run is logged: after the
+# night's outputs and `_SUCCESS.json` are complete (the registry's process signals its parent)
+BATCH_STOPPED_WHEN_COMPLETE = textwrap.dedent(
+    """
+    import os, signal
+    import adaptive.batch.job as job
+    from adaptive.cli import main
+
+    def _log_summary(*args, **kwargs):
+        os.kill(os.getppid(), signal.SIGTERM)
+        return "never"
+
+    job._log_summary = _log_summary
+    main()
+    """
+)
+
 # holds a date's lock with a forked child that is not told to die with it (as any fork would)
 HOLD_LOCK_WITH_A_CHILD = textwrap.dedent(
     """
@@ -294,4 +311,22 @@ def test_sigterm_stops_the_batch_in_one_line_and_the_same_command_resumes(distri
     assert "taking over" not in again.stderr
     assert counts(again.stdout)[1] == len(kept)
     assert {name: written(out)[name] for name in kept} == kept  # the same files, not rewritten
+    assert list(out.rglob("_SUCCESS.json"))
+
+
+@linux_only
+def test_sigterm_after_the_night_is_complete_says_it_is_complete(district, tmp_path):
+    """An operator's trial: a SIGTERM while the night's summary run was logged said "the
+    partitions written so far are kept: run the same command again to resume" of a night whose
+    outputs and `_SUCCESS.json` were complete. It says the night is complete now."""
+    out = tmp_path / "out"
+    stopped = run_batch(BATCH_STOPPED_WHEN_COMPLETE, *batch_args(district, out))
+    try:
+        assert wait_until_gone(naming=str(out)) == []
+    finally:
+        kill_all(processes_naming(str(out)))
+    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr
+    (said,) = [line for line in stopped.stderr.splitlines() if line.startswith("stopped")]
+    assert said.startswith(f"stopped: by SIGTERM; the night {district.last_day} was complete")
+    assert "run the same command again to resume" not in said
     assert list(out.rglob("_SUCCESS.json"))

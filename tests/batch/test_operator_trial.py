@@ -164,9 +164,7 @@ def test_a_night_ends_the_runs_of_killed_nights(district, tmp_path):
     assert "ended without finishing the run" in ended.data.tags["adaptive.failed_reason"]
 
 
-def test_a_night_dated_long_after_the_log_is_refused_before_anything_is_written(
-    district, tmp_path
-):
+def test_a_night_dated_long_after_the_log_is_refused_before_anything_is_written(district, tmp_path):
     """`--date 2030-01-01` (a mistyped year) was served from answers three years old, and every
     normal night after it was then refused as coming before 2030-01-01: the night is refused
     with the newest answer's date, nothing is written, and the right night is served after it."""

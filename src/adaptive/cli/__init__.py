@@ -220,9 +220,12 @@ def _system_error(exc: OSError) -> str:
 
 def _show_stopped(stop: Stopped, argv: list[str]) -> None:
     """One line on stderr: the command was stopped by the signal, and what running it again does
-    (`AFTER_A_STOP`). Printed under `--quiet` too: the command did not finish."""
+    (`AFTER_A_STOP`, or the `after_stop` the library set on it: a night stopped once complete).
+    Printed under `--quiet` too: the command did not finish."""
     command = next((arg for arg in argv if not arg.startswith("-")), "")
-    after = AFTER_A_STOP.get(command, "the command did not finish")
+    after = getattr(stop, "after_stop", None) or AFTER_A_STOP.get(
+        command, "the command did not finish"
+    )
     line = f"by {stop.signal.name}; {after}"
     err_console.print(f"[bold red]stopped:[/] {escape(line)}", soft_wrap=True)
 
