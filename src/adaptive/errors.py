@@ -126,6 +126,12 @@ def look_alike(name: str) -> str:
     return name.casefold().translate(_LOOK_ALIKE).lstrip("0")
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`n` and the noun, plural unless one, as every message says a count: '1 file',
+    '1,204 students', '2 classes' (`plural` where adding 's' is wrong)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def closest_name(name: str, names: Collection[str]) -> str | None:
     """The name of `names` that `name` most likely means: the same but for case first, then the
     same as read on paper (`look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"), else the

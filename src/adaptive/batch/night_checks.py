@@ -27,6 +27,7 @@ from adaptive.errors import (
     NightWarning,
     PlacementWarning,
     closest_name,
+    counted,
     look_alike,
 )
 
@@ -426,7 +427,7 @@ def _off_catalog_ids(what: str, counts: Mapping[str, int], known: pd.Index) -> s
     more = f" and {len(top) - 5:,} more" if len(top) > 5 else ""
     n, k = sum(counts.values()), len(counts)
     return (
-        f"{n:,} response{'' if n == 1 else 's'} on {k:,} {what} id{'' if k == 1 else 's'} the "
+        f"{counted(n, 'response')} on {counted(k, what + ' id')} the "
         f"catalog does not have: {', '.join(named)}{more}"
     )
 
@@ -499,7 +500,7 @@ def classes_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> 
     n = sum(len(before[c]) for c in missing)
     shown = ", ".join(repr(c) for c in missing[:5]) + (" ..." if len(missing) > 5 else "")
     warnings.warn(
-        f"the night {earlier[-1]} applied the overrides of {n:,} student{'' if n == 1 else 's'} "
+        f"the night {earlier[-1]} applied the overrides of {counted(n, 'student')} "
         f"of class{'' if len(missing) == 1 else 'es'} {shown}, which tonight's --overrides "
         "folder has no file for: they are served without them, and the class page starts "
         "empty. Put the class's last export back in the folder (a file deleted or moved?)",

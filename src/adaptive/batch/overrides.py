@@ -47,7 +47,7 @@ from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.dates import EXAMPLE, iso_day, iso_timestamp
-from adaptive.errors import AdaptiveError, ConfigError, NightWarning, closest_name
+from adaptive.errors import AdaptiveError, ConfigError, NightWarning, closest_name, counted
 from adaptive.files import atomic_write_bytes, read_user_text
 from adaptive.policy.base import TeacherOverrides
 
@@ -200,7 +200,7 @@ class OverrideSet:
 def applied_line(students: int, files: int) -> str:
     """The night's info line: "applied overrides for 3 students from 2 files" (the counts of
     `JobSummary.override_students` and `override_files`)."""
-    return f"applied overrides for {_counted(students, 'student')} from {_counted(files, 'file')}"
+    return f"applied overrides for {counted(students, 'student')} from {counted(files, 'file')}"
 
 
 def read_overrides(
@@ -479,9 +479,9 @@ def _warn_gone(source: _Source, klass: str | None, gone: Mapping[str, list[int]]
     left, moved = len(gone["left"]), len(gone["moved"])
     if not left and not moved:
         return
-    parts = [f"{_counted(left, 'student')} in no profile (left the district?)"] if left else []
+    parts = [f"{counted(left, 'student')} in no profile (left the district?)"] if left else []
     if moved:
-        parts.append(f"{_counted(moved, 'student')} now in another class than {klass!r}")
+        parts.append(f"{counted(moved, 'student')} now in another class than {klass!r}")
     lines = _lines([*gone["left"], *gone["moved"]])
     warnings.warn(
         f"{source.path}{lines}: {' and '.join(parts)}: their overrides are not applied (the "
@@ -622,11 +622,6 @@ def _lines(lines: Sequence[int]) -> str:
     if len(lines) == 1:
         return f", line {lines[0]}"
     return f", lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
-
-
-def _counted(n: int, noun: str) -> str:
-    """`n` and the noun, plural unless one: `1 file`, `2 files`."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def overrides_path(out: str | Path, date: str) -> Path:

@@ -35,6 +35,7 @@ from adaptive.cli.options import (
     reads_log,
 )
 from adaptive.cli.output import console, info, warn
+from adaptive.errors import counted
 
 ModelName = Annotated[str, typer.Option("--name", help="Registered model name.")]
 
@@ -446,7 +447,7 @@ def _print_job(s) -> None:
         f"[bold]daily job {s.date}[/]: model {s.model_name} v{s.model_version}; "
         f"{escape(_served_with(s))}; "
         f"{s.students_served:,} students served in {s.schools} schools "
-        f"({_counted(s.partitions_written, 'partition')} written, {s.partitions_resumed} "
+        f"({counted(s.partitions_written, 'partition')} written, {s.partitions_resumed} "
         "already done); "
         f"state {state}; {s.share_stuck:.1%} of students stuck on some skill; "
         f"{s.rows_quarantined} rows quarantined; {s.seconds:.1f} s"
@@ -529,8 +530,3 @@ def _ui_command(uri: str) -> str:
 
         return f"mlflow ui --backend-store-uri {uri} --default-artifact-root {local_artifact_root(uri)}"
     return f"open {uri}"
-
-
-def _counted(n: int, noun: str) -> str:
-    """'1 partition', '3 partitions'."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -16,8 +16,6 @@ is checked against its range (`check_design`): one ConfigError names each one ou
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -25,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from adaptive.errors import ConfigError
+from adaptive.records import Range
 
 
 @dataclass(frozen=True)
@@ -63,36 +62,29 @@ def minimum_detectable_effect(d: Design, alpha: float = 0.05, power: float = 0.8
     return float((stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * standard_error(d))
 
 
-@dataclass(frozen=True)
-class _Range:
-    """What one parameter must be: `ok(value)` for a finite value, `expected` in words."""
-
-    flag: str
-    ok: Callable[[float], bool]
-    expected: str
-    percentage: bool = False  # a value in (1, 100] is probably a percentage: say so
-
-
-_RANGES: dict[str, _Range] = {
-    "clusters": _Range("--clusters", lambda v: v >= 3, "at least 3 clusters"),
-    "students_per_cluster": _Range(
-        "--students-per-cluster", lambda v: v >= 1, "a mean cluster size of at least 1"
+#: Each parameter's flag (as the command line names it) and valid values (`records.Range`).
+_RANGES: dict[str, tuple[str, Range]] = {
+    "clusters": ("--clusters", Range(3, what="at least 3 clusters")),
+    "students_per_cluster": (
+        "--students-per-cluster", Range(1, what="a mean cluster size of at least 1"),
     ),
-    "icc": _Range("--icc", lambda v: 0 <= v <= 1, "an intra-cluster correlation in [0, 1]"),
-    "sd": _Range("--sd", lambda v: v > 0, "a standard deviation > 0"),
-    "share_treated": _Range("--share-treated", lambda v: 0 < v < 1, "a share in (0, 1), e.g. 0.5"),
-    "r2": _Range(
-        "--r2", lambda v: 0 <= v < 1, "a share of variance in [0, 1) (1 leaves nothing to detect)"
+    "icc": ("--icc", Range(0, 1, what="an intra-cluster correlation in [0, 1]")),
+    "sd": ("--sd", Range(0, low_open=True, what="a standard deviation > 0")),
+    "share_treated": (
+        "--share-treated", Range(0, 1, True, True, what="a share in (0, 1), e.g. 0.5"),
     ),
-    "size_cv": _Range("--size-cv", lambda v: v >= 0, "a coefficient of variation >= 0"),
-    "strata": _Range("strata", lambda v: v >= 1, "at least 1 stratum"),
-    "alpha": _Range(
-        "--alpha", lambda v: 0 < v < 1, "a level in (0, 1), e.g. 0.05", percentage=True
+    "r2": (
+        "--r2",
+        Range(0, 1, high_open=True,
+              what="a share of variance in [0, 1) (1 leaves nothing to detect)"),
     ),
-    "power": _Range(
-        "--power", lambda v: 0 < v < 1, "a probability in (0, 1), e.g. 0.8", percentage=True
-    ),
-}
+    "size_cv": ("--size-cv", Range(0, what="a coefficient of variation >= 0")),
+    "strata": ("strata", Range(1, what="at least 1 stratum")),
+    "alpha": ("--alpha", Range(0, 1, True, True, what="a level in (0, 1), e.g. 0.05")),
+    "power": ("--power", Range(0, 1, True, True, what="a probability in (0, 1), e.g. 0.8")),
+}  # fmt: skip
+#: Parameters whose value in (1, 100] is probably a percentage: the error says so.
+_PROBABILITIES = frozenset({"alpha", "power"})
 
 
 def check_design(d: Design, *, alpha: float = 0.05, power: float = 0.8) -> None:
@@ -115,11 +107,11 @@ def check_design(d: Design, *, alpha: float = 0.05, power: float = 0.8) -> None:
 
 def _problem(name: str, value: float) -> str:
     """'' when `value` is in the range of parameter `name`, else what was wrong, in words."""
-    rule = _RANGES[name]
-    if math.isfinite(value) and rule.ok(value):
+    flag, valid = _RANGES[name]
+    if valid.admits(value):
         return ""
-    text = f"{rule.flag} {value:g}: expected {rule.expected}"
-    if rule.percentage and 1 < value <= 100:
+    text = f"{flag} {value:g}: expected {valid.what}"
+    if name in _PROBABILITIES and 1 < value <= 100:
         text += f" (if {value:g} is a percentage, give {value / 100:g})"
     return text
 

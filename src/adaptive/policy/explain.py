@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from adaptive.errors import counted
 from adaptive.policy.base import CatalogArrays, StudentBatch
 
 
@@ -57,7 +58,7 @@ def sentence(
                 p_correct
             )
         if answered > 0:
-            done = f"{answered} answer{'' if answered == 1 else 's'} so far"
+            done = f"{counted(answered, 'answer')} so far"
             return f"{skill}: you have started it ({done}): keep going until it is mastered." + (
                 _hard(p_correct)
             )
@@ -93,13 +94,13 @@ def _readiness_sentence(skill: str, prerequisite: str, shown: bool, placed: bool
     if prerequisite and shown:
         return f"{skill}: you are ready for it now that you know {prerequisite}."
     if prerequisite:  # known from the placement (grade, records), not from answers
-        counted = (
+        source = (
             "your placement counts"
             if placed
             else "your records or the model's starting estimate (your profile has no grade) count"
         )
         return (
-            f"{skill}: you are ready for it: it builds on {prerequisite}, which {counted} as known."
+            f"{skill}: you are ready for it: it builds on {prerequisite}, which {source} as known."
         )
     return f"{skill}: a good next skill to start."
 
