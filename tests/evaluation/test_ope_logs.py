@@ -305,12 +305,12 @@ def test_recorded_catalog_and_profiles_digests_are_compared(logged: Logged, tmp_
 
     from adaptive.batch.partition import PartitionContext
     from adaptive.curriculum import Catalog
-    from adaptive.evaluation.ope.served import ServedInputError, catalog_digest
+    from adaptive.evaluation.ope.served import ServedInputError
     from adaptive.files import read_sealed_json, sealed_json
 
     cat = Catalog.from_json(logged.files / "catalog.json")
     context = PartitionContext.build(cat, PolicyConfig.default(), 3, 0.0)
-    assert catalog_digest(cat) == hashlib.sha256(context.catalog_json.encode()).hexdigest()
+    assert cat.sha256 == hashlib.sha256(context.catalog_json.encode()).hexdigest()
     out = tmp_path / "out"
     shutil.copytree(logged.out, out)
     marker = out / "recommendations" / f"date={logged.nights[-1]}" / "_SUCCESS.json"

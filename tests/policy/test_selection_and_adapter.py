@@ -251,3 +251,21 @@ def test_a_batch_of_another_catalog_is_refused_not_misread(catalog) -> None:
     ok = StudentBatch.build(same, ["s1"], mastery)
     assert len(policy.recommend_batch(ok, k=3, now=20_500.0)) == 3
     assert len(policy.recommend_batch(ok.take(slice(0, 1)), k=3, now=20_500.0)) == 3
+
+
+def test_a_batch_of_the_same_ids_with_other_prerequisites_is_refused(catalog) -> None:
+    """A vendor's trial: a catalog file edited between deploys (the same skill and activity ids
+    in the same order, other prerequisites) built the batch while the policy kept the old one;
+    the recommendations mixed the two catalogs without a word. Refused now."""
+    edited = Catalog(
+        skills=tuple(
+            Skill(s.id, s.name, () if s.id == "div" else s.prerequisites, grade=s.grade)
+            for s in catalog.skills
+        ),
+        activities=catalog.activities,
+        topics=catalog.topics,
+    )
+    assert [s.id for s in edited.skills] == [s.id for s in catalog.skills]
+    batch = StudentBatch.build(edited, ["s1"], np.full((1, len(SKILLS)), 0.1))
+    with pytest.raises(ConfigError, match="prerequisites, grades or topics of the same ids"):
+        AdaptivePolicy(catalog).recommend_batch(batch, k=3, now=20_500.0)

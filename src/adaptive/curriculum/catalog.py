@@ -7,6 +7,7 @@ computes once: `skill_index`, `activity_skill_matrix`, `prerequisite_matrix`.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 from collections.abc import Iterable, Sequence
@@ -174,6 +175,13 @@ class Catalog:
             object.__setattr__(self, "topics", tuple(topics))
 
     # -- lookups and array views (computed once) ------------------------------------------------
+    @cached_property
+    def sha256(self) -> str:
+        """sha256 of the catalog's canonical JSON (sorted keys): two catalogs are the same
+        catalog exactly when they agree here, ids, order, prerequisites, grades and topics."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
     @cached_property
     def skill_index(self) -> pd.Index:
         return pd.Index([s.id for s in self.skills], name="skill_id")

@@ -300,7 +300,7 @@ class StudentBatch:
     ability: np.ndarray
     remediate: np.ndarray
     placement: np.ndarray
-    layout: str = ""  # the catalog's `catalog_layout` ("" = not known: not checked)
+    catalog_sha256: str = ""  # the catalog it was built on (`Catalog.sha256`; "": not checked)
     settings: tuple = ()  # `batch_settings` of the config it was built with (() = not checked)
 
     def __len__(self) -> int:
@@ -367,8 +367,8 @@ class StudentBatch:
 
     def check(self, catalog: Catalog) -> None:
         """Coerce dtypes and check every shape against the catalog; ConfigError names the field.
-        The batch is then laid out by this catalog (`layout`): a policy of another catalog
-        refuses it."""
+        The batch is then built on this catalog (`catalog_sha256`): a policy of another catalog
+        (other ids, or the same ids with other prerequisites, grades or topics) refuses it."""
         n, n_s, n_a = len(self.student_ids), len(catalog.skills), len(catalog.activities)
         expected = {"A": n_a, "S": n_s, "T": len(catalog.topics)}
         shapes = {
@@ -414,14 +414,14 @@ class StudentBatch:
             check_probabilities(getattr(self, name), f"StudentBatch.{name}", self, catalog)
         self.goals = self.goals.astype(bool, copy=False)
         self.scope = self.scope.astype(bool, copy=False)
-        self.layout = catalog_arrays(catalog).layout
+        self.catalog_sha256 = catalog.sha256
 
     def take(self, rows: slice | np.ndarray) -> StudentBatch:
         """The sub-batch of some rows (a slice or positions)."""
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            out[f.name] = value if f.name in ("layout", "settings") else value[rows]
+            out[f.name] = value if f.name in ("catalog_sha256", "settings") else value[rows]
         return StudentBatch(**out)
 
     @classmethod
@@ -899,7 +899,7 @@ class CatalogArrays:
     topic_pos: dict[str, int]
     topic_names: np.ndarray  # (T,)
     activity_topic_codes: tuple[np.ndarray, ...]  # per activity, its topics' positions
-    layout: str  # digest of the skill, activity and topic ids in order: a batch's columns
+    catalog_sha256: str  # `Catalog.sha256`: what a batch scored by these arrays was built on
 
 
 _ARRAYS: dict[int, tuple[Catalog, CatalogArrays]] = {}
@@ -989,7 +989,7 @@ def catalog_arrays(catalog: Catalog) -> CatalogArrays:
         activity_topic_codes=tuple(
             np.array([topic_pos[t] for t in a.topics], np.int64) for a in acts
         ),
-        layout=catalog_layout(catalog),
+        catalog_sha256=catalog.sha256,
     )
     _ARRAYS[id(catalog)] = (catalog, arrays)
     return arrays

@@ -58,15 +58,17 @@ def gather_activities(ctx: CatalogArrays, x: np.ndarray, act: np.ndarray) -> np.
     return vals.sum(axis=2) / valid.sum(axis=2)
 
 
-def check_layout(batch: StudentBatch, ctx: CatalogArrays) -> None:
+def check_catalog(batch: StudentBatch, ctx: CatalogArrays) -> None:
     """A batch built on one catalog, scored by a policy of another, would read each column as
-    another skill or activity (a catalog reordered, grown or renamed between them): refused."""
-    if batch.layout and batch.layout != ctx.layout:
+    another skill or activity (a catalog reordered, grown or renamed between them), or mix the
+    two catalogs' prerequisites, grades and topics (the same ids, edited): refused."""
+    if batch.catalog_sha256 and batch.catalog_sha256 != ctx.catalog_sha256:
         raise ConfigError(
             "this batch was built on another catalog than the policy's (their skills, "
-            "activities or topics differ, or are in another order): each column would be read "
-            "as another skill or activity. Build the batch and the policy on the same catalog "
-            "(e.g. the one `read_district` or `load_catalog` returned)."
+            "activities or topics, or the prerequisites, grades or topics of the same ids, "
+            "differ): its placement and readiness would mix the two. Build the batch and the "
+            "policy on the same catalog (e.g. the one `read_district` or `load_catalog` "
+            "returned; a catalog file edited since the policy was made is another catalog)."
         )
 
 
@@ -115,7 +117,7 @@ def compute_features(
 ) -> Features:
     """Every policy's features at `now` (float days, a Timestamp, or None: the current time)."""
     expect_type(batch, StudentBatch, "batch", "batch_from_model(...) or StudentBatch.build(...)")
-    check_layout(batch, ctx)
+    check_catalog(batch, ctx)
     check_settings(batch, config)
     now = to_days(now)
     known = terms.nan_to_zero(batch.mastery)

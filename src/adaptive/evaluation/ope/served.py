@@ -27,8 +27,6 @@ and profiles where more differ, are refused: the messages say so. Messages name 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -83,7 +81,7 @@ def check_recorded_digests(
     from adaptive.batch.partition import OUTPUT_TABLES
     from adaptive.batch.writer import date_listing
 
-    given = {"catalog_sha256": (catalog_source, lambda: catalog_digest(catalog)),
+    given = {"catalog_sha256": (catalog_source, lambda: catalog.sha256),
              "profiles_sha256": (profiles, lambda: _file_digest(profiles))}  # fmt: skip
     digests: dict[str, str | None] = {}
     for night in nights:
@@ -102,11 +100,6 @@ def check_recorded_digests(
                     f"{key} {recorded[:16]}...); expected the {flag} of `adaptive batch` (or "
                     "its --district) for these nights"
                 )
-
-
-def catalog_digest(catalog) -> str:
-    """sha256 of a catalog's canonical JSON (what the nightly job's fingerprint holds)."""
-    return hashlib.sha256(json.dumps(catalog.to_dict(), sort_keys=True).encode()).hexdigest()
 
 
 def _file_digest(path) -> str | None:
