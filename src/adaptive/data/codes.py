@@ -12,6 +12,8 @@ from itertools import repeat
 
 import numpy as np
 
+from adaptive.errors import ConfigError
+
 
 def lookup_codes(positions: Mapping[str, int], ids: Sequence[str] | np.ndarray) -> np.ndarray:
     """(len(ids),) int64 position of each id in `positions`, -1 where it is absent."""
@@ -35,6 +37,17 @@ def id_list(ids: Iterable[str], name: str = "student_ids") -> list[str]:
     list, None, a float) is a TypeError naming it, never read as its printed form."""
     check_many_ids(ids, name)
     return [s.strip() if type(s) is str else _id_text(s, name) for s in ids]
+
+
+def check_unique_ids(ids: Sequence[str], name: str = "student_ids") -> None:
+    """`ConfigError` naming the first id given twice in `ids` (trimmed ids, as `id_list`
+    returns): a batch's rows would repeat a student (every recommendation twice), a
+    placement's would be ambiguous."""
+    seen: set[str] = set()
+    for s in ids:
+        if s in seen:
+            raise ConfigError(f"{name}: {s!r} is given twice (ids are trimmed: ' a' is 'a')")
+        seen.add(s)
 
 
 def check_one_id(value: object, name: str = "student_id") -> None:

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
-from adaptive.data.codes import id_list
-from adaptive.errors import ConfigError, PlacementWarning, expect_type
+from adaptive.data.codes import check_unique_ids, id_list
+from adaptive.errors import ConfigError, PlacementWarning, counted, expect_type
 from adaptive.grades import grade_label
 
 if TYPE_CHECKING:
@@ -87,8 +87,7 @@ class Placement:
             object.__setattr__(self, "grades", grades)
         object.__setattr__(self, "mastery", m)
         students = id_list(self.students, "placement students")  # " b " is "b", as everywhere
-        if len(set(students)) != len(students):
-            raise ConfigError("placement students: an id is given twice (ids are trimmed)")
+        check_unique_ids(students, "placement students")
         object.__setattr__(self, "students", tuple(students))
         object.__setattr__(self, "skills", tuple(str(s) for s in self.skills))
         object.__setattr__(self, "sources", tuple(sources))
@@ -319,6 +318,33 @@ def grade_placement(
     return Placement(
         tuple(p.student_id for p in plist), tuple(catalog.skill_index), mastery, sources, grade
     )
+
+
+def warn_grades_beyond(catalog: Catalog, profiles: Sequence[LearnerProfile]) -> None:
+    """Say (`PlacementWarning`, counts and grades only) when students are placed from a grade
+    above every grade of the catalog (every skill starts as known: nothing is left to learn,
+    and the catalog's first skills come back as ties) or below every one (every skill starts
+    as not known). A grade between the catalog's grades is placed by its distance to them."""
+    graded = [s.grade for s in catalog.skills if s.grade is not None]
+    if not graded:
+        return
+    lo, hi = min(graded), max(graded)
+    span = f"{grade_label(lo)}-{grade_label(hi)}"
+    for side, beyond, effect in (
+        ("above", [p.grade for p in profiles if p.grade is not None and p.grade > hi],
+         "every skill starts as known, so nothing is left to learn"),
+        ("below", [p.grade for p in profiles if p.grade is not None and p.grade < lo],
+         "every skill starts as not known"),
+    ):  # fmt: skip
+        if beyond:
+            labels = ", ".join(grade_label(g) for g in sorted(set(beyond)))
+            warnings.warn(
+                f"{counted(len(beyond), 'student')} placed from grade {labels}, {side} every "
+                f"grade of the catalog ({span}): {effect}; check the grade, or use a catalog "
+                "that reaches it",
+                PlacementWarning,
+                stacklevel=3,
+            )
 
 
 def position_in_grade(catalog: Catalog) -> np.ndarray:

