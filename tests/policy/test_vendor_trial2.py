@@ -43,3 +43,38 @@ def test_a_student_requested_twice_is_one_error_naming_them(model) -> None:  # n
         with pytest.raises(ConfigError, match=r"student_ids: 'a' is given twice"):
             batch_from_model(model, state, cat, profiles, student_ids=["a", " a"])
         assert len(batch_from_model(model, state, cat, profiles, student_ids=["a"])) == 1
+
+
+def test_a_diagnostic_resumed_from_its_saved_dict_keeps_the_prior_it_started_from() -> None:
+    """`diag.start(sid, prior=...)`, 3 answers, `diag.resume(**json.loads(json.dumps(
+    s.to_dict())))`: the saved dict held no prior, so the resumed session asked another
+    question and placed the student up to 0.15 apart, blaming "another student's answers"; a
+    student enrolled since the diagnostic was made could not be resumed at all."""
+    import json
+
+    from adaptive.placement.diagnostic import PlacementDiagnostic
+
+    cat = graded_catalog()
+    diag = PlacementDiagnostic(cat, [LearnerProfile("old", grade=1)], max_questions=4)
+    new = LearnerProfile("new1", grade=3)
+    for prior in (new, {"new1": new}):
+        session = diag.start("new1", prior=prior)
+        for answer in (1, 0):
+            session.answer(answer, question=session.next_question())
+        saved = json.loads(json.dumps(session.to_dict()))
+        assert saved["prior"]["grade"] == 3.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PlacementWarning)
+            resumed = diag.resume(**saved)
+        assert resumed.next_question() == session.next_question()
+        assert resumed.beliefs.equals(session.beliefs)
+    assert "prior" not in diag.start("old").to_dict()  # the diagnostic's own prior: not copied
+
+
+def test_a_profile_given_as_a_diagnostics_prior_is_placed_or_one_clear_type_error() -> None:
+    from adaptive.placement.diagnostic import PlacementDiagnostic
+
+    diag = PlacementDiagnostic(graded_catalog())
+    assert diag.start("p", prior=LearnerProfile("p", grade=2)).next_question() is not None
+    with pytest.raises(TypeError, match="prior: got int; expected a Placement"):
+        diag.start("p", prior=5)

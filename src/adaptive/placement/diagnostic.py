@@ -455,19 +455,30 @@ class PlacementDiagnostic:
         return Question(self.skills[code], self.question_activities[code])
 
     # -- starting students ------------------------------------------------------------------------
-    def start(self, student_id: str, prior: Placement | None = None) -> DiagnosticSession:
-        """A one-student session (an app asking questions one at a time)."""
+    def start(
+        self,
+        student_id: str,
+        prior: Placement | LearnerProfile | Mapping[str, LearnerProfile] | None = None,
+    ) -> DiagnosticSession:
+        """A one-student session (an app asking questions one at a time). `prior`: where this
+        student starts when the diagnostic's own prior does not hold them (a student enrolled
+        since it was made): a `Placement`, their `LearnerProfile` (placed from its grade) or
+        `{id: profile}`. The session keeps it, so `to_dict()` and `resume` carry it."""
         check_one_id(student_id)
-        return DiagnosticSession(self.start_batch([student_id], prior))
+        placement = self._as_placement(prior)
+        batch = self.start_batch([student_id], placement)  # a student it lacks: one error
+        own = None if placement is None else placement.subset(batch.students)
+        return DiagnosticSession(batch, own)
 
     def resume(
         self,
         student_id: str,
         answers: Iterable[tuple[Question | str, bool | int] | Mapping[str, Any]],
-        prior: Placement | None = None,
+        prior: Placement | LearnerProfile | Mapping[str, Any] | None = None,
     ) -> DiagnosticSession:
         """The session of a student who already answered these questions (an app restarted):
-        `diag.resume(**session.to_dict())`, or `diag.resume(id, session.answers)`.
+        `diag.resume(**session.to_dict())`, or `diag.resume(id, session.answers)`. A session
+        started with its own `prior` saves it in `to_dict()` ("prior"), and resumes from it.
 
         The answers are replayed in order on a fresh session, so with the same diagnostic (its
         catalog, prior and settings) the resumed session asks the same next question and places
@@ -475,6 +486,8 @@ class PlacementDiagnostic:
         0/1) pair or a {"skill": ..., "correct": ...} mapping; an unknown skill, a skill
         answered twice or more answers than `max_questions` is a `DiagnosticError`.
         """
+        if isinstance(prior, Mapping) and "mastery" in prior:  # a saved session's own prior
+            prior = _prior_from_record(self.catalog, student_id, prior)
         session = self.start(student_id, prior)
         codes, values = self._saved_answers(session.student_id, answers)
         index = self.catalog.skill_index
@@ -626,10 +639,23 @@ class PlacementDiagnostic:
         return out
 
     def _as_placement(
-        self, prior: Placement | Mapping[str, LearnerProfile] | Sequence[LearnerProfile] | None
+        self,
+        prior: Placement
+        | LearnerProfile
+        | Mapping[str, LearnerProfile]
+        | Sequence[LearnerProfile]
+        | None,
     ) -> Placement | None:
         if prior is None or isinstance(prior, Placement):
             return prior
+        if isinstance(prior, LearnerProfile):
+            prior = [prior]
+        if not isinstance(prior, Mapping | Sequence) or isinstance(prior, str):
+            raise TypeError(
+                f"prior: got {type(prior).__name__}; expected a Placement (grade_placement, "
+                "from_records, a saved diagnostic's), a LearnerProfile, {id: LearnerProfile} "
+                "or a list of profiles"
+            )
         return grade_placement(self.catalog, prior, self.grade_table)
 
     # -- the two vectorized steps -----------------------------------------------------------------
@@ -923,8 +949,9 @@ class DiagnosticSession:
     plain JSON data and `PlacementDiagnostic.resume(**data)` restores it.
     """
 
-    def __init__(self, batch: DiagnosticBatch):
+    def __init__(self, batch: DiagnosticBatch, prior: Placement | None = None):
         self._batch = batch
+        self._prior = prior  # the student's own prior, when `start` was given one
 
     @property
     def student_id(self) -> str:
@@ -955,10 +982,14 @@ class DiagnosticSession:
 
     def to_dict(self) -> dict[str, Any]:
         """The session as plain JSON data, {"student_id": ..., "answers": [{"skill": ...,
-        "correct": 0 or 1}, ...]}: save it (`json.dumps`) and restore it after a restart with
-        `diag.resume(**data)` (the same diagnostic: catalog, prior and settings)."""
+        "correct": 0 or 1}, ...]}, and "prior" ({"skills", "mastery", "grade", "source"}) when
+        it was started with its own: save it (`json.dumps`) and restore it after a restart with
+        `diag.resume(**data)` (the same diagnostic: catalog and settings)."""
         answers = [{"skill": q.skill, "correct": v} for q, v in self.answers]
-        return {"student_id": self.student_id, "answers": answers}
+        data: dict[str, Any] = {"student_id": self.student_id, "answers": answers}
+        if self._prior is not None:
+            data["prior"] = _prior_record(self._prior)
+        return data
 
     def next_question(self) -> Question | None:
         """The pending question (the same until answered), or None when the diagnostic is done."""
@@ -1026,3 +1057,34 @@ class DiagnosticSession:
         """This student's placement so far ("placed by diagnostic (n questions)"; with no answer
         yet, the prior's source)."""
         return self._batch.placement()
+
+
+def _prior_record(prior: Placement) -> dict[str, Any]:
+    """A one-student placement as JSON data (NaN, no value known, as null)."""
+    values = prior.mastery[0]
+    grade = None if prior.grades is None or np.isnan(prior.grades[0]) else float(prior.grades[0])
+    return {
+        "skills": list(prior.skills),
+        "mastery": [None if np.isnan(v) else float(v) for v in values],
+        "grade": grade,
+        "source": prior.sources[0],
+    }
+
+
+def _prior_from_record(catalog: Catalog, student_id: str, record: Mapping[str, Any]) -> Placement:
+    """The placement a saved session's "prior" holds (`_prior_record`); a malformed one is a
+    `DiagnosticError` naming the student."""
+    try:
+        skills = [str(s) for s in record["skills"]]
+        mastery = np.array([np.nan if v is None else float(v) for v in record["mastery"]])
+        grade = record.get("grade")
+        return Placement(
+            tuple(id_list([student_id])), tuple(skills), mastery[None, :],
+            (str(record.get("source") or "placed"),),
+            None if grade is None else np.array([float(grade)]),
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError, ConfigError) as exc:
+        raise DiagnosticError(
+            f"student {student_id!r}: the saved prior is not a saved session's ({exc}); "
+            'expected {"skills": [...], "mastery": [...], "grade": ..., "source": ...}'
+        ) from exc
