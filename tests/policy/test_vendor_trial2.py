@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 from test_cold_start import graded_catalog, model  # noqa: F401  (the fitted BKT fixture)
 
@@ -78,3 +79,27 @@ def test_a_profile_given_as_a_diagnostics_prior_is_placed_or_one_clear_type_erro
     assert diag.start("p", prior=LearnerProfile("p", grade=2)).next_question() is not None
     with pytest.raises(TypeError, match="prior: got int; expected a Placement"):
         diag.start("p", prior=5)
+
+
+def test_a_saved_state_altered_since_it_was_saved_is_refused(model, tmp_path) -> None:  # noqa: F811
+    """A state file rewritten with P(known) 7.0 loaded, and `mastery` returned 7.0: a state
+    carries the sha256 of its arrays now, and one that does not match is refused."""
+    from adaptive.errors import ArtifactError
+    from adaptive.tracing.base import TracingState
+
+    state = model.init_state(["a", "b"])
+    path = tmp_path / "state.npz"
+    state.save(path)
+    again = TracingState.load(path)
+    assert again.students == ["a", "b"]
+    assert all(np.array_equal(again.arrays[k], v) for k, v in state.arrays.items())
+    with np.load(path) as data:
+        entries = {k: data[k] for k in data.files}
+    name = next(k for k in entries if k.startswith("a_") and entries[k].dtype.kind == "f")
+    entries[name] = np.full_like(entries[name], 7.0)
+    np.savez(path, **entries)
+    with pytest.raises(ArtifactError, match="checksum mismatch: the state was altered"):
+        TracingState.load(path)
+    del entries["sha256"]  # a state saved before the checksum: loads as it did
+    np.savez(path, **entries)
+    assert TracingState.load(path).students == ["a", "b"]

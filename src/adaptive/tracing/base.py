@@ -286,13 +286,25 @@ class TracingState:
                 payload["model"] = np.asarray(self.model, dtype=np.str_)
             if self.sources:
                 payload["sources"] = np.asarray(self.sources, dtype=np.str_)
+            payload[STATE_CHECKSUM] = np.asarray(_state_sha256(payload), dtype=np.str_)
             np.savez(buf, **payload)
         atomic_write_bytes(Path(path), buf.getvalue())
 
     @classmethod
     def load(cls, path: str | Path) -> TracingState:
+        """The state `save` wrote; a file altered or damaged since (its arrays' sha256 is not
+        the one saved with them) or not a state is an `ArtifactError` naming it. A state saved
+        before the checksum was kept loads unchecked."""
         try:
             with np.load(path, allow_pickle=False) as data:
+                payload = {k: data[k] for k in data.files}
+                saved = str(payload.pop(STATE_CHECKSUM)) if STATE_CHECKSUM in payload else None
+                if saved is not None and saved != _state_sha256(payload):
+                    raise ArtifactError(
+                        f"{path}: checksum mismatch: the state was altered or damaged since it "
+                        "was saved; restore it from a backup, or rebuild it (update from the "
+                        "students' responses)"
+                    )
                 arrays = {k[2:]: data[k] for k in data.files if k.startswith("a_")}
                 students = [str(s) for s in data["students"]]
                 skills = tuple(str(s) for s in data["skills"]) if "skills" in data.files else None
@@ -307,6 +319,21 @@ class TracingState:
                 f"array(s) {', '.join(torn)} hold another number of rows"
             )
         return cls(students=students, arrays=arrays, skills=skills, model=model, sources=sources)
+
+
+#: The entry of a saved state holding the sha256 of its other entries (`_state_sha256`).
+STATE_CHECKSUM = "sha256"
+
+
+def _state_sha256(payload: dict[str, np.ndarray]) -> str:
+    """sha256 over a saved state's entries in name order: each one's name, dtype, shape and
+    bytes (so an edited value, a truncated array or a renamed entry all change it)."""
+    digest = hashlib.sha256()
+    for name in sorted(payload):
+        value = np.ascontiguousarray(payload[name])
+        digest.update(f"{name}\x1f{value.dtype.str}\x1f{value.shape}\x1e".encode())
+        digest.update(value.reshape(-1).view(np.uint8))
+    return digest.hexdigest()
 
 
 def require_log(log: object, call: str) -> None:
