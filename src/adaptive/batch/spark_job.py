@@ -360,7 +360,10 @@ def run_spark_night(
             "fingerprint": fingerprint,
             "policy": policy,
             # what `ope` and `experiment analyze` compare a catalog they are given with
-            "catalog_sha256": hashlib.sha256(context.catalog_json.encode()).hexdigest(),
+            "catalog_sha256": catalog.sha256,
+            # the skill of each place of the students table's per-skill lists (what a report
+            # over nights of different catalogs reads each night's mastery by)
+            "skills": list(catalog.skill_index),
             **({"experiment": experiment.sha256} if experiment else {}),
             **zone_record(timezone),
         },

@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import secrets
 import shutil
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import pandas as pd
 from adaptive.batch.overrides import StudentOverride, applied_overrides
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import id_text
+from adaptive.errors import NightWarning, counted
 from adaptive.reports.growth import (
     Baseline,
     Growth,
@@ -32,6 +34,9 @@ from adaptive.reports.site.data import (
     BatchRun,
     ReportInputError,
     SchoolTables,
+    SkillLayout,
+    check_served_catalog,
+    night_layout,
     no_answers,
     placements,
     read_interest_profiles,
@@ -79,6 +84,8 @@ class Context:
     baseline_date: str | None
     class_id: str | None
     whole_district: bool
+    #: each earlier night's per-skill lists in the catalog's order (`night_layout`)
+    layouts: dict[str, SkillLayout]
 
     def foot(self) -> str:
         ids = "names from the district's roster" if self.names else "pseudonymous student ids"
@@ -290,7 +297,19 @@ def scope_ids(school: str | None, class_id: str | None) -> tuple[str | None, str
 
 
 def _context(run, catalog, profiles, roster, norm, class_id, whole) -> Context:
-    earlier = run.earlier_dates()
+    check_served_catalog(run, catalog)
+    layouts = {d: night_layout(run.out, d, catalog) for d in [*run.earlier_dates(), run.date]}
+    unknown = [d for d, layout in layouts.items() if layout is None]
+    if unknown:
+        warnings.warn(
+            f"{counted(len(unknown), 'earlier night')} ({', '.join(unknown[:3])}"
+            f"{' ...' if len(unknown) > 3 else ''}) served another catalog than --catalog and "
+            "recorded no skill ids: their mastery is left out of the history and the growth "
+            "baseline (it cannot be read by skill)",
+            NightWarning,
+            stacklevel=3,
+        )
+    earlier = [d for d, layout in layouts.items() if layout is not None and d != run.date]
     return Context(
         run=run,
         catalog=catalog,
@@ -303,6 +322,7 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole) -> Context:
         baseline_date=choose_baseline(norm, run.date, [*earlier, run.date], run.served_rank()),
         class_id=class_id,
         whole_district=whole,
+        layouts={d: layout for d, layout in layouts.items() if layout is not None},
     )
 
 
@@ -371,15 +391,22 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
     grades = np.array([_grade(ctx.profiles.get(s)) for s in ids], dtype=float)
     no_answer = no_answers(t.progression)
     base = (
-        read_mastery(ctx.run.out, ctx.baseline_date, school, ids, n_skills, measured_only=True)
-        if ctx.baseline_date
+        read_mastery(
+            ctx.run.out,
+            ctx.baseline_date,
+            school,
+            ids,
+            ctx.layouts[ctx.baseline_date],
+            measured_only=True,
+        )  # fmt: skip
+        if ctx.baseline_date in ctx.layouts
         else None
     )
     growth = student_growth(
         ctx.norm, ctx.catalog, grades, t.mastery, ctx.run.date, base, ctx.baseline_date,
         placed=no_answer,
     )  # fmt: skip
-    history = [read_mastery(ctx.run.out, d, school, ids, n_skills) for d in ctx.history_dates]
+    history = [read_mastery(ctx.run.out, d, school, ids, ctx.layouts[d]) for d in ctx.history_dates]
     stack = np.stack([h for h in history if h is not None] + [t.mastery], axis=0)
     return SchoolArrays(
         tables=t,

@@ -20,9 +20,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from adaptive.batch.writer import date_dir, partition_path, served_before, served_order
-from adaptive.curriculum import read_profiles
-from adaptive.errors import ArtifactError, ConfigError
+from adaptive.batch.partition import OUTPUT_TABLES
+from adaptive.batch.writer import (
+    date_dir,
+    date_listing,
+    partition_path,
+    served_before,
+    served_order,
+)
+from adaptive.curriculum import Catalog, read_profiles
+from adaptive.errors import ArtifactError, ConfigError, counted
 from adaptive.files import read_sealed_json, read_user_text
 from adaptive.policy.progression import Progression
 
@@ -133,15 +140,87 @@ def read_school(run: BatchRun, school: str, n_skills: int) -> SchoolTables:
     )
 
 
+@dataclass(frozen=True)
+class SkillLayout:
+    """Where a catalog's skills sit in one night's per-skill lists (the students table's
+    `mastery`, `progression`): the night may have served another catalog version (a skill
+    renamed, removed or added since), so its lists are read by skill id, never by position."""
+
+    width: int  # skills per list that night
+    columns: np.ndarray  # (S,) each catalog skill's place then; -1: not in that night's catalog
+
+    def take(self, values: np.ndarray, fill: float | int) -> np.ndarray:
+        """(n, width) values of that night -> (n, S) in the catalog's order, `fill` where the
+        night had no such skill."""
+        out = values[:, np.maximum(self.columns, 0)]
+        out[:, self.columns < 0] = fill
+        return out
+
+
+def night_layout(out: Path, date: str, catalog: Catalog) -> SkillLayout | None:
+    """The layout of `date`'s per-skill lists for `catalog`, from its `_SUCCESS.json`: the
+    skill ids it recorded, or, for a night that recorded none (served before they were), the
+    catalog itself when it is the night's (its `catalog_sha256`); None when it cannot be
+    known (another catalog, unrecorded). A night without `_SUCCESS.json` (never completed)
+    records nothing: it is read as the catalog's, when its lists have the catalog's width."""
+    doc = date_listing(out, OUTPUT_TABLES, date)
+    identity = SkillLayout(len(catalog.skills), np.arange(len(catalog.skills)))
+    if doc is None:
+        return identity
+    skills = doc.get("skills")
+    if isinstance(skills, list):
+        columns = pd.Index([str(s) for s in skills]).get_indexer(catalog.skill_index)
+        return SkillLayout(len(skills), columns.astype(np.int64))
+    return identity if doc.get("catalog_sha256") == catalog.sha256 else None
+
+
+def check_served_catalog(run: BatchRun, catalog: Catalog) -> None:
+    """The report's own night must be read with the catalog it served (its skills in its
+    order): another one (an older or newer version) is a `ReportInputError` naming what
+    differs. A night that recorded no skill ids is checked by the width of its lists instead
+    (`read_school`)."""
+    layout = night_layout(run.out, run.date, catalog)
+    if layout is None or (
+        layout.width == len(catalog.skills)
+        and np.array_equal(layout.columns, np.arange(len(catalog.skills)))
+    ):
+        return
+    served = date_listing(run.out, OUTPUT_TABLES, run.date) or {}
+    ids = [str(s) for s in served.get("skills", [])]
+    lacks = sorted(set(catalog.skill_index) - set(ids))
+    extra = sorted(set(ids) - set(catalog.skill_index))
+    what = (
+        "; ".join(
+            part
+            for part in (
+                f"--catalog has {counted(len(lacks), 'skill')} it did not serve ({', '.join(lacks[:3])})"
+                if lacks
+                else "",
+                f"it served {counted(len(extra), 'skill')} --catalog lacks ({', '.join(extra[:3])})"
+                if extra
+                else "",
+            )
+            if part
+        )
+        or "the same skills in another order"
+    )
+    raise ReportInputError(
+        f"the night {run.date} in {run.out} was served with another catalog than --catalog "
+        f"({what}): pass the catalog that night served (a later version reads earlier nights "
+        "by skill id, but the report's own night must be its own)"
+    )
+
+
 def read_mastery(
     out: Path,
     date: str,
     school: str,
     student_ids: np.ndarray,
-    n_skills: int,
+    layout: SkillLayout,
     measured_only: bool = False,
 ) -> np.ndarray | None:
-    """An earlier date's (n, S) mastery of `student_ids` (NaN rows for students absent then), or
+    """An earlier date's (n, S) mastery of `student_ids` in the catalog's order (`layout`: NaN
+    rows for students absent then, NaN columns for skills that night's catalog lacked), or
     None when that date has no partition or no mastery column for the school. With
     `measured_only`, students with no answer by then (`no_answers`: their mastery a placement,
     not a measurement) are NaN rows too (a growth baseline must be measured)."""
@@ -152,14 +231,17 @@ def read_mastery(
     columns = ["student_id", "mastery", *(["progression"] if measured_only else [])]
     table = pq.read_table(path, columns=columns)
     values = pc.list_flatten(table.column("mastery")).to_numpy(zero_copy_only=False)
-    values = values.reshape(table.num_rows, n_skills).astype(np.float32)
+    if values.size != table.num_rows * layout.width:  # an unrecorded night of another catalog
+        return None
+    values = values.reshape(table.num_rows, layout.width).astype(np.float32)
     if measured_only:
         states = pc.list_flatten(table.column("progression")).to_numpy(zero_copy_only=False)
-        values[no_answers(states.reshape(table.num_rows, n_skills))] = np.nan
+        values[no_answers(states.reshape(table.num_rows, layout.width))] = np.nan
+    values = layout.take(values, np.nan)
     rows = pd.Index(table.column("student_id").to_numpy(zero_copy_only=False)).get_indexer(
         pd.Index(student_ids)
     )
-    out_values = np.full((len(student_ids), n_skills), np.nan, np.float32)
+    out_values = np.full((len(student_ids), len(layout.columns)), np.nan, np.float32)
     out_values[rows >= 0] = values[rows[rows >= 0]]
     return out_values
 
