@@ -119,3 +119,21 @@ def test_a_roster_export_is_read_with_its_own_column_names(tmp_path) -> None:
                 "student_id=SIS ID,grade=Grade Level,class_id=Homeroom"])  # fmt: skip
     assert code == 0 and read_profiles(out) == read
     assert run(["profiles", str(roster), "--out", str(out), "--columns", "SIS ID"]) == 2
+
+
+def test_one_student_written_two_ways_in_a_roster_is_refused(tmp_path) -> None:
+    """A data steward's trial: a roster holding "S0013" and "s0013" (or "004501" and "4501")
+    passed, and both were served and listed on their class page as two students."""
+    path = tmp_path / "roster.csv"
+    path.write_text("student_id,grade\nS0013,4\n004501,5\ns0013,4\n4501,5\nS0014,4\n")
+    with pytest.raises(ConfigError) as caught:
+        read_profiles(path)
+    text = str(caught.value)
+    assert text.startswith(f"2 problems in {path}:"), text
+    assert (
+        "line 4: student 's0013' differs from 'S0013' on line 2 only in case or leading zeros"
+        in text
+    )
+    assert "line 5: student '4501' differs from '004501' on line 3" in text
+    path.write_text("student_id,grade\nS0013,4\nS013,4\n")  # another student: not zeros alone
+    assert len(read_profiles(path)) == 2

@@ -209,6 +209,7 @@ def read_profiles(
     rows = _table_rows(path, _checked_columns(columns)) if table else _json_rows(path)
     profiles: dict[str, LearnerProfile] = {}
     line_of: dict[str, int] = {}
+    written_as: dict[str, tuple[str, int]] = {}  # `_one_student` key -> (first id, its line)
     problems: list[ConfigError] = []  # every bad row of the file, in one error (not one per run)
     total = 0  # the first `MAX_LISTED` kept, the rest counted (a roster of 400,000 bad rows)
     for number, make in rows:
@@ -220,19 +221,37 @@ def read_profiles(
                 problems.append(exc)
             continue
         first = line_of.setdefault(p.student_id, number)
+        other, other_line = written_as.setdefault(
+            _one_student(p.student_id), (p.student_id, number)
+        )
+        problem = ""
         if first != number:
+            problem = f"student {p.student_id!r} is also on line {first}"
+        elif other != p.student_id:
+            problem = (
+                f"student {p.student_id!r} differs from {other!r} on line {other_line} only in "
+                "case or leading zeros: one student written two ways?"
+            )
+        if problem:
             total += 1
             if len(problems) < MAX_LISTED:
                 problems.append(
                     ConfigError(
-                        f"{path}, line {number}: student {p.student_id!r} is also on line "
-                        f"{first}; expected one line per student"
+                        f"{path}, line {number}: {problem}; expected one line per student, "
+                        "each id written one way"
                     )
                 )
         profiles[p.student_id] = p
     if problems:
         raise _one_error(path, problems, total)
     return profiles
+
+
+def _one_student(student_id: str) -> str:
+    """Ids that name one student written two ways ("S0013" and "s0013", a spreadsheet's "4501"
+    for "004501") share this key: ids compare exactly everywhere, so a roster holding both
+    would serve them as two students."""
+    return student_id.casefold().lstrip("0")
 
 
 def _one_error(path: Path, problems: list[ConfigError], total: int) -> ConfigError:
