@@ -178,3 +178,22 @@ def test_a_night_dated_long_after_the_log_is_refused_before_anything_is_written(
     assert not (out / "recommendations" / "date=2030-01-01").exists()
     second = run_daily_job(DAY_2, out, **district.job_args())  # not blocked
     assert second.students_served > 0
+
+
+def test_students_who_lost_their_profile_since_the_last_night_are_counted(district, tmp_path):
+    """A data steward's trial: last term's roster given by mistake sent the new students to
+    school 'unassigned' and the movers back, exit 0, with only the generic count of students
+    served without a school. The night counts those who had a school on the last night."""
+    out = tmp_path / "out"
+    run_daily_job(DAY_1, out, **district.job_args())
+    lines = district.profiles.read_text().splitlines()
+    served = set(pd.read_parquet(out / "students" / f"date={DAY_1}")["student_id"])
+    dropped = [ln for ln in lines if json.loads(ln)["student_id"] in served][:7]
+    older = tmp_path / "older.jsonl"
+    older.write_text("\n".join(ln for ln in lines if ln not in dropped) + "\n")
+    with pytest.warns(NightWarning, match=rf"7 students served in a school on the night of "
+                      rf"{DAY_1} have no profile in tonight's --profiles"):  # fmt: skip
+        run_daily_job(DAY_2, out, **district.job_args(profiles=older))
+    with warnings.catch_warnings():  # the night again with the roster of the last: no word
+        warnings.filterwarnings("error", ".*served in a school on the night", NightWarning)
+        run_daily_job(DAY_2, out, **district.job_args())

@@ -436,3 +436,20 @@ def test_a_night_dated_long_after_the_log_is_refused_on_spark_as_in_process(
         run_daily_job("2030-01-01", out, engine="spark", master="local[2]", **args)
     assert not (out / "recommendations" / "date=2030-01-01").exists()
     run_daily_job(DAY_1, out, engine="spark", master="local[2]", **args)
+
+
+def test_students_who_lost_their_profile_are_counted_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    data = tmp_path / "log.parquet"
+    district.log.frame.to_parquet(data)
+    out = tmp_path / "spark"
+    args = district.job_args(data=data, k=5)
+    run_daily_job(DAY_1, out, engine="spark", master="local[2]", **args)
+    lines = district.profiles.read_text().splitlines()
+    served = set(pd.read_parquet(out / "students" / f"date={DAY_1}")["student_id"])
+    dropped = [ln for ln in lines if json.loads(ln)["student_id"] in served][:4]
+    older = tmp_path / "older.jsonl"
+    older.write_text("\n".join(ln for ln in lines if ln not in dropped) + "\n")
+    with pytest.warns(NightWarning, match=f"4 students served in a school on the night of {DAY_1}"):
+        run_daily_job(DAY_2, out, engine="spark", master="local[2]", **{**args, "profiles": older})

@@ -89,11 +89,13 @@ from adaptive.batch.night_checks import (
     warn_ids_written_otherwise,
     warn_off_catalog,
     warn_placed_off_roster,
+    warn_profiles_gone,
     zone_served_before,
 )
 from adaptive.batch.overrides import OverrideSet, read_overrides, record_overrides
 from adaptive.batch.partition import (
     OUTPUT_TABLES,
+    UNASSIGNED_SCHOOL,
     PartitionContext,
     batch_outputs,
     batch_to_table,
@@ -143,7 +145,6 @@ BATCH_EXPERIMENT = "adaptive-batch"
 #: Progress bars go to stderr: stdout holds a command's results alone.
 PROGRESS_CONSOLE = Console(stderr=True)
 TABLES = OUTPUT_TABLES
-UNASSIGNED_SCHOOL = "unassigned"
 DEMO_MODEL = "demo-district"
 CHUNK_STUDENTS = 50_000
 
@@ -654,9 +655,11 @@ def _serve_date(
     )  # fmt: skip
 
     roster = sorted(set(profiles) | set(history.students) | set(tracer_state.students))
-    missing_profile = sum(1 for s in roster if s not in profiles)
+    without_profile = [s for s in roster if s not in profiles]
+    missing_profile = len(without_profile)
     if missing_profile:
         warn_ids_written_otherwise(roster, profiles)
+        warn_profiles_gone(out, state_dir, day, without_profile)
     school_of = np.array(
         [(profiles[s].school_id if s in profiles else None) or UNASSIGNED_SCHOOL for s in roster],
         dtype=object,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.batch import writer
-from adaptive.batch.partition import OUTPUT_TABLES
+from adaptive.batch.partition import OUTPUT_TABLES, UNASSIGNED_SCHOOL
 from adaptive.dates import DEFAULT_TIMEZONE, night_start
 from adaptive.errors import (
     ConfigError,
@@ -451,6 +451,40 @@ def warn_ids_written_otherwise(students: Sequence[str], profiles: Mapping[str, o
             NightWarning,
             stacklevel=3,
         )
+
+
+def warn_profiles_gone(out: Path, state_dir: Path, day: str, without_profile: Sequence[str]) -> int:
+    """Count (and warn of) tonight's students without a profile who were served in a school on
+    the last night served before `day` in `out`: students who left the district (still in the
+    log), or an older roster given by mistake (the new students lose their school, the movers
+    go back). Reads that night's `student_id` and `school_id` columns. A count, no ids."""
+    if not len(without_profile):
+        return 0
+    earlier = [d for d in served_nights(out, state_dir) if d < day]
+    folder = Path(out) / "students" / f"date={earlier[-1]}" if earlier else None
+    parts = sorted(folder.glob(f"school=*/{writer.PART_FILE}")) if folder else []
+    unassigned = writer.partition_path(out, "students", day, UNASSIGNED_SCHOOL).parent.name
+    parts = [p for p in parts if p.parent.name != unassigned]
+    if not parts:
+        return 0
+    import pyarrow.parquet as pq
+
+    then = pd.Index(
+        np.concatenate(
+            [pq.read_table(p, columns=["student_id"]).column(0).to_numpy() for p in parts]
+        )
+    )
+    n = int(then.isin(pd.Index(list(without_profile))).sum())
+    if n:
+        warnings.warn(
+            f"{counted(n, 'student')} served in a school on the night of {earlier[-1]} "
+            f"{'has' if n == 1 else 'have'} no profile in tonight's --profiles (served in "
+            f"school '{UNASSIGNED_SCHOOL}'): students who left the district, or an older roster given "
+            "by mistake?",
+            NightWarning,
+            stacklevel=3,
+        )
+    return n
 
 
 def overrides_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> None:

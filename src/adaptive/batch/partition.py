@@ -167,6 +167,8 @@ def table_to_batch(table: pa.Table, catalog: Catalog, config: PolicyConfig) -> S
 
 #: The tables every partition produces, in the order `partition_outputs` returns them.
 OUTPUT_TABLES = ("recommendations", "students", "class_skills", "groups")
+#: The school of students served without one (no profile, or a profile without a school).
+UNASSIGNED_SCHOOL = "unassigned"
 CLASS_SKILLS_SCHEMA = pa.schema(
     [("class_id", pa.string()), ("skill_id", pa.string())]
     + [(f"n_{g}", pa.int64()) for g in GROUPS]

@@ -87,6 +87,7 @@ from adaptive.batch.night_checks import (
     version_served_before,
     warn_future_rows,
     warn_ids_written_otherwise,
+    warn_profiles_gone,
     zone_served_before,
 )
 from adaptive.batch.overrides import (
@@ -389,6 +390,7 @@ def run_spark_night(
     missing = [s for r in rows for s in json.loads(r["without_profile_ids"])]
     if missing and profiles_path is not None:
         warn_ids_written_otherwise(missing, dict.fromkeys(_profile_ids(profiles_path)))
+        warn_profiles_gone(out, state_dir, day, missing)
     return JobSummary(
         date=day,
         model_name=model_name,
