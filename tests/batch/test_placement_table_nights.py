@@ -125,3 +125,24 @@ def test_the_policys_grade_table_places_the_nights_students(district, tmp_path):
     rebuilt_as_recompute(summary, district, out, ids, "another grade table", policy_config=low)
     again = run_daily_job(DAY_3, out, **district.job_args(policy_config=low))
     assert not again.state_rebuilt
+
+
+def test_a_new_years_first_night_is_served_from_last_years_mastery_before_any_answer(
+    district, tmp_path
+):
+    """A data steward's trial: the new year's export held no answer yet (a header-only Parquet
+    file) and was refused as "no rows", so day one could not be served from last year's
+    mastery alone (a header-only CSV could). It is served, from the placement, and said."""
+    ids, skill = table_for(district, tmp_path)
+    empty = tmp_path / "new_year.parquet"
+    district.log.frame.iloc[:0].to_parquet(empty)
+    with pytest.warns(NightWarning, match="holds no responses: every student is served from"):
+        summary = run_daily_job(
+            DAY_1, tmp_path / "out",
+            **district.job_args(data=empty, placement=tmp_path / "last_year.csv"),
+        )  # fmt: skip
+    assert summary.students_served == len(read_profiles(district.profiles))
+    placed = served(tmp_path / "out", "recommendations", DAY_1)
+    assert set(placed.loc[placed["student_id"].isin(ids), "placement"]) == {
+        "placed from last_year.csv"
+    }

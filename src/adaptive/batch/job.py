@@ -618,8 +618,8 @@ def _serve_date(
     newest = int(time_ns[before].max()) if before.any() else since
     check_night_near_log(newest, log.source, day, timezone)
     new_rows = before & (time_ns >= since) if since is not None else before
-    if since is None and len(log) and not before.any():
-        _warn_night_before_log(day, int(time_ns.min()), log.source)
+    if since is None and not before.any():
+        _warn_night_before_log(day, int(time_ns.min()) if len(log) else None, log.source)
     history = snap.history if snap else StudentHistory.empty(catalog, config.progress_window)
     tracer_state = snap.tracer if reuse else model.init_state()
     # students new to the state start from their grade, not the population prior (issue 16)
@@ -1162,14 +1162,20 @@ def _student_chunks(log: ResponseLog, rows: np.ndarray, students: int = CHUNK_ST
             yield log.take_rows(mask)
 
 
-def _warn_night_before_log(day: str, first_ns: int, source: str) -> None:
-    """A first night dated before every response of the log (a mistyped year, most often):
-    every student would be served from placement alone. Said, not refused: a district may
+def _warn_night_before_log(day: str, first_ns: int | None, source: str) -> None:
+    """A first night dated before every response of the log (a mistyped year, most often), or
+    with a log of no responses (`first_ns` None: a new year's first night, before any
+    answer): every student is served from placement alone. Said, not refused: a district may
     start serving before its first answers come in."""
-    first = pd.Timestamp(first_ns, tz="UTC").date().isoformat()
+    if first_ns is None:
+        said = f"{source} holds no responses"
+    else:
+        first = pd.Timestamp(first_ns, tz="UTC").date().isoformat()
+        said = (
+            f"the night of {day} comes before every response of {source} (its first is on {first})"
+        )
     warnings.warn(
-        f"the night of {day} comes before every response of {source} (its first is on "
-        f"{first}): every student is served from their placement alone; check --date",
+        f"{said}: every student is served from their placement alone; check --date",
         NightWarning,
         stacklevel=3,
     )

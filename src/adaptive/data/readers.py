@@ -431,10 +431,10 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
     header = list(pfile.schema_arrow.names)
     columns, time_col, optional = select_columns(source, header, mapping)
     schema = pa.schema([pfile.schema_arrow.field(c) for c in columns])
-    if pfile.metadata.num_rows == 0:  # its columns may have no type at all (pandas' "null")
-        raise DataValidationError(
-            [Problem(source, None, None, "no rows", "a log with responses (an empty export?)")]
-        )
+    if pfile.metadata.num_rows == 0:  # a header-only export, as a CSV's: read as no rows
+        # (its columns may have no type at all, pandas' "null": read as empty text, as a CSV's)
+        empty = pa.table({c: pa.array([], pa.string()) for c in columns})
+        return RawTable(source, True, header, empty, np.zeros(0, np.int64), time_col, optional)
     _check_parquet_types(source, schema, mapping, optional)
     time_type = schema.field(time_col).type if time_col else None
     bound = time_bound(since, time_type)
