@@ -143,8 +143,14 @@ def closest_name(name: str, names: Collection[str]) -> str | None:
     alike = sorted(n for n in names if look_alike(n) == look_alike(name))
     if alike and look_alike(name):
         return alike[0]
-    close = difflib.get_close_matches(name, sorted(names), n=1)
+    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=SPELLING_CUTOFF)
     return close[0] if close else None
+
+
+#: How alike (difflib's ratio) a spelling must be to be offered: difflib's own 0.6 offered
+#: 'g6.NS.1' for 'g4.X.1' (short codes that share their dots and digits); a one-character slip
+#: in a six-character id (0.83) or a dropped letter ('forget', 'forgets': 0.92) passes.
+SPELLING_CUTOFF = 0.75
 
 
 def unknown_key(key: str, valid: Collection[str], what: str = "key") -> str:

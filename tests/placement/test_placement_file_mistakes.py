@@ -78,6 +78,20 @@ def test_a_skill_in_another_case_is_refused_with_a_did_you_mean(tmp_path) -> Non
     ]
 
 
+def test_a_skill_the_catalog_dropped_is_one_problem_however_many_rows_name_it(tmp_path) -> None:
+    """A data steward's trial: last year's mastery named 2 skills the new catalog version
+    removed, and the error listed "6392 problem(s)", one per row."""
+    rows = "".join(f"s{i},g4.G.3,0.9\ns{i},g6.NS.1,0.5\ns{i},g4.MD.9,0.2\n" for i in range(40))
+    path = write(tmp_path, HEADER + rows + "s1,g4.X.1,0.3\n")
+    assert problems(path) == [
+        f"{path}, line 2, column 'Standard': got 'g4.G.3'; expected a skill of the catalog; 40 "
+        "rows name it (a skill removed from the catalog?)",
+        f"{path}, line 4, column 'Standard': got 'g4.MD.9'; expected a skill of the catalog; 40 "
+        "rows name it (a skill removed from the catalog?)",
+        f"{path}, line 122, column 'Standard': got 'g4.X.1'; expected a skill of the catalog",
+    ]
+
+
 # --- 2. and 3. an empty or missing id is an error with its line (row) and column ---
 
 

@@ -178,22 +178,23 @@ def id_problems(ids: pd.Series, column: str, rows: Rows, limit: int = MAX_LISTED
 def skill_problems(
     skill: pd.Series, rows: Rows, catalog: Catalog, limit: int = MAX_LISTED
 ) -> Found:
-    """Rows whose skill id the catalog lacks (a typo would place nobody on that skill), each
-    with the catalog's skill it most likely means ("G6.NS.1": 'g6.NS.1'; ids are never
-    case-folded: that is the user's to fix). An empty id is `id_problems`'."""
+    """Skill ids the catalog lacks (a typo would place nobody on that skill; a skill removed
+    from the catalog since the file was written), one problem each at its first row, with how
+    many rows name it and the catalog's skill it most likely means ("G6.NS.1": 'g6.NS.1'; ids
+    are never case-folded: that is the user's to fix). An empty id is `id_problems`'."""
     names = catalog.skill_index.astype(str)
     unknown = np.flatnonzero((~skill.isin(names) & (skill != "")).to_numpy())
-    hints: dict[str, str] = {}
-    for value in dict.fromkeys(skill.iloc[unknown[:limit]]):
+    values = skill.iloc[unknown]
+    rows_of = values.value_counts(sort=False)
+    first = pd.Series(unknown, index=values.to_numpy()).groupby(level=0, sort=False).first()
+    listed = []
+    for value, i in first.iloc[:limit].items():
         close = closest_name(value, names.tolist())
-        hints[value] = f" (did you mean {close!r}?)" if close else ""
-    listed = [
-        rows.problem(
-            skill.index[i], "skill_id", skill.iloc[i], SKILL_EXPECTED + hints[skill.iloc[i]]
-        )
-        for i in unknown[:limit]
-    ]
-    return listed, len(unknown)
+        hint = f" (did you mean {close!r}?)" if close else ""
+        n = int(rows_of[value])
+        more = f"; {n:,} rows name it (a skill removed from the catalog?)" if n > 1 else ""
+        listed.append(rows.problem(skill.index[i], "skill_id", value, SKILL_EXPECTED + hint + more))
+    return listed, len(first)
 
 
 def read_mastery(raw: pd.Series, rows: Rows, limit: int = MAX_LISTED) -> tuple[np.ndarray, Found]:
