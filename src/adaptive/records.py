@@ -115,7 +115,7 @@ def _converter(hint: Any) -> tuple[Callable[[Any], tuple[bool, Any]], str]:
     if origin is tuple:
         return _text_tuple, "a list of text ids"
     if origin is dict:
-        return _number_table, "an object of numbers"
+        return _number_table, "an object of numbers (or a list of names, each weighing 1)"
     simple = {bool: (_boolean, "true or false"), int: (_whole, "a whole number"),
               float: (_number, "a number"), str: (_text, "text")}  # fmt: skip
     return simple.get(hint, (lambda v: (True, v), str(hint)))
@@ -154,8 +154,12 @@ def _text_tuple(v: Any) -> tuple[bool, Any]:
 
 
 def _number_table(v: Any) -> tuple[bool, Any]:
+    """{name: number}, or a list of names each weighing 1 (as a roster's `music` without a
+    weight: the one table of records, a profile's interests)."""
     if isinstance(v, dict) and all(_is_number(x) for x in v.values()):
         return True, {str(k): float(x) for k, x in v.items()}
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        return True, dict.fromkeys(v, 1.0)
     return False, v
 
 

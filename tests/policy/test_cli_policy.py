@@ -284,3 +284,18 @@ def test_recommend_places_with_the_policys_grade_table(district_dir, tmp_path) -
     assert not {r["skill_id"] for r in placed} & grade_4  # the table says it is known
     details = {r["detail"] for rec in placed for r in rec["reasons"] if r["term"] == "placement"}
     assert details == {"placed from grade 4"}
+
+
+def test_recommend_before_the_first_answer_says_so(district_dir, capsys) -> None:
+    """A vendor's trial: `--now` before the log's first answer said "cannot fit BKT on an empty
+    response log"."""
+    d = load_district(district_dir)
+    sid = d.log.students[0]
+    first = pd.Timestamp(int(d.log.time.min()), tz="UTC")
+    before = (first - pd.Timedelta(days=5)).date().isoformat()
+    code = run(["recommend", "--student", sid, "--now", before, "--district", str(district_dir)])
+    said = " ".join(capsys.readouterr().err.split())
+    assert code == 2, said
+    assert (
+        f"no responses before {before} in the district (its log starts on {first.date()})" in said
+    )

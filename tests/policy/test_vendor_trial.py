@@ -64,7 +64,7 @@ def test_explaining_a_batch_of_two_students_is_refused(catalog) -> None:
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"interests": ["animals"]},
+        {"interests": ["animals", 0.5]},
         {"interests": None},
         {"interests": "animals"},
         {"weekly_minutes": -30},
@@ -75,6 +75,17 @@ def test_a_profile_of_the_wrong_shape_is_one_error(kwargs) -> None:
     a negative weekly time was accepted."""
     with pytest.raises(ConfigError, match="expected"):
         LearnerProfile("s1", **kwargs)
+
+
+def test_interests_named_without_weights_weigh_one_as_in_a_roster() -> None:
+    """A second vendor's trial: `interests=["music"]` and `[]` were refused in Python and in a
+    profiles file, while a roster's "music" (no weight) weighs 1."""
+    from adaptive.curriculum import profile_from_json
+
+    assert LearnerProfile("s1", interests=["music", "art"]).interests == {"music": 1.0, "art": 1.0}
+    assert LearnerProfile("s1", interests=[]).interests == {}
+    line = '{"student_id": "s1", "interests": ["music"]}'
+    assert profile_from_json(line, "p.jsonl").interests == {"music": 1.0}
 
 
 def test_placement_and_diagnostic_ids_are_trimmed_and_a_list_is_not_an_id(catalog) -> None:

@@ -123,7 +123,7 @@ def recommend(
         raise ConfigError(f"{source}: the catalog has no activities")
     when = pd.Timestamp(now, tz="UTC") if now else None
     # a past --now reads only the answers before it (as `batch --date`), fitting BKT here too
-    tracer = _tracer(d.as_of(when), model, name, tracking_uri)
+    tracer = _tracer(d, when, model, name, tracking_uri)
     check_skill_coverage(tracer.skills_, d.catalog)  # no overlap: an error; partial: a warning
     check_profiles(d.profiles, d.catalog)  # topics and goals the catalog lacks: a warning
     config = PolicyConfig.from_toml(policy) if policy is not None else None
@@ -189,9 +189,10 @@ def _district(district, data, catalog, profiles, mapping, quarantine):
     return d
 
 
-def _tracer(district, model: Path | None, name: str | None, tracking_uri: str | None):
-    """The knowledge-tracing model: a saved folder, a registered champion, or BKT fitted here."""
-    from adaptive.policy.service import default_model
+def _tracer(district, when, model: Path | None, name: str | None, tracking_uri: str | None):
+    """The knowledge-tracing model: a saved folder, a registered champion, or BKT fitted here
+    on the answers before `when`."""
+    from adaptive.policy.service import model_as_of
     from adaptive.tracing.base import KnowledgeTracer
 
     if model is not None:
@@ -205,9 +206,7 @@ def _tracer(district, model: Path | None, name: str | None, tracking_uri: str | 
             f"model: {name} v{loaded.version} (@{CHAMPION_ALIAS}, {loaded.spec or 'unknown spec'})"
         )
         return loaded.model
-    return default_model(
-        district.log, district.catalog
-    )  # fitted once, for every student (and the shortfall)
+    return model_as_of(district, when)  # fitted once, for every student (and the shortfall)
 
 
 def _print_explanation(why, as_json: bool) -> None:

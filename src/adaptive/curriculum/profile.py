@@ -83,12 +83,17 @@ def _check_interests(profile: LearnerProfile) -> None:
     same; a list of topics ended in an AttributeError deep inside. A negative weekly time is
     refused too (it read as no budget given)."""
     interests = profile.interests
+    if isinstance(interests, list | tuple) and all(isinstance(t, str) for t in interests):
+        # topics named without a weight weigh 1, as in a roster ("animals:0.8;music")
+        interests = dict.fromkeys(interests, 1.0)
+        object.__setattr__(profile, "interests", interests)
     if not isinstance(interests, Mapping) or not all(
         isinstance(w, Real) and not isinstance(w, bool) for w in interests.values()
     ):
         raise ConfigError(
             f"profile {profile.student_id!r}: interests {interests!r}: expected a dict "
-            "{topic: weight in [0, 1]}, e.g. {'animals': 0.8, 'music': 0.5}"
+            "{topic: weight in [0, 1]}, e.g. {'animals': 0.8, 'music': 0.5}, or a list of "
+            "topics, each weighing 1"
         )
     minutes = profile.weekly_minutes
     if minutes is not None and not (isinstance(minutes, Real) and minutes >= 0):

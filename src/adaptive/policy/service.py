@@ -173,6 +173,21 @@ def default_model(log: ResponseLog, catalog: Catalog | None = None) -> Knowledge
     return model
 
 
+def model_as_of(district: District, now: float | pd.Timestamp | None) -> KnowledgeTracer:
+    """`default_model` fitted on the district's responses before `now` (a recommendation for a
+    past moment reads no later answer); a `now` before every response is a `ConfigError`
+    saying when the log starts, not an empty fit's."""
+    before = district.as_of(now)
+    if not len(before.log) and len(district.log):
+        first = pd.Timestamp(int(district.log.time.min()), tz="UTC").date().isoformat()
+        raise ConfigError(
+            f"no responses before {pd.Timestamp(to_days(now) * 86_400e9).date().isoformat()} in "
+            f"the district (its log starts on {first}): no model can be fitted from them; "
+            "give a later --now, or a fitted model (--model DIR or --name NAME)"
+        )
+    return default_model(before.log, before.catalog)
+
+
 def recommend_students(
     student_ids: Sequence[str],
     k: int = 10,
@@ -206,8 +221,8 @@ def recommend_students(
             f"unknown student id(s) {unknown[:5]}: not in the district's profiles or "
             f"responses{hint}"
         )
+    model = model if model is not None else model_as_of(d, now)
     d = d.as_of(now)
-    model = model if model is not None else default_model(d.log, d.catalog)
     log, state = traced_students(model, d, list(student_ids), placement, config.grade_table)
     policy = AdaptivePolicy(d.catalog, config)
     out: dict[str, list[Recommendation]] = {}
