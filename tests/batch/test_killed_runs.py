@@ -179,7 +179,7 @@ def written(out: Path) -> dict[str, tuple[int, int]]:
 
 def counts(stdout: str) -> tuple[int, int]:
     """(partitions written, already done) from the command's summary line."""
-    found = re.search(r"(\d+) partitions written, (\d+) already done", stdout)
+    found = re.search(r"(\d+) partitions? written, (\d+) already done", stdout)
     assert found, stdout
     return int(found[1]), int(found[2])
 

@@ -153,7 +153,7 @@ def _response_correct(value: object) -> int | Problem:
         return value
     if isinstance(value, int | float | np.integer | np.floating | np.bool_) and value in (0, 1):
         return int(value)
-    return _bad("correct", value, "0 or 1 (an int or bool; not text)")
+    return _bad("correct", value, "0 or 1 (an int, a bool, or a float equal to 0 or 1; not text)")
 
 
 def _response_timestamp(value: object) -> pd.Timestamp | None | Problem:
