@@ -137,3 +137,15 @@ def test_one_student_written_two_ways_in_a_roster_is_refused(tmp_path) -> None:
     assert "line 5: student '4501' differs from '004501' on line 3" in text
     path.write_text("student_id,grade\nS0013,4\nS013,4\n")  # another student: not zeros alone
     assert len(read_profiles(path)) == 2
+
+
+def test_a_roster_with_a_names_column_is_told_about_columns(tmp_path) -> None:
+    """A data steward's trial: an extra `name` column was an error that did not say how to
+    read a roster with other columns."""
+    path = tmp_path / "roster.csv"
+    path.write_text("student_id,grade,name\ns1,4,Ada\n")
+    with pytest.raises(ConfigError, match=r"columns \['name'\].*--columns 'student_id=SIS ID"):
+        read_profiles(path)
+    assert (
+        read_profiles(path, columns={"student_id": "student_id", "grade": "grade"})["s1"].grade == 4
+    )

@@ -103,3 +103,25 @@ def test_a_saved_state_altered_since_it_was_saved_is_refused(model, tmp_path) ->
     del entries["sha256"]  # a state saved before the checksum: loads as it did
     np.savez(path, **entries)
     assert TracingState.load(path).students == ["a", "b"]
+
+
+def test_a_partial_skill_coverage_is_said_once_by_the_run_not_per_batch(model, caplog) -> None:  # noqa: F811
+    """A data steward's trial: "model knows 118 of 121 catalog skills" was printed three times
+    a night: by the night, then by each worker's first batch of students."""
+    import logging
+
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.policy.adapter import check_skill_coverage
+
+    base = graded_catalog()
+    extra = Skill("new.1", "New", grade=1)
+    cat = Catalog(
+        (*base.skills, extra),
+        (*base.activities, Activity("new.1.a", "New", ("new.1",), grade=1)),
+        topics=base.topics,
+    )
+    with caplog.at_level(logging.WARNING):
+        check_skill_coverage(model, cat)
+        batch_from_model(model, model.init_state(), cat, [LearnerProfile("a", grade=1)])
+    said = [r for r in caplog.records if "catalog skills" in r.getMessage()]
+    assert len(said) == 1 and "model knows 5 of 6 catalog skills" in said[0].getMessage()

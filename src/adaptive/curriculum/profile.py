@@ -332,7 +332,10 @@ def _table_rows(path: Path, columns: dict[str, str] | None = None) -> Iterator[R
     if unknown or "student_id" not in names:
         raise ConfigError(
             f"{path}: columns {unknown or names}: expected the profile's fields as columns "
-            f"({', '.join(sorted(fields))}), student_id among them"
+            f"({', '.join(sorted(fields))}), student_id among them. A roster with its own "
+            "column names or other columns (names, e-mails) is read with `--columns "
+            "'student_id=SIS ID,grade=Grade Level'` (`read_profiles(path, columns={...})`): "
+            "only the columns named are read"
         )
     for number, values in lines:
         record = {

@@ -401,17 +401,20 @@ def _check_overlap(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> 
     # once per model and catalog: none shared raises, naming both sides; a partial overlap is
     # logged with its numbers (the catalog's other skills hold the placement's values, and
     # answers on them are not traced: a vendor's model fitted without `catalog=`)
-    check_skill_coverage(model_skills, catalog)
+    check_skill_coverage(model_skills, catalog, report=False)
     if len(_OVERLAP) > 64:
         _OVERLAP.clear()
     _OVERLAP[key] = (model_skills, catalog)
 
 
-def check_skill_coverage(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> SkillCoverage:
+def check_skill_coverage(
+    model_skills: Sequence[str] | pd.Index, catalog: Catalog, report: bool = True
+) -> SkillCoverage:
     """The overlap of a model's skills with a catalog's, checked wherever a model meets a catalog
     (the batch job, `recommend`): no overlap is a `ConfigError` (every mastery would be a default,
     so the recommendations would ignore the model: the catalog is not the model's district's);
-    a partial one logs a warning with the numbers. A fitted model may be given for its skills."""
+    a partial one logs a warning with the numbers (with `report`: once per run, by the run,
+    not again by each batch of its students). A fitted model may be given for its skills."""
     if hasattr(model_skills, "skills_"):  # check_skill_coverage(model, catalog)
         model_skills = model_skills.skills_
     expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
@@ -424,7 +427,7 @@ def check_skill_coverage(model_skills: Sequence[str] | pd.Index, catalog: Catalo
             f"{', '.join(model_index[:3])}...; catalog: {', '.join(catalog_index[:3])}...): "
             "pass the catalog of the district whose data trained the model"
         )
-    if coverage.missing:
+    if coverage.missing and report:
         logging.getLogger(__name__).warning("%s", coverage)
     return coverage
 
