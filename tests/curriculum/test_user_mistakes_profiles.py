@@ -149,3 +149,22 @@ def test_a_roster_with_a_names_column_is_told_about_columns(tmp_path) -> None:
     assert (
         read_profiles(path, columns={"student_id": "student_id", "grade": "grade"})["s1"].grade == 4
     )
+
+
+def test_students_with_a_class_and_no_school_are_counted(tmp_path, capsys, caplog) -> None:
+    """A data steward's trial: a blank school id beside a class was accepted without a count,
+    and the class then appeared twice in the report (its school's, and school 'unassigned')."""
+    import logging
+
+    from adaptive.cli import run
+    from adaptive.policy.adapter import check_profiles
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,grade,school_id,class_id\ns1,4,sch5,g6A\ns2,4,,g6A\n")
+    out = tmp_path / "profiles.jsonl"
+    assert run(["profiles", str(roster), "--out", str(out)]) == 0
+    assert "1 with a class but no school" in " ".join(capsys.readouterr().err.split())
+    with caplog.at_level(logging.WARNING):
+        coverage = check_profiles(read_profiles(out), Catalog((Skill("k", grade=4),)))
+    assert coverage.class_without_school == 1
+    assert "1 student has a class but no school" in caplog.text

@@ -64,16 +64,18 @@ def profiles(
 ) -> None:
     """Check a roster export and write it as learner profiles (JSON lines: what every command's
     --profiles and the Spark engine read). Every bad row is listed in one error (exit code 2);
-    students without a grade are counted."""
+    students without a grade, and with a class but no school, are counted."""
     from adaptive.curriculum import read_profiles, write_profiles
 
     read = read_profiles(roster, parse_profile_columns(columns))
     write_profiles(read, out)
     grades = pd.Series([p.grade for p in read.values()], dtype="float64")
     without = int(grades.isna().sum())
+    homeless = sum(1 for p in read.values() if p.class_id and not p.school_id)
     info(
         f"{len(read):,} profiles written to {out}"
         + (f"; {without:,} without a grade" if without else "")
+        + (f"; {homeless:,} with a class but no school" if homeless else "")
     )
 
 

@@ -29,7 +29,7 @@ from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
 from adaptive.data.codes import check_unique_ids, id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ConfigError, CoverageWarning, expect_type
+from adaptive.errors import ConfigError, CoverageWarning, counted, expect_type
 from adaptive.grades import grade_label
 from adaptive.placement.graph import propagate
 from adaptive.placement.prior import (
@@ -442,6 +442,7 @@ class ProfileCoverage:
     unknown_goals: dict[str, int]
     no_grade: int = 0  # students without a grade: placed from nothing but the model's prior
     grades_outside: dict[str, int] = field(default_factory=dict)  # grade label -> students
+    class_without_school: int = 0  # students with a class and no school
 
     def __str__(self) -> str:
         parts = []
@@ -457,6 +458,13 @@ class ProfileCoverage:
             parts.append(
                 f"{sum(self.grades_outside.values()):,} students are in grades the catalog has "
                 f"no skill of: {named}; they are placed by their distance to its grades"
+            )
+        if self.class_without_school:
+            parts.append(
+                f"{counted(self.class_without_school, 'student')} "
+                f"{'has' if self.class_without_school == 1 else 'have'} a class but no school: "
+                "the nightly job serves them in school 'unassigned', so their class appears "
+                "there apart from its school's page; give their school"
             )
         for what, counts in (("interest topics", self.unknown_topics),
                              ("goal skills", self.unknown_goals)):  # fmt: skip
@@ -487,8 +495,9 @@ def check_profiles(
     outside = {
         grade_label(g): n for g, n in grades.items() if catalog_grades and g not in catalog_grades
     }
+    homeless = sum(1 for p in plist if p.class_id and not p.school_id)
     coverage = ProfileCoverage(
-        len(plist), dict(unknown_topics), dict(unknown_goals), no_grade, outside
+        len(plist), dict(unknown_topics), dict(unknown_goals), no_grade, outside, homeless
     )
     log = logging.getLogger(__name__)
     if unknown_topics or unknown_goals:
@@ -497,8 +506,10 @@ def check_profiles(
             ProfileCoverage(len(plist), dict(unknown_topics), dict(unknown_goals)),
             ", ".join(sorted(topics)[:12]) + (" ..." if len(topics) > 12 else ""),
         )
-    if no_grade or outside:
-        log.warning("profiles: %s", ProfileCoverage(len(plist), {}, {}, no_grade, outside))
+    if no_grade or outside or homeless:
+        log.warning(
+            "profiles: %s", ProfileCoverage(len(plist), {}, {}, no_grade, outside, homeless)
+        )
     return coverage
 
 
