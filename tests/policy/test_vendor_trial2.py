@@ -107,11 +107,12 @@ def test_a_saved_state_altered_since_it_was_saved_is_refused(model, tmp_path) ->
 
 def test_a_partial_skill_coverage_is_said_once_by_the_run_not_per_batch(model, caplog) -> None:  # noqa: F811
     """A data steward's trial: "model knows 118 of 121 catalog skills" was printed three times
-    a night: by the night, then by each worker's first batch of students."""
+    a night: by the night, then by each worker's first batch of students (forked, they share
+    what the night noted)."""
     import logging
 
     from adaptive.curriculum import Activity, Catalog, Skill
-    from adaptive.policy.adapter import check_skill_coverage
+    from adaptive.policy.adapter import note_skill_coverage
 
     base = graded_catalog()
     extra = Skill("new.1", "New", grade=1)
@@ -121,7 +122,25 @@ def test_a_partial_skill_coverage_is_said_once_by_the_run_not_per_batch(model, c
         topics=base.topics,
     )
     with caplog.at_level(logging.WARNING):
-        check_skill_coverage(model, cat)
+        note_skill_coverage(model, cat)  # the night, before its workers fork
         batch_from_model(model, model.init_state(), cat, [LearnerProfile("a", grade=1)])
     said = [r for r in caplog.records if "catalog skills" in r.getMessage()]
     assert len(said) == 1 and "model knows 5 of 6 catalog skills" in said[0].getMessage()
+
+
+def test_a_log_of_another_student_only_is_one_error(model) -> None:  # noqa: F811
+    """`batch_from_model(..., log=[<another student's answers>], student_ids=[sid])` was
+    accepted: the student's streaks and progress read as no history, without a word."""
+    from adaptive.data import Response
+
+    cat = graded_catalog()
+    other = [Response("b", "add-0", ("add",), 1, "2026-09-01")]
+    with pytest.raises(ConfigError, match=r"log: its answers are of 'b', none of the requested"):
+        batch_from_model(model, model.init_state(), cat, [], log=other, student_ids=["a"])
+    mine = [*other, Response("a", "add-0", ("add",), 1, "2026-09-01")]
+    assert (
+        batch_from_model(
+            model, model.init_state(), cat, [], log=mine, student_ids=["a"]
+        ).n_responses.sum()
+        == 1
+    )

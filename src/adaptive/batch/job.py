@@ -124,7 +124,7 @@ from adaptive.policy.adapter import (
     SkillCoverage,
     batch_from_model,
     check_profiles,
-    check_skill_coverage,
+    note_skill_coverage,
 )
 from adaptive.policy.base import catalog_layout
 from adaptive.policy.service import check_district_files, district_inputs
@@ -566,7 +566,7 @@ def _serve_date(
     _release_arrow_memory()
     loaded = registry_answer(champion).load()
     model = loaded.model
-    coverage = check_skill_coverage(model.skills_, catalog)
+    coverage = note_skill_coverage(model.skills_, catalog)
     reuse = same_model and meta["model_version"] == loaded.version
     # rows dated before the snapshot's cutoff that reached the log after it (a device that
     # synced late), or a re-export with answers there regraded, were never traced, nor absorbed

@@ -126,7 +126,7 @@ from adaptive.files import (
 from adaptive.placement.prior import place_new_students
 from adaptive.placement.table import placement_sha256
 from adaptive.policy import PolicyConfig, to_days
-from adaptive.policy.adapter import check_skill_coverage
+from adaptive.policy.adapter import note_skill_coverage
 from adaptive.policy.base import catalog_layout
 from adaptive.registry.loading import fetch_version, registry_answer
 from adaptive.registry.store import CHAMPION_ALIAS
@@ -217,7 +217,7 @@ def run_spark_night(
         )
         version, model_dir = fetched.version, Path(fetched.tracer_dir)
         model = fetched.load().model
-        coverage = check_skill_coverage(model.skills_, catalog)
+        coverage = note_skill_coverage(model.skills_, catalog)
         previous = previous_snapshot_date(state_dir, day, SPARK_FORMAT)
         meta = _snapshot_meta(state_dir, previous) if previous else None
         reuse = meta is not None and [meta["model_name"], meta["model_version"]] == [

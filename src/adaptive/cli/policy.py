@@ -110,7 +110,7 @@ def recommend(
     import pandas as pd
 
     from adaptive.policy import PolicyConfig
-    from adaptive.policy.adapter import check_profiles, check_skill_coverage
+    from adaptive.policy.adapter import check_profiles, note_skill_coverage
     from adaptive.policy.service import DEMO_DISTRICT, explain_activity
 
     if model is not None and name is not None:
@@ -124,7 +124,7 @@ def recommend(
     when = pd.Timestamp(now, tz="UTC") if now else None
     # a past --now reads only the answers before it (as `batch --date`), fitting BKT here too
     tracer = _tracer(d, when, model, name, tracking_uri)
-    check_skill_coverage(tracer.skills_, d.catalog)  # no overlap: an error; partial: a warning
+    note_skill_coverage(tracer.skills_, d.catalog)  # no overlap: an error; partial: a warning
     check_profiles(d.profiles, d.catalog)  # topics and goals the catalog lacks: a warning
     config = PolicyConfig.from_toml(policy) if policy is not None else None
     served = {"district": d, "model": tracer, "now": when, "config": config,

@@ -386,35 +386,53 @@ def _check_log(log: object) -> None:
         )
 
 
-_OVERLAP: dict[tuple[int, int], tuple[object, Catalog]] = {}
+def _check_log_students(log: ResponseLog | Sequence[Response] | None, ids: list[str]) -> None:
+    """A `log` with answers, none of them of the requested students (another student's, ids
+    written another way), would be ignored without a word: their streaks, progress and recent
+    activities would read as no history. One `ConfigError` naming a few of its students."""
+    if log is None or not len(log):
+        return
+    given = log.students if isinstance(log, ResponseLog) else list(
+        dict.fromkeys(r.student_id for r in log)
+    )  # fmt: skip
+    if not pd.Index(given).isin(ids).any():
+        shown = ", ".join(repr(s) for s in list(given)[:3])
+        raise ConfigError(
+            f"log: its answers are of {shown}{' ...' if len(given) > 3 else ''}, none of the "
+            f"requested students ({', '.join(repr(s) for s in ids[:3])}"
+            f"{' ...' if len(ids) > 3 else ''}): pass each student's own answers"
+        )
 
 
-def _check_overlap(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> None:
-    """A model that shares no skill with the catalog (ids spelt another way: "NUM.ADD" for
-    "num.add") would have every student served from defaults: the `check_skill_coverage`
-    error, once per (model, catalog) pair (cached by identity: the per-request path pays a
-    look-up). A partial overlap is for the batch job and `recommend` to report."""
+_OVERLAP: dict[tuple[int, int], tuple[object, Catalog, SkillCoverage]] = {}
+
+
+def note_skill_coverage(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> SkillCoverage:
+    """`check_skill_coverage`, said once per (model, catalog) pair (cached by identity: the
+    per-request path pays a look-up): a model that shares no skill with the catalog (ids spelt
+    another way: "NUM.ADD" for "num.add") is an error, a partial overlap a warning with the
+    numbers (the catalog's other skills hold the placement's values, and answers on them are
+    not traced: a vendor's model fitted without `catalog=`). The nightly job notes it before
+    its workers fork, so they do not say it again."""
+    if hasattr(model_skills, "skills_"):
+        model_skills = model_skills.skills_
     key = (id(model_skills), id(catalog))
     hit = _OVERLAP.get(key)
     if hit is not None and hit[0] is model_skills and hit[1] is catalog:
-        return
-    # once per model and catalog: none shared raises, naming both sides; a partial overlap is
-    # logged with its numbers (the catalog's other skills hold the placement's values, and
-    # answers on them are not traced: a vendor's model fitted without `catalog=`)
-    check_skill_coverage(model_skills, catalog, report=False)
+        return hit[2]
+    coverage = check_skill_coverage(model_skills, catalog)
     if len(_OVERLAP) > 64:
         _OVERLAP.clear()
-    _OVERLAP[key] = (model_skills, catalog)
+    _OVERLAP[key] = (model_skills, catalog, coverage)
+    return coverage
 
 
-def check_skill_coverage(
-    model_skills: Sequence[str] | pd.Index, catalog: Catalog, report: bool = True
-) -> SkillCoverage:
+def check_skill_coverage(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> SkillCoverage:
     """The overlap of a model's skills with a catalog's, checked wherever a model meets a catalog
     (the batch job, `recommend`): no overlap is a `ConfigError` (every mastery would be a default,
     so the recommendations would ignore the model: the catalog is not the model's district's);
-    a partial one logs a warning with the numbers (with `report`: once per run, by the run,
-    not again by each batch of its students). A fitted model may be given for its skills."""
+    a partial one logs a warning with the numbers (`note_skill_coverage`: once per model and
+    catalog). A fitted model may be given for its skills."""
     if hasattr(model_skills, "skills_"):  # check_skill_coverage(model, catalog)
         model_skills = model_skills.skills_
     expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
@@ -427,7 +445,7 @@ def check_skill_coverage(
             f"{', '.join(model_index[:3])}...; catalog: {', '.join(catalog_index[:3])}...): "
             "pass the catalog of the district whose data trained the model"
         )
-    if coverage.missing and report:
+    if coverage.missing:
         logging.getLogger(__name__).warning("%s", coverage)
     return coverage
 
@@ -567,6 +585,7 @@ def batch_from_model(
     _check_log(log)
     ids = id_list(state.students if student_ids is None else student_ids)
     check_unique_ids(ids)
+    _check_log_students(log, ids)
     by_id = profiles_by_id(profiles)
     plist = [by_id.get(s) or _unlisted(by_id, s) for s in ids]
     state_rows = state.rows(ids, missing=-1)
@@ -576,7 +595,7 @@ def batch_from_model(
     if placement is not None and have.any():
         _place_unplaced(model, state, catalog, plist, state_rows, placement, grade_table)
     skills = model.skills_
-    _check_overlap(skills, catalog)
+    note_skill_coverage(skills, catalog)
     mastery = np.full((len(ids), len(skills)), np.nan)
     p_correct = np.full((len(ids), len(skills)), np.nan)
     ability = np.zeros(len(ids))
