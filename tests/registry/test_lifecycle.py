@@ -145,3 +145,25 @@ def test_promotion_decision_is_json_friendly(small_log, sqlite_uri):
     result = train_model("irt", small_log, registered_name=NAME, folds=2, tracking_uri=sqlite_uri)
     decision = promote(NAME, result.version, small_log, tracking_uri=sqlite_uri)
     json.dumps(decision.to_dict())
+
+
+def test_a_candidate_that_knows_new_catalog_skills_is_told_how_to_promote_it(small_log, sqlite_uri):
+    """A data steward's trial: retrained for a new catalog version (its new skills have no
+    answers yet), the candidate scored the champion's AUC and "not better" said no more, while
+    the champion left the new skills untraced every night."""
+    from adaptive.curriculum import Catalog, Skill
+
+    name = "new-catalog-skills"
+    first = train_model("bkt", small_log, registered_name=name, folds=2, tracking_uri=sqlite_uri)
+    assert promote(name, first.version, small_log, tracking_uri=sqlite_uri).promoted
+    catalog = Catalog(
+        tuple(Skill(s) for s in small_log.skills)
+        + (Skill("skill-new", prerequisites=("skill-0",)),)
+    )
+    second = train_model(
+        "bkt", small_log, registered_name=name, folds=2, tracking_uri=sqlite_uri, catalog=catalog
+    )
+    decision = promote(name, second.version, small_log, tracking_uri=sqlite_uri)
+    assert not decision.promoted
+    assert "the candidate knows 1 skill the champion does not ('skill-new')" in decision.reason
+    assert "`--margin 0` promotes" in decision.reason

@@ -20,7 +20,7 @@ import numpy as np
 from mlflow.exceptions import MlflowException
 
 from adaptive.data.log import ResponseLog
-from adaptive.errors import ConfigError, DataValidationError, Problem
+from adaptive.errors import ConfigError, DataValidationError, Problem, counted
 from adaptive.evaluation import compute_metrics
 from adaptive.registry.fingerprint import data_fingerprint, log_sha256
 from adaptive.registry.holdout import HOLDOUT_FRACTION, split_holdout
@@ -171,12 +171,14 @@ def promote(
                 ]
             )
         uri = mlflow.get_tracking_uri()
-        candidate = _evaluate(name, candidate_mv.version, held, uri)
+        candidate, candidate_skills = _evaluate(name, candidate_mv.version, held, uri)
         same = champion_mv is not None and champion_mv.version == candidate_mv.version
-        champion = (
-            None
+        champion, champion_skills = (
+            (None, [])
             if champion_mv is None
-            else (candidate if same else _evaluate(name, champion_mv.version, held, uri))
+            else (candidate, candidate_skills)
+            if same
+            else _evaluate(name, champion_mv.version, held, uri)
         )
         base_rate = float(held.correct.mean())
         baseline = compute_metrics(held.correct, np.full(len(held), base_rate))["logloss"]
@@ -184,6 +186,8 @@ def promote(
             promoted, reason = False, f"version {candidate_mv.version} is already the champion"
         else:
             promoted, reason = rule.decide(candidate, champion, baseline)
+            if not promoted and champion is not None:
+                reason += _new_skills_hint(candidate_skills, champion_skills)
         champion_version = None if champion_mv is None else str(champion_mv.version)
         with mlflow.start_run(
             experiment_id=experiment_id(client, PROMOTION_EXPERIMENT),
@@ -287,11 +291,28 @@ def _version(client, name: str, version: str | None):
     return max(versions, key=lambda mv: int(mv.version))
 
 
-def _evaluate(name: str, version: str, held: ResponseLog, tracking_uri: str) -> dict[str, float]:
+def _evaluate(
+    name: str, version: str, held: ResponseLog, tracking_uri: str
+) -> tuple[dict[str, float], list[str]]:
+    """The version's metrics on the held-out students, and the skills it knows."""
     model = load_version(name, version, tracking_uri=tracking_uri).model
-    return {
-        k: float(v) for k, v in compute_metrics(held.correct, model.predict_proba(held)).items()
-    }
+    metrics = compute_metrics(held.correct, model.predict_proba(held))
+    return {k: float(v) for k, v in metrics.items()}, [str(s) for s in model.skills_]
+
+
+def _new_skills_hint(candidate_skills: list[str], champion_skills: list[str]) -> str:
+    """For a candidate not promoted that knows skills the champion does not (retrained for a
+    new catalog version whose new skills have no answers yet: the same AUC), how to promote
+    it all the same."""
+    new = sorted(set(candidate_skills) - set(champion_skills))
+    if not new:
+        return ""
+    shown = ", ".join(repr(s) for s in new[:3]) + (" ..." if len(new) > 3 else "")
+    return (
+        f"; the candidate knows {counted(len(new), 'skill')} the champion does not ({shown}): "
+        "retrained "
+        "for a new catalog version? `--margin 0` promotes a candidate as good as the champion"
+    )
 
 
 def rollback(
