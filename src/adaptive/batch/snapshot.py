@@ -18,13 +18,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from adaptive.batch.history import StudentHistory
 from adaptive.curriculum import Catalog
 from adaptive.errors import ArtifactError
-from adaptive.files import read_sealed_json, sealed_json
+from adaptive.files import hash_arrays, read_sealed_json, sealed_json
 from adaptive.tracing.base import TracingState, atomic_write_bytes
 
 FILES = ("tracer.npz", "history.npz")
@@ -134,10 +133,7 @@ def state_digest(tracer: TracingState, history: StudentHistory) -> str:
         (history.students, history.arrays()),
     ):
         digest.update("\x1f".join(students).encode())
-        for name in sorted(arrays):
-            value = np.ascontiguousarray(arrays[name])
-            digest.update(f"{name}:{value.dtype}:{value.shape}".encode())
-            digest.update(value.tobytes())
+        hash_arrays(digest, arrays)
     return digest.hexdigest()
 
 

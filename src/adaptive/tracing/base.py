@@ -73,7 +73,7 @@ from adaptive.errors import (
     PlacementWarning,
     RepeatedAnswerWarning,
 )
-from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
+from adaptive.files import atomic_write_bytes, hash_arrays, read_sealed_json, sealed_json
 from adaptive.placement.prior import Placement
 
 FORMAT_VERSION = 2  # 2: model.json carries a checksum of its own content
@@ -326,13 +326,9 @@ STATE_CHECKSUM = "sha256"
 
 
 def _state_sha256(payload: dict[str, np.ndarray]) -> str:
-    """sha256 over a saved state's entries in name order: each one's name, dtype, shape and
-    bytes (so an edited value, a truncated array or a renamed entry all change it)."""
+    """sha256 over a saved state's entries (`files.hash_arrays`)."""
     digest = hashlib.sha256()
-    for name in sorted(payload):
-        value = np.ascontiguousarray(payload[name])
-        digest.update(f"{name}\x1f{value.dtype.str}\x1f{value.shape}\x1e".encode())
-        digest.update(value.reshape(-1).view(np.uint8))
+    hash_arrays(digest, payload)
     return digest.hexdigest()
 
 
