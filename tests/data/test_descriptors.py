@@ -7,8 +7,9 @@ import gzip
 import pytest
 
 from adaptive.data import list_descriptors, load_descriptor, load_log, load_log_report
-from adaptive.data.descriptors import SHARED_ENV, descriptors_dir, shared_datasets_dir
+from adaptive.data.descriptors import descriptors_dir
 from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.paths import SHARED_ENV, shared_datasets_dir, source_checkout
 
 SHARED = [
     "assist2009",
@@ -26,7 +27,7 @@ def test_every_named_dataset_has_a_valid_descriptor():
     assert set(SHARED) | {"demo"} <= set(list_descriptors())
     for name in list_descriptors():
         desc = load_descriptor(name)
-        assert desc.file and desc.root in ("shared", "project")
+        assert desc.file and desc.root in ("shared", "data")
         desc.column_mapping()  # checked mapping
 
 
@@ -63,7 +64,8 @@ def test_absent_shared_folder_is_a_clear_error(monkeypatch, tmp_path):
 def test_shared_folder_is_beside_the_project(monkeypatch):
     monkeypatch.delenv(SHARED_ENV, raising=False)
     path = shared_datasets_dir(must_exist=False)
-    assert path == descriptors_dir().parent.parent / "shared" / "datasets"
+    assert path == source_checkout().parent / "shared" / "datasets"
+    assert descriptors_dir().is_relative_to(source_checkout() / "src" / "adaptive")
 
 
 def test_cli_overrides_apply_on_top_of_a_descriptor(shared_datasets, tmp_path):

@@ -1,6 +1,6 @@
 """The main job end to end on the built-in demo district (`adaptive demo`, `make demo`).
 
-simulate the district (3,000 students, seed 7, into `datasets/demo/` when missing) -> validate the
+simulate the district (3,000 students, seed 7, into `paths.demo_district_dir()` when missing) -> validate the
 log -> train and cross-validate BKT, the logistic models and a small DKT (`adaptive/specs/models/dkt-demo.toml`),
 each a tracked MLflow run and a new version of the registered model `demo-district` -> promote
 the best (the promotion rule: better on the same held-out students, by a margin, without worse
@@ -19,9 +19,8 @@ import pandas as pd
 
 from adaptive.batch.job import DEMO_MODEL, JobSummary, run_daily_job
 from adaptive.data.io import LoadReport
-from adaptive.policy.service import DEMO_DISTRICT
+from adaptive.paths import data_dir, demo_district_dir
 from adaptive.registry import PromotionDecision, promote, train_model
-from adaptive.registry.store import data_dir
 from adaptive.tracing.deep.threads import torch_threads
 
 DEMO_MODELS = ("bkt", "bkt-forgets", "irt", "pfa", "best-lr", "dkt-demo")
@@ -49,11 +48,13 @@ class DemoResult:
 
 
 def ensure_demo_district(
-    folder: Path = DEMO_DISTRICT, students: int = DEMO_STUDENTS, seed: int = DEMO_SEED
+    folder: Path | None = None, students: int = DEMO_STUDENTS, seed: int = DEMO_SEED
 ) -> bool:
-    """Simulate the demo district into `folder` unless its files are there; True if simulated."""
+    """Simulate the demo district into `folder` (default: `paths.demo_district_dir()`) unless
+    its files are there; True if simulated."""
     from adaptive.simulation.district import DISTRICT_FILES, simulate_district, write_district
 
+    folder = folder if folder is not None else demo_district_dir()
     if all((folder / name).is_file() for name in DISTRICT_FILES):
         return False
     write_district(simulate_district(students, seed), folder)
@@ -79,7 +80,8 @@ def run_demo(
     uri = resolve_tracking_uri(tracking_uri)
     out = Path(out) if out is not None else data_dir() / "demo-batch"
     simulated = ensure_demo_district()
-    say(f"district: {'simulated' if simulated else 'reused'} {DEMO_DISTRICT}")
+    demo = demo_district_dir()
+    say(f"district: {'simulated' if simulated else 'reused'} {demo}")
     log, report = load_log_report("demo")
     say(
         f"validated: {report.rows_loaded:,} of {report.rows_read:,} rows loaded, "
@@ -123,8 +125,8 @@ def run_demo(
     from adaptive.reports.site import build_site
 
     site = build_site(
-        out, day, out.parent / "demo-report", catalog=DEMO_DISTRICT / "catalog.json",
-        profiles=DEMO_DISTRICT / "profiles.jsonl", workers=2, evaluation=True, tracking_uri=uri,
+        out, day, out.parent / "demo-report", catalog=demo / "catalog.json",
+        profiles=demo / "profiles.jsonl", workers=2, evaluation=True, tracking_uri=uri,
     )  # fmt: skip
     say(f"report site for {day}: {site.classes} classes, {site.students:,} students")
     return DemoResult(

@@ -140,13 +140,15 @@ def validate(
 
 @datasets_app.command("list")
 def datasets_list(quiet: Quiet = False) -> None:
-    """The datasets with a descriptor in datasets/ and whether their file is present."""
-    table = Table(title="Datasets (descriptors in datasets/)")
+    """The datasets with a descriptor (shipped with the package) and whether their file is
+    present: public datasets in $ADAPTIVE_SHARED_DATASETS (a checkout: ../shared/datasets), the
+    demo district in the data folder."""
+    table = Table(title="Datasets (descriptors shipped with the package)")
     for col in ("name", "available", "file", "description"):
         table.add_column(col)
     for name in list_descriptors():
         desc = load_descriptor(name)
-        where = f"../shared/datasets/{desc.file}" if desc.root == "shared" else desc.file
+        where = str(desc.base_dir_unchecked / desc.file)
         table.add_row(name, "yes" if desc.is_available() else "no", where, desc.description)
     console.print(table)
 

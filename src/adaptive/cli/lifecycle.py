@@ -55,7 +55,8 @@ def train(
         str, typer.Option("--model", help="Model spec: a shipped NAME (e.g. bkt) or a .toml path.")
     ],
     data: Annotated[
-        str | None, typer.Option("--data", help="Dataset name (datasets/NAME.toml) or a file.")
+        str | None,
+        typer.Option("--data", help="Dataset name (see `adaptive datasets list`) or a file."),
     ] = None,
     name: Annotated[
         str | None, typer.Option("--name", help="Register the model as a new version of NAME.")

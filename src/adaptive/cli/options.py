@@ -500,7 +500,7 @@ PolicyFile = Annotated[
         "--policy",
         exists=True,
         dir_okay=False,
-        help="Your policy TOML (weights and thresholds; default: the shipped "
-        "src/adaptive/specs/policy.toml).",
+        help="Your policy TOML (weights and thresholds; default: the policy shipped with the "
+        "package, adaptive/specs/policy.toml).",
     ),
 ]

@@ -109,9 +109,10 @@ def recommend(
     """
     import pandas as pd
 
+    from adaptive.paths import demo_district_dir
     from adaptive.policy import PolicyConfig
     from adaptive.policy.adapter import check_profiles, note_skill_coverage
-    from adaptive.policy.service import DEMO_DISTRICT, explain_activity
+    from adaptive.policy.service import explain_activity
 
     if model is not None and name is not None:
         raise ConfigError("give --model (a saved folder) or --name (a registered model), not both")
@@ -119,7 +120,7 @@ def recommend(
     explain = explain.strip() if explain is not None else None
     d = _district(district, data, catalog, profiles, mapping, quarantine)
     if not d.catalog.activities:
-        source = catalog if data is not None else district or DEMO_DISTRICT
+        source = catalog if data is not None else district or demo_district_dir()
         raise ConfigError(f"{source}: the catalog has no activities")
     when = pd.Timestamp(now, tz="UTC") if now else None
     # a past --now reads only the answers before it (as `batch --date`), fitting BKT here too
@@ -172,7 +173,7 @@ def _placement(path: Path | None, columns: dict[str, str] | None, district):
 def _district(district, data, catalog, profiles, mapping, quarantine):
     """The district folder, or a response log with its catalog and profiles (as `batch`);
     neither: the demo district."""
-    from adaptive.policy.service import DEMO_DISTRICT, load_district, read_district
+    from adaptive.policy.service import load_district, read_district
 
     data, catalog, profiles = district_or_files(district, catalog, profiles, data, mapping=mapping)
     if data is None:
@@ -180,7 +181,7 @@ def _district(district, data, catalog, profiles, mapping, quarantine):
                  ("--quarantine", quarantine), ("column options", mapping)) if value]  # fmt: skip
         if given:
             raise ConfigError(f"{' and '.join(given)} go with --data (a response log)")
-        return load_district(DEMO_DISTRICT)
+        return load_district()
     d, quarantined = read_district(
         data, catalog=catalog, profiles=profiles, mapping=mapping, quarantine=quarantine
     )

@@ -89,7 +89,7 @@ def report(
 
 
 def _demo_batch() -> Path:
-    from adaptive.registry.store import data_dir
+    from adaptive.paths import data_dir
 
     return data_dir() / "demo-batch"
 
@@ -105,12 +105,12 @@ def write_report(
 ):
     """`build_site` with the demo district's catalog and profiles when no catalog is given, and
     the champion's offline evaluation from the tracking store (`tracking_uri`)."""
-    from adaptive.policy.service import DEMO_DISTRICT
+    from adaptive.paths import demo_district_dir
     from adaptive.reports.site import build_site
 
     if catalog is None:
-        catalog = DEMO_DISTRICT / "catalog.json"
-        profiles = profiles or DEMO_DISTRICT / "profiles.jsonl"
+        catalog = demo_district_dir() / "catalog.json"
+        profiles = profiles or demo_district_dir() / "profiles.jsonl"
     return build_site(
         batch, date, out, catalog=catalog, profiles=profiles, evaluation=True, **scope
     )

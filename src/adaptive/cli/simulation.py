@@ -1,7 +1,8 @@
 """`adaptive simulate`: write a simulated district (the built-in demo data) to a folder.
 
 A thin wrapper over `adaptive.simulation.district.simulate_district` and `write_district`;
-`make demo` runs `adaptive simulate --students 3000 --seed 7 --out datasets/demo`.
+`adaptive demo` (`make demo`) simulates its district as `adaptive simulate --students 3000 --seed 7`
+would, into the data folder (`adaptive.paths.demo_district_dir()`).
 """
 
 from __future__ import annotations

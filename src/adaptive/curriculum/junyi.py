@@ -44,8 +44,10 @@ class JunyiLoad:
 
 
 def default_junyi_dir() -> Path:
-    """`../shared/datasets/junyi` beside the project root."""
-    return Path(__file__).resolve().parents[3].parent / "shared" / "datasets" / "junyi"
+    """`junyi/` in the public datasets' folder (`paths.shared_datasets_dir`)."""
+    from adaptive.paths import shared_datasets_dir
+
+    return shared_datasets_dir(must_exist=False) / "junyi"
 
 
 def read_junyi_table(directory: str | Path | None = None) -> pd.DataFrame:

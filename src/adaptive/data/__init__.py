@@ -17,6 +17,7 @@ from adaptive.data.io import LoadReport, read_responses, read_responses_report
 from adaptive.data.log import Response, ResponseLog
 from adaptive.data.mapping import ColumnMapping
 from adaptive.errors import AdaptiveError, DataNoteWarning
+from adaptive.paths import SHARED_ENV
 
 __all__ = [
     "LoadReport",
@@ -44,7 +45,8 @@ def load_log(
 
     Parameters
     ----------
-    data : a dataset name with a descriptor `datasets/NAME.toml` (see `list_descriptors()`), or
+    data : a dataset name with a descriptor (`adaptive/data/datasets/NAME.toml`, see
+        `list_descriptors()`), or
         the path of a CSV/TSV/Parquet file (optionally gzipped).
     mapping : overrides of the column mapping, e.g. from `cli.options.column_mapping(...)`.
     quarantine : write rejected rows here and load the rest, instead of raising. The path must
@@ -125,9 +127,9 @@ def resolve(
         desc = load_descriptor(data)
         if not desc.path.is_file():
             hint = (
-                " (the demo district: write it with `make demo` or `adaptive simulate`)"
-                if desc.root == "project"
-                else ""
+                " (the demo district: write it with `adaptive demo`)"
+                if desc.root == "data"
+                else f" (the public datasets' folder: set {SHARED_ENV} to the folder holding them)"
             )
             raise AdaptiveError(f"dataset {data!r}: its file {desc.path} does not exist{hint}")
         return desc.path, desc.column_mapping(mapping), desc.base_dir

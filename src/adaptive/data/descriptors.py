@@ -1,4 +1,4 @@
-"""Dataset descriptors: one small TOML per dataset in the project's `datasets/` folder.
+"""Dataset descriptors: one small TOML per dataset, shipped in `adaptive/data/datasets/`.
 
 A descriptor names the file, where it lives and how its columns and quirks map onto the
 canonical schema, so that loading a public dataset or a district's export needs no code:
@@ -6,7 +6,7 @@ canonical schema, so that loading a public dataset or a district's export needs 
 ```toml
 description = "ASSISTments 2009-10 skill builder (AKT rebuild)"
 file = "assist2009/assist2009_responses.csv.gz"
-root = "shared"    # "shared": ../shared/datasets beside the project; "project": the project
+root = "shared"    # "shared": the public datasets' folder; "data": the library's data folder
 [columns]                    # keys as in adaptive.data.mapping
 student_id = "user_id"
 item_id = "problem_id"
@@ -22,39 +22,24 @@ responses = 274585
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import adaptive
 from adaptive.data.mapping import ColumnMapping
-from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.errors import ConfigError
+from adaptive.paths import PACKAGE_DIR, data_dir, shared_datasets_dir
 
-SHARED_ENV = "ADAPTIVE_SHARED_DATASETS"
-ROOTS = ("shared", "project")
-
-
-def project_root() -> Path:
-    """The project folder (the one holding `src/` and `datasets/`)."""
-    return Path(adaptive.__file__).resolve().parents[2]
+#: Where a descriptor's `file` is: "shared", the public datasets' folder
+#: (`paths.shared_datasets_dir`); "data", the library's data folder (`paths.data_dir`: the
+#: demo district).
+ROOTS = ("shared", "data")
 
 
 def descriptors_dir() -> Path:
-    return project_root() / "datasets"
-
-
-def shared_datasets_dir(must_exist: bool = True) -> Path:
-    """`../shared/datasets` beside the project (or `$ADAPTIVE_SHARED_DATASETS`)."""
-    env = os.environ.get(SHARED_ENV)
-    path = Path(env) if env else project_root().parent / "shared" / "datasets"
-    if must_exist and not path.is_dir():
-        raise AdaptiveError(
-            f"the shared datasets folder {path} does not exist; put the public datasets there "
-            f"(beside the project, as ../shared/datasets) or set {SHARED_ENV} to their folder"
-        )
-    return path
+    """The descriptors shipped with the package (`adaptive/data/datasets/`)."""
+    return PACKAGE_DIR / "data" / "datasets"
 
 
 @dataclass(frozen=True)
@@ -72,15 +57,19 @@ class Descriptor:
     @property
     def base_dir(self) -> Path:
         """The folder `file` (and any Q-matrix file) is relative to."""
-        return shared_datasets_dir() if self.root == "shared" else project_root()
+        return shared_datasets_dir() if self.root == "shared" else data_dir()
+
+    @property
+    def base_dir_unchecked(self) -> Path:
+        """`base_dir`, whether it exists or not (to say where a file is looked for)."""
+        return shared_datasets_dir(must_exist=False) if self.root == "shared" else data_dir()
 
     @property
     def path(self) -> Path:
         return self.base_dir / self.file
 
     def is_available(self) -> bool:
-        base = shared_datasets_dir(must_exist=False) if self.root == "shared" else project_root()
-        return (base / self.file).is_file()
+        return (self.base_dir_unchecked / self.file).is_file()
 
     def column_mapping(self, overrides: dict[str, Any] | None = None) -> ColumnMapping:
         """The descriptor's mapping with CLI overrides applied (checked)."""
@@ -93,7 +82,7 @@ def list_descriptors() -> list[str]:
 
 
 def load_descriptor(name: str) -> Descriptor:
-    """Read and check `datasets/NAME.toml`."""
+    """Read and check the descriptor `NAME.toml` (`descriptors_dir()`)."""
     path = descriptors_dir() / f"{name}.toml"
     if not path.is_file():
         known = ", ".join(list_descriptors()) or "none"

@@ -1,6 +1,6 @@
 """How a source file's columns and quirks map onto the canonical response-log schema.
 
-A mapping is plain data (a dict from a dataset descriptor in `datasets/NAME.toml`, overridden by
+A mapping is plain data (a dict from a dataset descriptor `NAME.toml`, overridden by
 the CLI's column flags from `adaptive.cli.options.column_mapping`). `ColumnMapping.from_dict`
 checks it once, at the boundary, so readers never meet an unknown key or a wrong type.
 

@@ -6,7 +6,8 @@ The one function behind `adaptive recommend` (a vendor calls it in-process the s
     recs = recommend_students(ids, model=KnowledgeTracer.load("out/champion"), district=DIR)
 
 A district folder holds `catalog.json`, `profiles.jsonl` and `responses.parquet` (what
-`adaptive simulate` / `make demo` write into `datasets/demo/`). Only the named students'
+`adaptive simulate --out DIR` writes; `adaptive demo` writes the demo district's into
+`paths.demo_district_dir()`). Only the named students'
 responses are replayed into the model's online state, so one student costs milliseconds once
 the model is fitted.
 """
@@ -24,6 +25,7 @@ from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.codes import id_list
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError, closest_name
+from adaptive.paths import demo_district_dir
 from adaptive.placement.prior import GradeTable, Placement, given_or_grade
 from adaptive.policy.adapter import batch_from_model, profiles_by_id
 from adaptive.policy.base import Explanation, Recommendation, StudentBatch, to_days
@@ -33,9 +35,6 @@ from adaptive.tracing.base import KnowledgeTracer, TracingState
 
 if TYPE_CHECKING:
     from adaptive.batch.overrides import OverrideSet
-
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-DEMO_DISTRICT = PROJECT_ROOT / "datasets" / "demo"
 
 
 @dataclass
@@ -64,15 +63,16 @@ class District:
 DISTRICT_FILES = ("responses.parquet", "catalog.json", "profiles.jsonl")
 
 
-def district_files(directory: str | Path = DEMO_DISTRICT) -> tuple[Path, Path, Path]:
-    """(responses, catalog, profiles) of a district folder; `ConfigError` naming the files
-    it lacks."""
-    directory = Path(directory)
+def district_files(directory: str | Path | None = None) -> tuple[Path, Path, Path]:
+    """(responses, catalog, profiles) of a district folder (default: the demo district's,
+    `paths.demo_district_dir()`); `ConfigError` naming the files it lacks."""
+    demo = demo_district_dir()
+    directory = Path(directory) if directory is not None else demo
     missing = [n for n in DISTRICT_FILES if not (directory / n).exists()]
     if missing:
         hint = (
-            " (run `make demo` or `adaptive simulate --out DIR` first)"
-            if directory == DEMO_DISTRICT
+            " (run `adaptive demo`, or `adaptive simulate --out DIR`, first)"
+            if directory == demo
             else ""
         )
         raise ConfigError(f"{directory}: missing {', '.join(missing)}{hint}")
@@ -80,8 +80,9 @@ def district_files(directory: str | Path = DEMO_DISTRICT) -> tuple[Path, Path, P
     return responses, catalog, profiles
 
 
-def load_district(directory: str | Path = DEMO_DISTRICT) -> District:
-    """Read `catalog.json`, `profiles.jsonl` and `responses.parquet` from a district folder."""
+def load_district(directory: str | Path | None = None) -> District:
+    """Read `catalog.json`, `profiles.jsonl` and `responses.parquet` from a district folder
+    (default: the demo district's)."""
     responses, catalog, profiles = district_files(directory)
     from adaptive.data import load_log
 
@@ -106,8 +107,8 @@ def district_inputs(
     profiles = _profiles_in_memory_by_id(profiles)
     if isinstance(data, str) and data == "demo":
         return (
-            catalog or DEMO_DISTRICT / "catalog.json",
-            profiles or DEMO_DISTRICT / "profiles.jsonl",
+            catalog or demo_district_dir() / "catalog.json",
+            profiles or demo_district_dir() / "profiles.jsonl",
         )
     if catalog is None:
         source = "the given response log" if isinstance(data, ResponseLog) else str(data)
@@ -192,7 +193,7 @@ def recommend_students(
     student_ids: Sequence[str],
     k: int = 10,
     *,
-    district: str | Path | District = DEMO_DISTRICT,
+    district: str | Path | District | None = None,
     model: KnowledgeTracer | None = None,
     now: float | pd.Timestamp | None = None,
     config: PolicyConfig | None = None,
@@ -242,7 +243,7 @@ def explain_activity(
     student_id: str,
     activity_id: str,
     *,
-    district: str | Path | District = DEMO_DISTRICT,
+    district: str | Path | District | None = None,
     model: KnowledgeTracer | None = None,
     now: float | pd.Timestamp | None = None,
     config: PolicyConfig | None = None,

@@ -31,8 +31,8 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from adaptive.errors import AdaptiveError, ConfigError, closest_name
+from adaptive.paths import data_dir
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
 CHAMPION_ALIAS = "champion"
 RETRY_BUDGET_ENV = "ADAPTIVE_MLFLOW_RETRY_BUDGET_S"
 DEFAULT_RETRY_BUDGET_S = 30.0
@@ -186,11 +186,6 @@ def server_error(uri: str, reason: str) -> TrackingServerError:
         f"MLflow server {display_uri(uri)}: {reason} (gave up within the retry budget of "
         f"{retry_budget_s():g} s; {RETRY_BUDGET_ENV} changes it)"
     )
-
-
-def data_dir() -> Path:
-    """The project's data folder (gitignored): `$ADAPTIVE_DATA_DIR` or `<project>/data`."""
-    return Path(os.environ.get("ADAPTIVE_DATA_DIR", PROJECT_ROOT / "data"))
 
 
 def default_tracking_uri() -> str:

@@ -35,11 +35,11 @@ from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError, DataValidationError, Problem
 from adaptive.evaluation import cross_validate, plot_reliability
 from adaptive.evaluation.calibration import reliability_table
+from adaptive.paths import source_checkout
 from adaptive.registry.fingerprint import data_fingerprint
 from adaptive.registry.holdout import HOLDOUT_FRACTION, split_holdout
 from adaptive.registry.runs import fail_stale_runs, owner_tags, signals_end_runs
 from adaptive.registry.store import (
-    PROJECT_ROOT,
     experiment_id,
     is_not_found,
     quiet_mlflow,
@@ -68,11 +68,16 @@ class TrainResult:
 
 
 def code_version() -> str:
-    """The git commit of the project (with `+dirty` when modified), else the package version."""
+    """The git commit of the project's source checkout (with `+dirty` when modified), else the
+    package version: an installed package never reports the commit of a repository it happens
+    to sit in (a user's project with its virtual environment inside)."""
+    checkout = source_checkout()
+    if checkout is None:
+        return adaptive.__version__
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=PROJECT_ROOT,
+            cwd=checkout,
             capture_output=True,
             text=True,
             check=True,
@@ -80,7 +85,7 @@ def code_version() -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=PROJECT_ROOT,
+            cwd=checkout,
             capture_output=True,
             text=True,
             check=True,

@@ -5,9 +5,10 @@ The simulated learners of `adaptive.simulation.learners.BKTLearners` draw each s
 students learn, slip and forget at rates seen in a real tutor. This module fits pyBKT (the
 compiled build) with forgetting on every ASSIST2009 skill and writes one JSON file:
 
-    python -m adaptive.simulation.calibrate --out datasets/calibration/assist2009_bkt.json
+    python -m adaptive.simulation.calibrate --out src/adaptive/simulation/assist2009_bkt.json
 
-The committed `datasets/calibration/assist2009_bkt.json` was written by exactly that command
+The committed `src/adaptive/simulation/assist2009_bkt.json` (shipped with the package) was
+written by exactly that command
 (seed 0, 5 EM restarts per skill; `tests/simulation/test_calibrate.py` checks it reproduces).
 Multi-skill repeats (consecutive rows of one student with the same problem and correctness and
 another skill) are dropped first, keeping the first row: 274,585 responses, as the dataset
@@ -29,16 +30,18 @@ import numpy as np
 import pandas as pd
 
 from adaptive.files import atomic_write_bytes
+from adaptive.paths import shared_datasets_dir
 
 PARAMS = ("p_init", "p_learn", "p_guess", "p_slip", "p_forget")
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_OUT = PROJECT_ROOT / "datasets" / "calibration" / "assist2009_bkt.json"
-COMMAND = "python -m adaptive.simulation.calibrate --out datasets/calibration/assist2009_bkt.json"
+DEFAULT_OUT = Path(__file__).resolve().parent / "assist2009_bkt.json"
+COMMAND = (
+    "python -m adaptive.simulation.calibrate --out src/adaptive/simulation/assist2009_bkt.json"
+)
 
 
 def assist2009_path() -> Path:
     """`../shared/datasets/assist2009/assist2009_responses.csv.gz` beside the project root."""
-    shared = PROJECT_ROOT.parent / "shared" / "datasets"
+    shared = shared_datasets_dir(must_exist=False)
     return shared / "assist2009" / "assist2009_responses.csv.gz"
 
 

@@ -26,7 +26,7 @@ Three kinds, deliberately different, so a policy cannot win by matching the simu
 scored on (issue 5, section 7):
 
 - `BKTLearners` ("bkt"): binary hidden mastery; per-skill p_init / p_learn / p_guess / p_slip /
-  p_forget drawn from pyBKT fits on ASSISTments 2009 (`datasets/calibration/assist2009_bkt.json`,
+  p_forget drawn from pyBKT fits on ASSISTments 2009 (`adaptive/simulation/assist2009_bkt.json`,
   see `adaptive.simulation.calibrate`), per-student learning rates.
 - `LogisticLearners` ("logistic"): continuous ability per skill, P(correct) =
   sigmoid(ability - skill difficulty - activity difficulty); ability grows with each practice and
@@ -76,9 +76,8 @@ from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
 from adaptive.errors import ConfigError
 
-CALIBRATION_FILE = (
-    Path(__file__).resolve().parents[3] / "datasets" / "calibration" / "assist2009_bkt.json"
-)
+#: Shipped with the package (written by `adaptive.simulation.calibrate`).
+CALIBRATION_FILE = Path(__file__).resolve().parent / "assist2009_bkt.json"
 
 #: Learning multiplier per activity kind (order of `ACTIVITY_KINDS`).
 DEFAULT_KIND_LEARNING = {"practice": 1.0, "review": 1.0, "project": 1.5, "assessment": 0.5}
