@@ -255,6 +255,7 @@ JUNYI_ROWS = (
     ("random", "random activity"),
     ("n-correct", "curriculum order from the student's grade band, advance after 3 correct in a row"),
     ("curriculum", "curriculum order, 5 activities per skill"),
+    ("curriculum-mastery", "curriculum order, advance when the tracer's mastery reaches the threshold"),
     ("adaptive", "**adaptive, shipped path** (fitted bkt, grade placement, update, batch_from_model)"),
     ("ceiling", "a policy that knows the true state (ceiling)"),
 )  # fmt: skip

@@ -398,3 +398,16 @@ def test_a_folder_the_machine_will_not_write_is_one_line_exit_3(
     err = capsys.readouterr().err
     assert "the machine refused a file operation on" in err and "groups: Permission denied" in err
     assert "internal error" not in err and "Traceback" not in err
+
+
+def test_printed_commands_are_quoted_for_a_shell(tmp_path) -> None:
+    """A newcomer's trial: with a space in the data folder's path, the demo's `mlflow ui ...`
+    line broke when copied into a shell."""
+    import shlex
+
+    from adaptive.cli.lifecycle import _ui_command
+
+    uri = f"sqlite:///{tmp_path / 'sp ace' / 'mlflow.db'}"
+    words = shlex.split(_ui_command(uri))
+    assert words[:4] == ["mlflow", "ui", "--backend-store-uri", uri]
+    assert words[4:] == ["--default-artifact-root", (tmp_path / "sp ace" / "artifacts").as_uri()]

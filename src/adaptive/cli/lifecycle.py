@@ -7,6 +7,7 @@ and `adaptive.batch.demo.run_demo`. Every command takes `--tracking-uri` (defaul
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -526,8 +527,13 @@ def _print_examples(s, n_students: int = 3, n_recs: int = 3) -> None:
 
 
 def _ui_command(uri: str) -> str:
+    """The command that opens the MLflow UI on `uri`, quoted for a shell (a path with spaces
+    copies and pastes as it is)."""
     if uri.startswith("sqlite:///"):
         from adaptive.registry.store import local_artifact_root
 
-        return f"mlflow ui --backend-store-uri {uri} --default-artifact-root {local_artifact_root(uri)}"
-    return f"open {uri}"
+        return shlex.join(
+            ["mlflow", "ui", "--backend-store-uri", uri,
+             "--default-artifact-root", str(local_artifact_root(uri))]
+        )  # fmt: skip
+    return shlex.join(["open", uri])

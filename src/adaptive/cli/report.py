@@ -6,10 +6,12 @@ same function (`write_report`) after the night's outputs are complete.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from adaptive.cli.options import (
     CatalogFile,
@@ -123,7 +125,9 @@ def print_report(result) -> None:
         f"{result.students:,} students, {result.files:,} files in {result.out}",
         soft_wrap=True,
     )
-    console.print(f"open {result.index.resolve()}", soft_wrap=True, highlight=False)
+    console.print(
+        escape(shlex.join(["open", str(result.index.resolve())])), soft_wrap=True, highlight=False
+    )
     if result.roster_unnamed:
         warn(
             f"{result.roster_unnamed:,} of the {result.students:,} students written have no name "
