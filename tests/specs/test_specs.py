@@ -68,6 +68,17 @@ def test_an_unknown_spec_names_the_shipped_ones_without_the_policy() -> None:
         PolicyConfig.from_toml("no-such-policy.toml")
 
 
+def test_a_missing_toml_file_is_never_the_shipped_spec_of_its_name(tmp_path, monkeypatch) -> None:
+    """A newcomer's trial: `PolicyConfig.from_toml("policy.toml")` in a folder without that
+    file loaded the shipped policy without a word (the command line refused it)."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"'policy.toml' not found \(the shipped 'policy' is"):
+        PolicyConfig.from_toml("policy.toml")
+    with pytest.raises(ConfigError, match="'bkt.toml' not found"):
+        build_model("bkt.toml")
+    assert PolicyConfig.from_toml("policy") == PolicyConfig.default()
+
+
 @pytest.mark.slow
 def test_the_wheel_contains_every_spec(tmp_path) -> None:
     project = tmp_path / "project"

@@ -26,19 +26,29 @@ def model_spec_names() -> list[str]:
 
 
 def resolve(name_or_path: str | Path, directory: Path, what: str) -> Path:
-    """A user's `.toml` file if it exists, else the shipped spec `directory/NAME.toml`.
+    """A user's `.toml` file, or the shipped spec `directory/NAME.toml` named without its
+    suffix ("bkt", "policy").
 
-    `what` names the kind of spec in the error, which lists the shipped names.
+    A `.toml` path that is no file is an error, never the shipped spec of the same name: a
+    district's own `policy.toml` missing from the working folder would otherwise be replaced
+    by the shipped one without a word. `what` names the kind of spec in the error, which
+    lists the shipped names.
     """
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.is_file():
         return path
-    candidate = directory / f"{path.name if path.suffix != '.toml' else path.stem}.toml"
-    if path.parent == Path(".") and candidate.is_file():
+    candidate = directory / f"{path.name}.toml"
+    if path.suffix != ".toml" and path.parent == Path(".") and candidate.is_file():
         return candidate
     known = sorted(p.stem for p in directory.glob("*.toml"))
     close = closest_name(path.stem, known)
     mean = f"did you mean {close!r}? " if close else ""
+    shipped = (
+        f" (the shipped {path.stem!r} is named without .toml)"
+        if path.suffix == ".toml" and (directory / path.name).is_file()
+        else ""
+    )
     raise ConfigError(
-        f"{what} {str(name_or_path)!r} not found; {mean}expected a .toml file or one of {known}"
+        f"{what} {str(name_or_path)!r} not found{shipped}; {mean}expected a .toml file or one "
+        f"of {known}"
     )
