@@ -448,7 +448,7 @@ def _print_job(s) -> None:
     console.print(
         f"[bold]daily job {s.date}[/]: model {s.model_name} v{s.model_version}; "
         f"{escape(_served_with(s))}; "
-        f"{s.students_served:,} students served in {s.schools} schools "
+        f"{counted(s.students_served, 'student')} served in {counted(s.schools, 'school')} "
         f"({counted(s.partitions_written, 'partition')} written, {s.partitions_resumed} "
         "already done); "
         f"state {state}; {s.share_stuck:.1%} of students stuck on some skill; "

@@ -23,6 +23,7 @@ from adaptive.cli.options import (
     parse_day,
 )
 from adaptive.cli.output import console, warn
+from adaptive.errors import counted
 
 
 def register(app: typer.Typer) -> None:
@@ -121,8 +122,9 @@ def write_report(
 def print_report(result) -> None:
     """One line of counts and the page to open (no student identifiers)."""
     console.print(
-        f"report: {result.schools} school(s), {result.classes} class(es), "
-        f"{result.students:,} students, {result.files:,} files in {result.out}",
+        f"report: {counted(result.schools, 'school')}, "
+        f"{counted(result.classes, 'class', 'classes')}, {counted(result.students, 'student')}, "
+        f"{counted(result.files, 'file')} in {result.out}",
         soft_wrap=True,
     )
     console.print(
