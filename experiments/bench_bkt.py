@@ -521,6 +521,11 @@ def main() -> None:
     multi = multi_skill_effect(models, test)
     single = single_thread_side_by_side(train, train_frames)
     text = report(fits, on, multi, single, train, test, len(log) / w, time.perf_counter() - start)
+    # a full run keeps the online figures measured alone (`--online-only`, its own command and
+    # date in its section): `make bench` deleted them
+    kept = OUT.read_text().split(ONLINE_SECTION, 1) if OUT.is_file() else []
+    if len(kept) == 2:
+        text = text.rstrip("\n") + "\n\n" + ONLINE_SECTION + kept[1]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(text)
     print(text)
