@@ -77,13 +77,16 @@ def cross_validate(
     fit_s: list[float] = []
     predict_s: list[float] = []
     rows = []
+    unseen: dict[int, tuple[int, list[str]]] = {}  # fold -> (test responses, skills) unseen at fit
     for f, (train, test) in enumerate(student_kfold(log, folds, seed)):
         model = template.clone()
         t0 = time.perf_counter()
         model.fit(train)
         t1 = time.perf_counter()
         p_test = model.predict_proba(test)
-        _warn_unseen_skills(model, test, label, f)
+        found = _unseen_skills(model, test)
+        if found is not None:
+            unseen[f] = found
         fit_s.append(t1 - t0)
         predict_s.append(time.perf_counter() - t1)
         bad = ~np.isfinite(p_test) | (p_test < 0) | (p_test > 1)
@@ -99,6 +102,7 @@ def cross_validate(
         rows.append({"model": label, "fold": str(f), **compute_metrics(test.correct, p_test)})
         if progress is not None:
             progress(label, f + 1, folds)
+    _warn_unseen_skills(unseen, label, folds)
     y = log.correct.astype(np.float64)
     rows.append({"model": label, "fold": "all", **compute_metrics(y, p)})
     return CrossValResult(
@@ -113,18 +117,30 @@ def cross_validate(
     )
 
 
-def _warn_unseen_skills(model, test: ResponseLog, label: str, fold: int) -> None:
-    """Say how many of a test fold's responses are on skills its training folds never had: the
-    model predicts them from its defaults (no skill parameters), and they count in the fold's
-    metrics (a researcher's trial: `predict_proba` said nothing)."""
+def _unseen_skills(model, test: ResponseLog) -> tuple[int, list[str]] | None:
+    """(responses, skills) of a test fold on skills its training folds never had (None: none,
+    or a model that cannot tell)."""
     untraced = getattr(model, "untraced", None)
     found = untraced(test) if untraced is not None else None
     if not found or not found.responses:
+        return None
+    return int(found.responses), list(found.skills)
+
+
+def _warn_unseen_skills(unseen: dict[int, tuple[int, list[str]]], label: str, folds: int) -> None:
+    """Say, once for the whole cross-validation, how many test responses were on skills their
+    training folds never had: the model predicts them from its defaults (no skill parameters),
+    and they count in the folds' metrics (a researcher's trial: `predict_proba` said nothing;
+    then a data steward's: one warning per fold was noise in every `train`)."""
+    if not unseen:
         return
+    responses = sum(n for n, _ in unseen.values())
+    skills = sorted({s for _, names in unseen.values() for s in names})
+    in_folds = ", ".join(str(f) for f in sorted(unseen))
     warnings.warn(
-        f"model {label!r}, fold {fold}: {found.responses:,} test responses are on "
-        f"{len(found.skills):,} skills the training folds never had (e.g. {found.skills[0]!r}): "
-        "predicted from the model's defaults, and counted in the fold's metrics",
+        f"model {label!r}: {responses:,} test responses (folds {in_folds} of {folds}) are on "
+        f"{len(skills):,} skills their training folds never had (e.g. {skills[0]!r}): "
+        "predicted from the model's defaults, and counted in the folds' metrics",
         CoverageWarning,
         stacklevel=3,
     )
