@@ -331,58 +331,74 @@ def _run_locked(
     **inputs,
 ) -> JobSummary:
     """The night under its date's lock, the champion fetched by the registry's process
-    meanwhile, and its MLflow summary run (see `run_daily_job`). A stop signal once the night's
-    outputs are complete (while its summary run is logged or its locks released) carries
-    `after_stop`: what the command line says instead of "run it again to resume"."""
-    summary = None
-    try:
-        # the folder outlives the registry's process: on an error the process is stopped first
-        with tempfile.TemporaryDirectory() as champion_dir, registry_process() as registry:
-            tie_to_this_process(registry)  # its process dies with this one (a `kill -9`)
-            # the champion is fetched by the registry's process while the inputs are read
-            champion = registry.submit(
-                fetch_version,
-                model_name,
-                alias=CHAMPION_ALIAS,
-                tracking_uri=tracking_uri,
-                into=champion_dir,
-            )
-            lock_facts = {"model": model_name, "k": k, "tracking_uri": _shown(tracking_uri)}
-            _check_writable(out, "--out")  # the lock is the first file written there
-            _check_writable(state_dir, "--state-dir")
-            nothing_written = functools.partial(_nothing_written, out, day)
-            with (
-                date_lock(out, day, lock_facts, discard=nothing_written),
-                _state_lock(state_dir, out, day, lock_facts, nothing_written),
-            ):
-                # the night's summary run is opened while the inputs are read, so that the end of
-                # the night only logs its figures (one batch) and closes it
-                opening = registry.submit(_open_summary_run, day, tracking_uri, owner_tags())
-                serve = _serve_date if engine == "local" else _serve_date_on_spark(master)
-                try:
-                    summary = serve(
-                        day,
-                        out,
-                        model_name=model_name,
-                        state_dir=state_dir,
-                        k=k,
-                        tracking_uri=tracking_uri,
-                        champion=champion,
-                        **inputs,
-                    )
-                except BaseException:
-                    _discard_summary_run(registry, opening, champion, tracking_uri)
-                    raise
-            summary.seconds = time.perf_counter() - started
+    meanwhile, and its MLflow summary run (see `run_daily_job`)."""
+    # the folder outlives the registry's process: on an error the process is stopped first
+    with (
+        _said_if_stopped_once_served(day, out) as served,
+        tempfile.TemporaryDirectory() as champion_dir,
+        registry_process() as registry,
+    ):
+        tie_to_this_process(registry)  # its process dies with this one (a `kill -9`)
+        # the champion is fetched by the registry's process while the inputs are read
+        champion = registry.submit(
+            fetch_version,
+            model_name,
+            alias=CHAMPION_ALIAS,
+            tracking_uri=tracking_uri,
+            into=champion_dir,
+        )
+        lock_facts = {"model": model_name, "k": k, "tracking_uri": _shown(tracking_uri)}
+        _check_writable(out, "--out")  # the lock is the first file written there
+        _check_writable(state_dir, "--state-dir")
+        nothing_written = functools.partial(_nothing_written, out, day)
+        with (
+            date_lock(out, day, lock_facts, discard=nothing_written),
+            _state_lock(state_dir, out, day, lock_facts, nothing_written),
+        ):
+            # the night's summary run is opened while the inputs are read, so that the end of
+            # the night only logs its figures (one batch) and closes it
+            opening = registry.submit(_open_summary_run, day, tracking_uri, owner_tags())
+            serve = _serve_date if engine == "local" else _serve_date_on_spark(master)
             try:
-                run_id = registry_answer(opening)
-                logged = registry.submit(_log_summary, run_id, summary, tracking_uri)
-                summary.run_id = registry_answer(logged)
-            except Exception as exc:  # the outputs stand whatever failed: say so, never a traceback
-                raise SummaryNotLoggedError(summary, _why(exc)) from exc
-        return summary
+                summary = serve(
+                    day,
+                    out,
+                    model_name=model_name,
+                    state_dir=state_dir,
+                    k=k,
+                    tracking_uri=tracking_uri,
+                    champion=champion,
+                    **inputs,
+                )
+            except BaseException:
+                _discard_summary_run(registry, opening, champion, tracking_uri)
+                raise
+            served()
+        summary.seconds = time.perf_counter() - started
+        try:
+            run_id = registry_answer(opening)
+            logged = registry.submit(_log_summary, run_id, summary, tracking_uri)
+            summary.run_id = registry_answer(logged)
+        except Exception as exc:  # the outputs stand whatever failed: say so, never a traceback
+            raise SummaryNotLoggedError(summary, _why(exc)) from exc
+    return summary
+
+
+@contextlib.contextmanager
+def _said_if_stopped_once_served(day: str, out: Path) -> Iterator[Callable[[], None]]:
+    """Yields the call that marks the night served (its outputs and `_SUCCESS.json` written). A
+    stop signal after it (while the summary run is logged, the locks released) carries
+    `after_stop`: what the command line says instead of "run it again to resume"."""
+    done = False
+
+    def served() -> None:
+        nonlocal done
+        done = True
+
+    try:
+        yield served
     except BaseException as exc:
-        if summary is not None and not isinstance(exc, Exception):
+        if done and not isinstance(exc, Exception):
             exc.after_stop = (  # type: ignore[attr-defined]
                 f"the night {day} was complete (its outputs and _SUCCESS.json are written in "
                 f"{out}); only its MLflow summary run may be missing"
