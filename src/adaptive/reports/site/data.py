@@ -189,21 +189,16 @@ def check_served_catalog(run: BatchRun, catalog: Catalog) -> None:
     ids = [str(s) for s in served.get("skills", [])]
     lacks = sorted(set(catalog.skill_index) - set(ids))
     extra = sorted(set(ids) - set(catalog.skill_index))
-    what = (
-        "; ".join(
-            part
-            for part in (
-                f"--catalog has {counted(len(lacks), 'skill')} it did not serve ({', '.join(lacks[:3])})"
-                if lacks
-                else "",
-                f"it served {counted(len(extra), 'skill')} --catalog lacks ({', '.join(extra[:3])})"
-                if extra
-                else "",
-            )
-            if part
+    parts = []
+    if lacks:
+        parts.append(
+            f"--catalog has {counted(len(lacks), 'skill')} it did not serve ({', '.join(lacks[:3])})"
         )
-        or "the same skills in another order"
-    )
+    if extra:
+        parts.append(
+            f"it served {counted(len(extra), 'skill')} --catalog lacks ({', '.join(extra[:3])})"
+        )
+    what = "; ".join(parts) or "the same skills in another order"
     raise ReportInputError(
         f"the night {run.date} in {run.out} was served with another catalog than --catalog "
         f"({what}): pass the catalog that night served (a later version reads earlier nights "
