@@ -71,11 +71,11 @@ def profiles(
     write_profiles(read, out)
     grades = pd.Series([p.grade for p in read.values()], dtype="float64")
     without = int(grades.isna().sum())
-    homeless = sum(1 for p in read.values() if p.class_id and not p.school_id)
+    class_only = sum(1 for p in read.values() if p.class_id and not p.school_id)
     info(
         f"{len(read):,} profiles written to {out}"
         + (f"; {without:,} without a grade" if without else "")
-        + (f"; {homeless:,} with a class but no school" if homeless else "")
+        + (f"; {class_only:,} with a class but no school" if class_only else "")
     )
 
 

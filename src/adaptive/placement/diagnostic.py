@@ -487,7 +487,7 @@ class PlacementDiagnostic:
         answered twice or more answers than `max_questions` is a `DiagnosticError`.
         """
         if isinstance(prior, Mapping) and "mastery" in prior:  # a saved session's own prior
-            prior = _prior_from_record(self.catalog, student_id, prior)
+            prior = _prior_from_record(student_id, prior)
         session = self.start(student_id, prior)
         codes, values = self._saved_answers(session.student_id, answers)
         index = self.catalog.skill_index
@@ -1071,7 +1071,7 @@ def _prior_record(prior: Placement) -> dict[str, Any]:
     }
 
 
-def _prior_from_record(catalog: Catalog, student_id: str, record: Mapping[str, Any]) -> Placement:
+def _prior_from_record(student_id: str, record: Mapping[str, Any]) -> Placement:
     """The placement a saved session's "prior" holds (`_prior_record`); a malformed one is a
     `DiagnosticError` naming the student."""
     try:

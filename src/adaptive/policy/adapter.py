@@ -513,9 +513,9 @@ def check_profiles(
     outside = {
         grade_label(g): n for g, n in grades.items() if catalog_grades and g not in catalog_grades
     }
-    homeless = sum(1 for p in plist if p.class_id and not p.school_id)
+    class_only = sum(1 for p in plist if p.class_id and not p.school_id)
     coverage = ProfileCoverage(
-        len(plist), dict(unknown_topics), dict(unknown_goals), no_grade, outside, homeless
+        len(plist), dict(unknown_topics), dict(unknown_goals), no_grade, outside, class_only
     )
     log = logging.getLogger(__name__)
     if unknown_topics or unknown_goals:
@@ -524,9 +524,9 @@ def check_profiles(
             ProfileCoverage(len(plist), dict(unknown_topics), dict(unknown_goals)),
             ", ".join(sorted(topics)[:12]) + (" ..." if len(topics) > 12 else ""),
         )
-    if no_grade or outside or homeless:
+    if no_grade or outside or class_only:
         log.warning(
-            "profiles: %s", ProfileCoverage(len(plist), {}, {}, no_grade, outside, homeless)
+            "profiles: %s", ProfileCoverage(len(plist), {}, {}, no_grade, outside, class_only)
         )
     return coverage
 
