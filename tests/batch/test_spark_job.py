@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 import shutil
 from pathlib import Path
 
@@ -453,3 +454,55 @@ def test_students_who_lost_their_profile_are_counted_on_spark_as_in_process(
     older.write_text("\n".join(ln for ln in lines if ln not in dropped) + "\n")
     with pytest.warns(NightWarning, match=f"4 students served in a school on the night of {DAY_1}"):
         run_daily_job(DAY_2, out, engine="spark", master="local[2]", **{**args, "profiles": older})
+
+
+def test_integer_and_padded_log_ids_are_text_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A Spark operator's trial: a log of integer ids (4500123) beside a roster spelling them
+    "004500123" was joined by casting the roster's ids to numbers, so students without a
+    profile were written inside real schools' partitions; ids ending in a space failed the
+    night ("given twice"). Ids are text, trimmed, on both engines: the same bytes."""
+    frame = district.log.frame.copy()
+    number = {s: 4_500_000 + i for i, s in enumerate(sorted(frame["student_id"].unique()))}
+    frame["student_id"] = frame["student_id"].map(number).astype("int64")
+    data = tmp_path / "numeric.parquet"
+    frame.to_parquet(data)
+    roster = tmp_path / "padded.jsonl"
+    lines = []
+    for line in district.profiles.read_text().splitlines():
+        doc = json.loads(line)
+        if doc["student_id"] in number:
+            doc["student_id"] = f"{number[doc['student_id']]:09d}"  # "004500123"
+        lines.append(json.dumps(doc))
+    roster.write_text("\n".join(lines) + "\n")
+    spaced = district.log.frame.copy()
+    first = spaced["student_id"] == spaced["student_id"].iloc[0]
+    spaced.loc[first, "student_id"] = spaced.loc[first, "student_id"] + " "
+    spaced_path = tmp_path / "spaced.parquet"
+    spaced.to_parquet(spaced_path)
+    for name, args in (
+        ("numeric", district.job_args(data=data, profiles=roster, k=5)),
+        ("spaced", district.job_args(data=spaced_path, k=5)),
+    ):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NightWarning)
+            run_daily_job(
+                DAY_1, tmp_path / f"{name}-spark", engine="spark", master="local[2]", **args
+            )
+            run_daily_job(DAY_1, tmp_path / f"{name}-local", **args)
+        ours, theirs = (parquet_files(tmp_path / f"{name}-{e}", DAY_1) for e in ("spark", "local"))
+        assert ours and ours == theirs, name
+    schools = {p.split("/")[2] for p in parquet_files(tmp_path / "numeric-spark", DAY_1)}
+    assert "school=unassigned" in schools
+
+
+def test_a_first_night_of_an_empty_log_is_said_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A Spark operator's trial: a first night with a header-only Parquet log was served from
+    placement alone with no word on Spark (the in-process night says it)."""
+    data = tmp_path / "empty.parquet"
+    district.log.frame.iloc[:0].to_parquet(data)
+    ours, theirs = night_warnings(district, tmp_path, data, "holds no responses")
+    assert ours == theirs and len(ours) == 1

@@ -89,6 +89,7 @@ from adaptive.batch.night_checks import (
     warn_ids_written_otherwise,
     warn_off_catalog,
     warn_placed_off_roster,
+    warn_placement_alone,
     warn_profiles_gone,
     zone_served_before,
 )
@@ -635,7 +636,7 @@ def _serve_date(
     check_night_near_log(newest, log.source, day, timezone)
     new_rows = before & (time_ns >= since) if since is not None else before
     if since is None and not before.any():
-        _warn_night_before_log(day, int(time_ns.min()) if len(log) else None, log.source)
+        warn_placement_alone(day, int(time_ns.min()) if len(log) else None, log.source)
     history = snap.history if snap else StudentHistory.empty(catalog, config.progress_window)
     tracer_state = snap.tracer if reuse else model.init_state()
     # students new to the state start from their grade, not the population prior (issue 16)
@@ -1176,25 +1177,6 @@ def _student_chunks(log: ResponseLog, rows: np.ndarray, students: int = CHUNK_ST
         mask[offsets[start] : offsets[stop]] = rows[offsets[start] : offsets[stop]]
         if mask.any():
             yield log.take_rows(mask)
-
-
-def _warn_night_before_log(day: str, first_ns: int | None, source: str) -> None:
-    """A first night dated before every response of the log (a mistyped year, most often), or
-    with a log of no responses (`first_ns` None: a new year's first night, before any
-    answer): every student is served from placement alone. Said, not refused: a district may
-    start serving before its first answers come in."""
-    if first_ns is None:
-        said = f"{source} holds no responses"
-    else:
-        first = pd.Timestamp(first_ns, tz="UTC").date().isoformat()
-        said = (
-            f"the night of {day} comes before every response of {source} (its first is on {first})"
-        )
-    warnings.warn(
-        f"{said}: every student is served from their placement alone; check --date",
-        NightWarning,
-        stacklevel=3,
-    )
 
 
 def _release_arrow_memory() -> None:

@@ -128,6 +128,25 @@ def check_night_near_log(
         )
 
 
+def warn_placement_alone(day: str, first_ns: int | None, source: str) -> None:
+    """A first night dated before every response of the log (a mistyped year, most often), or
+    with a log of no responses (`first_ns` None: a new year's first night, before any
+    answer): every student is served from placement alone. Said, not refused: a district may
+    start serving before its first answers come in. Both engines."""
+    if first_ns is None:
+        said = f"{source} holds no responses"
+    else:
+        first = pd.Timestamp(first_ns, tz="UTC").date().isoformat()
+        said = (
+            f"the night of {day} comes before every response of {source} (its first is on {first})"
+        )
+    warnings.warn(
+        f"{said}: every student is served from their placement alone; check --date",
+        NightWarning,
+        stacklevel=3,
+    )
+
+
 def served_nights(out: Path, state_dir: Path) -> list[str]:
     """The nights already served in `out` (a complete `_SUCCESS.json`) or snapshotted in
     `state_dir` (a complete snapshot of either engine), as sorted YYYY-MM-DD."""

@@ -87,6 +87,7 @@ from adaptive.batch.night_checks import (
     version_served_before,
     warn_future_rows,
     warn_ids_written_otherwise,
+    warn_placement_alone,
     warn_profiles_gone,
     zone_served_before,
 )
@@ -263,6 +264,9 @@ def run_spark_night(
             _newest_before(path, columns["timestamp"], int(cutoff.value), records[-1]),
             str(path), day, timezone,
         )  # fmt: skip
+        if meta is None and records[-1] is not None and not records[-1].get("count"):
+            times = _times_after(path, columns["timestamp"], -(2**62))
+            warn_placement_alone(day, int(times.min()) if times.size else None, str(path))
         in_future = warn_future_rows(
             _times_after(path, columns["timestamp"], after_night(day, timezone)),
             str(path),
@@ -653,10 +657,14 @@ def _run_schools(
     nanos = _time_in_nanoseconds(path, columns["timestamp"])
     if nanos:  # pandas' and pyarrow's default unit, which Spark cannot read as a timestamp
         session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
-    log = session.read.parquet(str(path)).select(
-        *(F.col(src).alias(name) for name, src in columns.items()),
+    raw = session.read.parquet(str(path))
+    log = raw.select(
+        *(
+            _student_id_text(raw, src) if name == "student_id" else F.col(src)
+            for name, src in columns.items()
+        ),
         F.col("_metadata.row_index").alias("_row"),
-    )
+    ).toDF(*columns, "_row")
     answered = log.select("student_id")  # every student of the log, as the in-process job's
     ts = F.col("timestamp")
     log = log.where(ts < _time_literal(night.cutoff_ns, nanos))
@@ -683,6 +691,23 @@ def _run_schools(
         .applyInArrow(serve, schema=RESULT_SCHEMA)
     )
     return [row.asDict() for row in result.collect()]
+
+
+def _student_id_text(frame, column: str):
+    """A log's student ids as the in-process readers read them: text, trimmed (" stu1 " is
+    "stu1"), an integer column's digits (4500123 is "4500123"). Left as numbers, they were
+    joined to the roster's text ids by casting the roster's to numbers: "004500123" matched
+    4500123, and students without a profile were served inside a real school's partition."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    kind = frame.schema[column].dataType
+    value = F.col(column)
+    if isinstance(kind, T.IntegralType):
+        value = value.cast("string")
+    elif isinstance(kind, T.StringType):
+        value = F.regexp_replace(value, r"^\s+|\s+$", "")
+    return value
 
 
 class SparkNightError(AdaptiveError):
