@@ -192,7 +192,22 @@ def hold_lock_with_a_child(folder: Path) -> tuple[subprocess.Popen, int]:
         stdout=subprocess.PIPE,
         text=True,
     )
-    return holder, int(holder.stdout.readline())
+    child = int(holder.stdout.readline())
+    _wait_until_child_closed(child, lock_path(folder, "2026-10-15"))
+    return holder, child
+
+
+def _wait_until_child_closed(pid: int, lock: Path, timeout: float = 30.0) -> None:
+    """Until the forked child has run its at-fork handler (closing its copy of the lock's
+    descriptor): on a loaded machine the parent can print the child's pid before the child is
+    first scheduled, and the test would then find the lock held by the child's copy."""
+    fds = Path(f"/proc/{pid}/fd")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if not any(os.readlink(fd) == str(lock) for fd in fds.iterdir()):
+                return
+        time.sleep(0.05)
 
 
 def test_a_held_locks_error_says_how_to_check_its_holder(tmp_path):
