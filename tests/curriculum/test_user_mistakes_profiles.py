@@ -77,14 +77,19 @@ def test_a_diagnostic_prior_of_profiles_is_still_accepted(tmp_path) -> None:
         PlacementDiagnostic(small_catalog(), prior=prior, max_questions=1).start("s1")
 
 
+def roster_error(tmp_path, text: str):
+    """(path, the one error's text) of a roster CSV holding `text`."""
+    path = tmp_path / "roster.csv"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        read_profiles(path)
+    return path, str(caught.value)
+
+
 def test_every_bad_row_of_a_roster_is_in_one_error_and_a_workbook_is_named(tmp_path) -> None:
     """The trial of stop 39: a roster with 26 bad grades took 26 runs, one line each; an .xlsx
     roster was "not JSON"."""
-    path = tmp_path / "roster.csv"
-    path.write_text("student_id,grade\ns1,fourth\ns2,4\ns3,4.5\ns2,5\n")
-    with pytest.raises(ConfigError) as caught:
-        read_profiles(path)
-    text = str(caught.value)
+    path, text = roster_error(tmp_path, "student_id,grade\ns1,fourth\ns2,4\ns3,4.5\ns2,5\n")
     assert text.startswith(f"3 problems in {path}:"), text
     assert "line 2: grade = 'fourth'" in text and "line 4: grade = '4.5'" in text
     assert "line 5: student 's2' is also on line 3" in text
@@ -124,11 +129,9 @@ def test_a_roster_export_is_read_with_its_own_column_names(tmp_path) -> None:
 def test_one_student_written_two_ways_in_a_roster_is_refused(tmp_path) -> None:
     """A data steward's trial: a roster holding "S0013" and "s0013" (or "004501" and "4501")
     passed, and both were served and listed on their class page as two students."""
-    path = tmp_path / "roster.csv"
-    path.write_text("student_id,grade\nS0013,4\n004501,5\ns0013,4\n4501,5\nS0014,4\n")
-    with pytest.raises(ConfigError) as caught:
-        read_profiles(path)
-    text = str(caught.value)
+    path, text = roster_error(
+        tmp_path, "student_id,grade\nS0013,4\n004501,5\ns0013,4\n4501,5\nS0014,4\n"
+    )
     assert text.startswith(f"2 problems in {path}:"), text
     assert (
         "line 4: student 's0013' differs from 'S0013' on line 2 only in case or leading zeros"
