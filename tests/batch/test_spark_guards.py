@@ -100,3 +100,33 @@ def test_the_cli_says_so_and_exits_2(district, tmp_path):
     text = " ".join(result.output.replace("│", " ").split())  # the error box, unwrapped
     assert "expected a Spark master URL" in text
     assert "Traceback" not in text
+
+
+def test_a_spark_that_cannot_start_is_one_error_line_not_an_internal_error(district, tmp_path):
+    """A Spark operator's trial: a `JAVA_HOME` naming no Java (java still on PATH), `--master
+    yarn` or an unreachable master ended in "internal error: Py4JJavaError / PySparkRuntimeError"
+    with a Java stack, exit 1: one `error:` line now, exit 2."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    pytest.importorskip("pyspark", reason="pyspark is not installed")
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed: the Spark engine needs a JVM (Java 17)")
+    env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java-here")}
+    args = ["batch", "--date", district.last_day, "--out", str(tmp_path / "out"),
+            "--data", str(district.responses), "--catalog", str(district.catalog),
+            "--profiles", str(district.profiles), "--name", district.model,
+            "--engine", "spark", "--tracking-uri", district.uri]  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", "from adaptive.cli import main; main()", *args],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    said = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(said) == 1 and "the Spark job failed" in said[0], done.stderr[-2000:]
+    assert "internal error" not in done.stderr
+    out = tmp_path / "out"  # no date folder nor lock left for the next night to trip on
+    assert not (out / "recommendations").exists() or not any((out / "recommendations").iterdir())
+    assert not list(out.rglob("*.lock")) or all(p.read_text() == "" for p in out.rglob("*.lock"))

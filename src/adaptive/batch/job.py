@@ -373,6 +373,7 @@ def _run_locked(
                 )
             except BaseException:
                 _discard_summary_run(registry, opening, champion, tracking_uri)
+                writer.discard_unstarted_date(out, TABLES, day)
                 raise
             served()
         summary.seconds = time.perf_counter() - started

@@ -328,9 +328,9 @@ def run_spark_night(
             experiment=experiment,
             placement_source=Path(placement).name if placement is not None else None,
         )
-        session = spark if spark is not None else spark_session(master)
-        _ship_model(session, model_dir, night.model_files, Path(tmp) / "shipped")
-        try:
+        try:  # a session that cannot start or reach its master fails here: one line too
+            session = spark if spark is not None else spark_session(master)
+            _ship_model(session, model_dir, night.model_files, Path(tmp) / "shipped")
             if placement is not None:
                 placement_duplicates(session, placed_rows, str(placement), placement_columns)
             rows = _run_schools(

@@ -97,6 +97,17 @@ def _recorded_fingerprint(marker: Path) -> str | None:
         return None
 
 
+def discard_unstarted_date(out: Path, tables: tuple[str, ...], date: str) -> None:
+    """Remove the date's folders when no partition of it was written (only the `_inputs.json`
+    of `prepare_date`): a night that failed before serving any school (a Spark master it could
+    not reach) leaves nothing the next night would call an unfinished night. Called under the
+    date's lock."""
+    if any(any(date_dir(out, name, date).glob(f"*/{PART_FILE}")) for name in tables):
+        return
+    for name in tables:
+        shutil.rmtree(date_dir(out, name, date), ignore_errors=True)
+
+
 def is_done(out: Path, tables: tuple[str, ...], date: str, school: str) -> bool:
     return all(partition_path(out, name, date, school).is_file() for name in tables)
 
