@@ -265,7 +265,7 @@ def run_spark_night(
             str(path), day, timezone,
         )  # fmt: skip
         if meta is None and records[-1] is not None and not records[-1].get("count"):
-            times = _times_after(path, columns["timestamp"], -(2**62))
+            times = _times_after(path, columns["timestamp"], EVERY_TIME)
             warn_placement_alone(day, int(times.min()) if times.size else None, str(path))
         in_future = warn_future_rows(
             _times_after(path, columns["timestamp"], after_night(day, timezone)),
@@ -461,6 +461,10 @@ def _times_after(path: Path, column: str, bound: int) -> np.ndarray:
     return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 
+#: A bound (ns) before every time: `_times_after(path, column, EVERY_TIME)` reads them all.
+EVERY_TIME = -(2**62)
+
+
 def _newest_before(path: Path, column: str, cutoff: int, record: dict | None) -> int | None:
     """The newest time (ns, UTC) before `cutoff` of a log with responses before it (`record`,
     its count), for `night_checks.check_night_near_log`: the row groups of its last
@@ -470,7 +474,7 @@ def _newest_before(path: Path, column: str, cutoff: int, record: dict | None) ->
     if record is None or not record.get("count"):
         return None
     window = cutoff - STALE_LOG_DAYS * 86_400 * 10**9
-    for bound in (window, -(2**62)):  # the last days, then every time
+    for bound in (window, EVERY_TIME):  # the last days, then every time
         times = _times_after(path, column, bound)
         times = times[times < cutoff]
         if times.size:

@@ -163,7 +163,11 @@ def night_layout(out: Path, date: str, catalog: Catalog) -> SkillLayout | None:
     catalog itself when it is the night's (its `catalog_sha256`); None when it cannot be
     known (another catalog, unrecorded). A night without `_SUCCESS.json` (never completed)
     records nothing: it is read as the catalog's, when its lists have the catalog's width."""
-    doc = date_listing(out, OUTPUT_TABLES, date)
+    return _layout_of(date_listing(out, OUTPUT_TABLES, date), catalog)
+
+
+def _layout_of(doc: dict | None, catalog: Catalog) -> SkillLayout | None:
+    """`night_layout` from the night's `_SUCCESS.json` as read (None: not there)."""
     identity = SkillLayout(len(catalog.skills), np.arange(len(catalog.skills)))
     if doc is None:
         return identity
@@ -179,13 +183,13 @@ def check_served_catalog(run: BatchRun, catalog: Catalog) -> None:
     order): another one (an older or newer version) is a `ReportInputError` naming what
     differs. A night that recorded no skill ids is checked by the width of its lists instead
     (`read_school`)."""
-    layout = night_layout(run.out, run.date, catalog)
+    served = date_listing(run.out, OUTPUT_TABLES, run.date) or {}
+    layout = _layout_of(served, catalog)
     if layout is None or (
         layout.width == len(catalog.skills)
         and np.array_equal(layout.columns, np.arange(len(catalog.skills)))
     ):
         return
-    served = date_listing(run.out, OUTPUT_TABLES, run.date) or {}
     ids = [str(s) for s in served.get("skills", [])]
     lacks = sorted(set(catalog.skill_index) - set(ids))
     extra = sorted(set(ids) - set(catalog.skill_index))
