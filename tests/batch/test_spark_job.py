@@ -267,7 +267,7 @@ def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, distr
 
 
 def test_answers_written_as_words_are_converted_before_spark(tmp_path):
-    """Spark reads correctness as 0/1: a log whose answers are words, named with
+    """Spark reads correctness as 0/1 or true/false: a log whose answers are words, named with
     --correct-values, is one error saying how to convert it (never misread). No JVM needed."""
     from adaptive.batch.spark_job import _parquet_log
     from adaptive.errors import ConfigError
@@ -506,3 +506,111 @@ def test_a_first_night_of_an_empty_log_is_said_on_spark_as_in_process(
     district.log.frame.iloc[:0].to_parquet(data)
     ours, theirs = night_warnings(district, tmp_path, data, "holds no responses")
     assert ours == theirs and len(ours) == 1
+
+
+# -- correctness read as the in-process reader reads it ---------------------------------------
+RIGHT_SPELLINGS = np.array(["TRUE", " true ", "1", "1.0"])  # a spreadsheet's, pandas', a CSV's
+WRONG_SPELLINGS = np.array(["FALSE", "False", "0", " 0.0"])
+
+
+def test_answers_as_booleans_or_words_are_read_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A Spark operator's trial: a log whose `correct` is a boolean column, or text a
+    spreadsheet wrote (TRUE / FALSE, any case, trimmed, beside 1 / 0.0), ended the Spark night
+    in an internal error on the executors, though the in-process engine reads them. Both now
+    read them alike: the same bytes as the in-process night of the log written with 0 / 1."""
+    frame = district.log.frame
+    right = frame["correct"].to_numpy() == 1
+    spelling = np.arange(len(frame)) % len(RIGHT_SPELLINGS)
+    logs = {
+        "booleans": frame.assign(correct=right),
+        "words": frame.assign(
+            correct=np.where(right, RIGHT_SPELLINGS[spelling], WRONG_SPELLINGS[spelling])
+        ),
+    }
+    run_daily_job(DAY_1, tmp_path / "local", **district.job_args(data=district.responses, k=5))
+    want = parquet_files(tmp_path / "local", DAY_1)
+    for name, log in logs.items():
+        data = tmp_path / f"{name}.parquet"
+        log.to_parquet(data)
+        args = district.job_args(data=data, k=5)
+        run_daily_job(DAY_1, tmp_path / name, engine="spark", master="local[2]", **args)
+        got = parquet_files(tmp_path / name, DAY_1)
+        assert got and [k for k in want if got.get(k) != want[k]] == [], name
+
+
+def test_an_answer_neither_engine_reads_is_named_on_spark_with_its_file_and_line(
+    spark_ready, district, tmp_path, capsys
+):
+    """A Spark operator's trial: "yes" in one row of `correct` ended the night in an error
+    without file or line, counting only the school whose executor failed first. It is now the
+    in-process reader's error, before any school is served: exit 2 on the command line, one
+    line naming the file, the line, the column and the value."""
+    from adaptive.cli import run as cli_run
+
+    frame = district.log.frame.assign(correct=district.log.frame["correct"].astype(str))
+    frame.loc[frame.index[4321], "correct"] = "yes"
+    data = tmp_path / "log.parquet"
+    frame.to_parquet(data)
+    out = tmp_path / "spark"
+    code = cli_run([
+        "batch", "--date", DAY_1, "--out", str(out), "--data", str(data),
+        "--catalog", str(district.catalog), "--profiles", str(district.profiles),
+        "--name", district.model, "--tracking-uri", district.uri, "--k", "5",
+        "--engine", "spark", "--master", "local[2]", "-q",
+    ])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2, err
+    said = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(said) == 1 and "1 problem(s) in the input" in said[0], err
+    assert f"{data}, line 4322, column 'correct': got 'yes'; expected 0 or 1" in err
+    assert "Traceback" not in err
+    assert not list(out.rglob("*.parquet"))  # no school was served
+
+
+def test_answers_neither_engine_reads_are_all_counted_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """Scores (0.5, 2) and an empty value in two parts of a folder log: Spark's error lists
+    the in-process reader's problems word for word (each part's path and own line), and counts
+    every such row of the log."""
+    from adaptive.errors import DataValidationError
+
+    frame = district.log.frame.assign(correct=district.log.frame["correct"].astype(float))
+    frame.loc[frame.index[[10, 7000, 15000]], "correct"] = [0.5, 2.0, np.nan]
+    parts = tmp_path / "log"
+    halves = np.array_split(np.arange(len(frame)), 2)
+    for i, rows in enumerate(halves):
+        (parts / f"day={i}").mkdir(parents=True)
+        frame.iloc[rows].to_parquet(parts / f"day={i}" / "part-0.parquet")
+    args = district.job_args(data=parts, k=5)
+    errors = []
+    for engine in ("spark", "local"):
+        with pytest.raises(DataValidationError) as caught:
+            run_daily_job(DAY_1, tmp_path / engine, engine=engine, **args)
+        errors.append(str(caught.value))
+    assert sorted(errors[0].splitlines()) == sorted(errors[1].splitlines())
+    assert errors[0].startswith("3 problem(s) in the input")
+    assert f"{parts / 'day=1' / 'part-0.parquet'}, line {15001 - len(halves[0])}" in errors[0]
+
+
+def test_an_empty_item_id_is_named_on_spark_with_its_file_and_line(spark_ready, district, tmp_path):
+    """An empty item id, found by its school's executor, counted there only and named by no
+    line: the driver re-reads the log's id and skill columns, and the error is the in-process
+    reader's, word for word."""
+    from adaptive.errors import DataValidationError
+
+    frame = district.log.frame.copy()
+    frame["item_id"] = frame["item_id"].astype(object)
+    frame.loc[frame.index[[5, 9000]], "item_id"] = None
+    data = tmp_path / "log.parquet"
+    frame.to_parquet(data)
+    args = district.job_args(data=data, k=5)
+    errors = []
+    for engine in ("spark", "local"):
+        with pytest.raises(DataValidationError) as caught:
+            run_daily_job(DAY_1, tmp_path / engine, engine=engine, **args)
+        errors.append(str(caught.value))
+    assert errors[0] == errors[1]
+    assert f"{data}, line 9001, column 'item_id': got ''; expected a non-empty id" in errors[0]

@@ -8,7 +8,10 @@ The driver plans and commits; every per-student step runs on the executors, one 
    object is pickled;
 2. Spark reads the Parquet log (only the rows before the night's cutoff, and after the previous
    snapshot's cutoff when that snapshot is reusable), the profiles (JSON lines, kept as text) and
-   the previous night's state (Parquet, one folder per school: `school_state.py`);
+   the previous night's state (Parquet, one folder per school: `school_state.py`); `correct` is
+   read as the in-process reader reads it (booleans, 0/1, true/false text: `_correct_number`),
+   and a log with a value it refuses stops the night before any school is served, with that
+   reader's error naming file and line (`_refuse_unread_answers`);
 3. students are keyed by their current school (profile's school, else "unassigned"), the log's
    rows by their student's school; `cogroup(...).applyInArrow` hands each executor one school:
    its new responses and its students (profile and previous state);
@@ -114,6 +117,7 @@ from adaptive.batch.spark_placement import (
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
 from adaptive.curriculum.profile import PROFILES_EXPECTED
+from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
 from adaptive.dates import DEFAULT_TIMEZONE, night_start, zone_record
 from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment
@@ -346,7 +350,7 @@ def run_spark_night(
         except AdaptiveError:
             raise
         except Exception as exc:  # Spark's errors carry JVM stacks: one line instead
-            raise _driver_error(exc) from None
+            raise _located_rows(exc, path, columns) or _driver_error(exc) from None
         finally:
             shutil.rmtree(Path(out) / PLACEMENT_DIR, ignore_errors=True)
     schools = sorted(r["school"] for r in rows)
@@ -535,9 +539,10 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str]]
         )
     if m.correct_values or m.correct_threshold is not None:
         raise ConfigError(
-            f"{path}: the Spark engine reads correctness as 0/1; convert the words or scores "
-            "first (`adaptive validate FILE --out LOG.parquet` with --correct-values and "
-            "--incorrect-values, or --correct-threshold) or use --engine local"
+            f"{path}: the Spark engine reads correctness as 0/1 or true/false (booleans or "
+            "text); convert the words or scores first (`adaptive validate FILE --out "
+            "LOG.parquet` with --correct-values and --incorrect-values, or "
+            "--correct-threshold) or use --engine local"
         )
     return path, {
         "student_id": m.student_id[0],
@@ -662,18 +667,20 @@ def _run_schools(
     if nanos:  # pandas' and pyarrow's default unit, which Spark cannot read as a timestamp
         session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
     raw = session.read.parquet(str(path))
+    read_as = {"student_id": _student_id_text, "correct": _correct_number}
     log = raw.select(
         *(
-            _student_id_text(raw, src) if name == "student_id" else F.col(src)
+            read_as[name](raw, src) if name in read_as else F.col(src)
             for name, src in columns.items()
         ),
         F.col("_metadata.row_index").alias("_row"),
     ).toDF(*columns, "_row")
     answered = log.select("student_id")  # every student of the log, as the in-process job's
     ts = F.col("timestamp")
-    log = log.where(ts < _time_literal(night.cutoff_ns, nanos))
     if since is not None:
         log = log.where(ts >= _time_literal(pd.Timestamp(since, tz="UTC").value, nanos))
+    _refuse_unread_answers(log, path, columns["correct"])  # the rows the in-process job reads
+    log = log.where(ts < _time_literal(night.cutoff_ns, nanos))
     students = _students_frame(session, profiles_path, previous)
     school_of = students.select("student_id", "school")
     if placed_rows is not None:
@@ -714,8 +721,58 @@ def _student_id_text(frame, column: str):
     return value
 
 
+def _correct_number(frame, column: str):
+    """A log's `correct` as the in-process reader reads it (`validate._check_correct`): 1 or 0
+    from a boolean, from the number 1 or 0, or from the text of a right or a wrong answer
+    (`validate.RIGHT_WORDS`, `WRONG_WORDS`: trimmed, any case, so a spreadsheet's TRUE / FALSE;
+    a whole number written as a float, "1.00", as that reader reads a column of them); empty
+    (null) for any other value, which `_refuse_unread_answers` refuses. Left as they were, a
+    boolean or text column failed on the executors with an internal error."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    kind = frame.schema[column].dataType
+    value = F.col(column)
+    if isinstance(kind, T.BooleanType):
+        return value.cast("tinyint")
+    if isinstance(kind, T.NumericType):
+        right, wrong = value == 1, value == 0
+    else:
+        word = F.lower(F.regexp_replace(value.cast("string"), r"(?U)^\s+|\s+$", ""))
+        word = F.regexp_replace(word, r"^(\d+)\.0+$", "$1")
+        right, wrong = word.isin(*RIGHT_WORDS), word.isin(*WRONG_WORDS)
+    return F.when(right, 1).when(wrong, 0).cast("tinyint")
+
+
+def _refuse_unread_answers(log, path: Path, column: str) -> None:
+    """Stop the night before any school is served when a row of `log` has a `correct` that
+    neither engine reads ("yes", 2, 0.5, an empty value: `_correct_number` left it empty), with
+    the in-process reader's error: each such row's file (its part, in a folder) and line, and
+    all of them counted. Spark only answers whether there is one (the column alone is read);
+    the driver then re-reads that column of the log to name them (`validate.parquet_problems`,
+    streamed), on this failure path only."""
+    from pyspark.sql import functions as F
+
+    if log.where(F.col("correct").isNull()).isEmpty():
+        return
+    found = parquet_problems(path, {"correct": column})
+    if found is not None:  # else the executors' check names the rows it finds (`_check_rows`)
+        raise found
+
+
 class SparkNightError(AdaptiveError):
     """The Spark engine's night failed on the cluster (the executor's reason is in the message)."""
+
+
+def _located_rows(exc: Exception, path: Path, columns: dict[str, str]) -> AdaptiveError | None:
+    """An executor's `DataValidationError` (`_check_rows`: an empty id or skill list, counted
+    in its school only) as the in-process reader's, naming each row's file and line over the
+    whole log: the driver re-reads those columns (`validate.parquet_problems`, streamed), on
+    this failure path only. None for another failure, or when the re-read names no row."""
+    if f"{ERROR_MARK}[DataValidationError]" not in str(exc):
+        return None
+    fields = ("student_id", "item_id", "skill_ids")
+    return parquet_problems(path, {name: columns[name] for name in fields})
 
 
 def _driver_error(exc: Exception) -> AdaptiveError:
@@ -936,8 +993,9 @@ def _school_log(responses: pa.Table):
 
 
 def _check_rows(table: pa.Table) -> None:
-    """The reader's value rules that matter for tracing: ids, times and skills present,
-    `correct` 0 or 1 (a `DataValidationError`, as the in-process reader gives)."""
+    """The reader's value rules that matter for tracing: ids, times, skills and `correct`
+    present (a `DataValidationError`, as the in-process reader gives; `correct` is 0 or 1 or
+    empty already: `_correct_number`)."""
     from adaptive.errors import DataValidationError, Problem
 
     bad = []
@@ -945,10 +1003,6 @@ def _check_rows(table: pa.Table) -> None:
         nulls = table.column(name).null_count
         if nulls:
             bad.append(Problem(SPARK_LOG, None, name, f"{nulls} empty value(s)", "a value"))
-    correct = table.column("correct").fill_null(0)
-    wrong = pc.sum(pc.invert(pc.is_in(correct, pa.array([0, 1], correct.type)))).as_py()
-    if wrong:
-        bad.append(Problem(SPARK_LOG, None, "correct", f"{wrong} other value(s)", "0 or 1"))
     empty = pc.sum(pc.equal(pc.list_value_length(table.column("skill_ids")), 0)).as_py()
     if empty:
         bad.append(Problem(SPARK_LOG, None, "skill_ids", f"{empty} empty list(s)", "a skill"))

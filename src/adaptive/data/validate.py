@@ -17,7 +17,7 @@ the load report (`repeat_notes`), never judged by whether they stand on next lin
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,6 +174,55 @@ def check_values(
     return RowValues(student, item, skills, correct, time, kind, optional)
 
 
+def parquet_problems(
+    path: Path, columns: Mapping[str, str], mapping: ColumnMapping | None = None
+) -> DataValidationError | None:
+    """The in-process reader's error for the cells of a Parquet log's `columns` (each
+    canonical field to check, of student_id, item_id, skill_ids and correct, to its source
+    column), or None when they hold none it refuses: for an engine that reads the log
+    otherwise (Spark) and found rows to refuse. `mapping`: how cells are read (the words of a
+    right and a wrong answer, the skills' separator); default the plain rules.
+
+    Only those columns are read, the file or each part of a folder batch by batch, so memory
+    stays one batch's. Each problem names its part and the part's own line, with the reader's
+    wording; every one of the log is counted, the first `DataValidationError.MAX_LISTED` are
+    listed, in line order."""
+    import pyarrow.parquet as pq
+
+    from adaptive.data.readers import PARQUET_BATCH_ROWS, parquet_parts
+
+    mapping = mapping if mapping is not None else ColumnMapping.from_dict(None)
+    listed: list[Problem] = []
+    total = 0
+    for part in parquet_parts(path) if path.is_dir() else [path]:
+        line = 1
+        for batch in pq.ParquetFile(str(part)).iter_batches(
+            PARQUET_BATCH_ROWS, columns=list(dict.fromkeys(columns.values()))
+        ):
+            issues = Issues(str(part), np.arange(line, line + batch.num_rows, dtype=np.int64))
+            for name, source in columns.items():
+                cells = pa.chunked_array([batch.column(source)])
+                _check_cells(name, cells, source, issues, mapping)
+            total += len(issues)
+            if len(issues) and len(listed) < DataValidationError.MAX_LISTED:
+                listed += [p for _, p in issues.problems()]
+                del listed[DataValidationError.MAX_LISTED :]
+            line += batch.num_rows
+    return DataValidationError(listed, total) if total else None
+
+
+def _check_cells(
+    name: str, arr: pa.ChunkedArray, column: str, issues: Issues, mapping: ColumnMapping
+) -> None:
+    """The cell checks of the canonical field `name`, as `check_values` makes them."""
+    if name == "correct":
+        _check_correct(arr, column, issues, mapping)
+    elif name == "skill_ids":
+        _check_skills(arr, column, mapping.skills_sep, issues)
+    else:
+        _check_id(arr, column, issues)
+
+
 def _show(value: object) -> str:
     if value is None:
         return ""
@@ -204,6 +253,14 @@ def _check_id(arr: pa.ChunkedArray, column: str, issues: Issues) -> pa.Array:
     return ids
 
 
+#: The text of a right and of a wrong answer in a `correct` column, compared trimmed and in
+#: lower case: a boolean column written out as text (TRUE / FALSE from a spreadsheet, True /
+#: False from pandas) is read as the boolean it was. The Spark engine reads the same words
+#: (`batch.spark_job._correct_number`).
+RIGHT_WORDS = ("1", "1.0", "true")
+WRONG_WORDS = ("0", "0.0", "false")
+
+
 def _check_correct(
     arr: pa.ChunkedArray, column: str, issues: Issues, mapping: ColumnMapping
 ) -> np.ndarray:
@@ -225,11 +282,10 @@ def _check_correct(
             .to_numpy(zero_copy_only=False)
         )
     text = _to_string(arr)
-    # a boolean column written out as text (TRUE / FALSE from a spreadsheet, True / False
-    # from pandas) is read as the boolean it was; the export's own words when the mapping names
-    # them (`correct_values`, `incorrect_values`); anything else is an error
-    right_words = ["1", "1.0", "true", *mapping.correct_values]
-    wrong_words = ["0", "0.0", "false", *mapping.incorrect_values]
+    # the export's own words too when the mapping names them (`correct_values`,
+    # `incorrect_values`); anything else is an error
+    right_words = [*RIGHT_WORDS, *mapping.correct_values]
+    wrong_words = [*WRONG_WORDS, *mapping.incorrect_values]
     word = pc.utf8_lower(text)
     bad = ~pc.is_in(word, pa.array(right_words + wrong_words)).to_numpy(zero_copy_only=False)
     if bad.any():
