@@ -60,8 +60,8 @@ def config_of(base: PolicyConfig, values: dict[str, float]) -> PolicyConfig:
     for k, v in values.items():
         if k.startswith("weights."):
             d["weights"][k.split(".", 1)[1]] = float(v)
-        else:
-            d[k] = float(v)
+        else:  # an integer knob (mastery_streak) stays an integer
+            d[k] = int(v) if isinstance(getattr(base, k), int) else float(v)
     return PolicyConfig.from_dict(d)
 
 

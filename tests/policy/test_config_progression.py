@@ -33,6 +33,8 @@ def test_config_round_trips_and_reads_the_shipped_toml() -> None:
         ({"weights": {"readiness": "high"}}, r"weights\.readiness = 'high' .expected a number"),
         ({"mastery_threshold": "0.9"}, "mastery_threshold = '0.9' .expected a number"),
         ({"max_per_skill": 2.5}, "max_per_skill = 2.5 .expected an integer"),
+        ({"mastery_streak": -1}, "mastery_streak = -1"),
+        ({"mastery_streak": 1.5}, "mastery_streak = 1.5 .expected an integer"),
         ({"repeatable_kinds": "practice"}, "repeatable_kinds = 'practice'"),
         ({"exploration": 1}, "exploration = 1 .expected str"),
     ],

@@ -45,6 +45,32 @@ def test_mastered_prerequisite_opens_the_next_skills(catalog) -> None:
     assert "div" not in skill_of(recs)
 
 
+def test_a_prerequisite_just_answered_wrong_waits_for_two_right_answers(catalog) -> None:
+    """A tracer's estimate can run ahead of the answers (BKT reads a learner whose accuracy
+    grows step by step as having learned): a practised prerequisite unlocks what builds on it,
+    and counts as mastered, only once its last `mastery_streak` (2) answers are right."""
+    policy = AdaptivePolicy(catalog)
+    shown = {"add": 0.9}, {"add": 6}
+    after_a_miss = policy.recommend(view(*shown, streak=np.array([0, 0, 0, 0, 0])), 20, NOW)
+    assert not {"sub", "mul"} & set(skill_of(after_a_miss))
+    assert "add" in skill_of(after_a_miss)  # the skill itself stays open: practised again
+    why = policy.explain(view(*shown, streak=np.array([1, 0, 0, 0, 0])), "sub-1", now=NOW)
+    assert why.status == "blocked" and "Addition" in why.sentence  # one right is not two
+    assert "2 right answers in a row" in why.reasons[0].detail
+    two_right = policy.recommend(view(*shown, streak=np.array([2, 0, 0, 0, 0])), 20, NOW)
+    assert {"sub", "mul"} <= set(skill_of(two_right))
+    # fewer answers than the streak: all of them right is enough (one answer, right)
+    one_answer = policy.recommend(view({"add": 0.9}, {"add": 1}, streak=np.ones(5, int)), 20, NOW)
+    assert {"sub", "mul"} <= set(skill_of(one_answer))
+    # a placed prerequisite never practised is read from its mastery alone
+    assert {"sub", "mul"} <= set(skill_of(policy.recommend(view({"add": 0.9}), 20, NOW)))
+    # 0: the estimate alone, as before
+    alone = AdaptivePolicy(catalog, PolicyConfig(mastery_streak=0))
+    assert {"sub", "mul"} <= set(
+        skill_of(alone.recommend(view(*shown, streak=np.zeros(5, int)), 20, NOW))
+    )
+
+
 def test_difficulty_target_is_configurable(catalog) -> None:
     v = view({"add": 0.6}, {"add": 2})
     easy = AdaptivePolicy(catalog, PolicyConfig(target_p_correct=0.9, weights=ONLY_DIFFICULTY))

@@ -17,6 +17,23 @@ def test_missing_prerequisites_counts_unmastered_direct_prerequisites() -> None:
     assert missing.tolist() == [[0, 0, 1], [0, 1, 1]]
 
 
+def test_answers_show_a_skill_after_the_last_right_ones() -> None:
+    n = np.array([0, 1, 1, 2, 5, 5, 5])
+    streak = np.array([0, 1, 0, 1, 2, 1, 5])
+    assert terms.shown_by_answers(n, streak, 2).tolist() == [
+        True, True, False, False, True, False, True
+    ]  # fmt: skip
+    assert terms.shown_by_answers(n, streak, 0).all()
+    # a practised prerequisite above the threshold, last answer wrong: not met
+    p_t = np.array([[0.0, 1.0], [0.0, 0.0]])  # skill 0 is a prerequisite of skill 1
+    m = np.array([[0.9, 0.1]])
+    shown = terms.shown_by_answers(np.array([[4, 0]]), np.array([[0, 0]]), 2)
+    assert terms.missing_prerequisites(m, p_t, 0.65).tolist() == [[0, 0]]
+    assert terms.missing_prerequisites(m, p_t, 0.65, shown).tolist() == [[0, 1]]
+    assert terms.is_mastered(m, np.array([[4, 0]]), 0.65, 3).tolist() == [[True, False]]
+    assert terms.is_mastered(m, np.array([[4, 0]]), 0.65, 3, shown).tolist() == [[False, False]]
+
+
 def test_readiness_is_the_fringe() -> None:
     met = np.array([[True, True, False]])
     mastered = np.array([[True, False, False]])

@@ -194,7 +194,8 @@ class StudentView:
 
     mastery : P(mastered) per skill in [0, 1]; NaN where the model does not know the skill.
     p_correct : P(correct) on a typical item of each skill (NaN -> derived from mastery).
-    n_responses, streak : responses so far and the current run of correct answers per skill.
+    n_responses, streak : responses so far and the current run of correct answers per skill
+        (streak None: no wrong answer recorded, the run is every response).
     last_practiced : day of the last response per skill (NaN where never).
     progress : recent change of accuracy per skill (ZPDES learning progress), in [-1, 1].
     completed, recent : ids of activities completed, and of the last session (no repeats).
@@ -267,7 +268,8 @@ class StudentBatch:
     T = len(catalog.topics). Build with `StudentBatch.build(...)` (defaults for everything but
     the mastery), `from_views`, or `adaptive.policy.adapter.batch_from_model`.
 
-    Fields (n, S): mastery (NaN = unknown -> not started), p_correct, n_responses, streak,
+    Fields (n, S): mastery (NaN = unknown -> not started), p_correct, n_responses, streak (the
+    run of right answers that ends each skill's responses; not given: every response),
     last_practiced (NaN = never), progress, goals (bool), scope (bool; all True = no scope).
     Fields (n, A) sparse CSR: completed, recent, excluded (bool) and assigned (1-based order).
     Fields (n,): student_ids, grade, daily_minutes, min_grade, max_grade (NaN = no bound),
@@ -360,6 +362,8 @@ class StudentBatch:
         values = {
             k: given[k] if given.get(k) is not None else make() for k, make in defaults.items()
         }
+        if given.get("streak") is None:  # no wrong answer recorded: the run is every response
+            values["streak"] = np.array(values["n_responses"], dtype=np.int32, copy=True)
         batch = cls(student_ids=ids, mastery=mastery, **values)
         batch.check(catalog)
         batch.settings = batch_settings(config)
@@ -455,6 +459,14 @@ class StudentBatch:
                 )
             return out.astype(np.int32)
 
+        def runs() -> np.ndarray:
+            """(n, S) each student's run of right answers; a view without one has none wrong
+            recorded (its every response)."""
+            out = counts("streak")
+            unrecorded = [i for i, v in enumerate(views) if v.streak is None]
+            out[unrecorded] = counts("n_responses")[unrecorded]
+            return out
+
         def id_matrix(name: str, get: Any, ordered: bool = False) -> sparse.csr_matrix:
             """CSR (n, A): 1 per listed activity (or its 1-based order when `ordered`). An id
             not in the catalog is an error, as in a teacher overrides file (a completed, recent
@@ -508,7 +520,7 @@ class StudentBatch:
             config=config,
             p_correct=stack("p_correct", np.nan, np.float64),
             n_responses=counts("n_responses"),
-            streak=counts("streak"),
+            streak=runs(),
             last_practiced=stack("last_practiced", np.nan, np.float64),
             progress=stack("progress", 0.0, np.float64),
             goals=profile_goals(catalog, profiles),

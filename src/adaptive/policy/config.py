@@ -74,6 +74,7 @@ RANGES: dict[str, Range] = {
     "difficulty_width": Range(0.0, low_open=True),
     "mastery_threshold": OPEN_PROBABILITY,
     "min_responses_mastered": Range(0, what="an integer"),
+    "mastery_streak": Range(0, what="an integer"),
     "prerequisite_threshold": OPEN_PROBABILITY,
     "stuck_min_responses": Range(1, what="an integer"),
     "stuck_max_progress": Range(-1.0, 1.0),
@@ -145,8 +146,15 @@ class PolicyConfig:
         min_responses_mastered : integer >= 0. Responses needed before a skill may be called
             mastered (guards against false mastery from a high prior or a lucky streak; 0 = the
             model's mastery alone).
+        mastery_streak : integer >= 0. Right answers in a row a practised skill needs, besides
+            its mastery, to count as mastered and to unlock what builds on it: its last
+            `mastery_streak` answers (all of them, when fewer) right; a skill never practised
+            is read from its mastery (placement) alone; 0 = the mastery alone (2: a tracer's
+            estimate can run ahead of a learner whose accuracy grows step by step; chosen on
+            the tuning simulators, 52_policy_checks.md).
         prerequisite_threshold : (0, 1). P(mastery) a prerequisite needs for its dependents to
-            be ready (0.65: a mastered skill unlocks what builds on it).
+            be ready (0.65: a mastered skill unlocks what builds on it), its recent answers
+            right as `mastery_streak` says.
         stuck_min_responses, stuck_max_progress : integer >= 1; [-1, 1]. Wheel-spinning = at
             least this many responses, not mastered, and recent accuracy improving by at most
             this much (accuracy changes lie in [-1, 1]).
@@ -197,6 +205,7 @@ class PolicyConfig:
     difficulty_width: float = 0.15
     mastery_threshold: float = 0.65
     min_responses_mastered: int = 3
+    mastery_streak: int = 2
     prerequisite_threshold: float = 0.65
     stuck_min_responses: int = 10
     stuck_max_progress: float = 0.05

@@ -24,7 +24,8 @@ class Features:
     mastery: np.ndarray  # (n, S), unknown -> 0
     p_skill: np.ndarray  # (n, S) P(correct) on the skill's typical item
     mastered: np.ndarray  # (n, S) progression rule: P >= threshold AND min responses
-    missing: np.ndarray  # (n, S) number of prerequisites below the prerequisite threshold
+    missing: np.ndarray  # (n, S) number of prerequisites not met (threshold, recent answers)
+    shown: np.ndarray  # (n, S) recent answers show the skill (`terms.shown_by_answers`)
     support: np.ndarray  # (n, S) mastery of the weakest direct prerequisite (1 without any)
     elapsed: np.ndarray  # (n, S) days since last practice (NaN = never)
     recall: np.ndarray  # (n, S) FSRS predicted recall (1 where never practised)
@@ -127,11 +128,13 @@ def compute_features(
     p_skill = batch.p_correct
     derived = known * (1.0 - DEFAULT_SLIP) + (1.0 - known) * DEFAULT_GUESS
     p_skill = np.where(np.isnan(p_skill), derived, p_skill)
+    shown = terms.shown_by_answers(batch.n_responses, batch.streak, config.mastery_streak)
     mastered = terms.is_mastered(
-        mastery, batch.n_responses, config.mastery_threshold, config.min_responses_mastered
-    )
+        mastery, batch.n_responses, config.mastery_threshold, config.min_responses_mastered,
+        shown,
+    )  # fmt: skip
     missing = terms.missing_prerequisites(
-        mastery, ctx.prerequisite_t, config.prerequisite_threshold
+        mastery, ctx.prerequisite_t, config.prerequisite_threshold, shown
     )
     elapsed = now - batch.last_practiced
     stability = terms.stability_days(
@@ -154,5 +157,6 @@ def compute_features(
     blocked = to_activities(ctx, (missing > 0).astype(np.float32)) > 0
     support = terms.prerequisite_support(mastery, ctx.prerequisite_codes)
     return Features(
-        mastery, p_skill, mastered, missing, support, elapsed, recall, stuck, p_act, blocked
-    )
+        mastery, p_skill, mastered, missing, shown, support, elapsed, recall, stuck, p_act,
+        blocked,
+    )  # fmt: skip

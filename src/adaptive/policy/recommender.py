@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog
+from adaptive.errors import counted
 from adaptive.policy import explain as text
 from adaptive.policy import terms
 from adaptive.policy.base import (
@@ -242,15 +243,17 @@ class AdaptivePolicy(Policy):
                 for p in cat.skill(s).prerequisites:
                     j = cat.skill_index.get_loc(p)
                     m = float(feats.mastery[0, j])
+                    named = f"prerequisite {ctx.skill_names[j]} ({p}) at mastery {m:.0%}"
                     if m < cfg.prerequisite_threshold:
-                        reasons.append(
-                            Reason(
-                                "readiness",
-                                0.0,
-                                f"prerequisite {ctx.skill_names[j]} ({p}) at mastery {m:.0%}, "
-                                f"needs {cfg.prerequisite_threshold:.0%}",
-                            )
+                        why = f"{named}, needs {cfg.prerequisite_threshold:.0%}"
+                    elif not feats.shown[0, j]:
+                        why = (
+                            f"{named}, but a recent answer on it was wrong: needs "
+                            f"{counted(cfg.mastery_streak, 'right answer')} in a row"
                         )
+                    else:
+                        continue
+                    reasons.append(Reason("readiness", 0.0, why))
             names = ", ".join(
                 r.detail.split(" (")[0].removeprefix("prerequisite ") for r in reasons
             )

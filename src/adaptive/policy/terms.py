@@ -24,15 +24,38 @@ def nan_to_zero(x: np.ndarray) -> np.ndarray:
 
 # -- readiness (prerequisites) ---------------------------------------------------------------
 def missing_prerequisites(
-    mastery: np.ndarray, prerequisite_t: np.ndarray, threshold: float
+    mastery: np.ndarray,
+    prerequisite_t: np.ndarray,
+    threshold: float,
+    shown: np.ndarray | None = None,
 ) -> np.ndarray:
-    """(n, S) number of direct prerequisites of each skill with mastery below `threshold`.
+    """(n, S) number of direct prerequisites of each skill not met: mastery below `threshold`,
+    or (where `shown` is given) answers that do not show it yet (`shown_by_answers`).
 
     `prerequisite_t[j, i] = 1` when skill j is a prerequisite of skill i (the transpose of
     `Catalog.prerequisite_matrix`, dense); unknown mastery (NaN) counts as not mastered.
     """
-    below = (~(nan_to_zero(mastery) >= threshold)).astype(np.float32)
-    return np.rint(below @ prerequisite_t).astype(np.int32)
+    met = nan_to_zero(mastery) >= threshold
+    if shown is not None:
+        met &= shown
+    return np.rint((~met).astype(np.float32) @ prerequisite_t).astype(np.int32)
+
+
+def shown_by_answers(n_responses: np.ndarray, streak: np.ndarray, in_a_row: int) -> np.ndarray:
+    """(n, S) True where the student's answers do not contradict mastery: a skill never
+    practised (its mastery is the placement's), or one whose last `in_a_row` answers were all
+    right (all of its answers, when fewer; 0: always True).
+
+    A tracer's mastery can run ahead of the answers: BKT reads two right answers of a learner
+    whose accuracy grows step by step as "learned" while they still miss one in three. A student
+    who just answered a skill wrong has not shown it yet, whatever the estimate says: like the
+    "N right in a row" rule of mastery-based practice, the skill stays open (and what builds on it
+    waits) until the recent answers are right.
+    """
+    if in_a_row <= 0:
+        return np.ones(np.shape(n_responses), bool)
+    needed = np.minimum(n_responses, in_a_row)
+    return (n_responses <= 0) | ((streak >= needed) & (streak >= 1))
 
 
 def prerequisite_support(mastery: np.ndarray, prerequisite_codes: np.ndarray) -> np.ndarray:
@@ -185,10 +208,16 @@ def thompson_noise(shape: tuple[int, ...], scale: float, seed: int, now: float) 
 
 # -- progression flags --------------------------------------------------------------------------
 def is_mastered(
-    mastery: np.ndarray, n_responses: np.ndarray, threshold: float, min_responses: int
+    mastery: np.ndarray,
+    n_responses: np.ndarray,
+    threshold: float,
+    min_responses: int,
+    shown: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Mastered = P(mastery) >= threshold AND >= `min_responses` responses (no false mastery)."""
-    return (nan_to_zero(mastery) >= threshold) & (n_responses >= min_responses)
+    """Mastered = P(mastery) >= threshold AND >= `min_responses` responses (no false mastery)
+    AND, where `shown` is given, recent answers that show it (`shown_by_answers`)."""
+    mastered = (nan_to_zero(mastery) >= threshold) & (n_responses >= min_responses)
+    return mastered if shown is None else mastered & shown
 
 
 def is_stuck(
