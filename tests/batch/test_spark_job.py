@@ -614,3 +614,89 @@ def test_an_empty_item_id_is_named_on_spark_with_its_file_and_line(spark_ready, 
         errors.append(str(caught.value))
     assert errors[0] == errors[1]
     assert f"{data}, line 9001, column 'item_id': got ''; expected a non-empty id" in errors[0]
+
+
+# -- ids and times read as the in-process reader reads them -----------------------------------
+#: What the in-process reader trims besides ASCII spaces (`str.strip`): a no-break space (a
+#: spreadsheet's), an em space, an ideographic space, a unit separator (U+001F).
+PADDINGS = np.array([" ", "\t", "\u00a0", "\u2003", "\u3000", "\x1f"], dtype=object)
+
+
+def test_spark_trims_what_the_in_process_reader_trims():
+    """`spark_job.WHITE_SPACE` (a Java and Python regular expression) matches exactly the
+    characters `str.strip` and Arrow's `utf8_trim_whitespace` remove. No JVM needed."""
+    import re
+
+    from adaptive.batch.spark_job import WHITE_SPACE
+
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert re.findall(WHITE_SPACE, every) == [c for c in every if c.isspace()]
+
+
+def test_ids_padded_with_any_white_space_are_read_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A Spark operator's trial: a log whose item ids and skill ids were padded (" i1 "),
+    or whose student ids or answers ended in a no-break space or a unit separator, traced
+    other items and skills on Spark than in-process, which trims them: students were served
+    without their profile, and such answers ended the night in an error. Both now read them
+    alike (a skill list's empty ids dropped, a skill named twice kept once): the same bytes."""
+    frame = district.log.frame.copy()
+    turn = np.arange(len(frame))
+    before, after = PADDINGS[turn % len(PADDINGS)], PADDINGS[(turn + 1) % len(PADDINGS)]
+    for name in ("student_id", "item_id", "correct"):
+        frame[name] = before + frame[name].astype(str).to_numpy(object) + after
+    frame["skill_ids"] = pd.Series(
+        [
+            [f"{b}{s}{a}" for s in skills] + [a, f" {skills[0]}"]
+            for b, skills, a in zip(before, frame["skill_ids"], after, strict=True)
+        ],
+        index=frame.index,
+        dtype=object,
+    )
+    data = tmp_path / "padded.parquet"
+    frame.to_parquet(data)
+    args = district.job_args(data=data, k=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NightWarning)
+        ours = run_daily_job(DAY_1, tmp_path / "spark", engine="spark", master="local[2]", **args)
+        theirs = run_daily_job(DAY_1, tmp_path / "local", **args)
+    got, want = parquet_files(tmp_path / "spark", DAY_1), parquet_files(tmp_path / "local", DAY_1)
+    assert got and [k for k in want if got.get(k) != want[k]] == [] and got.keys() == want.keys()
+    assert ours.responses_untraced == theirs.responses_untraced
+    assert ours.students_without_profile == theirs.students_without_profile
+
+
+def test_ids_of_spaces_and_rows_without_a_time_are_refused_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A Spark operator's trial: an item id of spaces only and a student id of a no-break
+    space were served on Spark, and rows without a time silently dropped (the cutoff compared
+    nothing), where the in-process reader refuses them. The Spark error is now that reader's,
+    word for word (each row's file and line): an id left empty once trimmed is found by its
+    school's executor, a row without a time by the driver, before any school is served."""
+    from adaptive.errors import DataValidationError
+
+    frame = district.log.frame.copy()
+    for name in ("student_id", "item_id"):
+        frame[name] = frame[name].astype(object)
+    frame.loc[frame.index[7], "item_id"] = "   "
+    frame.loc[frame.index[8000], "student_id"] = "\u00a0"
+    timeless = frame.copy()
+    tonight = (frame["timestamp"] < pd.Timestamp(DAY_1, tz="UTC")).to_numpy()
+    rows = [np.flatnonzero(tonight)[12], np.flatnonzero(~tonight)[3]]  # read tonight, and not
+    timeless.loc[frame.index[rows], "timestamp"] = pd.NaT
+    for name, log in (("ids", frame), ("times", timeless)):
+        data = tmp_path / f"{name}.parquet"
+        log.to_parquet(data)
+        args = district.job_args(data=data, k=5)
+        errors = []
+        for engine in ("spark", "local"):
+            with pytest.raises(DataValidationError) as caught:
+                run_daily_job(DAY_1, tmp_path / f"{name}-{engine}", engine=engine, **args)
+            errors.append(str(caught.value))
+        assert errors[0] == errors[1], name
+    assert errors[0].startswith("4 problem(s) in the input")
+    said = f"{data}, line {rows[1] + 1}, column 'timestamp': got ''; expected a date-time"
+    assert said in errors[0]
+    assert not list((tmp_path / "times-spark").rglob("*.parquet"))  # no school was served

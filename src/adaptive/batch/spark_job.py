@@ -8,10 +8,11 @@ The driver plans and commits; every per-student step runs on the executors, one 
    object is pickled;
 2. Spark reads the Parquet log (only the rows before the night's cutoff, and after the previous
    snapshot's cutoff when that snapshot is reusable), the profiles (JSON lines, kept as text) and
-   the previous night's state (Parquet, one folder per school: `school_state.py`); `correct` is
-   read as the in-process reader reads it (booleans, 0/1, true/false text: `_correct_number`),
-   and a log with a value it refuses stops the night before any school is served, with that
-   reader's error naming file and line (`_refuse_unread_answers`);
+   the previous night's state (Parquet, one folder per school: `school_state.py`); ids and
+   `correct` are read as the in-process reader reads them (ids as text, trimmed: `_id_text`;
+   booleans, 0/1, true/false text: `_correct_number`; skill lists cleaned on the executor:
+   `_school_log`), and a log with an answer or a time it refuses stops the night before any
+   school is served, with that reader's error naming file and line (`_refuse_unread_rows`);
 3. students are keyed by their current school (profile's school, else "unassigned"), the log's
    rows by their student's school; `cogroup(...).applyInArrow` hands each executor one school:
    its new responses and its students (profile and previous state);
@@ -667,7 +668,7 @@ def _run_schools(
     if nanos:  # pandas' and pyarrow's default unit, which Spark cannot read as a timestamp
         session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
     raw = session.read.parquet(str(path))
-    read_as = {"student_id": _student_id_text, "correct": _correct_number}
+    read_as = {"student_id": _id_text, "item_id": _id_text, "correct": _correct_number}
     log = raw.select(
         *(
             read_as[name](raw, src) if name in read_as else F.col(src)
@@ -677,9 +678,9 @@ def _run_schools(
     ).toDF(*columns, "_row")
     answered = log.select("student_id")  # every student of the log, as the in-process job's
     ts = F.col("timestamp")
-    if since is not None:
-        log = log.where(ts >= _time_literal(pd.Timestamp(since, tz="UTC").value, nanos))
-    _refuse_unread_answers(log, path, columns["correct"])  # the rows the in-process job reads
+    if since is not None:  # a row without a time is read, as in-process, to be refused
+        log = log.where(ts.isNull() | (ts >= _time_literal(since, nanos)))
+    _refuse_unread_rows(log, path, columns)  # the rows the in-process job reads
     log = log.where(ts < _time_literal(night.cutoff_ns, nanos))
     students = _students_frame(session, profiles_path, previous)
     school_of = students.select("student_id", "school")
@@ -704,21 +705,40 @@ def _run_schools(
     return [row.asDict() for row in result.collect()]
 
 
-def _student_id_text(frame, column: str):
-    """A log's student ids as the in-process readers read them: text, trimmed (" stu1 " is
-    "stu1"), an integer column's digits (4500123 is "4500123"). Left as numbers, they were
-    joined to the roster's text ids by casting the roster's to numbers: "004500123" matched
-    4500123, and students without a profile were served inside a real school's partition."""
+#: The characters the in-process reader trims from ids and words (Arrow's
+#: `utf8_trim_whitespace`, the same as `str.strip`: Unicode white space such as a no-break
+#: space, and the separators U+001C-U+001F), as a character class that Java's regular
+#: expressions (Spark's) and Python's read alike. Java's `\s` is ASCII white space only, and
+#: its Unicode `\s` lacks the separators.
+WHITE_SPACE = r"[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+
+def _trimmed(value):  # a pyspark Column (imported by Spark only)
+    """`value` (text) without the `WHITE_SPACE` at either end, as the in-process reader trims."""
+    from pyspark.sql import functions as F
+
+    return F.regexp_replace(value, f"^{WHITE_SPACE}+|{WHITE_SPACE}+$", "")
+
+
+def _id_text(frame, column: str):
+    """A log's ids (students, items) as the in-process reader reads them (`validate._check_id`):
+    text, trimmed (" stu1 " and "stu1" followed by a no-break space are "stu1"), an integer
+    column's digits (4500123 is "4500123"); empty (null) when only white space was there, which
+    the executors refuse (`_check_rows`) and the driver names by file and line (`_located_rows`).
+    Left as numbers, student ids were joined to the roster's text ids by casting the roster's
+    to numbers ("004500123" matched 4500123); left untrimmed, the same log traced other items
+    and students on Spark than in-process, and an id of spaces was served."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     kind = frame.schema[column].dataType
     value = F.col(column)
     if isinstance(kind, T.IntegralType):
-        value = value.cast("string")
-    elif isinstance(kind, T.StringType):
-        value = F.regexp_replace(value, r"^\s+|\s+$", "")
-    return value
+        return value.cast("string")
+    if not isinstance(kind, T.StringType):
+        return value
+    value = _trimmed(value)
+    return F.when(value != "", value)
 
 
 def _correct_number(frame, column: str):
@@ -726,7 +746,7 @@ def _correct_number(frame, column: str):
     from a boolean, from the number 1 or 0, or from the text of a right or a wrong answer
     (`validate.RIGHT_WORDS`, `WRONG_WORDS`: trimmed, any case, so a spreadsheet's TRUE / FALSE;
     a whole number written as a float, "1.00", as that reader reads a column of them); empty
-    (null) for any other value, which `_refuse_unread_answers` refuses. Left as they were, a
+    (null) for any other value, which `_refuse_unread_rows` refuses. Left as they were, a
     boolean or text column failed on the executors with an internal error."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -738,24 +758,25 @@ def _correct_number(frame, column: str):
     if isinstance(kind, T.NumericType):
         right, wrong = value == 1, value == 0
     else:
-        word = F.lower(F.regexp_replace(value.cast("string"), r"(?U)^\s+|\s+$", ""))
+        word = F.lower(_trimmed(value.cast("string")))
         word = F.regexp_replace(word, r"^(\d+)\.0+$", "$1")
         right, wrong = word.isin(*RIGHT_WORDS), word.isin(*WRONG_WORDS)
     return F.when(right, 1).when(wrong, 0).cast("tinyint")
 
 
-def _refuse_unread_answers(log, path: Path, column: str) -> None:
+def _refuse_unread_rows(log, path: Path, columns: dict[str, str]) -> None:
     """Stop the night before any school is served when a row of `log` has a `correct` that
-    neither engine reads ("yes", 2, 0.5, an empty value: `_correct_number` left it empty), with
-    the in-process reader's error: each such row's file (its part, in a folder) and line, and
-    all of them counted. Spark only answers whether there is one (the column alone is read);
-    the driver then re-reads that column of the log to name them (`validate.parquet_problems`,
+    neither engine reads ("yes", 2, 0.5, an empty value: `_correct_number` left it empty) or
+    no time (else dropped unsaid: a cutoff compares nothing with it), with the in-process
+    reader's error: each row it refuses, its file (its part, in a folder) and line, and all of
+    them counted. Spark only answers whether there is one (those two columns alone are read);
+    the driver then re-reads the log's checked columns to name them (`validate.parquet_problems`,
     streamed), on this failure path only."""
     from pyspark.sql import functions as F
 
-    if log.where(F.col("correct").isNull()).isEmpty():
+    if log.where(F.col("correct").isNull() | F.col("timestamp").isNull()).isEmpty():
         return
-    found = parquet_problems(path, {"correct": column})
+    found = parquet_problems(path, columns)
     if found is not None:  # else the executors' check names the rows it finds (`_check_rows`)
         raise found
 
@@ -767,12 +788,12 @@ class SparkNightError(AdaptiveError):
 def _located_rows(exc: Exception, path: Path, columns: dict[str, str]) -> AdaptiveError | None:
     """An executor's `DataValidationError` (`_check_rows`: an empty id or skill list, counted
     in its school only) as the in-process reader's, naming each row's file and line over the
-    whole log: the driver re-reads those columns (`validate.parquet_problems`, streamed), on
-    this failure path only. None for another failure, or when the re-read names no row."""
+    whole log: the driver re-reads the log's checked columns (`validate.parquet_problems`,
+    streamed), on this failure path only. None for another failure, or when the re-read names
+    no row."""
     if f"{ERROR_MARK}[DataValidationError]" not in str(exc):
         return None
-    fields = ("student_id", "item_id", "skill_ids")
-    return parquet_problems(path, {name: columns[name] for name in fields})
+    return parquet_problems(path, columns)
 
 
 def _driver_error(exc: Exception) -> AdaptiveError:
@@ -969,11 +990,17 @@ def serve_spark_school(
 def _school_log(responses: pa.Table):
     """The school's responses as a `ResponseLog` built as the in-process reader builds it, in
     its order: by student, then time, then position in the file (Spark's shuffle does not keep
-    that order). Rows the reader would refuse stop the night with the reader's error type."""
-    from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
+    that order). Skill lists are cleaned as that reader cleans them (`clean_skill_lists`: ids
+    trimmed, empty ones dropped, one named twice kept once). Rows the reader would refuse stop
+    the night with the reader's error type."""
+    from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog, clean_skill_lists
 
     table = responses.sort_by(
         [("student_id", "ascending"), ("timestamp", "ascending"), ("_row", "ascending")]
+    )
+    skills = table.column("skill_ids").combine_chunks().cast(SKILL_LIST_TYPE)
+    table = table.set_column(
+        table.schema.get_field_index("skill_ids"), "skill_ids", clean_skill_lists(skills)
     )
     _check_rows(table)
     ns = pc.cast(table.column("timestamp"), pa.timestamp("ns", tz="UTC")).cast(pa.int64())

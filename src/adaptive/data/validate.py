@@ -178,8 +178,8 @@ def parquet_problems(
     path: Path, columns: Mapping[str, str], mapping: ColumnMapping | None = None
 ) -> DataValidationError | None:
     """The in-process reader's error for the cells of a Parquet log's `columns` (each
-    canonical field to check, of student_id, item_id, skill_ids and correct, to its source
-    column), or None when they hold none it refuses: for an engine that reads the log
+    canonical field to check, of student_id, item_id, skill_ids, correct and timestamp, to its
+    source column), or None when they hold none it refuses: for an engine that reads the log
     otherwise (Spark) and found rows to refuse. `mapping`: how cells are read (the words of a
     right and a wrong answer, the skills' separator); default the plain rules.
 
@@ -217,6 +217,11 @@ def _check_cells(
     """The cell checks of the canonical field `name`, as `check_values` makes them."""
     if name == "correct":
         _check_correct(arr, column, issues, mapping)
+    elif name == "timestamp":
+        cells = RawTable(
+            issues.source, True, [column], pa.table({column: arr}), issues.lines, column, {}
+        )
+        _check_time(cells, mapping, issues)
     elif name == "skill_ids":
         _check_skills(arr, column, mapping.skills_sep, issues)
     else:
