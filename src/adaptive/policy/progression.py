@@ -2,7 +2,8 @@
 
     not_started   no responses on the skill
     in_progress   practising, not mastered yet
-    mastered      P(mastery) >= `mastery_threshold` (0.65) AND at least `min_responses_mastered` responses
+    mastered      P(mastery) >= `mastery_threshold` (0.65) AND at least `min_responses_mastered`
+                  responses AND the last `mastery_streak` (2) of them right
     needs_review  mastered, but FSRS predicted recall fell below the retention threshold
     stuck         wheel-spinning: >= `stuck_min_responses` responses, not mastered, no progress
 
