@@ -700,3 +700,38 @@ def test_ids_of_spaces_and_rows_without_a_time_are_refused_on_spark_as_in_proces
     said = f"{data}, line {rows[1] + 1}, column 'timestamp': got ''; expected a date-time"
     assert said in errors[0]
     assert not list((tmp_path / "times-spark").rglob("*.parquet"))  # no school was served
+
+
+def test_profiles_with_padded_student_ids_are_read_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A Spark operator's trial: a roster whose student ids were padded (" s1 ", a no-break
+    space from a spreadsheet) matched the log's "s1" in-process (`LearnerProfile` trims them),
+    not on Spark: such a student was served twice, in the profile's school without the log's
+    answers and as unassigned with them, and a teacher's override for them was skipped as
+    for a student who left. Both engines now read them alike: the same bytes, the override
+    applied."""
+    lines = []
+    for i, line in enumerate(district.profiles.read_text().splitlines()):
+        doc = json.loads(line)
+        pad = PADDINGS[i % len(PADDINGS)]
+        doc["student_id"] = f"{pad}{doc['student_id']}{PADDINGS[(i + 1) % len(PADDINGS)]}"
+        lines.append(json.dumps(doc, ensure_ascii=i % 2 == 0))
+    roster = tmp_path / "padded.jsonl"
+    roster.write_text("\n".join(lines) + "\n")
+    student = json.loads(lines[1])["student_id"].strip()
+    overrides = tmp_path / "overrides.json"
+    doc = {"format": "adaptive-overrides", "version": 1, "date": DAY_1,
+           "students": {student: {"mode": "remediate"}}}  # fmt: skip
+    overrides.write_text(json.dumps(doc))
+    args = district.job_args(data=district.responses, profiles=roster, overrides=overrides, k=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NightWarning)
+        ours = run_daily_job(DAY_1, tmp_path / "spark", engine="spark", **args)
+        theirs = run_daily_job(DAY_1, tmp_path / "local", **args)
+    got, want = parquet_files(tmp_path / "spark", DAY_1), parquet_files(tmp_path / "local", DAY_1)
+    assert got and got.keys() == want.keys()
+    assert [k for k in want if got[k] != want[k]] == []
+    assert ours.students_without_profile == theirs.students_without_profile
+    assert ours.students_served == theirs.students_served
+    assert ours.override_students == theirs.override_students == 1

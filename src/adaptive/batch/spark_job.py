@@ -13,6 +13,7 @@ The driver plans and commits; every per-student step runs on the executors, one 
    booleans, 0/1, true/false text: `_correct_number`; skill lists cleaned on the executor:
    `_school_log`), and a log with an answer or a time it refuses stops the night before any
    school is served, with that reader's error naming file and line (`_refuse_unread_rows`);
+   the profiles' student ids are trimmed as `LearnerProfile` trims them (`_students_frame`);
 3. students are keyed by their current school (profile's school, else "unassigned"), the log's
    rows by their student's school; `cogroup(...).applyInArrow` hands each executor one school:
    its new responses and its students (profile and previous state);
@@ -39,7 +40,6 @@ replaced model version or policy (`night_checks`; `_SUCCESS.json` records the po
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -605,7 +605,9 @@ def _overrides(
 ) -> OverrideSet | None:
     """Teacher overrides for `night`, checked against the profiles of the students they name
     only (the driver streams the profiles file and keeps those: never the district's), and the
-    district's classes (each file's `class_id`)."""
+    district's classes (each file's `class_id`). A profile's student id is matched trimmed, as
+    `LearnerProfile` reads it (`_json_text`): as written, a padded profile's student was
+    skipped as one who left, where the in-process engine applies their override."""
     if given is None or isinstance(given, OverrideSet):
         return given
     named = named_students(Path(given))
@@ -613,19 +615,30 @@ def _overrides(
     classes: set[str] = set()
     if profiles_path is not None and named:
         for _, line in user_text_lines(profiles_path, PROFILES_EXPECTED):
-            klass = CLASS_ID.search(line)
-            if klass:  # a line that is no JSON is the profiles reader's to name
-                with contextlib.suppress(ValueError):
-                    classes.add(json.loads(f'"{klass.group(1)}"').strip())
-            match = STUDENT_ID.search(line)
-            if match and match.group(1) in named:
-                p = profile_from_json(line, f"{profiles_path} (student {match.group(1)})")
+            klass = _json_text(CLASS_ID.search(line))
+            if klass is not None:
+                classes.add(klass)
+            student = _json_text(STUDENT_ID.search(line))
+            if student in named:
+                p = profile_from_json(line, f"{profiles_path} (student {student})")
                 profiles[p.student_id] = p
     return read_overrides(given, catalog, profiles, night=night, classes=classes or None)
 
 
 STUDENT_ID = re.compile(r'"student_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 CLASS_ID = re.compile(r'"class_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _json_text(match: re.Match | None) -> str | None:
+    """The text a `STUDENT_ID` or `CLASS_ID` match holds, unescaped and trimmed (as
+    `LearnerProfile` reads a student id: " s1 " is "s1"); None without a match, or for text
+    that is no JSON string (the profiles reader's to name)."""
+    if match is None:
+        return None
+    try:
+        return json.loads(f'"{match.group(1)}"').strip()
+    except ValueError:
+        return None
 
 
 def _snapshot_meta(state_dir: Path, date: str) -> dict:
@@ -826,7 +839,11 @@ def _python_exception(text: str) -> str | None:
 
 
 def _students_frame(session, profiles_path: Path | None, previous: Path | None):
-    """One row per known student: school, profile (JSON text) and previous state columns."""
+    """One row per known student: school, profile (JSON text) and previous state columns. A
+    profile's student id is its key as `LearnerProfile` reads it, trimmed (`_trimmed`: " s1 "
+    is the log's "s1"); its school is the school id as written, as the in-process job keys it.
+    Untrimmed, a padded profile's student was served twice: in the profile's school without
+    the log's answers, and as unassigned with them."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
@@ -838,7 +855,7 @@ def _students_frame(session, profiles_path: Path | None, previous: Path | None):
         text = session.read.text(str(profiles_path)).where(F.trim(F.col("value")) != "")
         parsed = F.from_json(F.col("value"), keys)
         frame = text.select(
-            parsed["student_id"].alias("student_id"),
+            _trimmed(parsed["student_id"]).alias("student_id"),
             parsed["school_id"].alias("profile_school"),
             F.col("value").alias("profile"),
         )
