@@ -188,8 +188,6 @@ def test_a_truncated_part_is_the_in_process_readers_error(district, tmp_path):
     """A folder of parts with one part cut short (a copy that stopped): the Spark engine names
     that part as the in-process engine does (exit 2 on the command line), before Spark starts,
     rather than an internal error naming no file."""
-    from adaptive.errors import DataValidationError
-
     parts = tmp_path / "log"
     parts.mkdir()
     frame = district.log.frame
@@ -198,11 +196,7 @@ def test_a_truncated_part_is_the_in_process_readers_error(district, tmp_path):
     cut = parts / "part-00001.parquet"
     cut.write_bytes(cut.read_bytes()[:20_000])
     args = district.job_args(data=parts)
-    errors = []
-    for engine in ("spark", "local"):
-        with pytest.raises(DataValidationError) as caught:
-            run_daily_job(DAY_1, tmp_path / engine, engine=engine, **args)
-        errors.append(str(caught.value))
+    errors = refusals(args, tmp_path)
     assert errors[0] == errors[1]
     assert f"{cut}; expected a Parquet file (Parquet magic bytes not found" in errors[0]
 
@@ -422,6 +416,19 @@ def night_warnings(district, tmp_path, data, words: str) -> tuple[list[str], lis
     return said("spark", engine="spark", master="local[2]"), said("local")
 
 
+def refusals(args: dict, out: Path) -> list[str]:
+    """The `DataValidationError` of the night of DAY_1 with `args` on Spark, then in-process,
+    as text (each engine writing under `out / engine`)."""
+    from adaptive.errors import DataValidationError
+
+    errors = []
+    for engine in ("spark", "local"):
+        with pytest.raises(DataValidationError) as caught:
+            run_daily_job(DAY_1, out / engine, engine=engine, **args)
+        errors.append(str(caught.value))
+    return errors
+
+
 def test_a_night_dated_long_after_the_log_is_refused_on_spark_as_in_process(
     spark_ready, district, tmp_path
 ):
@@ -575,8 +582,6 @@ def test_answers_neither_engine_reads_are_all_counted_on_spark_as_in_process(
     """Scores (0.5, 2) and an empty value in two parts of a folder log: Spark's error lists
     the in-process reader's problems word for word (each part's path and own line), and counts
     every such row of the log."""
-    from adaptive.errors import DataValidationError
-
     frame = district.log.frame.assign(correct=district.log.frame["correct"].astype(float))
     frame.loc[frame.index[[10, 7000, 15000]], "correct"] = [0.5, 2.0, np.nan]
     parts = tmp_path / "log"
@@ -585,33 +590,23 @@ def test_answers_neither_engine_reads_are_all_counted_on_spark_as_in_process(
         (parts / f"day={i}").mkdir(parents=True)
         frame.iloc[rows].to_parquet(parts / f"day={i}" / "part-0.parquet")
     args = district.job_args(data=parts, k=5)
-    errors = []
-    for engine in ("spark", "local"):
-        with pytest.raises(DataValidationError) as caught:
-            run_daily_job(DAY_1, tmp_path / engine, engine=engine, **args)
-        errors.append(str(caught.value))
+    errors = refusals(args, tmp_path)
     assert sorted(errors[0].splitlines()) == sorted(errors[1].splitlines())
     assert errors[0].startswith("3 problem(s) in the input")
     assert f"{parts / 'day=1' / 'part-0.parquet'}, line {15001 - len(halves[0])}" in errors[0]
 
 
 def test_an_empty_item_id_is_named_on_spark_with_its_file_and_line(spark_ready, district, tmp_path):
-    """An empty item id, found by its school's executor, counted there only and named by no
-    line: the driver re-reads the log's id and skill columns, and the error is the in-process
-    reader's, word for word."""
-    from adaptive.errors import DataValidationError
-
+    """An empty item id was found by its school's executor, counted there only and named by no
+    line: it is now the in-process reader's error, word for word, found by the driver (which
+    re-reads the log's checked columns to name it)."""
     frame = district.log.frame.copy()
     frame["item_id"] = frame["item_id"].astype(object)
     frame.loc[frame.index[[5, 9000]], "item_id"] = None
     data = tmp_path / "log.parquet"
     frame.to_parquet(data)
     args = district.job_args(data=data, k=5)
-    errors = []
-    for engine in ("spark", "local"):
-        with pytest.raises(DataValidationError) as caught:
-            run_daily_job(DAY_1, tmp_path / engine, engine=engine, **args)
-        errors.append(str(caught.value))
+    errors = refusals(args, tmp_path)
     assert errors[0] == errors[1]
     assert f"{data}, line 9001, column 'item_id': got ''; expected a non-empty id" in errors[0]
 
@@ -673,10 +668,8 @@ def test_ids_of_spaces_and_rows_without_a_time_are_refused_on_spark_as_in_proces
     """A Spark operator's trial: an item id of spaces only and a student id of a no-break
     space were served on Spark, and rows without a time silently dropped (the cutoff compared
     nothing), where the in-process reader refuses them. The Spark error is now that reader's,
-    word for word (each row's file and line): an id left empty once trimmed is found by its
-    school's executor, a row without a time by the driver, before any school is served."""
-    from adaptive.errors import DataValidationError
-
+    word for word (each row's file and line), found by the driver before any school is served
+    (`_log_reading`'s one aggregate)."""
     frame = district.log.frame.copy()
     for name in ("student_id", "item_id"):
         frame[name] = frame[name].astype(object)
@@ -690,16 +683,90 @@ def test_ids_of_spaces_and_rows_without_a_time_are_refused_on_spark_as_in_proces
         data = tmp_path / f"{name}.parquet"
         log.to_parquet(data)
         args = district.job_args(data=data, k=5)
-        errors = []
-        for engine in ("spark", "local"):
-            with pytest.raises(DataValidationError) as caught:
-                run_daily_job(DAY_1, tmp_path / f"{name}-{engine}", engine=engine, **args)
-            errors.append(str(caught.value))
+        errors = refusals(args, tmp_path / name)
         assert errors[0] == errors[1], name
+        assert not list((tmp_path / name / "spark").rglob("*.parquet")), name  # none served
     assert errors[0].startswith("4 problem(s) in the input")
     said = f"{data}, line {rows[1] + 1}, column 'timestamp': got ''; expected a date-time"
     assert said in errors[0]
-    assert not list((tmp_path / "times-spark").rglob("*.parquet"))  # no school was served
+
+
+def test_empty_ids_and_float_ids_with_a_fraction_are_refused_before_any_school_is_served(
+    spark_ready, district, tmp_path
+):
+    """A Spark operator's trial: an empty skill list or item id in a row dated after the night
+    was never seen on Spark (its executors read tonight's rows only), so the night was served
+    where the in-process reader refuses the log; an empty id of tonight was found by its
+    school's executor, once other schools could be served. Both are now found by the driver,
+    before any school is served, with the in-process reader's error word for word. A float id
+    column with a fraction (14.5), which that reader keeps as Arrow writes it and Spark would
+    write otherwise, is one `ConfigError` saying how to convert it."""
+
+    frame = district.log.frame.copy()
+    frame["item_id"] = frame["item_id"].astype(object)
+    frame["skill_ids"] = frame["skill_ids"].astype(object)
+    later = np.flatnonzero((frame["timestamp"] >= pd.Timestamp(DAY_1, tz="UTC")).to_numpy())
+    frame.loc[frame.index[later[5]], "item_id"] = "\u3000"
+    frame.at[frame.index[later[9]], "skill_ids"] = [" ", ""]
+    data = tmp_path / "later.parquet"
+    frame.to_parquet(data)
+    args = district.job_args(data=data, k=5)
+    errors = refusals(args, tmp_path)
+    assert errors[0] == errors[1]
+    assert errors[0].startswith("2 problem(s) in the input")
+    assert f"line {later[9] + 1}, column 'skill_ids': got '[ , ]'" in errors[0]
+    assert not list((tmp_path / "spark").rglob("*.parquet"))
+
+    numbers = {s: float(i) for i, s in enumerate(sorted(district.log.frame["item_id"].unique()))}
+    fraction = district.log.frame.assign(item_id=district.log.frame["item_id"].map(numbers))
+    fraction.loc[fraction.index[3], "item_id"] = 14.5
+    data = tmp_path / "fraction.parquet"
+    fraction.to_parquet(data)
+    out = tmp_path / "fraction"
+    with pytest.raises(ConfigError, match=r"column 'item_id' holds ids .* fraction \(e\.g\. 14\.5"):
+        run_daily_job(DAY_1, out, engine="spark", **district.job_args(data=data, k=5))
+    assert not list(out.rglob("*.parquet"))
+
+
+def test_text_skills_and_ids_written_as_floats_are_read_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A Spark operator's trial: a log whose skill column is text (one skill a row, or several
+    split at --skills-sep) ended the Spark night in an internal error on the executors (no
+    cast from text to a list), and ids written as floats (an item column of 14.0, student ids
+    "4500123.0" beside the roster's "4500123") were other items and students on Spark, where
+    the in-process reader reads a column of whole numbers as "14". Both engines now read them
+    alike: the same bytes."""
+    frame = district.log.frame.copy()
+    students = sorted(frame["student_id"].unique())
+    number = {s: 4_500_000 + i for i, s in enumerate(students)}
+    items = {s: float(i) for i, s in enumerate(sorted(frame["item_id"].unique()))}
+    frame["student_id"] = [f" {number[s]}.0" for s in frame["student_id"]]
+    frame["item_id"] = frame["item_id"].map(items).astype("float64")
+    roster = tmp_path / "roster.jsonl"
+    lines = []
+    for line in district.profiles.read_text().splitlines():
+        doc = json.loads(line)
+        doc["student_id"] = str(number.get(doc["student_id"], doc["student_id"]))
+        lines.append(json.dumps(doc))
+    roster.write_text("\n".join(lines) + "\n")
+    one = frame.assign(skill_ids=[f" {skills[0]}" for skills in frame["skill_ids"]])
+    joined = frame.assign(skill_ids=[" ; ".join(skills) + ";" for skills in frame["skill_ids"]])
+    for name, log, mapping in (("one", one, None), ("joined", joined, {"skills_sep": ";"})):
+        data = tmp_path / f"{name}.parquet"
+        log.to_parquet(data)
+        args = district.job_args(data=data, profiles=roster, mapping=mapping, k=5)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NightWarning)
+            ours = run_daily_job(DAY_1, tmp_path / f"{name}-spark", engine="spark", **args)
+            theirs = run_daily_job(DAY_1, tmp_path / f"{name}-local", **args)
+        got = parquet_files(tmp_path / f"{name}-spark", DAY_1)
+        want = parquet_files(tmp_path / f"{name}-local", DAY_1)
+        assert got and got.keys() == want.keys(), name
+        assert [k for k in want if got[k] != want[k]] == [], name
+        assert ours.students_without_profile == theirs.students_without_profile, name
+    served = pd.read_parquet(tmp_path / "one-spark" / "students" / f"date={DAY_1}")
+    assert f"{number[students[0]]}" in set(served["student_id"])
 
 
 def test_profiles_with_padded_student_ids_are_read_on_spark_as_in_process(
@@ -735,3 +802,25 @@ def test_profiles_with_padded_student_ids_are_read_on_spark_as_in_process(
     assert ours.students_without_profile == theirs.students_without_profile
     assert ours.students_served == theirs.students_served
     assert ours.override_students == theirs.override_students == 1
+
+
+def test_a_log_column_of_a_type_the_reader_refuses_is_its_error_before_spark(tmp_path):
+    """A boolean student column (a wrong export) was served on Spark as text of its own; the
+    in-process reader refuses it. Spark now checks the file's footer as that reader does, with
+    its error, before Spark starts. No JVM needed."""
+    from adaptive.batch.spark_job import _parquet_log
+    from adaptive.data import read_responses
+    from adaptive.errors import DataValidationError
+
+    path = tmp_path / "log.parquet"
+    pd.DataFrame(
+        {"student_id": [True], "item_id": ["i"], "skill_ids": [["k"]], "correct": [1],
+         "timestamp": pd.to_datetime(["2024-09-01"], utc=True)}
+    ).to_parquet(path)  # fmt: skip
+    errors = []
+    for read in (_parquet_log, read_responses):
+        with pytest.raises(DataValidationError) as caught:
+            read(path, None)
+        errors.append(str(caught.value))
+    assert errors[0] == errors[1]
+    assert "column 'student_id': got 'Parquet type bool'; expected a text" in errors[0]

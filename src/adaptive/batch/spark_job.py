@@ -8,12 +8,15 @@ The driver plans and commits; every per-student step runs on the executors, one 
    object is pickled;
 2. Spark reads the Parquet log (only the rows before the night's cutoff, and after the previous
    snapshot's cutoff when that snapshot is reusable), the profiles (JSON lines, kept as text) and
-   the previous night's state (Parquet, one folder per school: `school_state.py`); ids and
-   `correct` are read as the in-process reader reads them (ids as text, trimmed: `_id_text`;
-   booleans, 0/1, true/false text: `_correct_number`; skill lists cleaned on the executor:
-   `_school_log`), and a log with an answer or a time it refuses stops the night before any
-   school is served, with that reader's error naming file and line (`_refuse_unread_rows`);
-   the profiles' student ids are trimmed as `LearnerProfile` trims them (`_students_frame`);
+   the previous night's state (Parquet, one folder per school: `school_state.py`); the log's
+   footer is checked and its cells read as the in-process reader reads them (`_parquet_log`,
+   `_log_reading`: ids as text, trimmed, a column of whole numbers written as floats read as
+   integers: `_id_text`; booleans, 0/1, true/false text: `_correct_number`; a text skill
+   column split into lists: `_skill_lists`, cleaned on the executor: `_school_log`), the
+   profiles' student ids trimmed as `LearnerProfile` trims them (`_students_frame`), and a log
+   with a row that reader refuses (an empty id or skill list, an answer or a time it does not
+   read) stops the night before any school is served, with that reader's error naming file and
+   line (`_refuse_unread_rows`);
 3. students are keyed by their current school (profile's school, else "unassigned"), the log's
    rows by their student's school; `cogroup(...).applyInArrow` hands each executor one school:
    its new responses and its students (profile and previous state);
@@ -118,6 +121,8 @@ from adaptive.batch.spark_placement import (
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
 from adaptive.curriculum.profile import PROFILES_EXPECTED
+from adaptive.data.log import WHOLE_FLOAT
+from adaptive.data.mapping import ColumnMapping
 from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
 from adaptive.dates import DEFAULT_TIMEZONE, night_start, zone_record
 from adaptive.errors import AdaptiveError, ConfigError, NightWarning
@@ -204,7 +209,7 @@ def run_spark_night(
     from adaptive.batch.spark import spark_session
 
     started = time.perf_counter()
-    path, columns = _parquet_log(data, mapping)
+    path, columns, log_mapping = _parquet_log(data, mapping)
     profiles_path = _profiles_path(profiles)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     cutoff = night_start(day, timezone)
@@ -343,6 +348,7 @@ def run_spark_night(
                 night,
                 path,
                 columns,
+                log_mapping,
                 profiles_path,
                 snapshot_dir(state_dir, previous) if reuse else None,
                 since,
@@ -351,7 +357,7 @@ def run_spark_night(
         except AdaptiveError:
             raise
         except Exception as exc:  # Spark's errors carry JVM stacks: one line instead
-            raise _located_rows(exc, path, columns) or _driver_error(exc) from None
+            raise _located_rows(exc, path, columns, log_mapping) or _driver_error(exc) from None
         finally:
             shutil.rmtree(Path(out) / PLACEMENT_DIR, ignore_errors=True)
     schools = sorted(r["school"] for r in rows)
@@ -513,8 +519,11 @@ def _time_literal(nanoseconds: int, nanos: bool):  # a pyspark Column (imported 
     return F.lit(pd.Timestamp(nanoseconds, tz="UTC").to_pydatetime())
 
 
-def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str]]:
-    """The Parquet log Spark reads, and its source column of each canonical field."""
+def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str], ColumnMapping]:
+    """The Parquet log Spark reads, its source column of each canonical field, and how the
+    in-process reader reads its cells (the mapping: a text skill column's separator, for the
+    Spark plan and for that reader's errors). Its first file's footer is checked as that reader
+    checks it (`_check_footer`), before Spark starts."""
     if not isinstance(data, str | Path):
         raise ConfigError(
             "the Spark engine reads the response log from a Parquet file (given: an in-memory "
@@ -530,13 +539,16 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str]]
         )
     import pyarrow.parquet as pq
 
-    names = pq.read_schema(_readable_parts(path)[0]).names  # the footer only
+    first = _readable_parts(path)[0]
+    footer = pq.read_metadata(first)
+    schema = footer.schema.to_arrow_schema()
+    names = schema.names
     time_column = m.time or next((c for c in ("timestamp", "time") if c in names), None)
     if time_column is None or len(m.student_id) != 1 or m.skills_from or m.merge_skill_rows:
         raise ConfigError(
             f"{path}: the Spark engine needs one student column, a timestamp column and "
-            "skills as a list column (no merged skill rows or skills from a Q-matrix); "
-            "use --engine local for this log"
+            "each response's skills in its own row (no merged skill rows or skills from a "
+            "Q-matrix); use --engine local for this log"
         )
     if m.correct_values or m.correct_threshold is not None:
         raise ConfigError(
@@ -545,13 +557,30 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str]]
             "LOG.parquet` with --correct-values and --incorrect-values, or "
             "--correct-threshold) or use --engine local"
         )
-    return path, {
+    _check_footer(first, schema, footer.num_rows, m)
+    columns = {
         "student_id": m.student_id[0],
         "item_id": m.item_id,
         "skill_ids": m.skill_ids,
         "correct": m.correct,
         "timestamp": time_column,
     }
+    return path, columns, m
+
+
+def _check_footer(part: Path, schema: pa.Schema, rows: int, mapping: ColumnMapping) -> None:
+    """The in-process reader's checks of a Parquet file's footer (`readers._read_parquet`):
+    the mapped columns are there, each of a type that reader reads (ids text or numbers,
+    skills text, numbers or lists of them), its error naming the file and column otherwise.
+    Unchecked, Spark served a boolean or binary id column as text of its own, where the
+    in-process engine refuses it. A file without rows is read as no rows (its columns may have
+    no type), as there."""
+    from adaptive.data.readers import check_parquet_types, select_columns
+
+    read, _, optional = select_columns(str(part), schema.names, mapping)
+    if rows:
+        kinds = pa.schema([schema.field(name) for name in read])
+        check_parquet_types(str(part), kinds, mapping, optional)
 
 
 def _readable_parts(path: Path) -> list[Path]:
@@ -672,7 +701,7 @@ def _folder_sha(folder: Path) -> str:
 
 
 def _run_schools(
-    session, night, path, columns, profiles_path, previous, since, placed_rows=None
+    session, night, path, columns, mapping, profiles_path, previous, since, placed_rows=None
 ) -> list[dict]:
     """The Spark plan of steps 2-4; the collected rows (one per school)."""
     from pyspark.sql import functions as F
@@ -681,19 +710,17 @@ def _run_schools(
     if nanos:  # pandas' and pyarrow's default unit, which Spark cannot read as a timestamp
         session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
     raw = session.read.parquet(str(path))
-    read_as = {"student_id": _id_text, "item_id": _id_text, "correct": _correct_number}
-    log = raw.select(
-        *(
-            read_as[name](raw, src) if name in read_as else F.col(src)
-            for name, src in columns.items()
-        ),
-        F.col("_metadata.row_index").alias("_row"),
+    cells = raw.select(
+        *(F.col(src) for src in columns.values()), F.col("_metadata.row_index").alias("_row")
     ).toDF(*columns, "_row")
-    answered = log.select("student_id")  # every student of the log, as the in-process job's
     ts = F.col("timestamp")
+    read = cells  # the rows the in-process job reads
     if since is not None:  # a row without a time is read, as in-process, to be refused
-        log = log.where(ts.isNull() | (ts >= _time_literal(since, nanos)))
-    _refuse_unread_rows(log, path, columns)  # the rows the in-process job reads
+        read = cells.where(ts.isNull() | (ts >= _time_literal(since, nanos)))
+    reading = _log_reading(read, path, columns, mapping)
+    # every student of the log, as the in-process job's
+    answered = cells.select(reading["student_id"].alias("student_id"))
+    log = read.select(*(reading[name].alias(name) for name in columns), "_row")
     log = log.where(ts < _time_literal(night.cutoff_ns, nanos))
     students = _students_frame(session, profiles_path, previous)
     school_of = students.select("student_id", "school")
@@ -718,6 +745,41 @@ def _run_schools(
     return [row.asDict() for row in result.collect()]
 
 
+def _log_reading(
+    cells, path: Path, columns: dict[str, str], mapping: ColumnMapping
+) -> dict[str, Any]:
+    """Each canonical column of the log as the in-process reader reads it: pyspark Columns over
+    `cells` (the log's columns under their canonical names, the rows that reader reads),
+    decided by one Spark aggregate over those rows before any school is served. Ids are text
+    (`_id_text`), a text or float column of whole numbers (14.0, "14.0") read as "14" as that
+    reader reads the whole column (`validate._to_string`); skills are lists (`_skill_lists`: a
+    text column holds one skill a row, or several split at the mapping's `skills_sep`);
+    `correct` is 0 or 1 (`_correct_number`). The same aggregate stops the night, before any
+    school is served, for a float id with a fraction (`_refuse_fractions`) and for a row that
+    reader refuses (`_refuse_unread_rows`): an empty id or skill list (else found by its
+    school's executor only, once other schools were served, and never in a row dated after the
+    night), an answer it does not read, or no time."""
+    from pyspark.sql import functions as F
+
+    sep = mapping.skills_sep
+    facts = {name: _not_whole(cells, name) for name in ("student_id", "item_id", "skill_ids")}
+    ids = [name for name, fact in facts.items() if fact is not None]
+    found = cells.agg(
+        F.bool_or(_unread(cells, sep)).alias("_unread"), *(facts[name].alias(name) for name in ids)
+    ).first()
+    _refuse_fractions(cells, path, columns, {name: found[name] for name in ids})
+    if found["_unread"]:
+        _refuse_unread_rows(path, columns, mapping)
+    whole = {name: found[name] is None for name in ids}
+    return {
+        "student_id": _id_text(cells, "student_id", whole.get("student_id", False)),
+        "item_id": _id_text(cells, "item_id", whole.get("item_id", False)),
+        "skill_ids": _skill_lists(cells, "skill_ids", sep, whole.get("skill_ids", False)),
+        "correct": _correct_number(cells, "correct"),
+        "timestamp": F.col("timestamp"),
+    }
+
+
 #: The characters the in-process reader trims from ids and words (Arrow's
 #: `utf8_trim_whitespace`, the same as `str.strip`: Unicode white space such as a no-break
 #: space, and the separators U+001C-U+001F), as a character class that Java's regular
@@ -733,25 +795,111 @@ def _trimmed(value):  # a pyspark Column (imported by Spark only)
     return F.regexp_replace(value, f"^{WHITE_SPACE}+|{WHITE_SPACE}+$", "")
 
 
-def _id_text(frame, column: str):
-    """A log's ids (students, items) as the in-process reader reads them (`validate._check_id`):
-    text, trimmed (" stu1 " and "stu1" followed by a no-break space are "stu1"), an integer
-    column's digits (4500123 is "4500123"); empty (null) when only white space was there, which
-    the executors refuse (`_check_rows`) and the driver names by file and line (`_located_rows`).
-    Left as numbers, student ids were joined to the roster's text ids by casting the roster's
-    to numbers ("004500123" matched 4500123); left untrimmed, the same log traced other items
-    and students on Spark than in-process, and an id of spaces was served."""
+def _id_text(frame, column: str, whole_floats: bool = False):
+    """A log's ids (students, items; skills of a text column) as the in-process reader reads
+    them (`validate._check_id`): text, trimmed (" stu1 " and "stu1" followed by a no-break
+    space are "stu1"), an integer column's digits (4500123 is "4500123"), a float column's
+    whole numbers' digits (14.0 is "14"; `_refuse_fractions` refused any other float);
+    `whole_floats`: the text column holds only whole numbers written as floats ("14.0" is
+    "14", as `log.whole_floats_as_integers` reads such a column). Empty (null) when only white
+    space was there, which `_refuse_unread_rows` refuses. Left as numbers, student ids were
+    joined to the roster's text ids by casting the roster's to numbers ("004500123" matched
+    4500123), and a float column's 14.0 was the student "14.0"; left untrimmed, the same log
+    traced other items and students on Spark than in-process, and an id of spaces was served."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     kind = frame.schema[column].dataType
     value = F.col(column)
-    if isinstance(kind, T.IntegralType):
+    if isinstance(kind, T.FloatType | T.DoubleType):
+        return F.when(_whole_number(value), value.cast("long").cast("string"))
+    if not isinstance(kind, T.StringType):  # integers (uint64: a decimal of scale 0)
         return value.cast("string")
-    if not isinstance(kind, T.StringType):
-        return value
     value = _trimmed(value)
+    if whole_floats:
+        value = F.regexp_replace(value, r"\.0+$", "")
     return F.when(value != "", value)
+
+
+def _whole_number(value):  # a pyspark Column (imported by Spark only)
+    """Whether a float is a whole number that an int64 holds (`validate._to_string` reads a
+    column of them as their digits); false for a fraction, NaN or an infinity."""
+    from pyspark.sql import functions as F
+
+    return ~F.isnan(value) & (value % 1 == 0) & (F.abs(value) < 2.0**63)
+
+
+def _not_whole(frame, column: str):
+    """The aggregate that tells how the id column `column` is read (`_id_text`): an id that is
+    not a whole number written as a float (text other than "14.0": the column is read as
+    written; a float with a fraction, 14.5: refused), null when there is none; None for a
+    column whose type says it (integers, lists of skills)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    kind = frame.schema[column].dataType
+    value = F.col(column)
+    if isinstance(kind, T.FloatType | T.DoubleType):
+        return F.max(F.when(value.isNotNull() & ~_whole_number(value), value))
+    if isinstance(kind, T.StringType):
+        text = _trimmed(value)
+        return F.max(F.when((text != "") & ~text.rlike(WHOLE_FLOAT), text))
+    return None
+
+
+def _refuse_fractions(frame, path: Path, columns: dict[str, str], found: dict) -> None:
+    """A `ConfigError` for a float id column holding a number with a fraction (`found`: each
+    id column's `_not_whole`): the in-process reader keeps such a column's numbers as Arrow
+    writes them ("14.5", "1e+20"), which Spark writes otherwise ("1.0E20"), so the engines
+    would serve other students or items. Such ids are rare (a wrong column?): the user writes
+    them as text first, or uses the in-process engine."""
+    from pyspark.sql import types as T
+
+    for name, example in found.items():
+        if example is None or isinstance(frame.schema[name].dataType, T.StringType):
+            continue
+        raise ConfigError(
+            f"{path}: column '{columns[name]}' holds ids written as numbers with a fraction "
+            f"(e.g. {example!r}); the Spark engine reads a float id column only when every id "
+            'is a whole number (14.0 as "14", as the in-process reader does): write the ids '
+            "as text first (`adaptive validate FILE --out LOG.parquet` with its column "
+            "options) or use --engine local"
+        )
+
+
+def _skill_lists(frame, column: str, sep: str | None, whole_floats: bool = False):
+    """Each row's skills as a list, as the in-process reader reads them (`validate._check_skills`):
+    a list column as it is (cleaned on the executor: `_school_log`); a text or number column
+    read as ids (`_id_text`), one skill a row, or split at `sep` (the mapping's `skills_sep`,
+    read as the text it is). Left as text, such a column failed on the executors with an
+    internal error (no cast from text to a list)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    if isinstance(frame.schema[column].dataType, T.ArrayType):
+        return F.col(column)
+    text = _id_text(frame, column, whole_floats)
+    if sep is None:
+        return F.array(text)
+    return F.split(F.coalesce(text, F.lit("")), re.escape(sep))
+
+
+def _unread(frame, sep: str | None):  # a pyspark Column (imported by Spark only)
+    """Whether the in-process reader refuses a row of the log: an empty student or item id, no
+    skill left once the list is cleaned (`log.clean_skill_lists`), an answer it does not read
+    (`_correct_number` left it empty), or no time (else dropped unsaid: a cutoff compares
+    nothing with it)."""
+    from pyspark.sql import functions as F
+
+    skills = _skill_lists(frame, "skill_ids", sep)
+    skill = F.exists(skills, lambda s: _trimmed(s.cast("string")) != "")
+    return (
+        _id_text(frame, "student_id").isNull()
+        | _id_text(frame, "item_id").isNull()
+        | ~F.coalesce(skill, F.lit(False))
+        | _correct_number(frame, "correct").isNull()
+        | F.col("timestamp").isNull()
+    )
 
 
 def _correct_number(frame, column: str):
@@ -777,19 +925,13 @@ def _correct_number(frame, column: str):
     return F.when(right, 1).when(wrong, 0).cast("tinyint")
 
 
-def _refuse_unread_rows(log, path: Path, columns: dict[str, str]) -> None:
-    """Stop the night before any school is served when a row of `log` has a `correct` that
-    neither engine reads ("yes", 2, 0.5, an empty value: `_correct_number` left it empty) or
-    no time (else dropped unsaid: a cutoff compares nothing with it), with the in-process
-    reader's error: each row it refuses, its file (its part, in a folder) and line, and all of
-    them counted. Spark only answers whether there is one (those two columns alone are read);
-    the driver then re-reads the log's checked columns to name them (`validate.parquet_problems`,
-    streamed), on this failure path only."""
-    from pyspark.sql import functions as F
-
-    if log.where(F.col("correct").isNull() | F.col("timestamp").isNull()).isEmpty():
-        return
-    found = parquet_problems(path, columns)
+def _refuse_unread_rows(path: Path, columns: dict[str, str], mapping: ColumnMapping) -> None:
+    """The in-process reader's error for the rows of the log it refuses, found by Spark
+    (`_unread`): each such row's file (its part, in a folder) and line, and all of them
+    counted. The driver re-reads the log's checked columns to name them
+    (`validate.parquet_problems`, streamed, with the mapping's rules), on this failure path
+    only."""
+    found = parquet_problems(path, columns, mapping)
     if found is not None:  # else the executors' check names the rows it finds (`_check_rows`)
         raise found
 
@@ -798,7 +940,9 @@ class SparkNightError(AdaptiveError):
     """The Spark engine's night failed on the cluster (the executor's reason is in the message)."""
 
 
-def _located_rows(exc: Exception, path: Path, columns: dict[str, str]) -> AdaptiveError | None:
+def _located_rows(
+    exc: Exception, path: Path, columns: dict[str, str], mapping: ColumnMapping
+) -> AdaptiveError | None:
     """An executor's `DataValidationError` (`_check_rows`: an empty id or skill list, counted
     in its school only) as the in-process reader's, naming each row's file and line over the
     whole log: the driver re-reads the log's checked columns (`validate.parquet_problems`,
@@ -806,7 +950,7 @@ def _located_rows(exc: Exception, path: Path, columns: dict[str, str]) -> Adapti
     no row."""
     if f"{ERROR_MARK}[DataValidationError]" not in str(exc):
         return None
-    return parquet_problems(path, columns)
+    return parquet_problems(path, columns, mapping)
 
 
 def _driver_error(exc: Exception) -> AdaptiveError:

@@ -697,13 +697,15 @@ def whole_floats_as_integers(text: pa.Array) -> pa.Array:
     students."""
     sample = text.slice(0, 1000)  # a column of ids that is not all whole floats shows it early
     sample = sample.filter(pc.not_equal(pc.utf8_length(sample), 0))
-    if len(sample) == 0 or not pc.all(pc.match_substring_regex(sample, _WHOLE_FLOAT)).as_py():
+    if len(sample) == 0 or not pc.all(pc.match_substring_regex(sample, WHOLE_FLOAT)).as_py():
         return text
     filled = pc.not_equal(pc.utf8_length(text), 0)
-    floats = pc.match_substring_regex(text, _WHOLE_FLOAT)
+    floats = pc.match_substring_regex(text, WHOLE_FLOAT)
     if not pc.all(pc.or_(floats, pc.invert(filled))).as_py():
         return text
     return pc.replace_substring_regex(text, r"\.0+$", "")
 
 
-_WHOLE_FLOAT = r"^[+-]?\d+\.0+$"
+#: A whole number written as a float ("14.0", "-3.00"): a pattern that Arrow's (RE2) and Java's
+#: regular expressions (the Spark engine's, `batch.spark_job._id_text`) read alike.
+WHOLE_FLOAT = r"^[+-]?[0-9]+\.0+$"

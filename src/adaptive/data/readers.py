@@ -435,7 +435,7 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
         # (its columns may have no type at all, pandas' "null": read as empty text, as a CSV's)
         empty = pa.table({c: pa.array([], pa.string()) for c in columns})
         return RawTable(source, True, header, empty, np.zeros(0, np.int64), time_col, optional)
-    _check_parquet_types(source, schema, mapping, optional)
+    check_parquet_types(source, schema, mapping, optional)
     time_type = schema.field(time_col).type if time_col else None
     bound = time_bound(since, time_type)
     batches, line_parts, start = [], [], 1
@@ -582,7 +582,7 @@ def locate_line(source: str, parts: tuple[tuple[str, int], ...], line: int) -> t
     return path, line - before
 
 
-def _check_parquet_types(
+def check_parquet_types(
     source: str, schema: pa.Schema, mapping: ColumnMapping, optional: dict[str, str]
 ) -> None:
     """Every read Parquet column has a type its field can hold; otherwise one problem each.
