@@ -35,12 +35,12 @@ RESULT = HERE / "results" / "63_spark.md"
 TABLES = ("recommendations", "students", "class_skills", "groups")
 
 
-def night(work: Path, date: str, master: str, out: Path) -> dict:
+def night(work: Path, date: str, master: str, out: Path, tracking_uri: str | None) -> dict:
     """One night on Spark from this (driver) process: time, counts, per-school seconds."""
     from adaptive.batch import run_daily_job
 
     t0 = time.perf_counter()
-    s = run_daily_job(date, out, **job_inputs(work), engine="spark", master=master)
+    s = run_daily_job(date, out, **job_inputs(work, tracking_uri), engine="spark", master=master)
     return {
         "seconds": time.perf_counter() - t0,
         "driver_python_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
@@ -130,11 +130,13 @@ def _vm_hwm_gb(pid: int) -> float | None:
     return None
 
 
-def run_night(work: Path, date: str, master: str, out: Path, workers: list[int]) -> dict:
+def run_night(
+    work: Path, date: str, master: str, out: Path, workers: list[int], tracking_uri: str
+) -> dict:
     """A night in a child driver process, its processes' memory sampled meanwhile."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "experiments.bench_spark", "--night", date, "--work", str(work)]
-        + ["--master", master, "--out", str(out)],
+        + ["--master", master, "--out", str(out), "--tracking-uri", tracking_uri],
         cwd=HERE.parent,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -175,12 +177,14 @@ def main() -> int:
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument("--master", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--tracking-uri", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.night:
-        print(json.dumps(night(Path(args.work), args.night, args.master, Path(args.out))))
+        result = night(Path(args.work), args.night, args.master, Path(args.out), args.tracking_uri)
+        print(json.dumps(result))
         return 0
     from adaptive.batch.standalone import standalone_cluster
-    from experiments.bench_batch import child
+    from experiments.bench_batch import child, registry_for
 
     rows = []
     root = Path(args.work_root) if args.work_root else Path(tempfile.mkdtemp(prefix="bench-spark-"))
@@ -196,11 +200,16 @@ def main() -> int:
         out = work / "out-spark"
         shutil.rmtree(out, ignore_errors=True)
         memory = args.worker_memory
-        with standalone_cluster(work / "cluster", args.workers, 1, memory) as cluster:
+        # the registry as bench_batch reaches it (a loopback mlflow server over the size's
+        # store): its runs' artifacts are the server's, which a bare SQLite URI cannot write
+        with (
+            registry_for(work, "server") as uri,
+            standalone_cluster(work / "cluster", args.workers, 1, memory) as cluster,
+        ):
             nights = {}
             for key in ("first_night", "next_night"):
                 date = facts[key]
-                got = run_night(work, date, cluster.url, out, cluster.worker_pids)
+                got = run_night(work, date, cluster.url, out, cluster.worker_pids, uri)
                 got["equal_to_in_process"] = same_bytes(out, work / "out", date)
                 nights[key] = got
         rows.append({**facts, "workers": args.workers, "worker_memory": memory, **nights})
