@@ -234,8 +234,8 @@ def legend() -> str:
         f'<p class="legend"><strong>Groups:</strong> {groups}</p>'
         f'<p class="legend" id="counts-key">Columns: {counts}. A cell\'s percentage is the '
         "model's P(mastered): a high value without ✓ (e.g. 100○) is an estimate from the "
-        "student's grade or related skills, not yet shown by practice, and is not counted as "
-        "mastered. A row of ~ values is a student with no answer yet: where they were placed, "
+        "student's grade or related skills, not yet shown by practice (too few answers, or a "
+        "recent one wrong), and is not counted as mastered. A row of ~ values is a student with no answer yet: where they were placed, "
         "not a measurement.</p>"
     )
 
