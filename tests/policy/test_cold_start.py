@@ -242,6 +242,11 @@ def test_catalog_skills_the_model_never_saw_take_the_grade_placement(model) -> N
     col = list(cat.skill_index).index("old-skill")
     assert batch.mastery[0, col] > 0.8  # two grades below: known, not the start of the fringe
     assert np.isnan(batch_from_model(model, state, cat, profiles, placement=None).mastery[0, col])
+    # a student without a grade: the model's population prior there, as on the skills it
+    # knows (unknown read as "not started" put such skills first on the fringe)
+    nograde = batch_from_model(model, model.init_state(["n"]), cat, [LearnerProfile("n")])
+    modelled = np.arange(len(cat.skills)) != col
+    assert nograde.mastery[0, col] == pytest.approx(np.mean(nograde.mastery[0, modelled]), 0.05)
 
 
 def test_a_partial_placement_table_fills_the_rest_from_the_grade_as_the_nightly_job(model):

@@ -305,7 +305,8 @@ class SkillCoverage:
     def __str__(self) -> str:
         return (
             f"model knows {self.known} of {self.catalog} catalog skills; "
-            f"{self.missing} get defaults (their placement's values; answers on them are not "
+            f"{self.missing} get defaults (their placement's values, the model's population "
+            "prior for a student without a grade; answers on them are not "
             "traced: fit the model with its catalog, e.g. BKT().fit(log, catalog=catalog) or "
             "adaptive train --catalog FILE)"
         )
@@ -625,7 +626,7 @@ def batch_from_model(
     catalog_p = align_skills(skills, catalog, p_correct)
     if placement is not None:
         given = placement if isinstance(placement, Placement) else None
-        _fill_unmodelled(catalog_mastery, catalog, plist, grade_table, given)
+        _fill_unmodelled(catalog_mastery, catalog, plist, grade_table, given, model)
     if graph:
         catalog_mastery, catalog_p = _propagated(catalog, catalog_mastery, catalog_p, n_responses)
     fields = {
@@ -741,13 +742,16 @@ def _fill_unmodelled(
     catalog: Catalog,
     profiles: list[LearnerProfile],
     grade_table: GradeTable | None,
-    given: Placement | None = None,
+    given: Placement | None,
+    model: KnowledgeTracer,
 ) -> None:
     """Catalog skills the model has no column for (never in its training data) take the
     placement's value instead of staying unknown (`given` where it knows the student and skill,
-    else the grade's): unknown reads as "not started", which would put every such skill below a
-    student's grade on their ready-to-learn fringe. P(correct) stays NaN there, so the policy
-    derives it from this mastery."""
+    else the grade's), and for a student with neither (no grade) the model's population prior
+    (its mean over the skills it knows, as it starts such a student on those): unknown reads as
+    "not started", which would put every such skill below a student's grade on their
+    ready-to-learn fringe, ahead of the skills the model does trace. P(correct) stays NaN
+    there, so the policy derives it from this mastery."""
     if not np.isnan(mastery).any():
         return
     unmodelled = np.isnan(mastery).all(axis=0)
@@ -756,6 +760,17 @@ def _fill_unmodelled(
     values = given_or_grade(catalog, profiles, given, grade_table).aligned(catalog.skill_index)
     cols = np.flatnonzero(unmodelled)
     mastery[:, cols] = values[:, cols]
+    unplaced = np.isnan(mastery[:, cols])
+    if unplaced.any():
+        block = mastery[:, cols]
+        block[unplaced] = _population_prior(model)
+        mastery[:, cols] = block
+
+
+def _population_prior(model: KnowledgeTracer) -> float:
+    """The model's mean P(mastery) over its skills for a student it knows nothing of."""
+    scratch = model.init_state(["population"])
+    return float(np.nanmean(model.mastery(scratch, scratch.rows(["population"]))))
 
 
 def _placed_source(profile: LearnerProfile, placement: str | Placement) -> str:
