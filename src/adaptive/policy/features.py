@@ -23,7 +23,7 @@ class Features:
 
     mastery: np.ndarray  # (n, S), unknown -> 0
     p_skill: np.ndarray  # (n, S) P(correct) on the skill's typical item
-    mastered: np.ndarray  # (n, S) progression rule: P >= threshold AND min responses
+    mastered: np.ndarray  # (n, S) progression rule: P, min responses, recent answers right
     missing: np.ndarray  # (n, S) number of prerequisites not met (threshold, recent answers)
     shown: np.ndarray  # (n, S) recent answers show the skill (`terms.shown_by_answers`)
     support: np.ndarray  # (n, S) mastery of the weakest direct prerequisite (1 without any)
