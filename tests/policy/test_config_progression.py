@@ -77,3 +77,14 @@ def test_progression_states(catalog) -> None:
         progression_states(batch, catalog, cfg, now=now)[0, SKILLS.index("div")]
         == Progression.MASTERED
     )
+
+
+def test_one_slip_after_a_run_of_right_answers_is_not_stuck(catalog) -> None:
+    """Twelve answers, the last one wrong, mastery still high: the skill waits for right answers
+    (in progress), it is not wheel-spinning (the teacher is not told to step in)."""
+    v = view({"add": 0.74}, {"add": 12}, streak=np.zeros(5, int), progress=np.full(5, -0.25))
+    batch = StudentBatch.from_views(catalog, [v])
+    assert progression_states(batch, catalog, now=100.0)[0, 0] == Progression.IN_PROGRESS
+    low = view({"add": 0.3}, {"add": 12}, streak=np.zeros(5, int), progress=np.full(5, -0.25))
+    stuck = progression_states(StudentBatch.from_views(catalog, [low]), catalog, now=100.0)
+    assert stuck[0, 0] == Progression.STUCK  # low mastery and no progress still is

@@ -56,7 +56,7 @@ def test_a_prerequisite_just_answered_wrong_waits_for_two_right_answers(catalog)
     assert "add" in skill_of(after_a_miss)  # the skill itself stays open: practised again
     why = policy.explain(view(*shown, streak=np.array([1, 0, 0, 0, 0])), "sub-1", now=NOW)
     assert why.status == "blocked" and "Addition" in why.sentence  # one right is not two
-    assert "2 right answers in a row" in why.reasons[0].detail
+    assert "its last 2 answers must be right" in why.reasons[0].detail
     two_right = policy.recommend(view(*shown, streak=np.array([2, 0, 0, 0, 0])), 20, NOW)
     assert {"sub", "mul"} <= set(skill_of(two_right))
     # fewer answers than the streak: all of them right is enough (one answer, right)

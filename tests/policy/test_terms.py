@@ -34,6 +34,16 @@ def test_answers_show_a_skill_after_the_last_right_ones() -> None:
     assert terms.is_mastered(m, np.array([[4, 0]]), 0.65, 3, shown).tolist() == [[False, False]]
 
 
+def test_a_skill_waiting_for_right_answers_keeps_room_to_be_served() -> None:
+    """Its estimate says mastered (1 - P near 0), its answers do not: it must be served again,
+    or what builds on it waits for answers that never come."""
+    met, mastered = np.array([[True]]), np.array([[False]])
+    mastery = np.array([[0.99]])
+    assert terms.readiness(met, mastered, mastery)[0, 0] == pytest.approx(0.01)
+    waiting = terms.readiness(met, mastered, mastery, unconfirmed=np.array([[True]]))
+    assert waiting[0, 0] == terms.UNCONFIRMED_ROOM
+
+
 def test_readiness_is_the_fringe() -> None:
     met = np.array([[True, True, False]])
     mastered = np.array([[True, False, False]])

@@ -129,10 +129,10 @@ def compute_features(
     derived = known * (1.0 - DEFAULT_SLIP) + (1.0 - known) * DEFAULT_GUESS
     p_skill = np.where(np.isnan(p_skill), derived, p_skill)
     shown = terms.shown_by_answers(batch.n_responses, batch.streak, config.mastery_streak)
-    mastered = terms.is_mastered(
-        mastery, batch.n_responses, config.mastery_threshold, config.min_responses_mastered,
-        shown,
-    )  # fmt: skip
+    estimated = terms.is_mastered(
+        mastery, batch.n_responses, config.mastery_threshold, config.min_responses_mastered
+    )
+    mastered = estimated & shown
     missing = terms.missing_prerequisites(
         mastery, ctx.prerequisite_t, config.prerequisite_threshold, shown
     )
@@ -145,7 +145,7 @@ def compute_features(
         mastery,
         batch.n_responses,
         batch.progress,
-        mastered,
+        estimated,  # one slip after a run of right answers waits for answers: not stuck
         config.stuck_min_responses,
         config.stuck_max_progress,
     )

@@ -52,8 +52,9 @@ class AdaptivePolicy(Policy):
         open_ = ~feats.mastered
         return {
             "readiness": terms.readiness(
-                feats.missing == 0, feats.mastered, feats.mastery, feats.support
-            ),
+                feats.missing == 0, feats.mastered, feats.mastery, feats.support,
+                unconfirmed=(batch.n_responses > 0) & ~feats.shown,
+            ),  # fmt: skip
             "aspiration": terms.goal_relevance(batch.goals, ctx.closure_dense, feats.mastery),
             "review": terms.review_need(feats.recall, feats.mastered, cfg.retention_threshold),
             "progress": terms.learning_progress(batch.progress) * open_,
@@ -248,8 +249,8 @@ class AdaptivePolicy(Policy):
                         why = f"{named}, needs {cfg.prerequisite_threshold:.0%}"
                     elif not feats.shown[0, j]:
                         why = (
-                            f"{named}, but a recent answer on it was wrong: needs "
-                            f"{counted(cfg.mastery_streak, 'right answer')} in a row"
+                            f"{named}, but a recent answer on it was wrong: its last "
+                            f"{counted(cfg.mastery_streak, 'answer')} must be right"
                         )
                     else:
                         continue

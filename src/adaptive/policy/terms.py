@@ -69,17 +69,27 @@ def prerequisite_support(mastery: np.ndarray, prerequisite_codes: np.ndarray) ->
     return padded[:, np.where(codes >= 0, codes, m.shape[1])].min(axis=2)
 
 
+#: The room to learn of a skill whose estimate says mastered but whose recent answers do not
+#: (`shown_by_answers`): as uncertain as a coin. Its 1 - P(mastery) is near 0, so it was hardly
+#: ever served again, and what builds on it waited for answers that never came.
+UNCONFIRMED_ROOM = 0.5
+
+
 def readiness(
     prereqs_met: np.ndarray,
     mastered: np.ndarray,
     mastery: np.ndarray,
     support: np.ndarray | None = None,
+    unconfirmed: np.ndarray | None = None,
 ) -> np.ndarray:
     """On the ready-to-learn fringe (prerequisites met, skill not mastered yet): the expected
     room to learn, 1 - P(mastery), times the `support` of its prerequisites (the weakest one's
     mastery; 1 when not given): a skill is worth practising when it is not known yet AND what
-    it builds on is. Else 0."""
+    it builds on is. A practised skill whose recent answers do not show it (`unconfirmed`) has
+    at least `UNCONFIRMED_ROOM`: it is served to be shown. Else 0."""
     room = 1.0 - nan_to_zero(mastery)
+    if unconfirmed is not None:
+        room = np.where(unconfirmed, np.maximum(room, UNCONFIRMED_ROOM), room)
     if support is not None:
         room = room * support
     return np.where(prereqs_met & ~mastered, room, 0.0)
