@@ -50,11 +50,11 @@ class AdaptivePolicy(Policy):
         """(n, S) value of the terms that depend on the skill only (before weights)."""
         cfg, ctx = self.config, self._ctx
         open_ = ~feats.mastered
+        unconfirmed = (batch.n_responses > 0) & ~feats.shown  # waiting for right answers
         return {
             "readiness": terms.readiness(
-                feats.missing == 0, feats.mastered, feats.mastery, feats.support,
-                unconfirmed=(batch.n_responses > 0) & ~feats.shown,
-            ),  # fmt: skip
+                feats.missing == 0, feats.mastered, feats.mastery, feats.support, unconfirmed
+            ),
             "aspiration": terms.goal_relevance(batch.goals, ctx.closure_dense, feats.mastery),
             "review": terms.review_need(feats.recall, feats.mastered, cfg.retention_threshold),
             "progress": terms.learning_progress(batch.progress) * open_,
