@@ -144,3 +144,38 @@ def test_a_log_of_another_student_only_is_one_error(model) -> None:  # noqa: F81
         ).n_responses.sum()
         == 1
     )
+
+
+def test_an_apps_retried_answer_counts_once_in_the_streak_as_in_the_tracer(model) -> None:  # noqa: F811
+    """A vendor appends each request's answer to the list it passes as `log`; a retried request
+    (same item, time and answer) was counted again: 'wrong, then right sent three times' read as
+    three right in a row and unlocked what builds on the skill. The tracer absorbs a retry once;
+    so do the counts and the streak."""
+    from adaptive.data import Response
+
+    cat = graded_catalog()
+    wrong = Response("a", "add-0", ("add",), 0, "2026-09-01T10:00")
+    right = Response("a", "add-1", ("add",), 1, "2026-09-01T10:05")
+    add = list(cat.skill_index).index("add")
+    sent = [wrong, right, right, right]
+    batch = batch_from_model(model, model.init_state(), cat, [], log=sent, student_ids=["a"])
+    assert (batch.n_responses[0, add], batch.streak[0, add]) == (2, 1)
+    again = Response("a", "add-1", ("add",), 1, "2026-09-01T10:09")  # a new attempt: counted
+    batch = batch_from_model(
+        model, model.init_state(), cat, [], log=[*sent, again], student_ids=["a"]
+    )
+    assert (batch.n_responses[0, add], batch.streak[0, add]) == (3, 2)
+
+
+def test_explain_takes_the_one_student_batch_a_tracing_vendor_builds(model) -> None:  # noqa: F811
+    """`policy.explain(batch, id)` was a TypeError for a batch from `batch_from_model`: the
+    documented way to ask why needed a StudentView the vendor does not keep."""
+    cat = graded_catalog()
+    policy = AdaptivePolicy(cat)
+    profiles = [LearnerProfile("a", grade=2)]
+    batch = batch_from_model(
+        model, model.init_state(["a"]), cat, profiles, student_ids=["a"], now=100.0
+    )
+    why = policy.explain(batch, "div-1", now=100.0)
+    assert why == policy.explain_batch_row(batch, "div-1", 100.0)
+    assert why.status in ("blocked", "recommended", "eligible", "out_of_grade_band")

@@ -153,8 +153,11 @@ class _Events:
         activity = np.empty(n, np.int64)
         response_day = np.empty(n)
         row, skill, correct, day = [], [], [], []
+        last_answer: dict[str, tuple] = {}
         for i, resp in enumerate(responses):
             r = get_row(resp.student_id, -1)
+            if r >= 0 and _is_retry(resp, last_answer):
+                r = -1  # the tracer did not absorb it again: neither do the counts and streak
             response_row[i] = r
             activity[i] = get_act(mapped.get(resp.item_id, resp.item_id), -1)
             stamp = resp.timestamp
@@ -179,6 +182,19 @@ class _Events:
             activity=activity,
             response_day=None if np.isnan(response_day).all() else response_day,
         )
+
+
+def _is_retry(resp: Response, last_answer: dict[str, tuple]) -> bool:
+    """Whether `resp` repeats its student's previous answer of the list (same item, time and
+    answer: an app's retry), as the tracer's `update` recognizes one and does not absorb it
+    again (`RepeatedAnswerWarning`); a vendor appending each request's answer to the list it
+    passes as `log` would count it twice in the student's streak."""
+    if resp.timestamp is None:
+        return False
+    key = (resp.item_id, resp.timestamp.value, resp.correct)
+    repeated = last_answer.get(resp.student_id) == key
+    last_answer[resp.student_id] = key
+    return repeated
 
 
 def history_features(
@@ -305,8 +321,9 @@ class SkillCoverage:
     def __str__(self) -> str:
         return (
             f"model knows {self.known} of {self.catalog} catalog skills; "
-            f"{self.missing} get defaults (their placement's values, the model's population "
-            "prior for a student without a grade; answers on them are not "
+            f"{self.missing} get defaults when students are placed (`placement`, the default: "
+            "their placement's values, the model's population prior for a student without a "
+            "grade; with placement=None they stay unknown); answers on them are not "
             "traced: fit the model with its catalog, e.g. BKT().fit(log, catalog=catalog) or "
             "adaptive train --catalog FILE)"
         )

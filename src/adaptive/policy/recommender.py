@@ -190,12 +190,16 @@ class AdaptivePolicy(Policy):
 
     def explain(
         self,
-        student: StudentView,
+        student: StudentView | StudentBatch,
         activity_id: str,
         now: float | pd.Timestamp | None = None,
         k: int = 10,
     ) -> Explanation:
-        """Why `activity_id` is recommended, or which constraint or prerequisite keeps it out."""
+        """Why `activity_id` is recommended, or which constraint or prerequisite keeps it out:
+        for a `StudentView`, or the one student of a batch (`batch_from_model(...,
+        student_ids=[id])`, as a vendor whose model traces the student builds it)."""
+        if isinstance(student, StudentBatch):
+            return self.explain_batch_row(student, activity_id, to_days(now), k)
         batch = StudentBatch.from_views(self.catalog, [student], self.config)
         return self.explain_batch_row(batch, activity_id, to_days(now), k)
 
