@@ -34,9 +34,9 @@ def test_curriculum_orders(catalog) -> None:
     # N correct in a row
     streak = np.zeros(len(SKILLS), np.int32)
     streak[0] = 2
-    assert first_skill("n-correct", catalog, view(streak=streak)) == "add"
+    assert first_skill("n-correct", catalog, view(n={"add": 3}, streak=streak)) == "add"
     streak[0] = 3
-    assert first_skill("n-correct", catalog, view(streak=streak)) != "add"
+    assert first_skill("n-correct", catalog, view(n={"add": 3}, streak=streak)) != "add"
 
 
 def test_greedy_target_and_zpdes(catalog) -> None:

@@ -7,7 +7,7 @@ import pytest
 from policy_fixtures import SKILLS, view
 
 from adaptive.errors import ConfigError
-from adaptive.policy import PolicyConfig, StudentBatch
+from adaptive.policy import PolicyConfig, StudentBatch, StudentView
 from adaptive.policy.progression import Progression, progression_states, progression_table
 from adaptive.specs import POLICY_SPEC
 
@@ -88,3 +88,16 @@ def test_one_slip_after_a_run_of_right_answers_is_not_stuck(catalog) -> None:
     low = view({"add": 0.3}, {"add": 12}, streak=np.zeros(5, int), progress=np.full(5, -0.25))
     stuck = progression_states(StudentBatch.from_views(catalog, [low]), catalog, now=100.0)
     assert stuck[0, 0] == Progression.STUCK  # low mastery and no progress still is
+
+
+def test_a_views_counts_that_cannot_be_are_one_error(catalog) -> None:
+    """A run of right answers longer than the skill's responses (or given without them), and
+    text or booleans as counts, were taken without a word ("2" read as 2, True as 1)."""
+    with pytest.raises(ConfigError, match=r"'add': 5 right answers in a row, but n_responses is 2"):
+        StudentBatch.from_views(catalog, [view({"add": 0.9}, {"add": 2}, streak={"add": 5})])
+    with pytest.raises(ConfigError, match="n_responses is 0"):
+        StudentBatch.from_views(catalog, [view({"add": 0.9}, streak={"add": 1})])
+    for bad in ({"add": "2"}, {"add": True}):
+        own = StudentView("s1", None, {"add": 0.9}, n_responses=bad)
+        with pytest.raises(ConfigError, match="is not a number"):
+            StudentBatch.from_views(catalog, [own])

@@ -60,7 +60,7 @@ def test_a_prerequisite_just_answered_wrong_waits_for_two_right_answers(catalog)
     two_right = policy.recommend(view(*shown, streak=np.array([2, 0, 0, 0, 0])), 20, NOW)
     assert {"sub", "mul"} <= set(skill_of(two_right))
     # fewer answers than the streak: all of them right is enough (one answer, right)
-    one_answer = policy.recommend(view({"add": 0.9}, {"add": 1}, streak=np.ones(5, int)), 20, NOW)
+    one_answer = policy.recommend(view({"add": 0.9}, {"add": 1}, streak={"add": 1}), 20, NOW)
     assert {"sub", "mul"} <= set(skill_of(one_answer))
     # a placed prerequisite never practised is read from its mastery alone
     assert {"sub", "mul"} <= set(skill_of(policy.recommend(view({"add": 0.9}), 20, NOW)))

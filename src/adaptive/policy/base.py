@@ -34,7 +34,7 @@ from scipy import sparse
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.codes import id_list
 from adaptive.dates import parse_iso
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, counted
 from adaptive.policy.config import PolicyConfig
 
 
@@ -462,9 +462,18 @@ class StudentBatch:
         def runs() -> np.ndarray:
             """(n, S) each student's run of right answers; a view without one has none wrong
             recorded (its every response)."""
-            out = counts("streak")
+            out, answered = counts("streak"), counts("n_responses")
             unrecorded = [i for i, v in enumerate(views) if v.streak is None]
-            out[unrecorded] = counts("n_responses")[unrecorded]
+            out[unrecorded] = answered[unrecorded]
+            longer = np.argwhere(out > answered)
+            if len(longer):
+                i, j = longer[0]
+                raise ConfigError(
+                    f"student {views[i].student_id!r}: streak: skill {catalog.skills[j].id!r}: "
+                    f"{counted(int(out[i, j]), 'right answer')} in a row, but n_responses is "
+                    f"{answered[i, j]}: "
+                    "a run of right answers is some of the skill's responses (give n_responses)"
+                )
             return out
 
         def id_matrix(name: str, get: Any, ordered: bool = False) -> sparse.csr_matrix:
@@ -594,6 +603,7 @@ def view_row(out: np.ndarray, value: object, catalog: Catalog, where: str) -> No
             unknown = [s for s, c in zip(value, into, strict=True) if c < 0]
             raise ConfigError(f"{where}: skill id(s) not in the catalog: {unknown[:5]}")
         value = list(value.values())
+    _check_numbers(value, where)
     try:
         row = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -607,6 +617,15 @@ def view_row(out: np.ndarray, value: object, catalog: Catalog, where: str) -> No
         out[:] = row
     else:
         out[into] = row
+
+
+def _check_numbers(value: object, where: str) -> None:
+    """Text and booleans are not numbers: numpy reads "2" as 2.0 and True as 1.0, so a view's
+    `n_responses={"add": "2"}` or `streak=[True, ...]` was taken without a word."""
+    values = np.asarray(value, dtype=object).ravel()
+    odd = [v for v in values if isinstance(v, str | bytes | bool | np.bool_)]
+    if odd:
+        raise ConfigError(f"{where}: {odd[0]!r} is not a number; expected numbers")
 
 
 def daily_budget(profile: LearnerProfile, config: PolicyConfig) -> float:
