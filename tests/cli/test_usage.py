@@ -150,6 +150,22 @@ def test_an_internal_error_is_exit_1_with_a_hint_and_debug_shows_the_traceback(
     assert r.code == 1 and "Traceback" in r.err and "something broke" in r.err
 
 
+def test_python_dash_m_adaptive_is_the_command(tmp_path) -> None:
+    """`python -m adaptive` (no `__main__` before: "No module named adaptive.__main__") runs the
+    same command as the console script, for an environment without its scripts on PATH."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "adaptive", *args], capture_output=True, text=True,
+            timeout=120, cwd=tmp_path,
+        )  # fmt: skip
+
+    version = run("--version")
+    assert version.returncode == 0 and package_version() in version.stdout, version.stderr
+    wrong = run("nope")
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stdout + wrong.stderr
+
+
 def test_the_console_script_exits_with_the_same_codes(tmp_path) -> None:
     """Through a real process, as a user runs it (stdout a pipe, no terminal)."""
     script = [sys.executable, "-c", "from adaptive.cli import main; main()"]
