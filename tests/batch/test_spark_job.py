@@ -824,3 +824,52 @@ def test_a_log_column_of_a_type_the_reader_refuses_is_its_error_before_spark(tmp
         errors.append(str(caught.value))
     assert errors[0] == errors[1]
     assert "column 'student_id': got 'Parquet type bool'; expected a text" in errors[0]
+
+
+def test_a_bad_profiles_file_is_refused_on_spark_as_in_process_before_any_school(
+    spark_ready, district, tmp_path
+):
+    """A Spark operator's trial: a roster with one student on two lines (two enrollment
+    records, in two schools) was served on Spark, that student twice, once in each school, and
+    a line that is no profile ended the night on an executor, after other schools were
+    written. In-process both are one error naming the lines. Spark now checks the file on the
+    driver first: the same error, and no school's folder written."""
+    lines = district.profiles.read_text().splitlines()
+    moved = {**json.loads(lines[0]), "school_id": "another-school"}
+    bad = {**json.loads(lines[1]), "grade": "fourth"}
+    rosters = {
+        "twice": [*lines, json.dumps(moved)],
+        "not a profile": [json.dumps(bad), *lines[2:]],
+    }
+    for name, rows in rosters.items():
+        roster = tmp_path / f"{name}.jsonl"
+        roster.write_text("\n".join(rows) + "\n")
+        args = district.job_args(data=district.responses, profiles=roster, k=5)
+        errors = []
+        for engine in ("spark", "local"):
+            out = tmp_path / engine / name
+            with pytest.raises(ConfigError) as caught:
+                run_daily_job(DAY_1, out, engine=engine, **args)
+            errors.append(str(caught.value))
+            assert not list(out.glob("recommendations/date=*/*")), (engine, name)
+        assert errors[0] == errors[1], name
+        assert f"{roster}, line {len(lines) + 1 if name == 'twice' else 1}" in errors[0], name
+
+
+def test_a_profiles_file_with_a_byte_order_mark_is_read_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A roster saved by a spreadsheet as "UTF-8 with BOM": the in-process reader skips the
+    mark, and so does Spark's text reader (Hadoop's line reader): the same bytes. A check
+    left open by an earlier trial, found to hold; kept so that it goes on holding."""
+    roster = tmp_path / "bom.jsonl"
+    roster.write_bytes(b"\xef\xbb\xbf" + district.profiles.read_bytes())
+    args = district.job_args(data=district.responses, profiles=roster, k=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NightWarning)
+        ours = run_daily_job(DAY_1, tmp_path / "spark", engine="spark", **args)
+        theirs = run_daily_job(DAY_1, tmp_path / "local", **args)
+    got, want = parquet_files(tmp_path / "spark", DAY_1), parquet_files(tmp_path / "local", DAY_1)
+    assert got and got.keys() == want.keys()
+    assert [k for k in want if got[k] != want[k]] == []
+    assert ours.students_without_profile == theirs.students_without_profile

@@ -120,7 +120,7 @@ from adaptive.batch.spark_placement import (
     with_placement,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
-from adaptive.curriculum.profile import PROFILES_EXPECTED
+from adaptive.curriculum.profile import PROFILES_EXPECTED, check_profiles_file
 from adaptive.data.log import WHOLE_FLOAT
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
@@ -211,6 +211,8 @@ def run_spark_night(
     started = time.perf_counter()
     path, columns, log_mapping = _parquet_log(data, mapping)
     profiles_path = _profiles_path(profiles)
+    if profiles_path is not None:  # every bad line refused now, before any school is served
+        check_profiles_file(profiles_path)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     cutoff = night_start(day, timezone)
     state_dir = Path(state_dir) if state_dir is not None else out / "state"

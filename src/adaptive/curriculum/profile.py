@@ -198,6 +198,21 @@ def read_profiles(
     the file's other columns (names, emails) are then not read, and a named column the file
     lacks is an error with the header's closest name."""
     path = Path(path)
+    return {p.student_id: p for p in _checked_profiles(path, _profile_rows(path, columns))}
+
+
+def check_profiles_file(path: str | Path) -> int:
+    """Every line of a profiles file read and checked as `read_profiles` checks it (a bad
+    line, a student on two lines or written two ways: one error naming the lines), holding no
+    profile: the Spark driver's check before any school is served (its executors read each
+    school's profiles then, too late to refuse the night whole). Returns the count."""
+    path = Path(path)
+    return sum(1 for _ in _checked_profiles(path, _profile_rows(path, None)))
+
+
+def _profile_rows(path: Path, columns: Mapping[str, str] | None) -> Iterator[Row]:
+    """The rows of a profiles file, each a (line, make-its-profile) pair; a missing file, a
+    workbook or column names for JSON lines is one error."""
     if not path.is_file():
         raise ConfigError(f"profiles file {path} not found; expected {PROFILES_EXPECTED}")
     if path.suffix.lower() in _WORKBOOK_SUFFIXES:
@@ -211,8 +226,12 @@ def read_profiles(
             f"{path}: column names are for a roster table (.csv, .parquet); JSON lines name "
             "each field in each line"
         )
-    rows = _table_rows(path, _checked_columns(columns)) if table else _json_rows(path)
-    profiles: dict[str, LearnerProfile] = {}
+    return _table_rows(path, _checked_columns(columns)) if table else _json_rows(path)
+
+
+def _checked_profiles(path: Path, rows: Iterable[Row]) -> Iterator[LearnerProfile]:
+    """Each row's profile, in file order; once every row is read, one error listing the bad
+    rows, the students on two lines and those written two ways (if any)."""
     line_of: dict[str, int] = {}
     written_as: dict[str, tuple[str, int]] = {}  # `_one_student` key -> (first id, its line)
     problems: list[ConfigError] = []  # every bad row of the file, in one error (not one per run)
@@ -246,10 +265,9 @@ def read_profiles(
                         "each id written one way"
                     )
                 )
-        profiles[p.student_id] = p
+        yield p
     if problems:
         raise _one_error(path, problems, total)
-    return profiles
 
 
 def _one_student(student_id: str) -> str:
