@@ -873,3 +873,43 @@ def test_a_profiles_file_with_a_byte_order_mark_is_read_on_spark_as_in_process(
     assert got and got.keys() == want.keys()
     assert [k for k in want if got[k] != want[k]] == []
     assert ours.students_without_profile == theirs.students_without_profile
+
+
+def test_a_log_with_times_as_text_or_numbers_is_refused_on_spark_with_the_conversion(
+    spark_ready, district, tmp_path
+):
+    """A Spark operator's trial: a Parquet log whose times are text ("28/09/2026 10:00:00",
+    read in-process with --time-format) or epoch seconds (--time-unit s) ended the Spark night
+    in a Spark cast error. It is refused now before Spark starts, naming the column and the
+    command that converts it; the converted log is served as the in-process engine serves
+    the original."""
+    from typer.testing import CliRunner
+
+    from adaptive.cli import app
+
+    frame = district.log.frame.copy()
+    times = pd.to_datetime(frame["timestamp"], utc=True)
+    logs = {
+        "text": (times.dt.strftime("%d/%m/%Y %H:%M:%S"), {"time_format": "%d/%m/%Y %H:%M:%S"}),
+        "epoch": (times.astype("int64") // 10**9, {"time_unit": "s"}),
+    }
+    for name, (column, mapping) in logs.items():
+        data = tmp_path / f"{name}.parquet"
+        frame.assign(timestamp=column).to_parquet(data)
+        for given in (mapping, None):
+            args = district.job_args(data=data, mapping=given, k=5)
+            with pytest.raises(ConfigError, match="column 'timestamp': got .* convert it first"):
+                run_daily_job(DAY_1, tmp_path / f"{name}-spark", engine="spark", **args)
+        assert not (tmp_path / f"{name}-spark" / "recommendations").exists()
+    converted = tmp_path / "converted.parquet"
+    option = ["--time-format", "%d/%m/%Y %H:%M:%S"]
+    done = CliRunner().invoke(app, ["validate", str(tmp_path / "text.parquet"), *option, "--out", str(converted), "-q"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NightWarning)
+        run_daily_job(DAY_1, tmp_path / "spark", engine="spark", **district.job_args(data=converted, k=5))  # fmt: skip
+        args = district.job_args(data=tmp_path / "text.parquet", mapping=logs["text"][1], k=5)
+        run_daily_job(DAY_1, tmp_path / "local", **args)
+    got, want = parquet_files(tmp_path / "spark", DAY_1), parquet_files(tmp_path / "local", DAY_1)
+    assert got and got.keys() == want.keys()
+    assert [k for k in want if got[k] != want[k]] == []

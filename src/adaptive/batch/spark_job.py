@@ -560,6 +560,7 @@ def _parquet_log(data: Any, mapping: dict | None) -> tuple[Path, dict[str, str],
             "--correct-threshold) or use --engine local"
         )
     _check_footer(first, schema, footer.num_rows, m)
+    _check_time_type(path, schema, time_column, footer.num_rows, m)
     columns = {
         "student_id": m.student_id[0],
         "item_id": m.item_id,
@@ -583,6 +584,25 @@ def _check_footer(part: Path, schema: pa.Schema, rows: int, mapping: ColumnMappi
     if rows:
         kinds = pa.schema([schema.field(name) for name in read])
         check_parquet_types(str(part), kinds, mapping, optional)
+
+
+def _check_time_type(
+    path: Path, schema: pa.Schema, column: str, rows: int, mapping: ColumnMapping
+) -> None:
+    """The Spark engine compares times as Parquet timestamps: a column of text ("28/09/2026
+    10:00") or of numbers (epoch seconds), which the in-process reader parses with
+    `--time-format` / `--time-unit`, ended the Spark night in a Spark cast error. Refused
+    here, with the command that converts it."""
+    kind = schema.field(column).type if column in schema.names else None
+    given = mapping.time_format or mapping.time_unit
+    if given is None and (not rows or kind is None or pa.types.is_timestamp(kind)):
+        return
+    what = f"--time-format/--time-unit {given!r}" if given else f"Parquet type {kind}"
+    raise ConfigError(
+        f"{path}, column {column!r}: got {what}; the Spark engine reads times from a "
+        "Parquet timestamp column: convert it first (`adaptive validate FILE --out "
+        "LOG.parquet` with --time-format or --time-unit) or use --engine local"
+    )
 
 
 def _readable_parts(path: Path) -> list[Path]:
