@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 
 import pytest
 
@@ -35,3 +36,35 @@ def test_a_student_moved_into_the_other_arm_is_counted(district, tmp_path) -> No
     args = district.job_args(experiment=path, profiles=roster)
     with pytest.warns(NightWarning, match="1 students are served another arm of the experiment"):
         run_daily_job("2026-09-30", out, **args)
+
+
+@pytest.mark.spark
+def test_a_student_moved_into_the_other_arm_is_counted_on_spark_as_in_process(
+    district, tmp_path
+) -> None:
+    """The Spark engine did not count them (its driver holds no profiles): it now keeps each
+    student's class and school from its check of the profiles file, when an experiment runs."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed")
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed: the Spark engine needs a JVM (Java 17)")
+    profiles = read_profiles(district.profiles)
+    arms = {"control": PolicyConfig.default(), "new": PolicyConfig.default()}
+    a = assign(profiles, arms, seed=1)
+    path = a.save(tmp_path / "exp.json")
+    arm_of = dict(zip(a.units["unit_id"], a.units["arm"], strict=True))
+    movers = list(profiles)[:2]
+    moved = dict(profiles)
+    for mover in movers:
+        other = next(p.class_id for p in profiles.values()
+                     if p.school_id == profiles[mover].school_id
+                     and arm_of.get(p.class_id) not in (None, arm_of.get(profiles[mover].class_id)))  # fmt: skip
+        moved[mover] = dataclasses.replace(profiles[mover], class_id=other)
+    roster = tmp_path / "profiles.jsonl"
+    roster.write_text("".join(json.dumps(p.to_dict()) + "\n" for p in moved.values()))
+    for engine in ("spark", "local"):
+        out = tmp_path / engine
+        first = district.job_args(data=district.responses, experiment=path)
+        run_daily_job("2026-09-29", out, engine=engine, **first)
+        args = district.job_args(data=district.responses, experiment=path, profiles=roster)
+        with pytest.warns(NightWarning, match="2 students are served another arm"):
+            run_daily_job("2026-09-30", out, engine=engine, **args)

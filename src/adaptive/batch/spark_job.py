@@ -55,7 +55,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -92,6 +92,7 @@ from adaptive.batch.night_checks import (
     policy_served_before,
     rebuild_reason,
     version_served_before,
+    warn_arm_changes,
     warn_future_rows,
     warn_ids_written_otherwise,
     warn_placement_alone,
@@ -120,7 +121,7 @@ from adaptive.batch.spark_placement import (
     with_placement,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
-from adaptive.curriculum.profile import PROFILES_EXPECTED, check_profiles_file
+from adaptive.curriculum.profile import PROFILES_EXPECTED, iter_profiles
 from adaptive.data.log import WHOLE_FLOAT
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
@@ -211,8 +212,7 @@ def run_spark_night(
     started = time.perf_counter()
     path, columns, log_mapping = _parquet_log(data, mapping)
     profiles_path = _profiles_path(profiles)
-    if profiles_path is not None:  # every bad line refused now, before any school is served
-        check_profiles_file(profiles_path)
+    places = _checked_places(profiles_path, keep=experiment is not None)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     cutoff = night_start(day, timezone)
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
@@ -318,6 +318,8 @@ def run_spark_night(
         experiment_served_before(out, day, experiment.sha256 if experiment else None)
         zone_served_before(out, state_dir, day, timezone)
         overrides_dropped(out, state_dir, day, overrides)
+        if experiment is not None:
+            warn_arm_changes(out, day, experiment, places)
         resumed = writer.prepare_date(out, TABLES, day, fingerprint)
         record_overrides(out, day, overrides)
         sha = _folder_sha(model_dir)
@@ -632,6 +634,25 @@ def _profile_ids(path: Path) -> Iterator[str]:
         for line in lines:
             if line.strip():
                 yield str(json.loads(line).get("student_id", "")).strip()
+
+
+class _Place(NamedTuple):
+    """Where a profile puts its student: what an experiment's arm is drawn by."""
+
+    class_id: str | None
+    school_id: str | None
+
+
+def _checked_places(path: Path | None, keep: bool) -> dict[str, _Place]:
+    """Every line of the profiles file checked as `read_profiles` checks it, now, before any
+    school is served (executors read each school's lines later, too late to refuse the night
+    whole: a student on two lines was served twice, once per school); each student's class
+    and school kept when `keep` (for an experiment's arm changes, `warn_arm_changes`)."""
+    places: dict[str, _Place] = {}
+    for p in iter_profiles(path) if path is not None else ():
+        if keep:
+            places[p.student_id] = _Place(p.class_id, p.school_id)
+    return places
 
 
 def _profiles_path(profiles: Any) -> Path | None:

@@ -201,13 +201,13 @@ def read_profiles(
     return {p.student_id: p for p in _checked_profiles(path, _profile_rows(path, columns))}
 
 
-def check_profiles_file(path: str | Path) -> int:
-    """Every line of a profiles file read and checked as `read_profiles` checks it (a bad
-    line, a student on two lines or written two ways: one error naming the lines), holding no
-    profile: the Spark driver's check before any school is served (its executors read each
-    school's profiles then, too late to refuse the night whole). Returns the count."""
+def iter_profiles(path: str | Path) -> Iterator[LearnerProfile]:
+    """Each profile of a JSON-lines profiles file, streamed (none kept), checked as
+    `read_profiles` checks them: after the last, a bad line or a student on two lines or
+    written two ways is one error naming the lines. The Spark driver's pass over a district's
+    roster, which it never holds whole."""
     path = Path(path)
-    return sum(1 for _ in _checked_profiles(path, _profile_rows(path, None)))
+    return _checked_profiles(path, _profile_rows(path, None))
 
 
 def _profile_rows(path: Path, columns: Mapping[str, str] | None) -> Iterator[Row]:
