@@ -35,6 +35,19 @@ def success_partitions(root: Path, date: str) -> dict:
     return json.loads((root / "recommendations" / f"date={date}" / "_SUCCESS.json").read_text())
 
 
+def same_bytes_on_both_engines(args: dict, tmp_path: Path) -> tuple:
+    """The night of DAY_1 on Spark (into tmp_path/spark) and in-process (tmp_path/local),
+    their NightWarnings ignored; asserts the same Parquet bytes. Their summaries."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NightWarning)
+        ours = run_daily_job(DAY_1, tmp_path / "spark", engine="spark", **args)
+        theirs = run_daily_job(DAY_1, tmp_path / "local", **args)
+    got, want = parquet_files(tmp_path / "spark", DAY_1), parquet_files(tmp_path / "local", DAY_1)
+    assert got and got.keys() == want.keys()
+    assert [k for k in want if got[k] != want[k]] == []
+    return ours, theirs
+
+
 @pytest.fixture(scope="module")
 def spark_ready():
     pytest.importorskip("pyspark", reason="pyspark is not installed")
@@ -792,13 +805,7 @@ def test_profiles_with_padded_student_ids_are_read_on_spark_as_in_process(
            "students": {student: {"mode": "remediate"}}}  # fmt: skip
     overrides.write_text(json.dumps(doc))
     args = district.job_args(data=district.responses, profiles=roster, overrides=overrides, k=5)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NightWarning)
-        ours = run_daily_job(DAY_1, tmp_path / "spark", engine="spark", **args)
-        theirs = run_daily_job(DAY_1, tmp_path / "local", **args)
-    got, want = parquet_files(tmp_path / "spark", DAY_1), parquet_files(tmp_path / "local", DAY_1)
-    assert got and got.keys() == want.keys()
-    assert [k for k in want if got[k] != want[k]] == []
+    ours, theirs = same_bytes_on_both_engines(args, tmp_path)
     assert ours.students_without_profile == theirs.students_without_profile
     assert ours.students_served == theirs.students_served
     assert ours.override_students == theirs.override_students == 1
@@ -865,13 +872,7 @@ def test_a_profiles_file_with_a_byte_order_mark_is_read_on_spark_as_in_process(
     roster = tmp_path / "bom.jsonl"
     roster.write_bytes(b"\xef\xbb\xbf" + district.profiles.read_bytes())
     args = district.job_args(data=district.responses, profiles=roster, k=5)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NightWarning)
-        ours = run_daily_job(DAY_1, tmp_path / "spark", engine="spark", **args)
-        theirs = run_daily_job(DAY_1, tmp_path / "local", **args)
-    got, want = parquet_files(tmp_path / "spark", DAY_1), parquet_files(tmp_path / "local", DAY_1)
-    assert got and got.keys() == want.keys()
-    assert [k for k in want if got[k] != want[k]] == []
+    ours, theirs = same_bytes_on_both_engines(args, tmp_path)
     assert ours.students_without_profile == theirs.students_without_profile
 
 
