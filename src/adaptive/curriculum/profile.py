@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import functools
 import json
+import shlex
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from numbers import Real
@@ -351,8 +352,9 @@ def _table_rows(path: Path, columns: dict[str, str] | None = None) -> Iterator[R
         raise ConfigError(
             f"{path}: columns {unknown or names}: expected the profile's fields as columns "
             f"({', '.join(sorted(fields))}), student_id among them. A roster with its own "
-            "column names or other columns (names, e-mails) is read with `--columns "
-            "'student_id=SIS ID,grade=Grade Level'` (`read_profiles(path, columns={...})`): "
+            "column names or other columns (names, e-mails) is read by naming its columns: "
+            f"`adaptive profiles {shlex.quote(str(path))} --columns 'student_id=SIS ID,grade="
+            "Grade Level' --out profiles.jsonl`, then give profiles.jsonl (`read_profiles(path, columns={...})`): "
             "only the columns named are read"
         )
     for number, values in lines:
