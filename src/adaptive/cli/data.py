@@ -62,9 +62,11 @@ def profiles(
     ] = None,
     quiet: Quiet = False,
 ) -> None:
-    """Check a roster export and write it as learner profiles (JSON lines: what every command's
-    --profiles and the Spark engine read). Every bad row is listed in one error (exit code 2);
-    students without a grade, and with a class but no school, are counted."""
+    """Check a roster export and write it as learner profiles (JSON lines).
+
+    The file is what every command's --profiles and the Spark engine read. Every bad row is
+    listed in one error (exit code 2); students without a grade, and with a class but no
+    school, are counted."""
     from adaptive.curriculum import read_profiles, write_profiles
 
     read = read_profiles(roster, parse_profile_columns(columns))

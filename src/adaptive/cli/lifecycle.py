@@ -226,8 +226,10 @@ def rollback(
     tracking_uri: TrackingUri = None,
     quiet: Quiet = False,
 ) -> None:
-    """Make an earlier champion the champion again, without a comparison (a new champion that
-    misbehaves in the field). The next night serves it and says so."""
+    """Make an earlier champion the champion again, without a comparison.
+
+    For a new champion that misbehaves in the field; the next night serves the earlier one and
+    says so."""
     from adaptive.registry.promotion import rollback as roll_back
 
     d = roll_back(name, version, reason, tracking_uri=tracking_uri)

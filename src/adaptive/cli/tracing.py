@@ -65,7 +65,8 @@ def evaluate(
     quarantine: Quarantine = None,
     quiet: Quiet = False,
 ) -> None:
-    """Cross-validate models by student and compare them (AUC, RMSE, log-loss, calibration);
+    """Cross-validate models by student and compare them (AUC, RMSE, log-loss, calibration).
+
     `--district DIR` reads the folder's log."""
     names = [m.strip() for m in models.split(",") if m.strip()]
     if not names:
