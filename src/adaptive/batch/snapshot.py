@@ -29,6 +29,9 @@ from adaptive.tracing.base import TracingState, atomic_write_bytes
 FILES = ("tracer.npz", "history.npz")
 NPZ_FORMAT = "npz"  # the in-process engine's snapshot
 SPARK_FORMAT = "parquet-by-school"  # the Spark engine's (`spark_job.py`, `school_state.py`)
+#: A snapshot being written by the Spark engine's executors: `date=DAY.partial`, renamed to
+#: `date=DAY` once the night is sealed.
+PARTIAL = ".partial"
 
 
 @dataclass

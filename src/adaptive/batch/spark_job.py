@@ -108,6 +108,7 @@ from adaptive.batch.overrides import (
 from adaptive.batch.partition import PartitionContext
 from adaptive.batch.school_state import decode_state, encode_state
 from adaptive.batch.snapshot import (
+    PARTIAL,
     SPARK_FORMAT,
     catalog_changed,
     previous_snapshot_date,
@@ -144,7 +145,6 @@ from adaptive.registry.loading import fetch_version, registry_answer
 from adaptive.registry.store import CHAMPION_ALIAS
 from adaptive.tracing.base import KnowledgeTracer, Untraced
 
-PARTIAL = ".partial"
 SPARK_LOG = "the response log (read by Spark)"
 ERROR_MARK = "adaptive-error"  # marks an AdaptiveError raised on an executor
 PLACEMENT_DIR = "_placement"  # the checked placement table, beside the outputs for one night

@@ -314,10 +314,22 @@ def batch(
             "otherwise); later nights are left as they are.",
         ),
     ] = False,
+    drop: Annotated[
+        bool,
+        typer.Option(
+            "--drop",
+            help="Remove the night of --date from --out and --state-dir instead of serving it "
+            "(a night run by mistake: its outputs, snapshot and overrides record; its MLflow "
+            "run is kept). Refused for a night later nights were served from.",
+        ),
+    ] = False,
 ) -> None:
     """The daily job: every student's next k activities from the champion, Parquet by date and school."""
     from adaptive.batch.job import run_daily_job
 
+    if drop:
+        _drop_night(out, date, state_dir)
+        return
     data, catalog, profiles = district_or_files(
         district, catalog, profiles, data, default_data="demo", mapping=mapping
     )
@@ -437,6 +449,21 @@ def _warn_data_mismatch(d) -> None:
     note = getattr(d, "data_note", None)
     if note:
         warn(note)
+
+
+def _drop_night(out: Path, date: str, state_dir: Path | None) -> None:
+    from adaptive.batch import drop_night
+
+    dropped = drop_night(out, date, state_dir)
+    removed = ", ".join(dropped.removed) or "what an interrupted drop had left"
+    console.print(
+        escape(
+            f"dropped the night {date} from {out}: {removed}. Its MLflow run and any report "
+            "site written for it are kept"
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _print_job(s) -> None:
