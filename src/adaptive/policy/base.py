@@ -622,10 +622,15 @@ def view_row(out: np.ndarray, value: object, catalog: Catalog, where: str) -> No
 def _check_numbers(value: object, where: str) -> None:
     """Text and booleans are not numbers: numpy reads "2" as 2.0 and True as 1.0, so a view's
     `n_responses={"add": "2"}` or `streak=[True, ...]` was taken without a word."""
-    values = np.asarray(value, dtype=object).ravel()
-    odd = [v for v in values if isinstance(v, str | bytes | bool | np.bool_)]
-    if odd:
-        raise ConfigError(f"{where}: {odd[0]!r} is not a number; expected numbers")
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
+        return  # a vendor's array of numbers: the per-request case, checked by its dtype
+    values = np.asarray(value, dtype=object).ravel().tolist()
+    if any(issubclass(t, _NOT_NUMBERS) for t in set(map(type, values))):  # by type, not value
+        odd = next(v for v in values if isinstance(v, _NOT_NUMBERS))
+        raise ConfigError(f"{where}: {odd!r} is not a number; expected numbers")
+
+
+_NOT_NUMBERS = (str, bytes, bool, np.bool_)
 
 
 def daily_budget(profile: LearnerProfile, config: PolicyConfig) -> float:
