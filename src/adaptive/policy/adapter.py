@@ -410,10 +410,9 @@ def _check_log_students(log: ResponseLog | Sequence[Response] | None, ids: list[
     activities would read as no history. One `ConfigError` naming a few of its students."""
     if log is None or not len(log):
         return
-    given = log.students if isinstance(log, ResponseLog) else list(
-        dict.fromkeys(r.student_id for r in log)
-    )  # fmt: skip
-    if not pd.Index(given).isin(ids).any():
+    given = log.students if isinstance(log, ResponseLog) else [r.student_id for r in log]
+    if set(ids).isdisjoint(given):  # a set, not a pandas Index: 0.3 ms a request before
+        given = list(dict.fromkeys(given))
         shown = ", ".join(repr(s) for s in list(given)[:3])
         raise ConfigError(
             f"log: its answers are of {shown}{' ...' if len(given) > 3 else ''}, none of the "
