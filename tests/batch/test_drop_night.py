@@ -41,8 +41,9 @@ def test_a_mistyped_night_is_dropped_and_the_next_nights_are_served_as_if_it_nev
     out, clean = tmp_path / "out", tmp_path / "clean"
     serve(NIGHTS[0], out, args)
     serve(TYPO, out, args)
-    with pytest.raises(ConfigError, match=f"before {TYPO}, the last night served"):
+    with pytest.raises(ConfigError, match=f"before {TYPO}, the last night served") as refused:
         serve(NIGHTS[1], out, args)
+    assert f"`adaptive batch --date {TYPO} --out {out} --drop`" in str(refused.value)
     assert run(["batch", "--date", TYPO, "--out", str(out), "--drop"]) == 0
     said = capsys.readouterr().out
     assert f"dropped the night {TYPO}" in said and f"state/date={TYPO}" in said

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shlex
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -197,8 +198,17 @@ def check_not_before_last_night(out: Path, state_dir: Path, day: str, backfill: 
         f"{state_dir}); nights are served in date order. To serve {day} anyway (a back-fill: "
         "it starts from the snapshot before it, and the later nights' outputs and snapshots "
         f"stay as they are), add --backfill (backfill=True in Python); to serve {last} again, "
-        f"give --date {last}"
+        f"give --date {last}; if {last} was served by mistake (a mistyped --date), remove it "
+        f"first: `{_drop_command(out, state_dir, last)}`"
     )
+
+
+def _drop_command(out: Path, state_dir: Path, day: str) -> str:
+    """The command that drops the night `day` (`adaptive.batch.drop`), as a shell takes it."""
+    words = ["adaptive", "batch", "--date", day, "--out", str(out)]
+    if Path(state_dir) != Path(out) / "state":
+        words += ["--state-dir", str(state_dir)]
+    return shlex.join([*words, "--drop"])
 
 
 def version_served_before(out: Path, day: str, version: str) -> str | None:
