@@ -171,3 +171,31 @@ def test_students_with_a_class_and_no_school_are_counted(tmp_path, capsys, caplo
         coverage = check_profiles(read_profiles(out), Catalog((Skill("k", grade=4),)))
     assert coverage.class_without_school == 1
     assert "1 student has a class but no school" in caplog.text
+
+
+def test_the_spark_drivers_check_of_a_profiles_file_refuses_what_read_profiles_refuses(
+    tmp_path,
+) -> None:
+    """`check_profiles_file` keeps 8 bytes per student, not the profiles: a file that
+    `read_profiles` refuses (a student on two lines, one written two ways, a bad line) is the
+    same error; a good one passes."""
+    from adaptive.curriculum.profile import check_profiles_file
+
+    good = [json.dumps({"student_id": f"s{i:04d}", "grade": 4}) for i in range(50)]
+    files = {
+        "good": good,
+        "twice": [*good, good[7]],
+        "two ways": [*good, json.dumps({"student_id": "S0007", "grade": 4})],
+        "bad line": [*good[:3], json.dumps({"student_id": "x", "grade": "fourth"}), *good[3:]],
+    }
+    for name, lines in files.items():
+        path = tmp_path / f"{name.replace(' ', '_')}.jsonl"
+        path.write_text("\n".join(lines) + "\n")
+        if name == "good":
+            assert check_profiles_file(path) is None
+            continue
+        with pytest.raises(ConfigError) as theirs:
+            read_profiles(path)
+        with pytest.raises(ConfigError, match=r"line (4|51)\b") as ours:
+            check_profiles_file(path)
+        assert str(ours.value) == str(theirs.value), name

@@ -122,7 +122,7 @@ from adaptive.batch.spark_placement import (
     with_placement,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
-from adaptive.curriculum.profile import PROFILES_EXPECTED, iter_profiles
+from adaptive.curriculum.profile import PROFILES_EXPECTED, check_profiles_file, iter_profiles
 from adaptive.data.log import WHOLE_FLOAT
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
@@ -646,13 +646,15 @@ class _Place(NamedTuple):
 def _checked_places(path: Path | None, keep: bool) -> dict[str, _Place]:
     """Every line of the profiles file checked as `read_profiles` checks it, now, before any
     school is served (executors read each school's lines later, too late to refuse the night
-    whole: a student on two lines was served twice, once per school); each student's class
-    and school kept when `keep` (for an experiment's arm changes, `warn_arm_changes`)."""
-    places: dict[str, _Place] = {}
-    for p in iter_profiles(path) if path is not None else ():
-        if keep:
-            places[p.student_id] = _Place(p.class_id, p.school_id)
-    return places
+    whole: a student on two lines was served twice, once per school), in memory that does not
+    grow with the district (`check_profiles_file`); each student's class and school kept when
+    `keep` (for an experiment's arm changes, `warn_arm_changes`: a dict of the district)."""
+    if path is None:
+        return {}
+    if not keep:
+        check_profiles_file(path)
+        return {}
+    return {p.student_id: _Place(p.class_id, p.school_id) for p in iter_profiles(path)}
 
 
 def _profiles_path(profiles: Any) -> Path | None:

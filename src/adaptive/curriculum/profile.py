@@ -7,12 +7,14 @@ import dataclasses
 import functools
 import json
 import shlex
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from numbers import Real
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow.parquet as pq
 
 from adaptive.data.codes import id_text
@@ -209,6 +211,34 @@ def iter_profiles(path: str | Path) -> Iterator[LearnerProfile]:
     roster, which it never holds whole."""
     path = Path(path)
     return _checked_profiles(path, _profile_rows(path, None))
+
+
+def check_profiles_file(path: str | Path) -> None:
+    """A JSON-lines profiles file checked as `read_profiles` checks it, with memory that does not
+    grow with the district (the Spark driver's check, before any school is served): one
+    streamed pass builds each profile and keeps 8 bytes per student, a hash of its id and of the
+    id as one student written two ways would share it. Only when a line is bad or two hashes
+    meet is the file read again by `read_profiles`' own check, for its one error naming the
+    lines (two ids meeting by chance alone pass that second check)."""
+    path = Path(path)
+    ids, folded = array("q"), array("q")
+    for number, make in _profile_rows(path, None):
+        try:
+            student = make(f"{path}, line {number}").student_id
+        except ConfigError:
+            break
+        ids.append(hash(student))
+        folded.append(hash(_one_student(student)))
+    else:
+        if not (_repeats(ids) or _repeats(folded)):
+            return
+    for _ in _checked_profiles(path, _profile_rows(path, None)):
+        pass  # raises the file's one error (at the end)
+
+
+def _repeats(hashes: array) -> bool:
+    values = np.sort(np.frombuffer(hashes, np.int64)) if len(hashes) else np.zeros(0, np.int64)
+    return bool((values[1:] == values[:-1]).any())
 
 
 def _profile_rows(path: Path, columns: Mapping[str, str] | None) -> Iterator[Row]:
