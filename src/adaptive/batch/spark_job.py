@@ -449,10 +449,12 @@ def run_spark_night(
 
 
 def _times_after(path: Path, column: str, bound: int) -> np.ndarray:
-    """The log's times (ns, UTC) that may lie at or after `bound` (ns), for
-    `night_checks.warn_future_rows`: read on the driver, the time column only, from the row
-    groups whose statistics do not put every time before it (a log appended day by day: its
-    last groups). Empty for a time column that is not a Parquet timestamp."""
+    """The log's times (ns, UTC) at or after `bound` (ns), for `night_checks.warn_future_rows`
+    and the driver's other checks: read on the driver, the time column only, one row group at
+    a time, from the groups whose statistics do not put every time before it (a log appended
+    day by day: its last groups). Kept filtered group by group: a log sorted by student has
+    every day in every group, and its whole column (20 million times at 400,000 students)
+    took the driver from 0.3 to 1.25 GB. Empty for a time column that is not a timestamp."""
     import pyarrow.parquet as pq
 
     from adaptive.data.readers import parquet_parts, stored_time, time_range
@@ -469,10 +471,11 @@ def _times_after(path: Path, column: str, bound: int) -> np.ndarray:
             for g in range(pfile.metadata.num_row_groups)
             if stored is None or time_range(pfile.metadata, g, *stored) != "before"
         ]
-        if groups:
-            times = pfile.read_row_groups(groups, columns=[column]).column(column)
+        for g in groups:
+            times = pfile.read_row_group(g, columns=[column]).column(column)
             ns = pc.cast(times, pa.timestamp("ns", tz="UTC")).cast(pa.int64()).fill_null(0)
-            found.append(ns.to_numpy())
+            ns = ns.to_numpy()
+            found.append(ns[ns >= bound])
     return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 
