@@ -50,7 +50,7 @@ class AdaptivePolicy(Policy):
         """(n, S) value of the terms that depend on the skill only (before weights)."""
         cfg, ctx = self.config, self._ctx
         open_ = ~feats.mastered
-        unconfirmed = (batch.n_responses > 0) & ~feats.shown  # waiting for right answers
+        unconfirmed = ~feats.shown  # practised, waiting for right answers
         return {
             "readiness": terms.readiness(
                 feats.missing == 0, feats.mastered, feats.mastery, feats.support, unconfirmed
