@@ -459,6 +459,53 @@ def test_a_night_dated_long_after_the_log_is_refused_on_spark_as_in_process(
     run_daily_job(DAY_1, out, engine="spark", master="local[2]", **args)
 
 
+def test_the_driver_reads_the_logs_oldest_and_newest_times_group_by_group(tmp_path):
+    """The driver's date checks keep one number per row group instead of gathering the time
+    column (its memory is measured by experiments/bench_spark.py): they find the same times
+    as pandas, for a log sorted by student in many groups, a folder of parts, another unit."""
+    from adaptive.batch.spark_job import _newest_before, _oldest_time, _times_after
+
+    rng = np.random.default_rng(3)
+    times = pd.Timestamp("2026-09-01", tz="UTC") + pd.to_timedelta(
+        rng.integers(0, 40 * 86_400, 5_000), unit="s"
+    )
+    frame = pd.DataFrame({"student_id": rng.integers(0, 50, 5_000).astype(str), "timestamp": times})
+    frame = frame.sort_values("student_id")  # every day in every row group
+    one = tmp_path / "log.parquet"
+    frame.to_parquet(one, row_group_size=300)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    frame.iloc[:2_000].to_parquet(parts / "part-0.parquet", row_group_size=300)
+    frame.iloc[2_000:].astype({"timestamp": "datetime64[ms, UTC]"}).to_parquet(
+        parts / "part-1.parquet", row_group_size=300
+    )
+    ns = frame["timestamp"].dt.as_unit("ns").astype("int64").to_numpy()
+    cutoff = int(pd.Timestamp("2026-09-20", tz="UTC").value)
+    for path in (one, parts):
+        assert _oldest_time(path, "timestamp") == ns.min()
+        assert _newest_before(path, "timestamp", cutoff, {"count": 1}) == ns[ns < cutoff].max()
+        assert sorted(_times_after(path, "timestamp", cutoff)) == sorted(ns[ns >= cutoff])
+    before_all = int(pd.Timestamp("2026-08-01", tz="UTC").value)
+    assert _newest_before(one, "timestamp", before_all, {"count": 1}) is None
+    assert _oldest_time(one, "student_id") is None  # not a timestamp: nothing to compare
+
+
+def test_a_first_night_before_every_response_is_said_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A first night dated before the log's first answer is served from placement alone and
+    said so on both engines, naming the first answer's day (the driver reads the oldest time
+    group by group)."""
+    data = tmp_path / "later.parquet"
+    later = district.log.frame.assign(
+        timestamp=district.log.frame["timestamp"] + pd.Timedelta(days=60)
+    )
+    later.to_parquet(data, row_group_size=500)
+    ours, theirs = night_warnings(district, tmp_path, data, "comes before every response")
+    first = later["timestamp"].min().date().isoformat()
+    assert ours == theirs and len(ours) == 1 and first in ours[0]
+
+
 def test_students_who_lost_their_profile_are_counted_on_spark_as_in_process(
     spark_ready, district, tmp_path
 ):

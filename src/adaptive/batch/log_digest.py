@@ -36,7 +36,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import ColumnMapping
@@ -243,11 +242,12 @@ def _parquet_file_sums(
         PARQUET_BATCH_ROWS,
         select_columns,
         stored_time,
+        streamed_parquet,
         time_bound,
         time_range,
     )
 
-    pfile = pq.ParquetFile(str(path))
+    pfile = streamed_parquet(path)
     schema = pfile.schema_arrow
     _, time_col, _ = select_columns(str(path), list(schema.names), mapping)
     if time_col is None or not pa.types.is_timestamp(schema.field(time_col).type):

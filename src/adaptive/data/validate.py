@@ -187,16 +187,14 @@ def parquet_problems(
     stays one batch's. Each problem names its part and the part's own line, with the reader's
     wording; every one of the log is counted, the first `DataValidationError.MAX_LISTED` are
     listed, in line order."""
-    import pyarrow.parquet as pq
-
-    from adaptive.data.readers import PARQUET_BATCH_ROWS, parquet_parts
+    from adaptive.data.readers import PARQUET_BATCH_ROWS, parquet_parts, streamed_parquet
 
     mapping = mapping if mapping is not None else ColumnMapping.from_dict(None)
     listed: list[Problem] = []
     total = 0
     for part in parquet_parts(path) if path.is_dir() else [path]:
         line = 1
-        for batch in pq.ParquetFile(str(part)).iter_batches(
+        for batch in streamed_parquet(part).iter_batches(
             PARQUET_BATCH_ROWS, columns=list(dict.fromkeys(columns.values()))
         ):
             issues = Issues(str(part), np.arange(line, line + batch.num_rows, dtype=np.int64))

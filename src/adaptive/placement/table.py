@@ -456,10 +456,10 @@ def _parquet_batches(
     path: Path, columns: Mapping[str, str], batch_rows: int
 ) -> Iterator[pd.DataFrame]:
     """A Parquet file's batches; the index counts its rows from 1."""
-    import pyarrow.parquet as pq
+    from adaptive.data.readers import streamed_parquet
 
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = streamed_parquet(path)
         names = role_names(parquet.schema_arrow.names, columns, str(path), None)
         start = 1
         for batch in parquet.iter_batches(batch_size=batch_rows, columns=list(names.values())):
