@@ -31,7 +31,6 @@ def test_answers_show_a_skill_after_the_last_right_ones() -> None:
     assert terms.missing_prerequisites(m, p_t, 0.65).tolist() == [[0, 0]]
     assert terms.missing_prerequisites(m, p_t, 0.65, shown).tolist() == [[0, 1]]
     assert terms.is_mastered(m, np.array([[4, 0]]), 0.65, 3).tolist() == [[True, False]]
-    assert terms.is_mastered(m, np.array([[4, 0]]), 0.65, 3, shown).tolist() == [[False, False]]
 
 
 def test_a_skill_waiting_for_right_answers_keeps_room_to_be_served() -> None:

@@ -218,16 +218,12 @@ def thompson_noise(shape: tuple[int, ...], scale: float, seed: int, now: float) 
 
 # -- progression flags --------------------------------------------------------------------------
 def is_mastered(
-    mastery: np.ndarray,
-    n_responses: np.ndarray,
-    threshold: float,
-    min_responses: int,
-    shown: np.ndarray | None = None,
+    mastery: np.ndarray, n_responses: np.ndarray, threshold: float, min_responses: int
 ) -> np.ndarray:
-    """Mastered = P(mastery) >= threshold AND >= `min_responses` responses (no false mastery)
-    AND, where `shown` is given, recent answers that show it (`shown_by_answers`)."""
-    mastered = (nan_to_zero(mastery) >= threshold) & (n_responses >= min_responses)
-    return mastered if shown is None else mastered & shown
+    """The estimate says mastered: P(mastery) >= threshold AND >= `min_responses` responses (no
+    false mastery). The progression rule also asks recent answers that show it
+    (`shown_by_answers`; `Features.mastered` is both)."""
+    return (nan_to_zero(mastery) >= threshold) & (n_responses >= min_responses)
 
 
 def is_stuck(
