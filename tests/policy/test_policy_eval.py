@@ -163,6 +163,14 @@ def test_start_placements_grade_diagnostic_and_truth() -> None:
     np.testing.assert_array_equal(truth.mastery >= 0.5, truly)
     grade_error = np.abs(grade.mastery - truly).mean()
     assert np.abs(truth.mastery - truly).mean() < grade_error
+    # the reach: the truth without its scattered gaps (graph families only)
+    reach = pe.start_placement("reach", cohort, sim)
+    placed = reach.mastery >= 0.5
+    assert (placed >= truly).all()  # what a learner knows lies within their reach
+    assert 0.9 < (placed == truly).mean() < 1.0  # all of it but the gaps
+    district = pe.make_cohort(split_kind("bkt")[0].catalog(), "bkt-cold", 5, seed=0)
+    with pytest.raises(ConfigError, match="only the graph families"):
+        pe.start_placement("reach", district, district.simulator())
     with pytest.raises(ConfigError):
         pe.start_placement("oracle", cohort, sim)
     # the policy config's grade table (what `policy-eval --policy` reads) places the cohort

@@ -384,9 +384,11 @@ def _band_mask(cohort: Cohort) -> np.ndarray:
 #: Where `run_policy` starts the tracer: "grade" (the shipped path: each profile's grade),
 #: "diagnostic" (the adaptive placement diagnostic, `diagnostic_questions` questions answered by
 #: the simulated students the evening before the policies take over; not counted among the
-#: activities) and "truth" (the simulator's true state when the policies take over, as P = 0.95
-#: / 0.05: a ceiling on what any placement can give).
-PLACEMENTS = ("grade", "diagnostic", "truth")
+#: activities), "truth" (the simulator's true state when the policies take over, as P = 0.95
+#: / 0.05: a ceiling on what any placement can give) and, on the graph families only, "reach"
+#: (each learner's depth reach without its scattered gaps, as P = 0.95 / 0.05: what a
+#: diagnostic that located the reach exactly would give; no test can find 5% gaps).
+PLACEMENTS = ("grade", "diagnostic", "truth", "reach")
 #: What the policies read as mastery each day: "tracer" (the shipped path) or "truth" (the
 #: simulator's true state as P = 0.99 / 0.01, P(correct) derived from it: a ceiling on tracing,
 #: so that what remains of the gap to the ceiling policy is the policy's own scoring).
@@ -410,6 +412,16 @@ def start_placement(
         truly = sim.true_mastery(cohort.first_day) >= sim.mastery_threshold
         sources = ("placed from the simulator's truth",) * len(cohort.student_ids)
         return Placement(prior.students, prior.skills, np.where(truly, 0.95, 0.05), sources)
+    if kind == "reach":
+        reach = getattr(sim, "reach", None)
+        if reach is None or np.isnan(reach).all():
+            raise ConfigError(
+                f"placement 'reach' on {cohort.kind}: only the graph families' learners "
+                "(junyi, graph) know a depth reach"
+            )
+        known = sim.depth[None, :] < reach[:, None]
+        sources = ("placed from the simulator's depth reach",) * len(cohort.student_ids)
+        return Placement(prior.students, prior.skills, np.where(known, 0.95, 0.05), sources)
     if kind != "diagnostic":
         raise ConfigError(f"placement {kind!r}: expected one of {PLACEMENTS}")
     diagnostic = PlacementDiagnostic(cat, prior, max_questions=diagnostic_questions)
