@@ -231,3 +231,24 @@ def test_completed_and_recent_are_never_repeated(catalog) -> None:
     recs = AdaptivePolicy(catalog).recommend(v, k=10, now=NOW)
     assert not {"add-0", "add-1", "geo-0"} & {r.activity_id for r in recs}
     assert AdaptivePolicy(catalog).explain(v, "add-0", now=NOW).status == "completed"
+
+
+def test_a_student_whom_prerequisites_leave_nothing_gets_the_nearest_skill(catalog) -> None:
+    """Found measuring the placement diagnostic (53_placement_effect, bkt-cold): on a one-grade
+    band, a placement that understates the grade below left every skill of the band waiting on
+    prerequisites the band keeps out, and the student was served nothing at all on 45% of days.
+    The prerequisite rule gives way to the nearest skill, and the sentence says so."""
+    policy = AdaptivePolicy(catalog)
+    placed = {"add": 0.9, "sub": 0.3, "mul": 0.5}  # div (grade 4) waits on sub and mul (grade 3)
+    fourth = LearnerProfile("s1", grade=4, weekly_minutes=150.0)
+    band = TeacherOverrides(min_grade=4, max_grade=4)
+    recs = policy.recommend(view(placed, profile=fourth, overrides=band), k=3, now=NOW)
+    assert recs and set(skill_of(recs)) == {"div"}
+    assert "nothing you may be given is ready yet" in recs[0].sentence
+    assert "Subtraction" in recs[0].sentence  # the weakest prerequisite is named
+    why = policy.explain(view(placed, profile=fourth, overrides=band), recs[0].activity_id, now=NOW)
+    assert why.status == "recommended"
+    # with anything ready (the band takes grade 3 too), the rule holds as before
+    wide = TeacherOverrides(min_grade=3, max_grade=4)
+    served = skill_of(policy.recommend(view(placed, profile=fourth, overrides=wide), 10, NOW))
+    assert served and "div" not in served

@@ -34,12 +34,15 @@ def sentence(
     answered: int = 0,
     topic: str = "",
     goal: str = "",
+    closest: bool = False,
 ) -> str:
     """One plain sentence for a recommendation whose strongest reason is `term`. `placed`: the
     student's profile has a grade to place them from; without one, skills neither answered nor
     in their records hold the model's population estimate, and a sentence says so. `checking`:
     a skill of an earlier grade served because the teacher chose "remediate". `answered`: the
-    student's answers on the skill so far (a skill in progress is not "a skill to start")."""
+    student's answers on the skill so far (a skill in progress is not "a skill to start").
+    `closest`: served though `prerequisite` is not mastered, as nothing the student may be given
+    is ready (`recommender.open_closest_to_ready`)."""
     if term == "assigned":
         return f"{title}: assigned by your teacher."
     if term == "review":
@@ -57,6 +60,12 @@ def sentence(
             return f"{skill}: a check of an earlier grade's skill, as your teacher asked." + _hard(
                 p_correct
             )
+        if closest:
+            return (
+                f"{skill}: nothing you may be given is ready yet, and this is the nearest: it "
+                f"builds on {prerequisite}, not mastered yet (a teacher can widen the grade band "
+                "to practise it first)."
+            ) + _hard(p_correct)
         if answered > 0:
             done = f"{counted(answered, 'answer')} so far"
             return f"{skill}: you have started it ({done}): keep going until it is mastered." + (
@@ -126,6 +135,16 @@ def readiness_prerequisite(
     if len(answered):
         return str(ctx.skill_names[answered[0]]), True
     return str(ctx.skill_names[codes[0]]), False
+
+
+def weakest_prerequisite(ctx: CatalogArrays, batch: StudentBatch, row: int, skill: int) -> str:
+    """The name of the skill's direct prerequisite with the lowest mastery (unknown: 0)."""
+    codes = ctx.prerequisite_codes[skill]
+    codes = codes[codes >= 0]
+    if not len(codes):
+        return ""
+    mastery = np.nan_to_num(batch.mastery[row, codes], nan=0.0)
+    return str(ctx.skill_names[codes[int(np.argmin(mastery))]])
 
 
 def goal_name(ctx: CatalogArrays, goals_row: np.ndarray, skill: int) -> str:

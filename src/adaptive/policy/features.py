@@ -32,6 +32,9 @@ class Features:
     stuck: np.ndarray  # (n, S)
     p_act: np.ndarray  # (n, A) predicted P(correct) on each activity
     blocked: np.ndarray  # (n, A) some skill of the activity has a prerequisite not mastered
+    #: (n, S) opened though a prerequisite is not met: the nearest to ready of a student whom
+    #: prerequisites leave nothing (`recommender.open_closest_to_ready`); None: no such skill
+    closest: np.ndarray | None = None
 
 
 def to_activities(ctx: CatalogArrays, x: np.ndarray) -> np.ndarray:

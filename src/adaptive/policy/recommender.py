@@ -11,6 +11,8 @@ strongest one.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +21,7 @@ from adaptive.errors import counted
 from adaptive.policy import explain as text
 from adaptive.policy import terms
 from adaptive.policy.base import (
+    CatalogArrays,
     Explanation,
     Policy,
     Reason,
@@ -83,16 +86,30 @@ class AdaptivePolicy(Policy):
 
     def eligibility(self, batch: StudentBatch, feats: Features) -> np.ndarray:
         """(n, A) ready (prerequisites mastered, or a mastered skill fading) and allowed."""
+        return self._eligible(hard_mask(batch, self._ctx), feats)
+
+    def _eligible(self, allowed: np.ndarray, feats: Features) -> np.ndarray:
         fading = feats.mastered & (feats.recall < self.config.retention_threshold)
         review_ok = to_activities(self._ctx, fading.astype(np.float32)) > 0
-        return hard_mask(batch, self._ctx) & (~feats.blocked | review_ok)
+        return allowed & (~feats.blocked | review_ok)
+
+    def features(self, batch: StudentBatch, now: float) -> Features:
+        """The batch's `Features` as this policy reads them: `compute_features`, then, for a
+        student whom prerequisites leave nothing at all, the closest skills opened
+        (`open_closest_to_ready`). Selection, `explain` and `shortfall` all read these."""
+        feats = compute_features(batch, self._ctx, self.config, now)
+        allowed = hard_mask(batch, self._ctx)
+        stranded = allowed.any(axis=1) & ~self._eligible(allowed, feats).any(axis=1)
+        if not stranded.any():
+            return feats
+        return open_closest_to_ready(feats, self._ctx, allowed, np.flatnonzero(stranded))
 
     def _scored(
         self, batch: StudentBatch, now: float
     ) -> tuple[Features, dict, dict, np.ndarray, np.ndarray]:
         """Features, term values, the (n, A) score and the eligibility mask."""
         cfg, ctx, w = self.config, self._ctx, self.config.weights
-        feats = compute_features(batch, ctx, cfg, now)
+        feats = self.features(batch, now)
         skill_vals = self.skill_term_values(batch, feats)
         act_vals = self.activity_term_values(batch, feats)
         skill_score = sum(w[t] * v for t, v in skill_vals.items())
@@ -143,6 +160,11 @@ class AdaptivePolicy(Policy):
                 "elapsed": feats.elapsed[rows, skill],
                 "recall": feats.recall[rows, skill],
                 "stuck": feats.stuck[rows, skill],
+                "closest": (
+                    feats.closest[rows, skill]
+                    if feats.closest is not None
+                    else np.zeros(skill.shape, bool)
+                ),  # fmt: skip
             },
             propensity=propensity,
         )
@@ -166,21 +188,25 @@ class AdaptivePolicy(Policy):
         values = zip(
             rows.tolist(), acts.tolist(), skills.tolist(), term_code[rows, slots].tolist(),
             sel.p_correct[rows, slots].tolist(), sel.extra["elapsed"][rows, slots].tolist(),
-            sel.extra["recall"][rows, slots].tolist(), strict=True,
+            sel.extra["recall"][rows, slots].tolist(),
+            sel.extra["closest"][rows, slots].tolist(), strict=True,
         )  # fmt: skip
         texts = []
-        for i, a, s, t, p, el, rc in values:
+        for i, a, s, t, p, el, rc, near in values:
             term = names[t]
-            prereq, shown = (
-                text.readiness_prerequisite(ctx, batch, i, s) if term == "readiness" else ("", True)
-            )
+            if term == "readiness" and near:
+                prereq, shown = text.weakest_prerequisite(ctx, batch, i, s), False
+            elif term == "readiness":
+                prereq, shown = text.readiness_prerequisite(ctx, batch, i, s)
+            else:
+                prereq, shown = "", True
             texts.append(
                 text.sentence(
                     term, ctx.skill_names[s], ctx.activity_titles[a], p_correct=p, elapsed=el,
                     recall=rc, prerequisite=prereq, prerequisite_shown=shown,
                     placed=not np.isnan(batch.grade[i]),
                     checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
-                    answered=int(batch.n_responses[i, s]),
+                    answered=int(batch.n_responses[i, s]), closest=near,
                     topic=text.top_interest_topic(batch, ctx, i, a) if term == "interest" else "",
                     goal=text.goal_name(ctx, batch.goals[i], s) if term == "aspiration" else "",
                 )
@@ -241,7 +267,7 @@ class AdaptivePolicy(Policy):
                     f"{title} is skipped: {words[name]}.",
                     (Reason(name, 0.0, words[name]),),
                 )
-        feats = compute_features(batch, ctx, cfg, now_d)
+        feats = self.features(batch, now_d)
         if not self.eligibility(batch, feats)[0, a]:
             reasons = []
             for s in cat.activities[a].skills:
@@ -299,6 +325,33 @@ class AdaptivePolicy(Policy):
             f"{title} is eligible (score {total:.2f}) but {len(recs)} activities scored higher.",
             reasons,
         )
+
+
+def open_closest_to_ready(
+    feats: Features, ctx: CatalogArrays, allowed: np.ndarray, stranded: np.ndarray
+) -> Features:
+    """`feats` with, for each `stranded` student (rows whose every allowed activity is blocked
+    by prerequisites), the allowed skills nearest to ready opened: those not mastered with the
+    fewest prerequisites not met (`Features.closest`).
+
+    A teacher's grade band is a hard constraint and the prerequisite rule is the policy's own
+    judgment: when a weak placement (a diagnostic or records that understate the grade below)
+    leaves every skill of a one-grade band waiting on the grade below, which the band keeps
+    out, the student was served nothing at all, day after day. Now the judgment gives way:
+    they practise what is nearest to ready, and the sentence says so."""
+    missing, blocked = feats.missing.copy(), feats.blocked.copy()
+    closest = np.zeros_like(feats.mastered)
+    rows, acts = np.nonzero(allowed[stranded])
+    in_band = np.zeros((len(stranded), missing.shape[1]), bool)
+    in_band[rows, ctx.primary_skill[acts]] = True
+    part = missing[stranded]
+    candidate = in_band & ~feats.mastered[stranded] & (part > 0)
+    fewest = np.where(candidate, part, np.iinfo(part.dtype).max).min(axis=1, keepdims=True)
+    opened = candidate & (part == fewest)
+    closest[stranded] = opened
+    missing[stranded] = np.where(opened, 0, part)
+    blocked[stranded] = to_activities(ctx, (missing[stranded] > 0).astype(np.float32)) > 0
+    return dataclasses.replace(feats, missing=missing, blocked=blocked, closest=closest)
 
 
 def not_an_activity(catalog: Catalog, activity_id: str) -> str:

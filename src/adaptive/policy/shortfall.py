@@ -19,7 +19,6 @@ import numpy as np
 
 from adaptive.policy.base import Selection, StudentBatch, catalog_arrays
 from adaptive.policy.constraints import MASK_CONSTRAINTS, constraint_masks
-from adaptive.policy.features import compute_features
 from adaptive.policy.recommender import AdaptivePolicy
 
 # Every reason an activity is not on the list, in the order they are checked.
@@ -70,7 +69,7 @@ def shortfall(
         left[hit] = False
 
     masks = constraint_masks(batch, ctx)
-    feats = compute_features(batch, ctx, cfg, now)
+    feats = policy.features(batch, now)
     eligible = policy.eligibility(batch, feats)[0]
     allowed = ~np.any([masks[name][0] for name in MASK_CONSTRAINTS], axis=0)
     used = float(ctx.minutes[chosen].sum())
