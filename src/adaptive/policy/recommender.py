@@ -97,19 +97,23 @@ class AdaptivePolicy(Policy):
         """The batch's `Features` as this policy reads them: `compute_features`, then, for a
         student whom prerequisites leave nothing at all, the closest skills opened
         (`open_closest_to_ready`). Selection, `explain` and `shortfall` all read these."""
-        feats = compute_features(batch, self._ctx, self.config, now)
+        return self._features_allowed(batch, now)[0]
+
+    def _features_allowed(self, batch: StudentBatch, now: float) -> tuple[Features, np.ndarray]:
+        """`features` and the batch's `hard_mask` (computed once per request)."""
+        feats = compute_features(batch, self._ctx, self.config, now)  # checks the batch first
         allowed = hard_mask(batch, self._ctx)
         stranded = allowed.any(axis=1) & ~self._eligible(allowed, feats).any(axis=1)
-        if not stranded.any():
-            return feats
-        return open_closest_to_ready(feats, self._ctx, allowed, np.flatnonzero(stranded))
+        if stranded.any():
+            feats = open_closest_to_ready(feats, self._ctx, allowed, np.flatnonzero(stranded))
+        return feats, allowed
 
     def _scored(
         self, batch: StudentBatch, now: float
     ) -> tuple[Features, dict, dict, np.ndarray, np.ndarray]:
         """Features, term values, the (n, A) score and the eligibility mask."""
         cfg, ctx, w = self.config, self._ctx, self.config.weights
-        feats = self.features(batch, now)
+        feats, allowed = self._features_allowed(batch, now)
         skill_vals = self.skill_term_values(batch, feats)
         act_vals = self.activity_term_values(batch, feats)
         skill_score = sum(w[t] * v for t, v in skill_vals.items())
@@ -121,7 +125,7 @@ class AdaptivePolicy(Policy):
             score += terms.thompson_noise(
                 score.shape, cfg.exploration_noise, cfg.exploration_seed, now
             )
-        return feats, skill_vals, act_vals, score, self.eligibility(batch, feats)
+        return feats, skill_vals, act_vals, score, self._eligible(allowed, feats)
 
     def score_matrix(self, batch: StudentBatch, now: float) -> tuple[np.ndarray, np.ndarray]:
         """(n, A) score of every activity and (n, A) eligibility (what selection ranks)."""
