@@ -44,7 +44,7 @@ from adaptive.evaluation.policy_eval import (  # noqa: E402
 )
 
 OUT = Path(__file__).resolve().parent / "results" / "53_placement_effect.md"
-METRICS = ("skills_gained", "over_practice", "on_unready")
+METRICS = ("skills_gained", "over_practice", "on_unready", "served")
 #: (row label, EvalSettings.placement, EvalSettings.mastery_source)
 RUNS = (
     ("grade", "grade", "tracer"),
@@ -100,8 +100,8 @@ def report(frame: pd.DataFrame, args: argparse.Namespace) -> str:
         "adaptive's gain@50 over the ceiling policy's in the same cohort.",
         "",
         "| simulator | placement | adaptive gain@50 [95% CI] | ceiling gain@50 | ratio "
-        "| over-practice | on unready |",
-        "|---|---|---|---:|---:|---:|---:|",
+        "| over-practice | on unready | served |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
     ]
     ours = frame[frame["policy"] == "adaptive"]
     ceiling = frame[frame["policy"] == "ceiling"].set_index(["simulator", "placement"])
@@ -110,7 +110,7 @@ def report(frame: pd.DataFrame, args: argparse.Namespace) -> str:
         lines.append(
             f"| {r['simulator']} | {r['placement']} | {r['skills_gained']:.2f} {r['ci']} "
             f"| {top:.2f} | {r['skills_gained'] / top:.2f} | {r['over_practice']:.2f} "
-            f"| {r['on_unready']:.2f} |"
+            f"| {r['on_unready']:.2f} | {r['served']:.2f} |"
         )
     lines += ["", f"Reproduce: `python -m experiments.bench_placement_effect {args.argv}`", ""]
     return "\n".join(lines)
