@@ -246,6 +246,11 @@ def test_a_student_whom_prerequisites_leave_nothing_gets_the_nearest_skill(catal
     assert recs and set(skill_of(recs)) == {"div"}
     assert "nothing you may be given is ready yet" in recs[0].sentence
     assert "Subtraction" in recs[0].sentence  # the weakest prerequisite is named
+    # said even where another term (here the interest in space) weighs most
+    keen = LearnerProfile("s1", grade=4, weekly_minutes=150.0, interests={"space": 1.0})
+    focused = AdaptivePolicy(catalog, PolicyConfig(weights={"readiness": 0.01}))
+    picked = focused.recommend(view(placed, profile=keen, overrides=band), k=1, now=NOW)
+    assert "nothing you may be given is ready yet" in picked[0].sentence
     why = policy.explain(view(placed, profile=fourth, overrides=band), recs[0].activity_id, now=NOW)
     assert why.status == "recommended"
     # with anything ready (the band takes grade 3 too), the rule holds as before

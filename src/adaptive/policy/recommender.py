@@ -197,7 +197,8 @@ class AdaptivePolicy(Policy):
         )  # fmt: skip
         texts = []
         for i, a, s, t, p, el, rc, near in values:
-            term = names[t]
+            # served though a prerequisite is not met: said whatever term weighed most
+            term = "readiness" if near and names[t] != "assigned" else names[t]
             if term == "readiness" and near:
                 prereq, shown = text.weakest_prerequisite(ctx, batch, i, s), False
             elif term == "readiness":
