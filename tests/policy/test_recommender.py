@@ -13,6 +13,7 @@ from adaptive.policy import (
     PolicyConfig,
     Recommendation,
     StudentBatch,
+    StudentView,
     TeacherOverrides,
     recommendations_from_frame,
 )
@@ -257,3 +258,28 @@ def test_a_student_whom_prerequisites_leave_nothing_gets_the_nearest_skill(catal
     wide = TeacherOverrides(min_grade=3, max_grade=4)
     served = skill_of(policy.recommend(view(placed, profile=fourth, overrides=wide), 10, NOW))
     assert served and "div" not in served
+
+
+def test_the_nearest_skills_are_the_bands_entry_points() -> None:
+    """A user trial of the fallback above (a new fifth grader, a placement file of low beliefs,
+    the teacher's "accelerate" band of grades 5-6): it opened grade 5 skills waiting on grade 5
+    skills as well as those waiting on grade 4 only. What waits on a skill inside the band
+    waits for it as usual: only the band's entry points open."""
+    from adaptive.curriculum import Activity, Catalog, Skill
+
+    skills = (
+        Skill("count", "Counting", grade=3),
+        Skill("add", "Addition", ("count",), grade=4),
+        Skill("carry", "Carrying", ("add",), grade=4),
+    )
+    acts = tuple(
+        Activity(f"{s.id}-0", s.name, (s.id,), expected_minutes=5.0, grade=s.grade) for s in skills
+    )
+    cat = Catalog(skills=skills, activities=acts)
+    fourth = LearnerProfile("s1", grade=4, weekly_minutes=150.0)
+    v = StudentView(
+        "s1", fourth, {"count": 0.1, "add": 0.1, "carry": 0.1},
+        overrides=TeacherOverrides(min_grade=4, max_grade=4),
+    )  # fmt: skip
+    recs = AdaptivePolicy(cat).recommend(v, k=3, now=NOW)
+    assert skill_of(recs) == ["add"] and "it builds on Counting" in recs[0].sentence

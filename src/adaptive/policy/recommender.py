@@ -105,7 +105,10 @@ class AdaptivePolicy(Policy):
         allowed = hard_mask(batch, self._ctx)
         stranded = allowed.any(axis=1) & ~self._eligible(allowed, feats).any(axis=1)
         if stranded.any():
-            feats = open_closest_to_ready(feats, self._ctx, allowed, np.flatnonzero(stranded))
+            feats = open_closest_to_ready(
+                feats, self._ctx, allowed, np.flatnonzero(stranded),
+                self.config.prerequisite_threshold,
+            )  # fmt: skip
         return feats, allowed
 
     def _scored(
@@ -333,11 +336,18 @@ class AdaptivePolicy(Policy):
 
 
 def open_closest_to_ready(
-    feats: Features, ctx: CatalogArrays, allowed: np.ndarray, stranded: np.ndarray
+    feats: Features,
+    ctx: CatalogArrays,
+    allowed: np.ndarray,
+    stranded: np.ndarray,
+    threshold: float,
 ) -> Features:
     """`feats` with, for each `stranded` student (rows whose every allowed activity is blocked
-    by prerequisites), the allowed skills nearest to ready opened: those not mastered with the
-    fewest prerequisites not met (`Features.closest`).
+    by prerequisites), the allowed skills nearest to ready opened (`Features.closest`): the
+    band's entry points, skills not mastered whose unmet prerequisites all lie outside what the
+    student may be given (what builds on them inside the band waits for them as usual), the
+    fewest unmet first. A prerequisite is unmet below `threshold` or with recent answers that
+    do not show it, as `missing` counts them.
 
     A teacher's grade band is a hard constraint and the prerequisite rule is the policy's own
     judgment: when a weak placement (a diagnostic or records that understate the grade below)
@@ -350,7 +360,11 @@ def open_closest_to_ready(
     in_band = np.zeros((len(stranded), missing.shape[1]), bool)
     in_band[rows, ctx.primary_skill[acts]] = True
     part = missing[stranded]
+    unmet = ~((feats.mastery[stranded] >= threshold) & feats.shown[stranded])
+    waits_in_band = (unmet & in_band).astype(np.float32) @ ctx.prerequisite_t > 0.5
     candidate = in_band & ~feats.mastered[stranded] & (part > 0)
+    entry = candidate & ~waits_in_band
+    candidate = np.where(entry.any(axis=1, keepdims=True), entry, candidate)
     fewest = np.where(candidate, part, np.iinfo(part.dtype).max).min(axis=1, keepdims=True)
     opened = candidate & (part == fewest)
     closest[stranded] = opened
