@@ -97,26 +97,29 @@ class AdaptivePolicy(Policy):
         """The batch's `Features` as this policy reads them: `compute_features`, then, for a
         student whom prerequisites leave nothing at all, the closest skills opened
         (`open_closest_to_ready`). Selection, `explain` and `shortfall` all read these."""
-        return self._features_allowed(batch, now)[0]
+        return self._features_eligible(batch, now)[0]
 
-    def _features_allowed(self, batch: StudentBatch, now: float) -> tuple[Features, np.ndarray]:
-        """`features` and the batch's `hard_mask` (computed once per request)."""
+    def _features_eligible(self, batch: StudentBatch, now: float) -> tuple[Features, np.ndarray]:
+        """`features` and their (n, A) eligibility, the batch's hard mask computed once (the
+        vendor's per-request path)."""
         feats = compute_features(batch, self._ctx, self.config, now)  # checks the batch first
         allowed = hard_mask(batch, self._ctx)
-        stranded = allowed.any(axis=1) & ~self._eligible(allowed, feats).any(axis=1)
+        eligible = self._eligible(allowed, feats)
+        stranded = allowed.any(axis=1) & ~eligible.any(axis=1)
         if stranded.any():
             feats = open_closest_to_ready(
                 feats, self._ctx, allowed, np.flatnonzero(stranded),
                 self.config.prerequisite_threshold,
             )  # fmt: skip
-        return feats, allowed
+            eligible = self._eligible(allowed, feats)
+        return feats, eligible
 
     def _scored(
         self, batch: StudentBatch, now: float
     ) -> tuple[Features, dict, dict, np.ndarray, np.ndarray]:
         """Features, term values, the (n, A) score and the eligibility mask."""
         cfg, ctx, w = self.config, self._ctx, self.config.weights
-        feats, allowed = self._features_allowed(batch, now)
+        feats, eligible = self._features_eligible(batch, now)
         skill_vals = self.skill_term_values(batch, feats)
         act_vals = self.activity_term_values(batch, feats)
         skill_score = sum(w[t] * v for t, v in skill_vals.items())
@@ -128,7 +131,7 @@ class AdaptivePolicy(Policy):
             score += terms.thompson_noise(
                 score.shape, cfg.exploration_noise, cfg.exploration_seed, now
             )
-        return feats, skill_vals, act_vals, score, self._eligible(allowed, feats)
+        return feats, skill_vals, act_vals, score, eligible
 
     def score_matrix(self, batch: StudentBatch, now: float) -> tuple[np.ndarray, np.ndarray]:
         """(n, A) score of every activity and (n, A) eligibility (what selection ranks)."""
