@@ -363,7 +363,7 @@ def open_closest_to_ready(
     in_band = np.zeros((len(stranded), missing.shape[1]), bool)
     in_band[rows, ctx.primary_skill[acts]] = True
     part = missing[stranded]
-    unmet = ~((feats.mastery[stranded] >= threshold) & feats.shown[stranded])
+    unmet = ~terms.prerequisite_met(feats.mastery[stranded], threshold, feats.shown[stranded])
     waits_in_band = (unmet & in_band).astype(np.float32) @ ctx.prerequisite_t > 0.5
     candidate = in_band & ~feats.mastered[stranded] & (part > 0)
     entry = candidate & ~waits_in_band

@@ -35,10 +35,17 @@ def missing_prerequisites(
     `prerequisite_t[j, i] = 1` when skill j is a prerequisite of skill i (the transpose of
     `Catalog.prerequisite_matrix`, dense); unknown mastery (NaN) counts as not mastered.
     """
+    unmet = ~prerequisite_met(mastery, threshold, shown)
+    return np.rint(unmet.astype(np.float32) @ prerequisite_t).astype(np.int32)
+
+
+def prerequisite_met(
+    mastery: np.ndarray, threshold: float, shown: np.ndarray | None = None
+) -> np.ndarray:
+    """(n, S) True where a skill counts as met when others build on it: mastery at or above
+    `threshold` (unknown: not met) and, where `shown` is given, recent answers that show it."""
     met = nan_to_zero(mastery) >= threshold
-    if shown is not None:
-        met &= shown
-    return np.rint((~met).astype(np.float32) @ prerequisite_t).astype(np.int32)
+    return met if shown is None else met & shown
 
 
 def shown_by_answers(n_responses: np.ndarray, streak: np.ndarray, in_a_row: int) -> np.ndarray:
