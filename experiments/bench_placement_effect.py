@@ -1,7 +1,7 @@
 """Where the gap to the ceiling is: the shipped policy from better starts and truer mastery (issue 16).
 
     python -m experiments.bench_placement_effect [--simulators junyi,junyi-cold,bkt,bkt-cold]
-        [--students 300] [--seeds 1] [--first-seed 100] [--questions 10]
+        [--students 300] [--seeds 1] [--first-seed 100] [--questions 10] [--reach-errors 1,3]
 
 The policy matrix (`bench_policy`) drives the shipped path, which starts every student from their
 grade. Here the same path (same fitted tracer, same cohorts, `adaptive` and the `ceiling`) runs
@@ -16,6 +16,9 @@ three times, changing only where the tracer starts the cohort (`policy_eval.PLAC
 - **reach** (graph families only): each learner's depth reach without the scattered 5% gaps
   below it, what a diagnostic that located the reach exactly would give (no short test finds
   the gaps, which the truth row knows and the ceiling policy serves first);
+- **reach, off by ~N levels** (`--reach-errors`; `EvalSettings.reach_error`): the same with a
+  seeded normal error of standard deviation N depth levels on each learner's reach: how close a
+  placement must locate the frontier for its gain to hold;
 - **truth, every day** (`mastery_source="truth"`): the policy reads the simulator's true mastery
   every day instead of the tracer's: a ceiling on tracing.
 
@@ -55,10 +58,21 @@ RUNS = (
 )
 
 
+def runs(reach_errors: tuple[float, ...]) -> tuple[tuple[str, str, str, float], ...]:
+    """(row label, placement, mastery source, reach error) of each row group: `RUNS`, the
+    reach rows with each error after the exact one."""
+    out = []
+    for label, placement, source in RUNS:
+        out.append((label, placement, source, 0.0))
+        if placement == "reach":
+            out += [(f"reach, off by ~{e:g} levels", placement, source, e) for e in reach_errors]
+    return tuple(out)
+
+
 def run(args: argparse.Namespace) -> pd.DataFrame:
     """One summary row per (simulator, placement, policy) with the reported metrics."""
     rows = []
-    for label, placement, source in RUNS:
+    for label, placement, source, error in runs(args.reach_errors):
         simulators = tuple(args.simulators.split(","))
         if placement == "reach":  # the graph families' learners only have a depth reach
             simulators = tuple(s for s in simulators if not split_kind(s)[0].district)
@@ -68,7 +82,7 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
             students=args.students, seeds=args.seeds, activities=(50,),
             simulators=simulators, policies=("adaptive", "ceiling"),
             first_seed=args.first_seed, n_boot=200, placement=placement,
-            diagnostic_questions=args.questions, mastery_source=source,
+            diagnostic_questions=args.questions, mastery_source=source, reach_error=error,
         )  # fmt: skip
         started = time.perf_counter()
         table = evaluate_policies(settings)
@@ -95,7 +109,8 @@ def report(frame: pd.DataFrame, args: argparse.Namespace) -> str:
         f"{args.questions} questions, not counted among the 50 activities; *truth*: the "
         "simulator's true state at the start (0.95 / 0.05), a ceiling on placement; *reach* (graph "
         "families): the learner's depth reach without the 5% gaps below it, what a diagnostic "
-        "that located the reach exactly would give; *truth, every "
+        "that located the reach exactly would give, and *off by ~N levels* with a normal error of "
+        "standard deviation N depth levels (a grade is 6) on each learner's reach; *truth, every "
         "day*: the policy reads the true mastery every day, a ceiling on tracing. Ratio = "
         "adaptive's gain@50 over the ceiling policy's in the same cohort.",
         "",
@@ -123,8 +138,13 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--first-seed", type=int, default=100)
     ap.add_argument("--questions", type=int, default=10)
+    ap.add_argument(
+        "--reach-errors", default="1,3",
+        help="depth levels: the reach rows again with this error (comma-separated; '' none)",
+    )  # fmt: skip
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
+    args.reach_errors = tuple(float(e) for e in args.reach_errors.split(",") if e.strip())
     args.argv = shlex.join(argv)
     frame = run(args)
     args.out.write_text(report(frame, args))

@@ -147,6 +147,16 @@ def test_settings_are_checked() -> None:
     assert set(pe.TUNING_SIMULATORS) <= set(pe.SIMULATOR_KINDS)
 
 
+def test_a_reach_error_needs_the_reach_placement() -> None:
+    """An error on the located reach means nothing for another placement: refused, as is a
+    negative one."""
+    with pytest.raises(ConfigError, match="needs placement 'reach'"):
+        pe.EvalSettings(placement="grade", reach_error=1.0)
+    with pytest.raises(ConfigError, match="depth levels >= 0"):
+        pe.EvalSettings(placement="reach", reach_error=-1.0)
+    assert pe.EvalSettings(placement="reach", reach_error=1.5).reach_error == 1.5
+
+
 def test_start_placements_grade_diagnostic_and_truth() -> None:
     """The shipped start is the grade placement; the diagnostic asks at most its questions of
     every student; the truth placement is the simulator's state, and it starts the tracer closer
@@ -168,6 +178,11 @@ def test_start_placements_grade_diagnostic_and_truth() -> None:
     placed = reach.mastery >= 0.5
     assert (placed >= truly).all()  # what a learner knows lies within their reach
     assert 0.9 < (placed == truly).mean() < 1.0  # all of it but the gaps
+    # a reach located roughly: seeded, and further from the truth the larger the error
+    off = pe.start_placement("reach", cohort, sim, reach_error=3.0)
+    again = pe.start_placement("reach", cohort, sim, reach_error=3.0)
+    np.testing.assert_array_equal(off.mastery, again.mastery)
+    assert ((off.mastery >= 0.5) != truly).mean() > ((placed != truly).mean() + 0.02)
     district = pe.make_cohort(split_kind("bkt")[0].catalog(), "bkt-cold", 5, seed=0)
     with pytest.raises(ConfigError, match="only the graph families"):
         pe.start_placement("reach", district, district.simulator())

@@ -199,6 +199,9 @@ class EvalSettings:
     placement: str = "grade"
     diagnostic_questions: int = 10
     mastery_source: str = "tracer"
+    #: with placement "reach": the spread (standard deviation, in depth levels) of a seeded
+    #: error on each learner's located reach, what a diagnostic that located it roughly gives
+    reach_error: float = 0.0
     #: where `policy_config` came from, as the settings file records it (a file's name and
     #: sha256; "default": the shipped policy)
     policy_source: str = "default"
@@ -232,6 +235,13 @@ class EvalSettings:
             )
         if self.diagnostic_questions < 1:
             raise ConfigError(f"diagnostic_questions {self.diagnostic_questions}: expected >= 1")
+        if not self.reach_error >= 0.0:
+            raise ConfigError(f"reach_error {self.reach_error}: expected depth levels >= 0")
+        if self.reach_error and self.placement != "reach":
+            raise ConfigError(
+                f"reach_error {self.reach_error} with placement {self.placement!r}: an error on "
+                "the located reach needs placement 'reach'"
+            )
 
 
 # -- one cohort -------------------------------------------------------------------------------
@@ -401,9 +411,12 @@ def start_placement(
     sim: LearnerSimulator,
     diagnostic_questions: int = 10,
     table: GradeTable | None = None,
+    reach_error: float = 0.0,
 ) -> Placement:
     """The cohort's starting `Placement` of the given kind (see `PLACEMENTS`); grades read
-    with `table` (the policy config's `grade_table`; None: the default)."""
+    with `table` (the policy config's `grade_table`; None: the default). `reach_error`: the
+    standard deviation (depth levels) of each learner's error on the located reach, drawn
+    from the cohort's seed."""
     cat = cohort.catalog
     prior = grade_placement(cat, cohort.profiles, table)
     if kind == "grade":
@@ -419,6 +432,9 @@ def start_placement(
                 f"placement 'reach' on {cohort.kind}: only the graph families' learners "
                 "(junyi, graph) know a depth reach"
             )
+        if reach_error:
+            rng = np.random.default_rng(np.random.SeedSequence([cohort.seed, 53]))
+            reach = reach + rng.normal(0.0, reach_error, len(reach))
         known = sim.depth[None, :] < reach[:, None]
         sources = ("placed from the simulator's depth reach",) * len(cohort.student_ids)
         return Placement(prior.students, prior.skills, np.where(known, 0.95, 0.05), sources)
@@ -446,12 +462,14 @@ def run_policy(
     placement: str = "grade",
     diagnostic_questions: int = 10,
     mastery_source: str = "tracer",
+    reach_error: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """Simulate `max(checkpoints)` school days of one activity each; per-student metric values.
 
     `placement` says where the tracer starts the cohort (`PLACEMENTS`): "grade" is the shipped
     path; "diagnostic" and "truth" measure what a better start would be worth. `mastery_source`
-    "truth" hands the policies the simulator's true mastery every day (`MASTERY_SOURCES`)."""
+    "truth" hands the policies the simulator's true mastery every day (`MASTERY_SOURCES`);
+    `reach_error` blurs the "reach" placement (`start_placement`)."""
     cat = cohort.catalog
     ctx = catalog_arrays(cat)
     # only `adaptive` is scored with the given config: the baselines and the ceiling keep the
@@ -462,7 +480,10 @@ def run_policy(
     ids = list(cohort.student_ids)
     # -- the shipped path: placement, the student's own history, then day by day ------------
     state = model.init_state(
-        ids, prior=start_placement(placement, cohort, sim, diagnostic_questions, cfg.grade_table)
+        ids,
+        prior=start_placement(
+            placement, cohort, sim, diagnostic_questions, cfg.grade_table, reach_error
+        ),
     )
     builder = LogBuilder(cat, ids, START)
     frames: list[pd.DataFrame] = []
@@ -640,6 +661,7 @@ def run_matrix(
                         name, cohort, model, checkpoints, settings.gap_days,
                         settings.policy_config, s, settings.placement,
                         settings.diagnostic_questions, settings.mastery_source,
+                        settings.reach_error,
                     )  # fmt: skip
                     if cached is not None:
                         buf = io.BytesIO()
@@ -677,7 +699,8 @@ def _cell_path(
         [3, _code_fingerprint(), settings.students, list(settings.activities), settings.gap_days, settings.fit_students,
          settings.fit_days, settings.warmup_days, settings.tracer,
          settings.policy_config.to_dict(), kind, seed, policy, settings.placement,
-         settings.diagnostic_questions, settings.mastery_source], sort_keys=True, default=str,
+         settings.diagnostic_questions, settings.mastery_source, settings.reach_error],
+        sort_keys=True, default=str,
     )  # fmt: skip
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return Path(cache_dir) / f"{kind}-s{seed}-{policy}-{digest}.npz"
