@@ -4,6 +4,8 @@ named), and catalog skills absent from training get parameters from their graph 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -64,7 +66,11 @@ def test_a_repaired_skill_is_fitted_again_under_the_population_guess_and_slip():
     Statics 2011."""
     odd = [(f"o{i}", f"odd-i{t}", "odd", int(t < 3)) for i in range(30) for t in range(6)]
     log = log_of(learning_rows("good", 120, 0) + odd)
-    with pytest.warns(FitWarning, match="fitted again with the population's guess and slip"):
+    with (
+        pytest.warns(FitWarning, match="fitted again with the population's guess and slip"),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("error", RuntimeWarning)  # numpy's noise never reaches a user
         model = BKT(seed=0, skill_shrinkage=0).fit(log)
     p = model.params_table().set_index("skill")
     held = {"p_guess": {"odd": p.loc["odd", "p_guess"]}, "p_slip": {"odd": p.loc["odd", "p_slip"]}}

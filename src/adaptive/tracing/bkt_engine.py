@@ -548,7 +548,9 @@ def fit_em(
         ll, new = _em_step(work, params, r, forgets, classes, float(shrinkage))
         loglik[active] = ll[active]
         if prev is not None:
-            active &= ~(np.abs(loglik - prev) < tol).all(axis=1)
+            # skills without entries (a refit of some skills) stay at -inf: never active
+            with np.errstate(invalid="ignore"):
+                active &= ~(np.abs(loglik - prev) < tol).all(axis=1)
         prev = loglik.copy()
         for name, values in new.items():
             params[name] = np.where(
