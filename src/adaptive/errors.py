@@ -41,12 +41,14 @@ class DataValidationError(AdaptiveError):
 
     MAX_LISTED = 20
 
-    def __init__(self, problems: list[Problem], total: int | None = None):
+    def __init__(self, problems: list[Problem], total: int | None = None, hint: str = ""):
+        """`hint`: one line after the problems saying what the reader can do about them."""
         self.problems = problems
         self.total = len(problems) if total is None else total
         listed = "\n".join(f"  - {p}" for p in problems[: self.MAX_LISTED])
         more = self.total - min(len(problems), self.MAX_LISTED)
         tail = f"\n  ... and {more} more" if more > 0 else ""
+        tail += f"\n{hint}" if hint else ""
         super().__init__(f"{self.total} problem(s) in the input:\n{listed}{tail}")
 
 

@@ -192,6 +192,19 @@ def test_quarantine_loses_nothing_and_says_why(tmp_path):
     assert list(qpath.parent.iterdir()) == [qpath]  # atomic: no temporary file left behind
 
 
+def test_row_problems_say_how_to_load_the_other_rows(tmp_path):
+    """Without a quarantine the rows' problems are an error that ends by saying how to set
+    them aside and load the rest (a user facing thousands of listed rows had no way to know)."""
+    with pytest.raises(DataValidationError) as caught:
+        read_responses_report(write(tmp_path, MIXED), require_sorted=True)
+    message = str(caught.value)
+    assert "line 3" in message
+    assert message.endswith(
+        "To load the other rows and write these aside with their reasons: quarantine=PATH "
+        "(in a command: --quarantine FILE)."
+    )
+
+
 def test_quarantine_of_a_clean_file_is_empty(tmp_path):
     qpath = tmp_path / "q.csv"
     _, report = read_responses_report(write(tmp_path, GOOD), quarantine=qpath)

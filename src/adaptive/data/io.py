@@ -58,6 +58,14 @@ from adaptive.files import atomic_path
 logger = logging.getLogger(__name__)
 
 
+#: After a file's row problems: the way to load its other rows (a data scientist's export with
+#: thousands of rows missing a skill met the list and nothing saying rows can be set aside).
+QUARANTINE_HINT = (
+    "To load the other rows and write these aside with their reasons: quarantine=PATH "
+    "(in a command: --quarantine FILE)."
+)
+
+
 @dataclass(frozen=True)
 class LoadReport:
     """What happened to every row of a file (counts only: no student identifiers).
@@ -146,7 +154,7 @@ def read_responses_report(
     if n_problems and quarantine is None:
         problems = [p for _, p in issues.problems()] + raw.unparsed
         problems.sort(key=lambda p: p.line or 0)
-        raise DataValidationError(problems)
+        raise DataValidationError(problems, hint=QUARANTINE_HINT)
     if quarantine is not None:
         _write_quarantine(Path(quarantine), raw, issues)
     keep = ~rejected_resp
