@@ -427,3 +427,24 @@ def test_printed_commands_are_quoted_for_a_shell(tmp_path) -> None:
     words = shlex.split(_ui_command(uri))
     assert words[:4] == ["mlflow", "ui", "--backend-store-uri", uri]
     assert words[4:] == ["--default-artifact-root", (tmp_path / "sp ace" / "artifacts").as_uri()]
+
+
+def test_a_first_train_prints_no_mlflow_log_lines(tmp_path) -> None:
+    """A user's first `adaptive train` against a new tracking database printed MLflow's own
+    "INFO mlflow.store.db.utils: Creating initial MLflow database tables..." (twice) above the
+    command's output; MLflow's warnings and errors still show."""
+    rows = ["student_id,item_id,skill_ids,correct,timestamp"]
+    for s in range(12):
+        for t in range(6):
+            rows.append(f"u{s},i{t},k{t % 3},{(s + t) % 2},2026-09-01T08:{t:02d}:00Z")
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_LOGGING_LEVEL"}
+    proc = subprocess.run(
+        [sys.executable, "-c", "from adaptive.cli import main; main()", "train", "--model",
+         "bkt", "--data", "log.csv", "--folds", "2", "--tracking-uri",
+         f"sqlite:///{tmp_path / 'mlflow.db'}", "--name", "first"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "registered first version 1" in proc.stdout + proc.stderr
+    assert "INFO" not in proc.stderr and "database tables" not in proc.stderr, proc.stderr

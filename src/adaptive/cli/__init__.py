@@ -120,6 +120,10 @@ def main(argv: list[str] | None = None) -> None:
 
     See the module docstring for the codes; `argv` defaults to `sys.argv[1:]`.
     """
+    # MLflow's own INFO log lines ("Creating initial MLflow database tables...", twice on a
+    # first `train`) are not the command's: warnings and errors still show (a user's own
+    # MLFLOW_LOGGING_LEVEL wins); its run links are printed, not logged, and stay
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     sys.exit(run(argv))
 
 
