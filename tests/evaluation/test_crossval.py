@@ -154,3 +154,26 @@ def test_test_responses_on_skills_the_training_folds_lacked_are_said() -> None:
     unseen = [w for w in said if "skills their training folds never had" in str(w.message)]
     assert len(unseen) == 1  # once for the cross-validation, not once per fold
     assert "(folds 0 of 2)" in str(unseen[0].message) or "(folds 1 of 2)" in str(unseen[0].message)
+
+
+def test_the_folds_fit_warnings_are_said_once() -> None:
+    """Each fold's BKT fit named its degenerate skills, one long line per fold above the table
+    (a data scientist's `train`: six lines); the cross-validation says it once, with the
+    folds, and other warnings of a fit still show."""
+    import warnings
+
+    from adaptive.errors import FitWarning
+    from adaptive.tracing.bkt import BKT
+
+    log = small_log(40)
+    frame = log.frame.copy()
+    odd = frame["skill_ids"].map(lambda s: s[0] == "k0")
+    # right early and wrong late on k0: the likelihood prefers guess + slip > 1 in every fold
+    order = frame.groupby("student_id").cumcount()
+    frame.loc[odd, "correct"] = (order[odd] % 6 < 3).astype(frame["correct"].dtype)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cross_validate(BKT(seed=0), ResponseLog.from_frame(frame), folds=3, seed=0)
+    fits = [w for w in caught if issubclass(w.category, FitWarning)]
+    assert len(fits) == 1, [str(w.message) for w in fits]
+    assert str(fits[0].message).startswith("model 'bkt': the fits of folds 0, 1, 2 of 3 warned")

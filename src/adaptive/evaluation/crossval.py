@@ -19,7 +19,7 @@ import pandas as pd
 
 from adaptive.data.log import ResponseLog
 from adaptive.data.splits import student_folds, student_kfold
-from adaptive.errors import AdaptiveError, CoverageWarning
+from adaptive.errors import AdaptiveError, CoverageWarning, FitWarning
 from adaptive.evaluation.metrics import compute_metrics
 from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.specs import build_model
@@ -78,11 +78,15 @@ def cross_validate(
     predict_s: list[float] = []
     rows = []
     unseen: dict[int, tuple[int, list[str]]] = {}  # fold -> (test responses, skills) unseen at fit
+    fit_notes: dict[int, str] = {}  # fold -> its fit's FitWarning
     for f, (train, test) in enumerate(student_kfold(log, folds, seed)):
         model = template.clone()
         t0 = time.perf_counter()
-        model.fit(train)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(train)
         t1 = time.perf_counter()
+        _keep_fit_notes(caught, f, fit_notes)
         p_test = model.predict_proba(test)
         found = _unseen_skills(model, test)
         if found is not None:
@@ -103,6 +107,7 @@ def cross_validate(
         if progress is not None:
             progress(label, f + 1, folds)
     _warn_unseen_skills(unseen, label, folds)
+    _warn_fold_fits(fit_notes, label, folds)
     y = log.correct.astype(np.float64)
     rows.append({"model": label, "fold": "all", **compute_metrics(y, p)})
     return CrossValResult(
@@ -114,6 +119,34 @@ def cross_validate(
         metrics=pd.DataFrame(rows),
         fit_seconds=fit_s,
         predict_seconds=predict_s,
+    )
+
+
+def _keep_fit_notes(
+    caught: list[warnings.WarningMessage], fold: int, notes: dict[int, str]
+) -> None:
+    """A fold's `FitWarning`s kept for `_warn_fold_fits` (the first one's text); every other
+    warning of its fit shown as it came (the outer filters decide)."""
+    for w in caught:
+        if issubclass(w.category, FitWarning):
+            notes.setdefault(fold, str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _warn_fold_fits(notes: dict[int, str], label: str, folds: int) -> None:
+    """Say once which folds' fits warned, with the first one's words: each fold's fit said
+    nearly the same (BKT's degenerate skills), one long line per fold above the table (a data
+    scientist's trial: six lines on `train`)."""
+    if not notes:
+        return
+    first = min(notes)
+    in_folds = ", ".join(str(f) for f in sorted(notes))
+    warnings.warn(
+        f"model {label!r}: the fits of folds {in_folds} of {folds} warned; fold {first}: "
+        f"{notes[first]}",
+        FitWarning,
+        stacklevel=3,
     )
 
 
