@@ -129,6 +129,13 @@ class _Classes:
     trans_count: np.ndarray
     prior_count: np.ndarray
 
+    def skill_of(self, param: str) -> np.ndarray:
+        """(classes,) the skill of each class of a parameter (`PARAMS`): the prior's classes,
+        the transitions' (learn, forget) or the emissions' (guess, slip)."""
+        if param == "p_init":
+            return self.prior_skill
+        return self.emit_skill if param in ("p_guess", "p_slip") else self.trans_skill
+
 
 class BKT(KnowledgeTracer):
     """Bayesian Knowledge Tracing; see the module docstring for the model and its variants.
@@ -292,12 +299,10 @@ class BKT(KnowledgeTracer):
         population = population_average(params[healthy], counts[healthy])
         held = dict(fixed)
         for name, column in (("p_guess", GUESS), ("p_slip", SLIP)):
-            held[name] = np.where(inverted[classes.emit_skill], population[column], np.nan)
+            held[name] = np.where(inverted[classes.skill_of(name)], population[column], np.nan)
         again = self._em(entries, classes, held, only=inverted[entries.skill])
         for name in PARAMS:
-            of_skill = {"p_init": classes.prior_skill, "p_guess": classes.emit_skill,
-                        "p_slip": classes.emit_skill}.get(name, classes.trans_skill)  # fmt: skip
-            refit = inverted[of_skill]
+            refit = inverted[classes.skill_of(name)]
             values[name] = np.where(refit, getattr(again, name), values[name])
         return inverted
 
@@ -548,13 +553,6 @@ class BKT(KnowledgeTracer):
         )
 
     def _fixed_arrays(self, c: _Classes) -> dict[str, np.ndarray]:
-        class_skill = {
-            "p_init": c.prior_skill,
-            "p_learn": c.trans_skill,
-            "p_forget": c.trans_skill,
-            "p_guess": c.emit_skill,
-            "p_slip": c.emit_skill,
-        }
         out = {}
         for name, value in (self.fixed or {}).items():
             per_skill = np.full(len(self.skills_), np.nan)
@@ -564,7 +562,7 @@ class BKT(KnowledgeTracer):
                 per_skill[codes[known]] = np.asarray(list(value.values()), dtype=np.float64)[known]
             else:
                 per_skill[:] = float(value)
-            out[name] = per_skill[class_skill[name]]
+            out[name] = per_skill[c.skill_of(name)]
         return out
 
     def _tables(self, values: dict[str, np.ndarray], c: _Classes, e: _Entries) -> BKTTables:
