@@ -233,6 +233,9 @@ def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, distr
     rows.append((first["student_id"], skills[0], 0.03))
     rows.append(("NEW0001", skills[0], 0.5))  # a student no roster names: counted, not placed
     frame = pd.DataFrame(rows, columns=["Student", "Skill", "Mastery"])
+    # the newcomer took the diagnostic: its saved words are their reason (the others': the file)
+    diagnosed = "placed by diagnostic (12 questions)"
+    frame["source"] = np.where(frame["Student"] == "newcomer", diagnosed, "")
     frame.to_csv(table, index=False)
     names = {"student_id": "Student", "skill_id": "Skill", "mastery": "Mastery"}
     args = district.job_args(
@@ -249,7 +252,8 @@ def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, distr
         assert [k for k in want if got[k] != want[k]] == []  # byte for byte
     recs = pd.read_parquet(spark / "recommendations" / f"date={DAY_1}")
     placed = recs.drop_duplicates("student_id").set_index("student_id")["placement"]
-    assert placed["newcomer"] == "placed from last_year.csv"
+    assert placed["newcomer"] == diagnosed
+    assert placed[profile_less] == "placed from last_year.csv"
     assert not (spark / "_placement").exists()
     # a value out of range (found by the driver), a repeated (student, skill) (found by Spark):
     # each one error with file, line, column and value, before any output
@@ -259,8 +263,15 @@ def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, distr
     )
     twice = tmp_path / "twice.csv"
     pd.concat([frame, frame.iloc[[1]]]).to_csv(twice, index=False)
+    two_sources = tmp_path / "two_sources.csv"  # the newcomer's 3rd row says another source
+    frame.assign(source=frame["source"].where(frame.index != 2, "placed from grade 4")).to_csv(
+        two_sources, index=False
+    )
     for bad, where in ((out_of_range, "line 4, column 'Mastery': got '97.0'"),
-                       (twice, f"line {len(frame) + 2}, column 'Skill': got '{skills[1]}'")):  # fmt: skip
+                       (twice, f"line {len(frame) + 2}, column 'Skill': got '{skills[1]}'"),
+                       (two_sources, "line 4, column 'source': got 'placed from grade 4'; "
+                        f"expected one source per student (an earlier row of theirs says "
+                        f"{diagnosed!r})")):  # fmt: skip
         with pytest.raises(DataValidationError) as caught:
             run_daily_job(DAY_1, tmp_path / bad.stem, engine="spark", **{**args, "placement": bad})
         assert f"{bad.name}, {where}" in str(caught.value), str(caught.value)

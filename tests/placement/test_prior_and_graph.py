@@ -148,7 +148,47 @@ def test_a_placement_saved_as_a_table_reads_back(tmp_path, suffix) -> None:
     back = read_placement(path, chain())
     assert back.students == ("007", "x")
     np.testing.assert_allclose(back.aligned(placed.skills), placed.mastery)
-    assert back.sources == (f"placed from placed{suffix}",) * 2
+    assert back.sources == placed.sources  # in the placement's own words
+    # a table without its source column places "from" the file
+    bare = frame.drop(columns="source")
+    bare.to_csv(path, index=False) if suffix == ".csv" else bare.to_parquet(path)
+    assert read_placement(path, chain()).sources == (f"placed from placed{suffix}",) * 2
+
+
+def test_a_diagnostics_saved_placement_keeps_its_words(tmp_path) -> None:
+    """A diagnostic's placement saved with `to_frame` and given to the nightly job as a file
+    placed its students "from fall.csv" (the file's name) where the app had said "placed by
+    diagnostic (3 questions)"; the file's `source` column now carries the words. An empty
+    source cell falls back to the file's name; a student given two sources, or a source that
+    is a paragraph, is a problem naming the line."""
+    placed = Placement(
+        ("s1", "s2"), ("a", "b"), np.array([[0.9, 0.2], [0.5, np.nan]]),
+        ("placed by diagnostic (3 questions)", ""),
+    )  # fmt: skip
+    frame = placed.to_frame()
+    assert frame["source"].tolist() == ["placed by diagnostic (3 questions)"] * 2 + [""]
+    path = tmp_path / "fall.csv"
+    frame.to_csv(path, index=False)
+    back = read_placement(path, chain())
+    assert back.sources == ("placed by diagnostic (3 questions)", "placed from fall.csv")
+    assert mastery_table_placement(frame, "fall records").sources == (
+        "placed by diagnostic (3 questions)", "placed from fall records",
+    )  # fmt: skip
+    path.write_text(
+        "student_id,skill_id,mastery,source\n"
+        "s1,a,0.9,placed by diagnostic (3 questions)\n"
+        "s1,b,0.2,placed from grade 4\n"
+        f"s2,a,0.5,{'x' * 201}\n"
+    )
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(path, chain())
+    message = str(caught.value)
+    assert caught.value.total == 2, message
+    assert (
+        "fall.csv, line 3, column 'source': got 'placed from grade 4'; expected one source per "
+        "student (an earlier row of theirs says 'placed by diagnostic (3 questions)')"
+    ) in message
+    assert "fall.csv, line 4, column 'source'" in message and "at most 200 characters" in message
 
 
 def test_a_bad_placement_file_is_one_clear_error(tmp_path) -> None:

@@ -29,6 +29,7 @@ from adaptive.curriculum import Catalog
 from adaptive.placement.prior import Placement
 from adaptive.placement.table import (
     BATCH_ROWS,
+    SOURCE_COLUMN,
     check_places_someone,
     checked_batches,
     mastery_table_placement,
@@ -46,6 +47,7 @@ PLACEMENT_SCHEMA = pa.schema(
         ("student_id", pa.string()),
         ("skill_id", pa.string()),
         ("mastery", pa.float64()),
+        ("source", pa.string()),  # the row's source column, "" where the file has none
         ("_line", pa.int64()),
     ]
 )
@@ -84,6 +86,11 @@ def _as_rows(frame: pd.DataFrame) -> pa.Table:
             "student_id": frame["student_id"].astype(str).to_numpy(),
             "skill_id": frame["skill_id"].astype(str).to_numpy(),
             "mastery": pd.to_numeric(frame["mastery"]).to_numpy("float64"),
+            "source": (
+                frame[SOURCE_COLUMN].astype(str).to_numpy()
+                if SOURCE_COLUMN in frame
+                else np.full(len(frame), "", dtype=object)
+            ),
             "_line": frame.index.to_numpy(np.int64),  # each row's own line (a Parquet row)
         },
         schema=PLACEMENT_SCHEMA,
@@ -102,15 +109,37 @@ def placement_duplicates(session, target: Path, file: str, columns: Mapping[str,
         .where(F.col("n") > 1)
     )
     total = groups.agg(F.sum(F.col("n") - 1).alias("repeats")).collect()[0]["repeats"]
-    if not total:
-        return
     rows = rows_of(Path(file))
+    found = [_source_problems(session, target, rows)]
+    if total:
+        listed = [
+            rows.problem(
+                line, "skill_id", row["skill_id"], repeat_expected(rows.name(row["lines"][0]))
+            )
+            for row in groups.orderBy(F.col("lines")[1]).limit(20).collect()
+            for line in row["lines"][1:]
+        ][:20]
+        found.append((listed, int(total)))
+    raise_problems(found, columns)
+
+
+def _source_problems(session, target: Path, rows) -> tuple[list, int]:
+    """Rows giving a student another source than their first row with one (as
+    `table.sources_of_students` finds them in process), found by Spark: the driver collects
+    at most 20 of them."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    named = session.read.parquet(str(target)).where(F.col("source") != "")
+    first = F.first("source").over(Window.partitionBy("student_id").orderBy("_line"))
+    other = named.withColumn("first", first).where(F.col("source") != F.col("first"))
+    total = other.count()
     listed = [
-        rows.problem(line, "skill_id", row["skill_id"], repeat_expected(rows.name(row["lines"][0])))
-        for row in groups.orderBy(F.col("lines")[1]).limit(20).collect()
-        for line in row["lines"][1:]
-    ][:20]
-    raise_problems([(listed, int(total))], columns)
+        rows.problem(row["_line"], SOURCE_COLUMN, row["source"],
+                     f"one source per student (an earlier row of theirs says {row['first']!r})")
+        for row in other.orderBy("_line").limit(20).collect()
+    ] if total else []  # fmt: skip
+    return listed, int(total)
 
 
 def count_placed_off_roster(session, students, log, target: Path, source: str | None) -> None:
@@ -136,7 +165,10 @@ def with_placement(session, students, log, target: Path):
     placed = (
         session.read.parquet(str(target))
         .groupBy("student_id")
-        .agg(F.collect_list(F.struct("skill_id", "mastery")).alias("placed"))
+        .agg(
+            F.collect_list(F.struct("skill_id", "mastery")).alias("placed"),
+            F.max("source").alias("placed_source"),  # one per student (step 2): "" or it
+        )
     )
     log_only = (
         log.select("student_id")
@@ -150,15 +182,17 @@ def with_placement(session, students, log, target: Path):
 
 
 def school_placement(people: pa.Table, source: str | None) -> Placement | None:
-    """Step 4, on an executor: the school's placement rows as a `Placement` placed "from
-    <file name>" (None without a table, or when it knows none of the school's students)."""
+    """Step 4, on an executor: the school's placement rows as a `Placement` placed in the
+    table's own words (its `source` column) or "from <file name>" (None without a table, or
+    when it knows none of the school's students)."""
     if source is None or "placed" not in people.column_names:
         return None
     placed = people.column("placed").combine_chunks()
     rows = pc.list_flatten(placed)
     if not len(rows):
         return None
-    owner = people.column("student_id").combine_chunks().take(pc.list_parent_indices(placed))
+    parent = pc.list_parent_indices(placed)
+    owner = people.column("student_id").combine_chunks().take(parent)
     frame = pd.DataFrame(
         {
             "student_id": owner.to_pandas(),
@@ -166,4 +200,7 @@ def school_placement(people: pa.Table, source: str | None) -> Placement | None:
             "mastery": rows.field("mastery").to_pandas(),
         }
     )
+    if "placed_source" in people.column_names:  # the table's own words, where it gives them
+        said = people.column("placed_source").combine_chunks().take(parent).to_pandas()
+        frame[SOURCE_COLUMN] = said.fillna("").to_numpy()
     return mastery_table_placement(frame, source)

@@ -127,15 +127,18 @@ class Placement:
 
     def to_frame(self) -> pd.DataFrame:
         """The long table `read_placement` and `mastery_table_placement` read back: one row per
-        (student_id, skill_id) with a known mastery (NaN left out). A diagnostic's placement saved
-        this way (`placement.to_frame().to_csv(path, index=False)`) is what the nightly job's
-        `placement` file takes."""
+        (student_id, skill_id) with a known mastery (NaN left out), and each student's `source`
+        (where they were placed from, in the words their recommendations give). A diagnostic's
+        placement saved this way (`placement.to_frame().to_csv(path, index=False)`) is what the
+        nightly job's `placement` file takes, and its students are placed "by diagnostic (12
+        questions)" there too, not "from <the file's name>"."""
         rows, cols = np.nonzero(~np.isnan(self.mastery))
         return pd.DataFrame(
             {
                 "student_id": np.asarray(self.students, dtype=object)[rows],
                 "skill_id": np.asarray(self.skills, dtype=object)[cols],
                 "mastery": self.mastery[rows, cols],
+                "source": np.asarray(self.sources, dtype=object)[rows],
             }
         )
 

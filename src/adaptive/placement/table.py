@@ -43,6 +43,12 @@ from adaptive.files import file_sha256
 from adaptive.placement.prior import Placement
 
 PLACEMENT_COLUMNS = ("student_id", "skill_id", "mastery")
+#: An optional column: where each student's placement came from, in the words a recommendation
+#: gives as its reason ("placed by diagnostic (12 questions)", as `Placement.to_frame` writes
+#: it); without it, or where a cell is empty, the file's students are placed "from <file name>".
+SOURCE_COLUMN = "source"
+MAX_SOURCE = 200
+SOURCE_EXPECTED = f"at most {MAX_SOURCE} characters"
 DUPLICATE_EXPECTED = "one row per (student, skill)"
 ID_EXPECTED = "a non-empty id"  # the response-log reader's words
 SKILL_EXPECTED = "a skill of the catalog"
@@ -52,7 +58,7 @@ BATCH_ROWS = 500_000  # rows of a placement file read at a time
 CSV_BLOCK_BYTES = 1 << 24
 MAX_LISTED = DataValidationError.MAX_LISTED
 #: A problem kind `checked_batches` looks for, in the order an error lists them.
-KINDS = ("rows", "student_id", "skill_id", "mastery")
+KINDS = ("rows", "student_id", "skill_id", "mastery", "source")
 
 #: Problems found in a placement table (the first 20 of a kind) and how many there were.
 Found = tuple[list[Problem], int]
@@ -87,6 +93,8 @@ def mastery_table_placement(
     """Placement from earlier records: rows (student_id, skill_id, mastery in [0, 1]).
 
     A prior year's mastery export, or a transcript mapped to skills (a score scaled to [0, 1]).
+    Students are placed "from <source>", or in the words of an optional `source` column (one
+    per student, as `Placement.to_frame` writes it).
     Every row is checked as `read_placement` checks a file's, its skills against `catalog` when
     given (a skill of another catalog would place nothing, without a word: pass it); a problem
     names the row by its label in the frame ("row label 7": a frame has no lines).
@@ -94,16 +102,22 @@ def mastery_table_placement(
     check_placement_columns(frame, file)
     rows = Rows(file, "row label")
     found = new_found()
-    table = checked_frame(frame[list(PLACEMENT_COLUMNS)], rows, catalog, found)
+    roles = [*PLACEMENT_COLUMNS, *([SOURCE_COLUMN] if SOURCE_COLUMN in frame else [])]
+    table = checked_frame(frame[roles], rows, catalog, found)
     found["duplicate"] = duplicate_problems(table, rows)
+    sources: dict[str, str] = {}
+    if SOURCE_COLUMN in table:
+        more = sources_of_students(
+            table["student_id"], table[SOURCE_COLUMN], rows, sources, room(found, "source")
+        )
+        add_found(found, "source", more)
     raise_problems(list(found.values()))
     student, students = pd.factorize(table["student_id"], sort=True)
     skill, skills = pd.factorize(table["skill_id"], sort=True)
     mastery = np.full((len(students), len(skills)), np.nan)
     mastery[student, skill] = table["mastery"].to_numpy()
-    return Placement(
-        tuple(students), tuple(skills), mastery, (f"placed from {source}",) * len(students)
-    )
+    said = tuple(sources.get(s, f"placed from {source}") for s in students)
+    return Placement(tuple(students), tuple(skills), mastery, said)
 
 
 def check_placement_columns(frame: pd.DataFrame, file: str) -> None:
@@ -154,9 +168,44 @@ def checked_frame(
         add_found(found, "skill_id", skill_problems(skill, rows, catalog, room(found, "skill_id")))
     mastery, problems = read_mastery(frame["mastery"], rows, room(found, "mastery"))
     add_found(found, "mastery", problems)
-    return pd.DataFrame(
-        {"student_id": student, "skill_id": skill, "mastery": mastery}, index=frame.index
-    )
+    checked = {"student_id": student, "skill_id": skill, "mastery": mastery}
+    if SOURCE_COLUMN in frame:
+        source = trimmed_ids(frame[SOURCE_COLUMN])
+        add_found(found, "source", source_problems(source, rows, room(found, "source")))
+        checked[SOURCE_COLUMN] = source
+    return pd.DataFrame(checked, index=frame.index)
+
+
+def source_problems(source: pd.Series, rows: Rows, limit: int = MAX_LISTED) -> Found:
+    """Rows whose source (trimmed) is longer than `MAX_SOURCE`: a reason is one short phrase
+    (a cell holding a whole note, or another column's text, is not)."""
+    long = np.flatnonzero((source.str.len() > MAX_SOURCE).to_numpy())
+    listed = [
+        rows.problem(source.index[i], SOURCE_COLUMN, _clip(source.iloc[i]), SOURCE_EXPECTED)
+        for i in long[:limit]
+    ]
+    return listed, len(long)
+
+
+def sources_of_students(
+    student: pd.Series, source: pd.Series, rows: Rows, known: dict[str, str], limit: int
+) -> Found:
+    """Each student's source, set from their first row with one (into `known`: student ->
+    source); a later row giving the same student another source is a problem naming the
+    source it contradicts (which one would the reasons say?). An empty source says nothing."""
+    named = (source != "").to_numpy() & (student != "").to_numpy()
+    who, text = student[named], source[named]
+    for first_student, first_text in text.groupby(who.to_numpy(), sort=False).first().items():
+        known.setdefault(first_student, first_text)  # once per student and batch
+    theirs = who.map(known)
+    bad = np.flatnonzero((text != theirs).to_numpy())
+    listed = [
+        rows.problem(text.index[i], SOURCE_COLUMN, _clip(text.iloc[i]),
+                     f"one source per student (an earlier row of theirs says {theirs.iloc[i]!r})")
+        for i in bad[:limit]
+    ]  # fmt: skip
+    count = len(bad)
+    return listed, count
 
 
 def trimmed_ids(values: pd.Series) -> pd.Series:
@@ -293,13 +342,14 @@ def raise_problems(found: Sequence[Found], columns: Mapping[str, str] | None = N
 
 
 def placement_columns(given: Mapping[str, str] | None) -> dict[str, str]:
-    """The roles a user named (`columns=`), checked: only student_id, skill_id, mastery."""
+    """The roles a user named (`columns=`), checked: only student_id, skill_id, mastery and the
+    optional source."""
     columns = dict(given or {})
-    unknown_roles = sorted(set(columns) - set(PLACEMENT_COLUMNS))
+    unknown_roles = sorted(set(columns) - {*PLACEMENT_COLUMNS, SOURCE_COLUMN})
     if unknown_roles:
         raise ConfigError(
             f"placement columns: unknown role(s) {', '.join(unknown_roles)}; expected "
-            f"{', '.join(PLACEMENT_COLUMNS)}"
+            f"{', '.join(PLACEMENT_COLUMNS)} (and optionally {SOURCE_COLUMN})"
         )
     return columns
 
@@ -317,7 +367,9 @@ def read_placement(
     ID", "skill_id": "Standard", "mastery": "Mastery"}`; errors then name the file's column.
     Every row is checked (see the module), and every problem of the file is one
     `DataValidationError` naming the line an editor shows (a Parquet file's row). Ids are read
-    as text ("007" stays "007"), trimmed. Its students are placed "from <file name>".
+    as text ("007" stays "007"), trimmed. Its students are placed "from <file name>", or in
+    the words of its optional `source` column (`SOURCE_COLUMN`: what `Placement.to_frame`
+    writes, e.g. "placed by diagnostic (12 questions)"; one per student).
 
     The file is read `batch_rows` rows at a time into the placement's (students x skills)
     table, so a district's whole table (400,000 students x 120 skills: 48 M rows) never sits
@@ -330,7 +382,13 @@ def read_placement(
     found = new_found()
     repeats: list[tuple[str, str, object]] = []  # (student, skill, where) of the listed repeats
     total = 0
+    sources: dict[str, str] = {}  # student -> the source their rows give
     for frame, _ in checked_batches(path, catalog, columns, found, batch_rows):
+        if SOURCE_COLUMN in frame:
+            more = sources_of_students(
+                frame["student_id"], frame[SOURCE_COLUMN], rows, sources, room(found, "source")
+            )
+            add_found(found, "source", more)
         again = _fill(table, skills, frame)
         total += len(again)
         repeats += [
@@ -339,7 +397,7 @@ def read_placement(
         ]
     found["duplicate"] = (_repeat_problems(path, columns, rows, repeats, batch_rows), total)
     raise_problems(list(found.values()), columns)
-    placement = table.placement(skills, f"placed from {path.name}")
+    placement = table.placement(skills, f"placed from {path.name}", sources)
     check_places_someone(path, len(placement.students))
     return placement
 
@@ -464,7 +522,7 @@ def _parquet_batches(
         start = 1
         for batch in parquet.iter_batches(batch_size=batch_rows, columns=list(names.values())):
             arrays = [_decoded(batch.column(name)) for name in names.values()]
-            yield _frame(arrays, np.arange(start, start + batch.num_rows))
+            yield _frame(list(names), arrays, np.arange(start, start + batch.num_rows))
             start += batch.num_rows
     except (OSError, pa.ArrowException) as exc:
         raise ConfigError(f"placement {path}: not a readable CSV or Parquet table ({exc})") from exc
@@ -475,10 +533,10 @@ def _decoded(arr: pa.Array) -> pa.Array:
     return arr.dictionary_decode() if pa.types.is_dictionary(arr.type) else arr
 
 
-def _frame(arrays: Sequence[pa.Array], index: np.ndarray) -> pd.DataFrame:
+def _frame(roles: Sequence[str], arrays: Sequence[pa.Array], index: np.ndarray) -> pd.DataFrame:
     """The roles' columns as a frame indexed by each row's line or row."""
     return pd.DataFrame(
-        {role: arr.to_pandas() for role, arr in zip(PLACEMENT_COLUMNS, arrays, strict=True)}
+        {role: arr.to_pandas() for role, arr in zip(roles, arrays, strict=True)}
     ).set_axis(pd.Index(index, dtype=np.int64))
 
 
@@ -498,7 +556,7 @@ def _csv_batches(
     file = str(path)
     header, sep = read_header(path, compression, None, kind)
     names = role_names(header, columns, file, 1)
-    at = [header.index(name) for name in names.values()]
+    at = {role: header.index(name) for role, name in names.items()}
     lines = _Lines(file, len(header), sep)
     try:
         for block in _open_csv(path, compression, len(header), sep, lines):
@@ -541,7 +599,7 @@ def _open_csv(
 
 
 def _csv_frame(
-    batch: pa.RecordBatch, at: Sequence[int], lines: _Lines, found: dict[str, Found]
+    batch: pa.RecordBatch, at: Mapping[str, int], lines: _Lines, found: dict[str, Found]
 ) -> pd.DataFrame:
     """One batch of a CSV file: its rows' lines, rows of empty cells left out, the roles'
     cells decoded (a cell that is no UTF-8 is a problem)."""
@@ -554,12 +612,12 @@ def _csv_frame(
     keep = length > 0
     kept = line[keep]
     arrays = []
-    for i, role in zip(at, PLACEMENT_COLUMNS, strict=True):
+    for role, i in at.items():
         arr, bad = _decode_utf8(batch.column(i).filter(pa.array(keep)))
         listed = [Problem(lines.file, int(kept[r]), role, v, "UTF-8 text") for r, v in bad]
         add_found(found, "rows", (listed[: room(found, "rows")], len(bad)))
         arrays.append(arr)
-    return _frame(arrays, kept)
+    return _frame(list(at), arrays, kept)
 
 
 class _Lines:
@@ -641,6 +699,8 @@ def role_names(
     listing the columns it has (and how to name its own)."""
     names = {role: columns.get(role, role) for role in PLACEMENT_COLUMNS}
     found = _found(header)
+    if SOURCE_COLUMN in columns and columns[SOURCE_COLUMN] in header:
+        names[SOURCE_COLUMN] = columns[SOURCE_COLUMN]  # checked as the others (not twice)
     problems = header_problems(header, list(names.values()), file, line)
     problems += [
         Problem(file, None, name, None, f"a column of the file (found: {found})")
@@ -656,6 +716,9 @@ def role_names(
         ]  # fmt: skip
     if problems:
         raise_problems([(problems, len(problems))], columns)
+    source = columns.get(SOURCE_COLUMN, SOURCE_COLUMN)
+    if source in header:
+        names[SOURCE_COLUMN] = source
     return names
 
 
@@ -697,16 +760,21 @@ class _DenseTable:
         self.seen[rows[fresh], cols[fresh]] = True
         return np.flatnonzero(again)
 
-    def placement(self, skills: pd.Index, source: str) -> Placement:
+    def placement(
+        self, skills: pd.Index, source: str, sources: Mapping[str, str] | None = None
+    ) -> Placement:
         """The table as a `Placement`: students and skills sorted by id, skills the file
-        never named left out (as `mastery_table_placement` builds it)."""
+        never named left out (as `mastery_table_placement` builds it); each student placed
+        in the words `sources` gives them, else `source`."""
         n = len(self.ids)
         ids = np.array(list(self.ids), dtype=object)
         order = np.argsort(ids, kind="stable")
         present = np.flatnonzero(self.seen[:n].any(axis=0))
         present = present[np.argsort(skills[present].to_numpy(dtype=object), kind="stable")]
         mastery = self.values[np.ix_(order, present)]  # one copy, rows and columns at once
-        return Placement(tuple(ids[order]), tuple(skills[present]), mastery, (source,) * n)
+        students = tuple(ids[order])
+        said = tuple((sources or {}).get(s, source) for s in students)
+        return Placement(students, tuple(skills[present]), mastery, said)
 
 
 def check_placement_file(path: Path) -> None:
