@@ -34,6 +34,7 @@ from adaptive.placement.table import (
     checked_batches,
     mastery_table_placement,
     new_found,
+    one_source,
     placement_columns,
     placement_sha256,
     raise_problems,
@@ -135,8 +136,7 @@ def _source_problems(session, target: Path, rows) -> tuple[list, int]:
     other = named.withColumn("first", first).where(F.col("source") != F.col("first"))
     total = other.count()
     listed = [
-        rows.problem(row["_line"], SOURCE_COLUMN, row["source"],
-                     f"one source per student (an earlier row of theirs says {row['first']!r})")
+        rows.problem(row["_line"], SOURCE_COLUMN, row["source"], one_source(row["first"]))
         for row in other.orderBy("_line").limit(20).collect()
     ] if total else []  # fmt: skip
     return listed, int(total)

@@ -200,12 +200,15 @@ def sources_of_students(
     theirs = who.map(known)
     bad = np.flatnonzero((text != theirs).to_numpy())
     listed = [
-        rows.problem(text.index[i], SOURCE_COLUMN, _clip(text.iloc[i]),
-                     f"one source per student (an earlier row of theirs says {theirs.iloc[i]!r})")
+        rows.problem(text.index[i], SOURCE_COLUMN, _clip(text.iloc[i]), one_source(theirs.iloc[i]))
         for i in bad[:limit]
-    ]  # fmt: skip
-    count = len(bad)
-    return listed, count
+    ]
+    return listed, len(bad)
+
+
+def one_source(first: str) -> str:
+    """What a row giving its student another source than `first` (their first row's) expected."""
+    return f"one source per student (an earlier row of theirs says {first!r})"
 
 
 def trimmed_ids(values: pd.Series) -> pd.Series:
