@@ -45,12 +45,13 @@ import numpy as np
 import pandas as pd
 
 from adaptive.files import atomic_write_bytes
+from adaptive.paths import shared_datasets_dir
 from experiments.bench_gervet import PUBLISHED as PUBLISHED_GERVET
 from experiments.bench_gervet import load_split
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DATA = ROOT.parent / "shared" / "datasets"
+DATA = shared_datasets_dir(must_exist=False)  # $ADAPTIVE_SHARED_DATASETS, else ../shared
 RESULTS = HERE / "results" / "70_deep.md"
 STORE = HERE / "results" / "70_deep.json"
 PYKT_WINDOW = 200
