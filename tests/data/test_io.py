@@ -200,8 +200,9 @@ def test_row_problems_say_how_to_load_the_other_rows(tmp_path):
     message = str(caught.value)
     assert "line 3" in message
     assert message.endswith(
-        "To load the other rows and write these aside with their reasons: quarantine=PATH "
-        "(in a command: --quarantine FILE)."
+        "To load the other rows and write these aside with their reasons: quarantine=PATH (in a "
+        "command: --quarantine FILE; for --engine spark, `adaptive validate LOG --quarantine "
+        "FILE` first)."
     )
 
 

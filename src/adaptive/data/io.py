@@ -37,6 +37,7 @@ from adaptive.data.readers import (
     read_raw,
 )
 from adaptive.data.validate import (
+    QUARANTINE_HINT,
     Issues,
     QMatrix,
     RowValues,
@@ -56,14 +57,6 @@ from adaptive.errors import AdaptiveError, ConfigError, DataValidationError, Pro
 from adaptive.files import atomic_path
 
 logger = logging.getLogger(__name__)
-
-
-#: After a file's row problems: the way to load its other rows (a data scientist's export with
-#: thousands of rows missing a skill met the list and nothing saying rows can be set aside).
-QUARANTINE_HINT = (
-    "To load the other rows and write these aside with their reasons: quarantine=PATH "
-    "(in a command: --quarantine FILE)."
-)
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,16 @@ def check_values(
     return RowValues(student, item, skills, correct, time, kind, optional)
 
 
+#: After a log's row problems: the way to load its other rows (a data scientist's export with
+#: thousands of rows missing a skill met the list and nothing saying rows can be set aside). The
+#: Spark engine reads no quarantine; its errors are the in-process reader's, word for word.
+QUARANTINE_HINT = (
+    "To load the other rows and write these aside with their reasons: quarantine=PATH (in a "
+    "command: --quarantine FILE; for --engine spark, `adaptive validate LOG --quarantine FILE` "
+    "first)."
+)
+
+
 def parquet_problems(
     path: Path, columns: Mapping[str, str], mapping: ColumnMapping | None = None
 ) -> DataValidationError | None:
@@ -206,7 +216,7 @@ def parquet_problems(
                 listed += [p for _, p in issues.problems()]
                 del listed[DataValidationError.MAX_LISTED :]
             line += batch.num_rows
-    return DataValidationError(listed, total) if total else None
+    return DataValidationError(listed, total, hint=QUARANTINE_HINT) if total else None
 
 
 def _check_cells(
