@@ -291,25 +291,18 @@ def warn_arm_changes(out: Path, day: str, assignment, profiles: Mapping[str, obj
     """Count (and warn of) the students whom tonight's profiles put in another arm of the
     experiment than the last night served before `day` in `out` gave them (a class change
     across arms): their outcomes now mix two arms' policies; `experiment analyze` counts them
-    in the arm of the window's first night (intention to treat). A count, never an id."""
+    in the arm of the window's first night (intention to treat). A count, never an id. (The
+    Spark engine counts the same from what each school served, on the cluster.)"""
     import pyarrow.parquet as pq
 
-    root = Path(out) / "students"
-    earlier = sorted(
-        p.name.removeprefix("date=") for p in root.glob("date=*")
-        if ISO_DAY.fullmatch(p.name.removeprefix("date=")) and p.name.removeprefix("date=") < day
-    )  # fmt: skip
-    parts = (
-        sorted((root / f"date={earlier[-1]}").glob("school=*/part-0.parquet")) if earlier else []
+    found = arm_parts(out, day)
+    if found is None:
+        return 0
+    night, parts = found
+    before = pd.concat(
+        [pq.read_table(p, columns=["student_id", "arm"]).to_pandas() for p in parts],
+        ignore_index=True,
     )
-    if not parts:
-        return 0
-
-    tables = [pq.read_table(p, columns=["student_id", "arm"]) for p in parts
-              if "arm" in pq.read_schema(p).names]  # fmt: skip
-    if not tables:
-        return 0
-    before = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
     before = before[before["arm"] != ""]
     ids = before["student_id"].astype(str).to_numpy()
     people = [profiles.get(s) for s in ids]
@@ -317,10 +310,33 @@ def warn_arm_changes(out: Path, day: str, assignment, profiles: Mapping[str, obj
     schools = np.array([getattr(p, "school_id", None) or "" for p in people], dtype=object)
     now = assignment.arm_of(classes, schools)
     changed = int(((now != before["arm"].to_numpy()) & (now != "")).sum())
+    return say_arm_changes(changed, night)
+
+
+def arm_parts(out: Path, day: str) -> tuple[str, list[Path]] | None:
+    """The last night served before `day` in `out`, and its students files that hold an arm
+    (None: no earlier night, or one served without an experiment)."""
+    import pyarrow.parquet as pq
+
+    root = Path(out) / "students"
+    earlier = sorted(
+        p.name.removeprefix("date=") for p in root.glob("date=*")
+        if ISO_DAY.fullmatch(p.name.removeprefix("date=")) and p.name.removeprefix("date=") < day
+    )  # fmt: skip
+    if not earlier:
+        return None
+    parts = sorted((root / f"date={earlier[-1]}").glob("school=*/part-0.parquet"))
+    parts = [p for p in parts if "arm" in pq.read_schema(p).names]
+    return (earlier[-1], parts) if parts else None
+
+
+def say_arm_changes(changed: int, night: str) -> int:
+    """Warn of `changed` students served another arm than on `night` (none: nothing said);
+    returns the count."""
     if changed:
         warnings.warn(
             f"{changed:,} students are served another arm of the experiment tonight than on "
-            f"the night {earlier[-1]} (their class or school changed across arms): their "
+            f"the night {night} (their class or school changed across arms): their "
             "outcomes mix two arms' policies; `experiment analyze` counts each in the arm of "
             "the window's first night",
             NightWarning,

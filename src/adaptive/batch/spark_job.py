@@ -55,7 +55,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,6 +82,7 @@ from adaptive.batch.night_checks import (
     STALE_LOG_DAYS,
     OffCatalog,
     after_night,
+    arm_parts,
     check_night_near_log,
     experiment_served_before,
     grade_table_changed,
@@ -91,8 +92,8 @@ from adaptive.batch.night_checks import (
     policy_record,
     policy_served_before,
     rebuild_reason,
+    say_arm_changes,
     version_served_before,
-    warn_arm_changes,
     warn_future_rows,
     warn_ids_written_otherwise,
     warn_placement_alone,
@@ -122,7 +123,7 @@ from adaptive.batch.spark_placement import (
     with_placement,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
-from adaptive.curriculum.profile import PROFILES_EXPECTED, check_profiles_file, iter_profiles
+from adaptive.curriculum.profile import PROFILES_EXPECTED, check_profiles_file
 from adaptive.data.log import WHOLE_FLOAT
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
@@ -212,7 +213,12 @@ def run_spark_night(
     started = time.perf_counter()
     path, columns, log_mapping = _parquet_log(data, mapping)
     profiles_path = _profiles_path(profiles)
-    places = _checked_places(profiles_path, keep=experiment is not None)
+    if profiles_path is not None:
+        # every line checked as `read_profiles` checks it, now, before any school is served
+        # (executors read each school's lines later, too late to refuse the night whole: a
+        # student on two lines was served twice, once per school), in memory that does not
+        # grow with the district
+        check_profiles_file(profiles_path)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     cutoff = night_start(day, timezone)
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
@@ -317,8 +323,6 @@ def run_spark_night(
         experiment_served_before(out, day, experiment.sha256 if experiment else None)
         zone_served_before(out, state_dir, day, timezone)
         overrides_dropped(out, state_dir, day, overrides)
-        if experiment is not None:
-            warn_arm_changes(out, day, experiment, places)
         resumed = writer.prepare_date(out, TABLES, day, fingerprint)
         record_overrides(out, day, overrides)
         sha = _folder_sha(model_dir)
@@ -357,6 +361,8 @@ def run_spark_night(
                 since,
                 placed_rows if placement is not None else None,
             )
+            if experiment is not None:
+                _warn_arm_changes(session, out, day)
         except AdaptiveError:
             raise
         except Exception as exc:  # Spark's errors carry JVM stacks: one line instead
@@ -647,25 +653,31 @@ def _profile_ids(path: Path) -> Iterator[str]:
                 yield str(json.loads(line).get("student_id", "")).strip()
 
 
-class _Place(NamedTuple):
-    """Where a profile puts its student: what an experiment's arm is drawn by."""
+def _warn_arm_changes(session, out: Path, day: str) -> None:
+    """The students served another arm of the experiment tonight than on the last night
+    before, counted by Spark from the arm each school served (what the in-process engine's
+    `warn_arm_changes` counts from tonight's profiles): a join of the two nights' students
+    tables, so that only the count reaches the driver (it held a dict of the district's
+    classes and schools for this)."""
+    from pyspark.sql import functions as F
 
-    class_id: str | None
-    school_id: str | None
-
-
-def _checked_places(path: Path | None, keep: bool) -> dict[str, _Place]:
-    """Every line of the profiles file checked as `read_profiles` checks it, now, before any
-    school is served (executors read each school's lines later, too late to refuse the night
-    whole: a student on two lines was served twice, once per school), in memory that does not
-    grow with the district (`check_profiles_file`); each student's class and school kept when
-    `keep` (for an experiment's arm changes, `warn_arm_changes`: a dict of the district)."""
-    if path is None:
-        return {}
-    if not keep:
-        check_profiles_file(path)
-        return {}
-    return {p.student_id: _Place(p.class_id, p.school_id) for p in iter_profiles(path)}
+    found = arm_parts(out, day)
+    if found is None:
+        return
+    night, parts = found
+    tonight = sorted((Path(out) / "students" / f"date={day}").glob("school=*/part-0.parquet"))
+    if not tonight:
+        return
+    before = (
+        session.read.parquet(*map(str, parts))
+        .select("student_id", F.col("arm").alias("before"))
+        .where(F.col("before") != "")
+    )
+    now = session.read.parquet(*map(str, tonight)).select("student_id", "arm")
+    changed = before.join(now, "student_id").where(
+        (F.col("arm") != "") & (F.col("arm") != F.col("before"))
+    )
+    say_arm_changes(changed.count(), night)
 
 
 def _profiles_path(profiles: Any) -> Path | None:
