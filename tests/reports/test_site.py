@@ -144,6 +144,15 @@ def test_missing_batch_output_is_one_error_and_exit_2(report_district, tmp_path,
     err = capsys.readouterr().err
     assert code == 2 and "no complete batch output for 2001-01-01" in err
     assert "Traceback" not in err and not (tmp_path / "x").exists()
+    # the folder's complete nights are named (a date typed a day off is plain to see)
+    assert f"its complete nights: {d.day}: give one, or run `adaptive batch" in " ".join(
+        err.split()
+    )
+    empty = tmp_path / "empty"  # another folder: it holds no night
+    empty.mkdir()
+    code = run(["report", "--date", d.day, "--batch", str(empty), "--out", str(tmp_path / "y"),
+                "--catalog", str(d.catalog)])  # fmt: skip
+    assert code == 2 and "the folder holds no complete night" in capsys.readouterr().err
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_site(report_district, tmp_path):

@@ -71,8 +71,8 @@ class BatchRun:
         marker = date_dir(out, "recommendations", date) / "_SUCCESS.json"
         if not marker.is_file():
             raise ReportInputError(
-                f"no complete batch output for {date} in {out} (expected {marker}); run "
-                f"`adaptive batch --date {date} --out {out}` first"
+                f"no complete batch output for {date} in {out} (expected {marker}); "
+                + _complete_nights(out, f"`adaptive batch --date {date} --out {out}`")
             )
         try:
             doc = read_sealed_json(marker, str(marker))
@@ -99,6 +99,22 @@ class BatchRun:
         """Each night's place in the order the folder's nights were first served (empty for
         a folder written before the order was recorded)."""
         return {night: i for i, night in enumerate(served_order(self.out) or [])}
+
+
+def _complete_nights(out: Path, command: str, shown: int = 5) -> str:
+    """What to do about a date the batch folder lacks, naming its complete nights (a date
+    typed a day off is then plain to see) or saying it has none (another folder?)."""
+    nights = sorted(
+        p.parent.name.removeprefix("date=")
+        for p in (out / OUTPUT_TABLES[0]).glob("date=*/_SUCCESS.json")
+    )
+    if not nights:
+        return (
+            f"the folder holds no complete night (is it the one `adaptive batch --out` wrote?): "
+            f"run {command} first"
+        )
+    more = f" (and {len(nights) - shown} earlier)" if len(nights) > shown else ""
+    return f"its complete nights: {', '.join(nights[-shown:])}{more}: give one, or run {command}"
 
 
 @dataclass
