@@ -4,6 +4,7 @@ as "before the last night served", with no way out but --backfill on each night.
 
 from __future__ import annotations
 
+import shutil
 import warnings
 from pathlib import Path
 
@@ -51,6 +52,29 @@ def test_a_mistyped_night_is_dropped_and_the_next_nights_are_served_as_if_it_nev
     serve(NIGHTS[1], out, args)
     for day in NIGHTS:
         serve(day, clean, args)
+    assert outputs(out) == outputs(clean)
+    assert served_order(out) == list(NIGHTS)
+
+
+@pytest.mark.spark
+def test_a_mistyped_spark_night_is_dropped_as_an_in_process_one(district, tmp_path, capsys):
+    """`--drop` was tested on the in-process engine's folders only; a Spark night writes the
+    same outputs and its own state snapshot, and dropping it leaves the folder as if it never
+    ran: the next Spark night equals a folder that never served the typo, byte for byte."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed")
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed: the Spark engine needs a JVM (Java 17)")
+    args = district.job_args(data=district.responses, k=5)
+    spark = {"engine": "spark", "master": "local[2]"}
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    serve(NIGHTS[0], out, args, **spark)
+    serve(TYPO, out, args, **spark)
+    assert run(["batch", "--date", TYPO, "--out", str(out), "--drop"]) == 0
+    assert f"dropped the night {TYPO}" in capsys.readouterr().out
+    assert [p for p in out.rglob(f"*{TYPO}*") if "_locks" not in p.parts] == []
+    serve(NIGHTS[1], out, args, **spark)
+    for day in NIGHTS:
+        serve(day, clean, args, **spark)
     assert outputs(out) == outputs(clean)
     assert served_order(out) == list(NIGHTS)
 

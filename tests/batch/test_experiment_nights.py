@@ -42,8 +42,9 @@ def test_a_student_moved_into_the_other_arm_is_counted(district, tmp_path) -> No
 def test_a_student_moved_into_the_other_arm_is_counted_on_spark_as_in_process(
     district, tmp_path
 ) -> None:
-    """The Spark engine did not count them (its driver holds no profiles): it now keeps each
-    student's class and school from its check of the profiles file, when an experiment runs."""
+    """The Spark engine did not count them (its driver holds no profiles); it counts them on
+    the cluster, joining the two nights' students tables (only the count reaches the driver,
+    which held a dict of the district's classes and schools for this in stops 43-44)."""
     pytest.importorskip("pyspark", reason="pyspark is not installed")
     if shutil.which("java") is None:
         pytest.skip("Java is not installed: the Spark engine needs a JVM (Java 17)")
