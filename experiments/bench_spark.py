@@ -12,6 +12,12 @@ When `bench_batch` left the in-process outputs of the same nights in the work fo
 outputs are compared with them byte for byte. Writes `experiments/results/63_spark.md`.
 
     python -m experiments.bench_spark --sizes 10000 --work-root /tmp/bench-work
+
+With `--experiment`, both nights serve a randomized experiment of two arms (classes drawn by
+`adaptive.experiment.assign`, seed 0, both arms the default policy) and the next night counts the
+students served another arm than the night before, as an operator's nights do: what the
+driver's memory is then (its outputs carry each student's arm, so they are not compared with the
+in-process reference).
 """
 
 from __future__ import annotations
@@ -35,12 +41,22 @@ RESULT = HERE / "results" / "63_spark.md"
 TABLES = ("recommendations", "students", "class_skills", "groups")
 
 
-def night(work: Path, date: str, master: str, out: Path, tracking_uri: str | None) -> dict:
+def night(
+    work: Path,
+    date: str,
+    master: str,
+    out: Path,
+    tracking_uri: str | None,
+    experiment: str | None = None,
+) -> dict:
     """One night on Spark from this (driver) process: time, counts, per-school seconds."""
     from adaptive.batch import run_daily_job
 
     t0 = time.perf_counter()
-    s = run_daily_job(date, out, **job_inputs(work, tracking_uri), engine="spark", master=master)
+    s = run_daily_job(
+        date, out, **job_inputs(work, tracking_uri), engine="spark", master=master,
+        experiment=experiment,
+    )  # fmt: skip
     return {
         "seconds": time.perf_counter() - t0,
         "driver_python_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
@@ -131,12 +147,19 @@ def _vm_hwm_gb(pid: int) -> float | None:
 
 
 def run_night(
-    work: Path, date: str, master: str, out: Path, workers: list[int], tracking_uri: str
+    work: Path,
+    date: str,
+    master: str,
+    out: Path,
+    workers: list[int],
+    tracking_uri: str,
+    experiment: Path | None = None,
 ) -> dict:
     """A night in a child driver process, its processes' memory sampled meanwhile."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "experiments.bench_spark", "--night", date, "--work", str(work)]
-        + ["--master", master, "--out", str(out), "--tracking-uri", tracking_uri],
+        + ["--master", master, "--out", str(out), "--tracking-uri", tracking_uri]
+        + (["--experiment-file", str(experiment)] if experiment else []),
         cwd=HERE.parent,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -173,14 +196,21 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="one-core workers")
     parser.add_argument("--worker-memory", default="3g")
     parser.add_argument("--result", default=str(RESULT))
+    parser.add_argument(
+        "--experiment", action="store_true", help="serve a two-arm experiment (see the module)"
+    )
     parser.add_argument("--night", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument("--master", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--tracking-uri", help=argparse.SUPPRESS)
+    parser.add_argument("--experiment-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.night:
-        result = night(Path(args.work), args.night, args.master, Path(args.out), args.tracking_uri)
+        result = night(
+            Path(args.work), args.night, args.master, Path(args.out), args.tracking_uri,
+            args.experiment_file,
+        )  # fmt: skip
         print(json.dumps(result))
         return 0
     from adaptive.batch.standalone import standalone_cluster
@@ -197,8 +227,9 @@ def main() -> int:
             work.mkdir(parents=True, exist_ok=True)
             facts = child("--setup", str(n), "--work", str(work))
             cached.write_text(json.dumps(facts))
-        out = work / "out-spark"
+        out = work / ("out-spark-experiment" if args.experiment else "out-spark")
         shutil.rmtree(out, ignore_errors=True)
+        experiment = two_arms(work) if args.experiment else None
         memory = args.worker_memory
         # the registry as bench_batch reaches it (a loopback mlflow server over the size's
         # store): its runs' artifacts are the server's, which a bare SQLite URI cannot write
@@ -209,19 +240,34 @@ def main() -> int:
             nights = {}
             for key in ("first_night", "next_night"):
                 date = facts[key]
-                got = run_night(work, date, cluster.url, out, cluster.worker_pids, uri)
-                got["equal_to_in_process"] = same_bytes(out, work / "out", date)
+                got = run_night(work, date, cluster.url, out, cluster.worker_pids, uri, experiment)
+                got["equal_to_in_process"] = (
+                    None if experiment else same_bytes(out, work / "out", date)
+                )
                 nights[key] = got
         rows.append({**facts, "workers": args.workers, "worker_memory": memory, **nights})
         print(json.dumps(rows[-1]), flush=True)
-    write_result(rows, Path(args.result))
+    write_result(rows, Path(args.result), args.experiment)
     return 0
 
 
-def write_result(rows: list[dict], result: Path) -> None:
+def two_arms(work: Path) -> Path:
+    """The size's experiment (two arms of classes, both the default policy; drawn once)."""
+    from adaptive.experiment.assign import assign
+    from adaptive.policy import PolicyConfig
+
+    path = work / "experiment.json"
+    if not path.is_file():
+        arms = {"control": PolicyConfig.default(), "new": PolicyConfig.default()}
+        assign(job_inputs(work)["profiles"], arms, seed=0).save(path)
+    return path
+
+
+def write_result(rows: list[dict], result: Path, experiment: bool = False) -> None:
     """The markdown section: time, cost per student, memory by process role, equality."""
     lines = [
-        "## The nightly job on Spark (issue 20): a standalone cluster on this machine",
+        "## The nightly job on Spark (issue 20): a standalone cluster on this machine"
+        + (", serving a two-arm experiment" if experiment else ""),
         "",
         f"Same districts and champion as `bench_batch` (k = {K}). A standalone cluster on loopback "
         "(master + one-core workers, started and stopped by the benchmark), each night from its "
@@ -254,7 +300,7 @@ def write_result(rows: list[dict], result: Path) -> None:
         "",
         f"Reproduce: `python -m experiments.bench_batch --sizes {sizes} --work-root W` (the "
         f"in-process reference), then `python -m experiments.bench_spark --sizes {sizes} "
-        "--work-root W`.",
+        f"--work-root W{' --experiment' if experiment else ''}`.",
         "",
     ]
     result.parent.mkdir(parents=True, exist_ok=True)
