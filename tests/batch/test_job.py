@@ -379,6 +379,16 @@ def test_a_placement_table_starts_new_students_where_it_knows_them(district, tmp
     capsys.readouterr()
     assert run([*argv, "--out", str(tmp_path / "f"), "--placement-columns", "Student ID"]) == 2
     assert "expected three column names" in capsys.readouterr().err
+    # its own name for the source column too: the fourth name
+    pd.read_csv(export).assign(**{"Placed by": "placed by the fall check-in"}).to_csv(
+        export, index=False
+    )
+    code = run([*argv, "--out", str(tmp_path / "g"), "--placement-columns",
+                "Student ID,Standard,Mastery,Placed by"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert first_rows("g", "recommendations").loc["newcomer", "placement"] == (
+        "placed by the fall check-in"
+    )
 
 
 def test_a_data_scientists_usual_job_arguments_and_mistakes(district, tmp_path):

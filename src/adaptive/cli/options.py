@@ -372,19 +372,21 @@ def check_catalog(path: Path | None) -> Path | None:
 
 
 def parse_placement_columns(given: str | None) -> dict[str, str] | None:
-    """'Student ID,Standard,Mastery' -> the placement table's roles mapped to those names; a
-    usage error (exit 2) names the option otherwise."""
-    from adaptive.placement.table import PLACEMENT_COLUMNS
+    """'Student ID,Standard,Mastery' -> the placement table's roles mapped to those names, and a
+    fourth name for its optional source column ('...,Placed by'); a usage error (exit 2) names
+    the option otherwise."""
+    from adaptive.placement.table import PLACEMENT_COLUMNS, SOURCE_COLUMN
 
     if given is None:
         return None
     names = [name.strip() for name in given.split(",")]
-    if len(names) != 3 or not all(names):
+    if len(names) not in (3, 4) or not all(names):
         raise typer.BadParameter(
             f"{given!r}: expected three column names, in the order student, skill, mastery "
-            "(e.g. 'Student ID,Standard,Mastery')"
+            "(e.g. 'Student ID,Standard,Mastery'), and optionally a fourth: the column that "
+            "says where each student was placed from"
         )
-    return dict(zip(PLACEMENT_COLUMNS, names, strict=True))
+    return dict(zip((*PLACEMENT_COLUMNS, SOURCE_COLUMN), names, strict=False))
 
 
 PlacementPath = Annotated[
@@ -403,7 +405,8 @@ PlacementColumns = Annotated[
         "--placement-columns",
         callback=parse_placement_columns,
         help="The --placement file's own column names, in the order student, skill, mastery "
-        "(e.g. 'Student ID,Standard,Mastery'), where they differ.",
+        "(e.g. 'Student ID,Standard,Mastery'), where they differ; a fourth names its source "
+        "column (the words the reasons give, e.g. 'placed by diagnostic (12 questions)').",
     ),
 ]
 OverridesPath = Annotated[
