@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shlex
 import warnings
 from collections import Counter
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
     from adaptive.data.log import ResponseLog
     from adaptive.placement import GradeTable, Placement
 
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DAY = writer.ISO_DAY
 
 
 def rebuild_reason(
@@ -151,12 +150,11 @@ def warn_placement_alone(day: str, first_ns: int | None, source: str) -> None:
 def served_nights(out: Path, state_dir: Path) -> list[str]:
     """The nights already served in `out` (a complete `_SUCCESS.json`) or snapshotted in
     `state_dir` (a complete snapshot of either engine), as sorted YYYY-MM-DD."""
-    markers = [
-        *(Path(out) / OUTPUT_TABLES[0]).glob("date=*/_SUCCESS.json"),
-        *Path(state_dir).glob("date=*/meta.json"),
-    ]
-    dates = {p.parent.name.removeprefix("date=") for p in markers}
-    return sorted(d for d in dates if ISO_DAY.fullmatch(d))  # not a partial or temporary folder
+    snapshots = {
+        p.parent.name.removeprefix("date=") for p in Path(state_dir).glob("date=*/meta.json")
+    }
+    snapshots = {d for d in snapshots if ISO_DAY.fullmatch(d)}  # not a partial snapshot
+    return sorted(snapshots | set(writer.complete_dates(out)))
 
 
 def unfinished_nights(out: Path) -> list[str]:
@@ -168,11 +166,7 @@ def unfinished_nights(out: Path) -> list[str]:
         for p in (Path(out) / table).glob("date=*")
         if p.is_dir()
     }
-    done = {
-        p.parent.name.removeprefix("date=")
-        for p in (Path(out) / OUTPUT_TABLES[0]).glob("date=*/_SUCCESS.json")
-    }
-    return sorted(d for d in started - done if ISO_DAY.fullmatch(d))
+    return sorted(d for d in started - set(writer.complete_dates(out)) if ISO_DAY.fullmatch(d))
 
 
 def check_not_before_last_night(out: Path, state_dir: Path, day: str, backfill: bool) -> None:

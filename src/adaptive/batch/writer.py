@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,10 +28,23 @@ from adaptive.errors import ArtifactError
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
 
 PART_FILE = "part-0.parquet"
+#: A night's folder name is `date=YYYY-MM-DD` (partial and temporary folders add to it).
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The table whose `_SUCCESS.json` marks a complete night (written last).
+MARKED_TABLE = "recommendations"
 
 
 def date_dir(out: Path, table: str, date: str) -> Path:
     return Path(out) / table / f"date={date}"
+
+
+def complete_dates(out: Path) -> list[str]:
+    """The complete nights of a batch output folder (a `_SUCCESS.json`), as sorted YYYY-MM-DD
+    (a partial or temporary folder is none)."""
+    markers = (Path(out) / MARKED_TABLE).glob("date=*/_SUCCESS.json")
+    return sorted(
+        d for d in (p.parent.name.removeprefix("date=") for p in markers) if ISO_DAY.fullmatch(d)
+    )
 
 
 def school_dir(school: str) -> str:

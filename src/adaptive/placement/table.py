@@ -195,9 +195,10 @@ def sources_of_students(
     source it contradicts (which one would the reasons say?). An empty source says nothing."""
     named = (source != "").to_numpy() & (student != "").to_numpy()
     who, text = student[named], source[named]
-    for first_student, first_text in text.groupby(who.to_numpy(), sort=False).first().items():
-        known.setdefault(first_student, first_text)  # once per student and batch
-    theirs = who.map(known)
+    firsts = text.groupby(who.to_numpy(), sort=False).first()
+    # once per student and batch (mapping by the whole dict would copy it on every batch)
+    standing = {s: known.setdefault(s, first) for s, first in firsts.items()}
+    theirs = who.map(standing)
     bad = np.flatnonzero((text != theirs).to_numpy())
     listed = [
         rows.problem(text.index[i], SOURCE_COLUMN, _clip(text.iloc[i]), one_source(theirs.iloc[i]))
@@ -775,9 +776,9 @@ class _DenseTable:
         present = np.flatnonzero(self.seen[:n].any(axis=0))
         present = present[np.argsort(skills[present].to_numpy(dtype=object), kind="stable")]
         mastery = self.values[np.ix_(order, present)]  # one copy, rows and columns at once
-        students = tuple(ids[order])
-        said = tuple((sources or {}).get(s, source) for s in students)
-        return Placement(students, tuple(skills[present]), mastery, said)
+        students = pd.Series(ids[order], dtype=object)
+        said = students.map(sources or {}).fillna(source)
+        return Placement(tuple(students), tuple(skills[present]), mastery, tuple(said))
 
 
 def check_placement_file(path: Path) -> None:

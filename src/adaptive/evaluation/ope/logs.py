@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from adaptive.batch.writer import complete_dates
 from adaptive.errors import AdaptiveError, ConfigError
 from adaptive.evaluation.ope.estimators import Diagnostics, check_thresholds
 from adaptive.evaluation.ope.evaluate import Contexts, estimate_value, score_contexts
@@ -83,10 +84,7 @@ def logged_nights(log_dir: Path, start: str | None = None, end: str | None = Non
     leaves out the nights before it, or a night served without exploration."""
     if start is not None and end is not None and start > end:
         raise OPEInputError(f"--start {start} --end {end}: expected start on or before end")
-    root = Path(log_dir) / "recommendations"
-    nights = sorted(
-        p.name.removeprefix("date=") for p in root.glob("date=*") if (p / "_SUCCESS.json").is_file()
-    )
+    nights = complete_dates(Path(log_dir))
     served = len(nights)
     nights = [n for n in nights if (start is None or n >= start) and (end is None or n <= end)]
     if not nights:

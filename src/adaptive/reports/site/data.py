@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from adaptive.batch.partition import OUTPUT_TABLES
 from adaptive.batch.writer import (
+    complete_dates,
     date_dir,
     date_listing,
     partition_path,
@@ -104,10 +105,7 @@ class BatchRun:
 def _complete_nights(out: Path, command: str, shown: int = 5) -> str:
     """What to do about a date the batch folder lacks, naming its complete nights (a date
     typed a day off is then plain to see) or saying it has none (another folder?)."""
-    nights = sorted(
-        p.parent.name.removeprefix("date=")
-        for p in (out / OUTPUT_TABLES[0]).glob("date=*/_SUCCESS.json")
-    )
+    nights = complete_dates(out)
     if not nights:
         return (
             f"the folder holds no complete night (is it the one `adaptive batch --out` wrote?): "
