@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -46,17 +48,64 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
+def sdist(tmp_path_factory) -> Path:
+    """The source distribution, built as a release is: from a clean copy of the checkout's
+    files (the checkout's own `*.egg-info` would add what it once listed)."""
+    out, clean = tmp_path_factory.mktemp("sdist"), tmp_path_factory.mktemp("clean")
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True
+    )  # fmt: skip
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout: its files are unknown")
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        if (ROOT / name).is_file():
+            (clean / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, clean / name)
+    built = subprocess.run(
+        [sys.executable, "-c",
+         f"from setuptools import build_meta; build_meta.build_sdist({str(out)!r})"],
+        cwd=clean, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    if built.returncode != 0:
+        pytest.fail(f"the sdist did not build:\n{built.stderr[-3000:]}")
+    (path,) = out.glob("adaptive-*.tar.gz")
+    return path
+
+
+@pytest.fixture(scope="module")
+def wheel(sdist, tmp_path_factory) -> Path:
+    """The wheel a user's `pip install adaptive-*.tar.gz` builds: from the sdist, not the
+    checkout, so a file the sdist lacks fails here."""
     out = tmp_path_factory.mktemp("wheel")
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         str(ROOT), "-w", str(out)],
+         str(sdist), "-w", str(out)],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     if built.returncode != 0:
         pytest.fail(f"the wheel did not build:\n{built.stderr[-3000:]}")
     (path,) = out.glob("adaptive-*.whl")
     return path
+
+
+def test_the_sdist_holds_the_tests_and_the_build_files_and_nothing_local(sdist) -> None:
+    """A packager runs the tests against what they built and needs the install order
+    (pyBKT's compiled build) that the Makefile and the CI script say; nothing of the
+    checkout's own data, builds or caches ships."""
+    with tarfile.open(sdist) as tar:
+        names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
+    tracked = subprocess.run(
+        ["git", "ls-files", "tests"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert sorted(set(tracked) - names) == []  # every test file, conftest and fixture
+    needed = [
+        "Makefile", ".ci/run", "LICENSE", "README.md", "pyproject.toml",
+        "src/adaptive/tracing/_bkt_filter.c", "src/adaptive/specs/policy.toml",
+    ]  # fmt: skip
+    assert [n for n in needed if n not in names] == []
+    local = [n for n in names if n.startswith(("data/", "build/", ".venv/", "experiments/results"))
+             or "__pycache__" in n or n.endswith((".so", ".pyc"))]  # fmt: skip
+    assert local == []
 
 
 def test_the_wheel_holds_every_file_the_library_reads(wheel) -> None:
