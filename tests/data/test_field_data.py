@@ -1132,6 +1132,20 @@ def test_a_forgotten_time_column_is_named(tmp_path):
         load_log(path, mapping={"time": "Submitted", "time_format": "%d/%m/%Y %H:%M"})
 
 
+def test_no_time_column_hint_where_the_files_order_was_asked_for(tmp_path):
+    """A data scientist's trial: `--file-order` (and the shipped Statics dataset, whose
+    `timestamp` is a placeholder of zeros) still said "column 'timestamp' may hold their
+    times: give --time-col": following it would order the answers by the placeholder."""
+    header = "student_id,item_id,skill_ids,correct,Submitted\n"
+    path = write(tmp_path, ["a,i1,k,1,0", "a,i2,k,0,0"], header)
+    with pytest.warns(DataNoteWarning, match="column 'Submitted' may hold their times"):
+        load_log(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)
+        log = load_log(path, mapping={"time_kind": "file"})
+    assert log.correct.tolist() == [1, 0]
+
+
 def test_a_frame_is_checked_as_a_file_is(tmp_path):
     """A data scientist's trial: `ResponseLog.from_frame` kept a row repeated whole (same
     student, item, time of day, answer) that the CSV reader rejects, and read '14.0' text as

@@ -177,3 +177,65 @@ def test_the_folds_fit_warnings_are_said_once() -> None:
     fits = [w for w in caught if issubclass(w.category, FitWarning)]
     assert len(fits) == 1, [str(w.message) for w in fits]
     assert str(fits[0].message).startswith("model 'bkt': the fits of folds 0, 1, 2 of 3 warned")
+
+
+def test_unseen_skills_are_said_once_for_all_the_models_compared() -> None:
+    """A data scientist's `evaluate` of five models printed the same words on the unseen
+    skills five times (every model meets the same folds): said once, naming the models."""
+    import warnings
+
+    from adaptive.errors import CoverageWarning
+    from adaptive.tracing.logistic import IRT
+
+    log = small_log()
+    frame = log.frame.copy()
+    first = frame["student_id"] == frame["student_id"].iloc[0]
+    frame.loc[first, "skill_ids"] = pd.Series(
+        [["only-one-student"]] * int(first.sum()), index=frame.index[first]
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        evaluate_models([PFA(), IRT()], ResponseLog.from_frame(frame), folds=2, n_boot=10)
+    unseen = [w for w in caught if issubclass(w.category, CoverageWarning)]
+    assert len(unseen) == 1, [str(w.message) for w in unseen]
+    assert str(unseen[0].message).startswith("models 'pfa', 'irt': ")
+
+
+def test_a_fold_that_cannot_be_fitted_is_named_not_the_whole_file(tmp_path) -> None:
+    """A data scientist's small file: one student answered both ways, the rest always right.
+    A fold's training students all right stopped `evaluate` with "tiny.csv, column 'correct':
+    got '1'; expected both correct and incorrect responses", though the file has both: the
+    error names the fold's training students."""
+    from adaptive.errors import DataValidationError
+
+    log = small_log(6)
+    frame = log.frame.copy()
+    mixed = frame["student_id"] == frame["student_id"].iloc[0]
+    frame.loc[~mixed, "correct"] = 1
+    own = ResponseLog.from_frame(frame, source="tiny.csv")
+    with pytest.raises(DataValidationError) as raised:
+        cross_validate(PFA(), own, folds=3, seed=0)
+    assert "tiny.csv (fold " in str(raised.value) and "'s training students)" in str(raised.value)
+
+
+def test_too_few_students_for_the_folds_names_the_file_before_any_progress(
+    tmp_path, capsys
+) -> None:
+    """A header-only export: `evaluate` drew its progress bar ("folds 0/5"), then said "cannot
+    split 0 student(s) into 5 folds" without the file. One error naming the file, exit 2."""
+    from adaptive.cli import run
+
+    path = tmp_path / "header_only.csv"
+    path.write_text("student_id,item_id,skill_ids,correct,order\n")
+    code = run(["evaluate", "--data", str(path), "--models", "pfa", "--out", str(tmp_path / "o")])
+    said = capsys.readouterr()
+    assert code == 2, said
+    assert "header_only.csv: cannot split 0 student(s) into 5 folds" in said.err
+    assert "folds 0/" not in said.out + said.err
+
+
+def test_a_models_own_label_names_it_in_the_metrics_and_warnings() -> None:
+    """`adaptive train --model bkt-forgets` said "model 'bkt'" in its warnings (the instance's
+    class name): the spec's name is given as the label."""
+    res = cross_validate(PFA(), small_log(), folds=2, label="pfa-custom")
+    assert res.model == "pfa-custom" and set(res.metrics["model"]) == {"pfa-custom"}

@@ -187,8 +187,10 @@ def describe_log(log: ResponseLog, report: LoadReport | None = None) -> dict[str
     if log.has_timestamps and len(log):
         ts = log.frame["timestamp"]
         out["time"] = f"{ts.min().isoformat()} .. {ts.max().isoformat()}"
+    elif len(log):
+        out["time"] = "an order, no timestamps (a column's whole numbers, or the file's rows)"
     else:
-        out["time"] = "integer order (no timestamps)"
+        out["time"] = "no responses"
     return out
 
 

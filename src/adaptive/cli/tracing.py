@@ -25,6 +25,7 @@ from adaptive.cli.options import (
 )
 from adaptive.cli.output import console, err_console, info
 from adaptive.data import load_log_report, warn_notes
+from adaptive.data.splits import student_folds
 from adaptive.errors import ConfigError
 from adaptive.evaluation import evaluate_models
 from adaptive.tracing.deep.threads import torch_threads
@@ -85,6 +86,7 @@ def evaluate(
         console.print(
             f"{report.rows_quarantined:,} row(s) quarantined to {quarantine}", soft_wrap=True
         )
+    student_folds(log, folds, seed)  # too few students: one error before the progress bar
     with (
         torch_threads(threads),
         Progress(

@@ -173,7 +173,11 @@ def read_responses_report(
         quarantine=None if quarantine is None else str(quarantine),
         ignored_columns=tuple(c for c in raw.header if c not in used),
         notes=(
-            *unused_time_notes(raw.time_column, [c for c in raw.header if c not in used]),
+            *unused_time_notes(
+                raw.time_column,
+                [c for c in raw.header if c not in used],
+                file_order=mapping.time_kind == "file",
+            ),
             *time_notes(values, raw.time_column, mapping),
             *skill_list_notes(raw, values, mapping),
             *skill_row_notes(log, mapping),

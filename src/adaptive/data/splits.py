@@ -51,8 +51,10 @@ def student_folds(log: ResponseLog, k: int = 5, seed: int = 0) -> np.ndarray:
             f"folds: expected a whole number >= 2 (cross-validation by student), got {k!r}"
         )
     if log.n_students < k:
+        where = "" if log.source in ("", "<memory>") else f"{log.source}: "
         raise AdaptiveError(
-            f"cannot split {log.n_students} student(s) into {k} folds; expected >= {k}"
+            f"{where}cannot split {log.n_students} student(s) into {k} folds; expected >= {k} "
+            "students (each fold holds whole students)"
         )
     order = np.random.default_rng(seed).permutation(log.n_students)
     fold = np.empty(log.n_students, dtype=np.int64)
@@ -73,7 +75,10 @@ def student_kfold(
     response_fold = fold[log.student]
     for f in range(k):
         test = response_fold == f
-        yield _subset(log, ~test), _subset(log, test)
+        yield (
+            _subset(log, ~test, f"{log.source} (fold {f}'s training students)"),
+            _subset(log, test, f"{log.source} (fold {f}'s test students)"),
+        )
 
 
 def train_test_split(
@@ -133,6 +138,8 @@ def time_split(log: ResponseLog, cutoff: object) -> tuple[ResponseLog, ResponseL
     return _subset(log, before), _subset(log, ~before)
 
 
-def _subset(log: ResponseLog, mask: np.ndarray) -> ResponseLog:
-    """The rows of `log` where `mask` is true, re-coded (the frame is already canonical)."""
-    return ResponseLog.from_canonical(log.frame.loc[mask], source=log.source)
+def _subset(log: ResponseLog, mask: np.ndarray, source: str | None = None) -> ResponseLog:
+    """The rows of `log` where `mask` is true, re-coded (the frame is already canonical).
+    `source` names the part (a fold's students), so that a problem found in it, a fold's
+    training students all answering right, is not read as one of the whole file."""
+    return ResponseLog.from_canonical(log.frame.loc[mask], source=source or log.source)

@@ -528,11 +528,15 @@ _TIME_LIKE_NAME = re.compile(
 )
 
 
-def unused_time_notes(time_column: str | None, unused: list[str]) -> list[str]:
+def unused_time_notes(
+    time_column: str | None, unused: list[str], file_order: bool = False
+) -> list[str]:
     """Without a time column the log is in file order: a hint when a column the mapping does not
     use is named like one that holds the answers' times (a forgotten `--time-col`), since
-    a shuffled or merged export would then be traced out of order without a word."""
-    if time_column is not None:
+    a shuffled or merged export would then be traced out of order without a word. None where
+    the file's order was asked for (`file_order`: time_kind 'file', e.g. a dataset whose time
+    column is a placeholder): following the hint would order the answers by that column."""
+    if time_column is not None or file_order:
         return []
     named = [c for c in unused if _TIME_LIKE_NAME.search(str(c))]
     if not named:

@@ -23,7 +23,12 @@ import pandas as pd
 
 from adaptive.data.log import ResponseLog
 from adaptive.evaluation.calibration import plot_reliability
-from adaptive.evaluation.crossval import CrossValResult, Progress, cross_validate
+from adaptive.evaluation.crossval import (
+    CrossValResult,
+    Progress,
+    cross_validate,
+    warn_unseen_skills,
+)
 from adaptive.evaluation.metrics import bootstrap_ci, per_skill_metrics
 from adaptive.tracing.base import KnowledgeTracer, atomic_write_bytes
 
@@ -69,7 +74,9 @@ def evaluate_models(
     results: dict[str, CrossValResult] = {}
     tables = []
     for model in models:
-        res = cross_validate(model, log, folds=folds, seed=seed, progress=progress)
+        res = cross_validate(
+            model, log, folds=folds, seed=seed, progress=progress, warn_unseen=False
+        )
         if res.model in results:  # the same class twice: keep both, numbered
             res.model = f"{res.model}-{len(results)}"
             res.metrics["model"] = res.model
@@ -81,6 +88,7 @@ def evaluate_models(
             table.loc[is_all, f"{metric}_ci_low"] = ci[metric][0]
             table.loc[is_all, f"{metric}_ci_high"] = ci[metric][1]
         tables.append(table)
+    _warn_unseen_once(results, folds)
     table = pd.concat(tables, ignore_index=True)
     full = table.copy()
     table = table[CSV_COLUMNS]
@@ -88,6 +96,20 @@ def evaluate_models(
     if out_dir is not None:
         files = write_outputs(Path(out_dir), table, full, results, log)
     return Comparison(table=table, results=results, files=files)
+
+
+def _warn_unseen_once(results: dict[str, CrossValResult], folds: int) -> None:
+    """The test responses on skills their training folds never had, said once for the models
+    that met the same ones (every model meets the same folds)."""
+    by_unseen: dict[str, list[str]] = {}
+    found: dict[str, dict[int, tuple[int, list[str]]]] = {}
+    for name, res in results.items():
+        if res.unseen:
+            key = repr(sorted(res.unseen.items()))
+            by_unseen.setdefault(key, []).append(name)
+            found[key] = res.unseen
+    for key, names in by_unseen.items():
+        warn_unseen_skills(found[key], names, folds)
 
 
 def write_outputs(

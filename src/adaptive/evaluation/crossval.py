@@ -44,6 +44,8 @@ class CrossValResult:
     metrics: pd.DataFrame
     fit_seconds: list[float] = field(default_factory=list)
     predict_seconds: list[float] = field(default_factory=list)
+    #: fold -> (its test responses, skills) on skills its training folds never had
+    unseen: dict[int, tuple[int, list[str]]] = field(default_factory=dict)
 
 
 def resolve_model(model_or_spec: KnowledgeTracer | str | Path) -> tuple[str, KnowledgeTracer]:
@@ -60,6 +62,8 @@ def cross_validate(
     folds: int = 5,
     seed: int = 0,
     progress: Progress | None = None,
+    label: str | None = None,
+    warn_unseen: bool = True,
 ) -> CrossValResult:
     """Fit on `folds - 1` folds of students, predict the held-out fold, for every fold.
 
@@ -70,8 +74,13 @@ def cross_validate(
     log : the response log to evaluate on.
     folds, seed : the student-level split (`adaptive.data.splits.student_kfold`).
     progress : called after each fold with (label, folds done, folds).
+    label : the model's name in the metrics and warnings (default: the spec's name, or the
+        model's class name for an instance; `adaptive train` gives its spec's, "bkt-forgets").
+    warn_unseen : warn of test responses on skills their training folds never had (`unseen`
+        holds them either way; `evaluate_models` says it once for all its models).
     """
-    label, template = resolve_model(model_or_spec)
+    named, template = resolve_model(model_or_spec)
+    label = label or named
     response_fold = student_folds(log, folds, seed)[log.student]
     p = np.full(len(log), np.nan)
     fit_s: list[float] = []
@@ -106,7 +115,8 @@ def cross_validate(
         rows.append({"model": label, "fold": str(f), **compute_metrics(test.correct, p_test)})
         if progress is not None:
             progress(label, f + 1, folds)
-    _warn_unseen_skills(unseen, label, folds)
+    if warn_unseen:
+        warn_unseen_skills(unseen, [label], folds)
     _warn_fold_fits(fit_notes, label, folds)
     y = log.correct.astype(np.float64)
     rows.append({"model": label, "fold": "all", **compute_metrics(y, p)})
@@ -119,6 +129,7 @@ def cross_validate(
         metrics=pd.DataFrame(rows),
         fit_seconds=fit_s,
         predict_seconds=predict_s,
+        unseen=unseen,
     )
 
 
@@ -160,18 +171,23 @@ def _unseen_skills(model, test: ResponseLog) -> tuple[int, list[str]] | None:
     return int(found.responses), list(found.skills)
 
 
-def _warn_unseen_skills(unseen: dict[int, tuple[int, list[str]]], label: str, folds: int) -> None:
+def warn_unseen_skills(
+    unseen: dict[int, tuple[int, list[str]]], labels: list[str], folds: int
+) -> None:
     """Say, once for the whole cross-validation, how many test responses were on skills their
-    training folds never had: the model predicts them from its defaults (no skill parameters),
-    and they count in the folds' metrics (a researcher's trial: `predict_proba` said nothing;
-    then a data steward's: one warning per fold was noise in every `train`)."""
+    training folds never had: the models predict them from their defaults (no skill
+    parameters), and they count in the folds' metrics (a researcher's trial: `predict_proba`
+    said nothing; then a data steward's: one warning per fold was noise in every `train`, and
+    a data scientist's: `evaluate` said the same words once per model)."""
     if not unseen:
         return
+    label = ", ".join(repr(m) for m in labels)
     responses = sum(n for n, _ in unseen.values())
     skills = sorted({s for _, names in unseen.values() for s in names})
     in_folds = ", ".join(str(f) for f in sorted(unseen))
     warnings.warn(
-        f"model {label!r}: {responses:,} test responses (folds {in_folds} of {folds}) are on "
+        f"{'models' if len(labels) > 1 else 'model'} {label}: {responses:,} test responses "
+        f"(folds {in_folds} of {folds}) are on "
         f"{len(skills):,} skills their training folds never had (e.g. {skills[0]!r}): "
         "predicted from the model's defaults, and counted in the folds' metrics",
         CoverageWarning,

@@ -190,7 +190,7 @@ def train_model(
         fail_stale_runs(client, experiment_id(client, experiment), kind="train")
     if "seed" in model.get_params():
         model.set_params(seed=seed)
-    cv = cross_validate(model, train_log, folds, seed)
+    cv = cross_validate(model, train_log, folds, seed, label=spec_info["name"])
     table = cv.metrics.drop(columns="model")
     overall = table.set_index("fold").loc["all"].to_dict()
     final = model.clone().fit(train_log, **({"catalog": catalog} if catalog else {}))
