@@ -777,7 +777,9 @@ class _DenseTable:
         present = present[np.argsort(skills[present].to_numpy(dtype=object), kind="stable")]
         mastery = self.values[np.ix_(order, present)]  # one copy, rows and columns at once
         students = pd.Series(ids[order], dtype=object)
-        said = students.map(sources or {}).fillna(source)
+        # mapped as text: an empty mapping gives a float column of NaN, whose fill with text
+        # pandas deprecates (an app running with warnings as errors failed here)
+        said = students.map(sources or {}).astype(object).where(lambda s: s.notna(), source)
         return Placement(tuple(students), tuple(skills[present]), mastery, tuple(said))
 
 
