@@ -199,3 +199,25 @@ def test_the_spark_drivers_check_of_a_profiles_file_refuses_what_read_profiles_r
         with pytest.raises(ConfigError, match=r"line (4|51)\b") as ours:
             check_profiles_file(path)
         assert str(ours.value) == str(theirs.value), name
+
+
+@pytest.mark.parametrize("name, text", [("empty.jsonl", ""), ("blank.jsonl", "\n\n"),
+                                        ("header.csv", "student_id,grade\n")])  # fmt: skip
+def test_a_roster_without_one_student_is_refused(tmp_path, name, text, capsys) -> None:
+    """An ops trial: a 0-byte JSON-lines roster (or a table's header alone) was read as no
+    profile, and the night served all 3,000 students of the log in school 'unassigned',
+    without grade, class or interests, exit 0. Refused by every reader of a roster (the Spark
+    driver's check, `adaptive profiles`)."""
+    from adaptive.cli import run
+    from adaptive.curriculum.profile import check_profiles_file
+
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="no student in it"):
+        read_profiles(path)
+    if name.endswith(".jsonl"):
+        with pytest.raises(ConfigError, match="no student in it"):
+            check_profiles_file(path)
+    assert run(["profiles", str(path), "--out", str(tmp_path / "p.jsonl")]) == 2
+    assert "no student in it" in capsys.readouterr().err
+    assert not (tmp_path / "p.jsonl").exists()

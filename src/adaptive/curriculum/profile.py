@@ -230,6 +230,8 @@ def check_profiles_file(path: str | Path) -> None:
         ids.append(hash(student))
         folded.append(hash(_one_student(student)))
     else:
+        if not ids:
+            raise ConfigError(empty_roster(path))
         if not (_repeats(ids) or _repeats(folded)):
             return
     for _ in _checked_profiles(path, _profile_rows(path, None)):
@@ -299,6 +301,18 @@ def _checked_profiles(path: Path, rows: Iterable[Row]) -> Iterator[LearnerProfil
         yield p
     if problems:
         raise _one_error(path, problems, total)
+    if not line_of:
+        raise ConfigError(empty_roster(path))
+
+
+def empty_roster(path: Path) -> str:
+    """The words for a profiles file without one student (a roster exported with its filter
+    set wrong, a header alone): served anyway, every student of the log would be placed from
+    nothing, in school 'unassigned', without their grade, class or interests."""
+    return (
+        f"{path}: no student in it (an empty roster, or a header alone); expected "
+        f"{PROFILES_EXPECTED}"
+    )
 
 
 def _one_student(student_id: str) -> str:
