@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -415,3 +416,23 @@ def test_a_data_scientists_usual_job_arguments_and_mistakes(district, tmp_path):
         run_daily_job(district.last_day, tmp_path / "frame", **{**args, "data": district.log.frame})
     with pytest.raises(ConfigError, match="a file; expected the folder"):
         run_daily_job(district.last_day, district.catalog, **args)
+
+
+def test_a_student_without_a_grade_is_said_to_start_from_the_population(district, tmp_path):
+    """An ops trial: a newcomer whose roster row has no grade had an empty `placement` in the
+    night's output, where Python's `grade_placement` says "population prior (no grade)"."""
+    import json
+
+    from adaptive.placement.prior import NO_GRADE_SOURCE
+
+    lines = district.profiles.read_text().splitlines()
+    newcomer = {**json.loads(lines[0]), "student_id": "gradeless"}
+    newcomer.pop("grade", None)
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text("\n".join([*lines, json.dumps(newcomer)]) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the students without a grade are counted: not here
+        run_daily_job(district.last_day, tmp_path / "a", **district.job_args(profiles=profiles))
+    served = pd.read_parquet(tmp_path / "a" / "recommendations")
+    said = served.loc[served["student_id"] == "gradeless", "placement"]
+    assert len(said) and (said == NO_GRADE_SOURCE).all(), said.unique()

@@ -282,6 +282,18 @@ def _p_known(gap: object, value: object) -> float:
     return p
 
 
+#: Where a student without a grade starts: the model's estimate for a student it knows nothing
+#: of (the words of their placement, in Python and in the nightly job's `placement` column).
+NO_GRADE_SOURCE = "population prior (no grade)"
+
+
+def grade_source(profile: LearnerProfile) -> str:
+    """The words of a placement from this profile's grade ("placed from grade K")."""
+    if profile.grade is None:
+        return NO_GRADE_SOURCE
+    return f"placed from grade {grade_label(profile.grade)}"
+
+
 def grade_placement(
     catalog: Catalog,
     profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile],
@@ -312,12 +324,7 @@ def grade_placement(
         along = table.own_grade_line(position_in_grade(catalog))  # (S,)
         own = known & (gap == 0)
         mastery[own] = np.broadcast_to(along, gap.shape)[own]
-    sources = tuple(
-        "population prior (no grade)"
-        if p.grade is None
-        else f"placed from grade {grade_label(p.grade)}"
-        for p in plist
-    )
+    sources = tuple(grade_source(p) for p in plist)
     return Placement(
         tuple(p.student_id for p in plist), tuple(catalog.skill_index), mastery, sources, grade
     )

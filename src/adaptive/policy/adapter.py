@@ -36,6 +36,7 @@ from adaptive.placement.prior import (
     GradeTable,
     Placement,
     given_or_grade,
+    grade_source,
     warn_grades_beyond,
 )
 from adaptive.policy.base import (
@@ -796,7 +797,7 @@ def _placed_source(profile: LearnerProfile, placement: str | Placement) -> str:
         source = placement.source_of(profile.student_id)
         if source is not None:
             return source
-    return "" if profile.grade is None else f"placed from grade {grade_label(profile.grade)}"
+    return grade_source(profile)
 
 
 def _propagated(
