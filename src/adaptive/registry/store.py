@@ -31,6 +31,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from adaptive.errors import AdaptiveError, ConfigError, closest_name
+from adaptive.files import make_folder
 from adaptive.paths import data_dir
 
 CHAMPION_ALIAS = "champion"
@@ -217,7 +218,8 @@ def resolve_tracking_uri(tracking_uri: str | None = None) -> str:
             "(http://HOST:PORT), sqlite:///PATH, a database URL or a local folder"
         )
     if uri.startswith("sqlite:///"):
-        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        db = Path(uri.removeprefix("sqlite:///"))
+        make_folder(db.parent, db)
     return uri
 
 
