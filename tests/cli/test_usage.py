@@ -301,6 +301,33 @@ def test_a_bad_time_format_or_tracking_uri_is_one_error(
     assert "Traceback" not in r.text and "internal error" not in r.text
 
 
+def test_a_sqlite_uri_with_three_slashes_meant_from_the_root_is_refused(
+    cli, tmp_path, monkeypatch
+) -> None:
+    """A user's trial: `--tracking-uri sqlite:///tmp/x/rel.db` (three slashes: relative to the
+    current folder, in SQLAlchemy's rules) silently made ./tmp/x/rel.db. A relative path whose
+    first folder is missing here but exists at the root is refused, saying the four-slash form;
+    a relative path that names a folder of the current one is read as it always was."""
+    from adaptive.registry.store import check_sqlite_path
+
+    monkeypatch.chdir(tmp_path)
+    rel = str(tmp_path / "x" / "rel.db").lstrip("/")  # 'tmp/pytest-.../x/rel.db': / has tmp
+    r = cli("promote", "--name", "m", "--tracking-uri", f"sqlite:///{rel}")
+    assert r.code == 2, r.text
+    assert r.err.startswith(
+        f"error: --tracking-uri sqlite:///{rel} is relative to the current folder (./{rel}); "
+        f"for /{rel} write sqlite:////{rel} (four slashes)"
+    ), r.err
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{rel}")
+    assert "$MLFLOW_TRACKING_URI sqlite:///" in cli("promote", "--name", "m").err
+    first = rel.split("/")[0]
+    (tmp_path / first).mkdir()  # ./tmp exists: the relative path is meant
+    check_sqlite_path(f"sqlite:///{rel}")
+    for fine in ("sqlite:///mlflow.db", f"sqlite:///./{rel}", f"sqlite:////{rel}"):
+        check_sqlite_path(fine)
+
+
 NOT_TEXT = [
     (b"PAR1\x15\x04\x15\xa0\x83\x01\x15\xfa", "this file is a Parquet file"),
     (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\xa0\xe1", "this file is a zip archive (an Excel .xlsx"),
