@@ -2,6 +2,9 @@
 
 Atomic writes go to a temp file beside the target, then rename. The temp file is created with
 mode 0666 minus the umask (as `open` would), so outputs get the usual 0644, not `mkstemp`'s 0600.
+A target that is a symlink is written through: the file it points to is replaced, the link kept.
+A target that is no regular file (a device, a FIFO, a socket, a folder) is refused, not replaced
+by a file; so is a path under a file, as one error naming it (`output_file`, `make_folder`).
 
 Sealed JSON (`sealed_json` / `read_sealed_json`): the metadata files of artifacts (`model.json`,
 a snapshot's `meta.json`, the batch's `_SUCCESS.json`) hold a `sha256` field over the canonical
@@ -12,10 +15,12 @@ Whitespace and key order are not part of the canonical form, so re-indenting is 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import secrets
+import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from adaptive.errors import ArtifactError, DataValidationError, Problem
+from adaptive.errors import AdaptiveError, ArtifactError, DataValidationError, Problem
 
 SEAL_KEY = "sha256"
 
@@ -83,10 +88,91 @@ def not_text(
     )
 
 
+#: What an output path itself can be wrong with (a file where a folder goes, a folder that
+#: takes no files such as /proc, a name too long): the user's to fix, exit 2. What the machine
+#: refuses (access, space) stays an `OSError`, which the command line answers with exit 3.
+BAD_PATH_ERRNOS = frozenset(
+    {errno.ENOENT, errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENAMETOOLONG, errno.ELOOP,
+     errno.EINVAL}
+)  # fmt: skip
+
+
+def cannot_create(path: Path, exc: OSError) -> AdaptiveError:
+    """The error for an output `path` the system would not create: 'cannot create /proc/evx:
+    No such file or directory'."""
+    return AdaptiveError(f"cannot create {path}: {exc.strerror or type(exc).__name__}")
+
+
+def _not_a_folder(folder: Path) -> Path | None:
+    """The first of `folder`'s ancestors (or `folder` itself) that exists and is not a folder,
+    from the root down: what stops `folder` from being made; None when nothing does (`os.path`'s
+    tests: a name the system refuses, too long, is no answer here but `mkdir`'s error)."""
+    for part in [*reversed(folder.parents), folder]:
+        if os.path.lexists(part) and not os.path.isdir(part):
+            return part
+    return None
+
+
+def check_output_folder(folder: Path, target: Path | None = None) -> Path:
+    """`folder` is an existing folder or can be made (no file stands on its path), checked
+    before any work: else one `AdaptiveError` naming the file in the way and the output
+    (`target`, a file to be written in `folder`; the folder itself when None)."""
+    folder = Path(folder)
+    blocker = _not_a_folder(folder)
+    if blocker is None:
+        return folder
+    what = "a file" if os.path.isfile(blocker) else "not a folder"
+    if target is None and blocker == folder:
+        raise AdaptiveError(f"'{folder}' is {what}, not a folder: give a folder path")
+    shown, role = (folder, "a folder") if target is None else (target, "written")
+    raise AdaptiveError(f"'{blocker}' is {what}, so '{shown}' cannot be {role} under it")
+
+
+def make_folder(folder: Path, target: Path | None = None) -> Path:
+    """Create an output `folder` and its parents (`mkdir -p`), or raise one `AdaptiveError`
+    naming the path and what is wrong (see `check_output_folder`; a folder the system will not
+    create, such as one under /proc: 'cannot create ...'). Returns `folder`."""
+    folder = check_output_folder(folder, target)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if exc.errno not in BAD_PATH_ERRNOS:
+            raise
+        check_output_folder(folder, target)  # made a file meanwhile: the same words
+        raise cannot_create(folder, exc) from None
+    return folder
+
+
+def output_file(path: Path) -> Path:
+    """The file an atomic write of `path` renames its temp file over: `path`, or, where `path`
+    is a symlink, the file it points to (renaming over the link would turn the link into a plain
+    file and leave its target as it was). An existing folder, device, FIFO or socket is refused
+    with one `AdaptiveError` naming it: renaming over it would put a file in place of a device
+    node (/dev/full) or a pipe a reader waits on. Creates nothing."""
+    path = Path(path)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else path
+    check_output_folder(target.parent, path)
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target
+    except OSError as exc:  # a link that loops, a name too long
+        if exc.errno not in BAD_PATH_ERRNOS:
+            raise
+        raise cannot_create(path, exc) from None
+    named = f"{path} (a link to {target})" if target != path else f"{path}"
+    if stat.S_ISDIR(mode):
+        raise AdaptiveError(f"{named} is a directory: give a file path")
+    if not stat.S_ISREG(mode):
+        raise AdaptiveError(f"{named} is not a regular file (a device or pipe): give a file path")
+    return target
+
+
 def create_temp_beside(path: Path) -> tuple[int, Path]:
     """A new, empty temp file in `path`'s folder, opened for writing: (fd, its path).
 
-    Created with `O_EXCL` and mode 0666, so the process umask applies (unlike `mkstemp`)."""
+    Created with `O_EXCL` and mode 0666, so the process umask applies (unlike `mkstemp`). A
+    folder that takes no files (/proc) is one `AdaptiveError` naming `path`."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:
         tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
@@ -94,14 +180,25 @@ def create_temp_beside(path: Path) -> tuple[int, Path]:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
             continue
+        except OSError as exc:
+            if exc.errno not in BAD_PATH_ERRNOS:
+                raise
+            raise cannot_create(path, exc) from None
+
+
+def _prepare(path: Path) -> Path:
+    """The file to write for `path` (`output_file`), its folder created (`make_folder`)."""
+    target = output_file(path)
+    make_folder(target.parent, Path(path))
+    return target
 
 
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temp path beside `path` for a writer that wants a file name (Parquet, CSV), renamed
-    over `path` when the block succeeds and removed when it fails (its folder is created)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    over `path` when the block succeeds and removed when it fails (its folder is created).
+    Through a symlink, the file it points to is replaced; see `output_file`."""
+    path = _prepare(path)
     fd, tmp = create_temp_beside(path)  # with the umask: 0644, not mkstemp's 0600
     os.close(fd)
     try:
@@ -115,10 +212,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temp file in the same folder, fsync, then rename over `path`.
 
-    Readers see either the old file or the new one, never a partial write.
+    Readers see either the old file or the new one, never a partial write. Through a symlink,
+    the file it points to is replaced; see `output_file`.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = _prepare(path)
     fd, tmp = create_temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as fh:

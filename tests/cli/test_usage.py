@@ -111,6 +111,48 @@ def test_a_file_for_a_folder_or_a_folder_for_a_file_is_a_usage_error(cli, tmp_pa
     assert "Traceback" not in r.text
 
 
+LOG = "student_id,item_id,skill_ids,correct,order\n" + "".join(
+    f"s{s},i{i},k{i % 2},{(s + i) % 2},{i}\n" for s in range(6) for i in range(4)
+)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["evaluate", "--data", "LOG", "--models", "bkt", "--folds", "2", "--bootstrap", "10",
+          "--out", "FILE/sub"], "'FILE' is a file, so 'FILE/sub' cannot be a folder under it"),
+        (["validate", "LOG", "--out", "FILE/x.parquet"],
+         "'FILE' is a file, so 'FILE/x.parquet' cannot be written under it"),
+        (["simulate", "--students", "3", "--responses", "2", "--out", "FILE/sub"],
+         "'FILE' is a file, so 'FILE/sub' cannot be a folder under it"),
+        (["promote", "--name", "m", "--tracking-uri", "sqlite:///FILE/m.db"],
+         "'FILE' is a file, so 'FILE/m.db' cannot be written under it"),
+        (["validate", "LOG", "--out", "LONG.parquet"], "cannot create LONG.parquet: File name too"),
+    ],
+)  # fmt: skip
+def test_an_output_path_under_a_file_or_that_cannot_be_made_is_one_error_exit_2(
+    cli, tmp_path, args, message
+) -> None:
+    """A user's trial: `--out clean.csv/sub` was "internal error: NotADirectoryError" (exit 1),
+    `--out clean.csv/x.parquet` "internal error: FileExistsError" and `--out /proc/evx`
+    "internal error: FileNotFoundError". Now one error naming the path and what is wrong."""
+    (tmp_path / "log.csv").write_text(LOG)
+    (tmp_path / "a-file.csv").write_text("x")
+    paths = {"LOG": str(tmp_path / "log.csv"), "FILE": str(tmp_path / "a-file.csv"),
+             "LONG": str(tmp_path / ("x" * 300))}  # fmt: skip
+
+    def given(text: str) -> str:
+        for key, path in paths.items():
+            text = text.replace(key, path)
+        return text
+
+    r = cli(*[given(a) for a in args])
+    assert r.code == 2, r.text
+    assert f"error: {given(message)}" in r.err and r.err.count("error:") == 1, r.err
+    assert "internal error" not in r.text and "Traceback" not in r.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file.csv", "log.csv"]
+
+
 def test_an_empty_catalog_is_a_usage_error(cli, tmp_path) -> None:
     Catalog(skills=(), activities=()).to_json(tmp_path / "catalog.json")
     r = cli("batch", "--date", "2026-01-01", "--out", tmp_path / "out",
@@ -257,6 +299,33 @@ def test_a_bad_time_format_or_tracking_uri_is_one_error(
     r = cli(*command, *args)
     assert r.code == 2 and message in r.err, r.text
     assert "Traceback" not in r.text and "internal error" not in r.text
+
+
+def test_a_sqlite_uri_with_three_slashes_meant_from_the_root_is_refused(
+    cli, tmp_path, monkeypatch
+) -> None:
+    """A user's trial: `--tracking-uri sqlite:///tmp/x/rel.db` (three slashes: relative to the
+    current folder, in SQLAlchemy's rules) silently made ./tmp/x/rel.db. A relative path whose
+    first folder is missing here but exists at the root is refused, saying the four-slash form;
+    a relative path that names a folder of the current one is read as it always was."""
+    from adaptive.registry.store import check_sqlite_path
+
+    monkeypatch.chdir(tmp_path)
+    rel = str(tmp_path / "x" / "rel.db").lstrip("/")  # 'tmp/pytest-.../x/rel.db': / has tmp
+    r = cli("promote", "--name", "m", "--tracking-uri", f"sqlite:///{rel}")
+    assert r.code == 2, r.text
+    assert r.err.startswith(
+        f"error: --tracking-uri sqlite:///{rel} is relative to the current folder (./{rel}); "
+        f"for /{rel} write sqlite:////{rel} (four slashes)"
+    ), r.err
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{rel}")
+    assert "$MLFLOW_TRACKING_URI sqlite:///" in cli("promote", "--name", "m").err
+    first = rel.split("/")[0]
+    (tmp_path / first).mkdir()  # ./tmp exists: the relative path is meant
+    check_sqlite_path(f"sqlite:///{rel}")
+    for fine in ("sqlite:///mlflow.db", f"sqlite:///./{rel}", f"sqlite:////{rel}"):
+        check_sqlite_path(fine)
 
 
 NOT_TEXT = [

@@ -119,3 +119,27 @@ def test_validate_a_dataset_by_name_without_a_file(shared_datasets):
 def test_validate_needs_a_file_or_a_dataset():
     result = runner.invoke(app, ["validate"])
     assert "give a FILE" in str(result.exception)
+
+
+def test_validate_writes_through_a_link_and_refuses_a_pipe_for_quarantine_or_out(tmp_path, capsys):
+    """A user's trial: `--quarantine PATH` replaced a symlink by a plain file (its target left
+    as it was), a FIFO by a plain file and, as root, /dev/full by a CSV file (exit 0). Now the
+    link's target gets the rows and the link stays; a pipe or device is one error, exit 2."""
+    from adaptive.cli import run
+
+    path = tmp_path / "own.csv"
+    path.write_text("student_id,item_id,skill_ids,correct\nu1,i1,a,1\nu1,i2,b,maybe\n")
+    (tmp_path / "rejected.csv").write_text("old\n")
+    (tmp_path / "link.csv").symlink_to("rejected.csv")
+    assert run(["validate", str(path), "--quarantine", str(tmp_path / "link.csv")]) == 0
+    assert (tmp_path / "link.csv").is_symlink()
+    assert pd.read_csv(tmp_path / "rejected.csv")["line"].tolist() == [3]
+    capsys.readouterr()
+    for option, name in (("--quarantine", "pipe.csv"), ("--out", "pipe.parquet")):
+        os.mkfifo(tmp_path / name)
+        assert run(["validate", str(path), option, str(tmp_path / name)]) == 2
+        err = " ".join(capsys.readouterr().err.split())
+        assert (
+            f"{tmp_path / name} is not a regular file (a device or pipe): give a file path" in err
+        )
+        assert (tmp_path / name).is_fifo() and "Traceback" not in err

@@ -23,7 +23,7 @@ import pandas as pd
 from adaptive.batch.history import StudentHistory
 from adaptive.curriculum import Catalog
 from adaptive.errors import ArtifactError
-from adaptive.files import hash_arrays, read_sealed_json, sealed_json
+from adaptive.files import hash_arrays, make_folder, read_sealed_json, sealed_json
 from adaptive.tracing.base import TracingState, atomic_write_bytes
 
 FILES = ("tracer.npz", "history.npz")
@@ -99,7 +99,7 @@ def save_snapshot(
     `grade_table`: the policy's grade table (`grade_table_record`; None for the default), for
     the same reason."""
     final = snapshot_dir(state_dir, date)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(final.parent)
     tmp = final.parent / f".{final.name}.{secrets.token_hex(6)}.tmp"
     tmp.mkdir()  # mode 0777 minus the umask (mkdtemp's would be 0700)
     try:

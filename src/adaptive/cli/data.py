@@ -24,6 +24,7 @@ from adaptive.data import list_descriptors, load_descriptor, load_log_report
 from adaptive.data.io import LoadReport, write_log
 from adaptive.data.log import ResponseLog
 from adaptive.errors import AdaptiveError
+from adaptive.files import output_file
 
 datasets_app = typer.Typer(help="List the known datasets and describe one.", no_args_is_help=True)
 
@@ -126,6 +127,8 @@ def validate(
     """
     if out is not None and out.suffix != ".parquet":
         raise typer.BadParameter(f"{out}: give a path ending in .parquet", param_hint="--out")
+    if out is not None:
+        output_file(out)  # before the log is read: not under a file, not a device or a pipe
     if file is None and dataset is None:
         raise AdaptiveError(
             "give a FILE to validate, or --dataset NAME to validate that dataset's file"

@@ -28,6 +28,7 @@ from adaptive.data import load_log_report, warn_notes
 from adaptive.data.splits import student_folds
 from adaptive.errors import ConfigError
 from adaptive.evaluation import evaluate_models
+from adaptive.files import check_output_folder
 from adaptive.tracing.deep.threads import torch_threads
 from adaptive.tracing.specs import build_model
 
@@ -74,6 +75,7 @@ def evaluate(
         raise ConfigError("--models is empty; expected e.g. 'bkt,pfa,best-lr'")
     for name in names:  # every name checked before any data is read or model fitted
         build_model(name)
+    check_output_folder(out)  # and --out: not under a file, as one error
     data, _ = log_and_catalog(district, data, None, mapping)
     log, report = load_log_report(data, mapping or None, quarantine)
     warn_notes(report)

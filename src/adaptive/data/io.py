@@ -54,7 +54,7 @@ from adaptive.data.validate import (
     unused_time_notes,
 )
 from adaptive.errors import AdaptiveError, ConfigError, DataValidationError, Problem
-from adaptive.files import atomic_path
+from adaptive.files import atomic_path, output_file
 
 logger = logging.getLogger(__name__)
 
@@ -230,8 +230,9 @@ def _order_rule(
 
 
 def check_quarantine_path(path: str | Path, source: str | Path | None = None) -> Path:
-    """The quarantine CSV's path, checked before any work: a file path in an existing folder,
-    and not the `source` file being read (it would be overwritten).
+    """The quarantine CSV's path, checked before any work: a file path in an existing folder
+    (a regular file or a new one, not a device or a pipe), and not the `source` file being read
+    (it would be overwritten).
 
     Raises `AdaptiveError` (exit code 2 on the command line) naming the path and the fix.
     """
@@ -254,6 +255,7 @@ def check_quarantine_path(path: str | Path, source: str | Path | None = None) ->
         )
     if not os.access(parent, os.W_OK):
         raise AdaptiveError(f"quarantine path {path}: its folder {parent} is not writable")
+    output_file(path)  # a device or a pipe is refused too, not replaced by the CSV
     return path
 
 

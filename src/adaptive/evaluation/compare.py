@@ -30,6 +30,7 @@ from adaptive.evaluation.crossval import (
     warn_unseen_skills,
 )
 from adaptive.evaluation.metrics import bootstrap_ci, per_skill_metrics
+from adaptive.files import make_folder
 from adaptive.tracing.base import KnowledgeTracer, atomic_write_bytes
 
 CSV_COLUMNS = [
@@ -119,7 +120,7 @@ def write_outputs(
     results: dict[str, CrossValResult],
     log: ResponseLog,
 ) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     files = [out_dir / "metrics.csv", out_dir / "metrics.md", out_dir / "per_skill.csv"]
     atomic_write_bytes(files[0], table.to_csv(index=False, float_format="%.6f").encode())
     atomic_write_bytes(files[1], markdown_report(full, log).encode())

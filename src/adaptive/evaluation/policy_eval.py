@@ -89,6 +89,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.errors import ConfigError
+from adaptive.files import atomic_path, make_folder
 from adaptive.placement import GradeTable, Placement, grade_placement
 from adaptive.placement.diagnostic import PlacementDiagnostic
 from adaptive.policy.adapter import batch_from_model
@@ -848,7 +849,7 @@ def _error_bars(rows: pd.DataFrame) -> list[np.ndarray]:
 
 def write_outputs(table: pd.DataFrame, out_dir: Path) -> list[Path]:
     """`policy_eval.csv` (atomic) and one PNG per metric (all simulators, all policies)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     paths = [out_dir / "policy_eval.csv"]
     atomic_write_bytes(paths[0], table.to_csv(index=False, float_format="%.6g").encode())
     import matplotlib
@@ -879,9 +880,8 @@ def write_outputs(table: pd.DataFrame, out_dir: Path) -> list[Path]:
             ax.set_title(f"{metric} ({sim})")
         fig.tight_layout()
         path = out_dir / f"policy_eval_{metric}.png"
-        tmp = path.with_name(f".{path.name}.tmp.png")
-        fig.savefig(tmp, dpi=110)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=110)
         plt.close(fig)
-        tmp.replace(path)
         paths.append(path)
     return paths

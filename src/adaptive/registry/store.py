@@ -31,6 +31,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from adaptive.errors import AdaptiveError, ConfigError, closest_name
+from adaptive.files import make_folder
 from adaptive.paths import data_dir
 
 CHAMPION_ALIAS = "champion"
@@ -217,8 +218,28 @@ def resolve_tracking_uri(tracking_uri: str | None = None) -> str:
             "(http://HOST:PORT), sqlite:///PATH, a database URL or a local folder"
         )
     if uri.startswith("sqlite:///"):
-        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        check_sqlite_path(uri, source)
+        db = Path(uri.removeprefix("sqlite:///"))
+        make_folder(db.parent, db)
     return uri
+
+
+def check_sqlite_path(uri: str, source: str = "--tracking-uri") -> None:
+    """A `sqlite:///PATH` URI (three slashes: PATH relative to the current folder, in
+    SQLAlchemy's rules) whose first folder is missing here but exists at the root ('tmp/...'
+    where /tmp exists) is refused as one `ConfigError`: the user meant the absolute path, and
+    MLflow would silently create a new store under the current folder."""
+    if not uri.startswith("sqlite:///") or uri.startswith("sqlite:////"):
+        return
+    relative = uri.removeprefix("sqlite:///")
+    first = Path(relative).parts[0] if relative else ""
+    if first in ("", ".", "..") or Path(first).exists() or not (Path("/") / first).exists():
+        return
+    raise ConfigError(
+        f"{source} {uri} is relative to the current folder (./{relative}); for /{relative} "
+        f"write sqlite:////{relative} (four slashes), or sqlite:///./{relative} for the "
+        "relative path"
+    )
 
 
 def local_artifact_root(tracking_uri: str) -> str | None:

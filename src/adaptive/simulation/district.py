@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill, write_profiles
 from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
 from adaptive.errors import ConfigError
-from adaptive.files import atomic_path, atomic_write_bytes
+from adaptive.files import atomic_path, atomic_write_bytes, make_folder
 from adaptive.simulation.learners import draw_interests, make_learners
 
 GRADES = (3, 4, 5, 6, 7, 8)
@@ -545,8 +545,7 @@ def write_district(district: District, out_dir: str | Path) -> list[Path]:
     (student_id, skill_id, mastery_start, mastery_end), schools.csv, district.json (settings and
     counts). Same district -> byte-identical files.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(Path(out_dir))
     _write_parquet(district.responses, out / "responses.parquet")
     atomic_write_bytes(
         out / "catalog.json", (json.dumps(district.catalog.to_dict(), indent=1) + "\n").encode()

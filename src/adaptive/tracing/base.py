@@ -73,7 +73,13 @@ from adaptive.errors import (
     PlacementWarning,
     RepeatedAnswerWarning,
 )
-from adaptive.files import atomic_write_bytes, hash_arrays, read_sealed_json, sealed_json
+from adaptive.files import (
+    atomic_write_bytes,
+    hash_arrays,
+    make_folder,
+    read_sealed_json,
+    sealed_json,
+)
 from adaptive.placement.prior import Placement
 
 FORMAT_VERSION = 2  # 2: model.json carries a checksum of its own content
@@ -909,7 +915,7 @@ class KnowledgeTracer(ABC):
                 f"{directory}: a file is there; a model is saved as a folder (model.json, "
                 "arrays.npz, ...): give a folder's path (it is created)"
             )
-        directory.mkdir(parents=True, exist_ok=True)
+        make_folder(directory)
         buf = io.BytesIO()
         np.savez(buf, **self._fitted_arrays())
         files = {ARRAYS_FILE: buf.getvalue(), **self._fitted_files()}

@@ -19,6 +19,7 @@ from adaptive.batch.overrides import StudentOverride, applied_overrides
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import id_text
 from adaptive.errors import NightWarning, counted
+from adaptive.files import make_folder
 from adaptive.reports.growth import (
     Baseline,
     Growth,
@@ -144,8 +145,8 @@ def build_site(
     )
     out = Path(out)
     _check_replaceable(out)  # before the work, not after it
-    staging = out.parent / f".{out.name}.staging-{secrets.token_hex(4)}"
-    staging.mkdir(parents=True)
+    staging = make_folder(out.parent, out) / f".{out.name}.staging-{secrets.token_hex(4)}"
+    staging.mkdir()
     write = Writer(staging)
     try:
         write("assets/site.css", SITE_CSS)
