@@ -447,6 +447,10 @@ def test_an_answer_on_a_skill_the_model_never_saw_is_said_not_silently_dropped(f
         fitted.update(state, Response("stu900", "item-x", ("k1", "k-new"), 1))
     with pytest.warns(CoverageWarning, match=r"1 response on a skill .*'k-never-seen'"):
         fitted.update(fitted.init_state(), test_log)
+    # a typo of a skill the model knows (an ops trial: 'g4.NS.l' for 'g4.NS.1') is named
+    known_skill = str(fitted.skills_[0])
+    with pytest.warns(CoverageWarning, match=rf"did you mean {known_skill!r}\?"):
+        fitted.update(state, Response("stu900", "item01", (known_skill.upper(),), 1))
     assert fitted.untraced(test_log).responses == 1
     assert fitted.untraced(test_log).skills == ("k-never-seen",)
     with warnings.catch_warnings():  # a caller that counts them itself (the nightly job)

@@ -91,6 +91,7 @@ from adaptive.batch.night_checks import (
     warn_placed_off_roster,
     warn_placement_alone,
     warn_profiles_gone,
+    warn_untraced,
     zone_served_before,
 )
 from adaptive.batch.overrides import OverrideSet, read_overrides, record_overrides
@@ -662,7 +663,7 @@ def _serve_date(
     if not one_pass:  # a snapshot of another model version: rebuild from all history
         for part in _student_chunks(log, before):
             model.update(tracer_state, part, warn_untraced=False)
-    untraced.warn(" of the night")
+    warn_untraced(untraced, catalog)
     recorded = records[-1]
     del log, time_ns, before, new_rows  # the partitions need only the states
     _release_arrow_memory()

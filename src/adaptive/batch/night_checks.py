@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from adaptive.curriculum import Catalog
     from adaptive.data.log import ResponseLog
     from adaptive.placement import GradeTable, Placement
+    from adaptive.tracing.base import Untraced
 
 ISO_DAY = writer.ISO_DAY
 
@@ -445,6 +446,15 @@ class OffCatalog:
                 NightWarning,
                 stacklevel=3,
             )
+
+
+def warn_untraced(untraced: Untraced, catalog: Catalog) -> None:
+    """The night's answers on skills the model was not fitted on, said once (both engines).
+    Where every such skill is one the catalog lacks, `OffCatalog`'s warning has said it, with
+    its "did you mean": this one's advice (fit with the catalog) cannot cure a typo."""
+    known = set(catalog.skill_index)
+    off = [s for s in untraced.skills if s not in known]
+    untraced.warn(" of the night", stacklevel=4, said=off)
 
 
 def warn_off_catalog(log: ResponseLog, catalog: Catalog) -> None:

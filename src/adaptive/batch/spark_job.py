@@ -98,6 +98,7 @@ from adaptive.batch.night_checks import (
     warn_ids_written_otherwise,
     warn_placement_alone,
     warn_profiles_gone,
+    warn_untraced,
     zone_served_before,
 )
 from adaptive.batch.overrides import (
@@ -407,7 +408,7 @@ def run_spark_night(
         (Untraced(r["untraced"], tuple(json.loads(r["untraced_skills"]))) for r in rows),
         Untraced(),
     )
-    untraced.warn(" of the night")
+    warn_untraced(untraced, catalog)
     sum((OffCatalog.from_json(r["off_catalog"]) for r in rows), OffCatalog()).warn(
         str(path), catalog
     )

@@ -53,7 +53,7 @@ import threading
 import warnings
 import zipfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
@@ -72,6 +72,7 @@ from adaptive.errors import (
     NotFittedError,
     PlacementWarning,
     RepeatedAnswerWarning,
+    closest_name,
 )
 from adaptive.files import (
     atomic_write_bytes,
@@ -569,7 +570,7 @@ class KnowledgeTracer(ABC):
         if not isinstance(responses, ResponseLog):
             raise TypeError(_UPDATE_TYPES.format(type(responses).__name__))
         if warn_untraced:
-            self.untraced(responses).warn()
+            self.untraced(responses).warn(fitted=self._skill_code_map())
         with state.lock:
             return self._absorb(state, responses)
 
@@ -581,7 +582,7 @@ class KnowledgeTracer(ABC):
         for skill in r.skill_ids:
             if skill not in codes:
                 unknown = tuple(s for s in r.skill_ids if s not in codes)
-                Untraced(1, unknown).warn(f" (item {r.item_id!r})", stacklevel=4)
+                Untraced(1, unknown).warn(f" (item {r.item_id!r})", stacklevel=4, fitted=codes)
                 return
 
     def untraced(self, responses: ResponseLog) -> Untraced:
@@ -1083,20 +1084,35 @@ class Untraced:
             self.responses + other.responses, tuple(dict.fromkeys(self.skills + other.skills))
         )
 
-    def warn(self, where: str = "", stacklevel: int = 3) -> None:
+    def warn(
+        self,
+        where: str = "",
+        stacklevel: int = 3,
+        *,
+        fitted: Collection[str] = (),
+        said: Collection[str] = (),
+    ) -> None:
         """The `CoverageWarning` of `update` (`where`: e.g. the item of one answer); the nightly
-        job gives it once for the night's responses."""
-        if not self.responses:
+        job gives it once for the night's responses. `fitted`: the model's skills, for a "did
+        you mean" (a typo is not cured by fitting with a catalog); `said`: skills another
+        warning named already (the night's skills the catalog lacks): none other, no warning."""
+        said = set(said)
+        skills = tuple(s for s in self.skills if s not in said)
+        if not self.responses or not skills:
             return
-        skills, one = self.skills, self.responses == 1
+        one = self.responses == 1
         shown = ", ".join(repr(s) for s in skills[:5]) + (", ..." if len(skills) > 5 else "")
+        near = closest_name(skills[0], fitted) if fitted else None
+        check = f"; did you mean {near!r}?" if near else ""
+        if len(skills) < len(self.skills):
+            check += "; and skills the catalog lacks, named above"
         warnings.warn(
             f"update: {self.responses:,} {'response' if one else 'responses'}{where} on "
             f"{'a skill' if len(skills) == 1 else f'{len(skills):,} skills'} the model was not "
-            f"fitted on ({shown}) {'was' if one else 'were'} not traced there: the model keeps "
-            "no mastery for a skill it was not fitted on. A BKT model fitted with "
-            "`fit(log, catalog=catalog)` (`adaptive train --catalog FILE`) gives the catalog's "
-            "skills that its log never mentions their graph neighbours' parameters.",
+            f"fitted on ({shown}{check}) {'was' if one else 'were'} not traced there: the model "
+            "keeps no mastery for a skill it was not fitted on. For a skill of the catalog that "
+            "the training log never mentions, a BKT model fitted with `fit(log, catalog=catalog)` "
+            "(`adaptive train --catalog FILE`) starts it from its graph neighbours' parameters.",
             CoverageWarning,
             stacklevel=stacklevel,
         )
