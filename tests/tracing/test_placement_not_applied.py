@@ -36,4 +36,22 @@ def test_students_the_prior_does_not_cover_are_counted_not_named(model) -> None:
     assert "NEW0001" not in str(said[0].message)
     with warnings.catch_warnings():
         warnings.simplefilter("error", PlacementWarning)
-        model.init_state(["NEW001"], prior=placement(["NEW001", "other"], [str(model.skills_[0])]))
+        every = [str(s) for s in model.skills_]
+        model.init_state(["NEW001"], prior=placement(["NEW001", "other"], every))
+
+
+def test_a_placement_on_few_of_the_models_skills_says_the_others_start_from_the_population(
+    model,
+) -> None:
+    """A vendor's trial: the README's `read_placement` then `init_state(prior=)` with a table of
+    grades 4-5 started every other skill from the population (a student who knew none of grade
+    4 half-knew grade 8), without a word. Said, with the `combine` that starts them from their
+    grade; a grade's placement and one on most skills say nothing."""
+    few = placement(["NEW001"], [str(model.skills_[0])])
+    with pytest.warns(PlacementWarning, match="fewer than half of the model's 4 skills"):
+        model.init_state(["NEW001"], prior=few)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlacementWarning)
+        model.init_state(
+            ["NEW001"], prior=placement(["NEW001"], [str(s) for s in model.skills_[:2]])
+        )

@@ -481,6 +481,7 @@ class KnowledgeTracer(ABC):
         self._check_state(state)
         _check_placement(placement, "placement")
         prior = placement.aligned(self.skills_)
+        _warn_partly_placed(prior, placement)
         with state.lock:
             rows = state.rows_adding(list(placement.students), self._state_row())
             self._place(state, rows, prior)
@@ -1134,6 +1135,34 @@ def _warn_not_placed(ids: Sequence[str], prior: Placement) -> None:
             "combine(..., grade_placement(catalog, profiles)) places everyone with a grade)",
             PlacementWarning,
             stacklevel=3,
+        )
+
+
+#: A placement that leaves more than this share of the model's skills of a student it places
+#: unplaced is said (`_warn_partly_placed`): a table of one year's standards, not a start.
+PARTLY_PLACED_SHARE = 0.5
+
+
+def _warn_partly_placed(prior: np.ndarray, placement: Placement) -> None:
+    """Say when a placement (not a grade's) leaves most of the model's skills unplaced for the
+    students it places: those skills start from the population prior, not from the students'
+    grade (a vendor's trial: a table of grades 4-5 placed a student who knew none of grade 4
+    at about one half on grade 8, from the population). The nightly job and `batch_from_model`
+    fill them from the grade themselves; `place` cannot, having no profiles. Counts only."""
+    if placement.grades is not None or not prior.size:
+        return
+    valued = ~np.isnan(prior)
+    placed = valued.any(axis=1)
+    partly = placed & (valued.mean(axis=1) < 1.0 - PARTLY_PLACED_SHARE)
+    if partly.any():
+        warnings.warn(
+            f"place: the placement ({placement.sources[int(np.flatnonzero(partly)[0])]!r}) "
+            f"places {int(partly.sum()):,} of its students on fewer than half of the model's "
+            f"{prior.shape[1]:,} skills: the others start from the model's population prior, "
+            "not from their grade. combine(placement, grade_placement(catalog, profiles)) "
+            "starts them from their grade, as the nightly job does",
+            PlacementWarning,
+            stacklevel=4,
         )
 
 
