@@ -14,7 +14,8 @@ Keys (all optional; unset ones fall back to the canonical column names):
   `"order"` or `"file"` (ignore any time column and use file order). Integers are never read
   as times unless `time_unit` says what they count.
 - `time_format`: a `strptime` format for text timestamps (default ISO 8601), e.g. `"%d/%m/%Y"`
-  or `"%Y%m%d"` (then digits are dates, not an order); naive times are UTC.
+  or `"%Y%m%d"` (then digits are dates, not an order); naive times are UTC, `%z` reads each
+  time's offset (`"%d/%m/%Y %H:%M %z"`). Given without a time column it is an error.
 - `time_unit`: `"s"`, `"ms"`, `"us"` or `"ns"`: the time column holds epoch numbers (integers or
   decimals) in that unit since 1970-01-01 UTC; implies `time_kind = "timestamp"`.
 - `sep`: field delimiter (default by extension: `.tsv`/`.tab` -> tab, else comma, or a tab or a
@@ -300,8 +301,9 @@ def _correct_threshold(value: Any, where: str) -> float | None:
 
 def _check_time_format(fmt: str, where: str) -> None:
     """A `strptime` format must parse what it writes: a bad directive (`%Q`) or a format with
-    no directive at all is refused here, before any row is read."""
-    sample = dt.datetime(2024, 9, 1, 8, 30, 5)
+    no directive at all is refused here, before any row is read. The sample time has a UTC
+    offset, so a format with `%z` or `%Z` writes one and reads it back."""
+    sample = dt.datetime(2024, 9, 1, 8, 30, 5, tzinfo=dt.UTC)
     try:
         dt.datetime.strptime(sample.strftime(fmt), fmt)
     except ValueError as exc:

@@ -216,6 +216,8 @@ def select_columns(
             time_col = mapping.time
         else:
             time_col = next((c for c in TIME_DEFAULTS if c in seen), None)
+            if time_col is None:
+                problems += _times_without_a_column(source, header, mapping)
     optional = {}
     for key in OPTIONAL_FIELDS:
         col = mapping.optional.get(key, key if key in seen else None)
@@ -229,6 +231,31 @@ def select_columns(
     extra = [time_col, *optional.values()] if time_col else list(optional.values())
     columns = list(dict.fromkeys([*wanted, *extra]))
     return columns, time_col, optional
+
+
+def _times_without_a_column(
+    source: str, header: list[str], mapping: ColumnMapping
+) -> list[Problem]:
+    """A `time_format` or `time_unit` given for a file where no time column is read (none is
+    named, and none has a default name): the times would be ignored without a word, the answers
+    read in file order. One problem naming the setting and how to name the column."""
+    if mapping.time_format is not None:
+        given = f"time_format {mapping.time_format!r}"
+    elif mapping.time_unit is not None:
+        given = f"time_unit {mapping.time_unit!r}"
+    else:
+        return []
+    return [
+        Problem(
+            source,
+            1,
+            None,
+            None,
+            f"a time column to read with {given}: none is named, and the header has no column "
+            f"{', '.join(TIME_DEFAULTS)} (header has: {', '.join(header)}; name it with "
+            f"{_name_another('time')})",
+        )
+    ]
 
 
 #: The command-line option that names each mapped column (`adaptive.cli.options`).

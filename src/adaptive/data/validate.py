@@ -540,7 +540,8 @@ def unused_time_notes(time_column: str | None, unused: list[str]) -> list[str]:
     shown = ", ".join(f"'{c}'" for c in named[:3])
     return [
         f"no time column: each student's answers are in the order of the file's rows; column "
-        f"{shown} may hold their times: give --time-col '{named[0]}' (time) to order them by it"
+        f"{shown} may hold their times: give --time-col '{named[0]}' (in Python: "
+        f"mapping={{'time': {named[0]!r}}}) to order them by it"
     ]
 
 
@@ -708,6 +709,8 @@ def _text_times(text: pa.Array, col: str, fmt: str | None, issues: Issues) -> np
     parsed, outside = text_times(series, fmt)
     bad = parsed.isna().to_numpy() & ~outside
     expected = ISO_EXPECTED if fmt is None else f"a date-time in the format {fmt!r}"
+    if fmt is not None and "%Z" in fmt:
+        expected += ZONE_NAME_HINT
     if bad.any() and _excel_serial_days(series[bad]):
         expected += EXCEL_HINT
     issues.add_mask(bad, col, text, expected)
@@ -717,6 +720,11 @@ def _text_times(text: pa.Array, col: str, fmt: str | None, issues: Issues) -> np
     return times_ns(parsed)
 
 
+#: pandas reads `%Z` as UTC, GMT or a zone's name; an abbreviation such as CEST is not one.
+ZONE_NAME_HINT = (
+    " (%Z reads UTC, GMT or a zone name such as Europe/Paris, not an abbreviation such as CEST: "
+    "write the offset, +0200, and read it with %z)"
+)
 EXCEL_HINT = (
     "; these look like a spreadsheet's serial dates (days since 1899-12-30, e.g. 45551.33 is "
     "2024-09-16 07:55): format the column as dates (yyyy-mm-dd hh:mm) before exporting"
