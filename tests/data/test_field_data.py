@@ -5,6 +5,7 @@ input is one clear `DataValidationError` (or `AdaptiveError`) naming the file an
 from __future__ import annotations
 
 import gzip
+import io
 import logging
 import re
 import warnings
@@ -414,6 +415,42 @@ def test_a_file_named_gz_that_is_not_gzip_is_one_clear_error(tmp_path):
     path.write_text(HEADER + "a,i,k,1,2024-09-01\n")
     with pytest.raises(DataValidationError, match="gzip"):
         read_responses(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("log.csv", "gzip", "the file is gzip-compressed: name it log.csv.gz"),
+        ("log.csv", "parquet", "the file is a Parquet file: name it log.parquet"),
+        ("log.tsv.gz", "parquet", "the file is a Parquet file: name it log.parquet"),
+        (
+            "log.csv.gz",
+            "csv",
+            "the file is not gzip-compressed at all (plain text): name it log.csv",
+        ),
+        ("log.parquet", "csv", "the file is text, not Parquet (a CSV file?): name it log.csv"),
+        ("log.parquet", "gzip", "gzipped CSV? name it log.csv.gz"),
+    ],
+)
+def test_a_file_whose_content_is_not_what_its_name_says_is_told_what_it_is(
+    tmp_path, name, content, said
+):
+    """A user's trial: a gzip file named .csv said `got "b'\\x1f\\x8b\\x08..."; expected a
+    UTF-8 header line`, a Parquet file named .csv the same with b'PAR1', and a plain CSV
+    named .csv.gz "incorrect header check". The first bytes say what the file is, and the
+    error says so, with the name to give it."""
+    text = HEADER + "a,i,k,1,2024-09-01\n"
+    path = tmp_path / name
+    if content == "parquet":
+        pd.read_csv(io.StringIO(text)).to_parquet(path)
+    else:
+        path.write_bytes(gzip.compress(text.encode()) if content == "gzip" else text.encode())
+    with pytest.raises(DataValidationError) as info:
+        read_responses(path)
+    (problem,) = info.value.problems
+    assert problem.file == str(path) and problem.value is None
+    assert said in problem.expected and "as its name says" in problem.expected
+    assert run(["validate", str(path)]) == 2
 
 
 def test_a_truncated_parquet_file_is_one_clear_error(tmp_path):

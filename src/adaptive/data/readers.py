@@ -144,6 +144,7 @@ def read_raw(path: str | Path, mapping: ColumnMapping, *, since: int | None = No
     if not path.is_file():
         raise DataValidationError([Problem(source, None, None, None, "an existing file")])
     kind, compression = file_format(path)
+    check_content(path, kind, compression)
     if kind == "parquet":
         if compression:
             raise DataValidationError(
@@ -159,6 +160,44 @@ def read_raw(path: str | Path, mapping: ColumnMapping, *, since: int | None = No
             )
         return _read_parquet(path, mapping, since)
     return _read_csv(path, mapping, kind, compression)
+
+
+#: The first bytes of a gzip stream and of a Parquet file.
+GZIP_MAGIC, PARQUET_MAGIC = b"\x1f\x8b", b"PAR1"
+
+
+def check_content(path: Path, kind: str, compression: str | None) -> None:
+    """A file whose first bytes say it is not what its name says (a gzip file or a Parquet file
+    named .csv, a plain CSV named .csv.gz or .parquet) is one error saying what it is and the
+    name to give it: read by its name, it failed on its first bytes with a message about them."""
+    with open(path, "rb") as stream:
+        head = stream.read(64)
+    if not head:
+        return
+    name = path.name
+    base = name[:-3] if compression else name  # "log.csv.gz" -> "log.csv"
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    is_gzip, is_parquet = head.startswith(GZIP_MAGIC), head.startswith(PARQUET_MAGIC)
+    text = b"\x00" not in head and not is_gzip
+    if is_gzip and compression is None:
+        found = f"is gzip-compressed: name it {name}.gz"
+        if kind == "parquet":
+            found = f"is gzip-compressed, as Parquet never is: a gzipped CSV? name it {stem}.csv.gz"
+    elif is_parquet and (kind != "parquet" or compression):
+        found = f"is a Parquet file: name it {stem}.parquet"
+    elif compression and not is_gzip:
+        plain = " (plain text)" if text else ""
+        found = f"is not gzip-compressed at all{plain}: name it {base}"
+    elif kind == "parquet" and not is_parquet and text:
+        found = f"is text, not Parquet (a CSV file?): name it {stem}.csv"
+    else:
+        return
+    what = f"{'gzip-compressed ' if compression else ''}{kind.upper()} text"
+    if kind == "parquet":
+        what = "a Parquet file"
+    raise DataValidationError(
+        [Problem(str(path), None, None, None, f"{what}, as its name says; the file {found}")]
+    )
 
 
 def _header_hint(column: str, header: list[str]) -> str:
