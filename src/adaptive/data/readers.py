@@ -200,6 +200,34 @@ def check_content(path: Path, kind: str, compression: str | None) -> None:
     )
 
 
+#: Field delimiters an export uses: a header of one field that holds one of them names it.
+DELIMITERS = (";", ",", "\t", "|")
+
+
+def check_separator(source: str, header: list[str], sep: str) -> None:
+    """A header read as one field that another common delimiter splits into several (`--sep
+    ','` on a ';'-separated file) is one error naming that delimiter and how to give it; else
+    each wanted column would be reported missing, each with a hint about a title line."""
+    if len(header) != 1:
+        return
+    splits = {d: len(header[0].split(d)) for d in DELIMITERS if d != sep}
+    best = max(splits, key=splits.__getitem__)
+    if splits[best] < 2:
+        return
+    raise DataValidationError(
+        [
+            Problem(
+                source,
+                1,
+                None,
+                _clip(header[0]),
+                f"fields separated by {sep!r}; the header holds {best!r} and no {sep!r}: is the "
+                f"separator {best!r}? (--sep {best!r}; in Python: mapping={{'sep': {best!r}}})",
+            )
+        ]
+    )
+
+
 def _header_hint(column: str, header: list[str]) -> str:
     """Why a wanted column is not in the header, when it can be told: another spelling of it
     ("Learner Id" for "Learner ID"), or a first line of one field, a title above the header."""
@@ -346,6 +374,7 @@ def read_header(
 def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | None) -> RawTable:
     source = str(path)
     header, sep = read_header(path, compression, mapping.sep, kind)
+    check_separator(source, header, sep)
     columns, time_col, optional = select_columns(source, header, mapping)
     unparsed: list[Problem] = []
     unparsed_text: list[str] = []
