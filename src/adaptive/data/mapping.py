@@ -24,10 +24,12 @@ Keys (all optional; unset ones fall back to the canonical column names):
   column where 5 % of the rows or more hold ';', ',', '|', '~' or '+', naming this key).
 - `correct_values`, `incorrect_values` (`--correct-values`, `--incorrect-values`): the words
   an export writes for a right and a wrong answer ("Correct" / "Incorrect", "yes" / "no"),
-  compared without case; both or neither. 0 / 1 and true / false are always read.
+  compared without case; both or neither. 0 / 1 and true / false are always read (0 and 1 by
+  value: 1.00 too, and 1,0 in a file separated by ';' or tabs, where it is a decimal comma).
 - `correct_threshold` (`--correct-threshold`): the column holds scores (partial credit: 0.5,
   or points out of 100); a score at or above the threshold reads as a right answer, below as a
-  wrong one. Without it, a score other than 0 or 1 is an error that names this option.
+  wrong one (a decimal comma, "0,5", is read as a point, in the option and in a file separated
+  by ';' or tabs). Without it, a score other than 0 or 1 is an error that names this option.
 - `duration_s`, `attempt`, `school_id`, `class_id`: optional columns.
 - `merge_skill_rows` (`--merge-skill-rows`): consecutive rows of one student with the same item
   and correctness and a different skill are ONE response tagged with several skills
@@ -49,6 +51,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -260,13 +263,23 @@ def _check_one_field_per_column(
         seen.setdefault(column, role)
 
 
+#: Why the words of a right and a wrong answer may overlap when given as text: the comma splits.
+SPLIT_WORDS_HINT = (
+    " (the words are split on commas: '1,0' is the two words 1 and 0; a word holding a comma "
+    "goes in a list, mapping={'correct_values': ['1,0'], ...}. Numbers need no words: 0 and 1 "
+    "are always read, as 1.0 too, and as 1,0 (a decimal comma) in a file separated by ';' or "
+    "tabs)"
+)
+
+
 def _answer_words(mapping: Mapping[str, Any], where: str) -> tuple[tuple[str, ...], ...]:
     """(`correct_values`, `incorrect_values`) as lower-case words: given as a list or as one
     comma-separated string (a command line), both or neither, none in both."""
-    words = []
+    words, split = [], False
     for key in ("correct_values", "incorrect_values"):
         value = mapping.get(key, ())
         if isinstance(value, str):
+            split |= "," in value
             value = value.split(",")
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: '{key}' must be words such as 'Correct,Right'")
@@ -279,7 +292,10 @@ def _answer_words(mapping: Mapping[str, Any], where: str) -> tuple[tuple[str, ..
         )
     both = sorted(set(right) & set(wrong))
     if both:
-        raise ConfigError(f"{where}: {', '.join(both)} is both a correct and an incorrect value")
+        raise ConfigError(
+            f"{where}: {', '.join(both)} is both a correct and an incorrect value"
+            + (SPLIT_WORDS_HINT if split else "")
+        )
     return right, wrong
 
 
@@ -287,6 +303,8 @@ def _correct_threshold(value: Any, where: str) -> float | None:
     """The partial-credit threshold as a finite number (a command line gives text)."""
     if value is None:
         return None
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+,\d+\s*", value):
+        value = value.replace(",", ".")  # a decimal comma, as typed in many locales: 0,5
     try:
         threshold = float(value) if not isinstance(value, bool) else float("nan")
     except (TypeError, ValueError):
