@@ -18,6 +18,8 @@ Keys (all optional; unset ones fall back to the canonical column names):
   time's offset (`"%d/%m/%Y %H:%M %z"`). Given without a time column it is an error.
 - `time_unit`: `"s"`, `"ms"`, `"us"` or `"ns"`: the time column holds epoch numbers (integers or
   decimals) in that unit since 1970-01-01 UTC; implies `time_kind = "timestamp"`.
+- `encoding`: the text encoding of a CSV/TSV file (default UTF-8, with or without a BOM), e.g.
+  `"cp1252"` for a Windows spreadsheet's export; any encoding Python knows.
 - `sep`: field delimiter (default by extension: `.tsv`/`.tab` -> tab, else comma, or a tab or a
   semicolon when the header line holds those and no commas); `skills_sep`: separator between
   skills in one cell (without it a cell "k1;k2" is ONE skill; the load report notes a text
@@ -49,6 +51,7 @@ Keys (all optional; unset ones fall back to the canonical column names):
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import math
 import re
@@ -68,7 +71,8 @@ OPTIONAL_FIELDS = ("duration_s", "attempt", "school_id", "class_id")
 TIME_KINDS = ("auto", "timestamp", "order", "file")
 TIME_UNITS = ("s", "ms", "us", "ns")
 _STR_KEYS = (
-    "item_id", "skill_ids", "correct", "time", "time_format", "time_unit", "sep", "skills_sep"
+    "item_id", "skill_ids", "correct", "time", "time_format", "time_unit", "sep", "skills_sep",
+    "encoding",
 )  # fmt: skip
 _KNOWN_KEYS = {
     *CANONICAL_DEFAULTS,
@@ -82,6 +86,7 @@ _KNOWN_KEYS = {
     "time_unit",
     "sep",
     "skills_sep",
+    "encoding",
     "merge_skill_rows",
     "skills_from",
     "allow_unsorted",
@@ -141,6 +146,7 @@ class ColumnMapping:
     time_unit: str | None = None
     sep: str | None = None
     skills_sep: str | None = None
+    encoding: str | None = None  # of a CSV/TSV file; None: UTF-8
     optional: dict[str, str] = field(default_factory=dict)
     merge_skill_rows: bool = False
     skills_from: SkillsFrom | None = None
@@ -172,6 +178,7 @@ class ColumnMapping:
                 mapping[key] = "\t"
         if mapping.get("sep") is not None and len(mapping["sep"]) != 1:
             raise ConfigError(f"{where}: 'sep' must be one character, got {mapping['sep']!r}")
+        _check_encoding(mapping.get("encoding"), where)
         student = mapping.get("student_id", "student_id")
         if isinstance(student, str):
             student = (student,)
@@ -219,6 +226,7 @@ class ColumnMapping:
             time_unit=mapping.get("time_unit"),
             sep=mapping.get("sep"),
             skills_sep=mapping.get("skills_sep"),
+            encoding=mapping.get("encoding"),
             optional=optional,
             merge_skill_rows=mapping.get("merge_skill_rows", False),
             skills_from=skills_from,
@@ -315,6 +323,19 @@ def _correct_threshold(value: Any, where: str) -> float | None:
             f"reads as a right answer), got {value!r}"
         )
     return threshold
+
+
+def _check_encoding(encoding: str | None, where: str) -> None:
+    """A text encoding Python knows (`cp1252`, `latin-1`), refused before any row is read."""
+    if encoding is None:
+        return
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ConfigError(
+            f"{where}: encoding {encoding!r} is not a text encoding; e.g. 'cp1252' (a Windows "
+            "spreadsheet's export), 'latin-1' or 'utf-8'"
+        ) from None
 
 
 def _check_time_format(fmt: str, where: str) -> None:

@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from adaptive.data.mapping import OPTIONAL_FIELDS, ColumnMapping
-from adaptive.errors import DataValidationError, Problem, closest_name
+from adaptive.errors import DataValidationError, EscapedText, Problem, closest_name
 
 CSV_BLOCK_BYTES = 4 << 20
 PARQUET_BATCH_ROWS = 1 << 18
@@ -85,9 +85,9 @@ class RawTable:
     #: A Parquet file's rows in all (those before `since` included): where the next part's
     #: lines start, read from the footer already open
     file_rows: int = 0
-    #: A CSV's (delimiter, compression): `physical_line` reads it again for the lines of rows
-    #: that follow a quoted cell spanning lines (None: a Parquet file or folder)
-    csv_format: tuple[str, str | None] | None = None
+    #: A CSV's (delimiter, compression, encoding): `physical_line` reads it again for the lines
+    #: of rows that follow a quoted cell spanning lines (None: a Parquet file or folder)
+    csv_format: tuple[str, str | None, str | None] | None = None
     _starts: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def where(self, line: int) -> tuple[str, int]:
@@ -341,11 +341,25 @@ def _name_another(key: str) -> str:
     return f"{COLUMN_OPTIONS[key]} (in Python: mapping={{{key!r}: ...}})"
 
 
+#: How to read a file that is not UTF-8 (a Windows spreadsheet's export is cp1252).
+ENCODING_HINT = (
+    "re-save it as UTF-8 (or give its encoding: --encoding cp1252 for a Windows export; in "
+    "Python: mapping={'encoding': 'cp1252'})"
+)
+
+
 def read_header(
-    path: Path, compression: str | None, sep: str | None, kind: str
+    path: Path,
+    compression: str | None,
+    sep: str | None,
+    kind: str,
+    encoding: str | None = None,
+    not_utf8: str = "re-save it as UTF-8",
 ) -> tuple[list[str], str]:
     """The header's column names and the field delimiter (given, by extension, or sniffed: a
-    header without commas but with tabs or semicolons names that delimiter)."""
+    header without commas but with tabs or semicolons names that delimiter); the text is
+    UTF-8 (a BOM skipped) unless `encoding` says otherwise; `not_utf8`: what to do when it is
+    not (the log's reader names its `--encoding` option too)."""
     source = str(path)
     try:
         with pa.input_stream(str(path), compression=compression) as stream:
@@ -354,10 +368,11 @@ def read_header(
         raise unreadable(source, compression, exc) from None
     first = head.split(b"\n", 1)[0]
     try:
-        text = first.decode("utf-8-sig").rstrip("\r\n")
+        text = first.decode(encoding or "utf-8-sig").rstrip("\r\n")
     except UnicodeDecodeError:
+        shown = EscapedText(_clip(first.decode("utf-8", errors="backslashreplace")))
         raise DataValidationError(
-            [Problem(source, 1, None, repr(first[:80]), "a UTF-8 header line")]
+            [Problem(source, 1, None, shown, f"a UTF-8 header line; {not_utf8}")]
         ) from None
     if not text.strip():
         raise DataValidationError(
@@ -373,7 +388,9 @@ def read_header(
 
 def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | None) -> RawTable:
     source = str(path)
-    header, sep = read_header(path, compression, mapping.sep, kind)
+    header, sep = read_header(
+        path, compression, mapping.sep, kind, mapping.encoding, not_utf8=ENCODING_HINT
+    )
     check_separator(source, header, sep)
     columns, time_col, optional = select_columns(source, header, mapping)
     unparsed: list[Problem] = []
@@ -403,7 +420,11 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
         reader = pacsv.open_csv(
             pa.input_stream(str(path), compression=compression),
             read_options=pacsv.ReadOptions(
-                use_threads=False, block_size=CSV_BLOCK_BYTES, column_names=header, skip_rows=1
+                use_threads=False,
+                block_size=CSV_BLOCK_BYTES,
+                column_names=header,
+                skip_rows=1,
+                encoding=mapping.encoding or "utf8",
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=sep, ignore_empty_lines=False, invalid_row_handler=on_invalid_row
@@ -420,7 +441,9 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
             for name in columns:
                 arr, bad = _decode_utf8(batch.column(name))
                 for row, value in bad:
-                    cell_problems.append(CellProblem(n_kept + row, name, value, "UTF-8 text"))
+                    cell_problems.append(
+                        CellProblem(n_kept + row, name, value, f"UTF-8 text; {ENCODING_HINT}")
+                    )
                 decoded.append(arr)
             batches.append(pa.RecordBatch.from_arrays(decoded, names=columns))
             n_kept += batch.num_rows
@@ -446,7 +469,7 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
         unparsed_text=unparsed_text,
         cell_problems=cell_problems,
         blank_lines=blank,
-        csv_format=(sep, compression),
+        csv_format=(sep, compression, mapping.encoding),
     )
 
 
@@ -503,7 +526,7 @@ def _decode_utf8(arr: pa.Array) -> tuple[pa.Array, list[tuple[int, str]]]:
         try:
             out.append(raw.decode("utf-8"))
         except UnicodeDecodeError:
-            bad.append((i, _clip(raw.decode("utf-8", errors="backslashreplace"))))
+            bad.append((i, EscapedText(_clip(raw.decode("utf-8", errors="backslashreplace")))))
             out.append(raw.decode("utf-8", errors="replace"))
     return pa.array(out, type=pa.string()), bad
 
@@ -661,7 +684,9 @@ def _read_parquet_parts(folder: Path, mapping: ColumnMapping, since: int | None)
     )
 
 
-def record_start_lines(path: Path, sep: str, compression: str | None, records: int) -> np.ndarray:
+def record_start_lines(
+    path: Path, sep: str, compression: str | None, encoding: str | None, records: int
+) -> np.ndarray:
     """The physical line each record of a CSV starts on (record 0: the header), or an empty
     array when every record is one line (the file has as many lines as `records`): then the
     lines counted one per record are the editor's already."""
@@ -674,7 +699,9 @@ def record_start_lines(path: Path, sep: str, compression: str | None, records: i
         return np.zeros(0, np.int64)
     starts = [1]
     with pa.input_stream(str(path), compression=compression) as stream:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+        text = io.TextIOWrapper(
+            stream, encoding=encoding or "utf-8-sig", errors="replace", newline=""
+        )
         reader = csv.reader(text, delimiter=sep)
         for _ in reader:
             starts.append(reader.line_num + 1)
