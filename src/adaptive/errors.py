@@ -36,6 +36,14 @@ class Problem:
         return f"{where}{got}; expected {self.expected}"
 
 
+class EscapedText(str):
+    """A value's text already escaped for a message (bytes that are not text written as \\xe9):
+    a `Problem` quotes it as it is, where `repr` would double its backslashes."""
+
+    def __repr__(self) -> str:
+        return f"'{self}'"
+
+
 class DataValidationError(AdaptiveError):
     """Input data broke the schema. Carries every problem found (the message lists the first 20)."""
 

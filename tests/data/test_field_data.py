@@ -5,6 +5,7 @@ input is one clear `DataValidationError` (or `AdaptiveError`) naming the file an
 from __future__ import annotations
 
 import gzip
+import io
 import logging
 import re
 import warnings
@@ -414,6 +415,42 @@ def test_a_file_named_gz_that_is_not_gzip_is_one_clear_error(tmp_path):
     path.write_text(HEADER + "a,i,k,1,2024-09-01\n")
     with pytest.raises(DataValidationError, match="gzip"):
         read_responses(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("log.csv", "gzip", "the file is gzip-compressed: name it log.csv.gz"),
+        ("log.csv", "parquet", "the file is a Parquet file: name it log.parquet"),
+        ("log.tsv.gz", "parquet", "the file is a Parquet file: name it log.parquet"),
+        (
+            "log.csv.gz",
+            "csv",
+            "the file is not gzip-compressed at all (plain text): name it log.csv",
+        ),
+        ("log.parquet", "csv", "the file is text, not Parquet (a CSV file?): name it log.csv"),
+        ("log.parquet", "gzip", "gzipped CSV? name it log.csv.gz"),
+    ],
+)
+def test_a_file_whose_content_is_not_what_its_name_says_is_told_what_it_is(
+    tmp_path, name, content, said
+):
+    """A user's trial: a gzip file named .csv said `got "b'\\x1f\\x8b\\x08..."; expected a
+    UTF-8 header line`, a Parquet file named .csv the same with b'PAR1', and a plain CSV
+    named .csv.gz "incorrect header check". The first bytes say what the file is, and the
+    error says so, with the name to give it."""
+    text = HEADER + "a,i,k,1,2024-09-01\n"
+    path = tmp_path / name
+    if content == "parquet":
+        pd.read_csv(io.StringIO(text)).to_parquet(path)
+    else:
+        path.write_bytes(gzip.compress(text.encode()) if content == "gzip" else text.encode())
+    with pytest.raises(DataValidationError) as info:
+        read_responses(path)
+    (problem,) = info.value.problems
+    assert problem.file == str(path) and problem.value is None
+    assert said in problem.expected and "as its name says" in problem.expected
+    assert run(["validate", str(path)]) == 2
 
 
 def test_a_truncated_parquet_file_is_one_clear_error(tmp_path):
@@ -1174,6 +1211,56 @@ def test_scores_written_with_a_decimal_comma_or_a_percent_sign_say_so(tmp_path):
     percent = write(tmp_path, ["a,i1,k,85%,2024-09-01T08:00:00Z"], header, "percent.csv")
     with pytest.raises(DataValidationError, match="writes percentages with a % sign"):
         load_log(percent)
+
+
+def test_zero_and_one_are_read_by_value_in_any_mix_of_writings(tmp_path):
+    """A user's trial: answers 1, 1.00, 0 were refused at '1.00' ("expected 0 or 1"), though a
+    column of 1.00 and 0.00 alone, or 1.0 beside 0, loaded. 0 and 1 are read by value however
+    each is written; a score such as 0.5 still needs --correct-threshold."""
+    answers = ["1", "1.00", "0", "0.0", "1.0", "0.000", " 1.00 "]
+    rows = [f"a,i{n},k,{a},2024-09-01T08:0{n}:00Z" for n, a in enumerate(answers)]
+    log = load_log(write(tmp_path, rows))
+    assert log.correct.tolist() == [1, 1, 0, 0, 1, 0, 1]
+    half = write(tmp_path, [*rows, "a,i9,k,0.50,2024-09-01T09:00:00Z"], name="half.csv")
+    with pytest.raises(DataValidationError) as info:
+        load_log(half)
+    (problem,) = info.value.problems
+    assert problem.value == "0.50" and "--correct-threshold" in problem.expected
+
+
+def test_a_semicolon_files_decimal_commas_are_read_as_numbers(tmp_path):
+    """A user's trial: a European spreadsheet's export (';'-separated, answers 1,0 and 0,0)
+    had every row refused, each told to write its numbers with a point. In a file not separated
+    by commas "1,0" cannot be two fields: it is the number 1, and "0,5" a score, read with
+    --correct-threshold (given as 0,5 too)."""
+    header = "student_id;item_id;skill_ids;correct;timestamp\n"
+    rows = [f"a;i{n};k;{a};2024-09-01T08:0{n}:00Z" for n, a in enumerate(["1,0", "0,0", "1"])]
+    path = tmp_path / "excel.csv"
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8-sig")
+    assert load_log(path).correct.tolist() == [1, 0, 1]
+    path.write_text(header + "\n".join([*rows, "a;i9;k;0,5;2024-09-01T09:00:00Z"]) + "\n")
+    with pytest.raises(DataValidationError) as info:
+        load_log(path)
+    (problem,) = info.value.problems
+    assert problem.value == "0,5" and "--correct-threshold" in problem.expected
+    assert "write them with a point" not in problem.expected
+    log = load_log(path, mapping={"correct_threshold": "0,5"})  # as typed in such a locale
+    assert log.correct.tolist() == [1, 0, 1, 1]
+    assert run(["validate", str(path), "--correct-threshold", "0,5"]) == 0
+
+
+def test_answer_words_split_on_their_commas_say_so(tmp_path):
+    """`--correct-values '1,0' --incorrect-values '0,0'` said "0 is both a correct and an
+    incorrect value": the lists are split on commas, which the message now says, with how to
+    give such a word and that numbers with a decimal comma need none."""
+    path = write(tmp_path, ["a,i1,k,1,2024-09-01T08:00:00Z"])
+    mapping = {"correct_values": "1,0", "incorrect_values": "0,0"}
+    with pytest.raises(ConfigError, match="0 is both") as info:
+        load_log(path, mapping=mapping)
+    assert "split on commas" in str(info.value) and "decimal comma" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        load_log(path, mapping={"correct_values": ["ok"], "incorrect_values": ["ok"]})
+    assert "split on commas" not in str(info.value)
 
 
 def test_a_spreadsheets_serial_dates_are_named(tmp_path):

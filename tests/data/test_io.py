@@ -111,7 +111,57 @@ def test_invalid_utf8_names_the_line_and_column(tmp_path):
     )
     problem = only_problem(path)
     assert (problem.line, problem.column) == (3, "item_id")
-    assert problem.expected == "UTF-8 text" and "\\xe9" in problem.value
+    assert problem.expected.startswith("UTF-8 text") and "\\xe9" in problem.value
+
+
+def test_text_that_is_not_utf8_is_shown_escaped_once_with_how_to_read_it(tmp_path):
+    """A user's cp1252 export said `got 'G\\\\xe9om...'; expected UTF-8 text`: each byte's
+    escape doubled, and no word on what to do. The value is escaped once, and the
+    message says to re-save the file as UTF-8 or give its encoding."""
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(HEADER.encode() + "s1,i1,Géométrie,1,2024-01-01T10:00:00Z\n".encode("cp1252"))
+    text = str(pytest.raises(DataValidationError, read_responses, path).value)
+    assert "got 'G\\xe9om\\xe9trie'; expected UTF-8 text; re-save it as UTF-8" in text
+    assert "--encoding cp1252" in text and "mapping={'encoding': 'cp1252'}" in text
+    head = tmp_path / "head.csv"
+    head.write_bytes(HEADER.replace("student_id", "élève").encode("cp1252"))
+    text = str(pytest.raises(DataValidationError, read_responses, head).value)
+    assert "got '\\xe9l\\xe8ve,item_id" in text and "--encoding cp1252" in text
+
+
+def test_an_encoding_reads_a_windows_export_in_every_command(tmp_path):
+    """`--encoding cp1252` (mapping key `encoding`) reads such a file, gzipped too: its
+    header, its cells and the lines of a row after a quoted cell spanning two lines; every
+    command that reads a log takes the option. An unknown encoding is refused at once."""
+    from typer.testing import CliRunner
+
+    from adaptive.cli import app
+    from adaptive.cli.options import LOG_OPTIONS
+    from adaptive.errors import ConfigError
+
+    rows = [
+        "s1,i1,Géométrie,1,2024-01-01T10:00:00Z",
+        's1,i2,"Algèbre\nélémentaire",0,2024-01-01T10:05:00Z',
+        "s1,i3,Géométrie,2,2024-01-01T10:10:00Z",
+    ]
+    data = (HEADER.replace("student_id", "élève") + "\n".join(rows) + "\n").encode("cp1252")
+    path = tmp_path / "windows.csv.gz"
+    path.write_bytes(gzip.compress(data))
+    mapping = {"student_id": "élève", "encoding": "cp1252"}
+    with pytest.raises(DataValidationError) as info:
+        read_responses(path, mapping)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.value) == (5, "2")  # the quoted cell spans lines 3 and 4
+    log = read_responses(path, mapping, quarantine=tmp_path / "rejected.csv")
+    assert sorted(log.skills.tolist()) == ["Algèbre\nélémentaire", "Géométrie"]
+    assert "encoding" in LOG_OPTIONS
+    result = CliRunner().invoke(
+        app, ["datasets", "describe", str(path), "--student-col", "élève", "--encoding", "cp1252",
+              "--quarantine", str(tmp_path / "rejected.csv")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with pytest.raises(ConfigError, match="encoding 'cp9999' is not a text encoding"):
+        read_responses(path, {**mapping, "encoding": "cp9999"})
 
 
 def test_duplicate_response_points_to_the_first(tmp_path):

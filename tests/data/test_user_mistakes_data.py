@@ -104,3 +104,34 @@ def test_a_column_named_in_another_case_or_a_title_line_above_the_header_is_said
     path.write_text("Export of 2027-02\nstudent_id,item_id,skill_ids,correct\ns1,i1,k,1\n")
     with pytest.raises(DataValidationError, match=r"a title line above the header\?"):
         read_responses(path)
+
+
+@pytest.mark.parametrize(
+    ("header", "sep", "found"),
+    [
+        ("student_id;item_id;skill_ids;correct", ",", ";"),
+        ("student_id,item_id,skill_ids,correct", "\\t", ","),
+        ("student_id\titem_id\tskill_ids\tcorrect", ";", "\t"),
+        ("student_id|item_id|skill_ids|correct", ",", "|"),
+    ],
+)
+def test_a_wrong_separator_is_said_once_naming_the_one_the_header_holds(
+    tmp_path, header, sep, found
+):
+    """A user's trial: `--sep ','` on a ';'-separated file (or `--sep '\\t'` on a comma file)
+    got one "missing column" per column, each asking about a title line above the header. It
+    is one problem naming the delimiter the header holds and how to give it."""
+    from adaptive.cli import run
+    from adaptive.data import read_responses
+    from adaptive.errors import DataValidationError
+
+    path = tmp_path / "export.csv"
+    path.write_text(header + "\n" + header.replace("student_id", "s1") + "\n")
+    with pytest.raises(DataValidationError) as info:
+        read_responses(path, {"sep": sep})
+    (problem,) = info.value.problems
+    assert problem.line == 1 and "title line" not in problem.expected
+    assert f"the header holds {found!r}" in problem.expected
+    assert f"is the separator {found!r}? (--sep {found!r}" in problem.expected
+    assert f"mapping={{'sep': {found!r}}}" in problem.expected
+    assert run(["validate", str(path), "--sep", sep]) == 2

@@ -232,3 +232,61 @@ def test_a_missing_column_names_the_mapping_key_too(tmp_path):
     with pytest.raises(DataValidationError) as info:
         load_log(path, mapping={"student_id": "Learner ID", "time": "When"})
     assert "mapping={'time': ...}" in info.value.problems[0].expected
+
+
+# -- a time format with a UTC offset; a time format without a time column -------------------------
+@pytest.mark.parametrize(
+    ("fmt", "times"),
+    [
+        ("%d/%m/%Y %H:%M %z", ["27/09/2024 14:22 +0200", "27/09/2024 13:00 +0000"]),
+        ("%Y-%m-%d %H:%M:%S%z", ["2024-09-27 14:22:00+0200", "2024-09-27 13:00:00+0000"]),
+        ("%Y-%m-%d %H:%M:%S %Z", ["2024-09-27 14:22:00 UTC", "2024-09-27 13:00:00 UTC"]),
+    ],
+)
+def test_a_time_format_with_a_utc_offset_reads_each_time_as_its_instant(tmp_path, fmt, times):
+    """`--time-format '%d/%m/%Y %H:%M %z'` was refused as "not a strptime format": the format
+    was tried on a sample time without an offset, which `%z` cannot read back. It is a format,
+    and each time is read as the instant its offset says (14:22 +0200 is 12:22 UTC)."""
+    header = "student_id,item_id,skill_ids,correct,Submitted At\n"
+    path = write(tmp_path, [f"a,i1,k,1,{times[0]}", f"a,i2,k,0,{times[1]}"], header)
+    log = load_log(path, mapping={"time": "Submitted At", "time_format": fmt})
+    first = "12:22" if "+0200" in times[0] else "14:22"  # the UTC times are at 14:22 UTC
+    assert sorted(log.frame["timestamp"].tolist()) == sorted(
+        [pd.Timestamp(f"2024-09-27 {first}", tz="UTC"), pd.Timestamp("2024-09-27 13:00", tz="UTC")]
+    )
+    result = runner.invoke(app, ["validate", str(path), "--time-col", "Submitted At",
+                                 "--time-format", fmt])  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+
+def test_a_zone_abbreviation_read_with_percent_z_says_to_write_the_offset(tmp_path):
+    header = "student_id,item_id,skill_ids,correct,t\n"
+    path = write(tmp_path, ["a,i1,k,1,2024-09-27 14:22:00 CEST"], header)
+    with pytest.raises(DataValidationError) as info:
+        load_log(path, mapping={"time": "t", "time_format": "%Y-%m-%d %H:%M:%S %Z"})
+    assert "not an abbreviation such as CEST" in info.value.problems[0].expected
+
+
+@pytest.mark.parametrize("setting", [{"time_format": "%d/%m/%Y"}, {"time_unit": "s"}])
+def test_a_time_format_without_a_time_column_is_an_error_naming_the_mapping_key(tmp_path, setting):
+    """`load_log(mapping={..., "time_format": "%d/%m/%Y"})` on a file whose time column has no
+    default name, and no "time" key, read the answers in file order and ignored the format
+    without a word. It is an error naming the setting, the header and how to name the column."""
+    header = "student_id,item_id,skill_ids,correct,Submitted At\n"
+    path = write(tmp_path, ["a,i1,k,1,27/09/2024"], header)
+    with pytest.raises(DataValidationError) as info:
+        load_log(path, mapping=setting)
+    (problem,) = info.value.problems
+    assert problem.line == 1 and next(iter(setting)) in problem.expected
+    assert "--time-col" in problem.expected and "mapping={'time': ...}" in problem.expected
+
+
+def test_the_forgotten_time_column_note_names_the_mapping_key_too(tmp_path):
+    """The note on a column named like a time told a Python caller to "give --time-col"."""
+    header = "student_id,item_id,skill_ids,correct,Submitted\n"
+    path = write(tmp_path, ["a,i1,k,1,2024-09-16", "a,i2,k,0,2024-09-17"], header)
+    with pytest.warns(
+        DataNoteWarning,
+        match=r"--time-col 'Submitted' \(in Python: mapping=\{'time': 'Submitted'\}\)",
+    ):
+        load_log(path)

@@ -1,9 +1,9 @@
 """Options shared by every command that reads a response log.
 
 A user's own file needs no code: `--student-col`, `--item-col`, `--skills-col`, `--skills-sep`,
-`--correct-col`, `--time-col` and `--sep` name its columns; `--time-format` / `--time-unit` say
-how its times are written; `--correct-values` / `--incorrect-values` name the words it writes for
-right and wrong answers; `--require-sorted` / `--allow-unsorted` set the row-order check;
+`--correct-col`, `--time-col` and `--sep` name its columns, `--encoding` its text's encoding;
+`--time-format` / `--time-unit` say how its times are written; `--correct-values` /
+`--incorrect-values` name the words it writes for right and wrong answers; `--require-sorted` / `--allow-unsorted` set the row-order check;
 `--dataset NAME` uses a descriptor from `datasets/`. A command that reads a log is decorated with
 `@reads_log`: it gets these options once, declared here, and receives what the user gave as one
 `mapping` argument (`column_mapping(...)`), ready for `adaptive.data.load_log`.
@@ -57,6 +57,14 @@ CorrectThreshold = Annotated[
 ]
 TimeCol = Annotated[
     str | None, typer.Option("--time-col", help="Timestamp or integer order column.")
+]
+Encoding = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of a CSV/TSV log, e.g. cp1252 for a Windows spreadsheet's export "
+        "(default: UTF-8).",
+    ),
 ]
 Sep = Annotated[str | None, typer.Option("--sep", help="Field delimiter (default: by extension).")]
 TimeFormat = Annotated[
@@ -213,6 +221,7 @@ def column_mapping(
     correct_values: str | None = None,
     incorrect_values: str | None = None,
     correct_threshold: str | None = None,
+    encoding: str | None = None,
 ) -> dict[str, Any]:
     """The flags a user gave, as overrides for a dataset descriptor's mapping (unset ones omitted).
 
@@ -235,6 +244,7 @@ def column_mapping(
         "correct_values": correct_values,
         "incorrect_values": incorrect_values,
         "correct_threshold": correct_threshold,
+        "encoding": encoding,
     }
     return {k: v for k, v in given.items() if v is not None}
 
@@ -258,6 +268,7 @@ LOG_OPTIONS: dict[str, tuple[Any, Any]] = {
     "correct_values": (CorrectValues, None),
     "incorrect_values": (IncorrectValues, None),
     "correct_threshold": (CorrectThreshold, None),
+    "encoding": (Encoding, None),
 }
 
 

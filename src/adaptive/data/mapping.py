@@ -14,19 +14,24 @@ Keys (all optional; unset ones fall back to the canonical column names):
   `"order"` or `"file"` (ignore any time column and use file order). Integers are never read
   as times unless `time_unit` says what they count.
 - `time_format`: a `strptime` format for text timestamps (default ISO 8601), e.g. `"%d/%m/%Y"`
-  or `"%Y%m%d"` (then digits are dates, not an order); naive times are UTC.
+  or `"%Y%m%d"` (then digits are dates, not an order); naive times are UTC, `%z` reads each
+  time's offset (`"%d/%m/%Y %H:%M %z"`). Given without a time column it is an error.
 - `time_unit`: `"s"`, `"ms"`, `"us"` or `"ns"`: the time column holds epoch numbers (integers or
   decimals) in that unit since 1970-01-01 UTC; implies `time_kind = "timestamp"`.
+- `encoding`: the text encoding of a CSV/TSV file (default UTF-8, with or without a BOM), e.g.
+  `"cp1252"` for a Windows spreadsheet's export; any encoding Python knows.
 - `sep`: field delimiter (default by extension: `.tsv`/`.tab` -> tab, else comma, or a tab or a
   semicolon when the header line holds those and no commas); `skills_sep`: separator between
   skills in one cell (without it a cell "k1;k2" is ONE skill; the load report notes a text
   column where 5 % of the rows or more hold ';', ',', '|', '~' or '+', naming this key).
 - `correct_values`, `incorrect_values` (`--correct-values`, `--incorrect-values`): the words
   an export writes for a right and a wrong answer ("Correct" / "Incorrect", "yes" / "no"),
-  compared without case; both or neither. 0 / 1 and true / false are always read.
+  compared without case; both or neither. 0 / 1 and true / false are always read (0 and 1 by
+  value: 1.00 too, and 1,0 in a file separated by ';' or tabs, where it is a decimal comma).
 - `correct_threshold` (`--correct-threshold`): the column holds scores (partial credit: 0.5,
   or points out of 100); a score at or above the threshold reads as a right answer, below as a
-  wrong one. Without it, a score other than 0 or 1 is an error that names this option.
+  wrong one (a decimal comma, "0,5", is read as a point, in the option and in a file separated
+  by ';' or tabs). Without it, a score other than 0 or 1 is an error that names this option.
 - `duration_s`, `attempt`, `school_id`, `class_id`: optional columns.
 - `merge_skill_rows` (`--merge-skill-rows`): consecutive rows of one student with the same item
   and correctness and a different skill are ONE response tagged with several skills
@@ -46,8 +51,10 @@ Keys (all optional; unset ones fall back to the canonical column names):
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,7 +71,8 @@ OPTIONAL_FIELDS = ("duration_s", "attempt", "school_id", "class_id")
 TIME_KINDS = ("auto", "timestamp", "order", "file")
 TIME_UNITS = ("s", "ms", "us", "ns")
 _STR_KEYS = (
-    "item_id", "skill_ids", "correct", "time", "time_format", "time_unit", "sep", "skills_sep"
+    "item_id", "skill_ids", "correct", "time", "time_format", "time_unit", "sep", "skills_sep",
+    "encoding",
 )  # fmt: skip
 _KNOWN_KEYS = {
     *CANONICAL_DEFAULTS,
@@ -78,6 +86,7 @@ _KNOWN_KEYS = {
     "time_unit",
     "sep",
     "skills_sep",
+    "encoding",
     "merge_skill_rows",
     "skills_from",
     "allow_unsorted",
@@ -137,6 +146,7 @@ class ColumnMapping:
     time_unit: str | None = None
     sep: str | None = None
     skills_sep: str | None = None
+    encoding: str | None = None  # of a CSV/TSV file; None: UTF-8
     optional: dict[str, str] = field(default_factory=dict)
     merge_skill_rows: bool = False
     skills_from: SkillsFrom | None = None
@@ -168,6 +178,7 @@ class ColumnMapping:
                 mapping[key] = "\t"
         if mapping.get("sep") is not None and len(mapping["sep"]) != 1:
             raise ConfigError(f"{where}: 'sep' must be one character, got {mapping['sep']!r}")
+        _check_encoding(mapping.get("encoding"), where)
         student = mapping.get("student_id", "student_id")
         if isinstance(student, str):
             student = (student,)
@@ -215,6 +226,7 @@ class ColumnMapping:
             time_unit=mapping.get("time_unit"),
             sep=mapping.get("sep"),
             skills_sep=mapping.get("skills_sep"),
+            encoding=mapping.get("encoding"),
             optional=optional,
             merge_skill_rows=mapping.get("merge_skill_rows", False),
             skills_from=skills_from,
@@ -259,13 +271,23 @@ def _check_one_field_per_column(
         seen.setdefault(column, role)
 
 
+#: Why the words of a right and a wrong answer may overlap when given as text: the comma splits.
+SPLIT_WORDS_HINT = (
+    " (the words are split on commas: '1,0' is the two words 1 and 0; a word holding a comma "
+    "goes in a list, mapping={'correct_values': ['1,0'], ...}. Numbers need no words: 0 and 1 "
+    "are always read, as 1.0 too, and as 1,0 (a decimal comma) in a file separated by ';' or "
+    "tabs)"
+)
+
+
 def _answer_words(mapping: Mapping[str, Any], where: str) -> tuple[tuple[str, ...], ...]:
     """(`correct_values`, `incorrect_values`) as lower-case words: given as a list or as one
     comma-separated string (a command line), both or neither, none in both."""
-    words = []
+    words, split = [], False
     for key in ("correct_values", "incorrect_values"):
         value = mapping.get(key, ())
         if isinstance(value, str):
+            split |= "," in value
             value = value.split(",")
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: '{key}' must be words such as 'Correct,Right'")
@@ -278,7 +300,10 @@ def _answer_words(mapping: Mapping[str, Any], where: str) -> tuple[tuple[str, ..
         )
     both = sorted(set(right) & set(wrong))
     if both:
-        raise ConfigError(f"{where}: {', '.join(both)} is both a correct and an incorrect value")
+        raise ConfigError(
+            f"{where}: {', '.join(both)} is both a correct and an incorrect value"
+            + (SPLIT_WORDS_HINT if split else "")
+        )
     return right, wrong
 
 
@@ -286,6 +311,8 @@ def _correct_threshold(value: Any, where: str) -> float | None:
     """The partial-credit threshold as a finite number (a command line gives text)."""
     if value is None:
         return None
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+,\d+\s*", value):
+        value = value.replace(",", ".")  # a decimal comma, as typed in many locales: 0,5
     try:
         threshold = float(value) if not isinstance(value, bool) else float("nan")
     except (TypeError, ValueError):
@@ -298,10 +325,24 @@ def _correct_threshold(value: Any, where: str) -> float | None:
     return threshold
 
 
+def _check_encoding(encoding: str | None, where: str) -> None:
+    """A text encoding Python knows (`cp1252`, `latin-1`), refused before any row is read."""
+    if encoding is None:
+        return
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ConfigError(
+            f"{where}: encoding {encoding!r} is not a text encoding; e.g. 'cp1252' (a Windows "
+            "spreadsheet's export), 'latin-1' or 'utf-8'"
+        ) from None
+
+
 def _check_time_format(fmt: str, where: str) -> None:
     """A `strptime` format must parse what it writes: a bad directive (`%Q`) or a format with
-    no directive at all is refused here, before any row is read."""
-    sample = dt.datetime(2024, 9, 1, 8, 30, 5)
+    no directive at all is refused here, before any row is read. The sample time has a UTC
+    offset, so a format with `%z` or `%Z` writes one and reads it back."""
+    sample = dt.datetime(2024, 9, 1, 8, 30, 5, tzinfo=dt.UTC)
     try:
         dt.datetime.strptime(sample.strftime(fmt), fmt)
     except ValueError as exc:

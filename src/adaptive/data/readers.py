@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from adaptive.data.mapping import OPTIONAL_FIELDS, ColumnMapping
-from adaptive.errors import DataValidationError, Problem, closest_name
+from adaptive.errors import DataValidationError, EscapedText, Problem, closest_name
 
 CSV_BLOCK_BYTES = 4 << 20
 PARQUET_BATCH_ROWS = 1 << 18
@@ -85,9 +85,9 @@ class RawTable:
     #: A Parquet file's rows in all (those before `since` included): where the next part's
     #: lines start, read from the footer already open
     file_rows: int = 0
-    #: A CSV's (delimiter, compression): `physical_line` reads it again for the lines of rows
-    #: that follow a quoted cell spanning lines (None: a Parquet file or folder)
-    csv_format: tuple[str, str | None] | None = None
+    #: A CSV's (delimiter, compression, encoding): `physical_line` reads it again for the lines
+    #: of rows that follow a quoted cell spanning lines (None: a Parquet file or folder)
+    csv_format: tuple[str, str | None, str | None] | None = None
     _starts: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def where(self, line: int) -> tuple[str, int]:
@@ -144,6 +144,7 @@ def read_raw(path: str | Path, mapping: ColumnMapping, *, since: int | None = No
     if not path.is_file():
         raise DataValidationError([Problem(source, None, None, None, "an existing file")])
     kind, compression = file_format(path)
+    check_content(path, kind, compression)
     if kind == "parquet":
         if compression:
             raise DataValidationError(
@@ -159,6 +160,72 @@ def read_raw(path: str | Path, mapping: ColumnMapping, *, since: int | None = No
             )
         return _read_parquet(path, mapping, since)
     return _read_csv(path, mapping, kind, compression)
+
+
+#: The first bytes of a gzip stream and of a Parquet file.
+GZIP_MAGIC, PARQUET_MAGIC = b"\x1f\x8b", b"PAR1"
+
+
+def check_content(path: Path, kind: str, compression: str | None) -> None:
+    """A file whose first bytes say it is not what its name says (a gzip file or a Parquet file
+    named .csv, a plain CSV named .csv.gz or .parquet) is one error saying what it is and the
+    name to give it: read by its name, it failed on its first bytes with a message about them."""
+    with open(path, "rb") as stream:
+        head = stream.read(64)
+    if not head:
+        return
+    name = path.name
+    base = name[:-3] if compression else name  # "log.csv.gz" -> "log.csv"
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    is_gzip, is_parquet = head.startswith(GZIP_MAGIC), head.startswith(PARQUET_MAGIC)
+    text = b"\x00" not in head and not is_gzip
+    if is_gzip and compression is None:
+        found = f"is gzip-compressed: name it {name}.gz"
+        if kind == "parquet":
+            found = f"is gzip-compressed, as Parquet never is: a gzipped CSV? name it {stem}.csv.gz"
+    elif is_parquet and (kind != "parquet" or compression):
+        found = f"is a Parquet file: name it {stem}.parquet"
+    elif compression and not is_gzip:
+        plain = " (plain text)" if text else ""
+        found = f"is not gzip-compressed at all{plain}: name it {base}"
+    elif kind == "parquet" and not is_parquet and text:
+        found = f"is text, not Parquet (a CSV file?): name it {stem}.csv"
+    else:
+        return
+    what = f"{'gzip-compressed ' if compression else ''}{kind.upper()} text"
+    if kind == "parquet":
+        what = "a Parquet file"
+    raise DataValidationError(
+        [Problem(str(path), None, None, None, f"{what}, as its name says; the file {found}")]
+    )
+
+
+#: Field delimiters an export uses: a header of one field that holds one of them names it.
+DELIMITERS = (";", ",", "\t", "|")
+
+
+def check_separator(source: str, header: list[str], sep: str) -> None:
+    """A header read as one field that another common delimiter splits into several (`--sep
+    ','` on a ';'-separated file) is one error naming that delimiter and how to give it; else
+    each wanted column would be reported missing, each with a hint about a title line."""
+    if len(header) != 1:
+        return
+    splits = {d: len(header[0].split(d)) for d in DELIMITERS if d != sep}
+    best = max(splits, key=splits.__getitem__)
+    if splits[best] < 2:
+        return
+    raise DataValidationError(
+        [
+            Problem(
+                source,
+                1,
+                None,
+                _clip(header[0]),
+                f"fields separated by {sep!r}; the header holds {best!r} and no {sep!r}: is the "
+                f"separator {best!r}? (--sep {best!r}; in Python: mapping={{'sep': {best!r}}})",
+            )
+        ]
+    )
 
 
 def _header_hint(column: str, header: list[str]) -> str:
@@ -216,6 +283,8 @@ def select_columns(
             time_col = mapping.time
         else:
             time_col = next((c for c in TIME_DEFAULTS if c in seen), None)
+            if time_col is None:
+                problems += _times_without_a_column(source, header, mapping)
     optional = {}
     for key in OPTIONAL_FIELDS:
         col = mapping.optional.get(key, key if key in seen else None)
@@ -229,6 +298,31 @@ def select_columns(
     extra = [time_col, *optional.values()] if time_col else list(optional.values())
     columns = list(dict.fromkeys([*wanted, *extra]))
     return columns, time_col, optional
+
+
+def _times_without_a_column(
+    source: str, header: list[str], mapping: ColumnMapping
+) -> list[Problem]:
+    """A `time_format` or `time_unit` given for a file where no time column is read (none is
+    named, and none has a default name): the times would be ignored without a word, the answers
+    read in file order. One problem naming the setting and how to name the column."""
+    if mapping.time_format is not None:
+        given = f"time_format {mapping.time_format!r}"
+    elif mapping.time_unit is not None:
+        given = f"time_unit {mapping.time_unit!r}"
+    else:
+        return []
+    return [
+        Problem(
+            source,
+            1,
+            None,
+            None,
+            f"a time column to read with {given}: none is named, and the header has no column "
+            f"{', '.join(TIME_DEFAULTS)} (header has: {', '.join(header)}; name it with "
+            f"{_name_another('time')})",
+        )
+    ]
 
 
 #: The command-line option that names each mapped column (`adaptive.cli.options`).
@@ -247,11 +341,25 @@ def _name_another(key: str) -> str:
     return f"{COLUMN_OPTIONS[key]} (in Python: mapping={{{key!r}: ...}})"
 
 
+#: How to read a file that is not UTF-8 (a Windows spreadsheet's export is cp1252).
+ENCODING_HINT = (
+    "re-save it as UTF-8 (or give its encoding: --encoding cp1252 for a Windows export; in "
+    "Python: mapping={'encoding': 'cp1252'})"
+)
+
+
 def read_header(
-    path: Path, compression: str | None, sep: str | None, kind: str
+    path: Path,
+    compression: str | None,
+    sep: str | None,
+    kind: str,
+    encoding: str | None = None,
+    not_utf8: str = "re-save it as UTF-8",
 ) -> tuple[list[str], str]:
     """The header's column names and the field delimiter (given, by extension, or sniffed: a
-    header without commas but with tabs or semicolons names that delimiter)."""
+    header without commas but with tabs or semicolons names that delimiter); the text is
+    UTF-8 (a BOM skipped) unless `encoding` says otherwise; `not_utf8`: what to do when it is
+    not (the log's reader names its `--encoding` option too)."""
     source = str(path)
     try:
         with pa.input_stream(str(path), compression=compression) as stream:
@@ -260,10 +368,11 @@ def read_header(
         raise unreadable(source, compression, exc) from None
     first = head.split(b"\n", 1)[0]
     try:
-        text = first.decode("utf-8-sig").rstrip("\r\n")
+        text = first.decode(encoding or "utf-8-sig").rstrip("\r\n")
     except UnicodeDecodeError:
+        shown = EscapedText(_clip(first.decode("utf-8", errors="backslashreplace")))
         raise DataValidationError(
-            [Problem(source, 1, None, repr(first[:80]), "a UTF-8 header line")]
+            [Problem(source, 1, None, shown, f"a UTF-8 header line; {not_utf8}")]
         ) from None
     if not text.strip():
         raise DataValidationError(
@@ -279,7 +388,10 @@ def read_header(
 
 def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | None) -> RawTable:
     source = str(path)
-    header, sep = read_header(path, compression, mapping.sep, kind)
+    header, sep = read_header(
+        path, compression, mapping.sep, kind, mapping.encoding, not_utf8=ENCODING_HINT
+    )
+    check_separator(source, header, sep)
     columns, time_col, optional = select_columns(source, header, mapping)
     unparsed: list[Problem] = []
     unparsed_text: list[str] = []
@@ -308,7 +420,11 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
         reader = pacsv.open_csv(
             pa.input_stream(str(path), compression=compression),
             read_options=pacsv.ReadOptions(
-                use_threads=False, block_size=CSV_BLOCK_BYTES, column_names=header, skip_rows=1
+                use_threads=False,
+                block_size=CSV_BLOCK_BYTES,
+                column_names=header,
+                skip_rows=1,
+                encoding=mapping.encoding or "utf8",
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=sep, ignore_empty_lines=False, invalid_row_handler=on_invalid_row
@@ -325,7 +441,9 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
             for name in columns:
                 arr, bad = _decode_utf8(batch.column(name))
                 for row, value in bad:
-                    cell_problems.append(CellProblem(n_kept + row, name, value, "UTF-8 text"))
+                    cell_problems.append(
+                        CellProblem(n_kept + row, name, value, f"UTF-8 text; {ENCODING_HINT}")
+                    )
                 decoded.append(arr)
             batches.append(pa.RecordBatch.from_arrays(decoded, names=columns))
             n_kept += batch.num_rows
@@ -351,7 +469,7 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
         unparsed_text=unparsed_text,
         cell_problems=cell_problems,
         blank_lines=blank,
-        csv_format=(sep, compression),
+        csv_format=(sep, compression, mapping.encoding),
     )
 
 
@@ -408,7 +526,7 @@ def _decode_utf8(arr: pa.Array) -> tuple[pa.Array, list[tuple[int, str]]]:
         try:
             out.append(raw.decode("utf-8"))
         except UnicodeDecodeError:
-            bad.append((i, _clip(raw.decode("utf-8", errors="backslashreplace"))))
+            bad.append((i, EscapedText(_clip(raw.decode("utf-8", errors="backslashreplace")))))
             out.append(raw.decode("utf-8", errors="replace"))
     return pa.array(out, type=pa.string()), bad
 
@@ -566,7 +684,9 @@ def _read_parquet_parts(folder: Path, mapping: ColumnMapping, since: int | None)
     )
 
 
-def record_start_lines(path: Path, sep: str, compression: str | None, records: int) -> np.ndarray:
+def record_start_lines(
+    path: Path, sep: str, compression: str | None, encoding: str | None, records: int
+) -> np.ndarray:
     """The physical line each record of a CSV starts on (record 0: the header), or an empty
     array when every record is one line (the file has as many lines as `records`): then the
     lines counted one per record are the editor's already."""
@@ -579,7 +699,9 @@ def record_start_lines(path: Path, sep: str, compression: str | None, records: i
         return np.zeros(0, np.int64)
     starts = [1]
     with pa.input_stream(str(path), compression=compression) as stream:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+        text = io.TextIOWrapper(
+            stream, encoding=encoding or "utf-8-sig", errors="replace", newline=""
+        )
         reader = csv.reader(text, delimiter=sep)
         for _ in reader:
             starts.append(reader.line_num + 1)

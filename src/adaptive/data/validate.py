@@ -160,7 +160,11 @@ def check_values(
         ids = _check_id(table.column(col), col, issues)
         student = ids if student is None else pc.binary_join_element_wise(student, ids, "-")
     item = _check_id(table.column(mapping.item_id), mapping.item_id, issues)
-    correct = _check_correct(table.column(mapping.correct), mapping.correct, issues, mapping)
+    # a value such as "1,0" cannot be two fields of a ';'- or tab-separated file: a decimal comma
+    decimal_comma = raw.csv_format is not None and raw.csv_format[0] != ","
+    correct = _check_correct(
+        table.column(mapping.correct), mapping.correct, issues, mapping, decimal_comma
+    )
     time, kind = _check_time(raw, mapping, issues)
     if q_matrix is not None:
         skills = _skills_from_items(item, q_matrix, mapping.item_id, issues)
@@ -275,14 +279,21 @@ WRONG_WORDS = ("0", "0.0", "false")
 
 
 def _check_correct(
-    arr: pa.ChunkedArray, column: str, issues: Issues, mapping: ColumnMapping
+    arr: pa.ChunkedArray,
+    column: str,
+    issues: Issues,
+    mapping: ColumnMapping,
+    decimal_comma: bool = False,
 ) -> np.ndarray:
+    """(n,) 0/1 of a correctness column: booleans, the numbers 0 and 1 (as text written any
+    way: "1", "1.00", and "1,0" where `decimal_comma`), true / false, the mapping's words, or
+    scores with `correct_threshold`; anything else is a problem in `issues`."""
     arr = arr.combine_chunks()
     if pa.types.is_boolean(arr.type):
         issues.add_mask(arr.is_null().to_numpy(zero_copy_only=False), column, arr, "0 or 1")
         return arr.fill_null(False).cast(pa.int8()).to_numpy(zero_copy_only=False)
     if mapping.correct_threshold is not None:
-        return _scores_at_threshold(arr, column, issues, mapping)
+        return _scores_at_threshold(arr, column, issues, mapping, decimal_comma)
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         ok = pc.fill_null(pc.is_in(pc.cast(arr, pa.float64()), pa.array([0.0, 1.0])), False)
         if not pc.all(ok).as_py():
@@ -300,11 +311,30 @@ def _check_correct(
     right_words = [*RIGHT_WORDS, *mapping.correct_values]
     wrong_words = [*WRONG_WORDS, *mapping.incorrect_values]
     word = pc.utf8_lower(text)
-    bad = ~pc.is_in(word, pa.array(right_words + wrong_words)).to_numpy(zero_copy_only=False)
-    if bad.any():
-        issues.add_mask(bad, column, text, _correct_expected(text, bad, mapping))
-    right = pc.is_in(word, pa.array(right_words))
-    return right.cast(pa.int8()).to_numpy(zero_copy_only=False)
+    right, wrong = _among(word, right_words), _among(word, wrong_words)
+    bad = ~(right | wrong)
+    if bad.any():  # 0 and 1 written otherwise ("1.00", "0,0"), read by value as Spark reads them
+        number = _number_text(word, decimal_comma)
+        right |= _among(number, list(RIGHT_WORDS))
+        bad = ~(right | wrong | _among(number, list(WRONG_WORDS)))
+        if bad.any():
+            expected = _correct_expected(_number_text(text, decimal_comma), bad, mapping)
+            issues.add_mask(bad, column, text, expected)
+    return right.astype(np.int8)
+
+
+def _decimal_point(text: pa.Array) -> pa.Array:
+    """Numbers written with a decimal comma ("0,5") written with a point ("0.5")."""
+    return pc.replace_substring_regex(text, r"^([+-]?\d+),(\d+)$", r"\1.\2")
+
+
+def _number_text(word: pa.Array, decimal_comma: bool) -> pa.Array:
+    """Correctness text with a whole number written as a decimal read as the number ("1.00",
+    and "1,0" where `decimal_comma`, as "1"), so 0 and 1 read by value in any mix; the Spark
+    engine's reader does the same (`batch.spark_job._correct_number`)."""
+    if decimal_comma:
+        word = _decimal_point(word)
+    return pc.replace_substring_regex(word, r"^(\d+)\.0+$", r"\1")
 
 
 _SCORES_HINT = (
@@ -314,16 +344,18 @@ _SCORES_HINT = (
 
 
 def _scores_at_threshold(
-    arr: pa.Array, column: str, issues: Issues, mapping: ColumnMapping
+    arr: pa.Array, column: str, issues: Issues, mapping: ColumnMapping, decimal_comma: bool
 ) -> np.ndarray:
     """A score column read with `correct_threshold`: a score at or above it is 1, below 0; a
-    cell that is not a number (nor one of the mapping's words, nor true / false) is an error."""
+    cell that is not a number (nor one of the mapping's words, nor true / false) is an error.
+    With `decimal_comma` (a file not separated by commas), "0,5" is the score 0.5."""
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         shown, scores = arr, pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
         right = wrong = np.zeros(len(scores), bool)
     else:  # text: numbers, or the words of a right and a wrong answer
         shown = _to_string(arr)
-        scores = pd.to_numeric(pd.Series(shown.to_pandas(), dtype=object), errors="coerce")
+        numbers = _decimal_point(shown) if decimal_comma else shown
+        scores = pd.to_numeric(pd.Series(numbers.to_pandas(), dtype=object), errors="coerce")
         scores = scores.to_numpy(np.float64)
         word = pc.utf8_lower(shown)
         right = _among(word, ["true", *mapping.correct_values])
@@ -370,7 +402,7 @@ def check_threshold_splits(scores: np.ndarray, threshold: float, column: str, so
 
 
 def _among(word: pa.Array, words: list[str]) -> np.ndarray:
-    return pc.is_in(word, pa.array(words)).to_numpy(zero_copy_only=False)
+    return pc.is_in(word, pa.array(words, pa.string())).to_numpy(zero_copy_only=False)
 
 
 def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -> str:
@@ -544,7 +576,8 @@ def unused_time_notes(
     shown = ", ".join(f"'{c}'" for c in named[:3])
     return [
         f"no time column: each student's answers are in the order of the file's rows; column "
-        f"{shown} may hold their times: give --time-col '{named[0]}' (time) to order them by it"
+        f"{shown} may hold their times: give --time-col '{named[0]}' (in Python: "
+        f"mapping={{'time': {named[0]!r}}}) to order them by it"
     ]
 
 
@@ -712,6 +745,8 @@ def _text_times(text: pa.Array, col: str, fmt: str | None, issues: Issues) -> np
     parsed, outside = text_times(series, fmt)
     bad = parsed.isna().to_numpy() & ~outside
     expected = ISO_EXPECTED if fmt is None else f"a date-time in the format {fmt!r}"
+    if fmt is not None and "%Z" in fmt:
+        expected += ZONE_NAME_HINT
     if bad.any() and _excel_serial_days(series[bad]):
         expected += EXCEL_HINT
     issues.add_mask(bad, col, text, expected)
@@ -721,6 +756,11 @@ def _text_times(text: pa.Array, col: str, fmt: str | None, issues: Issues) -> np
     return times_ns(parsed)
 
 
+#: pandas reads `%Z` as UTC, GMT or a zone's name; an abbreviation such as CEST is not one.
+ZONE_NAME_HINT = (
+    " (%Z reads UTC, GMT or a zone name such as Europe/Paris, not an abbreviation such as CEST: "
+    "write the offset, +0200, and read it with %z)"
+)
 EXCEL_HINT = (
     "; these look like a spreadsheet's serial dates (days since 1899-12-30, e.g. 45551.33 is "
     "2024-09-16 07:55): format the column as dates (yyyy-mm-dd hh:mm) before exporting"
