@@ -171,6 +171,12 @@ def test_history_features_from_responses_equal_those_from_the_log(interleaved, k
     plain = history_features(untimed, ids, cat, window=3)
     np.testing.assert_array_equal(plain.n_responses, want.n_responses)
     assert np.isnan(plain.last_practiced).all() and plain.recent.nnz == 0  # no times, no days
+    # a list passed in another order than it happened (a vendor's trial: reversed, its streaks
+    # and so its recommendations changed without a word) is read in time order, as a log is
+    shuffled = as_responses(log, interleaved)[::-1]
+    back = history_features(shuffled, ids, cat, window=3, repeatable_kinds=kinds)
+    for name in ("n_responses", "streak", "progress", "last_practiced"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(want, name), err_msg=name)
 
 
 class FakeTracer:

@@ -45,6 +45,24 @@ def test_a_batch_built_with_another_config_is_refused(catalog) -> None:
     assert (AdaptivePolicy(catalog, config).select(right, 6, NOW).activity >= 0).sum() == 6
 
 
+def test_one_students_batch_is_recommended_as_objects_without_the_table(catalog) -> None:
+    """A vendor's trial: the README's one-student path (`recommend_batch` on a batch of one)
+    cost about twice the undocumented select + `recommendations_of`. `recommend` takes that
+    batch: the same recommendations; a batch of many, or overrides beside it, are refused."""
+    policy = AdaptivePolicy(catalog)
+    batch = StudentBatch.from_views(catalog, [view(sid="a")])
+    got = policy.recommend(batch, 5, NOW)
+    want = policy.recommendations_of(batch, policy.select(batch, 5, NOW), NOW)[0]
+    assert got == want and len(got) >= 1
+    table = policy.recommend_batch(batch, 5, NOW)
+    assert [r.activity_id for r in got] == table["activity_id"].tolist()
+    two = StudentBatch.from_views(catalog, [view(sid="a"), view(sid="b")])
+    with pytest.raises(ConfigError, match="this batch holds 2 students; expected one"):
+        policy.recommend(two, 5, NOW)
+    with pytest.raises(TypeError, match="a StudentView or a one-student StudentBatch"):
+        policy.recommend("a", 5, NOW)
+
+
 def test_experiment_arms_must_agree_on_what_a_batch_is_built_with(tmp_path) -> None:
     from adaptive.experiment.assign import assign
 

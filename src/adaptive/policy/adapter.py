@@ -145,8 +145,8 @@ class _Events:
         cls, responses: Sequence[Response], wanted: Mapping[str, int], ctx: Any,
         item_to_activity: Mapping[str, str] | None,
     ) -> _Events:  # fmt: skip
-        """Responses in the order they happened (a student's list as the vendor appended it);
-        a response without a timestamp has no day."""
+        """A student's list as the vendor appended it, read in time order where every answer
+        has a time (else in the list's order); a response without a timestamp has no day."""
         get_row, get_skill, get_act = wanted.get, ctx.skill_pos.get, ctx.activity_pos.get
         mapped = item_to_activity or {}
         n = len(responses)
@@ -173,12 +173,16 @@ class _Events:
                     skill.append(code)
                     correct.append(resp.correct)
                     day.append(d)
-        order = np.argsort(np.asarray(row, np.int64), kind="stable")  # by student, order kept
+        rows, days = np.asarray(row, np.int64), np.asarray(day, float)
+        # by student, then in time order where every answer has a time (a list appended out of
+        # order, a late request, reads as a log does: its streak is its latest answers'); the
+        # list's order otherwise, and between answers of one time
+        order = np.lexsort((rows,) if np.isnan(days).any() else (days, rows))
         return cls(
-            row=np.asarray(row, np.int64)[order],
+            row=rows[order],
             skill=np.asarray(skill, np.int64)[order],
             correct=np.asarray(correct, np.int64)[order],
-            day=np.asarray(day, float)[order],
+            day=days[order],
             response_row=response_row,
             activity=activity,
             response_day=None if np.isnan(response_day).all() else response_day,
@@ -589,8 +593,8 @@ def batch_from_model(
     evidence. With `graph`, evidence is propagated along the
     prerequisite graph (`adaptive.placement.graph`). Each student's ability comes from
     `model.ability`. `log` gives the history features: a `ResponseLog`, or the student's own
-    responses as a sequence of `Response` in the order they happened (what a vendor keeps per
-    student in memory; no log is built per request). `overrides` are passed to `StudentBatch.build` (e.g. `excluded=`,
+    responses as a sequence of `Response` (what a vendor keeps per student in memory; no log
+    is built per request; read in time order where every answer has a time). `overrides` are passed to `StudentBatch.build` (e.g. `excluded=`,
     `assigned=`, `scope=`, `min_grade=`: arrays over the requested students; a teacher's
     choices as `OverrideSet({id: StudentOverride(...)}).batch_fields(catalog, profiles, ids)`,
     checked as an overrides file is).

@@ -254,10 +254,28 @@ def check_view(student: object) -> None:
     id, a profile or None would otherwise meet an AttributeError deep in the policy)."""
     if not isinstance(student, StudentView):
         raise TypeError(
-            f"student: expected a StudentView, got {type(student).__name__}; for students a "
-            "model traces, build a batch with adaptive.policy.adapter.batch_from_model(model, "
-            "state, catalog, profiles, student_ids=[...]) and call policy.recommend_batch(batch)"
+            f"student: expected a StudentView or a one-student StudentBatch, got "
+            f"{type(student).__name__}; for a student a model traces, build the batch with "
+            "adaptive.policy.adapter.batch_from_model(model, state, catalog, profiles, "
+            "student_ids=[id])"
         )
+
+
+def one_student(batch: StudentBatch, overrides: object = None) -> StudentBatch:
+    """The batch `recommend` serves: one student's (`recommend_batch` serves many, as a table).
+    A teacher's overrides are the batch's own (`batch_from_model(..., overrides=)`)."""
+    if len(batch) != 1:
+        raise ConfigError(
+            f"recommend: this batch holds {len(batch):,} students; expected one "
+            "(batch_from_model(..., student_ids=[id])), or recommend_batch(batch, k) for many"
+        )
+    if overrides is not None:
+        raise ConfigError(
+            "recommend: a teacher's overrides go into a batch when it is built "
+            "(batch_from_model(..., **OverrideSet(...).batch_fields(catalog, profiles, [id]))), "
+            "not beside it"
+        )
+    return batch
 
 
 @dataclass
@@ -725,16 +743,23 @@ class Policy(ABC):
     # -- forms built on `select` ---------------------------------------------------------------
     def recommend(
         self,
-        student: StudentView,
+        student: StudentView | StudentBatch,
         k: int = 10,
         now: float | pd.Timestamp | None = None,
         overrides: TeacherOverrides | None = None,
     ) -> list[Recommendation]:
-        """Top-k activities for one student, best first (teacher assignments first)."""
-        check_view(student)
-        if overrides is not None:
-            student = StudentView(**{**student.__dict__, "overrides": overrides})
-        batch = StudentBatch.from_views(self.catalog, [student], self.config)
+        """Top-k activities for one student, best first (teacher assignments first).
+
+        `student`: a `StudentView` (a vendor's own estimates), or the one-student batch of
+        `batch_from_model(..., student_ids=[id])` (students a model traces): the per-request
+        path, `Recommendation` objects without the table `recommend_batch` builds for many."""
+        if isinstance(student, StudentBatch):
+            batch = one_student(student, overrides)
+        else:
+            check_view(student)
+            if overrides is not None:
+                student = StudentView(**{**student.__dict__, "overrides": overrides})
+            batch = StudentBatch.from_views(self.catalog, [student], self.config)
         now_d = to_days(now)
         sel = self.select(batch, k, now_d)
         return self.recommendations_of(batch, sel, now_d)[0]
