@@ -64,6 +64,21 @@ def test_model_and_name_are_exclusive(cli, district_dir) -> None:
     assert r.code == 2 and "not both" in r.err
 
 
+def test_an_unknown_student_is_refused_before_any_fit(cli, district_dir, monkeypatch) -> None:
+    """An ops trial: `adaptive recommend --student nobody` fitted BKT for seconds, printed its
+    fit warning, then said the id is unknown. Refused first, with the closest id."""
+    import adaptive.policy.service as service
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fitted before the students were checked")
+
+    monkeypatch.setattr(service, "model_as_of", no_fit)
+    sid = load_district(district_dir).log.students[0]
+    r = cli("recommend", "--student", sid + "x", "--district", district_dir)
+    assert r.code == 2 and f"unknown student id(s) ['{sid}x']" in r.err, r.text
+    assert f"did you mean {sid!r}" in r.err
+
+
 def test_fewer_than_k_says_why_in_text_and_json(cli, district_dir) -> None:
     sid = load_district(district_dir).log.students[0]
     r = cli("recommend", "--student", sid, "--k", "60", "--district", district_dir, "--json")

@@ -112,7 +112,7 @@ def recommend(
     from adaptive.paths import demo_district_dir
     from adaptive.policy import PolicyConfig
     from adaptive.policy.adapter import check_profiles, note_skill_coverage
-    from adaptive.policy.service import explain_activity
+    from adaptive.policy.service import check_students_known, explain_activity
 
     if model is not None and name is not None:
         raise ConfigError("give --model (a saved folder) or --name (a registered model), not both")
@@ -122,6 +122,7 @@ def recommend(
     if not d.catalog.activities:
         source = catalog if data is not None else district or demo_district_dir()
         raise ConfigError(f"{source}: the catalog has no activities")
+    check_students_known(d, student)  # a typo before seconds of fitting
     when = pd.Timestamp(now, tz="UTC") if now else None
     # a past --now reads only the answers before it (as `batch --date`), fitting BKT here too
     tracer = _tracer(d, when, model, name, tracking_uri)

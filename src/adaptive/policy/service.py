@@ -189,6 +189,21 @@ def model_as_of(district: District, now: float | pd.Timestamp | None) -> Knowled
     return default_model(before.log, before.catalog)
 
 
+def check_students_known(d: District, student_ids: Sequence[str]) -> None:
+    """Every id is a student of the district's profiles or responses: else one `ConfigError`
+    with the closest id, before any model is fitted (`adaptive recommend --student` checks
+    first: a typo waited seconds for a fit, and its warnings, before being refused)."""
+    known = set(d.profiles) | set(d.log.students)
+    unknown = [s for s in student_ids if s not in known]
+    if unknown:
+        close = closest_name(unknown[0], known)
+        hint = f" (did you mean {close!r} for {unknown[0]!r}?)" if close else ""
+        raise ConfigError(
+            f"unknown student id(s) {unknown[:5]}: not in the district's profiles or "
+            f"responses{hint}"
+        )
+
+
 def recommend_students(
     student_ids: Sequence[str],
     k: int = 10,
@@ -213,15 +228,7 @@ def recommend_students(
     d = district if isinstance(district, District) else load_district(district)
     config = config or PolicyConfig.default()
     student_ids = id_list(student_ids)  # " stu1 " is "stu1", as everywhere
-    known = set(d.profiles) | set(d.log.students)
-    unknown = [s for s in student_ids if s not in known]
-    if unknown:
-        close = closest_name(unknown[0], known)
-        hint = f" (did you mean {close!r} for {unknown[0]!r}?)" if close else ""
-        raise ConfigError(
-            f"unknown student id(s) {unknown[:5]}: not in the district's profiles or "
-            f"responses{hint}"
-        )
+    check_students_known(d, student_ids)
     model = model if model is not None else model_as_of(d, now)
     d = d.as_of(now)
     log, state = traced_students(model, d, list(student_ids), placement, config.grade_table)
