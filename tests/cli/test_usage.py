@@ -517,3 +517,18 @@ def test_a_first_train_prints_no_mlflow_log_lines(tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "registered first version 1" in proc.stdout + proc.stderr
     assert "INFO" not in proc.stderr and "database tables" not in proc.stderr, proc.stderr
+
+
+def test_a_log_given_as_an_argument_or_an_option_before_the_command_gets_a_hint(
+    cli, tmp_path
+) -> None:
+    """A data scientist's trial: `adaptive evaluate log.parquet --models bkt` said only "Got
+    unexpected extra argument(s)", and `adaptive --quiet validate ...` "No such option"."""
+    log = tmp_path / "log.parquet"
+    log.write_bytes(b"")
+    r = cli("evaluate", log, "--models", "bkt")
+    assert r.code == 2 and f"Hint: a response log goes with --data: --data {log}" in r.err
+    r = cli("--quiet", "validate", log)
+    assert r.code == 2 and "give it after the command's name" in r.err
+    r = cli("evaluate", "not-a-file", "--models", "bkt")  # not a path: no guess
+    assert r.code == 2 and "Hint:" not in r.err

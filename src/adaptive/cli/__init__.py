@@ -26,6 +26,7 @@ from __future__ import annotations
 import errno
 import importlib
 import os
+import re
 import signal
 import sys
 import threading
@@ -258,12 +259,49 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def _show_usage_error(exc: typer.TyperException) -> None:
-    """Click's form: `Usage: ...`, `Try 'adaptive CMD -h' for help.` and `Error: ...`."""
+    """Click's form: `Usage: ...`, `Try 'adaptive CMD -h' for help.` and `Error: ...`, then a
+    hint where the mistake is a common one (`_usage_hint`)."""
     show = getattr(exc, "show", None)
     if callable(show):
         show()
     else:
         err_console.print(f"Error: {escape(exc.format_message())}", soft_wrap=True)
+    hint = _usage_hint(exc)
+    if hint:
+        err_console.print(f"Hint: {escape(hint)}", soft_wrap=True)
+
+
+_EXTRA_ARGUMENTS = re.compile(r"unexpected extra argument\(s\) \((.*)\)")
+_NO_SUCH_OPTION = re.compile(r"No such option: (--?[\w-]+)")
+
+
+def _usage_hint(exc: typer.TyperException) -> str | None:
+    """What a data scientist's trial typed: a log as a positional argument where the command
+    takes `--data` (`adaptive evaluate log.csv`), or a command's option before the command
+    (`adaptive --quiet validate ...`)."""
+    ctx = getattr(exc, "ctx", None)
+    command = getattr(ctx, "command", None)
+    if command is None:
+        return None
+    message = exc.format_message()
+    options = {o for p in command.params for o in getattr(p, "opts", ())}
+    extra = _EXTRA_ARGUMENTS.search(message)
+    if extra and "--data" in options:
+        first = extra.group(1).split()[0]
+        if os.path.exists(first):
+            return f"a response log goes with --data: --data {first}"
+    unknown = _NO_SUCH_OPTION.search(message)
+    subcommands = getattr(command, "commands", None)
+    if unknown and subcommands:
+        option = unknown.group(1)
+        if any(
+            option in getattr(p, "opts", ()) for sub in subcommands.values() for p in sub.params
+        ):
+            return (
+                f"{option} is an option of the commands: give it after the command's name "
+                f"(adaptive COMMAND ... {option})"
+            )
+    return None
 
 
 def _internal_error(exc: Exception) -> int:
