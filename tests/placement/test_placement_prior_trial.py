@@ -71,10 +71,13 @@ def test_a_placement_prints_counts_and_sources_never_ids() -> None:
     p = Placement(ids, ("a",), np.full((1000, 1), 0.5), ("placed from grade 4",) * 1000)
     text = repr(p)
     assert "stu0000001" not in text and len(text) < 200
-    assert (
-        text
-        == "Placement(1,000 students x 1 skills, 100% known; sources {'placed from grade 4': 1,000})"
+    assert text == (
+        "Placement(1,000 students x 1 skills, 100% placed, mean P(known) 0.50; "
+        "sources {'placed from grade 4': 1,000})"
     )
+    # an ops trial: every value 0.05 printed "100% known"
+    low = Placement(ids[:2], ("a",), np.full((2, 1), 0.05), ("placed",) * 2)
+    assert "100% placed, mean P(known) 0.05" in repr(low) and "known;" not in repr(low)
 
 
 def test_a_grade_no_school_has_is_refused_where_it_is_read(tmp_path) -> None:

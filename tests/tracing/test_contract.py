@@ -459,6 +459,24 @@ def test_an_answer_on_a_skill_the_model_never_saw_is_said_not_silently_dropped(f
         fitted.update(state, Response("stu900", "item-x", ("k-new",), 1), warn_untraced=False)
 
 
+def test_a_student_given_twice_to_init_state_is_refused(fitted):
+    """An ops trial: `init_state(["a1", "a1"])` made one student without a word (the batch of
+    the same ids is refused)."""
+    from adaptive.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="'a1' is given twice"):
+        fitted.init_state(["a1", " a1"])
+
+
+def test_loading_a_folder_that_does_not_exist_says_so(tmp_path):
+    """An ops trial: `BKT.load("typo")` said "model.json: missing", read as a damaged model."""
+    from adaptive.errors import ArtifactError
+    from adaptive.tracing.base import KnowledgeTracer
+
+    with pytest.raises(ArtifactError, match="no such folder"):
+        KnowledgeTracer.load(tmp_path / "typo")
+
+
 def test_a_single_id_where_a_list_is_expected_is_one_type_error(fitted):
     """`init_state("s1")` made the students s and 1 (and `state.rows("s1")` looked them up)."""
     for call in (fitted.init_state, fitted.init_state(["s1"]).rows):

@@ -99,13 +99,16 @@ class Placement:
     def __repr__(self) -> str:
         """Counts and sources, never the ids: a placement of a district would print 400,000
         student ids into a log (and ids stay out of logs)."""
-        known = float(np.mean(~np.isnan(self.mastery))) if self.mastery.size else 0.0
+        valued = ~np.isnan(self.mastery)
+        placed = float(np.mean(valued)) if self.mastery.size else 0.0
+        # "placed", not "known": a value of 0.05 is placed and says the skill is not known
+        mean = f", mean P(known) {float(self.mastery[valued].mean()):.2f}" if valued.any() else ""
         counts = pd.Series(self.sources, dtype=object).value_counts()
         shown = ", ".join(f"{src!r}: {n:,}" for src, n in counts.head(3).items())
         more = f" and {len(counts) - 3} more" if len(counts) > 3 else ""
         return (
             f"Placement({len(self.students):,} students x {len(self.skills):,} skills, "
-            f"{known:.0%} known; sources {{{shown}{more}}})"
+            f"{placed:.0%} placed{mean}; sources {{{shown}{more}}})"
         )
 
     def aligned(self, skills: Sequence[str] | pd.Index) -> np.ndarray:

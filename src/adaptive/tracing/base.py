@@ -61,7 +61,7 @@ from typing import Any, ClassVar, Literal, Self
 import numpy as np
 import pandas as pd
 
-from adaptive.data.codes import check_many_ids, id_list, lookup_codes
+from adaptive.data.codes import check_many_ids, check_unique_ids, id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import (
     AdaptiveError,
@@ -444,6 +444,7 @@ class KnowledgeTracer(ABC):
         self._check_fitted()
         _check_placement(prior)
         ids = id_list(student_ids)
+        check_unique_ids(ids)  # ["a1", "a1"] made one student without a word
         initial = self._state_row()
         state = TracingState(
             students=[],
@@ -940,6 +941,11 @@ class KnowledgeTracer(ABC):
         Errors (`ArtifactError`) start with `label`, how the caller names the artifact (e.g.
         "registered model 'district' version 3"), else the directory."""
         directory = Path(directory)
+        if not directory.exists():  # "model.json: missing" read as a damaged model
+            raise ArtifactError(
+                f"{label or directory}: no such folder; expected a model folder saved by "
+                "adaptive (model.save(folder), or adaptive train)"
+            )
         try:
             return cls._load_verified(directory)
         except ArtifactError as exc:
