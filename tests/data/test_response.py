@@ -203,3 +203,17 @@ def test_a_time_window_model_without_a_timestamp_uses_now(log):
     assert p.shape == (1,) and 0 < p[0] < 1
     row = state.row("s1")
     assert before <= state.arrays["history_time"][row, 0] <= after
+
+
+def test_a_log_prints_its_counts_never_its_ids() -> None:
+    """A data scientist's trial: `print(log)` printed every array of the dataclass, student
+    ids among them (ids stay out of logs and consoles)."""
+    frame = pd.DataFrame(
+        {"student_id": ["stu0000001", "stu0000001", "stu0000002"], "item_id": ["i1", "i2", "i1"],
+         "skill_ids": [["k1"], ["k1"], ["k2"]], "correct": [1, 0, 1], "order": [0, 1, 0]}
+    )  # fmt: skip
+    text = repr(ResponseLog.from_frame(frame, source="mine.csv"))
+    assert "stu000000" not in text
+    assert (
+        text == "ResponseLog(3 responses, 2 students, 2 items, 2 skills, an order; from mine.csv)"
+    )

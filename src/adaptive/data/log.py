@@ -220,6 +220,16 @@ class ResponseLog:
     skill: np.ndarray
     source: str = field(default="<memory>")
 
+    def __repr__(self) -> str:
+        """Counts and the source, never ids: the dataclass's own printed every array (a data
+        scientist's `print(log)` filled the screen with student ids, which stay out of logs)."""
+        times = "timestamps" if self.has_timestamps else "an order"
+        return (
+            f"ResponseLog({len(self):,} responses, {self.n_students:,} students, "
+            f"{len(self.items):,} items, {len(self.skills):,} skills, {times}; "
+            f"from {self.source})"
+        )
+
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, source: str = "<memory>") -> ResponseLog:
