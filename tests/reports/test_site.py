@@ -215,6 +215,14 @@ def test_unknown_unit_is_one_clear_error(report_district, tmp_path, scope, messa
     assert not (tmp_path / "x").exists()
 
 
+def test_a_mistyped_class_gets_the_closest_class_of_the_night(report_district, tmp_path):
+    """An ops trial: `report --class sch0004-g4Z` said only "no such class"."""
+    d = report_district
+    real = str(d.students()["class_id"].dropna().iloc[0])
+    with pytest.raises(ReportInputError, match=f"did you mean {real!r}"):
+        build_site(d.batch, d.day, tmp_path / "x", catalog=d.catalog, class_id=real.upper())
+
+
 def test_small_groups_say_which_group_of_the_skill_each_is():
     """A coordinator read a bare "1" in the Group column; it is the group's place among the
     groups one skill's students were split into."""

@@ -18,7 +18,7 @@ import pandas as pd
 from adaptive.batch.overrides import StudentOverride, applied_overrides
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import id_text
-from adaptive.errors import NightWarning, counted
+from adaptive.errors import NightWarning, closest_name, counted
 from adaptive.files import make_folder
 from adaptive.reports.growth import (
     Baseline,
@@ -257,8 +257,10 @@ def _scope_schools(
         return [school] if school is not None else list(run.schools)
     holder = _school_of_class(run, class_id, school)
     if holder is None:
+        close = closest_name(class_id, _classes(run))
+        hint = f" (did you mean {close!r}?)" if close else ""
         raise ReportInputError(
-            f"--class {class_id!r}: no such class in the batch output of {run.date}"
+            f"--class {class_id!r}: no such class in the batch output of {run.date}{hint}"
         )
     if school is not None and holder != school:
         raise ReportInputError(
@@ -280,6 +282,20 @@ def _school_of_class(run: BatchRun, class_id: str, first: str | None) -> str | N
         if class_id in set(ids.unique().to_pylist()):
             return s
     return None
+
+
+def _classes(run: BatchRun) -> set[str]:
+    """Every class of the night's output (for a "did you mean": read on an error only)."""
+    import pyarrow.parquet as pq
+
+    from adaptive.batch.writer import partition_path
+
+    found: set[str] = set()
+    for s in run.schools:
+        path = partition_path(run.out, "students", run.date, s)
+        column = pq.read_table(path, columns=["class_id"]).column("class_id")
+        found.update(c for c in column.unique().to_pylist() if c is not None)
+    return found
 
 
 def scope_ids(school: str | None, class_id: str | None) -> tuple[str | None, str | None]:
