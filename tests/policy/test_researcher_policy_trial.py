@@ -55,6 +55,10 @@ def test_explaining_a_skill_id_or_an_empty_id_says_what_explain_takes() -> None:
     )
     assert "empty activity id" in policy.explain(view, "", now=10.0).sentence
     assert policy.explain(view, "nope", now=10.0).sentence == "nope is not in the catalog."
+    # an ops trial: a misspelt activity had no suggestion (overrides give one)
+    assert policy.explain(view, "Measure@0", now=10.0).sentence == (
+        "Measure@0 is not in the catalog (did you mean measure@0?)."
+    )
 
 
 def test_policy_eval_scores_the_researchers_own_policy_file(tmp_path, capsys) -> None:

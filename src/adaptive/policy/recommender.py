@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog
-from adaptive.errors import counted
+from adaptive.errors import closest_name, counted
 from adaptive.policy import explain as text
 from adaptive.policy import terms
 from adaptive.policy.base import (
@@ -387,4 +387,5 @@ def not_an_activity(catalog: Catalog, activity_id: str) -> str:
         return f"{activity_id} is a skill, not an activity: explain takes an activity id" + (
             f" (this skill's: {shown})." if ids else " (this skill has none in the catalog)."
         )
-    return f"{activity_id} is not in the catalog."
+    close = closest_name(str(activity_id), catalog.activity_index)
+    return f"{activity_id} is not in the catalog" + (f" (did you mean {close}?)." if close else ".")
