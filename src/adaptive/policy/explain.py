@@ -47,7 +47,8 @@ def sentence(
         return f"{title}: assigned by your teacher."
     if term == "review":
         ago = time_ago(elapsed)
-        return f"{skill} review: you mastered it {ago} and recall is fading ({recall:.0%})."
+        # "<skill> review:" read as the activity's name on a practice activity (an ops trial)
+        return f"{skill}: time to review it: you mastered it {ago} and recall is fading ({recall:.0%})."
     if term == "difficulty":
         # the term picks the version of a skill (relative to its other versions), so the
         # sentence says that, not that any P(correct) is "right"
