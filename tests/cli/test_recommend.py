@@ -53,7 +53,8 @@ def test_recommend_uses_the_registered_champion(cli, district_dir, champion) -> 
 
 def test_recommend_with_an_unknown_name_is_one_error(cli, district_dir, champion) -> None:
     _, uri = champion
-    r = cli("recommend", "--student", "x", "--name", "nobody", "--tracking-uri", uri,
+    sid = load_district(district_dir).log.students[0]  # a known student: the name is wrong
+    r = cli("recommend", "--student", sid, "--name", "nobody", "--tracking-uri", uri,
             "--district", district_dir)  # fmt: skip
     assert r.code == 2 and "nobody" in r.err and "Traceback" not in r.text
 
