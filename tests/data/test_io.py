@@ -240,6 +240,8 @@ def test_quarantine_loses_nothing_and_says_why(tmp_path):
     assert rejected.loc[rejected["line"] == "8", "raw_text"].item().endswith(",extra")
     assert rejected.loc[rejected["line"] == "3", "correct"].item() == "2"
     assert list(qpath.parent.iterdir()) == [qpath]  # atomic: no temporary file left behind
+    # the file's own column order (a data scientist's trial: the answer came before the skill)
+    assert list(rejected.columns) == ["line", "reason", *HEADER.strip().split(","), "raw_text"]
 
 
 def test_row_problems_say_how_to_load_the_other_rows(tmp_path):

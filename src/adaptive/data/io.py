@@ -330,13 +330,16 @@ def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
         columns["file"] = [str(Path(f).relative_to(raw.source)) for f, _ in located]
     columns["line"] = [line for _, line in located]
     columns["reason"] = ["; ".join(reasons[r]) for r in rows.tolist()]
-    for name in cells.column_names:
+    # the file's own column order (the reader keeps the columns in the mapping's order)
+    position = {c: i for i, c in enumerate(raw.header)}
+    names = sorted(cells.column_names, key=lambda c: position.get(c, len(position)))
+    for name in names:
         columns[name] = [None if v is None else str(v) for v in cells.column(name).to_pylist()]
     columns["raw_text"] = [None] * len(rows)
     for problem, text in zip(raw.unparsed, raw.unparsed_text, strict=True):  # CSV only
         columns["line"].append(problem.line)
         columns["reason"].append(_reason(problem))
-        for name in cells.column_names:
+        for name in names:
             columns[name].append(None)
         columns["raw_text"].append(text)
     order = np.arange(len(rows)) if raw.parts else np.argsort(
