@@ -110,3 +110,15 @@ def test_catalog_skills_without_training_data_get_neighbour_defaults_and_are_tra
     model.update(state, Response("x", "mul-i0", ("mul",), 1))
     assert model.mastery(state)[0, 2] > before  # updated like any other skill
     assert model.tables_.skill_params[2, SLIP] < 0.5
+
+
+def test_the_fit_warning_stays_a_readable_line_however_many_skills() -> None:
+    """A data scientist's trial: the fit warning listed ten skills per clause, a line of over
+    600 characters. Three a clause, with how many more and where to see them all."""
+    sparse = [(f"s{i}", f"k{j}-i", f"k{j:02d}", i % 2) for j in range(12) for i in range(3)]
+    with pytest.warns(FitWarning) as said:
+        BKT(seed=0).fit(log_of(learning_rows("good", 60, 0) + sparse))
+    (message,) = [str(w.message) for w in said if "sparse or unusual" in str(w.message)]
+    assert "12 skills had fewer than" in message and "and 9 more" in message
+    assert message.endswith("(every skill's parameters: model.params_table())")
+    assert len(message) < 400, len(message)

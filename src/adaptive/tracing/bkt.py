@@ -395,10 +395,19 @@ class BKT(KnowledgeTracer):
             (np.isin(names, sparse or []), f"had fewer than {self.skill_shrinkage:g} training "
              "responses: their parameters lean on the population's"),
         ]  # fmt: skip
-        said = [f"{int(m.sum())} skills {what} ({_some(names[m])})" for m, what in notes if m.any()]
+        # three names a clause: with ten each the line ran past 600 characters (a data
+        # scientist's trial); the parameters table lists every skill
+        said = [
+            f"{int(m.sum())} skills {what} ({_some(names[m], shown=3)})"
+            for m, what in notes
+            if m.any()
+        ]
         if said:
             warnings.warn(
-                "BKT fit on sparse or unusual data: " + "; ".join(said), FitWarning, stacklevel=4
+                "BKT fit on sparse or unusual data: " + "; ".join(said) + " (every skill's "
+                "parameters: model.params_table())",
+                FitWarning,
+                stacklevel=4,
             )
         return names[inverted].tolist()
 
