@@ -143,3 +143,13 @@ def test_validate_writes_through_a_link_and_refuses_a_pipe_for_quarantine_or_out
             f"{tmp_path / name} is not a regular file (a device or pipe): give a file path" in err
         )
         assert (tmp_path / name).is_fifo() and "Traceback" not in err
+
+
+def test_a_column_without_a_name_is_shown_as_one(tmp_path):
+    """A data scientist's trial: a pandas index saved with the data (an empty header cell) was
+    a blank under "columns not used"."""
+    path = tmp_path / "indexed.csv"
+    path.write_text(",student_id,item_id,skill_ids,correct,order\n0,u1,i1,a,1,1\n1,u2,i1,a,0,1\n")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "(a column without a name)" in result.output

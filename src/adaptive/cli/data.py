@@ -208,7 +208,9 @@ def _print_report(report: LoadReport) -> None:
     if report.blank_lines:
         table.add_row("blank lines skipped", f"{report.blank_lines:,}")
     if report.ignored_columns:
-        table.add_row("columns not used", ", ".join(report.ignored_columns))
+        # a column without a name (a pandas index saved with the data) shows as one
+        shown = (c if c.strip() else "(a column without a name)" for c in report.ignored_columns)
+        table.add_row("columns not used", ", ".join(shown))
     console.print(table)
     for note in report.notes:
         console.print(f"note: {note}")
