@@ -3,7 +3,8 @@
 A user's own file needs no code: `--student-col`, `--item-col`, `--skills-col`, `--skills-sep`,
 `--correct-col`, `--time-col` and `--sep` name its columns, `--encoding` its text's encoding;
 `--time-format` / `--time-unit` say how its times are written; `--correct-values` /
-`--incorrect-values` name the words it writes for right and wrong answers; `--require-sorted` / `--allow-unsorted` set the row-order check;
+`--incorrect-values` name the words it writes for right and wrong answers; `--require-sorted` /
+`--allow-unsorted` set the row-order check;
 `--dataset NAME` uses a descriptor from `datasets/`. A command that reads a log is decorated with
 `@reads_log`: it gets these options once, declared here, and receives what the user gave as one
 `mapping` argument (`column_mapping(...)`), ready for `adaptive.data.load_log`.

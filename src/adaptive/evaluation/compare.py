@@ -102,15 +102,12 @@ def evaluate_models(
 def _warn_unseen_once(results: dict[str, CrossValResult], folds: int) -> None:
     """The test responses on skills their training folds never had, said once for the models
     that met the same ones (every model meets the same folds)."""
-    by_unseen: dict[str, list[str]] = {}
-    found: dict[str, dict[int, tuple[int, list[str]]]] = {}
+    groups: dict[str, tuple[dict, list[str]]] = {}  # the unseen, as text -> (it, its models)
     for name, res in results.items():
         if res.unseen:
-            key = repr(sorted(res.unseen.items()))
-            by_unseen.setdefault(key, []).append(name)
-            found[key] = res.unseen
-    for key, names in by_unseen.items():
-        warn_unseen_skills(found[key], names, folds)
+            groups.setdefault(repr(sorted(res.unseen.items())), (res.unseen, []))[1].append(name)
+    for unseen, names in groups.values():
+        warn_unseen_skills(unseen, names, folds)
 
 
 def write_outputs(

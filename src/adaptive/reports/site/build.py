@@ -272,30 +272,26 @@ def _scope_schools(
 
 def _school_of_class(run: BatchRun, class_id: str, first: str | None) -> str | None:
     """The school whose output holds the class (`first` is looked at first), or None."""
-    import pyarrow.parquet as pq
-
-    from adaptive.batch.writer import partition_path
-
     for s in sorted(run.schools, key=lambda s: s != first):
-        path = partition_path(run.out, "students", run.date, s)
-        ids = pq.read_table(path, columns=["class_id"]).column("class_id")
-        if class_id in set(ids.unique().to_pylist()):
+        if class_id in _class_ids(run, s):
             return s
     return None
 
 
 def _classes(run: BatchRun) -> set[str]:
     """Every class of the night's output (for a "did you mean": read on an error only)."""
+    return set().union(*(_class_ids(run, s) for s in run.schools))
+
+
+def _class_ids(run: BatchRun, school: str) -> set[str]:
+    """The classes of one school's students table of the night."""
     import pyarrow.parquet as pq
 
     from adaptive.batch.writer import partition_path
 
-    found: set[str] = set()
-    for s in run.schools:
-        path = partition_path(run.out, "students", run.date, s)
-        column = pq.read_table(path, columns=["class_id"]).column("class_id")
-        found.update(c for c in column.unique().to_pylist() if c is not None)
-    return found
+    path = partition_path(run.out, "students", run.date, school)
+    column = pq.read_table(path, columns=["class_id"]).column("class_id")
+    return {c for c in column.unique().to_pylist() if c is not None}
 
 
 def scope_ids(school: str | None, class_id: str | None) -> tuple[str | None, str | None]:
