@@ -122,6 +122,11 @@ class ExperimentWarning(UserWarning):
     interval where the randomization units leave no degree of freedom); the message says which."""
 
 
+class ModelFailedWarning(UserWarning):
+    """`evaluate_models` left out the models it could not score (each named with its error's
+    message) and scored the others."""
+
+
 class CoverageWarning(UserWarning):
     """A model and a catalog (or a log) do not cover the same skills; the message has numbers."""
 

@@ -218,6 +218,49 @@ def test_a_fold_that_cannot_be_fitted_is_named_not_the_whole_file(tmp_path) -> N
     assert "tiny.csv (fold " in str(raised.value) and "'s training students)" in str(raised.value)
 
 
+def _all_right_but_one(tmp_path) -> tuple[ResponseLog, object]:
+    """A log on which BKT fits and the logistic models cannot (a fold's training students
+    answered only right), as a file too."""
+    log = small_log(6)
+    frame = log.frame.copy()
+    mixed = frame["student_id"] == frame["student_id"].iloc[0]
+    frame.loc[~mixed, "correct"] = 1
+    path = tmp_path / "tiny.csv"
+    frame.assign(skill_ids=frame["skill_ids"].map(";".join)).to_csv(path, index=False)
+    return ResponseLog.from_frame(frame, source="tiny.csv"), path
+
+
+def test_a_model_that_cannot_be_scored_does_not_cost_the_others(tmp_path) -> None:
+    """`evaluate --models bkt,pfa` on a log where pfa cannot be fitted stopped with pfa's error
+    and wrote nothing, though bkt had been scored (minutes of fitting lost on a real log). The
+    scored models are written, the failed one is named with its reason, and Python gets a
+    warning and `Comparison.failed`."""
+    from adaptive.errors import DataValidationError, ModelFailedWarning
+
+    log, _ = _all_right_but_one(tmp_path)
+    with pytest.warns(ModelFailedWarning, match=r"1 model not scored \(the others were\): pfa: "):
+        cmp = evaluate_models(["bkt", "pfa"], log, folds=3, out_dir=tmp_path / "o", n_boot=10)
+    assert list(cmp.results) == ["bkt"] and list(cmp.failed) == ["pfa"]
+    assert set(pd.read_csv(tmp_path / "o" / "metrics.csv")["model"]) == {"bkt"}
+    report = (tmp_path / "o" / "metrics.md").read_text()
+    assert "## Not scored" in report and "- pfa: " in report
+    with pytest.raises(DataValidationError, match="training students"):  # none scored: its error
+        evaluate_models(["pfa", "irt"], log, folds=3, n_boot=10)
+
+
+def test_cli_writes_the_scored_models_then_exits_2_naming_the_failed_one(tmp_path, capsys) -> None:
+    from adaptive.cli import run
+
+    _, path = _all_right_but_one(tmp_path)
+    code = run(["evaluate", "--data", str(path), "--models", "bkt,pfa", "--folds", "3",
+                "--bootstrap", "10", "--skills-sep", ";", "--out", str(tmp_path / "o")])  # fmt: skip
+    said = capsys.readouterr()
+    assert code == 2, said
+    assert "1 model not scored (the others were): pfa: " in said.err
+    assert said.err.count("not scored") == 1, said.err  # the error, not also a warning
+    assert "bkt" in said.out and (tmp_path / "o" / "metrics.csv").exists()
+
+
 def test_too_few_students_for_the_folds_names_the_file_before_any_progress(
     tmp_path, capsys
 ) -> None:

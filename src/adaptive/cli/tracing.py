@@ -8,6 +8,7 @@ column flags), prints the comparison table, and writes `metrics.csv`, `metrics.m
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -26,8 +27,9 @@ from adaptive.cli.options import (
 from adaptive.cli.output import console, err_console, info
 from adaptive.data import load_log_report, warn_notes
 from adaptive.data.splits import student_folds
-from adaptive.errors import ConfigError
+from adaptive.errors import AdaptiveError, ConfigError, ModelFailedWarning
 from adaptive.evaluation import evaluate_models
+from adaptive.evaluation.compare import failed_message
 from adaptive.files import check_output_folder
 from adaptive.tracing.deep.threads import torch_threads
 from adaptive.tracing.specs import build_model
@@ -106,9 +108,11 @@ def evaluate(
         def on_fold(label: str, done: int, total: int) -> None:
             bar.update(task, advance=1, description=f"{label} fold {done}/{total}")
 
-        comparison = evaluate_models(
-            names, log, folds=folds, out_dir=out, seed=seed, n_boot=n_boot, progress=on_fold
-        )
+        with warnings.catch_warnings():  # said once below, as the command's error
+            warnings.simplefilter("ignore", ModelFailedWarning)
+            comparison = evaluate_models(
+                names, log, folds=folds, out_dir=out, seed=seed, n_boot=n_boot, progress=on_fold
+            )
     table = Table(title=f"Out-of-fold comparison ({folds} folds, 95 % bootstrap CI over students)")
     for col in ("model", "AUC", "AUC 95% CI", "RMSE", "log-loss", "ECE", "responses", "fit s/fold"):
         table.add_column(col, justify="left" if col == "model" else "right")
@@ -126,3 +130,5 @@ def evaluate(
         )
     console.print(table)
     info(f"Wrote {', '.join(str(p) for p in comparison.files[:3])} and reliability plots.")
+    if comparison.failed:  # the others' outputs are written: exit 2 for the ones left out
+        raise AdaptiveError(failed_message(comparison.failed))

@@ -11,17 +11,25 @@ model on identical splits and writes:
 * `reliability.png` - reliability curves of every model, and `reliability_<model>.png` each.
 
 Outputs are deterministic for a seed (no timings in the files) and written atomically.
+
+A model that cannot be evaluated on the log (an `AdaptiveError` while fitting or predicting, e.g.
+a fold whose training students answered only right for a model that needs both) does not cost
+the others: they are scored and written, `metrics.md` names the model and its reason, and
+`Comparison.failed` holds it (`adaptive evaluate` then exits 2 after writing). Only when no
+model could be scored is the first error raised.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from adaptive.data.log import ResponseLog
+from adaptive.errors import AdaptiveError, ModelFailedWarning
 from adaptive.evaluation.calibration import plot_reliability
 from adaptive.evaluation.crossval import (
     CrossValResult,
@@ -55,6 +63,8 @@ class Comparison:
     table: pd.DataFrame
     results: dict[str, CrossValResult]
     files: list[Path]
+    #: the models that could not be scored -> why (the error's message)
+    failed: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
         """The `all` rows only, best AUC first."""
@@ -71,13 +81,23 @@ def evaluate_models(
     n_boot: int = 1000,
     progress: Progress | None = None,
 ) -> Comparison:
-    """Cross-validate every model on the same student folds; write the outputs to `out_dir`."""
+    """Cross-validate every model on the same student folds; write the outputs to `out_dir`.
+
+    A model that fails with an `AdaptiveError` is left out with a `ModelFailedWarning` and kept
+    in `Comparison.failed`; the error itself is raised only when every model failed."""
     results: dict[str, CrossValResult] = {}
+    failed: dict[str, str] = {}
+    first_error: AdaptiveError | None = None
     tables = []
     for model in models:
-        res = cross_validate(
-            model, log, folds=folds, seed=seed, progress=progress, warn_unseen=False
-        )
+        try:
+            res = cross_validate(
+                model, log, folds=folds, seed=seed, progress=progress, warn_unseen=False
+            )
+        except AdaptiveError as err:
+            first_error = first_error or err
+            failed[_model_label(model)] = str(err)
+            continue
         if res.model in results:  # the same class twice: keep both, numbered
             res.model = f"{res.model}-{len(results)}"
             res.metrics["model"] = res.model
@@ -89,14 +109,32 @@ def evaluate_models(
             table.loc[is_all, f"{metric}_ci_low"] = ci[metric][0]
             table.loc[is_all, f"{metric}_ci_high"] = ci[metric][1]
         tables.append(table)
+    if not results and first_error is not None:
+        raise first_error
     _warn_unseen_once(results, folds)
     table = pd.concat(tables, ignore_index=True)
     full = table.copy()
     table = table[CSV_COLUMNS]
     files: list[Path] = []
     if out_dir is not None:
-        files = write_outputs(Path(out_dir), table, full, results, log)
-    return Comparison(table=table, results=results, files=files)
+        files = write_outputs(Path(out_dir), table, full, results, log, failed)
+    if failed:
+        warnings.warn(ModelFailedWarning(failed_message(failed)), stacklevel=2)
+    return Comparison(table=table, results=results, files=files, failed=failed)
+
+
+def failed_message(failed: dict[str, str]) -> str:
+    """'2 models not scored (the others were): dkt: <why>; sakt: <why>'."""
+    noun = "model" if len(failed) == 1 else "models"
+    reasons = "; ".join(f"{name}: {why}" for name, why in failed.items())
+    return f"{len(failed)} {noun} not scored (the others were): {reasons}"
+
+
+def _model_label(model: str | Path | KnowledgeTracer) -> str:
+    """How a model that could not be scored is named: its spec name or file, or its class."""
+    if isinstance(model, str | Path):
+        return Path(model).stem if str(model).endswith(".toml") else str(model)
+    return type(model).__name__
 
 
 def _warn_unseen_once(results: dict[str, CrossValResult], folds: int) -> None:
@@ -116,11 +154,12 @@ def write_outputs(
     full: pd.DataFrame,
     results: dict[str, CrossValResult],
     log: ResponseLog,
+    failed: dict[str, str] | None = None,
 ) -> list[Path]:
     make_folder(out_dir)
     files = [out_dir / "metrics.csv", out_dir / "metrics.md", out_dir / "per_skill.csv"]
     atomic_write_bytes(files[0], table.to_csv(index=False, float_format="%.6f").encode())
-    atomic_write_bytes(files[1], markdown_report(full, log).encode())
+    atomic_write_bytes(files[1], markdown_report(full, log, failed).encode())
     per_skill = [
         per_skill_metrics(log.skill_offsets, log.skill, log.skills, r.y, r.p).assign(model=name)
         for name, r in results.items()
@@ -140,8 +179,11 @@ def write_outputs(
     return files
 
 
-def markdown_report(full: pd.DataFrame, log: ResponseLog) -> str:
-    """Readable comparison: pooled metrics with 95 % student-bootstrap intervals, then per fold."""
+def markdown_report(
+    full: pd.DataFrame, log: ResponseLog, failed: dict[str, str] | None = None
+) -> str:
+    """Readable comparison: pooled metrics with 95 % student-bootstrap intervals, then per fold,
+    then the models that could not be scored and why."""
     s = log.summary()
     lines = [
         "# Model comparison",
@@ -174,4 +216,7 @@ def markdown_report(full: pd.DataFrame, log: ResponseLog) -> str:
             f"| {r.model} | {r.fold} | {r.auc:.4f} | {r.rmse:.4f} | {r.logloss:.4f} | "
             f"{r.ece:.4f} | {r.n_responses} |"
         )
+    if failed:
+        lines += ["", "## Not scored", ""]
+        lines += [f"- {name}: {why}" for name, why in failed.items()]
     return "\n".join(lines) + "\n"
