@@ -4,10 +4,10 @@ A night run with a mistyped `--date` (2026-10-15 for 2026-10-05) is the last nig
 so every real night after it is refused as "before the last night served" until it goes; one
 run with the wrong log or roster is better removed than left beside the right one. Dropping a
 night removes everything the job wrote for that date: each output table's date folder (its
-partitions and `_SUCCESS.json`), its state snapshot, its record of teacher overrides and its
-place in the folder's serving order, so the folder reads as if the night never ran. The
-night's MLflow run stays (a record that it ran), and so does a report site written with
-`--report` (a folder of its own).
+partitions and `_SUCCESS.json`), its state snapshot, its record of teacher overrides, its
+place in the folder's serving order and its lock file, so the folder reads as if the night
+never ran. The night's MLflow run stays (a record that it ran), and so does a report site
+written with `--report` (a folder of its own).
 
 A night whose state later nights were built from (a later date served after it) is refused:
 those nights started from its snapshot, so drop them first, the latest first. The drop holds
@@ -66,7 +66,10 @@ def drop_night(out: str | Path, day: str, state_dir: str | Path | None = None) -
         )
     inside = state.resolve().is_relative_to(out.resolve())
     facts = {"drop": day}
-    with date_lock(out, day, facts), _state_date_lock(state, day, facts, inside):
+    with (
+        date_lock(out, day, facts, remove_after=True),
+        _state_date_lock(state, day, facts, inside),
+    ):
         return _remove(out, state, day)
 
 
@@ -83,7 +86,7 @@ def _state_date_lock(
     state: Path, day: str, facts: dict, inside: bool
 ) -> contextlib.AbstractContextManager:
     """The date's lock of a state folder outside `out` too (as the night takes it)."""
-    return contextlib.nullcontext() if inside else date_lock(state, day, facts)
+    return contextlib.nullcontext() if inside else date_lock(state, day, facts, remove_after=True)
 
 
 def _night_folders(out: Path, state: Path, day: str) -> list[Path]:

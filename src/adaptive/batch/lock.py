@@ -13,7 +13,8 @@ lock. Its holder record stays in the file (a run that ends, even with an error o
 SIGTERM, empties it): the next run finds it, says it is taking over from a killed run (and
 whether that process is gone), and goes on. Partitions the killed run completed are reused only
 when the inputs match (`writer.prepare_date`). A run that fails before writing anything (an
-input error) removes the lock file it created (`date_lock`'s `discard`), so it leaves nothing.
+input error) removes the lock file it created (`date_lock`'s `discard`), so it leaves nothing,
+and so does a drop of the night (`remove_after`).
 """
 
 from __future__ import annotations
@@ -92,12 +93,14 @@ def date_lock(
     date: str,
     inputs: dict[str, Any],
     discard: Callable[[], bool] | None = None,
+    remove_after: bool = False,
 ) -> Iterator[LockHolder | None]:
     """Hold the exclusive lock of `date` in `out` for a block; yields the holder record left by
     a run that did not finish (taken over), else None. Raises `BatchLockedError` at once when a
     live run holds it. When the block fails and `discard()` says the run left nothing (an input
     error before any output), a lock file this run created is removed, and so is `_locks` when
-    that leaves it empty: a failed run leaves nothing behind."""
+    that leaves it empty: a failed run leaves nothing behind. `remove_after`: the block done,
+    remove the lock file (and an emptied `_locks`) too: a dropped night leaves no lock file."""
     path = lock_path(out, date)
     fd, created = _open_locked(out, date, path)
     owner = os.getpid()
@@ -115,6 +118,8 @@ def date_lock(
         _write_holder(fd, LockHolder.me(inputs))
         try:
             yield previous
+            if remove_after:
+                _remove_lock_file(path)  # still held: a run waiting on it retries
         except BaseException:
             if os.getpid() == owner and created and discard is not None and discard():
                 _remove_lock_file(path)  # still held: a run waiting on it retries (`_open_locked`)
