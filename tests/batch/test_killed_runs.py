@@ -67,6 +67,24 @@ BATCH_STOPPED_WHEN_COMPLETE = textwrap.dedent(
     """
 )
 
+# `adaptive batch ...` that is sent SIGTERM once the date is locked, before any partition
+BATCH_STOPPED_BEFORE_OUTPUT = textwrap.dedent(
+    """
+    import os, signal
+    import adaptive.batch.job as job
+    from adaptive.cli import main
+
+    real = job._serve_date
+
+    def _serve_date(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return real(*args, **kwargs)
+
+    job._serve_date = _serve_date
+    main()
+    """
+)
+
 # holds a date's lock with a forked child that is not told to die with it (as any fork would)
 HOLD_LOCK_WITH_A_CHILD = textwrap.dedent(
     """
@@ -345,3 +363,22 @@ def test_sigterm_after_the_night_is_complete_says_it_is_complete(district, tmp_p
     assert said.startswith(f"stopped: by SIGTERM; the night {district.last_day} was complete")
     assert "run the same command again to resume" not in said
     assert list(out.rglob("_SUCCESS.json"))
+
+
+@linux_only
+def test_sigterm_before_any_output_says_nothing_was_written(district, tmp_path):
+    """A user trial: a SIGTERM before the night wrote anything said "the partitions written so
+    far are kept" of none. It says nothing was written, and the run leaves no output."""
+    out = tmp_path / "out"
+    stopped = run_batch(BATCH_STOPPED_BEFORE_OUTPUT, *batch_args(district, out))
+    try:
+        assert wait_until_gone(naming=str(out)) == []
+    finally:
+        kill_all(processes_naming(str(out)))
+    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr
+    (said,) = [line for line in stopped.stderr.splitlines() if line.startswith("stopped")]
+    assert said == (
+        f"stopped: by SIGTERM; nothing of the night {district.last_day} was written: run the "
+        "same command again"
+    ), stopped.stderr
+    assert written(out) == {}

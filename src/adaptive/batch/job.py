@@ -336,7 +336,7 @@ def _run_locked(
     meanwhile, and its MLflow summary run (see `run_daily_job`)."""
     # the folder outlives the registry's process: on an error the process is stopped first
     with (
-        _said_if_stopped_once_served(day, out) as served,
+        _what_a_stop_left(day, out) as served,
         tempfile.TemporaryDirectory() as champion_dir,
         registry_process() as registry,
     ):
@@ -388,10 +388,11 @@ def _run_locked(
 
 
 @contextlib.contextmanager
-def _said_if_stopped_once_served(day: str, out: Path) -> Iterator[Callable[[], None]]:
+def _what_a_stop_left(day: str, out: Path) -> Iterator[Callable[[], None]]:
     """Yields the call that marks the night served (its outputs and `_SUCCESS.json` written). A
-    stop signal after it (while the summary run is logged, the locks released) carries
-    `after_stop`: what the command line says instead of "run it again to resume"."""
+    stop signal carries `after_stop`, what the command line says instead of "the partitions
+    written so far are kept: run it again to resume" where that is not so: after the night was
+    served (while the summary run is logged, the locks released), or before it wrote anything."""
     done = False
 
     def served() -> None:
@@ -401,10 +402,16 @@ def _said_if_stopped_once_served(day: str, out: Path) -> Iterator[Callable[[], N
     try:
         yield served
     except BaseException as exc:
-        if done and not isinstance(exc, Exception):
+        if isinstance(exc, Exception):
+            raise
+        if done:
             exc.after_stop = (  # type: ignore[attr-defined]
                 f"the night {day} was complete (its outputs and _SUCCESS.json are written in "
                 f"{out}); only its MLflow summary run may be missing"
+            )
+        elif _nothing_written(out, day):
+            exc.after_stop = (  # type: ignore[attr-defined]
+                f"nothing of the night {day} was written: run the same command again"
             )
         raise
 
