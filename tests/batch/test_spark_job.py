@@ -587,8 +587,9 @@ def test_a_first_night_of_an_empty_log_is_said_on_spark_as_in_process(
 
 
 # -- correctness read as the in-process reader reads it ---------------------------------------
-RIGHT_SPELLINGS = np.array(["TRUE", " true ", "1", "1.0"])  # a spreadsheet's, pandas', a CSV's
-WRONG_SPELLINGS = np.array(["FALSE", "False", "0", " 0.0"])
+# a spreadsheet's, pandas', a CSV's, a decimal comma's
+RIGHT_SPELLINGS = np.array(["TRUE", " true ", "1", "1.0", "1,0"])
+WRONG_SPELLINGS = np.array(["FALSE", "False", "0", " 0.0", "0,00"])
 
 
 def test_answers_as_booleans_or_words_are_read_on_spark_as_in_process(

@@ -1249,6 +1249,28 @@ def test_a_semicolon_files_decimal_commas_are_read_as_numbers(tmp_path):
     assert run(["validate", str(path), "--correct-threshold", "0,5"]) == 0
 
 
+def test_a_parquet_text_columns_decimal_commas_are_read_as_numbers(tmp_path):
+    """A user's trial: a Parquet log whose answers a European spreadsheet wrote as text ("1,0",
+    "0,0") had every row refused, told to write scores with a point and give a threshold. A
+    Parquet cell holds one value: "1,0" is the number 1 there, as in a ';'-separated file, and
+    "0,5" a score with --correct-threshold; the streamed check names only the rows it refuses."""
+    from adaptive.data.validate import parquet_problems
+
+    frame = pd.DataFrame({"student_id": "a", "item_id": ["i1", "i2", "i3"], "skill_ids": "k",
+                          "correct": ["1,0", "0,0", "1"], "order": [1, 2, 3]})  # fmt: skip
+    path = tmp_path / "excel.parquet"
+    frame.to_parquet(path)
+    assert load_log(path).correct.tolist() == [1, 0, 1]
+    frame.loc[3] = ["a", "i4", "k", "0,5", 4]
+    frame.to_parquet(path)
+    log = load_log(path, mapping={"correct_threshold": "0,5"})
+    assert log.correct.tolist() == [1, 0, 1, 1]
+    frame.loc[3, "correct"] = "yes"
+    frame.to_parquet(path)
+    found = parquet_problems(path, {"correct": "correct"})
+    assert [(p.line, p.value) for p in found.problems] == [(4, "yes")]
+
+
 def test_answer_words_split_on_their_commas_say_so(tmp_path):
     """`--correct-values '1,0' --incorrect-values '0,0'` said "0 is both a correct and an
     incorrect value": the lists are split on commas, which the message now says, with how to

@@ -975,7 +975,8 @@ def _correct_number(frame, column: str):
     """A log's `correct` as the in-process reader reads it (`validate._check_correct`): 1 or 0
     from a boolean, from the number 1 or 0, or from the text of a right or a wrong answer
     (`validate.RIGHT_WORDS`, `WRONG_WORDS`: trimmed, any case, so a spreadsheet's TRUE / FALSE;
-    a whole number written as a float, "1.00", as that reader reads it, in any mix); empty
+    a whole number written as a float, "1.00" or with a decimal comma, "1,0", as that reader
+    reads a Parquet cell, in any mix); empty
     (null) for any other value, which `_refuse_unread_rows` refuses. Left as they were, a
     boolean or text column failed on the executors with an internal error."""
     from pyspark.sql import functions as F
@@ -989,6 +990,7 @@ def _correct_number(frame, column: str):
         right, wrong = value == 1, value == 0
     else:
         word = F.lower(_trimmed(value.cast("string")))
+        word = F.regexp_replace(word, r"^([+-]?\d+),(\d+)$", "$1.$2")  # a decimal comma
         word = F.regexp_replace(word, r"^(\d+)\.0+$", "$1")
         right, wrong = word.isin(*RIGHT_WORDS), word.isin(*WRONG_WORDS)
     return F.when(right, 1).when(wrong, 0).cast("tinyint")

@@ -27,11 +27,12 @@ Keys (all optional; unset ones fall back to the canonical column names):
 - `correct_values`, `incorrect_values` (`--correct-values`, `--incorrect-values`): the words
   an export writes for a right and a wrong answer ("Correct" / "Incorrect", "yes" / "no"),
   compared without case; both or neither. 0 / 1 and true / false are always read (0 and 1 by
-  value: 1.00 too, and 1,0 in a file separated by ';' or tabs, where it is a decimal comma).
+  value: 1.00 too, and 1,0 as a decimal comma in a Parquet cell or a file separated by ';' or
+  tabs, where it cannot be two fields).
 - `correct_threshold` (`--correct-threshold`): the column holds scores (partial credit: 0.5,
   or points out of 100); a score at or above the threshold reads as a right answer, below as a
-  wrong one (a decimal comma, "0,5", is read as a point, in the option and in a file separated
-  by ';' or tabs). Without it, a score other than 0 or 1 is an error that names this option.
+  wrong one (a decimal comma, "0,5", is read as a point, in the option, in a Parquet cell and in
+  a file separated by ';' or tabs). Without it, a score other than 0 or 1 is an error that names this option.
 - `duration_s`, `attempt`, `school_id`, `class_id`: optional columns.
 - `merge_skill_rows` (`--merge-skill-rows`): consecutive rows of one student with the same item
   and correctness and a different skill are ONE response tagged with several skills
@@ -275,8 +276,8 @@ def _check_one_field_per_column(
 SPLIT_WORDS_HINT = (
     " (the words are split on commas: '1,0' is the two words 1 and 0; a word holding a comma "
     "goes in a list, mapping={'correct_values': ['1,0'], ...}. Numbers need no words: 0 and 1 "
-    "are always read, as 1.0 too, and as 1,0 (a decimal comma) in a file separated by ';' or "
-    "tabs)"
+    "are always read, as 1.0 too, and as 1,0 (a decimal comma) in a Parquet cell or a file "
+    "separated by ';' or tabs)"
 )
 
 

@@ -160,10 +160,8 @@ def check_values(
         ids = _check_id(table.column(col), col, issues)
         student = ids if student is None else pc.binary_join_element_wise(student, ids, "-")
     item = _check_id(table.column(mapping.item_id), mapping.item_id, issues)
-    # a value such as "1,0" cannot be two fields of a ';'- or tab-separated file: a decimal comma
-    decimal_comma = raw.csv_format is not None and raw.csv_format[0] != ","
     correct = _check_correct(
-        table.column(mapping.correct), mapping.correct, issues, mapping, decimal_comma
+        table.column(mapping.correct), mapping.correct, issues, mapping, _decimal_comma(raw)
     )
     time, kind = _check_time(raw, mapping, issues)
     if q_matrix is not None:
@@ -223,12 +221,20 @@ def parquet_problems(
     return DataValidationError(listed, total, hint=QUARANTINE_HINT) if total else None
 
 
+def _decimal_comma(raw: RawTable) -> bool:
+    """Whether "1,0" in a cell is a number with a decimal comma: everywhere but in a
+    comma-separated file, where it would be two fields (a Parquet cell, or a ';'- or
+    tab-separated field, holds one value)."""
+    return raw.csv_format is None or raw.csv_format[0] != ","
+
+
 def _check_cells(
     name: str, arr: pa.ChunkedArray, column: str, issues: Issues, mapping: ColumnMapping
 ) -> None:
-    """The cell checks of the canonical field `name`, as `check_values` makes them."""
+    """The cell checks of the canonical field `name` in a Parquet file, as `check_values`
+    makes them."""
     if name == "correct":
-        _check_correct(arr, column, issues, mapping)
+        _check_correct(arr, column, issues, mapping, decimal_comma=True)
     elif name == "timestamp":
         cells = RawTable(
             issues.source, True, [column], pa.table({column: arr}), issues.lines, column, {}
