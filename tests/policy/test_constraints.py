@@ -85,7 +85,36 @@ def test_check_selection_detects_violations() -> None:
 
 
 def test_time_budget_can_leave_the_list_short() -> None:
-    batch = StudentBatch.build(CATALOG, ["a"], np.zeros((1, N_S)), daily_minutes=np.array([4.5]))
+    practised = np.zeros((1, N_S))  # days ago: every skill met, so its review may be served
+    batch = StudentBatch.build(
+        CATALOG, ["a"], np.zeros((1, N_S)), daily_minutes=np.array([4.5]),
+        last_practiced=practised - 3.0, n_responses=np.ones((1, N_S), np.int32),
+    )  # fmt: skip
     sel = AdaptivePolicy(CATALOG).select(batch, 10, now=0.0)
     assert (sel.activity >= 0).sum() == 1  # only the 4-minute review fits
     assert CATALOG.activities[sel.activity[0, 0]].expected_minutes == 4.0
+
+
+def test_a_review_is_never_a_students_first_contact_with_a_skill() -> None:
+    """A coordinator's trial: a new student's list opened on "Addition review", a skill the
+    student had never practised (the review is short and easy, so it scored well). A review
+    goes to a skill the student has practised or was placed as mastered; the explanation and
+    the short list's reasons say why it was left out."""
+    from adaptive.policy.shortfall import shortfall
+
+    add = CATALOG.activity_index.get_loc("rev-add")
+    skill = CATALOG.skill_index.get_loc("add")
+    policy = AdaptivePolicy(CATALOG)
+    new = StudentBatch.build(CATALOG, ["a"], np.zeros((1, N_S)), daily_minutes=np.array([4.5]))
+    sel = policy.select(new, 10, now=0.0)
+    assert (sel.activity >= 0).sum() == 0  # the review alone fits: none served
+    why = policy.explain(new, "rev-add", now=0.0)
+    assert why.status == "unmet_review" and "has not been practised yet" in why.sentence
+    short = shortfall(policy, new, sel, 10, 0.0)
+    assert (
+        short.reasons["unmet_review"] == 1 and "reviews of skills not practised" in short.sentence
+    )
+    placed = np.zeros((1, N_S))
+    placed[0, skill] = 0.95  # placed as mastered (a prior year's record): a review may go
+    known = StudentBatch.build(CATALOG, ["a"], placed, daily_minutes=np.array([4.5]))
+    assert policy.select(known, 10, now=0.0).activity[0, 0] == add

@@ -82,9 +82,10 @@ class Recommendation:
 class Explanation:
     """Why an activity is (or is not) in a student's list: status, reasons, one sentence.
 
-    status: recommended | assigned | eligible | blocked | excluded | completed | recent |
-    out_of_scope | out_of_grade_band | stuck | over_budget | skill_cap | unknown (not an
-    activity of the catalog: the sentence says what to give).
+    status: recommended | assigned | eligible | blocked | unmet_review (a review of a skill the
+    student has not practised) | excluded | completed | recent | out_of_scope |
+    out_of_grade_band | stuck | over_budget | skill_cap | unknown (not an activity of the
+    catalog: the sentence says what to give).
     """
 
     activity_id: str
@@ -944,6 +945,7 @@ class CatalogArrays:
     topic_mean: sparse.csr_matrix  # (A, T) 1/n_topics weights
     difficulty: np.ndarray  # (A,)
     minutes: np.ndarray  # (A,)
+    review: np.ndarray  # (A,) bool: the activity's kind is "review"
     grade: np.ndarray  # (A,) its own grade, else its skills' highest (NaN = none)
     skill_grade: np.ndarray  # (S,) each skill's grade (NaN = none)
     topo_rank: np.ndarray  # (S,) position of each skill in the topological order
@@ -1032,6 +1034,7 @@ def catalog_arrays(catalog: Catalog) -> CatalogArrays:
         topic_mean=topic_mean.tocsr(),
         difficulty=np.array([a.difficulty for a in acts], float),
         minutes=np.array([a.expected_minutes for a in acts], float),
+        review=np.array([a.kind == "review" for a in acts], bool),
         grade=np.asarray(catalog.activity_grades, dtype=float),
         skill_grade=np.asarray(catalog.skill_grades, dtype=float),
         topo_rank=topo_rank,

@@ -85,13 +85,25 @@ class AdaptivePolicy(Policy):
         return {t: values[t] for t in TERMS}
 
     def eligibility(self, batch: StudentBatch, feats: Features) -> np.ndarray:
-        """(n, A) ready (prerequisites mastered, or a mastered skill fading) and allowed."""
+        """(n, A) ready (prerequisites mastered, or a mastered skill fading) and allowed; an
+        activity of kind "review" only on skills the student has met (`unmet_reviews`)."""
         return self._eligible(hard_mask(batch, self._ctx), feats)
 
     def _eligible(self, allowed: np.ndarray, feats: Features) -> np.ndarray:
         fading = feats.mastered & (feats.recall < self.config.retention_threshold)
         review_ok = to_activities(self._ctx, fading.astype(np.float32)) > 0
-        return allowed & (~feats.blocked | review_ok)
+        return allowed & (~feats.blocked | review_ok) & ~self.unmet_reviews(feats)
+
+    def unmet_reviews(self, feats: Features) -> np.ndarray:
+        """(n, A) True on a review-kind activity of a skill the student has not met: never
+        practised and not placed as mastered (P below `mastery_threshold`). A review is a
+        return to a skill; a new student's first contact with one is its practice (a
+        coordinator found a review of a skill the student had never seen served as first)."""
+        ctx = self._ctx
+        if not ctx.review.any():
+            return np.zeros(feats.p_act.shape, bool)
+        unmet = np.isnan(feats.elapsed) & (feats.mastery < self.config.mastery_threshold)
+        return ctx.review[None, :] & (to_activities(ctx, unmet.astype(np.float32)) > 0)
 
     def features(self, batch: StudentBatch, now: float) -> Features:
         """The batch's `Features` as this policy reads them: `compute_features`, then, for a
@@ -279,6 +291,13 @@ class AdaptivePolicy(Policy):
                     (Reason(name, 0.0, words[name]),),
                 )
         feats = self.features(batch, now_d)
+        if self.unmet_reviews(feats)[0, a]:
+            skill = ctx.skill_names[int(ctx.primary_skill[a])]
+            why = f"{skill} has not been practised yet: its practice comes first"
+            return Explanation(
+                activity_id, "unmet_review", f"{title} is a review: {why}.",
+                (Reason("unmet_review", 0.0, why),),
+            )  # fmt: skip
         if not self.eligibility(batch, feats)[0, a]:
             reasons = []
             for s in cat.activities[a].skills:

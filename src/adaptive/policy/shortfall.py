@@ -30,6 +30,7 @@ REASONS: dict[str, str] = {
     "recent": "were done in the last session",
     "out_of_scope": "are outside the curriculum scope set for this student",
     "out_of_grade_band": "are outside the student's grade band",
+    "unmet_review": "are reviews of skills not practised yet",
     "blocked": "are blocked by prerequisites not yet mastered",
 }
 
@@ -79,6 +80,7 @@ def shortfall(
     take("skill_cap", eligible & (per_skill[ctx.primary_skill] >= cfg.max_per_skill))
     for name in MASK_CONSTRAINTS:
         take(name, masks[name][0])
+    take("unmet_review", policy.unmet_reviews(feats)[0])
     take("blocked", allowed & ~eligible)
     sentence = _sentence(len(chosen), k, n_act, used, budget, counts)
     return Shortfall(k, len(chosen), n_act, used, budget, counts, sentence)
