@@ -975,10 +975,10 @@ def _correct_number(frame, column: str):
     """A log's `correct` as the in-process reader reads it (`validate._check_correct`): 1 or 0
     from a boolean, from the number 1 or 0, or from the text of a right or a wrong answer
     (`validate.RIGHT_WORDS`, `WRONG_WORDS`: trimmed, any case, so a spreadsheet's TRUE / FALSE;
-    a whole number written as a float, "1.00" or with a decimal comma, "1,0", as that reader
-    reads a Parquet cell, in any mix); empty
-    (null) for any other value, which `_refuse_unread_rows` refuses. Left as they were, a
-    boolean or text column failed on the executors with an internal error."""
+    a whole number written as a float, "1.00", or with a decimal comma, "1,0", as that reader
+    reads a Parquet cell, in any mix); empty (null) for any other value, which
+    `_refuse_unread_rows` refuses. Left as they were, a boolean or text column failed on the
+    executors with an internal error."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 

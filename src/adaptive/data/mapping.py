@@ -32,7 +32,8 @@ Keys (all optional; unset ones fall back to the canonical column names):
 - `correct_threshold` (`--correct-threshold`): the column holds scores (partial credit: 0.5,
   or points out of 100); a score at or above the threshold reads as a right answer, below as a
   wrong one (a decimal comma, "0,5", is read as a point, in the option, in a Parquet cell and in
-  a file separated by ';' or tabs). Without it, a score other than 0 or 1 is an error that names this option.
+  a file separated by ';' or tabs). Without it, a score other than 0 or 1 is an error that
+  names this option.
 - `duration_s`, `attempt`, `school_id`, `class_id`: optional columns.
 - `merge_skill_rows` (`--merge-skill-rows`): consecutive rows of one student with the same item
   and correctness and a different skill are ONE response tagged with several skills

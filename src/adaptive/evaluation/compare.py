@@ -35,6 +35,7 @@ from adaptive.evaluation.crossval import (
     CrossValResult,
     Progress,
     cross_validate,
+    model_label,
     warn_unseen_skills,
 )
 from adaptive.evaluation.metrics import bootstrap_ci, per_skill_metrics
@@ -96,7 +97,7 @@ def evaluate_models(
             )
         except AdaptiveError as err:
             first_error = first_error or err
-            failed[_model_label(model)] = str(err)
+            failed[model_label(model)] = str(err)
             continue
         if res.model in results:  # the same class twice: keep both, numbered
             res.model = f"{res.model}-{len(results)}"
@@ -128,13 +129,6 @@ def failed_message(failed: dict[str, str]) -> str:
     noun = "model" if len(failed) == 1 else "models"
     reasons = "; ".join(f"{name}: {why}" for name, why in failed.items())
     return f"{len(failed)} {noun} not scored (the others were): {reasons}"
-
-
-def _model_label(model: str | Path | KnowledgeTracer) -> str:
-    """How a model that could not be scored is named: its spec name or file, or its class."""
-    if isinstance(model, str | Path):
-        return Path(model).stem if str(model).endswith(".toml") else str(model)
-    return type(model).__name__
 
 
 def _warn_unseen_once(results: dict[str, CrossValResult], folds: int) -> None:

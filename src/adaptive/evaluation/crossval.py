@@ -51,9 +51,17 @@ class CrossValResult:
 def resolve_model(model_or_spec: KnowledgeTracer | str | Path) -> tuple[str, KnowledgeTracer]:
     """(label, unfitted model) from a model instance (cloned) or a spec name / TOML path."""
     if isinstance(model_or_spec, KnowledgeTracer):
-        return type(model_or_spec).name, model_or_spec.clone()
-    label = Path(model_or_spec).stem if str(model_or_spec).endswith(".toml") else str(model_or_spec)
-    return label, build_model(model_or_spec)
+        return model_label(model_or_spec), model_or_spec.clone()
+    return model_label(model_or_spec), build_model(model_or_spec)
+
+
+def model_label(model_or_spec: KnowledgeTracer | str | Path) -> str:
+    """A model's name in metrics and messages: its class's name ("pfa"), a spec's name
+    ("bkt-forgets"), or a spec file's stem."""
+    if isinstance(model_or_spec, KnowledgeTracer):
+        return type(model_or_spec).name
+    spec = str(model_or_spec)
+    return Path(spec).stem if spec.endswith(".toml") else spec
 
 
 def cross_validate(
