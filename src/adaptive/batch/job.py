@@ -128,7 +128,7 @@ from adaptive.policy.adapter import (
     check_profiles,
     note_skill_coverage,
 )
-from adaptive.policy.base import catalog_layout
+from adaptive.policy.base import catalog_arrays, catalog_layout
 from adaptive.policy.service import check_district_files, district_inputs
 from adaptive.registry.loading import fetch_version, registry_answer, registry_process
 from adaptive.registry.runs import fail_stale_runs, owner_tags
@@ -200,9 +200,11 @@ class JobSummary:
     #: the experiment assignment served (its file's name), None without one
     experiment: str | None = None
     #: recommendations asked per student; students who got fewer (those with none included:
-    #: nothing else fit their time budget, scope, grade band and prerequisites)
+    #: nothing else fit their time budget, scope, grade band and prerequisites), and those of
+    #: them whose budget had time left for another activity (the budget did not stop them)
     k: int = 0
     students_below_k: int = 0
+    students_short_with_time_left: int = 0
     #: with an experiment: students whose class and school have no arm in it (served the
     #: night's own policy, arm '' in the outputs)
     students_outside_experiment: int = 0
@@ -748,6 +750,7 @@ def _serve_date(
     served = sum(d.served for d in done)
     unserved = sum(d.unserved for d in done)
     below_k = sum(d.below_k for d in done)
+    with_time_left = sum(d.short_with_time_left for d in done)
     outside = sum(d.outside_experiment for d in done)
     counts = pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index()
     share_stuck = stuck / served if served else 0.0
@@ -804,6 +807,7 @@ def _serve_date(
         experiment=experiment_source,
         k=k,
         students_below_k=below_k,
+        students_short_with_time_left=with_time_left,
         students_outside_experiment=outside,
         replaced_policy=replaced_policy,
     )
@@ -866,6 +870,9 @@ class SchoolDone:
     files: dict[str, dict] = field(default_factory=dict)
     #: students with fewer recommendations than k (those with none included)
     below_k: int = 0
+    #: of those, students whose list left time in their budget for the catalog's shortest
+    #: activity: something else than the budget stopped it (scope, band, prerequisites)
+    short_with_time_left: int = 0
     #: students outside the night's experiment (`arm` '' in the students table)
     outside_experiment: int = 0
 
@@ -901,7 +908,7 @@ def serve_school(
 def write_school(night: Night, school: str, outputs: tuple[pa.Table, ...]) -> SchoolDone:
     """Write one school's partitions (atomic files) and return its counts and file entries."""
     files = writer.write_school_partitions(night.out, TABLES, night.day, school, outputs)
-    return _school_counts(school, True, outputs[0], outputs[1], files, night.context.k)
+    return _school_counts(school, True, outputs[0], outputs[1], files, night.context)
 
 
 def _school_counts(
@@ -910,16 +917,20 @@ def _school_counts(
     recs: pa.Table,
     students: pa.Table,
     files: dict[str, dict],
-    k: int,
+    context: PartitionContext,
 ) -> SchoolDone:
     """One school's counts from its recommendations and students tables (no student data)."""
     skills = pa.compute.value_counts(recs.column("skill_id").combine_chunks()).to_pylist()
     stuck = pa.compute.sum(pa.compute.greater(students.column("n_stuck"), 0)).as_py() or 0
-    unserved = below_k = outside = 0
+    unserved = below_k = with_time = outside = 0
     if "recommended" in students.column_names:  # a partition written before it was a column
-        recommended = students.column("recommended")
-        unserved = pa.compute.sum(pa.compute.equal(recommended, 0)).as_py()
-        below_k = pa.compute.sum(pa.compute.less(recommended, k)).as_py()
+        short = students.column("recommended").to_numpy() < context.k
+        unserved = int((students.column("recommended").to_numpy() == 0).sum())
+        below_k = int(short.sum())
+        if "minutes_left" in students.column_names:
+            shortest = float(catalog_arrays(context.catalog).minutes.min(initial=np.inf))
+            left = students.column("minutes_left").to_numpy() >= shortest - 1e-6
+            with_time = int((short & left).sum())
     if "arm" in students.column_names:  # a night with an experiment
         outside = pa.compute.sum(pa.compute.equal(students.column("arm"), "")).as_py()
     return SchoolDone(
@@ -930,7 +941,8 @@ def _school_counts(
         students.num_rows,
         int(unserved or 0),
         files,
-        int(below_k or 0),
+        below_k,
+        with_time,
         int(outside or 0),
     )
 
@@ -944,11 +956,11 @@ def _serve_one(night: Night, school: str) -> SchoolDone:
         )
         students_path = writer.partition_path(night.out, "students", night.day, school)
         names = pq.read_schema(students_path).names
-        counted = [c for c in ("n_stuck", "recommended", "arm") if c in names]
+        counted = [c for c in ("n_stuck", "recommended", "minutes_left", "arm") if c in names]
         students = pq.read_table(students_path, columns=counted)
         paths = [writer.partition_path(night.out, name, night.day, school) for name in TABLES]
         files = {str(p.relative_to(night.out)): writer.file_entry(p) for p in paths}
-        return _school_counts(school, False, recs, students, files, night.context.k)
+        return _school_counts(school, False, recs, students, files, night.context)
     at = night.school_rows[school]
     ids = [night.roster[i] for i in at]
     outputs = serve_school(night, ids, night.state_rows[at], night.history_rows[at])
@@ -1330,6 +1342,7 @@ def _log_summary(run_id: str, summary: JobSummary, tracking_uri: str | None) -> 
         "students_without_profile": summary.students_without_profile,
         "students_without_recommendations": summary.students_without_recommendations,
         "students_below_k": summary.students_below_k,
+        "students_short_with_time_left": summary.students_short_with_time_left,
         "responses_in_future": summary.responses_in_future,
         "share_stuck": summary.share_stuck,
         "seconds": summary.seconds,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 from scipy import sparse
 
@@ -198,7 +199,9 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
         the recommended skill;
     students : per student (every one of the partition, those with nothing to recommend tonight
         included), `recommended` (0: nothing fit the budget, scope and prerequisites: they
-        have no row in `recommendations`), the number of skills in each progression state,
+        have no row in `recommendations`), `minutes_left` (the minutes of the student's daily
+        budget the recommendations leave; a list shorter than k with time left was stopped
+        by something else than the budget), the number of skills in each progression state,
         and per skill (fixed lists in catalog order) the mastery, progression code and teacher
         group code (`skill_columns`: what the report site's heatmap shows);
     class_skills : per class and skill, students to accelerate / on track / remediate / stuck
@@ -220,6 +223,7 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
         for name, attr in zip(ID_FIELDS, ("student_ids", *ID_FIELDS[1:]), strict=True)
     }
     students["recommended"] = pa.array(np.bincount(row, minlength=len(batch)).astype(np.int16))
+    students["minutes_left"] = pa.array(minutes_left(batch, catalog, recs, row), pa.float32())
     for code, label in enumerate(LABELS):
         students[f"n_{label}"] = pa.array((states == code).sum(axis=1).astype(np.int32))
     students.update(skill_columns(batch.mastery, states, groups_by_skill))
@@ -233,6 +237,16 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
         pa.Table.from_pandas(class_skills, schema=CLASS_SKILLS_SCHEMA, preserve_index=False),
         pa.Table.from_pandas(groups, schema=GROUPS_SCHEMA, preserve_index=False),
     )
+
+
+def minutes_left(
+    batch: StudentBatch, catalog: Catalog, recs: pd.DataFrame, row: np.ndarray
+) -> np.ndarray:
+    """(n,) each student's daily minutes minus the expected minutes of their recommendations."""
+    minutes = catalog_arrays(catalog).minutes
+    planned = minutes[catalog.activity_index.get_indexer(recs["activity_id"].astype(str))]
+    spent = np.bincount(row, weights=planned, minlength=len(batch))
+    return (batch.daily_minutes - spent).astype(np.float32)
 
 
 def recommend_partition(table: pa.Table, context: PartitionContext) -> pa.Table:

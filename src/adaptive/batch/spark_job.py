@@ -154,7 +154,7 @@ RESULT_SCHEMA = (
     "school string, written boolean, served long, stuck long, skills string, "
     "new_responses long, without_profile long, listing string, state_rows long, "
     "state_sha256 string, seconds double, untraced long, untraced_skills string, unserved long, "
-    "below_k long, outside_experiment long, off_catalog string, without_profile_ids string"
+    "below_k long, short_with_time_left long, outside_experiment long, off_catalog string, without_profile_ids string"
 )
 
 
@@ -449,6 +449,7 @@ def run_spark_night(
         experiment=experiment_source,
         k=k,
         students_below_k=sum(r["below_k"] for r in rows),
+        students_short_with_time_left=sum(r["short_with_time_left"] for r in rows),
         students_outside_experiment=sum(r["outside_experiment"] for r in rows),
         replaced_policy=replaced_policy,
     )
@@ -1213,6 +1214,7 @@ def serve_spark_school(
             "untraced_skills": [json.dumps(untraced.skills)],
             "unserved": [done.unserved],
             "below_k": [done.below_k],
+            "short_with_time_left": [done.short_with_time_left],
             "outside_experiment": [done.outside_experiment],
             "off_catalog": [off_catalog.to_json()],
         }

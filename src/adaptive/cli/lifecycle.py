@@ -509,12 +509,12 @@ def _print_job(s) -> None:
             "(nothing fit their time budget, scope, grade band and prerequisites): recommended "
             "is 0 in their students rows"
         )
-    if s.students_below_k:
-        mean = s.skill_counts.sum() / max(s.students_served, 1)
+    if s.students_short_with_time_left:  # a list the day's budget cut short is the design
         info(
-            f"{s.students_below_k:,} students got fewer than {s.k} recommendations ({mean:.1f} "
-            "a student on average: nothing else fit their time budget, scope, grade band and "
-            "prerequisites): see recommended in their students rows"
+            f"{counted(s.students_short_with_time_left, 'student')} got fewer than {s.k} "
+            "recommendations with time left in their day's budget (nothing else fit their "
+            "scope, grade band, prerequisites and minutes left): see recommended and "
+            "minutes_left in their students rows"
         )
     if s.students_outside_experiment:
         warn(
