@@ -238,7 +238,7 @@ def test_a_model_that_cannot_be_scored_does_not_cost_the_others(tmp_path) -> Non
     from adaptive.errors import DataValidationError, ModelFailedWarning
 
     log, _ = _all_right_but_one(tmp_path)
-    with pytest.warns(ModelFailedWarning, match=r"1 model not scored \(the others were\): pfa: "):
+    with pytest.warns(ModelFailedWarning, match=r"1 model not scored \(the others were\):\n- pfa: "):
         cmp = evaluate_models(["bkt", "pfa"], log, folds=3, out_dir=tmp_path / "o", n_boot=10)
     assert list(cmp.results) == ["bkt"] and list(cmp.failed) == ["pfa"]
     assert set(pd.read_csv(tmp_path / "o" / "metrics.csv")["model"]) == {"bkt"}
@@ -256,7 +256,7 @@ def test_cli_writes_the_scored_models_then_exits_2_naming_the_failed_one(tmp_pat
                 "--bootstrap", "10", "--skills-sep", ";", "--out", str(tmp_path / "o")])  # fmt: skip
     said = capsys.readouterr()
     assert code == 2, said
-    assert "1 model not scored (the others were): pfa: " in said.err
+    assert "1 model not scored (the others were):\n- pfa: " in said.err
     assert said.err.count("not scored") == 1, said.err  # the error, not also a warning
     assert "bkt" in said.out and (tmp_path / "o" / "metrics.csv").exists()
 

@@ -125,10 +125,10 @@ def evaluate_models(
 
 
 def failed_message(failed: dict[str, str]) -> str:
-    """'2 models not scored (the others were): dkt: <why>; sakt: <why>'."""
+    """'2 models not scored (the others were):' then '- dkt: <why>', one line a model."""
     noun = "model" if len(failed) == 1 else "models"
-    reasons = "; ".join(f"{name}: {why}" for name, why in failed.items())
-    return f"{len(failed)} {noun} not scored (the others were): {reasons}"
+    reasons = "".join(f"\n- {name}: {why}" for name, why in failed.items())
+    return f"{len(failed)} {noun} not scored (the others were):{reasons}"
 
 
 def _warn_unseen_once(results: dict[str, CrossValResult], folds: int) -> None:
