@@ -275,6 +275,7 @@ def speed(n_students: int, n_activities: int = 630, seed: int = 0) -> dict:
         target_p=rng.random(n) * 0.5, phi_logged=rng.normal(size=(n, p)),
         phi_support=rng.normal(size=(n, m, p)), prob_support=np.full((n, m), 1.0 / m),
         dropped=np.zeros(n), support_act=rng.integers(0, n_activities, (n, m)),
+        logged_in_support=np.ones(n, bool),
     )  # fmt: skip
     reward = (rng.random(n) < 0.6).astype(float)
     p0 = np.clip(rng.random(n), 0.05, 1.0)
