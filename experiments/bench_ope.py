@@ -512,8 +512,9 @@ def write(cases: pd.DataFrame, args, seconds: float, obp: str | None) -> None:
         f"(simulator, seed); truth = the simulator's expected outcome of each candidate's own "
         f"choice on the same students at the same moments. 95% intervals, {args.n_boot} "
         f"student-clustered bootstrap replicates. Accepted = overlap >= {MIN_OVERLAP} and "
-        f"ESS >= {MIN_ESS:g} (the `adaptive ope` defaults). Run time {seconds:.0f} s on a "
-        "shared 2-core machine.",
+        f"ESS >= {MIN_ESS:g} (the `adaptive ope` defaults; overlap = the mean importance "
+        "weight clipped to [0, 1], as `adaptive ope` prints it). Run time "
+        f"{seconds:.0f} s on a shared 2-core machine.",
         "",
         "## Summary over the accepted cases",
         "",

@@ -45,6 +45,26 @@ def test_diagnostics_by_hand() -> None:
     assert diag.n_students == 2 and diag.max_weight == 2.0
 
 
+def test_overlap_and_its_interval_stay_in_0_1_when_the_mean_weight_passes_1() -> None:
+    """An evaluator's trial: "overlap 0.988 (95% interval 0.966-1.011)", an interval above 1 for
+    a share of the candidate's probability mass. The overlap is estimated by the mean importance
+    weight, which a fully supported candidate reaches only on average: the estimate and its
+    interval are clipped to [0, 1] (the raw mean weight is kept)."""
+    rng = np.random.default_rng(2)
+    n = 400
+    # the candidate always takes one of two activities the logging policy draws half the time:
+    # weight 2 or 0, overlap exactly 1, a sample mean of weights above 1 about half the time
+    took = rng.random(n) < 0.5
+    d = Decisions.build(rng.integers(0, 100, n), rng.random(n), np.full(n, 0.5), took * 1.0)
+    assert d.weight.mean() > 1  # this sample's mean weight passes 1
+    _, diag = estimate(d, n_boot=200, seed=0)
+    assert 0.0 <= diag.overlap_ci_low <= diag.overlap <= diag.overlap_ci_high <= 1.0
+    assert diag.overlap == 1.0 and diag.overlap_ci_high == 1.0
+    assert diag.mean_weight == pytest.approx(d.weight.mean())
+    assert diagnostics(d).mean_weight == pytest.approx(d.weight.mean())
+    check_support(diag, min_overlap=1.0, min_ess=10)  # a threshold of 1 is met, as before
+
+
 def test_bootstrap_resamples_whole_students() -> None:
     # two students whose decisions all have reward 1 and 0: any replicate mean is a
     # Poisson-weighted mix of the two students, so identical to a one-decision-per-student log
