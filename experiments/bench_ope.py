@@ -275,6 +275,7 @@ def speed(n_students: int, n_activities: int = 630, seed: int = 0) -> dict:
         target_p=rng.random(n) * 0.5, phi_logged=rng.normal(size=(n, p)),
         phi_support=rng.normal(size=(n, m, p)), prob_support=np.full((n, m), 1.0 / m),
         dropped=np.zeros(n), support_act=rng.integers(0, n_activities, (n, m)),
+        logged_in_support=np.ones(n, bool),
     )  # fmt: skip
     reward = (rng.random(n) < 0.6).astype(float)
     p0 = np.clip(rng.random(n), 0.05, 1.0)
@@ -511,8 +512,9 @@ def write(cases: pd.DataFrame, args, seconds: float, obp: str | None) -> None:
         f"(simulator, seed); truth = the simulator's expected outcome of each candidate's own "
         f"choice on the same students at the same moments. 95% intervals, {args.n_boot} "
         f"student-clustered bootstrap replicates. Accepted = overlap >= {MIN_OVERLAP} and "
-        f"ESS >= {MIN_ESS:g} (the `adaptive ope` defaults). Run time {seconds:.0f} s on a "
-        "shared 2-core machine.",
+        f"ESS >= {MIN_ESS:g} (the `adaptive ope` defaults; overlap = the mean importance "
+        "weight clipped to [0, 1], as `adaptive ope` prints it). Run time "
+        f"{seconds:.0f} s on a shared 2-core machine.",
         "",
         "## Summary over the accepted cases",
         "",

@@ -45,6 +45,26 @@ def test_diagnostics_by_hand() -> None:
     assert diag.n_students == 2 and diag.max_weight == 2.0
 
 
+def test_overlap_and_its_interval_stay_in_0_1_when_the_mean_weight_passes_1() -> None:
+    """An evaluator's trial: "overlap 0.988 (95% interval 0.966-1.011)", an interval above 1 for
+    a share of the candidate's probability mass. The overlap is estimated by the mean importance
+    weight, which a fully supported candidate reaches only on average: the estimate and its
+    interval are clipped to [0, 1] (the raw mean weight is kept)."""
+    rng = np.random.default_rng(2)
+    n = 400
+    # the candidate always takes one of two activities the logging policy draws half the time:
+    # weight 2 or 0, overlap exactly 1, a sample mean of weights above 1 about half the time
+    took = rng.random(n) < 0.5
+    d = Decisions.build(rng.integers(0, 100, n), rng.random(n), np.full(n, 0.5), took * 1.0)
+    assert d.weight.mean() > 1  # this sample's mean weight passes 1
+    _, diag = estimate(d, n_boot=200, seed=0)
+    assert 0.0 <= diag.overlap_ci_low <= diag.overlap <= diag.overlap_ci_high <= 1.0
+    assert diag.overlap == 1.0 and diag.overlap_ci_high == 1.0
+    assert diag.mean_weight == pytest.approx(d.weight.mean())
+    assert diagnostics(d).mean_weight == pytest.approx(d.weight.mean())
+    check_support(diag, min_overlap=1.0, min_ess=10)  # a threshold of 1 is met, as before
+
+
 def test_bootstrap_resamples_whole_students() -> None:
     # two students whose decisions all have reward 1 and 0: any replicate mean is a
     # Poisson-weighted mix of the two students, so identical to a one-decision-per-student log
@@ -170,6 +190,59 @@ def test_the_candidates_mass_outside_the_support_gets_the_supports_mean_predicti
     np.testing.assert_allclose(q_target, without / 0.6)
 
 
+def _logging_policy_on_itself(
+    n_students: int = 1000, per: int = 4, n_act: int = 30, max_actions: int = 8, seed: int = 3
+) -> tuple:
+    """Logged decisions of a softmax policy over `n_act` activities, and that policy's support
+    (its `max_actions` likeliest activities per decision; about a quarter of its mass left out).
+    Likelier activities have likelier successes, so the left-out ones do worse than the
+    support's mean prediction."""
+    rng = np.random.default_rng(seed)
+    n = n_students * per
+    cluster = np.repeat(np.arange(n_students), per)
+    phi = rng.normal(size=(n, n_act, 2))
+    score = 1.5 * phi[..., 0]
+    dist = np.exp(score - score.max(axis=1, keepdims=True))
+    dist /= dist.sum(axis=1, keepdims=True)
+    rows = np.arange(n)
+    act = (dist.cumsum(axis=1) < rng.random(n)[:, None]).sum(axis=1).clip(max=n_act - 1)
+    reward = (rng.random(n) < 1 / (1 + np.exp(-phi[rows, act, 0]))).astype(float)
+    sup_act, sup_p = candidate_support(dist, max_actions)
+    phi_support = phi[rows[:, None], np.where(sup_act >= 0, sup_act, 0)]
+    dropped = 1.0 - sup_p.sum(axis=1)
+    in_support = (sup_act == act[:, None]).any(axis=1)
+    return cluster, reward, dist[rows, act], phi[rows, act], phi_support, sup_p, dropped, in_support
+
+
+def test_dr_of_the_logging_policy_on_itself_covers_the_logged_mean() -> None:
+    """An evaluation lead's trial: the policy that served the nights, evaluated on them (the
+    true difference is 0), got DR 14% above the logged mean, `dr_minus_logged` 0.0041 [0.0035,
+    0.0046]. DR's model term gave the mass past the candidate's 32 likeliest activities their
+    mean prediction, while its correction used the logged activity's own prediction: two
+    outcome functions, so DR was biased by their difference. A logged activity outside the
+    support now gets the same stand-in in the correction, and the difference's interval covers
+    0."""
+    cluster, reward, p0, phi_logged, phi_support, sup_p, dropped, in_support = (
+        _logging_policy_on_itself()
+    )
+    assert 0.2 < dropped.mean() < 0.5 and (~in_support).mean() > 0.1
+
+    def difference(logged_in_support: np.ndarray | None):
+        q_logged, q_target, _ = cross_fit_outcome(
+            phi_logged, reward, cluster, phi_support, sup_p, binary=True, dropped=dropped,
+            logged_in_support=logged_in_support,
+        )  # fmt: skip
+        d = Decisions.build(cluster, reward, p0, p0, q_logged, q_target)
+        estimates, _ = estimate(d, n_boot=200, seed=1)
+        return next(e for e in estimates if e.estimator == "dr_minus_logged")
+
+    fixed = difference(in_support)
+    assert fixed.ci_low <= 0 <= fixed.ci_high
+    assert abs(fixed.value) < 0.003
+    biased = difference(None)  # the model term's stand-in beside the logged activity's own q
+    assert biased.ci_low > 0.01  # the bias the trial saw: far from 0, and "significant"
+
+
 def test_candidate_support_keeps_the_likeliest_activities() -> None:
     dist = np.array([[0.0, 0.7, 0.2, 0.1], [1.0, 0.0, 0.0, 0.0]])
     act, prob = candidate_support(dist, max_actions=2)
@@ -191,7 +264,7 @@ def _pinned_case() -> tuple:
     contexts = Contexts(
         target_p=prob[:, 0], phi_logged=rng.normal(size=(n, p)),
         phi_support=rng.normal(size=(n, m, p)), prob_support=prob, dropped=np.zeros(n),
-        support_act=np.tile(np.arange(m), (n, 1)),
+        support_act=np.tile(np.arange(m), (n, 1)), logged_in_support=np.ones(n, bool),
     )  # fmt: skip
     logging_p = rng.uniform(0.2, 0.9, n)
     x = contexts.phi_logged[:, 0]

@@ -13,7 +13,7 @@ from adaptive.evaluation.ope.estimators import check_thresholds
 
 
 def _diag(overlap: float, low: float, high: float, ess: float = 500.0) -> Diagnostics:
-    return Diagnostics(1000, 300, ess, overlap, low, high, 3.0)
+    return Diagnostics(1000, 300, ess, overlap, low, high, 3.0, overlap)
 
 
 def test_an_overlap_below_the_minimum_is_refused_even_when_its_interval_reaches_it() -> None:

@@ -85,8 +85,9 @@ def ope(
         typer.Option(
             "--min-overlap",
             help="Refuse when the estimated overlap (the share of the candidate's probability "
-            "mass the logging policy supported: the mean importance weight) is below this "
-            "share, in [0, 1]; 0 turns the check off.",
+            "mass the logging policy supported, estimated by the mean importance weight and "
+            "clipped to [0, 1], as its printed interval is) is below this share, in [0, 1]; 0 "
+            "turns the check off.",
         ),
     ] = 0.9,
     min_ess: Annotated[

@@ -26,7 +26,12 @@ Diagnostics, computed before any estimate is reported:
   worth;
 - overlap: the share of the candidate's probability mass on activities the logging policy could
   choose. E over logged a ~ pi0 of w = sum over {a: pi0(a|x) > 0} pi(a|x), so mean(w) estimates it
-  (exact values may be passed when the logging distribution is known, as in simulation).
+  (exact values may be passed when the logging distribution is known, as in simulation). A share
+  is at most 1 but a sample mean of weights is not (a fully supported candidate's is 1 only on
+  average): the estimate and its bootstrap interval are clipped to [0, 1]. Clipping an interval
+  to the range its quantity lies in leaves its coverage as it was (it drops only values the share
+  cannot take), and the refusal is the same (a threshold is at most 1). The raw mean weight is
+  kept as `mean_weight` (one well above 1 points at wrong logged propensities).
 When the estimated overlap (mean(w), the point estimate) or the effective sample size falls below
 its threshold, `check_support` raises `SupportError` with the numbers instead of returning an
 estimate no one should trust. The point estimates decide (the overlap's bootstrap interval is
@@ -131,6 +136,7 @@ class Diagnostics:
     overlap_ci_low: float
     overlap_ci_high: float
     max_weight: float
+    mean_weight: float
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -243,20 +249,31 @@ def estimate_many(
 def diagnostics(
     d: Decisions, mean_weight_reps: np.ndarray | None = None, lo: float = 0.025, hi: float = 0.975
 ) -> Diagnostics:
-    """Effective sample size, estimated overlap (mean weight) with its interval, largest weight."""
+    """Effective sample size, estimated overlap (the mean weight, clipped to [0, 1] as a share,
+    with its interval clipped alike: module docstring), largest weight, raw mean weight."""
     w = d.weight
     sw2 = float((w * w).sum())
-    overlap = float(w.mean()) if len(w) else float("nan")
-    ci = _interval(mean_weight_reps, lo, hi) if mean_weight_reps is not None else (overlap,) * 2
+    mean_weight = float(w.mean()) if len(w) else float("nan")
+    ci = (
+        _interval(mean_weight_reps, lo, hi)
+        if mean_weight_reps is not None
+        else (mean_weight, mean_weight)
+    )
     return Diagnostics(
         n_decisions=len(w),
         n_students=len(np.unique(d.cluster)),
         ess=float(w.sum() ** 2 / sw2) if sw2 > 0 else 0.0,
-        overlap=overlap,
-        overlap_ci_low=ci[0],
-        overlap_ci_high=ci[1],
+        overlap=_share(mean_weight),
+        overlap_ci_low=_share(ci[0]),
+        overlap_ci_high=_share(ci[1]),
         max_weight=float(w.max()) if len(w) else float("nan"),
+        mean_weight=mean_weight,
     )
+
+
+def _share(x: float) -> float:
+    """`x` clipped to [0, 1] (a NaN stays NaN: no estimate)."""
+    return float(np.clip(x, 0.0, 1.0))
 
 
 def check_thresholds(min_overlap: float, min_ess: float) -> None:
@@ -281,7 +298,8 @@ def check_thresholds(min_overlap: float, min_ess: float) -> None:
 
 def check_support(diag: Diagnostics, min_overlap: float = 0.9, min_ess: float = 100.0) -> None:
     """Refuse (SupportError, with the numbers) when the logs cannot support the candidate: when
-    the estimated overlap (the mean importance weight, `diag.overlap`) is below `min_overlap`,
+    the estimated overlap (`diag.overlap`: the mean importance weight, at most 1) is below
+    `min_overlap`,
     or the effective sample size below `min_ess`. The point estimates decide, so the rule does
     not depend on the number of bootstrap replicates; the overlap's interval is shown beside."""
     check_thresholds(min_overlap, min_ess)

@@ -34,7 +34,9 @@ class Contexts:
     """Per logged decision: the candidate's probability of the logged activity, the outcome
     features of the logged activity (n, p) and of the candidate's support (n, M, p) with the
     candidate's probabilities there (n, M); `dropped` the candidate mass left out of the
-    support (0 for a deterministic candidate); `support_act` the support's activities (-1 pad)."""
+    support (0 for a deterministic candidate); `support_act` the support's activities (-1 pad);
+    `logged_in_support` whether the logged activity is one of them (one outside is given, in DR's
+    correction, the stand-in value the model term gives the dropped mass: `cross_fit_outcome`)."""
 
     target_p: np.ndarray
     phi_logged: np.ndarray
@@ -42,6 +44,7 @@ class Contexts:
     prob_support: np.ndarray
     dropped: np.ndarray
     support_act: np.ndarray
+    logged_in_support: np.ndarray
 
     def take(self, rows: np.ndarray) -> Contexts:
         """The contexts of some decisions (a mask or positions)."""
@@ -63,6 +66,7 @@ class Contexts:
             np.concatenate([p.dropped for p in parts]),
             np.concatenate([np.pad(p.support_act, [(0, 0), (0, width - p.support_act.shape[1])],
                                    constant_values=-1) for p in parts]),
+            np.concatenate([p.logged_in_support for p in parts]),
         )  # fmt: skip
 
 
@@ -97,12 +101,13 @@ def score_contexts(
                 prob_support=sup_p,
                 dropped=np.clip(p_first.sum(axis=1) - sup_p.sum(axis=1), 0.0, None),
                 support_act=sup_act,
+                logged_in_support=(sup_act == act[:, None]).any(axis=1),
             )
         )
     if not parts:
         n_f = 5
         return Contexts(np.zeros(0), np.zeros((0, n_f)), np.zeros((0, 1, n_f)), np.zeros((0, 1)),
-                        np.zeros(0), np.zeros((0, 1), np.int64))  # fmt: skip
+                        np.zeros(0), np.zeros((0, 1), np.int64), np.zeros(0, bool))  # fmt: skip
     return Contexts.concat(parts)
 
 
@@ -130,6 +135,7 @@ def estimate_value(
         q_logged, q_target, _ = cross_fit_outcome(
             contexts.phi_logged, reward, cluster, contexts.phi_support, contexts.prob_support,
             binary[metric], seed=seed, dropped=contexts.dropped,
+            logged_in_support=contexts.logged_in_support,
         )  # fmt: skip
         decisions.append(
             Decisions.build(cluster, reward, logging_p, contexts.target_p, q_logged, q_target)

@@ -218,7 +218,8 @@ def evaluate_logs(
         skipped["dr"] = (
             f"the outcome model's term covers {1 - contexts.dropped.mean():.1%} of the "
             "candidate's probability mass (its 32 likeliest activities per decision); the rest "
-            "is given their mean prediction in that term, so read IPS and SNIPS beside DR"
+            "is given their mean prediction, in that term and in the correction term of the "
+            "decisions that logged one of them: the same stand-in in both, so DR stays unbiased"
         )
     cluster = pd.factorize(decisions["student_id"])[0]
     table, diag = _estimate_kept(

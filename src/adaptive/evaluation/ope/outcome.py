@@ -12,7 +12,11 @@ r - q is not shrunk by q having memorized r (Chernozhukov et al. 2018).
 
 A candidate's expected outcome sum_a pi(a | x) q(x, a) is taken over the candidate's support:
 the activities with the most candidate probability (at most `max_actions` per decision, see
-`candidate_support`), which for a deterministic candidate is its one pick.
+`candidate_support`), which for a deterministic candidate is its one pick. The mass left out is
+given the support's mean prediction, so the model DR uses is q~(x, a) = q(x, a) on the support
+and that mean elsewhere; the correction term uses the same q~ for the logged activity. DR is
+unbiased (with the right logging probabilities) for any one outcome function used in both terms,
+and only then: a model term with q~ beside a correction with q is biased by their difference.
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ def cross_fit_outcome(
     folds: int = 2,
     seed: int = 0,
     dropped: np.ndarray | None = None,
+    logged_in_support: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(q_logged (n,), q_target (n,), q_support (n, M)): each fold predicted by a model fitted on
     the other folds only.
@@ -97,7 +102,15 @@ def cross_fit_outcome(
     widely spread candidate). DR's model term is the candidate's expected prediction; that
     mass is given the support's mean prediction (its probability-weighted mean), not 0: an
     outcome of 0 there biased DR low (a candidate equal to the logging policy, whose true value
-    is the logged mean, was estimated 18% under it, its interval excluding the truth)."""
+    is the logged mean, was estimated 18% under it, its interval excluding the truth).
+
+    `logged_in_support` (n,): whether the logged activity is in the support. One outside it is
+    given, in `q_logged` (the correction term's prediction), the stand-in the model term gave
+    the dropped mass (the support's mean prediction with `dropped`, else 0), not its own
+    prediction: both terms then use one outcome function and DR stays unbiased. With the exact
+    prediction there, DR was biased by the stand-in's error (the logging policy evaluated on
+    itself, 25% of its mass outside its 32 likeliest activities: DR 14% above the logged mean,
+    `dr_minus_logged` 0.0041 [0.0035, 0.0046])."""
     fold = student_folds(cluster, folds, seed)
     q_logged = np.zeros(len(reward))
     q_target = np.zeros(len(reward))
@@ -113,10 +126,13 @@ def cross_fit_outcome(
         q = _predict(model, sup.reshape(-1, sup.shape[-1]), binary).reshape(sup.shape[:2])
         q_support[test] = q
         q_target[test] = (prob_support[test] * q).sum(axis=1)
+    stand_in = np.zeros(len(reward))
     if dropped is not None:
         mass = prob_support.sum(axis=1)
-        tail = np.divide(q_target, mass, out=np.zeros_like(q_target), where=mass > 0)
-        q_target = q_target + np.asarray(dropped, float) * tail
+        stand_in = np.divide(q_target, mass, out=np.zeros_like(q_target), where=mass > 0)
+        q_target = q_target + np.asarray(dropped, float) * stand_in
+    if logged_in_support is not None:
+        q_logged = np.where(np.asarray(logged_in_support, bool), q_logged, stand_in)
     return q_logged, q_target, q_support
 
 
