@@ -190,3 +190,53 @@ def test_a_class_in_two_schools_is_counted() -> None:
         assign(people, ARMS, unit="school")
     with pytest.warns(ExperimentWarning, match="the stratum of the school most of its students"):
         assign(people, ARMS, unit="class")
+
+
+def _roster_csv(path, people: pd.DataFrame) -> None:
+    """`people` as a district's roster export (CSV, a header on line 1)."""
+    people.to_csv(path, index=False)
+
+
+def test_a_roster_row_without_a_class_names_file_line_and_column_not_the_student(tmp_path) -> None:
+    """A district evaluator's trial: "profiles, field 'class_id': 1 student(s) have none (e.g.
+    'stu0000003')": no file, no line, and a student id in a message bound for cron logs."""
+    people = _people(4, 4)
+    people.loc[3, "class_id"] = ""  # line 5 of the CSV (header on line 1)
+    roster = tmp_path / "roster_noclass.csv"
+    _roster_csv(roster, people)
+    with pytest.raises(AssignmentError) as err:
+        assign(roster, ARMS)
+    assert str(err.value) == (
+        f"{roster}, line 5, column class_id: empty; expected every student to have a class to "
+        "be randomized with"
+    )
+    people.loc[[7, 9] + list(range(20, 30)), "class_id"] = ""  # 13 rows in all
+    _roster_csv(roster, people)
+    with pytest.raises(AssignmentError) as err:
+        assign(roster, ARMS)
+    message = str(err.value)
+    assert message.startswith(
+        f"{roster}, lines 5, 9, 11, 22, 23, 24, 25, 26, 27, 28 and 3 more (13 students), column "
+        "class_id: empty"
+    )
+    assert not any(sid in message for sid in people["student_id"])
+
+
+def test_a_json_profile_without_a_school_names_its_line_and_field(tmp_path) -> None:
+    """The same for JSON lines and `--unit school`; profiles in memory are counted, never
+    named by a student id."""
+    people = _people(4, 2)
+    people.loc[2, "school_id"] = ""
+    path = tmp_path / "profiles.jsonl"
+    _write_profiles(path, people)
+    path.write_text(path.read_text().replace('"school_id": ""', '"school_id": null'))
+    with pytest.raises(
+        AssignmentError, match=r"profiles\.jsonl, line 3, field school_id: null or absent; "
+    ):
+        assign(path, ARMS, unit="school")
+    with pytest.raises(AssignmentError) as err:
+        assign(people, ARMS, unit="school")
+    assert str(err.value) == (
+        "profiles, field 'school_id': 1 student(s) have none; expected every student to have a "
+        "school to be randomized with"
+    )

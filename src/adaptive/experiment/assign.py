@@ -192,29 +192,56 @@ def assign(
 
     `profiles`: a profiles JSONL file (its sha256 is recorded), profiles, or a frame with
     student_id, school_id, class_id, grade."""
-    if isinstance(profiles, str | Path):
+    source = Path(profiles) if isinstance(profiles, str | Path) else None
+    if source is not None:
         from adaptive.batch.job import read_profiles
 
-        profiles_sha256 = hashlib.sha256(Path(profiles).read_bytes()).hexdigest()
-        profiles = read_profiles(profiles)
+        profiles_sha256 = hashlib.sha256(source.read_bytes()).hexdigest()
+        profiles = read_profiles(source)
     if unit not in UNITS:
         raise ConfigError(f"--unit {unit!r}: expected one of {UNITS}")
     if len(arms) < 2:
         raise ConfigError(f"arms {list(arms)}: an experiment needs at least two arms")
     people = profiles if isinstance(profiles, pd.DataFrame) else profile_units(profiles)
-    key = "class_id" if unit == "class" else "school_id"
-    blank = people[key].astype(str) == ""
-    if blank.any():
-        raise AssignmentError(
-            f"profiles, field '{key}': {int(blank.sum())} student(s) have none (e.g. "
-            f"{people.loc[blank, 'student_id'].iloc[0]!r}); expected every student to have a "
-            f"{unit} to be randomized with"
-        )
+    _check_every_student_has_a_unit(people, unit, source)
     _warn_classes_across_schools(people, unit)
     units = _units(people, unit)
     units["arm"] = _deal(units, list(arms), seed)
     _check_every_arm_has_units(units, list(arms), unit, people)
     return Assignment(unit, int(seed), _arm_records(arms), units, profiles_sha256)
+
+
+#: Lines listed in an error about rows without a unit (the rest counted).
+MAX_LINES_LISTED = 10
+
+
+def _check_every_student_has_a_unit(people: pd.DataFrame, unit: str, source: Path | None) -> None:
+    """AssignmentError when a student has no class (or school) to be randomized with, naming
+    the profiles file, the lines and the column and counting them all (`source`: the file
+    the profiles were read from; None for profiles in memory: a count). Never a student id:
+    the message may reach a cron log."""
+    key = "class_id" if unit == "class" else "school_id"
+    blank = people[key].astype(str) == ""
+    if not blank.any():
+        return
+    expected = f"expected every student to have a {unit} to be randomized with"
+    n = int(blank.sum())
+    if source is None:
+        raise AssignmentError(f"profiles, field '{key}': {n:,} student(s) have none; {expected}")
+    from adaptive.curriculum.profile import is_table, profile_lines
+
+    table = is_table(source)
+    column, value = (f"column {key}", "empty") if table else (f"field {key}", "null or absent")
+    if n == len(people):
+        raise AssignmentError(
+            f"{source}, {column}: {value} on every line ({n:,} students); {expected}"
+        )
+    line_of = profile_lines(source)
+    lines = sorted(line_of[s] for s in people.loc[blank, "student_id"])
+    shown = ", ".join(str(line) for line in lines[:MAX_LINES_LISTED])
+    more = f" and {n - MAX_LINES_LISTED:,} more ({n:,} students)" if n > MAX_LINES_LISTED else ""
+    where = f"line {shown}" if n == 1 else f"lines {shown}{more}"
+    raise AssignmentError(f"{source}, {where}, {column}: {value}; {expected}")
 
 
 #: Units an arm needs for its effect to have an interval (clustered by unit).
