@@ -240,3 +240,51 @@ def test_a_json_profile_without_a_school_names_its_line_and_field(tmp_path) -> N
         "profiles, field 'school_id': 1 student(s) have none; expected every student to have a "
         "school to be randomized with"
     )
+
+
+def test_two_arms_with_one_policy_warn_of_an_a_a_test(tmp_path, capsys) -> None:
+    """A district evaluator's trial: `--arm control=policy.toml --arm new=policy.toml` wrote the
+    assignment without a word, both arms showing one sha256: a slip that costs a semester."""
+    from adaptive.errors import ExperimentWarning
+
+    same = {"control": PolicyConfig(), "new": PolicyConfig()}
+    with pytest.warns(ExperimentWarning, match=r"arms 'control' and 'new' have the same policy"):
+        assign(_people(4, 4), same)
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[weights]\ninterest = 0.5\n")
+    copy = tmp_path / "copy.toml"
+    copy.write_text("# the same settings\n[weights]\ninterest = 0.5\n")
+    with pytest.warns(ExperimentWarning, match=r"\(policy\.toml and copy\.toml give the same"):
+        assign(_people(4, 4), {"control": policy, "new": copy})
+    _write_profiles(tmp_path / "profiles.jsonl", _people(4, 4))
+    args = ["experiment", "assign", "--profiles", str(tmp_path / "profiles.jsonl"), "--arm",
+            f"control={policy}", "--arm", f"new={policy}", "--out", str(tmp_path / "e.json")]  # fmt: skip
+    assert cli_run(args) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    sha = hashlib.sha256(policy.read_bytes()).hexdigest()
+    assert (
+        f"arms 'control' and 'new' have the same policy (sha256 {sha[:12]}...): an A/A test?" in err
+    )
+
+
+def test_different_policies_do_not_warn() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assign(_people(4, 4), ARMS)
+
+
+def test_assign_says_its_seed_and_whether_it_was_the_default(tmp_path, capsys) -> None:
+    """A district evaluator's trial: a left-out `--seed` was 0 without a word; the protocol
+    write-up needs the seed."""
+    _write_profiles(tmp_path / "profiles.jsonl", _people(4, 4))
+    assert cli_run(_cli_args(tmp_path, tmp_path / "a.json")) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert (
+        "(seed 0, the default)" in out
+        and f"wrote {tmp_path / 'a.json'} (seed 0, the default)" in out
+    )
+    assert cli_run(_cli_args(tmp_path, tmp_path / "b.json", "--seed", "19", "-q")) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"wrote {tmp_path / 'b.json'} (seed 19):" in out and "default" not in out

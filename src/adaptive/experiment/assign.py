@@ -362,6 +362,7 @@ def _arm_records(arms: Mapping[str, str | Path | PolicyConfig]) -> dict[str, dic
             "config": json.loads(json.dumps(config.to_dict())),
         }
         settings[name] = batch_settings(config)
+    _warn_same_policy(out)
     # the night builds one batch (and places its new students once) for every arm; compared as
     # JSON text: a grade table is a mapping
     if len({json.dumps(v, sort_keys=True, default=str) for v in settings.values()}) > 1:
@@ -373,3 +374,35 @@ def _arm_records(arms: Mapping[str, str | Path | PolicyConfig]) -> dict[str, dic
             "differ"
         )
     return out
+
+
+def _warn_same_policy(records: dict[str, dict]) -> None:
+    """An `ExperimentWarning` for arms whose policies are one config (the same file typed
+    twice, `--arm control=policy.toml --arm new=policy.toml`, is a likelier slip than a
+    deliberate A/A test, and it costs a semester): the arms, and the file's sha256 when they
+    are one file's bytes."""
+    by_config: dict[str, list[str]] = {}
+    for name, record in records.items():
+        by_config.setdefault(json.dumps(record["config"], sort_keys=True), []).append(name)
+    for names in by_config.values():
+        if len(names) < 2:
+            continue
+        shas = {records[name]["sha256"] for name in names}
+        files = [records[name]["source"] for name in names if records[name]["sha256"]]
+        if len(shas) == 1 and files:
+            which = f"sha256 {shas.pop()[:12]}..."
+        elif len(files) > 1:
+            which = f"{_listed(files)} give the same settings"
+        else:
+            which = "the same settings"
+        warnings.warn(
+            f"arms {_listed([repr(n) for n in names])} have the same policy ({which}): an A/A "
+            "test? If not, give each arm its own policy file",
+            ExperimentWarning,
+            stacklevel=4,
+        )
+
+
+def _listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
