@@ -69,3 +69,38 @@ def test_a_student_moved_into_the_other_arm_is_counted_on_spark_as_in_process(
         args = district.job_args(data=district.responses, experiment=path, profiles=roster)
         with pytest.warns(NightWarning, match="2 students are served another arm"):
             run_daily_job("2026-09-30", out, engine=engine, **args)
+
+
+@pytest.mark.spark
+def test_an_assignment_of_another_roster_is_warned_of_on_spark_as_in_process(
+    district, tmp_path
+) -> None:
+    """A district evaluator's trial: an assignment drawn from another district's profiles was
+    served with only a count of students outside it ("a new class or school?"). Both engines
+    now say it was drawn from other profiles than tonight's, with the same count."""
+    from adaptive.errors import ExperimentWarning
+
+    pytest.importorskip("pyspark", reason="pyspark is not installed")
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed: the Spark engine needs a JVM (Java 17)")
+    profiles = read_profiles(district.profiles)
+    first_class = sorted({p.class_id for p in profiles.values()})[0]
+    roster = tmp_path / "drawn_from.jsonl"
+    roster.write_text(
+        "".join(
+            json.dumps(p.to_dict()) + "\n" for p in profiles.values() if p.class_id != first_class
+        )
+    )
+    arms = {"control": PolicyConfig.default(), "new": PolicyConfig(weights={"interest": 0.0})}
+    path = assign(roster, arms, seed=1).save(tmp_path / "exp.json")
+    in_class = sum(p.class_id == first_class for p in profiles.values())
+    said = {}
+    for engine in ("spark", "local"):
+        args = district.job_args(data=district.responses, experiment=path)
+        with pytest.warns(ExperimentWarning, match="drawn from other profiles than tonight's") as w:
+            s = run_daily_job("2026-09-29", tmp_path / engine, engine=engine, **args)
+        said[engine] = [str(m.message) for m in w if "drawn from other" in str(m.message)]
+        outside, served = s.students_outside_experiment, s.students_served
+        assert outside >= in_class  # and the log's students without a profile
+        assert f"does not cover {outside:,} of tonight's {served:,} students" in said[engine][0]
+    assert said["spark"] == said["local"]

@@ -190,3 +190,101 @@ def test_a_class_in_two_schools_is_counted() -> None:
         assign(people, ARMS, unit="school")
     with pytest.warns(ExperimentWarning, match="the stratum of the school most of its students"):
         assign(people, ARMS, unit="class")
+
+
+def _roster_csv(path, people: pd.DataFrame) -> None:
+    """`people` as a district's roster export (CSV, a header on line 1)."""
+    people.to_csv(path, index=False)
+
+
+def test_a_roster_row_without_a_class_names_file_line_and_column_not_the_student(tmp_path) -> None:
+    """A district evaluator's trial: "profiles, field 'class_id': 1 student(s) have none (e.g.
+    'stu0000003')": no file, no line, and a student id in a message bound for cron logs."""
+    people = _people(4, 4)
+    people.loc[3, "class_id"] = ""  # line 5 of the CSV (header on line 1)
+    roster = tmp_path / "roster_noclass.csv"
+    _roster_csv(roster, people)
+    with pytest.raises(AssignmentError) as err:
+        assign(roster, ARMS)
+    assert str(err.value) == (
+        f"{roster}, line 5, column class_id: empty; expected every student to have a class to "
+        "be randomized with"
+    )
+    people.loc[[7, 9] + list(range(20, 30)), "class_id"] = ""  # 13 rows in all
+    _roster_csv(roster, people)
+    with pytest.raises(AssignmentError) as err:
+        assign(roster, ARMS)
+    message = str(err.value)
+    assert message.startswith(
+        f"{roster}, lines 5, 9, 11, 22, 23, 24, 25, 26, 27, 28 and 3 more (13 students), column "
+        "class_id: empty"
+    )
+    assert not any(sid in message for sid in people["student_id"])
+
+
+def test_a_json_profile_without_a_school_names_its_line_and_field(tmp_path) -> None:
+    """The same for JSON lines and `--unit school`; profiles in memory are counted, never
+    named by a student id."""
+    people = _people(4, 2)
+    people.loc[2, "school_id"] = ""
+    path = tmp_path / "profiles.jsonl"
+    _write_profiles(path, people)
+    path.write_text(path.read_text().replace('"school_id": ""', '"school_id": null'))
+    with pytest.raises(
+        AssignmentError, match=r"profiles\.jsonl, line 3, field school_id: null or absent; "
+    ):
+        assign(path, ARMS, unit="school")
+    with pytest.raises(AssignmentError) as err:
+        assign(people, ARMS, unit="school")
+    assert str(err.value) == (
+        "profiles, field 'school_id': 1 student(s) have none; expected every student to have a "
+        "school to be randomized with"
+    )
+
+
+def test_two_arms_with_one_policy_warn_of_an_a_a_test(tmp_path, capsys) -> None:
+    """A district evaluator's trial: `--arm control=policy.toml --arm new=policy.toml` wrote the
+    assignment without a word, both arms showing one sha256: a slip that costs a semester."""
+    from adaptive.errors import ExperimentWarning
+
+    same = {"control": PolicyConfig(), "new": PolicyConfig()}
+    with pytest.warns(ExperimentWarning, match=r"arms 'control' and 'new' have the same policy"):
+        assign(_people(4, 4), same)
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[weights]\ninterest = 0.5\n")
+    copy = tmp_path / "copy.toml"
+    copy.write_text("# the same settings\n[weights]\ninterest = 0.5\n")
+    with pytest.warns(ExperimentWarning, match=r"\(policy\.toml and copy\.toml give the same"):
+        assign(_people(4, 4), {"control": policy, "new": copy})
+    _write_profiles(tmp_path / "profiles.jsonl", _people(4, 4))
+    args = ["experiment", "assign", "--profiles", str(tmp_path / "profiles.jsonl"), "--arm",
+            f"control={policy}", "--arm", f"new={policy}", "--out", str(tmp_path / "e.json")]  # fmt: skip
+    assert cli_run(args) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    sha = hashlib.sha256(policy.read_bytes()).hexdigest()
+    assert (
+        f"arms 'control' and 'new' have the same policy (sha256 {sha[:12]}...): an A/A test?" in err
+    )
+
+
+def test_different_policies_do_not_warn() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assign(_people(4, 4), ARMS)
+
+
+def test_assign_says_its_seed_and_whether_it_was_the_default(tmp_path, capsys) -> None:
+    """A district evaluator's trial: a left-out `--seed` was 0 without a word; the protocol
+    write-up needs the seed."""
+    _write_profiles(tmp_path / "profiles.jsonl", _people(4, 4))
+    assert cli_run(_cli_args(tmp_path, tmp_path / "a.json")) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert (
+        "(seed 0, the default)" in out
+        and f"wrote {tmp_path / 'a.json'} (seed 0, the default)" in out
+    )
+    assert cli_run(_cli_args(tmp_path, tmp_path / "b.json", "--seed", "19", "-q")) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"wrote {tmp_path / 'b.json'} (seed 19):" in out and "default" not in out

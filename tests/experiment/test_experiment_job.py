@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pandas as pd
@@ -328,3 +329,114 @@ def test_a_student_who_moved_class_stays_in_the_arm_they_were_randomized_into(se
     row = plain.iloc[0]
     assert row["n_arm"] + row["n_reference"] == row["n_students"]
     assert row["mean_arm"] == row["mean_arm"] and row["mean_reference"] == row["mean_reference"]
+
+
+def test_analyze_of_a_night_not_served_lists_the_served_nights(served, capsys) -> None:
+    """A district evaluator's trial: `--start` a day off gave "no students output for the night
+    2026-10-06; expected a night the job served", leaving them to `ls` the folder; `report`
+    lists them. The same words now ("its complete nights: ...: give one")."""
+    root, nights, _ = served
+    off = (pd.Timestamp(nights[0]) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    with pytest.raises(AssignmentError) as err:
+        _analyze(root, root / "out", off, nights[1])
+    message = str(err.value)
+    assert message.startswith(f"--start {off}: {root / 'out'} holds no students output")
+    assert (
+        f"its complete nights: {nights[0]}, {nights[1]}: give one, or run `adaptive batch "
+        in message
+    )
+    args = ["experiment", "analyze", "--assignment", str(root / "exp.json"), "--log",
+            str(root / "out"), "--start", nights[0], "--end", off, "--district",
+            str(root / "files")]  # fmt: skip
+    later = pd.Timestamp(nights[1]) + pd.Timedelta(days=1)
+    args[args.index(off)] = later.strftime("%Y-%m-%d")
+    assert cli_run(args) == 2
+    err_text = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"--end {later:%Y-%m-%d}:" in err_text and f"{nights[0]}, {nights[1]}: give one" in err_text
+    )
+
+
+# -- an assignment drawn from another roster than the one the nights served ------------------------
+def _drawn_without(root, tmp_path, n_classes: int) -> tuple:
+    """An assignment drawn from the fixture's profiles less the students of its first
+    `n_classes` classes (another roster's: its classes only partly the district's), saved; and
+    the classes left out."""
+    people = pd.read_json(root / "files" / "profiles.jsonl", lines=True, dtype={"student_id": str})
+    gone = sorted(people["class_id"].unique())[:n_classes]
+    roster = tmp_path / "other_profiles.jsonl"
+    lines = (root / "files" / "profiles.jsonl").read_text().splitlines()
+    kept = [line for line in lines if json.loads(line)["class_id"] not in gone]
+    roster.write_text("\n".join(kept) + "\n")
+    a = assign(roster, {"control": root / "control.toml", "new": root / "new.toml"}, seed=1)
+    return a.save(tmp_path / "exp_other.json"), gone
+
+
+def _serve_nights(root, nights, out, assignment) -> None:
+    for night in nights:
+        run_daily_job(
+            night, out, model_name=MODEL, data=str(root / "files" / "responses.parquet"),
+            catalog=root / "files" / "catalog.json", profiles=root / "files" / "profiles.jsonl",
+            tracking_uri=f"sqlite:///{root / 'mlflow.db'}", show_progress=False, k=3,
+            experiment=assignment,
+        )  # fmt: skip
+
+
+def test_another_rosters_assignment_is_warned_of_by_batch_and_refused_by_analyze(
+    served, tmp_path, capsys
+) -> None:
+    """A district evaluator's trial: an assignment drawn from another district's profiles was
+    served with only "591 students are outside the experiment (a new class or school?)" and
+    analysed with "a roster updated since?", effects printed over 37 of 69 classes. Now the
+    night says the assignment was drawn from other profiles and how many it leaves out, and
+    analyze refuses when more than a quarter of the students are outside it."""
+    from adaptive.errors import ExperimentWarning
+
+    root, nights, _ = served
+    path, gone = _drawn_without(root, tmp_path, n_classes=len(_classes(root)) // 2)
+    out = tmp_path / "out"
+    with pytest.warns(ExperimentWarning) as said:
+        _serve_nights(root, nights[:1], out, path)
+    roster = [str(w.message) for w in said if "drawn from other profiles" in str(w.message)]
+    assert len(roster) == 1
+    outside = _students_in(root, gone)
+    assert re.search(
+        rf"does not cover {outside:,} of tonight's [\d,]+ students \(\d+%\)", roster[0]
+    )
+    _serve_nights(root, nights[1:], out, path)
+    with pytest.raises(AssignmentError) as err:
+        _analyze(root, out, *nights, assignment=path)
+    message = str(err.value)
+    assert f"are in no class of {path}" in message and "more than 25%" in message
+    assert f"({len(gone)} of {len(_classes(root))} classes)" in message
+    assert "drawn from other profiles than --profiles" in message
+    args = ["experiment", "analyze", "--assignment", str(path), "--log", str(out), "--start",
+            nights[0], "--end", nights[1], "--district", str(root / "files")]  # fmt: skip
+    assert cli_run(args) == 2
+    assert "more than 25%" in capsys.readouterr().err
+
+
+def test_a_roster_update_of_a_few_new_students_is_analysed_with_a_count(served, tmp_path) -> None:
+    """A class new since the draw (a roster updated: a few students) is served the night's own
+    policy and left out of the effects, counted in a warning; the analysis goes on."""
+    from adaptive.errors import ExperimentWarning
+
+    root, nights, _ = served
+    path, gone = _drawn_without(root, tmp_path, n_classes=1)
+    out = tmp_path / "out"
+    _serve_nights(root, nights, out, path)
+    with pytest.warns(ExperimentWarning, match=rf"{_students_in(root, gone):,} of the [\d,]+ "
+                                               r"students of the start night .* \(1 of \d+ "
+                                               r"classes\) are in no class of .*left out"):  # fmt: skip
+        effects = _analyze(root, out, *nights, assignment=path)
+    assert set(effects["outcome"]) == {"normalized_gain", "correct_rate"}
+
+
+def _classes(root) -> list[str]:
+    people = pd.read_json(root / "files" / "profiles.jsonl", lines=True)
+    return sorted(people["class_id"].unique())
+
+
+def _students_in(root, classes: list[str]) -> int:
+    people = pd.read_json(root / "files" / "profiles.jsonl", lines=True)
+    return int(people["class_id"].isin(classes).sum())

@@ -143,3 +143,69 @@ def test_a_positive_stuck_weight_is_refused(tmp_path) -> None:
     with pytest.raises(ConfigError, match=r"mine.toml, line 2: .*weights.stuck = 1.5; .*<= 0"):
         PolicyConfig.from_toml(path)
     assert PolicyConfig.default().with_(weights={"stuck": 0.0}).weights["stuck"] == 0.0
+
+
+README_EXPLORATION = (
+    'exploration = "softmax"\nexploration_temperature = 0.5\nexploration_seed = 0\n'
+)
+
+
+def test_readme_exploration_keys_appended_below_weights_name_the_key_its_table_and_where_it_goes(
+    tmp_path,
+) -> None:
+    """A district evaluator's trial: the README's three exploration keys appended to a copy of
+    the shipped policy.toml (which ends in `[weights]`) gave "invalid TOML (Cannot overwrite a
+    value (at line 36, column 24))": the parser's words, not the key, its table or the fix."""
+    shipped = POLICY_SPEC.read_text()
+    path = tmp_path / "policy_appended_bad.toml"
+    path.write_text(shipped + "\n" + README_EXPLORATION)
+    lines = path.read_text().splitlines()
+    appended = lines.index('exploration = "softmax"') + 1
+    weight = lines.index("exploration = 0.3") + 1
+    header = lines.index("[weights]") + 1
+    with pytest.raises(ConfigError) as err:
+        PolicyConfig.from_toml(path)
+    assert str(err.value) == (
+        f"{path}, line {appended}: `exploration` is set twice in [weights] (line {weight}: the "
+        f"exploration weight); expected each key once. If line {appended} means the policy's "
+        f"top-level `exploration`, put it above the file's first table ([weights] on line "
+        f"{header}): a key below a [table] header belongs to that table"
+    )
+
+
+def test_a_top_level_knob_below_weights_is_named_as_such_not_as_an_unknown_weight(
+    tmp_path,
+) -> None:
+    """Before: "unknown weight 'exploration_temperature'", the valid weights listing
+    `exploration`: as if the knob were a misspelt weight."""
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        "target_p_correct = 0.8\n[weights]\nreadiness = 2.5\nexploration_temperature = 0.5\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        PolicyConfig.from_toml(path)
+    assert str(err.value) == (
+        f"{path}, line 4: `exploration_temperature` is in [weights], where it is no weight; it "
+        "is a top-level key of the policy: put it above the file's first table ([weights] on "
+        "line 2): a key below a [table] header belongs to that table"
+    )
+
+
+def test_a_key_set_twice_at_the_top_names_both_lines(tmp_path) -> None:
+    """Any key set twice names its lines, not only the parser's "Cannot overwrite a value"."""
+    path = tmp_path / "twice.toml"
+    path.write_text("target_p_correct = 0.8\nmastery_threshold = 0.6\ntarget_p_correct = 0.7\n")
+    with pytest.raises(ConfigError) as err:
+        PolicyConfig.from_toml(path)
+    assert str(err.value) == (
+        f"{path}, line 3: `target_p_correct` is set twice (line 1); expected each key once"
+    )
+
+
+def test_the_readme_exploration_keys_above_the_first_table_are_read(tmp_path) -> None:
+    """What the README now says to do with its snippet works on the shipped file."""
+    shipped = POLICY_SPEC.read_text()
+    path = tmp_path / "policy.toml"
+    path.write_text(README_EXPLORATION + shipped)
+    config = PolicyConfig.from_toml(path)
+    assert (config.exploration, config.exploration_temperature) == ("softmax", 0.5)

@@ -117,7 +117,7 @@ from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import DEFAULT_TIMEZONE, check_timezone, iso_day, night_start, zone_record
 from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment
-from adaptive.experiment.serve import arm_outputs
+from adaptive.experiment.serve import arm_outputs, warn_other_roster
 from adaptive.files import file_sha256
 from adaptive.placement.prior import Placement, place_new_students
 from adaptive.placement.table import placement_sha256, read_placement
@@ -752,6 +752,8 @@ def _serve_date(
     below_k = sum(d.below_k for d in done)
     with_time_left = sum(d.short_with_time_left for d in done)
     outside = sum(d.outside_experiment for d in done)
+    if experiment is not None:
+        warn_other_roster(experiment, profiles_sha, outside, served)
     counts = pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index()
     share_stuck = stuck / served if served else 0.0
     writer.finish_date_listing(

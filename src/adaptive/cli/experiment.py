@@ -56,7 +56,12 @@ def assign(
             "--unit", help="Randomize 'class'es or 'school's (every arm must get at least one)."
         ),
     ] = "class",
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the randomization.")] = 0,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", help="Seed of the randomization (0 when left out; the summary says it)."
+        ),
+    ] = None,
     force: Annotated[
         bool,
         typer.Option(
@@ -82,10 +87,12 @@ def assign(
         if name in arms:
             raise ConfigError(f"--arm {given!r}: arm {name!r} given twice")
         arms[name] = Path(path)
-    a = draw(profiles, arms, unit=unit, seed=seed)
+    a = draw(profiles, arms, unit=unit, seed=0 if seed is None else seed)
     a.save(out, overwrite=force)
     plural = {"class": "classes", "school": "schools"}.get(unit, f"{unit}s")
-    table = Table(title=f"{len(a.units)} {plural} in {a.units['stratum'].nunique()} strata")
+    default = ", the default" if seed is None else ""  # the protocol write-up needs the seed
+    strata = a.units["stratum"].nunique()
+    table = Table(title=f"{len(a.units)} {plural} in {strata} strata (seed {a.seed}{default})")
     for col in ("arm", "units", "policy file", "policy sha256"):
         table.add_column(col)
     for name, record in a.arms.items():
@@ -94,10 +101,10 @@ def assign(
     if not SETTINGS.quiet:  # the counts; the line below is the result
         console.print(table)
     console.print(
-        f"wrote {out}: sha256 of the file {a.sha256} (what `sha256sum` prints and each night "
-        "served with it records in _SUCCESS.json as 'experiment'; the file's own \"sha256\" "
-        f"field is the checksum of its content); serve it with `adaptive batch --experiment "
-        f"{out}`",
+        f"wrote {out} (seed {a.seed}{default}): sha256 of the file {a.sha256} (what "
+        "`sha256sum` prints and each night served with it records in _SUCCESS.json as "
+        "'experiment'; the file's own \"sha256\" field is the checksum of its content); serve "
+        f"it with `adaptive batch --experiment {out}`",
         soft_wrap=True,
     )
 

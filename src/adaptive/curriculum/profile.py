@@ -204,6 +204,24 @@ def read_profiles(
     return {p.student_id: p for p in _checked_profiles(path, _profile_rows(path, columns))}
 
 
+def profile_lines(path: str | Path) -> dict[str, int]:
+    """The line of each student's profile in a profiles file (a table's row numbered as a CSV's
+    line: the header is line 1), read again: for an error that names the rows of some
+    students (file, line, column) rather than their ids, which may reach a cron log. A
+    student on two lines keeps their first."""
+    path = Path(path)
+    lines: dict[str, int] = {}
+    for number, make in _profile_rows(path, None):
+        lines.setdefault(make(f"{path}, line {number}").student_id, number)
+    return lines
+
+
+def is_table(path: str | Path) -> bool:
+    """Whether a profiles file is a table (CSV, Parquet: a field is a column) rather than
+    JSON lines (a field is a key of each line's object)."""
+    return Path(path).suffix.lower() in _TABLE_SUFFIXES
+
+
 def iter_profiles(path: str | Path) -> Iterator[LearnerProfile]:
     """Each profile of a JSON-lines profiles file, streamed (none kept), checked as
     `read_profiles` checks them: after the last, a bad line or a student on two lines or

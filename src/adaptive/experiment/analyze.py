@@ -23,8 +23,10 @@ whatever the clustering).
 served with the assignment (`check_served_nights`: an `arm` column that agrees with the file),
 that the catalog, the profiles and the response log are those the nights were served from
 (`check_served_inputs`: what the nights' snapshots and outputs recorded, see
-`evaluation.ope.served`), and that the log holds responses in the window (`window_responses`);
-otherwise one named error, no estimate.
+`evaluation.ope.served`), that the log holds responses in the window (`window_responses`), and
+that no more than a quarter of the start night's students are in no unit of the assignment
+(`check_share_outside`: more is an assignment drawn from another roster; fewer, students new
+since the draw, left out and counted in a warning); otherwise one named error, no estimate.
 """
 
 from __future__ import annotations
@@ -271,7 +273,9 @@ def analyze_logs(
     Refused (one named error) when a night of the window was not served with `assignment`
     (no `arm` column, or arms that disagree with the file), when the profiles, catalog or log
     given are not those the assignment was drawn from and the nights were served from
-    (`check_served_inputs`), or when the log holds no response between the two nights yet."""
+    (`check_served_inputs`), when the log holds no response between the two nights yet, or
+    when more than `MAX_SHARE_OUTSIDE` of the start night's students are in no unit of the
+    assignment (`check_share_outside`)."""
     from adaptive.batch.job import read_profiles
     from adaptive.curriculum import Catalog
     from adaptive.experiment.assign import Assignment, AssignmentError, profile_units
@@ -283,7 +287,10 @@ def analyze_logs(
     people = profile_units(by_id)
     start, end = _window(start, end)
     check_served_nights(a, Path(log_dir), start, end)
-    nights = [_students_table(Path(log_dir), night) for night in (start, end)]
+    nights = [
+        _students_table(Path(log_dir), night, flag, a.source)
+        for night, flag in ((start, "--start"), (end, "--end"))
+    ]
     bounds = night_bounds(Path(log_dir), start, end)
     log = _dated_log(data, bounds[0], mapping)
     check_served_inputs(Path(log_dir), start, end, cat, catalog, by_id, profiles, nights,
@@ -294,6 +301,7 @@ def analyze_logs(
         frame["grade"] = grade.reindex(frame["student_id"]).to_numpy()
     outcomes = student_outcomes(nights[0], nights[1], responses, cat.skill_grades)
     merged = intention_to_treat(outcomes, nights[0], people, a)
+    check_share_outside(merged, a, profiles, start)
     merged = merged[merged["arm"] != ""]
     if merged.empty:
         raise AssignmentError(
@@ -343,6 +351,67 @@ def intention_to_treat(
             stacklevel=3,
         )
     return merged
+
+
+#: The largest share of the start night's students (those with a class, or a school for
+#: `--unit school`) that may be in no unit of the assignment: above it `analyze` refuses. A
+#: roster updated between the draw and the first night adds some students and classes (new
+#: enrolments, a new teacher: a few percent, rarely a tenth), analysed without them; when more
+#: than a quarter are outside, the assignment does not describe the district the nights served
+#: (drawn from another district's or last year's roster, whose class ids only partly match),
+#: and an effect over the classes that happen to match reads as the experiment's.
+MAX_SHARE_OUTSIDE = 0.25
+
+
+def check_share_outside(merged: pd.DataFrame, assignment: Assignment, profiles, start: str) -> None:
+    """AssignmentError when more than `MAX_SHARE_OUTSIDE` of the start night's students with a
+    class (school) are in none of the assignment's; an `ExperimentWarning` counting them when
+    some are (left out of the effects). `merged`: one row per student, with the start night's
+    class_id and school_id and the arm they give ("" outside). Counts, never an id."""
+    key = "class_id" if assignment.unit == "class" else "school_id"
+    placed = merged[merged[key].fillna("").astype(str) != ""]
+    outside = placed[placed["arm"] == ""]
+    if outside.empty:
+        return
+    plural = _PLURAL[assignment.unit]
+    share = len(outside) / len(placed)
+    counted = (
+        f"{len(outside):,} of the {len(placed):,} students of the start night {start} "
+        f"({outside[key].nunique():,} of {placed[key].nunique():,} {plural}) are in no "
+        f"{assignment.unit} of {assignment.source}"
+    )
+    if share > MAX_SHARE_OUTSIDE:
+        from adaptive.experiment.assign import AssignmentError
+
+        raise AssignmentError(
+            f"{counted} ({share:.0%}, more than {MAX_SHARE_OUTSIDE:.0%})"
+            f"{_drawn_from(assignment, profiles)}; expected the assignment of the roster these "
+            f"nights served (a roster updated since the draw leaves out a few new students, "
+            "not this many): an assignment drawn from another district's or last year's "
+            "roster? Analyse with the assignment the nights were meant to serve, or draw one "
+            "from this roster before the next experiment"
+        )
+    warnings.warn(
+        f"{counted} ({share:.0%}; new since the draw?): they are left out of the effects",
+        ExperimentWarning,
+        stacklevel=3,
+    )
+
+
+def _drawn_from(assignment: Assignment, profiles) -> str:
+    """ ", drawn from other profiles than --profiles (sha256 ... and ...)" when the assignment's
+    `profiles_sha256` is not the file's; "" when they match or cannot be compared."""
+    from adaptive.files import file_sha256
+
+    if not assignment.profiles_sha256 or not isinstance(profiles, str | Path):
+        return ""
+    given = file_sha256(profiles)
+    if given == assignment.profiles_sha256:
+        return ""
+    return (
+        f", drawn from other profiles than --profiles {profiles} (its profiles_sha256 "
+        f"{assignment.profiles_sha256[:12]}..., the file's {given[:12]}...)"
+    )
 
 
 def _window(start: str, end: str) -> tuple[str, str]:
@@ -579,17 +648,23 @@ def _arm_text(arm: str) -> str:
     return repr(arm) if arm else "no arm"
 
 
-def _students_table(log_dir: Path, night: str) -> pd.DataFrame:
+def _students_table(
+    log_dir: Path, night: str, flag: str = "--start", assignment: str = "FILE"
+) -> pd.DataFrame:
     """student_id, class_id, school_id and per-skill mastery lists of one night's `students`
-    output."""
+    output. A night the folder lacks (`flag`: the option that gave it) is an AssignmentError
+    listing the folder's complete nights, in `adaptive report`'s words (a date typed a day off
+    is then plain to see)."""
     from adaptive.experiment.assign import AssignmentError
+    from adaptive.reports.site.data import _complete_nights as complete_nights
 
     folder = log_dir / "students" / f"date={night}"
     paths = sorted(folder.glob("school=*/part-0.parquet"))
     if not paths:
+        command = f"`adaptive batch --date {night} --out {log_dir} --experiment {assignment}`"
         raise AssignmentError(
-            f"{folder}: no students output for the night {night}; expected a night the job "
-            "served (`adaptive batch --date` with --out this folder)"
+            f"{flag} {night}: {log_dir} holds no students output for that night ({folder}); "
+            + complete_nights(log_dir, command)
         )
     columns = ["student_id", "class_id", "school_id", "mastery"]
     return pd.concat([pd.read_parquet(p, columns=columns) for p in paths],

@@ -192,29 +192,56 @@ def assign(
 
     `profiles`: a profiles JSONL file (its sha256 is recorded), profiles, or a frame with
     student_id, school_id, class_id, grade."""
-    if isinstance(profiles, str | Path):
+    source = Path(profiles) if isinstance(profiles, str | Path) else None
+    if source is not None:
         from adaptive.batch.job import read_profiles
 
-        profiles_sha256 = hashlib.sha256(Path(profiles).read_bytes()).hexdigest()
-        profiles = read_profiles(profiles)
+        profiles_sha256 = hashlib.sha256(source.read_bytes()).hexdigest()
+        profiles = read_profiles(source)
     if unit not in UNITS:
         raise ConfigError(f"--unit {unit!r}: expected one of {UNITS}")
     if len(arms) < 2:
         raise ConfigError(f"arms {list(arms)}: an experiment needs at least two arms")
     people = profiles if isinstance(profiles, pd.DataFrame) else profile_units(profiles)
-    key = "class_id" if unit == "class" else "school_id"
-    blank = people[key].astype(str) == ""
-    if blank.any():
-        raise AssignmentError(
-            f"profiles, field '{key}': {int(blank.sum())} student(s) have none (e.g. "
-            f"{people.loc[blank, 'student_id'].iloc[0]!r}); expected every student to have a "
-            f"{unit} to be randomized with"
-        )
+    _check_every_student_has_a_unit(people, unit, source)
     _warn_classes_across_schools(people, unit)
     units = _units(people, unit)
     units["arm"] = _deal(units, list(arms), seed)
     _check_every_arm_has_units(units, list(arms), unit, people)
     return Assignment(unit, int(seed), _arm_records(arms), units, profiles_sha256)
+
+
+#: Lines listed in an error about rows without a unit (the rest counted).
+MAX_LINES_LISTED = 10
+
+
+def _check_every_student_has_a_unit(people: pd.DataFrame, unit: str, source: Path | None) -> None:
+    """AssignmentError when a student has no class (or school) to be randomized with, naming
+    the profiles file, the lines and the column and counting them all (`source`: the file
+    the profiles were read from; None for profiles in memory: a count). Never a student id:
+    the message may reach a cron log."""
+    key = "class_id" if unit == "class" else "school_id"
+    blank = people[key].astype(str) == ""
+    if not blank.any():
+        return
+    expected = f"expected every student to have a {unit} to be randomized with"
+    n = int(blank.sum())
+    if source is None:
+        raise AssignmentError(f"profiles, field '{key}': {n:,} student(s) have none; {expected}")
+    from adaptive.curriculum.profile import is_table, profile_lines
+
+    table = is_table(source)
+    column, value = (f"column {key}", "empty") if table else (f"field {key}", "null or absent")
+    if n == len(people):
+        raise AssignmentError(
+            f"{source}, {column}: {value} on every line ({n:,} students); {expected}"
+        )
+    line_of = profile_lines(source)
+    lines = sorted(line_of[s] for s in people.loc[blank, "student_id"])
+    shown = ", ".join(str(line) for line in lines[:MAX_LINES_LISTED])
+    more = f" and {n - MAX_LINES_LISTED:,} more ({n:,} students)" if n > MAX_LINES_LISTED else ""
+    where = f"line {shown}" if n == 1 else f"lines {shown}{more}"
+    raise AssignmentError(f"{source}, {where}, {column}: {value}; {expected}")
 
 
 #: Units an arm needs for its effect to have an interval (clustered by unit).
@@ -335,6 +362,7 @@ def _arm_records(arms: Mapping[str, str | Path | PolicyConfig]) -> dict[str, dic
             "config": json.loads(json.dumps(config.to_dict())),
         }
         settings[name] = batch_settings(config)
+    _warn_same_policy(out)
     # the night builds one batch (and places its new students once) for every arm; compared as
     # JSON text: a grade table is a mapping
     if len({json.dumps(v, sort_keys=True, default=str) for v in settings.values()}) > 1:
@@ -346,3 +374,35 @@ def _arm_records(arms: Mapping[str, str | Path | PolicyConfig]) -> dict[str, dic
             "differ"
         )
     return out
+
+
+def _warn_same_policy(records: dict[str, dict]) -> None:
+    """An `ExperimentWarning` for arms whose policies are one config (the same file typed
+    twice, `--arm control=policy.toml --arm new=policy.toml`, is a likelier slip than a
+    deliberate A/A test, and it costs a semester): the arms, and the file's sha256 when they
+    are one file's bytes."""
+    by_config: dict[str, list[str]] = {}
+    for name, record in records.items():
+        by_config.setdefault(json.dumps(record["config"], sort_keys=True), []).append(name)
+    for names in by_config.values():
+        if len(names) < 2:
+            continue
+        shas = {records[name]["sha256"] for name in names}
+        files = [records[name]["source"] for name in names if records[name]["sha256"]]
+        if len(shas) == 1 and files:
+            which = f"sha256 {shas.pop()[:12]}..."
+        elif len(files) > 1:
+            which = f"{_listed(files)} give the same settings"
+        else:
+            which = "the same settings"
+        warnings.warn(
+            f"arms {_listed([repr(n) for n in names])} have the same policy ({which}): an A/A "
+            "test? If not, give each arm its own policy file",
+            ExperimentWarning,
+            stacklevel=4,
+        )
+
+
+def _listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

@@ -349,7 +349,8 @@ class PolicyConfig:
         except FileNotFoundError as exc:
             raise ConfigError(f"{path}: policy config not found") from exc
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
+            raise ConfigError(invalid_toml(path, text, exc)) from exc
+        _check_tables_hold_no_top_level_key(path, text)
         try:
             return cls.from_dict(data, str(path))
         except (TypeError, ConfigError) as exc:  # every problem names the file (and its line)
@@ -456,3 +457,114 @@ def _line_named(text: str, message: str) -> str:
 
 
 _TABLE_GRADES = re.compile(r"^\s*\[\s*grade_table\s*\]")
+
+
+#: A TOML table header, `[weights]` or `[[runs]]` (its name: group 1), alone on its line.
+_TABLE_HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
+#: One part of a TOML key: bare, or quoted.
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
+#: A TOML line that sets a key (bare, quoted or dotted: group 1).
+_KEY_LINE = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
+#: tomllib's words for a key set twice, and where (`at line N, column M`).
+_SET_TWICE = re.compile(r"Cannot overwrite a value \(at line (\d+), column \d+\)")
+
+
+def _key_path(text: str) -> tuple[str, ...]:
+    """A TOML key as its parts (`"a".b` -> ('a', 'b'))."""
+    parts = re.findall(_KEY_PART, text)
+    return tuple(part.strip("\"'") for part in parts)
+
+
+def _toml_keys(text: str) -> list[tuple[int, tuple[str, ...], tuple[str, ...]]]:
+    """(line number, table, key) of every line of a TOML `text` that sets a key, the table
+    being the last `[header]` above it (() at the top level): where each key landed, as
+    the parser reads it (a line-by-line reading: a multi-line string's lines may be misread,
+    which only costs a message its line numbers)."""
+    table: tuple[str, ...] = ()
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TABLE_HEADER.match(line)
+        if header:
+            table = _key_path(header.group(1))
+            continue
+        key = _KEY_LINE.match(line)
+        if key:
+            out.append((number, table, _key_path(key.group(1))))
+    return out
+
+
+def _first_table(text: str) -> tuple[int, str] | None:
+    """(line, header) of the first table of a TOML `text` (None: no table)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _TABLE_HEADER.match(line):
+            return number, line.strip()
+    return None
+
+
+def _above_tables(text: str) -> str:
+    """Where a top-level knob goes in a TOML `text`: above its first table, a key below a
+    [table] header being a key of that table."""
+    first = _first_table(text)
+    where = f" ({first[1]} on line {first[0]})" if first else ""
+    return (
+        f"put it above the file's first table{where}: a key below a [table] header belongs to "
+        "that table"
+    )
+
+
+def invalid_toml(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """The words for a policy file the TOML parser refuses. A key set twice (the README's
+    exploration keys appended below `[weights]`, where `exploration` is a weight: the parser
+    says only "Cannot overwrite a value") names the key, the table it landed in and both
+    lines, and for a top-level knob says to put it above the first table; any other parser
+    message is passed on with the file."""
+    twice = _SET_TWICE.search(str(exc))
+    found = _set_twice(text, int(twice.group(1))) if twice else None
+    if found is None:
+        return f"{path}: invalid TOML ({exc})"
+    number, table, key, first = found
+    name = ".".join(key)
+    in_table = f" in [{'.'.join(table)}]" if table else ""
+    was = f"line {first}"
+    if table == ("weights",) and key[-1] in TERMS:
+        was += f": the {key[-1]} weight"
+    message = (
+        f"{path}, line {number}: `{name}` is set twice{in_table} ({was}); expected each key once"
+    )
+    if table and len(key) == 1 and name in {f.name for f in fields(PolicyConfig)}:
+        message += (
+            f". If line {number} means the policy's top-level `{name}`, {_above_tables(text)}"
+        )
+    return message
+
+
+def _set_twice(text: str, number: int) -> tuple[int, tuple, tuple, int] | None:
+    """(line, table, key, line it was first set on) of the key that line `number` of a TOML
+    `text` sets again; None when that line sets no key set before (then the parser's own
+    message is all there is)."""
+    keys = _toml_keys(text)
+    here = next(((t, k) for n, t, k in keys if n == number), None)
+    if here is None:
+        return None
+    full = here[0] + here[1]
+    first = next((n for n, t, k in keys if n < number and t + k == full), None)
+    return None if first is None else (number, *here, first)
+
+
+def _check_tables_hold_no_top_level_key(path: Path, text: str) -> None:
+    """A top-level knob written below a table header (`exploration_temperature` after
+    `[weights]`: the README's exploration keys appended to the shipped file) is read as a key
+    of that table: a `ConfigError` naming its line and saying where it goes, not an "unknown
+    weight" whose closest match is the exploration weight."""
+    top = {f.name for f in fields(PolicyConfig)}
+    valid_in = {"weights": set(TERMS), "grade_table": set()}  # the policy's tables
+    for number, table, key in _toml_keys(text):
+        if len(table) != 1 or len(key) != 1 or table[0] not in valid_in:
+            continue
+        name = key[0]
+        if name in top and name not in valid_in[table[0]]:
+            raise ConfigError(
+                f"{path}, line {number}: `{name}` is in [{table[0]}], where it is no "
+                f"{'weight' if table[0] == 'weights' else 'key of that table'}; it is a "
+                f"top-level key of the policy: {_above_tables(text)}"
+            )
