@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -241,3 +242,118 @@ def test_small_groups_say_which_group_of_the_skill_each_is():
     html = next_skill_list(c, catalog)
     assert "Group of this skill" in html
     assert html.count("1 of 2") == 1 and html.count("2 of 2") == 1 and "the only one" in html
+
+
+def edited_catalog(source: Path, out: Path) -> Path:
+    """The catalog with the same ids, one activity's title and one skill's prerequisites
+    changed (another district's simulated catalog looks alike: the same ids, other contents)."""
+    doc = json.loads(source.read_text())
+    doc["activities"][0]["title"] = "Another title"
+    skill = next(s for s in doc["skills"] if s.get("prerequisites"))
+    skill["prerequisites"] = []
+    out.write_text(json.dumps(doc))
+    return out
+
+
+def test_another_catalog_with_the_same_ids_is_refused_naming_both_digests(
+    report_district, tmp_path, capsys
+):
+    """A trial: `report --catalog` with another district's catalog (the same skill, activity
+    and topic ids, other titles and prerequisites) exited 0 and showed other activity titles
+    on the class pages, though the night's _SUCCESS.json records the catalog's sha256."""
+    d = report_district
+    other = edited_catalog(d.catalog, tmp_path / "other.json")
+    code = run(["report", "--date", d.day, "--batch", str(d.batch), "--out",
+                str(tmp_path / "site"), "--catalog", str(other), "--profiles", str(d.profiles)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and not (tmp_path / "site").exists()
+    said = " ".join(err.split())
+    assert f"the night {d.day} in {d.batch} was served with another catalog than --catalog " in said
+    assert f"{other}: its _SUCCESS.json records catalog_sha256" in said
+    assert "in the same order) with other contents (prerequisites" in said
+    assert "Pass the catalog that night served" in said
+
+
+def reseal_marker(batch: Path, day: str, drop: tuple[str, ...]) -> None:
+    """The night's _SUCCESS.json as a job written before it recorded `drop` wrote it."""
+    from adaptive.files import sealed_json
+
+    marker = batch / "recommendations" / f"date={day}" / "_SUCCESS.json"
+    doc = {k: v for k, v in json.loads(marker.read_text()).items() if k not in drop}
+    marker.write_bytes(sealed_json(doc))
+
+
+def test_a_night_that_recorded_no_catalog_digest_is_checked_by_its_skills(
+    report_district, tmp_path
+):
+    """An old night (no catalog_sha256): a catalog of the same skills is read (nothing else to
+    compare it with); one of other skill ids is refused naming them; with no skill ids
+    recorded either, a catalog of another width is refused by the lists' width."""
+    d = report_district
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    reseal_marker(batch, d.day, ("catalog_sha256",))
+    other = edited_catalog(d.catalog, tmp_path / "other.json")
+    build_site(batch, d.day, tmp_path / "site", catalog=other, profiles=d.profiles)
+    last = json.loads(d.catalog.read_text())["skills"][-1]["id"]
+    renamed = tmp_path / "renamed.json"  # the last skill's id, wherever it is named
+    renamed.write_text(d.catalog.read_text().replace(f'"{last}"', '"renamed.skill"'))
+    said = f"another catalog than --catalog {renamed} (--catalog has 1 skill it did not serve "
+    with pytest.raises(ReportInputError, match=re.escape(said + "(renamed.skill)")):
+        build_site(batch, d.day, tmp_path / "x", catalog=renamed)
+    reseal_marker(batch, d.day, ("catalog_sha256", "skills"))
+    doc = json.loads(d.catalog.read_text())
+    doc["skills"].append({"id": "new.skill", "name": "New skill"})
+    wider = tmp_path / "wider.json"
+    wider.write_text(json.dumps(doc))
+    with pytest.raises(ReportInputError, match="skills per student; expected"):
+        build_site(batch, d.day, tmp_path / "y", catalog=wider)
+
+
+def other_roster(profiles: Path, out: Path, moved: int | None = None, new: int = 0) -> Path:
+    """The profiles with `moved` students (all when None) put in the class and school of the
+    student after them (another district's roster: the same ids, other classes), and `new`
+    students the night did not serve appended."""
+    rows = [json.loads(line) for line in profiles.read_text().splitlines() if line.strip()]
+    n = len(rows) if moved is None else moved
+    places = [(r["class_id"], r["school_id"], r["grade"]) for r in rows]
+    for i in range(n):
+        r = rows[i]
+        r["class_id"], r["school_id"], r["grade"] = next(
+            p for p in places[i + 1 :] + places if p[0] != r["class_id"]
+        )
+    extra = [{**rows[0], "student_id": f"new{i:04d}"} for i in range(new)]
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows + extra))
+    return out
+
+
+def test_profiles_of_another_roster_are_refused_naming_the_counts(
+    report_district, tmp_path, capsys
+):
+    """A trial: `report --profiles` with another roster exited 0 and showed other children's
+    grades, interests and goals (and a teacher's-mode sentence that contradicted itself);
+    `ope` and `experiment analyze` refuse such profiles."""
+    d = report_district
+    other = other_roster(d.profiles, tmp_path / "other.jsonl")
+    code = run(["report", "--date", d.day, "--batch", str(d.batch), "--out",
+                str(tmp_path / "site"), "--catalog", str(d.catalog), "--profiles", str(other)])  # fmt: skip
+    said = " ".join(capsys.readouterr().err.split())
+    served = len(d.students())
+    assert code == 2 and not (tmp_path / "site").exists()
+    assert f"--profiles {other}: not the profiles" in said
+    assert f"{served:,} of {served:,} students of the night {d.day} are in another class" in said
+    assert not any(sid in said for sid in d.students()["student_id"])  # counts, classes: no id
+
+
+def test_a_roster_updated_since_the_night_is_read_with_a_warning(report_district, tmp_path):
+    """New students (not served that night) are not looked at; a few students in another class
+    (moved since) are a warning with their count, as in `ope`."""
+    from adaptive.evaluation.ope.served import ServedInputWarning
+
+    d = report_district
+    updated = other_roster(d.profiles, tmp_path / "updated.jsonl", moved=2, new=5)
+    with pytest.warns(
+        ServedInputWarning, match=f"2 of {len(d.students()):,} students of the night"
+    ):
+        build_site(d.batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=updated)
+    assert (tmp_path / "site" / "index.html").is_file()

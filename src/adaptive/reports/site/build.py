@@ -137,12 +137,15 @@ def build_site(
     diagram from the MLflow store at `tracking_uri` (`model_card.py`; read only)."""
     run = BatchRun.open(batch_out, date)
     school, class_id = scope_ids(school, class_id)
+    source = None if isinstance(catalog, Catalog) else catalog
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
+    check_served_catalog(run, catalog, source)
     norm = norm if isinstance(norm, Norm) else Norm.from_toml(norm)
     schools = _scope_schools(run, school, class_id, len(catalog.skills))
     ctx = _context(
-        run, catalog, profiles, roster, norm, class_id, school is None and class_id is None
-    )
+        run, catalog, profiles, roster, norm, class_id, school is None and class_id is None,
+        schools,
+    )  # fmt: skip
     out = Path(out)
     _check_replaceable(out)  # before the work, not after it
     staging = make_folder(out.parent, out) / f".{out.name}.staging-{secrets.token_hex(4)}"
@@ -309,10 +312,10 @@ def scope_ids(school: str | None, class_id: str | None) -> tuple[str | None, str
     return out[0], out[1]
 
 
-def _context(run, catalog, profiles, roster, norm, class_id, whole) -> Context:
-    check_served_catalog(run, catalog)
+def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> Context:
     layouts = {d: night_layout(run.out, d, catalog) for d in [*run.earlier_dates(), run.date]}
-    unknown = [d for d, layout in layouts.items() if layout is None]
+    # the report's own night is checked apart (`check_served_catalog`, `read_school`'s width)
+    unknown = [d for d, layout in layouts.items() if layout is None and d != run.date]
     if unknown:
         warnings.warn(
             f"{counted(len(unknown), 'earlier night')} ({', '.join(unknown[:3])}"
@@ -327,7 +330,7 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole) -> Context:
         run=run,
         catalog=catalog,
         order=np.asarray(catalog.curriculum_order),
-        profiles=read_interest_profiles(profiles) if profiles is not None else {},
+        profiles=read_interest_profiles(profiles, run, schools) if profiles is not None else {},
         names=read_roster(roster) if roster is not None else {},
         norm=norm,
         overrides=applied_overrides(run.out, run.date),
