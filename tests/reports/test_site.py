@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from adaptive.cli import run
+from adaptive.reports.growth import Growth, Norm, baseline_of
 from adaptive.reports.site import ReportInputError, build_site, student_groups
 from adaptive.reports.site.html import CSP
 from adaptive.reports.teacher import GROUPS
@@ -166,11 +167,56 @@ def test_refuses_to_replace_a_folder_that_is_not_a_site(report_district, tmp_pat
 
 
 def test_student_groups_follow_the_documented_rule():
+    """Without growth (not judged yet, or no grade), the skills alone decide."""
     a, o, r, s = range(4)
     group = np.array([[a, a, o], [a, o, o], [r, a, a], [s, a, a], [-1, -1, -1]], dtype=np.int8)
     n_stuck = np.array([0, 0, 0, 1, 0])
     got = [GROUPS[g] for g in student_groups(group, n_stuck)]
     assert got == ["accelerate", "on_track", "remediate", "stuck", "on_track"]
+
+
+def judged_growth(years_per_year: list[float], known: list[bool] | None = None) -> Growth:
+    """Growth on 2027-02-12 (judged: months after the year's start) at the given pace, in
+    school years per year (1 = the norm's, 1.5 = on track)."""
+    baseline = baseline_of(Norm(), "2027-02-12", None)
+    pace = np.array(years_per_year)
+    months = pace * baseline.elapsed
+    known = np.ones(len(pace), bool) if known is None else np.array(known)
+    return Growth(
+        months=np.where(known, months, np.nan),
+        se=np.full(len(pace), 0.5),
+        annualized=np.where(known, pace * 12, np.nan),
+        on_track=known & (months >= baseline.target),
+        p_on_track=np.full(len(pace), 0.5),
+        known=known,
+        placed=np.zeros(len(pace), bool),
+        graded=np.ones(len(pace), bool),
+        baseline=baseline,
+    )
+
+
+def test_a_gap_is_remediation_only_for_a_student_behind_the_norms_pace():
+    """A trial: on a February night 1,470 of 1,500 students were "Needs remediation" and none
+    "Ready to accelerate", and a student page read "Needs remediation" beside "on track for
+    1.5 years (probability 95%)": months into the year nearly every student works on some
+    skill whose prerequisite is weak (learning both), so one such skill put them all there.
+    Now a gap is remediation for a student whose growth is under the norm's pace; one growing
+    on track without a gap is ready to accelerate; the others are progressing."""
+    a, o, r, s = range(4)
+    gap, none = [r, o, o], [o, o, -1]  # a skill in progress on a weak prerequisite, or none
+    group = np.array([gap, gap, gap, none, none, gap, [a, a, o]], dtype=np.int8)
+    n_stuck = np.array([0, 0, 0, 0, 0, 1, 0])
+    growth = judged_growth([0.6, 1.2, 2.0, 2.0, 0.6, 0.6, 0.8], [True] * 6 + [False])
+    got = [GROUPS[g] for g in student_groups(group, n_stuck, None, growth)]
+    assert got == [
+        "remediate",  # a gap, and under a school year per year
+        "on_track",  # a gap, but keeping (more than) the norm's pace
+        "on_track",  # a gap, though on track: not ahead with a weak prerequisite
+        "accelerate",  # on track, no gap
+        "on_track",  # behind, but no gap to remediate
+        "stuck",
+        "accelerate",  # growth not judged: the skills decide (more to build on than in progress)
+    ]
 
 
 def test_district_page_names_the_champion_with_its_evaluation(report_district, tmp_path):
@@ -357,3 +403,28 @@ def test_a_roster_updated_since_the_night_is_read_with_a_warning(report_district
     ):
         build_site(d.batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=updated)
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+SUMMARY = re.compile(r'<p class="summary">(.*?)</p>')
+
+
+def test_the_student_page_says_why_and_agrees_with_growth(report_district):
+    """A trial: "stu0000040 is in the group Needs remediation. Growth: 9.9 ± 2.1 months; on
+    track for 1.5 years (probability 95%)", and a class of 25 all in remediation. Each page
+    now says why the student is in their group, never remediation beside on track, and the
+    district's students are told apart (no group holds nearly everyone)."""
+    groups = {}
+    for page in report_district.site.glob("schools/*/*/students.html"):
+        for line in SUMMARY.findall(page.read_text()):
+            text = re.sub("<[^>]+>", "", line)
+            found = re.search(r"is in the group ([A-Z][a-z ]+)(: [^.]+)?\.", text)
+            if found is None:
+                continue  # no answers yet
+            assert found.group(2), text  # the reason
+            group = found.group(1)
+            groups[group] = groups.get(group, 0) + 1
+            if group == "Needs remediation":
+                assert "; on track for" not in text and "under a school year" in text, text
+            if group == "Ready to accelerate":
+                assert "; not on track for" not in text, text
+    assert max(groups.values()) < 0.8 * sum(groups.values()), groups
