@@ -428,3 +428,18 @@ def test_the_student_page_says_why_and_agrees_with_growth(report_district):
             if group == "Ready to accelerate":
                 assert "; not on track for" not in text, text
     assert max(groups.values()) < 0.8 * sum(groups.values()), groups
+
+
+def test_counts_on_pages_say_one_student_not_one_students():
+    """A trial: the district page said "Most stuck: Grade 5 fractions and ratios 2 (1
+    students)"."""
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.reports.site.pages import stuck_skills
+
+    catalog = Catalog((Skill("f2", "Fractions 2"),), (Activity("f2.p", "Practice", ("f2",)),))
+    assert "Most stuck: Fractions 2 (1 student)." in stuck_skills(
+        pd.Series({"f2": 1}), catalog, "district"
+    )
+    assert "Most stuck: Fractions 2 (1,200 students)." in stuck_skills(
+        pd.Series({"f2": 1200}), catalog, "district"
+    )

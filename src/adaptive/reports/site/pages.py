@@ -390,7 +390,7 @@ def class_summary(c: ClassData) -> str:
         f"{int((c.student_group == k).sum())} {GROUP_TITLES[g].lower()}"
         for k, g in enumerate(STUDENT_GROUPS)
     ]
-    return f'<p class="summary">{len(c.student_ids)} students: {", ".join(counts)}.</p>'
+    return f'<p class="summary">{counted(len(c.student_ids), "student")}: {", ".join(counts)}.</p>'
 
 
 def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) -> str:
@@ -402,7 +402,8 @@ def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) 
     if not baseline.judged:
         return f'<p class="summary">{baseline.sentence()}{left_out}</p>'
     text = (
-        f"{pct(s.share_on_track)} of {s.n} students of this {unit} are on track for {bar:g} years "
+        f"{pct(s.share_on_track)} of {counted(s.n, 'student')} of this {unit} are on track for "
+        f"{bar:g} years "
         f"of growth this school year (95% interval {pct(s.low)} to {pct(s.high)}; "
         f"{pct(s.expected_share)} expected when each student's measurement uncertainty is counted). "
         f"Median growth, annualized: {num(s.median_annualized)} months per school year (each "
@@ -445,7 +446,7 @@ def stuck_skills(counts: pd.Series, catalog: Catalog, unit: str, n: int = 10) ->
         names,
         [float(v) for v in top.to_numpy()],
         "students stuck",
-        f"Most stuck: {e(names[0])} ({int(top.iloc[0])} students).",
+        f"Most stuck: {e(names[0])} ({counted(int(top.iloc[0]), 'student')}).",
     )
 
 
