@@ -512,6 +512,8 @@ def group_reason(
             return f"growth on track for {target_years:g} years, and no weak prerequisite"
         return "more mastered skills ready to build on than skills in progress"
     if g == "on_track":
+        if gap and c.growth.on_track[i]:
+            return f"{gap}, but growth is on track for {target_years:g} years"
         if gap:
             return f"{gap}, but growth keeps at least a school year per year"
         return "no prerequisite of current work is weak" + (
