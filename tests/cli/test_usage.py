@@ -70,6 +70,28 @@ def test_dash_h_is_help_on_every_command(cli, words) -> None:
     assert "Usage:" in r.out and "--help" in r.out
 
 
+def test_district_help_names_the_commands_own_file_options() -> None:
+    """A trial: `report --help` said --district stands "instead of this command's file options
+    (--data, --catalog, --profiles ...)", and `report` has no --data."""
+    import typer
+
+    root = typer.main.get_command(app)
+    files = ("--data", "--catalog", "--profiles")
+    seen = []
+    for words in command_paths():
+        cmd = root
+        for w in words:
+            cmd = cmd.commands[w]
+        district = [p for p in cmd.params if "--district" in p.opts]
+        if not district:
+            continue
+        own = [f for f in files if any(f in p.opts for p in cmd.params)]
+        named = [f for f in files if f in district[0].help]
+        assert named == own, (words, district[0].help)
+        seen.append(" ".join(words))
+    assert {"report", "train", "batch", "evaluate"} <= set(seen)
+
+
 @pytest.mark.parametrize("words", command_paths(), ids=" ".join)
 def test_every_command_takes_quiet(cli, words) -> None:
     assert "--quiet" in cli(*words, "-h").out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 
 from adaptive.cli import run
+from adaptive.reports.growth import Growth, Norm, baseline_of
 from adaptive.reports.site import ReportInputError, build_site, student_groups
 from adaptive.reports.site.html import CSP
 from adaptive.reports.teacher import GROUPS
@@ -165,11 +167,56 @@ def test_refuses_to_replace_a_folder_that_is_not_a_site(report_district, tmp_pat
 
 
 def test_student_groups_follow_the_documented_rule():
+    """Without growth (not judged yet, or no grade), the skills alone decide."""
     a, o, r, s = range(4)
     group = np.array([[a, a, o], [a, o, o], [r, a, a], [s, a, a], [-1, -1, -1]], dtype=np.int8)
     n_stuck = np.array([0, 0, 0, 1, 0])
     got = [GROUPS[g] for g in student_groups(group, n_stuck)]
     assert got == ["accelerate", "on_track", "remediate", "stuck", "on_track"]
+
+
+def judged_growth(years_per_year: list[float], known: list[bool] | None = None) -> Growth:
+    """Growth on 2027-02-12 (judged: months after the year's start) at the given pace, in
+    school years per year (1 = the norm's, 1.5 = on track)."""
+    baseline = baseline_of(Norm(), "2027-02-12", None)
+    pace = np.array(years_per_year)
+    months = pace * baseline.elapsed
+    known = np.ones(len(pace), bool) if known is None else np.array(known)
+    return Growth(
+        months=np.where(known, months, np.nan),
+        se=np.full(len(pace), 0.5),
+        annualized=np.where(known, pace * 12, np.nan),
+        on_track=known & (months >= baseline.target),
+        p_on_track=np.full(len(pace), 0.5),
+        known=known,
+        placed=np.zeros(len(pace), bool),
+        graded=np.ones(len(pace), bool),
+        baseline=baseline,
+    )
+
+
+def test_a_gap_is_remediation_only_for_a_student_behind_the_norms_pace():
+    """A trial: on a February night 1,470 of 1,500 students were "Needs remediation" and none
+    "Ready to accelerate", and a student page read "Needs remediation" beside "on track for
+    1.5 years (probability 95%)": months into the year nearly every student works on some
+    skill whose prerequisite is weak (learning both), so one such skill put them all there.
+    Now a gap is remediation for a student whose growth is under the norm's pace; one growing
+    on track without a gap is ready to accelerate; the others are progressing."""
+    a, o, r, s = range(4)
+    gap, none = [r, o, o], [o, o, -1]  # a skill in progress on a weak prerequisite, or none
+    group = np.array([gap, gap, gap, none, none, gap, [a, a, o]], dtype=np.int8)
+    n_stuck = np.array([0, 0, 0, 0, 0, 1, 0])
+    growth = judged_growth([0.6, 1.2, 2.0, 2.0, 0.6, 0.6, 0.8], [True] * 6 + [False])
+    got = [GROUPS[g] for g in student_groups(group, n_stuck, None, growth)]
+    assert got == [
+        "remediate",  # a gap, and under a school year per year
+        "on_track",  # a gap, but keeping (more than) the norm's pace
+        "on_track",  # a gap, though on track: not ahead with a weak prerequisite
+        "accelerate",  # on track, no gap
+        "on_track",  # behind, but no gap to remediate
+        "stuck",
+        "accelerate",  # growth not judged: the skills decide (more to build on than in progress)
+    ]
 
 
 def test_district_page_names_the_champion_with_its_evaluation(report_district, tmp_path):
@@ -241,3 +288,158 @@ def test_small_groups_say_which_group_of_the_skill_each_is():
     html = next_skill_list(c, catalog)
     assert "Group of this skill" in html
     assert html.count("1 of 2") == 1 and html.count("2 of 2") == 1 and "the only one" in html
+
+
+def edited_catalog(source: Path, out: Path) -> Path:
+    """The catalog with the same ids, one activity's title and one skill's prerequisites
+    changed (another district's simulated catalog looks alike: the same ids, other contents)."""
+    doc = json.loads(source.read_text())
+    doc["activities"][0]["title"] = "Another title"
+    skill = next(s for s in doc["skills"] if s.get("prerequisites"))
+    skill["prerequisites"] = []
+    out.write_text(json.dumps(doc))
+    return out
+
+
+def test_another_catalog_with_the_same_ids_is_refused_naming_both_digests(
+    report_district, tmp_path, capsys
+):
+    """A trial: `report --catalog` with another district's catalog (the same skill, activity
+    and topic ids, other titles and prerequisites) exited 0 and showed other activity titles
+    on the class pages, though the night's _SUCCESS.json records the catalog's sha256."""
+    d = report_district
+    other = edited_catalog(d.catalog, tmp_path / "other.json")
+    code = run(["report", "--date", d.day, "--batch", str(d.batch), "--out",
+                str(tmp_path / "site"), "--catalog", str(other), "--profiles", str(d.profiles)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and not (tmp_path / "site").exists()
+    said = " ".join(err.split())
+    assert f"the night {d.day} in {d.batch} was served with another catalog than --catalog " in said
+    assert f"{other}: its _SUCCESS.json records catalog_sha256" in said
+    assert "in the same order) with other contents (prerequisites" in said
+    assert "Pass the catalog that night served" in said
+
+
+def reseal_marker(batch: Path, day: str, drop: tuple[str, ...]) -> None:
+    """The night's _SUCCESS.json as a job written before it recorded `drop` wrote it."""
+    from adaptive.files import sealed_json
+
+    marker = batch / "recommendations" / f"date={day}" / "_SUCCESS.json"
+    doc = {k: v for k, v in json.loads(marker.read_text()).items() if k not in drop}
+    marker.write_bytes(sealed_json(doc))
+
+
+def test_a_night_that_recorded_no_catalog_digest_is_checked_by_its_skills(
+    report_district, tmp_path
+):
+    """An old night (no catalog_sha256): a catalog of the same skills is read (nothing else to
+    compare it with); one of other skill ids is refused naming them; with no skill ids
+    recorded either, a catalog of another width is refused by the lists' width."""
+    d = report_district
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    reseal_marker(batch, d.day, ("catalog_sha256",))
+    other = edited_catalog(d.catalog, tmp_path / "other.json")
+    build_site(batch, d.day, tmp_path / "site", catalog=other, profiles=d.profiles)
+    last = json.loads(d.catalog.read_text())["skills"][-1]["id"]
+    renamed = tmp_path / "renamed.json"  # the last skill's id, wherever it is named
+    renamed.write_text(d.catalog.read_text().replace(f'"{last}"', '"renamed.skill"'))
+    said = f"another catalog than --catalog {renamed} (--catalog has 1 skill it did not serve "
+    with pytest.raises(ReportInputError, match=re.escape(said + "(renamed.skill)")):
+        build_site(batch, d.day, tmp_path / "x", catalog=renamed)
+    reseal_marker(batch, d.day, ("catalog_sha256", "skills"))
+    doc = json.loads(d.catalog.read_text())
+    doc["skills"].append({"id": "new.skill", "name": "New skill"})
+    wider = tmp_path / "wider.json"
+    wider.write_text(json.dumps(doc))
+    with pytest.raises(ReportInputError, match="skills per student; expected"):
+        build_site(batch, d.day, tmp_path / "y", catalog=wider)
+
+
+def other_roster(profiles: Path, out: Path, moved: int | None = None, new: int = 0) -> Path:
+    """The profiles with `moved` students (all when None) put in the class and school of the
+    student after them (another district's roster: the same ids, other classes), and `new`
+    students the night did not serve appended."""
+    rows = [json.loads(line) for line in profiles.read_text().splitlines() if line.strip()]
+    n = len(rows) if moved is None else moved
+    places = [(r["class_id"], r["school_id"], r["grade"]) for r in rows]
+    for i in range(n):
+        r = rows[i]
+        r["class_id"], r["school_id"], r["grade"] = next(
+            p for p in places[i + 1 :] + places if p[0] != r["class_id"]
+        )
+    extra = [{**rows[0], "student_id": f"new{i:04d}"} for i in range(new)]
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows + extra))
+    return out
+
+
+def test_profiles_of_another_roster_are_refused_naming_the_counts(
+    report_district, tmp_path, capsys
+):
+    """A trial: `report --profiles` with another roster exited 0 and showed other children's
+    grades, interests and goals (and a teacher's-mode sentence that contradicted itself);
+    `ope` and `experiment analyze` refuse such profiles."""
+    d = report_district
+    other = other_roster(d.profiles, tmp_path / "other.jsonl")
+    code = run(["report", "--date", d.day, "--batch", str(d.batch), "--out",
+                str(tmp_path / "site"), "--catalog", str(d.catalog), "--profiles", str(other)])  # fmt: skip
+    said = " ".join(capsys.readouterr().err.split())
+    served = len(d.students())
+    assert code == 2 and not (tmp_path / "site").exists()
+    assert f"--profiles {other}: not the profiles" in said
+    assert f"{served:,} of {served:,} students of the night {d.day} are in another class" in said
+    assert not any(sid in said for sid in d.students()["student_id"])  # counts, classes: no id
+
+
+def test_a_roster_updated_since_the_night_is_read_with_a_warning(report_district, tmp_path):
+    """New students (not served that night) are not looked at; a few students in another class
+    (moved since) are a warning with their count, as in `ope`."""
+    from adaptive.evaluation.ope.served import ServedInputWarning
+
+    d = report_district
+    updated = other_roster(d.profiles, tmp_path / "updated.jsonl", moved=2, new=5)
+    with pytest.warns(
+        ServedInputWarning, match=f"2 of {len(d.students()):,} students of the night"
+    ):
+        build_site(d.batch, d.day, tmp_path / "site", catalog=d.catalog, profiles=updated)
+    assert (tmp_path / "site" / "index.html").is_file()
+
+
+SUMMARY = re.compile(r'<p class="summary">(.*?)</p>')
+
+
+def test_the_student_page_says_why_and_agrees_with_growth(report_district):
+    """A trial: "stu0000040 is in the group Needs remediation. Growth: 9.9 ± 2.1 months; on
+    track for 1.5 years (probability 95%)", and a class of 25 all in remediation. Each page
+    now says why the student is in their group, never remediation beside on track, and the
+    district's students are told apart (no group holds nearly everyone)."""
+    groups = {}
+    for page in report_district.site.glob("schools/*/*/students.html"):
+        for line in SUMMARY.findall(page.read_text()):
+            text = re.sub("<[^>]+>", "", line)
+            found = re.search(r"is in the group ([A-Z][a-z ]+)(: [^.]+)?\.", text)
+            if found is None:
+                continue  # no answers yet
+            assert found.group(2), text  # the reason
+            group = found.group(1)
+            groups[group] = groups.get(group, 0) + 1
+            if group == "Needs remediation":
+                assert "; on track for" not in text and "under a school year" in text, text
+            if group == "Ready to accelerate":
+                assert "; not on track for" not in text, text
+    assert max(groups.values()) < 0.8 * sum(groups.values()), groups
+
+
+def test_counts_on_pages_say_one_student_not_one_students():
+    """A trial: the district page said "Most stuck: Grade 5 fractions and ratios 2 (1
+    students)"."""
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.reports.site.pages import stuck_skills
+
+    catalog = Catalog((Skill("f2", "Fractions 2"),), (Activity("f2.p", "Practice", ("f2",)),))
+    assert "Most stuck: Fractions 2 (1 student)." in stuck_skills(
+        pd.Series({"f2": 1}), catalog, "district"
+    )
+    assert "Most stuck: Fractions 2 (1,200 students)." in stuck_skills(
+        pd.Series({"f2": 1200}), catalog, "district"
+    )

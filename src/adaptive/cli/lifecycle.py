@@ -19,6 +19,8 @@ from rich.table import Table
 from adaptive.cli.options import (
     CatalogFile,
     DistrictDir,
+    DistrictLog,
+    DistrictLogCatalog,
     Engine,
     OverridesPath,
     PlacementColumns,
@@ -71,7 +73,7 @@ def train(
     tracking_uri: TrackingUri = None,
     threads: Threads = None,
     catalog: CatalogFile = None,
-    district: DistrictDir = None,
+    district: DistrictLogCatalog = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
@@ -168,7 +170,7 @@ def promote(
         float, typer.Option("--min-auc", help="Minimum AUC of a first champion.")
     ] = 0.55,
     tracking_uri: TrackingUri = None,
-    district: DistrictDir = None,
+    district: DistrictLog = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,

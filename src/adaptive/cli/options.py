@@ -440,17 +440,30 @@ ProfilesFile = Annotated[
         "demo district's are used only with its own data.",
     ),
 ]
-DistrictDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--district",
-        exists=True,
-        file_okay=False,
-        help="Folder with catalog.json, profiles.jsonl, responses.parquet (as `adaptive "
-        "simulate --out` writes it), instead of this command's file options (--data, "
-        "--catalog, --profiles: those it has).",
-    ),
-]
+
+
+def district_option(*replaces: str) -> object:
+    """The `--district` option of a command whose file options are `replaces` (e.g. "--data",
+    "--catalog"): its --help names those, and only those, as what the folder stands for."""
+    flags = ", ".join(replaces[:-1]) + (" and " if len(replaces) > 1 else "") + replaces[-1]
+    return Annotated[
+        Path | None,
+        typer.Option(
+            "--district",
+            exists=True,
+            file_okay=False,
+            help="Folder with catalog.json, profiles.jsonl, responses.parquet (as `adaptive "
+            f"simulate --out` writes it), instead of {flags}.",
+        ),
+    ]
+
+
+#: `--district` of a command with --data, --catalog and --profiles (batch, recommend, ope,
+#: experiment analyze), with --data and --catalog (train), with --data only (evaluate, promote);
+#: `report` has its own (--catalog and --profiles)
+DistrictDir = district_option("--data", "--catalog", "--profiles")
+DistrictLogCatalog = district_option("--data", "--catalog")
+DistrictLog = district_option("--data")
 
 
 def district_or_files(

@@ -15,15 +15,18 @@ from rich.markup import escape
 
 from adaptive.cli.options import (
     CatalogFile,
-    DistrictDir,
     ProfilesFile,
     Quiet,
     TrackingUri,
+    district_option,
     district_or_files,
     parse_day,
 )
 from adaptive.cli.output import console, warn
 from adaptive.errors import counted
+
+#: `--district` stands for --catalog and --profiles (a report reads no response log)
+ReportDistrict = district_option("--catalog", "--profiles")
 
 
 def register(app: typer.Typer) -> None:
@@ -48,7 +51,7 @@ def report(
     ] = None,
     catalog: CatalogFile = None,
     profiles: ProfilesFile = None,
-    district: DistrictDir = None,
+    district: ReportDistrict = None,
     roster: Annotated[
         Path | None,
         typer.Option(

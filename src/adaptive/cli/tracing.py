@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from adaptive.cli.options import (
-    DistrictDir,
+    DistrictLog,
     Quarantine,
     Quiet,
     Threads,
@@ -64,7 +64,7 @@ def evaluate(
         int, typer.Option("--bootstrap", min=10, help="Bootstrap replicates for the CIs.")
     ] = 1000,
     threads: Threads = None,
-    district: DistrictDir = None,
+    district: DistrictLog = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,

@@ -268,6 +268,14 @@ class Growth:
         """Months of growth needed to be on track by the report's date."""
         return self.baseline.target
 
+    @property
+    def behind_norm(self) -> np.ndarray:
+        """(n,) bool: growth known and under the norm's pace, less than one school year of
+        growth per school year elapsed (a typical student's pace; `on_track` asks for
+        `target_years` times it): the student falls behind their grade."""
+        with np.errstate(invalid="ignore"):
+            return self.known & (self.months < self.elapsed)
+
     def take(self, rows: np.ndarray) -> Growth:
         """The growth of some students (rows), e.g. one class of a school."""
         return replace(self, **{k: getattr(self, k)[rows] for k in _PER_STUDENT})

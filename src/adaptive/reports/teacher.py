@@ -6,16 +6,23 @@ remediate, who is stuck; and small groups of students who share the same next sk
     groups = next_skill_groups(recommendations, max_size=6)       # from recommend_batch's table
     write_table(summary, "out/class_skill.parquet")               # or .csv
 
-Groups (per student and skill, from the same rules the policy uses):
+Groups (per student and skill, from the policy's features and thresholds):
 
 - accelerate : mastered, and a skill that builds on it is ready and not mastered yet;
-- on_track   : in progress (practised, not mastered), prerequisites mastered, not stuck (the
-               report site calls it "Progressing": "on track" there is the growth verdict,
-               1.5 years of growth per year; the key stays `on_track`, e.g. `n_on_track` in the
-               batch output, so the Parquet schema does not change);
-- remediate  : in progress or due for review, but a prerequisite is below the prerequisite
-               threshold (low mastery on a prerequisite of current work);
+- on_track   : in progress (practised, not mastered), no prerequisite weak by evidence, not
+               stuck (the report site calls it "Progressing": "on track" there is the growth
+               verdict, 1.5 years of growth per year; the key stays `on_track`, e.g.
+               `n_on_track` in the batch output, so the Parquet schema does not change);
+- remediate  : in progress or due for review, and a direct prerequisite is weak by evidence:
+               practised, not mastered, and below the policy's prerequisite threshold
+               (`weak_by_evidence`). A prerequisite never practised (its mastery a placement,
+               or an earlier grade's skill the policy checks before what builds on it) or one
+               at the threshold whose last answer was a slip is not a gap the answers show:
+               the policy serves those checks itself, so they are not counted here;
 - stuck      : wheel-spinning (many attempts, no progress): the teacher should step in.
+
+The report site puts each student in one group from these codes and their growth
+(`adaptive.reports.site.student_groups`).
 """
 
 from __future__ import annotations
@@ -50,13 +57,28 @@ def group_codes(
     state = classify(f.mastered, batch.n_responses, f.recall, f.stuck, config.retention_threshold)
     ready_open = ((f.missing == 0) & ~f.mastered).astype(np.float32)
     has_ready_next = (ready_open @ ctx.prerequisite_t.T) > 0  # a dependent skill is ready
+    weak = weak_by_evidence(f.mastery, batch.n_responses, f.mastered, config)
+    gap = (weak.astype(np.float32) @ ctx.prerequisite_t) > 0  # a direct prerequisite is weak
     working = np.isin(state, (Progression.IN_PROGRESS, Progression.NEEDS_REVIEW))
     out = np.full(state.shape, -1, np.int8)
     out[(state == Progression.MASTERED) & has_ready_next] = GROUPS.index("accelerate")
-    out[(state == Progression.IN_PROGRESS) & (f.missing == 0)] = GROUPS.index("on_track")
-    out[working & (f.missing > 0)] = GROUPS.index("remediate")
+    out[(state == Progression.IN_PROGRESS) & ~gap] = GROUPS.index("on_track")
+    out[working & gap] = GROUPS.index("remediate")
     out[state == Progression.STUCK] = GROUPS.index("stuck")
     return out, state
+
+
+def weak_by_evidence(
+    mastery: np.ndarray, n_responses: np.ndarray, mastered: np.ndarray, config: PolicyConfig
+) -> np.ndarray:
+    """(n, S) True where the student's answers show a skill is not learned: practised, not
+    mastered by the progression rule, and P(mastery) below the prerequisite threshold. Not a
+    skill never practised (no answer says anything), nor one the estimate puts at the
+    threshold whose recent answers do not show it yet: the policy waits for those answers
+    before what builds on them (`terms.missing_prerequisites`), but they are no gap to remediate.
+    """
+    known = np.where(np.isnan(mastery), 0.0, mastery)
+    return (n_responses > 0) & ~mastered & (known < config.prerequisite_threshold)
 
 
 def teacher_view(

@@ -137,12 +137,15 @@ def build_site(
     diagram from the MLflow store at `tracking_uri` (`model_card.py`; read only)."""
     run = BatchRun.open(batch_out, date)
     school, class_id = scope_ids(school, class_id)
+    source = None if isinstance(catalog, Catalog) else catalog
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
+    check_served_catalog(run, catalog, source)
     norm = norm if isinstance(norm, Norm) else Norm.from_toml(norm)
     schools = _scope_schools(run, school, class_id, len(catalog.skills))
     ctx = _context(
-        run, catalog, profiles, roster, norm, class_id, school is None and class_id is None
-    )
+        run, catalog, profiles, roster, norm, class_id, school is None and class_id is None,
+        schools,
+    )  # fmt: skip
     out = Path(out)
     _check_replaceable(out)  # before the work, not after it
     staging = make_folder(out.parent, out) / f".{out.name}.staging-{secrets.token_hex(4)}"
@@ -309,10 +312,10 @@ def scope_ids(school: str | None, class_id: str | None) -> tuple[str | None, str
     return out[0], out[1]
 
 
-def _context(run, catalog, profiles, roster, norm, class_id, whole) -> Context:
-    check_served_catalog(run, catalog)
+def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> Context:
     layouts = {d: night_layout(run.out, d, catalog) for d in [*run.earlier_dates(), run.date]}
-    unknown = [d for d, layout in layouts.items() if layout is None]
+    # the report's own night is checked apart (`check_served_catalog`, `read_school`'s width)
+    unknown = [d for d, layout in layouts.items() if layout is None and d != run.date]
     if unknown:
         warnings.warn(
             f"{counted(len(unknown), 'earlier night')} ({', '.join(unknown[:3])}"
@@ -327,7 +330,7 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole) -> Context:
         run=run,
         catalog=catalog,
         order=np.asarray(catalog.curriculum_order),
-        profiles=read_interest_profiles(profiles) if profiles is not None else {},
+        profiles=read_interest_profiles(profiles, run, schools) if profiles is not None else {},
         names=read_roster(roster) if roster is not None else {},
         norm=norm,
         overrides=applied_overrides(run.out, run.date),
@@ -361,19 +364,42 @@ def _swap(staging: Path, out: Path) -> None:
 
 
 def student_groups(
-    group: np.ndarray, n_stuck: np.ndarray, no_answer: np.ndarray | None = None
+    group: np.ndarray,
+    n_stuck: np.ndarray,
+    no_answer: np.ndarray | None = None,
+    growth: Growth | None = None,
 ) -> np.ndarray:
-    """One group per student (index into `pages.STUDENT_GROUPS`): no answers yet when the
-    student has answered nothing (`no_answer`: their mastery a placement, so no other group
-    means anything); else stuck when stuck on any skill (as the batch's n_stuck says); else
-    remediate when a prerequisite gap holds back any current skill; else accelerate when more
-    skills are ready to build on than in progress; else progressing (the `on_track` group)."""
+    """One group per student (index into `pages.STUDENT_GROUPS`), the first that applies:
+
+    - no answers yet: the student has answered nothing (`no_answer`: their mastery a
+      placement, so no other group means anything);
+    - stuck: stuck on some skill (the batch's `n_stuck`): the teacher steps in;
+    - needs remediation: a prerequisite gap in current work (some skill in progress or due for
+      review has the per-skill code `remediate`: a direct prerequisite practised and still
+      weak, `teacher.weak_by_evidence`) AND growth under the norm's pace (less than a school
+      year per year, `Growth.behind_norm`): the gap holds the student back. A student who
+      keeps pace learns through the gap (it shows in the heatmap's codes), and is not put here;
+    - ready to accelerate: no such gap, and growth on track (`target_years` per year: mastering
+      the grade's skills ahead of the norm's pace);
+    - progressing: the rest (the `on_track` key).
+
+    Where growth is not judged (`growth` None, the first weeks after the baseline, a student
+    without a grade), the skills alone decide: remediation for a gap, acceleration for more
+    mastered skills ready to build on than skills in progress."""
     counts = np.stack([(group == k).sum(axis=1) for k in range(len(GROUPS))], axis=1)
-    out = np.where(counts[:, 0] > counts[:, 1], 0, 1)
-    out = np.where(counts[:, 2] > 0, 2, out)
-    out = np.where(np.asarray(n_stuck) > 0, 3, out)
+    gap = counts[:, GROUPS.index("remediate")] > 0
+    ahead_by_skills = counts[:, GROUPS.index("accelerate")] > counts[:, GROUPS.index("on_track")]
+    if growth is None:
+        judged = behind = on_track = np.zeros(len(group), bool)
+    else:
+        judged, behind, on_track = growth.known, growth.behind_norm, growth.on_track
+    ahead = np.where(judged, on_track, ahead_by_skills)
+    out = np.full(len(group), GROUPS.index("on_track"))
+    out[ahead & ~gap] = GROUPS.index("accelerate")
+    out[gap & (behind | ~judged)] = GROUPS.index("remediate")
+    out[np.asarray(n_stuck) > 0] = GROUPS.index("stuck")
     if no_answer is not None:
-        out = np.where(no_answer, pages.STUDENT_GROUPS.index(pages.NO_ANSWERS), out)
+        out[np.asarray(no_answer, bool)] = pages.STUDENT_GROUPS.index(pages.NO_ANSWERS)
     return out.astype(np.int8)
 
 
@@ -426,7 +452,7 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
         ids=ids,
         classes=classes,
         growth=growth,
-        student_group=student_groups(t.group, t.students["n_stuck"].to_numpy(), no_answer),
+        student_group=student_groups(t.group, t.students["n_stuck"].to_numpy(), no_answer, growth),
         no_answer=no_answer,
         placement=placements(t.recs, ids),
         history=stack,
@@ -570,7 +596,7 @@ def _class_page(ctx: Context, c: pages.ClassData, summary: GrowthSummary) -> str
             pages.filters(ctx.catalog, ctx.order),
             pages.heatmap(c, ctx.catalog, ctx.order),
             '<h2 id="groups">Groups</h2>',
-            pages.group_cards(c, ctx.catalog),
+            pages.group_cards(c, ctx.catalog, ctx.norm.target_years),
             pages.next_skill_list(c, ctx.catalog),
             '<h2 id="growth">Growth against the norm</h2>',
             pages.growth_section(summary, ctx.norm, _baseline(ctx), "class"),
@@ -629,6 +655,7 @@ def _student_section(ctx, c: pages.ClassData, i: int, history, codes, dates, rec
         norm=ctx.norm,
         placement=str(c.placement[i]),
         mode_effect=pages.mode_effect(override, profile, tonight, ctx.catalog),
+        reason=pages.group_reason(c, i, ctx.catalog, ctx.order, ctx.norm.target_years),
     )
 
 

@@ -192,19 +192,52 @@ def _layout_of(doc: dict | None, catalog: Catalog) -> SkillLayout | None:
     return identity if doc.get("catalog_sha256") == catalog.sha256 else None
 
 
-def check_served_catalog(run: BatchRun, catalog: Catalog) -> None:
-    """The report's own night must be read with the catalog it served (its skills in its
-    order): another one (an older or newer version) is a `ReportInputError` naming what
-    differs. A night that recorded no skill ids is checked by the width of its lists instead
-    (`read_school`)."""
+def check_served_catalog(run: BatchRun, catalog: Catalog, source: str | Path | None = None) -> None:
+    """The report's own night must be read with the catalog it served: another one (an older
+    or newer version, another district's with the same ids) would put other titles, topics and
+    prerequisites on its pages. A `ReportInputError` naming what the night recorded and what
+    differs. The night's `_SUCCESS.json` records the catalog's sha256 (`catalog_sha256`, as
+    `ope` and `experiment analyze` compare it); a night served before it did is checked by the
+    skill ids it recorded, and one that recorded neither by the width of its lists
+    (`read_school`). `source`: the catalog's file, named in the message."""
     served = date_listing(run.out, OUTPUT_TABLES, run.date) or {}
-    layout = _layout_of(served, catalog)
-    if layout is None or (
-        layout.width == len(catalog.skills)
-        and np.array_equal(layout.columns, np.arange(len(catalog.skills)))
-    ):
-        return
-    ids = [str(s) for s in served.get("skills", [])]
+    recorded = served.get("catalog_sha256")
+    if isinstance(recorded, str):
+        if recorded == catalog.sha256:
+            return
+        what = _skill_differences(served, catalog) or _content_differences(run, catalog)
+        raise ReportInputError(
+            f"the night {run.date} in {run.out} was served with another catalog than "
+            f"{_flag(source)}: its _SUCCESS.json records catalog_sha256 {recorded[:16]}..., "
+            f"the catalog given has {catalog.sha256[:16]}...; {what}. {_SERVED_CATALOG}"
+        )
+    what = _skill_differences(served, catalog)
+    if what:
+        raise ReportInputError(
+            f"the night {run.date} in {run.out} was served with another catalog than "
+            f"{_flag(source)} ({what}). {_SERVED_CATALOG}"
+        )
+
+
+_SERVED_CATALOG = (
+    "Pass the catalog that night served (the --catalog of `adaptive batch`, or its "
+    "--district's catalog.json); a later version reads earlier nights by skill id, but the "
+    "report's own night must be read with its own"
+)
+
+
+def _flag(source: str | Path | None) -> str:
+    return f"--catalog {source}" if source is not None else "the catalog given"
+
+
+def _skill_differences(served: dict, catalog: Catalog) -> str:
+    """The skill ids the night recorded against the catalog's, in words ("" when the same, in
+    the same order, or when the night recorded none)."""
+    if not isinstance(served.get("skills"), list):
+        return ""
+    ids = [str(s) for s in served["skills"]]
+    if ids == list(catalog.skill_index):
+        return ""
     lacks = sorted(set(catalog.skill_index) - set(ids))
     extra = sorted(set(ids) - set(catalog.skill_index))
     parts = []
@@ -216,12 +249,38 @@ def check_served_catalog(run: BatchRun, catalog: Catalog) -> None:
         parts.append(
             f"it served {counted(len(extra), 'skill')} --catalog lacks ({', '.join(extra[:3])})"
         )
-    what = "; ".join(parts) or "the same skills in another order"
-    raise ReportInputError(
-        f"the night {run.date} in {run.out} was served with another catalog than --catalog "
-        f"({what}): pass the catalog that night served (a later version reads earlier nights "
-        "by skill id, but the report's own night must be its own)"
+    return "; ".join(parts) or "the same skills in another order"
+
+
+def _content_differences(run: BatchRun, catalog: Catalog) -> str:
+    """What differs between a catalog and the night's when their skill ids agree: the activity
+    and topic ids (the night's snapshot records their layout), else their contents, which the
+    night does not record one by one."""
+    from adaptive.batch.snapshot import snapshot_meta
+    from adaptive.errors import AdaptiveError
+    from adaptive.policy.base import catalog_layout
+
+    try:
+        layout = snapshot_meta(run.out / "state", run.date).get("catalog")
+    except (AdaptiveError, OSError):
+        layout = None  # no snapshot beside the output (or unreadable): the ids are not known
+    contents = (
+        "with other contents (prerequisites, grades, names, activity titles or topics of the same "
+        "ids), which the pages would show as that night's"
     )
+    if not isinstance(layout, str):
+        return f"the same {counted(len(catalog.skills), 'skill')} in the same order, {contents}"
+    if layout != catalog_layout(catalog):
+        return (
+            f"the same {counted(len(catalog.skills), 'skill')}, but other activity or topic ids "
+            "(or another order of them)"
+        )
+    ids = (
+        f"{counted(len(catalog.skills), 'skill')}, "
+        f"{counted(len(catalog.activities), 'activity', 'activities')}, "
+        f"{counted(len(catalog.topics), 'topic')}"
+    )
+    return f"the same ids ({ids}, in the same order) {contents}"
 
 
 def read_mastery(
@@ -367,14 +426,49 @@ def _roster_columns(path: Path, header: list[str]) -> tuple[int, int]:
     return header.index("student_id"), header.index("name")
 
 
-def read_interest_profiles(path: str | Path) -> dict[str, dict]:
+def read_interest_profiles(
+    path: str | Path, run: BatchRun | None = None, schools: list[str] | tuple[str, ...] = ()
+) -> dict[str, dict]:
     """Per student: grade, interests and goal skills from a profiles JSONL file (the batch job's
     `--profiles`), read by `read_profiles` as the job reads it (a grade of "K" is 0; a bad line
-    is one error naming the file and line). Only the fields the pages show are kept."""
+    is one error naming the file and line). Only the fields the pages show are kept. With
+    `run`, the profiles must be those the night served `schools` from
+    (`check_served_profiles`)."""
     path = Path(path)
     if not path.is_file():
         raise ReportInputError(f"profiles file {path} not found; pass --profiles FILE")
+    people = read_profiles(path)
+    if run is not None:
+        check_served_profiles(run, schools, people, path)
     return {
         sid: {"grade": p.grade, "interests": dict(p.interests), "goals": list(p.goal_skills)}
-        for sid, p in read_profiles(path).items()
+        for sid, p in people.items()
     }
+
+
+def check_served_profiles(
+    run: BatchRun, schools: list[str] | tuple[str, ...], people: dict, source: str | Path
+) -> None:
+    """The profiles must be those the night served its students from, as `ope` and `experiment
+    analyze` check them (`evaluation.ope.served.check_profiles`): every student of `schools`
+    in the class and school the night wrote. Another roster's profiles would put other
+    children's grades, interests and goals on the pages: a `ReportInputError` naming the file
+    and the counts. Up to 10% of the students in another class or absent (moved or left since)
+    is a roster updated since: a warning; students the night did not serve (new since) are not
+    looked at."""
+    from adaptive.evaluation.ope.served import ServedInputError, check_profiles
+
+    served = pd.concat(
+        [
+            pq.read_table(
+                partition_path(run.out, "students", run.date, school),
+                columns=["student_id", "class_id", "school_id"],
+            ).to_pandas()
+            for school in schools
+        ],
+        ignore_index=True,
+    )
+    try:
+        check_profiles(served, people, source, f"students of the night {run.date}")
+    except ServedInputError as exc:
+        raise ReportInputError(str(exc)) from exc

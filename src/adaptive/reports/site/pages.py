@@ -15,6 +15,7 @@ import pandas as pd
 
 from adaptive.batch.overrides import MODE_BANDS, MODES, StudentOverride
 from adaptive.curriculum import Catalog
+from adaptive.errors import counted
 from adaptive.grades import grade_label
 from adaptive.policy.progression import LABELS
 from adaptive.reports.growth import GROWTH_BIN_LABELS, Baseline, Growth, GrowthSummary, Norm
@@ -26,8 +27,9 @@ from adaptive.reports.teacher import GROUPS
 #: applies (a student-level group only, after the four of `GROUPS`).
 NO_ANSWERS = "no_answers"
 STUDENT_GROUPS: tuple[str, ...] = (*GROUPS, NO_ANSWERS)
-#: What the pages call each group. The `on_track` group (in progress, prerequisites mastered)
-#: is "Progressing": "on track" is the growth verdict (1.5 years per year) and only that.
+#: What the pages call each group. The `on_track` group (neither ahead of pace nor held back
+#: by a gap: `site.build.student_groups`) is "Progressing": "on track" is the growth verdict
+#: (1.5 years per year) and only that.
 GROUP_TITLES = {
     "accelerate": "Ready to accelerate",
     "on_track": "Progressing",
@@ -35,6 +37,23 @@ GROUP_TITLES = {
     "stuck": "Stuck",
     NO_ANSWERS: "No answers yet",
 }
+
+
+def group_meanings(target_years: float) -> dict[str, str]:
+    """What puts a student in each group (`site.build.student_groups`), said on its card;
+    `target_years`: the norm's bar for on track."""
+    return {
+        "accelerate": f"Growth on track for {target_years:g} years, ahead of the norm's pace, "
+        "and no weak prerequisite in current work (while growth cannot be judged: more "
+        "mastered skills ready to build on than skills in progress).",
+        "on_track": "Working through current skills: no weak prerequisite, or one the student "
+        "keeps at least a school year's pace through.",
+        "remediate": "A prerequisite of current work practised and still weak, and growth under "
+        "a school year per year (or not judged): the gap holds the student back.",
+        "stuck": "Many answers on some skill without progress: step in.",
+    }
+
+
 #: The same, short, in the heatmap's Group column
 GROUP_SHORT = {
     "accelerate": "ready to accelerate",
@@ -259,10 +278,10 @@ def _filters(catalog: Catalog, order: np.ndarray) -> str:
     )
 
 
-def group_cards(c: ClassData, catalog: Catalog) -> str:
+def group_cards(c: ClassData, catalog: Catalog, target_years: float = 1.5) -> str:
     """One card per group: its students, the skills they share, a suggested small-group activity
     (the activity most often recommended to them on their most shared skill)."""
-    cards = []
+    cards, meanings = [], group_meanings(target_years)
     for k, g in enumerate(STUDENT_GROUPS):
         rows = np.flatnonzero(c.student_group == k)
         if len(rows) == 0:
@@ -293,9 +312,10 @@ def group_cards(c: ClassData, catalog: Catalog) -> str:
                 f"<p><strong>Suggested small-group activity</strong>: "
                 f"{_suggestion(c, rows, top, catalog)}</p>"
             )
+        meaning = f'<p class="meaning">{e(meanings[g])}</p>' if g in meanings else ""
         cards.append(
             f'<section class="card g{k}" aria-labelledby="grp-{g}"><h3 id="grp-{g}">'
-            f"{GROUP_TITLES[g]}</h3>{body}</section>"
+            f"{GROUP_TITLES[g]}</h3>{meaning}{body}</section>"
         )
     return '<div class="cards">' + "".join(cards) + "</div>"
 
@@ -370,7 +390,7 @@ def class_summary(c: ClassData) -> str:
         f"{int((c.student_group == k).sum())} {GROUP_TITLES[g].lower()}"
         for k, g in enumerate(STUDENT_GROUPS)
     ]
-    return f'<p class="summary">{len(c.student_ids)} students: {", ".join(counts)}.</p>'
+    return f'<p class="summary">{counted(len(c.student_ids), "student")}: {", ".join(counts)}.</p>'
 
 
 def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) -> str:
@@ -382,7 +402,8 @@ def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) 
     if not baseline.judged:
         return f'<p class="summary">{baseline.sentence()}{left_out}</p>'
     text = (
-        f"{pct(s.share_on_track)} of {s.n} students of this {unit} are on track for {bar:g} years "
+        f"{pct(s.share_on_track)} of {counted(s.n, 'student')} of this {unit} are on track for "
+        f"{bar:g} years "
         f"of growth this school year (95% interval {pct(s.low)} to {pct(s.high)}; "
         f"{pct(s.expected_share)} expected when each student's measurement uncertainty is counted). "
         f"Median growth, annualized: {num(s.median_annualized)} months per school year (each "
@@ -425,7 +446,7 @@ def stuck_skills(counts: pd.Series, catalog: Catalog, unit: str, n: int = 10) ->
         names,
         [float(v) for v in top.to_numpy()],
         "students stuck",
-        f"Most stuck: {e(names[0])} ({int(top.iloc[0])} students).",
+        f"Most stuck: {e(names[0])} ({counted(int(top.iloc[0]), 'student')}).",
     )
 
 
@@ -466,6 +487,41 @@ class StudentGrowth:
         )
 
 
+def group_reason(
+    c: ClassData, i: int, catalog: Catalog, order: np.ndarray, target_years: float = 1.5
+) -> str:
+    """Why student `i` is in their group (`site.build.student_groups`), in a few words the
+    page can show beside the growth verdict, which it agrees with: the skills whose
+    prerequisite is weak, the pace, or the stuck count ("" for no answers yet)."""
+    g = STUDENT_GROUPS[c.student_group[i]]
+    judged = bool(c.growth.known[i])
+    gaps = order[c.group[i, order] == GROUPS.index("remediate")]  # curriculum order
+    gap = ""
+    if len(gaps):
+        more = f" (and of {counted(len(gaps) - 1, 'other skill')})" if len(gaps) > 1 else ""
+        gap = (
+            f"a prerequisite of {e(catalog.skills[gaps[0]].name)}{more} is practised and still weak"
+        )
+    if g == "stuck":
+        return f"stuck on {counted(int(c.n_stuck[i]), 'skill')}: many answers, no progress"
+    if g == "remediate":
+        pace = "under a school year per year" if judged else "not judged"
+        return f"{gap}, and growth is {pace}"
+    if g == "accelerate":
+        if judged:
+            return f"growth on track for {target_years:g} years, and no weak prerequisite"
+        return "more mastered skills ready to build on than skills in progress"
+    if g == "on_track":
+        if gap and c.growth.on_track[i]:
+            return f"{gap}, but growth is on track for {target_years:g} years"
+        if gap:
+            return f"{gap}, but growth keeps at least a school year per year"
+        return "no prerequisite of current work is weak" + (
+            "" if judged else " (growth not judged)"
+        )
+    return ""
+
+
 def student_section(
     sid: str,
     label: str,
@@ -483,12 +539,14 @@ def student_section(
     norm: Norm,
     placement: str = "",
     mode_effect: str = "",
+    reason: str = "",
 ) -> str:
     """A student's page, one section of the class's students document (shown alone when its
     link is followed): recommendations with reasons, growth, mastery over time, interests, goals
     and the teacher's overrides. `history` is (dates, S) mastery, the last row today's.
     `placement` is where the nightly job placed the student ("placed from grade 7"); a student
-    with no answer yet (`group` NO_ANSWERS) is said to be so, not put in a group."""
+    with no answer yet (`group` NO_ANSWERS) is said to be so, not put in a group. `reason`:
+    why the student is in `group` (`group_reason`), HTML-safe."""
     anchor = student_anchor(sid)
     if group == NO_ANSWERS:
         status = (
@@ -497,7 +555,8 @@ def student_section(
         )
     else:
         placed = f" Starting point: {e(placement)}." if placement else ""
-        status = f"{e(label)} is in the group <strong>{GROUP_TITLES[group]}</strong>.{placed}"
+        why = f": {reason}" if reason else ""
+        status = f"{e(label)} is in the group <strong>{GROUP_TITLES[group]}</strong>{why}.{placed}"
     parts = [
         f'<section class="student" id="{e(anchor)}" aria-labelledby="h-{e(anchor)}">'
         f'<h2 id="h-{e(anchor)}">Student {e(label)}</h2>'
