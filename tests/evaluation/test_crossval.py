@@ -238,7 +238,9 @@ def test_a_model_that_cannot_be_scored_does_not_cost_the_others(tmp_path) -> Non
     from adaptive.errors import DataValidationError, ModelFailedWarning
 
     log, _ = _all_right_but_one(tmp_path)
-    with pytest.warns(ModelFailedWarning, match=r"1 model not scored \(the others were\):\n- pfa: "):
+    with pytest.warns(
+        ModelFailedWarning, match=r"1 model not scored \(the others were\):\n- pfa: "
+    ):
         cmp = evaluate_models(["bkt", "pfa"], log, folds=3, out_dir=tmp_path / "o", n_boot=10)
     assert list(cmp.results) == ["bkt"] and list(cmp.failed) == ["pfa"]
     assert set(pd.read_csv(tmp_path / "o" / "metrics.csv")["model"]) == {"bkt"}

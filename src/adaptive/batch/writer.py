@@ -47,6 +47,20 @@ def complete_dates(out: Path) -> list[str]:
     )
 
 
+def complete_nights_hint(out: Path, command: str, shown: int = 5) -> str:
+    """What to do about a date the batch folder lacks, naming its complete nights (a date
+    typed a day off is then plain to see) or saying it has none (another folder?): what
+    `adaptive report` and `experiment analyze` say after their error."""
+    nights = complete_dates(out)
+    if not nights:
+        return (
+            f"the folder holds no complete night (is it the one `adaptive batch --out` wrote?): "
+            f"run {command} first"
+        )
+    more = f" (and {len(nights) - shown} earlier)" if len(nights) > shown else ""
+    return f"its complete nights: {', '.join(nights[-shown:])}{more}: give one, or run {command}"
+
+
 def school_dir(school: str) -> str:
     """A school's folder name (the id is percent-encoded: safe as a folder name)."""
     return f"school={quote(school, safe='')}"

@@ -655,8 +655,8 @@ def _students_table(
     output. A night the folder lacks (`flag`: the option that gave it) is an AssignmentError
     listing the folder's complete nights, in `adaptive report`'s words (a date typed a day off
     is then plain to see)."""
+    from adaptive.batch.writer import complete_nights_hint
     from adaptive.experiment.assign import AssignmentError
-    from adaptive.reports.site.data import _complete_nights as complete_nights
 
     folder = log_dir / "students" / f"date={night}"
     paths = sorted(folder.glob("school=*/part-0.parquet"))
@@ -664,7 +664,7 @@ def _students_table(
         command = f"`adaptive batch --date {night} --out {log_dir} --experiment {assignment}`"
         raise AssignmentError(
             f"{flag} {night}: {log_dir} holds no students output for that night ({folder}); "
-            + complete_nights(log_dir, command)
+            + complete_nights_hint(log_dir, command)
         )
     columns = ["student_id", "class_id", "school_id", "mastery"]
     return pd.concat([pd.read_parquet(p, columns=columns) for p in paths],

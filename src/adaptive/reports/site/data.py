@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from adaptive.batch.partition import OUTPUT_TABLES
 from adaptive.batch.writer import (
-    complete_dates,
+    complete_nights_hint,
     date_dir,
     date_listing,
     partition_path,
@@ -73,7 +73,7 @@ class BatchRun:
         if not marker.is_file():
             raise ReportInputError(
                 f"no complete batch output for {date} in {out} (expected {marker}); "
-                + _complete_nights(out, f"`adaptive batch --date {date} --out {out}`")
+                + complete_nights_hint(out, f"`adaptive batch --date {date} --out {out}`")
             )
         try:
             doc = read_sealed_json(marker, str(marker))
@@ -100,19 +100,6 @@ class BatchRun:
         """Each night's place in the order the folder's nights were first served (empty for
         a folder written before the order was recorded)."""
         return {night: i for i, night in enumerate(served_order(self.out) or [])}
-
-
-def _complete_nights(out: Path, command: str, shown: int = 5) -> str:
-    """What to do about a date the batch folder lacks, naming its complete nights (a date
-    typed a day off is then plain to see) or saying it has none (another folder?)."""
-    nights = complete_dates(out)
-    if not nights:
-        return (
-            f"the folder holds no complete night (is it the one `adaptive batch --out` wrote?): "
-            f"run {command} first"
-        )
-    more = f" (and {len(nights) - shown} earlier)" if len(nights) > shown else ""
-    return f"its complete nights: {', '.join(nights[-shown:])}{more}: give one, or run {command}"
 
 
 @dataclass
