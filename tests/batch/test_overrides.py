@@ -446,3 +446,23 @@ def test_a_misspelt_or_missing_key_of_an_export_is_named(tmp_path):
     path.write_text(json.dumps({**doc, "students": ["st1"]}))
     with pytest.raises(OverridesError, match=r"field students: got a list; expected an object"):
         read_overrides(path, CATALOG, PROFILES)
+
+
+def test_a_csv_given_as_overrides_is_named_a_table_and_the_export_button_named(tmp_path):
+    """A user trial: a CSV of overrides got "line 1, column 1: not JSON (Expecting value);
+    expected the file a class page exports". It now says the file reads as a table and names
+    the class page's button, by its label on the page (`pages.overrides_form`)."""
+    import inspect
+
+    from adaptive.reports.site import pages
+
+    path = tmp_path / "overrides.csv"
+    path.write_text("\ufeffstudent_id,mode,assigned,excluded\nstu0000027,,g3.NF.1.practice1,\n")
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES)
+    assert str(err.value) == (
+        f"{path}, line 1, column 1: not JSON: it reads as a table (CSV, its first line has 4 "
+        "','-separated fields); expected the JSON file that a class page's \"Export overrides "
+        '(JSON)" button downloads (a table of overrides is not read)'
+    )
+    assert ">Export overrides (JSON)</button>" in inspect.getsource(pages.overrides_form)

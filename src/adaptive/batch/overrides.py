@@ -32,6 +32,7 @@ which the next report shows and pre-fills: the file round-trips.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -361,13 +362,39 @@ def _parsed(file: Path) -> tuple[_Source, _JsonObject]:
     try:
         doc = json.loads(text, object_pairs_hook=_json_object)
     except json.JSONDecodeError as exc:
+        table = _table_delimiter(text)
+        what = (
+            f"not JSON: it reads as a table (CSV, its first line {table} fields)"
+            if table
+            else f"not JSON ({exc.msg})"
+        )
         raise OverridesError(
-            f"{file}, line {exc.lineno}, column {exc.colno}: not JSON ({exc.msg}); expected the "
-            "file a class page exports"
+            f"{file}, line {exc.lineno}, column {exc.colno}: {what}; expected {EXPORT}"
         ) from exc
     if not isinstance(doc, dict):
         raise source.error("(top level)", type(doc).__name__, "a JSON object")
     return source, doc
+
+
+#: what an overrides file is, said by the error for one that is not JSON
+EXPORT = (
+    'the JSON file that a class page\'s "Export overrides (JSON)" button downloads (a table '
+    "of overrides is not read)"
+)
+
+
+def _table_delimiter(text: str) -> str | None:
+    """How a text that is not JSON reads as a table (a CSV or TSV saved by a spreadsheet,
+    given for the class page's export): "has 6 ','-separated" for a first line of several
+    fields, else None. The fields themselves are not shown (they may be a student's row)."""
+    first = text.lstrip().split("\n", 1)[0]
+    if not first or first[0] in "{[":
+        return None
+    for sep in (",", ";", "\t"):
+        n = len(next(csv.reader([first], delimiter=sep)))
+        if n > 1:
+            return f"has {n} {sep!r}-separated"
+    return None
 
 
 def _check_once(
