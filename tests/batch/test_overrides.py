@@ -537,6 +537,30 @@ def test_a_csv_given_as_overrides_is_named_a_table_and_the_export_button_named(t
     assert ">Export overrides (JSON)</button>" in inspect.getsource(pages.overrides_form)
 
 
+def test_assignments_far_from_the_students_grade_are_served_with_a_warning(tmp_path):
+    """A user trial: "g7.NS.1.practice1" assigned to a grade-3 student (a "g7" typed for
+    "g3") was served first with no notice anywhere. It is still served (the teacher's choice),
+    and the night warns with a count and the files, no student id; an assignment within the
+    mode's band (two grades below, in remediate) or one grade away is not counted."""
+    catalog = Catalog(
+        [Skill(f"s{g}", f"grade {g}", grade=g) for g in (1, 2, 3, 4, 7)],
+        [Activity(f"g{g}", f"G{g}", (f"s{g}",), grade=g) for g in (1, 2, 3, 4, 7)],
+    )
+    write(tmp_path, {"stu0000002": {"assigned": ["g7", "g4", "g2"]},
+                     "stu0000027": {"assigned": ["g1", "g3"], "mode": "remediate"}},
+          "a.json", class_id="g3A")  # fmt: skip
+    write(tmp_path, {"stu0000028": {"assigned": ["g1"]}}, "b.json", class_id="g3B")
+    with pytest.warns(NightWarning) as caught:
+        got = read_overrides(tmp_path, catalog, PADDED)
+    said = [str(w.message) for w in caught]
+    assert said == [
+        f"2 teacher assignments are more than one grade from their student's grade, beyond the "
+        f"mode's band (2 files: {tmp_path / 'a.json'}, {tmp_path / 'b.json'}): served first as "
+        "the teacher asked; check them (a 'g7' typed for 'g3'?)"
+    ]
+    assert got.students["stu0000002"].assigned == ("g7", "g4", "g2")
+
+
 @pytest.mark.parametrize("tonight", ["no_class", "later"])
 def test_a_class_file_without_class_id_or_dated_later_is_not_called_missing(
     district, tmp_path, tonight

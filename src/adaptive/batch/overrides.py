@@ -28,7 +28,8 @@ since the export) or in another class per the profiles is skipped with a `NightW
 without `class_id` is the file of its students' classes. A file applies from its `date` on (the
 night of its date and every night after it while it is given): given to an earlier night, it
 is not applied and a `NightWarning` says so; older than `STALE_DAYS`, it is applied with a
-warning.
+warning. An assignment more than one grade from its student's grade (beyond the mode's band)
+is applied with a warning (`warn_far_assignments`).
 
 The job applies them through the per-school input table (`batch_fields`), so the in-process and
 the Spark paths get them alike, and records what it applied beside its output (`record_overrides`),
@@ -255,7 +256,8 @@ def read_overrides(
     the module doc). With `night` (the job's date), a file applies from its `date` on: one dated
     after the night is left out (`OverrideSet.later`) with a `NightWarning` (with `warn_later`
     False, none here: the nightly job says it once, with what the file drops,
-    `night_checks.classes_dropped`), one `STALE_DAYS` older is applied with one.
+    `night_checks.classes_dropped`), one `STALE_DAYS` older is applied with one. Teacher
+    assignments far from their student's grade are applied with one (`warn_far_assignments`).
     `classes`: the district's classes, and `rosters`: the students of a file's class, where
     `profiles` holds only some students (the Spark driver keeps the named ones); default: from
     `profiles`.
@@ -271,7 +273,9 @@ def read_overrides(
         day = iso_day(night, "night")
         later = [_later(f, warn_later) for f in files if f.date > day]
         files = [f for f in files if _in_force(f, day, warn_later)]
-    return _merged(files, later)
+    merged = _merged(files, later)
+    warn_far_assignments(merged, catalog, profiles)
+    return merged
 
 
 def overrides_files(path: str | Path) -> list[Path]:
@@ -788,6 +792,47 @@ def _merged(files: Sequence[_FileOverrides], later: Sequence[LaterFile] = ()) ->
         {klass: tuple(sorted(ids)) for klass, ids in sorted(of_class.items())},
         tuple(later),
     )
+
+
+#: a teacher's assignment this many grades or more from the student's grade (outside their
+#: mode's band) is served with a warning: "g7" typed for "g3" is an easy slip
+FAR_GRADES = 2
+
+
+def warn_far_assignments(
+    overrides: OverrideSet, catalog: Catalog, profiles: Mapping[str, LearnerProfile]
+) -> int:
+    """Warn (`NightWarning`, counts and file names, no student id) of the assignments more
+    than one grade from their student's grade, beyond their mode's band (`MODE_BANDS`): served
+    first all the same (the teacher's choice), but a "g7" typed for "g3" would take the
+    student's minutes without a word. Returns how many; a student or activity without a grade
+    is not counted. Both engines read overrides through `read_overrides`, which calls this."""
+    grades = dict(zip(catalog.activity_index, catalog.activity_grades, strict=True))
+    far: Counter[str] = Counter()  # file -> assignments far from their student's grade
+    for sid, override in overrides.students.items():
+        profile = profiles.get(sid)
+        if profile is None or profile.grade is None:
+            continue
+        low, high = MODE_BANDS[override.mode] if override.mode else (0, 0)
+        low, high = min(low, 1 - FAR_GRADES), max(high, FAR_GRADES - 1)  # within: not far
+        for activity in override.assigned:
+            offset = grades.get(activity, np.nan) - profile.grade
+            if offset < low or offset > high:  # NaN (no grade): neither
+                far[overrides.sources.get(sid, "?")] += 1
+    n = sum(far.values())
+    if n:
+        files = sorted(far)
+        shown = ", ".join(files[:5]) + (" ..." if len(files) > 5 else "")
+        one = n == 1
+        warnings.warn(
+            f"{counted(n, 'teacher assignment')} {'is' if one else 'are'} more than one grade "
+            f"from {'its' if one else 'their'} student's grade, beyond the mode's band "
+            f"({counted(len(files), 'file')}: {shown}): served first as the teacher asked; "
+            f"check {'it' if one else 'them'} (a 'g7' typed for 'g3'?)",
+            NightWarning,
+            stacklevel=3,
+        )
+    return n
 
 
 def _lines(lines: Sequence[int]) -> str:
