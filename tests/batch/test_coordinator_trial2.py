@@ -106,7 +106,7 @@ def test_a_class_id_in_another_case_is_an_error_on_the_class_id(tmp_path):
         read_overrides(export(tmp_path, {}, class_id="elsewhere-9Z"), CATALOG, PROFILES)
     # a student of another class than the file's (a real one, moved since the export) is
     # skipped with a warning naming the file's line, no longer an error that stops the night
-    with pytest.warns(NightWarning, match=r"1 student now in another class than"):
+    with pytest.warns(NightWarning, match=r"1 student in class '\S+' per the profiles, not "):
         got = read_overrides(export(tmp_path, {"st2": {}}), CATALOG, PROFILES)
     assert not got.students
 

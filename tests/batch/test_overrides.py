@@ -122,7 +122,9 @@ def test_students_who_left_or_moved_are_skipped_with_a_warning(tmp_path):
         got = read_overrides(path, CATALOG, PROFILES)
     assert list(got.students) == ["st1"]
     said = str(caught[0].message)
-    assert "1 student in no profile (left the district?) and 1 student now in another class" in said
+    assert (
+        "1 student in no profile (left the district?) and 1 student in class 'c2' per the " in said
+    )
     assert "o.json, lines " in said and "nobody" not in said and "st3" not in said
     bad = write(tmp_path, {"nobody": {"assigned": ["zz"]}}, "bad.json")  # still checked
     with pytest.raises(OverridesError, match="got 'zz'"):
@@ -446,3 +448,161 @@ def test_a_misspelt_or_missing_key_of_an_export_is_named(tmp_path):
     path.write_text(json.dumps({**doc, "students": ["st1"]}))
     with pytest.raises(OverridesError, match=r"field students: got a list; expected an object"):
         read_overrides(path, CATALOG, PROFILES)
+
+
+# --- a user trial: a typo'd student id, a present file called missing, far assignments ---
+
+
+def line_of(path: Path, key: str) -> int:
+    """The line of a file where `key` is written."""
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if f'"{key}"' in line)
+
+
+#: a class of zero-padded ids, as a district's roster writes them
+PADDED = {
+    sid: LearnerProfile(sid, grade=3, class_id=klass)
+    for sid, klass in [("stu0000002", "g3A"), ("stu0000027", "g3A"), ("stu0000297", "g3A"),
+                       ("stu0000028", "g3B")]
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("typed", "klass"),
+    [("stu000027", "g3A"), ("STU0000027", "g3A"), ("stu000027", None)],
+)
+def test_a_typod_student_id_is_an_error_naming_the_classmate_it_means(tmp_path, typed, klass):
+    """A user trial: "stu000027" typed for "stu0000027" in a class's file only warned "1
+    student in no profile (left the district?)" with no value and no near match, and the
+    teacher's choices for that student were lost (exit 0). Now one error naming the file, line,
+    the id as typed and the classmate it most likely means (a dropped zero: not 'stu0000297',
+    which difflib finds as close), as a typo'd activity id is; in a file without `class_id`,
+    among the class of its other students."""
+    path = write(tmp_path, {"stu0000002": {"mode": "remediate"}, typed: {"excluded": ["a1"]}},
+                 class_id=klass)  # fmt: skip
+    if klass is None:  # left out, as the format allows
+        path.write_text(json.dumps({k: v for k, v in json.loads(path.read_text()).items()
+                                    if k != "class_id"}, indent=1))  # fmt: skip
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PADDED)
+    assert str(err.value) == (
+        f"{path}, line {line_of(path, typed)}, field students.{typed}: got '{typed}'; expected "
+        "a student id of the profiles: no student has this one (did you mean 'stu0000027' of "
+        "class 'g3A'?)"
+    )
+
+
+def test_an_id_of_the_class_form_in_no_profile_still_reads_as_a_student_who_left(tmp_path):
+    """Sequential ids are all close ("stu0000099" and "stu0000098" differ by one digit): an id
+    of the class's form in no profile is a student who left since the export, skipped with the
+    warning (no id in it), not an error that would stop every school's night."""
+    path = write(tmp_path, {"stu0000002": {}, "stu0000099": {}}, class_id="g3A")
+    with pytest.warns(NightWarning) as caught:
+        got = read_overrides(path, CATALOG, PADDED)
+    said = str(caught[0].message)
+    assert f"line {line_of(path, 'stu0000099')}: 1 student in no profile (left the dist" in said
+    assert "stu0" not in said
+    assert list(got.students) == ["stu0000002"]
+
+
+def test_a_student_of_another_class_is_said_to_be_in_that_class_not_moved(tmp_path):
+    """A user trial: a student of another class added to a class's file got "1 student now in
+    another class than 'g3A'", as if they had moved; they were never in it. The warning now
+    says what the profiles say."""
+    path = write(tmp_path, {"stu0000002": {}, "stu0000028": {}}, class_id="g3A")
+    with pytest.warns(NightWarning) as caught:
+        read_overrides(path, CATALOG, PADDED)
+    assert str(caught[0].message) == (
+        f"{path}, line {line_of(path, 'stu0000028')}: 1 student in class 'g3B' per the profiles, not 'g3A': their overrides "
+        "are not applied (the class page leaves them out of its next export)"
+    )
+
+
+def test_a_csv_given_as_overrides_is_named_a_table_and_the_export_button_named(tmp_path):
+    """A user trial: a CSV of overrides got "line 1, column 1: not JSON (Expecting value);
+    expected the file a class page exports". It now says the file reads as a table and names
+    the class page's button, by its label on the page (`pages.overrides_form`)."""
+    import inspect
+
+    from adaptive.reports.site import pages
+
+    path = tmp_path / "overrides.csv"
+    path.write_text("\ufeffstudent_id,mode,assigned,excluded\nstu0000027,,g3.NF.1.practice1,\n")
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PADDED)
+    assert str(err.value) == (
+        f"{path}, line 1, column 1: not JSON: it reads as a table (CSV, its first line has 4 "
+        "','-separated fields); expected the JSON file that a class page's \"Export overrides "
+        '(JSON)" button downloads (a table of overrides is not read)'
+    )
+    assert ">Export overrides (JSON)</button>" in inspect.getsource(pages.overrides_form)
+
+
+def test_assignments_far_from_the_students_grade_are_served_with_a_warning(tmp_path):
+    """A user trial: "g7.NS.1.practice1" assigned to a grade-3 student (a "g7" typed for
+    "g3") was served first with no notice anywhere. It is still served (the teacher's choice),
+    and the night warns with a count and the files, no student id; an assignment within the
+    mode's band (two grades below, in remediate) or one grade away is not counted."""
+    catalog = Catalog(
+        [Skill(f"s{g}", f"grade {g}", grade=g) for g in (1, 2, 3, 4, 7)],
+        [Activity(f"g{g}", f"G{g}", (f"s{g}",), grade=g) for g in (1, 2, 3, 4, 7)],
+    )
+    write(tmp_path, {"stu0000002": {"assigned": ["g7", "g4", "g2"]},
+                     "stu0000027": {"assigned": ["g1", "g3"], "mode": "remediate"}},
+          "a.json", class_id="g3A")  # fmt: skip
+    write(tmp_path, {"stu0000028": {"assigned": ["g1"]}}, "b.json", class_id="g3B")
+    with pytest.warns(NightWarning) as caught:
+        got = read_overrides(tmp_path, catalog, PADDED)
+    said = [str(w.message) for w in caught]
+    assert said == [
+        f"2 teacher assignments are more than one grade from their student's grade, beyond the "
+        f"mode's band (2 files: {tmp_path / 'a.json'}, {tmp_path / 'b.json'}): served first as "
+        "the teacher asked; check them (a 'g7' typed for 'g3'?)"
+    ]
+    assert got.students["stu0000002"].assigned == ("g7", "g4", "g2")
+
+
+@pytest.mark.parametrize("tonight", ["no_class", "later"])
+def test_a_class_file_without_class_id_or_dated_later_is_not_called_missing(
+    district, tmp_path, tonight
+):
+    """A user trial: the night after one that applied a class's file warned that the
+    --overrides folder "has no file for" the class (a file deleted or moved?) while it did: (a)
+    the export without its `class_id` (which the format allows), whose overrides were applied,
+    and (b) the export dated after the night, which also got its own date warning. Now (a)
+    warns nothing: the file's class is its students' class; (b) gets one warning: the file's
+    date, and that it drops the class's choices of the night before."""
+    import warnings
+
+    import pandas as pd
+
+    from adaptive.batch import run_daily_job
+    from adaptive.batch.job import read_profiles
+
+    profiles = read_profiles(district.profiles)
+    klass, sid = next((p.class_id, s) for s, p in sorted(profiles.items()) if p.class_id)
+    day = pd.Timestamp(district.last_day)
+    first, second, later = (str((day + pd.Timedelta(days=d)).date()) for d in (0, 1, 9))
+    doc = {"format": "adaptive-overrides", "version": 1, "class_id": klass, "date": first,
+           "students": {sid: {"mode": "remediate"}}}  # fmt: skip
+    changes = {"no_class": {"class_id": None}, "later": {"date": later}}[tonight]
+    for name, text in [("export", doc), (tonight, {**doc, **changes})]:
+        (tmp_path / name).mkdir()
+        text = {k: v for k, v in text.items() if v is not None}  # no class_id: left out
+        (tmp_path / name / "overrides.json").write_text(json.dumps(text))
+    out = tmp_path / "out"
+    run_daily_job(first, out, **district.job_args(overrides=tmp_path / "export"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NightWarning)
+        summary = run_daily_job(second, out, **district.job_args(overrides=tmp_path / tonight))
+    said = [str(w.message) for w in caught if "overrides" in str(w.message)]
+    if tonight == "no_class":
+        assert summary.override_students == 1
+        assert said == []
+    else:
+        assert summary.override_students == 0
+        assert said == [
+            f"{tmp_path / 'later' / 'overrides.json'}: dated {later}, after the night of "
+            f"{second}: not applied (overrides apply from their date on), so the overrides "
+            f"the night {first} applied to 1 student of class {klass!r} are dropped tonight "
+            "(served without them); check --date, or the file's date"
+        ]

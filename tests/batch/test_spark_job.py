@@ -973,3 +973,46 @@ def test_a_log_with_times_as_text_or_numbers_is_refused_on_spark_with_the_conver
     got, want = parquet_files(tmp_path / "spark", DAY_1), parquet_files(tmp_path / "local", DAY_1)
     assert got and got.keys() == want.keys()
     assert [k for k in want if got[k] != want[k]] == []
+
+
+def test_the_spark_driver_reads_overrides_as_in_process_typos_classes_and_later_files(tmp_path):
+    """The Spark driver keeps only the profiles of the students a file names: a typo'd id
+    ("stu000027" for "stu0000027") could not be matched to a classmate there, a file without
+    `class_id` must still count as its class's, and a file dated after the night is said once,
+    by the night's check (`classes_dropped`). Both engines now read them alike. No JVM
+    needed."""
+    from adaptive.batch.overrides import OverridesError, read_overrides
+    from adaptive.batch.spark_job import _overrides
+    from adaptive.curriculum import LearnerProfile, Skill
+
+    catalog = Catalog([Skill("s3", "three", grade=3)], [Activity("a3", "A3", ("s3",), grade=3)])
+    ids = ["stu0000002", "stu0000027", "stu0000040"]
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text(
+        "".join(json.dumps({"student_id": s, "grade": 3, "class_id": "g3A"}) + "\n" for s in ids)
+    )
+    in_process = {s: LearnerProfile(s, grade=3, class_id="g3A") for s in ids}
+    doc = {"format": "adaptive-overrides", "version": 1, "date": DAY_1,
+           "students": {"stu0000002": {"mode": "remediate"}, "stu000027": {"excluded": ["a3"]}}}  # fmt: skip
+    for klass in ("g3A", None):
+        path = tmp_path / f"typo-{klass}.json"
+        path.write_text(json.dumps({**doc, **({"class_id": klass} if klass else {})}))
+        errors = []
+        for read in (
+            lambda p: _overrides(p, catalog, profiles, DAY_1),
+            lambda p: read_overrides(p, catalog, in_process, night=DAY_1),
+        ):
+            with pytest.raises(OverridesError) as caught:
+                read(path)
+            errors.append(str(caught.value))
+        assert errors[0] == errors[1] and "did you mean 'stu0000027' of " in errors[0]
+    no_class = tmp_path / "no_class.json"
+    no_class.write_text(json.dumps({**doc, "students": {"stu0000027": {}}}))
+    assert _overrides(no_class, catalog, profiles, DAY_1).classes == {"g3A": ("stu0000027",)}
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps({**doc, "class_id": "g3A", "date": DAY_2,
+                                 "students": {"stu0000027": {}}}))  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NightWarning)
+        got = _overrides(later, catalog, profiles, DAY_1)
+    assert len(got) == 0 and [(f.classes, f.warned) for f in got.later] == [(("g3A",), False)]

@@ -563,7 +563,9 @@ def _serve_date(
     if overrides is not None and not isinstance(overrides, OverrideSet):
         reading = _in_background(_profiles_of, profiles)
         # bad files fail before the work
-        overrides = read_overrides(overrides, catalog, reading.result(), night=day)
+        overrides = read_overrides(  # a file dated after the night: said by overrides_dropped
+            overrides, catalog, reading.result(), night=day, warn_later=False
+        )
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
     given, placement_sha = _given_placement(placement, catalog, placement_columns)

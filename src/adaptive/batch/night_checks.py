@@ -570,26 +570,45 @@ def classes_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> 
     """Warn when a class whose file the last night applied has no file in force tonight: its
     teacher's choices were undone without a word (a file deleted or moved from the folder).
     Class ids and counts, never a student id. A teacher who clears a student exports the class
-    again: its file is there, so that is not warned."""
+    again: its file is there, so that is not warned. A class's file is there whether it names
+    its `class_id` or not (`OverrideSet.classes`: its students' classes), and whether or not it
+    is in force: a file dated after the night (`OverrideSet.later`) is said once, with the
+    class's choices it drops."""
     from adaptive.batch.overrides import applied_classes
 
     earlier = [d for d in served_nights(out, state_dir) if d < day]
-    if not earlier:
-        return
-    before = applied_classes(out, earlier[-1])
-    missing = sorted(set(before) - set(getattr(overrides, "classes", {})))
+    before = applied_classes(out, earlier[-1]) if earlier else {}
+    tonight = set(getattr(overrides, "classes", {}))
+    later = getattr(overrides, "later", ())
+    for file in later:
+        dropped = sorted(c for c in file.classes if c in before and c not in tonight)
+        if dropped or not file.warned:
+            n = sum(len(before[c]) for c in dropped)
+            what = (
+                f"the overrides the night {earlier[-1]} applied to {counted(n, 'student')} of "
+                f"{_classes_shown(dropped)}"
+                if dropped
+                else ""
+            )
+            warnings.warn(file.warning(day, what), NightWarning, stacklevel=4)
+    missing = sorted(set(before) - tonight - {c for file in later for c in file.classes})
     if not missing:
         return
     n = sum(len(before[c]) for c in missing)
-    shown = ", ".join(repr(c) for c in missing[:5]) + (" ..." if len(missing) > 5 else "")
     warnings.warn(
         f"the night {earlier[-1]} applied the overrides of {counted(n, 'student')} "
-        f"of class{'' if len(missing) == 1 else 'es'} {shown}, which tonight's --overrides "
+        f"of {_classes_shown(missing)}, which tonight's --overrides "
         "folder has no file for: they are served without them, and the class page starts "
         "empty. Put the class's last export back in the folder (a file deleted or moved?)",
         NightWarning,
         stacklevel=4,
     )
+
+
+def _classes_shown(classes: Sequence[str]) -> str:
+    """ "class 'c1'", or "classes 'c1', 'c2' ..." (the first five)."""
+    shown = ", ".join(repr(c) for c in classes[:5]) + (" ..." if len(classes) > 5 else "")
+    return f"class{'' if len(classes) == 1 else 'es'} {shown}"
 
 
 def placement_table_changed(

@@ -19,11 +19,17 @@ a half-downloaded file, a subfolder: hidden files and file-manager markers aside
 any field, given twice in a file (JSON would keep the last: the first would be lost) or a student
 in two files; two files of one class; an activity both assigned and excluded, or assigned twice
 to one student; a `class_id` that is no class of the profiles (one that differs only in case is
-named); a `date` missing or not ISO 8601 (the class page always writes its report's date: a file
-without one would apply to any night, even one before the teacher chose). Ids are trimmed, as
-everywhere in the library. A file applies from its `date` on (the night of its date and every
-night after it while it is given): given to an earlier night, it is not applied and a
-`NightWarning` says so; older than `STALE_DAYS`, it is applied with a warning.
+named); a student id in no profile that is a likely typo of a classmate's ("stu000027" for
+"stu0000027": named with it, `_typo_of`); a `date` missing or not ISO 8601 (the class page always
+writes its report's date: a file without one would apply to any night, even one before the
+teacher chose); a file that is not JSON (one that reads as a CSV table is said to be one). Ids
+are trimmed, as everywhere in the library. A student in no profile (who left the district
+since the export) or in another class per the profiles is skipped with a `NightWarning`. A file
+without `class_id` is the file of its students' classes. A file applies from its `date` on (the
+night of its date and every night after it while it is given): given to an earlier night, it
+is not applied and a `NightWarning` says so; older than `STALE_DAYS`, it is applied with a
+warning. An assignment more than one grade from its student's grade (beyond the mode's band)
+is applied with a warning (`warn_far_assignments`).
 
 The job applies them through the per-school input table (`batch_fields`), so the in-process and
 the Spark paths get them alike, and records what it applied beside its output (`record_overrides`),
@@ -32,12 +38,13 @@ which the next report shows and pre-fills: the file round-trips.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
 import warnings
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +54,14 @@ from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.dates import EXAMPLE, iso_day, iso_timestamp
-from adaptive.errors import AdaptiveError, ConfigError, NightWarning, closest_name, counted
+from adaptive.errors import (
+    AdaptiveError,
+    ConfigError,
+    NightWarning,
+    closest_name,
+    counted,
+    look_alike,
+)
 from adaptive.files import atomic_write_bytes, read_user_text
 from adaptive.policy.base import TeacherOverrides
 
@@ -128,9 +142,13 @@ class OverrideSet:
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     #: the files applied, in the order read (a file dated after the night is not among them)
     files: tuple[str, ...] = field(default=(), compare=False)
-    #: the class of each file that names one -> its students (recorded with the night, so the
-    #: next night can say which class's file went missing)
+    #: each class a file applied tonight is for -> its students there (recorded with the night,
+    #: so the next night can say which class's file went missing): the file's `class_id`, or
+    #: for a file without one the classes of its students in the profiles
     classes: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    #: the files dated after the night (not applied): still the files of their classes, so the
+    #: night says that they drop the class's choices, not that the class has no file
+    later: tuple[LaterFile, ...] = field(default=(), compare=False)
 
     def __len__(self) -> int:
         return len(self.students)
@@ -197,6 +215,28 @@ class OverrideSet:
         }
 
 
+@dataclass(frozen=True)
+class LaterFile:
+    """A file of the folder dated after the night, left out (`read_overrides`): its path, its
+    date (YYYY-MM-DD) and the classes it is for (its `class_id`, or its students' classes)."""
+
+    path: str
+    date: str
+    classes: tuple[str, ...]
+    #: whether `read_overrides` warned of it (the night then says it again only to add what
+    #: it drops)
+    warned: bool = False
+
+    def warning(self, night: str, dropped: str = "") -> str:
+        """What the night says of this file: not applied, and what that drops (`dropped`, e.g.
+        "the overrides the night 2027-02-19 applied to 2 students of class 'c1'")."""
+        drops = f", so {dropped} are dropped tonight (served without them)" if dropped else ""
+        return (
+            f"{self.path}: dated {self.date}, after the night of {night}: not applied (overrides "
+            f"apply from their date on){drops}; check --date, or the file's date"
+        )
+
+
 def applied_line(students: int, files: int) -> str:
     """The night's info line: "applied overrides for 3 students from 2 files" (the counts of
     `JobSummary.override_students` and `override_files`)."""
@@ -209,22 +249,33 @@ def read_overrides(
     profiles: Mapping[str, LearnerProfile],
     night: str | None = None,
     classes: Collection[str] | None = None,
+    rosters: Mapping[str, Collection[str]] | None = None,
+    warn_later: bool = True,
 ) -> OverrideSet:
     """Read and check one overrides file, or every export in a folder (`overrides_files`; see
     the module doc). With `night` (the job's date), a file applies from its `date` on: one dated
-    after the night is left out with a `NightWarning`, one `STALE_DAYS` older is applied with one.
-    `classes`: the district's classes, where `profiles` holds only some students (the Spark
-    driver keeps the named ones); default: the classes of `profiles`.
+    after the night is left out (`OverrideSet.later`) with a `NightWarning` (with `warn_later`
+    False, none here: the nightly job says it once, with what the file drops,
+    `night_checks.classes_dropped`), one `STALE_DAYS` older is applied with one. Teacher
+    assignments far from their student's grade are applied with one (`warn_far_assignments`).
+    `classes`: the district's classes, and `rosters`: the students of a file's class, where
+    `profiles` holds only some students (the Spark driver keeps the named ones); default: from
+    `profiles`.
     """
-    activities = set(catalog.activity_index)
     if classes is None:
         classes = (p.class_id for p in profiles.values())
-    classes = frozenset(c for c in classes if c)
-    files = [_read_file(file, activities, profiles, classes) for file in overrides_files(path)]
+    district = _District(
+        set(catalog.activity_index), profiles, frozenset(c for c in classes if c), rosters
+    )
+    files = [_read_file(file, district) for file in overrides_files(path)]
+    later: list[LaterFile] = []
     if night is not None:
         day = iso_day(night, "night")
-        files = [f for f in files if _in_force(f, day)]
-    return _merged(files)
+        later = [_later(f, warn_later) for f in files if f.date > day]
+        files = [f for f in files if _in_force(f, day, warn_later)]
+    merged = _merged(files, later)
+    warn_far_assignments(merged, catalog, profiles)
+    return merged
 
 
 def overrides_files(path: str | Path) -> list[Path]:
@@ -255,18 +306,35 @@ def named_students(path: str | Path) -> set[str]:
     keeps only those students' profiles (the Spark driver). What cannot be read is left to
     `read_overrides`, which says what is wrong with it."""
     named: set[str] = set()
+    for doc in _documents(path):
+        if isinstance(doc.get("students"), dict):
+            named.update(sid.strip() for sid in doc["students"])
+    return named
+
+
+def named_classes(path: str | Path) -> set[str]:
+    """Every class id (trimmed) that an overrides file or folder names (`class_id`): for a
+    reader that keeps only some profiles (the Spark driver), whose students' ids it keeps
+    where a file names a student in no profile (`read_overrides`'s `rosters`)."""
+    return {
+        doc["class_id"].strip() for doc in _documents(path) if isinstance(doc.get("class_id"), str)
+    }
+
+
+def _documents(path: str | Path) -> Iterator[dict]:
+    """The JSON object of each overrides file `path` names that reads as one (the others are
+    `read_overrides`'s to name)."""
     try:
         files = overrides_files(path)
     except OverridesError:
-        return named
+        return
     for file in files:
         try:
             doc = json.loads(read_user_text(file, "teacher overrides JSON"))
         except (OSError, ValueError, AdaptiveError):
             continue
-        if isinstance(doc, dict) and isinstance(doc.get("students"), dict):
-            named.update(sid.strip() for sid in doc["students"])
-    return named
+        if isinstance(doc, dict):
+            yield doc
 
 
 def _skipped(entry: Path) -> bool:
@@ -276,13 +344,36 @@ def _skipped(entry: Path) -> bool:
 
 @dataclass(frozen=True)
 class _FileOverrides:
-    """One file's checked overrides, with its date (YYYY-MM-DD) and its class where it gives
-    one."""
+    """One file's checked overrides, with its date (YYYY-MM-DD), its class where it gives one,
+    and the classes it is for -> their students of the file (its `class_id`, or without one its
+    students' classes in the profiles: how the night knows which class's file it is)."""
 
     path: Path
     class_id: str | None
     date: str
     students: dict[str, StudentOverride]
+    classes: dict[str, tuple[str, ...]]
+
+
+@dataclass
+class _District:
+    """What a file is checked against: the catalog's activity ids, the students' profiles, the
+    district's classes, and each class's students (built from `profiles` when first asked for,
+    unless given: only a typo'd student id asks)."""
+
+    activities: set[str]
+    profiles: Mapping[str, LearnerProfile]
+    classes: frozenset[str]
+    rosters: Mapping[str, Collection[str]] | None = None
+
+    def students_of(self, classes: Collection[str]) -> set[str]:
+        """The student ids of `classes`."""
+        if self.rosters is None:
+            rosters: dict[str, list[str]] = {}
+            for sid, profile in self.profiles.items():
+                rosters.setdefault(profile.class_id or "", []).append(sid)
+            self.rosters = rosters
+        return {sid for klass in classes for sid in self.rosters.get(klass, ())}
 
 
 class _JsonObject(dict):
@@ -327,13 +418,8 @@ class _Source:
         )
 
 
-def _read_file(
-    file: Path,
-    activities: set[str],
-    profiles: Mapping[str, LearnerProfile],
-    classes: frozenset[str] = frozenset(),
-) -> _FileOverrides:
-    """One file, every field checked (see the module doc); `classes`: the profiles' classes."""
+def _read_file(file: Path, district: _District) -> _FileOverrides:
+    """One file, every field checked (see the module doc)."""
     source, doc = _parsed(file)
     _check_once(source, doc, "")
     unknown = sorted(set(doc) - set(TOP_KEYS))
@@ -348,10 +434,16 @@ def _read_file(
         raise source.error("format", doc.get("format"), repr(FORMAT), "format")
     if doc.get("version") != VERSION:
         raise source.error("version", doc.get("version"), str(VERSION), "version")
-    klass = _class_id(source, doc.get("class_id"), classes)
+    klass = _class_id(source, doc.get("class_id"), district.classes)
     date = _date(source, doc)
-    students = _students(source, doc.get("students"), klass, activities, profiles)
-    return _FileOverrides(file, klass, date, students)
+    students = _students(source, doc.get("students"), klass, district)
+    classes: dict[str, list[str]] = {klass: []} if klass is not None else {}
+    for sid in students:
+        classes.setdefault(klass or district.profiles[sid].class_id or "", []).append(sid)
+    classes.pop("", None)  # students in no class
+    return _FileOverrides(
+        file, klass, date, students, {c: tuple(sorted(ids)) for c, ids in classes.items()}
+    )
 
 
 def _parsed(file: Path) -> tuple[_Source, _JsonObject]:
@@ -361,13 +453,39 @@ def _parsed(file: Path) -> tuple[_Source, _JsonObject]:
     try:
         doc = json.loads(text, object_pairs_hook=_json_object)
     except json.JSONDecodeError as exc:
+        table = _table_delimiter(text)
+        what = (
+            f"not JSON: it reads as a table (CSV, its first line {table} fields)"
+            if table
+            else f"not JSON ({exc.msg})"
+        )
         raise OverridesError(
-            f"{file}, line {exc.lineno}, column {exc.colno}: not JSON ({exc.msg}); expected the "
-            "file a class page exports"
+            f"{file}, line {exc.lineno}, column {exc.colno}: {what}; expected {EXPORT}"
         ) from exc
     if not isinstance(doc, dict):
         raise source.error("(top level)", type(doc).__name__, "a JSON object")
     return source, doc
+
+
+#: what an overrides file is, said by the error for one that is not JSON
+EXPORT = (
+    'the JSON file that a class page\'s "Export overrides (JSON)" button downloads (a table '
+    "of overrides is not read)"
+)
+
+
+def _table_delimiter(text: str) -> str | None:
+    """How a text that is not JSON reads as a table (a CSV or TSV saved by a spreadsheet,
+    given for the class page's export): "has 6 ','-separated" for a first line of several
+    fields, else None. The fields themselves are not shown (they may be a student's row)."""
+    first = text.lstrip().split("\n", 1)[0]
+    if not first or first[0] in "{[":
+        return None
+    for sep in (",", ";", "\t"):
+        n = len(next(csv.reader([first], delimiter=sep)))
+        if n > 1:
+            return f"has {n} {sep!r}-separated"
+    return None
 
 
 def _check_once(
@@ -427,14 +545,11 @@ def _date(source: _Source, doc: Mapping[str, object]) -> str:
 
 
 def _students(
-    source: _Source,
-    given: object,
-    klass: str | None,
-    activities: set[str],
-    profiles: Mapping[str, LearnerProfile],
+    source: _Source, given: object, klass: str | None, district: _District
 ) -> dict[str, StudentOverride]:
     """Each student's checked overrides, by trimmed id; a student given twice (even once with
-    a space) is an error pointing at both entries."""
+    a space) is an error pointing at both entries, and so is an id in no profile that is a
+    likely typo of a classmate's (`_typo_of`)."""
     if given is None:
         raise source.error_at(
             [], "students", "no 'students'", "an object of student id -> overrides"
@@ -449,7 +564,8 @@ def _students(
     for key in given:
         keys.setdefault(key.strip(), []).append(key)
     out = {}
-    gone: dict[str, list[int]] = {"left": [], "moved": []}  # a roster changed since the export
+    left: list[_Student] = []  # in no profile: left the district since the export, or a typo
+    moved: dict[str, list[int]] = {}  # another class per the profiles -> the lines
     for sid, written in keys.items():
         times = sum(given.repeated.get(k, 1) for k in written)
         if times > 1:
@@ -461,28 +577,91 @@ def _students(
                 "one entry per student (JSON keeps only the last: the others would be lost)",
             )
         student = _Student(source, sid, written[0])
-        status = student.check_profile(profiles.get(sid), klass)
-        override = student.override(given[written[0]], activities)  # checked all the same
-        if status:
-            gone[status] += source.lines_of(written[0])
-            continue
-        out[sid] = override
-    _warn_gone(source, klass, gone)
+        profile = district.profiles.get(sid)
+        student.check_id()
+        override = student.override(given[written[0]], district.activities)  # checked all same
+        if profile is None:
+            left.append(student)
+        elif klass is not None and profile.class_id != klass:
+            moved.setdefault(profile.class_id or "", []).extend(source.lines_of(written[0]))
+        else:
+            out[sid] = override
+    if left:  # the file's class, or its other students' classes
+        classes = [klass] if klass is not None else {district.profiles[s].class_id for s in out}
+        classes = sorted(c for c in classes if c)
+        _check_typos(left, district.students_of(classes), classes)
+    _warn_gone(source, klass, [line for s in left for line in source.lines_of(s.key)], moved)
     return out
 
 
-def _warn_gone(source: _Source, klass: str | None, gone: Mapping[str, list[int]]) -> None:
-    """Students of an export that left the district, or another class (a roster changed
-    since the teacher exported), are skipped with a `NightWarning` (counts and lines, no id):
-    one teacher's file must not stop every school's night, and nobody else's student is
-    overridden."""
-    left, moved = len(gone["left"]), len(gone["moved"])
-    if not left and not moved:
+def _check_typos(
+    left: Sequence[_Student], classmates: Collection[str], classes: Sequence[str]
+) -> None:
+    """An id in no profile that is a likely typo of a classmate's (`_typo_of`: `classmates`,
+    the students of the file's `classes`) is an error naming the id as typed and the one it
+    most likely means, as a typo'd activity id is: a teacher's choices for that student would
+    be lost without a word."""
+    for student in left:
+        meant = _typo_of(student.sid, classmates)
+        if meant:
+            of = f"class{'' if len(classes) == 1 else 'es'} {', '.join(map(repr, classes))}"
+            ids = " or ".join(repr(m) for m in meant)
+            raise student.fail(
+                "",
+                student.key,
+                f"a student id of the profiles: no student has this one (did you mean {ids} "
+                f"of {of}?)",
+            )
+
+
+def _typo_of(sid: str, classmates: Collection[str]) -> list[str]:
+    """The classmates' ids that `sid` (in no profile) most likely means: the same as read on
+    paper (case, look-alike letters, zeros dropped or added in its numbers: "stu000027" is
+    "stu0000027"), else the closest spelling (`closest_name`) where `sid` is not of the form
+    the class's ids have (a character dropped or added). An id of the class's form close to a
+    classmate's ("stu0000028" beside "stu0000027") is no sign of a typo: sequential ids are all
+    close, and it may be a student who left the district."""
+    read = _as_read(sid)
+    same = sorted(c for c in classmates if _as_read(c) == read)
+    if same:
+        return same[:3]
+    if _form(sid) in {_form(c) for c in classmates}:
+        return []
+    near = closest_name(sid, classmates)
+    return [near] if near else []
+
+
+def _as_read(sid: str) -> str:
+    """An id as it reads on paper (`look_alike`), the leading zeros of each of its numbers
+    dropped."""
+    return re.sub(r"(?<![0-9])0+(?=[0-9])", "", look_alike(sid))
+
+
+def _form(sid: str) -> str:
+    """An id's form: each digit as 9 and each letter as a ("stu0000027": "aaa9999999")."""
+    return re.sub(r"[^\W\d_]", "a", re.sub(r"\d", "9", sid))
+
+
+def _warn_gone(
+    source: _Source, klass: str | None, left: Sequence[int], moved: Mapping[str, Sequence[int]]
+) -> None:
+    """Students of a file in no profile (who left the district since the export), or in
+    another class per the profiles (moved since the export, or added to the file by hand), are
+    skipped with a `NightWarning` (counts, lines and classes, no student id): one teacher's
+    file must not stop every school's night, and nobody else's student is overridden."""
+    n_moved = sum(len(lines) for lines in moved.values())
+    if not left and not n_moved:
         return
-    parts = [f"{counted(left, 'student')} in no profile (left the district?)"] if left else []
-    if moved:
-        parts.append(f"{counted(moved, 'student')} now in another class than {klass!r}")
-    lines = _lines([*gone["left"], *gone["moved"]])
+    parts = [f"{counted(len(left), 'student')} in no profile (left the district?)"] if left else []
+    if n_moved:
+        named = [c for c in sorted(moved) if c]
+        shown = ", ".join(repr(c) for c in named[:3]) + (" ..." if len(named) > 3 else "")
+        where = (
+            f"in class {shown}" if len(moved) == 1 and named
+            else f"in other classes ({shown})" if named else "in no class"
+        )  # fmt: skip
+        parts.append(f"{counted(n_moved, 'student')} {where} per the profiles, not {klass!r}")
+    lines = _lines([*left, *(line for lines in moved.values() for line in lines)])
     warnings.warn(
         f"{source.path}{lines}: {' and '.join(parts)}: their overrides are not applied (the "
         "class page leaves them out of its next export)",
@@ -506,17 +685,11 @@ class _Student:
     def fail(self, field_: str, value: object, expected: str) -> OverridesError:
         return self.source.error(f"{self.where}{field_}", value, expected, self.key)
 
-    def check_profile(self, profile: LearnerProfile | None, klass: str | None) -> str | None:
-        """None for a student of the district and of the file's class (where it names one);
-        "left" for one in no profile, "moved" for one in another class (skipped, said once
-        per file: `_warn_gone`). An empty id is an error."""
+    def check_id(self) -> None:
+        """An empty id is an error (a student in no profile, or in another class, is skipped
+        with a warning, `_warn_gone`, unless a likely typo: `_check_typos`)."""
         if not self.sid:
             raise self.fail("", self.key, "a student id (text, not empty)")
-        if profile is None:
-            return "left"
-        if klass is not None and profile.class_id != klass:
-            return "moved"
-        return None
 
     def override(self, entry: object, activities: set[str]) -> StudentOverride:
         """The entry's assigned and excluded activities (ids trimmed) and mode, checked."""
@@ -562,17 +735,14 @@ class _Student:
         return ids
 
 
-def _in_force(file: _FileOverrides, night: str) -> bool:
+def _in_force(file: _FileOverrides, night: str, warn_later: bool = True) -> bool:
     """Whether `file` applies to `night` (both YYYY-MM-DD): from its date on. A file dated
     after the night (a re-run of an earlier night, a mistyped --date) is left out, and one
-    `STALE_DAYS` older is applied: each with a `NightWarning`."""
+    `STALE_DAYS` older is applied: each with a `NightWarning` (the first unless `warn_later` is
+    False: the nightly job says it with what it drops)."""
     if file.date > night:
-        warnings.warn(
-            f"{file.path}: dated {file.date}, after the night of {night}: not applied (overrides "
-            "apply from their date on); check --date",
-            NightWarning,
-            stacklevel=3,
-        )
+        if warn_later:
+            warnings.warn(_later(file).warning(night), NightWarning, stacklevel=3)
         return False
     age = (pd.Timestamp(night) - pd.Timestamp(file.date)).days
     if age >= STALE_DAYS:
@@ -586,8 +756,13 @@ def _in_force(file: _FileOverrides, night: str) -> bool:
     return True
 
 
-def _merged(files: Sequence[_FileOverrides]) -> OverrideSet:
-    """Every file's students as one set: each class in one file, each student in one file."""
+def _later(file: _FileOverrides, warned: bool = False) -> LaterFile:
+    return LaterFile(str(file.path), file.date, tuple(sorted(file.classes)), warned)
+
+
+def _merged(files: Sequence[_FileOverrides], later: Sequence[LaterFile] = ()) -> OverrideSet:
+    """Every file's students as one set: each class in one file, each student in one file;
+    `later`: the files dated after the night, left out."""
     classes: dict[str, Path] = {}
     students: dict[str, StudentOverride] = {}
     sources: dict[str, str] = {}
@@ -606,12 +781,58 @@ def _merged(files: Sequence[_FileOverrides]) -> OverrideSet:
                     "student in one overrides file"
                 )
             students[sid], sources[sid] = override, str(file.path)
+    of_class: dict[str, set[str]] = {}
+    for file in files:  # a class's students from its export and a file without class_id alike
+        for klass, ids in file.classes.items():
+            of_class.setdefault(klass, set()).update(ids)
     return OverrideSet(
         dict(sorted(students.items())),
         sources,
         tuple(str(file.path) for file in files),
-        {f.class_id: tuple(sorted(f.students)) for f in files if f.class_id is not None},
+        {klass: tuple(sorted(ids)) for klass, ids in sorted(of_class.items())},
+        tuple(later),
     )
+
+
+#: a teacher's assignment this many grades or more from the student's grade (outside their
+#: mode's band) is served with a warning: "g7" typed for "g3" is an easy slip
+FAR_GRADES = 2
+
+
+def warn_far_assignments(
+    overrides: OverrideSet, catalog: Catalog, profiles: Mapping[str, LearnerProfile]
+) -> int:
+    """Warn (`NightWarning`, counts and file names, no student id) of the assignments more
+    than one grade from their student's grade, beyond their mode's band (`MODE_BANDS`): served
+    first all the same (the teacher's choice), but a "g7" typed for "g3" would take the
+    student's minutes without a word. Returns how many; a student or activity without a grade
+    is not counted. Both engines read overrides through `read_overrides`, which calls this."""
+    grades = dict(zip(catalog.activity_index, catalog.activity_grades, strict=True))
+    far: Counter[str] = Counter()  # file -> assignments far from their student's grade
+    for sid, override in overrides.students.items():
+        profile = profiles.get(sid)
+        if profile is None or profile.grade is None:
+            continue
+        low, high = MODE_BANDS[override.mode] if override.mode else (0, 0)
+        low, high = min(low, 1 - FAR_GRADES), max(high, FAR_GRADES - 1)  # within: not far
+        for activity in override.assigned:
+            offset = grades.get(activity, np.nan) - profile.grade
+            if offset < low or offset > high:  # NaN (no grade): neither
+                far[overrides.sources.get(sid, "?")] += 1
+    n = sum(far.values())
+    if n:
+        files = sorted(far)
+        shown = ", ".join(files[:5]) + (" ..." if len(files) > 5 else "")
+        one = n == 1
+        warnings.warn(
+            f"{counted(n, 'teacher assignment')} {'is' if one else 'are'} more than one grade "
+            f"from {'its' if one else 'their'} student's grade, beyond the mode's band "
+            f"({counted(len(files), 'file')}: {shown}): served first as the teacher asked; "
+            f"check {'it' if one else 'them'} (a 'g7' typed for 'g3'?)",
+            NightWarning,
+            stacklevel=3,
+        )
+    return n
 
 
 def _lines(lines: Sequence[int]) -> str:

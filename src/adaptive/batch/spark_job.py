@@ -51,7 +51,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +103,7 @@ from adaptive.batch.night_checks import (
 )
 from adaptive.batch.overrides import (
     OverrideSet,
+    named_classes,
     named_students,
     read_overrides,
     record_overrides,
@@ -710,7 +711,10 @@ def _overrides(
     only (the driver streams the profiles file and keeps those: never the district's), and the
     district's classes (each file's `class_id`). A profile's student id is matched trimmed, as
     `LearnerProfile` reads it (`_json_text`): as written, a padded profile's student was
-    skipped as one who left, where the in-process engine applies their override."""
+    skipped as one who left, where the in-process engine applies their override. Where a file
+    names a student in no profile, the students of its classes are kept too (`_class_rosters`):
+    a typo'd id is named with the classmate it most likely means, as in the in-process engine.
+    A file dated after the night is said by `overrides_dropped`, as in-process."""
     if given is None or isinstance(given, OverrideSet):
         return given
     named = named_students(Path(given))
@@ -725,7 +729,26 @@ def _overrides(
             if student in named:
                 p = profile_from_json(line, f"{profiles_path} (student {student})")
                 profiles[p.student_id] = p
-    return read_overrides(given, catalog, profiles, night=night, classes=classes or None)
+    rosters = None
+    if profiles_path is not None and named - set(profiles):
+        of = {p.class_id for p in profiles.values() if p.class_id} | named_classes(Path(given))
+        rosters = _class_rosters(profiles_path, of)
+    return read_overrides(
+        given, catalog, profiles, night=night, classes=classes or None, rosters=rosters,
+        warn_later=False,
+    )  # fmt: skip
+
+
+def _class_rosters(profiles_path: Path, classes: Collection[str]) -> dict[str, list[str]]:
+    """The student ids of `classes` in the profiles file (streamed again: only for a night
+    whose overrides name a student in no profile, a few classes' ids)."""
+    rosters: dict[str, list[str]] = {}
+    for _, line in user_text_lines(profiles_path, PROFILES_EXPECTED):
+        klass = _json_text(CLASS_ID.search(line))
+        student = _json_text(STUDENT_ID.search(line))
+        if klass in classes and student:
+            rosters.setdefault(klass, []).append(student)
+    return rosters
 
 
 STUDENT_ID = re.compile(r'"student_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
