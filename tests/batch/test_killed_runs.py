@@ -353,13 +353,7 @@ def test_sigterm_after_the_night_is_complete_says_it_is_complete(district, tmp_p
     partitions written so far are kept: run the same command again to resume" of a night whose
     outputs and `_SUCCESS.json` were complete. It says the night is complete now."""
     out = tmp_path / "out"
-    stopped = run_batch(BATCH_STOPPED_WHEN_COMPLETE, *batch_args(district, out))
-    try:
-        assert wait_until_gone(naming=str(out)) == []
-    finally:
-        kill_all(processes_naming(str(out)))
-    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr
-    (said,) = [line for line in stopped.stderr.splitlines() if line.startswith("stopped")]
+    said = stopped_by_sigterm(BATCH_STOPPED_WHEN_COMPLETE, district, out)
     assert said.startswith(f"stopped: by SIGTERM; the night {district.last_day} was complete")
     assert "run the same command again to resume" not in said
     assert list(out.rglob("_SUCCESS.json"))
@@ -370,15 +364,22 @@ def test_sigterm_before_any_output_says_nothing_was_written(district, tmp_path):
     """A user trial: a SIGTERM before the night wrote anything said "the partitions written so
     far are kept" of none. It says nothing was written, and the run leaves no output."""
     out = tmp_path / "out"
-    stopped = run_batch(BATCH_STOPPED_BEFORE_OUTPUT, *batch_args(district, out))
+    said = stopped_by_sigterm(BATCH_STOPPED_BEFORE_OUTPUT, district, out)
+    assert said == (
+        f"stopped: by SIGTERM; nothing of the night {district.last_day} was written: run the "
+        "same command again"
+    )
+    assert written(out) == {}
+
+
+def stopped_by_sigterm(script: str, district, out: Path) -> str:
+    """Run `script` (a batch that sends itself SIGTERM) into `out`; check it ended with the
+    signal's exit code and left no process; return its one `stopped:` line."""
+    stopped = run_batch(script, *batch_args(district, out))
     try:
         assert wait_until_gone(naming=str(out)) == []
     finally:
         kill_all(processes_naming(str(out)))
     assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr
     (said,) = [line for line in stopped.stderr.splitlines() if line.startswith("stopped")]
-    assert said == (
-        f"stopped: by SIGTERM; nothing of the night {district.last_day} was written: run the "
-        "same command again"
-    ), stopped.stderr
-    assert written(out) == {}
+    return said
