@@ -270,10 +270,10 @@ def test_students_with_no_answer_are_marked_placed_and_left_out_of_growth(newcom
     growth = text_of(page[page.index("Growth against the norm") :])
     n = len(students)
     assert f"of {n - 2} students of this class" in growth
-    assert "Left out of growth: 2 student(s) with no answers yet" in growth
+    assert "Left out of growth: 2 students with no answers yet" in growth
     assert f"{n} students:" in text_of(page) and "2 no answers yet." in text_of(page)
     district = text_of((site / "index.html").read_text())
-    assert "Left out of growth: 2 student(s) with no answers yet" in district
+    assert "Left out of growth: 2 students with no answers yet" in district
 
 
 @pytest.mark.browser

@@ -72,6 +72,7 @@ from adaptive.batch.log_digest import (
     warn_changed_before_cutoff,
 )
 from adaptive.batch.night_checks import (
+    check_k_fits,
     check_night_near_log,
     check_not_before_last_night,
     experiment_served_before,
@@ -552,6 +553,7 @@ def _serve_date(
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
     check_district_files(catalog, profiles)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
+    check_k_fits(k, catalog)
     profiles_sha = _profiles_sha(profiles)
     reading: Future | None = None  # the profiles, parsed in a thread of their own
     config = _policy_config(policy_config)

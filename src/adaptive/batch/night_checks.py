@@ -68,6 +68,20 @@ def rebuild_reason(
     return f"a new champion version ({meta['model_version']} -> {version})"
 
 
+def check_k_fits(k: int, catalog: Catalog) -> None:
+    """k no larger than the catalog's activities: a list never holds more, and the selection's
+    arrays grow with k (a `--k 100000` typed for 10 took a worker past 11 GB, then "run the
+    same command again" only failed again). A `ConfigError` saying the most that can be
+    served."""
+    n = len(catalog.activities)
+    if k > n:
+        raise ConfigError(
+            f"--k {k:,}: more recommendations than the catalog's {counted(n, 'activity', 'activities')}"
+            f"; expected at most {n:,} (a student's list also ends where their day's time "
+            "budget does)"
+        )
+
+
 def after_night(day: str, timezone: str = DEFAULT_TIMEZONE) -> int:
     """The first time (ns, UTC) dated after the night's day: the next day's 00:00 in the
     district's `timezone`. A night reads the responses before its day; those of its day itself

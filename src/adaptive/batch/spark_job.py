@@ -83,6 +83,7 @@ from adaptive.batch.night_checks import (
     OffCatalog,
     after_night,
     arm_parts,
+    check_k_fits,
     check_night_near_log,
     experiment_served_before,
     grade_table_changed,
@@ -223,6 +224,7 @@ def run_spark_night(
         # grow with the district
         check_profiles_file(profiles_path)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
+    check_k_fits(k, catalog)
     cutoff = night_start(day, timezone)
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
     overrides = _overrides(overrides, catalog, profiles_path, day)

@@ -500,14 +500,14 @@ def _print_job(s) -> None:
         info(applied_line(s.override_students, s.override_files))
     if s.students_unassigned:
         warn(
-            f"{s.students_unassigned:,} students were served in school 'unassigned' (no profile, "
+            f"{counted(s.students_unassigned, 'student')} {_were(s.students_unassigned)} served in school 'unassigned' (no profile, "
             "or a profile without a school; grade and interests unknown for those without): "
             "add them to the profiles, or leave students who left the district out of the log "
             "export"
         )
     if s.students_without_recommendations:
         warn(
-            f"{s.students_without_recommendations:,} students got no recommendation tonight "
+            f"{counted(s.students_without_recommendations, 'student')} got no recommendation tonight "
             "(nothing fit their time budget, scope, grade band and prerequisites): recommended "
             "is 0 in their students rows"
         )
@@ -520,11 +520,19 @@ def _print_job(s) -> None:
         )
     if s.students_outside_experiment:
         warn(
-            f"{s.students_outside_experiment:,} students are outside the experiment "
+            f"{counted(s.students_outside_experiment, 'student')} {_are(s.students_outside_experiment)} outside the experiment "
             f"{s.experiment} (their class and school have no arm in it: a new class or "
             f"school?): they were served the night's own policy ({s.policy}), arm '' in the "
             "outputs"
         )
+
+
+def _were(n: int) -> str:
+    return "was" if n == 1 else "were"
+
+
+def _are(n: int) -> str:
+    return "is" if n == 1 else "are"
 
 
 def _served_with(s) -> str:

@@ -293,7 +293,7 @@ def group_cards(c: ClassData, catalog: Catalog, target_years: float = 1.5) -> st
                 for i in rows
             )
             body = (
-                f"<p>{len(rows)} student(s): {who}</p><p>No answer yet: their mastery is where "
+                f"<p>{counted(len(rows), 'student')}: {who}</p><p>No answer yet: their mastery is where "
                 "they were placed from their grade, not a measurement, and they are left out of "
                 "growth until they answer.</p>"
             )
@@ -308,7 +308,7 @@ def group_cards(c: ClassData, catalog: Catalog, target_years: float = 1.5) -> st
                 f'<a href="{e(_student_href(c.student_ids[i]))}">{e(c.labels[i])}</a>' for i in rows
             )
             body = (
-                f"<p>{len(rows)} student(s): {who}</p><p><strong>Shared skills</strong>: {skills}</p>"
+                f"<p>{counted(len(rows), 'student')}: {who}</p><p><strong>Shared skills</strong>: {skills}</p>"
                 f"<p><strong>Suggested small-group activity</strong>: "
                 f"{_suggestion(c, rows, top, catalog)}</p>"
             )
@@ -422,16 +422,16 @@ def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) 
 
 
 def _left_out(s: GrowthSummary) -> str:
-    """Who the figures do not count, and why (e.g. "Left out of growth: 2 student(s) with no
+    """Who the figures do not count, and why (e.g. "Left out of growth: 2 students with no
     answers yet ..."); "" when everyone counts."""
     parts = []
     if s.n_placed:
         parts.append(
-            f"{s.n_placed} student(s) with no answers yet (their mastery is a placement from "
+            f"{counted(s.n_placed, 'student')} with no answers yet (their mastery is a placement from "
             "their grade, not a measurement)"
         )
     if s.n_ungraded:
-        parts.append(f"{s.n_ungraded} student(s) without a grade in the profiles")
+        parts.append(f"{counted(s.n_ungraded, 'student')} without a grade in the profiles")
     return f" Left out of growth: {'; '.join(parts)}." if parts else ""
 
 
