@@ -345,6 +345,8 @@ def test_analyze_of_a_night_not_served_lists_the_served_nights(served, capsys) -
         f"its complete nights: {nights[0]}, {nights[1]}: give one, or run `adaptive batch "
         in message
     )
+    # a day between served nights: the job refuses it without --backfill, so the advice has it
+    assert message.endswith(f"--experiment {root / 'exp.json'} --backfill`"), message
     args = ["experiment", "analyze", "--assignment", str(root / "exp.json"), "--log",
             str(root / "out"), "--start", nights[0], "--end", off, "--district",
             str(root / "files")]  # fmt: skip

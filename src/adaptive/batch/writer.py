@@ -47,11 +47,15 @@ def complete_dates(out: Path) -> list[str]:
     )
 
 
-def complete_nights_hint(out: Path, command: str, shown: int = 5) -> str:
+def complete_nights_hint(out: Path, date: str, options: str = "", shown: int = 5) -> str:
     """What to do about a date the batch folder lacks, naming its complete nights (a date
-    typed a day off is then plain to see) or saying it has none (another folder?): what
-    `adaptive report` and `experiment analyze` say after their error."""
+    typed a day off is then plain to see) or saying it has none (another folder?), and the
+    command that serves it (`options` added; `--backfill` where the date is before the
+    folder's last night, which the job refuses without it): what `adaptive report` and
+    `experiment analyze` say after their error."""
     nights = complete_dates(out)
+    backfill = " --backfill" if nights and date < nights[-1] else ""
+    command = f"`adaptive batch --date {date} --out {out}{options}{backfill}`"
     if not nights:
         return (
             f"the folder holds no complete night (is it the one `adaptive batch --out` wrote?): "

@@ -661,10 +661,9 @@ def _students_table(
     folder = log_dir / "students" / f"date={night}"
     paths = sorted(folder.glob("school=*/part-0.parquet"))
     if not paths:
-        command = f"`adaptive batch --date {night} --out {log_dir} --experiment {assignment}`"
         raise AssignmentError(
             f"{flag} {night}: {log_dir} holds no students output for that night ({folder}); "
-            + complete_nights_hint(log_dir, command)
+            + complete_nights_hint(log_dir, night, f" --experiment {assignment}")
         )
     columns = ["student_id", "class_id", "school_id", "mastery"]
     return pd.concat([pd.read_parquet(p, columns=columns) for p in paths],

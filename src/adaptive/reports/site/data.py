@@ -73,7 +73,7 @@ class BatchRun:
         if not marker.is_file():
             raise ReportInputError(
                 f"no complete batch output for {date} in {out} (expected {marker}); "
-                + complete_nights_hint(out, f"`adaptive batch --date {date} --out {out}`")
+                + complete_nights_hint(out, date)
             )
         try:
             doc = read_sealed_json(marker, str(marker))
