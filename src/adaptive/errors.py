@@ -72,6 +72,12 @@ class NotFittedError(AdaptiveError):
     """A model was used before `fit` (or `load`)."""
 
 
+class ConfigWarning(UserWarning):
+    """A specification file (a policy TOML) was read as asked, but a setting in it does nothing
+    (e.g. `exploration_temperature` with exploration "none"); the message names the file, the
+    setting and how to make it count."""
+
+
 class FitWarning(UserWarning):
     """A model was fitted, but some of its parameters deserve a look (named in the message)."""
 

@@ -411,3 +411,47 @@ def test_the_nights_can_be_chosen(logged: Logged) -> None:
         _evaluate_with(logged, start="2030-01-01")
     with pytest.raises(OPEInputError, match=r"expected start on or before end"):  # not "no night"
         _evaluate_with(logged, start=logged.nights[1], end=logged.nights[0])
+
+
+def test_the_result_names_how_the_candidate_differs_from_the_logging_policy(
+    logged: Logged, tmp_path
+) -> None:
+    """A candidate file with one weight, meant as "the logging policy with one change", was the
+    deterministic default policy with that weight (missing keys take the defaults), and nothing
+    said so. The nights now record their policy's settings, and the result names each change."""
+    marker = logged.out / "recommendations" / f"date={logged.nights[0]}" / "_SUCCESS.json"
+    assert json.loads(marker.read_text())["policy"]["config"] == EXPLORING.to_dict()
+    readiness = EXPLORING.weights["readiness"]
+    partial = tmp_path / "cand_partial.toml"
+    partial.write_text(f"[weights]\nreadiness = {readiness + 0.1}\n")
+    result = _evaluate(logged, partial, min_overlap=0.0, min_ess=1)
+    assert result.candidate_changes == {
+        "exploration": ("softmax", "none"),
+        "weights.readiness": (readiness, readiness + 0.1),
+        "exploration_temperature": (0.3, PolicyConfig.exploration_temperature),
+    }
+    same = _evaluate(logged, EXPLORING, min_overlap=0.0, min_ess=1)
+    assert same.candidate_changes == {}
+    assert same.candidate_vs_logged == "the candidate is the logged nights' policy"
+
+
+def test_cli_says_how_the_candidate_differs_and_warns_without_a_class_name(
+    logged: Logged, tmp_path, capsys
+) -> None:
+    """`ope` printed nothing of what the candidate changed; and a candidate with a leftover
+    temperature printed `warning: UserWarning: cand_det.toml: ...` (the Python class name)."""
+    cand = tmp_path / "cand_det.toml"
+    cand.write_text('exploration = "none"\nexploration_temperature = 0.3\n')
+    code = cli_run([
+        "ope", "--log", str(logged.out), "--candidate", str(cand), "--district", str(logged.files),
+        "--tracking-uri", logged.uri, "--n-boot", "50", "--min-overlap", "0", "--min-ess", "1",
+    ])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0
+    changes = "candidate vs the logged nights' policy: exploration 'softmax' -> 'none'"
+    assert out.splitlines()[0] == changes
+    said = [line for line in err.splitlines() if "has no effect" in line]
+    assert said == [
+        f"warning: {cand}: exploration_temperature = 0.3 has no effect with exploration = "
+        "'none'; set exploration = \"softmax\" to use it, or remove it"
+    ]

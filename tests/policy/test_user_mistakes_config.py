@@ -10,7 +10,7 @@ import warnings
 import pytest
 
 import adaptive.policy.config as config_module
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, ConfigWarning
 from adaptive.policy import PolicyConfig
 from adaptive.specs import POLICY_SPEC
 
@@ -101,9 +101,11 @@ def test_weights_not_a_table_says_so(tmp_path) -> None:
 
 
 def test_epsilon_without_epsilon_exploration_warns(tmp_path) -> None:
+    """The warning was a plain UserWarning, which the command line shows with its class name
+    (`warning: UserWarning: cand_det.toml: ...`): now the project's ConfigWarning."""
     path = tmp_path / "district.toml"
     path.write_text("exploration_epsilon = 0.2\n")
-    with pytest.warns(UserWarning, match=r"district\.toml: exploration_epsilon = 0\.2 .*epsilon"):
+    with pytest.warns(ConfigWarning, match=r"district\.toml: exploration_epsilon = 0\.2 .*epsilon"):
         PolicyConfig.from_toml(path)
     path.write_text('exploration = "epsilon"\nexploration_epsilon = 0.2\n')
     with warnings.catch_warnings():

@@ -239,11 +239,13 @@ def version_served_before(out: Path, day: str, version: str) -> str | None:
 def policy_record(policy_json: str, source: str, exploration: str) -> dict:
     """What a night's `_SUCCESS.json` says of the policy that served it: the sha256 of its
     settings (canonical JSON: a TOML reformatted is the same policy), where it came from (a
-    file's name, or "shipped default") and its exploration mode."""
+    file's name, or "shipped default"), its exploration mode, and its settings (`config`:
+    what `ope` names the candidate's differences from, `evaluation.ope.changes`)."""
     return {
         "sha256": hashlib.sha256(policy_json.encode()).hexdigest(),
         "source": source,
         "exploration": exploration,
+        "config": json.loads(policy_json),
     }
 
 

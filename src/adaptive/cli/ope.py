@@ -1,7 +1,9 @@
 """`adaptive ope`: a candidate policy's value from the nightly job's logs, without deploying it.
 
 A thin wrapper over `adaptive.evaluation.ope.logs.evaluate_logs` (see it for the inputs, the
-outcomes and the MLflow run). Refuses, with the numbers, when the logs cannot support the
+outcomes and the MLflow run). Its first line says how the candidate differs from the policy that
+served the logged nights (`evaluation.ope.changes`: a candidate file's missing keys take the
+defaults, not the logging policy's values). Refuses, with the numbers, when the logs cannot support the
 candidate: the estimated overlap below `--min-overlap` or the effective sample size below
 `--min-ess` (the point estimates decide, whatever `--n-boot`; the overlap's bootstrap interval
 is shown beside); exit code 2 then, as for any bad input. Refuses as well a response log,
@@ -125,6 +127,7 @@ def ope(
         min_ess=min_ess, tracking_uri=tracking_uri, start=start, end=end,
     )  # fmt: skip
     d = result.diagnostics
+    console.print(result.candidate_vs_logged, soft_wrap=True, markup=False)
     console.print(
         f"{len(result.nights)} night(s), {d.n_decisions} decisions, {d.n_students} students; "
         f"effective sample size {d.ess:.0f}; overlap {d.overlap:.3f} "

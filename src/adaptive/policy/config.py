@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
-from adaptive.errors import ConfigError, unknown_key
+from adaptive.errors import ConfigError, ConfigWarning, unknown_key
 from adaptive.files import read_user_text
 from adaptive.placement.prior import GradeTable
 from adaptive.records import Range
@@ -399,7 +399,7 @@ def _checked_keys(d: object) -> dict[str, Any]:
 def _warn_unused(reasons: list[str], where: str) -> None:
     """One warning per knob a config sets but never reads, naming the file (or "policy config")."""
     for reason in reasons:
-        warnings.warn(f"{where}: {reason}", UserWarning, stacklevel=3)
+        warnings.warn(f"{where}: {reason}", ConfigWarning, stacklevel=3)
 
 
 def _has_field_type(name: str, value: object) -> tuple[bool, str]:

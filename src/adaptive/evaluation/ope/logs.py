@@ -20,6 +20,9 @@ what the nights recorded (`served`: the snapshots' catalog layout and rows befor
 the class and school each logged student was served in, and the digests a `_SUCCESS.json`
 records): another district's files are one named error, not estimates from its outcomes.
 
+The result names how the candidate's settings differ from those of the policy that served the
+nights (`changes.candidate_changes`, from the policy each night's `_SUCCESS.json` records).
+
 Every run is an MLflow run (experiment `adaptive-ope`) with the inputs' fingerprint (sha256 of
 the nights' `_SUCCESS.json`, of the snapshots, of the candidate config and of the responses
 read), the diagnostics and the estimates; never a student id.
@@ -42,6 +45,7 @@ import pyarrow.parquet as pq
 
 from adaptive.batch.writer import complete_dates
 from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.evaluation.ope.changes import CandidateChanges, candidate_changes
 from adaptive.evaluation.ope.estimators import Diagnostics, check_thresholds
 from adaptive.evaluation.ope.evaluate import Contexts, estimate_value, score_contexts
 from adaptive.evaluation.ope.served import (
@@ -76,6 +80,12 @@ class OPEResult:
     fingerprint: dict[str, str | int]
     run_id: str | None = None
     skipped: dict[str, str] = field(default_factory=dict)
+    #: setting -> (the logging policy's value, the candidate's), e.g. {"weights.readiness":
+    #: (2.5, 2.6)}; {} for the logging policy itself, None when the nights have no one policy
+    #: whose settings are known (`changes.candidate_changes`)
+    candidate_changes: dict[str, tuple[object, object]] | None = None
+    #: the same in one line, as `adaptive ope` prints it
+    candidate_vs_logged: str = ""
 
 
 def logged_nights(log_dir: Path, start: str | None = None, end: str | None = None) -> list[str]:
@@ -180,6 +190,7 @@ def evaluate_logs(
     parsing = _in_background(read_profiles, profiles) if profiles is not None else None
     policy = AdaptivePolicy(cat, config)
     nights = logged_nights(log_dir, start, end)
+    changes = _candidate_changes(log_dir, nights, config, candidate)
     metas = snapshot_metas(state_dir, nights)
     check_catalog(cat, catalog, metas, state_dir)
     check_recorded_digests(log_dir, nights, cat, catalog, profiles)
@@ -232,9 +243,25 @@ def evaluate_logs(
         "decisions": len(decisions),
         "students": int(cluster.max()) + 1 if len(cluster) else 0,
     }
-    result = OPEResult(table, diag, nights, fingerprint, skipped=skipped)
+    result = OPEResult(table, diag, nights, fingerprint, skipped=skipped,
+                       candidate_changes=changes.changes, candidate_vs_logged=changes.line)  # fmt: skip
     result.run_id = log_run(result, config, horizon_days, tracking_uri)
     return result
+
+
+def _candidate_changes(
+    log_dir: Path, nights: list[str], config: PolicyConfig, candidate: str | Path | PolicyConfig
+) -> CandidateChanges:
+    """How the candidate differs from the policy the nights' `_SUCCESS.json` record; a policy
+    file of the recorded name is looked for in the working folder and beside the candidate."""
+    from adaptive.batch.partition import OUTPUT_TABLES
+    from adaptive.batch.writer import date_listing
+
+    listings = {night: date_listing(log_dir, OUTPUT_TABLES, night) or {} for night in nights}
+    near = [Path.cwd()]
+    if not isinstance(candidate, PolicyConfig):
+        near.append(Path(candidate).parent)
+    return candidate_changes(config, listings, near)
 
 
 def logged_decisions(
