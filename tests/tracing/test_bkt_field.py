@@ -122,3 +122,12 @@ def test_the_fit_warning_stays_a_readable_line_however_many_skills() -> None:
     assert "12 skills had fewer than" in message and "and 9 more" in message
     assert message.endswith("(every skill's parameters: model.params_table())")
     assert len(message) < 400, len(message)
+
+
+def test_the_fit_warning_counts_one_skill_as_one_skill() -> None:
+    """The demo's warning read "1 skills had guess + slip >= 1"; one skill is said as one."""
+    rows = learning_rows("good", 60, 0) + [(f"s{i}", "x-i", "x", i % 2) for i in range(3)]
+    with pytest.warns(FitWarning) as said:
+        BKT(seed=0).fit(log_of(rows))
+    (message,) = [str(w.message) for w in said if "sparse or unusual" in str(w.message)]
+    assert "1 skill had fewer than" in message and "1 skills" not in message, message

@@ -54,7 +54,7 @@ import pandas as pd
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import lookup_codes
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ConfigError, CoverageWarning, FitWarning, expect_type
+from adaptive.errors import ConfigError, CoverageWarning, FitWarning, counted, expect_type
 from adaptive.tracing.base import (
     KnowledgeTracer,
     TracingState,
@@ -390,15 +390,16 @@ class BKT(KnowledgeTracer):
         notes = [
             (inverted, "had guess + slip >= 1 (a correct answer lowered mastery): fitted "
              "again with the population's guess and slip"),
-            (params[:, SLIP] >= 0.5, "have slip >= 0.5"),
-            (params[:, LEARN] < 0.01, "have a learn rate below 0.01"),
+            (params[:, SLIP] >= 0.5, "{have} slip >= 0.5"),
+            (params[:, LEARN] < 0.01, "{have} a learn rate below 0.01"),
             (np.isin(names, sparse or []), f"had fewer than {self.skill_shrinkage:g} training "
              "responses: their parameters lean on the population's"),
         ]  # fmt: skip
         # three names a clause: with ten each the line ran past 600 characters (a data
         # scientist's trial); the parameters table lists every skill
         said = [
-            f"{int(m.sum())} skills {what} ({_some(names[m], shown=3)})"
+            f"{counted(int(m.sum()), 'skill')} "
+            f"{what.format(have='has' if m.sum() == 1 else 'have')} ({_some(names[m], shown=3)})"
             for m, what in notes
             if m.any()
         ]
