@@ -353,3 +353,80 @@ def test_a_rerun_with_another_policy_is_recorded_and_warned(district, tmp_path, 
         warnings.simplefilter("always")
         assert run_daily_job(DAY_1, out, **district.job_args()).replaced_policy is None
     assert not [w for w in caught if "served with policy" in str(w.message)]
+
+
+def test_a_rerun_with_another_k_says_it_replaces_the_night_naming_k(district, tmp_path, capsys):
+    """A night served with `--k 5` and re-run with `--k 20` was re-served ("3 partitions
+    written") without a word, replacing what its students were shown; only another policy
+    warned. A pure re-run still resumes, in silence."""
+    out = tmp_path / "out"
+    assert run(cli_batch(district, DAY_1, out, "--k", "5", "--quiet")) == 0
+    said(capsys)
+    assert run(cli_batch(district, DAY_1, out, "--k", "20", "--quiet")) == 0
+    text = said(capsys)
+    assert (
+        f"warning: the night {DAY_1} was served with k 5; this re-run serves it with k 20, "
+        "replacing what its students were shown"
+    ) in text
+    assert text.count("replacing what its students were shown") == 1
+    with warnings.catch_warnings(record=True) as caught:  # the same inputs: it resumes
+        warnings.simplefilter("always")
+        again = run_daily_job(DAY_1, out, **district.job_args(data=district.responses, k=20))
+    assert again.partitions_written == 0 and again.replaced_inputs == {}
+    assert not [w for w in caught if "replacing" in str(w.message)]
+
+
+def _night_record(**changed) -> dict:
+    """A night's `_SUCCESS.json` record as both engines write it, with `changed` inputs."""
+    from adaptive.batch.night_checks import policy_record, served_inputs
+
+    inputs = {"engine": "local", "k": 5, "profiles": "a" * 64, "overrides": None,
+              "placement": None, "log": {"unit": "responses", "count": 1200, "digest": "d1"},
+              "state": "s" * 64}  # fmt: skip
+    inputs.update({key: changed.pop(key) for key in list(changed) if key in inputs})
+    return {
+        "model": "district", "model_version": "1", "catalog_sha256": "c" * 64,
+        "policy": policy_record("{}", "shipped default", "none"),
+        "inputs": served_inputs(**inputs), **changed,
+    }  # fmt: skip
+
+
+def test_every_input_a_rerun_changes_is_named_in_one_line(tmp_path):
+    """Only another model version or policy was said of a re-served night; k, the profiles,
+    the catalog, the overrides, the placement table and the log re-served it without a word."""
+    from adaptive.batch import writer
+    from adaptive.batch.night_checks import night_served_before
+    from adaptive.batch.partition import OUTPUT_TABLES
+
+    out = tmp_path / "out"
+    writer.finish_date_listing(out, OUTPUT_TABLES, DAY_1, {}, _night_record())
+    with pytest.warns(NightWarning) as caught:
+        replaced = night_served_before(
+            out, DAY_1,
+            _night_record(model_version="2", k=20, profiles="b" * 64, placement="e" * 64,
+                          log={"unit": "responses", "count": 1200, "digest": "d2"}),
+        )  # fmt: skip
+    assert [str(w.message) for w in caught] == [
+        f"the night {DAY_1} was served with model version 1, k 5, profiles sha256 "
+        "aaaaaaaaaaaa..., no placement table and 1,200 responses in the log before it; this "
+        "re-run serves it with model version 2, k 20, profiles sha256 bbbbbbbbbbbb..., "
+        "placement table sha256 eeeeeeeeeeee... and the same 1,200 responses in the log before "
+        "it, some changed, replacing what its students were shown"
+    ]
+    assert replaced.version == "1" and replaced.policy is None
+    assert replaced.inputs["k"] == "k 5" and list(replaced.inputs) == [
+        "model", "k", "profiles", "placement", "log"
+    ]  # fmt: skip
+    with warnings.catch_warnings():  # the same inputs, or another engine (the same bytes)
+        warnings.simplefilter("error")
+        assert not night_served_before(out, DAY_1, _night_record()).changes
+        assert not night_served_before(out, DAY_1, _night_record(engine="spark", state="t")).changes
+    with pytest.warns(NightWarning, match=r"with no overrides; .* with overrides sha256 o{12}\."):
+        night_served_before(out, DAY_1, _night_record(overrides="o" * 64))
+    with pytest.warns(NightWarning, match=r"with state sha256 t{12}\.\.\. \(traced from other"):
+        night_served_before(out, DAY_1, _night_record(state="t" * 64))
+    old = {key: value for key, value in _night_record().items() if key != "inputs"}
+    writer.finish_date_listing(out, OUTPUT_TABLES, DAY_1, {}, old)  # served before inputs were
+    with warnings.catch_warnings():  # recorded: only its model and policy are compared
+        warnings.simplefilter("error")
+        assert not night_served_before(out, DAY_1, _night_record(k=20)).changes

@@ -110,7 +110,7 @@ def test_an_unwritable_out_or_state_folder_is_one_error_before_the_work(district
 
 
 def test_rerunning_a_past_night_with_a_new_champion_says_it_replaces_it(district, tmp_path):
-    from adaptive.batch.night_checks import version_served_before
+    from adaptive.batch.night_checks import night_served_before
     from adaptive.batch.partition import OUTPUT_TABLES
 
     out = tmp_path / "out"
@@ -119,9 +119,14 @@ def test_rerunning_a_past_night_with_a_new_champion_says_it_replaces_it(district
     assert str(listing["model_version"]) == str(summary.model_version)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert version_served_before(out, DAY_1, summary.model_version) is None
-    with pytest.warns(NightWarning, match="replacing what its students were shown"):
-        assert version_served_before(out, DAY_1, "99") == str(summary.model_version)
+        assert night_served_before(out, DAY_1, listing).version is None
+    said = (
+        f"the night {DAY_1} was served with model version {summary.model_version}; this re-run "
+        "serves it with model version 99, replacing what its students were shown"
+    )
+    with pytest.warns(NightWarning, match=said):
+        again = night_served_before(out, DAY_1, {**listing, "model_version": "99"})
+    assert again.version == str(summary.model_version)
 
 
 def test_train_from_a_district_folder_with_a_model_that_takes_no_catalog(district, tmp_path):

@@ -348,7 +348,9 @@ def test_a_catalog_that_changed_rebuilds_on_spark_as_in_process(spark_ready, dis
     marker = spark / "recommendations" / f"date={DAY_2}" / "_SUCCESS.json"
     listing = read_sealed_json(marker, str(marker))
     atomic_write_bytes(marker, sealed_json({**listing, "model_version": "0"}))
-    with pytest.warns(NightWarning, match="served by model version 0; this re-run"):
+    with pytest.warns(
+        NightWarning, match="served with model version 0; this re-run serves it with model version"
+    ):
         again = run_daily_job(DAY_2, spark, engine="spark", master="local[2]", **grown_args)
     assert again.replaced_version == "0" and again.partitions_written == 0
     assert again.rebuild_reason == "the catalog changed"  # DAY_1's snapshot still is

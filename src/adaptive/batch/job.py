@@ -78,12 +78,13 @@ from adaptive.batch.night_checks import (
     experiment_served_before,
     grade_table_changed,
     grade_table_record,
+    night_record,
+    night_served_before,
     overrides_dropped,
     placement_table_changed,
     policy_record,
-    policy_served_before,
     rebuild_reason,
-    version_served_before,
+    served_inputs,
     warn_arm_changes,
     warn_dates_in_zone,
     warn_future_rows,
@@ -211,6 +212,10 @@ class JobSummary:
     students_outside_experiment: int = 0
     #: the policy that served this night before (in words), when a re-run served it with another
     replaced_policy: str | None = None
+    #: each input a re-run served this night with that differs from its earlier run (model,
+    #: policy, k, catalog, profiles, overrides, placement, log, state) -> its earlier value in
+    #: words (`{"k": "k 5"}`); said in one warning (`night_checks.night_served_before`)
+    replaced_inputs: dict[str, str] = field(default_factory=dict)
 
 
 class SummaryNotLoggedError(AdaptiveError):
@@ -716,8 +721,15 @@ def _serve_date(
         ).encode()
     ).hexdigest()
 
-    replaced = version_served_before(out, day, loaded.version)
-    replaced_policy = policy_served_before(out, day, policy)
+    record = night_record(
+        day, (model_name, loaded.version), fingerprint, policy, catalog,
+        experiment.sha256 if experiment else None, timezone,
+        served_inputs(
+            "local", k, profiles_sha, overrides.sha256 if overrides else None, placement_sha,
+            recorded, snapshot_sha,
+        ),
+    )  # fmt: skip
+    replaced = night_served_before(out, day, record)
     experiment_served_before(out, day, experiment.sha256 if experiment else None)
     zone_served_before(out, state_dir, day, timezone)
     overrides_dropped(out, state_dir, day, overrides)
@@ -765,21 +777,7 @@ def _serve_date(
         TABLES,
         day,
         {path: entry for d in done for path, entry in d.files.items()},
-        {
-            "date": day,
-            "model": model_name,
-            "model_version": loaded.version,
-            "students": served,
-            "fingerprint": fingerprint,
-            "policy": policy,
-            # what `ope` and `experiment analyze` compare a catalog they are given with
-            "catalog_sha256": catalog.sha256,
-            # the skill of each place of the students table's per-skill lists (what a report
-            # over nights of different catalogs reads each night's mastery by)
-            "skills": list(catalog.skill_index),
-            **({"experiment": experiment.sha256} if experiment else {}),
-            **zone_record(timezone),
-        },
+        {**record, "students": served},
     )
     summary = JobSummary(
         date=day,
@@ -806,7 +804,7 @@ def _serve_date(
         rebuild_reason=why_rebuilt,
         students_unassigned=int((school_of == UNASSIGNED_SCHOOL).sum()),
         responses_in_future=in_future,
-        replaced_version=replaced,
+        replaced_version=replaced.version if replaced else None,
         state_dir=state_dir,
         policy=policy["source"],
         exploration=config.exploration,
@@ -815,7 +813,8 @@ def _serve_date(
         students_below_k=below_k,
         students_short_with_time_left=with_time_left,
         students_outside_experiment=outside,
-        replaced_policy=replaced_policy,
+        replaced_policy=replaced.policy if replaced else None,
+        replaced_inputs=replaced.inputs if replaced else {},
     )
     return summary
 

@@ -1,8 +1,8 @@
 """What both engines of the nightly job say about a night, in the same words (`job._serve_date`,
 `spark_job.run_spark_night`): why the state is rebuilt, responses dated after the night, a night
-before the last one served (refused unless back-filled), and a past night re-served by another
-model version or another policy. Counts, dates, model versions and policy digests only: no
-student data."""
+before the last one served (refused unless back-filled), and a past night re-served with other
+inputs (model version, policy, k, catalog, profiles...: `night_served_before`). Counts, dates,
+model versions and digests only: no student data."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import pandas as pd
 
 from adaptive.batch import writer
 from adaptive.batch.partition import OUTPUT_TABLES, UNASSIGNED_SCHOOL
-from adaptive.dates import DEFAULT_TIMEZONE, night_start
+from adaptive.dates import DEFAULT_TIMEZONE, night_start, zone_record
 from adaptive.errors import (
     ConfigError,
     NightWarning,
@@ -220,22 +220,6 @@ def _drop_command(out: Path, state_dir: Path, day: str) -> str:
     return shlex.join([*words, "--drop"])
 
 
-def version_served_before(out: Path, day: str, version: str) -> str | None:
-    """The model version that already served `day` in `out`, when it is another than `version`
-    (a re-run of a past night after a new champion replaces what students were shown then)."""
-    listed = writer.date_listing(out, OUTPUT_TABLES, day)
-    before = None if listed is None else listed.get("model_version")
-    if before is None or str(before) == str(version):
-        return None
-    warnings.warn(
-        f"the night {day} was served by model version {before}; this re-run serves it with "
-        f"version {version}, replacing what its students were shown",
-        NightWarning,
-        stacklevel=3,
-    )
-    return str(before)
-
-
 def policy_record(policy_json: str, source: str, exploration: str) -> dict:
     """What a night's `_SUCCESS.json` says of the policy that served it: the sha256 of its
     settings (canonical JSON: a TOML reformatted is the same policy), where it came from (a
@@ -255,24 +239,198 @@ def policy_label(record: dict) -> str:
     return str(record.get("source", "?")) + (f" (exploration {mode})" if mode != "none" else "")
 
 
-def policy_served_before(out: Path, day: str, record: dict) -> str | None:
-    """The policy that already served `day` in `out` (in words), when it is another than
-    `record`'s: a re-run with another policy replaces what students were shown (and, when that
-    night explored, the propensities logged for its evaluation). Nights served before the
-    policy was recorded are not compared."""
-    listed = writer.date_listing(out, OUTPUT_TABLES, day)
-    before = None if listed is None else listed.get("policy")
-    if not isinstance(before, dict) or before.get("sha256") == record["sha256"]:
+def served_inputs(
+    engine: str,
+    k: int,
+    profiles: str | None,
+    overrides: str | None,
+    placement: str | None,
+    log: dict | None,
+    state: str | None,
+) -> dict:
+    """The `inputs` entry of a night's `_SUCCESS.json`: what decides what its students are
+    shown beside its model, version, policy and catalog (recorded apart): `k`, the sha256 of
+    the profiles, of the overrides in force and of the placement table (None: none given), the
+    log's record before the night's cutoff (`log_digest.record`: count and digest) and the
+    state the night served from (the traced state's digest in process, the snapshot it
+    started from on Spark: `engine` says which). A re-run compares them (`night_served_before`).
+    Digests and counts only: no student data."""
+    return {
+        "engine": engine,
+        "k": int(k),
+        "profiles": profiles,
+        "overrides": overrides,
+        "placement": placement,
+        "log": log,
+        "state": state,
+    }
+
+
+def night_record(
+    day: str,
+    model: tuple[str, str],
+    fingerprint: str,
+    policy: dict,
+    catalog: Catalog,
+    experiment: str | None,
+    timezone: str,
+    inputs: dict,
+) -> dict:
+    """What a night's `_SUCCESS.json` records besides its partitions and students served, the
+    same from both engines: its `model` (name, version), inputs' `fingerprint`, `policy`
+    (`policy_record`), catalog, experiment (the assignment's sha256, None without one), time
+    zone and other `inputs` (`served_inputs`). A re-run compares it (`night_served_before`)."""
+    return {
+        "date": day,
+        "model": model[0],
+        "model_version": model[1],
+        "fingerprint": fingerprint,
+        "policy": policy,
+        # what `ope` and `experiment analyze` compare a catalog they are given with
+        "catalog_sha256": catalog.sha256,
+        # the skill of each place of the students table's per-skill lists (what a report over
+        # nights of different catalogs reads each night's mastery by)
+        "skills": list(catalog.skill_index),
+        **({"experiment": experiment} if experiment else {}),
+        **zone_record(timezone),
+        "inputs": inputs,
+    }
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """What a re-run of a night served before changes of it: the night's earlier record (its
+    `_SUCCESS.json`) and each input that differs tonight, in words then and now, in the order
+    the warning says them (`night_served_before`)."""
+
+    before: dict
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str | None:
+        """The model version that served the night before, when the model differs tonight."""
+        return str(self.before.get("model_version")) if "model" in self.changes else None
+
+    @property
+    def policy(self) -> str | None:
+        """The policy that served the night before (in words), when it differs tonight."""
+        return policy_label(self.before["policy"]) if "policy" in self.changes else None
+
+    @property
+    def inputs(self) -> dict[str, str]:
+        """Each input that differs -> its earlier value in words (`{"k": "k 5"}`)."""
+        return {name: then for name, (then, _now) in self.changes.items()}
+
+
+def night_served_before(out: Path, day: str, record: dict) -> Replaced | None:
+    """What tonight's `record` (the night's `_SUCCESS.json` to be: model, version, policy,
+    catalog, `served_inputs`) changes of the night `day` already served in `out`, said in one
+    warning: a re-run with another model version, policy, k, catalog, profiles, overrides,
+    placement table, log or state re-serves the night, replacing what its students were shown
+    (and, when that night explored, the propensities logged for its evaluation). None when the
+    night was never completed there. What a night recorded nothing of (one served before its
+    inputs were recorded) is not compared; an experiment, a time zone and overrides no longer
+    given are said by their own warnings (`experiment_served_before`, `zone_served_before`,
+    `overrides_dropped`)."""
+    before = writer.date_listing(out, OUTPUT_TABLES, day)
+    if before is None:
         return None
-    logged = before.get("exploration", "none") != "none"
-    warnings.warn(
-        f"the night {day} was served with policy {policy_label(before)}; this re-run serves it "
-        f"with policy {policy_label(record)}, replacing what its students were shown"
-        + (" and the propensities logged for them" if logged else ""),
-        NightWarning,
-        stacklevel=3,
-    )
-    return policy_label(before)
+    replaced = Replaced(before, _changed_inputs(before, record))
+    if replaced.changes:
+        then, now = zip(*replaced.changes.values(), strict=True)
+        policy = before.get("policy")
+        logged = isinstance(policy, dict) and policy.get("exploration", "none") != "none"
+        warnings.warn(
+            f"the night {day} was served with {_listed(then)}; this re-run serves it with "
+            f"{_listed(now)}, replacing what its students were shown"
+            + (" and the propensities logged for them" if logged else ""),
+            NightWarning,
+            stacklevel=3,
+        )
+    return replaced
+
+
+def _changed_inputs(before: dict, now: dict) -> dict[str, tuple[str, str]]:
+    """The inputs of `now` that differ from `before` (two nights' records), in words then and
+    now. The state is named only when nothing it is traced from is said to differ (an earlier
+    night served again since, a log read in another form): otherwise that input says why."""
+    then_in, now_in = before.get("inputs") or {}, now["inputs"]
+    changes = {}
+    if _model_changed(before, now):
+        named = before.get("model", now["model"]) != now["model"]
+        changes["model"] = (_model_words(before, named), _model_words(now, named))
+    policy = before.get("policy")
+    if isinstance(policy, dict) and policy.get("sha256") != now["policy"]["sha256"]:
+        changes["policy"] = (
+            f"policy {policy_label(policy)}",
+            f"policy {policy_label(now['policy'])}",
+        )
+    if "k" in then_in and then_in["k"] != now_in["k"]:
+        changes["k"] = (f"k {then_in['k']}", f"k {now_in['k']}")
+    for name, then, tonight in (
+        ("catalog", before.get("catalog_sha256"), now["catalog_sha256"]),
+        ("profiles", then_in.get("profiles"), now_in["profiles"]),
+    ):
+        if then is not None and tonight is not None and then != tonight:
+            changes[name] = (_digest_words(name, then), _digest_words(name, tonight))
+    for name, what in (("overrides", "overrides"), ("placement", "placement table")):
+        then, tonight = then_in.get(name), now_in[name]
+        # overrides no longer given are said by `overrides_dropped`
+        if name in then_in and then != tonight and (tonight or name != "overrides"):
+            changes[name] = (_optional_words(what, then), _optional_words(what, tonight))
+    logs = then_in.get("log"), now_in["log"]
+    # a Parquet file's rows and a log's responses (read in full, or in memory) do not compare
+    if None not in logs and logs[0] != logs[1] and logs[0]["unit"] == logs[1]["unit"]:
+        changes["log"] = _log_words(*logs)
+    same_engine = then_in.get("engine") == now_in["engine"]
+    state = then_in.get("state"), now_in["state"]
+    if not changes and same_engine and None not in state and state[0] != state[1]:
+        changes["state"] = (
+            _digest_words("state", state[0]),
+            _digest_words("state", state[1])
+            + " (traced from other responses, or from an earlier night served again since)",
+        )
+    return changes
+
+
+def _model_changed(before: dict, now: dict) -> bool:
+    """Whether `before` (a night's record) names another model or version than `now`; a
+    record that names no version is not compared."""
+    if before.get("model_version") is None:
+        return False
+    same_name = before.get("model", now["model"]) == now["model"]
+    return not same_name or str(before["model_version"]) != str(now["model_version"])
+
+
+def _model_words(record: dict, named: bool) -> str:
+    """`model version 3`, or `model m version 3` when two records name other models."""
+    model = f"model {record.get('model')}" if named else "model"
+    return f"{model} version {record['model_version']}"
+
+
+def _digest_words(what: str, sha: str) -> str:
+    """An input known by its sha256, in words: `profiles sha256 1a2b3c4d5e6f...`."""
+    return f"{what} sha256 {sha[:12]}..."
+
+
+def _optional_words(what: str, sha: str | None) -> str:
+    """An input that may not be given, in words: `no overrides`, `overrides sha256 ...`."""
+    return _digest_words(what, sha) if sha else f"no {what}"
+
+
+def _log_words(then: dict, now: dict) -> tuple[str, str]:
+    """The log before the night's cutoff, then and now (`log_digest.record`s of one unit), in
+    words: its count of responses (or Parquet rows), and whether the same count holds other
+    answers."""
+    said = [f"{r['count']:,} {r['unit']} in the log before it" for r in (then, now)]
+    if then["count"] == now["count"]:
+        said[1] = f"the same {now['count']:,} {now['unit']} in the log before it, some changed"
+    return said[0], said[1]
+
+
+def _listed(words: Sequence[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def experiment_served_before(out: Path, day: str, experiment: str | None) -> None:

@@ -88,13 +88,14 @@ from adaptive.batch.night_checks import (
     experiment_served_before,
     grade_table_changed,
     grade_table_record,
+    night_record,
+    night_served_before,
     overrides_dropped,
     placement_table_changed,
     policy_record,
-    policy_served_before,
     rebuild_reason,
     say_arm_changes,
-    version_served_before,
+    served_inputs,
     warn_future_rows,
     warn_ids_written_otherwise,
     warn_placement_alone,
@@ -130,7 +131,7 @@ from adaptive.curriculum.profile import PROFILES_EXPECTED, check_profiles_file
 from adaptive.data.log import WHOLE_FLOAT
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
-from adaptive.dates import DEFAULT_TIMEZONE, night_start, zone_record
+from adaptive.dates import DEFAULT_TIMEZONE, night_start
 from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import warn_other_roster
@@ -323,8 +324,16 @@ def run_spark_night(
                 shutil.rmtree(Path(out) / PLACEMENT_DIR, ignore_errors=True)
                 raise
             fingerprint = hashlib.sha256(json.dumps([fingerprint, table_sha]).encode()).hexdigest()
-        replaced = version_served_before(out, day, version)
-        replaced_policy = policy_served_before(out, day, policy)
+        record = night_record(
+            day, (model_name, version), fingerprint, policy, catalog,
+            experiment.sha256 if experiment else None, timezone,
+            served_inputs(
+                "spark", k, file_sha256(profiles_path) if profiles_path else None,
+                overrides.sha256 if overrides else None, placement_sha, records[-1],
+                _started_from(meta, since),
+            ),
+        )  # fmt: skip
+        replaced = night_served_before(out, day, record)
         experiment_served_before(out, day, experiment.sha256 if experiment else None)
         zone_served_before(out, state_dir, day, timezone)
         overrides_dropped(out, state_dir, day, overrides)
@@ -382,21 +391,7 @@ def run_spark_night(
         TABLES,
         day,
         listing,
-        {
-            "date": day,
-            "model": model_name,
-            "model_version": version,
-            "students": served,
-            "fingerprint": fingerprint,
-            "policy": policy,
-            # what `ope` and `experiment analyze` compare a catalog they are given with
-            "catalog_sha256": catalog.sha256,
-            # the skill of each place of the students table's per-skill lists (what a report
-            # over nights of different catalogs reads each night's mastery by)
-            "skills": list(catalog.skill_index),
-            **({"experiment": experiment.sha256} if experiment else {}),
-            **zone_record(timezone),
-        },
+        {**record, "students": served},
     )
     _commit_snapshot(
         state_dir, day, partial, cutoff, model_name, version, rows, records[-1], layout,
@@ -449,7 +444,7 @@ def run_spark_night(
         rebuild_reason=reason,
         students_unassigned=sum(r["served"] for r in rows if r["school"] == UNASSIGNED_SCHOOL),
         responses_in_future=in_future,
-        replaced_version=replaced,
+        replaced_version=replaced.version if replaced else None,
         state_dir=state_dir,
         policy=policy_source,
         exploration=config.exploration,
@@ -458,7 +453,8 @@ def run_spark_night(
         students_below_k=sum(r["below_k"] for r in rows),
         students_short_with_time_left=sum(r["short_with_time_left"] for r in rows),
         students_outside_experiment=sum(r["outside_experiment"] for r in rows),
-        replaced_policy=replaced_policy,
+        replaced_policy=replaced.policy if replaced else None,
+        replaced_inputs=replaced.inputs if replaced else {},
     )
 
 
@@ -788,6 +784,14 @@ def _fingerprint(model_name, version, meta, k, context, profiles_path, log_path,
         "log": file_sha256(log_path) if log_path.is_file() else _folder_sha(log_path),
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def _started_from(meta: dict | None, since: int | None) -> str:
+    """The state a Spark night starts from, as its `_SUCCESS.json` records it
+    (`night_checks.served_inputs`): the sha256 of the snapshot it read (None on a first night)
+    and of whether it resumed from it (`since`), together."""
+    doc = [meta.get("sha256") if meta else None, since]
+    return hashlib.sha256(json.dumps(doc).encode()).hexdigest()
 
 
 def _folder_sha(folder: Path) -> str:
