@@ -72,12 +72,12 @@ from adaptive.batch.log_digest import (
     warn_changed_before_cutoff,
 )
 from adaptive.batch.night_checks import (
-    check_k_fits,
     check_night_near_log,
     check_not_before_last_night,
     experiment_served_before,
     grade_table_changed,
     grade_table_record,
+    k_for,
     night_record,
     night_served_before,
     overrides_dropped,
@@ -558,7 +558,7 @@ def _serve_date(
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
     check_district_files(catalog, profiles)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
-    check_k_fits(k, catalog)
+    k = k_for(k, catalog)
     profiles_sha = _profiles_sha(profiles)
     reading: Future | None = None  # the profiles, parsed in a thread of their own
     config = _policy_config(policy_config)

@@ -68,18 +68,11 @@ def rebuild_reason(
     return f"a new champion version ({meta['model_version']} -> {version})"
 
 
-def check_k_fits(k: int, catalog: Catalog) -> None:
-    """k no larger than the catalog's activities: a list never holds more, and the selection's
-    arrays grow with k (a `--k 100000` typed for 10 took a worker past 11 GB, then "run the
-    same command again" only failed again). A `ConfigError` saying the most that can be
-    served."""
-    n = len(catalog.activities)
-    if k > n:
-        raise ConfigError(
-            f"--k {k:,}: more recommendations than the catalog's {counted(n, 'activity', 'activities')}"
-            f"; expected at most {n:,} (a student's list also ends where their day's time "
-            "budget does)"
-        )
+def k_for(k: int, catalog: Catalog) -> int:
+    """The k a night serves: at most the catalog's activities, which no list can outgrow. The
+    selection's arrays grow with k: a `--k 100000` typed for 10 took a worker past 11 GB, and
+    "run the same command again" failed again; a small catalog keeps the default k of 20."""
+    return min(int(k), len(catalog.activities))
 
 
 def after_night(day: str, timezone: str = DEFAULT_TIMEZONE) -> int:

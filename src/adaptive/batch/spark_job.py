@@ -83,11 +83,11 @@ from adaptive.batch.night_checks import (
     OffCatalog,
     after_night,
     arm_parts,
-    check_k_fits,
     check_night_near_log,
     experiment_served_before,
     grade_table_changed,
     grade_table_record,
+    k_for,
     night_record,
     night_served_before,
     overrides_dropped,
@@ -225,7 +225,7 @@ def run_spark_night(
         # grow with the district
         check_profiles_file(profiles_path)
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
-    check_k_fits(k, catalog)
+    k = k_for(k, catalog)
     cutoff = night_start(day, timezone)
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
     overrides = _overrides(overrides, catalog, profiles_path, day)
