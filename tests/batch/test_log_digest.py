@@ -165,8 +165,8 @@ def parquet_log(frame: pd.DataFrame, path: Path, **options) -> Path:
 
 def test_the_digest_depends_on_the_rows_not_on_their_order_or_split(district, tmp_path):
     """The record of a Parquet log: its counts equal a count of the rows at any bound, the
-    same rows in another order, other row groups, another time unit or split into parts give
-    the same digest; a flipped answer, a changed time, a row moved to another student or a
+    same rows in another order, other row groups, another time unit, split into parts or with
+    their answers written otherwise (text, a decimal comma, booleans) give the same digest; a flipped answer, a changed time, a row moved to another student or a
     replaced student id give another; the same holds for a log in memory."""
     frame = district.log.frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
     frame["timestamp"] = frame["timestamp"].dt.floor("ms")  # so that a ms column holds them
@@ -185,10 +185,19 @@ def test_the_digest_depends_on_the_rows_not_on_their_order_or_split(district, tm
     for i, rows in enumerate(np.array_split(np.random.default_rng(1).permutation(len(frame)), 4)):
         frame.iloc[np.sort(rows)].to_parquet(parts / f"part-{i}.parquet", index=False)
     ms = frame.assign(timestamp=frame["timestamp"].astype("datetime64[ms, UTC]"))
+    # the answers written otherwise (a user's trial: a re-export writing them as text said
+    # "answers regraded" and rebuilt the state), read as the reader reads them
+    right = frame["correct"] == 1
+    texts = {
+        "text": frame.assign(correct=np.where(right, "1", "0")),
+        "decimal comma": frame.assign(correct=np.where(right, "1,0", "0,0")),
+        "booleans": frame.assign(correct=right),
+    }
     same = [
         parquet_log(shuffled(frame), tmp_path / "shuffled.parquet", row_group_size=777),
         parquet_log(ms, tmp_path / "ms.parquet"),
         parts,
+        *(parquet_log(f, tmp_path / f"{name}.parquet") for name, f in texts.items()),
     ]
     for data in same:
         assert digests(data) == digests(path), data

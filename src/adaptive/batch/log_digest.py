@@ -9,7 +9,8 @@ answers regraded. Each snapshot therefore records, for the rows dated before its
 - `unit` and `count`: "parquet rows" of a Parquet file with timestamps (the rows the next night
   skips), else "responses" of a log read in full every night (a CSV, a log in memory);
 - `digest`: the sum modulo 2**64 of one 64-bit hash per row over the row's values that make it
-  a response: student id, item id, skills, correct and time (`DIGEST_KIND`). A sum does not
+  a response: student id, item id, skills, correct (as read: 0 or 1, however the cell writes
+  it) and time (`DIGEST_KIND`). A sum does not
   depend on the order of the rows: a re-export in another row order, or split into other parts,
   is the same log; a flipped answer, a changed time, a row moved to another student or a
   replaced student id changes it. Values are hashed themselves (`pandas.util.hash_array`),
@@ -270,7 +271,11 @@ def _parquet_file_sums(
         raw = times.cast(pa.int64()).fill_null(0).to_numpy()
         valid = _valid(times)
         ns = raw * _NS_PER_UNIT[time_type.unit]  # another unit in a re-export: the same times
-        ids = [_arrow_hashes(batch.column(c)) for c in identifying]
+        ids = [
+            _answer_hashes(batch.column(c), mapping) if c == mapping.correct
+            else _arrow_hashes(batch.column(c))
+            for c in identifying
+        ]  # fmt: skip
         hashes = _row_hashes([*ids, pd.util.hash_array(ns)])
         for i, bound in enumerate(stored):
             before = valid & (raw < bound)
@@ -280,6 +285,18 @@ def _parquet_file_sums(
 
 
 # -- hashing ----------------------------------------------------------------------------------
+def _answer_hashes(values: pa.Array, mapping: ColumnMapping) -> np.ndarray:
+    """Hashes of a Parquet batch's answers as the reader reads them, 0 or 1 (a cell it refuses
+    as 0): a re-export writing the same answers otherwise (1 as "1", "1,0" or true) is the same
+    log, where hashing the cells said "answers regraded" and rebuilt the state. The same
+    hashes as `_plain_hashes` of a 0/1 integer column."""
+    from adaptive.data.validate import Issues, read_answers
+
+    issues = Issues("", np.arange(len(values), dtype=np.int64))
+    answers = read_answers(pa.chunked_array([values]), mapping.correct, issues, mapping)
+    return pd.util.hash_array(answers.astype(np.int64))
+
+
 def _arrow_hashes(values: pa.Array) -> np.ndarray:
     """One uint64 per element of an Arrow column of any type the log's columns take (text or
     integer ids, a dictionary, a list of skills, booleans or numbers): equal values hash equal

@@ -228,13 +228,21 @@ def _decimal_comma(raw: RawTable) -> bool:
     return raw.csv_format is None or raw.csv_format[0] != ","
 
 
+def read_answers(
+    arr: pa.ChunkedArray, column: str, issues: Issues, mapping: ColumnMapping
+) -> np.ndarray:
+    """(n,) 0/1 of a Parquet column of answers, read as `check_values` reads a Parquet file's
+    (a decimal comma too); the cells it refuses are problems in `issues`, and 0 here."""
+    return _check_correct(arr, column, issues, mapping, decimal_comma=True)
+
+
 def _check_cells(
     name: str, arr: pa.ChunkedArray, column: str, issues: Issues, mapping: ColumnMapping
 ) -> None:
     """The cell checks of the canonical field `name` in a Parquet file, as `check_values`
     makes them."""
     if name == "correct":
-        _check_correct(arr, column, issues, mapping, decimal_comma=True)
+        read_answers(arr, column, issues, mapping)
     elif name == "timestamp":
         cells = RawTable(
             issues.source, True, [column], pa.table({column: arr}), issues.lines, column, {}
