@@ -219,11 +219,17 @@ def policy_record(policy_json: str, source: str, exploration: str) -> dict:
     file's name, or "shipped default"), its exploration mode, and its settings (`config`:
     what `ope` names the candidate's differences from, `evaluation.ope.changes`)."""
     return {
-        "sha256": hashlib.sha256(policy_json.encode()).hexdigest(),
+        "sha256": policy_sha256(policy_json),
         "source": source,
         "exploration": exploration,
         "config": json.loads(policy_json),
     }
+
+
+def policy_sha256(policy_json: str) -> str:
+    """The digest a night records of its policy: sha256 of its settings' canonical JSON
+    (`json.dumps(config.to_dict(), sort_keys=True)`)."""
+    return hashlib.sha256(policy_json.encode()).hexdigest()
 
 
 def policy_label(record: dict) -> str:

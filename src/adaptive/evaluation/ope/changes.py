@@ -117,10 +117,10 @@ def _flat(settings: Mapping, prefix: str = "") -> dict[str, object]:
 
 
 def _sha256(settings: Mapping) -> str:
-    """The digest a night records of its policy (`night_checks.policy_record`)."""
-    from adaptive.batch.night_checks import policy_record
+    """The digest a night records of its policy (`night_checks.policy_sha256`)."""
+    from adaptive.batch.night_checks import policy_sha256
 
-    return policy_record(json.dumps(settings, sort_keys=True), "", "")["sha256"]
+    return policy_sha256(json.dumps(settings, sort_keys=True))
 
 
 def _recorded_settings(record: Mapping, near: Iterable[Path]) -> dict | None:
