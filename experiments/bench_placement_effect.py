@@ -40,8 +40,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pandas as pd  # noqa: E402
 
+from adaptive.errors import ConfigError  # noqa: E402
 from adaptive.evaluation.policy_eval import (  # noqa: E402
     EvalSettings,
+    check_diagnostic_settings,
     evaluate_policies,
     split_kind,
 )
@@ -83,6 +85,7 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
             simulators=simulators, policies=("adaptive", "ceiling"),
             first_seed=args.first_seed, n_boot=200, placement=placement,
             diagnostic_questions=args.questions, mastery_source=source, reach_error=error,
+            diagnostic_settings=args.diagnostic if placement == "diagnostic" else {},
         )  # fmt: skip
         started = time.perf_counter()
         table = evaluate_policies(settings)
@@ -98,6 +101,13 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def settings_note(settings: dict[str, object]) -> str:
+    """ " (strength 0.8, model graph)": the diagnostic's settings where not its defaults."""
+    if not settings:
+        return ""
+    return " (" + ", ".join(f"{k} {v}" for k, v in settings.items()) + ")"
+
+
 def report(frame: pd.DataFrame, args: argparse.Namespace) -> str:
     lines = [
         "## Where the gap to the ceiling is: placement, tracing, scoring (issue 16)",
@@ -106,7 +116,8 @@ def report(frame: pd.DataFrame, args: argparse.Namespace) -> str:
         f"policy), {args.students} students x {args.seeds} seed(s) from cohort seed "
         f"{args.first_seed} per simulator, k = 1 a day; only the tracer's starting placement "
         "changes (`EvalSettings.placement`). *diagnostic*: the placement diagnostic, "
-        f"{args.questions} questions, not counted among the 50 activities; *truth*: the "
+        f"{args.questions} questions{settings_note(args.diagnostic)}, not counted among the 50 "
+        "activities; *truth*: the "
         "simulator's true state at the start (0.95 / 0.05), a ceiling on placement; *reach* (graph "
         "families): the learner's depth reach without the 5% gaps below it, what a diagnostic "
         "that located the reach exactly would give, and *off by ~N levels* with a normal error of "
@@ -131,6 +142,32 @@ def report(frame: pd.DataFrame, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def as_number(text: str) -> object:
+    """An int or float where `text` reads as one, else the text itself."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def diagnostic_settings(pairs: list[str], ap: argparse.ArgumentParser) -> dict[str, object]:
+    """`--diagnostic KEY=VALUE` options as `EvalSettings.diagnostic_settings` (a number where
+    the value reads as one); a pair without '=' or a key the diagnostic lacks is a usage error."""
+    settings: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            ap.error(f"--diagnostic {pair!r}: expected KEY=VALUE, e.g. strength=0.8")
+        settings[key.strip()] = as_number(text.strip())
+    try:
+        check_diagnostic_settings(settings)
+    except ConfigError as e:
+        ap.error(f"--diagnostic: {e}")
+    return settings
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--simulators", default="junyi,junyi-cold,bkt,bkt-cold")
@@ -139,12 +176,18 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--first-seed", type=int, default=100)
     ap.add_argument("--questions", type=int, default=10)
     ap.add_argument(
+        "--diagnostic", action="append", default=[], metavar="KEY=VALUE",
+        help="a PlacementDiagnostic setting for the diagnostic rows (repeatable), e.g. "
+        "strength=0.8 or model=graph; numbers are read as numbers",
+    )  # fmt: skip
+    ap.add_argument(
         "--reach-errors", default="1,3",
         help="depth levels: the reach rows again with this error (comma-separated; '' none)",
     )  # fmt: skip
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     args.reach_errors = tuple(float(e) for e in args.reach_errors.split(",") if e.strip())
+    args.diagnostic = diagnostic_settings(args.diagnostic, ap)
     args.argv = shlex.join(argv)
     frame = run(args)
     args.out.write_text(report(frame, args))

@@ -157,6 +157,26 @@ def test_a_reach_error_needs_the_reach_placement() -> None:
     assert pe.EvalSettings(placement="reach", reach_error=1.5).reach_error == 1.5
 
 
+def test_the_diagnostic_placement_takes_the_diagnostics_own_settings() -> None:
+    """`bench_placement_effect` could not say which diagnostic it measured: the evaluation
+    built one with the defaults only. Its keyword settings now reach the diagnostic (here the
+    graph model in place of the level model places the cohort otherwise), a misspelt one is
+    refused naming the nearest, and they need the diagnostic placement."""
+    cat = split_kind("graph")[0].catalog()
+    cohort = pe.make_cohort(cat, "graph-cold", 30, seed=0)
+    level = pe.start_placement("diagnostic", cohort, cohort.simulator(), diagnostic_questions=4)
+    graph = pe.start_placement(
+        "diagnostic", cohort, cohort.simulator(), diagnostic_questions=4,
+        diagnostic_settings={"model": "graph"},
+    )  # fmt: skip
+    assert np.abs(level.mastery - graph.mastery).max() > 0.05
+    with pytest.raises(ConfigError, match="'strenght' \\(did you mean 'strength'\\?\\)"):
+        pe.EvalSettings(placement="diagnostic", diagnostic_settings={"strenght": 0.5})
+    with pytest.raises(ConfigError, match="need placement 'diagnostic'"):
+        pe.EvalSettings(placement="grade", diagnostic_settings={"strength": 0.5})
+    assert pe.EvalSettings(placement="diagnostic", diagnostic_settings={"strength": 0.5})
+
+
 def test_start_placements_grade_diagnostic_and_truth() -> None:
     """The shipped start is the grade placement; the diagnostic asks at most its questions of
     every student; the truth placement is the simulator's state, and it starts the tracer closer

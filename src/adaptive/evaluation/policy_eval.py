@@ -77,18 +77,20 @@ import copy
 import dataclasses
 import functools
 import hashlib
+import inspect
 import io
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, closest_name
 from adaptive.files import atomic_path, make_folder
 from adaptive.placement import GradeTable, Placement, grade_placement
 from adaptive.placement.diagnostic import PlacementDiagnostic
@@ -199,6 +201,10 @@ class EvalSettings:
     policy_config: PolicyConfig = field(default_factory=PolicyConfig.default)
     placement: str = "grade"
     diagnostic_questions: int = 10
+    #: with placement "diagnostic": `PlacementDiagnostic` keyword settings beside the number of
+    #: questions (e.g. {"strength": 0.8, "model": "level"}), to measure what a setting is worth
+    #: on the learning gain; empty: the diagnostic's defaults
+    diagnostic_settings: Mapping[str, Any] = field(default_factory=dict)
     mastery_source: str = "tracer"
     #: with placement "reach": the spread (standard deviation, in depth levels) of a seeded
     #: error on each learner's located reach, what a diagnostic that located it roughly gives
@@ -236,6 +242,12 @@ class EvalSettings:
             )
         if self.diagnostic_questions < 1:
             raise ConfigError(f"diagnostic_questions {self.diagnostic_questions}: expected >= 1")
+        check_diagnostic_settings(self.diagnostic_settings)
+        if self.diagnostic_settings and self.placement != "diagnostic":
+            raise ConfigError(
+                f"diagnostic_settings {dict(self.diagnostic_settings)} with placement "
+                f"{self.placement!r}: the diagnostic's settings need placement 'diagnostic'"
+            )
         if not self.reach_error >= 0.0:
             raise ConfigError(f"reach_error {self.reach_error}: expected depth levels >= 0")
         if self.reach_error and self.placement != "reach":
@@ -406,6 +418,25 @@ PLACEMENTS = ("grade", "diagnostic", "truth", "reach")
 MASTERY_SOURCES = ("tracer", "truth")
 
 
+#: `PlacementDiagnostic` arguments that `start_placement` sets itself (not settings)
+_DIAGNOSTIC_OWN = ("self", "catalog", "prior", "max_questions")
+
+
+def check_diagnostic_settings(settings: Mapping[str, Any]) -> None:
+    """`ConfigError` for a key that is not a keyword setting of `PlacementDiagnostic` (the
+    catalog, prior and question count are the evaluation's own), naming the nearest one."""
+    known = [
+        k for k in inspect.signature(PlacementDiagnostic).parameters if k not in _DIAGNOSTIC_OWN
+    ]
+    for key in settings:
+        if key not in known:
+            near = closest_name(key, known)
+            hint = f" (did you mean {near!r}?)" if near else ""
+            raise ConfigError(
+                f"diagnostic setting {key!r}{hint}: expected one of {', '.join(known)}"
+            )
+
+
 def start_placement(
     kind: str,
     cohort: Cohort,
@@ -413,11 +444,12 @@ def start_placement(
     diagnostic_questions: int = 10,
     table: GradeTable | None = None,
     reach_error: float = 0.0,
+    diagnostic_settings: Mapping[str, Any] | None = None,
 ) -> Placement:
     """The cohort's starting `Placement` of the given kind (see `PLACEMENTS`); grades read
     with `table` (the policy config's `grade_table`; None: the default). `reach_error`: the
     standard deviation (depth levels) of each learner's error on the located reach, drawn
-    from the cohort's seed."""
+    from the cohort's seed. `diagnostic_settings`: `PlacementDiagnostic` keywords."""
     cat = cohort.catalog
     prior = grade_placement(cat, cohort.profiles, table)
     if kind == "grade":
@@ -441,7 +473,9 @@ def start_placement(
         return Placement(prior.students, prior.skills, np.where(known, 0.95, 0.05), sources)
     if kind != "diagnostic":
         raise ConfigError(f"placement {kind!r}: expected one of {PLACEMENTS}")
-    diagnostic = PlacementDiagnostic(cat, prior, max_questions=diagnostic_questions)
+    settings = dict(diagnostic_settings or {})
+    check_diagnostic_settings(settings)
+    diagnostic = PlacementDiagnostic(cat, prior, max_questions=diagnostic_questions, **settings)
     activity_code = {a.id: i for i, a in enumerate(cat.activities)}
     asked = np.array([activity_code[a] for a in diagnostic.question_activities])
 
@@ -464,13 +498,15 @@ def run_policy(
     diagnostic_questions: int = 10,
     mastery_source: str = "tracer",
     reach_error: float = 0.0,
+    diagnostic_settings: Mapping[str, Any] | None = None,
 ) -> dict[str, np.ndarray]:
     """Simulate `max(checkpoints)` school days of one activity each; per-student metric values.
 
     `placement` says where the tracer starts the cohort (`PLACEMENTS`): "grade" is the shipped
     path; "diagnostic" and "truth" measure what a better start would be worth. `mastery_source`
     "truth" hands the policies the simulator's true mastery every day (`MASTERY_SOURCES`);
-    `reach_error` blurs the "reach" placement (`start_placement`)."""
+    `reach_error` blurs the "reach" placement and `diagnostic_settings` set the "diagnostic"
+    one's (`start_placement`)."""
     cat = cohort.catalog
     ctx = catalog_arrays(cat)
     # only `adaptive` is scored with the given config: the baselines and the ceiling keep the
@@ -483,7 +519,13 @@ def run_policy(
     state = model.init_state(
         ids,
         prior=start_placement(
-            placement, cohort, sim, diagnostic_questions, cfg.grade_table, reach_error
+            placement,
+            cohort,
+            sim,
+            diagnostic_questions,
+            cfg.grade_table,
+            reach_error,
+            diagnostic_settings,
         ),
     )
     builder = LogBuilder(cat, ids, START)
@@ -662,7 +704,7 @@ def run_matrix(
                         name, cohort, model, checkpoints, settings.gap_days,
                         settings.policy_config, s, settings.placement,
                         settings.diagnostic_questions, settings.mastery_source,
-                        settings.reach_error,
+                        settings.reach_error, settings.diagnostic_settings,
                     )  # fmt: skip
                     if cached is not None:
                         buf = io.BytesIO()
@@ -700,7 +742,8 @@ def _cell_path(
         [3, _code_fingerprint(), settings.students, list(settings.activities), settings.gap_days, settings.fit_students,
          settings.fit_days, settings.warmup_days, settings.tracer,
          settings.policy_config.to_dict(), kind, seed, policy, settings.placement,
-         settings.diagnostic_questions, settings.mastery_source, settings.reach_error],
+         settings.diagnostic_questions, settings.mastery_source, settings.reach_error,
+         dict(settings.diagnostic_settings)],
         sort_keys=True, default=str,
     )  # fmt: skip
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
