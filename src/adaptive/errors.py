@@ -153,6 +153,21 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+def line_words(lines: Collection[int], shown: int = 10) -> str:
+    """Where in a file, as a message says it: 'line 3', 'lines 3 and 8', 'lines 2, 5 and 9',
+    and past `shown` lines 'lines 2, 3, 4, ..., 11 and 690 more (700 lines)' (sorted, once
+    each; "" for none)."""
+    lines = sorted(set(lines))
+    if not lines:
+        return ""
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    if len(lines) > shown:
+        head = ", ".join(map(str, lines[:shown]))
+        return f"lines {head} and {len(lines) - shown:,} more ({len(lines):,} lines)"
+    return f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
+
+
 def closest_name(name: str, names: Collection[str]) -> str | None:
     """The name of `names` that `name` most likely means: the same but for case first, then the
     same as read on paper (`look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"), else the

@@ -166,6 +166,8 @@ def test_override_export_round_trips_through_the_nightly_job(report_district, pa
     page.fill(f'#overrides tr[data-student="{c}"] input >> nth=1', exclude)
     first = export(page, tmp_path, "overrides.json")
     assert first["class_id"] == klass and sorted(first["students"]) == [a, b, c]
+    # a re-check: "Exported 3 student(s)"
+    assert page.text_content("#export-status").startswith("Exported 3 students: give the file")
 
     batch = tmp_path / "batch"  # the next night, on a copy of the district's output
     shutil.copytree(d.batch, batch)

@@ -65,6 +65,12 @@ def section(site: Path, klass: str, sid: str) -> str:
     return text_of(page[start : page.index("</section>", start)])
 
 
+def untagged(text: str) -> str:
+    """`text_of`'s text without the spaces its dropped tags left inside brackets and before
+    punctuation ("( 4 grades ... )" reads "(4 grades ...)")."""
+    return re.sub(r" ([),:;.])", r"\1", text.replace("( ", "("))
+
+
 def shifted(day: str, days: int) -> str:
     return (pd.Timestamp(day) + pd.Timedelta(days=days)).strftime("%Y-%m-%d")
 
@@ -327,7 +333,7 @@ def test_count_columns_and_placed_rows_in_the_browser(newcomers, page, tmp_path)
     [
         ("s1,Ada\r\ns2,\r\n", "line 3, column name: empty; expected a non-empty name"),
         (" ,Ada\r\n", "line 2, column student_id: empty; expected a student id"),
-        ("s1,Ada,x\r\n", "line 2: 3 field(s); expected 2 (the header's 'student_id,name')"),
+        ("s1,Ada,x\r\n", "line 2: 3 fields; expected 2 (the header's 'student_id,name')"),
     ],
 )
 def test_roster_error_names_the_line_and_column_that_is_wrong(
@@ -412,8 +418,61 @@ def test_student_page_says_the_teachers_mode_and_what_it_did(report_district, tm
         f"Teacher's mode: remediate: only activities of grades {grade - 2} to {grade} may be "
         f"recommended; " in text
     )
-    assert re.search(rf"\d+ of tonight's {n} activities are below grade level", text)
+    assert re.search(rf"\d+ of tonight's {n} activit(y|ies) (is|are) below grade level", text)
     assert "whether it changed tonight's list is not known" in text
+
+
+def test_an_assignment_far_from_the_students_grade_is_flagged_on_the_pages(
+    report_district, tmp_path
+):
+    """A re-check: the night warned "1 teacher assignment is more than one grade from its
+    student's grade", but the student page showed `g7.NS.1.practice1 (assigned by the
+    teacher) ... 0.29` and the class page the same activity, with no flag. Both pages now flag
+    it by the night's rule (`far_from_grade`); an assignment of the student's own grade is
+    not flagged."""
+    from adaptive.errors import NightWarning
+
+    d = report_district
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    catalog = Catalog.from_json(d.catalog)
+    grades = {
+        r["student_id"]: r["grade"] for r in map(json.loads, d.profiles.read_text().splitlines())
+    }
+    students = d.students()
+    klass = students["class_id"].iloc[0]
+    mine = sorted(students.loc[students["class_id"] == klass, "student_id"])
+    far_one, near_one = mine[:2]
+    grade = grades[far_one]
+    step = 4 if any(a.grade == grade + 4 for a in catalog.activities) else -4
+    far = next(a.id for a in catalog.activities if a.grade == grade + step)
+    near = next(a.id for a in catalog.activities if a.grade == grades[near_one])
+    night = shifted(d.day, 1)
+    exported = tmp_path / "overrides.json"
+    exported.write_text(json.dumps({
+        "format": "adaptive-overrides", "version": 1, "class_id": klass, "date": night,
+        "students": {
+            far_one: {"assigned": [far], "excluded": [], "mode": None},
+            near_one: {"assigned": [near], "excluded": [], "mode": None},
+        },
+    }))  # fmt: skip
+    with pytest.warns(NightWarning, match="1 teacher assignment is more than one grade"):
+        run_daily_job(night, batch, **d.job_args(overrides=exported))
+    site = tmp_path / "site"
+    build_site(batch, night, site, catalog=d.catalog, profiles=d.profiles, class_id=klass)
+    flag = f"{abs(step)} grades {'above' if step > 0 else 'below'} the student's grade {grade}"
+    text = untagged(section(site, klass, far_one))
+    assert f"{far} (assigned by the teacher; {flag}: check the assignment)" in text
+    assert f"Assigned: {far} ({flag}: check the assignment)" in text
+    assert "check the assignment" not in section(site, klass, near_one)
+    page = untagged(text_of(next(site.glob(f"schools/*/{klass}/index.html")).read_text()))
+    assert (
+        f"1 teacher assignment is more than one grade from its student's grade, beyond the "
+        f"mode's band ({far_one}: {far}, {flag}): served first as the teacher asked; check it "
+        "in Teacher overrides" in page
+    )
+    assert f"{far}: {flag}: check the assignment" in page  # under the field in the form
+    assert page.count("check the assignment") == 1 and near not in page.split("Teacher")[0]
 
 
 # 8. --school and --class -----------------------------------------------------------------------

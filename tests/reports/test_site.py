@@ -139,6 +139,87 @@ def test_roster_errors_name_file_line_and_value(report_district, tmp_path, conte
     assert str(roster) in str(err.value) and message in str(err.value)
 
 
+def typo(sid: str) -> str:
+    """`sid` with its first zero dropped, as a typist does: 'stu0000006' -> 'stu000006'."""
+    at = sid.index("0")
+    return sid[:at] + sid[at + 1 :]
+
+
+def test_roster_warnings_give_its_lines_and_name_a_typo_with_its_likely_match(
+    report_district, tmp_path, capsys
+):
+    """A re-check: `--roster` with a row removed, a student added and a typo'd id
+    (`stu000006` for `stu0000006`) warned "2 students of the roster are not in this night's
+    output" and "1 of the 1,500 students written have no name in the roster", with no line:
+    the rows could not be found. The warnings now give the roster's lines, and a typo'd id is
+    named as typed with the id it likely means (the user's own file: as in an overrides
+    file), never another served student's id."""
+    d = report_district
+    ids = sorted(d.students()["student_id"])
+    removed, named_twice, typo_only = ids[5], ids[6], ids[7]
+    kept = [s for s in ids if s not in (removed, typo_only)]
+    rows = [f"Ms Smith;Kid {i};{s}" for i, s in enumerate(kept)]
+    rows += ["Ms Smith;New Kid;new0001", f"Ms Smith;Typo Kid;{typo(named_twice)}"]
+    rows += [f"Ms Smith;Other Kid;{typo(typo_only)}"]
+    roster = tmp_path / "names.csv"
+    roster.write_text("Teacher;name;student_id\n" + "\n".join(rows) + "\n")
+    first = len(kept) + 2  # the line of the first row after the served students'
+    code = run(["report", "--date", d.day, "--batch", str(d.batch), "--out", str(tmp_path / "s"),
+                "--catalog", str(d.catalog), "--roster", str(roster)])  # fmt: skip
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 0
+    assert (
+        f"{roster}, lines {first}, {first + 1} and {first + 2}: 3 students of the roster are not "
+        "in this night's output" in err
+    ), err
+    assert (
+        f"{roster}, line {first + 1}, column student_id: got '{typo(named_twice)}'; no student of "
+        f"this night has this id (did you mean '{named_twice}', named on line "
+        f"{kept.index(named_twice) + 2}?)" in err
+    ), err
+    assert (
+        f"{roster}, line {first + 2}, column student_id: got '{typo(typo_only)}'; no student of "
+        f"this night has this id (did you mean '{typo_only}', served with no name in the "
+        "roster?)" in err
+    ), err
+    n = len(ids)
+    assert (
+        f"2 of the {n:,} students written have no name in the roster {roster} (1 likely typo "
+        "in the roster: below)" in err
+    ), err
+    assert removed not in err  # a served student no line of the roster names: counted only
+
+
+def test_a_roster_header_is_quoted_as_written_with_a_case_hint_only_where_true(
+    report_district, tmp_path
+):
+    """A re-check: a `;` roster with the header `Teacher;Name;ID` was said to have the header
+    'Teacher,Name,ID' (re-joined with commas), with no word that `Name` is `name` but for
+    case. `ID` is not `student_id` but for case: nothing is said of it."""
+    d = report_district
+    roster = tmp_path / "names.csv"
+    roster.write_text("Teacher;Name;ID\nMs Smith;Anna;s1\n")
+    with pytest.raises(ReportInputError) as err:
+        build_site(d.batch, d.day, tmp_path / "x", catalog=d.catalog, roster=roster)
+    assert str(err.value) == (
+        f"{roster}, line 1: header 'Teacher;Name;ID' lacks 'student_id' and 'name' (its 'Name' "
+        "differs from 'name' only in case: column names are case-sensitive); expected the "
+        "columns student_id and name (others are ignored)"
+    )
+    roster.write_text("Student ID,Name\ns1,Ada\n")  # not only case: said as it is
+    with pytest.raises(ReportInputError) as err:
+        build_site(d.batch, d.day, tmp_path / "x", catalog=d.catalog, roster=roster)
+    assert (
+        "header 'Student ID,Name' lacks 'student_id' and 'name' (its 'Student ID' is 'student_id' "
+        "written with other case or spaces: rename it; its 'Name' differs from 'name' only in "
+        "case: column names are case-sensitive)" in str(err.value)
+    )
+    roster.write_text("student_id;name\ns1;Ada;x\n")
+    with pytest.raises(ReportInputError, match="line 2: 3 fields; expected 2 \\(the header's "
+                       "'student_id;name'\\)"):  # fmt: skip
+        build_site(d.batch, d.day, tmp_path / "x", catalog=d.catalog, roster=roster)
+
+
 def test_missing_batch_output_is_one_error_and_exit_2(report_district, tmp_path, capsys):
     d = report_district
     code = run(["report", "--date", "2001-01-01", "--batch", str(d.batch), "--out",
@@ -443,3 +524,98 @@ def test_counts_on_pages_say_one_student_not_one_students():
     assert "Most stuck: Fractions 2 (1,200 students)." in stuck_skills(
         pd.Series({"f2": 1200}), catalog, "district"
     )
+
+
+def card(cards: str, group: str) -> str:
+    """One group's card of `group_cards`, as text."""
+    start = cards.index(f'id="grp-{group}"')
+    return re.sub(r"<[^>]+>", "", cards[start : cards.index("</section>", start)])
+
+
+def ready_class(progression: list[list[int]], recs: list[tuple[int, int, int]] = ()):
+    """A class whose students are all ready to accelerate, with these per-skill states
+    (Progression codes) on the skills A..E of `ready_catalog`, no per-skill group code (the
+    batch's `accelerate` code needs a mastered skill not due for review), and these
+    recommendations (student row, skill code, activity code)."""
+    from adaptive.reports.site.pages import ClassData
+
+    n = len(progression)
+    c = ClassData.__new__(ClassData)
+    c.student_ids = np.array([f"s{i}" for i in range(n)], dtype=object)
+    c.labels = list(c.student_ids)
+    c.progression = np.array(progression, dtype=np.int8)
+    c.group = np.full(c.progression.shape, -1, np.int8)
+    c.student_group = np.full(n, GROUPS.index("accelerate"), np.int8)
+    c.placement = np.full(n, "", dtype=object)
+    c.rec_student, c.rec_skill, c.rec_activity = (
+        np.array([r[k] for r in recs], dtype=np.int64) for k in range(3)
+    )
+    return c
+
+
+def ready_catalog():
+    """A -> B -> D, A -> C, and E apart; one activity per skill."""
+    from adaptive.curriculum import Activity, Catalog, Skill
+
+    skills = (
+        Skill("A", "Skill A"), Skill("B", "Skill B", ("A",)), Skill("C", "Skill C", ("A",)),
+        Skill("D", "Skill D", ("B",)), Skill("E", "Skill E"),
+    )  # fmt: skip
+    return Catalog(
+        skills, tuple(Activity(f"{s.id}.p", f"Practice {s.id}", (s.id,)) for s in skills)
+    )
+
+
+def test_ready_to_accelerate_card_says_what_they_are_ready_to_move_on_to():
+    """A re-check: in February the "Ready to accelerate" card of most classes read "Shared
+    skills: none in common": its skills were those with the per-skill code `accelerate`, a
+    mastered skill not due for review, and by then most are due (↻). A teacher grouping these
+    students wants what to teach them next: the card now says the skills they are ready to move
+    on to (every prerequisite mastered, ✓ or ↻; not mastered yet), and how many of them are."""
+    from adaptive.policy.progression import Progression as P
+    from adaptive.reports.site.pages import group_cards
+
+    catalog = ready_catalog()
+    rev, ns, ip = P.NEEDS_REVIEW, P.NOT_STARTED, P.IN_PROGRESS
+    # February: A mastered and due for review for all three; B started by one, D needs B
+    c = ready_class([[rev, ns, ns, ns, ns], [rev, ip, ns, ns, ns], [rev, rev, ns, ns, ns]],
+                    recs=[(0, 2, 2), (1, 2, 2), (2, 4, 4)])  # fmt: skip
+    text = card(group_cards(c, catalog), "accelerate")
+    assert "none in common" not in text
+    assert (
+        "Ready to move on to: Skill C (3 of 3), Skill B (2 of 3): every prerequisite mastered "
+        "(✓, or ↻ due for review), the skill itself not yet." in text
+    ), text
+    assert "Suggested small-group activity: Practice C (C.p, recommended to 2 of them)" in text
+    # nothing in common: what each is ready for, said so (s0 is ready for D, s1 for B)
+    c = ready_class([[rev, rev, rev, ns, ns], [rev, ns, rev, ns, rev]])
+    text = card(group_cards(c, catalog), "accelerate")
+    assert (
+        "Ready to move on to: no skill in common: Skill B (1 of 2), Skill D (1 of 2); teach them "
+        "apart: their pages say what comes next." in text
+    ), text
+    assert "Practice B (B.p, an activity of Skill B; not among tonight's recommendations)" in text
+    # nothing ready at all: said so, not "none in common"
+    text = card(group_cards(ready_class([[ns] * 5, [ip, ns, ns, ns, ns]]), catalog), "accelerate")
+    assert (
+        "Ready to move on to: none yet: no skill builds only on skills they have mastered (✓ or "
+        "↻ in the heatmap) and is not mastered itself." in text
+    ), text
+
+
+def test_student_page_counts_say_one_skill_and_one_activity():
+    """A re-check found "1 student(s)" on the district page; the student page still said
+    "1 skills practised" and "0 of tonight's 1 activities are above grade level"."""
+    from adaptive.batch.overrides import StudentOverride
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.reports.site.pages import _timeline, mode_effect, percent_codes
+
+    catalog = ready_catalog()
+    history = np.array([[0.9, 0.1, 0.1, 0.1, 0.1]], dtype=np.float32)
+    line = _timeline(catalog, np.arange(5), np.array([2, 0, 0, 0, 0]), history,
+                     percent_codes(history), ["2026-10-02"])  # fmt: skip
+    assert "1 skill practised." in line
+    graded = Catalog((Skill("f4", "Fractions 4", grade=4),),
+                     (Activity("f4.p", "Practice", ("f4",), grade=4),))  # fmt: skip
+    said = mode_effect(StudentOverride(mode="accelerate"), {"grade": 3}, np.array([0]), graded)
+    assert "1 of tonight's 1 activity is above grade level (grade 4)" in said

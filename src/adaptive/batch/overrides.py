@@ -20,7 +20,7 @@ any field, given twice in a file (JSON would keep the last: the first would be l
 in two files; two files of one class; an activity both assigned and excluded, or assigned twice
 to one student; a `class_id` that is no class of the profiles (one that differs only in case is
 named); a student id in no profile that is a likely typo of a classmate's ("stu000027" for
-"stu0000027": named with it, `_typo_of`); a `date` missing or not ISO 8601 (the class page always
+"stu0000027": named with it, `typo_of`); a `date` missing or not ISO 8601 (the class page always
 writes its report's date: a file without one would apply to any night, even one before the
 teacher chose); a file that is not JSON (one that reads as a CSV table is said to be one). Ids
 are trimmed, as everywhere in the library. A student in no profile (who left the district
@@ -549,7 +549,7 @@ def _students(
 ) -> dict[str, StudentOverride]:
     """Each student's checked overrides, by trimmed id; a student given twice (even once with
     a space) is an error pointing at both entries, and so is an id in no profile that is a
-    likely typo of a classmate's (`_typo_of`)."""
+    likely typo of a classmate's (`typo_of`)."""
     if given is None:
         raise source.error_at(
             [], "students", "no 'students'", "an object of student id -> overrides"
@@ -597,12 +597,12 @@ def _students(
 def _check_typos(
     left: Sequence[_Student], classmates: Collection[str], classes: Sequence[str]
 ) -> None:
-    """An id in no profile that is a likely typo of a classmate's (`_typo_of`: `classmates`,
+    """An id in no profile that is a likely typo of a classmate's (`typo_of`: `classmates`,
     the students of the file's `classes`) is an error naming the id as typed and the one it
     most likely means, as a typo'd activity id is: a teacher's choices for that student would
     be lost without a word."""
     for student in left:
-        meant = _typo_of(student.sid, classmates)
+        meant = typo_of(student.sid, classmates)
         if meant:
             of = f"class{'' if len(classes) == 1 else 'es'} {', '.join(map(repr, classes))}"
             ids = " or ".join(repr(m) for m in meant)
@@ -614,13 +614,14 @@ def _check_typos(
             )
 
 
-def _typo_of(sid: str, classmates: Collection[str]) -> list[str]:
+def typo_of(sid: str, classmates: Collection[str]) -> list[str]:
     """The classmates' ids that `sid` (in no profile) most likely means: the same as read on
     paper (case, look-alike letters, zeros dropped or added in its numbers: "stu000027" is
     "stu0000027"), else the closest spelling (`closest_name`) where `sid` is not of the form
     the class's ids have (a character dropped or added). An id of the class's form close to a
     classmate's ("stu0000028" beside "stu0000027") is no sign of a typo: sequential ids are all
-    close, and it may be a student who left the district."""
+    close, and it may be a student who left the district. The report's roster check uses it
+    too (`reports.site.data.RosterMatch`)."""
     read = _as_read(sid)
     same = sorted(c for c in classmates if _as_read(c) == read)
     if same:
@@ -799,6 +800,16 @@ def _merged(files: Sequence[_FileOverrides], later: Sequence[LaterFile] = ()) ->
 FAR_GRADES = 2
 
 
+def far_from_grade(offset: float, mode: str | None) -> bool:
+    """An assignment `offset` grades from its student's grade (the activity's grade minus the
+    student's) is far: more than one grade off, beyond the mode's band (`MODE_BANDS`). The one
+    rule of the night's warning (`warn_far_assignments`) and the report's flag; a NaN offset
+    (no grade) is not far."""
+    low, high = MODE_BANDS[mode] if mode else (0, 0)
+    low, high = min(low, 1 - FAR_GRADES), max(high, FAR_GRADES - 1)  # within: not far
+    return bool(offset < low or offset > high)
+
+
 def warn_far_assignments(
     overrides: OverrideSet, catalog: Catalog, profiles: Mapping[str, LearnerProfile]
 ) -> int:
@@ -813,11 +824,8 @@ def warn_far_assignments(
         profile = profiles.get(sid)
         if profile is None or profile.grade is None:
             continue
-        low, high = MODE_BANDS[override.mode] if override.mode else (0, 0)
-        low, high = min(low, 1 - FAR_GRADES), max(high, FAR_GRADES - 1)  # within: not far
         for activity in override.assigned:
-            offset = grades.get(activity, np.nan) - profile.grade
-            if offset < low or offset > high:  # NaN (no grade): neither
+            if far_from_grade(grades.get(activity, np.nan) - profile.grade, override.mode):
                 far[overrides.sources.get(sid, "?")] += 1
     n = sum(far.values())
     if n:

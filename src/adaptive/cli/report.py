@@ -133,15 +133,5 @@ def print_report(result) -> None:
     console.print(
         escape(shlex.join(["open", str(result.index.resolve())])), soft_wrap=True, highlight=False
     )
-    if result.roster_unnamed:
-        warn(
-            f"{result.roster_unnamed:,} of the {result.students:,} students written have no name "
-            "in the roster (--roster): their pages show pseudonymous ids; check that its "
-            "student_id column holds the ids of the nightly output"
-        )
-    if result.roster_unmatched:
-        warn(
-            f"{result.roster_unmatched:,} students of the roster are not in this night's output "
-            "(not served that night, or their id is written otherwise): their names appear on no "
-            "page"
-        )
+    for text in result.roster_warnings:  # the roster's lines and counts, no served id
+        warn(text)

@@ -53,7 +53,7 @@ th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] bu
 .hidden{display:none}.legend span{display:inline-block;padding:0 .4rem;margin-right:.3rem}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.8rem}
 .card{border:1px solid #ccc;padding:.5rem .8rem}.sw0,.sw1,.sw2,.sw3,.sw4{display:inline-block;width:.9rem;height:.9rem;vertical-align:middle;margin-right:.3rem}
-.hm td.pl{font-style:italic}
+.hm td.pl{font-style:italic}.far{color:#8b1a00;font-weight:bold}p.far{margin:.2rem 0}
 .filters{display:flex;gap:1rem;flex-wrap:wrap;align-items:end;margin:.6rem 0}
 .bar{fill:#0072B2}.bar.on{fill:#009E73}.axis{stroke:#555}.chart text{font-size:11px;fill:#1a1a1a}
 .spark{stroke:#0072B2;fill:none;stroke-width:1.5}.spark-dot{fill:#0072B2}
@@ -148,8 +148,9 @@ SITE_JS = r"""'use strict';
       a.href = URL.createObjectURL(blob);
       a.download = 'overrides-' + form.dataset.class + '.json';
       document.body.appendChild(a); a.click(); a.remove();
-      byId('export-status').textContent = 'Exported ' + Object.keys(students).length +
-        ' student(s): give the file to the nightly job (--overrides).';
+      var n = Object.keys(students).length;
+      byId('export-status').textContent = 'Exported ' + n + (n === 1 ? ' student' : ' students') +
+        ': give the file to the nightly job (--overrides).';
     });
   }
   applyFilters();

@@ -34,6 +34,8 @@ from adaptive.reports.site.assets import SITE_CSS, SITE_JS
 from adaptive.reports.site.data import (
     BatchRun,
     ReportInputError,
+    Roster,
+    RosterMatch,
     SchoolTables,
     SkillLayout,
     check_served_catalog,
@@ -68,6 +70,9 @@ class SiteResult:
     #: students written with no name in the roster (their pages show the pseudonymous id);
     #: None when no roster was given
     roster_unnamed: int | None = None
+    #: what the roster's match says, one warning each (`RosterMatch.warnings`: its lines, never
+    #: a served student's id); `adaptive report` prints them
+    roster_warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -78,7 +83,8 @@ class Context:
     catalog: Catalog
     order: np.ndarray
     profiles: dict[str, dict]
-    names: dict[str, str]
+    names: dict[str, str]  # the roster's names by student id ({} without a roster)
+    roster: Roster | None
     norm: Norm
     overrides: dict[str, StudentOverride]
     history_dates: list[str]
@@ -112,7 +118,8 @@ class SchoolResult:
     stuck_counts: pd.Series
     n_stuck_students: int
     files: int = 0
-    named: int = 0  # students written with a name from the roster
+    named: tuple[str, ...] = ()  # students written with a name from the roster
+    unnamed: tuple[str, ...] = ()  # students written without one (a roster given)
 
 
 def build_site(
@@ -178,12 +185,18 @@ def build_site(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     files = write.count + sum(r.files for r in results)
-    named = sum(r.named for r in results)
-    unmatched = len(ctx.names) - named if ctx.whole_district else 0
-    unnamed = manifest["students"] - named if roster is not None else None
+    match = None
+    if ctx.roster is not None:
+        match = RosterMatch.of(
+            ctx.roster,
+            [sid for r in results for sid in r.named],
+            [sid for r in results for sid in r.unnamed],
+            ctx.whole_district,
+        )
     return SiteResult(
         out, out / index, len(results), manifest["classes"], manifest["students"], files,
-        unmatched, unnamed,
+        len(match.unmatched) if match else 0, match.unnamed if match else None,
+        tuple(match.warnings()) if match else (),
     )  # fmt: skip
 
 
@@ -326,12 +339,14 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> 
             stacklevel=3,
         )
     earlier = [d for d, layout in layouts.items() if layout is not None and d != run.date]
+    given = read_roster(roster) if roster is not None else None
     return Context(
         run=run,
         catalog=catalog,
         order=np.asarray(catalog.curriculum_order),
         profiles=read_interest_profiles(profiles, run, schools) if profiles is not None else {},
-        names=read_roster(roster) if roster is not None else {},
+        names=given.names if given is not None else {},
+        roster=given,
         norm=norm,
         overrides=applied_overrides(run.out, run.date),
         history_dates=earlier[-HISTORY_DATES:],
@@ -411,6 +426,7 @@ class SchoolArrays:
     tables: SchoolTables
     ids: np.ndarray
     classes: np.ndarray
+    grades: np.ndarray  # each student's grade in the profiles (NaN: none, or no profiles)
     growth: Growth
     student_group: np.ndarray
     no_answer: np.ndarray  # bool: answered nothing yet (mastery a placement)
@@ -451,6 +467,7 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
         tables=t,
         ids=ids,
         classes=classes,
+        grades=grades,
         growth=growth,
         student_group=student_groups(t.group, t.students["n_stuck"].to_numpy(), no_answer, growth),
         no_answer=no_answer,
@@ -458,7 +475,7 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
         history=stack,
         codes=pages.percent_codes(stack),
         dates=[d for d, h in zip(ctx.history_dates, history, strict=True) if h is not None],
-        recs=_rec_blocks(t, ids, classes, ctx.catalog),
+        recs=_rec_blocks(t, ids, classes, ctx.catalog, grades, ctx.overrides),
         next_groups={k: g for k, g in t.next_groups.groupby("class_id", sort=True)},
     )
 
@@ -487,6 +504,7 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         overrides={sid: ctx.overrides[sid] for sid in ids if sid in ctx.overrides},
         no_answer=s.no_answer[rows],
         placement=s.placement[rows],
+        grades=s.grades[rows],
     )
 
 
@@ -495,7 +513,7 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
     only one class is asked for); its figures for the district page."""
     s = _school_arrays(ctx, school)
     starts = np.flatnonzero(np.r_[True, s.classes[1:] != s.classes[:-1]]) if len(s.ids) else []
-    class_rows, named = [], 0
+    class_rows, named, unnamed = [], [], []
     for a, b in zip(starts, [*starts[1:], len(s.ids)], strict=True):
         if ctx.class_id is not None and s.classes[a] != ctx.class_id:
             continue
@@ -511,7 +529,9 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
         ]  # fmt: skip
         write(f"{folder}/students.html", _students_page(ctx, c, sections))
         class_rows.append((c.class_id, b - a, summary, int((c.n_stuck > 0).sum())))
-        named += sum(sid in ctx.names for sid in c.student_ids.tolist())
+        if ctx.roster is not None:
+            for sid in c.student_ids.tolist():
+                (named if sid in ctx.names else unnamed).append(sid)
     summary = s.growth.summary()
     stuck = s.tables.class_skills.groupby("skill_id", sort=True)["n_stuck"].sum()
     if ctx.class_id is None:
@@ -526,7 +546,8 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
         s.growth,
         stuck,
         int((n_stuck > 0).sum()),
-        named=named,
+        named=tuple(named),
+        unnamed=tuple(unnamed),
     )
 
 
@@ -535,10 +556,19 @@ def _grade(profile: dict | None) -> float:
     return np.nan if g is None else float(g)
 
 
-def _rec_blocks(t: SchoolTables, ids: np.ndarray, classes: np.ndarray, catalog: Catalog) -> dict:
+def _rec_blocks(
+    t: SchoolTables,
+    ids: np.ndarray,
+    classes: np.ndarray,
+    catalog: Catalog,
+    grades: np.ndarray,
+    overrides: dict[str, StudentOverride],
+) -> dict:
     """The school's recommendations ordered as its students (class, student, rank): each one's
     table row (`html`), student row (`student`), skill and activity codes, and each student's
-    offsets (`bounds`: student i's are [bounds[i], bounds[i+1]))."""
+    offsets (`bounds`: student i's are [bounds[i], bounds[i+1])). A teacher's assignment far
+    from the student's grade (`grades`; the mode of their `overrides`) is flagged in its row, as
+    the night warned of it (`pages.far_assignment`)."""
     recs = t.recs
     key = pd.MultiIndex.from_arrays([classes, ids])
     rec_key = pd.MultiIndex.from_arrays(
@@ -555,6 +585,8 @@ def _rec_blocks(t: SchoolTables, ids: np.ndarray, classes: np.ndarray, catalog: 
     names = np.asarray([c[2:] for c in terms], dtype=object)
     acts = recs["activity_id"].to_numpy(object)
     skills = recs["skill_id"].to_numpy(object)
+    codes = catalog.activity_index.get_indexer(acts)
+    students = pos[order]
     html = []
     for j, (rank, act, skill, p, sentence, teacher) in enumerate(
         zip(
@@ -568,7 +600,17 @@ def _rec_blocks(t: SchoolTables, ids: np.ndarray, classes: np.ndarray, catalog: 
         )
     ):
         why = ", ".join(f"{names[k]} {values[j, k]:+.2f}" for k in top[j] if values[j, k] != 0)
-        flag = " (assigned by the teacher)" if teacher else ""
+        flag = ""
+        if teacher:
+            o = overrides.get(ids[students[j]])
+            far = pages.far_assignment(
+                codes[j], grades[students[j]], o.mode if o else None, catalog
+            )
+            flag = (
+                f' (assigned by the teacher; <strong class="far">{e(far)}{pages.CHECK}</strong>)'
+                if far
+                else " (assigned by the teacher)"
+            )
         html.append(
             f'<tr data-activity="{e(act)}"><th scope="row">{rank}</th><td><code>{e(act)}</code>'
             f'{flag}</td><td>{e(skill)}</td><td class="num">{p:.2f}</td>'
@@ -577,16 +619,16 @@ def _rec_blocks(t: SchoolTables, ids: np.ndarray, classes: np.ndarray, catalog: 
     return {
         "html": html,
         "bounds": np.r_[0, np.cumsum(counts)],
-        "student": pos[order],
+        "student": students,
         "skill": catalog.skill_index.get_indexer(skills),
-        "activity": catalog.activity_index.get_indexer(acts),
+        "activity": codes,
     }
 
 
 def _class_page(ctx: Context, c: pages.ClassData, summary: GrowthSummary) -> str:
     body = "\n".join(
         [
-            pages.class_summary(c),
+            pages.class_summary(c, ctx.catalog),
             # the heatmap's header holds a sort button per skill: a keyboard user jumps past it
             '<nav class="jump" aria-label="On this page">Jump to: <a href="#groups">Groups</a> '
             '· <a href="#growth">Growth</a> · <a href="#teacher-overrides">Teacher overrides</a>'
@@ -601,7 +643,7 @@ def _class_page(ctx: Context, c: pages.ClassData, summary: GrowthSummary) -> str
             '<h2 id="growth">Growth against the norm</h2>',
             pages.growth_section(summary, ctx.norm, _baseline(ctx), "class"),
             '<h2 id="teacher-overrides">Teacher overrides</h2>',
-            pages.overrides_form(c, ctx.run.date),
+            pages.overrides_form(c, ctx.run.date, ctx.catalog),
         ]
     )
     crumbs = _crumbs(ctx, c.school, c.class_id, None)

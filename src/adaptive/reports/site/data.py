@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -30,7 +32,7 @@ from adaptive.batch.writer import (
     served_order,
 )
 from adaptive.curriculum import Catalog, read_profiles
-from adaptive.errors import ArtifactError, ConfigError, counted
+from adaptive.errors import ArtifactError, ConfigError, closest_name, counted, line_words
 from adaptive.files import read_sealed_json, read_user_text
 from adaptive.policy.progression import Progression
 
@@ -329,7 +331,8 @@ def _read(run: BatchRun, table: str, school: str, columns: tuple[str, ...]) -> p
     missing = [c for c in columns if c not in have]
     if missing:
         raise ReportInputError(
-            f"{path}: no column(s) {missing}; expected the per-skill columns the batch job writes "
+            f"{path}: no {'column' if len(missing) == 1 else 'columns'} "
+            f"{', '.join(map(repr, missing))}; expected the per-skill columns the batch job writes "
             f"since the report site exists: rerun `adaptive batch --date {run.date} --out {run.out}`"
         )
     return pq.read_table(path, columns=list(columns))
@@ -349,47 +352,65 @@ def _fixed(table: pa.Table, name: str, width: int, run: BatchRun, school: str) -
 ROSTER_COLUMNS = ("student_id", "name")
 
 
-def read_roster(path: str | Path) -> dict[str, str]:
+@dataclass(frozen=True)
+class Roster:
+    """A roster as read (`read_roster`): each pseudonymous id's name, and the line of the file
+    it is on (where a warning about it points: a roster is the user's own file)."""
+
+    path: Path
+    names: dict[str, str]
+    lines: dict[str, int]
+
+
+def read_roster(path: str | Path) -> Roster:
     """A roster CSV with the columns `student_id` and `name` (in any order; other columns, e.g.
     a grade or an e-mail, are left alone; `,` or Excel's `;` between fields): pseudonymous id
-    -> the name shown on pages.
+    -> the name shown on pages, and its line.
 
     Names live only in the pages written from it: never in logs, MLflow or Parquet."""
     path = Path(path)
     if not path.is_file():
         raise ReportInputError(f"roster file {path} not found; expected a CSV student_id,name")
     names: dict[str, str] = {}
+    lines: dict[str, int] = {}
     # UTF-8 with Excel's byte-order mark dropped ("CSV UTF-8"), as every other reader
     text = read_user_text(path, "a roster CSV student_id,name")
-    first = text.split("\n", 1)[0]
+    first = text.split("\n", 1)[0].rstrip("\r")  # the header as the file has it, for messages
     delimiter = ";" if first.count(";") > first.count(",") else ","  # Excel in many locales
     with io.StringIO(text, newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         header = [h.strip() for h in next(reader, [])]
-        sid_at, name_at = _roster_columns(path, header)
+        sid_at, name_at = _roster_columns(path, header, first)
         for row in reader:
             number = reader.line_num  # the file's line (a quoted name may hold a line break)
             if not row or not "".join(row).strip():
                 continue
-            sid, name = _roster_row(path, number, row, header, sid_at, name_at)
+            sid, name = _roster_row(path, number, row, (header, first), sid_at, name_at)
             if sid in names:
                 raise ReportInputError(
-                    f"{path}, line {number}: column 'student_id': student {sid!r} listed twice; "
-                    "expected one line per student"
+                    f"{path}, line {number}: column 'student_id': student {sid!r} listed twice "
+                    f"(line {lines[sid]}); expected one line per student"
                 )
-            names[sid] = name
-    return names
+            names[sid], lines[sid] = name, number
+    return Roster(path, names, lines)
 
 
 def _roster_row(
-    path: Path, number: int, row: list[str], header: list[str], sid_at: int, name_at: int
+    path: Path,
+    number: int,
+    row: list[str],
+    header: tuple[list[str], str],
+    sid_at: int,
+    name_at: int,
 ) -> tuple[str, str]:
     """A roster line's (student id, name), trimmed; an error naming the line and the column
-    that is wrong (a count of fields only when the count is what is wrong)."""
-    if len(row) != len(header):
+    that is wrong (a count of fields only when the count is what is wrong). `header`: its
+    fields and its line as the file has it (quoted so: 'student_id;name' for Excel's `;`)."""
+    fields, line = header
+    if len(row) != len(fields):
         raise ReportInputError(
-            f"{path}, line {number}: {len(row)} field(s); expected {len(header)} (the header's "
-            f"{','.join(header)!r})"
+            f"{path}, line {number}: {counted(len(row), 'field')}; expected {len(fields)} (the "
+            f"header's {line!r})"
         )
     for at, column, expected in (
         (sid_at, "student_id", "a student id"),
@@ -402,15 +423,131 @@ def _roster_row(
     return row[sid_at].strip(), row[name_at].strip()
 
 
-def _roster_columns(path: Path, header: list[str]) -> tuple[int, int]:
-    """Where a roster's `student_id` and `name` columns are; an error naming what is missing."""
+def _roster_columns(path: Path, header: list[str], line: str) -> tuple[int, int]:
+    """Where a roster's `student_id` and `name` columns are; an error naming what is missing,
+    quoting the header `line` as the file has it, with the column that may be meant for each
+    (`closest_name`: 'Name' for 'name' differs only in case; no hint where none is close)."""
     missing = [c for c in ROSTER_COLUMNS if c not in header]
     if missing:
+        hints = [_column_hint(c, header) for c in missing]
+        hint = "; ".join(h for h in hints if h)
         raise ReportInputError(
-            f"{path}, line 1: header {','.join(header)!r} lacks {' and '.join(map(repr, missing))}"
-            "; expected the columns student_id and name (others are ignored)"
+            f"{path}, line 1: header {line!r} lacks {' and '.join(map(repr, missing))}"
+            f"{f' ({hint})' if hint else ''}; expected the columns student_id and name (others "
+            "are ignored)"
         )
     return header.index("student_id"), header.index("name")
+
+
+def _column_hint(column: str, header: list[str]) -> str:
+    """What the header may hold for a missing `column`, in words, saying only what is true:
+    'Name' differs from 'name' only in case; 'Student ID' is 'student_id' written with
+    capitals and a space; another close spelling (`closest_name`) may be meant; "" when nothing
+    is close ('ID' is not 'student_id')."""
+    others = [h for h in header if h not in ROSTER_COLUMNS]
+    close = closest_name(column, others)
+    if close is not None and close.casefold() == column.casefold():
+        return (
+            f"its {close!r} differs from {column!r} only in case: column names are case-sensitive"
+        )
+    spaced = [h for h in others if re.sub(r"[\s-]+", "_", h.casefold()) == column]
+    if spaced:
+        return f"its {spaced[0]!r} is {column!r} written with other case or spaces: rename it"
+    return f"is its {close!r} meant for {column!r}?" if close is not None else ""
+
+
+#: A roster with more lines than this matching no student written is not looked at for
+#: likely typos: its ids are of another kind (another column, another district), or the report
+#: is one class's of a district's roster; a "did you mean" per line would be noise (and a
+#: search per line over every student, seconds)
+TYPO_LINES = 50
+
+
+@dataclass(frozen=True)
+class LikelyTypo:
+    """A roster line whose id no student written has, but one likely means (`typo_of`)."""
+
+    line: int
+    typed: str  # the id as the roster has it
+    meant: tuple[str, ...]  # the written students' ids it likely means
+    named_on: tuple[int | None, ...]  # the roster's line naming each of them (None: none)
+
+    def warning(self, path: Path) -> str:
+        """'names.csv, line 1502, column student_id: got 'stu000006'; ... (did you mean
+        'stu0000006', named on line 7?) ...'."""
+        meant = " or ".join(
+            f"{sid!r}, " + (f"named on line {at}" if at else "served with no name in the roster")
+            for sid, at in zip(self.meant, self.named_on, strict=True)
+        )
+        return (
+            f"{path}, line {self.line}, column student_id: got {self.typed!r}; no student of "
+            f"this night has this id (did you mean {meant}?): its name appears on no page"
+        )
+
+
+@dataclass(frozen=True)
+class RosterMatch:
+    """How a roster matched the students a report wrote, for the warnings `adaptive report`
+    prints: counts and the roster's lines, never a served student's id; an id the user typed in
+    the roster is named only with its likely match (a typo: `stu000006` for `stu0000006`), found
+    as a typo'd id of an overrides file is (`batch.overrides.typo_of`)."""
+
+    path: Path
+    written: int  # students written
+    unnamed: int  # students written with no name in the roster
+    #: the lines of roster students the night did not write (a whole-district report only:
+    #: a school's or class's report writes only its own)
+    unmatched: tuple[int, ...]
+    typos: tuple[LikelyTypo, ...]
+
+    @classmethod
+    def of(
+        cls, roster: Roster, named: Collection[str], unnamed: Collection[str], whole: bool
+    ) -> RosterMatch:
+        """The match of `roster` with the students written: `named` (with a name in it) and
+        `unnamed` (without); `whole`: the whole district was written."""
+        from adaptive.batch.overrides import typo_of
+
+        written = set(named) | set(unnamed)
+        left = sorted((line, sid) for sid, line in roster.lines.items() if sid not in written)
+        typos = []
+        if len(left) <= TYPO_LINES:
+            for line, sid in left:
+                meant = tuple(typo_of(sid, written))
+                if meant:
+                    at = tuple(roster.lines.get(m) for m in meant)
+                    typos.append(LikelyTypo(line, sid, meant, at))
+        unmatched = tuple(line for line, _ in left) if whole else ()
+        return cls(roster.path, len(written), len(set(unnamed)), unmatched, tuple(typos))
+
+    def warnings(self) -> list[str]:
+        """The warnings to print, each one line ([] when every student matched)."""
+        out = []
+        if self.unnamed:
+            one = self.unnamed == 1
+            typed = sum(None in t.named_on for t in self.typos)  # typos of an unnamed student
+            hint = f" ({counted(typed, 'likely typo')} in the roster: below)" if typed else ""
+            shows = (
+                "that student's page shows a pseudonymous id"
+                if one
+                else "their pages show pseudonymous ids"
+            )
+            out.append(
+                f"{self.unnamed:,} of the {self.written:,} students written "
+                f"{'has' if one else 'have'} no name in the roster {self.path}{hint}: {shows}; "
+                "check that its student_id column holds the ids of the nightly output"
+            )
+        if self.unmatched:
+            n = len(self.unmatched)
+            one = n == 1
+            out.append(
+                f"{self.path}, {line_words(self.unmatched)}: {counted(n, 'student')} of the "
+                f"roster {'is' if one else 'are'} not in this night's output (not served that "
+                f"night, or {'its' if one else 'their'} id is written otherwise): "
+                f"{'its name appears' if one else 'their names appear'} on no page"
+            )
+        out.extend(t.warning(self.path) for t in self.typos)
+        return out
 
 
 def read_interest_profiles(

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from adaptive.batch.overrides import MODE_BANDS, MODES, StudentOverride
+from adaptive.batch.overrides import MODE_BANDS, MODES, StudentOverride, far_from_grade
 from adaptive.curriculum import Catalog
 from adaptive.errors import counted
 from adaptive.grades import grade_label
-from adaptive.policy.progression import LABELS
+from adaptive.policy.progression import LABELS, Progression
 from adaptive.reports.growth import GROWTH_BIN_LABELS, Baseline, Growth, GrowthSummary, Norm
 from adaptive.reports.site.assets import MASTERY_EDGES, STATE_MARKS
 from adaptive.reports.site.html import bar_chart, e, num, pct, sparkline, table
@@ -130,6 +130,48 @@ class ClassData:
     overrides: dict[str, StudentOverride]
     no_answer: np.ndarray  # bool: answered nothing yet (the mastery shown is a placement)
     placement: np.ndarray  # where the nightly job placed each student ("" = not placed)
+    grades: np.ndarray  # each student's grade in the profiles (NaN: none)
+
+    def far_assignments(self, i: int, catalog: Catalog) -> list[tuple[str, str]]:
+        """Student `i`'s assignments far from their grade, each with its flag
+        (`far_assignments`)."""
+        return far_assignments(self.overrides.get(self.student_ids[i]), self.grades[i], catalog)
+
+
+def far_assignment(activity: int, grade: float | None, mode: str | None, catalog: Catalog) -> str:
+    """A teacher's assignment far from the student's grade, by the rule the night warns with
+    (`batch.overrides.far_from_grade`: more than one grade off, beyond the mode's band), in
+    words: "4 grades above the student's grade 3" ("" when it is not far, or a grade is
+    unknown; a page adds `CHECK`). `activity`: its catalog code (-1: not in the catalog)."""
+    if activity < 0 or grade is None or grade != grade:
+        return ""
+    offset = float(catalog.activity_grades[activity]) - float(grade)
+    if not far_from_grade(offset, mode):
+        return ""
+    where = "above" if offset > 0 else "below"
+    return (
+        f"{counted(round(abs(offset)), 'grade')} {where} the student's grade {grade_label(grade)}"
+    )
+
+
+#: What a page says after a far assignment's flag
+CHECK = ": check the assignment"
+
+
+def far_assignments(
+    override: StudentOverride | None, grade: float | None, catalog: Catalog
+) -> list[tuple[str, str]]:
+    """The assigned activities of `override` far from `grade` (`far_assignment`), each with
+    its flag, in the override's order."""
+    if override is None:
+        return []
+    out = []
+    for activity in override.assigned:
+        at = catalog.activity_index.get_indexer([activity])[0]
+        far = far_assignment(int(at), grade, override.mode, catalog)
+        if far:
+            out.append((activity, far))
+    return out
 
 
 def no_answer_text(placement: str) -> str:
@@ -280,7 +322,9 @@ def _filters(catalog: Catalog, order: np.ndarray) -> str:
 
 def group_cards(c: ClassData, catalog: Catalog, target_years: float = 1.5) -> str:
     """One card per group: its students, the skills they share, a suggested small-group activity
-    (the activity most often recommended to them on their most shared skill)."""
+    (the activity most often recommended to them on their most shared skill). The card of the
+    students ready to accelerate says what they are ready to move on to together instead
+    (`_accelerate_body`)."""
     cards, meanings = [], group_meanings(target_years)
     for k, g in enumerate(STUDENT_GROUPS):
         rows = np.flatnonzero(c.student_group == k)
@@ -297,6 +341,8 @@ def group_cards(c: ClassData, catalog: Catalog, target_years: float = 1.5) -> st
                 "they were placed from their grade, not a measurement, and they are left out of "
                 "growth until they answer.</p>"
             )
+        elif g == "accelerate":
+            body = _accelerate_body(c, rows, catalog)
         else:
             shared = (c.group[rows] == k).sum(axis=0)
             top = [s for s in np.argsort(-shared, kind="stable")[:3] if shared[s] > 0]
@@ -304,11 +350,8 @@ def group_cards(c: ClassData, catalog: Catalog, target_years: float = 1.5) -> st
                 ", ".join(f"{e(catalog.skills[s].name)} ({shared[s]})" for s in top)
                 or "none in common"
             )
-            who = ", ".join(
-                f'<a href="{e(_student_href(c.student_ids[i]))}">{e(c.labels[i])}</a>' for i in rows
-            )
             body = (
-                f"<p>{counted(len(rows), 'student')}: {who}</p><p><strong>Shared skills</strong>: {skills}</p>"
+                f"{_who(c, rows)}<p><strong>Shared skills</strong>: {skills}</p>"
                 f"<p><strong>Suggested small-group activity</strong>: "
                 f"{_suggestion(c, rows, top, catalog)}</p>"
             )
@@ -318,6 +361,83 @@ def group_cards(c: ClassData, catalog: Catalog, target_years: float = 1.5) -> st
             f"{GROUP_TITLES[g]}</h3>{meaning}{body}</section>"
         )
     return '<div class="cards">' + "".join(cards) + "</div>"
+
+
+def _who(c: ClassData, rows: np.ndarray) -> str:
+    """The card's first line: "3 students: " and links to their pages."""
+    links = ", ".join(
+        f'<a href="{e(_student_href(c.student_ids[i]))}">{e(c.labels[i])}</a>' for i in rows
+    )
+    return f"<p>{counted(len(rows), 'student')}: {links}</p>"
+
+
+#: The progression states whose skill counts as mastered by practice (✓, and ↻: mastered,
+#: now due for review) when saying what a student is ready to move on to
+PRACTISED_MASTERED = (Progression.MASTERED, Progression.NEEDS_REVIEW)
+
+
+def ready_to_move_on(progression: np.ndarray, catalog: Catalog) -> np.ndarray:
+    """(n, S) bool: the skills each student is ready to move on to: not mastered yet (not
+    started or in progress) and with every direct prerequisite (at least one) mastered by
+    practice (✓ or ↻), as the heatmap shows them. The batch's per-skill code `accelerate`
+    marks the mastered skill instead, and only one not due for review: by February most
+    mastered skills are due (↻), and a card built on that code said "none in common" for
+    nearly every class."""
+    prerequisite = catalog.prerequisite_matrix  # [skill, its prerequisite]
+    done = np.isin(progression, PRACTISED_MASTERED).astype(np.float64)
+    n_done = np.asarray(prerequisite @ done.T).T  # (n, S) prerequisites mastered by practice
+    n_needed = np.asarray(prerequisite.sum(axis=1)).ravel()
+    open_ = np.isin(progression, (Progression.NOT_STARTED, Progression.IN_PROGRESS))
+    return open_ & (n_needed > 0) & (n_done >= n_needed)
+
+
+def _accelerate_body(c: ClassData, rows: np.ndarray, catalog: Catalog) -> str:
+    """The card of the students ready to accelerate: the skills they are ready to move on to
+    (`ready_to_move_on`), those most of them are ready for first, and an activity to start one
+    together. A teacher groups them to teach something new: the mastered skills themselves
+    (the batch's `accelerate` code) say nothing of where to go, and are mostly due for review
+    by the spring."""
+    counts = ready_to_move_on(c.progression[rows], catalog).sum(axis=0)
+    n = len(rows)
+    common = 2 if n > 1 and counts.max(initial=0) >= 2 else 1  # shared by 2, when any is
+    top = [s for s in np.argsort(-counts, kind="stable")[:3] if counts[s] >= common]
+    names = ", ".join(
+        e(catalog.skills[s].name) + (f" ({counts[s]} of {n})" if n > 1 else "") for s in top
+    )
+    if not top:
+        said = (
+            f"none yet: no skill builds only on skills {'they have' if n > 1 else 'the student has'} "
+            "mastered (✓ or ↻ in the heatmap) and is not mastered itself"
+        )
+    elif n > 1 and common == 1:
+        said = f"no skill in common: {names}; teach them apart: their pages say what comes next"
+    else:
+        said = (
+            f"{names}: every prerequisite mastered (✓, or ↻ due for review), the skill "
+            "itself not yet"
+        )
+    return (
+        f"{_who(c, rows)}<p><strong>Ready to move on to</strong>: {said}.</p>"
+        f"<p><strong>Suggested small-group activity</strong>: "
+        f"{_ready_suggestion(c, rows, top, catalog)}</p>"
+    )
+
+
+def _ready_suggestion(c: ClassData, rows: np.ndarray, top: list[int], catalog: Catalog) -> str:
+    """An activity to move on with: the one most often recommended to them tonight on the
+    skills they are ready for (`top`), else the catalog's first activity of the first of them
+    (said so); with no skill ready, the activity most often recommended to them
+    (`_suggestion`)."""
+    if not top or (np.isin(c.rec_student, rows) & np.isin(c.rec_skill, top)).any():
+        return _suggestion(c, rows, top, catalog)
+    skill = catalog.skills[top[0]].id
+    first = next((a for a in catalog.activities if skill in a.skills), None)
+    if first is None:
+        return "none in the catalog"
+    return (
+        f"{e(first.title)} (<code>{e(first.id)}</code>, an activity of "
+        f"{e(catalog.skills[top[0]].name)}; not among tonight's recommendations)"
+    )
 
 
 def _suggestion(c: ClassData, rows: np.ndarray, skills: list[int], catalog: Catalog) -> str:
@@ -354,11 +474,22 @@ def next_skill_list(c: ClassData, catalog: Catalog) -> str:
     )
 
 
-def overrides_form(c: ClassData, date: str) -> str:
-    """The teacher's choices per student, exported as JSON for the nightly job."""
+def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
+    """The teacher's choices per student, exported as JSON for the nightly job; an assignment
+    far from the student's grade is flagged under its field (`far_assignment`)."""
     rows = []
-    for sid, label in zip(c.student_ids, c.labels, strict=True):
+    for i, (sid, label) in enumerate(zip(c.student_ids, c.labels, strict=True)):
         o = c.overrides.get(sid, StudentOverride())
+        far = c.far_assignments(i, catalog)
+        note_id = f"far-{student_anchor(sid)}"
+        note = (
+            f'<p class="far" id="{e(note_id)}">'
+            + "; ".join(f"{e(a)}: {e(text)}{CHECK}" for a, text in far)
+            + "</p>"
+            if far
+            else ""
+        )
+        described = f' aria-describedby="{e(note_id)}"' if far else ""
         options = "".join(
             f'<option value="{m}"{" selected" if o.mode == m else ""}>{m}</option>' for m in MODES
         )
@@ -366,7 +497,7 @@ def overrides_form(c: ClassData, date: str) -> str:
             f'<tr data-student="{e(sid)}"><th scope="row">{e(label)}</th>'
             f'<td><select aria-label="Mode for {e(label)}"><option value="">none</option>{options}'
             f'</select></td><td><input type="text" aria-label="Activities assigned to {e(label)}" '
-            f'value="{e(", ".join(o.assigned))}"></td><td><input type="text" '
+            f'value="{e(", ".join(o.assigned))}"{described}>{note}</td><td><input type="text" '
             f'aria-label="Activities excluded for {e(label)}" value="{e(", ".join(o.excluded))}">'
             "</td></tr>"
         )
@@ -384,13 +515,32 @@ def overrides_form(c: ClassData, date: str) -> str:
     )
 
 
-def class_summary(c: ClassData) -> str:
-    """The class page's first line: its students per group (no answers yet counted apart)."""
+def class_summary(c: ClassData, catalog: Catalog) -> str:
+    """The class page's first line: its students per group (no answers yet counted apart);
+    then the teacher's assignments far from their student's grade, as the night warned of
+    them (`far_assignment`), where the teacher sees them first."""
     counts = [
         f"{int((c.student_group == k).sum())} {GROUP_TITLES[g].lower()}"
         for k, g in enumerate(STUDENT_GROUPS)
     ]
-    return f'<p class="summary">{counted(len(c.student_ids), "student")}: {", ".join(counts)}.</p>'
+    line = f'<p class="summary">{counted(len(c.student_ids), "student")}: {", ".join(counts)}.</p>'
+    far = [
+        (c.labels[i], activity, text)
+        for i in range(len(c.student_ids))
+        for activity, text in c.far_assignments(i, catalog)
+    ]
+    if not far:
+        return line
+    one = len(far) == 1
+    which = "; ".join(f"{e(label)}: {e(a)}, {e(text)}" for label, a, text in far[:5])
+    more = f"; and {len(far) - 5} more" if len(far) > 5 else ""
+    return (
+        f'{line}<p class="far">{counted(len(far), "teacher assignment")} '
+        f"{'is' if one else 'are'} more than one grade from {'its' if one else 'their'} "
+        f"student's grade, beyond the mode's band ({which}{more}): served first as the teacher "
+        f'asked; check {"it" if one else "them"} in <a href="#teacher-overrides">Teacher '
+        "overrides</a> (a 'g7' typed for 'g3'?).</p>"
+    )
 
 
 def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) -> str:
@@ -569,7 +719,7 @@ def student_section(
         "<h3>Interests and goals</h3>",
         _interests(profile, catalog, history[-1], placed=group == NO_ANSWERS),
         "<h3>What the teacher overrode</h3>",
-        _override_text(override),
+        _override_text(override, None if profile is None else profile.get("grade"), catalog),
         '<p><a href="#top">Back to the list of students</a> · <a href="index.html">Back to the '
         "class</a></p></section>",
     ]
@@ -606,7 +756,8 @@ def mode_effect(
         where = "below" if override.mode == "remediate" else "above"
         seen = sorted(set(grades))
         served = (
-            f"{off} of tonight's {len(grades)} activities are {where} grade level "
+            f"{off} of tonight's {counted(len(grades), 'activity', 'activities')} "
+            f"{'is' if off == 1 else 'are'} {where} grade level "
             f"({'grade' if len(seen) == 1 else 'grades'} {', '.join(map(grade_label, seen))})"
         )
     return (
@@ -667,7 +818,8 @@ def _timeline(
         for n, c, st in zip(names, cells, states, strict=True)
     )
     return (
-        f'<p class="summary">{len(started)} skills practised. {text}</p><div class="wide">'
+        f'<p class="summary">{counted(len(started), "skill")} practised. {text}</p>'
+        '<div class="wide">'
         '<table class="data">'
         "<caption>Mastery per practised skill over the report dates</caption><thead><tr>"
         f'<th scope="col">Skill</th>{head}<th scope="col">Mastery ({e(" → ".join(dates))})</th>'
@@ -722,10 +874,16 @@ def _interests(
     return "".join(parts)
 
 
-def _override_text(o: StudentOverride | None) -> str:
+def _override_text(o: StudentOverride | None, grade: float | None, catalog: Catalog) -> str:
+    """What the teacher overrode, an assignment far from the student's `grade` flagged."""
     if o is None:
         return "<p>Nothing: the recommendations are the policy's own.</p>"
+    far = dict(far_assignments(o, grade, catalog))
+    assigned = ", ".join(
+        e(a) + (f' (<strong class="far">{e(far[a])}{CHECK}</strong>)' if a in far else "")
+        for a in o.assigned
+    )
     items = [f"<li>Mode: {e(o.mode or 'none')}</li>"]
-    items.append(f"<li>Assigned: {e(', '.join(o.assigned) or 'none')}</li>")
+    items.append(f"<li>Assigned: {assigned or 'none'}</li>")
     items.append(f"<li>Excluded: {e(', '.join(o.excluded) or 'none')}</li>")
     return f'<ul class="overridden">{"".join(items)}</ul>'
