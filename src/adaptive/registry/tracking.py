@@ -38,6 +38,7 @@ from adaptive.evaluation.calibration import reliability_table
 from adaptive.paths import source_checkout
 from adaptive.registry.fingerprint import data_fingerprint
 from adaptive.registry.holdout import HOLDOUT_FRACTION, split_holdout
+from adaptive.registry.requirement import own_requirement
 from adaptive.registry.runs import fail_stale_runs, owner_tags, signals_end_runs
 from adaptive.registry.store import (
     experiment_id,
@@ -238,7 +239,7 @@ def train_model(
                     name=MODEL_NAME_IN_RUN,
                     python_model=str(PYFUNC_CODE),
                     artifacts={"tracer": str(tracer_dir)},
-                    pip_requirements=[f"adaptive=={adaptive.__version__}"],
+                    pip_requirements=[own_requirement()],
                 )
         version = None
         if registered_name:
