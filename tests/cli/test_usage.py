@@ -554,3 +554,17 @@ def test_a_log_given_as_an_argument_or_an_option_before_the_command_gets_a_hint(
     assert r.code == 2 and "give it after the command's name" in r.err
     r = cli("evaluate", "not-a-file", "--models", "bkt")  # not a path: no guess
     assert r.code == 2 and "Hint:" not in r.err
+
+
+def test_help_shows_no_type_for_a_flag(capsys) -> None:
+    """Every flag read `--quiet <bool>` in `--help` (typer's type for a bool), as if it took a
+    value; options that take one keep their type."""
+    from adaptive.cli import run
+
+    for path in [[], *command_paths()]:
+        assert run([*path, "--help"]) == 0
+        shown = capsys.readouterr().out
+        assert "<bool>" not in shown, " ".join(path)
+    run(["batch", "--help"])
+    shown = capsys.readouterr().out
+    assert "--backfill" in shown and "<int range>" in shown  # --k keeps its type

@@ -24,6 +24,7 @@ Never a bare traceback, never a silent success.
 from __future__ import annotations
 
 import errno
+import functools
 import importlib
 import os
 import re
@@ -31,9 +32,9 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -116,6 +117,33 @@ for _name in COMMAND_MODULES:
     _module.register(app)
 
 
+@functools.cache
+def command() -> Any:
+    """The app as one command (typer's own click), built once, its flags shown without a type
+    in `--help`: typer 0.29 gives every flag the type `<bool>` (`--quiet <bool>`), which reads
+    as an option that takes a value."""
+    root = typer.main.get_command(app)
+    stack = [root]
+    while stack:
+        cmd = stack.pop()
+        for param in cmd.params:
+            _without_type(param)
+        cmd.get_help_option = _help_without_type(cmd.get_help_option)  # built per context
+        stack.extend(getattr(cmd, "commands", {}).values())
+    return root
+
+
+def _without_type(param: Any) -> Any:
+    """A flag's help shows no type (see `command`); other parameters are left as they are."""
+    if param is not None and getattr(param, "is_flag", False) and param.metavar is None:
+        param.metavar = ""
+    return param
+
+
+def _help_without_type(get_help_option: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda ctx: _without_type(get_help_option(ctx))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn every failure into a message and an exit code.
 
@@ -173,7 +201,7 @@ def _stopped_by_sigterm() -> Iterator[None]:
 
 def _run(argv: list[str] | None) -> int:
     try:
-        result = app(args=argv, prog_name="adaptive", standalone_mode=False)
+        result = command().main(args=argv, prog_name="adaptive", standalone_mode=False)
     except Stopped as exc:
         _show_stopped(exc, argv if argv is not None else sys.argv[1:])
         return 128 + exc.signal
