@@ -39,6 +39,7 @@ BATCH_SIGNALLED = textwrap.dedent(
 
     sig = signal.Signals[sys.argv.pop(1)]
     real = job.run_daily_job
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
 
     def run_daily_job(*args, **kwargs):
         kwargs["on_partition"] = lambda school: os.kill(os.getpid(), sig)
@@ -319,18 +320,23 @@ def test_a_killed_batch_leaves_no_process_and_the_rerun_takes_its_lock_over(dist
 
 
 @linux_only
-def test_sigterm_stops_the_batch_in_one_line_and_the_same_command_resumes(district, tmp_path):
+@pytest.mark.parametrize("sig, by", [("SIGTERM", "SIGTERM"), ("SIGINT", "Ctrl-C (SIGINT)")])
+def test_a_stop_signal_stops_the_batch_in_one_line_and_the_same_command_resumes(
+    district, tmp_path, sig, by
+):
+    """Ctrl-C exited 130 without a word (typer's own answer to a KeyboardInterrupt); it now
+    says what SIGTERM says."""
     out = tmp_path / "out"
     args = batch_args(district, out)
-    stopped = run_batch(BATCH_SIGNALLED, "SIGTERM", *args)
+    stopped = run_batch(BATCH_SIGNALLED, sig, *args)
     try:
         left = wait_until_gone(naming=str(out))
     finally:
         kill_all(processes_naming(str(out)))
-    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr
+    assert stopped.returncode == 128 + signal.Signals[sig], stopped.stderr
     said = [line for line in stopped.stderr.splitlines() if "stopped" in line]
     assert said == [
-        "stopped: by SIGTERM; the partitions written so far are kept: run the same command "
+        f"stopped: by {by}; the partitions written so far are kept: run the same command "
         "again to resume"
     ], stopped.stderr
     assert "Traceback" not in stopped.stderr

@@ -158,52 +158,65 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the app on `argv`; return the exit code instead of exiting (`main` exits with it)."""
-    with warnings.catch_warnings(), _stopped_by_sigterm():  # both restored afterwards
+    with warnings.catch_warnings(), _stopped_by_signals():  # both restored afterwards
         warnings.showwarning = _show_warning
         return _run(argv)
 
 
 class Stopped(SystemExit):
-    """The command received a stop signal (SIGTERM): raised in the main thread by the handler
-    `_stopped_by_sigterm` installs, so the command unwinds as on Ctrl-C (its `finally` blocks
-    release the date lock, its process pools are shut down) and `_run` says so in one line.
-    A `SystemExit` (status 128 + the signal's number), so `except Exception` never swallows it."""
+    """The command received a stop signal (SIGTERM, or Ctrl-C's SIGINT): raised in the main
+    thread by the handler `_stopped_by_signals` installs, so the command unwinds (its `finally`
+    blocks release the date lock, its process pools are shut down) and `_run` says so in one
+    line. A `SystemExit` (status 128 + the signal's number), so `except Exception` never
+    swallows it, nor does typer's own answer to a KeyboardInterrupt (a silent exit 130)."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(128 + signum)
         self.signal = signal.Signals(signum)
 
+    @property
+    def by(self) -> str:
+        """The signal as the user knows it: "Ctrl-C (SIGINT)", "SIGTERM"."""
+        return "Ctrl-C (SIGINT)" if self.signal == signal.SIGINT else self.signal.name
+
+
+#: The signals `run` turns into `Stopped`, each over the default it replaces (Python's
+#: KeyboardInterrupt for SIGINT, termination for SIGTERM).
+STOP_SIGNALS = {signal.SIGTERM: signal.SIG_DFL, signal.SIGINT: signal.default_int_handler}
+
 
 @contextmanager
-def _stopped_by_sigterm() -> Iterator[None]:
-    """While the block runs, SIGTERM raises `Stopped` in this process. Only from the main thread
-    (where Python runs signal handlers) and only over the default action (a SIGTERM ignored or
-    handled by whoever embeds us is left alone); the default is restored after."""
-    main = threading.current_thread() is threading.main_thread()
-    if not main or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+def _stopped_by_signals() -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGINT raise `Stopped` in this process. Only from the
+    main thread (where Python runs signal handlers) and only over each default (a signal ignored
+    or handled by whoever embeds us is left alone); the defaults are restored after."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
     me = os.getpid()
 
     def stop(signum: int, frame: object) -> None:  # noqa: ARG001
-        if os.getpid() != me:  # a forked child inherited the handler: die as it would have
-            signal.signal(signum, signal.SIG_DFL)
+        if os.getpid() != me:  # a forked child inherited the handler: do as it would have
+            signal.signal(signum, STOP_SIGNALS[signal.Signals(signum)])
             os.kill(os.getpid(), signum)
             return
         raise Stopped(signum)
 
-    signal.signal(signal.SIGTERM, stop)
+    ours = [sig for sig, default in STOP_SIGNALS.items() if signal.getsignal(sig) is default]
+    for sig in ours:
+        signal.signal(sig, stop)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for sig in ours:
+            signal.signal(sig, STOP_SIGNALS[sig])
 
 
 def _run(argv: list[str] | None) -> int:
     try:
         result = command().main(args=argv, prog_name="adaptive", standalone_mode=False)
     except Stopped as exc:
-        _show_stopped(exc, argv if argv is not None else sys.argv[1:])
+        _show_stopped(exc, exc.by, argv)
         return 128 + exc.signal
     except typer.Exit as exc:  # help, --version
         return exc.exit_code
@@ -213,8 +226,8 @@ def _run(argv: list[str] | None) -> int:
     except typer.Abort:
         err_console.print("Aborted.")
         return INTERRUPTED
-    except KeyboardInterrupt:
-        err_console.print("Interrupted.")
+    except KeyboardInterrupt as exc:  # Ctrl-C where `run`'s handler is not installed
+        _show_stopped(exc, "Ctrl-C", argv)
         return INTERRUPTED
     except OutputClosed:
         return _output_closed()
@@ -251,15 +264,16 @@ def _system_error(exc: OSError) -> str:
     )
 
 
-def _show_stopped(stop: Stopped, argv: list[str]) -> None:
-    """One line on stderr: the command was stopped by the signal, and what running it again does
-    (`AFTER_A_STOP`, or the `after_stop` the library set on it: a night stopped once complete).
-    Printed under `--quiet` too: the command did not finish."""
+def _show_stopped(stop: BaseException, by: str, argv: list[str] | None) -> None:
+    """One line on stderr: the command was stopped `by` a signal (SIGTERM) or Ctrl-C, and what
+    running it again does (`AFTER_A_STOP`, or the `after_stop` the library set on `stop`: a
+    night stopped once complete). Printed under `--quiet` too: the command did not finish."""
+    argv = argv if argv is not None else sys.argv[1:]
     command = next((arg for arg in argv if not arg.startswith("-")), "")
     after = getattr(stop, "after_stop", None) or AFTER_A_STOP.get(
         command, "the command did not finish"
     )
-    line = f"by {stop.signal.name}; {after}"
+    line = f"by {by}; {after}"
     err_console.print(f"[bold red]stopped:[/] {escape(line)}", soft_wrap=True)
 
 
