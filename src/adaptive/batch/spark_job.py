@@ -604,7 +604,7 @@ def _check_footer(part: Path, schema: pa.Schema, rows: int, mapping: ColumnMappi
     no type), as there."""
     from adaptive.data.readers import check_parquet_types, select_columns
 
-    read, _, optional = select_columns(str(part), schema.names, mapping)
+    read, _, optional = select_columns(str(part), schema.names, mapping, line=None)
     if rows:
         kinds = pa.schema([schema.field(name) for name in read])
         check_parquet_types(str(part), kinds, mapping, optional)
