@@ -34,7 +34,7 @@ def test_a_student_moved_into_the_other_arm_is_counted(district, tmp_path) -> No
     roster = tmp_path / "profiles.jsonl"
     roster.write_text("".join(json.dumps(p.to_dict()) + "\n" for p in moved.values()))
     args = district.job_args(experiment=path, profiles=roster)
-    with pytest.warns(NightWarning, match="1 students are served another arm of the experiment"):
+    with pytest.warns(NightWarning, match="1 student is served another arm of the experiment"):
         run_daily_job("2026-09-30", out, **args)
 
 

@@ -243,9 +243,9 @@ def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, distr
     )
     local, spark = tmp_path / "local", tmp_path / "spark"
     for day in (DAY_1, DAY_2):
-        with pytest.warns(PlacementWarning, match="1 of its 4 students are in no profile"):
+        with pytest.warns(PlacementWarning, match="1 of its 4 students is in no profile"):
             run_daily_job(day, spark, engine="spark", master="local[2]", **args)
-        with pytest.warns(PlacementWarning, match="1 of its 4 students are in no profile"):
+        with pytest.warns(PlacementWarning, match="1 of its 4 students is in no profile"):
             run_daily_job(day, local, **args)
         got, want = parquet_files(spark, day), parquet_files(local, day)
         assert got and got.keys() == want.keys()

@@ -322,7 +322,7 @@ def test_a_student_who_moved_class_stays_in_the_arm_they_were_randomized_into(se
         again = _analyze_files(root, nights, profiles=moved)
     assert any(
         issubclass(w.category, ServedInputWarning)
-        and "1 students are in another class" in str(w.message)
+        and "1 student is in another class" in str(w.message)
         for w in said
     )
     pd.testing.assert_frame_equal(again, plain)  # the same arms: the start night's

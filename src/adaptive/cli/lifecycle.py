@@ -483,7 +483,7 @@ def _print_job(s) -> None:
         f"({counted(s.partitions_written, 'partition')} written, {s.partitions_resumed} "
         "already done); "
         f"state {state}; {s.share_stuck:.1%} of students stuck on some skill; "
-        f"{s.rows_quarantined} rows quarantined; {s.seconds:.1f} s"
+        f"{counted(s.rows_quarantined, 'row')} quarantined; {s.seconds:.1f} s"
     )
     state_dir = s.state_dir if s.state_dir is not None else s.out / "state"
     console.print(

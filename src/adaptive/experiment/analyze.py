@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from adaptive.dates import iso_day
-from adaptive.errors import ConfigError, ExperimentWarning
+from adaptive.errors import ConfigError, ExperimentWarning, counted
 
 if TYPE_CHECKING:
     from adaptive.experiment.assign import Assignment
@@ -344,7 +344,8 @@ def intention_to_treat(
     moved = int(((now != merged["class_id"].to_numpy()) & pd.notna(now)).sum())
     if moved:
         warnings.warn(
-            f"{moved:,} students are in another class in the profiles than on the start night: "
+            f"{counted(moved, 'student')} {'is' if moved == 1 else 'are'} in another class in the "
+            "profiles than on the start night: "
             "each is counted in the arm of the class the start night served them in (intention "
             "to treat)",
             ServedInputWarning,
@@ -375,16 +376,17 @@ def check_share_outside(merged: pd.DataFrame, assignment: Assignment, profiles, 
         return
     plural = _PLURAL[assignment.unit]
     share = len(outside) / len(placed)
-    counted = (
+    said = (
         f"{len(outside):,} of the {len(placed):,} students of the start night {start} "
-        f"({outside[key].nunique():,} of {placed[key].nunique():,} {plural}) are in no "
+        f"({outside[key].nunique():,} of {placed[key].nunique():,} {plural}) "
+        f"{'is' if len(outside) == 1 else 'are'} in no "
         f"{assignment.unit} of {assignment.source}"
     )
     if share > MAX_SHARE_OUTSIDE:
         from adaptive.experiment.assign import AssignmentError
 
         raise AssignmentError(
-            f"{counted} ({share:.0%}, more than {MAX_SHARE_OUTSIDE:.0%})"
+            f"{said} ({share:.0%}, more than {MAX_SHARE_OUTSIDE:.0%})"
             f"{_drawn_from(assignment, profiles)}; expected the assignment of the roster these "
             f"nights served (a roster updated since the draw leaves out a few new students, "
             "not this many): an assignment drawn from another district's or last year's "
@@ -392,7 +394,7 @@ def check_share_outside(merged: pd.DataFrame, assignment: Assignment, profiles, 
             "from this roster before the next experiment"
         )
     warnings.warn(
-        f"{counted} ({share:.0%}; new since the draw?): they are left out of the effects",
+        f"{said} ({share:.0%}; new since the draw?): they are left out of the effects",
         ExperimentWarning,
         stacklevel=3,
     )
