@@ -403,7 +403,9 @@ def test_another_rosters_assignment_is_warned_of_by_batch_and_refused_by_analyze
     assert len(roster) == 1
     outside = _students_in(root, gone)
     assert re.search(
-        rf"does not cover {outside:,} of tonight's [\d,]+ students \(\d+%\)", roster[0]
+        rf"^{outside:,} of tonight's [\d,]+ students \(\d+%\) are in no class of the "
+        rf"experiment .*exp_other\.json, which was drawn from other profiles",
+        roster[0],
     )
     _serve_nights(root, nights[1:], out, path)
     with pytest.raises(AssignmentError) as err:
@@ -442,3 +444,43 @@ def _classes(root) -> list[str]:
 def _students_in(root, classes: list[str]) -> int:
     people = pd.read_json(root / "files" / "profiles.jsonl", lines=True)
     return int(people["class_id"].isin(classes).sum())
+
+
+def _cli_batch(root, night: str, out, assignment) -> list[str]:
+    """`adaptive batch` of one night of the fixture's district with `assignment`."""
+    files = root / "files"
+    return ["batch", "--date", night, "--out", str(out), "--data",
+            str(files / "responses.parquet"), "--catalog", str(files / "catalog.json"),
+            "--profiles", str(files / "profiles.jsonl"), "--name", MODEL, "--tracking-uri",
+            f"sqlite:///{root / 'mlflow.db'}", "--workers", "1", "--k", "3", "--experiment",
+            str(assignment), "--quiet"]  # fmt: skip
+
+
+def test_students_outside_the_assignment_are_one_warning_a_night_with_advice_for_its_stage(
+    served, tmp_path, capsys
+) -> None:
+    """A user trial: each night of an experiment whose roster gained a class printed two
+    warnings about the same students ("drawn from other profiles than tonight's ... does not
+    cover 20 of tonight's 1,520 students" and "20 students are outside the experiment ... (a new
+    class or school?)"), and the first advised to "draw it again from tonight's profiles before
+    the experiment's first night" on nights after the experiment had begun. One warning a night
+    now, whose advice fits: before the first night, draw it again; after, keep it."""
+    root, nights, _ = served
+    path, gone = _drawn_without(root, tmp_path, n_classes=1)
+    outside = _students_in(root, gone)
+    out = tmp_path / "out"
+    for night in nights:
+        assert cli_run(_cli_batch(root, night, out, path)) == 0
+        said = capsys.readouterr().err
+        about = [line for line in said.split("warning: ")[1:] if f"{outside:,} " in line]
+        assert len(about) == 1, said
+        text = " ".join(about[0].split())
+        assert f"{outside:,} of tonight's " in text and "drawn from other profiles" in text
+        assert "outside the experiment" not in said
+        if night == nights[0]:
+            assert "draw it again from tonight's profiles before serving the experiment's" in text
+        else:
+            assert (
+                f"The experiment began on the night {nights[0]} with this assignment: keep it"
+            ) in text
+            assert "draw it again" not in text
