@@ -484,3 +484,49 @@ def test_students_outside_the_assignment_are_one_warning_a_night_with_advice_for
                 f"The experiment began on the night {nights[0]} with this assignment: keep it"
             ) in text
             assert "draw it again" not in text
+
+
+def test_students_new_since_the_profiles_given_are_not_said_to_have_left(served, tmp_path):
+    """A user trial: nights served with a roster that gained a class, analysed with the older
+    roster, warned "20 ... not in the profiles at all (left since?) ...: students who moved
+    since?": new students called leavers, and the roster given called the newer. Which of the
+    two is newer the files do not tell: the warning says both ways, and both digests."""
+    import warnings
+
+    from adaptive.evaluation.ope.served import ServedInputWarning
+    from adaptive.files import file_sha256
+
+    root, nights, _ = served
+    older = root / "files" / "profiles.jsonl"
+    lines = older.read_text().splitlines()
+    first = json.loads(lines[0])
+    new = [json.dumps({**first, "student_id": f"new{i:03d}", "class_id": "new-class"})
+           for i in range(5)]  # fmt: skip
+    newer = tmp_path / "profiles.jsonl"
+    newer.write_text("\n".join([*lines, *new]) + "\n")
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for night in nights:
+            run_daily_job(
+                night, out, model_name=MODEL, data=str(root / "files" / "responses.parquet"),
+                catalog=root / "files" / "catalog.json", profiles=newer,
+                tracking_uri=f"sqlite:///{root / 'mlflow.db'}", show_progress=False, k=3,
+                experiment=root / "exp.json",
+            )  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _analyze(root, out, *nights)
+    said = [" ".join(str(w.message).split()) for w in caught
+            if issubclass(w.category, ServedInputWarning) and "--profiles" in str(w.message)]  # fmt: skip
+    assert said, [str(w.message) for w in caught]
+    for text in said:
+        assert re.search(
+            r"5 of [\d,]+ students of the night \S+ are in none of these profiles \(enrolled "
+            r"after they were exported, or left before\)", text
+        )  # fmt: skip
+        assert (
+            f"(the night's: sha256 {file_sha256(newer)[:12]}...; these: "
+            f"{file_sha256(older)[:12]}...)"
+        ) in text
+        assert "left since" not in text and "moved since" not in text

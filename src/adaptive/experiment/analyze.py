@@ -448,8 +448,8 @@ def check_profiles_digest(assignment: Assignment, profiles) -> None:
         warnings.warn(
             f"--profiles {profiles}: not the file {assignment.source} was drawn from (its "
             f"sha256 is {given[:16]}..., the assignment's 'profiles_sha256' is "
-            f"{assignment.profiles_sha256[:16]}...): a roster updated since? The classes the "
-            "nights served each student in are compared with it instead",
+            f"{assignment.profiles_sha256[:16]}...): a roster exported before or after the "
+            "draw? The classes the nights served each student in are compared with it instead",
             ServedInputWarning,
             stacklevel=2,
         )
@@ -488,9 +488,21 @@ def check_served_inputs(
     check_recorded_digests(log_dir, served, catalog, catalog_source, profiles_source)
     source = profiles_source if isinstance(profiles_source, str | Path) else "<profiles>"
     for night, frame in zip((start, end), nights, strict=True):
-        check_profiles(frame, by_id, source, f"students of the night {night}")
+        served_from = night_profiles(log_dir, night)
+        check_profiles(frame, by_id, source, f"students of the night {night}", served_from)
     data, mapping, log = log_given
     check_log(data, mapping, log, metas, state_dir, str(log.source))
+
+
+def night_profiles(log_dir: Path, night: str) -> str | None:
+    """The sha256 of the profiles file the night was served from, as its `_SUCCESS.json`
+    records it (`inputs.profiles`); None for a night that recorded none."""
+    from adaptive.batch.partition import OUTPUT_TABLES
+    from adaptive.batch.writer import date_listing
+
+    inputs = (date_listing(log_dir, OUTPUT_TABLES, night) or {}).get("inputs")
+    recorded = inputs.get("profiles") if isinstance(inputs, dict) else None
+    return recorded if isinstance(recorded, str) else None
 
 
 def window_responses(
