@@ -13,7 +13,8 @@ class AdaptiveError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in an input file, located as an editor shows it (1-based line)."""
+    """One problem found in an input file, located as an editor shows it (1-based line); a
+    Parquet file, which has rows and no lines, names its row ("row 3": `row`)."""
 
     file: str
     line: int | None
@@ -21,15 +22,16 @@ class Problem:
     value: str | None
     expected: str
     #: where a table without lines says the row is instead ("row 3" of a Parquet file, "row
-    #: label 7" of a DataFrame); `line` is then None
+    #: label 7" of a DataFrame), said in place of `line` (which a response log's Parquet row
+    #: keeps, its number from 1; None for the others)
     row: str | None = None
 
     def __str__(self) -> str:
         where = self.file
-        if self.line is not None:
-            where += f", line {self.line}"
-        elif self.row:
+        if self.row:
             where += f", {self.row}"
+        elif self.line is not None:
+            where += f", line {self.line}"
         if self.column is not None:
             where += f", column '{self.column}'"
         got = "" if self.value is None else f": got {self.value!r}"

@@ -308,7 +308,9 @@ def test_a_k_beyond_the_catalogs_activities_serves_at_most_the_catalog(district,
 
 
 def test_students_outside_the_experiment_are_counted_and_warned(district, tmp_path, capsys):
-    """A new class (not in the assignment) was served with arm '' and no word."""
+    """A new class (not in the assignment) was served with arm '' and no word. It is counted
+    in one warning; the students without a profile (outside it too) are said once, in the line
+    of those served in school 'unassigned'."""
     profiles = read_profiles(district.profiles)
     classes = sorted({p.class_id for p in profiles.values()})
     kept = {s: p for s, p in profiles.items() if p.class_id != classes[0]}
@@ -316,11 +318,18 @@ def test_students_outside_the_experiment_are_counted_and_warned(district, tmp_pa
     path = assign(kept, arms, seed=1).save(tmp_path / "exp.json")
     out = tmp_path / "out"
     assert run(cli_batch(district, DAY_1, out, "--experiment", str(path))) == 0
-    outside = int((served(out, "students", DAY_1)["arm"] == "").sum())
-    assert outside > sum(p.class_id == classes[0] for p in profiles.values())  # + no profile
+    students = served(out, "students", DAY_1)
+    outside = int((students["arm"] == "").sum())
+    in_class = sum(p.class_id == classes[0] for p in profiles.values())
+    assert outside > in_class  # + no profile
     text = said(capsys)
-    assert f"warning: {outside:,} students are outside the experiment exp.json" in text
+    assert (
+        f"warning: {in_class:,} of tonight's {len(students):,} students "
+        f"({in_class / len(students):.0%}) are in no class of the experiment {path} (besides "
+        f"the {outside - in_class:,} without a profile, said apart)"
+    ) in text
     assert "served the night's own policy (shipped default)" in text
+    assert "those without a profile are outside the experiment exp.json (arm '')" in text
     assert "experiment exp.json" in text.split("outputs:")[0]  # the summary line names it
 
 

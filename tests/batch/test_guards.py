@@ -406,7 +406,7 @@ def test_log_ids_that_are_a_profiles_written_otherwise_are_counted(district, tmp
         NightWarning, match="2 students of the log have no profile, but a profile's id"
     ):
         run_daily_job(district.last_day, tmp_path / "out", **district.job_args(data=data))
-    with pytest.warns(NightWarning, match="1 students of the log"):
+    with pytest.warns(NightWarning, match="1 student of the log has no profile"):
         warn_ids_written_otherwise(["4501", "9"], {"004501": None, "7": None})
 
 

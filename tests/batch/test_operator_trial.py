@@ -6,6 +6,7 @@ written."""
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -95,6 +96,38 @@ def test_the_summary_names_the_model_the_reason_and_the_unassigned(district, tmp
     assert f"{after:,} responses are dated after the night of {DAY_1} (up to 2062-01-05)" in err
     summary = run_daily_job(DAY_1, tmp_path / "lib", **district.job_args(data=data))
     assert summary.students_unassigned > 0 and summary.responses_in_future == after > 3
+
+
+def test_a_night_of_one_student_without_a_profile_says_one_student_not_1_students(
+    district, tmp_path, capsys
+):
+    """A user trial: `batch` with a student missing from the profiles said "1 students were
+    served in school 'unassigned'"; its sibling lines said "1 responses are dated after the
+    night" and "1 rows quarantined". Each counts in the singular now."""
+    from adaptive.batch.job import read_profiles
+
+    profiles = read_profiles(district.profiles)
+    frame = district.log.frame.copy()
+    frame["student_id"] = frame["student_id"].astype(str)
+    without = sorted(set(frame["student_id"]) - set(profiles))
+    frame = frame[~frame["student_id"].isin(without[1:])]  # one student without a profile
+    frame["correct"] = frame["correct"].astype(str)
+    frame.loc[frame.index[0], "correct"] = "maybe"  # one row to quarantine
+    frame.loc[frame.index[1], "timestamp"] = pd.Timestamp("2062-01-05 10:00", tz="UTC")
+    data = tmp_path / "log.csv"
+    frame.to_csv(data, index=False)
+    night = district.last_day
+    args = ["batch", "--date", night, "--out", str(tmp_path / "out"), "--data", str(data),
+            "--catalog", str(district.catalog), "--profiles", str(district.profiles),
+            "--name", district.model, "--tracking-uri", district.uri, "--workers", "1",
+            "--quarantine", str(tmp_path / "rejected.csv"), "--quiet"]  # fmt: skip
+    assert run(args) == 0
+    captured = capsys.readouterr()
+    said = " ".join((captured.out + captured.err).split())
+    assert "1 student was served in school 'unassigned'" in said
+    assert f"1 response is dated after the night of {night} (up to 2062-01-05)" in said
+    assert "; 1 row quarantined;" in said
+    assert not re.search(r"\b1 (students|responses|rows)\b", said)
 
 
 def test_an_unwritable_out_or_state_folder_is_one_error_before_the_work(district, tmp_path):

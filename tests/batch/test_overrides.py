@@ -606,3 +606,39 @@ def test_a_class_file_without_class_id_or_dated_later_is_not_called_missing(
             f"the night {first} applied to 1 student of class {klass!r} are dropped tonight "
             "(served without them); check --date, or the file's date"
         ]
+
+
+def test_a_rerun_with_a_class_file_without_class_id_resumes_in_silence(district, tmp_path):
+    """A pure re-run of a night served with an overrides file without `class_id` (the night's
+    record lists the classes its students are in) and one covering two classes: the same files
+    compare equal, so the night resumes ("0 partitions written") with no word of replacing it."""
+    import warnings
+
+    import pandas as pd
+
+    from adaptive.batch import run_daily_job
+    from adaptive.batch.job import read_profiles
+
+    profiles = read_profiles(district.profiles)
+    by_class: dict[str, str] = {}
+    for sid, p in sorted(profiles.items()):
+        if p.class_id:
+            by_class.setdefault(p.class_id, sid)
+    (klass, sid), (_, other) = list(by_class.items())[:2]
+    day = pd.Timestamp(district.last_day)
+    first, second = (str((day + pd.Timedelta(days=d)).date()) for d in (0, 1))
+    students = {sid: {"mode": "remediate"}, other: {"mode": "accelerate"}}
+    for name, doc in [("export", {"class_id": klass, "students": {sid: students[sid]}}),
+                      ("no_class", {"students": students})]:  # fmt: skip
+        (tmp_path / name).mkdir()
+        doc = {"format": "adaptive-overrides", "version": 1, "date": first, **doc}
+        (tmp_path / name / "overrides.json").write_text(json.dumps(doc))
+    out = tmp_path / "out"
+    run_daily_job(first, out, **district.job_args(overrides=tmp_path / "export"))
+    run_daily_job(second, out, **district.job_args(overrides=tmp_path / "no_class"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = run_daily_job(second, out, **district.job_args(overrides=tmp_path / "no_class"))
+    assert again.partitions_written == 0 and again.replaced_inputs == {}
+    assert again.override_students == 2
+    assert not [w for w in caught if "replacing" in str(w.message)]

@@ -243,9 +243,9 @@ def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, distr
     )
     local, spark = tmp_path / "local", tmp_path / "spark"
     for day in (DAY_1, DAY_2):
-        with pytest.warns(PlacementWarning, match="1 of its 4 students are in no profile"):
+        with pytest.warns(PlacementWarning, match="1 of its 4 students is in no profile"):
             run_daily_job(day, spark, engine="spark", master="local[2]", **args)
-        with pytest.warns(PlacementWarning, match="1 of its 4 students are in no profile"):
+        with pytest.warns(PlacementWarning, match="1 of its 4 students is in no profile"):
             run_daily_job(day, local, **args)
         got, want = parquet_files(spark, day), parquet_files(local, day)
         assert got and got.keys() == want.keys()
@@ -645,7 +645,7 @@ def test_an_answer_neither_engine_reads_is_named_on_spark_with_its_file_and_line
     assert code == 2, err
     said = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(said) == 1 and "1 problem(s) in the input" in said[0], err
-    assert f"{data}, line 4322, column 'correct': got 'yes'; expected 0 or 1" in err
+    assert f"{data}, row 4322, column 'correct': got 'yes'; expected 0 or 1" in err
     assert "Traceback" not in err
     assert not list(out.rglob("*.parquet"))  # no school was served
 
@@ -667,7 +667,7 @@ def test_answers_neither_engine_reads_are_all_counted_on_spark_as_in_process(
     errors = refusals(args, tmp_path)
     assert sorted(errors[0].splitlines()) == sorted(errors[1].splitlines())
     assert errors[0].startswith("3 problem(s) in the input")
-    assert f"{parts / 'day=1' / 'part-0.parquet'}, line {15001 - len(halves[0])}" in errors[0]
+    assert f"{parts / 'day=1' / 'part-0.parquet'}, row {15001 - len(halves[0])}" in errors[0]
 
 
 def test_an_empty_item_id_is_named_on_spark_with_its_file_and_line(spark_ready, district, tmp_path):
@@ -682,7 +682,7 @@ def test_an_empty_item_id_is_named_on_spark_with_its_file_and_line(spark_ready, 
     args = district.job_args(data=data, k=5)
     errors = refusals(args, tmp_path)
     assert errors[0] == errors[1]
-    assert f"{data}, line 9001, column 'item_id': got ''; expected a non-empty id" in errors[0]
+    assert f"{data}, row 9001, column 'item_id': got ''; expected a non-empty id" in errors[0]
 
 
 # -- ids and times read as the in-process reader reads them -----------------------------------
@@ -761,7 +761,7 @@ def test_ids_of_spaces_and_rows_without_a_time_are_refused_on_spark_as_in_proces
         assert errors[0] == errors[1], name
         assert not list((tmp_path / name / "spark").rglob("*.parquet")), name  # none served
     assert errors[0].startswith("4 problem(s) in the input")
-    said = f"{data}, line {rows[1] + 1}, column 'timestamp': got ''; expected a date-time"
+    said = f"{data}, row {rows[1] + 1}, column 'timestamp': got ''; expected a date-time"
     assert said in errors[0]
 
 
@@ -788,7 +788,7 @@ def test_empty_ids_and_float_ids_with_a_fraction_are_refused_before_any_school_i
     errors = refusals(args, tmp_path)
     assert errors[0] == errors[1]
     assert errors[0].startswith("2 problem(s) in the input")
-    assert f"line {later[9] + 1}, column 'skill_ids': got '[ , ]'" in errors[0]
+    assert f"row {later[9] + 1}, column 'skill_ids': got '[ , ]'" in errors[0]
     assert not list((tmp_path / "spark").rglob("*.parquet"))
 
     numbers = {s: float(i) for i, s in enumerate(sorted(district.log.frame["item_id"].unique()))}

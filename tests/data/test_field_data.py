@@ -673,7 +673,7 @@ def test_a_time_ordered_log_read_from_a_cutoff_skips_the_row_groups_before_it(
         pa.array([None, *table.column("timestamp").to_pylist()[1:]], table.schema.field(4).type),
     )
     pq.write_table(with_gap, path, row_group_size=10)
-    with pytest.raises(DataValidationError, match="line 1, column 'timestamp'"):
+    with pytest.raises(DataValidationError, match="row 1, column 'timestamp'"):
         load_log_report(path, since=cut.value)
     # the rows dated before any time, counted from the groups' statistics (the nightly job's
     # check for answers that arrive late): equal to a count of the read times
@@ -763,7 +763,7 @@ def test_partial_credit_scores_read_with_a_threshold(tmp_path):
     frame = pd.read_csv(path)
     frame["correct"] = [50.0, 25.0, 100.0, None]
     frame.to_parquet(parquet)
-    with pytest.raises(DataValidationError, match="line 4, column 'correct'.*a score"):
+    with pytest.raises(DataValidationError, match="row 4, column 'correct'.*a score"):
         load_log(parquet, mapping={"correct_threshold": "60"})  # text, as from a command line
     frame.loc[3, "correct"] = 0.0
     frame.to_parquet(parquet)
@@ -889,9 +889,7 @@ def test_a_folder_of_parquet_parts_reads_as_its_one_file(tmp_path):
     renamed.rename(columns={"Score": "Points"}).to_parquet(
         other / "day=2024-09-02" / "part-00001.snappy.parquet", index=False
     )
-    with pytest.raises(
-        DataValidationError, match="part-00001.snappy.parquet, line 1, column 'Score'"
-    ):
+    with pytest.raises(DataValidationError, match="part-00001.snappy.parquet, column 'Score'"):
         load_log(other, mapping)
 
 
@@ -918,8 +916,8 @@ def test_a_row_repeated_across_two_parts_is_named_by_both(tmp_path):
         load_log(folder)
     (problem,) = caught.value.problems
     assert Path(problem.file).relative_to(folder) == Path("day=2/part-0.parquet")
-    assert problem.line == 1
-    assert "does not repeat line 3 of day=1/part-0.parquet" in problem.expected
+    assert problem.line == 1 and problem.row == "row 1" and ", row 1, " in str(problem)
+    assert "does not repeat row 3 of day=1/part-0.parquet" in problem.expected
 
 
 # -- user trials: one rule whatever the file's order or format ------------------------------------

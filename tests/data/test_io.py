@@ -333,6 +333,34 @@ def test_parquet_problem_line_is_the_row_number(tmp_path):
     assert (problem.line, problem.column, problem.value) == (2, "correct", "3")
 
 
+def test_a_parquet_row_is_named_as_the_placement_reader_names_it(tmp_path):
+    """A Parquet log's bad cell was "line 2" where a Parquet placement table's was "row 2": a
+    Parquet file has rows, not lines. Both name it "row N" (from 1); a CSV keeps its line
+    (the header is line 1), and a Parquet file's missing column names no line."""
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.placement.table import read_placement
+
+    frame = pd.DataFrame({"student_id": ["a", "a"], "item_id": ["x", "y"],
+                          "skill_ids": ["k", "k"], "correct": [1, 3], "order": [0, 1]})  # fmt: skip
+    frame.to_parquet(tmp_path / "log.parquet", index=False)
+    frame.to_csv(tmp_path / "log.csv", index=False)
+    logged = only_problem(tmp_path / "log.parquet")
+    assert str(logged).startswith(f"{tmp_path / 'log.parquet'}, row 2, column 'correct'")
+    assert str(only_problem(tmp_path / "log.csv")).startswith(f"{tmp_path / 'log.csv'}, line 3")
+    catalog = Catalog([Skill("k", "K", grade=3)], [Activity("k.p", "K", ("k",), grade=3)])
+    table = pd.DataFrame({"student_id": ["a", "b"], "skill_id": ["k", "k"], "mastery": [0.5, 3]})
+    table.to_parquet(tmp_path / "placed.parquet", index=False)
+    with pytest.raises(DataValidationError) as placed:
+        read_placement(tmp_path / "placed.parquet", catalog)
+    assert str(placed.value.problems[0]).startswith(
+        f"{tmp_path / 'placed.parquet'}, row 2, column 'mastery'"
+    )
+    frame.drop(columns="correct").to_parquet(tmp_path / "nocol.parquet", index=False)
+    assert str(only_problem(tmp_path / "nocol.parquet")).startswith(
+        f"{tmp_path / 'nocol.parquet'}, column 'correct'"
+    )
+
+
 def test_mapping_renames_columns_and_splits_skills(tmp_path):
     path = tmp_path / "own.csv"
     path.write_text(

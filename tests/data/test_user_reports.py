@@ -140,8 +140,8 @@ def test_a_duplicated_row_in_parquet_with_merged_skill_rows(tmp_path):
     result = runner.invoke(app, ["validate", str(path), *flags, "--quiet"])
     assert isinstance(result.exception, DataValidationError)
     problems = {p.line: p.expected for p in result.exception.problems}
-    assert sorted(problems) == [4, 5]  # Parquet lines are 1-based row numbers
-    assert "repeat line 3 (" in problems[4] and "repeat line 2 (" in problems[5]
+    assert sorted(problems) == [4, 5]  # a Parquet file's rows, from 1 ("row 4")
+    assert "repeat row 3 (" in problems[4] and "repeat row 2 (" in problems[5]
     assert not any("--merge-skill-rows" in e for e in problems.values())
 
 

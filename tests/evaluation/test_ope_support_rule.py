@@ -117,6 +117,43 @@ def test_students_missing_from_the_profiles_are_counted_not_shown_as_class_none(
     served = pd.DataFrame({"student_id": [f"s{i}" for i in range(30)],
                            "class_id": ["c1"] * 30, "school_id": ["k"] * 30})  # fmt: skip
     profiles = {f"s{i}": LearnerProfile(f"s{i}", class_id="c1", school_id="k") for i in range(28)}
-    with pytest.warns(ServedInputWarning, match="2 of them not in the profiles at all") as said:
+    with pytest.warns(
+        ServedInputWarning,
+        match=r"2 of 30 students of the night 2026-10-01 are in none of these profiles "
+        r"\(enrolled after they were exported, or left before\)",
+    ) as said:
         check_profiles(served, profiles, "p.jsonl", "students of the night 2026-10-01")
     assert "'none'" not in str(said[0].message)
+
+
+def test_students_in_none_of_the_profiles_are_not_said_to_have_left(tmp_path) -> None:
+    """A user trial: nights served with a roster that gained a class, read with the older
+    roster, warned "20 ... not in the profiles at all (left since?) ...: students who moved
+    since?": new students called leavers. Which roster is the newer the files do not tell: the
+    warning says both ways, and the night's profiles digest beside the file's."""
+    import hashlib
+
+    import pandas as pd
+
+    from adaptive.curriculum import LearnerProfile
+    from adaptive.evaluation.ope.served import ServedInputWarning, check_profiles
+
+    served = pd.DataFrame({"student_id": [f"s{i}" for i in range(30)],
+                           "class_id": ["c1"] * 28 + ["c2"] * 2, "school_id": ["k"] * 30})  # fmt: skip
+    profiles = {f"s{i}": LearnerProfile(f"s{i}", class_id="c1", school_id="k") for i in range(29)}
+    path = tmp_path / "older.jsonl"
+    path.write_text("older roster\n")
+    given = hashlib.sha256(path.read_bytes()).hexdigest()
+    night = "a" * 64
+    with pytest.warns(ServedInputWarning) as said:
+        check_profiles(served, profiles, path, "students of the night 2026-10-19", night)
+    text = str(said[0].message)
+    assert (
+        f"--profiles {path}: 2 of 30 students of the night 2026-10-19 are in another class or "
+        "school there than they were served in, or in none: 1 in none of these profiles "
+        "(enrolled after they were exported, or left before), 1 in another class or school "
+        "(e.g. class 'c1' of school 'k' there, served in class 'c2' of school 'k'). A roster "
+        "exported before or after the one they were served from (the night's: sha256 "
+        f"aaaaaaaaaaaa...; these: {given[:12]}...)?"
+    ) in text
+    assert "left since" not in text and "moved since" not in text

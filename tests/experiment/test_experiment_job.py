@@ -322,7 +322,7 @@ def test_a_student_who_moved_class_stays_in_the_arm_they_were_randomized_into(se
         again = _analyze_files(root, nights, profiles=moved)
     assert any(
         issubclass(w.category, ServedInputWarning)
-        and "1 students are in another class" in str(w.message)
+        and "1 student is in another class" in str(w.message)
         for w in said
     )
     pd.testing.assert_frame_equal(again, plain)  # the same arms: the start night's
@@ -403,7 +403,9 @@ def test_another_rosters_assignment_is_warned_of_by_batch_and_refused_by_analyze
     assert len(roster) == 1
     outside = _students_in(root, gone)
     assert re.search(
-        rf"does not cover {outside:,} of tonight's [\d,]+ students \(\d+%\)", roster[0]
+        rf"^{outside:,} of tonight's [\d,]+ students \(\d+%\) are in no class of the "
+        rf"experiment .*exp_other\.json, which was drawn from other profiles",
+        roster[0],
     )
     _serve_nights(root, nights[1:], out, path)
     with pytest.raises(AssignmentError) as err:
@@ -442,3 +444,89 @@ def _classes(root) -> list[str]:
 def _students_in(root, classes: list[str]) -> int:
     people = pd.read_json(root / "files" / "profiles.jsonl", lines=True)
     return int(people["class_id"].isin(classes).sum())
+
+
+def _cli_batch(root, night: str, out, assignment) -> list[str]:
+    """`adaptive batch` of one night of the fixture's district with `assignment`."""
+    files = root / "files"
+    return ["batch", "--date", night, "--out", str(out), "--data",
+            str(files / "responses.parquet"), "--catalog", str(files / "catalog.json"),
+            "--profiles", str(files / "profiles.jsonl"), "--name", MODEL, "--tracking-uri",
+            f"sqlite:///{root / 'mlflow.db'}", "--workers", "1", "--k", "3", "--experiment",
+            str(assignment), "--quiet"]  # fmt: skip
+
+
+def test_students_outside_the_assignment_are_one_warning_a_night_with_advice_for_its_stage(
+    served, tmp_path, capsys
+) -> None:
+    """A user trial: each night of an experiment whose roster gained a class printed two
+    warnings about the same students ("drawn from other profiles than tonight's ... does not
+    cover 20 of tonight's 1,520 students" and "20 students are outside the experiment ... (a new
+    class or school?)"), and the first advised to "draw it again from tonight's profiles before
+    the experiment's first night" on nights after the experiment had begun. One warning a night
+    now, whose advice fits: before the first night, draw it again; after, keep it."""
+    root, nights, _ = served
+    path, gone = _drawn_without(root, tmp_path, n_classes=1)
+    outside = _students_in(root, gone)
+    out = tmp_path / "out"
+    for night in nights:
+        assert cli_run(_cli_batch(root, night, out, path)) == 0
+        said = capsys.readouterr().err
+        about = [line for line in said.split("warning: ")[1:] if f"{outside:,} " in line]
+        assert len(about) == 1, said
+        text = " ".join(about[0].split())
+        assert f"{outside:,} of tonight's " in text and "drawn from other profiles" in text
+        assert "outside the experiment" not in said
+        if night == nights[0]:
+            assert "draw it again from tonight's profiles before serving the experiment's" in text
+        else:
+            assert (
+                f"The experiment began on the night {nights[0]} with this assignment: keep it"
+            ) in text
+            assert "draw it again" not in text
+
+
+def test_students_new_since_the_profiles_given_are_not_said_to_have_left(served, tmp_path):
+    """A user trial: nights served with a roster that gained a class, analysed with the older
+    roster, warned "20 ... not in the profiles at all (left since?) ...: students who moved
+    since?": new students called leavers, and the roster given called the newer. Which of the
+    two is newer the files do not tell: the warning says both ways, and both digests."""
+    import warnings
+
+    from adaptive.evaluation.ope.served import ServedInputWarning
+    from adaptive.files import file_sha256
+
+    root, nights, _ = served
+    older = root / "files" / "profiles.jsonl"
+    lines = older.read_text().splitlines()
+    first = json.loads(lines[0])
+    new = [json.dumps({**first, "student_id": f"new{i:03d}", "class_id": "new-class"})
+           for i in range(5)]  # fmt: skip
+    newer = tmp_path / "profiles.jsonl"
+    newer.write_text("\n".join([*lines, *new]) + "\n")
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for night in nights:
+            run_daily_job(
+                night, out, model_name=MODEL, data=str(root / "files" / "responses.parquet"),
+                catalog=root / "files" / "catalog.json", profiles=newer,
+                tracking_uri=f"sqlite:///{root / 'mlflow.db'}", show_progress=False, k=3,
+                experiment=root / "exp.json",
+            )  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _analyze(root, out, *nights)
+    said = [" ".join(str(w.message).split()) for w in caught
+            if issubclass(w.category, ServedInputWarning) and "--profiles" in str(w.message)]  # fmt: skip
+    assert said, [str(w.message) for w in caught]
+    for text in said:
+        assert re.search(
+            r"5 of [\d,]+ students of the night \S+ are in none of these profiles \(enrolled "
+            r"after they were exported, or left before\)", text
+        )  # fmt: skip
+        assert (
+            f"(the night's: sha256 {file_sha256(newer)[:12]}...; these: "
+            f"{file_sha256(older)[:12]}...)"
+        ) in text
+        assert "left since" not in text and "moved since" not in text

@@ -259,9 +259,12 @@ def test_recommend_reads_a_placement_table_as_the_nightly_job(
 
     with_columns = ["--placement-columns", "Student ID,Standard,Mastery"]
     code = run([*args, "--placement", str(tmp_path / "two.csv"), *with_columns])
-    assert code == 0 and "1 of its 2 students are in no profile" in capsys.readouterr().err
+    assert (
+        code == 0
+        and "1 of its 2 students is in no profile and has no answer" in capsys.readouterr().err
+    )
     code = run([*args, "--placement", str(tmp_path / "others.csv"), *with_columns])
-    assert code == 2 and "none of its 1 students" in capsys.readouterr().err
+    assert code == 2 and "its 1 student is in no profile" in capsys.readouterr().err
 
 
 def test_recommend_places_with_the_policys_grade_table(district_dir, tmp_path) -> None:

@@ -65,20 +65,24 @@ def test_a_wrong_grade_table_names_the_file_and_what_is_expected(tmp_path, table
     assert str(path) in str(err.value) and "grade_table" in str(err.value)
     assert says in str(err.value)
     if ("gap" in says and "first" not in says) or "own_grade" in says:  # its own line
-        assert f"{path}, line {table.count(chr(10)) + 2}:" in str(err.value)
+        assert f"{path}, line {table.count(chr(10)) + 2}, column " in str(err.value)
 
 
 def test_a_quoted_weight_names_its_own_line_not_a_gap_that_looks_like_it(tmp_path) -> None:
     """An evaluation lead's trial: `readiness = "3.0"` was said at the line of `0 = 0.4` in the
     grade table (the value's '0' read as a key)."""
     path = write(tmp_path, '[weights]\nreadiness = "3.0"\n[grade_table]\n0 = 0.4\n')
-    with pytest.raises(ConfigError, match=r"district.toml, line 2: .*weights.readiness = '3.0'"):
+    with pytest.raises(
+        ConfigError, match=r"district.toml, line 2, column 13: .*weights.readiness = '3.0'"
+    ):
         PolicyConfig.from_toml(path)
 
 
 def test_a_misspelt_table_names_its_line(tmp_path) -> None:
     path = write(tmp_path, "target_p_correct = 0.8\n[grade_tabel]\n0 = 0.4\n")
-    with pytest.raises(ConfigError, match=r"district.toml, line 2: .*did you mean 'grade_table'"):
+    with pytest.raises(
+        ConfigError, match=r"district.toml, line 2, column 1: .*did you mean 'grade_table'"
+    ):
         PolicyConfig.from_toml(path)
 
 

@@ -51,7 +51,7 @@ def test_config_toml_errors(tmp_path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         PolicyConfig.from_toml(tmp_path / "missing.toml")
     (tmp_path / "typo.toml").write_text('[weights]\nreadiness = "high"\n')
-    with pytest.raises(ConfigError, match=r"typo\.toml, line 2: policy config: weights"):
+    with pytest.raises(ConfigError, match=r"typo\.toml, line 2, column 13: policy config: weights"):
         PolicyConfig.from_toml(tmp_path / "typo.toml")
 
 

@@ -45,7 +45,7 @@ def test_a_value_out_of_range_names_file_key_value_and_range(tmp_path, toml, key
     with pytest.raises(ConfigError) as err:
         PolicyConfig.from_toml(path)
     message = str(err.value)
-    assert re.match(rf"{re.escape(str(path))}, line \d+: policy config: ", message)
+    assert re.match(rf"{re.escape(str(path))}, line \d+, column \d+: policy config: ", message)
     assert key in message and valid in message
 
 
@@ -65,8 +65,8 @@ def test_the_shipped_defaults_are_in_range_and_the_stuck_weight_stays_negative()
 @pytest.mark.parametrize(
     ("toml", "expected"),
     [
-        ("mastery_treshold = 0.7\n", "line 1: policy config: unknown key 'mastery_treshold' (did you mean 'mastery_threshold'?)"),
-        ("[weights]\nreadyness = 3.0\n", "line 2: policy config: unknown weight 'readyness' (did you mean 'readiness'?)"),
+        ("mastery_treshold = 0.7\n", "line 1, column 1: policy config: unknown key 'mastery_treshold' (did you mean 'mastery_threshold'?)"),
+        ("[weights]\nreadyness = 3.0\n", "line 2, column 1: policy config: unknown weight 'readyness' (did you mean 'readiness'?)"),
     ],
 )  # fmt: skip
 def test_a_misspelt_key_or_weight_suggests_the_closest(tmp_path, toml, expected) -> None:
@@ -91,6 +91,35 @@ def test_a_wrong_typed_weight_names_that_weight_only(tmp_path) -> None:
     message = str(err.value)
     assert "weights.readiness = 'high' (expected a number)" in message
     assert "difficulty" not in message  # not the whole weights table
+
+
+@pytest.mark.parametrize(
+    ("toml", "where", "said"),
+    [
+        ('[weights]\nreadiness = "2,6"\n', "line 2, column 13", "weights.readiness = '2,6'"),
+        ('target_p_correct   =  "0.8"  # typed\n', "line 1, column 23", "target_p_correct = '0.8'"),
+        ("max_per_skill = 2.5\n", "line 1, column 17", "max_per_skill = 2.5 (expected an integer"),
+        ('exploration = "sofmax"\n', "line 1, column 15", "exploration = 'sofmax', expected one"),
+        ('repeatable_kinds = ["practise"]\n', "line 1, column 20", "unknown activity kind"),
+        ("target_p_correct = 1.8\n", "line 1, column 20", "target_p_correct = 1.8; expected"),
+        ("[weights]\nstuck = 1e400\n", "line 2, column 9", "weights.stuck = inf; expected"),
+        ('[grade_table]\n3 = "x"\n', "line 2, column 5", "grade table gap 3"),
+        ('exploration = "softmax"\n[weights]\nexploration = "x"\n', "line 3, column 15",
+         "weights.exploration = 'x'"),
+        ("[weights]\nreadines = 2.0\n", "line 2, column 1", "unknown weight 'readines'"),
+    ],
+)  # fmt: skip
+def test_a_wrong_value_names_its_line_and_column(tmp_path, toml, where, said) -> None:
+    """A user trial: `readiness = "2,6"` (a decimal comma) in a policy file gave "line 21" and
+    no column, where the other file errors name both. Every value error now names the column
+    where the value starts (a misspelt key: where the key starts), and a weight named like a
+    top-level knob (`exploration`) is found in [weights], not at the knob's line."""
+    path = tmp_path / "policy.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        PolicyConfig.from_toml(path)
+    assert str(err.value).startswith(f"{path}, {where}: policy config: ")
+    assert said in str(err.value)
 
 
 def test_weights_not_a_table_says_so(tmp_path) -> None:
@@ -142,7 +171,9 @@ def test_a_positive_stuck_weight_is_refused(tmp_path) -> None:
 
     path = tmp_path / "mine.toml"
     path.write_text("[weights]\nstuck = 1.5\n")
-    with pytest.raises(ConfigError, match=r"mine.toml, line 2: .*weights.stuck = 1.5; .*<= 0"):
+    with pytest.raises(
+        ConfigError, match=r"mine.toml, line 2, column 9: .*weights.stuck = 1.5; .*<= 0"
+    ):
         PolicyConfig.from_toml(path)
     assert PolicyConfig.default().with_(weights={"stuck": 0.0}).weights["stuck"] == 0.0
 

@@ -119,7 +119,7 @@ from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import DEFAULT_TIMEZONE, check_timezone, iso_day, night_start, zone_record
 from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment
-from adaptive.experiment.serve import arm_outputs, warn_other_roster
+from adaptive.experiment.serve import arm_outputs, experiment_began, warn_outside
 from adaptive.files import file_sha256
 from adaptive.placement.prior import Placement, place_new_students
 from adaptive.placement.table import placement_sha256, read_placement
@@ -560,6 +560,8 @@ def _serve_date(
     catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     k = k_for(k, catalog)
     profiles_sha = _profiles_sha(profiles)
+    # what an assignment's profiles_sha256 compares with: a file's bytes, not profiles in memory
+    profiles_file_sha = None if isinstance(profiles, dict) else profiles_sha
     reading: Future | None = None  # the profiles, parsed in a thread of their own
     config = _policy_config(policy_config)
     policy = policy_record(
@@ -769,7 +771,10 @@ def _serve_date(
     with_time_left = sum(d.short_with_time_left for d in done)
     outside = sum(d.outside_experiment for d in done)
     if experiment is not None:
-        warn_other_roster(experiment, profiles_sha, outside, served)
+        began = experiment_began(out, day, experiment.sha256)
+        warn_outside(
+            experiment, profiles_file_sha, outside, missing_profile, served, policy["source"], began
+        )
     counts = pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index()
     share_stuck = stuck / served if served else 0.0
     writer.finish_date_listing(

@@ -250,7 +250,7 @@ def _parquet_file_sums(
 
     pfile = streamed_parquet(path)
     schema = pfile.schema_arrow
-    _, time_col, _ = select_columns(str(path), list(schema.names), mapping)
+    _, time_col, _ = select_columns(str(path), list(schema.names), mapping, line=None)
     if time_col is None or not pa.types.is_timestamp(schema.field(time_col).type):
         return None
     time_type = schema.field(time_col).type
@@ -292,7 +292,7 @@ def _answer_hashes(values: pa.Array, mapping: ColumnMapping) -> np.ndarray:
     hashes as `_plain_hashes` of a 0/1 integer column."""
     from adaptive.data.validate import Issues, read_answers
 
-    issues = Issues("", np.arange(len(values), dtype=np.int64))
+    issues = Issues("", np.arange(len(values), dtype=np.int64), unit="row")
     answers = read_answers(pa.chunked_array([values]), mapping.correct, issues, mapping)
     return pd.util.hash_array(answers.astype(np.int64))
 

@@ -100,7 +100,8 @@ def warn_future_rows(
         latest = pd.Timestamp(int(time_ns[ahead].max()), tz="UTC").tz_convert(timezone)
         latest = latest.date().isoformat()
         warnings.warn(
-            f"{source}: {n:,} responses are dated after the night of {day} (up to {latest}): "
+            f"{source}: {counted(n, 'response')} {'is' if n == 1 else 'are'} dated after the night "
+            f"of {day} (up to {latest}): "
             f"this night does not use them (it reads the responses before {day}); a wrong year, "
             "a device's clock, or a --date in the past?",
             NightWarning,
@@ -503,7 +504,8 @@ def say_arm_changes(changed: int, night: str) -> int:
     returns the count."""
     if changed:
         warnings.warn(
-            f"{changed:,} students are served another arm of the experiment tonight than on "
+            f"{counted(changed, 'student')} {'is' if changed == 1 else 'are'} served another arm of "
+            "the experiment tonight than on "
             f"the night {night} (their class or school changed across arms): their "
             "outcomes mix two arms' policies; `experiment analyze` counts each in the arm of "
             "the window's first night",
@@ -666,7 +668,8 @@ def warn_ids_written_otherwise(students: Sequence[str], profiles: Mapping[str, o
     n = sum(1 for s in missing if look_alike(str(s)) in written)
     if n:
         warnings.warn(
-            f"{n:,} students of the log have no profile, but a profile's id once leading zeros "
+            f"{counted(n, 'student')} of the log {'has' if n == 1 else 'have'} no profile, but a "
+            "profile's id once leading zeros "
             "or case are restored (a spreadsheet that dropped them, '4501' for '004501'?): each "
             "is served without a profile while the roster's student has no answers. Keep ids "
             "as text in the export",
@@ -853,16 +856,21 @@ def check_placed_on_roster(off: int, total: int, source: str | None) -> None:
     students: refused, as a table with a header only is. Both engines count, then call this."""
     name = source or "the placement table"
     if total and off == total:
+        nobody = (
+            "its 1 student is in no profile and has no answer in the log"
+            if total == 1
+            else f"none of its {total:,} students is in a profile or has an answer in the log"
+        )
         raise ConfigError(
-            f"{name}: none of its {total:,} students is in a profile or has an answer in the "
-            "log: it places nobody tonight (a table of another term or district? ids written "
+            f"{name}: {nobody}: it places nobody tonight (a table of another term or district? ids written "
             "otherwise than in the roster, e.g. leading zeros lost?). Give the table of these "
             "students, or leave the placement out"
         )
     if off:
         warnings.warn(
-            f"{name}: {off:,} of its {total:,} "
-            "students are in no profile and have no answer in the log: their rows place nobody "
+            f"{name}: {off:,} of its {total:,} students {'is' if off == 1 else 'are'} in no "
+            f"profile and {'has' if off == 1 else 'have'} no answer in the log: their rows place "
+            "nobody "
             "(ids written otherwise than in the roster, e.g. a leading zero lost?)",
             PlacementWarning,
             stacklevel=4,

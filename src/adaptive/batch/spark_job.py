@@ -134,7 +134,7 @@ from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
 from adaptive.dates import DEFAULT_TIMEZONE, night_start
 from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment
-from adaptive.experiment.serve import warn_other_roster
+from adaptive.experiment.serve import experiment_began, warn_outside
 from adaptive.files import (
     atomic_write_bytes,
     file_sha256,
@@ -415,9 +415,12 @@ def run_spark_night(
     if missing and profiles_path is not None:
         warn_ids_written_otherwise(missing, dict.fromkeys(_profile_ids(profiles_path)))
         warn_profiles_gone(out, state_dir, day, missing)
-    if experiment is not None and profiles_path is not None:
+    if experiment is not None:
         outside = sum(r["outside_experiment"] for r in rows)
-        warn_other_roster(experiment, file_sha256(profiles_path), outside, served)
+        sha = file_sha256(profiles_path) if profiles_path is not None else None
+        began = experiment_began(out, day, experiment.sha256)
+        without = sum(r["without_profile"] for r in rows)
+        warn_outside(experiment, sha, outside, without, served, policy_source, began)
     return JobSummary(
         date=day,
         model_name=model_name,
@@ -604,7 +607,7 @@ def _check_footer(part: Path, schema: pa.Schema, rows: int, mapping: ColumnMappi
     no type), as there."""
     from adaptive.data.readers import check_parquet_types, select_columns
 
-    read, _, optional = select_columns(str(part), schema.names, mapping)
+    read, _, optional = select_columns(str(part), schema.names, mapping, line=None)
     if rows:
         kinds = pa.schema([schema.field(name) for name in read])
         check_parquet_types(str(part), kinds, mapping, optional)

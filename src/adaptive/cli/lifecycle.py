@@ -483,7 +483,7 @@ def _print_job(s) -> None:
         f"({counted(s.partitions_written, 'partition')} written, {s.partitions_resumed} "
         "already done); "
         f"state {state}; {s.share_stuck:.1%} of students stuck on some skill; "
-        f"{s.rows_quarantined} rows quarantined; {s.seconds:.1f} s"
+        f"{counted(s.rows_quarantined, 'row')} quarantined; {s.seconds:.1f} s"
     )
     state_dir = s.state_dir if s.state_dir is not None else s.out / "state"
     console.print(
@@ -499,11 +499,16 @@ def _print_job(s) -> None:
 
         info(applied_line(s.override_students, s.override_files))
     if s.students_unassigned:
+        outside = (
+            f"; those without a profile are outside the experiment {s.experiment} (arm '')"
+            if s.experiment and s.students_without_profile
+            else ""
+        )
         warn(
-            f"{counted(s.students_unassigned, 'student')} {_were(s.students_unassigned)} served in school 'unassigned' (no profile, "
-            "or a profile without a school; grade and interests unknown for those without): "
-            "add them to the profiles, or leave students who left the district out of the log "
-            "export"
+            f"{counted(s.students_unassigned, 'student')} {_were(s.students_unassigned)} served "
+            "in school 'unassigned' (no profile, or a profile without a school; grade and "
+            f"interests unknown for those without{outside}): add them to the profiles, or leave "
+            "students who left the district out of the log export"
         )
     if s.students_without_recommendations:
         warn(
@@ -518,21 +523,10 @@ def _print_job(s) -> None:
             "scope, grade band, prerequisites and minutes left): see recommended and "
             "minutes_left in their students rows"
         )
-    if s.students_outside_experiment:
-        warn(
-            f"{counted(s.students_outside_experiment, 'student')} {_are(s.students_outside_experiment)} outside the experiment "
-            f"{s.experiment} (their class and school have no arm in it: a new class or "
-            f"school?): they were served the night's own policy ({s.policy}), arm '' in the "
-            "outputs"
-        )
 
 
 def _were(n: int) -> str:
     return "was" if n == 1 else "were"
-
-
-def _are(n: int) -> str:
-    return "is" if n == 1 else "are"
 
 
 def _served_with(s) -> str:

@@ -129,7 +129,13 @@ def read_responses_report(
         quarantine = check_quarantine_path(quarantine, source=path)
     raw = read_raw(path, mapping, since=since)
     q_matrix = _load_q_matrix(mapping, Path(base_dir) if base_dir else path.parent)
-    issues = Issues(raw.source, raw.lines, parts=raw.parts, line_of=raw.physical_line)
+    issues = Issues(
+        raw.source,
+        raw.lines,
+        parts=raw.parts,
+        line_of=raw.physical_line,
+        unit="row" if raw.is_parquet else "line",
+    )
     values = check_values(raw, mapping, q_matrix, issues)
     n = raw.table.num_rows
     time_label = raw.time_column or "order"

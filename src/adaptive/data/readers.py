@@ -228,26 +228,28 @@ def check_separator(source: str, header: list[str], sep: str) -> None:
     )
 
 
-def _header_hint(column: str, header: list[str]) -> str:
+def _header_hint(column: str, header: list[str], line: int | None = 1) -> str:
     """Why a wanted column is not in the header, when it can be told: another spelling of it
-    ("Learner Id" for "Learner ID"), or a first line of one field, a title above the header."""
+    ("Learner Id" for "Learner ID"), or a first line of one field, a title above a CSV's
+    header (`line`: the header's, None for a Parquet file's columns)."""
     close = closest_name(column, [h for h in header if h])
     if close:
         return f" (did you mean {close!r}?)"
-    if len(header) == 1:
+    if len(header) == 1 and line is not None:
         return " (line 1 has one field: a title line above the header? the header must be line 1)"
     return ""
 
 
 def select_columns(
-    source: str, header: list[str], mapping: ColumnMapping
+    source: str, header: list[str], mapping: ColumnMapping, line: int | None = 1
 ) -> tuple[list[str], str | None, dict[str, str]]:
-    """The source columns to read, the time column (or None: file order) and optional columns."""
+    """The source columns to read, the time column (or None: file order) and optional columns.
+    `line`: the header's line a problem names (None for a Parquet file's columns: no line)."""
     problems = []
     seen: set[str] = set()
     for name in header:
         if name in seen and name:  # unnamed columns (Excel's trailing commas) are never read
-            problems.append(Problem(source, 1, name, name, "unique column names in the header"))
+            problems.append(Problem(source, line, name, name, "unique column names in the header"))
         seen.add(name)
     wanted: list[str] = []
     for canonical, columns in mapping.required_sources().items():
@@ -256,10 +258,10 @@ def select_columns(
                 problems.append(
                     Problem(
                         source,
-                        1,
+                        line,
                         col,
                         None,
-                        f"a column '{col}' for {canonical}{_header_hint(col, header)} (header "
+                        f"a column '{col}' for {canonical}{_header_hint(col, header, line)} (header "
                         f"has: {', '.join(header)}; name another with "
                         f"{_name_another(canonical)} or a dataset descriptor)",
                     )
@@ -272,10 +274,10 @@ def select_columns(
                 problems.append(
                     Problem(
                         source,
-                        1,
+                        line,
                         mapping.time,
                         None,
-                        f"a time column '{mapping.time}'{_header_hint(mapping.time, header)} "
+                        f"a time column '{mapping.time}'{_header_hint(mapping.time, header, line)} "
                         f"(header has: {', '.join(header)}; name another with "
                         f"{_name_another('time')})",
                     )
@@ -284,14 +286,14 @@ def select_columns(
         else:
             time_col = next((c for c in TIME_DEFAULTS if c in seen), None)
             if time_col is None:
-                problems += _times_without_a_column(source, header, mapping)
+                problems += _times_without_a_column(source, header, mapping, line)
     optional = {}
     for key in OPTIONAL_FIELDS:
         col = mapping.optional.get(key, key if key in seen else None)
         if col is None:
             continue
         if col not in seen:
-            problems.append(Problem(source, 1, col, None, f"a column '{col}' for {key}"))
+            problems.append(Problem(source, line, col, None, f"a column '{col}' for {key}"))
         optional[key] = col
     if problems:
         raise DataValidationError(problems)
@@ -301,7 +303,7 @@ def select_columns(
 
 
 def _times_without_a_column(
-    source: str, header: list[str], mapping: ColumnMapping
+    source: str, header: list[str], mapping: ColumnMapping, line: int | None = 1
 ) -> list[Problem]:
     """A `time_format` or `time_unit` given for a file where no time column is read (none is
     named, and none has a default name): the times would be ignored without a word, the answers
@@ -315,7 +317,7 @@ def _times_without_a_column(
     return [
         Problem(
             source,
-            1,
+            line,
             None,
             None,
             f"a time column to read with {given}: none is named, and the header has no column "
@@ -560,7 +562,7 @@ def _read_parquet(path: Path, mapping: ColumnMapping, since: int | None = None) 
             [Problem(source, None, None, None, f"a Parquet file ({exc})")]
         ) from None
     header = list(pfile.schema_arrow.names)
-    columns, time_col, optional = select_columns(source, header, mapping)
+    columns, time_col, optional = select_columns(source, header, mapping, line=None)
     schema = pa.schema([pfile.schema_arrow.field(c) for c in columns])
     if pfile.metadata.num_rows == 0:  # a header-only export, as a CSV's: read as no rows
         # (its columns may have no type at all, pandas' "null": read as empty text, as a CSV's)

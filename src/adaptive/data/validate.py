@@ -75,6 +75,10 @@ class Issues:
     entries: list[tuple[str | None, list[str], str | list[str]]] = field(default_factory=list)
     #: a CSV's line as an editor shows it (`RawTable.physical_line`); None: as counted
     line_of: Callable[[int], int] | None = None
+    #: how a problem names its row: "line" (a CSV file's, as an editor shows it) or "row" (a
+    #: Parquet file's, from 1, which has rows and no lines: as the placement table's reader
+    #: names them, `placement.table.Rows`)
+    unit: str = "line"
 
     def _editor_line(self, line: int) -> int:
         return self.line_of(line) if self.line_of is not None else line
@@ -111,13 +115,20 @@ class Issues:
         return mask
 
     def line_text(self, line: int) -> str:
-        """'line 12', or 'line 12 of day=2/part-0.parquet' in a folder of parts."""
+        """'line 12' of a CSV file, 'row 12' of a Parquet file, or 'row 12 of
+        day=2/part-0.parquet' in a folder of parts."""
         source, own = locate_line(self.source, self.parts, self._editor_line(int(line)))
         return (
-            f"line {own}"
+            f"{self.unit} {own}"
             if not self.parts
-            else f"line {own} of {Path(source).relative_to(self.source)}"
+            else f"{self.unit} {own} of {Path(source).relative_to(self.source)}"
         )
+
+    def problem(self, source: str, line: int, column, value, expected: str) -> Problem:
+        """The problem of the row at `line` of `source`: a Parquet file's (`unit` "row") keeps
+        its number in `line` and is named "row N" (`Problem.row`)."""
+        row = f"{self.unit} {line}" if self.unit != "line" else None
+        return Problem(source, line, column, value, expected, row)
 
     def problems(self) -> list[tuple[int, Problem]]:
         """(row, Problem) for every issue, in line order."""
@@ -127,7 +138,7 @@ class Issues:
                 exp = expected if isinstance(expected, str) else expected[k]
                 line = self._editor_line(int(self.lines[row]))
                 source, line = locate_line(self.source, self.parts, line)
-                out.append((row, Problem(source, line, column, values[k], exp)))
+                out.append((row, self.problem(source, line, column, values[k], exp)))
         out.sort(key=lambda rp: int(self.lines[rp[0]]))
         return out
 
@@ -209,7 +220,8 @@ def parquet_problems(
         for batch in streamed_parquet(part).iter_batches(
             PARQUET_BATCH_ROWS, columns=list(dict.fromkeys(columns.values()))
         ):
-            issues = Issues(str(part), np.arange(line, line + batch.num_rows, dtype=np.int64))
+            rows = np.arange(line, line + batch.num_rows, dtype=np.int64)
+            issues = Issues(str(part), rows, unit="row")
             for name, source in columns.items():
                 cells = pa.chunked_array([batch.column(source)])
                 _check_cells(name, cells, source, issues, mapping)

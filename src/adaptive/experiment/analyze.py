@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from adaptive.dates import iso_day
-from adaptive.errors import ConfigError, ExperimentWarning
+from adaptive.errors import ConfigError, ExperimentWarning, counted
 
 if TYPE_CHECKING:
     from adaptive.experiment.assign import Assignment
@@ -344,7 +344,8 @@ def intention_to_treat(
     moved = int(((now != merged["class_id"].to_numpy()) & pd.notna(now)).sum())
     if moved:
         warnings.warn(
-            f"{moved:,} students are in another class in the profiles than on the start night: "
+            f"{counted(moved, 'student')} {'is' if moved == 1 else 'are'} in another class in the "
+            "profiles than on the start night: "
             "each is counted in the arm of the class the start night served them in (intention "
             "to treat)",
             ServedInputWarning,
@@ -375,16 +376,17 @@ def check_share_outside(merged: pd.DataFrame, assignment: Assignment, profiles, 
         return
     plural = _PLURAL[assignment.unit]
     share = len(outside) / len(placed)
-    counted = (
+    said = (
         f"{len(outside):,} of the {len(placed):,} students of the start night {start} "
-        f"({outside[key].nunique():,} of {placed[key].nunique():,} {plural}) are in no "
+        f"({outside[key].nunique():,} of {placed[key].nunique():,} {plural}) "
+        f"{'is' if len(outside) == 1 else 'are'} in no "
         f"{assignment.unit} of {assignment.source}"
     )
     if share > MAX_SHARE_OUTSIDE:
         from adaptive.experiment.assign import AssignmentError
 
         raise AssignmentError(
-            f"{counted} ({share:.0%}, more than {MAX_SHARE_OUTSIDE:.0%})"
+            f"{said} ({share:.0%}, more than {MAX_SHARE_OUTSIDE:.0%})"
             f"{_drawn_from(assignment, profiles)}; expected the assignment of the roster these "
             f"nights served (a roster updated since the draw leaves out a few new students, "
             "not this many): an assignment drawn from another district's or last year's "
@@ -392,7 +394,7 @@ def check_share_outside(merged: pd.DataFrame, assignment: Assignment, profiles, 
             "from this roster before the next experiment"
         )
     warnings.warn(
-        f"{counted} ({share:.0%}; new since the draw?): they are left out of the effects",
+        f"{said} ({share:.0%}; new since the draw?): they are left out of the effects",
         ExperimentWarning,
         stacklevel=3,
     )
@@ -446,8 +448,8 @@ def check_profiles_digest(assignment: Assignment, profiles) -> None:
         warnings.warn(
             f"--profiles {profiles}: not the file {assignment.source} was drawn from (its "
             f"sha256 is {given[:16]}..., the assignment's 'profiles_sha256' is "
-            f"{assignment.profiles_sha256[:16]}...): a roster updated since? The classes the "
-            "nights served each student in are compared with it instead",
+            f"{assignment.profiles_sha256[:16]}...): a roster exported before or after the "
+            "draw? The classes the nights served each student in are compared with it instead",
             ServedInputWarning,
             stacklevel=2,
         )
@@ -486,9 +488,21 @@ def check_served_inputs(
     check_recorded_digests(log_dir, served, catalog, catalog_source, profiles_source)
     source = profiles_source if isinstance(profiles_source, str | Path) else "<profiles>"
     for night, frame in zip((start, end), nights, strict=True):
-        check_profiles(frame, by_id, source, f"students of the night {night}")
+        served_from = night_profiles(log_dir, night)
+        check_profiles(frame, by_id, source, f"students of the night {night}", served_from)
     data, mapping, log = log_given
     check_log(data, mapping, log, metas, state_dir, str(log.source))
+
+
+def night_profiles(log_dir: Path, night: str) -> str | None:
+    """The sha256 of the profiles file the night was served from, as its `_SUCCESS.json`
+    records it (`inputs.profiles`); None for a night that recorded none."""
+    from adaptive.batch.partition import OUTPUT_TABLES
+    from adaptive.batch.writer import date_listing
+
+    inputs = (date_listing(log_dir, OUTPUT_TABLES, night) or {}).get("inputs")
+    recorded = inputs.get("profiles") if isinstance(inputs, dict) else None
+    return recorded if isinstance(recorded, str) else None
 
 
 def window_responses(

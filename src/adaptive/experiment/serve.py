@@ -7,9 +7,11 @@ students ("" for students outside the experiment, served the night's own policy)
 samples its lists, the deterministic arms' rows get propensity 1 (a deterministic policy shows
 its list with probability 1), so every night has one schema.
 
-`warn_other_roster`: after the night, both engines say when the assignment was drawn from other
-profiles than the night's and leaves some of its students out (an assignment drawn from another
-district's or last year's roster served as if it were this one's).
+`warn_outside`: after the night, both engines say in one warning how many students the
+assignment leaves out, and why: drawn from other profiles than the night's (students new since
+the draw, or an assignment drawn from another district's or last year's roster served as if it
+were this one's), or students without a profile; with advice that fits whether the experiment
+has begun (`experiment_began`).
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from adaptive.errors import ExperimentWarning
+from adaptive.errors import ExperimentWarning, counted
 from adaptive.experiment.assign import Assignment
 from adaptive.policy.base import StudentBatch
 
@@ -70,26 +73,87 @@ def _with_arm(table: pa.Table) -> pa.Table:
     return table.append_column("arm", pa.array([""] * table.num_rows, pa.string()))
 
 
-def warn_other_roster(
-    assignment: Assignment, profiles_sha256: str, outside: int, served: int
+def warn_outside(
+    assignment: Assignment,
+    profiles_sha256: str | None,
+    outside: int,
+    without_profile: int,
+    served: int,
+    policy: str,
+    began: str | None,
 ) -> None:
-    """An `ExperimentWarning` when the night's profiles (`profiles_sha256`) are not the file
-    `assignment` was drawn from (its `profiles_sha256`) and `outside` of the night's `served`
-    students are in no class or school of it: the share says whether the roster was updated
-    since (a few new students) or the assignment drawn from another roster (another
-    district's, last year's: most of its classes are not tonight's). Nothing when the files
-    are one, or every student is covered (a roster updated with moves only). Counts only."""
-    drawn_from = assignment.profiles_sha256
-    if not outside or not drawn_from or not profiles_sha256 or profiles_sha256 == drawn_from:
+    """One `ExperimentWarning` when students with a profile are in no class (school) of
+    `assignment`: of the night's `served` students, `outside` have no arm (served the night's
+    own `policy`, its name: arm ''), `without_profile` of them for want of a profile (said
+    apart, as served in school 'unassigned': not counted again here). Why, from what is
+    known: the assignment drawn from other profiles than tonight's (their `profiles_sha256`s
+    differ: students new since the draw, or another roster's assignment, which the share tells
+    apart), else a class (school) new since the draw, or, drawn from tonight's own profiles,
+    profiles without a class (school). The advice fits whether the experiment
+    `began` (the first night served with it before tonight, `experiment_began`): before it,
+    draw the assignment again; after, keep it. Counts only."""
+    n = outside - min(without_profile, outside)
+    if not n:
         return
-    warnings.warn(
-        f"{assignment.source} was drawn from other profiles than tonight's (its "
-        f"profiles_sha256 {drawn_from[:12]}..., tonight's profiles {profiles_sha256[:12]}...), "
-        f"and it does not cover {outside:,} of tonight's {served:,} students "
-        f"({outside / max(served, 1):.0%}): they are served the night's own policy, arm ''. A "
-        "few students new since the draw are expected after a roster update; a large share "
-        "means an assignment drawn from another roster (another district's, last year's): "
-        "draw it again from tonight's profiles before the experiment's first night",
-        ExperimentWarning,
-        stacklevel=3,
+    unit = assignment.unit
+    drawn_from = assignment.profiles_sha256
+    other_roster = bool(drawn_from and profiles_sha256 and profiles_sha256 != drawn_from)
+    besides = min(without_profile, outside)
+    said = (
+        f"{n:,} of tonight's {counted(served, 'student')} ({_share(n, served)}) "
+        f"{'is' if n == 1 else 'are'} in no {unit} of the experiment {assignment.source}"
+        + (f" (besides the {besides:,} without a profile, said apart)" if besides else "")
     )
+    if other_roster:
+        said += (
+            f", which was drawn from other profiles than tonight's (its profiles_sha256 "
+            f"{drawn_from[:12]}..., tonight's profiles {profiles_sha256[:12]}...)"
+        )
+    elif drawn_from and drawn_from == profiles_sha256:  # tonight's roster: every unit has an arm
+        said += f" (their profiles name no {unit})"
+    else:
+        said += f" (a {unit} new since the draw?)"
+    said += f": served the night's own policy ({policy}), arm '' in the outputs"
+    if other_roster:
+        said += ". " + _roster_advice(began)
+    warnings.warn(said, ExperimentWarning, stacklevel=3)
+
+
+def _share(n: int, total: int) -> str:
+    """`n` of `total` as a percentage, 'under 1%' rather than a '0%' that reads as none."""
+    share = n / max(total, 1)
+    return f"{share:.0%}" if share >= 0.01 else "under 1%"
+
+
+def _roster_advice(began: str | None) -> str:
+    """What to do about students outside an assignment drawn from other profiles, before the
+    experiment's first night (`began` None) and after it."""
+    if began is None:
+        return (
+            "A few students new since the draw are expected after a roster update; a large "
+            "share means an assignment drawn from another roster (another district's, last "
+            "year's): draw it again from tonight's profiles before serving the experiment's "
+            "first night"
+        )
+    return (
+        f"The experiment began on the night {began} with this assignment: keep it (a new draw "
+        "would move classes between arms mid-experiment); students new since the draw stay "
+        "outside it, and `experiment analyze` leaves them out of the effects. A large share "
+        "means this assignment or tonight's profiles are another roster's (another "
+        "district's, last year's): check both"
+    )
+
+
+def experiment_began(out: Path, day: str, sha256: str) -> str | None:
+    """The first night before `day` served in `out` with the assignment of `sha256` (its
+    `_SUCCESS.json` records it as `experiment`), None when none was: the experiment has not
+    begun before tonight."""
+    from adaptive.batch.partition import OUTPUT_TABLES
+    from adaptive.batch.writer import complete_dates, date_listing
+
+    for night in complete_dates(out):
+        if night >= day:
+            break
+        if (date_listing(out, OUTPUT_TABLES, night) or {}).get("experiment") == sha256:
+            return night
+    return None

@@ -433,8 +433,12 @@ def _weight_type_problems(weights: object) -> list[str]:
 
 
 def _line_named(text: str, message: str) -> str:
-    """ ", line N" of the first line of a TOML `text` that sets a key the `message` quotes
-    ('readines' in "unknown weight 'readines'"), "" when none does: where to look in the file."""
+    """ ", line N, column C" of the first line of a TOML `text` that sets a key the `message`
+    names, "" when none does: where to look in the file, as the other file errors say it. A
+    value the message quotes (`weights.readiness = '2,6'`) is placed at the value (its column
+    on the line), a key it names ('readines' in "unknown weight 'readines'") at the key; a
+    dotted name is looked for in its table (`weights.exploration` in [weights], not the
+    top-level `exploration`)."""
     lines = text.splitlines()
     gap = re.search(r"grade_table: grade table(?::)? gap (-?\d+)", message)
     if gap:  # a grade table's gap: its line inside the [grade_table] table
@@ -442,18 +446,46 @@ def _line_named(text: str, message: str) -> str:
         key = re.compile(rf"^\s*[\"']?\+?{re.escape(gap.group(1))}[\"']?\s*=")
         for number, line in enumerate(lines[start or 0 :], start=(start or 0) + 1):
             if start is not None and key.match(line):
-                return f", line {number}"
+                return _at(line, number, value=True)
     values = set(re.findall(r"= '([^']*)'", message))  # "weights.readiness = '3.0'": a value
     quoted = [name for name in re.findall(r"'([^']+)'", message) if name not in values]
-    named = [*re.findall(r"([\w.]+) = ", message), *re.findall(r"(\w+) '", message), *quoted]
-    for key in (name.rsplit(".", 1)[-1] for name in named):
+    set_to = re.findall(r"([\w.]+) = ", message)  # a value's error: "target_p_correct = 1.8"
+    named = [*set_to, *re.findall(r"(\w+) '", message), *quoted]
+    for name in named:
+        number = _line_setting(text, tuple(name.split(".")))
+        if number is not None:
+            return _at(lines[number - 1], number, value=name in set_to)
+    for name in named:  # a key the line-by-line reading does not place: by its last part
+        key = name.rsplit(".", 1)[-1]
         pattern = re.compile(
             rf"^\s*(?:[\"']?{re.escape(key)}[\"']?\s*=|\[\s*{re.escape(key)}\s*\])"
         )
         for number, line in enumerate(lines, start=1):
             if pattern.match(line):
-                return f", line {number}"
+                return _at(line, number, value=name in set_to)
     return ""
+
+
+def _line_setting(text: str, name: tuple[str, ...]) -> int | None:
+    """The first line of a TOML `text` that sets the key `name` (its full path: table and
+    key, `("weights", "readiness")`), else the first that sets a key whose path ends with it
+    (`("readines",)` under [weights]); None when no line does."""
+    keys = [(number, table + key) for number, table, key in _toml_keys(text)]
+    exact = [number for number, path in keys if path == name]
+    ending = [number for number, path in keys if path[-len(name) :] == name]
+    return (exact or ending or [None])[0]
+
+
+def _at(line: str, number: int, value: bool) -> str:
+    """ ", line N, column C" of a TOML line: C the column (from 1) where its value starts
+    (`value`: after `key =`), or where its key or table header starts."""
+    key = _KEY_LINE.match(line)
+    if value and key:
+        rest = line[key.end() :]
+        column = key.end() + len(rest) - len(rest.lstrip()) + 1
+    else:
+        column = len(line) - len(line.lstrip()) + 1
+    return f", line {number}, column {column}"
 
 
 _TABLE_GRADES = re.compile(r"^\s*\[\s*grade_table\s*\]")

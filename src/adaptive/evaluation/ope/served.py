@@ -21,7 +21,8 @@ tie the job's outputs record is compared and a difference is one named error:
 
 A log that holds more rows before a night than it read (answers that arrived late, as they do)
 is used, with a warning (`ServedInputWarning`), and so are profiles where up to 10% of the served
-students are in another class (moved since); a log that holds fewer rows, or as many other ones,
+students are in another class or in none (a roster exported before or after the nights': which,
+the files do not tell; the warning gives both digests when the night recorded its own); a log that holds fewer rows, or as many other ones,
 and profiles where more differ, are refused: the messages say so. Messages name counts, nights, files and class ids, never a student id.
 """
 
@@ -180,10 +181,21 @@ def _log_message(source: str, night: str, recorded: dict, given: dict, state_dir
     )
 
 
-def check_profiles(served: pd.DataFrame, profiles: Mapping, source: str | Path, what: str) -> None:
+def check_profiles(
+    served: pd.DataFrame,
+    profiles: Mapping,
+    source: str | Path,
+    what: str,
+    served_from: str | None = None,
+) -> None:
     """ServedInputError when a served student's class or school (`served`: student_id,
     class_id, school_id as the job wrote them) is another in `profiles`; `what` names the
-    rows (e.g. "students of the night 2026-11-02"). Counts and one class, no student id."""
+    rows (e.g. "students of the night 2026-11-02"). Up to `MOVED_SHARE` of them, a warning:
+    a roster exported at another time than the night's. Which of the two is the newer is not
+    known (an older roster given, or a newer one), so the words say both ways: a student in
+    none of the profiles enrolled after they were exported, or left before. `served_from`:
+    the sha256 the night recorded of its profiles file (its `_SUCCESS.json` inputs), said
+    beside the file's when they differ. Counts and one class, no student id."""
     ids = served["student_id"].astype(str)
     table = pd.DataFrame(
         [(p.class_id, p.school_id) for p in profiles.values()],
@@ -196,39 +208,65 @@ def check_profiles(served: pd.DataFrame, profiles: Mapping, source: str | Path, 
     wrong = (given["class_id"] != job["class_id"]) | (given["school_id"] != job["school_id"])
     if not wrong.any():
         return
-    moved = wrong.to_numpy() & ~absent  # an example among students the profiles hold
-    i = int(moved.argmax()) if moved.any() else int(wrong.to_numpy().argmax())
-    example = (
-        f"{int(absent.sum()):,} of them not in the profiles at all (left since?); "
-        if absent.any()
-        else ""
-    ) + (
-        f"e.g. class {given['class_id'][i] or 'none'!r} of school "
-        f"{given['school_id'][i] or 'none'!r}, served in class {job['class_id'][i] or 'none'!r} "
-        f"of school {job['school_id'][i] or 'none'!r}"
-        if moved.any()
-        else "none of the others in another class"
-    )
-    if wrong.mean() <= MOVED_SHARE:  # students who moved class since: the field's normal case
+    found = _found(given, job, wrong.to_numpy(), absent, what)
+    digests = _digests(source, served_from)
+    if wrong.mean() <= MOVED_SHARE:  # a roster of another day: the field's normal case
         warnings.warn(
-            f"--profiles {source}: {int(wrong.sum()):,} of {len(ids):,} {what} are in another "
-            f"class or school there than they were served in ({example}): students who moved "
-            "since?",
+            f"--profiles {source}: {found}. A roster exported before or after the one they "
+            f"were served from{digests}? Students enrol, leave and change class between two "
+            "exports",
             ServedInputWarning,
             stacklevel=2,
         )
         return
     raise ServedInputError(
-        f"--profiles {source}: not the profiles the logged nights were served from: "
-        f"{int(wrong.sum()):,} of {len(ids):,} {what} are in another class or school there "
-        f"({example}). Expected the profiles of `adaptive batch --profiles` (or its --district) "
-        f"for these nights (up to {MOVED_SHARE:.0%} of students who moved class since are "
-        "warned of, not refused)"
+        f"--profiles {source}: not the profiles the logged nights were served from{digests}: "
+        f"{found}. Expected the profiles of `adaptive batch --profiles` (or its --district) for "
+        f"these nights (up to {MOVED_SHARE:.0%} of students in another class, or in none, are "
+        "warned of, not refused: a roster exported at another time)"
     )
 
 
-#: Up to this share of served students in another class or school of the profiles given is
-#: read as students who moved since (a warning); more is another district's profiles (an error).
+def _found(given: pd.DataFrame, job: pd.DataFrame, wrong, absent, what: str) -> str:
+    """The served students (`what`) the profiles place otherwise, in words: how many are in
+    none of them (enrolled after the profiles were exported, or left before: which, the files
+    do not tell) and how many in another class or school, with one example of those."""
+    n = f"of {len(wrong):,} {what}"
+    gone = "in none of these profiles (enrolled after they were exported, or left before)"
+    moved = wrong & ~absent
+    if not moved.any():
+        return f"{int(absent.sum()):,} {n} {'is' if absent.sum() == 1 else 'are'} {gone}"
+    i = int(moved.argmax())
+    example = (
+        f"e.g. class {given['class_id'][i] or 'none'!r} of school "
+        f"{given['school_id'][i] or 'none'!r} there, served in class "
+        f"{job['class_id'][i] or 'none'!r} of school {job['school_id'][i] or 'none'!r}"
+    )
+    said = (
+        f"{int(wrong.sum()):,} {n} {'is' if wrong.sum() == 1 else 'are'} in another class or "
+        "school there than they were served in"
+    )
+    if not absent.any():
+        return f"{said} ({example})"
+    return (
+        f"{said}, or in none: {int(absent.sum()):,} {gone}, {int(moved.sum()):,} in another "
+        f"class or school ({example})"
+    )
+
+
+def _digests(source: str | Path, served_from: str | None) -> str:
+    """` (the night's: sha256 ...; these: ...)` when the night recorded the digest of the profiles
+    it was served from (`served_from`) and the file given has another; "" when unknown or
+    equal."""
+    given = _file_digest(source) if served_from and Path(source).is_file() else None
+    if not given or given == served_from:
+        return ""
+    return f" (the night's: sha256 {served_from[:12]}...; these: {given[:12]}...)"
+
+
+#: Up to this share of served students in another class or school of the profiles given, or in
+#: none, is read as a roster exported at another time (a warning); more is another district's
+#: profiles (an error).
 MOVED_SHARE = 0.1
 
 
