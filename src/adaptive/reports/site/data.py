@@ -577,8 +577,8 @@ def check_served_profiles(
     analyze` check them (`evaluation.ope.served.check_profiles`): every student of `schools`
     in the class and school the night wrote. Another roster's profiles would put other
     children's grades, interests and goals on the pages: a `ReportInputError` naming the file
-    and the counts. Up to 10% of the students in another class or absent (moved or left since)
-    is a roster updated since: a warning; students the night did not serve (new since) are not
+    and the counts. Up to 10% of the students in another class or absent (a roster exported
+    before or after the night's) is a warning; students the night did not serve are not
     looked at."""
     from adaptive.evaluation.ope.served import ServedInputError, check_profiles
 
