@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 __version__ = "0.1.0"
+
+#: MLflow 3 sends anonymous usage telemetry by default (and writes an installation id to
+#: ~/.config/mlflow/telemetry.json when it is imported). A school district's tool does not phone
+#: home unless asked: off here, before anything of ours imports MLflow, for the command line and
+#: for an application embedding the library alike; a user's own MLFLOW_DISABLE_TELEMETRY (false
+#: turns it back on) wins.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
 def __getattr__(name: str):

@@ -121,3 +121,32 @@ def test_quiet_silences_mlflow_run_links_and_is_undone() -> None:
     assert MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT.get()
     set_quiet(False)
     assert not MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT.get()
+
+
+def test_promote_refuses_a_candidate_trained_with_item_and_skill_columns_swapped(
+    cli, trained, tmp_path
+) -> None:
+    """A district data scientist's trial: a version trained with --item-col and --skill-col
+    swapped (a common slip) was PROMOTED over the real champion, scored on the mis-mapped
+    data it knew none of; the next night failed. Refused, saying what differs and how to
+    replace the champion on purpose."""
+    own_csv(tmp_path / "own.csv")
+    _, uri = trained  # its store, for a model of its own
+    common = ["--data", tmp_path / "own.csv", "--name", "swap", "--tracking-uri", uri]
+    assert cli("train", "--model", "irt", "--folds", "2", *common, *FLAGS).code == 0
+    assert cli("promote", "--name", "swap", "--tracking-uri", uri).code == 0
+    swapped = [{"task": "kc", "kc": "task"}.get(f, f) for f in FLAGS]
+    r = cli("train", "--model", "irt", "--folds", "2", *common, *swapped)
+    assert r.code == 0, r.text
+    r = cli("promote", "--name", "swap", "--tracking-uri", uri)
+    assert r.code == 2 and "Traceback" not in r.text and "PROMOTED" not in r.out, r.text
+    assert (
+        "the candidate v2 was fitted on 12 skills and the champion v1 on 4, they share none"
+        in r.err
+    )
+    assert "columns mapped otherwise (--skill-col / --item-col)?" in r.err
+    assert "give --new-skills" in r.err
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    assert str(client.get_model_version_by_alias("swap", "champion").version) == "1"

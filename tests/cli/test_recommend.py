@@ -149,3 +149,18 @@ def test_column_options_without_data_are_a_usage_error(cli, district_dir):
     assert r.code == 2 and "go with --data" in r.err
     r = cli("recommend", "--student", "x", "--data", "demo", "--district", district_dir)
     assert r.code == 2 and "not both" in r.err
+
+
+def test_a_registered_name_without_its_district_asks_for_the_district(
+    cli, tmp_path, monkeypatch
+) -> None:
+    """A district data scientist's trial: `recommend --student ST006098 --name district-math`
+    fell back to the demo district and told them to run `adaptive demo`. Their district's files
+    are asked for; the demo's model still defaults to the demo district."""
+    monkeypatch.setenv("ADAPTIVE_DATA_DIR", str(tmp_path))  # no demo district written here
+    r = cli("recommend", "--student", "ST006098", "--name", "district-math")
+    assert r.code == 2 and "Traceback" not in r.text
+    assert "--name 'district-math': give the district whose students it serves: --data LOG" in r.err
+    assert "--district DIR" in r.err and "adaptive demo" not in r.err
+    r = cli("recommend", "--student", "stu0000001", "--name", "demo-district")
+    assert r.code == 2 and "(run `adaptive demo`, or `adaptive simulate --out DIR`, first)" in r.err

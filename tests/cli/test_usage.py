@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -9,6 +10,7 @@ import sys
 
 import pytest
 
+import adaptive
 from adaptive.cli import app, package_version
 from adaptive.curriculum import Catalog
 
@@ -568,3 +570,32 @@ def test_help_shows_no_type_for_a_flag(capsys) -> None:
     run(["batch", "--help"])
     shown = capsys.readouterr().out
     assert "--backfill" in shown and "<int range>" in shown  # --k keeps its type
+
+
+def test_mlflow_telemetry_is_off_unless_the_user_turns_it_on(tmp_path, monkeypatch) -> None:
+    """A district data scientist's trial: MLflow 3's usage telemetry was on, and an installation
+    id appeared in ~/.config/mlflow/telemetry.json after the first command. Off by default, for
+    the command line and for a program importing the library; MLFLOW_DISABLE_TELEMETRY=false
+    (the user's own setting) turns it back on. No network: MLflow's own switch is read."""
+    # as a user's shell: none of the variables that make MLflow assume a CI or a test run
+    quiet = ("PYTEST_CURRENT_TEST", "CI", "GITHUB_ACTIONS", "MLFLOW_DISABLE_TELEMETRY",
+             "DO_NOT_TRACK", "MLFLOW_TRACKING_URI")  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in quiet}
+    env |= {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "ADAPTIVE_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
+    cli = subprocess.run(
+        [sys.executable, "-m", "adaptive", "rollback", "--name", "m", "--version", "1",
+         "--reason", "r"], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert cli.returncode == 2 and "no tracking store" in cli.stderr, cli.stderr
+    assert not (tmp_path / "config" / "mlflow").exists()  # no installation id written
+    probe = (
+        "import os, adaptive.registry, mlflow.telemetry as t;"
+        "print(os.environ['MLFLOW_DISABLE_TELEMETRY'], t.get_telemetry_client() is None)"
+    )
+    lib = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=120, env=env)  # fmt: skip
+    assert lib.stdout.split() == ["true", "True"], lib.stderr
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "false")  # the user's own setting wins
+    importlib.reload(adaptive)
+    assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "false"

@@ -128,6 +128,34 @@ def test_a_partial_skill_coverage_is_said_once_by_the_run_not_per_batch(model, c
     assert len(said) == 1 and "model knows 5 of 6 catalog skills" in said[0].getMessage()
 
 
+def test_the_coverage_advice_fits_the_kind_of_model(model) -> None:  # noqa: F811
+    """A district data scientist's trial: an IRT champion's coverage warning said to run
+    `adaptive train --catalog FILE`, which `train` refuses for IRT (only BKT takes a catalog).
+    The advice now follows the model; given its skills alone, it names both ways."""
+    from test_cold_start import practice_log
+
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.policy.adapter import check_skill_coverage
+    from adaptive.tracing.logistic import IRT
+
+    base = graded_catalog()
+    cat = Catalog(
+        (*base.skills, Skill("new.1", "New", grade=1)),
+        (*base.activities, Activity("new.1.a", "New", ("new.1",), grade=1)),
+        topics=base.topics,
+    )
+    irt = IRT(max_iter=50).fit(practice_log(20))
+    said = str(check_skill_coverage(irt, cat))
+    assert "model knows 5 of 6 catalog skills" in said
+    assert "retrain it on a log that covers them" in said and "--catalog FILE)" in said
+    assert "adaptive train --catalog" not in said and "BKT().fit" not in said
+    bkt = str(check_skill_coverage(model, cat))
+    assert "fit the model with its catalog, e.g. adaptive train --catalog FILE" in bkt
+    skills_only = str(check_skill_coverage(list(model.skills_), cat))
+    assert "where it takes one (BKT: adaptive train --model bkt --catalog FILE" in skills_only
+    assert "other models know only the skills their training log has answers on" in skills_only
+
+
 def test_a_log_of_another_student_only_is_one_error(model) -> None:  # noqa: F811
     """`batch_from_model(..., log=[<another student's answers>], student_ids=[sid])` was
     accepted: the student's streaks and progress read as no history, without a word."""

@@ -362,3 +362,40 @@ def test_rollback_serves_an_earlier_champion_again(
     code, out = run_cli(["rollback", "--name", "rb", "--version", "2", "--reason", "x", *uri],
                         monkeypatch, capsys)  # fmt: skip
     assert code == 2 and "was never promoted" in out
+
+
+def test_promote_and_rollback_on_a_missing_store_name_it_and_create_nothing(
+    tmp_path, monkeypatch, capsys
+):
+    """A district data scientist's trial: from a cron shell without its MLFLOW_TRACKING_URI,
+    `promote --name district-math --version 4` said only "version 4 not found", and left a
+    new empty store behind (the default one, or ./nostore.db for --tracking-uri
+    sqlite:///nostore.db). The store searched is named, and nothing is created."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("ADAPTIVE_DATA_DIR", str(tmp_path / "data"))
+    for command in (["promote", "--name", "district-math", "--version", "4"],
+                    ["rollback", "--name", "district-math", "--version", "4", "--reason", "r"]):  # fmt: skip
+        code, out = run_cli([*command, "--tracking-uri", "sqlite:///nostore.db"],
+                            monkeypatch, capsys)  # fmt: skip
+        assert code == 2 and "Traceback" not in out, out
+        assert (
+            "registered model 'district-math': no tracking store at sqlite:///nostore.db "
+            "(--tracking-uri): train a model first"
+        ) in out
+        code, out = run_cli(command, monkeypatch, capsys)
+        default = f"sqlite:///{tmp_path / 'data' / 'mlflow' / 'mlflow.db'}"
+        assert code == 2 and f"no tracking store at {default} (the default store, in " in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no nostore.db, no data/mlflow
+
+
+def test_a_version_not_found_names_the_store_searched(tmp_path, monkeypatch, capsys):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    MlflowClient(tracking_uri=uri, registry_uri=uri).create_registered_model("district-math")
+    code, out = run_cli(["promote", "--name", "district-math", "--version", "4",
+                         "--tracking-uri", uri], monkeypatch, capsys)  # fmt: skip
+    assert code == 2 and "Traceback" not in out
+    assert f"registered model 'district-math' has no version 4 in {uri}; it has no versions" in out
+    code, out = run_cli(["promote", "--name", "district-mat", "--tracking-uri", uri],
+                        monkeypatch, capsys)  # fmt: skip
+    assert f"registered model 'district-mat' has no versions in {uri}; no registered model" in out

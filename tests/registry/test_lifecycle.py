@@ -11,6 +11,8 @@ import pytest
 from mlflow import MlflowClient
 
 import adaptive
+from adaptive.data.log import ResponseLog
+from adaptive.errors import ConfigError, CoverageWarning
 from adaptive.registry import PromotionRule, load_version, promote, train_model
 from adaptive.registry.pyfunc_model import predict_in_input_order
 from adaptive.registry.store import tracking
@@ -137,6 +139,8 @@ def test_promotion_rule_never_promotes_worse():
 
 
 def test_load_champion_without_champion_is_a_clear_error(sqlite_uri):
+    with tracking(sqlite_uri):  # a store, without the model
+        pass
     with pytest.raises(adaptive.errors.ArtifactError, match="no alias @champion"):
         load_version("nobody", alias="champion", tracking_uri=sqlite_uri)
 
@@ -167,3 +171,163 @@ def test_a_candidate_that_knows_new_catalog_skills_is_told_how_to_promote_it(sma
     assert not decision.promoted
     assert "the candidate knows 1 skill the champion does not ('skill-new')" in decision.reason
     assert "`--margin 0` promotes" in decision.reason
+
+
+@pytest.fixture(scope="module")
+def store_uri(tmp_path_factory) -> str:
+    """One SQLite store for the promotion-safety tests below (each its own registered model):
+    a new store costs seconds of MLflow's table migrations."""
+    return f"sqlite:///{tmp_path_factory.mktemp('promotion-store') / 'mlflow.db'}"
+
+
+def other_district(log):
+    """`log` as another district's export: the same answers, every skill and item named
+    otherwise (ASSISTments 2009 for a district on ASSISTments 2017 skills)."""
+    frame = log.frame.copy()
+    frame["skill_ids"] = [[f"other-{s}" for s in ids] for ids in frame["skill_ids"]]
+    frame["item_id"] = "other-" + frame["item_id"]
+    return ResponseLog.from_frame(frame)
+
+
+def test_a_candidate_of_another_skill_vocabulary_is_refused_unless_new_skills(small_log, store_uri):
+    """A district data scientist's trial: a model trained on another district's log (no skill
+    in common with the champion's) was PROMOTED, the champion having been scored on skills it
+    never saw; the next night failed ("the model knows none of the catalog's 93 skills")."""
+    name = "vocabulary"
+    first = train_model("irt", small_log, registered_name=name, folds=2, tracking_uri=store_uri)
+    assert promote(name, first.version, small_log, tracking_uri=store_uri).promoted
+    other = other_district(small_log)
+    foreign = train_model("irt", other, registered_name=name, folds=2, tracking_uri=store_uri)
+    with pytest.raises(ConfigError) as refused:
+        promote(name, foreign.version, other, tracking_uri=store_uri)
+    message = str(refused.value)
+    assert "the candidate v2 was fitted on 6 skills and the champion v1 on 6, they share none" in (
+        message
+    )
+    assert "the champion knows the skills of 0% of the promotion data's" in message
+    assert "--skill-col / --item-col" in message and "--new-skills" in message
+    # the champion's own data: the candidate knows none of it, a score there means nothing
+    with pytest.raises(ConfigError, match="the candidate v2 knows the skills of 0% of the"):
+        promote(name, foreign.version, small_log, tracking_uri=store_uri)
+    client = MlflowClient(tracking_uri=store_uri, registry_uri=store_uri)
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
+    # on purpose: a model of a new catalog replaces the champion, above the first-champion bar
+    replaced = promote(name, foreign.version, other, tracking_uri=store_uri, new_skills=True)
+    assert replaced.promoted and replaced.champion is None and replaced.champion_version == "1"
+    assert replaced.reason.startswith("new skills (--new-skills): replaces champion v1 without")
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "2"
+    too_strict = PromotionRule(min_auc=0.99)
+    third = train_model("irt", small_log, registered_name=name, folds=2, tracking_uri=store_uri)
+    below = promote(name, third.version, small_log, rule=too_strict, tracking_uri=store_uri,
+                    new_skills=True)  # fmt: skip
+    assert not below.promoted and "below the minimum bar: AUC" in below.reason
+
+
+def test_a_catalog_that_grew_a_skill_compares_as_usual_with_a_warning(small_log, store_uri):
+    """Partial overlap (a skill the champion was not fitted on) is no other vocabulary: the two
+    are compared on the same students, and a warning gives the counts."""
+    name = "grown"
+    rows, codes = small_log.exploded()
+    on_skill_5 = rows[np.asarray(small_log.skills[codes]) == "skill-5"]
+    without = small_log.take_rows(~np.isin(np.arange(len(small_log)), on_skill_5))
+    first = train_model("irt", without, registered_name=name, folds=2, tracking_uri=store_uri)
+    assert promote(name, first.version, small_log, tracking_uri=store_uri).promoted
+    grown = train_model("irt", small_log, registered_name=name, folds=2, tracking_uri=store_uri)
+    with pytest.warns(CoverageWarning, match="they share 5 \\(1 new in the candidate, 0 of"):
+        decision = promote(name, grown.version, small_log, tracking_uri=store_uri)
+    assert decision.champion is not None and decision.champion_version == "1"
+    assert decision.skill_note and "compared on all of them" in decision.skill_note
+    run = MlflowClient(tracking_uri=store_uri).get_run(decision.run_id).data
+    assert run.params["shared_skills"] == "5" and run.metrics["candidate_covered"] == 1.0
+    assert 0.5 < run.metrics["champion_covered"] < 1.0
+
+
+@pytest.fixture
+def three_versions(make_log, store_uri, request):
+    """A model named after the test, with v1 (shuffled labels) as champion and two better
+    candidates, v2 and v3; the process's tracking URI is the store's (two threads' `tracking`
+    blocks restore it to it)."""
+    name = request.node.name.removeprefix("test_")
+    noise = train_model("irt", make_log(shuffle_labels=True), registered_name=name, folds=2,
+                        tracking_uri=store_uri)  # fmt: skip
+    client = MlflowClient(tracking_uri=store_uri, registry_uri=store_uri)
+    client.set_registered_model_alias(name, "champion", noise.version)
+    for seed in (0, 1):
+        train_model("irt", make_log(seed=seed), registered_name=name, folds=2,
+                    tracking_uri=store_uri)  # fmt: skip
+    mlflow.set_tracking_uri(store_uri)
+    yield name, client
+    mlflow.set_tracking_uri(None)
+
+
+def test_a_champion_moved_while_promote_ran_is_not_replaced(
+    small_log, store_uri, three_versions, monkeypatch
+):
+    """A district data scientist's trial: two promotes at once both printed PROMOTED, and the
+    last to finish became champion without being compared with the first's winner. A champion
+    that moved meanwhile (here through the registry, as another promote through a server
+    would) is not replaced: one error, nothing moved, the candidate's decision withdrawn."""
+    from adaptive.registry import promotion
+
+    name, client = three_versions
+    check = promotion._check_champion_unchanged
+
+    def another_promote_first(*args, **kwargs):
+        client.set_registered_model_alias(name, "champion", "3")
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(promotion, "_check_champion_unchanged", another_promote_first)
+    with pytest.raises(promotion.ChampionChangedError) as changed:
+        promote(name, "2", small_log, tracking_uri=store_uri)
+    assert str(changed.value) == (
+        "the champion of 'a_champion_moved_while_promote_ran_is_not_replaced' changed to v3 while this promote ran (it read v1); v2 was not "
+        "made champion: run promote again to compare with it"
+    )
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
+    assert client.get_model_version(name, "2").tags["promotion.decision"] == "withdrawn"
+    client.set_model_version_tag(name, "1", "promotion.decision", "promoted")
+    client.set_registered_model_alias(name, "champion", "2")
+    with pytest.raises(promotion.ChampionChangedError, match="changed to v3 while this rollback"):
+        promotion.rollback(name, "1", "v2 misbehaved", tracking_uri=store_uri)
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
+
+
+def test_two_promotes_at_once_wait_for_each_other(
+    small_log, store_uri, three_versions, monkeypatch
+):
+    """The trial's race, as two runs against the local store: the second waits for the first
+    (its lock), then compares with the champion the first left, never with the one before."""
+    import threading
+
+    from adaptive.registry import lock, promotion
+
+    name, client = three_versions
+    first_at_alias, second_waits = threading.Event(), threading.Event()
+    check, wait = promotion._check_champion_unchanged, lock.waiting
+
+    def hold_until_the_second_waits(*args, **kwargs):
+        if threading.current_thread().name == "first":
+            first_at_alias.set()
+            assert second_waits.wait(60)
+        return check(*args, **kwargs)
+
+    def waiting(*args, **kwargs):
+        second_waits.set()
+        return wait(*args, **kwargs)
+
+    monkeypatch.setattr(promotion, "_check_champion_unchanged", hold_until_the_second_waits)
+    monkeypatch.setattr(lock, "waiting", waiting)
+    results = {}
+    first = threading.Thread(
+        target=lambda: results.update(first=promote(name, "2", small_log, tracking_uri=store_uri)),
+        name="first",
+    )
+    first.start()
+    assert first_at_alias.wait(60)
+    with pytest.warns(lock.LockWaitWarning, match="waiting for another promote or rollback"):
+        second = promote(name, "3", small_log, tracking_uri=store_uri)
+    first.join(60)
+    assert results["first"].promoted and results["first"].champion_version == "1"
+    assert second.champion_version == "2"  # compared with the first's winner
+    champion = client.get_model_version_by_alias(name, "champion").version
+    assert str(champion) == ("3" if second.promoted else "2")

@@ -1,8 +1,9 @@
-"""`adaptive train | promote | batch | demo`: the model lifecycle and the daily job.
+"""`adaptive train | promote | rollback | batch | demo`: the model lifecycle and the daily job.
 
-Thin wrappers over `adaptive.registry.train_model` / `promote`, `adaptive.batch.run_daily_job`
-and `adaptive.batch.demo.run_demo`. Every command takes `--tracking-uri` (default:
-`$MLFLOW_TRACKING_URI`, else the embedded SQLite store under the project's data folder).
+Thin wrappers over `adaptive.registry.train_model` / `promote` / `rollback`,
+`adaptive.batch.run_daily_job` and `adaptive.batch.demo.run_demo`. Every command takes
+`--tracking-uri` (default: `$MLFLOW_TRACKING_URI`, else the embedded SQLite store in the data
+folder, `adaptive.paths.data_dir()`).
 """
 
 from __future__ import annotations
@@ -167,8 +168,20 @@ def promote(
         float, typer.Option("--calibration-tolerance", help="Allowed increase of the ECE.")
     ] = 0.01,
     min_auc: Annotated[
-        float, typer.Option("--min-auc", help="Minimum AUC of a first champion.")
+        float,
+        typer.Option(
+            "--min-auc", help="Minimum AUC of a first champion (and of a --new-skills one)."
+        ),
     ] = 0.55,
+    new_skills: Annotated[
+        bool,
+        typer.Option(
+            "--new-skills",
+            help="Replace the champion with a candidate of another skill vocabulary (a new "
+            "catalog), without a comparison: it must pass --min-auc on its own data. Without "
+            "it such a candidate is refused.",
+        ),
+    ] = False,
     tracking_uri: TrackingUri = None,
     district: DistrictLog = None,
     mapping: dict | None = None,
@@ -178,8 +191,10 @@ def promote(
     """Compare a version with the champion on the same held-out students; promote only if better.
 
     Exit code 0 on a decision either way (promoted or not: the verdict line says which and why);
-    2 on an error (unknown model or version, unreadable data). The column flags read `--data`
-    as `train` does; without `--data`, the candidate's own training data and flags are used.
+    2 on an error (unknown model or version, unreadable data, a candidate fitted on other
+    skills than the champion's, a champion moved by another promote meanwhile). The column
+    flags read `--data` as `train` does; without `--data`, the candidate's own training data
+    and flags are used. Two promotes of one model wait for each other (local store).
     """
     from adaptive.registry import PromotionRule
     from adaptive.registry import promote as promote_version
@@ -197,6 +212,7 @@ def promote(
         mapping=mapping or None,
         quarantine=quarantine,
         tracking_uri=tracking_uri,
+        new_skills=new_skills,
     )
     _warn_data_mismatch(d)
     table = Table(

@@ -352,8 +352,9 @@ TrackingUri = Annotated[
     str | None,
     typer.Option(
         "--tracking-uri",
-        help="MLflow tracking/registry URI (default: $MLFLOW_TRACKING_URI, "
-        "else the local SQLite store under the project's data folder).",
+        help="MLflow tracking/registry URI (default: $MLFLOW_TRACKING_URI, else the local "
+        "SQLite store mlflow/mlflow.db in the data folder: $ADAPTIVE_DATA_DIR, else data/ in a "
+        "source checkout, else ~/.local/share/adaptive).",
     ),
 ]
 Quiet = Annotated[

@@ -6,8 +6,9 @@
     adaptive policy-eval --students 2000 --seeds 10 --activities 5,10,20,50 --out DIR
 
 `recommend` calls `adaptive.policy.service.recommend_students` (demo district and BKT fitted on
-its responses unless a saved model or a registered champion, `--name`, is given; a user's log is
-read with the same options as `adaptive batch --data`, catalog and profiles included) and says why
+its responses unless a saved model or a registered champion, `--name`, is given; a champion other
+than the demo's needs its district's files or folder; a user's log is read with the same options
+as `adaptive batch --data`, catalog and profiles included) and says why
 when fewer than k activities come back (`adaptive.policy.shortfall`); `policy-eval` calls
 `adaptive.evaluation.policy_eval.evaluate_policies` and writes `DIR/policy_eval.csv` and a plot
 per metric.
@@ -116,6 +117,7 @@ def recommend(
 
     if model is not None and name is not None:
         raise ConfigError("give --model (a saved folder) or --name (a registered model), not both")
+    _check_district_given(name, district, data)
     student = [s.strip() for s in student]  # ids are text, trimmed, as everywhere
     explain = explain.strip() if explain is not None else None
     d = _district(district, data, catalog, profiles, mapping, quarantine)
@@ -126,7 +128,7 @@ def recommend(
     when = pd.Timestamp(now, tz="UTC") if now else None
     # a past --now reads only the answers before it (as `batch --date`), fitting BKT here too
     tracer = _tracer(d, when, model, name, tracking_uri)
-    note_skill_coverage(tracer.skills_, d.catalog)  # no overlap: an error; partial: a warning
+    note_skill_coverage(tracer, d.catalog)  # no overlap: an error; partial: a warning
     check_profiles(d.profiles, d.catalog)  # topics and goals the catalog lacks: a warning
     config = PolicyConfig.from_toml(policy) if policy is not None else None
     served = {"district": d, "model": tracer, "now": when, "config": config,
@@ -143,6 +145,24 @@ def recommend(
         _print_explanation(explain_activity(student[0], explain, k=k, **served), as_json)
         return
     _print_recommendations(student, k, served, as_json)
+
+
+def _check_district_given(name: str | None, district: Path | None, data: str | None) -> None:
+    """A registered model other than the demo's, with neither --data nor --district: the demo
+    district would be served with it (or, missing, "run `adaptive demo`" told a district's
+    data scientist to run the demo). Its district's files are asked for instead."""
+    if name is None or district is not None or data is not None:
+        return
+    from adaptive.batch.job import DEMO_MODEL
+
+    if name == DEMO_MODEL:
+        return
+    raise ConfigError(
+        f"--name {name!r}: give the district whose students it serves: --data LOG (with the "
+        "column flags of `train`), --catalog FILE and --profiles FILE, or --district DIR (a "
+        "folder holding the three); without them recommend serves the demo district, whose "
+        f"model is --name {DEMO_MODEL}"
+    )
 
 
 def _teacher_overrides(path: Path | None, district, when):

@@ -13,6 +13,7 @@ log in numpy (one student's request must not cost pandas group-bys).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import warnings
 from collections import Counter
@@ -314,10 +315,12 @@ def activity_set(rows: np.ndarray, acts: np.ndarray, n: int, n_a: int) -> sparse
 @dataclass(frozen=True)
 class SkillCoverage:
     """How many of a catalog's skills a model knows, by id (the others get the policy's defaults:
-    not started)."""
+    not started). `takes_catalog`: whether the model fits with a catalog (BKT), None when only
+    its skills were given; the advice follows it (`adaptive train --catalog` refuses the others)."""
 
     known: int
     catalog: int
+    takes_catalog: bool | None = field(default=None, compare=False)
 
     @property
     def missing(self) -> int:
@@ -329,9 +332,37 @@ class SkillCoverage:
             f"{self.missing} get defaults when students are placed (`placement`, the default: "
             "their placement's values, the model's population prior for a student without a "
             "grade; with placement=None they stay unknown); answers on them are not "
-            "traced: fit the model with its catalog, e.g. BKT().fit(log, catalog=catalog) or "
-            "adaptive train --catalog FILE)"
+            f"traced: {self.advice}"
         )
+
+    @property
+    def advice(self) -> str:
+        """How to give the model the missing skills, for the kind of model it is."""
+        if self.takes_catalog:
+            return (
+                "fit the model with its catalog, e.g. adaptive train --catalog FILE, or "
+                "BKT().fit(log, catalog=catalog)"
+            )
+        if self.takes_catalog is False:
+            return (
+                "this model knows only the skills its training log has answers on: retrain it "
+                "on a log that covers them, or train a BKT spec with the catalog (adaptive "
+                "train --model bkt --catalog FILE)"
+            )
+        return (
+            "fit the model with its catalog where it takes one (BKT: adaptive train --model bkt "
+            "--catalog FILE, or BKT().fit(log, catalog=catalog)); other models know only the "
+            "skills their training log has answers on: retrain them on a log that covers them"
+        )
+
+
+def fits_with_catalog(model: object) -> bool | None:
+    """Whether a fitted model's kind fits with a catalog (`fit(log, catalog=)`: BKT); None for
+    what is not a model (its skills alone)."""
+    fit = getattr(model, "fit", None)
+    if fit is None or not hasattr(model, "skills_"):
+        return None
+    return "catalog" in inspect.signature(fit).parameters
 
 
 def profiles_by_id(profiles: object) -> Mapping[str, LearnerProfile]:
@@ -429,38 +460,47 @@ def _check_log_students(log: ResponseLog | Sequence[Response] | None, ids: list[
 _OVERLAP: dict[tuple[int, int], tuple[object, Catalog, SkillCoverage]] = {}
 
 
-def note_skill_coverage(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> SkillCoverage:
+def note_skill_coverage(
+    model_skills: Sequence[str] | pd.Index | KnowledgeTracer, catalog: Catalog
+) -> SkillCoverage:
     """`check_skill_coverage`, said once per (model, catalog) pair (cached by identity: the
     per-request path pays a look-up): a model that shares no skill with the catalog (ids spelt
     another way: "NUM.ADD" for "num.add") is an error, a partial overlap a warning with the
     numbers (the catalog's other skills hold the placement's values, and answers on them are
     not traced: a vendor's model fitted without `catalog=`). The nightly job notes it before
     its workers fork, so they do not say it again."""
+    model = model_skills
     if hasattr(model_skills, "skills_"):
         model_skills = model_skills.skills_
     key = (id(model_skills), id(catalog))
     hit = _OVERLAP.get(key)
     if hit is not None and hit[0] is model_skills and hit[1] is catalog:
         return hit[2]
-    coverage = check_skill_coverage(model_skills, catalog)
+    coverage = check_skill_coverage(model, catalog)
     if len(_OVERLAP) > 64:
         _OVERLAP.clear()
     _OVERLAP[key] = (model_skills, catalog, coverage)
     return coverage
 
 
-def check_skill_coverage(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> SkillCoverage:
+def check_skill_coverage(
+    model_skills: Sequence[str] | pd.Index | KnowledgeTracer, catalog: Catalog
+) -> SkillCoverage:
     """The overlap of a model's skills with a catalog's, checked wherever a model meets a catalog
     (the batch job, `recommend`): no overlap is a `ConfigError` (every mastery would be a default,
     so the recommendations would ignore the model: the catalog is not the model's district's);
     a partial one logs a warning with the numbers (`note_skill_coverage`: once per model and
-    catalog). A fitted model may be given for its skills."""
+    catalog). A fitted model may be given for its skills (the warning's advice then fits its
+    kind: only BKT takes a catalog)."""
+    takes_catalog = fits_with_catalog(model_skills)
     if hasattr(model_skills, "skills_"):  # check_skill_coverage(model, catalog)
         model_skills = model_skills.skills_
     expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
     model_index = pd.Index(model_skills).astype(str)
     catalog_index = catalog.skill_index.astype(str)
-    coverage = SkillCoverage(int(catalog_index.isin(model_index).sum()), len(catalog_index))
+    coverage = SkillCoverage(
+        int(catalog_index.isin(model_index).sum()), len(catalog_index), takes_catalog
+    )
     if coverage.catalog and not coverage.known:
         raise ConfigError(
             f"the model knows none of the catalog's {coverage.catalog} skills (model: "
@@ -617,7 +657,7 @@ def batch_from_model(
     if placement is not None and have.any():
         _place_unplaced(model, state, catalog, plist, state_rows, placement, grade_table)
     skills = model.skills_
-    note_skill_coverage(skills, catalog)
+    note_skill_coverage(model, catalog)
     mastery = np.full((len(ids), len(skills)), np.nan)
     p_correct = np.full((len(ids), len(skills)), np.nan)
     ability = np.zeros(len(ids))

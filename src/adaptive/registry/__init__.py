@@ -4,8 +4,10 @@
     decision = promote("demo-district", result.version)
     model = load_champion("demo-district")
 
-Default store: SQLite under the project's data folder (see `store.py`); `tracking_uri=` or
-`MLFLOW_TRACKING_URI` point at an MLflow server instead.
+Default store: SQLite in the library's data folder (`adaptive.paths.data_dir()`, see
+`store.py`); `tracking_uri=` or `MLFLOW_TRACKING_URI` point at an MLflow server instead.
+`promote` refuses a candidate of another skill vocabulary than the champion's (unless
+`new_skills=True`) and never moves a champion that changed while it ran (`promotion.py`).
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from adaptive.registry.pyfunc_model import TRACER_ARTIFACT
 from adaptive.registry.store import (
     CHAMPION_ALIAS,
     TrackingServerError,
+    display_uri,
     is_not_found,
     registered_name_hint,
     tracking,
@@ -80,7 +81,7 @@ def fetch_version(
     """Resolve version `version` (or the one behind `alias`) of registered model `name` and
     download its tracer artifact under the folder `into`. The registry's part of
     `load_version`: the nightly job runs it in a child process while it reads its inputs."""
-    with tracking(tracking_uri) as client:
+    with tracking(tracking_uri, lookup=f"registered model {name!r}") as client:
         try:
             if alias is not None:
                 mv = client.get_model_version_by_alias(name, alias)
@@ -94,7 +95,7 @@ def fetch_version(
             which = f"alias @{alias}" if alias else f"version {version}"
             hint = registered_name_hint(client, name)
             raise ArtifactError(
-                f"registered model {name!r} has no {which} in {mlflow.get_tracking_uri()}"
+                f"registered model {name!r} has no {which} in {display_uri(client.tracking_uri)}"
                 + (hint or " (train and promote a model first, e.g. `adaptive demo`)")
             ) from exc
         local = mlflow.artifacts.download_artifacts(

@@ -6,37 +6,168 @@ at least `margin` on `metric` (default AUC) and its calibration error (ECE) is n
 than `calibration_tolerance`. With no champion yet, the candidate must pass a minimum bar: AUC at
 least `min_auc` and a log-loss below the constant base-rate predictor's. Every decision, both
 evaluations and the reason are logged as an MLflow run and as tags on the candidate version.
+
+Before comparing, the two models' skills are set side by side (`SkillOverlap`): a candidate
+fitted on another catalog, another district's log or columns mapped otherwise (`--skill-col` /
+`--item-col` swapped) shares few of the champion's skills, and on its data the champion predicts
+from its defaults: such a "comparison" promoted a model the next night could not use. It is
+refused (`ConfigError`), unless `new_skills=True` (`--new-skills`) asks on purpose to replace
+the champion with a model of a new catalog, which must then pass the first champion's bar. A
+catalog that grew a few skills compares as usual, with a `CoverageWarning` giving the counts.
+
+Two promotions of one model at once are serialised where the store is local (`lock.py`), and
+the champion is read again just before the alias moves: when it changed meanwhile (another
+promote through a server, the UI), nothing moves (`ChampionChangedError`).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import mlflow
 import numpy as np
+import pandas as pd
 from mlflow.exceptions import MlflowException
 
 from adaptive.data.log import ResponseLog
-from adaptive.errors import ConfigError, DataValidationError, Problem, counted
+from adaptive.errors import (
+    AdaptiveError,
+    ConfigError,
+    CoverageWarning,
+    DataValidationError,
+    Problem,
+    counted,
+)
 from adaptive.evaluation import compute_metrics
 from adaptive.registry.fingerprint import data_fingerprint, log_sha256
 from adaptive.registry.holdout import HOLDOUT_FRACTION, split_holdout
 from adaptive.registry.loading import load_version
+from adaptive.registry.lock import model_lock
 from adaptive.registry.store import (
     CHAMPION_ALIAS,
+    display_uri,
     experiment_id,
     is_not_found,
     registered_name_hint,
     tracking,
 )
 from adaptive.registry.tracking import DATA_TAG, MAPPING_TAG, QUARANTINED_TAG, resolve_log
+from adaptive.tracing.base import KnowledgeTracer
 
 PROMOTION_EXPERIMENT = "adaptive-promotion"
 #: Metrics a promotion may be decided on; True when higher is better.
 HIGHER_IS_BETTER: dict[str, bool] = {"auc": True, "accuracy": True, "rmse": False, "logloss": False}
+#: A candidate that knows fewer than this share of the champion's skills was fitted on another
+#: skill vocabulary (another catalog or district, or --skill-col / --item-col swapped): a retrain
+#: on a new month keeps nearly all of them (a district's September and October models shared 90
+#: of 92), a catalog that grew adds a few; the trial's foreign candidates shared none.
+MIN_SHARED_SKILLS = 0.5
+#: A model that knows the skills of fewer than this share of the promotion data's responses
+#: predicts most of them from its defaults (the population prior): its score there says little
+#: of what it learned, and comparing it is no comparison.
+MIN_COVERED_RESPONSES = 0.5
+
+
+class ChampionChangedError(AdaptiveError):
+    """The champion alias moved while a promote or rollback ran: nothing was moved."""
+
+
+def covered_share(skills: pd.Index | list[str], log: ResponseLog) -> float:
+    """The share of `log`'s responses all of whose skills are among `skills` (a model's fitted
+    skills, `skills_`): the others a model predicts from its defaults."""
+    if not len(log):
+        return 0.0
+    known = log.skills.astype(str).isin(pd.Index(skills).astype(str))
+    rows, codes = log.exploded()
+    blind = np.bincount(rows[~known[codes]], minlength=len(log))
+    return float(np.mean(blind == 0))
+
+
+@dataclass(frozen=True)
+class SkillOverlap:
+    """The candidate's and the champion's fitted skills side by side, and how much of the
+    promotion data (its held-out responses) each knows the skills of."""
+
+    candidate_version: str
+    champion_version: str | None
+    candidate_skills: int
+    champion_skills: int
+    shared_skills: int
+    responses: int
+    candidate_covered: float
+    champion_covered: float | None
+
+    @classmethod
+    def measure(
+        cls,
+        candidate: tuple[str, KnowledgeTracer],
+        champion: tuple[str, KnowledgeTracer] | None,
+        held: ResponseLog,
+    ) -> SkillOverlap:
+        """The overlap of (version, model) `candidate` with `champion` (None: none yet)."""
+        mine = pd.Index(candidate[1].skills_).astype(str)
+        theirs = pd.Index([] if champion is None else champion[1].skills_).astype(str)
+        return cls(
+            str(candidate[0]),
+            None if champion is None else str(champion[0]),
+            len(mine),
+            len(theirs),
+            int(theirs.isin(mine).sum()),
+            len(held),
+            covered_share(mine, held),
+            None if champion is None else covered_share(theirs, held),
+        )
+
+    @property
+    def same_skills(self) -> bool:
+        return self.shared_skills == self.candidate_skills == self.champion_skills
+
+    @property
+    def other_vocabulary(self) -> bool:
+        """The champion and the candidate were fitted on different skill vocabularies: the
+        candidate knows few of the champion's skills, or the champion little of the data."""
+        if self.champion_covered is None:
+            return False
+        return (
+            self.shared_skills < MIN_SHARED_SKILLS * self.champion_skills
+            or self.champion_covered < MIN_COVERED_RESPONSES
+        )
+
+    @property
+    def candidate_blind(self) -> bool:
+        """The candidate knows the skills of little of the promotion data."""
+        return self.candidate_covered < MIN_COVERED_RESPONSES
+
+    def __str__(self) -> str:
+        new = self.candidate_skills - self.shared_skills
+        missing = self.champion_skills - self.shared_skills
+        shared = (
+            "they share none"
+            if not self.shared_skills
+            else f"they share {self.shared_skills:,} ({new:,} new in the candidate, {missing:,} "
+            "of the champion's missing from it)"
+        )
+        return (
+            f"the candidate v{self.candidate_version} was fitted on "
+            f"{counted(self.candidate_skills, 'skill')} and the champion "
+            f"v{self.champion_version} on {self.champion_skills:,}, {shared}; the champion "
+            f"knows the skills of {_share(self.champion_covered or 0.0)} of the promotion "
+            f"data's {self.responses:,} held-out responses, the candidate of "
+            f"{_share(self.candidate_covered)}"
+        )
+
+
+def _share(x: float) -> str:
+    """A share as a percentage that never rounds a few to 0% or most to 100%."""
+    if 0 < x < 0.01:
+        return "under 1%"
+    if 0.99 < x < 1:
+        return "over 99%"
+    return f"{x:.0%}"
 
 
 @dataclass(frozen=True)
@@ -61,6 +192,24 @@ class PromotionRule:
         sign = 1.0 if HIGHER_IS_BETTER[self.metric] else -1.0
         return sign * (candidate[self.metric] - champion[self.metric]) + 0.0  # never "-0.0000"
 
+    def below_bar(self, candidate: dict[str, float], baseline_logloss: float) -> str | None:
+        """Why the candidate is below the minimum bar of a first champion; None if it passes."""
+        if not candidate["auc"] >= self.min_auc:
+            return f"below the minimum bar: AUC {candidate['auc']:.4f} < {self.min_auc}"
+        if not candidate["logloss"] < baseline_logloss:
+            return (
+                f"below the minimum bar: log-loss {candidate['logloss']:.4f} is not below the "
+                f"constant predictor's {baseline_logloss:.4f}"
+            )
+        return None
+
+    def bar_met(self, candidate: dict[str, float], baseline_logloss: float) -> str:
+        """The minimum bar, as the candidate passes it."""
+        return (
+            f"AUC {candidate['auc']:.4f} >= {self.min_auc} and log-loss "
+            f"{candidate['logloss']:.4f} < constant {baseline_logloss:.4f}"
+        )
+
     def decide(
         self,
         candidate: dict[str, float],
@@ -68,18 +217,11 @@ class PromotionRule:
         baseline_logloss: float,
     ) -> tuple[bool, str]:
         """(promote?, reason) for two evaluations on the same held-out students."""
-        if not candidate["auc"] >= self.min_auc:
-            return False, f"below the minimum bar: AUC {candidate['auc']:.4f} < {self.min_auc}"
-        if not candidate["logloss"] < baseline_logloss:
-            return False, (
-                f"below the minimum bar: log-loss {candidate['logloss']:.4f} is not below the "
-                f"constant predictor's {baseline_logloss:.4f}"
-            )
+        below = self.below_bar(candidate, baseline_logloss)
+        if below is not None:
+            return False, below
         if champion is None:
-            return True, (
-                f"first champion: AUC {candidate['auc']:.4f} >= {self.min_auc} and log-loss "
-                f"{candidate['logloss']:.4f} < constant {baseline_logloss:.4f}"
-            )
+            return True, f"first champion: {self.bar_met(candidate, baseline_logloss)}"
         gain = self.improvement(candidate, champion)
         if not gain >= self.margin:
             return False, (
@@ -111,6 +253,7 @@ class PromotionDecision:
     champion: dict[str, float] | None
     run_id: str
     data_note: str | None = None  # set when the data is not the candidate's training data
+    skill_note: str | None = None  # set when the two models' skills differ (also a warning)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -126,21 +269,22 @@ def promote(
     quarantine: Path | None = None,
     holdout_fraction: float = HOLDOUT_FRACTION,
     tracking_uri: str | None = None,
+    new_skills: bool = False,
 ) -> PromotionDecision:
     """Compare version `version` (default: the latest) of `name` with its champion; maybe promote.
 
     `data` is the log whose held-out students both are scored on (default: the data the candidate
-    was trained on, as recorded on its version).
+    was trained on, as recorded on its version). A candidate of another skill vocabulary than
+    the champion's is refused (`SkillOverlap`), unless `new_skills`: it then replaces the
+    champion if it passes the first champion's bar (`rule.min_auc`) on that data.
     """
     rule = rule or PromotionRule()
-    with tracking(tracking_uri) as client:
+    with (
+        tracking(tracking_uri, lookup=f"registered model {name!r}") as client,
+        model_lock(client.tracking_uri, name, action="promote"),
+    ):
         candidate_mv = _version(client, name, version)
-        try:
-            champion_mv = client.get_model_version_by_alias(name, CHAMPION_ALIAS)
-        except MlflowException as exc:
-            if not is_not_found(exc):  # a network failure is not "no champion yet"
-                raise
-            champion_mv = None
+        champion_mv = _champion(client, name)
         if data is None:
             data = candidate_mv.tags.get(DATA_TAG)
             if data is None:
@@ -171,23 +315,45 @@ def promote(
                 ]
             )
         uri = mlflow.get_tracking_uri()
-        candidate, candidate_skills = _evaluate(name, candidate_mv.version, held, uri)
         same = champion_mv is not None and champion_mv.version == candidate_mv.version
-        champion, champion_skills = (
-            (None, [])
+        candidate_model = _load(name, candidate_mv.version, uri)
+        champion_model = (
+            None
             if champion_mv is None
-            else (candidate, candidate_skills)
+            else candidate_model
             if same
-            else _evaluate(name, champion_mv.version, held, uri)
+            else _load(name, champion_mv.version, uri)
+        )
+        overlap = SkillOverlap.measure(
+            (candidate_mv.version, candidate_model),
+            None if champion_mv is None else (champion_mv.version, champion_model),
+            held,
+        )
+        replaces = not same and _check_overlap(overlap, new_skills, rule, log)
+        skill_note = None if same else _skill_note(overlap, new_skills)
+        if skill_note is not None:
+            warnings.warn(skill_note, CoverageWarning, stacklevel=2)
+        candidate = _metrics(candidate_model, held)
+        champion = (
+            None
+            if champion_mv is None or replaces
+            else candidate
+            if same
+            else _metrics(champion_model, held)
         )
         base_rate = float(held.correct.mean())
         baseline = compute_metrics(held.correct, np.full(len(held), base_rate))["logloss"]
         if same:
             promoted, reason = False, f"version {candidate_mv.version} is already the champion"
+        elif replaces:
+            promoted, reason = _replace_decision(rule, candidate, baseline, overlap)
         else:
             promoted, reason = rule.decide(candidate, champion, baseline)
             if not promoted and champion is not None:
-                reason += _new_skills_hint(candidate_skills, champion_skills)
+                reason += _new_skills_hint(
+                    [str(s) for s in candidate_model.skills_],
+                    [str(s) for s in champion_model.skills_],
+                )
         champion_version = None if champion_mv is None else str(champion_mv.version)
         with mlflow.start_run(
             experiment_id=experiment_id(client, PROMOTION_EXPERIMENT),
@@ -203,16 +369,23 @@ def promote(
                     "champion_version": champion_version or "none",
                     **asdict(rule),
                     "holdout_fraction": holdout_fraction,
+                    "new_skills": new_skills,
+                    "candidate_skills": overlap.candidate_skills,
+                    "champion_skills": overlap.champion_skills,
+                    "shared_skills": overlap.shared_skills,
                     **{f"holdout_{k}": v for k, v in fingerprint.items()},
                 }
             )
             mlflow.log_metrics(
                 {f"candidate_{k}": v for k, v in candidate.items() if math.isfinite(v)}
+                | {"candidate_covered": overlap.candidate_covered}
             )
             if champion is not None:
                 mlflow.log_metrics(
                     {f"champion_{k}": v for k, v in champion.items() if math.isfinite(v)}
                 )
+            if overlap.champion_covered is not None:
+                mlflow.log_metric("champion_covered", overlap.champion_covered)
             mlflow.log_metric("baseline_logloss", baseline)
             mlflow.set_tags(
                 {
@@ -232,10 +405,14 @@ def promote(
                 if champion
                 else {}
             ),
+            **({"promotion.new_skills": "true"} if replaces and promoted else {}),
         }
         for key, value in tags.items():
             client.set_model_version_tag(name, candidate_mv.version, key, value)
         if promoted:
+            _check_champion_unchanged(
+                client, name, champion_version, candidate_mv.version, run.info.run_id, "promote"
+            )
             client.set_registered_model_alias(name, CHAMPION_ALIAS, candidate_mv.version)
             if champion_mv is not None:
                 client.set_model_version_tag(
@@ -251,6 +428,101 @@ def promote(
         champion,
         run.info.run_id,
         data_note,
+        skill_note,
+    )
+
+
+def _champion(client, name: str):
+    """The version behind @champion, None when there is none (yet). A network failure is not
+    "no champion": it propagates (`tracking` reports it)."""
+    try:
+        return client.get_model_version_by_alias(name, CHAMPION_ALIAS)
+    except MlflowException as exc:
+        if not is_not_found(exc):
+            raise
+        return None
+
+
+def _check_champion_unchanged(
+    client, name: str, compared: str | None, version: str, run_id: str, action: str
+) -> None:
+    """Just before the alias moves: the champion must still be `compared` (the version this
+    run read; None: none). When another promote or rollback moved it meanwhile, moving it now
+    would replace a champion this run never compared with: the decision is withdrawn (the run,
+    and a promoted candidate's version, say "withdrawn": a rollback's target keeps its record
+    of the promotion it had) and `ChampionChangedError` says to run again."""
+    now = _champion(client, name)
+    now_version = None if now is None else str(now.version)
+    if now_version == compared:
+        return
+    was = f"v{compared}" if compared else "none"
+    message = (
+        f"the champion of {name!r} changed to v{now_version} while this {action} ran (it read "
+        f"{was}); v{version} was not made champion: run {action} again to compare with it"
+        if now_version is not None
+        else f"the champion of {name!r} ({was}) was removed while this {action} ran; v{version} "
+        f"was not made champion: run {action} again"
+    )
+    client.set_tag(run_id, "decision", "withdrawn")
+    client.set_tag(run_id, "reason", message)
+    if action == "promote":
+        client.set_model_version_tag(name, version, "promotion.decision", "withdrawn")
+        client.set_model_version_tag(name, version, "promotion.reason", message)
+    raise ChampionChangedError(message)
+
+
+def _check_overlap(
+    overlap: SkillOverlap, new_skills: bool, rule: PromotionRule, log: ResponseLog
+) -> bool:
+    """Refuse a comparison that would mean nothing (`ConfigError`); True when the candidate is
+    of another skill vocabulary and `new_skills` asks to replace the champion with it."""
+    if overlap.candidate_blind:
+        v = overlap.candidate_version
+        raise ConfigError(
+            f"the candidate v{v} knows the skills of {_share(overlap.candidate_covered)} of the "
+            f"promotion data's {overlap.responses:,} held-out responses ({log.source}): is it "
+            f"the data v{v} was trained on, read with the same column flags (--skill-col / "
+            "--item-col)? A score on skills a model was never fitted on says nothing of it"
+        )
+    if not overlap.other_vocabulary:
+        return False
+    if new_skills:
+        return True
+    raise ConfigError(
+        f"{overlap}: a model of another catalog or another district, or columns mapped "
+        "otherwise (--skill-col / --item-col)? Comparing them would score the champion on "
+        "skills it was never fitted on. To replace the champion with a model of a new catalog "
+        "on purpose, give --new-skills (new_skills=True in Python): the candidate must then "
+        f"pass the first champion's bar (--min-auc {rule.min_auc}) on its own data"
+    )
+
+
+def _skill_note(overlap: SkillOverlap, new_skills: bool) -> str | None:
+    """A warning for models whose skills differ but compare (a catalog that grew a few skills),
+    or for `--new-skills` given where it is not needed; None when the skills are the same."""
+    if overlap.champion_version is None or overlap.other_vocabulary:
+        return None
+    unneeded = (
+        "; --new-skills is not needed for models that share most of their skills: compared as usual"
+        if new_skills
+        else ""
+    )
+    if overlap.same_skills:
+        return unneeded.removeprefix("; ") or None
+    return f"{overlap}: compared on all of them{unneeded}"
+
+
+def _replace_decision(
+    rule: PromotionRule, candidate: dict[str, float], baseline: float, overlap: SkillOverlap
+) -> tuple[bool, str]:
+    """`--new-skills`: the candidate of another skill vocabulary replaces the champion, without
+    a comparison, when it passes the first champion's bar on its data."""
+    below = rule.below_bar(candidate, baseline)
+    if below is not None:
+        return False, f"{below} (--new-skills replaces the champion only with a model above it)"
+    return True, (
+        f"new skills (--new-skills): replaces champion v{overlap.champion_version} without a "
+        f"comparison ({overlap}); {rule.bar_met(candidate, baseline)}"
     )
 
 
@@ -272,6 +544,9 @@ def _data_note(candidate_mv, log: ResponseLog) -> str | None:
 
 
 def _version(client, name: str, version: str | None):
+    """Version `version` of registered model `name` (None: its latest); a `ConfigError` naming
+    the store searched, with the closest registered name or the versions there are."""
+    where = display_uri(client.tracking_uri)
     try:
         if version is not None:
             return client.get_model_version(name, str(version))
@@ -280,24 +555,37 @@ def _version(client, name: str, version: str | None):
         if not is_not_found(exc):
             raise
         raise ConfigError(
-            f"registered model {name!r} (version {version}) not found: {exc.message}"
+            f"registered model {name!r} has no version {version} in {where}"
+            + (registered_name_hint(client, name) or _versions_there(client, name))
         ) from exc
     if not versions:
         hint = registered_name_hint(client, name)
         raise ConfigError(
-            f"registered model {name!r} has no versions"
+            f"registered model {name!r} has no versions in {where}"
             + (hint or "; train one with `adaptive train`")
         )
     return max(versions, key=lambda mv: int(mv.version))
 
 
-def _evaluate(
-    name: str, version: str, held: ResponseLog, tracking_uri: str
-) -> tuple[dict[str, float], list[str]]:
-    """The version's metrics on the held-out students, and the skills it knows."""
-    model = load_version(name, version, tracking_uri=tracking_uri).model
+def _versions_there(client, name: str) -> str:
+    """ "; its versions: 1, 2, 3" for an error about a version that does not exist."""
+    try:
+        found = sorted(int(mv.version) for mv in client.search_model_versions(f"name = '{name}'"))
+    except MlflowException:
+        return ""
+    shown = ", ".join(map(str, found[:3])) + (f", ..., {found[-1]}" if len(found) > 3 else "")
+    return f"; its versions: {shown}" if found else "; it has no versions"
+
+
+def _load(name: str, version: str, tracking_uri: str) -> KnowledgeTracer:
+    """The model of version `version` of `name`."""
+    return load_version(name, version, tracking_uri=tracking_uri).model
+
+
+def _metrics(model: KnowledgeTracer, held: ResponseLog) -> dict[str, float]:
+    """The model's metrics on the held-out students."""
     metrics = compute_metrics(held.correct, model.predict_proba(held))
-    return {k: float(v) for k, v in metrics.items()}, [str(s) for s in model.skills_]
+    return {k: float(v) for k, v in metrics.items()}
 
 
 def _new_skills_hint(candidate_skills: list[str], champion_skills: list[str]) -> str:
@@ -324,19 +612,17 @@ def rollback(
     tags record who it replaced and `reason`. The next night says which version served it."""
     if not reason.strip():
         raise ConfigError("rollback: give a reason (it is recorded with the run and the version)")
-    with tracking(tracking_uri) as client:
+    with (
+        tracking(tracking_uri, lookup=f"registered model {name!r}") as client,
+        model_lock(client.tracking_uri, name, action="rollback"),
+    ):
         target = _version(client, name, version)
         if target.tags.get("promotion.decision") != "promoted":
             raise ConfigError(
                 f"{name} v{target.version} was never promoted; a rollback returns to a version "
                 "that was champion before (to try a new one, use promote)"
             )
-        try:
-            current = client.get_model_version_by_alias(name, CHAMPION_ALIAS)
-        except MlflowException as exc:
-            if not is_not_found(exc):
-                raise
-            current = None
+        current = _champion(client, name)
         before = None if current is None else str(current.version)
         if before == str(target.version):
             raise ConfigError(f"{name} v{target.version} is already the champion")
@@ -349,6 +635,9 @@ def rollback(
                  "champion_version": before or "none"}
             )  # fmt: skip
             mlflow.set_tags({"adaptive.kind": "rollback", "decision": "promoted", "reason": reason})
+        _check_champion_unchanged(
+            client, name, before, str(target.version), run.info.run_id, "rollback"
+        )
         client.set_registered_model_alias(name, CHAMPION_ALIAS, target.version)
         client.set_model_version_tag(
             name, target.version, "promotion.rolled_back_from", before or "none"

@@ -1,10 +1,16 @@
 """Where MLflow keeps runs and registered models for `adaptive`.
 
-Default: an embedded SQLite store under the project's data folder (`data/mlflow/mlflow.db`,
-artifacts in `data/mlflow/artifacts/`), so no server is needed. `--tracking-uri` on the CLI, the
-`tracking_uri=` argument of the library functions, or the `MLFLOW_TRACKING_URI` environment
-variable point at a real MLflow server (or another store) instead. `ADAPTIVE_DATA_DIR` moves the
-data folder.
+Default: an embedded SQLite store in the library's data folder (`adaptive.paths.data_dir()`:
+`$ADAPTIVE_DATA_DIR`, else `data/` in a source checkout, else `~/.local/share/adaptive`), as
+`mlflow/mlflow.db` with its artifacts in `mlflow/artifacts/`, so no server is needed.
+`--tracking-uri` on the CLI, the `tracking_uri=` argument of the library functions, or the
+`MLFLOW_TRACKING_URI` environment variable point at a real MLflow server (or another store)
+instead.
+
+Commands that only look a model up (`promote`, `rollback`, loading a champion) never create a
+store: `tracking(..., lookup=...)` refuses a local SQLite store that does not exist, naming its
+URI, instead of leaving a new empty database behind (a cron shell without its
+`MLFLOW_TRACKING_URI` then said only "version 4 not found").
 
 A server that is down, or dies, fails fast and clearly: inside `tracking()` every HTTP request to
 it gets a bounded retry budget (`RetryPolicy`: default 30 s in all, `ADAPTIVE_MLFLOW_RETRY_BUDGET_S`
@@ -30,9 +36,9 @@ import requests
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from adaptive.errors import AdaptiveError, ConfigError, closest_name
-from adaptive.files import make_folder
-from adaptive.paths import data_dir
+from adaptive.errors import AdaptiveError, ArtifactError, ConfigError, closest_name
+from adaptive.files import check_output_folder, make_folder
+from adaptive.paths import DATA_ENV, data_dir, source_checkout
 
 CHAMPION_ALIAS = "champion"
 RETRY_BUDGET_ENV = "ADAPTIVE_MLFLOW_RETRY_BUDGET_S"
@@ -41,6 +47,12 @@ DEFAULT_RETRY_BUDGET_S = 30.0
 
 class TrackingServerError(AdaptiveError):
     """The MLflow server could not be reached, or failed, within the retry budget."""
+
+
+class NoTrackingStoreError(ConfigError, ArtifactError):
+    """A command that looks a model up found no local store at the tracking URI. Both kinds:
+    `promote` and `rollback` raise a `ConfigError` for a model that is not there, loading a
+    champion an `ArtifactError`, and a caller's `except` for either still holds."""
 
 
 @dataclass(frozen=True)
@@ -202,8 +214,9 @@ TRACKING_SCHEMES = frozenset(
 )  # fmt: skip
 
 
-def resolve_tracking_uri(tracking_uri: str | None = None) -> str:
-    """The explicit URI, else `$MLFLOW_TRACKING_URI`, else the embedded SQLite store."""
+def resolve_tracking_uri(tracking_uri: str | None = None, *, create: bool = True) -> str:
+    """The explicit URI, else `$MLFLOW_TRACKING_URI`, else the embedded SQLite store. With
+    `create`, a local store's folder is made (a store about to be written); without, nothing."""
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
     scheme = urlparse(uri).scheme.split("+")[0]
     source = "--tracking-uri" if tracking_uri else "$MLFLOW_TRACKING_URI"
@@ -220,8 +233,47 @@ def resolve_tracking_uri(tracking_uri: str | None = None) -> str:
     if uri.startswith("sqlite:///"):
         check_sqlite_path(uri, source)
         db = Path(uri.removeprefix("sqlite:///"))
-        make_folder(db.parent, db)
+        if create:
+            make_folder(db.parent, db)
+        else:
+            check_output_folder(db.parent, db)  # a path under a file: said as when writing
     return uri
+
+
+def local_store_path(tracking_uri: str) -> Path | None:
+    """The database file of a local SQLite store (`sqlite:///PATH`); None for a server or
+    another database."""
+    if not tracking_uri.startswith("sqlite:///"):
+        return None
+    return Path(tracking_uri.removeprefix("sqlite:///"))
+
+
+def store_origin(tracking_uri: str | None = None) -> str:
+    """Where the store's URI came from, in words: the flag, the variable, or the default store
+    in the data folder (and which one: an installed user has no project folder)."""
+    if tracking_uri:
+        return "--tracking-uri"
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return "$MLFLOW_TRACKING_URI"
+    if os.environ.get(DATA_ENV):
+        return f"the default store, in ${DATA_ENV}"
+    if source_checkout() is not None:
+        return "the default store, in the source checkout's data/ folder"
+    return "the default store, in the user's data folder (~/.local/share/adaptive)"
+
+
+def check_store_exists(uri: str, lookup: str, tracking_uri: str | None = None) -> None:
+    """A local SQLite store that does not exist is one `NoTrackingStoreError` naming its URI and
+    how it was chosen: looking `lookup` up in it would only create an empty store (MLflow makes
+    the database on first contact). A server or another database is asked as it is."""
+    db = local_store_path(uri)
+    if db is None or db.is_file():
+        return
+    raise NoTrackingStoreError(
+        f"{lookup}: no tracking store at {uri} ({store_origin(tracking_uri)}): train a model "
+        "first (`adaptive train --name NAME`), or pass --tracking-uri (or set "
+        "MLFLOW_TRACKING_URI) to the store that holds it"
+    )
 
 
 def check_sqlite_path(uri: str, source: str = "--tracking-uri") -> None:
@@ -254,12 +306,18 @@ def local_artifact_root(tracking_uri: str) -> str | None:
 
 
 @contextmanager
-def tracking(tracking_uri: str | None = None) -> Iterator[MlflowClient]:
+def tracking(
+    tracking_uri: str | None = None, *, lookup: str | None = None
+) -> Iterator[MlflowClient]:
     """Point MLflow's fluent API at the store for the duration of a block; restores it after.
 
     HTTP requests in the block have a bounded retry budget; a server that cannot be reached (or
-    fails) raises `TrackingServerError`."""
-    uri = resolve_tracking_uri(tracking_uri)
+    fails) raises `TrackingServerError`. `lookup`: what a caller that reads an existing model
+    looks up ("registered model 'x'"): a local store that does not exist is then an error
+    naming its URI (`check_store_exists`), and nothing is created."""
+    uri = resolve_tracking_uri(tracking_uri, create=lookup is None)
+    if lookup is not None:
+        check_store_exists(uri, lookup, tracking_uri)
     env = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
     previous = mlflow.get_tracking_uri() if mlflow.is_tracking_uri_set() else None
     mlflow.set_tracking_uri(uri)
@@ -310,7 +368,8 @@ def quiet_mlflow() -> Iterator[None]:
 def registered_name_hint(client: MlflowClient, name: str) -> str:
     """For an error about registered model `name`: when the registry has no model of that name,
     "; no registered model 'X' (did you mean 'district'?; registered: ...)" (a typo names a model
-    that does not exist, which "has no versions" hides); "" when it has one."""
+    that does not exist, which "has no versions" hides; "registered: none" says the store is
+    empty or new); "" when it has one."""
     try:
         names = sorted(m.name for m in client.search_registered_models(max_results=1000))
     except MlflowException:
