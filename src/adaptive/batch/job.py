@@ -605,7 +605,7 @@ def _serve_date(
     _release_arrow_memory()
     loaded = registry_answer(champion).load()
     model = loaded.model
-    coverage = note_skill_coverage(model.skills_, catalog)
+    coverage = note_skill_coverage(model, catalog)
     reuse = same_model and meta["model_version"] == loaded.version
     # rows dated before the snapshot's cutoff that reached the log after it (a device that
     # synced late), or a re-export with answers there regraded, were never traced, nor absorbed

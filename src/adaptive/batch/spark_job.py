@@ -242,7 +242,7 @@ def run_spark_night(
         )
         version, model_dir = fetched.version, Path(fetched.tracer_dir)
         model = fetched.load().model
-        coverage = note_skill_coverage(model.skills_, catalog)
+        coverage = note_skill_coverage(model, catalog)
         previous = previous_snapshot_date(state_dir, day, SPARK_FORMAT)
         meta = _snapshot_meta(state_dir, previous) if previous else None
         reuse = meta is not None and [meta["model_name"], meta["model_version"]] == [
