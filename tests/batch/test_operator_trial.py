@@ -89,7 +89,11 @@ def test_the_summary_names_the_model_the_reason_and_the_unassigned(district, tmp
     said, err = (" ".join(text.split()) for text in (captured.out, captured.err))
     assert "━" not in captured.out  # an operator's trial: the progress bar went to stdout
     assert f"model {district.model} v" in said
-    assert "rebuilt from the full history (first night (no earlier snapshot))" in said
+    assert "state rebuilt from the full history: first night (no earlier snapshot)" in said
+    assert run(args) == 0  # the same night again: nothing is redone, and the line says so
+    again = " ".join(capsys.readouterr().out.split())
+    assert "0 partitions written" in again and "the night was already served" in again
+    assert "rebuilt" not in again
     assert "students were served in school 'unassigned'" in err
     # dated after the night (not the wall clock): the 2062 rows and the log's days after DAY_1
     after = int((frame["timestamp"] >= pd.Timestamp(DAY_1, tz="UTC") + pd.Timedelta(days=1)).sum())

@@ -484,21 +484,30 @@ def _drop_night(out: Path, date: str, state_dir: Path | None) -> None:
     )
 
 
+def _state_words(s) -> str:
+    """How the night's tracer state came about, as the summary line says it. A re-run of a
+    night already served recomputes the state only to check the outputs it keeps: "state
+    rebuilt ... (first night)" beside "0 partitions written" read as if something was redone."""
+    if s.partitions_resumed and not s.partitions_written:
+        return (
+            "the night was already served: its outputs are kept as they were (the state was "
+            "recomputed to check them)"
+        )
+    if s.state_rebuilt:
+        reason = f": {s.rebuild_reason}" if s.rebuild_reason else ""
+        return f"state rebuilt from the full history{reason}"
+    return f"state updated from snapshot {s.previous_snapshot} ({s.new_responses:,} new responses)"
+
+
 def _print_job(s) -> None:
-    state = (
-        f"rebuilt from the full history ({s.rebuild_reason})"
-        if s.state_rebuilt and s.rebuild_reason
-        else "rebuilt from the full history"
-        if s.state_rebuilt
-        else f"updated from snapshot {s.previous_snapshot} ({s.new_responses:,} new responses)"
-    )
+    state = _state_words(s)
     console.print(
         f"[bold]daily job {s.date}[/]: model {s.model_name} v{s.model_version}; "
         f"{escape(_served_with(s))}; "
         f"{counted(s.students_served, 'student')} served in {counted(s.schools, 'school')} "
         f"({counted(s.partitions_written, 'partition')} written, {s.partitions_resumed} "
         "already done); "
-        f"state {state}; {s.share_stuck:.1%} of students stuck on some skill; "
+        f"{state}; {s.share_stuck:.1%} of students stuck on some skill; "
         f"{counted(s.rows_quarantined, 'row')} quarantined; {s.seconds:.1f} s"
     )
     state_dir = s.state_dir if s.state_dir is not None else s.out / "state"
