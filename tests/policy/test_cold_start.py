@@ -217,16 +217,22 @@ def test_a_vendors_own_student_view_is_read_or_refused_with_one_error() -> None:
     by_id = policy.recommend(StudentView("v", None, {first: 0.9}), k=3, now=0.0)
     by_row = policy.recommend(StudentView("v", LearnerProfile("v"), known), k=3, now=0.0)
     assert [r.activity_id for r in by_id] == [r.activity_id for r in by_row]
-    mistakes = {
-        "mastery: 2 value.s., expected 5": StudentView("v", None, [0.5, 0.5]),
-        "skill id.s. not in the catalog: .'nope'.": StudentView("v", None, {"nope": 0.5}),
-        "divide them by 100": StudentView("v", None, np.full(n_s, 50.0)),
-        "expected a probability in .0, 1.": StudentView("v", None, np.full(n_s, -0.2)),
-        "n_responses: 1 value.s.": StudentView("v", None, known, n_responses=[3]),
+    mistakes = {  # a probability outside [0, 1] is said when the view is made
+        "mastery: 2 value.s., expected 5": lambda: StudentView("v", None, [0.5, 0.5]),
+        "skill id.s. not in the catalog: .'nope'.": lambda: StudentView("v", None, {"nope": 0.5}),
+        "divide them by 100": lambda: StudentView("v", None, np.full(n_s, 50.0)),
+        "expected a probability in .0, 1.": lambda: StudentView("v", None, np.full(n_s, -0.2)),
+        "n_responses: 1 value.s.": lambda: StudentView("v", None, known, n_responses=[3]),
     }
     for message, view in mistakes.items():
         with pytest.raises(ConfigError, match=message):
-            policy.recommend(view, k=3, now=0.0)
+            policy.recommend(view(), k=3, now=0.0)
+    # the README's trial: StudentView("v", profile, {"g3.NS.1": 90}) was made without a word
+    made = f"StudentView 'v': mastery.'{first}'. = 90.0; expected a probability in .0, 1."
+    with pytest.raises(ConfigError, match=made):
+        StudentView("v", None, {first: 90})
+    with pytest.raises(ConfigError, match=f"p_correct.'{first}'. = 1.5"):
+        StudentView("v", None, known, p_correct=pd.Series({first: 1.5}))
     with pytest.raises(TypeError, match="recent: expected a list of ids"):
         policy.recommend(StudentView("v", None, known, recent="a1"), k=3, now=0.0)
 

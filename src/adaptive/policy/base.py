@@ -222,6 +222,37 @@ class StudentView:
                 f"{self.profile.student_id!r}: expected the student's own profile "
                 "(profiles[student_id])"
             )
+        for field_name in ("mastery", "p_correct"):
+            self._check_probabilities(field_name)
+
+    def _check_probabilities(self, field_name: str) -> None:
+        """A probability outside [0, 1] (a percentage: 90 for 0.9) is one error naming the
+        student, the field and the skill, when the view is made (it was said only once a policy
+        read the view). Values that are no numbers are left to the policy's own reading, which
+        says what it expected."""
+        value = getattr(self, field_name)
+        if value is None:
+            return
+        keys = list(value.keys()) if isinstance(value, Mapping | pd.Series) else None
+        try:
+            numbers = np.asarray([value[k] for k in keys] if keys is not None else value, float)
+        except (TypeError, ValueError):
+            return
+        outside = np.flatnonzero(
+            (numbers.ravel() < -PROBABILITY_SLACK) | (numbers.ravel() > 1 + PROBABILITY_SLACK)
+        )
+        if not len(outside):
+            return
+        at = int(outside[0])
+        where = f"[{keys[at]!r}]" if keys is not None else f"[{at}]"
+        top = float(np.nanmax(numbers))
+        hint = (
+            " (the values read as percentages, 0-100: divide them by 100)" if 2 < top <= 100 else ""
+        )
+        raise ConfigError(
+            f"StudentView {self.student_id!r}: {field_name}{where} = {float(numbers.ravel()[at])!r}; "
+            f"expected a probability in [0, 1] (NaN: unknown){hint}"
+        )
 
 
 def _activity_matrix(name: str, value: object) -> sparse.csr_matrix:
