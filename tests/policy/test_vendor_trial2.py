@@ -73,12 +73,16 @@ def test_a_diagnostic_resumed_from_its_saved_dict_keeps_the_prior_it_started_fro
 
 
 def test_a_profile_given_as_a_diagnostics_prior_is_placed_or_one_clear_type_error() -> None:
-    from adaptive.placement.diagnostic import PlacementDiagnostic
+    from adaptive.placement.diagnostic import DiagnosticError, PlacementDiagnostic
 
     diag = PlacementDiagnostic(graded_catalog())
     assert diag.start("p", prior=LearnerProfile("p", grade=2)).next_question() is not None
     with pytest.raises(TypeError, match="prior: got int; expected a Placement"):
         diag.start("p", prior=5)
+    # a newcomer's trial: another student's profile said "unknown student(s) ['new1']: the
+    # prior placement covers 1 students", not that the profile was someone else's
+    with pytest.raises(DiagnosticError, match="start.'new1'. with the profile of 'p': expected"):
+        diag.start("new1", prior=LearnerProfile("p", grade=2))
 
 
 def test_a_saved_state_altered_since_it_was_saved_is_refused(model, tmp_path) -> None:  # noqa: F811

@@ -465,6 +465,12 @@ class PlacementDiagnostic:
         since it was made): a `Placement`, their `LearnerProfile` (placed from its grade) or
         `{id: profile}`. The session keeps it, so `to_dict()` and `resume` carry it."""
         check_one_id(student_id)
+        if isinstance(prior, LearnerProfile) and prior.student_id != str(student_id).strip():
+            raise DiagnosticError(
+                f"start({str(student_id).strip()!r}) with the profile of {prior.student_id!r}: "
+                "expected the student's own profile (profiles[student_id], or "
+                f"LearnerProfile({str(student_id).strip()!r}, grade=...) for a new student)"
+            )
         placement = self._as_placement(prior)
         batch = self.start_batch([student_id], placement)  # a student it lacks: one error
         own = None if placement is None else placement.subset(batch.students)
