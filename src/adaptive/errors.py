@@ -126,8 +126,9 @@ class PlacementWarning(UserWarning):
 
 
 class ExperimentWarning(UserWarning):
-    """An experiment was analysed as asked, but a figure cannot be read as usual (e.g. no
-    interval where the randomization units leave no degree of freedom); the message says which."""
+    """An experiment or an off-policy evaluation was analysed as asked, but a figure cannot be
+    read as usual (e.g. no interval where the randomization units leave no degree of freedom;
+    every decision with the same outcome); the message says which."""
 
 
 class ModelFailedWarning(UserWarning):

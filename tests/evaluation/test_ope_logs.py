@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -400,6 +401,31 @@ def test_outcomes_the_log_does_not_reach_yet_are_left_out_or_refused(logged: Log
     frame[time < second + pd.Timedelta(hours=1)].to_parquet(early)
     with pytest.raises(OPEInputError, match="outcomes are not observed yet"):
         _evaluate_with(logged, data=str(early))
+
+
+def test_every_decision_with_the_same_outcome_is_warned_of(logged: Logged, tmp_path) -> None:
+    """The README's demo: the log thinned out after the nights, no decision had an answer on
+    its skill in its window, and every estimate read 0.0000 [0.0000, 0.0000] without a word,
+    as if precise. Now each such metric is a warning saying the figures tell nothing."""
+    from adaptive.errors import ExperimentWarning
+
+    frame = pd.read_parquet(logged.files / "responses.parquet")
+    time = pd.to_datetime(frame["timestamp"], utc=True)
+    first = pd.Timestamp(logged.nights[0], tz="UTC")
+    later = frame[time < first].tail(1).copy()  # the log reaches past every window, empty
+    later["timestamp"] = first + pd.Timedelta(days=20)
+    quiet = tmp_path / "quiet.parquet"  # the first night's log, then one answer 20 days on
+    pd.concat([frame[time < first], later], ignore_index=True).to_parquet(quiet)
+    with pytest.warns(ExperimentWarning) as said:
+        result = _evaluate_with(logged, data=str(quiet), horizon_days=2.0, end=logged.nights[0])
+    texts = [str(w.message) for w in said if issubclass(w.category, ExperimentWarning)]
+    assert any(t.startswith("correct: all ") and "interval of width 0" in t for t in texts)
+    assert any(t.startswith("engagement: all ") and "no answer on the recommended" in t
+               for t in texts)  # fmt: skip
+    assert (result.estimates["value"] == 0).all()
+    with warnings.catch_warnings():  # the shipped log has outcomes that differ: no warning
+        warnings.simplefilter("error", ExperimentWarning)
+        _evaluate_with(logged)
 
 
 def test_the_nights_can_be_chosen(logged: Logged) -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from adaptive.batch.writer import complete_dates
-from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.errors import AdaptiveError, ConfigError, ExperimentWarning
 from adaptive.evaluation.ope.changes import CandidateChanges, candidate_changes
 from adaptive.evaluation.ope.estimators import Diagnostics, check_thresholds
 from adaptive.evaluation.ope.evaluate import Contexts, estimate_value, score_contexts
@@ -225,6 +226,7 @@ def evaluate_logs(
         decisions, metrics, engaged, first_correct, horizon_days, state_dir, cat, people, config,
         models, tracking_uri, observed,
     )  # fmt: skip
+    warn_constant_outcomes(rewards, keep, horizon_days)
     if contexts.dropped.mean() > 0.01:  # a widely spread sampled candidate: DR's model term
         skipped["dr"] = (
             f"the outcome model's term covers {1 - contexts.dropped.mean():.1%} of the "
@@ -414,6 +416,38 @@ def _rewards(decisions, metrics, engaged, first_correct, horizon_days, state_dir
             if not known.all():
                 skipped[metric] = f"{int((~known).sum())} decisions without a later snapshot"
     return rewards, keep, skipped
+
+
+#: What a response metric's outcome of 0 means, said when every decision had it.
+NO_OUTCOME = {
+    "correct": "no first answer on the recommended skill was right, or none was given",
+    "engagement": "no answer on the recommended skill",
+}
+
+
+def warn_constant_outcomes(
+    rewards: Mapping[str, np.ndarray], keep: Mapping[str, np.ndarray], horizon_days: float
+) -> None:
+    """An `ExperimentWarning` per response metric whose every kept decision has the same
+    outcome: each estimate is then that value with an interval of width 0, which reads as a
+    precise answer but tells nothing (the demo district's last nights: no decision had an
+    answer on its skill within the window, and every figure was 0.0000 [0.0000, 0.0000])."""
+    for metric, why in NO_OUTCOME.items():
+        if metric not in rewards:
+            continue
+        kept = rewards[metric][keep[metric]]
+        if not len(kept) or np.ptp(kept) > 0:
+            continue
+        value = float(kept[0])
+        said = f" ({why} within {horizon_days:g} days)" if value == 0 else ""
+        warnings.warn(
+            f"{metric}: all {len(kept):,} decisions whose window the log covers have the outcome "
+            f"{value:g}{said}, so every estimate is {value:g} with an interval of width 0: "
+            "nothing tells the candidate from the logged policy; give a log that covers the "
+            "nights' answers, or other nights (--start, --end)",
+            ExperimentWarning,
+            stacklevel=3,
+        )
 
 
 def observed_windows(log, starts: np.ndarray, horizon_days: float, metrics) -> np.ndarray:
