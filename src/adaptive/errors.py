@@ -50,14 +50,27 @@ class DataValidationError(AdaptiveError):
     """Input data broke the schema. Carries every problem found (the message lists the first 20)."""
 
     MAX_LISTED = 20
+    #: Problems listed when every one is of one kind (one column, one expectation): twenty
+    #: lines of the same mistake (a time format not given) hid that it is one
+    ALIKE_LISTED = 3
 
     def __init__(self, problems: list[Problem], total: int | None = None, hint: str = ""):
         """`hint`: one line after the problems saying what the reader can do about them."""
         self.problems = problems
         self.total = len(problems) if total is None else total
-        listed = "\n".join(f"  - {p}" for p in problems[: self.MAX_LISTED])
-        more = self.total - min(len(problems), self.MAX_LISTED)
-        tail = f"\n  ... and {more} more" if more > 0 else ""
+        alike = (
+            len(problems) > self.ALIKE_LISTED
+            and len({(p.file, p.column, p.expected) for p in problems}) == 1
+        )
+        shown = self.ALIKE_LISTED if alike else self.MAX_LISTED
+        listed = "\n".join(f"  - {p}" for p in problems[:shown])
+        more = self.total - min(len(problems), shown)
+        kind = f" alike (column '{problems[0].column}')" if alike and problems[0].column else ""
+        tail = (
+            f"\n  ... and {more:,} more{' alike' if alike and not kind else kind}"
+            if more > 0
+            else ""
+        )
         tail += f"\n{hint}" if hint else ""
         super().__init__(f"{self.total} problem(s) in the input:\n{listed}{tail}")
 

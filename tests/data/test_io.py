@@ -189,13 +189,32 @@ def test_allow_unsorted_sorts_instead_of_rejecting(tmp_path):
 
 
 def test_message_lists_first_20_and_the_total(tmp_path):
-    bad = [f"s{i},i1,k1,7,2024-01-01T10:00:00Z" for i in range(25)]
+    bad = [
+        f"s{i},i1,k1,7,2024-01-01T10:00:00Z" if i % 2 else f"s{i},i1,k1,1,x" for i in range(25)
+    ]
+    bad.append(GOOD[0])
     with pytest.raises(DataValidationError) as info:
         read_responses(write(tmp_path, bad))
     message = str(info.value)
     assert info.value.total == 25 and len(info.value.problems) == 25
     assert message.startswith("25 problem(s)") and "... and 5 more" in message
     assert "line 21," in message and "line 22," not in message
+    assert "To load the other rows" in message  # a few bad rows: they can be set aside
+
+
+def test_one_mistake_on_every_row_is_said_once_not_as_bad_rows(tmp_path):
+    """A data scientist's export without --time-format: all 50,582 rows refused, 20 identical
+    lines listed, then the advice to set the rows aside with --quarantine (the whole file).
+    Problems of one kind list 3 and count the rest; every row refused says how to read the file
+    instead."""
+    bad = [f"s{i},i1,k1,1,03.09.2026 09:46:0{i % 10}" for i in range(30)]
+    with pytest.raises(DataValidationError) as info:
+        read_responses(write(tmp_path, bad))
+    message = str(info.value)
+    assert info.value.total == 30 and message.count("\n  - ") == 3
+    assert "... and 27 more alike (column 'timestamp')" in message
+    assert "Every row was refused" in message and "--time-format" in message
+    assert "To load the other rows" not in message
 
 
 def test_blank_lines_do_not_shift_line_numbers(tmp_path):

@@ -37,6 +37,7 @@ from adaptive.data.readers import (
     read_raw,
 )
 from adaptive.data.validate import (
+    EVERY_ROW_HINT,
     QUARANTINE_HINT,
     Issues,
     QMatrix,
@@ -153,7 +154,8 @@ def read_responses_report(
     if n_problems and quarantine is None:
         problems = [p for _, p in issues.problems()] + raw.unparsed
         problems.sort(key=lambda p: p.line or 0)
-        raise DataValidationError(problems, hint=QUARANTINE_HINT)
+        every_row = n > 1 and bool(rejected_rows.all())
+        raise DataValidationError(problems, hint=EVERY_ROW_HINT if every_row else QUARANTINE_HINT)
     if quarantine is not None:
         _write_quarantine(Path(quarantine), raw, issues)
     keep = ~rejected_resp

@@ -197,6 +197,15 @@ QUARANTINE_HINT = (
 )
 
 
+#: After a log whose every row was refused: not rows to set aside (--quarantine would set
+#: aside the whole file) but a way of reading the file to change.
+EVERY_ROW_HINT = (
+    "Every row was refused: the file is read otherwise than it is written (a column's format: "
+    "--time-format, --time-unit, the answers' words; the column mapping), not a few bad rows "
+    "to set aside with --quarantine."
+)
+
+
 def parquet_problems(
     path: Path, columns: Mapping[str, str], mapping: ColumnMapping | None = None
 ) -> DataValidationError | None:
