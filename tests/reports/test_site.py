@@ -115,6 +115,14 @@ def test_roster_names_replace_ids_on_pages_only(report_district, tmp_path, capsy
     err = capsys.readouterr().err
     assert code == 0 and "2 students of the roster are not in this night's output" in err, err
     assert "gone1" not in err
+    # --quiet keeps the result (the page to open) and the warnings; the counts line went on
+    # being printed (a helper's review of the report site)
+    code = run(["report", "-q", "--date", d.day, "--batch", str(d.batch), "--out",
+                str(tmp_path / "quiet"), "--catalog", str(d.catalog), "--profiles",
+                str(d.profiles), "--roster", str(own)])  # fmt: skip
+    quiet = capsys.readouterr()
+    assert code == 0 and quiet.out.startswith("open ") and "report:" not in quiet.out + quiet.err
+    assert "2 students of the roster are not in this night's output" in quiet.err
     for path in out.rglob("*"):  # names in pages only: the manifest and assets have none
         if path.suffix != ".html" and path.is_file():
             assert "Ada Zed" not in path.read_text()

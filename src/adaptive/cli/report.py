@@ -22,7 +22,7 @@ from adaptive.cli.options import (
     district_or_files,
     parse_day,
 )
-from adaptive.cli.output import console, warn
+from adaptive.cli.output import console, info, warn
 from adaptive.errors import counted
 
 #: `--district` stands for --catalog and --profiles (a report reads no response log)
@@ -123,12 +123,12 @@ def write_report(
 
 
 def print_report(result) -> None:
-    """One line of counts and the page to open (no student identifiers)."""
-    console.print(
+    """One line of counts (information: not under `--quiet`) and the page to open, the result
+    (no student identifiers)."""
+    info(
         f"report: {counted(result.schools, 'school')}, "
         f"{counted(result.classes, 'class', 'classes')}, {counted(result.students, 'student')}, "
-        f"{counted(result.files, 'file')} in {result.out}",
-        soft_wrap=True,
+        f"{counted(result.files, 'file')} in {escape(str(result.out))}"
     )
     console.print(
         escape(shlex.join(["open", str(result.index.resolve())])), soft_wrap=True, highlight=False
