@@ -465,23 +465,30 @@ TYPO_LINES = 50
 
 @dataclass(frozen=True)
 class LikelyTypo:
-    """A roster line whose id no student written has, but one likely means (`typo_of`)."""
+    """A roster line whose id no student written has, but one likely means (`LikelyIds`).
+    Its warning names the id as typed and where the roster has the ids it likely means (their
+    lines), never a served student's id: a warning may reach a job's log."""
 
     line: int
     typed: str  # the id as the roster has it
-    meant: tuple[str, ...]  # the written students' ids it likely means
-    named_on: tuple[int | None, ...]  # the roster's line naming each of them (None: none)
+    named_on: tuple[int | None, ...]  # the roster's line of each id it likely means (None: none)
 
     def warning(self, path: Path) -> str:
-        """'names.csv, line 1502, column student_id: got 'stu000006'; ... (did you mean
-        'stu0000006', named on line 7?) ...'."""
-        meant = " or ".join(
-            f"{sid!r}, " + (f"named on line {at}" if at else "served with no name in the roster")
-            for sid, at in zip(self.meant, self.named_on, strict=True)
-        )
+        """'names.csv, line 1502, column student_id: got 'stu000006'; ... (it reads like the
+        id on line 7 ...) ...'."""
+        lines = [at for at in self.named_on if at]
+        unnamed = len(self.named_on) - len(lines)
+        like = [f"the id on {line_words(lines)}"] if lines else []
+        if unnamed:
+            like.append(
+                f"{counted(unnamed, 'student')} served with no name in the roster"
+                if len(self.named_on) > 1
+                else "the id of a student served with no name in the roster"
+            )
         return (
             f"{path}, line {self.line}, column student_id: got {self.typed!r}; no student of "
-            f"this night has this id (did you mean {meant}?): its name appears on no page"
+            f"this night has this id, and it reads like {' or '.join(like)} (a character or a "
+            "zero dropped or added?): its name appears on no page"
         )
 
 
@@ -489,8 +496,9 @@ class LikelyTypo:
 class RosterMatch:
     """How a roster matched the students a report wrote, for the warnings `adaptive report`
     prints: counts and the roster's lines, never a served student's id; an id the user typed in
-    the roster is named only with its likely match (a typo: `stu000006` for `stu0000006`), found
-    as a typo'd id of an overrides file is (`batch.overrides.typo_of`)."""
+    the roster that likely means a student written (a typo: `stu000006` for `stu0000006`,
+    found as a typo'd id of an overrides file is: `batch.overrides.LikelyIds`) is named as
+    typed, with the roster's lines of what it likely means."""
 
     path: Path
     written: int  # students written
@@ -506,17 +514,17 @@ class RosterMatch:
     ) -> RosterMatch:
         """The match of `roster` with the students written: `named` (with a name in it) and
         `unnamed` (without); `whole`: the whole district was written."""
-        from adaptive.batch.overrides import typo_of
+        from adaptive.batch.overrides import LikelyIds
 
         written = set(named) | set(unnamed)
         left = sorted((line, sid) for sid, line in roster.lines.items() if sid not in written)
         typos = []
-        if len(left) <= TYPO_LINES:
+        if left and len(left) <= TYPO_LINES:
+            likely = LikelyIds(written)
             for line, sid in left:
-                meant = tuple(typo_of(sid, written))
+                meant = likely.of(sid)
                 if meant:
-                    at = tuple(roster.lines.get(m) for m in meant)
-                    typos.append(LikelyTypo(line, sid, meant, at))
+                    typos.append(LikelyTypo(line, sid, tuple(roster.lines.get(m) for m in meant)))
         unmatched = tuple(line for line, _ in left) if whole else ()
         return cls(roster.path, len(written), len(set(unnamed)), unmatched, tuple(typos))
 
