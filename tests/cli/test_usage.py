@@ -599,3 +599,25 @@ def test_mlflow_telemetry_is_off_unless_the_user_turns_it_on(tmp_path, monkeypat
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "false")  # the user's own setting wins
     importlib.reload(adaptive)
     assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "false"
+
+
+def test_ctrl_c_where_no_handler_of_ours_runs_is_said_in_one_line(monkeypatch, capsys) -> None:
+    """A KeyboardInterrupt from inside a command (pyspark's own SIGINT handler, a thread where
+    `run` installs none) came back from typer as a silent exit 130."""
+    import threading
+
+    import adaptive.cli.data as data
+    from adaptive.cli import run
+
+    def interrupted() -> list[str]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(data, "list_descriptors", interrupted)
+    codes = []
+    worker = threading.Thread(target=lambda: codes.append(run(["datasets", "list"])))
+    worker.start()
+    worker.join()
+    assert codes == [130]
+    assert capsys.readouterr().err.strip() == (
+        "stopped: by Ctrl-C (SIGINT); the command did not finish"
+    )

@@ -130,7 +130,25 @@ def command() -> Any:
             _without_type(param)
         cmd.get_help_option = _help_without_type(cmd.get_help_option)  # built per context
         stack.extend(getattr(cmd, "commands", {}).values())
+    root.invoke = _stopped_on_ctrl_c(root.invoke)
     return root
+
+
+def _stopped_on_ctrl_c(invoke: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The command's run, with a KeyboardInterrupt raised as `Stopped(SIGINT)`: typer answers a
+    KeyboardInterrupt with a silent exit 130, and one comes where `run`'s SIGINT handler is
+    not installed (a thread; pyspark's own handler, installed with the Spark engine's session).
+    What the library set on it for the command line (`after_stop`) is kept."""
+
+    def run_it(ctx: Any) -> Any:
+        try:
+            return invoke(ctx)
+        except KeyboardInterrupt as exc:
+            stopped = Stopped(signal.SIGINT)
+            stopped.after_stop = getattr(exc, "after_stop", None)  # type: ignore[attr-defined]
+            raise stopped from exc
+
+    return run_it
 
 
 def _without_type(param: Any) -> Any:
@@ -168,7 +186,8 @@ class Stopped(SystemExit):
     thread by the handler `_stopped_by_signals` installs, so the command unwinds (its `finally`
     blocks release the date lock, its process pools are shut down) and `_run` says so in one
     line. A `SystemExit` (status 128 + the signal's number), so `except Exception` never
-    swallows it, nor does typer's own answer to a KeyboardInterrupt (a silent exit 130)."""
+    swallows it, nor does typer's own answer to a KeyboardInterrupt (a silent exit 130: a
+    KeyboardInterrupt raised elsewhere becomes one too, `_stopped_on_ctrl_c`)."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(128 + signum)
@@ -225,9 +244,6 @@ def _run(argv: list[str] | None) -> int:
         return exc.exit_code
     except typer.Abort:
         err_console.print("Aborted.")
-        return INTERRUPTED
-    except KeyboardInterrupt as exc:  # Ctrl-C where `run`'s handler is not installed
-        _show_stopped(exc, "Ctrl-C", argv)
         return INTERRUPTED
     except OutputClosed:
         return _output_closed()
