@@ -11,3 +11,17 @@ def test_lines_are_sorted_once_each_and_cut_after_ten_with_a_count() -> None:
         "lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 690 more (700 lines)"
     )
     assert line_words([]) == ""
+
+
+def test_problems_are_said_alike_only_when_every_one_was_seen() -> None:
+    """A review: a reader that keeps the first 20 of 5,000 problems said '... and 4,997 more
+    alike', of 4,980 it never looked at."""
+    from adaptive.errors import DataValidationError, Problem
+
+    same = [Problem("log.csv", i, "timestamp", "03.09.2026", "an ISO date") for i in range(2, 22)]
+    seen = str(DataValidationError(same))
+    assert seen.startswith("20 problems in the input") and "... and 17 more alike" in seen
+    partial = str(DataValidationError(same, total=5000))
+    assert partial.startswith("5,000 problems in the input")
+    assert "... and 4,980 more" in partial and "alike" not in partial
+    assert str(DataValidationError(same[:1])).startswith("1 problem in the input")

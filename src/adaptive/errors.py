@@ -55,24 +55,26 @@ class DataValidationError(AdaptiveError):
     ALIKE_LISTED = 3
 
     def __init__(self, problems: list[Problem], total: int | None = None, hint: str = ""):
-        """`hint`: one line after the problems saying what the reader can do about them."""
+        """`hint`: one line after the problems saying what the reader can do about them;
+        `total`: how many there were when `problems` holds only the first ones found."""
         self.problems = problems
         self.total = len(problems) if total is None else total
+        # alike only when every problem was seen (a reader that keeps the first 20 of 5,000
+        # cannot say the other 4,980 are like them)
         alike = (
-            len(problems) > self.ALIKE_LISTED
+            self.total == len(problems) > self.ALIKE_LISTED
             and len({(p.file, p.column, p.expected) for p in problems}) == 1
         )
         shown = self.ALIKE_LISTED if alike else self.MAX_LISTED
         listed = "\n".join(f"  - {p}" for p in problems[:shown])
         more = self.total - min(len(problems), shown)
-        kind = f" alike (column '{problems[0].column}')" if alike and problems[0].column else ""
-        tail = (
-            f"\n  ... and {more:,} more{' alike' if alike and not kind else kind}"
-            if more > 0
-            else ""
-        )
+        tail = ""
+        if more > 0:
+            column = problems[0].column
+            like = (f" alike (column '{column}')" if column else " alike") if alike else ""
+            tail = f"\n  ... and {more:,} more{like}"
         tail += f"\n{hint}" if hint else ""
-        super().__init__(f"{self.total} problem(s) in the input:\n{listed}{tail}")
+        super().__init__(f"{counted(self.total, 'problem')} in the input:\n{listed}{tail}")
 
 
 class ConfigError(AdaptiveError):

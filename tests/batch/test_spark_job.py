@@ -644,7 +644,7 @@ def test_an_answer_neither_engine_reads_is_named_on_spark_with_its_file_and_line
     err = capsys.readouterr().err
     assert code == 2, err
     said = [line for line in err.splitlines() if line.startswith("error:")]
-    assert len(said) == 1 and "1 problem(s) in the input" in said[0], err
+    assert len(said) == 1 and "1 problem in the input" in said[0], err
     assert f"{data}, row 4322, column 'correct': got 'yes'; expected 0 or 1" in err
     assert "Traceback" not in err
     assert not list(out.rglob("*.parquet"))  # no school was served
@@ -666,7 +666,7 @@ def test_answers_neither_engine_reads_are_all_counted_on_spark_as_in_process(
     args = district.job_args(data=parts, k=5)
     errors = refusals(args, tmp_path)
     assert sorted(errors[0].splitlines()) == sorted(errors[1].splitlines())
-    assert errors[0].startswith("3 problem(s) in the input")
+    assert errors[0].startswith("3 problems in the input")
     assert f"{parts / 'day=1' / 'part-0.parquet'}, row {15001 - len(halves[0])}" in errors[0]
 
 
@@ -760,7 +760,7 @@ def test_ids_of_spaces_and_rows_without_a_time_are_refused_on_spark_as_in_proces
         errors = refusals(args, tmp_path / name)
         assert errors[0] == errors[1], name
         assert not list((tmp_path / name / "spark").rglob("*.parquet")), name  # none served
-    assert errors[0].startswith("4 problem(s) in the input")
+    assert errors[0].startswith("4 problems in the input")
     said = f"{data}, row {rows[1] + 1}, column 'timestamp': got ''; expected a date-time"
     assert said in errors[0]
 
@@ -787,7 +787,7 @@ def test_empty_ids_and_float_ids_with_a_fraction_are_refused_before_any_school_i
     args = district.job_args(data=data, k=5)
     errors = refusals(args, tmp_path)
     assert errors[0] == errors[1]
-    assert errors[0].startswith("2 problem(s) in the input")
+    assert errors[0].startswith("2 problems in the input")
     assert f"row {later[9] + 1}, column 'skill_ids': got '[ , ]'" in errors[0]
     assert not list((tmp_path / "spark").rglob("*.parquet"))
 

@@ -67,7 +67,7 @@ def test_validate_quarantine_reports_both_counts(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "rows quarantined" in result.output and "1 row(s) written" in result.output
+    assert "rows quarantined" in result.output and "1 row written" in result.output
     assert pd.read_csv(qpath)["line"].tolist() == [5]
 
 

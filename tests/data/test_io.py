@@ -197,7 +197,7 @@ def test_message_lists_first_20_and_the_total(tmp_path):
         read_responses(write(tmp_path, bad))
     message = str(info.value)
     assert info.value.total == 25 and len(info.value.problems) == 25
-    assert message.startswith("25 problem(s)") and "... and 5 more" in message
+    assert message.startswith("25 problems") and "... and 5 more" in message
     assert "line 21," in message and "line 22," not in message
     assert "To load the other rows" in message  # a few bad rows: they can be set aside
 

@@ -202,7 +202,7 @@ def test_a_folder_of_csv_files_is_one_error_saying_what_to_give(tmp_path):
     assert "one CSV file" in problem.expected and "Parquet parts" in problem.expected
     result = runner.invoke(app, ["validate", str(folder)])
     assert isinstance(result.exception, DataValidationError)
-    assert str(result.exception).startswith("1 problem(s)")
+    assert str(result.exception).startswith("1 problem in")
 
 
 def test_a_stray_file_among_parquet_parts_is_one_error_naming_it(tmp_path):

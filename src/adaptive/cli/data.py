@@ -23,7 +23,7 @@ from adaptive.cli.output import console, info
 from adaptive.data import list_descriptors, load_descriptor, load_log_report
 from adaptive.data.io import LoadReport, write_log
 from adaptive.data.log import ResponseLog
-from adaptive.errors import AdaptiveError
+from adaptive.errors import AdaptiveError, counted
 from adaptive.files import output_file
 
 datasets_app = typer.Typer(help="List the known datasets and describe one.", no_args_is_help=True)
@@ -216,8 +216,8 @@ def _print_report(report: LoadReport) -> None:
         console.print(f"note: {note}")
     if report.quarantine is not None:
         console.print(
-            f"{report.problems:,} problem(s): {report.rows_quarantined:,} row(s) written to "
-            f"{report.quarantine} with their reasons; the rest was loaded."
+            f"{counted(report.problems, 'problem')}: {counted(report.rows_quarantined, 'row')} "
+            f"written to {report.quarantine} with their reasons; the rest was loaded."
         )
     elif report.rows_read == 0:
         console.print(
