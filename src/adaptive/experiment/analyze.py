@@ -476,6 +476,7 @@ def check_served_inputs(
         check_log,
         check_profiles,
         check_recorded_digests,
+        recorded_profiles,
         snapshot_metas,
     )
 
@@ -485,24 +486,13 @@ def check_served_inputs(
     served = _served_nights(log_dir, start, end)
     metas = snapshot_metas(state_dir, served)
     check_catalog(catalog, catalog_source, metas, state_dir)
-    check_recorded_digests(log_dir, served, catalog, catalog_source, profiles_source)
+    check_recorded_digests(log_dir, served, catalog, catalog_source)
     source = profiles_source if isinstance(profiles_source, str | Path) else "<profiles>"
     for night, frame in zip((start, end), nights, strict=True):
-        served_from = night_profiles(log_dir, night)
+        served_from = recorded_profiles(log_dir, night)
         check_profiles(frame, by_id, source, f"students of the night {night}", served_from)
     data, mapping, log = log_given
     check_log(data, mapping, log, metas, state_dir, str(log.source))
-
-
-def night_profiles(log_dir: Path, night: str) -> str | None:
-    """The sha256 of the profiles file the night was served from, as its `_SUCCESS.json`
-    records it (`inputs.profiles`); None for a night that recorded none."""
-    from adaptive.batch.partition import OUTPUT_TABLES
-    from adaptive.batch.writer import date_listing
-
-    inputs = (date_listing(log_dir, OUTPUT_TABLES, night) or {}).get("inputs")
-    recorded = inputs.get("profiles") if isinstance(inputs, dict) else None
-    return recorded if isinstance(recorded, str) else None
 
 
 def window_responses(

@@ -54,6 +54,7 @@ from adaptive.evaluation.ope.served import (
     check_log,
     check_profiles,
     check_recorded_digests,
+    recorded_profiles,
     snapshot_metas,
 )
 from adaptive.policy import AdaptivePolicy, PolicyConfig, to_days
@@ -194,7 +195,7 @@ def evaluate_logs(
     changes = _candidate_changes(log_dir, nights, config, candidate)
     metas = snapshot_metas(state_dir, nights)
     check_catalog(cat, catalog, metas, state_dir)
-    check_recorded_digests(log_dir, nights, cat, catalog, profiles)
+    check_recorded_digests(log_dir, nights, cat, catalog)
     decisions = logged_decisions(log_dir, nights, cat, catalog)
     starts = night_start_ns(decisions["night"], metas)
     log = _outcome_log(data, mapping, int(starts.min()) if len(starts) else None)
@@ -202,7 +203,7 @@ def evaluate_logs(
     engaged, first_correct, responses_sha = _response_outcomes(decisions, horizon_days, log, starts)
     observed = observed_windows(log, starts, horizon_days, metrics)
     people = parsing.result() if parsing is not None else {}
-    _check_served_profiles(decisions, people, profiles)
+    _check_served_profiles(decisions, people, profiles, recorded_profiles(log_dir, nights))
     hashes = {
         "candidate": _sha(json.dumps(config.to_dict(), sort_keys=True).encode()),
         "responses": responses_sha,
@@ -347,13 +348,16 @@ def _mastery_of(batch, catalog, skill_ids: pd.Series) -> np.ndarray:
     return np.nan_to_num(batch.mastery[np.arange(len(batch)), col], nan=0.0)
 
 
-def _check_served_profiles(decisions: pd.DataFrame, people: dict, profiles) -> None:
+def _check_served_profiles(
+    decisions: pd.DataFrame, people: dict, profiles, served_from: str | None
+) -> None:
     """The profiles given put each logged student in the class and school the night served
-    them in (`served.check_profiles`); without profiles, the nights must have served none."""
+    them in (`served.check_profiles`; `served_from`: the nights' recorded profiles digest);
+    without profiles, the nights must have served none."""
     from adaptive.batch.job import UNASSIGNED_SCHOOL
 
     if profiles is not None:
-        check_profiles(decisions, people, profiles, "logged decisions")
+        check_profiles(decisions, people, profiles, "logged decisions", served_from)
         return
     school = decisions["school_id"].fillna("").replace(UNASSIGNED_SCHOOL, "")
     profiled = decisions["class_id"].fillna("").ne("") | school.ne("")

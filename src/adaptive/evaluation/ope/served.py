@@ -14,10 +14,12 @@ tie the job's outputs record is compared and a difference is one named error:
 - the profiles: each served student's class and school are written beside their
   recommendations and in the `students` table; the profiles given must put every one of them in
   the same class and school;
-- the catalog's and the profiles' contents, when a night's `_SUCCESS.json` records them
-  (`catalog_sha256`: sha256 of the catalog's canonical JSON, `json.dumps(catalog.to_dict(),
-  sort_keys=True)`, the digest the night's fingerprint holds; `profiles_sha256`: sha256 of the
-  profiles file's bytes): the layout alone does not tell two catalogs with the same ids apart.
+- the catalog's contents, when a night's `_SUCCESS.json` records them (`catalog_sha256`:
+  sha256 of the catalog's canonical JSON, `json.dumps(catalog.to_dict(), sort_keys=True)`, the
+  digest the night's fingerprint holds): the layout alone does not tell two catalogs with the
+  same ids apart. The profiles file's sha256 the night recorded (`inputs.profiles`,
+  `recorded_profiles`) is only said beside the file's: a roster exported at another time has
+  another digest and may still be the night's students.
 
 A log that holds more rows before a night than it read (answers that arrived late, as they do)
 is used, with a warning (`ServedInputWarning`), and so are profiles where up to 10% of the served
@@ -72,35 +74,43 @@ def check_catalog(catalog, source: str | Path, metas: dict[str, dict], state_dir
             )
 
 
-def check_recorded_digests(
-    log_dir: Path, nights: list[str], catalog, catalog_source, profiles
-) -> None:
+def check_recorded_digests(log_dir: Path, nights: list[str], catalog, catalog_source) -> None:
     """ServedInputError when a night's `_SUCCESS.json` records the sha256 of its catalog's
-    canonical JSON (`catalog_sha256`) or of its profiles file (`profiles_sha256`) and the
-    catalog or profiles file given has another (module docstring). Nights that record neither
-    are left to the other checks."""
+    canonical JSON (`catalog_sha256`) and the catalog given has another (module docstring).
+    Nights that record none are left to the other checks. The profiles are compared with
+    `check_profiles`, which allows a roster exported before or after the night's within
+    bounds (`recorded_profiles` gives it the night's digest, for its words)."""
     from adaptive.batch.partition import OUTPUT_TABLES
     from adaptive.batch.writer import date_listing
 
-    given = {"catalog_sha256": (catalog_source, lambda: catalog.sha256),
-             "profiles_sha256": (profiles, lambda: _file_digest(profiles))}  # fmt: skip
-    digests: dict[str, str | None] = {}
+    digest: str | None = None
     for night in nights:
-        listing = date_listing(log_dir, OUTPUT_TABLES, night) or {}
-        for key, (source, digest) in given.items():
-            recorded = listing.get(key)
-            if not isinstance(recorded, str) or source is None:
-                continue
-            if key not in digests:
-                digests[key] = digest()
-            if digests[key] is not None and digests[key] != recorded:
-                flag = "--catalog" if key == "catalog_sha256" else "--profiles"
-                raise ServedInputError(
-                    f"{flag} {source}: not the one the night {night} was served from (its "
-                    f"sha256 is {digests[key][:16]}..., the night's _SUCCESS.json records "
-                    f"{key} {recorded[:16]}...); expected the {flag} of `adaptive batch` (or "
-                    "its --district) for these nights"
-                )
+        recorded = (date_listing(log_dir, OUTPUT_TABLES, night) or {}).get("catalog_sha256")
+        if not isinstance(recorded, str):
+            continue
+        digest = digest or catalog.sha256
+        if digest != recorded:
+            raise ServedInputError(
+                f"--catalog {catalog_source}: not the one the night {night} was served from (its "
+                f"sha256 is {digest[:16]}..., the night's _SUCCESS.json records catalog_sha256 "
+                f"{recorded[:16]}...); expected the --catalog of `adaptive batch` (or its "
+                "--district) for these nights"
+            )
+
+
+def recorded_profiles(log_dir: Path, nights: str | list[str]) -> str | None:
+    """The sha256 of the profiles file the night (or all of `nights`) was served from, as its
+    `_SUCCESS.json` records it (`inputs.profiles`); None for a night that recorded none, or
+    nights that recorded different ones."""
+    from adaptive.batch.partition import OUTPUT_TABLES
+    from adaptive.batch.writer import date_listing
+
+    found = set()
+    for night in [nights] if isinstance(nights, str) else nights:
+        inputs = (date_listing(Path(log_dir), OUTPUT_TABLES, night) or {}).get("inputs")
+        recorded = inputs.get("profiles") if isinstance(inputs, dict) else None
+        found.add(recorded if isinstance(recorded, str) else None)
+    return found.pop() if len(found) == 1 else None
 
 
 def _file_digest(path) -> str | None:

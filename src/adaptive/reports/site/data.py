@@ -588,7 +588,11 @@ def check_served_profiles(
     and the counts. Up to 10% of the students in another class or absent (a roster exported
     before or after the night's) is a warning; students the night did not serve are not
     looked at."""
-    from adaptive.evaluation.ope.served import ServedInputError, check_profiles
+    from adaptive.evaluation.ope.served import (
+        ServedInputError,
+        check_profiles,
+        recorded_profiles,
+    )
 
     served = pd.concat(
         [
@@ -601,6 +605,9 @@ def check_served_profiles(
         ignore_index=True,
     )
     try:
-        check_profiles(served, people, source, f"students of the night {run.date}")
+        check_profiles(
+            served, people, source, f"students of the night {run.date}",
+            recorded_profiles(run.out, run.date),
+        )  # fmt: skip
     except ServedInputError as exc:
         raise ReportInputError(str(exc)) from exc
