@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip(
+    "experiments",
+    reason="no experiments/ beside the tests: a source distribution ships the package and its tests only",
+)
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 MODULES = sorted(p.stem for p in EXPERIMENTS.glob("*.py") if p.stem != "__init__")
 SECONDS = 10  # an argument parser answers --help in milliseconds; a benchmark runs for minutes
