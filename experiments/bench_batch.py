@@ -197,8 +197,8 @@ def child(*args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,400000")
     parser.add_argument("--champion", default="bkt", help="the spec trained and promoted")
     parser.add_argument("--train-students", type=int, default=TRAIN_STUDENTS)
@@ -230,7 +230,7 @@ def main() -> int:
     parser.add_argument("--placement", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument("--tracking-uri", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.setup:
         work = Path(args.work)
         facts = setup(

@@ -18,6 +18,7 @@ Writes `experiments/results/30_bkt.md`. Run: `python -m experiments.bench_bkt`.
 
 from __future__ import annotations
 
+import argparse
 import gc
 import os
 import platform
@@ -499,12 +500,34 @@ def online_only(repeats: int = ONLINE_REPEATS) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    import sys
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.bench_bkt",
+        description=__doc__.splitlines()[0] + " Writes experiments/results/30_bkt.md "
+        "(needs ASSIST2009 in ../shared/datasets; a full run takes minutes).",
+    )
+    parser.add_argument(
+        "--online-only",
+        action="store_true",
+        help="re-measure only the online updates (batched throughput, single-update latency) "
+        f"and replace the section '{ONLINE_SECTION.lstrip('# ')}' of 30_bkt.md",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with --online-only: print the section without writing it (e.g. for an older engine)",
+    )
+    args = parser.parse_args(argv)
+    if args.dry_run and not args.online_only:
+        parser.error("--dry-run only applies to --online-only (a full run always writes its file)")
+    return args
 
-    if "--online-only" in sys.argv[1:]:
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.online_only:
         section = online_only()
-        if "--dry-run" not in sys.argv[1:]:  # --dry-run: print only (e.g. for an older engine)
+        if not args.dry_run:
             text = OUT.read_text() if OUT.is_file() else ""
             text = text.split(ONLINE_SECTION)[0].rstrip("\n") + "\n\n" + section
             OUT.write_text(text)

@@ -669,7 +669,7 @@ def measure_model(
             record(f"{data}/capped/{model}", capped, command)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--job", help=argparse.SUPPRESS)
     parser.add_argument(
@@ -702,7 +702,7 @@ def main() -> None:
         "--online", default="dkt", help="models whose update latency is measured alone, last"
     )
     parser.add_argument("--fresh", action="store_true", help="forget the stored results first")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.job:
         child(args.job)
         return

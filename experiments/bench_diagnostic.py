@@ -242,13 +242,13 @@ def report(args, rows, intervals, speed, per_q, load, district) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--speed-students", type=int, default=40)
     parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     catalog = junyi_catalog()
     load = os.getloadavg()[0]
     speed = question_speed(catalog, args.speed_students, args.seed)

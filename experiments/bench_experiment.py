@@ -109,14 +109,14 @@ def formula_mde(people: pd.DataFrame, outcome: str, unit: str) -> tuple[float, D
     return minimum_detectable_effect(design), design
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, default=20_000)
     ap.add_argument("--experiments", type=int, default=300)
     ap.add_argument("--icc-school", type=float, default=0.05)
     ap.add_argument("--icc-class", type=float, default=0.10)
     ap.add_argument("--seed", type=int, default=19)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     from experiments.bench_ope import md_table
 
     t0 = time.perf_counter()

@@ -84,14 +84,14 @@ def summarize(long: pd.DataFrame, n_boot: int = 1000) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, default=1000)
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--simulators", default="bkt,logistic,prerequisite")
     ap.add_argument("--temperatures", default="0.02,0.05,0.1,0.3,1.0")
     ap.add_argument("--epsilon", type=float, default=0.1)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     from experiments.bench_ope import md_table
 
     t0 = time.perf_counter()

@@ -71,12 +71,12 @@ def timed_read(path: Path, since: int, skip: bool) -> tuple[float, int]:
         readers._row_groups_from = original
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--log", type=Path, help="a real log to sort by time (default: synthetic)")
     parser.add_argument("--students", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "log.parquet"
         if args.log:

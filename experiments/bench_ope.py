@@ -393,7 +393,7 @@ print(json.dumps({{"students": r.diagnostics.n_decisions, "seconds": seconds,
 """
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, default=2000)
     ap.add_argument("--days", type=int, default=20)
@@ -419,7 +419,7 @@ def main() -> None:
         help="folder that keeps the end-to-end run's served night for reuse (default: temporary)",
     )
     ap.add_argument("--out", type=Path, default=OUT)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     obp = args.obp_python if args.obp_python and Path(args.obp_python).exists() else None
     if args.speed:
         rows = [with_load(speed, args.speed), with_load(speed_policy, args.speed)]

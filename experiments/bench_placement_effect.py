@@ -168,7 +168,8 @@ def diagnostic_settings(pairs: list[str], ap: argparse.ArgumentParser) -> dict[s
     return settings
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--simulators", default="junyi,junyi-cold,bkt,bkt-cold")
     ap.add_argument("--students", type=int, default=300)
@@ -196,4 +197,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

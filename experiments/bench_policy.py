@@ -300,7 +300,7 @@ def junyi_section(table: pd.DataFrame) -> list[str]:
     return [*lines, ""]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--eval-dir", type=Path, help="reuse DIR/policy_eval.csv instead of running the matrix"
@@ -314,7 +314,7 @@ def main() -> int:
     ap.add_argument("--skip-speed", action="store_true", help="only the simulation tables")
     ap.add_argument("--skip-matrix", action="store_true", help="only the speed table")
     ap.add_argument("--note", default="", help="a line on how the reused matrix was produced")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     header = [f"Machine: {platform.platform()}, {os.cpu_count()} CPU cores (shared with other "
               "jobs while measured: timings are noisy and likely pessimistic).", ""]  # fmt: skip
     if not args.skip_speed:

@@ -11,6 +11,7 @@ responses produced and the process's peak RSS. Writes `experiments/results/20_si
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -88,12 +89,42 @@ def report(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str]) -> int:
-    if argv[:1] == ["--child"]:
-        print(json.dumps(measure(int(argv[1]))))
+def student_count(text: str) -> int:
+    """A district size on the command line: a whole number of students, at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of students >= 1, got {text!r}")
+    return n
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.bench_simulator",
+        description=__doc__.splitlines()[0] + " Writes experiments/results/20_simulator.md.",
+    )
+    parser.add_argument(
+        "sizes",
+        nargs="*",
+        type=student_count,
+        metavar="STUDENTS",
+        help="district sizes to measure (default: "
+        + ", ".join(f"{n:,}" for n in SIZES)
+        + "; about 5 minutes on 2 cores)",
+    )
+    # one size measured in this process, its row printed as JSON: how `run` starts each size
+    parser.add_argument("--child", type=student_count, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.child is not None:
+        print(json.dumps(measure(args.child)))
         return 0
-    sizes = [int(a) for a in argv] or list(SIZES)
-    rows = run(sizes)
+    rows = run(args.sizes or list(SIZES))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(report(rows))
     print(f"wrote {OUT}")
@@ -101,4 +132,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

@@ -189,8 +189,8 @@ def same_bytes(a: Path, b: Path, date: str) -> bool | None:
     return files[a] == files[b]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,400000")
     parser.add_argument("--work-root", help="bench_batch's work root (districts reused)")
     parser.add_argument("--workers", type=int, default=2, help="one-core workers")
@@ -205,7 +205,7 @@ def main() -> int:
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--tracking-uri", help=argparse.SUPPRESS)
     parser.add_argument("--experiment-file", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.night:
         result = night(
             Path(args.work), args.night, args.master, Path(args.out), args.tracking_uri,

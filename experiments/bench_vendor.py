@@ -230,11 +230,11 @@ def bench_size(model, catalog, n: int, calls: int) -> dict[str, float]:
     return out
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,10000,400000")
     parser.add_argument("--calls", type=int, default=2000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     catalog = synthetic_catalog()
     model = BKT(forgets=True, seed=0).fit(training_log(catalog, 2000, seed=1), catalog=catalog)
     rows = []

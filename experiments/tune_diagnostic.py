@@ -58,12 +58,12 @@ def table_rows(arms: list[tuple[str, dict | None]], n_students: int) -> list[str
     return rows
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--noises", default="0.05,0.1,0.15,0.2")
     parser.add_argument("--strengths", default="0,0.3,0.5,0.7,0.9")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     header = ["| AUC pooled | AUC per student | AUC own grade |", "|---:|---:|---:|"]
     prior_arm: list[tuple[str, dict | None]] = [("grade prior alone (0 questions)", None)]
     level_arms = prior_arm + [

@@ -121,7 +121,7 @@ def check_configs(args: argparse.Namespace, base: PolicyConfig) -> int:
     return 0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=16)
     ap.add_argument("--students", type=int, default=300)
@@ -133,7 +133,7 @@ def main() -> int:
         help="instead of a search, evaluate the shipped config with these knobs changed, e.g. "
         "'mastery_threshold=0.65,prerequisite_threshold=0.65' (repeatable)",
     )  # fmt: skip
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     base = PolicyConfig.default()
     if args.check:
         return check_configs(args, base)
