@@ -312,7 +312,7 @@ def batch(
         typer.Option(
             "--workers",
             min=1,
-            help="Processes serving schools in-process (default: 2, both cores).",
+            help="Processes serving schools in-process (default: 2, whatever the machine's cores).",
         ),
     ] = 2,
     timezone: Annotated[
