@@ -189,9 +189,7 @@ def test_allow_unsorted_sorts_instead_of_rejecting(tmp_path):
 
 
 def test_message_lists_first_20_and_the_total(tmp_path):
-    bad = [
-        f"s{i},i1,k1,7,2024-01-01T10:00:00Z" if i % 2 else f"s{i},i1,k1,1,x" for i in range(25)
-    ]
+    bad = [f"s{i},i1,k1,7,2024-01-01T10:00:00Z" if i % 2 else f"s{i},i1,k1,1,x" for i in range(25)]
     bad.append(GOOD[0])
     with pytest.raises(DataValidationError) as info:
         read_responses(write(tmp_path, bad))
