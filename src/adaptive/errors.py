@@ -173,8 +173,8 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
 
 def line_words(lines: Collection[int], shown: int = 10) -> str:
     """Where in a file, as a message says it: 'line 3', 'lines 3 and 8', 'lines 2, 5 and 9',
-    and past `shown` lines 'lines 2, 3, 4, ..., 11 and 690 more (700 lines)' (sorted, once
-    each; "" for none)."""
+    and past `shown` lines the first `shown` and a count ('lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+    and 690 more (700 lines)'); sorted, each once; "" for none."""
     lines = sorted(set(lines))
     if not lines:
         return ""

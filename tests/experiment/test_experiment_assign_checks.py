@@ -216,7 +216,7 @@ def test_a_roster_row_without_a_class_names_file_line_and_column_not_the_student
         assign(roster, ARMS)
     message = str(err.value)
     assert message.startswith(
-        f"{roster}, lines 5, 9, 11, 22, 23, 24, 25, 26, 27, 28 and 3 more (13 students), column "
+        f"{roster}, lines 5, 9, 11, 22, 23, 24, 25, 26, 27, 28 and 3 more (13 lines), column "
         "class_id: empty"
     )
     assert not any(sid in message for sid in people["student_id"])

@@ -60,6 +60,7 @@ from adaptive.errors import (
     NightWarning,
     closest_name,
     counted,
+    line_words,
     look_alike,
 )
 from adaptive.files import atomic_write_bytes, read_user_text
@@ -865,13 +866,10 @@ def warn_far_assignments(
 
 
 def _lines(lines: Sequence[int]) -> str:
-    """Where an error is, for its message: `, line 3`, `, lines 3 and 8`, or nothing."""
-    lines = sorted(set(lines))
-    if not lines:
-        return ""
-    if len(lines) == 1:
-        return f", line {lines[0]}"
-    return f", lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
+    """Where an error is, after the file's name: `, line 3`, `, lines 3 and 8` (`line_words`),
+    or nothing."""
+    words = line_words(lines)
+    return f", {words}" if words else ""
 
 
 def overrides_path(out: str | Path, date: str) -> Path:

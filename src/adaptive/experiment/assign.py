@@ -32,7 +32,13 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import LearnerProfile
-from adaptive.errors import AdaptiveError, ArtifactError, ConfigError, ExperimentWarning
+from adaptive.errors import (
+    AdaptiveError,
+    ArtifactError,
+    ConfigError,
+    ExperimentWarning,
+    line_words,
+)
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
 from adaptive.policy import PolicyConfig
 from adaptive.policy.base import batch_settings
@@ -237,10 +243,7 @@ def _check_every_student_has_a_unit(people: pd.DataFrame, unit: str, source: Pat
             f"{source}, {column}: {value} on every line ({n:,} students); {expected}"
         )
     line_of = profile_lines(source)
-    lines = sorted(line_of[s] for s in people.loc[blank, "student_id"])
-    shown = ", ".join(str(line) for line in lines[:MAX_LINES_LISTED])
-    more = f" and {n - MAX_LINES_LISTED:,} more ({n:,} students)" if n > MAX_LINES_LISTED else ""
-    where = f"line {shown}" if n == 1 else f"lines {shown}{more}"
+    where = line_words([line_of[s] for s in people.loc[blank, "student_id"]], MAX_LINES_LISTED)
     raise AssignmentError(f"{source}, {where}, {column}: {value}; {expected}")
 
 
