@@ -90,7 +90,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
-from adaptive.errors import ConfigError, closest_name
+from adaptive.errors import ConfigError, unknown_key
 from adaptive.files import atomic_path, make_folder
 from adaptive.placement import GradeTable, Placement, grade_placement
 from adaptive.placement.diagnostic import PlacementDiagnostic
@@ -430,11 +430,7 @@ def check_diagnostic_settings(settings: Mapping[str, Any]) -> None:
     ]
     for key in settings:
         if key not in known:
-            near = closest_name(key, known)
-            hint = f" (did you mean {near!r}?)" if near else ""
-            raise ConfigError(
-                f"diagnostic setting {key!r}{hint}: expected one of {', '.join(known)}"
-            )
+            raise ConfigError(unknown_key(key, known, "diagnostic setting"))
 
 
 def start_placement(
