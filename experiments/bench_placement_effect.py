@@ -47,6 +47,7 @@ from adaptive.evaluation.policy_eval import (  # noqa: E402
     evaluate_policies,
     split_kind,
 )
+from experiments.settings import name_values  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "53_placement_effect.md"
 METRICS = ("skills_gained", "over_practice", "on_unready", "served")
@@ -142,25 +143,10 @@ def report(frame: pd.DataFrame, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def as_number(text: str) -> object:
-    """An int or float where `text` reads as one, else the text itself."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
 def diagnostic_settings(pairs: list[str], ap: argparse.ArgumentParser) -> dict[str, object]:
-    """`--diagnostic KEY=VALUE` options as `EvalSettings.diagnostic_settings` (a number where
-    the value reads as one); a pair without '=' or a key the diagnostic lacks is a usage error."""
-    settings: dict[str, object] = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            ap.error(f"--diagnostic {pair!r}: expected KEY=VALUE, e.g. strength=0.8")
-        settings[key.strip()] = as_number(text.strip())
+    """`--diagnostic NAME=VALUE` options as `EvalSettings.diagnostic_settings`
+    (`experiments.settings`); a key the diagnostic lacks is a usage error."""
+    settings = name_values(pairs, ap, "--diagnostic")
     try:
         check_diagnostic_settings(settings)
     except ConfigError as e:

@@ -23,18 +23,11 @@ import torch
 
 from adaptive.files import atomic_write_bytes
 from experiments.bench_deep import fit_on_split
+from experiments.settings import name_values
 
 HERE = Path(__file__).resolve().parent
 STORE = HERE / "results" / "71_deep_tuning.json"
 RESULTS = HERE / "results" / "71_deep_tuning.md"
-
-
-def parse_value(text: str):
-    """A `--set` value as JSON (numbers, true/false), else the plain string."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
 
 
 def trial(model: str, fold: int, overrides: dict) -> dict:
@@ -73,12 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fold", type=int, default=0, help="pyKT's validation fold (0-4)")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
-    overrides = {}
-    for item in args.set:
-        name, sep, value = item.partition("=")
-        if not sep:
-            parser.error(f"--set {item!r}: expected NAME=VALUE")
-        overrides[name] = parse_value(value)
+    overrides = name_values(args.set, parser, "--set")
     torch.set_num_threads(args.threads)
     result = trial(args.model, args.fold, overrides)
     result["command"] = "python -m experiments.tune_deep " + shlex.join(sys.argv[1:])

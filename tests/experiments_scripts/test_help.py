@@ -16,7 +16,11 @@ pytest.importorskip(
     reason="no experiments/ beside the tests: a source distribution ships the package and its tests only",
 )
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
-MODULES = sorted(p.stem for p in EXPERIMENTS.glob("*.py") if p.stem != "__init__")
+#: the scripts: every module run as `python -m experiments.NAME` (helpers such as
+#: `experiments.settings` have no `__main__` block)
+MODULES = sorted(
+    p.stem for p in EXPERIMENTS.glob("*.py") if 'if __name__ == "__main__"' in p.read_text()
+)
 SECONDS = 10  # an argument parser answers --help in milliseconds; a benchmark runs for minutes
 
 
