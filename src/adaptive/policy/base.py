@@ -233,26 +233,24 @@ class StudentView:
         value = getattr(self, field_name)
         if value is None:
             return
-        keys = list(value.keys()) if isinstance(value, Mapping | pd.Series) else None
+        keys = None
         try:
-            numbers = np.asarray([value[k] for k in keys] if keys is not None else value, float)
+            if isinstance(value, pd.Series):
+                keys, numbers = value.index, value.to_numpy(float)
+            elif isinstance(value, Mapping):
+                keys, numbers = list(value), np.fromiter(value.values(), float, len(value))
+            else:
+                numbers = np.asarray(value, float).ravel()
         except (TypeError, ValueError):
             return
-        outside = np.flatnonzero(
-            (numbers.ravel() < -PROBABILITY_SLACK) | (numbers.ravel() > 1 + PROBABILITY_SLACK)
-        )
-        if not len(outside):
-            return
-        at = int(outside[0])
-        where = f"[{keys[at]!r}]" if keys is not None else f"[{at}]"
-        top = float(np.nanmax(numbers))
-        hint = (
-            " (the values read as percentages, 0-100: divide them by 100)" if 2 < top <= 100 else ""
-        )
-        raise ConfigError(
-            f"StudentView {self.student_id!r}: {field_name}{where} = {float(numbers.ravel()[at])!r}; "
-            f"expected a probability in [0, 1] (NaN: unknown){hint}"
-        )
+        found = first_outside(numbers)
+        if found is not None:
+            at, hint = found
+            where = f"[{keys[at]!r}]" if keys is not None else f"[{at}]"
+            raise ConfigError(
+                f"StudentView {self.student_id!r}: {field_name}{where} = {float(numbers[at])!r}; "
+                f"{PROBABILITY_EXPECTED}{hint}"
+            )
 
 
 def _activity_matrix(name: str, value: object) -> sparse.csr_matrix:
@@ -607,20 +605,34 @@ class StudentBatch:
         )
 
 
+#: What a probability must be, as errors say it.
+PROBABILITY_EXPECTED = "expected a probability in [0, 1] (NaN: unknown)"
+
+
+def first_outside(values: np.ndarray) -> tuple[int, str] | None:
+    """The flat index of the first value outside [0, 1] (NaN is unknown, not outside) and a
+    hint when the values read as percentages; None when every one is a probability."""
+    flat = values.ravel()
+    outside = np.flatnonzero((flat < -PROBABILITY_SLACK) | (flat > 1 + PROBABILITY_SLACK))
+    if not len(outside):
+        return None
+    top = np.nanmax(flat)
+    hint = " (the values read as percentages, 0-100: divide them by 100)" if 2 < top <= 100 else ""
+    return int(outside[0]), hint
+
+
 def check_probabilities(
     values: np.ndarray, where: str, batch: StudentBatch, catalog: Catalog
 ) -> None:
     """Probabilities in [0, 1] (NaN: unknown), or one error naming the first student and skill
     outside: a vendor's percentages (50 for 0.5) would otherwise read as certain mastery."""
-    outside = (values < -PROBABILITY_SLACK) | (values > 1 + PROBABILITY_SLACK)  # NaN: False
-    if not outside.any():
+    found = first_outside(values)
+    if found is None:
         return
-    i, j = np.argwhere(outside)[0]
-    top = np.nanmax(values)
-    hint = " (the values read as percentages, 0-100: divide them by 100)" if 2 < top <= 100 else ""
+    (i, j), hint = np.unravel_index(found[0], values.shape), found[1]
     raise ConfigError(
         f"{where}: student {batch.student_ids[i]!r}, skill {catalog.skills[j].id!r}: "
-        f"{float(values[i, j])!r}; expected a probability in [0, 1] (NaN: unknown){hint}"
+        f"{float(values[i, j])!r}; {PROBABILITY_EXPECTED}{hint}"
     )
 
 
