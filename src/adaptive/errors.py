@@ -171,6 +171,16 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+def share_words(share: float) -> str:
+    """A share as a percentage that never rounds a few to 0% or most to 100% ('under 1%',
+    'over 99%'), which would read as none or all."""
+    if 0 < share < 0.01:
+        return "under 1%"
+    if 0.99 < share < 1:
+        return "over 99%"
+    return f"{share:.0%}"
+
+
 def line_words(lines: Collection[int], shown: int = 10) -> str:
     """Where in a file, as a message says it: 'line 3', 'lines 3 and 8', 'lines 2, 5 and 9',
     and past `shown` lines the first `shown` and a count ('lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11

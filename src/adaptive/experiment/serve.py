@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from adaptive.errors import ExperimentWarning, counted
+from adaptive.errors import ExperimentWarning, counted, share_words
 from adaptive.experiment.assign import Assignment
 from adaptive.policy.base import StudentBatch
 
@@ -100,7 +100,7 @@ def warn_outside(
     other_roster = bool(drawn_from and profiles_sha256 and profiles_sha256 != drawn_from)
     besides = min(without_profile, outside)
     said = (
-        f"{n:,} of tonight's {counted(served, 'student')} ({_share(n, served)}) "
+        f"{n:,} of tonight's {counted(served, 'student')} ({share_words(n / max(served, 1))}) "
         f"{'is' if n == 1 else 'are'} in no {unit} of the experiment {assignment.source}"
         + (f" (besides the {besides:,} without a profile, said apart)" if besides else "")
     )
@@ -117,12 +117,6 @@ def warn_outside(
     if other_roster:
         said += ". " + _roster_advice(began)
     warnings.warn(said, ExperimentWarning, stacklevel=3)
-
-
-def _share(n: int, total: int) -> str:
-    """`n` of `total` as a percentage, 'under 1%' rather than a '0%' that reads as none."""
-    share = n / max(total, 1)
-    return f"{share:.0%}" if share >= 0.01 else "under 1%"
 
 
 def _roster_advice(began: str | None) -> str:
