@@ -171,6 +171,16 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+#: The plural of each verb `verb` agrees with a count.
+PLURAL_VERBS = {"is": "are", "has": "have", "was": "were"}
+
+
+def verb(n: int, singular: str) -> str:
+    """`singular` ("is", "has", "was") or its plural, agreeing with the count `n`: the one way
+    a message says "1 student is" and "3 students are"."""
+    return singular if n == 1 else PLURAL_VERBS[singular]
+
+
 def share_words(share: float) -> str:
     """A share as a percentage that never rounds a few to 0% or most to 100% ('under 1%',
     'over 99%'), which would read as none or all."""

@@ -29,6 +29,7 @@ from adaptive.errors import (
     closest_name,
     counted,
     look_alike,
+    verb,
 )
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def warn_future_rows(
         latest = pd.Timestamp(int(time_ns[ahead].max()), tz="UTC").tz_convert(timezone)
         latest = latest.date().isoformat()
         warnings.warn(
-            f"{source}: {counted(n, 'response')} {'is' if n == 1 else 'are'} dated after the night "
+            f"{source}: {counted(n, 'response')} {verb(n, 'is')} dated after the night "
             f"of {day} (up to {latest}): "
             f"this night does not use them (it reads the responses before {day}); a wrong year, "
             "a device's clock, or a --date in the past?",
@@ -504,7 +505,7 @@ def say_arm_changes(changed: int, night: str) -> int:
     returns the count."""
     if changed:
         warnings.warn(
-            f"{counted(changed, 'student')} {'is' if changed == 1 else 'are'} served another arm of "
+            f"{counted(changed, 'student')} {verb(changed, 'is')} served another arm of "
             "the experiment tonight than on "
             f"the night {night} (their class or school changed across arms): their "
             "outcomes mix two arms' policies; `experiment analyze` counts each in the arm of "
@@ -668,7 +669,7 @@ def warn_ids_written_otherwise(students: Sequence[str], profiles: Mapping[str, o
     n = sum(1 for s in missing if look_alike(str(s)) in written)
     if n:
         warnings.warn(
-            f"{counted(n, 'student')} of the log {'has' if n == 1 else 'have'} no profile, but a "
+            f"{counted(n, 'student')} of the log {verb(n, 'has')} no profile, but a "
             "profile's id once leading zeros "
             "or case are restored (a spreadsheet that dropped them, '4501' for '004501'?): each "
             "is served without a profile while the roster's student has no answers. Keep ids "
@@ -703,7 +704,7 @@ def warn_profiles_gone(out: Path, state_dir: Path, day: str, without_profile: Se
     if n:
         warnings.warn(
             f"{counted(n, 'student')} served in a school on the night of {earlier[-1]} "
-            f"{'has' if n == 1 else 'have'} no profile in tonight's --profiles (served in "
+            f"{verb(n, 'has')} no profile in tonight's --profiles (served in "
             f"school '{UNASSIGNED_SCHOOL}'): students who left the district, or an older roster given "
             "by mistake?",
             NightWarning,
@@ -868,8 +869,8 @@ def check_placed_on_roster(off: int, total: int, source: str | None) -> None:
         )
     if off:
         warnings.warn(
-            f"{name}: {off:,} of its {total:,} students {'is' if off == 1 else 'are'} in no "
-            f"profile and {'has' if off == 1 else 'have'} no answer in the log: their rows place "
+            f"{name}: {off:,} of its {total:,} students {verb(off, 'is')} in no "
+            f"profile and {verb(off, 'has')} no answer in the log: their rows place "
             "nobody "
             "(ids written otherwise than in the roster, e.g. a leading zero lost?)",
             PlacementWarning,

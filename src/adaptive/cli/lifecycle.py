@@ -39,7 +39,7 @@ from adaptive.cli.options import (
     reads_log,
 )
 from adaptive.cli.output import console, info, warn
-from adaptive.errors import counted
+from adaptive.errors import counted, verb
 
 ModelName = Annotated[str, typer.Option("--name", help="Registered model name.")]
 
@@ -530,7 +530,7 @@ def _print_job(s) -> None:
             else ""
         )
         warn(
-            f"{counted(s.students_unassigned, 'student')} {_were(s.students_unassigned)} served "
+            f"{counted(s.students_unassigned, 'student')} {verb(s.students_unassigned, 'was')} served "
             "in school 'unassigned' (no profile, or a profile without a school; grade and "
             f"interests unknown for those without{outside}): add them to the profiles, or leave "
             "students who left the district out of the log export"
@@ -548,10 +548,6 @@ def _print_job(s) -> None:
             "scope, grade band, prerequisites and minutes left): see recommended and "
             "minutes_left in their students rows"
         )
-
-
-def _were(n: int) -> str:
-    return "was" if n == 1 else "were"
 
 
 def _served_with(s) -> str:

@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from adaptive.dates import iso_day
-from adaptive.errors import ConfigError, ExperimentWarning, counted
+from adaptive.errors import ConfigError, ExperimentWarning, counted, verb
 
 if TYPE_CHECKING:
     from adaptive.experiment.assign import Assignment
@@ -344,7 +344,7 @@ def intention_to_treat(
     moved = int(((now != merged["class_id"].to_numpy()) & pd.notna(now)).sum())
     if moved:
         warnings.warn(
-            f"{counted(moved, 'student')} {'is' if moved == 1 else 'are'} in another class in the "
+            f"{counted(moved, 'student')} {verb(moved, 'is')} in another class in the "
             "profiles than on the start night: "
             "each is counted in the arm of the class the start night served them in (intention "
             "to treat)",
@@ -379,7 +379,7 @@ def check_share_outside(merged: pd.DataFrame, assignment: Assignment, profiles, 
     said = (
         f"{len(outside):,} of the {len(placed):,} students of the start night {start} "
         f"({outside[key].nunique():,} of {placed[key].nunique():,} {plural}) "
-        f"{'is' if len(outside) == 1 else 'are'} in no "
+        f"{verb(len(outside), 'is')} in no "
         f"{assignment.unit} of {assignment.source}"
     )
     if share > MAX_SHARE_OUTSIDE:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from adaptive.errors import ExperimentWarning, counted, share_words
+from adaptive.errors import ExperimentWarning, counted, share_words, verb
 from adaptive.experiment.assign import Assignment
 from adaptive.policy.base import StudentBatch
 
@@ -101,7 +101,7 @@ def warn_outside(
     besides = min(without_profile, outside)
     said = (
         f"{n:,} of tonight's {counted(served, 'student')} ({share_words(n / max(served, 1))}) "
-        f"{'is' if n == 1 else 'are'} in no {unit} of the experiment {assignment.source}"
+        f"{verb(n, 'is')} in no {unit} of the experiment {assignment.source}"
         + (f" (besides the {besides:,} without a profile, said apart)" if besides else "")
     )
     if other_roster:

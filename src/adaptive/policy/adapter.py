@@ -30,7 +30,7 @@ from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
 from adaptive.data.codes import check_unique_ids, id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ConfigError, CoverageWarning, counted, expect_type
+from adaptive.errors import ConfigError, CoverageWarning, counted, expect_type, verb
 from adaptive.grades import grade_label
 from adaptive.placement.graph import propagate
 from adaptive.placement.prior import (
@@ -542,7 +542,7 @@ class ProfileCoverage:
         if self.class_without_school:
             parts.append(
                 f"{counted(self.class_without_school, 'student')} "
-                f"{'has' if self.class_without_school == 1 else 'have'} a class but no school: "
+                f"{verb(self.class_without_school, 'has')} a class but no school: "
                 "the nightly job serves them in school 'unassigned', so their class appears "
                 "there apart from its school's page; give their school"
             )

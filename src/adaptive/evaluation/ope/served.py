@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from adaptive.errors import AdaptiveError
+from adaptive.errors import AdaptiveError, verb
 
 
 class ServedInputError(AdaptiveError):
@@ -245,7 +245,7 @@ def _found(given: pd.DataFrame, job: pd.DataFrame, wrong, absent, what: str) -> 
     gone = "in none of these profiles (enrolled after they were exported, or left before)"
     moved = wrong & ~absent
     if not moved.any():
-        return f"{int(absent.sum()):,} {n} {'is' if absent.sum() == 1 else 'are'} {gone}"
+        return f"{int(absent.sum()):,} {n} {verb(absent.sum(), 'is')} {gone}"
     i = int(moved.argmax())
     example = (
         f"e.g. class {given['class_id'][i] or 'none'!r} of school "
@@ -253,7 +253,7 @@ def _found(given: pd.DataFrame, job: pd.DataFrame, wrong, absent, what: str) -> 
         f"{job['class_id'][i] or 'none'!r} of school {job['school_id'][i] or 'none'!r}"
     )
     said = (
-        f"{int(wrong.sum()):,} {n} {'is' if wrong.sum() == 1 else 'are'} in another class or "
+        f"{int(wrong.sum()):,} {n} {verb(wrong.sum(), 'is')} in another class or "
         "school there than they were served in"
     )
     if not absent.any():

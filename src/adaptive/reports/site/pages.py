@@ -15,7 +15,7 @@ import pandas as pd
 
 from adaptive.batch.overrides import MODE_BANDS, MODES, StudentOverride, far_from_grade
 from adaptive.curriculum import Catalog
-from adaptive.errors import counted
+from adaptive.errors import counted, verb
 from adaptive.grades import grade_label
 from adaptive.policy.progression import LABELS, Progression
 from adaptive.reports.growth import GROWTH_BIN_LABELS, Baseline, Growth, GrowthSummary, Norm
@@ -757,7 +757,7 @@ def mode_effect(
         seen = sorted(set(grades))
         served = (
             f"{off} of tonight's {counted(len(grades), 'activity', 'activities')} "
-            f"{'is' if off == 1 else 'are'} {where} grade level "
+            f"{verb(off, 'is')} {where} grade level "
             f"({'grade' if len(seen) == 1 else 'grades'} {', '.join(map(grade_label, seen))})"
         )
     return (
