@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,10 @@ TIME_TYPES_EXPECTED = (
 _INT_PATTERN = r"^\s*[+-]?\d+\s*$"
 
 
+#: How a problem names where it is: a CSV file's "line" or a Parquet file's "row".
+RowUnit = Literal["line", "row"]
+
+
 @dataclass
 class Issues:
     """Rejected rows with their reasons, kept as columns until someone needs `Problem`s."""
@@ -78,7 +83,7 @@ class Issues:
     #: how a problem names its row: "line" (a CSV file's, as an editor shows it) or "row" (a
     #: Parquet file's, from 1, which has rows and no lines: as the placement table's reader
     #: names them, `placement.table.Rows`)
-    unit: str = "line"
+    unit: RowUnit = "line"
 
     def _editor_line(self, line: int) -> int:
         return self.line_of(line) if self.line_of is not None else line
