@@ -292,6 +292,35 @@ def test_a_champion_moved_while_promote_ran_is_not_replaced(
     assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
 
 
+def test_a_promote_that_fails_before_the_alias_moves_leaves_no_promoted_tag(
+    small_log, store_uri, three_versions, monkeypatch
+):
+    """The candidate's `promotion.decision=promoted` tag was written before the champion was
+    re-checked and moved: a promote refused or failing in between (here the server fails at
+    the move) left a version tagged "promoted" that never became champion, and `rollback`,
+    which trusts that tag, then made it champion without any comparison."""
+    from adaptive.registry import promotion
+
+    name, client = three_versions
+
+    def server_fails(*args, **kwargs):
+        raise RuntimeError("the server went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(MlflowClient, "set_registered_model_alias", server_fails)
+        with pytest.raises(RuntimeError, match="went away"):
+            promote(name, "2", small_log, tracking_uri=store_uri)
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
+    tags = client.get_model_version(name, "2").tags
+    assert "promotion.decision" not in tags and tags["promotion.reason"].startswith("better")
+    with pytest.raises(ConfigError, match="v2 was never promoted"):
+        promotion.rollback(name, "2", "v1 misbehaved", tracking_uri=store_uri)
+    decision = promote(name, "2", small_log, tracking_uri=store_uri)
+    assert decision.promoted
+    assert client.get_model_version(name, "2").tags["promotion.decision"] == "promoted"
+    assert client.get_run(decision.run_id).data.tags["decision"] == "promoted"
+
+
 def test_two_promotes_at_once_wait_for_each_other(
     small_log, store_uri, three_versions, monkeypatch
 ):

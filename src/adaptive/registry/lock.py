@@ -10,9 +10,10 @@ so), then reads the champion the first left and compares with it. A run that wai
 lock when its process dies, however it dies.
 
 A server (or another database) has no file both runs can lock: there `promotion.py` re-reads the
-champion just before moving the alias and refuses when it changed (`ChampionChangedError`); it
-does so with a local store too, for a change made without the lock (the MLflow UI, an older
-version).
+champion just before moving the alias and refuses when it changed (`ChampionChangedError`), which
+narrows the race without closing it (the check and the move are two requests: a concurrent
+promote can still land between them). It does so with a local store too, for a change made
+without the lock (the MLflow UI, an older version).
 
 The lock file, its holder record and its protection from forked children (a child forked by a
 promote, outliving its `kill -9`, would keep the lock) are `adaptive.locking`'s, as the nightly

@@ -5,7 +5,10 @@ students (`holdout.py`, never used for training). Promote when the candidate bea
 at least `margin` on `metric` (default AUC) and its calibration error (ECE) is not worse by more
 than `calibration_tolerance`. With no champion yet, the candidate must pass a minimum bar: AUC at
 least `min_auc` and a log-loss below the constant base-rate predictor's. Every decision, both
-evaluations and the reason are logged as an MLflow run and as tags on the candidate version.
+evaluations and the reason are logged as an MLflow run and as tags on the candidate version;
+the decision itself (`decision` on the run, `promotion.decision` on the version) is written
+last, once the alias moved: a version tagged "promoted" became champion (`rollback` trusts it),
+and a promote that failed or was refused before the move leaves none.
 
 Before comparing, the two models' skills are set side by side (`SkillOverlap`): a candidate
 fitted on another catalog, another district's log or columns mapped otherwise (`--skill-col` /
@@ -15,9 +18,10 @@ refused (`ConfigError`), unless `new_skills=True` (`--new-skills`) asks on purpo
 the champion with a model of a new catalog, which must then pass the first champion's bar. A
 catalog that grew a few skills compares as usual, with a `CoverageWarning` giving the counts.
 
-Two promotions of one model at once are serialised where the store is local (`lock.py`), and
-the champion is read again just before the alias moves: when it changed meanwhile (another
-promote through a server, the UI), nothing moves (`ChampionChangedError`).
+The champion is re-checked just before the alias moves: when it changed since it was read
+(another promote, a rollback, the MLflow UI), nothing moves (`ChampionChangedError`). On a local
+store, promotions of one model are serialized by a lock (`lock.py`); on a server the check and
+the move are two requests, and a concurrent promote can still land between them.
 """
 
 from __future__ import annotations
@@ -387,15 +391,8 @@ def promote(
             if overlap.champion_covered is not None:
                 mlflow.log_metric("champion_covered", overlap.champion_covered)
             mlflow.log_metric("baseline_logloss", baseline)
-            mlflow.set_tags(
-                {
-                    "adaptive.kind": "promotion",
-                    "decision": "promoted" if promoted else "rejected",
-                    "reason": reason,
-                }
-            )
+            mlflow.set_tags({"adaptive.kind": "promotion", "reason": reason})
         tags = {
-            "promotion.decision": "promoted" if promoted else "rejected",
             "promotion.reason": reason,
             "promotion.run_id": run.info.run_id,
             "promotion.champion_version": champion_version or "none",
@@ -410,14 +407,14 @@ def promote(
         for key, value in tags.items():
             client.set_model_version_tag(name, candidate_mv.version, key, value)
         if promoted:
-            _check_champion_unchanged(
+            _move_champion(
                 client, name, champion_version, candidate_mv.version, run.info.run_id, "promote"
             )
-            client.set_registered_model_alias(name, CHAMPION_ALIAS, candidate_mv.version)
             if champion_mv is not None:
                 client.set_model_version_tag(
                     name, champion_mv.version, "promotion.replaced_by", candidate_mv.version
                 )
+        _record_decision(client, name, candidate_mv.version, run.info.run_id, promoted)
     return PromotionDecision(
         name,
         str(candidate_mv.version),
@@ -441,6 +438,25 @@ def _champion(client, name: str):
         if not is_not_found(exc):
             raise
         return None
+
+
+def _move_champion(
+    client, name: str, compared: str | None, version: str, run_id: str, action: str
+) -> None:
+    """Make `version` the champion, if the champion is still `compared` (the version this run
+    read; None: none): `_check_champion_unchanged`, then the move. On a server these are two
+    requests: a change landing between them is not seen."""
+    _check_champion_unchanged(client, name, compared, version, run_id, action)
+    client.set_registered_model_alias(name, CHAMPION_ALIAS, version)
+
+
+def _record_decision(client, name: str, version: str, run_id: str, promoted: bool) -> None:
+    """The decision, on the run and on the candidate's version: written last, once the alias
+    moved, so that "promoted" is never left on a version that did not become champion (a
+    `rollback` returns only to a version tagged so)."""
+    decision = "promoted" if promoted else "rejected"
+    client.set_tag(run_id, "decision", decision)
+    client.set_model_version_tag(name, version, "promotion.decision", decision)
 
 
 def _check_champion_unchanged(
@@ -634,11 +650,9 @@ def rollback(
                 {"registered_model": name, "candidate_version": target.version,
                  "champion_version": before or "none"}
             )  # fmt: skip
-            mlflow.set_tags({"adaptive.kind": "rollback", "decision": "promoted", "reason": reason})
-        _check_champion_unchanged(
-            client, name, before, str(target.version), run.info.run_id, "rollback"
-        )
-        client.set_registered_model_alias(name, CHAMPION_ALIAS, target.version)
+            mlflow.set_tags({"adaptive.kind": "rollback", "reason": reason})
+        _move_champion(client, name, before, str(target.version), run.info.run_id, "rollback")
+        client.set_tag(run.info.run_id, "decision", "promoted")  # once it moved, as a promote's
         client.set_model_version_tag(
             name, target.version, "promotion.rolled_back_from", before or "none"
         )
