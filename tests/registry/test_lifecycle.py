@@ -243,10 +243,14 @@ def test_a_catalog_that_grew_a_skill_compares_as_usual_with_a_warning(small_log,
 
 
 @pytest.fixture
-def three_versions(make_log, store_uri, request):
+def three_versions(make_log, store_uri, request, monkeypatch):
     """A model named after the test, with v1 (shuffled labels) as champion and two better
-    candidates, v2 and v3; the process's tracking URI is the store's (two threads' `tracking`
-    blocks restore it to it)."""
+    candidates, v2 and v3; the process's tracking URI is the store's, and so are
+    MLFLOW_TRACKING_URI and MLFLOW_REGISTRY_URI until the test ends: two threads' `tracking`
+    blocks, interleaved, restore them to what the other set (they leaked into later tests, whose
+    clients then looked their models up in this store)."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store_uri)
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", store_uri)
     name = request.node.name.removeprefix("test_")
     noise = train_model("irt", make_log(shuffle_labels=True), registered_name=name, folds=2,
                         tracking_uri=store_uri)  # fmt: skip
