@@ -154,7 +154,8 @@ def test_promotion_decision_is_json_friendly(small_log, sqlite_uri):
 def test_a_candidate_that_knows_new_catalog_skills_is_told_how_to_promote_it(small_log, sqlite_uri):
     """A data steward's trial: retrained for a new catalog version (its new skills have no
     answers yet), the candidate scored the champion's AUC and "not better" said no more, while
-    the champion left the new skills untraced every night."""
+    the champion left the new skills untraced every night. The difference is said once: the
+    warning counts the new skills, the reason names them (it counted them a second time)."""
     from adaptive.curriculum import Catalog, Skill
 
     name = "new-catalog-skills"
@@ -167,10 +168,34 @@ def test_a_candidate_that_knows_new_catalog_skills_is_told_how_to_promote_it(sma
     second = train_model(
         "bkt", small_log, registered_name=name, folds=2, tracking_uri=sqlite_uri, catalog=catalog
     )
-    decision = promote(name, second.version, small_log, tracking_uri=sqlite_uri)
+    with pytest.warns(CoverageWarning) as warned:
+        decision = promote(name, second.version, small_log, tracking_uri=sqlite_uri)
     assert not decision.promoted
-    assert "the candidate knows 1 skill the champion does not ('skill-new')" in decision.reason
+    (note,) = [str(w.message) for w in warned if "compared on all of them" in str(w.message)]
+    assert "they share 6 (1 new in the candidate, 0 of the champion's missing" in note
+    assert "skill-new" not in note
+    assert "the candidate's new skills ('skill-new') may have no answers yet" in decision.reason
     assert "`--margin 0` promotes" in decision.reason
+    assert "new in the candidate" not in decision.reason and "1 skill" not in decision.reason
+
+
+def test_new_skills_given_where_not_needed_is_said_once_and_the_models_compare() -> None:
+    """`--new-skills` for models that share their skills is said to be not needed (alone for
+    the same skills, after the counts for a catalog that grew); nothing for the same skills
+    without it."""
+    from adaptive.registry.promotion import SkillOverlap, _skill_note
+
+    unneeded = (
+        "--new-skills is not needed for models that share most of their skills: compared as usual"
+    )
+    same = SkillOverlap("2", "1", 6, 6, 6, 100, 1.0, 1.0)
+    assert _skill_note(same, new_skills=False) is None
+    assert _skill_note(same, new_skills=True) == unneeded
+    grown = SkillOverlap("2", "1", 7, 6, 6, 100, 1.0, 1.0, ("skill-new",))
+    assert _skill_note(grown, new_skills=False).endswith("1 new in the candidate, 0 of the "
+        "champion's missing from it); the champion knows the skills of 100% of the promotion "
+        "data's 100 held-out responses, the candidate of 100%: compared on all of them")  # fmt: skip
+    assert _skill_note(grown, new_skills=True) == f"{_skill_note(grown, False)}; {unneeded}"
 
 
 @pytest.fixture(scope="module")

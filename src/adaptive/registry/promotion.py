@@ -104,26 +104,32 @@ class SkillOverlap:
     responses: int
     candidate_covered: float
     champion_covered: float | None
+    new_skills: tuple[str, ...] = ()  # the candidate's skills the champion lacks, sorted
 
     @classmethod
     def measure(
         cls,
-        candidate: tuple[str, KnowledgeTracer],
-        champion: tuple[str, KnowledgeTracer] | None,
         held: ResponseLog,
+        *,
+        candidate: KnowledgeTracer,
+        candidate_version: str,
+        champion: KnowledgeTracer | None,
+        champion_version: str | None,
     ) -> SkillOverlap:
-        """The overlap of (version, model) `candidate` with `champion` (None: none yet)."""
-        mine = pd.Index(candidate[1].skills_).astype(str)
-        theirs = pd.Index([] if champion is None else champion[1].skills_).astype(str)
+        """The overlap of version `candidate_version`'s model `candidate` with the champion's
+        (None, None: no champion yet), on the held-out responses `held`."""
+        mine = pd.Index(candidate.skills_).astype(str)
+        theirs = pd.Index([] if champion is None else champion.skills_).astype(str)
         return cls(
-            str(candidate[0]),
-            None if champion is None else str(champion[0]),
+            str(candidate_version),
+            None if champion_version is None else str(champion_version),
             len(mine),
             len(theirs),
             int(theirs.isin(mine).sum()),
             len(held),
             covered_share(mine, held),
             None if champion is None else covered_share(theirs, held),
+            tuple(sorted(mine.difference(theirs))) if champion is not None else (),
         )
 
     @property
@@ -146,8 +152,22 @@ class SkillOverlap:
         """The candidate knows the skills of little of the promotion data."""
         return self.candidate_covered < MIN_COVERED_RESPONSES
 
+    def new_skills_hint(self) -> str:
+        """For a candidate not promoted that knows skills the champion does not (retrained for
+        a new catalog version whose new skills have no answers yet: the same AUC), how to
+        promote it all the same; "" when it knows none. It names them: the warning (`str`)
+        counts them."""
+        if not self.new_skills:
+            return ""
+        shown = ", ".join(repr(s) for s in self.new_skills[:3])
+        more = " ..." if len(self.new_skills) > 3 else ""
+        return (
+            f"; the candidate's new skills ({shown}{more}) may have no answers yet: retrained "
+            "for a new catalog version? `--margin 0` promotes a candidate as good as the champion"
+        )
+
     def __str__(self) -> str:
-        new = self.candidate_skills - self.shared_skills
+        new = len(self.new_skills)
         missing = self.champion_skills - self.shared_skills
         shared = (
             "they share none"
@@ -329,9 +349,11 @@ def promote(
             else _load(name, champion_mv.version, uri)
         )
         overlap = SkillOverlap.measure(
-            (candidate_mv.version, candidate_model),
-            None if champion_mv is None else (champion_mv.version, champion_model),
             held,
+            candidate=candidate_model,
+            candidate_version=candidate_mv.version,
+            champion=champion_model,
+            champion_version=None if champion_mv is None else champion_mv.version,
         )
         replaces = not same and _check_overlap(overlap, new_skills, rule, log)
         skill_note = None if same else _skill_note(overlap, new_skills)
@@ -354,10 +376,7 @@ def promote(
         else:
             promoted, reason = rule.decide(candidate, champion, baseline)
             if not promoted and champion is not None:
-                reason += _new_skills_hint(
-                    [str(s) for s in candidate_model.skills_],
-                    [str(s) for s in champion_model.skills_],
-                )
+                reason += overlap.new_skills_hint()
         champion_version = None if champion_mv is None else str(champion_mv.version)
         with mlflow.start_run(
             experiment_id=experiment_id(client, PROMOTION_EXPERIMENT),
@@ -519,13 +538,12 @@ def _skill_note(overlap: SkillOverlap, new_skills: bool) -> str | None:
     if overlap.champion_version is None or overlap.other_vocabulary:
         return None
     unneeded = (
-        "; --new-skills is not needed for models that share most of their skills: compared as usual"
-        if new_skills
-        else ""
+        "--new-skills is not needed for models that share most of their skills: compared as usual"
     )
     if overlap.same_skills:
-        return unneeded.removeprefix("; ") or None
-    return f"{overlap}: compared on all of them{unneeded}"
+        return unneeded if new_skills else None
+    note = f"{overlap}: compared on all of them"
+    return f"{note}; {unneeded}" if new_skills else note
 
 
 def _replace_decision(
@@ -602,21 +620,6 @@ def _metrics(model: KnowledgeTracer, held: ResponseLog) -> dict[str, float]:
     """The model's metrics on the held-out students."""
     metrics = compute_metrics(held.correct, model.predict_proba(held))
     return {k: float(v) for k, v in metrics.items()}
-
-
-def _new_skills_hint(candidate_skills: list[str], champion_skills: list[str]) -> str:
-    """For a candidate not promoted that knows skills the champion does not (retrained for a
-    new catalog version whose new skills have no answers yet: the same AUC), how to promote
-    it all the same."""
-    new = sorted(set(candidate_skills) - set(champion_skills))
-    if not new:
-        return ""
-    shown = ", ".join(repr(s) for s in new[:3]) + (" ..." if len(new) > 3 else "")
-    return (
-        f"; the candidate knows {counted(len(new), 'skill')} the champion does not ({shown}): "
-        "retrained "
-        "for a new catalog version? `--margin 0` promotes a candidate as good as the champion"
-    )
 
 
 def rollback(
