@@ -289,33 +289,50 @@ def three_versions(make_log, store_uri, request, monkeypatch):
     mlflow.set_tracking_uri(None)
 
 
+def move_champion_when_the_run_starts(monkeypatch, client, name: str, version: str) -> None:
+    """Another promote, a rollback or the MLflow UI moves `name`'s champion to `version` while
+    a promote or rollback runs: when it starts its run in `adaptive-promotion` (`mlflow.
+    start_run`), after it read the champion (and compared with it), before it moves the alias."""
+    start_run = mlflow.start_run
+
+    def moved_meanwhile(*args, **kwargs):
+        client.set_registered_model_alias(name, "champion", version)
+        return start_run(*args, **kwargs)
+
+    monkeypatch.setattr(mlflow, "start_run", moved_meanwhile)
+
+
 def test_a_champion_moved_while_promote_ran_is_not_replaced(
     small_log, store_uri, three_versions, monkeypatch
 ):
     """A district data scientist's trial: two promotes at once both printed PROMOTED, and the
     last to finish became champion without being compared with the first's winner. A champion
-    that moved meanwhile (here through the registry, as another promote through a server
-    would) is not replaced: one error, nothing moved, the candidate's decision withdrawn."""
+    that moved between the comparison and the move (here through the registry, as another
+    promote through a server would) is not replaced: one error, nothing moved, the decision
+    withdrawn on the run and the candidate's version."""
     from adaptive.registry import promotion
 
     name, client = three_versions
-    check = promotion._check_champion_unchanged
-
-    def another_promote_first(*args, **kwargs):
-        client.set_registered_model_alias(name, "champion", "3")
-        return check(*args, **kwargs)
-
-    monkeypatch.setattr(promotion, "_check_champion_unchanged", another_promote_first)
-    with pytest.raises(promotion.ChampionChangedError) as changed:
-        promote(name, "2", small_log, tracking_uri=store_uri)
+    with monkeypatch.context() as patched:
+        move_champion_when_the_run_starts(patched, client, name, "3")
+        with pytest.raises(promotion.ChampionChangedError) as changed:
+            promote(name, "2", small_log, tracking_uri=store_uri)
     assert str(changed.value) == (
-        "the champion of 'a_champion_moved_while_promote_ran_is_not_replaced' changed to v3 while this promote ran (it read v1); v2 was not "
-        "made champion: run promote again to compare with it"
+        f"the champion of {name!r} changed to v3 while this promote ran (it read v1); v2 was "
+        "not made champion: run promote again to compare with it"
     )
     assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
-    assert client.get_model_version(name, "2").tags["promotion.decision"] == "withdrawn"
+    tags = client.get_model_version(name, "2").tags
+    assert tags["promotion.decision"] == "withdrawn"
+    assert tags["promotion.reason"] == str(changed.value)
+    (run,) = client.search_runs(
+        [client.get_experiment_by_name("adaptive-promotion").experiment_id],
+        filter_string=f"tags.mlflow.runName = 'promote-{name}-v2'",
+    )
+    assert run.data.tags["decision"] == "withdrawn"
     client.set_model_version_tag(name, "1", "promotion.decision", "promoted")
     client.set_registered_model_alias(name, "champion", "2")
+    move_champion_when_the_run_starts(monkeypatch, client, name, "3")
     with pytest.raises(promotion.ChampionChangedError, match="changed to v3 while this rollback"):
         promotion.rollback(name, "1", "v2 misbehaved", tracking_uri=store_uri)
     assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
