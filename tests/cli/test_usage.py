@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import subprocess
@@ -10,7 +9,6 @@ import sys
 
 import pytest
 
-import adaptive
 from adaptive.cli import app, package_version
 from adaptive.curriculum import Catalog
 
@@ -572,7 +570,7 @@ def test_help_shows_no_type_for_a_flag(capsys) -> None:
     assert "--backfill" in shown and "<int range>" in shown  # --k keeps its type
 
 
-def test_mlflow_telemetry_is_off_unless_the_user_turns_it_on(tmp_path, monkeypatch) -> None:
+def test_mlflow_telemetry_is_off_unless_the_user_turns_it_on(tmp_path) -> None:
     """A district data scientist's trial: MLflow 3's usage telemetry was on, and an installation
     id appeared in ~/.config/mlflow/telemetry.json after the first command. Off by default, for
     the command line and for a program importing the library; MLFLOW_DISABLE_TELEMETRY=false
@@ -596,9 +594,11 @@ def test_mlflow_telemetry_is_off_unless_the_user_turns_it_on(tmp_path, monkeypat
     lib = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          timeout=120, env=env)  # fmt: skip
     assert lib.stdout.split() == ["true", "True"], lib.stderr
-    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "false")  # the user's own setting wins
-    importlib.reload(adaptive)
-    assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "false"
+    mine = subprocess.run(  # the user's own setting wins
+        [sys.executable, "-c", "import adaptive, os; print(os.environ['MLFLOW_DISABLE_TELEMETRY'])"],
+        capture_output=True, text=True, timeout=120, env=env | {"MLFLOW_DISABLE_TELEMETRY": "false"},
+    )  # fmt: skip
+    assert mine.stdout.split() == ["false"], mine.stderr
 
 
 def test_ctrl_c_where_no_handler_of_ours_runs_is_said_in_one_line(monkeypatch, capsys) -> None:

@@ -389,6 +389,29 @@ def test_promote_and_rollback_on_a_missing_store_name_it_and_create_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no nostore.db, no data/mlflow
 
 
+def test_a_store_path_that_cannot_be_a_folder_says_where_the_store_came_from(
+    tmp_path, monkeypatch, capsys
+):
+    """`resolve_tracking_uri` said where a bad URI came from in its own words, "$MLFLOW_TRACKING_URI"
+    even for the default store, and an unusable store path not at all: a user who never typed
+    it (the default store under $ADAPTIVE_DATA_DIR) could not tell where it came from."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    (tmp_path / "afile").write_text("")
+    monkeypatch.setenv("ADAPTIVE_DATA_DIR", str(tmp_path / "afile"))
+    code, out = run_cli(["promote", "--name", "district-math"], monkeypatch, capsys)
+    assert code == 2 and "Traceback" not in out, out
+    assert (
+        f"'{tmp_path / 'afile'}' is a file, so '{tmp_path / 'afile' / 'mlflow' / 'mlflow.db'}'"
+        in out
+    )
+    assert "(the tracking store: the default store, in $ADAPTIVE_DATA_DIR)" in out
+    assert "MLFLOW_TRACKING_URI" not in out
+    uri = f"sqlite:///{tmp_path / 'afile' / 'mlflow.db'}"
+    code, out = run_cli(["promote", "--name", "district-math", "--tracking-uri", uri],
+                        monkeypatch, capsys)  # fmt: skip
+    assert code == 2 and "(the tracking store: --tracking-uri)" in out, out
+
+
 def test_a_version_not_found_names_the_store_searched(tmp_path, monkeypatch, capsys):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     MlflowClient(tracking_uri=uri, registry_uri=uri).create_registered_model("district-math")

@@ -154,7 +154,8 @@ def test_promotion_decision_is_json_friendly(small_log, sqlite_uri):
 def test_a_candidate_that_knows_new_catalog_skills_is_told_how_to_promote_it(small_log, sqlite_uri):
     """A data steward's trial: retrained for a new catalog version (its new skills have no
     answers yet), the candidate scored the champion's AUC and "not better" said no more, while
-    the champion left the new skills untraced every night."""
+    the champion left the new skills untraced every night. The difference is said once: the
+    warning counts the new skills, the reason names them (it counted them a second time)."""
     from adaptive.curriculum import Catalog, Skill
 
     name = "new-catalog-skills"
@@ -167,10 +168,34 @@ def test_a_candidate_that_knows_new_catalog_skills_is_told_how_to_promote_it(sma
     second = train_model(
         "bkt", small_log, registered_name=name, folds=2, tracking_uri=sqlite_uri, catalog=catalog
     )
-    decision = promote(name, second.version, small_log, tracking_uri=sqlite_uri)
+    with pytest.warns(CoverageWarning) as warned:
+        decision = promote(name, second.version, small_log, tracking_uri=sqlite_uri)
     assert not decision.promoted
-    assert "the candidate knows 1 skill the champion does not ('skill-new')" in decision.reason
+    (note,) = [str(w.message) for w in warned if "compared on all of them" in str(w.message)]
+    assert "they share 6 (1 new in the candidate, 0 of the champion's missing" in note
+    assert "skill-new" not in note
+    assert "the candidate's new skills ('skill-new') may have no answers yet" in decision.reason
     assert "`--margin 0` promotes" in decision.reason
+    assert "new in the candidate" not in decision.reason and "1 skill" not in decision.reason
+
+
+def test_new_skills_given_where_not_needed_is_said_once_and_the_models_compare() -> None:
+    """`--new-skills` for models that share their skills is said to be not needed (alone for
+    the same skills, after the counts for a catalog that grew); nothing for the same skills
+    without it."""
+    from adaptive.registry.promotion import SkillOverlap, _skill_note
+
+    unneeded = (
+        "--new-skills is not needed for models that share most of their skills: compared as usual"
+    )
+    same = SkillOverlap("2", "1", 6, 6, 6, 100, 1.0, 1.0)
+    assert _skill_note(same, new_skills=False) is None
+    assert _skill_note(same, new_skills=True) == unneeded
+    grown = SkillOverlap("2", "1", 7, 6, 6, 100, 1.0, 1.0, ("skill-new",))
+    assert _skill_note(grown, new_skills=False).endswith("1 new in the candidate, 0 of the "
+        "champion's missing from it); the champion knows the skills of 100% of the promotion "
+        "data's 100 held-out responses, the candidate of 100%: compared on all of them")  # fmt: skip
+    assert _skill_note(grown, new_skills=True) == f"{_skill_note(grown, False)}; {unneeded}"
 
 
 @pytest.fixture(scope="module")
@@ -243,10 +268,14 @@ def test_a_catalog_that_grew_a_skill_compares_as_usual_with_a_warning(small_log,
 
 
 @pytest.fixture
-def three_versions(make_log, store_uri, request):
+def three_versions(make_log, store_uri, request, monkeypatch):
     """A model named after the test, with v1 (shuffled labels) as champion and two better
-    candidates, v2 and v3; the process's tracking URI is the store's (two threads' `tracking`
-    blocks restore it to it)."""
+    candidates, v2 and v3; the process's tracking URI is the store's, and so are
+    MLFLOW_TRACKING_URI and MLFLOW_REGISTRY_URI until the test ends: two threads' `tracking`
+    blocks, interleaved, restore them to what the other set (they leaked into later tests, whose
+    clients then looked their models up in this store)."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store_uri)
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", store_uri)
     name = request.node.name.removeprefix("test_")
     noise = train_model("irt", make_log(shuffle_labels=True), registered_name=name, folds=2,
                         tracking_uri=store_uri)  # fmt: skip
@@ -260,36 +289,82 @@ def three_versions(make_log, store_uri, request):
     mlflow.set_tracking_uri(None)
 
 
+def move_champion_when_the_run_starts(monkeypatch, client, name: str, version: str) -> None:
+    """Another promote, a rollback or the MLflow UI moves `name`'s champion to `version` while
+    a promote or rollback runs: when it starts its run in `adaptive-promotion` (`mlflow.
+    start_run`), after it read the champion (and compared with it), before it moves the alias."""
+    start_run = mlflow.start_run
+
+    def moved_meanwhile(*args, **kwargs):
+        client.set_registered_model_alias(name, "champion", version)
+        return start_run(*args, **kwargs)
+
+    monkeypatch.setattr(mlflow, "start_run", moved_meanwhile)
+
+
 def test_a_champion_moved_while_promote_ran_is_not_replaced(
     small_log, store_uri, three_versions, monkeypatch
 ):
     """A district data scientist's trial: two promotes at once both printed PROMOTED, and the
     last to finish became champion without being compared with the first's winner. A champion
-    that moved meanwhile (here through the registry, as another promote through a server
-    would) is not replaced: one error, nothing moved, the candidate's decision withdrawn."""
+    that moved between the comparison and the move (here through the registry, as another
+    promote through a server would) is not replaced: one error, nothing moved, the decision
+    withdrawn on the run and the candidate's version."""
     from adaptive.registry import promotion
 
     name, client = three_versions
-    check = promotion._check_champion_unchanged
-
-    def another_promote_first(*args, **kwargs):
-        client.set_registered_model_alias(name, "champion", "3")
-        return check(*args, **kwargs)
-
-    monkeypatch.setattr(promotion, "_check_champion_unchanged", another_promote_first)
-    with pytest.raises(promotion.ChampionChangedError) as changed:
-        promote(name, "2", small_log, tracking_uri=store_uri)
+    with monkeypatch.context() as patched:
+        move_champion_when_the_run_starts(patched, client, name, "3")
+        with pytest.raises(promotion.ChampionChangedError) as changed:
+            promote(name, "2", small_log, tracking_uri=store_uri)
     assert str(changed.value) == (
-        "the champion of 'a_champion_moved_while_promote_ran_is_not_replaced' changed to v3 while this promote ran (it read v1); v2 was not "
-        "made champion: run promote again to compare with it"
+        f"the champion of {name!r} changed to v3 while this promote ran (it read v1); v2 was "
+        "not made champion: run promote again to compare with it"
     )
     assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
-    assert client.get_model_version(name, "2").tags["promotion.decision"] == "withdrawn"
+    tags = client.get_model_version(name, "2").tags
+    assert tags["promotion.decision"] == "withdrawn"
+    assert tags["promotion.reason"] == str(changed.value)
+    (run,) = client.search_runs(
+        [client.get_experiment_by_name("adaptive-promotion").experiment_id],
+        filter_string=f"tags.mlflow.runName = 'promote-{name}-v2'",
+    )
+    assert run.data.tags["decision"] == "withdrawn"
     client.set_model_version_tag(name, "1", "promotion.decision", "promoted")
     client.set_registered_model_alias(name, "champion", "2")
+    move_champion_when_the_run_starts(monkeypatch, client, name, "3")
     with pytest.raises(promotion.ChampionChangedError, match="changed to v3 while this rollback"):
         promotion.rollback(name, "1", "v2 misbehaved", tracking_uri=store_uri)
     assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
+
+
+def test_a_promote_that_fails_before_the_alias_moves_leaves_no_promoted_tag(
+    small_log, store_uri, three_versions, monkeypatch
+):
+    """The candidate's `promotion.decision=promoted` tag was written before the champion was
+    re-checked and moved: a promote refused or failing in between (here the server fails at
+    the move) left a version tagged "promoted" that never became champion, and `rollback`,
+    which trusts that tag, then made it champion without any comparison."""
+    from adaptive.registry import promotion
+
+    name, client = three_versions
+
+    def server_fails(*args, **kwargs):
+        raise RuntimeError("the server went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(MlflowClient, "set_registered_model_alias", server_fails)
+        with pytest.raises(RuntimeError, match="went away"):
+            promote(name, "2", small_log, tracking_uri=store_uri)
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
+    tags = client.get_model_version(name, "2").tags
+    assert "promotion.decision" not in tags and tags["promotion.reason"].startswith("better")
+    with pytest.raises(ConfigError, match="v2 was never promoted"):
+        promotion.rollback(name, "2", "v1 misbehaved", tracking_uri=store_uri)
+    decision = promote(name, "2", small_log, tracking_uri=store_uri)
+    assert decision.promoted
+    assert client.get_model_version(name, "2").tags["promotion.decision"] == "promoted"
+    assert client.get_run(decision.run_id).data.tags["decision"] == "promoted"
 
 
 def test_two_promotes_at_once_wait_for_each_other(

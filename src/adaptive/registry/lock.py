@@ -10,35 +10,29 @@ so), then reads the champion the first left and compares with it. A run that wai
 lock when its process dies, however it dies.
 
 A server (or another database) has no file both runs can lock: there `promotion.py` re-reads the
-champion just before moving the alias and refuses when it changed (`ChampionChangedError`); it
-does so with a local store too, for a change made without the lock (the MLflow UI, an older
-version).
+champion just before moving the alias and refuses when it changed (`ChampionChangedError`), which
+narrows the race without closing it (the check and the move are two requests: a concurrent
+promote can still land between them). It does so with a local store too, for a change made
+without the lock (the MLflow UI, an older version).
 
-The holder record is the nightly job's (`adaptive.batch.lock.LockHolder`: pid, host, start,
-command), read and written with its helpers; its `date_lock` itself does not fit: it fails at
-once (a night must not wait), while a promotion should wait for the one before it, and its
-files and messages name a batch date.
+The lock file, its holder record and its protection from forked children (a child forked by a
+promote, outliving its `kill -9`, would keep the lock) are `adaptive.locking`'s, as the nightly
+job's `date_lock` uses them; that one fails at once (a night must not wait), this one waits.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from adaptive.errors import AdaptiveError
+from adaptive.locking import LOCK_DIR, LockFile, LockHolder
 from adaptive.registry.store import local_store_path
 
-if TYPE_CHECKING:
-    from adaptive.batch.lock import LockHolder
-
-LOCK_DIR = "_locks"
 #: How long a promote or rollback waits for another one of the same model: a promotion loads
 #: two models and scores them on the held-out students (seconds; minutes for a deep model on a
 #: large district), so ten minutes is a stuck run, not a slow one.
@@ -72,31 +66,33 @@ def model_lock(
     if path is None:
         yield
         return
-    # here, not at the top: `adaptive.batch` imports the whole nightly job
-    from adaptive.batch.lock import LockHolder, _read_holder, _write_holder
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+    lock = LockFile.open(path)
     try:
-        if not _try_lock(fd):
-            holder = _read_holder(fd)
-            waiting(name, holder)
-            deadline = time.monotonic() + wait_s
-            while not _try_lock(fd):
-                if time.monotonic() > deadline:
-                    raise RegistryLockedError(
-                        f"registered model {name!r}: another promote or rollback ("
-                        f"{holder or 'its record is not readable'}) still holds {path} after "
-                        f"{wait_s:g} s; check it with `fuser -v {path}`, then run {action} again"
-                    )
-                time.sleep(POLL_S)
-        _write_holder(fd, LockHolder.me({"registered_model": name, "action": action}))
+        if not lock.try_lock():
+            _wait(lock, name, action, wait_s)
+        lock.write(LockHolder.me({"registered_model": name, "action": action}))
         try:
             yield
         finally:
-            os.ftruncate(fd, 0)  # done: no holder record left
+            lock.clear()  # done: no holder record left
     finally:
-        os.close(fd)  # releases the flock
+        lock.close()  # releases the flock
+
+
+def _wait(lock: LockFile, name: str, action: str, wait_s: float) -> None:
+    """Wait until `lock` is taken (`waiting` said once); `RegistryLockedError` after `wait_s`."""
+    holder = lock.holder()
+    waiting(name, holder)
+    deadline = time.monotonic() + wait_s
+    while not lock.try_lock():
+        if time.monotonic() > deadline:
+            raise RegistryLockedError(
+                f"registered model {name!r}: another promote or rollback ("
+                f"{holder or 'its record is not readable'}) still holds {lock.path} after "
+                f"{wait_s:g} s; check it with `fuser -v {lock.path}`, then run {action} again"
+            )
+        time.sleep(POLL_S)
 
 
 def waiting(name: str, holder: LockHolder | None) -> None:
@@ -107,13 +103,5 @@ def waiting(name: str, holder: LockHolder | None) -> None:
         f"waiting for another promote or rollback of registered model {name!r}{by} to finish: "
         "this one then compares with the champion it leaves",
         LockWaitWarning,
-        stacklevel=3,
+        stacklevel=5,  # the `with model_lock(...)` (through `_wait`, the generator, contextlib)
     )
-
-
-def _try_lock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True

@@ -5,7 +5,10 @@ students (`holdout.py`, never used for training). Promote when the candidate bea
 at least `margin` on `metric` (default AUC) and its calibration error (ECE) is not worse by more
 than `calibration_tolerance`. With no champion yet, the candidate must pass a minimum bar: AUC at
 least `min_auc` and a log-loss below the constant base-rate predictor's. Every decision, both
-evaluations and the reason are logged as an MLflow run and as tags on the candidate version.
+evaluations and the reason are logged as an MLflow run and as tags on the candidate version;
+the decision itself (`decision` on the run, `promotion.decision` on the version) is written
+last, once the alias moved: a version tagged "promoted" became champion (`rollback` trusts it),
+and a promote that failed or was refused before the move leaves none.
 
 Before comparing, the two models' skills are set side by side (`SkillOverlap`): a candidate
 fitted on another catalog, another district's log or columns mapped otherwise (`--skill-col` /
@@ -15,9 +18,10 @@ refused (`ConfigError`), unless `new_skills=True` (`--new-skills`) asks on purpo
 the champion with a model of a new catalog, which must then pass the first champion's bar. A
 catalog that grew a few skills compares as usual, with a `CoverageWarning` giving the counts.
 
-Two promotions of one model at once are serialised where the store is local (`lock.py`), and
-the champion is read again just before the alias moves: when it changed meanwhile (another
-promote through a server, the UI), nothing moves (`ChampionChangedError`).
+The champion is re-checked just before the alias moves: when it changed since it was read
+(another promote, a rollback, the MLflow UI), nothing moves (`ChampionChangedError`). On a local
+store, promotions of one model are serialized by a lock (`lock.py`); on a server the check and
+the move are two requests, and a concurrent promote can still land between them.
 """
 
 from __future__ import annotations
@@ -100,26 +104,32 @@ class SkillOverlap:
     responses: int
     candidate_covered: float
     champion_covered: float | None
+    new_skills: tuple[str, ...] = ()  # the candidate's skills the champion lacks, sorted
 
     @classmethod
     def measure(
         cls,
-        candidate: tuple[str, KnowledgeTracer],
-        champion: tuple[str, KnowledgeTracer] | None,
         held: ResponseLog,
+        *,
+        candidate: KnowledgeTracer,
+        candidate_version: str,
+        champion: KnowledgeTracer | None,
+        champion_version: str | None,
     ) -> SkillOverlap:
-        """The overlap of (version, model) `candidate` with `champion` (None: none yet)."""
-        mine = pd.Index(candidate[1].skills_).astype(str)
-        theirs = pd.Index([] if champion is None else champion[1].skills_).astype(str)
+        """The overlap of version `candidate_version`'s model `candidate` with the champion's
+        (None, None: no champion yet), on the held-out responses `held`."""
+        mine = pd.Index(candidate.skills_).astype(str)
+        theirs = pd.Index([] if champion is None else champion.skills_).astype(str)
         return cls(
-            str(candidate[0]),
-            None if champion is None else str(champion[0]),
+            str(candidate_version),
+            None if champion_version is None else str(champion_version),
             len(mine),
             len(theirs),
             int(theirs.isin(mine).sum()),
             len(held),
             covered_share(mine, held),
             None if champion is None else covered_share(theirs, held),
+            tuple(sorted(mine.difference(theirs))) if champion is not None else (),
         )
 
     @property
@@ -142,8 +152,22 @@ class SkillOverlap:
         """The candidate knows the skills of little of the promotion data."""
         return self.candidate_covered < MIN_COVERED_RESPONSES
 
+    def new_skills_hint(self) -> str:
+        """For a candidate not promoted that knows skills the champion does not (retrained for
+        a new catalog version whose new skills have no answers yet: the same AUC), how to
+        promote it all the same; "" when it knows none. It names them: the warning (`str`)
+        counts them."""
+        if not self.new_skills:
+            return ""
+        shown = ", ".join(repr(s) for s in self.new_skills[:3])
+        more = " ..." if len(self.new_skills) > 3 else ""
+        return (
+            f"; the candidate's new skills ({shown}{more}) may have no answers yet: retrained "
+            "for a new catalog version? `--margin 0` promotes a candidate as good as the champion"
+        )
+
     def __str__(self) -> str:
-        new = self.candidate_skills - self.shared_skills
+        new = len(self.new_skills)
         missing = self.champion_skills - self.shared_skills
         shared = (
             "they share none"
@@ -325,9 +349,11 @@ def promote(
             else _load(name, champion_mv.version, uri)
         )
         overlap = SkillOverlap.measure(
-            (candidate_mv.version, candidate_model),
-            None if champion_mv is None else (champion_mv.version, champion_model),
             held,
+            candidate=candidate_model,
+            candidate_version=candidate_mv.version,
+            champion=champion_model,
+            champion_version=None if champion_mv is None else champion_mv.version,
         )
         replaces = not same and _check_overlap(overlap, new_skills, rule, log)
         skill_note = None if same else _skill_note(overlap, new_skills)
@@ -350,10 +376,7 @@ def promote(
         else:
             promoted, reason = rule.decide(candidate, champion, baseline)
             if not promoted and champion is not None:
-                reason += _new_skills_hint(
-                    [str(s) for s in candidate_model.skills_],
-                    [str(s) for s in champion_model.skills_],
-                )
+                reason += overlap.new_skills_hint()
         champion_version = None if champion_mv is None else str(champion_mv.version)
         with mlflow.start_run(
             experiment_id=experiment_id(client, PROMOTION_EXPERIMENT),
@@ -387,15 +410,8 @@ def promote(
             if overlap.champion_covered is not None:
                 mlflow.log_metric("champion_covered", overlap.champion_covered)
             mlflow.log_metric("baseline_logloss", baseline)
-            mlflow.set_tags(
-                {
-                    "adaptive.kind": "promotion",
-                    "decision": "promoted" if promoted else "rejected",
-                    "reason": reason,
-                }
-            )
+            mlflow.set_tags({"adaptive.kind": "promotion", "reason": reason})
         tags = {
-            "promotion.decision": "promoted" if promoted else "rejected",
             "promotion.reason": reason,
             "promotion.run_id": run.info.run_id,
             "promotion.champion_version": champion_version or "none",
@@ -410,14 +426,14 @@ def promote(
         for key, value in tags.items():
             client.set_model_version_tag(name, candidate_mv.version, key, value)
         if promoted:
-            _check_champion_unchanged(
+            _move_champion(
                 client, name, champion_version, candidate_mv.version, run.info.run_id, "promote"
             )
-            client.set_registered_model_alias(name, CHAMPION_ALIAS, candidate_mv.version)
             if champion_mv is not None:
                 client.set_model_version_tag(
                     name, champion_mv.version, "promotion.replaced_by", candidate_mv.version
                 )
+        _record_decision(client, name, candidate_mv.version, run.info.run_id, promoted)
     return PromotionDecision(
         name,
         str(candidate_mv.version),
@@ -441,6 +457,25 @@ def _champion(client, name: str):
         if not is_not_found(exc):
             raise
         return None
+
+
+def _move_champion(
+    client, name: str, compared: str | None, version: str, run_id: str, action: str
+) -> None:
+    """Make `version` the champion, if the champion is still `compared` (the version this run
+    read; None: none): `_check_champion_unchanged`, then the move. On a server these are two
+    requests: a change landing between them is not seen."""
+    _check_champion_unchanged(client, name, compared, version, run_id, action)
+    client.set_registered_model_alias(name, CHAMPION_ALIAS, version)
+
+
+def _record_decision(client, name: str, version: str, run_id: str, promoted: bool) -> None:
+    """The decision, on the run and on the candidate's version: written last, once the alias
+    moved, so that "promoted" is never left on a version that did not become champion (a
+    `rollback` returns only to a version tagged so)."""
+    decision = "promoted" if promoted else "rejected"
+    client.set_tag(run_id, "decision", decision)
+    client.set_model_version_tag(name, version, "promotion.decision", decision)
 
 
 def _check_champion_unchanged(
@@ -503,13 +538,12 @@ def _skill_note(overlap: SkillOverlap, new_skills: bool) -> str | None:
     if overlap.champion_version is None or overlap.other_vocabulary:
         return None
     unneeded = (
-        "; --new-skills is not needed for models that share most of their skills: compared as usual"
-        if new_skills
-        else ""
+        "--new-skills is not needed for models that share most of their skills: compared as usual"
     )
     if overlap.same_skills:
-        return unneeded.removeprefix("; ") or None
-    return f"{overlap}: compared on all of them{unneeded}"
+        return unneeded if new_skills else None
+    note = f"{overlap}: compared on all of them"
+    return f"{note}; {unneeded}" if new_skills else note
 
 
 def _replace_decision(
@@ -588,21 +622,6 @@ def _metrics(model: KnowledgeTracer, held: ResponseLog) -> dict[str, float]:
     return {k: float(v) for k, v in metrics.items()}
 
 
-def _new_skills_hint(candidate_skills: list[str], champion_skills: list[str]) -> str:
-    """For a candidate not promoted that knows skills the champion does not (retrained for a
-    new catalog version whose new skills have no answers yet: the same AUC), how to promote
-    it all the same."""
-    new = sorted(set(candidate_skills) - set(champion_skills))
-    if not new:
-        return ""
-    shown = ", ".join(repr(s) for s in new[:3]) + (" ..." if len(new) > 3 else "")
-    return (
-        f"; the candidate knows {counted(len(new), 'skill')} the champion does not ({shown}): "
-        "retrained "
-        "for a new catalog version? `--margin 0` promotes a candidate as good as the champion"
-    )
-
-
 def rollback(
     name: str, version: str, reason: str, *, tracking_uri: str | None = None
 ) -> PromotionDecision:
@@ -634,11 +653,9 @@ def rollback(
                 {"registered_model": name, "candidate_version": target.version,
                  "champion_version": before or "none"}
             )  # fmt: skip
-            mlflow.set_tags({"adaptive.kind": "rollback", "decision": "promoted", "reason": reason})
-        _check_champion_unchanged(
-            client, name, before, str(target.version), run.info.run_id, "rollback"
-        )
-        client.set_registered_model_alias(name, CHAMPION_ALIAS, target.version)
+            mlflow.set_tags({"adaptive.kind": "rollback", "reason": reason})
+        _move_champion(client, name, before, str(target.version), run.info.run_id, "rollback")
+        client.set_tag(run.info.run_id, "decision", "promoted")  # once it moved, as a promote's
         client.set_model_version_tag(
             name, target.version, "promotion.rolled_back_from", before or "none"
         )

@@ -8,7 +8,9 @@ to load. Where the installed distribution records where it came from (PEP 610's
 reference to it (`adaptive @ file:///srv/wheels/adaptive-0.1.0-py3-none-any.whl`): on another
 machine that path may not exist, and pip then says so instead of installing the wrong package.
 A distribution installed from an index (an internal one that hosts this library) has no such
-record and keeps `adaptive==VERSION`, which that index resolves.
+record and keeps `adaptive==VERSION`, which that index resolves: VERSION is the installed
+distribution's (its metadata, as `adaptive --version` says it), not a copy of it in the code.
+A source tree on `sys.path` that is not installed names its folder.
 """
 
 from __future__ import annotations
@@ -16,25 +18,37 @@ from __future__ import annotations
 import json
 from importlib.metadata import PackageNotFoundError, distribution
 
+from adaptive.paths import source_checkout
+
 DISTRIBUTION = "adaptive"
 
 
 def own_requirement() -> str:
-    """`adaptive @ URL` where the install records its origin, else `adaptive==VERSION`."""
+    """`adaptive @ URL` where the install records its origin, else `adaptive==VERSION` (the
+    installed version); a source checkout that is not installed: `adaptive @ file:///FOLDER`."""
+    try:
+        installed = distribution(DISTRIBUTION)
+    except PackageNotFoundError:
+        return _not_installed()
+    url = direct_url(installed.read_text("direct_url.json"))
+    return f"{DISTRIBUTION} @ {url}" if url else f"{DISTRIBUTION}=={installed.version}"
+
+
+def _not_installed() -> str:
+    """The requirement of a package imported from a folder on `sys.path`, not installed: its
+    source checkout, which pip installs; else (a copy of the package alone, which nothing can
+    install) the version written in its code."""
+    checkout = source_checkout()
+    if checkout is not None:
+        return f"{DISTRIBUTION} @ {checkout.resolve().as_uri()}"
     import adaptive
 
-    pinned = f"{DISTRIBUTION}=={adaptive.__version__}"
-    try:
-        recorded = distribution(DISTRIBUTION).read_text("direct_url.json")
-    except PackageNotFoundError:  # a source tree on sys.path, not installed
-        return pinned
-    url = direct_url(recorded)
-    return f"{DISTRIBUTION} @ {url}" if url else pinned
+    return f"{DISTRIBUTION}=={adaptive.__version__}"
 
 
 def direct_url(recorded: str | None) -> str | None:
-    """The PEP 508 URL of a `direct_url.json` text (a VCS URL with its commit, `git+URL@id`);
-    None when absent or unreadable."""
+    """The PEP 508 URL of a `direct_url.json` text (a VCS URL with its commit, `git+URL@id`;
+    a project in a subfolder with `#subdirectory=PATH`); None when absent or unreadable."""
     if not recorded:
         return None
     try:
@@ -46,5 +60,8 @@ def direct_url(recorded: str | None) -> str | None:
         return None
     vcs = record.get("vcs_info")
     if isinstance(vcs, dict) and vcs.get("vcs") and vcs.get("commit_id"):
-        return f"{vcs['vcs']}+{url}@{vcs['commit_id']}"
+        url = f"{vcs['vcs']}+{url}@{vcs['commit_id']}"
+    subdirectory = record.get("subdirectory")
+    if isinstance(subdirectory, str) and subdirectory:
+        url += f"#subdirectory={subdirectory}"
     return url

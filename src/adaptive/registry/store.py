@@ -216,10 +216,11 @@ TRACKING_SCHEMES = frozenset(
 
 def resolve_tracking_uri(tracking_uri: str | None = None, *, create: bool = True) -> str:
     """The explicit URI, else `$MLFLOW_TRACKING_URI`, else the embedded SQLite store. With
-    `create`, a local store's folder is made (a store about to be written); without, nothing."""
+    `create`, a local store's folder is made (a store about to be written); without, nothing.
+    An error names where the URI came from (`store_origin`)."""
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
     scheme = urlparse(uri).scheme.split("+")[0]
-    source = "--tracking-uri" if tracking_uri else "$MLFLOW_TRACKING_URI"
+    source = store_origin(tracking_uri)
     if scheme in ("", "file") and os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() != "true":
         raise ConfigError(
             f"{source} {uri!r}: a folder is MLflow's file store, which MLflow 3 no longer "
@@ -233,10 +234,13 @@ def resolve_tracking_uri(tracking_uri: str | None = None, *, create: bool = True
     if uri.startswith("sqlite:///"):
         check_sqlite_path(uri, source)
         db = Path(uri.removeprefix("sqlite:///"))
-        if create:
-            make_folder(db.parent, db)
-        else:
-            check_output_folder(db.parent, db)  # a path under a file: said as when writing
+        try:
+            if create:
+                make_folder(db.parent, db)
+            else:
+                check_output_folder(db.parent, db)  # a path under a file: said as when writing
+        except AdaptiveError as exc:  # a path the user may never have typed: say whence
+            raise AdaptiveError(f"{exc} (the tracking store: {source})") from None
     return uri
 
 
