@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import os
 
-__version__ = "0.1.0"
+
+def _installed_version() -> str:
+    """The installed distribution's version, pyproject's `version` (the one place it is
+    written: `adaptive --version`, a logged model's requirement and its runs all read it);
+    "unknown" for a source tree on `sys.path` that was never installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("adaptive")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+__version__ = _installed_version()
 
 #: MLflow 3 sends anonymous usage telemetry by default (and writes an installation id to
 #: ~/.config/mlflow/telemetry.json when it is imported). A school district's tool does not phone

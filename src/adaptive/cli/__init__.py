@@ -75,13 +75,10 @@ COMMAND_MODULES = (
 
 
 def package_version() -> str:
-    """The installed distribution's version (pyproject's `version`)."""
-    from importlib.metadata import PackageNotFoundError, version
+    """The installed distribution's version (pyproject's `version`: `adaptive.__version__`)."""
+    import adaptive
 
-    try:
-        return version("adaptive")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "unknown"
+    return adaptive.__version__
 
 
 def _print_version(value: bool) -> None:

@@ -45,6 +45,7 @@ from adaptive.errors import (
     DataValidationError,
     Problem,
     counted,
+    share_words,
 )
 from adaptive.evaluation import compute_metrics
 from adaptive.registry.fingerprint import data_fingerprint, log_sha256
@@ -179,19 +180,10 @@ class SkillOverlap:
             f"the candidate v{self.candidate_version} was fitted on "
             f"{counted(self.candidate_skills, 'skill')} and the champion "
             f"v{self.champion_version} on {self.champion_skills:,}, {shared}; the champion "
-            f"knows the skills of {_share(self.champion_covered or 0.0)} of the promotion "
+            f"knows the skills of {share_words(self.champion_covered or 0.0)} of the promotion "
             f"data's {self.responses:,} held-out responses, the candidate of "
-            f"{_share(self.candidate_covered)}"
+            f"{share_words(self.candidate_covered)}"
         )
-
-
-def _share(x: float) -> str:
-    """A share as a percentage that never rounds a few to 0% or most to 100%."""
-    if 0 < x < 0.01:
-        return "under 1%"
-    if 0.99 < x < 1:
-        return "over 99%"
-    return f"{x:.0%}"
 
 
 @dataclass(frozen=True)
@@ -514,7 +506,7 @@ def _check_overlap(
     if overlap.candidate_blind:
         v = overlap.candidate_version
         raise ConfigError(
-            f"the candidate v{v} knows the skills of {_share(overlap.candidate_covered)} of the "
+            f"the candidate v{v} knows the skills of {share_words(overlap.candidate_covered)} of the "
             f"promotion data's {overlap.responses:,} held-out responses ({log.source}): is it "
             f"the data v{v} was trained on, read with the same column flags (--skill-col / "
             "--item-col)? A score on skills a model was never fitted on says nothing of it"
