@@ -164,3 +164,20 @@ def test_a_registered_name_without_its_district_asks_for_the_district(
     assert "--district DIR" in r.err and "adaptive demo" not in r.err
     r = cli("recommend", "--student", "stu0000001", "--name", "demo-district")
     assert r.code == 2 and "(run `adaptive demo`, or `adaptive simulate --out DIR`, first)" in r.err
+
+
+def test_batch_with_a_districts_model_and_no_log_is_refused(cli, tmp_path, monkeypatch) -> None:
+    """A re-check: `batch --name district-math --catalog ... --profiles ...` without --data
+    served the demo district's 3,000 students, mixed in with the district's 200 (served from
+    their placement alone, their answers never read), exit 0. It now asks for the log."""
+    monkeypatch.setenv("ADAPTIVE_DATA_DIR", str(tmp_path))
+    from adaptive.curriculum import Activity, Catalog, Skill
+
+    catalog, profiles = tmp_path / "catalog.json", tmp_path / "profiles.jsonl"
+    Catalog((Skill("k1"),), (Activity("a1", "A", ("k1",)),)).to_json(catalog)
+    profiles.write_text("")
+    r = cli("batch", "--date", "2027-02-20", "--out", str(tmp_path / "out"), "--name",
+            "district-math", "--catalog", str(catalog), "--profiles", str(profiles))  # fmt: skip
+    assert r.code == 2 and "Traceback" not in r.text
+    assert "--name 'district-math': give the district whose students it serves" in r.err
+    assert "batch serves the demo district" in r.err and not (tmp_path / "out").exists()

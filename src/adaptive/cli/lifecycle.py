@@ -33,6 +33,7 @@ from adaptive.cli.options import (
     SparkMaster,
     Threads,
     TrackingUri,
+    check_district_given,
     district_or_files,
     log_and_catalog,
     parse_day,
@@ -348,6 +349,7 @@ def batch(
     if drop:
         _drop_night(out, date, state_dir)
         return
+    check_district_given(name, district, data, "batch")
     data, catalog, profiles = district_or_files(
         district, catalog, profiles, data, default_data="demo", mapping=mapping
     )

@@ -497,6 +497,28 @@ def district_or_files(
     return district_files(district)
 
 
+def check_district_given(
+    name: str | None, district: Path | None, data: str | None, command: str
+) -> None:
+    """A registered model other than the demo's, with neither --data nor --district: the demo
+    district (the default log, "demo") would be served with it, its students mixed in with the
+    district's and its own students served without their answers, exit 0 (or, with no demo
+    written, "run `adaptive demo`" told a district's data scientist to run the demo). Its
+    district's files are asked for instead."""
+    from adaptive.batch.job import DEMO_MODEL
+
+    if name is None or name == DEMO_MODEL or district is not None or data not in (None, "demo"):
+        return
+    from adaptive.errors import ConfigError
+
+    raise ConfigError(
+        f"--name {name!r}: give the district whose students it serves: --data LOG (with the "
+        "column flags of `train`), --catalog FILE and --profiles FILE, or --district DIR (a "
+        f"folder holding the three); without them {command} serves the demo district, whose "
+        f"model is --name {DEMO_MODEL}"
+    )
+
+
 def log_and_catalog(
     district: Path | None, data: str | None, catalog: Path | None, mapping: dict | None = None
 ) -> tuple[str | Path, Path | None]:

@@ -36,6 +36,7 @@ from adaptive.cli.options import (
     Quarantine,
     Quiet,
     TrackingUri,
+    check_district_given,
     district_or_files,
     parse_moment,
     reads_log,
@@ -117,7 +118,7 @@ def recommend(
 
     if model is not None and name is not None:
         raise ConfigError("give --model (a saved folder) or --name (a registered model), not both")
-    _check_district_given(name, district, data)
+    check_district_given(name, district, data, "recommend")
     student = [s.strip() for s in student]  # ids are text, trimmed, as everywhere
     explain = explain.strip() if explain is not None else None
     d = _district(district, data, catalog, profiles, mapping, quarantine)
@@ -145,24 +146,6 @@ def recommend(
         _print_explanation(explain_activity(student[0], explain, k=k, **served), as_json)
         return
     _print_recommendations(student, k, served, as_json)
-
-
-def _check_district_given(name: str | None, district: Path | None, data: str | None) -> None:
-    """A registered model other than the demo's, with neither --data nor --district: the demo
-    district would be served with it (or, missing, "run `adaptive demo`" told a district's
-    data scientist to run the demo). Its district's files are asked for instead."""
-    if name is None or district is not None or data is not None:
-        return
-    from adaptive.batch.job import DEMO_MODEL
-
-    if name == DEMO_MODEL:
-        return
-    raise ConfigError(
-        f"--name {name!r}: give the district whose students it serves: --data LOG (with the "
-        "column flags of `train`), --catalog FILE and --profiles FILE, or --district DIR (a "
-        "folder holding the three); without them recommend serves the demo district, whose "
-        f"model is --name {DEMO_MODEL}"
-    )
 
 
 def _teacher_overrides(path: Path | None, district, when):
