@@ -621,3 +621,29 @@ def test_ctrl_c_where_no_handler_of_ours_runs_is_said_in_one_line(monkeypatch, c
     assert capsys.readouterr().err.strip() == (
         "stopped: by Ctrl-C (SIGINT); the command did not finish"
     )
+
+
+def test_ctrl_c_in_a_child_forked_before_its_setup_is_left_to_the_parent() -> None:
+    """A re-check: Ctrl-C while the nightly job forked a worker printed a KeyboardInterrupt
+    trace from the child (it had inherited the command's handler, which re-raised it there).
+    A forked child now leaves Ctrl-C to its parent, as a worker does once set up."""
+    import signal
+    import time
+
+    from adaptive.cli import _stopped_by_signals
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    try:
+        with _stopped_by_signals():
+            pid = os.fork()
+            if pid == 0:  # the child: survives its Ctrl-C, says so by its exit status
+                try:
+                    os.kill(os.getpid(), signal.SIGINT)
+                    time.sleep(0.05)
+                    os._exit(0)
+                except BaseException:
+                    os._exit(3)
+            _, status = os.waitpid(pid, 0)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert os.waitstatus_to_exitcode(status) == 0

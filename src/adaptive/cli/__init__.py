@@ -212,9 +212,12 @@ def _stopped_by_signals() -> Iterator[None]:
     me = os.getpid()
 
     def stop(signum: int, frame: object) -> None:  # noqa: ARG001
-        if os.getpid() != me:  # a forked child inherited the handler: do as it would have
+        if os.getpid() != me:  # a forked child inherited the handler (before its own setup)
+            if signum == signal.SIGINT:  # Ctrl-C is the parent's to answer, as a worker's is
+                signal.signal(signum, signal.SIG_IGN)  # (a KeyboardInterrupt printed a trace)
+                return
             signal.signal(signum, STOP_SIGNALS[signal.Signals(signum)])
-            os.kill(os.getpid(), signum)
+            os.kill(os.getpid(), signum)  # SIGTERM: die as it would have
             return
         raise Stopped(signum)
 
