@@ -228,6 +228,13 @@ def test_the_night_says_how_many_students_and_files_it_applied(district, tmp_pat
     assert (summary.override_students, summary.override_files) == (1, 1)
     plain = run_daily_job(district.last_day, tmp_path / "plain", **district.job_args())
     assert plain.override_students is None
+    # a standing drop folder, empty until a teacher exports: no overrides tonight (it was "no
+    # overrides file in this folder", exit 2, every night nobody exported: the README's re-check)
+    (tmp_path / "empty").mkdir()
+    quiet = run_daily_job(
+        district.last_day, tmp_path / "quiet", **district.job_args(overrides=tmp_path / "empty")
+    )
+    assert (quiet.override_students, quiet.override_files) == (0, 0)
 
 
 # --- one file: each student once, ids trimmed, nothing both assigned and excluded ---

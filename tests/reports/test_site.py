@@ -183,7 +183,7 @@ def test_roster_warnings_give_its_lines_and_name_a_typo_with_its_likely_match(
     assert (
         f"{roster}, line {first + 1}, column student_id: got '{typo(named_twice)}'; no student of "
         f"this night has this id, and it reads like the id on line "
-        f"{kept.index(named_twice) + 2} (a character or a zero dropped or added?)" in err
+        f"{kept.index(named_twice) + 2} (mistyped?)" in err
     ), err
     assert (
         f"{roster}, line {first + 2}, column student_id: got '{typo(typo_only)}'; no student of "

@@ -282,7 +282,9 @@ def read_overrides(
 def overrides_files(path: str | Path) -> list[Path]:
     """The overrides files `path` names: the file itself, or a folder's exports in name order
     (`*.json`, any case). Anything else in a folder is an error naming it, never skipped: a
-    class's file saved another way would be lost without a word."""
+    class's file saved another way would be lost without a word. An empty folder holds none
+    tonight: a standing folder the teachers export into, passed to every night's job, is empty
+    until one does (a class whose file is gone since a night is said: `overrides_dropped`)."""
     path = Path(path)
     if path.is_file():
         return [path]
@@ -297,8 +299,6 @@ def overrides_files(path: str | Path) -> list[Path]:
             raise OverridesError(
                 f"{entry}: {kind} in the overrides folder; expected {FOLDER_HOLDS}"
             )
-    if not files:
-        raise OverridesError(f"{path}: no overrides file in this folder; expected {FOLDER_HOLDS}")
     return files
 
 

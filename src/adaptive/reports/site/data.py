@@ -487,8 +487,8 @@ class LikelyTypo:
             )
         return (
             f"{path}, line {self.line}, column student_id: got {self.typed!r}; no student of "
-            f"this night has this id, and it reads like {' or '.join(like)} (a character or a "
-            "zero dropped or added?): its name appears on no page"
+            f"this night has this id, and it reads like {' or '.join(like)} (mistyped?): its name "
+            "appears on no page"
         )
 
 
