@@ -172,11 +172,11 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
 
 
 #: The plural of each verb `verb` agrees with a count.
-PLURAL_VERBS = {"is": "are", "has": "have", "was": "were"}
+PLURAL_VERBS = {"is": "are", "has": "have", "was": "were", "does": "do"}
 
 
 def verb(n: int, singular: str) -> str:
-    """`singular` ("is", "has", "was") or its plural, agreeing with the count `n`: the one way
+    """`singular` ("is", "has", "was", "does") or its plural, agreeing with the count `n`: the one way
     a message says "1 student is" and "3 students are"."""
     return singular if n == 1 else PLURAL_VERBS[singular]
 

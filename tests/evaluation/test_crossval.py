@@ -151,8 +151,9 @@ def test_test_responses_on_skills_the_training_folds_lacked_are_said() -> None:
     )
     with pytest.warns(CoverageWarning) as said:
         cross_validate(PFA(), ResponseLog.from_frame(frame), folds=2, seed=0)
-    unseen = [w for w in said if "skills their training folds never had" in str(w.message)]
+    unseen = [w for w in said if "their training folds never had" in str(w.message)]
     assert len(unseen) == 1  # once for the cross-validation, not once per fold
+    assert " on 1 skill their training" in str(unseen[0].message)  # 'on 1 skills', once
     assert "(folds 0 of 2)" in str(unseen[0].message) or "(folds 1 of 2)" in str(unseen[0].message)
 
 

@@ -112,7 +112,8 @@ def test_a_review_is_never_a_students_first_contact_with_a_skill() -> None:
     assert why.status == "unmet_review" and "has not been practised yet" in why.sentence
     short = shortfall(policy, new, sel, 10, 0.0)
     assert (
-        short.reasons["unmet_review"] == 1 and "reviews of skills not practised" in short.sentence
+        short.reasons["unmet_review"] == 1
+        and "1 is a review of a skill not practised yet" in short.sentence
     )
     placed = np.zeros((1, N_S))
     placed[0, skill] = 0.95  # placed as mastered (a prior year's record): a review may go

@@ -19,7 +19,7 @@ import pandas as pd
 
 from adaptive.data.log import ResponseLog
 from adaptive.data.splits import student_folds, student_kfold
-from adaptive.errors import AdaptiveError, CoverageWarning, FitWarning
+from adaptive.errors import AdaptiveError, CoverageWarning, FitWarning, counted, verb
 from adaptive.evaluation.metrics import compute_metrics
 from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.specs import build_model
@@ -194,9 +194,9 @@ def warn_unseen_skills(
     skills = sorted({s for _, names in unseen.values() for s in names})
     in_folds = ", ".join(str(f) for f in sorted(unseen))
     warnings.warn(
-        f"{'models' if len(labels) > 1 else 'model'} {label}: {responses:,} test responses "
-        f"(folds {in_folds} of {folds}) are on "
-        f"{len(skills):,} skills their training folds never had (e.g. {skills[0]!r}): "
+        f"{'models' if len(labels) > 1 else 'model'} {label}: {counted(responses, 'test response')} "
+        f"(folds {in_folds} of {folds}) {verb(responses, 'is')} on "
+        f"{counted(len(skills), 'skill')} their training folds never had (e.g. {skills[0]!r}): "
         "predicted from the model's defaults, and counted in the folds' metrics",
         CoverageWarning,
         stacklevel=3,
