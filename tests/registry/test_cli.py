@@ -318,7 +318,8 @@ def test_a_misspelt_registered_name_is_named_with_the_closest(
     )
     assert code == 0, out
     code, out = run_cli(["promote", "--name", "distrcit", *args], monkeypatch, capsys)
-    assert code == 2 and "no registered model 'distrcit' (did you mean 'district'?" in out, out
+    assert code == 2 and "no registered model 'distrcit' in " in out, out
+    assert "(did you mean 'district'? registered: district)" in out, out
     from adaptive.errors import ArtifactError
     from adaptive.registry import load_version
 
@@ -421,4 +422,8 @@ def test_a_version_not_found_names_the_store_searched(tmp_path, monkeypatch, cap
     assert f"registered model 'district-math' has no version 4 in {uri}; it has no versions" in out
     code, out = run_cli(["promote", "--name", "district-mat", "--tracking-uri", uri],
                         monkeypatch, capsys)  # fmt: skip
-    assert f"registered model 'district-mat' has no versions in {uri}; no registered model" in out
+    assert (
+        f"no registered model 'district-mat' in {uri} (did you mean 'district-math'? "
+        "registered: district-math)" in out
+    ), out  # said once (it read 'has no versions in ...; no registered model ...')
+    assert not list(tmp_path.rglob("*.lock"))  # a name that is not there takes no lock file

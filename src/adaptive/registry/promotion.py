@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -59,6 +60,7 @@ from adaptive.registry.store import (
     is_not_found,
     registered_name_hint,
     tracking,
+    unregistered_note,
 )
 from adaptive.registry.tracking import DATA_TAG, MAPPING_TAG, QUARANTINED_TAG, resolve_log
 from adaptive.tracing.base import KnowledgeTracer
@@ -295,10 +297,10 @@ def promote(
     champion if it passes the first champion's bar (`rule.min_auc`) on that data.
     """
     rule = rule or PromotionRule()
-    with (
-        tracking(tracking_uri, lookup=f"registered model {name!r}") as client,
-        model_lock(client.tracking_uri, name, action="promote"),
-    ):
+    with ExitStack() as held:
+        client = held.enter_context(tracking(tracking_uri, lookup=f"registered model {name!r}"))
+        _version(client, name, version)  # a name or version that is not there: no lock file
+        held.enter_context(model_lock(client.tracking_uri, name, action="promote"))
         candidate_mv = _version(client, name, version)
         champion_mv = _champion(client, name)
         if data is None:
@@ -585,10 +587,11 @@ def _version(client, name: str, version: str | None):
             + (registered_name_hint(client, name) or _versions_there(client, name))
         ) from exc
     if not versions:
-        hint = registered_name_hint(client, name)
+        missing = unregistered_note(client, name)
+        if missing:  # no model of that name: a typo, or another store
+            raise ConfigError(f"no registered model {name!r} in {where} {missing}")
         raise ConfigError(
-            f"registered model {name!r} has no versions in {where}"
-            + (hint or "; train one with `adaptive train`")
+            f"registered model {name!r} has no versions in {where}; train one with `adaptive train`"
         )
     return max(versions, key=lambda mv: int(mv.version))
 
@@ -623,10 +626,10 @@ def rollback(
     tags record who it replaced and `reason`. The next night says which version served it."""
     if not reason.strip():
         raise ConfigError("rollback: give a reason (it is recorded with the run and the version)")
-    with (
-        tracking(tracking_uri, lookup=f"registered model {name!r}") as client,
-        model_lock(client.tracking_uri, name, action="rollback"),
-    ):
+    with ExitStack() as held:
+        client = held.enter_context(tracking(tracking_uri, lookup=f"registered model {name!r}"))
+        _version(client, name, version)  # a name or version that is not there: no lock file
+        held.enter_context(model_lock(client.tracking_uri, name, action="rollback"))
         target = _version(client, name, version)
         if target.tags.get("promotion.decision") != "promoted":
             raise ConfigError(

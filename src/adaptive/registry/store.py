@@ -374,13 +374,20 @@ def registered_name_hint(client: MlflowClient, name: str) -> str:
     "; no registered model 'X' (did you mean 'district'?; registered: ...)" (a typo names a model
     that does not exist, which "has no versions" hides; "registered: none" says the store is
     empty or new); "" when it has one."""
+    names = unregistered_note(client, name)
+    return f"; no registered model {name!r} {names}" if names else ""
+
+
+def unregistered_note(client: MlflowClient, name: str) -> str | None:
+    """ "(did you mean 'district'? registered: ...)" when the registry has no model `name`;
+    None when it has one (or cannot be asked)."""
     try:
         names = sorted(m.name for m in client.search_registered_models(max_results=1000))
     except MlflowException:
-        return ""
+        return None
     if name in names:
-        return ""
+        return None
     close = closest_name(name, names)
     mean = f"did you mean {close!r}? " if close else ""
     listed = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "") if names else "none"
-    return f"; no registered model {name!r} ({mean}registered: {listed})"
+    return f"({mean}registered: {listed})"
