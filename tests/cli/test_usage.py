@@ -48,7 +48,7 @@ def test_every_command_is_covered() -> None:
             "'02/01/2027': expected an ISO 8601",
         ),
         (["promote", "--name", "m", "--no-such-flag", "x"], "No such option: --no-such-flag"),
-        (["datasets", "describe"], "Missing argument 'name'"),
+        (["datasets", "describe"], "Missing argument 'NAME'"),
     ],
 )
 def test_usage_errors_exit_2_with_the_usage_line(cli, args, message) -> None:
@@ -647,3 +647,17 @@ def test_ctrl_c_in_a_child_forked_before_its_setup_is_left_to_the_parent() -> No
     finally:
         signal.signal(signal.SIGINT, previous)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_help_paragraphs_wrap_to_the_terminal(capsys) -> None:
+    """A re-check: `promote --help` broke its text where the docstring's lines end ("a candidate
+    fitted on other" / "skills than the champion's"), ragged at 80 columns."""
+    from adaptive.cli import reflowed, run
+
+    assert reflowed("One line.\n\nA paragraph\nover two lines.\n- a list\n- kept") == (
+        "One line.\n\nA paragraph over two lines.\n- a list\n- kept"
+    )
+    assert run(["promote", "--help"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    ended = next(line for line in lines if "which and why);" in line)
+    assert "2 on an error" in ended  # the docstring broke its line there

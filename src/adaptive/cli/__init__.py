@@ -26,6 +26,7 @@ from __future__ import annotations
 import errno
 import functools
 import importlib
+import inspect
 import os
 import re
 import signal
@@ -126,6 +127,7 @@ def command() -> Any:
         for param in cmd.params:
             _without_type(param)
         cmd.get_help_option = _help_without_type(cmd.get_help_option)  # built per context
+        cmd.help = reflowed(cmd.help)
         stack.extend(getattr(cmd, "commands", {}).values())
     root.invoke = _stopped_on_ctrl_c(root.invoke)
     return root
@@ -146,6 +148,27 @@ def _stopped_on_ctrl_c(invoke: Callable[[Any], Any]) -> Callable[[Any], Any]:
             raise stopped from exc
 
     return run_it
+
+
+def reflowed(text: str | None) -> str | None:
+    """A command's docstring as `--help` should show it: each paragraph's lines joined, so the
+    help wraps to the terminal (typer keeps a docstring's line breaks after its first paragraph,
+    and the help read "promoted or not ... which and why);" on one line and "2 on an error" on
+    the next, ragged at 80 columns). Paragraphs stay apart; a line starting with "-" or "*" (a
+    list) or indented (an example) keeps its own line."""
+    if not text:
+        return text
+    out = []
+    for paragraph in re.split(r"\n\s*\n", inspect.cleandoc(text)):
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            keep = not lines or line.startswith((" ", "-", "*"))
+            if keep:
+                lines.append(line)
+            else:
+                lines[-1] += " " + line.strip()
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
 
 
 def _without_type(param: Any) -> Any:

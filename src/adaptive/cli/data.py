@@ -45,7 +45,10 @@ def register(app: typer.Typer) -> None:
 
 def profiles(
     roster: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="The roster: CSV or Parquet.")
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, metavar="ROSTER", help="The roster: CSV or Parquet."
+        ),
     ],
     out: Annotated[
         Path,
@@ -102,8 +105,9 @@ def validate(
     file: Annotated[
         Path | None,
         typer.Argument(
+            metavar="FILE",
             help="CSV/TSV/Parquet file (optionally .gz) or a folder of Parquet parts; omit with "
-            "--dataset."
+            "--dataset.",
         ),
     ] = None,
     dataset: DatasetOpt = None,
@@ -161,7 +165,10 @@ def datasets_list(quiet: Quiet = False) -> None:
 @datasets_app.command("describe")
 @reads_log
 def datasets_describe(
-    name: Annotated[str, typer.Argument(help="A dataset name (see `datasets list`) or a file.")],
+    name: Annotated[
+        str,
+        typer.Argument(metavar="NAME", help="A dataset name (see `datasets list`) or a file."),
+    ],
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
