@@ -23,23 +23,30 @@ from adaptive.policy.constraints import MASK_CONSTRAINTS, constraint_masks
 from adaptive.policy.recommender import AdaptivePolicy
 
 # Every reason an activity is not on the list, in the order they are checked: the verb
-# (singular, agreeing with the count: `errors.verb`) and the rest of the words.
-REASONS: dict[str, tuple[str, str]] = {
-    "over_budget": ("does", "not fit today's time budget"),
-    "skill_cap": ("is", "on a skill already at the per-day cap"),
-    "excluded": ("was", "excluded by the teacher"),
-    "completed": ("is", "already completed"),
-    "recent": ("was", "done in the last session"),
-    "out_of_scope": ("is", "outside the curriculum scope set for this student"),
-    "out_of_grade_band": ("is", "outside the student's grade band"),
-    "unmet_review": ("is", "a review of a skill not practised yet"),
-    "blocked": ("is", "blocked by prerequisites not yet mastered"),
-}
-#: The plural of a reason's words where more than its verb changes.
-PLURAL_WORDS = {
-    "on a skill already at the per-day cap": "on skills already at the per-day cap",
-    "a review of a skill not practised yet": "reviews of skills not practised yet",
-}
+# (singular, agreeing with the count: `errors.verb`), then the words for one and for several.
+REASONS: dict[str, tuple[str, str, str]] = {
+    "over_budget": ("does", "not fit today's time budget", "not fit today's time budget"),
+    "skill_cap": (
+        "is", "on a skill already at the per-day cap", "on skills already at the per-day cap"
+    ),
+    "excluded": ("was", "excluded by the teacher", "excluded by the teacher"),
+    "completed": ("is", "already completed", "already completed"),
+    "recent": ("was", "done in the last session", "done in the last session"),
+    "out_of_scope": (
+        "is", "outside the curriculum scope set for this student",
+        "outside the curriculum scope set for this student",
+    ),
+    "out_of_grade_band": (
+        "is", "outside the student's grade band", "outside the student's grade band"
+    ),
+    "unmet_review": (
+        "is", "a review of a skill not practised yet", "reviews of skills not practised yet"
+    ),
+    "blocked": (
+        "is", "blocked by prerequisites not yet mastered",
+        "blocked by prerequisites not yet mastered",
+    ),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -97,13 +104,13 @@ def _sentence(
     returned: int, k: int, n_act: int, used: float, budget: float, counts: dict[str, int]
 ) -> str:
     parts = []
-    for name, (singular, words) in REASONS.items():
+    for name, (singular, one, several) in REASONS.items():
         n = counts.get(name, 0)
         if n:
             extra = (
                 f" ({used:.0f} of {budget:.0f} minutes planned)" if name == "over_budget" else ""
             )
-            words = words if n == 1 else PLURAL_WORDS.get(words, words)
+            words = one if n == 1 else several
             parts.append(f"{n:,} {verb(n, singular)} {words}{extra}")
     why = "; ".join(parts) if parts else f"the catalog has only {n_act:,} activities"
     return f"{returned} of {k} recommended: of the other activities, {why}."
