@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+from contextlib import closing
 
 import pytest
 from mlflow import MlflowClient
@@ -388,6 +390,40 @@ def test_promote_and_rollback_on_a_missing_store_name_it_and_create_nothing(
         default = f"sqlite:///{tmp_path / 'data' / 'mlflow' / 'mlflow.db'}"
         assert code == 2 and f"no tracking store at {default} (the default store, in " in out
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no nostore.db, no data/mlflow
+
+
+def test_a_file_that_is_no_mlflow_store_is_refused_and_left_as_it_is(
+    tmp_path, monkeypatch, capsys, small_log
+):
+    """`promote --tracking-uri sqlite:///app.db` on the district's own application database
+    (a typo for the store's file) added MLflow's tables to it; an empty file became a store;
+    a text file ended in "This is a bug in adaptive". Each is one error, and no file changes."""
+    monkeypatch.chdir(tmp_path)
+    app = tmp_path / "app.db"
+    with closing(sqlite3.connect(app)) as con:
+        con.execute("CREATE TABLE students (id TEXT)")
+        con.commit()
+    (tmp_path / "empty.db").touch()
+    (tmp_path / "notes.txt").write_text("not a database\n")
+    small_log.frame.to_parquet(tmp_path / "log.parquet")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    promote = ["promote", "--name", "district-math", "--version", "1", "--tracking-uri"]
+    code, out = run_cli([*promote, "sqlite:///app.db"], monkeypatch, capsys)
+    assert code == 2 and "Traceback" not in out, out
+    assert (
+        "app.db is a SQLite database but not an MLflow tracking store (its tables: students)" in out
+    )
+    code, out = run_cli([*promote, "sqlite:///empty.db"], monkeypatch, capsys)
+    assert (
+        code == 2
+        and "no tracking store at sqlite:///empty.db (--tracking-uri; its file is empty)" in out
+    )
+    code, out = run_cli([*promote, "sqlite:///notes.txt"], monkeypatch, capsys)
+    assert code == 2 and "notes.txt is not a SQLite database" in out and "bug" not in out, out
+    train = ["train", "--name", "m", "--model", "bkt", "--data", "log.parquet", "--folds", "2"]
+    code, out = run_cli([*train, "--tracking-uri", "sqlite:///app.db"], monkeypatch, capsys)
+    assert code == 2 and "not an MLflow tracking store" in out, out
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
 def test_a_store_path_that_cannot_be_a_folder_says_where_the_store_came_from(

@@ -10,7 +10,9 @@ instead.
 Commands that only look a model up (`promote`, `rollback`, loading a champion) never create a
 store: `tracking(..., lookup=...)` refuses a local SQLite store that does not exist, naming its
 URI, instead of leaving a new empty database behind (a cron shell without its
-`MLFLOW_TRACKING_URI` then said only "version 4 not found").
+`MLFLOW_TRACKING_URI` then said only "version 4 not found"). A local file that is not an MLflow
+store (another application's SQLite database, a text file) is refused by every command and
+left unchanged (`check_store_file`).
 
 A server that is down, or dies, fails fast and clearly: inside `tracking()` every HTTP request to
 it gets a bounded retry budget (`RetryPolicy`: default 30 s in all, `ADAPTIVE_MLFLOW_RETRY_BUDGET_S`
@@ -24,9 +26,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sqlite3
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse, urlsplit, urlunsplit
@@ -241,7 +244,48 @@ def resolve_tracking_uri(tracking_uri: str | None = None, *, create: bool = True
                 check_output_folder(db.parent, db)  # a path under a file: said as when writing
         except AdaptiveError as exc:  # a path the user may never have typed: say whence
             raise AdaptiveError(f"{exc} (the tracking store: {source})") from None
+        check_store_file(db, uri, source)
     return uri
+
+
+#: The first bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+#: Tables every MLflow tracking store has (its schema's version and its experiments).
+MLFLOW_TABLES = frozenset({"alembic_version", "experiments"})
+
+
+def check_store_file(db: Path, uri: str, source: str) -> None:
+    """A local store's file, when there is one, is an MLflow store, or one `ConfigError` naming
+    it: MLflow would otherwise add its tables to any SQLite database it is pointed at (a
+    district's own application database given by mistake was changed by a `promote` that only
+    looked a model up), and failed on a file that is no database with a traceback. A missing or
+    empty file is a store not made yet (`check_store_exists` decides whether that may be)."""
+    if not db.is_file() or db.stat().st_size == 0:
+        return
+    with db.open("rb") as f:
+        header = f.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        raise ConfigError(
+            f"{uri} ({source}): {db} is not a SQLite database, so not an MLflow tracking "
+            "store; give the store's own file (sqlite:///PATH/mlflow.db) or a server URL"
+        )
+    tables = sqlite_tables(db)
+    if tables and not set(tables) >= MLFLOW_TABLES:
+        raise ConfigError(
+            f"{uri} ({source}): {db} is a SQLite database but not an MLflow tracking store "
+            f"(its tables: {', '.join(tables[:5])}{' ...' if len(tables) > 5 else ''}); it is "
+            "left as it is: give the store's own file (sqlite:///PATH/mlflow.db) or a new one"
+        )
+
+
+def sqlite_tables(db: Path) -> list[str]:
+    """The table names of a SQLite database, read without changing the file."""
+    try:
+        with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as con:
+            rows = con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(f"{db}: a SQLite file that cannot be read ({exc})") from None
+    return sorted(name for (name,) in rows if not name.startswith("sqlite_"))
 
 
 def local_store_path(tracking_uri: str) -> Path | None:
@@ -271,10 +315,11 @@ def check_store_exists(uri: str, lookup: str, tracking_uri: str | None = None) -
     how it was chosen: looking `lookup` up in it would only create an empty store (MLflow makes
     the database on first contact). A server or another database is asked as it is."""
     db = local_store_path(uri)
-    if db is None or db.is_file():
+    if db is None or (db.is_file() and db.stat().st_size > 0):
         return
+    empty = "; its file is empty" if db.is_file() else ""
     raise NoTrackingStoreError(
-        f"{lookup}: no tracking store at {uri} ({store_origin(tracking_uri)}): train a model "
+        f"{lookup}: no tracking store at {uri} ({store_origin(tracking_uri)}{empty}): train a model "
         "first (`adaptive train --name NAME`), or pass --tracking-uri (or set "
         "MLFLOW_TRACKING_URI) to the store that holds it"
     )
