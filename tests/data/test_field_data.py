@@ -1396,3 +1396,27 @@ def test_an_empty_parquet_export_reads_as_no_rows_as_a_header_only_csv(tmp_path,
 
     assert run(["validate", str(path)]) == 0
     assert "holds no responses" in " ".join(capsys.readouterr().out.split())
+
+
+def test_item_and_skill_columns_given_the_other_s_name_are_noted(tmp_path):
+    """A data scientist's trial: an export read with --item-col and --skills-col exchanged
+    loaded and trained without error (the model traced items as skills); the only note said
+    --merge-skill-rows, which would have merged a student's consecutive items. Now the note
+    says the columns look swapped, and the misleading one is not given; the same file read
+    the right way round gets no note."""
+    rng = np.random.default_rng(0)
+    skill = rng.integers(0, 8, 600)
+    item = skill * 5 + rng.integers(0, 5, 600)  # 40 items inside 8 skills
+    rows = [
+        f"s{r // 20},i{i},k{k},{r % 2},2024-09-{1 + r % 28:02d}T08:{r % 60:02d}:00Z"
+        for r, (i, k) in enumerate(zip(item, skill, strict=True))
+    ]
+    path = write(tmp_path, rows, "student,item,skill,correct,timestamp\n")
+    swapped = {"student_id": "student", "item_id": "skill", "skill_ids": "item"}
+    with pytest.warns(DataNoteWarning, match="the skill column 'item' has 40 values") as seen:
+        load_log(path, mapping={**swapped, "allow_unsorted": True})
+    assert not any("--merge-skill-rows" in str(w.message) for w in seen)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)
+        right = {"student_id": "student", "item_id": "item", "skill_ids": "skill"}
+        load_log(path, mapping={**right, "allow_unsorted": True})

@@ -50,6 +50,7 @@ from adaptive.data.validate import (
     repeat_notes,
     skill_list_notes,
     skill_row_notes,
+    swapped_column_notes,
     tie_notes,
     time_notes,
     unused_time_notes,
@@ -188,7 +189,8 @@ def read_responses_report(
             ),
             *time_notes(values, raw.time_column, mapping),
             *skill_list_notes(raw, values, mapping),
-            *skill_row_notes(log, mapping),
+            # swapped columns also repeat an 'item' row by row: that hint would mislead
+            *(swapped_column_notes(log, mapping) or skill_row_notes(log, mapping)),
             *tie_notes(log.student, log.time, raw.time_column if log.has_timestamps else None),
             *repeat_notes(log, raw.time_column),
         ),

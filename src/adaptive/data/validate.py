@@ -715,6 +715,39 @@ def skill_row_notes(log: ResponseLog, mapping: ColumnMapping) -> list[str]:
     ]
 
 
+#: From this many distinct skills on, a log whose skill column looks like its item column's
+#: (`swapped_column_notes`) is said: below it the shape tells nothing (a skill per item is
+#: also how a small item bank is tagged).
+SWAP_MIN_SKILLS = 20
+
+
+def swapped_column_notes(log: ResponseLog, mapping: ColumnMapping) -> list[str]:
+    """A hint when the item and skill columns look exchanged: items sit inside skills (many
+    items to a skill), so a log with more skills than items, nearly every skill answered on
+    one item only and the items each spanning several skills was most likely read with its
+    columns swapped (`--item-col` and `--skill-col` given the other's name). Such a log loads
+    and trains without error, but a model then traces items as skills: its mastery, coverage
+    and recommendations read item ids as skill names. Nothing when items come from a Q-matrix
+    (`skills_from`). Read off the loaded log's integer codes: two bincounts."""
+    if mapping.skills_from is not None or len(log) == 0:
+        return []
+    item = np.repeat(log.item, np.diff(log.skill_offsets))
+    pairs = np.unique(np.stack([log.skill.astype(np.int64), item.astype(np.int64)]), axis=1)
+    n_skills, n_items = len(np.unique(pairs[0])), len(np.unique(pairs[1]))
+    if n_skills < SWAP_MIN_SKILLS or n_skills <= 2 * n_items:
+        return []
+    items_per_skill = np.bincount(pairs[0])
+    single = np.count_nonzero(items_per_skill == 1) / n_skills
+    if single < 0.9:
+        return []
+    return [
+        f"the skill column {mapping.skill_ids!r} has {n_skills:,} values and the item column "
+        f"{mapping.item_id!r} {n_items:,}, and {single:.0%} of the skills were answered on "
+        "one item only: items usually sit inside skills, so the two columns may be swapped "
+        "(--item-col / --skills-col, item_id / skill_ids); a model would trace items as skills"
+    ]
+
+
 def tie_notes(student: np.ndarray, time: np.ndarray, time_column: str | None) -> list[str]:
     """A hint for the load report when some of a student's responses share one time (a log
     with dates only ties all of a day's answers): the loader keeps such responses in the
