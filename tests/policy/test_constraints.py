@@ -98,8 +98,9 @@ def test_time_budget_can_leave_the_list_short() -> None:
 def test_a_review_is_never_a_students_first_contact_with_a_skill() -> None:
     """A coordinator's trial: a new student's list opened on "Addition review", a skill the
     student had never practised (the review is short and easy, so it scored well). A review
-    goes to a skill the student has practised or was placed as mastered; the explanation and
-    the short list's reasons say why it was left out."""
+    goes to a skill the student has practised and is forgetting (one placed as known has
+    nothing to review: it is no filler either); the explanation and the short list's reasons
+    say why it was left out."""
     from adaptive.policy.shortfall import shortfall
 
     add = CATALOG.activity_index.get_loc("rev-add")
@@ -116,6 +117,16 @@ def test_a_review_is_never_a_students_first_contact_with_a_skill() -> None:
         and "1 is a review of a skill not practised yet" in short.sentence
     )
     placed = np.zeros((1, N_S))
-    placed[0, skill] = 0.95  # placed as mastered (a prior year's record): a review may go
+    placed[0, skill] = 0.95  # placed as mastered (a prior year's record), never practised
     known = StudentBatch.build(CATALOG, ["a"], placed, daily_minutes=np.array([4.5]))
-    assert policy.select(known, 10, now=0.0).activity[0, 0] == add
+    assert (policy.select(known, 10, now=0.0).activity >= 0).sum() == 0  # no filler either
+    assert policy.explain(known, "rev-add", now=0.0).status == "placed_as_known"
+    answered = np.zeros((1, N_S), np.int32)
+    answered[0, skill] = 5  # practised and mastered, 60 days ago: fading, so reviewed
+    last = np.full((1, N_S), np.nan)
+    last[0, skill] = 0.0
+    fading = StudentBatch.build(
+        CATALOG, ["a"], placed, n_responses=answered, streak=answered, last_practiced=last,
+        daily_minutes=np.array([4.5]),
+    )  # fmt: skip
+    assert policy.select(fading, 10, now=60.0).activity[0, 0] == add

@@ -35,6 +35,7 @@ from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.codes import id_list
 from adaptive.dates import parse_iso
 from adaptive.errors import ConfigError, counted
+from adaptive.placement.prior import grade_placement
 from adaptive.policy.config import PolicyConfig
 
 
@@ -78,12 +79,18 @@ class Recommendation:
         return cls(**{**d, "reasons": tuple(Reason.from_dict(r) for r in d.get("reasons", ()))})
 
 
+#: A term's contribution below this is no reason: it prints as +0.000 ("leads toward one of the
+#: student's goal skills (+0.000)" for a skill the student already knows).
+SMALLEST_REASON = 5e-4
+
+
 @dataclass(frozen=True)
 class Explanation:
     """Why an activity is (or is not) in a student's list: status, reasons, one sentence.
 
     status: recommended | assigned | eligible | blocked | unmet_review (a review of a skill the
-    student has not practised) | excluded | completed | recent | out_of_scope |
+    student has not practised) | placed_as_known (every skill of it never answered and placed
+    as known: nothing to learn there) | excluded | completed | recent | out_of_scope |
     out_of_grade_band | stuck | over_budget | skill_cap | unknown (not an activity of the
     catalog: the sentence says what to give).
     """
@@ -193,7 +200,9 @@ class StudentView:
     """What a policy knows of one student (arrays aligned with `catalog.skill_index`, or
     mappings {skill_id: value} for the skills known; `profile` None: no profile).
 
-    mastery : P(mastered) per skill in [0, 1]; NaN where the model does not know the skill.
+    mastery : P(mastered) per skill in [0, 1]; NaN (or left out of a mapping) where the model
+        does not know the skill: placed from the profile's grade (the policy's `grade_table`,
+        as `batch_from_model` places a student without history), else read as not known.
     p_correct : P(correct) on a typical item of each skill (NaN -> derived from mastery).
     n_responses, streak : responses so far and the current run of correct answers per skill
         (streak None: no wrong answer recorded, the run is every response).
@@ -277,6 +286,22 @@ def check_profile(profile: object) -> None:
             f"{profile!r:.80}; build one with LearnerProfile(student_id, grade=..., ...) or "
             "LearnerProfile.from_dict({...}), or read a file with read_profiles(path)"
         )
+
+
+def placed_where_unknown(
+    catalog: Catalog, profiles: Sequence[LearnerProfile], mastery: np.ndarray,
+    config: PolicyConfig,
+) -> np.ndarray:  # fmt: skip
+    """`mastery` with each skill the caller left unknown (NaN) placed from the student's grade
+    (`grade_placement` with the policy's `grade_table`), as `batch_from_model` places a student
+    without history: a vendor that sends estimates for the skills it tracks got, for a grade 7
+    student, kindergarten counting as "a good next skill to start" (an unknown skill read as
+    not started). Students without a grade, and skills without one, stay unknown."""
+    unknown = np.isnan(mastery)
+    if not unknown.any() or all(p.grade is None for p in profiles):
+        return mastery
+    placed = grade_placement(catalog, profiles, config.grade_table).mastery
+    return np.where(unknown, placed, mastery)
 
 
 def check_view(student: object) -> None:
@@ -573,7 +598,7 @@ class StudentBatch:
         return cls.build(
             catalog,
             [v.student_id for v in views],
-            stack("mastery", np.nan, np.float64),
+            placed_where_unknown(catalog, profiles, stack("mastery", np.nan, np.float64), config),
             config=config,
             p_correct=stack("p_correct", np.nan, np.float64),
             n_responses=counts("n_responses"),
@@ -830,7 +855,10 @@ class Policy(ABC):
                 if a < 0:
                     continue
                 terms = zip(sel.terms, contributions[i][r], details, strict=True)
-                reasons = (*(Reason(t, round(c, 6), d) for t, c, d in terms if c != 0.0), *placed)
+                reasons = (
+                    *(Reason(t, round(c, 6), d) for t, c, d in terms if abs(c) >= SMALLEST_REASON),
+                    *placed,
+                )
                 recs.append(
                     Recommendation(
                         activity_id=acts[a].id,

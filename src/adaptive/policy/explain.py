@@ -35,6 +35,7 @@ def sentence(
     topic: str = "",
     goal: str = "",
     closest: bool = False,
+    goal_too: bool = False,
 ) -> str:
     """One plain sentence for a recommendation whose strongest reason is `term`. `placed`: the
     student's profile has a grade to place them from; without one, skills neither answered nor
@@ -42,7 +43,36 @@ def sentence(
     a skill of an earlier grade served because the teacher chose "remediate". `answered`: the
     student's answers on the skill so far (a skill in progress is not "a skill to start").
     `closest`: served though `prerequisite` is not mastered, as nothing the student may be given
-    is ready (`recommender.open_closest_to_ready`)."""
+    is ready (`recommender.open_closest_to_ready`). `goal_too`: the student's `goal` weighed
+    nearly as much as `term`: a second sentence names it."""
+    main = _main_sentence(
+        term, skill, title, p_correct=p_correct, elapsed=elapsed, recall=recall,
+        prerequisite=prerequisite, prerequisite_shown=prerequisite_shown, placed=placed,
+        checking=checking, answered=answered, topic=topic, goal=goal, closest=closest,
+    )  # fmt: skip
+    if goal_too and goal:
+        return f"{main} It is also a step toward your goal {goal}."
+    return main
+
+
+def _main_sentence(
+    term: str,
+    skill: str,
+    title: str,
+    *,
+    p_correct: float,
+    elapsed: float,
+    recall: float,
+    prerequisite: str,
+    prerequisite_shown: bool,
+    placed: bool,
+    checking: bool,
+    answered: int,
+    topic: str,
+    goal: str,
+    closest: bool,
+) -> str:
+    """The sentence of the strongest reason alone (`sentence`)."""
     if term == "assigned":
         return f"{title}: assigned by your teacher."
     if term == "review":

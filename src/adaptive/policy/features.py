@@ -15,6 +15,8 @@ from adaptive.policy.config import PolicyConfig
 #: Slip and guess used to turn mastery into P(correct) when a model gives no `p_correct`.
 DEFAULT_SLIP = 0.1
 DEFAULT_GUESS = 0.2
+#: PROBE
+KNOWN_PLACEMENT = float(__import__("os").environ.get("KNOWN_PLACEMENT", "0.9"))
 
 
 @dataclass
@@ -32,6 +34,9 @@ class Features:
     stuck: np.ndarray  # (n, S)
     p_act: np.ndarray  # (n, A) predicted P(correct) on each activity
     blocked: np.ndarray  # (n, A) some skill of the activity has a prerequisite not mastered
+    #: (n, S) nothing to learn on the skill now: mastered by the progression rule, or never
+    #: answered and placed as known (`terms.known_already`)
+    known: np.ndarray
     #: (n, S) opened though a prerequisite is not met: the nearest to ready of a student whom
     #: prerequisites leave nothing (`recommender.open_closest_to_ready`); None: no such skill
     closest: np.ndarray | None = None
@@ -159,7 +164,8 @@ def compute_features(
     p_act = terms.activity_p_correct(logit_act, ctx.difficulty.astype(np.float32)[None, :])
     blocked = to_activities(ctx, (missing > 0).astype(np.float32)) > 0
     support = terms.prerequisite_support(mastery, ctx.prerequisite_codes)
+    known = terms.known_already(mastered, mastery, batch.n_responses)
     return Features(
         mastery, p_skill, mastered, missing, shown, support, elapsed, recall, stuck, p_act,
-        blocked,
+        blocked, known,
     )  # fmt: skip

@@ -18,6 +18,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog
 from adaptive.errors import closest_name, counted
+from adaptive.grades import grade_label
 from adaptive.policy import explain as text
 from adaptive.policy import terms
 from adaptive.policy.base import (
@@ -37,6 +38,9 @@ from adaptive.policy.exploration import explore_top_k, is_exploring
 from adaptive.policy.features import Features, compute_features, gather_activities, to_activities
 
 SELECTION_TERMS: tuple[str, ...] = (*TERMS, "variety")
+#: A sentence names the student's goal beside its strongest reason when the goal weighed at
+#: least this share of that reason's weight.
+GOAL_TOO_SHARE = 0.5
 
 
 class AdaptivePolicy(Policy):
@@ -52,11 +56,11 @@ class AdaptivePolicy(Policy):
     def skill_term_values(self, batch: StudentBatch, feats: Features) -> dict[str, np.ndarray]:
         """(n, S) value of the terms that depend on the skill only (before weights)."""
         cfg, ctx = self.config, self._ctx
-        open_ = ~feats.mastered
+        open_ = ~feats.known
         unconfirmed = ~feats.shown  # practised, waiting for right answers
         return {
             "readiness": terms.readiness(
-                feats.missing == 0, feats.mastered, feats.mastery, feats.support, unconfirmed
+                feats.missing == 0, feats.known, feats.mastery, feats.support, unconfirmed
             ),
             "aspiration": terms.goal_relevance(batch.goals, ctx.closure_dense, feats.mastery),
             "review": terms.review_need(feats.recall, feats.mastered, cfg.retention_threshold),
@@ -85,14 +89,34 @@ class AdaptivePolicy(Policy):
         return {t: values[t] for t in TERMS}
 
     def eligibility(self, batch: StudentBatch, feats: Features) -> np.ndarray:
-        """(n, A) ready (prerequisites mastered, or a mastered skill fading) and allowed; an
-        activity of kind "review" only on skills the student has met (`unmet_reviews`)."""
+        """(n, A) ready (prerequisites mastered, or a mastered skill fading), not placed as known
+        (`placed_as_known`) and allowed; an activity of kind "review" only on skills the student
+        has met (`unmet_reviews`)."""
         return self._eligible(hard_mask(batch, self._ctx), feats)
 
     def _eligible(self, allowed: np.ndarray, feats: Features) -> np.ndarray:
+        review_ok = self.reviewable(feats)
+        return (
+            allowed
+            & (~feats.blocked | review_ok)
+            & ~self.unmet_reviews(feats)
+            & ~self.placed_as_known(feats)
+        )
+
+    def reviewable(self, feats: Features) -> np.ndarray:
+        """(n, A) an activity of a mastered skill whose recall is fading."""
         fading = feats.mastered & (feats.recall < self.config.retention_threshold)
-        review_ok = to_activities(self._ctx, fading.astype(np.float32)) > 0
-        return allowed & (~feats.blocked | review_ok) & ~self.unmet_reviews(feats)
+        return to_activities(self._ctx, fading.astype(np.float32)) > 0
+
+    def placed_as_known(self, feats: Features) -> np.ndarray:
+        """(n, A) every skill of the activity never answered and placed as known
+        (`terms.PLACED_KNOWN`): nothing to learn there, and no fading to review. Not served,
+        not even to fill spare minutes: its only terms were the version's difficulty and its
+        topic, so the shortest such activity filled the day (a district's 5-minute kindergarten
+        practice, for grades 5-8). A skill mastered by answers stays eligible: more practice
+        on it, on a day with time left, consolidates what the estimate may overrate."""
+        placed = feats.known & ~feats.mastered
+        return to_activities(self._ctx, (~placed).astype(np.float32)) <= 0
 
     def unmet_reviews(self, feats: Features) -> np.ndarray:
         """(n, A) True on a review-kind activity of a skill the student has not met: never
@@ -204,6 +228,7 @@ class AdaptivePolicy(Policy):
         )
         names = (*TERMS, "assigned")
         term_code = np.where(sel.assigned, len(TERMS), term_code)
+        goal_too = self._goal_too(contrib, term_code)
         rows, slots = np.nonzero(sel.activity >= 0)
         acts = sel.activity[rows, slots]
         skills = ctx.primary_skill[acts]
@@ -211,10 +236,11 @@ class AdaptivePolicy(Policy):
             rows.tolist(), acts.tolist(), skills.tolist(), term_code[rows, slots].tolist(),
             sel.p_correct[rows, slots].tolist(), sel.extra["elapsed"][rows, slots].tolist(),
             sel.extra["recall"][rows, slots].tolist(),
-            sel.extra["closest"][rows, slots].tolist(), strict=True,
+            sel.extra["closest"][rows, slots].tolist(), goal_too[rows, slots].tolist(),
+            strict=True,
         )  # fmt: skip
         texts = []
-        for i, a, s, t, p, el, rc, near in values:
+        for i, a, s, t, p, el, rc, near, also in values:
             # served though a prerequisite is not met: said whatever term weighed most
             term = "readiness" if near and names[t] != "assigned" else names[t]
             if term == "readiness" and near:
@@ -231,11 +257,28 @@ class AdaptivePolicy(Policy):
                     checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
                     answered=int(batch.n_responses[i, s]), closest=near,
                     topic=text.top_interest_topic(batch, ctx, i, a) if term == "interest" else "",
-                    goal=text.goal_name(ctx, batch.goals[i], s) if term == "aspiration" else "",
+                    goal=(
+                        text.goal_name(ctx, batch.goals[i], s)
+                        if term == "aspiration" or also
+                        else ""
+                    ),
+                    goal_too=also and term != "aspiration",
                 )
             )  # fmt: skip
         out[rows, slots] = np.asarray(texts, dtype=object) if texts else out[rows, slots]
         return out
+
+    @staticmethod
+    def _goal_too(contrib: np.ndarray, term_code: np.ndarray) -> np.ndarray:
+        """(n, k) the student's goals weighed at least half as much as the strongest reason
+        (`GOAL_TOO_SHARE`) without being it: the sentence says so too. A district that raised
+        the aspiration weight saw 429 of 480 recommendations lead toward a goal, 8 of their
+        sentences say it."""
+        goal = contrib[..., TERMS.index("aspiration")]
+        top = contrib.max(axis=-1)
+        return (
+            (goal > 0) & (goal >= GOAL_TOO_SHARE * top) & (term_code != TERMS.index("aspiration"))
+        )
 
     def explain(
         self,
@@ -298,6 +341,8 @@ class AdaptivePolicy(Policy):
                 activity_id, "unmet_review", f"{title} is a review: {why}.",
                 (Reason("unmet_review", 0.0, why),),
             )  # fmt: skip
+        if self.placed_as_known(feats)[0, a]:
+            return self._explain_known(batch, feats, activity_id, title, a)
         if not self.eligibility(batch, feats)[0, a]:
             reasons = []
             for s in cat.activities[a].skills:
@@ -354,6 +399,24 @@ class AdaptivePolicy(Policy):
             "eligible",
             f"{title} is eligible (score {total:.2f}) but {len(recs)} activities scored higher.",
             reasons,
+        )
+
+    def _explain_known(
+        self, batch: StudentBatch, feats: Features, activity_id: str, title: str, a: int
+    ) -> Explanation:
+        """Why an activity of skills placed as known is not served."""
+        s = int(self._ctx.primary_skill[a])
+        grade = batch.grade[0]
+        whence = "" if np.isnan(grade) else f" from grade {grade_label(grade)}"
+        why = (
+            f"{self._ctx.skill_names[s]} was never answered, and the placement{whence} counts "
+            f"it as known ({feats.mastery[0, s]:.0%})"
+        )
+        return Explanation(
+            activity_id,
+            "placed_as_known",
+            f"{title} is not served: {why}.",
+            (Reason("placed_as_known", 0.0, why),),
         )
 
 

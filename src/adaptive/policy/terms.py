@@ -233,6 +233,21 @@ def is_mastered(
     return (nan_to_zero(mastery) >= threshold) & (n_responses >= min_responses)
 
 
+#: A skill never answered and placed at or above this P(mastery) counts as known: the default
+#: grade table's value three grades below and further (`DEFAULT_GRADE_TABLE`), or a placement
+#: raised by right answers on what builds on it. Nearer grades (0.88, 0.92) stay worth a check.
+PLACED_KNOWN = 0.95
+
+
+def known_already(mastered: np.ndarray, mastery: np.ndarray, n_responses: np.ndarray) -> np.ndarray:
+    """(n, S) True where the skill has nothing to teach the student now: mastered by the
+    progression rule, or never answered and placed as known (`PLACED_KNOWN`: a grade 7
+    student's kindergarten counting). Such a skill has no room to learn and is nothing "new to
+    try" (a district's 5-minute kindergarten practice was served to grades 5-8 so)."""
+    placed = (n_responses <= 0) & (nan_to_zero(mastery) >= PLACED_KNOWN)
+    return mastered | placed
+
+
 def is_stuck(
     mastery: np.ndarray, n_responses: np.ndarray, progress: np.ndarray, mastered: np.ndarray,
     min_responses: int, max_progress: float,

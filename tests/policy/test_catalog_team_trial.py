@@ -1,0 +1,71 @@
+"""A district curriculum team's trial (their own catalog, profiles and policy): what a student
+who already knows a skill is served, and what a vendor's partial estimates place."""
+
+from __future__ import annotations
+
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch, StudentView
+from adaptive.policy.shortfall import shortfall
+
+CATALOG = Catalog(
+    (
+        Skill("K.CC.A.1", "Count to 100", grade=0),
+        Skill("7.NS.A.1", "Rational numbers 1", ("K.CC.A.1",), grade=7),
+        Skill("7.NS.A.2", "Rational numbers 2", ("7.NS.A.1",), grade=7),
+    ),
+    (
+        Activity("K.CC.A.1-practice1", "Counting jars", ("K.CC.A.1",), expected_minutes=5.0),
+        Activity("7.NS.A.1-practice1", "Add rationals", ("7.NS.A.1",), expected_minutes=20.0),
+        Activity("7.NS.A.2-practice1", "Multiply rationals", ("7.NS.A.2",), expected_minutes=20.0),
+    ),
+)
+GRADE_7 = LearnerProfile("S1", grade=7, weekly_minutes=150.0)  # 30 minutes a day
+
+
+def test_a_skill_the_student_already_knows_does_not_fill_spare_minutes() -> None:
+    """Grade 5-8 students were served the 5-minute kindergarten "Counting jars" to fill the
+    day's last minutes, as "something new to try", on a skill their placement counted as
+    known (P 0.99999, never answered); `explain` called it "on the ready-to-learn fringe"
+    with reasons of +0.000. Now it is not served, and both the explanation and the short
+    list's reasons say the placement counts it as known."""
+    policy = AdaptivePolicy(CATALOG)
+    view = StudentView("S1", GRADE_7, {"K.CC.A.1": 0.99999, "7.NS.A.1": 0.9, "7.NS.A.2": 0.1})
+    served = [r.activity_id for r in policy.recommend(view, k=5, now=0.0)]
+    assert served == ["7.NS.A.2-practice1"]  # 20 of 30 minutes: nothing else to learn today
+    why = policy.explain(view, "K.CC.A.1-practice1", now=0.0)
+    assert why.status == "placed_as_known", why
+    assert "never answered, and the placement from grade 7 counts it as known" in why.sentence
+    batch = StudentBatch.from_views(CATALOG, [view])
+    short = shortfall(policy, batch, policy.select(batch, 5, 0.0), 5, 0.0)
+    assert "1 is on a skill the placement counts as known" in short.sentence, short.sentence
+    for rec in policy.recommend(view, k=5, now=0.0):
+        assert all(abs(r.contribution) >= 5e-4 for r in rec.reasons if r.term != "placement")
+
+
+def test_a_vendors_partial_estimates_leave_the_other_skills_placed_from_the_grade() -> None:
+    """A vendor sending estimates for the skills it tracks ({"7.NS.A.1": 0.9}) got, for a
+    grade 7 student, kindergarten counting as "a good next skill to start": a skill left out
+    of the view read as not started. It is placed from the profile's grade now, as
+    `batch_from_model` places a student without history."""
+    policy = AdaptivePolicy(CATALOG)
+    view = StudentView("S1", GRADE_7, {"7.NS.A.1": 0.9})
+    served = [r.activity_id for r in policy.recommend(view, k=5, now=0.0)]
+    assert "K.CC.A.1-practice1" not in served and served[0] == "7.NS.A.2-practice1", served
+    no_grade = StudentView("S1", LearnerProfile("S1"), {"7.NS.A.1": 0.9})
+    assert "K.CC.A.1-practice1" in [
+        r.activity_id for r in policy.recommend(no_grade, k=5, now=0.0)
+    ]  # without a grade a left-out skill is still not known
+
+
+def test_a_goal_that_weighed_nearly_as_much_as_the_strongest_reason_is_said_too() -> None:
+    """With the team's `weights.aspiration = 2.0`, 429 of 480 recommendations led toward a
+    student's goal (up to +1.99 of the score), and 8 sentences said so: the sentence names
+    only the strongest reason ("you are ready for it now that you know ..."). A goal that
+    weighed at least half as much is now a second sentence; a small one is not."""
+    goal = LearnerProfile("S1", grade=7, goal_skills=("7.NS.A.2",))
+    view = StudentView("S1", goal, {"K.CC.A.1": 0.99, "7.NS.A.1": 0.9, "7.NS.A.2": 0.1})
+    strong = PolicyConfig.default().with_(weights={"aspiration": 2.0})
+    (rec,) = AdaptivePolicy(CATALOG, strong).recommend(view, k=1, now=0.0)
+    assert rec.sentence.endswith("It is also a step toward your goal Rational numbers 2."), rec
+    (rec,) = AdaptivePolicy(CATALOG).recommend(view, k=1, now=0.0)  # aspiration 0.4
+    assert "goal" not in rec.sentence, rec.sentence
