@@ -202,3 +202,18 @@ def test_catalog_ids_are_trimmed_as_a_logs_are() -> None:
         Catalog(skills=(Skill("x"), Skill("x ")))
     with pytest.raises(ConfigError, match="expected a non-empty id"):
         Skill("  ")
+
+
+def test_catalog_file_not_in_utf8_is_one_config_error_naming_file_and_line(tmp_path) -> None:
+    """A district's trial: a catalog saved as Windows-1252 (a name with "½") raised
+    `DataValidationError: 1 problem in the input`, where the docstring promises one
+    `ConfigError` naming the file. It is a `ConfigError` now, with the line, the bytes and the
+    way out."""
+    path = tmp_path / "catalog.json"
+    text = json.dumps(small_catalog().to_dict(), indent=1).replace("Fractions", "Fractions ½")
+    path.write_bytes(text.encode("cp1252"))
+    with pytest.raises(ConfigError) as info:
+        Catalog.from_json(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}, line ") and "in the input" not in message
+    assert "bytes bd" in message and "save it as UTF-8" in message

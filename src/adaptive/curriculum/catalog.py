@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, DataValidationError
 from adaptive.files import read_user_text
 from adaptive.grades import parse_grade
 from adaptive.records import RecordError, from_record, to_record
@@ -400,15 +400,19 @@ class Catalog:
 
     @classmethod
     def from_json(cls, path: str | Path) -> Catalog:
-        """A catalog from its JSON file (`to_json`'s): a missing file, text that is not JSON
-        or not a catalog is one `ConfigError` naming the file."""
+        """A catalog from its JSON file (`to_json`'s): a missing file, a file that is not UTF-8
+        text, text that is not JSON or not a catalog is one `ConfigError` naming the file."""
         if not Path(path).is_file():
             raise ConfigError(
                 f"catalog file {path} not found; expected a catalog JSON file (skills, "
                 "activities, topics: what Catalog.to_json writes)"
             )
         try:
-            return cls.from_dict(json.loads(read_user_text(path, "a catalog JSON file")))
+            text = read_user_text(path, "a catalog JSON file")
+        except DataValidationError as exc:  # its one problem names the file, line and bytes
+            raise ConfigError(str(exc.problems[0])) from None
+        try:
+            return cls.from_dict(json.loads(text))
         except (json.JSONDecodeError, KeyError, TypeError, ConfigError) as exc:
             raise ConfigError(f"{path}: not a valid catalog file ({exc})") from exc
 
