@@ -217,3 +217,50 @@ def test_catalog_file_not_in_utf8_is_one_config_error_naming_file_and_line(tmp_p
     message = str(info.value)
     assert message.startswith(f"{path}, line ") and "in the input" not in message
     assert "bytes bd" in message and "save it as UTF-8" in message
+
+
+def test_topics_list_missing_an_activitys_topic_is_an_error_naming_activity_and_topic() -> None:
+    """A district's trial: a "topics" list written from a template left out "space", which 46
+    activities name; the catalog loaded, and `recommend` / `batch` then stopped with "internal
+    error: KeyError: 'space'". It is one error naming the activity, its position and the topic."""
+    listed = small_catalog().to_dict()
+    listed["topics"] = ["art", "cooking", "music"]  # "sports" left out
+    with pytest.raises(ConfigError) as info:
+        Catalog.from_dict(listed)
+    message = str(info.value)
+    assert message.startswith("activities[1] ('s1'): topic 'sports' is not in the catalog's")
+    assert "'art', 'cooking', 'music'" in message and 'leave "topics" out' in message
+
+
+def test_activity_topic_in_another_case_is_an_error_with_the_listed_topic() -> None:
+    """An activity's topic written "Art " where the list has "art" loaded as a topic no
+    interest matches, and crashed scoring (KeyError: 'Art '); now: did you mean 'art'?"""
+    d = small_catalog().to_dict()
+    d["activities"][3]["topics"] = ["cooking", "Art "]
+    with pytest.raises(
+        ConfigError, match=r"activities\[3\] \('p1'\): topic 'Art '.*did you mean 'art'"
+    ):
+        Catalog.from_dict(d)
+
+
+def test_topics_written_as_one_string_is_refused_not_split_into_characters(tmp_path) -> None:
+    """`"topics": "animals, art"` was read as the topics 'a', 'n', 'i', ... ; it is refused as
+    an activity's topics string is: expected a list."""
+    d = small_catalog().to_dict()
+    d["topics"] = "art, cooking, music, sports"
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(d))
+    with pytest.raises(ConfigError) as info:
+        Catalog.from_json(path)
+    assert str(info.value).startswith(f"{path}: not a valid catalog file (topics = 'art, cooking")
+    assert "expected a list of topic names" in str(info.value)
+
+
+def test_topics_list_may_name_more_topics_than_the_activities_and_may_be_left_out() -> None:
+    d = small_catalog().to_dict()
+    d["topics"] = ["sports", "art", "music", "cooking", "dinosaurs"]
+    assert Catalog.from_dict(d).topics == ("sports", "art", "music", "cooking", "dinosaurs")
+    del d["topics"]
+    assert Catalog.from_dict(d).topics == ("art", "cooking", "music", "sports")
+    with pytest.raises(ConfigError, match="'art' is listed twice"):
+        Catalog(small_catalog().skills, small_catalog().activities, ("art", "cooking", "art"))

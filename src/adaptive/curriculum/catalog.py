@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from adaptive.errors import ConfigError, DataValidationError
+from adaptive.errors import ConfigError, DataValidationError, closest_name, counted
 from adaptive.files import read_user_text
 from adaptive.grades import parse_grade
 from adaptive.records import RecordError, from_record, to_record
@@ -126,6 +126,71 @@ def _named(record: Any) -> str:
     return f" ({record['id']!r})" if isinstance(record, dict) and "id" in record else ""
 
 
+def _at(list_name: str, position: int, record_id: str) -> str:
+    """A record as an error names it, by its list, position and id: "activities[1] ('a1')"
+    (as the record checks of `from_dict` name it)."""
+    return f"{list_name}[{position}] ({record_id!r})"
+
+
+def _repeats(keys: Sequence[str]) -> list[tuple[int, int]]:
+    """(first position, later position) of each key met again, in list order."""
+    first: dict[str, int] = {}
+    pairs = []
+    for i, key in enumerate(keys):
+        if key in first:
+            pairs.append((first[key], i))
+        else:
+            first[key] = i
+    return pairs
+
+
+def _catalog_topics(listed: Any, activities: Sequence[Activity]) -> tuple[str, ...]:
+    """The catalog's topics: its `topics` list, which must name every topic an activity has,
+    each once; without one (or an empty one), the activities' topics, sorted. An interest
+    matches a topic by its exact name, so a topic the list lacks ("space" left out, "Animals "
+    for "animals") is an error naming the activity (it crashed scoring), and the list as one
+    string ("animals, art") is an error, not a list of its characters."""
+    if listed is None or (isinstance(listed, list | tuple) and not listed):
+        return tuple(sorted({t for a in activities for t in a.topics}))
+    if not isinstance(listed, list | tuple) or not all(isinstance(t, str) for t in listed):
+        raise ConfigError(
+            f"topics = {listed!r:.60} (expected a list of topic names, e.g. "
+            '["animals", "art"], or no "topics" to take the activities\' topics)'
+        )
+    twice = _repeats(listed)
+    if twice:
+        topic = listed[twice[0][1]]
+        raise ConfigError(f"topics: {topic!r} is listed twice; expected each topic once")
+    known = set(listed)
+    for i, a in enumerate(activities):
+        for topic in a.topics:
+            if topic not in known:
+                raise ConfigError(_topic_not_listed(i, a, topic, listed, activities))
+    return tuple(listed)
+
+
+def _topic_not_listed(
+    position: int,
+    activity: Activity,
+    topic: str,
+    listed: Sequence[str],
+    activities: Sequence[Activity],
+) -> str:
+    """Why an activity's topic is refused: the activity, the topic (and the listed one it
+    likely means), how many activities name it, the list, and the two ways to mend it."""
+    close = closest_name(topic.strip(), listed)  # "Art " reads as "art"
+    hint = f" (did you mean {close!r}?)" if close else ""
+    users = sum(topic in a.topics for a in activities)
+    also = f" (named by {counted(users, 'activity', 'activities')})" if users > 1 else ""
+    more = len(listed) - 20
+    shown = ", ".join(map(repr, listed[:20])) + (f" and {more:,} more" if more > 0 else "")
+    return (
+        f"{_at('activities', position, activity.id)}: topic {topic!r}{also} is not in the "
+        f"catalog's \"topics\" list{hint}; expected every activity's topics in it: add it "
+        f'there, or leave "topics" out to take the activities\' topics. The list: {shown}'
+    )
+
+
 class PrerequisiteCycleError(ConfigError):
     """The prerequisite graph has a cycle; `cycles` lists each as a list of skill ids."""
 
@@ -170,9 +235,7 @@ class Catalog:
         cycles = find_cycles({s.id: s.prerequisites for s in self.skills})
         if cycles:
             raise PrerequisiteCycleError(cycles)
-        if not self.topics:
-            topics = sorted({t for a in self.activities for t in a.topics})
-            object.__setattr__(self, "topics", tuple(topics))
+        object.__setattr__(self, "topics", _catalog_topics(self.topics, self.activities))
 
     # -- lookups and array views (computed once) ------------------------------------------------
     @cached_property
@@ -390,7 +453,7 @@ class Catalog:
                 Activity.from_dict(a, f"activities[{i}]{_named(a)}")
                 for i, a in enumerate(activities)
             ),
-            topics=tuple(d.get("topics", ())),
+            topics=d.get("topics"),  # checked by the catalog: a list of names, or none
         )
 
     def to_json(self, path: str | Path) -> None:
