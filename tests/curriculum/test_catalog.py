@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, PrerequisiteCycleError, Skill
 from adaptive.curriculum.catalog import find_cycles, topological_sort
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, DataNoteWarning
 
 
 def small_catalog() -> Catalog:
@@ -80,10 +80,13 @@ def test_topological_order_puts_prerequisites_first_and_ties_in_catalog_order() 
 @pytest.mark.parametrize(
     ("make", "match"),
     [
-        (lambda: Catalog((Skill("a"), Skill("a"))), "duplicate skill"),
+        (lambda: Catalog((Skill("a"), Skill("a"))), "the skill id 'a' twice"),
         (lambda: Catalog((Skill("a", prerequisites=("zz",)),)), "unknown prerequisites"),
         (lambda: Catalog((Skill("a"),), (Activity("x", "x", ("b",)),)), "unknown skills"),
-        (lambda: Catalog((Skill("a"),), (Activity("x", "x", ("a",)),) * 2), "duplicate activity"),
+        (
+            lambda: Catalog((Skill("a"),), (Activity("x", "x", ("a",)),) * 2),
+            "activity id 'x' twice",
+        ),
         (lambda: Activity("x", "x", ()), "at least one skill"),
         (lambda: Activity("x", "x", ("a",), kind="lecture"), "kind"),
         (lambda: Activity("x", "x", ("a",), expected_minutes=0), "expected_minutes"),
@@ -198,7 +201,7 @@ def test_catalog_ids_are_trimmed_as_a_logs_are() -> None:
     assert cat.skill_index.tolist() == ["Pattern Finding", "b"]
     assert cat.activity_index.tolist() == ["a1"] and cat.activities[0].skills == ("b",)
     assert Catalog.from_dict(cat.to_dict()) == cat
-    with pytest.raises(ConfigError, match="duplicate skill ids \\['x'\\]"):
+    with pytest.raises(ConfigError, match=r"skills\[0\] \('x'\) and skills\[1\] \('x'\)"):
         Catalog(skills=(Skill("x"), Skill("x ")))
     with pytest.raises(ConfigError, match="expected a non-empty id"):
         Skill("  ")
@@ -264,3 +267,48 @@ def test_topics_list_may_name_more_topics_than_the_activities_and_may_be_left_ou
     assert Catalog.from_dict(d).topics == ("art", "cooking", "music", "sports")
     with pytest.raises(ConfigError, match="'art' is listed twice"):
         Catalog(small_catalog().skills, small_catalog().activities, ("art", "cooking", "art"))
+
+
+def test_duplicate_activity_id_names_both_positions() -> None:
+    """A district's trial: "duplicate activity ids ['3.NS.A.1-practice1']" did not say which
+    two of 632 rows, and the two differed in content; both positions are named now."""
+    d = small_catalog().to_dict()
+    d["activities"].append({**d["activities"][0], "title": "Add apples again"})
+    with pytest.raises(ConfigError) as info:
+        Catalog.from_dict(d)
+    assert str(info.value).startswith(
+        "activities[0] ('a1') and activities[5] ('a1'): the activity id 'a1' twice"
+    )
+
+
+def test_unknown_prerequisite_and_skill_get_the_closest_catalog_id() -> None:
+    """A dangling prerequisite '4.NF.B.3' (for '4.NF.B.3a') or '4.nf.b.3a' was named without a
+    "did you mean", which the override and --student errors give."""
+    skills = (Skill("4.NF.B.3a", grade=4), Skill("4.NF.A.4", prerequisites=("4.NF.B.3",)))
+    with pytest.raises(ConfigError) as info:
+        Catalog(skills)
+    assert str(info.value) == (
+        "skills[1] ('4.NF.A.4'): unknown prerequisites ['4.NF.B.3'] (did you mean '4.NF.B.3a'?)"
+    )
+    with pytest.raises(ConfigError, match=r"activities\[0\] \('x'\): unknown skills "
+                       r"\['4.nf.b.3a'\] \(did you mean '4.NF.B.3a'\?\)"):  # fmt: skip
+        Catalog(skills[:1], (Activity("x", "x", ("4.nf.b.3a",)),))
+
+
+def test_ids_that_differ_only_in_case_are_a_note_naming_both(tmp_path) -> None:
+    """'4.NF.B.3a' and '4.nf.b.3A' loaded as two skills without a word, while rosters treat
+    'S0013' and 's0013' as one person; a catalog file with such ids is read (the Junyi map has
+    two exercises so named) with a note naming both records."""
+    d = small_catalog().to_dict()
+    d["skills"].append({"id": "ADD", "name": "Addition again"})
+    d["activities"].append({"id": "A1", "title": "Add apples", "skills": ["ADD"]})
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(d))
+    with pytest.warns(DataNoteWarning) as notes:
+        cat = Catalog.from_json(path)
+    assert len(cat.skills) == 5
+    said = [str(n.message) for n in notes]
+    assert said[0].startswith(
+        f"{path}: skills[0] ('add') and skills[4] ('ADD') are two skill ids that differ only in case"
+    )
+    assert said[1].startswith(f"{path}: activities[0] ('a1') and activities[5] ('A1')")

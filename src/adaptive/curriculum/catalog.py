@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +21,13 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from adaptive.errors import ConfigError, DataValidationError, closest_name, counted
+from adaptive.errors import (
+    ConfigError,
+    DataNoteWarning,
+    DataValidationError,
+    closest_name,
+    counted,
+)
 from adaptive.files import read_user_text
 from adaptive.grades import parse_grade
 from adaptive.records import RecordError, from_record, to_record
@@ -144,6 +151,43 @@ def _repeats(keys: Sequence[str]) -> list[tuple[int, int]]:
     return pairs
 
 
+def _check_unique(ids: Sequence[str], list_name: str, noun: str) -> None:
+    """Each id once: a duplicate is refused, both records named by position (they may differ
+    in content), with a count of the other ids given twice."""
+    pairs = _repeats(ids)
+    if pairs:
+        j, i = pairs[0]
+        more = f" ({counted(len(pairs) - 1, 'other id')} given twice too)" if len(pairs) > 1 else ""
+        raise ConfigError(
+            f"{_at(list_name, j, ids[j])} and {_at(list_name, i, ids[i])}: the {noun} id "
+            f"{ids[i]!r} twice{more}; expected each {noun} once"
+        )
+
+
+def case_twins_note(ids: Sequence[str], list_name: str, noun: str) -> str | None:
+    """The note for ids that differ only in case ("4.NF.B.3a", "4.nf.b.3A"), naming the first
+    pair by position, or None. A note, not an error: they are two records as asked (the Junyi
+    map has two exercises so named), but a district's log, roster or overrides that writes a
+    code in either case means one of them only, so one is likely the other mistyped."""
+    pairs = _repeats([i.casefold() for i in ids])
+    if not pairs:
+        return None
+    j, i = pairs[0]
+    more = f" ({counted(len(pairs) - 1, 'other pair')} too)" if len(pairs) > 1 else ""
+    return (
+        f"{_at(list_name, j, ids[j])} and {_at(list_name, i, ids[i])} are two {noun} ids that "
+        f"differ only in case{more}: a log, roster or overrides file means exactly one of them "
+        f"as written; if they are one {noun}, keep one"
+    )
+
+
+def _unknown(missing: Sequence[str], known: Collection[str]) -> str:
+    """Unknown ids as an error lists them, with the closest catalog id of the first:
+    "['4.nf.b.3a'] (did you mean '4.NF.B.3a'?)"."""
+    close = closest_name(missing[0], known)
+    return f"{list(missing)}" + (f" (did you mean {close!r}?)" if close else "")
+
+
 def _catalog_topics(listed: Any, activities: Sequence[Activity]) -> tuple[str, ...]:
     """The catalog's topics: its `topics` list, which must name every topic an activity has,
     each once; without one (or an empty one), the activities' topics, sorted. An interest
@@ -216,22 +260,19 @@ class Catalog:
 
     def __post_init__(self) -> None:
         ids = [s.id for s in self.skills]
-        dup = pd.Index(ids)[pd.Index(ids).duplicated()].unique().tolist()
-        if dup:
-            raise ConfigError(f"catalog: duplicate skill ids {dup[:10]}")
+        _check_unique(ids, "skills", "skill")
         known = set(ids)
-        for s in self.skills:
+        for i, s in enumerate(self.skills):
             missing = [p for p in s.prerequisites if p not in known]
             if missing:
-                raise ConfigError(f"skill {s.id!r}: unknown prerequisites {missing}")
-        act_ids = pd.Index([a.id for a in self.activities])
-        if act_ids.has_duplicates:
-            dup_acts = act_ids[act_ids.duplicated()].unique().tolist()[:10]
-            raise ConfigError(f"catalog: duplicate activity ids {dup_acts}")
-        for a in self.activities:
+                where = _at("skills", i, s.id)
+                raise ConfigError(f"{where}: unknown prerequisites {_unknown(missing, known)}")
+        _check_unique([a.id for a in self.activities], "activities", "activity")
+        for i, a in enumerate(self.activities):
             missing = [s for s in a.skills if s not in known]
             if missing:
-                raise ConfigError(f"activity {a.id!r}: unknown skills {missing}")
+                where = _at("activities", i, a.id)
+                raise ConfigError(f"{where}: unknown skills {_unknown(missing, known)}")
         cycles = find_cycles({s.id: s.prerequisites for s in self.skills})
         if cycles:
             raise PrerequisiteCycleError(cycles)
@@ -475,9 +516,12 @@ class Catalog:
         except DataValidationError as exc:  # its one problem names the file, line and bytes
             raise ConfigError(str(exc.problems[0])) from None
         try:
-            return cls.from_dict(json.loads(text))
+            catalog = cls.from_dict(json.loads(text))
         except (json.JSONDecodeError, KeyError, TypeError, ConfigError) as exc:
             raise ConfigError(f"{path}: not a valid catalog file ({exc})") from exc
+        for note in catalog_notes(catalog):
+            warnings.warn(f"{path}: {note}", DataNoteWarning, stacklevel=2)
+        return catalog
 
     @classmethod
     def from_edges(
@@ -512,6 +556,16 @@ class Catalog:
                 prereqs[skill].append(pre)
         names = names or {}
         return cls(skills=tuple(Skill(s, names.get(s, s), tuple(p)) for s, p in prereqs.items()))
+
+
+def catalog_notes(catalog: Catalog) -> list[str]:
+    """What a catalog file holds as asked but probably means otherwise (`from_json` warns
+    with each, naming the file): skill or activity ids that differ only in case."""
+    notes = [
+        case_twins_note([s.id for s in catalog.skills], "skills", "skill"),
+        case_twins_note([a.id for a in catalog.activities], "activities", "activity"),
+    ]
+    return [n for n in notes if n]
 
 
 def find_cycles(prerequisites: dict[str, Sequence[str]]) -> list[list[str]]:
