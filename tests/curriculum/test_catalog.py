@@ -67,6 +67,64 @@ def test_from_edges_breaks_cycles_only_when_told() -> None:
         Catalog.from_edges(edges, drop_edges=[("b", "a")])
 
 
+def test_cycle_is_shown_link_by_link_with_the_link_against_grade_order_to_remove() -> None:
+    """A district's trial: one prerequisite entered the wrong way round (a grade 3 skill
+    "requiring" a grade 7 one) was reported as its whole 28-skill component printed as one
+    cycle, many arrows no link of the file, with Python advice (`Catalog.from_edges`) for a
+    JSON file. Now: a real cycle, the link that goes against grade order, and which
+    "prerequisites" entry of which skill to remove."""
+    skills = (
+        Skill("3.G.1", grade=3, prerequisites=("7.G.4",)),  # the link entered the wrong way
+        Skill("3.G.2", grade=3, prerequisites=("3.G.1",)),
+        Skill("4.OA.1", grade=4, prerequisites=("3.G.1",)),
+        Skill("5.G.1", grade=5, prerequisites=("3.G.2", "4.OA.1")),
+        Skill("4.OA.2", grade=4, prerequisites=("4.OA.1",)),
+        Skill("7.G.4", grade=7, prerequisites=("5.G.1", "4.OA.2")),
+    )
+    with pytest.raises(PrerequisiteCycleError) as info:
+        Catalog(skills)
+    message = str(info.value)
+    assert "7.G.4 -> 3.G.1 -> 3.G.2 -> 5.G.1 -> 7.G.4: its link 7.G.4 -> 3.G.1 puts a grade 7 " in (
+        message
+    )
+    assert message.endswith("""remove '7.G.4' from the "prerequisites" of skills[0] ('3.G.1')""")
+    assert "from_edges" not in message
+    links = {(p, s.id) for s in skills for p in s.prerequisites}
+    [shown] = info.value.shown
+    assert all(link in links for link in zip(shown.path, shown.path[1:], strict=False))
+    assert [sorted(c) for c in info.value.cycles] == [sorted(s.id for s in skills)]
+    mended = (Skill("3.G.1", grade=3), *skills[1:])
+    assert Catalog(mended).topological_order[0] == "3.G.1"
+
+
+def test_from_edges_cycle_says_what_to_drop() -> None:
+    """`from_edges` builds from edges, not a file: its advice is the `drop_edges` to pass."""
+    with pytest.raises(PrerequisiteCycleError) as info:
+        Catalog.from_edges([("a", "b"), ("b", "c"), ("c", "a"), ("z", "z")])
+    message = str(info.value)
+    assert "drop_edges=[('c', 'a')]" in message and "drop_self_loops=True" in message
+    assert '"prerequisites"' not in message
+    Catalog.from_edges([("a", "b"), ("b", "c"), ("c", "a")], drop_edges=[("c", "a")])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=20))
+def test_shown_cycles_are_real_and_their_links_removed_leave_no_cycle(edges) -> None:
+    graph: dict[str, list[str]] = {str(n): [] for n in range(8)}
+    for pre, skill in edges:
+        if str(pre) not in graph[str(skill)]:
+            graph[str(skill)].append(str(pre))
+    if not find_cycles(graph):
+        return
+    error = PrerequisiteCycleError(graph)
+    for cycle in error.shown:
+        assert cycle.path[0] == cycle.path[-1]
+        assert all(p in graph[s] for p, s in zip(cycle.path, cycle.path[1:], strict=False))
+        pre, skill = cycle.link
+        graph[skill].remove(pre)
+    assert not find_cycles(graph)
+
+
 def test_topological_order_puts_prerequisites_first_and_ties_in_catalog_order() -> None:
     cat = small_catalog()
     order = cat.topological_order
@@ -308,7 +366,5 @@ def test_ids_that_differ_only_in_case_are_a_note_naming_both(tmp_path) -> None:
         cat = Catalog.from_json(path)
     assert len(cat.skills) == 5
     said = [str(n.message) for n in notes]
-    assert said[0].startswith(
-        f"{path}: skills[0] ('add') and skills[4] ('ADD') are two skill ids that differ only in case"
-    )
+    assert said[0].startswith(f"{path}: skills[0] ('add') and skills[4] ('ADD') are two skill")
     assert said[1].startswith(f"{path}: activities[0] ('a1') and activities[5] ('A1')")

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from adaptive.curriculum.cycles import PrerequisiteCycleError, find_cycles
 from adaptive.errors import (
     ConfigError,
     DataNoteWarning,
@@ -235,21 +236,6 @@ def _topic_not_listed(
     )
 
 
-class PrerequisiteCycleError(ConfigError):
-    """The prerequisite graph has a cycle; `cycles` lists each as a list of skill ids."""
-
-    def __init__(self, cycles: list[list[str]]):
-        self.cycles = cycles
-        # `cycles` run along "requires" (skill -> its prerequisite); shown prerequisite first
-        shown = "; ".join(" -> ".join([*c[::-1], c[-1]]) for c in cycles[:10])
-        super().__init__(
-            f"the prerequisite graph must be acyclic but has {len(cycles)} cycle(s) "
-            f"(prerequisite -> skill that needs it): {shown}. "
-            "Break them explicitly (e.g. Catalog.from_edges(..., drop_self_loops=True, "
-            "drop_edges=[(prerequisite, skill)]))"
-        )
-
-
 @dataclass(frozen=True)
 class Catalog:
     """Skills and activities. Validated on construction: known ids, acyclic prerequisites."""
@@ -273,9 +259,13 @@ class Catalog:
             if missing:
                 where = _at("activities", i, a.id)
                 raise ConfigError(f"{where}: unknown skills {_unknown(missing, known)}")
-        cycles = find_cycles({s.id: s.prerequisites for s in self.skills})
-        if cycles:
-            raise PrerequisiteCycleError(cycles)
+        prerequisites = {s.id: s.prerequisites for s in self.skills}
+        if find_cycles(prerequisites):
+            raise PrerequisiteCycleError(
+                prerequisites,
+                {s.id: s.grade for s in self.skills if s.grade is not None},
+                positions={s: i for i, s in enumerate(prerequisites)},
+            )
         object.__setattr__(self, "topics", _catalog_topics(self.topics, self.activities))
 
     # -- lookups and array views (computed once) ------------------------------------------------
@@ -554,6 +544,8 @@ class Catalog:
                 continue
             if pre not in prereqs[skill]:
                 prereqs[skill].append(pre)
+        if find_cycles(prereqs):  # what to pass to drop them, not a file's entry to remove
+            raise PrerequisiteCycleError(prereqs, from_edges=True)
         names = names or {}
         return cls(skills=tuple(Skill(s, names.get(s, s), tuple(p)) for s, p in prereqs.items()))
 
@@ -568,60 +560,10 @@ def catalog_notes(catalog: Catalog) -> list[str]:
     return [n for n in notes if n]
 
 
-def find_cycles(prerequisites: dict[str, Sequence[str]]) -> list[list[str]]:
-    """Every strongly connected component that is a cycle (incl. self-loops), as lists of ids."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    cycles: list[list[str]] = []
-    counter = 0
-    for root in prerequisites:
-        if root in index:
-            continue
-        # iterative Tarjan: (node, iterator over its prerequisites)
-        work = [(root, iter(prerequisites.get(root, ())))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, it = work[-1]
-            advanced = False
-            for nxt in it:
-                if nxt not in index:
-                    index[nxt] = low[nxt] = counter
-                    counter += 1
-                    stack.append(nxt)
-                    on_stack.add(nxt)
-                    work.append((nxt, iter(prerequisites.get(nxt, ()))))
-                    advanced = True
-                    break
-                if nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    component.append(w)
-                    if w == node:
-                        break
-                if len(component) > 1 or node in prerequisites.get(node, ()):
-                    cycles.append(component[::-1])
-    return cycles
-
-
 def topological_sort(prerequisites: dict[str, Sequence[str]]) -> list[str]:
     """Kahn's algorithm, ties broken by the dict's order; `PrerequisiteCycleError` if cyclic."""
-    cycles = find_cycles(prerequisites)
-    if cycles:
-        raise PrerequisiteCycleError(cycles)
+    if find_cycles(prerequisites):
+        raise PrerequisiteCycleError(prerequisites)
     position = {s: i for i, s in enumerate(prerequisites)}
     remaining = {s: len(set(p)) for s, p in prerequisites.items()}
     children: dict[str, list[str]] = {s: [] for s in prerequisites}
