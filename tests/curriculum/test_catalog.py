@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -368,3 +369,23 @@ def test_ids_that_differ_only_in_case_are_a_note_naming_both(tmp_path) -> None:
     said = [str(n.message) for n in notes]
     assert said[0].startswith(f"{path}: skills[0] ('add') and skills[4] ('ADD') are two skill")
     assert said[1].startswith(f"{path}: activities[0] ('a1') and activities[5] ('A1')")
+
+
+def test_difficulties_on_a_level_scale_are_a_note_saying_the_scale(tmp_path) -> None:
+    """A district's trial: an item bank's difficulty levels 1-5 were read as logit shifts
+    without a word, and every activity became "hard" (a student's predicted 36% on one fell to
+    7%). A catalog file whose difficulties read as levels is read with a note saying the scale."""
+    d = small_catalog().to_dict()
+    for level, activity in enumerate(d["activities"], start=1):
+        activity["difficulty"] = level
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(d))
+    with pytest.warns(DataNoteWarning) as notes:
+        Catalog.from_json(path)
+    [note] = [str(n.message) for n in notes]
+    assert note.startswith(f"{path}: every activity's difficulty is a whole number from 1 to 5")
+    assert "logit shift around 0" in note and "the level minus 3 (-2 to 2)" in note
+    small_catalog().to_json(path)  # logits around 0: nothing to say
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Catalog.from_json(path)

@@ -552,12 +552,42 @@ class Catalog:
 
 def catalog_notes(catalog: Catalog) -> list[str]:
     """What a catalog file holds as asked but probably means otherwise (`from_json` warns
-    with each, naming the file): skill or activity ids that differ only in case."""
+    with each, naming the file): skill or activity ids that differ only in case, difficulties
+    on a level scale."""
     notes = [
         case_twins_note([s.id for s in catalog.skills], "skills", "skill"),
         case_twins_note([a.id for a in catalog.activities], "activities", "activity"),
+        difficulty_scale_note(catalog.activity_difficulty),
     ]
     return [n for n in notes if n]
+
+
+#: Activities a catalog needs before its difficulties are judged a level scale.
+SCALE_JUDGED_FROM = 5
+
+
+def difficulty_scale_note(difficulty: np.ndarray) -> str | None:
+    """The note for difficulties that read as a level scale (an item bank's 1-5) where a logit
+    shift around 0 is meant: every one 1 or more, or all whole numbers from 0 up to 3 or more.
+    Read as logits, levels make every activity hard (a trial's 1-5 levels took a student's
+    predicted 36% on an activity to 7%) without a word."""
+    if len(difficulty) < SCALE_JUDGED_FROM:
+        return None
+    low, high = float(difficulty.min()), float(difficulty.max())
+    whole = bool(np.all(difficulty == np.round(difficulty)))
+    if not (low >= 1 or (whole and low >= 0 and high >= 3)):
+        return None
+    middle = round((low + high) / 2, 1)
+    at_middle = 1 / (1 + np.exp(-(np.log(0.8 / 0.2) - middle)))
+    numbers = "a whole number" if whole else "a number"
+    return (
+        f"every activity's difficulty is {numbers} from {low:g} to {high:g}: that reads as a "
+        "level scale, but difficulty is a logit shift around 0 (0: as hard as its skill's "
+        "typical question, 1: harder, -1: easier; most between -2 and 2), so a student at 80% "
+        f"on a skill is predicted {at_middle:.0%} on an activity of difficulty {middle:g}, and "
+        f"every activity is served as hard. If these are levels, write each as the level minus "
+        f"{middle:g} ({low - middle:g} to {high - middle:g})"
+    )
 
 
 def topological_sort(prerequisites: dict[str, Sequence[str]]) -> list[str]:
