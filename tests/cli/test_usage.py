@@ -366,7 +366,7 @@ def test_a_file_that_is_not_utf8_text_is_one_error_saying_what_it_is(
     bytes, what was expected and what the file is (was an internal UnicodeDecodeError)."""
     from adaptive.batch.overrides import read_overrides
     from adaptive.curriculum import read_profiles
-    from adaptive.errors import DataValidationError
+    from adaptive.errors import ConfigError, DataValidationError
     from adaptive.policy import PolicyConfig
     from adaptive.reports.growth import Norm
     from adaptive.simulation.district import district_catalog
@@ -383,7 +383,9 @@ def test_a_file_that_is_not_utf8_text_is_one_error_saying_what_it_is(
         "teacher overrides JSON": lambda p: read_overrides(p, district_catalog(), {}),
     }
     for expected, read in readers.items():
-        with pytest.raises(DataValidationError) as err:
+        # a catalog's reader raises what its docstring promises: one ConfigError naming the file
+        error = ConfigError if expected == "a catalog JSON file" else DataValidationError
+        with pytest.raises(error) as err:
             read(path)
         assert f"{path}, line 1: got 'bytes " in str(err.value)
         assert expected in str(err.value) and what in str(err.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, PrerequisiteCycleError, Skill
 from adaptive.curriculum.catalog import find_cycles, topological_sort
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, DataNoteWarning
 
 
 def small_catalog() -> Catalog:
@@ -67,6 +68,64 @@ def test_from_edges_breaks_cycles_only_when_told() -> None:
         Catalog.from_edges(edges, drop_edges=[("b", "a")])
 
 
+def test_cycle_is_shown_link_by_link_with_the_link_against_grade_order_to_remove() -> None:
+    """A district's trial: one prerequisite entered the wrong way round (a grade 3 skill
+    "requiring" a grade 7 one) was reported as its whole 28-skill component printed as one
+    cycle, many arrows no link of the file, with Python advice (`Catalog.from_edges`) for a
+    JSON file. Now: a real cycle, the link that goes against grade order, and which
+    "prerequisites" entry of which skill to remove."""
+    skills = (
+        Skill("3.G.1", grade=3, prerequisites=("7.G.4",)),  # the link entered the wrong way
+        Skill("3.G.2", grade=3, prerequisites=("3.G.1",)),
+        Skill("4.OA.1", grade=4, prerequisites=("3.G.1",)),
+        Skill("5.G.1", grade=5, prerequisites=("3.G.2", "4.OA.1")),
+        Skill("4.OA.2", grade=4, prerequisites=("4.OA.1",)),
+        Skill("7.G.4", grade=7, prerequisites=("5.G.1", "4.OA.2")),
+    )
+    with pytest.raises(PrerequisiteCycleError) as info:
+        Catalog(skills)
+    message = str(info.value)
+    assert "7.G.4 -> 3.G.1 -> 3.G.2 -> 5.G.1 -> 7.G.4: its link 7.G.4 -> 3.G.1 puts a grade 7 " in (
+        message
+    )
+    assert message.endswith("""remove '7.G.4' from the "prerequisites" of skills[0] ('3.G.1')""")
+    assert "from_edges" not in message
+    links = {(p, s.id) for s in skills for p in s.prerequisites}
+    [shown] = info.value.shown
+    assert all(link in links for link in zip(shown.path, shown.path[1:], strict=False))
+    assert [sorted(c) for c in info.value.cycles] == [sorted(s.id for s in skills)]
+    mended = (Skill("3.G.1", grade=3), *skills[1:])
+    assert Catalog(mended).topological_order[0] == "3.G.1"
+
+
+def test_from_edges_cycle_says_what_to_drop() -> None:
+    """`from_edges` builds from edges, not a file: its advice is the `drop_edges` to pass."""
+    with pytest.raises(PrerequisiteCycleError) as info:
+        Catalog.from_edges([("a", "b"), ("b", "c"), ("c", "a"), ("z", "z")])
+    message = str(info.value)
+    assert "drop_edges=[('c', 'a')]" in message and "drop_self_loops=True" in message
+    assert '"prerequisites"' not in message
+    Catalog.from_edges([("a", "b"), ("b", "c"), ("c", "a")], drop_edges=[("c", "a")])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=20))
+def test_shown_cycles_are_real_and_their_links_removed_leave_no_cycle(edges) -> None:
+    graph: dict[str, list[str]] = {str(n): [] for n in range(8)}
+    for pre, skill in edges:
+        if str(pre) not in graph[str(skill)]:
+            graph[str(skill)].append(str(pre))
+    if not find_cycles(graph):
+        return
+    error = PrerequisiteCycleError(graph)
+    for cycle in error.shown:
+        assert cycle.path[0] == cycle.path[-1]
+        assert all(p in graph[s] for p, s in zip(cycle.path, cycle.path[1:], strict=False))
+        pre, skill = cycle.link
+        graph[skill].remove(pre)
+    assert not find_cycles(graph)
+
+
 def test_topological_order_puts_prerequisites_first_and_ties_in_catalog_order() -> None:
     cat = small_catalog()
     order = cat.topological_order
@@ -80,10 +139,13 @@ def test_topological_order_puts_prerequisites_first_and_ties_in_catalog_order() 
 @pytest.mark.parametrize(
     ("make", "match"),
     [
-        (lambda: Catalog((Skill("a"), Skill("a"))), "duplicate skill"),
+        (lambda: Catalog((Skill("a"), Skill("a"))), "the skill id 'a' twice"),
         (lambda: Catalog((Skill("a", prerequisites=("zz",)),)), "unknown prerequisites"),
         (lambda: Catalog((Skill("a"),), (Activity("x", "x", ("b",)),)), "unknown skills"),
-        (lambda: Catalog((Skill("a"),), (Activity("x", "x", ("a",)),) * 2), "duplicate activity"),
+        (
+            lambda: Catalog((Skill("a"),), (Activity("x", "x", ("a",)),) * 2),
+            "activity id 'x' twice",
+        ),
         (lambda: Activity("x", "x", ()), "at least one skill"),
         (lambda: Activity("x", "x", ("a",), kind="lecture"), "kind"),
         (lambda: Activity("x", "x", ("a",), expected_minutes=0), "expected_minutes"),
@@ -198,7 +260,132 @@ def test_catalog_ids_are_trimmed_as_a_logs_are() -> None:
     assert cat.skill_index.tolist() == ["Pattern Finding", "b"]
     assert cat.activity_index.tolist() == ["a1"] and cat.activities[0].skills == ("b",)
     assert Catalog.from_dict(cat.to_dict()) == cat
-    with pytest.raises(ConfigError, match="duplicate skill ids \\['x'\\]"):
+    with pytest.raises(ConfigError, match=r"skills\[0\] \('x'\) and skills\[1\] \('x'\)"):
         Catalog(skills=(Skill("x"), Skill("x ")))
     with pytest.raises(ConfigError, match="expected a non-empty id"):
         Skill("  ")
+
+
+def test_catalog_file_not_in_utf8_is_one_config_error_naming_file_and_line(tmp_path) -> None:
+    """A district's trial: a catalog saved as Windows-1252 (a name with "½") raised
+    `DataValidationError: 1 problem in the input`, where the docstring promises one
+    `ConfigError` naming the file. It is a `ConfigError` now, with the line, the bytes and the
+    way out."""
+    path = tmp_path / "catalog.json"
+    text = json.dumps(small_catalog().to_dict(), indent=1).replace("Fractions", "Fractions ½")
+    path.write_bytes(text.encode("cp1252"))
+    with pytest.raises(ConfigError) as info:
+        Catalog.from_json(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}, line ") and "in the input" not in message
+    assert "bytes bd" in message and "save it as UTF-8" in message
+
+
+def test_topics_list_missing_an_activitys_topic_is_an_error_naming_activity_and_topic() -> None:
+    """A district's trial: a "topics" list written from a template left out "space", which 46
+    activities name; the catalog loaded, and `recommend` / `batch` then stopped with "internal
+    error: KeyError: 'space'". It is one error naming the activity, its position and the topic."""
+    listed = small_catalog().to_dict()
+    listed["topics"] = ["art", "cooking", "music"]  # "sports" left out
+    with pytest.raises(ConfigError) as info:
+        Catalog.from_dict(listed)
+    message = str(info.value)
+    assert message.startswith("activities[1] ('s1'): topic 'sports' is not in the catalog's")
+    assert "'art', 'cooking', 'music'" in message and 'leave "topics" out' in message
+
+
+def test_activity_topic_in_another_case_is_an_error_with_the_listed_topic() -> None:
+    """An activity's topic written "Art " where the list has "art" loaded as a topic no
+    interest matches, and crashed scoring (KeyError: 'Art '); now: did you mean 'art'?"""
+    d = small_catalog().to_dict()
+    d["activities"][3]["topics"] = ["cooking", "Art "]
+    with pytest.raises(
+        ConfigError, match=r"activities\[3\] \('p1'\): topic 'Art '.*did you mean 'art'"
+    ):
+        Catalog.from_dict(d)
+
+
+def test_topics_written_as_one_string_is_refused_not_split_into_characters(tmp_path) -> None:
+    """`"topics": "animals, art"` was read as the topics 'a', 'n', 'i', ... ; it is refused as
+    an activity's topics string is: expected a list."""
+    d = small_catalog().to_dict()
+    d["topics"] = "art, cooking, music, sports"
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(d))
+    with pytest.raises(ConfigError) as info:
+        Catalog.from_json(path)
+    assert str(info.value).startswith(f"{path}: not a valid catalog file (topics = 'art, cooking")
+    assert "expected a list of topic names" in str(info.value)
+
+
+def test_topics_list_may_name_more_topics_than_the_activities_and_may_be_left_out() -> None:
+    d = small_catalog().to_dict()
+    d["topics"] = ["sports", "art", "music", "cooking", "dinosaurs"]
+    assert Catalog.from_dict(d).topics == ("sports", "art", "music", "cooking", "dinosaurs")
+    del d["topics"]
+    assert Catalog.from_dict(d).topics == ("art", "cooking", "music", "sports")
+    with pytest.raises(ConfigError, match="'art' is listed twice"):
+        Catalog(small_catalog().skills, small_catalog().activities, ("art", "cooking", "art"))
+
+
+def test_duplicate_activity_id_names_both_positions() -> None:
+    """A district's trial: "duplicate activity ids ['3.NS.A.1-practice1']" did not say which
+    two of 632 rows, and the two differed in content; both positions are named now."""
+    d = small_catalog().to_dict()
+    d["activities"].append({**d["activities"][0], "title": "Add apples again"})
+    with pytest.raises(ConfigError) as info:
+        Catalog.from_dict(d)
+    assert str(info.value).startswith(
+        "activities[0] ('a1') and activities[5] ('a1'): the activity id 'a1' twice"
+    )
+
+
+def test_unknown_prerequisite_and_skill_get_the_closest_catalog_id() -> None:
+    """A dangling prerequisite '4.NF.B.3' (for '4.NF.B.3a') or '4.nf.b.3a' was named without a
+    "did you mean", which the override and --student errors give."""
+    skills = (Skill("4.NF.B.3a", grade=4), Skill("4.NF.A.4", prerequisites=("4.NF.B.3",)))
+    with pytest.raises(ConfigError) as info:
+        Catalog(skills)
+    assert str(info.value) == (
+        "skills[1] ('4.NF.A.4'): unknown prerequisites ['4.NF.B.3'] (did you mean '4.NF.B.3a'?)"
+    )
+    with pytest.raises(ConfigError, match=r"activities\[0\] \('x'\): unknown skills "
+                       r"\['4.nf.b.3a'\] \(did you mean '4.NF.B.3a'\?\)"):  # fmt: skip
+        Catalog(skills[:1], (Activity("x", "x", ("4.nf.b.3a",)),))
+
+
+def test_ids_that_differ_only_in_case_are_a_note_naming_both(tmp_path) -> None:
+    """'4.NF.B.3a' and '4.nf.b.3A' loaded as two skills without a word, while rosters treat
+    'S0013' and 's0013' as one person; a catalog file with such ids is read (the Junyi map has
+    two exercises so named) with a note naming both records."""
+    d = small_catalog().to_dict()
+    d["skills"].append({"id": "ADD", "name": "Addition again"})
+    d["activities"].append({"id": "A1", "title": "Add apples", "skills": ["ADD"]})
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(d))
+    with pytest.warns(DataNoteWarning) as notes:
+        cat = Catalog.from_json(path)
+    assert len(cat.skills) == 5
+    said = [str(n.message) for n in notes]
+    assert said[0].startswith(f"{path}: skills[0] ('add') and skills[4] ('ADD') are two skill")
+    assert said[1].startswith(f"{path}: activities[0] ('a1') and activities[5] ('A1')")
+
+
+def test_difficulties_on_a_level_scale_are_a_note_saying_the_scale(tmp_path) -> None:
+    """A district's trial: an item bank's difficulty levels 1-5 were read as logit shifts
+    without a word, and every activity became "hard" (a student's predicted 36% on one fell to
+    7%). A catalog file whose difficulties read as levels is read with a note saying the scale."""
+    d = small_catalog().to_dict()
+    for level, activity in enumerate(d["activities"], start=1):
+        activity["difficulty"] = level
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(d))
+    with pytest.warns(DataNoteWarning) as notes:
+        Catalog.from_json(path)
+    [note] = [str(n.message) for n in notes]
+    assert note.startswith(f"{path}: every activity's difficulty is a whole number from 1 to 5")
+    assert "logit shift around 0" in note and "the level minus 3 (-2 to 2)" in note
+    small_catalog().to_json(path)  # logits around 0: nothing to say
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Catalog.from_json(path)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
-from adaptive.cli import app
+from adaptive.cli import app, run
 from adaptive.errors import DataValidationError
 
 runner = CliRunner()
@@ -153,3 +155,52 @@ def test_a_column_without_a_name_is_shown_as_one(tmp_path):
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert "(a column without a name)" in result.output
+
+
+def _catalog_file(tmp_path, **changes) -> str:
+    """A two-skill catalog file (skills 'a' and 'b'), with `changes` to its JSON."""
+    from adaptive.curriculum import Activity, Catalog, Skill
+
+    catalog = Catalog(
+        (Skill("a", "A", grade=3), Skill("b", "B", ("a",), grade=4)),
+        (Activity("a1", "A one", ("a",), topics=("art",)),
+         Activity("b1", "B one", ("b",), topics=("space",), kind="review")),
+    )  # fmt: skip
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps({**catalog.to_dict(), **changes}))
+    return str(path)
+
+
+def test_validate_checks_a_catalog_alone_and_prints_what_it_holds(tmp_path):
+    """A district's trial: no command checked a catalog file on its own (`validate` had no
+    --catalog); a catalog was checked only beside a log, by a command that then used it."""
+    result = runner.invoke(app, ["validate", "--catalog", _catalog_file(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for shown in ("2 (1 prerequisite link)", "3, 4", "practice 1, review 1", "2: art, space"):
+        assert shown in result.output
+
+
+def test_validate_a_bad_catalog_alone_is_one_error_exit_2(tmp_path, capsys):
+    path = _catalog_file(tmp_path, topics=["art"])
+    assert run(["validate", "--catalog", path]) == 2
+    err = capsys.readouterr().err
+    assert f"Invalid value for '--catalog': {path}: not a valid catalog file (activities[1]" in err
+    assert "topic 'space' is not in the catalog's" in err and "Traceback" not in err
+
+
+def test_validate_a_log_against_a_catalog_names_the_skill_ids_it_lacks(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("student_id,item_id,skill_ids,correct\ns1,i1,A,1\ns1,i2,b,0\n")
+    with pytest.warns(UserWarning, match=r"1 skill id the catalog does not have: 'A' \(1; did "
+                      r"you mean 'a'\?\)"):  # fmt: skip
+        result = runner.invoke(app, ["validate", str(log), "--catalog", _catalog_file(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "rows read" in result.output and "A one" not in result.output
+
+
+def test_validate_a_catalog_alone_refuses_options_about_a_log(tmp_path):
+    result = runner.invoke(
+        app,
+        ["validate", "--catalog", _catalog_file(tmp_path), "--out", str(tmp_path / "x.parquet")],
+    )
+    assert "--out goes with a response log" in str(result.exception)

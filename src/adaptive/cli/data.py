@@ -7,7 +7,7 @@ which the CLI's `main` prints (first 20 problems and the total) with exit code 2
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from adaptive.cli.options import (
+    CatalogFile,
     Quarantine,
     Quiet,
     reads_log,
@@ -25,6 +26,9 @@ from adaptive.data.io import LoadReport, write_log
 from adaptive.data.log import ResponseLog
 from adaptive.errors import AdaptiveError, counted
 from adaptive.files import output_file
+
+if TYPE_CHECKING:
+    from adaptive.curriculum import Catalog
 
 datasets_app = typer.Typer(help="List the known datasets and describe one.", no_args_is_help=True)
 
@@ -107,11 +111,12 @@ def validate(
         typer.Argument(
             metavar="FILE",
             help="CSV/TSV/Parquet file (optionally .gz) or a folder of Parquet parts; omit with "
-            "--dataset.",
+            "--dataset, or to check a --catalog alone.",
         ),
     ] = None,
     dataset: DatasetOpt = None,
     mapping: dict | None = None,
+    catalog: CatalogFile = None,
     quarantine: Quarantine = None,
     out: Annotated[
         Path | None,
@@ -124,27 +129,100 @@ def validate(
     ] = None,
     quiet: Quiet = False,
 ) -> None:
-    """Check a response file against the schema; print counts, or every problem (exit code 2).
+    """Check a response file against the schema, or a catalog file, or both; print counts, or
+    every problem (exit code 2).
 
     Rows with timestamps are sorted by student and time (ties keep file order), so an unsorted
     export loses nothing; --require-sorted rejects rows out of order instead.
+
+    --catalog FILE without a log checks the catalog alone (every record, prerequisite cycles,
+    topics) and prints what it holds; with a log, the log's skill ids (and activity ids) that
+    the catalog does not have are named too.
     """
     if out is not None and out.suffix != ".parquet":
         raise typer.BadParameter(f"{out}: give a path ending in .parquet", param_hint="--out")
+    if file is None and dataset is None:
+        if catalog is None:
+            raise AdaptiveError(
+                "give a FILE to validate, --dataset NAME to validate that dataset's file, or "
+                "--catalog FILE to check a catalog"
+            )
+        _check_catalog_alone(catalog, mapping, quarantine, out)
+        return
     if out is not None:
         output_file(out)  # before the log is read: not under a file, not a device or a pipe
-    if file is None and dataset is None:
-        raise AdaptiveError(
-            "give a FILE to validate, or --dataset NAME to validate that dataset's file"
-        )
     if file is None:
         log, report = load_log_report(dataset, mapping, quarantine)
     else:
         log, report = load_log_report(file, mapping, quarantine, dataset=dataset)
     _print_report(report)
     _print_summary(log, title="Loaded response log")
+    if catalog is not None:
+        _check_log_against_catalog(log, catalog)
     if out is not None:
         info(f"checked log written to {write_log(log, out)}")
+
+
+def _check_catalog_alone(
+    path: Path, mapping: dict | None, quarantine: Path | None, out: Path | None
+) -> None:
+    """`validate --catalog FILE` without a log: the catalog's summary (its problems are the
+    `--catalog` option's error, exit 2). An option about a log is refused, not ignored."""
+    given = [flag for flag, value in (("--out", out), ("--quarantine", quarantine)) if value]
+    if mapping or given:
+        options = " and ".join([*given, *(["column options"] if mapping else [])])
+        goes = "goes" if len(given) == 1 and not mapping else "go"
+        raise AdaptiveError(f"{options} {goes} with a response log: give its FILE (or --dataset)")
+    from adaptive.curriculum import Catalog
+
+    _print_catalog(Catalog.from_json(path), path)
+
+
+def _check_log_against_catalog(log: ResponseLog, path: Path) -> None:
+    """The catalog's summary, and a warning naming the log's skill ids (and activity ids,
+    where most of its items are activities) that the catalog does not have, with the
+    catalog's closest id: what the nightly job warns of (`OffCatalog`)."""
+    from adaptive.batch.night_checks import OffCatalog
+    from adaptive.curriculum import Catalog
+
+    catalog = Catalog.from_json(path)
+    _print_catalog(catalog, path)
+    off = OffCatalog.of(log, catalog)
+    off.warn(str(log.source), catalog)
+    if not off.skills:
+        console.print(f"Every skill id of the log is a skill of {path}.")
+
+
+def describe_catalog(catalog: Catalog) -> dict[str, str]:
+    """The figures `validate --catalog` prints: counts, grades, kinds, topics, difficulty."""
+    from adaptive.grades import grade_label
+
+    grades = sorted({s.grade for s in catalog.skills if s.grade is not None})
+    no_grade = sum(s.grade is None for s in catalog.skills)
+    links = sum(len(s.prerequisites) for s in catalog.skills)
+    kinds = pd.Series([a.kind for a in catalog.activities]).value_counts()
+    difficulty, minutes = catalog.activity_difficulty, catalog.activity_minutes
+    topics = list(catalog.topics)
+    more = f" and {len(topics) - 12:,} more" if len(topics) > 12 else ""
+    return {
+        "skills": f"{len(catalog.skills):,} ({counted(links, 'prerequisite link')})",
+        "grades": (", ".join(grade_label(g) for g in grades) or "none")
+        + (f"; {counted(no_grade, 'skill')} without one" if no_grade else ""),
+        "activities": f"{len(catalog.activities):,}",
+        "kinds": ", ".join(f"{kind} {n:,}" for kind, n in kinds.items()),
+        "topics": f"{len(topics):,}" + (f": {', '.join(topics[:12])}{more}" if topics else ""),
+        "difficulty (logit shift)": f"{difficulty.min():g} to {difficulty.max():g}",
+        "minutes": f"{minutes.min():g} to {minutes.max():g}",
+    }
+
+
+def _print_catalog(catalog: Catalog, path: Path) -> None:
+    table = Table(title=f"Catalog {path}")
+    table.add_column("measure")
+    table.add_column("value")
+    for key, value in describe_catalog(catalog).items():
+        table.add_row(key, value)
+    console.print(table)
 
 
 @datasets_app.command("list")

@@ -369,14 +369,20 @@ Quiet = Annotated[
 
 
 def check_catalog(path: Path | None) -> Path | None:
-    """A `--catalog` file must hold at least one activity: an empty one is a usage error."""
+    """A `--catalog` file must hold at least one activity: an empty one is a usage error. Its
+    notes (`DataNoteWarning`: ids that differ only in case, a level scale of difficulties) are
+    said when the command reads it, not here too."""
     if path is None:
         return None
+    import warnings
+
     from adaptive.curriculum import Catalog
-    from adaptive.errors import AdaptiveError
+    from adaptive.errors import AdaptiveError, DataNoteWarning
 
     try:
-        catalog = Catalog.from_json(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataNoteWarning)
+            catalog = Catalog.from_json(path)
     except AdaptiveError as exc:
         raise typer.BadParameter(str(exc)) from exc
     if not catalog.activities:

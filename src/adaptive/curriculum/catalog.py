@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +21,14 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from adaptive.errors import ConfigError
+from adaptive.curriculum.cycles import PrerequisiteCycleError, find_cycles
+from adaptive.errors import (
+    ConfigError,
+    DataNoteWarning,
+    DataValidationError,
+    closest_name,
+    counted,
+)
 from adaptive.files import read_user_text
 from adaptive.grades import parse_grade
 from adaptive.records import RecordError, from_record, to_record
@@ -126,19 +134,106 @@ def _named(record: Any) -> str:
     return f" ({record['id']!r})" if isinstance(record, dict) and "id" in record else ""
 
 
-class PrerequisiteCycleError(ConfigError):
-    """The prerequisite graph has a cycle; `cycles` lists each as a list of skill ids."""
+def _at(list_name: str, position: int, record_id: str) -> str:
+    """A record as an error names it, by its list, position and id: "activities[1] ('a1')"
+    (as the record checks of `from_dict` name it)."""
+    return f"{list_name}[{position}] ({record_id!r})"
 
-    def __init__(self, cycles: list[list[str]]):
-        self.cycles = cycles
-        # `cycles` run along "requires" (skill -> its prerequisite); shown prerequisite first
-        shown = "; ".join(" -> ".join([*c[::-1], c[-1]]) for c in cycles[:10])
-        super().__init__(
-            f"the prerequisite graph must be acyclic but has {len(cycles)} cycle(s) "
-            f"(prerequisite -> skill that needs it): {shown}. "
-            "Break them explicitly (e.g. Catalog.from_edges(..., drop_self_loops=True, "
-            "drop_edges=[(prerequisite, skill)]))"
+
+def _repeats(keys: Sequence[str]) -> list[tuple[int, int]]:
+    """(first position, later position) of each key met again, in list order."""
+    first: dict[str, int] = {}
+    pairs = []
+    for i, key in enumerate(keys):
+        if key in first:
+            pairs.append((first[key], i))
+        else:
+            first[key] = i
+    return pairs
+
+
+def _check_unique(ids: Sequence[str], list_name: str, noun: str) -> None:
+    """Each id once: a duplicate is refused, both records named by position (they may differ
+    in content), with a count of the other ids given twice."""
+    pairs = _repeats(ids)
+    if pairs:
+        j, i = pairs[0]
+        more = f" ({counted(len(pairs) - 1, 'other id')} given twice too)" if len(pairs) > 1 else ""
+        raise ConfigError(
+            f"{_at(list_name, j, ids[j])} and {_at(list_name, i, ids[i])}: the {noun} id "
+            f"{ids[i]!r} twice{more}; expected each {noun} once"
         )
+
+
+def case_twins_note(ids: Sequence[str], list_name: str, noun: str) -> str | None:
+    """The note for ids that differ only in case ("4.NF.B.3a", "4.nf.b.3A"), naming the first
+    pair by position, or None. A note, not an error: they are two records as asked (the Junyi
+    map has two exercises so named), but a district's log, roster or overrides that writes a
+    code in either case means one of them only, so one is likely the other mistyped."""
+    pairs = _repeats([i.casefold() for i in ids])
+    if not pairs:
+        return None
+    j, i = pairs[0]
+    more = f" ({counted(len(pairs) - 1, 'other pair')} too)" if len(pairs) > 1 else ""
+    return (
+        f"{_at(list_name, j, ids[j])} and {_at(list_name, i, ids[i])} are two {noun} ids that "
+        f"differ only in case{more}: a log, roster or overrides file means exactly one of them "
+        f"as written; if they are one {noun}, keep one"
+    )
+
+
+def _unknown(missing: Sequence[str], known: Collection[str]) -> str:
+    """Unknown ids as an error lists them, with the closest catalog id of the first:
+    "['4.nf.b.3a'] (did you mean '4.NF.B.3a'?)"."""
+    close = closest_name(missing[0], known)
+    return f"{list(missing)}" + (f" (did you mean {close!r}?)" if close else "")
+
+
+def _catalog_topics(listed: Any, activities: Sequence[Activity]) -> tuple[str, ...]:
+    """The catalog's topics: its `topics` list, which must name every topic an activity has,
+    each once; without one (or an empty one), the activities' topics, sorted. An interest
+    matches a topic by its exact name, so a topic the list lacks ("space" left out, "Animals "
+    for "animals") is an error naming the activity (it crashed scoring), and the list as one
+    string ("animals, art") is an error, not a list of its characters."""
+    if listed is None or (isinstance(listed, list | tuple) and not listed):
+        return tuple(sorted({t for a in activities for t in a.topics}))
+    if not isinstance(listed, list | tuple) or not all(isinstance(t, str) for t in listed):
+        raise ConfigError(
+            f"topics = {listed!r:.60} (expected a list of topic names, e.g. "
+            '["animals", "art"], or no "topics" to take the activities\' topics)'
+        )
+    twice = _repeats(listed)
+    if twice:
+        topic = listed[twice[0][1]]
+        raise ConfigError(f"topics: {topic!r} is listed twice; expected each topic once")
+    known = set(listed)
+    for i, a in enumerate(activities):
+        for topic in a.topics:
+            if topic not in known:
+                raise ConfigError(_topic_not_listed(i, a, topic, listed, activities))
+    return tuple(listed)
+
+
+def _topic_not_listed(
+    position: int,
+    activity: Activity,
+    topic: str,
+    listed: Sequence[str],
+    activities: Sequence[Activity],
+) -> str:
+    """Why an activity's topic is refused: the activity, the topic (and the listed one it
+    likely means), how many activities name it, the list, and the two ways to mend it."""
+    close = closest_name(topic.strip(), listed)  # "Art " reads as "art"
+    hint = f" (did you mean {close!r}?)" if close else ""
+    users = sum(topic in a.topics for a in activities)
+    also = f" (named by {counted(users, 'activity', 'activities')})" if users > 1 else ""
+    more = len(listed) - 20
+    shown = ", ".join(map(repr, listed[:20])) + (f" and {more:,} more" if more > 0 else "")
+    return (
+        f"{_at('activities', position, activity.id)}: topic {topic!r}{also} is not in the "
+        f"catalog's \"topics\" list{hint}; expected every activity's topics in it: add it "
+        f'there, or leave "topics" out to take the activities\' topics. The list: {shown}'
+    )
 
 
 @dataclass(frozen=True)
@@ -151,28 +246,27 @@ class Catalog:
 
     def __post_init__(self) -> None:
         ids = [s.id for s in self.skills]
-        dup = pd.Index(ids)[pd.Index(ids).duplicated()].unique().tolist()
-        if dup:
-            raise ConfigError(f"catalog: duplicate skill ids {dup[:10]}")
+        _check_unique(ids, "skills", "skill")
         known = set(ids)
-        for s in self.skills:
+        for i, s in enumerate(self.skills):
             missing = [p for p in s.prerequisites if p not in known]
             if missing:
-                raise ConfigError(f"skill {s.id!r}: unknown prerequisites {missing}")
-        act_ids = pd.Index([a.id for a in self.activities])
-        if act_ids.has_duplicates:
-            dup_acts = act_ids[act_ids.duplicated()].unique().tolist()[:10]
-            raise ConfigError(f"catalog: duplicate activity ids {dup_acts}")
-        for a in self.activities:
+                where = _at("skills", i, s.id)
+                raise ConfigError(f"{where}: unknown prerequisites {_unknown(missing, known)}")
+        _check_unique([a.id for a in self.activities], "activities", "activity")
+        for i, a in enumerate(self.activities):
             missing = [s for s in a.skills if s not in known]
             if missing:
-                raise ConfigError(f"activity {a.id!r}: unknown skills {missing}")
-        cycles = find_cycles({s.id: s.prerequisites for s in self.skills})
-        if cycles:
-            raise PrerequisiteCycleError(cycles)
-        if not self.topics:
-            topics = sorted({t for a in self.activities for t in a.topics})
-            object.__setattr__(self, "topics", tuple(topics))
+                where = _at("activities", i, a.id)
+                raise ConfigError(f"{where}: unknown skills {_unknown(missing, known)}")
+        prerequisites = {s.id: s.prerequisites for s in self.skills}
+        if find_cycles(prerequisites):
+            raise PrerequisiteCycleError(
+                prerequisites,
+                {s.id: s.grade for s in self.skills if s.grade is not None},
+                positions={s: i for i, s in enumerate(prerequisites)},
+            )
+        object.__setattr__(self, "topics", _catalog_topics(self.topics, self.activities))
 
     # -- lookups and array views (computed once) ------------------------------------------------
     @cached_property
@@ -390,7 +484,7 @@ class Catalog:
                 Activity.from_dict(a, f"activities[{i}]{_named(a)}")
                 for i, a in enumerate(activities)
             ),
-            topics=tuple(d.get("topics", ())),
+            topics=d.get("topics"),  # checked by the catalog: a list of names, or none
         )
 
     def to_json(self, path: str | Path) -> None:
@@ -400,17 +494,24 @@ class Catalog:
 
     @classmethod
     def from_json(cls, path: str | Path) -> Catalog:
-        """A catalog from its JSON file (`to_json`'s): a missing file, text that is not JSON
-        or not a catalog is one `ConfigError` naming the file."""
+        """A catalog from its JSON file (`to_json`'s): a missing file, a file that is not UTF-8
+        text, text that is not JSON or not a catalog is one `ConfigError` naming the file."""
         if not Path(path).is_file():
             raise ConfigError(
                 f"catalog file {path} not found; expected a catalog JSON file (skills, "
                 "activities, topics: what Catalog.to_json writes)"
             )
         try:
-            return cls.from_dict(json.loads(read_user_text(path, "a catalog JSON file")))
+            text = read_user_text(path, "a catalog JSON file")
+        except DataValidationError as exc:  # its one problem names the file, line and bytes
+            raise ConfigError(str(exc.problems[0])) from None
+        try:
+            catalog = cls.from_dict(json.loads(text))
         except (json.JSONDecodeError, KeyError, TypeError, ConfigError) as exc:
             raise ConfigError(f"{path}: not a valid catalog file ({exc})") from exc
+        for note in catalog_notes(catalog):
+            warnings.warn(f"{path}: {note}", DataNoteWarning, stacklevel=2)
+        return catalog
 
     @classmethod
     def from_edges(
@@ -443,64 +544,56 @@ class Catalog:
                 continue
             if pre not in prereqs[skill]:
                 prereqs[skill].append(pre)
+        if find_cycles(prereqs):  # what to pass to drop them, not a file's entry to remove
+            raise PrerequisiteCycleError(prereqs, from_edges=True)
         names = names or {}
         return cls(skills=tuple(Skill(s, names.get(s, s), tuple(p)) for s, p in prereqs.items()))
 
 
-def find_cycles(prerequisites: dict[str, Sequence[str]]) -> list[list[str]]:
-    """Every strongly connected component that is a cycle (incl. self-loops), as lists of ids."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    cycles: list[list[str]] = []
-    counter = 0
-    for root in prerequisites:
-        if root in index:
-            continue
-        # iterative Tarjan: (node, iterator over its prerequisites)
-        work = [(root, iter(prerequisites.get(root, ())))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, it = work[-1]
-            advanced = False
-            for nxt in it:
-                if nxt not in index:
-                    index[nxt] = low[nxt] = counter
-                    counter += 1
-                    stack.append(nxt)
-                    on_stack.add(nxt)
-                    work.append((nxt, iter(prerequisites.get(nxt, ()))))
-                    advanced = True
-                    break
-                if nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    component.append(w)
-                    if w == node:
-                        break
-                if len(component) > 1 or node in prerequisites.get(node, ()):
-                    cycles.append(component[::-1])
-    return cycles
+def catalog_notes(catalog: Catalog) -> list[str]:
+    """What a catalog file holds as asked but probably means otherwise (`from_json` warns
+    with each, naming the file): skill or activity ids that differ only in case, difficulties
+    on a level scale."""
+    notes = [
+        case_twins_note([s.id for s in catalog.skills], "skills", "skill"),
+        case_twins_note([a.id for a in catalog.activities], "activities", "activity"),
+        difficulty_scale_note(catalog.activity_difficulty),
+    ]
+    return [n for n in notes if n]
+
+
+#: Activities a catalog needs before its difficulties are judged a level scale.
+SCALE_JUDGED_FROM = 5
+
+
+def difficulty_scale_note(difficulty: np.ndarray) -> str | None:
+    """The note for difficulties that read as a level scale (an item bank's 1-5) where a logit
+    shift around 0 is meant: every one 1 or more, or all whole numbers from 0 up to 3 or more.
+    Read as logits, levels make every activity hard (a trial's 1-5 levels took a student's
+    predicted 36% on an activity to 7%) without a word."""
+    if len(difficulty) < SCALE_JUDGED_FROM:
+        return None
+    low, high = float(difficulty.min()), float(difficulty.max())
+    whole = bool(np.all(difficulty == np.round(difficulty)))
+    if not (low >= 1 or (whole and low >= 0 and high >= 3)):
+        return None
+    middle = round((low + high) / 2, 1)
+    at_middle = 1 / (1 + np.exp(-(np.log(0.8 / 0.2) - middle)))
+    numbers = "a whole number" if whole else "a number"
+    return (
+        f"every activity's difficulty is {numbers} from {low:g} to {high:g}: that reads as a "
+        "level scale, but difficulty is a logit shift around 0 (0: as hard as its skill's "
+        "typical question, 1: harder, -1: easier; most between -2 and 2), so a student at 80% "
+        f"on a skill is predicted {at_middle:.0%} on an activity of difficulty {middle:g}, and "
+        f"every activity is served as hard. If these are levels, write each as the level minus "
+        f"{middle:g} ({low - middle:g} to {high - middle:g})"
+    )
 
 
 def topological_sort(prerequisites: dict[str, Sequence[str]]) -> list[str]:
     """Kahn's algorithm, ties broken by the dict's order; `PrerequisiteCycleError` if cyclic."""
-    cycles = find_cycles(prerequisites)
-    if cycles:
-        raise PrerequisiteCycleError(cycles)
+    if find_cycles(prerequisites):
+        raise PrerequisiteCycleError(prerequisites)
     position = {s: i for i, s in enumerate(prerequisites)}
     remaining = {s: len(set(p)) for s, p in prerequisites.items()}
     children: dict[str, list[str]] = {s: [] for s in prerequisites}
