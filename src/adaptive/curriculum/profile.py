@@ -22,7 +22,7 @@ from adaptive.data.readers import read_header
 from adaptive.errors import ConfigError, closest_name, unknown_key
 from adaptive.files import atomic_write_bytes, user_text_lines
 from adaptive.grades import HIGHEST_GRADE, PRE_KINDERGARTEN, parse_grade
-from adaptive.records import from_record, to_record
+from adaptive.records import RecordError, from_record, to_record
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,25 @@ class LearnerProfile:
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str = "profile") -> LearnerProfile:
         """A profile from a JSON record, every field checked (`adaptive.records`): a grade of
-        "four" or interests given as a list is a `RecordError`, never misread."""
-        return from_record(cls, d, where)
+        "four" or interests given as a list is a `RecordError`, never misread. A value its
+        rules refuse (a weight of 80) is said after `where` without the student's id: the
+        file and line name the row, and the message may reach the nightly job's log."""
+        try:
+            return from_record(cls, d, where)
+        except RecordError as exc:
+            if isinstance(exc.__cause__, ProfileValueError):
+                raise RecordError(f"{where}: {exc.__cause__.problem}") from exc.__cause__
+            raise
+
+
+class ProfileValueError(ConfigError):
+    """A profile's value that its field's rules refuse (a weight outside [0, 1]), said of the
+    student (`LearnerProfile(...)` in Python); `problem` says it without the id, for a reader
+    whose file and line name the row (`LearnerProfile.from_dict`)."""
+
+    def __init__(self, student_id: str, problem: str) -> None:
+        self.problem = problem
+        super().__init__(f"profile {student_id!r}: {problem}")
 
 
 def _profile_id(value: object) -> str:
@@ -93,21 +110,21 @@ def _check_interests(profile: LearnerProfile) -> None:
     if not isinstance(interests, Mapping) or not all(
         isinstance(w, Real) and not isinstance(w, bool) for w in interests.values()
     ):
-        raise ConfigError(
-            f"profile {profile.student_id!r}: interests {interests!r}: expected a dict "
-            "{topic: weight in [0, 1]}, e.g. {'animals': 0.8, 'music': 0.5}, or a list of "
-            "topics, each weighing 1"
+        raise ProfileValueError(
+            profile.student_id,
+            f"interests {interests!r}: expected a dict {{topic: weight in [0, 1]}}, e.g. "
+            "{'animals': 0.8, 'music': 0.5}, or a list of topics, each weighing 1",
         )
     minutes = profile.weekly_minutes
     if minutes is not None and not (isinstance(minutes, Real) and minutes >= 0):
-        raise ConfigError(
-            f"profile {profile.student_id!r}: weekly_minutes {minutes!r}: expected minutes >= 0"
+        raise ProfileValueError(
+            profile.student_id, f"weekly_minutes {minutes!r}: expected minutes >= 0"
         )
     bad = {t: w for t, w in interests.items() if not 0.0 <= w <= 1.0}
     if bad:
         hint = " (percentages? divide by 100)" if all(0 <= w <= 100 for w in bad.values()) else ""
-        raise ConfigError(
-            f"profile {profile.student_id!r}: interests {bad}: expected weights in [0, 1]{hint}"
+        raise ProfileValueError(
+            profile.student_id, f"interests {bad}: expected weights in [0, 1]{hint}"
         )
 
 
@@ -125,14 +142,14 @@ def _check_id_lists(profile: LearnerProfile) -> None:
         if type(value) is tuple and all(type(v) is str for v in value):
             continue  # the common case: 400,000 a night
         if isinstance(value, str):
-            raise ConfigError(
-                f"profile {profile.student_id!r}: {name} = {value!r} (expected a list of ids; "
-                f"one string is not a list: write {name}=({value!r},))"
+            raise ProfileValueError(
+                profile.student_id,
+                f"{name} = {value!r} (expected a list of ids; one string is not a list: write "
+                f"{name}=({value!r},))",
             )
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(
-                f"profile {profile.student_id!r}: {name} = {value!r} (expected a list of ids, "
-                "each one text)"
+            raise ProfileValueError(
+                profile.student_id, f"{name} = {value!r} (expected a list of ids, each one text)"
             )
         object.__setattr__(profile, name, tuple(value))
 
@@ -301,7 +318,7 @@ def _checked_profiles(path: Path, rows: Iterable[Row]) -> Iterator[LearnerProfil
         )
         problem = ""
         if first != number:
-            problem = f"student {p.student_id!r} is also on line {first}"
+            problem = f"the same student id as line {first}"  # the lines name it: no id
         elif other != p.student_id:
             problem = (
                 f"student {p.student_id!r} differs from {other!r} on line {other_line} only in "
