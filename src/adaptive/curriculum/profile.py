@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from adaptive.data.codes import id_text
 from adaptive.data.readers import read_header
+from adaptive.data.validate import SKILL_SEPARATORS
 from adaptive.errors import ConfigError, closest_name, unknown_key
 from adaptive.files import atomic_write_bytes, user_text_lines
 from adaptive.grades import HIGHEST_GRADE, PRE_KINDERGARTEN, parse_grade
@@ -423,6 +424,7 @@ def _table_rows(path: Path, columns: dict[str, str] | None = None) -> Iterator[R
         reader = csv.reader(lines_read, delimiter=sep)
         names = next(reader, [])
         lines = ((reader.line_num, row) for row in reader)  # a quoted cell may span lines
+    header = list(names)
     if columns:
         names = _renamed(path, names, columns)
     fields = {f.name for f in dataclasses.fields(LearnerProfile)}
@@ -436,14 +438,55 @@ def _table_rows(path: Path, columns: dict[str, str] | None = None) -> Iterator[R
             "Grade Level' --out profiles.jsonl`, then give profiles.jsonl (`read_profiles(path, columns={...})`): "
             "only the columns named are read"
         )
+    column_of = dict(zip(names, header, strict=True))  # field -> the file's column, for errors
     for number, values in lines:
-        record = {
-            n: _cell(n, v)
+        cells = {
+            n: v
             for n, v in zip(names, values, strict=False)
             if n is not None and v not in ("", None)
         }
-        if record:
-            yield number, functools.partial(LearnerProfile.from_dict, record)
+        if cells:
+            yield number, functools.partial(_row_profile, cells, column_of)
+
+
+def _row_profile(
+    cells: dict[str, object], column_of: Mapping[str, str], where: str
+) -> LearnerProfile:
+    """A table row's profile (`where`: its file and line): a list cell written with another
+    separator than the documented ones is refused naming its column (`_separator_problem`),
+    then the cells are read as the JSON record's fields (`_cell`)."""
+    for name, value in cells.items():
+        problem = _separator_problem(name, value)
+        if problem:
+            raise ConfigError(f"{where}, column {column_of[name]!r}: {value!r}: {problem}")
+    return LearnerProfile.from_dict({n: _cell(n, v) for n, v in cells.items()}, where)
+
+
+#: Separators an export may put in a list cell that are not the roster's (`;` between entries,
+#: `:` before an interest's weight): those a response log's skill cell is checked for
+#: (`data.validate.SKILL_SEPARATORS`), and `=` before a weight ("sports=0.8").
+OTHER_SEPARATORS = tuple(s for s in SKILL_SEPARATORS if s != LIST_SEP)
+#: The form of each list cell that is checked, as a refusal says it.
+_CELL_FORMS = {
+    "interests": "topic:weight;topic (';' between topics, ':' before a weight: "
+    "'animals:0.8;music')",
+    "goal_skills": "skill;skill (';' between skill ids: '8.NS.A.4;8.OA.A.4')",
+}
+
+
+def _separator_problem(name: str, value: object) -> str:
+    """Why a roster's interests or goal skills cell is refused, or "" when it is not: one
+    written "sports=0.8,music" or "8.NS.A.4, 8.OA.A.4" was read as one topic (or skill) id,
+    and the student lost every interest (or goal) without a word. A career cluster may hold a
+    comma in its name ("Arts, A/V Technology & Communications"): not checked."""
+    form = _CELL_FORMS.get(name)
+    if form is None or not isinstance(value, str):
+        return ""
+    others = OTHER_SEPARATORS + ("=",) if name == "interests" else OTHER_SEPARATORS
+    found = [sep for sep in others if sep in value]
+    if not found:
+        return ""
+    return f"expected {form}, not {' or '.join(repr(sep) for sep in found)}"
 
 
 def _renamed(path: Path, header: list[str], columns: dict[str, str]) -> list[str | None]:
