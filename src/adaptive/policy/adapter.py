@@ -528,16 +528,17 @@ class ProfileCoverage:
         parts = []
         if self.no_grade:
             parts.append(
-                f"{self.no_grade:,} student{'s have' if self.no_grade > 1 else ' has'} no grade: "
+                f"{counted(self.no_grade, 'student')} {verb(self.no_grade, 'has')} no grade: "
                 "they start from the model's population estimate (the training log's average "
                 "over every grade, which can count another grade's skills as known), not from "
                 "a grade placement; give their grade"
             )
         if self.grades_outside:
             named = ", ".join(f"{g} ({n})" for g, n in sorted(self.grades_outside.items()))
+            n = sum(self.grades_outside.values())
             parts.append(
-                f"{sum(self.grades_outside.values()):,} students are in grades the catalog has "
-                f"no skill of: {named}; they are placed by their distance to its grades"
+                f"{counted(n, 'student')} {verb(n, 'is')} in grades the catalog has no skill "
+                f"of: {named}; they are placed by their distance to its grades"
             )
         if self.class_without_school:
             parts.append(
@@ -546,13 +547,15 @@ class ProfileCoverage:
                 "the nightly job serves them in school 'unassigned', so their class appears "
                 "there apart from its school's page; give their school"
             )
-        for what, counts in (("interest topics", self.unknown_topics),
-                             ("goal skills", self.unknown_goals)):  # fmt: skip
+        for what, counts in (("interest topic", self.unknown_topics),
+                             ("goal skill", self.unknown_goals)):  # fmt: skip
             if counts:
                 top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
-                named = ", ".join(f"{k!r} ({n} students)" for k, n in top)
-                more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
-                parts.append(f"{len(counts)} {what} the catalog does not have: {named}{more}")
+                named = ", ".join(f"{k!r} ({counted(n, 'student')})" for k, n in top)
+                more = f" and {len(counts) - 5:,} more" if len(counts) > 5 else ""
+                parts.append(
+                    f"{counted(len(counts), what)} the catalog does not have: {named}{more}"
+                )
         return "; ".join(parts)
 
 
