@@ -338,11 +338,11 @@ class PolicyConfig:
     @classmethod
     def from_toml(cls, path: str | Path) -> PolicyConfig:
         """A config from a TOML file, or a spec shipped with the package by name ("policy")."""
-        from adaptive.specs import SPECS_DIR, resolve
+        from adaptive.specs import POLICY_SPECS, SPECS_DIR, resolve
 
         path = Path(path)
         if not path.is_file():
-            path = resolve(path, SPECS_DIR, "policy config")
+            path = resolve(path, SPECS_DIR, "policy config", names=POLICY_SPECS)
         try:
             text = read_user_text(path, "a policy TOML file")
             data = tomllib.loads(text)
