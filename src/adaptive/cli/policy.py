@@ -343,7 +343,11 @@ def policy_eval(
     table = evaluate_policies(settings, out, progress=progress, cache_dir=cache)
     last = max(checkpoints)
     gain = table[(table["metric"] == "normalized_gain") & (table["n_activities"] == last)]
-    view = Table(title=f"Normalized learning gain after {last} activities (adaptive minus policy)")
+    scored = Path(policy).name if policy else "shipped default"  # as `batch` says its policy
+    view = Table(
+        title=f"Normalized learning gain after {last} activities (adaptive minus policy; "
+        f"adaptive: policy {scored})"
+    )
     for col in ("simulator", "policy", "mean [95% CI]", "adaptive - policy [95% CI]"):
         view.add_column(col)
     for row in gain.itertuples():
