@@ -198,7 +198,7 @@ def test_profiles_naming_topics_the_catalog_lacks_are_said_not_ignored(district,
         )
     said = [m for m in caplog.messages if m.startswith("profiles: ")]
     assert len(said) == 1 and "12 interest topics the catalog does not have: 'Art' (" in said[0]
-    assert "1 goal skills the catalog does not have: 'g9.none.1' (1 students)" in said[0]
+    assert "1 goal skill the catalog does not have: 'g9.none.1' (1 student)" in said[0]
     assert not any(r["student_id"] in said[0] for r in records)
     coverage = check_profiles(read_profiles(district.profiles), Catalog.from_json(district.catalog))
     assert not coverage.unknown_topics and not coverage.unknown_goals  # the district's own: quiet
@@ -314,6 +314,64 @@ def test_every_atomic_writer_gives_files_the_umask(tmp_path):
         os.umask(previous)
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.rglob("*") if p.is_file()}
     assert len(modes) > 3 and set(modes.values()) == {0o644}, modes
+
+
+def test_profiles_warning_counts_one_student(caplog):
+    """A district's trial: "'Music' (1 students), ... '8.g.a.4' (1 students)": a count of one
+    read "1 students" (and "1 goal skills", "1 students are in grades"). Now "1 student"."""
+    from adaptive.curriculum import LearnerProfile
+    from adaptive.policy.adapter import check_profiles
+
+    catalog = Catalog(
+        (Skill("8.G.A.4", grade=8), Skill("8.NS.A.4", grade=8)),
+        (Activity("a", "A", ("8.G.A.4",), topics=("music",)),),
+    )
+    profiles = [
+        LearnerProfile("s1", grade=8, interests={"dinosaurs": 0.9}, goal_skills=("8.NS.Z.9",)),
+        LearnerProfile("s2", grade=8, interests={"dinosaurs": 0.5, "space": 0.4}),
+        LearnerProfile("s4", grade=12),
+    ]  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        check_profiles(profiles, catalog)
+    said = " ".join(m for m in caplog.messages if m.startswith("profiles: "))
+    assert (
+        "2 interest topics the catalog does not have: 'dinosaurs' (2 students), 'space' (1 "
+        "student); 1 goal skill the catalog does not have: '8.NS.Z.9' (1 student)" in said
+    ), said
+    assert "1 student is in grades the catalog has no skill of: 12 (1)" in said
+    assert not any(p.student_id in said for p in profiles)
+
+
+def test_profiles_warning_gives_the_catalogs_spelling_of_a_case_slip(caplog):
+    """A district's trial: a topic or goal written in another case than the catalog's
+    ('Music', '8.g.a.4') got no "did you mean" in the profiles warning, where overrides,
+    --student and explain give one. Now the catalog's spelling is named where only the case
+    differs (none is offered for another code: '8.NS.Z.9' is no slip of '8.NS.A.4')."""
+    from adaptive.curriculum import LearnerProfile
+    from adaptive.policy.adapter import check_profiles
+
+    catalog = Catalog(
+        (Skill("8.G.A.4", grade=8), Skill("8.NS.A.4", grade=8)),
+        (Activity("a", "A", ("8.G.A.4",), topics=("music",)),),
+    )
+    profiles = [
+        LearnerProfile("s1", grade=8, interests={"Music": 1.0, "dinosaurs": 0.9},
+                       goal_skills=("8.g.a.4",)),
+        LearnerProfile("s2", grade=8, goal_skills=("8.NS.Z.9", "8.NS.A.4")),
+        LearnerProfile("s3", grade=8, goal_skills=("8.NS.Z.9",)),
+        LearnerProfile("s4", grade=12),
+    ]  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        coverage = check_profiles(profiles, catalog)
+    said = " ".join(m for m in caplog.messages if m.startswith("profiles: "))
+    assert (
+        "2 interest topics the catalog does not have: 'Music' (1 student; did you mean "
+        "'music'?), 'dinosaurs' (1 student); 2 goal skills the catalog does not have: "
+        "'8.NS.Z.9' (2 students), '8.g.a.4' (1 student; did you mean '8.G.A.4'?)" in said
+    ), said
+    assert "1 student is in grades the catalog has no skill of: 12 (1)" in said
+    assert coverage.spelled == {"Music": "music", "8.g.a.4": "8.G.A.4"}
+    assert not any(p.student_id in said for p in profiles)
 
 
 def test_students_without_a_grade_or_in_a_grade_the_catalog_lacks_are_counted(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -136,6 +137,32 @@ def test_recommend_reads_a_users_own_export_as_batch_does(cli, district_dir, own
               district_dir / "profiles.jsonl", "--json")  # fmt: skip
     assert folder.code == 0 and own.code == 0, own.text
     assert json.loads(own.out) == json.loads(folder.out)
+
+
+def test_recommend_names_skill_codes_the_catalog_lacks_as_batch_does(
+    cli, district_dir, own_export, tmp_path
+):
+    """A district's trial: one school's export lower-cased the skill codes ('g3.ns.1'):
+    `batch` named them with "did you mean", `recommend` said nothing and served those
+    students as if they had never answered. It now gives batch's warning (no student id)."""
+    import pandas as pd
+
+    frame = pd.read_csv(own_export)
+    first = frame["user"].iloc[0]
+    mine = frame["user"] == first
+    frame.loc[mine, "kc"] = frame.loc[mine, "kc"].str.lower()
+    lowered = tmp_path / "lowered.csv"
+    frame.to_csv(lowered, index=False)
+    codes = {c for cell in frame.loc[mine, "kc"] for c in cell.split(";")}
+    r = cli("recommend", "--student", first, "--k", "3", "--data", lowered, *OWN_COLUMNS,
+            "--catalog", district_dir / "catalog.json", "--profiles",
+            district_dir / "profiles.jsonl", "--json")  # fmt: skip
+    assert r.code == 0, r.text
+    said = [line for line in r.err.splitlines() if "the catalog does not have" in line]
+    assert len(said) == 1 and first not in said[0], r.err
+    assert f"{len(codes)} skill ids the catalog does not have: 'g" in said[0]
+    named = re.search(r"'(g\d\.\w+\.\d+)' \(\d+; did you mean '(g\d\.\w+\.\d+)'\?\)", said[0])
+    assert named and named[1] in codes and named[2].lower() == named[1] != named[2]
 
 
 def test_recommend_on_a_users_export_needs_its_catalog(cli, own_export):

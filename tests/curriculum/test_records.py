@@ -81,7 +81,7 @@ def test_kindergarten_and_text_grades_read_the_same_everywhere(tmp_path) -> None
     # a student on two lines (two enrollment records) took the last line without a word
     twice = tmp_path / "twice.jsonl"
     twice.write_text(path.read_text() + json.dumps({"student_id": "k1", "grade": 1}) + "\n")
-    with pytest.raises(ConfigError, match=r"twice.jsonl, line 3: student 'k1' is also on line 1"):
+    with pytest.raises(ConfigError, match=r"twice.jsonl, line 3: the same student id as line 1"):
         read_profiles(twice)
     assert LearnerProfile("k2", grade="K") == LearnerProfile("k2", grade=0)
     with pytest.raises(ConfigError, match="profile 'x': grade 4.5"):
@@ -198,7 +198,7 @@ def test_profiles_from_a_districts_roster_table(tmp_path) -> None:
         "student_id,grade\ns1,4\ns2,fourth\n": r"bad.csv, line 3: grade = 'fourth'",
         "student_id,weekly_minutes\ns1,lots\n": r"bad.csv, line 2: weekly_minutes = 'lots'",
         "student_id,interests\ns1,art:80\n": r"bad.csv, line 2: .*percentages",
-        "student_id,grade\ns1,4\ns1,5\n": r"bad.csv, line 3: student 's1' is also on line 2",
+        "student_id,grade\ns1,4\ns1,5\n": r"bad.csv, line 3: the same student id as line 2",
     }
     for text, message in cases.items():
         (tmp_path / "bad.csv").write_text(text)

@@ -92,7 +92,7 @@ def test_every_bad_row_of_a_roster_is_in_one_error_and_a_workbook_is_named(tmp_p
     path, text = roster_error(tmp_path, "student_id,grade\ns1,fourth\ns2,4\ns3,4.5\ns2,5\n")
     assert text.startswith(f"3 problems in {path}:"), text
     assert "line 2: grade = 'fourth'" in text and "line 4: grade = '4.5'" in text
-    assert "line 5: student 's2' is also on line 3" in text
+    assert "line 5: the same student id as line 3" in text
     workbook = tmp_path / "roster.xlsx"
     workbook.write_bytes(b"PK\x03\x04")
     with pytest.raises(
@@ -221,3 +221,83 @@ def test_a_roster_without_one_student_is_refused(tmp_path, name, text, capsys) -
     assert run(["profiles", str(path), "--out", str(tmp_path / "p.jsonl")]) == 2
     assert "no student in it" in capsys.readouterr().err
     assert not (tmp_path / "p.jsonl").exists()
+
+
+def test_a_roster_cell_with_another_separator_is_refused_naming_its_column(
+    tmp_path, capsys
+) -> None:
+    """A district's trial: `adaptive profiles`, the roster checker, accepted interests written
+    "sports=0.8,music" and goals "8.NS.A.4, 8.OA.A.4" with exit 0, each cell read as ONE
+    topic (or skill) id: the students lost their interests and goals without a word. Each
+    such cell is now a problem of the one error, naming the file, line, column and value with
+    the form expected; a comma in a career cluster's name is still read."""
+    from adaptive.cli import run
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "SIS ID,Interests,Goals,Cluster\n"
+        's1,animals:0.8;music,k1;k2,"Arts, A/V Technology & Communications"\n'
+        's2,"sports=0.8,music",k1,\n'
+        's3,art,"8.NS.A.4, 8.OA.A.4",\n'
+        "s4,art|music,k1+k2,\n"
+    )
+    columns = {"student_id": "SIS ID", "interests": "Interests", "goal_skills": "Goals",
+               "career_clusters": "Cluster"}  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        read_profiles(roster, columns)
+    text = str(caught.value)
+    assert text.startswith(f"3 problems in {roster}:"), text
+    assert (
+        f"{roster}, line 3, column 'Interests': 'sports=0.8,music': expected topic:weight;topic "
+        "(';' between topics, ':' before a weight: 'animals:0.8;music'), not ',' or '='" in text
+    )
+    assert (
+        f"{roster}, line 4, column 'Goals': '8.NS.A.4, 8.OA.A.4': expected skill;skill (';' "
+        "between skill ids: '8.NS.A.4;8.OA.A.4'), not ','" in text
+    )
+    assert "line 5, column 'Interests': 'art|music'" in text and "not '|'" in text
+    assert "line 5, column 'Goals': 'k1+k2'" not in text  # one problem a row: the first
+    out = tmp_path / "profiles.jsonl"
+    mapping = ",".join(f"{field}={column}" for field, column in columns.items())
+    assert run(["profiles", str(roster), "--columns", mapping, "--out", str(out)]) == 2
+    assert "column 'Interests': 'sports=0.8,music'" in capsys.readouterr().err
+    assert not out.exists()
+    roster.write_text(
+        roster.read_text().splitlines()[0] + "\n" + roster.read_text().splitlines()[1]
+    )
+    assert read_profiles(roster, columns)["s1"] == LearnerProfile(
+        "s1", interests={"animals": 0.8, "music": 1.0}, goal_skills=("k1", "k2"),
+        career_clusters=("Arts, A/V Technology & Communications",),
+    )  # fmt: skip
+
+
+def test_a_bad_profile_value_names_the_line_not_the_student(tmp_path, capsys) -> None:
+    """A district's trial: the nightly job's and `adaptive profiles`' error for a weight in
+    percent read "line 5: profile 'S004505': interests ...": a student id in the job's log,
+    where the file and line name the row. The id is left out there (kept in Python, where a
+    profile built by hand has no line), and so for a student on two lines."""
+    from adaptive.cli import run
+
+    lines = [{"student_id": "S004501", "grade": 4},
+             {"student_id": "S004505", "interests": {"sports": 80, "music": 50}},
+             {"student_id": "S004506", "weekly_minutes": -5},
+             {"student_id": "S004501", "grade": 5}]  # fmt: skip
+    path = tmp_path / "profiles.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in lines) + "\n")
+    with pytest.raises(ConfigError) as caught:
+        read_profiles(path)
+    text = str(caught.value)
+    assert (
+        f"{path}, line 2: interests {{'sports': 80.0, 'music': 50.0}}: expected weights in "
+        "[0, 1] (percentages? divide by 100)" in text
+    )
+    assert f"{path}, line 3: weekly_minutes -5.0: expected minutes >= 0" in text
+    assert f"{path}, line 4: the same student id as line 1" in text
+    assert not any(r["student_id"] in text for r in lines), text
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,interests\nS004505,sports:80\n")
+    assert run(["profiles", str(roster), "--out", str(tmp_path / "p.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "roster.csv, line 2: interests {'sports': 80.0}" in err and "S004505" not in err
+    with pytest.raises(ConfigError, match=r"profile 'S9': interests \{'art': 80\}"):
+        LearnerProfile("S9", interests={"art": 80})

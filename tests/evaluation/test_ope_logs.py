@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -369,6 +370,29 @@ def test_answers_that_arrived_after_the_nights_are_used_with_a_warning(
     with pytest.warns(ServedInputWarning, match=r"arrived late"):
         result = _evaluate_with(logged, data=str(path))
     assert result is not None
+
+
+def test_outcomes_on_skill_codes_the_catalog_lacks_are_named(logged: Logged, tmp_path) -> None:
+    """A district's trial: an export that lower-cased the skill codes after the nights
+    ('g3.ns.1') matched no decision's skill, so those answers read as "not engaged" without
+    a word (the nightly job names such codes). `ope` now gives the job's warning."""
+    from adaptive.errors import NightWarning
+
+    frame = pd.read_parquet(logged.files / "responses.parquet")
+    after = pd.to_datetime(frame["timestamp"], utc=True) >= pd.Timestamp(
+        logged.nights[-1], tz="UTC"
+    )
+    frame["skill_ids"] = frame["skill_ids"].astype(object)
+    frame.loc[after, "skill_ids"] = frame.loc[after, "skill_ids"].map(
+        lambda skills: [s.lower() for s in skills]
+    )
+    path = tmp_path / "lowered.parquet"
+    frame.to_parquet(path)
+    with pytest.warns(NightWarning) as said:
+        _evaluate_with(logged, data=str(path))
+    texts = [str(w.message) for w in said if issubclass(w.category, NightWarning)]
+    assert len(texts) == 1 and "skill ids the catalog does not have: 'g" in texts[0]
+    assert re.search(r"'(g\d\.\w+\.\d+)' \([\d,]+; did you mean '(?i:\1)'\?\)", texts[0])
 
 
 def test_a_few_students_who_moved_class_are_warned_of_not_refused(logged: Logged, tmp_path) -> None:

@@ -55,7 +55,7 @@ def test_a_grade_table_is_read_from_the_policy_toml(tmp_path) -> None:
         ("0 = 0.1\n1 = 0.5", "gap 1 has P(known) 0.5 above gap 0's 0.1"),
         ("first = 0.9", "grade table gap 'first': expected a whole number of grades"),
         ('0 = 0.4\nown_grade = "slopy"', "own_grade 'slopy': expected 'sloped', 'flat'"),
-        ('0 = "high"', "gap 0: P(known) 'high' is not in [0, 1]"),
+        ('0 = "high"', "gap 0 = 'high' (expected a number, P(known) in [0, 1])"),
     ],
 )
 def test_a_wrong_grade_table_names_the_file_and_what_is_expected(tmp_path, table, says) -> None:

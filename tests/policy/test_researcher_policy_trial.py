@@ -85,6 +85,10 @@ def test_policy_eval_scores_the_researchers_own_policy_file(tmp_path, capsys) ->
     for extra, out in (([], "shipped"), (["--policy", str(own)], "mine")):
         res = runner.invoke(app, [*args, *extra, "--out", str(tmp_path / out)])
         assert res.exit_code == 0, res.output
+        # a district's trial: the console's table called the scored row `adaptive` and named
+        # no file (only the settings file did): it names the policy as `batch` does
+        scored = "policy mine.toml" if extra else "policy shipped default"
+        assert f"(adaptive minus policy; adaptive: {scored})" in " ".join(res.output.split())
         table = pd.read_csv(tmp_path / out / "policy_eval.csv")
         gained = table[table.metric == "skills_gained"]
         means[out] = gained.set_index(["policy", "n_activities"])["mean"]

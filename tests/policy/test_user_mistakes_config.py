@@ -242,3 +242,39 @@ def test_the_readme_exploration_keys_above_the_first_table_are_read(tmp_path) ->
     path.write_text(README_EXPLORATION + shipped)
     config = PolicyConfig.from_toml(path)
     assert (config.exploration, config.exploration_temperature) == ("softmax", 0.5)
+
+
+def test_a_weight_above_weights_a_decimal_comma_and_a_text_grade_table_value_are_named(
+    tmp_path,
+) -> None:
+    """A district's trial: `aspiration = 2.0` at the top of the file gave "unknown key
+    'aspiration'; valid keys: ..." (the weights not among them); `interest = 0,5` gave the
+    parser's "invalid TOML (Expected newline or end of document after a statement ...)"; and
+    a grade table's `0 = "0.4"` was read as 0.4, where a weight written "2.0" is refused.
+    Each is now one error naming the line, the key and what to write."""
+    cases = {
+        "aspiration = 2.0\nmastery_threshold = 0.8\n[weights]\ninterest = 0.5\n": (
+            "line 1, column 1: policy config: `aspiration` is a weight: put it under [weights]"
+        ),
+        "mastery_threshold = 0.8\n[weights]\nreadiness = 2.5\ninterest = 0,5  # half\n": (
+            "line 4, column 12: weights.interest = 0,5 has a decimal comma; write 0.5 (TOML "
+            "reads a decimal point only)"
+        ),
+        "target_p_correct = -0,8\n": "line 1, column 20: target_p_correct = -0,8 has a "
+        "decimal comma; write -0.8",
+        '[grade_table]\n-1 = 0.8\n0 = "0.4"\n1 = 0.1\n': (
+            "line 3, column 5: policy config: grade_table: grade table gap 0 = '0.4' (expected "
+            "a number, P(known) in [0, 1])"
+        ),
+    }
+    path = tmp_path / "district.toml"
+    for toml, said in cases.items():
+        path.write_text(toml)
+        with pytest.raises(ConfigError) as err:
+            PolicyConfig.from_toml(path)
+        assert str(err.value).startswith(f"{path}, {said}"), str(err.value)
+    with pytest.raises(ConfigError, match="`aspiration` is a weight: put it under"):
+        PolicyConfig.from_dict({"aspiration": 2.0})
+    path.write_text("[weights]\ninterest = 0,5,6\n")  # no number: the parser's words
+    with pytest.raises(ConfigError, match=r"invalid TOML \(Expected newline"):
+        PolicyConfig.from_toml(path)

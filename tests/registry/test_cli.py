@@ -153,6 +153,29 @@ def test_train_with_the_catalog_gives_bkt_the_skills_its_log_never_mentions(
     assert code == 2 and "does not take a catalog" in out and "Traceback" not in out
 
 
+def test_train_with_the_catalog_names_skill_codes_it_lacks(
+    small_log, sqlite_uri, tmp_path, monkeypatch, capsys
+):
+    """A district's trial: a log whose export wrote a skill code in another case than the
+    catalog ('skill-5' for 'Skill-5') was fitted with the code as one more skill, and the
+    catalog's own got its neighbours' parameters, without a word. `train --catalog` now gives
+    the nightly job's warning, with the catalog's spelling."""
+    path = tmp_path / "responses.parquet"
+    small_log.frame.to_parquet(path)
+    skills = tuple(Skill(str(s)) for s in small_log.skills if str(s) != "skill-5")
+    skills += (Skill("Skill-5"),)
+    Catalog(skills=skills, activities=(Activity("a1", "A1", ("Skill-5",)),)).to_json(
+        tmp_path / "catalog.json"
+    )
+    code, out = run_cli(
+        ["train", "--model", "bkt", "--data", str(path), "--folds", "2", "--tracking-uri",
+         sqlite_uri, "--catalog", str(tmp_path / "catalog.json")], monkeypatch, capsys,
+    )  # fmt: skip
+    assert code == 0, out
+    assert "on 1 skill id the catalog does not have: 'skill-5' (" in out
+    assert "did you mean 'Skill-5'?" in out and "pupil-zq" not in out
+
+
 def test_train_refuses_a_bad_name_and_another_districts_catalog_before_the_fit(
     small_log, sqlite_uri, tmp_path, monkeypatch, capsys
 ):

@@ -628,3 +628,32 @@ def test_student_page_counts_say_one_skill_and_one_activity():
                      (Activity("f4.p", "Practice", ("f4",), grade=4),))  # fmt: skip
     said = mode_effect(StudentOverride(mode="accelerate"), {"grade": 3}, np.array([0]), graded)
     assert "1 of tonight's 1 activity is above grade level (grade 4)" in said
+
+
+def test_student_page_lists_goals_and_topics_the_catalog_lacks_as_not_used():
+    """A district's trial: a student whose survey goal was '8.g.a.4' (the catalog's code is
+    '8.G.A.4') got "No goal skills." on their page, and a goal the catalog lacks was dropped
+    without a word. Each goal is listed as given, one the catalog lacks marked not used (with
+    the catalog's code where only the case differs), and so is an interest topic it lacks."""
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.reports.site.pages import _interests
+
+    catalog = Catalog(
+        (Skill("8.G.A.4", "Geometry 8.4"), Skill("8.NS.A.4", "Number sense 8.4")),
+        (Activity("g.p", "Practice", ("8.G.A.4",), topics=("animals",)),),
+    )
+    mastery = np.array([0.5, 0.25])
+    profile = {"interests": {"dinosaurs": 0.9, "animals": 0.6},
+               "goals": ["8.g.a.4", "8.NS.A.4", "8.NS.Z.9"]}  # fmt: skip
+    text = re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", _interests(profile, catalog, mastery)))
+    assert "No goal skills" not in text
+    assert "8.g.a.4: not in the catalog: not used (the catalog writes it 8.G.A.4)" in text
+    assert "Number sense 8.4: 25% mastered" in text
+    assert (
+        "8.NS.Z.9: not in the catalog: not used" in text
+        and "8.NS.Z.9: not in the catalog: not used (" not in text
+    )
+    assert "dinosaurs (not in the catalog: not used) 0.90" in text
+    assert "animals 0.60" in text and "animals (not" not in text
+    profile["goals"] = []
+    assert "No goal skills." in _interests(profile, catalog, mastery)

@@ -68,6 +68,22 @@ def test_an_unknown_spec_names_the_shipped_ones_without_the_policy() -> None:
         PolicyConfig.from_toml("no-such-policy.toml")
 
 
+def test_an_unknown_policy_names_only_the_shipped_policies_not_the_growth_norm() -> None:
+    """A district's trial: `PolicyConfig.from_toml('nope.toml')` offered "one of ['norm',
+    'policy']", and `from_toml('norm')` read the growth norm as a policy ("unknown key
+    'year_start'"). Only policy specs are offered, and 'norm' names none."""
+    for given in ("nope.toml", "norm", "norm.toml"):
+        with pytest.raises(ConfigError) as err:
+            PolicyConfig.from_toml(given)
+        assert str(err.value) == (
+            f"policy config {given!r} not found; expected a .toml file or one of ['policy']"
+        )
+    with pytest.raises(ConfigError, match=r"did you mean 'policy'\? expected a \.toml file"):
+        PolicyConfig.from_toml("polcy")
+    with pytest.raises(ConfigError, match=r"did you mean 'bkt-forgets'\?"):
+        build_model("bkt-forget")  # the model specs: every .toml of their folder, as before
+
+
 def test_a_missing_toml_file_is_never_the_shipped_spec_of_its_name(tmp_path, monkeypatch) -> None:
     """A newcomer's trial: `PolicyConfig.from_toml("policy.toml")` in a folder without that
     file loaded the shipped policy without a word (the command line refused it)."""

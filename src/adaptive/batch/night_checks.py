@@ -636,7 +636,8 @@ def warn_untraced(untraced: Untraced, catalog: Catalog) -> None:
 def warn_off_catalog(log: ResponseLog, catalog: Catalog) -> None:
     """Warn of the log's responses on skills (and activities) the catalog does not have: no
     recommendation or report counts them, and the tracer said only that its model "was not
-    fitted on" them (`OffCatalog`)."""
+    fitted on" them (`OffCatalog`). The one warning of every command that reads a log with
+    its catalog: the night, `recommend`, `ope` and `train --catalog`."""
     OffCatalog.of(log, catalog).warn(log.source, catalog)
 
 

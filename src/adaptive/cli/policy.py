@@ -111,6 +111,7 @@ def recommend(
     """
     import pandas as pd
 
+    from adaptive.batch.night_checks import warn_off_catalog
     from adaptive.paths import demo_district_dir
     from adaptive.policy import PolicyConfig
     from adaptive.policy.adapter import check_profiles, note_skill_coverage
@@ -126,6 +127,7 @@ def recommend(
         source = catalog if data is not None else district or demo_district_dir()
         raise ConfigError(f"{source}: the catalog has no activities")
     check_students_known(d, student)  # a typo before seconds of fitting
+    warn_off_catalog(d.log, d.catalog)  # skills (and activities) the catalog lacks, as `batch`
     when = pd.Timestamp(now, tz="UTC") if now else None
     # a past --now reads only the answers before it (as `batch --date`), fitting BKT here too
     tracer = _tracer(d, when, model, name, tracking_uri)
@@ -341,7 +343,11 @@ def policy_eval(
     table = evaluate_policies(settings, out, progress=progress, cache_dir=cache)
     last = max(checkpoints)
     gain = table[(table["metric"] == "normalized_gain") & (table["n_activities"] == last)]
-    view = Table(title=f"Normalized learning gain after {last} activities (adaptive minus policy)")
+    scored = Path(policy).name if policy else "shipped default"  # as `batch` says its policy
+    view = Table(
+        title=f"Normalized learning gain after {last} activities (adaptive minus policy; "
+        f"adaptive: policy {scored})"
+    )
     for col in ("simulator", "policy", "mean [95% CI]", "adaptive - policy [95% CI]"):
         view.add_column(col)
     for row in gain.itertuples():

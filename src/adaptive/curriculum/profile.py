@@ -19,10 +19,11 @@ import pyarrow.parquet as pq
 
 from adaptive.data.codes import id_text
 from adaptive.data.readers import read_header
+from adaptive.data.validate import SKILL_SEPARATORS
 from adaptive.errors import ConfigError, closest_name, unknown_key
 from adaptive.files import atomic_write_bytes, user_text_lines
 from adaptive.grades import HIGHEST_GRADE, PRE_KINDERGARTEN, parse_grade
-from adaptive.records import from_record, to_record
+from adaptive.records import RecordError, from_record, to_record
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,25 @@ class LearnerProfile:
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str = "profile") -> LearnerProfile:
         """A profile from a JSON record, every field checked (`adaptive.records`): a grade of
-        "four" or interests given as a list is a `RecordError`, never misread."""
-        return from_record(cls, d, where)
+        "four" or interests given as a list is a `RecordError`, never misread. A value its
+        rules refuse (a weight of 80) is said after `where` without the student's id: the
+        file and line name the row, and the message may reach the nightly job's log."""
+        try:
+            return from_record(cls, d, where)
+        except RecordError as exc:
+            if isinstance(exc.__cause__, ProfileValueError):
+                raise RecordError(f"{where}: {exc.__cause__.problem}") from exc.__cause__
+            raise
+
+
+class ProfileValueError(ConfigError):
+    """A profile's value that its field's rules refuse (a weight outside [0, 1]), said of the
+    student (`LearnerProfile(...)` in Python); `problem` says it without the id, for a reader
+    whose file and line name the row (`LearnerProfile.from_dict`)."""
+
+    def __init__(self, student_id: str, problem: str) -> None:
+        self.problem = problem
+        super().__init__(f"profile {student_id!r}: {problem}")
 
 
 def _profile_id(value: object) -> str:
@@ -93,21 +111,21 @@ def _check_interests(profile: LearnerProfile) -> None:
     if not isinstance(interests, Mapping) or not all(
         isinstance(w, Real) and not isinstance(w, bool) for w in interests.values()
     ):
-        raise ConfigError(
-            f"profile {profile.student_id!r}: interests {interests!r}: expected a dict "
-            "{topic: weight in [0, 1]}, e.g. {'animals': 0.8, 'music': 0.5}, or a list of "
-            "topics, each weighing 1"
+        raise ProfileValueError(
+            profile.student_id,
+            f"interests {interests!r}: expected a dict {{topic: weight in [0, 1]}}, e.g. "
+            "{'animals': 0.8, 'music': 0.5}, or a list of topics, each weighing 1",
         )
     minutes = profile.weekly_minutes
     if minutes is not None and not (isinstance(minutes, Real) and minutes >= 0):
-        raise ConfigError(
-            f"profile {profile.student_id!r}: weekly_minutes {minutes!r}: expected minutes >= 0"
+        raise ProfileValueError(
+            profile.student_id, f"weekly_minutes {minutes!r}: expected minutes >= 0"
         )
     bad = {t: w for t, w in interests.items() if not 0.0 <= w <= 1.0}
     if bad:
         hint = " (percentages? divide by 100)" if all(0 <= w <= 100 for w in bad.values()) else ""
-        raise ConfigError(
-            f"profile {profile.student_id!r}: interests {bad}: expected weights in [0, 1]{hint}"
+        raise ProfileValueError(
+            profile.student_id, f"interests {bad}: expected weights in [0, 1]{hint}"
         )
 
 
@@ -125,14 +143,14 @@ def _check_id_lists(profile: LearnerProfile) -> None:
         if type(value) is tuple and all(type(v) is str for v in value):
             continue  # the common case: 400,000 a night
         if isinstance(value, str):
-            raise ConfigError(
-                f"profile {profile.student_id!r}: {name} = {value!r} (expected a list of ids; "
-                f"one string is not a list: write {name}=({value!r},))"
+            raise ProfileValueError(
+                profile.student_id,
+                f"{name} = {value!r} (expected a list of ids; one string is not a list: write "
+                f"{name}=({value!r},))",
             )
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(
-                f"profile {profile.student_id!r}: {name} = {value!r} (expected a list of ids, "
-                "each one text)"
+            raise ProfileValueError(
+                profile.student_id, f"{name} = {value!r} (expected a list of ids, each one text)"
             )
         object.__setattr__(profile, name, tuple(value))
 
@@ -301,7 +319,7 @@ def _checked_profiles(path: Path, rows: Iterable[Row]) -> Iterator[LearnerProfil
         )
         problem = ""
         if first != number:
-            problem = f"student {p.student_id!r} is also on line {first}"
+            problem = f"the same student id as line {first}"  # the lines name it: no id
         elif other != p.student_id:
             problem = (
                 f"student {p.student_id!r} differs from {other!r} on line {other_line} only in "
@@ -406,6 +424,7 @@ def _table_rows(path: Path, columns: dict[str, str] | None = None) -> Iterator[R
         reader = csv.reader(lines_read, delimiter=sep)
         names = next(reader, [])
         lines = ((reader.line_num, row) for row in reader)  # a quoted cell may span lines
+    header = list(names)
     if columns:
         names = _renamed(path, names, columns)
     fields = {f.name for f in dataclasses.fields(LearnerProfile)}
@@ -419,14 +438,55 @@ def _table_rows(path: Path, columns: dict[str, str] | None = None) -> Iterator[R
             "Grade Level' --out profiles.jsonl`, then give profiles.jsonl (`read_profiles(path, columns={...})`): "
             "only the columns named are read"
         )
+    column_of = dict(zip(names, header, strict=True))  # field -> the file's column, for errors
     for number, values in lines:
-        record = {
-            n: _cell(n, v)
+        cells = {
+            n: v
             for n, v in zip(names, values, strict=False)
             if n is not None and v not in ("", None)
         }
-        if record:
-            yield number, functools.partial(LearnerProfile.from_dict, record)
+        if cells:
+            yield number, functools.partial(_row_profile, cells, column_of)
+
+
+def _row_profile(
+    cells: dict[str, object], column_of: Mapping[str, str], where: str
+) -> LearnerProfile:
+    """A table row's profile (`where`: its file and line): a list cell written with another
+    separator than the documented ones is refused naming its column (`_separator_problem`),
+    then the cells are read as the JSON record's fields (`_cell`)."""
+    for name, value in cells.items():
+        problem = _separator_problem(name, value)
+        if problem:
+            raise ConfigError(f"{where}, column {column_of[name]!r}: {value!r}: {problem}")
+    return LearnerProfile.from_dict({n: _cell(n, v) for n, v in cells.items()}, where)
+
+
+#: Separators an export may put in a list cell that are not the roster's (`;` between entries,
+#: `:` before an interest's weight): those a response log's skill cell is checked for
+#: (`data.validate.SKILL_SEPARATORS`), and `=` before a weight ("sports=0.8").
+OTHER_SEPARATORS = tuple(s for s in SKILL_SEPARATORS if s != LIST_SEP)
+#: The form of each list cell that is checked, as a refusal says it.
+_CELL_FORMS = {
+    "interests": "topic:weight;topic (';' between topics, ':' before a weight: "
+    "'animals:0.8;music')",
+    "goal_skills": "skill;skill (';' between skill ids: '8.NS.A.4;8.OA.A.4')",
+}
+
+
+def _separator_problem(name: str, value: object) -> str:
+    """Why a roster's interests or goal skills cell is refused, or "" when it is not: one
+    written "sports=0.8,music" or "8.NS.A.4, 8.OA.A.4" was read as one topic (or skill) id,
+    and the student lost every interest (or goal) without a word. A career cluster may hold a
+    comma in its name ("Arts, A/V Technology & Communications"): not checked."""
+    form = _CELL_FORMS.get(name)
+    if form is None or not isinstance(value, str):
+        return ""
+    others = OTHER_SEPARATORS + ("=",) if name == "interests" else OTHER_SEPARATORS
+    found = [sep for sep in others if sep in value]
+    if not found:
+        return ""
+    return f"expected {form}, not {' or '.join(repr(sep) for sep in found)}"
 
 
 def _renamed(path: Path, header: list[str], columns: dict[str, str]) -> list[str | None]:

@@ -30,7 +30,14 @@ from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
 from adaptive.data.codes import check_unique_ids, id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ConfigError, CoverageWarning, counted, expect_type, verb
+from adaptive.errors import (
+    ConfigError,
+    CoverageWarning,
+    closest_name,
+    counted,
+    expect_type,
+    verb,
+)
 from adaptive.grades import grade_label
 from adaptive.placement.graph import propagate
 from adaptive.placement.prior import (
@@ -515,7 +522,8 @@ def check_skill_coverage(
 @dataclass(frozen=True)
 class ProfileCoverage:
     """Interest topics and goal skills of a district's profiles that its catalog lacks, with the
-    number of students naming each (no student ids)."""
+    number of students naming each (no student ids), and the catalog's spelling of those that
+    differ from one of its own only in case (`spelled`: 'Music' -> 'music')."""
 
     students: int
     unknown_topics: dict[str, int]
@@ -523,21 +531,23 @@ class ProfileCoverage:
     no_grade: int = 0  # students without a grade: placed from nothing but the model's prior
     grades_outside: dict[str, int] = field(default_factory=dict)  # grade label -> students
     class_without_school: int = 0  # students with a class and no school
+    spelled: dict[str, str] = field(default_factory=dict)  # unknown name -> catalog's spelling
 
     def __str__(self) -> str:
         parts = []
         if self.no_grade:
             parts.append(
-                f"{self.no_grade:,} student{'s have' if self.no_grade > 1 else ' has'} no grade: "
+                f"{counted(self.no_grade, 'student')} {verb(self.no_grade, 'has')} no grade: "
                 "they start from the model's population estimate (the training log's average "
                 "over every grade, which can count another grade's skills as known), not from "
                 "a grade placement; give their grade"
             )
         if self.grades_outside:
             named = ", ".join(f"{g} ({n})" for g, n in sorted(self.grades_outside.items()))
+            n = sum(self.grades_outside.values())
             parts.append(
-                f"{sum(self.grades_outside.values()):,} students are in grades the catalog has "
-                f"no skill of: {named}; they are placed by their distance to its grades"
+                f"{counted(n, 'student')} {verb(n, 'is')} in grades the catalog has no skill "
+                f"of: {named}; they are placed by their distance to its grades"
             )
         if self.class_without_school:
             parts.append(
@@ -546,14 +556,42 @@ class ProfileCoverage:
                 "the nightly job serves them in school 'unassigned', so their class appears "
                 "there apart from its school's page; give their school"
             )
-        for what, counts in (("interest topics", self.unknown_topics),
-                             ("goal skills", self.unknown_goals)):  # fmt: skip
+        for what, counts in (("interest topic", self.unknown_topics),
+                             ("goal skill", self.unknown_goals)):  # fmt: skip
             if counts:
-                top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
-                named = ", ".join(f"{k!r} ({n} students)" for k, n in top)
-                more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
-                parts.append(f"{len(counts)} {what} the catalog does not have: {named}{more}")
+                named = ", ".join(
+                    f"{k!r} ({counted(n, 'student')}"
+                    + (f"; did you mean {self.spelled[k]!r}?)" if k in self.spelled else ")")
+                    for k, n in _commonest(counts)
+                )
+                more = f" and {len(counts) - _SHOWN:,} more" if len(counts) > _SHOWN else ""
+                parts.append(
+                    f"{counted(len(counts), what)} the catalog does not have: {named}{more}"
+                )
         return "; ".join(parts)
+
+
+#: Unknown topics (and goals) a profiles warning names, the commonest first.
+_SHOWN = 5
+
+
+def _commonest(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """The `_SHOWN` names with the most students, ties by name: those a warning names."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:_SHOWN]
+
+
+def _case_slips(counts: Mapping[str, int], known: Iterable[str]) -> dict[str, str]:
+    """The catalog's spelling of each name a warning shows (`_commonest`) that differs from one
+    of `known` only in case ('8.g.a.4' -> '8.G.A.4'); `closest_name` first looks for such a
+    name, and its spelling-distance guesses are left out here: short codes share most of
+    their characters ('8.NS.Z.9' would be offered '8.NS.A.4', another standard)."""
+    known = list(known)
+    slips = {}
+    for name, _ in _commonest(counts):
+        close = closest_name(name, known)
+        if close is not None and close.casefold() == name.casefold():
+            slips[name] = close
+    return slips
 
 
 def check_profiles(
@@ -576,14 +614,16 @@ def check_profiles(
         grade_label(g): n for g, n in grades.items() if catalog_grades and g not in catalog_grades
     }
     class_only = sum(1 for p in plist if p.class_id and not p.school_id)
+    spelled = _case_slips(unknown_topics, topics) | _case_slips(unknown_goals, skills)
     coverage = ProfileCoverage(
-        len(plist), dict(unknown_topics), dict(unknown_goals), no_grade, outside, class_only
-    )
+        len(plist), dict(unknown_topics), dict(unknown_goals), no_grade, outside, class_only,
+        spelled,
+    )  # fmt: skip
     log = logging.getLogger(__name__)
     if unknown_topics or unknown_goals:
         log.warning(
             "profiles: %s; they are ignored (the catalog's topics: %s)",
-            ProfileCoverage(len(plist), dict(unknown_topics), dict(unknown_goals)),
+            ProfileCoverage(len(plist), dict(unknown_topics), dict(unknown_goals), spelled=spelled),
             ", ".join(sorted(topics)[:12]) + (" ..." if len(topics) > 12 else ""),
         )
     if no_grade or outside or class_only:

@@ -338,11 +338,11 @@ class PolicyConfig:
     @classmethod
     def from_toml(cls, path: str | Path) -> PolicyConfig:
         """A config from a TOML file, or a spec shipped with the package by name ("policy")."""
-        from adaptive.specs import SPECS_DIR, resolve
+        from adaptive.specs import POLICY_SPECS, SPECS_DIR, resolve
 
         path = Path(path)
         if not path.is_file():
-            path = resolve(path, SPECS_DIR, "policy config")
+            path = resolve(path, SPECS_DIR, "policy config", names=POLICY_SPECS)
         try:
             text = read_user_text(path, "a policy TOML file")
             data = tomllib.loads(text)
@@ -374,6 +374,15 @@ def _grade_table(value: object) -> GradeTable | None:
     text gaps), or None (the default table); its problems name the key."""
     if value is None or isinstance(value, GradeTable):
         return value
+    if isinstance(value, Mapping):  # a P(known) written as text ("0.4") is refused, as a
+        # weight written as text is (`GradeTable` would read it as a number)
+        text = [(gap, p) for gap, p in value.items() if gap != "own_grade" and not _is_number(p)]
+        if text:
+            gap, p = text[0]
+            raise ConfigError(
+                f"policy config: grade_table: grade table gap {gap} = {p!r} (expected a number, "
+                "P(known) in [0, 1])"
+            )
     try:
         return GradeTable.from_dict(value)  # type: ignore[arg-type]
     except ConfigError as exc:
@@ -392,8 +401,17 @@ def _checked_keys(d: object) -> dict[str, Any]:
     known = [f.name for f in fields(PolicyConfig)]
     unknown = [key for key in d if key not in known]
     if unknown:
-        raise ConfigError("policy config: " + "; ".join(unknown_key(k, known) for k in unknown))
+        raise ConfigError("policy config: " + "; ".join(_unknown_knob(k, known) for k in unknown))
     return dict(d)
+
+
+def _unknown_knob(key: str, known: list[str]) -> str:
+    """Why a top-level key is refused: a weight's name written above `[weights]` (`aspiration
+    = 2.0`, which "unknown key" left to guess) is said to go under it; any other key gets
+    its closest known one."""
+    if key in TERMS:
+        return f"`{key}` is a weight: put it under [weights]"
+    return unknown_key(key, known)
 
 
 def _warn_unused(reasons: list[str], where: str) -> None:
@@ -450,7 +468,8 @@ def _line_named(text: str, message: str) -> str:
     values = set(re.findall(r"= '([^']*)'", message))  # "weights.readiness = '3.0'": a value
     quoted = [name for name in re.findall(r"'([^']+)'", message) if name not in values]
     set_to = re.findall(r"([\w.]+) = ", message)  # a value's error: "target_p_correct = 1.8"
-    named = [*set_to, *re.findall(r"(\w+) '", message), *quoted]
+    ticked = re.findall(r"`([\w.]+)`", message)  # "`aspiration` is a weight": a key
+    named = [*set_to, *re.findall(r"(\w+) '", message), *quoted, *ticked]
     for name in named:
         number = _line_setting(text, tuple(name.split(".")))
         if number is not None:
@@ -550,6 +569,9 @@ def invalid_toml(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
     says only "Cannot overwrite a value") names the key, the table it landed in and both
     lines, and for a top-level knob says to put it above the first table; any other parser
     message is passed on with the file."""
+    comma = _decimal_comma(text, str(exc))
+    if comma:
+        return f"{path}{comma}"
     twice = _SET_TWICE.search(str(exc))
     found = _set_twice(text, int(twice.group(1))) if twice else None
     if found is None:
@@ -568,6 +590,35 @@ def invalid_toml(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
             f". If line {number} means the policy's top-level `{name}`, {_above_tables(text)}"
         )
     return message
+
+
+#: tomllib's words for what follows a value on its line (the ",5" of `interest = 0,5`).
+_AFTER_VALUE = re.compile(r"Expected newline or end of document after a statement \(at line (\d+),")
+#: A value written with a decimal comma, and what follows it on its line.
+_COMMA_VALUE = re.compile(r"^\s*([-+]?\d+),(\d+)\s*(?:#.*)?$")
+
+
+def _decimal_comma(text: str, error: str) -> str:
+    """ ", line N, column C: weights.interest = 0,5: ..." when the parser stopped at a number
+    written with a decimal comma (a spreadsheet's habit: the parser says only "Expected
+    newline or end of document"), naming the key and the value to write; "" otherwise."""
+    stop = _AFTER_VALUE.search(error)
+    if stop is None:
+        return ""
+    number = int(stop.group(1))
+    lines = text.splitlines()
+    line = lines[number - 1] if number <= len(lines) else ""
+    key = _KEY_LINE.match(line)
+    value = _COMMA_VALUE.match(line[key.end() :]) if key else None
+    if value is None:
+        return ""
+    table = next((t for n, t, _ in _toml_keys(text) if n == number), ())
+    name = ".".join(table + _key_path(key.group(1)))
+    given, point = f"{value.group(1)},{value.group(2)}", f"{value.group(1)}.{value.group(2)}"
+    return (
+        f"{_at(line, number, value=True)}: {name} = {given} has a decimal comma; write {point} "
+        "(TOML reads a decimal point only)"
+    )
 
 
 def _set_twice(text: str, number: int) -> tuple[int, tuple, tuple, int] | None:

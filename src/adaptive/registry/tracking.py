@@ -173,6 +173,10 @@ def train_model(
             "not take a catalog; only BKT models (e.g. bkt, bkt-forgets) give catalog skills "
             "the log never mentions starting parameters"
         )
+    if catalog is not None:
+        from adaptive.batch.night_checks import warn_off_catalog
+
+        warn_off_catalog(log, catalog)  # codes it lacks ('g3.ns.1') are fitted as other skills
     train_log, _ = split_holdout(log, holdout_fraction)
     if train_log.n_students < max(folds, 2):
         raise DataValidationError(

@@ -176,6 +176,7 @@ def evaluate_logs(
     """Estimate the candidate's value on the logged nights of `log_dir` (module docstring),
     every one or those from `start` to `end` (ISO days, both included)."""
     from adaptive.batch.job import _in_background, read_profiles
+    from adaptive.batch.night_checks import warn_off_catalog
     from adaptive.batch.snapshot import load_snapshot
     from adaptive.curriculum import Catalog
 
@@ -200,6 +201,9 @@ def evaluate_logs(
     starts = night_start_ns(decisions["night"], metas)
     log = _outcome_log(data, mapping, int(starts.min()) if len(starts) else None)
     check_log(data, mapping, log, metas, state_dir, str(data))
+    # answers on a skill the catalog lacks ('g3.ns.1') match no decision's skill: they would
+    # read as "not engaged" without a word (the nightly job's warning, said here too)
+    warn_off_catalog(log, cat)
     engaged, first_correct, responses_sha = _response_outcomes(decisions, horizon_days, log, starts)
     observed = observed_windows(log, starts, horizon_days, metrics)
     people = parsing.result() if parsing is not None else {}

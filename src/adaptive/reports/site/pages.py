@@ -839,19 +839,29 @@ def skill_names_html(catalog: Catalog) -> np.ndarray:
     )
 
 
+#: How a page marks an interest topic or goal skill of the profile that the catalog lacks (the
+#: policy ignores it: `policy.adapter.check_profiles` warns of it).
+NOT_IN_CATALOG = "not in the catalog: not used"
+
+
 def _interests(
     profile: dict | None, catalog: Catalog, mastery: np.ndarray, placed: bool = False
 ) -> str:
     """The interest profile as a table whose rows carry their bar (chart and table in one), a
-    summary sentence, and the goal skills with their mastery (`placed`: a placement, said so)."""
+    summary sentence, and the goal skills with their mastery (`placed`: a placement, said so).
+    A topic or goal the catalog lacks is listed as the student gave it, marked as not used
+    (`NOT_IN_CATALOG`): a goal written '8.g.a.4' read "No goal skills." to the teacher."""
     if profile is None:
         return "<p>No learner profile.</p>"
     interests = sorted(profile["interests"].items(), key=lambda t: (-t[1], t[0]))
+    topics = set(catalog.topics)
     parts = []
     if interests:
         top = ", ".join(f"{e(t)} ({w:.2f})" for t, w in interests[:3])
         rows = "".join(
-            f'<tr><th scope="row">{e(t)}</th><td><svg width="100" height="10" aria-hidden="true">'
+            f'<tr><th scope="row">{e(t)}'
+            + ("" if t in topics else f" ({NOT_IN_CATALOG})")
+            + '</th><td><svg width="100" height="10" aria-hidden="true">'
             f'<rect class="bar" width="{100 * min(max(w, 0.0), 1.0):.0f}" height="10"/></svg></td>'
             f'<td class="num">{w:.2f}</td></tr>'
             for t, w in interests
@@ -863,15 +873,22 @@ def _interests(
             '<th scope="col">Topic</th><th scope="col">Weight</th><th scope="col" class="num">'
             f"Value</th></tr></thead><tbody>{rows}</tbody></table></div>"
         )
-    position = skill_positions(catalog)
-    how = "placed (no answer yet)" if placed else "mastered"
-    goals = [
-        f"<li>{skill_names_html(catalog)[at]}: {pct(float(mastery[at]))} {how}</li>"
-        for at in (position.get(g, -1) for g in profile["goals"])
-        if at >= 0
-    ]
+    goals = [_goal(g, catalog, mastery, placed) for g in profile["goals"]]
     parts.append(f"<h4>Goals</h4><ul>{''.join(goals)}</ul>" if goals else "<p>No goal skills.</p>")
     return "".join(parts)
+
+
+def _goal(goal: str, catalog: Catalog, mastery: np.ndarray, placed: bool) -> str:
+    """A goal skill's list item: its name and mastery; one the catalog lacks as given, marked
+    not used, with the catalog's code where only the case differs ('8.g.a.4': 8.G.A.4)."""
+    at = skill_positions(catalog).get(goal, -1)
+    if at >= 0:
+        how = "placed (no answer yet)" if placed else "mastered"
+        return f"<li>{skill_names_html(catalog)[at]}: {pct(float(mastery[at]))} {how}</li>"
+    same = _per_catalog("casefold", catalog, lambda c: {s.id.casefold(): s.id for s in c.skills})
+    spelled = same.get(goal.casefold())
+    hint = f" (the catalog writes it {e(spelled)})" if spelled else ""
+    return f"<li>{e(goal)}: {NOT_IN_CATALOG}{hint}</li>"
 
 
 def _override_text(o: StudentOverride | None, grade: float | None, catalog: Catalog) -> str:
