@@ -105,7 +105,7 @@ def test_kindergarten_and_text_grades_read_the_same_everywhere(tmp_path) -> None
         equal_nan=True,
     )
     for bad, message in (({0.5: 0.3}, "gap 0.5"), ({"one": 0.3}, "gap 'one'"),
-                         ({0: "high"}, "P(known) 'high'")):  # fmt: skip
+                         ({0: "high"}, "gap 0 = 'high' (expected a number")):  # fmt: skip
         with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
             GradeTable(bad)
 

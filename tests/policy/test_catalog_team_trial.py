@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
 from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch, StudentView
+from adaptive.policy.base import SMALLEST_REASON
 from adaptive.policy.shortfall import shortfall
 
 CATALOG = Catalog(
@@ -27,19 +28,17 @@ def test_a_skill_the_student_already_knows_does_not_fill_spare_minutes() -> None
     day's last minutes, as "something new to try", on a skill their placement counted as
     known (P 0.99999, never answered); `explain` called it "on the ready-to-learn fringe"
     with reasons of +0.000. Now it is not served, and both the explanation and the short
-    list's reasons say the placement counts it as known."""
+    list's reasons say it is assumed known."""
     policy = AdaptivePolicy(CATALOG)
     view = StudentView("S1", GRADE_7, {"K.CC.A.1": 0.99999, "7.NS.A.1": 0.9, "7.NS.A.2": 0.1})
     served = [r.activity_id for r in policy.recommend(view, k=5, now=0.0)]
     assert served == ["7.NS.A.2-practice1"]  # 20 of 30 minutes: nothing else to learn today
     why = policy.explain(view, "K.CC.A.1-practice1", now=0.0)
-    assert why.status == "placed_as_known", why
-    assert "never answered, and the placement from grade 7 counts it as known" in why.sentence
+    assert why.status == "assumed_known", why
+    assert "was never answered, and its starting estimate (100%) counts it as known" in why.sentence
     batch = StudentBatch.from_views(CATALOG, [view])
     short = shortfall(policy, batch, policy.select(batch, 5, 0.0), 5, 0.0)
-    assert "1 is on a skill the placement counts as known" in short.sentence, short.sentence
-    for rec in policy.recommend(view, k=5, now=0.0):
-        assert all(abs(r.contribution) >= 5e-4 for r in rec.reasons if r.term != "placement")
+    assert "1 is on a skill assumed known (never answered" in short.sentence, short.sentence
 
 
 def test_a_vendors_partial_estimates_leave_the_other_skills_placed_from_the_grade() -> None:
@@ -57,7 +56,7 @@ def test_a_vendors_partial_estimates_leave_the_other_skills_placed_from_the_grad
     ]  # without a grade a left-out skill is still not known
 
 
-def test_a_goal_that_weighed_nearly_as_much_as_the_strongest_reason_is_said_too() -> None:
+def test_a_goal_that_weighed_half_the_strongest_reason_or_more_is_said_too() -> None:
     """With the team's `weights.aspiration = 2.0`, 429 of 480 recommendations led toward a
     student's goal (up to +1.99 of the score), and 8 sentences said so: the sentence names
     only the strongest reason ("you are ready for it now that you know ..."). A goal that
@@ -69,3 +68,18 @@ def test_a_goal_that_weighed_nearly_as_much_as_the_strongest_reason_is_said_too(
     assert rec.sentence.endswith("It is also a step toward your goal Rational numbers 2."), rec
     (rec,) = AdaptivePolicy(CATALOG).recommend(view, k=1, now=0.0)  # aspiration 0.4
     assert "goal" not in rec.sentence, rec.sentence
+
+
+def test_reasons_that_weigh_nothing_are_not_listed() -> None:
+    """`explain` listed "aspiration: leads toward one of the student's goal skills (+0.000)"
+    and, for an activity left out, every term whatever it weighed. A reason is listed when
+    it weighs at least `SMALLEST_REASON`, served or not."""
+    hour = LearnerProfile("S1", grade=7, weekly_minutes=300.0)  # both activities fit
+    view = StudentView("S1", hour, {"K.CC.A.1": 0.99, "7.NS.A.1": 0.7, "7.NS.A.2": 0.1})
+    policy = AdaptivePolicy(CATALOG)
+    served = policy.explain(view, "7.NS.A.1-practice1", now=0.0, k=1)
+    left = policy.explain(view, "7.NS.A.2-practice1", now=0.0, k=1)
+    assert {served.status, left.status} == {"recommended", "eligible"}, (served, left)
+    for why in (served, left):
+        assert why.reasons and all(abs(r.contribution) >= SMALLEST_REASON for r in why.reasons)
+        assert "progress" not in {r.term for r in why.reasons}  # no answers: no progress

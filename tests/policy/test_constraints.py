@@ -12,6 +12,7 @@ from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch
 from adaptive.policy.base import catalog_arrays
 from adaptive.policy.baselines import BASELINES, make_policy
 from adaptive.policy.constraints import check_selection
+from adaptive.policy.terms import ASSUMED_KNOWN
 
 CATALOG = make_catalog()
 N_S, N_A = len(CATALOG.skills), len(CATALOG.activities)
@@ -98,7 +99,7 @@ def test_time_budget_can_leave_the_list_short() -> None:
 def test_a_review_is_never_a_students_first_contact_with_a_skill() -> None:
     """A coordinator's trial: a new student's list opened on "Addition review", a skill the
     student had never practised (the review is short and easy, so it scored well). A review
-    goes to a skill the student has practised and is forgetting (one placed as known has
+    goes to a skill the student has practised and is forgetting (one assumed known has
     nothing to review: it is no filler either); the explanation and the short list's reasons
     say why it was left out."""
     from adaptive.policy.shortfall import shortfall
@@ -117,10 +118,10 @@ def test_a_review_is_never_a_students_first_contact_with_a_skill() -> None:
         and "1 is a review of a skill not practised yet" in short.sentence
     )
     placed = np.zeros((1, N_S))
-    placed[0, skill] = 0.95  # placed as mastered (a prior year's record), never practised
+    placed[0, skill] = ASSUMED_KNOWN + 0.02  # a prior year's record, never practised here
     known = StudentBatch.build(CATALOG, ["a"], placed, daily_minutes=np.array([4.5]))
     assert (policy.select(known, 10, now=0.0).activity >= 0).sum() == 0  # no filler either
-    assert policy.explain(known, "rev-add", now=0.0).status == "placed_as_known"
+    assert policy.explain(known, "rev-add", now=0.0).status == "assumed_known"
     answered = np.zeros((1, N_S), np.int32)
     answered[0, skill] = 5  # practised and mastered, 60 days ago: fading, so reviewed
     last = np.full((1, N_S), np.nan)

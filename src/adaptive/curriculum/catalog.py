@@ -161,7 +161,7 @@ def _check_unique(ids: Sequence[str], list_name: str, noun: str) -> None:
         more = f" ({counted(len(pairs) - 1, 'other id')} given twice too)" if len(pairs) > 1 else ""
         raise ConfigError(
             f"{_at(list_name, j, ids[j])} and {_at(list_name, i, ids[i])}: the {noun} id "
-            f"{ids[i]!r} twice{more}; expected each {noun} once"
+            f"{ids[i]!r} is given twice{more}; expected each {noun} once"
         )
 
 
@@ -252,13 +252,19 @@ class Catalog:
             missing = [p for p in s.prerequisites if p not in known]
             if missing:
                 where = _at("skills", i, s.id)
-                raise ConfigError(f"{where}: unknown prerequisites {_unknown(missing, known)}")
+                raise ConfigError(
+                    f"{where}: unknown prerequisites {_unknown(missing, known)}; expected ids "
+                    "of the catalog's skills"
+                )
         _check_unique([a.id for a in self.activities], "activities", "activity")
         for i, a in enumerate(self.activities):
             missing = [s for s in a.skills if s not in known]
             if missing:
                 where = _at("activities", i, a.id)
-                raise ConfigError(f"{where}: unknown skills {_unknown(missing, known)}")
+                raise ConfigError(
+                    f"{where}: unknown skills {_unknown(missing, known)}; expected ids of the "
+                    "catalog's skills"
+                )
         prerequisites = {s.id: s.prerequisites for s in self.skills}
         if find_cycles(prerequisites):
             raise PrerequisiteCycleError(
@@ -568,14 +574,16 @@ SCALE_JUDGED_FROM = 5
 
 def difficulty_scale_note(difficulty: np.ndarray) -> str | None:
     """The note for difficulties that read as a level scale (an item bank's 1-5) where a logit
-    shift around 0 is meant: every one 1 or more, or all whole numbers from 0 up to 3 or more.
-    Read as logits, levels make every activity hard (a trial's 1-5 levels took a student's
-    predicted 36% on an activity to 7%) without a word."""
+    shift around 0 is meant: every one 1 or more, or whole numbers from 0 up to 3 or more with
+    at least three levels, most of them not 0 (a catalog that leaves most activities at the
+    default 0 and marks a few 3 is on the logit scale). Read as logits, levels make every
+    activity hard without a word."""
     if len(difficulty) < SCALE_JUDGED_FROM:
         return None
     low, high = float(difficulty.min()), float(difficulty.max())
     whole = bool(np.all(difficulty == np.round(difficulty)))
-    if not (low >= 1 or (whole and low >= 0 and high >= 3)):
+    levels = len(np.unique(difficulty)) >= 3 and float(np.mean(difficulty == 0)) < 0.5
+    if not (low >= 1 or (whole and levels and low >= 0 and high >= 3)):
         return None
     middle = round((low + high) / 2, 1)
     at_middle = 1 / (1 + np.exp(-(np.log(0.8 / 0.2) - middle)))

@@ -165,9 +165,9 @@ class PrerequisiteCycleError(ConfigError):
         if len(parts) == 1:
             has, listed = "a cycle", parts[0]
         else:
-            has = f"{len(parts)} cycles"
+            has = f"{len(parts)} cycles" if complete else f"at least {len(parts)} cycles"
             listed = "; ".join(f"({i}) {part}" for i, part in enumerate(parts, 1))
-        more = "" if complete else "; and more cycles after these"
+        more = "" if complete else "; more remain once these are mended"
         super().__init__(
             f"the prerequisite graph must be acyclic, but it has {has} (each arrow: a "
             f"prerequisite -> a skill that lists it): {listed}{more}"

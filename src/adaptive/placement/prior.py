@@ -276,10 +276,13 @@ def _gap(key: object) -> int:
 
 
 def _p_known(gap: object, value: object) -> float:
-    try:
-        p = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        p = float("nan")
+    """A table's P(known) for `gap`: a number in [0, 1]; text ("0.4") is refused, as a
+    policy weight written as text is."""
+    if not isinstance(value, int | float | np.integer | np.floating) or isinstance(value, bool):
+        raise ConfigError(
+            f"grade table gap {gap} = {value!r} (expected a number, P(known) in [0, 1])"
+        )
+    p = float(value)
     if not 0.0 <= p <= 1.0:
         raise ConfigError(f"grade table gap {gap}: P(known) {value!r} is not in [0, 1]")
     return p
@@ -336,8 +339,8 @@ def grade_placement(
 def warn_grades_beyond(catalog: Catalog, profiles: Sequence[LearnerProfile]) -> None:
     """Say (`PlacementWarning`, counts and grades only) when students are placed from a grade
     above every grade of the catalog (every skill starts as known: nothing is left to learn,
-    and the catalog's first skills come back as ties) or below every one (every skill starts
-    as not known). A grade between the catalog's grades is placed by its distance to them."""
+    and the policy serves three grades below and further nothing, as assumed known) or below
+    every one (every skill starts as not known). A grade between the catalog's grades is placed by its distance to them."""
     graded = [s.grade for s in catalog.skills if s.grade is not None]
     if not graded:
         return

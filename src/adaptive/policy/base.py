@@ -84,13 +84,18 @@ class Recommendation:
 SMALLEST_REASON = 5e-4
 
 
+def is_reason(contribution: float) -> bool:
+    """A term's contribution is worth saying (`SMALLEST_REASON`)."""
+    return abs(contribution) >= SMALLEST_REASON
+
+
 @dataclass(frozen=True)
 class Explanation:
     """Why an activity is (or is not) in a student's list: status, reasons, one sentence.
 
     status: recommended | assigned | eligible | blocked | unmet_review (a review of a skill the
-    student has not practised) | placed_as_known (every skill of it never answered and placed
-    as known: nothing to learn there) | excluded | completed | recent | out_of_scope |
+    student has not practised) | assumed_known (every skill of it never answered, its starting
+    estimate at least `terms.ASSUMED_KNOWN`: nothing to learn there) | excluded | completed | recent | out_of_scope |
     out_of_grade_band | stuck | over_budget | skill_cap | unknown (not an activity of the
     catalog: the sentence says what to give).
     """
@@ -293,15 +298,36 @@ def placed_where_unknown(
     config: PolicyConfig,
 ) -> np.ndarray:  # fmt: skip
     """`mastery` with each skill the caller left unknown (NaN) placed from the student's grade
-    (`grade_placement` with the policy's `grade_table`), as `batch_from_model` places a student
-    without history: a vendor that sends estimates for the skills it tracks got, for a grade 7
-    student, kindergarten counting as "a good next skill to start" (an unknown skill read as
-    not started). Students without a grade, and skills without one, stay unknown."""
+    (the policy's `grade_table`), as `batch_from_model` places a student without history: an
+    unknown skill would read as not started, so far-below-grade skills would look like the
+    next ones to learn. Students without a grade, and skills without one, stay unknown."""
     unknown = np.isnan(mastery)
-    if not unknown.any() or all(p.grade is None for p in profiles):
+    if not unknown.any():
         return mastery
-    placed = grade_placement(catalog, profiles, config.grade_table).mastery
+    placed = np.stack([_grade_row(catalog, config.grade_table, p.grade) for p in profiles])
     return np.where(unknown, placed, mastery)
+
+
+_GRADE_ROWS: dict[tuple[int, int, float], tuple[Catalog, object, np.ndarray]] = {}
+
+
+def _grade_row(catalog: Catalog, table: object, grade: int | None) -> np.ndarray:
+    """(S,) the grade placement of a student of `grade` (NaN without one), made once per
+    catalog, table and grade: a vendor's request places one student, and the placement's
+    grade-order pass would cost more than the rest of the request."""
+    key = (id(catalog), id(table), -1.0 if grade is None else float(grade))
+    hit = _GRADE_ROWS.get(key)
+    if hit is not None and hit[0] is catalog and hit[1] is table:
+        return hit[2]
+    if grade is None:
+        row = np.full(len(catalog.skills), np.nan)
+    else:
+        profile = LearnerProfile("placed", grade=grade)
+        row = grade_placement(catalog, [profile], table).mastery[0]  # type: ignore[arg-type]
+    if len(_GRADE_ROWS) > 256:
+        _GRADE_ROWS.clear()
+    _GRADE_ROWS[key] = (catalog, table, row)
+    return row
 
 
 def check_view(student: object) -> None:
@@ -856,7 +882,7 @@ class Policy(ABC):
                     continue
                 terms = zip(sel.terms, contributions[i][r], details, strict=True)
                 reasons = (
-                    *(Reason(t, round(c, 6), d) for t, c, d in terms if abs(c) >= SMALLEST_REASON),
+                    *(Reason(t, round(c, 6), d) for t, c, d in terms if is_reason(c)),
                     *placed,
                 )
                 recs.append(

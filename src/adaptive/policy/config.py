@@ -374,15 +374,6 @@ def _grade_table(value: object) -> GradeTable | None:
     text gaps), or None (the default table); its problems name the key."""
     if value is None or isinstance(value, GradeTable):
         return value
-    if isinstance(value, Mapping):  # a P(known) written as text ("0.4") is refused, as a
-        # weight written as text is (`GradeTable` would read it as a number)
-        text = [(gap, p) for gap, p in value.items() if gap != "own_grade" and not _is_number(p)]
-        if text:
-            gap, p = text[0]
-            raise ConfigError(
-                f"policy config: grade_table: grade table gap {gap} = {p!r} (expected a number, "
-                "P(known) in [0, 1])"
-            )
     try:
         return GradeTable.from_dict(value)  # type: ignore[arg-type]
     except ConfigError as exc:
@@ -599,7 +590,7 @@ _COMMA_VALUE = re.compile(r"^\s*([-+]?\d+),(\d+)\s*(?:#.*)?$")
 
 
 def _decimal_comma(text: str, error: str) -> str:
-    """ ", line N, column C: weights.interest = 0,5: ..." when the parser stopped at a number
+    """ ", line N, column C: weights.interest = 0,5 has a decimal comma ..." when the parser stopped at a number
     written with a decimal comma (a spreadsheet's habit: the parser says only "Expected
     newline or end of document"), naming the key and the value to write; "" otherwise."""
     stop = _AFTER_VALUE.search(error)
@@ -615,6 +606,12 @@ def _decimal_comma(text: str, error: str) -> str:
     table = next((t for n, t, _ in _toml_keys(text) if n == number), ())
     name = ".".join(table + _key_path(key.group(1)))
     given, point = f"{value.group(1)},{value.group(2)}", f"{value.group(1)}.{value.group(2)}"
+    if len(value.group(2)) == 3:  # 1,000: a thousands separator as likely as a decimal comma
+        return (
+            f"{_at(line, number, value=True)}: {name} = {given} has a comma; write "
+            f"{value.group(1)}{value.group(2)} (no thousands separator), or {point} for a "
+            "decimal (TOML reads a decimal point only)"
+        )
     return (
         f"{_at(line, number, value=True)}: {name} = {given} has a decimal comma; write {point} "
         "(TOML reads a decimal point only)"

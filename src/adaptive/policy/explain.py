@@ -44,7 +44,7 @@ def sentence(
     student's answers on the skill so far (a skill in progress is not "a skill to start").
     `closest`: served though `prerequisite` is not mastered, as nothing the student may be given
     is ready (`recommender.open_closest_to_ready`). `goal_too`: the student's `goal` weighed
-    nearly as much as `term`: a second sentence names it."""
+    at least half as much as `term` (`recommender.GOAL_TOO_SHARE`): a second sentence names it."""
     main = _main_sentence(
         term, skill, title, p_correct=p_correct, elapsed=elapsed, recall=recall,
         prerequisite=prerequisite, prerequisite_shown=prerequisite_shown, placed=placed,

@@ -15,8 +15,6 @@ from adaptive.policy.config import PolicyConfig
 #: Slip and guess used to turn mastery into P(correct) when a model gives no `p_correct`.
 DEFAULT_SLIP = 0.1
 DEFAULT_GUESS = 0.2
-#: PROBE
-KNOWN_PLACEMENT = float(__import__("os").environ.get("KNOWN_PLACEMENT", "0.9"))
 
 
 @dataclass
@@ -35,7 +33,7 @@ class Features:
     p_act: np.ndarray  # (n, A) predicted P(correct) on each activity
     blocked: np.ndarray  # (n, A) some skill of the activity has a prerequisite not mastered
     #: (n, S) nothing to learn on the skill now: mastered by the progression rule, or never
-    #: answered and placed as known (`terms.known_already`)
+    #: answered and assumed known (`terms.known_already`)
     known: np.ndarray
     #: (n, S) opened though a prerequisite is not met: the nearest to ready of a student whom
     #: prerequisites leave nothing (`recommender.open_closest_to_ready`); None: no such skill
@@ -129,12 +127,12 @@ def compute_features(
     check_catalog(batch, ctx)
     check_settings(batch, config)
     now = to_days(now)
-    known = terms.nan_to_zero(batch.mastery)
+    p_known = terms.nan_to_zero(batch.mastery)
     # what the policy reads as known; P(correct) stays the tracer's (a checked skill is as
     # likely answered right as before: only what builds on it waits for the answer)
-    mastery = unverified_below_grade(batch, ctx, known)
+    mastery = unverified_below_grade(batch, ctx, p_known)
     p_skill = batch.p_correct
-    derived = known * (1.0 - DEFAULT_SLIP) + (1.0 - known) * DEFAULT_GUESS
+    derived = p_known * (1.0 - DEFAULT_SLIP) + (1.0 - p_known) * DEFAULT_GUESS
     p_skill = np.where(np.isnan(p_skill), derived, p_skill)
     shown = terms.shown_by_answers(batch.n_responses, batch.streak, config.mastery_streak)
     estimated = terms.is_mastered(

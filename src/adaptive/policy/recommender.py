@@ -18,7 +18,6 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog
 from adaptive.errors import closest_name, counted
-from adaptive.grades import grade_label
 from adaptive.policy import explain as text
 from adaptive.policy import terms
 from adaptive.policy.base import (
@@ -30,6 +29,7 @@ from adaptive.policy.base import (
     StudentBatch,
     StudentView,
     catalog_arrays,
+    is_reason,
     to_days,
 )
 from adaptive.policy.config import TERMS, PolicyConfig
@@ -89,8 +89,8 @@ class AdaptivePolicy(Policy):
         return {t: values[t] for t in TERMS}
 
     def eligibility(self, batch: StudentBatch, feats: Features) -> np.ndarray:
-        """(n, A) ready (prerequisites mastered, or a mastered skill fading), not placed as known
-        (`placed_as_known`) and allowed; an activity of kind "review" only on skills the student
+        """(n, A) ready (prerequisites mastered, or a mastered skill fading), not assumed known
+        (`assumed_known`) and allowed; an activity of kind "review" only on skills the student
         has met (`unmet_reviews`)."""
         return self._eligible(hard_mask(batch, self._ctx), feats)
 
@@ -100,7 +100,7 @@ class AdaptivePolicy(Policy):
             allowed
             & (~feats.blocked | review_ok)
             & ~self.unmet_reviews(feats)
-            & ~self.placed_as_known(feats)
+            & ~self.assumed_known(feats)
         )
 
     def reviewable(self, feats: Features) -> np.ndarray:
@@ -108,15 +108,14 @@ class AdaptivePolicy(Policy):
         fading = feats.mastered & (feats.recall < self.config.retention_threshold)
         return to_activities(self._ctx, fading.astype(np.float32)) > 0
 
-    def placed_as_known(self, feats: Features) -> np.ndarray:
-        """(n, A) every skill of the activity never answered and placed as known
-        (`terms.PLACED_KNOWN`): nothing to learn there, and no fading to review. Not served,
-        not even to fill spare minutes: its only terms were the version's difficulty and its
-        topic, so the shortest such activity filled the day (a district's 5-minute kindergarten
-        practice, for grades 5-8). A skill mastered by answers stays eligible: more practice
-        on it, on a day with time left, consolidates what the estimate may overrate."""
-        placed = feats.known & ~feats.mastered
-        return to_activities(self._ctx, (~placed).astype(np.float32)) <= 0
+    def assumed_known(self, feats: Features) -> np.ndarray:
+        """(n, A) every skill of the activity never answered and assumed known
+        (`terms.assumed_known`): nothing to learn there, and no fading to review. Not served,
+        not even to fill spare minutes, where its only terms would be the version's difficulty
+        and its topic. A skill mastered by answers stays eligible: more practice on it, on a
+        day with time left, consolidates what the estimate may overrate."""
+        assumed = feats.known & ~feats.mastered  # mastered needs answers: the two never meet
+        return to_activities(self._ctx, assumed.astype(np.float32)) >= 1.0  # all its skills
 
     def unmet_reviews(self, feats: Features) -> np.ndarray:
         """(n, A) True on a review-kind activity of a skill the student has not met: never
@@ -270,10 +269,9 @@ class AdaptivePolicy(Policy):
 
     @staticmethod
     def _goal_too(contrib: np.ndarray, term_code: np.ndarray) -> np.ndarray:
-        """(n, k) the student's goals weighed at least half as much as the strongest reason
-        (`GOAL_TOO_SHARE`) without being it: the sentence says so too. A district that raised
-        the aspiration weight saw 429 of 480 recommendations lead toward a goal, 8 of their
-        sentences say it."""
+        """(n, k) the student's goals weighed at least `GOAL_TOO_SHARE` of the strongest reason
+        without being it: the sentence names the goal too, so a policy that weighs goals
+        heavily says so where it matters."""
         goal = contrib[..., TERMS.index("aspiration")]
         top = contrib.max(axis=-1)
         return (
@@ -341,7 +339,7 @@ class AdaptivePolicy(Policy):
                 activity_id, "unmet_review", f"{title} is a review: {why}.",
                 (Reason("unmet_review", 0.0, why),),
             )  # fmt: skip
-        if self.placed_as_known(feats)[0, a]:
+        if self.assumed_known(feats)[0, a]:
             return self._explain_known(batch, feats, activity_id, title, a)
         if not self.eligibility(batch, feats)[0, a]:
             reasons = []
@@ -392,8 +390,9 @@ class AdaptivePolicy(Policy):
                 f"{ctx.skill_names[s]} already today.",
             )
         values = self.term_values(batch, feats)
-        reasons = tuple(Reason(t, float(cfg.weights[t] * values[t][0, a]), t) for t in TERMS)
-        total = sum(r.contribution for r in reasons)
+        parts = {t: float(cfg.weights[t] * values[t][0, a]) for t in TERMS}
+        reasons = tuple(Reason(t, c, t) for t, c in parts.items() if is_reason(c))
+        total = sum(parts.values())
         return Explanation(
             activity_id,
             "eligible",
@@ -404,19 +403,19 @@ class AdaptivePolicy(Policy):
     def _explain_known(
         self, batch: StudentBatch, feats: Features, activity_id: str, title: str, a: int
     ) -> Explanation:
-        """Why an activity of skills placed as known is not served."""
+        """Why an activity of skills assumed known is not served: its skill's starting
+        estimate, and where it came from when the student was placed from their grade."""
         s = int(self._ctx.primary_skill[a])
-        grade = batch.grade[0]
-        whence = "" if np.isnan(grade) else f" from grade {grade_label(grade)}"
+        whence = f", {batch.placement[0]}" if batch.placement[0] else ""
         why = (
-            f"{self._ctx.skill_names[s]} was never answered, and the placement{whence} counts "
-            f"it as known ({feats.mastery[0, s]:.0%})"
+            f"{self._ctx.skill_names[s]} was never answered, and its starting estimate "
+            f"({feats.mastery[0, s]:.0%}{whence}) counts it as known"
         )
         return Explanation(
             activity_id,
-            "placed_as_known",
+            "assumed_known",
             f"{title} is not served: {why}.",
-            (Reason("placed_as_known", 0.0, why),),
+            (Reason("assumed_known", 0.0, why),),
         )
 
 
@@ -427,8 +426,9 @@ def open_closest_to_ready(
     stranded: np.ndarray,
     threshold: float,
 ) -> Features:
-    """`feats` with, for each `stranded` student (rows whose every allowed activity is blocked
-    by prerequisites), the allowed skills nearest to ready opened (`Features.closest`): the
+    """`feats` with, for each `stranded` student (rows with no eligible activity: every
+    allowed one blocked by prerequisites or on skills assumed known), the allowed skills nearest
+    to ready opened (`Features.closest`; a skill assumed known is never opened): the
     band's entry points, skills not mastered whose unmet prerequisites all lie outside what the
     student may be given (what builds on them inside the band waits for them as usual), the
     fewest unmet first. A prerequisite is unmet below `threshold` or with recent answers that

@@ -42,8 +42,9 @@ REASONS: dict[str, tuple[str, str, str]] = {
     "unmet_review": (
         "is", "a review of a skill not practised yet", "reviews of skills not practised yet"
     ),
-    "placed_as_known": (
-        "is", "on a skill the placement counts as known", "on skills the placement counts as known"
+    "assumed_known": (
+        "is", "on a skill assumed known (never answered, estimated at 95% or more)",
+        "on skills assumed known (never answered, estimated at 95% or more)",
     ),
     "blocked": (
         "is", "blocked by prerequisites not yet mastered",
@@ -98,7 +99,7 @@ def shortfall(
     for name in MASK_CONSTRAINTS:
         take(name, masks[name][0])
     take("unmet_review", policy.unmet_reviews(feats)[0])
-    take("placed_as_known", policy.placed_as_known(feats)[0])
+    take("assumed_known", policy.assumed_known(feats)[0])
     take("blocked", allowed & ~eligible)
     sentence = _sentence(len(chosen), k, n_act, used, budget, counts)
     return Shortfall(k, len(chosen), n_act, used, budget, counts, sentence)
