@@ -25,3 +25,12 @@ def test_a_look_alike_letter_or_lost_leading_zeros_find_the_name_meant() -> None
     assert closest_name("g3.NS.O", ["g3.NS.0", "g3.NS.9"]) == "g3.NS.0"
     assert closest_name("4501", ["004501", "004502"]) == "004501"
     assert closest_name("0", ["1", "2"]) is None  # all zeros: no look-alike, no guess
+
+
+def test_same_but_case_is_the_case_slip_only() -> None:
+    """A warning that must not guess ('8.NS.Z.9' is not '8.NS.A.4') still names a case slip."""
+    from adaptive.errors import same_but_case
+
+    codes = ["8.G.A.4", "8.NS.A.4"]
+    assert same_but_case("8.g.a.4", codes) == "8.G.A.4"
+    assert same_but_case("8.NS.Z.9", codes) is None and closest_name("8.NS.Z.9", codes)

@@ -206,14 +206,22 @@ def line_words(lines: Collection[int], shown: int = 10) -> str:
     return f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
 
 
+def same_but_case(name: str, names: Collection[str]) -> str | None:
+    """The name of `names` that differs from `name` only in case ('8.g.a.4' -> '8.G.A.4'; the
+    first in order when several do), or None: where a spelling-distance guess would mislead
+    (short codes share most of their characters), a case slip is still certain."""
+    folded = sorted(n for n in names if n.casefold() == str(name).casefold())
+    return folded[0] if folded else None
+
+
 def closest_name(name: str, names: Collection[str]) -> str | None:
     """The name of `names` that `name` most likely means: the same but for case first, then the
     same as read on paper (`look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"), else the
     closest spelling (difflib); None when none is close. The one "did you mean" of the library."""
     name = str(name)
-    folded = sorted(n for n in names if n.casefold() == name.casefold())
-    if folded:
-        return folded[0]
+    folded = same_but_case(name, names)
+    if folded is not None:
+        return folded
     alike = sorted(n for n in names if look_alike(n) == look_alike(name))
     if alike and look_alike(name):
         return alike[0]

@@ -33,9 +33,9 @@ from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import (
     ConfigError,
     CoverageWarning,
-    closest_name,
     counted,
     expect_type,
+    same_but_case,
     verb,
 )
 from adaptive.grades import grade_label
@@ -582,16 +582,11 @@ def _commonest(counts: Mapping[str, int]) -> list[tuple[str, int]]:
 
 def _case_slips(counts: Mapping[str, int], known: Iterable[str]) -> dict[str, str]:
     """The catalog's spelling of each name a warning shows (`_commonest`) that differs from one
-    of `known` only in case ('8.g.a.4' -> '8.G.A.4'); `closest_name` first looks for such a
-    name, and its spelling-distance guesses are left out here: short codes share most of
-    their characters ('8.NS.Z.9' would be offered '8.NS.A.4', another standard)."""
+    of `known` only in case ('8.g.a.4' -> '8.G.A.4'); no spelling-distance guess: short codes
+    share most of their characters ('8.NS.Z.9' would be offered '8.NS.A.4', another standard)."""
     known = list(known)
-    slips = {}
-    for name, _ in _commonest(counts):
-        close = closest_name(name, known)
-        if close is not None and close.casefold() == name.casefold():
-            slips[name] = close
-    return slips
+    slips = {name: same_but_case(name, known) for name, _ in _commonest(counts)}
+    return {name: spelled for name, spelled in slips.items() if spelled is not None}
 
 
 def check_profiles(
