@@ -376,7 +376,7 @@ def test_outcomes_on_skill_codes_the_catalog_lacks_are_named(logged: Logged, tmp
     """A district's trial: an export that lower-cased the skill codes after the nights
     ('g3.ns.1') matched no decision's skill, so those answers read as "not engaged" without
     a word (the nightly job names such codes). `ope` now gives the job's warning."""
-    from adaptive.errors import NightWarning
+    from adaptive.errors import DataNoteWarning
 
     frame = pd.read_parquet(logged.files / "responses.parquet")
     after = pd.to_datetime(frame["timestamp"], utc=True) >= pd.Timestamp(
@@ -388,9 +388,9 @@ def test_outcomes_on_skill_codes_the_catalog_lacks_are_named(logged: Logged, tmp
     )
     path = tmp_path / "lowered.parquet"
     frame.to_parquet(path)
-    with pytest.warns(NightWarning) as said:
+    with pytest.warns(DataNoteWarning) as said:
         _evaluate_with(logged, data=str(path))
-    texts = [str(w.message) for w in said if issubclass(w.category, NightWarning)]
+    texts = [str(w.message) for w in said if issubclass(w.category, DataNoteWarning)]
     assert len(texts) == 1 and "skill ids the catalog does not have: 'g" in texts[0]
     assert re.search(r"'(g\d\.\w+\.\d+)' \([\d,]+; did you mean '(?i:\1)'\?\)", texts[0])
 

@@ -607,9 +607,10 @@ class OffCatalog:
         skills, items, listed, responses = json.loads(text)
         return cls(skills, items, listed, responses)
 
-    def warn(self, source: str, catalog: Catalog) -> None:
+    def warn(self, source: str, catalog: Catalog, category: type[Warning] = NightWarning) -> None:
         """Name each id with its responses and the catalog's closest id (items only when most
-        of the log's items are catalog activities: a log of question ids names none)."""
+        of the log's items are catalog activities: a log of question ids names none), as a
+        `category` warning (the night's own; a command outside it gives `DataNoteWarning`)."""
         parts = []
         if self.skills:
             parts.append(_off_catalog_ids("skill", self.skills, catalog.skill_index))
@@ -619,7 +620,7 @@ class OffCatalog:
         if parts:
             warnings.warn(
                 f"{source}: " + "; ".join(parts) + ". Correct the export (or the catalog)",
-                NightWarning,
+                category,
                 stacklevel=3,
             )
 
@@ -633,12 +634,17 @@ def warn_untraced(untraced: Untraced, catalog: Catalog) -> None:
     untraced.warn(" of the night", stacklevel=4, said=off)
 
 
-def warn_off_catalog(log: ResponseLog, catalog: Catalog) -> None:
+def warn_off_catalog(
+    log: ResponseLog, catalog: Catalog, category: type[Warning] = NightWarning
+) -> OffCatalog:
     """Warn of the log's responses on skills (and activities) the catalog does not have: no
     recommendation or report counts them, and the tracer said only that its model "was not
     fitted on" them (`OffCatalog`). The one warning of every command that reads a log with
-    its catalog: the night, `recommend`, `ope` and `train --catalog`."""
-    OffCatalog.of(log, catalog).warn(log.source, catalog)
+    its catalog: the night (a `NightWarning`), `recommend`, `ope`, `train --catalog` and
+    `validate --catalog` (a `DataNoteWarning`). Returns what it warned of."""
+    off = OffCatalog.of(log, catalog)
+    off.warn(log.source, catalog, category)
+    return off
 
 
 def _off_catalog_ids(what: str, counts: Mapping[str, int], known: pd.Index) -> str:

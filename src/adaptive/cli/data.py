@@ -182,14 +182,13 @@ def _check_log_against_catalog(log: ResponseLog, path: Path) -> None:
     """The catalog's summary, and a warning naming the log's skill ids (and activity ids,
     where most of its items are activities) that the catalog does not have, with the
     catalog's closest id: what the nightly job warns of (`OffCatalog`)."""
-    from adaptive.batch.night_checks import OffCatalog
+    from adaptive.batch.night_checks import warn_off_catalog
     from adaptive.curriculum import Catalog
+    from adaptive.errors import DataNoteWarning
 
     catalog = Catalog.from_json(path)
     _print_catalog(catalog, path)
-    off = OffCatalog.of(log, catalog)
-    off.warn(str(log.source), catalog)
-    if not off.skills:
+    if not warn_off_catalog(log, catalog, DataNoteWarning).skills:
         console.print(f"Every skill id of the log is a skill of {path}.")
 
 

@@ -112,6 +112,7 @@ def recommend(
     import pandas as pd
 
     from adaptive.batch.night_checks import warn_off_catalog
+    from adaptive.errors import DataNoteWarning
     from adaptive.paths import demo_district_dir
     from adaptive.policy import PolicyConfig
     from adaptive.policy.adapter import check_profiles, note_skill_coverage
@@ -127,7 +128,9 @@ def recommend(
         source = catalog if data is not None else district or demo_district_dir()
         raise ConfigError(f"{source}: the catalog has no activities")
     check_students_known(d, student)  # a typo before seconds of fitting
-    warn_off_catalog(d.log, d.catalog)  # skills (and activities) the catalog lacks, as `batch`
+    warn_off_catalog(
+        d.log, d.catalog, DataNoteWarning
+    )  # skills (and activities) the catalog lacks, as `batch`
     when = pd.Timestamp(now, tz="UTC") if now else None
     # a past --now reads only the answers before it (as `batch --date`), fitting BKT here too
     tracer = _tracer(d, when, model, name, tracking_uri)

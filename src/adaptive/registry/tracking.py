@@ -175,8 +175,11 @@ def train_model(
         )
     if catalog is not None:
         from adaptive.batch.night_checks import warn_off_catalog
+        from adaptive.errors import DataNoteWarning
 
-        warn_off_catalog(log, catalog)  # codes it lacks ('g3.ns.1') are fitted as other skills
+        warn_off_catalog(
+            log, catalog, DataNoteWarning
+        )  # codes it lacks ('g3.ns.1') are fitted as other skills
     train_log, _ = split_holdout(log, holdout_fraction)
     if train_log.n_students < max(folds, 2):
         raise DataValidationError(

@@ -179,6 +179,7 @@ def evaluate_logs(
     from adaptive.batch.night_checks import warn_off_catalog
     from adaptive.batch.snapshot import load_snapshot
     from adaptive.curriculum import Catalog
+    from adaptive.errors import DataNoteWarning
 
     unknown = set(metrics) - set(METRICS)
     if unknown or not metrics:
@@ -203,7 +204,7 @@ def evaluate_logs(
     check_log(data, mapping, log, metas, state_dir, str(data))
     # answers on a skill the catalog lacks ('g3.ns.1') match no decision's skill: they would
     # read as "not engaged" without a word (the nightly job's warning, said here too)
-    warn_off_catalog(log, cat)
+    warn_off_catalog(log, cat, DataNoteWarning)
     engaged, first_correct, responses_sha = _response_outcomes(decisions, horizon_days, log, starts)
     observed = observed_windows(log, starts, horizon_days, metrics)
     people = parsing.result() if parsing is not None else {}
