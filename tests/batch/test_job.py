@@ -312,6 +312,31 @@ def test_snapshot_of_another_model_is_not_reused(district, tmp_path):
     assert parquet(late_out) == parquet(tmp_path / "fresh")
 
 
+def test_a_student_assumed_to_know_every_skill_is_counted_not_served(district, tmp_path):
+    """A placement table at 0.99 on every skill (a prior year's record of a student past the
+    catalog) leaves nothing to learn: the policy serves no skill never answered whose estimate
+    is 0.95 or more, not even to fill the day. The night keeps the student in its students
+    table with no recommendation, and its summary counts them."""
+    import json
+
+    lines = district.profiles.read_text().splitlines()
+    newcomer = {**json.loads(lines[0]), "student_id": "newcomer"}
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text("\n".join([*lines, json.dumps(newcomer)]) + "\n")
+    skills = [s.id for s in Catalog.from_json(district.catalog).skills]
+    table = tmp_path / "placed.csv"
+    pd.DataFrame({"student_id": "newcomer", "skill_id": skills, "mastery": 0.99}).to_csv(
+        table, index=False
+    )
+    args = district.job_args(profiles=profiles)
+    summary = run_daily_job(district.last_day, tmp_path / "a", **args, placement=table)
+    students = pd.read_parquet(tmp_path / "a" / "students").set_index("student_id")
+    served = pd.read_parquet(tmp_path / "a" / "recommendations")
+    assert students.loc["newcomer", "recommended"] == 0
+    assert "newcomer" not in set(served["student_id"])
+    assert summary.students_without_recommendations >= 1
+
+
 def test_a_placement_table_starts_new_students_where_it_knows_them(district, tmp_path, capsys):
     """`placement=FILE`: a student new to the state whom the table knows starts from it (the
     output says so), the others from their grade; the table is part of the night's fingerprint."""

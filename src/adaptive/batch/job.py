@@ -177,7 +177,8 @@ class JobSummary:
     #: the night's new responses on skills the model was not fitted on (not traced there)
     responses_untraced: int = 0
     #: students of the night with no recommendation at all (nothing fit their budget, scope,
-    #: grade band and prerequisites): in the students table, absent from the recommendations
+    #: grade band and prerequisites, or every skill left is assumed known): in the students
+    #: table, absent from the recommendations
     students_without_recommendations: int = 0
     run_id: str | None = None
     #: teacher overrides applied tonight: students and files (None: no overrides were given)
