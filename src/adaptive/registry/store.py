@@ -256,10 +256,9 @@ MLFLOW_TABLES = frozenset({"alembic_version", "experiments"})
 
 def check_store_file(db: Path, uri: str, source: str) -> None:
     """A local store's file, when there is one, is an MLflow store, or one `ConfigError` naming
-    it: MLflow would otherwise add its tables to any SQLite database it is pointed at (a
-    district's own application database given by mistake was changed by a `promote` that only
-    looked a model up), and failed on a file that is no database with a traceback. A missing or
-    empty file is a store not made yet (`check_store_exists` decides whether that may be)."""
+    it and leaving it unchanged: MLflow would add its tables to any SQLite database it is
+    pointed at, and fail on a file that is no database. A missing or empty file is a store not
+    made yet (`check_store_exists` decides whether that may be)."""
     if not db.is_file() or db.stat().st_size == 0:
         return
     with db.open("rb") as f:
@@ -269,7 +268,7 @@ def check_store_file(db: Path, uri: str, source: str) -> None:
             f"{uri} ({source}): {db} is not a SQLite database, so not an MLflow tracking "
             "store; give the store's own file (sqlite:///PATH/mlflow.db) or a server URL"
         )
-    tables = sqlite_tables(db)
+    tables = sqlite_tables(db, f"{uri} ({source})")
     if tables and not set(tables) >= MLFLOW_TABLES:
         raise ConfigError(
             f"{uri} ({source}): {db} is a SQLite database but not an MLflow tracking store "
@@ -278,13 +277,17 @@ def check_store_file(db: Path, uri: str, source: str) -> None:
         )
 
 
-def sqlite_tables(db: Path) -> list[str]:
-    """The table names of a SQLite database, read without changing the file."""
+def sqlite_tables(db: Path, where: str) -> list[str]:
+    """The table names of a SQLite database, read without changing the file; `where` (the URI
+    and where it came from) leads an error."""
     try:
         with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as con:
             rows = con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
     except sqlite3.DatabaseError as exc:
-        raise ConfigError(f"{db}: a SQLite file that cannot be read ({exc})") from None
+        raise ConfigError(
+            f"{where}: {db} cannot be read as a SQLite database ({exc}); expected an MLflow "
+            "tracking store's file (sqlite:///PATH/mlflow.db) or a server URL"
+        ) from None
     return sorted(name for (name,) in rows if not name.startswith("sqlite_"))
 
 
