@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adaptive.cli import app, run
-from adaptive.errors import DataValidationError
+from adaptive.errors import DataNoteWarning, DataValidationError
 
 runner = CliRunner()
 GOOD = "user,item,tags,ok,t\nu1,i1,a;b,1,1\nu1,i2,b,0,2\nu2,i1,a,1,1\n"
@@ -191,16 +191,20 @@ def test_validate_a_bad_catalog_alone_is_one_error_exit_2(tmp_path, capsys):
 def test_validate_a_log_against_a_catalog_names_the_skill_ids_it_lacks(tmp_path):
     log = tmp_path / "log.csv"
     log.write_text("student_id,item_id,skill_ids,correct\ns1,i1,A,1\ns1,i2,b,0\n")
-    with pytest.warns(UserWarning, match=r"1 skill id the catalog does not have: 'A' \(1; did "
-                      r"you mean 'a'\?\)"):  # fmt: skip
+    with pytest.warns(DataNoteWarning, match=r"1 skill id the catalog does not have: 'A' \(1; "
+                      r"did you mean 'a'\?\)"):  # fmt: skip
         result = runner.invoke(app, ["validate", str(log), "--catalog", _catalog_file(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "rows read" in result.output and "A one" not in result.output
+    assert "rows read" in result.output and "Every skill id of the log" not in result.output
+    log.write_text("student_id,item_id,skill_ids,correct\ns1,i1,a,1\ns1,i2,b,0\n")
+    result = runner.invoke(app, ["validate", str(log), "--catalog", _catalog_file(tmp_path)])
+    assert result.exit_code == 0 and "Every skill id of the log is a skill of" in result.output
 
 
-def test_validate_a_catalog_alone_refuses_options_about_a_log(tmp_path):
-    result = runner.invoke(
-        app,
-        ["validate", "--catalog", _catalog_file(tmp_path), "--out", str(tmp_path / "x.parquet")],
-    )
-    assert "--out goes with a response log" in str(result.exception)
+@pytest.mark.parametrize("option", [["--out", "x.parquet"], ["--quarantine", "q.csv"]])
+def test_validate_a_catalog_alone_refuses_options_about_a_log(tmp_path, capsys, option):
+    code = run(["validate", "--catalog", _catalog_file(tmp_path), option[0],
+                str(tmp_path / option[1])])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    assert f"{option[0]} goes with a response log" in err, err
