@@ -476,9 +476,11 @@ _CELL_FORMS = {
 
 def _separator_problem(name: str, value: object) -> str:
     """Why a roster's interests or goal skills cell is refused, or "" when it is not: one
-    written "sports=0.8,music" or "8.NS.A.4, 8.OA.A.4" was read as one topic (or skill) id,
-    and the student lost every interest (or goal) without a word. A career cluster may hold a
-    comma in its name ("Arts, A/V Technology & Communications"): not checked."""
+    written "sports=0.8,music" or "8.NS.A.4, 8.OA.A.4" would be read as one topic (or skill)
+    id, and the student would lose every interest (or goal). A topic whose own name holds one
+    of these characters ("arts+crafts") cannot be named in a roster so: rename it in the
+    catalog. The career_clusters column is not checked: a cluster's name may hold a comma
+    ("Arts, A/V Technology & Communications")."""
     form = _CELL_FORMS.get(name)
     if form is None or not isinstance(value, str):
         return ""
