@@ -312,11 +312,9 @@ def test_snapshot_of_another_model_is_not_reused(district, tmp_path):
     assert parquet(late_out) == parquet(tmp_path / "fresh")
 
 
-def test_a_student_assumed_to_know_every_skill_is_counted_not_served(district, tmp_path):
-    """A placement table at 0.99 on every skill (a prior year's record of a student past the
-    catalog) leaves nothing to learn: the policy serves no skill never answered whose estimate
-    is 0.95 or more, not even to fill the day. The night keeps the student in its students
-    table with no recommendation, and its summary counts them."""
+def _newcomer_placed_at(mastery: float, district, tmp_path) -> tuple[dict, Path, Path]:
+    """A profile 'newcomer' (the first student's, renamed) added to the district's profiles,
+    and a placement table giving them `mastery` on every skill: (profile, profiles, table)."""
     import json
 
     lines = district.profiles.read_text().splitlines()
@@ -325,9 +323,18 @@ def test_a_student_assumed_to_know_every_skill_is_counted_not_served(district, t
     profiles.write_text("\n".join([*lines, json.dumps(newcomer)]) + "\n")
     skills = [s.id for s in Catalog.from_json(district.catalog).skills]
     table = tmp_path / "placed.csv"
-    pd.DataFrame({"student_id": "newcomer", "skill_id": skills, "mastery": 0.99}).to_csv(
+    pd.DataFrame({"student_id": "newcomer", "skill_id": skills, "mastery": mastery}).to_csv(
         table, index=False
     )
+    return newcomer, profiles, table
+
+
+def test_a_student_assumed_to_know_every_skill_is_counted_not_served(district, tmp_path):
+    """A placement table at 0.99 on every skill (a prior year's record of a student past the
+    catalog) leaves nothing to learn: the policy serves no skill never answered whose estimate
+    is 0.95 or more, not even to fill the day. The night keeps the student in its students
+    table with no recommendation, and its summary counts them."""
+    _, profiles, table = _newcomer_placed_at(0.99, district, tmp_path)
     args = district.job_args(profiles=profiles)
     summary = run_daily_job(district.last_day, tmp_path / "a", **args, placement=table)
     students = pd.read_parquet(tmp_path / "a" / "students").set_index("student_id")
@@ -342,15 +349,7 @@ def test_a_placement_table_starts_new_students_where_it_knows_them(district, tmp
     output says so), the others from their grade; the table is part of the night's fingerprint."""
     import json
 
-    lines = district.profiles.read_text().splitlines()
-    newcomer = {**json.loads(lines[0]), "student_id": "newcomer"}
-    profiles = tmp_path / "profiles.jsonl"
-    profiles.write_text("\n".join([*lines, json.dumps(newcomer)]) + "\n")
-    skills = [s.id for s in Catalog.from_json(district.catalog).skills]
-    table = tmp_path / "placed.csv"
-    pd.DataFrame({"student_id": "newcomer", "skill_id": skills, "mastery": 0.9}).to_csv(
-        table, index=False
-    )
+    newcomer, profiles, table = _newcomer_placed_at(0.9, district, tmp_path)
     args = district.job_args(profiles=profiles)
     run_daily_job(district.last_day, tmp_path / "a", **args, placement=table)
     run_daily_job(district.last_day, tmp_path / "b", **args)
