@@ -3,7 +3,10 @@ who already knows a skill is served, and what a vendor's partial estimates place
 
 from __future__ import annotations
 
+import pytest
+
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.errors import ConfigError
 from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch, StudentView
 from adaptive.policy.base import SMALLEST_REASON
 from adaptive.policy.shortfall import shortfall
@@ -83,3 +86,16 @@ def test_reasons_that_weigh_nothing_are_not_listed() -> None:
     for why in (served, left):
         assert why.reasons and all(abs(r.contribution) >= SMALLEST_REASON for r in why.reasons)
         assert "progress" not in {r.term for r in why.reasons}  # no answers: no progress
+
+
+def test_what_is_assumed_known_is_a_setting_of_the_policy() -> None:
+    """A district whose own grade table places the grade below at 0.96 raises `assumed_known`
+    with it, so that those skills stay worth a check; outside (0, 1] it is refused."""
+    view = StudentView("S1", GRADE_7, {"K.CC.A.1": 0.96, "7.NS.A.1": 0.9, "7.NS.A.2": 0.1})
+    shipped = [r.activity_id for r in AdaptivePolicy(CATALOG).recommend(view, k=5, now=0.0)]
+    raised = PolicyConfig.default().with_(assumed_known=0.99)
+    own = [r.activity_id for r in AdaptivePolicy(CATALOG, raised).recommend(view, k=5, now=0.0)]
+    assert "K.CC.A.1-practice1" not in shipped and "K.CC.A.1-practice1" in own, (shipped, own)
+    for bad in (0.0, 1.5):
+        with pytest.raises(ConfigError, match="assumed_known"):
+            PolicyConfig.default().with_(assumed_known=bad)

@@ -12,7 +12,6 @@ from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch
 from adaptive.policy.base import catalog_arrays
 from adaptive.policy.baselines import BASELINES, make_policy
 from adaptive.policy.constraints import check_selection
-from adaptive.policy.terms import ASSUMED_KNOWN
 
 CATALOG = make_catalog()
 N_S, N_A = len(CATALOG.skills), len(CATALOG.activities)
@@ -118,7 +117,9 @@ def test_a_review_is_never_a_students_first_contact_with_a_skill() -> None:
         and "1 is a review of a skill not practised yet" in short.sentence
     )
     placed = np.zeros((1, N_S))
-    placed[0, skill] = ASSUMED_KNOWN + 0.02  # a prior year's record, never practised here
+    placed[0, skill] = (
+        PolicyConfig().assumed_known + 0.02
+    )  # a prior year's record, never practised here
     known = StudentBatch.build(CATALOG, ["a"], placed, daily_minutes=np.array([4.5]))
     assert (policy.select(known, 10, now=0.0).activity >= 0).sum() == 0  # no filler either
     assert policy.explain(known, "rev-add", now=0.0).status == "assumed_known"

@@ -95,7 +95,7 @@ class Explanation:
 
     status: recommended | assigned | eligible | blocked | unmet_review (a review of a skill the
     student has not practised) | assumed_known (every skill of it never answered, its starting
-    estimate at least `terms.ASSUMED_KNOWN`: nothing to learn there) | excluded | completed | recent | out_of_scope |
+    estimate at least `PolicyConfig.assumed_known`: nothing to learn there) | excluded | completed | recent | out_of_scope |
     out_of_grade_band | stuck | over_budget | skill_cap | unknown (not an activity of the
     catalog: the sentence says what to give).
     """

@@ -76,6 +76,7 @@ RANGES: dict[str, Range] = {
     "min_responses_mastered": Range(0, what="an integer"),
     "mastery_streak": Range(0, what="an integer"),
     "prerequisite_threshold": OPEN_PROBABILITY,
+    "assumed_known": Range(0.0, 1.0, low_open=True, what="a probability"),
     "stuck_min_responses": Range(1, what="an integer"),
     "stuck_max_progress": Range(-1.0, 1.0),
     "retention_threshold": OPEN_PROBABILITY,
@@ -155,6 +156,12 @@ class PolicyConfig:
         prerequisite_threshold : (0, 1). P(mastery) a prerequisite needs for its dependents to
             be ready (0.65: a mastered skill unlocks what builds on it), its recent answers
             right as `mastery_streak` says.
+        assumed_known : (0, 1]. A skill never answered whose starting estimate (a placement,
+            records, a vendor's own) is at least this is assumed known: no room to learn, not
+            served, not even to fill spare minutes (0.95: the default grade table's value three
+            grades below and further, or a placement raised by right answers on what builds
+            on it; nearer grades, 0.88 and 0.92, stay worth a check). A grade table of one's
+            own with values at or above it withholds those grades' skills: raise it with them.
         stuck_min_responses, stuck_max_progress : integer >= 1; [-1, 1]. Wheel-spinning = at
             least this many responses, not mastered, and recent accuracy improving by at most
             this much (accuracy changes lie in [-1, 1]).
@@ -207,6 +214,7 @@ class PolicyConfig:
     min_responses_mastered: int = 3
     mastery_streak: int = 2
     prerequisite_threshold: float = 0.65
+    assumed_known: float = 0.95
     stuck_min_responses: int = 10
     stuck_max_progress: float = 0.05
     retention_threshold: float = 0.9

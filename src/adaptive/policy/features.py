@@ -162,7 +162,7 @@ def compute_features(
     p_act = terms.activity_p_correct(logit_act, ctx.difficulty.astype(np.float32)[None, :])
     blocked = to_activities(ctx, (missing > 0).astype(np.float32)) > 0
     support = terms.prerequisite_support(mastery, ctx.prerequisite_codes)
-    known = terms.known_already(mastered, mastery, batch.n_responses)
+    known = terms.known_already(mastered, mastery, batch.n_responses, config.assumed_known)
     return Features(
         mastery, p_skill, mastered, missing, shown, support, elapsed, recall, stuck, p_act,
         blocked, known,

@@ -110,7 +110,7 @@ class AdaptivePolicy(Policy):
 
     def assumed_known(self, feats: Features) -> np.ndarray:
         """(n, A) every skill of the activity never answered and assumed known
-        (`terms.assumed_known`): nothing to learn there, and no fading to review. Not served,
+        (`PolicyConfig.assumed_known`): nothing to learn there, and no fading to review. Not served,
         not even to fill spare minutes, where its only terms would be the version's difficulty
         and its topic. A skill mastered by answers stays eligible: more practice on it, on a
         day with time left, consolidates what the estimate may overrate."""

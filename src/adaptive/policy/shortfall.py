@@ -43,8 +43,8 @@ REASONS: dict[str, tuple[str, str, str]] = {
         "is", "a review of a skill not practised yet", "reviews of skills not practised yet"
     ),
     "assumed_known": (
-        "is", "on a skill assumed known (never answered, estimated at 95% or more)",
-        "on skills assumed known (never answered, estimated at 95% or more)",
+        "is", "on a skill assumed known (never answered, its starting estimate high)",
+        "on skills assumed known (never answered, their starting estimates high)",
     ),
     "blocked": (
         "is", "blocked by prerequisites not yet mastered",

@@ -233,25 +233,14 @@ def is_mastered(
     return (nan_to_zero(mastery) >= threshold) & (n_responses >= min_responses)
 
 
-#: A skill never answered whose starting estimate (a placement, records, a vendor's model) is
-#: at least this P(mastery) is assumed known: the default grade table's value three grades
-#: below and further (`DEFAULT_GRADE_TABLE`), or a placement raised by right answers on what
-#: builds on it. Nearer grades (0.88, 0.92) stay worth a check. A district's own grade table
-#: with a value at or above it withholds those grades' skills the same way.
-ASSUMED_KNOWN = 0.95
-
-
-def known_already(mastered: np.ndarray, mastery: np.ndarray, n_responses: np.ndarray) -> np.ndarray:
+def known_already(
+    mastered: np.ndarray, mastery: np.ndarray, n_responses: np.ndarray, assumed: float
+) -> np.ndarray:
     """(n, S) True where the skill has nothing to teach the student now: mastered by the
-    progression rule, or never answered and assumed known (`ASSUMED_KNOWN`: a grade 7
-    student's kindergarten counting). Such a skill has no room to learn and is nothing "new to
-    try"."""
-    return mastered | assumed_known(mastery, n_responses)
-
-
-def assumed_known(mastery: np.ndarray, n_responses: np.ndarray) -> np.ndarray:
-    """(n, S) never answered, and the starting estimate at least `ASSUMED_KNOWN`."""
-    return (n_responses <= 0) & (nan_to_zero(mastery) >= ASSUMED_KNOWN)
+    progression rule, or never answered with a starting estimate of at least `assumed`
+    (`PolicyConfig.assumed_known`: a grade 7 student's kindergarten counting). Such a skill
+    has no room to learn and is nothing "new to try"."""
+    return mastered | ((n_responses <= 0) & (nan_to_zero(mastery) >= assumed))
 
 
 def is_stuck(
