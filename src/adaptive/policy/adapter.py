@@ -522,8 +522,9 @@ def check_skill_coverage(
 @dataclass(frozen=True)
 class ProfileCoverage:
     """Interest topics and goal skills of a district's profiles that its catalog lacks, with the
-    number of students naming each (no student ids), and the catalog's spelling of those that
-    differ from one of its own only in case (`spelled`: 'Music' -> 'music')."""
+    number of students naming each (no student ids), and, for the names the warning shows
+    (`_SHOWN` of each kind), the catalog's spelling of those that differ from one of its own
+    only in case (`spelled`: 'Music' -> 'music')."""
 
     students: int
     unknown_topics: dict[str, int]
