@@ -34,3 +34,10 @@ def test_same_but_case_is_the_case_slip_only() -> None:
     codes = ["8.G.A.4", "8.NS.A.4"]
     assert same_but_case("8.g.a.4", codes) == "8.G.A.4"
     assert same_but_case("8.NS.Z.9", codes) is None and closest_name("8.NS.Z.9", codes)
+
+
+def test_some_of_names_the_first_and_counts_the_rest() -> None:
+    from adaptive.errors import some_of
+
+    assert some_of(["a", "b", "c"], 2) == "a, b and 1 more"
+    assert some_of(["a", "b"], 2) == "a, b"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 
@@ -204,6 +204,13 @@ def line_words(lines: Collection[int], shown: int = 10) -> str:
         head = ", ".join(map(str, lines[:shown]))
         return f"lines {head} and {len(lines) - shown:,} more ({len(lines):,} lines)"
     return f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
+
+
+def some_of(items: Sequence[str], shown: int) -> str:
+    """The first `shown` of `items` joined by commas, and a count of the rest: 'a, b, c and 12
+    more' (all of them when no more than `shown`)."""
+    rest = len(items) - shown
+    return ", ".join(items[:shown]) + (f" and {rest:,} more" if rest > 0 else "")
 
 
 def same_but_case(name: str, names: Collection[str]) -> str | None:

@@ -24,7 +24,7 @@ from adaptive.cli.output import console, info
 from adaptive.data import list_descriptors, load_descriptor, load_log_report
 from adaptive.data.io import LoadReport, write_log
 from adaptive.data.log import ResponseLog
-from adaptive.errors import AdaptiveError, counted
+from adaptive.errors import AdaptiveError, counted, some_of
 from adaptive.files import output_file
 
 if TYPE_CHECKING:
@@ -202,14 +202,13 @@ def describe_catalog(catalog: Catalog) -> dict[str, str]:
     kinds = pd.Series([a.kind for a in catalog.activities]).value_counts()
     difficulty, minutes = catalog.activity_difficulty, catalog.activity_minutes
     topics = list(catalog.topics)
-    more = f" and {len(topics) - 12:,} more" if len(topics) > 12 else ""
     return {
         "skills": f"{len(catalog.skills):,} ({counted(links, 'prerequisite link')})",
         "grades": (", ".join(grade_label(g) for g in grades) or "none")
         + (f"; {counted(no_grade, 'skill')} without one" if no_grade else ""),
         "activities": f"{len(catalog.activities):,}",
         "kinds": ", ".join(f"{kind} {n:,}" for kind, n in kinds.items()),
-        "topics": f"{len(topics):,}" + (f": {', '.join(topics[:12])}{more}" if topics else ""),
+        "topics": f"{len(topics):,}" + (f": {some_of(topics, 12)}" if topics else ""),
         "difficulty (logit shift)": f"{difficulty.min():g} to {difficulty.max():g}",
         "minutes": f"{minutes.min():g} to {minutes.max():g}",
     }

@@ -28,6 +28,7 @@ from adaptive.errors import (
     DataValidationError,
     closest_name,
     counted,
+    some_of,
 )
 from adaptive.files import read_user_text
 from adaptive.grades import parse_grade
@@ -227,8 +228,7 @@ def _topic_not_listed(
     hint = f" (did you mean {close!r}?)" if close else ""
     users = sum(topic in a.topics for a in activities)
     also = f" (named by {counted(users, 'activity', 'activities')})" if users > 1 else ""
-    more = len(listed) - 20
-    shown = ", ".join(map(repr, listed[:20])) + (f" and {more:,} more" if more > 0 else "")
+    shown = some_of([repr(t) for t in listed], 20)
     return (
         f"{_at('activities', position, activity.id)}: topic {topic!r}{also} is not in the "
         f"catalog's \"topics\" list{hint}; expected every activity's topics in it: add it "
