@@ -104,3 +104,22 @@ def test_a_long_list_of_changes_is_cut_at_eight_keys() -> None:
     got = candidate_changes(candidate, {"2026-10-05": _listing(SOFTMAX)})
     assert len(got.changes) == 9
     assert got.line.endswith(", and 1 more") and got.line.count(" -> ") == 8
+
+
+def test_a_policy_recorded_before_a_setting_was_added_is_the_same_policy() -> None:
+    """A night served before `assumed_known` existed records the shipped default without it:
+    its sha256 differs from tonight's shipped default, so a re-run said "policy shipped default
+    -> policy shipped default" and `ope` "assumed_known default -> 0.95". A recorded policy is
+    compared as this version reads its settings."""
+    from adaptive.batch.night_checks import policy_record, policy_sha256, recorded_sha256
+
+    config = PolicyConfig.default()
+    older = config.to_dict()
+    older.pop("assumed_known")
+    record = policy_record(json.dumps(older, sort_keys=True), "shipped default", "none")
+    tonight = policy_sha256(json.dumps(config.to_dict(), sort_keys=True))
+    assert record["sha256"] != tonight and recorded_sha256(record) == tonight
+    same = candidate_changes(config, {"2027-01-04": {"policy": record}})
+    assert same.changes == {}, same.line
+    other = candidate_changes(config.with_(assumed_known=0.99), {"2027-01-04": {"policy": record}})
+    assert other.changes == {"assumed_known": (0.95, 0.99)}, other.line

@@ -3,6 +3,7 @@ who already knows a skill is served, and what a vendor's partial estimates place
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
@@ -107,3 +108,24 @@ def test_a_views_skill_id_in_another_case_gets_the_catalogs_spelling() -> None:
     view = StudentView("S1", GRADE_7, {"7.ns.a.1": 0.9})
     with pytest.raises(ConfigError, match=r"did you mean '7.NS.A.1' for '7.ns.a.1'\?"):
         AdaptivePolicy(CATALOG).recommend(view, k=1, now=0.0)
+
+
+def test_assumed_known_holds_whatever_the_mastery_rule() -> None:
+    """With `min_responses_mastered = 0` (a valid setting) a skill placed at 0.99 counted as
+    mastered, and the rule that withholds assumed-known skills no longer saw it: the
+    kindergarten filler came back."""
+    view = StudentView("S1", GRADE_7, {"K.CC.A.1": 0.99, "7.NS.A.1": 0.9, "7.NS.A.2": 0.1})
+    config = PolicyConfig.default().with_(min_responses_mastered=0)
+    served = [r.activity_id for r in AdaptivePolicy(CATALOG, config).recommend(view, 5, 0.0)]
+    assert "K.CC.A.1-practice1" not in served, served
+
+
+def test_a_student_without_a_grade_and_a_pre_kindergartner_are_placed_apart() -> None:
+    """The view's placement row is made once per grade: "no grade" must not share a row with
+    pre-kindergarten (grade -1), whichever comes first."""
+    for first, second in ((None, -1), (-1, None)):
+        rows = {}
+        for grade in (first, second):
+            view = StudentView("S1", LearnerProfile("S1", grade=grade), {"7.NS.A.1": 0.9})
+            rows[grade] = StudentBatch.from_views(CATALOG, [view]).mastery[0]
+        assert np.isnan(rows[None][0]) and not np.isnan(rows[-1][0]), rows

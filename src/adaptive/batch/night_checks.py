@@ -23,6 +23,7 @@ from adaptive.batch import writer
 from adaptive.batch.partition import OUTPUT_TABLES, UNASSIGNED_SCHOOL
 from adaptive.dates import DEFAULT_TIMEZONE, night_start, zone_record
 from adaptive.errors import (
+    AdaptiveError,
     ConfigError,
     NightWarning,
     PlacementWarning,
@@ -234,6 +235,32 @@ def policy_sha256(policy_json: str) -> str:
     return hashlib.sha256(policy_json.encode()).hexdigest()
 
 
+def recorded_settings(record: Mapping) -> dict | None:
+    """A recorded policy's settings as this version reads them (`PolicyConfig.from_dict`, then
+    `to_dict`): a setting added since then takes its default, so an unchanged policy is not
+    called another; None when the record holds no settings or they no longer read."""
+    from adaptive.policy import PolicyConfig
+
+    config = record.get("config")
+    if not isinstance(config, Mapping):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return PolicyConfig.from_dict(dict(config)).to_dict()
+    except (AdaptiveError, TypeError, ValueError):
+        return None
+
+
+def recorded_sha256(record: Mapping) -> str | None:
+    """The sha256 of a recorded policy as this version reads its settings (`recorded_settings`),
+    else the one recorded: what a night compares with tonight's policy's."""
+    settings = recorded_settings(record)
+    if settings is None:
+        return record.get("sha256")
+    return policy_sha256(json.dumps(settings, sort_keys=True))
+
+
 def policy_label(record: dict) -> str:
     """A policy record in words: `policy.toml (exploration softmax)`, `shipped default`."""
     mode = record.get("exploration", "none")
@@ -361,7 +388,7 @@ def _changed_inputs(before: dict, now: dict) -> dict[str, tuple[str, str]]:
         named = before.get("model", now["model"]) != now["model"]
         changes["model"] = (_model_words(before, named), _model_words(now, named))
     policy = before.get("policy")
-    if isinstance(policy, dict) and policy.get("sha256") != now["policy"]["sha256"]:
+    if isinstance(policy, dict) and recorded_sha256(policy) != now["policy"]["sha256"]:
         changes["policy"] = (
             f"policy {policy_label(policy)}",
             f"policy {policy_label(now['policy'])}",

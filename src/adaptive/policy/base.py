@@ -308,14 +308,14 @@ def placed_where_unknown(
     return np.where(unknown, placed, mastery)
 
 
-_GRADE_ROWS: dict[tuple[int, int, float], tuple[Catalog, object, np.ndarray]] = {}
+_GRADE_ROWS: dict[tuple[int, int, int | None], tuple[Catalog, object, np.ndarray]] = {}
 
 
 def _grade_row(catalog: Catalog, table: object, grade: int | None) -> np.ndarray:
     """(S,) the grade placement of a student of `grade` (NaN without one), made once per
     catalog, table and grade: a vendor's request places one student, and the placement's
     grade-order pass would cost more than the rest of the request."""
-    key = (id(catalog), id(table), -1.0 if grade is None else float(grade))
+    key = (id(catalog), id(table), grade)  # None: no grade (kindergarten is 0, pre-K -1)
     hit = _GRADE_ROWS.get(key)
     if hit is not None and hit[0] is catalog and hit[1] is table:
         return hit[2]

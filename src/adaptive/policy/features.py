@@ -32,8 +32,9 @@ class Features:
     stuck: np.ndarray  # (n, S)
     p_act: np.ndarray  # (n, A) predicted P(correct) on each activity
     blocked: np.ndarray  # (n, A) some skill of the activity has a prerequisite not mastered
-    #: (n, S) nothing to learn on the skill now: mastered by the progression rule, or never
-    #: answered and assumed known (`terms.known_already`)
+    #: (n, S) never answered, its starting estimate at least `PolicyConfig.assumed_known`
+    assumed: np.ndarray
+    #: (n, S) nothing to learn on the skill now: mastered by the progression rule, or assumed
     known: np.ndarray
     #: (n, S) opened though a prerequisite is not met: the nearest to ready of a student whom
     #: prerequisites leave nothing (`recommender.open_closest_to_ready`); None: no such skill
@@ -162,8 +163,8 @@ def compute_features(
     p_act = terms.activity_p_correct(logit_act, ctx.difficulty.astype(np.float32)[None, :])
     blocked = to_activities(ctx, (missing > 0).astype(np.float32)) > 0
     support = terms.prerequisite_support(mastery, ctx.prerequisite_codes)
-    known = terms.known_already(mastered, mastery, batch.n_responses, config.assumed_known)
+    assumed = terms.assumed_known(mastery, batch.n_responses, config.assumed_known)
     return Features(
         mastery, p_skill, mastered, missing, shown, support, elapsed, recall, stuck, p_act,
-        blocked, known,
+        blocked, assumed, mastered | assumed,
     )  # fmt: skip

@@ -90,8 +90,8 @@ class AdaptivePolicy(Policy):
 
     def eligibility(self, batch: StudentBatch, feats: Features) -> np.ndarray:
         """(n, A) ready (prerequisites mastered, or a mastered skill fading), not assumed known
-        (`assumed_known`) and allowed; an activity of kind "review" only on skills the student
-        has met (`unmet_reviews`)."""
+        (`assumed_known_activities`) and allowed; an activity of kind "review" only on skills
+        the student has met (`unmet_reviews`)."""
         return self._eligible(hard_mask(batch, self._ctx), feats)
 
     def _eligible(self, allowed: np.ndarray, feats: Features) -> np.ndarray:
@@ -100,7 +100,7 @@ class AdaptivePolicy(Policy):
             allowed
             & (~feats.blocked | review_ok)
             & ~self.unmet_reviews(feats)
-            & ~self.assumed_known(feats)
+            & ~self.assumed_known_activities(feats)
         )
 
     def reviewable(self, feats: Features) -> np.ndarray:
@@ -108,14 +108,13 @@ class AdaptivePolicy(Policy):
         fading = feats.mastered & (feats.recall < self.config.retention_threshold)
         return to_activities(self._ctx, fading.astype(np.float32)) > 0
 
-    def assumed_known(self, feats: Features) -> np.ndarray:
+    def assumed_known_activities(self, feats: Features) -> np.ndarray:
         """(n, A) every skill of the activity never answered and assumed known
-        (`PolicyConfig.assumed_known`): nothing to learn there, and no fading to review. Not served,
-        not even to fill spare minutes, where its only terms would be the version's difficulty
-        and its topic. A skill mastered by answers stays eligible: more practice on it, on a
+        (`PolicyConfig.assumed_known`): nothing to learn there, and no fading to review. Not
+        served, not even to fill spare minutes, where its only terms would be the version's
+        difficulty and its topic. A skill mastered by answers stays eligible: more practice on it, on a
         day with time left, consolidates what the estimate may overrate."""
-        assumed = feats.known & ~feats.mastered  # mastered needs answers: the two never meet
-        return to_activities(self._ctx, assumed.astype(np.float32)) >= 1.0  # all its skills
+        return to_activities(self._ctx, feats.assumed.astype(np.float32)) >= 1.0  # all skills
 
     def unmet_reviews(self, feats: Features) -> np.ndarray:
         """(n, A) True on a review-kind activity of a skill the student has not met: never
@@ -339,7 +338,7 @@ class AdaptivePolicy(Policy):
                 activity_id, "unmet_review", f"{title} is a review: {why}.",
                 (Reason("unmet_review", 0.0, why),),
             )  # fmt: skip
-        if self.assumed_known(feats)[0, a]:
+        if self.assumed_known_activities(feats)[0, a]:
             return self._explain_known(batch, feats, activity_id, title, a)
         if not self.eligibility(batch, feats)[0, a]:
             reasons = []
@@ -447,7 +446,7 @@ def open_closest_to_ready(
     part = missing[stranded]
     unmet = ~terms.prerequisite_met(feats.mastery[stranded], threshold, feats.shown[stranded])
     waits_in_band = (unmet & in_band).astype(np.float32) @ ctx.prerequisite_t > 0.5
-    candidate = in_band & ~feats.mastered[stranded] & (part > 0)
+    candidate = in_band & ~feats.known[stranded] & (part > 0)
     entry = candidate & ~waits_in_band
     candidate = np.where(entry.any(axis=1, keepdims=True), entry, candidate)
     fewest = np.where(candidate, part, np.iinfo(part.dtype).max).min(axis=1, keepdims=True)

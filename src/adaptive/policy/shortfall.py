@@ -99,7 +99,7 @@ def shortfall(
     for name in MASK_CONSTRAINTS:
         take(name, masks[name][0])
     take("unmet_review", policy.unmet_reviews(feats)[0])
-    take("assumed_known", policy.assumed_known(feats)[0])
+    take("assumed_known", policy.assumed_known_activities(feats)[0])
     take("blocked", allowed & ~eligible)
     sentence = _sentence(len(chosen), k, n_act, used, budget, counts)
     return Shortfall(k, len(chosen), n_act, used, budget, counts, sentence)

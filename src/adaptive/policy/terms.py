@@ -233,14 +233,11 @@ def is_mastered(
     return (nan_to_zero(mastery) >= threshold) & (n_responses >= min_responses)
 
 
-def known_already(
-    mastered: np.ndarray, mastery: np.ndarray, n_responses: np.ndarray, assumed: float
-) -> np.ndarray:
-    """(n, S) True where the skill has nothing to teach the student now: mastered by the
-    progression rule, or never answered with a starting estimate of at least `assumed`
-    (`PolicyConfig.assumed_known`: a grade 7 student's kindergarten counting). Such a skill
-    has no room to learn and is nothing "new to try"."""
-    return mastered | ((n_responses <= 0) & (nan_to_zero(mastery) >= assumed))
+def assumed_known(mastery: np.ndarray, n_responses: np.ndarray, at_least: float) -> np.ndarray:
+    """(n, S) True where a skill was never answered and its starting estimate (a placement,
+    records, a vendor's own) is `at_least` (`PolicyConfig.assumed_known`): a grade 7 student's
+    kindergarten counting. Such a skill has no room to learn and is nothing "new to try"."""
+    return (n_responses <= 0) & (nan_to_zero(mastery) >= at_least)
 
 
 def is_stuck(

@@ -45,7 +45,7 @@ def candidate_changes(
     """How `config` differs from the policy the nights' `_SUCCESS.json` (`listings`: night ->
     its parsed listing) record; `near`: folders where a policy file of a recorded name may be
     found, for nights that do not record their settings (module docstring)."""
-    from adaptive.batch.night_checks import policy_label
+    from adaptive.batch.night_checks import policy_label, recorded_sha256
 
     records = {night: listing.get("policy") for night, listing in listings.items()}
     experiments = sorted(n for n, listing in listings.items() if listing.get("experiment"))
@@ -76,7 +76,7 @@ def candidate_changes(
             "the nights of one",
         )
     record = next(iter(records.values()))
-    if _sha256(config.to_dict()) == record["sha256"]:
+    if _sha256(config.to_dict()) in (record["sha256"], recorded_sha256(record)):
         return CandidateChanges({}, "the candidate is the logged nights' policy")
     logged = _recorded_settings(record, near)
     if logged is None:
@@ -124,10 +124,13 @@ def _sha256(settings: Mapping) -> str:
 
 
 def _recorded_settings(record: Mapping, near: Iterable[Path]) -> dict | None:
-    """The logging policy's settings: as the nights record them, else those of the shipped
-    default or of a file of the recorded name in `near`, when they have the recorded sha256."""
+    """The logging policy's settings: as the nights record them (read by this version: a
+    setting added since takes its default), else those of the shipped default or of a file
+    of the recorded name in `near`, when they have the recorded sha256."""
+    from adaptive.batch.night_checks import recorded_settings
+
     if isinstance(record.get("config"), Mapping):
-        return dict(record["config"])
+        return recorded_settings(record) or dict(record["config"])
     source = str(record.get("source", ""))
     if source == "shipped default":
         found = [PolicyConfig.default()]
