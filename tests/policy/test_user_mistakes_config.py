@@ -264,6 +264,8 @@ def test_a_weight_above_weights_a_decimal_comma_and_a_text_grade_table_value_are
         "decimal comma; write -0.8",
         "stuck_min_responses = 1,000\n": "line 1, column 23: stuck_min_responses = 1,000 has a "
         "comma; write 1000 (no thousands separator), or 1.000 for a decimal",
+        "target_p_correct = 0,800\n": "line 1, column 20: target_p_correct = 0,800 has a "
+        "decimal comma; write 0.800",
         '[grade_table]\n-1 = 0.8\n0 = "0.4"\n1 = 0.1\n': (
             "line 3, column 5: policy config: grade_table: grade table gap 0 = '0.4' (expected "
             "a number, P(known) in [0, 1])"

@@ -203,7 +203,8 @@ class JobSummary:
     #: the experiment assignment served (its file's name), None without one
     experiment: str | None = None
     #: recommendations asked per student; students who got fewer (those with none included:
-    #: nothing else fit their time budget, scope, grade band and prerequisites), and those of
+    #: nothing else fit their time budget, scope, grade band and prerequisites, or the rest is
+    #: assumed known), and those of
     #: them whose budget had time left for another activity (the budget did not stop them)
     k: int = 0
     students_below_k: int = 0

@@ -540,14 +540,15 @@ def _print_job(s) -> None:
     if s.students_without_recommendations:
         warn(
             f"{counted(s.students_without_recommendations, 'student')} got no recommendation tonight "
-            "(nothing fit their time budget, scope, grade band and prerequisites): recommended "
-            "is 0 in their students rows"
+            "(nothing fit their time budget, scope, grade band and prerequisites, or every skill "
+            "left is assumed known): recommended is 0 in their students rows"
         )
     if s.students_short_with_time_left:  # a list the day's budget cut short is the design
         info(
             f"{counted(s.students_short_with_time_left, 'student')} got fewer than {s.k} "
             "recommendations with time left in their day's budget (nothing else fit their "
-            "scope, grade band, prerequisites and minutes left): see recommended and "
+            "scope, grade band, prerequisites and minutes left, or the rest is assumed known): "
+            "see recommended and "
             "minutes_left in their students rows"
         )
 

@@ -919,7 +919,7 @@ class Policy(ABC):
         Columns: student_id, class_id, school_id, rank (1-based), activity_id, skill_id, score,
         p_correct, assigned_by_teacher, sentence, and one `c_<term>` column per scoring term.
         Students are scored in chunks of `chunk_size` rows to bound memory. A student nothing
-        fits (budget, scope, grade band, prerequisites) has no row: count the rows per student
+        fits (budget, scope, grade band, prerequisites; nothing assumed known) has no row: count the rows per student
         against `batch.student_ids` (the nightly job's students table does, `recommended`), and
         `adaptive.policy.shortfall` says why a list is short.
         """

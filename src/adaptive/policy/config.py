@@ -614,7 +614,8 @@ def _decimal_comma(text: str, error: str) -> str:
     table = next((t for n, t, _ in _toml_keys(text) if n == number), ())
     name = ".".join(table + _key_path(key.group(1)))
     given, point = f"{value.group(1)},{value.group(2)}", f"{value.group(1)}.{value.group(2)}"
-    if len(value.group(2)) == 3:  # 1,000: a thousands separator as likely as a decimal comma
+    whole = value.group(1).lstrip("+-")
+    if len(value.group(2)) == 3 and whole not in ("", "0"):  # 1,000: thousands, or a decimal
         return (
             f"{_at(line, number, value=True)}: {name} = {given} has a comma; write "
             f"{value.group(1)}{value.group(2)} (no thousands separator), or {point} for a "
