@@ -54,7 +54,14 @@ import pandas as pd
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import lookup_codes
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import ConfigError, CoverageWarning, FitWarning, counted, expect_type
+from adaptive.errors import (
+    ConfigError,
+    CoverageWarning,
+    FitWarning,
+    counted,
+    expect_type,
+    some_of,
+)
 from adaptive.tracing.base import (
     KnowledgeTracer,
     TracingState,
@@ -399,7 +406,7 @@ class BKT(KnowledgeTracer):
         # scientist's trial); the parameters table lists every skill
         said = [
             f"{counted(int(m.sum()), 'skill')} "
-            f"{what.format(have='has' if m.sum() == 1 else 'have')} ({_some(names[m], shown=3)})"
+            f"{what.format(have='has' if m.sum() == 1 else 'have')} ({some_of([str(n) for n in names[m]], 3)})"
             for m, what in notes
             if m.any()
         ]
@@ -445,7 +452,7 @@ class BKT(KnowledgeTracer):
         warnings.warn(
             f"{len(missing)} of {len(catalog.skills)} catalog skills have no training responses; "
             f"their parameters come from graph neighbours ({from_graph}) or the population "
-            f"({len(missing) - from_graph}): {_some(np.array([s.id for s in missing]))}",
+            f"({len(missing) - from_graph}): {some_of([s.id for s in missing], 10)}",
             CoverageWarning,
             stacklevel=2,
         )
@@ -940,9 +947,3 @@ def _state_cells(
 def not_fixed(fixed: set[str]) -> bool:
     """False when the user held guess or slip fixed (their values are theirs to keep)."""
     return not ({"p_guess", "p_slip"} & fixed)
-
-
-def _some(names: np.ndarray, shown: int = 10) -> str:
-    """The first names and how many more: a warning stays one readable line."""
-    head = ", ".join(map(str, names[:shown]))
-    return head + (f" and {len(names) - shown} more" if len(names) > shown else "")
