@@ -254,7 +254,7 @@ def recorded_settings(record: Mapping) -> dict | None:
 
 def recorded_sha256(record: Mapping) -> str | None:
     """The sha256 of a recorded policy as this version reads its settings (`recorded_settings`),
-    else the one recorded: what a night compares with tonight's policy's."""
+    else the one recorded: two nights' policies are the same when theirs are."""
     settings = recorded_settings(record)
     if settings is None:
         return record.get("sha256")
@@ -388,7 +388,7 @@ def _changed_inputs(before: dict, now: dict) -> dict[str, tuple[str, str]]:
         named = before.get("model", now["model"]) != now["model"]
         changes["model"] = (_model_words(before, named), _model_words(now, named))
     policy = before.get("policy")
-    if isinstance(policy, dict) and recorded_sha256(policy) != now["policy"]["sha256"]:
+    if isinstance(policy, dict) and recorded_sha256(policy) != recorded_sha256(now["policy"]):
         changes["policy"] = (
             f"policy {policy_label(policy)}",
             f"policy {policy_label(now['policy'])}",
