@@ -199,8 +199,8 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
         the recommended skill;
     students : per student (every one of the partition, those with nothing to recommend tonight
         included), `recommended` (0: nothing fit the budget, scope and prerequisites, or all
-        left is assumed known: they have no row in `recommendations`), `minutes_left` (the minutes of the student's daily
-        budget the recommendations leave; a list shorter than k with time left was stopped
+        left is assumed known: they have no row in `recommendations`), `minutes_left` (the
+        minutes of the student's daily budget the recommendations leave; a list shorter than k with time left was stopped
         by something else than the budget), the number of skills in each progression state,
         and per skill (fixed lists in catalog order) the mastery, progression code and teacher
         group code (`skill_columns`: what the report site's heatmap shows);

@@ -340,7 +340,8 @@ def warn_grades_beyond(catalog: Catalog, profiles: Sequence[LearnerProfile]) -> 
     """Say (`PlacementWarning`, counts and grades only) when students are placed from a grade
     above every grade of the catalog (every skill starts as known: nothing is left to learn,
     and the policy serves three grades below and further nothing, as assumed known) or below
-    every one (every skill starts as not known). A grade between the catalog's grades is placed by its distance to them."""
+    every one (every skill starts as not known). A grade between the catalog's grades is
+    placed by its distance to them."""
     graded = [s.grade for s in catalog.skills if s.grade is not None]
     if not graded:
         return

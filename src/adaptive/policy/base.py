@@ -95,9 +95,9 @@ class Explanation:
 
     status: recommended | assigned | eligible | blocked | unmet_review (a review of a skill the
     student has not practised) | assumed_known (every skill of it never answered, its starting
-    estimate at least `PolicyConfig.assumed_known`: nothing to learn there) | excluded | completed | recent | out_of_scope |
-    out_of_grade_band | stuck | over_budget | skill_cap | unknown (not an activity of the
-    catalog: the sentence says what to give).
+    estimate at least `PolicyConfig.assumed_known`: nothing to learn there) | excluded |
+    completed | recent | out_of_scope | out_of_grade_band | stuck | over_budget | skill_cap |
+    unknown (not an activity of the catalog: the sentence says what to give).
     """
 
     activity_id: str
@@ -919,8 +919,9 @@ class Policy(ABC):
         Columns: student_id, class_id, school_id, rank (1-based), activity_id, skill_id, score,
         p_correct, assigned_by_teacher, sentence, and one `c_<term>` column per scoring term.
         Students are scored in chunks of `chunk_size` rows to bound memory. A student nothing
-        fits (budget, scope, grade band, prerequisites; nothing assumed known) has no row: count the rows per student
-        against `batch.student_ids` (the nightly job's students table does, `recommended`), and
+        fits (budget, scope, grade band, prerequisites; nothing assumed known) has no row:
+        count the rows per student against `batch.student_ids` (the nightly job's students
+        table does, `recommended`), and
         `adaptive.policy.shortfall` says why a list is short.
         """
         now_d = to_days(now)

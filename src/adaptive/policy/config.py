@@ -598,9 +598,10 @@ _COMMA_VALUE = re.compile(r"^\s*([-+]?\d+),(\d+)\s*(?:#.*)?$")
 
 
 def _decimal_comma(text: str, error: str) -> str:
-    """ ", line N, column C: weights.interest = 0,5 has a decimal comma ..." when the parser stopped at a number
-    written with a decimal comma (a spreadsheet's habit: the parser says only "Expected
-    newline or end of document"), naming the key and the value to write; "" otherwise."""
+    """ ", line N, column C: weights.interest = 0,5 has a decimal comma ..." when the parser
+    stopped at a number written with a decimal comma (a spreadsheet's habit: the parser says
+    only "Expected newline or end of document"), naming the key and the value to write; ""
+    otherwise."""
     stop = _AFTER_VALUE.search(error)
     if stop is None:
         return ""

@@ -34,11 +34,15 @@ class Features:
     blocked: np.ndarray  # (n, A) some skill of the activity has a prerequisite not mastered
     #: (n, S) never answered, its starting estimate at least `PolicyConfig.assumed_known`
     assumed: np.ndarray
-    #: (n, S) nothing to learn on the skill now: mastered by the progression rule, or assumed
-    known: np.ndarray
     #: (n, S) opened though a prerequisite is not met: the nearest to ready of a student whom
     #: prerequisites leave nothing (`recommender.open_closest_to_ready`); None: no such skill
     closest: np.ndarray | None = None
+
+    @property
+    def known(self) -> np.ndarray:
+        """(n, S) nothing to learn on the skill now: mastered by the progression rule, or
+        assumed known."""
+        return self.mastered | self.assumed
 
 
 def to_activities(ctx: CatalogArrays, x: np.ndarray) -> np.ndarray:
@@ -166,5 +170,5 @@ def compute_features(
     assumed = terms.assumed_known(mastery, batch.n_responses, config.assumed_known)
     return Features(
         mastery, p_skill, mastered, missing, shown, support, elapsed, recall, stuck, p_act,
-        blocked, assumed, mastered | assumed,
+        blocked, assumed,
     )  # fmt: skip

@@ -112,8 +112,8 @@ class AdaptivePolicy(Policy):
         """(n, A) every skill of the activity never answered and assumed known
         (`PolicyConfig.assumed_known`): nothing to learn there, and no fading to review. Not
         served, not even to fill spare minutes, where its only terms would be the version's
-        difficulty and its topic. A skill mastered by answers stays eligible: more practice on it, on a
-        day with time left, consolidates what the estimate may overrate."""
+        difficulty and its topic. A skill mastered by answers stays eligible: more practice on
+        it, on a day with time left, consolidates what the estimate may overrate."""
         return to_activities(self._ctx, feats.assumed.astype(np.float32)) >= 1.0  # all skills
 
     def unmet_reviews(self, feats: Features) -> np.ndarray:

@@ -322,8 +322,8 @@ def check_store_exists(uri: str, lookup: str, tracking_uri: str | None = None) -
         return
     empty = "; its file is empty" if db.is_file() else ""
     raise NoTrackingStoreError(
-        f"{lookup}: no tracking store at {uri} ({store_origin(tracking_uri)}{empty}): train a model "
-        "first (`adaptive train --name NAME`), or pass --tracking-uri (or set "
+        f"{lookup}: no tracking store at {uri} ({store_origin(tracking_uri)}{empty}): train a "
+        "model first (`adaptive train --name NAME`), or pass --tracking-uri (or set "
         "MLFLOW_TRACKING_URI) to the store that holds it"
     )
 

@@ -406,7 +406,8 @@ class BKT(KnowledgeTracer):
         # scientist's trial); the parameters table lists every skill
         said = [
             f"{counted(int(m.sum()), 'skill')} "
-            f"{what.format(have='has' if m.sum() == 1 else 'have')} ({some_of([str(n) for n in names[m]], 3)})"
+            f"{what.format(have='has' if m.sum() == 1 else 'have')} "
+            f"({some_of([str(n) for n in names[m]], 3)})"
             for m, what in notes
             if m.any()
         ]
