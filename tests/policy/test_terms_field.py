@@ -50,3 +50,14 @@ def test_a_skill_in_progress_is_not_called_a_skill_to_start() -> None:
     )
     assert "1 answer so far" in sentence("readiness", "F", "T", answered=1)
     assert sentence("readiness", "F", "T", answered=0).endswith("a good next skill to start.")
+
+
+def test_a_chance_near_certain_is_not_said_as_certain() -> None:
+    """A student with a 0.996 chance of getting it right was told "about 100%", and a 0.3%
+    chance "about 0%": all or none, which neither is."""
+    from adaptive.policy.explain import chance
+
+    assert chance(0.87) == "about 87% chance"
+    assert chance(0.996) == "over 99% chance"
+    assert chance(0.003) == "under 1% chance"
+    assert chance(1.0) == "about 100% chance"

@@ -114,3 +114,19 @@ def test_activity_ids_where_a_batch_takes_a_matrix_say_where_a_teachers_choices_
     cat = make_catalog()
     with pytest.raises(TypeError, match=r"assigned: activity ids .*OverrideSet"):
         StudentBatch.build(cat, ["kid"], np.zeros((1, len(cat.skills))), assigned=["x.p"])
+
+
+def test_a_view_naming_many_unknown_skills_says_how_many() -> None:
+    """A vendor's mastery keyed by its own skill codes: the error listed the first five and
+    said nothing of the rest, so a map of 40 codes looked like 5 to fix."""
+    from policy_fixtures import make_catalog
+
+    from adaptive.curriculum import LearnerProfile
+    from adaptive.policy import AdaptivePolicy, StudentView
+
+    cat = make_catalog()
+    view = StudentView("v", LearnerProfile("v"), {f"code{i}": 0.5 for i in range(7)})
+    with pytest.raises(
+        ConfigError, match=r"'code0', 'code1', 'code2', 'code3', 'code4' and 2 more"
+    ):
+        AdaptivePolicy(cat).recommend(view, k=3, now=0.0)

@@ -81,7 +81,7 @@ def fitted() -> BKT:
 
 def test_rows_can_name_unknown_students(fitted) -> None:
     state = fitted.init_state(["a", "b"])
-    with pytest.raises(AdaptiveError, match=r"student id\(s\) not in this state: \['nobody'\]"):
+    with pytest.raises(AdaptiveError, match=r"student id\(s\) not in this state: 'nobody' \("):
         state.rows(["a", "nobody"], missing="raise")
     assert state.rows(["b", "a"], missing="raise").tolist() == [1, 0]
     assert state.rows(["nobody", "a"], missing=-1).tolist() == [-1, 0]

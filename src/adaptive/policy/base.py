@@ -34,7 +34,7 @@ from scipy import sparse
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.codes import id_list
 from adaptive.dates import parse_iso
-from adaptive.errors import ConfigError, closest_name, counted
+from adaptive.errors import ConfigError, closest_name, counted, some_of
 from adaptive.placement.prior import grade_placement
 from adaptive.policy.config import PolicyConfig
 
@@ -717,7 +717,8 @@ def view_row(out: np.ndarray, value: object, catalog: Catalog, where: str) -> No
             close = closest_name(str(unknown[0]), catalog.skill_index)
             hint = f" (did you mean {close!r} for {unknown[0]!r}?)" if close else ""
             raise ConfigError(
-                f"{where}: skill id(s) not in the catalog: {unknown[:5]}{hint}; expected ids of "
+                f"{where}: skill id(s) not in the catalog: {some_of([repr(u) for u in unknown], 5)}"
+                f"{hint}; expected ids of "
                 "catalog.skills"
             )
         value = list(value.values())

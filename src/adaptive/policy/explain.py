@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adaptive.errors import counted
+from adaptive.errors import counted, share_words
 from adaptive.policy.base import CatalogArrays, StudentBatch
 
 
@@ -78,14 +78,11 @@ def _main_sentence(
     if term == "review":
         ago = time_ago(elapsed)
         # "<skill> review:" read as the activity's name on a practice activity (an ops trial)
-        return f"{skill}: time to review it: you mastered it {ago} and recall is fading ({recall:.0%})."
+        return f"{skill}: time to review it: you mastered it {ago} and recall is fading ({share_words(recall)})."
     if term == "difficulty":
         # the term picks the version of a skill (relative to its other versions), so the
         # sentence says that, not that any P(correct) is "right"
-        return (
-            f"{skill}: the version nearest your level (about {p_correct:.0%} chance of getting "
-            "it right)."
-        )
+        return f"{skill}: the version nearest your level ({chance(p_correct)} of getting it right)."
     if term == "readiness":
         if checking:
             return f"{skill}: a check of an earlier grade's skill, as your teacher asked." + _hard(
@@ -149,7 +146,14 @@ def _hard(p_correct: float) -> str:
     """ " It will be hard for now (about 4% ...)." where P(correct) is below `HARD_P_CORRECT`."""
     if not p_correct < HARD_P_CORRECT:  # NaN (unknown) says nothing
         return ""
-    return f" It will be hard for now (about {p_correct:.0%} chance of getting it right)."
+    return f" It will be hard for now ({chance(p_correct)} of getting it right)."
+
+
+def chance(p_correct: float) -> str:
+    """'about 87% chance'; 'over 99% chance' where a whole percent would round to all (a
+    student with a 0.996 chance was told "about 100%"), 'under 1% chance' to none."""
+    words = share_words(p_correct)
+    return f"{words} chance" if words.startswith(("over", "under")) else f"about {words} chance"
 
 
 def readiness_prerequisite(

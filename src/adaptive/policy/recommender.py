@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog
-from adaptive.errors import closest_name, counted
+from adaptive.errors import closest_name, counted, share_words
 from adaptive.policy import explain as text
 from adaptive.policy import terms
 from adaptive.policy.base import (
@@ -346,7 +346,7 @@ class AdaptivePolicy(Policy):
                 for p in cat.skill(s).prerequisites:
                     j = cat.skill_index.get_loc(p)
                     m = float(feats.mastery[0, j])
-                    named = f"prerequisite {ctx.skill_names[j]} ({p}) at mastery {m:.0%}"
+                    named = f"prerequisite {ctx.skill_names[j]} ({p}) at mastery {share_words(m)}"
                     if m < cfg.prerequisite_threshold:
                         why = f"{named}, needs {cfg.prerequisite_threshold:.0%}"
                     elif not feats.shown[0, j]:
@@ -408,7 +408,7 @@ class AdaptivePolicy(Policy):
         whence = f", {batch.placement[0]}" if batch.placement[0] else ""
         why = (
             f"{self._ctx.skill_names[s]} was never answered, and its starting estimate "
-            f"({feats.mastery[0, s]:.0%}{whence}) counts it as known"
+            f"({share_words(feats.mastery[0, s])}{whence}) counts it as known"
         )
         return Explanation(
             activity_id,

@@ -24,7 +24,7 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.codes import id_list
 from adaptive.data.log import ResponseLog
-from adaptive.errors import ConfigError, closest_name
+from adaptive.errors import ConfigError, closest_name, some_of
 from adaptive.paths import demo_district_dir
 from adaptive.placement.prior import GradeTable, Placement, given_or_grade
 from adaptive.policy.adapter import batch_from_model, profiles_by_id
@@ -199,8 +199,8 @@ def check_students_known(d: District, student_ids: Sequence[str]) -> None:
         close = closest_name(unknown[0], known)
         hint = f" (did you mean {close!r} for {unknown[0]!r}?)" if close else ""
         raise ConfigError(
-            f"unknown student id(s) {unknown[:5]}: not in the district's profiles or "
-            f"responses{hint}"
+            f"unknown student id(s) {some_of([repr(u) for u in unknown], 5)}: not in the "
+            f"district's profiles or responses{hint}"
         )
 
 

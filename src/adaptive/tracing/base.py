@@ -73,6 +73,7 @@ from adaptive.errors import (
     PlacementWarning,
     RepeatedAnswerWarning,
     closest_name,
+    some_of,
 )
 from adaptive.files import (
     atomic_write_bytes,
@@ -1187,8 +1188,7 @@ def _check_placement(prior: object, name: str = "prior") -> None:
 def unknown_students_message(unknown: list[str], n_students: int) -> str:
     """Why `state.rows(ids)` refused ids: which ones, and how a student gets a row."""
     return (
-        f"student id(s) not in this state: {unknown[:5]}"
-        f"{f' and {len(unknown) - 5} more' if len(unknown) > 5 else ''} (the state holds "
+        f"student id(s) not in this state: {some_of([repr(u) for u in unknown], 5)} (the state holds "
         f"{n_students:,} students); a student gets a row with model.update(state, responses) "
         "or model.init_state(ids)"
     )
