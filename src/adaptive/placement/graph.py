@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from adaptive.curriculum import Catalog
+from adaptive.memo import IdentityMemo
 
 
 @dataclass(frozen=True)
@@ -128,15 +129,13 @@ def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
 
 
-_CACHE: dict[int, tuple[Catalog, GraphPropagation]] = {}
+#: Each catalog's `GraphPropagation`.
+_CACHE: IdentityMemo[GraphPropagation] = IdentityMemo(limit=64)
 
 
 def graph_propagation(catalog: Catalog) -> GraphPropagation:
     """The catalog's `GraphPropagation` (cached by identity, like the policy's catalog arrays)."""
-    hit = _CACHE.get(id(catalog))
-    if hit is None or hit[0] is not catalog:
-        hit = _CACHE[id(catalog)] = (catalog, GraphPropagation.of(catalog))
-    return hit[1]
+    return _CACHE.get((catalog,), lambda: GraphPropagation.of(catalog))
 
 
 def propagate(catalog: Catalog, mastery: np.ndarray, evidence: np.ndarray) -> np.ndarray:

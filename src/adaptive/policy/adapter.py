@@ -39,6 +39,7 @@ from adaptive.errors import (
     verb,
 )
 from adaptive.grades import grade_label
+from adaptive.memo import IdentityMemo
 from adaptive.placement.graph import propagate
 from adaptive.placement.prior import (
     GradeTable,
@@ -87,21 +88,17 @@ def align_skills(
     return out
 
 
-_COLUMNS: dict[tuple[int, int], tuple[object, Catalog, np.ndarray]] = {}
+#: Each (skill vocabulary, catalog) pair's catalog columns (`_catalog_columns`).
+_COLUMNS: IdentityMemo[np.ndarray] = IdentityMemo(limit=64)
 
 
 def _catalog_columns(model_skills: Sequence[str] | pd.Index, catalog: Catalog) -> np.ndarray:
     """For each catalog skill, its column in `model_skills` (-1 when absent); cached per
     (skill vocabulary, catalog) pair, so a per-request call does not rebuild the lookup."""
-    key = (id(model_skills), id(catalog))
-    hit = _COLUMNS.get(key)
-    if hit is not None and hit[0] is model_skills and hit[1] is catalog:
-        return hit[2]
-    codes = pd.Index(model_skills).astype(str).get_indexer(catalog.skill_index.astype(str))
-    if len(_COLUMNS) > 64:
-        _COLUMNS.clear()
-    _COLUMNS[key] = (model_skills, catalog, codes)
-    return codes
+    return _COLUMNS.get(
+        (model_skills, catalog),
+        lambda: pd.Index(model_skills).astype(str).get_indexer(catalog.skill_index.astype(str)),
+    )
 
 
 @dataclass(frozen=True)
@@ -287,22 +284,21 @@ def _activity_sets(
     return completed, activity_set(student_row[on_last], act[on_last], n, n_a)
 
 
-_ONCE: dict[tuple[int, tuple[str, ...]], tuple[Catalog, np.ndarray]] = {}
+#: Each (catalog, repeatable kinds)'s done-once activities (`_done_once_kinds`).
+_ONCE: IdentityMemo[np.ndarray] = IdentityMemo(limit=64)
 
 
 def _done_once_kinds(catalog: Catalog, repeatable_kinds: tuple[str, ...]) -> np.ndarray:
     """(A,) bool: activities of a kind done once (not repeatable); cached per catalog and kinds,
     as `catalog_arrays` is (a per-request call must not recompute catalog-wide arrays)."""
-    key = (id(catalog), repeatable_kinds)
-    hit = _ONCE.get(key)
-    if hit is not None and hit[0] is catalog:
-        return hit[1]
+    return _ONCE.get((catalog,), lambda: _done_once(catalog, repeatable_kinds), repeatable_kinds)
+
+
+def _done_once(catalog: Catalog, repeatable_kinds: tuple[str, ...]) -> np.ndarray:
+    """`_done_once_kinds`, computed anew (read-only: the memo shares it)."""
     codes = [ACTIVITY_KINDS.index(k) for k in repeatable_kinds if k in ACTIVITY_KINDS]
     once = ~np.isin(catalog.activity_kind_codes, codes)
     once.flags.writeable = False
-    if len(_ONCE) > 64:
-        _ONCE.clear()
-    _ONCE[key] = (catalog, once)
     return once
 
 
@@ -464,7 +460,8 @@ def _check_log_students(log: ResponseLog | Sequence[Response] | None, ids: list[
         )
 
 
-_OVERLAP: dict[tuple[int, int], tuple[object, Catalog, SkillCoverage]] = {}
+#: Each (skill vocabulary, catalog) pair's coverage, said once (`note_skill_coverage`).
+_OVERLAP: IdentityMemo[SkillCoverage] = IdentityMemo(limit=64)
 
 
 def note_skill_coverage(
@@ -479,15 +476,7 @@ def note_skill_coverage(
     model = model_skills
     if hasattr(model_skills, "skills_"):
         model_skills = model_skills.skills_
-    key = (id(model_skills), id(catalog))
-    hit = _OVERLAP.get(key)
-    if hit is not None and hit[0] is model_skills and hit[1] is catalog:
-        return hit[2]
-    coverage = check_skill_coverage(model, catalog)
-    if len(_OVERLAP) > 64:
-        _OVERLAP.clear()
-    _OVERLAP[key] = (model_skills, catalog, coverage)
-    return coverage
+    return _OVERLAP.get((model_skills, catalog), lambda: check_skill_coverage(model, catalog))
 
 
 def check_skill_coverage(

@@ -35,6 +35,7 @@ from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.codes import id_list
 from adaptive.dates import parse_iso
 from adaptive.errors import ConfigError, closest_name, counted, some_of
+from adaptive.memo import IdentityMemo
 from adaptive.placement.prior import grade_placement
 from adaptive.policy.config import PolicyConfig
 
@@ -308,26 +309,24 @@ def placed_where_unknown(
     return np.where(unknown, placed, mastery)
 
 
-_GRADE_ROWS: dict[tuple[int, int, int | None], tuple[Catalog, object, np.ndarray]] = {}
+#: Grade placement rows, per (catalog, grade table) and grade.
+_GRADE_ROWS: IdentityMemo[np.ndarray] = IdentityMemo(limit=256)
 
 
 def _grade_row(catalog: Catalog, table: object, grade: int | None) -> np.ndarray:
     """(S,) the grade placement of a student of `grade` (NaN without one), made once per
     catalog, table and grade: a vendor's request places one student, and the placement's
     grade-order pass would cost more than the rest of the request."""
-    key = (id(catalog), id(table), grade)  # None: no grade (kindergarten is 0, pre-K -1)
-    hit = _GRADE_ROWS.get(key)
-    if hit is not None and hit[0] is catalog and hit[1] is table:
-        return hit[2]
+    return _GRADE_ROWS.get((catalog, table), lambda: _placed_row(catalog, table, grade), grade)
+
+
+def _placed_row(catalog: Catalog, table: object, grade: int | None) -> np.ndarray:
+    """(S,) the grade placement of one student of `grade`; NaN throughout for None (no grade:
+    kindergarten is 0, pre-K -1)."""
     if grade is None:
-        row = np.full(len(catalog.skills), np.nan)
-    else:
-        profile = LearnerProfile("placed", grade=grade)
-        row = grade_placement(catalog, [profile], table).mastery[0]  # type: ignore[arg-type]
-    if len(_GRADE_ROWS) > 256:
-        _GRADE_ROWS.clear()
-    _GRADE_ROWS[key] = (catalog, table, row)
-    return row
+        return np.full(len(catalog.skills), np.nan)
+    profile = LearnerProfile("placed", grade=grade)
+    return grade_placement(catalog, [profile], table).mastery[0]  # type: ignore[arg-type]
 
 
 def check_view(student: object) -> None:
@@ -1069,26 +1068,26 @@ class CatalogArrays:
     catalog_sha256: str  # `Catalog.sha256`: what a batch scored by these arrays was built on
 
 
-_ARRAYS: dict[int, tuple[Catalog, CatalogArrays]] = {}
+#: Each catalog's `CatalogArrays`.
+_ARRAYS: IdentityMemo[CatalogArrays] = IdentityMemo(limit=64)
 
-
-_EMPTY_SETS: dict[tuple[int, int], sparse.csr_matrix] = {}
+#: The shared empty activity sets, per shape (no object to key on: the shape alone).
+_EMPTY_SETS: IdentityMemo[sparse.csr_matrix] = IdentityMemo(limit=64)
 
 
 def empty_activity_set(n: int, n_a: int) -> sparse.csr_matrix:
     """An (n, n_a) CSR with no entries, shared (its arrays are read-only, so no caller can
     fill it in place): building a sparse matrix costs more than the rest of a small field, and a
     one-student request needs several empty ones."""
-    hit = _EMPTY_SETS.get((n, n_a))
-    if hit is None:
-        arrays = (np.zeros(0), np.zeros(0, np.int32), np.zeros(n + 1, np.int32))
-        for a in arrays:
-            a.flags.writeable = False
-        hit = sparse.csr_matrix(arrays, shape=(n, n_a))
-        if len(_EMPTY_SETS) > 64:
-            _EMPTY_SETS.clear()
-        _EMPTY_SETS[(n, n_a)] = hit
-    return hit
+    return _EMPTY_SETS.get((), lambda: _empty_csr(n, n_a), extra=(n, n_a))
+
+
+def _empty_csr(n: int, n_a: int) -> sparse.csr_matrix:
+    """A new (n, n_a) CSR with no entries, over read-only arrays."""
+    arrays = (np.zeros(0), np.zeros(0, np.int32), np.zeros(n + 1, np.int32))
+    for a in arrays:
+        a.flags.writeable = False
+    return sparse.csr_matrix(arrays, shape=(n, n_a))
 
 
 def catalog_layout(catalog: Catalog) -> str:
@@ -1102,10 +1101,13 @@ def catalog_layout(catalog: Catalog) -> str:
 
 
 def catalog_arrays(catalog: Catalog) -> CatalogArrays:
-    """The shared array views of a catalog (cached by identity)."""
-    hit = _ARRAYS.get(id(catalog))
-    if hit is not None and hit[0] is catalog:
-        return hit[1]
+    """The shared array views of a catalog (cached by identity: a vendor's one-student request
+    must not rebuild them)."""
+    return _ARRAYS.get((catalog,), lambda: _build_catalog_arrays(catalog))
+
+
+def _build_catalog_arrays(catalog: Catalog) -> CatalogArrays:
+    """The array views of a catalog, built anew (`catalog_arrays` keeps them)."""
     n_s = len(catalog.skills)
     acts = catalog.activities
     primary = catalog.skill_index.get_indexer([a.skills[0] for a in acts]).astype(np.int64)
@@ -1124,7 +1126,7 @@ def catalog_arrays(catalog: Catalog) -> CatalogArrays:
     curriculum_rank = np.empty(len(acts), np.int64)
     curriculum_rank[order] = np.arange(len(acts))
     topic_pos = {t: i for i, t in enumerate(catalog.topics)}
-    arrays = CatalogArrays(
+    return CatalogArrays(
         skill_ids=np.asarray(catalog.skill_index, dtype=object),
         activity_ids=np.asarray(catalog.activity_index, dtype=object),
         skill_names=np.array([s.name or s.id for s in catalog.skills], dtype=object),
@@ -1159,8 +1161,6 @@ def catalog_arrays(catalog: Catalog) -> CatalogArrays:
         ),
         catalog_sha256=catalog.sha256,
     )
-    _ARRAYS[id(catalog)] = (catalog, arrays)
-    return arrays
 
 
 def reasons_json(reasons: Sequence[Reason] | Mapping[str, float]) -> str:

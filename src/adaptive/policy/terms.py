@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from fsrs.scheduler import FSRS_DEFAULT_DECAY
 
+from adaptive.memo import IdentityMemo
+
 #: FSRS-6 forgetting curve: R(t) = (1 + FACTOR * t / S) ** -DECAY, so that R(S) = 0.9.
 DECAY = FSRS_DEFAULT_DECAY
 FACTOR = 0.9 ** (1.0 / -DECAY) - 1.0
@@ -138,23 +140,22 @@ def best_version_of_skill(edge: np.ndarray, primary_skill: np.ndarray) -> np.nda
     return edge / np.maximum(best_of, 1e-12)
 
 
-_GROUPS: dict[int, tuple[np.ndarray, ...]] = {}
+#: Each `primary_skill` array's skill groups (`_skill_groups`).
+_GROUPS: IdentityMemo[tuple[np.ndarray, np.ndarray, np.ndarray]] = IdentityMemo(limit=64)
 
 
 def _skill_groups(primary_skill: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(activities ordered by skill, start of each skill's run, run of each ordered activity);
     cached per catalog's array (the per-request path scores one student at a time)."""
-    hit = _GROUPS.get(id(primary_skill))
-    if hit is not None and hit[0] is primary_skill:
-        return hit[1], hit[2], hit[3]
+    return _GROUPS.get((primary_skill,), lambda: _group_by_skill(primary_skill))
+
+
+def _group_by_skill(primary_skill: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_skill_groups`, computed anew."""
     order = np.argsort(primary_skill, kind="stable")
     sorted_skill = primary_skill[order]
     new_run = np.r_[True, sorted_skill[1:] != sorted_skill[:-1]]
-    groups = (order, np.flatnonzero(new_run), np.cumsum(new_run) - 1)
-    if len(_GROUPS) > 64:
-        _GROUPS.clear()
-    _GROUPS[id(primary_skill)] = (primary_skill, *groups)
-    return groups
+    return order, np.flatnonzero(new_run), np.cumsum(new_run) - 1
 
 
 # -- interest and aspiration -----------------------------------------------------------------

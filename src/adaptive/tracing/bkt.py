@@ -62,6 +62,7 @@ from adaptive.errors import (
     expect_type,
     some_of,
 )
+from adaptive.memo import IdentityMemo
 from adaptive.tracing.base import (
     KnowledgeTracer,
     TracingState,
@@ -916,20 +917,18 @@ class _FastParams:
     prior: dict[tuple[int, str], float]
 
 
-_VOCABULARIES: dict[int, tuple[pd.Index, dict[str, int]]] = {}
+#: Each fitted vocabulary's id -> code dict (`vocabulary_codes`).
+_VOCABULARIES: IdentityMemo[dict[str, int]] = IdentityMemo(limit=16)
 
 
 def vocabulary_codes(vocabulary: pd.Index, ids: pd.Index) -> np.ndarray:
     """Codes of `ids` (a log's distinct ids) in a fitted vocabulary, -1 for ids never seen: the
     same as `index_codes`, through a dict built once per vocabulary, so a small update does not
     pay for hashing the whole vocabulary again (it did, at every call)."""
-    hit = _VOCABULARIES.get(id(vocabulary))
-    if hit is None or hit[0] is not vocabulary:
-        if len(_VOCABULARIES) > 16:
-            _VOCABULARIES.clear()
-        hit = (vocabulary, {v: i for i, v in enumerate(vocabulary.tolist())})
-        _VOCABULARIES[id(vocabulary)] = hit
-    return lookup_codes(hit[1], ids)
+    codes = _VOCABULARIES.get(
+        (vocabulary,), lambda: {v: i for i, v in enumerate(vocabulary.tolist())}
+    )
+    return lookup_codes(codes, ids)
 
 
 def _state_cells(

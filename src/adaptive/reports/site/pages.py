@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from adaptive.batch.overrides import MODE_BANDS, MODES, StudentOverride, far_fro
 from adaptive.curriculum import Catalog
 from adaptive.errors import counted, verb
 from adaptive.grades import grade_label
+from adaptive.memo import IdentityMemo
 from adaptive.policy.progression import LABELS, Progression
 from adaptive.reports.growth import GROWTH_BIN_LABELS, Baseline, Growth, GrowthSummary, Norm
 from adaptive.reports.site.assets import MASTERY_EDGES, STATE_MARKS
@@ -227,19 +229,18 @@ def _growth_cell(c: ClassData, i: int) -> str:
     return f'<td class="num" data-v="">{why}</td>'
 
 
-_MEMO: dict[tuple, tuple] = {}
+#: Per catalog, kind and order: what `_per_catalog` built.
+_MEMO: IdentityMemo[Any] = IdentityMemo(limit=64)
 
 
 def _per_catalog(kind: str, catalog: Catalog, build, order: np.ndarray | None = None):
     """`build(catalog[, order])` computed once per catalog object (and order): the same HTML for
     every class (skill headers, filter options) and lookups. The memo keeps the catalog itself,
     so its id cannot be reused by another object while the entry lives."""
-    key = (kind, id(catalog), None if order is None else np.asarray(order).tobytes())
-    held = _MEMO.get(key)
-    if held is None or held[0] is not catalog:
-        held = (catalog, build(catalog) if order is None else build(catalog, order))
-        _MEMO[key] = held
-    return held[1]
+    if order is None:
+        return _MEMO.get((catalog,), lambda: build(catalog), extra=(kind, None))
+    order_key = np.asarray(order).tobytes()
+    return _MEMO.get((catalog,), lambda: build(catalog, order), extra=(kind, order_key))
 
 
 def _heatmap_head(catalog: Catalog, order: np.ndarray) -> str:

@@ -1,0 +1,63 @@
+"""Values computed once per object identity: the one way this code base memoizes per catalog,
+per array, per skill vocabulary.
+
+A vendor's request recommends for one student: rebuilding a catalog's arrays, its prerequisite
+edges or a vocabulary's lookup at every call would cost more than the rest of the request. So
+each is built once per object and kept in an `IdentityMemo`.
+
+Why identity and not equality: a catalog or a vocabulary is large, and comparing or hashing its
+contents at every call is the cost the memo exists to save (numpy arrays are not even hashable).
+The objects these memos are keyed on are not changed after they are made, so one object means
+one value.
+
+Why the memo holds the objects: an id is only unique among live objects. An entry keeps strong
+references to its key objects, so none of them can be freed and its id given to a new object
+while the entry lives; a hit also checks identity (`is`), so an entry never answers for another
+object. The memo is bounded: past its limit it clears itself, and the next calls rebuild what
+they use (as many catalogs as a process uses at once is far below any limit here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from operator import is_
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class IdentityMemo(Generic[T]):
+    """Values built once per identity of some objects (plus an optional hashable `extra` key),
+    at most `limit` of them: `memo.get((catalog,), lambda: build(catalog))`.
+
+    A hit costs one dict look-up and an `is` test per object: nothing of the objects' contents
+    is hashed or compared, so it stays cheap on a per-request path. Not locked: two threads that
+    miss together both build, and the last one's value is kept (the values are equal)."""
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"limit: expected at least 1 entry, got {limit}")
+        self.limit = limit
+        self._entries: dict[Hashable, tuple[tuple[object, ...], T]] = {}
+
+    def get(self, objects: tuple[object, ...], build: Callable[[], T], extra: Hashable = None) -> T:
+        """The value for these `objects` (by identity, in order) and `extra` (by equality, e.g.
+        a grade or a kind): `build()` called at the first request and kept, with the objects
+        themselves, until the memo fills. `objects` may be empty: then `extra` alone is the key
+        (a value such as a shape)."""
+        key = (extra, *map(id, objects))
+        entry = self._entries.get(key)
+        if entry is not None and all(map(is_, entry[0], objects)):  # the ids' own objects
+            return entry[1]
+        value = build()
+        if len(self._entries) >= self.limit:
+            self._entries.clear()
+        self._entries[key] = (objects, value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        """Forget every entry (and release the objects they hold)."""
+        self._entries.clear()
