@@ -11,6 +11,7 @@ bears on, not only its own.
         session.answer(ask_the_student(q), question=q.skill)   # 1 correct, 0 wrong
     placement = session.placement()       # "placed by diagnostic (15 questions)"
     placement = diag.run(ids, answer_fn)  # many students stepping together (simulation, nightly)
+    placement = diag.replay("answers.csv")  # sessions run elsewhere: student_id, question, correct
 
 An app serving a session across requests: a session may be shared by threads (each call holds
 its lock, so two answers to one question absorb one and refuse the other); `answer(correct,
@@ -76,7 +77,8 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -87,14 +89,19 @@ from adaptive.data.codes import check_one_id, id_list
 from adaptive.errors import (
     AdaptiveError,
     ConfigError,
+    DataValidationError,
     PlacementWarning,
     closest_name,
     counted,
     expect_type,
+    line_words,
     verb,
 )
 from adaptive.placement.level import DEFAULT_NOISE, CurriculumLevel
 from adaptive.placement.prior import GradeTable, Placement, grade_placement
+
+if TYPE_CHECKING:
+    from adaptive.placement.answers import AnswerSheet
 
 DEFAULT_MAX_QUESTIONS = 15
 #: Defaults chosen on the generated 150-skill graph family (`synthetic_graph_catalog`), checked
@@ -639,6 +646,44 @@ class PlacementDiagnostic:
         """
         batch = self.start_batch(student_ids, prior)
         batch.run(answer_fn, n_questions)
+        return batch.placement()
+
+    def replay(
+        self,
+        answers: str | Path | pd.DataFrame,
+        *,
+        columns: Mapping[str, str] | None = None,
+        prior: Placement | None = None,
+        strict: bool = False,
+    ) -> Placement:
+        """Place the students of an answer sheet: sessions run in another app or on paper,
+        one row per answer (student_id, question, correct, optionally order; see
+        `adaptive.placement.answers`), replayed as a live `run` absorbs them, all students
+        stepping together. The placement is the one a live run with those answers gives
+        ("placed by diagnostic (n questions)"), students in the order they first appear.
+
+        An answer to another question than this diagnostic asks there (a paper test of fixed
+        questions, another diagnostic's settings) is absorbed as evidence, as `resume` does,
+        and a `PlacementWarning` gives the lines; `strict=True` refuses them instead, one
+        `DataValidationError` naming each line. A student with more answers than
+        `max_questions`, or one the prior lacks, is refused naming the line; students with
+        fewer answers are placed from those (a warning counts them, with their first lines).
+        """
+        from adaptive.placement.answers import read_answer_sheet
+
+        sheet = read_answer_sheet(answers, self.catalog, columns)
+        placement = self.prior if prior is None else self._as_placement(prior)
+        _check_sheet(self, sheet, placement)
+        batch = self.start_batch(sheet.students, placement)
+        other = np.zeros(len(sheet.step), bool)  # answers to questions it would not ask there
+        for step in range(int(sheet.step.max(initial=-1)) + 1):
+            now = np.flatnonzero(sheet.step == step)  # sorted by student: rows ascending
+            rows, codes = sheet.student[now], sheet.skill[now]
+            with batch.lock:
+                other[now] = batch._choose(rows) != codes
+                batch.answer_given(rows, codes, sheet.correct[now])
+        _said_other_questions(self, sheet, np.flatnonzero(other), strict)
+        _said_unfinished(sheet, batch)
         return batch.placement()
 
     def initial_beliefs(self, student_ids: Sequence[str], prior: Placement | None) -> np.ndarray:
@@ -1188,3 +1233,84 @@ def _check_session_keys(student_id: object, answers: object, extra: Mapping[str,
         f"resume: {'; '.join(said)}; a saved session (session.to_dict()) has the keys "
         "student_id, answers and, when it was started with its own prior, prior"
     )
+
+
+def _check_sheet(diag: PlacementDiagnostic, sheet: AnswerSheet, prior: Placement | None) -> None:
+    """An answer sheet's students the diagnostic cannot replay, one `DataValidationError`
+    naming lines, never ids: more answers than `max_questions` (the first answer too many),
+    a student the prior lacks (their first line)."""
+    problems = []
+    over = np.flatnonzero(sheet.step == diag.max_questions)
+    expected = (
+        f"at most {diag.max_questions} answers per student (this diagnostic's max_questions; "
+        "this is the student's answer {})"
+    )
+    problems += [
+        sheet.problem(i, "question", expected.format(diag.max_questions + 1)) for i in over
+    ]
+    if prior is not None:
+        lacking = diag._index_of(prior).get_indexer(pd.Index(sheet.students)) < 0
+        first = np.flatnonzero((sheet.step == 0) & lacking[sheet.student])
+        covers = counted(len(prior.students), "student")
+        expected = (
+            f"a student of the diagnostic's prior placement ({covers}); pass prior= a "
+            "placement that holds them"
+        )
+        problems += [sheet.problem(i, "student_id", expected, None) for i in first]
+    if problems:
+        problems.sort(key=lambda p: (p.line or 0, p.row or ""))
+        raise DataValidationError(problems[: DataValidationError.MAX_LISTED], len(problems))
+
+
+def _said_other_questions(
+    diag: PlacementDiagnostic, sheet: AnswerSheet, other: np.ndarray, strict: bool
+) -> None:
+    """Answers to questions this diagnostic would not ask there: refused (`strict`), naming
+    each line and the question it asks there, or absorbed and said in a warning."""
+    if not len(other):
+        return
+    if strict:
+        raise DataValidationError(
+            [
+                sheet.problem(
+                    i, "question",
+                    "the question this diagnostic asks there (another question was answered: "
+                    "another diagnostic's settings, catalog or prior? replay without strict=True "
+                    "absorbs such answers as evidence)",
+                )
+                for i in other[: DataValidationError.MAX_LISTED]
+            ],
+            len(other),
+        )  # fmt: skip
+    said = _rows_words(sheet, other)
+    warnings.warn(
+        f"{sheet.rows.file}: {len(other):,} of {counted(len(sheet.step), 'answer')} are not the "
+        f"questions this diagnostic asks there ({said}): absorbed as evidence, as resume does "
+        "(a paper test of fixed questions, another diagnostic's settings); "
+        "replay(..., strict=True) refuses them",
+        PlacementWarning,
+        stacklevel=3,
+    )
+
+
+def _said_unfinished(sheet: AnswerSheet, batch: DiagnosticBatch) -> None:
+    """A warning counting the students whose diagnostic the sheet leaves unfinished (fewer
+    answers than `max_questions`), with their first lines: placed from the answers given."""
+    unfinished = np.flatnonzero(~batch.done)
+    if not len(unfinished):
+        return
+    first = np.flatnonzero(sheet.step == 0)[unfinished]  # one first answer per student, in order
+    said = _rows_words(sheet, first)
+    warnings.warn(
+        f"{sheet.rows.file}: {counted(len(unfinished), 'student')} answered fewer than "
+        f"{batch.diagnostic.max_questions} questions (their first answers: {said}): placed "
+        "from the answers they gave",
+        PlacementWarning,
+        stacklevel=3,
+    )
+
+
+def _rows_words(sheet: AnswerSheet, answers: np.ndarray) -> str:
+    """Where these answers are, as a message says it: 'lines 3, 8 and 12' (a Parquet file's
+    'rows', a frame's 'row labels')."""
+    return line_words([sheet.at[i] for i in answers]).replace("line", sheet.rows.unit)
