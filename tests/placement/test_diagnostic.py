@@ -210,7 +210,7 @@ def test_bad_usage_raises_clear_errors() -> None:
         with pytest.raises(DiagnosticError, match="expected 0"):
             session.answer(bad)  # type: ignore[arg-type]
     session.answer(True)
-    with pytest.raises(DiagnosticError, match="unknown student"):
+    with pytest.raises(DiagnosticError, match="not in the prior placement"):
         diag.start("nobody")
     with pytest.raises(DiagnosticError, match="unique"):
         diag.start_batch(["s1", "s1"])

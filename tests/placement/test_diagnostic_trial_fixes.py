@@ -292,3 +292,134 @@ def test_resumed_answers_this_diagnostic_would_not_ask_are_said_and_ids_are_trim
         diag.resume("kid", [(other, 1)])
     with pytest.raises(DiagnosticError, match="has no key 'skill'"):
         diag.resume("kid", [{"skil": other, "correct": 1}])
+
+
+# -- 6. no student id in the diagnostic's errors and warnings (placement office trial) -------
+
+SECRET = "stu9000001"  # an id that must never reach a message
+
+
+def refused_uses(diag: PlacementDiagnostic) -> list:
+    """Every misuse of a session, a resume or a batch that the diagnostic refuses, each a
+    call that raises a `DiagnosticError` (a student the prior holds is `SECRET`)."""
+    done = diag.start(SECRET)
+    while (q := done.next_question()) is not None:
+        done.answer(1, question=q.skill)
+    fresh = diag.start(SECRET)
+    pending = fresh.next_question()
+    assert pending is not None
+    other = next(s for s in diag.skills if s != pending.skill)
+    saved = {"student_id": SECRET, "answers": [{"skill": other, "correct": 1}]}
+    return [
+        lambda: done.answer(1),
+        lambda: diag.start(SECRET).answer(1),
+        lambda: fresh.answer("yes", question=pending.skill),
+        lambda: fresh.answer(1, question=other),
+        lambda: fresh.answer(1, question="g9.XX.1"),
+        lambda: diag.start("stu7777777"),
+        lambda: diag.start("stu9000002", prior=LearnerProfile(SECRET, grade=4)),
+        lambda: diag.start_batch([SECRET, "stu7777777"]),
+        lambda: diag.start_batch([SECRET, SECRET]),
+        lambda: diag.resume(SECRET, [{"skill": "nope", "correct": 1}]),
+        lambda: diag.resume(SECRET, [(other, 1), (other, 0)]),
+        lambda: diag.resume(SECRET, [(other, 2)]),
+        lambda: diag.resume(SECRET, ["g4.a1"]),
+        lambda: diag.resume(SECRET, [{"skil": other, "correct": 1}]),
+        lambda: diag.resume(**saved, finished=False),
+        lambda: diag.resume(SECRET, [], prior={"mastery": [0.5], "skills": 3}),
+        lambda: PlacementDiagnostic(grades_catalog(), model="level").start_batch([SECRET]),
+    ]
+
+
+def test_no_diagnostic_error_or_warning_names_the_student() -> None:
+    """The placement office's trial: every `DiagnosticError` named the student ("student
+    'stu9000001': the diagnostic is finished", "unknown student(s) ['stu7777777']",
+    "start('stu9000002') with the profile of 'stu9000001'"), and so did resume's warning; an
+    app that logs exceptions wrote the ids to its logs. Now they name the question, the count,
+    the position in the batch or the saved answer instead."""
+    import warnings
+
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile(SECRET, grade=4)], max_questions=3)
+    for use in refused_uses(diag):
+        with pytest.raises(DiagnosticError) as refused:
+            use()
+        message = str(refused.value)
+        assert not any(n in message for n in ("9000001", "9000002", "7777777")), message
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        diag.resume(SECRET, [(diag.skills[-1], 1)])  # not what it asks first: a warning
+    assert caught and all("9000001" not in str(w.message) for w in caught)
+
+
+def test_refusals_stay_precise_without_the_id() -> None:
+    """Without the id, each error still says which one: the position in the batch, the
+    saved answer, the count."""
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile("a", grade=4)], max_questions=3)
+    with pytest.raises(DiagnosticError, match="the 3rd is the 1st again"):
+        diag.start_batch(["a", "b", "a"])
+    with pytest.raises(
+        DiagnosticError,
+        match=r"2 students of the batch are not in the prior "
+        r"placement \(the 2nd and 3rd of 3 students; it covers 1 student\)",
+    ):
+        diag.start_batch(["a", "b", "c"])
+    with pytest.raises(DiagnosticError, match="student is not in the prior placement.*prior="):
+        diag.start("b")
+    with pytest.raises(
+        DiagnosticError,
+        match="saved answer 2: skill 'g4.a1' is answered twice "
+        r"in the saved answers \(first in saved answer 1\)",
+    ):
+        diag.resume("a", [("g4.a1", 1), ("g4.a1", 0)])
+    with pytest.raises(
+        DiagnosticError,
+        match=r"saved answer 1 names unknown skill 'g4.A1' "
+        r"\(did you mean 'g4.a1'\?\)",
+    ):
+        diag.resume("a", [("g4.A1", 1)])
+
+
+# -- 7. wording: a question outside the catalog, a saved session's keys ----------------------
+
+
+def test_an_answer_to_a_question_outside_the_catalog_says_so() -> None:
+    """`answer(1, question="g9.XX.1")` said only that the pending question differs; a question
+    that is no skill or activity of the catalog is said to be one, with the likely id."""
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)])
+    session = diag.start("kid")
+    pending = session.next_question()
+    assert pending is not None
+    with pytest.raises(
+        DiagnosticError,
+        match="'g9.XX.1', which is no skill or activity of the "
+        "catalog, but the pending question is",
+    ):
+        session.answer(1, question="g9.XX.1")
+    typo = pending.skill.upper()
+    with pytest.raises(DiagnosticError, match=f"did you mean '{pending.skill}'"):
+        session.answer(1, question=typo)
+    other = next(s for s in diag.skills if s != pending.skill)  # in the catalog: no such note
+    with pytest.raises(DiagnosticError) as refused:
+        session.answer(1, question=other)
+    assert "catalog" not in str(refused.value)
+    assert session.n_answered == 0
+
+
+def test_resume_with_keys_no_saved_session_has_names_them() -> None:
+    """`resume(**{..., "finished": False})` was Python's own "unexpected keyword argument", and
+    a missing "answers" its "missing 1 required positional argument"."""
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)])
+    data = diag.start("kid").to_dict()
+    with pytest.raises(
+        DiagnosticError,
+        match="unknown key 'finished'; a saved session "
+        r"\(session.to_dict\(\)\) has the keys student_id, answers",
+    ):
+        diag.resume(**data, finished=False)
+    with pytest.raises(
+        DiagnosticError,
+        match=r"unknown key 'answer' \(did you mean 'answers'\?\); "
+        "missing key 'answers'",
+    ):
+        diag.resume(student_id="kid", answer=[])
+    assert diag.resume(**data).n_answered == 0

@@ -11,6 +11,7 @@ bears on, not only its own.
         session.answer(ask_the_student(q), question=q.skill)   # 1 correct, 0 wrong
     placement = session.placement()       # "placed by diagnostic (15 questions)"
     placement = diag.run(ids, answer_fn)  # many students stepping together (simulation, nightly)
+    placement = diag.replay("answers.csv")  # sessions run elsewhere: student_id, question, correct
 
 An app serving a session across requests: a session may be shared by threads (each call holds
 its lock, so two answers to one question absorb one and refuse the other); `answer(correct,
@@ -76,7 +77,8 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -84,9 +86,22 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.profile import are_profiles, given_instead_of_profiles
 from adaptive.data.codes import check_one_id, id_list
-from adaptive.errors import AdaptiveError, ConfigError, PlacementWarning, expect_type
+from adaptive.errors import (
+    AdaptiveError,
+    ConfigError,
+    DataValidationError,
+    PlacementWarning,
+    closest_name,
+    counted,
+    expect_type,
+    line_words,
+    verb,
+)
 from adaptive.placement.level import DEFAULT_NOISE, CurriculumLevel
 from adaptive.placement.prior import GradeTable, Placement, grade_placement
+
+if TYPE_CHECKING:
+    from adaptive.placement.answers import AnswerSheet
 
 DEFAULT_MAX_QUESTIONS = 15
 #: Defaults chosen on the generated 150-skill graph family (`synthetic_graph_catalog`), checked
@@ -112,7 +127,33 @@ AnswerFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 class DiagnosticError(AdaptiveError, ValueError):
-    """The diagnostic was used wrongly: unknown student, no pending question, answer not 0/1."""
+    """The diagnostic was used wrongly: unknown student, no pending question, answer not 0/1.
+
+    Its message never names a student (an app that logs exceptions would write ids to its
+    logs): it names the question, the count, the position in the batch or the saved answer."""
+
+
+#: The keys of a saved session (`DiagnosticSession.to_dict`), as `resume` takes them.
+SESSION_KEYS = ("student_id", "answers", "prior")
+
+
+def nth(position: int) -> str:
+    """An ordinal for a 0-based position, as a message names a student without their id:
+    0 -> '1st', 1 -> '2nd', 10 -> '11th', 21 -> '22nd'."""
+    n = position + 1
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def batch_positions(positions: Sequence[int], shown: int = 5) -> str:
+    """Students of a batch named by position, never by id: 'the 4th', 'the 2nd, 5th and 9th',
+    'the 1st, 2nd, 3rd, 4th, 5th and 7 more' (with `of the batch` added by the caller)."""
+    words = [nth(i) for i in positions]
+    if len(words) > shown:
+        return f"the {', '.join(words[:shown])} and {len(words) - shown:,} more"
+    if len(words) == 1:
+        return f"the {words[0]}"
+    return f"the {', '.join(words[:-1])} and {words[-1]}"
 
 
 class _HasParamsTable(Protocol):
@@ -467,9 +508,10 @@ class PlacementDiagnostic:
         check_one_id(student_id)
         if isinstance(prior, LearnerProfile) and prior.student_id != str(student_id).strip():
             raise DiagnosticError(
-                f"start({str(student_id).strip()!r}) with the profile of {prior.student_id!r}: "
-                "expected the student's own profile (profiles[student_id], or "
-                f"LearnerProfile({str(student_id).strip()!r}, grade=...) for a new student)"
+                "start(student_id, prior=profile): the profile is another student's (its "
+                "student_id differs from the one started); expected the student's own profile "
+                "(profiles[student_id], or LearnerProfile(student_id, grade=...) for a new "
+                "student)"
             )
         placement = self._as_placement(prior)
         batch = self.start_batch([student_id], placement)  # a student it lacks: one error
@@ -478,9 +520,10 @@ class PlacementDiagnostic:
 
     def resume(
         self,
-        student_id: str,
-        answers: Iterable[tuple[Question | str, bool | int] | Mapping[str, Any]],
+        student_id: str | None = None,
+        answers: Iterable[tuple[Question | str, bool | int] | Mapping[str, Any]] | None = None,
         prior: Placement | LearnerProfile | Mapping[str, Any] | None = None,
+        **extra: Any,
     ) -> DiagnosticSession:
         """The session of a student who already answered these questions (an app restarted):
         `diag.resume(**session.to_dict())`, or `diag.resume(id, session.answers)`. A session
@@ -490,12 +533,15 @@ class PlacementDiagnostic:
         catalog, prior and settings) the resumed session asks the same next question and places
         the student exactly as the saved one did. Each answer is a (question or skill id,
         0/1) pair or a {"skill": ..., "correct": ...} mapping; an unknown skill, a skill
-        answered twice or more answers than `max_questions` is a `DiagnosticError`.
+        answered twice or more answers than `max_questions` is a `DiagnosticError`; so is
+        a key that is no saved session's (`SESSION_KEYS`) or a missing student_id or answers,
+        naming them all.
         """
+        _check_session_keys(student_id, answers, extra)
         if isinstance(prior, Mapping) and "mastery" in prior:  # a saved session's own prior
             prior = _prior_from_record(student_id, prior)
         session = self.start(student_id, prior)
-        codes, values = self._saved_answers(session.student_id, answers)
+        codes, values = self._saved_answers(answers)
         index = self.catalog.skill_index
         diverged = 0  # answers this diagnostic would not have asked there
         for code, value in zip(codes, values, strict=True):
@@ -505,7 +551,7 @@ class PlacementDiagnostic:
         if diverged:  # evidence all the same (a deploy between two requests changes the
             # questions): absorbed, and said, since another student's answers look the same
             warnings.warn(
-                f"student {session.student_id!r}: {diverged} of {len(codes)} saved answers are "
+                f"resume: {diverged} of {len(codes)} saved answers are "
                 "not the questions this diagnostic asks there (another diagnostic: catalog, "
                 "prior, grade table or settings changed; or another student's answers): "
                 "absorbed as evidence; the next question is this diagnostic's",
@@ -514,46 +560,46 @@ class PlacementDiagnostic:
             )
         return session
 
-    def _saved_answers(
-        self, student_id: str, answers: Iterable[Any]
-    ) -> tuple[list[int], list[int]]:
-        """Skill codes and 0/1 values of saved answers, checked (see `resume`)."""
+    def _saved_answers(self, answers: Iterable[Any]) -> tuple[list[int], list[int]]:
+        """Skill codes and 0/1 values of saved answers, checked (see `resume`); a problem
+        names the saved answer by its place in the list (1 first), never the student."""
         codes: list[int] = []
         values: list[int] = []
         index = self.catalog.skill_index
-        for item in answers:
+        for n, item in enumerate(answers, start=1):
+            what = f"saved answer {n}"
             if isinstance(item, Mapping):
                 missing = [k for k in ("skill", "correct") if k not in item]
                 if missing:
                     raise DiagnosticError(
-                        f"student {student_id!r}: saved answer {item!r} has no key "
-                        f'{missing[0]!r}; expected {{"skill": ..., "correct": ...}}'
+                        f"{what} {item!r} has no key {missing[0]!r}; expected "
+                        '{"skill": ..., "correct": ...}'
                     )
                 question, correct = item.get("skill"), item.get("correct")
             elif isinstance(item, tuple | list) and len(item) == 2:
                 question, correct = item
             else:
                 raise DiagnosticError(
-                    f"student {student_id!r}: saved answer {item!r}; expected a (skill, 0/1) "
-                    'pair or {"skill": ..., "correct": ...}'
+                    f"{what} {item!r}; expected a (skill, 0/1) pair or "
+                    '{"skill": ..., "correct": ...}'
                 )
             skill = question.skill if isinstance(question, Question) else str(question).strip()
             if skill not in index:
-                raise DiagnosticError(
-                    f"student {student_id!r}: saved answers name unknown skill {skill!r}"
-                )
+                close = closest_name(skill, self.skills)
+                hint = f" (did you mean {close!r}?)" if close else ""
+                raise DiagnosticError(f"{what} names unknown skill {skill!r}{hint}")
             code = int(index.get_loc(skill))
             if code in codes:
                 raise DiagnosticError(
-                    f"student {student_id!r}: skill {skill!r} is answered twice in the saved "
-                    "answers; a diagnostic asks each skill once"
+                    f"{what}: skill {skill!r} is answered twice in the saved answers (first "
+                    f"in saved answer {codes.index(code) + 1}); a diagnostic asks each skill once"
                 )
             codes.append(code)
-            values.append(_one_answer(student_id, correct))
+            values.append(_one_answer(correct, what))
         if len(codes) > self.max_questions:
             raise DiagnosticError(
-                f"student {student_id!r}: {len(codes)} answers saved; this diagnostic asks at "
-                f"most {self.max_questions} questions"
+                f"{len(codes)} answers saved; this diagnostic asks at most "
+                f"{self.max_questions} questions"
             )
         return codes, values
 
@@ -563,16 +609,17 @@ class PlacementDiagnostic:
         """Many students stepping together (simulation, the nightly job); ids are read as
         `Response` reads them (trimmed; 123 is "123"; a list is not an id)."""
         ids = id_list(student_ids)
-        if len(set(ids)) != len(ids):
-            raise DiagnosticError("student ids must be unique within one diagnostic batch")
+        _check_unique(ids)
         placement = self.prior if prior is None else self._as_placement(prior)
         beliefs = self.initial_beliefs(ids, placement)
         grades = self._grades(placement, ids)
         if self.model == "level" and np.isnan(grades).any():
-            missing = [s for s, g in zip(ids, grades, strict=True) if np.isnan(g)][:5]
+            missing = np.flatnonzero(np.isnan(grades))
             raise DiagnosticError(
-                f"diagnostic model 'level' needs each student's grade; none for {missing}: "
-                "start from grade_placement(catalog, profiles) with graded profiles"
+                f"diagnostic model 'level' needs each student's grade; "
+                f"{counted(len(missing), 'student')} {verb(len(missing), 'has')} none "
+                f"({batch_positions(missing)} of {counted(len(ids), 'student')}): start from "
+                "grade_placement(catalog, profiles) with graded profiles"
             )
         sources = self._prior_sources(placement, ids)
         return DiagnosticBatch(self, tuple(ids), beliefs, grades, sources)
@@ -599,6 +646,44 @@ class PlacementDiagnostic:
         """
         batch = self.start_batch(student_ids, prior)
         batch.run(answer_fn, n_questions)
+        return batch.placement()
+
+    def replay(
+        self,
+        answers: str | Path | pd.DataFrame,
+        *,
+        columns: Mapping[str, str] | None = None,
+        prior: Placement | None = None,
+        strict: bool = False,
+    ) -> Placement:
+        """Place the students of an answer sheet: sessions run in another app or on paper,
+        one row per answer (student_id, question, correct, optionally order; see
+        `adaptive.placement.answers`), replayed as a live `run` absorbs them, all students
+        stepping together. The placement is the one a live run with those answers gives
+        ("placed by diagnostic (n questions)"), students in the order they first appear.
+
+        An answer to another question than this diagnostic asks there (a paper test of fixed
+        questions, another diagnostic's settings) is absorbed as evidence, as `resume` does,
+        and a `PlacementWarning` gives the lines; `strict=True` refuses them instead, one
+        `DataValidationError` naming each line. A student with more answers than
+        `max_questions`, or one the prior lacks, is refused naming the line; students with
+        fewer answers are placed from those (a warning counts them, with their first lines).
+        """
+        from adaptive.placement.answers import read_answer_sheet
+
+        sheet = read_answer_sheet(answers, self.catalog, columns)
+        placement = self.prior if prior is None else self._as_placement(prior)
+        _check_sheet(self, sheet, placement)
+        batch = self.start_batch(sheet.students, placement)
+        other = np.zeros(len(sheet.step), bool)  # answers to questions it would not ask there
+        for step in range(int(sheet.step.max(initial=-1)) + 1):
+            now = np.flatnonzero(sheet.step == step)  # sorted by student: rows ascending
+            rows, codes = sheet.student[now], sheet.skill[now]
+            with batch.lock:
+                other[now] = batch._choose(rows) != codes
+                batch.answer_given(rows, codes, sheet.correct[now])
+        _said_other_questions(self, sheet, np.flatnonzero(other), strict)
+        _said_unfinished(sheet, batch)
         return batch.placement()
 
     def initial_beliefs(self, student_ids: Sequence[str], prior: Placement | None) -> np.ndarray:
@@ -633,12 +718,9 @@ class PlacementDiagnostic:
         """The prior's rows of these students, in catalog skill order (NaN where it has none);
         only those rows are aligned."""
         rows = self._index_of(prior).get_indexer(pd.Index(student_ids))
-        unknown = [s for s, r in zip(student_ids, rows, strict=True) if r < 0]
-        if unknown:
-            raise DiagnosticError(
-                f"unknown student(s) {unknown[:5]}: the prior placement covers "
-                f"{len(prior.students)} students; pass a prior that includes them"
-            )
+        unknown = np.flatnonzero(rows < 0)
+        if len(unknown):
+            raise DiagnosticError(_not_in_prior(unknown, len(student_ids), len(prior.students)))
         codes = pd.Index(prior.skills).get_indexer(self.catalog.skill_index)
         out = np.full((len(rows), len(codes)), np.nan)
         out[:, codes >= 0] = prior.mastery[rows][:, codes[codes >= 0]]
@@ -933,15 +1015,14 @@ def _as_answers(correct: np.ndarray | Sequence[int], n: int) -> np.ndarray:
     return values.astype(np.int8)
 
 
-def _one_answer(student_id: str, correct: object) -> int:
-    """One answer as 0 or 1 (True, 1 correct; False, 0 wrong), or a `DiagnosticError`."""
+def _one_answer(correct: object, what: str = "answer") -> int:
+    """One answer as 0 or 1 (True, 1 correct; False, 0 wrong), or a `DiagnosticError` naming
+    `what` ("answer", "saved answer 3")."""
     if isinstance(correct, bool | np.bool_) or (
         isinstance(correct, int | np.integer) and correct in (0, 1)
     ):
         return int(correct)
-    raise DiagnosticError(
-        f"student {student_id!r}: answer {correct!r}; expected 0 (wrong) or 1 (correct)"
-    )
+    raise DiagnosticError(f"{what} {correct!r}; expected 0 (wrong) or 1 (correct)")
 
 
 class DiagnosticSession:
@@ -1019,16 +1100,16 @@ class DiagnosticSession:
         with self._batch.lock:
             if self.done:
                 raise DiagnosticError(
-                    f"student {self.student_id!r}: the diagnostic is finished ({self.n_answered} "
-                    "questions answered): read the placed state with placement()"
+                    f"the diagnostic is finished ({self.n_answered} questions answered): read "
+                    "the placed state with placement()"
                 )
             pending = self._batch._pending
             if pending is None or not len(pending[0]):
                 raise DiagnosticError(
-                    f"student {self.student_id!r}: no question is pending; call next_question() "
+                    "no question is pending; call next_question() "
                     f"first{self._already_answered(question)}"
                 )
-            value = _one_answer(self.student_id, correct)
+            value = _one_answer(correct)
             if question is not None:
                 self._check_question(question, self._batch.diagnostic.question(int(pending[1][0])))
             self._batch.answer(np.array([value]))
@@ -1042,10 +1123,22 @@ class DiagnosticSession:
             same = named in (pending.skill, pending.activity)
         if not same:
             raise DiagnosticError(
-                f"student {self.student_id!r}: answer given for question {named!r}, but the "
+                f"answer given for question {named!r}{self._not_in_catalog(named)}, but the "
                 f"pending question is {pending.skill!r}{self._already_answered(given)}; "
                 "nothing was recorded"
             )
+
+    def _not_in_catalog(self, named: str) -> str:
+        """A note for an error message when `named` is no skill or activity of the catalog
+        (a typo, another catalog's code: not merely another question), with the id it most
+        likely means; else ""."""
+        catalog = self._batch.diagnostic.catalog
+        names = {*map(str, catalog.skill_index), *(a.id for a in catalog.activities)}
+        if named in names:
+            return ""
+        close = closest_name(named, names)
+        hint = f"; did you mean {close!r}?" if close else ""
+        return f", which is no skill or activity of the catalog{hint}"
 
     def _already_answered(self, question: Question | str | None) -> str:
         """A note for an error message when `question` was answered already, else ""."""
@@ -1079,7 +1172,7 @@ def _prior_record(prior: Placement) -> dict[str, Any]:
 
 def _prior_from_record(student_id: str, record: Mapping[str, Any]) -> Placement:
     """The placement a saved session's "prior" holds (`_prior_record`); a malformed one is a
-    `DiagnosticError` naming the student."""
+    `DiagnosticError` saying what a saved prior holds."""
     try:
         skills = [str(s) for s in record["skills"]]
         mastery = np.array([np.nan if v is None else float(v) for v in record["mastery"]])
@@ -1091,6 +1184,133 @@ def _prior_from_record(student_id: str, record: Mapping[str, Any]) -> Placement:
         )  # fmt: skip
     except (KeyError, TypeError, ValueError, ConfigError) as exc:
         raise DiagnosticError(
-            f"student {student_id!r}: the saved prior is not a saved session's ({exc}); "
+            f"the saved prior is not a saved session's ({exc}); "
             'expected {"skills": [...], "mastery": [...], "grade": ..., "source": ...}'
         ) from exc
+
+
+def _check_unique(ids: Sequence[str]) -> None:
+    """A `DiagnosticError` naming, by position, the first student given twice in a batch."""
+    first: dict[str, int] = {}
+    for i, s in enumerate(ids):
+        if s in first:
+            raise DiagnosticError(
+                f"student ids must be unique within one diagnostic batch: the {nth(i)} is the "
+                f"{nth(first[s])} again (ids are trimmed: ' a' is 'a')"
+            )
+        first[s] = i
+
+
+def _not_in_prior(unknown: np.ndarray, n_batch: int, n_prior: int) -> str:
+    """Why students the prior placement lacks cannot start, by position (a one-student start
+    says how to give the student their own prior)."""
+    if n_batch == 1:
+        return (
+            f"the student is not in the prior placement (it covers {counted(n_prior, 'student')}"
+            "): start them from their own, diag.start(student_id, prior=profile) (their "
+            "LearnerProfile, or a Placement that holds them)"
+        )
+    return (
+        f"{counted(len(unknown), 'student')} of the batch {verb(len(unknown), 'is')} not in the "
+        f"prior placement ({batch_positions(unknown)} of {counted(n_batch, 'student')}; it "
+        f"covers {counted(n_prior, 'student')}): pass a prior that includes them"
+    )
+
+
+def _check_session_keys(student_id: object, answers: object, extra: Mapping[str, Any]) -> None:
+    """`resume` given what is no saved session (`to_dict()`'s keys): one `DiagnosticError`
+    naming every unknown and missing key and the keys a saved session has, where Python
+    would say only "unexpected keyword argument"."""
+    missing = [k for k, v in (("student_id", student_id), ("answers", answers)) if v is None]
+    if not extra and not missing:
+        return
+    said = []
+    for key in sorted(extra):
+        close = closest_name(key, SESSION_KEYS)
+        said.append(f"unknown key {key!r}" + (f" (did you mean {close!r}?)" if close else ""))
+    said += [f"missing key {key!r}" for key in missing]
+    raise DiagnosticError(
+        f"resume: {'; '.join(said)}; a saved session (session.to_dict()) has the keys "
+        "student_id, answers and, when it was started with its own prior, prior"
+    )
+
+
+def _check_sheet(diag: PlacementDiagnostic, sheet: AnswerSheet, prior: Placement | None) -> None:
+    """An answer sheet's students the diagnostic cannot replay, one `DataValidationError`
+    naming lines, never ids: more answers than `max_questions` (the first answer too many),
+    a student the prior lacks (their first line)."""
+    problems = []
+    over = np.flatnonzero(sheet.step == diag.max_questions)
+    expected = (
+        f"at most {diag.max_questions} answers per student (this diagnostic's max_questions; "
+        "this is the student's answer {})"
+    )
+    problems += [
+        sheet.problem(i, "question", expected.format(diag.max_questions + 1)) for i in over
+    ]
+    if prior is not None:
+        lacking = diag._index_of(prior).get_indexer(pd.Index(sheet.students)) < 0
+        first = np.flatnonzero((sheet.step == 0) & lacking[sheet.student])
+        covers = counted(len(prior.students), "student")
+        expected = (
+            f"a student of the diagnostic's prior placement ({covers}); pass prior= a "
+            "placement that holds them"
+        )
+        problems += [sheet.problem(i, "student_id", expected, None) for i in first]
+    if problems:
+        problems.sort(key=lambda p: (p.line or 0, p.row or ""))
+        raise DataValidationError(problems[: DataValidationError.MAX_LISTED], len(problems))
+
+
+def _said_other_questions(
+    diag: PlacementDiagnostic, sheet: AnswerSheet, other: np.ndarray, strict: bool
+) -> None:
+    """Answers to questions this diagnostic would not ask there: refused (`strict`), naming
+    each line and the question it asks there, or absorbed and said in a warning."""
+    if not len(other):
+        return
+    if strict:
+        raise DataValidationError(
+            [
+                sheet.problem(
+                    i, "question",
+                    "the question this diagnostic asks there (another question was answered: "
+                    "another diagnostic's settings, catalog or prior? replay without strict=True "
+                    "absorbs such answers as evidence)",
+                )
+                for i in other[: DataValidationError.MAX_LISTED]
+            ],
+            len(other),
+        )  # fmt: skip
+    said = _rows_words(sheet, other)
+    warnings.warn(
+        f"{sheet.rows.file}: {len(other):,} of {counted(len(sheet.step), 'answer')} are not the "
+        f"questions this diagnostic asks there ({said}): absorbed as evidence, as resume does "
+        "(a paper test of fixed questions, another diagnostic's settings); "
+        "replay(..., strict=True) refuses them",
+        PlacementWarning,
+        stacklevel=3,
+    )
+
+
+def _said_unfinished(sheet: AnswerSheet, batch: DiagnosticBatch) -> None:
+    """A warning counting the students whose diagnostic the sheet leaves unfinished (fewer
+    answers than `max_questions`), with their first lines: placed from the answers given."""
+    unfinished = np.flatnonzero(~batch.done)
+    if not len(unfinished):
+        return
+    first = np.flatnonzero(sheet.step == 0)[unfinished]  # one first answer per student, in order
+    said = _rows_words(sheet, first)
+    warnings.warn(
+        f"{sheet.rows.file}: {counted(len(unfinished), 'student')} answered fewer than "
+        f"{batch.diagnostic.max_questions} questions (their first answers: {said}): placed "
+        "from the answers they gave",
+        PlacementWarning,
+        stacklevel=3,
+    )
+
+
+def _rows_words(sheet: AnswerSheet, answers: np.ndarray) -> str:
+    """Where these answers are, as a message says it: 'lines 3, 8 and 12' (a Parquet file's
+    'rows', a frame's 'row labels')."""
+    return line_words([sheet.at[i] for i in answers]).replace("line", sheet.rows.unit)

@@ -1,0 +1,182 @@
+"""Finished diagnostic sessions imported from a table of answers (`PlacementDiagnostic.replay`).
+
+The placement office's trial: the diagnostic could be driven only in-process (`diag.run(ids,
+answer_fn)` or one session at a time); an office that collects answers in another app or on
+paper had no documented format to load them."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.curriculum import LearnerProfile
+from adaptive.errors import DataValidationError, PlacementWarning
+from adaptive.placement import PlacementDiagnostic
+from tests.placement.test_diagnostic_trial_fixes import grade_of, grades_catalog
+
+IDS = [f"stu{9000000 + i}" for i in range(12)]
+
+
+def diagnostic(max_questions: int = 6) -> PlacementDiagnostic:
+    profiles = [LearnerProfile(s, grade=3 + i % 5) for i, s in enumerate(IDS)]
+    return PlacementDiagnostic(grades_catalog(), profiles, max_questions=max_questions)
+
+
+def live_run(diag: PlacementDiagnostic) -> tuple[object, pd.DataFrame]:
+    """A live run whose answers are recorded as an app would write them, one row per answer."""
+    level = np.arange(len(IDS)) % 6 + 3
+    rng = np.random.default_rng(5)
+    recorded: list[tuple[str, str, int]] = []
+
+    def answer_fn(rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        known = np.array([grade_of(diag.skills[c]) if "." in diag.skills[c] else 0 for c in codes])
+        answers = ((known <= level[rows]) ^ (rng.random(len(rows)) < 0.15)).astype(int)
+        recorded.extend(
+            (IDS[r], diag.skills[c], int(a)) for r, c, a in zip(rows, codes, answers, strict=True)
+        )
+        return answers
+
+    placement = diag.run(IDS, answer_fn)
+    return placement, pd.DataFrame(recorded, columns=["student_id", "question", "correct"])
+
+
+def test_replaying_a_live_runs_answers_gives_the_identical_placement(tmp_path) -> None:
+    """The answers of a live run, written as a `;`-separated CSV in another order with an
+    `order` column (and as a frame in the recorded order), place every student exactly as the
+    live run did: the same beliefs, the same "placed by diagnostic (n questions)"."""
+    diag = diagnostic()
+    live, recorded = live_run(diag)
+    recorded["order"] = np.arange(len(recorded)) * 10
+    shuffled = recorded.sample(frac=1.0, random_state=3)
+    path = tmp_path / "answers.csv"
+    shuffled.to_csv(path, sep=";", index=False)
+    for sheet in (path, recorded.drop(columns="order")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PlacementWarning)  # finished, the questions it asks
+            replayed = diag.replay(sheet)
+        order = [replayed.students.index(s) for s in live.students]
+        np.testing.assert_array_equal(replayed.mastery[order], live.mastery)
+        assert [replayed.sources[i] for i in order] == list(live.sources)
+
+
+def test_a_sheet_with_its_own_column_names_and_activities_is_read(tmp_path) -> None:
+    """`columns=` maps the file's names; a question may be the activity the app showed."""
+    diag = diagnostic()
+    live, recorded = live_run(diag)
+    activity = {s: diag.question(i).activity for i, s in enumerate(diag.skills)}
+    recorded["question"] = recorded["question"].map(activity)
+    recorded["correct"] = recorded["correct"].map({1: "TRUE", 0: "false"})
+    path = tmp_path / "app.csv"
+    recorded.set_axis(["Learner", "Item", "Right"], axis=1).to_csv(path, index=False)
+    columns = {"student_id": "Learner", "question": "Item", "correct": "Right"}
+    replayed = diag.replay(path, columns=columns)
+    np.testing.assert_array_equal(replayed.mastery, live.mastery)
+
+
+def write(tmp_path, text: str) -> str:
+    path = tmp_path / "sheet.csv"
+    path.write_text(text)
+    return str(path)
+
+
+def test_bad_rows_are_one_error_naming_line_column_and_value_never_the_student(tmp_path) -> None:
+    diag = diagnostic()
+    s = IDS[0]
+    text = (
+        "student_id,question,correct,order\n"
+        f"{s},g9.XX.1,yes,1\n"
+        f"{s},G4.a1,2,x\n"
+        f",g4.a2,1,3\n"
+        f"{s},g4.a3,1,4\n"
+        f"{s},g4.a3,0,5\n"
+    )
+    with pytest.raises(DataValidationError) as refused:
+        diag.replay(write(tmp_path, text))
+    message = str(refused.value)
+    for said in (
+        "line 2, column 'question': got 'g9.XX.1'; expected a skill of the catalog",
+        "line 3, column 'question': got 'G4.a1'; expected a skill of the catalog, or an "
+        "activity of one skill (did you mean 'g4.a1'?)",
+        "line 2, column 'correct': got 'yes'; expected 1 (correct) or 0 (wrong)",
+        "line 3, column 'order': got 'x'; expected a number",
+        "line 4, column 'student_id': got ''; expected a non-empty id",
+    ):
+        assert said in message, message
+    assert "9000000" not in message
+    twice = f"student_id,question,correct\n{s},g4.a1,1\n{s},g4.a1,0\n"
+    with pytest.raises(
+        DataValidationError,
+        match="line 3, column 'question': got 'g4.a1'; "
+        r"expected each question once per student \(line 2 has the same",
+    ):
+        diag.replay(write(tmp_path, twice))
+    same_order = f"student_id,question,correct,order\n{s},g4.a1,1,1\n{s},g4.a2,0,1\n"
+    with pytest.raises(
+        DataValidationError,
+        match=r"line 3, column 'order'; expected one answer "
+        r"of the student per order \(line 2 has the same student and order\)",
+    ):
+        diag.replay(write(tmp_path, same_order))
+
+
+def test_too_many_answers_or_a_student_outside_the_prior_name_the_line(tmp_path) -> None:
+    diag = diagnostic(max_questions=2)
+    s = IDS[0]
+    text = (
+        f"student_id,question,correct\n{s},g4.a1,1\n{s},g4.a2,1\n{s},g4.a3,1\nstu7777777,g4.a1,1\n"
+    )
+    with pytest.raises(DataValidationError) as refused:
+        diag.replay(write(tmp_path, text))
+    message = str(refused.value)
+    assert "line 4, column 'question': got 'g4.a3'; expected at most 2 answers per student" in (
+        message
+    )
+    assert "line 5, column 'student_id'; expected a student of the diagnostic's prior" in message
+    assert "7777777" not in message and "9000000" not in message
+
+
+def test_answers_to_other_questions_are_absorbed_and_said_or_refused_with_strict(tmp_path) -> None:
+    """A paper test of fixed questions: its answers are evidence (as `resume` absorbs them),
+    and a warning gives their lines; `strict=True` refuses them, naming each line."""
+    diag = diagnostic(max_questions=2)
+    s = IDS[0]
+    first = diag.start(s).next_question()
+    assert first is not None
+    other = next(k for k in diag.skills if k != first.skill)
+    text = f"student_id,question,correct\n{s},{first.skill},1\n{s},{other},1\n"
+    path = write(tmp_path, text)
+    with pytest.warns(
+        PlacementWarning,
+        match=r"1 of 2 answers are not the questions this "
+        r"diagnostic asks there \(line 3\): absorbed as evidence",
+    ) as said:
+        placed = diag.replay(path)
+    assert all("9000000" not in str(w.message) for w in said)
+    assert placed.sources == ("placed by diagnostic (2 questions)",)
+    with pytest.warns(PlacementWarning):  # the same as resuming those answers
+        resumed = diag.resume(s, [(first.skill, 1), (other, 1)])
+    np.testing.assert_array_equal(placed.mastery, resumed.placement().mastery)
+    with pytest.raises(
+        DataValidationError,
+        match=f"line 3, column 'question': got '{other}'; "
+        "expected the question this diagnostic asks there",
+    ):
+        diag.replay(path, strict=True)
+
+
+def test_unfinished_sessions_are_placed_from_their_answers_and_counted(tmp_path) -> None:
+    diag = diagnostic(max_questions=3)
+    s = IDS[0]
+    first = diag.start(s).next_question()
+    assert first is not None
+    path = write(tmp_path, f"student_id,question,correct\n{s},{first.skill},1\n")
+    with pytest.warns(
+        PlacementWarning,
+        match=r"1 student answered fewer than 3 questions "
+        r"\(their first answers: line 2\)",
+    ):
+        placed = diag.replay(path)
+    assert placed.sources == ("placed by diagnostic (1 question)",)
