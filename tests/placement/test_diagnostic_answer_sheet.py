@@ -11,11 +11,11 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from diagnostic_fixtures import grade_of, grades_catalog
 
 from adaptive.curriculum import LearnerProfile
 from adaptive.errors import DataValidationError, PlacementWarning
 from adaptive.placement import PlacementDiagnostic
-from tests.placement.test_diagnostic_trial_fixes import grade_of, grades_catalog
 
 IDS = [f"stu{9000000 + i}" for i in range(12)]
 
