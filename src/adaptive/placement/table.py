@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from adaptive.data.readers import (
 )
 from adaptive.errors import ConfigError, DataValidationError, Problem, closest_name
 from adaptive.files import file_sha256
-from adaptive.placement.prior import Placement
+from adaptive.placement.prior import MAKE_PLACEMENT, Placement
 
 PLACEMENT_COLUMNS = ("student_id", "skill_id", "mastery")
 #: An optional column: where each student's placement came from, in the words a recommendation
@@ -378,7 +379,7 @@ def read_placement(
     The file is read `batch_rows` rows at a time into the placement's (students x skills)
     table, so a district's whole table (400,000 students x 120 skills: 48 M rows) never sits
     in memory as rows."""
-    path = Path(path)
+    path = placement_path(path)
     columns = placement_columns(columns)
     rows = rows_of(path)
     skills = catalog.skill_index.astype(str)
@@ -404,6 +405,20 @@ def read_placement(
     placement = table.placement(skills, f"placed from {path.name}", sources)
     check_places_someone(path, len(placement.students))
     return placement
+
+
+def placement_path(path: object) -> Path:
+    """`read_placement`'s file as a path; anything else one TypeError saying what a Placement
+    is made from (a frame given as it is ended in "expected str, bytes or os.PathLike")."""
+    if isinstance(path, str | os.PathLike):
+        return Path(path)
+    frame = " (a frame: use mastery_table_placement(frame, catalog=...))"
+    raise TypeError(
+        "read_placement: expected the path of a placement file (CSV or Parquet: student_id, "
+        f"skill_id, mastery); got {type(path).__name__}"
+        f"{frame if isinstance(path, pd.DataFrame) else ''}. A Placement is made by "
+        f"{MAKE_PLACEMENT.removeprefix('adaptive.placement: ')}"
+    )
 
 
 def check_places_someone(path: Path, rows: int) -> None:
