@@ -18,6 +18,7 @@ from adaptive.cli.options import (
     CatalogFile,
     Quarantine,
     Quiet,
+    parse_field_columns,
     reads_log,
 )
 from adaptive.cli.output import console, info
@@ -94,14 +95,7 @@ def parse_profile_columns(given: str | None) -> dict[str, str] | None:
     error saying the form."""
     if not given:
         return None
-    pairs = [part.split("=", 1) for part in given.split(",") if part.strip()]
-    bad = [p[0] for p in pairs if len(p) != 2 or not p[0].strip() or not p[1].strip()]
-    if bad:
-        raise typer.BadParameter(
-            f"{bad[0]!r}: expected field=Column pairs, e.g. 'student_id=SIS ID,grade=Grade Level'",
-            param_hint="--columns",
-        )
-    return {field.strip(): column.strip() for field, column in pairs}
+    return parse_field_columns(given, "--columns", "student_id=SIS ID,grade=Grade Level")
 
 
 @reads_log
