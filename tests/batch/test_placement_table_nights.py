@@ -22,10 +22,15 @@ def served(out, table: str, day: str) -> pd.DataFrame:
 
 
 def table_for(district, tmp_path, extra_ids=()) -> tuple[list[str], str]:
-    """last_year.csv: 5 students who have answered, 0.99 on the catalog's last skill."""
+    """last_year.csv: 5 students who have answered, 0.99 on the catalog's last skill the model
+    traces (one it lacks would place nobody, and is said: a `PlacementWarning`)."""
+    import adaptive
+
     profiles = read_profiles(district.profiles)
     ids = sorted(s for s in district.log.students if s in profiles)[:5]
-    skill = Catalog.from_json(district.catalog).skills[-1].id
+    model = adaptive.load_champion(district.model, tracking_uri=district.uri)
+    trained = set(map(str, model.skills_))
+    skill = [s.id for s in Catalog.from_json(district.catalog).skills if s.id in trained][-1]
     rows = [*ids, *extra_ids]
     pd.DataFrame({"student_id": rows, "skill_id": skill, "mastery": 0.99}).to_csv(
         tmp_path / "last_year.csv", index=False

@@ -663,3 +663,30 @@ def test_help_paragraphs_wrap_to_the_terminal(capsys) -> None:
     lines = capsys.readouterr().out.splitlines()
     ended = next(line for line in lines if "which and why);" in line)
     assert "2 on an error" in ended  # the docstring broke its line there
+
+
+def test_placement_columns_take_the_field_equals_column_form_too() -> None:
+    """`--placement-columns 'student_id=Learner Ref,...'` (the form `profiles --columns` takes)
+    gave three "no column 'student_id=Learner Ref'" errors."""
+    import typer
+
+    from adaptive.cli.options import parse_placement_columns
+
+    given = "student_id=Learner Ref, skill_id=Skill Code,mastery=Mastery"
+    assert parse_placement_columns(given) == {
+        "student_id": "Learner Ref",
+        "skill_id": "Skill Code",
+        "mastery": "Mastery",
+    }
+    assert parse_placement_columns("Learner Ref,Skill Code,Mastery,Placed by") == {
+        "student_id": "Learner Ref",
+        "skill_id": "Skill Code",
+        "mastery": "Mastery",
+        "source": "Placed by",
+    }
+    with pytest.raises(typer.BadParameter, match="unknown field 'skill' \\(did you mean"):
+        parse_placement_columns("student_id=Learner Ref,skill=Skill Code")
+    with pytest.raises(typer.BadParameter, match="'Skill Code': expected field=Column pairs"):
+        parse_placement_columns("student_id=Learner Ref,Skill Code,Mastery")
+    with pytest.raises(typer.BadParameter, match="or field=Column pairs"):
+        parse_placement_columns("Learner Ref")

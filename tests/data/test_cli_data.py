@@ -208,3 +208,53 @@ def test_validate_a_catalog_alone_refuses_options_about_a_log(tmp_path, capsys, 
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err, err
     assert f"{option[0]} goes with a response log" in err, err
+
+
+def placement_files(tmp_path):
+    """A catalog of three skills, two profiles, and a vendor's table with its own columns."""
+    from adaptive.curriculum import Activity, Catalog, Skill
+
+    catalog = Catalog(
+        tuple(Skill(s, grade=5) for s in ("g5.A", "g5.B", "g5.C")),
+        (Activity("a1", "Practise A", ("g5.A",)),),
+    )
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog.to_dict()))
+    (tmp_path / "profiles.jsonl").write_text(
+        '{"student_id": "s1", "grade": 5}\n{"student_id": "s2", "grade": 5}\n'
+    )
+    table = tmp_path / "vendor.csv"
+    table.write_text(
+        "Learner Ref,Skill Code,Mastery\ns1,g5.A,0.9\ns1,g5.B,0.2\ns2,g5.A,0.5\ns3,g5.C,0.4\n"
+    )
+    return table, ["--catalog", str(tmp_path / "catalog.json")]
+
+
+def test_validate_checks_a_placement_table_as_a_night_reads_it(tmp_path, capsys):
+    """`validate` had no way to check a placement table: it read one as a response log, and
+    advised --student-col, --item-col... The office could only run a night to find out."""
+    table, catalog = placement_files(tmp_path)
+    columns = ["--placement-columns", "student_id=Learner Ref,skill_id=Skill Code,mastery=Mastery"]
+    profiles = ["--profiles", str(tmp_path / "profiles.jsonl")]
+    code = run(["validate", "--placement", str(table), *columns, *catalog, *profiles])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    for measure, value in (("rows", "4"), ("students", "3"), ("skills", "3 of the catalog's 3"),
+                           ("students in no profile", "1"), ("mastery", "0.2 to 0.9")):  # fmt: skip
+        assert measure in out and value in out, out
+    assert "'placed from vendor.csv': 3" in out
+    assert "1 of its 3 students is in no profile" in err  # the night's warning, counted
+    # a mistake is the reader's one error, exit 2
+    table.write_text("Learner Ref,Skill Code,Mastery\ns1,g5.A,85,5 %\n")
+    assert run(["validate", "--placement", str(table), *columns, *catalog]) == 2
+    assert "line 2" in capsys.readouterr().err
+    assert run(["validate", "--placement", str(table), *columns]) == 2  # no catalog
+    assert "give --catalog CATALOG too" in capsys.readouterr().err
+
+
+def test_a_placement_table_given_as_a_log_gets_the_placement_hint(tmp_path, capsys):
+    """`validate vendor.csv` gave a log's four missing-column problems and no word that it is
+    a placement table."""
+    table, catalog = placement_files(tmp_path)
+    assert run(["validate", str(table), *catalog]) == 2
+    err = capsys.readouterr().err
+    assert "looks like a placement table" in err and f"--placement {table}" in err

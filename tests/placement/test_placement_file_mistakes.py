@@ -225,19 +225,82 @@ def test_a_frames_problems_name_its_row_labels() -> None:
 # --- 7. booleans are no mastery ---
 
 
-def test_a_boolean_mastery_is_refused(tmp_path) -> None:
+BOOLEAN = (
+    "expected a number in [0, 1] (a yes/no is no P(known): write 1 where the skill is mastered "
+    "and 0 where it is not, or give the vendor's mastery score)"
+)
+
+
+def test_a_boolean_mastery_is_refused_with_what_to_write(tmp_path) -> None:
+    """The README promised what to write instead of True; the error said only "expected a
+    number in [0, 1]"."""
     frame = pd.DataFrame({"student_id": ["s1", "s2"], "skill_id": ["g5.NS.1"] * 2})
     for mastery in ([True, False], [True, 0.5]):
         got = frame_problems(frame.assign(mastery=mastery))
-        assert (
-            got[0]
-            == "<frame>, row label 0, column 'mastery': got 'True'; expected a number in [0, 1]"
-        )
+        assert got[0] == f"<frame>, row label 0, column 'mastery': got 'True'; {BOOLEAN}"
     path = tmp_path / "bool.parquet"
     frame.assign(mastery=[True, False]).to_parquet(path)
     assert problems(path, columns=None) == [
-        f"{path}, row {r}, column 'mastery': got '{v}'; expected a number in [0, 1]"
+        f"{path}, row {r}, column 'mastery': got '{v}'; {BOOLEAN}"
         for r, v in ((1, True), (2, False))
+    ]
+    text = write(tmp_path, HEADER + "s1,g5.NS.1,True\n")
+    assert problems(text) == [f"{text}, line 2, column 'Mastery': got 'True'; {BOOLEAN}"]
+
+
+def test_a_european_percentage_gets_both_hints(tmp_path) -> None:
+    """'85,5 %', '85,5%' and '1,7 %' (what a European system writes) got a bare "expected a
+    number in [0, 1]", where '85%' and '0,85' each got what to do."""
+    path = write(tmp_path, HEADER.replace(",", ";") + "s1;g5.NS.1;85,5 %\ns2;g5.NS.1;85,5%\n"
+                 "s3;g5.NS.1;1,7 %\n")  # fmt: skip
+    got = problems(path)
+    for line, value, point in (
+        (2, "85,5 %", "0.855"),
+        (3, "85,5%", "0.855"),
+        (4, "1,7 %", "0.017"),
+    ):
+        assert got[line - 2] == (
+            f"{path}, line {line}, column 'Mastery': got '{value}'; expected a number in [0, 1] "
+            "(the column reads as percentages, 0-100: divide it by 100; it has a decimal comma: "
+            f"write {point}, with a decimal point; from Excel, save the file with '.' as the "
+            "decimal separator)"
+        )
+
+
+def test_a_column_divided_by_100_twice_is_said(tmp_path) -> None:
+    """Every mastery at most 0.01 (a 0-1 column divided by 100 again) was read without a word,
+    placing every student as knowing nothing."""
+    from adaptive.errors import PlacementWarning
+
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,0.0085\ns2,g5.NS.1,0.004\n")
+    said = "export.csv, column 'Mastery': every mastery is at most 0.01 \\(the largest 0.0085"
+    with pytest.warns(PlacementWarning, match=said + ".*divided by 100\\?"):
+        read_placement(path, catalog(), columns=OWN)
+    frame = pd.DataFrame({"student_id": ["s1"], "skill_id": ["g5.NS.1"], "mastery": [0.003]})
+    with pytest.warns(PlacementWarning, match="<frame>, column 'mastery': every mastery is at"):
+        mastery_table_placement(frame)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlacementWarning)
+        mastery_table_placement(frame.assign(mastery=[0.2]))
+
+
+def test_an_identical_repeated_row_says_it_is_safe_to_drop(tmp_path) -> None:
+    """A table exported twice read "line 2 has the same student and skill": nothing said the
+    rows were identical (safe to drop) rather than two values to choose between."""
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,0.85\ns2,g5.NS.1,0.5\ns1,g5.NS.1,0.85\n")
+    for batch_rows in (1, 10):
+        assert problems(path, batch_rows=batch_rows) == [
+            f"{path}, line 4, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
+            "skill) (identical to line 2 in student, skill and mastery: a row given twice, safe "
+            "to drop)"
+        ]
+    frame = pd.DataFrame({"student_id": ["a", "b"], "skill_id": ["k", "k"], "mastery": [0.5, 0.2]})
+    assert frame_problems(pd.concat([frame, frame.head(1)])) == [
+        "<frame>, row position 2, column 'skill_id': got 'k'; expected one row per (student, "
+        "skill) (identical to row position 0 in student, skill and mastery: a row given twice, "
+        "safe to drop)"
     ]
 
 

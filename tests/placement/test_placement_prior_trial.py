@@ -108,3 +108,45 @@ def test_records_in_a_frame_are_checked_against_the_catalog_when_given() -> None
     with pytest.raises(DataValidationError, match="row label 1, column 'skill_id'"):
         mastery_table_placement(frame, catalog=one_grade())
     assert mastery_table_placement(frame).skills == ("NOT.A.SKILL", "b")  # unchecked without
+
+
+def test_records_a_diagnostic_shadows_for_some_students_are_counted() -> None:
+    """combine(diagnostic, records, grade): 20 diagnosed students' records were unused without a
+    word (the warning came only when the records added nothing for anyone)."""
+    diagnosed = full("placed by diagnostic (3 questions)", 0.84)
+    records = Placement(
+        ("x", "y"), ("b",), np.array([[0.4], [0.5]]), ("placed from last_year.csv",) * 2
+    )
+    with pytest.warns(PlacementWarning, match="values of 1 student of the placement") as said:
+        both = combine(diagnosed, records)
+    text = str(said[0].message)
+    assert "(of 2 it places) are not used" in text and "start the diagnostic from them" in text
+    assert "put the records first" in text and "'x'" not in text
+    assert both.source_of("y") == "placed from last_year.csv"
+    every = Placement(("x", "y"), ("a", "b"), np.array([[0.4, 0.4], [0.5, np.nan]]))
+    grade = Placement(("x", "y"), ("a", "b"), np.full((2, 2), 0.1), grades=np.array([4.0, 4.0]))
+    with warnings.catch_warnings():  # a grade's placement shadowed by full records: expected
+        warnings.simplefilter("error")
+        combine(every, grade)
+
+
+def test_anything_but_a_placement_in_combine_is_one_type_error() -> None:
+    """combine(records, profiles) ended in AttributeError: 'dict' object has no attribute
+    'students'."""
+    records = full("placed from last_year.csv", 0.4)
+    with pytest.raises(TypeError, match=r"combine: placement 2: expected a Placement \(.*"
+                       r"grade_placement\(catalog, profiles\).*; got dict"):  # fmt: skip
+        combine(records, {"x": LearnerProfile("x", grade=2)})
+
+
+def test_a_frame_given_to_read_placement_says_to_use_mastery_table_placement() -> None:
+    """read_placement(frame, catalog) ended in "expected str, bytes or os.PathLike object"."""
+    import pandas as pd
+
+    from adaptive.placement import read_placement
+
+    frame = pd.DataFrame({"student_id": ["x"], "skill_id": ["b"], "mastery": [0.9]})
+    with pytest.raises(TypeError, match=r"got DataFrame \(a frame: use mastery_table_placement"):
+        read_placement(frame, one_grade())
+    with pytest.raises(TypeError, match=r"got dict\. A Placement is made by grade_placement"):
+        read_placement({"x": 1}, one_grade())

@@ -11,7 +11,7 @@ import pytest
 from test_contract import synthetic_log
 
 from adaptive.errors import PlacementWarning
-from adaptive.placement import Placement
+from adaptive.placement import Placement, combine
 from adaptive.tracing.bkt import BKT
 
 
@@ -55,3 +55,57 @@ def test_a_placement_on_few_of_the_models_skills_says_the_others_start_from_the_
         model.init_state(
             ["NEW001"], prior=placement(["NEW001"], [str(s) for s in model.skills_[:2]])
         )
+
+
+def test_records_on_skills_the_model_lacks_are_said_and_do_not_name_the_source(model) -> None:
+    """A vendor's lower-cased codes ('K0' for 'k0') read by `mastery_table_placement(frame)`
+    without `catalog=`: `init_state` ignored every record without a word, and the student was
+    still "placed from earlier records" with their grade's values. Now the dropped rows are
+    said (counts, the model's spelling), and the student starts from the next placement."""
+    every = [str(s) for s in model.skills_]
+    records = placement(["NEW001", "NEW002"], ["K0", every[1]], value=0.9)
+    records = Placement(
+        records.students,
+        records.skills,
+        np.array([[0.9, np.nan], [np.nan, 0.8]]),
+        ("placed from earlier records",) * 2,
+    )
+    grade = Placement(
+        ("NEW001", "NEW002"),
+        tuple(every),
+        np.full((2, len(every)), 0.3),
+        ("placed from grade 4",) * 2,
+    )
+    with pytest.warns(PlacementWarning) as said:
+        state = model.init_state(["NEW001", "NEW002"], prior=combine(records, grade))
+    text = " ".join(str(w.message) for w in said)
+    assert "1 skill the model lacks ('K0' for 'k0')" in text
+    assert "1 row on them, for 1 student, are not used" in text
+    assert "1 student it placed on none of the model's skills now start from the next" in text
+    assert "NEW001" not in text
+    assert list(state.placed_from(state.rows(["NEW001", "NEW002"]))) == [
+        "placed from grade 4",  # none of their records is the model's: their grade's place
+        "placed from earlier records",  # one record left
+    ]
+
+
+def test_a_table_alone_on_skills_the_model_lacks_places_nobody_and_says_so(model) -> None:
+    """Without a combine, the student's row places nothing: not "placed from" the table."""
+    alone = placement(["NEW001"], ["K0", "K1"])
+    with pytest.warns(PlacementWarning, match="2 skills the model lacks .*population prior"):
+        state = model.init_state(["NEW001"], prior=alone)
+    assert list(state.placed_from(state.rows(["NEW001"]))) == [""]
+    assert not model.is_placed(state).any()
+
+
+def test_a_grades_values_on_skills_the_model_lacks_are_not_said(model) -> None:
+    """A catalog's skills no answer trained are placed by the grade every night: no records of
+    the student's are dropped there, so nothing is said."""
+    every = [str(s) for s in model.skills_]
+    grade = Placement(("NEW001",), (*every, "untrained"), np.full((1, len(every) + 1), 0.3),
+                      ("placed from grade 4",), grades=np.array([4.0]))  # fmt: skip
+    records = placement(["NEW001"], every, value=0.9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlacementWarning)
+        model.init_state(["NEW001"], prior=grade)
+        model.init_state(["NEW001"], prior=combine(records, grade))

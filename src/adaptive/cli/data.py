@@ -16,15 +16,18 @@ from rich.table import Table
 
 from adaptive.cli.options import (
     CatalogFile,
+    PlacementColumns,
+    ProfilesFile,
     Quarantine,
     Quiet,
+    parse_field_columns,
     reads_log,
 )
 from adaptive.cli.output import console, info
 from adaptive.data import list_descriptors, load_descriptor, load_log_report
 from adaptive.data.io import LoadReport, write_log
 from adaptive.data.log import ResponseLog
-from adaptive.errors import AdaptiveError, counted, some_of
+from adaptive.errors import AdaptiveError, DataValidationError, counted, some_of
 from adaptive.files import output_file
 
 if TYPE_CHECKING:
@@ -94,14 +97,7 @@ def parse_profile_columns(given: str | None) -> dict[str, str] | None:
     error saying the form."""
     if not given:
         return None
-    pairs = [part.split("=", 1) for part in given.split(",") if part.strip()]
-    bad = [p[0] for p in pairs if len(p) != 2 or not p[0].strip() or not p[1].strip()]
-    if bad:
-        raise typer.BadParameter(
-            f"{bad[0]!r}: expected field=Column pairs, e.g. 'student_id=SIS ID,grade=Grade Level'",
-            param_hint="--columns",
-        )
-    return {field.strip(): column.strip() for field, column in pairs}
+    return parse_field_columns(given, "--columns", "student_id=SIS ID,grade=Grade Level")
 
 
 @reads_log
@@ -127,10 +123,23 @@ def validate(
             "every command reads without column options, and the Spark engine's input).",
         ),
     ] = None,
+    placement: Annotated[
+        Path | None,
+        typer.Option(
+            "--placement",
+            exists=True,
+            dir_okay=False,
+            help="Check a placement table (CSV or Parquet: student_id, skill_id, mastery) as "
+            "adaptive batch --placement reads it, against --catalog (and --profiles); prints "
+            "what a night would place.",
+        ),
+    ] = None,
+    placement_columns: PlacementColumns = None,
+    profiles: ProfilesFile = None,
     quiet: Quiet = False,
 ) -> None:
-    """Check a response file against the schema, or a catalog file, or both; print counts, or
-    every problem (exit code 2).
+    """Check a response file against the schema, or a catalog file, or a placement table, or
+    several; print counts, or every problem (exit code 2).
 
     Rows with timestamps are sorted by student and time (ties keep file order), so an unsorted
     export loses nothing; --require-sorted rejects rows out of order instead.
@@ -138,7 +147,17 @@ def validate(
     --catalog FILE without a log checks the catalog alone (every record, prerequisite cycles,
     topics) and prints what it holds; with a log, the log's skill ids (and activity ids) that
     the catalog does not have are named too.
+
+    --placement FILE --catalog CATALOG [--placement-columns ...] [--profiles PROFILES] reads a
+    placement table exactly as a night does (the same reader, checks and warnings) and prints
+    its rows, students, skills, sources, mastery range and, with --profiles, the students no
+    profile names (a night counts them, and refuses a table of nobody on the roster).
     """
+    if placement is not None or placement_columns is not None or profiles is not None:
+        _check_placement_option(placement, placement_columns, catalog, profiles)
+        if file is None and dataset is None:
+            _check_placement_file(placement, placement_columns, catalog, profiles, ())
+            return
     if out is not None and out.suffix != ".parquet":
         raise typer.BadParameter(f"{out}: give a path ending in .parquet", param_hint="--out")
     if file is None and dataset is None:
@@ -154,13 +173,124 @@ def validate(
     if file is None:
         log, report = load_log_report(dataset, mapping, quarantine)
     else:
-        log, report = load_log_report(file, mapping, quarantine, dataset=dataset)
+        log, report = _read_log(file, mapping, quarantine, dataset)
     _print_report(report)
     _print_summary(log, title="Loaded response log")
     if catalog is not None:
         _check_log_against_catalog(log, catalog)
     if out is not None:
         info(f"checked log written to {write_log(log, out)}")
+    if placement is not None:
+        _check_placement_file(placement, placement_columns, catalog, profiles, log.students)
+
+
+def _read_log(
+    file: Path, mapping: dict | None, quarantine: Path | None, dataset: str | None
+) -> tuple[ResponseLog, LoadReport]:
+    """The log and its report; a file refused as a log whose header names a student, a skill
+    and a mastery column gets a hint: it is a placement table, checked with --placement."""
+    try:
+        return load_log_report(file, mapping, quarantine, dataset=dataset)
+    except DataValidationError as exc:
+        if not _looks_like_placement(file):
+            raise
+        raise DataValidationError(
+            exc.problems,
+            exc.total,
+            hint=f"{file} looks like a placement table (student, skill and mastery columns): "
+            f"check it with adaptive validate --placement {file} --catalog CATALOG",
+        ) from None
+
+
+def _looks_like_placement(file: Path) -> bool:
+    """Whether a file's header names a student, a skill (or standard) and a mastery column."""
+    from adaptive.data.readers import file_format, read_header
+
+    try:
+        kind, compression = file_format(file)
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            header = pq.read_schema(file).names
+        else:
+            header, _ = read_header(file, compression, None, kind)
+    except (AdaptiveError, OSError, ValueError):
+        return False
+    names = [str(h).casefold() for h in header]
+    return all(
+        any(word in n for n in names for word in words)
+        for words in (("student", "learner"), ("skill", "standard"), ("mastery",))
+    )
+
+
+def _check_placement_option(
+    placement: Path | None,
+    columns: dict[str, str] | None,
+    catalog: Path | None,
+    profiles: Path | None,
+) -> None:
+    """--placement-columns and --profiles go with --placement; --placement with --catalog (a
+    night reads its table against its catalog)."""
+    if placement is None:
+        given = " and ".join(
+            flag for flag, v in (("--placement-columns", columns), ("--profiles", profiles)) if v
+        )
+        raise AdaptiveError(f"{given} go with --placement FILE (a placement table to check)")
+    if catalog is None:
+        raise AdaptiveError(
+            f"--placement {placement}: give --catalog CATALOG too (a night checks the table's "
+            "skills against its catalog)"
+        )
+
+
+def _check_placement_file(
+    path: Path,
+    columns: dict[str, str] | None,
+    catalog_path: Path,
+    profiles_path: Path | None,
+    log_students: Any,
+) -> None:
+    """Read a placement table as `adaptive batch --placement` does (`read_placement`, then the
+    night's count of students no profile names and the log has no answer of) and print what
+    a night would place: rows, students, skills, sources, mastery range."""
+    from adaptive.batch.night_checks import warn_placed_off_roster
+    from adaptive.curriculum import Catalog, read_profiles
+    from adaptive.placement.table import read_placement
+
+    catalog = Catalog.from_json(catalog_path)
+    placement = read_placement(path, catalog, columns)
+    off = None
+    if profiles_path is not None:
+        off = warn_placed_off_roster(
+            placement, read_profiles(profiles_path), list(log_students), path.name
+        )
+    table = Table(title=f"Placement table {path}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in describe_placement(placement, len(catalog.skills), off).items():
+        table.add_row(key, value)
+    console.print(table)
+    console.print("No problems found: a night given this table reads it as above.")
+
+
+def describe_placement(placement: Any, catalog_skills: int, off: int | None) -> dict[str, str]:
+    """The figures `validate --placement` prints (counts and sources, never ids)."""
+    values = placement.mastery[~np.isnan(placement.mastery)]
+    sources = pd.Series(placement.sources, dtype=object).value_counts()
+    shown = [f"{src!r}: {n:,}" for src, n in sources.items()]
+    out = {
+        "rows": f"{len(values):,}",
+        "students": f"{len(placement.students):,}",
+        "skills": f"{len(placement.skills):,} of the catalog's {catalog_skills:,}",
+        "sources": some_of(shown, 3),
+    }
+    if off is not None:
+        out["students in no profile"] = f"{off:,}"
+    if len(values):
+        out["mastery"] = (
+            f"{values.min():g} to {values.max():g} (median {float(np.median(values)):g})"
+        )
+    return out
 
 
 def _check_catalog_alone(

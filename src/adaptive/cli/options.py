@@ -390,22 +390,49 @@ def check_catalog(path: Path | None) -> Path | None:
     return path
 
 
+def parse_field_columns(given: str, option: str, example: str) -> dict[str, str]:
+    """'student_id=SIS ID,grade=Grade Level' as {field: column} (the form of `profiles
+    --columns` and `--placement-columns`); a pair without "=" is a usage error saying the form,
+    with `example`."""
+    pairs = [part.split("=", 1) for part in given.split(",") if part.strip()]
+    bad = [p[0] for p in pairs if len(p) != 2 or not p[0].strip() or not p[1].strip()]
+    if bad:
+        raise typer.BadParameter(
+            f"{bad[0]!r}: expected field=Column pairs, e.g. {example!r}", param_hint=option
+        )
+    return {field.strip(): column.strip() for field, column in pairs}
+
+
 def parse_placement_columns(given: str | None) -> dict[str, str] | None:
     """'Student ID,Standard,Mastery' -> the placement table's roles mapped to those names, and a
-    fourth name for its optional source column ('...,Placed by'); a usage error (exit 2) names
-    the option otherwise."""
+    fourth name for its optional source column ('...,Placed by'); or the roles named as
+    `profiles --columns` names fields ('student_id=Student ID,mastery=Mastery': a role left out
+    keeps its own name). A usage error (exit 2) names the option otherwise."""
+    from adaptive.errors import unknown_key
     from adaptive.placement.table import PLACEMENT_COLUMNS, SOURCE_COLUMN
 
     if given is None:
         return None
+    roles = (*PLACEMENT_COLUMNS, SOURCE_COLUMN)
+    if "=" in given:
+        named = parse_field_columns(
+            given, "--placement-columns", "student_id=Student ID,skill_id=Standard,mastery=Mastery"
+        )
+        for role in named:
+            if role not in roles:
+                raise typer.BadParameter(
+                    unknown_key(role, roles, "field"), param_hint="--placement-columns"
+                )
+        return named
     names = [name.strip() for name in given.split(",")]
     if len(names) not in (3, 4) or not all(names):
         raise typer.BadParameter(
             f"{given!r}: expected three column names, in the order student, skill, mastery "
             "(e.g. 'Student ID,Standard,Mastery'), and optionally a fourth: the column that "
-            "says where each student was placed from"
+            "says where each student was placed from; or field=Column pairs "
+            "('student_id=Student ID,skill_id=Standard,mastery=Mastery')"
         )
-    return dict(zip((*PLACEMENT_COLUMNS, SOURCE_COLUMN), names, strict=False))
+    return dict(zip(roles, names, strict=False))
 
 
 PlacementPath = Annotated[
@@ -425,7 +452,8 @@ PlacementColumns = Annotated[
         callback=parse_placement_columns,
         help="The --placement file's own column names, in the order student, skill, mastery "
         "(e.g. 'Student ID,Standard,Mastery'), where they differ; a fourth names its source "
-        "column (the words the reasons give, e.g. 'placed by diagnostic (12 questions)').",
+        "column (the words the reasons give, e.g. 'placed by diagnostic (12 questions)'). Or "
+        "field=Column pairs, as profiles --columns: 'student_id=Student ID,mastery=Mastery'.",
     ),
 ]
 OverridesPath = Annotated[

@@ -26,7 +26,14 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.codes import check_unique_ids, id_list
-from adaptive.errors import ConfigError, PlacementWarning, counted, expect_type
+from adaptive.errors import (
+    ConfigError,
+    PlacementWarning,
+    counted,
+    expect_type,
+    same_but_case,
+    some_of,
+)
 from adaptive.grades import grade_label
 
 if TYPE_CHECKING:
@@ -58,6 +65,9 @@ class Placement:
     grades : each student's grade (NaN where unknown) when the placement came from grade level
         alone (`grade_placement`); the diagnostic then locates each student in the curriculum
         from it (`adaptive.placement.level`). None for placements from other sources.
+    parts : the placements a `combine` made it from, in order (empty for any other): where a
+        model lacks some of its skills, `on_skills` combines them again without those, so a
+        student whose records were all dropped is said to start from the next source.
     """
 
     students: tuple[str, ...]
@@ -65,6 +75,7 @@ class Placement:
     mastery: np.ndarray
     sources: tuple[str, ...] = ()
     grades: np.ndarray | None = None
+    parts: tuple[Placement, ...] = field(default=(), repr=False, compare=False)
     _skill_index: pd.Index = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -151,13 +162,31 @@ class Placement:
         rows = index.get_indexer(pd.Index([str(s) for s in student_ids]))
         if (rows < 0).any():
             raise ConfigError(f"{int((rows < 0).sum())} students are not in this placement")
+        wanted = [self.students[r] for r in rows]
         return Placement(
-            tuple(self.students[r] for r in rows),
+            tuple(wanted),
             self.skills,
             self.mastery[rows],
             tuple(self.sources[r] for r in rows),
             None if self.grades is None else self.grades[rows],
+            tuple(p.subset([s for s in wanted if p.source_of(s) is not None]) for p in self.parts),
         )
+
+    def without_skills(self, dropped: np.ndarray) -> Placement:
+        """The placement without the skills where `dropped` (a mask over `skills`) is True; a
+        combined one combined again from its parts without them, so each student's source is
+        the first part that still places them ("population prior" where none does)."""
+        if self.parts:
+            kept = [p.without_skills(pd.Index(p.skills).isin(self.dropped_codes(dropped)))
+                    for p in self.parts]  # fmt: skip
+            return _combined(kept, warn=False)
+        keep = ~np.asarray(dropped, bool)
+        skills = tuple(k for k, kept in zip(self.skills, keep, strict=True) if kept)
+        return Placement(self.students, skills, self.mastery[:, keep], self.sources, self.grades)
+
+    def dropped_codes(self, dropped: np.ndarray) -> list[str]:
+        """The skill codes where `dropped` is True."""
+        return [k for k, d in zip(self.skills, dropped, strict=True) if d]
 
 
 @dataclass(frozen=True)
@@ -408,9 +437,28 @@ def combine(*placements: Placement) -> Placement:
     updates its values with the graph model: that is how a diagnostic uses the records too. A
     diagnostic's own placement covers every skill (what it did not ask it infers), so nothing
     after it in a `combine` would be used: a later placement that adds nothing for the students
-    it shares with earlier ones is said (`PlacementWarning`), as is any such shadowing.
+    it shares with earlier ones is said (`PlacementWarning`), and so is one (not a grade's)
+    whose values some of its students never get (counted).
     """
+    for i, p in enumerate(placements):
+        expect_placement(p, f"combine: placement {i + 1}")
     return _combined(placements, warn=True)
+
+
+#: How a `Placement` is made, for the TypeError of anything else given as one.
+MAKE_PLACEMENT = (
+    "adaptive.placement: grade_placement(catalog, profiles), read_placement(file, catalog), "
+    "mastery_table_placement(frame), a diagnostic's placement()"
+)
+
+
+def expect_placement(value: object, name: str) -> None:
+    """A `Placement`, or one TypeError naming the argument and how to make one (profiles or a
+    table passed as they are ended in an AttributeError deep inside)."""
+    if not isinstance(value, Placement):
+        raise TypeError(
+            f"{name}: expected a Placement ({MAKE_PLACEMENT}); got {type(value).__name__}"
+        )
 
 
 def _combined(placements: Sequence[Placement], warn: bool) -> Placement:
@@ -427,29 +475,138 @@ def _combined(placements: Sequence[Placement], warn: bool) -> Placement:
         values = p.aligned(skills)
         block = out[rows]
         fill = np.isnan(block) & ~np.isnan(values)
-        if warn and i and not fill.any() and (~np.isnan(values)).any():
-            _warn_shadowed(p, placements[:i])
+        if warn and i:
+            _warn_shadowed(p, placements[:i], fill, values)
         block[fill] = values[fill]
         out[rows] = block
         src = np.asarray(p.sources, dtype=object)
         new_source = (sources[rows] == "") & fill.any(axis=1)
         sources[rows[new_source]] = src[new_source]
     sources[sources == ""] = "population prior"
-    return Placement(tuple(students), tuple(skills), out, tuple(sources))
+    parts = tuple(q for p in placements for q in (p.parts or (p,)))
+    return Placement(tuple(students), tuple(skills), out, tuple(sources), parts=parts)
 
 
-def _warn_shadowed(later: Placement, earlier: Sequence[Placement]) -> None:
-    """Say that `later` adds nothing to a `combine`: every (student, skill) it knows is given by
-    an earlier placement (a diagnostic's placement, which covers every skill, put first)."""
+def _warn_shadowed(
+    later: Placement, earlier: Sequence[Placement], fill: np.ndarray, values: np.ndarray
+) -> None:
+    """Say that `later` adds nothing to a `combine` (every (student, skill) it knows is given
+    by an earlier placement: a diagnostic's placement, which covers every skill, put first), or
+    nothing for some of its students (counted; a grade's placement, the usual last resort, is
+    expected to be shadowed where records place a student on every skill)."""
+    valued = (~np.isnan(values)).any(axis=1)
+    unused = valued & ~fill.any(axis=1)
+    if not unused.any():
+        return
     first = earlier[0].sources[0] if earlier[0].sources else "an earlier placement"
+    this = later.sources[0] if later.sources else ""
+    how = (
+        "To use a student's records with a diagnostic, start the diagnostic from them: "
+        "PlacementDiagnostic(catalog, prior=combine(records, grade_placement(catalog, profiles)))"
+        "; else put the records first"
+    )
+    if not fill.any():
+        said = (
+            f"combine: the placement {this!r} adds nothing: an earlier one ({first!r}) already "
+            "gives every skill it knows for its students, and the first placement that knows a "
+            f"skill wins. {how}"
+        )
+    elif later.grades is None:
+        n = int(unused.sum())
+        said = (
+            f"combine: the values of {counted(n, 'student')} of the placement {this!r} (of "
+            f"{int(valued.sum()):,} it places) are not used: an earlier one ({first!r}) "
+            f"already gives every skill it knows for them, and the first placement that knows "
+            f"a skill wins. {how}"
+        )
+    else:
+        return
+    warnings.warn(said, PlacementWarning, stacklevel=4)
+
+
+def on_skills(placement: Placement, skills: Sequence[str] | pd.Index, where: str) -> Placement:
+    """`placement` without the skills not among `skills` (a model's), said when it places a
+    student on any of them (`PlacementWarning`: how many rows, skills and students, the first
+    codes with the spelling `skills` has, e.g. a vendor's lower-cased 'g5.g.1' for 'g5.G.1';
+    ids never): a table read without its catalog is checked here, where it meets the model.
+    A student placed on none of the rest is no longer placed from it (`Placement.without_skills`:
+    the next placement of a `combine`, else the population prior), and counted."""
+    names = [str(k) for k in skills]
+    dropped = ~pd.Index(placement.skills).isin(names)
+    valued = _records_on(placement, dropped)
+    if not valued.any():
+        return placement
+    kept = placement.without_skills(dropped)
+    codes = np.asarray(placement.skills, dtype=object)[dropped][valued.any(axis=0)]
+    shown = [_spelled(str(k), names) for k in codes]
+    lost = _students_lost(placement, kept)
+    fallen = (
+        f"; {counted(lost, 'student')} it placed on none of the model's skills now start from "
+        "the next placement of the combine, or the population prior"
+        if lost
+        else ""
+    )
     warnings.warn(
-        f"combine: the placement {later.sources[0] if later.sources else ''!r} adds nothing: "
-        f"an earlier one ({first!r}) already gives every skill it knows for its students, and "
-        "the first placement that knows a skill wins. To use a student's records with a "
-        "diagnostic, start the diagnostic from them: "
-        "PlacementDiagnostic(catalog, prior=combine(records, grade_placement(catalog, profiles)))",
+        f"{where}: the placement names {counted(len(codes), 'skill')} the model lacks "
+        f"({some_of(shown, 3)}): its {counted(int(valued.sum()), 'row')} on them, for "
+        f"{counted(int(valued.any(axis=1).sum()), 'student')}, are not used{fallen}. "
+        f"{_lacking_hint(codes, names)}",
         PlacementWarning,
-        stacklevel=4,
+        stacklevel=3,
+    )
+    return kept
+
+
+def _records_on(placement: Placement, dropped: np.ndarray) -> np.ndarray:
+    """(n_students, n_dropped) which of the `dropped` skills hold a value of the placement's
+    that is not a grade's: records, a diagnostic's. A grade placement's values on skills the
+    model lacks (a catalog's skills no answer trained) were never the student's own: not said."""
+    codes = placement.dropped_codes(dropped)
+    if not placement.parts:
+        if placement.grades is not None:
+            return np.zeros((len(placement.students), len(codes)), bool)
+        return ~np.isnan(placement.mastery[:, dropped])
+    out = np.zeros((len(placement.students), len(codes)), bool)
+    index = pd.Index(placement.students)
+    for part in placement.parts:
+        if part.grades is None:
+            out[index.get_indexer(pd.Index(part.students))] |= ~np.isnan(part.aligned(codes))
+    return out
+
+
+def _students_lost(placement: Placement, kept: Placement) -> int:
+    """How many students `placement` placed whom `kept` (it without some skills) no longer
+    places from the same source: placed by another part of a combine, or by nothing."""
+    before = dict(zip(placement.students, placement.sources, strict=True))
+    placed = dict(zip(placement.students, (~np.isnan(placement.mastery)).any(axis=1), strict=True))
+    still = (~np.isnan(kept.mastery)).any(axis=1)
+    return sum(
+        1
+        for s, src, on in zip(kept.students, kept.sources, still, strict=True)
+        if placed[s] and (before[s] != src or not on)
+    )
+
+
+def _spelled(code: str, names: Sequence[str]) -> str:
+    """A skill the model lacks, with the model's spelling where only the case differs
+    ("'g5.g.1' for 'g5.G.1'"; a spelling guess would offer another grade's skill)."""
+    same = same_but_case(code, names)
+    return f"{code!r} for {same!r}" if same else repr(code)
+
+
+def _lacking_hint(codes: Sequence[str], names: Sequence[str]) -> str:
+    """What to do about skills the model lacks: a table whose codes are written in another
+    case is to be read with its catalog (which refuses them with its spelling); a skill of the
+    catalog no answer trained is kept by a BKT fitted with the catalog."""
+    if any(same_but_case(str(k), names) for k in codes):
+        return (
+            "Read the table with its catalog (mastery_table_placement(frame, catalog=catalog)) "
+            "to have such skills refused with the catalog's spelling"
+        )
+    return (
+        "Skills the model was not fitted on: BKT().fit(log, catalog=catalog) (adaptive train "
+        "--catalog FILE) keeps every skill of the catalog; or read the table with the model's "
+        "catalog"
     )
 
 

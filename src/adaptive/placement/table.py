@@ -19,6 +19,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,9 +40,15 @@ from adaptive.data.readers import (
     read_header,
     unreadable,
 )
-from adaptive.errors import ConfigError, DataValidationError, Problem, closest_name
+from adaptive.errors import (
+    ConfigError,
+    DataValidationError,
+    PlacementWarning,
+    Problem,
+    closest_name,
+)
 from adaptive.files import file_sha256
-from adaptive.placement.prior import Placement
+from adaptive.placement.prior import MAKE_PLACEMENT, Placement
 
 PLACEMENT_COLUMNS = ("student_id", "skill_id", "mastery")
 #: An optional column: where each student's placement came from, in the words a recommendation
@@ -54,6 +62,12 @@ ID_EXPECTED = "a non-empty id"  # the response-log reader's words
 SKILL_EXPECTED = "a skill of the catalog"
 MASTERY_EXPECTED = "a number in [0, 1]"
 PERCENT_HINT = " (the column reads as percentages, 0-100: divide it by 100)"
+BOOLEAN_HINT = (
+    " (a yes/no is no P(known): write 1 where the skill is mastered and 0 where it is not, or "
+    "give the vendor's mastery score)"
+)
+#: A table whose every mastery is at most this reads as a 0-1 column divided by 100 again.
+HUNDREDTHS = 0.01
 BATCH_ROWS = 500_000  # rows of a placement file read at a time
 CSV_BLOCK_BYTES = 1 << 24
 MAX_LISTED = DataValidationError.MAX_LISTED
@@ -101,6 +115,8 @@ def mastery_table_placement(
     """
     check_placement_columns(frame, file)
     rows = Rows(file, "row label")
+    if not frame.index.is_unique:  # a concatenated frame: its labels name no one row
+        frame, rows = frame.set_axis(pd.RangeIndex(len(frame))), Rows(file, "row position")
     found = new_found()
     roles = [*PLACEMENT_COLUMNS, *([SOURCE_COLUMN] if SOURCE_COLUMN in frame else [])]
     table = checked_frame(frame[roles], rows, catalog, found)
@@ -112,6 +128,7 @@ def mastery_table_placement(
         )
         add_found(found, "source", more)
     raise_problems(list(found.values()))
+    warn_hundredths(table["mastery"].to_numpy(), file, "mastery")
     student, students = pd.factorize(table["student_id"], sort=True)
     skill, skills = pd.factorize(table["skill_id"], sort=True)
     mastery = np.full((len(students), len(skills)), np.nan)
@@ -287,18 +304,26 @@ def _shown(value: object) -> str:
 def _mastery_expected(value: object, in_percent: bool) -> str:
     """What a refused mastery should have been, and what to do where its form says it: a
     percentage (`in_percent`: a number of a column that reads as percentages, or "85%") is to
-    be divided by 100, a decimal comma ("0,85") written as a point."""
+    be divided by 100, a decimal comma ("0,85") written as a point, both for a European
+    system's "85,5 %"; a boolean ("True") is a yes/no, not a P(known)."""
+    if isinstance(value, bool | np.bool_) or (
+        isinstance(value, str) and value.strip().casefold() in ("true", "false")
+    ):
+        return MASTERY_EXPECTED + BOOLEAN_HINT
     text = value.strip() if isinstance(value, str) else ""
-    if in_percent or (text.endswith("%") and _number(text[:-1]) is not None):
-        return MASTERY_EXPECTED + PERCENT_HINT
-    point = _number(text.replace(",", ".")) if text.count(",") == 1 else None
-    if point is None:
-        return MASTERY_EXPECTED
-    write = f"write {point:g}, with" if 0 <= point <= 1 else "write numbers with"
-    return (
-        f"{MASTERY_EXPECTED} (it has a decimal comma: {write} a decimal point; from Excel, "
-        "save the file with '.' as the decimal separator)"
-    )
+    percent_sign = text.endswith("%")
+    body = text[:-1].strip() if percent_sign else text
+    point = _number(body.replace(",", ".")) if body.count(",") == 1 else None
+    percent = in_percent or (percent_sign and (point is not None or _number(body) is not None))
+    hints = [PERCENT_HINT.strip(" ()")] if percent else []
+    if point is not None:
+        value_of = point / 100 if percent else point
+        write = f"write {value_of:g}, with" if 0 <= value_of <= 1 else "write numbers with"
+        hints.append(
+            f"it has a decimal comma: {write} a decimal point; from Excel, save the file with "
+            "'.' as the decimal separator"
+        )
+    return MASTERY_EXPECTED + (f" ({'; '.join(hints)})" if hints else "")
 
 
 def _number(text: str) -> float | None:
@@ -323,16 +348,29 @@ def duplicate_problems(table: pd.DataFrame, rows: Rows, limit: int = MAX_LISTED)
     )
     earlier = first[inverse]
     again = np.flatnonzero(earlier != np.arange(len(keys)))
+    cells = keys.drop(columns=["student_id", "skill_id"])
     listed = [
         rows.problem(keys.index[i], "skill_id", keys["skill_id"].iloc[i],
-                     repeat_expected(rows.name(keys.index[earlier[i]])))
+                     repeat_expected(rows.name(keys.index[earlier[i]]),
+                                     _same_cells(cells.iloc[i], cells.iloc[earlier[i]])))
         for i in again[:limit]
     ]  # fmt: skip
     return listed, len(again)
 
 
-def repeat_expected(earlier: str) -> str:
-    """What a row repeating the (student, skill) of the row `earlier` ("line 2") expected."""
+def _same_cells(row: pd.Series, other: pd.Series) -> bool:
+    """Whether two rows' cells (mastery, source) are all the same (NaN as NaN)."""
+    return all(a == b or (pd.isna(a) and pd.isna(b)) for a, b in zip(row, other, strict=True))
+
+
+def repeat_expected(earlier: str, identical: bool = False) -> str:
+    """What a row repeating the (student, skill) of the row `earlier` ("line 2") expected;
+    `identical`: every cell it is read by is the same (a table exported twice: safe to drop)."""
+    if identical:
+        return (
+            f"{DUPLICATE_EXPECTED} (identical to {earlier} in student, skill and mastery: a row "
+            "given twice, safe to drop)"
+        )
     return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill)"
 
 
@@ -378,13 +416,13 @@ def read_placement(
     The file is read `batch_rows` rows at a time into the placement's (students x skills)
     table, so a district's whole table (400,000 students x 120 skills: 48 M rows) never sits
     in memory as rows."""
-    path = Path(path)
+    path = placement_path(path)
     columns = placement_columns(columns)
     rows = rows_of(path)
     skills = catalog.skill_index.astype(str)
     table = _DenseTable(len(skills))
     found = new_found()
-    repeats: list[tuple[str, str, object]] = []  # (student, skill, where) of the listed repeats
+    repeats: list[Repeat] = []  # the listed repeats
     total = 0
     sources: dict[str, str] = {}  # student -> the source their rows give
     for frame, _ in checked_batches(path, catalog, columns, found, batch_rows):
@@ -396,14 +434,46 @@ def read_placement(
         again = _fill(table, skills, frame)
         total += len(again)
         repeats += [
-            (frame["student_id"].iloc[i], frame["skill_id"].iloc[i], frame.index[i])
+            (frame["student_id"].iloc[i], frame["skill_id"].iloc[i], frame.index[i],
+             _cells(frame, i))
             for i in again[: MAX_LISTED - len(repeats)]
-        ]
+        ]  # fmt: skip
     found["duplicate"] = (_repeat_problems(path, columns, rows, repeats, batch_rows), total)
     raise_problems(list(found.values()), columns)
     placement = table.placement(skills, f"placed from {path.name}", sources)
     check_places_someone(path, len(placement.students))
+    warn_hundredths(placement.mastery, str(path), columns.get("mastery", "mastery"))
     return placement
+
+
+def warn_hundredths(mastery: np.ndarray, file: str, column: str) -> None:
+    """Say (`PlacementWarning`) when every mastery of a table is at most `HUNDREDTHS`: a 0-1
+    column divided by 100 again would place every student as knowing nothing, and be read
+    without a word (a percentage column, 0-100, is refused; this one cannot be told for sure)."""
+    values = mastery[~np.isnan(mastery)]
+    if len(values) and values.max() <= HUNDREDTHS:
+        warnings.warn(
+            f"{file}, column {column!r}: every mastery is at most {HUNDREDTHS} (the largest "
+            f"{values.max():g}, of {len(values):,} values): a 0-1 column divided by 100? Every "
+            "student it places starts as knowing none of its skills; multiply the column by 100 "
+            "if so",
+            PlacementWarning,
+            stacklevel=3,
+        )
+
+
+def placement_path(path: object) -> Path:
+    """`read_placement`'s file as a path; anything else one TypeError saying what a Placement
+    is made from (a frame given as it is ended in "expected str, bytes or os.PathLike")."""
+    if isinstance(path, str | os.PathLike):
+        return Path(path)
+    frame = " (a frame: use mastery_table_placement(frame, catalog=...))"
+    raise TypeError(
+        "read_placement: expected the path of a placement file (CSV or Parquet: student_id, "
+        f"skill_id, mastery); got {type(path).__name__}"
+        f"{frame if isinstance(path, pd.DataFrame) else ''}. A Placement is made by "
+        f"{MAKE_PLACEMENT.removeprefix('adaptive.placement: ')}"
+    )
 
 
 def check_places_someone(path: Path, rows: int) -> None:
@@ -428,32 +498,46 @@ def _fill(table: _DenseTable, skills: pd.Index, frame: pd.DataFrame) -> np.ndarr
     return ok[table.fill(rows, cols[ok], part["mastery"].to_numpy())]
 
 
+#: A row repeating an earlier (student, skill): the student, skill, its line (row) and its
+#: other cells as read (`_cells`).
+Repeat = tuple[str, str, object, tuple[object, ...]]
+
+
+def _cells(frame: pd.DataFrame, i: int) -> tuple[object, ...]:
+    """Row `i`'s cells besides its ids (mastery, source) as read: an identical row is a table
+    exported twice."""
+    return tuple(frame[c].iloc[i] for c in frame.columns if c not in ("student_id", "skill_id"))
+
+
 def _repeat_problems(
     path: Path,
     columns: Mapping[str, str],
     rows: Rows,
-    repeats: list[tuple[str, str, object]],
+    repeats: list[Repeat],
     batch_rows: int,
 ) -> list[Problem]:
     """The problems of rows repeating an earlier row's (student, skill), each naming the first
-    row of its pair: the file is read a second time for them (an error's path only: the
-    (students x skills) table keeps no line per cell)."""
+    row of its pair, "identical" where their cells are too: the file is read a second time for
+    them (an error's path only: the (students x skills) table keeps no line per cell)."""
     if not repeats:
         return []
-    pairs = pd.MultiIndex.from_tuples([(s, k) for s, k, _ in repeats])
-    first: dict[tuple[str, str], object] = {}
+    pairs = pd.MultiIndex.from_tuples([(s, k) for s, k, _, _ in repeats])
+    first: dict[tuple[str, str], tuple[object, tuple[object, ...]]] = {}
     for frame in placement_batches(path, columns, new_found(), batch_rows):
-        keys = pd.MultiIndex.from_arrays(
-            [trimmed_ids(frame["student_id"]), trimmed_ids(frame["skill_id"])]
-        )
+        read = checked_frame(frame, rows, None, new_found())
+        keys = pd.MultiIndex.from_arrays([read["student_id"], read["skill_id"]])
         for i in np.flatnonzero(keys.isin(pairs)):
-            first.setdefault(keys[i], frame.index[i])
+            first.setdefault(keys[i], (read.index[i], _cells(read, i)))
         if len(first) == len(pairs.unique()):
             break
-    return [
-        rows.problem(at, "skill_id", skill, repeat_expected(rows.name(first[(student, skill)])))
-        for student, skill, at in repeats
-    ]
+    problems = []
+    for student, skill, at, cells in repeats:
+        where, their = first[(student, skill)]
+        same = _same_cells(pd.Series(cells, dtype=object), pd.Series(their, dtype=object))
+        problems.append(
+            rows.problem(at, "skill_id", skill, repeat_expected(rows.name(where), same))
+        )
+    return problems
 
 
 def new_found() -> dict[str, Found]:

@@ -82,7 +82,7 @@ from adaptive.files import (
     read_sealed_json,
     sealed_json,
 )
-from adaptive.placement.prior import Placement
+from adaptive.placement.prior import Placement, expect_placement, on_skills
 
 FORMAT_VERSION = 2  # 2: model.json carries a checksum of its own content
 ARRAYS_FILE = "arrays.npz"
@@ -482,6 +482,7 @@ class KnowledgeTracer(ABC):
         """
         self._check_state(state)
         _check_placement(placement, "placement")
+        placement = on_skills(placement, self._skill_tuple(), "place")
         prior = placement.aligned(self.skills_)
         _warn_partly_placed(prior, placement)
         with state.lock:
@@ -513,6 +514,7 @@ class KnowledgeTracer(ABC):
             if prior is not None:
                 wanted = set(ids)
                 covered = prior.subset([s for s in prior.students if s in wanted])
+                covered = on_skills(covered, self._skill_tuple(), "restart")
                 placed = state.rows(list(covered.students))
                 self._place(state, placed, covered.aligned(self.skills_))
                 valued = ~np.isnan(covered.mastery).all(axis=1)
@@ -1176,13 +1178,9 @@ def _warn_partly_placed(prior: np.ndarray, placement: Placement) -> None:
 def _check_placement(prior: object, name: str = "prior") -> None:
     """A prior is a `Placement` (or None where optional): anything else is one TypeError saying
     how to make one (profiles or a table passed as they are ended in an AttributeError)."""
-    if prior is None and name == "prior" or isinstance(prior, Placement):
+    if prior is None and name == "prior":
         return
-    raise TypeError(
-        f"{name}: expected a Placement (adaptive.placement: grade_placement(catalog, profiles), "
-        "read_placement(file, catalog), mastery_table_placement(frame), a diagnostic's "
-        f"placement()); got {type(prior).__name__}"
-    )
+    expect_placement(prior, name)
 
 
 def unknown_students_message(unknown: list[str], n_students: int) -> str:
