@@ -7,10 +7,10 @@ a nightly job dated before every demo response. This test keeps the README from 
 it runs every ```python block against a small demo district written into a temporary data
 folder (the real demo has 3,000 students; the blocks only need its files and ids).
 
-Stand-ins: `export.csv`, `last_year.csv` and `sis_export.csv`, which the README says stand for
-the reader's own files, are written here with the columns the README shows. The one line that
-reads the public ASSIST2009 dataset is left out when the public datasets are absent (nothing
-after it uses that log).
+Stand-ins: `export.csv`, `last_year.csv`, `sis_export.csv` and `transcripts.csv`, which the
+README says stand for the reader's own files, are written here with the columns the README shows.
+The one line that reads the public ASSIST2009 dataset is left out when the public datasets are
+absent (nothing after it uses that log).
 """
 
 from __future__ import annotations
@@ -56,6 +56,10 @@ def write_stand_ins(folder: Path, catalog: Catalog) -> None:
         {"student_id": "stu0000000", "skill_id": skills, "mastery": [0.9, 0.8, 0.7, 0.6]}
     )
     rows.to_csv(folder / "last_year.csv", index=False)
+    pd.DataFrame(
+        {"StudentNumber": ["stu0000000", "stu0000001"], "Course": ["Math 3", "Math 4"],
+         "FinalGrade": ["B", "A"]}
+    ).to_csv(folder / "transcripts.csv", index=False)  # fmt: skip
     rows.set_axis(["Student ID", "Standard", "Mastery"], axis=1).to_csv(
         folder / "sis_export.csv", index=False
     )
@@ -89,5 +93,7 @@ def test_readme_python_blocks_run_in_order(demo_folder):
         for number, code in enumerate(blocks, 1):
             exec(compile(code, f"README.md python block {number}", "exec"), namespace)
     assert namespace["recs"], "the StudentView request got no recommendation"
+    transcript = namespace["records"]  # the transcript recipe: two students, their grade's skills
+    assert transcript["student_id"].nunique() == 2 and transcript["mastery"].notna().all()
     assert "diagnostic" in namespace["session"].placement().to_frame()["source"].iloc[0]
     assert any((demo_folder / "out" / "batch").rglob("_SUCCESS.json")), "no night was served"
