@@ -7,7 +7,7 @@ runs in C) costs far less than building a pandas index each time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from itertools import repeat
 
 import numpy as np
@@ -52,9 +52,13 @@ def check_unique_ids(ids: Sequence[str], name: str = "student_ids") -> None:
 
 def check_one_id(value: object, name: str = "student_id") -> None:
     """One id expected: a list or tuple of them (a batch's ids given to a one-student call)
-    is a TypeError saying so, never read as one id "['a', 'b']"."""
+    is a TypeError saying so, never read as one id "['a', 'b']". The error names the type and
+    size, not the value: a batch's ids in an app's exception log are student ids in a log."""
     if not isinstance(value, str | int | np.integer) or isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name}: expected one id (text or an integer), got {value!r}")
+        size = f" of {len(value)}" if isinstance(value, Sized) else ""
+        raise TypeError(
+            f"{name}: expected one id (text or an integer), got a {type(value).__name__}{size}"
+        )
 
 
 def id_text(value: object) -> str | None:
