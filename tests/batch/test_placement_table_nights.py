@@ -79,6 +79,23 @@ def test_a_night_without_the_snapshots_table_says_so(district, tmp_path):
     assert not summary.state_rebuilt  # the placements are kept
 
 
+def test_a_night_without_the_snapshots_table_keeps_its_students_reasons(district, tmp_path):
+    """The warning says the table's students "keep that placement (and their reasons still
+    name it)", but a trial found the reason '' for every student with answers on the night
+    not given the table. Now they keep the table's words; students placed from their grade
+    who have answered still say nothing of it."""
+    ids, _ = table_for(district, tmp_path)
+    out = tmp_path / "out"
+    run_daily_job(DAY_1, out, **district.job_args(placement=tmp_path / "last_year.csv"))
+    with pytest.warns(NightWarning):
+        run_daily_job(DAY_2, out, **district.job_args())
+    for table in ("recommendations", "students"):
+        night = served(out, table, DAY_2).drop_duplicates("student_id").set_index("student_id")
+        assert set(night.loc[ids, "placement"]) == {"placed from last_year.csv"}, table
+        answered = [s for s in district.log.students if s in night.index and s not in ids]
+        assert set(night.loc[answered, "placement"]) == {""}, table
+
+
 def test_rows_of_students_on_no_roster_are_counted(district, tmp_path):
     """A table row for 'NEW0001' (the roster says 'NEW001') placed nobody, without a word."""
     table_for(district, tmp_path, extra_ids=("NEW0001", "NEW0002"))
