@@ -344,6 +344,24 @@ def test_a_student_assumed_to_know_every_skill_is_counted_not_served(district, t
     assert summary.students_without_recommendations >= 1
 
 
+def test_the_night_says_why_students_got_no_recommendation(district, tmp_path):
+    """A trial's night said only "1 student got no recommendation" of a student placed from
+    grade 12 (every skill assumed known). Now the summary counts those with nothing left in
+    the catalog by their placement's words (no ids), and the command's warning says so."""
+    from adaptive.cli.lifecycle import _unserved_words
+
+    _, profiles, table = _newcomer_placed_at(0.99, district, tmp_path)
+    args = district.job_args(profiles=profiles)
+    summary = run_daily_job(district.last_day, tmp_path / "a", **args, placement=table)
+    assert summary.students_all_known.get("placed from placed.csv") == 1
+    said = _unserved_words(summary.students_without_recommendations, summary.students_all_known)
+    assert "every skill mastered or assumed known" in said
+    assert "placed from placed.csv (1)" in said and "newcomer" not in said
+    # a resumed night reads the same counts back from its files
+    again = run_daily_job(district.last_day, tmp_path / "a", **args, placement=table)
+    assert again.students_all_known == summary.students_all_known
+
+
 def test_the_students_table_says_where_a_student_served_nothing_was_placed(district, tmp_path):
     """A student served nothing has no row in `recommendations`, which alone carried the
     placement: the students table had none, so the report told a student placed from grade 12
