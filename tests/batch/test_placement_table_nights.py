@@ -163,3 +163,22 @@ def test_a_new_years_first_night_is_served_from_last_years_mastery_before_any_an
     assert set(placed.loc[placed["student_id"].isin(ids), "placement"]) == {
         "placed from last_year.csv"
     }
+
+
+def test_a_rerun_with_another_table_names_both_files(district, tmp_path):
+    """A re-run of a night with another placement table named only two sha256 prefixes,
+    though the files were known, and its summary said "first night (no earlier snapshot)"
+    of a night served before. Now the warning names both files (with their sha256s) and the
+    summary says it is a re-run."""
+    table_for(district, tmp_path)
+    other = tmp_path / "diagnostic.csv"
+    pd.read_csv(tmp_path / "last_year.csv").assign(mastery=0.5).to_csv(other, index=False)
+    out = tmp_path / "out"
+    run_daily_job(DAY_1, out, **district.job_args(placement=tmp_path / "last_year.csv"))
+    with pytest.warns(NightWarning) as said:
+        summary = run_daily_job(DAY_1, out, **district.job_args(placement=other))
+    text = " ".join(str(w.message) for w in said)
+    assert "served with placement table last_year.csv (sha256 " in text
+    assert "serves it with placement table diagnostic.csv (sha256 " in text
+    assert summary.rebuild_reason == "no snapshot before this night (a re-run of it)"
+

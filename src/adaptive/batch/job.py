@@ -85,6 +85,7 @@ from adaptive.batch.night_checks import (
     placement_table_changed,
     policy_record,
     rebuild_reason,
+    rebuilt_words,
     served_inputs,
     warn_arm_changes,
     warn_dates_in_zone,
@@ -736,10 +737,11 @@ def _serve_date(
         experiment.sha256 if experiment else None, timezone,
         served_inputs(
             "local", k, profiles_sha, overrides.sha256 if overrides else None, placement_sha,
-            recorded, snapshot_sha,
+            recorded, snapshot_sha, _source_name(placement) if placement_sha else None,
         ),
     )  # fmt: skip
     replaced = night_served_before(out, day, record)
+    why_rebuilt = rebuilt_words(why_rebuilt, replaced is not None)
     experiment_served_before(out, day, experiment.sha256 if experiment else None)
     zone_served_before(out, state_dir, day, timezone)
     overrides_dropped(out, state_dir, day, overrides)
