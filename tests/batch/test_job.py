@@ -344,6 +344,40 @@ def test_a_student_assumed_to_know_every_skill_is_counted_not_served(district, t
     assert summary.students_without_recommendations >= 1
 
 
+def test_the_night_says_why_students_got_no_recommendation(district, tmp_path):
+    """A trial's night said only "1 student got no recommendation" of a student placed from
+    grade 12 (every skill assumed known). Now the summary counts those with nothing left in
+    the catalog by their placement's words (no ids), and the command's warning says so."""
+    from adaptive.cli.lifecycle import _unserved_words
+
+    _, profiles, table = _newcomer_placed_at(0.99, district, tmp_path)
+    args = district.job_args(profiles=profiles)
+    summary = run_daily_job(district.last_day, tmp_path / "a", **args, placement=table)
+    assert summary.students_all_known.get("placed from placed.csv") == 1
+    said = _unserved_words(summary.students_without_recommendations, summary.students_all_known)
+    assert "every skill mastered or assumed known" in said
+    assert "placed from placed.csv (1)" in said and "newcomer" not in said
+    # a resumed night reads the same counts back from its files
+    again = run_daily_job(district.last_day, tmp_path / "a", **args, placement=table)
+    assert again.students_all_known == summary.students_all_known
+
+
+def test_the_students_table_says_where_a_student_served_nothing_was_placed(district, tmp_path):
+    """A student served nothing has no row in `recommendations`, which alone carried the
+    placement: the students table had none, so the report told a student placed from grade 12
+    that they had no grade. Now every student's placement is in the students table."""
+    _, profiles, table = _newcomer_placed_at(0.99, district, tmp_path)
+    run_daily_job(district.last_day, tmp_path / "a", **district.job_args(profiles=profiles),
+                  placement=table)  # fmt: skip
+    students = pd.read_parquet(tmp_path / "a" / "students").set_index("student_id")
+    served = pd.read_parquet(tmp_path / "a" / "recommendations")
+    assert students.loc["newcomer", "recommended"] == 0
+    assert students.loc["newcomer", "placement"] == "placed from placed.csv"
+    # the same words as the recommendations of the students who have rows
+    said = served.drop_duplicates("student_id").set_index("student_id")["placement"]
+    assert (students.loc[said.index, "placement"] == said).all()
+
+
 def test_a_placement_table_starts_new_students_where_it_knows_them(district, tmp_path, capsys):
     """`placement=FILE`: a student new to the state whom the table knows starts from it (the
     output says so), the others from their grade; the table is part of the night's fingerprint."""

@@ -84,6 +84,23 @@ def test_a_night_without_the_snapshots_table_says_so(district, tmp_path):
     assert not summary.state_rebuilt  # the placements are kept
 
 
+def test_a_night_without_the_snapshots_table_keeps_its_students_reasons(district, tmp_path):
+    """The warning says the table's students "keep that placement (and their reasons still
+    name it)", but a trial found the reason '' for every student with answers on the night
+    not given the table. Now they keep the table's words; students placed from their grade
+    who have answered still say nothing of it."""
+    ids, _ = table_for(district, tmp_path)
+    out = tmp_path / "out"
+    run_daily_job(DAY_1, out, **district.job_args(placement=tmp_path / "last_year.csv"))
+    with pytest.warns(NightWarning):
+        run_daily_job(DAY_2, out, **district.job_args())
+    for table in ("recommendations", "students"):
+        night = served(out, table, DAY_2).drop_duplicates("student_id").set_index("student_id")
+        assert set(night.loc[ids, "placement"]) == {"placed from last_year.csv"}, table
+        answered = [s for s in district.log.students if s in night.index and s not in ids]
+        assert set(night.loc[answered, "placement"]) == {""}, table
+
+
 def test_rows_of_students_on_no_roster_are_counted(district, tmp_path):
     """A table row for 'NEW0001' (the roster says 'NEW001') placed nobody, without a word."""
     table_for(district, tmp_path, extra_ids=("NEW0001", "NEW0002"))
@@ -151,3 +168,22 @@ def test_a_new_years_first_night_is_served_from_last_years_mastery_before_any_an
     assert set(placed.loc[placed["student_id"].isin(ids), "placement"]) == {
         "placed from last_year.csv"
     }
+
+
+def test_a_rerun_with_another_table_names_both_files(district, tmp_path):
+    """A re-run of a night with another placement table named only two sha256 prefixes,
+    though the files were known, and its summary said "first night (no earlier snapshot)"
+    of a night served before. Now the warning names both files (with their sha256s) and the
+    summary says it is a re-run."""
+    table_for(district, tmp_path)
+    other = tmp_path / "diagnostic.csv"
+    pd.read_csv(tmp_path / "last_year.csv").assign(mastery=0.5).to_csv(other, index=False)
+    out = tmp_path / "out"
+    run_daily_job(DAY_1, out, **district.job_args(placement=tmp_path / "last_year.csv"))
+    with pytest.warns(NightWarning) as said:
+        summary = run_daily_job(DAY_1, out, **district.job_args(placement=other))
+    text = " ".join(str(w.message) for w in said)
+    assert "served with placement table last_year.csv (sha256 " in text
+    assert "serves it with placement table diagnostic.csv (sha256 " in text
+    assert summary.rebuild_reason == "no snapshot before this night (a re-run of it)"
+

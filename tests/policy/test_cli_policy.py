@@ -267,6 +267,32 @@ def test_recommend_reads_a_placement_table_as_the_nightly_job(
     assert code == 2 and "its 1 student is in no profile" in capsys.readouterr().err
 
 
+def test_recommend_says_where_a_student_served_nothing_was_placed(district_dir, tmp_path) -> None:
+    """A student placed at 0.99 on every skill (a grade 12 student on a grade 3-8 catalog) is
+    served nothing: `--json` had no placement field at all, and the text output an empty table
+    with no word of where the student was placed. Now both say it, per student."""
+    d = load_district(district_dir)
+    profiles = tmp_path / "profiles.jsonl"
+    lines = [json.dumps(p.to_dict()) for p in d.profiles.values()]
+    profiles.write_text("\n".join([*lines, '{"student_id": "NEW001", "grade": 4}']) + "\n")
+    skills = [s.id for s in d.catalog.skills]
+    pd.DataFrame({"student_id": "NEW001", "skill_id": skills, "mastery": 0.99}).to_csv(
+        tmp_path / "past.csv", index=False
+    )
+    sid = d.log.students[0]  # a student with answers, placed from their grade
+    args = ["recommend", "--data", str(district_dir / "responses.parquet"), "--catalog",
+            str(district_dir / "catalog.json"), "--profiles", str(profiles), "--student",
+            "NEW001", "--student", sid, "--k", "3", "--placement", str(tmp_path / "past.csv")]  # fmt: skip
+    res = runner.invoke(app, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.stdout)
+    assert payload["NEW001"]["recommendations"] == []
+    assert payload["NEW001"]["placement"] == "placed from past.csv"
+    assert payload[sid]["placement"] == ""  # their answers speak, as in the nightly job
+    text = runner.invoke(app, args)
+    assert text.exit_code == 0 and "placed from past.csv" in text.stdout
+
+
 def test_recommend_places_with_the_policys_grade_table(district_dir, tmp_path) -> None:
     """`--policy` with a `[grade_table]`: a new student starts from that table, as the nightly
     job starts them (recommend placed from the default table whatever the policy said)."""

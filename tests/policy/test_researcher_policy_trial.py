@@ -43,6 +43,34 @@ def test_a_prerequisite_known_from_the_placement_only_is_not_claimed_shown() -> 
     )
 
 
+def placed_sentence(placement: str) -> str:
+    """The readiness sentence for a student without a grade whose batch names `placement`."""
+    import numpy as np
+
+    from adaptive.policy import StudentBatch
+
+    catalog = Catalog(SKILLS, (Activity("measure@0", "Measure it", ("measure",)),))
+    config = PolicyConfig.default()
+    weights = {t: 0.0 for t in config.weights}
+    config = PolicyConfig.from_dict({**config.to_dict(), "weights": {**weights, "readiness": 1.0}})
+    view = StudentView("kid", LearnerProfile("kid"), {"observe": 0.95, "measure": 0.1})
+    batch = StudentBatch.from_views(catalog, [view], config)
+    batch.placement = np.array([placement], dtype=object)
+    return AdaptivePolicy(catalog, config).recommend_batch(batch, k=1, now=10.0)["sentence"][0]
+
+
+def test_a_diagnosed_student_without_a_grade_is_told_their_placement_counts() -> None:
+    """A student without a grade placed by the diagnostic was told the prerequisite is one
+    "which your records or the model's starting estimate (your profile has no grade) count as
+    known", while their placement said "placed by diagnostic (15 questions)"."""
+    assert placed_sentence("placed by diagnostic (15 questions)") == (
+        "Measuring: you are ready for it: it builds on Observation, which your placement counts "
+        "as known."
+    )
+    for unplaced in ("", "population prior (no grade)"):
+        assert "your profile has no grade" in placed_sentence(unplaced)
+
+
 def test_explaining_a_skill_id_or_an_empty_id_says_what_explain_takes() -> None:
     catalog = Catalog(SKILLS, (Activity("measure@0", "Measure it", ("measure",)),))
     view = StudentView("kid", LearnerProfile("kid", grade=2), {"observe": 0.95})

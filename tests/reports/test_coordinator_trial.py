@@ -282,6 +282,42 @@ def test_students_with_no_answer_are_marked_placed_and_left_out_of_growth(newcom
     assert "Left out of growth: 2 students with no answers yet" in district
 
 
+def test_a_student_served_nothing_is_told_where_they_were_placed_and_why(report_district, tmp_path):
+    """A newcomer placed at 0.99 on every skill (a grade 12 student on a grade 3-8 catalog) is
+    served nothing. Their page read the placement from recommendation rows, which they have
+    none of, and said "not placed (no grade in the profiles)" and "No recommendation today."
+    Now it reads the students table's placement and says why nothing was served; a night
+    written before that column still builds, and says the placement is not recorded."""
+    d = report_district
+    lines = d.profiles.read_text().splitlines()
+    first = json.loads(lines[0])
+    profiles = tmp_path / "profiles.jsonl"
+    newcomer = {**first, "student_id": "new0000009", "goal_skills": [], "career_clusters": []}
+    profiles.write_text("\n".join([*lines, json.dumps(newcomer)]) + "\n")
+    skills = [s.id for s in Catalog.from_json(d.catalog).skills]
+    table = tmp_path / "placed.csv"
+    pd.DataFrame({"student_id": "new0000009", "skill_id": skills, "mastery": 0.99}).to_csv(
+        table, index=False
+    )
+    batch = tmp_path / "batch"
+    run_daily_job(d.day, batch, **d.job_args(profiles=profiles, placement=table))
+    site = tmp_path / "site"
+    build_site(batch, d.day, site, catalog=d.catalog, profiles=profiles)
+    text = section(site, first["class_id"], "new0000009")
+    assert "no answers yet: placed from placed.csv" in text
+    assert "no grade" not in text
+    assert "No recommendation today: every skill of the catalog is mastered or assumed known" in (
+        text
+    )
+    # an older night: its students table has no placement column
+    for part in (batch / "students").rglob("part-0.parquet"):
+        old = pq.read_table(part)
+        pq.write_table(old.drop_columns(["placement"]), part)
+    build_site(batch, d.day, tmp_path / "old-site", catalog=d.catalog, profiles=profiles)
+    text = section(tmp_path / "old-site", first["class_id"], "new0000009")
+    assert "no answers yet: placement not recorded for this night" in text
+
+
 @pytest.mark.browser
 def test_count_columns_and_placed_rows_in_the_browser(newcomers, page, tmp_path):
     """What the teacher reads: the count columns are the batch output's n_mastered,

@@ -33,6 +33,7 @@ stand; the summary object rides on the error).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import functools
@@ -84,6 +85,7 @@ from adaptive.batch.night_checks import (
     placement_table_changed,
     policy_record,
     rebuild_reason,
+    rebuilt_words,
     served_inputs,
     warn_arm_changes,
     warn_dates_in_zone,
@@ -103,6 +105,7 @@ from adaptive.batch.partition import (
     PartitionContext,
     batch_outputs,
     batch_to_table,
+    every_skill_known,
 )
 from adaptive.batch.processes import forked_pool, tie_to_this_process
 from adaptive.batch.snapshot import (
@@ -121,7 +124,7 @@ from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import arm_outputs, experiment_began, warn_outside
 from adaptive.files import file_sha256
-from adaptive.placement.prior import Placement, place_new_students
+from adaptive.placement.prior import Placement, grade_source, place_new_students
 from adaptive.placement.table import placement_sha256, read_placement
 from adaptive.policy import PolicyConfig, StudentBatch, to_days
 from adaptive.policy.adapter import (
@@ -180,6 +183,10 @@ class JobSummary:
     #: grade band and prerequisites, or every skill left is assumed known): in the students
     #: table, absent from the recommendations
     students_without_recommendations: int = 0
+    #: of those, students with every skill mastered or assumed known (`every_skill_known`:
+    #: nothing is left in the catalog, e.g. placed from grade 12), by their placement's words
+    #: (no ids; in-process engine only: empty on Spark)
+    students_all_known: dict[str, int] = field(default_factory=dict)
     run_id: str | None = None
     #: teacher overrides applied tonight: students and files (None: no overrides were given)
     override_students: int | None = None
@@ -730,10 +737,11 @@ def _serve_date(
         experiment.sha256 if experiment else None, timezone,
         served_inputs(
             "local", k, profiles_sha, overrides.sha256 if overrides else None, placement_sha,
-            recorded, snapshot_sha,
+            recorded, snapshot_sha, _source_name(placement) if placement_sha else None,
         ),
     )  # fmt: skip
     replaced = night_served_before(out, day, record)
+    why_rebuilt = rebuilt_words(why_rebuilt, replaced is not None)
     experiment_served_before(out, day, experiment.sha256 if experiment else None)
     zone_served_before(out, state_dir, day, timezone)
     overrides_dropped(out, state_dir, day, overrides)
@@ -769,6 +777,10 @@ def _serve_date(
     stuck = sum(d.stuck for d in done)
     served = sum(d.served for d in done)
     unserved = sum(d.unserved for d in done)
+    all_known: dict[str, int] = {}
+    for d in done:
+        for words, n in d.all_known.items():
+            all_known[words] = all_known.get(words, 0) + n
     below_k = sum(d.below_k for d in done)
     with_time_left = sum(d.short_with_time_left for d in done)
     outside = sum(d.outside_experiment for d in done)
@@ -806,6 +818,7 @@ def _serve_date(
         skill_coverage=coverage,
         responses_untraced=untraced.responses,
         students_without_recommendations=unserved,
+        students_all_known=dict(sorted(all_known.items())),
         override_students=len(overrides) if overrides is not None else None,
         override_files=len(overrides.files) if overrides is not None else 0,
         rebuild_reason=why_rebuilt,
@@ -867,6 +880,10 @@ class Night:
         return self.history.rows(self.roster)
 
 
+#: the students table's columns that say why a student got nothing (`_unserved_all_known`)
+ALL_KNOWN_COLUMNS = ("mastery", "progression", "placement")
+
+
 @dataclass(frozen=True)
 class SchoolDone:
     """What the driver keeps of one served school: counts only, no student data."""
@@ -887,6 +904,8 @@ class SchoolDone:
     short_with_time_left: int = 0
     #: students outside the night's experiment (`arm` '' in the students table)
     outside_experiment: int = 0
+    #: of the unserved, those with every skill mastered or assumed known, by placement words
+    all_known: dict[str, int] = field(default_factory=dict)
 
 
 def serve_school(
@@ -945,6 +964,7 @@ def _school_counts(
             with_time = int((short & left).sum())
     if "arm" in students.column_names:  # a night with an experiment
         outside = pa.compute.sum(pa.compute.equal(students.column("arm"), "")).as_py()
+    all_known = _unserved_all_known(students, context) if unserved else {}
     return SchoolDone(
         school,
         written,
@@ -956,7 +976,30 @@ def _school_counts(
         below_k,
         with_time,
         int(outside or 0),
+        all_known,
     )
+
+
+def _unserved_all_known(students: pa.Table, context: PartitionContext) -> dict[str, int]:
+    """The students served nothing who have every skill mastered or assumed known
+    (`every_skill_known`), counted by their placement's words ("placed from grade 12"): why
+    they got nothing, said without ids (a trial's night said only "1 student got no
+    recommendation"). Empty for a partition written before these columns."""
+    if not {"mastery", "progression", "placement"} <= set(students.column_names):
+        return {}
+    unserved = np.flatnonzero(students.column("recommended").to_numpy() == 0)
+    part = students.take(pa.array(unserved))
+
+    def lists(name: str) -> np.ndarray:
+        flat = pa.compute.list_flatten(part.column(name)).to_numpy(zero_copy_only=False)
+        return flat.reshape(len(unserved), -1)
+
+    known = every_skill_known(
+        lists("mastery"), lists("progression"), context.policy.config.assumed_known
+    )
+    words = np.asarray(part.column("placement").to_pylist(), dtype=object)[known]
+    # '' is a student with answers placed from their grade: their answers are the reason
+    return dict(collections.Counter(str(w or "with answers") for w in words.tolist()))
 
 
 def _serve_one(night: Night, school: str) -> SchoolDone:
@@ -968,7 +1011,11 @@ def _serve_one(night: Night, school: str) -> SchoolDone:
         )
         students_path = writer.partition_path(night.out, "students", night.day, school)
         names = pq.read_schema(students_path).names
-        counted = [c for c in ("n_stuck", "recommended", "minutes_left", "arm") if c in names]
+        counted = [
+            c
+            for c in ("n_stuck", "recommended", "minutes_left", "arm", *ALL_KNOWN_COLUMNS)
+            if c in names
+        ]
         students = pq.read_table(students_path, columns=counted)
         paths = [writer.partition_path(night.out, name, night.day, school) for name in TABLES]
         files = {str(p.relative_to(night.out)): writer.file_entry(p) for p in paths}
@@ -1095,9 +1142,11 @@ def student_batch(
     state only), history features, profile fields and teacher overrides. `placement` (the
     night's `--placement` table) places the students it knows, and the recommendations say so
     ("placed from last_year.csv"), whether they have answered since or not; a student who never
-    answered says where they started from (default: their grade)."""
-    rows = state.rows(student_ids, missing=-1) if state_rows is None else state_rows
-    rows = rows[rows >= 0]
+    answered says where they started from (default: their grade). A student the state placed
+    from something else than their grade (a table given on an earlier night, a diagnostic)
+    says so on every night, the table given again or not."""
+    held_rows = state.rows(student_ids, missing=-1) if state_rows is None else state_rows
+    rows = held_rows[held_rows >= 0]
     sub = TracingState(
         [state.students[r] for r in rows],
         {k: v[rows] for k, v in state.arrays.items()},
@@ -1121,7 +1170,32 @@ def student_batch(
     )
     if placement is not None:
         batch.placement = _placed_by(placement, student_ids, batch.placement)
+    batch.placement = _kept_placement(state, held_rows, profiles, student_ids, batch.placement)
     return batch
+
+
+def _kept_placement(
+    state: TracingState,
+    rows: np.ndarray,
+    profiles: dict[str, LearnerProfile],
+    student_ids: Sequence[str],
+    said: np.ndarray,
+) -> np.ndarray:
+    """Each student's `placement` text, with the state's record (`TracingState.placed_from`)
+    where nothing else said it and it is not their grade's: a student with answers, placed
+    from a `--placement` table on an earlier night, keeps the table's words on a night not
+    given it, as the night's warning and the README promise (a trial found them all ''). A
+    grade placement is said only before the first answer, as on every night."""
+    held = np.flatnonzero(rows >= 0)
+    if not len(held):
+        return said
+    recorded = state.placed_from(rows[held])
+    grade = [grade_source(profiles.get(student_ids[i]) or LearnerProfile(student_ids[i]))
+             for i in held.tolist()]  # fmt: skip
+    out = said.copy()
+    keep = (said[held] == "") & (recorded != "") & (recorded != np.asarray(grade, dtype=object))
+    out[held[keep]] = recorded[keep]
+    return out
 
 
 def _placed_by(placement: Placement, student_ids: Sequence[str], said: np.ndarray) -> np.ndarray:

@@ -56,7 +56,7 @@ def rebuild_reason(
     if reuse:
         return ""
     if meta is None:
-        return "first night (no earlier snapshot)"
+        return "first night (no earlier snapshot)"  # `rebuilt_words` on a night served again
     if new_catalog:
         return "the catalog changed"
     if late is not None:
@@ -68,6 +68,15 @@ def rebuild_reason(
     if meta["model_name"] != model_name:
         return f"another model ({meta['model_name']} before)"
     return f"a new champion version ({meta['model_version']} -> {version})"
+
+
+def rebuilt_words(reason: str, served_again: bool) -> str:
+    """`rebuild_reason`'s words for a night that may be served again: with no snapshot before
+    it, a re-run is not a "first night" (a trial's re-run with another placement table read
+    "first night (no earlier snapshot)")."""
+    if served_again and reason == "first night (no earlier snapshot)":
+        return "no snapshot before this night (a re-run of it)"
+    return reason
 
 
 def k_for(k: int, catalog: Catalog) -> int:
@@ -275,6 +284,7 @@ def served_inputs(
     placement: str | None,
     log: dict | None,
     state: str | None,
+    placement_file: str | None = None,
 ) -> dict:
     """The `inputs` entry of a night's `_SUCCESS.json`: what decides what its students are
     shown beside its model, version, policy and catalog (recorded apart): `k`, the sha256 of
@@ -282,13 +292,15 @@ def served_inputs(
     log's record before the night's cutoff (`log_digest.record`: count and digest) and the
     state the night served from (the traced state's digest in process, the snapshot it
     started from on Spark: `engine` says which). A re-run compares them (`night_served_before`).
-    Digests and counts only: no student data."""
+    `placement_file`: the placement table's file name, so a re-run with another table names
+    both files, not only their sha256s. Digests, counts and a file name: no student data."""
     return {
         "engine": engine,
         "k": int(k),
         "profiles": profiles,
         "overrides": overrides,
         "placement": placement,
+        **({"placement_file": placement_file} if placement_file else {}),
         "log": log,
         "state": state,
     }
@@ -406,6 +418,8 @@ def _changed_inputs(before: dict, now: dict) -> dict[str, tuple[str, str]]:
         # overrides no longer given are said by `overrides_dropped`
         if name in then_in and then != tonight and (tonight or name != "overrides"):
             changes[name] = (_optional_words(what, then), _optional_words(what, tonight))
+            if name == "placement":
+                changes[name] = _with_file(changes[name], then_in, now_in)
     logs = then_in.get("log"), now_in["log"]
     # a Parquet file's rows and a log's responses (read in full, or in memory) do not compare
     if None not in logs and logs[0] != logs[1] and logs[0]["unit"] == logs[1]["unit"]:
@@ -439,6 +453,23 @@ def _model_words(record: dict, named: bool) -> str:
 def _digest_words(what: str, sha: str) -> str:
     """An input known by its sha256, in words: `profiles sha256 1a2b3c4d5e6f...`."""
     return f"{what} sha256 {sha[:12]}..."
+
+
+def _with_file(words: tuple[str, str], then_in: dict, now_in: dict) -> tuple[str, str]:
+    """Two nights' placement tables in words with their file names where the records have
+    them ("placement table placed_all.csv (sha256 c2117b47e576...)"): a trial's re-run named
+    only the two sha256s, though the files were known."""
+    return (
+        _named(words[0], then_in.get("placement_file")),
+        _named(words[1], now_in.get("placement_file")),
+    )
+
+
+def _named(said: str, name: str | None) -> str:
+    """`said` ("placement table sha256 ...") with the file's name first, when known."""
+    if not name or not said.startswith("placement table "):
+        return said
+    return f"placement table {name} ({said.removeprefix('placement table ')})"
 
 
 def _optional_words(what: str, sha: str | None) -> str:

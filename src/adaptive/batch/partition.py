@@ -23,7 +23,7 @@ from scipy import sparse
 from adaptive.curriculum import Catalog
 from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch
 from adaptive.policy.base import catalog_arrays
-from adaptive.policy.progression import LABELS
+from adaptive.policy.progression import LABELS, Progression
 from adaptive.reports import (
     GROUPS,
     class_skill_counts,
@@ -198,7 +198,9 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
         contribution of each term and a sentence) plus `progression`, the student's state on
         the recommended skill;
     students : per student (every one of the partition, those with nothing to recommend tonight
-        included), `recommended` (0: nothing fit the budget, scope and prerequisites, or all
+        included), `placement` (where the student was placed, the words their recommendations
+        give: "placed from grade 12", "placed from last_year.csv"; '' for a student with
+        answers placed from their grade), `recommended` (0: nothing fit the budget, scope and prerequisites, or all
         left is assumed known: they have no row in `recommendations`), `minutes_left` (the
         minutes of the student's daily budget the recommendations leave; a list shorter than k with time left was stopped
         by something else than the budget), the number of skills in each progression state,
@@ -222,6 +224,10 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
         name: pa.array(getattr(batch, attr).astype(str), pa.string())
         for name, attr in zip(ID_FIELDS, ("student_ids", *ID_FIELDS[1:]), strict=True)
     }
+    # where each student was placed, in their recommendations' words: a student with no row in
+    # `recommendations` tonight keeps it too (a trial's report told a student placed from grade
+    # 12, served nothing, that they had no grade)
+    students["placement"] = pa.array(batch.placement.astype(str), pa.string())
     students["recommended"] = pa.array(np.bincount(row, minlength=len(batch)).astype(np.int16))
     students["minutes_left"] = pa.array(minutes_left(batch, catalog, recs, row), pa.float32())
     for code, label in enumerate(LABELS):
@@ -300,3 +306,22 @@ def skill_columns(
             else pa.array([], pa.list_(dtype, n_s))
         )
     return out
+
+
+def every_skill_known(
+    mastery: np.ndarray, progression: np.ndarray, assumed_known: float
+) -> np.ndarray:
+    """(n,) students with nothing left to learn in the catalog, from the students table's
+    per-skill lists: every skill mastered, or never answered with a starting estimate of at
+    least `assumed_known` (`PolicyConfig.assumed_known`; the policy serves neither). A student
+    served nothing for this reason was placed past the catalog (a grade 12 student on a grade
+    3-8 catalog); the night and the report say so instead of leaving it unexplained. The
+    table's float32 mastery is compared with a float32 margin (0.95 is stored as 0.9499...)."""
+    progression = np.asarray(progression)
+    if progression.size == 0:
+        return np.zeros(len(progression), bool)
+    placed = np.nan_to_num(np.asarray(mastery, np.float64)) >= assumed_known - 1e-6
+    known = (progression == Progression.MASTERED) | (
+        (progression == Progression.NOT_STARTED) & placed
+    )
+    return known.all(axis=1)

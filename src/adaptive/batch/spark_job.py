@@ -94,6 +94,7 @@ from adaptive.batch.night_checks import (
     placement_table_changed,
     policy_record,
     rebuild_reason,
+    rebuilt_words,
     say_arm_changes,
     served_inputs,
     warn_future_rows,
@@ -331,9 +332,11 @@ def run_spark_night(
                 "spark", k, file_sha256(profiles_path) if profiles_path else None,
                 overrides.sha256 if overrides else None, placement_sha, records[-1],
                 _started_from(meta, since),
+                Path(placement).name if placement is not None else None,
             ),
         )  # fmt: skip
         replaced = night_served_before(out, day, record)
+        reason = rebuilt_words(reason, replaced is not None)
         experiment_served_before(out, day, experiment.sha256 if experiment else None)
         zone_served_before(out, state_dir, day, timezone)
         overrides_dropped(out, state_dir, day, overrides)

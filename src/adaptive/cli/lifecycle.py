@@ -538,11 +538,7 @@ def _print_job(s) -> None:
             "students who left the district out of the log export"
         )
     if s.students_without_recommendations:
-        warn(
-            f"{counted(s.students_without_recommendations, 'student')} got no recommendation tonight "
-            "(nothing fit their time budget, scope, grade band and prerequisites, or every skill "
-            "left is assumed known): recommended is 0 in their students rows"
-        )
+        warn(_unserved_words(s.students_without_recommendations, s.students_all_known))
     if s.students_short_with_time_left:  # a list the day's budget cut short is the design
         info(
             f"{counted(s.students_short_with_time_left, 'student')} got fewer than {s.k} "
@@ -551,6 +547,34 @@ def _print_job(s) -> None:
             "see recommended and "
             "minutes_left in their students rows"
         )
+
+
+def _unserved_words(unserved: int, all_known: dict[str, int]) -> str:
+    """The night's warning about students served nothing, with why where the night knows it:
+    those with every skill mastered or assumed known, by placement ("placed from grade 12
+    (1)": a grade past the catalog's), no ids. A trial's night said only "1 student got no
+    recommendation"."""
+    head = f"{counted(unserved, 'student')} got no recommendation tonight"
+    known = sum(all_known.values())
+    generic = (
+        "nothing fit their time budget, scope, grade band and prerequisites, or every skill "
+        "left is assumed known"
+    )
+    if not known:
+        return f"{head} ({generic}): recommended is 0 in their students rows"
+    where = ", ".join(f"{words} ({n})" for words, n in all_known.items())
+    rest = unserved - known
+    others = (
+        f"; for the other {counted(rest, 'student')}, nothing fit their time budget, scope, "
+        "grade band and prerequisites"
+        if rest
+        else ""
+    )
+    return (
+        f"{head}: {known} of them {verb(known, 'has')} every skill mastered or assumed known "
+        f"(nothing left to learn in the catalog: {where}; check their grade or placement)"
+        f"{others}: recommended is 0 in their students rows"
+    )
 
 
 def _served_with(s) -> str:

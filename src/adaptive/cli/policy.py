@@ -107,7 +107,9 @@ def recommend(
 
     When fewer than k activities are returned (time budget, per-skill cap, scope, prerequisites),
     the output says why: a line under the table, or `shortfall` in the JSON (null otherwise).
-    JSON: {student_id: {"recommendations": [...], "shortfall": null | {...}}}.
+    JSON: {student_id: {"placement": "placed from grade 4", "recommendations": [...],
+    "shortfall": null | {...}}} (`placement`: where the student was placed, in the words of the
+    nightly job's students table; '' for a student with answers placed from their grade).
     """
     import pandas as pd
 
@@ -237,9 +239,11 @@ def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
         sid: explain_shortfall(sid, k, **served) if len(rs) < k else None
         for sid, rs in recs.items()
     }
+    placed_from = {sid: _placed_from(sid, rs, served) for sid, rs in recs.items()}
     if as_json:
         payload = {
             sid: {
+                "placement": placed_from[sid],
                 "recommendations": [r.to_dict() for r in rs],
                 "shortfall": None if short[sid] is None else short[sid].to_dict(),
             }
@@ -248,8 +252,8 @@ def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
         echo(json.dumps(payload, indent=1))
         return
     for sid, rs in recs.items():
-        # a student without answers yet: where they were started ("placed from grade K")
-        placed = next((x.detail for r in rs[:1] for x in r.reasons if x.term == "placement"), "")
+        # where they were started ("placed from grade K"), even with nothing recommended
+        placed = placed_from[sid]
         caption = escape(placed) if placed else None
         table = Table(title=f"Next activities for {sid}", caption=caption, show_lines=False)
         for col in ("#", "activity", "skill", "score", "P(correct)", "why"):
@@ -264,6 +268,26 @@ def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
         console.print(table)
         if short[sid] is not None:
             console.print(f"[bold yellow]{escape(short[sid].sentence)}[/]", soft_wrap=True)
+
+
+def _placed_from(student_id: str, recs: list, served: dict) -> str:
+    """Where the student was placed, in the words of their recommendations' `placement` reason
+    ("placed from grade 12", "placed from last_year.csv"; '' for a student with answers placed
+    from their grade), as the nightly job's students table gives it. A student with nothing
+    recommended has no reason to read it from (a trial's grade 12 student was shown an empty
+    table and no placement at all): their one-student batch says it."""
+    said = next((x.detail for r in recs[:1] for x in r.reasons if x.term == "placement"), None)
+    if said is not None or recs:
+        return said or ""
+    from adaptive.policy import PolicyConfig
+    from adaptive.policy.service import student_batch
+
+    batch, _ = student_batch(
+        student_id, served["district"], served["model"],
+        served["config"] or PolicyConfig.default(), served["now"], served["overrides"],
+        served["placement"],
+    )  # fmt: skip
+    return str(batch.placement[0])
 
 
 def _policy_source(policy: Path | None) -> str:

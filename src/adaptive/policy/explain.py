@@ -38,8 +38,9 @@ def sentence(
     goal_too: bool = False,
 ) -> str:
     """One plain sentence for a recommendation whose strongest reason is `term`. `placed`: the
-    student's profile has a grade to place them from; without one, skills neither answered nor
-    in their records hold the model's population estimate, and a sentence says so. `checking`:
+    student was placed (their profile's grade, a diagnostic, a placement table:
+    `recommender.placed_students`); without one, skills neither answered nor in their records
+    hold the model's population estimate, and a sentence says so. `checking`:
     a skill of an earlier grade served because the teacher chose "remediate". `answered`: the
     student's answers on the skill so far (a skill in progress is not "a skill to start").
     `closest`: served though `prerequisite` is not mastered, as nothing the student may be given

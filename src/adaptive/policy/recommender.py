@@ -18,6 +18,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog
 from adaptive.errors import closest_name, counted, share_words
+from adaptive.placement.prior import NO_GRADE_SOURCE
 from adaptive.policy import explain as text
 from adaptive.policy import terms
 from adaptive.policy.base import (
@@ -227,6 +228,7 @@ class AdaptivePolicy(Policy):
         names = (*TERMS, "assigned")
         term_code = np.where(sel.assigned, len(TERMS), term_code)
         goal_too = self._goal_too(contrib, term_code)
+        placed = placed_students(batch)
         rows, slots = np.nonzero(sel.activity >= 0)
         acts = sel.activity[rows, slots]
         skills = ctx.primary_skill[acts]
@@ -251,7 +253,7 @@ class AdaptivePolicy(Policy):
                 text.sentence(
                     term, ctx.skill_names[s], ctx.activity_titles[a], p_correct=p, elapsed=el,
                     recall=rc, prerequisite=prereq, prerequisite_shown=shown,
-                    placed=not np.isnan(batch.grade[i]),
+                    placed=bool(placed[i]),
                     checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
                     answered=int(batch.n_responses[i, s]), closest=near,
                     topic=text.top_interest_topic(batch, ctx, i, a) if term == "interest" else "",
@@ -416,6 +418,17 @@ class AdaptivePolicy(Policy):
             f"{title} is not served: {why}.",
             (Reason("assumed_known", 0.0, why),),
         )
+
+
+def placed_students(batch: StudentBatch) -> np.ndarray:
+    """(n,) students whose starting estimates come from a placement: a grade in their profile,
+    or a placement the batch names ("placed by diagnostic (15 questions)", "placed from
+    last_year.csv"), not the model's population estimate. A diagnosed student without a grade
+    was told their start came from "your records or the model's starting estimate (your
+    profile has no grade)" while their placement said "placed by diagnostic"."""
+    said = np.asarray(batch.placement, dtype=object)
+    named = (said != "") & (said != NO_GRADE_SOURCE)
+    return ~np.isnan(np.asarray(batch.grade, float)) | named
 
 
 def open_closest_to_ready(

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.batch.overrides import StudentOverride, applied_overrides
+from adaptive.batch.partition import every_skill_known
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import id_text
 from adaptive.errors import NightWarning, closest_name, counted
@@ -471,7 +472,7 @@ def _school_arrays(ctx: Context, school: str) -> SchoolArrays:
         growth=growth,
         student_group=student_groups(t.group, t.students["n_stuck"].to_numpy(), no_answer, growth),
         no_answer=no_answer,
-        placement=placements(t.recs, ids),
+        placement=placements(t, ids),
         history=stack,
         codes=pages.percent_codes(stack),
         dates=[d for d, h in zip(ctx.history_dates, history, strict=True) if h is not None],
@@ -675,7 +676,15 @@ def _student_section(ctx, c: pages.ClassData, i: int, history, codes, dates, rec
     recs = (
         RECS_HEAD + "".join(rec_rows) + "</tbody></table></div>"
         if rec_rows
-        else "<p>No recommendation today.</p>"
+        else pages.no_recommendation_text(
+            str(c.placement[i]),
+            bool(
+                every_skill_known(
+                    c.mastery[i : i + 1], c.progression[i : i + 1], ctx.run.assumed_known
+                )[0]
+            ),
+            ctx.run.assumed_known,
+        )  # fmt: skip
     )
     profile = ctx.profiles.get(sid)
     override = c.overrides.get(sid)

@@ -34,11 +34,14 @@ from adaptive.batch.writer import (
 from adaptive.curriculum import Catalog, read_profiles
 from adaptive.errors import ArtifactError, ConfigError, closest_name, counted, line_words
 from adaptive.files import read_sealed_json, read_user_text
+from adaptive.policy.config import PolicyConfig
 from adaptive.policy.progression import Progression
 
 SKILL_LISTS = ("mastery", "progression", "group")
 COUNT_COLUMNS = ("n_mastered", "n_needs_review", "n_stuck")  # the heatmap's count columns
 STUDENT_COLUMNS = ("student_id", "class_id", *COUNT_COLUMNS, *SKILL_LISTS)
+#: students columns read where the night wrote them (an older night's table lacks them)
+OPTIONAL_STUDENT_COLUMNS = ("placement", "recommended")
 REC_COLUMNS = (
     "student_id",
     "class_id",
@@ -66,6 +69,8 @@ class BatchRun:
     schools: tuple[str, ...]
     model_name: str
     model_version: str
+    #: the night's policy's `assumed_known` (from its record; the default for an older night)
+    assumed_known: float = PolicyConfig().assumed_known
 
     @classmethod
     def open(cls, out: str | Path, date: str) -> BatchRun:
@@ -88,7 +93,13 @@ class BatchRun:
                 if key.startswith("students/")
             }
         )
-        return cls(out, date, tuple(schools), str(doc.get("model")), str(doc.get("model_version")))
+        policy = doc.get("policy") if isinstance(doc.get("policy"), dict) else {}
+        config = policy.get("config") if isinstance(policy.get("config"), dict) else {}
+        known = config.get("assumed_known", PolicyConfig().assumed_known)
+        return cls(
+            out, date, tuple(schools), str(doc.get("model")), str(doc.get("model_version")),
+            float(known),
+        )  # fmt: skip
 
     def earlier_dates(self) -> list[str]:
         """Dates before this one with a students output that were served before it (for
@@ -110,7 +121,9 @@ class SchoolTables:
     arrays have the catalog's skill columns (`catalog.skill_index`)."""
 
     school: str
-    students: pd.DataFrame  # student_id, class_id, n_mastered, n_needs_review, n_stuck
+    #: student_id, class_id, n_mastered, n_needs_review, n_stuck, and placement and
+    #: recommended where the night wrote them
+    students: pd.DataFrame
     mastery: np.ndarray  # float32, NaN = unknown
     progression: np.ndarray  # int8 Progression codes
     group: np.ndarray  # int8 index into adaptive.reports.GROUPS, -1 = none
@@ -121,13 +134,13 @@ class SchoolTables:
 
 def read_school(run: BatchRun, school: str, n_skills: int) -> SchoolTables:
     """Read one school's four tables for the run's date."""
-    students = _read(run, "students", school, STUDENT_COLUMNS)
+    students = _read(run, "students", school, STUDENT_COLUMNS, OPTIONAL_STUDENT_COLUMNS)
     order = np.lexsort(
         (students.column("student_id").to_numpy(False), students.column("class_id").to_numpy(False))
     )
     students = students.take(pa.array(order))
     arrays = {name: _fixed(students, name, n_skills, run, school) for name in SKILL_LISTS}
-    frame = students.select(["student_id", "class_id", *COUNT_COLUMNS]).to_pandas()
+    frame = students.drop_columns(list(SKILL_LISTS)).to_pandas()
     recs = pq.read_table(partition_path(run.out, "recommendations", run.date, school))
     keep = [c for c in recs.column_names if c in REC_COLUMNS or c.startswith("c_")]
     recs = recs.select(keep).to_pandas().sort_values(["student_id", "rank"], kind="stable")
@@ -313,9 +326,16 @@ def no_answers(progression: np.ndarray) -> np.ndarray:
     return (np.asarray(progression) == Progression.NOT_STARTED).all(axis=1)
 
 
-def placements(recs: pd.DataFrame, student_ids: np.ndarray) -> np.ndarray:
-    """Per student, where the nightly job placed them (the recommendations' `placement`, e.g.
-    "placed from grade 7"; "" for a student it did not place or with no recommendation)."""
+def placements(tables: SchoolTables, student_ids: np.ndarray) -> np.ndarray:
+    """Per student, where the nightly job placed them ("placed from grade 7"; "" for a student
+    it did not place): the students table's `placement`, which every student has (a student
+    served nothing included: read from the recommendations, a trial's student placed from
+    grade 12 and served nothing was told they had no grade); for a night written before that
+    column, the recommendations' `placement` ("" for a student with no recommendation)."""
+    if "placement" in tables.students.columns:
+        said = tables.students.set_index("student_id")["placement"]
+        return said.reindex(pd.Index(student_ids)).fillna("").to_numpy(dtype=object)
+    recs = tables.recs
     if "placement" not in recs.columns or recs.empty:
         return np.full(len(student_ids), "", dtype=object)
     said = recs.loc[recs["placement"].fillna("").astype(str).str.len() > 0]
@@ -323,7 +343,14 @@ def placements(recs: pd.DataFrame, student_ids: np.ndarray) -> np.ndarray:
     return first.reindex(pd.Index(student_ids)).fillna("").to_numpy(dtype=object)
 
 
-def _read(run: BatchRun, table: str, school: str, columns: tuple[str, ...]) -> pa.Table:
+def _read(
+    run: BatchRun,
+    table: str,
+    school: str,
+    columns: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+) -> pa.Table:
+    """The partition's `columns` (each required) and those of `optional` it has."""
     path = partition_path(run.out, table, run.date, school)
     if not path.is_file():
         raise ReportInputError(f"{path}: missing; the batch output of {run.date} is incomplete")
@@ -335,7 +362,7 @@ def _read(run: BatchRun, table: str, school: str, columns: tuple[str, ...]) -> p
             f"{', '.join(map(repr, missing))}; expected the per-skill columns the batch job writes "
             f"since the report site exists: rerun `adaptive batch --date {run.date} --out {run.out}`"
         )
-    return pq.read_table(path, columns=list(columns))
+    return pq.read_table(path, columns=[*columns, *(c for c in optional if c in have)])
 
 
 def _fixed(table: pa.Table, name: str, width: int, run: BatchRun, school: str) -> np.ndarray:

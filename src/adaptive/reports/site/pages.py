@@ -16,7 +16,7 @@ import pandas as pd
 
 from adaptive.batch.overrides import MODE_BANDS, MODES, StudentOverride, far_from_grade
 from adaptive.curriculum import Catalog
-from adaptive.errors import counted, verb
+from adaptive.errors import counted, share_words, verb
 from adaptive.grades import grade_label
 from adaptive.memo import IdentityMemo
 from adaptive.policy.progression import LABELS, Progression
@@ -178,8 +178,28 @@ def far_assignments(
 
 def no_answer_text(placement: str) -> str:
     """The words for a student with no answer yet, e.g. "no answers yet: placed from grade 7"
-    (the placement as `adaptive recommend` says it), or "... not placed" without a grade."""
-    return f"no answers yet: {placement or 'not placed (no grade in the profiles)'}"
+    (the placement as `adaptive recommend` says it). Without one (a night written before the
+    students table kept every student's placement, for a student served nothing) it is not
+    known: said so, not guessed (it said "no grade" of a student placed from grade 12)."""
+    return f"no answers yet: {placement or 'placement not recorded for this night'}"
+
+
+def no_recommendation_text(placement: str, nothing_left: bool, assumed_known: float) -> str:
+    """Why a student has no recommendation tonight, HTML-safe: every skill mastered or
+    assumed known (`every_skill_known`: their placement, e.g. "placed from grade 12", starts
+    every skill at `assumed_known` or more), else what else stops a list."""
+    if nothing_left:
+        start = f" ({e(placement)})" if placement else ""
+        return (
+            "<p>No recommendation today: every skill of the catalog is mastered or assumed "
+            f"known (never answered, and its starting estimate{start} is "
+            f"{share_words(assumed_known)} or more), so nothing is left to learn here. Check "
+            "the student's grade, or give them a catalog that reaches further.</p>"
+        )
+    return (
+        "<p>No recommendation today: nothing fit the student's time budget, scope, grade band "
+        "and prerequisites (a teacher can widen the grade band or the scope).</p>"
+    )
 
 
 def heatmap(c: ClassData, catalog: Catalog, order: np.ndarray) -> str:
@@ -334,7 +354,7 @@ def group_cards(c: ClassData, catalog: Catalog, target_years: float = 1.5) -> st
         elif g == NO_ANSWERS:
             who = ", ".join(
                 f'<a href="{e(_student_href(c.student_ids[i]))}">{e(c.labels[i])}</a> '
-                f"({e(c.placement[i] or 'not placed')})"
+                f"({e(c.placement[i] or 'placement not recorded')})"
                 for i in rows
             )
             body = (
