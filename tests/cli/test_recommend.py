@@ -42,7 +42,11 @@ def test_recommend_uses_the_registered_champion(cli, district_dir, champion) -> 
             "--district", district_dir, "--json", "--quiet")  # fmt: skip
     assert r.code == 0, r.text
     payload = json.loads(r.out)  # --quiet: nothing but the JSON on stdout
-    assert set(payload) == {sid} and set(payload[sid]) == {"recommendations", "shortfall"}
+    assert set(payload) == {sid} and set(payload[sid]) == {
+        "recommendations",
+        "shortfall",
+        "placement",
+    }
     # without --quiet too: which model answered is said on stderr, stdout stays JSON
     r = cli("recommend", "--student", sid, "--k", "3", "--name", name, "--tracking-uri", uri,
             "--district", district_dir, "--json")  # fmt: skip
