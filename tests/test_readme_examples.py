@@ -7,10 +7,10 @@ a nightly job dated before every demo response. This test keeps the README from 
 it runs every ```python block against a small demo district written into a temporary data
 folder (the real demo has 3,000 students; the blocks only need its files and ids).
 
-Stand-ins: `export.csv`, `last_year.csv`, `sis_export.csv` and `transcripts.csv`, which the
-README says stand for the reader's own files, are written here with the columns the README shows.
-The one line that reads the public ASSIST2009 dataset is left out when the public datasets are
-absent (nothing after it uses that log).
+Stand-ins: `export.csv`, `last_year.csv`, `sis_export.csv`, `old_codes.csv` and `transcripts.csv`,
+which the README says stand for the reader's own files, are written here with the columns the
+README shows. The one line that reads the public ASSIST2009 dataset is left out when the public
+datasets are absent (nothing after it uses that log).
 """
 
 from __future__ import annotations
@@ -62,6 +62,11 @@ def write_stand_ins(folder: Path, catalog: Catalog) -> None:
     ).to_csv(folder / "transcripts.csv", index=False)  # fmt: skip
     rows.set_axis(["Student ID", "Standard", "Mastery"], axis=1).to_csv(
         folder / "sis_export.csv", index=False
+    )
+    # last year's codes ("3.NS.1" for "g3.NS.1") and a retired skill's row, as the README maps them
+    old = rows.replace({"skill_id": {"g3.NS.1": "3.NS.1", "g3.OA.1": "3.OA.1"}})
+    pd.concat([old, rows.head(1).assign(skill_id="2.OA.9")]).to_csv(
+        folder / "old_codes.csv", index=False
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 from adaptive.batch import run_daily_job
 from adaptive.batch.job import read_profiles
 from adaptive.curriculum import Catalog
-from adaptive.errors import ConfigError, NightWarning, PlacementWarning
+from adaptive.errors import ConfigError, DataValidationError, NightWarning, PlacementWarning
 
 DAY_1, DAY_2, DAY_3 = "2026-09-28", "2026-10-05", "2026-10-06"
 
@@ -187,3 +187,43 @@ def test_a_rerun_with_another_table_names_both_files(district, tmp_path):
     assert "serves it with placement table diagnostic.csv (sha256 " in text
     assert summary.rebuild_reason == "no snapshot before this night (a re-run of it)"
 
+
+def test_a_night_reads_last_years_codes_through_the_placement_skill_map(district, tmp_path, capsys):
+    """The trial's vendor export named last year's codes and a retired skill, and every night
+    refused it whole. `batch --placement-skill-map` reads it as this catalog's skills: the
+    night places its students as one given the table in this year's codes; the retired rows
+    are counted; another map is another night's fingerprint."""
+    from adaptive.cli import run
+    from adaptive.placement.table import SkillMap, placement_sha256
+
+    ids, skill = table_for(district, tmp_path)
+    run_daily_job(
+        DAY_1, tmp_path / "new", **district.job_args(placement=tmp_path / "last_year.csv")
+    )
+    old = tmp_path / "old" / "last_year.csv"
+    old.parent.mkdir()
+    rows = pd.read_csv(tmp_path / "last_year.csv").replace({"skill_id": {skill: "OLD.1"}})
+    pd.concat([rows, rows.assign(skill_id="RETIRED.9")]).to_csv(old, index=False)
+    skill_map = tmp_path / "renames.csv"
+    skill_map.write_text(f"code,skill_id\nOLD.1,{skill}\nRETIRED.9,\n")
+    argv = ["batch", "--date", DAY_1, "--out", str(tmp_path / "out"), "--name", district.model,
+            "--data", str(district.responses), "--catalog", str(district.catalog), "--profiles",
+            str(district.profiles), "--tracking-uri", district.uri, "--workers", "1", "--quiet",
+            "--placement", str(old), "--placement-skill-map", str(skill_map)]  # fmt: skip
+    assert run(argv) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "5 rows of 1 retired skill (RETIRED.9) left out" in said, said
+    np.testing.assert_array_equal(
+        mastery_of(tmp_path / "out", DAY_1, ids), mastery_of(tmp_path / "new", DAY_1, ids)
+    )
+    placed = served(tmp_path / "out", "recommendations", DAY_1)
+    assert set(placed.loc[placed["student_id"].isin(ids), "placement"]) == {
+        "placed from last_year.csv"
+    }
+    # another map reads the table another way: another night's fingerprint
+    assert placement_sha256(old, None, SkillMap({"OLD.1": skill})) != placement_sha256(
+        old, None, SkillMap({"OLD.1": skill, "RETIRED.9": None})
+    )
+    # without the map the night is refused, and says how to map the code
+    with pytest.raises(DataValidationError, match="OLD.1.*map it with skill_map / --placement"):
+        run_daily_job(DAY_1, tmp_path / "nomap", **district.job_args(placement=old))

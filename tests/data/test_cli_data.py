@@ -258,3 +258,31 @@ def test_a_placement_table_given_as_a_log_gets_the_placement_hint(tmp_path, caps
     assert run(["validate", str(table), *catalog]) == 2
     err = capsys.readouterr().err
     assert "looks like a placement table" in err and f"--placement {table}" in err
+
+
+def test_validate_reads_a_placement_table_through_its_skill_map(tmp_path, capsys):
+    """Last year's export named last year's codes ("5.A" for "g5.A") and a retired skill: the
+    whole table was refused, and nothing could read it as a night would without hand-editing.
+    --placement-skill-map reads it as the night does, the retired rows counted."""
+    table, catalog = placement_files(tmp_path)
+    table.write_text(
+        "student_id,skill_id,mastery\ns1,5.A,0.9\ns1,g5.B,0.2\ns2,5.A,0.5\ns2,2.Z,0.4\n"
+    )
+    skill_map = tmp_path / "renames.csv"
+    skill_map.write_text("code,skill_id\n5.A,g5.A\n2.Z,\n")
+    code = run(["validate", "--placement", str(table), *catalog,
+                "--placement-skill-map", str(skill_map)])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "rows" in out and "students" in out and "2 of the catalog's 3" in out, out
+    said = " ".join(err.split())
+    assert "1 row of 1 retired skill (2.Z) left out, as skill map renames.csv says" in said, said
+    # a map in another form: one error naming its file and line, exit 2
+    skill_map.write_text("5.A,g5.A\n")
+    code = run(["validate", "--placement", str(table), *catalog,
+                "--placement-skill-map", str(skill_map)])  # fmt: skip
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and f"{skill_map}, line 1: got '5.A,g5.A'; expected the header" in err, err
+    # the map goes with --placement
+    assert run(["validate", *catalog, "--placement-skill-map", str(skill_map)]) == 2
+    assert "--placement-skill-map go with --placement FILE" in capsys.readouterr().err

@@ -6,15 +6,19 @@ line (a Parquet file's or a frame's row), the column, the value and what was exp
 from __future__ import annotations
 
 import gzip
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from adaptive.curriculum import Catalog, Skill
-from adaptive.errors import DataValidationError
+from adaptive.errors import ConfigError, DataValidationError, PlacementWarning
 from adaptive.placement import mastery_table_placement, read_placement
 
+#: The unknown skill's hint: a code of last year's or a retired skill is mapped, not edited.
+RENAMED = "a code renamed or retired since the file was written"
+MAP_IT = "map it with skill_map / --placement-skill-map"
 OWN = {"student_id": "Student ID", "skill_id": "Standard", "mastery": "Mastery"}
 HEADER = "Student ID,Standard,Mastery\n"
 
@@ -72,9 +76,9 @@ def test_a_skill_in_another_case_is_refused_with_a_did_you_mean(tmp_path) -> Non
     path = write(tmp_path, HEADER + "s1,G6.NS.1,0.4\ns1, g5.ns.1 ,0.4\n")
     assert problems(path) == [
         f"{path}, line 2, column 'Standard': got 'G6.NS.1'; expected a skill of the catalog "
-        "(did you mean 'g6.NS.1'?)",
+        f"(did you mean 'g6.NS.1'? if it is {RENAMED}, {MAP_IT})",
         f"{path}, line 3, column 'Standard': got 'g5.ns.1'; expected a skill of the catalog "
-        "(did you mean 'g5.NS.1'?)",
+        f"(did you mean 'g5.NS.1'? if it is {RENAMED}, {MAP_IT})",
     ]
 
 
@@ -84,11 +88,12 @@ def test_a_skill_the_catalog_dropped_is_one_problem_however_many_rows_name_it(tm
     rows = "".join(f"s{i},g4.G.3,0.9\ns{i},g6.NS.1,0.5\ns{i},g4.MD.9,0.2\n" for i in range(40))
     path = write(tmp_path, HEADER + rows + "s1,g4.X.1,0.3\n")
     assert problems(path) == [
-        f"{path}, line 2, column 'Standard': got 'g4.G.3'; expected a skill of the catalog; 40 "
-        "rows name it (a skill removed from the catalog?)",
-        f"{path}, line 4, column 'Standard': got 'g4.MD.9'; expected a skill of the catalog; 40 "
-        "rows name it (a skill removed from the catalog?)",
-        f"{path}, line 122, column 'Standard': got 'g4.X.1'; expected a skill of the catalog",
+        f"{path}, line 2, column 'Standard': got 'g4.G.3'; expected a skill of the catalog "
+        f"({RENAMED}? {MAP_IT}); 40 rows name it",
+        f"{path}, line 4, column 'Standard': got 'g4.MD.9'; expected a skill of the catalog "
+        f"({RENAMED}? {MAP_IT}); 40 rows name it",
+        f"{path}, line 122, column 'Standard': got 'g4.X.1'; expected a skill of the catalog "
+        f"({RENAMED}? {MAP_IT})",
     ]
 
 
@@ -203,7 +208,8 @@ def test_a_parquet_files_problems_name_its_rows(tmp_path) -> None:
     )
     frame.to_parquet(path)
     assert problems(path, columns=None) == [
-        f"{path}, row 3, column 'skill_id': got 'zz'; expected a skill of the catalog",
+        f"{path}, row 3, column 'skill_id': got 'zz'; expected a skill of the catalog "
+        f"({RENAMED}? {MAP_IT})",
         f"{path}, row 2, column 'mastery': got '-1.0'; expected a number in [0, 1]",
         f"{path}, row 2, column 'skill_id': got 'g5.NS.1'; expected one row per (student, "
         "skill) (row 1 has the same student and skill)",
@@ -410,3 +416,145 @@ def test_a_table_with_a_header_only_is_refused(tmp_path):
         checked_placement_parquet(path, catalog, None, tmp_path / "t.parquet")
     path.write_text("student_id,skill_id,mastery\ns1,a,0.5\n")
     assert read_placement(path, catalog).students == ("s1",)
+
+
+# --- 11. a skill-rename map: last year's codes, retired skills (M8 of the placement trial) ---
+
+#: Last year's export: codes renumbered since ("5.NS.1" is this year's "g5.NS.1"), one skill
+#: retired ("2.OA.9"), one code already this year's.
+OLD_CODES = HEADER + (
+    "s1,5.NS.1,0.8\ns1,2.OA.9,0.3\ns2,2.OA.9,0.4\ns2,6.NS.1,0.1\ns2,g3.OA.1,0.5\ns3,2.OA.9,0.2\n"
+)
+RENAMES = {"5.NS.1": "g5.NS.1", "6.NS.1": "g6.NS.1", "2.OA.9": None}
+
+
+def test_last_years_codes_are_read_as_this_years_skills_through_a_skill_map(tmp_path) -> None:
+    """The trial's vendor export named last year's codes ("4.NS.1" for "g4.NS.1"): the whole
+    table was refused, and the office had to rewrite every code by hand. A map reads them as
+    this catalog's skills: the placement is the one of a file written with this year's codes."""
+    (tmp_path / "old").mkdir(), (tmp_path / "new").mkdir()
+    old = write(tmp_path / "old", OLD_CODES, "last_year.csv")
+    new = write(tmp_path / "new", HEADER + "s1,g5.NS.1,0.8\ns2,g6.NS.1,0.1\ns2,g3.OA.1,0.5\n",
+                "last_year.csv")  # fmt: skip
+    expected = read_placement(new, catalog(), columns=OWN)
+    with pytest.warns(PlacementWarning):
+        mapped = read_placement(old, catalog(), columns=OWN, skill_map=RENAMES)
+    assert (mapped.students, mapped.skills, mapped.sources) == (
+        expected.students,
+        expected.skills,
+        expected.sources,
+    )
+    np.testing.assert_array_equal(mapped.mastery, expected.mastery)
+    # a frame is read alike
+    frame = pd.read_csv(old).set_axis(["student_id", "skill_id", "mastery"], axis=1)
+    with pytest.warns(PlacementWarning):
+        placed = mastery_table_placement(frame, catalog=catalog(), skill_map=RENAMES)
+    np.testing.assert_array_equal(placed.mastery, expected.mastery)
+    assert placed.skills == expected.skills and placed.students == expected.students
+
+
+def test_retired_codes_rows_are_left_out_and_counted_in_one_warning(tmp_path) -> None:
+    """A skill retired from this year's catalog refused the whole table; now its rows are left
+    out and said once: rows, codes and students counted, never named; a code of the map that no
+    row names (a map made for another file) is said too."""
+    path = write(tmp_path, OLD_CODES)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_placement(path, catalog(), columns=OWN, skill_map={**RENAMES, "7.RP.1": "g6.NS.1"})
+    said = [str(w.message) for w in caught if w.category is PlacementWarning]
+    assert said == [
+        f"{path}: 3 rows of 1 retired skill (2.OA.9) left out, as skill_map says (3 students); "
+        "1 code of skill_map is in no row (7.RP.1): a map made for another file?"
+    ]
+    assert not any(s in said[0] for s in ("s1", "s2", "s3"))
+
+
+def test_a_map_target_not_in_the_catalog_is_one_error_naming_the_entry(tmp_path) -> None:
+    """A map is checked before the file is read: a target the catalog lacks (a typo, a map
+    written for another catalog) would otherwise refuse every row it maps."""
+    path = write(tmp_path, OLD_CODES)
+    with pytest.raises(ConfigError) as caught:
+        read_placement(path, catalog(), columns=OWN, skill_map={**RENAMES, "5.NS.1": "g5.ns.1"})
+    assert str(caught.value) == (
+        "skill_map: 1 entry naming no skill of the catalog: '5.NS.1' -> 'g5.ns.1' (did you "
+        "mean 'g5.NS.1'?); expected a skill id of the catalog, or nothing for a retired skill "
+        "(its rows are left out)"
+    )
+
+
+def test_two_codes_mapped_onto_one_skill_of_a_student_are_a_repeated_row(tmp_path) -> None:
+    """Both of a student's rows become one (student, skill): which mastery would count?"""
+    path = write(tmp_path, HEADER + "s1,5.NS.1,0.8\ns1,g3.OA.1,0.2\ns1,g5.NS.1,0.7\n")
+    assert problems(path, skill_map={"5.NS.1": "g5.NS.1"}) == [
+        f"{path}, line 4, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
+        "skill) (line 2 has the same student and skill)"
+    ]
+
+
+def test_a_code_neither_in_the_catalog_nor_the_map_is_refused_as_without_one(tmp_path) -> None:
+    """The map applies first; a code it lacks is the catalog's to refuse, with its hint."""
+    path = write(tmp_path, HEADER + "s1,5.NS.1,0.8\ns1,4.OA.1,0.2\n")
+    assert problems(path, skill_map={"5.NS.1": "g5.NS.1"}) == [
+        f"{path}, line 3, column 'Standard': got '4.OA.1'; expected a skill of the catalog "
+        f"(did you mean 'g3.OA.1'? if it is {RENAMED}, {MAP_IT})"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("map.csv", "code,skill_id\n5.NS.1,g5.NS.1\n6.NS.1,g6.NS.1\n2.OA.9,\n"),
+        ("map.csv", "\ufeffcode;skill_id\r\n5.NS.1;g5.NS.1\r\n\r\n6.NS.1;g6.NS.1\r\n2.OA.9;\r\n"),
+        ("map.json", '{"5.NS.1": "g5.NS.1", "6.NS.1": "g6.NS.1", "2.OA.9": null}'),
+    ],
+)
+def test_a_skill_map_file_is_read_as_the_same_map(tmp_path, name, text) -> None:
+    from adaptive.placement.table import read_skill_map
+
+    assert read_skill_map(write(tmp_path, text, name)) == RENAMES
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("map.csv", "5.NS.1,g5.NS.1\n", ", line 1: got '5.NS.1,g5.NS.1'; expected the header "
+         "'code,skill_id'"),
+        ("map.csv", "code,skill_id\n5.NS.1,g5.NS.1,0.8\n", ", line 2: got '5.NS.1,g5.NS.1,0.8';"
+         " expected 2 fields: a code of the placement file, this catalog's skill id"),
+        ("map.csv", "code,skill_id\n5.NS.1,g5.NS.1\n5.NS.1,g6.NS.1\n", ", line 3, column 'code':"
+         " got '5.NS.1'; expected one line per code (line 2 maps it already)"),
+        ("map.json", '["5.NS.1", "g5.NS.1"]', ": got 'list'; expected a CSV file whose first"),
+        ("map.json", '{"5.NS.1": 5}', ", column '5.NS.1': got '5'; expected this catalog's "
+         "skill id (text), or null"),
+    ],
+)  # fmt: skip
+def test_a_skill_map_file_in_another_form_is_one_error_naming_its_line(
+    tmp_path, name, text, expected
+) -> None:
+    """A map without its header would lose its first code without a word; each other form is
+    one error naming the file, the line and what was expected."""
+    from adaptive.placement.table import read_skill_map
+
+    path = write(tmp_path, text, name)
+    with pytest.raises(DataValidationError) as caught:
+        read_skill_map(path)
+    assert len(caught.value.problems) == 1
+    assert str(caught.value.problems[0]).startswith(f"{path}{expected}")
+
+
+def test_a_blank_mastery_says_to_leave_out_the_skills_not_assessed(tmp_path) -> None:
+    """A blank cell ("not assessed") was refused as "expected a number in [0, 1]", with no word
+    of what to do; a blank is no mastery of 0: the rows of skills not assessed are left out."""
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,\ns1,g6.NS.1,0.5\n")
+    assert problems(path) == [
+        f"{path}, line 2, column 'Mastery': got ''; expected a number in [0, 1] (a blank is not "
+        "a mastery of 0: leave out the rows of skills not assessed, e.g. "
+        "frame.dropna(subset=['mastery']))"
+    ]
+
+
+def test_a_table_whose_every_row_is_retired_by_the_map_is_refused(tmp_path) -> None:
+    """Refused as places-nobody, and not as "a header only", which the file is not."""
+    path = write(tmp_path, HEADER + "s1,2.OA.9,0.3\n")
+    with pytest.raises(ConfigError, match=r"every row \(1\) is of a skill skill_map retires"):
+        read_placement(path, catalog(), columns=OWN, skill_map={"2.OA.9": None})

@@ -125,7 +125,7 @@ from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import arm_outputs, experiment_began, warn_outside
 from adaptive.files import file_sha256
 from adaptive.placement.prior import Placement, grade_source, place_new_students
-from adaptive.placement.table import placement_sha256, read_placement
+from adaptive.placement.table import SkillMap, placement_sha256, read_placement
 from adaptive.policy import PolicyConfig, StudentBatch, to_days
 from adaptive.policy.adapter import (
     SkillCoverage,
@@ -261,6 +261,7 @@ def run_daily_job(
     master: str | None = None,
     placement: str | Path | Placement | None = None,
     placement_columns: Mapping[str, str] | None = None,
+    placement_skill_map: Mapping[str, str | None] | str | Path | None = None,
     backfill: bool = False,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> JobSummary:
@@ -281,7 +282,9 @@ def run_daily_job(
     `placement`: where students new to the state start, where it knows them (a table of
     student_id, skill_id, mastery: a prior year's records, a diagnostic's saved placement;
     `adaptive.placement.read_placement`); the others start from their grade.
-    `placement_columns`: the table's own column names where they differ (`read_placement`).
+    `placement_columns`: the table's own column names where they differ (`read_placement`);
+    `placement_skill_map`: its codes read as the catalog's skills (`read_placement`'s
+    `skill_map`: a mapping, or a map file).
     A date before the last night served in `out` / `state_dir` is refused unless `backfill`
     (`night_checks.check_not_before_last_night`). A night that fails before writing any output
     leaves nothing behind: the folders and the lock file it created are removed.
@@ -301,6 +304,10 @@ def run_daily_job(
     if placement_columns and not isinstance(placement, str | Path):
         raise ConfigError(
             "--placement-columns names the columns of a --placement file: pass the file too"
+        )
+    if placement_skill_map is not None and not isinstance(placement, str | Path):
+        raise ConfigError(
+            "--placement-skill-map maps the codes of a --placement file: pass the file too"
         )
     state_path = Path(state_dir) if state_dir is not None else out / "state"
     check_not_before_last_night(out, state_path, day, backfill)
@@ -329,6 +336,7 @@ def run_daily_job(
             master=master,
             placement=placement,
             placement_columns=placement_columns,
+            placement_skill_map=placement_skill_map,
             timezone=timezone,
         )
     except BaseException:
@@ -557,6 +565,7 @@ def _serve_date(
     champion: Future,
     placement: str | Path | Placement | None = None,
     placement_columns: Mapping[str, str] | None = None,
+    placement_skill_map: Mapping[str, str | None] | str | Path | None = None,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> JobSummary:
     """Steps 1-4 of the job for one date, under its lock (see `run_daily_job`); `champion`:
@@ -586,7 +595,9 @@ def _serve_date(
         )
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
-    given, placement_sha = _given_placement(placement, catalog, placement_columns)
+    given, placement_sha = _given_placement(
+        placement, catalog, placement_columns, placement_skill_map
+    )
 
     # the registry answers meanwhile; its errors still come first (`_registry_errors_first`)
     with _registry_errors_first(champion):
@@ -1226,16 +1237,19 @@ def _given_placement(
     placement: str | Path | Placement | None,
     catalog: Catalog,
     columns: Mapping[str, str] | None = None,
+    skill_map: Mapping[str, str | None] | str | Path | None = None,
 ) -> tuple[Placement | None, str | None]:
     """The night's placement table (read and checked before any work) and its sha256 for the
-    night's fingerprint (a re-run with another table, or other columns, is another night's
-    output)."""
+    night's fingerprint (a re-run with another table, or other columns or skill map, is
+    another night's output)."""
     if placement is None:
         return None, None
     if isinstance(placement, Placement):
         table = placement.to_frame().to_csv(index=False).encode()
         return placement, hashlib.sha256(table).hexdigest()
-    return read_placement(placement, catalog, columns), placement_sha256(placement, columns)
+    renamed = SkillMap.of(skill_map, catalog)
+    read = read_placement(placement, catalog, columns, skill_map=renamed)
+    return read, placement_sha256(placement, columns, renamed)
 
 
 def _profiles_of(profiles: str | Path | dict[str, LearnerProfile]) -> dict[str, LearnerProfile]:

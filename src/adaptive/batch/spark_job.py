@@ -144,7 +144,7 @@ from adaptive.files import (
     user_text_lines,
 )
 from adaptive.placement.prior import place_new_students
-from adaptive.placement.table import placement_sha256
+from adaptive.placement.table import SkillMap, placement_sha256
 from adaptive.policy import PolicyConfig, to_days
 from adaptive.policy.adapter import note_skill_coverage
 from adaptive.policy.base import catalog_layout
@@ -205,6 +205,7 @@ def run_spark_night(
     champion: Future | None = None,
     placement: str | Path | None = None,
     placement_columns: Mapping[str, str] | None = None,
+    placement_skill_map: Mapping[str, str | None] | str | Path | None = None,
     policy_source: str = "shipped default",
     timezone: str = DEFAULT_TIMEZONE,
 ) -> JobSummary:
@@ -276,8 +277,11 @@ def run_spark_night(
                 stacklevel=3,
             )
             reuse = False
+        renamed = SkillMap.of(placement_skill_map, catalog)
         placement_sha = (
-            placement_sha256(placement, placement_columns) if placement is not None else None
+            placement_sha256(placement, placement_columns, renamed)
+            if placement is not None
+            else None
         )
         placement_changed = placement_table_changed(meta, placement_sha, previous)
         table_changed = grade_table_changed(meta, config.grade_table, previous)
@@ -319,7 +323,7 @@ def run_spark_night(
         if placement is not None:
             try:
                 table_sha = checked_placement_parquet(
-                    placement, catalog, placement_columns, placed_rows
+                    placement, catalog, placement_columns, placed_rows, skill_map=renamed
                 )
             except BaseException:
                 shutil.rmtree(Path(out) / PLACEMENT_DIR, ignore_errors=True)

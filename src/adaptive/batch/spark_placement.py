@@ -30,6 +30,7 @@ from adaptive.placement.prior import Placement
 from adaptive.placement.table import (
     BATCH_ROWS,
     SOURCE_COLUMN,
+    SkillMap,
     check_places_someone,
     checked_batches,
     mastery_table_placement,
@@ -60,10 +61,13 @@ def checked_placement_parquet(
     columns: Mapping[str, str] | None,
     target: Path,
     batch_rows: int = BATCH_ROWS,
+    skill_map: SkillMap | None = None,
 ) -> str:
     """Step 1: the table at `path` checked row by row and written to `target` (Parquet); returns
-    the sha256 of the file and the column names, for the night's fingerprint. Every problem of
-    the file is one `DataValidationError` (rows repeating a (student, skill) are step 2's)."""
+    the sha256 of the file, the column names and the skill map, for the night's fingerprint.
+    Skills are read through `skill_map` (the rows of retired codes left out, said in one
+    `PlacementWarning`). Every problem of the file is one `DataValidationError` (rows
+    repeating a (student, skill) are step 2's)."""
     import pyarrow.parquet as pq
 
     path = Path(path)
@@ -72,13 +76,15 @@ def checked_placement_parquet(
     target.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with pq.ParquetWriter(target, PLACEMENT_SCHEMA) as out:
-        for frame, _ in checked_batches(path, catalog, columns, found, batch_rows):
+        for frame, _ in checked_batches(path, catalog, columns, found, batch_rows, skill_map):
             if len(frame) and not any(n for _, n in found.values()):
                 out.write_table(_as_rows(frame))
                 written += len(frame)
     raise_problems(list(found.values()), columns)
-    check_places_someone(path, written)
-    return placement_sha256(path, columns)
+    check_places_someone(path, written, skill_map)
+    if skill_map is not None:
+        skill_map.warn(str(path))
+    return placement_sha256(path, columns, skill_map)
 
 
 def _as_rows(frame: pd.DataFrame) -> pa.Table:

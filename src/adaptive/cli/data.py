@@ -17,6 +17,7 @@ from rich.table import Table
 from adaptive.cli.options import (
     CatalogFile,
     PlacementColumns,
+    PlacementSkillMap,
     ProfilesFile,
     Quarantine,
     Quiet,
@@ -135,6 +136,7 @@ def validate(
         ),
     ] = None,
     placement_columns: PlacementColumns = None,
+    placement_skill_map: PlacementSkillMap = None,
     profiles: ProfilesFile = None,
     quiet: Quiet = False,
 ) -> None:
@@ -148,15 +150,21 @@ def validate(
     topics) and prints what it holds; with a log, the log's skill ids (and activity ids) that
     the catalog does not have are named too.
 
-    --placement FILE --catalog CATALOG [--placement-columns ...] [--profiles PROFILES] reads a
+    --placement FILE --catalog CATALOG [--placement-columns ...] [--placement-skill-map MAP]
+    [--profiles PROFILES] reads a
     placement table exactly as a night does (the same reader, checks and warnings) and prints
     its rows, students, skills, sources, mastery range and, with --profiles, the students no
     profile names (a night counts them, and refuses a table of nobody on the roster).
     """
-    if placement is not None or placement_columns is not None or profiles is not None:
-        _check_placement_option(placement, placement_columns, catalog, profiles)
+    read_as = {"columns": placement_columns, "skill_map": placement_skill_map}
+    if (
+        placement is not None
+        or profiles is not None
+        or any(v is not None for v in read_as.values())
+    ):
+        _check_placement_option(placement, read_as, catalog, profiles)
         if file is None and dataset is None:
-            _check_placement_file(placement, placement_columns, catalog, profiles, ())
+            _check_placement_file(placement, read_as, catalog, profiles, ())
             return
     if out is not None and out.suffix != ".parquet":
         raise typer.BadParameter(f"{out}: give a path ending in .parquet", param_hint="--out")
@@ -181,7 +189,7 @@ def validate(
     if out is not None:
         info(f"checked log written to {write_log(log, out)}")
     if placement is not None:
-        _check_placement_file(placement, placement_columns, catalog, profiles, log.students)
+        _check_placement_file(placement, read_as, catalog, profiles, log.students)
 
 
 def _read_log(
@@ -225,16 +233,16 @@ def _looks_like_placement(file: Path) -> bool:
 
 def _check_placement_option(
     placement: Path | None,
-    columns: dict[str, str] | None,
+    read_as: dict[str, Any],
     catalog: Path | None,
     profiles: Path | None,
 ) -> None:
-    """--placement-columns and --profiles go with --placement; --placement with --catalog (a
-    night reads its table against its catalog)."""
+    """--placement-columns, --placement-skill-map and --profiles go with --placement;
+    --placement with --catalog (a night reads its table against its catalog)."""
     if placement is None:
-        given = " and ".join(
-            flag for flag, v in (("--placement-columns", columns), ("--profiles", profiles)) if v
-        )
+        flags = (("--placement-columns", read_as["columns"]),
+                 ("--placement-skill-map", read_as["skill_map"]), ("--profiles", profiles))  # fmt: skip
+        given = " and ".join(flag for flag, v in flags if v)
         raise AdaptiveError(f"{given} go with --placement FILE (a placement table to check)")
     if catalog is None:
         raise AdaptiveError(
@@ -245,20 +253,21 @@ def _check_placement_option(
 
 def _check_placement_file(
     path: Path,
-    columns: dict[str, str] | None,
+    read_as: dict[str, Any],
     catalog_path: Path,
     profiles_path: Path | None,
     log_students: Any,
 ) -> None:
     """Read a placement table as `adaptive batch --placement` does (`read_placement`, then the
     night's count of students no profile names and the log has no answer of) and print what
-    a night would place: rows, students, skills, sources, mastery range."""
+    a night would place: rows, students, skills, sources, mastery range. `read_as`: the
+    table's `columns` and `skill_map`, as `read_placement` takes them."""
     from adaptive.batch.night_checks import warn_placed_off_roster
     from adaptive.curriculum import Catalog, read_profiles
     from adaptive.placement.table import read_placement
 
     catalog = Catalog.from_json(catalog_path)
-    placement = read_placement(path, catalog, columns)
+    placement = read_placement(path, catalog, **read_as)
     off = None
     if profiles_path is not None:
         off = warn_placed_off_roster(

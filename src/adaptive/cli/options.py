@@ -456,6 +456,18 @@ PlacementColumns = Annotated[
         "field=Column pairs, as profiles --columns: 'student_id=Student ID,mastery=Mastery'.",
     ),
 ]
+PlacementSkillMap = Annotated[
+    Path | None,
+    typer.Option(
+        "--placement-skill-map",
+        exists=True,
+        dir_okay=False,
+        help="The --placement file's codes read as this catalog's skills (last year's '4.NS.1' "
+        "as 'g4.NS.1'): a CSV with the header 'code,skill_id' and a line per code (an empty "
+        "skill_id: a retired skill, its rows left out and counted), or a .json object "
+        "{code: skill id or null}.",
+    ),
+]
 OverridesPath = Annotated[
     Path | None,
     typer.Option(

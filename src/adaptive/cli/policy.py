@@ -31,6 +31,7 @@ from adaptive.cli.options import (
     OverridesPath,
     PlacementColumns,
     PlacementPath,
+    PlacementSkillMap,
     PolicyFile,
     ProfilesFile,
     Quarantine,
@@ -99,6 +100,7 @@ def recommend(
     overrides: OverridesPath = None,
     placement: PlacementPath = None,
     placement_columns: PlacementColumns = None,
+    placement_skill_map: PlacementSkillMap = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
@@ -141,7 +143,7 @@ def recommend(
     config = PolicyConfig.from_toml(policy) if policy is not None else None
     served = {"district": d, "model": tracer, "now": when, "config": config,
               "overrides": _teacher_overrides(overrides, d, when),
-              "placement": _placement(placement, placement_columns, d)}  # fmt: skip
+              "placement": _placement(placement, placement_columns, placement_skill_map, d)}  # fmt: skip
     if explain is not None:
         if len(student) != 1:
             raise ConfigError("--explain takes exactly one --student")
@@ -166,16 +168,18 @@ def _teacher_overrides(path: Path | None, district, when):
     return read_overrides(path, district.catalog, district.profiles, night=night)
 
 
-def _placement(path: Path | None, columns: dict[str, str] | None, district):
+def _placement(path: Path | None, columns: dict[str, str] | None, skill_map: Path | None, district):
     """The `--placement` table (as `batch --placement` reads it), or None."""
     if path is None:
         if columns is not None:
             raise ConfigError("--placement-columns names the columns of a --placement file")
+        if skill_map is not None:
+            raise ConfigError("--placement-skill-map maps the codes of a --placement file")
         return None
     from adaptive.batch.night_checks import warn_placed_off_roster
     from adaptive.placement.table import read_placement
 
-    placement = read_placement(path, district.catalog, columns)
+    placement = read_placement(path, district.catalog, columns, skill_map=skill_map)
     # rows of students no profile names and the log has not: counted (or refused) as the night
     warn_placed_off_roster(placement, district.profiles, district.log.students, Path(path).name)
     return placement

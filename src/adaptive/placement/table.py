@@ -10,14 +10,19 @@ mastery a number in [0, 1] (percentages and decimal commas say what to do; a boo
 mastery), one row per (student, skill) (naming the earlier row); the problems of a file are one
 `DataValidationError` with file, line (a Parquet file's or a frame's row), column and value,
 named by the file's own columns when `columns=` maps them.
+A skill-rename map (`skill_map=`: a file's code -> this catalog's skill id, or None for a
+retired skill) is applied before every skill check: last year's codes are read as this year's
+skills, the rows of retired skills are dropped and counted in one `PlacementWarning`.
 The row rules are functions of their own, so that the Spark engine checks a table in batches
 with the same rules (`adaptive.batch.spark_placement`).
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
+import io
 import json
 import os
 import warnings
@@ -46,8 +51,11 @@ from adaptive.errors import (
     PlacementWarning,
     Problem,
     closest_name,
+    counted,
+    some_of,
+    verb,
 )
-from adaptive.files import file_sha256
+from adaptive.files import file_sha256, read_user_text
 from adaptive.placement.prior import MAKE_PLACEMENT, Placement
 
 PLACEMENT_COLUMNS = ("student_id", "skill_id", "mastery")
@@ -60,6 +68,14 @@ SOURCE_EXPECTED = f"at most {MAX_SOURCE} characters"
 DUPLICATE_EXPECTED = "one row per (student, skill)"
 ID_EXPECTED = "a non-empty id"  # the response-log reader's words
 SKILL_EXPECTED = "a skill of the catalog"
+#: What to do with a code the catalog lacks that is no slip: last year's code, a retired skill.
+MAP_HINT = "map it with skill_map / --placement-skill-map"
+RENAMED = "a code renamed or retired since the file was written"
+#: What a blank mastery means, and what to do: a skill not assessed is not one known by nobody.
+BLANK_HINT = (
+    " (a blank is not a mastery of 0: leave out the rows of skills not assessed, e.g. "
+    "frame.dropna(subset=['mastery']))"
+)
 MASTERY_EXPECTED = "a number in [0, 1]"
 PERCENT_HINT = " (the column reads as percentages, 0-100: divide it by 100)"
 BOOLEAN_HINT = (
@@ -103,6 +119,7 @@ def mastery_table_placement(
     source: str = "earlier records",
     file: str = "<frame>",
     catalog: Catalog | None = None,
+    skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None,
 ) -> Placement:
     """Placement from earlier records: rows (student_id, skill_id, mastery in [0, 1]).
 
@@ -112,14 +129,17 @@ def mastery_table_placement(
     Every row is checked as `read_placement` checks a file's, its skills against `catalog` when
     given (a skill of another catalog would place nothing, without a word: pass it); a problem
     names the row by its label in the frame ("row label 7": a frame has no lines).
+    `skill_map` reads codes of another year as this catalog's skills, as `read_placement`'s
+    does (it needs `catalog`).
     """
     check_placement_columns(frame, file)
+    renamed = SkillMap.of(skill_map, catalog)
     rows = Rows(file, "row label")
     if not frame.index.is_unique:  # a concatenated frame: its labels name no one row
         frame, rows = frame.set_axis(pd.RangeIndex(len(frame))), Rows(file, "row position")
     found = new_found()
     roles = [*PLACEMENT_COLUMNS, *([SOURCE_COLUMN] if SOURCE_COLUMN in frame else [])]
-    table = checked_frame(frame[roles], rows, catalog, found)
+    table = checked_frame(frame[roles], rows, catalog, found, renamed)
     found["duplicate"] = duplicate_problems(table, rows)
     sources: dict[str, str] = {}
     if SOURCE_COLUMN in table:
@@ -128,6 +148,8 @@ def mastery_table_placement(
         )
         add_found(found, "source", more)
     raise_problems(list(found.values()))
+    if renamed is not None:
+        renamed.warn(file)
     warn_hundredths(table["mastery"].to_numpy(), file, "mastery")
     student, students = pd.factorize(table["student_id"], sort=True)
     skill, skills = pd.factorize(table["skill_id"], sort=True)
@@ -170,13 +192,22 @@ def header_problems(
 
 
 def checked_frame(
-    frame: pd.DataFrame, rows: Rows, catalog: Catalog | None, found: dict[str, Found]
+    frame: pd.DataFrame,
+    rows: Rows,
+    catalog: Catalog | None,
+    found: dict[str, Found],
+    skill_map: SkillMap | None = None,
 ) -> pd.DataFrame:
     """The table's (student_id, skill_id, mastery) as read: ids as trimmed text, mastery as
-    float (NaN where refused), the frame's index kept (each row's line, row or label). Every
-    row checked (a skill of `catalog` when one is given), the problems added to `found`."""
+    float (NaN where refused), the frame's index kept (each row's line, row or label). Skills
+    are read through `skill_map` first (the rows of retired codes left out). Every row checked
+    (a skill of `catalog` when one is given), the problems added to `found`."""
     student = trimmed_ids(frame["student_id"])
     skill = trimmed_ids(frame["skill_id"])
+    if skill_map is not None:
+        skill, keep = skill_map.apply(student, skill)
+        if not keep.all():
+            frame, student, skill = frame[keep], student[keep], skill[keep]
     add_found(
         found, "student_id", id_problems(student, "student_id", rows, room(found, "student_id"))
     )
@@ -260,10 +291,11 @@ def skill_problems(
     listed = []
     for value, i in first.iloc[:limit].items():
         close = closest_name(value, names.tolist())
-        hint = f" (did you mean {close!r}?)" if close else ""
+        hint = f"did you mean {close!r}? if it is {RENAMED}, " if close else f"{RENAMED}? "
         n = int(rows_of[value])
-        more = f"; {n:,} rows name it (a skill removed from the catalog?)" if n > 1 else ""
-        listed.append(rows.problem(skill.index[i], "skill_id", value, SKILL_EXPECTED + hint + more))
+        more = f"; {n:,} rows name it" if n > 1 else ""
+        hint = f" ({hint}{MAP_HINT}){more}"
+        listed.append(rows.problem(skill.index[i], "skill_id", value, SKILL_EXPECTED + hint))
     return listed, len(first)
 
 
@@ -305,7 +337,10 @@ def _mastery_expected(value: object, in_percent: bool) -> str:
     """What a refused mastery should have been, and what to do where its form says it: a
     percentage (`in_percent`: a number of a column that reads as percentages, or "85%") is to
     be divided by 100, a decimal comma ("0,85") written as a point, both for a European
-    system's "85,5 %"; a boolean ("True") is a yes/no, not a P(known)."""
+    system's "85,5 %"; a boolean ("True") is a yes/no, not a P(known); a blank is a skill not
+    assessed, whose row is to be left out."""
+    if _shown(value).strip() == "":
+        return MASTERY_EXPECTED + BLANK_HINT
     if isinstance(value, bool | np.bool_) or (
         isinstance(value, str) and value.strip().casefold() in ("true", "false")
     ):
@@ -396,11 +431,223 @@ def placement_columns(given: Mapping[str, str] | None) -> dict[str, str]:
     return columns
 
 
+#: A skill-rename map as given: a placement file's code -> this catalog's skill id, or None for
+#: a retired skill (its rows left out); or the path of a map file (`read_skill_map`).
+SkillMapping = Mapping[str, str | None]
+SKILL_MAP_HEADER = ("code", "skill_id")
+SKILL_MAP_FORM = (
+    "a CSV file whose first line is the header 'code,skill_id' and each other line a code of "
+    "the placement file and this catalog's skill id (empty: a retired skill, whose rows are left "
+    "out), or a .json file holding one object {code: skill id, or null}"
+)
+SKILL_MAP_LINE = "2 fields: a code of the placement file, this catalog's skill id (empty: retired)"
+
+
+@dataclasses.dataclass
+class SkillMap:
+    """A placement file's codes read as this catalog's skills (`skill_map=`): a renamed code
+    (last year's "4.NS.1") as its skill ("g4.NS.1"), a retired code's rows left out. Applied
+    before every other skill check (`checked_frame`), so a code neither in the catalog nor in
+    the map is refused as without one. The map counts what it did while a file is read (rows,
+    codes and students left out, codes used) for one `PlacementWarning` (`warn`)."""
+
+    codes: dict[str, str | None]
+    source: str = "skill_map"  # how messages name the map
+    dropped_rows: int = 0
+    dropped_codes: set[str] = dataclasses.field(default_factory=set)
+    dropped_students: set[str] = dataclasses.field(default_factory=set)
+    used: set[str] = dataclasses.field(default_factory=set)
+
+    @classmethod
+    def of(
+        cls, given: SkillMap | SkillMapping | str | os.PathLike | None, catalog: Catalog | None
+    ) -> SkillMap | None:
+        """The map given (a mapping, or a map file's path: `read_skill_map`), its targets
+        checked against `catalog`: one that is no skill of it is one `ConfigError` naming the
+        entry, with the catalog's likely spelling."""
+        if given is None:
+            return None
+        if isinstance(given, SkillMap):  # read already (a night's, for its fingerprint too)
+            skill_map = given.fresh()
+        elif isinstance(given, str | os.PathLike):
+            skill_map = cls(read_skill_map(given), f"skill map {Path(given).name}")
+        elif isinstance(given, Mapping):
+            skill_map = cls(_checked_mapping(given))
+        else:
+            raise TypeError(
+                "skill_map: expected a mapping {code in the file: this catalog's skill id, or "
+                f"None for a retired skill}} or the path of a map file; got {type(given).__name__}"
+            )
+        if catalog is None:
+            raise ConfigError(
+                f"{skill_map.source} maps codes to this catalog's skills: pass catalog= too "
+                "(its targets are checked against it)"
+            )
+        skill_map.check_targets(catalog)
+        return skill_map
+
+    def check_targets(self, catalog: Catalog) -> None:
+        """Every target a skill of `catalog`: the others are one `ConfigError` naming each
+        entry (a map written for another catalog, a typo in a target)."""
+        names = catalog.skill_index.astype(str).tolist()
+        known = set(names)
+        bad = [(c, t) for c, t in self.codes.items() if t is not None and t not in known]
+        if not bad:
+            return
+        said = []
+        for code, target in bad[:MAX_LISTED]:
+            close = closest_name(target, names)
+            said.append(
+                f"{code!r} -> {target!r}" + (f" (did you mean {close!r}?)" if close else "")
+            )
+        raise ConfigError(
+            f"{self.source}: {counted(len(bad), 'entry', 'entries')} naming no skill of the "
+            f"catalog: {some_of(said, MAX_LISTED)}; expected a skill id of the catalog, or "
+            "nothing for a retired skill (its rows are left out)"
+        )
+
+    def apply(self, student: pd.Series, skill: pd.Series) -> tuple[pd.Series, np.ndarray]:
+        """The skills read through the map, and which rows to keep (not a retired code's),
+        counted for `warn`."""
+        known = skill.isin(list(self.codes)).to_numpy()
+        if not known.any():
+            return skill, np.ones(len(skill), bool)
+        codes = skill[known]
+        target = codes.map(self.codes)
+        retired = target.isna().to_numpy()
+        self.used.update(codes.unique().tolist())
+        self.dropped_rows += int(retired.sum())
+        self.dropped_codes.update(codes[retired].unique().tolist())
+        self.dropped_students.update(s for s in student[known][retired].unique().tolist() if s)
+        keep = np.ones(len(skill), bool)
+        keep[np.flatnonzero(known)[retired]] = False
+        mapped = skill.copy()
+        mapped[known] = target.where(~retired, "").to_numpy()
+        return mapped, keep
+
+    def fresh(self) -> SkillMap:
+        """The same map, nothing counted (a file read a second time for its repeats)."""
+        return SkillMap(self.codes, self.source)
+
+    def warn(self, file: str, stacklevel: int = 3) -> None:
+        """One `PlacementWarning` saying the rows of retired codes left out (rows, codes,
+        students; never their ids) and the map's codes the file never names (a map made for
+        another file?); nothing when neither."""
+        said = []
+        if self.dropped_rows:
+            codes = sorted(self.dropped_codes)
+            said.append(
+                f"{counted(self.dropped_rows, 'row')} of {counted(len(codes), 'retired skill')} "
+                f"({some_of(codes, 5)}) left out, as {self.source} says "
+                f"({counted(len(self.dropped_students), 'student')})"
+            )
+        unused = sorted(set(self.codes) - self.used)
+        if unused:
+            said.append(
+                f"{counted(len(unused), 'code')} of {self.source} {verb(len(unused), 'is')} in no "
+                f"row ({some_of(unused, 5)}): a map made for another file?"
+            )
+        if said:
+            warnings.warn(f"{file}: {'; '.join(said)}", PlacementWarning, stacklevel=stacklevel)
+
+    def digest(self) -> str:
+        """The map as text for a night's fingerprint (another map: another night's output)."""
+        return json.dumps(self.codes, sort_keys=True)
+
+
+def _checked_mapping(given: Mapping[Any, Any]) -> dict[str, str | None]:
+    """A mapping given in Python as the map: codes and targets as text (trimmed, as ids are
+    everywhere), None for a retired skill; any other target one `ConfigError` naming its code."""
+    codes: dict[str, str | None] = {}
+    for code, target in given.items():
+        if target is not None and not isinstance(target, str):
+            raise ConfigError(
+                f"skill_map[{code!r}]: expected this catalog's skill id (text), or None for a "
+                f"retired skill; got {type(target).__name__} {target!r}"
+            )
+        codes[str(code).strip()] = None if target is None else target.strip()
+    return codes
+
+
+def read_skill_map(path: str | os.PathLike) -> dict[str, str | None]:
+    """A skill-rename map file (`--placement-skill-map`): a .json file holding one object
+    {code: skill id, or null}, or a CSV file (`,`, `;` or tab, told from the header) whose
+    first line is the header `code,skill_id` and each other line a code of the placement file
+    and this catalog's skill id, empty for a retired skill. UTF-8 (an Excel BOM and CRLF are
+    fine); blank lines are skipped. Any other form is one `DataValidationError` naming the
+    file, the line and what was expected (a file without the header would lose its first
+    code without a word)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"skill map {path} not found; expected {SKILL_MAP_FORM}")
+    text = read_user_text(path, "a skill map")
+    if path.suffix.casefold() == ".json":
+        return _json_skill_map(text, str(path))
+    return _csv_skill_map(text, str(path))
+
+
+def _json_skill_map(text: str, file: str) -> dict[str, str | None]:
+    """A JSON skill map: one object of code -> skill id or null."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = Problem(file, exc.lineno, None, _clip(exc.msg), f"JSON ({SKILL_MAP_FORM})")
+        raise DataValidationError([problem]) from None
+    if not isinstance(doc, dict):
+        got = type(doc).__name__
+        raise DataValidationError([Problem(file, None, None, got, SKILL_MAP_FORM)])
+    problems = [
+        Problem(file, None, str(code), _clip(json.dumps(target)),
+                "this catalog's skill id (text), or null for a retired skill")
+        for code, target in doc.items()
+        if target is not None and not isinstance(target, str)
+    ]  # fmt: skip
+    if problems:
+        raise DataValidationError(problems)
+    return _checked_mapping(doc)
+
+
+def _csv_skill_map(text: str, file: str) -> dict[str, str | None]:
+    """A CSV skill map: the header `code,skill_id`, then a code and its skill per line."""
+    first = text.splitlines()[0] if text.strip() else ""
+    sep = next(
+        (s for s in (",", ";", "\t")
+         if [f.strip() for f in next(csv.reader([first], delimiter=s), [])] == list(SKILL_MAP_HEADER)),
+        None,
+    )  # fmt: skip
+    if sep is None:
+        expected = f"the header {','.join(SKILL_MAP_HEADER)!r} ({SKILL_MAP_FORM})"
+        raise DataValidationError([Problem(file, 1, None, _clip(first), expected)])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    next(reader)
+    codes: dict[str, str | None] = {}
+    lines: dict[str, int] = {}
+    problems = []
+    for fields in reader:
+        line = reader.line_num
+        cells = [f.strip() for f in fields]
+        if not any(cells):
+            continue  # a blank line
+        if len(cells) != 2:
+            problems.append(Problem(file, line, None, _clip(sep.join(fields)), SKILL_MAP_LINE))
+        elif not cells[0]:
+            problems.append(Problem(file, line, "code", "", "a non-empty code"))
+        elif cells[0] in lines:
+            expected = f"one line per code (line {lines[cells[0]]} maps it already)"
+            problems.append(Problem(file, line, "code", cells[0], expected))
+        else:
+            codes[cells[0]], lines[cells[0]] = cells[1] or None, line
+    if problems:
+        raise DataValidationError(problems)
+    return codes
+
+
 def read_placement(
     path: str | Path,
     catalog: Catalog,
     columns: Mapping[str, str] | None = None,
     batch_rows: int = BATCH_ROWS,
+    skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None,
 ) -> Placement:
     """A placement table from a CSV or Parquet file (student_id, skill_id, mastery in [0, 1]):
     a prior year's mastery, a transcript mapped to skills, or a diagnostic's `to_frame()`.
@@ -413,11 +660,18 @@ def read_placement(
     the words of its optional `source` column (`SOURCE_COLUMN`: what `Placement.to_frame`
     writes, e.g. "placed by diagnostic (12 questions)"; one per student).
 
+    `skill_map` reads a file written under other codes: {code in the file: this catalog's
+    skill id, or None for a retired skill}, or the path of a map file (`read_skill_map`).
+    A mapped code is read as its skill (two codes of one student mapped onto one skill are a
+    repeated row); a retired code's rows are left out, counted in one `PlacementWarning`
+    (with the map's codes no row names); a target the catalog lacks is a `ConfigError`.
+
     The file is read `batch_rows` rows at a time into the placement's (students x skills)
     table, so a district's whole table (400,000 students x 120 skills: 48 M rows) never sits
     in memory as rows."""
     path = placement_path(path)
     columns = placement_columns(columns)
+    renamed = SkillMap.of(skill_map, catalog)
     rows = rows_of(path)
     skills = catalog.skill_index.astype(str)
     table = _DenseTable(len(skills))
@@ -425,7 +679,7 @@ def read_placement(
     repeats: list[Repeat] = []  # the listed repeats
     total = 0
     sources: dict[str, str] = {}  # student -> the source their rows give
-    for frame, _ in checked_batches(path, catalog, columns, found, batch_rows):
+    for frame, _ in checked_batches(path, catalog, columns, found, batch_rows, renamed):
         if SOURCE_COLUMN in frame:
             more = sources_of_students(
                 frame["student_id"], frame[SOURCE_COLUMN], rows, sources, room(found, "source")
@@ -438,10 +692,13 @@ def read_placement(
              _cells(frame, i))
             for i in again[: MAX_LISTED - len(repeats)]
         ]  # fmt: skip
-    found["duplicate"] = (_repeat_problems(path, columns, rows, repeats, batch_rows), total)
+    again = _repeat_problems(path, columns, rows, repeats, batch_rows, renamed)
+    found["duplicate"] = (again, total)
     raise_problems(list(found.values()), columns)
     placement = table.placement(skills, f"placed from {path.name}", sources)
-    check_places_someone(path, len(placement.students))
+    check_places_someone(path, len(placement.students), renamed)
+    if renamed is not None:
+        renamed.warn(str(path))
     warn_hundredths(placement.mastery, str(path), columns.get("mastery", "mastery"))
     return placement
 
@@ -476,9 +733,15 @@ def placement_path(path: object) -> Path:
     )
 
 
-def check_places_someone(path: Path, rows: int) -> None:
+def check_places_someone(path: Path, rows: int, skill_map: SkillMap | None = None) -> None:
     """A table without a row (a header only: an export of the wrong term, a filter left on)
-    places nobody: refused, where a night would otherwise run as if it placed its students."""
+    places nobody: refused, where a night would otherwise run as if it placed its students;
+    so is one whose every row is of a skill its `skill_map` retires."""
+    if rows == 0 and skill_map is not None and skill_map.dropped_rows:
+        raise ConfigError(
+            f"{path}: every row ({skill_map.dropped_rows:,}) is of a skill {skill_map.source} "
+            "retires: the placement table places nobody (a map made for another file?)"
+        )
     if rows == 0:
         raise ConfigError(
             f"{path}: the placement table has no rows (a header only): it places nobody. Give "
@@ -515,6 +778,7 @@ def _repeat_problems(
     rows: Rows,
     repeats: list[Repeat],
     batch_rows: int,
+    skill_map: SkillMap | None = None,
 ) -> list[Problem]:
     """The problems of rows repeating an earlier row's (student, skill), each naming the first
     row of its pair, "identical" where their cells are too: the file is read a second time for
@@ -524,7 +788,8 @@ def _repeat_problems(
     pairs = pd.MultiIndex.from_tuples([(s, k) for s, k, _, _ in repeats])
     first: dict[tuple[str, str], tuple[object, tuple[object, ...]]] = {}
     for frame in placement_batches(path, columns, new_found(), batch_rows):
-        read = checked_frame(frame, rows, None, new_found())
+        again = skill_map.fresh() if skill_map is not None else None  # counted once already
+        read = checked_frame(frame, rows, None, new_found(), again)
         keys = pd.MultiIndex.from_arrays([read["student_id"], read["skill_id"]])
         for i in np.flatnonzero(keys.isin(pairs)):
             first.setdefault(keys[i], (read.index[i], _cells(read, i)))
@@ -568,15 +833,16 @@ def checked_batches(
     columns: Mapping[str, str],
     found: dict[str, Found],
     batch_rows: int = BATCH_ROWS,
+    skill_map: SkillMap | None = None,
 ) -> Iterator[tuple[pd.DataFrame, int]]:
     """Each batch of the file as `checked_frame` reads it (its index: each row's line, or a
     Parquet file's row) and the first row's; every row checked on the way, the problems added
     to `found` (the caller raises them when the file is read: every problem of a file in one
     error). Lines skip blank lines and rows the file could not parse: the index, not the
-    first line, says each row's."""
+    first line, says each row's. Skills are read through `skill_map` (`SkillMap`) first."""
     rows = rows_of(path)
     for batch in placement_batches(path, columns, found, batch_rows):
-        frame = checked_frame(batch, rows, catalog, found)
+        frame = checked_frame(batch, rows, catalog, found, skill_map)
         yield frame, int(frame.index[0]) if len(frame) else 0
 
 
@@ -889,10 +1155,17 @@ def _in_file_terms(problem: Problem, columns: Mapping[str, str]) -> Problem:
     return problem
 
 
-def placement_sha256(path: Path | str, columns: Mapping[str, str] | None = None) -> str:
-    """The digest of a placement file and the column names it is read with (a night's
-    fingerprint: another table, or the same read another way, is another night's output)."""
+def placement_sha256(
+    path: Path | str,
+    columns: Mapping[str, str] | None = None,
+    skill_map: SkillMap | None = None,
+) -> str:
+    """The digest of a placement file, the column names and the skill map it is read with (a
+    night's fingerprint: another table, or the same read another way, is another night's
+    output)."""
     digest = hashlib.sha256(file_sha256(path).encode())
     if columns:
         digest.update(json.dumps(dict(columns), sort_keys=True).encode())
+    if skill_map is not None and skill_map.codes:
+        digest.update(skill_map.digest().encode())
     return digest.hexdigest()
