@@ -18,7 +18,7 @@ from adaptive.errors import ConfigError, NightWarning
 
 pytestmark = pytest.mark.spark
 
-DAY_1, DAY_2 = "2026-09-28", "2026-10-05"
+DAY_1, DAY_2, DAY_3 = "2026-09-28", "2026-10-05", "2026-10-12"
 TABLES = ("recommendations", "students", "class_skills", "groups")
 
 
@@ -254,6 +254,18 @@ def test_a_placement_table_on_spark_equals_the_in_process_job(spark_ready, distr
     placed = recs.drop_duplicates("student_id").set_index("student_id")["placement"]
     assert placed["newcomer"] == diagnosed
     assert placed[profile_less] == "placed from last_year.csv"
+    # a night not given the table keeps its students' words on both engines (Spark's school
+    # snapshot dropped them: a trial's second night read '')
+    for engine, out in (("spark", spark), ("in-process", local)):
+        with pytest.warns(NightWarning, match="keep that placement"):
+            run_daily_job(DAY_3, out, **{**args, "placement": None, "placement_columns": None},
+                          **({"engine": "spark", "master": "local[2]"} if engine == "spark" else {}))  # fmt: skip
+    got, want = parquet_files(spark, DAY_3), parquet_files(local, DAY_3)
+    assert got and [k for k in want if got[k] != want[k]] == []
+    later = pd.read_parquet(spark / "recommendations" / f"date={DAY_3}")
+    assert set(later.loc[later["student_id"] == profile_less, "placement"]) == {
+        "placed from last_year.csv"
+    }
     assert not (spark / "_placement").exists()
     # a value out of range (found by the driver), a repeated (student, skill) (found by Spark):
     # each one error with file, line, column and value, before any output

@@ -109,3 +109,23 @@ def test_a_grades_values_on_skills_the_model_lacks_are_not_said(model) -> None:
         warnings.simplefilter("error", PlacementWarning)
         model.init_state(["NEW001"], prior=grade)
         model.init_state(["NEW001"], prior=combine(records, grade))
+
+
+def test_a_request_after_the_first_answer_still_says_where_the_student_was_placed(model) -> None:
+    """A vendor placed a transfer from last year's records (`init_state(prior=)`); after their
+    first answer, `batch_from_model` said '' (the nightly job kept the words, the vendor's
+    request did not). The state's record is read on both paths; a grade placement is said only
+    before the first answer."""
+    from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+    from adaptive.data.log import Response
+    from adaptive.policy.adapter import batch_from_model
+
+    every = [str(s) for s in model.skills_]
+    catalog = Catalog(
+        tuple(Skill(s, grade=4) for s in every), tuple(Activity(f"{s}@0", s, (s,)) for s in every)
+    )
+    profiles = {s: LearnerProfile(s, grade=4) for s in ("NEW001", "NEW002")}
+    state = model.init_state(["NEW001"], prior=placement(["NEW001"], every))
+    model.update(state, Response("NEW001", "item00", every[0], 1, "2024-03-01T09:00:00Z"))
+    batch = batch_from_model(model, state, catalog, profiles, student_ids=["NEW001", "NEW002"])
+    assert list(batch.placement) == ["placed from last_year.csv", "placed from grade 4"]

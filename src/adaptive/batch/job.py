@@ -124,7 +124,7 @@ from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import arm_outputs, experiment_began, warn_outside
 from adaptive.files import file_sha256
-from adaptive.placement.prior import Placement, grade_source, place_new_students
+from adaptive.placement.prior import Placement, place_new_students
 from adaptive.placement.table import SkillMap, placement_sha256, read_placement
 from adaptive.policy import PolicyConfig, StudentBatch, to_days
 from adaptive.policy.adapter import (
@@ -1155,9 +1155,10 @@ def student_batch(
     ("placed from last_year.csv"), whether they have answered since or not; a student who never
     answered says where they started from (default: their grade). A student the state placed
     from something else than their grade (a table given on an earlier night, a diagnostic)
-    says so on every night, the table given again or not."""
-    held_rows = state.rows(student_ids, missing=-1) if state_rows is None else state_rows
-    rows = held_rows[held_rows >= 0]
+    says so on every night, the table given again or not (`batch_from_model` reads the state's
+    record)."""
+    rows = state.rows(student_ids, missing=-1) if state_rows is None else state_rows
+    rows = rows[rows >= 0]
     sub = TracingState(
         [state.students[r] for r in rows],
         {k: v[rows] for k, v in state.arrays.items()},
@@ -1181,32 +1182,7 @@ def student_batch(
     )
     if placement is not None:
         batch.placement = _placed_by(placement, student_ids, batch.placement)
-    batch.placement = _kept_placement(state, held_rows, profiles, student_ids, batch.placement)
     return batch
-
-
-def _kept_placement(
-    state: TracingState,
-    rows: np.ndarray,
-    profiles: dict[str, LearnerProfile],
-    student_ids: Sequence[str],
-    said: np.ndarray,
-) -> np.ndarray:
-    """Each student's `placement` text, with the state's record (`TracingState.placed_from`)
-    where nothing else said it and it is not their grade's: a student with answers, placed
-    from a `--placement` table on an earlier night, keeps the table's words on a night not
-    given it, as the night's warning and the README promise (a trial found them all ''). A
-    grade placement is said only before the first answer, as on every night."""
-    held = np.flatnonzero(rows >= 0)
-    if not len(held):
-        return said
-    recorded = state.placed_from(rows[held])
-    grade = [grade_source(profiles.get(student_ids[i]) or LearnerProfile(student_ids[i]))
-             for i in held.tolist()]  # fmt: skip
-    out = said.copy()
-    keep = (said[held] == "") & (recorded != "") & (recorded != np.asarray(grade, dtype=object))
-    out[held[keep]] = recorded[keep]
-    return out
 
 
 def _placed_by(placement: Placement, student_ids: Sequence[str], said: np.ndarray) -> np.ndarray:

@@ -6,7 +6,8 @@ output, `STATE_DIR/date=YYYY-MM-DD/school=<id>/part-0.parquet`, one row per stud
 
 - `student_id`;
 - `t_<name>`: each array of the tracer's `TracingState` (a list per student for a (n, w) array,
-  a value for a (n,) one);
+  a value for a (n,) one); the placement codes as their words instead (`placement`: "placed
+  from last_year.csv", "" where unsaid), since each school's table has its own vocabulary;
 - `h_<name>`: the `StudentHistory` arrays (`h_completed` / `h_recent` as lists of activity
   codes).
 
@@ -34,7 +35,9 @@ def encode_state(tracer: TracingState, history: StudentHistory, students: list[s
     h_rows = history.rows(students)
     cols: dict[str, pa.Array] = {"student_id": pa.array(students, pa.string())}
     for name in sorted(tracer.arrays):
-        cols[f"t_{name}"] = _column(tracer.arrays[name], t_rows)
+        if name != PLACED_FROM:
+            cols[f"t_{name}"] = _column(tracer.arrays[name], t_rows)
+    cols[PLACEMENT_COLUMN] = _placement_words(tracer, t_rows)
     for name, values in (
         ("n_responses", history.n_responses),
         ("last_practiced", history.last_practiced),
@@ -73,8 +76,7 @@ def decode_state(
         [s for s, k in zip(ids, t_keep, strict=True) if k],
         {name: _fill(values, len(ids))[t_keep] for name, values in arrays.items()},
     )
-    if PLACED_FROM in tracer.arrays:  # its codes' texts (`sources`) are not in the table:
-        tracer.arrays[PLACED_FROM][:] = -1  # unsaid, never read against another vocabulary
+    _record_placement(tracer, table, t_keep)
     h_keep = _present(table, ["h_n_responses"])
     fields = {}
     for name, dtype, fill in (
@@ -94,6 +96,33 @@ def decode_state(
         students=[s for s, k in zip(ids, h_keep, strict=True) if k], window=window, **fields
     )
     return tracer, history
+
+
+#: The column of each student's placement words (the tracer state's `PLACED_FROM` codes are
+#: indices into a vocabulary, `TracingState.sources`, that the table does not hold).
+PLACEMENT_COLUMN = "placement"
+
+
+def _placement_words(tracer: TracingState, rows: np.ndarray) -> pa.Array:
+    """Where each student of `rows` was placed from, in words ("" where unsaid; null for a
+    row the state does not hold): a night not given the table keeps its students' reasons."""
+    have = rows >= 0
+    words = np.full(len(rows), "", dtype=object)
+    words[have] = tracer.placed_from(rows[have])
+    return pa.array(words.tolist(), pa.string(), mask=~have)
+
+
+def _record_placement(tracer: TracingState, table: pa.Table, keep: np.ndarray) -> None:
+    """The decoded state's placement codes, from the table's words (a snapshot written before
+    they were kept: unsaid)."""
+    if PLACED_FROM in tracer.arrays:
+        tracer.arrays[PLACED_FROM][:] = -1
+    if PLACEMENT_COLUMN not in table.column_names:
+        return
+    words = np.asarray(table.column(PLACEMENT_COLUMN).fill_null("").to_pylist(), dtype=object)
+    words = words[keep]
+    said = np.flatnonzero(words != "")
+    tracer.record_placement(said, words[said].tolist())
 
 
 def _column(values: np.ndarray, rows: np.ndarray) -> pa.Array:

@@ -704,6 +704,11 @@ def batch_from_model(
             said or _placed_source(plist[i], placement)
             for i, said in zip(silent.tolist(), recorded.tolist(), strict=True)
         ]
+    if have.any():
+        held = np.flatnonzero(have)
+        sources[held] = _kept_source(
+            state, state_rows[held], [plist[i] for i in held], sources[held]
+        )
     hist = history_features(
         log, ids, catalog, config.progress_window, item_to_activity, config.repeatable_kinds
     )
@@ -857,6 +862,20 @@ def _population_prior(model: KnowledgeTracer) -> float:
     """The model's mean P(mastery) over its skills for a student it knows nothing of."""
     scratch = model.init_state(["population"])
     return float(np.nanmean(model.mastery(scratch, scratch.rows(["population"]))))
+
+
+def _kept_source(
+    state: TracingState, rows: np.ndarray, profiles: list[LearnerProfile], said: np.ndarray
+) -> np.ndarray:
+    """Each held student's placement words, with the state's record (`TracingState.placed_from`)
+    where nothing else said it and it is not their grade's: a student placed from records or a
+    diagnostic (`init_state(prior=)`, `place`, a night's `--placement` table) keeps those words
+    after their first answer, on every request and night (a trial found a second night's
+    students all ''); a grade placement is said only before the first answer."""
+    recorded = state.placed_from(rows)
+    grade = np.asarray([grade_source(p) for p in profiles], dtype=object)
+    keep = (said == "") & (recorded != "") & (recorded != grade)
+    return np.where(keep, recorded, said)
 
 
 def _placed_source(profile: LearnerProfile, placement: str | Placement) -> str:
