@@ -199,6 +199,28 @@ def test_catalog_json_file_round_trip(tmp_path) -> None:
         Catalog.from_json(tmp_path / "bad.json")
 
 
+def test_a_csv_file_given_as_the_catalog_is_said_to_be_one(tmp_path) -> None:
+    """Before, a placement table given as --catalog read "not a valid catalog file (Expecting
+    value: line 1 column 1 (char 0))": the JSON parser's words for a CSV file."""
+    placed = tmp_path / "placed.csv"
+    placed.write_text("student_id,skill_id,mastery\ns1,a,0.8\n")
+    with pytest.raises(ConfigError) as caught:
+        Catalog.from_json(placed)
+    assert str(caught.value) == (
+        f"{placed}: not a valid catalog file: a CSV file, and a catalog is JSON (adaptive "
+        "validate --catalog checks one); this looks like a placement table (student_id, "
+        "skill_id, mastery): give it as --placement (read_placement)"
+    )
+    other = tmp_path / "transcripts.csv"
+    other.write_text("StudentNumber,Course,FinalGrade\ns1,Math 5,C\n")
+    with pytest.raises(ConfigError, match=r"transcripts.csv: not a valid catalog file: a CSV "):
+        Catalog.from_json(other)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"skills": [}')  # JSON broken further on keeps the parser's place
+    with pytest.raises(ConfigError, match=r"not a valid catalog file \(Expecting value: line 1"):
+        Catalog.from_json(broken)
+
+
 # -- property tests: random DAG catalogs and profiles survive JSON ------------------------------
 ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_0123456789", min_size=1, max_size=8)
 

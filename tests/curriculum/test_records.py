@@ -192,9 +192,10 @@ def test_profiles_from_a_districts_roster_table(tmp_path) -> None:
     assert read_profiles(tmp_path / "back.jsonl") == profiles
 
     cases = {
-        "student_id,Grade\ns1,4\n": r"columns \['Grade'\]: expected the profile's fields.*"
+        "student_id,Grade\ns1,4\n": r"column Grade is no profile field \(the header: student_id, "
+        r"Grade\); expected the profile's fields.*"
         r"`adaptive profiles \S*bad.csv --columns",  # the command that takes them (batch does not)
-        "grade\n4\n": r"columns \['grade'\]: .*student_id among them",
+        "grade\n4\n": r"line 1: no student_id column \(the header: grade\).*student_id among them",
         "student_id,grade\ns1,4\ns2,fourth\n": r"bad.csv, line 3: grade = 'fourth'",
         "student_id,weekly_minutes\ns1,lots\n": r"bad.csv, line 2: weekly_minutes = 'lots'",
         "student_id,interests\ns1,art:80\n": r"bad.csv, line 2: .*percentages",

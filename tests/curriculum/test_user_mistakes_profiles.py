@@ -147,11 +147,32 @@ def test_a_roster_with_a_names_column_is_told_about_columns(tmp_path) -> None:
     read a roster with other columns."""
     path = tmp_path / "roster.csv"
     path.write_text("student_id,grade,name\ns1,4,Ada\n")
-    with pytest.raises(ConfigError, match=r"columns \['name'\].*--columns 'student_id=SIS ID"):
+    with pytest.raises(
+        ConfigError, match=r"column name is no profile field.*--columns 'student_id=SIS ID"
+    ):
         read_profiles(path)
     assert (
         read_profiles(path, columns={"student_id": "student_id", "grade": "grade"})["s1"].grade == 4
     )
+
+
+def test_a_placement_table_given_as_profiles_is_named_with_its_whole_header(tmp_path) -> None:
+    """Before, a saved placement given as --profiles listed only its unknown columns ("columns
+    ['skill_id', 'mastery', 'source']") and advised `adaptive profiles placed.csv --columns`."""
+    path = tmp_path / "placed.csv"
+    path.write_text("student_id,skill_id,mastery,source\ns1,g5.NS.1,0.8,placed by diagnostic\n")
+    with pytest.raises(ConfigError) as caught:
+        read_profiles(path)
+    message = str(caught.value)
+    assert "placed.csv, line 1: columns skill_id, mastery, source are no profile fields (the " in (
+        message
+    )
+    assert "(the header: student_id, skill_id, mastery, source)" in message
+    assert message.endswith(
+        "this looks like a placement table (student_id, skill_id, mastery): give it as "
+        "--placement (read_placement)"
+    )
+    assert "adaptive profiles" not in message
 
 
 def test_students_with_a_class_and_no_school_are_counted(tmp_path, capsys, caplog) -> None:

@@ -558,3 +558,47 @@ def test_a_table_whose_every_row_is_retired_by_the_map_is_refused(tmp_path) -> N
     path = write(tmp_path, HEADER + "s1,2.OA.9,0.3\n")
     with pytest.raises(ConfigError, match=r"every row \(1\) is of a skill skill_map retires"):
         read_placement(path, catalog(), columns=OWN, skill_map={"2.OA.9": None})
+
+
+# --- a file of another kind given as the placement table (L16) ---
+
+
+def test_a_roster_or_a_response_log_given_as_the_placement_says_what_it_looks_like(
+    tmp_path,
+) -> None:
+    """Before, a roster or a response log given as --placement was refused with "expected a
+    column of the mastery table" only, which says what it is not."""
+    roster = write(tmp_path, "SIS ID,Last Name,Grade Level,School Code\n0042,Doe,6,sch1\n", "r.csv")
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(roster, catalog())
+    message = str(caught.value)
+    assert "r.csv, column 'student_id'; expected a column of the mastery table" in message
+    assert "r.csv: this looks like a roster (student and grade columns): give it as --profiles" in (
+        message
+    )
+    log = tmp_path / "log.parquet"
+    pd.DataFrame(
+        {"student_id": ["s1"], "item_id": ["q1"], "skill_ids": ["g5.NS.1"], "correct": [1]}
+    ).to_parquet(log)
+    with pytest.raises(DataValidationError, match="this looks like a response log .*--data"):
+        read_placement(log, catalog())
+
+
+def test_json_lines_of_profiles_given_as_the_placement_are_named_never_quoted(tmp_path) -> None:
+    """Before, a profiles file given as --placement was read as a CSV whose header was its first
+    line: three problems each quoting a whole profile, its student id among it."""
+    path = write(tmp_path, '{"grade": 6, "student_id": "stu0000042"}\n', "profiles.jsonl")
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(path, catalog())
+    message = str(caught.value)
+    assert "stu0000042" not in message and len(caught.value.problems) == 1
+    assert "profiles.jsonl, line 1; expected a CSV or Parquet table of student_id, skill_id" in (
+        message
+    )
+    assert "this looks like JSON lines of learner profiles: give it as --profiles" in message
+
+
+def test_a_roster_frame_given_as_a_mastery_table_says_what_it_looks_like() -> None:
+    """Before, a roster frame got "expected a column of the mastery table" only."""
+    with pytest.raises(DataValidationError, match="<frame>: this looks like a roster"):
+        mastery_table_placement(pd.DataFrame({"student_id": ["s1"], "grade": [6]}))

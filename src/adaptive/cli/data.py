@@ -200,7 +200,9 @@ def _read_log(
     try:
         return load_log_report(file, mapping, quarantine, dataset=dataset)
     except DataValidationError as exc:
-        if not _looks_like_placement(file):
+        from adaptive.data.kinds import PLACEMENT, file_kind
+
+        if file_kind(file) is not PLACEMENT:
             raise
         raise DataValidationError(
             exc.problems,
@@ -208,27 +210,6 @@ def _read_log(
             hint=f"{file} looks like a placement table (student, skill and mastery columns): "
             f"check it with adaptive validate --placement {file} --catalog CATALOG",
         ) from None
-
-
-def _looks_like_placement(file: Path) -> bool:
-    """Whether a file's header names a student, a skill (or standard) and a mastery column."""
-    from adaptive.data.readers import file_format, read_header
-
-    try:
-        kind, compression = file_format(file)
-        if kind == "parquet":
-            import pyarrow.parquet as pq
-
-            header = pq.read_schema(file).names
-        else:
-            header, _ = read_header(file, compression, None, kind)
-    except (AdaptiveError, OSError, ValueError):
-        return False
-    names = [str(h).casefold() for h in header]
-    return all(
-        any(word in n for n in names for word in words)
-        for words in (("student", "learner"), ("skill", "standard"), ("mastery",))
-    )
 
 
 def _check_placement_option(

@@ -512,8 +512,12 @@ class Catalog:
         except DataValidationError as exc:  # its one problem names the file, line and bytes
             raise ConfigError(str(exc.problems[0])) from None
         try:
-            catalog = cls.from_dict(json.loads(text))
-        except (json.JSONDecodeError, KeyError, TypeError, ConfigError) as exc:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(not_json(path, exc)) from exc
+        try:
+            catalog = cls.from_dict(document)
+        except (KeyError, TypeError, ConfigError) as exc:
             raise ConfigError(f"{path}: not a valid catalog file ({exc})") from exc
         for note in catalog_notes(catalog):
             warnings.warn(f"{path}: {note}", DataNoteWarning, stacklevel=2)
@@ -629,3 +633,22 @@ def _padded_codes(rows: list[list[int]]) -> np.ndarray:
     for i, r in enumerate(rows):
         out[i, : len(r)] = r
     return out
+
+
+#: How a catalog is checked, said where a file is none.
+CATALOG_CHECK = "a catalog is JSON (adaptive validate --catalog checks one)"
+
+
+def not_json(path: str | Path, exc: json.JSONDecodeError) -> str:
+    """Why a catalog file that is no JSON is refused: a table (a placement table, a roster, a
+    CSV or Parquet file given as --catalog) is said to be one, with the option that reads it,
+    rather than the JSON parser's "Expecting value: line 1 column 1"; JSON broken further on
+    keeps the parser's line and column."""
+    from adaptive.data.kinds import JSON_KINDS, PARQUET_TABLE, file_kind
+
+    kind = file_kind(path)
+    other = f"; {kind.hint()}" if kind is not None and kind.give and kind.name != "catalog" else ""
+    if kind is None or kind in JSON_KINDS:
+        return f"{path}: not a valid catalog file ({exc}){other}"
+    table = PARQUET_TABLE.words if kind is PARQUET_TABLE else "a CSV file"
+    return f"{path}: not a valid catalog file: {table}, and {CATALOG_CHECK}{other}"

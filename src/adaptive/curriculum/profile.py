@@ -8,7 +8,7 @@ import functools
 import json
 import shlex
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from numbers import Real
 from pathlib import Path
@@ -18,9 +18,10 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from adaptive.data.codes import id_text
+from adaptive.data.kinds import looks_like
 from adaptive.data.readers import read_header
 from adaptive.data.validate import SKILL_SEPARATORS
-from adaptive.errors import ConfigError, closest_name, unknown_key
+from adaptive.errors import ConfigError, closest_name, unknown_key, verb
 from adaptive.files import atomic_write_bytes, user_text_lines
 from adaptive.grades import HIGHEST_GRADE, PRE_KINDERGARTEN, parse_grade
 from adaptive.records import RecordError, from_record, to_record
@@ -430,14 +431,7 @@ def _table_rows(path: Path, columns: dict[str, str] | None = None) -> Iterator[R
     fields = {f.name for f in dataclasses.fields(LearnerProfile)}
     unknown = [n for n in names if n not in fields and n is not None]
     if unknown or "student_id" not in names:
-        raise ConfigError(
-            f"{path}: columns {unknown or names}: expected the profile's fields as columns "
-            f"({', '.join(sorted(fields))}), student_id among them. A roster with its own "
-            "column names or other columns (names, e-mails) is read by naming its columns: "
-            f"`adaptive profiles {shlex.quote(str(path))} --columns 'student_id=SIS ID,grade="
-            "Grade Level' --out profiles.jsonl`, then give profiles.jsonl (`read_profiles(path, columns={...})`): "
-            "only the columns named are read"
-        )
+        raise ConfigError(_not_profile_columns(path, header, unknown, fields))
     column_of = dict(zip(names, header, strict=True))  # field -> the file's column, for errors
     for number, values in lines:
         cells = {
@@ -447,6 +441,37 @@ def _table_rows(path: Path, columns: dict[str, str] | None = None) -> Iterator[R
         }
         if cells:
             yield number, functools.partial(_row_profile, cells, column_of)
+
+
+def _not_profile_columns(
+    path: Path, header: list[str], unknown: list[str], fields: Collection[str]
+) -> str:
+    """Why a table's header is refused as a profiles table: the columns that are no field (or
+    no student_id among them) and its whole header; then what the file looks like when it is
+    another kind (a placement table: give it as --placement), else how a roster with its own
+    column names is read."""
+    n = len(unknown)
+    what = (
+        f"{'column' if n == 1 else 'columns'} {', '.join(unknown)} {verb(n, 'is')} no profile "
+        f"{'field' if n == 1 else 'fields'}"
+        if unknown
+        else "no student_id column"
+    )
+    if unknown != header:
+        what += f" (the header: {', '.join(header)})"
+    other = looks_like(path, "profiles")
+    advice = (
+        f"; {other}"
+        if other
+        else ". A roster with its own column names or other columns (names, e-mails) is read by "
+        f"naming its columns: `adaptive profiles {shlex.quote(str(path))} --columns "
+        "'student_id=SIS ID,grade=Grade Level' --out profiles.jsonl`, then give profiles.jsonl "
+        "(`read_profiles(path, columns={...})`): only the columns named are read"
+    )
+    return (
+        f"{path}, line 1: {what}; expected the profile's fields as columns "
+        f"({', '.join(sorted(fields))}), student_id among them{advice}"
+    )
 
 
 def _row_profile(

@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from adaptive.curriculum import Catalog
+from adaptive.data.kinds import JSON_KINDS, PLACEMENT, file_kind, header_kind, looks_like
 from adaptive.data.log import _id_text
 from adaptive.data.readers import (
     _clip,
@@ -169,8 +170,10 @@ def check_placement_columns(frame: pd.DataFrame, file: str) -> None:
         for c in PLACEMENT_COLUMNS
         if c not in frame.columns
     ]
+    kind = header_kind(list(frame.columns))
     if problems:
-        raise DataValidationError(problems)
+        hint = f"{file}: {kind.hint()}" if kind is not None and kind is not PLACEMENT else ""
+        raise DataValidationError(problems, hint=hint)
 
 
 def _found(header: Sequence[object]) -> str:
@@ -409,13 +412,25 @@ def repeat_expected(earlier: str, identical: bool = False) -> str:
     return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill)"
 
 
-def raise_problems(found: Sequence[Found], columns: Mapping[str, str] | None = None) -> None:
+def raise_problems(
+    found: Sequence[Found], columns: Mapping[str, str] | None = None, hint: str = ""
+) -> None:
     """One `DataValidationError` with every kind's problems (named by the file's own columns
-    when `columns` maps them), or nothing when there are none."""
+    when `columns` maps them; `hint` after them), or nothing when there are none."""
     problems = [_in_file_terms(p, columns or {}) for listed, _ in found for p in listed]
     total = sum(n for _, n in found)
     if total:
-        raise DataValidationError(problems, total=total)
+        raise DataValidationError(problems, total=total, hint=hint)
+
+
+def raise_other_kind(file: str) -> None:
+    """A file of JSON given as a placement table is one problem saying what it is (JSON lines
+    of profiles: give it as --profiles), never its first line read as a header: a profile's
+    line holds a student id."""
+    kind = file_kind(file)
+    if kind is not None and kind in JSON_KINDS:
+        expected = f"a CSV or Parquet table of {', '.join(PLACEMENT_COLUMNS)}; {kind.hint()}"
+        raise DataValidationError([Problem(file, 1, None, None, expected)])
 
 
 def placement_columns(given: Mapping[str, str] | None) -> dict[str, str]:
@@ -1069,7 +1084,10 @@ def role_names(
             if name not in header
         ]  # fmt: skip
     if problems:
-        raise_problems([(problems, len(problems))], columns)
+        raise_other_kind(file)
+        other = looks_like(file, "placement")
+        hint = f"{file}: {other}" if other else ""
+        raise_problems([(problems, len(problems))], columns, hint=hint)
     source = columns.get(SOURCE_COLUMN, SOURCE_COLUMN)
     if source in header:
         names[SOURCE_COLUMN] = source

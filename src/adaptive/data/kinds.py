@@ -1,0 +1,129 @@
+"""What a file looks like, for a reader that refuses it: a placement table, a response log, a
+roster, JSON lines of learner profiles, a catalog, or another table.
+
+A file given to the wrong option (a placement table as `--profiles`, a CSV as `--catalog`, a
+roster as `--placement`) was refused in the words of the reader it reached ("expected a column
+of the mastery table", "Expecting value: line 1 column 1"), which says what it is not. Each
+reader adds `looks_like(path, kind)` to its refusal: what the file is (told from its header's
+column names, or its first bytes for JSON) and the option that reads it. The test is a guess
+made after a refusal, never a reason to refuse or to read a file another way, and it never
+quotes a line of the file (a profile's line holds a student id).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from adaptive.errors import AdaptiveError
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """A kind of file the library reads: `name` (as `looks_like`'s `reading` names it),
+    `words` (what it is, as a message says it) and `give` (how to give it instead)."""
+
+    name: str
+    words: str
+    give: str
+
+    def hint(self) -> str:
+        """'this looks like a roster (student and grade columns): give it as --profiles'."""
+        return f"this looks like {self.words}: {self.give}" if self.give else f"it is {self.words}"
+
+
+PLACEMENT = FileKind(
+    "placement",
+    "a placement table (student_id, skill_id, mastery)",
+    "give it as --placement (read_placement)",
+)
+LOG = FileKind("log", "a response log (student, item, correct)", "give it as --data (load_log)")
+ROSTER = FileKind(
+    "roster", "a roster (student and grade columns)", "give it as --profiles (read_profiles)"
+)
+PROFILES = FileKind(
+    "profiles", "JSON lines of learner profiles", "give it as --profiles (read_profiles)"
+)
+CATALOG = FileKind("catalog", "a catalog (skills, activities)", "give it as --catalog")
+#: A table of none of the kinds above, and JSON of none (said only where a reader wanted the other).
+CSV_TABLE = FileKind("table", "a CSV file", "")
+PARQUET_TABLE = FileKind("table", "a Parquet file", "")
+JSON_FILE = FileKind("json", "a JSON file", "")
+#: The kinds of JSON: a table reader never quotes their first line as a header.
+JSON_KINDS = (PROFILES, CATALOG, JSON_FILE)
+
+#: Bytes read from the start of a file to tell JSON (a pretty-printed catalog names its
+#: "skills" in its first lines).
+HEAD_BYTES = 1 << 16
+#: A roster's grade column: "grade", "Grade Level", "grade_level" (not a transcript's
+#: "FinalGrade", a course grade).
+_GRADE_COLUMN = re.compile(r"(student[ _]?)?grade([ _]?level)?")
+_CATALOG_KEY = re.compile(rb'"(skills|activities)"\s*:')
+
+
+def header_kind(header: Sequence[object]) -> FileKind | None:
+    """The kind a table's column names say it is, or None: a student, a skill (or standard)
+    and a mastery (or score) column is a placement table; a correct column beside an item, a
+    question or a skill column is a response log; a grade column (and no skill) a roster."""
+    names = [str(h).strip().casefold() for h in header]
+
+    def has(*words: str) -> bool:
+        return any(word in name for name in names for word in words)
+
+    if has("correct") and has("item", "question", "skill"):
+        return LOG
+    if has("student", "learner") and has("skill", "standard") and has("mastery", "score"):
+        return PLACEMENT
+    if any(_GRADE_COLUMN.fullmatch(n) for n in names) and not has("skill", "standard"):
+        return ROSTER
+    return None
+
+
+def file_kind(path: str | Path) -> FileKind | None:
+    """The kind the file at `path` looks like (`header_kind`, or for JSON its first line: a
+    profile's keys, a catalog's); None when it cannot be read or told."""
+    from adaptive.data.readers import file_format, read_header
+
+    path = Path(path)
+    try:
+        kind, compression = file_format(path)
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return header_kind(pq.read_schema(path).names) or PARQUET_TABLE
+        with open(path, "rb") as stream:
+            head = stream.read(HEAD_BYTES)
+        if compression is None and head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+            return _json_kind(head)
+        header, _ = read_header(path, compression, None, kind)
+    except (AdaptiveError, OSError, ValueError):
+        return None
+    return header_kind(header) or (CSV_TABLE if len(header) > 1 else None)
+
+
+def _json_kind(head: bytes) -> FileKind:
+    """JSON's kind from its first bytes: a first line that is an object with a student_id is
+    a profile (JSON lines of them); a "skills" or "activities" key a catalog."""
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
+    try:
+        record = json.loads(first)
+    except ValueError:
+        record = None
+    if isinstance(record, dict) and "student_id" in record:
+        return PROFILES
+    if _CATALOG_KEY.search(head):
+        return CATALOG
+    return JSON_FILE
+
+
+def looks_like(path: str | Path, reading: str) -> str:
+    """The hint a reader of `reading` kind ("placement", "profiles", "catalog", ...) adds to its
+    refusal of the file at `path`: 'this looks like a response log (...): give it as --data
+    (load_log)', or "" when the file looks like what it reads or like nothing known."""
+    kind = file_kind(path)
+    if kind is None or kind.name == reading or (reading == "profiles" and kind is ROSTER):
+        return ""
+    return kind.hint()

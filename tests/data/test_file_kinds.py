@@ -1,0 +1,64 @@
+"""`adaptive.data.kinds`: what a refused file looks like, told from its header or first bytes,
+for the hint a reader gives (a placement table given as --profiles: give it as --placement)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from adaptive.data.kinds import (
+    CATALOG,
+    CSV_TABLE,
+    LOG,
+    PLACEMENT,
+    PROFILES,
+    ROSTER,
+    file_kind,
+    header_kind,
+    looks_like,
+)
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        (["student_id", "skill_id", "mastery", "source"], PLACEMENT),
+        (["Learner Ref", "Skill Code", "Mastery %"], PLACEMENT),
+        (["Student ID", "Standard", "Score"], PLACEMENT),
+        (["student_id", "item_id", "skill_ids", "correct", "timestamp"], LOG),
+        (["SIS ID", "Last Name", "Grade Level", "Homeroom"], ROSTER),
+        (["student_id", "grade", "class_id"], ROSTER),
+        (["StudentNumber", "Course", "FinalGrade"], None),  # a transcript: a course grade
+    ],
+)
+def test_a_header_says_its_kind(header, kind) -> None:
+    assert header_kind(header) is kind
+
+
+def test_a_files_kind_is_told_from_its_header_or_first_bytes(tmp_path) -> None:
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text('{"grade": 6, "student_id": "s1"}\n{"student_id": "s2"}\n')
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text('{\n "skills": [\n  {"id": "a"}\n ],\n "activities": []\n}\n')
+    log = tmp_path / "log.parquet"
+    pd.DataFrame({"student_id": ["s1"], "item_id": ["q"], "correct": [1]}).to_parquet(log)
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    assert file_kind(profiles) is PROFILES and file_kind(catalog) is CATALOG
+    assert file_kind(log) is LOG and file_kind(other) is CSV_TABLE
+    assert file_kind(tmp_path / "missing.csv") is None
+
+
+def test_looks_like_is_silent_for_the_kind_read() -> None:
+    """A placement table refused as a placement table has problems of its own: no hint."""
+    assert looks_like("nowhere.csv", "placement") == ""
+
+
+def test_looks_like_names_the_kind_and_the_option(tmp_path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("SIS ID,Grade Level\n1,6\n")
+    assert looks_like(roster, "placement") == (
+        "this looks like a roster (student and grade columns): give it as --profiles "
+        "(read_profiles)"
+    )
+    assert looks_like(roster, "profiles") == ""  # a roster read by naming its columns
