@@ -41,3 +41,16 @@ def test_some_of_names_the_first_and_counts_the_rest() -> None:
 
     assert some_of(["a", "b", "c"], 2) == "a, b and 1 more"
     assert some_of(["a", "b"], 2) == "a, b"
+
+
+def test_a_code_of_another_grade_or_number_is_not_offered() -> None:
+    """A placement trial: 'g2.NS.1' (a grade below the catalog) was offered 'g8.NS.1', a skill
+    of another grade. Names that differ only in digits written for digits are other numbered
+    things (a grade, the next skill, another student); a dropped or doubled digit is a slip."""
+    skills = ["g3.NS.1", "g8.NS.1", "g3.NS.4"]
+    assert closest_name("g2.NS.1", skills) is None
+    assert closest_name("g3.NS.5", skills) is None
+    assert closest_name("stu0000028", ["stu0000027"]) is None
+    assert closest_name("stu000027", ["stu0000027"]) == "stu0000027"
+    assert closest_name("a33", ["a3"]) == "a3"
+    assert closest_name("g3.NS.l", skills) == "g3.NS.1"  # a look-alike letter: still the one

@@ -224,7 +224,8 @@ def same_but_case(name: str, names: Collection[str]) -> str | None:
 def closest_name(name: str, names: Collection[str]) -> str | None:
     """The name of `names` that `name` most likely means: the same but for case first, then the
     same as read on paper (`look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"), else the
-    closest spelling (difflib); None when none is close. The one "did you mean" of the library."""
+    closest spelling (difflib) that is no `numbered_sibling` of it; None when none is close.
+    The one "did you mean" of the library."""
     name = str(name)
     folded = same_but_case(name, names)
     if folded is not None:
@@ -232,8 +233,25 @@ def closest_name(name: str, names: Collection[str]) -> str | None:
     alike = sorted(n for n in names if look_alike(n) == look_alike(name))
     if alike and look_alike(name):
         return alike[0]
-    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=SPELLING_CUTOFF)
+    spelt = sorted(n for n in names if not numbered_sibling(name, n))
+    close = difflib.get_close_matches(name, spelt, n=1, cutoff=SPELLING_CUTOFF)
     return close[0] if close else None
+
+
+def numbered_sibling(name: str, other: str) -> bool:
+    """Whether two names differ only in digits written in place of other digits ("g2.NS.1" and
+    "g8.NS.1", "g3.NS.4" and "g3.NS.5", "stu0000028" and "stu0000027"): they name other numbered
+    things (a skill of another grade, the next skill, another student), never offered as the one
+    meant, though their spellings are close. A digit dropped or doubled ("stu000027", "a33") is
+    a slip still offered."""
+    return (
+        len(name) == len(other)
+        and name != other
+        and all(
+            a == b or (a.isdigit() and b.isdigit())
+            for a, b in zip(name.casefold(), other.casefold(), strict=True)
+        )
+    )
 
 
 #: How alike (difflib's ratio) a spelling must be to be offered: difflib's own 0.6 offered

@@ -602,3 +602,11 @@ def test_a_roster_frame_given_as_a_mastery_table_says_what_it_looks_like() -> No
     """Before, a roster frame got "expected a column of the mastery table" only."""
     with pytest.raises(DataValidationError, match="<frame>: this looks like a roster"):
         mastery_table_placement(pd.DataFrame({"student_id": ["s1"], "grade": [6]}))
+
+
+def test_a_skill_of_another_grade_is_not_offered_for_a_code_of_a_grade(tmp_path) -> None:
+    """A placement trial: 'g2.NS.1' (a grade below the catalog) was offered 'g8.NS.1'."""
+    path = write(tmp_path, HEADER + "s1,g4.NS.1,0.5\n")
+    (said,) = problems(path)
+    assert "got 'g4.NS.1'; expected a skill of the catalog (a code renamed or retired" in said
+    assert "did you mean" not in said
