@@ -227,3 +227,17 @@ def test_a_night_reads_last_years_codes_through_the_placement_skill_map(district
     # without the map the night is refused, and says how to map the code
     with pytest.raises(DataValidationError, match="OLD.1.*map it with skill_map / --placement"):
         run_daily_job(DAY_1, tmp_path / "nomap", **district.job_args(placement=old))
+
+
+def test_rows_of_students_on_no_roster_may_be_students_who_left():
+    """A placement trial: last year's table held 8 students who left the district; the warning
+    suggested only "ids written otherwise, e.g. a leading zero lost?"."""
+    from adaptive.batch.night_checks import check_placed_on_roster
+
+    with pytest.warns(PlacementWarning) as said:
+        check_placed_on_roster(8, 308, "last_year.csv")
+    assert str(said[0].message) == (
+        "last_year.csv: 8 of its 308 students are in no profile and have no answer in the log: "
+        "their rows place nobody (students who left the district, not on this year's roster? or "
+        "ids written otherwise than in the roster, e.g. a leading zero lost?)"
+    )

@@ -916,8 +916,9 @@ def warn_placed_off_roster(
 
 def check_placed_on_roster(off: int, total: int, source: str | None) -> None:
     """`off` of the placement table's `total` students are in no profile and have no answer
-    in the log: nobody is placed from their rows (an id typed otherwise, e.g. a leading zero
-    lost in a spreadsheet): a warning with the count, never an id. When that is every student
+    in the log: nobody is placed from their rows (students who left since last year's export,
+    or an id typed otherwise, e.g. a leading zero lost in a spreadsheet): a warning with the
+    count, never an id. When that is every student
     of the table (another term's or district's file), the night would run as if it placed its
     students: refused, as a table with a header only is. Both engines count, then call this."""
     name = source or "the placement table"
@@ -936,8 +937,8 @@ def check_placed_on_roster(off: int, total: int, source: str | None) -> None:
         warnings.warn(
             f"{name}: {off:,} of its {total:,} students {verb(off, 'is')} in no "
             f"profile and {verb(off, 'has')} no answer in the log: their rows place "
-            "nobody "
-            "(ids written otherwise than in the roster, e.g. a leading zero lost?)",
+            "nobody (students who left the district, not on this year's roster? or ids written "
+            "otherwise than in the roster, e.g. a leading zero lost?)",
             PlacementWarning,
             stacklevel=4,
         )
