@@ -220,7 +220,7 @@ def read_profiles(
     the file's other columns (names, emails) are then not read, and a named column the file
     lacks is an error with the header's closest name."""
     path = Path(path)
-    return {p.student_id: p for p in _checked_profiles(path, _profile_rows(path, columns))}
+    return {p.student_id: p for p in _checked_profiles(path, columns)}
 
 
 def profile_lines(path: str | Path) -> dict[str, int]:
@@ -247,7 +247,7 @@ def iter_profiles(path: str | Path) -> Iterator[LearnerProfile]:
     written two ways is one error naming the lines. The Spark driver's pass over a district's
     roster, which it never holds whole."""
     path = Path(path)
-    return _checked_profiles(path, _profile_rows(path, None))
+    return _checked_profiles(path, None)
 
 
 def check_profiles_file(path: str | Path) -> None:
@@ -271,7 +271,7 @@ def check_profiles_file(path: str | Path) -> None:
             raise ConfigError(empty_roster(path))
         if not (_repeats(ids) or _repeats(folded)):
             return
-    for _ in _checked_profiles(path, _profile_rows(path, None)):
+    for _ in _checked_profiles(path, None):
         pass  # raises the file's one error (at the end)
 
 
@@ -299,14 +299,17 @@ def _profile_rows(path: Path, columns: Mapping[str, str] | None) -> Iterator[Row
     return _table_rows(path, _checked_columns(columns)) if table else _json_rows(path)
 
 
-def _checked_profiles(path: Path, rows: Iterable[Row]) -> Iterator[LearnerProfile]:
-    """Each row's profile, in file order; once every row is read, one error listing the bad
-    rows, the students on two lines and those written two ways (if any)."""
+def _checked_profiles(path: Path, columns: Mapping[str, str] | None) -> Iterator[LearnerProfile]:
+    """Each row's profile (`_profile_rows`), in file order; once every row is read, one error
+    listing the bad rows, the students on two lines (those in two schools said so:
+    `_two_schools`) and those written two ways (if any)."""
     line_of: dict[str, int] = {}
     written_as: dict[str, tuple[str, int]] = {}  # `_one_student` key -> (first id, its line)
     problems: list[ConfigError] = []  # every bad row of the file, in one error (not one per run)
+    #: a listed repeat's index in `problems` -> (its line, the student's first line, its profile)
+    repeated: dict[int, tuple[int, int, LearnerProfile]] = {}
     total = 0  # the first `MAX_LISTED` kept, the rest counted (a roster of 400,000 bad rows)
-    for number, make in rows:
+    for number, make in _profile_rows(path, columns):
         try:
             p = make(f"{path}, line {number}")
         except ConfigError as exc:
@@ -329,6 +332,8 @@ def _checked_profiles(path: Path, rows: Iterable[Row]) -> Iterator[LearnerProfil
         if problem:
             total += 1
             if len(problems) < MAX_LISTED:
+                if first != number:
+                    repeated[len(problems)] = (number, first, p)
                 problems.append(
                     ConfigError(
                         f"{path}, line {number}: {problem}; expected one line per student, "
@@ -336,10 +341,42 @@ def _checked_profiles(path: Path, rows: Iterable[Row]) -> Iterator[LearnerProfil
                     )
                 )
         yield p
+    if repeated:
+        _two_schools(path, columns, problems, repeated)
     if problems:
         raise _one_error(path, problems, total)
     if not line_of:
         raise ConfigError(empty_roster(path))
+
+
+def _two_schools(
+    path: Path,
+    columns: Mapping[str, str] | None,
+    problems: list[ConfigError],
+    repeated: Mapping[int, tuple[int, int, LearnerProfile]],
+) -> None:
+    """Say so where a student's two lines differ only in school (and class): a student
+    enrolled in two schools, which a roster of one line per student cannot hold. The first
+    lines are read again (an error's path only: a night's read keeps no profile)."""
+    wanted = {first for _, first, _ in repeated.values()}
+    firsts = {}
+    for number, make in _profile_rows(path, columns):
+        if number in wanted:
+            firsts[number] = make(f"{path}, line {number}")
+    for at, (number, first, profile) in repeated.items():
+        earlier = firsts.get(first)
+        if earlier is None or earlier.school_id == profile.school_id:
+            continue
+        apart = {"school_id": None, "class_id": None}
+        if dataclasses.replace(earlier, **apart) != dataclasses.replace(profile, **apart):
+            continue
+        problems[at] = ConfigError(
+            f"{path}, line {number}: the same student id as line {first}, in another school "
+            f"({profile.school_id!r}; line {first}: {earlier.school_id!r}): enrolled in two "
+            "schools? expected one line per student: keep the line of their home school (the "
+            "second school can go in a column the reader does not read: with --columns / "
+            "columns=, a column not named)"
+        )
 
 
 def empty_roster(path: Path) -> str:
