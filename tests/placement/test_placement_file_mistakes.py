@@ -610,3 +610,26 @@ def test_a_skill_of_another_grade_is_not_offered_for_a_code_of_a_grade(tmp_path)
     (said,) = problems(path)
     assert "got 'g4.NS.1'; expected a skill of the catalog (a code renamed or retired" in said
     assert "did you mean" not in said
+
+
+def test_a_source_column_of_dates_or_numbers_is_warned_of_and_still_said(tmp_path) -> None:
+    """A placement trial: a fourth --placement-columns name pointing at 'Last Assessed' made
+    "12.06.2026" each student's placement reason, without a word."""
+    text = "Student ID,Standard,Mastery,Last Assessed\ns1,g5.NS.1,0.8,12.06.2026\n"
+    path = write(tmp_path, text + "s2,g5.NS.1,0.4,2026-06-11\n")
+    columns = {**OWN, "source": "Last Assessed"}
+    with pytest.warns(PlacementWarning) as said:
+        placed = read_placement(path, catalog(), columns=columns)
+    assert str(said[0].message).startswith(
+        f"{path}: the source column 'Last Assessed' holds dates (e.g. '12.06.2026'), not where "
+        "students were placed: is it the right column?"
+    )
+    assert placed.sources == ("12.06.2026", "2026-06-11")  # still the reasons: nothing dropped
+    ids = write(tmp_path, "Student ID,Standard,Mastery,Ref\ns1,g5.NS.1,0.8,4501\n", "ids.csv")
+    with pytest.warns(PlacementWarning, match=r"'Ref' holds whole numbers, not where") as said:
+        read_placement(ids, catalog(), columns={**OWN, "source": "Ref"})
+    assert "4501" not in str(said[0].message)  # whole numbers may be ids: never quoted
+    words = write(tmp_path, "Student ID,Standard,Mastery,source\ns1,g5.NS.1,0.8,placed by MAP\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_placement(words, catalog(), columns=OWN)

@@ -26,7 +26,7 @@ import io
 import json
 import os
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +152,7 @@ def mastery_table_placement(
     if renamed is not None:
         renamed.warn(file)
     warn_hundredths(table["mastery"].to_numpy(), file, "mastery")
+    warn_source_not_words(sources.values(), file, SOURCE_COLUMN)
     student, students = pd.factorize(table["student_id"], sort=True)
     skill, skills = pd.factorize(table["skill_id"], sort=True)
     mastery = np.full((len(students), len(skills)), np.nan)
@@ -715,7 +716,39 @@ def read_placement(
     if renamed is not None:
         renamed.warn(str(path))
     warn_hundredths(placement.mastery, str(path), columns.get("mastery", "mastery"))
+    warn_source_not_words(sources.values(), str(path), columns.get(SOURCE_COLUMN, SOURCE_COLUMN))
     return placement
+
+
+def warn_source_not_words(sources: Iterable[str], file: str, column: str) -> None:
+    """Say (`PlacementWarning`) when every source of a table reads as a date or a number: a
+    fourth `--placement-columns` name pointing at the file's "Last Assessed" column made
+    "12.06.2026" each student's placement reason, without a word. The reasons still say them
+    (nothing is dropped). An example is given, except where every value is a whole number
+    (ids, perhaps: never quoted)."""
+    said = pd.Series(sorted(set(sources)), dtype=object)
+    if not len(said):
+        return
+    numbers = pd.to_numeric(said, errors="coerce")
+    with warnings.catch_warnings():  # pandas' note on day-first dates: no business of ours
+        warnings.simplefilter("ignore")
+        dates = pd.to_datetime(said, errors="coerce", format="mixed").notna()
+    if not (numbers.notna() | dates).all():
+        return
+    if numbers.notna().all():
+        whole = bool((numbers == numbers.round()).all())
+        kind = "whole numbers" if whole else "numbers"
+        example = "" if whole else f" (e.g. {said.iloc[0]!r})"
+    else:
+        kind = "dates" if dates.all() else "dates or numbers"
+        example = f" (e.g. {said[dates].iloc[0]!r})"
+    warnings.warn(
+        f"{file}: the source column {column!r} holds {kind}{example}, not where students were "
+        "placed: is it the right column? The reasons say its values as they are; a source "
+        "says where a placement came from ('placed by diagnostic (12 questions)')",
+        PlacementWarning,
+        stacklevel=3,
+    )
 
 
 def warn_hundredths(mastery: np.ndarray, file: str, column: str) -> None:
