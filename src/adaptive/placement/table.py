@@ -152,7 +152,6 @@ def mastery_table_placement(
     if renamed is not None:
         renamed.warn(file)
     warn_hundredths(table["mastery"].to_numpy(), file, "mastery")
-    warn_source_not_words(sources.values(), file, SOURCE_COLUMN)
     student, students = pd.factorize(table["student_id"], sort=True)
     skill, skills = pd.factorize(table["skill_id"], sort=True)
     mastery = np.full((len(students), len(skills)), np.nan)
@@ -725,7 +724,8 @@ def warn_source_not_words(sources: Iterable[str], file: str, column: str) -> Non
     fourth `--placement-columns` name pointing at the file's "Last Assessed" column made
     "12.06.2026" each student's placement reason, without a word. The reasons still say them
     (nothing is dropped). An example is given, except where every value is a whole number
-    (ids, perhaps: never quoted)."""
+    (ids, perhaps: never quoted). A file's check (`read_placement`): a frame's source column is
+    its maker's (`Placement.to_frame`, the Spark engine's schools)."""
     said = pd.Series(sorted(set(sources)), dtype=object)
     if not len(said):
         return
