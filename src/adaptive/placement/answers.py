@@ -29,14 +29,14 @@ from adaptive.data.readers import file_format, read_header, streamed_parquet, un
 from adaptive.errors import ConfigError, DataValidationError, Problem, closest_name
 from adaptive.placement.table import (
     MAX_LISTED,
+    CsvLines,
     Found,
     Rows,
-    _csv_frame,
-    _Lines,
-    _open_csv,
-    _shown,
     add_found,
+    cell_text,
+    csv_frame,
     id_problems,
+    open_csv,
     raise_problems,
     trimmed_ids,
 )
@@ -157,11 +157,11 @@ def _read_file(path: Path, columns: Mapping[str, str]) -> tuple[Rows, pd.DataFra
     header, sep = read_header(path, compression, None, kind)
     names = _role_names(header, columns, file)
     at = {role: header.index(name) for role, name in names.items()}
-    lines = _Lines(file, len(header), sep)
+    lines = CsvLines(file, len(header), sep)
     parts = []
     try:
-        for block in _open_csv(path, compression, len(header), sep, lines):
-            parts.append(_csv_frame(block, at, lines, found))
+        for block in open_csv(path, compression, len(header), sep, lines):
+            parts.append(csv_frame(block, at, lines, found))
             add_found(found, "rows", lines.take_problems())
     except OSError as exc:
         raise unreadable(file, compression, exc) from None
@@ -237,7 +237,7 @@ def _answers(raw: pd.Series, rows: Rows) -> tuple[np.ndarray, Found]:
     value = text.map(CORRECT_WORDS)
     bad = np.flatnonzero(value.isna().to_numpy())
     listed = [
-        rows.problem(raw.index[i], "correct", _shown(raw.iloc[i]), CORRECT_EXPECTED)
+        rows.problem(raw.index[i], "correct", cell_text(raw.iloc[i]), CORRECT_EXPECTED)
         for i in bad[:MAX_LISTED]
     ]
     return value.fillna(0).to_numpy(np.int8), (listed, len(bad))
@@ -261,7 +261,7 @@ def _order(raw: pd.Series, rows: Rows) -> tuple[np.ndarray, Found]:
     value = np.array(value, dtype=np.float64)  # a copy: pandas may lend a read-only array
     bad = np.flatnonzero(np.isnan(value))
     listed = [
-        rows.problem(raw.index[i], ORDER_COLUMN, _shown(raw.iloc[i]), ORDER_EXPECTED)
+        rows.problem(raw.index[i], ORDER_COLUMN, cell_text(raw.iloc[i]), ORDER_EXPECTED)
         for i in bad[:MAX_LISTED]
     ]
     value[bad] = 0.0

@@ -312,7 +312,7 @@ def read_mastery(raw: pd.Series, rows: Rows, limit: int = MAX_LISTED) -> tuple[n
     percent = len(numbers) > 0 and numbers.min() >= 0 and 1 < numbers.max() <= 100
     bad = np.flatnonzero(np.isnan(value) | (value < 0) | (value > 1))
     listed = [
-        rows.problem(raw.index[i], "mastery", _shown(raw.iloc[i]),
+        rows.problem(raw.index[i], "mastery", cell_text(raw.iloc[i]),
                      _mastery_expected(raw.iloc[i], percent and 1 < value[i] <= 100))
         for i in bad[:limit]
     ]  # fmt: skip
@@ -331,7 +331,7 @@ def _booleans(raw: pd.Series) -> np.ndarray:
     return np.fromiter((isinstance(v, bool | np.bool_) for v in raw.to_numpy()), bool, len(raw))
 
 
-def _shown(value: object) -> str:
+def cell_text(value: object) -> str:
     """A cell as a problem shows it: a missing value as empty."""
     return "" if pd.api.types.is_scalar(value) and pd.isna(value) else str(value)
 
@@ -342,7 +342,7 @@ def _mastery_expected(value: object, in_percent: bool) -> str:
     be divided by 100, a decimal comma ("0,85") written as a point, both for a European
     system's "85,5 %"; a boolean ("True") is a yes/no, not a P(known); a blank is a skill not
     assessed, whose row is to be left out."""
-    if _shown(value).strip() == "":
+    if cell_text(value).strip() == "":
         return MASTERY_EXPECTED + BLANK_HINT
     if isinstance(value, bool | np.bool_) or (
         isinstance(value, str) and value.strip().casefold() in ("true", "false")
@@ -959,11 +959,11 @@ def _csv_batches(
     header, sep = read_header(path, compression, None, kind)
     names = role_names(header, columns, file, 1)
     at = {role: header.index(name) for role, name in names.items()}
-    lines = _Lines(file, len(header), sep)
+    lines = CsvLines(file, len(header), sep)
     try:
-        for block in _open_csv(path, compression, len(header), sep, lines):
+        for block in open_csv(path, compression, len(header), sep, lines):
             for start in range(0, block.num_rows, batch_rows):
-                frame = _csv_frame(block.slice(start, batch_rows), at, lines, found)
+                frame = csv_frame(block.slice(start, batch_rows), at, lines, found)
                 add_found(found, "rows", lines.take_problems())
                 if len(frame):
                     yield frame
@@ -973,8 +973,8 @@ def _csv_batches(
     add_found(found, "rows", lines.take_problems())
 
 
-def _open_csv(
-    path: Path, compression: str | None, n_fields: int, sep: str, lines: _Lines
+def open_csv(
+    path: Path, compression: str | None, n_fields: int, sep: str, lines: CsvLines
 ) -> Iterator[pa.RecordBatch]:
     """pyarrow's reader of a CSV file's rows after the header: every field as bytes, blank
     lines kept (a blank line is a line: counted, then skipped), unparsed rows to `lines`."""
@@ -1000,8 +1000,8 @@ def _open_csv(
     )
 
 
-def _csv_frame(
-    batch: pa.RecordBatch, at: Mapping[str, int], lines: _Lines, found: dict[str, Found]
+def csv_frame(
+    batch: pa.RecordBatch, at: Mapping[str, int], lines: CsvLines, found: dict[str, Found]
 ) -> pd.DataFrame:
     """One batch of a CSV file: its rows' lines, rows of empty cells left out, the roles'
     cells decoded (a cell that is no UTF-8 is a problem)."""
@@ -1022,7 +1022,7 @@ def _csv_frame(
     return _frame(list(at), arrays, kept)
 
 
-class _Lines:
+class CsvLines:
     """The line an editor shows for each row of a CSV file as pyarrow reads it. pyarrow counts
     records (the header is record 1; a blank line is a record; a quoted cell holding line
     breaks makes one record of several lines) and reports the records it cannot parse (too few
