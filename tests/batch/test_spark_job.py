@@ -548,6 +548,22 @@ def test_students_who_lost_their_profile_are_counted_on_spark_as_in_process(
         run_daily_job(DAY_2, out, engine="spark", master="local[2]", **{**args, "profiles": older})
 
 
+def test_students_with_nothing_left_to_learn_are_counted_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """The placement office's trial (L19): a grade-12 student on a grade 3-8 catalog is placed
+    at the top of every skill and served nothing; the Spark night said only "1 student got no
+    recommendation" (the in-process night said why: "placed from grade 12 (1)")."""
+    lines = district.profiles.read_text().splitlines()
+    senior = {**json.loads(lines[0]), "student_id": "senior", "grade": 12}
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text("\n".join([*lines, json.dumps(senior)]) + "\n")
+    args = district.job_args(data=district.responses, k=5, profiles=profiles)
+    ours, theirs = same_bytes_on_both_engines(args, tmp_path)
+    assert theirs.students_all_known == {"placed from grade 12": 1}
+    assert ours.students_all_known == theirs.students_all_known
+
+
 def test_integer_and_padded_log_ids_are_text_on_spark_as_in_process(
     spark_ready, district, tmp_path
 ):

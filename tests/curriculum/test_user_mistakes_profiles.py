@@ -212,6 +212,37 @@ def test_students_with_a_class_and_no_school_are_counted(tmp_path, capsys, caplo
     assert "1 student has a class but no school" in caplog.text
 
 
+def test_profiles_with_a_catalog_warn_of_grades_far_outside_it_with_their_lines(
+    tmp_path, capsys
+) -> None:
+    """The placement office's trial (L19): a grade-12 student (a typo for "2"?) and
+    kindergartners on a grade 3-8 catalog were only counted by the night, "grades the catalog
+    has no skill of: 12 (1), K (2)": the grade 12 was served nothing and the kindergartners
+    grade 3 work. `adaptive profiles --catalog` now says so, once, with the roster's lines and
+    no ids; a grade one outside the catalog's (2, 9) is placed by its distance, unsaid."""
+    from adaptive.cli import run
+
+    skills = tuple(Skill(f"g{g}", f"G{g}", grade=g) for g in range(3, 9))
+    catalog = tmp_path / "catalog.json"
+    Catalog(skills, tuple(Activity(f"{s.id}-0", s.name, (s.id,)) for s in skills)).to_json(catalog)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("SIS ID,Grade\nID01,12\nID02,K\nID03,4\nID04,K\nID05,2\nID06,9\n")
+    args = ["profiles", str(roster), "--out", str(tmp_path / "p.jsonl"), "--catalog", str(catalog),
+            "--columns", "student_id=SIS ID,grade=Grade"]  # fmt: skip
+    assert run(args) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.count("warning:") == 1, err
+    assert (
+        "roster.csv: 3 students are in grades more than 1 grade outside the catalog's (3-8): "
+        "grade K (2 students, lines 3 and 5): served the catalog's lowest grade, 3" in err
+    ), err
+    assert "grade 12 (1 student, line 2): every skill assumed known, so nothing is served" in err
+    assert "ID0" not in err and "grade 2 " not in err and "grade 9" not in err
+    roster.write_text("SIS ID,Grade\nID03,4\nID05,2\n")
+    assert run(args) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
 def test_the_spark_drivers_check_of_a_profiles_file_refuses_what_read_profiles_refuses(
     tmp_path,
 ) -> None:

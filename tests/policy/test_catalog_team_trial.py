@@ -105,6 +105,17 @@ def test_what_is_assumed_known_is_a_setting_of_the_policy() -> None:
             PolicyConfig.default().with_(assumed_known=bad)
 
 
+def test_a_placement_of_the_threshold_kept_in_float32_is_assumed_known() -> None:
+    """The placement office's trial (L19): a grade-12 student placed at 0.95 on a grade 3-8
+    catalog was served its grade 3 skills as "something new to try": a model's state keeps
+    0.95 in float32 (0.94999999), under `assumed_known` 0.95."""
+    stored = float(np.float32(0.95))
+    assert stored < 0.95
+    view = StudentView("S1", GRADE_7, {"K.CC.A.1": stored, "7.NS.A.1": 0.9, "7.NS.A.2": 0.1})
+    served = [r.activity_id for r in AdaptivePolicy(CATALOG).recommend(view, k=5, now=0.0)]
+    assert served and "K.CC.A.1-practice1" not in served, served
+
+
 def test_a_views_skill_id_in_another_case_gets_the_catalogs_spelling() -> None:
     """`{"4.nf.b.3a": 0.9}` from a vendor's lower-cased export was refused as "skill id(s) not
     in the catalog: ['4.nf.b.3a']" with no hint of the catalog's '4.NF.B.3a'."""

@@ -286,3 +286,22 @@ def test_the_nearest_skills_are_the_bands_entry_points() -> None:
     )  # fmt: skip
     recs = AdaptivePolicy(cat).recommend(v, k=3, now=NOW)
     assert skill_of(recs) == ["add"] and "it builds on Counting" in recs[0].sentence
+
+
+def test_work_above_the_students_grade_is_said_in_the_sentence(catalog) -> None:
+    """The placement office's trial (L19): kindergartners and pre-kindergartners on a grade 3-8
+    catalog were served grade 3 work as "a good next skill to start", with no word that it was
+    above their grade."""
+    policy = AdaptivePolicy(catalog)
+
+    def sentences(grade: int | None) -> list[str]:
+        profile = LearnerProfile("s1", grade=grade, weekly_minutes=150.0)
+        return [r.sentence for r in policy.recommend(view(profile=profile), k=3, now=NOW)]
+
+    above = "It is grade 3 work; you are in grade K and the catalog has nothing nearer."
+    kindergarten = sentences(0)
+    assert kindergarten and all(s.endswith(above) for s in kindergarten)
+    assert all(
+        s.endswith("you are in grade PK and the catalog has nothing nearer.") for s in sentences(-1)
+    )
+    assert all("grade 3 work" not in s for s in sentences(3) + sentences(2) + sentences(None))

@@ -61,3 +61,28 @@ def test_a_chance_near_certain_is_not_said_as_certain() -> None:
     assert chance(0.996) == "over 99% chance"
     assert chance(0.003) == "under 1% chance"
     assert chance(1.0) == "about 100% chance"
+
+
+def test_work_more_than_a_grade_above_the_students_says_so() -> None:
+    """The placement office's trial (L19): a kindergartner served grade 3 work was told only "a
+    good next skill to start"."""
+    from adaptive.policy.explain import sentence
+
+    k_on_3 = sentence("readiness", "F", "T", grade=0, work_grade=3, lowest_grade=3)
+    assert k_on_3 == (
+        "F: a good next skill to start. It is grade 3 work; you are in grade K and the catalog "
+        "has nothing nearer."
+    )
+    assert sentence("exploration", "F", "T", grade=2, work_grade=5, lowest_grade=3) == (
+        "F: something new to try. It is grade 5 work; you are in grade 2."
+    )
+    # the goal's sentence comes after: the grade belongs to the activity served
+    assert sentence(
+        "readiness", "F", "T", grade=-1, work_grade=3, lowest_grade=3, goal="G", goal_too=True
+    ).endswith(
+        "you are in grade PK and the catalog has nothing nearer. It is also a step toward your goal G."
+    )
+    for grade, work in ((3, 3), (3, 4), (5, 3), (float("nan"), 3), (0, float("nan"))):
+        assert sentence("readiness", "F", "T", grade=grade, work_grade=work) == (
+            "F: a good next skill to start."
+        )

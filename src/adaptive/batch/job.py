@@ -185,7 +185,7 @@ class JobSummary:
     students_without_recommendations: int = 0
     #: of those, students with every skill mastered or assumed known (`every_skill_known`:
     #: nothing is left in the catalog, e.g. placed from grade 12), by their placement's words
-    #: (no ids; in-process engine only: empty on Spark)
+    #: (no ids; both engines)
     students_all_known: dict[str, int] = field(default_factory=dict)
     run_id: str | None = None
     #: teacher overrides applied tonight: students and files (None: no overrides were given)

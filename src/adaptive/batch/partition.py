@@ -24,6 +24,7 @@ from adaptive.curriculum import Catalog
 from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch
 from adaptive.policy.base import catalog_arrays
 from adaptive.policy.progression import LABELS, Progression
+from adaptive.policy.terms import ASSUMED_KNOWN_MARGIN
 from adaptive.reports import (
     GROUPS,
     class_skill_counts,
@@ -316,11 +317,12 @@ def every_skill_known(
     least `assumed_known` (`PolicyConfig.assumed_known`; the policy serves neither). A student
     served nothing for this reason was placed past the catalog (a grade 12 student on a grade
     3-8 catalog); the night and the report say so instead of leaving it unexplained. The
-    table's float32 mastery is compared with a float32 margin (0.95 is stored as 0.9499...)."""
+    table's float32 mastery is compared with the policy's margin (0.95 is stored as 0.9499...:
+    `terms.ASSUMED_KNOWN_MARGIN`)."""
     progression = np.asarray(progression)
     if progression.size == 0:
         return np.zeros(len(progression), bool)
-    placed = np.nan_to_num(np.asarray(mastery, np.float64)) >= assumed_known - 1e-6
+    placed = np.nan_to_num(np.asarray(mastery, np.float64)) >= assumed_known - ASSUMED_KNOWN_MARGIN
     known = (progression == Progression.MASTERED) | (
         (progression == Progression.NOT_STARTED) & placed
     )

@@ -43,6 +43,7 @@ replaced model version or policy (`night_checks`; `_SUCCESS.json` records the po
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import os
@@ -159,7 +160,8 @@ RESULT_SCHEMA = (
     "school string, written boolean, served long, stuck long, skills string, "
     "new_responses long, without_profile long, listing string, state_rows long, "
     "state_sha256 string, seconds double, untraced long, untraced_skills string, unserved long, "
-    "below_k long, short_with_time_left long, outside_experiment long, off_catalog string, without_profile_ids string"
+    "below_k long, short_with_time_left long, outside_experiment long, off_catalog string, without_profile_ids string, "
+    "all_known string"
 )
 
 
@@ -450,6 +452,7 @@ def run_spark_night(
         skill_coverage=coverage,
         responses_untraced=untraced.responses,
         students_without_recommendations=sum(r["unserved"] for r in rows),
+        students_all_known=_all_known(rows),
         partition_seconds=[float(r["seconds"]) for r in rows],
         rebuild_reason=reason,
         students_unassigned=sum(r["served"] for r in rows if r["school"] == UNASSIGNED_SCHOOL),
@@ -466,6 +469,17 @@ def run_spark_night(
         replaced_policy=replaced.policy if replaced else None,
         replaced_inputs=replaced.inputs if replaced else {},
     )
+
+
+def _all_known(rows: list) -> dict[str, int]:
+    """The schools' counts of unserved students with every skill mastered or assumed known, by
+    placement words, summed as the in-process engine sums them (`JobSummary.students_all_known`):
+    a Spark night said only "1 student got no recommendation" of a student placed from grade
+    12."""
+    known: collections.Counter[str] = collections.Counter()
+    for r in rows:
+        known.update(json.loads(r["all_known"]))
+    return dict(sorted(known.items()))
 
 
 def _time_groups(path: Path, column: str, bound: int) -> Iterator[np.ndarray]:
@@ -1260,6 +1274,8 @@ def serve_spark_school(
             "short_with_time_left": [done.short_with_time_left],
             "outside_experiment": [done.outside_experiment],
             "off_catalog": [off_catalog.to_json()],
+            # of the unserved, those with every skill known, by placement words (no ids)
+            "all_known": [json.dumps(done.all_known, sort_keys=True)],
         }
     )
 

@@ -6,6 +6,7 @@ which the CLI's `main` prints (first 20 problems and the total) with exit code 2
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,15 +25,23 @@ from adaptive.cli.options import (
     parse_field_columns,
     reads_log,
 )
-from adaptive.cli.output import console, info
+from adaptive.cli.output import console, info, warn
 from adaptive.data import list_descriptors, load_descriptor, load_log_report
 from adaptive.data.io import LoadReport, write_log
 from adaptive.data.log import ResponseLog
-from adaptive.errors import AdaptiveError, DataValidationError, counted, some_of
+from adaptive.errors import (
+    AdaptiveError,
+    DataValidationError,
+    counted,
+    line_words,
+    some_of,
+    verb,
+)
 from adaptive.files import output_file
+from adaptive.grades import grade_label
 
 if TYPE_CHECKING:
-    from adaptive.curriculum import Catalog
+    from adaptive.curriculum import Catalog, LearnerProfile
 
 datasets_app = typer.Typer(help="List the known datasets and describe one.", no_args_is_help=True)
 
@@ -72,16 +81,24 @@ def profiles(
             "grade=Grade Level,class_id=Homeroom,school_id=School'; its other columns are not read.",
         ),
     ] = None,
+    catalog: CatalogFile = None,
     quiet: Quiet = False,
 ) -> None:
     """Check a roster export and write it as learner profiles (JSON lines).
 
     The file is what every command's --profiles and the Spark engine read. Every bad row is
     listed in one error (exit code 2); students without a grade, and with a class but no
-    school, are counted."""
-    from adaptive.curriculum import read_profiles, write_profiles
+    school, are counted. With --catalog, students in grades more than one grade outside the
+    catalog's (a grade 12 on a grade 3-8 catalog; a "12" may be a typo for "2") are one warning
+    with their grades, counts and lines, and what a night will do with them."""
+    from adaptive.curriculum import Catalog, read_profiles, write_profiles
 
-    read = read_profiles(roster, parse_profile_columns(columns))
+    named = parse_profile_columns(columns)
+    read = read_profiles(roster, named)
+    if catalog is not None:
+        far = grades_far_from_catalog(read, Catalog.from_json(catalog), roster, named)
+        if far:
+            warn(far)
     write_profiles(read, out)
     grades = pd.Series([p.grade for p in read.values()], dtype="float64")
     without = int(grades.isna().sum())
@@ -90,6 +107,82 @@ def profiles(
         f"{len(read):,} profiles written to {out}"
         + (f"; {without:,} without a grade" if without else "")
         + (f"; {class_only:,} with a class but no school" if class_only else "")
+    )
+
+
+#: Grades this far outside the catalog's or nearer are placed by their distance to it without a
+#: word (a grade 9 on a grade 3-8 catalog); farther ones are warned of by `adaptive profiles`.
+GRADES_OUTSIDE_UNSAID = 1
+
+
+def grades_far_from_catalog(
+    profiles: Mapping[str, LearnerProfile],
+    catalog: Catalog,
+    roster: Path,
+    columns: Mapping[str, str] | None = None,
+) -> str:
+    """The words of one warning about the students whose grade is more than
+    `GRADES_OUTSIDE_UNSAID` grades outside the catalog's (none: ''): each grade with its count,
+    its roster lines (no ids) and what the shipped grade table and policy do with it: a
+    grade past the catalog is placed as knowing every skill and served nothing, one below it
+    is served the catalog's lowest grade. A trial's night only counted "grades the catalog
+    has no skill of: 12 (1), K (2), PK (1)"."""
+    graded = [s.grade for s in catalog.skills if s.grade is not None]
+    if not graded:
+        return ""
+    lo, hi = min(graded), max(graded)
+    far: dict[int, list[str]] = {}
+    for p in profiles.values():
+        if (
+            p.grade is not None
+            and not lo - GRADES_OUTSIDE_UNSAID <= p.grade <= hi + GRADES_OUTSIDE_UNSAID
+        ):
+            far.setdefault(p.grade, []).append(p.student_id)
+    if not far:
+        return ""
+    from adaptive.curriculum.profile import profile_lines
+
+    lines = profile_lines(roster, columns)  # read again only when there is something to say
+    by_effect: dict[str, list[str]] = {}  # grades with the same effect said once
+    for g, ids in sorted(far.items()):
+        rows = line_words([lines[i] for i in ids])
+        where = f"{grade_label(g)} ({counted(len(ids), 'student')}, {rows})"
+        by_effect.setdefault(_far_grade_effect(catalog, g, lo), []).append(where)
+    said = "; ".join(
+        f"{'grade' if len(grades) == 1 else 'grades'} {' and '.join(grades)}: {effect}"
+        for effect, grades in by_effect.items()
+    )
+    n = sum(len(ids) for ids in far.values())
+    return (
+        f"{roster}: {counted(n, 'student')} {verb(n, 'is')} in grades more than "
+        f"{counted(GRADES_OUTSIDE_UNSAID, 'grade')} outside the catalog's "
+        f"({grade_label(lo)}-{grade_label(hi)}): {said}; check these grades (a typo, or "
+        "another catalog's students), or use a catalog that reaches them"
+    )
+
+
+def _far_grade_effect(catalog: Catalog, grade: int, lowest: int) -> str:
+    """What a night does with a student of `grade` far outside the catalog, placed from it by
+    the shipped grade table (`grades_far_from_catalog`)."""
+    if grade < lowest:
+        return (
+            f"served the catalog's lowest grade, {grade_label(lowest)}, placed as not known "
+            "(their recommendations say it is above their grade)"
+        )
+    from adaptive.curriculum import LearnerProfile
+    from adaptive.placement import grade_placement
+    from adaptive.policy import PolicyConfig
+    from adaptive.policy.terms import assumed_known
+
+    placed = grade_placement(catalog, [LearnerProfile("grade", grade=grade)]).mastery
+    graded = ~np.isnan(placed[0])
+    never = np.zeros(placed.shape, np.int32)
+    known = int(assumed_known(placed, never, PolicyConfig.default().assumed_known)[0].sum())
+    if known == graded.sum():
+        return "every skill assumed known, so nothing is served"
+    return (
+        f"{known} of {counted(int(graded.sum()), 'graded skill')} assumed known and not served, "
+        "the others placed as nearly known"
     )
 
 

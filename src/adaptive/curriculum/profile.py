@@ -223,14 +223,14 @@ def read_profiles(
     return {p.student_id: p for p in _checked_profiles(path, columns)}
 
 
-def profile_lines(path: str | Path) -> dict[str, int]:
+def profile_lines(path: str | Path, columns: Mapping[str, str] | None = None) -> dict[str, int]:
     """The line of each student's profile in a profiles file (a table's row numbered as a CSV's
-    line: the header is line 1), read again: for an error that names the rows of some
-    students (file, line, column) rather than their ids, which may reach a cron log. A
-    student on two lines keeps their first."""
+    line: the header is line 1), read again (a roster's `columns` as `read_profiles` reads
+    them): for an error that names the rows of some students (file, line, column) rather than
+    their ids, which may reach a cron log. A student on two lines keeps their first."""
     path = Path(path)
     lines: dict[str, int] = {}
-    for number, make in _profile_rows(path, None):
+    for number, make in _profile_rows(path, columns):
         lines.setdefault(make(f"{path}, line {number}").student_id, number)
     return lines
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from adaptive.errors import counted, share_words
+from adaptive.grades import grade_label
 from adaptive.policy.base import CatalogArrays, StudentBatch
 
 
@@ -36,6 +37,9 @@ def sentence(
     goal: str = "",
     closest: bool = False,
     goal_too: bool = False,
+    grade: float = float("nan"),
+    work_grade: float = float("nan"),
+    lowest_grade: float = float("nan"),
 ) -> str:
     """One plain sentence for a recommendation whose strongest reason is `term`. `placed`: the
     student was placed (their profile's grade, a diagnostic, a placement table:
@@ -45,12 +49,14 @@ def sentence(
     student's answers on the skill so far (a skill in progress is not "a skill to start").
     `closest`: served though `prerequisite` is not mastered, as nothing the student may be given
     is ready (`recommender.open_closest_to_ready`). `goal_too`: the student's `goal` weighed
-    at least half as much as `term` (`recommender.GOAL_TOO_SHARE`): a second sentence names it."""
+    at least half as much as `term` (`recommender.GOAL_TOO_SHARE`): a second sentence names it.
+    `grade`, `work_grade`, `lowest_grade`: the student's grade, the activity's and the catalog's
+    lowest (NaN: none): work more than one grade above the student's says so (`above_grade`)."""
     main = _main_sentence(
         term, skill, title, p_correct=p_correct, elapsed=elapsed, recall=recall,
         prerequisite=prerequisite, prerequisite_shown=prerequisite_shown, placed=placed,
         checking=checking, answered=answered, topic=topic, goal=goal, closest=closest,
-    )  # fmt: skip
+    ) + above_grade(grade, work_grade, lowest_grade)  # fmt: skip
     if goal_too and goal:
         return f"{main} It is also a step toward your goal {goal}."
     return main
@@ -148,6 +154,24 @@ def _hard(p_correct: float) -> str:
     if not p_correct < HARD_P_CORRECT:  # NaN (unknown) says nothing
         return ""
     return f" It will be hard for now ({chance(p_correct)} of getting it right)."
+
+
+#: Work this many grades above the student's (or fewer) is not called out: a grade band of the
+#: student's grade and the next is a teacher's ordinary "accelerate".
+GRADES_ABOVE_UNSAID = 1
+
+
+def above_grade(grade: float, work_grade: float, lowest_grade: float = float("nan")) -> str:
+    """ " It is grade 3 work; you are in grade K and the catalog has nothing nearer." where the
+    work is more than `GRADES_ABOVE_UNSAID` grades above the student's: a kindergartner on a
+    grade 3-8 catalog was served grade 3 work as "a good next skill to start" with no word that
+    it was above their grade. '' where either grade is unknown (NaN)."""
+    if not work_grade - grade > GRADES_ABOVE_UNSAID:  # NaN (no grade) says nothing
+        return ""
+    said = f" It is grade {grade_label(work_grade)} work; you are in grade {grade_label(grade)}"
+    if work_grade <= lowest_grade:  # the catalog's lowest grade: nothing nearer to give
+        return f"{said} and the catalog has nothing nearer."
+    return f"{said}."
 
 
 def chance(p_correct: float) -> str:

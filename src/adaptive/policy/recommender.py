@@ -229,6 +229,7 @@ class AdaptivePolicy(Policy):
         term_code = np.where(sel.assigned, len(TERMS), term_code)
         goal_too = self._goal_too(contrib, term_code)
         placed = placed_students(batch)
+        lowest = float(np.nanmin(ctx.grade)) if np.isfinite(ctx.grade).any() else np.nan
         rows, slots = np.nonzero(sel.activity >= 0)
         acts = sel.activity[rows, slots]
         skills = ctx.primary_skill[acts]
@@ -263,6 +264,8 @@ class AdaptivePolicy(Policy):
                         else ""
                     ),
                     goal_too=also and term != "aspiration",
+                    grade=float(batch.grade[i]), work_grade=float(ctx.grade[a]),
+                    lowest_grade=lowest,
                 )
             )  # fmt: skip
         out[rows, slots] = np.asarray(texts, dtype=object) if texts else out[rows, slots]

@@ -234,11 +234,19 @@ def is_mastered(
     return (nan_to_zero(mastery) >= threshold) & (n_responses >= min_responses)
 
 
+#: How far below `PolicyConfig.assumed_known` an estimate still counts as it: a placement of
+#: 0.95 kept in float32 (a model's state, the students table) reads 0.94999999, and a grade-12
+#: student placed at 0.95 on a grade 3-8 catalog was served its grade 3 skills as "something
+#: new to try" on the skills the model knows.
+ASSUMED_KNOWN_MARGIN = 1e-6
+
+
 def assumed_known(mastery: np.ndarray, n_responses: np.ndarray, at_least: float) -> np.ndarray:
     """(n, S) True where a skill was never answered and its starting estimate (a placement,
-    records, a vendor's own) is `at_least` (`PolicyConfig.assumed_known`): a grade 7 student's
-    kindergarten counting. Such a skill has no room to learn and is nothing "new to try"."""
-    return (n_responses <= 0) & (nan_to_zero(mastery) >= at_least)
+    records, a vendor's own) is `at_least` (`PolicyConfig.assumed_known`, less
+    `ASSUMED_KNOWN_MARGIN`): a grade 7 student's kindergarten counting. Such a skill has no
+    room to learn and is nothing "new to try"."""
+    return (n_responses <= 0) & (nan_to_zero(mastery) >= at_least - ASSUMED_KNOWN_MARGIN)
 
 
 def is_stuck(
