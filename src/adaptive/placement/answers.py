@@ -36,6 +36,7 @@ from adaptive.placement.table import (
     cell_text,
     csv_frame,
     id_problems,
+    named_roles,
     open_csv,
     raise_problems,
     trimmed_ids,
@@ -96,14 +97,7 @@ def read_answer_sheet(
 
 def _answer_columns(given: Mapping[str, str] | None) -> dict[str, str]:
     """The roles a user named (`columns=`), checked."""
-    columns = dict(given or {})
-    unknown = sorted(set(columns) - {*ANSWER_COLUMNS, ORDER_COLUMN})
-    if unknown:
-        raise ConfigError(
-            f"answer sheet columns: unknown role(s) {', '.join(unknown)}; expected "
-            f"{', '.join(ANSWER_COLUMNS)} (and optionally {ORDER_COLUMN})"
-        )
-    return columns
+    return named_roles(given, ANSWER_COLUMNS, ORDER_COLUMN, "answer sheet columns")
 
 
 def _role_names(header: list[str], columns: Mapping[str, str], file: str) -> dict[str, str]:

@@ -436,12 +436,20 @@ def raise_other_kind(file: str) -> None:
 def placement_columns(given: Mapping[str, str] | None) -> dict[str, str]:
     """The roles a user named (`columns=`), checked: only student_id, skill_id, mastery and the
     optional source."""
+    return named_roles(given, PLACEMENT_COLUMNS, SOURCE_COLUMN, "placement columns")
+
+
+def named_roles(
+    given: Mapping[str, str] | None, roles: Sequence[str], optional: str, what: str
+) -> dict[str, str]:
+    """A table's `columns=` (role -> the file's column), checked: a role that is neither one of
+    `roles` nor the `optional` one is a `ConfigError` naming the roles there are."""
     columns = dict(given or {})
-    unknown_roles = sorted(set(columns) - {*PLACEMENT_COLUMNS, SOURCE_COLUMN})
-    if unknown_roles:
+    unknown = sorted(set(columns) - {*roles, optional})
+    if unknown:
         raise ConfigError(
-            f"placement columns: unknown role(s) {', '.join(unknown_roles)}; expected "
-            f"{', '.join(PLACEMENT_COLUMNS)} (and optionally {SOURCE_COLUMN})"
+            f"{what}: unknown role(s) {', '.join(unknown)}; expected {', '.join(roles)} (and "
+            f"optionally {optional})"
         )
     return columns
 
