@@ -285,4 +285,18 @@ def test_validate_reads_a_placement_table_through_its_skill_map(tmp_path, capsys
     assert code == 2 and f"{skill_map}, line 1: got '5.A,g5.A'; expected the header" in err, err
     # the map goes with --placement
     assert run(["validate", *catalog, "--placement-skill-map", str(skill_map)]) == 2
-    assert "--placement-skill-map go with --placement FILE" in capsys.readouterr().err
+    assert "--placement-skill-map goes with --placement FILE" in capsys.readouterr().err
+
+
+def test_validate_does_not_print_a_source_column_of_whole_numbers(tmp_path, capsys):
+    """A source column of whole numbers (the student number column named as the source) was
+    printed by `validate --placement`, three values, ids perhaps, though the table's own
+    warning refuses to quote them; now counted, not shown. `--profiles` alone says 'goes'."""
+    table, catalog = placement_files(tmp_path)
+    table.write_text("Learner Ref,Skill Code,Mastery,Number\ns1,g5.A,0.9,4501\ns2,g5.A,0.5,4502\n")
+    columns = ["--placement-columns", "Learner Ref,Skill Code,Mastery,Number"]
+    assert run(["validate", "--placement", str(table), *columns, *catalog]) == 0
+    out = capsys.readouterr().out
+    assert "2 sources, all whole numbers (not shown)" in out and "4501" not in out
+    assert run(["validate", *catalog, "--profiles", str(tmp_path / "profiles.jsonl")]) == 2
+    assert "--profiles goes with --placement FILE" in capsys.readouterr().err

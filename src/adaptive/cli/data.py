@@ -6,7 +6,7 @@ which the CLI's `main` prints (first 20 problems and the total) with exit code 2
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -42,6 +42,7 @@ from adaptive.grades import grade_label
 
 if TYPE_CHECKING:
     from adaptive.curriculum import Catalog, LearnerProfile
+    from adaptive.placement import Placement
 
 datasets_app = typer.Typer(help="List the known datasets and describe one.", no_args_is_help=True)
 
@@ -316,8 +317,11 @@ def _check_placement_option(
     if placement is None:
         flags = (("--placement-columns", read_as["columns"]),
                  ("--placement-skill-map", read_as["skill_map"]), ("--profiles", profiles))  # fmt: skip
-        given = " and ".join(flag for flag, v in flags if v)
-        raise AdaptiveError(f"{given} go with --placement FILE (a placement table to check)")
+        named = [flag for flag, v in flags if v]
+        raise AdaptiveError(
+            f"{' and '.join(named)} {'goes' if len(named) == 1 else 'go'} with --placement FILE "
+            "(a placement table to check)"
+        )
     if catalog is None:
         raise AdaptiveError(
             f"--placement {placement}: give --catalog CATALOG too (a night checks the table's "
@@ -330,12 +334,14 @@ def _check_placement_file(
     read_as: dict[str, Any],
     catalog_path: Path,
     profiles_path: Path | None,
-    log_students: Any,
+    log_students: Collection[str],
 ) -> None:
     """Read a placement table as `adaptive batch --placement` does (`read_placement`, then the
     night's count of students no profile names and the log has no answer of) and print what
     a night would place: rows, students, skills, sources, mastery range. `read_as`: the
-    table's `columns` and `skill_map`, as `read_placement` takes them."""
+    table's `columns` and `skill_map`, as `read_placement` takes them. Without the log
+    (`log_students` empty), a student the log alone knows counts as in no profile, where a
+    night given its log would not count them."""
     from adaptive.batch.night_checks import warn_placed_off_roster
     from adaptive.curriculum import Catalog, read_profiles
     from adaptive.placement.table import read_placement
@@ -356,16 +362,25 @@ def _check_placement_file(
     console.print("No problems found: a night given this table reads it as above.")
 
 
-def describe_placement(placement: Any, catalog_skills: int, off: int | None) -> dict[str, str]:
-    """The figures `validate --placement` prints (counts and sources, never ids)."""
+def describe_placement(
+    placement: Placement, catalog_skills: int, off: int | None
+) -> dict[str, str]:
+    """The figures `validate --placement` prints: counts, the mastery range and the sources,
+    never ids. Sources are quoted only where they read as words: a source column of whole
+    numbers (a student's id column given as the source, perhaps) is counted, not shown, as
+    the table's warning does (`placement.table.warn_source_not_words`)."""
     values = placement.mastery[~np.isnan(placement.mastery)]
     sources = pd.Series(placement.sources, dtype=object).value_counts()
-    shown = [f"{src!r}: {n:,}" for src, n in sources.items()]
+    numbers = pd.to_numeric(pd.Series(sources.index, dtype=object), errors="coerce")
+    if len(sources) and numbers.notna().all() and bool((numbers == numbers.round()).all()):
+        said = f"{counted(len(sources), 'source')}, all whole numbers (not shown)"
+    else:
+        said = some_of([f"{src!r}: {n:,}" for src, n in sources.items()], 3)
     out = {
         "rows": f"{len(values):,}",
         "students": f"{len(placement.students):,}",
         "skills": f"{len(placement.skills):,} of the catalog's {catalog_skills:,}",
-        "sources": some_of(shown, 3),
+        "sources": said,
     }
     if off is not None:
         out["students in no profile"] = f"{off:,}"
