@@ -129,3 +129,12 @@ def test_a_request_after_the_first_answer_still_says_where_the_student_was_place
     model.update(state, Response("NEW001", "item00", every[0], 1, "2024-03-01T09:00:00Z"))
     batch = batch_from_model(model, state, catalog, profiles, student_ids=["NEW001", "NEW002"])
     assert list(batch.placement) == ["placed from last_year.csv", "placed from grade 4"]
+    # a grade placement is said only before the first answer, whatever grade the profile says
+    # today (a roster corrected from 12 to 2 read "placed from grade 12" on every later night)
+    by_grade = Placement(("NEW003",), tuple(every), np.full((1, len(every)), 0.95),
+                         ("placed from grade 12",), grades=np.array([12.0]))  # fmt: skip
+    state = model.init_state(["NEW003"], prior=by_grade)
+    model.update(state, Response("NEW003", "item00", every[0], 1, "2024-03-01T09:00:00Z"))
+    profiles["NEW003"] = LearnerProfile("NEW003", grade=2)
+    batch = batch_from_model(model, state, catalog, profiles, student_ids=["NEW003"])
+    assert list(batch.placement) == [""]

@@ -322,11 +322,22 @@ def _p_known(gap: object, value: object) -> float:
 NO_GRADE_SOURCE = "population prior (no grade)"
 
 
+#: How the words of a placement from a grade begin ("placed from grade 4").
+GRADE_SOURCE_PREFIX = "placed from grade "
+
+
 def grade_source(profile: LearnerProfile) -> str:
     """The words of a placement from this profile's grade ("placed from grade K")."""
     if profile.grade is None:
         return NO_GRADE_SOURCE
-    return f"placed from grade {grade_label(profile.grade)}"
+    return f"{GRADE_SOURCE_PREFIX}{grade_label(profile.grade)}"
+
+
+def from_a_grade(sources: np.ndarray) -> np.ndarray:
+    """(n,) True where placement words say a grade placed the student (any grade: the one the
+    profile has today or the one it had when the student was placed), or no grade at all."""
+    words = np.asarray(sources, dtype=object).astype(str)
+    return np.char.startswith(words, GRADE_SOURCE_PREFIX) | (words == NO_GRADE_SOURCE)
 
 
 def grade_placement(

@@ -44,6 +44,7 @@ from adaptive.placement.graph import propagate
 from adaptive.placement.prior import (
     GradeTable,
     Placement,
+    from_a_grade,
     given_or_grade,
     grade_source,
     warn_grades_beyond,
@@ -706,9 +707,7 @@ def batch_from_model(
         ]
     if have.any():
         held = np.flatnonzero(have)
-        sources[held] = _kept_source(
-            state, state_rows[held], [plist[i] for i in held], sources[held]
-        )
+        sources[held] = _kept_source(state, state_rows[held], sources[held])
     hist = history_features(
         log, ids, catalog, config.progress_window, item_to_activity, config.repeatable_kinds
     )
@@ -864,17 +863,15 @@ def _population_prior(model: KnowledgeTracer) -> float:
     return float(np.nanmean(model.mastery(scratch, scratch.rows(["population"]))))
 
 
-def _kept_source(
-    state: TracingState, rows: np.ndarray, profiles: list[LearnerProfile], said: np.ndarray
-) -> np.ndarray:
+def _kept_source(state: TracingState, rows: np.ndarray, said: np.ndarray) -> np.ndarray:
     """Each held student's placement words, with the state's record (`TracingState.placed_from`)
-    where nothing else said it and it is not their grade's: a student placed from records or a
+    where nothing else said it and it is not a grade's: a student placed from records or a
     diagnostic (`init_state(prior=)`, `place`, a night's `--placement` table) keeps those words
     after their first answer, on every request and night (a trial found a second night's
-    students all ''); a grade placement is said only before the first answer."""
+    students all ''); a grade placement is said only before the first answer, whatever grade
+    the profile says today (a corrected or a new year's grade)."""
     recorded = state.placed_from(rows)
-    grade = np.asarray([grade_source(p) for p in profiles], dtype=object)
-    keep = (said == "") & (recorded != "") & (recorded != grade)
+    keep = (said == "") & (recorded != "") & ~from_a_grade(recorded)
     return np.where(keep, recorded, said)
 
 
