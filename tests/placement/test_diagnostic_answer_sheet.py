@@ -180,3 +180,31 @@ def test_unfinished_sessions_are_placed_from_their_answers_and_counted(tmp_path)
     ):
         placed = diag.replay(path)
     assert placed.sources == ("placed by diagnostic (1 question)",)
+
+
+def test_a_frame_whose_labels_repeat_or_are_ids_is_named_by_row_position() -> None:
+    """A frame's rows were named by label only: two concatenated sheets both said "row label
+    0", and a sheet indexed by student id put the ids in every error and warning."""
+    diag = diagnostic(max_questions=3)
+    a, b = IDS[0], IDS[1]
+    one = pd.DataFrame({"student_id": [a], "question": ["g4.a1"], "correct": ["yes"]})
+    two = pd.DataFrame({"student_id": [b], "question": ["g4.a1"], "correct": ["maybe"]})
+    with pytest.raises(DataValidationError) as refused:
+        diag.replay(pd.concat([one, two]))
+    assert [str(p) for p in refused.value.problems] == [
+        "<frame>, row position 0, column 'correct': got 'yes'; expected 1 (correct) or 0 "
+        "(wrong); true or false",
+        "<frame>, row position 1, column 'correct': got 'maybe'; expected 1 (correct) or 0 "
+        "(wrong); true or false",
+    ]
+    by_id = pd.concat([one, two]).set_index("student_id", drop=False)
+    with pytest.raises(DataValidationError) as refused:
+        diag.replay(by_id)
+    message = str(refused.value)
+    assert "row position 0, column 'correct'" in message and "9000000" not in message
+    first = diag.start(a).next_question()
+    assert first is not None
+    sheet = pd.DataFrame({"student_id": [a], "question": [first.skill], "correct": [1]})
+    with pytest.warns(PlacementWarning, match=r"their first answers: row position 0\)") as said:
+        diag.replay(sheet.set_index("student_id", drop=False))
+    assert all("9000000" not in str(w.message) for w in said)

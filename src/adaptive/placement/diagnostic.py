@@ -1312,5 +1312,5 @@ def _said_unfinished(sheet: AnswerSheet, batch: DiagnosticBatch) -> None:
 
 def _rows_words(sheet: AnswerSheet, answers: np.ndarray) -> str:
     """Where these answers are, as a message says it: 'lines 3, 8 and 12' (a Parquet file's
-    'rows', a frame's 'row labels')."""
+    'rows', a frame's 'row labels' or 'row positions')."""
     return line_words([sheet.at[i] for i in answers]).replace("line", sheet.rows.unit)
