@@ -208,3 +208,25 @@ def test_a_frame_whose_labels_repeat_or_are_ids_is_named_by_row_position() -> No
     with pytest.warns(PlacementWarning, match=r"their first answers: row position 0\)") as said:
         diag.replay(sheet.set_index("student_id", drop=False))
     assert all("9000000" not in str(w.message) for w in said)
+
+
+def test_a_nullable_boolean_answer_with_a_blank_is_a_problem_at_its_row() -> None:
+    """A `correct` column of pandas' nullable booleans (what `convert_dtypes()` gives) with a
+    blank raised a bare ValueError ("cannot convert to 'int8'-dtype NumPy array")."""
+    diag = diagnostic(max_questions=3)
+    sheet = pd.DataFrame(
+        {
+            "student_id": [IDS[0], IDS[0]],
+            "question": ["g4.a1", "g4.a2"],
+            "correct": pd.array([True, None], dtype="boolean"),
+        }
+    )
+    with pytest.raises(DataValidationError) as refused:
+        diag.replay(sheet)
+    assert [str(p) for p in refused.value.problems] == [
+        "<frame>, row label 1, column 'correct': got ''; expected 1 (correct) or 0 (wrong); "
+        "true or false"
+    ]
+    with pytest.warns(PlacementWarning):  # filled, it is read as booleans
+        placed = diag.replay(sheet.assign(correct=sheet["correct"].fillna(False)))
+    assert placed.sources == ("placed by diagnostic (2 questions)",)

@@ -225,8 +225,10 @@ def _skills(question: pd.Series, rows: Rows, catalog: Catalog) -> tuple[np.ndarr
 
 
 def _answers(raw: pd.Series, rows: Rows) -> tuple[np.ndarray, Found]:
-    """Each answer as 0/1 int8 and the rows that are none (a score, a blank, "yes")."""
-    if pd.api.types.is_bool_dtype(raw.dtype):
+    """Each answer as 0/1 int8 and the rows that are none (a score, a blank, "yes"). A boolean
+    column is read as it is unless it has a blank (pandas' nullable "boolean", as
+    `convert_dtypes()` gives it): then its cells are read as text, the blank a problem."""
+    if pd.api.types.is_bool_dtype(raw.dtype) and not raw.isna().any():
         return raw.to_numpy(np.int8), ([], 0)
     text = raw.map(lambda v: str(v).strip().lower() if not _missing(v) else "")
     value = text.map(CORRECT_WORDS)
