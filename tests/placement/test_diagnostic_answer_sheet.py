@@ -140,7 +140,8 @@ def test_too_many_answers_or_a_student_outside_the_prior_name_the_line(tmp_path)
 
 def test_answers_to_other_questions_are_absorbed_and_said_or_refused_with_strict(tmp_path) -> None:
     """A paper test of fixed questions: its answers are evidence (as `resume` absorbs them),
-    and a warning gives their lines; `strict=True` refuses them, naming each line."""
+    and a warning gives their lines; `strict=True` refuses them, naming each line and the
+    question this diagnostic asks there (which the error named nowhere)."""
     diag = diagnostic(max_questions=2)
     s = IDS[0]
     first = diag.start(s).next_question()
@@ -159,10 +160,12 @@ def test_answers_to_other_questions_are_absorbed_and_said_or_refused_with_strict
     with pytest.warns(PlacementWarning):  # the same as resuming those answers
         resumed = diag.resume(s, [(first.skill, 1), (other, 1)])
     np.testing.assert_array_equal(placed.mastery, resumed.placement().mastery)
+    asked = diag.resume(s, [(first.skill, 1)]).next_question()
+    assert asked is not None and asked.skill != other
     with pytest.raises(
         DataValidationError,
         match=f"line 3, column 'question': got '{other}'; "
-        "expected the question this diagnostic asks there",
+        f"expected '{asked.skill}', the question this diagnostic asks there",
     ):
         diag.replay(path, strict=True)
 

@@ -675,14 +675,14 @@ class PlacementDiagnostic:
         placement = self.prior if prior is None else self._as_placement(prior)
         _check_sheet(self, sheet, placement)
         batch = self.start_batch(sheet.students, placement)
-        other = np.zeros(len(sheet.step), bool)  # answers to questions it would not ask there
+        asked = np.empty(len(sheet.step), np.int64)  # the question it asks at each answer
         for step in range(int(sheet.step.max(initial=-1)) + 1):
             now = np.flatnonzero(sheet.step == step)  # sorted by student: rows ascending
             rows, codes = sheet.student[now], sheet.skill[now]
             with batch.lock:
-                other[now] = batch._choose(rows) != codes
+                asked[now] = batch._choose(rows)
                 batch.answer_given(rows, codes, sheet.correct[now])
-        _said_other_questions(self, sheet, np.flatnonzero(other), strict)
+        _said_other_questions(self, sheet, asked, strict)
         _said_unfinished(sheet, batch)
         return batch.placement()
 
@@ -1263,10 +1263,12 @@ def _check_sheet(diag: PlacementDiagnostic, sheet: AnswerSheet, prior: Placement
 
 
 def _said_other_questions(
-    diag: PlacementDiagnostic, sheet: AnswerSheet, other: np.ndarray, strict: bool
+    diag: PlacementDiagnostic, sheet: AnswerSheet, asked: np.ndarray, strict: bool
 ) -> None:
-    """Answers to questions this diagnostic would not ask there: refused (`strict`), naming
-    each line and the question it asks there, or absorbed and said in a warning."""
+    """Answers to other questions than this diagnostic asks there (`asked`: its skill code at
+    each answer): refused (`strict`), naming each line and the question it asks there, or
+    absorbed and said in a warning."""
+    other = np.flatnonzero(asked != sheet.skill)
     if not len(other):
         return
     if strict:
@@ -1274,9 +1276,10 @@ def _said_other_questions(
             [
                 sheet.problem(
                     i, "question",
-                    "the question this diagnostic asks there (another question was answered: "
-                    "another diagnostic's settings, catalog or prior? replay without strict=True "
-                    "absorbs such answers as evidence)",
+                    f"{diag.question(int(asked[i])).skill!r}, the question this diagnostic asks "
+                    "there (another question was answered: another diagnostic's settings, "
+                    "catalog or prior? replay without strict=True absorbs such answers as "
+                    "evidence)",
                 )
                 for i in other[: DataValidationError.MAX_LISTED]
             ],
