@@ -233,3 +233,14 @@ def test_a_nullable_boolean_answer_with_a_blank_is_a_problem_at_its_row() -> Non
     with pytest.warns(PlacementWarning):  # filled, it is read as booleans
         placed = diag.replay(sheet.assign(correct=sheet["correct"].fillna(False)))
     assert placed.sources == ("placed by diagnostic (2 questions)",)
+
+
+def test_students_the_diagnostic_cannot_replay_are_listed_in_row_order() -> None:
+    """The problems were sorted as text, "row label 10" before "row label 2", so the first 20
+    listed were not the first 20 rows."""
+    diag = diagnostic()
+    strangers = [f"stu{7000000 + i}" for i in range(12)]
+    sheet = pd.DataFrame({"student_id": strangers, "question": "g4.a1", "correct": 1})
+    with pytest.raises(DataValidationError) as refused:
+        diag.replay(sheet)
+    assert [p.row for p in refused.value.problems] == [f"row label {i}" for i in range(12)]

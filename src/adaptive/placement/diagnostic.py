@@ -1239,15 +1239,12 @@ def _check_sheet(diag: PlacementDiagnostic, sheet: AnswerSheet, prior: Placement
     """An answer sheet's students the diagnostic cannot replay, one `DataValidationError`
     naming lines, never ids: more answers than `max_questions` (the first answer too many),
     a student the prior lacks (their first line)."""
-    problems = []
     over = np.flatnonzero(sheet.step == diag.max_questions)
     expected = (
         f"at most {diag.max_questions} answers per student (this diagnostic's max_questions; "
-        "this is the student's answer {})"
+        f"this is the student's answer {diag.max_questions + 1})"
     )
-    problems += [
-        sheet.problem(i, "question", expected.format(diag.max_questions + 1)) for i in over
-    ]
+    found: list[tuple[int, str, str, str | None]] = [(i, "question", expected, "") for i in over]
     if prior is not None:
         lacking = diag._index_of(prior).get_indexer(pd.Index(sheet.students)) < 0
         first = np.flatnonzero((sheet.step == 0) & lacking[sheet.student])
@@ -1256,10 +1253,11 @@ def _check_sheet(diag: PlacementDiagnostic, sheet: AnswerSheet, prior: Placement
             f"a student of the diagnostic's prior placement ({covers}); pass prior= a "
             "placement that holds them"
         )
-        problems += [sheet.problem(i, "student_id", expected, None) for i in first]
-    if problems:
-        problems.sort(key=lambda p: (p.line or 0, p.row or ""))
-        raise DataValidationError(problems[: DataValidationError.MAX_LISTED], len(problems))
+        found += [(i, "student_id", expected, None) for i in first]
+    if found:
+        found.sort(key=lambda problem: sheet.at[problem[0]])  # by line, row or row position
+        listed = found[: DataValidationError.MAX_LISTED]
+        raise DataValidationError([sheet.problem(*problem) for problem in listed], len(found))
 
 
 def _said_other_questions(
