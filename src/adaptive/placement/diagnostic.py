@@ -95,6 +95,7 @@ from adaptive.errors import (
     counted,
     expect_type,
     line_words,
+    some_of,
     verb,
 )
 from adaptive.placement.level import DEFAULT_NOISE, CurriculumLevel
@@ -133,7 +134,8 @@ class DiagnosticError(AdaptiveError, ValueError):
     logs): it names the question, the count, the position in the batch or the saved answer."""
 
 
-#: The keys of a saved session (`DiagnosticSession.to_dict`), as `resume` takes them.
+#: The keys of a saved session (`DiagnosticSession.to_dict`), as `resume` takes them; the
+#: last, "prior", only where the session was started with its own prior.
 SESSION_KEYS = ("student_id", "answers", "prior")
 
 
@@ -149,11 +151,9 @@ def batch_positions(positions: Sequence[int], shown: int = 5) -> str:
     """Students of a batch named by position, never by id: 'the 4th', 'the 2nd, 5th and 9th',
     'the 1st, 2nd, 3rd, 4th, 5th and 7 more' (with `of the batch` added by the caller)."""
     words = [nth(i) for i in positions]
-    if len(words) > shown:
-        return f"the {', '.join(words[:shown])} and {len(words) - shown:,} more"
-    if len(words) == 1:
-        return f"the {words[0]}"
-    return f"the {', '.join(words[:-1])} and {words[-1]}"
+    if 1 < len(words) <= shown:  # all of them: the last pair joined by "and"
+        return f"the {', '.join(words[:-1])} and {words[-1]}"
+    return "the " + some_of(words, shown)
 
 
 class _HasParamsTable(Protocol):
@@ -1229,9 +1229,10 @@ def _check_session_keys(student_id: object, answers: object, extra: Mapping[str,
         close = closest_name(key, SESSION_KEYS)
         said.append(f"unknown key {key!r}" + (f" (did you mean {close!r}?)" if close else ""))
     said += [f"missing key {key!r}" for key in missing]
+    *always, prior = SESSION_KEYS
     raise DiagnosticError(
         f"resume: {'; '.join(said)}; a saved session (session.to_dict()) has the keys "
-        "student_id, answers and, when it was started with its own prior, prior"
+        f"{', '.join(always)} and, when it was started with its own prior, {prior}"
     )
 
 
