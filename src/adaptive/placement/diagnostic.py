@@ -536,6 +536,12 @@ class PlacementDiagnostic:
         answered twice or more answers than `max_questions` is a `DiagnosticError`; so is
         a key that is no saved session's (`SESSION_KEYS`) or a missing student_id or answers,
         naming them all.
+
+        `student_id` and `answers` are required: they default to None, and other keys are
+        taken (`**extra`), only so that a saved session with a key missing or misspelled is
+        that one error ("unknown key 'answer' (did you mean 'answers'?); missing key
+        'answers'") rather than Python's bare TypeError. A type checker therefore does not
+        flag a call without them; this error does, at run time.
         """
         _check_session_keys(student_id, answers, extra)
         if isinstance(prior, Mapping) and "mastery" in prior:  # a saved session's own prior
