@@ -140,7 +140,8 @@ def test_too_many_answers_or_a_student_outside_the_prior_name_the_line(tmp_path)
 
 def test_answers_to_other_questions_are_absorbed_and_said_or_refused_with_strict(tmp_path) -> None:
     """A paper test of fixed questions: its answers are evidence (as `resume` absorbs them),
-    and a warning gives their lines; `strict=True` refuses them, naming each line."""
+    and a warning gives their lines; `strict=True` refuses them, naming each line and the
+    question this diagnostic asks there (which the error named nowhere)."""
     diag = diagnostic(max_questions=2)
     s = IDS[0]
     first = diag.start(s).next_question()
@@ -159,10 +160,12 @@ def test_answers_to_other_questions_are_absorbed_and_said_or_refused_with_strict
     with pytest.warns(PlacementWarning):  # the same as resuming those answers
         resumed = diag.resume(s, [(first.skill, 1), (other, 1)])
     np.testing.assert_array_equal(placed.mastery, resumed.placement().mastery)
+    asked = diag.resume(s, [(first.skill, 1)]).next_question()
+    assert asked is not None and asked.skill != other
     with pytest.raises(
         DataValidationError,
         match=f"line 3, column 'question': got '{other}'; "
-        "expected the question this diagnostic asks there",
+        f"expected '{asked.skill}', the question this diagnostic asks there",
     ):
         diag.replay(path, strict=True)
 
@@ -180,3 +183,64 @@ def test_unfinished_sessions_are_placed_from_their_answers_and_counted(tmp_path)
     ):
         placed = diag.replay(path)
     assert placed.sources == ("placed by diagnostic (1 question)",)
+
+
+def test_a_frame_whose_labels_repeat_or_are_ids_is_named_by_row_position() -> None:
+    """A frame's rows were named by label only: two concatenated sheets both said "row label
+    0", and a sheet indexed by student id put the ids in every error and warning."""
+    diag = diagnostic(max_questions=3)
+    a, b = IDS[0], IDS[1]
+    one = pd.DataFrame({"student_id": [a], "question": ["g4.a1"], "correct": ["yes"]})
+    two = pd.DataFrame({"student_id": [b], "question": ["g4.a1"], "correct": ["maybe"]})
+    with pytest.raises(DataValidationError) as refused:
+        diag.replay(pd.concat([one, two]))
+    assert [str(p) for p in refused.value.problems] == [
+        "<frame>, row position 0, column 'correct': got 'yes'; expected 1 (correct) or 0 "
+        "(wrong); true or false",
+        "<frame>, row position 1, column 'correct': got 'maybe'; expected 1 (correct) or 0 "
+        "(wrong); true or false",
+    ]
+    by_id = pd.concat([one, two]).set_index("student_id", drop=False)
+    with pytest.raises(DataValidationError) as refused:
+        diag.replay(by_id)
+    message = str(refused.value)
+    assert "row position 0, column 'correct'" in message and "9000000" not in message
+    first = diag.start(a).next_question()
+    assert first is not None
+    sheet = pd.DataFrame({"student_id": [a], "question": [first.skill], "correct": [1]})
+    with pytest.warns(PlacementWarning, match=r"their first answers: row position 0\)") as said:
+        diag.replay(sheet.set_index("student_id", drop=False))
+    assert all("9000000" not in str(w.message) for w in said)
+
+
+def test_a_nullable_boolean_answer_with_a_blank_is_a_problem_at_its_row() -> None:
+    """A `correct` column of pandas' nullable booleans (what `convert_dtypes()` gives) with a
+    blank raised a bare ValueError ("cannot convert to 'int8'-dtype NumPy array")."""
+    diag = diagnostic(max_questions=3)
+    sheet = pd.DataFrame(
+        {
+            "student_id": [IDS[0], IDS[0]],
+            "question": ["g4.a1", "g4.a2"],
+            "correct": pd.array([True, None], dtype="boolean"),
+        }
+    )
+    with pytest.raises(DataValidationError) as refused:
+        diag.replay(sheet)
+    assert [str(p) for p in refused.value.problems] == [
+        "<frame>, row label 1, column 'correct': got ''; expected 1 (correct) or 0 (wrong); "
+        "true or false"
+    ]
+    with pytest.warns(PlacementWarning):  # filled, it is read as booleans
+        placed = diag.replay(sheet.assign(correct=sheet["correct"].fillna(False)))
+    assert placed.sources == ("placed by diagnostic (2 questions)",)
+
+
+def test_students_the_diagnostic_cannot_replay_are_listed_in_row_order() -> None:
+    """The problems were sorted as text, "row label 10" before "row label 2", so the first 20
+    listed were not the first 20 rows."""
+    diag = diagnostic()
+    strangers = [f"stu{7000000 + i}" for i in range(12)]
+    sheet = pd.DataFrame({"student_id": strangers, "question": "g4.a1", "correct": 1})
+    with pytest.raises(DataValidationError) as refused:
+        diag.replay(sheet)
+    assert [p.row for p in refused.value.problems] == [f"row label {i}" for i in range(12)]

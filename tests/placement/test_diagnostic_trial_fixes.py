@@ -16,6 +16,7 @@ from diagnostic_fixtures import grade_of, grades_catalog
 
 from adaptive.curriculum import LearnerProfile
 from adaptive.placement import DiagnosticError, Placement, PlacementDiagnostic, Question
+from adaptive.placement.diagnostic import batch_positions
 
 
 def answered_all(diag: PlacementDiagnostic, answer, student: str = "kid"):
@@ -356,6 +357,11 @@ def test_refusals_stay_precise_without_the_id() -> None:
         r"\(did you mean 'g4.a1'\?\)",
     ):
         diag.resume("a", [("g4.A1", 1)])
+    assert [batch_positions(p) for p in ([3], [1, 4, 8], range(12))] == [
+        "the 4th",
+        "the 2nd, 5th and 9th",
+        "the 1st, 2nd, 3rd, 4th, 5th and 7 more",
+    ]
 
 
 # -- 7. wording: a question outside the catalog, a saved session's keys ----------------------

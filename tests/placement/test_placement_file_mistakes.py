@@ -310,6 +310,17 @@ def test_an_identical_repeated_row_says_it_is_safe_to_drop(tmp_path) -> None:
     ]
 
 
+def test_a_frame_indexed_by_student_id_names_row_positions_not_ids() -> None:
+    """A mastery frame indexed by student id named its rows "row label stu9000001": an id in
+    the error. Labels that are no integers name no row without one: positions do."""
+    frame = pd.DataFrame(
+        {"student_id": ["stu9000001", "stu9000002"], "skill_id": ["k", "k"], "mastery": [0.5, -1]}
+    )
+    assert frame_problems(frame.set_index("student_id", drop=False)) == [
+        "<frame>, row position 1, column 'mastery': got '-1.0'; expected a number in [0, 1]"
+    ]
+
+
 # --- what the file itself gets wrong: each at its line, never a traceback or a vague error ---
 
 

@@ -9,10 +9,10 @@ answers through the same steps as a live run and returns the same `Placement`.
 A file is read as a placement table is (`adaptive.placement.table`: CSV with `,`, `;` or tab,
 an Excel export's BOM and CRLF, blank lines, `.csv.gz`, or Parquet); a frame is read as it is.
 Every row is checked and the problems are one `DataValidationError` naming the file, line (a
-Parquet file's row, a frame's row label), column and value, never a student id: an empty id,
-a question that is no skill or one-skill activity of the catalog ("did you mean"), an answer
-that is not 0/1, an order that is no number or date-time, two answers of a student at the same
-order, a question a student answers twice (naming the earlier line).
+Parquet file's row, a frame's row label or position: `frame_rows`), column and value, never a
+student id: an empty id, a question that is no skill or one-skill activity of the catalog ("did
+you mean"), an answer that is not 0/1, an order that is no number or date-time, two answers of
+a student at the same order, a question a student answers twice (naming the earlier line).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from adaptive.placement.table import (
     add_found,
     cell_text,
     csv_frame,
+    frame_rows,
     id_problems,
     named_roles,
     open_csv,
@@ -65,7 +66,7 @@ class AnswerSheet:
     step: np.ndarray
     skill: np.ndarray
     correct: np.ndarray
-    at: np.ndarray  # each answer's line (a Parquet file's row, a frame's row label)
+    at: np.ndarray  # each answer's line (a Parquet file's row, a frame's row label or position)
     question: np.ndarray  # each answer's question as written (for problems)
 
     def problem(self, i: int, column: str, expected: str, value: str | None = "") -> Problem:
@@ -83,8 +84,8 @@ def read_answer_sheet(
     "Student", "question": "Item", "correct": "Score", "order": "Answered at"})."""
     columns = _answer_columns(columns)
     if isinstance(source, pd.DataFrame):
-        rows = Rows("<frame>", "row label")
-        frame, found = _frame_roles(source, columns, rows.file), {"rows": ([], 0)}
+        frame, rows = frame_rows(source, "<frame>")
+        frame, found = _frame_roles(frame, columns, rows.file), {"rows": ([], 0)}
     elif isinstance(source, str | Path):
         rows, frame, found = _read_file(Path(source), columns)
     else:
@@ -127,7 +128,7 @@ def _role_names(header: list[str], columns: Mapping[str, str], file: str) -> dic
 
 
 def _frame_roles(frame: pd.DataFrame, columns: Mapping[str, str], file: str) -> pd.DataFrame:
-    """A frame's role columns, named by role, its index kept (row labels)."""
+    """A frame's role columns, named by role, its index kept (what names its rows)."""
     names = _role_names([str(c) for c in frame.columns], columns, file)
     return pd.DataFrame({role: frame[name] for role, name in names.items()}, index=frame.index)
 
@@ -224,8 +225,10 @@ def _skills(question: pd.Series, rows: Rows, catalog: Catalog) -> tuple[np.ndarr
 
 
 def _answers(raw: pd.Series, rows: Rows) -> tuple[np.ndarray, Found]:
-    """Each answer as 0/1 int8 and the rows that are none (a score, a blank, "yes")."""
-    if pd.api.types.is_bool_dtype(raw.dtype):
+    """Each answer as 0/1 int8 and the rows that are none (a score, a blank, "yes"). A boolean
+    column is read as it is unless it has a blank (pandas' nullable "boolean", as
+    `convert_dtypes()` gives it): then its cells are read as text, the blank a problem."""
+    if pd.api.types.is_bool_dtype(raw.dtype) and not raw.isna().any():
         return raw.to_numpy(np.int8), ([], 0)
     text = raw.map(lambda v: str(v).strip().lower() if not _missing(v) else "")
     value = text.map(CORRECT_WORDS)

@@ -95,6 +95,7 @@ from adaptive.errors import (
     counted,
     expect_type,
     line_words,
+    some_of,
     verb,
 )
 from adaptive.placement.level import DEFAULT_NOISE, CurriculumLevel
@@ -133,7 +134,8 @@ class DiagnosticError(AdaptiveError, ValueError):
     logs): it names the question, the count, the position in the batch or the saved answer."""
 
 
-#: The keys of a saved session (`DiagnosticSession.to_dict`), as `resume` takes them.
+#: The keys of a saved session (`DiagnosticSession.to_dict`), as `resume` takes them; the
+#: last, "prior", only where the session was started with its own prior.
 SESSION_KEYS = ("student_id", "answers", "prior")
 
 
@@ -149,11 +151,9 @@ def batch_positions(positions: Sequence[int], shown: int = 5) -> str:
     """Students of a batch named by position, never by id: 'the 4th', 'the 2nd, 5th and 9th',
     'the 1st, 2nd, 3rd, 4th, 5th and 7 more' (with `of the batch` added by the caller)."""
     words = [nth(i) for i in positions]
-    if len(words) > shown:
-        return f"the {', '.join(words[:shown])} and {len(words) - shown:,} more"
-    if len(words) == 1:
-        return f"the {words[0]}"
-    return f"the {', '.join(words[:-1])} and {words[-1]}"
+    if 1 < len(words) <= shown:  # all of them: the last pair joined by "and"
+        return f"the {', '.join(words[:-1])} and {words[-1]}"
+    return "the " + some_of(words, shown)
 
 
 class _HasParamsTable(Protocol):
@@ -536,6 +536,12 @@ class PlacementDiagnostic:
         answered twice or more answers than `max_questions` is a `DiagnosticError`; so is
         a key that is no saved session's (`SESSION_KEYS`) or a missing student_id or answers,
         naming them all.
+
+        `student_id` and `answers` are required: they default to None, and other keys are
+        taken (`**extra`), only so that a saved session with a key missing or misspelled is
+        that one error ("unknown key 'answer' (did you mean 'answers'?); missing key
+        'answers'") rather than Python's bare TypeError. A type checker therefore does not
+        flag a call without them; this error does, at run time.
         """
         _check_session_keys(student_id, answers, extra)
         if isinstance(prior, Mapping) and "mastery" in prior:  # a saved session's own prior
@@ -675,14 +681,14 @@ class PlacementDiagnostic:
         placement = self.prior if prior is None else self._as_placement(prior)
         _check_sheet(self, sheet, placement)
         batch = self.start_batch(sheet.students, placement)
-        other = np.zeros(len(sheet.step), bool)  # answers to questions it would not ask there
+        asked = np.empty(len(sheet.step), np.int64)  # the question it asks at each answer
         for step in range(int(sheet.step.max(initial=-1)) + 1):
             now = np.flatnonzero(sheet.step == step)  # sorted by student: rows ascending
             rows, codes = sheet.student[now], sheet.skill[now]
             with batch.lock:
-                other[now] = batch._choose(rows) != codes
+                asked[now] = batch._choose(rows)
                 batch.answer_given(rows, codes, sheet.correct[now])
-        _said_other_questions(self, sheet, np.flatnonzero(other), strict)
+        _said_other_questions(self, sheet, asked, strict)
         _said_unfinished(sheet, batch)
         return batch.placement()
 
@@ -1229,9 +1235,10 @@ def _check_session_keys(student_id: object, answers: object, extra: Mapping[str,
         close = closest_name(key, SESSION_KEYS)
         said.append(f"unknown key {key!r}" + (f" (did you mean {close!r}?)" if close else ""))
     said += [f"missing key {key!r}" for key in missing]
+    *always, prior = SESSION_KEYS
     raise DiagnosticError(
         f"resume: {'; '.join(said)}; a saved session (session.to_dict()) has the keys "
-        "student_id, answers and, when it was started with its own prior, prior"
+        f"{', '.join(always)} and, when it was started with its own prior, {prior}"
     )
 
 
@@ -1239,15 +1246,12 @@ def _check_sheet(diag: PlacementDiagnostic, sheet: AnswerSheet, prior: Placement
     """An answer sheet's students the diagnostic cannot replay, one `DataValidationError`
     naming lines, never ids: more answers than `max_questions` (the first answer too many),
     a student the prior lacks (their first line)."""
-    problems = []
     over = np.flatnonzero(sheet.step == diag.max_questions)
     expected = (
         f"at most {diag.max_questions} answers per student (this diagnostic's max_questions; "
-        "this is the student's answer {})"
+        f"this is the student's answer {diag.max_questions + 1})"
     )
-    problems += [
-        sheet.problem(i, "question", expected.format(diag.max_questions + 1)) for i in over
-    ]
+    found: list[tuple[int, str, str, str | None]] = [(i, "question", expected, "") for i in over]
     if prior is not None:
         lacking = diag._index_of(prior).get_indexer(pd.Index(sheet.students)) < 0
         first = np.flatnonzero((sheet.step == 0) & lacking[sheet.student])
@@ -1256,17 +1260,20 @@ def _check_sheet(diag: PlacementDiagnostic, sheet: AnswerSheet, prior: Placement
             f"a student of the diagnostic's prior placement ({covers}); pass prior= a "
             "placement that holds them"
         )
-        problems += [sheet.problem(i, "student_id", expected, None) for i in first]
-    if problems:
-        problems.sort(key=lambda p: (p.line or 0, p.row or ""))
-        raise DataValidationError(problems[: DataValidationError.MAX_LISTED], len(problems))
+        found += [(i, "student_id", expected, None) for i in first]
+    if found:
+        found.sort(key=lambda problem: sheet.at[problem[0]])  # by line, row or row position
+        listed = found[: DataValidationError.MAX_LISTED]
+        raise DataValidationError([sheet.problem(*problem) for problem in listed], len(found))
 
 
 def _said_other_questions(
-    diag: PlacementDiagnostic, sheet: AnswerSheet, other: np.ndarray, strict: bool
+    diag: PlacementDiagnostic, sheet: AnswerSheet, asked: np.ndarray, strict: bool
 ) -> None:
-    """Answers to questions this diagnostic would not ask there: refused (`strict`), naming
-    each line and the question it asks there, or absorbed and said in a warning."""
+    """Answers to other questions than this diagnostic asks there (`asked`: its skill code at
+    each answer): refused (`strict`), naming each line and the question it asks there, or
+    absorbed and said in a warning."""
+    other = np.flatnonzero(asked != sheet.skill)
     if not len(other):
         return
     if strict:
@@ -1274,9 +1281,10 @@ def _said_other_questions(
             [
                 sheet.problem(
                     i, "question",
-                    "the question this diagnostic asks there (another question was answered: "
-                    "another diagnostic's settings, catalog or prior? replay without strict=True "
-                    "absorbs such answers as evidence)",
+                    f"{diag.question(int(asked[i])).skill!r}, the question this diagnostic asks "
+                    "there (another question was answered: another diagnostic's settings, "
+                    "catalog or prior? replay without strict=True absorbs such answers as "
+                    "evidence)",
                 )
                 for i in other[: DataValidationError.MAX_LISTED]
             ],
@@ -1312,5 +1320,5 @@ def _said_unfinished(sheet: AnswerSheet, batch: DiagnosticBatch) -> None:
 
 def _rows_words(sheet: AnswerSheet, answers: np.ndarray) -> str:
     """Where these answers are, as a message says it: 'lines 3, 8 and 12' (a Parquet file's
-    'rows', a frame's 'row labels')."""
+    'rows', a frame's 'row labels' or 'row positions')."""
     return line_words([sheet.at[i] for i in answers]).replace("line", sheet.rows.unit)

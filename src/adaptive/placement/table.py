@@ -115,6 +115,17 @@ class Rows:
         return Problem(self.file, None, column, value, expected, self.name(at))
 
 
+def frame_rows(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, Rows]:
+    """A frame and how its problems name its rows: by label ("row label 7") when its labels
+    are unique integers, else by position from 0 ("row position 2"): the labels of a
+    concatenated frame name no one row, and a frame indexed by student id would put the ids
+    in every problem and warning."""
+    index = frame.index
+    if index.is_unique and pd.api.types.is_integer_dtype(index.dtype):
+        return frame, Rows(file, "row label")
+    return frame.set_axis(pd.RangeIndex(len(frame))), Rows(file, "row position")
+
+
 def mastery_table_placement(
     frame: pd.DataFrame,
     source: str = "earlier records",
@@ -129,15 +140,14 @@ def mastery_table_placement(
     per student, as `Placement.to_frame` writes it).
     Every row is checked as `read_placement` checks a file's, its skills against `catalog` when
     given (a skill of another catalog would place nothing, without a word: pass it); a problem
-    names the row by its label in the frame ("row label 7": a frame has no lines).
+    names the row by its label in the frame ("row label 7": a frame has no lines), or by its
+    position where labels repeat or are no integers (`frame_rows`).
     `skill_map` reads codes of another year as this catalog's skills, as `read_placement`'s
     does (it needs `catalog`).
     """
     check_placement_columns(frame, file)
     renamed = SkillMap.of(skill_map, catalog)
-    rows = Rows(file, "row label")
-    if not frame.index.is_unique:  # a concatenated frame: its labels name no one row
-        frame, rows = frame.set_axis(pd.RangeIndex(len(frame))), Rows(file, "row position")
+    frame, rows = frame_rows(frame, file)
     found = new_found()
     roles = [*PLACEMENT_COLUMNS, *([SOURCE_COLUMN] if SOURCE_COLUMN in frame else [])]
     table = checked_frame(frame[roles], rows, catalog, found, renamed)
