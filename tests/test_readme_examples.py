@@ -57,8 +57,8 @@ def write_stand_ins(folder: Path, catalog: Catalog) -> None:
     )
     rows.to_csv(folder / "last_year.csv", index=False)
     pd.DataFrame(
-        {"StudentNumber": ["stu0000000", "stu0000001"], "Course": ["Math 3", "Math 4"],
-         "FinalGrade": ["B", "A"]}
+        {"StudentNumber": ["stu0000000", "stu0000001", "stu0000002", "stu0000003"],
+         "Course": ["Math 3", "Math 4", "Art 4", "Math 3"], "FinalGrade": ["B", "A", "A", "B+"]}
     ).to_csv(folder / "transcripts.csv", index=False)  # fmt: skip
     rows.set_axis(["Student ID", "Standard", "Mastery"], axis=1).to_csv(
         folder / "sis_export.csv", index=False
@@ -100,5 +100,6 @@ def test_readme_python_blocks_run_in_order(demo_folder):
     assert namespace["recs"], "the StudentView request got no recommendation"
     transcript = namespace["records"]  # the transcript recipe: two students, their grade's skills
     assert transcript["student_id"].nunique() == 2 and transcript["mastery"].notna().all()
+    assert len(namespace["unmapped"]) == 2  # an unmapped course and an unmapped mark, set aside
     assert "diagnostic" in namespace["session"].placement().to_frame()["source"].iloc[0]
     assert any((demo_folder / "out" / "batch").rglob("_SUCCESS.json")), "no night was served"
