@@ -298,5 +298,7 @@ def test_validate_does_not_print_a_source_column_of_whole_numbers(tmp_path, caps
     assert run(["validate", "--placement", str(table), *columns, *catalog]) == 0
     out = capsys.readouterr().out
     assert "2 sources, all whole numbers (not shown)" in out and "4501" not in out
+    # a table none of whose students a night knows passes, but not in silence (re-check N6)
+    assert "not checked against the roster: give --profiles" in " ".join(out.split())
     assert run(["validate", *catalog, "--profiles", str(tmp_path / "profiles.jsonl")]) == 2
     assert "--profiles goes with --placement FILE" in capsys.readouterr().err

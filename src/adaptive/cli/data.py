@@ -359,6 +359,16 @@ def _check_placement_file(
     for key, value in describe_placement(placement, len(catalog.skills), off).items():
         table.add_row(key, value)
     console.print(table)
+    if profiles_path is None:
+        console.print(
+            "Its students were not checked against the roster: give --profiles (a night "
+            "refuses a table none of whose students is in a profile or answered in the log)."
+        )
+    elif not log_students:
+        console.print(
+            "Without the log (FILE), a student only the log knows counts above as in no "
+            "profile, where a night would not: give the log too to count as a night does."
+        )
     console.print("No problems found: a night given this table reads it as above.")
 
 
