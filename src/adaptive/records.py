@@ -17,7 +17,7 @@ import math
 import numbers
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, Literal, TypeVar
 
@@ -32,10 +32,14 @@ class RecordError(ConfigError, TypeError):
     the file and line to a `TypeError` add them here)."""
 
 
-def from_record(cls: type[T], record: Any, where: str) -> T:
+def from_record(
+    cls: type[T], record: Any, where: str, labels: Mapping[str, str] | None = None
+) -> T:
     """`cls(**record)` after checking that `record` is an object with the required keys, no
     unknown ones, and values of each field's type (ints for floats and lists for tuples are
-    converted); a `RecordError` lists every problem."""
+    converted); a `RecordError` lists every problem, each value named by its field, or by its
+    `labels` entry where given (a table's own column: "column 'Grade Level' (grade)")."""
+    labels = labels or {}
     if not isinstance(record, dict):
         raise RecordError(f"{where}: got {_shown(record)}; expected an object of fields")
     checks = _checks_of(cls)
@@ -50,7 +54,9 @@ def from_record(cls: type[T], record: Any, where: str) -> T:
         if ok:
             values[name] = converted
         else:
-            problems.append(f"{name} = {_shown(value)} (expected {check.expected})")
+            problems.append(
+                f"{labels.get(name, name)} = {_shown(value)} (expected {check.expected})"
+            )
     missing = [n for n, c in checks.items() if c.required and n not in record]
     problems += [f"missing field {n!r}" for n in missing]
     if problems:

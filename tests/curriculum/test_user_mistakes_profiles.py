@@ -115,6 +115,16 @@ def test_a_roster_export_is_read_with_its_own_column_names(tmp_path) -> None:
     }  # fmt: skip
     with pytest.raises(ConfigError, match=r"no column 'SIS Id' \(did you mean 'SIS ID'\?\)"):
         read_profiles(roster, {"student_id": "SIS Id"})
+    # every missing column at once (a trial fixed one, then met the next)
+    with pytest.raises(
+        ConfigError, match=r"no column 'SIS_ID' \(did you mean 'SIS ID'\?\), 'Grade';"
+    ):
+        read_profiles(roster, {"student_id": "SIS_ID", "grade": "Grade"})
+    # a bad cell names the file's own column, not only the field it is read as
+    bad = tmp_path / "bad_grade.csv"
+    bad.write_text("SIS ID,Grade Level\n004501,fourth\n")
+    with pytest.raises(ConfigError, match=r"line 2: column 'Grade Level' \(grade\) = 'fourth'"):
+        read_profiles(bad, {"student_id": "SIS ID", "grade": "Grade Level"})
     with pytest.raises(ConfigError, match="unknown field 'studentid'"):
         read_profiles(roster, {"studentid": "SIS ID"})
     with pytest.raises(ConfigError, match="columns .*First Name"):  # without: refused as before

@@ -64,13 +64,16 @@ class LearnerProfile:
         return to_record(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], where: str = "profile") -> LearnerProfile:
+    def from_dict(
+        cls, d: dict[str, Any], where: str = "profile", labels: Mapping[str, str] | None = None
+    ) -> LearnerProfile:
         """A profile from a JSON record, every field checked (`adaptive.records`): a grade of
         "four" or interests given as a list is a `RecordError`, never misread. A value its
         rules refuse (a weight of 80) is said after `where` without the student's id: the
-        file and line name the row, and the message may reach the nightly job's log."""
+        file and line name the row, and the message may reach the nightly job's log.
+        `labels` names a field as its table's column does (a roster read with `columns=`)."""
         try:
-            return from_record(cls, d, where)
+            return from_record(cls, d, where, labels)
         except RecordError as exc:
             if isinstance(exc.__cause__, ProfileValueError):
                 raise RecordError(f"{where}: {exc.__cause__.problem}") from exc.__cause__
@@ -521,7 +524,8 @@ def _row_profile(
         problem = _separator_problem(name, value)
         if problem:
             raise ConfigError(f"{where}, column {column_of[name]!r}: {value!r}: {problem}")
-    return LearnerProfile.from_dict({n: _cell(n, v) for n, v in cells.items()}, where)
+    labels = {n: f"column {column_of[n]!r} ({n})" for n in cells if column_of[n] != n}
+    return LearnerProfile.from_dict({n: _cell(n, v) for n, v in cells.items()}, where, labels)
 
 
 #: Separators an export may put in a list cell that are not the roster's (`;` between entries,
@@ -555,14 +559,17 @@ def _separator_problem(name: str, value: object) -> str:
 
 def _renamed(path: Path, header: list[str], columns: dict[str, str]) -> list[str | None]:
     """The header as fields (None: a column not read: neither named in `columns` nor a field
-    name); a named column the file lacks is an error with the header's closest name."""
+    name); the named columns the file lacks are one error, each with the header's closest
+    name."""
     field_of = {column: field for field, column in columns.items()}
     missing = [c for c in columns.values() if c not in header]
     if missing:
-        close = closest_name(missing[0], header)
-        hint = f" (did you mean {close!r}?)" if close else ""
+        named = []
+        for column in missing:
+            close = closest_name(column, header)
+            named.append(f"{column!r}" + (f" (did you mean {close!r}?)" if close else ""))
         raise ConfigError(
-            f"{path}, line 1: no column {missing[0]!r}{hint}; the header has: {', '.join(header)}"
+            f"{path}, line 1: no column {', '.join(named)}; the header has: {', '.join(header)}"
         )
     fields = {f.name for f in dataclasses.fields(LearnerProfile)} - set(columns)
     return [field_of.get(name, name if name in fields else None) for name in header]
