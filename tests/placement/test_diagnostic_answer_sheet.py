@@ -244,3 +244,13 @@ def test_students_the_diagnostic_cannot_replay_are_listed_in_row_order() -> None
     with pytest.raises(DataValidationError) as refused:
         diag.replay(sheet)
     assert [p.row for p in refused.value.problems] == [f"row label {i}" for i in range(12)]
+
+
+def test_an_answer_sheet_without_answers_is_refused(tmp_path) -> None:
+    """A header-only sheet (an export with a filter left on) replayed into a placement of 0
+    students without a word; its saved table was then refused by `validate --placement`."""
+    from adaptive.errors import ConfigError
+
+    empty = write(tmp_path, "student_id,question,correct\n")
+    with pytest.raises(ConfigError, match="the answer sheet has no answers .a header only."):
+        diagnostic().replay(empty)

@@ -93,7 +93,13 @@ def read_answer_sheet(
             f"answers: expected a file path or a DataFrame, got {type(source).__name__}; "
             f"columns: {', '.join(ANSWER_COLUMNS)} (and optionally {ORDER_COLUMN})"
         )
-    return _checked(frame, rows, catalog, found, columns)
+    sheet = _checked(frame, rows, catalog, found, columns)
+    if not len(sheet.student):
+        raise ConfigError(
+            f"{rows.file}: the answer sheet has no answers (a header only): it places nobody. "
+            "Give the sheet with its rows"
+        )
+    return sheet
 
 
 def _answer_columns(given: Mapping[str, str] | None) -> dict[str, str]:
