@@ -469,6 +469,33 @@ def test_retired_codes_rows_are_left_out_and_counted_in_one_warning(tmp_path) ->
     assert not any(s in said[0] for s in ("s1", "s2", "s3"))
 
 
+def test_a_map_given_to_several_reads_says_each_reads_own_counts(tmp_path) -> None:
+    """A `SkillMap` is a setting, not a counter: one map given to several reads (a night's map
+    read for its fingerprint, then its table checked, on Spark too) says each read's rows, never
+    the sum of the reads before it; and it cannot be changed by a read."""
+    import dataclasses
+
+    from adaptive.batch.spark_placement import checked_placement_parquet
+    from adaptive.placement.table import SkillMap
+
+    path = write(tmp_path, OLD_CODES)
+    skill_map = SkillMap.of(RENAMES, catalog())
+    frame = pd.read_csv(path).set_axis(["student_id", "skill_id", "mastery"], axis=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_placement(path, catalog(), columns=OWN, skill_map=skill_map)
+        mastery_table_placement(frame, catalog=catalog(), skill_map=skill_map)
+        for night in ("one", "two"):
+            target = tmp_path / night / "placement.parquet"
+            checked_placement_parquet(path, catalog(), OWN, target, skill_map=skill_map)
+    said = [str(w.message).split(": ", 1)[1] for w in caught if w.category is PlacementWarning]
+    assert (
+        said == ["3 rows of 1 retired skill (2.OA.9) left out, as skill_map says (3 students)"] * 4
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        skill_map.source = "another map"  # type: ignore[misc]
+
+
 def test_a_map_target_not_in_the_catalog_is_one_error_naming_the_entry(tmp_path) -> None:
     """A map is checked before the file is read: a target the catalog lacks (a typo, a map
     written for another catalog) would otherwise refuse every row it maps."""
