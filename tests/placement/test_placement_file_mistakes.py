@@ -533,6 +533,9 @@ def test_a_code_neither_in_the_catalog_nor_the_map_is_refused_as_without_one(tmp
         ("map.csv", "code,skill_id\n5.NS.1,g5.NS.1\n6.NS.1,g6.NS.1\n2.OA.9,\n"),
         ("map.csv", "\ufeffcode;skill_id\r\n5.NS.1;g5.NS.1\r\n\r\n6.NS.1;g6.NS.1\r\n2.OA.9;\r\n"),
         ("map.json", '{"5.NS.1": "g5.NS.1", "6.NS.1": "g6.NS.1", "2.OA.9": null}'),
+        # blank lines before the header, and an empty target in JSON (retired, as in the CSV)
+        ("map.csv", "\n  \ncode,skill_id\n5.NS.1,g5.NS.1\n6.NS.1,g6.NS.1\n2.OA.9,\n"),
+        ("map.json", '{" 5.NS.1 ": "g5.NS.1", "6.NS.1": " g6.NS.1", "2.OA.9": ""}'),
     ],
 )
 def test_a_skill_map_file_is_read_as_the_same_map(tmp_path, name, text) -> None:
@@ -552,7 +555,14 @@ def test_a_skill_map_file_is_read_as_the_same_map(tmp_path, name, text) -> None:
          " got '5.NS.1'; expected one line per code (line 2 maps it already)"),
         ("map.json", '["5.NS.1", "g5.NS.1"]', ": got 'list'; expected a CSV file whose first"),
         ("map.json", '{"5.NS.1": 5}', ", column '5.NS.1': got '5'; expected this catalog's "
-         "skill id (text), or null"),
+         "skill id (text), or nothing for a retired skill (null"),
+        ("map.json", '{"5.NS.1": "g5.NS.1", "5.NS.1 ": "g6.NS.1"}', ", column '5.NS.1 ': got "
+         "'\"g6.NS.1\"'; expected one entry per code ('5.NS.1' is mapped already)"),
+        ("map.json", '{"5.NS.1": "g5.NS.1", "5.NS.1": "g6.NS.1"}', ", column '5.NS.1': got "
+         "'\"g6.NS.1\"'; expected one entry per code ('5.NS.1' is mapped already)"),
+        ("map.json", '{" ": "g5.NS.1"}', ", column ' ': got '\"g5.NS.1\"'; expected a "
+         "non-empty code"),
+        ("map.csv", "\ncode;skill\n", ", line 2: got 'code;skill'; expected the header"),
     ],
 )  # fmt: skip
 def test_a_skill_map_file_in_another_form_is_one_error_naming_its_line(
@@ -567,6 +577,24 @@ def test_a_skill_map_file_in_another_form_is_one_error_naming_its_line(
         read_skill_map(path)
     assert len(caught.value.problems) == 1
     assert str(caught.value.problems[0]).startswith(f"{path}{expected}")
+
+
+def test_a_skill_map_given_in_python_is_read_as_a_map_file_is() -> None:
+    """An empty target is a retired skill, as a CSV map's empty cell; two codes the same once
+    trimmed are refused, as a CSV map's repeated line is (one overwrote the other)."""
+    from adaptive.placement.table import SkillMap
+
+    assert SkillMap.of({" 2.OA.9": "", "5.NS.1": "g5.NS.1 "}, catalog()).codes == {
+        "2.OA.9": None,
+        "5.NS.1": "g5.NS.1",
+    }
+    with pytest.raises(ConfigError) as caught:
+        SkillMap.of({"5.NS.1": "g5.NS.1", " 5.NS.1": "g6.NS.1", "6.NS.1": 6}, catalog())
+    assert str(caught.value) == (
+        "skill_map: 2 entries not read: ' 5.NS.1' -> str 'g6.NS.1': expected one entry per "
+        "code ('5.NS.1' is mapped already), '6.NS.1' -> int 6: expected this catalog's skill id "
+        "(text), or nothing for a retired skill (null, None or '')"
+    )
 
 
 def test_a_blank_mastery_says_to_leave_out_the_skills_not_assessed(tmp_path) -> None:

@@ -592,18 +592,53 @@ def tally_of(skill_map: SkillMap | None) -> SkillMapTally | None:
     return SkillMapTally(skill_map) if skill_map is not None else None
 
 
-def _checked_mapping(given: Mapping[Any, Any]) -> dict[str, str | None]:
-    """A mapping given in Python as the map: codes and targets as text (trimmed, as ids are
-    everywhere), None for a retired skill; any other target one `ConfigError` naming its code."""
+#: What a map entry's target is expected to be, in each form (a CSV cell, JSON, Python).
+MAP_TARGET = "this catalog's skill id (text), or nothing for a retired skill (null, None or '')"
+
+#: A fault of a map's entry: its code as given, its target, what was expected.
+MapFault = tuple[str, object, str]
+
+
+def _map_entries(pairs: Iterable[tuple[Any, Any]]) -> tuple[dict[str, str | None], list[MapFault]]:
+    """A map's (code, target) pairs as read, as the CSV form reads its lines: codes and targets
+    trimmed (as ids are everywhere), an empty target None (a retired skill); and the entries
+    refused: an empty code (it would map the rows without a skill), a target that is not text,
+    a code given twice once trimmed (one would overwrite the other without a word)."""
     codes: dict[str, str | None] = {}
-    for code, target in given.items():
-        if target is not None and not isinstance(target, str):
-            raise ConfigError(
-                f"skill_map[{code!r}]: expected this catalog's skill id (text), or None for a "
-                f"retired skill; got {type(target).__name__} {target!r}"
-            )
-        codes[str(code).strip()] = None if target is None else target.strip()
+    faults: list[MapFault] = []
+    for code, target in pairs:
+        key = str(code).strip()
+        if not key:
+            faults.append((str(code), target, "a non-empty code"))
+        elif target is not None and not isinstance(target, str):
+            faults.append((str(code), target, MAP_TARGET))
+        elif key in codes:
+            faults.append((str(code), target, f"one entry per code ({key!r} is mapped already)"))
+        else:
+            codes[key] = (target or "").strip() or None
+    return codes, faults
+
+
+def _checked_mapping(given: Mapping[Any, Any]) -> dict[str, str | None]:
+    """A mapping given in Python as the map, read as `_map_entries` reads it; the entries it
+    refuses are one `ConfigError` naming each."""
+    codes, faults = _map_entries(given.items())
+    if faults:
+        said = [f"{c!r} -> {type(t).__name__} {_clip(repr(t))}: expected {e}" for c, t, e in faults]
+        raise ConfigError(
+            f"skill_map: {counted(len(faults), 'entry', 'entries')} not read: "
+            f"{some_of(said, MAX_LISTED)}"
+        )
     return codes
+
+
+class _JsonObject(dict):
+    """A JSON object as read, with its (key, value) pairs in order, a key given twice included
+    (a dict keeps its last value without a word)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
 
 
 def read_skill_map(path: str | os.PathLike) -> dict[str, str | None]:
@@ -624,29 +659,28 @@ def read_skill_map(path: str | os.PathLike) -> dict[str, str | None]:
 
 
 def _json_skill_map(text: str, file: str) -> dict[str, str | None]:
-    """A JSON skill map: one object of code -> skill id or null."""
+    """A JSON skill map: one object of code -> skill id or null, read as `_map_entries` reads
+    it (a key given twice is refused too); each entry refused is one problem naming its code."""
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_JsonObject)
     except json.JSONDecodeError as exc:
         problem = Problem(file, exc.lineno, None, _clip(exc.msg), f"JSON ({SKILL_MAP_FORM})")
         raise DataValidationError([problem]) from None
-    if not isinstance(doc, dict):
+    if not isinstance(doc, _JsonObject):
         got = type(doc).__name__
         raise DataValidationError([Problem(file, None, None, got, SKILL_MAP_FORM)])
-    problems = [
-        Problem(file, None, str(code), _clip(json.dumps(target)),
-                "this catalog's skill id (text), or null for a retired skill")
-        for code, target in doc.items()
-        if target is not None and not isinstance(target, str)
-    ]  # fmt: skip
-    if problems:
-        raise DataValidationError(problems)
-    return _checked_mapping(doc)
+    codes, faults = _map_entries(doc.pairs)
+    if faults:
+        raise DataValidationError(
+            [Problem(file, None, c, _clip(json.dumps(t)), e) for c, t, e in faults]
+        )
+    return codes
 
 
 def _csv_skill_map(text: str, file: str) -> dict[str, str | None]:
-    """A CSV skill map: the header `code,skill_id`, then a code and its skill per line."""
-    first = text.splitlines()[0] if text.strip() else ""
+    """A CSV skill map: the header `code,skill_id` (its first line that is not blank), then a
+    code and its skill per line."""
+    at, first = next(((n, t) for n, t in enumerate(text.splitlines(), 1) if t.strip()), (1, ""))
     sep = next(
         (s for s in (",", ";", "\t")
          if [f.strip() for f in next(csv.reader([first], delimiter=s), [])] == list(SKILL_MAP_HEADER)),
@@ -654,17 +688,16 @@ def _csv_skill_map(text: str, file: str) -> dict[str, str | None]:
     )  # fmt: skip
     if sep is None:
         expected = f"the header {','.join(SKILL_MAP_HEADER)!r} ({SKILL_MAP_FORM})"
-        raise DataValidationError([Problem(file, 1, None, _clip(first), expected)])
+        raise DataValidationError([Problem(file, at, None, _clip(first), expected)])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    next(reader)
     codes: dict[str, str | None] = {}
     lines: dict[str, int] = {}
     problems = []
     for fields in reader:
         line = reader.line_num
         cells = [f.strip() for f in fields]
-        if not any(cells):
-            continue  # a blank line
+        if line <= at or not any(cells):
+            continue  # the header, or a blank line
         if len(cells) != 2:
             problems.append(Problem(file, line, None, _clip(sep.join(fields)), SKILL_MAP_LINE))
         elif not cells[0]:
