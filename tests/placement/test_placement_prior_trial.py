@@ -130,6 +130,31 @@ def test_records_a_diagnostic_shadows_for_some_students_are_counted() -> None:
         combine(every, grade)
 
 
+def test_newer_records_over_older_ones_are_not_said_as_a_diagnostics_shadow() -> None:
+    """combine(this_years, last_years) layers newer records over older ones on purpose, yet it
+    warned that last year's values of a student "are not used", with advice on a diagnostic the
+    user was not running. Only a placement that adds nothing at all is said, plainly."""
+    nan = np.nan
+    this_year = Placement(
+        ("x", "y"), ("a", "b"), np.array([[0.9, nan], [0.8, 0.7]]), ("placed from 2026.csv",) * 2
+    )
+    last_year = Placement(
+        ("x", "y"), ("a", "b"), np.array([[0.4, 0.3], [0.5, 0.6]]), ("placed from 2025.csv",) * 2
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        both = combine(this_year, last_year)  # y's values of 2025 all shadowed: intended
+    np.testing.assert_allclose(both.mastery, [[0.9, 0.3], [0.8, 0.7]])
+    older = Placement(("y",), ("a",), np.array([[0.5]]), ("placed from 2024.csv",))
+    with pytest.warns(PlacementWarning) as said:
+        combine(this_year, older)
+    assert [str(w.message) for w in said] == [
+        "combine: the placement 'placed from 2024.csv' adds nothing: an earlier one ('placed "
+        "from 2026.csv') already gives every skill it knows for its students, and the first "
+        "placement that knows a skill wins"
+    ]
+
+
 def test_anything_but_a_placement_in_combine_is_one_type_error() -> None:
     """combine(records, profiles) ended in AttributeError: 'dict' object has no attribute
     'students'."""

@@ -435,10 +435,12 @@ def combine(*placements: Placement) -> Placement:
     any of their skills. The result carries no grades (it is not grade level alone), so a
     diagnostic started from it (`PlacementDiagnostic(catalog, prior=combine(records, grade))`)
     updates its values with the graph model: that is how a diagnostic uses the records too. A
-    diagnostic's own placement covers every skill (what it did not ask it infers), so nothing
-    after it in a `combine` would be used: a later placement that adds nothing for the students
-    it shares with earlier ones is said (`PlacementWarning`), and so is one (not a grade's)
-    whose values some of its students never get (counted).
+    later placement that adds nothing for the students it shares with earlier ones is said
+    (`PlacementWarning`). A diagnostic's own placement covers every skill (what it did not ask
+    it infers), so nothing after it in a `combine` would be used: after one, a placement (not a
+    grade's) whose values some of its students never get is said too (counted), with how to
+    start the diagnostic from the records. Newer records put before older ones
+    (`combine(this_years, last_years)`) win where both know a skill, without a word.
     """
     for i, p in enumerate(placements):
         expect_placement(p, f"combine: placement {i + 1}")
@@ -491,37 +493,49 @@ def _warn_shadowed(
     later: Placement, earlier: Sequence[Placement], fill: np.ndarray, values: np.ndarray
 ) -> None:
     """Say that `later` adds nothing to a `combine` (every (student, skill) it knows is given
-    by an earlier placement: a diagnostic's placement, which covers every skill, put first), or
-    nothing for some of its students (counted; a grade's placement, the usual last resort, is
-    expected to be shadowed where records place a student on every skill)."""
+    by an earlier placement). Where an earlier one values every skill `later` knows (a
+    diagnostic's placement, which infers what it did not ask), `later` is also said when it
+    adds nothing for some of its students (counted), with how to use records with a
+    diagnostic. Records layered over older ones (`combine(this_years, last_years)`) shadow
+    them on purpose, and a grade's placement is the usual last resort: neither is said then."""
     valued = (~np.isnan(values)).any(axis=1)
     unused = valued & ~fill.any(axis=1)
     if not unused.any():
         return
-    first = earlier[0].sources[0] if earlier[0].sources else "an earlier placement"
+    covering = next((p for p in earlier if _values_every_skill(p, later.skills)), None)
+    if fill.any() and (covering is None or later.grades is not None):
+        return  # some of its values used: said only after a diagnostic's, never of a grade's
+    shown = covering or earlier[0]
+    first = shown.sources[0] if shown.sources else "an earlier placement"
     this = later.sources[0] if later.sources else ""
     how = (
-        "To use a student's records with a diagnostic, start the diagnostic from them: "
+        ". To use a student's records with a diagnostic, start the diagnostic from them: "
         "PlacementDiagnostic(catalog, prior=combine(records, grade_placement(catalog, profiles)))"
         "; else put the records first"
+        if covering is not None
+        else ""
     )
     if not fill.any():
         said = (
             f"combine: the placement {this!r} adds nothing: an earlier one ({first!r}) already "
             "gives every skill it knows for its students, and the first placement that knows a "
-            f"skill wins. {how}"
+            f"skill wins{how}"
         )
-    elif later.grades is None:
+    else:
         n = int(unused.sum())
         said = (
             f"combine: the values of {counted(n, 'student')} of the placement {this!r} (of "
             f"{int(valued.sum()):,} it places) are not used: an earlier one ({first!r}) "
             f"already gives every skill it knows for them, and the first placement that knows "
-            f"a skill wins. {how}"
+            f"a skill wins{how}"
         )
-    else:
-        return
     warnings.warn(said, PlacementWarning, stacklevel=4)
+
+
+def _values_every_skill(placement: Placement, skills: Sequence[str]) -> bool:
+    """Whether `placement` holds a value for each of its students on every one of `skills`:
+    a diagnostic's placement does (what it did not ask it infers); records rarely do."""
+    return set(skills) <= set(placement.skills) and not np.isnan(placement.mastery).any()
 
 
 def on_skills(placement: Placement, skills: Sequence[str] | pd.Index, where: str) -> Placement:
