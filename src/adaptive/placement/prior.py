@@ -65,9 +65,11 @@ class Placement:
     grades : each student's grade (NaN where unknown) when the placement came from grade level
         alone (`grade_placement`); the diagnostic then locates each student in the curriculum
         from it (`adaptive.placement.level`). None for placements from other sources.
-    parts : the placements a `combine` made it from, in order (empty for any other): where a
-        model lacks some of its skills, `on_skills` combines them again without those, so a
-        student whose records were all dropped is said to start from the next source.
+    parts : what `without_skills` needs of each placement a `combine` made it from, in order
+        (empty for any other): which (student, skill) it valued and each student's source
+        (`PlacementPart`), never its values, which `mastery` holds where they won. Where a
+        model lacks some skills, `on_skills` drops them and says each student's source again,
+        so a student whose records were all dropped is said to start from the next source.
     """
 
     students: tuple[str, ...]
@@ -75,7 +77,7 @@ class Placement:
     mastery: np.ndarray
     sources: tuple[str, ...] = ()
     grades: np.ndarray | None = None
-    parts: tuple[Placement, ...] = field(default=(), repr=False, compare=False)
+    parts: tuple[PlacementPart, ...] = field(default=(), repr=False, compare=False)
     _skill_index: pd.Index = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -162,31 +164,98 @@ class Placement:
         rows = index.get_indexer(pd.Index([str(s) for s in student_ids]))
         if (rows < 0).any():
             raise ConfigError(f"{int((rows < 0).sum())} students are not in this placement")
-        wanted = [self.students[r] for r in rows]
+        to = np.full(len(self.students), -1)
+        to[rows] = np.arange(len(rows))
         return Placement(
-            tuple(wanted),
+            tuple(self.students[r] for r in rows),
             self.skills,
             self.mastery[rows],
             tuple(self.sources[r] for r in rows),
             None if self.grades is None else self.grades[rows],
-            tuple(p.subset([s for s in wanted if p.source_of(s) is not None]) for p in self.parts),
+            tuple(p.moved(to) for p in self.parts),
         )
 
     def without_skills(self, dropped: np.ndarray) -> Placement:
         """The placement without the skills where `dropped` (a mask over `skills`) is True; a
-        combined one combined again from its parts without them, so each student's source is
-        the first part that still places them ("population prior" where none does)."""
-        if self.parts:
-            kept = [p.without_skills(pd.Index(p.skills).isin(self.dropped_codes(dropped)))
-                    for p in self.parts]  # fmt: skip
-            return _combined(kept, warn=False)
+        combined one says each student's source again from its parts without them: the first
+        part that still places them ("population prior" where none does). Its values are the
+        same (the first part that knows a (student, skill) still wins)."""
         keep = ~np.asarray(dropped, bool)
         skills = tuple(k for k, kept in zip(self.skills, keep, strict=True) if kept)
-        return Placement(self.students, skills, self.mastery[:, keep], self.sources, self.grades)
+        if not self.parts:
+            return Placement(
+                self.students, skills, self.mastery[:, keep], self.sources, self.grades
+            )
+        same = np.arange(len(self.students))
+        parts = tuple(p.moved(same, np.flatnonzero(keep)) for p in self.parts)
+        sources = _first_sources(parts, len(self.students))
+        return Placement(self.students, skills, self.mastery[:, keep], sources, parts=parts)
 
     def dropped_codes(self, dropped: np.ndarray) -> list[str]:
         """The skill codes where `dropped` is True."""
         return [k for k, d in zip(self.skills, dropped, strict=True) if d]
+
+
+@dataclass(frozen=True, eq=False)
+class PlacementPart:
+    """One placement a `combine` was made from, kept by the combined one (`Placement.parts`)
+    for `Placement.without_skills`: which of the combined placement's (student, skill) it
+    valued, one bit each, and its students' sources. Not its values: a district's records
+    (400,000 students x 120 skills) are 366 MiB of values, and under 6 MiB of bits.
+
+    rows : its students, as rows of the combined placement.
+    packed : (len(rows), n_skills) where it holds a value, as `np.packbits` packs it by row.
+    n_skills : how many skills the combined placement has (the columns of `valued()`).
+    sources : (len(rows),) each of its students' source.
+    grade : whether it placed from grade level alone (its values never a student's own).
+    """
+
+    rows: np.ndarray
+    packed: np.ndarray
+    n_skills: int
+    sources: np.ndarray
+    grade: bool
+
+    @classmethod
+    def of(cls, placement: Placement, rows: np.ndarray, valued: np.ndarray) -> PlacementPart:
+        """`placement` as a part: its students at `rows` of the combined placement, `valued`
+        over the combined placement's skills."""
+        return cls(
+            rows,
+            np.packbits(valued, axis=1),
+            valued.shape[1],
+            np.asarray(placement.sources, dtype=object),
+            placement.grades is not None,
+        )
+
+    def valued(self) -> np.ndarray:
+        """(len(rows), n_skills) bool: where the part holds a value."""
+        return np.unpackbits(self.packed, axis=1, count=self.n_skills).view(bool)
+
+    def moved(self, rows_to: np.ndarray, take: np.ndarray | None = None) -> PlacementPart:
+        """This part as a placement made from its combined one sees it (a subset, the one
+        without some skills, a combine of it): row r of the combined one is `rows_to[r]` there
+        (-1: a student not there, left out); column j there is the combined one's column
+        `take[j]` (-1: a skill it lacks; None: the same columns)."""
+        rows = rows_to[self.rows]
+        here = rows >= 0
+        packed, n_skills = self.packed[here], self.n_skills
+        if take is not None:
+            valued = np.zeros((int(here.sum()), len(take)), bool)
+            valued[:, take >= 0] = self.valued()[here][:, take[take >= 0]]
+            packed, n_skills = np.packbits(valued, axis=1), len(take)
+        return PlacementPart(rows[here], packed, n_skills, self.sources[here], self.grade)
+
+
+def _first_sources(parts: Sequence[PlacementPart], n_students: int) -> tuple[str, ...]:
+    """Each student's source in a combined placement: the first part's that values any of
+    their skills ("population prior" where none does)."""
+    sources = np.full(n_students, "", dtype=object)
+    for part in parts:
+        new = (sources[part.rows] == "") & part.valued().any(axis=1)
+        sources[part.rows[new]] = part.sources[new]
+    sources[sources == ""] = "population prior"
+    return tuple(sources)
 
 
 @dataclass(frozen=True)
@@ -470,23 +539,25 @@ def _combined(placements: Sequence[Placement], warn: bool) -> Placement:
     students = list(dict.fromkeys(s for p in placements for s in p.students))
     skills = list(dict.fromkeys(k for p in placements for k in p.skills))
     out = np.full((len(students), len(skills)), np.nan)
-    sources = np.full(len(students), "", dtype=object)
     index = pd.Index(students)
+    parts: list[PlacementPart] = []
     for i, p in enumerate(placements):
         rows = index.get_indexer(pd.Index(p.students))
         values = p.aligned(skills)
+        valued = ~np.isnan(values)
         block = out[rows]
-        fill = np.isnan(block) & ~np.isnan(values)
+        fill = np.isnan(block) & valued
         if warn and i:
             _warn_shadowed(p, placements[:i], fill, values)
         block[fill] = values[fill]
         out[rows] = block
-        src = np.asarray(p.sources, dtype=object)
-        new_source = (sources[rows] == "") & fill.any(axis=1)
-        sources[rows[new_source]] = src[new_source]
-    sources[sources == ""] = "population prior"
-    parts = tuple(q for p in placements for q in (p.parts or (p,)))
-    return Placement(tuple(students), tuple(skills), out, tuple(sources), parts=parts)
+        if p.parts:  # a combined placement: its own parts, in order
+            take = pd.Index(p.skills).get_indexer(skills)
+            parts += [q.moved(rows, take) for q in p.parts]
+        else:
+            parts.append(PlacementPart.of(p, rows, valued))
+    sources = _first_sources(parts, len(students))
+    return Placement(tuple(students), tuple(skills), out, sources, parts=tuple(parts))
 
 
 def _warn_shadowed(
@@ -505,7 +576,7 @@ def _warn_shadowed(
     covering = next((p for p in earlier if _values_every_skill(p, later.skills)), None)
     if fill.any() and (covering is None or later.grades is not None):
         return  # some of its values used: said only after a diagnostic's, never of a grade's
-    shown = covering or earlier[0]
+    shown = covering if covering is not None else earlier[0]
     first = shown.sources[0] if shown.sources else "an earlier placement"
     this = later.sources[0] if later.sources else ""
     how = (
@@ -581,10 +652,9 @@ def _records_on(placement: Placement, dropped: np.ndarray) -> np.ndarray:
             return np.zeros((len(placement.students), len(codes)), bool)
         return ~np.isnan(placement.mastery[:, dropped])
     out = np.zeros((len(placement.students), len(codes)), bool)
-    index = pd.Index(placement.students)
     for part in placement.parts:
-        if part.grades is None:
-            out[index.get_indexer(pd.Index(part.students))] |= ~np.isnan(part.aligned(codes))
+        if not part.grade:
+            out[part.rows] |= part.valued()[:, dropped]
     return out
 
 
