@@ -480,6 +480,33 @@ def test_retired_codes_rows_are_left_out_and_counted_in_one_warning(tmp_path) ->
     assert not any(s in said[0] for s in ("s1", "s2", "s3"))
 
 
+def test_a_map_given_to_several_reads_says_each_reads_own_counts(tmp_path) -> None:
+    """A `SkillMap` is a setting, not a counter: one map given to several reads (a night's map
+    read for its fingerprint, then its table checked, on Spark too) says each read's rows, never
+    the sum of the reads before it; and it cannot be changed by a read."""
+    import dataclasses
+
+    from adaptive.batch.spark_placement import checked_placement_parquet
+    from adaptive.placement.table import SkillMap
+
+    path = write(tmp_path, OLD_CODES)
+    skill_map = SkillMap.of(RENAMES, catalog())
+    frame = pd.read_csv(path).set_axis(["student_id", "skill_id", "mastery"], axis=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_placement(path, catalog(), columns=OWN, skill_map=skill_map)
+        mastery_table_placement(frame, catalog=catalog(), skill_map=skill_map)
+        for night in ("one", "two"):
+            target = tmp_path / night / "placement.parquet"
+            checked_placement_parquet(path, catalog(), OWN, target, skill_map=skill_map)
+    said = [str(w.message).split(": ", 1)[1] for w in caught if w.category is PlacementWarning]
+    assert (
+        said == ["3 rows of 1 retired skill (2.OA.9) left out, as skill_map says (3 students)"] * 4
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        skill_map.source = "another map"  # type: ignore[misc]
+
+
 def test_a_map_target_not_in_the_catalog_is_one_error_naming_the_entry(tmp_path) -> None:
     """A map is checked before the file is read: a target the catalog lacks (a typo, a map
     written for another catalog) would otherwise refuse every row it maps."""
@@ -517,6 +544,9 @@ def test_a_code_neither_in_the_catalog_nor_the_map_is_refused_as_without_one(tmp
         ("map.csv", "code,skill_id\n5.NS.1,g5.NS.1\n6.NS.1,g6.NS.1\n2.OA.9,\n"),
         ("map.csv", "\ufeffcode;skill_id\r\n5.NS.1;g5.NS.1\r\n\r\n6.NS.1;g6.NS.1\r\n2.OA.9;\r\n"),
         ("map.json", '{"5.NS.1": "g5.NS.1", "6.NS.1": "g6.NS.1", "2.OA.9": null}'),
+        # blank lines before the header, and an empty target in JSON (retired, as in the CSV)
+        ("map.csv", "\n  \ncode,skill_id\n5.NS.1,g5.NS.1\n6.NS.1,g6.NS.1\n2.OA.9,\n"),
+        ("map.json", '{" 5.NS.1 ": "g5.NS.1", "6.NS.1": " g6.NS.1", "2.OA.9": ""}'),
     ],
 )
 def test_a_skill_map_file_is_read_as_the_same_map(tmp_path, name, text) -> None:
@@ -536,7 +566,14 @@ def test_a_skill_map_file_is_read_as_the_same_map(tmp_path, name, text) -> None:
          " got '5.NS.1'; expected one line per code (line 2 maps it already)"),
         ("map.json", '["5.NS.1", "g5.NS.1"]', ": got 'list'; expected a CSV file whose first"),
         ("map.json", '{"5.NS.1": 5}', ", column '5.NS.1': got '5'; expected this catalog's "
-         "skill id (text), or null"),
+         "skill id (text), or nothing for a retired skill (null"),
+        ("map.json", '{"5.NS.1": "g5.NS.1", "5.NS.1 ": "g6.NS.1"}', ", column '5.NS.1 ': got "
+         "'\"g6.NS.1\"'; expected one entry per code ('5.NS.1' is mapped already)"),
+        ("map.json", '{"5.NS.1": "g5.NS.1", "5.NS.1": "g6.NS.1"}', ", column '5.NS.1': got "
+         "'\"g6.NS.1\"'; expected one entry per code ('5.NS.1' is mapped already)"),
+        ("map.json", '{" ": "g5.NS.1"}', ", column ' ': got '\"g5.NS.1\"'; expected a "
+         "non-empty code"),
+        ("map.csv", "\ncode;skill\n", ", line 2: got 'code;skill'; expected the header"),
     ],
 )  # fmt: skip
 def test_a_skill_map_file_in_another_form_is_one_error_naming_its_line(
@@ -551,6 +588,24 @@ def test_a_skill_map_file_in_another_form_is_one_error_naming_its_line(
         read_skill_map(path)
     assert len(caught.value.problems) == 1
     assert str(caught.value.problems[0]).startswith(f"{path}{expected}")
+
+
+def test_a_skill_map_given_in_python_is_read_as_a_map_file_is() -> None:
+    """An empty target is a retired skill, as a CSV map's empty cell; two codes the same once
+    trimmed are refused, as a CSV map's repeated line is (one overwrote the other)."""
+    from adaptive.placement.table import SkillMap
+
+    assert SkillMap.of({" 2.OA.9": "", "5.NS.1": "g5.NS.1 "}, catalog()).codes == {
+        "2.OA.9": None,
+        "5.NS.1": "g5.NS.1",
+    }
+    with pytest.raises(ConfigError) as caught:
+        SkillMap.of({"5.NS.1": "g5.NS.1", " 5.NS.1": "g6.NS.1", "6.NS.1": 6}, catalog())
+    assert str(caught.value) == (
+        "skill_map: 2 entries not read: ' 5.NS.1' -> str 'g6.NS.1': expected one entry per "
+        "code ('5.NS.1' is mapped already), '6.NS.1' -> int 6: expected this catalog's skill id "
+        "(text), or nothing for a retired skill (null, None or '')"
+    )
 
 
 def test_a_blank_mastery_says_to_leave_out_the_skills_not_assessed(tmp_path) -> None:

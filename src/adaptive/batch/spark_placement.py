@@ -41,6 +41,7 @@ from adaptive.placement.table import (
     raise_problems,
     repeat_expected,
     rows_of,
+    tally_of,
 )
 
 #: The checked table as the executors read it.
@@ -75,15 +76,16 @@ def checked_placement_parquet(
     found = new_found()
     target.parent.mkdir(parents=True, exist_ok=True)
     written = 0
+    renamed = tally_of(skill_map)
     with pq.ParquetWriter(target, PLACEMENT_SCHEMA) as out:
-        for frame, _ in checked_batches(path, catalog, columns, found, batch_rows, skill_map):
+        for frame, _ in checked_batches(path, catalog, columns, found, batch_rows, renamed):
             if len(frame) and not any(n for _, n in found.values()):
                 out.write_table(_as_rows(frame))
                 written += len(frame)
     raise_problems(list(found.values()), columns)
-    check_places_someone(path, written, skill_map)
-    if skill_map is not None:
-        skill_map.warn(str(path))
+    check_places_someone(path, written, renamed)
+    if renamed is not None:
+        renamed.warn(str(path))
     return placement_sha256(path, columns, skill_map)
 
 

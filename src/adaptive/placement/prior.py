@@ -65,9 +65,11 @@ class Placement:
     grades : each student's grade (NaN where unknown) when the placement came from grade level
         alone (`grade_placement`); the diagnostic then locates each student in the curriculum
         from it (`adaptive.placement.level`). None for placements from other sources.
-    parts : the placements a `combine` made it from, in order (empty for any other): where a
-        model lacks some of its skills, `on_skills` combines them again without those, so a
-        student whose records were all dropped is said to start from the next source.
+    parts : what `without_skills` needs of each placement a `combine` made it from, in order
+        (empty for any other): which (student, skill) it valued and each student's source
+        (`PlacementPart`), never its values, which `mastery` holds where they won. Where a
+        model lacks some skills, `on_skills` drops them and says each student's source again,
+        so a student whose records were all dropped is said to start from the next source.
     """
 
     students: tuple[str, ...]
@@ -75,7 +77,7 @@ class Placement:
     mastery: np.ndarray
     sources: tuple[str, ...] = ()
     grades: np.ndarray | None = None
-    parts: tuple[Placement, ...] = field(default=(), repr=False, compare=False)
+    parts: tuple[PlacementPart, ...] = field(default=(), repr=False, compare=False)
     _skill_index: pd.Index = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -162,31 +164,98 @@ class Placement:
         rows = index.get_indexer(pd.Index([str(s) for s in student_ids]))
         if (rows < 0).any():
             raise ConfigError(f"{int((rows < 0).sum())} students are not in this placement")
-        wanted = [self.students[r] for r in rows]
+        to = np.full(len(self.students), -1)
+        to[rows] = np.arange(len(rows))
         return Placement(
-            tuple(wanted),
+            tuple(self.students[r] for r in rows),
             self.skills,
             self.mastery[rows],
             tuple(self.sources[r] for r in rows),
             None if self.grades is None else self.grades[rows],
-            tuple(p.subset([s for s in wanted if p.source_of(s) is not None]) for p in self.parts),
+            tuple(p.moved(to) for p in self.parts),
         )
 
     def without_skills(self, dropped: np.ndarray) -> Placement:
         """The placement without the skills where `dropped` (a mask over `skills`) is True; a
-        combined one combined again from its parts without them, so each student's source is
-        the first part that still places them ("population prior" where none does)."""
-        if self.parts:
-            kept = [p.without_skills(pd.Index(p.skills).isin(self.dropped_codes(dropped)))
-                    for p in self.parts]  # fmt: skip
-            return _combined(kept, warn=False)
+        combined one says each student's source again from its parts without them: the first
+        part that still places them ("population prior" where none does). Its values are the
+        same (the first part that knows a (student, skill) still wins)."""
         keep = ~np.asarray(dropped, bool)
         skills = tuple(k for k, kept in zip(self.skills, keep, strict=True) if kept)
-        return Placement(self.students, skills, self.mastery[:, keep], self.sources, self.grades)
+        if not self.parts:
+            return Placement(
+                self.students, skills, self.mastery[:, keep], self.sources, self.grades
+            )
+        same = np.arange(len(self.students))
+        parts = tuple(p.moved(same, np.flatnonzero(keep)) for p in self.parts)
+        sources = _first_sources(parts, len(self.students))
+        return Placement(self.students, skills, self.mastery[:, keep], sources, parts=parts)
 
     def dropped_codes(self, dropped: np.ndarray) -> list[str]:
         """The skill codes where `dropped` is True."""
         return [k for k, d in zip(self.skills, dropped, strict=True) if d]
+
+
+@dataclass(frozen=True, eq=False)
+class PlacementPart:
+    """One placement a `combine` was made from, kept by the combined one (`Placement.parts`)
+    for `Placement.without_skills`: which of the combined placement's (student, skill) it
+    valued, one bit each, and its students' sources. Not its values: a district's records
+    (400,000 students x 120 skills) are 366 MiB of values, and under 6 MiB of bits.
+
+    rows : its students, as rows of the combined placement.
+    packed : (len(rows), n_skills) where it holds a value, as `np.packbits` packs it by row.
+    n_skills : how many skills the combined placement has (the columns of `valued()`).
+    sources : (len(rows),) each of its students' source.
+    grade : whether it placed from grade level alone (its values never a student's own).
+    """
+
+    rows: np.ndarray
+    packed: np.ndarray
+    n_skills: int
+    sources: np.ndarray
+    grade: bool
+
+    @classmethod
+    def of(cls, placement: Placement, rows: np.ndarray, valued: np.ndarray) -> PlacementPart:
+        """`placement` as a part: its students at `rows` of the combined placement, `valued`
+        over the combined placement's skills."""
+        return cls(
+            rows,
+            np.packbits(valued, axis=1),
+            valued.shape[1],
+            np.asarray(placement.sources, dtype=object),
+            placement.grades is not None,
+        )
+
+    def valued(self) -> np.ndarray:
+        """(len(rows), n_skills) bool: where the part holds a value."""
+        return np.unpackbits(self.packed, axis=1, count=self.n_skills).view(bool)
+
+    def moved(self, rows_to: np.ndarray, take: np.ndarray | None = None) -> PlacementPart:
+        """This part as a placement made from its combined one sees it (a subset, the one
+        without some skills, a combine of it): row r of the combined one is `rows_to[r]` there
+        (-1: a student not there, left out); column j there is the combined one's column
+        `take[j]` (-1: a skill it lacks; None: the same columns)."""
+        rows = rows_to[self.rows]
+        here = rows >= 0
+        packed, n_skills = self.packed[here], self.n_skills
+        if take is not None:
+            valued = np.zeros((int(here.sum()), len(take)), bool)
+            valued[:, take >= 0] = self.valued()[here][:, take[take >= 0]]
+            packed, n_skills = np.packbits(valued, axis=1), len(take)
+        return PlacementPart(rows[here], packed, n_skills, self.sources[here], self.grade)
+
+
+def _first_sources(parts: Sequence[PlacementPart], n_students: int) -> tuple[str, ...]:
+    """Each student's source in a combined placement: the first part's that values any of
+    their skills ("population prior" where none does)."""
+    sources = np.full(n_students, "", dtype=object)
+    for part in parts:
+        new = (sources[part.rows] == "") & part.valued().any(axis=1)
+        sources[part.rows[new]] = part.sources[new]
+    sources[sources == ""] = "population prior"
+    return tuple(sources)
 
 
 @dataclass(frozen=True)
@@ -446,10 +515,12 @@ def combine(*placements: Placement) -> Placement:
     any of their skills. The result carries no grades (it is not grade level alone), so a
     diagnostic started from it (`PlacementDiagnostic(catalog, prior=combine(records, grade))`)
     updates its values with the graph model: that is how a diagnostic uses the records too. A
-    diagnostic's own placement covers every skill (what it did not ask it infers), so nothing
-    after it in a `combine` would be used: a later placement that adds nothing for the students
-    it shares with earlier ones is said (`PlacementWarning`), and so is one (not a grade's)
-    whose values some of its students never get (counted).
+    later placement that adds nothing for the students it shares with earlier ones is said
+    (`PlacementWarning`). A diagnostic's own placement covers every skill (what it did not ask
+    it infers), so nothing after it in a `combine` would be used: after one, a placement (not a
+    grade's) whose values some of its students never get is said too (counted), with how to
+    start the diagnostic from the records. Newer records put before older ones
+    (`combine(this_years, last_years)`) win where both know a skill, without a word.
     """
     for i, p in enumerate(placements):
         expect_placement(p, f"combine: placement {i + 1}")
@@ -479,60 +550,74 @@ def _combined(placements: Sequence[Placement], warn: bool) -> Placement:
     students = list(dict.fromkeys(s for p in placements for s in p.students))
     skills = list(dict.fromkeys(k for p in placements for k in p.skills))
     out = np.full((len(students), len(skills)), np.nan)
-    sources = np.full(len(students), "", dtype=object)
     index = pd.Index(students)
+    parts: list[PlacementPart] = []
     for i, p in enumerate(placements):
         rows = index.get_indexer(pd.Index(p.students))
         values = p.aligned(skills)
+        valued = ~np.isnan(values)
         block = out[rows]
-        fill = np.isnan(block) & ~np.isnan(values)
+        fill = np.isnan(block) & valued
         if warn and i:
             _warn_shadowed(p, placements[:i], fill, values)
         block[fill] = values[fill]
         out[rows] = block
-        src = np.asarray(p.sources, dtype=object)
-        new_source = (sources[rows] == "") & fill.any(axis=1)
-        sources[rows[new_source]] = src[new_source]
-    sources[sources == ""] = "population prior"
-    parts = tuple(q for p in placements for q in (p.parts or (p,)))
-    return Placement(tuple(students), tuple(skills), out, tuple(sources), parts=parts)
+        if p.parts:  # a combined placement: its own parts, in order
+            take = pd.Index(p.skills).get_indexer(skills)
+            parts += [q.moved(rows, take) for q in p.parts]
+        else:
+            parts.append(PlacementPart.of(p, rows, valued))
+    sources = _first_sources(parts, len(students))
+    return Placement(tuple(students), tuple(skills), out, sources, parts=tuple(parts))
 
 
 def _warn_shadowed(
     later: Placement, earlier: Sequence[Placement], fill: np.ndarray, values: np.ndarray
 ) -> None:
     """Say that `later` adds nothing to a `combine` (every (student, skill) it knows is given
-    by an earlier placement: a diagnostic's placement, which covers every skill, put first), or
-    nothing for some of its students (counted; a grade's placement, the usual last resort, is
-    expected to be shadowed where records place a student on every skill)."""
+    by an earlier placement). Where an earlier one values every skill `later` knows (a
+    diagnostic's placement, which infers what it did not ask), `later` is also said when it
+    adds nothing for some of its students (counted), with how to use records with a
+    diagnostic. Records layered over older ones (`combine(this_years, last_years)`) shadow
+    them on purpose, and a grade's placement is the usual last resort: neither is said then."""
     valued = (~np.isnan(values)).any(axis=1)
     unused = valued & ~fill.any(axis=1)
     if not unused.any():
         return
-    first = earlier[0].sources[0] if earlier[0].sources else "an earlier placement"
+    covering = next((p for p in earlier if _values_every_skill(p, later.skills)), None)
+    if fill.any() and (covering is None or later.grades is not None):
+        return  # some of its values used: said only after a diagnostic's, never of a grade's
+    shown = covering if covering is not None else earlier[0]
+    first = shown.sources[0] if shown.sources else "an earlier placement"
     this = later.sources[0] if later.sources else ""
     how = (
-        "To use a student's records with a diagnostic, start the diagnostic from them: "
+        ". To use a student's records with a diagnostic, start the diagnostic from them: "
         "PlacementDiagnostic(catalog, prior=combine(records, grade_placement(catalog, profiles)))"
         "; else put the records first"
+        if covering is not None
+        else ""
     )
     if not fill.any():
         said = (
             f"combine: the placement {this!r} adds nothing: an earlier one ({first!r}) already "
             "gives every skill it knows for its students, and the first placement that knows a "
-            f"skill wins. {how}"
+            f"skill wins{how}"
         )
-    elif later.grades is None:
+    else:
         n = int(unused.sum())
         said = (
             f"combine: the values of {counted(n, 'student')} of the placement {this!r} (of "
             f"{int(valued.sum()):,} it places) are not used: an earlier one ({first!r}) "
             f"already gives every skill it knows for them, and the first placement that knows "
-            f"a skill wins. {how}"
+            f"a skill wins{how}"
         )
-    else:
-        return
     warnings.warn(said, PlacementWarning, stacklevel=4)
+
+
+def _values_every_skill(placement: Placement, skills: Sequence[str]) -> bool:
+    """Whether `placement` holds a value for each of its students on every one of `skills`:
+    a diagnostic's placement does (what it did not ask it infers); records rarely do."""
+    return set(skills) <= set(placement.skills) and not np.isnan(placement.mastery).any()
 
 
 def on_skills(placement: Placement, skills: Sequence[str] | pd.Index, where: str) -> Placement:
@@ -578,10 +663,9 @@ def _records_on(placement: Placement, dropped: np.ndarray) -> np.ndarray:
             return np.zeros((len(placement.students), len(codes)), bool)
         return ~np.isnan(placement.mastery[:, dropped])
     out = np.zeros((len(placement.students), len(codes)), bool)
-    index = pd.Index(placement.students)
     for part in placement.parts:
-        if part.grades is None:
-            out[index.get_indexer(pd.Index(part.students))] |= ~np.isnan(part.aligned(codes))
+        if not part.grade:
+            out[part.rows] |= part.valued()[:, dropped]
     return out
 
 

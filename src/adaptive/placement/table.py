@@ -146,7 +146,7 @@ def mastery_table_placement(
     does (it needs `catalog`).
     """
     check_placement_columns(frame, file)
-    renamed = SkillMap.of(skill_map, catalog)
+    renamed = tally_of(SkillMap.of(skill_map, catalog))
     frame, rows = frame_rows(frame, file)
     found = new_found()
     roles = [*PLACEMENT_COLUMNS, *([SOURCE_COLUMN] if SOURCE_COLUMN in frame else [])]
@@ -209,16 +209,17 @@ def checked_frame(
     rows: Rows,
     catalog: Catalog | None,
     found: dict[str, Found],
-    skill_map: SkillMap | None = None,
+    renamed: SkillMapTally | None = None,
 ) -> pd.DataFrame:
     """The table's (student_id, skill_id, mastery) as read: ids as trimmed text, mastery as
     float (NaN where refused), the frame's index kept (each row's line, row or label). Skills
-    are read through `skill_map` first (the rows of retired codes left out). Every row checked
-    (a skill of `catalog` when one is given), the problems added to `found`."""
+    are read through the read's skill map first (`renamed`: the rows of retired codes left out,
+    counted there). Every row checked (a skill of `catalog` when one is given), the problems
+    added to `found`."""
     student = trimmed_ids(frame["student_id"])
     skill = trimmed_ids(frame["skill_id"])
-    if skill_map is not None:
-        skill, keep = skill_map.apply(student, skill)
+    if renamed is not None:
+        skill, keep = renamed.apply(student, skill)
         if not keep.all():
             frame, student, skill = frame[keep], student[keep], skill[keep]
     add_found(
@@ -476,20 +477,16 @@ SKILL_MAP_FORM = (
 SKILL_MAP_LINE = "2 fields: a code of the placement file, this catalog's skill id (empty: retired)"
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class SkillMap:
     """A placement file's codes read as this catalog's skills (`skill_map=`): a renamed code
     (last year's "4.NS.1") as its skill ("g4.NS.1"), a retired code's rows left out. Applied
     before every other skill check (`checked_frame`), so a code neither in the catalog nor in
-    the map is refused as without one. The map counts what it did while a file is read (rows,
-    codes and students left out, codes used) for one `PlacementWarning` (`warn`)."""
+    the map is refused as without one. The map is a setting, never changed by a read: what one
+    read of a file does through it is counted in that read's own `SkillMapTally`."""
 
-    codes: dict[str, str | None]
+    codes: Mapping[str, str | None]
     source: str = "skill_map"  # how messages name the map
-    dropped_rows: int = 0
-    dropped_codes: set[str] = dataclasses.field(default_factory=set)
-    dropped_students: set[str] = dataclasses.field(default_factory=set)
-    used: set[str] = dataclasses.field(default_factory=set)
 
     @classmethod
     def of(
@@ -501,7 +498,7 @@ class SkillMap:
         if given is None:
             return None
         if isinstance(given, SkillMap):  # read already (a night's, for its fingerprint too)
-            skill_map = given.fresh()
+            skill_map = given
         elif isinstance(given, str | os.PathLike):
             skill_map = cls(read_skill_map(given), f"skill map {Path(given).name}")
         elif isinstance(given, Mapping):
@@ -539,14 +536,33 @@ class SkillMap:
             "nothing for a retired skill (its rows are left out)"
         )
 
+    def digest(self) -> str:
+        """The map as text for a night's fingerprint (another map: another night's output)."""
+        return json.dumps(dict(self.codes), sort_keys=True)
+
+
+@dataclasses.dataclass
+class SkillMapTally:
+    """One read of a file through a `SkillMap`: the map applied to each batch (`apply`), and
+    what it did counted (rows, codes and students left out, codes used) for the read's one
+    `PlacementWarning` (`warn`). Each read makes its own (`tally_of`), so a map given to two
+    reads never adds up their counts."""
+
+    skill_map: SkillMap
+    dropped_rows: int = 0
+    dropped_codes: set[str] = dataclasses.field(default_factory=set)
+    dropped_students: set[str] = dataclasses.field(default_factory=set)
+    used: set[str] = dataclasses.field(default_factory=set)
+
     def apply(self, student: pd.Series, skill: pd.Series) -> tuple[pd.Series, np.ndarray]:
         """The skills read through the map, and which rows to keep (not a retired code's),
         counted for `warn`."""
-        known = skill.isin(list(self.codes)).to_numpy()
+        codes_of = self.skill_map.codes
+        known = skill.isin(list(codes_of)).to_numpy()
         if not known.any():
             return skill, np.ones(len(skill), bool)
         codes = skill[known]
-        target = codes.map(self.codes)
+        target = codes.map(codes_of)
         retired = target.isna().to_numpy()
         self.used.update(codes.unique().tolist())
         self.dropped_rows += int(retired.sum())
@@ -558,48 +574,81 @@ class SkillMap:
         mapped[known] = target.where(~retired, "").to_numpy()
         return mapped, keep
 
-    def fresh(self) -> SkillMap:
-        """The same map, nothing counted (a file read a second time for its repeats)."""
-        return SkillMap(self.codes, self.source)
-
     def warn(self, file: str, stacklevel: int = 3) -> None:
         """One `PlacementWarning` saying the rows of retired codes left out (rows, codes,
         students; never their ids) and the map's codes the file never names (a map made for
         another file?); nothing when neither."""
+        source = self.skill_map.source
         said = []
         if self.dropped_rows:
             codes = sorted(self.dropped_codes)
             said.append(
                 f"{counted(self.dropped_rows, 'row')} of {counted(len(codes), 'retired skill')} "
-                f"({some_of(codes, 5)}) left out, as {self.source} says "
+                f"({some_of(codes, 5)}) left out, as {source} says "
                 f"({counted(len(self.dropped_students), 'student')})"
             )
-        unused = sorted(set(self.codes) - self.used)
+        unused = sorted(set(self.skill_map.codes) - self.used)
         if unused:
             said.append(
-                f"{counted(len(unused), 'code')} of {self.source} {verb(len(unused), 'is')} in no "
+                f"{counted(len(unused), 'code')} of {source} {verb(len(unused), 'is')} in no "
                 f"row ({some_of(unused, 5)}): a map made for another file?"
             )
         if said:
             warnings.warn(f"{file}: {'; '.join(said)}", PlacementWarning, stacklevel=stacklevel)
 
-    def digest(self) -> str:
-        """The map as text for a night's fingerprint (another map: another night's output)."""
-        return json.dumps(self.codes, sort_keys=True)
+
+def tally_of(skill_map: SkillMap | None) -> SkillMapTally | None:
+    """A new read's tally of `skill_map` (None without a map)."""
+    return SkillMapTally(skill_map) if skill_map is not None else None
+
+
+#: What a map entry's target is expected to be, in each form (a CSV cell, JSON, Python).
+MAP_TARGET = "this catalog's skill id (text), or nothing for a retired skill (null, None or '')"
+
+#: A fault of a map's entry: its code as given, its target, what was expected.
+MapFault = tuple[str, object, str]
+
+
+def _map_entries(pairs: Iterable[tuple[Any, Any]]) -> tuple[dict[str, str | None], list[MapFault]]:
+    """A map's (code, target) pairs as read, as the CSV form reads its lines: codes and targets
+    trimmed (as ids are everywhere), an empty target None (a retired skill); and the entries
+    refused: an empty code (it would map the rows without a skill), a target that is not text,
+    a code given twice once trimmed (one would overwrite the other without a word)."""
+    codes: dict[str, str | None] = {}
+    faults: list[MapFault] = []
+    for code, target in pairs:
+        key = str(code).strip()
+        if not key:
+            faults.append((str(code), target, "a non-empty code"))
+        elif target is not None and not isinstance(target, str):
+            faults.append((str(code), target, MAP_TARGET))
+        elif key in codes:
+            faults.append((str(code), target, f"one entry per code ({key!r} is mapped already)"))
+        else:
+            codes[key] = (target or "").strip() or None
+    return codes, faults
 
 
 def _checked_mapping(given: Mapping[Any, Any]) -> dict[str, str | None]:
-    """A mapping given in Python as the map: codes and targets as text (trimmed, as ids are
-    everywhere), None for a retired skill; any other target one `ConfigError` naming its code."""
-    codes: dict[str, str | None] = {}
-    for code, target in given.items():
-        if target is not None and not isinstance(target, str):
-            raise ConfigError(
-                f"skill_map[{code!r}]: expected this catalog's skill id (text), or None for a "
-                f"retired skill; got {type(target).__name__} {target!r}"
-            )
-        codes[str(code).strip()] = None if target is None else target.strip()
+    """A mapping given in Python as the map, read as `_map_entries` reads it; the entries it
+    refuses are one `ConfigError` naming each."""
+    codes, faults = _map_entries(given.items())
+    if faults:
+        said = [f"{c!r} -> {type(t).__name__} {_clip(repr(t))}: expected {e}" for c, t, e in faults]
+        raise ConfigError(
+            f"skill_map: {counted(len(faults), 'entry', 'entries')} not read: "
+            f"{some_of(said, MAX_LISTED)}"
+        )
     return codes
+
+
+class _JsonObject(dict):
+    """A JSON object as read, with its (key, value) pairs in order, a key given twice included
+    (a dict keeps its last value without a word)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
 
 
 def read_skill_map(path: str | os.PathLike) -> dict[str, str | None]:
@@ -620,29 +669,28 @@ def read_skill_map(path: str | os.PathLike) -> dict[str, str | None]:
 
 
 def _json_skill_map(text: str, file: str) -> dict[str, str | None]:
-    """A JSON skill map: one object of code -> skill id or null."""
+    """A JSON skill map: one object of code -> skill id or null, read as `_map_entries` reads
+    it (a key given twice is refused too); each entry refused is one problem naming its code."""
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_JsonObject)
     except json.JSONDecodeError as exc:
         problem = Problem(file, exc.lineno, None, _clip(exc.msg), f"JSON ({SKILL_MAP_FORM})")
         raise DataValidationError([problem]) from None
-    if not isinstance(doc, dict):
+    if not isinstance(doc, _JsonObject):
         got = type(doc).__name__
         raise DataValidationError([Problem(file, None, None, got, SKILL_MAP_FORM)])
-    problems = [
-        Problem(file, None, str(code), _clip(json.dumps(target)),
-                "this catalog's skill id (text), or null for a retired skill")
-        for code, target in doc.items()
-        if target is not None and not isinstance(target, str)
-    ]  # fmt: skip
-    if problems:
-        raise DataValidationError(problems)
-    return _checked_mapping(doc)
+    codes, faults = _map_entries(doc.pairs)
+    if faults:
+        raise DataValidationError(
+            [Problem(file, None, c, _clip(json.dumps(t)), e) for c, t, e in faults]
+        )
+    return codes
 
 
 def _csv_skill_map(text: str, file: str) -> dict[str, str | None]:
-    """A CSV skill map: the header `code,skill_id`, then a code and its skill per line."""
-    first = text.splitlines()[0] if text.strip() else ""
+    """A CSV skill map: the header `code,skill_id` (its first line that is not blank), then a
+    code and its skill per line."""
+    at, first = next(((n, t) for n, t in enumerate(text.splitlines(), 1) if t.strip()), (1, ""))
     sep = next(
         (s for s in (",", ";", "\t")
          if [f.strip() for f in next(csv.reader([first], delimiter=s), [])] == list(SKILL_MAP_HEADER)),
@@ -650,17 +698,16 @@ def _csv_skill_map(text: str, file: str) -> dict[str, str | None]:
     )  # fmt: skip
     if sep is None:
         expected = f"the header {','.join(SKILL_MAP_HEADER)!r} ({SKILL_MAP_FORM})"
-        raise DataValidationError([Problem(file, 1, None, _clip(first), expected)])
+        raise DataValidationError([Problem(file, at, None, _clip(first), expected)])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    next(reader)
     codes: dict[str, str | None] = {}
     lines: dict[str, int] = {}
     problems = []
     for fields in reader:
         line = reader.line_num
         cells = [f.strip() for f in fields]
-        if not any(cells):
-            continue  # a blank line
+        if line <= at or not any(cells):
+            continue  # the header, or a blank line
         if len(cells) != 2:
             problems.append(Problem(file, line, None, _clip(sep.join(fields)), SKILL_MAP_LINE))
         elif not cells[0]:
@@ -704,7 +751,8 @@ def read_placement(
     in memory as rows."""
     path = placement_path(path)
     columns = placement_columns(columns)
-    renamed = SkillMap.of(skill_map, catalog)
+    skill_map = SkillMap.of(skill_map, catalog)
+    renamed = tally_of(skill_map)
     rows = rows_of(path)
     skills = catalog.skill_index.astype(str)
     table = _DenseTable(len(skills))
@@ -725,7 +773,7 @@ def read_placement(
              _cells(frame, i))
             for i in again[: MAX_LISTED - len(repeats)]
         ]  # fmt: skip
-    again = _repeat_problems(path, columns, rows, repeats, batch_rows, renamed)
+    again = _repeat_problems(path, columns, rows, repeats, batch_rows, skill_map)
     found["duplicate"] = (again, total)
     raise_problems(list(found.values()), columns)
     placement = table.placement(skills, f"placed from {path.name}", sources)
@@ -799,13 +847,13 @@ def placement_path(path: object) -> Path:
     )
 
 
-def check_places_someone(path: Path, rows: int, skill_map: SkillMap | None = None) -> None:
+def check_places_someone(path: Path, rows: int, renamed: SkillMapTally | None = None) -> None:
     """A table without a row (a header only: an export of the wrong term, a filter left on)
     places nobody: refused, where a night would otherwise run as if it placed its students;
-    so is one whose every row is of a skill its `skill_map` retires."""
-    if rows == 0 and skill_map is not None and skill_map.dropped_rows:
+    so is one whose every row is of a skill its skill map retires (`renamed`: the read's)."""
+    if rows == 0 and renamed is not None and renamed.dropped_rows:
         raise ConfigError(
-            f"{path}: every row ({skill_map.dropped_rows:,}) is of a skill {skill_map.source} "
+            f"{path}: every row ({renamed.dropped_rows:,}) is of a skill {renamed.skill_map.source} "
             "retires: the placement table places nobody (a map made for another file?)"
         )
     if rows == 0:
@@ -853,8 +901,8 @@ def _repeat_problems(
         return []
     pairs = pd.MultiIndex.from_tuples([(s, k) for s, k, _, _ in repeats])
     first: dict[tuple[str, str], tuple[object, tuple[object, ...]]] = {}
+    again = tally_of(skill_map)  # a read of its own: the first read's tally says the counts
     for frame in placement_batches(path, columns, new_found(), batch_rows):
-        again = skill_map.fresh() if skill_map is not None else None  # counted once already
         read = checked_frame(frame, rows, None, new_found(), again)
         keys = pd.MultiIndex.from_arrays([read["student_id"], read["skill_id"]])
         for i in np.flatnonzero(keys.isin(pairs)):
@@ -899,16 +947,17 @@ def checked_batches(
     columns: Mapping[str, str],
     found: dict[str, Found],
     batch_rows: int = BATCH_ROWS,
-    skill_map: SkillMap | None = None,
+    renamed: SkillMapTally | None = None,
 ) -> Iterator[tuple[pd.DataFrame, int]]:
     """Each batch of the file as `checked_frame` reads it (its index: each row's line, or a
     Parquet file's row) and the first row's; every row checked on the way, the problems added
     to `found` (the caller raises them when the file is read: every problem of a file in one
     error). Lines skip blank lines and rows the file could not parse: the index, not the
-    first line, says each row's. Skills are read through `skill_map` (`SkillMap`) first."""
+    first line, says each row's. Skills are read through the read's skill map first (`renamed`:
+    its `SkillMapTally`, counting what the map did)."""
     rows = rows_of(path)
     for batch in placement_batches(path, columns, found, batch_rows):
-        frame = checked_frame(batch, rows, catalog, found, skill_map)
+        frame = checked_frame(batch, rows, catalog, found, renamed)
         yield frame, int(frame.index[0]) if len(frame) else 0
 
 
