@@ -290,6 +290,8 @@ def test_a_column_divided_by_100_twice_is_said(tmp_path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", PlacementWarning)
         mastery_table_placement(frame.assign(mastery=[0.2]))
+        mastery_table_placement(frame.assign(mastery=[0.0]))  # nobody knows it: no division
+        mastery_table_placement(frame, warn=False)  # a part of a table judged whole already
 
 
 def test_an_identical_repeated_row_says_it_is_safe_to_drop(tmp_path) -> None:
@@ -629,6 +631,11 @@ def test_a_source_column_of_dates_or_numbers_is_warned_of_and_still_said(tmp_pat
     with pytest.warns(PlacementWarning, match=r"'Ref' holds whole numbers, not where") as said:
         read_placement(ids, catalog(), columns={**OWN, "source": "Ref"})
     assert "4501" not in str(said[0].message)  # whole numbers may be ids: never quoted
+    frame = pd.DataFrame(
+        {"student_id": ["s1"], "skill_id": ["g5.NS.1"], "mastery": [0.8], "source": ["1.5"]}
+    )
+    with pytest.warns(PlacementWarning, match=r"<frame>: .* holds numbers \(e.g. '1.5'\)"):
+        mastery_table_placement(frame)  # a frame's whole table, as a file's
     words = write(tmp_path, "Student ID,Standard,Mastery,source\ns1,g5.NS.1,0.8,placed by MAP\n")
     with warnings.catch_warnings():
         warnings.simplefilter("error")

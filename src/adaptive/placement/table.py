@@ -26,7 +26,7 @@ import io
 import json
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,8 @@ def mastery_table_placement(
     file: str = "<frame>",
     catalog: Catalog | None = None,
     skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None,
+    *,
+    warn: bool = True,
 ) -> Placement:
     """Placement from earlier records: rows (student_id, skill_id, mastery in [0, 1]).
 
@@ -131,7 +133,9 @@ def mastery_table_placement(
     given (a skill of another catalog would place nothing, without a word: pass it); a problem
     names the row by its label in the frame ("row label 7": a frame has no lines).
     `skill_map` reads codes of another year as this catalog's skills, as `read_placement`'s
-    does (it needs `catalog`).
+    does (it needs `catalog`). A table whose masteries or sources look wrong as a whole is
+    warned of as `read_placement` warns (`TableValues`); `warn=False` is for a part of a table
+    judged whole already (the Spark engine's schools: the driver warned of the file).
     """
     check_placement_columns(frame, file)
     renamed = SkillMap.of(skill_map, catalog)
@@ -151,7 +155,10 @@ def mastery_table_placement(
     raise_problems(list(found.values()))
     if renamed is not None:
         renamed.warn(file)
-    warn_hundredths(table["mastery"].to_numpy(), file, "mastery")
+    if warn:
+        values = TableValues()
+        values.add(table)
+        values.warn(file, {})
     student, students = pd.factorize(table["student_id"], sort=True)
     skill, skills = pd.factorize(table["skill_id"], sort=True)
     mastery = np.full((len(students), len(skills)), np.nan)
@@ -702,7 +709,9 @@ def read_placement(
     repeats: list[Repeat] = []  # the listed repeats
     total = 0
     sources: dict[str, str] = {}  # student -> the source their rows give
+    values = TableValues()
     for frame, _ in checked_batches(path, catalog, columns, found, batch_rows, renamed):
+        values.add(frame)
         if SOURCE_COLUMN in frame:
             more = sources_of_students(
                 frame["student_id"], frame[SOURCE_COLUMN], rows, sources, room(found, "source")
@@ -722,56 +731,111 @@ def read_placement(
     check_places_someone(path, len(placement.students), renamed)
     if renamed is not None:
         renamed.warn(str(path))
-    warn_hundredths(placement.mastery, str(path), columns.get("mastery", "mastery"))
-    warn_source_not_words(sources.values(), str(path), columns.get(SOURCE_COLUMN, SOURCE_COLUMN))
+    values.warn(str(path), columns)
     return placement
 
 
-def warn_source_not_words(sources: Iterable[str], file: str, column: str) -> None:
+@dataclasses.dataclass
+class SourceLook:
+    """What a table's sources read as, judged value by value as its batches come (the Spark
+    engine's driver holds no student's data, so no set of the values is kept), for
+    `warn_source_not_words`. Empty sources say nothing and are not looked at."""
+
+    seen: bool = False  # a source was given
+    words: bool = False  # a source reads as neither a date nor a number
+    numbers: bool = True  # every source reads as a number
+    whole: bool = True  # every source reads as a whole number
+    dates: bool = True  # every source reads as a date
+    first: str | None = None  # the first source (in sorted order): the example
+    first_date: str | None = None  # the first source that reads as a date
+
+    def add(self, sources: pd.Series) -> None:
+        """A batch's sources (trimmed text, "" where none) looked at."""
+        said = pd.Series(pd.unique(sources[sources != ""].to_numpy()), dtype=object)
+        if not len(said) or self.words:
+            self.seen |= bool(len(said))
+            return
+        self.seen = True
+        numbers = pd.to_numeric(said, errors="coerce")
+        with warnings.catch_warnings():  # pandas' note on day-first dates: no business of ours
+            warnings.simplefilter("ignore")
+            dates = pd.to_datetime(said, errors="coerce", format="mixed").notna()
+        if not (numbers.notna() | dates).all():
+            self.words = True
+            return
+        self.numbers &= bool(numbers.notna().all())
+        self.whole &= bool((numbers == numbers.round()).all())
+        self.dates &= bool(dates.all())
+        self.first = min([said.min(), *([self.first] if self.first else [])])
+        if dates.any():
+            first = said[dates].min()
+            self.first_date = min(first, self.first_date) if self.first_date else first
+
+
+@dataclasses.dataclass
+class TableValues:
+    """What a placement table's values look like as a whole, gathered batch by batch (`add`)
+    by every reader of a table (`read_placement`, `mastery_table_placement`, the Spark
+    engine's driver), for the table's two warnings (`warn`): a judgement of the whole table,
+    said once (a school's rows alone would judge a part). Holds no row: the largest mastery,
+    how many there are and what the sources read as."""
+
+    largest: float = -np.inf
+    count: int = 0
+    sources: SourceLook = dataclasses.field(default_factory=SourceLook)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """A checked batch (`checked_frame`: mastery as float, NaN where refused)."""
+        mastery = frame["mastery"].to_numpy(np.float64)
+        values = mastery[~np.isnan(mastery)]
+        if len(values):
+            self.largest = max(self.largest, float(values.max()))
+            self.count += len(values)
+        if SOURCE_COLUMN in frame:
+            self.sources.add(frame[SOURCE_COLUMN])
+
+    def warn(self, file: str, columns: Mapping[str, str]) -> None:
+        """The table's warnings, its columns named as the file names them (`columns`)."""
+        warn_hundredths(self, file, columns.get("mastery", "mastery"))
+        warn_source_not_words(self.sources, file, columns.get(SOURCE_COLUMN, SOURCE_COLUMN))
+
+
+def warn_source_not_words(look: SourceLook, file: str, column: str) -> None:
     """Say (`PlacementWarning`) when every source of a table reads as a date or a number: a
     fourth `--placement-columns` name pointing at the file's "Last Assessed" column made
     "12.06.2026" each student's placement reason, without a word. The reasons still say them
     (nothing is dropped). An example is given, except where every value is a whole number
-    (ids, perhaps: never quoted). A file's check (`read_placement`): a frame's source column is
-    its maker's (`Placement.to_frame`, the Spark engine's schools)."""
-    said = pd.Series(sorted(set(sources)), dtype=object)
-    if not len(said):
+    (ids, perhaps: never quoted)."""
+    if not look.seen or look.words:
         return
-    numbers = pd.to_numeric(said, errors="coerce")
-    with warnings.catch_warnings():  # pandas' note on day-first dates: no business of ours
-        warnings.simplefilter("ignore")
-        dates = pd.to_datetime(said, errors="coerce", format="mixed").notna()
-    if not (numbers.notna() | dates).all():
-        return
-    if numbers.notna().all():
-        whole = bool((numbers == numbers.round()).all())
-        kind = "whole numbers" if whole else "numbers"
-        example = "" if whole else f" (e.g. {said.iloc[0]!r})"
+    if look.numbers:
+        kind = "whole numbers" if look.whole else "numbers"
+        example = "" if look.whole else f" (e.g. {look.first!r})"
     else:
-        kind = "dates" if dates.all() else "dates or numbers"
-        example = f" (e.g. {said[dates].iloc[0]!r})"
+        kind = "dates" if look.dates else "dates or numbers"
+        example = f" (e.g. {look.first_date!r})"
     warnings.warn(
         f"{file}: the source column {column!r} holds {kind}{example}, not where students were "
         "placed: is it the right column? The reasons say its values as they are; a source "
         "says where a placement came from ('placed by diagnostic (12 questions)')",
         PlacementWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
 
 
-def warn_hundredths(mastery: np.ndarray, file: str, column: str) -> None:
-    """Say (`PlacementWarning`) when every mastery of a table is at most `HUNDREDTHS`: a 0-1
-    column divided by 100 again would place every student as knowing nothing, and be read
-    without a word (a percentage column, 0-100, is refused; this one cannot be told for sure)."""
-    values = mastery[~np.isnan(mastery)]
-    if len(values) and values.max() <= HUNDREDTHS:
+def warn_hundredths(values: TableValues, file: str, column: str) -> None:
+    """Say (`PlacementWarning`) when every mastery of a table is at most `HUNDREDTHS`, and not
+    all 0: a 0-1 column divided by 100 again would place every student as knowing nothing, and
+    be read without a word (a percentage column, 0-100, is refused; this one cannot be told for
+    sure). A table of zeros says nobody knows anything, more likely than a division."""
+    if values.count and 0 < values.largest <= HUNDREDTHS:
         warnings.warn(
             f"{file}, column {column!r}: every mastery is at most {HUNDREDTHS} (the largest "
-            f"{values.max():g}, of {len(values):,} values): a 0-1 column divided by 100? Every "
-            "student it places starts as knowing none of its skills; multiply the column by 100 "
-            "if so",
+            f"{values.largest:g}, of {values.count:,} values): a 0-1 column divided by 100? "
+            "Every student it places starts as knowing none of its skills; multiply the column "
+            "by 100 if so",
             PlacementWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
