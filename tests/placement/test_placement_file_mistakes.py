@@ -588,16 +588,28 @@ def test_a_roster_or_a_response_log_given_as_the_placement_says_what_it_looks_li
 
 def test_json_lines_of_profiles_given_as_the_placement_are_named_never_quoted(tmp_path) -> None:
     """Before, a profiles file given as --placement was read as a CSV whose header was its first
-    line: three problems each quoting a whole profile, its student id among it."""
-    path = write(tmp_path, '{"grade": 6, "student_id": "stu0000042"}\n', "profiles.jsonl")
-    with pytest.raises(DataValidationError) as caught:
-        read_placement(path, catalog())
-    message = str(caught.value)
-    assert "stu0000042" not in message and len(caught.value.problems) == 1
-    assert "profiles.jsonl, line 1; expected a CSV or Parquet table of student_id, skill_id" in (
-        message
-    )
-    assert "this looks like JSON lines of learner profiles: give it as --profiles" in message
+    line: three problems each quoting a whole profile, its student id among it. A gzipped one
+    (review #2) still was, with the hint "it is a CSV file"."""
+    import gzip
+
+    line = '{"grade": 6, "student_id": "stu0000042"}\n'
+    gzipped = tmp_path / "profiles.jsonl.gz"
+    gzipped.write_bytes(gzip.compress(line.encode()))
+    for path in (write(tmp_path, line, "profiles.jsonl"), gzipped):
+        with pytest.raises(DataValidationError) as caught:
+            read_placement(path, catalog())
+        message = str(caught.value)
+        assert "stu0000042" not in message and len(caught.value.problems) == 1
+        assert f"{path.name}, line 1; expected a CSV or Parquet table of student_id, skill_id" in (
+            message
+        )
+        assert "this looks like JSON lines of learner profiles: give it as --profiles" in message
+    from adaptive.placement.table import role_names
+
+    header = ['{"student_id": "stu0000042"', ' "grade": 6}']  # JSON not told as JSON: unquoted
+    with pytest.raises(DataValidationError, match="found: a line of JSON") as caught:
+        role_names(header, {}, str(tmp_path / "gone.csv"), 1)
+    assert "stu0000042" not in str(caught.value)
 
 
 def test_a_roster_frame_given_as_a_mastery_table_says_what_it_looks_like() -> None:

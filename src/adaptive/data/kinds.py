@@ -84,7 +84,9 @@ def header_kind(header: Sequence[object]) -> FileKind | None:
 
 def file_kind(path: str | Path) -> FileKind | None:
     """The kind the file at `path` looks like (`header_kind`, or for JSON its first line: a
-    profile's keys, a catalog's); None when it cannot be read or told."""
+    profile's keys, a catalog's; gzipped or not); None when it cannot be read or told."""
+    import pyarrow as pa
+
     from adaptive.data.readers import file_format, read_header
 
     path = Path(path)
@@ -94,12 +96,12 @@ def file_kind(path: str | Path) -> FileKind | None:
             import pyarrow.parquet as pq
 
             return header_kind(pq.read_schema(path).names) or PARQUET_TABLE
-        with open(path, "rb") as stream:
-            head = stream.read(HEAD_BYTES)
-        if compression is None and head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        with pa.input_stream(str(path), compression=compression) as stream:
+            head = stream.read(HEAD_BYTES)  # decompressed: a .jsonl.gz is JSON too
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
             return _json_kind(head)
         header, _ = read_header(path, compression, None, kind)
-    except (AdaptiveError, OSError, ValueError):
+    except (AdaptiveError, OSError, ValueError, pa.ArrowException):
         return None
     return header_kind(header) or (CSV_TABLE if len(header) > 1 else None)
 

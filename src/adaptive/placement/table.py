@@ -184,7 +184,10 @@ def check_placement_columns(frame: pd.DataFrame, file: str) -> None:
 
 
 def _found(header: Sequence[object]) -> str:
-    """The first columns a table has, for an error about its columns."""
+    """The first columns a table has, for an error about its columns; never a first line of
+    JSON read as a header (a profile's line holds a student id)."""
+    if len(header) and str(header[0]).lstrip("\ufeff \t").startswith(("{", "[")):
+        return "a line of JSON, not column names"
     return ", ".join(map(str, header[:8])) or "none"
 
 
