@@ -584,6 +584,10 @@ def test_a_roster_or_a_response_log_given_as_the_placement_says_what_it_looks_li
     ).to_parquet(log)
     with pytest.raises(DataValidationError, match="this looks like a response log .*--data"):
         read_placement(log, catalog())
+    other = write(tmp_path, "StudentNumber,Course,FinalGrade\ns1,Math 5,C\n", "t.csv")
+    with pytest.raises(DataValidationError) as caught:  # no kind: its problems say enough
+        read_placement(other, catalog())
+    assert "it is a CSV file" not in str(caught.value)  # review #8: said as if a hint
 
 
 def test_json_lines_of_profiles_given_as_the_placement_are_named_never_quoted(tmp_path) -> None:

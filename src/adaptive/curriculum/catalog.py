@@ -644,10 +644,11 @@ def not_json(path: str | Path, exc: json.JSONDecodeError) -> str:
     CSV or Parquet file given as --catalog) is said to be one, with the option that reads it,
     rather than the JSON parser's "Expecting value: line 1 column 1"; JSON broken further on
     keeps the parser's line and column."""
-    from adaptive.data.kinds import JSON_KINDS, PARQUET_TABLE, file_kind
+    from adaptive.data.kinds import JSON_KINDS, PARQUET_TABLE, file_kind, refusal_hint
 
     kind = file_kind(path)
-    other = f"; {kind.hint()}" if kind is not None and kind.give and kind.name != "catalog" else ""
+    hint = refusal_hint(kind, "catalog")
+    other = f"; {hint}" if hint else ""
     if kind is None or kind in JSON_KINDS:
         return f"{path}: not a valid catalog file ({exc}){other}"
     table = PARQUET_TABLE.words if kind is PARQUET_TABLE else "a CSV file"

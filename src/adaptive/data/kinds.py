@@ -4,10 +4,11 @@ roster, JSON lines of learner profiles, a catalog, or another table.
 A file given to the wrong option (a placement table as `--profiles`, a CSV as `--catalog`, a
 roster as `--placement`) was refused in the words of the reader it reached ("expected a column
 of the mastery table", "Expecting value: line 1 column 1"), which says what it is not. Each
-reader adds `looks_like(path, kind)` to its refusal: what the file is (told from its header's
-column names, or its first bytes for JSON) and the option that reads it. The test is a guess
-made after a refusal, never a reason to refuse or to read a file another way, and it never
-quotes a line of the file (a profile's line holds a student id).
+reader adds `refusal_hint(file_kind(path), reading)` to its refusal (`header_kind` of a frame's
+columns): what the file is (told from its header's column names, or its first bytes for
+JSON) and the option that reads it. The test is a guess made after a refusal, never a reason
+to refuse or to read a file another way, and it never quotes a line of the file (a profile's
+line holds a student id).
 """
 
 from __future__ import annotations
@@ -121,11 +122,15 @@ def _json_kind(head: bytes) -> FileKind:
     return JSON_FILE
 
 
-def looks_like(path: str | Path, reading: str) -> str:
-    """The hint a reader of `reading` kind ("placement", "profiles", "catalog", ...) adds to its
-    refusal of the file at `path`: 'this looks like a response log (...): give it as --data
-    (load_log)', or "" when the file looks like what it reads or like nothing known."""
-    kind = file_kind(path)
-    if kind is None or kind.name == reading or (reading == "profiles" and kind is ROSTER):
+def refusal_hint(kind: FileKind | None, reading: str) -> str:
+    """The hint every reader of `reading` kind ("placement", "profiles", "catalog", "log", ...)
+    adds to its refusal of a file or frame that looks like `kind` (`file_kind` of its path,
+    `header_kind` of a frame's columns): 'this looks like a response log (...): give it as
+    --data (load_log)'. "" where there is nothing to say: no kind told, the kind read (its own
+    problems say what is wrong), a roster read as profiles (read by naming its columns), or a
+    CSV, Parquet or JSON file of no kind another option reads (`give` is empty)."""
+    if kind is None or not kind.give or kind.name == reading:
+        return ""
+    if reading == "profiles" and kind is ROSTER:
         return ""
     return kind.hint()

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from adaptive.curriculum import Catalog
-from adaptive.data.kinds import JSON_KINDS, PLACEMENT, file_kind, header_kind, looks_like
+from adaptive.data.kinds import JSON_KINDS, FileKind, file_kind, header_kind, refusal_hint
 from adaptive.data.log import _id_text
 from adaptive.data.readers import (
     _clip,
@@ -177,10 +177,9 @@ def check_placement_columns(frame: pd.DataFrame, file: str) -> None:
         for c in PLACEMENT_COLUMNS
         if c not in frame.columns
     ]
-    kind = header_kind(list(frame.columns))
     if problems:
-        hint = f"{file}: {kind.hint()}" if kind is not None and kind is not PLACEMENT else ""
-        raise DataValidationError(problems, hint=hint)
+        hint = refusal_hint(header_kind(list(frame.columns)), "placement")
+        raise DataValidationError(problems, hint=f"{file}: {hint}" if hint else "")
 
 
 def _found(header: Sequence[object]) -> str:
@@ -433,12 +432,11 @@ def raise_problems(
         raise DataValidationError(problems, total=total, hint=hint)
 
 
-def raise_other_kind(file: str) -> None:
-    """A file of JSON given as a placement table is one problem saying what it is (JSON lines
-    of profiles: give it as --profiles), never its first line read as a header: a profile's
-    line holds a student id."""
-    kind = file_kind(file)
-    if kind is not None and kind in JSON_KINDS:
+def raise_other_kind(file: str, kind: FileKind | None) -> None:
+    """A file of JSON (`kind`, its `file_kind`) given as a placement table is one problem
+    saying what it is (JSON lines of profiles: give it as --profiles), never its first line
+    read as a header: a profile's line holds a student id."""
+    if kind in JSON_KINDS:
         expected = f"a CSV or Parquet table of {', '.join(PLACEMENT_COLUMNS)}; {kind.hint()}"
         raise DataValidationError([Problem(file, 1, None, None, expected)])
 
@@ -1192,10 +1190,10 @@ def role_names(
             if name not in header
         ]  # fmt: skip
     if problems:
-        raise_other_kind(file)
-        other = looks_like(file, "placement")
-        hint = f"{file}: {other}" if other else ""
-        raise_problems([(problems, len(problems))], columns, hint=hint)
+        kind = file_kind(file)  # sniffed once, for both
+        raise_other_kind(file, kind)
+        hint = refusal_hint(kind, "placement")
+        raise_problems([(problems, len(problems))], columns, hint=f"{file}: {hint}" if hint else "")
     source = columns.get(SOURCE_COLUMN, SOURCE_COLUMN)
     if source in header:
         names[SOURCE_COLUMN] = source
