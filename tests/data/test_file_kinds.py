@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from adaptive.data.kinds import (
+    ANSWER_SHEET,
     CATALOG,
     CSV_TABLE,
     LOG,
@@ -29,6 +30,9 @@ from adaptive.data.kinds import (
         (["SIS ID", "Last Name", "Grade Level", "Homeroom"], ROSTER),
         (["student_id", "grade", "class_id"], ROSTER),
         (["StudentNumber", "Course", "FinalGrade"], None),  # a transcript: a course grade
+        (["student_id", "question", "correct"], ANSWER_SHEET),  # review #22: not a log
+        (["Student", "Question", "Correct", "Answered at"], ANSWER_SHEET),
+        (["student_id", "question_id", "correct", "timestamp"], LOG),  # a log of questions
     ],
 )
 def test_a_header_says_its_kind(header, kind) -> None:
@@ -77,3 +81,13 @@ def test_the_hint_names_the_kind_and_the_option(tmp_path) -> None:
         "(read_profiles)"
     )
     assert refusal_hint(file_kind(roster), "profiles") == ""  # read by naming its columns
+
+
+def test_an_answer_sheet_given_as_a_placement_is_sent_to_replay(tmp_path) -> None:
+    """Review #22: an answer sheet was called a response log: give it as --data."""
+    sheet = tmp_path / "answers.csv"
+    sheet.write_text("student_id,question,correct\ns1,a,1\n")
+    assert refusal_hint(file_kind(sheet), "placement") == (
+        "this looks like a diagnostic's answer sheet (student, question, correct): give it to "
+        "PlacementDiagnostic.replay"
+    )

@@ -1,5 +1,6 @@
 """What a file looks like, for a reader that refuses it: a placement table, a response log, a
-roster, JSON lines of learner profiles, a catalog, or another table.
+diagnostic's answer sheet, a roster, JSON lines of learner profiles, a catalog, or another
+table.
 
 A file given to the wrong option (a placement table as `--profiles`, a CSV as `--catalog`, a
 roster as `--placement`) was refused in the words of the reader it reached ("expected a column
@@ -49,6 +50,11 @@ PROFILES = FileKind(
     "profiles", "JSON lines of learner profiles", "give it as --profiles (read_profiles)"
 )
 CATALOG = FileKind("catalog", "a catalog (skills, activities)", "give it as --catalog")
+ANSWER_SHEET = FileKind(
+    "answers",
+    "a diagnostic's answer sheet (student, question, correct)",
+    "give it to PlacementDiagnostic.replay",
+)
 #: A table of none of the kinds above, and JSON of none (said only where a reader wanted the other).
 CSV_TABLE = FileKind("table", "a CSV file", "")
 PARQUET_TABLE = FileKind("table", "a Parquet file", "")
@@ -66,14 +72,17 @@ _CATALOG_KEY = re.compile(rb'"(skills|activities)"\s*:')
 
 
 def header_kind(header: Sequence[object]) -> FileKind | None:
-    """The kind a table's column names say it is, or None: a student, a skill (or standard)
-    and a mastery (or score) column is a placement table; a correct column beside an item, a
-    question or a skill column is a response log; a grade column (and no skill) a roster."""
+    """The kind a table's column names say it is, or None: a correct column beside a question
+    column, and no item or time column, is a diagnostic's answer sheet; beside an item, a
+    question or a skill column, a response log; a student, a skill (or standard) and a mastery
+    (or score) column is a placement table; a grade column (and no skill) a roster."""
     names = [str(h).strip().casefold() for h in header]
 
     def has(*words: str) -> bool:
         return any(word in name for name in names for word in words)
 
+    if has("correct") and has("question") and not has("item", "time"):
+        return ANSWER_SHEET
     if has("correct") and has("item", "question", "skill"):
         return LOG
     if has("student", "learner") and has("skill", "standard") and has("mastery", "score"):
