@@ -96,6 +96,25 @@ Found = tuple[list[Problem], int]
 
 
 @dataclasses.dataclass(frozen=True)
+class TableForm:
+    """A table read by roles (a placement table, a diagnostic's answer sheet,
+    `adaptive.placement.answers`), for the reading pieces they share (`placement_batches`,
+    `role_names`): its `name` (as messages and `kinds.FileKind` name it), required `roles`,
+    `optional` role, what a missing role's column is (`words`: "a column of the mastery
+    table") and how a user names the file's own columns (`own_names`)."""
+
+    name: str
+    roles: tuple[str, ...]
+    optional: str
+    words: str
+    own_names: str
+
+    def expected(self) -> str:
+        """ "a CSV or Parquet table of student_id, skill_id, mastery (and optionally source)"."""
+        return f"a CSV or Parquet table of {', '.join(self.roles)} (and optionally {self.optional})"
+
+
+@dataclasses.dataclass(frozen=True)
 class Rows:
     """How a table's rows are named in its problems: `unit` "line" (a CSV file's lines, as an
     editor shows them), "row" (a Parquet file's rows, from 1) or "row label" (a frame's index).
@@ -432,12 +451,12 @@ def raise_problems(
         raise DataValidationError(problems, total=total, hint=hint)
 
 
-def raise_other_kind(file: str, kind: FileKind | None) -> None:
-    """A file of JSON (`kind`, its `file_kind`) given as a placement table is one problem
+def raise_other_kind(file: str, kind: FileKind | None, form: TableForm) -> None:
+    """A file of JSON (`kind`, its `file_kind`) given as a table of `form` is one problem
     saying what it is (JSON lines of profiles: give it as --profiles), never its first line
     read as a header: a profile's line holds a student id."""
     if kind in JSON_KINDS:
-        expected = f"a CSV or Parquet table of {', '.join(PLACEMENT_COLUMNS)}; {kind.hint()}"
+        expected = f"{form.expected()}; {kind.hint()}"
         raise DataValidationError([Problem(file, 1, None, None, expected)])
 
 
@@ -968,39 +987,48 @@ def checked_batches(
 
 
 def placement_batches(
-    path: Path, columns: Mapping[str, str], found: dict[str, Found], batch_rows: int = BATCH_ROWS
+    path: Path,
+    columns: Mapping[str, str],
+    found: dict[str, Found],
+    batch_rows: int = BATCH_ROWS,
+    form: TableForm | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """The file's (student_id, skill_id, mastery) in batches of at most `batch_rows` rows, as
-    stored (a CSV's cells as text: ids such as "007" stay), each row's line (a Parquet file's
-    row) as the index. The header is checked first: a missing or doubled column is an error at
-    once; rows the file cannot give are added to `found` ("rows")."""
-    check_placement_file(path)
+    """The file's role columns (`form`'s: a placement table's student_id, skill_id, mastery
+    by default) in batches of at most `batch_rows` rows, as stored (a CSV's cells as text: ids
+    such as "007" stay), each row's line (a Parquet file's row) as the index. The header is
+    checked first: a missing or doubled column is an error at once; rows the file cannot give
+    are added to `found` ("rows")."""
+    form = form or PLACEMENT_TABLE
+    check_placement_file(path, form)
     kind, compression = file_format(path)
     if kind != "parquet":
-        yield from _csv_batches(path, kind, compression, columns, found, batch_rows)
+        yield from _csv_batches(path, kind, compression, columns, found, batch_rows, form)
     elif compression:  # refused as the log reader refuses it
         expected = "an uncompressed .parquet file (Parquet compresses itself)"
         raise DataValidationError([Problem(str(path), None, None, None, expected)])
     else:
-        yield from _parquet_batches(path, columns, batch_rows)
+        yield from _parquet_batches(path, columns, batch_rows, form)
 
 
 def _parquet_batches(
-    path: Path, columns: Mapping[str, str], batch_rows: int
+    path: Path, columns: Mapping[str, str], batch_rows: int, form: TableForm
 ) -> Iterator[pd.DataFrame]:
     """A Parquet file's batches; the index counts its rows from 1."""
     from adaptive.data.readers import streamed_parquet
 
     try:
         parquet = streamed_parquet(path)
-        names = role_names(parquet.schema_arrow.names, columns, str(path), None)
+        names = role_names(parquet.schema_arrow.names, columns, str(path), None, form)
         start = 1
-        for batch in parquet.iter_batches(batch_size=batch_rows, columns=list(names.values())):
+        read = list(dict.fromkeys(names.values()))  # a column two roles name is read once
+        for batch in parquet.iter_batches(batch_size=batch_rows, columns=read):
             arrays = [_decoded(batch.column(name)) for name in names.values()]
             yield _frame(list(names), arrays, np.arange(start, start + batch.num_rows))
             start += batch.num_rows
     except (OSError, pa.ArrowException) as exc:
-        raise ConfigError(f"placement {path}: not a readable CSV or Parquet table ({exc})") from exc
+        raise ConfigError(
+            f"{form.name} {path}: not a readable CSV or Parquet table ({exc})"
+        ) from exc
 
 
 def _decoded(arr: pa.Array) -> pa.Array:
@@ -1022,6 +1050,7 @@ def _csv_batches(
     columns: Mapping[str, str],
     found: dict[str, Found],
     batch_rows: int,
+    form: TableForm,
 ) -> Iterator[pd.DataFrame]:
     """A CSV file's batches (gzipped too; fields separated as the header says, `read_header`),
     indexed by each row's line. Every column is read (as bytes), so that a line break inside a
@@ -1030,7 +1059,7 @@ def _csv_batches(
     nothing and are skipped; rows with too few or too many fields are problems."""
     file = str(path)
     header, sep = read_header(path, compression, None, kind)
-    names = role_names(header, columns, file, 1)
+    names = role_names(header, columns, file, 1, form)
     at = {role: header.index(name) for role, name in names.items()}
     lines = CsvLines(file, len(header), sep)
     try:
@@ -1167,15 +1196,24 @@ class CsvLines:
 
 
 def role_names(
-    header: Sequence[str], columns: Mapping[str, str], file: str, line: int | None
+    header: Sequence[str],
+    columns: Mapping[str, str],
+    file: str,
+    line: int | None,
+    form: TableForm | None = None,
 ) -> dict[str, str]:
-    """The file's column of each role (its own name where `columns` maps one); a named column
-    the file lacks, a role it then lacks or a column it has twice is a `DataValidationError`
-    listing the columns it has (and how to name its own)."""
-    names = {role: columns.get(role, role) for role in PLACEMENT_COLUMNS}
+    """The file's column of each of `form`'s roles (a placement table's by default; its own
+    name where `columns` maps one; the optional role where the file has it, or `columns`
+    names it). A named column the file lacks, a role it then lacks (with the column of the
+    closest name) or a column it has twice is a `DataValidationError` listing the columns it
+    has and how to name its own, and saying what the file looks like where it is another
+    kind (`kinds.refusal_hint`; a file of JSON is one problem: `raise_other_kind`)."""
+    form = form or PLACEMENT_TABLE
+    names = {role: columns.get(role, role) for role in form.roles}
+    optional = columns.get(form.optional, form.optional)
+    if optional in header or form.optional in columns:  # named: then required
+        names[form.optional] = optional
     found = _found(header)
-    if SOURCE_COLUMN in columns and columns[SOURCE_COLUMN] in header:
-        names[SOURCE_COLUMN] = columns[SOURCE_COLUMN]  # checked as the others (not twice)
     problems = header_problems(header, list(names.values()), file, line)
     problems += [
         Problem(file, None, name, None, f"a column of the file (found: {found})")
@@ -1185,19 +1223,24 @@ def role_names(
     if not problems:
         problems = [
             Problem(file, None, role, None,
-                    f"a column of the mastery table (found: {found}); {_COLUMNS_HINT}")
+                    f"{form.words} (found: {found}{_closest(name, header, role)}); "
+                    f"{form.own_names}")
             for role, name in names.items()
             if name not in header
         ]  # fmt: skip
     if problems:
-        kind = file_kind(file)  # sniffed once, for both
-        raise_other_kind(file, kind)
-        hint = refusal_hint(kind, "placement")
+        kind = file_kind(file) if Path(file).is_file() else header_kind(header)  # a frame's
+        raise_other_kind(file, kind, form)
+        hint = refusal_hint(kind, form.name)
         raise_problems([(problems, len(problems))], columns, hint=f"{file}: {hint}" if hint else "")
-    source = columns.get(SOURCE_COLUMN, SOURCE_COLUMN)
-    if source in header:
-        names[SOURCE_COLUMN] = source
     return names
+
+
+def _closest(name: str, header: Sequence[str], role: str) -> str:
+    """'; did you mean 'Mastery'? (columns={'mastery': 'Mastery'})' for a column the file
+    lacks whose near namesake it has ("" when none is near)."""
+    close = closest_name(name, [str(h) for h in header])
+    return f"; did you mean {close!r}? (columns={{{role!r}: {close!r}}})" if close else ""
 
 
 class _DenseTable:
@@ -1257,18 +1300,22 @@ class _DenseTable:
         return Placement(tuple(students), tuple(skills[present]), mastery, tuple(said))
 
 
-def check_placement_file(path: Path) -> None:
-    """A missing file is one `ConfigError` saying what the file should hold."""
+def check_placement_file(path: Path, form: TableForm | None = None) -> None:
+    """A missing file is one `ConfigError` saying what the file should hold (`form`'s roles:
+    a placement table's by default)."""
+    form = form or PLACEMENT_TABLE
     if not path.is_file():
-        raise ConfigError(
-            f"placement {path} not found; expected a CSV or Parquet table of student_id, "
-            "skill_id, mastery"
-        )
+        raise ConfigError(f"{form.name} {path} not found; expected {form.expected()}")
 
 
-_COLUMNS_HINT = (
+#: A placement table, as `role_names` and `placement_batches` read one.
+PLACEMENT_TABLE = TableForm(
+    "placement",
+    PLACEMENT_COLUMNS,
+    SOURCE_COLUMN,
+    "a column of the mastery table",
     "for other column names pass columns= (adaptive batch: --placement-columns "
-    "'Student ID,Standard,Mastery')"
+    "'Student ID,Standard,Mastery')",
 )
 
 
