@@ -54,3 +54,38 @@ def _as_csv(rows: pd.DataFrame, folder) -> str:
     path = folder / "written.csv"
     rows.drop(columns="_line").to_csv(path, index=False)
     return str(path)
+
+
+def test_the_file_warnings_are_said_once_on_the_driver_as_read_placement_says_them(tmp_path):
+    """Review #1: the driver said neither the hundredths nor the source warning, and each
+    school's executor said the hundredths one of its own rows (file '<frame>')."""
+    import warnings
+
+    import pyarrow as pa
+
+    from adaptive.batch.spark_placement import school_placement
+    from adaptive.errors import PlacementWarning
+
+    path = tmp_path / "export.csv"
+    path.write_text("student_id,skill_id,mastery,source\ns1,a,0.009,4501\ns2,a,0.004,4502\n")
+
+    def said(read) -> list[str]:
+        with pytest.warns(PlacementWarning) as caught:
+            read()
+        return [str(w.message) for w in caught]
+
+    whole = said(lambda: read_placement(path, catalog()))
+    driver = said(lambda: checked_placement_parquet(path, catalog(), None, tmp_path / "t.pq", 1))
+    assert driver == whole and len(whole) == 2, driver
+    assert "every mastery is at most 0.01 (the largest 0.009, of 2 values)" in whole[0]
+    assert "the source column 'source' holds whole numbers" in whole[1]
+    school = pa.table(
+        {
+            "student_id": ["s2"],
+            "placed": [[{"skill_id": "a", "mastery": 0.004}]],
+            "placed_source": ["4502"],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert school_placement(school, "export.csv").students == ("s2",)

@@ -6,6 +6,7 @@ import json
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -219,6 +220,22 @@ def test_a_csv_file_given_as_the_catalog_is_said_to_be_one(tmp_path) -> None:
     broken.write_text('{"skills": [}')  # JSON broken further on keeps the parser's place
     with pytest.raises(ConfigError, match=r"not a valid catalog file \(Expecting value: line 1"):
         Catalog.from_json(broken)
+
+
+def test_a_parquet_placement_table_given_as_the_catalog_says_where_it_goes(tmp_path) -> None:
+    """Review #23: a Parquet file is refused as no UTF-8 text before the JSON parser, and that
+    refusal said "this file is a Parquet file" and never which option reads it."""
+    placed = tmp_path / "placed.parquet"
+    frame = pd.DataFrame({"student_id": ["s1"], "skill_id": ["a"], "mastery": [0.8]})
+    frame.to_parquet(placed)
+    with pytest.raises(ConfigError) as caught:
+        Catalog.from_json(placed)
+    said = str(caught.value)
+    assert "expected UTF-8 text (a catalog JSON file); this file is a Parquet file" in said
+    assert said.endswith(
+        "; this looks like a placement table (student_id, skill_id, mastery): give it as "
+        "--placement (read_placement)"
+    )
 
 
 # -- property tests: random DAG catalogs and profiles survive JSON ------------------------------

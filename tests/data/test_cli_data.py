@@ -257,7 +257,8 @@ def test_a_placement_table_given_as_a_log_gets_the_placement_hint(tmp_path, caps
     table, catalog = placement_files(tmp_path)
     assert run(["validate", str(table), *catalog]) == 2
     err = capsys.readouterr().err
-    assert "looks like a placement table" in err and f"--placement {table}" in err
+    assert f"{table}: this looks like a placement table" in err
+    assert "give it as --placement (read_placement)" in err
 
 
 def test_validate_reads_a_placement_table_through_its_skill_map(tmp_path, capsys):

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from adaptive.data.kinds import (
+    ANSWER_SHEET,
     CATALOG,
     CSV_TABLE,
     LOG,
@@ -15,7 +16,7 @@ from adaptive.data.kinds import (
     ROSTER,
     file_kind,
     header_kind,
-    looks_like,
+    refusal_hint,
 )
 
 
@@ -29,6 +30,9 @@ from adaptive.data.kinds import (
         (["SIS ID", "Last Name", "Grade Level", "Homeroom"], ROSTER),
         (["student_id", "grade", "class_id"], ROSTER),
         (["StudentNumber", "Course", "FinalGrade"], None),  # a transcript: a course grade
+        (["student_id", "question", "correct"], ANSWER_SHEET),  # review #22: not a log
+        (["Student", "Question", "Correct", "Answered at"], ANSWER_SHEET),
+        (["student_id", "question_id", "correct", "timestamp"], LOG),  # a log of questions
     ],
 )
 def test_a_header_says_its_kind(header, kind) -> None:
@@ -49,16 +53,41 @@ def test_a_files_kind_is_told_from_its_header_or_first_bytes(tmp_path) -> None:
     assert file_kind(tmp_path / "missing.csv") is None
 
 
-def test_looks_like_is_silent_for_the_kind_read() -> None:
-    """A placement table refused as a placement table has problems of its own: no hint."""
-    assert looks_like("nowhere.csv", "placement") == ""
+def test_the_hint_is_silent_for_the_kind_read(tmp_path) -> None:
+    """A placement table refused as a placement table has problems of its own: no hint. (The
+    test read a missing file, which has no kind: it passed whatever the rule said.)"""
+    placed = tmp_path / "placed.csv"
+    placed.write_text("student_id,skill_id,mastery\ns1,a,0.8\n")
+    assert file_kind(placed) is PLACEMENT
+    assert refusal_hint(file_kind(placed), "placement") == ""
+    assert refusal_hint(file_kind(placed), "profiles").startswith("this looks like a placement")
 
 
-def test_looks_like_names_the_kind_and_the_option(tmp_path) -> None:
+def test_the_hint_is_silent_for_a_file_of_no_kind_another_option_reads(tmp_path) -> None:
+    """Review #8: any CSV of two columns was hinted "it is a CSV file", as if that helped."""
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    assert file_kind(other) is CSV_TABLE
+    for reading in ("placement", "profiles", "catalog", "log"):
+        assert refusal_hint(file_kind(other), reading) == ""
+    assert refusal_hint(None, "placement") == ""
+
+
+def test_the_hint_names_the_kind_and_the_option(tmp_path) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text("SIS ID,Grade Level\n1,6\n")
-    assert looks_like(roster, "placement") == (
+    assert refusal_hint(file_kind(roster), "placement") == (
         "this looks like a roster (student and grade columns): give it as --profiles "
         "(read_profiles)"
     )
-    assert looks_like(roster, "profiles") == ""  # a roster read by naming its columns
+    assert refusal_hint(file_kind(roster), "profiles") == ""  # read by naming its columns
+
+
+def test_an_answer_sheet_given_as_a_placement_is_sent_to_replay(tmp_path) -> None:
+    """Review #22: an answer sheet was called a response log: give it as --data."""
+    sheet = tmp_path / "answers.csv"
+    sheet.write_text("student_id,question,correct\ns1,a,1\n")
+    assert refusal_hint(file_kind(sheet), "placement") == (
+        "this looks like a diagnostic's answer sheet (student, question, correct): give it to "
+        "PlacementDiagnostic.replay"
+    )

@@ -254,3 +254,31 @@ def test_an_answer_sheet_without_answers_is_refused(tmp_path) -> None:
     empty = write(tmp_path, "student_id,question,correct\n")
     with pytest.raises(ConfigError, match="the answer sheet has no answers .a header only."):
         diagnostic().replay(empty)
+
+
+def test_a_sheet_refused_for_its_columns_is_read_as_a_placement_table_is(tmp_path) -> None:
+    """Review #10: the answer-sheet reader had its own copy of the table plumbing, without the
+    placement reader's "looks like" hints: a placement table given to replay, or JSON lines of
+    profiles (whose first line, a student's profile, was quoted as the header)."""
+    diag = diagnostic()
+    placed = tmp_path / "placed.csv"
+    placed.write_text("student_id,skill_id,mastery\ns1,g3.a1,0.5\n")
+    with pytest.raises(DataValidationError) as caught:
+        diag.replay(placed)
+    said = str(caught.value)
+    assert f"{placed}, column 'question'; expected a column of the answer sheet (found: " in said
+    assert "for other column names pass columns= (PlacementDiagnostic.replay(" in said
+    assert said.endswith(
+        f"{placed}: this looks like a placement table (student_id, skill_id, mastery): give it "
+        "as --placement (read_placement)"
+    )
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text('{"student_id": "stu0000042", "grade": 4}\n')
+    with pytest.raises(DataValidationError) as caught:
+        diag.replay(profiles)
+    assert "stu0000042" not in str(caught.value)
+    assert "give it as --profiles" in str(caught.value)
+    typo = tmp_path / "typo.parquet"
+    pd.DataFrame({"student_id": ["s1"], "Question": ["g3.a1"], "correct": [1]}).to_parquet(typo)
+    with pytest.raises(DataValidationError, match=r"did you mean 'Question'\? \(columns="):
+        diag.replay(typo)

@@ -290,6 +290,8 @@ def test_a_column_divided_by_100_twice_is_said(tmp_path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", PlacementWarning)
         mastery_table_placement(frame.assign(mastery=[0.2]))
+        mastery_table_placement(frame.assign(mastery=[0.0]))  # nobody knows it: no division
+        mastery_table_placement(frame, warn=False)  # a part of a table judged whole already
 
 
 def test_an_identical_repeated_row_says_it_is_safe_to_drop(tmp_path) -> None:
@@ -648,20 +650,36 @@ def test_a_roster_or_a_response_log_given_as_the_placement_says_what_it_looks_li
     ).to_parquet(log)
     with pytest.raises(DataValidationError, match="this looks like a response log .*--data"):
         read_placement(log, catalog())
+    other = write(tmp_path, "StudentNumber,Course,FinalGrade\ns1,Math 5,C\n", "t.csv")
+    with pytest.raises(DataValidationError) as caught:  # no kind: its problems say enough
+        read_placement(other, catalog())
+    assert "it is a CSV file" not in str(caught.value)  # review #8: said as if a hint
 
 
 def test_json_lines_of_profiles_given_as_the_placement_are_named_never_quoted(tmp_path) -> None:
     """Before, a profiles file given as --placement was read as a CSV whose header was its first
-    line: three problems each quoting a whole profile, its student id among it."""
-    path = write(tmp_path, '{"grade": 6, "student_id": "stu0000042"}\n', "profiles.jsonl")
-    with pytest.raises(DataValidationError) as caught:
-        read_placement(path, catalog())
-    message = str(caught.value)
-    assert "stu0000042" not in message and len(caught.value.problems) == 1
-    assert "profiles.jsonl, line 1; expected a CSV or Parquet table of student_id, skill_id" in (
-        message
-    )
-    assert "this looks like JSON lines of learner profiles: give it as --profiles" in message
+    line: three problems each quoting a whole profile, its student id among it. A gzipped one
+    (review #2) still was, with the hint "it is a CSV file"."""
+    import gzip
+
+    line = '{"grade": 6, "student_id": "stu0000042"}\n'
+    gzipped = tmp_path / "profiles.jsonl.gz"
+    gzipped.write_bytes(gzip.compress(line.encode()))
+    for path in (write(tmp_path, line, "profiles.jsonl"), gzipped):
+        with pytest.raises(DataValidationError) as caught:
+            read_placement(path, catalog())
+        message = str(caught.value)
+        assert "stu0000042" not in message and len(caught.value.problems) == 1
+        assert f"{path.name}, line 1; expected a CSV or Parquet table of student_id, skill_id" in (
+            message
+        )
+        assert "this looks like JSON lines of learner profiles: give it as --profiles" in message
+    from adaptive.placement.table import role_names
+
+    header = ['{"student_id": "stu0000042"', ' "grade": 6}']  # JSON not told as JSON: unquoted
+    with pytest.raises(DataValidationError, match="found: a line of JSON") as caught:
+        role_names(header, {}, str(tmp_path / "gone.csv"), 1)
+    assert "stu0000042" not in str(caught.value)
 
 
 def test_a_roster_frame_given_as_a_mastery_table_says_what_it_looks_like() -> None:
@@ -695,6 +713,11 @@ def test_a_source_column_of_dates_or_numbers_is_warned_of_and_still_said(tmp_pat
     with pytest.warns(PlacementWarning, match=r"'Ref' holds whole numbers, not where") as said:
         read_placement(ids, catalog(), columns={**OWN, "source": "Ref"})
     assert "4501" not in str(said[0].message)  # whole numbers may be ids: never quoted
+    frame = pd.DataFrame(
+        {"student_id": ["s1"], "skill_id": ["g5.NS.1"], "mastery": [0.8], "source": ["1.5"]}
+    )
+    with pytest.warns(PlacementWarning, match=r"<frame>: .* holds numbers \(e.g. '1.5'\)"):
+        mastery_table_placement(frame)  # a frame's whole table, as a file's
     words = write(tmp_path, "Student ID,Standard,Mastery,source\ns1,g5.NS.1,0.8,placed by MAP\n")
     with warnings.catch_warnings():
         warnings.simplefilter("error")

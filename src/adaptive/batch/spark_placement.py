@@ -31,6 +31,7 @@ from adaptive.placement.table import (
     BATCH_ROWS,
     SOURCE_COLUMN,
     SkillMap,
+    TableValues,
     check_places_someone,
     checked_batches,
     mastery_table_placement,
@@ -68,7 +69,9 @@ def checked_placement_parquet(
     the sha256 of the file, the column names and the skill map, for the night's fingerprint.
     Skills are read through `skill_map` (the rows of retired codes left out, said in one
     `PlacementWarning`). Every problem of the file is one `DataValidationError` (rows
-    repeating a (student, skill) are step 2's)."""
+    repeating a (student, skill) are step 2's). The file's values are judged whole here, as
+    `read_placement` judges them (`TableValues`: masteries all at most 0.01, sources that
+    are dates or numbers), once and on the driver."""
     import pyarrow.parquet as pq
 
     path = Path(path)
@@ -77,8 +80,10 @@ def checked_placement_parquet(
     target.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     renamed = tally_of(skill_map)
+    values = TableValues()
     with pq.ParquetWriter(target, PLACEMENT_SCHEMA) as out:
         for frame, _ in checked_batches(path, catalog, columns, found, batch_rows, renamed):
+            values.add(frame)
             if len(frame) and not any(n for _, n in found.values()):
                 out.write_table(_as_rows(frame))
                 written += len(frame)
@@ -86,6 +91,7 @@ def checked_placement_parquet(
     check_places_someone(path, written, renamed)
     if renamed is not None:
         renamed.warn(str(path))
+    values.warn(str(path), columns)
     return placement_sha256(path, columns, skill_map)
 
 
@@ -192,7 +198,8 @@ def with_placement(session, students, log, target: Path):
 def school_placement(people: pa.Table, source: str | None) -> Placement | None:
     """Step 4, on an executor: the school's placement rows as a `Placement` placed in the
     table's own words (its `source` column) or "from <file name>" (None without a table, or
-    when it knows none of the school's students)."""
+    when it knows none of the school's students). The table's warnings are the driver's (step
+    1): a school's rows are a part of it."""
     if source is None or "placed" not in people.column_names:
         return None
     placed = people.column("placed").combine_chunks()
@@ -211,4 +218,4 @@ def school_placement(people: pa.Table, source: str | None) -> Placement | None:
     if "placed_source" in people.column_names:  # the table's own words, where it gives them
         said = people.column("placed_source").combine_chunks().take(parent).to_pandas()
         frame[SOURCE_COLUMN] = said.fillna("").to_numpy()
-    return mastery_table_placement(frame, source)
+    return mastery_table_placement(frame, source, warn=False)

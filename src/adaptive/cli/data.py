@@ -289,21 +289,17 @@ def validate(
 def _read_log(
     file: Path, mapping: dict | None, quarantine: Path | None, dataset: str | None
 ) -> tuple[ResponseLog, LoadReport]:
-    """The log and its report; a file refused as a log whose header names a student, a skill
-    and a mastery column gets a hint: it is a placement table, checked with --placement."""
+    """The log and its report; a file refused as a log that looks like another kind (a
+    placement table, a roster) says so, with the option that reads it (`refusal_hint`)."""
     try:
         return load_log_report(file, mapping, quarantine, dataset=dataset)
     except DataValidationError as exc:
-        from adaptive.data.kinds import PLACEMENT, file_kind
+        from adaptive.data.kinds import file_kind, refusal_hint
 
-        if file_kind(file) is not PLACEMENT:
+        hint = refusal_hint(file_kind(file), "log")
+        if not hint:
             raise
-        raise DataValidationError(
-            exc.problems,
-            exc.total,
-            hint=f"{file} looks like a placement table (student, skill and mastery columns): "
-            f"check it with adaptive validate --placement {file} --catalog CATALOG",
-        ) from None
+        raise DataValidationError(exc.problems, exc.total, hint=f"{file}: {hint}") from None
 
 
 def _check_placement_option(

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import sparse
 
 from adaptive.curriculum.cycles import PrerequisiteCycleError, find_cycles
+from adaptive.data.kinds import JSON_KINDS, FileKind, file_kind, refusal_hint
 from adaptive.errors import (
     ConfigError,
     DataNoteWarning,
@@ -510,7 +511,7 @@ class Catalog:
         try:
             text = read_user_text(path, "a catalog JSON file")
         except DataValidationError as exc:  # its one problem names the file, line and bytes
-            raise ConfigError(str(exc.problems[0])) from None
+            raise ConfigError(f"{exc.problems[0]}{_other_kind(file_kind(path))}") from None
         try:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -640,15 +641,19 @@ CATALOG_CHECK = "a catalog is JSON (adaptive validate --catalog checks one)"
 
 
 def not_json(path: str | Path, exc: json.JSONDecodeError) -> str:
-    """Why a catalog file that is no JSON is refused: a table (a placement table, a roster, a
-    CSV or Parquet file given as --catalog) is said to be one, with the option that reads it,
-    rather than the JSON parser's "Expecting value: line 1 column 1"; JSON broken further on
-    keeps the parser's line and column."""
-    from adaptive.data.kinds import JSON_KINDS, PARQUET_TABLE, file_kind
-
+    """Why a catalog file that is UTF-8 text but no JSON is refused: a text table (a placement
+    table, a roster, any CSV given as --catalog) is said to be a CSV file, with the option
+    that reads it, rather than the JSON parser's "Expecting value: line 1 column 1"; JSON
+    broken further on keeps the parser's line and column. (A Parquet file is no UTF-8 text:
+    `read_user_text` refuses it first, and `_other_kind` adds its hint there.)"""
     kind = file_kind(path)
-    other = f"; {kind.hint()}" if kind is not None and kind.give and kind.name != "catalog" else ""
     if kind is None or kind in JSON_KINDS:
-        return f"{path}: not a valid catalog file ({exc}){other}"
-    table = PARQUET_TABLE.words if kind is PARQUET_TABLE else "a CSV file"
-    return f"{path}: not a valid catalog file: {table}, and {CATALOG_CHECK}{other}"
+        return f"{path}: not a valid catalog file ({exc}){_other_kind(kind)}"
+    return f"{path}: not a valid catalog file: a CSV file, and {CATALOG_CHECK}{_other_kind(kind)}"
+
+
+def _other_kind(kind: FileKind | None) -> str:
+    """'; this looks like a placement table (...): give it as --placement (read_placement)'
+    for a file given as the catalog that another option reads (`refusal_hint`), else ""."""
+    hint = refusal_hint(kind, "catalog")
+    return f"; {hint}" if hint else ""

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from adaptive.data.codes import id_text
-from adaptive.data.kinds import looks_like
+from adaptive.data.kinds import file_kind, refusal_hint
 from adaptive.data.readers import read_header
 from adaptive.data.validate import SKILL_SEPARATORS
 from adaptive.errors import ConfigError, closest_name, unknown_key, verb
@@ -499,7 +499,7 @@ def _not_profile_columns(
     )
     if unknown != header:
         what += f" (the header: {', '.join(header)})"
-    other = looks_like(path, "profiles")
+    other = refusal_hint(file_kind(path), "profiles")
     advice = (
         f"; {other}"
         if other

@@ -1,13 +1,15 @@
 """What a file looks like, for a reader that refuses it: a placement table, a response log, a
-roster, JSON lines of learner profiles, a catalog, or another table.
+diagnostic's answer sheet, a roster, JSON lines of learner profiles, a catalog, or another
+table.
 
 A file given to the wrong option (a placement table as `--profiles`, a CSV as `--catalog`, a
 roster as `--placement`) was refused in the words of the reader it reached ("expected a column
 of the mastery table", "Expecting value: line 1 column 1"), which says what it is not. Each
-reader adds `looks_like(path, kind)` to its refusal: what the file is (told from its header's
-column names, or its first bytes for JSON) and the option that reads it. The test is a guess
-made after a refusal, never a reason to refuse or to read a file another way, and it never
-quotes a line of the file (a profile's line holds a student id).
+reader adds `refusal_hint(file_kind(path), reading)` to its refusal (`header_kind` of a frame's
+columns): what the file is (told from its header's column names, or its first bytes for
+JSON) and the option that reads it. The test is a guess made after a refusal, never a reason
+to refuse or to read a file another way, and it never quotes a line of the file (a profile's
+line holds a student id).
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ PROFILES = FileKind(
     "profiles", "JSON lines of learner profiles", "give it as --profiles (read_profiles)"
 )
 CATALOG = FileKind("catalog", "a catalog (skills, activities)", "give it as --catalog")
+ANSWER_SHEET = FileKind(
+    "answers",
+    "a diagnostic's answer sheet (student, question, correct)",
+    "give it to PlacementDiagnostic.replay",
+)
 #: A table of none of the kinds above, and JSON of none (said only where a reader wanted the other).
 CSV_TABLE = FileKind("table", "a CSV file", "")
 PARQUET_TABLE = FileKind("table", "a Parquet file", "")
@@ -65,14 +72,17 @@ _CATALOG_KEY = re.compile(rb'"(skills|activities)"\s*:')
 
 
 def header_kind(header: Sequence[object]) -> FileKind | None:
-    """The kind a table's column names say it is, or None: a student, a skill (or standard)
-    and a mastery (or score) column is a placement table; a correct column beside an item, a
-    question or a skill column is a response log; a grade column (and no skill) a roster."""
+    """The kind a table's column names say it is, or None: a correct column beside a question
+    column, and no item or time column, is a diagnostic's answer sheet; beside an item, a
+    question or a skill column, a response log; a student, a skill (or standard) and a mastery
+    (or score) column is a placement table; a grade column (and no skill) a roster."""
     names = [str(h).strip().casefold() for h in header]
 
     def has(*words: str) -> bool:
         return any(word in name for name in names for word in words)
 
+    if has("correct") and has("question") and not has("item", "time"):
+        return ANSWER_SHEET
     if has("correct") and has("item", "question", "skill"):
         return LOG
     if has("student", "learner") and has("skill", "standard") and has("mastery", "score"):
@@ -84,7 +94,9 @@ def header_kind(header: Sequence[object]) -> FileKind | None:
 
 def file_kind(path: str | Path) -> FileKind | None:
     """The kind the file at `path` looks like (`header_kind`, or for JSON its first line: a
-    profile's keys, a catalog's); None when it cannot be read or told."""
+    profile's keys, a catalog's; gzipped or not); None when it cannot be read or told."""
+    import pyarrow as pa
+
     from adaptive.data.readers import file_format, read_header
 
     path = Path(path)
@@ -94,12 +106,12 @@ def file_kind(path: str | Path) -> FileKind | None:
             import pyarrow.parquet as pq
 
             return header_kind(pq.read_schema(path).names) or PARQUET_TABLE
-        with open(path, "rb") as stream:
-            head = stream.read(HEAD_BYTES)
-        if compression is None and head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        with pa.input_stream(str(path), compression=compression) as stream:
+            head = stream.read(HEAD_BYTES)  # decompressed: a .jsonl.gz is JSON too
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
             return _json_kind(head)
         header, _ = read_header(path, compression, None, kind)
-    except (AdaptiveError, OSError, ValueError):
+    except (AdaptiveError, OSError, ValueError, pa.ArrowException):
         return None
     return header_kind(header) or (CSV_TABLE if len(header) > 1 else None)
 
@@ -119,11 +131,15 @@ def _json_kind(head: bytes) -> FileKind:
     return JSON_FILE
 
 
-def looks_like(path: str | Path, reading: str) -> str:
-    """The hint a reader of `reading` kind ("placement", "profiles", "catalog", ...) adds to its
-    refusal of the file at `path`: 'this looks like a response log (...): give it as --data
-    (load_log)', or "" when the file looks like what it reads or like nothing known."""
-    kind = file_kind(path)
-    if kind is None or kind.name == reading or (reading == "profiles" and kind is ROSTER):
+def refusal_hint(kind: FileKind | None, reading: str) -> str:
+    """The hint every reader of `reading` kind ("placement", "profiles", "catalog", "log", ...)
+    adds to its refusal of a file or frame that looks like `kind` (`file_kind` of its path,
+    `header_kind` of a frame's columns): 'this looks like a response log (...): give it as
+    --data (load_log)'. "" where there is nothing to say: no kind told, the kind read (its own
+    problems say what is wrong), a roster read as profiles (read by naming its columns), or a
+    CSV, Parquet or JSON file of no kind another option reads (`give` is empty)."""
+    if kind is None or not kind.give or kind.name == reading:
+        return ""
+    if reading == "profiles" and kind is ROSTER:
         return ""
     return kind.hint()

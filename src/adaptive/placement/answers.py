@@ -25,21 +25,21 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog
-from adaptive.data.readers import file_format, read_header, streamed_parquet, unreadable
-from adaptive.errors import ConfigError, DataValidationError, Problem, closest_name
+from adaptive.errors import ConfigError, Problem, closest_name
 from adaptive.placement.table import (
     MAX_LISTED,
-    CsvLines,
     Found,
     Rows,
+    TableForm,
     add_found,
     cell_text,
-    csv_frame,
     frame_rows,
     id_problems,
     named_roles,
-    open_csv,
+    placement_batches,
     raise_problems,
+    role_names,
+    rows_of,
     trimmed_ids,
 )
 
@@ -51,6 +51,15 @@ CORRECT_EXPECTED = "1 (correct) or 0 (wrong); true or false"
 ORDER_EXPECTED = "a number (the answer's place) or a date-time"
 #: The cells an answer may be written as, trimmed and lower-cased.
 CORRECT_WORDS = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0}
+#: An answer sheet, as the placement table's reading pieces read one (`role_names`).
+ANSWER_TABLE = TableForm(
+    "answers",
+    ANSWER_COLUMNS,
+    ORDER_COLUMN,
+    "a column of the answer sheet",
+    "for other column names pass columns= (PlacementDiagnostic.replay(sheet, "
+    "columns={'question': 'Item'}))",
+)
 
 
 @dataclass(frozen=True)
@@ -107,69 +116,20 @@ def _answer_columns(given: Mapping[str, str] | None) -> dict[str, str]:
     return named_roles(given, ANSWER_COLUMNS, ORDER_COLUMN, "answer sheet columns")
 
 
-def _role_names(header: list[str], columns: Mapping[str, str], file: str) -> dict[str, str]:
-    """The file's column of each role; a missing one is a `DataValidationError` listing the
-    columns the file has (with its close match)."""
-    names = {role: columns.get(role, role) for role in ANSWER_COLUMNS}
-    order = columns.get(ORDER_COLUMN, ORDER_COLUMN)
-    if order in header:
-        names[ORDER_COLUMN] = order
-    elif ORDER_COLUMN in columns:
-        names[ORDER_COLUMN] = order  # named, so required: refused below
-    found = ", ".join(header[:8]) or "none"
-    problems = []
-    for role, name in names.items():
-        if name in header:
-            if header.count(name) > 1:
-                problems.append(Problem(file, 1, name, name, "unique column names in the header"))
-            continue
-        close = closest_name(name, header)
-        hint = f"; did you mean {close!r}? (columns={{{role!r}: {close!r}}})" if close else ""
-        problems.append(
-            Problem(file, None, name, None, f"a column of the file (found: {found}{hint})")
-        )
-    if problems:
-        raise DataValidationError(problems)
-    return names
-
-
 def _frame_roles(frame: pd.DataFrame, columns: Mapping[str, str], file: str) -> pd.DataFrame:
     """A frame's role columns, named by role, its index kept (what names its rows)."""
-    names = _role_names([str(c) for c in frame.columns], columns, file)
+    names = role_names([str(c) for c in frame.columns], columns, file, None, ANSWER_TABLE)
     return pd.DataFrame({role: frame[name] for role, name in names.items()}, index=frame.index)
 
 
 def _read_file(path: Path, columns: Mapping[str, str]) -> tuple[Rows, pd.DataFrame, dict]:
     """The roles' cells of a CSV (as text, each row's line as the index) or Parquet file (each
-    row from 1), and the rows the file could not give ("rows" problems)."""
-    file = str(path)
-    if not path.is_file():
-        raise ConfigError(
-            f"answers {path} not found; expected a CSV or Parquet table of "
-            f"{', '.join(ANSWER_COLUMNS)} (and optionally {ORDER_COLUMN})"
-        )
-    kind, compression = file_format(path)
+    row from 1), read as a placement table is (`placement_batches`), and the rows the file
+    could not give ("rows" problems)."""
     found: dict[str, Found] = {"rows": ([], 0)}
-    if kind == "parquet":
-        names = _role_names(streamed_parquet(path).schema_arrow.names, columns, file)
-        table = pd.read_parquet(path, columns=list(dict.fromkeys(names.values())))
-        frame = pd.DataFrame({role: table[name] for role, name in names.items()})
-        return Rows(file, "row"), frame.set_axis(np.arange(1, len(frame) + 1)), found
-    header, sep = read_header(path, compression, None, kind)
-    names = _role_names(header, columns, file)
-    at = {role: header.index(name) for role, name in names.items()}
-    lines = CsvLines(file, len(header), sep)
-    parts = []
-    try:
-        for block in open_csv(path, compression, len(header), sep, lines):
-            parts.append(csv_frame(block, at, lines, found))
-            add_found(found, "rows", lines.take_problems())
-    except OSError as exc:
-        raise unreadable(file, compression, exc) from None
-    lines.finish()
-    add_found(found, "rows", lines.take_problems())
-    frame = pd.concat(parts) if parts else pd.DataFrame(columns=list(at))
-    return Rows(file, "line"), frame, found
+    parts = list(placement_batches(path, columns, found, form=ANSWER_TABLE))
+    frame = pd.concat(parts) if parts else pd.DataFrame(columns=list(ANSWER_COLUMNS))
+    return rows_of(path), frame, found
 
 
 def _checked(
@@ -236,7 +196,7 @@ def _answers(raw: pd.Series, rows: Rows) -> tuple[np.ndarray, Found]:
     `convert_dtypes()` gives it): then its cells are read as text, the blank a problem."""
     if pd.api.types.is_bool_dtype(raw.dtype) and not raw.isna().any():
         return raw.to_numpy(np.int8), ([], 0)
-    text = raw.map(lambda v: str(v).strip().lower() if not _missing(v) else "")
+    text = raw.map(lambda v: cell_text(v).strip().lower())
     value = text.map(CORRECT_WORDS)
     bad = np.flatnonzero(value.isna().to_numpy())
     listed = [
@@ -244,10 +204,6 @@ def _answers(raw: pd.Series, rows: Rows) -> tuple[np.ndarray, Found]:
         for i in bad[:MAX_LISTED]
     ]
     return value.fillna(0).to_numpy(np.int8), (listed, len(bad))
-
-
-def _missing(value: object) -> bool:
-    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
 
 
 def _order(raw: pd.Series, rows: Rows) -> tuple[np.ndarray, Found]:

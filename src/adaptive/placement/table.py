@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from adaptive.curriculum import Catalog
-from adaptive.data.kinds import JSON_KINDS, PLACEMENT, file_kind, header_kind, looks_like
+from adaptive.data.kinds import JSON_KINDS, FileKind, file_kind, header_kind, refusal_hint
 from adaptive.data.log import _id_text
 from adaptive.data.readers import (
     _clip,
@@ -96,6 +96,25 @@ Found = tuple[list[Problem], int]
 
 
 @dataclasses.dataclass(frozen=True)
+class TableForm:
+    """A table read by roles (a placement table, a diagnostic's answer sheet,
+    `adaptive.placement.answers`), for the reading pieces they share (`placement_batches`,
+    `role_names`): its `name` (as messages and `kinds.FileKind` name it), required `roles`,
+    `optional` role, what a missing role's column is (`words`: "a column of the mastery
+    table") and how a user names the file's own columns (`own_names`)."""
+
+    name: str
+    roles: tuple[str, ...]
+    optional: str
+    words: str
+    own_names: str
+
+    def expected(self) -> str:
+        """ "a CSV or Parquet table of student_id, skill_id, mastery (and optionally source)"."""
+        return f"a CSV or Parquet table of {', '.join(self.roles)} (and optionally {self.optional})"
+
+
+@dataclasses.dataclass(frozen=True)
 class Rows:
     """How a table's rows are named in its problems: `unit` "line" (a CSV file's lines, as an
     editor shows them), "row" (a Parquet file's rows, from 1) or "row label" (a frame's index).
@@ -132,6 +151,8 @@ def mastery_table_placement(
     file: str = "<frame>",
     catalog: Catalog | None = None,
     skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None,
+    *,
+    warn: bool = True,
 ) -> Placement:
     """Placement from earlier records: rows (student_id, skill_id, mastery in [0, 1]).
 
@@ -143,7 +164,9 @@ def mastery_table_placement(
     names the row by its label in the frame ("row label 7": a frame has no lines), or by its
     position where labels repeat or are no integers (`frame_rows`).
     `skill_map` reads codes of another year as this catalog's skills, as `read_placement`'s
-    does (it needs `catalog`).
+    does (it needs `catalog`). A table whose masteries or sources look wrong as a whole is
+    warned of as `read_placement` warns (`TableValues`); `warn=False` is for a part of a table
+    judged whole already (the Spark engine's schools: the driver warned of the file).
     """
     check_placement_columns(frame, file)
     renamed = tally_of(SkillMap.of(skill_map, catalog))
@@ -161,7 +184,10 @@ def mastery_table_placement(
     raise_problems(list(found.values()))
     if renamed is not None:
         renamed.warn(file)
-    warn_hundredths(table["mastery"].to_numpy(), file, "mastery")
+    if warn:
+        values = TableValues()
+        values.add(table)
+        values.warn(file, {})
     student, students = pd.factorize(table["student_id"], sort=True)
     skill, skills = pd.factorize(table["skill_id"], sort=True)
     mastery = np.full((len(students), len(skills)), np.nan)
@@ -180,14 +206,16 @@ def check_placement_columns(frame: pd.DataFrame, file: str) -> None:
         for c in PLACEMENT_COLUMNS
         if c not in frame.columns
     ]
-    kind = header_kind(list(frame.columns))
     if problems:
-        hint = f"{file}: {kind.hint()}" if kind is not None and kind is not PLACEMENT else ""
-        raise DataValidationError(problems, hint=hint)
+        hint = refusal_hint(header_kind(list(frame.columns)), "placement")
+        raise DataValidationError(problems, hint=f"{file}: {hint}" if hint else "")
 
 
 def _found(header: Sequence[object]) -> str:
-    """The first columns a table has, for an error about its columns."""
+    """The first columns a table has, for an error about its columns; never a first line of
+    JSON read as a header (a profile's line holds a student id)."""
+    if len(header) and str(header[0]).lstrip("\ufeff \t").startswith(("{", "[")):
+        return "a line of JSON, not column names"
     return ", ".join(map(str, header[:8])) or "none"
 
 
@@ -434,13 +462,12 @@ def raise_problems(
         raise DataValidationError(problems, total=total, hint=hint)
 
 
-def raise_other_kind(file: str) -> None:
-    """A file of JSON given as a placement table is one problem saying what it is (JSON lines
-    of profiles: give it as --profiles), never its first line read as a header: a profile's
-    line holds a student id."""
-    kind = file_kind(file)
-    if kind is not None and kind in JSON_KINDS:
-        expected = f"a CSV or Parquet table of {', '.join(PLACEMENT_COLUMNS)}; {kind.hint()}"
+def raise_other_kind(file: str, kind: FileKind | None, form: TableForm) -> None:
+    """A file of JSON (`kind`, its `file_kind`) given as a table of `form` is one problem
+    saying what it is (JSON lines of profiles: give it as --profiles), never its first line
+    read as a header: a profile's line holds a student id."""
+    if kind in JSON_KINDS:
+        expected = f"{form.expected()}; {kind.hint()}"
         raise DataValidationError([Problem(file, 1, None, None, expected)])
 
 
@@ -760,7 +787,9 @@ def read_placement(
     repeats: list[Repeat] = []  # the listed repeats
     total = 0
     sources: dict[str, str] = {}  # student -> the source their rows give
+    values = TableValues()
     for frame, _ in checked_batches(path, catalog, columns, found, batch_rows, renamed):
+        values.add(frame)
         if SOURCE_COLUMN in frame:
             more = sources_of_students(
                 frame["student_id"], frame[SOURCE_COLUMN], rows, sources, room(found, "source")
@@ -780,56 +809,111 @@ def read_placement(
     check_places_someone(path, len(placement.students), renamed)
     if renamed is not None:
         renamed.warn(str(path))
-    warn_hundredths(placement.mastery, str(path), columns.get("mastery", "mastery"))
-    warn_source_not_words(sources.values(), str(path), columns.get(SOURCE_COLUMN, SOURCE_COLUMN))
+    values.warn(str(path), columns)
     return placement
 
 
-def warn_source_not_words(sources: Iterable[str], file: str, column: str) -> None:
+@dataclasses.dataclass
+class SourceLook:
+    """What a table's sources read as, judged value by value as its batches come (the Spark
+    engine's driver holds no student's data, so no set of the values is kept), for
+    `warn_source_not_words`. Empty sources say nothing and are not looked at."""
+
+    seen: bool = False  # a source was given
+    words: bool = False  # a source reads as neither a date nor a number
+    numbers: bool = True  # every source reads as a number
+    whole: bool = True  # every source reads as a whole number
+    dates: bool = True  # every source reads as a date
+    first: str | None = None  # the first source (in sorted order): the example
+    first_date: str | None = None  # the first source that reads as a date
+
+    def add(self, sources: pd.Series) -> None:
+        """A batch's sources (trimmed text, "" where none) looked at."""
+        said = pd.Series(pd.unique(sources[sources != ""].to_numpy()), dtype=object)
+        if not len(said) or self.words:
+            self.seen |= bool(len(said))
+            return
+        self.seen = True
+        numbers = pd.to_numeric(said, errors="coerce")
+        with warnings.catch_warnings():  # pandas' note on day-first dates: no business of ours
+            warnings.simplefilter("ignore")
+            dates = pd.to_datetime(said, errors="coerce", format="mixed").notna()
+        if not (numbers.notna() | dates).all():
+            self.words = True
+            return
+        self.numbers &= bool(numbers.notna().all())
+        self.whole &= bool((numbers == numbers.round()).all())
+        self.dates &= bool(dates.all())
+        self.first = min([said.min(), *([self.first] if self.first else [])])
+        if dates.any():
+            first = said[dates].min()
+            self.first_date = min(first, self.first_date) if self.first_date else first
+
+
+@dataclasses.dataclass
+class TableValues:
+    """What a placement table's values look like as a whole, gathered batch by batch (`add`)
+    by every reader of a table (`read_placement`, `mastery_table_placement`, the Spark
+    engine's driver), for the table's two warnings (`warn`): a judgement of the whole table,
+    said once (a school's rows alone would judge a part). Holds no row: the largest mastery,
+    how many there are and what the sources read as."""
+
+    largest: float = -np.inf
+    count: int = 0
+    sources: SourceLook = dataclasses.field(default_factory=SourceLook)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """A checked batch (`checked_frame`: mastery as float, NaN where refused)."""
+        mastery = frame["mastery"].to_numpy(np.float64)
+        values = mastery[~np.isnan(mastery)]
+        if len(values):
+            self.largest = max(self.largest, float(values.max()))
+            self.count += len(values)
+        if SOURCE_COLUMN in frame:
+            self.sources.add(frame[SOURCE_COLUMN])
+
+    def warn(self, file: str, columns: Mapping[str, str]) -> None:
+        """The table's warnings, its columns named as the file names them (`columns`)."""
+        warn_hundredths(self, file, columns.get("mastery", "mastery"))
+        warn_source_not_words(self.sources, file, columns.get(SOURCE_COLUMN, SOURCE_COLUMN))
+
+
+def warn_source_not_words(look: SourceLook, file: str, column: str) -> None:
     """Say (`PlacementWarning`) when every source of a table reads as a date or a number: a
     fourth `--placement-columns` name pointing at the file's "Last Assessed" column made
     "12.06.2026" each student's placement reason, without a word. The reasons still say them
     (nothing is dropped). An example is given, except where every value is a whole number
-    (ids, perhaps: never quoted). A file's check (`read_placement`): a frame's source column is
-    its maker's (`Placement.to_frame`, the Spark engine's schools)."""
-    said = pd.Series(sorted(set(sources)), dtype=object)
-    if not len(said):
+    (ids, perhaps: never quoted)."""
+    if not look.seen or look.words:
         return
-    numbers = pd.to_numeric(said, errors="coerce")
-    with warnings.catch_warnings():  # pandas' note on day-first dates: no business of ours
-        warnings.simplefilter("ignore")
-        dates = pd.to_datetime(said, errors="coerce", format="mixed").notna()
-    if not (numbers.notna() | dates).all():
-        return
-    if numbers.notna().all():
-        whole = bool((numbers == numbers.round()).all())
-        kind = "whole numbers" if whole else "numbers"
-        example = "" if whole else f" (e.g. {said.iloc[0]!r})"
+    if look.numbers:
+        kind = "whole numbers" if look.whole else "numbers"
+        example = "" if look.whole else f" (e.g. {look.first!r})"
     else:
-        kind = "dates" if dates.all() else "dates or numbers"
-        example = f" (e.g. {said[dates].iloc[0]!r})"
+        kind = "dates" if look.dates else "dates or numbers"
+        example = f" (e.g. {look.first_date!r})"
     warnings.warn(
         f"{file}: the source column {column!r} holds {kind}{example}, not where students were "
         "placed: is it the right column? The reasons say its values as they are; a source "
         "says where a placement came from ('placed by diagnostic (12 questions)')",
         PlacementWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
 
 
-def warn_hundredths(mastery: np.ndarray, file: str, column: str) -> None:
-    """Say (`PlacementWarning`) when every mastery of a table is at most `HUNDREDTHS`: a 0-1
-    column divided by 100 again would place every student as knowing nothing, and be read
-    without a word (a percentage column, 0-100, is refused; this one cannot be told for sure)."""
-    values = mastery[~np.isnan(mastery)]
-    if len(values) and values.max() <= HUNDREDTHS:
+def warn_hundredths(values: TableValues, file: str, column: str) -> None:
+    """Say (`PlacementWarning`) when every mastery of a table is at most `HUNDREDTHS`, and not
+    all 0: a 0-1 column divided by 100 again would place every student as knowing nothing, and
+    be read without a word (a percentage column, 0-100, is refused; this one cannot be told for
+    sure). A table of zeros says nobody knows anything, more likely than a division."""
+    if values.count and 0 < values.largest <= HUNDREDTHS:
         warnings.warn(
             f"{file}, column {column!r}: every mastery is at most {HUNDREDTHS} (the largest "
-            f"{values.max():g}, of {len(values):,} values): a 0-1 column divided by 100? Every "
-            "student it places starts as knowing none of its skills; multiply the column by 100 "
-            "if so",
+            f"{values.largest:g}, of {values.count:,} values): a 0-1 column divided by 100? "
+            "Every student it places starts as knowing none of its skills; multiply the column "
+            "by 100 if so",
             PlacementWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
@@ -962,39 +1046,48 @@ def checked_batches(
 
 
 def placement_batches(
-    path: Path, columns: Mapping[str, str], found: dict[str, Found], batch_rows: int = BATCH_ROWS
+    path: Path,
+    columns: Mapping[str, str],
+    found: dict[str, Found],
+    batch_rows: int = BATCH_ROWS,
+    form: TableForm | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """The file's (student_id, skill_id, mastery) in batches of at most `batch_rows` rows, as
-    stored (a CSV's cells as text: ids such as "007" stay), each row's line (a Parquet file's
-    row) as the index. The header is checked first: a missing or doubled column is an error at
-    once; rows the file cannot give are added to `found` ("rows")."""
-    check_placement_file(path)
+    """The file's role columns (`form`'s: a placement table's student_id, skill_id, mastery
+    by default) in batches of at most `batch_rows` rows, as stored (a CSV's cells as text: ids
+    such as "007" stay), each row's line (a Parquet file's row) as the index. The header is
+    checked first: a missing or doubled column is an error at once; rows the file cannot give
+    are added to `found` ("rows")."""
+    form = form or PLACEMENT_TABLE
+    check_placement_file(path, form)
     kind, compression = file_format(path)
     if kind != "parquet":
-        yield from _csv_batches(path, kind, compression, columns, found, batch_rows)
+        yield from _csv_batches(path, kind, compression, columns, found, batch_rows, form)
     elif compression:  # refused as the log reader refuses it
         expected = "an uncompressed .parquet file (Parquet compresses itself)"
         raise DataValidationError([Problem(str(path), None, None, None, expected)])
     else:
-        yield from _parquet_batches(path, columns, batch_rows)
+        yield from _parquet_batches(path, columns, batch_rows, form)
 
 
 def _parquet_batches(
-    path: Path, columns: Mapping[str, str], batch_rows: int
+    path: Path, columns: Mapping[str, str], batch_rows: int, form: TableForm
 ) -> Iterator[pd.DataFrame]:
     """A Parquet file's batches; the index counts its rows from 1."""
     from adaptive.data.readers import streamed_parquet
 
     try:
         parquet = streamed_parquet(path)
-        names = role_names(parquet.schema_arrow.names, columns, str(path), None)
+        names = role_names(parquet.schema_arrow.names, columns, str(path), None, form)
         start = 1
-        for batch in parquet.iter_batches(batch_size=batch_rows, columns=list(names.values())):
+        read = list(dict.fromkeys(names.values()))  # a column two roles name is read once
+        for batch in parquet.iter_batches(batch_size=batch_rows, columns=read):
             arrays = [_decoded(batch.column(name)) for name in names.values()]
             yield _frame(list(names), arrays, np.arange(start, start + batch.num_rows))
             start += batch.num_rows
     except (OSError, pa.ArrowException) as exc:
-        raise ConfigError(f"placement {path}: not a readable CSV or Parquet table ({exc})") from exc
+        raise ConfigError(
+            f"{form.name} {path}: not a readable CSV or Parquet table ({exc})"
+        ) from exc
 
 
 def _decoded(arr: pa.Array) -> pa.Array:
@@ -1016,6 +1109,7 @@ def _csv_batches(
     columns: Mapping[str, str],
     found: dict[str, Found],
     batch_rows: int,
+    form: TableForm,
 ) -> Iterator[pd.DataFrame]:
     """A CSV file's batches (gzipped too; fields separated as the header says, `read_header`),
     indexed by each row's line. Every column is read (as bytes), so that a line break inside a
@@ -1024,7 +1118,7 @@ def _csv_batches(
     nothing and are skipped; rows with too few or too many fields are problems."""
     file = str(path)
     header, sep = read_header(path, compression, None, kind)
-    names = role_names(header, columns, file, 1)
+    names = role_names(header, columns, file, 1, form)
     at = {role: header.index(name) for role, name in names.items()}
     lines = CsvLines(file, len(header), sep)
     try:
@@ -1161,15 +1255,24 @@ class CsvLines:
 
 
 def role_names(
-    header: Sequence[str], columns: Mapping[str, str], file: str, line: int | None
+    header: Sequence[str],
+    columns: Mapping[str, str],
+    file: str,
+    line: int | None,
+    form: TableForm | None = None,
 ) -> dict[str, str]:
-    """The file's column of each role (its own name where `columns` maps one); a named column
-    the file lacks, a role it then lacks or a column it has twice is a `DataValidationError`
-    listing the columns it has (and how to name its own)."""
-    names = {role: columns.get(role, role) for role in PLACEMENT_COLUMNS}
+    """The file's column of each of `form`'s roles (a placement table's by default; its own
+    name where `columns` maps one; the optional role where the file has it, or `columns`
+    names it). A named column the file lacks, a role it then lacks (with the column of the
+    closest name) or a column it has twice is a `DataValidationError` listing the columns it
+    has and how to name its own, and saying what the file looks like where it is another
+    kind (`kinds.refusal_hint`; a file of JSON is one problem: `raise_other_kind`)."""
+    form = form or PLACEMENT_TABLE
+    names = {role: columns.get(role, role) for role in form.roles}
+    optional = columns.get(form.optional, form.optional)
+    if optional in header or form.optional in columns:  # named: then required
+        names[form.optional] = optional
     found = _found(header)
-    if SOURCE_COLUMN in columns and columns[SOURCE_COLUMN] in header:
-        names[SOURCE_COLUMN] = columns[SOURCE_COLUMN]  # checked as the others (not twice)
     problems = header_problems(header, list(names.values()), file, line)
     problems += [
         Problem(file, None, name, None, f"a column of the file (found: {found})")
@@ -1179,19 +1282,24 @@ def role_names(
     if not problems:
         problems = [
             Problem(file, None, role, None,
-                    f"a column of the mastery table (found: {found}); {_COLUMNS_HINT}")
+                    f"{form.words} (found: {found}{_closest(name, header, role)}); "
+                    f"{form.own_names}")
             for role, name in names.items()
             if name not in header
         ]  # fmt: skip
     if problems:
-        raise_other_kind(file)
-        other = looks_like(file, "placement")
-        hint = f"{file}: {other}" if other else ""
-        raise_problems([(problems, len(problems))], columns, hint=hint)
-    source = columns.get(SOURCE_COLUMN, SOURCE_COLUMN)
-    if source in header:
-        names[SOURCE_COLUMN] = source
+        kind = file_kind(file) if Path(file).is_file() else header_kind(header)  # a frame's
+        raise_other_kind(file, kind, form)
+        hint = refusal_hint(kind, form.name)
+        raise_problems([(problems, len(problems))], columns, hint=f"{file}: {hint}" if hint else "")
     return names
+
+
+def _closest(name: str, header: Sequence[str], role: str) -> str:
+    """'; did you mean 'Mastery'? (columns={'mastery': 'Mastery'})' for a column the file
+    lacks whose near namesake it has ("" when none is near)."""
+    close = closest_name(name, [str(h) for h in header])
+    return f"; did you mean {close!r}? (columns={{{role!r}: {close!r}}})" if close else ""
 
 
 class _DenseTable:
@@ -1251,18 +1359,22 @@ class _DenseTable:
         return Placement(tuple(students), tuple(skills[present]), mastery, tuple(said))
 
 
-def check_placement_file(path: Path) -> None:
-    """A missing file is one `ConfigError` saying what the file should hold."""
+def check_placement_file(path: Path, form: TableForm | None = None) -> None:
+    """A missing file is one `ConfigError` saying what the file should hold (`form`'s roles:
+    a placement table's by default)."""
+    form = form or PLACEMENT_TABLE
     if not path.is_file():
-        raise ConfigError(
-            f"placement {path} not found; expected a CSV or Parquet table of student_id, "
-            "skill_id, mastery"
-        )
+        raise ConfigError(f"{form.name} {path} not found; expected {form.expected()}")
 
 
-_COLUMNS_HINT = (
+#: A placement table, as `role_names` and `placement_batches` read one.
+PLACEMENT_TABLE = TableForm(
+    "placement",
+    PLACEMENT_COLUMNS,
+    SOURCE_COLUMN,
+    "a column of the mastery table",
     "for other column names pass columns= (adaptive batch: --placement-columns "
-    "'Student ID,Standard,Mastery')"
+    "'Student ID,Standard,Mastery')",
 )
 
 
