@@ -362,6 +362,37 @@ def test_the_night_says_why_students_got_no_recommendation(district, tmp_path):
     assert again.students_all_known == summary.students_all_known
 
 
+def test_a_resumed_night_reads_the_per_skill_lists_only_where_someone_went_unserved(
+    district, tmp_path, monkeypatch
+):
+    """A resumed school's counts read back its students' `mastery` and `progression` lists (S
+    values per student) for every school, though only the count of unserved students who know
+    every skill needs them. Now only a school with someone unserved reads them."""
+    import pyarrow.parquet as pq
+
+    from adaptive.batch import job
+
+    _, profiles, table = _newcomer_placed_at(0.99, district, tmp_path)
+    args = district.job_args(profiles=profiles)
+    summary = run_daily_job(district.last_day, tmp_path / "a", **args, placement=table)
+    parts = sorted((tmp_path / "a" / "students").rglob("*.parquet"))
+    unserved = {p for p in parts if (pd.read_parquet(p)["recommended"] == 0).any()}
+    assert unserved and unserved != set(parts)
+    read: dict[str, set[str]] = {}
+    original = pq.read_table
+
+    def read_table(path, columns=None, **kw):
+        if columns is not None and "students" in str(path):
+            read.setdefault(str(path), set()).update(columns)
+        return original(path, columns=columns, **kw)
+
+    monkeypatch.setattr(job.pq, "read_table", read_table)  # seen in this process: 1 worker
+    again = run_daily_job(district.last_day, tmp_path / "a", **args, placement=table, workers=1)
+    assert again.students_all_known == summary.students_all_known
+    assert {Path(p) for p in read} == set(parts)
+    assert {Path(p) for p, columns in read.items() if "mastery" in columns} == unserved
+
+
 def test_the_students_table_says_where_a_student_served_nothing_was_placed(district, tmp_path):
     """A student served nothing has no row in `recommendations`, which alone carried the
     placement: the students table had none, so the report told a student placed from grade 12

@@ -293,6 +293,32 @@ def test_recommend_says_where_a_student_served_nothing_was_placed(district_dir, 
     assert text.exit_code == 0 and "placed from past.csv" in text.stdout
 
 
+def test_placed_recommendations_say_where_each_student_was_placed_in_process(
+    district_dir, tmp_path
+) -> None:
+    """A vendor calling the service gets what `recommend --json` prints: each student's
+    placement words from the batch the recommendations came from, even for a student served
+    nothing (the CLI worked them out itself, tracing that student a second time)."""
+    from adaptive.curriculum import LearnerProfile
+    from adaptive.placement import read_placement
+    from adaptive.policy.service import District, placed_recommendations
+
+    d = load_district(district_dir)
+    newcomer = LearnerProfile("NEW001", grade=4)
+    d = District(d.catalog, {**d.profiles, "NEW001": newcomer}, d.log)
+    skills = [s.id for s in d.catalog.skills]
+    pd.DataFrame({"student_id": "NEW001", "skill_id": skills, "mastery": 0.99}).to_csv(
+        tmp_path / "past.csv", index=False
+    )
+    sid = d.log.students[0]
+    placed = placed_recommendations(
+        ["NEW001", sid], 3, district=d, placement=read_placement(tmp_path / "past.csv", d.catalog)
+    )
+    assert placed["NEW001"].recommendations == []
+    assert placed["NEW001"].placement == "placed from past.csv"
+    assert placed[sid].placement == "" and placed[sid].recommendations  # their answers speak
+
+
 def test_recommend_places_with_the_policys_grade_table(district_dir, tmp_path) -> None:
     """`--policy` with a `[grade_table]`: a new student starts from that table, as the nightly
     job starts them (recommend placed from the default table whatever the policy said)."""

@@ -657,3 +657,30 @@ def test_student_page_lists_goals_and_topics_the_catalog_lacks_as_not_used():
     assert "animals 0.60" in text and "animals (not" not in text
     profile["goals"] = []
     assert "No goal skills." in _interests(profile, catalog, mastery)
+
+
+@pytest.mark.parametrize(
+    ("policy", "known"),
+    [
+        ({"config": {"assumed_known": 0.9}}, 0.9),
+        ({"config": {"assumed_known": "high"}}, 0.95),  # was a bare ValueError
+        ({"config": {"mastery_threshold": 0.9}}, 0.95),  # recorded before the setting
+        ({"source": "shipped default"}, 0.95),
+        (None, 0.95),
+    ],
+)
+def test_the_report_reads_the_nights_assumed_known_as_the_night_checks_do(
+    tmp_path, policy, known
+) -> None:
+    """The site dug `policy.config.assumed_known` out of the night's record itself, and a
+    value that does not read (a string) crashed `float()`. Now it reads the record's settings
+    as `night_checks.recorded_settings` does: the shipped policy's value where none reads."""
+    from adaptive.batch.writer import date_dir
+    from adaptive.files import sealed_json
+    from adaptive.reports.site.data import BatchRun
+
+    marker = date_dir(tmp_path, "recommendations", "2027-02-19") / "_SUCCESS.json"
+    marker.parent.mkdir(parents=True)
+    doc = {"partitions": {}, "model": "m", "model_version": "1"}
+    marker.write_bytes(sealed_json(doc if policy is None else {**doc, "policy": policy}))
+    assert BatchRun.open(tmp_path, "2027-02-19").assumed_known == known

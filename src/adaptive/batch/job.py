@@ -891,6 +891,8 @@ class Night:
         return self.history.rows(self.roster)
 
 
+#: the students table's columns a resumed school's counts read back (`_school_counts`)
+COUNTED_COLUMNS = ("n_stuck", "recommended", "minutes_left", "arm")
 #: the students table's columns that say why a student got nothing (`_unserved_all_known`)
 ALL_KNOWN_COLUMNS = ("mastery", "progression", "placement")
 
@@ -996,7 +998,7 @@ def _unserved_all_known(students: pa.Table, context: PartitionContext) -> dict[s
     (`every_skill_known`), counted by their placement's words ("placed from grade 12"): why
     they got nothing, said without ids (a trial's night said only "1 student got no
     recommendation"). Empty for a partition written before these columns."""
-    if not {"mastery", "progression", "placement"} <= set(students.column_names):
+    if not set(ALL_KNOWN_COLUMNS) <= set(students.column_names):
         return {}
     unserved = np.flatnonzero(students.column("recommended").to_numpy() == 0)
     part = students.take(pa.array(unserved))
@@ -1013,6 +1015,20 @@ def _unserved_all_known(students: pa.Table, context: PartitionContext) -> dict[s
     return dict(collections.Counter(str(w or "with answers") for w in words.tolist()))
 
 
+def _counted_students(path: Path) -> pa.Table:
+    """A written students partition's columns that `_school_counts` counts, with
+    `ALL_KNOWN_COLUMNS` (per-skill lists: S values per student) only when someone went
+    unserved, the only time `_unserved_all_known` reads them. Columns a partition written
+    before them lacks are left out."""
+    names = pq.read_schema(path).names
+    students = pq.read_table(path, columns=[c for c in COUNTED_COLUMNS if c in names])
+    if "recommended" not in names or (students.column("recommended").to_numpy() > 0).all():
+        return students
+    return pq.read_table(
+        path, columns=[c for c in (*COUNTED_COLUMNS, *ALL_KNOWN_COLUMNS) if c in names]
+    )
+
+
 def _serve_one(night: Night, school: str) -> SchoolDone:
     """Serve one school, or read back its counts when a resumed run has it already."""
     if night.resumed and writer.is_done(night.out, TABLES, night.day, school):
@@ -1020,14 +1036,9 @@ def _serve_one(night: Night, school: str) -> SchoolDone:
             writer.partition_path(night.out, "recommendations", night.day, school),
             columns=["skill_id"],
         )
-        students_path = writer.partition_path(night.out, "students", night.day, school)
-        names = pq.read_schema(students_path).names
-        counted = [
-            c
-            for c in ("n_stuck", "recommended", "minutes_left", "arm", *ALL_KNOWN_COLUMNS)
-            if c in names
-        ]
-        students = pq.read_table(students_path, columns=counted)
+        students = _counted_students(
+            writer.partition_path(night.out, "students", night.day, school)
+        )
         paths = [writer.partition_path(night.out, name, night.day, school) for name in TABLES]
         files = {str(p.relative_to(night.out)): writer.file_entry(p) for p in paths}
         return _school_counts(school, False, recs, students, files, night.context)

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from adaptive.tracing.base import Untraced
 
 ISO_DAY = writer.ISO_DAY
+#: `rebuild_reason` with no snapshot before the night (`rebuilt_words` words it for a re-run)
+FIRST_NIGHT = "first night (no earlier snapshot)"
 
 
 def rebuild_reason(
@@ -56,7 +58,7 @@ def rebuild_reason(
     if reuse:
         return ""
     if meta is None:
-        return "first night (no earlier snapshot)"  # `rebuilt_words` on a night served again
+        return FIRST_NIGHT
     if new_catalog:
         return "the catalog changed"
     if late is not None:
@@ -74,7 +76,7 @@ def rebuilt_words(reason: str, served_again: bool) -> str:
     """`rebuild_reason`'s words for a night that may be served again: with no snapshot before
     it, a re-run is not a "first night" (a trial's re-run with another placement table read
     "first night (no earlier snapshot)")."""
-    if served_again and reason == "first night (no earlier snapshot)":
+    if served_again and reason == FIRST_NIGHT:
         return "no snapshot before this night (a re-run of it)"
     return reason
 
@@ -413,13 +415,15 @@ def _changed_inputs(before: dict, now: dict) -> dict[str, tuple[str, str]]:
     ):
         if then is not None and tonight is not None and then != tonight:
             changes[name] = (_digest_words(name, then), _digest_words(name, tonight))
-    for name, what in (("overrides", "overrides"), ("placement", "placement table")):
-        then, tonight = then_in.get(name), now_in[name]
-        # overrides no longer given are said by `overrides_dropped`
-        if name in then_in and then != tonight and (tonight or name != "overrides"):
-            changes[name] = (_optional_words(what, then), _optional_words(what, tonight))
-            if name == "placement":
-                changes[name] = _with_file(changes[name], then_in, now_in)
+    then, tonight = then_in.get("overrides"), now_in["overrides"]
+    # overrides no longer given are said by `overrides_dropped`
+    if "overrides" in then_in and then != tonight and tonight:
+        changes["overrides"] = (
+            _optional_words("overrides", then),
+            _optional_words("overrides", tonight),
+        )
+    if "placement" in then_in and then_in["placement"] != now_in["placement"]:
+        changes["placement"] = (_placement_words(then_in), _placement_words(now_in))
     logs = then_in.get("log"), now_in["log"]
     # a Parquet file's rows and a log's responses (read in full, or in memory) do not compare
     if None not in logs and logs[0] != logs[1] and logs[0]["unit"] == logs[1]["unit"]:
@@ -452,24 +456,22 @@ def _model_words(record: dict, named: bool) -> str:
 
 def _digest_words(what: str, sha: str) -> str:
     """An input known by its sha256, in words: `profiles sha256 1a2b3c4d5e6f...`."""
-    return f"{what} sha256 {sha[:12]}..."
+    return f"{what} {_sha_words(sha)}"
 
 
-def _with_file(words: tuple[str, str], then_in: dict, now_in: dict) -> tuple[str, str]:
-    """Two nights' placement tables in words with their file names where the records have
-    them ("placement table placed_all.csv (sha256 c2117b47e576...)"): a trial's re-run named
-    only the two sha256s, though the files were known."""
-    return (
-        _named(words[0], then_in.get("placement_file")),
-        _named(words[1], now_in.get("placement_file")),
-    )
+def _sha_words(sha: str) -> str:
+    """A sha256 in words: `sha256 1a2b3c4d5e6f...`."""
+    return f"sha256 {sha[:12]}..."
 
 
-def _named(said: str, name: str | None) -> str:
-    """`said` ("placement table sha256 ...") with the file's name first, when known."""
-    if not name or not said.startswith("placement table "):
-        return said
-    return f"placement table {name} ({said.removeprefix('placement table ')})"
+def _placement_words(inputs: dict) -> str:
+    """A night's placement table (its record's `inputs`) in words, with the file's name where
+    the record has it ("placement table placed_all.csv (sha256 c2117b47e576...)": a trial's
+    re-run named only the two sha256s, though the files were known); `no placement table`."""
+    sha, name = inputs.get("placement"), inputs.get("placement_file")
+    if sha and name:
+        return f"placement table {name} ({_sha_words(sha)})"
+    return _optional_words("placement table", sha)
 
 
 def _optional_words(what: str, sha: str | None) -> str:

@@ -21,10 +21,9 @@ import pyarrow as pa
 from scipy import sparse
 
 from adaptive.curriculum import Catalog
-from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch
+from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch, terms
 from adaptive.policy.base import catalog_arrays
 from adaptive.policy.progression import LABELS, Progression
-from adaptive.policy.terms import ASSUMED_KNOWN_MARGIN
 from adaptive.reports import (
     GROUPS,
     class_skill_counts,
@@ -316,14 +315,14 @@ def every_skill_known(
     per-skill lists: every skill mastered, or never answered with a starting estimate of at
     least `assumed_known` (`PolicyConfig.assumed_known`; the policy serves neither). A student
     served nothing for this reason was placed past the catalog (a grade 12 student on a grade
-    3-8 catalog); the night and the report say so instead of leaving it unexplained. The
-    table's float32 mastery is compared with the policy's margin (0.95 is stored as 0.9499...:
-    `terms.ASSUMED_KNOWN_MARGIN`)."""
+    3-8 catalog); the night and the report say so instead of leaving it unexplained. "Assumed
+    known" is the policy's own rule (`terms.assumed_known`, its float32 margin included), a
+    skill not started being one never answered."""
     progression = np.asarray(progression)
     if progression.size == 0:
         return np.zeros(len(progression), bool)
-    placed = np.nan_to_num(np.asarray(mastery, np.float64)) >= assumed_known - ASSUMED_KNOWN_MARGIN
-    known = (progression == Progression.MASTERED) | (
-        (progression == Progression.NOT_STARTED) & placed
+    started = (progression != Progression.NOT_STARTED).astype(np.int64)  # as n_responses
+    known = (progression == Progression.MASTERED) | terms.assumed_known(
+        np.asarray(mastery, np.float64), started, assumed_known
     )
     return known.all(axis=1)

@@ -5,7 +5,7 @@
     adaptive recommend --student stu0000042 --explain g5.NF.3.practice2
     adaptive policy-eval --students 2000 --seeds 10 --activities 5,10,20,50 --out DIR
 
-`recommend` calls `adaptive.policy.service.recommend_students` (demo district and BKT fitted on
+`recommend` calls `adaptive.policy.service.placed_recommendations` (demo district and BKT fitted on
 its responses unless a saved model or a registered champion, `--name`, is given; a champion other
 than the demo's needs its district's files or folder; a user's log is read with the same options
 as `adaptive batch --data`, catalog and profiles included) and says why
@@ -235,34 +235,32 @@ def _print_explanation(why, as_json: bool) -> None:
 
 
 def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
-    from adaptive.policy.service import recommend_students
+    from adaptive.policy.service import placed_recommendations
     from adaptive.policy.shortfall import explain_shortfall
 
-    recs = recommend_students(student, k, **served)
+    placed = placed_recommendations(student, k, **served)
     short = {
-        sid: explain_shortfall(sid, k, **served) if len(rs) < k else None
-        for sid, rs in recs.items()
+        sid: explain_shortfall(sid, k, **served) if len(one.recommendations) < k else None
+        for sid, one in placed.items()
     }
-    placed_from = {sid: _placed_from(sid, rs, served) for sid, rs in recs.items()}
     if as_json:
         payload = {
             sid: {
-                "placement": placed_from[sid],
-                "recommendations": [r.to_dict() for r in rs],
+                "placement": one.placement,
+                "recommendations": [r.to_dict() for r in one.recommendations],
                 "shortfall": None if short[sid] is None else short[sid].to_dict(),
             }
-            for sid, rs in recs.items()
+            for sid, one in placed.items()
         }
         echo(json.dumps(payload, indent=1))
         return
-    for sid, rs in recs.items():
+    for sid, one in placed.items():
         # where they were started ("placed from grade K"), even with nothing recommended
-        placed = placed_from[sid]
-        caption = escape(placed) if placed else None
+        caption = escape(one.placement) if one.placement else None
         table = Table(title=f"Next activities for {sid}", caption=caption, show_lines=False)
         for col in ("#", "activity", "skill", "score", "P(correct)", "why"):
             table.add_column(col, overflow="fold")
-        for r in rs:
+        for r in one.recommendations:
             top = sorted(r.reasons, key=lambda x: -abs(x.contribution))[:3]
             terms = ", ".join(f"{x.term} {x.contribution:+.2f}" for x in top)
             table.add_row(
@@ -272,26 +270,6 @@ def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
         console.print(table)
         if short[sid] is not None:
             console.print(f"[bold yellow]{escape(short[sid].sentence)}[/]", soft_wrap=True)
-
-
-def _placed_from(student_id: str, recs: list, served: dict) -> str:
-    """Where the student was placed, in the words of their recommendations' `placement` reason
-    ("placed from grade 12", "placed from last_year.csv"; '' for a student with answers placed
-    from their grade), as the nightly job's students table gives it. A student with nothing
-    recommended has no reason to read it from (a trial's grade 12 student was shown an empty
-    table and no placement at all): their one-student batch says it."""
-    said = next((x.detail for r in recs[:1] for x in r.reasons if x.term == "placement"), None)
-    if said is not None or recs:
-        return said or ""
-    from adaptive.policy import PolicyConfig
-    from adaptive.policy.service import student_batch
-
-    batch, _ = student_batch(
-        student_id, served["district"], served["model"],
-        served["config"] or PolicyConfig.default(), served["now"], served["overrides"],
-        served["placement"],
-    )  # fmt: skip
-    return str(batch.placement[0])
 
 
 def _policy_source(policy: Path | None) -> str:

@@ -1,9 +1,10 @@
 """Recommendations for named students from a district folder and a knowledge-tracing model.
 
-The one function behind `adaptive recommend` (a vendor calls it in-process the same way):
+The function behind `adaptive recommend` (a vendor calls it in-process the same way):
 
     recs = recommend_students(["stu0000042"], k=10)            # demo district, BKT fitted on it
     recs = recommend_students(ids, model=KnowledgeTracer.load("out/champion"), district=DIR)
+    placed = placed_recommendations(ids)   # and where each student was placed (as --json says)
 
 A district folder holds `catalog.json`, `profiles.jsonl` and `responses.parquet` (what
 `adaptive simulate --out DIR` writes; `adaptive demo` writes the demo district's into
@@ -204,6 +205,17 @@ def check_students_known(d: District, student_ids: Sequence[str]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class StudentRecommendations:
+    """One student's top-k recommendations, and where they were placed: "placed from grade 12",
+    "placed from last_year.csv", '' for a student with answers placed from their grade (the
+    nightly job's students table's words, and each recommendation's `placement` reason). Read
+    from the student's batch, so a student served nothing is still told where they started."""
+
+    placement: str
+    recommendations: list[Recommendation]
+
+
 def recommend_students(
     student_ids: Sequence[str],
     k: int = 10,
@@ -215,7 +227,28 @@ def recommend_students(
     overrides: OverrideSet | None = None,
     placement: Placement | None = None,
 ) -> dict[str, list[Recommendation]]:
-    """Top-k recommendations with reasons for each student id.
+    """Top-k recommendations with reasons for each student id (`placed_recommendations`'
+    recommendations; arguments as there)."""
+    placed = placed_recommendations(
+        student_ids, k, district=district, model=model, now=now, config=config,
+        overrides=overrides, placement=placement,
+    )  # fmt: skip
+    return {sid: one.recommendations for sid, one in placed.items()}
+
+
+def placed_recommendations(
+    student_ids: Sequence[str],
+    k: int = 10,
+    *,
+    district: str | Path | District | None = None,
+    model: KnowledgeTracer | None = None,
+    now: float | pd.Timestamp | None = None,
+    config: PolicyConfig | None = None,
+    overrides: OverrideSet | None = None,
+    placement: Placement | None = None,
+) -> dict[str, StudentRecommendations]:
+    """Top-k recommendations with reasons for each student id, and where each was placed
+    (`StudentRecommendations`; what `adaptive recommend --json` prints).
 
     `model`: a fitted knowledge-tracing model (default: BKT fitted on the district's log).
     `now`: the time of the recommendation (default: one day after the student's last response).
@@ -233,7 +266,7 @@ def recommend_students(
     d = d.as_of(now)
     log, state = traced_students(model, d, list(student_ids), placement, config.grade_table)
     policy = AdaptivePolicy(d.catalog, config)
-    out: dict[str, list[Recommendation]] = {}
+    out: dict[str, StudentRecommendations] = {}
     for sid in student_ids:
         one = log.take_students([sid]) if len(log) else log
         when = to_days(now) if now is not None else _day_after_last(one)
@@ -242,7 +275,8 @@ def recommend_students(
             placement=placement or "grade", **teacher_fields(overrides, d, sid),
         )  # fmt: skip
         sel = policy.select(batch, k, when)
-        out[sid] = policy.recommendations_of(batch, sel, when)[0]
+        recs = policy.recommendations_of(batch, sel, when)[0]
+        out[sid] = StudentRecommendations(str(batch.placement[0]), recs)
     return out
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from adaptive.batch.night_checks import recorded_settings
 from adaptive.batch.partition import OUTPUT_TABLES
 from adaptive.batch.writer import (
     complete_nights_hint,
@@ -70,7 +71,7 @@ class BatchRun:
     model_name: str
     model_version: str
     #: the night's policy's `assumed_known` (from its record; the default for an older night)
-    assumed_known: float = PolicyConfig().assumed_known
+    assumed_known: float = field(default_factory=lambda: PolicyConfig.default().assumed_known)
 
     @classmethod
     def open(cls, out: str | Path, date: str) -> BatchRun:
@@ -93,12 +94,9 @@ class BatchRun:
                 if key.startswith("students/")
             }
         )
-        policy = doc.get("policy") if isinstance(doc.get("policy"), dict) else {}
-        config = policy.get("config") if isinstance(policy.get("config"), dict) else {}
-        known = config.get("assumed_known", PolicyConfig().assumed_known)
         return cls(
             out, date, tuple(schools), str(doc.get("model")), str(doc.get("model_version")),
-            float(known),
+            _assumed_known(doc.get("policy")),
         )  # fmt: skip
 
     def earlier_dates(self) -> list[str]:
@@ -113,6 +111,16 @@ class BatchRun:
         """Each night's place in the order the folder's nights were first served (empty for
         a folder written before the order was recorded)."""
         return {night: i for i, night in enumerate(served_order(self.out) or [])}
+
+
+def _assumed_known(policy: object) -> float:
+    """A night's policy's `assumed_known`, from its `_SUCCESS.json` record as this version reads
+    the record's settings (`recorded_settings`); the shipped policy's for a night that recorded
+    none or whose settings no longer read."""
+    settings = recorded_settings(policy) if isinstance(policy, Mapping) else None
+    if settings is None:
+        return PolicyConfig.default().assumed_known
+    return float(settings["assumed_known"])
 
 
 @dataclass
