@@ -277,13 +277,22 @@ def test_validate_reads_a_placement_table_through_its_skill_map(tmp_path, capsys
     assert code == 0, err
     assert "rows" in out and "students" in out and "2 of the catalog's 3" in out, out
     said = " ".join(err.split())
-    assert "1 row of 1 retired skill (2.Z) left out, as skill map renames.csv says" in said, said
+    assert f"1 row of 1 retired skill (2.Z) left out, as skill map {skill_map} says" in said, said
     # a map in another form: one error naming its file and line, exit 2
     skill_map.write_text("5.A,g5.A\n")
     code = run(["validate", "--placement", str(table), *catalog,
                 "--placement-skill-map", str(skill_map)])  # fmt: skip
     err = " ".join(capsys.readouterr().err.split())
     assert code == 2 and f"{skill_map}, line 1: got '5.A,g5.A'; expected the header" in err, err
+    # a map written the wrong way round says so; a map of a header only is no map (re-check
+    # N1, N5: both were read on, into one unknown-code error per row advising a map)
+    for text, said in (("code,skill_id\ng5.A,5.A\n", "the columns look swapped"),
+                       ("code,skill_id\n", "has no entries (a header only)")):  # fmt: skip
+        skill_map.write_text(text)
+        code = run(["validate", "--placement", str(table), *catalog,
+                    "--placement-skill-map", str(skill_map)])  # fmt: skip
+        err = " ".join(capsys.readouterr().err.split())
+        assert code == 2 and f"skill map {skill_map}" in err and said in err, err
     # the map goes with --placement
     assert run(["validate", *catalog, "--placement-skill-map", str(skill_map)]) == 2
     assert "--placement-skill-map goes with --placement FILE" in capsys.readouterr().err

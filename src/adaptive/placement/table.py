@@ -527,13 +527,18 @@ class SkillMap:
         if isinstance(given, SkillMap):  # read already (a night's, for its fingerprint too)
             skill_map = given
         elif isinstance(given, str | os.PathLike):
-            skill_map = cls(read_skill_map(given), f"skill map {Path(given).name}")
+            skill_map = cls(read_skill_map(given), f"skill map {given}")
         elif isinstance(given, Mapping):
             skill_map = cls(_checked_mapping(given))
         else:
             raise TypeError(
                 "skill_map: expected a mapping {code in the file: this catalog's skill id, or "
                 f"None for a retired skill}} or the path of a map file; got {type(given).__name__}"
+            )
+        if not skill_map.codes:
+            raise ConfigError(
+                f"{skill_map.source} has no entries (a header only): it renames nothing; give "
+                "the map with its lines, or leave it out"
             )
         if catalog is None:
             raise ConfigError(
@@ -557,10 +562,17 @@ class SkillMap:
             said.append(
                 f"{code!r} -> {target!r}" + (f" (did you mean {close!r}?)" if close else "")
             )
+        swapped = all(code in known for code, _ in bad)
+        hint = (
+            ": the columns look swapped (each code is this catalog's skill): code is the "
+            "placement file's (last year's) code, skill_id this catalog's"
+            if swapped
+            else ""
+        )
         raise ConfigError(
             f"{self.source}: {counted(len(bad), 'entry', 'entries')} naming no skill of the "
             f"catalog: {some_of(said, MAX_LISTED)}; expected a skill id of the catalog, or "
-            "nothing for a retired skill (its rows are left out)"
+            f"nothing for a retired skill (its rows are left out){hint}"
         )
 
     def digest(self) -> str:
