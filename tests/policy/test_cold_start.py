@@ -187,7 +187,7 @@ def test_a_vendors_usual_values_and_mistakes(model) -> None:
         np.testing.assert_array_equal(policy.select(batch, 3, now).activity, want)
     assert to_days(dt.date(2026, 10, 3)) == to_days(pd.Timestamp("2026-10-03", tz="UTC"))
     assert batch_from_model(model, state, cat, None, student_ids=["n"]).mastery.shape[0] == 1
-    with pytest.raises(TypeError, match=r"single id .n.; write \[.n.\]"):
+    with pytest.raises(TypeError, match=r"got one str \(a single id\?\): put it in a list"):
         batch_from_model(model, state, cat, profiles, student_ids="n")
     with pytest.raises(TypeError, match="ResponseLog.from_frame"):
         batch_from_model(model, state, cat, profiles, student_ids=["n"], log=pd.DataFrame())

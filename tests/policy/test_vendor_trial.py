@@ -116,7 +116,9 @@ def test_placement_and_diagnostic_ids_are_trimmed_and_a_list_is_not_an_id(catalo
     assert session.placement().students == ("kid4",)
     with pytest.raises(TypeError, match="expected one id .text or an integer., got a list of 2$"):
         diagnostic.start(["kid4", "kid5"])  # the ids are not repeated into an app's error log
-    with pytest.raises(TypeError, match=r"got one str \(a single id\?\): write \[student_id\]$"):
+    with pytest.raises(
+        TypeError, match=r"got one str \(a single id\?\): put it in a list, \[id\]$"
+    ):
         diagnostic.run("kid4", lambda questions: [1] * len(questions))  # one id, not repeated
     spaced = Placement((" b ",), ("add",), np.array([[0.5]]))
     assert spaced.students == ("b",)

@@ -480,7 +480,7 @@ def test_loading_a_folder_that_does_not_exist_says_so(tmp_path):
 def test_a_single_id_where_a_list_is_expected_is_one_type_error(fitted):
     """`init_state("s1")` made the students s and 1 (and `state.rows("s1")` looked them up)."""
     for call in (fitted.init_state, fitted.init_state(["s1"]).rows):
-        with pytest.raises(TypeError, match=r"single id 's1'; write \['s1'\]"):
+        with pytest.raises(TypeError, match=r"got one str \(a single id\?\): put it in a list"):
             call("s1")
 
 

@@ -28,8 +28,8 @@ def check_many_ids(ids: object, name: str = "student_ids") -> None:
     the id (an app's exception log is a log)."""
     if isinstance(ids, str | bytes):
         raise TypeError(
-            f"{name}: expected a list of ids, got one {type(ids).__name__} (a single id?): write "
-            "[student_id]"
+            f"{name}: expected a list of ids, got one {type(ids).__name__} (a single id?): put "
+            "it in a list, [id]"
         )
 
 
