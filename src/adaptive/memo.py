@@ -47,7 +47,7 @@ class IdentityMemo(Generic[T]):
         (a value such as a shape)."""
         key = (extra, *map(id, objects))
         entry = self._entries.get(key)
-        if entry is not None and all(map(is_, entry[0], objects)):  # the ids' own objects
+        if entry is not None and _same(entry[0], objects):  # the ids' own objects
             return entry[1]
         value = build()
         if len(self._entries) >= self.limit:
@@ -61,3 +61,11 @@ class IdentityMemo(Generic[T]):
     def clear(self) -> None:
         """Forget every entry (and release the objects they hold)."""
         self._entries.clear()
+
+
+def _same(held: tuple[object, ...], objects: tuple[object, ...]) -> bool:
+    """Whether the entry's objects are these, one by one (`is`); one object, the common key,
+    without building an iterator (a request makes a dozen look-ups)."""
+    if len(objects) == 1:
+        return held[0] is objects[0]
+    return all(map(is_, held, objects))

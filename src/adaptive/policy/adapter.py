@@ -871,7 +871,10 @@ def _kept_source(state: TracingState, rows: np.ndarray, said: np.ndarray) -> np.
     students all ''); a grade placement is said only before the first answer, whatever grade
     the profile says today (a corrected or a new year's grade)."""
     recorded = state.placed_from(rows)
-    keep = (said == "") & (recorded != "") & ~from_a_grade(recorded)
+    keep = (said == "") & (recorded != "")
+    if not keep.any():  # nothing recorded, or every student's words said already
+        return said
+    keep[keep] = ~from_a_grade(recorded[keep])
     return np.where(keep, recorded, said)
 
 

@@ -24,6 +24,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -1066,6 +1067,14 @@ class CatalogArrays:
     topic_names: np.ndarray  # (T,)
     activity_topic_codes: tuple[np.ndarray, ...]  # per activity, its topics' positions
     catalog_sha256: str  # `Catalog.sha256`: what a batch scored by these arrays was built on
+
+    @cached_property
+    def lowest_grade(self) -> float:
+        """The lowest grade of any activity (NaN: none has a grade), found once per catalog:
+        a sentence says when work is above a student's grade and the catalog has nothing
+        nearer (a request's sentences took a scan of every activity's grade)."""
+        graded = self.grade[np.isfinite(self.grade)]
+        return float(graded.min()) if len(graded) else float("nan")
 
 
 #: Each catalog's `CatalogArrays`.

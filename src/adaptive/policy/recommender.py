@@ -229,7 +229,7 @@ class AdaptivePolicy(Policy):
         term_code = np.where(sel.assigned, len(TERMS), term_code)
         goal_too = self._goal_too(contrib, term_code)
         placed = placed_students(batch)
-        lowest = float(np.nanmin(ctx.grade)) if np.isfinite(ctx.grade).any() else np.nan
+        lowest = ctx.lowest_grade
         rows, slots = np.nonzero(sel.activity >= 0)
         acts = sel.activity[rows, slots]
         skills = ctx.primary_skill[acts]
