@@ -696,18 +696,19 @@ def batch_from_model(
     if len(cold) and placement is not None:
         placed = _cold_start(model, catalog, [plist[i] for i in cold], placement, grade_table)
         mastery[cold], p_correct[cold], sources[cold] = placed
-    if placement is not None and have.any():
-        # a student the state holds who never answered was started from their placement too:
-        # where the state recorded it (`model.place`, `init_state(prior=)`), else as given now
-        silent = np.flatnonzero(have)[model.responses_seen(state, state_rows[have]) == 0]
-        recorded = state.placed_from(state_rows[silent])
-        sources[silent] = [
-            said or _placed_source(plist[i], placement)
-            for i, said in zip(silent.tolist(), recorded.tolist(), strict=True)
-        ]
     if have.any():
         held = np.flatnonzero(have)
-        sources[held] = _kept_source(state, state_rows[held], sources[held])
+        recorded = state.placed_from(state_rows[held])
+        if placement is not None:
+            # a student the state holds who never answered was started from their placement
+            # too: where the state recorded it (`model.place`, `init_state(prior=)`), else as
+            # given now
+            silent = model.responses_seen(state, state_rows[held]) == 0
+            sources[held[silent]] = [
+                said or _placed_source(plist[i], placement)
+                for i, said in zip(held[silent].tolist(), recorded[silent].tolist(), strict=True)
+            ]
+        sources[held] = _kept_source(recorded, sources[held])
     hist = history_features(
         log, ids, catalog, config.progress_window, item_to_activity, config.repeatable_kinds
     )
@@ -863,14 +864,13 @@ def _population_prior(model: KnowledgeTracer) -> float:
     return float(np.nanmean(model.mastery(scratch, scratch.rows(["population"]))))
 
 
-def _kept_source(state: TracingState, rows: np.ndarray, said: np.ndarray) -> np.ndarray:
-    """Each held student's placement words, with the state's record (`TracingState.placed_from`)
-    where nothing else said it and it is not a grade's: a student placed from records or a
+def _kept_source(recorded: np.ndarray, said: np.ndarray) -> np.ndarray:
+    """Each held student's placement words, with the state's record (`recorded`, from
+    `TracingState.placed_from`) where nothing else said it and it is not a grade's: a student placed from records or a
     diagnostic (`init_state(prior=)`, `place`, a night's `--placement` table) keeps those words
     after their first answer, on every request and night (a trial found a second night's
     students all ''); a grade placement is said only before the first answer, whatever grade
     the profile says today (a corrected or a new year's grade)."""
-    recorded = state.placed_from(rows)
     keep = (said == "") & (recorded != "")
     if not keep.any():  # nothing recorded, or every student's words said already
         return said
