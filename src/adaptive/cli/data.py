@@ -372,13 +372,15 @@ def describe_placement(
     placement: Placement, catalog_skills: int, off: int | None
 ) -> dict[str, str]:
     """The figures `validate --placement` prints: counts, the mastery range and the sources,
-    never ids. Sources are quoted only where they read as words: a source column of whole
-    numbers (a student's id column given as the source, perhaps) is counted, not shown, as
-    the table's warning does (`placement.table.warn_source_not_words`)."""
+    never ids. A source column of whole numbers (a student's id column given as the source,
+    perhaps) is counted, not shown, as the table's warning does (`SourceLook`)."""
+    from adaptive.placement.table import SourceLook
+
     values = placement.mastery[~np.isnan(placement.mastery)]
     sources = pd.Series(placement.sources, dtype=object).value_counts()
-    numbers = pd.to_numeric(pd.Series(sources.index, dtype=object), errors="coerce")
-    if len(sources) and numbers.notna().all() and bool((numbers == numbers.round()).all()):
+    look = SourceLook()
+    look.add(pd.Series(sources.index, dtype=object))
+    if look.all_whole_numbers:
         said = f"{counted(len(sources), 'source')}, all whole numbers (not shown)"
     else:
         said = some_of([f"{src!r}: {n:,}" for src, n in sources.items()], 3)

@@ -25,7 +25,7 @@ from adaptive.errors import AdaptiveError
 
 @dataclass(frozen=True)
 class FileKind:
-    """A kind of file the library reads: `name` (as `looks_like`'s `reading` names it),
+    """A kind of file the library reads: `name` (as `refusal_hint`'s `reading` names it),
     `words` (what it is, as a message says it) and `give` (how to give it instead)."""
 
     name: str

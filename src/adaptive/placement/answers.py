@@ -100,7 +100,7 @@ def read_answer_sheet(
     else:
         raise TypeError(
             f"answers: expected a file path or a DataFrame, got {type(source).__name__}; "
-            f"columns: {', '.join(ANSWER_COLUMNS)} (and optionally {ORDER_COLUMN})"
+            f"{ANSWER_TABLE.expected()}"
         )
     sheet = _checked(frame, rows, catalog, found, columns)
     if not len(sheet.student):

@@ -861,6 +861,12 @@ class SourceLook:
             first = said[dates].min()
             self.first_date = min(first, self.first_date) if self.first_date else first
 
+    @property
+    def all_whole_numbers(self) -> bool:
+        """Every source given reads as a whole number (a student's id column, perhaps: such
+        values are counted, never quoted)."""
+        return self.seen and not self.words and self.numbers and self.whole
+
 
 @dataclasses.dataclass
 class TableValues:
