@@ -296,10 +296,10 @@ def _read_log(
     except DataValidationError as exc:
         from adaptive.data.kinds import file_kind, refusal_hint
 
-        hint = refusal_hint(file_kind(file), "log")
+        hint = refusal_hint(file_kind(file), "log", f"{file}: ")
         if not hint:
             raise
-        raise DataValidationError(exc.problems, exc.total, hint=f"{file}: {hint}") from None
+        raise DataValidationError(exc.problems, exc.total, hint=hint) from None
 
 
 def _check_placement_option(

@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import sparse
 
 from adaptive.curriculum.cycles import PrerequisiteCycleError, find_cycles
-from adaptive.data.kinds import JSON_KINDS, FileKind, file_kind, refusal_hint
+from adaptive.data.kinds import JSON_KINDS, file_kind, refusal_hint
 from adaptive.errors import (
     ConfigError,
     DataNoteWarning,
@@ -511,7 +511,9 @@ class Catalog:
         try:
             text = read_user_text(path, "a catalog JSON file")
         except DataValidationError as exc:  # its one problem names the file, line and bytes
-            raise ConfigError(f"{exc.problems[0]}{_other_kind(file_kind(path))}") from None
+            raise ConfigError(
+                f"{exc.problems[0]}{refusal_hint(file_kind(path), 'catalog', '; ')}"
+            ) from None
         try:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -645,15 +647,9 @@ def not_json(path: str | Path, exc: json.JSONDecodeError) -> str:
     table, a roster, any CSV given as --catalog) is said to be a CSV file, with the option
     that reads it, rather than the JSON parser's "Expecting value: line 1 column 1"; JSON
     broken further on keeps the parser's line and column. (A Parquet file is no UTF-8 text:
-    `read_user_text` refuses it first, and `_other_kind` adds its hint there.)"""
+    `read_user_text` refuses it first, and `refusal_hint` adds its hint there.)"""
     kind = file_kind(path)
+    other = refusal_hint(kind, "catalog", "; ")
     if kind is None or kind in JSON_KINDS:
-        return f"{path}: not a valid catalog file ({exc}){_other_kind(kind)}"
-    return f"{path}: not a valid catalog file: a CSV file, and {CATALOG_CHECK}{_other_kind(kind)}"
-
-
-def _other_kind(kind: FileKind | None) -> str:
-    """'; this looks like a placement table (...): give it as --placement (read_placement)'
-    for a file given as the catalog that another option reads (`refusal_hint`), else ""."""
-    hint = refusal_hint(kind, "catalog")
-    return f"; {hint}" if hint else ""
+        return f"{path}: not a valid catalog file ({exc}){other}"
+    return f"{path}: not a valid catalog file: a CSV file, and {CATALOG_CHECK}{other}"

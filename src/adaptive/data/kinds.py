@@ -131,15 +131,16 @@ def _json_kind(head: bytes) -> FileKind:
     return JSON_FILE
 
 
-def refusal_hint(kind: FileKind | None, reading: str) -> str:
+def refusal_hint(kind: FileKind | None, reading: str, lead: str = "") -> str:
     """The hint every reader of `reading` kind ("placement", "profiles", "catalog", "log", ...)
     adds to its refusal of a file or frame that looks like `kind` (`file_kind` of its path,
     `header_kind` of a frame's columns): 'this looks like a response log (...): give it as
     --data (load_log)'. "" where there is nothing to say: no kind told, the kind read (its own
     problems say what is wrong), a roster read as profiles (read by naming its columns), or a
-    CSV, Parquet or JSON file of no kind another option reads (`give` is empty)."""
+    CSV, Parquet or JSON file of no kind another option reads (`give` is empty). `lead` goes
+    before a hint (the file's name, "; "), never before nothing."""
     if kind is None or not kind.give or kind.name == reading:
         return ""
     if reading == "profiles" and kind is ROSTER:
         return ""
-    return kind.hint()
+    return lead + kind.hint()

@@ -207,8 +207,8 @@ def check_placement_columns(frame: pd.DataFrame, file: str) -> None:
         if c not in frame.columns
     ]
     if problems:
-        hint = refusal_hint(header_kind(list(frame.columns)), "placement")
-        raise DataValidationError(problems, hint=f"{file}: {hint}" if hint else "")
+        hint = refusal_hint(header_kind(list(frame.columns)), "placement", f"{file}: ")
+        raise DataValidationError(problems, hint=hint)
 
 
 def _found(header: Sequence[object]) -> str:
@@ -1308,8 +1308,8 @@ def role_names(
     if problems:
         kind = file_kind(file) if Path(file).is_file() else header_kind(header)  # a frame's
         raise_other_kind(file, kind, form)
-        hint = refusal_hint(kind, form.name)
-        raise_problems([(problems, len(problems))], columns, hint=f"{file}: {hint}" if hint else "")
+        hint = refusal_hint(kind, form.name, f"{file}: ")
+        raise_problems([(problems, len(problems))], columns, hint=hint)
     return names
 
 
