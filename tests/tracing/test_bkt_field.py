@@ -4,6 +4,7 @@ named), and catalog skills absent from training get parameters from their graph 
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -83,6 +84,36 @@ def test_a_repaired_skill_is_fitted_again_under_the_population_guess_and_slip():
     )
     # the healthy skill keeps its own fit
     assert p.loc["good", "p_learn"] == pytest.approx(q.loc["good", "p_learn"], abs=1e-6)
+
+
+def test_a_model_that_forgets_relabels_an_inverted_skill_keeping_its_fit(monkeypatch):
+    """With forgetting, an inverted skill (guess + slip >= 1) is the same model with its two
+    states named the wrong way round: swapping them back keeps the fit exactly, with a correct
+    answer raising mastery. Such skills were refitted under the population's guess and slip,
+    which predicted them worse (Statics 2011 bkt-forgets 0.7129 -> 0.7127). Here EM is made to
+    land on the swapped labelling of a healthy fit (which real logs do now and then)."""
+    log = log_of(learning_rows("good", 120, 0) + learning_rows("also", 120, 1))
+    healthy = BKT(seed=0, forgets=True, skill_shrinkage=0).fit(log)
+    em = BKT._em
+
+    def swapped(self, *args, **kwargs):
+        r = em(self, *args, **kwargs)
+        return dataclasses.replace(
+            r, p_init=1 - r.p_init, p_guess=1 - r.p_slip, p_slip=1 - r.p_guess,
+            p_learn=r.p_forget, p_forget=r.p_learn,
+        )  # fmt: skip
+
+    monkeypatch.setattr(BKT, "_em", swapped)
+    with pytest.warns(FitWarning, match="relabelled, the same fit with its two states swapped"):
+        model = BKT(seed=0, forgets=True, skill_shrinkage=0).fit(log)
+    assert model.repaired_skills_ == ["also", "good"]
+    np.testing.assert_allclose(model.tables_.skill_params, healthy.tables_.skill_params)
+    assert model.log_likelihood(log) == pytest.approx(healthy.log_likelihood(log), rel=1e-12)
+    state = model.init_state(["x"])
+    k = list(model.skills_).index("good")
+    before = model.mastery(state)[0, k]
+    model.update(state, Response("x", "good-i0", ("good",), 1))
+    assert model.mastery(state)[0, k] > before
 
 
 def test_catalog_skills_without_training_data_get_neighbour_defaults_and_are_traced():

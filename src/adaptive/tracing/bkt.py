@@ -247,8 +247,11 @@ class BKT(KnowledgeTracer):
         result = self._em(entries, classes, fixed)
         values = {name: getattr(result, name) for name in PARAMS}
         self.n_iter_ = int(result.n_iter)
+        relabelled = None
+        if self.forgets and not self.fixed:
+            relabelled = self._relabel_inverted(values, entries, classes)
         refit = self._refit_inverted(values, entries, classes, fixed)
-        return self._finish(values, classes, entries, log, refit)
+        return self._finish(values, classes, entries, log, refit, relabelled)
 
     def _em(
         self,
@@ -281,6 +284,41 @@ class BKT(KnowledgeTracer):
             shrinkage=float(self.shrinkage),
         )
 
+    def _inverted_skills(
+        self, values: dict[str, np.ndarray], entries: _Entries, classes: _Classes
+    ) -> tuple[np.ndarray, BKTTables]:
+        """(n_skills,) True where the fit says a correct answer does not raise mastery (guess
+        + slip >= 1: the "known" state answers no better), with the fit's tables."""
+        raw = self._tables(values, classes, entries)
+        params = raw.skill_params
+        return params[:, GUESS] + params[:, SLIP] >= 1.0, raw
+
+    def _relabel_inverted(
+        self, values: dict[str, np.ndarray], entries: _Entries, classes: _Classes
+    ) -> np.ndarray:
+        """A model that forgets: an inverted skill is the same hidden Markov model with its two
+        states named the wrong way round (students who do worse with practice: learning
+        into the state that answers worse). Swapping the names (prior -> 1 - prior, guess <->
+        1 - slip, learn <-> forget, for every class of the skill) gives the same likelihood
+        and predictions, with a correct answer raising mastery; refitting under the
+        population's guess and slip (`_refit_inverted`) predicted those skills worse (Statics
+        2011 bkt-forgets 0.7129 -> 0.7127). A model without forgetting has no forget rate to
+        take the learn rate's place, so it is refitted instead, as is a skill whose guess +
+        slip is exactly 1 (answers that say nothing of the state: swapping changes nothing).
+        Returns the (n_skills,) mask of the skills relabelled (in place in `values`)."""
+        inverted, raw = self._inverted_skills(values, entries, classes)
+        params = raw.skill_params
+        inverted &= params[:, GUESS] + params[:, SLIP] > 1.0
+        swap = {name: inverted[classes.skill_of(name)] for name in PARAMS}
+        guess, slip = values["p_guess"].copy(), values["p_slip"].copy()
+        values["p_guess"] = np.where(swap["p_guess"], 1.0 - slip, guess)
+        values["p_slip"] = np.where(swap["p_slip"], 1.0 - guess, slip)
+        values["p_init"] = np.where(swap["p_init"], 1.0 - values["p_init"], values["p_init"])
+        learn, forget = values["p_learn"].copy(), values["p_forget"].copy()
+        values["p_learn"] = np.where(swap["p_learn"], forget, learn)
+        values["p_forget"] = np.where(swap["p_forget"], learn, forget)
+        return inverted
+
     def _refit_inverted(
         self,
         values: dict[str, np.ndarray],
@@ -298,9 +336,8 @@ class BKT(KnowledgeTracer):
         none = np.zeros(len(self.skills_), bool)
         if not not_fixed(set(self.fixed or {})):
             return none
-        raw = self._tables(values, classes, entries)
+        inverted, raw = self._inverted_skills(values, entries, classes)
         params, counts = raw.skill_params, raw.skill_counts
-        inverted = params[:, GUESS] + params[:, SLIP] >= 1.0
         healthy = ~inverted & (counts > 0)
         if not inverted.any() or not healthy.any():
             return none
@@ -344,16 +381,17 @@ class BKT(KnowledgeTracer):
         entries: _Entries,
         log: ResponseLog,
         refit: np.ndarray | None = None,
+        relabelled: np.ndarray | None = None,
     ) -> Self:
         """Tables from the fitted class values; with the native fitter, sparse skills shrunk
         and degenerate ones repaired or named (`refit`: the skills `_refit_inverted` fitted
-        again). pyBKT's own parameters are reproduced as they are (a side-by-side check needs
+        again; `relabelled`: those `_relabel_inverted` swapped). pyBKT's own parameters are reproduced as they are (a side-by-side check needs
         them)."""
         self.tables_ = self._tables(values, classes, entries)
         native = self.n_iter_ >= 0
         self.sparse_skills_ = self._shrink_sparse_skills() if native else []
         self.repaired_skills_ = (
-            self._repair_degenerate(self.sparse_skills_, refit) if native else []
+            self._repair_degenerate(self.sparse_skills_, refit, relabelled) if native else []
         )
         self.log_likelihood_ = self.log_likelihood(log)
         self._fast = None
@@ -377,14 +415,19 @@ class BKT(KnowledgeTracer):
         return self.skills_.astype(str)[(counts > 0) & (counts < strength)].tolist()
 
     def _repair_degenerate(
-        self, sparse: list[str] | None = None, refit: np.ndarray | None = None
+        self,
+        sparse: list[str] | None = None,
+        refit: np.ndarray | None = None,
+        relabelled: np.ndarray | None = None,
     ) -> list[str]:
         """Name the degenerate skills in a `FitWarning`: those fitted again with the
-        population's guess and slip (`refit`, see `_refit_inverted`), those still inverted
+        population's guess and slip (`refit`, see `_refit_inverted`), those whose states were
+        swapped (`relabelled`, see `_relabel_inverted`), those still inverted
         (guess + slip >= 1: none is left unless no skill was healthy to learn from; they take
         the population's guess and slip), and other suspects, kept as fitted (slip >= 0.5,
         learn < 0.01). Item-level classes (multigs) keep their values: `shrinkage` already
-        pulls them toward their skill's. Returns the names of the skills refit or repaired."""
+        pulls them toward their skill's. Returns the names of the skills refit, relabelled or
+        repaired."""
         t, names = self.tables_, self.skills_.astype(str)
         params = t.skill_params
         fixed = set(self.fixed or {})
@@ -394,10 +437,15 @@ class BKT(KnowledgeTracer):
             population = population_average(params[healthy], t.skill_counts[healthy])
             params[np.ix_(still, [GUESS, SLIP])] = population[[GUESS, SLIP]]
             t.default_params = population
-        inverted = still if refit is None else still | refit
+        none = np.zeros(len(names), bool)
+        refit = still | (none if refit is None else refit)
+        relabelled = none if relabelled is None else relabelled & ~still
         notes = [
-            (inverted, "had guess + slip >= 1 (a correct answer lowered mastery): fitted "
+            (refit, "had guess + slip >= 1 (a correct answer lowered mastery): fitted "
              "again with the population's guess and slip"),
+            (relabelled, "had guess + slip >= 1 (their students did worse with practice): "
+             "relabelled, the same fit with its two states swapped, so that a correct answer "
+             "raises mastery and the decline is read as forgetting"),
             (params[:, SLIP] >= 0.5, "{have} slip >= 0.5"),
             (params[:, LEARN] < 0.01, "{have} a learn rate below 0.01"),
             (np.isin(names, sparse or []), f"had fewer than {self.skill_shrinkage:g} training "
@@ -419,7 +467,7 @@ class BKT(KnowledgeTracer):
                 FitWarning,
                 stacklevel=4,
             )
-        return names[inverted].tolist()
+        return names[refit | relabelled].tolist()
 
     def extend_skills(self, catalog: Catalog) -> Self:
         """Give the catalog's skills that training never saw parameters of their own: the
