@@ -523,11 +523,48 @@ def test_a_map_target_not_in_the_catalog_is_one_error_naming_the_entry(tmp_path)
 
 
 def test_two_codes_mapped_onto_one_skill_of_a_student_are_a_repeated_row(tmp_path) -> None:
-    """Both of a student's rows become one (student, skill): which mastery would count?"""
+    """Both of a student's rows become one (student, skill): which mastery would count? The
+    error says the earlier row's code is read as this one's skill, and through which map."""
     path = write(tmp_path, HEADER + "s1,5.NS.1,0.8\ns1,g3.OA.1,0.2\ns1,g5.NS.1,0.7\n")
     assert problems(path, skill_map={"5.NS.1": "g5.NS.1"}) == [
         f"{path}, line 4, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
-        "skill) (line 2 has the same student and skill)"
+        "skill): line 2's '5.NS.1' is read as 'g5.NS.1' too: two codes read as one skill "
+        "(skill_map maps '5.NS.1' to 'g5.NS.1'; a typo in the map?)"
+    ]
+
+
+def test_a_map_sending_two_codes_onto_one_skill_is_named_with_its_lines(tmp_path) -> None:
+    """A map file sending "5.NS.1" onto "g6.NS.1" by a typo (RECHECK N2): the error quoted
+    'g6.NS.1' as the file's value, which neither line held, and never named the map. Now it
+    quotes the file's own code and names the map and its two lines; a frame says the same."""
+    path = write(tmp_path, HEADER + "s1,5.NS.1,0.8\ns1,6.NS.1,0.7\n")
+    skill_map = write(tmp_path, "code,skill_id\n5.NS.1,g6.NS.1\n6.NS.1,g6.NS.1\n", "map.csv")
+    said = (
+        "got '6.NS.1'; expected one row per (student, skill): {}'s '5.NS.1' is read as "
+        f"'g6.NS.1' too: two codes read as one skill (skill map {skill_map} maps '5.NS.1' "
+        "(line 2) and '6.NS.1' (line 3) to 'g6.NS.1'; a typo in the map?)"
+    )
+    assert problems(path, skill_map=skill_map) == [
+        f"{path}, line 3, column 'Standard': " + said.format("line 2")
+    ]
+    frame = pd.DataFrame(
+        {"student_id": ["s1", "s1"], "skill_id": ["5.NS.1", "6.NS.1"], "mastery": [0.8, 0.7]}
+    )
+    with pytest.raises(DataValidationError) as caught:
+        mastery_table_placement(frame, catalog=catalog(), skill_map=skill_map)
+    assert [str(p) for p in caught.value.problems] == [
+        "<frame>, row label 1, column 'skill_id': " + said.format("row label 0")
+    ]
+
+
+def test_a_mapped_code_given_twice_is_quoted_as_the_file_writes_it(tmp_path) -> None:
+    """A repeated row of a renamed code quoted the skill the map read it as ('g5.NS.1'), a
+    value the file does not hold; it quotes the file's '5.NS.1', identical rows said so."""
+    path = write(tmp_path, HEADER + "s1,5.NS.1,0.8\ns1,5.NS.1,0.8\n")
+    assert problems(path, skill_map={"5.NS.1": "g5.NS.1"}) == [
+        f"{path}, line 3, column 'Standard': got '5.NS.1'; expected one row per (student, "
+        "skill) (identical to line 2 in student, skill and mastery: a row given twice, safe to "
+        "drop)"
     ]
 
 

@@ -88,6 +88,9 @@ HUNDREDTHS = 0.01
 BATCH_ROWS = 500_000  # rows of a placement file read at a time
 CSV_BLOCK_BYTES = 1 << 24
 MAX_LISTED = DataValidationError.MAX_LISTED
+#: A checked table's column (`checked_frame`, read through a skill map): each row's skill code
+#: as the file writes it, before the map read it as this catalog's skill.
+CODE_COLUMN = "code"
 #: A problem kind `checked_batches` looks for, in the order an error lists them.
 KINDS = ("rows", "student_id", "skill_id", "mastery", "source")
 
@@ -169,12 +172,13 @@ def mastery_table_placement(
     judged whole already (the Spark engine's schools: the driver warned of the file).
     """
     check_placement_columns(frame, file)
-    renamed = tally_of(SkillMap.of(skill_map, catalog))
+    skill_map = SkillMap.of(skill_map, catalog)
+    renamed = tally_of(skill_map)
     frame, rows = frame_rows(frame, file)
     found = new_found()
     roles = [*PLACEMENT_COLUMNS, *([SOURCE_COLUMN] if SOURCE_COLUMN in frame else [])]
     table = checked_frame(frame[roles], rows, catalog, found, renamed)
-    found["duplicate"] = duplicate_problems(table, rows)
+    found["duplicate"] = duplicate_problems(table, rows, skill_map)
     sources: dict[str, str] = {}
     if SOURCE_COLUMN in table:
         more = sources_of_students(
@@ -242,14 +246,16 @@ def checked_frame(
     """The table's (student_id, skill_id, mastery) as read: ids as trimmed text, mastery as
     float (NaN where refused), the frame's index kept (each row's line, row or label). Skills
     are read through the read's skill map first (`renamed`: the rows of retired codes left out,
-    counted there). Every row checked (a skill of `catalog` when one is given), the problems
+    counted there; the file's own code kept as `CODE_COLUMN`, for a problem to quote the
+    file, not the map). Every row checked (a skill of `catalog` when one is given), the problems
     added to `found`."""
     student = trimmed_ids(frame["student_id"])
     skill = trimmed_ids(frame["skill_id"])
+    code = skill
     if renamed is not None:
         skill, keep = renamed.apply(student, skill)
         if not keep.all():
-            frame, student, skill = frame[keep], student[keep], skill[keep]
+            frame, student, skill, code = frame[keep], student[keep], skill[keep], code[keep]
     add_found(
         found, "student_id", id_problems(student, "student_id", rows, room(found, "student_id"))
     )
@@ -259,6 +265,8 @@ def checked_frame(
     mastery, problems = read_mastery(frame["mastery"], rows, room(found, "mastery"))
     add_found(found, "mastery", problems)
     checked = {"student_id": student, "skill_id": skill, "mastery": mastery}
+    if renamed is not None:
+        checked[CODE_COLUMN] = code
     if SOURCE_COLUMN in frame:
         source = trimmed_ids(frame[SOURCE_COLUMN])
         add_found(found, "source", source_problems(source, rows, room(found, "source")))
@@ -411,9 +419,11 @@ def _number(text: str) -> float | None:
         return None
 
 
-def duplicate_problems(table: pd.DataFrame, rows: Rows, limit: int = MAX_LISTED) -> Found:
+def duplicate_problems(
+    table: pd.DataFrame, rows: Rows, skill_map: SkillMap | None = None, limit: int = MAX_LISTED
+) -> Found:
     """Rows repeating an earlier row's (student, skill), each naming that earlier row (rows
-    with an empty id are `id_problems`')."""
+    with an empty id are `id_problems`'), in the file's own codes (`repeat_problem`)."""
     ok = ((table["student_id"] != "") & (table["skill_id"] != "")).to_numpy()
     keys = table[ok]
     student, _ = pd.factorize(keys["student_id"])
@@ -425,19 +435,62 @@ def duplicate_problems(table: pd.DataFrame, rows: Rows, limit: int = MAX_LISTED)
     )
     earlier = first[inverse]
     again = np.flatnonzero(earlier != np.arange(len(keys)))
-    cells = keys.drop(columns=["student_id", "skill_id"])
     listed = [
-        rows.problem(keys.index[i], "skill_id", keys["skill_id"].iloc[i],
-                     repeat_expected(rows.name(keys.index[earlier[i]]),
-                                     _same_cells(cells.iloc[i], cells.iloc[earlier[i]])))
+        repeat_problem(rows, keys["skill_id"].iloc[i], (keys.index[i], _cells(keys, i)),
+                       (keys.index[earlier[i]], _cells(keys, earlier[i])), skill_map)
         for i in again[:limit]
     ]  # fmt: skip
     return listed, len(again)
 
 
-def _same_cells(row: pd.Series, other: pd.Series) -> bool:
-    """Whether two rows' cells (mastery, source) are all the same (NaN as NaN)."""
-    return all(a == b or (pd.isna(a) and pd.isna(b)) for a, b in zip(row, other, strict=True))
+#: A row of a checked table, for a repeat's problem: its line (row, label) and its cells
+#: besides the ids (mastery, source, the file's code: `_cells`).
+RowCells = tuple[Any, dict[str, object]]
+
+
+def _cells(frame: pd.DataFrame, i: int) -> dict[str, object]:
+    """Row `i`'s cells besides its ids (mastery, source, the file's code) as read: an
+    identical row is a table exported twice."""
+    return {c: frame[c].iloc[i] for c in frame.columns if c not in ("student_id", "skill_id")}
+
+
+def _same_cells(row: Mapping[str, object], other: Mapping[str, object]) -> bool:
+    """Whether two rows' cells (mastery, source, code) are all the same (NaN as NaN)."""
+    return all(
+        a == b or (pd.isna(a) and pd.isna(b))
+        for a, b in zip(row.values(), other.values(), strict=True)
+    )
+
+
+def repeat_problem(
+    rows: Rows, skill: str, row: RowCells, earlier: RowCells, skill_map: SkillMap | None
+) -> Problem:
+    """The problem of a row repeating the (student, skill) of the row `earlier`: its value the
+    file's own code (not the skill a map read it as); where a skill map read the two rows'
+    codes as one skill, what the map did, naming its entries (a trial's map sent "4.G.1" onto
+    "g4.G.2" by a typo: the error quoted 'g4.G.2', which neither line of the file held)."""
+    (at, cells), (where, theirs) = row, earlier
+    code, their_code = str(cells.get(CODE_COLUMN, skill)), str(theirs.get(CODE_COLUMN, skill))
+    if code == their_code or skill_map is None:
+        expected = repeat_expected(rows.name(where), _same_cells(cells, theirs))
+    else:
+        expected = mapped_repeat_expected(rows.name(where), code, their_code, skill, skill_map)
+    return rows.problem(at, "skill_id", code, expected)
+
+
+def mapped_repeat_expected(
+    earlier: str, code: str, their_code: str, skill: str, skill_map: SkillMap
+) -> str:
+    """What a row whose code `code` a skill map reads as the `skill` of the row `earlier`
+    (whose code is `their_code`) expected: "one row per (student, skill): line 536's '4.G.1'
+    is read as 'g4.G.2' too: two codes read as one skill (skill map map.csv maps '4.G.1' (line
+    2) and '4.G.2' (line 3) to 'g4.G.2'; a typo in the map?)"."""
+    entries = [skill_map.entry(c) for c in (their_code, code) if c in skill_map.codes]
+    return (
+        f"{DUPLICATE_EXPECTED}: {earlier}'s {their_code!r} is read as {skill!r} too: two codes "
+        f"read as one skill ({skill_map.source} maps {' and '.join(entries)} to {skill!r}; a "
+        "typo in the map?)"
+    )
 
 
 def repeat_expected(earlier: str, identical: bool = False) -> str:
@@ -514,6 +567,8 @@ class SkillMap:
 
     codes: Mapping[str, str | None]
     source: str = "skill_map"  # how messages name the map
+    #: each code's line in a CSV map file (none for a JSON file or a mapping given in Python)
+    lines: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(
@@ -527,7 +582,7 @@ class SkillMap:
         if isinstance(given, SkillMap):  # read already (a night's, for its fingerprint too)
             skill_map = given
         elif isinstance(given, str | os.PathLike):
-            skill_map = cls(read_skill_map(given), f"skill map {given}")
+            skill_map = cls(*_read_map_file(Path(given)))
         elif isinstance(given, Mapping):
             skill_map = cls(_checked_mapping(given))
         else:
@@ -574,6 +629,11 @@ class SkillMap:
             f"catalog: {some_of(said, MAX_LISTED)}; expected a skill id of the catalog, or "
             f"nothing for a retired skill (its rows are left out){hint}"
         )
+
+    def entry(self, code: str) -> str:
+        """A code of the map as a user finds it: "'4.G.1' (line 2)" in a CSV map file."""
+        line = self.lines.get(code)
+        return f"{code!r} (line {line})" if line else repr(code)
 
     def digest(self) -> str:
         """The map as text for a night's fingerprint (another map: another night's output)."""
@@ -698,13 +758,19 @@ def read_skill_map(path: str | os.PathLike) -> dict[str, str | None]:
     fine); blank lines are skipped. Any other form is one `DataValidationError` naming the
     file, the line and what was expected (a file without the header would lose its first
     code without a word)."""
-    path = Path(path)
+    return dict(_read_map_file(Path(path))[0])
+
+
+def _read_map_file(path: Path) -> tuple[dict[str, str | None], str, dict[str, int]]:
+    """A map file's codes (`read_skill_map`), how messages name it, and each code's line (a
+    CSV file's; none for JSON): a `SkillMap`'s fields."""
     if not path.is_file():
         raise ConfigError(f"skill map {path} not found; expected {SKILL_MAP_FORM}")
     text = read_user_text(path, "a skill map")
     if path.suffix.casefold() == ".json":
-        return _json_skill_map(text, str(path))
-    return _csv_skill_map(text, str(path))
+        return _json_skill_map(text, str(path)), f"skill map {path}", {}
+    codes, lines = _csv_skill_map(text, str(path))
+    return codes, f"skill map {path}", lines
 
 
 def _json_skill_map(text: str, file: str) -> dict[str, str | None]:
@@ -726,9 +792,9 @@ def _json_skill_map(text: str, file: str) -> dict[str, str | None]:
     return codes
 
 
-def _csv_skill_map(text: str, file: str) -> dict[str, str | None]:
+def _csv_skill_map(text: str, file: str) -> tuple[dict[str, str | None], dict[str, int]]:
     """A CSV skill map: the header `code,skill_id` (its first line that is not blank), then a
-    code and its skill per line."""
+    code and its skill per line; returns the codes and each one's line."""
     at, first = next(((n, t) for n, t in enumerate(text.splitlines(), 1) if t.strip()), (1, ""))
     sep = next(
         (s for s in (",", ";", "\t")
@@ -758,7 +824,7 @@ def _csv_skill_map(text: str, file: str) -> dict[str, str | None]:
             codes[cells[0]], lines[cells[0]] = cells[1] or None, line
     if problems:
         raise DataValidationError(problems)
-    return codes
+    return codes, lines
 
 
 def read_placement(
@@ -810,8 +876,8 @@ def read_placement(
         again = _fill(table, skills, frame)
         total += len(again)
         repeats += [
-            (frame["student_id"].iloc[i], frame["skill_id"].iloc[i], frame.index[i],
-             _cells(frame, i))
+            (frame["student_id"].iloc[i], frame["skill_id"].iloc[i], (frame.index[i],
+             _cells(frame, i)))
             for i in again[: MAX_LISTED - len(repeats)]
         ]  # fmt: skip
     again = _repeat_problems(path, columns, rows, repeats, batch_rows, skill_map)
@@ -979,13 +1045,7 @@ def _fill(table: _DenseTable, skills: pd.Index, frame: pd.DataFrame) -> np.ndarr
 
 #: A row repeating an earlier (student, skill): the student, skill, its line (row) and its
 #: other cells as read (`_cells`).
-Repeat = tuple[str, str, object, tuple[object, ...]]
-
-
-def _cells(frame: pd.DataFrame, i: int) -> tuple[object, ...]:
-    """Row `i`'s cells besides its ids (mastery, source) as read: an identical row is a table
-    exported twice."""
-    return tuple(frame[c].iloc[i] for c in frame.columns if c not in ("student_id", "skill_id"))
+Repeat = tuple[str, str, RowCells]
 
 
 def _repeat_problems(
@@ -1001,8 +1061,8 @@ def _repeat_problems(
     them (an error's path only: the (students x skills) table keeps no line per cell)."""
     if not repeats:
         return []
-    pairs = pd.MultiIndex.from_tuples([(s, k) for s, k, _, _ in repeats])
-    first: dict[tuple[str, str], tuple[object, tuple[object, ...]]] = {}
+    pairs = pd.MultiIndex.from_tuples([(s, k) for s, k, _ in repeats])
+    first: dict[tuple[str, str], RowCells] = {}
     again = tally_of(skill_map)  # a read of its own: the first read's tally says the counts
     for frame in placement_batches(path, columns, new_found(), batch_rows):
         read = checked_frame(frame, rows, None, new_found(), again)
@@ -1011,14 +1071,10 @@ def _repeat_problems(
             first.setdefault(keys[i], (read.index[i], _cells(read, i)))
         if len(first) == len(pairs.unique()):
             break
-    problems = []
-    for student, skill, at, cells in repeats:
-        where, their = first[(student, skill)]
-        same = _same_cells(pd.Series(cells, dtype=object), pd.Series(their, dtype=object))
-        problems.append(
-            rows.problem(at, "skill_id", skill, repeat_expected(rows.name(where), same))
-        )
-    return problems
+    return [
+        repeat_problem(rows, skill, row, first[(student, skill)], skill_map)
+        for student, skill, row in repeats
+    ]
 
 
 def new_found() -> dict[str, Found]:
