@@ -98,6 +98,129 @@ KINDS = ("rows", "student_id", "skill_id", "mastery", "source")
 Found = tuple[list[Problem], int]
 
 
+#: The opt-in that lets a table's blank masteries and rows given twice through, in Python and
+#: in a command (`RowDrops`); said by the refusal of such rows.
+DROP_OPTION = "drop_blank_and_identical=True (in a command: --placement-drop-blank-and-identical)"
+DROP_HINT = (
+    "Rows with a blank mastery (a skill not assessed) and rows identical to an earlier one (a "
+    f"table exported twice) can be left out and counted: {DROP_OPTION}; quarantine=PATH "
+    "(--placement-quarantine FILE) writes them aside with their reasons too. Other rows are "
+    "still refused."
+)
+#: How a refused row identical to an earlier one ends (`repeat_expected`).
+GIVEN_TWICE = "a row given twice, safe to drop)"
+#: Why a row was left out, as its quarantine file says it (`RowDrops.write`): the role of the
+#: column the reason names, and what was expected there.
+DROP_REASONS = {
+    "blank": ("mastery", f"{MASTERY_EXPECTED} (a blank: a skill not assessed)"),
+    "identical": (
+        "skill_id",
+        f"{DUPLICATE_EXPECTED} (identical to an earlier row in student, skill and mastery: a "
+        "row given twice; the first stands)",
+    ),
+}
+
+
+@dataclasses.dataclass
+class RowDrops:
+    """One read's rows left out at the user's asking (`drop_blank_and_identical`, or
+    `quarantine=`): a blank mastery ("not assessed", never a 0) and a row identical to an
+    earlier one (a double export: its first row stands). Nothing else is dropped: a row giving
+    another mastery for the same student and skill is still a problem. Counted in one
+    `PlacementWarning` (`warn`: counts and lines, never an id) and, with a `quarantine` path,
+    written there as the log reader writes its rejected rows (line, reason, cells as read)."""
+
+    quarantine: Path | None = None
+    blank: int = 0
+    identical: int = 0
+    lines: dict[str, list[object]] = dataclasses.field(
+        default_factory=lambda: {"blank": [], "identical": []}
+    )
+    rows: list[tuple[Any, str, dict[str, object]]] = dataclasses.field(default_factory=list)
+
+    @classmethod
+    def of(cls, drop: bool, quarantine: str | os.PathLike | None, source: Path) -> RowDrops | None:
+        """The read's drops (None: rows are refused, the default); `quarantine` is checked
+        before the file is read, as the log reader's is, and implies the drop."""
+        if quarantine is not None:
+            from adaptive.data.io import check_quarantine_path
+
+            return cls(check_quarantine_path(quarantine, source=source))
+        return cls() if drop else None
+
+    def add(self, kind: str, frame: pd.DataFrame) -> None:
+        """Rows of `kind` ("blank", "identical": `DROP_REASONS`) left out: `frame` holds them
+        as read (its index: their lines)."""
+        setattr(self, kind, getattr(self, kind) + len(frame))
+        listed = self.lines[kind]
+        listed += frame.index[: 5 - len(listed)].tolist()
+        if self.quarantine is not None:
+            records = frame.to_dict("records")
+            self.rows += [(at, kind, r) for at, r in zip(frame.index, records, strict=True)]
+
+    def warn(self, file: str, rows: Rows, stacklevel: int = 3) -> None:
+        """One `PlacementWarning` counting the rows left out, by reason, with their first
+        lines (never a student id); nothing when none was."""
+        said = [
+            f"{counted(n, 'row')} {what} ({rows.unit}{'s' if n > 1 else ''} {_first_lines(self.lines[kind], n)})"
+            for kind, n, what in (
+                ("blank", self.blank, "with a blank mastery (a skill not assessed)"),
+                ("identical", self.identical, "identical to an earlier row (a row given twice)"),
+            )
+            if n
+        ]
+        if not said:
+            return
+        where = f"; written with their reasons to {self.quarantine}" if self.quarantine else ""
+        warnings.warn(
+            f"{file}: {counted(self.blank + self.identical, 'row')} left out, as asked "
+            f"(drop_blank_and_identical): {'; '.join(said)}{where}",
+            PlacementWarning,
+            stacklevel=stacklevel,
+        )
+
+    def write(self, columns: Mapping[str, str]) -> None:
+        """The quarantine file (when asked), in the log reader's format: line, reason, the
+        cells under the file's own column names, raw_text; in line order, written atomically."""
+        if self.quarantine is None:
+            return
+        from adaptive.data.io import quarantine_reason, write_quarantine_csv
+
+        ordered = sorted(self.rows, key=lambda row: row[0])
+        roles = list(dict.fromkeys(r for _, _, cells in ordered for r in cells)) or list(
+            PLACEMENT_COLUMNS
+        )
+        reasons = {
+            kind: quarantine_reason(
+                Problem(
+                    "", None, columns.get(role, role), "" if kind == "blank" else None, expected
+                )
+            )
+            for kind, (role, expected) in DROP_REASONS.items()
+        }
+        table: dict[str, list] = {
+            "line": [int(at) for at, _, _ in ordered],
+            "reason": [reasons[kind] for _, kind, _ in ordered],
+        }
+        for role in roles:
+            table[columns.get(role, role)] = [_quarantined(c.get(role)) for _, _, c in ordered]
+        table["raw_text"] = [None] * len(ordered)
+        write_quarantine_csv(self.quarantine, table)
+
+
+def _first_lines(lines: Sequence[object], n: int) -> str:
+    """'4, 9, 31 and 12 more': the first lines of `n` rows."""
+    rest = n - len(lines)
+    return ", ".join(map(str, lines)) + (f" and {rest:,} more" if rest > 0 else "")
+
+
+def _quarantined(value: object) -> str | None:
+    """A cell as a quarantine file writes it: text as read, a missing value empty."""
+    return (
+        None if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else str(value)
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class TableForm:
     """A table read by roles (a placement table, a diagnostic's answer sheet,
@@ -242,12 +365,14 @@ def checked_frame(
     catalog: Catalog | None,
     found: dict[str, Found],
     renamed: SkillMapTally | None = None,
+    drops: RowDrops | None = None,
 ) -> pd.DataFrame:
     """The table's (student_id, skill_id, mastery) as read: ids as trimmed text, mastery as
     float (NaN where refused), the frame's index kept (each row's line, row or label). Skills
     are read through the read's skill map first (`renamed`: the rows of retired codes left out,
     counted there; the file's own code kept as `CODE_COLUMN`, for a problem to quote the
-    file, not the map). Every row checked (a skill of `catalog` when one is given), the problems
+    file, not the map). With `drops`, rows of a blank mastery are left out there (counted,
+    kept for its quarantine file). Every row checked (a skill of `catalog` when one is given), the problems
     added to `found`."""
     student = trimmed_ids(frame["student_id"])
     skill = trimmed_ids(frame["skill_id"])
@@ -255,6 +380,12 @@ def checked_frame(
     if renamed is not None:
         skill, keep = renamed.apply(student, skill)
         if not keep.all():
+            frame, student, skill, code = frame[keep], student[keep], skill[keep], code[keep]
+    if drops is not None:
+        blank = frame["mastery"].map(cell_text).str.strip().eq("").to_numpy()
+        if blank.any():
+            drops.add("blank", frame[blank])
+            keep = ~blank
             frame, student, skill, code = frame[keep], student[keep], skill[keep], code[keep]
     add_found(
         found, "student_id", id_problems(student, "student_id", rows, room(found, "student_id"))
@@ -498,8 +629,8 @@ def repeat_expected(earlier: str, identical: bool = False) -> str:
     `identical`: every cell it is read by is the same (a table exported twice: safe to drop)."""
     if identical:
         return (
-            f"{DUPLICATE_EXPECTED} (identical to {earlier} in student, skill and mastery: a row "
-            "given twice, safe to drop)"
+            f"{DUPLICATE_EXPECTED} (identical to {earlier} in student, skill and mastery: "
+            f"{GIVEN_TWICE}"
         )
     return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill)"
 
@@ -833,6 +964,9 @@ def read_placement(
     columns: Mapping[str, str] | None = None,
     batch_rows: int = BATCH_ROWS,
     skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None,
+    *,
+    drop_blank_and_identical: bool = False,
+    quarantine: str | os.PathLike | None = None,
 ) -> Placement:
     """A placement table from a CSV or Parquet file (student_id, skill_id, mastery in [0, 1]):
     a prior year's mastery, a transcript mapped to skills, or a diagnostic's `to_frame()`.
@@ -851,6 +985,14 @@ def read_placement(
     repeated row); a retired code's rows are left out, counted in one `PlacementWarning`
     (with the map's codes no row names); a target the catalog lacks is a `ConfigError`.
 
+    A blank mastery (a skill not assessed) and a row identical to an earlier one (a table
+    exported twice) are refused, as every problem is, unless `drop_blank_and_identical`: their
+    rows are then left out (an identical row's first stands) and counted in one
+    `PlacementWarning` with their lines; `quarantine` (a CSV path, as the log reader's
+    `quarantine=`) does so too, and writes them there with their reasons. A row giving the
+    same student and skill another mastery is still refused, as are the table's other
+    problems.
+
     The file is read `batch_rows` rows at a time into the placement's (students x skills)
     table, so a district's whole table (400,000 students x 120 skills: 48 M rows) never sits
     in memory as rows."""
@@ -858,37 +1000,58 @@ def read_placement(
     columns = placement_columns(columns)
     skill_map = SkillMap.of(skill_map, catalog)
     renamed = tally_of(skill_map)
+    drops = RowDrops.of(drop_blank_and_identical, quarantine, path)
     rows = rows_of(path)
     skills = catalog.skill_index.astype(str)
-    table = _DenseTable(len(skills))
+    table = _DenseTable(len(skills), forms=drops is not None)
     found = new_found()
     repeats: list[Repeat] = []  # the listed repeats
     total = 0
     sources: dict[str, str] = {}  # student -> the source their rows give
     values = TableValues()
-    for frame, _ in checked_batches(path, catalog, columns, found, batch_rows, renamed):
+    batches = checked_batches(path, catalog, columns, found, batch_rows, renamed, drops)
+    for frame, _ in batches:
         values.add(frame)
         if SOURCE_COLUMN in frame:
             more = sources_of_students(
                 frame["student_id"], frame[SOURCE_COLUMN], rows, sources, room(found, "source")
             )
             add_found(found, "source", more)
-        again = _fill(table, skills, frame)
+        again, same = _fill(table, skills, frame)
+        if drops is not None and same.any():
+            drops.add("identical", frame.iloc[again[same]])
+            again = again[~same]
         total += len(again)
         repeats += [
             (frame["student_id"].iloc[i], frame["skill_id"].iloc[i], (frame.index[i],
              _cells(frame, i)))
             for i in again[: MAX_LISTED - len(repeats)]
         ]  # fmt: skip
-    again = _repeat_problems(path, columns, rows, repeats, batch_rows, skill_map)
+    again = _repeat_problems(path, columns, rows, repeats, batch_rows, skill_map, drops)
     found["duplicate"] = (again, total)
-    raise_problems(list(found.values()), columns)
+    raise_problems(list(found.values()), columns, hint=drop_hint(found, drops))
     placement = table.placement(skills, f"placed from {path.name}", sources)
     check_places_someone(path, len(placement.students), renamed)
     if renamed is not None:
         renamed.warn(str(path))
+    if drops is not None:
+        drops.write(columns)
+        drops.warn(str(path), rows)
     values.warn(str(path), columns)
     return placement
+
+
+def drop_hint(found: Mapping[str, Found], drops: RowDrops | None) -> str:
+    """`DROP_HINT` after a refusal listing a blank mastery or a row identical to an earlier
+    one, where the read did not ask to leave them out ("" otherwise)."""
+    if drops is not None:
+        return ""
+    droppable = any(
+        p.expected.endswith(BLANK_HINT) or p.expected.endswith(GIVEN_TWICE)
+        for listed, _ in found.values()
+        for p in listed
+    )
+    return DROP_HINT if droppable else ""
 
 
 @dataclasses.dataclass
@@ -1031,16 +1194,20 @@ def check_places_someone(path: Path, rows: int, renamed: SkillMapTally | None = 
         )
 
 
-def _fill(table: _DenseTable, skills: pd.Index, frame: pd.DataFrame) -> np.ndarray:
+def _fill(
+    table: _DenseTable, skills: pd.Index, frame: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     """A checked batch's rows put in the table; returns the positions of those repeating a
-    (student, skill) set before. A row with an empty id or an unknown skill is a problem of
-    its own, left out."""
+    (student, skill) set before, and which of them are identical to that first row (mastery,
+    source and the file's code; only where the table keeps `forms`, else none). A row with an
+    empty id or an unknown skill is a problem of its own, left out."""
     codes, named = pd.factorize(frame["skill_id"])  # a few skills: look each up once
     cols = skills.get_indexer(named)[codes] if len(codes) else np.zeros(0, np.int64)
     ok = np.flatnonzero((cols >= 0) & (frame["student_id"] != "").to_numpy())
     part = frame.iloc[ok]
     rows = table.rows(part["student_id"])
-    return ok[table.fill(rows, cols[ok], part["mastery"].to_numpy())]
+    again, same = table.fill(rows, cols[ok], part["mastery"].to_numpy(), table.form_ids(part))
+    return ok[again], same
 
 
 #: A row repeating an earlier (student, skill): the student, skill, its line (row) and its
@@ -1055,6 +1222,7 @@ def _repeat_problems(
     repeats: list[Repeat],
     batch_rows: int,
     skill_map: SkillMap | None = None,
+    drops: RowDrops | None = None,
 ) -> list[Problem]:
     """The problems of rows repeating an earlier row's (student, skill), each naming the first
     row of its pair, "identical" where their cells are too: the file is read a second time for
@@ -1064,8 +1232,9 @@ def _repeat_problems(
     pairs = pd.MultiIndex.from_tuples([(s, k) for s, k, _ in repeats])
     first: dict[tuple[str, str], RowCells] = {}
     again = tally_of(skill_map)  # a read of its own: the first read's tally says the counts
+    skipped = RowDrops() if drops is not None else None  # blanks left out as the first read did
     for frame in placement_batches(path, columns, new_found(), batch_rows):
-        read = checked_frame(frame, rows, None, new_found(), again)
+        read = checked_frame(frame, rows, None, new_found(), again, skipped)
         keys = pd.MultiIndex.from_arrays([read["student_id"], read["skill_id"]])
         for i in np.flatnonzero(keys.isin(pairs)):
             first.setdefault(keys[i], (read.index[i], _cells(read, i)))
@@ -1106,6 +1275,7 @@ def checked_batches(
     found: dict[str, Found],
     batch_rows: int = BATCH_ROWS,
     renamed: SkillMapTally | None = None,
+    drops: RowDrops | None = None,
 ) -> Iterator[tuple[pd.DataFrame, int]]:
     """Each batch of the file as `checked_frame` reads it (its index: each row's line, or a
     Parquet file's row) and the first row's; every row checked on the way, the problems added
@@ -1115,7 +1285,7 @@ def checked_batches(
     its `SkillMapTally`, counting what the map did)."""
     rows = rows_of(path)
     for batch in placement_batches(path, columns, found, batch_rows):
-        frame = checked_frame(batch, rows, catalog, found, renamed)
+        frame = checked_frame(batch, rows, catalog, found, renamed, drops)
         yield frame, int(frame.index[0]) if len(frame) else 0
 
 
@@ -1380,11 +1550,29 @@ class _DenseTable:
     """The (students x catalog skills) mastery of a placement table being read in batches:
     rows added as new student ids come, each cell set once (a second value is a repeat)."""
 
-    def __init__(self, n_skills: int) -> None:
+    def __init__(self, n_skills: int, forms: bool = False) -> None:
+        """`forms`: keep each cell's other cells (source, the file's code) as a number, so
+        that a repeat identical to its cell's first row is told (`RowDrops`)."""
         self.ids: dict[str, int] = {}
         self.n_skills = n_skills
         self.values = np.full((0, n_skills), np.nan)
         self.seen = np.zeros((0, n_skills), bool)
+        self.forms: np.ndarray | None = np.zeros((0, n_skills), np.int32) if forms else None
+        self.form_of: dict[tuple[str, ...], int] = {}
+
+    def form_ids(self, part: pd.DataFrame) -> np.ndarray | None:
+        """Each row's (source, code) as a number of this table (None where no forms are
+        kept): rows of one number have the same cells besides ids and mastery."""
+        if self.forms is None:
+            return None
+        named = [c for c in (SOURCE_COLUMN, CODE_COLUMN) if c in part]
+        if not named:
+            return np.zeros(len(part), np.int32)
+        codes, uniques = pd.factorize(pd.MultiIndex.from_frame(part[named]))
+        ids = np.array(
+            [self.form_of.setdefault(tuple(u), len(self.form_of)) for u in uniques], np.int32
+        )
+        return ids[codes] if len(codes) else np.zeros(0, np.int32)
 
     def rows(self, student_ids: pd.Series) -> np.ndarray:
         """Row of each id, new ids added (the table grows by doubling)."""
@@ -1399,11 +1587,17 @@ class _DenseTable:
             self.seen = np.vstack(
                 [self.seen, np.zeros((size - len(self.seen), self.n_skills), bool)]
             )
+            if self.forms is not None:
+                more = np.zeros((size - len(self.forms), self.n_skills), np.int32)
+                self.forms = np.vstack([self.forms, more])
         return rows[codes] if len(codes) else np.zeros(0, np.int64)
 
-    def fill(self, rows: np.ndarray, cols: np.ndarray, mastery: np.ndarray) -> np.ndarray:
+    def fill(
+        self, rows: np.ndarray, cols: np.ndarray, mastery: np.ndarray, forms: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Set the cells; returns the positions that repeat a cell set before, in this batch
-        or an earlier one (the first value stands)."""
+        or an earlier one (the first value stands), and which of them are identical to it
+        (its mastery and, where kept, its `forms`; none without)."""
         key = rows * self.n_skills + cols
         _, first = np.unique(key, return_index=True)
         again = np.ones(len(key), bool)
@@ -1412,7 +1606,13 @@ class _DenseTable:
         fresh = ~again
         self.values[rows[fresh], cols[fresh]] = mastery[fresh]
         self.seen[rows[fresh], cols[fresh]] = True
-        return np.flatnonzero(again)
+        at = np.flatnonzero(again)
+        if self.forms is None or forms is None:
+            return at, np.zeros(len(at), bool)
+        self.forms[rows[fresh], cols[fresh]] = forms[fresh]
+        r, c = rows[at], cols[at]
+        same = (self.values[r, c] == mastery[at]) & (self.forms[r, c] == forms[at])
+        return at, same
 
     def placement(
         self, skills: pd.Index, source: str, sources: Mapping[str, str] | None = None
