@@ -241,3 +241,40 @@ def test_rows_of_students_on_no_roster_may_be_students_who_left():
         "their rows place nobody (students who left the district, not on this year's roster? or "
         "ids written otherwise than in the roster, e.g. a leading zero lost?)"
     )
+
+
+def test_a_night_leaves_out_blank_and_identical_placement_rows_when_asked(
+    district, tmp_path, capsys
+):
+    """A vendor export with blanks and a double export refused every night, with no way
+    through but hand-editing. `batch --placement-quarantine` leaves those rows out, counted and
+    written aside, and places the students as the clean table does; without it the night is
+    refused, naming the flag; a Placement in memory takes no such flag."""
+    from adaptive.cli import run
+
+    ids, skill = table_for(district, tmp_path)
+    clean = tmp_path / "last_year.csv"
+    run_daily_job(DAY_1, tmp_path / "new", **district.job_args(placement=clean))
+    rows = pd.read_csv(clean, dtype=str)
+    gaps = tmp_path / "gaps" / "last_year.csv"
+    gaps.parent.mkdir()
+    pd.concat([rows, rows.head(2), rows.head(1).assign(skill_id=skill, mastery="")]).to_csv(
+        gaps, index=False
+    )
+    with pytest.raises(DataValidationError, match="--placement-drop-blank-and-identical"):
+        run_daily_job(DAY_1, tmp_path / "refused", **district.job_args(placement=gaps))
+    quarantine = tmp_path / "rejected.csv"
+    argv = ["batch", "--date", DAY_1, "--out", str(tmp_path / "out"), "--name", district.model,
+            "--data", str(district.responses), "--catalog", str(district.catalog), "--profiles",
+            str(district.profiles), "--tracking-uri", district.uri, "--workers", "1", "--quiet",
+            "--placement", str(gaps), "--placement-quarantine", str(quarantine)]  # fmt: skip
+    assert run(argv) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "3 rows left out, as asked" in said, said
+    assert len(pd.read_csv(quarantine)) == 3
+    np.testing.assert_array_equal(
+        mastery_of(tmp_path / "out", DAY_1, ids), mastery_of(tmp_path / "new", DAY_1, ids)
+    )
+    with pytest.raises(ConfigError, match="read a --placement file: pass the file too"):
+        run_daily_job(DAY_1, tmp_path / "mem", **district.job_args(
+            placement=None, placement_drop_blank_and_identical=True))  # fmt: skip

@@ -312,3 +312,29 @@ def test_validate_does_not_print_a_source_column_of_whole_numbers(tmp_path, caps
     assert "not checked against the roster: give --profiles" in " ".join(out.split())
     assert run(["validate", *catalog, "--profiles", str(tmp_path / "profiles.jsonl")]) == 2
     assert "--profiles goes with --placement FILE" in capsys.readouterr().err
+
+
+def test_validate_leaves_out_blank_and_identical_placement_rows_only_when_asked(tmp_path, capsys):
+    """A vendor export with blanks ("not assessed") and a double export was refused whole:
+    still refused without the flag, naming it; with --placement-quarantine the rows are left
+    out, counted in one warning (no student id) and written aside with their reasons."""
+    table, catalog = placement_files(tmp_path)
+    columns = ["--placement-columns", "Learner Ref,Skill Code,Mastery"]
+    table.write_text("Learner Ref,Skill Code,Mastery\ns1,g5.A,0.9\ns1,g5.B,\ns1,g5.A,0.9\n")
+    base = ["validate", "--placement", str(table), *columns, *catalog]
+    assert run(base) == 2
+    assert "--placement-drop-blank-and-identical" in " ".join(capsys.readouterr().err.split())
+    quarantine = tmp_path / "rejected.csv"
+    assert run([*base, "--placement-quarantine", str(quarantine)]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "2 rows left out, as asked" in err and "s1" not in err.replace(str(tmp_path), ""), err
+    assert pd.read_csv(quarantine)["line"].tolist() == [3, 4]
+    assert run([*base, "--placement-drop-blank-and-identical"]) == 0
+    # a conflicting copy is still refused
+    table.write_text("Learner Ref,Skill Code,Mastery\ns1,g5.A,0.9\ns1,g5.A,0.3\n")
+    assert run([*base, "--placement-drop-blank-and-identical"]) == 2
+    # the flags go with --placement
+    assert run(["validate", *catalog, "--placement-drop-blank-and-identical"]) == 2
+    assert "--placement-drop-blank-and-identical goes with --placement FILE" in (
+        capsys.readouterr().err
+    )

@@ -523,11 +523,48 @@ def test_a_map_target_not_in_the_catalog_is_one_error_naming_the_entry(tmp_path)
 
 
 def test_two_codes_mapped_onto_one_skill_of_a_student_are_a_repeated_row(tmp_path) -> None:
-    """Both of a student's rows become one (student, skill): which mastery would count?"""
+    """Both of a student's rows become one (student, skill): which mastery would count? The
+    error says the earlier row's code is read as this one's skill, and through which map."""
     path = write(tmp_path, HEADER + "s1,5.NS.1,0.8\ns1,g3.OA.1,0.2\ns1,g5.NS.1,0.7\n")
     assert problems(path, skill_map={"5.NS.1": "g5.NS.1"}) == [
         f"{path}, line 4, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
-        "skill) (line 2 has the same student and skill)"
+        "skill): line 2's '5.NS.1' is read as 'g5.NS.1' too: two codes read as one skill "
+        "(skill_map maps '5.NS.1' to 'g5.NS.1'; a typo in the map?)"
+    ]
+
+
+def test_a_map_sending_two_codes_onto_one_skill_is_named_with_its_lines(tmp_path) -> None:
+    """A map file sending "5.NS.1" onto "g6.NS.1" by a typo (RECHECK N2): the error quoted
+    'g6.NS.1' as the file's value, which neither line held, and never named the map. Now it
+    quotes the file's own code and names the map and its two lines; a frame says the same."""
+    path = write(tmp_path, HEADER + "s1,5.NS.1,0.8\ns1,6.NS.1,0.7\n")
+    skill_map = write(tmp_path, "code,skill_id\n5.NS.1,g6.NS.1\n6.NS.1,g6.NS.1\n", "map.csv")
+    said = (
+        "got '6.NS.1'; expected one row per (student, skill): {}'s '5.NS.1' is read as "
+        f"'g6.NS.1' too: two codes read as one skill (skill map {skill_map} maps '5.NS.1' "
+        "(line 2) and '6.NS.1' (line 3) to 'g6.NS.1'; a typo in the map?)"
+    )
+    assert problems(path, skill_map=skill_map) == [
+        f"{path}, line 3, column 'Standard': " + said.format("line 2")
+    ]
+    frame = pd.DataFrame(
+        {"student_id": ["s1", "s1"], "skill_id": ["5.NS.1", "6.NS.1"], "mastery": [0.8, 0.7]}
+    )
+    with pytest.raises(DataValidationError) as caught:
+        mastery_table_placement(frame, catalog=catalog(), skill_map=skill_map)
+    assert [str(p) for p in caught.value.problems] == [
+        "<frame>, row label 1, column 'skill_id': " + said.format("row label 0")
+    ]
+
+
+def test_a_mapped_code_given_twice_is_quoted_as_the_file_writes_it(tmp_path) -> None:
+    """A repeated row of a renamed code quoted the skill the map read it as ('g5.NS.1'), a
+    value the file does not hold; it quotes the file's '5.NS.1', identical rows said so."""
+    path = write(tmp_path, HEADER + "s1,5.NS.1,0.8\ns1,5.NS.1,0.8\n")
+    assert problems(path, skill_map={"5.NS.1": "g5.NS.1"}) == [
+        f"{path}, line 3, column 'Standard': got '5.NS.1'; expected one row per (student, "
+        "skill) (identical to line 2 in student, skill and mastery: a row given twice, safe to "
+        "drop)"
     ]
 
 
@@ -722,3 +759,80 @@ def test_a_source_column_of_dates_or_numbers_is_warned_of_and_still_said(tmp_pat
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_placement(words, catalog(), columns=OWN)
+
+
+# --- 12. blanks and rows given twice left out at the user's asking (M8 of the placement trial) ---
+
+#: A vendor export with a skill not assessed (line 3), a row exported twice (line 5 copies line
+#: 2) and both again (line 6 copies line 3).
+GAPS = HEADER + "s1,g5.NS.1,0.8\ns1,g6.NS.1,\ns2,g5.NS.1,0.4\ns1,g5.NS.1,0.8\ns1,g6.NS.1,\n"
+
+
+def test_blank_masteries_and_identical_rows_are_refused_with_the_option_that_drops_them(
+    tmp_path,
+) -> None:
+    """A real export with blanks and a double export was refused whole, with no way through
+    but hand-editing: still refused by default (nothing dropped unasked), and the error says
+    which option leaves those rows out."""
+    path = write(tmp_path, GAPS)
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(path, catalog(), columns=OWN)
+    said = str(caught.value)
+    assert "line 3, column 'Mastery': got ''" in said and "identical to line 2" in said
+    assert (
+        "drop_blank_and_identical=True (in a command: --placement-drop-blank-and-identical)" in said
+    )
+    assert "quarantine=PATH (--placement-quarantine FILE)" in said
+
+
+def test_blank_and_identical_rows_are_left_out_counted_and_quarantined_when_asked(
+    tmp_path,
+) -> None:
+    """With the opt-in the rows are left out (an identical row's first stands), counted in one
+    warning with their lines and no student id, and written with their reasons to the
+    quarantine file in the log reader's format."""
+    path = write(tmp_path, GAPS)
+    quarantine = tmp_path / "rejected.csv"
+    expected = read_placement(write(tmp_path, HEADER + "s1,g5.NS.1,0.8\ns2,g5.NS.1,0.4\n",
+                                    "clean.csv"), catalog(), columns=OWN)  # fmt: skip
+    for asked in ({"drop_blank_and_identical": True}, {"quarantine": quarantine}):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            placed = read_placement(path, catalog(), columns=OWN, **asked)
+        assert (placed.students, placed.skills) == (expected.students, expected.skills)
+        np.testing.assert_array_equal(placed.mastery, expected.mastery)
+        said = [str(w.message) for w in caught if w.category is PlacementWarning]
+        where = f"; written with their reasons to {quarantine}" if "quarantine" in asked else ""
+        assert said == [
+            f"{path}: 3 rows left out, as asked (drop_blank_and_identical): 2 rows with a blank "
+            "mastery (a skill not assessed) (lines 3, 6); 1 row identical to an earlier row (a "
+            f"row given twice) (line 5){where}"
+        ]
+    written = pd.read_csv(quarantine, dtype=str, keep_default_na=False)
+    assert list(written.columns) == ["line", "reason", "Student ID", "Standard", "Mastery",
+                                     "raw_text"]  # fmt: skip
+    assert written["line"].tolist() == ["3", "5", "6"]
+    assert written["reason"].tolist() == [
+        "column 'Mastery': got ''; expected a number in [0, 1] (a blank: a skill not assessed)",
+        "column 'Standard'; expected one row per (student, skill) (identical to an earlier row "
+        "in student, skill and mastery: a row given twice; the first stands)",
+        "column 'Mastery': got ''; expected a number in [0, 1] (a blank: a skill not assessed)",
+    ]
+    assert written["Standard"].tolist() == ["g6.NS.1", "g5.NS.1", "g6.NS.1"]
+
+
+def test_a_row_giving_another_mastery_is_still_refused_with_the_opt_in(tmp_path) -> None:
+    """Only blanks and exact copies are dropped: a row giving the same student and skill
+    another mastery (or, through a map, another code) is a conflict, never resolved silently."""
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,0.8\ns1,g5.NS.1,0.7\ns1,g6.NS.1,\n")
+    assert problems(path, drop_blank_and_identical=True) == [
+        f"{path}, line 3, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
+        "skill) (line 2 has the same student and skill)"
+    ]
+    mapped = write(tmp_path, HEADER + "s1,5.NS.1,0.8\ns1,g5.NS.1,0.8\n", "mapped.csv")
+    found = problems(mapped, skill_map={"5.NS.1": "g5.NS.1"}, drop_blank_and_identical=True)
+    assert len(found) == 1 and "two codes read as one skill" in found[0]
+    # a mastery that is not blank is refused as before
+    bad = write(tmp_path, HEADER + "s1,g5.NS.1,85%\n", "bad.csv")
+    assert len(problems(bad, quarantine=tmp_path / "q.csv")) == 1
+    assert not (tmp_path / "q.csv").exists()

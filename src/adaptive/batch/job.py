@@ -262,6 +262,8 @@ def run_daily_job(
     placement: str | Path | Placement | None = None,
     placement_columns: Mapping[str, str] | None = None,
     placement_skill_map: Mapping[str, str | None] | str | Path | None = None,
+    placement_drop_blank_and_identical: bool = False,
+    placement_quarantine: str | Path | None = None,
     backfill: bool = False,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> JobSummary:
@@ -284,7 +286,10 @@ def run_daily_job(
     `adaptive.placement.read_placement`); the others start from their grade.
     `placement_columns`: the table's own column names where they differ (`read_placement`);
     `placement_skill_map`: its codes read as the catalog's skills (`read_placement`'s
-    `skill_map`: a mapping, or a map file).
+    `skill_map`: a mapping, or a map file);
+    `placement_drop_blank_and_identical`, `placement_quarantine`: its rows with a blank
+    mastery and rows given twice left out, counted (and written aside), as `read_placement`'s
+    `drop_blank_and_identical` and `quarantine` do (in-process engine only).
     A date before the last night served in `out` / `state_dir` is refused unless `backfill`
     (`night_checks.check_not_before_last_night`). A night that fails before writing any output
     leaves nothing behind: the folders and the lock file it created are removed.
@@ -300,7 +305,11 @@ def run_daily_job(
     if out.exists() and not out.is_dir():
         raise ConfigError(f"out {out}: a file; expected the folder of the night's outputs")
     catalog, profiles = district_inputs(data, catalog, profiles)
-    _check_engine(engine, master, quarantine, placement)
+    drops = {
+        "drop_blank_and_identical": placement_drop_blank_and_identical,
+        "quarantine": placement_quarantine,
+    }
+    _check_engine(engine, master, quarantine, placement, drops)
     if placement_columns and not isinstance(placement, str | Path):
         raise ConfigError(
             "--placement-columns names the columns of a --placement file: pass the file too"
@@ -308,6 +317,11 @@ def run_daily_job(
     if placement_skill_map is not None and not isinstance(placement, str | Path):
         raise ConfigError(
             "--placement-skill-map maps the codes of a --placement file: pass the file too"
+        )
+    if any(drops.values()) and not isinstance(placement, str | Path):
+        raise ConfigError(
+            "--placement-drop-blank-and-identical and --placement-quarantine read a "
+            "--placement file: pass the file too"
         )
     state_path = Path(state_dir) if state_dir is not None else out / "state"
     check_not_before_last_night(out, state_path, day, backfill)
@@ -337,6 +351,7 @@ def run_daily_job(
             placement=placement,
             placement_columns=placement_columns,
             placement_skill_map=placement_skill_map,
+            placement_drops=drops,
             timezone=timezone,
         )
     except BaseException:
@@ -484,7 +499,11 @@ def _check_writable(folder: Path, option: str) -> None:
 
 
 def _check_engine(
-    engine: str, master: str | None, quarantine: Path | None, placement: object = None
+    engine: str,
+    master: str | None,
+    quarantine: Path | None,
+    placement: object = None,
+    placement_drops: Mapping[str, object] | None = None,
 ) -> None:
     """A known engine, and for Spark a usable one (pyspark, Java, a master URL), before any
     work: each problem is one `ConfigError` naming the option."""
@@ -503,6 +522,13 @@ def _check_engine(
             "--quarantine is not supported with --engine spark: validate the log first "
             "(`adaptive validate --quarantine FILE`), or use --engine local"
         )
+    if placement_drops and any(placement_drops.values()):
+        raise ConfigError(
+            "--placement-drop-blank-and-identical and --placement-quarantine are not supported "
+            "with --engine spark: write the table without those rows first (`adaptive validate "
+            "--placement FILE --placement-quarantine REJECTED.csv` names them), or use "
+            "--engine local"
+        )
     if placement is not None and not isinstance(placement, str | Path):
         raise ConfigError(
             "the Spark engine reads a placement table from a file (given: a Placement in "
@@ -516,7 +542,7 @@ def _serve_date_on_spark(master: str | None) -> Callable[..., JobSummary]:
     def serve(day: str, out: Path, **kwargs) -> JobSummary:
         from adaptive.batch.spark_job import run_spark_night
 
-        for unused in ("quarantine", "show_progress", "workers", "on_partition"):
+        for unused in ("quarantine", "show_progress", "workers", "on_partition", "placement_drops"):
             kwargs.pop(unused, None)
         given = kwargs.pop("policy_config")
         kwargs["config"], kwargs["policy_source"] = _policy_config(given), _policy_source(given)
@@ -566,6 +592,7 @@ def _serve_date(
     placement: str | Path | Placement | None = None,
     placement_columns: Mapping[str, str] | None = None,
     placement_skill_map: Mapping[str, str | None] | str | Path | None = None,
+    placement_drops: Mapping[str, object] | None = None,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> JobSummary:
     """Steps 1-4 of the job for one date, under its lock (see `run_daily_job`); `champion`:
@@ -596,7 +623,7 @@ def _serve_date(
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
     given, placement_sha = _given_placement(
-        placement, catalog, placement_columns, placement_skill_map
+        placement, catalog, placement_columns, placement_skill_map, placement_drops
     )
 
     # the registry answers meanwhile; its errors still come first (`_registry_errors_first`)
@@ -1225,6 +1252,7 @@ def _given_placement(
     catalog: Catalog,
     columns: Mapping[str, str] | None = None,
     skill_map: Mapping[str, str | None] | str | Path | None = None,
+    drops: Mapping[str, object] | None = None,
 ) -> tuple[Placement | None, str | None]:
     """The night's placement table (read and checked before any work) and its sha256 for the
     night's fingerprint (a re-run with another table, or other columns or skill map, is
@@ -1235,7 +1263,7 @@ def _given_placement(
         table = placement.to_frame().to_csv(index=False).encode()
         return placement, hashlib.sha256(table).hexdigest()
     renamed = SkillMap.of(skill_map, catalog)
-    read = read_placement(placement, catalog, columns, skill_map=renamed)
+    read = read_placement(placement, catalog, columns, skill_map=renamed, **(drops or {}))
     return read, placement_sha256(placement, columns, renamed)
 
 

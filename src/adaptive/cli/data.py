@@ -18,6 +18,8 @@ from rich.table import Table
 from adaptive.cli.options import (
     CatalogFile,
     PlacementColumns,
+    PlacementDropBlankAndIdentical,
+    PlacementQuarantine,
     PlacementSkillMap,
     ProfilesFile,
     Quarantine,
@@ -231,6 +233,8 @@ def validate(
     ] = None,
     placement_columns: PlacementColumns = None,
     placement_skill_map: PlacementSkillMap = None,
+    placement_drop_blank_and_identical: PlacementDropBlankAndIdentical = False,
+    placement_quarantine: PlacementQuarantine = None,
     profiles: ProfilesFile = None,
     quiet: Quiet = False,
 ) -> None:
@@ -245,17 +249,19 @@ def validate(
     the catalog does not have are named too.
 
     --placement FILE --catalog CATALOG [--placement-columns ...] [--placement-skill-map MAP]
+    [--placement-drop-blank-and-identical] [--placement-quarantine FILE]
     [--profiles PROFILES] reads a
     placement table exactly as a night does (the same reader, checks and warnings) and prints
     its rows, students, skills, sources, mastery range and, with --profiles, the students no
     profile names (a night counts them, and refuses a table of nobody on the roster).
     """
-    read_as = {"columns": placement_columns, "skill_map": placement_skill_map}
-    if (
-        placement is not None
-        or profiles is not None
-        or any(v is not None for v in read_as.values())
-    ):
+    read_as = {
+        "columns": placement_columns,
+        "skill_map": placement_skill_map,
+        "drop_blank_and_identical": placement_drop_blank_and_identical,
+        "quarantine": placement_quarantine,
+    }
+    if placement is not None or profiles is not None or any(read_as.values()):
         _check_placement_option(placement, read_as, catalog, profiles)
         if file is None and dataset is None:
             _check_placement_file(placement, read_as, catalog, profiles, ())
@@ -312,7 +318,9 @@ def _check_placement_option(
     --placement with --catalog (a night reads its table against its catalog)."""
     if placement is None:
         flags = (("--placement-columns", read_as["columns"]),
-                 ("--placement-skill-map", read_as["skill_map"]), ("--profiles", profiles))  # fmt: skip
+                 ("--placement-skill-map", read_as["skill_map"]),
+                 ("--placement-drop-blank-and-identical", read_as["drop_blank_and_identical"]),
+                 ("--placement-quarantine", read_as["quarantine"]), ("--profiles", profiles))  # fmt: skip
         named = [flag for flag, v in flags if v]
         raise AdaptiveError(
             f"{' and '.join(named)} {'goes' if len(named) == 1 else 'go'} with --placement FILE "

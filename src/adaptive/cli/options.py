@@ -468,6 +468,24 @@ PlacementSkillMap = Annotated[
         "{code: skill id or null}.",
     ),
 ]
+PlacementDropBlankAndIdentical = Annotated[
+    bool,
+    typer.Option(
+        "--placement-drop-blank-and-identical",
+        help="Leave out the --placement file's rows with a blank mastery (a skill not "
+        "assessed) and rows identical to an earlier row (a double export), counted in one "
+        "warning, instead of refusing the file; other rows are still refused.",
+    ),
+]
+PlacementQuarantine = Annotated[
+    Path | None,
+    typer.Option(
+        "--placement-quarantine",
+        callback=_check_quarantine,
+        help="As --placement-drop-blank-and-identical, and write the rows left out with "
+        "their reasons to this CSV file (in an existing folder), as --quarantine does for a log.",
+    ),
+]
 OverridesPath = Annotated[
     Path | None,
     typer.Option(

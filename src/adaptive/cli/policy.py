@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -30,7 +30,9 @@ from adaptive.cli.options import (
     DistrictDir,
     OverridesPath,
     PlacementColumns,
+    PlacementDropBlankAndIdentical,
     PlacementPath,
+    PlacementQuarantine,
     PlacementSkillMap,
     PolicyFile,
     ProfilesFile,
@@ -101,6 +103,8 @@ def recommend(
     placement: PlacementPath = None,
     placement_columns: PlacementColumns = None,
     placement_skill_map: PlacementSkillMap = None,
+    placement_drop_blank_and_identical: PlacementDropBlankAndIdentical = False,
+    placement_quarantine: PlacementQuarantine = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
@@ -141,9 +145,12 @@ def recommend(
     note_skill_coverage(tracer, d.catalog)  # no overlap: an error; partial: a warning
     check_profiles(d.profiles, d.catalog)  # topics and goals the catalog lacks: a warning
     config = PolicyConfig.from_toml(policy) if policy is not None else None
+    read_as = {"columns": placement_columns, "skill_map": placement_skill_map,
+               "drop_blank_and_identical": placement_drop_blank_and_identical,
+               "quarantine": placement_quarantine}  # fmt: skip
     served = {"district": d, "model": tracer, "now": when, "config": config,
               "overrides": _teacher_overrides(overrides, d, when),
-              "placement": _placement(placement, placement_columns, placement_skill_map, d)}  # fmt: skip
+              "placement": _placement(placement, read_as, d)}  # fmt: skip
     if explain is not None:
         if len(student) != 1:
             raise ConfigError("--explain takes exactly one --student")
@@ -168,18 +175,21 @@ def _teacher_overrides(path: Path | None, district, when):
     return read_overrides(path, district.catalog, district.profiles, night=night)
 
 
-def _placement(path: Path | None, columns: dict[str, str] | None, skill_map: Path | None, district):
-    """The `--placement` table (as `batch --placement` reads it), or None."""
+def _placement(path: Path | None, read_as: dict[str, Any], district):
+    """The `--placement` table (as `batch --placement` reads it: `read_as`, `read_placement`'s
+    columns, skill_map, drop_blank_and_identical and quarantine), or None."""
     if path is None:
-        if columns is not None:
-            raise ConfigError("--placement-columns names the columns of a --placement file")
-        if skill_map is not None:
-            raise ConfigError("--placement-skill-map maps the codes of a --placement file")
+        flags = {"columns": "--placement-columns", "skill_map": "--placement-skill-map",
+                 "drop_blank_and_identical": "--placement-drop-blank-and-identical",
+                 "quarantine": "--placement-quarantine"}  # fmt: skip
+        given = [flags[key] for key, value in read_as.items() if value]
+        if given:
+            raise ConfigError(f"{' and '.join(given)} go with a --placement file")
         return None
     from adaptive.batch.night_checks import warn_placed_off_roster
     from adaptive.placement.table import read_placement
 
-    placement = read_placement(path, district.catalog, columns, skill_map=skill_map)
+    placement = read_placement(path, district.catalog, **read_as)
     # rows of students no profile names and the log has not: counted (or refused) as the night
     warn_placed_off_roster(placement, district.profiles, district.log.students, Path(path).name)
     return placement

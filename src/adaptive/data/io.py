@@ -331,7 +331,7 @@ def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
     part's own."""
     reasons: dict[int, list[str]] = {}
     for row, problem in issues.problems():
-        reasons.setdefault(row, []).append(_reason(problem))
+        reasons.setdefault(row, []).append(quarantine_reason(problem))
     rows = np.array(sorted(reasons), dtype=np.int64)
     cells = raw.table.take(pa.array(rows)) if len(rows) else raw.table.slice(0, 0)
     located = [raw.where(line) for line in raw.lines[rows].tolist()]
@@ -348,23 +348,31 @@ def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
     columns["raw_text"] = [None] * len(rows)
     for problem, text in zip(raw.unparsed, raw.unparsed_text, strict=True):  # CSV only
         columns["line"].append(problem.line)
-        columns["reason"].append(_reason(problem))
+        columns["reason"].append(quarantine_reason(problem))
         for name in names:
             columns[name].append(None)
         columns["raw_text"].append(text)
     order = np.arange(len(rows)) if raw.parts else np.argsort(
         np.array(columns["line"], dtype=np.int64), kind="stable"
     )  # fmt: skip
+    write_quarantine_csv(path, {k: [v[i] for i in order] for k, v in columns.items()})
+
+
+def write_quarantine_csv(path: Path, columns: dict[str, list]) -> None:
+    """A quarantine file written atomically: `columns` in order ([file,] line, reason, the
+    row's cells as read, raw_text), `line` as whole numbers and every other column as text.
+    The log's and the placement table's (`placement.table.RowDrops`) are one format."""
     table = pa.table(
         {
-            k: pa.array([v[i] for i in order], type=pa.int64() if k == "line" else pa.string())
+            k: pa.array(v, type=pa.int64() if k == "line" else pa.string())
             for k, v in columns.items()
         }
     )
     atomic_write_csv(table, path)
 
 
-def _reason(problem: Problem) -> str:
+def quarantine_reason(problem: Problem) -> str:
+    """A quarantined row's reason: the problem that set it aside, without its file and line."""
     where = f"column '{problem.column}'" if problem.column else "row"
     got = "" if problem.value is None else f": got {problem.value!r}"
     return f"{where}{got}; expected {problem.expected}"

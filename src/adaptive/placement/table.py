@@ -88,11 +88,137 @@ HUNDREDTHS = 0.01
 BATCH_ROWS = 500_000  # rows of a placement file read at a time
 CSV_BLOCK_BYTES = 1 << 24
 MAX_LISTED = DataValidationError.MAX_LISTED
+#: A checked table's column (`checked_frame`, read through a skill map): each row's skill code
+#: as the file writes it, before the map read it as this catalog's skill.
+CODE_COLUMN = "code"
 #: A problem kind `checked_batches` looks for, in the order an error lists them.
 KINDS = ("rows", "student_id", "skill_id", "mastery", "source")
 
 #: Problems found in a placement table (the first 20 of a kind) and how many there were.
 Found = tuple[list[Problem], int]
+
+
+#: The opt-in that lets a table's blank masteries and rows given twice through, in Python and
+#: in a command (`RowDrops`); said by the refusal of such rows.
+DROP_OPTION = "drop_blank_and_identical=True (in a command: --placement-drop-blank-and-identical)"
+DROP_HINT = (
+    "Rows with a blank mastery (a skill not assessed) and rows identical to an earlier one (a "
+    f"table exported twice) can be left out and counted: {DROP_OPTION}; quarantine=PATH "
+    "(--placement-quarantine FILE) writes them aside with their reasons too. Other rows are "
+    "still refused."
+)
+#: How a refused row identical to an earlier one ends (`repeat_expected`).
+GIVEN_TWICE = "a row given twice, safe to drop)"
+#: Why a row was left out, as its quarantine file says it (`RowDrops.write`): the role of the
+#: column the reason names, and what was expected there.
+DROP_REASONS = {
+    "blank": ("mastery", f"{MASTERY_EXPECTED} (a blank: a skill not assessed)"),
+    "identical": (
+        "skill_id",
+        f"{DUPLICATE_EXPECTED} (identical to an earlier row in student, skill and mastery: a "
+        "row given twice; the first stands)",
+    ),
+}
+
+
+@dataclasses.dataclass
+class RowDrops:
+    """One read's rows left out at the user's asking (`drop_blank_and_identical`, or
+    `quarantine=`): a blank mastery ("not assessed", never a 0) and a row identical to an
+    earlier one (a double export: its first row stands). Nothing else is dropped: a row giving
+    another mastery for the same student and skill is still a problem. Counted in one
+    `PlacementWarning` (`warn`: counts and lines, never an id) and, with a `quarantine` path,
+    written there as the log reader writes its rejected rows (line, reason, cells as read)."""
+
+    quarantine: Path | None = None
+    blank: int = 0
+    identical: int = 0
+    lines: dict[str, list[object]] = dataclasses.field(
+        default_factory=lambda: {"blank": [], "identical": []}
+    )
+    rows: list[tuple[Any, str, dict[str, object]]] = dataclasses.field(default_factory=list)
+
+    @classmethod
+    def of(cls, drop: bool, quarantine: str | os.PathLike | None, source: Path) -> RowDrops | None:
+        """The read's drops (None: rows are refused, the default); `quarantine` is checked
+        before the file is read, as the log reader's is, and implies the drop."""
+        if quarantine is not None:
+            from adaptive.data.io import check_quarantine_path
+
+            return cls(check_quarantine_path(quarantine, source=source))
+        return cls() if drop else None
+
+    def add(self, kind: str, frame: pd.DataFrame) -> None:
+        """Rows of `kind` ("blank", "identical": `DROP_REASONS`) left out: `frame` holds them
+        as read (its index: their lines)."""
+        setattr(self, kind, getattr(self, kind) + len(frame))
+        listed = self.lines[kind]
+        listed += frame.index[: 5 - len(listed)].tolist()
+        if self.quarantine is not None:
+            records = frame.to_dict("records")
+            self.rows += [(at, kind, r) for at, r in zip(frame.index, records, strict=True)]
+
+    def warn(self, file: str, rows: Rows, stacklevel: int = 3) -> None:
+        """One `PlacementWarning` counting the rows left out, by reason, with their first
+        lines (never a student id); nothing when none was."""
+        said = [
+            f"{counted(n, 'row')} {what} ({rows.unit}{'s' if n > 1 else ''} {_first_lines(self.lines[kind], n)})"
+            for kind, n, what in (
+                ("blank", self.blank, "with a blank mastery (a skill not assessed)"),
+                ("identical", self.identical, "identical to an earlier row (a row given twice)"),
+            )
+            if n
+        ]
+        if not said:
+            return
+        where = f"; written with their reasons to {self.quarantine}" if self.quarantine else ""
+        warnings.warn(
+            f"{file}: {counted(self.blank + self.identical, 'row')} left out, as asked "
+            f"(drop_blank_and_identical): {'; '.join(said)}{where}",
+            PlacementWarning,
+            stacklevel=stacklevel,
+        )
+
+    def write(self, columns: Mapping[str, str]) -> None:
+        """The quarantine file (when asked), in the log reader's format: line, reason, the
+        cells under the file's own column names, raw_text; in line order, written atomically."""
+        if self.quarantine is None:
+            return
+        from adaptive.data.io import quarantine_reason, write_quarantine_csv
+
+        ordered = sorted(self.rows, key=lambda row: row[0])
+        roles = list(dict.fromkeys(r for _, _, cells in ordered for r in cells)) or list(
+            PLACEMENT_COLUMNS
+        )
+        reasons = {
+            kind: quarantine_reason(
+                Problem(
+                    "", None, columns.get(role, role), "" if kind == "blank" else None, expected
+                )
+            )
+            for kind, (role, expected) in DROP_REASONS.items()
+        }
+        table: dict[str, list] = {
+            "line": [int(at) for at, _, _ in ordered],
+            "reason": [reasons[kind] for _, kind, _ in ordered],
+        }
+        for role in roles:
+            table[columns.get(role, role)] = [_quarantined(c.get(role)) for _, _, c in ordered]
+        table["raw_text"] = [None] * len(ordered)
+        write_quarantine_csv(self.quarantine, table)
+
+
+def _first_lines(lines: Sequence[object], n: int) -> str:
+    """'4, 9, 31 and 12 more': the first lines of `n` rows."""
+    rest = n - len(lines)
+    return ", ".join(map(str, lines)) + (f" and {rest:,} more" if rest > 0 else "")
+
+
+def _quarantined(value: object) -> str | None:
+    """A cell as a quarantine file writes it: text as read, a missing value empty."""
+    return (
+        None if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else str(value)
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,12 +295,13 @@ def mastery_table_placement(
     judged whole already (the Spark engine's schools: the driver warned of the file).
     """
     check_placement_columns(frame, file)
-    renamed = tally_of(SkillMap.of(skill_map, catalog))
+    skill_map = SkillMap.of(skill_map, catalog)
+    renamed = tally_of(skill_map)
     frame, rows = frame_rows(frame, file)
     found = new_found()
     roles = [*PLACEMENT_COLUMNS, *([SOURCE_COLUMN] if SOURCE_COLUMN in frame else [])]
     table = checked_frame(frame[roles], rows, catalog, found, renamed)
-    found["duplicate"] = duplicate_problems(table, rows)
+    found["duplicate"] = duplicate_problems(table, rows, skill_map)
     sources: dict[str, str] = {}
     if SOURCE_COLUMN in table:
         more = sources_of_students(
@@ -238,18 +365,28 @@ def checked_frame(
     catalog: Catalog | None,
     found: dict[str, Found],
     renamed: SkillMapTally | None = None,
+    drops: RowDrops | None = None,
 ) -> pd.DataFrame:
     """The table's (student_id, skill_id, mastery) as read: ids as trimmed text, mastery as
     float (NaN where refused), the frame's index kept (each row's line, row or label). Skills
     are read through the read's skill map first (`renamed`: the rows of retired codes left out,
-    counted there). Every row checked (a skill of `catalog` when one is given), the problems
+    counted there; the file's own code kept as `CODE_COLUMN`, for a problem to quote the
+    file, not the map). With `drops`, rows of a blank mastery are left out there (counted,
+    kept for its quarantine file). Every row checked (a skill of `catalog` when one is given), the problems
     added to `found`."""
     student = trimmed_ids(frame["student_id"])
     skill = trimmed_ids(frame["skill_id"])
+    code = skill
     if renamed is not None:
         skill, keep = renamed.apply(student, skill)
         if not keep.all():
-            frame, student, skill = frame[keep], student[keep], skill[keep]
+            frame, student, skill, code = frame[keep], student[keep], skill[keep], code[keep]
+    if drops is not None:
+        blank = frame["mastery"].map(cell_text).str.strip().eq("").to_numpy()
+        if blank.any():
+            drops.add("blank", frame[blank])
+            keep = ~blank
+            frame, student, skill, code = frame[keep], student[keep], skill[keep], code[keep]
     add_found(
         found, "student_id", id_problems(student, "student_id", rows, room(found, "student_id"))
     )
@@ -259,6 +396,8 @@ def checked_frame(
     mastery, problems = read_mastery(frame["mastery"], rows, room(found, "mastery"))
     add_found(found, "mastery", problems)
     checked = {"student_id": student, "skill_id": skill, "mastery": mastery}
+    if renamed is not None:
+        checked[CODE_COLUMN] = code
     if SOURCE_COLUMN in frame:
         source = trimmed_ids(frame[SOURCE_COLUMN])
         add_found(found, "source", source_problems(source, rows, room(found, "source")))
@@ -411,9 +550,11 @@ def _number(text: str) -> float | None:
         return None
 
 
-def duplicate_problems(table: pd.DataFrame, rows: Rows, limit: int = MAX_LISTED) -> Found:
+def duplicate_problems(
+    table: pd.DataFrame, rows: Rows, skill_map: SkillMap | None = None, limit: int = MAX_LISTED
+) -> Found:
     """Rows repeating an earlier row's (student, skill), each naming that earlier row (rows
-    with an empty id are `id_problems`')."""
+    with an empty id are `id_problems`'), in the file's own codes (`repeat_problem`)."""
     ok = ((table["student_id"] != "") & (table["skill_id"] != "")).to_numpy()
     keys = table[ok]
     student, _ = pd.factorize(keys["student_id"])
@@ -425,19 +566,62 @@ def duplicate_problems(table: pd.DataFrame, rows: Rows, limit: int = MAX_LISTED)
     )
     earlier = first[inverse]
     again = np.flatnonzero(earlier != np.arange(len(keys)))
-    cells = keys.drop(columns=["student_id", "skill_id"])
     listed = [
-        rows.problem(keys.index[i], "skill_id", keys["skill_id"].iloc[i],
-                     repeat_expected(rows.name(keys.index[earlier[i]]),
-                                     _same_cells(cells.iloc[i], cells.iloc[earlier[i]])))
+        repeat_problem(rows, keys["skill_id"].iloc[i], (keys.index[i], _cells(keys, i)),
+                       (keys.index[earlier[i]], _cells(keys, earlier[i])), skill_map)
         for i in again[:limit]
     ]  # fmt: skip
     return listed, len(again)
 
 
-def _same_cells(row: pd.Series, other: pd.Series) -> bool:
-    """Whether two rows' cells (mastery, source) are all the same (NaN as NaN)."""
-    return all(a == b or (pd.isna(a) and pd.isna(b)) for a, b in zip(row, other, strict=True))
+#: A row of a checked table, for a repeat's problem: its line (row, label) and its cells
+#: besides the ids (mastery, source, the file's code: `_cells`).
+RowCells = tuple[Any, dict[str, object]]
+
+
+def _cells(frame: pd.DataFrame, i: int) -> dict[str, object]:
+    """Row `i`'s cells besides its ids (mastery, source, the file's code) as read: an
+    identical row is a table exported twice."""
+    return {c: frame[c].iloc[i] for c in frame.columns if c not in ("student_id", "skill_id")}
+
+
+def _same_cells(row: Mapping[str, object], other: Mapping[str, object]) -> bool:
+    """Whether two rows' cells (mastery, source, code) are all the same (NaN as NaN)."""
+    return all(
+        a == b or (pd.isna(a) and pd.isna(b))
+        for a, b in zip(row.values(), other.values(), strict=True)
+    )
+
+
+def repeat_problem(
+    rows: Rows, skill: str, row: RowCells, earlier: RowCells, skill_map: SkillMap | None
+) -> Problem:
+    """The problem of a row repeating the (student, skill) of the row `earlier`: its value the
+    file's own code (not the skill a map read it as); where a skill map read the two rows'
+    codes as one skill, what the map did, naming its entries (a trial's map sent "4.G.1" onto
+    "g4.G.2" by a typo: the error quoted 'g4.G.2', which neither line of the file held)."""
+    (at, cells), (where, theirs) = row, earlier
+    code, their_code = str(cells.get(CODE_COLUMN, skill)), str(theirs.get(CODE_COLUMN, skill))
+    if code == their_code or skill_map is None:
+        expected = repeat_expected(rows.name(where), _same_cells(cells, theirs))
+    else:
+        expected = mapped_repeat_expected(rows.name(where), code, their_code, skill, skill_map)
+    return rows.problem(at, "skill_id", code, expected)
+
+
+def mapped_repeat_expected(
+    earlier: str, code: str, their_code: str, skill: str, skill_map: SkillMap
+) -> str:
+    """What a row whose code `code` a skill map reads as the `skill` of the row `earlier`
+    (whose code is `their_code`) expected: "one row per (student, skill): line 536's '4.G.1'
+    is read as 'g4.G.2' too: two codes read as one skill (skill map map.csv maps '4.G.1' (line
+    2) and '4.G.2' (line 3) to 'g4.G.2'; a typo in the map?)"."""
+    entries = [skill_map.entry(c) for c in (their_code, code) if c in skill_map.codes]
+    return (
+        f"{DUPLICATE_EXPECTED}: {earlier}'s {their_code!r} is read as {skill!r} too: two codes "
+        f"read as one skill ({skill_map.source} maps {' and '.join(entries)} to {skill!r}; a "
+        "typo in the map?)"
+    )
 
 
 def repeat_expected(earlier: str, identical: bool = False) -> str:
@@ -445,8 +629,8 @@ def repeat_expected(earlier: str, identical: bool = False) -> str:
     `identical`: every cell it is read by is the same (a table exported twice: safe to drop)."""
     if identical:
         return (
-            f"{DUPLICATE_EXPECTED} (identical to {earlier} in student, skill and mastery: a row "
-            "given twice, safe to drop)"
+            f"{DUPLICATE_EXPECTED} (identical to {earlier} in student, skill and mastery: "
+            f"{GIVEN_TWICE}"
         )
     return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill)"
 
@@ -514,6 +698,8 @@ class SkillMap:
 
     codes: Mapping[str, str | None]
     source: str = "skill_map"  # how messages name the map
+    #: each code's line in a CSV map file (none for a JSON file or a mapping given in Python)
+    lines: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(
@@ -527,7 +713,7 @@ class SkillMap:
         if isinstance(given, SkillMap):  # read already (a night's, for its fingerprint too)
             skill_map = given
         elif isinstance(given, str | os.PathLike):
-            skill_map = cls(read_skill_map(given), f"skill map {given}")
+            skill_map = cls(*_read_map_file(Path(given)))
         elif isinstance(given, Mapping):
             skill_map = cls(_checked_mapping(given))
         else:
@@ -574,6 +760,11 @@ class SkillMap:
             f"catalog: {some_of(said, MAX_LISTED)}; expected a skill id of the catalog, or "
             f"nothing for a retired skill (its rows are left out){hint}"
         )
+
+    def entry(self, code: str) -> str:
+        """A code of the map as a user finds it: "'4.G.1' (line 2)" in a CSV map file."""
+        line = self.lines.get(code)
+        return f"{code!r} (line {line})" if line else repr(code)
 
     def digest(self) -> str:
         """The map as text for a night's fingerprint (another map: another night's output)."""
@@ -698,13 +889,19 @@ def read_skill_map(path: str | os.PathLike) -> dict[str, str | None]:
     fine); blank lines are skipped. Any other form is one `DataValidationError` naming the
     file, the line and what was expected (a file without the header would lose its first
     code without a word)."""
-    path = Path(path)
+    return dict(_read_map_file(Path(path))[0])
+
+
+def _read_map_file(path: Path) -> tuple[dict[str, str | None], str, dict[str, int]]:
+    """A map file's codes (`read_skill_map`), how messages name it, and each code's line (a
+    CSV file's; none for JSON): a `SkillMap`'s fields."""
     if not path.is_file():
         raise ConfigError(f"skill map {path} not found; expected {SKILL_MAP_FORM}")
     text = read_user_text(path, "a skill map")
     if path.suffix.casefold() == ".json":
-        return _json_skill_map(text, str(path))
-    return _csv_skill_map(text, str(path))
+        return _json_skill_map(text, str(path)), f"skill map {path}", {}
+    codes, lines = _csv_skill_map(text, str(path))
+    return codes, f"skill map {path}", lines
 
 
 def _json_skill_map(text: str, file: str) -> dict[str, str | None]:
@@ -726,9 +923,9 @@ def _json_skill_map(text: str, file: str) -> dict[str, str | None]:
     return codes
 
 
-def _csv_skill_map(text: str, file: str) -> dict[str, str | None]:
+def _csv_skill_map(text: str, file: str) -> tuple[dict[str, str | None], dict[str, int]]:
     """A CSV skill map: the header `code,skill_id` (its first line that is not blank), then a
-    code and its skill per line."""
+    code and its skill per line; returns the codes and each one's line."""
     at, first = next(((n, t) for n, t in enumerate(text.splitlines(), 1) if t.strip()), (1, ""))
     sep = next(
         (s for s in (",", ";", "\t")
@@ -758,7 +955,7 @@ def _csv_skill_map(text: str, file: str) -> dict[str, str | None]:
             codes[cells[0]], lines[cells[0]] = cells[1] or None, line
     if problems:
         raise DataValidationError(problems)
-    return codes
+    return codes, lines
 
 
 def read_placement(
@@ -767,6 +964,9 @@ def read_placement(
     columns: Mapping[str, str] | None = None,
     batch_rows: int = BATCH_ROWS,
     skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None,
+    *,
+    drop_blank_and_identical: bool = False,
+    quarantine: str | os.PathLike | None = None,
 ) -> Placement:
     """A placement table from a CSV or Parquet file (student_id, skill_id, mastery in [0, 1]):
     a prior year's mastery, a transcript mapped to skills, or a diagnostic's `to_frame()`.
@@ -785,6 +985,14 @@ def read_placement(
     repeated row); a retired code's rows are left out, counted in one `PlacementWarning`
     (with the map's codes no row names); a target the catalog lacks is a `ConfigError`.
 
+    A blank mastery (a skill not assessed) and a row identical to an earlier one (a table
+    exported twice) are refused, as every problem is, unless `drop_blank_and_identical`: their
+    rows are then left out (an identical row's first stands) and counted in one
+    `PlacementWarning` with their lines; `quarantine` (a CSV path, as the log reader's
+    `quarantine=`) does so too, and writes them there with their reasons. A row giving the
+    same student and skill another mastery is still refused, as are the table's other
+    problems.
+
     The file is read `batch_rows` rows at a time into the placement's (students x skills)
     table, so a district's whole table (400,000 students x 120 skills: 48 M rows) never sits
     in memory as rows."""
@@ -792,37 +1000,58 @@ def read_placement(
     columns = placement_columns(columns)
     skill_map = SkillMap.of(skill_map, catalog)
     renamed = tally_of(skill_map)
+    drops = RowDrops.of(drop_blank_and_identical, quarantine, path)
     rows = rows_of(path)
     skills = catalog.skill_index.astype(str)
-    table = _DenseTable(len(skills))
+    table = _DenseTable(len(skills), forms=drops is not None)
     found = new_found()
     repeats: list[Repeat] = []  # the listed repeats
     total = 0
     sources: dict[str, str] = {}  # student -> the source their rows give
     values = TableValues()
-    for frame, _ in checked_batches(path, catalog, columns, found, batch_rows, renamed):
+    batches = checked_batches(path, catalog, columns, found, batch_rows, renamed, drops)
+    for frame, _ in batches:
         values.add(frame)
         if SOURCE_COLUMN in frame:
             more = sources_of_students(
                 frame["student_id"], frame[SOURCE_COLUMN], rows, sources, room(found, "source")
             )
             add_found(found, "source", more)
-        again = _fill(table, skills, frame)
+        again, same = _fill(table, skills, frame)
+        if drops is not None and same.any():
+            drops.add("identical", frame.iloc[again[same]])
+            again = again[~same]
         total += len(again)
         repeats += [
-            (frame["student_id"].iloc[i], frame["skill_id"].iloc[i], frame.index[i],
-             _cells(frame, i))
+            (frame["student_id"].iloc[i], frame["skill_id"].iloc[i], (frame.index[i],
+             _cells(frame, i)))
             for i in again[: MAX_LISTED - len(repeats)]
         ]  # fmt: skip
-    again = _repeat_problems(path, columns, rows, repeats, batch_rows, skill_map)
+    again = _repeat_problems(path, columns, rows, repeats, batch_rows, skill_map, drops)
     found["duplicate"] = (again, total)
-    raise_problems(list(found.values()), columns)
+    raise_problems(list(found.values()), columns, hint=drop_hint(found, drops))
     placement = table.placement(skills, f"placed from {path.name}", sources)
     check_places_someone(path, len(placement.students), renamed)
     if renamed is not None:
         renamed.warn(str(path))
+    if drops is not None:
+        drops.write(columns)
+        drops.warn(str(path), rows)
     values.warn(str(path), columns)
     return placement
+
+
+def drop_hint(found: Mapping[str, Found], drops: RowDrops | None) -> str:
+    """`DROP_HINT` after a refusal listing a blank mastery or a row identical to an earlier
+    one, where the read did not ask to leave them out ("" otherwise)."""
+    if drops is not None:
+        return ""
+    droppable = any(
+        p.expected.endswith(BLANK_HINT) or p.expected.endswith(GIVEN_TWICE)
+        for listed, _ in found.values()
+        for p in listed
+    )
+    return DROP_HINT if droppable else ""
 
 
 @dataclasses.dataclass
@@ -965,27 +1194,25 @@ def check_places_someone(path: Path, rows: int, renamed: SkillMapTally | None = 
         )
 
 
-def _fill(table: _DenseTable, skills: pd.Index, frame: pd.DataFrame) -> np.ndarray:
+def _fill(
+    table: _DenseTable, skills: pd.Index, frame: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     """A checked batch's rows put in the table; returns the positions of those repeating a
-    (student, skill) set before. A row with an empty id or an unknown skill is a problem of
-    its own, left out."""
+    (student, skill) set before, and which of them are identical to that first row (mastery,
+    source and the file's code; only where the table keeps `forms`, else none). A row with an
+    empty id or an unknown skill is a problem of its own, left out."""
     codes, named = pd.factorize(frame["skill_id"])  # a few skills: look each up once
     cols = skills.get_indexer(named)[codes] if len(codes) else np.zeros(0, np.int64)
     ok = np.flatnonzero((cols >= 0) & (frame["student_id"] != "").to_numpy())
     part = frame.iloc[ok]
     rows = table.rows(part["student_id"])
-    return ok[table.fill(rows, cols[ok], part["mastery"].to_numpy())]
+    again, same = table.fill(rows, cols[ok], part["mastery"].to_numpy(), table.form_ids(part))
+    return ok[again], same
 
 
 #: A row repeating an earlier (student, skill): the student, skill, its line (row) and its
 #: other cells as read (`_cells`).
-Repeat = tuple[str, str, object, tuple[object, ...]]
-
-
-def _cells(frame: pd.DataFrame, i: int) -> tuple[object, ...]:
-    """Row `i`'s cells besides its ids (mastery, source) as read: an identical row is a table
-    exported twice."""
-    return tuple(frame[c].iloc[i] for c in frame.columns if c not in ("student_id", "skill_id"))
+Repeat = tuple[str, str, RowCells]
 
 
 def _repeat_problems(
@@ -995,30 +1222,28 @@ def _repeat_problems(
     repeats: list[Repeat],
     batch_rows: int,
     skill_map: SkillMap | None = None,
+    drops: RowDrops | None = None,
 ) -> list[Problem]:
     """The problems of rows repeating an earlier row's (student, skill), each naming the first
     row of its pair, "identical" where their cells are too: the file is read a second time for
     them (an error's path only: the (students x skills) table keeps no line per cell)."""
     if not repeats:
         return []
-    pairs = pd.MultiIndex.from_tuples([(s, k) for s, k, _, _ in repeats])
-    first: dict[tuple[str, str], tuple[object, tuple[object, ...]]] = {}
+    pairs = pd.MultiIndex.from_tuples([(s, k) for s, k, _ in repeats])
+    first: dict[tuple[str, str], RowCells] = {}
     again = tally_of(skill_map)  # a read of its own: the first read's tally says the counts
+    skipped = RowDrops() if drops is not None else None  # blanks left out as the first read did
     for frame in placement_batches(path, columns, new_found(), batch_rows):
-        read = checked_frame(frame, rows, None, new_found(), again)
+        read = checked_frame(frame, rows, None, new_found(), again, skipped)
         keys = pd.MultiIndex.from_arrays([read["student_id"], read["skill_id"]])
         for i in np.flatnonzero(keys.isin(pairs)):
             first.setdefault(keys[i], (read.index[i], _cells(read, i)))
         if len(first) == len(pairs.unique()):
             break
-    problems = []
-    for student, skill, at, cells in repeats:
-        where, their = first[(student, skill)]
-        same = _same_cells(pd.Series(cells, dtype=object), pd.Series(their, dtype=object))
-        problems.append(
-            rows.problem(at, "skill_id", skill, repeat_expected(rows.name(where), same))
-        )
-    return problems
+    return [
+        repeat_problem(rows, skill, row, first[(student, skill)], skill_map)
+        for student, skill, row in repeats
+    ]
 
 
 def new_found() -> dict[str, Found]:
@@ -1050,6 +1275,7 @@ def checked_batches(
     found: dict[str, Found],
     batch_rows: int = BATCH_ROWS,
     renamed: SkillMapTally | None = None,
+    drops: RowDrops | None = None,
 ) -> Iterator[tuple[pd.DataFrame, int]]:
     """Each batch of the file as `checked_frame` reads it (its index: each row's line, or a
     Parquet file's row) and the first row's; every row checked on the way, the problems added
@@ -1059,7 +1285,7 @@ def checked_batches(
     its `SkillMapTally`, counting what the map did)."""
     rows = rows_of(path)
     for batch in placement_batches(path, columns, found, batch_rows):
-        frame = checked_frame(batch, rows, catalog, found, renamed)
+        frame = checked_frame(batch, rows, catalog, found, renamed, drops)
         yield frame, int(frame.index[0]) if len(frame) else 0
 
 
@@ -1324,11 +1550,29 @@ class _DenseTable:
     """The (students x catalog skills) mastery of a placement table being read in batches:
     rows added as new student ids come, each cell set once (a second value is a repeat)."""
 
-    def __init__(self, n_skills: int) -> None:
+    def __init__(self, n_skills: int, forms: bool = False) -> None:
+        """`forms`: keep each cell's other cells (source, the file's code) as a number, so
+        that a repeat identical to its cell's first row is told (`RowDrops`)."""
         self.ids: dict[str, int] = {}
         self.n_skills = n_skills
         self.values = np.full((0, n_skills), np.nan)
         self.seen = np.zeros((0, n_skills), bool)
+        self.forms: np.ndarray | None = np.zeros((0, n_skills), np.int32) if forms else None
+        self.form_of: dict[tuple[str, ...], int] = {}
+
+    def form_ids(self, part: pd.DataFrame) -> np.ndarray | None:
+        """Each row's (source, code) as a number of this table (None where no forms are
+        kept): rows of one number have the same cells besides ids and mastery."""
+        if self.forms is None:
+            return None
+        named = [c for c in (SOURCE_COLUMN, CODE_COLUMN) if c in part]
+        if not named:
+            return np.zeros(len(part), np.int32)
+        codes, uniques = pd.factorize(pd.MultiIndex.from_frame(part[named]))
+        ids = np.array(
+            [self.form_of.setdefault(tuple(u), len(self.form_of)) for u in uniques], np.int32
+        )
+        return ids[codes] if len(codes) else np.zeros(0, np.int32)
 
     def rows(self, student_ids: pd.Series) -> np.ndarray:
         """Row of each id, new ids added (the table grows by doubling)."""
@@ -1343,11 +1587,17 @@ class _DenseTable:
             self.seen = np.vstack(
                 [self.seen, np.zeros((size - len(self.seen), self.n_skills), bool)]
             )
+            if self.forms is not None:
+                more = np.zeros((size - len(self.forms), self.n_skills), np.int32)
+                self.forms = np.vstack([self.forms, more])
         return rows[codes] if len(codes) else np.zeros(0, np.int64)
 
-    def fill(self, rows: np.ndarray, cols: np.ndarray, mastery: np.ndarray) -> np.ndarray:
+    def fill(
+        self, rows: np.ndarray, cols: np.ndarray, mastery: np.ndarray, forms: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Set the cells; returns the positions that repeat a cell set before, in this batch
-        or an earlier one (the first value stands)."""
+        or an earlier one (the first value stands), and which of them are identical to it
+        (its mastery and, where kept, its `forms`; none without)."""
         key = rows * self.n_skills + cols
         _, first = np.unique(key, return_index=True)
         again = np.ones(len(key), bool)
@@ -1356,7 +1606,13 @@ class _DenseTable:
         fresh = ~again
         self.values[rows[fresh], cols[fresh]] = mastery[fresh]
         self.seen[rows[fresh], cols[fresh]] = True
-        return np.flatnonzero(again)
+        at = np.flatnonzero(again)
+        if self.forms is None or forms is None:
+            return at, np.zeros(len(at), bool)
+        self.forms[rows[fresh], cols[fresh]] = forms[fresh]
+        r, c = rows[at], cols[at]
+        same = (self.values[r, c] == mastery[at]) & (self.forms[r, c] == forms[at])
+        return at, same
 
     def placement(
         self, skills: pd.Index, source: str, sources: Mapping[str, str] | None = None
