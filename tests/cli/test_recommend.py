@@ -100,6 +100,31 @@ def test_fewer_than_k_says_why_in_text_and_json(cli, district_dir) -> None:
     assert any(words in text.out for words in ("time budget", "blocked", "cap", "scope"))
 
 
+def test_a_short_list_builds_the_students_batch_once(cli, district_dir, monkeypatch) -> None:
+    """Before: `recommend` built a short student's batch a second time (`explain_shortfall`
+    replayed their answers again) to say why; now the shortfall comes from the batch and
+    selection already built, with the same counts and sentence as built on its own."""
+    from adaptive.policy import AdaptivePolicy, PolicyConfig, service
+    from adaptive.policy.shortfall import shortfall
+
+    built = []
+    real = service.batch_from_model
+    monkeypatch.setattr(
+        service, "batch_from_model", lambda *a, **kw: built.append(1) or real(*a, **kw)
+    )
+    district = load_district(district_dir)
+    sid = district.log.students[0]
+    r = cli("recommend", "--student", sid, "--k", "60", "--district", district_dir, "--json")
+    assert r.code == 0, r.text
+    assert len(built) == 1
+    short = json.loads(r.out)[sid]["shortfall"]
+    config = PolicyConfig.default()
+    batch, when = service.student_batch(sid, district, service.model_as_of(district, None), config)
+    policy = AdaptivePolicy(district.catalog, config)
+    alone = shortfall(policy, batch, policy.select(batch, 60, when), 60, when)
+    assert short == alone.to_dict() and short["sentence"].startswith(f"{short['returned']} of 60")
+
+
 def test_a_full_list_has_no_shortfall(cli, district_dir) -> None:
     sid = load_district(district_dir).log.students[0]
     r = cli("recommend", "--student", sid, "--k", "1", "--district", district_dir, "--json")

@@ -236,19 +236,14 @@ def _print_explanation(why, as_json: bool) -> None:
 
 def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
     from adaptive.policy.service import placed_recommendations
-    from adaptive.policy.shortfall import explain_shortfall
 
     placed = placed_recommendations(student, k, **served)
-    short = {
-        sid: explain_shortfall(sid, k, **served) if len(one.recommendations) < k else None
-        for sid, one in placed.items()
-    }
     if as_json:
         payload = {
             sid: {
                 "placement": one.placement,
                 "recommendations": [r.to_dict() for r in one.recommendations],
-                "shortfall": None if short[sid] is None else short[sid].to_dict(),
+                "shortfall": None if one.shortfall is None else one.shortfall.to_dict(),
             }
             for sid, one in placed.items()
         }
@@ -268,8 +263,8 @@ def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
                 f"{escape(r.sentence)}\n[dim]{escape(terms)}[/]",
             )  # fmt: skip
         console.print(table)
-        if short[sid] is not None:
-            console.print(f"[bold yellow]{escape(short[sid].sentence)}[/]", soft_wrap=True)
+        if one.shortfall is not None:
+            console.print(f"[bold yellow]{escape(one.shortfall.sentence)}[/]", soft_wrap=True)
 
 
 def _policy_source(policy: Path | None) -> str:

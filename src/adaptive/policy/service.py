@@ -32,6 +32,7 @@ from adaptive.policy.adapter import batch_from_model, profiles_by_id
 from adaptive.policy.base import Explanation, Recommendation, StudentBatch, to_days
 from adaptive.policy.config import PolicyConfig
 from adaptive.policy.recommender import AdaptivePolicy
+from adaptive.policy.shortfall import Shortfall, shortfall
 from adaptive.tracing.base import KnowledgeTracer, TracingState
 
 if TYPE_CHECKING:
@@ -207,13 +208,17 @@ def check_students_known(d: District, student_ids: Sequence[str]) -> None:
 
 @dataclass(frozen=True)
 class StudentRecommendations:
-    """One student's top-k recommendations, and where they were placed: "placed from grade 12",
-    "placed from last_year.csv", '' for a student with answers placed from their grade (the
-    nightly job's students table's words, and each recommendation's `placement` reason). Read
-    from the student's batch, so a student served nothing is still told where they started."""
+    """One student's top-k recommendations, where they were placed, and why the list is short.
+
+    `placement`: "placed from grade 12", "placed from last_year.csv", '' for a student with
+    answers placed from their grade (the nightly job's students table's words, and each
+    recommendation's `placement` reason); read from the student's batch, so a student served
+    nothing is still told where they started. `shortfall`: why fewer than k came back (None for
+    a full list), from the same batch and selection (`adaptive.policy.shortfall`)."""
 
     placement: str
     recommendations: list[Recommendation]
+    shortfall: Shortfall | None = None
 
 
 def recommend_students(
@@ -247,8 +252,8 @@ def placed_recommendations(
     overrides: OverrideSet | None = None,
     placement: Placement | None = None,
 ) -> dict[str, StudentRecommendations]:
-    """Top-k recommendations with reasons for each student id, and where each was placed
-    (`StudentRecommendations`; what `adaptive recommend --json` prints).
+    """Top-k recommendations with reasons for each student id, where each was placed, and why
+    a list is short (`StudentRecommendations`; what `adaptive recommend --json` prints).
 
     `model`: a fitted knowledge-tracing model (default: BKT fitted on the district's log).
     `now`: the time of the recommendation (default: one day after the student's last response).
@@ -276,7 +281,8 @@ def placed_recommendations(
         )  # fmt: skip
         sel = policy.select(batch, k, when)
         recs = policy.recommendations_of(batch, sel, when)[0]
-        out[sid] = StudentRecommendations(str(batch.placement[0]), recs)
+        why = shortfall(policy, batch, sel, k, when)  # None for a full list
+        out[sid] = StudentRecommendations(str(batch.placement[0]), recs, why)
     return out
 
 
