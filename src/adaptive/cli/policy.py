@@ -5,7 +5,7 @@
     adaptive recommend --student stu0000042 --explain g5.NF.3.practice2
     adaptive policy-eval --students 2000 --seeds 10 --activities 5,10,20,50 --out DIR
 
-`recommend` calls `adaptive.policy.service.placed_recommendations` (demo district and BKT fitted on
+`recommend` calls `adaptive.policy.service.recommend_students` (demo district and BKT fitted on
 its responses unless a saved model or a registered champion, `--name`, is given; a champion other
 than the demo's needs its district's files or folder; a user's log is read with the same options
 as `adaptive batch --data`, catalog and profiles included) and says why
@@ -235,9 +235,9 @@ def _print_explanation(why, as_json: bool) -> None:
 
 
 def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
-    from adaptive.policy.service import placed_recommendations
+    from adaptive.policy.service import recommend_students
 
-    placed = placed_recommendations(student, k, **served)
+    placed = recommend_students(student, k, **served)
     if as_json:
         payload = {
             sid: {

@@ -4,7 +4,7 @@ The function behind `adaptive recommend` (a vendor calls it in-process the same 
 
     recs = recommend_students(["stu0000042"], k=10)            # demo district, BKT fitted on it
     recs = recommend_students(ids, model=KnowledgeTracer.load("out/champion"), district=DIR)
-    placed = placed_recommendations(ids)   # and where each student was placed (as --json says)
+    recs[sid][0].activity_id, recs[sid].placement, recs[sid].shortfall   # as --json says
 
 A district folder holds `catalog.json`, `profiles.jsonl` and `responses.parquet` (what
 `adaptive simulate --out DIR` writes; `adaptive demo` writes the demo district's into
@@ -15,7 +15,8 @@ the model is fitted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -207,41 +208,33 @@ def check_students_known(d: District, student_ids: Sequence[str]) -> None:
 
 
 @dataclass(frozen=True)
-class StudentRecommendations:
+class StudentRecommendations(Sequence[Recommendation]):
     """One student's top-k recommendations, where they were placed, and why the list is short.
 
-    `placement`: "placed from grade 12", "placed from last_year.csv", '' for a student with
-    answers placed from their grade (the nightly job's students table's words, and each
-    recommendation's `placement` reason); read from the student's batch, so a student served
-    nothing is still told where they started. `shortfall`: why fewer than k came back (None for
-    a full list), from the same batch and selection (`adaptive.policy.shortfall`)."""
+    Reads as the list of its `recommendations` (iterate, index, `len`), so code that took the
+    plain list `recommend_students` returned before keeps working. `placement`: "placed from
+    grade 12", "placed from last_year.csv", '' for a student with answers placed from their
+    grade (the nightly job's students table's words, and each recommendation's `placement`
+    reason); read from the student's batch, so a student served nothing is still told where
+    they started. `shortfall`: why fewer than k came back (None for a full list), from the same
+    batch and selection (`adaptive.policy.shortfall`)."""
 
     placement: str
     recommendations: list[Recommendation]
     shortfall: Shortfall | None = None
 
+    def __len__(self) -> int:
+        return len(self.recommendations)
+
+    def __getitem__(self, index: int | slice) -> Recommendation | list[Recommendation]:
+        """An int or a slice, as the list's."""
+        return self.recommendations[index]
+
+    def __iter__(self) -> Iterator[Recommendation]:
+        return iter(self.recommendations)
+
 
 def recommend_students(
-    student_ids: Sequence[str],
-    k: int = 10,
-    *,
-    district: str | Path | District | None = None,
-    model: KnowledgeTracer | None = None,
-    now: float | pd.Timestamp | None = None,
-    config: PolicyConfig | None = None,
-    overrides: OverrideSet | None = None,
-    placement: Placement | None = None,
-) -> dict[str, list[Recommendation]]:
-    """Top-k recommendations with reasons for each student id (`placed_recommendations`'
-    recommendations; arguments as there)."""
-    placed = placed_recommendations(
-        student_ids, k, district=district, model=model, now=now, config=config,
-        overrides=overrides, placement=placement,
-    )  # fmt: skip
-    return {sid: one.recommendations for sid, one in placed.items()}
-
-
-def placed_recommendations(
     student_ids: Sequence[str],
     k: int = 10,
     *,
@@ -284,6 +277,20 @@ def placed_recommendations(
         why = shortfall(policy, batch, sel, k, when)  # None for a full list
         out[sid] = StudentRecommendations(str(batch.placement[0]), recs, why)
     return out
+
+
+def placed_recommendations(
+    student_ids: Sequence[str], k: int = 10, **arguments
+) -> dict[str, StudentRecommendations]:
+    """Deprecated: `recommend_students`, which now returns the same (it was a second function
+    with the same arguments, for the placement words; one way to ask is kept)."""
+    warnings.warn(
+        "placed_recommendations is deprecated: call recommend_students, whose lists also carry "
+        ".placement and .shortfall",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return recommend_students(student_ids, k, **arguments)
 
 
 def explain_activity(

@@ -6,10 +6,10 @@ recommended. A user who asked for `--k 10` and got 3 needs to know which rule st
     why = shortfall(policy, batch, sel, k, now)    # None when the list is full
     why.sentence  # "3 of 10: today's time budget is used (30 of 30 minutes planned); ..."
 
-`adaptive.policy.service.placed_recommendations` calls it with the batch and selection it
-has just built (`StudentRecommendations.shortfall`). Counts are over the catalog's activities
-for the batch's first student (one-student batches, as `adaptive recommend` builds them); each activity is counted under the first rule that keeps
-it out, in the order of `REASONS`.
+`adaptive.policy.service.recommend_students` calls it with the batch and selection it has just
+built (`StudentRecommendations.shortfall`). Counts are over the catalog's activities for the
+batch's first student (one-student batches, as `adaptive recommend` builds them); each activity
+is counted under the first rule that keeps it out, in the order of `REASONS`.
 """
 
 from __future__ import annotations
