@@ -53,8 +53,23 @@ def test_recommend_explains_and_rejects_unknown_students(district_dir, capsys) -
     assert code == 2 and "--explain 'no-such-activity': not an activity" in capsys.readouterr().err
     from adaptive.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="unknown student"):
+    with pytest.raises(ConfigError, match="the student id passed is not in the district's"):
         recommend_students(["nobody"], district=district_dir)
+
+
+def test_recommend_students_names_unknown_ids_by_position_not_by_id(district_dir) -> None:
+    """A vendor's request error goes to the vendor's logs: it said "unknown student id(s)
+    'nobody', 'stu9'" (and "did you mean" another student's id); now positions and counts."""
+    from adaptive.errors import ConfigError
+
+    known = load_district(district_dir).log.students[:3]
+    with pytest.raises(ConfigError) as refused:
+        recommend_students([known[0], "nobody", known[1], "stu9", known[2]], district=district_dir)
+    message = str(refused.value)
+    assert message == (
+        "2 of the 5 student ids passed (the 2nd and 4th) are not in the district's profiles or "
+        "responses"
+    )
 
 
 def test_recommend_starts_each_student_from_their_grade(district_dir) -> None:

@@ -131,7 +131,7 @@ def recommend(
     if not d.catalog.activities:
         source = catalog if data is not None else district or demo_district_dir()
         raise ConfigError(f"{source}: the catalog has no activities")
-    check_students_known(d, student)  # a typo before seconds of fitting
+    check_students_known(d, student, typed_as="--student")  # a typo before seconds of fitting
     warn_off_catalog(
         d.log, d.catalog, DataNoteWarning
     )  # skills (and activities) the catalog lacks, as `batch`

@@ -26,7 +26,7 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.codes import id_list
 from adaptive.data.log import ResponseLog
-from adaptive.errors import ConfigError, closest_name, some_of
+from adaptive.errors import ConfigError, closest_name, passed_positions, some_of
 from adaptive.paths import demo_district_dir
 from adaptive.placement.prior import GradeTable, Placement, given_or_grade
 from adaptive.policy.adapter import batch_from_model, profiles_by_id
@@ -192,19 +192,30 @@ def model_as_of(district: District, now: float | pd.Timestamp | None) -> Knowled
     return default_model(before.log, before.catalog)
 
 
-def check_students_known(d: District, student_ids: Sequence[str]) -> None:
-    """Every id is a student of the district's profiles or responses: else one `ConfigError`
-    with the closest id, before any model is fitted (`adaptive recommend --student` checks
-    first: a typo waited seconds for a fit, and its warnings, before being refused)."""
+def check_students_known(
+    d: District, student_ids: Sequence[str], *, typed_as: str | None = None
+) -> None:
+    """Every id is a student of the district's profiles or responses: else one `ConfigError`,
+    before any model is fitted (`adaptive recommend --student` checks first: a typo waited
+    seconds for a fit, and its warnings, before being refused).
+
+    The error says which ids by position among those passed, never by id (`adaptive.errors`'
+    rule: a vendor's request error goes to the vendor's logs). `typed_as`: the command-line
+    option a person typed the ids with ("--student"); then, the rule's one exception, it echoes
+    them, with the closest known id."""
     known = set(d.profiles) | set(d.log.students)
-    unknown = [s for s in student_ids if s not in known]
-    if unknown:
-        close = closest_name(unknown[0], known)
-        hint = f" (did you mean {close!r} for {unknown[0]!r}?)" if close else ""
-        raise ConfigError(
-            f"unknown student id(s) {some_of([repr(u) for u in unknown], 5)}: not in the "
-            f"district's profiles or responses{hint}"
-        )
+    unknown = [i for i, s in enumerate(student_ids) if s not in known]
+    if not unknown:
+        return
+    where = "not in the district's profiles or responses"
+    if typed_as is None:
+        raise ConfigError(f"{passed_positions(unknown, len(student_ids))} {where}")
+    typed = [student_ids[i] for i in unknown]
+    close = closest_name(typed[0], known)
+    hint = "" if close is None else f" (did you mean {close!r}?)"
+    if close is not None and len(typed) > 1:
+        hint = f" (did you mean {close!r} for {typed[0]!r}?)"
+    raise ConfigError(f"{typed_as} {some_of([repr(t) for t in typed], 5)}: {where}{hint}")
 
 
 @dataclass(frozen=True)
