@@ -25,3 +25,13 @@ def test_problems_are_said_alike_only_when_every_one_was_seen() -> None:
     assert partial.startswith("5,000 problems in the input")
     assert "... and 4,980 more" in partial and "alike" not in partial
     assert str(DataValidationError(same[:1])).startswith("1 problem in the input")
+
+
+def test_passed_positions_names_students_by_position_never_by_id() -> None:
+    """The one wording of `adaptive.errors`' rule for ids a caller passed: by position and
+    count, the verb agreeing (before, the state and the service listed the ids themselves)."""
+    from adaptive.errors import passed_positions
+
+    assert passed_positions([0], 1) == "the student id passed is"
+    assert passed_positions([3], 40) == "1 of the 40 student ids passed (the 4th) is"
+    assert passed_positions([2, 16], 40) == "2 of the 40 student ids passed (the 3rd and 17th) are"

@@ -1,4 +1,13 @@
-"""Exceptions of `adaptive`: each message says what was wrong and what was expected."""
+"""Exceptions of `adaptive`: each message says what was wrong and what was expected.
+
+Student ids in messages, the one rule: an error, a warning, a log line or an MLflow record
+never names a student by id. An app that embeds the library writes what it raises to its own
+logs, so a message names students by position in what the caller passed and by count ("2 of
+the 40 student ids passed (the 3rd and 17th) are not in this state": `passed_positions`,
+`batch_positions`), and a data file's problem by file, line and column. The one exception is
+the command line: an id a person typed there (`adaptive recommend --student X`) goes back
+only to their terminal, so its error may echo it, with the closest known id.
+"""
 
 from __future__ import annotations
 
@@ -211,6 +220,37 @@ def some_of(items: Sequence[str], shown: int) -> str:
     more' (all of them when no more than `shown`)."""
     rest = len(items) - shown
     return ", ".join(items[:shown]) + (f" and {rest:,} more" if rest > 0 else "")
+
+
+def nth(position: int) -> str:
+    """An ordinal for a 0-based position, as a message names a student without their id:
+    0 -> '1st', 1 -> '2nd', 10 -> '11th', 21 -> '22nd'."""
+    n = position + 1
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def batch_positions(positions: Sequence[int], shown: int = 5) -> str:
+    """Students of a batch named by position, never by id: 'the 4th', 'the 2nd, 5th and 9th',
+    'the 1st, 2nd, 3rd, 4th, 5th and 7 more' (with `of the batch` added by the caller)."""
+    words = [nth(i) for i in positions]
+    if 1 < len(words) <= shown:  # all of them: the last pair joined by "and"
+        return f"the {', '.join(words[:-1])} and {words[-1]}"
+    return "the " + some_of(words, shown)
+
+
+def passed_positions(positions: Sequence[int], n_passed: int, noun: str = "student id") -> str:
+    """Which of the ids a caller passed a message is about, by position and never by id (the
+    module's rule), with the verb agreeing: 'the student id passed is' (one passed), '1 of the
+    40 student ids passed (the 3rd) is', '2 of the 40 student ids passed (the 3rd and 17th)
+    are'."""
+    if n_passed == 1:
+        return f"the {noun} passed is"
+    n = len(positions)
+    return (
+        f"{n:,} of the {counted(n_passed, noun)} passed ({batch_positions(positions)}) "
+        f"{verb(n, 'is')}"
+    )
 
 
 def same_but_case(name: str, names: Collection[str]) -> str | None:

@@ -81,7 +81,8 @@ def test_an_unknown_student_is_refused_before_any_fit(cli, district_dir, monkeyp
     monkeypatch.setattr(service, "model_as_of", no_fit)
     sid = load_district(district_dir).log.students[0]
     r = cli("recommend", "--student", sid + "x", "--district", district_dir)
-    assert r.code == 2 and f"unknown student id(s) '{sid}x':" in r.err, r.text
+    # typed by a person on the command line: echoed back to them (errors.py's one exception)
+    assert r.code == 2 and f"--student '{sid}x': not in the district's" in r.err, r.text
     assert f"did you mean {sid!r}" in r.err
 
 
@@ -98,6 +99,31 @@ def test_fewer_than_k_says_why_in_text_and_json(cli, district_dir) -> None:
     text = cli("recommend", "--student", sid, "--k", "60", "--district", district_dir)
     assert text.code == 0 and "of 60 recommended" in text.out
     assert any(words in text.out for words in ("time budget", "blocked", "cap", "scope"))
+
+
+def test_a_short_list_builds_the_students_batch_once(cli, district_dir, monkeypatch) -> None:
+    """Before: `recommend` built a short student's batch a second time (`explain_shortfall`
+    replayed their answers again) to say why; now the shortfall comes from the batch and
+    selection already built, with the same counts and sentence as built on its own."""
+    from adaptive.policy import AdaptivePolicy, PolicyConfig, service
+    from adaptive.policy.shortfall import shortfall
+
+    built = []
+    real = service.batch_from_model
+    monkeypatch.setattr(
+        service, "batch_from_model", lambda *a, **kw: built.append(1) or real(*a, **kw)
+    )
+    district = load_district(district_dir)
+    sid = district.log.students[0]
+    r = cli("recommend", "--student", sid, "--k", "60", "--district", district_dir, "--json")
+    assert r.code == 0, r.text
+    assert len(built) == 1
+    short = json.loads(r.out)[sid]["shortfall"]
+    config = PolicyConfig.default()
+    batch, when = service.student_batch(sid, district, service.model_as_of(district, None), config)
+    policy = AdaptivePolicy(district.catalog, config)
+    alone = shortfall(policy, batch, policy.select(batch, 60, when), 60, when)
+    assert short == alone.to_dict() and short["sentence"].startswith(f"{short['returned']} of 60")
 
 
 def test_a_full_list_has_no_shortfall(cli, district_dir) -> None:

@@ -53,8 +53,23 @@ def test_recommend_explains_and_rejects_unknown_students(district_dir, capsys) -
     assert code == 2 and "--explain 'no-such-activity': not an activity" in capsys.readouterr().err
     from adaptive.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="unknown student"):
+    with pytest.raises(ConfigError, match="the student id passed is not in the district's"):
         recommend_students(["nobody"], district=district_dir)
+
+
+def test_recommend_students_names_unknown_ids_by_position_not_by_id(district_dir) -> None:
+    """A vendor's request error goes to the vendor's logs: it said "unknown student id(s)
+    'nobody', 'stu9'" (and "did you mean" another student's id); now positions and counts."""
+    from adaptive.errors import ConfigError
+
+    known = load_district(district_dir).log.students[:3]
+    with pytest.raises(ConfigError) as refused:
+        recommend_students([known[0], "nobody", known[1], "stu9", known[2]], district=district_dir)
+    message = str(refused.value)
+    assert message == (
+        "2 of the 5 student ids passed (the 2nd and 4th) are not in the district's profiles or "
+        "responses"
+    )
 
 
 def test_recommend_starts_each_student_from_their_grade(district_dir) -> None:
@@ -293,15 +308,16 @@ def test_recommend_says_where_a_student_served_nothing_was_placed(district_dir, 
     assert text.exit_code == 0 and "placed from past.csv" in text.stdout
 
 
-def test_placed_recommendations_say_where_each_student_was_placed_in_process(
+def test_recommend_students_says_where_each_student_was_placed_in_process(
     district_dir, tmp_path
 ) -> None:
     """A vendor calling the service gets what `recommend --json` prints: each student's
     placement words from the batch the recommendations came from, even for a student served
-    nothing (the CLI worked them out itself, tracing that student a second time)."""
+    nothing, and why a list is short. Before, that took a second function with the same
+    arguments (`placed_recommendations`); `recommend_students` gave the bare list."""
     from adaptive.curriculum import LearnerProfile
     from adaptive.placement import read_placement
-    from adaptive.policy.service import District, placed_recommendations
+    from adaptive.policy.service import District
 
     d = load_district(district_dir)
     newcomer = LearnerProfile("NEW001", grade=4)
@@ -311,12 +327,27 @@ def test_placed_recommendations_say_where_each_student_was_placed_in_process(
         tmp_path / "past.csv", index=False
     )
     sid = d.log.students[0]
-    placed = placed_recommendations(
+    placed = recommend_students(
         ["NEW001", sid], 3, district=d, placement=read_placement(tmp_path / "past.csv", d.catalog)
     )
-    assert placed["NEW001"].recommendations == []
+    assert placed["NEW001"].recommendations == [] and len(placed["NEW001"]) == 0
     assert placed["NEW001"].placement == "placed from past.csv"
+    assert placed["NEW001"].shortfall.returned == 0  # says why nothing came back
     assert placed[sid].placement == "" and placed[sid].recommendations  # their answers speak
+    # still reads as the list it was: iterate, index, len
+    assert list(placed[sid]) == placed[sid].recommendations == placed[sid][:]
+    assert placed[sid][0] is placed[sid].recommendations[0] and len(placed[sid]) <= 3
+
+
+def test_placed_recommendations_is_a_deprecated_name_for_recommend_students(district_dir) -> None:
+    """The README once named `placed_recommendations`: it still answers, as
+    `recommend_students` does, with a DeprecationWarning."""
+    from adaptive.policy.service import placed_recommendations
+
+    sid = load_district(district_dir).log.students[0]
+    with pytest.warns(DeprecationWarning, match="call recommend_students"):
+        placed = placed_recommendations([sid], 3, district=district_dir)
+    assert placed == recommend_students([sid], 3, district=district_dir)
 
 
 def test_recommend_places_with_the_policys_grade_table(district_dir, tmp_path) -> None:

@@ -5,7 +5,7 @@
     adaptive recommend --student stu0000042 --explain g5.NF.3.practice2
     adaptive policy-eval --students 2000 --seeds 10 --activities 5,10,20,50 --out DIR
 
-`recommend` calls `adaptive.policy.service.placed_recommendations` (demo district and BKT fitted on
+`recommend` calls `adaptive.policy.service.recommend_students` (demo district and BKT fitted on
 its responses unless a saved model or a registered champion, `--name`, is given; a champion other
 than the demo's needs its district's files or folder; a user's log is read with the same options
 as `adaptive batch --data`, catalog and profiles included) and says why
@@ -135,7 +135,7 @@ def recommend(
     if not d.catalog.activities:
         source = catalog if data is not None else district or demo_district_dir()
         raise ConfigError(f"{source}: the catalog has no activities")
-    check_students_known(d, student)  # a typo before seconds of fitting
+    check_students_known(d, student, typed_as="--student")  # a typo before seconds of fitting
     warn_off_catalog(
         d.log, d.catalog, DataNoteWarning
     )  # skills (and activities) the catalog lacks, as `batch`
@@ -245,20 +245,15 @@ def _print_explanation(why, as_json: bool) -> None:
 
 
 def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
-    from adaptive.policy.service import placed_recommendations
-    from adaptive.policy.shortfall import explain_shortfall
+    from adaptive.policy.service import recommend_students
 
-    placed = placed_recommendations(student, k, **served)
-    short = {
-        sid: explain_shortfall(sid, k, **served) if len(one.recommendations) < k else None
-        for sid, one in placed.items()
-    }
+    placed = recommend_students(student, k, **served)
     if as_json:
         payload = {
             sid: {
                 "placement": one.placement,
                 "recommendations": [r.to_dict() for r in one.recommendations],
-                "shortfall": None if short[sid] is None else short[sid].to_dict(),
+                "shortfall": None if one.shortfall is None else one.shortfall.to_dict(),
             }
             for sid, one in placed.items()
         }
@@ -278,8 +273,8 @@ def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
                 f"{escape(r.sentence)}\n[dim]{escape(terms)}[/]",
             )  # fmt: skip
         console.print(table)
-        if short[sid] is not None:
-            console.print(f"[bold yellow]{escape(short[sid].sentence)}[/]", soft_wrap=True)
+        if one.shortfall is not None:
+            console.print(f"[bold yellow]{escape(one.shortfall.sentence)}[/]", soft_wrap=True)
 
 
 def _policy_source(policy: Path | None) -> str:

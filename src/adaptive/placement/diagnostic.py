@@ -91,11 +91,12 @@ from adaptive.errors import (
     ConfigError,
     DataValidationError,
     PlacementWarning,
+    batch_positions,
     closest_name,
     counted,
     expect_type,
     line_words,
-    some_of,
+    nth,
     verb,
 )
 from adaptive.placement.level import DEFAULT_NOISE, CurriculumLevel
@@ -137,23 +138,6 @@ class DiagnosticError(AdaptiveError, ValueError):
 #: The keys of a saved session (`DiagnosticSession.to_dict`), as `resume` takes them; the
 #: last, "prior", only where the session was started with its own prior.
 SESSION_KEYS = ("student_id", "answers", "prior")
-
-
-def nth(position: int) -> str:
-    """An ordinal for a 0-based position, as a message names a student without their id:
-    0 -> '1st', 1 -> '2nd', 10 -> '11th', 21 -> '22nd'."""
-    n = position + 1
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def batch_positions(positions: Sequence[int], shown: int = 5) -> str:
-    """Students of a batch named by position, never by id: 'the 4th', 'the 2nd, 5th and 9th',
-    'the 1st, 2nd, 3rd, 4th, 5th and 7 more' (with `of the batch` added by the caller)."""
-    words = [nth(i) for i in positions]
-    if 1 < len(words) <= shown:  # all of them: the last pair joined by "and"
-        return f"the {', '.join(words[:-1])} and {words[-1]}"
-    return "the " + some_of(words, shown)
 
 
 class _HasParamsTable(Protocol):

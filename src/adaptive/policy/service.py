@@ -4,7 +4,7 @@ The function behind `adaptive recommend` (a vendor calls it in-process the same 
 
     recs = recommend_students(["stu0000042"], k=10)            # demo district, BKT fitted on it
     recs = recommend_students(ids, model=KnowledgeTracer.load("out/champion"), district=DIR)
-    placed = placed_recommendations(ids)   # and where each student was placed (as --json says)
+    recs[sid][0].activity_id, recs[sid].placement, recs[sid].shortfall   # as --json says
 
 A district folder holds `catalog.json`, `profiles.jsonl` and `responses.parquet` (what
 `adaptive simulate --out DIR` writes; `adaptive demo` writes the demo district's into
@@ -15,7 +15,8 @@ the model is fitted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,13 +26,14 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.codes import id_list
 from adaptive.data.log import ResponseLog
-from adaptive.errors import ConfigError, closest_name, some_of
+from adaptive.errors import ConfigError, closest_name, passed_positions, some_of
 from adaptive.paths import demo_district_dir
 from adaptive.placement.prior import GradeTable, Placement, given_or_grade
 from adaptive.policy.adapter import batch_from_model, profiles_by_id
 from adaptive.policy.base import Explanation, Recommendation, StudentBatch, to_days
 from adaptive.policy.config import PolicyConfig
 from adaptive.policy.recommender import AdaptivePolicy
+from adaptive.policy.shortfall import Shortfall, shortfall
 from adaptive.tracing.base import KnowledgeTracer, TracingState
 
 if TYPE_CHECKING:
@@ -190,30 +192,57 @@ def model_as_of(district: District, now: float | pd.Timestamp | None) -> Knowled
     return default_model(before.log, before.catalog)
 
 
-def check_students_known(d: District, student_ids: Sequence[str]) -> None:
-    """Every id is a student of the district's profiles or responses: else one `ConfigError`
-    with the closest id, before any model is fitted (`adaptive recommend --student` checks
-    first: a typo waited seconds for a fit, and its warnings, before being refused)."""
+def check_students_known(
+    d: District, student_ids: Sequence[str], *, typed_as: str | None = None
+) -> None:
+    """Every id is a student of the district's profiles or responses: else one `ConfigError`,
+    before any model is fitted (`adaptive recommend --student` checks first: a typo waited
+    seconds for a fit, and its warnings, before being refused).
+
+    The error says which ids by position among those passed, never by id (`adaptive.errors`'
+    rule: a vendor's request error goes to the vendor's logs). `typed_as`: the command-line
+    option a person typed the ids with ("--student"); then, the rule's one exception, it echoes
+    them, with the closest known id."""
     known = set(d.profiles) | set(d.log.students)
-    unknown = [s for s in student_ids if s not in known]
-    if unknown:
-        close = closest_name(unknown[0], known)
-        hint = f" (did you mean {close!r} for {unknown[0]!r}?)" if close else ""
-        raise ConfigError(
-            f"unknown student id(s) {some_of([repr(u) for u in unknown], 5)}: not in the "
-            f"district's profiles or responses{hint}"
-        )
+    unknown = [i for i, s in enumerate(student_ids) if s not in known]
+    if not unknown:
+        return
+    where = "not in the district's profiles or responses"
+    if typed_as is None:
+        raise ConfigError(f"{passed_positions(unknown, len(student_ids))} {where}")
+    typed = [student_ids[i] for i in unknown]
+    close = closest_name(typed[0], known)
+    hint = "" if close is None else f" (did you mean {close!r}?)"
+    if close is not None and len(typed) > 1:
+        hint = f" (did you mean {close!r} for {typed[0]!r}?)"
+    raise ConfigError(f"{typed_as} {some_of([repr(t) for t in typed], 5)}: {where}{hint}")
 
 
 @dataclass(frozen=True)
-class StudentRecommendations:
-    """One student's top-k recommendations, and where they were placed: "placed from grade 12",
-    "placed from last_year.csv", '' for a student with answers placed from their grade (the
-    nightly job's students table's words, and each recommendation's `placement` reason). Read
-    from the student's batch, so a student served nothing is still told where they started."""
+class StudentRecommendations(Sequence[Recommendation]):
+    """One student's top-k recommendations, where they were placed, and why the list is short.
+
+    Reads as the list of its `recommendations` (iterate, index, `len`), so code that took the
+    plain list `recommend_students` returned before keeps working. `placement`: "placed from
+    grade 12", "placed from last_year.csv", '' for a student with answers placed from their
+    grade (the nightly job's students table's words, and each recommendation's `placement`
+    reason); read from the student's batch, so a student served nothing is still told where
+    they started. `shortfall`: why fewer than k came back (None for a full list), from the same
+    batch and selection (`adaptive.policy.shortfall`)."""
 
     placement: str
     recommendations: list[Recommendation]
+    shortfall: Shortfall | None = None
+
+    def __len__(self) -> int:
+        return len(self.recommendations)
+
+    def __getitem__(self, index: int | slice) -> Recommendation | list[Recommendation]:
+        """An int or a slice, as the list's."""
+        return self.recommendations[index]
+
+    def __iter__(self) -> Iterator[Recommendation]:
+        return iter(self.recommendations)
 
 
 def recommend_students(
@@ -226,29 +255,9 @@ def recommend_students(
     config: PolicyConfig | None = None,
     overrides: OverrideSet | None = None,
     placement: Placement | None = None,
-) -> dict[str, list[Recommendation]]:
-    """Top-k recommendations with reasons for each student id (`placed_recommendations`'
-    recommendations; arguments as there)."""
-    placed = placed_recommendations(
-        student_ids, k, district=district, model=model, now=now, config=config,
-        overrides=overrides, placement=placement,
-    )  # fmt: skip
-    return {sid: one.recommendations for sid, one in placed.items()}
-
-
-def placed_recommendations(
-    student_ids: Sequence[str],
-    k: int = 10,
-    *,
-    district: str | Path | District | None = None,
-    model: KnowledgeTracer | None = None,
-    now: float | pd.Timestamp | None = None,
-    config: PolicyConfig | None = None,
-    overrides: OverrideSet | None = None,
-    placement: Placement | None = None,
 ) -> dict[str, StudentRecommendations]:
-    """Top-k recommendations with reasons for each student id, and where each was placed
-    (`StudentRecommendations`; what `adaptive recommend --json` prints).
+    """Top-k recommendations with reasons for each student id, where each was placed, and why
+    a list is short (`StudentRecommendations`; what `adaptive recommend --json` prints).
 
     `model`: a fitted knowledge-tracing model (default: BKT fitted on the district's log).
     `now`: the time of the recommendation (default: one day after the student's last response).
@@ -276,8 +285,23 @@ def placed_recommendations(
         )  # fmt: skip
         sel = policy.select(batch, k, when)
         recs = policy.recommendations_of(batch, sel, when)[0]
-        out[sid] = StudentRecommendations(str(batch.placement[0]), recs)
+        why = shortfall(policy, batch, sel, k, when)  # None for a full list
+        out[sid] = StudentRecommendations(str(batch.placement[0]), recs, why)
     return out
+
+
+def placed_recommendations(
+    student_ids: Sequence[str], k: int = 10, **arguments
+) -> dict[str, StudentRecommendations]:
+    """Deprecated: `recommend_students`, which now returns the same (it was a second function
+    with the same arguments, for the placement words; one way to ask is kept)."""
+    warnings.warn(
+        "placed_recommendations is deprecated: call recommend_students, whose lists also carry "
+        ".placement and .shortfall",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return recommend_students(student_ids, k, **arguments)
 
 
 def explain_activity(

@@ -6,9 +6,10 @@ recommended. A user who asked for `--k 10` and got 3 needs to know which rule st
     why = shortfall(policy, batch, sel, k, now)    # None when the list is full
     why.sentence  # "3 of 10: today's time budget is used (30 of 30 minutes planned); ..."
 
-Counts are over the catalog's activities for the batch's first student (one-student batches,
-as `adaptive recommend` builds them); each activity is counted under the first rule that keeps
-it out, in the order of `REASONS`.
+`adaptive.policy.service.recommend_students` calls it with the batch and selection it has just
+built (`StudentRecommendations.shortfall`). Counts are over the catalog's activities for the
+batch's first student (one-student batches, as `adaptive recommend` builds them); each activity
+is counted under the first rule that keeps it out, in the order of `REASONS`.
 """
 
 from __future__ import annotations
@@ -119,27 +120,3 @@ def _sentence(
             parts.append(f"{n:,} {verb(n, singular)} {words}{extra}")
     why = "; ".join(parts) if parts else f"the catalog has only {n_act:,} activities"
     return f"{returned} of {k} recommended: of the other activities, {why}."
-
-
-def explain_shortfall(
-    student_id: str,
-    k: int,
-    *,
-    district,
-    model,
-    now=None,
-    config=None,
-    overrides=None,
-    placement=None,
-) -> Shortfall | None:
-    """`shortfall` for one student of a district, built as `recommend_students` builds it.
-
-    Arguments as `adaptive.policy.service.recommend_students` (`district` loaded, `model` fitted).
-    """
-    from adaptive.policy.config import PolicyConfig
-    from adaptive.policy.service import student_batch
-
-    config = config or PolicyConfig.default()
-    batch, when = student_batch(student_id, district, model, config, now, overrides, placement)
-    policy = AdaptivePolicy(district.catalog, config)
-    return shortfall(policy, batch, policy.select(batch, k, when), k, when)

@@ -73,7 +73,8 @@ from adaptive.errors import (
     PlacementWarning,
     RepeatedAnswerWarning,
     closest_name,
-    some_of,
+    counted,
+    passed_positions,
 )
 from adaptive.files import (
     atomic_write_bytes,
@@ -148,8 +149,9 @@ class TracingState:
         (123 is the student "123", " 123" too); the ids held as given cost one look-up, only
         the others are read again.
 
-        An id the state does not hold is one `AdaptiveError` naming it (by default: a -1 row
-        would index the last student of any array without a word), or, with `missing=-1`, gets
+        An id the state does not hold is one `AdaptiveError` saying which, by its position in
+        `student_ids` (by default: a -1 row would index the last student of any array without a
+        word), or, with `missing=-1`, gets
         that row (what the library's own callers test for: a new student to place or add)."""
         if missing != -1:
             check_missing(missing)
@@ -161,7 +163,7 @@ class TracingState:
             rows[unknown] = lookup_codes(self._rows, id_list([ids[i] for i in unknown]))
             unknown = np.flatnonzero(rows < 0)
         if len(unknown) and missing == "raise":
-            raise AdaptiveError(unknown_students_message([ids[i] for i in unknown], len(self)))
+            raise AdaptiveError(unknown_students_message(unknown.tolist(), len(ids), len(self)))
         if len(unknown) and missing != -1:
             rows[unknown] = missing
         return rows
@@ -1183,12 +1185,13 @@ def _check_placement(prior: object, name: str = "prior") -> None:
     expect_placement(prior, name)
 
 
-def unknown_students_message(unknown: list[str], n_students: int) -> str:
-    """Why `state.rows(ids)` refused ids: which ones, and how a student gets a row."""
+def unknown_students_message(positions: list[int], n_passed: int, n_students: int) -> str:
+    """Why `state.rows(ids)` refused ids: which ones, by position among the `n_passed` ids
+    (never by id: `adaptive.errors`' rule), and how a student gets a row."""
     return (
-        f"student id(s) not in this state: {some_of([repr(u) for u in unknown], 5)} (the state holds "
-        f"{n_students:,} students); a student gets a row with model.update(state, responses) "
-        "or model.init_state(ids)"
+        f"{passed_positions(positions, n_passed)} not in this state (it holds "
+        f"{counted(n_students, 'student')}); a student gets a row with "
+        "model.update(state, responses) or model.init_state(ids)"
     )
 
 
