@@ -86,6 +86,7 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.profile import are_profiles, given_instead_of_profiles
 from adaptive.data.codes import check_one_id, id_list
+from adaptive.data.mapping import ColumnMapping
 from adaptive.errors import (
     AdaptiveError,
     ConfigError,
@@ -659,6 +660,9 @@ class PlacementDiagnostic:
         answers: str | Path | pd.DataFrame,
         *,
         columns: Mapping[str, str] | None = None,
+        correct_values: str | Sequence[str] = (),
+        incorrect_values: str | Sequence[str] = (),
+        correct_threshold: float | None = None,
         prior: Placement | None = None,
         strict: bool = False,
     ) -> Placement:
@@ -667,6 +671,11 @@ class PlacementDiagnostic:
         `adaptive.placement.answers`), replayed as a live `run` absorbs them, all students
         stepping together. The placement is the one a live run with those answers gives
         ("placed by diagnostic (n questions)"), students in the order they first appear.
+
+        The `correct` column is read as a response log's is (`load_log`'s mapping keys of the
+        same names): 0/1 and true/false always; `correct_values` / `incorrect_values` name an
+        export's own words ("Yes" / "No", "Correct" / "Incorrect"), `correct_threshold` reads
+        scores (a score at or above it is a right answer: 50 for 0-100).
 
         An answer to another question than this diagnostic asks there (a paper test of fixed
         questions, another diagnostic's settings) is absorbed as evidence, as `resume` does,
@@ -677,7 +686,13 @@ class PlacementDiagnostic:
         """
         from adaptive.placement.answers import read_answer_sheet
 
-        sheet = read_answer_sheet(answers, self.catalog, columns)
+        words = {
+            "correct_values": correct_values,
+            "incorrect_values": incorrect_values,
+            "correct_threshold": correct_threshold,
+        }
+        reading = ColumnMapping.from_dict(words, "replay")
+        sheet = read_answer_sheet(answers, self.catalog, columns, reading)
         placement = self.prior if prior is None else self._as_placement(prior)
         _check_sheet(self, sheet, placement)
         batch = self.start_batch(sheet.students, placement)
