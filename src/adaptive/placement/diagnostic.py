@@ -629,7 +629,7 @@ class PlacementDiagnostic:
                 "grade_placement(catalog, profiles) with graded profiles"
             )
         sources = self._prior_sources(placement, ids)
-        return DiagnosticBatch(self, tuple(ids), beliefs, grades, sources)
+        return DiagnosticBatch(self, tuple(ids), beliefs, grades, sources, placement)
 
     @staticmethod
     def _prior_sources(prior: Placement | None, student_ids: Sequence[str]) -> tuple[str, ...]:
@@ -859,8 +859,11 @@ class DiagnosticBatch:
         beliefs: np.ndarray,
         grades: np.ndarray | None = None,
         sources: Sequence[str] | None = None,
+        prior: Placement | None = None,
     ):
         self.lock = threading.RLock()
+        #: the placement the students started from (`Placement.started_from` of the result)
+        self.prior = prior
         self.diagnostic = diagnostic
         self.students = students
         self.beliefs: np.ndarray = beliefs
@@ -1020,7 +1023,10 @@ class DiagnosticBatch:
                 f"placed by diagnostic ({n} question{'s' if n > 1 else ''})" if n else prior
                 for n, prior in zip(self.n_asked, self.prior_sources, strict=True)
             )
-            return Placement(self.students, self.diagnostic.skills, self.beliefs.copy(), sources)
+            return Placement(
+                self.students, self.diagnostic.skills, self.beliefs.copy(), sources,
+                started_from=self.prior,
+            )  # fmt: skip
 
 
 def _as_answers(correct: np.ndarray | Sequence[int], n: int) -> np.ndarray:
