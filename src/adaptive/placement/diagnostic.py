@@ -993,7 +993,7 @@ class DiagnosticBatch:
         if level is None or not len(rows):
             return
         block = self.beliefs[rows]
-        known = level.known(level.beyond(self.level_weights[rows]))
+        known = level.known(self.level_weights[rows])
         block[:, level.modelled] = known[:, level.modelled]
         self.beliefs[rows] = np.clip(block, _EPS, 1.0 - _EPS)
 
