@@ -100,7 +100,7 @@ def test_bad_rows_are_one_error_naming_line_column_and_value_never_the_student(t
         "line 2, column 'question': got 'g9.XX.1'; expected a skill of the catalog",
         "line 3, column 'question': got 'G4.a1'; expected a skill of the catalog, or an "
         "activity of one skill (did you mean 'g4.a1'?)",
-        "line 2, column 'correct': got 'yes'; expected 1 (correct) or 0 (wrong)",
+        "line 2, column 'correct': got 'yes'; expected 0 or 1 (or true / false)",
         "line 3, column 'order': got 'x'; expected a number",
         "line 4, column 'student_id': got ''; expected a non-empty id",
     ):
@@ -120,6 +120,48 @@ def test_bad_rows_are_one_error_naming_line_column_and_value_never_the_student(t
         r"of the student per order \(line 2 has the same student and order\)",
     ):
         diag.replay(write(tmp_path, same_order))
+
+
+def test_answers_as_words_or_scores_are_read_with_the_log_readers_options(tmp_path) -> None:
+    """An export writing Yes/No or a 0-100 score got a bare "expected 1 (correct) or 0
+    (wrong)", with no way to read it; the log reader reads such columns (`correct_values` /
+    `incorrect_values`, `correct_threshold`) and now reads the answer sheet's the same way,
+    with the same hints."""
+    diag = diagnostic()
+    live, recorded = live_run(diag)
+    words = recorded.assign(correct=recorded["correct"].map({1: "Yes", 0: "no"}))
+    with pytest.raises(DataValidationError, match="say which words are right and which wrong"):
+        diag.replay(words)
+    replayed = diag.replay(words, correct_values="yes", incorrect_values=["No"])
+    np.testing.assert_array_equal(replayed.mastery, live.mastery)
+    path = tmp_path / "scores.csv"
+    recorded.assign(correct=recorded["correct"] * 100).to_csv(path, index=False)
+    with pytest.raises(DataValidationError, match=r"got '100'; .*--correct-threshold T"):
+        diag.replay(path)
+    replayed = diag.replay(path, correct_threshold=50)
+    np.testing.assert_array_equal(replayed.mastery, live.mastery)
+
+
+def test_an_order_that_cannot_order_a_students_answers_says_what_to_do(tmp_path) -> None:
+    """An `order` of dates only (every answer of a student on one day), or the 0/1 answers'
+    column given as the order, was refused row by row as "one answer of the student per
+    order", with no word that the column cannot order them."""
+    diag = diagnostic()
+    _, recorded = live_run(diag)
+    path = tmp_path / "answers.csv"
+    recorded.assign(order="2026-09-01").to_csv(path, index=False)
+    with pytest.raises(
+        DataValidationError,
+        match=r"line \d+, column 'order'; expected one answer of the student per order \(line "
+        r"\d+ has the same student and order\); all of the student's answers have this order \(a "
+        r"date without a time\?\): drop the order column to use the file's order",
+    ):
+        diag.replay(path)
+    recorded.to_csv(path, index=False)
+    with pytest.raises(
+        DataValidationError, match=r"the order column holds only 0 and 1, as answers do"
+    ):
+        diag.replay(path, columns={"order": "correct"})
 
 
 def test_too_many_answers_or_a_student_outside_the_prior_name_the_line(tmp_path) -> None:
@@ -195,10 +237,14 @@ def test_a_frame_whose_labels_repeat_or_are_ids_is_named_by_row_position() -> No
     with pytest.raises(DataValidationError) as refused:
         diag.replay(pd.concat([one, two]))
     assert [str(p) for p in refused.value.problems] == [
-        "<frame>, row position 0, column 'correct': got 'yes'; expected 1 (correct) or 0 "
-        "(wrong); true or false",
-        "<frame>, row position 1, column 'correct': got 'maybe'; expected 1 (correct) or 0 "
-        "(wrong); true or false",
+        "<frame>, row position 0, column 'correct': got 'yes'; expected 0 or 1 (or true / "
+        "false); the column writes its answers as 'maybe', 'yes': say which words are right "
+        "and which wrong with --correct-values and --incorrect-values (correct_values, "
+        "incorrect_values)",
+        "<frame>, row position 1, column 'correct': got 'maybe'; expected 0 or 1 (or true / "
+        "false); the column writes its answers as 'maybe', 'yes': say which words are right "
+        "and which wrong with --correct-values and --incorrect-values (correct_values, "
+        "incorrect_values)",
     ]
     by_id = pd.concat([one, two]).set_index("student_id", drop=False)
     with pytest.raises(DataValidationError) as refused:
@@ -227,8 +273,7 @@ def test_a_nullable_boolean_answer_with_a_blank_is_a_problem_at_its_row() -> Non
     with pytest.raises(DataValidationError) as refused:
         diag.replay(sheet)
     assert [str(p) for p in refused.value.problems] == [
-        "<frame>, row label 1, column 'correct': got ''; expected 1 (correct) or 0 (wrong); "
-        "true or false"
+        "<frame>, row label 1, column 'correct': got ''; expected 0 or 1"
     ]
     with pytest.warns(PlacementWarning):  # filled, it is read as booleans
         placed = diag.replay(sheet.assign(correct=sheet["correct"].fillna(False)))

@@ -47,6 +47,22 @@ def test_a_student_far_ahead_is_located_by_correct_answers() -> None:
     assert graded.min() > 0.8, graded.sort_values().head()
 
 
+def test_a_student_who_answers_everything_right_is_placed_as_knowing_the_catalog() -> None:
+    """A grade-12 student on a grade 3-8 catalog (and a seventh grader) who answered every
+    question right was placed at a flat 0.9 (the level model's 1 - noise for every skill behind
+    the student's point), below the policy's `assumed_known` (0.95), and served grade-3 work.
+    Skills a whole grade or more behind the point are now known with fewer gaps."""
+    from adaptive.policy.config import PolicyConfig
+
+    assumed_known = PolicyConfig().assumed_known
+    catalog = grades_catalog()
+    for grade, below in ((12, 9), (7, 6)):
+        diag = PlacementDiagnostic(catalog, [LearnerProfile("kid", grade=grade)], max_questions=15)
+        beliefs = answered_all(diag, lambda s: 1).beliefs.drop("free")
+        supported = beliefs[[grade_of(s) < below for s in beliefs.index]]
+        assert supported.min() >= assumed_known, (grade, supported.sort_values().head())
+
+
 def test_a_correct_answer_far_beyond_the_grade_moves_the_student() -> None:
     """One correct answer on an eighth-grade skill (asked whatever the choice) raises the chance
     that a third grader stands beyond it, and beyond the skills before it: their point could not

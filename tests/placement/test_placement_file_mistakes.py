@@ -647,6 +647,19 @@ def test_a_skill_map_given_in_python_is_read_as_a_map_file_is() -> None:
     )
 
 
+def test_a_pandas_built_skill_map_with_nan_for_retired_codes_says_to_use_none() -> None:
+    """A map built with pandas from the map file (`dict(zip(df.code, df.skill_id))`) holds NaN
+    for a retired code's blank cell; the refusal said "got float nan" and not what to write."""
+    from adaptive.placement.table import SkillMap
+
+    with pytest.raises(ConfigError) as caught:
+        SkillMap.of({"4.G.1": np.float64("nan"), "5.NS.1": "g5.NS.1"}, catalog())
+    assert str(caught.value).endswith(
+        "expected this catalog's skill id (text), or nothing for a retired skill (null, None or "
+        "''); a blank cell read by pandas: use None"
+    )
+
+
 def test_a_blank_mastery_says_to_leave_out_the_skills_not_assessed(tmp_path) -> None:
     """A blank cell ("not assessed") was refused as "expected a number in [0, 1]", with no word
     of what to do; a blank is no mastery of 0: the rows of skills not assessed are left out."""

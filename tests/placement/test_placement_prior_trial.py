@@ -130,6 +130,30 @@ def test_records_a_diagnostic_shadows_for_some_students_are_counted() -> None:
         combine(every, grade)
 
 
+def test_records_the_diagnostic_was_started_from_are_not_said_to_be_unused() -> None:
+    """Re-check N8: a diagnostic started from the records as the README says
+    (`prior=combine(records, grade)`), its placement then combined with the records, warned that
+    the records of its students "are not used ... start the diagnostic from them", which the
+    user had done: its answers had updated them. Records it was not started from still are."""
+    from adaptive.placement import PlacementDiagnostic
+
+    catalog = one_grade()
+    profiles = [LearnerProfile("x", grade=2), LearnerProfile("y", grade=2)]
+    records = Placement(
+        ("x", "y"), ("b",), np.array([[0.4], [0.5]]), ("placed from last_year.csv",) * 2
+    )
+    prior = combine(records, grade_placement(catalog, profiles))
+    diag = PlacementDiagnostic(catalog, prior=prior, max_questions=2)
+    placed = diag.run(["x"], lambda rows, codes: np.ones(len(rows), int))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        both = combine(placed, records)
+    assert both.source_of("y") == "placed from last_year.csv"
+    newer = Placement(("x",), ("b",), np.array([[0.9]]), ("placed from this_year.csv",))
+    with pytest.warns(PlacementWarning, match="adds nothing.*start the diagnostic from them"):
+        combine(placed, newer)
+
+
 def test_newer_records_over_older_ones_are_not_said_as_a_diagnostics_shadow() -> None:
     """combine(this_years, last_years) layers newer records over older ones on purpose, yet it
     warned that last year's values of a student "are not used", with advice on a diagnostic the

@@ -255,11 +255,18 @@ def _decimal_comma(raw: RawTable) -> bool:
 
 
 def read_answers(
-    arr: pa.ChunkedArray, column: str, issues: Issues, mapping: ColumnMapping
+    arr: pa.ChunkedArray,
+    column: str,
+    issues: Issues,
+    mapping: ColumnMapping,
+    decimal_comma: bool = True,
 ) -> np.ndarray:
-    """(n,) 0/1 of a Parquet column of answers, read as `check_values` reads a Parquet file's
-    (a decimal comma too); the cells it refuses are problems in `issues`, and 0 here."""
-    return _check_correct(arr, column, issues, mapping, decimal_comma=True)
+    """(n,) 0/1 of a column of answers, read as `check_values` reads a log's `correct` (the
+    mapping's `correct_values` / `incorrect_values` and `correct_threshold` too; "1,0" as a
+    decimal comma unless the cells come from a comma-separated file); the cells it refuses are
+    problems in `issues`, and 0 here. The one reader of a correctness column: a Parquet log's
+    digest and the diagnostic's answer sheet (`placement.answers`) read answers with it."""
+    return _check_correct(arr, column, issues, mapping, decimal_comma)
 
 
 def _check_cells(

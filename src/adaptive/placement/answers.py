@@ -1,8 +1,10 @@
 """Diagnostic answers imported from a table: sessions an office ran in another app or on paper.
 
 An answer sheet has one row per answer: `student_id`, `question` (a skill id, or the id of a
-catalog activity of one skill, as `Question.activity` gives it), `correct` (1 or 0; true or
-false) and optionally `order` (a number or a date-time: each student's answers in that order;
+catalog activity of one skill, as `Question.activity` gives it), `correct` (read as a response
+log's `correct` column is, `adaptive.data.validate.read_answers`: 1 or 0, true or false, and with
+`correct_values` / `incorrect_values` an export's own words, "Yes" / "No", or with
+`correct_threshold` scores) and optionally `order` (a number or a date-time: each student's answers in that order;
 without it, in the file's order). `PlacementDiagnostic.replay(sheet)` replays each student's
 answers through the same steps as a live run and returns the same `Placement`.
 
@@ -11,8 +13,10 @@ an Excel export's BOM and CRLF, blank lines, `.csv.gz`, or Parquet); a frame is 
 Every row is checked and the problems are one `DataValidationError` naming the file, line (a
 Parquet file's row, a frame's row label or position: `frame_rows`), column and value, never a
 student id: an empty id, a question that is no skill or one-skill activity of the catalog ("did
-you mean"), an answer that is not 0/1, an order that is no number or date-time, two answers of
-a student at the same order, a question a student answers twice (naming the earlier line).
+you mean"), an answer that is not 0/1 (with the log reader's hints: which option reads the
+column's words or scores), an order that is no number or date-time, two answers of a student at
+the same order (an order column of dates only, or of 0/1 answers, says so), a question a student
+answers twice (naming the earlier line).
 """
 
 from __future__ import annotations
@@ -23,8 +27,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from adaptive.curriculum import Catalog
+from adaptive.data.mapping import ColumnMapping
+from adaptive.data.readers import file_format, read_header
+from adaptive.data.validate import Issues, read_answers
 from adaptive.errors import ConfigError, Problem, closest_name
 from adaptive.placement.table import (
     MAX_LISTED,
@@ -47,10 +55,7 @@ ANSWER_COLUMNS = ("student_id", "question", "correct")
 #: An optional column: each student's answers in its order (a number or a date-time).
 ORDER_COLUMN = "order"
 QUESTION_EXPECTED = "a skill of the catalog, or an activity of one skill"
-CORRECT_EXPECTED = "1 (correct) or 0 (wrong); true or false"
 ORDER_EXPECTED = "a number (the answer's place) or a date-time"
-#: The cells an answer may be written as, trimmed and lower-cased.
-CORRECT_WORDS = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0}
 #: An answer sheet, as the placement table's reading pieces read one (`role_names`).
 ANSWER_TABLE = TableForm(
     "answers",
@@ -86,23 +91,31 @@ class AnswerSheet:
 
 
 def read_answer_sheet(
-    source: str | Path | pd.DataFrame, catalog: Catalog, columns: Mapping[str, str] | None = None
+    source: str | Path | pd.DataFrame,
+    catalog: Catalog,
+    columns: Mapping[str, str] | None = None,
+    answers: ColumnMapping | None = None,
 ) -> AnswerSheet:
     """The answer sheet at `source` (a CSV or Parquet file, or a frame), checked against
     `catalog`; `columns` names the file's own columns where they differ ({"student_id":
-    "Student", "question": "Item", "correct": "Score", "order": "Answered at"})."""
+    "Student", "question": "Item", "correct": "Score", "order": "Answered at"}); `answers`
+    says how the `correct` column is read, as a response log's mapping does (its
+    `correct_values` / `incorrect_values` and `correct_threshold`; default 0/1, true/false)."""
     columns = _answer_columns(columns)
+    answers = answers if answers is not None else ColumnMapping()
     if isinstance(source, pd.DataFrame):
         frame, rows = frame_rows(source, "<frame>")
         frame, found = _frame_roles(frame, columns, rows.file), {"rows": ([], 0)}
+        decimal_comma = True  # a frame's cell holds one value: "1,0" is a decimal comma
     elif isinstance(source, str | Path):
         rows, frame, found = _read_file(Path(source), columns)
+        decimal_comma = _one_value_per_cell(Path(source))
     else:
         raise TypeError(
             f"answers: expected a file path or a DataFrame, got {type(source).__name__}; "
             f"{ANSWER_TABLE.expected()}"
         )
-    sheet = _checked(frame, rows, catalog, found, columns)
+    sheet = _checked(frame, rows, catalog, found, columns, (answers, decimal_comma))
     if not len(sheet.student):
         raise ConfigError(
             f"{rows.file}: the answer sheet has no answers (a header only): it places nobody. "
@@ -132,15 +145,24 @@ def _read_file(path: Path, columns: Mapping[str, str]) -> tuple[Rows, pd.DataFra
     return rows_of(path), frame, found
 
 
+def _one_value_per_cell(path: Path) -> bool:
+    """Whether "1,0" in a cell of the file is a number with a decimal comma, as the log reader
+    decides it: everywhere but in a comma-separated file."""
+    kind, compression = file_format(path)
+    return kind == "parquet" or read_header(path, compression, None, kind)[1] != ","
+
+
 def _checked(
     frame: pd.DataFrame,
     rows: Rows,
     catalog: Catalog,
     found: dict[str, Found],
     columns: Mapping[str, str],
+    answers: tuple[ColumnMapping, bool],
 ) -> AnswerSheet:
     """Every row checked, all problems in one error (named by the file's own columns), then
-    each student's answers put in order."""
+    each student's answers put in order; `answers`: how the `correct` column is read (the
+    mapping, and whether "1,0" is a decimal comma)."""
     for kind in ("student_id", "question", "correct", ORDER_COLUMN):
         found.setdefault(kind, ([], 0))
     student = trimmed_ids(frame["student_id"])
@@ -148,12 +170,13 @@ def _checked(
     add_found(found, "student_id", id_problems(student, "student_id", rows))
     skill, more = _skills(question, rows, catalog)
     add_found(found, "question", more)
-    correct, more = _answers(frame["correct"], rows)
+    correct, more = _answers(frame["correct"], rows, *answers)
     add_found(found, "correct", more)
-    order = np.arange(len(frame), dtype=np.int64)
+    order, zero_one = np.arange(len(frame), dtype=np.int64), False
     if ORDER_COLUMN in frame:
         order, more = _order(frame[ORDER_COLUMN], rows)
         add_found(found, ORDER_COLUMN, more)
+        zero_one = _holds_answers(frame[ORDER_COLUMN])
     raise_problems(list(found.values()), columns)
     code, students = pd.factorize(student)  # students in the order they first appear
     sorted_rows = np.lexsort((order, code))  # stable: the file's order where orders tie
@@ -165,7 +188,7 @@ def _checked(
         rows, tuple(students), code, np.arange(len(code)) - start, skill,
         correct[sorted_rows], at, question.to_numpy()[sorted_rows],
     )  # fmt: skip
-    raise_problems([_same_order(sheet, order, first), _twice(sheet)], columns)
+    raise_problems([_same_order(sheet, order, first, zero_one), _twice(sheet)], columns)
     return sheet
 
 
@@ -190,20 +213,30 @@ def _skills(question: pd.Series, rows: Rows, catalog: Catalog) -> tuple[np.ndarr
     return code, (empty[0] + listed, empty[1] + len(bad))
 
 
-def _answers(raw: pd.Series, rows: Rows) -> tuple[np.ndarray, Found]:
-    """Each answer as 0/1 int8 and the rows that are none (a score, a blank, "yes"). A boolean
-    column is read as it is unless it has a blank (pandas' nullable "boolean", as
-    `convert_dtypes()` gives it): then its cells are read as text, the blank a problem."""
-    if pd.api.types.is_bool_dtype(raw.dtype) and not raw.isna().any():
-        return raw.to_numpy(np.int8), ([], 0)
-    text = raw.map(lambda v: cell_text(v).strip().lower())
-    value = text.map(CORRECT_WORDS)
-    bad = np.flatnonzero(value.isna().to_numpy())
+def _answers(
+    raw: pd.Series, rows: Rows, mapping: ColumnMapping, decimal_comma: bool
+) -> tuple[np.ndarray, Found]:
+    """Each answer as 0/1 int8, read by the response log's reader of a `correct` column
+    (`read_answers`: the same words, scores and hints), and the rows it refuses (a blank, a
+    word or score no option reads), each named by its line."""
+    issues = Issues(rows.file, np.arange(len(raw), dtype=np.int64))
+    correct = read_answers(
+        pa.chunked_array([_arrow_cells(raw)]), "correct", issues, mapping, decimal_comma
+    )
+    refused = issues.problems()
     listed = [
-        rows.problem(raw.index[i], "correct", cell_text(raw.iloc[i]), CORRECT_EXPECTED)
-        for i in bad[:MAX_LISTED]
+        rows.problem(raw.index[r], "correct", p.value, p.expected) for r, p in refused[:MAX_LISTED]
     ]
-    return value.fillna(0).to_numpy(np.int8), (listed, len(bad))
+    return correct, (listed, len(refused))
+
+
+def _arrow_cells(raw: pd.Series) -> pa.Array:
+    """A column of cells as Arrow holds it (numbers, booleans, text; a blank as null); a column
+    of mixed kinds (a frame's 1 and "yes") as the text its cells show."""
+    try:
+        return pa.array(raw, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(raw.map(cell_text), pa.string())
 
 
 def _order(raw: pd.Series, rows: Rows) -> tuple[np.ndarray, Found]:
@@ -227,16 +260,44 @@ def _order(raw: pd.Series, rows: Rows) -> tuple[np.ndarray, Found]:
     return np.unique(value, return_inverse=True)[1].astype(np.int64), (listed, len(bad))
 
 
-def _same_order(sheet: AnswerSheet, order: np.ndarray, first: np.ndarray) -> Found:
-    """Answers of a student at the order of their previous answer: which came first?"""
+def _holds_answers(raw: pd.Series) -> bool:
+    """Whether an order column holds only 0 and 1, as a `correct` column does (the answers'
+    column given as the order: `columns={"order": "correct"}`)."""
+    number = pd.to_numeric(raw, errors="coerce")
+    return bool(number.notna().all() and number.isin([0, 1]).all())
+
+
+#: After a tie in an order column that holds only 0 and 1.
+ORDER_OF_ANSWERS_HINT = (
+    "the order column holds only 0 and 1, as answers do (is it the correct column?): name the "
+    "column of each answer's place or time, or none to use the file's order"
+)
+#: After a tie of a student all of whose answers share one order (dates without times).
+ORDER_OF_ONE_VALUE_HINT = (
+    "all of the student's answers have this order (a date without a time?): drop the order "
+    "column to use the file's order"
+)
+
+
+def _same_order(sheet: AnswerSheet, order: np.ndarray, first: np.ndarray, zero_one: bool) -> Found:
+    """Answers of a student at the order of their previous answer: which came first? Where
+    the column cannot order them at all (`zero_one`: it holds answers; or every answer of the
+    student has one order, a date), the problem says what to do."""
     if not len(order):
         return [], 0
     tie = np.flatnonzero(~first & (np.r_[0, np.diff(order)] == 0))
+    starts = np.flatnonzero(first)  # sorted by student code: start j is student j's
+    ends = np.r_[starts[1:], len(order)] - 1
+    one_value = order[starts] == order[ends]
     expected = "one answer of the student per order ({} has the same student and order)"
-    listed = [
-        sheet.problem(i, ORDER_COLUMN, expected.format(sheet.rows.name(sheet.at[i - 1])), None)
-        for i in tie[:MAX_LISTED]
-    ]
+    listed = []
+    for i in tie[:MAX_LISTED]:
+        said = expected.format(sheet.rows.name(sheet.at[i - 1]))
+        if zero_one:
+            said += f"; {ORDER_OF_ANSWERS_HINT}"
+        elif one_value[sheet.student[i]]:
+            said += f"; {ORDER_OF_ONE_VALUE_HINT}"
+        listed.append(sheet.problem(i, ORDER_COLUMN, said, None))
     return listed, len(tie)
 
 

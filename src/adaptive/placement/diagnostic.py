@@ -86,6 +86,7 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.profile import are_profiles, given_instead_of_profiles
 from adaptive.data.codes import check_one_id, id_list
+from adaptive.data.mapping import ColumnMapping
 from adaptive.errors import (
     AdaptiveError,
     ConfigError,
@@ -612,7 +613,7 @@ class PlacementDiagnostic:
                 "grade_placement(catalog, profiles) with graded profiles"
             )
         sources = self._prior_sources(placement, ids)
-        return DiagnosticBatch(self, tuple(ids), beliefs, grades, sources)
+        return DiagnosticBatch(self, tuple(ids), beliefs, grades, sources, placement)
 
     @staticmethod
     def _prior_sources(prior: Placement | None, student_ids: Sequence[str]) -> tuple[str, ...]:
@@ -643,6 +644,9 @@ class PlacementDiagnostic:
         answers: str | Path | pd.DataFrame,
         *,
         columns: Mapping[str, str] | None = None,
+        correct_values: str | Sequence[str] = (),
+        incorrect_values: str | Sequence[str] = (),
+        correct_threshold: float | None = None,
         prior: Placement | None = None,
         strict: bool = False,
     ) -> Placement:
@@ -651,6 +655,11 @@ class PlacementDiagnostic:
         `adaptive.placement.answers`), replayed as a live `run` absorbs them, all students
         stepping together. The placement is the one a live run with those answers gives
         ("placed by diagnostic (n questions)"), students in the order they first appear.
+
+        The `correct` column is read as a response log's is (`load_log`'s mapping keys of the
+        same names): 0/1 and true/false always; `correct_values` / `incorrect_values` name an
+        export's own words ("Yes" / "No", "Correct" / "Incorrect"), `correct_threshold` reads
+        scores (a score at or above it is a right answer: 50 for 0-100).
 
         An answer to another question than this diagnostic asks there (a paper test of fixed
         questions, another diagnostic's settings) is absorbed as evidence, as `resume` does,
@@ -661,7 +670,13 @@ class PlacementDiagnostic:
         """
         from adaptive.placement.answers import read_answer_sheet
 
-        sheet = read_answer_sheet(answers, self.catalog, columns)
+        words = {
+            "correct_values": correct_values,
+            "incorrect_values": incorrect_values,
+            "correct_threshold": correct_threshold,
+        }
+        reading = ColumnMapping.from_dict(words, "replay")
+        sheet = read_answer_sheet(answers, self.catalog, columns, reading)
         placement = self.prior if prior is None else self._as_placement(prior)
         _check_sheet(self, sheet, placement)
         batch = self.start_batch(sheet.students, placement)
@@ -828,8 +843,11 @@ class DiagnosticBatch:
         beliefs: np.ndarray,
         grades: np.ndarray | None = None,
         sources: Sequence[str] | None = None,
+        prior: Placement | None = None,
     ):
         self.lock = threading.RLock()
+        #: the placement the students started from (`Placement.started_from` of the result)
+        self.prior = prior
         self.diagnostic = diagnostic
         self.students = students
         self.beliefs: np.ndarray = beliefs
@@ -959,7 +977,7 @@ class DiagnosticBatch:
         if level is None or not len(rows):
             return
         block = self.beliefs[rows]
-        known = level.known(level.beyond(self.level_weights[rows]))
+        known = level.known(self.level_weights[rows])
         block[:, level.modelled] = known[:, level.modelled]
         self.beliefs[rows] = np.clip(block, _EPS, 1.0 - _EPS)
 
@@ -989,7 +1007,10 @@ class DiagnosticBatch:
                 f"placed by diagnostic ({n} question{'s' if n > 1 else ''})" if n else prior
                 for n, prior in zip(self.n_asked, self.prior_sources, strict=True)
             )
-            return Placement(self.students, self.diagnostic.skills, self.beliefs.copy(), sources)
+            return Placement(
+                self.students, self.diagnostic.skills, self.beliefs.copy(), sources,
+                started_from=self.prior,
+            )  # fmt: skip
 
 
 def _as_answers(correct: np.ndarray | Sequence[int], n: int) -> np.ndarray:

@@ -9,7 +9,9 @@ own. `CurriculumLevel` models exactly that, with noise:
   (`position_in_grade`: 0 for the grade's shallowest skills, 1 for its deepest). Skills without a
   grade have no position and are not modelled.
 - **The student's point t.** A student knows a skill before t with P = 1 - `noise` and one after it
-  with P = `noise` (gaps and head starts).
+  with P = `noise` (gaps and head starts); a skill a whole grade or more before t with P = 1 -
+  `noise` * `FAR_BEHIND_GAPS` (later grades practise it), so a student placed beyond the
+  catalog's top knows its skills above the policy's `assumed_known`.
 - **The grid of t** covers the whole catalog, from its first grade to the end of its last, in
   `CELLS_PER_GRADE` cells a grade (and one cell before every skill, one after all of them), so a
   student can be placed anywhere in the curriculum, whatever their grade.
@@ -72,6 +74,12 @@ LOW, HIGH = -4.0, 3.0
 #: question right is asked fifth-grade skills within 15 questions, eighth-grade ones within 30;
 #: 2 grades cost the typical Junyi student more AUC, 0.5 located students 3 grades ahead worse).
 AHEAD_DECAY = 1.0
+#: Gaps on a skill a whole grade or more behind the student's point, as a share of `noise`: later
+#: grades practise the earlier ones, so far-behind skills are known with P = 1 - noise * this
+#: (0.975 with the default noise). With the same 1 - noise for every skill behind the point, a
+#: student who answered every question right up to the catalog's top was placed at a flat 0.9,
+#: below the policy's `assumed_known` (0.95), and served the catalog's first grade.
+FAR_BEHIND_GAPS = 0.25
 _TINY = 1e-12
 
 
@@ -84,6 +92,8 @@ class CurriculumLevel:
     position : (S,) grade + place in the grade; NaN for skills without a grade.
     edges : (G - 1,) boundaries of the G grid cells of t (curriculum positions, whole catalog).
     cells : (S,) first grid cell beyond each skill's position (G for a skill without one).
+    far_cells : (S,) first grid cell a whole grade beyond it (`FAR_BEHIND_GAPS`), at most the
+        cell after all skills: a student beyond the catalog is far beyond every skill of it.
     table : the grade table the prior of t is read from.
     noise : P(known) on the wrong side of t.
     """
@@ -91,6 +101,7 @@ class CurriculumLevel:
     position: np.ndarray
     edges: np.ndarray
     cells: np.ndarray
+    far_cells: np.ndarray
     table: GradeTable
     noise: float
     _log_priors: dict[float, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
@@ -105,7 +116,9 @@ class CurriculumLevel:
         edges = _edges(position)
         centres = np.r_[edges[0] - STEP / 2, (edges[:-1] + edges[1:]) / 2, edges[-1] + STEP / 2]
         cells = np.searchsorted(centres, np.nan_to_num(position, nan=np.inf), side="right")
-        return cls(position, edges, cells, table or GradeTable(), float(noise))
+        far = np.searchsorted(centres, np.nan_to_num(position + 1.0, nan=np.inf), side="right")
+        far = np.where(cells < len(centres), np.minimum(far, len(centres) - 1), far)
+        return cls(position, edges, cells, far, table or GradeTable(), float(noise))
 
     @property
     def modelled(self) -> np.ndarray:
@@ -136,14 +149,15 @@ class CurriculumLevel:
 
     def beyond(self, log_weights: np.ndarray) -> np.ndarray:
         """(n, S) W = P(t > the skill's position) of each student and skill (0 without one)."""
-        w = np.exp(log_weights - log_weights.max(axis=1, keepdims=True))
-        tail = np.cumsum(w[:, ::-1], axis=1)[:, ::-1]  # tail[:, i] = sum of w[:, i:]
-        tail = np.concatenate([tail, np.zeros((len(w), 1))], axis=1) / tail[:, :1]
-        return tail[:, self.cells]
+        return _tails(log_weights)[:, self.cells]
 
-    def known(self, beyond: np.ndarray) -> np.ndarray:
-        """P(known) of skills with W = `beyond`."""
-        return self.noise + (1.0 - 2.0 * self.noise) * beyond
+    def known(self, log_weights: np.ndarray) -> np.ndarray:
+        """(n, S) P(known) of each student and skill: `noise` before the student's point,
+        1 - noise behind it, 1 - noise * `FAR_BEHIND_GAPS` a whole grade or more behind it."""
+        tail = _tails(log_weights)
+        behind, far = tail[:, self.cells], tail[:, self.far_cells]
+        closing = self.noise * (1.0 - FAR_BEHIND_GAPS)  # the gaps far-behind skills have not
+        return self.noise + (1.0 - 2.0 * self.noise) * behind + closing * far
 
     def absorb(
         self,
@@ -175,6 +189,13 @@ class CurriculumLevel:
         p_correct = lo + (hi - lo) * beyond
         expected = beyond * _bernoulli_entropy(hi) + (1.0 - beyond) * _bernoulli_entropy(lo)
         return np.where(self.modelled, _bernoulli_entropy(p_correct) - expected, 0.0)
+
+
+def _tails(log_weights: np.ndarray) -> np.ndarray:
+    """(n, G + 1) P(t in cell i or beyond) of each student, 0 past the last cell."""
+    w = np.exp(log_weights - log_weights.max(axis=1, keepdims=True))
+    tail = np.cumsum(w[:, ::-1], axis=1)[:, ::-1]  # tail[:, i] = sum of w[:, i:]
+    return np.concatenate([tail, np.zeros((len(w), 1))], axis=1) / tail[:, :1]
 
 
 def _edges(position: np.ndarray) -> np.ndarray:

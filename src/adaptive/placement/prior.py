@@ -70,6 +70,9 @@ class Placement:
         (`PlacementPart`), never its values, which `mastery` holds where they won. Where a
         model lacks some skills, `on_skills` drops them and says each student's source again,
         so a student whose records were all dropped is said to start from the next source.
+    started_from : the placement a diagnostic started its students from (its answers updated
+        it), for a diagnostic's placement (None for any other): a `combine` of it with records
+        already in it does not say those records are unused.
     """
 
     students: tuple[str, ...]
@@ -78,6 +81,7 @@ class Placement:
     sources: tuple[str, ...] = ()
     grades: np.ndarray | None = None
     parts: tuple[PlacementPart, ...] = field(default=(), repr=False, compare=False)
+    started_from: Placement | None = field(default=None, repr=False, compare=False)
     _skill_index: pd.Index = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -519,7 +523,8 @@ def combine(*placements: Placement) -> Placement:
     (`PlacementWarning`). A diagnostic's own placement covers every skill (what it did not ask
     it infers), so nothing after it in a `combine` would be used: after one, a placement (not a
     grade's) whose values some of its students never get is said too (counted), with how to
-    start the diagnostic from the records. Newer records put before older ones
+    start the diagnostic from the records (not said of records the diagnostic was started
+    from: its placement keeps its prior, `started_from`). Newer records put before older ones
     (`combine(this_years, last_years)`) win where both know a skill, without a word.
     """
     for i, p in enumerate(placements):
@@ -579,7 +584,9 @@ def _warn_shadowed(
     diagnostic's placement, which infers what it did not ask), `later` is also said when it
     adds nothing for some of its students (counted), with how to use records with a
     diagnostic. Records layered over older ones (`combine(this_years, last_years)`) shadow
-    them on purpose, and a grade's placement is the usual last resort: neither is said then."""
+    them on purpose, and a grade's placement is the usual last resort: neither is said then;
+    nor are students whose values the diagnostic was started from (`Placement.started_from`:
+    its answers updated them)."""
     valued = (~np.isnan(values)).any(axis=1)
     unused = valued & ~fill.any(axis=1)
     if not unused.any():
@@ -587,6 +594,12 @@ def _warn_shadowed(
     covering = next((p for p in earlier if _values_every_skill(p, later.skills)), None)
     if fill.any() and (covering is None or later.grades is not None):
         return  # some of its values used: said only after a diagnostic's, never of a grade's
+    held = np.zeros(len(unused), bool)
+    if covering is not None and covering.started_from is not None:
+        held = _held_by(covering.started_from, later, unused)
+        unused &= ~held
+        if not unused.any():
+            return  # the diagnostic started from them: its answers updated them already
     shown = covering if covering is not None else earlier[0]
     first = shown.sources[0] if shown.sources else "an earlier placement"
     this = later.sources[0] if later.sources else ""
@@ -597,21 +610,42 @@ def _warn_shadowed(
         if covering is not None
         else ""
     )
-    if not fill.any():
+    if not fill.any() and not held.any():
         said = (
             f"combine: the placement {this!r} adds nothing: an earlier one ({first!r}) already "
             "gives every skill it knows for its students, and the first placement that knows a "
             f"skill wins{how}"
         )
     else:
-        n = int(unused.sum())
+        n, started = int(unused.sum()), int(held.sum())
+        also = (
+            f" ({counted(started, 'other student')}' values are in the diagnostic's prior already)"
+            if started
+            else ""
+        )
         said = (
             f"combine: the values of {counted(n, 'student')} of the placement {this!r} (of "
-            f"{int(valued.sum()):,} it places) are not used: an earlier one ({first!r}) "
+            f"{int(valued.sum()):,} it places) are not used{also}: an earlier one ({first!r}) "
             f"already gives every skill it knows for them, and the first placement that knows "
             f"a skill wins{how}"
         )
     warnings.warn(said, PlacementWarning, stacklevel=4)
+
+
+def _held_by(prior: Placement, later: Placement, among: np.ndarray) -> np.ndarray:
+    """(len(later),) whether each student of `later` (of those `among`) has every value of
+    `later` in `prior` too, the placement a diagnostic started from: records the diagnostic
+    was started from (`PlacementDiagnostic(catalog, prior=combine(records, grade))`), which its
+    answers updated, not records it shadows. Only those students' rows are compared."""
+    held = np.zeros(len(later), bool)
+    mine = np.flatnonzero(among)
+    rows = pd.Index(prior.students).get_indexer(pd.Index(later.students)[mine])
+    mine, rows = mine[rows >= 0], rows[rows >= 0]
+    columns = pd.Index(prior.skills).get_indexer(pd.Index(later.skills))
+    theirs = np.where(columns >= 0, prior.mastery[rows][:, np.maximum(columns, 0)], np.nan)
+    values = later.mastery[mine]
+    held[mine] = (np.isnan(values) | (values == theirs)).all(axis=1)
+    return held
 
 
 def _values_every_skill(placement: Placement, skills: Sequence[str]) -> bool:

@@ -24,6 +24,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import math
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -834,6 +835,9 @@ def tally_of(skill_map: SkillMap | None) -> SkillMapTally | None:
 
 #: What a map entry's target is expected to be, in each form (a CSV cell, JSON, Python).
 MAP_TARGET = "this catalog's skill id (text), or nothing for a retired skill (null, None or '')"
+#: After a NaN target: a map built with pandas from the map file (`dict(zip(df.code,
+#: df.skill_id))`) holds NaN where the file's cell is blank.
+PANDAS_BLANK_HINT = "; a blank cell read by pandas: use None"
 
 #: A fault of a map's entry: its code as given, its target, what was expected.
 MapFault = tuple[str, object, str]
@@ -842,8 +846,8 @@ MapFault = tuple[str, object, str]
 def _map_entries(pairs: Iterable[tuple[Any, Any]]) -> tuple[dict[str, str | None], list[MapFault]]:
     """A map's (code, target) pairs as read, as the CSV form reads its lines: codes and targets
     trimmed (as ids are everywhere), an empty target None (a retired skill); and the entries
-    refused: an empty code (it would map the rows without a skill), a target that is not text,
-    a code given twice once trimmed (one would overwrite the other without a word)."""
+    refused: an empty code (it would map the rows without a skill), a target that is not text
+    (NaN, a blank cell as pandas reads it, says to use None), a code given twice once trimmed (one would overwrite the other without a word)."""
     codes: dict[str, str | None] = {}
     faults: list[MapFault] = []
     for code, target in pairs:
@@ -851,7 +855,8 @@ def _map_entries(pairs: Iterable[tuple[Any, Any]]) -> tuple[dict[str, str | None
         if not key:
             faults.append((str(code), target, "a non-empty code"))
         elif target is not None and not isinstance(target, str):
-            faults.append((str(code), target, MAP_TARGET))
+            blank = isinstance(target, float) and math.isnan(target)
+            faults.append((str(code), target, MAP_TARGET + (PANDAS_BLANK_HINT if blank else "")))
         elif key in codes:
             faults.append((str(code), target, f"one entry per code ({key!r} is mapped already)"))
         else:
