@@ -90,8 +90,8 @@ def test_a_model_that_forgets_relabels_an_inverted_skill_keeping_its_fit(monkeyp
     """With forgetting, an inverted skill (guess + slip >= 1) is the same model with its two
     states named the wrong way round: swapping them back keeps the fit exactly, with a correct
     answer raising mastery. Such skills were refitted under the population's guess and slip,
-    which predicted them worse (Statics 2011 bkt-forgets 0.7129 -> 0.7127). Here EM is made to
-    land on the swapped labelling of a healthy fit (which real logs do now and then)."""
+    giving up some of their fit. Here EM is made to land on the swapped labelling of a healthy
+    fit (which real logs do now and then: one skill of Statics 2011)."""
     log = log_of(learning_rows("good", 120, 0) + learning_rows("also", 120, 1))
     healthy = BKT(seed=0, forgets=True, skill_shrinkage=0).fit(log)
     em = BKT._em

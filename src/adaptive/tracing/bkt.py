@@ -300,9 +300,10 @@ class BKT(KnowledgeTracer):
         states named the wrong way round (students who do worse with practice: learning
         into the state that answers worse). Swapping the names (prior -> 1 - prior, guess <->
         1 - slip, learn <-> forget, for every class of the skill) gives the same likelihood
-        and predictions, with a correct answer raising mastery; refitting under the
-        population's guess and slip (`_refit_inverted`) predicted those skills worse (Statics
-        2011 bkt-forgets 0.7129 -> 0.7127). A model without forgetting has no forget rate to
+        and predictions, with a correct answer raising mastery, where refitting under the
+        population's guess and slip (`_refit_inverted`) gives up some of the skill's fit
+        (Statics 2011's skill 90, whose students answered worse with practice, reads as
+        forgetting at 0.94 a step). A model without forgetting has no forget rate to
         take the learn rate's place, so it is refitted instead, as is a skill whose guess +
         slip is exactly 1 (answers that say nothing of the state: swapping changes nothing).
         Returns the (n_skills,) mask of the skills relabelled (in place in `values`)."""
