@@ -196,6 +196,46 @@ def test_train_refuses_a_bad_name_and_another_districts_catalog_before_the_fit(
     assert code == 2 and "none of its 1 skills is one of the log's" in out, out
 
 
+@pytest.mark.parametrize(
+    ("model", "knob", "says"),
+    [
+        ("dkt", "hidden_size = 0", "DKT: hidden_size=0; expected a whole number >= 1"),
+        ("dkt", "embedding_size = 0", "DKT: embedding_size=0; expected a whole number >= 1"),
+        ("akt", "dropout = 1.5", "AKT: dropout=1.5; expected a share in [0, 1)"),
+        ("sakt", "learning_rate = -1.0", "SAKT: learning_rate=-1.0; expected a finite number > 0"),
+        ("akt", "window = 0", "AKT: window=0; expected a whole number >= 1"),
+        ("sakt", 'window = "20"', "window = '20' (expected an integer)"),
+        ("dkt", "hiden_size = 8", "unknown key 'hiden_size' (did you mean 'hidden_size'?)"),
+    ],
+)  # fmt: skip
+def test_train_refuses_a_bad_deep_knob_before_reading_the_data(
+    model, knob, says, sqlite_uri, tmp_path, monkeypatch, capsys
+):
+    """`embedding_size = 0` said only torch's "input_size must be greater than zero" (with the
+    spec's every param appended), and `--seed -1` fitted a BKT to end in "internal error:
+    ValueError: expected non-negative integer". Each knob is now refused when the spec (or the
+    command line) is read, naming it and its value: exit 2, no traceback, the data (here a file
+    that does not exist) never read."""
+    spec = tmp_path / "mine.toml"
+    spec.write_text(f'model = "{model}"\n[params]\n{knob}\n')
+    args = ["train", "--model", str(spec), "--data", str(tmp_path / "absent.csv")]
+    code, out = run_cli([*args, "--tracking-uri", sqlite_uri], monkeypatch, capsys)
+    assert code == 2 and f"{spec}: bad [params] for '{model}': " in out, out
+    assert says in " ".join(out.split()), out
+    assert "absent.csv" not in out and "Traceback" not in out and "internal error" not in out
+
+
+def test_train_refuses_a_negative_seed_on_the_command_line(
+    sqlite_uri, tmp_path, monkeypatch, capsys
+):
+    """`adaptive train --model bkt --seed -1` read the data, fitted, then ended in "internal
+    error: ValueError: expected non-negative integer" (exit 1)."""
+    args = ["train", "--model", "bkt", "--data", str(tmp_path / "absent.csv"), "--seed", "-1"]
+    code, out = run_cli([*args, "--tracking-uri", sqlite_uri], monkeypatch, capsys)
+    assert code == 2 and "--seed" in out and "greater than or equal to 0" in out, out
+    assert "absent.csv" not in out and "Traceback" not in out
+
+
 def test_batch_reads_a_district_folder_as_recommend_does(sqlite_uri, tmp_path, monkeypatch, capsys):
     """`adaptive simulate --out DIR`, then `adaptive batch --district DIR` and `adaptive report
     --district DIR` (as `recommend --district DIR`): the same night as naming its three

@@ -338,6 +338,25 @@ def test_a_champion_moved_while_promote_ran_is_not_replaced(
     assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
 
 
+def test_a_rollback_ends_the_round_its_target_was_beaten_in(small_log, store_uri, three_versions):
+    """Promotes converge on the best version that passed the same gate (the champion beaten,
+    metric, held-out students). After a rollback to v1, the version rolled back from passed a
+    gate against v1 on the same students: it must not come back as the next promote's "better
+    contender" of a round the operator ended."""
+    from adaptive.registry import promotion
+
+    name, client = three_versions
+    assert promote(name, "2", small_log, tracking_uri=store_uri).promoted
+    assert client.get_model_version(name, "2").tags["promotion.gate"].startswith("against v1; ")
+    client.set_model_version_tag(name, "2", "promotion.gate_value", "1.0")  # better than any
+    client.set_model_version_tag(name, "1", "promotion.decision", "promoted")
+    promotion.rollback(name, "1", "v2 misbehaved", tracking_uri=store_uri)
+    assert "promotion.gate" not in client.get_model_version(name, "2").tags
+    decision = promote(name, "3", small_log, tracking_uri=store_uri)
+    assert decision.promoted and decision.champion_version == "1"
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
+
+
 def test_a_promote_that_fails_before_the_alias_moves_leaves_no_promoted_tag(
     small_log, store_uri, three_versions, monkeypatch
 ):

@@ -3,6 +3,7 @@ where state rows go, an id the state does not hold."""
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 
@@ -12,6 +13,7 @@ import pytest
 
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.files import sealed_json
 from adaptive.tracing.bkt import BKT
 
 
@@ -143,6 +145,72 @@ def test_a_deep_models_bad_training_knob_is_one_config_error(model, params, says
     klass = {"dkt": DKT, "sakt": SAKT, "akt": AKT}[model]
     with pytest.raises(ConfigError, match=re.escape(says)):
         klass(**params).check_params()
+
+
+#: Each kind of mistake a user makes in a deep model's knobs, and what the error says of it.
+DEEP_KNOB_MISTAKES = [
+    ("dkt", {"hidden_size": 0}, "hidden_size=0; expected a whole number >= 1"),
+    ("sakt", {"d_model": -8}, "d_model=-8; expected a whole number >= 1"),
+    ("dkt", {"embedding_size": 0}, "embedding_size=0; expected a whole number >= 1"),
+    ("akt", {"dropout": 1.5}, "dropout=1.5; expected a share in [0, 1)"),
+    ("sakt", {"learning_rate": -1.0}, "learning_rate=-1.0; expected a finite number > 0"),
+    ("akt", {"window": 0}, "window=0; expected a whole number >= 1"),
+    ("akt", {"window": "20"}, "window='20'; expected a whole number >= 1"),
+    ("sakt", {"batch_size": 2.5}, "batch_size=2.5; expected a whole number >= 1"),
+    ("dkt", {"items": "yes"}, "items = 'yes' (expected true or false)"),
+    ("akt", {"progress": "no"}, "progress = 'no' (expected true or false)"),
+    ("dkt", {"device": "gpu"}, "device='gpu'; expected one of ('cpu', 'cuda')"),
+]
+
+
+def deep_class(model: str) -> type:
+    from adaptive.tracing.deep.akt import AKT
+    from adaptive.tracing.deep.dkt import DKT
+    from adaptive.tracing.deep.sakt import SAKT
+
+    return {"dkt": DKT, "sakt": SAKT, "akt": AKT}[model]
+
+
+@pytest.mark.parametrize(("model", "params", "says"), DEEP_KNOB_MISTAKES)
+def test_a_deep_models_constructor_refuses_a_bad_knob_where_it_is_written(
+    model, params, says
+) -> None:
+    """`DKT(hidden_size=0)`, `AKT(window="20")` or `DKT(items="yes")` were accepted: the
+    mistake surfaced at `fit`, after the data were read, or never (`items="yes"` read as true,
+    AKT's text window reached torch mid-fit). The constructor now refuses it, naming the model,
+    the knob, its value and what it takes."""
+    klass = deep_class(model)
+    with pytest.raises(ConfigError) as err:
+        klass(**params)
+    assert str(err.value) == f"{klass.__name__}: {says}"
+
+
+def test_set_params_refuses_a_bad_knob_and_leaves_the_model_as_it_was() -> None:
+    """`build_model("dkt-tiny").set_params(window=0)` was accepted and failed at `fit`."""
+    model = deep_class("dkt")(window=20)
+    with pytest.raises(ConfigError, match=re.escape("DKT: window=0; expected a whole number")):
+        model.set_params(max_epochs=3, window=0)
+    assert (model.window, model.max_epochs) == (20, 50)
+
+
+def test_a_model_saved_for_another_machine_still_loads(tmp_path) -> None:
+    """The constructor checks values, not this machine: a model trained with bfloat16 on an AMX
+    machine is read back on any CPU (prediction runs in float32), as `load` builds it with its
+    saved hyperparameters."""
+    from adaptive.tracing.base import KnowledgeTracer
+    from adaptive.tracing.deep.dkt import lstm_runs_in_bfloat16
+
+    klass = deep_class("dkt")
+    model = klass(hidden_size=4, embedding_size=4, max_epochs=1, progress=False)
+    model.fit(small_log()).save(tmp_path / "m")
+    saved = tmp_path / "m" / "model.json"
+    meta = json.loads(saved.read_text())
+    meta["params"]["precision"] = "bfloat16"
+    saved.write_bytes(sealed_json(meta))
+    assert KnowledgeTracer.load(tmp_path / "m").precision == "bfloat16"
+    if not lstm_runs_in_bfloat16():  # ... while this machine cannot train with it
+        with pytest.raises(ConfigError, match="cannot run the LSTM in bfloat16"):
+            KnowledgeTracer.load(tmp_path / "m").fit(small_log())
 
 
 def test_l2_that_cannot_apply_is_said() -> None:

@@ -73,7 +73,8 @@ def train(
         int, typer.Option("--folds", min=2, help="Student-level cross-validation folds.")
     ] = 5,
     seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the folds (and of the model if it has one).")
+        int,
+        typer.Option("--seed", min=0, help="Seed of the folds (and of the model if it has one)."),
     ] = 0,
     tracking_uri: TrackingUri = None,
     threads: Threads = None,

@@ -59,7 +59,9 @@ def evaluate(
             "--out", file_okay=False, help="Folder for metrics.csv, metrics.md and plots."
         ),
     ] = Path("evaluation"),
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the folds and the bootstrap.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Seed of the folds and the bootstrap.")
+    ] = 0,
     n_boot: Annotated[
         int, typer.Option("--bootstrap", min=10, help="Bootstrap replicates for the CIs.")
     ] = 1000,

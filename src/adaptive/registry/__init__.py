@@ -7,9 +7,9 @@
 Default store: SQLite in the library's data folder (`adaptive.paths.data_dir()`, see
 `store.py`); `tracking_uri=` or `MLFLOW_TRACKING_URI` point at an MLflow server instead.
 `promote` refuses a candidate of another skill vocabulary than the champion's (unless
-`new_skills=True`). The champion is re-checked just before the move, and nothing moves when it
-changed; on a local store promotions of one model are serialized by a lock; on a server a
-concurrent promote can still land between the check and the move (`promotion.py`).
+`new_skills=True`). On a local store promotions of one model are serialized by a lock; through
+a server concurrent promotes converge on the best candidate that passed the same gate; a
+champion moved by anything else meanwhile (a rollback, the UI) is never replaced (`promotion.py`).
 """
 
 from __future__ import annotations

@@ -9,11 +9,11 @@ so), then reads the champion the first left and compares with it. A run that wai
 `LOCK_WAIT_S` gives up with `RegistryLockedError` naming the holder. The kernel releases the
 lock when its process dies, however it dies.
 
-A server (or another database) has no file both runs can lock: there `promotion.py` re-reads the
-champion just before moving the alias and refuses when it changed (`ChampionChangedError`), which
-narrows the race without closing it (the check and the move are two requests: a concurrent
-promote can still land between them). It does so with a local store too, for a change made
-without the lock (the MLflow UI, an older version).
+A server (or another database) has no file both runs can lock: there promotes converge instead
+(`promotion._converge_champion`: the alias ends on the best candidate that passed the same gate,
+whichever promote writes last), and a champion moved by anything else is refused
+(`ChampionChangedError`). Both hold with a local store too, for a change made without the lock
+(the MLflow UI, an older version).
 
 The lock file, its holder record and its protection from forked children (a child forked by a
 promote, outliving its `kill -9`, would keep the lock) are `adaptive.locking`'s, as the nightly

@@ -18,10 +18,14 @@ refused (`ConfigError`), unless `new_skills=True` (`--new-skills`) asks on purpo
 the champion with a model of a new catalog, which must then pass the first champion's bar. A
 catalog that grew a few skills compares as usual, with a `CoverageWarning` giving the counts.
 
-The champion is re-checked just before the alias moves: when it changed since it was read
-(another promote, a rollback, the MLflow UI), nothing moves (`ChampionChangedError`). On a local
-store, promotions of one model are serialized by a lock (`lock.py`); on a server the check and
-the move are two requests, and a concurrent promote can still land between them.
+On a local store, promotions of one model are serialized by a lock (`lock.py`). Through a
+server they converge (`_converge_champion`): a candidate that passed the gate is tagged so with
+its metric (`Gate`) before the alias moves; the alias then goes to the best version that passed
+the same gate (the same champion beaten, metric and held-out students), and is read again until
+it is on the best one seen, so two promotes at once end with the better candidate champion
+whichever writes last; the other's decision is "superseded". When the champion moved to
+anything else since it was read (a rollback, the MLflow UI, a promote that beat another
+champion), nothing moves (`ChampionChangedError`).
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from collections.abc import Collection
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import mlflow
 import numpy as np
@@ -372,13 +378,11 @@ def promote(
             if not promoted and champion is not None:
                 reason += overlap.new_skills_hint()
         champion_version = None if champion_mv is None else str(champion_mv.version)
+        fingerprint = data_fingerprint(held, data if not isinstance(data, ResponseLog) else None)
         with mlflow.start_run(
             experiment_id=experiment_id(client, PROMOTION_EXPERIMENT),
             run_name=f"promote-{name}-v{candidate_mv.version}",
         ) as run:
-            fingerprint = data_fingerprint(
-                held, data if not isinstance(data, ResponseLog) else None
-            )
             mlflow.log_params(
                 {
                     "registered_model": name,
@@ -417,17 +421,27 @@ def promote(
             ),
             **({"promotion.new_skills": "true"} if replaces and promoted else {}),
         }
+        gate = Gate(champion_version, rule.metric, str(fingerprint["data_sha256"]))
+        if promoted:  # passed: a contender of this round, before the alias moves
+            tags |= gate.tags(candidate[rule.metric])
         for key, value in tags.items():
             client.set_model_version_tag(name, candidate_mv.version, key, value)
+        decision = "rejected"
         if promoted:
-            _move_champion(
-                client, name, champion_version, candidate_mv.version, run.info.run_id, "promote"
+            champion_now = _converge_champion(
+                client,
+                name,
+                gate,
+                str(candidate_mv.version),
+                candidate[rule.metric],
+                run.info.run_id,
             )
-            if champion_mv is not None:
-                client.set_model_version_tag(
-                    name, champion_mv.version, "promotion.replaced_by", candidate_mv.version
-                )
-        _record_decision(client, name, candidate_mv.version, run.info.run_id, promoted)
+            decision = "promoted" if champion_now == str(candidate_mv.version) else "superseded"
+            if decision == "superseded":
+                promoted, reason = False, _superseded(reason, client, name, champion_now, gate)
+                client.set_model_version_tag(name, candidate_mv.version, "promotion.reason", reason)
+                client.set_tag(run.info.run_id, "reason", reason)
+        _record_decision(client, name, candidate_mv.version, run.info.run_id, decision)
     return PromotionDecision(
         name,
         str(candidate_mv.version),
@@ -456,34 +470,47 @@ def _champion(client, name: str):
 def _move_champion(
     client, name: str, compared: str | None, version: str, run_id: str, action: str
 ) -> None:
-    """Make `version` the champion, if the champion is still `compared` (the version this run
-    read; None: none): `_check_champion_unchanged`, then the move. On a server these are two
-    requests: a change landing between them is not seen."""
+    """A rollback's move: make `version` the champion, if the champion is still `compared` (the
+    version this run read; None: none): `_check_champion_unchanged`, then the move. On a server
+    these are two requests: a change landing between them is not seen (a promote converges
+    instead, `_converge_champion`; a rollback is an operator's, one at a time)."""
     _check_champion_unchanged(client, name, compared, version, run_id, action)
     client.set_registered_model_alias(name, CHAMPION_ALIAS, version)
 
 
-def _record_decision(client, name: str, version: str, run_id: str, promoted: bool) -> None:
-    """The decision, on the run and on the candidate's version: written last, once the alias
-    moved, so that "promoted" is never left on a version that did not become champion (a
-    `rollback` returns only to a version tagged so)."""
-    decision = "promoted" if promoted else "rejected"
+def _record_decision(client, name: str, version: str, run_id: str, decision: str) -> None:
+    """The decision ("promoted", "rejected", "superseded"), on the run and on the candidate's
+    version: written last, once the alias moved, so that "promoted" is never left on a version
+    that did not become champion (a `rollback` returns only to a version tagged so)."""
     client.set_tag(run_id, "decision", decision)
     client.set_model_version_tag(name, version, "promotion.decision", decision)
 
 
 def _check_champion_unchanged(
-    client, name: str, compared: str | None, version: str, run_id: str, action: str
-) -> None:
+    client,
+    name: str,
+    compared: str | None,
+    version: str,
+    run_id: str,
+    action: str,
+    contenders: Collection[str] = (),
+    moved: bool = False,
+) -> str | None:
     """Just before the alias moves: the champion must still be `compared` (the version this
-    run read; None: none). When another promote or rollback moved it meanwhile, moving it now
-    would replace a champion this run never compared with: the decision is withdrawn (the run,
-    and a promoted candidate's version, say "withdrawn": a rollback's target keeps its record
-    of the promotion it had) and `ChampionChangedError` says to run again."""
+    run read; None: none), or one of `contenders` (versions that passed the same gate in a
+    promote running at the same time, `_converge_champion`); returns it. When anything else
+    moved it meanwhile (a rollback, the MLflow UI, a promote that compared with another
+    champion), moving it now would replace a champion this run never compared with: the
+    decision is withdrawn (the run, and a promoted candidate's version, say "withdrawn": a
+    rollback's target keeps its record of the promotion it had) and `ChampionChangedError` says
+    to run again. A withdrawn candidate stays a contender of its gate: it passed it, and a
+    concurrent promote of the same round may already be moving the alias to it. Once the alias
+    `moved` off `compared` in this run's sight, no promote puts it back there: only a rollback
+    or the UI, which win."""
     now = _champion(client, name)
     now_version = None if now is None else str(now.version)
-    if now_version == compared:
-        return
+    if (now_version == compared and not moved) or now_version in contenders:
+        return now_version
     was = f"v{compared}" if compared else "none"
     message = (
         f"the champion of {name!r} changed to v{now_version} while this {action} ran (it read "
@@ -498,6 +525,114 @@ def _check_champion_unchanged(
         client.set_model_version_tag(name, version, "promotion.decision", "withdrawn")
         client.set_model_version_tag(name, version, "promotion.reason", message)
     raise ChampionChangedError(message)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The gate a promote's candidate passed: the champion it was compared with (None: none
+    yet), the metric and the held-out students (their fingerprint). Candidates that passed the
+    same gate were scored alike, so their metric values compare: they are a round's contenders,
+    each tagged with its value (`tags`) before the alias moves."""
+
+    against: str | None
+    metric: str
+    holdout_sha256: str
+
+    TAGS: ClassVar[tuple[str, str]] = ("promotion.gate", "promotion.gate_value")
+
+    @property
+    def key(self) -> str:
+        return f"{self.prefix(self.against)}{self.metric}; holdout {self.holdout_sha256}"
+
+    @staticmethod
+    def prefix(against: str | None) -> str:
+        """How the keys of the gates against champion `against` start."""
+        return f"against v{against or ' none'}; "
+
+    def tags(self, value: float) -> dict[str, str]:
+        """The version tags saying its candidate passed this gate with `value`."""
+        return dict(zip(self.TAGS, (self.key, repr(float(value))), strict=True))
+
+    def contenders(self, client, name: str) -> dict[str, float]:
+        """version -> metric value of every version of `name` that passed this gate."""
+        found = {}
+        for mv in client.search_model_versions(f"name = '{name}'"):
+            tags = mv.tags or {}
+            if tags.get(self.TAGS[0]) == self.key:
+                found[str(mv.version)] = float(tags[self.TAGS[1]])
+        return found
+
+    @classmethod
+    def close_rounds(cls, client, name: str, against: str) -> None:
+        """A rollback to `against` makes it champion again: the versions that beat it in an
+        earlier round (one of them the version rolled back from) are no contenders of the
+        next promote against it, whose gate may well be on the same held-out students."""
+        for mv in client.search_model_versions(f"name = '{name}'"):
+            if (mv.tags or {}).get(cls.TAGS[0], "").startswith(cls.prefix(against)):
+                for key in cls.TAGS:
+                    client.delete_model_version_tag(name, mv.version, key)
+
+    def best(self, contenders: dict[str, float]) -> str:
+        """The contender with the best value; of equals, the newest version (one order for
+        every promote, so that they agree)."""
+        sign = 1.0 if HIGHER_IS_BETTER[self.metric] else -1.0
+        return max(contenders, key=lambda v: (sign * contenders[v], int(v)))
+
+
+#: How many times one promote moves the alias before it gives up: each move puts the alias on
+#: the best contender seen, so more moves mean contenders keep arriving.
+MAX_MOVES = 10
+
+
+def _converge_champion(
+    client, name: str, gate: Gate, version: str, value: float, run_id: str
+) -> str:
+    """Move the champion alias to the best version that passed `gate` (this promote's candidate
+    `version` is one, tagged so with its metric `value` before): read the contenders and the
+    alias, move the alias to the best when it is elsewhere, and read again, until the alias is
+    on the best contender read after it. Returns that version (another one when a concurrent
+    promote's candidate passed the same gate with a better metric).
+
+    Why promotes running at once end on the best: MLflow has no compare-and-set, so two
+    promotes can both read the old champion and write the alias in either order, and the
+    last write may put the worse one there. But each promote tags its candidate before it
+    reads, and stops only when a read after its own last move finds the alias on the best
+    contender it sees. Take the last write of the alias: its writer reads again afterwards,
+    finds its own write (no later one exists) and stops only if that is the best contender
+    then tagged (else it would write again: not the last). A contender tagged after that read
+    is read by its own promote afterwards, with the alias unchanged: were it better, that
+    promote would write, so it is not. The alias ends on the best contender. A change by
+    anything else (a rollback, the UI; the champion compared with, back after a move) withdraws
+    the promote (`_check_champion_unchanged`).
+    """
+    moved = False  # the alias left the champion compared with, in this run's sight
+    for _ in range(MAX_MOVES):
+        contenders = {version: value} | gate.contenders(client, name)
+        now = _check_champion_unchanged(
+            client, name, gate.against, version, run_id, "promote", contenders, moved
+        )
+        best = gate.best(contenders)
+        moved = True
+        if now == best:
+            return best
+        client.set_registered_model_alias(name, CHAMPION_ALIAS, best)
+        if now is not None:
+            client.set_model_version_tag(name, now, "promotion.replaced_by", best)
+    raise ChampionChangedError(
+        f"the champion of {name!r} kept moving while this promote ran ({MAX_MOVES} moves to the "
+        f"best of the versions that passed the gate with v{version}); run promote again"
+    )
+
+
+def _superseded(reason: str, client, name: str, champion: str, gate: Gate) -> str:
+    """The reason of a candidate that passed the gate but is not champion: a promote running
+    at the same time passed the same gate with a better metric."""
+    theirs = gate.contenders(client, name).get(champion)
+    value = "" if theirs is None else f" ({gate.metric} {theirs:.4f})"
+    return (
+        f"{reason}; superseded: v{champion} passed the same gate{value} in a promote that ran "
+        f"at the same time, and is champion"
+    )
 
 
 def _check_overlap(
@@ -650,6 +785,7 @@ def rollback(
             )  # fmt: skip
             mlflow.set_tags({"adaptive.kind": "rollback", "reason": reason})
         _move_champion(client, name, before, str(target.version), run.info.run_id, "rollback")
+        Gate.close_rounds(client, name, str(target.version))
         client.set_tag(run.info.run_id, "decision", "promoted")  # once it moved, as a promote's
         client.set_model_version_tag(
             name, target.version, "promotion.rolled_back_from", before or "none"

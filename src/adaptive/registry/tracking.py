@@ -164,6 +164,8 @@ def train_model(
         check_model_name(registered_name)  # before the fit, not after it
     spec_info = load_spec(spec)  # a misspelt model before the data is read
     model = build_model(spec)
+    if "seed" in model.get_params():  # checked by the model (a deep one) before the data is read
+        model.set_params(seed=seed)
     log = resolve_log(data, mapping, quarantine)
     if catalog is not None:
         check_catalog_covers_log(catalog, log)
@@ -196,8 +198,6 @@ def train_model(
         )
     with tracking(tracking_uri) as client:  # reach the store before the fit; clean up after kills
         fail_stale_runs(client, experiment_id(client, experiment), kind="train")
-    if "seed" in model.get_params():
-        model.set_params(seed=seed)
     cv = cross_validate(model, train_log, folds, seed, label=spec_info["name"])
     table = cv.metrics.drop(columns="model")
     overall = table.set_index("fold").loc["all"].to_dict()

@@ -29,7 +29,6 @@ from adaptive.tracing.deep.layers import (
     zero_unknown_rows,
 )
 from adaptive.tracing.deep.sequences import Batch
-from adaptive.tracing.deep.tracer import store_params
 from adaptive.tracing.deep.windowed import WindowedAttentionTracer
 
 
@@ -149,7 +148,7 @@ class AKT(WindowedAttentionTracer):
         precision: str = "auto",
         progress: bool = True,
     ):
-        store_params(self, locals())
+        self._accept_params(locals())
 
     def _network(self) -> AKTNetwork:
         return AKTNetwork(

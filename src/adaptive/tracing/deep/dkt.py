@@ -50,7 +50,7 @@ from adaptive.tracing.deep.layers import (
     zero_unknown_rows,
 )
 from adaptive.tracing.deep.sequences import Batch, Chunks, Encoded, iter_batches
-from adaptive.tracing.deep.tracer import DeepTracer, store_params
+from adaptive.tracing.deep.tracer import DeepTracer
 
 MASTERY_CHUNK = 4096  # students per block in `mastery` (bounds the item head's memory)
 
@@ -319,10 +319,10 @@ class DKT(DeepTracer):
         precision: str = "auto",
         progress: bool = True,
     ):
-        store_params(self, locals())
+        self._accept_params(locals())
 
-    def _check_params(self) -> None:
-        super()._check_params()
+    def _check_machine(self) -> None:
+        super()._check_machine()
         on_cpu = self.torch_device.type == "cpu"
         if on_cpu and self.precision == "bfloat16" and not lstm_runs_in_bfloat16():
             raise ConfigError(

@@ -36,7 +36,6 @@ from adaptive.tracing.deep.layers import (
     zero_unknown_rows,
 )
 from adaptive.tracing.deep.sequences import Batch
-from adaptive.tracing.deep.tracer import store_params
 from adaptive.tracing.deep.windowed import WindowedAttentionTracer
 
 
@@ -150,7 +149,7 @@ class SAKT(WindowedAttentionTracer):
         precision: str = "auto",
         progress: bool = True,
     ):
-        store_params(self, locals())
+        self._accept_params(locals())
 
     def _network(self) -> SAKTNetwork:
         return SAKTNetwork(

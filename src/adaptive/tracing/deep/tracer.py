@@ -44,6 +44,7 @@ vocabularies go into `arrays.npz`. `KnowledgeTracer.save` records the sha256 of 
 
 from __future__ import annotations
 
+import copy
 import inspect
 import time
 import warnings
@@ -75,6 +76,7 @@ from adaptive.tracing.deep.sequences import (
     split_students,
     take_students,
 )
+from adaptive.tracing.specs import mistyped_params
 
 WEIGHTS_FILE = "weights.safetensors"
 # Training arithmetic. "float32": everywhere. "bfloat16": mixed precision, the matrix products
@@ -83,10 +85,11 @@ WEIGHTS_FILE = "weights.safetensors"
 # CPU with AMX or AVX512-BF16), float32 elsewhere. Prediction and the online state always run
 # in float32.
 PRECISIONS = ("auto", "float32", "bfloat16")
-
+DEVICES = ("cpu", "cuda")
 
 #: The size knobs of the deep models (each a whole number >= 1 where a model has it).
 MODEL_SIZES = (
+    "embedding_size",
     "hidden_size",
     "d_model",
     "n_heads",
@@ -95,6 +98,19 @@ MODEL_SIZES = (
     "d_ff",
     "final_size",
 )
+WHOLE = Range(1, whole=True, what="a whole number")
+SHARE = Range(0.0, 1.0, high_open=True, what="a share")
+#: The numeric knobs and their valid values (a model checks those it has).
+KNOB_RANGES = {
+    **dict.fromkeys(MODEL_SIZES, WHOLE),
+    **dict.fromkeys(("window", "max_skills", "batch_size", "max_epochs", "patience"), WHOLE),
+    "learning_rate": Range(0.0, low_open=True),
+    "lr_decay": Range(0.0, 1.0, low_open=True, what="a factor"),
+    "validation_fraction": SHARE,
+    "dropout": SHARE,
+    "l2": Range(0.0),
+    "seed": Range(0, whole=True, what="a whole number"),
+}
 
 
 class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
@@ -127,43 +143,83 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
     def _predict_encoded(self, enc: Encoded) -> np.ndarray:
         """P(correct) of every encoded row from the earlier rows of its student block."""
 
-    # -- fitting ---------------------------------------------------------------------------------
-    def _check_params(self) -> None:
-        self._check_training_numbers()
-        if self.device not in ("cpu", "cuda"):
-            raise ConfigError(f"device={self.device!r}; expected 'cpu' or 'cuda'")
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise ConfigError("device='cuda' but torch sees no GPU; use device='cpu'")
-        for name in ("window", "max_skills", "batch_size", "max_epochs"):
-            if int(getattr(self, name)) < 1:
-                raise ConfigError(f"{name}={getattr(self, name)!r}; expected a positive integer")
-        if not 0.0 < float(self.lr_decay) <= 1.0:
-            raise ConfigError(f"lr_decay={self.lr_decay!r}; expected a factor in (0, 1]")
-        if self.precision not in PRECISIONS:
-            raise ConfigError(f"precision={self.precision!r}; expected one of {PRECISIONS}")
+    # -- hyperparameters -------------------------------------------------------------------------
+    def _accept_params(self, params: dict[str, Any]) -> None:
+        """`__init__` of every deep model: store each hyperparameter under its own name, then
+        check them (`check_params(machine=False)`), so that `DKT(hidden_size=0)` is refused where
+        it is written instead of at `fit`, after the data are read."""
+        for key, value in params.items():
+            if key not in ("self", "__class__"):
+                setattr(self, key, value)
+        self.check_params(machine=False)
+        self._warn_idle_knobs(stacklevel=4)
 
-    def _check_training_numbers(self) -> None:
-        """The training knobs' types and ranges, each named with what it takes: a negative
-        learning rate crashed mid-fit, a `validation_fraction` of 1.5 left the model untrained,
-        a text size reached torch (seen in a researcher's trial)."""
-        checks = {
-            "learning_rate": Range(0.0, low_open=True),
-            "patience": Range(1, whole=True, what="a whole number"),
-            "validation_fraction": Range(0.0, 1.0, high_open=True, what="a share"),
-            "seed": Range(0, whole=True, what="a whole number"),
-            "dropout": Range(0.0, 1.0, high_open=True, what="a share"),
-            "l2": Range(0.0),
-            **dict.fromkeys(MODEL_SIZES, Range(1, whole=True, what="a whole number")),
-        }
-        for name, valid in checks.items():
+    def set_params(self, **params: Any) -> Self:
+        """Set hyperparameters, checked as the constructor checks them; a refused value leaves
+        the model as it was (`set_params(window=0)` was accepted and failed at `fit`)."""
+        before = self.get_params()
+        super().set_params(**params)
+        try:
+            self.check_params(machine=False)
+        except Exception:
+            super().set_params(**before)
+            raise
+        self._warn_idle_knobs(stacklevel=3)
+        return self
+
+    def check_params(self, machine: bool = True) -> None:
+        """Refuse hyperparameters this model cannot be trained with, before any data is read.
+
+        One `ConfigError` naming the knob, its value and what it takes: a value of the wrong
+        type (`items = "yes"`, `window = 1.5`), a number out of range (`hidden_size = 0`,
+        `dropout = 1.5`, `learning_rate = -1`), heads that do not divide the model size, an
+        unknown device or precision. Then the network itself is built on a one-skill, one-item
+        vocabulary, so that whatever torch would still refuse is named here, not mid-fit.
+
+        The constructor runs it with `machine=False`: the values alone, so that a model saved
+        on a GPU or AMX machine still loads elsewhere. `fit` and `build_model` add this
+        machine's checks (`device='cuda'` without a GPU, bfloat16 the CPU cannot run).
+        """
+        try:
+            self._check_values()
+            if machine:
+                self._check_machine()
+        except ConfigError as exc:  # named as BKT's are: "DKT: window=0; expected ..."
+            raise ConfigError(f"{type(self).__name__}: {exc}") from None
+        probe = copy.copy(self)  # not `clone()`: the constructor runs this check
+        probe.skills_, probe.items_ = pd.Index(["skill"]), pd.Index(["item"])
+        with torch.random.fork_rng(devices=[]):  # the caller's random stream stays as it was
+            try:
+                probe._network()
+            except (RuntimeError, ArithmeticError, TypeError, ValueError) as exc:
+                raise ConfigError(f"{type(self).__name__} cannot build its network: {exc}") from exc
+
+    def _check_values(self) -> None:
+        """Each knob's type and range, named with what it takes: a negative learning rate
+        crashed mid-fit, a `validation_fraction` of 1.5 left the model untrained, a text size
+        reached torch (seen in a researcher's trial). Ranges first (`window='20'; expected a
+        whole number >= 1` says both), then the other knobs' types as a spec's are checked
+        (`mistyped_params`, shared with BKT and `build_model`)."""
+        for name, valid in KNOB_RANGES.items():
             if hasattr(self, name) and not valid.admits(getattr(self, name)):
                 raise ConfigError(f"{name}={getattr(self, name)!r}; expected {valid.what} {valid}")
+        wrong = mistyped_params(type(self), self.get_params())
+        if wrong:
+            raise ConfigError("; ".join(wrong))
+        if self.device not in DEVICES:
+            raise ConfigError(f"device={self.device!r}; expected one of {DEVICES}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision={self.precision!r}; expected one of {PRECISIONS}")
         heads = getattr(self, "n_heads", 1)
         if getattr(self, "d_model", 0) % heads:
             raise ConfigError(
                 f"d_model={self.d_model!r}, n_heads={heads!r}; expected d_model a multiple of "
                 "n_heads (each head takes an equal share of the model size)"
             )
+
+    def _warn_idle_knobs(self, stacklevel: int) -> None:
+        """Say so where a knob is set that does nothing with the others (once, where the model
+        is specified; `stacklevel` points at the user's line)."""
         default = inspect.signature(type(self).__init__).parameters.get("l2")
         set_l2 = default is not None and getattr(self, "l2", 0) != default.default
         if set_l2 and not getattr(self, "items", True):  # the default says nothing
@@ -171,26 +227,13 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
                 f"l2={self.l2!r}: it penalizes the item embeddings, which items=False leaves "
                 "out: it does nothing here (set items=True, or leave l2 at 0)",
                 FitWarning,
-                stacklevel=4,
+                stacklevel=stacklevel + 1,
             )
 
-    def check_params(self) -> None:
-        """Refuse hyperparameters this model cannot be trained with, before any data is read.
-
-        `ConfigError` from the checks of `fit` (device, precision, positive sizes), and the
-        `ValueError` of building the network itself on a one-skill, one-item vocabulary:
-        torch's and our layers' own checks (a size above zero, dropout in [0, 1], heads that
-        divide the model size), so that a spec's mistake is named when the spec is read
-        (`build_model` adds its file) instead of surfacing mid-fit.
-        """
-        self._check_params()
-        probe = self.clone()
-        probe.skills_, probe.items_ = pd.Index(["skill"]), pd.Index(["item"])
-        with torch.random.fork_rng(devices=[]):  # the caller's random stream stays as it was
-            try:
-                probe._network()
-            except (RuntimeError, ArithmeticError, TypeError) as exc:  # "negative dimension"
-                raise ValueError(f"{self.name} cannot build its network: {exc}") from exc
+    def _check_machine(self) -> None:
+        """Whether this machine can train with these settings (a subclass adds its own)."""
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ConfigError("device='cuda' but torch sees no GPU; use device='cpu'")
 
     @property
     def torch_device(self) -> torch.device:
@@ -203,6 +246,7 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
             return self.device == "cuda" or native_bfloat16_cpu()
         return self.precision == "bfloat16"
 
+    # -- fitting ---------------------------------------------------------------------------------
     def fit(self, log: ResponseLog, validation: ResponseLog | None = None) -> Self:
         """Train on `log` with early stopping; returns self.
 
@@ -460,10 +504,3 @@ def load_untied_state(net: torch.nn.Module, weights: dict[str, torch.Tensor]) ->
             f"unexpected {sorted(set(weights) - expected)}"
         )
     net.load_state_dict(weights, strict=False)  # a tied name shares its twin's loaded tensor
-
-
-def store_params(obj: object, params: dict[str, Any]) -> None:
-    """`__init__` helper: store every hyperparameter unchanged under its own name."""
-    for key, value in params.items():
-        if key not in ("self", "__class__"):
-            setattr(obj, key, value)
