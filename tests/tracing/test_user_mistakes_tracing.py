@@ -213,6 +213,32 @@ def test_a_model_saved_for_another_machine_still_loads(tmp_path) -> None:
             KnowledgeTracer.load(tmp_path / "m").fit(small_log())
 
 
+def torch_sees_a_gpu() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+@pytest.mark.skipif(torch_sees_a_gpu(), reason="this machine has a GPU: nothing to fall back from")
+def test_a_model_trained_on_a_gpu_predicts_on_a_machine_without_one(tmp_path) -> None:
+    """A data scientist trains on a GPU box, the nightly job runs on CPUs: loading ended in
+    torch's own error (the network moved to 'cuda'). It predicts on the CPU, the same."""
+    from adaptive.tracing.base import KnowledgeTracer
+
+    model = deep_class("dkt")(hidden_size=4, embedding_size=4, max_epochs=1, progress=False)
+    log = small_log()
+    model.fit(log).save(tmp_path / "m")
+    saved = tmp_path / "m" / "model.json"
+    meta = json.loads(saved.read_text())
+    meta["params"]["device"] = "cuda"
+    saved.write_bytes(sealed_json(meta))
+    loaded = KnowledgeTracer.load(tmp_path / "m")
+    assert loaded.device == "cuda"
+    np.testing.assert_allclose(loaded.predict_proba(log), model.predict_proba(log), atol=1e-6)
+    with pytest.raises(ConfigError, match="torch sees no GPU"):
+        loaded.fit(log)
+
+
 def test_l2_that_cannot_apply_is_said() -> None:
     """A researcher's trial: l2 on a model without item embeddings changed nothing, silently."""
     from adaptive.errors import FitWarning

@@ -237,6 +237,11 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
 
     @property
     def torch_device(self) -> torch.device:
+        """Where the network runs: `device`, except that a model trained on a GPU and read
+        back where torch sees none (the nightly job's CPU machine) predicts on the CPU with the
+        same weights; `fit` still refuses device='cuda' there."""
+        if self.device == "cuda" and not torch.cuda.is_available():
+            return torch.device("cpu")
         return torch.device(self.device)
 
     @property
