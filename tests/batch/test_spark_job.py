@@ -13,6 +13,7 @@ import pytest
 
 from adaptive.batch import run_daily_job
 from adaptive.batch.snapshot import SPARK_FORMAT, snapshot_format
+from adaptive.batch.writer import school_dir
 from adaptive.curriculum import Activity, Catalog
 from adaptive.errors import ConfigError, NightWarning
 
@@ -560,6 +561,35 @@ def test_students_with_nothing_left_to_learn_are_counted_on_spark_as_in_process(
     profiles.write_text("\n".join([*lines, json.dumps(senior)]) + "\n")
     args = district.job_args(data=district.responses, k=5, profiles=profiles)
     ours, theirs = same_bytes_on_both_engines(args, tmp_path)
+    assert theirs.students_all_known == {"placed from grade 12": 1}
+    assert ours.students_all_known == theirs.students_all_known
+
+
+def test_an_interrupted_spark_night_resumed_with_an_unserved_student_equals_an_uninterrupted_one(
+    spark_ready, district, tmp_path
+):
+    """A Spark night interrupted after the school of a student served nothing (a grade-12
+    senior) was written, then run again: the resumed school's counts are read back from its
+    files (its students file read once, the per-skill lists with it: `job._counted_students`)
+    and the other schools served; the outputs equal an uninterrupted in-process night's byte
+    for byte, and the summary still says why the senior got nothing."""
+    lines = district.profiles.read_text().splitlines()
+    senior = {**json.loads(lines[0]), "student_id": "senior", "grade": 12}
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text("\n".join([*lines, json.dumps(senior)]) + "\n")
+    args = district.job_args(data=district.responses, k=5, profiles=profiles)
+    spark = tmp_path / "spark"
+    run_daily_job(DAY_1, spark, engine="spark", **args)
+    # the interruption: no _SUCCESS.json nor snapshot, only the senior's school written
+    (spark / "recommendations" / f"date={DAY_1}" / "_SUCCESS.json").unlink()
+    shutil.rmtree(spark / "state" / f"date={DAY_1}")
+    kept = school_dir(senior["school_id"])
+    for table in TABLES:
+        for school in (spark / table / f"date={DAY_1}").glob("school=*"):
+            if school.name != kept:
+                shutil.rmtree(school)
+    ours, theirs = same_bytes_on_both_engines(args, tmp_path)
+    assert ours.partitions_resumed == 1 and ours.partitions_written == ours.schools - 1 > 0
     assert theirs.students_all_known == {"placed from grade 12": 1}
     assert ours.students_all_known == theirs.students_all_known
 
