@@ -362,12 +362,14 @@ def test_the_night_says_why_students_got_no_recommendation(district, tmp_path):
     assert again.students_all_known == summary.students_all_known
 
 
-def test_a_resumed_night_reads_the_per_skill_lists_only_where_someone_went_unserved(
+def test_a_resumed_night_reads_each_students_file_once_with_the_lists_only_where_needed(
     district, tmp_path, monkeypatch
 ):
     """A resumed school's counts read back its students' `mastery` and `progression` lists (S
     values per student) for every school, though only the count of unserved students who know
-    every skill needs them. Now only a school with someone unserved reads them."""
+    every skill needs them; and a school with someone unserved then read its students file
+    twice (the counts, then again with the lists). Now each file is read once, with the lists
+    only where someone went unserved (its footer's statistics say so)."""
     import pyarrow.parquet as pq
 
     from adaptive.batch import job
@@ -378,19 +380,33 @@ def test_a_resumed_night_reads_the_per_skill_lists_only_where_someone_went_unser
     parts = sorted((tmp_path / "a" / "students").rglob("*.parquet"))
     unserved = {p for p in parts if (pd.read_parquet(p)["recommended"] == 0).any()}
     assert unserved and unserved != set(parts)
-    read: dict[str, set[str]] = {}
-    original = pq.read_table
+    reads: dict[Path, list[set[str]]] = {}
+
+    def seen(path, columns) -> None:
+        if "students" in str(path):
+            reads.setdefault(Path(str(path)), []).append(set(columns or ["every column"]))
+
+    class ParquetFile(pq.ParquetFile):
+        def __init__(self, source, *more, **kw):
+            super().__init__(source, *more, **kw)
+            self.source = source
+
+        def read(self, columns=None, **kw):
+            seen(self.source, columns)
+            return super().read(columns=columns, **kw)
 
     def read_table(path, columns=None, **kw):
-        if columns is not None and "students" in str(path):
-            read.setdefault(str(path), set()).update(columns)
+        seen(path, columns)
         return original(path, columns=columns, **kw)
 
+    original = pq.read_table
     monkeypatch.setattr(job.pq, "read_table", read_table)  # seen in this process: 1 worker
+    monkeypatch.setattr(job.pq, "ParquetFile", ParquetFile)
     again = run_daily_job(district.last_day, tmp_path / "a", **args, placement=table, workers=1)
+    assert again.partitions_resumed == again.schools
     assert again.students_all_known == summary.students_all_known
-    assert {Path(p) for p in read} == set(parts)
-    assert {Path(p) for p, columns in read.items() if "mastery" in columns} == unserved
+    assert {p: len(r) for p, r in reads.items()} == dict.fromkeys(parts, 1)
+    assert {p for p, r in reads.items() if "mastery" in r[0]} == unserved
 
 
 def test_the_students_table_says_where_a_student_served_nothing_was_placed(district, tmp_path):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -89,3 +90,56 @@ def test_the_file_warnings_are_said_once_on_the_driver_as_read_placement_says_th
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert school_placement(school, "export.csv").students == ("s2",)
+
+
+def test_a_schools_rows_checked_by_the_driver_are_placed_without_checking_them_again(
+    monkeypatch,
+):
+    """Each executor ran every row of its school through `mastery_table_placement`'s checks
+    again (ids trimmed, masteries read, repeats and second sources looked for), after the
+    driver (each row) and Spark (repeats, sources) had checked the whole table. Now a school's
+    rows are placed as the driver checked them: the same placement, no row check run."""
+    import pyarrow as pa
+
+    from adaptive.batch.spark_placement import school_placement
+    from adaptive.placement import table
+
+    placed = pa.struct([("skill_id", pa.string()), ("mastery", pa.float64())])
+    people = pa.table(
+        {
+            "student_id": ["s1", "s2", "s3"],
+            "placed": pa.array([[("a", 0.9), ("c", 0.2)], [("b", 0.4)], None], pa.list_(placed)),
+            "placed_source": ["placed by diagnostic (12 questions)", "", None],
+        }
+    )
+    rows = pd.DataFrame(
+        {
+            "student_id": ["s1", "s1", "s2"],
+            "skill_id": ["a", "c", "b"],
+            "mastery": [0.9, 0.2, 0.4],
+            "source": ["placed by diagnostic (12 questions)"] * 2 + [""],
+        }
+    )
+    whole = table.mastery_table_placement(rows, "last_year.csv")
+
+    def checked_again(*args, **kwargs):
+        raise AssertionError("a row check ran on the executor")
+
+    for check in ("checked_frame", "duplicate_problems", "sources_of_students"):
+        monkeypatch.setattr(table, check, checked_again)
+    got = school_placement(people, "last_year.csv")
+    assert got.students == whole.students == ("s1", "s2")
+    assert got.skills == whole.skills == ("a", "b", "c")
+    np.testing.assert_array_equal(got.mastery, whole.mastery)
+    assert (
+        got.sources
+        == whole.sources
+        == (
+            "placed by diagnostic (12 questions)",
+            "placed from last_year.csv",
+        )
+    )
+    assert (
+        school_placement(people.drop_columns(["placed_source"]), "t.csv").sources
+        == ("placed from t.csv",) * 2
+    )

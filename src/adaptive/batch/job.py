@@ -1046,14 +1046,31 @@ def _counted_students(path: Path) -> pa.Table:
     """A written students partition's columns that `_school_counts` counts, with
     `ALL_KNOWN_COLUMNS` (per-skill lists: S values per student) only when someone went
     unserved, the only time `_unserved_all_known` reads them. Columns a partition written
-    before them lacks are left out."""
-    names = pq.read_schema(path).names
-    students = pq.read_table(path, columns=[c for c in COUNTED_COLUMNS if c in names])
-    if "recommended" not in names or (students.column("recommended").to_numpy() > 0).all():
-        return students
-    return pq.read_table(
-        path, columns=[c for c in (*COUNTED_COLUMNS, *ALL_KNOWN_COLUMNS) if c in names]
-    )
+    before them lacks are left out. One read of the file: whether someone went unserved is in
+    its footer (`_someone_unserved`); a resumed school with an unserved student read the
+    file twice, once for the counts and again with the lists."""
+    with pq.ParquetFile(path) as students:
+        names = students.schema_arrow.names
+        counted = COUNTED_COLUMNS
+        if _someone_unserved(students.metadata):
+            counted = (*COUNTED_COLUMNS, *ALL_KNOWN_COLUMNS)
+        return students.read(columns=[c for c in counted if c in names])
+
+
+def _someone_unserved(footer: pq.FileMetaData) -> bool:
+    """Whether a students partition may hold a student with no recommendation (`recommended`
+    0), from its footer's statistics of each row group (`writer.parquet_bytes` writes them):
+    True where a group's least `recommended` is 0 or unrecorded, False without the column (a
+    partition written before it)."""
+    leaves = [footer.schema.column(i).path for i in range(footer.num_columns)]
+    if "recommended" not in leaves:
+        return False
+    column = leaves.index("recommended")
+    for group in range(footer.num_row_groups):
+        stats = footer.row_group(group).column(column).statistics
+        if stats is None or not stats.has_min_max or stats.min <= 0:
+            return True
+    return False
 
 
 def _serve_one(night: Night, school: str) -> SchoolDone:

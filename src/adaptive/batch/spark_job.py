@@ -5,7 +5,9 @@ The driver plans and commits; every per-student step runs on the executors, one 
 1. the driver resolves the champion in the MLflow registry, downloads its checksummed artifact
    folder and ships those *files* to the executors (`SparkContext.addFile`); each Python worker
    loads the model from them once (`KnowledgeTracer.load` verifies every checksum): no model
-   object is pickled;
+   object is pickled; an experiment's assignment file travels the same way
+   (`_executor_experiment`), the driver keeping only its digest and words (`AssignmentFacts`),
+   never every class's arm;
 2. Spark reads the Parquet log (only the rows before the night's cutoff, and after the previous
    snapshot's cutoff when that snapshot is reusable), the profiles (JSON lines, kept as text) and
    the previous night's state (Parquet, one folder per school: `school_state.py`); the log's
@@ -183,7 +185,9 @@ class SparkNight:
     resumed: bool
     window: int
     overrides: OverrideSet | None = None  # teacher overrides (only the students they name)
-    experiment: Assignment | None = None  # arms per class or school (no student data)
+    # the experiment's assignment file as shipped (`_executor_experiment`): its units (every
+    # class's or school's arm) are read by the executors, never held by the driver
+    experiment_file: str | None = None
     placement_source: str | None = None  # the placement table's file name, when given
 
 
@@ -235,8 +239,10 @@ def run_spark_night(
     overrides = _overrides(overrides, catalog, profiles_path, day)
     experiment_source = _source_name(experiment)
     if experiment is not None and not isinstance(experiment, Assignment):
-        experiment = Assignment.load(experiment)
+        experiment = Assignment.load(experiment)  # checked whole before any work
     with tempfile.TemporaryDirectory(prefix="adaptive-champion-") as tmp:
+        experiment_file = _stage_experiment(experiment, Path(tmp) / "shipped")
+        experiment = experiment.facts() if experiment is not None else None  # units dropped
         fetched = (
             registry_answer(champion)
             if champion is not None
@@ -365,12 +371,14 @@ def run_spark_night(
             resumed=resumed,
             window=config.progress_window,
             overrides=overrides,
-            experiment=experiment,
+            experiment_file=experiment_file,
             placement_source=Path(placement).name if placement is not None else None,
         )
         try:  # a session that cannot start or reach its master fails here: one line too
             session = spark if spark is not None else spark_session(master)
             _ship_model(session, model_dir, night.model_files, Path(tmp) / "shipped")
+            if experiment_file is not None:
+                session.sparkContext.addFile(str(Path(tmp) / "shipped" / experiment_file))
             if placement is not None:
                 placement_duplicates(session, placed_rows, str(placement), placement_columns)
             rows = _run_schools(
@@ -1189,6 +1197,37 @@ def _executor_model(night: SparkNight) -> KnowledgeTracer:
     return model
 
 
+def _stage_experiment(assignment: Assignment | None, staging: Path) -> str | None:
+    """The assignment's sealed bytes written under `staging` for `SparkContext.addFile`, under
+    a name unique to it (its sha256 as prefix); its name (None without an experiment)."""
+    if assignment is None:
+        return None
+    blob = assignment.to_bytes()
+    name = f"{hashlib.sha256(blob).hexdigest()[:16]}-experiment.json"
+    staging.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(staging / name, blob)
+    return name
+
+
+_EXPERIMENTS: dict[str, Assignment] = {}
+
+
+def _executor_experiment(night: SparkNight) -> Assignment | None:
+    """The night's assignment read from its shipped file (`Assignment.load` verifies it), once
+    per Python worker; None without an experiment. Shipped inside the night instead, every
+    class's arm was held by the driver and pickled with every school's task."""
+    if night.experiment_file is None:
+        return None
+    assignment = _EXPERIMENTS.get(night.experiment_file)
+    if assignment is None:
+        from pyspark import SparkFiles
+
+        assignment = Assignment.load(SparkFiles.get(night.experiment_file))
+        _EXPERIMENTS.clear()
+        _EXPERIMENTS[night.experiment_file] = assignment
+    return assignment
+
+
 def serve_spark_school(
     night: SparkNight, school: str, responses: pa.Table, people: pa.Table
 ) -> pa.Table:
@@ -1247,7 +1286,7 @@ def serve_spark_school(
         roster=roster,
         school_of=np.full(len(roster), school, dtype=object),
         overrides=night.overrides,
-        experiment=night.experiment,
+        experiment=_executor_experiment(night),
         placement=given,
     )
     done = _serve_one(served, school)

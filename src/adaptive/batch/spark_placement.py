@@ -12,7 +12,8 @@ per-student data, so the table goes through four steps:
    the night serves (a profile or a previous state) and the students only in the log
    ("unassigned"), as in the in-process job;
 4. each executor turns its school's rows into a `Placement` (`school_placement`) that places its
-   new students and names their source, exactly as the in-process job's whole table does.
+   new students and names their source, exactly as the in-process job's whole table does; the
+   rows are steps 1 and 2's, checked once on the driver and by Spark, not again per school.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from adaptive.placement.table import (
     TableValues,
     check_places_someone,
     checked_batches,
-    mastery_table_placement,
+    checked_rows_placement,
     new_found,
     one_source,
     placement_columns,
@@ -198,8 +199,10 @@ def with_placement(session, students, log, target: Path):
 def school_placement(people: pa.Table, source: str | None) -> Placement | None:
     """Step 4, on an executor: the school's placement rows as a `Placement` placed in the
     table's own words (its `source` column) or "from <file name>" (None without a table, or
-    when it knows none of the school's students). The table's warnings are the driver's (step
-    1): a school's rows are a part of it."""
+    when it knows none of the school's students). The rows are the driver's, checked there
+    (step 1: each row; step 2: one row per (student, skill), one source per student): they are
+    placed as they are (`checked_rows_placement`), not checked again per school, and the
+    table's warnings are the driver's too (a school's rows are a part of it)."""
     if source is None or "placed" not in people.column_names:
         return None
     placed = people.column("placed").combine_chunks()
@@ -207,15 +210,22 @@ def school_placement(people: pa.Table, source: str | None) -> Placement | None:
     if not len(rows):
         return None
     parent = pc.list_parent_indices(placed)
-    owner = people.column("student_id").combine_chunks().take(parent)
-    frame = pd.DataFrame(
+    table = pd.DataFrame(
         {
-            "student_id": owner.to_pandas(),
+            "student_id": people.column("student_id").combine_chunks().take(parent).to_pandas(),
             "skill_id": rows.field("skill_id").to_pandas(),
             "mastery": rows.field("mastery").to_pandas(),
         }
     )
-    if "placed_source" in people.column_names:  # the table's own words, where it gives them
-        said = people.column("placed_source").combine_chunks().take(parent).to_pandas()
-        frame[SOURCE_COLUMN] = said.fillna("").to_numpy()
-    return mastery_table_placement(frame, source, warn=False)
+    return checked_rows_placement(table, source, _own_words(people))
+
+
+def _own_words(people: pa.Table) -> dict[str, str]:
+    """Each placed student's source in the table's own words (`placed_source`, one per student
+    after step 2), for those whose rows give one."""
+    if "placed_source" not in people.column_names:
+        return {}
+    said = people.select(["student_id", "placed_source"]).filter(
+        pc.fill_null(pc.not_equal(people.column("placed_source"), ""), False)
+    )
+    return dict(zip(said.column(0).to_pylist(), said.column(1).to_pylist(), strict=True))

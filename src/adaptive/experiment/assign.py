@@ -76,6 +76,12 @@ class Assignment:
         which is the checksum of its content that `load` verifies (`files.sealed_json`)."""
         return hashlib.sha256(self.to_bytes()).hexdigest()
 
+    def facts(self) -> AssignmentFacts:
+        """What a night says of this assignment (its unit, file, roster and digest), without
+        its units: the Spark engine's driver keeps these, and its executors read the units from
+        the file itself (`adaptive.batch.spark_job`)."""
+        return AssignmentFacts(self.unit, self.source, self.profiles_sha256, self.sha256)
+
     def arm_of(self, class_ids: np.ndarray, school_ids: np.ndarray) -> np.ndarray:
         """(n,) arm of each student from their class or school ("" = not in the experiment)."""
         keys = np.asarray(class_ids if self.unit == "class" else school_ids, dtype=object)
@@ -157,6 +163,17 @@ class Assignment:
             dup = units.loc[units["unit_id"].duplicated(), "unit_id"].iloc[0]
             raise AssignmentError(f"{where}, field 'units.unit_id': {dup!r} appears twice")
         return cls(doc["unit"], int(doc["seed"]), arms, units, doc["profiles_sha256"], source)
+
+
+@dataclass(frozen=True)
+class AssignmentFacts:
+    """An `Assignment`'s facts a night's warnings and records need (`Assignment.facts`), not
+    its units (every class's or school's arm: they grow with the district)."""
+
+    unit: str
+    source: str
+    profiles_sha256: str
+    sha256: str
 
 
 def _holds(path: Path, blob: bytes) -> bool:

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from adaptive.errors import ExperimentWarning, counted, share_words, verb
-from adaptive.experiment.assign import Assignment
+from adaptive.experiment.assign import Assignment, AssignmentFacts
 from adaptive.policy.base import StudentBatch
 
 
@@ -74,7 +74,7 @@ def _with_arm(table: pa.Table) -> pa.Table:
 
 
 def warn_outside(
-    assignment: Assignment,
+    assignment: Assignment | AssignmentFacts,
     profiles_sha256: str | None,
     outside: int,
     without_profile: int,

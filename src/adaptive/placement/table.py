@@ -293,7 +293,7 @@ def mastery_table_placement(
     `skill_map` reads codes of another year as this catalog's skills, as `read_placement`'s
     does (it needs `catalog`). A table whose masteries or sources look wrong as a whole is
     warned of as `read_placement` warns (`TableValues`); `warn=False` is for a part of a table
-    judged whole already (the Spark engine's schools: the driver warned of the file).
+    judged whole already.
     """
     check_placement_columns(frame, file)
     skill_map = SkillMap.of(skill_map, catalog)
@@ -316,6 +316,16 @@ def mastery_table_placement(
         values = TableValues()
         values.add(table)
         values.warn(file, {})
+    return checked_rows_placement(table, source, sources)
+
+
+def checked_rows_placement(
+    table: pd.DataFrame, source: str, sources: Mapping[str, str]
+) -> Placement:
+    """The `Placement` of rows checked already (trimmed ids, masteries in [0, 1], one row per
+    (student, skill)): `mastery_table_placement` after its checks, and the Spark engine's
+    executors, whose rows the driver checked (`spark_placement`). Students are placed in
+    their own words (`sources`: student -> source) or "placed from <source>"."""
     student, students = pd.factorize(table["student_id"], sort=True)
     skill, skills = pd.factorize(table["skill_id"], sort=True)
     mastery = np.full((len(students), len(skills)), np.nan)
