@@ -337,5 +337,5 @@ def test_where_learning_is_gradual_two_right_answers_do_not_master_a_skill(catal
         open_ = policy.recommend_batch(held_batch(catalog, z), k=20, now=NOW)
         assert {"sub", "mul"} <= set(open_["skill_id"])
     # the hold ends at gradual_min_responses answers
-    four = held_batch(catalog, 8.0, answers=4)
-    assert {"sub", "mul"} <= set(policy.recommend_batch(four, k=20, now=NOW)["skill_id"])
+    held_enough = held_batch(catalog, 8.0, answers=PolicyConfig().gradual_min_responses)
+    assert {"sub", "mul"} <= set(policy.recommend_batch(held_enough, k=20, now=NOW)["skill_id"])
