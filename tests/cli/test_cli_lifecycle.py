@@ -86,6 +86,23 @@ def test_train_says_how_many_students_and_responses_it_held_out_for_promote(cli,
     assert all_folds.split("│")[-2].strip() == str((~rows).sum())  # the table's n_responses
 
 
+def test_train_says_whether_the_log_shows_gradual_learning(cli, trained) -> None:
+    """Before, nothing said whether the district learns gradually, which the policy now reads
+    from the fitted model (`learning_curve_`): train says it, and the MLflow run records it."""
+    import mlflow
+
+    tmp, uri = trained
+    r = cli("train", "--model", "irt", "--data", tmp / "own.csv", "--folds", "2",
+            "--tracking-uri", uri, "--quarantine", tmp / "q7.csv", "--quiet", *FLAGS)  # fmt: skip
+    assert r.code == 0, r.text
+    out = " ".join(r.out.split())
+    assert "Learning in the training log: accuracy after a wrong answer changes" in out
+    assert "not gradual (gradual_learning_z 3 in the policy file)" in out  # a flat synthetic log
+    run_id = out.split("MLflow run ")[1].split()[0].rstrip(";")
+    params = mlflow.MlflowClient(uri).get_run(run_id).data.params
+    assert {"learning_curve_slope", "learning_curve_z", "learning_curve_answers"} <= set(params)
+
+
 def test_evaluate_reports_the_rows_quarantined(cli, trained) -> None:
     tmp, _ = trained
     r = cli("evaluate", "--data", tmp / "own.csv", "--models", "irt", "--folds", "2",

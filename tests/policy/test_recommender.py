@@ -305,3 +305,37 @@ def test_work_above_the_students_grade_is_said_in_the_sentence(catalog) -> None:
         s.endswith("you are in grade PK and the catalog has nothing nearer.") for s in sentences(-1)
     )
     assert all("grade 3 work" not in s for s in sentences(3) + sentences(2) + sentences(None))
+
+
+def held_batch(catalog, learning_z: float, answers: int = 2) -> StudentBatch:
+    """One student who answered `add` `answers` times, all right, at mastery 0.9 (BKT's reading
+    of a gradual learner), from a model whose learning curve has this z."""
+    one = view({"add": 0.9}, {"add": answers}, streak={"add": answers})
+    batch = StudentBatch.from_views(catalog, [one], PolicyConfig())
+    batch.learning_z = np.array([learning_z])
+    return batch
+
+
+def test_where_learning_is_gradual_two_right_answers_do_not_master_a_skill(catalog) -> None:
+    """Before, where the model's training log showed gradual learning (the logistic simulators),
+    two right answers after which BKT said 0.9 made `add` mastered and opened what builds on
+    it, though the learner still missed it one time in three; the policy lost to the fixed
+    curriculum there. Now it stays open, served again, and its dependents wait, with a
+    reason that does not claim a wrong answer."""
+    policy = AdaptivePolicy(catalog)
+    held = held_batch(catalog, 8.0)
+    recs = policy.recommend_batch(held, k=20, now=NOW)
+    assert not {"sub", "mul"} & set(recs["skill_id"])
+    assert "add" in set(recs["skill_id"])
+    assert not policy.features(held, NOW).mastered[0, SKILLS.index("add")]
+    why = policy.explain_batch_row(held, "sub-1", NOW)
+    assert why.status == "blocked"
+    assert "2 answers so far, all right" in why.reasons[0].detail
+    assert "wrong" not in why.reasons[0].detail
+    # not gradual (z under gradual_learning_z, or not measured): as before
+    for z in (1.9, np.nan):
+        open_ = policy.recommend_batch(held_batch(catalog, z), k=20, now=NOW)
+        assert {"sub", "mul"} <= set(open_["skill_id"])
+    # the hold ends at gradual_min_responses answers
+    held_enough = held_batch(catalog, 8.0, answers=PolicyConfig().gradual_min_responses)
+    assert {"sub", "mul"} <= set(policy.recommend_batch(held_enough, k=20, now=NOW)["skill_id"])

@@ -275,3 +275,25 @@ def test_a_batch_of_the_same_ids_with_other_prerequisites_is_refused(catalog) ->
     batch = StudentBatch.build(edited, ["s1"], np.full((1, len(SKILLS)), 0.1))
     with pytest.raises(ConfigError, match="prerequisites, grades or topics of the same ids"):
         AdaptivePolicy(catalog).recommend_batch(batch, k=3, now=20_500.0)
+
+
+def test_the_batch_carries_the_models_learning_curve_to_every_engine() -> None:
+    """Before, nothing of whether the district learns gradually reached the policy. Now
+    `batch_from_model` (the vendor's request, the nightly job, policy-eval) carries the fitted
+    model's `learning_curve_` z for every student, and the Spark engine's Arrow table keeps it;
+    a model without one (duck-typed, or saved before it was kept) reads as not measured."""
+    from adaptive.batch.partition import batch_to_table, table_to_batch
+    from adaptive.policy import PolicyConfig
+    from adaptive.tracing.learning_curve import LearningCurve
+
+    cat = make_catalog()
+    state = TracingState(["a"], {"m": np.array([[0.2, 0.97, 0.5]])})
+    model = FakeTracer()
+    plain = batch_from_model(model, state, cat, [], student_ids=["a", "b"], placement=None)
+    assert np.isnan(plain.learning_z).all()
+    model.learning_curve_ = LearningCurve(0.13, 7.2, 1000)
+    batch = batch_from_model(model, state, cat, [], student_ids=["a", "b"], placement=None)
+    assert batch.learning_z.tolist() == [7.2, 7.2]
+    back = table_to_batch(batch_to_table(batch), cat, PolicyConfig())
+    assert back.learning_z.tolist() == [7.2, 7.2]
+    assert batch.take([1]).learning_z.tolist() == [7.2]

@@ -136,3 +136,21 @@ def test_thompson_noise_is_seeded() -> None:
     c = terms.thompson_noise((2, 3), 0.1, seed=2, now=5.0)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert not terms.thompson_noise((2, 3), 0.0, seed=1, now=5.0).any()
+
+
+def test_where_learning_is_gradual_a_skill_needs_enough_answers_to_be_shown() -> None:
+    """Before, two right answers showed a skill whatever the district: where accuracy grows
+    step by step, BKT then called it mastered too early (issue 16). Now a gradual verdict
+    (`gradual_hold`) holds a practised skill until `at_least` answers; an untouched skill is
+    read from its placement as before, and without the verdict nothing changes."""
+    n = np.array([[0, 1, 2, 3, 4, 6]])
+    streak = n.copy()  # every answer right
+    hold = terms.gradual_hold(np.array([8.0]), 3.0, 4)
+    assert hold.tolist() == [[4]]
+    assert terms.shown_by_answers(n, streak, 2, hold).tolist() == [
+        [True, False, False, False, True, True]
+    ]
+    not_gradual = terms.gradual_hold(np.array([1.9, np.nan]), 3.0, 4)
+    assert not_gradual.tolist() == [[0], [0]]
+    both = np.vstack([n, n])
+    assert terms.shown_by_answers(both, both, 2, not_gradual).all()

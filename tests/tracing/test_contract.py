@@ -579,3 +579,30 @@ def test_fitting_on_an_empty_log_is_one_config_error_worded_as_bkts(name, train_
     empty = train_log.take_students([])
     with pytest.raises(ConfigError, match=r"^cannot fit \w+ on an empty response log$"):
         make_model(name).fit(empty)
+
+
+def test_fit_measures_the_learning_curve_and_the_artifact_keeps_it(fitted, train_log, tmp_path):
+    """Before, a model knew nothing of whether its district learns gradually; now every fit
+    measures it (`learning_curve_`) and save / load keep it."""
+    from adaptive.tracing.learning_curve import learning_curve
+
+    assert fitted.learning_curve_ == learning_curve(train_log)
+    assert fitted.learning_curve_.n > 0
+    loaded = KnowledgeTracer.load(fitted.save(tmp_path / "m"))
+    assert loaded.learning_curve_ == fitted.learning_curve_
+
+
+def test_an_artifact_saved_before_the_learning_curve_loads_as_not_gradual(fitted, tmp_path):
+    """A model saved before the curve was kept loads, without an error, as not measured."""
+    import json
+
+    from adaptive.files import sealed_json
+    from adaptive.tracing.learning_curve import LearningCurve
+
+    directory = fitted.save(tmp_path / "m")
+    meta = json.loads((directory / "model.json").read_text())
+    del meta["fitted"]["learning_curve"]
+    (directory / "model.json").write_bytes(sealed_json(meta))
+    loaded = KnowledgeTracer.load(directory)
+    assert loaded.learning_curve_ == LearningCurve()
+    assert not loaded.learning_curve_.is_gradual(3.0)

@@ -48,7 +48,9 @@ SKILL_TYPES = {
     "scope": pa.bool_(),
 }
 ACTIVITY_FIELDS = ("completed", "recent", "excluded", "assigned")
-SCALAR_FIELDS = ("grade", "daily_minutes", "min_grade", "max_grade", "ability", "remediate")
+SCALAR_FIELDS = (
+    "grade", "daily_minutes", "min_grade", "max_grade", "ability", "remediate", "learning_z"
+)  # fmt: skip
 ID_FIELDS = ("student_id", "class_id", "school_id")
 TEXT_FIELDS = ("class_id", "school_id", "placement")  # per-student strings besides the id
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -44,6 +44,9 @@ from adaptive.cli.options import (
 )
 from adaptive.cli.output import console, info, warn
 from adaptive.errors import counted, verb
+
+if TYPE_CHECKING:
+    from adaptive.tracing.base import KnowledgeTracer
 
 ModelName = Annotated[str, typer.Option("--name", help="Registered model name.")]
 
@@ -117,12 +120,34 @@ def train(
     for row in result.folds.itertuples(index=False):
         table.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
     console.print(table)
+    _print_learning_curve(result.model)
     _print_holdout(result.run_id, tracking_uri)
     console.print(
         f"MLflow run {result.run_id}"
         + (f"; registered {name} version {result.version}" if name else "")
     )
     _print_quarantined(quarantine)
+
+
+def _print_learning_curve(model: KnowledgeTracer) -> None:
+    """Say whether the training log shows gradual learning (`learning_curve_`), and what the
+    default policy does with it: holds practised skills open for more answers."""
+    from adaptive.policy import PolicyConfig
+
+    config = PolicyConfig.default()
+    curve = model.learning_curve_
+    verdict = (
+        f"gradual: the policy holds a practised skill until {config.gradual_min_responses} "
+        "answers before calling it mastered"
+        if curve.is_gradual(config.gradual_learning_z)
+        else "not gradual"
+    )
+    console.print(
+        f"Learning in the training log: {curve}; {verdict} (gradual_learning_z "
+        f"{config.gradual_learning_z:g} in the policy file).",
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 def _print_holdout(run_id: str, tracking_uri: str | None) -> None:

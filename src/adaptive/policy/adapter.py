@@ -62,6 +62,7 @@ from adaptive.policy.base import (
 from adaptive.policy.config import PolicyConfig
 from adaptive.policy.features import DEFAULT_GUESS, DEFAULT_SLIP
 from adaptive.tracing.base import KnowledgeTracer, TracingState
+from adaptive.tracing.learning_curve import LearningCurve
 
 NS_PER_DAY = 86_400e9
 
@@ -658,7 +659,9 @@ def batch_from_model(
     the state itself, once, as the nightly job places a newcomer: answered skills keep their
     evidence. With `graph`, evidence is propagated along the
     prerequisite graph (`adaptive.placement.graph`). Each student's ability comes from
-    `model.ability`. `log` gives the history features: a `ResponseLog`, or the student's own
+    `model.ability`, and the batch's `learning_z` from `model.learning_curve_` (where the
+    model's training log shows gradual learning, the policy holds practised skills open for
+    `PolicyConfig.gradual_min_responses` answers). `log` gives the history features: a `ResponseLog`, or the student's own
     responses as a sequence of `Response` (what a vendor keeps per student in memory; no log
     is built per request; read in time order where every answer has a time). `overrides` are passed to `StudentBatch.build` (e.g. `excluded=`,
     `assigned=`, `scope=`, `min_grade=`: arrays over the requested students; a teacher's
@@ -736,6 +739,9 @@ def batch_from_model(
         "school_id": np.array([p.school_id or "" for p in plist], dtype=object),
         "ability": ability,
         "placement": sources,
+        # whether the district learns gradually: the fitted model's measure, for every student
+        # (a duck-typed model without one: not measured, not gradual)
+        "learning_z": np.full(len(ids), getattr(model, "learning_curve_", LearningCurve()).z),
     }
     fields.update(overrides)
     batch = StudentBatch.build(catalog, ids, catalog_mastery, config=config, **fields)

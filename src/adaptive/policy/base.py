@@ -375,7 +375,10 @@ class StudentBatch:
     class_id, school_id, ability (logit shift of the student's P(correct) against the population
     at equal mastery; 0 = typical), remediate (1 where the teacher chose "remediate":
     `TeacherOverrides.remediate`), placement (where a student without history was started,
-    e.g. "placed from grade 4"; "" otherwise). interests (n, T) weights in [0, 1].
+    e.g. "placed from grade 4"; "" otherwise), learning_z (the z of the fitted model's
+    `learning_curve_`, the same for every student of a batch from one model: how surely learning
+    in the district is gradual, `PolicyConfig.gradual_learning_z`; NaN = not measured, not
+    gradual). interests (n, T) weights in [0, 1].
     """
 
     student_ids: np.ndarray
@@ -401,6 +404,7 @@ class StudentBatch:
     ability: np.ndarray
     remediate: np.ndarray
     placement: np.ndarray
+    learning_z: np.ndarray
     catalog_sha256: str = ""  # the catalog it was built on (`Catalog.sha256`; "": not checked)
     settings: tuple = ()  # `batch_settings` of the config it was built with (() = not checked)
 
@@ -454,6 +458,7 @@ class StudentBatch:
             "ability": lambda: np.zeros(n),
             "remediate": lambda: np.zeros(n),
             "placement": lambda: np.full(n, "", dtype=object),
+            "learning_z": lambda: np.full(n, np.nan),
         }
         unknown = set(given) - set(defaults)
         if unknown:
@@ -505,7 +510,9 @@ class StudentBatch:
                     f"(students x {AXIS_NAMES[axis]})"
                 )
             setattr(self, name, value)
-        for name in ("grade", "daily_minutes", "min_grade", "max_grade", "ability", "remediate"):
+        for name in (
+            "grade", "daily_minutes", "min_grade", "max_grade", "ability", "remediate", "learning_z"
+        ):  # fmt: skip
             value = np.asarray(getattr(self, name), dtype=np.float64)
             if value.shape != (n,):
                 raise ConfigError(f"StudentBatch.{name}: shape {value.shape}, expected ({n},)")

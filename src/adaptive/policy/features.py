@@ -25,7 +25,9 @@ class Features:
     p_skill: np.ndarray  # (n, S) P(correct) on the skill's typical item
     mastered: np.ndarray  # (n, S) progression rule: P, min responses, recent answers right
     missing: np.ndarray  # (n, S) number of prerequisites not met (threshold, recent answers)
-    shown: np.ndarray  # (n, S) recent answers show the skill (`terms.shown_by_answers`)
+    #: (n, S) recent answers show the skill, and enough of them where learning is gradual
+    #: (`terms.shown_by_answers`, `terms.gradual_hold`)
+    shown: np.ndarray
     support: np.ndarray  # (n, S) mastery of the weakest direct prerequisite (1 without any)
     elapsed: np.ndarray  # (n, S) days since last practice (NaN = never)
     recall: np.ndarray  # (n, S) FSRS predicted recall (1 where never practised)
@@ -139,7 +141,10 @@ def compute_features(
     p_skill = batch.p_correct
     derived = p_known * (1.0 - DEFAULT_SLIP) + (1.0 - p_known) * DEFAULT_GUESS
     p_skill = np.where(np.isnan(p_skill), derived, p_skill)
-    shown = terms.shown_by_answers(batch.n_responses, batch.streak, config.mastery_streak)
+    hold = terms.gradual_hold(
+        batch.learning_z, config.gradual_learning_z, config.gradual_min_responses
+    )
+    shown = terms.shown_by_answers(batch.n_responses, batch.streak, config.mastery_streak, hold)
     estimated = terms.is_mastered(
         mastery, batch.n_responses, config.mastery_threshold, config.min_responses_mastered
     )

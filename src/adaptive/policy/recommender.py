@@ -355,10 +355,7 @@ class AdaptivePolicy(Policy):
                     if m < cfg.prerequisite_threshold:
                         why = f"{named}, needs {cfg.prerequisite_threshold:.0%}"
                     elif not feats.shown[0, j]:
-                        why = (
-                            f"{named}, but a recent answer on it was wrong: its last "
-                            f"{counted(cfg.mastery_streak, 'answer')} must be right"
-                        )
+                        why = f"{named}, but {unshown_words(batch, cfg, j)}"
                     else:
                         continue
                     reasons.append(Reason("readiness", 0.0, why))
@@ -432,6 +429,26 @@ def placed_students(batch: StudentBatch) -> np.ndarray:
     said = np.asarray(batch.placement, dtype=object)
     named = (said != "") & (said != NO_GRADE_SOURCE)
     return ~np.isnan(np.asarray(batch.grade, float)) | named
+
+
+def unshown_words(batch: StudentBatch, config: PolicyConfig, skill: int) -> str:
+    """Why the one student of `batch` has not shown `skill` yet (`Features.shown` is False): a
+    recent answer was wrong, or (where learning is gradual, `terms.gradual_hold`) it was
+    answered too few times, all of them right: a held skill is not said to have a wrong answer."""
+    n = int(batch.n_responses[0, skill])
+    hold = int(
+        terms.gradual_hold(batch.learning_z[:1], config.gradual_learning_z,
+                           config.gradual_min_responses)[0, 0]
+    )  # fmt: skip
+    if 0 < n < hold and int(batch.streak[0, skill]) >= n:
+        return (
+            f"it has {counted(n, 'answer')} so far, all right; learning in the district's data is "
+            f"gradual, so a skill needs {hold} answers before what builds on it opens"
+        )
+    return (
+        f"a recent answer on it was wrong: its last "
+        f"{counted(config.mastery_streak, 'answer')} must be right"
+    )
 
 
 def open_closest_to_ready(

@@ -50,10 +50,16 @@ def prerequisite_met(
     return met if shown is None else met & shown
 
 
-def shown_by_answers(n_responses: np.ndarray, streak: np.ndarray, in_a_row: int) -> np.ndarray:
+def shown_by_answers(
+    n_responses: np.ndarray,
+    streak: np.ndarray,
+    in_a_row: int,
+    at_least: np.ndarray | int = 0,
+) -> np.ndarray:
     """(n, S) True where the student's answers do not contradict mastery: a skill never
     practised (its mastery is the placement's), or one whose last `in_a_row` answers were all
-    right (all of its answers, when fewer; 0: always True).
+    right (all of its answers, when fewer; 0: always True) and that was answered at least
+    `at_least` times (per student, shape (n, 1): `gradual_hold`; 0 or 1: no hold).
 
     A tracer's mastery can run ahead of the answers: BKT reads two right answers of a learner
     whose accuracy grows step by step as "learned" while they still miss one in three. A student
@@ -61,10 +67,29 @@ def shown_by_answers(n_responses: np.ndarray, streak: np.ndarray, in_a_row: int)
     "N right in a row" rule of mastery-based practice, the skill stays open (and what builds on it
     waits) until the recent answers are right.
     """
+    untouched = n_responses <= 0
     if in_a_row <= 0:
-        return np.ones(np.shape(n_responses), bool)
-    needed = np.minimum(n_responses, in_a_row)
-    return (n_responses <= 0) | ((streak >= needed) & (streak >= 1))
+        shown = np.ones(np.shape(n_responses), bool)
+    else:
+        needed = np.minimum(n_responses, in_a_row)
+        shown = untouched | ((streak >= needed) & (streak >= 1))
+    if np.any(np.asarray(at_least) > 1):
+        shown &= untouched | (n_responses >= at_least)
+    return shown
+
+
+def gradual_hold(learning_z: np.ndarray, z_at_least: float, hold: int) -> np.ndarray:
+    """(n, 1) the answers a practised skill needs before it is shown (`shown_by_answers`'
+    `at_least`): `hold` for the students whose model's learning curve says learning is gradual
+    (its z at least `z_at_least`; NaN, not measured: no), else 0.
+
+    Where accuracy grows step by step (each practice raises the chance a little), two right
+    answers are often luck on the way up, yet a tracer that reads learning as all-or-none (BKT)
+    calls the skill learned: the skill stays open, and what builds on it waits, until `hold`
+    answers (issue 16: on the logistic simulators the policy lost to the fixed curriculum)."""
+    z = np.asarray(learning_z, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(z >= z_at_least, hold, 0)[:, None]
 
 
 def prerequisite_support(mastery: np.ndarray, prerequisite_codes: np.ndarray) -> np.ndarray:

@@ -211,6 +211,11 @@ def train_model(
         "train_students": train_log.n_students,
         "catalog_skills": len(catalog.skills) if catalog else 0,
         "train_responses": len(train_log),
+        # whether the district learns gradually (`KnowledgeTracer.learning_curve_`; NaN: not
+        # measured): the policy holds skills for more practice where its z is high
+        "learning_curve_slope": final.learning_curve_.slope,
+        "learning_curve_z": final.learning_curve_.z,
+        "learning_curve_answers": final.learning_curve_.n,
         "folds": folds,
         "seed": seed,
         "holdout_fraction": holdout_fraction,

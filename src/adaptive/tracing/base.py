@@ -34,8 +34,9 @@ order, as the nightly job rebuilds a night whose log changed before its snapshot
 `predict_proba(log)` and replaying `update` response by response must agree: both give, for every
 response, P(correct) from that student's earlier responses only.
 
-Artifacts: `save(dir)` writes `model.json` (class, hyperparameters, fitted scalars, sha256 of each
-other file, and a `sha256` of its own canonical content: `adaptive.files.sealed_json`),
+Artifacts: `save(dir)` writes `model.json` (class, hyperparameters, fitted scalars and the
+training log's `learning_curve_`, sha256 of each other file, and a `sha256` of its own canonical
+content: `adaptive.files.sealed_json`),
 `arrays.npz` (no pickle) and any further files a model adds (deep models: their weights as
 `weights.safetensors`). `load(dir)` verifies every checksum, model.json's own included, before
 parsing, so a missing, truncated or altered file (a changed hyperparameter, two skill ids swapped)
@@ -45,6 +46,7 @@ cannot be verified and are refused with a message saying so: retrain them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import io
@@ -84,8 +86,12 @@ from adaptive.files import (
     sealed_json,
 )
 from adaptive.placement.prior import Placement, expect_placement, on_skills
+from adaptive.tracing.learning_curve import LearningCurve, learning_curve
 
 FORMAT_VERSION = 2  # 2: model.json carries a checksum of its own content
+#: The key of model.json's `fitted` holding `KnowledgeTracer.learning_curve_` (absent in a model
+#: saved before it was kept: it loads as not measured).
+LEARNING_CURVE = "learning_curve"
 ARRAYS_FILE = "arrays.npz"
 MODEL_FILE = "model.json"
 #: State arrays kept by the base class for models without exact placement.
@@ -361,6 +367,20 @@ def require_responses(log: ResponseLog, model: str) -> None:
         raise ConfigError(f"cannot fit {model} on an empty response log")
 
 
+def _measuring_learning(fit: Any) -> Any:
+    """A model's `fit` that then measures the training log's `learning_curve_` (its signature
+    and docstring kept: `train` reads whether it takes a catalog)."""
+
+    @functools.wraps(fit)
+    def fit_measuring_learning(self: KnowledgeTracer, log: ResponseLog, *args: Any, **kw: Any):
+        fitted = fit(self, log, *args, **kw)
+        self.learning_curve_ = learning_curve(log)
+        return fitted
+
+    fit_measuring_learning.measures_learning = True  # type: ignore[attr-defined]
+    return fit_measuring_learning
+
+
 _UPDATE_TYPES = (
     "update(state, responses): got a {}; expected a ResponseLog, a Response, or a list of "
     "Response in the order they happened"
@@ -368,9 +388,29 @@ _UPDATE_TYPES = (
 
 
 class KnowledgeTracer(ABC):
-    """Abstract knowledge-tracing model. Subclasses set `name` and implement the abstract methods."""
+    """Abstract knowledge-tracing model. Subclasses set `name` and implement the abstract methods.
+
+    Fitted attribute of every model, whatever its kind:
+
+    learning_curve_ : `LearningCurve`. Whether learning in the training log is gradual: how
+        P(correct) after a wrong answer rises with the practice count on the skill (slope, z,
+        n answers; `adaptive.tracing.learning_curve`). Measured by every `fit` (the base class
+        wraps each model's own) and kept in the artifact; a model saved before it was kept
+        loads as not measured (z NaN: not gradual). The policy holds a skill open for more
+        practice where the z is high (`PolicyConfig.gradual_learning_z`).
+    """
 
     name: ClassVar[str]
+    #: Not measured until `fit` (or `load`) sets the model's own.
+    learning_curve_: LearningCurve = LearningCurve()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every model's own `fit` also measures the log's `learning_curve_`: one shared step
+        after the model's fit, so no model (nor a model added later) can leave it out."""
+        super().__init_subclass__(**kwargs)
+        fit = cls.__dict__.get("fit")
+        if fit is not None and not getattr(fit, "measures_learning", False):
+            cls.fit = _measuring_learning(fit)  # type: ignore[method-assign]
 
     # -- learning and batch prediction -----------------------------------------------------------
     @abstractmethod
@@ -931,7 +971,7 @@ class KnowledgeTracer(ABC):
             "format_version": FORMAT_VERSION,
             "model": self.name,
             "params": self.get_params(),
-            "fitted": self._fitted_json(),
+            "fitted": {**self._fitted_json(), LEARNING_CURVE: self.learning_curve_.to_json()},
             "files": {name: hashlib.sha256(blob).hexdigest() for name, blob in files.items()},
         }
         for name, blob in files.items():
@@ -970,7 +1010,10 @@ class KnowledgeTracer(ABC):
             raise ArtifactError(f"{MODEL_FILE}: lists no {ARRAYS_FILE}")
         arrays = npz_arrays(ARRAYS_FILE, files.pop(ARRAYS_FILE))
         model = klass(**meta["params"])
-        model._restore(meta["fitted"], arrays)
+        fitted = dict(meta["fitted"])
+        curve = LearningCurve.from_json(fitted.pop(LEARNING_CURVE, None))  # older: not measured
+        model._restore(fitted, arrays)
+        model.learning_curve_ = curve
         model._restore_files(files)
         return model
 
