@@ -5,6 +5,7 @@ named), and catalog skills absent from training get parameters from their graph 
 from __future__ import annotations
 
 import dataclasses
+import re
 import warnings
 
 import numpy as np
@@ -114,6 +115,29 @@ def test_a_model_that_forgets_relabels_an_inverted_skill_keeping_its_fit(monkeyp
     before = model.mastery(state)[0, k]
     model.update(state, Response("x", "good-i0", ("good",), 1))
     assert model.mastery(state)[0, k] > before
+
+
+def test_a_fixed_parameter_keeps_only_its_own_skill_from_being_relabelled(monkeypatch):
+    """A value the user held fixed is theirs: a swap would change it, so that skill is refitted
+    instead. Holding one skill's prior turned relabelling off for every skill (review #18)."""
+    log = log_of(learning_rows("good", 120, 0) + learning_rows("also", 120, 1))
+    em = BKT._em
+
+    def swapped(self, *args, **kwargs):
+        r = em(self, *args, **kwargs)
+        if kwargs.get("only") is not None or len(args) > 3:
+            return r  # the refit of the held skill: left as fitted
+        return dataclasses.replace(
+            r, p_init=1 - r.p_init, p_guess=1 - r.p_slip, p_slip=1 - r.p_guess,
+            p_learn=r.p_forget, p_forget=r.p_learn,
+        )  # fmt: skip
+
+    monkeypatch.setattr(BKT, "_em", swapped)
+    with pytest.warns(FitWarning) as said:
+        BKT(seed=0, forgets=True, skill_shrinkage=0, fixed={"p_init": {"good": 0.9}}).fit(log)
+    text = " ".join(str(w.message) for w in said)
+    assert re.search(r"1 skill had .* relabelled, the same fit [^;]* \(also\)", text)
+    assert "fitted again with the population's guess and slip (good)" in text
 
 
 def test_catalog_skills_without_training_data_get_neighbour_defaults_and_are_traced():

@@ -248,8 +248,8 @@ class BKT(KnowledgeTracer):
         values = {name: getattr(result, name) for name in PARAMS}
         self.n_iter_ = int(result.n_iter)
         relabelled = None
-        if self.forgets and not self.fixed:
-            relabelled = self._relabel_inverted(values, entries, classes)
+        if self.forgets:
+            relabelled = self._relabel_inverted(values, entries, classes, fixed)
         refit = self._refit_inverted(values, entries, classes, fixed)
         return self._finish(values, classes, entries, log, refit, relabelled)
 
@@ -294,7 +294,11 @@ class BKT(KnowledgeTracer):
         return params[:, GUESS] + params[:, SLIP] >= 1.0, raw
 
     def _relabel_inverted(
-        self, values: dict[str, np.ndarray], entries: _Entries, classes: _Classes
+        self,
+        values: dict[str, np.ndarray],
+        entries: _Entries,
+        classes: _Classes,
+        fixed: dict[str, np.ndarray],
     ) -> np.ndarray:
         """A model that forgets: an inverted skill is the same hidden Markov model with its two
         states named the wrong way round (students who do worse with practice: learning
@@ -305,11 +309,14 @@ class BKT(KnowledgeTracer):
         (Statics 2011's skill 90, whose students answered worse with practice, reads as
         forgetting at 0.94 a step). A model without forgetting has no forget rate to
         take the learn rate's place, so it is refitted instead, as is a skill whose guess +
-        slip is exactly 1 (answers that say nothing of the state: swapping changes nothing).
+        slip is exactly 1 (answers that say nothing of the state: swapping changes nothing),
+        or a skill with a parameter the user held `fixed` (a swap would change their value).
         Returns the (n_skills,) mask of the skills relabelled (in place in `values`)."""
         inverted, raw = self._inverted_skills(values, entries, classes)
         params = raw.skill_params
         inverted &= params[:, GUESS] + params[:, SLIP] > 1.0
+        for name, per_class in fixed.items():
+            inverted[classes.skill_of(name)[~np.isnan(per_class)]] = False
         swap = {name: inverted[classes.skill_of(name)] for name in PARAMS}
         guess, slip = values["p_guess"].copy(), values["p_slip"].copy()
         values["p_guess"] = np.where(swap["p_guess"], 1.0 - slip, guess)
@@ -386,8 +393,8 @@ class BKT(KnowledgeTracer):
     ) -> Self:
         """Tables from the fitted class values; with the native fitter, sparse skills shrunk
         and degenerate ones repaired or named (`refit`: the skills `_refit_inverted` fitted
-        again; `relabelled`: those `_relabel_inverted` swapped). pyBKT's own parameters are reproduced as they are (a side-by-side check needs
-        them)."""
+        again; `relabelled`: those `_relabel_inverted` swapped). pyBKT's own parameters are
+        reproduced as they are (a side-by-side check needs them)."""
         self.tables_ = self._tables(values, classes, entries)
         native = self.n_iter_ >= 0
         self.sparse_skills_ = self._shrink_sparse_skills() if native else []
