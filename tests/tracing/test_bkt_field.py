@@ -140,6 +140,27 @@ def test_a_fixed_parameter_keeps_only_its_own_skill_from_being_relabelled(monkey
     assert "fitted again with the population's guess and slip (good)" in text
 
 
+def test_a_forget_rate_that_undoes_every_answer_is_named():
+    """A trial on Statics 2011: a skill relabelled to forget 0.95 a step fell from 0.35 to 0.03
+    over eight right answers, while the warning said only that a right answer now counts. A
+    forget rate of 0.5 or more is named with what it means: the skill will not read as
+    mastered."""
+    rng = np.random.default_rng(0)
+    fading = []
+    for i in range(80):
+        known = rng.random() < 0.9
+        for t in range(6):
+            fading.append(
+                (f"f{i}", f"fade-i{t}", "fade", int(rng.random() < (0.9 if known else 0.2)))
+            )
+            known = known and rng.random() > 0.7
+    with pytest.warns(FitWarning, match=r"1 skill has a forget rate >= 0.5 .* \(fade\)"):
+        model = BKT(seed=0, forgets=True, skill_shrinkage=0).fit(
+            log_of(learning_rows("good", 120, 0) + fading)
+        )
+    assert model.params_table().set_index("skill").loc["fade", "p_forget"] >= 0.5
+
+
 def test_catalog_skills_without_training_data_get_neighbour_defaults_and_are_traced():
     rows = learning_rows("add", 100, 1) + learning_rows("sub", 100, 2)
     catalog = Catalog(

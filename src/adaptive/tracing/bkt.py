@@ -305,9 +305,10 @@ class BKT(KnowledgeTracer):
         into the state that answers worse). Swapping the names (prior -> 1 - prior, guess <->
         1 - slip, learn <-> forget, for every class of the skill) gives the same likelihood
         and predictions, with a correct answer raising mastery, where refitting under the
-        population's guess and slip (`_refit_inverted`) gives up some of the skill's fit
-        (Statics 2011's skill 90, whose students answered worse with practice, reads as
-        forgetting at 0.94 a step). A model without forgetting has no forget rate to
+        population's guess and slip (`_refit_inverted`) gives up some of the skill's fit (one
+        skill of Statics 2011, whose students answered worse with practice, reads as
+        forgetting at 0.95 a step: the fit warning names such a forget rate, as the skill will
+        not read as mastered either way). A model without forgetting has no forget rate to
         take the learn rate's place, so it is refitted instead, as is a skill whose guess +
         slip is exactly 1 (answers that say nothing of the state: swapping changes nothing),
         or a skill with a parameter the user held `fixed` (a swap would change their value).
@@ -433,7 +434,7 @@ class BKT(KnowledgeTracer):
         swapped (`relabelled`, see `_relabel_inverted`), those still inverted
         (guess + slip >= 1: none is left unless no skill was healthy to learn from; they take
         the population's guess and slip), and other suspects, kept as fitted (slip >= 0.5,
-        learn < 0.01). Item-level classes (multigs) keep their values: `shrinkage` already
+        forget >= 0.5, learn < 0.01). Item-level classes (multigs) keep their values: `shrinkage` already
         pulls them toward their skill's. Returns the names of the skills refit, relabelled or
         repaired."""
         t, names = self.tables_, self.skills_.astype(str)
@@ -452,9 +453,11 @@ class BKT(KnowledgeTracer):
             (refit, "had guess + slip >= 1 (a correct answer lowered mastery): fitted "
              "again with the population's guess and slip"),
             (relabelled, "had guess + slip >= 1 (their students did worse with practice): "
-             "relabelled, the same fit with its two states swapped, so that a correct answer "
-             "raises mastery and the decline is read as forgetting"),
+             "relabelled, the same fit with its two states swapped, so that a right answer "
+             "counts for the skill and the decline is a forget rate"),
             (params[:, SLIP] >= 0.5, "{have} slip >= 0.5"),
+            (params[:, FORGET] >= 0.5, "{have} a forget rate >= 0.5 (mastery falls after every "
+             "answer, right or wrong: the skill will not read as mastered)"),
             (params[:, LEARN] < 0.01, "{have} a learn rate below 0.01"),
             (np.isin(names, sparse or []), f"had fewer than {self.skill_shrinkage:g} training "
              "responses: their parameters lean on the population's"),
