@@ -250,3 +250,20 @@ def test_l2_that_cannot_apply_is_said() -> None:
         warnings.simplefilter("error", FitWarning)
         SAKT().check_params()  # the default says nothing
         SAKT(l2=1.0, items=True).check_params()
+
+
+def test_the_deep_models_import_from_their_package_without_torch_before() -> None:
+    """A data scientist's trial: `from adaptive.tracing.deep import DKT` failed (the classes
+    lived only in `.dkt`, `.sakt`, `.akt`). They import from the package, which itself still
+    imports no torch (a vendor's BKT-only process stays light)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, adaptive.tracing.deep as d; assert 'torch' not in sys.modules; "
+        "from adaptive.tracing.deep import DKT, SAKT, AKT; "
+        "from adaptive.tracing.deep.akt import AKT as A; assert A is AKT; print(DKT.name)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "dkt"

@@ -10,3 +10,20 @@
 
 Importing this package does not import torch; the model modules do.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: The models, importable from here (`from adaptive.tracing.deep import DKT`); each is loaded,
+#: with torch, when first asked for.
+_MODELS = {"DKT": "dkt", "SAKT": "sakt", "AKT": "akt"}
+__all__ = list(_MODELS)
+
+
+def __getattr__(name: str) -> Any:
+    """`DKT`, `SAKT`, `AKT` from their modules, importing torch only then."""
+    if name in _MODELS:
+        return getattr(importlib.import_module(f"{__name__}.{_MODELS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
