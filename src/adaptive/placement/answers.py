@@ -4,9 +4,10 @@ An answer sheet has one row per answer: `student_id`, `question` (a skill id, or
 catalog activity of one skill, as `Question.activity` gives it), `correct` (read as a response
 log's `correct` column is, `adaptive.data.validate.read_answers`: 1 or 0, true or false, and with
 `correct_values` / `incorrect_values` an export's own words, "Yes" / "No", or with
-`correct_threshold` scores) and optionally `order` (a number or a date-time: each student's answers in that order;
-without it, in the file's order). `PlacementDiagnostic.replay(sheet)` replays each student's
-answers through the same steps as a live run and returns the same `Placement`.
+`correct_threshold` scores) and optionally `order` (a number or a date-time: each student's
+answers in that order; without it, in the file's order). `PlacementDiagnostic.replay(sheet)`
+replays each student's answers through the same steps as a live run and returns the same
+`Placement`.
 
 A file is read as a placement table is (`adaptive.placement.table`: CSV with `,`, `;` or tab,
 an Excel export's BOM and CRLF, blank lines, `.csv.gz`, or Parquet); a frame is read as it is.
