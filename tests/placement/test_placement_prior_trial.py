@@ -154,6 +154,50 @@ def test_records_the_diagnostic_was_started_from_are_not_said_to_be_unused() -> 
         combine(placed, newer)
 
 
+def started_diagnostic(ids: tuple[str, ...]) -> tuple[Placement, Placement]:
+    """Records of x and y, and a diagnostic started from them (as the README says) that
+    asked `ids`: (its placement, the records)."""
+    from adaptive.placement import PlacementDiagnostic
+
+    catalog = one_grade()
+    profiles = [LearnerProfile("x", grade=2), LearnerProfile("y", grade=2)]
+    records = Placement(
+        ("x", "y"), ("b",), np.array([[0.4], [0.5]]), ("placed from last_year.csv",) * 2
+    )
+    prior = combine(records, grade_placement(catalog, profiles))
+    diag = PlacementDiagnostic(catalog, prior=prior, max_questions=2)
+    return diag.run(list(ids), lambda rows, codes: np.ones(len(rows), int)), records
+
+
+def test_a_subset_of_a_diagnostics_placement_keeps_the_prior_it_started_from() -> None:
+    """Review 51 #13: `subset` and `without_skills` built a placement without `started_from`,
+    so `combine(placed.subset(ids), records)` said again that the records the diagnostic was
+    started from "are not used"."""
+    placed, records = started_diagnostic(("x", "y"))
+    dropped = np.array([skill == "d" for skill in placed.skills])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        combine(placed.subset(["x"]), records)
+        combine(placed.without_skills(dropped), records)
+
+
+def test_students_whose_records_the_diagnostic_started_from_are_counted_in_words() -> None:
+    """Review 51 #13: "(1 other student' values are in the diagnostic's prior already)"."""
+    placed, _ = started_diagnostic(("x", "y"))
+    changed = Placement(("x", "y"), ("b",), np.array([[0.4], [0.9]]), ("placed from new.csv",) * 2)
+    with pytest.warns(PlacementWarning) as said:
+        combine(placed, changed)
+    assert "the values of 1 student of the placement 'placed from new.csv' (of 2 it places) are " \
+        "not used (not counting 1 other student, whose values are in the diagnostic's prior " \
+        "already)" in str(said[0].message)  # fmt: skip
+
+
+def test_a_subset_names_how_many_students_the_placement_lacks() -> None:
+    placed, _ = started_diagnostic(("x",))
+    with pytest.raises(ConfigError, match="^1 student is not in this placement$"):
+        placed.subset(["x", "nobody"])
+
+
 def test_newer_records_over_older_ones_are_not_said_as_a_diagnostics_shadow() -> None:
     """combine(this_years, last_years) layers newer records over older ones on purpose, yet it
     warned that last year's values of a student "are not used", with advice on a diagnostic the

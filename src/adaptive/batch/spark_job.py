@@ -137,7 +137,7 @@ from adaptive.data.mapping import ColumnMapping
 from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
 from adaptive.dates import DEFAULT_TIMEZONE, night_start
 from adaptive.errors import AdaptiveError, ConfigError, NightWarning
-from adaptive.experiment.assign import Assignment
+from adaptive.experiment.assign import Assignment, AssignmentFacts
 from adaptive.experiment.serve import experiment_began, warn_outside
 from adaptive.files import (
     atomic_write_bytes,
@@ -238,11 +238,10 @@ def run_spark_night(
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
     overrides = _overrides(overrides, catalog, profiles_path, day)
     experiment_source = _source_name(experiment)
-    if experiment is not None and not isinstance(experiment, Assignment):
-        experiment = Assignment.load(experiment)  # checked whole before any work
     with tempfile.TemporaryDirectory(prefix="adaptive-champion-") as tmp:
-        experiment_file = _stage_experiment(experiment, Path(tmp) / "shipped")
-        experiment = experiment.facts() if experiment is not None else None  # units dropped
+        # checked whole before any work; the driver keeps its facts, never its units
+        experiment_file, experiment_facts = _stage_experiment(experiment, Path(tmp) / "shipped")
+        experiment_sha = experiment_facts.sha256 if experiment_facts is not None else None
         fetched = (
             registry_answer(champion)
             if champion is not None
@@ -317,13 +316,13 @@ def run_spark_night(
         )
         if timezone != DEFAULT_TIMEZONE:  # the same zone's nights as the in-process engine's
             fingerprint = hashlib.sha256(json.dumps([fingerprint, timezone]).encode()).hexdigest()
-        if overrides is not None or experiment is not None:
+        if overrides is not None or experiment_sha is not None:
             fingerprint = hashlib.sha256(
                 json.dumps(
                     [
                         fingerprint,
                         overrides.sha256 if overrides else None,
-                        experiment.sha256 if experiment else None,
+                        experiment_sha,
                     ]
                 ).encode()
             ).hexdigest()
@@ -339,7 +338,7 @@ def run_spark_night(
             fingerprint = hashlib.sha256(json.dumps([fingerprint, table_sha]).encode()).hexdigest()
         record = night_record(
             day, (model_name, version), fingerprint, policy, catalog,
-            experiment.sha256 if experiment else None, timezone,
+            experiment_sha, timezone,
             served_inputs(
                 "spark", k, file_sha256(profiles_path) if profiles_path else None,
                 overrides.sha256 if overrides else None, placement_sha, records[-1],
@@ -349,7 +348,7 @@ def run_spark_night(
         )  # fmt: skip
         replaced = night_served_before(out, day, record)
         reason = rebuilt_words(reason, replaced is not None)
-        experiment_served_before(out, day, experiment.sha256 if experiment else None)
+        experiment_served_before(out, day, experiment_sha)
         zone_served_before(out, state_dir, day, timezone)
         overrides_dropped(out, state_dir, day, overrides)
         resumed = writer.prepare_date(out, TABLES, day, fingerprint)
@@ -392,7 +391,7 @@ def run_spark_night(
                 since,
                 placed_rows if placement is not None else None,
             )
-            if experiment is not None:
+            if experiment_facts is not None:
                 _warn_arm_changes(session, out, day)
         except AdaptiveError:
             raise
@@ -432,12 +431,12 @@ def run_spark_night(
     if missing and profiles_path is not None:
         warn_ids_written_otherwise(missing, dict.fromkeys(_profile_ids(profiles_path)))
         warn_profiles_gone(out, state_dir, day, missing)
-    if experiment is not None:
+    if experiment_facts is not None:
         outside = sum(r["outside_experiment"] for r in rows)
         sha = file_sha256(profiles_path) if profiles_path is not None else None
-        began = experiment_began(out, day, experiment.sha256)
+        began = experiment_began(out, day, experiment_facts.sha256)
         without = sum(r["without_profile"] for r in rows)
-        warn_outside(experiment, sha, outside, without, served, policy_source, began)
+        warn_outside(experiment_facts, sha, outside, without, served, policy_source, began)
     return JobSummary(
         date=day,
         model_name=model_name,
@@ -1197,16 +1196,22 @@ def _executor_model(night: SparkNight) -> KnowledgeTracer:
     return model
 
 
-def _stage_experiment(assignment: Assignment | None, staging: Path) -> str | None:
-    """The assignment's sealed bytes written under `staging` for `SparkContext.addFile`, under
-    a name unique to it (its sha256 as prefix); its name (None without an experiment)."""
-    if assignment is None:
-        return None
-    blob = assignment.to_bytes()
-    name = f"{hashlib.sha256(blob).hexdigest()[:16]}-experiment.json"
+def _stage_experiment(
+    experiment: Assignment | str | Path | None, staging: Path
+) -> tuple[str | None, AssignmentFacts | None]:
+    """The experiment (an `Assignment`, or its file: `Assignment.load` checks it whole) written
+    under `staging` for `SparkContext.addFile`, under a name unique to it (its digest as
+    prefix): that name and its facts, what the driver keeps of it (None, None without one).
+    The assignment itself, every class's arm, is dropped on return: the executors read it from
+    the shipped file (`_executor_experiment`)."""
+    if experiment is None:
+        return None, None
+    assignment = experiment if isinstance(experiment, Assignment) else Assignment.load(experiment)
+    facts = assignment.facts()
+    name = f"{facts.sha256[:16]}-experiment.json"
     staging.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(staging / name, blob)
-    return name
+    atomic_write_bytes(staging / name, assignment.to_bytes())
+    return name, facts
 
 
 _EXPERIMENTS: dict[str, Assignment] = {}

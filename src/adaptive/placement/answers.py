@@ -4,9 +4,10 @@ An answer sheet has one row per answer: `student_id`, `question` (a skill id, or
 catalog activity of one skill, as `Question.activity` gives it), `correct` (read as a response
 log's `correct` column is, `adaptive.data.validate.read_answers`: 1 or 0, true or false, and with
 `correct_values` / `incorrect_values` an export's own words, "Yes" / "No", or with
-`correct_threshold` scores) and optionally `order` (a number or a date-time: each student's answers in that order;
-without it, in the file's order). `PlacementDiagnostic.replay(sheet)` replays each student's
-answers through the same steps as a live run and returns the same `Placement`.
+`correct_threshold` scores) and optionally `order` (a number or a date-time: each student's
+answers in that order; without it, in the file's order). `PlacementDiagnostic.replay(sheet)`
+replays each student's answers through the same steps as a live run and returns the same
+`Placement`.
 
 A file is read as a placement table is (`adaptive.placement.table`: CSV with `,`, `;` or tab,
 an Excel export's BOM and CRLF, blank lines, `.csv.gz`, or Parquet); a frame is read as it is.
@@ -94,15 +95,16 @@ def read_answer_sheet(
     source: str | Path | pd.DataFrame,
     catalog: Catalog,
     columns: Mapping[str, str] | None = None,
-    answers: ColumnMapping | None = None,
+    correct_reading: ColumnMapping | None = None,
 ) -> AnswerSheet:
     """The answer sheet at `source` (a CSV or Parquet file, or a frame), checked against
     `catalog`; `columns` names the file's own columns where they differ ({"student_id":
-    "Student", "question": "Item", "correct": "Score", "order": "Answered at"}); `answers`
-    says how the `correct` column is read, as a response log's mapping does (its
-    `correct_values` / `incorrect_values` and `correct_threshold`; default 0/1, true/false)."""
+    "Student", "question": "Item", "correct": "Score", "order": "Answered at"});
+    `correct_reading` says how the `correct` column is read, as a response log's mapping does
+    (its `correct_values` / `incorrect_values` and `correct_threshold`; default 0/1,
+    true/false). Users give those as `PlacementDiagnostic.replay`'s keywords, which build it."""
     columns = _answer_columns(columns)
-    answers = answers if answers is not None else ColumnMapping()
+    correct_reading = correct_reading if correct_reading is not None else ColumnMapping()
     if isinstance(source, pd.DataFrame):
         frame, rows = frame_rows(source, "<frame>")
         frame, found = _frame_roles(frame, columns, rows.file), {"rows": ([], 0)}
@@ -115,7 +117,7 @@ def read_answer_sheet(
             f"answers: expected a file path or a DataFrame, got {type(source).__name__}; "
             f"{ANSWER_TABLE.expected()}"
         )
-    sheet = _checked(frame, rows, catalog, found, columns, (answers, decimal_comma))
+    sheet = _checked(frame, rows, catalog, found, columns, correct_reading, decimal_comma)
     if not len(sheet.student):
         raise ConfigError(
             f"{rows.file}: the answer sheet has no answers (a header only): it places nobody. "
@@ -158,11 +160,12 @@ def _checked(
     catalog: Catalog,
     found: dict[str, Found],
     columns: Mapping[str, str],
-    answers: tuple[ColumnMapping, bool],
+    correct_reading: ColumnMapping,
+    decimal_comma: bool,
 ) -> AnswerSheet:
     """Every row checked, all problems in one error (named by the file's own columns), then
-    each student's answers put in order; `answers`: how the `correct` column is read (the
-    mapping, and whether "1,0" is a decimal comma)."""
+    each student's answers put in order; `correct_reading` says how the `correct` column is
+    read, `decimal_comma` whether "1,0" in it is a number with a decimal comma."""
     for kind in ("student_id", "question", "correct", ORDER_COLUMN):
         found.setdefault(kind, ([], 0))
     student = trimmed_ids(frame["student_id"])
@@ -170,7 +173,7 @@ def _checked(
     add_found(found, "student_id", id_problems(student, "student_id", rows))
     skill, more = _skills(question, rows, catalog)
     add_found(found, "question", more)
-    correct, more = _answers(frame["correct"], rows, *answers)
+    correct, more = _answers(frame["correct"], rows, correct_reading, decimal_comma)
     add_found(found, "correct", more)
     order, zero_one = np.arange(len(frame), dtype=np.int64), False
     if ORDER_COLUMN in frame:
@@ -214,14 +217,14 @@ def _skills(question: pd.Series, rows: Rows, catalog: Catalog) -> tuple[np.ndarr
 
 
 def _answers(
-    raw: pd.Series, rows: Rows, mapping: ColumnMapping, decimal_comma: bool
+    raw: pd.Series, rows: Rows, correct_reading: ColumnMapping, decimal_comma: bool
 ) -> tuple[np.ndarray, Found]:
     """Each answer as 0/1 int8, read by the response log's reader of a `correct` column
     (`read_answers`: the same words, scores and hints), and the rows it refuses (a blank, a
     word or score no option reads), each named by its line."""
     issues = Issues(rows.file, np.arange(len(raw), dtype=np.int64))
     correct = read_answers(
-        pa.chunked_array([_arrow_cells(raw)]), "correct", issues, mapping, decimal_comma
+        pa.chunked_array([_arrow_cells(raw)]), "correct", issues, correct_reading, decimal_comma
     )
     refused = issues.problems()
     listed = [

@@ -675,8 +675,8 @@ class PlacementDiagnostic:
             "incorrect_values": incorrect_values,
             "correct_threshold": correct_threshold,
         }
-        reading = ColumnMapping.from_dict(words, "replay")
-        sheet = read_answer_sheet(answers, self.catalog, columns, reading)
+        correct_reading = ColumnMapping.from_dict(words, "replay")
+        sheet = read_answer_sheet(answers, self.catalog, columns, correct_reading)
         placement = self.prior if prior is None else self._as_placement(prior)
         _check_sheet(self, sheet, placement)
         batch = self.start_batch(sheet.students, placement)

@@ -8,10 +8,16 @@ own. `CurriculumLevel` models exactly that, with noise:
 - **Positions.** A skill's position is its grade plus its place in its grade's prerequisite order
   (`position_in_grade`: 0 for the grade's shallowest skills, 1 for its deepest). Skills without a
   grade have no position and are not modelled.
-- **The student's point t.** A student knows a skill before t with P = 1 - `noise` and one after it
-  with P = `noise` (gaps and head starts); a skill a whole grade or more before t with P = 1 -
-  `noise` * `FAR_BEHIND_GAPS` (later grades practise it), so a student placed beyond the
-  catalog's top knows its skills above the policy's `assumed_known`.
+- **The student's point t.** A student knows a skill behind t with P = 1 - `noise` and one ahead
+  of it with P = `noise` (gaps and head starts). Locating t (`absorb`) and choosing the next
+  question (`information`) use just these two values.
+- **Far behind t.** The beliefs handed to the policy (`known`) read a skill a whole grade or more
+  behind t as known with P = 1 - `noise` * `FAR_BEHIND_GAPS` (later grades practise it), so a
+  student placed beyond the catalog's top knows its skills above the policy's `assumed_known`.
+  Only `known` uses this value: the diagnostic's numbers (the AUCs quoted here, those of
+  `experiments/bench_diagnostic.py`) were measured with `absorb` and `information` on the flat
+  model, and using it there would change each answer's likelihood and so which questions are
+  asked, which has not been measured.
 - **The grid of t** covers the whole catalog, from its first grade to the end of its last, in
   `CELLS_PER_GRADE` cells a grade (and one cell before every skill, one after all of them), so a
   student can be placed anywhere in the curriculum, whatever their grade.
@@ -39,11 +45,11 @@ own. `CurriculumLevel` models exactly that, with noise:
   an answer is noisier (a known skill slipped, an unknown one guessed: ~25%) than the curriculum's
   order is (~5% gaps): one slip does not undo what the other answers place.
 
-Everything depends on the student's posterior only through W(s) = P(t > position of s), read from a
-tail sum of the grid weights at the skill's cell (computed once per catalog: the grid is the
-same for every student, only the prior depends on the grade), so a question's choice and the
-placed beliefs cost O(skills + grid) per student; `experiments/bench_diagnostic.py` measures
-them on the 835-skill Junyi map.
+Everything depends on the student's posterior only through W(s) = P(t > position of s) (and, in
+`known`, the same a grade further on), read from a tail sum of the grid weights at the skill's
+cell (computed once per catalog: the grid is the same for every student, only the prior depends
+on the grade), so a question's choice and the placed beliefs cost O(skills + grid) per student;
+`experiments/bench_diagnostic.py` measures them on the 835-skill Junyi map.
 """
 
 from __future__ import annotations
@@ -78,7 +84,8 @@ AHEAD_DECAY = 1.0
 #: grades practise the earlier ones, so far-behind skills are known with P = 1 - noise * this
 #: (0.975 with the default noise). With the same 1 - noise for every skill behind the point, a
 #: student who answered every question right up to the catalog's top was placed at a flat 0.9,
-#: below the policy's `assumed_known` (0.95), and served the catalog's first grade.
+#: below the policy's `assumed_known` (0.95), and served the catalog's first grade. Only the
+#: beliefs (`CurriculumLevel.known`) use it; locating the point and choosing questions do not.
 FAR_BEHIND_GAPS = 0.25
 _TINY = 1e-12
 
@@ -152,8 +159,9 @@ class CurriculumLevel:
         return _tails(log_weights)[:, self.cells]
 
     def known(self, log_weights: np.ndarray) -> np.ndarray:
-        """(n, S) P(known) of each student and skill: `noise` before the student's point,
-        1 - noise behind it, 1 - noise * `FAR_BEHIND_GAPS` a whole grade or more behind it."""
+        """(n, S) P(known) of each student and skill: `noise` ahead of the student's point,
+        1 - noise behind it, 1 - noise * `FAR_BEHIND_GAPS` a whole grade or more behind it (the
+        far-behind value is for these beliefs only; see the module)."""
         tail = _tails(log_weights)
         behind, far = tail[:, self.cells], tail[:, self.far_cells]
         closing = self.noise * (1.0 - FAR_BEHIND_GAPS)  # the gaps far-behind skills have not
@@ -167,7 +175,9 @@ class CurriculumLevel:
         guess: np.ndarray,
         slip: np.ndarray,
     ) -> None:
-        """Multiply each grid point's weight by the likelihood of each row's answer (in place)."""
+        """Multiply each grid point's weight by the likelihood of each row's answer (in place),
+        with P(known) = 1 - noise behind t and noise ahead of it (no far-behind value: see the
+        module)."""
         right_if_known = 1.0 - slip
         hi = guess + (right_if_known - guess) * (1.0 - self.noise)  # t beyond the skill
         lo = guess + (right_if_known - guess) * self.noise
@@ -182,7 +192,7 @@ class CurriculumLevel:
         self, log_weights: np.ndarray, guess: np.ndarray, slip: np.ndarray
     ) -> np.ndarray:
         """(n, S) mutual information (nats) between each skill's answer and the student's point:
-        how much asking it would tell about where the student stands."""
+        how much asking it would tell about where the student stands (on `absorb`'s model)."""
         beyond = self.beyond(log_weights)
         hi = guess + (1.0 - slip - guess) * (1.0 - self.noise)
         lo = guess + (1.0 - slip - guess) * self.noise

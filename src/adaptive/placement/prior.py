@@ -33,6 +33,7 @@ from adaptive.errors import (
     expect_type,
     same_but_case,
     some_of,
+    verb,
 )
 from adaptive.grades import grade_label
 
@@ -128,13 +129,24 @@ class Placement:
             f"{placed:.0%} placed{mean}; sources {{{shown}{more}}})"
         )
 
-    def aligned(self, skills: Sequence[str] | pd.Index) -> np.ndarray:
-        """(n_students, len(skills)) mastery in the order of `skills`; NaN for skills it lacks."""
+    def aligned(
+        self, skills: Sequence[str] | pd.Index, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(n_students, len(skills)) mastery in the order of `skills`; NaN for skills it lacks.
+        `rows` (row numbers, `rows_of`): only those students' rows, in that order, so a few
+        students of a district's placement cost only their rows."""
         codes = self._skill_index.get_indexer(pd.Index(skills).astype(str))
-        out = np.full((len(self.students), len(codes)), np.nan)
+        mastery = self.mastery if rows is None else self.mastery[rows]
+        out = np.full((len(mastery), len(codes)), np.nan)
         known = codes >= 0
-        out[:, known] = self.mastery[:, codes[known]]
+        out[:, known] = mastery[:, codes[known]]
         return out
+
+    def rows_of(self, student_ids: Sequence[str]) -> np.ndarray:
+        """Each student's row number, -1 for a student the placement does not cover (a cached
+        lookup: O(len(student_ids)) once the placement has been asked once)."""
+        index = self._student_index
+        return np.array([index.get(str(s), -1) for s in student_ids], dtype=np.int64)
 
     @cached_property
     def _student_index(self) -> dict[str, int]:
@@ -164,10 +176,12 @@ class Placement:
 
     def subset(self, student_ids: Sequence[str]) -> Placement:
         """The rows of these students (each must be in the placement)."""
-        index = pd.Index(self.students)
-        rows = index.get_indexer(pd.Index([str(s) for s in student_ids]))
-        if (rows < 0).any():
-            raise ConfigError(f"{int((rows < 0).sum())} students are not in this placement")
+        rows = self.rows_of(student_ids)
+        missing = int((rows < 0).sum())
+        if missing:
+            raise ConfigError(
+                f"{counted(missing, 'student')} {verb(missing, 'is')} not in this placement"
+            )
         to = np.full(len(self.students), -1)
         to[rows] = np.arange(len(rows))
         return Placement(
@@ -177,6 +191,7 @@ class Placement:
             tuple(self.sources[r] for r in rows),
             None if self.grades is None else self.grades[rows],
             tuple(p.moved(to) for p in self.parts),
+            started_from=self.started_from,
         )
 
     def without_skills(self, dropped: np.ndarray) -> Placement:
@@ -188,12 +203,24 @@ class Placement:
         skills = tuple(k for k, kept in zip(self.skills, keep, strict=True) if kept)
         if not self.parts:
             return Placement(
-                self.students, skills, self.mastery[:, keep], self.sources, self.grades
+                self.students,
+                skills,
+                self.mastery[:, keep],
+                self.sources,
+                self.grades,
+                started_from=self.started_from,
             )
         same = np.arange(len(self.students))
         parts = tuple(p.moved(same, np.flatnonzero(keep)) for p in self.parts)
         sources = _first_sources(parts, len(self.students))
-        return Placement(self.students, skills, self.mastery[:, keep], sources, parts=parts)
+        return Placement(
+            self.students,
+            skills,
+            self.mastery[:, keep],
+            sources,
+            parts=parts,
+            started_from=self.started_from,
+        )
 
     def dropped_codes(self, dropped: np.ndarray) -> list[str]:
         """The skill codes where `dropped` is True."""
@@ -619,7 +646,8 @@ def _warn_shadowed(
     else:
         n, started = int(unused.sum()), int(held.sum())
         also = (
-            f" ({counted(started, 'other student')}' values are in the diagnostic's prior already)"
+            f" (not counting {counted(started, 'other student')}, whose values are in the "
+            "diagnostic's prior already)"
             if started
             else ""
         )
@@ -636,13 +664,13 @@ def _held_by(prior: Placement, later: Placement, among: np.ndarray) -> np.ndarra
     """(len(later),) whether each student of `later` (of those `among`) has every value of
     `later` in `prior` too, the placement a diagnostic started from: records the diagnostic
     was started from (`PlacementDiagnostic(catalog, prior=combine(records, grade))`), which its
-    answers updated, not records it shadows. Only those students' rows are compared."""
+    answers updated, not records it shadows. Only those students' rows are looked up and
+    compared, so a few diagnosed students cost their rows, not the prior's district."""
     held = np.zeros(len(later), bool)
     mine = np.flatnonzero(among)
-    rows = pd.Index(prior.students).get_indexer(pd.Index(later.students)[mine])
+    rows = prior.rows_of([later.students[i] for i in mine])
     mine, rows = mine[rows >= 0], rows[rows >= 0]
-    columns = pd.Index(prior.skills).get_indexer(pd.Index(later.skills))
-    theirs = np.where(columns >= 0, prior.mastery[rows][:, np.maximum(columns, 0)], np.nan)
+    theirs = prior.aligned(later.skills, rows)
     values = later.mastery[mine]
     held[mine] = (np.isnan(values) | (values == theirs)).all(axis=1)
     return held
