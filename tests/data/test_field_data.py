@@ -810,7 +810,10 @@ def test_an_export_that_writes_its_answers_as_words(tmp_path):
     header = "student_id,item_id,skill_ids,correct,timestamp\n"
     rows = ["a,i1,k,Correct,2024-09-01T08:00:00Z", "a,i2,k,Incorrect,2024-09-01T09:00:00Z"]
     path = write(tmp_path, rows, header)
-    with pytest.raises(DataValidationError, match="--correct-values and --incorrect-values"):
+    with pytest.raises(
+        DataValidationError,
+        match=r"correct_values \(--correct-values\) and incorrect_values \(--incorrect-values\)",
+    ):
         read_responses(path)
     words = {"correct_values": ["correct"], "incorrect_values": "INCORRECT, wrong"}
     assert read_responses(path, words).frame["correct"].tolist() == [1, 0]

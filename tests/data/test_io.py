@@ -74,8 +74,8 @@ def test_non_binary_correct(tmp_path):
         "correct",
         "2",
         "0 or 1 (or true / false); for scores (partial credit such as 0.5, or points) say which "
-        "count as right with --correct-threshold T (correct_threshold: a score >= T is a right "
-        "answer)",
+        "count as right with correct_threshold=T (--correct-threshold T): a score >= T is a "
+        "right answer",
     )
     assert str(problem).startswith(f"{path}, line 3, column 'correct': got '2'; expected 0 or 1")
 

@@ -239,12 +239,12 @@ def test_a_frame_whose_labels_repeat_or_are_ids_is_named_by_row_position() -> No
     assert [str(p) for p in refused.value.problems] == [
         "<frame>, row position 0, column 'correct': got 'yes'; expected 0 or 1 (or true / "
         "false); the column writes its answers as 'maybe', 'yes': say which words are right "
-        "and which wrong with --correct-values and --incorrect-values (correct_values, "
-        "incorrect_values)",
+        "and which wrong with correct_values (--correct-values) and incorrect_values "
+        "(--incorrect-values)",
         "<frame>, row position 1, column 'correct': got 'maybe'; expected 0 or 1 (or true / "
         "false); the column writes its answers as 'maybe', 'yes': say which words are right "
-        "and which wrong with --correct-values and --incorrect-values (correct_values, "
-        "incorrect_values)",
+        "and which wrong with correct_values (--correct-values) and incorrect_values "
+        "(--incorrect-values)",
     ]
     by_id = pd.concat([one, two]).set_index("student_id", drop=False)
     with pytest.raises(DataValidationError) as refused:

@@ -384,9 +384,17 @@ def _number_text(word: pa.Array, decimal_comma: bool) -> pa.Array:
     return pc.replace_substring_regex(word, r"^(\d+)\.0+$", r"\1")
 
 
+def option_words(keyword: str, value: str = "") -> str:
+    """An option of the correctness reader as each of its users writes it: the keyword (Python:
+    `load_log`'s mapping, the diagnostic's `replay`, which has no command) and, beside it, the
+    command's flag: "correct_threshold=T (--correct-threshold T)"."""
+    flag = "--" + keyword.replace("_", "-")
+    return f"{keyword}={value} ({flag} {value})" if value else f"{keyword} ({flag})"
+
+
 _SCORES_HINT = (
     "for scores (partial credit such as 0.5, or points) say which count as right with "
-    "--correct-threshold T (correct_threshold: a score >= T is a right answer)"
+    f"{option_words('correct_threshold', 'T')}: a score >= T is a right answer"
 )
 
 
@@ -433,12 +441,13 @@ def check_threshold_splits(scores: np.ndarray, threshold: float, column: str, so
     if len(scores) == 0:
         return
     low, high = float(scores.min()), float(scores.max())
-    where = f"{source}, column '{column}': --correct-threshold {threshold:g} (correct_threshold)"
+    where = f"{source}, column '{column}': {option_words('correct_threshold', f'{threshold:g}')}"
     if 0 < threshold < 1 < high and low >= 0:
         raise ConfigError(
             f"{where} is a fraction, but the column's scores run from {low:g} to {high:g} "
             "(points or percentages): every score above 0 would read as right. Give the "
-            f"threshold on the column's own scale, e.g. --correct-threshold {threshold * high:g}"
+            f"threshold on the column's own scale, e.g. "
+            f"{option_words('correct_threshold', f'{threshold * high:g}')}"
         )
     if low < high and not low < threshold <= high:
         side = "right" if threshold <= low else "wrong"
@@ -470,8 +479,8 @@ def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -
         shown = ", ".join(f"'{w}'" for w in sorted(words))
         return (
             f"0 or 1 (or true / false); the column writes its answers as {shown}: say which "
-            "words are right and which wrong with --correct-values and --incorrect-values "
-            "(correct_values, incorrect_values)"
+            f"words are right and which wrong with {option_words('correct_values')} and "
+            f"{option_words('incorrect_values')}"
         )
     if words and all(_is_number(w) for w in words):
         return f"0 or 1 (or true / false); {_SCORES_HINT}"
@@ -500,13 +509,14 @@ def _numbers_written_otherwise(words: list[str]) -> str | None:
     if all(_DECIMAL_COMMA.match(w) for w in words):
         return (
             f"the column writes scores with a decimal comma ('{words[0]}'): write them with a "
-            "point (0.5), then say which count as right with --correct-threshold T "
-            "(correct_threshold)"
+            f"point (0.5), then say which count as right with "
+            f"{option_words('correct_threshold', 'T')}"
         )
     if all(_PERCENT.match(w) for w in words):
         return (
             f"the column writes percentages with a % sign ('{words[0]}'): write them as numbers "
-            "(85), then say which count as right with --correct-threshold T (e.g. 50)"
+            "(85), then say which count as right with "
+            f"{option_words('correct_threshold', '50')}"
         )
     return None
 
