@@ -339,6 +339,29 @@ def test_recommend_students_says_where_each_student_was_placed_in_process(
     assert placed[sid][0] is placed[sid].recommendations[0] and len(placed[sid]) <= 3
 
 
+def test_recommend_students_lists_are_still_the_plain_lists(district_dir) -> None:
+    """The lists grew `placement` and `shortfall` as a frozen dataclass that only iterated,
+    indexed and counted like a list: `== [r1, r2]` was False, `+ [x]` and `json.dumps` raised,
+    `isinstance(..., list)` was False. Now they are lists, with the two attributes."""
+    import pickle
+
+    from adaptive.policy.base import Recommendation
+    from adaptive.policy.service import StudentRecommendations
+
+    sid = load_district(district_dir).log.students[0]
+    one = recommend_students([sid], 3, district=district_dir)[sid]
+    plain = [*one]
+    assert isinstance(one, list) and isinstance(one, StudentRecommendations)
+    assert one == plain and plain == one and one[:] == plain and one + [] == plain
+    assert json.dumps(one, default=Recommendation.to_dict) == json.dumps(
+        plain, default=Recommendation.to_dict
+    )
+    empty = StudentRecommendations([], "placed from grade 4")
+    assert json.dumps(empty) == "[]" and empty == [] and empty.placement == "placed from grade 4"
+    back = pickle.loads(pickle.dumps(one))
+    assert back == one and (back.placement, back.shortfall) == (one.placement, one.shortfall)
+
+
 def test_placed_recommendations_is_a_deprecated_name_for_recommend_students(district_dir) -> None:
     """The README once named `placed_recommendations`: it still answers, as
     `recommend_students` does, with a DeprecationWarning."""

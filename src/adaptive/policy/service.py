@@ -16,7 +16,7 @@ the model is fitted.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -218,31 +218,40 @@ def check_students_known(
     raise ConfigError(f"{typed_as} {some_of([repr(t) for t in typed], 5)}: {where}{hint}")
 
 
-@dataclass(frozen=True)
-class StudentRecommendations(Sequence[Recommendation]):
-    """One student's top-k recommendations, where they were placed, and why the list is short.
+class StudentRecommendations(list[Recommendation]):
+    """One student's top-k recommendations (the list itself), where they were placed, and why
+    the list is short.
 
-    Reads as the list of its `recommendations` (iterate, index, `len`), so code that took the
-    plain list `recommend_students` returned before keeps working. `placement`: "placed from
+    A `list` of `Recommendation`, as `recommend_students` returned before, so code that took
+    that list keeps working: iterate, index, slice, `len`, `== [...]` (the list's items only),
+    `+`, `isinstance(..., list)`, and `json.dumps` as the list's. `placement`: "placed from
     grade 12", "placed from last_year.csv", '' for a student with answers placed from their
     grade (the nightly job's students table's words, and each recommendation's `placement`
     reason); read from the student's batch, so a student served nothing is still told where
     they started. `shortfall`: why fewer than k came back (None for a full list), from the same
     batch and selection (`adaptive.policy.shortfall`)."""
 
-    placement: str
-    recommendations: list[Recommendation]
-    shortfall: Shortfall | None = None
+    def __init__(
+        self,
+        recommendations: Iterable[Recommendation] = (),
+        placement: str = "",
+        shortfall: Shortfall | None = None,
+    ) -> None:
+        super().__init__(recommendations)
+        self.placement = placement
+        self.shortfall = shortfall
 
-    def __len__(self) -> int:
-        return len(self.recommendations)
+    @property
+    def recommendations(self) -> list[Recommendation]:
+        """The plain list (a copy), as `placed_recommendations` once gave it apart from
+        `placement`."""
+        return list(self)
 
-    def __getitem__(self, index: int | slice) -> Recommendation | list[Recommendation]:
-        """An int or a slice, as the list's."""
-        return self.recommendations[index]
-
-    def __iter__(self) -> Iterator[Recommendation]:
-        return iter(self.recommendations)
+    def __repr__(self) -> str:
+        return (
+            f"StudentRecommendations({list.__repr__(self)}, placement={self.placement!r}, "
+            f"shortfall={self.shortfall!r})"
+        )
 
 
 def recommend_students(
@@ -286,7 +295,7 @@ def recommend_students(
         sel = policy.select(batch, k, when)
         recs = policy.recommendations_of(batch, sel, when)[0]
         why = shortfall(policy, batch, sel, k, when)  # None for a full list
-        out[sid] = StudentRecommendations(str(batch.placement[0]), recs, why)
+        out[sid] = StudentRecommendations(recs, str(batch.placement[0]), why)
     return out
 
 
