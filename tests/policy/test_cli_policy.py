@@ -72,6 +72,25 @@ def test_recommend_students_names_unknown_ids_by_position_not_by_id(district_dir
     )
 
 
+def test_checking_students_does_not_walk_the_district(district_dir) -> None:
+    """`check_students_known` built the set of every profile and logged student on each
+    `recommend_students` call, a per-request cost growing with the district; now each passed id
+    is looked up (the profiles' dict, the log's hashed student index)."""
+    from adaptive.errors import ConfigError
+    from adaptive.policy.service import District, check_students_known
+
+    class Unwalkable(dict):
+        def __iter__(self):
+            raise AssertionError("walked every profile")
+
+    d = load_district(district_dir)
+    sid = d.log.students[0]
+    lookup_only = District(d.catalog, Unwalkable(d.profiles), d.log)
+    check_students_known(lookup_only, [sid, next(iter(d.profiles))])
+    with pytest.raises(ConfigError, match=r"^1 of the 2 student ids passed \(the 2nd\) is not in"):
+        check_students_known(lookup_only, [sid, "nobody"])
+
+
 def test_recommend_starts_each_student_from_their_grade(district_dir) -> None:
     """As the nightly job does: a student is traced from their grade's placement, not from the
     population prior, so a skill they never answered keeps the grade's value, and a student

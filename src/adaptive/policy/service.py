@@ -26,7 +26,7 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.codes import id_list
 from adaptive.data.log import ResponseLog
-from adaptive.errors import ConfigError, closest_name, passed_positions, some_of
+from adaptive.errors import ConfigError, passed_positions, same_as_read, some_of
 from adaptive.paths import demo_district_dir
 from adaptive.placement.prior import GradeTable, Placement, given_or_grade
 from adaptive.policy.adapter import batch_from_model, profiles_by_id
@@ -197,24 +197,28 @@ def check_students_known(
 ) -> None:
     """Every id is a student of the district's profiles or responses: else one `ConfigError`,
     before any model is fitted (`adaptive recommend --student` checks first: a typo waited
-    seconds for a fit, and its warnings, before being refused).
+    seconds for a fit, and its warnings, before being refused). Each id is looked up in the
+    profiles' dict and the log's student index (hashed once per log), so a request costs the
+    ids it passes, not the district's size.
 
     The error says which ids by position among those passed, never by id (`adaptive.errors`'
     rule: a vendor's request error goes to the vendor's logs). `typed_as`: the command-line
     option a person typed the ids with ("--student"); then, the rule's one exception, it echoes
-    them, with the closest known id."""
-    known = set(d.profiles) | set(d.log.students)
-    unknown = [i for i, s in enumerate(student_ids) if s not in known]
+    them, and the known id the first reads as (`same_as_read`: other case, a spreadsheet's
+    dropped zeros), never a merely close spelling, which would be another student's id."""
+    unknown = [
+        i for i, s in enumerate(student_ids) if s not in d.profiles and s not in d.log.students
+    ]
     if not unknown:
         return
     where = "not in the district's profiles or responses"
     if typed_as is None:
         raise ConfigError(f"{passed_positions(unknown, len(student_ids))} {where}")
     typed = [student_ids[i] for i in unknown]
-    close = closest_name(typed[0], known)
-    hint = "" if close is None else f" (did you mean {close!r}?)"
-    if close is not None and len(typed) > 1:
-        hint = f" (did you mean {close!r} for {typed[0]!r}?)"
+    meant = same_as_read(typed[0], [*d.profiles, *d.log.students])  # the CLI's one request
+    hint = "" if meant is None else f" (did you mean {meant!r}?)"
+    if meant is not None and len(typed) > 1:
+        hint = f" (did you mean {meant!r} for {typed[0]!r}?)"
     raise ConfigError(f"{typed_as} {some_of([repr(t) for t in typed], 5)}: {where}{hint}")
 
 
