@@ -250,3 +250,17 @@ def test_l2_that_cannot_apply_is_said() -> None:
         warnings.simplefilter("error", FitWarning)
         SAKT().check_params()  # the default says nothing
         SAKT(l2=1.0, items=True).check_params()
+
+
+def test_the_idle_l2_warning_names_the_users_line() -> None:
+    """It named the frame above the user's (`sys:1` from a script), so a module's warning filter
+    (`-W error::FitWarning:mymodule`) missed it; now the constructor's and `set_params`' warning
+    name the line that set l2."""
+    from adaptive.errors import FitWarning
+    from adaptive.tracing.deep.sakt import SAKT
+
+    with pytest.warns(FitWarning) as built:
+        SAKT(l2=1.0)
+    with pytest.warns(FitWarning) as set_later:
+        SAKT().set_params(l2=1.0)
+    assert [w.filename for w in [*built, *set_later]] == [__file__, __file__]

@@ -219,7 +219,9 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
 
     def _warn_idle_knobs(self, stacklevel: int) -> None:
         """Say so where a knob is set that does nothing with the others (once, where the model
-        is specified; `stacklevel` points at the user's line)."""
+        is specified). `stacklevel` is `warnings.warn`'s, counted from here: 3 from a method the
+        user called (`set_params`), 4 from a helper of it (the constructor's `_accept_params`),
+        so that the warning names the user's line and a module's warning filter matches it."""
         default = inspect.signature(type(self).__init__).parameters.get("l2")
         set_l2 = default is not None and getattr(self, "l2", 0) != default.default
         if set_l2 and not getattr(self, "items", True):  # the default says nothing
@@ -227,7 +229,7 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
                 f"l2={self.l2!r}: it penalizes the item embeddings, which items=False leaves "
                 "out: it does nothing here (set items=True, or leave l2 at 0)",
                 FitWarning,
-                stacklevel=stacklevel + 1,
+                stacklevel=stacklevel,
             )
 
     def _check_machine(self) -> None:
