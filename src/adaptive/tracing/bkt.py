@@ -386,8 +386,8 @@ class BKT(KnowledgeTracer):
     ) -> Self:
         """Tables from the fitted class values; with the native fitter, sparse skills shrunk
         and degenerate ones repaired or named (`refit`: the skills `_refit_inverted` fitted
-        again; `relabelled`: those `_relabel_inverted` swapped). pyBKT's own parameters are reproduced as they are (a side-by-side check needs
-        them)."""
+        again; `relabelled`: those `_relabel_inverted` swapped). pyBKT's own parameters are
+        reproduced as they are (a side-by-side check needs them)."""
         self.tables_ = self._tables(values, classes, entries)
         native = self.n_iter_ >= 0
         self.sparse_skills_ = self._shrink_sparse_skills() if native else []
