@@ -6,7 +6,8 @@ logs, so a message names students by position in what the caller passed and by c
 the 40 student ids passed (the 3rd and 17th) are not in this state": `passed_positions`,
 `batch_positions`), and a data file's problem by file, line and column. The one exception is
 the command line: an id a person typed there (`adaptive recommend --student X`) goes back
-only to their terminal, so its error may echo it, with the closest known id.
+only to their terminal, so its error may echo it, with the known id it reads as
+(`same_as_read`), never a merely close one (another student's).
 """
 
 from __future__ import annotations
@@ -261,18 +262,29 @@ def same_but_case(name: str, names: Collection[str]) -> str | None:
     return folded[0] if folded else None
 
 
-def closest_name(name: str, names: Collection[str]) -> str | None:
-    """The name of `names` that `name` most likely means: the same but for case first, then the
-    same as read on paper (`look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"), else the
-    closest spelling (difflib) that is no `numbered_sibling` of it; None when none is close.
-    The one "did you mean" of the library."""
+def same_as_read(name: str, names: Collection[str]) -> str | None:
+    """The name of `names` that is `name` itself, but for case (`same_but_case`) or as read on
+    paper (`look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"); None when none is. Unlike a
+    close spelling, it names nothing the person did not type (the hint an echoed student id
+    may carry)."""
     name = str(name)
     folded = same_but_case(name, names)
     if folded is not None:
         return folded
     alike = sorted(n for n in names if look_alike(n) == look_alike(name))
-    if alike and look_alike(name):
-        return alike[0]
+    return alike[0] if alike and look_alike(name) else None
+
+
+def closest_name(name: str, names: Collection[str]) -> str | None:
+    """The name of `names` that `name` most likely means: the same but for case first, then the
+    same as read on paper (`look_alike`: "g3.NS.l" is "g3.NS.1", "4501" is "004501"), else the
+    closest spelling (difflib) that is no `numbered_sibling` of it; None when none is close.
+    The one "did you mean" of the library (`same_as_read` alone where a close spelling must not
+    be offered: an echoed student id)."""
+    name = str(name)
+    read = same_as_read(name, names)
+    if read is not None:
+        return read
     spelt = sorted(n for n in names if not numbered_sibling(name, n))
     close = difflib.get_close_matches(name, spelt, n=1, cutoff=SPELLING_CUTOFF)
     return close[0] if close else None

@@ -434,7 +434,7 @@ def test_a_spec_value_the_model_refuses_is_a_usage_error_naming_the_file(cli, tm
     for text, message in (
         (
             'model = "dkt"\n[params]\nhidden_size = -4\n',
-            "hidden_size=-4; expected a whole number >= 1",
+            "hidden_size = -4 (expected a whole number >= 1",
         ),
         ('model = "bkt"\n[params]\nforget = true\n', "unknown key 'forget' (did you mean"),
     ):

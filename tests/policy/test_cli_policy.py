@@ -72,6 +72,25 @@ def test_recommend_students_names_unknown_ids_by_position_not_by_id(district_dir
     )
 
 
+def test_checking_students_does_not_walk_the_district(district_dir) -> None:
+    """`check_students_known` built the set of every profile and logged student on each
+    `recommend_students` call, a per-request cost growing with the district; now each passed id
+    is looked up (the profiles' dict, the log's hashed student index)."""
+    from adaptive.errors import ConfigError
+    from adaptive.policy.service import District, check_students_known
+
+    class Unwalkable(dict):
+        def __iter__(self):
+            raise AssertionError("walked every profile")
+
+    d = load_district(district_dir)
+    sid = d.log.students[0]
+    lookup_only = District(d.catalog, Unwalkable(d.profiles), d.log)
+    check_students_known(lookup_only, [sid, next(iter(d.profiles))])
+    with pytest.raises(ConfigError, match=r"^1 of the 2 student ids passed \(the 2nd\) is not in"):
+        check_students_known(lookup_only, [sid, "nobody"])
+
+
 def test_recommend_starts_each_student_from_their_grade(district_dir) -> None:
     """As the nightly job does: a student is traced from their grade's placement, not from the
     population prior, so a skill they never answered keeps the grade's value, and a student
@@ -337,6 +356,29 @@ def test_recommend_students_says_where_each_student_was_placed_in_process(
     # still reads as the list it was: iterate, index, len
     assert list(placed[sid]) == placed[sid].recommendations == placed[sid][:]
     assert placed[sid][0] is placed[sid].recommendations[0] and len(placed[sid]) <= 3
+
+
+def test_recommend_students_lists_are_still_the_plain_lists(district_dir) -> None:
+    """The lists grew `placement` and `shortfall` as a frozen dataclass that only iterated,
+    indexed and counted like a list: `== [r1, r2]` was False, `+ [x]` and `json.dumps` raised,
+    `isinstance(..., list)` was False. Now they are lists, with the two attributes."""
+    import pickle
+
+    from adaptive.policy.base import Recommendation
+    from adaptive.policy.service import StudentRecommendations
+
+    sid = load_district(district_dir).log.students[0]
+    one = recommend_students([sid], 3, district=district_dir)[sid]
+    plain = [*one]
+    assert isinstance(one, list) and isinstance(one, StudentRecommendations)
+    assert one == plain and plain == one and one[:] == plain and one + [] == plain
+    assert json.dumps(one, default=Recommendation.to_dict) == json.dumps(
+        plain, default=Recommendation.to_dict
+    )
+    empty = StudentRecommendations([], "placed from grade 4")
+    assert json.dumps(empty) == "[]" and empty == [] and empty.placement == "placed from grade 4"
+    back = pickle.loads(pickle.dumps(one))
+    assert back == one and (back.placement, back.shortfall) == (one.placement, one.shortfall)
 
 
 def test_placed_recommendations_is_a_deprecated_name_for_recommend_students(district_dir) -> None:

@@ -199,11 +199,11 @@ def test_train_refuses_a_bad_name_and_another_districts_catalog_before_the_fit(
 @pytest.mark.parametrize(
     ("model", "knob", "says"),
     [
-        ("dkt", "hidden_size = 0", "DKT: hidden_size=0; expected a whole number >= 1"),
-        ("dkt", "embedding_size = 0", "DKT: embedding_size=0; expected a whole number >= 1"),
-        ("akt", "dropout = 1.5", "AKT: dropout=1.5; expected a share in [0, 1)"),
-        ("sakt", "learning_rate = -1.0", "SAKT: learning_rate=-1.0; expected a finite number > 0"),
-        ("akt", "window = 0", "AKT: window=0; expected a whole number >= 1"),
+        ("dkt", "hidden_size = 0", "hidden_size = 0 (expected a whole number >= 1"),
+        ("dkt", "embedding_size = 0", "embedding_size = 0 (expected a whole number >= 1"),
+        ("akt", "dropout = 1.5", "dropout = 1.5 (expected a share in [0, 1)"),
+        ("sakt", "learning_rate = -1.0", "learning_rate = -1.0 (expected a finite number > 0"),
+        ("akt", "window = 0", "window = 0 (expected a whole number >= 1"),
         ("sakt", 'window = "20"', "window = '20' (expected an integer)"),
         ("dkt", "hiden_size = 8", "unknown key 'hiden_size' (did you mean 'hidden_size'?)"),
     ],

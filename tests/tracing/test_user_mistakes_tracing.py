@@ -123,14 +123,18 @@ def test_update_still_adds_new_students(fitted) -> None:
 @pytest.mark.parametrize(
     ("model", "params", "says"),
     [
-        ("dkt", {"learning_rate": -1.0}, "learning_rate=-1.0; expected a finite number > 0"),
-        ("dkt", {"learning_rate": float("nan")}, "learning_rate=nan; expected a finite number > 0"),
-        ("dkt", {"hidden_size": "16"}, "hidden_size='16'; expected a whole number >= 1"),
-        ("dkt", {"dropout": 1.5}, "dropout=1.5; expected a share in [0, 1)"),
-        ("dkt", {"validation_fraction": 1.5}, "validation_fraction=1.5; expected a share in"),
-        ("dkt", {"patience": 0}, "patience=0; expected a whole number >= 1"),
-        ("dkt", {"seed": "a"}, "seed='a'; expected a whole number >= 0"),
-        ("sakt", {"l2": -1.0}, "l2=-1.0; expected a finite number >= 0"),
+        ("dkt", {"learning_rate": -1.0}, "learning_rate = -1.0 (expected a finite number > 0"),
+        (
+            "dkt",
+            {"learning_rate": float("nan")},
+            "learning_rate = nan (expected a finite number > 0",
+        ),
+        ("dkt", {"hidden_size": "16"}, "hidden_size = '16' (expected an integer)"),
+        ("dkt", {"dropout": 1.5}, "dropout = 1.5 (expected a share in [0, 1)"),
+        ("dkt", {"validation_fraction": 1.5}, "validation_fraction = 1.5 (expected a share in"),
+        ("dkt", {"patience": 0}, "patience = 0 (expected a whole number >= 1"),
+        ("dkt", {"seed": "a"}, "seed = 'a' (expected an integer)"),
+        ("sakt", {"l2": -1.0}, "l2 = -1.0 (expected a finite number >= 0"),
         ("akt", {"d_model": 15, "n_heads": 2}, "expected d_model a multiple of n_heads"),
     ],
 )
@@ -149,17 +153,17 @@ def test_a_deep_models_bad_training_knob_is_one_config_error(model, params, says
 
 #: Each kind of mistake a user makes in a deep model's knobs, and what the error says of it.
 DEEP_KNOB_MISTAKES = [
-    ("dkt", {"hidden_size": 0}, "hidden_size=0; expected a whole number >= 1"),
-    ("sakt", {"d_model": -8}, "d_model=-8; expected a whole number >= 1"),
-    ("dkt", {"embedding_size": 0}, "embedding_size=0; expected a whole number >= 1"),
-    ("akt", {"dropout": 1.5}, "dropout=1.5; expected a share in [0, 1)"),
-    ("sakt", {"learning_rate": -1.0}, "learning_rate=-1.0; expected a finite number > 0"),
-    ("akt", {"window": 0}, "window=0; expected a whole number >= 1"),
-    ("akt", {"window": "20"}, "window='20'; expected a whole number >= 1"),
-    ("sakt", {"batch_size": 2.5}, "batch_size=2.5; expected a whole number >= 1"),
+    ("dkt", {"hidden_size": 0}, "hidden_size = 0 (expected a whole number >= 1)"),
+    ("sakt", {"d_model": -8}, "d_model = -8 (expected a whole number >= 1)"),
+    ("dkt", {"embedding_size": 0}, "embedding_size = 0 (expected a whole number >= 1)"),
+    ("akt", {"dropout": 1.5}, "dropout = 1.5 (expected a share in [0, 1))"),
+    ("sakt", {"learning_rate": -1.0}, "learning_rate = -1.0 (expected a finite number > 0)"),
+    ("akt", {"window": 0}, "window = 0 (expected a whole number >= 1)"),
+    ("akt", {"window": "20"}, "window = '20' (expected an integer)"),
+    ("sakt", {"batch_size": 2.5}, "batch_size = 2.5 (expected an integer)"),
     ("dkt", {"items": "yes"}, "items = 'yes' (expected true or false)"),
     ("akt", {"progress": "no"}, "progress = 'no' (expected true or false)"),
-    ("dkt", {"device": "gpu"}, "device='gpu'; expected one of ('cpu', 'cuda')"),
+    ("dkt", {"device": "gpu"}, "device = 'gpu' (expected 'cpu' or 'cuda')"),
 ]
 
 
@@ -185,10 +189,42 @@ def test_a_deep_models_constructor_refuses_a_bad_knob_where_it_is_written(
     assert str(err.value) == f"{klass.__name__}: {says}"
 
 
+@pytest.mark.parametrize(("model", "params", "says"), DEEP_KNOB_MISTAKES)
+def test_a_deep_knob_mistake_reads_the_same_from_a_spec_and_from_python(
+    model, params, says, tmp_path
+) -> None:
+    """`AKT(window="20")` said "window='20'; expected a whole number >= 1" and a spec's
+    `window = "20"` "window = '20' (expected an integer)"; a spec's refusals named the model
+    twice ("bad [params] for 'dkt': DKT: window=0; ..."). Now one format and one message,
+    the model named once."""
+    from adaptive.tracing.specs import build_model
+
+    spec = tmp_path / "mine.toml"
+    lines = [f"{k} = {json.dumps(v)}" for k, v in params.items()]  # TOML's scalars, as JSON's
+    spec.write_text(f'model = "{model}"\n[params]\n' + "\n".join(lines) + "\n")
+    with pytest.raises(ConfigError) as err:
+        build_model(spec)
+    assert str(err.value) == f"{spec}: bad [params] for {model!r}: {says}"
+
+
+def test_build_model_builds_the_probe_network_once(monkeypatch) -> None:
+    """`build_model` built the throwaway network twice (the constructor's check, then
+    `check_params()` again: 24 ms each for DKT); now the constructor's alone, then this
+    machine's checks."""
+    from adaptive.tracing.deep.dkt import DKT
+    from adaptive.tracing.specs import build_model
+
+    built = []
+    network = DKT._network
+    monkeypatch.setattr(DKT, "_network", lambda self: built.append(1) or network(self))
+    build_model("dkt-tiny")
+    assert len(built) == 1
+
+
 def test_set_params_refuses_a_bad_knob_and_leaves_the_model_as_it_was() -> None:
     """`build_model("dkt-tiny").set_params(window=0)` was accepted and failed at `fit`."""
     model = deep_class("dkt")(window=20)
-    with pytest.raises(ConfigError, match=re.escape("DKT: window=0; expected a whole number")):
+    with pytest.raises(ConfigError, match=re.escape("DKT: window = 0 (expected a whole number")):
         model.set_params(max_epochs=3, window=0)
     assert (model.window, model.max_epochs) == (20, 50)
 
@@ -267,3 +303,17 @@ def test_the_deep_models_import_from_their_package_without_torch_before() -> Non
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "dkt"
+
+
+def test_the_idle_l2_warning_names_the_users_line() -> None:
+    """It named the frame above the user's (`sys:1` from a script), so a module's warning filter
+    (`-W error::FitWarning:mymodule`) missed it; now the constructor's and `set_params`' warning
+    name the line that set l2."""
+    from adaptive.errors import FitWarning
+    from adaptive.tracing.deep.sakt import SAKT
+
+    with pytest.warns(FitWarning) as built:
+        SAKT(l2=1.0)
+    with pytest.warns(FitWarning) as set_later:
+        SAKT().set_params(l2=1.0)
+    assert [w.filename for w in [*built, *set_later]] == [__file__, __file__]

@@ -252,7 +252,7 @@ def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
         payload = {
             sid: {
                 "placement": one.placement,
-                "recommendations": [r.to_dict() for r in one.recommendations],
+                "recommendations": [r.to_dict() for r in one],
                 "shortfall": None if one.shortfall is None else one.shortfall.to_dict(),
             }
             for sid, one in placed.items()
@@ -265,7 +265,7 @@ def _print_recommendations(student, k, served: dict, as_json: bool) -> None:
         table = Table(title=f"Next activities for {sid}", caption=caption, show_lines=False)
         for col in ("#", "activity", "skill", "score", "P(correct)", "why"):
             table.add_column(col, overflow="fold")
-        for r in one.recommendations:
+        for r in one:
             top = sorted(r.reasons, key=lambda x: -abs(x.contribution))[:3]
             terms = ", ".join(f"{x.term} {x.contribution:+.2f}" for x in top)
             table.add_row(

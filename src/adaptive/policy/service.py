@@ -16,7 +16,7 @@ the model is fitted.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +26,7 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.codes import id_list
 from adaptive.data.log import ResponseLog
-from adaptive.errors import ConfigError, closest_name, passed_positions, some_of
+from adaptive.errors import ConfigError, passed_positions, same_as_read, some_of
 from adaptive.paths import demo_district_dir
 from adaptive.placement.prior import GradeTable, Placement, given_or_grade
 from adaptive.policy.adapter import batch_from_model, profiles_by_id
@@ -197,52 +197,65 @@ def check_students_known(
 ) -> None:
     """Every id is a student of the district's profiles or responses: else one `ConfigError`,
     before any model is fitted (`adaptive recommend --student` checks first: a typo waited
-    seconds for a fit, and its warnings, before being refused).
+    seconds for a fit, and its warnings, before being refused). Each id is looked up in the
+    profiles' dict and the log's student index (hashed once per log), so a request costs the
+    ids it passes, not the district's size.
 
     The error says which ids by position among those passed, never by id (`adaptive.errors`'
     rule: a vendor's request error goes to the vendor's logs). `typed_as`: the command-line
     option a person typed the ids with ("--student"); then, the rule's one exception, it echoes
-    them, with the closest known id."""
-    known = set(d.profiles) | set(d.log.students)
-    unknown = [i for i, s in enumerate(student_ids) if s not in known]
+    them, and the known id the first reads as (`same_as_read`: other case, a spreadsheet's
+    dropped zeros), never a merely close spelling, which would be another student's id."""
+    unknown = [
+        i for i, s in enumerate(student_ids) if s not in d.profiles and s not in d.log.students
+    ]
     if not unknown:
         return
     where = "not in the district's profiles or responses"
     if typed_as is None:
         raise ConfigError(f"{passed_positions(unknown, len(student_ids))} {where}")
     typed = [student_ids[i] for i in unknown]
-    close = closest_name(typed[0], known)
-    hint = "" if close is None else f" (did you mean {close!r}?)"
-    if close is not None and len(typed) > 1:
-        hint = f" (did you mean {close!r} for {typed[0]!r}?)"
+    meant = same_as_read(typed[0], [*d.profiles, *d.log.students])  # the CLI's one request
+    hint = "" if meant is None else f" (did you mean {meant!r}?)"
+    if meant is not None and len(typed) > 1:
+        hint = f" (did you mean {meant!r} for {typed[0]!r}?)"
     raise ConfigError(f"{typed_as} {some_of([repr(t) for t in typed], 5)}: {where}{hint}")
 
 
-@dataclass(frozen=True)
-class StudentRecommendations(Sequence[Recommendation]):
-    """One student's top-k recommendations, where they were placed, and why the list is short.
+class StudentRecommendations(list[Recommendation]):
+    """One student's top-k recommendations (the list itself), where they were placed, and why
+    the list is short.
 
-    Reads as the list of its `recommendations` (iterate, index, `len`), so code that took the
-    plain list `recommend_students` returned before keeps working. `placement`: "placed from
+    A `list` of `Recommendation`, as `recommend_students` returned before, so code that took
+    that list keeps working: iterate, index, slice, `len`, `== [...]` (the list's items only),
+    `+`, `isinstance(..., list)`, and `json.dumps` as the list's. `placement`: "placed from
     grade 12", "placed from last_year.csv", '' for a student with answers placed from their
     grade (the nightly job's students table's words, and each recommendation's `placement`
     reason); read from the student's batch, so a student served nothing is still told where
     they started. `shortfall`: why fewer than k came back (None for a full list), from the same
     batch and selection (`adaptive.policy.shortfall`)."""
 
-    placement: str
-    recommendations: list[Recommendation]
-    shortfall: Shortfall | None = None
+    def __init__(
+        self,
+        recommendations: Iterable[Recommendation] = (),
+        placement: str = "",
+        shortfall: Shortfall | None = None,
+    ) -> None:
+        super().__init__(recommendations)
+        self.placement = placement
+        self.shortfall = shortfall
 
-    def __len__(self) -> int:
-        return len(self.recommendations)
+    @property
+    def recommendations(self) -> list[Recommendation]:
+        """The plain list (a copy), as `placed_recommendations` once gave it apart from
+        `placement`."""
+        return list(self)
 
-    def __getitem__(self, index: int | slice) -> Recommendation | list[Recommendation]:
-        """An int or a slice, as the list's."""
-        return self.recommendations[index]
-
-    def __iter__(self) -> Iterator[Recommendation]:
-        return iter(self.recommendations)
+    def __repr__(self) -> str:
+        return (
+            f"StudentRecommendations({list.__repr__(self)}, placement={self.placement!r}, "
+            f"shortfall={self.shortfall!r})"
+        )
 
 
 def recommend_students(
@@ -286,7 +299,7 @@ def recommend_students(
         sel = policy.select(batch, k, when)
         recs = policy.recommendations_of(batch, sel, when)[0]
         why = shortfall(policy, batch, sel, k, when)  # None for a full list
-        out[sid] = StudentRecommendations(str(batch.placement[0]), recs, why)
+        out[sid] = StudentRecommendations(recs, str(batch.placement[0]), why)
     return out
 
 

@@ -37,6 +37,16 @@ MODEL_CLASSES: dict[str, str] = {
 }
 
 
+class ParamsRefused(ConfigError):
+    """A model's refusal of its own hyperparameters, named with the model ("DKT: window = 0
+    (expected a whole number >= 1)"); `reason` is the message without the model's name, for
+    `build_model`, whose message names the spec's model already."""
+
+    def __init__(self, model: str, reason: str) -> None:
+        super().__init__(f"{model}: {reason}")
+        self.reason = reason
+
+
 def model_class(name: str) -> type[KnowledgeTracer]:
     """The class registered under `name` (e.g. 'bkt', 'irt', 'dkt')."""
     try:
@@ -110,12 +120,14 @@ def build_model(name_or_path: str | Path) -> KnowledgeTracer:
     if wrong:
         raise ConfigError(f"{where}: {'; '.join(wrong)}")
     try:
-        model = klass(**params)
-        check = getattr(model, "check_params", None)  # models without one check at `fit`
-        if check is not None:
-            check()
+        model = klass(**params)  # BKT and the deep models check their values here
+        if hasattr(model, "check_machine"):  # a deep model: this machine's part alone
+            model.check_machine()
+        elif hasattr(model, "check_params"):  # the others check at `fit`, or here
+            model.check_params()
     except (ConfigError, ValueError, TypeError) as exc:
-        raise ConfigError(f"{where}: {_refusal(exc, params)}") from exc
+        reason = exc.reason if isinstance(exc, ParamsRefused) else str(exc)
+        raise ConfigError(f"{where}: {_refusal(reason, params)}") from exc
     return model
 
 
@@ -125,20 +137,25 @@ def constructor_params(klass: type) -> list[str]:
     return [name for name in signature.parameters if name != "self"]
 
 
-def _refusal(exc: Exception, params: dict[str, Any]) -> str:
-    """The model's message for refusing `params`, with the spec's value of each param it names.
+def _refusal(text: str, params: dict[str, Any]) -> str:
+    """The model's message (`text`) for refusing `params`, with the spec's value of each param
+    it names.
 
     Torch says "hidden_size must be greater than zero" without the value, and some messages
     name no param at all ("negative dimension -4"): those get every param of the spec, so
-    the user can find the line to fix.
+    the user can find the line to fix. A message that shows a value ("window = 0 (expected
+    ...)", or sklearn's "C=-1.0: ...") stays as it is.
     """
-    text = str(exc)
     named = [key for key in params if re.search(rf"\b{re.escape(key)}\b", text)]
-    unshown = [key for key in named if f"{key}={params[key]!r}" not in text]
+    unshown = [
+        key
+        for key in named
+        if f"{key} = {params[key]!r}" not in text and f"{key}={params[key]!r}" not in text
+    ]
     if unshown:
         values = ", ".join(f"{key} = {params[key]!r}" for key in unshown)
         return f"{values} was refused: {text}"
-    if named:  # the message shows the values itself ("window=0; expected ...")
+    if named:  # the message shows the values itself ("window = 0 (expected ...)")
         return text
     given = ", ".join(f"{key} = {value!r}" for key, value in params.items()) or "none"
     return f"{text} (the spec's params: {given})"

@@ -76,7 +76,7 @@ from adaptive.tracing.deep.sequences import (
     split_students,
     take_students,
 )
-from adaptive.tracing.specs import mistyped_params
+from adaptive.tracing.specs import ParamsRefused, mistyped_params
 
 WEIGHTS_FILE = "weights.safetensors"
 # Training arithmetic. "float32": everywhere. "bfloat16": mixed precision, the matrix products
@@ -170,56 +170,70 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
     def check_params(self, machine: bool = True) -> None:
         """Refuse hyperparameters this model cannot be trained with, before any data is read.
 
-        One `ConfigError` naming the knob, its value and what it takes: a value of the wrong
-        type (`items = "yes"`, `window = 1.5`), a number out of range (`hidden_size = 0`,
-        `dropout = 1.5`, `learning_rate = -1`), heads that do not divide the model size, an
-        unknown device or precision. Then the network itself is built on a one-skill, one-item
-        vocabulary, so that whatever torch would still refuse is named here, not mid-fit.
+        One `ParamsRefused` (a `ConfigError`) naming the model, the knob, its value and what it
+        takes: a value of the wrong type (`items = "yes"`, `window = 1.5`), a number out of range
+        (`hidden_size = 0`, `dropout = 1.5`, `learning_rate = -1`), heads that do not divide the
+        model size, an unknown device or precision. Then the network itself is built on a
+        one-skill, one-item vocabulary, so that whatever torch would still refuse is named here,
+        not mid-fit.
 
         The constructor runs it with `machine=False`: the values alone, so that a model saved
-        on a GPU or AMX machine still loads elsewhere. `fit` and `build_model` add this
-        machine's checks (`device='cuda'` without a GPU, bfloat16 the CPU cannot run).
+        on a GPU or AMX machine still loads elsewhere. `fit` adds this machine's checks
+        (`check_machine`: `device='cuda'` without a GPU, bfloat16 the CPU cannot run).
         """
         try:
             self._check_values()
-            if machine:
-                self._check_machine()
-        except ConfigError as exc:  # named as BKT's are: "DKT: window=0; expected ..."
-            raise ConfigError(f"{type(self).__name__}: {exc}") from None
+        except ConfigError as exc:  # named as BKT's are: "DKT: window = 0 (expected ...)"
+            raise ParamsRefused(type(self).__name__, str(exc)) from None
+        if machine:
+            self.check_machine()
         probe = copy.copy(self)  # not `clone()`: the constructor runs this check
         probe.skills_, probe.items_ = pd.Index(["skill"]), pd.Index(["item"])
         with torch.random.fork_rng(devices=[]):  # the caller's random stream stays as it was
             try:
                 probe._network()
             except (RuntimeError, ArithmeticError, TypeError, ValueError) as exc:
-                raise ConfigError(f"{type(self).__name__} cannot build its network: {exc}") from exc
+                refused = ParamsRefused(type(self).__name__, f"cannot build its network: {exc}")
+                raise refused from exc
+
+    def check_machine(self) -> None:
+        """Whether this machine can train with these settings, the part of `check_params` the
+        constructor leaves out (`build_model` runs it on the model it built, whose values and
+        network the constructor checked already): one `ParamsRefused` naming the model."""
+        try:
+            self._check_machine()
+        except ConfigError as exc:
+            raise ParamsRefused(type(self).__name__, str(exc)) from None
 
     def _check_values(self) -> None:
-        """Each knob's type and range, named with what it takes: a negative learning rate
-        crashed mid-fit, a `validation_fraction` of 1.5 left the model untrained, a text size
-        reached torch (seen in a researcher's trial). Ranges first (`window='20'; expected a
-        whole number >= 1` says both), then the other knobs' types as a spec's are checked
-        (`mistyped_params`, shared with BKT and `build_model`)."""
-        for name, valid in KNOB_RANGES.items():
-            if hasattr(self, name) and not valid.admits(getattr(self, name)):
-                raise ConfigError(f"{name}={getattr(self, name)!r}; expected {valid.what} {valid}")
+        """Each knob's type and range, in a spec's words ("window = 0 (expected a whole number
+        >= 1)"): a negative learning rate crashed mid-fit, a `validation_fraction` of 1.5 left
+        the model untrained, a text size reached torch (seen in a researcher's trial). Types
+        first, as a spec's are checked (`mistyped_params`, shared with BKT and `build_model`),
+        so that a mistake reads the same from a spec and from Python; then ranges."""
         wrong = mistyped_params(type(self), self.get_params())
         if wrong:
             raise ConfigError("; ".join(wrong))
-        if self.device not in DEVICES:
-            raise ConfigError(f"device={self.device!r}; expected one of {DEVICES}")
-        if self.precision not in PRECISIONS:
-            raise ConfigError(f"precision={self.precision!r}; expected one of {PRECISIONS}")
+        for name, valid in KNOB_RANGES.items():
+            if hasattr(self, name) and not valid.admits(getattr(self, name)):
+                value = getattr(self, name)
+                raise ConfigError(f"{name} = {value!r} (expected {valid.what} {valid})")
+        for name, options in (("device", DEVICES), ("precision", PRECISIONS)):
+            if getattr(self, name) not in options:
+                listed = " or ".join(map(repr, options))
+                raise ConfigError(f"{name} = {getattr(self, name)!r} (expected {listed})")
         heads = getattr(self, "n_heads", 1)
         if getattr(self, "d_model", 0) % heads:
             raise ConfigError(
-                f"d_model={self.d_model!r}, n_heads={heads!r}; expected d_model a multiple of "
-                "n_heads (each head takes an equal share of the model size)"
+                f"d_model = {self.d_model!r}, n_heads = {heads!r} (expected d_model a multiple "
+                "of n_heads: each head takes an equal share of the model size)"
             )
 
     def _warn_idle_knobs(self, stacklevel: int) -> None:
         """Say so where a knob is set that does nothing with the others (once, where the model
-        is specified; `stacklevel` points at the user's line)."""
+        is specified). `stacklevel` is `warnings.warn`'s, counted from here: 3 from a method the
+        user called (`set_params`), 4 from a helper of it (the constructor's `_accept_params`),
+        so that the warning names the user's line and a module's warning filter matches it."""
         default = inspect.signature(type(self).__init__).parameters.get("l2")
         set_l2 = default is not None and getattr(self, "l2", 0) != default.default
         if set_l2 and not getattr(self, "items", True):  # the default says nothing
@@ -227,7 +241,7 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
                 f"l2={self.l2!r}: it penalizes the item embeddings, which items=False leaves "
                 "out: it does nothing here (set items=True, or leave l2 at 0)",
                 FitWarning,
-                stacklevel=stacklevel + 1,
+                stacklevel=stacklevel,
             )
 
     def _check_machine(self) -> None:
