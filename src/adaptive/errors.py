@@ -91,6 +91,17 @@ class ConfigError(AdaptiveError):
     """A specification file (model TOML, dataset descriptor, catalog) is invalid."""
 
 
+class UnknownStudentsError(ConfigError):
+    """Student ids a request passed that the state or the district does not know, said by
+    position, never by id (the module's rule). The message names the first few; `positions`
+    holds every one (0-based indexes into the ids passed), so that a caller can find them all:
+    `[ids[i] for i in err.positions]`."""
+
+    def __init__(self, message: str, positions: Sequence[int]):
+        super().__init__(message)
+        self.positions: tuple[int, ...] = tuple(int(p) for p in positions)
+
+
 class ArtifactError(AdaptiveError):
     """A saved model or state is missing, truncated, altered or of an unknown format."""
 

@@ -70,6 +70,7 @@ def test_recommend_students_names_unknown_ids_by_position_not_by_id(district_dir
         "2 of the 5 student ids passed (the 2nd and 4th) are not in the district's profiles or "
         "responses"
     )
+    assert refused.value.positions == (1, 3)  # every one, 0-based, for the caller to find
 
 
 def test_checking_students_does_not_walk_the_district(district_dir) -> None:

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import AdaptiveError, ConfigError
+from adaptive.errors import AdaptiveError, ConfigError, UnknownStudentsError
 from adaptive.files import sealed_json
 from adaptive.tracing.bkt import BKT
 
@@ -90,6 +90,12 @@ def test_rows_can_name_unknown_students(fitted) -> None:
         "1 of the 2 student ids passed (the 2nd) is not in this state (it holds 2 students)"
     )
     assert "nobody" not in str(refused.value)
+    # every one, for the caller to find (the message names the first five): a trial's vendor
+    # could not tell which of eight unknown ids were the 6th to 8th
+    ids = ["a", *[f"x{i}" for i in range(8)], "b"]
+    with pytest.raises(UnknownStudentsError) as many:
+        state.rows(ids, missing="raise")
+    assert [ids[i] for i in many.value.positions] == [f"x{i}" for i in range(8)]
     assert state.rows(["b", "a"], missing="raise").tolist() == [1, 0]
     assert state.rows(["nobody", "a"], missing=-1).tolist() == [-1, 0]
     with pytest.raises(AdaptiveError, match="the student id passed is not in this state"):

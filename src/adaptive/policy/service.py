@@ -26,7 +26,13 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
 from adaptive.data.codes import id_list
 from adaptive.data.log import ResponseLog
-from adaptive.errors import ConfigError, passed_positions, same_as_read, some_of
+from adaptive.errors import (
+    ConfigError,
+    UnknownStudentsError,
+    passed_positions,
+    same_as_read,
+    some_of,
+)
 from adaptive.paths import demo_district_dir
 from adaptive.placement.prior import GradeTable, Placement, given_or_grade
 from adaptive.policy.adapter import batch_from_model, profiles_by_id
@@ -213,7 +219,9 @@ def check_students_known(
         return
     where = "not in the district's profiles or responses"
     if typed_as is None:
-        raise ConfigError(f"{passed_positions(unknown, len(student_ids))} {where}")
+        raise UnknownStudentsError(
+            f"{passed_positions(unknown, len(student_ids))} {where}", unknown
+        )
     typed = [student_ids[i] for i in unknown]
     meant = same_as_read(typed[0], [*d.profiles, *d.log.students])  # the CLI's one request
     hint = "" if meant is None else f" (did you mean {meant!r}?)"

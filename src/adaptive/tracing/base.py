@@ -66,7 +66,6 @@ import pandas as pd
 from adaptive.data.codes import check_many_ids, check_unique_ids, id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import (
-    AdaptiveError,
     ArtifactError,
     ConfigError,
     CoverageWarning,
@@ -74,6 +73,7 @@ from adaptive.errors import (
     NotFittedError,
     PlacementWarning,
     RepeatedAnswerWarning,
+    UnknownStudentsError,
     closest_name,
     counted,
     passed_positions,
@@ -155,10 +155,10 @@ class TracingState:
         (123 is the student "123", " 123" too); the ids held as given cost one look-up, only
         the others are read again.
 
-        An id the state does not hold is one `AdaptiveError` saying which, by its position in
-        `student_ids` (by default: a -1 row would index the last student of any array without a
-        word), or, with `missing=-1`, gets
-        that row (what the library's own callers test for: a new student to place or add)."""
+        An id the state does not hold is one `UnknownStudentsError` saying which, by its
+        position in `student_ids` (its `positions` holds them all; by default: a -1 row would
+        index the last student of any array without a word), or, with `missing=-1`, gets that
+        row (what the library's own callers test for: a new student to place or add)."""
         if missing != -1:
             check_missing(missing)
         check_many_ids(student_ids)
@@ -169,7 +169,9 @@ class TracingState:
             rows[unknown] = lookup_codes(self._rows, id_list([ids[i] for i in unknown]))
             unknown = np.flatnonzero(rows < 0)
         if len(unknown) and missing == "raise":
-            raise AdaptiveError(unknown_students_message(unknown.tolist(), len(ids), len(self)))
+            raise UnknownStudentsError(
+                unknown_students_message(unknown.tolist(), len(ids), len(self)), unknown
+            )
         if len(unknown) and missing != -1:
             rows[unknown] = missing
         return rows
