@@ -291,7 +291,6 @@ def test_a_column_divided_by_100_twice_is_said(tmp_path) -> None:
         warnings.simplefilter("error", PlacementWarning)
         mastery_table_placement(frame.assign(mastery=[0.2]))
         mastery_table_placement(frame.assign(mastery=[0.0]))  # nobody knows it: no division
-        mastery_table_placement(frame, warn=False)  # a part of a table judged whole already
 
 
 def test_an_identical_repeated_row_says_it_is_safe_to_drop(tmp_path) -> None:

@@ -291,8 +291,6 @@ def mastery_table_placement(
     file: str = "<frame>",
     catalog: Catalog | None = None,
     skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None,
-    *,
-    warn: bool = True,
 ) -> Placement:
     """Placement from earlier records: rows (student_id, skill_id, mastery in [0, 1]).
 
@@ -305,8 +303,7 @@ def mastery_table_placement(
     position where labels repeat or are no integers (`frame_rows`).
     `skill_map` reads codes of another year as this catalog's skills, as `read_placement`'s
     does (it needs `catalog`). A table whose masteries or sources look wrong as a whole is
-    warned of as `read_placement` warns (`TableValues`); `warn=False` is for a part of a table
-    judged whole already.
+    warned of as `read_placement` warns (`TableValues`).
     """
     check_placement_columns(frame, file)
     skill_map = SkillMap.of(skill_map, catalog)
@@ -325,10 +322,9 @@ def mastery_table_placement(
     raise_problems(list(found.values()))
     if renamed is not None:
         renamed.warn(file)
-    if warn:
-        values = TableValues()
-        values.add(table)
-        values.warn(file, {})
+    values = TableValues()
+    values.add(table)
+    values.warn(file, {})
     return checked_rows_placement(table, source, sources)
 
 
