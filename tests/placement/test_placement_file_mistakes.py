@@ -828,7 +828,7 @@ def test_blank_and_identical_rows_are_left_out_counted_and_quarantined_when_aske
         where = f"; written with their reasons to {quarantine}" if "quarantine" in asked else ""
         assert said == [
             f"{path}: 3 rows left out, as asked (drop_blank_and_identical): 2 rows with a blank "
-            "mastery (a skill not assessed) (lines 3, 6); 1 row identical to an earlier row (a "
+            "mastery (a skill not assessed) (lines 3 and 6); 1 row identical to an earlier row (a "
             f"row given twice) (line 5){where}"
         ]
     written = pd.read_csv(quarantine, dtype=str, keep_default_na=False)
@@ -865,6 +865,16 @@ def test_the_quarantine_file_holds_each_row_as_the_file_wrote_it(tmp_path) -> No
          "stands)", "Student ID": " s1 ", "Standard": "5.NS.1", "Mastery": "0.80",
          "raw_text": ""},
     ]  # fmt: skip
+
+
+def test_the_drop_warning_lists_the_first_rows_and_counts_the_rest(tmp_path) -> None:
+    """The warning said 'lines 2, 3, 4, 5, 6 and 2 more' with a copy of `line_words`; now it
+    is said as every message says lines, with the total."""
+    rows = "".join(f"s{i},g5.NS.1,\n" for i in range(7)) + "s7,g5.NS.1,0.5\n"
+    with pytest.warns(PlacementWarning) as caught:
+        read_placement(write(tmp_path, HEADER + rows), catalog(), columns=OWN,
+                       drop_blank_and_identical=True)  # fmt: skip
+    assert "(lines 2, 3, 4, 5, 6 and 2 more (7 lines))" in str(caught[0].message)
 
 
 def test_dropping_blank_rows_runs_no_python_per_row(tmp_path, monkeypatch) -> None:

@@ -54,6 +54,7 @@ from adaptive.errors import (
     Problem,
     closest_name,
     counted,
+    line_words,
     some_of,
     verb,
 )
@@ -169,7 +170,8 @@ class RowDrops:
         """One `PlacementWarning` counting the rows left out, by reason, with their first
         lines (never a student id); nothing when none was."""
         said = [
-            f"{counted(n, 'row')} {what} ({rows.unit}{'s' if n > 1 else ''} {_first_lines(self.lines[kind], n)})"
+            f"{counted(n, 'row')} {what} "
+            f"({line_words(self.lines[kind], SHOWN_LINES, rows.unit, total=n)})"
             for kind, n, what in (
                 ("blank", self.blank, "with a blank mastery (a skill not assessed)"),
                 ("identical", self.identical, "identical to an earlier row (a row given twice)"),
@@ -210,12 +212,6 @@ class RowDrops:
         out |= {name: table[role] for role, name in own.items()}
         out["raw_text"] = pa.nulls(len(table), pa.string())
         write_quarantine_csv(self.quarantine, out)
-
-
-def _first_lines(lines: Sequence[object], n: int) -> str:
-    """'4, 9, 31 and 12 more': the first lines of `n` rows."""
-    rest = n - len(lines)
-    return ", ".join(map(str, lines)) + (f" and {rest:,} more" if rest > 0 else "")
 
 
 def _aside(raw: pd.DataFrame, earlier: np.ndarray | None) -> pa.Table:
