@@ -29,7 +29,7 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -1071,6 +1071,56 @@ def read_placement(
     drops.warn(str(path), rows)
     values.warn(str(path), columns)
     return placement
+
+
+@dataclasses.dataclass(frozen=True)
+class PlacementReading:
+    """How a placement file is read besides its path and catalog: `read_placement`'s options,
+    as a night (`run_daily_job`), `adaptive recommend` and `adaptive validate` take them from
+    their flags. One value for the set, so that each command passes it whole and says one
+    rule one way (`check_needs_file`)."""
+
+    columns: Mapping[str, str] | None = None
+    skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None
+    drop_blank_and_identical: bool = False
+    quarantine: str | os.PathLike | None = None
+
+    #: Each option's command-line flag, in the order a message names them.
+    FLAGS: ClassVar[Mapping[str, str]] = {
+        "columns": "--placement-columns",
+        "skill_map": "--placement-skill-map",
+        "drop_blank_and_identical": "--placement-drop-blank-and-identical",
+        "quarantine": "--placement-quarantine",
+    }
+
+    def given_flags(self) -> list[str]:
+        """The flags of the options given (an empty mapping, False or None is none)."""
+        return [flag for name, flag in self.FLAGS.items() if getattr(self, name)]
+
+    def drops(self) -> bool:
+        """Whether rows are to be left out (`drop_blank_and_identical`, or a quarantine)."""
+        return self.drop_blank_and_identical or self.quarantine is not None
+
+    def check_needs_file(self, placement: object) -> None:
+        """A `ConfigError` where options are given without a placement file to read (none,
+        or a `Placement` in memory)."""
+        given = self.given_flags()
+        if given and not isinstance(placement, str | os.PathLike):
+            raise ConfigError(
+                f"{' and '.join(given)} {verb(len(given), 'is')} for reading a --placement "
+                "file: pass the file too"
+            )
+
+    def read(self, path: str | os.PathLike, catalog: Catalog) -> Placement:
+        """The placement file at `path`, read with these options (`read_placement`)."""
+        return read_placement(
+            path,
+            catalog,
+            self.columns,
+            skill_map=self.skill_map,
+            drop_blank_and_identical=self.drop_blank_and_identical,
+            quarantine=self.quarantine,
+        )
 
 
 @dataclasses.dataclass
