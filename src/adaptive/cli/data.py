@@ -82,7 +82,8 @@ def profiles(
         typer.Option(
             "--columns",
             help="The roster's own column names, 'field=Column' pairs: 'student_id=SIS ID,"
-            "grade=Grade Level,class_id=Homeroom,school_id=School'; its other columns are not read.",
+            "grade=Grade Level,class_id=Homeroom,school_id=School'; its other columns are not "
+            "read.",
         ),
     ] = None,
     catalog: CatalogFile = None,

@@ -872,7 +872,8 @@ def _map_entries(pairs: Iterable[tuple[Any, Any]]) -> tuple[dict[str, str | None
     """A map's (code, target) pairs as read, as the CSV form reads its lines: codes and targets
     trimmed (as ids are everywhere), an empty target None (a retired skill); and the entries
     refused: an empty code (it would map the rows without a skill), a target that is not text
-    (NaN, a blank cell as pandas reads it, says to use None), a code given twice once trimmed (one would overwrite the other without a word)."""
+    (NaN, a blank cell as pandas reads it, says to use None), a code given twice once trimmed
+    (one would overwrite the other without a word)."""
     codes: dict[str, str | None] = {}
     faults: list[MapFault] = []
     for code, target in pairs:
@@ -957,11 +958,7 @@ def _csv_skill_map(text: str, file: str) -> tuple[dict[str, str | None], dict[st
     """A CSV skill map: the header `code,skill_id` (its first line that is not blank), then a
     code and its skill per line; returns the codes and each one's line."""
     at, first = next(((n, t) for n, t in enumerate(text.splitlines(), 1) if t.strip()), (1, ""))
-    sep = next(
-        (s for s in (",", ";", "\t")
-         if [f.strip() for f in next(csv.reader([first], delimiter=s), [])] == list(SKILL_MAP_HEADER)),
-        None,
-    )  # fmt: skip
+    sep = next((s for s in (",", ";", "\t") if _header_fields(first, s) == SKILL_MAP_HEADER), None)
     if sep is None:
         expected = f"the header {','.join(SKILL_MAP_HEADER)!r} ({SKILL_MAP_FORM})"
         raise DataValidationError([Problem(file, at, None, _clip(first), expected)])
@@ -986,6 +983,11 @@ def _csv_skill_map(text: str, file: str) -> tuple[dict[str, str | None], dict[st
     if problems:
         raise DataValidationError(problems)
     return codes, lines
+
+
+def _header_fields(line: str, sep: str) -> tuple[str, ...]:
+    """A header line's fields split at `sep`, trimmed."""
+    return tuple(f.strip() for f in next(csv.reader([line], delimiter=sep), []))
 
 
 def read_placement(
@@ -1253,8 +1255,9 @@ def check_places_someone(path: Path, rows: int, renamed: SkillMapTally | None = 
     so is one whose every row is of a skill its skill map retires (`renamed`: the read's)."""
     if rows == 0 and renamed is not None and renamed.dropped_rows:
         raise ConfigError(
-            f"{path}: every row ({renamed.dropped_rows:,}) is of a skill {renamed.skill_map.source} "
-            "retires: the placement table places nobody (a map made for another file?)"
+            f"{path}: every row ({renamed.dropped_rows:,}) is of a skill "
+            f"{renamed.skill_map.source} retires: the placement table places nobody (a map made "
+            "for another file?)"
         )
     if rows == 0:
         raise ConfigError(
