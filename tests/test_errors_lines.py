@@ -35,3 +35,14 @@ def test_passed_positions_names_students_by_position_never_by_id() -> None:
     assert passed_positions([0], 1) == "the student id passed is"
     assert passed_positions([3], 40) == "1 of the 40 student ids passed (the 4th) is"
     assert passed_positions([2, 16], 40) == "2 of the 40 student ids passed (the 3rd and 17th) are"
+
+
+def test_lines_can_be_rows_and_the_first_ones_of_a_count() -> None:
+    """A placement table's drop warning listed its first lines with a copy of this helper, the
+    plural made by hand; the helper now names rows too, and the first lines of a total."""
+    assert line_words([8, 3], unit="row") == "rows 3 and 8"
+    assert line_words([3], unit="row label") == "row label 3"
+    assert line_words([3, 6, 9, 12, 15], 5, total=17) == (
+        "lines 3, 6, 9, 12, 15 and 12 more (17 lines)"
+    )
+    assert line_words([4], 5, total=2) == "lines 4 and 1 more (2 lines)"

@@ -212,19 +212,25 @@ def share_words(share: float) -> str:
     return f"{share:.0%}"
 
 
-def line_words(lines: Collection[int], shown: int = 10) -> str:
+def line_words(
+    lines: Collection[int], shown: int = 10, unit: str = "line", total: int | None = None
+) -> str:
     """Where in a file, as a message says it: 'line 3', 'lines 3 and 8', 'lines 2, 5 and 9',
     and past `shown` lines the first `shown` and a count ('lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
-    and 690 more (700 lines)'); sorted, each once; "" for none."""
+    and 690 more (700 lines)'); sorted, each once; "" for none. `unit` names them where a table
+    has no lines ("row": 'rows 3 and 8'); `total` says how many there are where `lines` holds
+    only the first ones ('lines 3, 6 and 15 more (17 lines)')."""
     lines = sorted(set(lines))
+    total = len(lines) if total is None else total
     if not lines:
         return ""
-    if len(lines) == 1:
-        return f"line {lines[0]}"
-    if len(lines) > shown:
-        head = ", ".join(map(str, lines[:shown]))
-        return f"lines {head} and {len(lines) - shown:,} more ({len(lines):,} lines)"
-    return f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
+    if total == 1:
+        return f"{unit} {lines[0]}"
+    listed = lines[:shown]
+    if total > len(listed):
+        head = ", ".join(map(str, listed))
+        return f"{unit}s {head} and {total - len(listed):,} more ({counted(total, unit)})"
+    return f"{unit}s {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
 
 
 def some_of(items: Sequence[str], shown: int) -> str:

@@ -295,7 +295,8 @@ def test_validate_reads_a_placement_table_through_its_skill_map(tmp_path, capsys
         assert code == 2 and f"skill map {skill_map}" in err and said in err, err
     # the map goes with --placement
     assert run(["validate", *catalog, "--placement-skill-map", str(skill_map)]) == 2
-    assert "--placement-skill-map goes with --placement FILE" in capsys.readouterr().err
+    said = " ".join(capsys.readouterr().err.split())
+    assert "--placement-skill-map is for reading a --placement file: pass the file too" in said
 
 
 def test_validate_does_not_print_a_source_column_of_whole_numbers(tmp_path, capsys):
@@ -311,7 +312,7 @@ def test_validate_does_not_print_a_source_column_of_whole_numbers(tmp_path, caps
     # a table none of whose students a night knows passes, but not in silence (re-check N6)
     assert "not checked against the roster: give --profiles" in " ".join(out.split())
     assert run(["validate", *catalog, "--profiles", str(tmp_path / "profiles.jsonl")]) == 2
-    assert "--profiles goes with --placement FILE" in capsys.readouterr().err
+    assert "--profiles is for --placement FILE" in capsys.readouterr().err
 
 
 def test_validate_leaves_out_blank_and_identical_placement_rows_only_when_asked(tmp_path, capsys):
@@ -335,6 +336,30 @@ def test_validate_leaves_out_blank_and_identical_placement_rows_only_when_asked(
     assert run([*base, "--placement-drop-blank-and-identical"]) == 2
     # the flags go with --placement
     assert run(["validate", *catalog, "--placement-drop-blank-and-identical"]) == 2
-    assert "--placement-drop-blank-and-identical goes with --placement FILE" in (
-        capsys.readouterr().err
+    said = " ".join(capsys.readouterr().err.split())
+    assert "--placement-drop-blank-and-identical is for reading a --placement file" in said
+
+
+def test_placement_options_without_a_file_are_refused_in_one_wording_everywhere(
+    tmp_path, capsys
+) -> None:
+    """The rule "these options read a --placement file" was written three times: the night,
+    `recommend` ("go with a --placement file", whatever the count) and `validate` ("goes/go
+    with --placement FILE"), in two error classes. Now one `ConfigError` with one wording, and
+    `recommend` says it before it reads the log and fits a model."""
+    from adaptive.batch import run_daily_job
+    from adaptive.errors import ConfigError
+
+    _, catalog = placement_files(tmp_path)
+    options = ["--placement-columns", "A,B,C", "--placement-quarantine", str(tmp_path / "q.csv")]
+    said = (
+        "--placement-columns and --placement-quarantine are for reading a --placement file: "
+        "pass the file too"
     )
+    for argv in (["validate", *catalog, *options], ["recommend", "--student", "s1", *options]):
+        assert run(argv) == 2
+        assert said in " ".join(capsys.readouterr().err.split()), argv
+    columns = {"student_id": "A", "skill_id": "B", "mastery": "C"}
+    with pytest.raises(ConfigError, match=f"^{said}$"):
+        run_daily_job("2026-09-01", tmp_path / "out", placement_columns=columns,
+                      placement_quarantine=tmp_path / "q.csv")  # fmt: skip

@@ -291,7 +291,6 @@ def test_a_column_divided_by_100_twice_is_said(tmp_path) -> None:
         warnings.simplefilter("error", PlacementWarning)
         mastery_table_placement(frame.assign(mastery=[0.2]))
         mastery_table_placement(frame.assign(mastery=[0.0]))  # nobody knows it: no division
-        mastery_table_placement(frame, warn=False)  # a part of a table judged whole already
 
 
 def test_an_identical_repeated_row_says_it_is_safe_to_drop(tmp_path) -> None:
@@ -798,6 +797,17 @@ def test_blank_masteries_and_identical_rows_are_refused_with_the_option_that_dro
     assert "quarantine=PATH (--placement-quarantine FILE)" in said
 
 
+def test_the_option_is_said_for_a_blank_past_the_listed_problems(tmp_path) -> None:
+    """Whether the refusal said the drop option was decided by matching the listed problems'
+    text, so a blank after 20 other mastery problems (not listed) went without it. Now the
+    blank rows are counted as they are found, listed or not."""
+    rows = "".join(f"s{i},g5.NS.1,x\n" for i in range(20)) + "s20,g5.NS.1,\n"
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(write(tmp_path, HEADER + rows), catalog(), columns=OWN)
+    assert caught.value.total == 21 and "got ''" not in str(caught.value)
+    assert str(caught.value).endswith("Other rows are still refused.")
+
+
 def test_blank_and_identical_rows_are_left_out_counted_and_quarantined_when_asked(
     tmp_path,
 ) -> None:
@@ -818,7 +828,7 @@ def test_blank_and_identical_rows_are_left_out_counted_and_quarantined_when_aske
         where = f"; written with their reasons to {quarantine}" if "quarantine" in asked else ""
         assert said == [
             f"{path}: 3 rows left out, as asked (drop_blank_and_identical): 2 rows with a blank "
-            "mastery (a skill not assessed) (lines 3, 6); 1 row identical to an earlier row (a "
+            "mastery (a skill not assessed) (lines 3 and 6); 1 row identical to an earlier row (a "
             f"row given twice) (line 5){where}"
         ]
     written = pd.read_csv(quarantine, dtype=str, keep_default_na=False)
@@ -827,11 +837,61 @@ def test_blank_and_identical_rows_are_left_out_counted_and_quarantined_when_aske
     assert written["line"].tolist() == ["3", "5", "6"]
     assert written["reason"].tolist() == [
         "column 'Mastery': got ''; expected a number in [0, 1] (a blank: a skill not assessed)",
-        "column 'Standard'; expected one row per (student, skill) (identical to an earlier row "
-        "in student, skill and mastery: a row given twice; the first stands)",
+        "column 'Standard'; expected one row per (student, skill) (identical to line 2 in "
+        "student, skill and mastery: a row given twice; the first stands)",
         "column 'Mastery': got ''; expected a number in [0, 1] (a blank: a skill not assessed)",
     ]
     assert written["Standard"].tolist() == ["g6.NS.1", "g5.NS.1", "g6.NS.1"]
+
+
+def test_the_quarantine_file_holds_each_row_as_the_file_wrote_it(tmp_path) -> None:
+    """A row given twice was written as checked (its id trimmed, its mastery parsed, its code
+    read through the skill map) with an internal `code` column, beside blank rows written as
+    read; and its reason did not say which line it repeats. Now both kinds hold the file's own
+    cells under its own column names, and the reason names the earlier line."""
+    path = write(tmp_path, HEADER + " s1 ,5.NS.1,0.80\ns1,g6.NS.1,\n s1 ,5.NS.1,0.80\n")
+    quarantine = tmp_path / "rejected.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlacementWarning)
+        read_placement(path, catalog(), columns=OWN, skill_map={"5.NS.1": "g5.NS.1"},
+                       quarantine=quarantine)  # fmt: skip
+    written = pd.read_csv(quarantine, dtype=str, keep_default_na=False)
+    assert written.to_dict("records") == [
+        {"line": "3", "reason": "column 'Mastery': got ''; expected a number in [0, 1] (a blank: "
+         "a skill not assessed)", "Student ID": "s1", "Standard": "g6.NS.1", "Mastery": "",
+         "raw_text": ""},
+        {"line": "4", "reason": "column 'Standard'; expected one row per (student, skill) "
+         "(identical to line 2 in student, skill and mastery: a row given twice; the first "
+         "stands)", "Student ID": " s1 ", "Standard": "5.NS.1", "Mastery": "0.80",
+         "raw_text": ""},
+    ]  # fmt: skip
+
+
+def test_the_drop_warning_lists_the_first_rows_and_counts_the_rest(tmp_path) -> None:
+    """The warning said 'lines 2, 3, 4, 5, 6 and 2 more' with a copy of `line_words`; now it
+    is said as every message says lines, with the total."""
+    rows = "".join(f"s{i},g5.NS.1,\n" for i in range(7)) + "s7,g5.NS.1,0.5\n"
+    with pytest.warns(PlacementWarning) as caught:
+        read_placement(write(tmp_path, HEADER + rows), catalog(), columns=OWN,
+                       drop_blank_and_identical=True)  # fmt: skip
+    assert "(lines 2, 3, 4, 5, 6 and 2 more (7 lines))" in str(caught[0].message)
+
+
+def test_dropping_blank_rows_runs_no_python_per_row(tmp_path, monkeypatch) -> None:
+    """The blank test ran a Python function on every row of every batch (about 22 s for a
+    district's 48 M rows), and each row set aside became a Python dict held to the end. Now
+    both are column-wise: reading 2,000 rows calls the per-cell function for none of them."""
+    from adaptive.placement import table
+
+    calls = []
+    monkeypatch.setattr(table, "cell_text", lambda v: calls.append(v) or str(v))
+    rows = "".join(f"s{i},g5.NS.1,{'' if i % 2 else 0.5}\n" for i in range(2_000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlacementWarning)
+        placed = read_placement(write(tmp_path, HEADER + rows), catalog(), columns=OWN,
+                                quarantine=tmp_path / "q.csv")  # fmt: skip
+    assert len(placed.students) == 1_000 and len(calls) == 0
+    assert len(pd.read_csv(tmp_path / "q.csv")) == 1_000
 
 
 def test_a_row_giving_another_mastery_is_still_refused_with_the_opt_in(tmp_path) -> None:

@@ -125,7 +125,7 @@ from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import arm_outputs, experiment_began, warn_outside
 from adaptive.files import file_sha256
 from adaptive.placement.prior import Placement, place_new_students
-from adaptive.placement.table import SkillMap, placement_sha256, read_placement
+from adaptive.placement.table import PlacementReading, SkillMap, placement_sha256
 from adaptive.policy import PolicyConfig, StudentBatch, to_days
 from adaptive.policy.adapter import (
     SkillCoverage,
@@ -305,24 +305,14 @@ def run_daily_job(
     if out.exists() and not out.is_dir():
         raise ConfigError(f"out {out}: a file; expected the folder of the night's outputs")
     catalog, profiles = district_inputs(data, catalog, profiles)
-    drops = {
-        "drop_blank_and_identical": placement_drop_blank_and_identical,
-        "quarantine": placement_quarantine,
-    }
-    _check_engine(engine, master, quarantine, placement, drops)
-    if placement_columns and not isinstance(placement, str | Path):
-        raise ConfigError(
-            "--placement-columns names the columns of a --placement file: pass the file too"
-        )
-    if placement_skill_map is not None and not isinstance(placement, str | Path):
-        raise ConfigError(
-            "--placement-skill-map maps the codes of a --placement file: pass the file too"
-        )
-    if any(drops.values()) and not isinstance(placement, str | Path):
-        raise ConfigError(
-            "--placement-drop-blank-and-identical and --placement-quarantine read a "
-            "--placement file: pass the file too"
-        )
+    reading = PlacementReading(
+        placement_columns,
+        placement_skill_map,
+        placement_drop_blank_and_identical,
+        placement_quarantine,
+    )
+    _check_engine(engine, master, quarantine, placement, reading)
+    reading.check_needs_file(placement)
     state_path = Path(state_dir) if state_dir is not None else out / "state"
     check_not_before_last_night(out, state_path, day, backfill)
     made = [m for m in (_first_missing(out), _first_missing(state_path)) if m is not None]
@@ -349,9 +339,7 @@ def run_daily_job(
             engine=engine,
             master=master,
             placement=placement,
-            placement_columns=placement_columns,
-            placement_skill_map=placement_skill_map,
-            placement_drops=drops,
+            placement_reading=reading,
             timezone=timezone,
         )
     except BaseException:
@@ -503,7 +491,7 @@ def _check_engine(
     master: str | None,
     quarantine: Path | None,
     placement: object = None,
-    placement_drops: Mapping[str, object] | None = None,
+    reading: PlacementReading | None = None,
 ) -> None:
     """A known engine, and for Spark a usable one (pyspark, Java, a master URL), before any
     work: each problem is one `ConfigError` naming the option."""
@@ -522,7 +510,7 @@ def _check_engine(
             "--quarantine is not supported with --engine spark: validate the log first "
             "(`adaptive validate --quarantine FILE`), or use --engine local"
         )
-    if placement_drops and any(placement_drops.values()):
+    if reading is not None and reading.drops():
         raise ConfigError(
             "--placement-drop-blank-and-identical and --placement-quarantine are not supported "
             "with --engine spark: write the table without those rows first (`adaptive validate "
@@ -542,8 +530,11 @@ def _serve_date_on_spark(master: str | None) -> Callable[..., JobSummary]:
     def serve(day: str, out: Path, **kwargs) -> JobSummary:
         from adaptive.batch.spark_job import run_spark_night
 
-        for unused in ("quarantine", "show_progress", "workers", "on_partition", "placement_drops"):
+        for unused in ("quarantine", "show_progress", "workers", "on_partition"):
             kwargs.pop(unused, None)
+        reading = kwargs.pop("placement_reading", None) or PlacementReading()
+        kwargs["placement_columns"] = reading.columns
+        kwargs["placement_skill_map"] = reading.skill_map
         given = kwargs.pop("policy_config")
         kwargs["config"], kwargs["policy_source"] = _policy_config(given), _policy_source(given)
         return run_spark_night(day, out, master=master, **kwargs)
@@ -590,9 +581,7 @@ def _serve_date(
     experiment: str | Path | Assignment | None = None,
     champion: Future,
     placement: str | Path | Placement | None = None,
-    placement_columns: Mapping[str, str] | None = None,
-    placement_skill_map: Mapping[str, str | None] | str | Path | None = None,
-    placement_drops: Mapping[str, object] | None = None,
+    placement_reading: PlacementReading | None = None,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> JobSummary:
     """Steps 1-4 of the job for one date, under its lock (see `run_daily_job`); `champion`:
@@ -622,9 +611,7 @@ def _serve_date(
         )
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
-    given, placement_sha = _given_placement(
-        placement, catalog, placement_columns, placement_skill_map, placement_drops
-    )
+    given, placement_sha = _given_placement(placement, catalog, placement_reading)
 
     # the registry answers meanwhile; its errors still come first (`_registry_errors_first`)
     with _registry_errors_first(champion):
@@ -1267,21 +1254,20 @@ def student_table(
 def _given_placement(
     placement: str | Path | Placement | None,
     catalog: Catalog,
-    columns: Mapping[str, str] | None = None,
-    skill_map: Mapping[str, str | None] | str | Path | None = None,
-    drops: Mapping[str, object] | None = None,
+    reading: PlacementReading | None = None,
 ) -> tuple[Placement | None, str | None]:
-    """The night's placement table (read and checked before any work) and its sha256 for the
-    night's fingerprint (a re-run with another table, or other columns or skill map, is
-    another night's output)."""
+    """The night's placement table (read and checked before any work, as `reading` says) and
+    its sha256 for the night's fingerprint (a re-run with another table, or other columns or
+    skill map, is another night's output)."""
     if placement is None:
         return None, None
     if isinstance(placement, Placement):
         table = placement.to_frame().to_csv(index=False).encode()
         return placement, hashlib.sha256(table).hexdigest()
-    renamed = SkillMap.of(skill_map, catalog)
-    read = read_placement(placement, catalog, columns, skill_map=renamed, **(drops or {}))
-    return read, placement_sha256(placement, columns, renamed)
+    reading = reading or PlacementReading()
+    renamed = dataclasses.replace(reading, skill_map=SkillMap.of(reading.skill_map, catalog))
+    read = renamed.read(placement, catalog)
+    return read, placement_sha256(placement, reading.columns, renamed.skill_map)
 
 
 def _profiles_of(profiles: str | Path | dict[str, LearnerProfile]) -> dict[str, LearnerProfile]:

@@ -45,6 +45,7 @@ from adaptive.grades import grade_label
 if TYPE_CHECKING:
     from adaptive.curriculum import Catalog, LearnerProfile
     from adaptive.placement import Placement
+    from adaptive.placement.table import PlacementReading
 
 datasets_app = typer.Typer(help="List the known datasets and describe one.", no_args_is_help=True)
 
@@ -81,7 +82,8 @@ def profiles(
         typer.Option(
             "--columns",
             help="The roster's own column names, 'field=Column' pairs: 'student_id=SIS ID,"
-            "grade=Grade Level,class_id=Homeroom,school_id=School'; its other columns are not read.",
+            "grade=Grade Level,class_id=Homeroom,school_id=School'; its other columns are not "
+            "read.",
         ),
     ] = None,
     catalog: CatalogFile = None,
@@ -255,16 +257,18 @@ def validate(
     its rows, students, skills, sources, mastery range and, with --profiles, the students no
     profile names (a night counts them, and refuses a table of nobody on the roster).
     """
-    read_as = {
-        "columns": placement_columns,
-        "skill_map": placement_skill_map,
-        "drop_blank_and_identical": placement_drop_blank_and_identical,
-        "quarantine": placement_quarantine,
-    }
-    if placement is not None or profiles is not None or any(read_as.values()):
-        _check_placement_option(placement, read_as, catalog, profiles)
+    from adaptive.placement.table import PlacementReading
+
+    reading = PlacementReading(
+        placement_columns,
+        placement_skill_map,
+        placement_drop_blank_and_identical,
+        placement_quarantine,
+    )
+    if placement is not None or profiles is not None or reading.given_flags():
+        _check_placement_option(placement, reading, catalog, profiles)
         if file is None and dataset is None:
-            _check_placement_file(placement, read_as, catalog, profiles, ())
+            _check_placement_file(placement, reading, catalog, profiles, ())
             return
     if out is not None and out.suffix != ".parquet":
         raise typer.BadParameter(f"{out}: give a path ending in .parquet", param_hint="--out")
@@ -289,7 +293,7 @@ def validate(
     if out is not None:
         info(f"checked log written to {write_log(log, out)}")
     if placement is not None:
-        _check_placement_file(placement, read_as, catalog, profiles, log.students)
+        _check_placement_file(placement, reading, catalog, profiles, log.students)
 
 
 def _read_log(
@@ -310,22 +314,15 @@ def _read_log(
 
 def _check_placement_option(
     placement: Path | None,
-    read_as: dict[str, Any],
+    reading: PlacementReading,
     catalog: Path | None,
     profiles: Path | None,
 ) -> None:
-    """--placement-columns, --placement-skill-map and --profiles go with --placement;
-    --placement with --catalog (a night reads its table against its catalog)."""
+    """The reading options (`PlacementReading.check_needs_file`) and --profiles go with
+    --placement; --placement with --catalog (a night reads its table against its catalog)."""
+    reading.check_needs_file(placement)
     if placement is None:
-        flags = (("--placement-columns", read_as["columns"]),
-                 ("--placement-skill-map", read_as["skill_map"]),
-                 ("--placement-drop-blank-and-identical", read_as["drop_blank_and_identical"]),
-                 ("--placement-quarantine", read_as["quarantine"]), ("--profiles", profiles))  # fmt: skip
-        named = [flag for flag, v in flags if v]
-        raise AdaptiveError(
-            f"{' and '.join(named)} {'goes' if len(named) == 1 else 'go'} with --placement FILE "
-            "(a placement table to check)"
-        )
+        raise AdaptiveError("--profiles is for --placement FILE (a placement table to check)")
     if catalog is None:
         raise AdaptiveError(
             f"--placement {placement}: give --catalog CATALOG too (a night checks the table's "
@@ -335,23 +332,22 @@ def _check_placement_option(
 
 def _check_placement_file(
     path: Path,
-    read_as: dict[str, Any],
+    reading: PlacementReading,
     catalog_path: Path,
     profiles_path: Path | None,
     log_students: Collection[str],
 ) -> None:
     """Read a placement table as `adaptive batch --placement` does (`read_placement`, then the
     night's count of students no profile names and the log has no answer of) and print what
-    a night would place: rows, students, skills, sources, mastery range. `read_as`: the
-    table's `columns` and `skill_map`, as `read_placement` takes them. Without the log
+    a night would place: rows, students, skills, sources, mastery range. `reading`: the
+    options it is read with (columns, skill map, drops). Without the log
     (`log_students` empty), a student the log alone knows counts as in no profile, where a
     night given its log would not count them."""
     from adaptive.batch.night_checks import warn_placed_off_roster
     from adaptive.curriculum import Catalog, read_profiles
-    from adaptive.placement.table import read_placement
 
     catalog = Catalog.from_json(catalog_path)
-    placement = read_placement(path, catalog, **read_as)
+    placement = reading.read(path, catalog)
     off = None
     if profiles_path is not None:
         off = warn_placed_off_roster(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -46,6 +46,9 @@ from adaptive.cli.options import (
 )
 from adaptive.cli.output import console, echo, info
 from adaptive.errors import ConfigError
+
+if TYPE_CHECKING:
+    from adaptive.placement.table import PlacementReading
 
 
 def register(app: typer.Typer) -> None:
@@ -122,6 +125,7 @@ def recommend(
     from adaptive.batch.night_checks import warn_off_catalog
     from adaptive.errors import DataNoteWarning
     from adaptive.paths import demo_district_dir
+    from adaptive.placement.table import PlacementReading
     from adaptive.policy import PolicyConfig
     from adaptive.policy.adapter import check_profiles, note_skill_coverage
     from adaptive.policy.service import check_students_known, explain_activity
@@ -129,6 +133,13 @@ def recommend(
     if model is not None and name is not None:
         raise ConfigError("give --model (a saved folder) or --name (a registered model), not both")
     check_district_given(name, district, data, "recommend")
+    reading = PlacementReading(
+        placement_columns,
+        placement_skill_map,
+        placement_drop_blank_and_identical,
+        placement_quarantine,
+    )
+    reading.check_needs_file(placement)  # before the log is read and a model fitted
     student = [s.strip() for s in student]  # ids are text, trimmed, as everywhere
     explain = explain.strip() if explain is not None else None
     d = _district(district, data, catalog, profiles, mapping, quarantine)
@@ -145,12 +156,9 @@ def recommend(
     note_skill_coverage(tracer, d.catalog)  # no overlap: an error; partial: a warning
     check_profiles(d.profiles, d.catalog)  # topics and goals the catalog lacks: a warning
     config = PolicyConfig.from_toml(policy) if policy is not None else None
-    read_as = {"columns": placement_columns, "skill_map": placement_skill_map,
-               "drop_blank_and_identical": placement_drop_blank_and_identical,
-               "quarantine": placement_quarantine}  # fmt: skip
     served = {"district": d, "model": tracer, "now": when, "config": config,
               "overrides": _teacher_overrides(overrides, d, when),
-              "placement": _placement(placement, read_as, d)}  # fmt: skip
+              "placement": _placement(placement, reading, d)}  # fmt: skip
     if explain is not None:
         if len(student) != 1:
             raise ConfigError("--explain takes exactly one --student")
@@ -175,21 +183,14 @@ def _teacher_overrides(path: Path | None, district, when):
     return read_overrides(path, district.catalog, district.profiles, night=night)
 
 
-def _placement(path: Path | None, read_as: dict[str, Any], district):
-    """The `--placement` table (as `batch --placement` reads it: `read_as`, `read_placement`'s
-    columns, skill_map, drop_blank_and_identical and quarantine), or None."""
+def _placement(path: Path | None, reading: PlacementReading, district):
+    """The `--placement` table, read as `batch --placement` reads it (`reading`: its
+    options, checked already), or None."""
     if path is None:
-        flags = {"columns": "--placement-columns", "skill_map": "--placement-skill-map",
-                 "drop_blank_and_identical": "--placement-drop-blank-and-identical",
-                 "quarantine": "--placement-quarantine"}  # fmt: skip
-        given = [flags[key] for key, value in read_as.items() if value]
-        if given:
-            raise ConfigError(f"{' and '.join(given)} go with a --placement file")
         return None
     from adaptive.batch.night_checks import warn_placed_off_roster
-    from adaptive.placement.table import read_placement
 
-    placement = read_placement(path, district.catalog, **read_as)
+    placement = reading.read(path, district.catalog)
     # rows of students no profile names and the log has not: counted (or refused) as the night
     warn_placed_off_roster(placement, district.profiles, district.log.students, Path(path).name)
     return placement

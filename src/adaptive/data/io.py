@@ -358,17 +358,18 @@ def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
     write_quarantine_csv(path, {k: [v[i] for i in order] for k, v in columns.items()})
 
 
-def write_quarantine_csv(path: Path, columns: dict[str, list]) -> None:
+def write_quarantine_csv(path: Path, columns: dict[str, list | pa.Array | pa.ChunkedArray]) -> None:
     """A quarantine file written atomically: `columns` in order ([file,] line, reason, the
-    row's cells as read, raw_text), `line` as whole numbers and every other column as text.
-    The log's and the placement table's (`placement.table.RowDrops`) are one format."""
-    table = pa.table(
-        {
-            k: pa.array(v, type=pa.int64() if k == "line" else pa.string())
-            for k, v in columns.items()
-        }
-    )
-    atomic_write_csv(table, path)
+    row's cells as read, raw_text), `line` as whole numbers and every other column as text;
+    each a list, or Arrow's column (a placement table's millions of blank rows are never
+    Python objects). The log's and the placement table's (`placement.table.RowDrops`) are one
+    format."""
+    table = {}
+    for name, values in columns.items():
+        kind = pa.int64() if name == "line" else pa.string()
+        arrow = isinstance(values, pa.Array | pa.ChunkedArray)
+        table[name] = values.cast(kind) if arrow else pa.array(values, kind)
+    atomic_write_csv(pa.table(table), path)
 
 
 def quarantine_reason(problem: Problem) -> str:

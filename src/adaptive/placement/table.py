@@ -29,7 +29,7 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,7 @@ from adaptive.errors import (
     Problem,
     closest_name,
     counted,
+    line_words,
     some_of,
     verb,
 )
@@ -108,62 +109,69 @@ DROP_HINT = (
     "(--placement-quarantine FILE) writes them aside with their reasons too. Other rows are "
     "still refused."
 )
-#: How a refused row identical to an earlier one ends (`repeat_expected`).
-GIVEN_TWICE = "a row given twice, safe to drop)"
-#: Why a row was left out, as its quarantine file says it (`RowDrops.write`): the role of the
-#: column the reason names, and what was expected there.
-DROP_REASONS = {
-    "blank": ("mastery", f"{MASTERY_EXPECTED} (a blank: a skill not assessed)"),
-    "identical": (
-        "skill_id",
-        f"{DUPLICATE_EXPECTED} (identical to an earlier row in student, skill and mastery: a "
-        "row given twice; the first stands)",
-    ),
-}
+#: The lines a warning lists of the rows left out for one reason (the rest are counted).
+SHOWN_LINES = 5
+#: What a row left out for a blank mastery expected, as its quarantine file says it.
+BLANK_DROPPED = f"{MASTERY_EXPECTED} (a blank: a skill not assessed)"
 
 
 @dataclasses.dataclass
 class RowDrops:
-    """One read's rows left out at the user's asking (`drop_blank_and_identical`, or
-    `quarantine=`): a blank mastery ("not assessed", never a 0) and a row identical to an
-    earlier one (a double export: its first row stands). Nothing else is dropped: a row giving
-    another mastery for the same student and skill is still a problem. Counted in one
+    """One read's rows with a blank mastery ("not assessed", never a 0) or identical to an
+    earlier row (a double export: its first row stands). Refused by default, counted all the
+    same so that the refusal says the option that drops them (`hint`). With `drop`
+    (`drop_blank_and_identical`, or `quarantine=`) they are left out instead, counted in one
     `PlacementWarning` (`warn`: counts and lines, never an id) and, with a `quarantine` path,
-    written there as the log reader writes its rejected rows (line, reason, cells as read)."""
+    written there as the log reader writes its rejected rows (`write`: line, reason, the cells
+    as the file wrote them). Nothing else is dropped: a row giving another mastery for the
+    same student and skill is still a problem.
 
+    The rows set aside are kept as Arrow tables of their raw cells, batch by batch, never as
+    Python objects: a district's "not assessed" blanks can be millions of rows."""
+
+    drop: bool = False
     quarantine: Path | None = None
-    blank: int = 0
+    blank: int = 0  # rows left out (or, without `drop`, refused) for a blank mastery
+    #: rows left out as identical to an earlier one; without `drop`, those of the listed
+    #: repeats (telling the others would need `_DenseTable`'s forms, kept only to drop them)
     identical: int = 0
-    lines: dict[str, list[object]] = dataclasses.field(
+    lines: dict[str, list[int]] = dataclasses.field(
         default_factory=lambda: {"blank": [], "identical": []}
     )
-    rows: list[tuple[Any, str, dict[str, object]]] = dataclasses.field(default_factory=list)
+    #: with `quarantine`: each batch's rows left out (`_aside`)
+    parts: list[pa.Table] = dataclasses.field(default_factory=list)
 
     @classmethod
-    def of(cls, drop: bool, quarantine: str | os.PathLike | None, source: Path) -> RowDrops | None:
-        """The read's drops (None: rows are refused, the default); `quarantine` is checked
-        before the file is read, as the log reader's is, and implies the drop."""
+    def of(cls, drop: bool, quarantine: str | os.PathLike | None, source: Path) -> RowDrops:
+        """The read's drops; `quarantine` is checked before the file is read, as the log
+        reader's is, and implies the drop."""
         if quarantine is not None:
             from adaptive.data.io import check_quarantine_path
 
-            return cls(check_quarantine_path(quarantine, source=source))
-        return cls() if drop else None
+            return cls(True, check_quarantine_path(quarantine, source=source))
+        return cls(drop)
 
-    def add(self, kind: str, frame: pd.DataFrame) -> None:
-        """Rows of `kind` ("blank", "identical": `DROP_REASONS`) left out: `frame` holds them
-        as read (its index: their lines)."""
-        setattr(self, kind, getattr(self, kind) + len(frame))
+    def add(self, kind: str, raw: pd.DataFrame, earlier: np.ndarray | None = None) -> None:
+        """Rows of `kind` ("blank", "identical") left out: `raw` holds them as the file wrote
+        them (its index: their lines); `earlier` the line of the row each identical one
+        repeats (kept where the table keeps its `lines`: with a quarantine file)."""
+        setattr(self, kind, getattr(self, kind) + len(raw))
         listed = self.lines[kind]
-        listed += frame.index[: 5 - len(listed)].tolist()
+        listed += raw.index[: SHOWN_LINES - len(listed)].tolist()
         if self.quarantine is not None:
-            records = frame.to_dict("records")
-            self.rows += [(at, kind, r) for at, r in zip(frame.index, records, strict=True)]
+            self.parts.append(_aside(raw, earlier))
+
+    def hint(self) -> str:
+        """`DROP_HINT` after a refusal of rows the option would have left out ("" where the
+        read dropped them, or found none)."""
+        return DROP_HINT if not self.drop and (self.blank or self.identical) else ""
 
     def warn(self, file: str, rows: Rows, stacklevel: int = 3) -> None:
         """One `PlacementWarning` counting the rows left out, by reason, with their first
         lines (never a student id); nothing when none was."""
         said = [
-            f"{counted(n, 'row')} {what} ({rows.unit}{'s' if n > 1 else ''} {_first_lines(self.lines[kind], n)})"
+            f"{counted(n, 'row')} {what} "
+            f"({line_words(self.lines[kind], SHOWN_LINES, rows.unit, total=n)})"
             for kind, n, what in (
                 ("blank", self.blank, "with a blank mastery (a skill not assessed)"),
                 ("identical", self.identical, "identical to an earlier row (a row given twice)"),
@@ -180,46 +188,47 @@ class RowDrops:
             stacklevel=stacklevel,
         )
 
-    def write(self, columns: Mapping[str, str]) -> None:
-        """The quarantine file (when asked), in the log reader's format: line, reason, the
-        cells under the file's own column names, raw_text; in line order, written atomically."""
+    def write(self, columns: Mapping[str, str], rows: Rows) -> None:
+        """The quarantine file (when asked), in the log reader's format: line, reason (a row
+        given twice naming the row it repeats), the cells as the file wrote them under its own
+        column names, raw_text; in line order, written atomically."""
         if self.quarantine is None:
             return
         from adaptive.data.io import quarantine_reason, write_quarantine_csv
 
-        ordered = sorted(self.rows, key=lambda row: row[0])
-        roles = list(dict.fromkeys(r for _, _, cells in ordered for r in cells)) or list(
-            PLACEMENT_COLUMNS
-        )
-        reasons = {
-            kind: quarantine_reason(
-                Problem(
-                    "", None, columns.get(role, role), "" if kind == "blank" else None, expected
-                )
-            )
-            for kind, (role, expected) in DROP_REASONS.items()
+        none = pd.DataFrame({role: pd.Series([], dtype=object) for role in PLACEMENT_COLUMNS})
+        table = pa.concat_tables(self.parts or [_aside(none, None)]).sort_by("line")
+        own = {role: columns.get(role, role) for role in table.column_names[2:]}
+        blank = quarantine_reason(Problem("", None, own["mastery"], "", BLANK_DROPPED))
+        before, after = quarantine_reason(
+            Problem("", None, own["skill_id"], None, dropped_repeat_expected(rows.name("\0")))
+        ).split("\0")
+        earlier = table["earlier"]
+        repeats = pc.binary_join_element_wise(before, pc.cast(earlier, pa.string()), after, "")
+        out: dict[str, pa.ChunkedArray] = {
+            "line": table["line"],
+            "reason": pc.if_else(pc.equal(earlier, 0), blank, repeats),
         }
-        table: dict[str, list] = {
-            "line": [int(at) for at, _, _ in ordered],
-            "reason": [reasons[kind] for _, kind, _ in ordered],
-        }
-        for role in roles:
-            table[columns.get(role, role)] = [_quarantined(c.get(role)) for _, _, c in ordered]
-        table["raw_text"] = [None] * len(ordered)
-        write_quarantine_csv(self.quarantine, table)
+        out |= {name: table[role] for role, name in own.items()}
+        out["raw_text"] = pa.nulls(len(table), pa.string())
+        write_quarantine_csv(self.quarantine, out)
 
 
-def _first_lines(lines: Sequence[object], n: int) -> str:
-    """'4, 9, 31 and 12 more': the first lines of `n` rows."""
-    rest = n - len(lines)
-    return ", ".join(map(str, lines)) + (f" and {rest:,} more" if rest > 0 else "")
+def _aside(raw: pd.DataFrame, earlier: np.ndarray | None) -> pa.Table:
+    """Rows left out, for the quarantine file: their line, the line each repeats (0 for a
+    blank) and their cells as text, as the file wrote them (a missing cell empty)."""
+    cells = {
+        role: pc.cast(pa.array(raw[role], from_pandas=True), pa.string()) for role in raw.columns
+    }
+    repeats = np.zeros(len(raw), np.int64) if earlier is None else earlier.astype(np.int64)
+    return pa.table({"line": raw.index.to_numpy(np.int64), "earlier": repeats, **cells})
 
 
-def _quarantined(value: object) -> str | None:
-    """A cell as a quarantine file writes it: text as read, a missing value empty."""
-    return (
-        None if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else str(value)
-    )
+def blank_cells(values: pd.Series) -> np.ndarray:
+    """Which cells are blank (missing, or only spaces: a skill not assessed), column-wise."""
+    if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
+        return values.isna().to_numpy()
+    return values.astype("string").fillna("").str.strip().eq("").to_numpy(bool)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -278,8 +287,6 @@ def mastery_table_placement(
     file: str = "<frame>",
     catalog: Catalog | None = None,
     skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None,
-    *,
-    warn: bool = True,
 ) -> Placement:
     """Placement from earlier records: rows (student_id, skill_id, mastery in [0, 1]).
 
@@ -292,8 +299,7 @@ def mastery_table_placement(
     position where labels repeat or are no integers (`frame_rows`).
     `skill_map` reads codes of another year as this catalog's skills, as `read_placement`'s
     does (it needs `catalog`). A table whose masteries or sources look wrong as a whole is
-    warned of as `read_placement` warns (`TableValues`); `warn=False` is for a part of a table
-    judged whole already.
+    warned of as `read_placement` warns (`TableValues`).
     """
     check_placement_columns(frame, file)
     skill_map = SkillMap.of(skill_map, catalog)
@@ -312,10 +318,9 @@ def mastery_table_placement(
     raise_problems(list(found.values()))
     if renamed is not None:
         renamed.warn(file)
-    if warn:
-        values = TableValues()
-        values.add(table)
-        values.warn(file, {})
+    values = TableValues()
+    values.add(table)
+    values.warn(file, {})
     return checked_rows_placement(table, source, sources)
 
 
@@ -382,9 +387,9 @@ def checked_frame(
     float (NaN where refused), the frame's index kept (each row's line, row or label). Skills
     are read through the read's skill map first (`renamed`: the rows of retired codes left out,
     counted there; the file's own code kept as `CODE_COLUMN`, for a problem to quote the
-    file, not the map). With `drops`, rows of a blank mastery are left out there (counted,
-    kept for its quarantine file). Every row checked (a skill of `catalog` when one is given), the problems
-    added to `found`."""
+    file, not the map). With `drops` (the read's `RowDrops`), rows of a blank mastery are
+    counted there, and left out where it drops them. Every row checked (a skill of `catalog`
+    when one is given), the problems added to `found`."""
     student = trimmed_ids(frame["student_id"])
     skill = trimmed_ids(frame["skill_id"])
     code = skill
@@ -392,8 +397,8 @@ def checked_frame(
         skill, keep = renamed.apply(student, skill)
         if not keep.all():
             frame, student, skill, code = frame[keep], student[keep], skill[keep], code[keep]
-    if drops is not None:
-        blank = frame["mastery"].map(cell_text).str.strip().eq("").to_numpy()
+    if drops is not None and drops.drop:
+        blank = blank_cells(frame["mastery"])
         if blank.any():
             drops.add("blank", frame[blank])
             keep = ~blank
@@ -406,6 +411,9 @@ def checked_frame(
         add_found(found, "skill_id", skill_problems(skill, rows, catalog, room(found, "skill_id")))
     mastery, problems = read_mastery(frame["mastery"], rows, room(found, "mastery"))
     add_found(found, "mastery", problems)
+    if drops is not None and not drops.drop and problems[1]:  # refused: counted for the hint
+        refused = np.isnan(mastery)
+        drops.blank += int(blank_cells(frame["mastery"][refused]).sum())
     checked = {"student_id": student, "skill_id": skill, "mastery": mastery}
     if renamed is not None:
         checked[CODE_COLUMN] = code
@@ -639,11 +647,18 @@ def repeat_expected(earlier: str, identical: bool = False) -> str:
     """What a row repeating the (student, skill) of the row `earlier` ("line 2") expected;
     `identical`: every cell it is read by is the same (a table exported twice: safe to drop)."""
     if identical:
-        return (
-            f"{DUPLICATE_EXPECTED} (identical to {earlier} in student, skill and mastery: "
-            f"{GIVEN_TWICE}"
-        )
+        return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}, safe to drop)"
     return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill)"
+
+
+def dropped_repeat_expected(earlier: str) -> str:
+    """Why a row identical to the row `earlier` was left out, as its quarantine file says."""
+    return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}; the first stands)"
+
+
+def _identical_to(earlier: str) -> str:
+    """A row given twice, as its refusal and its quarantine file say it."""
+    return f"identical to {earlier} in student, skill and mastery: a row given twice"
 
 
 def raise_problems(
@@ -857,7 +872,8 @@ def _map_entries(pairs: Iterable[tuple[Any, Any]]) -> tuple[dict[str, str | None
     """A map's (code, target) pairs as read, as the CSV form reads its lines: codes and targets
     trimmed (as ids are everywhere), an empty target None (a retired skill); and the entries
     refused: an empty code (it would map the rows without a skill), a target that is not text
-    (NaN, a blank cell as pandas reads it, says to use None), a code given twice once trimmed (one would overwrite the other without a word)."""
+    (NaN, a blank cell as pandas reads it, says to use None), a code given twice once trimmed
+    (one would overwrite the other without a word)."""
     codes: dict[str, str | None] = {}
     faults: list[MapFault] = []
     for code, target in pairs:
@@ -942,11 +958,7 @@ def _csv_skill_map(text: str, file: str) -> tuple[dict[str, str | None], dict[st
     """A CSV skill map: the header `code,skill_id` (its first line that is not blank), then a
     code and its skill per line; returns the codes and each one's line."""
     at, first = next(((n, t) for n, t in enumerate(text.splitlines(), 1) if t.strip()), (1, ""))
-    sep = next(
-        (s for s in (",", ";", "\t")
-         if [f.strip() for f in next(csv.reader([first], delimiter=s), [])] == list(SKILL_MAP_HEADER)),
-        None,
-    )  # fmt: skip
+    sep = next((s for s in (",", ";", "\t") if _header_fields(first, s) == SKILL_MAP_HEADER), None)
     if sep is None:
         expected = f"the header {','.join(SKILL_MAP_HEADER)!r} ({SKILL_MAP_FORM})"
         raise DataValidationError([Problem(file, at, None, _clip(first), expected)])
@@ -971,6 +983,11 @@ def _csv_skill_map(text: str, file: str) -> tuple[dict[str, str | None], dict[st
     if problems:
         raise DataValidationError(problems)
     return codes, lines
+
+
+def _header_fields(line: str, sep: str) -> tuple[str, ...]:
+    """A header line's fields split at `sep`, trimmed."""
+    return tuple(f.strip() for f in next(csv.reader([line], delimiter=sep), []))
 
 
 def read_placement(
@@ -1010,7 +1027,10 @@ def read_placement(
 
     The file is read `batch_rows` rows at a time into the placement's (students x skills)
     table, so a district's whole table (400,000 students x 120 skills: 48 M rows) never sits
-    in memory as rows."""
+    in memory as rows. Dropping keeps 4 bytes more per (student, skill) cell where the file
+    has a source column or is read through a skill map (each cell's first source and code, to
+    tell an identical row), and 8 more with a quarantine file (each cell's first line, which
+    a row given twice names): 192 and 384 MB at 400,000 x 120."""
     path = placement_path(path)
     columns = placement_columns(columns)
     skill_map = SkillMap.of(skill_map, catalog)
@@ -1018,23 +1038,23 @@ def read_placement(
     drops = RowDrops.of(drop_blank_and_identical, quarantine, path)
     rows = rows_of(path)
     skills = catalog.skill_index.astype(str)
-    table = _DenseTable(len(skills), forms=drops is not None)
+    table = _DenseTable(len(skills), forms=drops.drop, lines=drops.quarantine is not None)
     found = new_found()
     repeats: list[Repeat] = []  # the listed repeats
     total = 0
     sources: dict[str, str] = {}  # student -> the source their rows give
     values = TableValues()
     batches = checked_batches(path, catalog, columns, found, batch_rows, renamed, drops)
-    for frame, _ in batches:
+    for frame, raw in batches:
         values.add(frame)
         if SOURCE_COLUMN in frame:
             more = sources_of_students(
                 frame["student_id"], frame[SOURCE_COLUMN], rows, sources, room(found, "source")
             )
             add_found(found, "source", more)
-        again, same = _fill(table, skills, frame)
-        if drops is not None and same.any():
-            drops.add("identical", frame.iloc[again[same]])
+        again, same, earlier = _fill(table, skills, frame)
+        if same.any():
+            drops.add("identical", raw.loc[frame.index[again[same]]], earlier[same])
             again = again[~same]
         total += len(again)
         repeats += [
@@ -1044,29 +1064,65 @@ def read_placement(
         ]  # fmt: skip
     again = _repeat_problems(path, columns, rows, repeats, batch_rows, skill_map, drops)
     found["duplicate"] = (again, total)
-    raise_problems(list(found.values()), columns, hint=drop_hint(found, drops))
+    raise_problems(list(found.values()), columns, hint=drops.hint())
     placement = table.placement(skills, f"placed from {path.name}", sources)
     check_places_someone(path, len(placement.students), renamed)
     if renamed is not None:
         renamed.warn(str(path))
-    if drops is not None:
-        drops.write(columns)
-        drops.warn(str(path), rows)
+    drops.write(columns, rows)
+    drops.warn(str(path), rows)
     values.warn(str(path), columns)
     return placement
 
 
-def drop_hint(found: Mapping[str, Found], drops: RowDrops | None) -> str:
-    """`DROP_HINT` after a refusal listing a blank mastery or a row identical to an earlier
-    one, where the read did not ask to leave them out ("" otherwise)."""
-    if drops is not None:
-        return ""
-    droppable = any(
-        p.expected.endswith(BLANK_HINT) or p.expected.endswith(GIVEN_TWICE)
-        for listed, _ in found.values()
-        for p in listed
-    )
-    return DROP_HINT if droppable else ""
+@dataclasses.dataclass(frozen=True)
+class PlacementReading:
+    """How a placement file is read besides its path and catalog: `read_placement`'s options,
+    as a night (`run_daily_job`), `adaptive recommend` and `adaptive validate` take them from
+    their flags. One value for the set, so that each command passes it whole and says one
+    rule one way (`check_needs_file`)."""
+
+    columns: Mapping[str, str] | None = None
+    skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None
+    drop_blank_and_identical: bool = False
+    quarantine: str | os.PathLike | None = None
+
+    #: Each option's command-line flag, in the order a message names them.
+    FLAGS: ClassVar[Mapping[str, str]] = {
+        "columns": "--placement-columns",
+        "skill_map": "--placement-skill-map",
+        "drop_blank_and_identical": "--placement-drop-blank-and-identical",
+        "quarantine": "--placement-quarantine",
+    }
+
+    def given_flags(self) -> list[str]:
+        """The flags of the options given (an empty mapping, False or None is none)."""
+        return [flag for name, flag in self.FLAGS.items() if getattr(self, name)]
+
+    def drops(self) -> bool:
+        """Whether rows are to be left out (`drop_blank_and_identical`, or a quarantine)."""
+        return self.drop_blank_and_identical or self.quarantine is not None
+
+    def check_needs_file(self, placement: object) -> None:
+        """A `ConfigError` where options are given without a placement file to read (none,
+        or a `Placement` in memory)."""
+        given = self.given_flags()
+        if given and not isinstance(placement, str | os.PathLike):
+            raise ConfigError(
+                f"{' and '.join(given)} {verb(len(given), 'is')} for reading a --placement "
+                "file: pass the file too"
+            )
+
+    def read(self, path: str | os.PathLike, catalog: Catalog) -> Placement:
+        """The placement file at `path`, read with these options (`read_placement`)."""
+        return read_placement(
+            path,
+            catalog,
+            self.columns,
+            skill_map=self.skill_map,
+            drop_blank_and_identical=self.drop_blank_and_identical,
+            quarantine=self.quarantine,
+        )
 
 
 @dataclasses.dataclass
@@ -1199,8 +1255,9 @@ def check_places_someone(path: Path, rows: int, renamed: SkillMapTally | None = 
     so is one whose every row is of a skill its skill map retires (`renamed`: the read's)."""
     if rows == 0 and renamed is not None and renamed.dropped_rows:
         raise ConfigError(
-            f"{path}: every row ({renamed.dropped_rows:,}) is of a skill {renamed.skill_map.source} "
-            "retires: the placement table places nobody (a map made for another file?)"
+            f"{path}: every row ({renamed.dropped_rows:,}) is of a skill "
+            f"{renamed.skill_map.source} retires: the placement table places nobody (a map made "
+            "for another file?)"
         )
     if rows == 0:
         raise ConfigError(
@@ -1211,18 +1268,21 @@ def check_places_someone(path: Path, rows: int, renamed: SkillMapTally | None = 
 
 def _fill(
     table: _DenseTable, skills: pd.Index, frame: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A checked batch's rows put in the table; returns the positions of those repeating a
-    (student, skill) set before, and which of them are identical to that first row (mastery,
-    source and the file's code; only where the table keeps `forms`, else none). A row with an
-    empty id or an unknown skill is a problem of its own, left out."""
+    (student, skill) set before, which of them are identical to that first row (mastery,
+    source and the file's code; only where the table keeps `forms`, else none) and that first
+    row's line (where the table keeps `lines`, else 0). A row with an empty id or an unknown
+    skill is a problem of its own, left out."""
     codes, named = pd.factorize(frame["skill_id"])  # a few skills: look each up once
     cols = skills.get_indexer(named)[codes] if len(codes) else np.zeros(0, np.int64)
     ok = np.flatnonzero((cols >= 0) & (frame["student_id"] != "").to_numpy())
     part = frame.iloc[ok]
     rows = table.rows(part["student_id"])
-    again, same = table.fill(rows, cols[ok], part["mastery"].to_numpy(), table.form_ids(part))
-    return ok[again], same
+    again, same, earlier = table.fill(
+        rows, cols[ok], part["mastery"].to_numpy(), table.form_ids(part), part.index.to_numpy()
+    )
+    return ok[again], same, earlier
 
 
 #: A row repeating an earlier (student, skill): the student, skill, its line (row) and its
@@ -1240,14 +1300,15 @@ def _repeat_problems(
     drops: RowDrops | None = None,
 ) -> list[Problem]:
     """The problems of rows repeating an earlier row's (student, skill), each naming the first
-    row of its pair, "identical" where their cells are too: the file is read a second time for
-    them (an error's path only: the (students x skills) table keeps no line per cell)."""
+    row of its pair, "identical" where their cells are too (counted in `drops` where it keeps
+    them, for its hint): the file is read a second time for them (an error's path only: the
+    (students x skills) table keeps no line per cell unless a quarantine file is written)."""
     if not repeats:
         return []
     pairs = pd.MultiIndex.from_tuples([(s, k) for s, k, _ in repeats])
     first: dict[tuple[str, str], RowCells] = {}
     again = tally_of(skill_map)  # a read of its own: the first read's tally says the counts
-    skipped = RowDrops() if drops is not None else None  # blanks left out as the first read did
+    skipped = RowDrops(drops.drop) if drops is not None else None  # as the first read did
     for frame in placement_batches(path, columns, new_found(), batch_rows):
         read = checked_frame(frame, rows, None, new_found(), again, skipped)
         keys = pd.MultiIndex.from_arrays([read["student_id"], read["skill_id"]])
@@ -1255,6 +1316,8 @@ def _repeat_problems(
             first.setdefault(keys[i], (read.index[i], _cells(read, i)))
         if len(first) == len(pairs.unique()):
             break
+    if drops is not None and not drops.drop:
+        drops.identical += sum(_same_cells(row[1], first[(s, k)][1]) for s, k, row in repeats)
     return [
         repeat_problem(rows, skill, row, first[(student, skill)], skill_map)
         for student, skill, row in repeats
@@ -1291,17 +1354,17 @@ def checked_batches(
     batch_rows: int = BATCH_ROWS,
     renamed: SkillMapTally | None = None,
     drops: RowDrops | None = None,
-) -> Iterator[tuple[pd.DataFrame, int]]:
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Each batch of the file as `checked_frame` reads it (its index: each row's line, or a
-    Parquet file's row) and the first row's; every row checked on the way, the problems added
+    Parquet file's row) and as the file wrote it (the roles' raw cells, the same index: what a
+    quarantine file holds); every row checked on the way, the problems added
     to `found` (the caller raises them when the file is read: every problem of a file in one
     error). Lines skip blank lines and rows the file could not parse: the index, not the
     first line, says each row's. Skills are read through the read's skill map first (`renamed`:
     its `SkillMapTally`, counting what the map did)."""
     rows = rows_of(path)
     for batch in placement_batches(path, columns, found, batch_rows):
-        frame = checked_frame(batch, rows, catalog, found, renamed, drops)
-        yield frame, int(frame.index[0]) if len(frame) else 0
+        yield checked_frame(batch, rows, catalog, found, renamed, drops), batch
 
 
 def placement_batches(
@@ -1565,24 +1628,29 @@ class _DenseTable:
     """The (students x catalog skills) mastery of a placement table being read in batches:
     rows added as new student ids come, each cell set once (a second value is a repeat)."""
 
-    def __init__(self, n_skills: int, forms: bool = False) -> None:
+    def __init__(self, n_skills: int, forms: bool = False, lines: bool = False) -> None:
         """`forms`: keep each cell's other cells (source, the file's code) as a number, so
-        that a repeat identical to its cell's first row is told (`RowDrops`)."""
+        that a repeat identical to its cell's first row is told (`RowDrops`); made at the
+        first row that has any (a file with neither keeps none). `lines`: keep each cell's
+        first line, which a row given twice names in a quarantine file."""
         self.ids: dict[str, int] = {}
         self.n_skills = n_skills
         self.values = np.full((0, n_skills), np.nan)
         self.seen = np.zeros((0, n_skills), bool)
-        self.forms: np.ndarray | None = np.zeros((0, n_skills), np.int32) if forms else None
+        self.keep_forms = forms
+        self.forms: np.ndarray | None = None
         self.form_of: dict[tuple[str, ...], int] = {}
+        self.lines: np.ndarray | None = np.zeros((0, n_skills), np.int64) if lines else None
 
     def form_ids(self, part: pd.DataFrame) -> np.ndarray | None:
         """Each row's (source, code) as a number of this table (None where no forms are
-        kept): rows of one number have the same cells besides ids and mastery."""
-        if self.forms is None:
-            return None
+        kept, or the rows have neither): rows of one number have the same cells besides ids
+        and mastery."""
         named = [c for c in (SOURCE_COLUMN, CODE_COLUMN) if c in part]
-        if not named:
-            return np.zeros(len(part), np.int32)
+        if not self.keep_forms or not named:
+            return None
+        if self.forms is None:
+            self.forms = np.zeros(self.values.shape, np.int32)
         codes, uniques = pd.factorize(pd.MultiIndex.from_frame(part[named]))
         ids = np.array(
             [self.form_of.setdefault(tuple(u), len(self.form_of)) for u in uniques], np.int32
@@ -1596,23 +1664,24 @@ class _DenseTable:
         rows = np.array([ids.setdefault(u, len(ids)) for u in uniques.tolist()], np.int64)
         if len(ids) > len(self.values):
             size = max(len(ids), 2 * len(self.values), 1 << 16)
-            self.values = np.vstack(
-                [self.values, np.full((size - len(self.values), self.n_skills), np.nan)]
-            )
-            self.seen = np.vstack(
-                [self.seen, np.zeros((size - len(self.seen), self.n_skills), bool)]
-            )
-            if self.forms is not None:
-                more = np.zeros((size - len(self.forms), self.n_skills), np.int32)
-                self.forms = np.vstack([self.forms, more])
+            self.values = _grown(self.values, size, np.nan)
+            self.seen = _grown(self.seen, size, False)
+            self.forms = None if self.forms is None else _grown(self.forms, size, 0)
+            self.lines = None if self.lines is None else _grown(self.lines, size, 0)
         return rows[codes] if len(codes) else np.zeros(0, np.int64)
 
     def fill(
-        self, rows: np.ndarray, cols: np.ndarray, mastery: np.ndarray, forms: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        mastery: np.ndarray,
+        forms: np.ndarray | None,
+        lines: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Set the cells; returns the positions that repeat a cell set before, in this batch
-        or an earlier one (the first value stands), and which of them are identical to it
-        (its mastery and, where kept, its `forms`; none without)."""
+        or an earlier one (the first value stands), which of them are identical to it (its
+        mastery and, where kept, its `forms`; none unless forms are kept) and its line (where
+        `lines` are kept, else 0)."""
         key = rows * self.n_skills + cols
         _, first = np.unique(key, return_index=True)
         again = np.ones(len(key), bool)
@@ -1622,12 +1691,18 @@ class _DenseTable:
         self.values[rows[fresh], cols[fresh]] = mastery[fresh]
         self.seen[rows[fresh], cols[fresh]] = True
         at = np.flatnonzero(again)
-        if self.forms is None or forms is None:
-            return at, np.zeros(len(at), bool)
-        self.forms[rows[fresh], cols[fresh]] = forms[fresh]
         r, c = rows[at], cols[at]
-        same = (self.values[r, c] == mastery[at]) & (self.forms[r, c] == forms[at])
-        return at, same
+        earlier = np.zeros(len(at), np.int64)
+        if self.lines is not None:
+            self.lines[rows[fresh], cols[fresh]] = lines[fresh]
+            earlier = self.lines[r, c]
+        if not self.keep_forms:
+            return at, np.zeros(len(at), bool), earlier
+        same = self.values[r, c] == mastery[at]
+        if self.forms is not None and forms is not None:
+            self.forms[rows[fresh], cols[fresh]] = forms[fresh]
+            same &= self.forms[r, c] == forms[at]
+        return at, same, earlier
 
     def placement(
         self, skills: pd.Index, source: str, sources: Mapping[str, str] | None = None
@@ -1646,6 +1721,12 @@ class _DenseTable:
         # pandas deprecates (an app running with warnings as errors failed here)
         said = students.map(sources or {}).astype(object).where(lambda s: s.notna(), source)
         return Placement(tuple(students), tuple(skills[present]), mastery, tuple(said))
+
+
+def _grown(matrix: np.ndarray, size: int, fill: object) -> np.ndarray:
+    """`matrix` with rows added up to `size`, holding `fill`."""
+    more = np.full((size - len(matrix), matrix.shape[1]), fill, matrix.dtype)
+    return np.vstack([matrix, more])
 
 
 def check_placement_file(path: Path, form: TableForm | None = None) -> None:
