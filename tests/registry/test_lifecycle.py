@@ -351,7 +351,7 @@ def test_a_rollback_ends_the_round_its_target_was_beaten_in(small_log, store_uri
     client.set_model_version_tag(name, "2", "promotion.gate_value", "1.0")  # better than any
     client.set_model_version_tag(name, "1", "promotion.decision", "promoted")
     promotion.rollback(name, "1", "v2 misbehaved", tracking_uri=store_uri)
-    assert "promotion.gate" not in client.get_model_version(name, "2").tags
+    assert client.get_model_version(name, "2").tags["promotion.gate_until"] == "ended"
     decision = promote(name, "3", small_log, tracking_uri=store_uri)
     assert decision.promoted and decision.champion_version == "1"
     assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
@@ -367,14 +367,7 @@ def test_a_promote_that_fails_before_the_alias_moves_leaves_no_promoted_tag(
     from adaptive.registry import promotion
 
     name, client = three_versions
-
-    def server_fails(*args, **kwargs):
-        raise RuntimeError("the server went away")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(MlflowClient, "set_registered_model_alias", server_fails)
-        with pytest.raises(RuntimeError, match="went away"):
-            promote(name, "2", small_log, tracking_uri=store_uri)
+    make_v2_fail_at_the_move(monkeypatch, client, name, small_log, store_uri)
     assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
     tags = client.get_model_version(name, "2").tags
     assert "promotion.decision" not in tags and tags["promotion.reason"].startswith("better")
@@ -384,6 +377,106 @@ def test_a_promote_that_fails_before_the_alias_moves_leaves_no_promoted_tag(
     assert decision.promoted
     assert client.get_model_version(name, "2").tags["promotion.decision"] == "promoted"
     assert client.get_run(decision.run_id).data.tags["decision"] == "promoted"
+
+
+def make_v2_fail_at_the_move(monkeypatch, client, name: str, small_log, store_uri: str) -> None:
+    """Promote v2 (better than champion v1) with the server failing at the alias move: v2 passed
+    the gate, so it was tagged a contender, then its promote failed."""
+
+    def server_fails(*args, **kwargs):
+        raise RuntimeError("the server went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(MlflowClient, "set_registered_model_alias", server_fails)
+        with pytest.raises(RuntimeError, match="went away"):
+            promote(name, "2", small_log, tracking_uri=store_uri)
+
+
+@pytest.mark.parametrize("end", ["failed", "killed"])
+def test_a_failed_promotes_candidate_is_no_contender_of_a_later_promote(
+    small_log, store_uri, three_versions, monkeypatch, end
+):
+    """Promotes through a server converge on the best version that passed the same gate, and
+    the gate tags stayed for ever: v2's promote failed at the alias move, and a later promote of
+    v3 made v2 champion (no decision tag, so `rollback` refused to return to it) and recorded
+    v3 "superseded" by a promote "that ran at the same time". A promote's candidate now counts
+    only while its round lasts: a failed promote ends it at once, a killed one's lease lapses."""
+    from datetime import UTC, datetime, timedelta
+
+    from adaptive.registry import promotion
+
+    name, client = three_versions
+    with monkeypatch.context() as patched:
+        if end == "killed":  # no `finally` ran: its tags stay until their lease lapses
+            patched.setattr(promotion.Contender, "leave", lambda self: None)
+        make_v2_fail_at_the_move(patched, client, name, small_log, store_uri)
+    client.set_model_version_tag(name, "2", "promotion.gate_value", "1.0")  # better than any
+    if end == "killed":
+        lapsed = datetime.now(UTC) - timedelta(seconds=1)
+        client.set_model_version_tag(name, "2", "promotion.gate_until", lapsed.isoformat())
+    decision = promote(name, "3", small_log, tracking_uri=store_uri)
+    assert decision.promoted and decision.reason.startswith("better")
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
+    tags = client.get_model_version(name, "2").tags
+    assert "promotion.decision" not in tags
+    if end == "failed":
+        assert tags["promotion.gate_until"] == "ended"
+
+
+def test_a_promote_that_fails_after_its_move_takes_the_alias_back(
+    small_log, store_uri, monkeypatch
+):
+    """A first champion's promote moved the alias, then failed to record its decision: the
+    version stayed champion with no `promotion.decision` (a champion `rollback` cannot return
+    to). The alias is now taken back to where it was: here, no champion."""
+    from adaptive.registry import promotion
+
+    name = "first-champion-fails"
+    first = train_model("irt", small_log, registered_name=name, folds=2, tracking_uri=store_uri)
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("the server went away")
+
+    monkeypatch.setattr(promotion, "_record_decision", fails)
+    with pytest.raises(RuntimeError, match="went away"):
+        promote(name, first.version, small_log, tracking_uri=store_uri)
+    client = MlflowClient(tracking_uri=store_uri, registry_uri=store_uri)
+    assert "champion" not in client.get_registered_model(name).aliases
+    assert client.get_model_version(name, first.version).tags["promotion.gate_until"] == "ended"
+
+
+def test_a_promote_that_gives_up_records_it_and_puts_the_champion_back(
+    small_log, store_uri, three_versions, monkeypatch
+):
+    """A promote that moved the alias to its candidate, then ran out of moves (contenders kept
+    arriving), raised and recorded nothing: the champion stayed on a version with no decision.
+    Now it is withdrawn on the run and the version, and the champion compared with is back."""
+    from adaptive.registry import promotion
+
+    name, client = three_versions
+    move = MlflowClient.set_registered_model_alias
+
+    def a_better_contender_arrives(self, model, alias, version):
+        move(self, model, alias, version)
+        if version != "2":
+            return
+        gate = client.get_model_version(name, version).tags["promotion.gate"]
+        tags = {"promotion.gate": gate, "promotion.gate_value": "1.0"}
+        for key, value in (tags | {"promotion.gate_until": "2999-01-01T00:00:00+00:00"}).items():
+            client.set_model_version_tag(name, "3", key, value)  # v3's promote is running
+
+    monkeypatch.setattr(promotion, "MAX_MOVES", 1)
+    monkeypatch.setattr(MlflowClient, "set_registered_model_alias", a_better_contender_arrives)
+    with pytest.raises(promotion.ChampionChangedError) as gave_up:
+        promote(name, "2", small_log, tracking_uri=store_uri)
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
+    tags = client.get_model_version(name, "2").tags
+    assert tags["promotion.decision"] == "withdrawn"
+    assert f"the champion of {name!r} did not settle" in str(gave_up.value)
+    assert tags["promotion.reason"] == str(gave_up.value)
+    assert tags["promotion.gate_until"] == "ended"
+    run = client.get_run(tags["promotion.run_id"]).data
+    assert run.tags["decision"] == "withdrawn" and run.tags["reason"] == str(gave_up.value)
 
 
 def test_two_promotes_at_once_wait_for_each_other(

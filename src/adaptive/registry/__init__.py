@@ -8,8 +8,9 @@ Default store: SQLite in the library's data folder (`adaptive.paths.data_dir()`,
 `store.py`); `tracking_uri=` or `MLFLOW_TRACKING_URI` point at an MLflow server instead.
 `promote` refuses a candidate of another skill vocabulary than the champion's (unless
 `new_skills=True`). On a local store promotions of one model are serialized by a lock; through
-a server concurrent promotes converge on the best candidate that passed the same gate; a
-champion moved by anything else meanwhile (a rollback, the UI) is never replaced (`promotion.py`).
+a server concurrent promotes converge on the best candidate that passed the same gate (a
+failed promote's candidate is out of the running); a champion moved by anything else meanwhile
+(a rollback, the UI) is never replaced (`promotion.py`).
 """
 
 from __future__ import annotations

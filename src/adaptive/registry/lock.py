@@ -10,9 +10,9 @@ so), then reads the champion the first left and compares with it. A run that wai
 lock when its process dies, however it dies.
 
 A server (or another database) has no file both runs can lock: there promotes converge instead
-(`promotion._converge_champion`: the alias ends on the best candidate that passed the same gate,
-whichever promote writes last), and a champion moved by anything else is refused
-(`ChampionChangedError`). Both hold with a local store too, for a change made without the lock
+(`promotion.Contender`: the alias ends on the best candidate of the promotes that passed the
+same gate at the same time, whichever writes last), and a champion moved by anything else is
+refused (`ChampionChangedError`). Both hold with a local store too, for a change made without the lock
 (the MLflow UI, an older version).
 
 The lock file, its holder record and its protection from forked children (a child forked by a

@@ -8,7 +8,8 @@ least `min_auc` and a log-loss below the constant base-rate predictor's. Every d
 evaluations and the reason are logged as an MLflow run and as tags on the candidate version;
 the decision itself (`decision` on the run, `promotion.decision` on the version) is written
 last, once the alias moved: a version tagged "promoted" became champion (`rollback` trusts it),
-and a promote that failed or was refused before the move leaves none.
+and a promote that failed or was refused leaves none (one that failed after moving the alias to
+its candidate puts it back, `Contender.leave`).
 
 Before comparing, the two models' skills are set side by side (`SkillOverlap`): a candidate
 fitted on another catalog, another district's log or columns mapped otherwise (`--skill-col` /
@@ -19,29 +20,35 @@ the champion with a model of a new catalog, which must then pass the first champ
 catalog that grew a few skills compares as usual, with a `CoverageWarning` giving the counts.
 
 On a local store, promotions of one model are serialized by a lock (`lock.py`). Through a
-server they converge (`_converge_champion`): a candidate that passed the gate is tagged so with
-its metric (`Gate`) before the alias moves; the alias then goes to the best version that passed
-the same gate (the same champion beaten, metric and held-out students), and is read again until
-it is on the best one seen, so two promotes at once end with the better candidate champion
-whichever writes last; the other's decision is "superseded". When the champion moved to
-anything else since it was read (a rollback, the MLflow UI, a promote that beat another
-champion), nothing moves (`ChampionChangedError`).
+server they converge (`Contender`): a candidate that passed the gate is tagged so with its
+metric (`Gate`) before the alias moves; the alias then goes to the best contender of the round
+(a version that passed the same gate: the same champion beaten, metric and held-out students,
+in a promote still running or that ended promoted in the last `ROUND_S` seconds), and is read
+again until it is on the best one seen, so two promotes at once end with the better candidate
+champion whichever writes last; the other's decision is "superseded". A promote that ends any
+other way (withdrawn, failed) takes its candidate out of the round at once, so that no later
+promote makes it champion. When the champion moved to anything else since it was read (a
+rollback, the MLflow UI, a promote that beat another champion), nothing moves
+(`ChampionChangedError`).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import time
 import warnings
 from collections.abc import Collection
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
 import mlflow
 import numpy as np
 import pandas as pd
+from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from adaptive.data.log import ResponseLog
@@ -421,14 +428,11 @@ def promote(
             ),
             **({"promotion.new_skills": "true"} if replaces and promoted else {}),
         }
-        gate = Gate(champion_version, rule.metric, str(fingerprint["data_sha256"]))
-        if promoted:  # passed: a contender of this round, before the alias moves
-            tags |= gate.tags(candidate[rule.metric])
         for key, value in tags.items():
             client.set_model_version_tag(name, candidate_mv.version, key, value)
-        decision = "rejected"
-        if promoted:
-            champion_now = _converge_champion(
+        if promoted:  # passed the gate: a contender of its round
+            gate = Gate(champion_version, rule.metric, str(fingerprint["data_sha256"]))
+            contender = Contender(
                 client,
                 name,
                 gate,
@@ -436,12 +440,9 @@ def promote(
                 candidate[rule.metric],
                 run.info.run_id,
             )
-            decision = "promoted" if champion_now == str(candidate_mv.version) else "superseded"
-            if decision == "superseded":
-                promoted, reason = False, _superseded(reason, client, name, champion_now, gate)
-                client.set_model_version_tag(name, candidate_mv.version, "promotion.reason", reason)
-                client.set_tag(run.info.run_id, "reason", reason)
-        _record_decision(client, name, candidate_mv.version, run.info.run_id, decision)
+            promoted, reason = contender.run(reason)
+        else:
+            _record_decision(client, name, candidate_mv.version, run.info.run_id, "rejected")
     return PromotionDecision(
         name,
         str(candidate_mv.version),
@@ -473,7 +474,7 @@ def _move_champion(
     """A rollback's move: make `version` the champion, if the champion is still `compared` (the
     version this run read; None: none): `_check_champion_unchanged`, then the move. On a server
     these are two requests: a change landing between them is not seen (a promote converges
-    instead, `_converge_champion`; a rollback is an operator's, one at a time)."""
+    instead, `Contender`; a rollback is an operator's, one at a time)."""
     _check_champion_unchanged(client, name, compared, version, run_id, action)
     client.set_registered_model_alias(name, CHAMPION_ALIAS, version)
 
@@ -486,6 +487,20 @@ def _record_decision(client, name: str, version: str, run_id: str, decision: str
     client.set_model_version_tag(name, version, "promotion.decision", decision)
 
 
+def _withdraw(
+    client, name: str, version: str, run_id: str, action: str, message: str
+) -> ChampionChangedError:
+    """Record a promote's or rollback's decision as "withdrawn" with `message` as the reason
+    (on the run; on a promote's candidate version too: a rollback's target keeps its record of
+    the promotion it had); returns the error to raise."""
+    client.set_tag(run_id, "decision", "withdrawn")
+    client.set_tag(run_id, "reason", message)
+    if action == "promote":
+        client.set_model_version_tag(name, version, "promotion.decision", "withdrawn")
+        client.set_model_version_tag(name, version, "promotion.reason", message)
+    return ChampionChangedError(message)
+
+
 def _check_champion_unchanged(
     client,
     name: str,
@@ -494,22 +509,19 @@ def _check_champion_unchanged(
     run_id: str,
     action: str,
     contenders: Collection[str] = (),
-    moved: bool = False,
+    placed: str | None = None,
 ) -> str | None:
-    """Just before the alias moves: the champion must still be `compared` (the version this
-    run read; None: none), or one of `contenders` (versions that passed the same gate in a
-    promote running at the same time, `_converge_champion`); returns it. When anything else
-    moved it meanwhile (a rollback, the MLflow UI, a promote that compared with another
-    champion), moving it now would replace a champion this run never compared with: the
-    decision is withdrawn (the run, and a promoted candidate's version, say "withdrawn": a
-    rollback's target keeps its record of the promotion it had) and `ChampionChangedError` says
-    to run again. A withdrawn candidate stays a contender of its gate: it passed it, and a
-    concurrent promote of the same round may already be moving the alias to it. Once the alias
-    `moved` off `compared` in this run's sight, no promote puts it back there: only a rollback
-    or the UI, which win."""
+    """Just before the alias moves: the champion must still be where this run left it (the
+    version it read, `compared`, None: none; once it moved the alias, the version it `placed`
+    it on), or one of `contenders` (versions of the same round, `Contender`); returns it. When
+    anything else moved it meanwhile (a rollback, the MLflow UI, a promote that compared with
+    another champion or gave up), moving it now would replace a champion this run never
+    compared with: the decision is withdrawn (`_withdraw`) and `ChampionChangedError` says to
+    run again. Once this run moved the alias off `compared`, finding it back there is such a
+    change: only a rollback, the UI or a promote that gave up puts it back."""
     now = _champion(client, name)
     now_version = None if now is None else str(now.version)
-    if (now_version == compared and not moved) or now_version in contenders:
+    if now_version == (compared if placed is None else placed) or now_version in contenders:
         return now_version
     was = f"v{compared}" if compared else "none"
     message = (
@@ -519,12 +531,31 @@ def _check_champion_unchanged(
         else f"the champion of {name!r} ({was}) was removed while this {action} ran; v{version} "
         f"was not made champion: run {action} again"
     )
-    client.set_tag(run_id, "decision", "withdrawn")
-    client.set_tag(run_id, "reason", message)
-    if action == "promote":
-        client.set_model_version_tag(name, version, "promotion.decision", "withdrawn")
-        client.set_model_version_tag(name, version, "promotion.reason", message)
-    raise ChampionChangedError(message)
+    raise _withdraw(client, name, version, run_id, action, message)
+
+
+#: How long a round stays open, in seconds: a contender counts for this long after its promote
+#: tagged it (and again after it ended promoted), and a promote gives up moving the alias after
+#: half of it; the other half is the margin for clocks that disagree. A promote moves the alias
+#: within a second or two; minutes are a server retrying every request.
+ROUND_S = 300.0
+#: How many times one promote moves the alias before it gives up: each move puts the alias on
+#: the best contender seen, so more moves mean contenders keep arriving.
+MAX_MOVES = 10
+
+
+def _lease(seconds: float = ROUND_S) -> str:
+    """The time (UTC, ISO 8601) until which a contender tagged now counts."""
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+
+def _counts(until: str | None, now: datetime) -> bool:
+    """Whether a contender tagged to count `until` (`_lease`; "ended", or none: an older
+    version's tags) counts at `now`."""
+    try:
+        return datetime.fromisoformat(str(until)) > now
+    except (TypeError, ValueError):  # "ended", none, or a time without its zone
+        return False
 
 
 @dataclass(frozen=True)
@@ -532,13 +563,19 @@ class Gate:
     """The gate a promote's candidate passed: the champion it was compared with (None: none
     yet), the metric and the held-out students (their fingerprint). Candidates that passed the
     same gate were scored alike, so their metric values compare: they are a round's contenders,
-    each tagged with its value (`tags`) before the alias moves."""
+    each tagged with its value and the time until which it counts (`tags`) before the alias
+    moves."""
 
     against: str | None
     metric: str
     holdout_sha256: str
 
-    TAGS: ClassVar[tuple[str, str]] = ("promotion.gate", "promotion.gate_value")
+    TAGS: ClassVar[tuple[str, str, str]] = (
+        "promotion.gate",
+        "promotion.gate_value",
+        "promotion.gate_until",
+    )
+    ENDED: ClassVar[str] = "ended"  # the `promotion.gate_until` of a contender that counts no more
 
     @property
     def key(self) -> str:
@@ -550,17 +587,24 @@ class Gate:
         return f"against v{against or ' none'}; "
 
     def tags(self, value: float) -> dict[str, str]:
-        """The version tags saying its candidate passed this gate with `value`."""
-        return dict(zip(self.TAGS, (self.key, repr(float(value))), strict=True))
+        """The version tags saying its candidate passed this gate with `value`, counting for
+        `ROUND_S` from now."""
+        return dict(zip(self.TAGS, (self.key, repr(float(value)), _lease()), strict=True))
 
     def contenders(self, client, name: str) -> dict[str, float]:
-        """version -> metric value of every version of `name` that passed this gate."""
-        found = {}
+        """version -> metric value of every version of `name` that passed this gate and still
+        counts (its promote runs, or ended promoted less than `ROUND_S` ago)."""
+        found, now = {}, datetime.now(UTC)
         for mv in client.search_model_versions(f"name = '{name}'"):
             tags = mv.tags or {}
-            if tags.get(self.TAGS[0]) == self.key:
+            if tags.get(self.TAGS[0]) == self.key and _counts(tags.get(self.TAGS[2]), now):
                 found[str(mv.version)] = float(tags[self.TAGS[1]])
         return found
+
+    @classmethod
+    def end(cls, client, name: str, version: str) -> None:
+        """Version `version` counts no more as a contender (its gate tags stay, as a record)."""
+        client.set_model_version_tag(name, version, cls.TAGS[2], cls.ENDED)
 
     @classmethod
     def close_rounds(cls, client, name: str, against: str) -> None:
@@ -568,9 +612,10 @@ class Gate:
         earlier round (one of them the version rolled back from) are no contenders of the
         next promote against it, whose gate may well be on the same held-out students."""
         for mv in client.search_model_versions(f"name = '{name}'"):
-            if (mv.tags or {}).get(cls.TAGS[0], "").startswith(cls.prefix(against)):
-                for key in cls.TAGS:
-                    client.delete_model_version_tag(name, mv.version, key)
+            tags = mv.tags or {}
+            ended = tags.get(cls.TAGS[2]) == cls.ENDED
+            if tags.get(cls.TAGS[0], "").startswith(cls.prefix(against)) and not ended:
+                cls.end(client, name, mv.version)
 
     def best(self, contenders: dict[str, float]) -> str:
         """The contender with the best value; of equals, the newest version (one order for
@@ -579,60 +624,130 @@ class Gate:
         return max(contenders, key=lambda v: (sign * contenders[v], int(v)))
 
 
-#: How many times one promote moves the alias before it gives up: each move puts the alias on
-#: the best contender seen, so more moves mean contenders keep arriving.
-MAX_MOVES = 10
+@dataclass
+class Contender:
+    """One promote's candidate `version`, which passed `gate` with metric `value`, in its
+    round: the promotes of candidates that passed the same gate, running at once through a
+    server (MLflow has no compare-and-set; a local store's lock serializes them, `lock.py`).
 
+    A round's contenders are the versions tagged with its gate whose promote is running, or
+    ended promoted less than `ROUND_S` ago (`Gate.contenders`). `run` tags the candidate,
+    moves the alias to the best contender (`converge`), and ends: promoted, the candidate
+    counts for `ROUND_S` more, for the promotes that overlapped it; any other end (superseded,
+    withdrawn, gave up, an error) takes the candidate out at once (`leave`), and puts the
+    alias back on the champion compared with if it is on the candidate. So a version becomes
+    champion, and stays so, only through a promote that records it "promoted": a failed or
+    withdrawn promote's candidate is never moved to afterwards. A promote killed outright
+    (no `finally`) leaves its candidate counting until its lease lapses (`ROUND_S`), and the
+    alias where its last move put it.
 
-def _converge_champion(
-    client, name: str, gate: Gate, version: str, value: float, run_id: str
-) -> str:
-    """Move the champion alias to the best version that passed `gate` (this promote's candidate
-    `version` is one, tagged so with its metric `value` before): read the contenders and the
-    alias, move the alias to the best when it is elsewhere, and read again, until the alias is
-    on the best contender read after it. Returns that version (another one when a concurrent
-    promote's candidate passed the same gate with a better metric).
-
-    Why promotes running at once end on the best: MLflow has no compare-and-set, so two
-    promotes can both read the old champion and write the alias in either order, and the
-    last write may put the worse one there. But each promote tags its candidate before it
-    reads, and stops only when a read after its own last move finds the alias on the best
-    contender it sees. Take the last write of the alias: its writer reads again afterwards,
-    finds its own write (no later one exists) and stops only if that is the best contender
-    then tagged (else it would write again: not the last). A contender tagged after that read
-    is read by its own promote afterwards, with the alias unchanged: were it better, that
-    promote would write, so it is not. The alias ends on the best contender. A change by
+    Why the alias ends on the best contender: each promote tags its candidate before it reads,
+    and stops only when a read after its own last move finds the alias on the best contender it
+    sees. Take the last write of the alias: its writer reads again afterwards, finds its own
+    write (no later one exists) and stops only if that is the best contender then counting (else
+    it would write again: not the last). A contender tagged after that read is read by its own
+    promote afterwards, with the alias unchanged: were it better, that promote would write, so
+    it is not. One that overlapped the last writer and ended promoted still counts for it: the
+    writer gives up after `ROUND_S / 2`, the other counts `ROUND_S` after it ended. One that
+    ended otherwise is out, and if the alias is on it, its own `leave` or the promote that moved
+    it there (the next read finds it where it `placed` it, no contender) moves it on. A change by
     anything else (a rollback, the UI; the champion compared with, back after a move) withdraws
     the promote (`_check_champion_unchanged`).
     """
-    moved = False  # the alias left the champion compared with, in this run's sight
-    for _ in range(MAX_MOVES):
-        contenders = {version: value} | gate.contenders(client, name)
-        now = _check_champion_unchanged(
-            client, name, gate.against, version, run_id, "promote", contenders, moved
-        )
-        best = gate.best(contenders)
-        moved = True
-        if now == best:
-            return best
-        client.set_registered_model_alias(name, CHAMPION_ALIAS, best)
-        if now is not None:
-            client.set_model_version_tag(name, now, "promotion.replaced_by", best)
-    raise ChampionChangedError(
-        f"the champion of {name!r} kept moving while this promote ran ({MAX_MOVES} moves to the "
-        f"best of the versions that passed the gate with v{version}); run promote again"
-    )
 
+    client: MlflowClient
+    name: str
+    gate: Gate
+    version: str
+    value: float
+    run_id: str
+    placed: str | None = None  # the version this promote last moved the alias to
+    left: bool = False  # `leave` ran
 
-def _superseded(reason: str, client, name: str, champion: str, gate: Gate) -> str:
-    """The reason of a candidate that passed the gate but is not champion: a promote running
-    at the same time passed the same gate with a better metric."""
-    theirs = gate.contenders(client, name).get(champion)
-    value = "" if theirs is None else f" ({gate.metric} {theirs:.4f})"
-    return (
-        f"{reason}; superseded: v{champion} passed the same gate{value} in a promote that ran "
-        f"at the same time, and is champion"
-    )
+    def run(self, reason: str) -> tuple[bool, str]:
+        """Tag the candidate, converge and record the decision: (promoted?, reason), the
+        reason of a candidate superseded by a better contender amended so."""
+        client, name, version = self.client, self.name, self.version
+        try:
+            for key, tag in self.gate.tags(self.value).items():
+                client.set_model_version_tag(name, version, key, tag)
+            champion, value = self.converge()
+            if champion == version:
+                client.set_model_version_tag(name, version, Gate.TAGS[2], _lease())
+            else:
+                self.leave()
+                reason = (
+                    f"{reason}; superseded: v{champion} passed the same gate ({self.gate.metric} "
+                    f"{value:.4f}) in a promote that ran at the same time, and is champion"
+                )
+                client.set_model_version_tag(name, version, "promotion.reason", reason)
+                client.set_tag(self.run_id, "reason", reason)
+            decision = "promoted" if champion == version else "superseded"
+            _record_decision(client, name, version, self.run_id, decision)
+        except BaseException as exc:
+            self.leave_after(exc)
+            raise
+        return decision == "promoted", reason
+
+    def converge(self) -> tuple[str, float]:
+        """Read the contenders and the alias, move the alias to the best when it is elsewhere,
+        and read again, until the alias is on the best contender read after it: returns that
+        version and its value. Gives up (withdrawn, `ChampionChangedError`) after `MAX_MOVES`
+        moves or `ROUND_S / 2` seconds."""
+        client, name = self.client, self.name
+        deadline, moves = time.monotonic() + ROUND_S / 2, 0
+        while True:
+            contenders = {self.version: self.value} | self.gate.contenders(client, name)
+            now = _check_champion_unchanged(
+                client, name, self.gate.against, self.version, self.run_id, "promote",
+                contenders, self.placed,
+            )  # fmt: skip
+            best = self.gate.best(contenders)
+            if now == best:
+                return best, contenders[best]
+            if moves == MAX_MOVES or time.monotonic() > deadline:
+                self.leave()
+                message = (
+                    f"the champion of {name!r} did not settle on the best version that passed the "
+                    f"same gate as v{self.version} within {MAX_MOVES} moves and {ROUND_S / 2:g} "
+                    f"s; v{self.version} was not made champion: run promote again"
+                )
+                raise _withdraw(client, name, self.version, self.run_id, "promote", message)
+            client.set_registered_model_alias(name, CHAMPION_ALIAS, best)
+            self.placed, moves = best, moves + 1
+            if now is not None:
+                client.set_model_version_tag(name, now, "promotion.replaced_by", best)
+
+    def leave(self) -> None:
+        """End the candidate's part in the round, not promoted: it counts no more, and when the
+        alias is on it, or where this promote placed it and no contender counts there, the
+        alias goes back to the champion compared with (none: the alias is removed)."""
+        if self.left:
+            return
+        self.left = True
+        client, name = self.client, self.name
+        Gate.end(client, name, self.version)
+        now = _champion(client, name)
+        now_version = None if now is None else str(now.version)
+        if now_version is None or now_version not in (self.version, self.placed):
+            return
+        if now_version != self.version and now_version in self.gate.contenders(client, name):
+            return
+        if self.gate.against is None:
+            client.delete_registered_model_alias(name, CHAMPION_ALIAS)
+        else:
+            client.set_registered_model_alias(name, CHAMPION_ALIAS, self.gate.against)
+
+    def leave_after(self, exc: BaseException) -> None:
+        """`leave` after `exc` ended the promote; a failure to leave is noted on `exc`, which is
+        the error to report."""
+        try:
+            self.leave()
+        except Exception as failed:  # the server that failed the promote may fail this too
+            exc.add_note(
+                f"v{self.version} could not be taken out of its promotion round ({failed}): it "
+                f"counts as a contender until its lease lapses, {ROUND_S:g} s after it was tagged"
+            )
 
 
 def _check_overlap(
