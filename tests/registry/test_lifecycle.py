@@ -357,6 +357,27 @@ def test_a_rollback_ends_the_round_its_target_was_beaten_in(small_log, store_uri
     assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
 
 
+def test_promoting_the_champion_again_leaves_its_record_for_a_rollback(
+    small_log, store_uri, three_versions
+):
+    """A data scientist's trial: a second promote of the champion retagged it "rejected"
+    ("already the champion"), so that the registry showed the serving model as rejected and a
+    later rollback to it was refused as "never promoted". The no-op is recorded on its run
+    only; the champion keeps the tags of its own promotion."""
+    from adaptive.registry import promotion
+
+    name, client = three_versions
+    assert promote(name, "2", small_log, tracking_uri=store_uri).promoted
+    before = client.get_model_version(name, "2").tags
+    again = promote(name, "2", small_log, tracking_uri=store_uri)
+    assert not again.promoted and "already the champion" in again.reason
+    assert client.get_model_version(name, "2").tags == before
+    assert client.get_run(again.run_id).data.tags["decision"] == "rejected"
+    assert promote(name, "3", small_log, tracking_uri=store_uri).promoted
+    promotion.rollback(name, "2", "v3 misbehaved", tracking_uri=store_uri)
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "2"
+
+
 def test_a_promote_that_fails_before_the_alias_moves_leaves_no_promoted_tag(
     small_log, store_uri, three_versions, monkeypatch
 ):

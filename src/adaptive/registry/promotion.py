@@ -428,8 +428,11 @@ def promote(
             ),
             **({"promotion.new_skills": "true"} if replaces and promoted else {}),
         }
-        for key, value in tags.items():
-            client.set_model_version_tag(name, candidate_mv.version, key, value)
+        if same:  # the champion keeps the record of its own promotion (a rollback needs it)
+            client.set_tag(run.info.run_id, "decision", "rejected")
+        else:
+            for key, value in tags.items():
+                client.set_model_version_tag(name, candidate_mv.version, key, value)
         if promoted:  # passed the gate: a contender of its round
             gate = Gate(champion_version, rule.metric, str(fingerprint["data_sha256"]))
             contender = Contender(
@@ -441,7 +444,7 @@ def promote(
                 run.info.run_id,
             )
             promoted, reason = contender.run(reason)
-        else:
+        elif not same:
             _record_decision(client, name, candidate_mv.version, run.info.run_id, "rejected")
     return PromotionDecision(
         name,
