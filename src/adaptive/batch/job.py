@@ -117,6 +117,7 @@ from adaptive.batch.snapshot import (
     state_digest,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
+from adaptive.data.io import check_quarantines
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import DEFAULT_TIMEZONE, check_timezone, iso_day, night_start, zone_record
@@ -304,6 +305,21 @@ def run_daily_job(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"out {out}: a file; expected the folder of the night's outputs")
+    check_quarantines(
+        {"quarantine=": quarantine, "placement_quarantine=": placement_quarantine},
+        _night_paths(
+            data=data,
+            catalog=catalog,
+            profiles=profiles,
+            out=out,
+            state_dir=state_dir,
+            overrides=overrides,
+            experiment=experiment,
+            placement=placement,
+            placement_skill_map=placement_skill_map,
+            policy_config=policy_config,
+        ),
+    )
     catalog, profiles = district_inputs(data, catalog, profiles)
     reading = PlacementReading(
         placement_columns,
@@ -484,6 +500,16 @@ def _check_writable(folder: Path, option: str) -> None:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise ConfigError(f"{option} {folder}: cannot write there ({reason})") from None
+
+
+def _night_paths(**given: object) -> dict[str, Path]:
+    """The night's inputs and outputs given as paths, by keyword ("catalog="), for the check
+    of its quarantines (`check_quarantines`); a log named as a dataset ("demo") is none."""
+    paths = {f"{key}=": Path(v) for key, v in given.items() if isinstance(v, str | os.PathLike)}
+    data = paths.get("data=")
+    if data is not None and not data.exists():
+        del paths["data="]
+    return paths
 
 
 def _check_engine(
