@@ -308,3 +308,23 @@ def test_a_night_refuses_a_quarantine_path_among_its_inputs_before_any_work(
             quarantine=tmp_path / "q.csv", placement_quarantine=tmp_path / "q.csv",
             placement=district.profiles))  # fmt: skip
     assert not (tmp_path / "out").exists()
+
+
+def test_a_nights_summary_counts_the_placement_rows_quarantined_beside_the_logs(district, tmp_path):
+    """A night whose placement quarantine received 3 rows said "0 rows quarantined" (the log's
+    count alone). Now the summary (and its MLflow metrics) carries both counts, and the line a
+    command prints says both."""
+    from adaptive.cli.lifecycle import _quarantined_words
+
+    _, skill = table_for(district, tmp_path)
+    rows = pd.read_csv(tmp_path / "last_year.csv", dtype=str)
+    gaps = tmp_path / "gaps.csv"
+    pd.concat([rows, rows.head(2), rows.head(1).assign(skill_id=skill, mastery="")]).to_csv(
+        gaps, index=False
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlacementWarning)
+        summary = run_daily_job(DAY_1, tmp_path / "out", **district.job_args(
+            placement=gaps, placement_quarantine=tmp_path / "rejected.csv"))  # fmt: skip
+    assert (summary.rows_quarantined, summary.placement_rows_quarantined) == (0, 3)
+    assert _quarantined_words(summary) == "0 log rows and 3 placement rows quarantined"

@@ -117,7 +117,7 @@ from adaptive.batch.snapshot import (
     state_digest,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
-from adaptive.data.io import check_quarantines
+from adaptive.data.io import check_quarantines, quarantined_rows
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import DEFAULT_TIMEZONE, check_timezone, iso_day, night_start, zone_record
@@ -171,6 +171,7 @@ class JobSummary:
     new_responses: int
     state_rebuilt: bool
     previous_snapshot: str | None
+    #: the log's rows written to `quarantine`
     rows_quarantined: int
     students_without_profile: int
     share_stuck: float
@@ -189,6 +190,8 @@ class JobSummary:
     #: (no ids; both engines)
     students_all_known: dict[str, int] = field(default_factory=dict)
     run_id: str | None = None
+    #: the placement table's rows written to `placement_quarantine` (None: none was given)
+    placement_rows_quarantined: int | None = None
     #: teacher overrides applied tonight: students and files (None: no overrides were given)
     override_students: int | None = None
     override_files: int = 0
@@ -861,6 +864,11 @@ def _serve_date(
         state_rebuilt=not reuse,
         previous_snapshot=previous,
         rows_quarantined=quarantined,
+        placement_rows_quarantined=(
+            quarantined_rows(placement_reading.quarantine)
+            if placement_reading is not None and placement_reading.quarantine is not None
+            else None
+        ),
         students_without_profile=missing_profile,
         share_stuck=share_stuck,
         seconds=time.perf_counter() - started,
@@ -1483,6 +1491,11 @@ def _log_summary(run_id: str, summary: JobSummary, tracking_uri: str | None) -> 
         "partitions_resumed": summary.partitions_resumed,
         "new_responses": summary.new_responses,
         "rows_quarantined": summary.rows_quarantined,
+        **(
+            {"placement_rows_quarantined": summary.placement_rows_quarantined}
+            if summary.placement_rows_quarantined is not None
+            else {}
+        ),
         "students_without_profile": summary.students_without_profile,
         "students_without_recommendations": summary.students_without_recommendations,
         "students_below_k": summary.students_below_k,

@@ -395,6 +395,14 @@ def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
     write_quarantine_csv(path, {k: [v[i] for i in order] for k, v in columns.items()})
 
 
+def quarantined_rows(path: str | Path) -> int:
+    """How many rows a quarantine file holds (one per rejected row, whichever reader wrote it:
+    the log's or the placement table's); 0 where none was written."""
+    if not Path(path).is_file():
+        return 0
+    return len(pd.read_csv(path, usecols=["line"]))
+
+
 def write_quarantine_csv(path: Path, columns: dict[str, list | pa.Array | pa.ChunkedArray]) -> None:
     """A quarantine file written atomically: `columns` in order ([file,] line, reason, the
     row's cells as read, raw_text), `line` as whole numbers and every other column as text;
