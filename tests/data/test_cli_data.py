@@ -402,3 +402,21 @@ def test_one_path_for_both_quarantines_is_refused(tmp_path, capsys):
     said = " ".join(capsys.readouterr().err.split())
     assert "--quarantine" in said and "the same file as --placement-quarantine" in said, said
     assert not (tmp_path / "rejected.csv").exists()
+
+
+def test_validate_writes_the_placement_table_as_read_to_out(tmp_path, capsys):
+    """`validate --placement ... --out CLEAN` ignored --out without a word (exit 0, no file),
+    and the Spark engine's advice to write the table without its blank and repeated rows
+    named no command that writes it. Now --out writes the rows read, after the drops, in the
+    columns --placement reads back with no option; another suffix is refused first."""
+    table, catalog = placement_files(tmp_path)
+    table.write_text("Learner Ref,Skill Code,Mastery\ns1,g5.A,0.9\ns1,g5.B,\ns1,g5.A,0.9\n")
+    clean = tmp_path / "clean.csv"
+    base = ["validate", "--placement", str(table), *catalog, "--placement-columns",
+            "Learner Ref,Skill Code,Mastery", "--placement-drop-blank-and-identical"]  # fmt: skip
+    assert run([*base, "--out", str(tmp_path / "clean.parquet")]) == 2
+    assert "give a path ending in .csv" in capsys.readouterr().err
+    assert run([*base, "--out", str(clean)]) == 0
+    written = pd.read_csv(clean, dtype=str)
+    assert written[["student_id", "skill_id", "mastery"]].values.tolist() == [["s1", "g5.A", "0.9"]]
+    assert run(["validate", "--placement", str(clean), *catalog]) == 0

@@ -543,8 +543,8 @@ def _check_engine(
         raise ConfigError(
             "--placement-drop-blank-and-identical and --placement-quarantine are not supported "
             "with --engine spark: write the table without those rows first (`adaptive validate "
-            "--placement FILE --placement-quarantine REJECTED.csv` names them), or use "
-            "--engine local"
+            "--placement FILE --catalog CATALOG --placement-drop-blank-and-identical --out "
+            "CLEAN.csv`, then --placement CLEAN.csv), or use --engine local"
         )
     if placement is not None and not isinstance(placement, str | Path):
         raise ConfigError(
