@@ -1,6 +1,6 @@
 """The library's one "did you mean": a name in another case first, else the closest spelling."""
 
-from adaptive.errors import closest_name, unknown_key
+from adaptive.errors import closest_name, same_as_read, unknown_key
 
 
 def test_the_same_name_in_another_case_is_preferred_to_a_close_spelling() -> None:
@@ -54,3 +54,13 @@ def test_a_code_of_another_grade_or_number_is_not_offered() -> None:
     assert closest_name("stu000027", ["stu0000027"]) == "stu0000027"
     assert closest_name("a33", ["a3"]) == "a3"
     assert closest_name("g3.NS.l", skills) == "g3.NS.1"  # a look-alike letter: still the one
+
+
+def test_a_dropped_zero_finds_the_id_with_zeros_added_at_the_numbers_front_only() -> None:
+    """`recommend --student stu000001` (a zero dropped) suggested 'stu0002001': the look-alike
+    match found nothing and the close spelling added a digit inside the number. Now the zeros
+    in front of each number are what a look-alike drops, so the id meant is found."""
+    names = ["stu0002001", "stu0000001", "stu0000002"]
+    assert same_as_read("stu000001", names) == "stu0000001"
+    assert closest_name("stu000001", names) == "stu0000001"
+    assert same_as_read("stu000201", names) is None  # a zero dropped inside: not a look-alike

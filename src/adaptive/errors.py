@@ -13,6 +13,7 @@ only to their terminal, so its error may echo it, with the known id it reads as
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -180,10 +181,16 @@ class CoverageWarning(UserWarning):
 _LOOK_ALIKE = str.maketrans({"l": "1", "i": "1", "|": "1", "o": "0"})
 
 
+#: The zeros in front of a number within a name ("stu|000|001", "|00|4501"), and only there.
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
+
 def look_alike(name: str) -> str:
-    """`name` as it reads on paper: case folded, look-alike letters as digits, leading zeros
-    dropped (a spreadsheet's "4501" for "004501")."""
-    return name.casefold().translate(_LOOK_ALIKE).lstrip("0")
+    """`name` as it reads on paper: case folded, look-alike letters as digits, the zeros in
+    front of each number dropped (a spreadsheet's "4501" for "004501", "stu000001" typed for
+    "stu0000001"). Only those: "stu0002001" is no look-alike of "stu000001" (it once was the
+    hint, a zero dropped from the number's front matched by one added inside it)."""
+    return _LEADING_ZEROS.sub("", name.casefold().translate(_LOOK_ALIKE))
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:

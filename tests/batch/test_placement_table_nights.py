@@ -278,3 +278,53 @@ def test_a_night_leaves_out_blank_and_identical_placement_rows_when_asked(
     with pytest.raises(ConfigError, match="is for reading a --placement file: pass the file too"):
         run_daily_job(DAY_1, tmp_path / "mem", **district.job_args(
             placement=None, placement_drop_blank_and_identical=True))  # fmt: skip
+
+
+def test_a_night_refuses_a_quarantine_path_among_its_inputs_before_any_work(
+    district, tmp_path, capsys
+):
+    """`batch --district D --placement-quarantine D/responses.parquet` replaced the district's
+    whole response history with a 26-line CSV, then advised renaming it responses.csv. Now a
+    quarantine inside the district folder, the night's output or any input file (in Python:
+    `quarantine=` or `placement_quarantine=` naming one), or the two quarantines at one
+    path, is one error and nothing is written."""
+    from adaptive.cli import run
+    from adaptive.errors import AdaptiveError
+
+    folder = district.responses.parent
+    before = district.responses.read_bytes()
+    argv = ["batch", "--date", DAY_1, "--out", str(tmp_path / "out"), "--name", district.model,
+            "--district", str(folder), "--tracking-uri", district.uri, "--quiet"]  # fmt: skip
+    assert run([*argv, "--quarantine", str(district.responses)]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "--quarantine" in said and "inside --district" in said, said
+    assert district.responses.read_bytes() == before
+    with pytest.raises(AdaptiveError, match="the same file as profiles="):
+        run_daily_job(DAY_1, tmp_path / "out", **district.job_args(quarantine=district.profiles))
+    with pytest.raises(AdaptiveError, match="inside out="):
+        run_daily_job(DAY_1, tmp_path, **district.job_args(quarantine=tmp_path / "q.csv"))
+    with pytest.raises(AdaptiveError, match="the same file as placement_quarantine="):
+        run_daily_job(DAY_1, tmp_path / "out", **district.job_args(
+            quarantine=tmp_path / "q.csv", placement_quarantine=tmp_path / "q.csv",
+            placement=district.profiles))  # fmt: skip
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_nights_summary_counts_the_placement_rows_quarantined_beside_the_logs(district, tmp_path):
+    """A night whose placement quarantine received 3 rows said "0 rows quarantined" (the log's
+    count alone). Now the summary (and its MLflow metrics) carries both counts, and the line a
+    command prints says both."""
+    from adaptive.cli.lifecycle import _quarantined_words
+
+    _, skill = table_for(district, tmp_path)
+    rows = pd.read_csv(tmp_path / "last_year.csv", dtype=str)
+    gaps = tmp_path / "gaps.csv"
+    pd.concat([rows, rows.head(2), rows.head(1).assign(skill_id=skill, mastery="")]).to_csv(
+        gaps, index=False
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlacementWarning)
+        summary = run_daily_job(DAY_1, tmp_path / "out", **district.job_args(
+            placement=gaps, placement_quarantine=tmp_path / "rejected.csv"))  # fmt: skip
+    assert (summary.rows_quarantined, summary.placement_rows_quarantined) == (0, 3)
+    assert _quarantined_words(summary) == "0 log rows and 3 placement rows quarantined"

@@ -363,3 +363,60 @@ def test_placement_options_without_a_file_are_refused_in_one_wording_everywhere(
     with pytest.raises(ConfigError, match=f"^{said}$"):
         run_daily_job("2026-09-01", tmp_path / "out", placement_columns=columns,
                       placement_quarantine=tmp_path / "q.csv")  # fmt: skip
+
+
+def test_a_quarantine_path_that_is_an_input_of_the_command_is_refused_before_it_is_written(
+    tmp_path, capsys
+):
+    """`--placement-quarantine` (and the log's `--quarantine`) given the path of the catalog
+    replaced the catalog with the rejected rows, exit 0: only the file being read was
+    checked. Now a quarantine path that is any input of the command, or inside a folder it
+    uses, is one error naming both options, exit 2, and nothing is written."""
+    table, catalog = placement_files(tmp_path)
+    catalog_path = tmp_path / "catalog.json"
+    before = catalog_path.read_bytes()
+    columns = ["--placement-columns", "Learner Ref,Skill Code,Mastery"]
+    base = ["validate", "--placement", str(table), *columns, *catalog]
+    assert run([*base, "--placement-quarantine", str(tmp_path / "." / "catalog.json")]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "--placement-quarantine" in said and "the same file as --catalog" in said, said
+    log = tmp_path / "log.csv"
+    log.write_text(GOOD)
+    assert run(["validate", str(log), *catalog, "--quarantine", str(catalog_path)]) == 2
+    assert "--quarantine" in capsys.readouterr().err
+    assert run(["validate", str(log), "--quarantine", str(log)]) == 2
+    assert "the same file as FILE" in " ".join(capsys.readouterr().err.split())
+    assert catalog_path.read_bytes() == before and log.read_text() == GOOD
+
+
+def test_one_path_for_both_quarantines_is_refused(tmp_path, capsys):
+    """`--quarantine Q --placement-quarantine Q`: the log's quarantine, written last,
+    replaced the placement's rejected rows with its header alone, exit 0. Now refused."""
+    table, catalog = placement_files(tmp_path)
+    log = tmp_path / "log.csv"
+    log.write_text(GOOD)
+    both = str(tmp_path / "rejected.csv")
+    argv = ["validate", str(log), "--placement", str(table), *catalog, "--placement-columns",
+            "Learner Ref,Skill Code,Mastery", "--quarantine", both, "--placement-quarantine", both]  # fmt: skip
+    assert run(argv) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "--quarantine" in said and "the same file as --placement-quarantine" in said, said
+    assert not (tmp_path / "rejected.csv").exists()
+
+
+def test_validate_writes_the_placement_table_as_read_to_out(tmp_path, capsys):
+    """`validate --placement ... --out CLEAN` ignored --out without a word (exit 0, no file),
+    and the Spark engine's advice to write the table without its blank and repeated rows
+    named no command that writes it. Now --out writes the rows read, after the drops, in the
+    columns --placement reads back with no option; another suffix is refused first."""
+    table, catalog = placement_files(tmp_path)
+    table.write_text("Learner Ref,Skill Code,Mastery\ns1,g5.A,0.9\ns1,g5.B,\ns1,g5.A,0.9\n")
+    clean = tmp_path / "clean.csv"
+    base = ["validate", "--placement", str(table), *catalog, "--placement-columns",
+            "Learner Ref,Skill Code,Mastery", "--placement-drop-blank-and-identical"]  # fmt: skip
+    assert run([*base, "--out", str(tmp_path / "clean.parquet")]) == 2
+    assert "give a path ending in .csv" in capsys.readouterr().err
+    assert run([*base, "--out", str(clean)]) == 0
+    written = pd.read_csv(clean, dtype=str)
+    assert written[["student_id", "skill_id", "mastery"]].values.tolist() == [["s1", "g5.A", "0.9"]]
+    assert run(["validate", "--placement", str(clean), *catalog]) == 0

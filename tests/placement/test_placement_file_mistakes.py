@@ -909,3 +909,15 @@ def test_a_row_giving_another_mastery_is_still_refused_with_the_opt_in(tmp_path)
     bad = write(tmp_path, HEADER + "s1,g5.NS.1,85%\n", "bad.csv")
     assert len(problems(bad, quarantine=tmp_path / "q.csv")) == 1
     assert not (tmp_path / "q.csv").exists()
+
+
+def test_the_quarantine_cannot_be_the_skill_map_file_being_read(tmp_path) -> None:
+    """Only the table itself was checked: `quarantine=` naming the skill map file replaced the
+    map with the rejected rows. Now refused before either file is read."""
+    from adaptive.errors import AdaptiveError
+
+    skill_map = write(tmp_path, "code,skill_id\n5.NS.1,g5.NS.1\n", "map.csv")
+    with pytest.raises(AdaptiveError, match="the same file as the skill map"):
+        read_placement(write(tmp_path, GAPS), catalog(), columns=OWN, skill_map=skill_map,
+                       quarantine=tmp_path / "map.csv")  # fmt: skip
+    assert skill_map.read_text() == "code,skill_id\n5.NS.1,g5.NS.1\n"

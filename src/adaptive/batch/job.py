@@ -117,6 +117,7 @@ from adaptive.batch.snapshot import (
     state_digest,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
+from adaptive.data.io import check_quarantines, quarantined_rows
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import DEFAULT_TIMEZONE, check_timezone, iso_day, night_start, zone_record
@@ -170,6 +171,7 @@ class JobSummary:
     new_responses: int
     state_rebuilt: bool
     previous_snapshot: str | None
+    #: the log's rows written to `quarantine`
     rows_quarantined: int
     students_without_profile: int
     share_stuck: float
@@ -188,6 +190,8 @@ class JobSummary:
     #: (no ids; both engines)
     students_all_known: dict[str, int] = field(default_factory=dict)
     run_id: str | None = None
+    #: the placement table's rows written to `placement_quarantine` (None: none was given)
+    placement_rows_quarantined: int | None = None
     #: teacher overrides applied tonight: students and files (None: no overrides were given)
     override_students: int | None = None
     override_files: int = 0
@@ -304,6 +308,21 @@ def run_daily_job(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"out {out}: a file; expected the folder of the night's outputs")
+    check_quarantines(
+        {"quarantine=": quarantine, "placement_quarantine=": placement_quarantine},
+        _night_paths(
+            data=data,
+            catalog=catalog,
+            profiles=profiles,
+            out=out,
+            state_dir=state_dir,
+            overrides=overrides,
+            experiment=experiment,
+            placement=placement,
+            placement_skill_map=placement_skill_map,
+            policy_config=policy_config,
+        ),
+    )
     catalog, profiles = district_inputs(data, catalog, profiles)
     reading = PlacementReading(
         placement_columns,
@@ -486,6 +505,16 @@ def _check_writable(folder: Path, option: str) -> None:
         raise ConfigError(f"{option} {folder}: cannot write there ({reason})") from None
 
 
+def _night_paths(**given: object) -> dict[str, Path]:
+    """The night's inputs and outputs given as paths, by keyword ("catalog="), for the check
+    of its quarantines (`check_quarantines`); a log named as a dataset ("demo") is none."""
+    paths = {f"{key}=": Path(v) for key, v in given.items() if isinstance(v, str | os.PathLike)}
+    data = paths.get("data=")
+    if data is not None and not data.exists():
+        del paths["data="]
+    return paths
+
+
 def _check_engine(
     engine: str,
     master: str | None,
@@ -514,8 +543,8 @@ def _check_engine(
         raise ConfigError(
             "--placement-drop-blank-and-identical and --placement-quarantine are not supported "
             "with --engine spark: write the table without those rows first (`adaptive validate "
-            "--placement FILE --placement-quarantine REJECTED.csv` names them), or use "
-            "--engine local"
+            "--placement FILE --catalog CATALOG --placement-drop-blank-and-identical --out "
+            "CLEAN.csv`, then --placement CLEAN.csv), or use --engine local"
         )
     if placement is not None and not isinstance(placement, str | Path):
         raise ConfigError(
@@ -835,6 +864,11 @@ def _serve_date(
         state_rebuilt=not reuse,
         previous_snapshot=previous,
         rows_quarantined=quarantined,
+        placement_rows_quarantined=(
+            quarantined_rows(placement_reading.quarantine)
+            if placement_reading is not None and placement_reading.quarantine is not None
+            else None
+        ),
         students_without_profile=missing_profile,
         share_stuck=share_stuck,
         seconds=time.perf_counter() - started,
@@ -1457,6 +1491,11 @@ def _log_summary(run_id: str, summary: JobSummary, tracking_uri: str | None) -> 
         "partitions_resumed": summary.partitions_resumed,
         "new_responses": summary.new_responses,
         "rows_quarantined": summary.rows_quarantined,
+        **(
+            {"placement_rows_quarantined": summary.placement_rows_quarantined}
+            if summary.placement_rows_quarantined is not None
+            else {}
+        ),
         "students_without_profile": summary.students_without_profile,
         "students_without_recommendations": summary.students_without_recommendations,
         "students_below_k": summary.students_below_k,

@@ -635,12 +635,12 @@ class LikelyIds:
         self.ids = sorted(ids)
         self._as_read: dict[str, list[str]] = {}
         for sid in self.ids:
-            self._as_read.setdefault(_as_read(sid), []).append(sid)
+            self._as_read.setdefault(look_alike(sid), []).append(sid)
         self._forms = {_form(sid) for sid in self.ids}
 
     def of(self, sid: str) -> list[str]:
         """The ids `sid` likely means (at most 3, sorted); [] when none is likely."""
-        same = self._as_read.get(_as_read(sid))
+        same = self._as_read.get(look_alike(sid))
         if same:
             return same[:3]
         if _form(sid) in self._forms or len(self.ids) > SPELLING_IDS:
@@ -652,12 +652,6 @@ class LikelyIds:
 def typo_of(sid: str, classmates: Collection[str]) -> list[str]:
     """The classmates' ids that `sid` (in no profile) most likely means (`LikelyIds`)."""
     return LikelyIds(classmates).of(sid)
-
-
-def _as_read(sid: str) -> str:
-    """An id as it reads on paper (`look_alike`), the leading zeros of each of its numbers
-    dropped."""
-    return re.sub(r"(?<![0-9])0+(?=[0-9])", "", look_alike(sid))
 
 
 def _form(sid: str) -> str:

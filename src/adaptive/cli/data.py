@@ -39,7 +39,7 @@ from adaptive.errors import (
     some_of,
     verb,
 )
-from adaptive.files import output_file
+from adaptive.files import atomic_write_bytes, output_file
 from adaptive.grades import grade_label
 
 if TYPE_CHECKING:
@@ -219,7 +219,9 @@ def validate(
             "--out",
             dir_okay=False,
             help="Also write the checked log here as Parquet in the canonical columns (what "
-            "every command reads without column options, and the Spark engine's input).",
+            "every command reads without column options, and the Spark engine's input); with "
+            "--placement and no log: the table as read (skill map applied, rows the drop "
+            "options leave out left out) as a .csv that --placement reads back.",
         ),
     ] = None,
     placement: Annotated[
@@ -268,7 +270,8 @@ def validate(
     if placement is not None or profiles is not None or reading.given_flags():
         _check_placement_option(placement, reading, catalog, profiles)
         if file is None and dataset is None:
-            _check_placement_file(placement, reading, catalog, profiles, ())
+            checked = _placement_out(out)
+            _check_placement_file(placement, reading, catalog, profiles, (), checked)
             return
     if out is not None and out.suffix != ".parquet":
         raise typer.BadParameter(f"{out}: give a path ending in .parquet", param_hint="--out")
@@ -336,11 +339,13 @@ def _check_placement_file(
     catalog_path: Path,
     profiles_path: Path | None,
     log_students: Collection[str],
+    out: Path | None = None,
 ) -> None:
     """Read a placement table as `adaptive batch --placement` does (`read_placement`, then the
     night's count of students no profile names and the log has no answer of) and print what
     a night would place: rows, students, skills, sources, mastery range. `reading`: the
-    options it is read with (columns, skill map, drops). Without the log
+    options it is read with (columns, skill map, drops); `out`: where the table as read is
+    written (`write_placement_csv`). Without the log
     (`log_students` empty), a student the log alone knows counts as in no profile, where a
     night given its log would not count them."""
     from adaptive.batch.night_checks import warn_placed_off_roster
@@ -370,6 +375,28 @@ def _check_placement_file(
             "profile, where a night would not: give the log too to count as a night does."
         )
     console.print("No problems found: a night given this table reads it as above.")
+    if out is not None:
+        info(f"checked placement table written to {write_placement_csv(placement, out)}")
+
+
+def _placement_out(out: Path | None) -> Path | None:
+    """`validate --placement FILE --out CLEAN.csv` (no log): checked before the table is read.
+    --out was ignored there without a word, and a Spark district told to write the table
+    without its blank and repeated rows had no command that wrote it."""
+    if out is not None and out.suffix != ".csv":
+        raise typer.BadParameter(
+            f"{out}: give a path ending in .csv (the placement table as read, which --placement "
+            "reads back)",
+            param_hint="--out",
+        )
+    return output_file(out) if out is not None else None
+
+
+def write_placement_csv(placement: Placement, path: Path) -> Path:
+    """The placement as a table `--placement` reads back with no other option (student_id,
+    skill_id in the catalog's ids, mastery, source), written atomically."""
+    atomic_write_bytes(path, placement.to_frame().to_csv(index=False).encode())
+    return path
 
 
 def describe_placement(
@@ -492,13 +519,6 @@ def datasets_describe(
     """Load a dataset and print its counts: rows, students, items, skills, % correct, ..."""
     log, report = load_log_report(name, mapping, quarantine)
     _print_summary(log, title=f"{name}", report=report)
-
-
-def quarantined_rows(path: Path) -> int:
-    """How many rows a `--quarantine` file holds (the data layer writes one per rejected row)."""
-    if not Path(path).is_file():
-        return 0
-    return len(pd.read_csv(path, usecols=["line"]))
 
 
 def describe_log(log: ResponseLog, report: LoadReport | None = None) -> dict[str, Any]:

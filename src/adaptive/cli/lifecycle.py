@@ -493,10 +493,19 @@ def _print_quarantined(quarantine: Path | None) -> None:
     """With `--quarantine`: how many rows were set aside, and where (train, promote)."""
     if quarantine is None:
         return
-    from adaptive.cli.data import quarantined_rows
+    from adaptive.data.io import quarantined_rows
 
     n = quarantined_rows(quarantine)
     console.print(f"{n:,} row(s) quarantined" + (f" to {quarantine}" if n else ""), soft_wrap=True)
+
+
+def _quarantined_words(s) -> str:
+    """The night's rows quarantined: the log's, and the placement table's where it had a
+    quarantine (its rows were once left out of the count: "0 rows quarantined" after 25)."""
+    if s.placement_rows_quarantined is None:
+        return f"{counted(s.rows_quarantined, 'row')} quarantined"
+    placed = counted(s.placement_rows_quarantined, "placement row")
+    return f"{counted(s.rows_quarantined, 'log row')} and {placed} quarantined"
 
 
 def _warn_data_mismatch(d) -> None:
@@ -545,7 +554,7 @@ def _print_job(s) -> None:
         f"({counted(s.partitions_written, 'partition')} written, {s.partitions_resumed} "
         "already done); "
         f"{state}; {s.share_stuck:.1%} of students stuck on some skill; "
-        f"{counted(s.rows_quarantined, 'row')} quarantined; {s.seconds:.1f} s"
+        f"{_quarantined_words(s)}; {s.seconds:.1f} s"
     )
     state_dir = s.state_dir if s.state_dir is not None else s.out / "state"
     console.print(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -287,10 +287,12 @@ def reads_log(command: Callable[..., Any]) -> Callable[..., Any]:
         for name, (kind, default) in LOG_OPTIONS.items()
     ]
     own_kw = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+    flags_of = option_names(signature)
 
     @functools.wraps(command)
     def with_log_options(**given: Any) -> Any:
         flags = {name: given.pop(name) for name in LOG_OPTIONS}
+        check_command_quarantines(given, flags_of)
         return command(mapping=column_mapping(**flags), **given)
 
     params = own_kw + shared
@@ -300,6 +302,48 @@ def reads_log(command: Callable[..., Any]) -> Callable[..., Any]:
         "return": signature.return_annotation,
     }
     return with_log_options
+
+
+#: The quarantine options (by parameter name) of the commands that read a log.
+QUARANTINE_OPTIONS = ("quarantine", "placement_quarantine")
+
+
+def check_command_quarantines(given: Mapping[str, Any], flags: Mapping[str, str]) -> None:
+    """Before a command reads anything: its quarantine paths are none of its other paths (the
+    log, --catalog, --profiles, --placement, --district, --out, ...), inside none of its
+    folders, and not one another (`check_quarantines`, each named by its option: `flags`)."""
+    if not any(given.get(name) for name in QUARANTINE_OPTIONS):
+        return
+    from adaptive.data.io import check_quarantines
+
+    quarantines = {flags.get(n, n): given[n] for n in QUARANTINE_OPTIONS if n in given}
+    others = {
+        flags.get(name, name): value
+        for name, value in given.items()
+        if name not in QUARANTINE_OPTIONS
+        and (isinstance(value, Path) or (name == "data" and _is_file_path(value)))
+    }
+    check_quarantines(quarantines, others)
+
+
+def _is_file_path(data: object) -> bool:
+    """Whether --data names a file or folder (not a dataset's name, nor a log in memory)."""
+    return isinstance(data, str) and Path(data).exists()
+
+
+def option_names(signature: inspect.Signature) -> dict[str, str]:
+    """A command's parameters as the user writes them: an option's first flag ("--catalog"),
+    an argument's metavar ("FILE"); a parameter declared otherwise keeps its name."""
+    names = {}
+    for param in signature.parameters.values():
+        for info in getattr(param.annotation, "__metadata__", ()):  # Annotated[type, info]
+            decls = [getattr(info, "default", None), *(getattr(info, "param_decls", None) or ())]
+            flags = [d for d in decls if isinstance(d, str) and d.startswith("-")]
+            if isinstance(info, typer.models.OptionInfo) and flags:
+                names[param.name] = flags[0]
+            elif isinstance(info, typer.models.ArgumentInfo):
+                names[param.name] = info.metavar or param.name.upper()
+    return names
 
 
 # -- options every command shares (not about columns) -------------------------------------------

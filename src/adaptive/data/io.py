@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,7 +129,7 @@ def read_responses_report(
     mapping = _with_require_sorted(mapping, require_sorted)
     path = Path(path)
     if quarantine is not None:
-        quarantine = check_quarantine_path(quarantine, source=path)
+        quarantine = check_quarantine_path(quarantine, {"the file being read": path})
     raw = read_raw(path, mapping, since=since)
     q_matrix = _load_q_matrix(mapping, Path(base_dir) if base_dir else path.parent)
     issues = Issues(
@@ -239,34 +240,70 @@ def _order_rule(
     return False, ""
 
 
-def check_quarantine_path(path: str | Path, source: str | Path | None = None) -> Path:
-    """The quarantine CSV's path, checked before any work: a file path in an existing folder
-    (a regular file or a new one, not a device or a pipe), and not the `source` file being read
-    (it would be overwritten).
+#: A command's other paths, by what names them ("--catalog", "catalog="), for
+#: `check_quarantine_path`: files and folders it reads (or writes), None where not given.
+OtherPaths = Mapping[str, str | os.PathLike | None]
+
+
+def check_quarantine_path(
+    path: str | Path, others: OtherPaths | None = None, *, name: str = "quarantine path"
+) -> Path:
+    """The quarantine CSV's path (`name`: its option), checked before any work: a file path in
+    an existing folder (a regular file or a new one, not a device or a pipe), and none of the
+    command's `others` nor inside one of them that is a folder (the file being read, the
+    catalog, the profiles, the district folder, the night's output, the other quarantine):
+    writing the rejected rows there would overwrite an input (a district's response history
+    once became a 26-line CSV) or mix two outputs in one file.
 
     Raises `AdaptiveError` (exit code 2 on the command line) naming the path and the fix.
     """
     path = Path(path)
-    if source is not None and path.resolve() == Path(source).resolve():
-        raise AdaptiveError(
-            f"quarantine path {path} is the file being read; give another path for the "
-            "rejected rows"
-        )
+    _check_not_another_path(path, others or {}, name)
     if path.is_dir():
         raise AdaptiveError(
-            f"quarantine path {path} is a directory; give a file path for the rejected rows, "
+            f"{name} {path} is a directory; give a file path for the rejected rows, "
             f"e.g. {path / 'rejected.csv'}"
         )
     parent = path.parent
     if not parent.is_dir():
         what = "is not a directory" if parent.exists() else "does not exist"
         raise AdaptiveError(
-            f"quarantine path {path}: its folder {parent} {what}; create it or give another path"
+            f"{name} {path}: its folder {parent} {what}; create it or give another path"
         )
     if not os.access(parent, os.W_OK):
-        raise AdaptiveError(f"quarantine path {path}: its folder {parent} is not writable")
+        raise AdaptiveError(f"{name} {path}: its folder {parent} is not writable")
     output_file(path)  # a device or a pipe is refused too, not replaced by the CSV
     return path
+
+
+def _check_not_another_path(path: Path, others: OtherPaths, name: str) -> None:
+    """One `AdaptiveError` where `path` resolves to one of `others` or to a path inside one
+    that is a folder (links followed, as the write would follow them)."""
+    target = path.resolve()
+    for what, other in others.items():
+        if other is None:
+            continue
+        other = Path(other).resolve()
+        if target == other:
+            raise AdaptiveError(
+                f"{name} {path} is the same file as {what} ({other}): the rejected rows would "
+                "overwrite it; give another path for them"
+            )
+        if other.is_dir() and target.is_relative_to(other):
+            raise AdaptiveError(
+                f"{name} {path} is inside {what} ({other}), a folder this command uses; give "
+                "a path outside it for the rejected rows"
+            )
+
+
+def check_quarantines(quarantines: OtherPaths, others: OtherPaths) -> None:
+    """Each quarantine path given (by its option: "--quarantine", "placement_quarantine=")
+    checked by `check_quarantine_path` against the command's `others` and the other
+    quarantines: two quarantines in one file would keep only the rows written last."""
+    for name, path in quarantines.items():
+        if path is not None:
+            rest = {n: q for n, q in quarantines.items() if n != name}
+            check_quarantine_path(path, {**others, **rest}, name=name)
 
 
 def _load_q_matrix(mapping: ColumnMapping, base_dir: Path) -> QMatrix | None:
@@ -356,6 +393,14 @@ def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
         np.array(columns["line"], dtype=np.int64), kind="stable"
     )  # fmt: skip
     write_quarantine_csv(path, {k: [v[i] for i in order] for k, v in columns.items()})
+
+
+def quarantined_rows(path: str | Path) -> int:
+    """How many rows a quarantine file holds (one per rejected row, whichever reader wrote it:
+    the log's or the placement table's); 0 where none was written."""
+    if not Path(path).is_file():
+        return 0
+    return len(pd.read_csv(path, usecols=["line"]))
 
 
 def write_quarantine_csv(path: Path, columns: dict[str, list | pa.Array | pa.ChunkedArray]) -> None:

@@ -142,13 +142,17 @@ class RowDrops:
     parts: list[pa.Table] = dataclasses.field(default_factory=list)
 
     @classmethod
-    def of(cls, drop: bool, quarantine: str | os.PathLike | None, source: Path) -> RowDrops:
-        """The read's drops; `quarantine` is checked before the file is read, as the log
-        reader's is, and implies the drop."""
+    def of(
+        cls, drop: bool, quarantine: str | os.PathLike | None, source: Path, skill_map: object
+    ) -> RowDrops:
+        """The read's drops; `quarantine` is checked before the table (and a `skill_map` file)
+        is read, as the log reader's is, and implies the drop. It may be neither file."""
         if quarantine is not None:
             from adaptive.data.io import check_quarantine_path
 
-            return cls(True, check_quarantine_path(quarantine, source=source))
+            map_file = skill_map if isinstance(skill_map, str | os.PathLike) else None
+            others = {"the file being read": source, "the skill map": map_file}
+            return cls(True, check_quarantine_path(quarantine, others))
         return cls(drop)
 
     def add(self, kind: str, raw: pd.DataFrame, earlier: np.ndarray | None = None) -> None:
@@ -1033,9 +1037,9 @@ def read_placement(
     a row given twice names): 192 and 384 MB at 400,000 x 120."""
     path = placement_path(path)
     columns = placement_columns(columns)
+    drops = RowDrops.of(drop_blank_and_identical, quarantine, path, skill_map)
     skill_map = SkillMap.of(skill_map, catalog)
     renamed = tally_of(skill_map)
-    drops = RowDrops.of(drop_blank_and_identical, quarantine, path)
     rows = rows_of(path)
     skills = catalog.skill_index.astype(str)
     table = _DenseTable(len(skills), forms=drops.drop, lines=drops.quarantine is not None)
