@@ -64,3 +64,4 @@ def test_a_dropped_zero_finds_the_id_with_zeros_added_at_the_numbers_front_only(
     assert same_as_read("stu000001", names) == "stu0000001"
     assert closest_name("stu000001", names) == "stu0000001"
     assert same_as_read("stu000201", names) is None  # a zero dropped inside: not a look-alike
+    assert same_as_read("0000stu0000002", names) == "stu0000002"  # padded to a width

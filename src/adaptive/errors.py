@@ -181,15 +181,17 @@ class CoverageWarning(UserWarning):
 _LOOK_ALIKE = str.maketrans({"l": "1", "i": "1", "|": "1", "o": "0"})
 
 
-#: The zeros in front of a number within a name ("stu|000|001", "|00|4501"), and only there.
-_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+#: The zeros in front of a number within a name ("stu|000|001", "|00|4501"), and those that
+#: lead the whole name ("|0000|stu001": a system that pads every id to a width).
+_LEADING_ZEROS = re.compile(r"^0+|(?<![0-9])0+(?=[0-9])")
 
 
 def look_alike(name: str) -> str:
     """`name` as it reads on paper: case folded, look-alike letters as digits, the zeros in
-    front of each number dropped (a spreadsheet's "4501" for "004501", "stu000001" typed for
-    "stu0000001"). Only those: "stu0002001" is no look-alike of "stu000001" (it once was the
-    hint, a zero dropped from the number's front matched by one added inside it)."""
+    front of each number and of the whole name dropped (a spreadsheet's "4501" for "004501",
+    "stu000001" typed for "stu0000001", "0000stu001" padded to a width). Only those:
+    "stu0002001" is no look-alike of "stu000001" (it once was the hint, a zero dropped from the
+    number's front matched by one added inside it)."""
     return _LEADING_ZEROS.sub("", name.casefold().translate(_LOOK_ALIKE))
 
 
