@@ -420,3 +420,8 @@ def test_validate_writes_the_placement_table_as_read_to_out(tmp_path, capsys):
     written = pd.read_csv(clean, dtype=str)
     assert written[["student_id", "skill_id", "mastery"]].values.tolist() == [["s1", "g5.A", "0.9"]]
     assert run(["validate", "--placement", str(clean), *catalog]) == 0
+    # --out never replaces an input: the table itself (a re-read's trial), nor the catalog
+    before = table.read_bytes()
+    assert run([*base, "--out", str(table.with_suffix(".csv"))]) == 2
+    assert "is the same file as --placement" in capsys.readouterr().err
+    assert table.read_bytes() == before

@@ -29,7 +29,7 @@ from adaptive.cli.options import (
 )
 from adaptive.cli.output import console, info, warn
 from adaptive.data import list_descriptors, load_descriptor, load_log_report
-from adaptive.data.io import LoadReport, write_log
+from adaptive.data.io import LoadReport, check_not_an_input, write_log
 from adaptive.data.log import ResponseLog
 from adaptive.errors import (
     AdaptiveError,
@@ -270,7 +270,8 @@ def validate(
     if placement is not None or profiles is not None or reading.given_flags():
         _check_placement_option(placement, reading, catalog, profiles)
         if file is None and dataset is None:
-            checked = _placement_out(out)
+            inputs = {"--placement": placement, "--catalog": catalog, "--profiles": profiles}
+            checked = _placement_out(out, {**inputs, "--placement-skill-map": placement_skill_map})
             _check_placement_file(placement, reading, catalog, profiles, (), checked)
             return
     if out is not None and out.suffix != ".parquet":
@@ -379,17 +380,22 @@ def _check_placement_file(
         info(f"checked placement table written to {write_placement_csv(placement, out)}")
 
 
-def _placement_out(out: Path | None) -> Path | None:
-    """`validate --placement FILE --out CLEAN.csv` (no log): checked before the table is read.
-    --out was ignored there without a word, and a Spark district told to write the table
-    without its blank and repeated rows had no command that wrote it."""
-    if out is not None and out.suffix != ".csv":
+def _placement_out(out: Path | None, inputs: dict[str, Path | None]) -> Path | None:
+    """`validate --placement FILE --out CLEAN.csv` (no log): checked before the table is read,
+    and never one of the command's `inputs` (by option: the table itself, its skill map, the
+    catalog, the profiles), which the write would replace. --out was ignored there without a
+    word, and a Spark district told to write the table without its blank and repeated rows
+    had no command that wrote it."""
+    if out is None:
+        return None
+    if out.suffix != ".csv":
         raise typer.BadParameter(
             f"{out}: give a path ending in .csv (the placement table as read, which --placement "
             "reads back)",
             param_hint="--out",
         )
-    return output_file(out) if out is not None else None
+    check_not_an_input(out, inputs, "--out", writes="the checked table")
+    return output_file(out)
 
 
 def write_placement_csv(placement: Placement, path: Path) -> Path:

@@ -258,7 +258,7 @@ def check_quarantine_path(
     Raises `AdaptiveError` (exit code 2 on the command line) naming the path and the fix.
     """
     path = Path(path)
-    _check_not_another_path(path, others or {}, name)
+    check_not_an_input(path, others or {}, name)
     if path.is_dir():
         raise AdaptiveError(
             f"{name} {path} is a directory; give a file path for the rejected rows, "
@@ -276,23 +276,26 @@ def check_quarantine_path(
     return path
 
 
-def _check_not_another_path(path: Path, others: OtherPaths, name: str) -> None:
-    """One `AdaptiveError` where `path` resolves to one of `others` or to a path inside one
-    that is a folder (links followed, as the write would follow them)."""
-    target = path.resolve()
+def check_not_an_input(
+    path: Path, others: OtherPaths, name: str, writes: str = "the rejected rows"
+) -> None:
+    """One `AdaptiveError` where the output `path` (`name`: its option) resolves to one of the
+    command's `others` (by option) or to a path inside one that is a folder (links followed, as
+    the write would follow them): what it `writes` would overwrite an input."""
+    target = Path(path).resolve()
     for what, other in others.items():
         if other is None:
             continue
         other = Path(other).resolve()
         if target == other:
             raise AdaptiveError(
-                f"{name} {path} is the same file as {what} ({other}): the rejected rows would "
+                f"{name} {path} is the same file as {what} ({other}): {writes} would "
                 "overwrite it; give another path for them"
             )
         if other.is_dir() and target.is_relative_to(other):
             raise AdaptiveError(
                 f"{name} {path} is inside {what} ({other}), a folder this command uses; give "
-                "a path outside it for the rejected rows"
+                f"a path outside it for {writes}"
             )
 
 
