@@ -228,6 +228,7 @@ class BKT(KnowledgeTracer):
         self._fit(log)
         if catalog is not None:
             self.extend_skills(catalog)
+        self._measure_learning(log)
         return self
 
     def _fit(self, log: ResponseLog) -> Self:
