@@ -191,7 +191,7 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
         probe.skills_, probe.items_ = pd.Index(["skill"]), pd.Index(["item"])
         with torch.random.fork_rng(devices=[]):  # the caller's random stream stays as it was
             try:
-                type(self)._network(probe)  # the class's network, whatever an instance holds
+                probe._network()
             except (RuntimeError, ArithmeticError, TypeError, ValueError) as exc:
                 refused = ParamsRefused(type(self).__name__, f"cannot build its network: {exc}")
                 raise refused from exc
