@@ -15,7 +15,7 @@ import pytest
 from adaptive.errors import ConfigError
 from adaptive.policy import PolicyConfig
 from adaptive.specs import MODELS_DIR, POLICY_SPEC, model_spec_names
-from adaptive.tracing.specs import build_model, spec_path
+from adaptive.tracing.specs import build_model, model_class, spec_path
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -192,7 +192,12 @@ def test_a_misspelled_top_level_key_or_model_is_refused_not_ignored(
         ("sakt", "d_model = 15\nn_heads = 2", "d_model = 15, n_heads = 2 (expected d_model a multiple"),
         ("best-lr", "C = -1.0", "C=-1.0: expected a regularization strength > 0"),
         ("pfa", 'transform = "log"', "transform = 'log' was refused: count transform 'log'"),
-        ("bkt", 'fitter = "sklearn"', "was refused: BKT fitter 'sklearn': expected one of"),
+        ("bkt", 'fitter = "sklearn"', "fitter = 'sklearn' (expected 'native' or 'pybkt')"),
+        ("bkt", "skill_shrinkage = -1.0",
+         "skill_shrinkage = -1.0 (expected pseudo-observations, a finite number >= 0)"),
+        ("bkt", "num_fits = 0", "num_fits = 0 (expected a whole number >= 1)"),
+        ("bkt", "[params.fixed]\np_slip = 1.5",
+         "fixed = {'p_slip': 1.5} (expected probabilities in [0, 1]: p_slip has 1.5)"),
     ],
 )  # fmt: skip
 def test_a_value_the_model_refuses_is_one_config_error_naming_file_key_and_value(
@@ -200,12 +205,14 @@ def test_a_value_the_model_refuses_is_one_config_error_naming_file_key_and_value
 ) -> None:
     """`hidden_size = -4` reached torch at fit: "internal error: ValueError ... This is a bug in
     adaptive". The model's own checks (its network built on a one-skill vocabulary, sklearn's
-    parameter checks) now run when the spec is read, and the spec file is named."""
+    parameter checks) now run when the spec is read, and the spec file is named. The spec's
+    model is named once: BKT's said "bad [params] for 'bkt': BKT skill_shrinkage = -1.0: ..."."""
     spec = write_spec(tmp_path, f'model = "{model}"\n[params]\n{params}\n')
     with pytest.raises(ConfigError) as err:
         build_model(spec)
     assert str(err.value).startswith(f"{spec}: bad [params] for '{model}': ")
     assert message in str(err.value)
+    assert f"{model_class(model).__name__}:" not in str(err.value)
 
 
 def test_checking_a_deep_spec_leaves_torchs_random_stream_alone() -> None:

@@ -186,14 +186,16 @@ def test_mixed_precision_multiplies_in_bfloat16_while_training_only(split, monke
     train, test = split
     seen: list[torch.dtype] = []
     model = build_model("dkt-tiny").set_params(max_epochs=1, precision="bfloat16")
-    original = model._network
+    network = type(model)._network
 
-    def spied():
-        net = original()
+    def spied(self):
+        net = network(self)
         net.lstm.register_forward_hook(lambda _m, _i, out: seen.append(out[1][0].dtype))
         return net
 
-    monkeypatch.setattr(model, "_network", spied)
+    # On the class: fit's settings check builds a network on a one-skill copy of the model (never
+    # run), and an instance's spy would build the model's own, before it has skills.
+    monkeypatch.setattr(type(model), "_network", spied)
     model.fit(train.take_students(train.students[:40]))
     assert torch.bfloat16 in seen and model.net_.lstm.weight_ih_l0.dtype == torch.float32
     seen.clear()

@@ -63,11 +63,11 @@ def test_other_constructor_arguments_are_checked_by_type(params, expected) -> No
         ({"tol": 0.0}, "tol"),
         ({"shrinkage": -1.0}, "shrinkage = -1.0"),
         ({"skill_shrinkage": float("nan")}, "skill_shrinkage = nan"),
-        ({"fitter": "pybk"}, "fitter 'pybk'"),
+        ({"fitter": "pybk"}, "BKT: fitter = 'pybk' (expected 'native' or 'pybkt')"),
     ],
 )
 def test_constructor_arguments_out_of_range_are_refused_at_once(params, expected) -> None:
-    with pytest.raises(ConfigError, match=expected):
+    with pytest.raises(ConfigError, match=re.escape(expected)):
         BKT(**params)
 
 
@@ -225,6 +225,28 @@ def test_build_model_builds_the_probe_network_once(monkeypatch) -> None:
     monkeypatch.setattr(DKT, "_network", lambda self: built.append(1) or network(self))
     build_model("dkt-tiny")
     assert len(built) == 1
+
+
+def test_build_model_checks_a_bkt_or_logistic_spec_once_in_the_constructor(monkeypatch) -> None:
+    """`build_model` ran BKT's `check_params` again after its constructor had; now every model
+    checks its values in its constructor alone (a logistic model too: `IRT(C=-1.0)` was taken
+    and refused by sklearn at `fit`)."""
+    from adaptive.tracing.bkt import BKT
+    from adaptive.tracing.logistic import IRT
+    from adaptive.tracing.specs import build_model
+
+    checked: list[str] = []
+    for klass in (BKT, IRT):
+        check = klass.check_params
+        monkeypatch.setattr(
+            klass, "check_params", lambda m, c=check: checked.append(m.name) or c(m)
+        )
+    build_model("bkt")
+    build_model("irt")
+    assert checked == ["bkt", "irt"]
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match=re.escape("C=-1.0: expected a regularization strength")):
+        IRT(C=-1.0)
 
 
 def test_set_params_refuses_a_bad_knob_and_leaves_the_model_as_it_was() -> None:

@@ -46,7 +46,6 @@ cannot be verified and are refused with a message saying so: retrain them.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import inspect
 import io
@@ -369,20 +368,6 @@ def require_responses(log: ResponseLog, model: str) -> None:
         raise ConfigError(f"cannot fit {model} on an empty response log")
 
 
-def _measuring_learning(fit: Any) -> Any:
-    """A model's `fit` that then measures the training log's `learning_curve_` (its signature
-    and docstring kept: `train` reads whether it takes a catalog)."""
-
-    @functools.wraps(fit)
-    def fit_measuring_learning(self: KnowledgeTracer, log: ResponseLog, *args: Any, **kw: Any):
-        fitted = fit(self, log, *args, **kw)
-        self.learning_curve_ = learning_curve(log)
-        return fitted
-
-    fit_measuring_learning.measures_learning = True  # type: ignore[attr-defined]
-    return fit_measuring_learning
-
-
 _UPDATE_TYPES = (
     "update(state, responses): got a {}; expected a ResponseLog, a Response, or a list of "
     "Response in the order they happened"
@@ -396,28 +381,27 @@ class KnowledgeTracer(ABC):
 
     learning_curve_ : `LearningCurve`. Whether learning in the training log is gradual: how
         P(correct) after a wrong answer rises with the practice count on the skill (slope, z,
-        n answers; `adaptive.tracing.learning_curve`). Measured by every `fit` (the base class
-        wraps each model's own) and kept in the artifact; a model saved before it was kept
+        n answers; `adaptive.tracing.learning_curve`). Measured at the end of every `fit`
+        (`_measure_learning`) and kept in the artifact; a model saved before it was kept
         loads as not measured (z NaN: not gradual). The policy holds a skill open for more
         practice where the z is high (`PolicyConfig.gradual_learning_z`).
     """
 
     name: ClassVar[str]
-    #: Not measured until `fit` (or `load`) sets the model's own.
+    #: Not measured (z NaN: not gradual) until `fit` or `load` sets the model's own; a model
+    #: restored inside another model's artifact (its latent mastery's BKT) keeps this one.
     learning_curve_: LearningCurve = LearningCurve()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Every model's own `fit` also measures the log's `learning_curve_`: one shared step
-        after the model's fit, so no model (nor a model added later) can leave it out."""
-        super().__init_subclass__(**kwargs)
-        fit = cls.__dict__.get("fit")
-        if fit is not None and not getattr(fit, "measures_learning", False):
-            cls.fit = _measuring_learning(fit)  # type: ignore[method-assign]
 
     # -- learning and batch prediction -----------------------------------------------------------
     @abstractmethod
     def fit(self, log: ResponseLog) -> Self:
-        """Learn parameters from a response log; returns self."""
+        """Learn parameters from a response log; returns self. Every model's `fit` starts with
+        `require_responses` and ends with `_measure_learning`."""
+
+    def _measure_learning(self, log: ResponseLog) -> None:
+        """The last step of every model's `fit`: measure whether learning in its training log is
+        gradual (`learning_curve_`), the same way whatever the model."""
+        self.learning_curve_ = learning_curve(log)
 
     @abstractmethod
     def predict_proba(self, log: ResponseLog) -> np.ndarray:

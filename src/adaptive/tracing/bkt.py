@@ -61,6 +61,7 @@ from adaptive.errors import (
     counted,
     expect_type,
     some_of,
+    unknown_key,
 )
 from adaptive.memo import IdentityMemo
 from adaptive.tracing.base import (
@@ -91,7 +92,7 @@ from adaptive.tracing.bkt_tables import (
     population_average,
     weighted_by_skill,
 )
-from adaptive.tracing.specs import mistyped_params
+from adaptive.tracing.specs import ParamsRefused, mistyped_params
 
 MULTI_SKILL = ("mean", "product", "min")
 FITTERS = ("native", "pybkt")
@@ -228,6 +229,7 @@ class BKT(KnowledgeTracer):
         self._fit(log)
         if catalog is not None:
             self.extend_skills(catalog)
+        self._measure_learning(log)
         return self
 
     def _fit(self, log: ResponseLog) -> Self:
@@ -538,38 +540,61 @@ class BKT(KnowledgeTracer):
 
     def check_params(self) -> None:
         """Refuse settings BKT cannot be fitted with (fitter, multi-skill rule, iterations,
-        fixed parameters), before any data is read: `build_model` runs it when a spec is read,
-        so a spec's mistake names its file; the constructor runs it too. Each value has its
-        default's type first (`forgets = 'no' (expected true or false)`, as a spec says it)."""
+        shrinkage, fixed parameters), before any data is read: the constructor runs it, so a
+        mistake is refused where it is written, and `fit` again (`set_params`). One
+        `ParamsRefused` in a spec's words, as the deep models' ("BKT: skill_shrinkage = -1.0
+        (expected ...)"; `build_model` names the spec's model instead)."""
+        try:
+            self._check_values()
+        except ConfigError as exc:
+            raise ParamsRefused("BKT", str(exc)) from None
+
+    def _check_values(self) -> None:
+        """Each setting's type (its default's first: `forgets = 'no' (expected true or
+        false)`, as `mistyped_params` says it for a spec), then its value, as "name = value
+        (expected ...)"."""
         wrong = mistyped_params(type(self), self.get_params())
         if wrong:
-            raise ConfigError(f"BKT: {'; '.join(wrong)}")
-        if self.fitter not in FITTERS:
-            raise ConfigError(f"BKT fitter {self.fitter!r}: expected one of {FITTERS}")
-        if self.multi_skill not in MULTI_SKILL:
-            raise ConfigError(
-                f"BKT multi_skill {self.multi_skill!r}: expected one of {MULTI_SKILL}"
-            )
-        if int(self.num_fits) < 1 or int(self.max_iter) < 1 or not float(self.tol) > 0:
-            raise ConfigError(
-                f"BKT num_fits = {self.num_fits!r}, max_iter = {self.max_iter!r}, tol = "
-                f"{self.tol!r}: expected num_fits and max_iter >= 1 and tol > 0"
-            )
+            raise ConfigError("; ".join(wrong))
+        for name, options in (("fitter", FITTERS), ("multi_skill", MULTI_SKILL)):
+            if getattr(self, name) not in options:
+                listed = " or ".join(map(repr, options))
+                raise ConfigError(f"{name} = {getattr(self, name)!r} (expected {listed})")
+        for name in ("num_fits", "max_iter"):
+            if getattr(self, name) < 1:
+                raise ConfigError(
+                    f"{name} = {getattr(self, name)!r} (expected a whole number >= 1)"
+                )
+        if not self.tol > 0:
+            raise ConfigError(f"tol = {self.tol!r} (expected a number > 0)")
         for name in ("shrinkage", "skill_shrinkage"):
-            value = float(getattr(self, name))
+            value = getattr(self, name)
             if not (np.isfinite(value) and value >= 0):
                 raise ConfigError(
-                    f"BKT {name} = {value!r}: expected pseudo-observations, a finite number >= 0"
+                    f"{name} = {value!r} (expected pseudo-observations, a finite number >= 0)"
                 )
-        for name, value in (self.fixed or {}).items():
+        self._check_fixed()
+
+    def _check_fixed(self) -> None:
+        """`fixed`: known parameters, each a probability (or one per item class), and a
+        forgetting probability other than 0 only where the model forgets."""
+        fixed = self.fixed or {}
+        if not isinstance(fixed, dict):
+            raise ConfigError(f"fixed = {fixed!r} (expected a table of parameter = probability)")
+        for name, value in fixed.items():
             if name not in PARAMS:
-                raise ConfigError(f"BKT fixed parameter {name!r}: expected one of {PARAMS}")
+                raise ConfigError(f"fixed = {fixed!r} ({unknown_key(name, PARAMS, 'parameter')})")
             values = value.values() if isinstance(value, dict) else [value]
             for v in values:
                 if not isinstance(v, int | float) or not 0.0 <= float(v) <= 1.0:
-                    raise ConfigError(f"BKT fixed {name}={v!r}: expected a probability in [0, 1]")
+                    raise ConfigError(
+                        f"fixed = {fixed!r} (expected probabilities in [0, 1]: {name} has {v!r})"
+                    )
             if name == "p_forget" and not self.forgets and any(float(v) != 0 for v in values):
-                raise ConfigError("BKT fixed p_forget != 0 needs forgets=True")
+                raise ConfigError(
+                    f"fixed = {fixed!r}, forgets = {self.forgets!r} (expected p_forget 0 unless "
+                    "forgets = true)"
+                )
 
     def _entries(self, log: ResponseLog, items: bool = True) -> _Entries:
         """The log's (response, skill) entries with model codes; `items=False` leaves the item

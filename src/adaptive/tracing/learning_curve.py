@@ -13,9 +13,9 @@ All-or-none learning says no: a student who just missed the skill has not learne
 often they practised it before, so their next answer is a guess whatever the count. Gradual
 learning says yes. `learning_curve(log)` fits a logistic regression of `correct` on the practice
 count over those answers and keeps its slope, z and the number of answers (`LearningCurve`);
-`KnowledgeTracer.fit` stores it on every model as `learning_curve_` and its artifact keeps it.
-The policy holds a skill open for more practice where the z is high (`PolicyConfig.
-gradual_learning_z`, `gradual_min_responses`).
+every model's `fit` ends by storing it as `learning_curve_` (`KnowledgeTracer._measure_learning`)
+and its artifact keeps it. The policy holds a skill open for more practice where the z is high
+(`PolicyConfig.gradual_learning_z`, `gradual_min_responses`).
 
 On the simulators (1,000 students of the curriculum-order burn-in, two seeds): logistic z +7.2 and
 +7.9; bkt -0.3 / +1.4, prerequisite +0.8 / +1.9, junyi -1.8 / -1.6.

@@ -134,7 +134,7 @@ class LogisticTracer(LatentMasteryMixin, KnowledgeTracer):
         """Refuse hyperparameters this model cannot be fitted with, before any data is read:
         the feature layout's checks (count transform, history), on a one-item, one-skill
         vocabulary, and the regression's `C` and `max_iter` (a `ValueError` naming the
-        parameter and the value)."""
+        parameter and the value). Each model's constructor runs it."""
         self._layout(1, 1, self._wants_windows())
         if not (isinstance(self.C, int | float) and self.C > 0):
             raise ValueError(f"C={self.C!r}: expected a regularization strength > 0")
@@ -177,6 +177,7 @@ class LogisticTracer(LatentMasteryMixin, KnowledgeTracer):
         self.intercept_ = float(lr.intercept_[0])
         self._typical_items(log)
         self.latent_ = LatentMastery.fit(log, self.skills_)
+        self._measure_learning(log)
         return self
 
     def _typical_items(self, log: ResponseLog) -> None:
@@ -461,6 +462,7 @@ class IRT(LogisticTracer):
         self.discrimination = discrimination
         self.ability_prior = ability_prior
         self.max_iter = max_iter
+        self.check_params()  # refused where it is written, not at `fit`
 
     def _layout(self, n_items: int, n_skills: int, windows: tuple[int, ...]) -> FeatureLayout:
         return FeatureLayout(
@@ -525,6 +527,7 @@ class PFA(LogisticTracer):
         self.transform = transform
         self.skill_sets = skill_sets
         self.max_iter = max_iter
+        self.check_params()  # refused where it is written, not at `fit`
 
     def _layout(self, n_items: int, n_skills: int, windows: tuple[int, ...]) -> FeatureLayout:
         return FeatureLayout(
@@ -575,6 +578,7 @@ class BestLR(LogisticTracer):
         self.history = history
         self.skill_sets = skill_sets
         self.max_iter = max_iter
+        self.check_params()  # refused where it is written, not at `fit`
 
     def _wants_windows(self) -> tuple[int, ...]:
         if not self.time_windows:

@@ -104,8 +104,9 @@ def build_model(name_or_path: str | Path) -> KnowledgeTracer:
     """An unfitted model from a spec name or file, its [params] checked before any data is read.
 
     Every refusal is one `ConfigError` naming the spec file: an unknown key (with the valid ones),
-    a value of the wrong type, and whatever the model itself refuses, in its constructor or its
-    `check_params()` (a deep model builds its network there: torch's own checks of the sizes).
+    a value of the wrong type, and whatever the model itself refuses in its constructor (its
+    `check_params()`; a deep model builds its network there, on a one-skill vocabulary: torch's
+    own checks of the sizes), then a deep model's `check_machine()` (a GPU, bfloat16).
     """
     path = spec_path(name_or_path)
     spec = load_spec(path)
@@ -120,11 +121,9 @@ def build_model(name_or_path: str | Path) -> KnowledgeTracer:
     if wrong:
         raise ConfigError(f"{where}: {'; '.join(wrong)}")
     try:
-        model = klass(**params)  # BKT and the deep models check their values here
-        if hasattr(model, "check_machine"):  # a deep model: this machine's part alone
+        model = klass(**params)  # every model checks its values here (`check_params`)
+        if hasattr(model, "check_machine"):  # a deep model: this machine's part, left out there
             model.check_machine()
-        elif hasattr(model, "check_params"):  # the others check at `fit`, or here
-            model.check_params()
     except (ConfigError, ValueError, TypeError) as exc:
         reason = exc.reason if isinstance(exc, ParamsRefused) else str(exc)
         raise ConfigError(f"{where}: {_refusal(reason, params)}") from exc

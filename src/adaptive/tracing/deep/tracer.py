@@ -191,7 +191,7 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
         probe.skills_, probe.items_ = pd.Index(["skill"]), pd.Index(["item"])
         with torch.random.fork_rng(devices=[]):  # the caller's random stream stays as it was
             try:
-                type(self)._network(probe)  # the class's network, whatever an instance holds
+                probe._network()
             except (RuntimeError, ArithmeticError, TypeError, ValueError) as exc:
                 refused = ParamsRefused(type(self).__name__, f"cannot build its network: {exc}")
                 raise refused from exc
@@ -291,6 +291,7 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
             self.history_ = self._train(train, val)
         self.net_.eval()
         self.latent_ = LatentMastery.fit(log, self.skills_, seed=self.seed)
+        self._measure_learning(log)
         return self
 
     def _train(self, train: Encoded, val: Encoded) -> list[dict[str, float]]:
