@@ -330,7 +330,7 @@ def test_a_champion_moved_while_promote_ran_is_not_replaced(
         filter_string=f"tags.mlflow.runName = 'promote-{name}-v2'",
     )
     assert run.data.tags["decision"] == "withdrawn"
-    client.set_model_version_tag(name, "1", "promotion.decision", "promoted")
+    client.set_model_version_tag(name, "1", promotion.WAS_CHAMPION, "a run")
     client.set_registered_model_alias(name, "champion", "2")
     move_champion_when_the_run_starts(monkeypatch, client, name, "3")
     with pytest.raises(promotion.ChampionChangedError, match="changed to v3 while this rollback"):
@@ -349,7 +349,7 @@ def test_a_rollback_ends_the_round_its_target_was_beaten_in(small_log, store_uri
     assert promote(name, "2", small_log, tracking_uri=store_uri).promoted
     assert client.get_model_version(name, "2").tags["promotion.gate"].startswith("against v1; ")
     client.set_model_version_tag(name, "2", "promotion.gate_value", "1.0")  # better than any
-    client.set_model_version_tag(name, "1", "promotion.decision", "promoted")
+    client.set_model_version_tag(name, "1", promotion.WAS_CHAMPION, "a run")
     promotion.rollback(name, "1", "v2 misbehaved", tracking_uri=store_uri)
     assert client.get_model_version(name, "2").tags["promotion.gate_until"] == "ended"
     decision = promote(name, "3", small_log, tracking_uri=store_uri)
@@ -374,6 +374,28 @@ def test_promoting_the_champion_again_leaves_its_record_for_a_rollback(
     assert client.get_model_version(name, "2").tags == before
     assert client.get_run(again.run_id).data.tags["decision"] == "rejected"
     assert promote(name, "3", small_log, tracking_uri=store_uri).promoted
+    promotion.rollback(name, "2", "v3 misbehaved", tracking_uri=store_uri)
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "2"
+
+
+def test_a_former_champion_scored_again_and_rejected_can_still_be_rolled_back_to(
+    small_log, store_uri, three_versions
+):
+    """A re-read of the mends: before rolling back, an operator scores the former champion v2
+    again against the misbehaving v3; v2 is rejected (v3 is better on the data), and that
+    decision replaced v2's "promoted", so the rollback was refused as "never promoted". That a
+    version was champion is its own tag, which a later decision leaves."""
+    from adaptive.registry import promotion
+
+    name, client = three_versions
+    first = promote(name, "2", small_log, tracking_uri=store_uri)
+    assert first.promoted
+    assert promote(name, "3", small_log, tracking_uri=store_uri).promoted
+    again = promote(name, "2", small_log, tracking_uri=store_uri)
+    assert not again.promoted and again.reason.startswith("not better")
+    tags = client.get_model_version(name, "2").tags
+    assert tags["promotion.decision"] == "rejected"
+    assert tags[promotion.WAS_CHAMPION] == first.run_id
     promotion.rollback(name, "2", "v3 misbehaved", tracking_uri=store_uri)
     assert str(client.get_model_version_by_alias(name, "champion").version) == "2"
 

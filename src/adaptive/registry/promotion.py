@@ -7,9 +7,11 @@ than `calibration_tolerance`. With no champion yet, the candidate must pass a mi
 least `min_auc` and a log-loss below the constant base-rate predictor's. Every decision, both
 evaluations and the reason are logged as an MLflow run and as tags on the candidate version;
 the decision itself (`decision` on the run, `promotion.decision` on the version) is written
-last, once the alias moved: a version tagged "promoted" became champion (`rollback` trusts it),
-and a promote that failed or was refused leaves none (one that failed after moving the alias to
-its candidate puts it back, `Contender.leave`).
+last, once the alias moved: a version tagged "promoted" became champion, and a promote that
+failed or was refused leaves none (one that failed after moving the alias to its candidate puts
+it back, `Contender.leave`). The version a promote made champion is also tagged
+`promotion.was_champion` (`WAS_CHAMPION`), which no later decision changes: a former champion
+scored again, and rejected, is still one `rollback` returns to.
 
 Before comparing, the two models' skills are set side by side (`SkillOverlap`): a candidate
 fitted on another catalog, another district's log or columns mapped otherwise (`--skill-col` /
@@ -90,6 +92,9 @@ MIN_SHARED_SKILLS = 0.5
 #: predicts most of them from its defaults (the population prior): its score there says little
 #: of what it learned, and comparing it is no comparison.
 MIN_COVERED_RESPONSES = 0.5
+#: The version tag set, to the promote's run id, when a promote makes the version champion; no
+#: later decision removes it (a re-evaluation rewrites `promotion.decision`): `rollback` checks it.
+WAS_CHAMPION = "promotion.was_champion"
 
 
 class ChampionChangedError(AdaptiveError):
@@ -428,7 +433,7 @@ def promote(
             ),
             **({"promotion.new_skills": "true"} if replaces and promoted else {}),
         }
-        if same:  # the champion keeps the record of its own promotion (a rollback needs it)
+        if same:  # the champion keeps the tags of its own promotion: the registry shows why
             client.set_tag(run.info.run_id, "decision", "rejected")
         else:
             for key, value in tags.items():
@@ -485,8 +490,11 @@ def _move_champion(
 def _record_decision(client, name: str, version: str, run_id: str, decision: str) -> None:
     """The decision ("promoted", "rejected", "superseded"), on the run and on the candidate's
     version: written last, once the alias moved, so that "promoted" is never left on a version
-    that did not become champion (a `rollback` returns only to a version tagged so)."""
+    that did not become champion. A promoted version is also tagged `WAS_CHAMPION`, which a
+    later decision on it (a re-evaluation, rejected) leaves: `rollback` returns to it."""
     client.set_tag(run_id, "decision", decision)
+    if decision == "promoted":
+        client.set_model_version_tag(name, version, WAS_CHAMPION, run_id)
     client.set_model_version_tag(name, version, "promotion.decision", decision)
 
 
@@ -875,7 +883,7 @@ def rollback(
 ) -> PromotionDecision:
     """Make `version` of `name` the champion again, without a comparison: an operator's way
     back when a new champion misbehaves in the field. Only a version that was champion before
-    (promoted once) is taken; the run (`adaptive-promotion`, kind "rollback") and the version's
+    (promoted once: tagged `WAS_CHAMPION`, whatever later evaluations decided) is taken; the run (`adaptive-promotion`, kind "rollback") and the version's
     tags record who it replaced and `reason`. The next night says which version served it."""
     if not reason.strip():
         raise ConfigError("rollback: give a reason (it is recorded with the run and the version)")
@@ -884,7 +892,7 @@ def rollback(
         _version(client, name, version)  # a name or version that is not there: no lock file
         held.enter_context(model_lock(client.tracking_uri, name, action="rollback"))
         target = _version(client, name, version)
-        if target.tags.get("promotion.decision") != "promoted":
+        if WAS_CHAMPION not in target.tags:
             raise ConfigError(
                 f"{name} v{target.version} was never promoted; a rollback returns to a version "
                 "that was champion before (to try a new one, use promote)"
