@@ -493,7 +493,8 @@ def test_a_promote_that_gives_up_records_it_and_puts_the_champion_back(
 ):
     """A promote that moved the alias to its candidate, then ran out of moves (contenders kept
     arriving), raised and recorded nothing: the champion stayed on a version with no decision.
-    Now it is withdrawn on the run and the version, and the champion compared with is back."""
+    Now it is withdrawn on the run and the version, and the alias settles without it: on the
+    better contender v3, whose promote runs (with none, on the champion compared with)."""
     from adaptive.registry import promotion
 
     name, client = three_versions
@@ -512,7 +513,7 @@ def test_a_promote_that_gives_up_records_it_and_puts_the_champion_back(
     monkeypatch.setattr(MlflowClient, "set_registered_model_alias", a_better_contender_arrives)
     with pytest.raises(promotion.ChampionChangedError) as gave_up:
         promote(name, "2", small_log, tracking_uri=store_uri)
-    assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
     tags = client.get_model_version(name, "2").tags
     assert tags["promotion.decision"] == "withdrawn"
     assert f"the champion of {name!r} did not settle" in str(gave_up.value)
@@ -520,6 +521,67 @@ def test_a_promote_that_gives_up_records_it_and_puts_the_champion_back(
     assert tags["promotion.gate_until"] == "ended"
     run = client.get_run(tags["promotion.run_id"]).data
     assert run.tags["decision"] == "withdrawn" and run.tags["reason"] == str(gave_up.value)
+
+
+def test_a_promote_leaving_its_round_settles_the_alias_as_one_converging_does(
+    store_uri, three_versions, monkeypatch
+):
+    """A re-read of the mends: a promote leaving its round (B, whose candidate v3 it had made
+    champion, failed to record its decision) read the alias once, then put back the champion
+    it compared with. Between the two, A (v2, better, the same gate) read its contenders, v3
+    still among them, moved the alias to v2, read it there and reported PROMOTED; B's write
+    then put v1 back, which nobody decided. Leaving now reads again after each write, as
+    converging does, so the alias ends on the best contender still counting: v2."""
+    import threading
+
+    from adaptive.registry import promotion
+
+    name, client = three_versions
+    gate = promotion.Gate("1", "auc", "the same held-out students")
+
+    def contender(version: str, value: float) -> promotion.Contender:
+        """The version's promote, having passed `gate` with `value` and tagged so."""
+        run_id = client.create_run("0").info.run_id
+        for key, tag in gate.tags(value).items():
+            client.set_model_version_tag(name, version, key, tag)
+        return promotion.Contender(client, name, gate, version, value, run_id)
+
+    b = contender("3", 0.8)
+    assert b.converge() == ("3", 0.8)  # B made v3 champion, then fails to record it
+    a = contender("2", 0.9)
+    read, errors = promotion._champion, []
+    b_read, a_done = threading.Event(), threading.Event()
+
+    def b_leaves():
+        try:
+            b.leave()
+        except Exception as exc:  # reported by the test, not lost in the thread
+            errors.append(exc)
+
+    leaving = threading.Thread(target=b_leaves)
+
+    def scripted(*args):
+        """A's first read of the alias comes after its contenders (v3 among them) and after
+        B's read of the alias; B's next step (its write) waits until A has converged."""
+        if threading.current_thread() is leaving:
+            now = read(*args)
+            b_read.set()
+            assert a_done.wait(60)
+            return now
+        if not leaving.is_alive() and not b_read.is_set():
+            leaving.start()
+            assert b_read.wait(60)
+        return read(*args)
+
+    monkeypatch.setattr(promotion, "_champion", scripted)
+    try:
+        assert a.converge() == ("2", 0.9)  # A records v2 promoted
+    finally:
+        a_done.set()
+        leaving.join(60)
+    assert not errors
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "2"
+    assert client.get_model_version(name, "3").tags["promotion.gate_until"] == "ended"
 
 
 def test_two_promotes_at_once_wait_for_each_other(

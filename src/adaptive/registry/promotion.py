@@ -8,10 +8,10 @@ least `min_auc` and a log-loss below the constant base-rate predictor's. Every d
 evaluations and the reason are logged as an MLflow run and as tags on the candidate version;
 the decision itself (`decision` on the run, `promotion.decision` on the version) is written
 last, once the alias moved: a version tagged "promoted" became champion, and a promote that
-failed or was refused leaves none (one that failed after moving the alias to its candidate puts
-it back, `Contender.leave`). The version a promote made champion is also tagged
-`promotion.was_champion` (`WAS_CHAMPION`), which no later decision changes: a former champion
-scored again, and rejected, is still one `rollback` returns to.
+failed or was refused leaves none (one that failed after moving the alias to its candidate moves
+it on, to the best contender left or back, `Contender.leave`). The version a promote made
+champion is also tagged `promotion.was_champion` (`WAS_CHAMPION`), which no later decision
+changes: a former champion scored again, and rejected, is still one `rollback` returns to.
 
 Before comparing, the two models' skills are set side by side (`SkillOverlap`): a candidate
 fitted on another catalog, another district's log or columns mapped otherwise (`--skill-col` /
@@ -512,6 +512,21 @@ def _withdraw(
     return ChampionChangedError(message)
 
 
+def _champion_version(client, name: str) -> str | None:
+    """The version behind @champion, as a string; None when there is none (`_champion`)."""
+    now = _champion(client, name)
+    return None if now is None else str(now.version)
+
+
+def _expected(
+    now: str | None, compared: str | None, contenders: Collection[str], placed: str | None
+) -> bool:
+    """Whether the champion `now` is where a run left it: the version it read (`compared`;
+    None: none), once it moved the alias the version it `placed` it on, or one of `contenders`
+    (versions of the same round, `Contender`)."""
+    return now == (compared if placed is None else placed) or now in contenders
+
+
 def _check_champion_unchanged(
     client,
     name: str,
@@ -522,23 +537,21 @@ def _check_champion_unchanged(
     contenders: Collection[str] = (),
     placed: str | None = None,
 ) -> str | None:
-    """Just before the alias moves: the champion must still be where this run left it (the
-    version it read, `compared`, None: none; once it moved the alias, the version it `placed`
-    it on), or one of `contenders` (versions of the same round, `Contender`); returns it. When
-    anything else moved it meanwhile (a rollback, the MLflow UI, a promote that compared with
-    another champion or gave up), moving it now would replace a champion this run never
-    compared with: the decision is withdrawn (`_withdraw`) and `ChampionChangedError` says to
-    run again. Once this run moved the alias off `compared`, finding it back there is such a
-    change: only a rollback, the UI or a promote that gave up puts it back."""
-    now = _champion(client, name)
-    now_version = None if now is None else str(now.version)
-    if now_version == (compared if placed is None else placed) or now_version in contenders:
-        return now_version
+    """Just before the alias moves: the champion must still be where this run left it, or one
+    of `contenders` (`_expected`); returns it. When anything else moved it meanwhile (a
+    rollback, the MLflow UI, a promote that compared with another champion), moving it now
+    would replace a champion this run never compared with: the decision is withdrawn
+    (`_withdraw`) and `ChampionChangedError` says to run again. Once this run moved the alias
+    off `compared`, finding it back there is such a change: only a rollback, the UI or a
+    promote that gave up puts it back."""
+    now = _champion_version(client, name)
+    if _expected(now, compared, contenders, placed):
+        return now
     was = f"v{compared}" if compared else "none"
     message = (
-        f"the champion of {name!r} changed to v{now_version} while this {action} ran (it read "
+        f"the champion of {name!r} changed to v{now} while this {action} ran (it read "
         f"{was}); v{version} was not made champion: run {action} again to compare with it"
-        if now_version is not None
+        if now is not None
         else f"the champion of {name!r} ({was}) was removed while this {action} ran; v{version} "
         f"was not made champion: run {action} again"
     )
@@ -645,25 +658,31 @@ class Contender:
     ended promoted less than `ROUND_S` ago (`Gate.contenders`). `run` tags the candidate,
     moves the alias to the best contender (`converge`), and ends: promoted, the candidate
     counts for `ROUND_S` more, for the promotes that overlapped it; any other end (superseded,
-    withdrawn, gave up, an error) takes the candidate out at once (`leave`), and puts the
-    alias back on the champion compared with if it is on the candidate. So a version becomes
-    champion, and stays so, only through a promote that records it "promoted": a failed or
-    withdrawn promote's candidate is never moved to afterwards. A promote killed outright
-    (no `finally`) leaves its candidate counting until its lease lapses (`ROUND_S`), and the
-    alias where its last move put it.
+    withdrawn, gave up, an error) takes the candidate out at once (`leave`) and settles the
+    alias without it: on the best contender still counting, or on the champion compared with
+    when none does. So a version becomes champion, and stays so, only through a promote that
+    records it "promoted": a failed or withdrawn promote's candidate is never moved to
+    afterwards. A promote killed outright (no `finally`) leaves its candidate counting until
+    its lease lapses (`ROUND_S`), and the alias where its last move put it.
 
     Why the alias ends on the best contender: each promote tags its candidate before it reads,
-    and stops only when a read after its own last move finds the alias on the best contender it
-    sees. Take the last write of the alias: its writer reads again afterwards, finds its own
-    write (no later one exists) and stops only if that is the best contender then counting (else
-    it would write again: not the last). A contender tagged after that read is read by its own
+    and every write of the alias, converging or leaving, is made by the one loop `_settle`,
+    which reads again after it and stops only when the alias is on the best contender read
+    (for a promote leaving, its candidate is none; with none, the champion compared with).
+    Take the last write of the alias: its writer reads again afterwards, finds its own write (no
+    later one exists) and stops only if that is the best contender then counting (else it
+    would write again: not the last). A contender tagged after that read is read by its own
     promote afterwards, with the alias unchanged: were it better, that promote would write, so
     it is not. One that overlapped the last writer and ended promoted still counts for it: the
-    writer gives up after `ROUND_S / 2`, the other counts `ROUND_S` after it ended. One that
-    ended otherwise is out, and if the alias is on it, its own `leave` or the promote that moved
-    it there (the next read finds it where it `placed` it, no contender) moves it on. A change by
-    anything else (a rollback, the UI; the champion compared with, back after a move) withdraws
-    the promote (`_check_champion_unchanged`).
+    writer stops within `ROUND_S` (half converging, half leaving), the other counts `ROUND_S`
+    after it ended. One that ended otherwise is out: its own `leave` settles the alias without
+    it, and so does the promote that moved the alias there (its next read finds it where it
+    `placed` it, no contender). A change by anything else (a rollback, the UI; the champion
+    compared with, back after a move) withdraws a promote (`_check_champion_unchanged`), and a
+    promote leaving leaves the alias there. The one gap is giving up (`MAX_MOVES` moves or
+    `ROUND_S / 2` seconds, contenders that keep arriving): a promote that gives up leaves, and
+    one leaving that gives up stops with the alias where its last move put it, on a contender
+    or on the champion compared with.
     """
 
     client: MlflowClient
@@ -673,7 +692,7 @@ class Contender:
     value: float
     run_id: str
     placed: str | None = None  # the version this promote last moved the alias to
-    left: bool = False  # `leave` ran
+    left: bool = False  # `leave` ran: the candidate is no contender any more
 
     def run(self, reason: str) -> tuple[bool, str]:
         """Tag the candidate, converge and record the decision: (promoted?, reason), the
@@ -701,22 +720,52 @@ class Contender:
         return decision == "promoted", reason
 
     def converge(self) -> tuple[str, float]:
-        """Read the contenders and the alias, move the alias to the best when it is elsewhere,
-        and read again, until the alias is on the best contender read after it: returns that
-        version and its value. Gives up (withdrawn, `ChampionChangedError`) after `MAX_MOVES`
-        moves or `ROUND_S / 2` seconds."""
-        client, name = self.client, self.name
+        """Settle the alias with the candidate among the contenders (`_settle`): returns the
+        best contender, which the alias is on, and its value."""
+        best, contenders = self._settle()
+        assert best is not None  # the candidate counts: there is a best contender
+        return best, contenders[best]
+
+    def leave(self) -> None:
+        """End the candidate's part in the round, not promoted: it counts no more, and the
+        alias settles without it (`_settle`): on the best contender still counting, else on the
+        champion compared with (none: the alias is removed)."""
+        if self.left:
+            return
+        self.left = True
+        Gate.end(self.client, self.name, self.version)
+        self._settle()
+
+    def _settle(self) -> tuple[str | None, dict[str, float]]:
+        """The one loop that writes the alias, converging or leaving. Read the contenders (the
+        candidate among them until it `left`) and the alias; when the alias is elsewhere than
+        the best contender (none: the champion compared with), move it there and read again,
+        until a read finds it there: returns that version and the contenders read. An alias
+        that anything else moved withdraws a promote converging (`_check_champion_unchanged`);
+        one leaving leaves it there. After `MAX_MOVES` moves or `ROUND_S / 2` seconds, a
+        promote converging gives up (it leaves, and is withdrawn); one leaving stops."""
+        client, name, gate = self.client, self.name, self.gate
         deadline, moves = time.monotonic() + ROUND_S / 2, 0
         while True:
-            contenders = {self.version: self.value} | self.gate.contenders(client, name)
-            now = _check_champion_unchanged(
-                client, name, self.gate.against, self.version, self.run_id, "promote",
-                contenders, self.placed,
-            )  # fmt: skip
-            best = self.gate.best(contenders)
+            contenders = gate.contenders(client, name)
+            if self.left:
+                contenders.pop(self.version, None)
+                now = _champion_version(client, name)
+                mine = now == self.version or _expected(now, gate.against, contenders, self.placed)
+                if not mine:  # moved by anything else: not this promote's to settle
+                    return now, contenders
+            else:
+                contenders[self.version] = self.value
+                now = _check_champion_unchanged(
+                    client, name, gate.against, self.version, self.run_id, "promote",
+                    contenders, self.placed,
+                )  # fmt: skip
+            best = gate.best(contenders) if contenders else gate.against
             if now == best:
-                return best, contenders[best]
+                return best, contenders
             if moves == MAX_MOVES or time.monotonic() > deadline:
+                if self.left:
+                    return now, contenders
                 self.leave()
                 message = (
                     f"the champion of {name!r} did not settle on the best version that passed the "
@@ -724,30 +773,19 @@ class Contender:
                     f"s; v{self.version} was not made champion: run promote again"
                 )
                 raise _withdraw(client, name, self.version, self.run_id, "promote", message)
-            client.set_registered_model_alias(name, CHAMPION_ALIAS, best)
-            self.placed, moves = best, moves + 1
-            if now is not None:
-                client.set_model_version_tag(name, now, "promotion.replaced_by", best)
+            self._move(now, best)
+            moves += 1
 
-    def leave(self) -> None:
-        """End the candidate's part in the round, not promoted: it counts no more, and when the
-        alias is on it, or where this promote placed it and no contender counts there, the
-        alias goes back to the champion compared with (none: the alias is removed)."""
-        if self.left:
-            return
-        self.left = True
+    def _move(self, now: str | None, to: str | None) -> None:
+        """Move the alias from `now` to `to` (None: remove it); `now` is tagged replaced."""
         client, name = self.client, self.name
-        Gate.end(client, name, self.version)
-        now = _champion(client, name)
-        now_version = None if now is None else str(now.version)
-        if now_version is None or now_version not in (self.version, self.placed):
-            return
-        if now_version != self.version and now_version in self.gate.contenders(client, name):
-            return
-        if self.gate.against is None:
+        if to is None:
             client.delete_registered_model_alias(name, CHAMPION_ALIAS)
         else:
-            client.set_registered_model_alias(name, CHAMPION_ALIAS, self.gate.against)
+            client.set_registered_model_alias(name, CHAMPION_ALIAS, to)
+        self.placed = to
+        if now is not None and to is not None:
+            client.set_model_version_tag(name, now, "promotion.replaced_by", to)
 
     def leave_after(self, exc: BaseException) -> None:
         """`leave` after `exc` ended the promote; a failure to leave is noted on `exc`, which is
@@ -883,8 +921,9 @@ def rollback(
 ) -> PromotionDecision:
     """Make `version` of `name` the champion again, without a comparison: an operator's way
     back when a new champion misbehaves in the field. Only a version that was champion before
-    (promoted once: tagged `WAS_CHAMPION`, whatever later evaluations decided) is taken; the run (`adaptive-promotion`, kind "rollback") and the version's
-    tags record who it replaced and `reason`. The next night says which version served it."""
+    (promoted once: tagged `WAS_CHAMPION`, whatever later evaluations decided) is taken; the
+    run (`adaptive-promotion`, kind "rollback") and the version's tags record who it replaced
+    and `reason`. The next night says which version served it."""
     if not reason.strip():
         raise ConfigError("rollback: give a reason (it is recorded with the run and the version)")
     with ExitStack() as held:
