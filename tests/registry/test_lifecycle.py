@@ -338,6 +338,25 @@ def test_a_champion_moved_while_promote_ran_is_not_replaced(
     assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
 
 
+def test_a_champion_moved_back_after_a_promotes_move_is_said_so(store_uri, three_versions):
+    """A re-read of the mends: a promote that had moved the alias to v3 and then found it back
+    on v1, the champion it read, said "changed to v1 ... (it read v1)". It now says what it
+    did, and what was done since."""
+    from adaptive.registry import promotion
+
+    name, client = three_versions  # the alias is on v1
+    run_id = client.create_run("0").info.run_id
+    with pytest.raises(promotion.ChampionChangedError) as moved:
+        promotion._check_champion_unchanged(
+            client, name, "1", "2", run_id, "promote", placed="3"
+        )  # fmt: skip
+    assert str(moved.value) == (
+        f"the champion of {name!r} was moved back to v1 (a rollback, the MLflow UI or a promote "
+        "that gave up) after this promote moved it to v3; v2 was not promoted: run promote again"
+    )
+    assert client.get_model_version(name, "2").tags["promotion.decision"] == "withdrawn"
+
+
 def test_a_rollback_ends_the_round_its_target_was_beaten_in(small_log, store_uri, three_versions):
     """Promotes converge on the best version that passed the same gate (the champion beaten,
     metric, held-out students). After a rollback to v1, the version rolled back from passed a

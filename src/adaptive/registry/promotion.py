@@ -547,15 +547,34 @@ def _check_champion_unchanged(
     now = _champion_version(client, name)
     if _expected(now, compared, contenders, placed):
         return now
-    was = f"v{compared}" if compared else "none"
-    message = (
-        f"the champion of {name!r} changed to v{now} while this {action} ran (it read "
-        f"{was}); v{version} was not made champion: run {action} again to compare with it"
-        if now is not None
-        else f"the champion of {name!r} ({was}) was removed while this {action} ran; v{version} "
-        f"was not made champion: run {action} again"
-    )
+    message = _changed_words(name, compared, placed, now, version, action)
     raise _withdraw(client, name, version, run_id, action, message)
+
+
+def _changed_words(
+    name: str, compared: str | None, placed: str | None, now: str | None, version: str, action: str
+) -> str:
+    """Why the promote or rollback of `version` is withdrawn: it found the champion on `now`
+    (None: removed), neither the version it read (`compared`) nor, once it moved the alias, the
+    one it `placed` it on."""
+    if placed is not None:  # what it read may be back: say what this run did since
+        back = "back " if now == compared else ""
+        moved = "removed" if now is None else f"moved {back}to v{now}"
+        return (
+            f"the champion of {name!r} was {moved} (a rollback, the MLflow UI or a promote that "
+            f"gave up) after this {action} moved it to v{placed}; v{version} was not promoted: "
+            f"run {action} again"
+        )
+    was = f"v{compared}" if compared else "none"
+    if now is None:
+        return (
+            f"the champion of {name!r} ({was}) was removed while this {action} ran; v{version} "
+            f"was not made champion: run {action} again"
+        )
+    return (
+        f"the champion of {name!r} changed to v{now} while this {action} ran (it read {was}); "
+        f"v{version} was not made champion: run {action} again to compare with it"
+    )
 
 
 #: How long a round stays open, in seconds: a contender counts for this long after its promote
