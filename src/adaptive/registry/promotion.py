@@ -448,7 +448,7 @@ def promote(
                 candidate[rule.metric],
                 run.info.run_id,
             )
-            promoted, reason = contender.run(reason)
+            promoted, reason = contender.compete(reason)
         elif not same:
             _record_decision(client, name, candidate_mv.version, run.info.run_id, "rejected")
     return PromotionDecision(
@@ -674,7 +674,7 @@ class Contender:
     server (MLflow has no compare-and-set; a local store's lock serializes them, `lock.py`).
 
     A round's contenders are the versions tagged with its gate whose promote is running, or
-    ended promoted less than `ROUND_S` ago (`Gate.contenders`). `run` tags the candidate,
+    ended promoted less than `ROUND_S` ago (`Gate.contenders`). `compete` tags the candidate,
     moves the alias to the best contender (`converge`), and ends: promoted, the candidate
     counts for `ROUND_S` more, for the promotes that overlapped it; any other end (superseded,
     withdrawn, gave up, an error) takes the candidate out at once (`leave`) and settles the
@@ -713,7 +713,7 @@ class Contender:
     placed: str | None = None  # the version this promote last moved the alias to
     left: bool = False  # `leave` ran: the candidate is no contender any more
 
-    def run(self, reason: str) -> tuple[bool, str]:
+    def compete(self, reason: str) -> tuple[bool, str]:
         """Tag the candidate, converge and record the decision: (promoted?, reason), the
         reason of a candidate superseded by a better contender amended so."""
         client, name, version = self.client, self.name, self.version
@@ -733,8 +733,15 @@ class Contender:
                 client.set_tag(self.run_id, "reason", reason)
             decision = "promoted" if champion == version else "superseded"
             _record_decision(client, name, version, self.run_id, decision)
-        except BaseException as exc:
-            self.leave_after(exc)
+        except BaseException as exc:  # the error to report; a failure to leave is noted on it
+            try:
+                self.leave()
+            except Exception as failed:  # the server that failed the promote may fail this too
+                exc.add_note(
+                    f"v{version} could not be taken out of its promotion round ({failed}): it "
+                    f"counts as a contender until its lease lapses, {ROUND_S:g} s after it was "
+                    "tagged"
+                )
             raise
         return decision == "promoted", reason
 
@@ -805,17 +812,6 @@ class Contender:
         self.placed = to
         if now is not None and to is not None:
             client.set_model_version_tag(name, now, "promotion.replaced_by", to)
-
-    def leave_after(self, exc: BaseException) -> None:
-        """`leave` after `exc` ended the promote; a failure to leave is noted on `exc`, which is
-        the error to report."""
-        try:
-            self.leave()
-        except Exception as failed:  # the server that failed the promote may fail this too
-            exc.add_note(
-                f"v{self.version} could not be taken out of its promotion round ({failed}): it "
-                f"counts as a contender until its lease lapses, {ROUND_S:g} s after it was tagged"
-            )
 
 
 def _check_overlap(
