@@ -399,6 +399,7 @@ def test_rollback_serves_an_earlier_champion_again(
     --margin -1` was refused; the alias had to be set by hand). `adaptive rollback` does it,
     only to a version that was champion before, and records why."""
     from adaptive.registry import load_champion
+    from adaptive.registry.promotion import WAS_CHAMPION
 
     path = tmp_path / "responses.parquet"
     small_log.frame.to_parquet(path)
@@ -413,7 +414,7 @@ def test_rollback_serves_an_earlier_champion_again(
     assert code == 0 and "PROMOTED" in out, out
     client = MlflowClient(sqlite_uri)  # v2 promoted later (as a better model would be)
     client.set_registered_model_alias("rb", "champion", "2")
-    client.set_model_version_tag("rb", "2", "promotion.decision", "promoted")
+    client.set_model_version_tag("rb", "2", WAS_CHAMPION, "a run")
     uri = ["--tracking-uri", sqlite_uri]
     code, out = run_cli(["rollback", "--name", "rb", "--version", "1", "--reason",
                          "v2 misbehaved", *uri], monkeypatch, capsys)  # fmt: skip
@@ -424,7 +425,7 @@ def test_rollback_serves_an_earlier_champion_again(
     code, out = run_cli(["rollback", "--name", "rb", "--version", "1", "--reason", "again", *uri],
                         monkeypatch, capsys)  # fmt: skip
     assert code == 2 and "already the champion" in out
-    client.delete_model_version_tag("rb", "2", "promotion.decision")
+    client.delete_model_version_tag("rb", "2", WAS_CHAMPION)
     code, out = run_cli(["rollback", "--name", "rb", "--version", "2", "--reason", "x", *uri],
                         monkeypatch, capsys)  # fmt: skip
     assert code == 2 and "was never promoted" in out

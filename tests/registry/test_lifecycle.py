@@ -330,12 +330,31 @@ def test_a_champion_moved_while_promote_ran_is_not_replaced(
         filter_string=f"tags.mlflow.runName = 'promote-{name}-v2'",
     )
     assert run.data.tags["decision"] == "withdrawn"
-    client.set_model_version_tag(name, "1", "promotion.decision", "promoted")
+    client.set_model_version_tag(name, "1", promotion.WAS_CHAMPION, "a run")
     client.set_registered_model_alias(name, "champion", "2")
     move_champion_when_the_run_starts(monkeypatch, client, name, "3")
     with pytest.raises(promotion.ChampionChangedError, match="changed to v3 while this rollback"):
         promotion.rollback(name, "1", "v2 misbehaved", tracking_uri=store_uri)
     assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
+
+
+def test_a_champion_moved_back_after_a_promotes_move_is_said_so(store_uri, three_versions):
+    """A re-read of the mends: a promote that had moved the alias to v3 and then found it back
+    on v1, the champion it read, said "changed to v1 ... (it read v1)". It now says what it
+    did, and what was done since."""
+    from adaptive.registry import promotion
+
+    name, client = three_versions  # the alias is on v1
+    run_id = client.create_run("0").info.run_id
+    with pytest.raises(promotion.ChampionChangedError) as moved:
+        promotion._check_champion_unchanged(
+            client, name, "1", "2", run_id, "promote", placed="3"
+        )  # fmt: skip
+    assert str(moved.value) == (
+        f"the champion of {name!r} was moved back to v1 (a rollback, the MLflow UI or a promote "
+        "that gave up) after this promote moved it to v3; v2 was not promoted: run promote again"
+    )
+    assert client.get_model_version(name, "2").tags["promotion.decision"] == "withdrawn"
 
 
 def test_a_rollback_ends_the_round_its_target_was_beaten_in(small_log, store_uri, three_versions):
@@ -349,7 +368,7 @@ def test_a_rollback_ends_the_round_its_target_was_beaten_in(small_log, store_uri
     assert promote(name, "2", small_log, tracking_uri=store_uri).promoted
     assert client.get_model_version(name, "2").tags["promotion.gate"].startswith("against v1; ")
     client.set_model_version_tag(name, "2", "promotion.gate_value", "1.0")  # better than any
-    client.set_model_version_tag(name, "1", "promotion.decision", "promoted")
+    client.set_model_version_tag(name, "1", promotion.WAS_CHAMPION, "a run")
     promotion.rollback(name, "1", "v2 misbehaved", tracking_uri=store_uri)
     assert client.get_model_version(name, "2").tags["promotion.gate_until"] == "ended"
     decision = promote(name, "3", small_log, tracking_uri=store_uri)
@@ -374,6 +393,28 @@ def test_promoting_the_champion_again_leaves_its_record_for_a_rollback(
     assert client.get_model_version(name, "2").tags == before
     assert client.get_run(again.run_id).data.tags["decision"] == "rejected"
     assert promote(name, "3", small_log, tracking_uri=store_uri).promoted
+    promotion.rollback(name, "2", "v3 misbehaved", tracking_uri=store_uri)
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "2"
+
+
+def test_a_former_champion_scored_again_and_rejected_can_still_be_rolled_back_to(
+    small_log, store_uri, three_versions
+):
+    """A re-read of the mends: before rolling back, an operator scores the former champion v2
+    again against the misbehaving v3; v2 is rejected (v3 is better on the data), and that
+    decision replaced v2's "promoted", so the rollback was refused as "never promoted". That a
+    version was champion is its own tag, which a later decision leaves."""
+    from adaptive.registry import promotion
+
+    name, client = three_versions
+    first = promote(name, "2", small_log, tracking_uri=store_uri)
+    assert first.promoted
+    assert promote(name, "3", small_log, tracking_uri=store_uri).promoted
+    again = promote(name, "2", small_log, tracking_uri=store_uri)
+    assert not again.promoted and again.reason.startswith("not better")
+    tags = client.get_model_version(name, "2").tags
+    assert tags["promotion.decision"] == "rejected"
+    assert tags[promotion.WAS_CHAMPION] == first.run_id
     promotion.rollback(name, "2", "v3 misbehaved", tracking_uri=store_uri)
     assert str(client.get_model_version_by_alias(name, "champion").version) == "2"
 
@@ -471,7 +512,8 @@ def test_a_promote_that_gives_up_records_it_and_puts_the_champion_back(
 ):
     """A promote that moved the alias to its candidate, then ran out of moves (contenders kept
     arriving), raised and recorded nothing: the champion stayed on a version with no decision.
-    Now it is withdrawn on the run and the version, and the champion compared with is back."""
+    Now it is withdrawn on the run and the version, and the alias settles without it: on the
+    better contender v3, whose promote runs (with none, on the champion compared with)."""
     from adaptive.registry import promotion
 
     name, client = three_versions
@@ -490,7 +532,7 @@ def test_a_promote_that_gives_up_records_it_and_puts_the_champion_back(
     monkeypatch.setattr(MlflowClient, "set_registered_model_alias", a_better_contender_arrives)
     with pytest.raises(promotion.ChampionChangedError) as gave_up:
         promote(name, "2", small_log, tracking_uri=store_uri)
-    assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "3"
     tags = client.get_model_version(name, "2").tags
     assert tags["promotion.decision"] == "withdrawn"
     assert f"the champion of {name!r} did not settle" in str(gave_up.value)
@@ -498,6 +540,67 @@ def test_a_promote_that_gives_up_records_it_and_puts_the_champion_back(
     assert tags["promotion.gate_until"] == "ended"
     run = client.get_run(tags["promotion.run_id"]).data
     assert run.tags["decision"] == "withdrawn" and run.tags["reason"] == str(gave_up.value)
+
+
+def test_a_promote_leaving_its_round_settles_the_alias_as_one_converging_does(
+    store_uri, three_versions, monkeypatch
+):
+    """A re-read of the mends: a promote leaving its round (B, whose candidate v3 it had made
+    champion, failed to record its decision) read the alias once, then put back the champion
+    it compared with. Between the two, A (v2, better, the same gate) read its contenders, v3
+    still among them, moved the alias to v2, read it there and reported PROMOTED; B's write
+    then put v1 back, which nobody decided. Leaving now reads again after each write, as
+    converging does, so the alias ends on the best contender still counting: v2."""
+    import threading
+
+    from adaptive.registry import promotion
+
+    name, client = three_versions
+    gate = promotion.Gate("1", "auc", "the same held-out students")
+
+    def contender(version: str, value: float) -> promotion.Contender:
+        """The version's promote, having passed `gate` with `value` and tagged so."""
+        run_id = client.create_run("0").info.run_id
+        for key, tag in gate.tags(value).items():
+            client.set_model_version_tag(name, version, key, tag)
+        return promotion.Contender(client, name, gate, version, value, run_id)
+
+    b = contender("3", 0.8)
+    assert b.converge() == ("3", 0.8)  # B made v3 champion, then fails to record it
+    a = contender("2", 0.9)
+    read, errors = promotion._champion, []
+    b_read, a_done = threading.Event(), threading.Event()
+
+    def b_leaves():
+        try:
+            b.leave()
+        except Exception as exc:  # reported by the test, not lost in the thread
+            errors.append(exc)
+
+    leaving = threading.Thread(target=b_leaves)
+
+    def scripted(*args):
+        """A's first read of the alias comes after its contenders (v3 among them) and after
+        B's read of the alias; B's next step (its write) waits until A has converged."""
+        if threading.current_thread() is leaving:
+            now = read(*args)
+            b_read.set()
+            assert a_done.wait(60)
+            return now
+        if not leaving.is_alive() and not b_read.is_set():
+            leaving.start()
+            assert b_read.wait(60)
+        return read(*args)
+
+    monkeypatch.setattr(promotion, "_champion", scripted)
+    try:
+        assert a.converge() == ("2", 0.9)  # A records v2 promoted
+    finally:
+        a_done.set()
+        leaving.join(60)
+    assert not errors
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "2"
+    assert client.get_model_version(name, "3").tags["promotion.gate_until"] == "ended"
 
 
 def test_two_promotes_at_once_wait_for_each_other(

@@ -7,9 +7,11 @@ than `calibration_tolerance`. With no champion yet, the candidate must pass a mi
 least `min_auc` and a log-loss below the constant base-rate predictor's. Every decision, both
 evaluations and the reason are logged as an MLflow run and as tags on the candidate version;
 the decision itself (`decision` on the run, `promotion.decision` on the version) is written
-last, once the alias moved: a version tagged "promoted" became champion (`rollback` trusts it),
-and a promote that failed or was refused leaves none (one that failed after moving the alias to
-its candidate puts it back, `Contender.leave`).
+last, once the alias moved: a version tagged "promoted" became champion, and a promote that
+failed or was refused leaves none (one that failed after moving the alias to its candidate moves
+it on, to the best contender left or back, `Contender.leave`). The version a promote made
+champion is also tagged `promotion.was_champion` (`WAS_CHAMPION`), which no later decision
+changes: a former champion scored again, and rejected, is still one `rollback` returns to.
 
 Before comparing, the two models' skills are set side by side (`SkillOverlap`): a candidate
 fitted on another catalog, another district's log or columns mapped otherwise (`--skill-col` /
@@ -90,6 +92,9 @@ MIN_SHARED_SKILLS = 0.5
 #: predicts most of them from its defaults (the population prior): its score there says little
 #: of what it learned, and comparing it is no comparison.
 MIN_COVERED_RESPONSES = 0.5
+#: The version tag set, to the promote's run id, when a promote makes the version champion; no
+#: later decision removes it (a re-evaluation rewrites `promotion.decision`): `rollback` checks it.
+WAS_CHAMPION = "promotion.was_champion"
 
 
 class ChampionChangedError(AdaptiveError):
@@ -428,7 +433,7 @@ def promote(
             ),
             **({"promotion.new_skills": "true"} if replaces and promoted else {}),
         }
-        if same:  # the champion keeps the record of its own promotion (a rollback needs it)
+        if same:  # the champion keeps the tags of its own promotion: the registry shows why
             client.set_tag(run.info.run_id, "decision", "rejected")
         else:
             for key, value in tags.items():
@@ -443,7 +448,7 @@ def promote(
                 candidate[rule.metric],
                 run.info.run_id,
             )
-            promoted, reason = contender.run(reason)
+            promoted, reason = contender.compete(reason)
         elif not same:
             _record_decision(client, name, candidate_mv.version, run.info.run_id, "rejected")
     return PromotionDecision(
@@ -485,8 +490,11 @@ def _move_champion(
 def _record_decision(client, name: str, version: str, run_id: str, decision: str) -> None:
     """The decision ("promoted", "rejected", "superseded"), on the run and on the candidate's
     version: written last, once the alias moved, so that "promoted" is never left on a version
-    that did not become champion (a `rollback` returns only to a version tagged so)."""
+    that did not become champion. A promoted version is also tagged `WAS_CHAMPION`, which a
+    later decision on it (a re-evaluation, rejected) leaves: `rollback` returns to it."""
     client.set_tag(run_id, "decision", decision)
+    if decision == "promoted":
+        client.set_model_version_tag(name, version, WAS_CHAMPION, run_id)
     client.set_model_version_tag(name, version, "promotion.decision", decision)
 
 
@@ -504,6 +512,21 @@ def _withdraw(
     return ChampionChangedError(message)
 
 
+def _champion_version(client, name: str) -> str | None:
+    """The version behind @champion, as a string; None when there is none (`_champion`)."""
+    now = _champion(client, name)
+    return None if now is None else str(now.version)
+
+
+def _expected(
+    now: str | None, compared: str | None, contenders: Collection[str], placed: str | None
+) -> bool:
+    """Whether the champion `now` is where a run left it: the version it read (`compared`;
+    None: none), once it moved the alias the version it `placed` it on, or one of `contenders`
+    (versions of the same round, `Contender`)."""
+    return now == (compared if placed is None else placed) or now in contenders
+
+
 def _check_champion_unchanged(
     client,
     name: str,
@@ -514,27 +537,44 @@ def _check_champion_unchanged(
     contenders: Collection[str] = (),
     placed: str | None = None,
 ) -> str | None:
-    """Just before the alias moves: the champion must still be where this run left it (the
-    version it read, `compared`, None: none; once it moved the alias, the version it `placed`
-    it on), or one of `contenders` (versions of the same round, `Contender`); returns it. When
-    anything else moved it meanwhile (a rollback, the MLflow UI, a promote that compared with
-    another champion or gave up), moving it now would replace a champion this run never
-    compared with: the decision is withdrawn (`_withdraw`) and `ChampionChangedError` says to
-    run again. Once this run moved the alias off `compared`, finding it back there is such a
-    change: only a rollback, the UI or a promote that gave up puts it back."""
-    now = _champion(client, name)
-    now_version = None if now is None else str(now.version)
-    if now_version == (compared if placed is None else placed) or now_version in contenders:
-        return now_version
-    was = f"v{compared}" if compared else "none"
-    message = (
-        f"the champion of {name!r} changed to v{now_version} while this {action} ran (it read "
-        f"{was}); v{version} was not made champion: run {action} again to compare with it"
-        if now_version is not None
-        else f"the champion of {name!r} ({was}) was removed while this {action} ran; v{version} "
-        f"was not made champion: run {action} again"
-    )
+    """Just before the alias moves: the champion must still be where this run left it, or one
+    of `contenders` (`_expected`); returns it. When anything else moved it meanwhile (a
+    rollback, the MLflow UI, a promote that compared with another champion), moving it now
+    would replace a champion this run never compared with: the decision is withdrawn
+    (`_withdraw`) and `ChampionChangedError` says to run again. Once this run moved the alias
+    off `compared`, finding it back there is such a change: only a rollback, the UI or a
+    promote that gave up puts it back."""
+    now = _champion_version(client, name)
+    if _expected(now, compared, contenders, placed):
+        return now
+    message = _changed_words(name, compared, placed, now, version, action)
     raise _withdraw(client, name, version, run_id, action, message)
+
+
+def _changed_words(
+    name: str, compared: str | None, placed: str | None, now: str | None, version: str, action: str
+) -> str:
+    """Why the promote or rollback of `version` is withdrawn: it found the champion on `now`
+    (None: removed), neither the version it read (`compared`) nor, once it moved the alias, the
+    one it `placed` it on."""
+    if placed is not None:  # what it read may be back: say what this run did since
+        back = "back " if now == compared else ""
+        moved = "removed" if now is None else f"moved {back}to v{now}"
+        return (
+            f"the champion of {name!r} was {moved} (a rollback, the MLflow UI or a promote that "
+            f"gave up) after this {action} moved it to v{placed}; v{version} was not promoted: "
+            f"run {action} again"
+        )
+    was = f"v{compared}" if compared else "none"
+    if now is None:
+        return (
+            f"the champion of {name!r} ({was}) was removed while this {action} ran; v{version} "
+            f"was not made champion: run {action} again"
+        )
+    return (
+        f"the champion of {name!r} changed to v{now} while this {action} ran (it read {was}); "
+        f"v{version} was not made champion: run {action} again to compare with it"
+    )
 
 
 #: How long a round stays open, in seconds: a contender counts for this long after its promote
@@ -634,28 +674,34 @@ class Contender:
     server (MLflow has no compare-and-set; a local store's lock serializes them, `lock.py`).
 
     A round's contenders are the versions tagged with its gate whose promote is running, or
-    ended promoted less than `ROUND_S` ago (`Gate.contenders`). `run` tags the candidate,
+    ended promoted less than `ROUND_S` ago (`Gate.contenders`). `compete` tags the candidate,
     moves the alias to the best contender (`converge`), and ends: promoted, the candidate
     counts for `ROUND_S` more, for the promotes that overlapped it; any other end (superseded,
-    withdrawn, gave up, an error) takes the candidate out at once (`leave`), and puts the
-    alias back on the champion compared with if it is on the candidate. So a version becomes
-    champion, and stays so, only through a promote that records it "promoted": a failed or
-    withdrawn promote's candidate is never moved to afterwards. A promote killed outright
-    (no `finally`) leaves its candidate counting until its lease lapses (`ROUND_S`), and the
-    alias where its last move put it.
+    withdrawn, gave up, an error) takes the candidate out at once (`leave`) and settles the
+    alias without it: on the best contender still counting, or on the champion compared with
+    when none does. So a version becomes champion, and stays so, only through a promote that
+    records it "promoted": a failed or withdrawn promote's candidate is never moved to
+    afterwards. A promote killed outright (no `finally`) leaves its candidate counting until
+    its lease lapses (`ROUND_S`), and the alias where its last move put it.
 
     Why the alias ends on the best contender: each promote tags its candidate before it reads,
-    and stops only when a read after its own last move finds the alias on the best contender it
-    sees. Take the last write of the alias: its writer reads again afterwards, finds its own
-    write (no later one exists) and stops only if that is the best contender then counting (else
-    it would write again: not the last). A contender tagged after that read is read by its own
+    and every write of the alias, converging or leaving, is made by the one loop `_settle`,
+    which reads again after it and stops only when the alias is on the best contender read
+    (for a promote leaving, its candidate is none; with none, the champion compared with).
+    Take the last write of the alias: its writer reads again afterwards, finds its own write (no
+    later one exists) and stops only if that is the best contender then counting (else it
+    would write again: not the last). A contender tagged after that read is read by its own
     promote afterwards, with the alias unchanged: were it better, that promote would write, so
     it is not. One that overlapped the last writer and ended promoted still counts for it: the
-    writer gives up after `ROUND_S / 2`, the other counts `ROUND_S` after it ended. One that
-    ended otherwise is out, and if the alias is on it, its own `leave` or the promote that moved
-    it there (the next read finds it where it `placed` it, no contender) moves it on. A change by
-    anything else (a rollback, the UI; the champion compared with, back after a move) withdraws
-    the promote (`_check_champion_unchanged`).
+    writer stops within `ROUND_S` (half converging, half leaving), the other counts `ROUND_S`
+    after it ended. One that ended otherwise is out: its own `leave` settles the alias without
+    it, and so does the promote that moved the alias there (its next read finds it where it
+    `placed` it, no contender). A change by anything else (a rollback, the UI; the champion
+    compared with, back after a move) withdraws a promote (`_check_champion_unchanged`), and a
+    promote leaving leaves the alias there. The one gap is giving up (`MAX_MOVES` moves or
+    `ROUND_S / 2` seconds, contenders that keep arriving): a promote that gives up leaves, and
+    one leaving that gives up stops with the alias where its last move put it, on a contender
+    or on the champion compared with.
     """
 
     client: MlflowClient
@@ -665,9 +711,9 @@ class Contender:
     value: float
     run_id: str
     placed: str | None = None  # the version this promote last moved the alias to
-    left: bool = False  # `leave` ran
+    left: bool = False  # `leave` ran: the candidate is no contender any more
 
-    def run(self, reason: str) -> tuple[bool, str]:
+    def compete(self, reason: str) -> tuple[bool, str]:
         """Tag the candidate, converge and record the decision: (promoted?, reason), the
         reason of a candidate superseded by a better contender amended so."""
         client, name, version = self.client, self.name, self.version
@@ -687,28 +733,65 @@ class Contender:
                 client.set_tag(self.run_id, "reason", reason)
             decision = "promoted" if champion == version else "superseded"
             _record_decision(client, name, version, self.run_id, decision)
-        except BaseException as exc:
-            self.leave_after(exc)
+        except BaseException as exc:  # the error to report; a failure to leave is noted on it
+            try:
+                self.leave()
+            except Exception as failed:  # the server that failed the promote may fail this too
+                exc.add_note(
+                    f"v{version} could not be taken out of its promotion round ({failed}): it "
+                    f"counts as a contender until its lease lapses, {ROUND_S:g} s after it was "
+                    "tagged"
+                )
             raise
         return decision == "promoted", reason
 
     def converge(self) -> tuple[str, float]:
-        """Read the contenders and the alias, move the alias to the best when it is elsewhere,
-        and read again, until the alias is on the best contender read after it: returns that
-        version and its value. Gives up (withdrawn, `ChampionChangedError`) after `MAX_MOVES`
-        moves or `ROUND_S / 2` seconds."""
-        client, name = self.client, self.name
+        """Settle the alias with the candidate among the contenders (`_settle`): returns the
+        best contender, which the alias is on, and its value."""
+        best, contenders = self._settle()
+        assert best is not None  # the candidate counts: there is a best contender
+        return best, contenders[best]
+
+    def leave(self) -> None:
+        """End the candidate's part in the round, not promoted: it counts no more, and the
+        alias settles without it (`_settle`): on the best contender still counting, else on the
+        champion compared with (none: the alias is removed)."""
+        if self.left:
+            return
+        self.left = True
+        Gate.end(self.client, self.name, self.version)
+        self._settle()
+
+    def _settle(self) -> tuple[str | None, dict[str, float]]:
+        """The one loop that writes the alias, converging or leaving. Read the contenders (the
+        candidate among them until it `left`) and the alias; when the alias is elsewhere than
+        the best contender (none: the champion compared with), move it there and read again,
+        until a read finds it there: returns that version and the contenders read. An alias
+        that anything else moved withdraws a promote converging (`_check_champion_unchanged`);
+        one leaving leaves it there. After `MAX_MOVES` moves or `ROUND_S / 2` seconds, a
+        promote converging gives up (it leaves, and is withdrawn); one leaving stops."""
+        client, name, gate = self.client, self.name, self.gate
         deadline, moves = time.monotonic() + ROUND_S / 2, 0
         while True:
-            contenders = {self.version: self.value} | self.gate.contenders(client, name)
-            now = _check_champion_unchanged(
-                client, name, self.gate.against, self.version, self.run_id, "promote",
-                contenders, self.placed,
-            )  # fmt: skip
-            best = self.gate.best(contenders)
+            contenders = gate.contenders(client, name)
+            if self.left:
+                contenders.pop(self.version, None)
+                now = _champion_version(client, name)
+                mine = now == self.version or _expected(now, gate.against, contenders, self.placed)
+                if not mine:  # moved by anything else: not this promote's to settle
+                    return now, contenders
+            else:
+                contenders[self.version] = self.value
+                now = _check_champion_unchanged(
+                    client, name, gate.against, self.version, self.run_id, "promote",
+                    contenders, self.placed,
+                )  # fmt: skip
+            best = gate.best(contenders) if contenders else gate.against
             if now == best:
-                return best, contenders[best]
+                return best, contenders
             if moves == MAX_MOVES or time.monotonic() > deadline:
+                if self.left:
+                    return now, contenders
                 self.leave()
                 message = (
                     f"the champion of {name!r} did not settle on the best version that passed the "
@@ -716,41 +799,19 @@ class Contender:
                     f"s; v{self.version} was not made champion: run promote again"
                 )
                 raise _withdraw(client, name, self.version, self.run_id, "promote", message)
-            client.set_registered_model_alias(name, CHAMPION_ALIAS, best)
-            self.placed, moves = best, moves + 1
-            if now is not None:
-                client.set_model_version_tag(name, now, "promotion.replaced_by", best)
+            self._move(now, best)
+            moves += 1
 
-    def leave(self) -> None:
-        """End the candidate's part in the round, not promoted: it counts no more, and when the
-        alias is on it, or where this promote placed it and no contender counts there, the
-        alias goes back to the champion compared with (none: the alias is removed)."""
-        if self.left:
-            return
-        self.left = True
+    def _move(self, now: str | None, to: str | None) -> None:
+        """Move the alias from `now` to `to` (None: remove it); `now` is tagged replaced."""
         client, name = self.client, self.name
-        Gate.end(client, name, self.version)
-        now = _champion(client, name)
-        now_version = None if now is None else str(now.version)
-        if now_version is None or now_version not in (self.version, self.placed):
-            return
-        if now_version != self.version and now_version in self.gate.contenders(client, name):
-            return
-        if self.gate.against is None:
+        if to is None:
             client.delete_registered_model_alias(name, CHAMPION_ALIAS)
         else:
-            client.set_registered_model_alias(name, CHAMPION_ALIAS, self.gate.against)
-
-    def leave_after(self, exc: BaseException) -> None:
-        """`leave` after `exc` ended the promote; a failure to leave is noted on `exc`, which is
-        the error to report."""
-        try:
-            self.leave()
-        except Exception as failed:  # the server that failed the promote may fail this too
-            exc.add_note(
-                f"v{self.version} could not be taken out of its promotion round ({failed}): it "
-                f"counts as a contender until its lease lapses, {ROUND_S:g} s after it was tagged"
-            )
+            client.set_registered_model_alias(name, CHAMPION_ALIAS, to)
+        self.placed = to
+        if now is not None and to is not None:
+            client.set_model_version_tag(name, now, "promotion.replaced_by", to)
 
 
 def _check_overlap(
@@ -875,8 +936,9 @@ def rollback(
 ) -> PromotionDecision:
     """Make `version` of `name` the champion again, without a comparison: an operator's way
     back when a new champion misbehaves in the field. Only a version that was champion before
-    (promoted once) is taken; the run (`adaptive-promotion`, kind "rollback") and the version's
-    tags record who it replaced and `reason`. The next night says which version served it."""
+    (promoted once: tagged `WAS_CHAMPION`, whatever later evaluations decided) is taken; the
+    run (`adaptive-promotion`, kind "rollback") and the version's tags record who it replaced
+    and `reason`. The next night says which version served it."""
     if not reason.strip():
         raise ConfigError("rollback: give a reason (it is recorded with the run and the version)")
     with ExitStack() as held:
@@ -884,7 +946,7 @@ def rollback(
         _version(client, name, version)  # a name or version that is not there: no lock file
         held.enter_context(model_lock(client.tracking_uri, name, action="rollback"))
         target = _version(client, name, version)
-        if target.tags.get("promotion.decision") != "promoted":
+        if WAS_CHAMPION not in target.tags:
             raise ConfigError(
                 f"{name} v{target.version} was never promoted; a rollback returns to a version "
                 "that was champion before (to try a new one, use promote)"
