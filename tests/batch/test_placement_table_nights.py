@@ -275,7 +275,11 @@ def test_a_night_leaves_out_blank_and_identical_placement_rows_when_asked(
     np.testing.assert_array_equal(
         mastery_of(tmp_path / "out", DAY_1, ids), mastery_of(tmp_path / "new", DAY_1, ids)
     )
-    with pytest.raises(ConfigError, match="is for reading a --placement file: pass the file too"):
+    with pytest.raises(
+        ConfigError,
+        match=r"placement_drop_blank_and_identical \(--placement-drop-blank-and-identical\) is "
+        r"for reading a placement file",
+    ):
         run_daily_job(DAY_1, tmp_path / "mem", **district.job_args(
             placement=None, placement_drop_blank_and_identical=True))  # fmt: skip
 

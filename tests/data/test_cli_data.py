@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -296,7 +297,10 @@ def test_validate_reads_a_placement_table_through_its_skill_map(tmp_path, capsys
     # the map goes with --placement
     assert run(["validate", *catalog, "--placement-skill-map", str(skill_map)]) == 2
     said = " ".join(capsys.readouterr().err.split())
-    assert "--placement-skill-map is for reading a --placement file: pass the file too" in said
+    assert (
+        "placement_skill_map (--placement-skill-map) is for reading a placement file given as "
+        "placement (--placement): pass the file too"
+    ) in said
 
 
 def test_validate_does_not_print_a_source_column_of_whole_numbers(tmp_path, capsys):
@@ -337,7 +341,7 @@ def test_validate_leaves_out_blank_and_identical_placement_rows_only_when_asked(
     # the flags go with --placement
     assert run(["validate", *catalog, "--placement-drop-blank-and-identical"]) == 2
     said = " ".join(capsys.readouterr().err.split())
-    assert "--placement-drop-blank-and-identical is for reading a --placement file" in said
+    assert "(--placement-drop-blank-and-identical) is for reading a placement file" in said
 
 
 def test_placement_options_without_a_file_are_refused_in_one_wording_everywhere(
@@ -353,14 +357,15 @@ def test_placement_options_without_a_file_are_refused_in_one_wording_everywhere(
     _, catalog = placement_files(tmp_path)
     options = ["--placement-columns", "A,B,C", "--placement-quarantine", str(tmp_path / "q.csv")]
     said = (
-        "--placement-columns and --placement-quarantine are for reading a --placement file: "
-        "pass the file too"
+        "placement_columns (--placement-columns) and placement_quarantine "
+        "(--placement-quarantine) are for reading a placement file given as placement "
+        "(--placement): pass the file too"
     )
     for argv in (["validate", *catalog, *options], ["recommend", "--student", "s1", *options]):
         assert run(argv) == 2
         assert said in " ".join(capsys.readouterr().err.split()), argv
     columns = {"student_id": "A", "skill_id": "B", "mastery": "C"}
-    with pytest.raises(ConfigError, match=f"^{said}$"):
+    with pytest.raises(ConfigError, match=f"^{re.escape(said)}$"):
         run_daily_job("2026-09-01", tmp_path / "out", placement_columns=columns,
                       placement_quarantine=tmp_path / "q.csv")  # fmt: skip
 

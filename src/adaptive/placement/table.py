@@ -47,6 +47,7 @@ from adaptive.data.readers import (
     read_header,
     unreadable,
 )
+from adaptive.data.validate import option_words
 from adaptive.errors import (
     ConfigError,
     DataValidationError,
@@ -1103,6 +1104,11 @@ class PlacementReading:
         """The flags of the options given (an empty mapping, False or None is none)."""
         return [flag for name, flag in self.FLAGS.items() if getattr(self, name)]
 
+    def given_words(self) -> list[str]:
+        """The options given as each of their users writes them: `run_daily_job`'s keyword and
+        the command's flag ("placement_columns (--placement-columns)", `option_words`)."""
+        return [option_words(f.removeprefix("--").replace("-", "_")) for f in self.given_flags()]
+
     def drops(self) -> bool:
         """Whether rows are to be left out (`drop_blank_and_identical`, or a quarantine)."""
         return self.drop_blank_and_identical or self.quarantine is not None
@@ -1110,11 +1116,11 @@ class PlacementReading:
     def check_needs_file(self, placement: object) -> None:
         """A `ConfigError` where options are given without a placement file to read (none,
         or a `Placement` in memory)."""
-        given = self.given_flags()
+        given = self.given_words()
         if given and not isinstance(placement, str | os.PathLike):
             raise ConfigError(
-                f"{' and '.join(given)} {verb(len(given), 'is')} for reading a --placement "
-                "file: pass the file too"
+                f"{' and '.join(given)} {verb(len(given), 'is')} for reading a placement file "
+                f"given as {option_words('placement')}: pass the file too"
             )
 
     def read(self, path: str | os.PathLike, catalog: Catalog) -> Placement:
