@@ -1299,9 +1299,9 @@ def _given_placement(
         table = placement.to_frame().to_csv(index=False).encode()
         return placement, hashlib.sha256(table).hexdigest()
     reading = reading or PlacementReading()
-    renamed = dataclasses.replace(reading, skill_map=SkillMap.of(reading.skill_map, catalog))
-    read = renamed.read(placement, catalog)
-    return read, placement_sha256(placement, reading.columns, renamed.skill_map)
+    mapped = dataclasses.replace(reading, skill_map=SkillMap.of(reading.skill_map, catalog))
+    read = mapped.read(placement, catalog)  # the map read once: its fingerprint is the table's
+    return read, placement_sha256(placement, reading.columns, mapped.skill_map)
 
 
 def _profiles_of(profiles: str | Path | dict[str, LearnerProfile]) -> dict[str, LearnerProfile]:
