@@ -187,7 +187,9 @@ class PolicyConfig:
         difficulty_width : > 0. Tolerance around the target (Gaussian width, in probability).
     Review (FSRS-style forgetting)
         retention_threshold : (0, 1). Mastered skills whose predicted recall falls below this
-            need review.
+            need review (default 0.8, chosen on the tuning simulators: FSRS's 0.9 is a
+            flashcard deck's target, and at 0.9 reviews of skills the learners still knew took
+            days from new learning; experiments/results/52_policy_checks.md).
         initial_stability_days, stability_exponent : > 0; >= 0. Stability S = S0 *
             n_responses ** exponent (S0 = FSRS-6's default initial stability for a first "Good"
             review; configured, not fitted; an exponent of 0 keeps S at S0, a negative one
@@ -234,7 +236,7 @@ class PolicyConfig:
     assumed_known: float = 0.95
     stuck_min_responses: int = 10
     stuck_max_progress: float = 0.05
-    retention_threshold: float = 0.9
+    retention_threshold: float = 0.8
     initial_stability_days: float = 2.3065
     stability_exponent: float = 0.7
     progress_window: int = 4
