@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
-from adaptive.errors import ConfigError, ConfigWarning, unknown_key
+from adaptive.errors import ConfigError, ConfigWarning, KeywordChecked, unknown_key
 from adaptive.files import read_user_text
 from adaptive.placement.prior import GradeTable
 from adaptive.records import Range
@@ -115,7 +115,7 @@ def _is_integer(value: Any) -> bool:
 
 
 @dataclass(frozen=True)
-class PolicyConfig:
+class PolicyConfig(KeywordChecked):
     """Every knob of the adaptive policy, with the defaults a district starts from.
 
     The defaults were chosen on the tuning simulators only (`bkt`, `logistic`: 48 trials of
