@@ -13,9 +13,12 @@ only to their terminal, so its error may echo it, with the known id it reads as
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class AdaptiveError(Exception):
@@ -341,9 +344,64 @@ SPELLING_CUTOFF = 0.75
 def unknown_key(key: str, valid: Collection[str], what: str = "key") -> str:
     """Why `key` is refused, with its close match among `valid` when there is one:
     "unknown key 'forget' (did you mean 'forgets'?); valid keys: fitter, fixed, forgets, ..."."""
-    close = closest_name(key, valid)
-    hint = f" (did you mean {close!r}?)" if close else ""
-    return f"unknown {what} {key!r}{hint}; valid {what}s: {', '.join(sorted(valid))}"
+    return unknown_keys([key], valid, what)
+
+
+def unknown_keys(keys: Sequence[str], valid: Collection[str], what: str = "key") -> str:
+    """Why `keys` are refused, each with its close match among `valid`, the valid ones listed
+    once: "unknown keys 'forget' (did you mean 'forgets'?) and 'n_restart'; valid keys: ...".
+    The one "unknown key" sentence of the library (`unknown_key` for one key)."""
+    said = []
+    for key in keys:
+        close = closest_name(key, valid)
+        said.append(f"{key!r}" + (f" (did you mean {close!r}?)" if close else ""))
+    named = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+    noun = what if len(said) == 1 else f"{what}s"
+    return f"unknown {noun} {named}; valid {what}s: {', '.join(sorted(valid))}"
+
+
+class UnknownKeywordError(ConfigError, TypeError, ValueError):
+    """A call given a keyword its function does not take (`BKT(forget=True)`,
+    `model.set_params(num_fit=3)`): Python's own error said only "unexpected keyword argument",
+    without the keyword meant or the valid ones. Still a `TypeError`, as Python's was for a
+    constructor, and a `ValueError`, as scikit-learn's `set_params` raises (the tracers'
+    contract), so that an `except` written for either goes on working."""
+
+
+def check_keywords(given: Iterable[str], valid: Collection[str], where: str) -> None:
+    """One `UnknownKeywordError` naming every keyword of `given` that is not in `valid`, with
+    its close match and the valid ones (`unknown_keys`), after `where` (the call, e.g.
+    "BKT(...)"); nothing when all are valid."""
+    unknown = [key for key in given if key not in valid]
+    if unknown:
+        raise UnknownKeywordError(f"{where}: {unknown_keys(unknown, valid, 'keyword')}")
+
+
+@functools.cache
+def init_keywords(cls: type) -> tuple[str, ...] | None:
+    """The keywords `cls(...)` takes (its `__init__`'s parameters but `self`); None when its
+    `__init__` takes any (`**kwargs`), which leaves nothing to check."""
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return None
+    return tuple(p.name for p in parameters if p.name != "self")
+
+
+class KeywordChecked:
+    """A base whose constructor refuses a misspelt keyword with one `UnknownKeywordError`
+    (`check_keywords`: "BKT(...): unknown keyword 'forget' (did you mean 'forgets'?); valid
+    keywords: ..."), as a spec file's misspelt key is refused, where Python said only
+    "__init__() got an unexpected keyword argument". The check runs in `__new__`, before
+    `__init__`, so that each subclass keeps its own `__init__` and its signature: what `help()`,
+    `inspect.signature` and an IDE show (a decorator around `__init__` would hide it from some
+    of them). A subclass must define its own `__init__` (or be a dataclass), or `inspect`
+    would read this `__new__`'s `*args, **kwargs` as its signature."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        valid = init_keywords(cls)
+        if valid is not None:
+            check_keywords(kwargs, valid, f"{cls.__name__}(...)")
+        return super().__new__(cls)
 
 
 def expect_type(value: object, kind: type | tuple[type, ...], name: str, make: str = "") -> None:

@@ -446,6 +446,25 @@ def test_a_spec_value_the_model_refuses_is_a_usage_error_naming_the_file(cli, tm
         assert "internal error" not in r.text and "Traceback" not in r.text
 
 
+def test_a_spec_or_policy_file_with_two_mistakes_names_both_exit_2(cli, tmp_path) -> None:
+    """`num_fits = -1` and `tol = "fast"` in a spec, or two bad values in a policy TOML, named
+    only the first: the user fixed one, ran again, and met the second."""
+    spec = tmp_path / "spec.toml"
+    spec.write_text('model = "bkt"\n[params]\nnum_fits = -1\ntol = "fast"\n')
+    r = cli("train", "--model", spec, "--data", tmp_path / "none.csv")
+    assert r.code == 2, r.text
+    assert r.err.startswith(f"error: {spec}: bad [params] for 'bkt': "), r.err
+    assert "tol = 'fast' (expected a number)" in r.err and "num_fits = -1 (expected" in r.err
+    policy = tmp_path / "policy.toml"
+    policy.write_text('target_p_correct = "high"\nprogress_window = 0\n')
+    r = cli("policy-eval", "--policy", policy)
+    assert r.code == 2, r.text
+    assert r.err.startswith(f"error: {policy}: policy config: 2 problems:\n"), r.err
+    assert "  - line 1, column 20: target_p_correct = 'high' (expected a number)" in r.err
+    assert "  - line 2, column 19: progress_window = 0; expected an integer in [1, 32]" in r.err
+    assert "Traceback" not in r.text
+
+
 @pytest.mark.parametrize("args", [["validate", "FILE"], ["--version"]], ids=" ".join)
 def test_a_closed_stdout_ends_the_command_quietly_with_141(tmp_path, args) -> None:
     """`adaptive validate FILE | head -1` exited 1 (an internal error by the README's codes)

@@ -3,12 +3,16 @@ way to make the right one, never an AttributeError deep inside (users' reports).
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import pickle
+
 import numpy as np
 import pytest
 from policy_fixtures import SKILLS, view
 
-from adaptive.errors import ConfigError
-from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentView
+from adaptive.errors import ConfigError, UnknownKeywordError
+from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch, StudentView
 from adaptive.policy.base import TeacherOverrides
 from adaptive.policy.baselines import RandomEligible
 
@@ -130,3 +134,26 @@ def test_a_view_naming_many_unknown_skills_says_how_many() -> None:
         ConfigError, match=r"'code0', 'code1', 'code2', 'code3', 'code4' and 2 more"
     ):
         AdaptivePolicy(cat).recommend(view, k=3, now=0.0)
+
+
+def test_a_misspelt_config_keyword_names_the_one_meant() -> None:
+    """`PolicyConfig(mastery_treshold=0.7)` was Python's bare "__init__() got an unexpected
+    keyword argument"; from_dict and with_ named the one meant already. Still a TypeError."""
+    with pytest.raises(UnknownKeywordError) as err:
+        PolicyConfig(mastery_treshold=0.7)
+    assert isinstance(err.value, TypeError)
+    assert str(err.value).startswith(
+        "PolicyConfig(...): unknown keyword 'mastery_treshold' (did you mean "
+        "'mastery_threshold'?); valid keywords: assumed_known,"
+    ), err.value
+    assert list(inspect.signature(PolicyConfig).parameters)[:2] == ["weights", "target_p_correct"]
+    config = PolicyConfig(mastery_threshold=0.7)
+    assert pickle.loads(pickle.dumps(config)) == config
+    assert dataclasses.replace(config, target_p_correct=0.7).target_p_correct == 0.7
+
+
+def test_a_misspelt_batch_field_names_the_one_meant(catalog) -> None:
+    """`StudentBatch.build(exclded=...)` said "unknown field(s) ['exclded']", nothing more."""
+    with pytest.raises(UnknownKeywordError, match=r"unknown keyword 'exclded' \(did you mean "
+                       r"'excluded'\?\); valid keywords: ability, assigned,"):  # fmt: skip
+        StudentBatch.build(catalog, ["s1"], np.zeros((1, len(catalog.skills))), exclded=None)

@@ -282,3 +282,40 @@ def test_a_weight_above_weights_a_decimal_comma_and_a_text_grade_table_value_are
     path.write_text("[weights]\ninterest = 0,5,6\n")  # no number: the parser's words
     with pytest.raises(ConfigError, match=r"invalid TOML \(Expected newline"):
         PolicyConfig.from_toml(path)
+
+
+def test_a_policy_file_with_several_mistakes_lists_each_on_its_line(tmp_path) -> None:
+    """A policy TOML with two bad values, or a misspelt key and a bad value, named only the
+    first: each is now listed with its line and column, in the file's order."""
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        'target_p_correct = "high"\nmastery_treshold = 0.7\nprogress_window = 0\n'
+        "[weights]\nreadines = 1.0\nstuck = 2.0\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        PolicyConfig.from_toml(path)
+    lines = str(err.value).splitlines()
+    assert lines[0] == f"{path}: policy config: 5 problems:"
+    assert lines[1] == "  - line 1, column 20: target_p_correct = 'high' (expected a number)"
+    assert lines[2].startswith(
+        "  - line 2, column 1: unknown key 'mastery_treshold' (did you mean 'mastery_threshold'?)"
+    )
+    assert lines[3] == "  - line 3, column 19: progress_window = 0; expected an integer in [1, 32]"
+    assert lines[4].startswith("  - line 5, column 1: unknown weight 'readines' (did you mean")
+    assert lines[5].startswith("  - line 6, column 9: weights.stuck = 2.0; expected")
+    assert len(lines) == 6
+
+
+def test_a_dict_or_keywords_with_several_mistakes_name_them_all() -> None:
+    with pytest.raises(ConfigError) as err:
+        PolicyConfig.from_dict({"mastery_threshold": 2.0, "target_p_correct": "x", "tagret": 1})
+    assert str(err.value).startswith("policy config: unknown key 'tagret'"), err.value
+    assert str(err.value).endswith(
+        "; mastery_threshold = 2.0; expected a probability in (0, 1); "
+        "target_p_correct = 'x' (expected a number)"
+    ), err.value
+    with pytest.raises(ConfigError) as err:
+        PolicyConfig(weights={"readines": 1.0, "stuck": 1.0}, repeatable_kinds=("practise",))
+    message = str(err.value)
+    assert "unknown weight 'readines' (did you mean 'readiness'?)" in message
+    assert "weights.stuck = 1.0; expected" in message and "'practise'" in message

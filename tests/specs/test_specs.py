@@ -224,3 +224,41 @@ def test_checking_a_deep_spec_leaves_torchs_random_stream_alone() -> None:
     build_model("dkt-tiny")
     build_model("sakt-tiny")
     assert torch.equal(torch.random.get_rng_state(), before)
+
+
+def test_a_spec_with_several_mistakes_names_them_all_in_one_error(tmp_path) -> None:
+    """`num_fits = -1` and `tol = "fast"` named only the first (the type), and a misspelt key
+    hid the values after it: a spec was fixed one run at a time."""
+    spec = write_spec(
+        tmp_path,
+        'model = "bkt"\n[params]\nnum_fits = -1\ntol = "fast"\nforget = true\nn_restart = 5\n',
+    )
+    with pytest.raises(ConfigError) as err:
+        build_model(spec)
+    assert str(err.value) == (
+        f"{spec}: bad [params] for 'bkt': unknown keys 'forget' (did you mean 'forgets'?) and "
+        "'n_restart'; valid keys: fitter, fixed, forgets, max_iter, multi_skill, multigs, "
+        "multilearn, multiprior, num_fits, seed, shrinkage, skill_shrinkage, tol; "
+        "tol = 'fast' (expected a number); num_fits = -1 (expected a whole number >= 1)"
+    )
+
+
+def test_a_deep_spec_with_several_bad_values_names_them_all(tmp_path) -> None:
+    spec = write_spec(
+        tmp_path, 'model = "dkt"\n[params]\nhidden_size = 0\nlearning_rate = -1.0\ndropout = 2\n'
+    )
+    with pytest.raises(ConfigError) as err:
+        build_model(spec)
+    message = str(err.value)
+    for said in ("hidden_size = 0 (expected", "learning_rate = -1.0 (expected", "dropout = 2 (exp"):
+        assert said in message, message
+
+
+def test_a_spec_whose_top_level_has_several_mistakes_names_them_all(tmp_path) -> None:
+    spec = write_spec(tmp_path, 'model = "bktt"\nnmae = "mine"\nparams = 3\n')
+    with pytest.raises(ConfigError) as err:
+        build_model(spec)
+    message = str(err.value)
+    assert message.startswith(f"{spec}: unknown key 'nmae' (did you mean 'name'?)"), message
+    assert "unknown model 'bktt' (did you mean 'bkt'?)" in message
+    assert "params = 3; expected a [params] table" in message

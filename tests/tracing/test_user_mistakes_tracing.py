@@ -3,7 +3,9 @@ where state rows go, an id the state does not hold."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import pickle
 import re
 import warnings
 
@@ -12,9 +14,10 @@ import pandas as pd
 import pytest
 
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import AdaptiveError, ConfigError, UnknownStudentsError
+from adaptive.errors import AdaptiveError, ConfigError, UnknownKeywordError, UnknownStudentsError
 from adaptive.files import sealed_json
 from adaptive.tracing.bkt import BKT
+from adaptive.tracing.logistic import IRT
 
 
 def small_log() -> ResponseLog:
@@ -345,3 +348,51 @@ def test_the_idle_l2_warning_names_the_users_line() -> None:
     with pytest.warns(FitWarning) as set_later:
         SAKT().set_params(l2=1.0)
     assert [w.filename for w in [*built, *set_later]] == [__file__, __file__]
+
+
+def dkt(**params: object) -> object:
+    from adaptive.tracing.deep.dkt import DKT  # torch loads only for the test that needs it
+
+    return DKT(**params)
+
+
+@pytest.mark.parametrize(
+    "make, said",
+    [
+        (lambda: BKT(forget=True), "BKT(...): unknown keyword 'forget' (did you mean 'forgets'?)"),
+        (lambda: BKT().set_params(num_fit=3),
+         "BKT.set_params: unknown keyword 'num_fit' (did you mean 'num_fits'?)"),
+        (lambda: IRT(c=0.5), "IRT(...): unknown keyword 'c' (did you mean 'C'?)"),
+        (lambda: dkt(hiden_size=64),
+         "DKT(...): unknown keyword 'hiden_size' (did you mean 'hidden_size'?)"),
+    ],
+)  # fmt: skip
+def test_a_misspelt_keyword_names_the_one_meant_and_the_valid_ones(make, said) -> None:
+    """`BKT(forget=True)` was Python's bare "__init__() got an unexpected keyword argument
+    'forget'", and `set_params` listed the valid names without the one meant. Still a
+    `TypeError`, as Python's was, and a `ValueError`, as `set_params`'s was."""
+    with pytest.raises(UnknownKeywordError) as err:
+        make()
+    assert all(isinstance(err.value, kind) for kind in (TypeError, ValueError, ConfigError))
+    assert str(err.value).startswith(said), err.value
+    assert "; valid keywords: " in str(err.value) and "__init__" not in str(err.value)
+
+
+def test_several_misspelt_keywords_are_named_in_one_error_with_the_valid_ones_once() -> None:
+    with pytest.raises(UnknownKeywordError) as err:
+        BKT(forget=True, n_restart=5)
+    message = str(err.value)
+    assert message.startswith(
+        "BKT(...): unknown keywords 'forget' (did you mean 'forgets'?) and 'n_restart'; "
+        "valid keywords: fitter, fixed, forgets,"
+    ), message
+    assert message.count("valid keywords") == 1
+
+
+def test_the_keyword_check_leaves_each_models_signature_for_help_and_ides() -> None:
+    """The check runs in `__new__`: `help(BKT)` and an IDE still read `__init__`'s keywords."""
+    assert list(inspect.signature(BKT).parameters)[:2] == ["forgets", "multigs"]
+    assert list(inspect.signature(IRT).parameters)[0] == "C"
+    model = BKT(forgets=True, num_fits=2)
+    assert pickle.loads(pickle.dumps(model)).get_params() == model.get_params()
+    assert model.clone().get_params() == model.get_params()

@@ -35,7 +35,7 @@ from scipy import sparse
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.codes import id_list
 from adaptive.dates import parse_iso
-from adaptive.errors import ConfigError, closest_name, counted, some_of
+from adaptive.errors import ConfigError, check_keywords, closest_name, counted, some_of
 from adaptive.memo import IdentityMemo
 from adaptive.placement.prior import grade_placement
 from adaptive.policy.config import PolicyConfig
@@ -460,9 +460,8 @@ class StudentBatch:
             "placement": lambda: np.full(n, "", dtype=object),
             "learning_z": lambda: np.full(n, np.nan),
         }
-        unknown = set(given) - set(defaults)
-        if unknown:
-            raise ConfigError(f"StudentBatch.build: unknown field(s) {sorted(unknown)}")
+        # a misspelt field (`exclded=`) named with the one meant, never left at its default
+        check_keywords(given, [*defaults, "config"], "StudentBatch.build")
         values = {
             k: given[k] if given.get(k) is not None else make() for k, make in defaults.items()
         }

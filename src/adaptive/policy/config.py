@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
-from adaptive.errors import ConfigError, ConfigWarning, unknown_key
+from adaptive.errors import ConfigError, ConfigWarning, KeywordChecked, unknown_keys
 from adaptive.files import read_user_text
 from adaptive.placement.prior import GradeTable
 from adaptive.records import Range
@@ -115,7 +115,7 @@ def _is_integer(value: Any) -> bool:
 
 
 @dataclass(frozen=True)
-class PolicyConfig:
+class PolicyConfig(KeywordChecked):
     """Every knob of the adaptive policy, with the defaults a district starts from.
 
     The defaults were chosen on the tuning simulators only (`bkt`, `logistic`: 48 trials of
@@ -252,72 +252,15 @@ class PolicyConfig:
     grade_table: GradeTable | None = None
 
     def __post_init__(self) -> None:
+        """Every knob checked (`knob_problems`: all the wrong ones in one `ConfigError`), then
+        the weights merged with the defaults and the grade table made a `GradeTable`."""
+        problems = knob_problems({f.name: getattr(self, f.name) for f in fields(self)})
+        if problems:
+            raise ConfigError(f"policy config: {'; '.join(problems)}")
         object.__setattr__(self, "grade_table", _grade_table(self.grade_table))
-        self._check_types()
-        unknown = [w for w in self.weights if w not in TERMS]
-        if unknown:
-            raise ConfigError(
-                "policy config: " + "; ".join(unknown_key(w, TERMS, "weight") for w in unknown)
-            )
         merged = {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in self.weights.items()}}
         object.__setattr__(self, "weights", merged)
         object.__setattr__(self, "repeatable_kinds", tuple(self.repeatable_kinds))
-        self._check_kinds()
-        self._check_ranges()
-        self._check_exploration()
-
-    def _check_types(self) -> None:
-        """Every value has its field's type (a TOML typo such as `readiness = "high"` is a
-        `ConfigError` naming the key, `weights.readiness`, not a failure deep in the scoring)."""
-        wrong = []
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "grade_table":  # checked by `GradeTable` itself
-                continue
-            if f.name == "weights":
-                wrong += _weight_type_problems(value)
-                continue
-            ok, expected = _has_field_type(f.name, value)
-            if not ok:
-                wrong.append(f"{f.name} = {value!r} (expected {expected})")
-        if wrong:
-            raise ConfigError(f"policy config: {'; '.join(wrong)}")
-
-    def _check_kinds(self) -> None:
-        """Repeatable kinds are activity kinds: a misspelt "practise" would leave every practice
-        activity done once and never served again, without a word."""
-        unknown = [k for k in self.repeatable_kinds if k not in ACTIVITY_KINDS]
-        if unknown:
-            reasons = "; ".join(unknown_key(k, ACTIVITY_KINDS, "activity kind") for k in unknown)
-            raise ConfigError(
-                f"policy config: repeatable_kinds = {list(self.repeatable_kinds)!r}: {reasons}"
-            )
-
-    def _check_ranges(self) -> None:
-        """Every number within its documented range (`RANGES`; weights finite), all the knobs
-        out of range named in one error: a NaN width or a negative exponent fails deep in the
-        scoring, or scores every activity NaN, without a word."""
-        wrong = [
-            f"weights.{term} = {value!r}; expected {valid.what} {valid}"
-            for term, value in self.weights.items()
-            for valid in [WEIGHT_RANGES.get(term, WEIGHT_RANGE)]
-            if not valid.admits(value)
-        ]
-        for name, valid in RANGES.items():
-            value = getattr(self, name)
-            if not valid.admits(value):
-                wrong.append(f"{name} = {value!r}; expected {valid.what} {valid}")
-        if wrong:
-            raise ConfigError(f"policy config: {'; '.join(wrong)}")
-
-    def _check_exploration(self) -> None:
-        """The exploration mode (`adaptive.policy.exploration`) is one of `EXPLORATION_MODES`;
-        its temperature and epsilon are checked with the other ranges."""
-        if self.exploration not in EXPLORATION_MODES:
-            raise ConfigError(
-                f"policy config: exploration = {self.exploration!r}, expected one of "
-                f"{list(EXPLORATION_MODES)}"
-            )
 
     def unused_settings(self, keys: Iterable[str]) -> list[str]:
         """Of the knobs named in `keys`, those set away from their default in a mode that never
@@ -351,7 +294,7 @@ class PolicyConfig:
         """A config from a table of knobs (a TOML file's, or `to_dict()`'s): an unknown key is a
         `ConfigError` naming the closest known one; a knob set for an exploration mode the
         config does not use is a warning naming `where`."""
-        config = cls(**_checked_keys(d))
+        config = _config_from(d)
         _warn_unused(config.unused_settings(d), where)
         return config
 
@@ -378,6 +321,9 @@ class PolicyConfig:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(invalid_toml(path, text, exc)) from exc
         _check_tables_hold_no_top_level_key(path, text)
+        problems = _table_problems(data)
+        if problems:
+            raise ConfigError(_problems_in_file(path, text, problems))
         try:
             return cls.from_dict(data, str(path))
         except (TypeError, ConfigError) as exc:  # every problem names the file (and its line)
@@ -386,12 +332,10 @@ class PolicyConfig:
     def with_(self, **changes: Any) -> PolicyConfig:
         """A copy with some values changed (weights merged, not replaced)."""
         d = self.to_dict()
-        changes = _checked_keys(changes)
-        if "weights" in changes:
-            weights = changes["weights"]
-            merged = {**d["weights"], **weights} if isinstance(weights, Mapping) else weights
-            changes = {**changes, "weights": merged}
-        config = PolicyConfig(**{**d, **changes})
+        knobs = {**d, **changes}
+        if isinstance(changes.get("weights"), Mapping):
+            knobs["weights"] = {**d["weights"], **changes["weights"]}
+        config = _config_from(knobs)
         _warn_unused(config.unused_settings(changes), "policy config")
         return config
 
@@ -404,32 +348,77 @@ def _grade_table(value: object) -> GradeTable | None:
     try:
         return GradeTable.from_dict(value)  # type: ignore[arg-type]
     except ConfigError as exc:
-        raise ConfigError(f"policy config: grade_table: {exc}") from exc
+        raise ConfigError(f"grade_table: {exc}") from exc
 
 
-def _checked_keys(d: object) -> dict[str, Any]:
-    """The knobs of a config table, every key a field of `PolicyConfig`: one `ConfigError`
-    naming each unknown key and its closest known one (`mastery_treshold`: did you mean
-    `mastery_threshold`?)."""
+def _config_from(d: object) -> PolicyConfig:
+    """A config from a table of knobs (a TOML file's, `to_dict()`'s): one `ConfigError` naming
+    every problem of the table at once, each unknown key with its closest known one
+    (`mastery_treshold`: did you mean `mastery_threshold`?) and each wrong value
+    (`knob_problems`), where the first alone was named, to be fixed one run at a time."""
     if not isinstance(d, Mapping):
         raise ConfigError(
             f"policy config: {d!r} ({type(d).__name__}); expected a table of knobs, e.g. "
             "{'target_p_correct': 0.8, 'weights': {'interest': 1.5}}"
         )
+    problems = _table_problems(d)
+    if problems:
+        raise ConfigError(f"policy config: {'; '.join(problems)}")
+    return PolicyConfig(**d)
+
+
+def _table_problems(d: Mapping[str, Any]) -> list[str]:
+    """Every problem of a table of knobs: its unknown keys, then its known keys' values."""
     known = [f.name for f in fields(PolicyConfig)]
-    unknown = [key for key in d if key not in known]
-    if unknown:
-        raise ConfigError("policy config: " + "; ".join(_unknown_knob(k, known) for k in unknown))
-    return dict(d)
+    problems = _unknown_knobs([key for key in d if key not in known], known)
+    return problems + knob_problems({key: value for key, value in d.items() if key in known})
 
 
-def _unknown_knob(key: str, known: list[str]) -> str:
-    """Why a top-level key is refused: a weight's name written above `[weights]` (`aspiration
-    = 2.0`, which "unknown key" left to guess) is said to go under it; any other key gets
-    its closest known one."""
-    if key in TERMS:
-        return f"`{key}` is a weight: put it under [weights]"
-    return unknown_key(key, known)
+def _unknown_knobs(keys: list[str], known: list[str]) -> list[str]:
+    """Why top-level keys are refused: a weight's name written above `[weights]` (`aspiration
+    = 2.0`, which "unknown key" left to guess) is said to go under it; the other keys are
+    named together, each with its closest known one."""
+    said = [f"`{key}` is a weight: put it under [weights]" for key in keys if key in TERMS]
+    others = [key for key in keys if key not in TERMS]
+    return said + ([unknown_keys(others, known)] if others else [])
+
+
+def knob_problems(knobs: Mapping[str, Any]) -> list[str]:
+    """Every problem of a table of knobs (`PolicyConfig`'s fields, those given), each naming
+    the key, its value and what it takes: the type first (a TOML typo such as `readiness =
+    "high"`, not a failure deep in the scoring), then the range (`RANGES`; a NaN width or a
+    negative exponent scores every activity NaN without a word), the exploration mode, the
+    activity kinds, the grade table. [] when there is none."""
+    problems = []
+    for name, value in knobs.items():
+        problems += _knob_problems(name, value)
+    return problems
+
+
+def _knob_problems(name: str, value: object) -> list[str]:
+    """The problems of one knob `name` set to `value` (`knob_problems`)."""
+    if name == "grade_table":
+        try:
+            _grade_table(value)
+        except ConfigError as exc:
+            return [str(exc)]
+        return []
+    if name == "weights":
+        return _weight_problems(value)
+    ok, expected = _has_field_type(name, value)
+    if not ok:
+        return [f"{name} = {value!r} (expected {expected})"]
+    valid = RANGES.get(name)
+    if valid is not None and not valid.admits(value):
+        return [f"{name} = {value!r}; expected {valid.what} {valid}"]
+    if name == "exploration" and value not in EXPLORATION_MODES:
+        return [f"exploration = {value!r}, expected one of {list(EXPLORATION_MODES)}"]
+    if name == "repeatable_kinds" and isinstance(value, list | tuple):
+        unknown = [kind for kind in value if kind not in ACTIVITY_KINDS]
+        if unknown:  # a misspelt "practise": every practice activity done once, never again
+            reason = unknown_keys(unknown, ACTIVITY_KINDS, "activity kind")
+            return [f"repeatable_kinds = {list(value)!r}: {reason}"]
+    return []
 
 
 def _warn_unused(reasons: list[str], where: str) -> None:
@@ -454,18 +443,44 @@ def _has_field_type(name: str, value: object) -> tuple[bool, str]:
     return _is_number(value), "a number"
 
 
-def _weight_type_problems(weights: object) -> list[str]:
-    """The weights' type problems, each naming its weight (`weights.readiness = 'high'`)."""
+def _weight_problems(weights: object) -> list[str]:
+    """The weights' problems, each naming its weight: unknown terms (with the closest), a
+    value that is no number (`weights.readiness = 'high'`), a number out of its range (any
+    finite number; the stuck weight <= 0)."""
     if not isinstance(weights, Mapping):
         return [
             f"weights = {weights!r} (expected a [weights] table of numbers, one per term: "
             f"{', '.join(TERMS)})"
         ]
-    return [
-        f"weights.{term} = {value!r} (expected a number)"
-        for term, value in weights.items()
-        if not _is_number(value)
-    ]
+    unknown = [term for term in weights if term not in TERMS]
+    problems = [unknown_keys(unknown, TERMS, "weight")] if unknown else []
+    for term, value in weights.items():
+        valid = WEIGHT_RANGES.get(term, WEIGHT_RANGE)
+        if not _is_number(value):
+            problems.append(f"weights.{term} = {value!r} (expected a number)")
+        elif term in TERMS and not valid.admits(value):
+            problems.append(f"weights.{term} = {value!r}; expected {valid.what} {valid}")
+    return problems
+
+
+def _problems_in_file(path: Path, text: str, problems: list[str]) -> str:
+    """A policy file's problems as one message: one on the line of its key ("FILE, line 3,
+    column 20: policy config: target_p_correct = 1.8; expected ..."), several listed one a
+    line in the file's order, each with its own line and column, so that every mistake is
+    fixed in one pass."""
+    if len(problems) == 1:
+        return f"{path}{_line_named(text, problems[0])}: policy config: {problems[0]}"
+    placed = [(_line_named(text, problem).removeprefix(", "), problem) for problem in problems]
+    placed.sort(key=lambda one: _line_number(one[0]))
+    listed = [f"  - {where}: {problem}" if where else f"  - {problem}" for where, problem in placed]
+    return f"{path}: policy config: {len(problems)} problems:\n" + "\n".join(listed)
+
+
+def _line_number(where: str) -> float:
+    """The line of a "line N, column C" (`_line_named`'s), infinity for "" (no line found):
+    problems placed nowhere are listed last."""
+    line = re.match(r"line (\d+)", where)
+    return int(line[1]) if line else float("inf")
 
 
 def _line_named(text: str, message: str) -> str:

@@ -68,11 +68,13 @@ from adaptive.errors import (
     ArtifactError,
     ConfigError,
     CoverageWarning,
+    KeywordChecked,
     LateAnswerWarning,
     NotFittedError,
     PlacementWarning,
     RepeatedAnswerWarning,
     UnknownStudentsError,
+    check_keywords,
     closest_name,
     counted,
     passed_positions,
@@ -374,8 +376,10 @@ _UPDATE_TYPES = (
 )
 
 
-class KnowledgeTracer(ABC):
-    """Abstract knowledge-tracing model. Subclasses set `name` and implement the abstract methods.
+class KnowledgeTracer(KeywordChecked, ABC):
+    """Abstract knowledge-tracing model. Subclasses set `name` and implement the abstract methods,
+    and take their hyperparameters as keywords of their own `__init__` (a misspelt one is an
+    `UnknownKeywordError` naming the one meant: `KeywordChecked`).
 
     Fitted attribute of every model, whatever its kind:
 
@@ -859,12 +863,10 @@ class KnowledgeTracer(ABC):
         return {p: getattr(self, p) for p in sig.parameters if p != "self"}
 
     def set_params(self, **params: Any) -> Self:
-        valid = self.get_params()
+        """Set hyperparameters by name, as the constructor takes them; a misspelt one is an
+        `UnknownKeywordError` naming the one meant, and sets none of them."""
+        check_keywords(params, self.get_params(), f"{type(self).__name__}.set_params")
         for key, value in params.items():
-            if key not in valid:
-                raise ValueError(
-                    f"{type(self).__name__} has no hyperparameter {key!r}; valid: {sorted(valid)}"
-                )
             setattr(self, key, value)
         return self
 

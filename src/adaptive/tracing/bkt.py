@@ -550,51 +550,54 @@ class BKT(KnowledgeTracer):
             raise ParamsRefused("BKT", str(exc)) from None
 
     def _check_values(self) -> None:
-        """Each setting's type (its default's first: `forgets = 'no' (expected true or
-        false)`, as `mistyped_params` says it for a spec), then its value, as "name = value
-        (expected ...)"."""
+        """Every setting's type (its default's: `forgets = 'no' (expected true or false)`, as
+        `mistyped_params` says it for a spec) and value, as "name = value (expected ...)", all
+        the wrong ones named in one `ConfigError` (a spec with two mistakes named only the
+        first); a setting of the wrong type is not checked for its value."""
         wrong = mistyped_params(type(self), self.get_params())
-        if wrong:
-            raise ConfigError("; ".join(wrong))
+        problems = list(wrong.values())
         for name, options in (("fitter", FITTERS), ("multi_skill", MULTI_SKILL)):
-            if getattr(self, name) not in options:
+            if name not in wrong and getattr(self, name) not in options:
                 listed = " or ".join(map(repr, options))
-                raise ConfigError(f"{name} = {getattr(self, name)!r} (expected {listed})")
+                problems.append(f"{name} = {getattr(self, name)!r} (expected {listed})")
         for name in ("num_fits", "max_iter"):
-            if getattr(self, name) < 1:
-                raise ConfigError(
-                    f"{name} = {getattr(self, name)!r} (expected a whole number >= 1)"
-                )
-        if not self.tol > 0:
-            raise ConfigError(f"tol = {self.tol!r} (expected a number > 0)")
+            if name not in wrong and getattr(self, name) < 1:
+                problems.append(f"{name} = {getattr(self, name)!r} (expected a whole number >= 1)")
+        if "tol" not in wrong and not self.tol > 0:
+            problems.append(f"tol = {self.tol!r} (expected a number > 0)")
         for name in ("shrinkage", "skill_shrinkage"):
             value = getattr(self, name)
-            if not (np.isfinite(value) and value >= 0):
-                raise ConfigError(
+            if name not in wrong and not (np.isfinite(value) and value >= 0):
+                problems.append(
                     f"{name} = {value!r} (expected pseudo-observations, a finite number >= 0)"
                 )
-        self._check_fixed()
+        if "forgets" not in wrong:  # `fixed`'s p_forget is read with it
+            problems += self._fixed_problems()
+        if problems:
+            raise ConfigError("; ".join(problems))
 
-    def _check_fixed(self) -> None:
+    def _fixed_problems(self) -> list[str]:
         """`fixed`: known parameters, each a probability (or one per item class), and a
-        forgetting probability other than 0 only where the model forgets."""
+        forgetting probability other than 0 only where the model forgets; what is wrong with
+        it, the first problem found ([] when none: its parts depend on one another)."""
         fixed = self.fixed or {}
         if not isinstance(fixed, dict):
-            raise ConfigError(f"fixed = {fixed!r} (expected a table of parameter = probability)")
+            return [f"fixed = {fixed!r} (expected a table of parameter = probability)"]
         for name, value in fixed.items():
             if name not in PARAMS:
-                raise ConfigError(f"fixed = {fixed!r} ({unknown_key(name, PARAMS, 'parameter')})")
+                return [f"fixed = {fixed!r} ({unknown_key(name, PARAMS, 'parameter')})"]
             values = value.values() if isinstance(value, dict) else [value]
             for v in values:
                 if not isinstance(v, int | float) or not 0.0 <= float(v) <= 1.0:
-                    raise ConfigError(
+                    return [
                         f"fixed = {fixed!r} (expected probabilities in [0, 1]: {name} has {v!r})"
-                    )
+                    ]
             if name == "p_forget" and not self.forgets and any(float(v) != 0 for v in values):
-                raise ConfigError(
+                return [
                     f"fixed = {fixed!r}, forgets = {self.forgets!r} (expected p_forget 0 unless "
                     "forgets = true)"
-                )
+                ]
+        return []
 
     def _entries(self, log: ResponseLog, items: bool = True) -> _Entries:
         """The log's (response, skill) entries with model codes; `items=False` leaves the item

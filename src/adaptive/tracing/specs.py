@@ -20,7 +20,7 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
-from adaptive.errors import ConfigError, unknown_key
+from adaptive.errors import ConfigError, unknown_key, unknown_keys
 from adaptive.files import read_user_text
 from adaptive.specs import MODELS_DIR, resolve
 from adaptive.tracing.base import KnowledgeTracer
@@ -83,51 +83,64 @@ def load_spec(name_or_path: str | Path) -> dict[str, Any]:
 
 
 def _check_spec_keys(path: Path, spec: dict[str, Any]) -> None:
-    """A spec's top level: a known `model`, a `[params]` table, nothing else. A misspelled key
-    is refused rather than ignored: `[param]` for `[params]` would otherwise train the model
-    with its defaults, and say nothing."""
+    """A spec's top level: a known `model`, a `[params]` table, nothing else, every problem
+    named in one `ConfigError`. A misspelled key is refused rather than ignored: `[param]` for
+    `[params]` would otherwise train the model with its defaults, and say nothing."""
+    problems = []
+    unknown = [key for key in spec if key not in SPEC_KEYS]
+    if unknown:
+        problems.append(unknown_keys(unknown, SPEC_KEYS))
     if "model" not in spec:
-        raise ConfigError(f"{path}: missing key 'model'; expected one of {sorted(MODEL_CLASSES)}")
-    for key in spec:
-        if key not in SPEC_KEYS:
-            raise ConfigError(f"{path}: {unknown_key(key, SPEC_KEYS)}")
-    if not isinstance(spec["model"], str) or spec["model"] not in MODEL_CLASSES:
-        raise ConfigError(f"{path}: {unknown_key(spec['model'], list(MODEL_CLASSES), 'model')}")
+        problems.append(f"missing key 'model'; expected one of {sorted(MODEL_CLASSES)}")
+    elif not isinstance(spec["model"], str) or spec["model"] not in MODEL_CLASSES:
+        problems.append(unknown_key(spec["model"], list(MODEL_CLASSES), "model"))
     if not isinstance(spec.get("params", {}), dict):
-        raise ConfigError(
-            f"{path}: params = {spec['params']!r}; expected a [params] table "
-            "(one `key = value` per line)"
+        problems.append(
+            f"params = {spec['params']!r}; expected a [params] table (one `key = value` per line)"
         )
+    if problems:
+        raise ConfigError(f"{path}: {'; '.join(problems)}")
 
 
 def build_model(name_or_path: str | Path) -> KnowledgeTracer:
     """An unfitted model from a spec name or file, its [params] checked before any data is read.
 
-    Every refusal is one `ConfigError` naming the spec file: an unknown key (with the valid ones),
-    a value of the wrong type, and whatever the model itself refuses in its constructor (its
-    `check_params()`; a deep model builds its network there, on a one-skill vocabulary: torch's
-    own checks of the sizes), then a deep model's `check_machine()` (a GPU, bfloat16).
+    Every refusal is one `ConfigError` naming the spec file and every problem of its [params]
+    at once (a spec with two mistakes named only the first, to be fixed one run at a time):
+    the unknown keys (with the valid ones), the values of the wrong type, and whatever the
+    model itself refuses in its constructor (its `check_params()`, on the params of the right
+    type; a deep model builds its network there, on a one-skill vocabulary: torch's own checks
+    of the sizes), then a deep model's `check_machine()` (a GPU, bfloat16).
     """
     path = spec_path(name_or_path)
     spec = load_spec(path)
     klass = model_class(spec["model"])
     params = spec["params"]
-    where = f"{path}: bad [params] for {spec['model']!r}"
     valid = constructor_params(klass)
-    for key in params:
-        if key not in valid:
-            raise ConfigError(f"{where}: {unknown_key(key, valid)}")
-    wrong = mistyped_params(klass, params)
-    if wrong:
-        raise ConfigError(f"{where}: {'; '.join(wrong)}")
+    unknown = [key for key in params if key not in valid]
+    problems = [unknown_keys(unknown, valid)] if unknown else []
+    mistyped = mistyped_params(klass, {k: v for k, v in params.items() if k in valid})
+    problems += mistyped.values()
+    typed = {k: v for k, v in params.items() if k in valid and k not in mistyped}
+    model, refused = _construct(klass, typed)
+    if refused:
+        problems.append(_refusal(refused, typed))
+    if problems:
+        raise ConfigError(f"{path}: bad [params] for {spec['model']!r}: {'; '.join(problems)}")
+    return model
+
+
+def _construct(klass: type[KnowledgeTracer], params: dict[str, Any]) -> tuple[Any, str]:
+    """`klass(**params)` (every model checks its values there: `check_params`), and a deep
+    model's `check_machine()`: the model, or why it was refused (without the model's name,
+    which the spec's message names already)."""
     try:
-        model = klass(**params)  # every model checks its values here (`check_params`)
+        model = klass(**params)
         if hasattr(model, "check_machine"):  # a deep model: this machine's part, left out there
             model.check_machine()
     except (ConfigError, ValueError, TypeError) as exc:
-        reason = exc.reason if isinstance(exc, ParamsRefused) else str(exc)
-        raise ConfigError(f"{where}: {_refusal(reason, params)}") from exc
-    return model
+        return None, exc.reason if isinstance(exc, ParamsRefused) else str(exc)
+    return model, ""
 
 
 def constructor_params(klass: type) -> list[str]:
@@ -160,17 +173,17 @@ def _refusal(text: str, params: dict[str, Any]) -> str:
     return f"{text} (the spec's params: {given})"
 
 
-def mistyped_params(klass: type, params: dict[str, Any]) -> list[str]:
+def mistyped_params(klass: type, params: dict[str, Any]) -> dict[str, str]:
     """Params whose value does not have the type of the constructor's default (`forgets =
-    "yes"` would otherwise be read as true): "name = value (expected ...)" for each. A spec's
-    [params] and a model's own constructor (`BKT(forgets="no")`) are checked alike; numpy's
-    integers and floats are numbers."""
+    "yes"` would otherwise be read as true): each name with "name = value (expected ...)". A
+    spec's [params] and a model's own constructor (`BKT(forgets="no")`) are checked alike;
+    numpy's integers and floats are numbers."""
     defaults = {
         name: p.default
         for name, p in inspect.signature(klass.__init__).parameters.items()
         if p.default is not inspect.Parameter.empty
     }
-    wrong = []
+    wrong = {}
     for name, value in params.items():
         default = defaults.get(name)
         if default is None:  # a default of None takes any value
@@ -187,5 +200,5 @@ def mistyped_params(klass: type, params: dict[str, Any]) -> list[str]:
         else:
             continue
         if not ok:
-            wrong.append(f"{name} = {value!r} (expected {expected})")
+            wrong[name] = f"{name} = {value!r} (expected {expected})"
     return wrong

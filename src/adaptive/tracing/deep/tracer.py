@@ -208,26 +208,29 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
     def _check_values(self) -> None:
         """Each knob's type and range, in a spec's words ("window = 0 (expected a whole number
         >= 1)"): a negative learning rate crashed mid-fit, a `validation_fraction` of 1.5 left
-        the model untrained, a text size reached torch (seen in a researcher's trial). Types
-        first, as a spec's are checked (`mistyped_params`, shared with BKT and `build_model`),
-        so that a mistake reads the same from a spec and from Python; then ranges."""
+        the model untrained, a text size reached torch (seen in a researcher's trial). Types as
+        a spec's are checked (`mistyped_params`, shared with BKT and `build_model`), so that a
+        mistake reads the same from a spec and from Python; then the ranges of the knobs of the
+        right type. Every wrong knob is named in one `ConfigError` (a spec with two mistakes
+        named only the first)."""
         wrong = mistyped_params(type(self), self.get_params())
-        if wrong:
-            raise ConfigError("; ".join(wrong))
         for name, valid in KNOB_RANGES.items():
-            if hasattr(self, name) and not valid.admits(getattr(self, name)):
-                value = getattr(self, name)
-                raise ConfigError(f"{name} = {value!r} (expected {valid.what} {valid})")
+            value = getattr(self, name, None)
+            if hasattr(self, name) and name not in wrong and not valid.admits(value):
+                wrong[name] = f"{name} = {value!r} (expected {valid.what} {valid})"
         for name, options in (("device", DEVICES), ("precision", PRECISIONS)):
-            if getattr(self, name) not in options:
+            if name not in wrong and getattr(self, name) not in options:
                 listed = " or ".join(map(repr, options))
-                raise ConfigError(f"{name} = {getattr(self, name)!r} (expected {listed})")
+                wrong[name] = f"{name} = {getattr(self, name)!r} (expected {listed})"
         heads = getattr(self, "n_heads", 1)
-        if getattr(self, "d_model", 0) % heads:
-            raise ConfigError(
+        sizes_read = not {"d_model", "n_heads"} & set(wrong)  # whole numbers >= 1, where set
+        if sizes_read and getattr(self, "d_model", 0) % heads:
+            wrong["n_heads"] = (
                 f"d_model = {self.d_model!r}, n_heads = {heads!r} (expected d_model a multiple "
                 "of n_heads: each head takes an equal share of the model size)"
             )
+        if wrong:
+            raise ConfigError("; ".join(wrong.values()))
 
     def _warn_idle_knobs(self, stacklevel: int) -> None:
         """Say so where a knob is set that does nothing with the others (once, where the model
