@@ -921,3 +921,24 @@ def test_the_quarantine_cannot_be_the_skill_map_file_being_read(tmp_path) -> Non
         read_placement(write(tmp_path, GAPS), catalog(), columns=OWN, skill_map=skill_map,
                        quarantine=tmp_path / "map.csv")  # fmt: skip
     assert skill_map.read_text() == "code,skill_id\n5.NS.1,g5.NS.1\n"
+
+
+# --- 13. field-hardening of the placement trial's dirty export (session 52) ---
+
+
+def test_row_drops_counts_mean_one_thing_each(tmp_path) -> None:
+    """Re-read #12: `RowDrops.blank` and `.identical` counted rows left out with the option and,
+    without it, rows refused (the identical ones only among the listed repeats), for the hint.
+    Now the counts are rows left out, and a refusal only notes that it holds such rows."""
+    from adaptive.placement.table import RowDrops, checked_batches, new_found
+
+    refused = RowDrops()
+    for _ in checked_batches(write(tmp_path, GAPS), catalog(), OWN, new_found(), drops=refused):
+        pass
+    assert (refused.blank_left_out, refused.identical_left_out) == (0, 0)
+    assert refused.refused_droppable
+    dropped = RowDrops(drop=True)
+    for _ in checked_batches(write(tmp_path, GAPS), catalog(), OWN, new_found(), drops=dropped):
+        pass
+    assert (dropped.blank_left_out, dropped.left_out, dropped.quarantined) == (2, 2, 0)
+    assert not dropped.refused_droppable

@@ -119,9 +119,10 @@ BLANK_DROPPED = f"{MASTERY_EXPECTED} (a blank: a skill not assessed)"
 @dataclasses.dataclass
 class RowDrops:
     """One read's rows with a blank mastery ("not assessed", never a 0) or identical to an
-    earlier row (a double export: its first row stands). Refused by default, counted all the
-    same so that the refusal says the option that drops them (`hint`). With `drop`
-    (`drop_blank_and_identical`, or `quarantine=`) they are left out instead, counted in one
+    earlier row (a double export: its first row stands). Refused by default, but noticed all
+    the same (`refused_droppable`), so that the refusal says the option that drops them
+    (`hint`). With `drop` (`drop_blank_and_identical`, or `quarantine=`) they are left out
+    instead, counted by reason (`blank_left_out`, `identical_left_out`) in one
     `PlacementWarning` (`warn`: counts and lines, never an id) and, with a `quarantine` path,
     written there as the log reader writes its rejected rows (`write`: line, reason, the cells
     as the file wrote them). Nothing else is dropped: a row giving another mastery for the
@@ -132,15 +133,30 @@ class RowDrops:
 
     drop: bool = False
     quarantine: Path | None = None
-    blank: int = 0  # rows left out (or, without `drop`, refused) for a blank mastery
-    #: rows left out as identical to an earlier one; without `drop`, those of the listed
-    #: repeats (telling the others would need `_DenseTable`'s forms, kept only to drop them)
-    identical: int = 0
+    #: rows left out for a blank mastery (with `drop`; always 0 without)
+    blank_left_out: int = 0
+    #: rows left out as identical to an earlier one (with `drop`; always 0 without)
+    identical_left_out: int = 0
+    #: without `drop`: whether the refusal holds a row the option would have left out (a
+    #: blank mastery, or a repeat of the listed ones identical to its first row), so that it
+    #: says the option; always False with `drop`
+    refused_droppable: bool = False
+    #: the first lines left out, by reason ("blank", "identical"), for the warning
     lines: dict[str, list[int]] = dataclasses.field(
         default_factory=lambda: {"blank": [], "identical": []}
     )
     #: with `quarantine`: each batch's rows left out (`_aside`)
     parts: list[pa.Table] = dataclasses.field(default_factory=list)
+
+    @property
+    def left_out(self) -> int:
+        """Rows left out, for either reason."""
+        return self.blank_left_out + self.identical_left_out
+
+    @property
+    def quarantined(self) -> int:
+        """Rows written to the quarantine file (0 where none was asked)."""
+        return self.left_out if self.quarantine is not None else 0
 
     @classmethod
     def of(
@@ -160,7 +176,10 @@ class RowDrops:
         """Rows of `kind` ("blank", "identical") left out: `raw` holds them as the file wrote
         them (its index: their lines); `earlier` the line of the row each identical one
         repeats (kept where the table keeps its `lines`: with a quarantine file)."""
-        setattr(self, kind, getattr(self, kind) + len(raw))
+        if kind == "blank":
+            self.blank_left_out += len(raw)
+        else:
+            self.identical_left_out += len(raw)
         listed = self.lines[kind]
         listed += raw.index[: SHOWN_LINES - len(listed)].tolist()
         if self.quarantine is not None:
@@ -169,7 +188,7 @@ class RowDrops:
     def hint(self) -> str:
         """`DROP_HINT` after a refusal of rows the option would have left out ("" where the
         read dropped them, or found none)."""
-        return DROP_HINT if not self.drop and (self.blank or self.identical) else ""
+        return DROP_HINT if self.refused_droppable else ""
 
     def warn(self, file: str, rows: Rows, stacklevel: int = 3) -> None:
         """One `PlacementWarning` counting the rows left out, by reason, with their first
@@ -178,8 +197,9 @@ class RowDrops:
             f"{counted(n, 'row')} {what} "
             f"({line_words(self.lines[kind], SHOWN_LINES, rows.unit, total=n)})"
             for kind, n, what in (
-                ("blank", self.blank, "with a blank mastery (a skill not assessed)"),
-                ("identical", self.identical, "identical to an earlier row (a row given twice)"),
+                ("blank", self.blank_left_out, "with a blank mastery (a skill not assessed)"),
+                ("identical", self.identical_left_out,
+                 "identical to an earlier row (a row given twice)"),
             )
             if n
         ]
@@ -187,7 +207,7 @@ class RowDrops:
             return
         where = f"; written with their reasons to {self.quarantine}" if self.quarantine else ""
         warnings.warn(
-            f"{file}: {counted(self.blank + self.identical, 'row')} left out, as asked "
+            f"{file}: {counted(self.left_out, 'row')} left out, as asked "
             f"(drop_blank_and_identical): {'; '.join(said)}{where}",
             PlacementWarning,
             stacklevel=stacklevel,
@@ -393,7 +413,7 @@ def checked_frame(
     are read through the read's skill map first (`renamed`: the rows of retired codes left out,
     counted there; the file's own code kept as `CODE_COLUMN`, for a problem to quote the
     file, not the map). With `drops` (the read's `RowDrops`), rows of a blank mastery are
-    counted there, and left out where it drops them. Every row checked (a skill of `catalog`
+    left out and counted there where it drops them, else noticed for its hint. Every row checked (a skill of `catalog`
     when one is given), the problems added to `found`."""
     student = trimmed_ids(frame["student_id"])
     skill = trimmed_ids(frame["skill_id"])
@@ -416,9 +436,9 @@ def checked_frame(
         add_found(found, "skill_id", skill_problems(skill, rows, catalog, room(found, "skill_id")))
     mastery, problems = read_mastery(frame["mastery"], rows, room(found, "mastery"))
     add_found(found, "mastery", problems)
-    if drops is not None and not drops.drop and problems[1]:  # refused: counted for the hint
+    if drops is not None and not drops.drop and problems[1]:  # refused: noticed for the hint
         refused = np.isnan(mastery)
-        drops.blank += int(blank_cells(frame["mastery"][refused]).sum())
+        drops.refused_droppable |= bool(blank_cells(frame["mastery"][refused]).any())
     checked = {"student_id": student, "skill_id": skill, "mastery": mastery}
     if renamed is not None:
         checked[CODE_COLUMN] = code
@@ -1310,8 +1330,8 @@ def _repeat_problems(
     drops: RowDrops | None = None,
 ) -> list[Problem]:
     """The problems of rows repeating an earlier row's (student, skill), each naming the first
-    row of its pair, "identical" where their cells are too (counted in `drops` where it keeps
-    them, for its hint): the file is read a second time for them (an error's path only: the
+    row of its pair, "identical" where their cells are too (noticed in `drops`, which
+    refuses them, for its hint): the file is read a second time for them (an error's path only: the
     (students x skills) table keeps no line per cell unless a quarantine file is written)."""
     if not repeats:
         return []
@@ -1327,7 +1347,9 @@ def _repeat_problems(
         if len(first) == len(pairs.unique()):
             break
     if drops is not None and not drops.drop:
-        drops.identical += sum(_same_cells(row[1], first[(s, k)][1]) for s, k, row in repeats)
+        drops.refused_droppable |= any(
+            _same_cells(row[1], first[(s, k)][1]) for s, k, row in repeats
+        )
     return [
         repeat_problem(rows, skill, row, first[(student, skill)], skill_map)
         for student, skill, row in repeats
