@@ -198,8 +198,11 @@ class RowDrops:
             f"({line_words(self.lines[kind], SHOWN_LINES, rows.unit, total=n)})"
             for kind, n, what in (
                 ("blank", self.blank_left_out, "with a blank mastery (a skill not assessed)"),
-                ("identical", self.identical_left_out,
-                 "identical to an earlier row (a row given twice)"),
+                (
+                    "identical",
+                    self.identical_left_out,
+                    "identical to an earlier row (a row given twice)",
+                ),
             )
             if n
         ]
@@ -1059,6 +1062,21 @@ def read_placement(
     path = placement_path(path)
     columns = placement_columns(columns)
     drops = RowDrops.of(drop_blank_and_identical, quarantine, path, skill_map)
+    return read_placement_dropping(path, catalog, drops, columns, batch_rows, skill_map)
+
+
+def read_placement_dropping(
+    path: Path,
+    catalog: Catalog,
+    drops: RowDrops,
+    columns: Mapping[str, str] | None = None,
+    batch_rows: int = BATCH_ROWS,
+    skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None,
+) -> Placement:
+    """`read_placement` with the read's `RowDrops` made by the caller (`RowDrops.of`), which
+    holds, once the file is read, how many rows were left out and written aside: a night
+    counts its placement's quarantined rows there (`PlacementReading.read_counted`)."""
+    columns = placement_columns(columns)
     skill_map = SkillMap.of(skill_map, catalog)
     renamed = tally_of(skill_map)
     rows = rows_of(path)
@@ -1145,14 +1163,17 @@ class PlacementReading:
 
     def read(self, path: str | os.PathLike, catalog: Catalog) -> Placement:
         """The placement file at `path`, read with these options (`read_placement`)."""
-        return read_placement(
-            path,
-            catalog,
-            self.columns,
-            skill_map=self.skill_map,
-            drop_blank_and_identical=self.drop_blank_and_identical,
-            quarantine=self.quarantine,
+        return self.read_counted(path, catalog)[0]
+
+    def read_counted(self, path: str | os.PathLike, catalog: Catalog) -> tuple[Placement, RowDrops]:
+        """`read`, and the read's `RowDrops`: the rows it left out and wrote to the quarantine
+        (`RowDrops.quarantined`), counted as they were read, never read back from the file."""
+        path = placement_path(path)
+        drops = RowDrops.of(self.drop_blank_and_identical, self.quarantine, path, self.skill_map)
+        placement = read_placement_dropping(
+            path, catalog, drops, self.columns, skill_map=self.skill_map
         )
+        return placement, drops
 
 
 @dataclasses.dataclass
