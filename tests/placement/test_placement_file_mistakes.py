@@ -942,3 +942,23 @@ def test_row_drops_counts_mean_one_thing_each(tmp_path) -> None:
         pass
     assert (dropped.blank_left_out, dropped.left_out, dropped.quarantined) == (2, 2, 0)
     assert not dropped.refused_droppable
+
+
+def test_a_dropped_repeats_reason_is_built_column_wise_as_its_single_row_wording() -> None:
+    """Re-read #11: the quarantine reason of a row given twice was its one-row wording
+    around a "\\0" placeholder, split apart again. Now its pieces are named, and the column of
+    reasons reads as the one-row reason does, for lines and Parquet rows."""
+    import pyarrow as pa
+
+    from adaptive.data.io import quarantine_reason
+    from adaptive.errors import Problem
+    from adaptive.placement.table import dropped_repeat_expected, dropped_repeat_reasons
+
+    earlier = pa.chunked_array([[2, 17]])
+    for unit in ("line", "row"):
+        built = dropped_repeat_reasons("Standard", unit, earlier).to_pylist()
+        assert built == [
+            quarantine_reason(Problem("", None, "Standard", None,
+                                      dropped_repeat_expected(f"{unit} {n}")))
+            for n in (2, 17)
+        ]  # fmt: skip

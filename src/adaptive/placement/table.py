@@ -228,11 +228,8 @@ class RowDrops:
         table = pa.concat_tables(self.parts or [_aside(none, None)]).sort_by("line")
         own = {role: columns.get(role, role) for role in table.column_names[2:]}
         blank = quarantine_reason(Problem("", None, own["mastery"], "", BLANK_DROPPED))
-        before, after = quarantine_reason(
-            Problem("", None, own["skill_id"], None, dropped_repeat_expected(rows.name("\0")))
-        ).split("\0")
         earlier = table["earlier"]
-        repeats = pc.binary_join_element_wise(before, pc.cast(earlier, pa.string()), after, "")
+        repeats = dropped_repeat_reasons(own["skill_id"], rows.unit, earlier)
         out: dict[str, pa.ChunkedArray] = {
             "line": table["line"],
             "reason": pc.if_else(pc.equal(earlier, 0), blank, repeats),
@@ -681,12 +678,34 @@ def repeat_expected(earlier: str, identical: bool = False) -> str:
 
 def dropped_repeat_expected(earlier: str) -> str:
     """Why a row identical to the row `earlier` was left out, as its quarantine file says."""
-    return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}; the first stands)"
+    return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}{DROPPED_REPEAT_END}"
+
+
+def dropped_repeat_reasons(column: str, unit: str, earlier: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The quarantine reason of each row left out as identical to an earlier one, whose line
+    (row) `earlier` holds: `dropped_repeat_expected` as `quarantine_reason` words it (the
+    problem's `column`, the rows named by `unit`), built column-wise (a table exported twice
+    is millions of rows, never Python strings) from the text before that row's number and
+    the text after it."""
+    from adaptive.data.io import quarantine_reason
+
+    opening = quarantine_reason(Problem("", None, column, None, f"{DUPLICATE_EXPECTED} ("))
+    before = f"{opening}{IDENTICAL_TO} {unit} "
+    after = f"{IDENTICAL_WHAT}{DROPPED_REPEAT_END}"
+    return pc.binary_join_element_wise(before, pc.cast(earlier, pa.string()), after, "")
+
+
+#: A row given twice, as its refusal and its quarantine file say it, before and after the
+#: row it repeats ("identical to" "line 2" "in student, skill and mastery: ...").
+IDENTICAL_TO = "identical to"
+IDENTICAL_WHAT = " in student, skill and mastery: a row given twice"
+#: The end of a quarantine reason of a row given twice.
+DROPPED_REPEAT_END = "; the first stands)"
 
 
 def _identical_to(earlier: str) -> str:
     """A row given twice, as its refusal and its quarantine file say it."""
-    return f"identical to {earlier} in student, skill and mastery: a row given twice"
+    return f"{IDENTICAL_TO} {earlier}{IDENTICAL_WHAT}"
 
 
 def raise_problems(
