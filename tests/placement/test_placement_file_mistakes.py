@@ -664,10 +664,39 @@ def test_a_blank_mastery_says_to_leave_out_the_skills_not_assessed(tmp_path) -> 
     of what to do; a blank is no mastery of 0: the rows of skills not assessed are left out."""
     path = write(tmp_path, HEADER + "s1,g5.NS.1,\ns1,g6.NS.1,0.5\n")
     assert problems(path) == [
-        f"{path}, line 2, column 'Mastery': got ''; expected a number in [0, 1] (a blank is not "
-        "a mastery of 0: leave out the rows of skills not assessed, e.g. "
-        "frame.dropna(subset=['mastery']))"
+        f"{path}, line 2, column 'Mastery': got ''; expected a number in [0, 1] (a blank is a "
+        "skill not assessed, not a mastery of 0: write the mastery, or delete the row)"
     ]
+
+
+def test_a_blank_masterys_refusal_names_the_readers_own_options_never_pandas(tmp_path) -> None:
+    """L2a of the field trial: a file's refusal advised "frame.dropna(subset=['mastery'])", to a
+    placement office that has a CSV and no pandas. Now each problem says what to fix in the file,
+    and the hint after them the options as the user's reader takes them: `read_placement`'s
+    keywords, a night's and a command's (`placement_...` beside the flag); a frame, which has no
+    option, keeps the pandas way."""
+    from adaptive.placement.table import PlacementReading
+
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,\ns1,g6.NS.1,0.5\n")
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(path, catalog(), columns=OWN)
+    said = str(caught.value)
+    assert "dropna" not in said and "delete them from the file" in said
+    assert "drop_blank_and_identical=True (in a command: --placement-drop-blank-and-identical)" in (
+        said
+    )
+    with pytest.raises(DataValidationError) as caught:
+        PlacementReading(columns=OWN).read(path, catalog())
+    said = str(caught.value)
+    assert "dropna" not in said and "delete them from the file" in said
+    assert (
+        "placement_drop_blank_and_identical (--placement-drop-blank-and-identical); "
+        "placement_quarantine=FILE (--placement-quarantine FILE) writes them aside" in said
+    )
+    frame = pd.DataFrame({"student_id": ["s1"], "skill_id": ["g5.NS.1"], "mastery": [np.nan]})
+    with pytest.raises(DataValidationError) as caught:
+        mastery_table_placement(frame)
+    assert str(caught.value).endswith("e.g. frame.dropna(subset=['mastery'])")
 
 
 def test_a_table_whose_every_row_is_retired_by_the_map_is_refused(tmp_path) -> None:

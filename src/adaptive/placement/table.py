@@ -75,10 +75,11 @@ SKILL_EXPECTED = "a skill of the catalog"
 #: What to do with a code the catalog lacks that is no slip: last year's code, a retired skill.
 MAP_HINT = "map it with skill_map / --placement-skill-map"
 RENAMED = "a code renamed or retired since the file was written"
-#: What a blank mastery means, and what to do: a skill not assessed is not one known by nobody.
+#: What a blank mastery means, and what to fix: a skill not assessed is not one known by nobody.
+#: Plain words for whoever edits the file; the options that leave such rows out are said once,
+#: after the problems (`DropOptions.hint`), in the words of the user's reader.
 BLANK_HINT = (
-    " (a blank is not a mastery of 0: leave out the rows of skills not assessed, e.g. "
-    "frame.dropna(subset=['mastery']))"
+    " (a blank is a skill not assessed, not a mastery of 0: write the mastery, or delete the row)"
 )
 MASTERY_EXPECTED = "a number in [0, 1]"
 PERCENT_HINT = " (the column reads as percentages, 0-100: divide it by 100)"
@@ -101,14 +102,42 @@ KINDS = ("rows", "student_id", "skill_id", "mastery", "source")
 Found = tuple[list[Problem], int]
 
 
-#: The opt-in that lets a table's blank masteries and rows given twice through, in Python and
-#: in a command (`RowDrops`); said by the refusal of such rows.
+@dataclasses.dataclass(frozen=True)
+class DropOptions:
+    """The opt-ins that let a table's blank masteries and rows given twice through
+    (`RowDrops`), as its reader's user writes them: `read_placement`'s keywords
+    (`READ_OPTIONS`), or a night's and a command's (`PLACEMENT_OPTIONS`: `run_daily_job`'s
+    keyword beside the flag, as `option_words` says every option). Said by the refusal of
+    such rows (`hint`)."""
+
+    drop: str
+    quarantine: str
+
+    def hint(self) -> str:
+        """What to do about the refused rows the options would leave out: fix the file, or
+        let them be left out."""
+        return (
+            "Rows with a blank mastery (a skill not assessed) and rows identical to an earlier "
+            "one (a table exported twice): delete them from the file, or have them left out and "
+            f"counted with {self.drop}; {self.quarantine} writes them aside with their reasons "
+            "too. Other rows are still refused."
+        )
+
+
+#: `read_placement`'s opt-ins (`drop_blank_and_identical=`, `quarantine=`), with the commands'
+#: flags for a user who reads the message there.
 DROP_OPTION = "drop_blank_and_identical=True (in a command: --placement-drop-blank-and-identical)"
-DROP_HINT = (
-    "Rows with a blank mastery (a skill not assessed) and rows identical to an earlier one (a "
-    f"table exported twice) can be left out and counted: {DROP_OPTION}; quarantine=PATH "
-    "(--placement-quarantine FILE) writes them aside with their reasons too. Other rows are "
-    "still refused."
+READ_OPTIONS = DropOptions(DROP_OPTION, "quarantine=PATH (--placement-quarantine FILE)")
+#: A night's (`run_daily_job`'s placement_... keywords) and the commands' flags (`batch`,
+#: `recommend`, `validate`), who read a table through `PlacementReading`.
+PLACEMENT_OPTIONS = DropOptions(
+    option_words("placement_drop_blank_and_identical"),
+    option_words("placement_quarantine", "FILE"),
+)
+#: After a frame's refused blanks (`mastery_table_placement`, which has no opt-in).
+FRAME_BLANK_HINT = (
+    "Rows with a blank mastery (a skill not assessed): leave them out of the frame, e.g. "
+    "frame.dropna(subset=['mastery'])"
 )
 #: The lines a warning lists of the rows left out for one reason (the rest are counted).
 SHOWN_LINES = 5
@@ -133,6 +162,8 @@ class RowDrops:
 
     drop: bool = False
     quarantine: Path | None = None
+    #: how the refusal names the options (`hint`)
+    options: DropOptions = READ_OPTIONS
     #: rows left out for a blank mastery (with `drop`; always 0 without)
     blank_left_out: int = 0
     #: rows left out as identical to an earlier one (with `drop`; always 0 without)
@@ -160,17 +191,23 @@ class RowDrops:
 
     @classmethod
     def of(
-        cls, drop: bool, quarantine: str | os.PathLike | None, source: Path, skill_map: object
+        cls,
+        drop: bool,
+        quarantine: str | os.PathLike | None,
+        source: Path,
+        skill_map: object,
+        options: DropOptions = READ_OPTIONS,
     ) -> RowDrops:
-        """The read's drops; `quarantine` is checked before the table (and a `skill_map` file)
-        is read, as the log reader's is, and implies the drop. It may be neither file."""
+        """The read's drops, its refusal naming them as `options` says; `quarantine` is
+        checked before the table (and a `skill_map` file) is read, as the log reader's is,
+        and implies the drop. It may be neither file."""
         if quarantine is not None:
             from adaptive.data.io import check_quarantine_path
 
             map_file = skill_map if isinstance(skill_map, str | os.PathLike) else None
             others = {"the file being read": source, "the skill map": map_file}
-            return cls(True, check_quarantine_path(quarantine, others))
-        return cls(drop)
+            return cls(True, check_quarantine_path(quarantine, others), options)
+        return cls(drop, options=options)
 
     def add(self, kind: str, raw: pd.DataFrame, earlier: np.ndarray | None = None) -> None:
         """Rows of `kind` ("blank", "identical") left out: `raw` holds them as the file wrote
@@ -186,9 +223,9 @@ class RowDrops:
             self.parts.append(_aside(raw, earlier))
 
     def hint(self) -> str:
-        """`DROP_HINT` after a refusal of rows the option would have left out ("" where the
-        read dropped them, or found none)."""
-        return DROP_HINT if self.refused_droppable else ""
+        """What to do after a refusal of rows the options would have left out
+        (`DropOptions.hint`; "" where the read dropped them, or found none)."""
+        return self.options.hint() if self.refused_droppable else ""
 
     def warn(self, file: str, rows: Rows, stacklevel: int = 3) -> None:
         """One `PlacementWarning` counting the rows left out, by reason, with their first
@@ -332,7 +369,8 @@ def mastery_table_placement(
     frame, rows = frame_rows(frame, file)
     found = new_found()
     roles = [*PLACEMENT_COLUMNS, *([SOURCE_COLUMN] if SOURCE_COLUMN in frame else [])]
-    table = checked_frame(frame[roles], rows, catalog, found, renamed)
+    blanks = RowDrops()  # notices the refused blanks, for the frame's own hint
+    table = checked_frame(frame[roles], rows, catalog, found, renamed, blanks)
     found["duplicate"] = duplicate_problems(table, rows, skill_map)
     sources: dict[str, str] = {}
     if SOURCE_COLUMN in table:
@@ -340,7 +378,7 @@ def mastery_table_placement(
             table["student_id"], table[SOURCE_COLUMN], rows, sources, room(found, "source")
         )
         add_found(found, "source", more)
-    raise_problems(list(found.values()))
+    raise_problems(list(found.values()), hint=FRAME_BLANK_HINT if blanks.refused_droppable else "")
     if renamed is not None:
         renamed.warn(file)
     values = TableValues()
@@ -1188,7 +1226,9 @@ class PlacementReading:
         """`read`, and the read's `RowDrops`: the rows it left out and wrote to the quarantine
         (`RowDrops.quarantined`), counted as they were read, never read back from the file."""
         path = placement_path(path)
-        drops = RowDrops.of(self.drop_blank_and_identical, self.quarantine, path, self.skill_map)
+        drops = RowDrops.of(
+            self.drop_blank_and_identical, self.quarantine, path, self.skill_map, PLACEMENT_OPTIONS
+        )
         placement = read_placement_dropping(
             path, catalog, drops, self.columns, skill_map=self.skill_map
         )
