@@ -664,8 +664,8 @@ def test_a_blank_mastery_says_to_leave_out_the_skills_not_assessed(tmp_path) -> 
     of what to do; a blank is no mastery of 0: the rows of skills not assessed are left out."""
     path = write(tmp_path, HEADER + "s1,g5.NS.1,\ns1,g6.NS.1,0.5\n")
     assert problems(path) == [
-        f"{path}, line 2, column 'Mastery': got ''; expected a number in [0, 1] (a blank is a "
-        "skill not assessed, not a mastery of 0: write the mastery, or delete the row)"
+        f"{path}, line 2, column 'Mastery': got ''; expected a number in [0, 1] (a blank or N/A "
+        "is a skill not assessed, not a mastery of 0: write the mastery, or delete the row)"
     ]
 
 
@@ -991,3 +991,55 @@ def test_a_dropped_repeats_reason_is_built_column_wise_as_its_single_row_wording
                                       dropped_repeat_expected(f"{unit} {n}")))
             for n in (2, 17)
         ]  # fmt: skip
+
+
+@pytest.mark.parametrize("mark", ["N/A", "n/a", "NA", "#N/A", "-", "null", "None", "nan", " N/A "])
+def test_a_not_assessed_mark_is_read_as_a_blank_never_a_number(tmp_path, mark) -> None:
+    """L2b of the field trial: an office's export wrote "N/A" for a skill not assessed; it was
+    refused as a bad number even with drop_blank_and_identical=True, so the opt-in did not
+    get the file through. Now the usual marks (`NOT_ASSESSED`) are blanks: refused as a blank
+    (naming what to fix), left out with the opt-in and quarantined as the file wrote them."""
+    path = write(tmp_path, HEADER + f"s1,g5.NS.1,{mark}\ns1,g6.NS.1,0.5\n")
+    assert problems(path) == [
+        f"{path}, line 2, column 'Mastery': got {mark!r}; expected a number in [0, 1] (a blank or "
+        "N/A is a skill not assessed, not a mastery of 0: write the mastery, or delete the row)"
+    ]
+    quarantine = tmp_path / "q.csv"
+    with pytest.warns(PlacementWarning, match="1 row with a blank mastery"):
+        placed = read_placement(path, catalog(), columns=OWN, quarantine=quarantine)
+    assert placed.skills == ("g6.NS.1",) and placed.mastery.tolist() == [[0.5]]
+    written = pd.read_csv(quarantine, dtype=str, keep_default_na=False)
+    assert written["Mastery"].tolist() == [mark]
+
+
+def test_a_not_assessed_mark_in_a_frame_or_parquet_is_a_blank_too(tmp_path) -> None:
+    """The same marks in a frame's text column and a Parquet file's."""
+    frame = pd.DataFrame(
+        {"student_id": ["s1", "s1"], "skill_id": ["g5.NS.1", "g6.NS.1"], "mastery": ["N/A", "0.5"]}
+    )
+    assert frame_problems(frame)[0].endswith("(a blank or N/A is a skill not assessed, not a "
+                                              "mastery of 0: write the mastery, or delete the row)")  # fmt: skip
+    frame.to_parquet(tmp_path / "t.parquet")
+    with pytest.warns(PlacementWarning, match="1 row with a blank mastery"):
+        placed = read_placement(tmp_path / "t.parquet", catalog(), drop_blank_and_identical=True)
+    assert placed.mastery.tolist() == [[0.5]]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("abc", "a number in [0, 1]"),
+        ("n.a.", "a number in [0, 1]"),
+        ("-0.2", "a number in [0, 1]"),
+        ("1.5", "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"),
+        ("95%", "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"),
+    ],
+)
+def test_a_bad_mastery_is_still_refused_with_the_opt_in(tmp_path, value, expected) -> None:
+    """Only the not-assessed marks are blanks: any other value that is no number in [0, 1] is
+    refused, with or without the opt-in, naming the file, line, column, value and expected."""
+    path = write(tmp_path, HEADER + f"s1,g5.NS.1,{value}\ns1,g6.NS.1,0.5\n")
+    for asked in ({}, {"drop_blank_and_identical": True}):
+        assert problems(path, **asked) == [
+            f"{path}, line 2, column 'Mastery': got {value!r}; expected {expected}"
+        ]

@@ -7,7 +7,8 @@ or tab between fields (told from the header), an Excel export's BOM and CRLF, bl
 (`.csv.gz`), or Parquet. Ids are trimmed, as everywhere. Every row is checked: a non-empty
 student and skill id, a skill of the catalog (a case or spelling slip says which was meant),
 mastery a number in [0, 1] (percentages and decimal commas say what to do; a boolean is no
-mastery), one row per (student, skill) (naming the earlier row); the problems of a file are one
+mastery; a blank, or a not-assessed mark such as "N/A" (`NOT_ASSESSED`), is no mastery of 0:
+refused, or left out with `drop_blank_and_identical`), one row per (student, skill) (naming the earlier row); the problems of a file are one
 `DataValidationError` with file, line (a Parquet file's or a frame's row), column and value,
 named by the file's own columns when `columns=` maps them.
 A skill-rename map (`skill_map=`: a file's code -> this catalog's skill id, or None for a
@@ -79,8 +80,14 @@ RENAMED = "a code renamed or retired since the file was written"
 #: Plain words for whoever edits the file; the options that leave such rows out are said once,
 #: after the problems (`DropOptions.hint`), in the words of the user's reader.
 BLANK_HINT = (
-    " (a blank is a skill not assessed, not a mastery of 0: write the mastery, or delete the row)"
+    " (a blank or N/A is a skill not assessed, not a mastery of 0: write the mastery, or delete "
+    "the row)"
 )
+#: A mastery cell that says "not assessed", as exports write it (compared trimmed and
+#: case-folded): a blank cell, Excel's and R's not-available marks ("N/A", "#N/A", "NA"), a dash,
+#: a database's or a script's null ("null", "None", "nan"). Read as a blank: never a number, never
+#: a 0; anything else that is no number in [0, 1] is refused as one.
+NOT_ASSESSED = frozenset(("", "n/a", "#n/a", "na", "-", "--", "null", "none", "nan"))
 MASTERY_EXPECTED = "a number in [0, 1]"
 PERCENT_HINT = " (the column reads as percentages, 0-100: divide it by 100)"
 BOOLEAN_HINT = (
@@ -287,10 +294,17 @@ def _aside(raw: pd.DataFrame, earlier: np.ndarray | None) -> pa.Table:
 
 
 def blank_cells(values: pd.Series) -> np.ndarray:
-    """Which cells are blank (missing, or only spaces: a skill not assessed), column-wise."""
+    """Which cells are blank (missing, only spaces, or a not-assessed mark: `NOT_ASSESSED`;
+    a skill not assessed), column-wise."""
     if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
         return values.isna().to_numpy()
-    return values.astype("string").fillna("").str.strip().eq("").to_numpy(bool)
+    text = values.astype("string").fillna("").str.strip().str.casefold()
+    return text.isin(NOT_ASSESSED).to_numpy(bool)
+
+
+def _not_assessed(value: object) -> bool:
+    """Whether one cell is blank (`blank_cells`' rule, for a problem's wording)."""
+    return cell_text(value).strip().casefold() in NOT_ASSESSED
 
 
 @dataclasses.dataclass(frozen=True)
@@ -602,7 +616,7 @@ def _mastery_expected(value: object, in_percent: bool) -> str:
     be divided by 100, a decimal comma ("0,85") written as a point, both for a European
     system's "85,5 %"; a boolean ("True") is a yes/no, not a P(known); a blank is a skill not
     assessed, whose row is to be left out."""
-    if cell_text(value).strip() == "":
+    if _not_assessed(value):
         return MASTERY_EXPECTED + BLANK_HINT
     if isinstance(value, bool | np.bool_) or (
         isinstance(value, str) and value.strip().casefold() in ("true", "false")
