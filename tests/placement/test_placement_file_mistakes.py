@@ -68,7 +68,8 @@ def test_a_padded_id_repeating_a_row_is_a_repeated_row(tmp_path) -> None:
     path = write(tmp_path, HEADER + "s1,g5.NS.1,0.85\n s1 , g5.NS.1 ,0.4\n")
     assert problems(path) == [
         f"{path}, line 3, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
-        "skill) (line 2 has the same student and skill)"
+        "skill) (line 2 has the same student and skill"
+        ": mastery 0.85 there, 0.4 here)"
     ]
 
 
@@ -197,7 +198,7 @@ def test_a_repeated_student_and_skill_names_the_earlier_line(tmp_path) -> None:
     for batch_rows in (1, 10):
         assert problems(path, batch_rows=batch_rows) == [
             f"{path}, line 5, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
-            "skill) (line 2 has the same student and skill)"
+            "skill) (line 2 has the same student and skill: mastery 0.85 there, 0.3 here)"
         ]
 
 
@@ -212,7 +213,8 @@ def test_a_parquet_files_problems_name_its_rows(tmp_path) -> None:
         f"({RENAMED}? {MAP_IT})",
         f"{path}, row 2, column 'mastery': got '-1.0'; expected a number in [0, 1]",
         f"{path}, row 2, column 'skill_id': got 'g5.NS.1'; expected one row per (student, "
-        "skill) (row 1 has the same student and skill)",
+        "skill) (row 1 has the same student and skill"
+        ": mastery 0.1 there, none read here)",
     ]
 
 
@@ -224,7 +226,8 @@ def test_a_frames_problems_name_its_row_labels() -> None:
     assert frame_problems(frame) == [
         "<frame>, row label 11, column 'mastery': got '-0.5'; expected a number in [0, 1]",
         "<frame>, row label 12, column 'skill_id': got 'k'; expected one row per (student, "
-        "skill) (row label 10 has the same student and skill)",
+        "skill) (row label 10 has the same student and skill"
+        ": mastery 0.5 there, 0.2 here)",
     ]
 
 
@@ -929,7 +932,8 @@ def test_a_row_giving_another_mastery_is_still_refused_with_the_opt_in(tmp_path)
     path = write(tmp_path, HEADER + "s1,g5.NS.1,0.8\ns1,g5.NS.1,0.7\ns1,g6.NS.1,\n")
     assert problems(path, drop_blank_and_identical=True) == [
         f"{path}, line 3, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
-        "skill) (line 2 has the same student and skill)"
+        "skill) (line 2 has the same student and skill"
+        ": mastery 0.8 there, 0.7 here)"
     ]
     mapped = write(tmp_path, HEADER + "s1,5.NS.1,0.8\ns1,g5.NS.1,0.8\n", "mapped.csv")
     found = problems(mapped, skill_map={"5.NS.1": "g5.NS.1"}, drop_blank_and_identical=True)
@@ -1043,3 +1047,20 @@ def test_a_bad_mastery_is_still_refused_with_the_opt_in(tmp_path, value, expecte
         assert problems(path, **asked) == [
             f"{path}, line 2, column 'Mastery': got {value!r}; expected {expected}"
         ]
+
+
+def test_a_conflicting_repeat_shows_both_masteries_and_both_lines(tmp_path) -> None:
+    """L2c of the field trial: a student and skill given 0.8 at line 2 and 0.7 at line 4 was
+    refused as "line 2 has the same student and skill", hiding which values conflict. Now
+    both values are said beside both lines; rows agreeing on the mastery but not the source
+    say so."""
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,0.8\ns2,g5.NS.1,0.5\ns1,g5.NS.1,0.70\n")
+    assert problems(path) == [
+        f"{path}, line 4, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
+        "skill) (line 2 has the same student and skill: mastery 0.8 there, 0.7 here)"
+    ]
+    sourced = write(tmp_path, "Student ID,Standard,Mastery,source\ns1,g5.NS.1,0.8,MAP\n"
+                    "s1,g5.NS.1,0.8,iReady\n", "sourced.csv")  # fmt: skip
+    assert problems(sourced, drop_blank_and_identical=True)[-1].endswith(
+        "(line 2 has the same student and skill and mastery 0.8, but another source)"
+    )

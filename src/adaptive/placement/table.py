@@ -699,7 +699,8 @@ def repeat_problem(
     (at, cells), (where, theirs) = row, earlier
     code, their_code = str(cells.get(CODE_COLUMN, skill)), str(theirs.get(CODE_COLUMN, skill))
     if code == their_code or skill_map is None:
-        expected = repeat_expected(rows.name(where), _same_cells(cells, theirs))
+        masteries = (theirs.get("mastery"), cells.get("mastery"))
+        expected = repeat_expected(rows.name(where), _same_cells(cells, theirs), masteries)
     else:
         expected = mapped_repeat_expected(rows.name(where), code, their_code, skill, skill_map)
     return rows.problem(at, "skill_id", code, expected)
@@ -720,12 +721,31 @@ def mapped_repeat_expected(
     )
 
 
-def repeat_expected(earlier: str, identical: bool = False) -> str:
+def repeat_expected(
+    earlier: str, identical: bool = False, masteries: tuple[object, object] | None = None
+) -> str:
     """What a row repeating the (student, skill) of the row `earlier` ("line 2") expected;
-    `identical`: every cell it is read by is the same (a table exported twice: safe to drop)."""
+    `identical`: every cell it is read by is the same (a table exported twice: safe to drop).
+    `masteries`: the earlier row's mastery and this row's, as read, both said, so that the
+    user sees which values conflict without opening the file ("line 2 has the same student
+    and skill: mastery 0.8 there, 0.7 here")."""
     if identical:
         return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}, safe to drop)"
-    return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill)"
+    said = ""
+    if masteries is not None:
+        theirs, ours = (_mastery_words(m) for m in masteries)
+        if theirs != ours:
+            said = f": mastery {theirs} there, {ours} here"
+        else:
+            said = f" and mastery {theirs}, but another source"
+    return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill{said})"
+
+
+def _mastery_words(value: object) -> str:
+    """A checked row's mastery as a repeat's problem says it: the number, or "none read" where
+    the row's mastery was refused (a problem of its own)."""
+    number = float(value) if isinstance(value, int | float | np.number) else math.nan
+    return "none read" if math.isnan(number) else f"{number:g}"
 
 
 def dropped_repeat_expected(earlier: str) -> str:
