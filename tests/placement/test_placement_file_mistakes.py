@@ -891,11 +891,11 @@ def test_the_quarantine_file_holds_each_row_as_the_file_wrote_it(tmp_path) -> No
     assert written.to_dict("records") == [
         {"line": "3", "reason": "column 'Mastery': got ''; expected a number in [0, 1] (a blank: "
          "a skill not assessed)", "Student ID": "s1", "Standard": "g6.NS.1", "Mastery": "",
-         "raw_text": ""},
+         "raw_text": "s1,g6.NS.1,"},
         {"line": "4", "reason": "column 'Standard'; expected one row per (student, skill) "
          "(identical to line 2 in student, skill and mastery: a row given twice; the first "
          "stands)", "Student ID": " s1 ", "Standard": "5.NS.1", "Mastery": "0.80",
-         "raw_text": ""},
+         "raw_text": " s1 ,5.NS.1,0.80"},
     ]  # fmt: skip
 
 
@@ -1064,3 +1064,36 @@ def test_a_conflicting_repeat_shows_both_masteries_and_both_lines(tmp_path) -> N
     assert problems(sourced, drop_blank_and_identical=True)[-1].endswith(
         "(line 2 has the same student and skill and mastery 0.8, but another source)"
     )
+
+
+def test_the_quarantine_file_keeps_each_rows_text_with_its_other_columns(tmp_path) -> None:
+    """L3a of the field trial: the placement quarantine's raw_text column was empty, so the
+    columns the table is not read by (a name, a date) were lost from the rows set aside. Now
+    it holds each CSV row's text, every field, quoted as a CSV writer quotes (a field holding
+    the separator, a quote or a line break), in a ';' file too; a Parquet row has none."""
+    text = (
+        "Name;Student ID;Standard;Mastery;Note\n"
+        'Doe, Jane;s1;g5.NS.1;N/A;"said ""absent""\nall week"\n'
+        "Roe;s2;g5.NS.1;0.4;\n"
+        "Roe;s2;g5.NS.1;0.4;\n"
+    )
+    path = write(tmp_path, text)
+    quarantine = tmp_path / "rejected.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlacementWarning)
+        read_placement(path, catalog(), columns=OWN, quarantine=quarantine)
+    written = pd.read_csv(quarantine, dtype=str, keep_default_na=False)
+    assert written["line"].tolist() == ["2", "5"]
+    assert written["raw_text"].tolist() == [
+        'Doe, Jane;s1;g5.NS.1;N/A;"said ""absent""\nall week"',
+        "Roe;s2;g5.NS.1;0.4;",
+    ]
+    parquet = tmp_path / "t.parquet"
+    pd.read_csv(path, sep=";", dtype=str, keep_default_na=False).to_parquet(parquet)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlacementWarning)
+        read_placement(parquet, catalog(), columns=OWN, quarantine=quarantine)
+    assert pd.read_csv(quarantine, dtype=str, keep_default_na=False)["raw_text"].tolist() == [
+        "",
+        "",
+    ]

@@ -102,6 +102,9 @@ MAX_LISTED = DataValidationError.MAX_LISTED
 #: A checked table's column (`checked_frame`, read through a skill map): each row's skill code
 #: as the file writes it, before the map read it as this catalog's skill.
 CODE_COLUMN = "code"
+#: A batch's column (`placement_batches` with `row_text`): each CSV row's text, every field of
+#: it, for a quarantine file's raw_text.
+RAW_TEXT = "raw_text"
 #: A problem kind `checked_batches` looks for, in the order an error lists them.
 KINDS = ("rows", "student_id", "skill_id", "mastery", "source")
 
@@ -263,14 +266,16 @@ class RowDrops:
     def write(self, columns: Mapping[str, str], rows: Rows) -> None:
         """The quarantine file (when asked), in the log reader's format: line, reason (a row
         given twice naming the row it repeats), the cells as the file wrote them under its own
-        column names, raw_text; in line order, written atomically."""
+        column names, raw_text (a CSV row's text, every column of it: what to paste back into
+        the file once fixed); in line order, written atomically."""
         if self.quarantine is None:
             return
         from adaptive.data.io import quarantine_reason, write_quarantine_csv
 
         none = pd.DataFrame({role: pd.Series([], dtype=object) for role in PLACEMENT_COLUMNS})
         table = pa.concat_tables(self.parts or [_aside(none, None)]).sort_by("line")
-        own = {role: columns.get(role, role) for role in table.column_names[2:]}
+        roles = [c for c in table.column_names[2:] if c != RAW_TEXT]
+        own = {role: columns.get(role, role) for role in roles}
         blank = quarantine_reason(Problem("", None, own["mastery"], "", BLANK_DROPPED))
         earlier = table["earlier"]
         repeats = dropped_repeat_reasons(own["skill_id"], rows.unit, earlier)
@@ -279,7 +284,9 @@ class RowDrops:
             "reason": pc.if_else(pc.equal(earlier, 0), blank, repeats),
         }
         out |= {name: table[role] for role, name in own.items()}
-        out["raw_text"] = pa.nulls(len(table), pa.string())
+        # a CSV row's text (`row_texts`); a Parquet row has none: its cells are the row
+        has_text = RAW_TEXT in table.column_names
+        out[RAW_TEXT] = table[RAW_TEXT] if has_text else pa.nulls(len(table), pa.string())
         write_quarantine_csv(self.quarantine, out)
 
 
@@ -1509,7 +1516,8 @@ def checked_batches(
     first line, says each row's. Skills are read through the read's skill map first (`renamed`:
     its `SkillMapTally`, counting what the map did)."""
     rows = rows_of(path)
-    for batch in placement_batches(path, columns, found, batch_rows):
+    row_text = drops is not None and drops.quarantine is not None  # for its raw_text
+    for batch in placement_batches(path, columns, found, batch_rows, row_text=row_text):
         yield checked_frame(batch, rows, catalog, found, renamed, drops), batch
 
 
@@ -1519,17 +1527,20 @@ def placement_batches(
     found: dict[str, Found],
     batch_rows: int = BATCH_ROWS,
     form: TableForm | None = None,
+    *,
+    row_text: bool = False,
 ) -> Iterator[pd.DataFrame]:
     """The file's role columns (`form`'s: a placement table's student_id, skill_id, mastery
     by default) in batches of at most `batch_rows` rows, as stored (a CSV's cells as text: ids
-    such as "007" stay), each row's line (a Parquet file's row) as the index. The header is
+    such as "007" stay), each row's line (a Parquet file's row) as the index; with
+    `row_text`, a CSV file's rows' text too (`RAW_TEXT`, `row_texts`). The header is
     checked first: a missing or doubled column is an error at once; rows the file cannot give
     are added to `found` ("rows")."""
     form = form or PLACEMENT_TABLE
     check_placement_file(path, form)
     kind, compression = file_format(path)
     if kind != "parquet":
-        yield from _csv_batches(path, kind, compression, columns, found, batch_rows, form)
+        yield from _csv_batches(path, kind, compression, columns, found, batch_rows, form, row_text)
     elif compression:  # refused as the log reader refuses it
         expected = "an uncompressed .parquet file (Parquet compresses itself)"
         raise DataValidationError([Problem(str(path), None, None, None, expected)])
@@ -1578,6 +1589,7 @@ def _csv_batches(
     found: dict[str, Found],
     batch_rows: int,
     form: TableForm,
+    row_text: bool = False,
 ) -> Iterator[pd.DataFrame]:
     """A CSV file's batches (gzipped too; fields separated as the header says, `read_header`),
     indexed by each row's line. Every column is read (as bytes), so that a line break inside a
@@ -1592,7 +1604,8 @@ def _csv_batches(
     try:
         for block in open_csv(path, compression, len(header), sep, lines):
             for start in range(0, block.num_rows, batch_rows):
-                frame = csv_frame(block.slice(start, batch_rows), at, lines, found)
+                part = block.slice(start, batch_rows)
+                frame = csv_frame(part, at, lines, found, sep if row_text else None)
                 add_found(found, "rows", lines.take_problems())
                 if len(frame):
                     yield frame
@@ -1630,10 +1643,15 @@ def open_csv(
 
 
 def csv_frame(
-    batch: pa.RecordBatch, at: Mapping[str, int], lines: CsvLines, found: dict[str, Found]
+    batch: pa.RecordBatch,
+    at: Mapping[str, int],
+    lines: CsvLines,
+    found: dict[str, Found],
+    text_sep: str | None = None,
 ) -> pd.DataFrame:
     """One batch of a CSV file: its rows' lines, rows of empty cells left out, the roles'
-    cells decoded (a cell that is no UTF-8 is a problem)."""
+    cells decoded (a cell that is no UTF-8 is a problem); with `text_sep` (the file's
+    separator), each row's text too (`RAW_TEXT`: `row_texts`)."""
     breaks = np.zeros(batch.num_rows, np.int64)
     length = np.zeros(batch.num_rows, np.int64)
     for column in batch.columns:
@@ -1648,7 +1666,32 @@ def csv_frame(
         listed = [Problem(lines.file, int(kept[r]), role, v, "UTF-8 text") for r, v in bad]
         add_found(found, "rows", (listed[: room(found, "rows")], len(bad)))
         arrays.append(arr)
-    return _frame(list(at), arrays, kept)
+    if text_sep is None:
+        return _frame(list(at), arrays, kept)
+    text = row_texts(batch.filter(pa.array(keep)), text_sep)
+    return _frame([*at, RAW_TEXT], [*arrays, text], kept)
+
+
+def row_texts(batch: pa.RecordBatch, sep: str) -> pa.Array:
+    """Each CSV row's text, as a quarantine file's raw_text gives it: every field (not only
+    the roles': a row set aside keeps its other columns) joined by the file's `sep`, a field
+    holding `sep`, a quote or a line break quoted as a CSV writer quotes it (a row read back
+    from the text is the row read); built column-wise. A field that is no UTF-8 is shown
+    with replacement characters (a role's is a problem of its own)."""
+    fields = [_csv_field(column, sep) for column in batch.columns]
+    joined = pc.binary_join_element_wise(*fields, pa.scalar(sep.encode(), pa.binary()))
+    return _decode_utf8(joined)[0]
+
+
+def _csv_field(field: pa.Array, sep: str) -> pa.Array:
+    """A column of CSV fields as a CSV writer writes them: quoted where needed."""
+    quoted = pc.binary_join_element_wise(
+        pa.scalar(b'"'), pc.replace_substring(field, '"', '""'), pa.scalar(b'"'), pa.scalar(b"")
+    )
+    needs = pc.match_substring(field, sep)
+    for special in ('"', "\n", "\r"):
+        needs = pc.or_(needs, pc.match_substring(field, special))
+    return pc.if_else(needs, quoted, field)
 
 
 class CsvLines:
