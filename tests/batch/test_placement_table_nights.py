@@ -354,3 +354,26 @@ def test_a_night_counts_its_placement_quarantine_as_read_never_reading_it_back(t
         assert counted == 2 and placed.students == ("s1", "s2")
         dropped = PlacementReading(drop_blank_and_identical=True)
         assert _given_placement(table, catalog, dropped)[2] is None  # no quarantine: no count
+
+
+@pytest.mark.parametrize("out_option", ["out=", "--out"])
+def test_a_quarantine_inside_the_nights_out_folder_is_refused_saying_why(tmp_path, out_option):
+    """Re-read #7: a quarantine inside the night's --out folder was refused as "a folder this
+    command uses", which it reads nothing from. The refusal stands (the night replaces its
+    folders there whole, on a re-run or `adaptive drop`, and readers of the outputs would take
+    the rejected rows for one), and now says so, with a path beside the folder instead."""
+    from adaptive.data.io import check_quarantines
+    from adaptive.errors import AdaptiveError
+
+    out = tmp_path / "out"
+    (out / "students").mkdir(parents=True)
+    name = "placement_quarantine=" if out_option == "out=" else "--placement-quarantine"
+    with pytest.raises(AdaptiveError) as caught:
+        check_quarantines({name: out / "students" / "rejected.csv"}, {out_option: out})
+    said = str(caught.value)
+    assert f"is inside {out_option} ({out}), the folder of this command's outputs" in said
+    assert "a night's re-run, `adaptive drop`" in said and "take them for one" in said
+    assert said.endswith(
+        f"give a path outside it for the rejected rows, e.g. {tmp_path}/rejected.csv"
+    )
+    check_quarantines({name: tmp_path / "rejected.csv"}, {out_option: out})  # beside it: fine
