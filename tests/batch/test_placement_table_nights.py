@@ -332,3 +332,48 @@ def test_a_nights_summary_counts_the_placement_rows_quarantined_beside_the_logs(
             placement=gaps, placement_quarantine=tmp_path / "rejected.csv"))  # fmt: skip
     assert (summary.rows_quarantined, summary.placement_rows_quarantined) == (0, 3)
     assert _quarantined_words(summary) == "0 log rows and 3 placement rows quarantined"
+
+
+def test_a_night_counts_its_placement_quarantine_as_read_never_reading_it_back(tmp_path):
+    """Re-read #10: the night counted the placement's quarantined rows by reading back the CSV
+    it had just written (a file another process may have replaced meanwhile). Now the read's
+    own count (`RowDrops.quarantined`) is carried out of the read."""
+    from adaptive.batch.job import _given_placement
+    from adaptive.curriculum import Skill
+    from adaptive.placement.table import PlacementReading
+
+    catalog = Catalog(tuple(Skill(s) for s in ("k1", "k2")))
+    table = tmp_path / "gaps.csv"
+    table.write_text("student_id,skill_id,mastery\ns1,k1,0.8\ns1,k2,\ns1,k1,0.8\ns2,k1,0.3\n")
+    quarantine = tmp_path / "rejected.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlacementWarning)
+        placed, _, counted = _given_placement(
+            table, catalog, PlacementReading(quarantine=quarantine)
+        )
+        assert counted == 2 and placed.students == ("s1", "s2")
+        dropped = PlacementReading(drop_blank_and_identical=True)
+        assert _given_placement(table, catalog, dropped)[2] is None  # no quarantine: no count
+
+
+@pytest.mark.parametrize("out_option", ["out=", "--out"])
+def test_a_quarantine_inside_the_nights_out_folder_is_refused_saying_why(tmp_path, out_option):
+    """Re-read #7: a quarantine inside the night's --out folder was refused as "a folder this
+    command uses", which it reads nothing from. The refusal stands (the night replaces its
+    folders there whole, on a re-run or `adaptive drop`, and readers of the outputs would take
+    the rejected rows for one), and now says so, with a path beside the folder instead."""
+    from adaptive.data.io import check_quarantines
+    from adaptive.errors import AdaptiveError
+
+    out = tmp_path / "out"
+    (out / "students").mkdir(parents=True)
+    name = "placement_quarantine=" if out_option == "out=" else "--placement-quarantine"
+    with pytest.raises(AdaptiveError) as caught:
+        check_quarantines({name: out / "students" / "rejected.csv"}, {out_option: out})
+    said = str(caught.value)
+    assert f"is inside {out_option} ({out}), the folder of this command's outputs" in said
+    assert "a night's re-run, `adaptive drop`" in said and "take them for one" in said
+    assert said.endswith(
+        f"give a path outside it for the rejected rows, e.g. {tmp_path}/rejected.csv"
+    )
+    check_quarantines({name: tmp_path / "rejected.csv"}, {out_option: out})  # beside it: fine

@@ -430,3 +430,17 @@ def test_validate_writes_the_placement_table_as_read_to_out(tmp_path, capsys):
     assert run([*base, "--out", str(table.with_suffix(".csv"))]) == 2
     assert "is the same file as --placement" in capsys.readouterr().err
     assert table.read_bytes() == before
+
+
+def test_validate_refuses_a_blank_mastery_naming_its_own_flags_never_pandas(tmp_path, capsys):
+    """L2a of the field trial: `validate --placement` refused a blank mastery advising
+    "frame.dropna(subset=['mastery'])" to an office with a CSV. Now exit 2, what to fix in the
+    file, and the command's flags."""
+    table, catalog = placement_files(tmp_path)
+    table.write_text("student_id,skill_id,mastery\ns1,g5.A,\ns1,g5.B,0.2\n")
+    assert run(["validate", "--placement", str(table), *catalog]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Traceback" not in err and "dropna" not in err, err
+    assert "line 2, column 'mastery': got ''" in err, err
+    assert "write the mastery, or delete the row" in err, err
+    assert "--placement-drop-blank-and-identical" in err and "--placement-quarantine FILE" in err

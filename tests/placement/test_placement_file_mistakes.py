@@ -68,7 +68,8 @@ def test_a_padded_id_repeating_a_row_is_a_repeated_row(tmp_path) -> None:
     path = write(tmp_path, HEADER + "s1,g5.NS.1,0.85\n s1 , g5.NS.1 ,0.4\n")
     assert problems(path) == [
         f"{path}, line 3, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
-        "skill) (line 2 has the same student and skill)"
+        "skill) (line 2 has the same student and skill"
+        ": mastery 0.85 there, 0.4 here)"
     ]
 
 
@@ -197,7 +198,7 @@ def test_a_repeated_student_and_skill_names_the_earlier_line(tmp_path) -> None:
     for batch_rows in (1, 10):
         assert problems(path, batch_rows=batch_rows) == [
             f"{path}, line 5, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
-            "skill) (line 2 has the same student and skill)"
+            "skill) (line 2 has the same student and skill: mastery 0.85 there, 0.3 here)"
         ]
 
 
@@ -212,7 +213,8 @@ def test_a_parquet_files_problems_name_its_rows(tmp_path) -> None:
         f"({RENAMED}? {MAP_IT})",
         f"{path}, row 2, column 'mastery': got '-1.0'; expected a number in [0, 1]",
         f"{path}, row 2, column 'skill_id': got 'g5.NS.1'; expected one row per (student, "
-        "skill) (row 1 has the same student and skill)",
+        "skill) (row 1 has the same student and skill"
+        ": mastery 0.1 there, none read here)",
     ]
 
 
@@ -224,7 +226,8 @@ def test_a_frames_problems_name_its_row_labels() -> None:
     assert frame_problems(frame) == [
         "<frame>, row label 11, column 'mastery': got '-0.5'; expected a number in [0, 1]",
         "<frame>, row label 12, column 'skill_id': got 'k'; expected one row per (student, "
-        "skill) (row label 10 has the same student and skill)",
+        "skill) (row label 10 has the same student and skill"
+        ": mastery 0.5 there, 0.2 here)",
     ]
 
 
@@ -664,10 +667,39 @@ def test_a_blank_mastery_says_to_leave_out_the_skills_not_assessed(tmp_path) -> 
     of what to do; a blank is no mastery of 0: the rows of skills not assessed are left out."""
     path = write(tmp_path, HEADER + "s1,g5.NS.1,\ns1,g6.NS.1,0.5\n")
     assert problems(path) == [
-        f"{path}, line 2, column 'Mastery': got ''; expected a number in [0, 1] (a blank is not "
-        "a mastery of 0: leave out the rows of skills not assessed, e.g. "
-        "frame.dropna(subset=['mastery']))"
+        f"{path}, line 2, column 'Mastery': got ''; expected a number in [0, 1] (a blank or N/A "
+        "is a skill not assessed, not a mastery of 0: write the mastery, or delete the row)"
     ]
+
+
+def test_a_blank_masterys_refusal_names_the_readers_own_options_never_pandas(tmp_path) -> None:
+    """L2a of the field trial: a file's refusal advised "frame.dropna(subset=['mastery'])", to a
+    placement office that has a CSV and no pandas. Now each problem says what to fix in the file,
+    and the hint after them the options as the user's reader takes them: `read_placement`'s
+    keywords, a night's and a command's (`placement_...` beside the flag); a frame, which has no
+    option, keeps the pandas way."""
+    from adaptive.placement.table import PlacementReading
+
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,\ns1,g6.NS.1,0.5\n")
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(path, catalog(), columns=OWN)
+    said = str(caught.value)
+    assert "dropna" not in said and "delete them from the file" in said
+    assert "drop_blank_and_identical=True (in a command: --placement-drop-blank-and-identical)" in (
+        said
+    )
+    with pytest.raises(DataValidationError) as caught:
+        PlacementReading(columns=OWN).read(path, catalog())
+    said = str(caught.value)
+    assert "dropna" not in said and "delete them from the file" in said
+    assert (
+        "placement_drop_blank_and_identical (--placement-drop-blank-and-identical); "
+        "placement_quarantine=FILE (--placement-quarantine FILE) writes them aside" in said
+    )
+    frame = pd.DataFrame({"student_id": ["s1"], "skill_id": ["g5.NS.1"], "mastery": [np.nan]})
+    with pytest.raises(DataValidationError) as caught:
+        mastery_table_placement(frame)
+    assert str(caught.value).endswith("e.g. frame.dropna(subset=['mastery'])")
 
 
 def test_a_table_whose_every_row_is_retired_by_the_map_is_refused(tmp_path) -> None:
@@ -859,11 +891,11 @@ def test_the_quarantine_file_holds_each_row_as_the_file_wrote_it(tmp_path) -> No
     assert written.to_dict("records") == [
         {"line": "3", "reason": "column 'Mastery': got ''; expected a number in [0, 1] (a blank: "
          "a skill not assessed)", "Student ID": "s1", "Standard": "g6.NS.1", "Mastery": "",
-         "raw_text": ""},
+         "raw_text": "s1,g6.NS.1,"},
         {"line": "4", "reason": "column 'Standard'; expected one row per (student, skill) "
          "(identical to line 2 in student, skill and mastery: a row given twice; the first "
          "stands)", "Student ID": " s1 ", "Standard": "5.NS.1", "Mastery": "0.80",
-         "raw_text": ""},
+         "raw_text": " s1 ,5.NS.1,0.80"},
     ]  # fmt: skip
 
 
@@ -900,7 +932,8 @@ def test_a_row_giving_another_mastery_is_still_refused_with_the_opt_in(tmp_path)
     path = write(tmp_path, HEADER + "s1,g5.NS.1,0.8\ns1,g5.NS.1,0.7\ns1,g6.NS.1,\n")
     assert problems(path, drop_blank_and_identical=True) == [
         f"{path}, line 3, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
-        "skill) (line 2 has the same student and skill)"
+        "skill) (line 2 has the same student and skill"
+        ": mastery 0.8 there, 0.7 here)"
     ]
     mapped = write(tmp_path, HEADER + "s1,5.NS.1,0.8\ns1,g5.NS.1,0.8\n", "mapped.csv")
     found = problems(mapped, skill_map={"5.NS.1": "g5.NS.1"}, drop_blank_and_identical=True)
@@ -921,3 +954,146 @@ def test_the_quarantine_cannot_be_the_skill_map_file_being_read(tmp_path) -> Non
         read_placement(write(tmp_path, GAPS), catalog(), columns=OWN, skill_map=skill_map,
                        quarantine=tmp_path / "map.csv")  # fmt: skip
     assert skill_map.read_text() == "code,skill_id\n5.NS.1,g5.NS.1\n"
+
+
+# --- 13. field-hardening of the placement trial's dirty export (session 52) ---
+
+
+def test_row_drops_counts_mean_one_thing_each(tmp_path) -> None:
+    """Re-read #12: `RowDrops.blank` and `.identical` counted rows left out with the option and,
+    without it, rows refused (the identical ones only among the listed repeats), for the hint.
+    Now the counts are rows left out, and a refusal only notes that it holds such rows."""
+    from adaptive.placement.table import RowDrops, checked_batches, new_found
+
+    refused = RowDrops()
+    for _ in checked_batches(write(tmp_path, GAPS), catalog(), OWN, new_found(), drops=refused):
+        pass
+    assert (refused.blank_left_out, refused.identical_left_out) == (0, 0)
+    assert refused.refused_droppable
+    dropped = RowDrops(drop=True)
+    for _ in checked_batches(write(tmp_path, GAPS), catalog(), OWN, new_found(), drops=dropped):
+        pass
+    assert (dropped.blank_left_out, dropped.left_out, dropped.quarantined) == (2, 2, 0)
+    assert not dropped.refused_droppable
+
+
+def test_a_dropped_repeats_reason_is_built_column_wise_as_its_single_row_wording() -> None:
+    """Re-read #11: the quarantine reason of a row given twice was its one-row wording
+    around a "\\0" placeholder, split apart again. Now its pieces are named, and the column of
+    reasons reads as the one-row reason does, for lines and Parquet rows."""
+    import pyarrow as pa
+
+    from adaptive.data.io import quarantine_reason
+    from adaptive.errors import Problem
+    from adaptive.placement.table import dropped_repeat_expected, dropped_repeat_reasons
+
+    earlier = pa.chunked_array([[2, 17]])
+    for unit in ("line", "row"):
+        built = dropped_repeat_reasons("Standard", unit, earlier).to_pylist()
+        assert built == [
+            quarantine_reason(Problem("", None, "Standard", None,
+                                      dropped_repeat_expected(f"{unit} {n}")))
+            for n in (2, 17)
+        ]  # fmt: skip
+
+
+@pytest.mark.parametrize("mark", ["N/A", "n/a", "NA", "#N/A", "-", "null", "None", "nan", " N/A "])
+def test_a_not_assessed_mark_is_read_as_a_blank_never_a_number(tmp_path, mark) -> None:
+    """L2b of the field trial: an office's export wrote "N/A" for a skill not assessed; it was
+    refused as a bad number even with drop_blank_and_identical=True, so the opt-in did not
+    get the file through. Now the usual marks (`NOT_ASSESSED`) are blanks: refused as a blank
+    (naming what to fix), left out with the opt-in and quarantined as the file wrote them."""
+    path = write(tmp_path, HEADER + f"s1,g5.NS.1,{mark}\ns1,g6.NS.1,0.5\n")
+    assert problems(path) == [
+        f"{path}, line 2, column 'Mastery': got {mark!r}; expected a number in [0, 1] (a blank or "
+        "N/A is a skill not assessed, not a mastery of 0: write the mastery, or delete the row)"
+    ]
+    quarantine = tmp_path / "q.csv"
+    with pytest.warns(PlacementWarning, match="1 row with a blank mastery"):
+        placed = read_placement(path, catalog(), columns=OWN, quarantine=quarantine)
+    assert placed.skills == ("g6.NS.1",) and placed.mastery.tolist() == [[0.5]]
+    written = pd.read_csv(quarantine, dtype=str, keep_default_na=False)
+    assert written["Mastery"].tolist() == [mark]
+
+
+def test_a_not_assessed_mark_in_a_frame_or_parquet_is_a_blank_too(tmp_path) -> None:
+    """The same marks in a frame's text column and a Parquet file's."""
+    frame = pd.DataFrame(
+        {"student_id": ["s1", "s1"], "skill_id": ["g5.NS.1", "g6.NS.1"], "mastery": ["N/A", "0.5"]}
+    )
+    assert frame_problems(frame)[0].endswith("(a blank or N/A is a skill not assessed, not a "
+                                              "mastery of 0: write the mastery, or delete the row)")  # fmt: skip
+    frame.to_parquet(tmp_path / "t.parquet")
+    with pytest.warns(PlacementWarning, match="1 row with a blank mastery"):
+        placed = read_placement(tmp_path / "t.parquet", catalog(), drop_blank_and_identical=True)
+    assert placed.mastery.tolist() == [[0.5]]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("abc", "a number in [0, 1]"),
+        ("n.a.", "a number in [0, 1]"),
+        ("-0.2", "a number in [0, 1]"),
+        ("1.5", "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"),
+        ("95%", "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"),
+    ],
+)
+def test_a_bad_mastery_is_still_refused_with_the_opt_in(tmp_path, value, expected) -> None:
+    """Only the not-assessed marks are blanks: any other value that is no number in [0, 1] is
+    refused, with or without the opt-in, naming the file, line, column, value and expected."""
+    path = write(tmp_path, HEADER + f"s1,g5.NS.1,{value}\ns1,g6.NS.1,0.5\n")
+    for asked in ({}, {"drop_blank_and_identical": True}):
+        assert problems(path, **asked) == [
+            f"{path}, line 2, column 'Mastery': got {value!r}; expected {expected}"
+        ]
+
+
+def test_a_conflicting_repeat_shows_both_masteries_and_both_lines(tmp_path) -> None:
+    """L2c of the field trial: a student and skill given 0.8 at line 2 and 0.7 at line 4 was
+    refused as "line 2 has the same student and skill", hiding which values conflict. Now
+    both values are said beside both lines; rows agreeing on the mastery but not the source
+    say so."""
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,0.8\ns2,g5.NS.1,0.5\ns1,g5.NS.1,0.70\n")
+    assert problems(path) == [
+        f"{path}, line 4, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
+        "skill) (line 2 has the same student and skill: mastery 0.8 there, 0.7 here)"
+    ]
+    sourced = write(tmp_path, "Student ID,Standard,Mastery,source\ns1,g5.NS.1,0.8,MAP\n"
+                    "s1,g5.NS.1,0.8,iReady\n", "sourced.csv")  # fmt: skip
+    assert problems(sourced, drop_blank_and_identical=True)[-1].endswith(
+        "(line 2 has the same student and skill and mastery 0.8, but another source)"
+    )
+
+
+def test_the_quarantine_file_keeps_each_rows_text_with_its_other_columns(tmp_path) -> None:
+    """L3a of the field trial: the placement quarantine's raw_text column was empty, so the
+    columns the table is not read by (a name, a date) were lost from the rows set aside. Now
+    it holds each CSV row's text, every field, quoted as a CSV writer quotes (a field holding
+    the separator, a quote or a line break), in a ';' file too; a Parquet row has none."""
+    text = (
+        "Name;Student ID;Standard;Mastery;Note\n"
+        'Doe, Jane;s1;g5.NS.1;N/A;"said ""absent""\nall week"\n'
+        "Roe;s2;g5.NS.1;0.4;\n"
+        "Roe;s2;g5.NS.1;0.4;\n"
+    )
+    path = write(tmp_path, text)
+    quarantine = tmp_path / "rejected.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlacementWarning)
+        read_placement(path, catalog(), columns=OWN, quarantine=quarantine)
+    written = pd.read_csv(quarantine, dtype=str, keep_default_na=False)
+    assert written["line"].tolist() == ["2", "5"]
+    assert written["raw_text"].tolist() == [
+        'Doe, Jane;s1;g5.NS.1;N/A;"said ""absent""\nall week"',
+        "Roe;s2;g5.NS.1;0.4;",
+    ]
+    parquet = tmp_path / "t.parquet"
+    pd.read_csv(path, sep=";", dtype=str, keep_default_na=False).to_parquet(parquet)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlacementWarning)
+        read_placement(parquet, catalog(), columns=OWN, quarantine=quarantine)
+    assert pd.read_csv(quarantine, dtype=str, keep_default_na=False)["raw_text"].tolist() == [
+        "",
+        "",
+    ]

@@ -117,7 +117,7 @@ from adaptive.batch.snapshot import (
     state_digest,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
-from adaptive.data.io import check_quarantines, quarantined_rows
+from adaptive.data.io import check_quarantines
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import DEFAULT_TIMEZONE, check_timezone, iso_day, night_start, zone_record
@@ -640,7 +640,9 @@ def _serve_date(
         )
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
-    given, placement_sha = _given_placement(placement, catalog, placement_reading)
+    given, placement_sha, placement_quarantined = _given_placement(
+        placement, catalog, placement_reading
+    )
 
     # the registry answers meanwhile; its errors still come first (`_registry_errors_first`)
     with _registry_errors_first(champion):
@@ -864,11 +866,7 @@ def _serve_date(
         state_rebuilt=not reuse,
         previous_snapshot=previous,
         rows_quarantined=quarantined,
-        placement_rows_quarantined=(
-            quarantined_rows(placement_reading.quarantine)
-            if placement_reading is not None and placement_reading.quarantine is not None
-            else None
-        ),
+        placement_rows_quarantined=placement_quarantined,
         students_without_profile=missing_profile,
         share_stuck=share_stuck,
         seconds=time.perf_counter() - started,
@@ -1289,19 +1287,22 @@ def _given_placement(
     placement: str | Path | Placement | None,
     catalog: Catalog,
     reading: PlacementReading | None = None,
-) -> tuple[Placement | None, str | None]:
-    """The night's placement table (read and checked before any work, as `reading` says) and
-    its sha256 for the night's fingerprint (a re-run with another table, or other columns or
-    skill map, is another night's output)."""
+) -> tuple[Placement | None, str | None, int | None]:
+    """The night's placement table (read and checked before any work, as `reading` says), its
+    sha256 for the night's fingerprint (a re-run with another table, or other columns or
+    skill map, is another night's output) and the rows its read wrote to the placement
+    quarantine, as the read counted them (None where no quarantine was given)."""
     if placement is None:
-        return None, None
+        return None, None, None
     if isinstance(placement, Placement):
         table = placement.to_frame().to_csv(index=False).encode()
-        return placement, hashlib.sha256(table).hexdigest()
+        return placement, hashlib.sha256(table).hexdigest(), None
     reading = reading or PlacementReading()
     mapped = dataclasses.replace(reading, skill_map=SkillMap.of(reading.skill_map, catalog))
-    read = mapped.read(placement, catalog)  # the map read once: its fingerprint is the table's
-    return read, placement_sha256(placement, reading.columns, mapped.skill_map)
+    # the map read once: its fingerprint is the table's
+    read, drops = mapped.read_counted(placement, catalog)
+    quarantined = drops.quarantined if reading.quarantine is not None else None
+    return read, placement_sha256(placement, reading.columns, mapped.skill_map), quarantined
 
 
 def _profiles_of(profiles: str | Path | dict[str, LearnerProfile]) -> dict[str, LearnerProfile]:

@@ -293,10 +293,24 @@ def check_not_an_input(
                 "overwrite it; give another path for them"
             )
         if other.is_dir() and target.is_relative_to(other):
+            why = FOLDER_WHY.get(what.strip("-="), "a folder this command uses")
             raise AdaptiveError(
-                f"{name} {path} is inside {what} ({other}), a folder this command uses; give "
-                f"a path outside it for {writes}"
+                f"{name} {path} is inside {what} ({other}), {why}; give a path outside it for "
+                f"{writes}, e.g. {other.parent / Path(path).name}"
             )
+
+
+#: Why an output may not be inside a folder an option names, by the option's bare name
+#: ("out" for --out and out=), where "a folder this command uses" does not say it: an output
+#: folder is no input, but what is written there is replaced whole (a night's partitions on a
+#: re-run, `adaptive drop`), and whatever reads the outputs takes each file there for one.
+FOLDER_WHY = {
+    "out": (
+        "the folder of this command's outputs: they are replaced there whole (a night's re-run, "
+        "`adaptive drop`), which could delete the rejected rows, and whatever reads the outputs "
+        "would take them for one"
+    ),
+}
 
 
 def check_quarantines(quarantines: OtherPaths, others: OtherPaths) -> None:

@@ -7,7 +7,8 @@ or tab between fields (told from the header), an Excel export's BOM and CRLF, bl
 (`.csv.gz`), or Parquet. Ids are trimmed, as everywhere. Every row is checked: a non-empty
 student and skill id, a skill of the catalog (a case or spelling slip says which was meant),
 mastery a number in [0, 1] (percentages and decimal commas say what to do; a boolean is no
-mastery), one row per (student, skill) (naming the earlier row); the problems of a file are one
+mastery; a blank, or a not-assessed mark such as "N/A" (`NOT_ASSESSED`), is no mastery of 0:
+refused, or left out with `drop_blank_and_identical`), one row per (student, skill) (naming the earlier row); the problems of a file are one
 `DataValidationError` with file, line (a Parquet file's or a frame's row), column and value,
 named by the file's own columns when `columns=` maps them.
 A skill-rename map (`skill_map=`: a file's code -> this catalog's skill id, or None for a
@@ -75,11 +76,18 @@ SKILL_EXPECTED = "a skill of the catalog"
 #: What to do with a code the catalog lacks that is no slip: last year's code, a retired skill.
 MAP_HINT = "map it with skill_map / --placement-skill-map"
 RENAMED = "a code renamed or retired since the file was written"
-#: What a blank mastery means, and what to do: a skill not assessed is not one known by nobody.
+#: What a blank mastery means, and what to fix: a skill not assessed is not one known by nobody.
+#: Plain words for whoever edits the file; the options that leave such rows out are said once,
+#: after the problems (`DropOptions.hint`), in the words of the user's reader.
 BLANK_HINT = (
-    " (a blank is not a mastery of 0: leave out the rows of skills not assessed, e.g. "
-    "frame.dropna(subset=['mastery']))"
+    " (a blank or N/A is a skill not assessed, not a mastery of 0: write the mastery, or delete "
+    "the row)"
 )
+#: A mastery cell that says "not assessed", as exports write it (compared trimmed and
+#: case-folded): a blank cell, Excel's and R's not-available marks ("N/A", "#N/A", "NA"), a dash,
+#: a database's or a script's null ("null", "None", "nan"). Read as a blank: never a number, never
+#: a 0; anything else that is no number in [0, 1] is refused as one.
+NOT_ASSESSED = frozenset(("", "n/a", "#n/a", "na", "-", "--", "null", "none", "nan"))
 MASTERY_EXPECTED = "a number in [0, 1]"
 PERCENT_HINT = " (the column reads as percentages, 0-100: divide it by 100)"
 BOOLEAN_HINT = (
@@ -94,6 +102,9 @@ MAX_LISTED = DataValidationError.MAX_LISTED
 #: A checked table's column (`checked_frame`, read through a skill map): each row's skill code
 #: as the file writes it, before the map read it as this catalog's skill.
 CODE_COLUMN = "code"
+#: A batch's column (`placement_batches` with `row_text`): each CSV row's text, every field of
+#: it, for a quarantine file's raw_text.
+RAW_TEXT = "raw_text"
 #: A problem kind `checked_batches` looks for, in the order an error lists them.
 KINDS = ("rows", "student_id", "skill_id", "mastery", "source")
 
@@ -101,14 +112,42 @@ KINDS = ("rows", "student_id", "skill_id", "mastery", "source")
 Found = tuple[list[Problem], int]
 
 
-#: The opt-in that lets a table's blank masteries and rows given twice through, in Python and
-#: in a command (`RowDrops`); said by the refusal of such rows.
+@dataclasses.dataclass(frozen=True)
+class DropOptions:
+    """The opt-ins that let a table's blank masteries and rows given twice through
+    (`RowDrops`), as its reader's user writes them: `read_placement`'s keywords
+    (`READ_OPTIONS`), or a night's and a command's (`PLACEMENT_OPTIONS`: `run_daily_job`'s
+    keyword beside the flag, as `option_words` says every option). Said by the refusal of
+    such rows (`hint`)."""
+
+    drop: str
+    quarantine: str
+
+    def hint(self) -> str:
+        """What to do about the refused rows the options would leave out: fix the file, or
+        let them be left out."""
+        return (
+            "Rows with a blank mastery (a skill not assessed) and rows identical to an earlier "
+            "one (a table exported twice): delete them from the file, or have them left out and "
+            f"counted with {self.drop}; {self.quarantine} writes them aside with their reasons "
+            "too. Other rows are still refused."
+        )
+
+
+#: `read_placement`'s opt-ins (`drop_blank_and_identical=`, `quarantine=`), with the commands'
+#: flags for a user who reads the message there.
 DROP_OPTION = "drop_blank_and_identical=True (in a command: --placement-drop-blank-and-identical)"
-DROP_HINT = (
-    "Rows with a blank mastery (a skill not assessed) and rows identical to an earlier one (a "
-    f"table exported twice) can be left out and counted: {DROP_OPTION}; quarantine=PATH "
-    "(--placement-quarantine FILE) writes them aside with their reasons too. Other rows are "
-    "still refused."
+READ_OPTIONS = DropOptions(DROP_OPTION, "quarantine=PATH (--placement-quarantine FILE)")
+#: A night's (`run_daily_job`'s placement_... keywords) and the commands' flags (`batch`,
+#: `recommend`, `validate`), who read a table through `PlacementReading`.
+PLACEMENT_OPTIONS = DropOptions(
+    option_words("placement_drop_blank_and_identical"),
+    option_words("placement_quarantine", "FILE"),
+)
+#: After a frame's refused blanks (`mastery_table_placement`, which has no opt-in).
+FRAME_BLANK_HINT = (
+    "Rows with a blank mastery (a skill not assessed): leave them out of the frame, e.g. "
+    "frame.dropna(subset=['mastery'])"
 )
 #: The lines a warning lists of the rows left out for one reason (the rest are counted).
 SHOWN_LINES = 5
@@ -119,9 +158,10 @@ BLANK_DROPPED = f"{MASTERY_EXPECTED} (a blank: a skill not assessed)"
 @dataclasses.dataclass
 class RowDrops:
     """One read's rows with a blank mastery ("not assessed", never a 0) or identical to an
-    earlier row (a double export: its first row stands). Refused by default, counted all the
-    same so that the refusal says the option that drops them (`hint`). With `drop`
-    (`drop_blank_and_identical`, or `quarantine=`) they are left out instead, counted in one
+    earlier row (a double export: its first row stands). Refused by default, but noticed all
+    the same (`refused_droppable`), so that the refusal says the option that drops them
+    (`hint`). With `drop` (`drop_blank_and_identical`, or `quarantine=`) they are left out
+    instead, counted by reason (`blank_left_out`, `identical_left_out`) in one
     `PlacementWarning` (`warn`: counts and lines, never an id) and, with a `quarantine` path,
     written there as the log reader writes its rejected rows (`write`: line, reason, the cells
     as the file wrote them). Nothing else is dropped: a row giving another mastery for the
@@ -132,44 +172,70 @@ class RowDrops:
 
     drop: bool = False
     quarantine: Path | None = None
-    blank: int = 0  # rows left out (or, without `drop`, refused) for a blank mastery
-    #: rows left out as identical to an earlier one; without `drop`, those of the listed
-    #: repeats (telling the others would need `_DenseTable`'s forms, kept only to drop them)
-    identical: int = 0
+    #: how the refusal names the options (`hint`)
+    options: DropOptions = READ_OPTIONS
+    #: rows left out for a blank mastery (with `drop`; always 0 without)
+    blank_left_out: int = 0
+    #: rows left out as identical to an earlier one (with `drop`; always 0 without)
+    identical_left_out: int = 0
+    #: without `drop`: whether the refusal holds a row the option would have left out (a
+    #: blank mastery, or a repeat of the listed ones identical to its first row), so that it
+    #: says the option; always False with `drop`
+    refused_droppable: bool = False
+    #: the first lines left out, by reason ("blank", "identical"), for the warning
     lines: dict[str, list[int]] = dataclasses.field(
         default_factory=lambda: {"blank": [], "identical": []}
     )
     #: with `quarantine`: each batch's rows left out (`_aside`)
     parts: list[pa.Table] = dataclasses.field(default_factory=list)
 
+    @property
+    def left_out(self) -> int:
+        """Rows left out, for either reason."""
+        return self.blank_left_out + self.identical_left_out
+
+    @property
+    def quarantined(self) -> int:
+        """Rows written to the quarantine file (0 where none was asked)."""
+        return self.left_out if self.quarantine is not None else 0
+
     @classmethod
     def of(
-        cls, drop: bool, quarantine: str | os.PathLike | None, source: Path, skill_map: object
+        cls,
+        drop: bool,
+        quarantine: str | os.PathLike | None,
+        source: Path,
+        skill_map: object,
+        options: DropOptions = READ_OPTIONS,
     ) -> RowDrops:
-        """The read's drops; `quarantine` is checked before the table (and a `skill_map` file)
-        is read, as the log reader's is, and implies the drop. It may be neither file."""
+        """The read's drops, its refusal naming them as `options` says; `quarantine` is
+        checked before the table (and a `skill_map` file) is read, as the log reader's is,
+        and implies the drop. It may be neither file."""
         if quarantine is not None:
             from adaptive.data.io import check_quarantine_path
 
             map_file = skill_map if isinstance(skill_map, str | os.PathLike) else None
             others = {"the file being read": source, "the skill map": map_file}
-            return cls(True, check_quarantine_path(quarantine, others))
-        return cls(drop)
+            return cls(True, check_quarantine_path(quarantine, others), options)
+        return cls(drop, options=options)
 
     def add(self, kind: str, raw: pd.DataFrame, earlier: np.ndarray | None = None) -> None:
         """Rows of `kind` ("blank", "identical") left out: `raw` holds them as the file wrote
         them (its index: their lines); `earlier` the line of the row each identical one
         repeats (kept where the table keeps its `lines`: with a quarantine file)."""
-        setattr(self, kind, getattr(self, kind) + len(raw))
+        if kind == "blank":
+            self.blank_left_out += len(raw)
+        else:
+            self.identical_left_out += len(raw)
         listed = self.lines[kind]
         listed += raw.index[: SHOWN_LINES - len(listed)].tolist()
         if self.quarantine is not None:
             self.parts.append(_aside(raw, earlier))
 
     def hint(self) -> str:
-        """`DROP_HINT` after a refusal of rows the option would have left out ("" where the
-        read dropped them, or found none)."""
-        return DROP_HINT if not self.drop and (self.blank or self.identical) else ""
+        """What to do after a refusal of rows the options would have left out
+        (`DropOptions.hint`; "" where the read dropped them, or found none)."""
+        return self.options.hint() if self.refused_droppable else ""
 
     def warn(self, file: str, rows: Rows, stacklevel: int = 3) -> None:
         """One `PlacementWarning` counting the rows left out, by reason, with their first
@@ -178,8 +244,12 @@ class RowDrops:
             f"{counted(n, 'row')} {what} "
             f"({line_words(self.lines[kind], SHOWN_LINES, rows.unit, total=n)})"
             for kind, n, what in (
-                ("blank", self.blank, "with a blank mastery (a skill not assessed)"),
-                ("identical", self.identical, "identical to an earlier row (a row given twice)"),
+                ("blank", self.blank_left_out, "with a blank mastery (a skill not assessed)"),
+                (
+                    "identical",
+                    self.identical_left_out,
+                    "identical to an earlier row (a row given twice)",
+                ),
             )
             if n
         ]
@@ -187,7 +257,7 @@ class RowDrops:
             return
         where = f"; written with their reasons to {self.quarantine}" if self.quarantine else ""
         warnings.warn(
-            f"{file}: {counted(self.blank + self.identical, 'row')} left out, as asked "
+            f"{file}: {counted(self.left_out, 'row')} left out, as asked "
             f"(drop_blank_and_identical): {'; '.join(said)}{where}",
             PlacementWarning,
             stacklevel=stacklevel,
@@ -196,26 +266,27 @@ class RowDrops:
     def write(self, columns: Mapping[str, str], rows: Rows) -> None:
         """The quarantine file (when asked), in the log reader's format: line, reason (a row
         given twice naming the row it repeats), the cells as the file wrote them under its own
-        column names, raw_text; in line order, written atomically."""
+        column names, raw_text (a CSV row's text, every column of it: what to paste back into
+        the file once fixed); in line order, written atomically."""
         if self.quarantine is None:
             return
         from adaptive.data.io import quarantine_reason, write_quarantine_csv
 
         none = pd.DataFrame({role: pd.Series([], dtype=object) for role in PLACEMENT_COLUMNS})
         table = pa.concat_tables(self.parts or [_aside(none, None)]).sort_by("line")
-        own = {role: columns.get(role, role) for role in table.column_names[2:]}
+        roles = [c for c in table.column_names[2:] if c != RAW_TEXT]
+        own = {role: columns.get(role, role) for role in roles}
         blank = quarantine_reason(Problem("", None, own["mastery"], "", BLANK_DROPPED))
-        before, after = quarantine_reason(
-            Problem("", None, own["skill_id"], None, dropped_repeat_expected(rows.name("\0")))
-        ).split("\0")
         earlier = table["earlier"]
-        repeats = pc.binary_join_element_wise(before, pc.cast(earlier, pa.string()), after, "")
+        repeats = dropped_repeat_reasons(own["skill_id"], rows.unit, earlier)
         out: dict[str, pa.ChunkedArray] = {
             "line": table["line"],
             "reason": pc.if_else(pc.equal(earlier, 0), blank, repeats),
         }
         out |= {name: table[role] for role, name in own.items()}
-        out["raw_text"] = pa.nulls(len(table), pa.string())
+        # a CSV row's text (`row_texts`); a Parquet row has none: its cells are the row
+        has_text = RAW_TEXT in table.column_names
+        out[RAW_TEXT] = table[RAW_TEXT] if has_text else pa.nulls(len(table), pa.string())
         write_quarantine_csv(self.quarantine, out)
 
 
@@ -230,10 +301,17 @@ def _aside(raw: pd.DataFrame, earlier: np.ndarray | None) -> pa.Table:
 
 
 def blank_cells(values: pd.Series) -> np.ndarray:
-    """Which cells are blank (missing, or only spaces: a skill not assessed), column-wise."""
+    """Which cells are blank (missing, only spaces, or a not-assessed mark: `NOT_ASSESSED`;
+    a skill not assessed), column-wise."""
     if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
         return values.isna().to_numpy()
-    return values.astype("string").fillna("").str.strip().eq("").to_numpy(bool)
+    text = values.astype("string").fillna("").str.strip().str.casefold()
+    return text.isin(NOT_ASSESSED).to_numpy(bool)
+
+
+def _not_assessed(value: object) -> bool:
+    """Whether one cell is blank (`blank_cells`' rule, for a problem's wording)."""
+    return cell_text(value).strip().casefold() in NOT_ASSESSED
 
 
 @dataclasses.dataclass(frozen=True)
@@ -312,7 +390,8 @@ def mastery_table_placement(
     frame, rows = frame_rows(frame, file)
     found = new_found()
     roles = [*PLACEMENT_COLUMNS, *([SOURCE_COLUMN] if SOURCE_COLUMN in frame else [])]
-    table = checked_frame(frame[roles], rows, catalog, found, renamed)
+    blanks = RowDrops()  # notices the refused blanks, for the frame's own hint
+    table = checked_frame(frame[roles], rows, catalog, found, renamed, blanks)
     found["duplicate"] = duplicate_problems(table, rows, skill_map)
     sources: dict[str, str] = {}
     if SOURCE_COLUMN in table:
@@ -320,7 +399,7 @@ def mastery_table_placement(
             table["student_id"], table[SOURCE_COLUMN], rows, sources, room(found, "source")
         )
         add_found(found, "source", more)
-    raise_problems(list(found.values()))
+    raise_problems(list(found.values()), hint=FRAME_BLANK_HINT if blanks.refused_droppable else "")
     if renamed is not None:
         renamed.warn(file)
     values = TableValues()
@@ -393,7 +472,7 @@ def checked_frame(
     are read through the read's skill map first (`renamed`: the rows of retired codes left out,
     counted there; the file's own code kept as `CODE_COLUMN`, for a problem to quote the
     file, not the map). With `drops` (the read's `RowDrops`), rows of a blank mastery are
-    counted there, and left out where it drops them. Every row checked (a skill of `catalog`
+    left out and counted there where it drops them, else noticed for its hint. Every row checked (a skill of `catalog`
     when one is given), the problems added to `found`."""
     student = trimmed_ids(frame["student_id"])
     skill = trimmed_ids(frame["skill_id"])
@@ -416,9 +495,9 @@ def checked_frame(
         add_found(found, "skill_id", skill_problems(skill, rows, catalog, room(found, "skill_id")))
     mastery, problems = read_mastery(frame["mastery"], rows, room(found, "mastery"))
     add_found(found, "mastery", problems)
-    if drops is not None and not drops.drop and problems[1]:  # refused: counted for the hint
+    if drops is not None and not drops.drop and problems[1]:  # refused: noticed for the hint
         refused = np.isnan(mastery)
-        drops.blank += int(blank_cells(frame["mastery"][refused]).sum())
+        drops.refused_droppable |= bool(blank_cells(frame["mastery"][refused]).any())
     checked = {"student_id": student, "skill_id": skill, "mastery": mastery}
     if renamed is not None:
         checked[CODE_COLUMN] = code
@@ -544,7 +623,7 @@ def _mastery_expected(value: object, in_percent: bool) -> str:
     be divided by 100, a decimal comma ("0,85") written as a point, both for a European
     system's "85,5 %"; a boolean ("True") is a yes/no, not a P(known); a blank is a skill not
     assessed, whose row is to be left out."""
-    if cell_text(value).strip() == "":
+    if _not_assessed(value):
         return MASTERY_EXPECTED + BLANK_HINT
     if isinstance(value, bool | np.bool_) or (
         isinstance(value, str) and value.strip().casefold() in ("true", "false")
@@ -627,7 +706,8 @@ def repeat_problem(
     (at, cells), (where, theirs) = row, earlier
     code, their_code = str(cells.get(CODE_COLUMN, skill)), str(theirs.get(CODE_COLUMN, skill))
     if code == their_code or skill_map is None:
-        expected = repeat_expected(rows.name(where), _same_cells(cells, theirs))
+        masteries = (theirs.get("mastery"), cells.get("mastery"))
+        expected = repeat_expected(rows.name(where), _same_cells(cells, theirs), masteries)
     else:
         expected = mapped_repeat_expected(rows.name(where), code, their_code, skill, skill_map)
     return rows.problem(at, "skill_id", code, expected)
@@ -648,22 +728,63 @@ def mapped_repeat_expected(
     )
 
 
-def repeat_expected(earlier: str, identical: bool = False) -> str:
+def repeat_expected(
+    earlier: str, identical: bool = False, masteries: tuple[object, object] | None = None
+) -> str:
     """What a row repeating the (student, skill) of the row `earlier` ("line 2") expected;
-    `identical`: every cell it is read by is the same (a table exported twice: safe to drop)."""
+    `identical`: every cell it is read by is the same (a table exported twice: safe to drop).
+    `masteries`: the earlier row's mastery and this row's, as read, both said, so that the
+    user sees which values conflict without opening the file ("line 2 has the same student
+    and skill: mastery 0.8 there, 0.7 here")."""
     if identical:
         return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}, safe to drop)"
-    return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill)"
+    said = ""
+    if masteries is not None:
+        theirs, ours = (_mastery_words(m) for m in masteries)
+        if theirs != ours:
+            said = f": mastery {theirs} there, {ours} here"
+        else:
+            said = f" and mastery {theirs}, but another source"
+    return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill{said})"
+
+
+def _mastery_words(value: object) -> str:
+    """A checked row's mastery as a repeat's problem says it: the number, or "none read" where
+    the row's mastery was refused (a problem of its own)."""
+    number = float(value) if isinstance(value, int | float | np.number) else math.nan
+    return "none read" if math.isnan(number) else f"{number:g}"
 
 
 def dropped_repeat_expected(earlier: str) -> str:
     """Why a row identical to the row `earlier` was left out, as its quarantine file says."""
-    return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}; the first stands)"
+    return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}{DROPPED_REPEAT_END}"
+
+
+def dropped_repeat_reasons(column: str, unit: str, earlier: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The quarantine reason of each row left out as identical to an earlier one, whose line
+    (row) `earlier` holds: `dropped_repeat_expected` as `quarantine_reason` words it (the
+    problem's `column`, the rows named by `unit`), built column-wise (a table exported twice
+    is millions of rows, never Python strings) from the text before that row's number and
+    the text after it."""
+    from adaptive.data.io import quarantine_reason
+
+    opening = quarantine_reason(Problem("", None, column, None, f"{DUPLICATE_EXPECTED} ("))
+    before = f"{opening}{IDENTICAL_TO} {unit} "
+    after = f"{IDENTICAL_WHAT}{DROPPED_REPEAT_END}"
+    return pc.binary_join_element_wise(before, pc.cast(earlier, pa.string()), after, "")
+
+
+#: A row given twice, as its refusal and its quarantine file say it, before and after the
+#: row it repeats ("identical to" "line 2" "in student, skill and mastery: ...").
+IDENTICAL_TO = "identical to"
+IDENTICAL_WHAT = " in student, skill and mastery: a row given twice"
+#: The end of a quarantine reason of a row given twice.
+DROPPED_REPEAT_END = "; the first stands)"
 
 
 def _identical_to(earlier: str) -> str:
     """A row given twice, as its refusal and its quarantine file say it."""
-    return f"identical to {earlier} in student, skill and mastery: a row given twice"
+    return f"{IDENTICAL_TO} {earlier}{IDENTICAL_WHAT}"
 
 
 def raise_problems(
@@ -1039,6 +1160,21 @@ def read_placement(
     path = placement_path(path)
     columns = placement_columns(columns)
     drops = RowDrops.of(drop_blank_and_identical, quarantine, path, skill_map)
+    return read_placement_dropping(path, catalog, drops, columns, batch_rows, skill_map)
+
+
+def read_placement_dropping(
+    path: Path,
+    catalog: Catalog,
+    drops: RowDrops,
+    columns: Mapping[str, str] | None = None,
+    batch_rows: int = BATCH_ROWS,
+    skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None,
+) -> Placement:
+    """`read_placement` with the read's `RowDrops` made by the caller (`RowDrops.of`), which
+    holds, once the file is read, how many rows were left out and written aside: a night
+    counts its placement's quarantined rows there (`PlacementReading.read_counted`)."""
+    columns = placement_columns(columns)
     skill_map = SkillMap.of(skill_map, catalog)
     renamed = tally_of(skill_map)
     rows = rows_of(path)
@@ -1125,14 +1261,19 @@ class PlacementReading:
 
     def read(self, path: str | os.PathLike, catalog: Catalog) -> Placement:
         """The placement file at `path`, read with these options (`read_placement`)."""
-        return read_placement(
-            path,
-            catalog,
-            self.columns,
-            skill_map=self.skill_map,
-            drop_blank_and_identical=self.drop_blank_and_identical,
-            quarantine=self.quarantine,
+        return self.read_counted(path, catalog)[0]
+
+    def read_counted(self, path: str | os.PathLike, catalog: Catalog) -> tuple[Placement, RowDrops]:
+        """`read`, and the read's `RowDrops`: the rows it left out and wrote to the quarantine
+        (`RowDrops.quarantined`), counted as they were read, never read back from the file."""
+        path = placement_path(path)
+        drops = RowDrops.of(
+            self.drop_blank_and_identical, self.quarantine, path, self.skill_map, PLACEMENT_OPTIONS
         )
+        placement = read_placement_dropping(
+            path, catalog, drops, self.columns, skill_map=self.skill_map
+        )
+        return placement, drops
 
 
 @dataclasses.dataclass
@@ -1310,8 +1451,8 @@ def _repeat_problems(
     drops: RowDrops | None = None,
 ) -> list[Problem]:
     """The problems of rows repeating an earlier row's (student, skill), each naming the first
-    row of its pair, "identical" where their cells are too (counted in `drops` where it keeps
-    them, for its hint): the file is read a second time for them (an error's path only: the
+    row of its pair, "identical" where their cells are too (noticed in `drops`, which
+    refuses them, for its hint): the file is read a second time for them (an error's path only: the
     (students x skills) table keeps no line per cell unless a quarantine file is written)."""
     if not repeats:
         return []
@@ -1327,7 +1468,9 @@ def _repeat_problems(
         if len(first) == len(pairs.unique()):
             break
     if drops is not None and not drops.drop:
-        drops.identical += sum(_same_cells(row[1], first[(s, k)][1]) for s, k, row in repeats)
+        drops.refused_droppable |= any(
+            _same_cells(row[1], first[(s, k)][1]) for s, k, row in repeats
+        )
     return [
         repeat_problem(rows, skill, row, first[(student, skill)], skill_map)
         for student, skill, row in repeats
@@ -1373,7 +1516,8 @@ def checked_batches(
     first line, says each row's. Skills are read through the read's skill map first (`renamed`:
     its `SkillMapTally`, counting what the map did)."""
     rows = rows_of(path)
-    for batch in placement_batches(path, columns, found, batch_rows):
+    row_text = drops is not None and drops.quarantine is not None  # for its raw_text
+    for batch in placement_batches(path, columns, found, batch_rows, row_text=row_text):
         yield checked_frame(batch, rows, catalog, found, renamed, drops), batch
 
 
@@ -1383,17 +1527,20 @@ def placement_batches(
     found: dict[str, Found],
     batch_rows: int = BATCH_ROWS,
     form: TableForm | None = None,
+    *,
+    row_text: bool = False,
 ) -> Iterator[pd.DataFrame]:
     """The file's role columns (`form`'s: a placement table's student_id, skill_id, mastery
     by default) in batches of at most `batch_rows` rows, as stored (a CSV's cells as text: ids
-    such as "007" stay), each row's line (a Parquet file's row) as the index. The header is
+    such as "007" stay), each row's line (a Parquet file's row) as the index; with
+    `row_text`, a CSV file's rows' text too (`RAW_TEXT`, `row_texts`). The header is
     checked first: a missing or doubled column is an error at once; rows the file cannot give
     are added to `found` ("rows")."""
     form = form or PLACEMENT_TABLE
     check_placement_file(path, form)
     kind, compression = file_format(path)
     if kind != "parquet":
-        yield from _csv_batches(path, kind, compression, columns, found, batch_rows, form)
+        yield from _csv_batches(path, kind, compression, columns, found, batch_rows, form, row_text)
     elif compression:  # refused as the log reader refuses it
         expected = "an uncompressed .parquet file (Parquet compresses itself)"
         raise DataValidationError([Problem(str(path), None, None, None, expected)])
@@ -1442,6 +1589,7 @@ def _csv_batches(
     found: dict[str, Found],
     batch_rows: int,
     form: TableForm,
+    row_text: bool = False,
 ) -> Iterator[pd.DataFrame]:
     """A CSV file's batches (gzipped too; fields separated as the header says, `read_header`),
     indexed by each row's line. Every column is read (as bytes), so that a line break inside a
@@ -1456,7 +1604,8 @@ def _csv_batches(
     try:
         for block in open_csv(path, compression, len(header), sep, lines):
             for start in range(0, block.num_rows, batch_rows):
-                frame = csv_frame(block.slice(start, batch_rows), at, lines, found)
+                part = block.slice(start, batch_rows)
+                frame = csv_frame(part, at, lines, found, sep if row_text else None)
                 add_found(found, "rows", lines.take_problems())
                 if len(frame):
                     yield frame
@@ -1494,10 +1643,15 @@ def open_csv(
 
 
 def csv_frame(
-    batch: pa.RecordBatch, at: Mapping[str, int], lines: CsvLines, found: dict[str, Found]
+    batch: pa.RecordBatch,
+    at: Mapping[str, int],
+    lines: CsvLines,
+    found: dict[str, Found],
+    text_sep: str | None = None,
 ) -> pd.DataFrame:
     """One batch of a CSV file: its rows' lines, rows of empty cells left out, the roles'
-    cells decoded (a cell that is no UTF-8 is a problem)."""
+    cells decoded (a cell that is no UTF-8 is a problem); with `text_sep` (the file's
+    separator), each row's text too (`RAW_TEXT`: `row_texts`)."""
     breaks = np.zeros(batch.num_rows, np.int64)
     length = np.zeros(batch.num_rows, np.int64)
     for column in batch.columns:
@@ -1512,7 +1666,32 @@ def csv_frame(
         listed = [Problem(lines.file, int(kept[r]), role, v, "UTF-8 text") for r, v in bad]
         add_found(found, "rows", (listed[: room(found, "rows")], len(bad)))
         arrays.append(arr)
-    return _frame(list(at), arrays, kept)
+    if text_sep is None:
+        return _frame(list(at), arrays, kept)
+    text = row_texts(batch.filter(pa.array(keep)), text_sep)
+    return _frame([*at, RAW_TEXT], [*arrays, text], kept)
+
+
+def row_texts(batch: pa.RecordBatch, sep: str) -> pa.Array:
+    """Each CSV row's text, as a quarantine file's raw_text gives it: every field (not only
+    the roles': a row set aside keeps its other columns) joined by the file's `sep`, a field
+    holding `sep`, a quote or a line break quoted as a CSV writer quotes it (a row read back
+    from the text is the row read); built column-wise. A field that is no UTF-8 is shown
+    with replacement characters (a role's is a problem of its own)."""
+    fields = [_csv_field(column, sep) for column in batch.columns]
+    joined = pc.binary_join_element_wise(*fields, pa.scalar(sep.encode(), pa.binary()))
+    return _decode_utf8(joined)[0]
+
+
+def _csv_field(field: pa.Array, sep: str) -> pa.Array:
+    """A column of CSV fields as a CSV writer writes them: quoted where needed."""
+    quoted = pc.binary_join_element_wise(
+        pa.scalar(b'"'), pc.replace_substring(field, '"', '""'), pa.scalar(b'"'), pa.scalar(b"")
+    )
+    needs = pc.match_substring(field, sep)
+    for special in ('"', "\n", "\r"):
+        needs = pc.or_(needs, pc.match_substring(field, special))
+    return pc.if_else(needs, quoted, field)
 
 
 class CsvLines:
