@@ -262,3 +262,27 @@ def test_a_spec_whose_top_level_has_several_mistakes_names_them_all(tmp_path) ->
     assert message.startswith(f"{spec}: unknown key 'nmae' (did you mean 'name'?)"), message
     assert "unknown model 'bktt' (did you mean 'bkt'?)" in message
     assert "params = 3; expected a [params] table" in message
+
+
+@pytest.mark.parametrize(
+    "model, params, message",
+    [
+        ("bkt", 'forgets = "yes"\nfixed = {p_forget = 0.1}', "forgets = 'yes' (expected true or false)"),
+        ("sakt", 'd_model = "96"\nn_heads = 3', "d_model = '96' (expected an integer)"),
+        ("irt", 'discrimination = "yes"\nC = -1.0',
+         "discrimination = 'yes' (expected true or false); C=-1.0: expected a regularization"),
+    ],
+)  # fmt: skip
+def test_a_mistyped_param_is_named_with_the_value_written_never_the_default(
+    tmp_path, model, params, message
+) -> None:
+    """With a mistyped param left out, the model was built with its default in its place, and
+    its cross-checks named values the spec never held: `d_model = "96"` with `n_heads = 3` said
+    "d_model = 64, n_heads = 3 (expected d_model a multiple of n_heads)", and `forgets = "yes"`
+    with a fixed p_forget said "forgets = False (expected p_forget 0 unless forgets = true)"."""
+    spec = write_spec(tmp_path, f'model = "{model}"\n[params]\n{params}\n')
+    with pytest.raises(ConfigError) as err:
+        build_model(spec)
+    said = str(err.value).removeprefix(f"{spec}: bad [params] for '{model}': ")
+    assert said.startswith(message), said
+    assert said.count("expected") == message.count("expected"), said  # nothing more
