@@ -286,3 +286,22 @@ def test_a_mistyped_param_is_named_with_the_value_written_never_the_default(
     said = str(err.value).removeprefix(f"{spec}: bad [params] for '{model}': ")
     assert said.startswith(message), said
     assert said.count("expected") == message.count("expected"), said  # nothing more
+
+
+def test_a_refusal_naming_no_param_lists_every_param_the_spec_holds(tmp_path, monkeypatch) -> None:
+    """A model's refusal that names no param ("negative dimension -4", torch's) is followed by
+    "(the spec's params: ...)": it listed only the params the model was built with, leaving
+    out the spec's unknown keys, so it did not say what the spec holds."""
+    from adaptive.tracing.bkt import BKT
+    from adaptive.tracing.specs import ParamsRefused
+
+    def refuse(self: BKT) -> None:
+        raise ParamsRefused("BKT", "negative dimension -4")
+
+    monkeypatch.setattr(BKT, "check_params", refuse)
+    spec = write_spec(tmp_path, 'model = "bkt"\n[params]\nnum_fits = 3\nforget = true\n')
+    with pytest.raises(ConfigError) as err:
+        build_model(spec)
+    assert str(err.value).endswith(
+        "negative dimension -4 (the spec's params: num_fits = 3, forget = True)"
+    ), str(err.value)

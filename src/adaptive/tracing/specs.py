@@ -126,7 +126,7 @@ def build_model(name_or_path: str | Path) -> KnowledgeTracer:
     known = {k: v for k, v in params.items() if k in valid}
     model, refused = _construct(klass, known)
     if refused:
-        problems.append(_refusal(refused, known))
+        problems.append(_refusal(refused, params))
     if problems:
         raise ConfigError(f"{path}: bad [params] for {spec['model']!r}: {'; '.join(problems)}")
     return model
