@@ -587,6 +587,18 @@ def test_bkt_set_params_names_every_bad_value_at_once():
     assert model.get_params() == BKT(seed=0).get_params()
 
 
+def test_scikit_learns_clone_makes_an_unfitted_copy(fitted):
+    """`sklearn.base.clone(BKT())` said "get_params() got an unexpected keyword argument
+    'deep'": scikit-learn's clone, GridSearchCV and Pipeline call `get_params(deep=...)`."""
+    from sklearn.base import clone
+
+    copy = clone(fitted)
+    assert type(copy) is type(fitted) and copy is not fitted
+    assert copy.get_params() == fitted.get_params() == fitted.get_params(deep=False)
+    with pytest.raises(NotFittedError):
+        copy.predict_proba(synthetic_log(2, seed=1))
+
+
 def test_every_model_spec_builds_its_registered_class():
     built = 0
     for spec in sorted(Path(MODELS_DIR).glob("*.toml")):

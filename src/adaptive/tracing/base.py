@@ -858,7 +858,10 @@ class KnowledgeTracer(KeywordChecked, ABC):
         return np.where(np.isnan(placed), own, weight * placed + (1.0 - weight) * own)
 
     # -- hyperparameters (scikit-learn style) ------------------------------------------------------
-    def get_params(self) -> dict[str, Any]:
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The hyperparameters, by the constructor's names, as scikit-learn's estimators give
+        them: its `clone`, `GridSearchCV` and `Pipeline` call `get_params(deep=...)`. No
+        hyperparameter is itself an estimator, so `deep` changes nothing."""
         sig = inspect.signature(type(self).__init__)
         return {p: getattr(self, p) for p in sig.parameters if p != "self"}
 
