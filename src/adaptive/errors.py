@@ -341,6 +341,29 @@ def numbered_sibling(name: str, other: str) -> bool:
 SPELLING_CUTOFF = 0.75
 
 
+#: Knob names of peer libraries (pyBKT, pyKT, scikit-learn, hmmlearn, PyTorch) and the knob
+#: of ours each means: a name brought from another library is no close spelling of ours
+#: (`n_restarts` for `num_fits`), so only this says which one it is. Offered only where the
+#: knob is among the valid keys.
+PEER_NAMES: dict[str, str] = {
+    **dict.fromkeys(("n_restarts", "n_restart", "num_restarts", "restarts", "n_init"), "num_fits"),
+    **dict.fromkeys(("n_iter", "num_iter", "max_iters", "iterations"), "max_iter"),
+    **dict.fromkeys(("random_state", "random_seed"), "seed"),
+    **dict.fromkeys(("lr",), "learning_rate"),
+    **dict.fromkeys(("epochs", "n_epochs", "num_epochs"), "max_epochs"),
+    **dict.fromkeys(("num_attn_heads", "num_heads", "n_head"), "n_heads"),
+    **dict.fromkeys(("emb_size", "embed_size"), "embedding_size"),
+    **dict.fromkeys(("seq_len", "max_seq_len"), "window"),
+}
+
+
+def meant_key(key: str, valid: Collection[str]) -> str | None:
+    """The valid key `key` most likely means: its peer library's name for it (`PEER_NAMES`),
+    else its closest spelling (`closest_name`); None when neither is."""
+    peer = PEER_NAMES.get(key)
+    return peer if peer in valid else closest_name(key, valid)
+
+
 def unknown_key(key: str, valid: Collection[str], what: str = "key") -> str:
     """Why `key` is refused, with its close match among `valid` when there is one:
     "unknown key 'forget' (did you mean 'forgets'?); valid keys: fitter, fixed, forgets, ..."."""
@@ -348,12 +371,13 @@ def unknown_key(key: str, valid: Collection[str], what: str = "key") -> str:
 
 
 def unknown_keys(keys: Sequence[str], valid: Collection[str], what: str = "key") -> str:
-    """Why `keys` are refused, each with its close match among `valid`, the valid ones listed
-    once: "unknown keys 'forget' (did you mean 'forgets'?) and 'n_restart'; valid keys: ...".
+    """Why `keys` are refused, each with the valid one it likely means (`meant_key`), the valid
+    ones listed once: "unknown keys 'forget' (did you mean 'forgets'?) and 'n_restart' (did you
+    mean 'num_fits'?); valid keys: ...".
     The one "unknown key" sentence of the library (`unknown_key` for one key)."""
     said = []
     for key in keys:
-        close = closest_name(key, valid)
+        close = meant_key(key, valid)
         said.append(f"{key!r}" + (f" (did you mean {close!r}?)" if close else ""))
     named = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
     noun = what if len(said) == 1 else f"{what}s"

@@ -237,8 +237,9 @@ def test_a_spec_with_several_mistakes_names_them_all_in_one_error(tmp_path) -> N
         build_model(spec)
     assert str(err.value) == (
         f"{spec}: bad [params] for 'bkt': unknown keys 'forget' (did you mean 'forgets'?) and "
-        "'n_restart'; valid keys: fitter, fixed, forgets, max_iter, multi_skill, multigs, "
-        "multilearn, multiprior, num_fits, seed, shrinkage, skill_shrinkage, tol; "
+        "'n_restart' (did you mean 'num_fits'?); valid keys: fitter, fixed, forgets, max_iter, "
+        "multi_skill, multigs, multilearn, multiprior, num_fits, seed, shrinkage, "
+        "skill_shrinkage, tol; "
         "tol = 'fast' (expected a number); num_fits = -1 (expected a whole number >= 1)"
     )
 

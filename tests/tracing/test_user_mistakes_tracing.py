@@ -404,8 +404,8 @@ def test_several_misspelt_keywords_are_named_in_one_error_with_the_valid_ones_on
         BKT(forget=True, n_restart=5)
     message = str(err.value)
     assert message.startswith(
-        "BKT(...): unknown keywords 'forget' (did you mean 'forgets'?) and 'n_restart'; "
-        "valid keywords: fitter, fixed, forgets,"
+        "BKT(...): unknown keywords 'forget' (did you mean 'forgets'?) and 'n_restart' (did "
+        "you mean 'num_fits'?); valid keywords: fitter, fixed, forgets,"
     ), message
     assert message.count("valid keywords") == 1
 
