@@ -83,3 +83,28 @@ def test_a_knob_named_as_a_peer_library_names_it_gets_ours() -> None:
     assert "(did you mean 'seed'?)" in unknown_key("random_state", ["seed", "tol"])
     # a peer's name for a knob the model does not have: nothing offered
     assert unknown_key("lr", ["seed", "tol"]) == "unknown key 'lr'; valid keys: seed, tol"
+
+
+def test_the_keyword_check_reads_the_constructor_as_it_is_now_and_keeps_no_class_alive() -> None:
+    """`init_keywords` was cached per class: the cache kept every class alive, and a test that
+    patched `__init__` had its new keywords refused by the old signature."""
+    import gc
+    import weakref
+
+    from adaptive.errors import KeywordChecked
+
+    class Knobs(KeywordChecked):
+        def __init__(self, a: int = 1) -> None:
+            self.a = a
+
+    Knobs(a=2)
+
+    def patched(self: KeywordChecked, b: int = 1) -> None:
+        self.b = b  # type: ignore[attr-defined]
+
+    Knobs.__init__ = patched  # type: ignore[method-assign]
+    assert Knobs(b=3).b == 3  # type: ignore[call-arg]
+    gone = weakref.ref(Knobs)
+    del Knobs, patched
+    gc.collect()
+    assert gone() is None
