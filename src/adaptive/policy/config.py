@@ -26,7 +26,13 @@ from typing import Any
 import numpy as np
 
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
-from adaptive.errors import ConfigError, ConfigWarning, KeywordChecked, unknown_keys
+from adaptive.errors import (
+    ConfigError,
+    ConfigWarning,
+    KeywordChecked,
+    check_keywords,
+    unknown_keys,
+)
 from adaptive.files import read_user_text
 from adaptive.placement.prior import GradeTable
 from adaptive.records import Range
@@ -330,7 +336,11 @@ class PolicyConfig(KeywordChecked):
             raise ConfigError(f"{path}{_line_named(text, str(exc))}: {exc}") from exc
 
     def with_(self, **changes: Any) -> PolicyConfig:
-        """A copy with some values changed (weights merged, not replaced)."""
+        """A copy with some values changed (weights merged, not replaced). A misspelt keyword
+        is the `UnknownKeywordError` that `PolicyConfig(...)` and `dataclasses.replace` raise
+        (a `TypeError` too), in the same words; a table's misspelt key (`from_dict`,
+        `from_toml`) is a `ConfigError` naming the key."""
+        check_keywords(changes, [f.name for f in fields(self)], "PolicyConfig.with_")
         d = self.to_dict()
         knobs = {**d, **changes}
         if isinstance(changes.get("weights"), Mapping):
