@@ -310,12 +310,30 @@ def test_a_dict_or_keywords_with_several_mistakes_name_them_all() -> None:
     with pytest.raises(ConfigError) as err:
         PolicyConfig.from_dict({"mastery_threshold": 2.0, "target_p_correct": "x", "tagret": 1})
     assert str(err.value).startswith("policy config: unknown key 'tagret'"), err.value
-    assert str(err.value).endswith(
-        "; mastery_threshold = 2.0; expected a probability in (0, 1); "
-        "target_p_correct = 'x' (expected a number)"
+    assert str(err.value).endswith(  # the values in the config's order, after the keys
+        "; target_p_correct = 'x' (expected a number); "
+        "mastery_threshold = 2.0; expected a probability in (0, 1)"
     ), err.value
     with pytest.raises(ConfigError) as err:
         PolicyConfig(weights={"readines": 1.0, "stuck": 1.0}, repeatable_kinds=("practise",))
     message = str(err.value)
     assert "unknown weight 'readines' (did you mean 'readiness'?)" in message
     assert "weights.stuck = 1.0; expected" in message and "'practise'" in message
+
+
+def test_a_policy_file_is_checked_once_and_its_grade_table_read_once(tmp_path, monkeypatch) -> None:
+    """`from_toml` checked the table three times (its own check, `from_dict`'s, the config's
+    `__post_init__`) and read the grade table four times; now the config's own check is the
+    one there is, and the table is read once, into the config."""
+    import adaptive.policy.config as config_module
+    from adaptive.placement.prior import GradeTable
+
+    checks: list[int] = []
+    reads: list[int] = []
+    check, read = config_module.knob_problems, GradeTable.from_dict
+    monkeypatch.setattr(config_module, "knob_problems", lambda k: checks.append(1) or check(k))
+    monkeypatch.setattr(GradeTable, "from_dict", lambda d: reads.append(1) or read(d))
+    path = tmp_path / "mine.toml"
+    path.write_text('target_p_correct = 0.7\n[grade_table]\n"-1" = 0.5\n')
+    assert PolicyConfig.from_toml(path).target_p_correct == 0.7
+    assert (len(checks), len(reads)) == (1, 1)

@@ -258,12 +258,18 @@ class PolicyConfig(KeywordChecked):
     grade_table: GradeTable | None = None
 
     def __post_init__(self) -> None:
-        """Every knob checked (`knob_problems`: all the wrong ones in one `ConfigError`), then
-        the weights merged with the defaults and the grade table made a `GradeTable`."""
-        problems = knob_problems({f.name: getattr(self, f.name) for f in fields(self)})
+        """The one check of every knob, whichever way the config is made (keywords,
+        `from_dict`, `from_toml`, `with_`, `dataclasses.replace`): every wrong one in one
+        `PolicyProblems` (`knob_problems`; the grade table read once, into a `GradeTable`),
+        then the weights merged with the defaults."""
+        knobs = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "grade_table"}
+        problems = knob_problems(knobs)
+        try:
+            object.__setattr__(self, "grade_table", _grade_table(self.grade_table))
+        except ConfigError as exc:
+            problems.append(str(exc))
         if problems:
-            raise ConfigError(f"policy config: {'; '.join(problems)}")
-        object.__setattr__(self, "grade_table", _grade_table(self.grade_table))
+            raise PolicyProblems(problems)
         merged = {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in self.weights.items()}}
         object.__setattr__(self, "weights", merged)
         object.__setattr__(self, "repeatable_kinds", tuple(self.repeatable_kinds))
@@ -327,13 +333,12 @@ class PolicyConfig(KeywordChecked):
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(invalid_toml(path, text, exc)) from exc
         _check_tables_hold_no_top_level_key(path, text)
-        problems = _table_problems(data)
-        if problems:
-            raise ConfigError(_problems_in_file(path, text, problems))
         try:
-            return cls.from_dict(data, str(path))
-        except (TypeError, ConfigError) as exc:  # every problem names the file (and its line)
-            raise ConfigError(f"{path}{_line_named(text, str(exc))}: {exc}") from exc
+            config = _config_from(data)
+        except PolicyProblems as exc:  # every problem on its line of the file
+            raise ConfigError(_problems_in_file(path, text, exc.problems)) from exc
+        _warn_unused(config.unused_settings(data), str(path))
+        return config
 
     def with_(self, **changes: Any) -> PolicyConfig:
         """A copy with some values changed (weights merged, not replaced). A misspelt keyword
@@ -361,27 +366,36 @@ def _grade_table(value: object) -> GradeTable | None:
         raise ConfigError(f"grade_table: {exc}") from exc
 
 
+class PolicyProblems(ConfigError):
+    """Every problem of a policy config in one message ("policy config: target_p_correct =
+    1.8; expected ...; unknown key ..."), each also its own sentence in `problems`, which
+    `from_toml` places on its line of the file."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"policy config: {'; '.join(problems)}")
+        self.problems = problems
+
+
 def _config_from(d: object) -> PolicyConfig:
-    """A config from a table of knobs (a TOML file's, `to_dict()`'s): one `ConfigError` naming
-    every problem of the table at once, each unknown key with its closest known one
-    (`mastery_treshold`: did you mean `mastery_threshold`?) and each wrong value
-    (`knob_problems`), where the first alone was named, to be fixed one run at a time."""
+    """A config from a table of knobs (a TOML file's, `to_dict()`'s): one `PolicyProblems`
+    naming every problem of the table at once, each unknown key with its closest known one
+    (`mastery_treshold`: did you mean `mastery_threshold`?), then each wrong value (the
+    config's own check, the one there is), where the first alone was named, to be fixed one
+    run at a time."""
     if not isinstance(d, Mapping):
         raise ConfigError(
             f"policy config: {d!r} ({type(d).__name__}); expected a table of knobs, e.g. "
             "{'target_p_correct': 0.8, 'weights': {'interest': 1.5}}"
         )
-    problems = _table_problems(d)
-    if problems:
-        raise ConfigError(f"policy config: {'; '.join(problems)}")
-    return PolicyConfig(**d)
-
-
-def _table_problems(d: Mapping[str, Any]) -> list[str]:
-    """Every problem of a table of knobs: its unknown keys, then its known keys' values."""
     known = [f.name for f in fields(PolicyConfig)]
     problems = _unknown_knobs([key for key in d if key not in known], known)
-    return problems + knob_problems({key: value for key, value in d.items() if key in known})
+    try:
+        config = PolicyConfig(**{key: value for key, value in d.items() if key in known})
+    except PolicyProblems as exc:
+        raise PolicyProblems(problems + exc.problems) from None
+    if problems:
+        raise PolicyProblems(problems)
+    return config
 
 
 def _unknown_knobs(keys: list[str], known: list[str]) -> list[str]:
