@@ -375,15 +375,31 @@ def unknown_key(key: str, valid: Collection[str], what: str = "key") -> str:
 def unknown_keys(keys: Sequence[str], valid: Collection[str], what: str = "key") -> str:
     """Why `keys` are refused, each with the valid one it likely means (`meant_key`), the valid
     ones listed once: "unknown keys 'forget' (did you mean 'forgets'?) and 'n_restart' (did you
-    mean 'num_fits'?); valid keys: ...".
-    The one "unknown key" sentence of the library (`unknown_key` for one key)."""
-    said = []
-    for key in keys:
-        close = meant_key(key, valid)
-        said.append(f"{key!r}" + (f" (did you mean {close!r}?)" if close else ""))
+    mean 'num_fits'?); valid keys: ...". The one "unknown key" sentence of the library
+    (`unknown_key` for one key; `unknown_name` and `valid_names` where each key is said on its
+    own, as a file's problems are, each on its line)."""
+    said = [_meant(key, valid) for key in keys]
     named = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
     noun = what if len(said) == 1 else f"{what}s"
-    return f"unknown {noun} {named}; valid {what}s: {', '.join(sorted(valid))}"
+    return f"unknown {noun} {named}; {valid_names(valid, what)}"
+
+
+def unknown_name(key: str, valid: Collection[str], what: str = "key") -> str:
+    """One unknown key with the valid one it likely means, without the valid ones: "unknown
+    weight 'intrest' (did you mean 'interest'?)" (a caller saying several lists the valid
+    ones once, `valid_names`)."""
+    return f"unknown {what} {_meant(key, valid)}"
+
+
+def valid_names(valid: Collection[str], what: str = "key") -> str:
+    """The valid keys, sorted, as `unknown_keys` lists them: "valid keys: fitter, fixed"."""
+    return f"valid {what}s: {', '.join(sorted(valid))}"
+
+
+def _meant(key: str, valid: Collection[str]) -> str:
+    """`key` quoted, with the valid one it likely means: "'forget' (did you mean 'forgets'?)"."""
+    close = meant_key(key, valid)
+    return f"{key!r}" + (f" (did you mean {close!r}?)" if close else "")
 
 
 class UnknownKeywordError(ConfigError, TypeError, ValueError):

@@ -32,6 +32,8 @@ from adaptive.errors import (
     KeywordChecked,
     check_keywords,
     unknown_keys,
+    unknown_name,
+    valid_names,
 )
 from adaptive.files import read_user_text
 from adaptive.placement.prior import GradeTable
@@ -368,12 +370,34 @@ def _grade_table(value: object) -> GradeTable | None:
 
 class PolicyProblems(ConfigError):
     """Every problem of a policy config in one message ("policy config: target_p_correct =
-    1.8; expected ...; unknown key ..."), each also its own sentence in `problems`, which
-    `from_toml` places on its line of the file."""
+    1.8; expected ...; unknown key 'x'; valid keys: ..."), each also its own sentence in
+    `problems`, which `from_toml` places on its line of the file; the valid keys and weights
+    follow them once (`valid_lists`)."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"policy config: {'; '.join(problems)}")
+        super().__init__(f"policy config: {'; '.join([*problems, *valid_lists(problems)])}")
         self.problems = problems
+
+
+class UnknownName(str):
+    """The problem of one unknown key or weight, said on its own ("unknown weight 'intrest'
+    (did you mean 'interest'?)": a file's problems are each on its line), keeping the valid
+    names, which the message lists once after all the problems (`valid_lists`)."""
+
+    valid: tuple[str, ...]
+    what: str
+
+    def __new__(cls, key: str, valid: Iterable[str], what: str) -> UnknownName:
+        said = super().__new__(cls, unknown_name(key, list(valid), what))
+        said.valid, said.what = tuple(valid), what
+        return said
+
+
+def valid_lists(problems: Iterable[str]) -> list[str]:
+    """The valid names of each kind the unknown keys among `problems` are of, once each:
+    ["valid keys: ...", "valid weights: ..."]."""
+    kinds = {p.what: p.valid for p in problems if isinstance(p, UnknownName)}
+    return [valid_names(valid, what) for what, valid in kinds.items()]
 
 
 def _config_from(d: object) -> PolicyConfig:
@@ -400,11 +424,10 @@ def _config_from(d: object) -> PolicyConfig:
 
 def _unknown_knobs(keys: list[str], known: list[str]) -> list[str]:
     """Why top-level keys are refused: a weight's name written above `[weights]` (`aspiration
-    = 2.0`, which "unknown key" left to guess) is said to go under it; the other keys are
-    named together, each with its closest known one."""
+    = 2.0`, which "unknown key" left to guess) is said to go under it; each other key is its
+    own problem (on its own line of a file), with its closest known one."""
     said = [f"`{key}` is a weight: put it under [weights]" for key in keys if key in TERMS]
-    others = [key for key in keys if key not in TERMS]
-    return said + ([unknown_keys(others, known)] if others else [])
+    return said + [UnknownName(key, known, "key") for key in keys if key not in TERMS]
 
 
 def knob_problems(knobs: Mapping[str, Any]) -> list[str]:
@@ -476,8 +499,9 @@ def _weight_problems(weights: object) -> list[str]:
             f"weights = {weights!r} (expected a [weights] table of numbers, one per term: "
             f"{', '.join(TERMS)})"
         ]
-    unknown = [term for term in weights if term not in TERMS]
-    problems = [unknown_keys(unknown, TERMS, "weight")] if unknown else []
+    problems: list[str] = [
+        UnknownName(term, TERMS, "weight") for term in weights if term not in TERMS
+    ]
     for term, value in weights.items():
         valid = WEIGHT_RANGES.get(term, WEIGHT_RANGE)
         if not _is_number(value):
@@ -492,12 +516,14 @@ def _problems_in_file(path: Path, text: str, problems: list[str]) -> str:
     column 20: policy config: target_p_correct = 1.8; expected ..."), several listed one a
     line in the file's order, each with its own line and column, so that every mistake is
     fixed in one pass."""
+    valid = valid_lists(problems)
     if len(problems) == 1:
-        return f"{path}{_line_named(text, problems[0])}: policy config: {problems[0]}"
+        said = "; ".join([problems[0], *valid])
+        return f"{path}{_line_named(text, problems[0])}: policy config: {said}"
     placed = [(_line_named(text, problem).removeprefix(", "), problem) for problem in problems]
     placed.sort(key=lambda one: _line_number(one[0]))
     listed = [f"  - {where}: {problem}" if where else f"  - {problem}" for where, problem in placed]
-    return f"{path}: policy config: {len(problems)} problems:\n" + "\n".join(listed)
+    return f"{path}: policy config: {len(problems)} problems:\n" + "\n".join([*listed, *valid])
 
 
 def _line_number(where: str) -> float:
