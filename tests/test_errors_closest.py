@@ -65,3 +65,46 @@ def test_a_dropped_zero_finds_the_id_with_zeros_added_at_the_numbers_front_only(
     assert closest_name("stu000001", names) == "stu0000001"
     assert same_as_read("stu000201", names) is None  # a zero dropped inside: not a look-alike
     assert same_as_read("0000stu0000002", names) == "stu0000002"  # padded to a width
+
+
+def test_a_knob_named_as_a_peer_library_names_it_gets_ours() -> None:
+    """`BKT(n_restart=3)` (pyBKT's restarts are `num_fits`; hmmlearn's and scikit-learn's are
+    `n_restarts`/`n_init`) got no "did you mean": no spelling of ours is close to it."""
+    from adaptive.errors import UnknownKeywordError
+    from adaptive.tracing.bkt import BKT
+
+    for name in ("n_restart", "n_restarts", "n_init"):
+        try:
+            BKT(**{name: 3})
+        except UnknownKeywordError as exc:
+            assert f"unknown keyword {name!r} (did you mean 'num_fits'?); valid" in str(exc)
+        else:
+            raise AssertionError(f"BKT({name}=3) was taken")
+    assert "(did you mean 'seed'?)" in unknown_key("random_state", ["seed", "tol"])
+    # a peer's name for a knob the model does not have: nothing offered
+    assert unknown_key("lr", ["seed", "tol"]) == "unknown key 'lr'; valid keys: seed, tol"
+
+
+def test_the_keyword_check_reads_the_constructor_as_it_is_now_and_keeps_no_class_alive() -> None:
+    """`init_keywords` was cached per class: the cache kept every class alive, and a test that
+    patched `__init__` had its new keywords refused by the old signature."""
+    import gc
+    import weakref
+
+    from adaptive.errors import KeywordChecked
+
+    class Knobs(KeywordChecked):
+        def __init__(self, a: int = 1) -> None:
+            self.a = a
+
+    Knobs(a=2)
+
+    def patched(self: KeywordChecked, b: int = 1) -> None:
+        self.b = b  # type: ignore[attr-defined]
+
+    Knobs.__init__ = patched  # type: ignore[method-assign]
+    assert Knobs(b=3).b == 3  # type: ignore[call-arg]
+    gone = weakref.ref(Knobs)
+    del Knobs, patched
+    gc.collect()
+    assert gone() is None

@@ -381,3 +381,18 @@ def test_a_bad_profile_value_names_the_line_not_the_student(tmp_path, capsys) ->
     assert "roster.csv, line 2: interests {'sports': 80.0}" in err and "S004505" not in err
     with pytest.raises(ConfigError, match=r"profile 'S9': interests \{'art': 80\}"):
         LearnerProfile("S9", interests={"art": 80})
+
+
+def test_several_misspelt_profile_columns_are_one_sentence_with_the_fields_once(tmp_path) -> None:
+    """`columns={"studnet_id": ..., "grdae": ...}` repeated the whole list of fields after each
+    misspelt key; now it is the library's one "unknown key" sentence (`unknown_keys`)."""
+    path = tmp_path / "roster.csv"
+    path.write_text("id,g\ns1,4\n")
+    with pytest.raises(ConfigError) as err:
+        read_profiles(path, columns={"studnet_id": "id", "grdae": "g"})
+    message = str(err.value)
+    assert message.startswith(
+        "profile columns: unknown fields 'studnet_id' (did you mean 'student_id'?) and 'grdae' "
+        "(did you mean 'grade'?); valid fields: "
+    ), message
+    assert message.count("valid fields") == 1

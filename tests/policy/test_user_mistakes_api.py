@@ -157,3 +157,23 @@ def test_a_misspelt_batch_field_names_the_one_meant(catalog) -> None:
     with pytest.raises(UnknownKeywordError, match=r"unknown keyword 'exclded' \(did you mean "
                        r"'excluded'\?\); valid keywords: ability, assigned,"):  # fmt: skip
         StudentBatch.build(catalog, ["s1"], np.zeros((1, len(catalog.skills))), exclded=None)
+
+
+def test_a_misspelt_knob_is_one_error_type_and_wording_from_every_keyword_call() -> None:
+    """`config.with_(retention_treshold=0.7)` raised a plain ConfigError ("policy config:
+    unknown key ...; valid keys: ..."), not the UnknownKeywordError (a TypeError) that
+    `PolicyConfig(retention_treshold=0.7)` and `dataclasses.replace` raise."""
+    config = PolicyConfig()
+    calls = [
+        ("PolicyConfig(...)", lambda: PolicyConfig(retention_treshold=0.7)),
+        ("PolicyConfig(...)", lambda: dataclasses.replace(config, retention_treshold=0.7)),
+        ("PolicyConfig.with_", lambda: config.with_(retention_treshold=0.7)),
+    ]
+    for where, call in calls:
+        with pytest.raises(UnknownKeywordError) as err:
+            call()
+        assert isinstance(err.value, TypeError)
+        assert str(err.value).startswith(
+            f"{where}: unknown keyword 'retention_treshold' (did you mean "
+            "'retention_threshold'?); valid keywords: assumed_known,"
+        ), err.value

@@ -303,19 +303,66 @@ def test_a_policy_file_with_several_mistakes_lists_each_on_its_line(tmp_path) ->
     assert lines[3] == "  - line 3, column 19: progress_window = 0; expected an integer in [1, 32]"
     assert lines[4].startswith("  - line 5, column 1: unknown weight 'readines' (did you mean")
     assert lines[5].startswith("  - line 6, column 9: weights.stuck = 2.0; expected")
-    assert len(lines) == 6
+    assert lines[6].startswith("valid keys: ") and lines[7].startswith("valid weights: ")
+    assert len(lines) == 8
 
 
 def test_a_dict_or_keywords_with_several_mistakes_name_them_all() -> None:
     with pytest.raises(ConfigError) as err:
         PolicyConfig.from_dict({"mastery_threshold": 2.0, "target_p_correct": "x", "tagret": 1})
     assert str(err.value).startswith("policy config: unknown key 'tagret'"), err.value
-    assert str(err.value).endswith(
-        "; mastery_threshold = 2.0; expected a probability in (0, 1); "
-        "target_p_correct = 'x' (expected a number)"
-    ), err.value
+    assert (  # the values in the config's order, after the keys, then the valid keys
+        "; target_p_correct = 'x' (expected a number); "
+        "mastery_threshold = 2.0; expected a probability in (0, 1); valid keys: assumed_known,"
+    ) in str(err.value), err.value
     with pytest.raises(ConfigError) as err:
         PolicyConfig(weights={"readines": 1.0, "stuck": 1.0}, repeatable_kinds=("practise",))
     message = str(err.value)
     assert "unknown weight 'readines' (did you mean 'readiness'?)" in message
     assert "weights.stuck = 1.0; expected" in message and "'practise'" in message
+
+
+def test_a_policy_file_is_checked_once_and_its_grade_table_read_once(tmp_path, monkeypatch) -> None:
+    """`from_toml` checked the table three times (its own check, `from_dict`'s, the config's
+    `__post_init__`) and read the grade table four times; now the config's own check is the
+    one there is, and the table is read once, into the config."""
+    import adaptive.policy.config as config_module
+    from adaptive.placement.prior import GradeTable
+
+    checks: list[int] = []
+    reads: list[int] = []
+    check, read = config_module.knob_problems, GradeTable.from_dict
+    monkeypatch.setattr(config_module, "knob_problems", lambda k: checks.append(1) or check(k))
+    monkeypatch.setattr(GradeTable, "from_dict", lambda d: reads.append(1) or read(d))
+    path = tmp_path / "mine.toml"
+    path.write_text('target_p_correct = 0.7\n[grade_table]\n"-1" = 0.5\n')
+    assert PolicyConfig.from_toml(path).target_p_correct == 0.7
+    assert (len(checks), len(reads)) == (1, 1)
+
+
+def test_each_misspelt_key_of_a_policy_file_is_its_own_problem_on_its_own_line(tmp_path) -> None:
+    """Two misspelt keys (or weights) were one problem ("unknown keys 'a' ... and 'b'"), placed
+    at the first one's line only: the second had no line. Each is now its own problem, on its
+    line, with its closest known one; the valid keys are listed once, after them."""
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        "target_p_correct = 0.8\nmastery_treshold = 0.6\n\nretention_treshold = 0.7\n"
+        "[weights]\nintrest = 1.0\nreadines = 2.0\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        PolicyConfig.from_toml(path)
+    lines = str(err.value).splitlines()
+    assert lines[:5] == [
+        f"{path}: policy config: 4 problems:",
+        "  - line 2, column 1: unknown key 'mastery_treshold' (did you mean 'mastery_threshold'?)",
+        "  - line 4, column 1: unknown key 'retention_treshold' (did you mean "
+        "'retention_threshold'?)",
+        "  - line 6, column 1: unknown weight 'intrest' (did you mean 'interest'?)",
+        "  - line 7, column 1: unknown weight 'readines' (did you mean 'readiness'?)",
+    ]
+    assert lines[5].startswith("valid keys: assumed_known, default_daily_minutes,")
+    assert lines[6] == (
+        "valid weights: aspiration, difficulty, exploration, interest, progress, readiness, "
+        "review, stuck"
+    )
+    assert len(lines) == 7

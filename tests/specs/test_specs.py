@@ -237,8 +237,9 @@ def test_a_spec_with_several_mistakes_names_them_all_in_one_error(tmp_path) -> N
         build_model(spec)
     assert str(err.value) == (
         f"{spec}: bad [params] for 'bkt': unknown keys 'forget' (did you mean 'forgets'?) and "
-        "'n_restart'; valid keys: fitter, fixed, forgets, max_iter, multi_skill, multigs, "
-        "multilearn, multiprior, num_fits, seed, shrinkage, skill_shrinkage, tol; "
+        "'n_restart' (did you mean 'num_fits'?); valid keys: fitter, fixed, forgets, max_iter, "
+        "multi_skill, multigs, multilearn, multiprior, num_fits, seed, shrinkage, "
+        "skill_shrinkage, tol; "
         "tol = 'fast' (expected a number); num_fits = -1 (expected a whole number >= 1)"
     )
 
@@ -262,3 +263,46 @@ def test_a_spec_whose_top_level_has_several_mistakes_names_them_all(tmp_path) ->
     assert message.startswith(f"{spec}: unknown key 'nmae' (did you mean 'name'?)"), message
     assert "unknown model 'bktt' (did you mean 'bkt'?)" in message
     assert "params = 3; expected a [params] table" in message
+
+
+@pytest.mark.parametrize(
+    "model, params, message",
+    [
+        ("bkt", 'forgets = "yes"\nfixed = {p_forget = 0.1}', "forgets = 'yes' (expected true or false)"),
+        ("sakt", 'd_model = "96"\nn_heads = 3', "d_model = '96' (expected an integer)"),
+        ("irt", 'discrimination = "yes"\nC = -1.0',
+         "discrimination = 'yes' (expected true or false); C=-1.0: expected a regularization"),
+    ],
+)  # fmt: skip
+def test_a_mistyped_param_is_named_with_the_value_written_never_the_default(
+    tmp_path, model, params, message
+) -> None:
+    """With a mistyped param left out, the model was built with its default in its place, and
+    its cross-checks named values the spec never held: `d_model = "96"` with `n_heads = 3` said
+    "d_model = 64, n_heads = 3 (expected d_model a multiple of n_heads)", and `forgets = "yes"`
+    with a fixed p_forget said "forgets = False (expected p_forget 0 unless forgets = true)"."""
+    spec = write_spec(tmp_path, f'model = "{model}"\n[params]\n{params}\n')
+    with pytest.raises(ConfigError) as err:
+        build_model(spec)
+    said = str(err.value).removeprefix(f"{spec}: bad [params] for '{model}': ")
+    assert said.startswith(message), said
+    assert said.count("expected") == message.count("expected"), said  # nothing more
+
+
+def test_a_refusal_naming_no_param_lists_every_param_the_spec_holds(tmp_path, monkeypatch) -> None:
+    """A model's refusal that names no param ("negative dimension -4", torch's) is followed by
+    "(the spec's params: ...)": it listed only the params the model was built with, leaving
+    out the spec's unknown keys, so it did not say what the spec holds."""
+    from adaptive.tracing.bkt import BKT
+    from adaptive.tracing.specs import ParamsRefused
+
+    def refuse(self: BKT) -> None:
+        raise ParamsRefused("BKT", "negative dimension -4")
+
+    monkeypatch.setattr(BKT, "check_params", refuse)
+    spec = write_spec(tmp_path, 'model = "bkt"\n[params]\nnum_fits = 3\nforget = true\n')
+    with pytest.raises(ConfigError) as err:
+        build_model(spec)
+    assert str(err.value).endswith(
+        "negative dimension -4 (the spec's params: num_fits = 3, forget = True)"
+    ), str(err.value)

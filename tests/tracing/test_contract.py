@@ -24,7 +24,15 @@ from adaptive.errors import (
     RepeatedAnswerWarning,
 )
 from adaptive.tracing.base import KnowledgeTracer
-from adaptive.tracing.specs import MODEL_CLASSES, MODELS_DIR, build_model, load_spec, model_class
+from adaptive.tracing.bkt import BKT
+from adaptive.tracing.specs import (
+    MODEL_CLASSES,
+    MODELS_DIR,
+    ParamsRefused,
+    build_model,
+    load_spec,
+    model_class,
+)
 
 TINY_PARAMS: dict[str, dict] = {
     "irt": {"max_iter": 300},
@@ -552,6 +560,43 @@ def test_clone_and_params(fitted):
         clone.predict_proba(synthetic_log(2, seed=1))
     with pytest.raises(ValueError):
         clone.set_params(no_such_hyperparameter=1)
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_CLASSES))
+def test_set_params_refuses_a_bad_value_as_the_constructor_does_and_sets_none(name):
+    """`BKT().set_params(forgets="no", num_fits=-3)` was taken: the keywords were checked, the
+    values not, so `get_params()` returned them and the error came at `fit` or `clone`. Every
+    model now checks them as its constructor does, and a refusal leaves the model as it was."""
+    model = make_model(name)
+    before = model.get_params()
+    knob = next(k for k, v in before.items() if isinstance(v, bool | int | float))
+    other = next(k for k, v in before.items() if k != knob and isinstance(v, int | float))
+    with pytest.raises(ParamsRefused, match=rf"^{type(model).__name__}: {knob} = 'lots' \("):
+        model.set_params(**{other: before[other]}, **{knob: "lots"})
+    assert model.get_params() == before
+
+
+def test_bkt_set_params_names_every_bad_value_at_once():
+    model = BKT(seed=0)
+    with pytest.raises(ParamsRefused) as err:
+        model.set_params(forgets="no", num_fits=-3, max_iter="lots", seed=5)
+    assert str(err.value) == (
+        "BKT: forgets = 'no' (expected true or false); max_iter = 'lots' (expected an "
+        "integer); num_fits = -3 (expected a whole number >= 1)"
+    )
+    assert model.get_params() == BKT(seed=0).get_params()
+
+
+def test_scikit_learns_clone_makes_an_unfitted_copy(fitted):
+    """`sklearn.base.clone(BKT())` said "get_params() got an unexpected keyword argument
+    'deep'": scikit-learn's clone, GridSearchCV and Pipeline call `get_params(deep=...)`."""
+    from sklearn.base import clone
+
+    copy = clone(fitted)
+    assert type(copy) is type(fitted) and copy is not fitted
+    assert copy.get_params() == fitted.get_params() == fitted.get_params(deep=False)
+    with pytest.raises(NotFittedError):
+        copy.predict_proba(synthetic_log(2, seed=1))
 
 
 def test_every_model_spec_builds_its_registered_class():

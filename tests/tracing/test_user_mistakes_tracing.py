@@ -252,6 +252,27 @@ def test_build_model_checks_a_bkt_or_logistic_spec_once_in_the_constructor(monke
         IRT(C=-1.0)
 
 
+@pytest.mark.parametrize(
+    ("model", "params", "says"),
+    [
+        ("irt", {"discrimination": "yes"}, "IRT: discrimination = 'yes' (expected true or false)"),
+        ("pfa", {"skill_sets": "no", "C": 0.0},
+         "PFA: skill_sets = 'no' (expected true or false); C=0.0: expected a regularization"),
+        ("best-lr", {"history": 2.5}, "BestLR: history = 2.5 (expected an integer)"),
+    ],
+)  # fmt: skip
+def test_a_logistic_models_mistyped_knob_is_refused_not_misread(model, params, says) -> None:
+    """`IRT(discrimination="yes")` was read as true without a word: the logistic models checked
+    ranges but not types, so `build_model` left a mistyped param out and built the model with
+    its default in its place. Now every model checks its types itself, as BKT's and the deep
+    models' constructors do, and names every wrong knob at once."""
+    from adaptive.tracing.specs import model_class
+
+    with pytest.raises(ValueError) as err:
+        model_class(model)(**params)
+    assert str(err.value).startswith(says), str(err.value)
+
+
 def test_set_params_refuses_a_bad_knob_and_leaves_the_model_as_it_was() -> None:
     """`build_model("dkt-tiny").set_params(window=0)` was accepted and failed at `fit`."""
     model = deep_class("dkt")(window=20)
@@ -383,8 +404,8 @@ def test_several_misspelt_keywords_are_named_in_one_error_with_the_valid_ones_on
         BKT(forget=True, n_restart=5)
     message = str(err.value)
     assert message.startswith(
-        "BKT(...): unknown keywords 'forget' (did you mean 'forgets'?) and 'n_restart'; "
-        "valid keywords: fitter, fixed, forgets,"
+        "BKT(...): unknown keywords 'forget' (did you mean 'forgets'?) and 'n_restart' (did "
+        "you mean 'num_fits'?); valid keywords: fitter, fixed, forgets,"
     ), message
     assert message.count("valid keywords") == 1
 

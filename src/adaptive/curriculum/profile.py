@@ -21,7 +21,7 @@ from adaptive.data.codes import id_text
 from adaptive.data.kinds import file_kind, refusal_hint
 from adaptive.data.readers import read_header
 from adaptive.data.validate import SKILL_SEPARATORS
-from adaptive.errors import ConfigError, closest_name, unknown_key, verb
+from adaptive.errors import ConfigError, closest_name, unknown_keys, verb
 from adaptive.files import atomic_write_bytes, user_text_lines
 from adaptive.grades import HIGHEST_GRADE, PRE_KINDERGARTEN, parse_grade
 from adaptive.records import RecordError, from_record, to_record
@@ -442,9 +442,7 @@ def _checked_columns(columns: Mapping[str, str] | None) -> dict[str, str] | None
     fields = [f.name for f in dataclasses.fields(LearnerProfile)]
     unknown = [k for k in columns if k not in fields]
     if unknown:
-        raise ConfigError(
-            "profile columns: " + "; ".join(unknown_key(k, fields, "field") for k in unknown)
-        )
+        raise ConfigError(f"profile columns: {unknown_keys(unknown, fields, 'field')}")
     return {str(k): str(v).strip() for k, v in columns.items()}
 
 

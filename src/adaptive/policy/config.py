@@ -26,7 +26,15 @@ from typing import Any
 import numpy as np
 
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
-from adaptive.errors import ConfigError, ConfigWarning, KeywordChecked, unknown_keys
+from adaptive.errors import (
+    ConfigError,
+    ConfigWarning,
+    KeywordChecked,
+    check_keywords,
+    unknown_keys,
+    unknown_name,
+    valid_names,
+)
 from adaptive.files import read_user_text
 from adaptive.placement.prior import GradeTable
 from adaptive.records import Range
@@ -252,12 +260,18 @@ class PolicyConfig(KeywordChecked):
     grade_table: GradeTable | None = None
 
     def __post_init__(self) -> None:
-        """Every knob checked (`knob_problems`: all the wrong ones in one `ConfigError`), then
-        the weights merged with the defaults and the grade table made a `GradeTable`."""
-        problems = knob_problems({f.name: getattr(self, f.name) for f in fields(self)})
+        """The one check of every knob, whichever way the config is made (keywords,
+        `from_dict`, `from_toml`, `with_`, `dataclasses.replace`): every wrong one in one
+        `PolicyProblems` (`knob_problems`; the grade table read once, into a `GradeTable`),
+        then the weights merged with the defaults."""
+        knobs = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "grade_table"}
+        problems = knob_problems(knobs)
+        try:
+            object.__setattr__(self, "grade_table", _grade_table(self.grade_table))
+        except ConfigError as exc:
+            problems.append(str(exc))
         if problems:
-            raise ConfigError(f"policy config: {'; '.join(problems)}")
-        object.__setattr__(self, "grade_table", _grade_table(self.grade_table))
+            raise PolicyProblems(problems)
         merged = {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in self.weights.items()}}
         object.__setattr__(self, "weights", merged)
         object.__setattr__(self, "repeatable_kinds", tuple(self.repeatable_kinds))
@@ -321,16 +335,19 @@ class PolicyConfig(KeywordChecked):
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(invalid_toml(path, text, exc)) from exc
         _check_tables_hold_no_top_level_key(path, text)
-        problems = _table_problems(data)
-        if problems:
-            raise ConfigError(_problems_in_file(path, text, problems))
         try:
-            return cls.from_dict(data, str(path))
-        except (TypeError, ConfigError) as exc:  # every problem names the file (and its line)
-            raise ConfigError(f"{path}{_line_named(text, str(exc))}: {exc}") from exc
+            config = _config_from(data)
+        except PolicyProblems as exc:  # every problem on its line of the file
+            raise ConfigError(_problems_in_file(path, text, exc.problems)) from exc
+        _warn_unused(config.unused_settings(data), str(path))
+        return config
 
     def with_(self, **changes: Any) -> PolicyConfig:
-        """A copy with some values changed (weights merged, not replaced)."""
+        """A copy with some values changed (weights merged, not replaced). A misspelt keyword
+        is the `UnknownKeywordError` that `PolicyConfig(...)` and `dataclasses.replace` raise
+        (a `TypeError` too), in the same words; a table's misspelt key (`from_dict`,
+        `from_toml`) is a `ConfigError` naming the key."""
+        check_keywords(changes, [f.name for f in fields(self)], "PolicyConfig.with_")
         d = self.to_dict()
         knobs = {**d, **changes}
         if isinstance(changes.get("weights"), Mapping):
@@ -351,36 +368,66 @@ def _grade_table(value: object) -> GradeTable | None:
         raise ConfigError(f"grade_table: {exc}") from exc
 
 
+class PolicyProblems(ConfigError):
+    """Every problem of a policy config in one message ("policy config: target_p_correct =
+    1.8; expected ...; unknown key 'x'; valid keys: ..."), each also its own sentence in
+    `problems`, which `from_toml` places on its line of the file; the valid keys and weights
+    follow them once (`valid_lists`)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"policy config: {'; '.join([*problems, *valid_lists(problems)])}")
+        self.problems = problems
+
+
+class UnknownName(str):
+    """The problem of one unknown key or weight, said on its own ("unknown weight 'intrest'
+    (did you mean 'interest'?)": a file's problems are each on its line), keeping the valid
+    names, which the message lists once after all the problems (`valid_lists`)."""
+
+    valid: tuple[str, ...]
+    what: str
+
+    def __new__(cls, key: str, valid: Iterable[str], what: str) -> UnknownName:
+        said = super().__new__(cls, unknown_name(key, list(valid), what))
+        said.valid, said.what = tuple(valid), what
+        return said
+
+
+def valid_lists(problems: Iterable[str]) -> list[str]:
+    """The valid names of each kind the unknown keys among `problems` are of, once each:
+    ["valid keys: ...", "valid weights: ..."]."""
+    kinds = {p.what: p.valid for p in problems if isinstance(p, UnknownName)}
+    return [valid_names(valid, what) for what, valid in kinds.items()]
+
+
 def _config_from(d: object) -> PolicyConfig:
-    """A config from a table of knobs (a TOML file's, `to_dict()`'s): one `ConfigError` naming
-    every problem of the table at once, each unknown key with its closest known one
-    (`mastery_treshold`: did you mean `mastery_threshold`?) and each wrong value
-    (`knob_problems`), where the first alone was named, to be fixed one run at a time."""
+    """A config from a table of knobs (a TOML file's, `to_dict()`'s): one `PolicyProblems`
+    naming every problem of the table at once, each unknown key with its closest known one
+    (`mastery_treshold`: did you mean `mastery_threshold`?), then each wrong value (the
+    config's own check, the one there is), where the first alone was named, to be fixed one
+    run at a time."""
     if not isinstance(d, Mapping):
         raise ConfigError(
             f"policy config: {d!r} ({type(d).__name__}); expected a table of knobs, e.g. "
             "{'target_p_correct': 0.8, 'weights': {'interest': 1.5}}"
         )
-    problems = _table_problems(d)
-    if problems:
-        raise ConfigError(f"policy config: {'; '.join(problems)}")
-    return PolicyConfig(**d)
-
-
-def _table_problems(d: Mapping[str, Any]) -> list[str]:
-    """Every problem of a table of knobs: its unknown keys, then its known keys' values."""
     known = [f.name for f in fields(PolicyConfig)]
     problems = _unknown_knobs([key for key in d if key not in known], known)
-    return problems + knob_problems({key: value for key, value in d.items() if key in known})
+    try:
+        config = PolicyConfig(**{key: value for key, value in d.items() if key in known})
+    except PolicyProblems as exc:
+        raise PolicyProblems(problems + exc.problems) from None
+    if problems:
+        raise PolicyProblems(problems)
+    return config
 
 
 def _unknown_knobs(keys: list[str], known: list[str]) -> list[str]:
     """Why top-level keys are refused: a weight's name written above `[weights]` (`aspiration
-    = 2.0`, which "unknown key" left to guess) is said to go under it; the other keys are
-    named together, each with its closest known one."""
+    = 2.0`, which "unknown key" left to guess) is said to go under it; each other key is its
+    own problem (on its own line of a file), with its closest known one."""
     said = [f"`{key}` is a weight: put it under [weights]" for key in keys if key in TERMS]
-    others = [key for key in keys if key not in TERMS]
-    return said + ([unknown_keys(others, known)] if others else [])
+    return said + [UnknownName(key, known, "key") for key in keys if key not in TERMS]
 
 
 def knob_problems(knobs: Mapping[str, Any]) -> list[str]:
@@ -452,8 +499,9 @@ def _weight_problems(weights: object) -> list[str]:
             f"weights = {weights!r} (expected a [weights] table of numbers, one per term: "
             f"{', '.join(TERMS)})"
         ]
-    unknown = [term for term in weights if term not in TERMS]
-    problems = [unknown_keys(unknown, TERMS, "weight")] if unknown else []
+    problems: list[str] = [
+        UnknownName(term, TERMS, "weight") for term in weights if term not in TERMS
+    ]
     for term, value in weights.items():
         valid = WEIGHT_RANGES.get(term, WEIGHT_RANGE)
         if not _is_number(value):
@@ -468,12 +516,14 @@ def _problems_in_file(path: Path, text: str, problems: list[str]) -> str:
     column 20: policy config: target_p_correct = 1.8; expected ..."), several listed one a
     line in the file's order, each with its own line and column, so that every mistake is
     fixed in one pass."""
+    valid = valid_lists(problems)
     if len(problems) == 1:
-        return f"{path}{_line_named(text, problems[0])}: policy config: {problems[0]}"
+        said = "; ".join([problems[0], *valid])
+        return f"{path}{_line_named(text, problems[0])}: policy config: {said}"
     placed = [(_line_named(text, problem).removeprefix(", "), problem) for problem in problems]
     placed.sort(key=lambda one: _line_number(one[0]))
     listed = [f"  - {where}: {problem}" if where else f"  - {problem}" for where, problem in placed]
-    return f"{path}: policy config: {len(problems)} problems:\n" + "\n".join(listed)
+    return f"{path}: policy config: {len(problems)} problems:\n" + "\n".join([*listed, *valid])
 
 
 def _line_number(where: str) -> float:

@@ -858,17 +858,38 @@ class KnowledgeTracer(KeywordChecked, ABC):
         return np.where(np.isnan(placed), own, weight * placed + (1.0 - weight) * own)
 
     # -- hyperparameters (scikit-learn style) ------------------------------------------------------
-    def get_params(self) -> dict[str, Any]:
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The hyperparameters, by the constructor's names, as scikit-learn's estimators give
+        them: its `clone`, `GridSearchCV` and `Pipeline` call `get_params(deep=...)`. No
+        hyperparameter is itself an estimator, so `deep` changes nothing."""
         sig = inspect.signature(type(self).__init__)
         return {p: getattr(self, p) for p in sig.parameters if p != "self"}
 
     def set_params(self, **params: Any) -> Self:
-        """Set hyperparameters by name, as the constructor takes them; a misspelt one is an
-        `UnknownKeywordError` naming the one meant, and sets none of them."""
+        """Set hyperparameters by name, checked as the constructor checks them: a misspelt one
+        is an `UnknownKeywordError` naming the one meant, a refused value the model's
+        `ParamsRefused` (`check_params`), and either way none of them is set, the model left
+        as it was (`set_params(forgets="no")` was taken, and refused at `fit`)."""
         check_keywords(params, self.get_params(), f"{type(self).__name__}.set_params")
+        before = self.get_params()
         for key, value in params.items():
             setattr(self, key, value)
+        try:
+            self._check_set_params()
+        except Exception:
+            for key, value in before.items():
+                setattr(self, key, value)
+            raise
         return self
+
+    def check_params(self) -> None:
+        """Refuse hyperparameters this model cannot be fitted with, before any data is read
+        (each model its own: a `ParamsRefused` naming every wrong one); its constructor and
+        `set_params` run it."""
+
+    def _check_set_params(self) -> None:
+        """The checks `set_params` runs on the values it set: the constructor's."""
+        self.check_params()
 
     def clone(self) -> Self:
         """An unfitted copy with the same hyperparameters."""

@@ -78,6 +78,7 @@ from adaptive.tracing.features import (
     state_counts,
     update_one,
 )
+from adaptive.tracing.specs import ParamsRefused, mistyped_params
 
 DAS3H_WINDOWS = (3600, 86400, 7 * 86400, 30 * 86400)  # 1 hour, 1 day, 1 week, 30 days
 
@@ -132,14 +133,24 @@ class LogisticTracer(LatentMasteryMixin, KnowledgeTracer):
     # -- fitting ----------------------------------------------------------------------------------
     def check_params(self) -> None:
         """Refuse hyperparameters this model cannot be fitted with, before any data is read:
-        the feature layout's checks (count transform, history), on a one-item, one-skill
-        vocabulary, and the regression's `C` and `max_iter` (a `ValueError` naming the
-        parameter and the value). Each model's constructor runs it."""
-        self._layout(1, 1, self._wants_windows())
-        if not (isinstance(self.C, int | float) and self.C > 0):
-            raise ValueError(f"C={self.C!r}: expected a regularization strength > 0")
-        if not (isinstance(self.max_iter, int) and self.max_iter >= 1):
-            raise ValueError(f"max_iter={self.max_iter!r}: expected a whole number >= 1")
+        each value of the wrong type (`mistyped_params`, as BKT's and the deep models' and a
+        spec's: `discrimination = "yes"` read as true), then the regression's `C` and
+        `max_iter` and the feature layout's checks (count transform, history), on a one-item,
+        one-skill vocabulary. One `ParamsRefused` (a `ValueError`) naming every wrong one, each
+        with its value. Each model's constructor runs it."""
+        wrong = mistyped_params(type(self), self.get_params())
+        problems = list(wrong.values())
+        if "C" not in wrong and not self.C > 0:
+            problems.append(f"C={self.C!r}: expected a regularization strength > 0")
+        if "max_iter" not in wrong and not self.max_iter >= 1:
+            problems.append(f"max_iter={self.max_iter!r}: expected a whole number >= 1")
+        if not wrong:  # the layout reads the knobs: only those of the right type
+            try:
+                self._layout(1, 1, self._wants_windows())
+            except ValueError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise ParamsRefused(type(self).__name__, "; ".join(problems))
 
     def _regression(self) -> LogisticRegression:
         """The L2 logistic regression every fit of this model runs (see the module docstring)."""

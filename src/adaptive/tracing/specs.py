@@ -37,10 +37,11 @@ MODEL_CLASSES: dict[str, str] = {
 }
 
 
-class ParamsRefused(ConfigError):
+class ParamsRefused(ConfigError, ValueError):
     """A model's refusal of its own hyperparameters, named with the model ("DKT: window = 0
     (expected a whole number >= 1)"); `reason` is the message without the model's name, for
-    `build_model`, whose message names the spec's model already."""
+    `build_model`, whose message names the spec's model already. Also a `ValueError`, as
+    scikit-learn's refusal of a parameter is, so that an `except ValueError` catches it."""
 
     def __init__(self, model: str, reason: str) -> None:
         super().__init__(f"{model}: {reason}")
@@ -107,10 +108,13 @@ def build_model(name_or_path: str | Path) -> KnowledgeTracer:
 
     Every refusal is one `ConfigError` naming the spec file and every problem of its [params]
     at once (a spec with two mistakes named only the first, to be fixed one run at a time):
-    the unknown keys (with the valid ones), the values of the wrong type, and whatever the
-    model itself refuses in its constructor (its `check_params()`, on the params of the right
-    type; a deep model builds its network there, on a one-skill vocabulary: torch's own checks
-    of the sizes), then a deep model's `check_machine()` (a GPU, bfloat16).
+    the unknown keys (with the valid ones), then whatever the model itself refuses in its
+    constructor, given every known param as the spec wrote it (its `check_params()`: each
+    value of the wrong type (`mistyped_params`), then the others' ranges and cross-checks; a
+    deep model builds its network there, on a one-skill vocabulary: torch's own checks of the
+    sizes), then a deep model's `check_machine()` (a GPU, bfloat16). The model sees the
+    values written, never its defaults in place of mistyped ones: with a default standing in,
+    its cross-checks named values the spec never held (`d_model = 64` for a `d_model = "96"`).
     """
     path = spec_path(name_or_path)
     spec = load_spec(path)
@@ -119,12 +123,10 @@ def build_model(name_or_path: str | Path) -> KnowledgeTracer:
     valid = constructor_params(klass)
     unknown = [key for key in params if key not in valid]
     problems = [unknown_keys(unknown, valid)] if unknown else []
-    mistyped = mistyped_params(klass, {k: v for k, v in params.items() if k in valid})
-    problems += mistyped.values()
-    typed = {k: v for k, v in params.items() if k in valid and k not in mistyped}
-    model, refused = _construct(klass, typed)
+    known = {k: v for k, v in params.items() if k in valid}
+    model, refused = _construct(klass, known)
     if refused:
-        problems.append(_refusal(refused, typed))
+        problems.append(_refusal(refused, params))
     if problems:
         raise ConfigError(f"{path}: bad [params] for {spec['model']!r}: {'; '.join(problems)}")
     return model

@@ -154,18 +154,11 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
         self.check_params(machine=False)
         self._warn_idle_knobs(stacklevel=4)
 
-    def set_params(self, **params: Any) -> Self:
-        """Set hyperparameters, checked as the constructor checks them; a refused value leaves
-        the model as it was (`set_params(window=0)` was accepted and failed at `fit`)."""
-        before = self.get_params()
-        super().set_params(**params)
-        try:
-            self.check_params(machine=False)
-        except Exception:
-            super().set_params(**before)
-            raise
-        self._warn_idle_knobs(stacklevel=3)
-        return self
+    def _check_set_params(self) -> None:
+        """The constructor's checks of the values `set_params` set: the values alone (not this
+        machine's), then the warning for a knob that does nothing with the others."""
+        self.check_params(machine=False)
+        self._warn_idle_knobs(stacklevel=4)
 
     def check_params(self, machine: bool = True) -> None:
         """Refuse hyperparameters this model cannot be trained with, before any data is read.
@@ -234,9 +227,10 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
 
     def _warn_idle_knobs(self, stacklevel: int) -> None:
         """Say so where a knob is set that does nothing with the others (once, where the model
-        is specified). `stacklevel` is `warnings.warn`'s, counted from here: 3 from a method the
-        user called (`set_params`), 4 from a helper of it (the constructor's `_accept_params`),
-        so that the warning names the user's line and a module's warning filter matches it."""
+        is specified). `stacklevel` is `warnings.warn`'s, counted from here: 4 from a helper of a
+        method the user called (the constructor's `_accept_params`, `set_params`'s
+        `_check_set_params`), so that the warning names the user's line and a module's warning
+        filter matches it."""
         default = inspect.signature(type(self).__init__).parameters.get("l2")
         set_l2 = default is not None and getattr(self, "l2", 0) != default.default
         if set_l2 and not getattr(self, "items", True):  # the default says nothing
