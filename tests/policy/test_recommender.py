@@ -339,3 +339,15 @@ def test_where_learning_is_gradual_two_right_answers_do_not_master_a_skill(catal
     # the hold ends at gradual_min_responses answers
     held_enough = held_batch(catalog, 8.0, answers=PolicyConfig().gradual_min_responses)
     assert {"sub", "mul"} <= set(policy.recommend_batch(held_enough, k=20, now=NOW)["skill_id"])
+
+
+def test_fully_faded_skill_ranks_with_interest_matched_new_work(catalog) -> None:
+    """PolicyConfig's note: a mastered skill whose recall has fully faded ranks with a new skill
+    ready to learn, also for a student with interests (a trial's student who liked cooking was
+    served cooking-themed new practice for 210 days and never the review)."""
+    fan = LearnerProfile("s1", grade=3, weekly_minutes=150.0, interests={"space": 1.0})
+    last = np.array([NOW - 900, np.nan, np.nan, np.nan, np.nan])  # recall below 0.5
+    v = view({"add": 0.99, "mul": 0.0}, {"add": 5}, last_practiced=last, profile=fan)
+    policy = AdaptivePolicy(catalog)
+    (top,) = policy.recommend(v, k=1, now=NOW)
+    assert top.skill_id == "add" and "recall is fading" in top.sentence  # not mul's "space" work

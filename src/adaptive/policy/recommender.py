@@ -64,7 +64,10 @@ class AdaptivePolicy(Policy):
                 feats.missing == 0, feats.known, feats.mastery, feats.support, unconfirmed
             ),
             "aspiration": terms.goal_relevance(batch.goals, ctx.closure_dense, feats.mastery),
-            "review": terms.review_need(feats.recall, feats.mastered, cfg.retention_threshold),
+            "review": terms.review_need(feats.recall, feats.mastered, cfg.retention_threshold)
+            * terms.review_interest_scale(
+                batch.interests, cfg.weights["review"], cfg.weights["interest"]
+            ),
             "progress": terms.learning_progress(batch.progress) * open_,
             "exploration": terms.exploration_bonus(batch.n_responses) * open_,
             "stuck": feats.stuck.astype(np.float64),
