@@ -135,3 +135,20 @@ def test_readme_review_days_are_the_defaults() -> None:
     assert f"`weights.review` ({cfg.weights['review']})" in text
     sooner = re.search(r"0\.9: due once recall falls below 90%, after about (\d+) days", text)
     assert sooner and int(sooner.group(1)) == due(3, 0.9)
+
+
+def test_readme_says_a_naive_response_time_is_utc_as_it_is() -> None:
+    """A trial's vendor sent naive datetimes to `update`, read as UTC without a word, and the
+    README said so only of `now`: it says it of a `Response` too, and that is what happens."""
+    import datetime as dt
+
+    from adaptive.data import Response
+
+    text = " ".join(README.read_text().split())
+    assert (
+        "A `Response`'s timestamp is read as a log's is: a naive `datetime` (no tzinfo) is UTC"
+        in text
+    )
+    naive = Response("s1", "i1", ("k1",), 1, dt.datetime(2026, 11, 3, 11, 0))
+    utc = Response("s1", "i1", ("k1",), 1, dt.datetime(2026, 11, 3, 11, 0, tzinfo=dt.UTC))
+    assert naive.timestamp == utc.timestamp
