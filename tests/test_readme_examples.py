@@ -103,3 +103,52 @@ def test_readme_python_blocks_run_in_order(demo_folder):
     assert len(namespace["unmapped"]) == 2  # an unmapped course and an unmapped mark, set aside
     assert "diagnostic" in namespace["session"].placement().to_frame()["source"].iloc[0]
     assert any((demo_folder / "out" / "batch").rglob("_SUCCESS.json")), "no night was served"
+
+
+def test_readme_review_days_are_the_defaults() -> None:
+    """The README says when a mastered skill comes due for review, in days per number of
+    answers (a vendor could not tell from "once its predicted recall falls below 0.8"): the days
+    are the first whole day whose recall, by the library's own terms, is below the threshold."""
+    import numpy as np
+
+    from adaptive.policy import PolicyConfig, terms
+
+    cfg = PolicyConfig.default()
+    days = np.arange(0.0, 1000.0)
+
+    def due(n: int, threshold: float) -> int:
+        stability = terms.stability_days(
+            np.array(n), cfg.initial_stability_days, cfg.stability_exponent
+        )
+        return int(days[terms.retrievability(days, stability) < threshold][0])
+
+    text = " ".join(README.read_text().split())
+    said = re.search(
+        r"answered once is due for review after about (\d+) days, answered 3 times after about "
+        r"(\d+) days, 5 times after about (\d+) days and 10 times after about (\d+) days",
+        text,
+    )
+    assert said, "the README no longer says when a review comes due"
+    want = [due(n, cfg.retention_threshold) for n in (1, 3, 5, 10)]
+    assert [int(x) for x in said.groups()] == want
+    assert f"`retention_threshold` ({cfg.retention_threshold})" in text
+    assert f"`weights.review` ({cfg.weights['review']})" in text
+    sooner = re.search(r"0\.9: due once recall falls below 90%, after about (\d+) days", text)
+    assert sooner and int(sooner.group(1)) == due(3, 0.9)
+
+
+def test_readme_says_a_naive_response_time_is_utc_as_it_is() -> None:
+    """A trial's vendor sent naive datetimes to `update`, read as UTC without a word, and the
+    README said so only of `now`: it says it of a `Response` too, and that is what happens."""
+    import datetime as dt
+
+    from adaptive.data import Response
+
+    text = " ".join(README.read_text().split())
+    assert (
+        "A `Response`'s timestamp is read as a log's is: a naive `datetime` (no tzinfo) is UTC"
+        in text
+    )
+    naive = Response("s1", "i1", ("k1",), 1, dt.datetime(2026, 11, 3, 11, 0))
+    utc = Response("s1", "i1", ("k1",), 1, dt.datetime(2026, 11, 3, 11, 0, tzinfo=dt.UTC))
+    assert naive.timestamp == utc.timestamp

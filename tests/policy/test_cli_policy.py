@@ -64,7 +64,9 @@ def test_recommend_students_names_unknown_ids_by_position_not_by_id(district_dir
 
     known = load_district(district_dir).log.students[:3]
     with pytest.raises(ConfigError) as refused:
-        recommend_students([known[0], "nobody", known[1], "stu9", known[2]], district=district_dir)
+        recommend_students(  # "nobody-9", not "stu9": that reads as a student's id (stu...09)
+            [known[0], "nobody", known[1], "nobody-9", known[2]], district=district_dir
+        )
     message = str(refused.value)
     assert message == (
         "2 of the 5 student ids passed (the 2nd and 4th) are not in the district's profiles or "
@@ -88,8 +90,9 @@ def test_checking_students_does_not_walk_the_district(district_dir) -> None:
     sid = d.log.students[0]
     lookup_only = District(d.catalog, Unwalkable(d.profiles), d.log)
     check_students_known(lookup_only, [sid, next(iter(d.profiles))])
+    # the error path alone reads every id, for its "differs only in case" hint
     with pytest.raises(ConfigError, match=r"^1 of the 2 student ids passed \(the 2nd\) is not in"):
-        check_students_known(lookup_only, [sid, "nobody"])
+        check_students_known(d, [sid, "nobody"])
 
 
 def test_recommend_starts_each_student_from_their_grade(district_dir) -> None:
@@ -428,3 +431,35 @@ def test_recommend_before_the_first_answer_says_so(district_dir, capsys) -> None
     assert (
         f"no responses before {before} in the district (its log starts on {first.date()})" in said
     )
+
+
+def test_recommend_students_hints_an_id_in_the_wrong_case_by_position(district_dir) -> None:
+    """The CLI says "did you mean" for an id in the wrong case or with dropped zeros; in Python
+    the error only said the id was missing (a trial's vendor could not tell a case bug from a
+    new student). It now says so by position, never echoing an id, and `likely_matches` gives
+    the caller the known id."""
+    from adaptive.errors import UnknownStudentsError
+
+    known = str(load_district(district_dir).log.students[1])  # stu...1: "stu1" reads as it
+    digits = known.lstrip("abcdefghijklmnopqrstuvwxyz")
+    dropped = known[: len(known) - len(digits)] + digits.lstrip("0")
+    ids = [known, known.upper(), "nobody-at-all", dropped]
+    with pytest.raises(UnknownStudentsError) as refused:
+        recommend_students(ids, district=district_dir)
+    message = str(refused.value)
+    assert message.startswith("3 of the 4 student ids passed (the 2nd, 3rd and 4th) are not in")
+    assert message.endswith(
+        "; the 2nd differs only in case from a known student's id (likely_matches on the error "
+        "maps each position to the known id)"
+    )  # the first unknown only, as the CLI: each match reads every known id
+    assert known.upper() not in message and dropped not in message and known not in message
+    assert refused.value.likely_matches == {1: known}
+    with pytest.raises(UnknownStudentsError) as zeros:
+        recommend_students([dropped], district=district_dir)
+    assert str(zeros.value).startswith(
+        "the student id passed is not in the district's profiles or responses; it differs from a "
+        "known student's id only in zeros or look-alike characters (O for 0, l for 1)"
+    )
+    assert zeros.value.likely_matches == {0: known}
+    with pytest.raises(UnknownStudentsError, match="; it differs only in case from a known"):
+        recommend_students([known.upper()], district=district_dir)

@@ -339,3 +339,30 @@ def test_where_learning_is_gradual_two_right_answers_do_not_master_a_skill(catal
     # the hold ends at gradual_min_responses answers
     held_enough = held_batch(catalog, 8.0, answers=PolicyConfig().gradual_min_responses)
     assert {"sub", "mul"} <= set(policy.recommend_batch(held_enough, k=20, now=NOW)["skill_id"])
+
+
+def test_fully_faded_skill_ranks_with_interest_matched_new_work(catalog) -> None:
+    """PolicyConfig's note: a mastered skill whose recall has fully faded ranks with a new skill
+    ready to learn, also for a student with interests (a trial's student who liked cooking was
+    served cooking-themed new practice for 210 days and never the review)."""
+    fan = LearnerProfile("s1", grade=3, weekly_minutes=150.0, interests={"space": 1.0})
+    last = np.array([NOW - 900, np.nan, np.nan, np.nan, np.nan])  # recall below 0.5
+    v = view({"add": 0.99, "mul": 0.0}, {"add": 5}, last_practiced=last, profile=fan)
+    policy = AdaptivePolicy(catalog)
+    (top,) = policy.recommend(v, k=1, now=NOW)
+    assert top.skill_id == "add" and "recall is fading" in top.sentence  # not mul's "space" work
+
+
+def test_explain_of_work_cut_by_the_time_budget_gives_its_score_and_reasons(catalog) -> None:
+    """A trial's vendor asked "why no review today?" and `explain` said only that the day's
+    minutes were spent: now it says the activity's score, its strongest reason (the review,
+    with its recall) beside the scores of what was served, and every term's contribution."""
+    short = LearnerProfile("s1", grade=3, weekly_minutes=30.0)  # 6 minutes a day
+    last = np.array([NOW - 60, np.nan, np.nan, np.nan, np.nan])
+    v = view({"add": 0.99}, {"add": 5}, last_practiced=last, profile=short)
+    why = AdaptivePolicy(catalog).explain(v, "rev-add", now=NOW)
+    assert why.status == "over_budget"
+    assert "did not fit today's time budget (5 of 6 minutes already planned)" in why.sentence
+    assert "it scored 2.17, mostly for review (recall 71%), beside the list's 2.80." in why.sentence
+    review = {r.term: r for r in why.reasons}["review"]
+    assert review.contribution > 0 and "recall is fading" in review.detail

@@ -154,3 +154,24 @@ def test_where_learning_is_gradual_a_skill_needs_enough_answers_to_be_shown() ->
     assert not_gradual.tolist() == [[0], [0]]
     both = np.vstack([n, n])
     assert terms.shown_by_answers(both, both, 2, not_gradual).all()
+
+
+def test_review_interest_scale_lifts_review_by_the_strongest_interest() -> None:
+    interests = np.array([[0.0, 0.0], [0.5, 1.0]])
+    scale = terms.review_interest_scale(interests, review_weight=3.0, interest_weight=1.5)
+    np.testing.assert_allclose(scale, [[1.0], [1.5]])  # 3.0 * 1.5 = 3.0 + 1.5 * 1.0
+    off = terms.review_interest_scale(interests, review_weight=0.0, interest_weight=1.5)
+    np.testing.assert_allclose(off, [[1.0], [1.0]])  # reviews turned off stay off
+    assert terms.review_interest_scale(np.zeros((2, 0)), 3.0, 1.5).shape == (2, 1)
+
+
+def test_time_ago_does_not_overstate_months() -> None:
+    """A trial's student last answered 78 days before the night (2.6 months, in a log 2.7
+    months long) and was told "you mastered it 3 months ago": weeks now run to 13."""
+    from adaptive.policy.explain import time_ago
+
+    assert time_ago(78) == "11 weeks ago"
+    assert time_ago(60) == "9 weeks ago"
+    assert time_ago(5) == "5 days ago" and time_ago(20) == "3 weeks ago"
+    assert time_ago(100) == "3 months ago" and time_ago(210) == "7 months ago"
+    assert time_ago(700) == "2 years ago" and time_ago(0.2) == "today"

@@ -9,15 +9,24 @@ from adaptive.grades import grade_label
 from adaptive.policy.base import CatalogArrays, StudentBatch
 
 
+#: Days in a month and a year, on average (a calendar's, so 78 days is 2.6 months).
+DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_YEAR = 365.25
+
+
 def time_ago(days: float) -> str:
-    """'today', '5 days ago', '3 weeks ago', '2 months ago'."""
+    """'today', '5 days ago', '11 weeks ago', '4 months ago', '2 years ago': weeks up to 13
+    (a quarter), so a whole number of months is never far off: 78 days was said "3 months
+    ago" (2.6 months, in a log 2.7 months long), now "11 weeks ago"."""
     if not np.isfinite(days) or days < 1:
         return "today"
     if days < 14:
         return f"{int(round(days))} days ago"
-    if days < 60:
+    if days < 13.5 * 7:
         return f"{int(round(days / 7))} weeks ago"
-    return f"{int(round(days / 30))} months ago"
+    if days < 1.5 * DAYS_PER_YEAR:
+        return f"{int(round(days / DAYS_PER_MONTH))} months ago"
+    return f"{int(round(days / DAYS_PER_YEAR))} years ago"
 
 
 def sentence(

@@ -22,6 +22,7 @@ from adaptive.placement.prior import NO_GRADE_SOURCE
 from adaptive.policy import explain as text
 from adaptive.policy import terms
 from adaptive.policy.base import (
+    TERM_DETAILS,
     CatalogArrays,
     Explanation,
     Policy,
@@ -64,7 +65,10 @@ class AdaptivePolicy(Policy):
                 feats.missing == 0, feats.known, feats.mastery, feats.support, unconfirmed
             ),
             "aspiration": terms.goal_relevance(batch.goals, ctx.closure_dense, feats.mastery),
-            "review": terms.review_need(feats.recall, feats.mastered, cfg.retention_threshold),
+            "review": terms.review_need(feats.recall, feats.mastered, cfg.retention_threshold)
+            * terms.review_interest_scale(
+                batch.interests, cfg.weights["review"], cfg.weights["interest"]
+            ),
             "progress": terms.learning_progress(batch.progress) * open_,
             "exploration": terms.exploration_bonus(batch.n_responses) * open_,
             "stuck": feats.stuck.astype(np.float64),
@@ -376,30 +380,50 @@ class AdaptivePolicy(Policy):
             )
         chosen = sel.activity[0][sel.activity[0] >= 0]
         used = float(ctx.minutes[chosen].sum())
+        parts = self._term_parts(batch, feats, a)
+        reasons = tuple(
+            Reason(t, round(c, 6), TERM_DETAILS.get(t, t)) for t, c in parts.items() if is_reason(c)
+        )
+        total = sum(parts.values())
         if used + ctx.minutes[a] > batch.daily_minutes[0] + 1e-9:
             return Explanation(
                 activity_id,
                 "over_budget",
                 f"{title} did not fit today's time budget ({used:.0f} of "
-                f"{batch.daily_minutes[0]:.0f} minutes already planned).",
+                f"{batch.daily_minutes[0]:.0f} minutes already planned); "
+                + self._score_words(sel, feats, parts, s),
+                reasons,
             )
         if int((ctx.primary_skill[chosen] == s).sum()) >= cfg.max_per_skill:
             return Explanation(
                 activity_id,
                 "skill_cap",
                 f"{title} skipped: {cfg.max_per_skill} activities on "
-                f"{ctx.skill_names[s]} already today.",
+                f"{ctx.skill_names[s]} already today; " + self._score_words(sel, feats, parts, s),
+                reasons,
             )
-        values = self.term_values(batch, feats)
-        parts = {t: float(cfg.weights[t] * values[t][0, a]) for t in TERMS}
-        reasons = tuple(Reason(t, c, t) for t, c in parts.items() if is_reason(c))
-        total = sum(parts.values())
         return Explanation(
             activity_id,
             "eligible",
             f"{title} is eligible (score {total:.2f}) but {len(recs)} activities scored higher.",
             reasons,
         )
+
+    def _term_parts(self, batch: StudentBatch, feats: Features, a: int) -> dict[str, float]:
+        """Each term's weighted contribution to activity `a`'s score, for the batch's one
+        student (the products a recommendation's reasons report)."""
+        values, w = self.term_values(batch, feats), self.config.weights
+        return {t: float(w[t] * values[t][0, a]) for t in TERMS}
+
+    @staticmethod
+    def _score_words(sel: Selection, feats: Features, parts: dict[str, float], s: int) -> str:
+        """'it scored 2.73, mostly for review (recall 59%), beside the list's 3.04 to 4.55.':
+        an activity left out of a full list, against the scores of what was served, so "why no
+        review today?" has an answer (a trial's explain said only that the budget was spent)."""
+        top = max(parts, key=lambda t: parts[t])
+        why = f"review (recall {share_words(feats.recall[0, s])})" if top == "review" else top
+        beside = _beside_words(sel.score[0][sel.activity[0] >= 0])
+        return f"it scored {sum(parts.values()):.2f}, mostly for {why}{beside}."
 
     def _explain_known(
         self, batch: StudentBatch, feats: Features, activity_id: str, title: str, a: int
@@ -418,6 +442,15 @@ class AdaptivePolicy(Policy):
             f"{title} is not served: {why}.",
             (Reason("assumed_known", 0.0, why),),
         )
+
+
+def _beside_words(served: np.ndarray) -> str:
+    """The scores of what was served, as ", beside the list's 2.95 to 3.04" (one score alone
+    once; '' for an empty list)."""
+    if not len(served):
+        return ""
+    low, high = f"{served.min():.2f}", f"{served.max():.2f}"
+    return f", beside the list's {low}" + ("" if low == high else f" to {high}")
 
 
 def placed_students(batch: StudentBatch) -> np.ndarray:

@@ -29,6 +29,7 @@ from adaptive.data.log import ResponseLog
 from adaptive.errors import (
     ConfigError,
     UnknownStudentsError,
+    nth,
     passed_positions,
     same_as_read,
     some_of,
@@ -211,7 +212,11 @@ def check_students_known(
     rule: a vendor's request error goes to the vendor's logs). `typed_as`: the command-line
     option a person typed the ids with ("--student"); then, the rule's one exception, it echoes
     them, and the known id the first reads as (`same_as_read`: other case, a spreadsheet's
-    dropped zeros), never a merely close spelling, which would be another student's id."""
+    dropped zeros), never a merely close spelling, which would be another student's id.
+    Without it, the error says by position whether the first unknown id reads as a known one
+    ("the 3rd differs only in case from a known student's id"), and its `likely_matches` maps
+    that position to the known id, for the caller's code (a vendor's case bug is then told
+    apart from a new student); only that hint reads every known id, on the error path."""
     unknown = [
         i for i, s in enumerate(student_ids) if s not in d.profiles and s not in d.log.students
     ]
@@ -219,15 +224,57 @@ def check_students_known(
         return
     where = "not in the district's profiles or responses"
     if typed_as is None:
-        raise UnknownStudentsError(
-            f"{passed_positions(unknown, len(student_ids))} {where}", unknown
+        matches = likely_matches(d, student_ids, unknown)
+        err = UnknownStudentsError(
+            f"{passed_positions(unknown, len(student_ids))} {where}"
+            + match_words(student_ids, matches),
+            unknown,
         )
+        err.likely_matches = matches  # type: ignore[attr-defined]
+        raise err
     typed = [student_ids[i] for i in unknown]
     meant = same_as_read(typed[0], [*d.profiles, *d.log.students])  # the CLI's one request
     hint = "" if meant is None else f" (did you mean {meant!r}?)"
     if meant is not None and len(typed) > 1:
         hint = f" (did you mean {meant!r} for {typed[0]!r}?)"
     raise ConfigError(f"{typed_as} {some_of([repr(t) for t in typed], 5)}: {where}{hint}")
+
+
+#: Unknown ids of a request matched against the district's for a hint, at most: the first, as
+#: the CLI's hint (each match reads every known id, about a second at 400,000 students, on the
+#: error path only; a vendor's case bug shows on the first id as well as on all).
+MATCHED_AT_MOST = 1
+
+
+def likely_matches(
+    d: District, student_ids: Sequence[str], unknown: Sequence[int]
+) -> dict[int, str]:
+    """{position: the known id} for the first `MATCHED_AT_MOST` unknown positions whose id reads
+    as a district student's (`same_as_read`: other case, dropped zeros, look-alike characters)."""
+    known = [*d.profiles, *d.log.students]
+    found = {i: same_as_read(student_ids[i], known) for i in unknown[:MATCHED_AT_MOST]}
+    return {i: m for i, m in found.items() if m is not None}
+
+
+def match_words(student_ids: Sequence[str], matches: Mapping[int, str]) -> str:
+    """'; the 3rd differs only in case from a known student's id, the 1st only in zeros or
+    look-alike characters (O for 0, l for 1) (error.likely_matches)': by position, never by id;
+    '' without a match."""
+    if not matches:
+        return ""
+    said = []
+    for i, meant in matches.items():
+        who = "it" if len(student_ids) == 1 else f"the {nth(i)}"
+        if student_ids[i].casefold() == meant.casefold():
+            said.append(f"{who} differs only in case from a known student's id")
+        else:
+            said.append(
+                f"{who} differs from a known student's id only in zeros or look-alike "
+                "characters (O for 0, l for 1)"
+            )
+    return (
+        "; " + ", ".join(said) + " (likely_matches on the error maps each position to the known id)"
+    )
 
 
 class StudentRecommendations(list[Recommendation]):

@@ -226,6 +226,25 @@ def review_need(recall: np.ndarray, mastered: np.ndarray, threshold: float) -> n
     return np.where(fading, 0.5 + 0.5 * depth, 0.0)
 
 
+def review_interest_scale(
+    interests: np.ndarray, review_weight: float, interest_weight: float
+) -> np.ndarray:
+    """(n, 1) the factor on `review_need` that lets a fading skill rank with the student's
+    interest-matched new work: 1 + interest_weight * (the student's strongest interest) /
+    review_weight (1 for a student without interests, or where either weight is not positive).
+
+    A review is chosen by need, not by topic, and a skill's own activities rarely carry the
+    student's favourite topic: a grade 5 student who liked cooking was served cooking-themed new
+    practice for 210 days after mastering a skill whose recall had faded to 0.59 (a field trial),
+    as the interest weight outbid the review's. With the factor, a fully faded skill ranks with a
+    new skill ready to learn whatever the student's interests (`PolicyConfig`'s note)."""
+    n = interests.shape[0]
+    if review_weight <= 0 or interest_weight <= 0 or interests.shape[1] == 0:
+        return np.ones((n, 1))
+    strongest = np.clip(interests.max(axis=1, keepdims=True), 0.0, 1.0)
+    return 1.0 + interest_weight * strongest / review_weight
+
+
 # -- learning progress and exploration ---------------------------------------------------------
 def learning_progress(progress: np.ndarray) -> np.ndarray:
     """Recent improvement of accuracy (ZPDES), scaled so +0.5 accuracy is the full term."""
