@@ -1097,3 +1097,16 @@ def test_the_quarantine_file_keeps_each_rows_text_with_its_other_columns(tmp_pat
         "",
         "",
     ]
+
+
+def test_a_repeat_whose_masteries_differ_in_the_last_digits_says_both_values(tmp_path) -> None:
+    """Review 52 #3: 0.8 and 0.8000001 both printed as "0.8", so the repeat was said to agree
+    on the mastery "but another source", in a file without a source column. Now the values are
+    told apart by the cells, and said in full where their short forms look the same; "another
+    source" only where the table's sources differ."""
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,0.8\ns1,g5.NS.1,0.8000001\n")
+    for asked in ({}, {"drop_blank_and_identical": True}):
+        assert problems(path, **asked) == [
+            f"{path}, line 3, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
+            "skill) (line 2 has the same student and skill: mastery 0.8 there, 0.8000001 here)"
+        ]

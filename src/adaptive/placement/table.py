@@ -706,8 +706,7 @@ def repeat_problem(
     (at, cells), (where, theirs) = row, earlier
     code, their_code = str(cells.get(CODE_COLUMN, skill)), str(theirs.get(CODE_COLUMN, skill))
     if code == their_code or skill_map is None:
-        masteries = (theirs.get("mastery"), cells.get("mastery"))
-        expected = repeat_expected(rows.name(where), _same_cells(cells, theirs), masteries)
+        expected = repeat_expected(rows.name(where), theirs, cells)
     else:
         expected = mapped_repeat_expected(rows.name(where), code, their_code, skill, skill_map)
     return rows.problem(at, "skill_id", code, expected)
@@ -729,30 +728,50 @@ def mapped_repeat_expected(
 
 
 def repeat_expected(
-    earlier: str, identical: bool = False, masteries: tuple[object, object] | None = None
+    earlier: str,
+    theirs: Mapping[str, object] | None = None,
+    ours: Mapping[str, object] | None = None,
 ) -> str:
-    """What a row repeating the (student, skill) of the row `earlier` ("line 2") expected;
-    `identical`: every cell it is read by is the same (a table exported twice: safe to drop).
-    `masteries`: the earlier row's mastery and this row's, as read, both said, so that the
-    user sees which values conflict without opening the file ("line 2 has the same student
-    and skill: mastery 0.8 there, 0.7 here")."""
-    if identical:
+    """What a row repeating the (student, skill) of the row `earlier` ("line 2") expected.
+    `theirs` and `ours`: the earlier row's cells and this row's besides the ids, as read
+    (mastery; source and the file's code where the table has them: `_cells`). Every cell the
+    same is a table exported twice (safe to drop); else what differs is said, so that the user
+    sees which values conflict without opening the file ("line 2 has the same student and
+    skill: mastery 0.8 there, 0.7 here"). Both engines word a repeat here (the Spark engine's
+    rows carry mastery and source)."""
+    if theirs is None or ours is None:
+        return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill)"
+    if _same_cells(ours, theirs):
         return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}, safe to drop)"
-    said = ""
-    if masteries is not None:
-        theirs, ours = (_mastery_words(m) for m in masteries)
-        if theirs != ours:
-            said = f": mastery {theirs} there, {ours} here"
-        else:
-            said = f" and mastery {theirs}, but another source"
-    return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill{said})"
+    return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill{_differ(theirs, ours)})"
 
 
-def _mastery_words(value: object) -> str:
-    """A checked row's mastery as a repeat's problem says it: the number, or "none read" where
-    the row's mastery was refused (a problem of its own)."""
-    number = float(value) if isinstance(value, int | float | np.number) else math.nan
-    return "none read" if math.isnan(number) else f"{number:g}"
+def _differ(theirs: Mapping[str, object], ours: Mapping[str, object]) -> str:
+    """What two rows of one (student, skill) disagree on, as `repeat_expected` says it: their
+    masteries where those differ (each as precisely as tells them apart: 0.8 and 0.8000001
+    are two values), else their sources where the table has a source column and they differ;
+    "" where neither (the rows differ in a cell said elsewhere)."""
+    there, here = theirs.get("mastery"), ours.get("mastery")
+    if not _same_cells({"m": there}, {"m": here}):
+        a, b = _mastery_words(there, here)
+        return f": mastery {a} there, {b} here"
+    if theirs.get(SOURCE_COLUMN, "") != ours.get(SOURCE_COLUMN, ""):
+        return f" and mastery {_mastery_words(there, here)[0]}, but another source"
+    return ""
+
+
+def _mastery_words(*values: object) -> tuple[str, ...]:
+    """Checked rows' masteries as a repeat's problem says them: each number in its shortest
+    form (`:g`), or in full (`repr`, the shortest text that reads back as the same float)
+    where the short forms of two different numbers would look the same; "none read" where a
+    row's mastery was refused (a problem of its own)."""
+    numbers = [float(v) if isinstance(v, int | float | np.number) else math.nan for v in values]
+    short = [f"{n:g}" for n in numbers]
+    same_look = len(set(short)) < len(set(n for n in numbers if not math.isnan(n)))
+    return tuple(
+        "none read" if math.isnan(n) else (repr(n) if same_look else text)
+        for n, text in zip(numbers, short, strict=True)
+    )
 
 
 def dropped_repeat_expected(earlier: str) -> str:
