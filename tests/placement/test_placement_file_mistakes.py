@@ -868,10 +868,12 @@ def test_blank_and_identical_rows_are_left_out_counted_and_quarantined_when_aske
                                      "raw_text"]  # fmt: skip
     assert written["line"].tolist() == ["3", "5", "6"]
     assert written["reason"].tolist() == [
-        "column 'Mastery': got ''; expected a number in [0, 1] (a blank: a skill not assessed)",
+        "column 'Mastery': got ''; expected a number in [0, 1] (a blank or not-assessed mark: "
+        "a skill not assessed)",
         "column 'Standard'; expected one row per (student, skill) (identical to line 2 in "
         "student, skill and mastery: a row given twice; the first stands)",
-        "column 'Mastery': got ''; expected a number in [0, 1] (a blank: a skill not assessed)",
+        "column 'Mastery': got ''; expected a number in [0, 1] (a blank or not-assessed mark: "
+        "a skill not assessed)",
     ]
     assert written["Standard"].tolist() == ["g6.NS.1", "g5.NS.1", "g6.NS.1"]
 
@@ -889,8 +891,8 @@ def test_the_quarantine_file_holds_each_row_as_the_file_wrote_it(tmp_path) -> No
                        quarantine=quarantine)  # fmt: skip
     written = pd.read_csv(quarantine, dtype=str, keep_default_na=False)
     assert written.to_dict("records") == [
-        {"line": "3", "reason": "column 'Mastery': got ''; expected a number in [0, 1] (a blank: "
-         "a skill not assessed)", "Student ID": "s1", "Standard": "g6.NS.1", "Mastery": "",
+        {"line": "3", "reason": "column 'Mastery': got ''; expected a number in [0, 1] (a blank "
+         "or not-assessed mark: a skill not assessed)", "Student ID": "s1", "Standard": "g6.NS.1", "Mastery": "",
          "raw_text": "s1,g6.NS.1,"},
         {"line": "4", "reason": "column 'Standard'; expected one row per (student, skill) "
          "(identical to line 2 in student, skill and mastery: a row given twice; the first "
@@ -1014,6 +1016,11 @@ def test_a_not_assessed_mark_is_read_as_a_blank_never_a_number(tmp_path, mark) -
     assert placed.skills == ("g6.NS.1",) and placed.mastery.tolist() == [[0.5]]
     written = pd.read_csv(quarantine, dtype=str, keep_default_na=False)
     assert written["Mastery"].tolist() == [mark]
+    # the reason quotes the cell as the refusal does (it said got '' beside an 'N/A' cell)
+    assert written["reason"].tolist() == [
+        f"column 'Mastery': got {mark!r}; expected a number in [0, 1] (a blank or not-assessed "
+        "mark: a skill not assessed)"
+    ]
 
 
 def test_a_not_assessed_mark_in_a_frame_or_parquet_is_a_blank_too(tmp_path) -> None:

@@ -151,8 +151,9 @@ FRAME_BLANK_HINT = (
 )
 #: The lines a warning lists of the rows left out for one reason (the rest are counted).
 SHOWN_LINES = 5
-#: What a row left out for a blank mastery expected, as its quarantine file says it.
-BLANK_DROPPED = f"{MASTERY_EXPECTED} (a blank: a skill not assessed)"
+#: What a row left out for a blank mastery expected, as its quarantine file says it (after
+#: the cell as the file wrote it: "got 'N/A'").
+BLANK_DROPPED = f"{MASTERY_EXPECTED} (a blank or not-assessed mark: a skill not assessed)"
 
 
 @dataclasses.dataclass
@@ -270,24 +271,41 @@ class RowDrops:
         the file once fixed); in line order, written atomically."""
         if self.quarantine is None:
             return
-        from adaptive.data.io import quarantine_reason, write_quarantine_csv
+        from adaptive.data.io import write_quarantine_csv
 
         none = pd.DataFrame({role: pd.Series([], dtype=object) for role in PLACEMENT_COLUMNS})
         table = pa.concat_tables(self.parts or [_aside(none, None)]).sort_by("line")
         roles = [c for c in table.column_names[2:] if c != RAW_TEXT]
         own = {role: columns.get(role, role) for role in roles}
-        blank = quarantine_reason(Problem("", None, own["mastery"], "", BLANK_DROPPED))
         earlier = table["earlier"]
+        blank = pc.equal(earlier, 0)
+        blanks = blank_reasons(own["mastery"], table["mastery"], blank)
         repeats = dropped_repeat_reasons(own["skill_id"], rows.unit, earlier)
         out: dict[str, pa.ChunkedArray] = {
             "line": table["line"],
-            "reason": pc.if_else(pc.equal(earlier, 0), blank, repeats),
+            "reason": pc.if_else(blank, blanks, repeats),
         }
         out |= {name: table[role] for role, name in own.items()}
         # a CSV row's text (`row_texts`); a Parquet row has none: its cells are the row
         has_text = RAW_TEXT in table.column_names
         out[RAW_TEXT] = table[RAW_TEXT] if has_text else pa.nulls(len(table), pa.string())
         write_quarantine_csv(self.quarantine, out)
+
+
+def blank_reasons(column: str, cells: pa.ChunkedArray, blank: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The quarantine reason of each row left out for a blank mastery (where `blank`; null
+    elsewhere): the problem's wording, quoting the row's own cell ("got 'N/A'", as the refusal
+    without the opt-in quotes it; "got ''" for an empty one). Built column-wise: the cells of
+    blank rows are a few marks ("", "N/A", "-"), each worded once, however many rows."""
+    from adaptive.data.io import quarantine_reason
+
+    text = pc.fill_null(cells, "")
+    marks = pc.unique(text.filter(blank))
+    said = [
+        quarantine_reason(Problem("", None, column, mark, BLANK_DROPPED))
+        for mark in marks.to_pylist()
+    ]
+    return pa.array(said, pa.string()).take(pc.index_in(text, value_set=marks))
 
 
 def _aside(raw: pd.DataFrame, earlier: np.ndarray | None) -> pa.Table:
