@@ -699,7 +699,23 @@ def test_a_blank_masterys_refusal_names_the_readers_own_options_never_pandas(tmp
     frame = pd.DataFrame({"student_id": ["s1"], "skill_id": ["g5.NS.1"], "mastery": [np.nan]})
     with pytest.raises(DataValidationError) as caught:
         mastery_table_placement(frame)
-    assert str(caught.value).endswith("e.g. frame.dropna(subset=['mastery'])")
+    assert "e.g. frame[~blank_cells(frame['mastery'])]" in str(caught.value)
+
+
+def test_a_frames_not_assessed_marks_get_a_hint_that_leaves_them_out() -> None:
+    """Review 52 #5: a frame's refused "N/A" was told "e.g. frame.dropna(subset=['mastery'])",
+    which leaves the text "N/A" in: the user got the same refusal again. The hint now names
+    `blank_cells`, which finds the marks as the reader does; following it places the rest."""
+    from adaptive.placement import blank_cells
+
+    frame = pd.DataFrame({"student_id": ["s1", "s1", "s2"], "skill_id": ["g5.NS.1", "g6.NS.1",
+                          "g5.NS.1"], "mastery": ["N/A", 0.5, np.nan]})  # fmt: skip
+    with pytest.raises(DataValidationError) as caught:
+        mastery_table_placement(frame)
+    said = str(caught.value)
+    assert "dropna(subset" not in said and "frame[~blank_cells(frame['mastery'])]" in said, said
+    placed = mastery_table_placement(frame[~blank_cells(frame["mastery"])])
+    assert placed.students == ("s1",) and placed.mastery.tolist() == [[0.5]]
 
 
 def test_a_table_whose_every_row_is_retired_by_the_map_is_refused(tmp_path) -> None:

@@ -144,10 +144,12 @@ PLACEMENT_OPTIONS = DropOptions(
     option_words("placement_drop_blank_and_identical"),
     option_words("placement_quarantine", "FILE"),
 )
-#: After a frame's refused blanks (`mastery_table_placement`, which has no opt-in).
+#: After a frame's refused blanks (`mastery_table_placement`, which has no opt-in): the rows
+#: to leave out, found as the reader finds them (`blank_cells`: `dropna` leaves "N/A" in).
 FRAME_BLANK_HINT = (
-    "Rows with a blank mastery (a skill not assessed): leave them out of the frame, e.g. "
-    "frame.dropna(subset=['mastery'])"
+    "Rows with a blank mastery or a not-assessed mark (a skill not assessed): leave them out "
+    "of the frame, e.g. frame[~blank_cells(frame['mastery'])] (from adaptive.placement import "
+    "blank_cells; frame.dropna() leaves marks such as 'N/A' in)"
 )
 #: The lines a warning lists of the rows left out for one reason (the rest are counted).
 SHOWN_LINES = 5
