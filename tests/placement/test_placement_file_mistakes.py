@@ -1015,7 +1015,10 @@ def test_a_dropped_repeats_reason_is_built_column_wise_as_its_single_row_wording
         ]  # fmt: skip
 
 
-@pytest.mark.parametrize("mark", ["N/A", "n/a", "NA", "#N/A", "-", "null", "None", "nan", " N/A "])
+@pytest.mark.parametrize(
+    "mark",
+    ["N/A", "n/a", "NA", "#N/A", "-", "null", "None", "nan", " N/A ", "n.a.", "N.A.", "\u2014"],
+)
 def test_a_not_assessed_mark_is_read_as_a_blank_never_a_number(tmp_path, mark) -> None:
     """L2b of the field trial: an office's export wrote "N/A" for a skill not assessed; it was
     refused as a bad number even with drop_blank_and_identical=True, so the opt-in did not
@@ -1056,7 +1059,7 @@ def test_a_not_assessed_mark_in_a_frame_or_parquet_is_a_blank_too(tmp_path) -> N
     "value, expected",
     [
         ("abc", "a number in [0, 1]"),
-        ("n.a.", "a number in [0, 1]"),
+        ("absent", "a number in [0, 1]"),
         ("-0.2", "a number in [0, 1]"),
         ("1.5", "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"),
         ("95%", "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"),
@@ -1133,3 +1136,23 @@ def test_a_repeat_whose_masteries_differ_in_the_last_digits_says_both_values(tmp
             f"{path}, line 3, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
             "skill) (line 2 has the same student and skill: mastery 0.8 there, 0.8000001 here)"
         ]
+
+
+def test_the_not_assessed_marks_are_one_list_named_in_the_hint_and_the_readme(tmp_path) -> None:
+    """Review 52 #13: the marks read as blanks were a set no message named ("n.a." and an em
+    dash were refused as bad numbers, "N/A" was not, and nothing said why). They are one list
+    (`NOT_ASSESSED_MARKS`), named in the refusal's hint and listed as such in the README."""
+    from pathlib import Path
+
+    from adaptive.placement.table import NOT_ASSESSED, NOT_ASSESSED_MARKS
+
+    assert {"", *(m.casefold() for m in NOT_ASSESSED_MARKS)} == NOT_ASSESSED
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,N/A\n")
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(path, catalog(), columns=OWN)
+    assert f"a not-assessed mark: {', '.join(NOT_ASSESSED_MARKS)}, in any case" in str(caught.value)
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    listed = ", ".join(f"`{m}`" for m in NOT_ASSESSED_MARKS)
+    assert f"a not-assessed mark: {listed}, trimmed and in any case" in readme
+    problem = problems(write(tmp_path, HEADER + "s1,g5.NS.1,absent\n", "absent.csv"))
+    assert problem[0].endswith("got 'absent'; expected a number in [0, 1]")  # no mark: refused

@@ -83,11 +83,16 @@ BLANK_HINT = (
     " (a blank or N/A is a skill not assessed, not a mastery of 0: write the mastery, or delete "
     "the row)"
 )
-#: A mastery cell that says "not assessed", as exports write it (compared trimmed and
-#: case-folded): a blank cell, Excel's and R's not-available marks ("N/A", "#N/A", "NA"), a dash,
-#: a database's or a script's null ("null", "None", "nan"). Read as a blank: never a number, never
-#: a 0; anything else that is no number in [0, 1] is refused as one.
-NOT_ASSESSED = frozenset(("", "n/a", "#n/a", "na", "-", "--", "null", "none", "nan"))
+#: The marks a mastery cell says "not assessed" with, as exports write them: Excel's and R's
+#: not-available marks ("N/A", "#N/A", "NA"), a report's "n.a.", dashes (a hyphen or two, an em
+#: dash), a database's or a script's null ("null", "None", "nan"). Compared trimmed and
+#: case-folded; read as a blank cell is: never a number, never a 0. Anything else that is no
+#: number in [0, 1] ("absent", "inf") is refused as a bad mastery. The one list: the reader's
+#: rule (`NOT_ASSESSED`), its messages (`NOT_ASSESSED_WORDS`) and the README's.
+NOT_ASSESSED_MARKS = ("N/A", "#N/A", "NA", "n.a.", "-", "--", "\u2014", "null", "None", "nan")
+NOT_ASSESSED = frozenset(("", *(mark.casefold() for mark in NOT_ASSESSED_MARKS)))
+#: The marks as a message names them, so that a user sees which cells are read as blanks.
+NOT_ASSESSED_WORDS = f"a not-assessed mark: {', '.join(NOT_ASSESSED_MARKS)}, in any case"
 MASTERY_EXPECTED = "a number in [0, 1]"
 PERCENT_HINT = " (the column reads as percentages, 0-100: divide it by 100)"
 BOOLEAN_HINT = (
@@ -127,8 +132,9 @@ class DropOptions:
         """What to do about the refused rows the options would leave out: fix the file, or
         let them be left out."""
         return (
-            "Rows with a blank mastery (a skill not assessed) and rows identical to an earlier "
-            "one (a table exported twice): delete them from the file, or have them left out and "
+            f"Rows with a blank mastery or {NOT_ASSESSED_WORDS} (a skill not assessed) and rows "
+            "identical to an earlier one (a table exported twice): delete them from the file, "
+            "or have them left out and "
             f"counted with {self.drop}; {self.quarantine} writes them aside with their reasons "
             "too. Other rows are still refused."
         )
@@ -147,8 +153,8 @@ PLACEMENT_OPTIONS = DropOptions(
 #: After a frame's refused blanks (`mastery_table_placement`, which has no opt-in): the rows
 #: to leave out, found as the reader finds them (`blank_cells`: `dropna` leaves "N/A" in).
 FRAME_BLANK_HINT = (
-    "Rows with a blank mastery or a not-assessed mark (a skill not assessed): leave them out "
-    "of the frame, e.g. frame[~blank_cells(frame['mastery'])] (from adaptive.placement import "
+    f"Rows with a blank mastery or {NOT_ASSESSED_WORDS} (a skill not assessed): leave them "
+    "out of the frame, e.g. frame[~blank_cells(frame['mastery'])] (from adaptive.placement import "
     "blank_cells; frame.dropna() leaves marks such as 'N/A' in)"
 )
 #: The lines a warning lists of the rows left out for one reason (the rest are counted).
