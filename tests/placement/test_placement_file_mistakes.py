@@ -173,11 +173,34 @@ def test_a_decimal_comma_is_refused_with_what_to_do(tmp_path) -> None:
 
 
 def test_a_percent_sign_gets_the_percentage_hint(tmp_path) -> None:
-    path = write(tmp_path, HEADER + "s1,g5.NS.1,85%\ns1,g6.NS.1,0.4\n")
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,85%\ns1,g6.NS.1,40%\ns2,g6.NS.1,0.4\n")
     assert problems(path) == [
-        f"{path}, line 2, column 'Mastery': got '85%'; expected a number in [0, 1] (the column "
+        f"{path}, line {n}, column 'Mastery': got '{v}'; expected a number in [0, 1] (the column "
         "reads as percentages, 0-100: divide it by 100)"
+        for n, v in ((2, "85%"), (3, "40%"))
     ]
+
+
+def test_a_lone_percentage_among_fractions_is_told_its_own_value_not_the_columns(tmp_path):
+    """Trial 52 (4): a single 85% (or 95 %) in a column of fractions was told "the column reads
+    as percentages, 0-100: divide it by 100": following it would make the column's 0.95 a
+    0.0095. A lone percentage is now told what to write ("write 0.85"); a column whose numbers
+    are mostly above 1 (95, 80, 0.7) still reads as percentages; a lone bare 95 gets no guess."""
+    path = write(tmp_path, HEADER + "s1,g3.OA.1,0.95\ns2,g3.OA.1,85%\ns3,g3.OA.1,0.7\n"
+                 "s4,g3.OA.1,95 %\ns5,g3.OA.1,0.6\ns6,g3.OA.1,95\ns7,g3.OA.1,1,5 %\n"
+                 "s8,g3.OA.1,0.5\ns9,g3.OA.1,0.4\ns10,g3.OA.1,0.3\n".replace(
+                     "1,5 %", '"1,5 %"'))  # fmt: skip
+    assert [p.split("expected ")[1] for p in problems(path)] == [
+        "a number in [0, 1] (a percentage: write 0.85)",
+        "a number in [0, 1] (a percentage: write 0.95)",
+        "a number in [0, 1]",
+        "a number in [0, 1] (a percentage; it has a decimal comma: write 0.015, with a decimal "
+        "point; from Excel, save the file with '.' as the decimal separator)",
+    ]
+    column = write(tmp_path, HEADER + "s1,g3.OA.1,95\ns2,g3.OA.1,80\ns3,g3.OA.1,0.7\n", "pct.csv")
+    assert [p.split("expected ")[1] for p in problems(column)] == [
+        "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"
+    ] * 2
 
 
 def test_a_gzipped_csv_is_read(tmp_path) -> None:
@@ -1061,8 +1084,8 @@ def test_a_not_assessed_mark_in_a_frame_or_parquet_is_a_blank_too(tmp_path) -> N
         ("abc", "a number in [0, 1]"),
         ("absent", "a number in [0, 1]"),
         ("-0.2", "a number in [0, 1]"),
-        ("1.5", "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"),
-        ("95%", "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"),
+        ("1.5", "a number in [0, 1]"),  # one number above 1 among fractions: no guess
+        ("95%", "a number in [0, 1] (a percentage: write 0.95)"),
     ],
 )
 def test_a_bad_mastery_is_still_refused_with_the_opt_in(tmp_path, value, expected) -> None:

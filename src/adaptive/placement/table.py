@@ -612,19 +612,32 @@ def skill_problems(
 def read_mastery(raw: pd.Series, rows: Rows, limit: int = MAX_LISTED) -> tuple[np.ndarray, Found]:
     """Each row's mastery (NaN where refused) and the rows refused: not a number in [0, 1],
     missing, or a boolean (True is no mastery). What to do is said, never guessed: a column of
-    percentages ("85", "85%") is to be divided by 100, "0,85" written with a decimal point."""
+    percentages ("85", "85%": `_percent_column`) is to be divided by 100, a lone "85%" among
+    fractions written 0.85, "0,85" written with a decimal point."""
     value = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64, na_value=np.nan, copy=True)
     value[_booleans(raw)] = np.nan
-    numbers = value[~np.isnan(value)]
-    percent = len(numbers) > 0 and numbers.min() >= 0 and 1 < numbers.max() <= 100
     bad = np.flatnonzero(np.isnan(value) | (value < 0) | (value > 1))
+    percent = len(bad) > 0 and _percent_column(value, raw.iloc[bad])
     listed = [
         rows.problem(raw.index[i], "mastery", cell_text(raw.iloc[i]),
-                     _mastery_expected(raw.iloc[i], percent and 1 < value[i] <= 100))
+                     _mastery_expected(raw.iloc[i], percent))
         for i in bad[:limit]
     ]  # fmt: skip
     value[bad] = np.nan
     return value, (listed, len(bad))
+
+
+def _percent_column(value: np.ndarray, refused: pd.Series) -> bool:
+    """Whether a column (a batch of it) reads as percentages, 0-100: every number in [0, 100]
+    and most of them (with the cells written "85%") above 1. A lone 85% or 95 among fractions
+    is no such column: dividing the column by 100 would make its 0.95 a 0.0095."""
+    numbers = value[~np.isnan(value)]
+    if len(numbers) and (numbers.min() < 0 or numbers.max() > 100):
+        return False
+    text = refused.astype("string").str.strip()
+    signed = int((text.str.endswith("%") & text.str[:-1].str.strip().str.len().gt(0)).sum())
+    above = int(((numbers > 1) & (numbers <= 100)).sum()) + signed
+    return 2 * above > len(numbers) + signed
 
 
 def _booleans(raw: pd.Series) -> np.ndarray:
@@ -643,12 +656,13 @@ def cell_text(value: object) -> str:
     return "" if pd.api.types.is_scalar(value) and pd.isna(value) else str(value)
 
 
-def _mastery_expected(value: object, in_percent: bool) -> str:
-    """What a refused mastery should have been, and what to do where its form says it: a
-    percentage (`in_percent`: a number of a column that reads as percentages, or "85%") is to
-    be divided by 100, a decimal comma ("0,85") written as a point, both for a European
-    system's "85,5 %"; a boolean ("True") is a yes/no, not a P(known); a blank is a skill not
-    assessed, whose row is to be left out."""
+def _mastery_expected(value: object, percent_column: bool) -> str:
+    """What a refused mastery should have been, and what to do where its form says it: in a
+    column that reads as percentages (`percent_column`), a number in (1, 100] or "85%" is to
+    be divided by 100 with the rest of the column; a lone "85%" among fractions is written
+    0.85; a decimal comma ("0,85") is written as a point, both for a European system's
+    "85,5 %"; a boolean ("True") is a yes/no, not a P(known); a blank or a not-assessed mark
+    is a skill not assessed, whose row is to be left out."""
     if _not_assessed(value):
         return MASTERY_EXPECTED + BLANK_HINT
     if isinstance(value, bool | np.bool_) or (
@@ -658,16 +672,22 @@ def _mastery_expected(value: object, in_percent: bool) -> str:
     text = value.strip() if isinstance(value, str) else ""
     percent_sign = text.endswith("%")
     body = text[:-1].strip() if percent_sign else text
+    number = float(value) if isinstance(value, int | float | np.number) else _number(body)
     point = _number(body.replace(",", ".")) if body.count(",") == 1 else None
-    percent = in_percent or (percent_sign and (point is not None or _number(body) is not None))
-    hints = [PERCENT_HINT.strip(" ()")] if percent else []
+    percent_form = percent_sign and (point is not None or number is not None)
+    in_column = percent_column and (percent_form or (number is not None and 1 < number <= 100))
+    hints = [PERCENT_HINT.strip(" ()")] if in_column else []
+    lone = percent_form and not in_column  # "85%" among fractions: this cell, not the column
     if point is not None:
-        value_of = point / 100 if percent else point
+        value_of = point / 100 if in_column or lone else point
         write = f"write {value_of:g}, with" if 0 <= value_of <= 1 else "write numbers with"
+        hints += ["a percentage"] if lone else []
         hints.append(
             f"it has a decimal comma: {write} a decimal point; from Excel, save the file with "
             "'.' as the decimal separator"
         )
+    elif lone and number is not None and 0 <= number <= 100:
+        hints.append(f"a percentage: write {number / 100:g}")
     return MASTERY_EXPECTED + (f" ({'; '.join(hints)})" if hints else "")
 
 
