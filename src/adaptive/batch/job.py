@@ -117,7 +117,7 @@ from adaptive.batch.snapshot import (
     state_digest,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
-from adaptive.data.io import check_quarantines
+from adaptive.data.io import NIGHT_FOLDER_WHY, check_quarantines
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import DEFAULT_TIMEZONE, check_timezone, iso_day, night_start, zone_record
@@ -322,6 +322,7 @@ def run_daily_job(
             placement_skill_map=placement_skill_map,
             policy_config=policy_config,
         ),
+        NIGHT_FOLDER_WHY,
     )
     catalog, profiles = district_inputs(data, catalog, profiles)
     reading = PlacementReading(
