@@ -1014,7 +1014,7 @@ def test_row_drops_counts_mean_one_thing_each(tmp_path) -> None:
     dropped = RowDrops(drop=True)
     for _ in checked_batches(write(tmp_path, GAPS), catalog(), OWN, new_found(), drops=dropped):
         pass
-    assert (dropped.blank_left_out, dropped.left_out, dropped.quarantined) == (2, 2, 0)
+    assert (dropped.blank_left_out, dropped.left_out, dropped.quarantined) == (2, 2, None)
     assert not dropped.refused_droppable
 
 
@@ -1179,3 +1179,41 @@ def test_the_not_assessed_marks_are_one_list_named_in_the_hint_and_the_readme(tm
     assert f"a not-assessed mark: {listed}, trimmed and in any case" in readme
     problem = problems(write(tmp_path, HEADER + "s1,g5.NS.1,absent\n", "absent.csv"))
     assert problem[0].endswith("got 'absent'; expected a number in [0, 1]")  # no mark: refused
+
+
+def test_a_placement_file_is_read_one_way_whatever_the_entry_point(tmp_path, monkeypatch) -> None:
+    """Review 52 #10 and #18: `read_placement`, the public `read_placement_dropping` and
+    `PlacementReading.read`/`read_counted` were three ways in, normalising the options twice,
+    one skipping `placement_path` and one ignoring `batch_rows`; and `RowDrops.quarantined` said
+    0 where no quarantine was asked, which the night then turned into None itself. Now both
+    entry points go through one reading (the options checked once, `batch_rows` honoured), and
+    `quarantined` is None where no quarantine was asked."""
+    import adaptive.placement.table as table
+    from adaptive.placement.table import PlacementReading
+
+    assert not hasattr(table, "read_placement_dropping")
+    path = write(tmp_path, GAPS)
+    calls: list[int] = []
+    checked = table.checked_batches
+    normalised = table.placement_columns
+
+    def spy(*args, **kwargs):
+        calls.append(args[4] if len(args) > 4 else kwargs["batch_rows"])
+        return checked(*args, **kwargs)
+
+    def counted_columns(given):
+        calls.append(-1)
+        return normalised(given)
+
+    monkeypatch.setattr(table, "checked_batches", spy)
+    monkeypatch.setattr(table, "placement_columns", counted_columns)
+    reading = PlacementReading(columns=OWN, drop_blank_and_identical=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlacementWarning)
+        placed, drops = reading.read_counted(path, catalog(), batch_rows=2)
+        assert calls == [-1, 2] and drops.left_out == 3 and drops.quarantined is None
+        calls.clear()
+        again = read_placement(str(path), catalog(), OWN, 3, drop_blank_and_identical=True)
+    assert calls == [-1, 3] and again.students == placed.students
+    with pytest.raises(TypeError, match="expected the path of a placement file"):
+        reading.read(pd.DataFrame(), catalog())  # placement_path on every way in

@@ -1302,8 +1302,7 @@ def _given_placement(
     mapped = dataclasses.replace(reading, skill_map=SkillMap.of(reading.skill_map, catalog))
     # the map read once: its fingerprint is the table's
     read, drops = mapped.read_counted(placement, catalog)
-    quarantined = drops.quarantined if reading.quarantine is not None else None
-    return read, placement_sha256(placement, reading.columns, mapped.skill_map), quarantined
+    return read, placement_sha256(placement, reading.columns, mapped.skill_map), drops.quarantined
 
 
 def _profiles_of(profiles: str | Path | dict[str, LearnerProfile]) -> dict[str, LearnerProfile]:

@@ -204,9 +204,10 @@ class RowDrops:
         return self.blank_left_out + self.identical_left_out
 
     @property
-    def quarantined(self) -> int:
-        """Rows written to the quarantine file (0 where none was asked)."""
-        return self.left_out if self.quarantine is not None else 0
+    def quarantined(self) -> int | None:
+        """Rows written to the quarantine file; None where none was asked (a night's summary
+        then says no count)."""
+        return self.left_out if self.quarantine is not None else None
 
     @classmethod
     def of(
@@ -1222,25 +1223,27 @@ def read_placement(
     has a source column or is read through a skill map (each cell's first source and code, to
     tell an identical row), and 8 more with a quarantine file (each cell's first line, which
     a row given twice names): 192 and 384 MB at 400,000 x 120."""
-    path = placement_path(path)
-    columns = placement_columns(columns)
-    drops = RowDrops.of(drop_blank_and_identical, quarantine, path, skill_map)
-    return read_placement_dropping(path, catalog, drops, columns, batch_rows, skill_map)
+    reading = PlacementReading(columns, skill_map, drop_blank_and_identical, quarantine)
+    return _read(path, catalog, reading, batch_rows, READ_OPTIONS)[0]
 
 
-def read_placement_dropping(
-    path: Path,
+def _read(
+    path: str | os.PathLike,
     catalog: Catalog,
-    drops: RowDrops,
-    columns: Mapping[str, str] | None = None,
-    batch_rows: int = BATCH_ROWS,
-    skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None,
-) -> Placement:
-    """`read_placement` with the read's `RowDrops` made by the caller (`RowDrops.of`), which
-    holds, once the file is read, how many rows were left out and written aside: a night
-    counts its placement's quarantined rows there (`PlacementReading.read_counted`)."""
-    columns = placement_columns(columns)
-    skill_map = SkillMap.of(skill_map, catalog)
+    reading: PlacementReading,
+    batch_rows: int,
+    options: DropOptions,
+) -> tuple[Placement, RowDrops]:
+    """The one reading of a placement file, behind `read_placement` and
+    `PlacementReading.read_counted`: the file at `path` read with `reading`'s options (a
+    refusal naming the opt-ins as `options` words them), and the read's `RowDrops`, which
+    holds how many rows it left out and wrote aside."""
+    path = placement_path(path)
+    columns = placement_columns(reading.columns)
+    drops = RowDrops.of(
+        reading.drop_blank_and_identical, reading.quarantine, path, reading.skill_map, options
+    )
+    skill_map = SkillMap.of(reading.skill_map, catalog)
     renamed = tally_of(skill_map)
     rows = rows_of(path)
     skills = catalog.skill_index.astype(str)
@@ -1278,7 +1281,7 @@ def read_placement_dropping(
     drops.write(columns, rows)
     drops.warn(str(path), rows)
     values.warn(str(path), columns)
-    return placement
+    return placement, drops
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1324,21 +1327,19 @@ class PlacementReading:
                 f"given as {option_words('placement')}: pass the file too"
             )
 
-    def read(self, path: str | os.PathLike, catalog: Catalog) -> Placement:
-        """The placement file at `path`, read with these options (`read_placement`)."""
-        return self.read_counted(path, catalog)[0]
+    def read(
+        self, path: str | os.PathLike, catalog: Catalog, batch_rows: int = BATCH_ROWS
+    ) -> Placement:
+        """The placement file at `path`, read with these options as `read_placement` reads
+        it, a refusal naming them as a night and a command take them (`PLACEMENT_OPTIONS`)."""
+        return self.read_counted(path, catalog, batch_rows)[0]
 
-    def read_counted(self, path: str | os.PathLike, catalog: Catalog) -> tuple[Placement, RowDrops]:
+    def read_counted(
+        self, path: str | os.PathLike, catalog: Catalog, batch_rows: int = BATCH_ROWS
+    ) -> tuple[Placement, RowDrops]:
         """`read`, and the read's `RowDrops`: the rows it left out and wrote to the quarantine
         (`RowDrops.quarantined`), counted as they were read, never read back from the file."""
-        path = placement_path(path)
-        drops = RowDrops.of(
-            self.drop_blank_and_identical, self.quarantine, path, self.skill_map, PLACEMENT_OPTIONS
-        )
-        placement = read_placement_dropping(
-            path, catalog, drops, self.columns, skill_map=self.skill_map
-        )
-        return placement, drops
+        return _read(path, catalog, self, batch_rows, PLACEMENT_OPTIONS)
 
 
 @dataclasses.dataclass
