@@ -1217,3 +1217,23 @@ def test_a_placement_file_is_read_one_way_whatever_the_entry_point(tmp_path, mon
     assert calls == [-1, 3] and again.students == placed.students
     with pytest.raises(TypeError, match="expected the path of a placement file"):
         reading.read(pd.DataFrame(), catalog())  # placement_path on every way in
+
+
+def test_a_quarantined_rows_raw_text_reads_back_as_the_same_fields(tmp_path) -> None:
+    """Review 52 #14: the placement quarantine's raw_text is the row's text rebuilt from its
+    fields (documented in `write_quarantine_csv` and the README): it reads back as the same
+    fields, a field quoted without need coming back unquoted."""
+    import csv
+
+    text = 'Name,Student ID,Standard,Mastery\n"Doe, J",s1,g5.NS.1,N/A\n"Roe",s2,g5.NS.1,"0.4"\n'
+    path = write(tmp_path, text + '"Roe",s2,g5.NS.1,"0.4"\n')
+    quarantine = tmp_path / "rejected.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlacementWarning)
+        read_placement(path, catalog(), columns=OWN, quarantine=quarantine)
+    raw = pd.read_csv(quarantine, dtype=str, keep_default_na=False)["raw_text"].tolist()
+    assert raw == ['"Doe, J",s1,g5.NS.1,N/A', "Roe,s2,g5.NS.1,0.4"]
+    assert [next(csv.reader([r])) for r in raw] == [
+        ["Doe, J", "s1", "g5.NS.1", "N/A"],
+        ["Roe", "s2", "g5.NS.1", "0.4"],
+    ]

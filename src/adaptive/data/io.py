@@ -463,7 +463,15 @@ def write_quarantine_csv(path: Path, columns: dict[str, list | pa.Array | pa.Chu
     row's cells as read, raw_text), `line` as whole numbers and every other column as text;
     each a list, or Arrow's column (a placement table's millions of blank rows are never
     Python objects). The log's and the placement table's (`placement.table.RowDrops`) are one
-    format."""
+    format, and raw_text means one thing in both: a CSV row's text, for what its cells do not
+    give back; empty for a Parquet row (its cells are the row). Which rows need it differs:
+    the log's cells hold every column it reads, so its raw_text is set only for rows the
+    reader could not split into fields (too few or too many: no cells); a placement table's
+    cells are its three or four roles, so raw_text is set for every CSV row it sets aside,
+    keeping its other columns (a name, a date). That text is the row's fields joined by the
+    file's separator and quoted as a CSV writer quotes them (`placement.table.row_texts`): it
+    reads back as the same fields, though a field the file quoted without need (`"0.8"`)
+    comes back unquoted."""
     table = {}
     for name, values in columns.items():
         kind = pa.int64() if name == "line" else pa.string()
