@@ -270,7 +270,8 @@ def test_a_night_leaves_out_blank_and_identical_placement_rows_when_asked(
             "--placement", str(gaps), "--placement-quarantine", str(quarantine)]  # fmt: skip
     assert run(argv) == 0
     said = " ".join(capsys.readouterr().err.split())
-    assert "3 rows left out, as asked" in said, said
+    assert "3 rows left out, as asked with placement_drop_blank_and_identical (--placement-" in said
+    assert "drop_blank_and_identical=True" not in said, said  # review 52 #17: the night's words
     assert len(pd.read_csv(quarantine)) == 3
     np.testing.assert_array_equal(
         mastery_of(tmp_path / "out", DAY_1, ids), mastery_of(tmp_path / "new", DAY_1, ids)

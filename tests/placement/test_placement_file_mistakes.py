@@ -708,9 +708,7 @@ def test_a_blank_masterys_refusal_names_the_readers_own_options_never_pandas(tmp
         read_placement(path, catalog(), columns=OWN)
     said = str(caught.value)
     assert "dropna" not in said and "delete them from the file" in said
-    assert "drop_blank_and_identical=True (in a command: --placement-drop-blank-and-identical)" in (
-        said
-    )
+    assert "drop_blank_and_identical=True (--placement-drop-blank-and-identical)" in (said)
     with pytest.raises(DataValidationError) as caught:
         PlacementReading(columns=OWN).read(path, catalog())
     said = str(caught.value)
@@ -862,10 +860,8 @@ def test_blank_masteries_and_identical_rows_are_refused_with_the_option_that_dro
         read_placement(path, catalog(), columns=OWN)
     said = str(caught.value)
     assert "line 3, column 'Mastery': got ''" in said and "identical to line 2" in said
-    assert (
-        "drop_blank_and_identical=True (in a command: --placement-drop-blank-and-identical)" in said
-    )
-    assert "quarantine=PATH (--placement-quarantine FILE)" in said
+    assert "drop_blank_and_identical=True (--placement-drop-blank-and-identical)" in said
+    assert "quarantine=FILE (--placement-quarantine FILE)" in said
 
 
 def test_the_option_is_said_for_a_blank_past_the_listed_problems(tmp_path) -> None:
@@ -898,7 +894,8 @@ def test_blank_and_identical_rows_are_left_out_counted_and_quarantined_when_aske
         said = [str(w.message) for w in caught if w.category is PlacementWarning]
         where = f"; written with their reasons to {quarantine}" if "quarantine" in asked else ""
         assert said == [
-            f"{path}: 3 rows left out, as asked (drop_blank_and_identical): 2 rows with a blank "
+            f"{path}: 3 rows left out, as asked with drop_blank_and_identical=True "
+            "(--placement-drop-blank-and-identical): 2 rows with a blank "
             "mastery (a skill not assessed) (lines 3 and 6); 1 row identical to an earlier row (a "
             f"row given twice) (line 5){where}"
         ]
@@ -1237,3 +1234,22 @@ def test_a_quarantined_rows_raw_text_reads_back_as_the_same_fields(tmp_path) -> 
         ["Doe, J", "s1", "g5.NS.1", "N/A"],
         ["Roe", "s2", "g5.NS.1", "0.4"],
     ]
+
+
+def test_the_opt_in_is_worded_one_way_and_as_its_reader_asked_it(tmp_path) -> None:
+    """Review 52 #17: `read_placement`'s hint mixed "drop_blank_and_identical=True (in a
+    command: --...)" with "quarantine=PATH (--placement-quarantine FILE)", and the warning said
+    "(drop_blank_and_identical)" to a night that had asked with
+    placement_drop_blank_and_identical. Each reader's words now come from one formatter, and
+    the warning names the opt-in as its reader's user wrote it."""
+    from adaptive.placement.table import READ_OPTIONS, PlacementReading
+
+    assert READ_OPTIONS.drop == (
+        "drop_blank_and_identical=True (--placement-drop-blank-and-identical)"
+    )
+    assert READ_OPTIONS.quarantine == "quarantine=FILE (--placement-quarantine FILE)"
+    path = write(tmp_path, GAPS)
+    with pytest.warns(PlacementWarning) as caught:
+        PlacementReading(columns=OWN, drop_blank_and_identical=True).read(path, catalog())
+    said = str(caught[0].message)
+    assert "left out, as asked with placement_drop_blank_and_identical" in said, said

@@ -140,10 +140,21 @@ class DropOptions:
         )
 
 
+def keyword_beside_flag(keyword: str, option: str, value: str = "") -> str:
+    """`read_placement`'s keyword beside the commands' flag for the same opt-in (`option`: the
+    night's keyword, whose flag it is), in `option_words`' shape: "quarantine=FILE
+    (--placement-quarantine FILE)"; a switch (no `value`) as set in Python:
+    "drop_blank_and_identical=True (--placement-drop-blank-and-identical)"."""
+    flag = "--" + option.replace("_", "-")
+    return f"{keyword}={value} ({flag} {value})" if value else f"{keyword}=True ({flag})"
+
+
 #: `read_placement`'s opt-ins (`drop_blank_and_identical=`, `quarantine=`), with the commands'
 #: flags for a user who reads the message there.
-DROP_OPTION = "drop_blank_and_identical=True (in a command: --placement-drop-blank-and-identical)"
-READ_OPTIONS = DropOptions(DROP_OPTION, "quarantine=PATH (--placement-quarantine FILE)")
+READ_OPTIONS = DropOptions(
+    keyword_beside_flag("drop_blank_and_identical", "placement_drop_blank_and_identical"),
+    keyword_beside_flag("quarantine", "placement_quarantine", "FILE"),
+)
 #: A night's (`run_daily_job`'s placement_... keywords) and the commands' flags (`batch`,
 #: `recommend`, `validate`), who read a table through `PlacementReading`.
 PLACEMENT_OPTIONS = DropOptions(
@@ -249,7 +260,8 @@ class RowDrops:
 
     def warn(self, file: str, rows: Rows, stacklevel: int = 3) -> None:
         """One `PlacementWarning` counting the rows left out, by reason, with their first
-        lines (never a student id); nothing when none was."""
+        lines (never a student id), naming the opt-in as the reader's user wrote it
+        (`options`); nothing when none was."""
         said = [
             f"{counted(n, 'row')} {what} "
             f"({line_words(self.lines[kind], SHOWN_LINES, rows.unit, total=n)})"
@@ -267,8 +279,8 @@ class RowDrops:
             return
         where = f"; written with their reasons to {self.quarantine}" if self.quarantine else ""
         warnings.warn(
-            f"{file}: {counted(self.left_out, 'row')} left out, as asked "
-            f"(drop_blank_and_identical): {'; '.join(said)}{where}",
+            f"{file}: {counted(self.left_out, 'row')} left out, as asked with "
+            f"{self.options.drop}: {'; '.join(said)}{where}",
             PlacementWarning,
             stacklevel=stacklevel,
         )
