@@ -1007,12 +1007,12 @@ def test_row_drops_counts_mean_one_thing_each(tmp_path) -> None:
     for _ in checked_batches(write(tmp_path, GAPS), catalog(), OWN, new_found(), drops=refused):
         pass
     assert (refused.blank_left_out, refused.identical_left_out) == (0, 0)
-    assert refused.refused_droppable
+    assert refused.refusal_has_droppable
     dropped = RowDrops(drop=True)
     for _ in checked_batches(write(tmp_path, GAPS), catalog(), OWN, new_found(), drops=dropped):
         pass
     assert (dropped.blank_left_out, dropped.left_out, dropped.quarantined) == (2, 2, None)
-    assert not dropped.refused_droppable
+    assert not dropped.refusal_has_droppable
 
 
 def test_a_dropped_repeats_reason_is_built_column_wise_as_its_single_row_wording() -> None:

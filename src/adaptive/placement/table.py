@@ -8,9 +8,10 @@ or tab between fields (told from the header), an Excel export's BOM and CRLF, bl
 student and skill id, a skill of the catalog (a case or spelling slip says which was meant),
 mastery a number in [0, 1] (percentages and decimal commas say what to do; a boolean is no
 mastery; a blank, or a not-assessed mark such as "N/A" (`NOT_ASSESSED`), is no mastery of 0:
-refused, or left out with `drop_blank_and_identical`), one row per (student, skill) (naming the earlier row); the problems of a file are one
-`DataValidationError` with file, line (a Parquet file's or a frame's row), column and value,
-named by the file's own columns when `columns=` maps them.
+refused, or left out with `drop_blank_and_identical`), one row per (student, skill) (naming
+the earlier row); the problems of a file are one `DataValidationError` with file, line (a
+Parquet file's or a frame's row), column and value, named by the file's own columns when
+`columns=` maps them.
 A skill-rename map (`skill_map=`: a file's code -> this catalog's skill id, or None for a
 retired skill) is applied before every skill check: last year's codes are read as this year's
 skills, the rows of retired skills are dropped and counted in one `PlacementWarning`.
@@ -179,7 +180,7 @@ BLANK_DROPPED = f"{MASTERY_EXPECTED} (a blank or not-assessed mark: a skill not 
 class RowDrops:
     """One read's rows with a blank mastery ("not assessed", never a 0) or identical to an
     earlier row (a double export: its first row stands). Refused by default, but noticed all
-    the same (`refused_droppable`), so that the refusal says the option that drops them
+    the same (`refusal_has_droppable`), so that the refusal says the option that drops them
     (`hint`). With `drop` (`drop_blank_and_identical`, or `quarantine=`) they are left out
     instead, counted by reason (`blank_left_out`, `identical_left_out`) in one
     `PlacementWarning` (`warn`: counts and lines, never an id) and, with a `quarantine` path,
@@ -201,7 +202,7 @@ class RowDrops:
     #: without `drop`: whether the refusal holds a row the option would have left out (a
     #: blank mastery, or a repeat of the listed ones identical to its first row), so that it
     #: says the option; always False with `drop`
-    refused_droppable: bool = False
+    refusal_has_droppable: bool = False
     #: the first lines left out, by reason ("blank", "identical"), for the warning
     lines: dict[str, list[int]] = dataclasses.field(
         default_factory=lambda: {"blank": [], "identical": []}
@@ -256,7 +257,7 @@ class RowDrops:
     def hint(self) -> str:
         """What to do after a refusal of rows the options would have left out
         (`DropOptions.hint`; "" where the read dropped them, or found none)."""
-        return self.options.hint() if self.refused_droppable else ""
+        return self.options.hint() if self.refusal_has_droppable else ""
 
     def warn(self, file: str, rows: Rows, stacklevel: int = 3) -> None:
         """One `PlacementWarning` counting the rows left out, by reason, with their first
@@ -438,7 +439,9 @@ def mastery_table_placement(
             table["student_id"], table[SOURCE_COLUMN], rows, sources, room(found, "source")
         )
         add_found(found, "source", more)
-    raise_problems(list(found.values()), hint=FRAME_BLANK_HINT if blanks.refused_droppable else "")
+    raise_problems(
+        list(found.values()), hint=FRAME_BLANK_HINT if blanks.refusal_has_droppable else ""
+    )
     if renamed is not None:
         renamed.warn(file)
     values = TableValues()
@@ -511,8 +514,8 @@ def checked_frame(
     are read through the read's skill map first (`renamed`: the rows of retired codes left out,
     counted there; the file's own code kept as `CODE_COLUMN`, for a problem to quote the
     file, not the map). With `drops` (the read's `RowDrops`), rows of a blank mastery are
-    left out and counted there where it drops them, else noticed for its hint. Every row checked (a skill of `catalog`
-    when one is given), the problems added to `found`."""
+    left out and counted there where it drops them, else noticed for its hint. Every row
+    checked (a skill of `catalog` when one is given), the problems added to `found`."""
     student = trimmed_ids(frame["student_id"])
     skill = trimmed_ids(frame["skill_id"])
     code = skill
@@ -536,7 +539,7 @@ def checked_frame(
     add_found(found, "mastery", problems)
     if drops is not None and not drops.drop and problems[1]:  # refused: noticed for the hint
         refused = np.isnan(mastery)
-        drops.refused_droppable |= bool(blank_cells(frame["mastery"][refused]).any())
+        drops.refusal_has_droppable |= bool(blank_cells(frame["mastery"][refused]).any())
     checked = {"student_id": student, "skill_id": skill, "mastery": mastery}
     if renamed is not None:
         checked[CODE_COLUMN] = code
@@ -835,7 +838,7 @@ def _mastery_words(*values: object) -> tuple[str, ...]:
 
 def dropped_repeat_expected(earlier: str) -> str:
     """Why a row identical to the row `earlier` was left out, as its quarantine file says."""
-    return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}{DROPPED_REPEAT_END}"
+    return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}; {FIRST_STANDS})"
 
 
 def dropped_repeat_reasons(column: str, unit: str, earlier: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -848,7 +851,7 @@ def dropped_repeat_reasons(column: str, unit: str, earlier: pa.ChunkedArray) -> 
 
     opening = quarantine_reason(Problem("", None, column, None, f"{DUPLICATE_EXPECTED} ("))
     before = f"{opening}{IDENTICAL_TO} {unit} "
-    after = f"{IDENTICAL_WHAT}{DROPPED_REPEAT_END}"
+    after = f"{IDENTICAL_WHAT}; {FIRST_STANDS})"
     return pc.binary_join_element_wise(before, pc.cast(earlier, pa.string()), after, "")
 
 
@@ -856,8 +859,8 @@ def dropped_repeat_reasons(column: str, unit: str, earlier: pa.ChunkedArray) -> 
 #: row it repeats ("identical to" "line 2" "in student, skill and mastery: ...").
 IDENTICAL_TO = "identical to"
 IDENTICAL_WHAT = " in student, skill and mastery: a row given twice"
-#: The end of a quarantine reason of a row given twice.
-DROPPED_REPEAT_END = "; the first stands)"
+#: What became of a row given twice that was left out, as its quarantine reason says it.
+FIRST_STANDS = "the first stands"
 
 
 def _identical_to(earlier: str) -> str:
@@ -1530,8 +1533,9 @@ def _repeat_problems(
 ) -> list[Problem]:
     """The problems of rows repeating an earlier row's (student, skill), each naming the first
     row of its pair, "identical" where their cells are too (noticed in `drops`, which
-    refuses them, for its hint): the file is read a second time for them (an error's path only: the
-    (students x skills) table keeps no line per cell unless a quarantine file is written)."""
+    refuses them, for its hint): the file is read a second time for them (an error's path
+    only: the (students x skills) table keeps no line per cell unless a quarantine file is
+    written)."""
     if not repeats:
         return []
     pairs = pd.MultiIndex.from_tuples([(s, k) for s, k, _ in repeats])
@@ -1546,7 +1550,7 @@ def _repeat_problems(
         if len(first) == len(pairs.unique()):
             break
     if drops is not None and not drops.drop:
-        drops.refused_droppable |= any(
+        drops.refusal_has_droppable |= any(
             _same_cells(row[1], first[(s, k)][1]) for s, k, row in repeats
         )
     return [
