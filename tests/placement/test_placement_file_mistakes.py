@@ -1253,3 +1253,18 @@ def test_the_opt_in_is_worded_one_way_and_as_its_reader_asked_it(tmp_path) -> No
         PlacementReading(columns=OWN, drop_blank_and_identical=True).read(path, catalog())
     said = str(caught[0].message)
     assert "left out, as asked with placement_drop_blank_and_identical" in said, said
+
+
+def test_a_column_or_role_named_in_another_case_or_spelling_gets_a_did_you_mean(tmp_path):
+    """Trial 52 (10): --placement-columns 'Learner Id,...' for the file's 'Learner ID' was told
+    only "expected a column of the file (found: ...)", and columns={"skill": ...} in Python
+    "unknown role(s) skill" without the role it meant. Both now say which was meant."""
+    path = write(tmp_path, "Learner ID,Standard,Mastery\ns1,g5.NS.1,0.5\n")
+    said = problems(path, columns={**OWN, "student_id": "Learner Id"})
+    assert said == [
+        f"{path}, column 'Learner Id'; expected a column of the file (found: Learner ID, "
+        "Standard, Mastery; did you mean 'Learner ID'?)"
+    ]
+    with pytest.raises(ConfigError) as caught:
+        read_placement(path, catalog(), columns={"skill": "Standard"})
+    assert "unknown role 'skill' (did you mean 'skill_id'?)" in str(caught.value)

@@ -59,6 +59,7 @@ from adaptive.errors import (
     counted,
     line_words,
     some_of,
+    unknown_keys,
     verb,
 )
 from adaptive.files import file_sha256, read_user_text
@@ -898,14 +899,14 @@ def named_roles(
     given: Mapping[str, str] | None, roles: Sequence[str], optional: str, what: str
 ) -> dict[str, str]:
     """A table's `columns=` (role -> the file's column), checked: a role that is neither one of
-    `roles` nor the `optional` one is a `ConfigError` naming the roles there are."""
+    `roles` nor the `optional` one is a `ConfigError` naming the roles there are, with the one
+    it most likely means ({"skill": ...}: did you mean 'skill_id'?), as every unknown key is
+    said (`unknown_keys`)."""
     columns = dict(given or {})
     unknown = sorted(set(columns) - {*roles, optional})
     if unknown:
-        raise ConfigError(
-            f"{what}: unknown role(s) {', '.join(unknown)}; expected {', '.join(roles)} (and "
-            f"optionally {optional})"
-        )
+        said = unknown_keys(unknown, [*roles, optional], "role")
+        raise ConfigError(f"{what}: {said} ({optional} is optional)")
     return columns
 
 
@@ -1868,7 +1869,9 @@ def role_names(
     found = _found(header)
     problems = header_problems(header, list(names.values()), file, line)
     problems += [
-        Problem(file, None, name, None, f"a column of the file (found: {found})")
+        Problem(
+            file, None, name, None, f"a column of the file (found: {found}{_meant(name, header)})"
+        )
         for name in columns.values()
         if name not in header
     ]
@@ -1886,6 +1889,13 @@ def role_names(
         hint = refusal_hint(kind, form.name, f"{file}: ")
         raise_problems([(problems, len(problems))], columns, hint=hint)
     return names
+
+
+def _meant(name: str, header: Sequence[str]) -> str:
+    """'; did you mean 'Learner ID'?' for a column named (`columns=`, --placement-columns) that
+    the file has in another case or spelling ("" when none is near)."""
+    close = closest_name(name, [str(h) for h in header])
+    return f"; did you mean {close!r}?" if close else ""
 
 
 def _closest(name: str, header: Sequence[str], role: str) -> str:
