@@ -758,7 +758,7 @@ def test_a_roster_or_a_response_log_given_as_the_placement_says_what_it_looks_li
     with pytest.raises(DataValidationError) as caught:
         read_placement(roster, catalog())
     message = str(caught.value)
-    assert "r.csv, column 'student_id'; expected a column of the mastery table" in message
+    assert "r.csv, line 1; expected a column of the mastery table for each of student_id" in message
     assert "r.csv: this looks like a roster (student and grade columns): give it as --profiles" in (
         message
     )
@@ -1268,3 +1268,22 @@ def test_a_column_or_role_named_in_another_case_or_spelling_gets_a_did_you_mean(
     with pytest.raises(ConfigError) as caught:
         read_placement(path, catalog(), columns={"skill": "Standard"})
     assert "unknown role 'skill' (did you mean 'skill_id'?)" in str(caught.value)
+
+
+def test_a_file_without_the_named_columns_is_one_problem_with_its_own_columns_as_example(tmp_path):
+    """Trial 52 (11): a file read without --placement-columns got one problem per missing role,
+    each repeating "(found: ...)" and a generic example inside "(adaptive batch: ...)", even in
+    `validate`. It is now one problem at the header, the example made of the file's own likely
+    columns, said for Python and a command alike; one missing role is still its own problem."""
+    path = write(tmp_path, "Learner ID;Standard Code;Score;Assessed On\ns1;g5.NS.1;0.5;x\n")
+    assert problems(path, columns=None) == [
+        f"{path}, line 1; expected a column of the mastery table for each of student_id, "
+        "skill_id, mastery (found: Learner ID, Standard Code, Score, Assessed On); for other "
+        "column names pass columns={'student_id': 'Learner ID', 'skill_id': 'Standard Code', "
+        "'mastery': 'Score'} in Python, or --placement-columns 'Learner ID,Standard Code,Score' "
+        "on a command"
+    ]
+    one = write(tmp_path, "student_id,skill_id,Score\ns1,g5.NS.1,0.5\n", "one.csv")
+    said = problems(one, columns=None)
+    assert len(said) == 1 and said[0].startswith(f"{one}, column 'mastery'; expected a column")
+    assert "adaptive batch" not in said[0]

@@ -368,6 +368,28 @@ class TableForm:
     optional: str
     words: str
     own_names: str
+    #: the commands' option naming the file's columns in role order ("" where none has one)
+    flag: str = ""
+    #: words a file's column for each role likely holds ("Learner ID": student_id), for an
+    #: example made of the file's own columns (`own_names_for`)
+    guesses: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+    def own_names_for(self, header: Sequence[object]) -> str:
+        """How to name the file's own columns, said for Python and a command alike, with the
+        file's likely columns as the example where each role has one, else `own_names`."""
+        picked: list[str] = []
+        for role in self.roles:
+            words = self.guesses.get(role, ())
+            likely = [str(h) for h in header if str(h) not in picked]
+            pick = next((h for h in likely if any(w in h.casefold() for w in words)), None)
+            if pick is None:
+                return self.own_names
+            picked.append(pick)
+        mapping = dict(zip(self.roles, picked, strict=True))
+        return (
+            f"for other column names pass columns={mapping!r} in Python, or "
+            f"{self.flag} '{','.join(picked)}' on a command"
+        )
 
     def expected(self) -> str:
         """ "a CSV or Parquet table of student_id, skill_id, mastery (and optionally source)"."""
@@ -1875,14 +1897,18 @@ def role_names(
         for name in columns.values()
         if name not in header
     ]
-    if not problems:
-        problems = [
-            Problem(file, None, role, None,
-                    f"{form.words} (found: {found}{_closest(name, header, role)}); "
-                    f"{form.own_names}")
-            for role, name in names.items()
-            if name not in header
-        ]  # fmt: skip
+    missing = [role for role, name in names.items() if name not in header]
+    if not problems and len(missing) == 1:
+        role = missing[0]
+        closest = _closest(names[role], header, role)
+        expected = f"{form.words} (found: {found}{closest}); {form.own_names_for(header)}"
+        problems = [Problem(file, None, role, None, expected)]
+    elif not problems and missing:  # one problem, not one a role saying the same
+        expected = (
+            f"{form.words} for each of {', '.join(missing)} (found: {found}); "
+            f"{form.own_names_for(header)}"
+        )
+        problems = [Problem(file, line, None, None, expected)]  # the header's line
     if problems:
         kind = file_kind(file) if Path(file).is_file() else header_kind(header)  # a frame's
         raise_other_kind(file, kind, form)
@@ -2024,8 +2050,14 @@ PLACEMENT_TABLE = TableForm(
     PLACEMENT_COLUMNS,
     SOURCE_COLUMN,
     "a column of the mastery table",
-    "for other column names pass columns= (adaptive batch: --placement-columns "
-    "'Student ID,Standard,Mastery')",
+    "for other column names pass columns= in Python, or --placement-columns on a command "
+    "(batch, recommend, validate), e.g. --placement-columns 'Student ID,Standard,Mastery'",
+    "--placement-columns",
+    {
+        "student_id": ("student", "learner", "pupil"),
+        "skill_id": ("skill", "standard", "objective", "kc"),
+        "mastery": ("mastery", "score", "known", "proficien", "percent"),
+    },
 )
 
 
