@@ -231,13 +231,13 @@ def test_a_parquet_files_problems_name_its_rows(tmp_path) -> None:
         {"student_id": [7, 7, 8], "skill_id": ["g5.NS.1", "g5.NS.1", "zz"], "mastery": [0.1, -1, 1]}
     )
     frame.to_parquet(path)
-    assert problems(path, columns=None) == [
-        f"{path}, row 3, column 'skill_id': got 'zz'; expected a skill of the catalog "
-        f"({RENAMED}? {MAP_IT})",
+    assert problems(path, columns=None) == [  # in row order (trial 52 (12))
         f"{path}, row 2, column 'mastery': got '-1.0'; expected a number in [0, 1]",
         f"{path}, row 2, column 'skill_id': got 'g5.NS.1'; expected one row per (student, "
         "skill) (row 1 has the same student and skill"
         ": mastery 0.1 there, none read here)",
+        f"{path}, row 3, column 'skill_id': got 'zz'; expected a skill of the catalog "
+        f"({RENAMED}? {MAP_IT})",
     ]
 
 
@@ -1287,3 +1287,18 @@ def test_a_file_without_the_named_columns_is_one_problem_with_its_own_columns_as
     said = problems(one, columns=None)
     assert len(said) == 1 and said[0].startswith(f"{one}, column 'mastery'; expected a column")
     assert "adaptive batch" not in said[0]
+
+
+def test_a_files_problems_are_listed_in_line_order(tmp_path) -> None:
+    """Trial 52 (12): the problems were grouped by kind (ids, skills, masteries, repeats), so a
+    clerk fixing the file top to bottom read lines 6, 7, 12, 4, 8, 2, ... They are now in line
+    order, one line's problems in the order of their kinds."""
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,85%\ns1,zz,0.5\n,g5.NS.1,0.5\ns1,g5.NS.1,0.3\n"
+                 "s2,G5.NS.1,x\n")  # fmt: skip
+    said = problems(path)
+    assert [p.split(", ")[1] for p in said] == ["line 2", "line 3", "line 4", "line 5", "line 6",
+                                                "line 6"]  # fmt: skip
+    assert "column 'Standard'" in said[4] and "column 'Mastery'" in said[5]
+    frame = pd.DataFrame({"student_id": ["s1", "", "s2"], "skill_id": ["g5.NS.1"] * 3,
+                          "mastery": [0.5, 0.5, 2.0]}, index=[7, 3, 5])  # fmt: skip
+    assert [p.split(", ")[1] for p in frame_problems(frame)] == ["row label 3", "row label 5"]

@@ -895,11 +895,23 @@ def raise_problems(
     found: Sequence[Found], columns: Mapping[str, str] | None = None, hint: str = ""
 ) -> None:
     """One `DataValidationError` with every kind's problems (named by the file's own columns
-    when `columns` maps them; `hint` after them), or nothing when there are none."""
+    when `columns` maps them; `hint` after them), in the file's order (`_file_order`: whoever
+    fixes the file goes top to bottom), or nothing when there are none."""
     problems = [_in_file_terms(p, columns or {}) for listed, _ in found for p in listed]
+    problems.sort(key=_file_order)  # stable: one row's problems stay in the order of KINDS
     total = sum(n for _, n in found)
     if total:
         raise DataValidationError(problems, total=total, hint=hint)
+
+
+def _file_order(problem: Problem) -> tuple[int, int]:
+    """Where a problem is in its file, for sorting: a problem of the whole file (its header)
+    first, then by line, or by the number a table without lines names its row by ("row 3",
+    "row label 7")."""
+    if problem.line is not None:
+        return 1, problem.line
+    number = problem.row.rsplit(" ", 1)[-1] if problem.row else ""
+    return (1, int(number)) if number.lstrip("-").isdigit() else (0, 0)
 
 
 def raise_other_kind(file: str, kind: FileKind | None, form: TableForm) -> None:
