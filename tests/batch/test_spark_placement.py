@@ -47,7 +47,9 @@ def test_every_bad_row_of_every_batch_is_one_error_with_its_line(tmp_path):
     assert "last_year.csv, line 4, column 'skill_id': got 'zz'" in message, message
     assert "last_year.csv, line 5, column 'mastery': got 'high'" in message, message
     path.write_text("learner,kc\n")  # no rows, other columns: still said
-    with pytest.raises(DataValidationError, match=r"each of student_id, skill_id, mastery \(found: learner, kc\)"):
+    with pytest.raises(
+        DataValidationError, match=r"each of student_id, skill_id, mastery \(found: learner, kc\)"
+    ):
         checked_placement_parquet(path, catalog(), None, tmp_path / "t.parquet")
 
 
