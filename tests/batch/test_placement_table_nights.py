@@ -270,7 +270,8 @@ def test_a_night_leaves_out_blank_and_identical_placement_rows_when_asked(
             "--placement", str(gaps), "--placement-quarantine", str(quarantine)]  # fmt: skip
     assert run(argv) == 0
     said = " ".join(capsys.readouterr().err.split())
-    assert "3 rows left out, as asked" in said, said
+    assert "3 rows left out, as asked with placement_drop_blank_and_identical (--placement-" in said
+    assert "drop_blank_and_identical=True" not in said, said  # review 52 #17: the night's words
     assert len(pd.read_csv(quarantine)) == 3
     np.testing.assert_array_equal(
         mastery_of(tmp_path / "out", DAY_1, ids), mastery_of(tmp_path / "new", DAY_1, ids)
@@ -334,13 +335,22 @@ def test_a_nights_summary_counts_the_placement_rows_quarantined_beside_the_logs(
     assert _quarantined_words(summary) == "0 log rows and 3 placement rows quarantined"
 
 
-def test_a_night_counts_its_placement_quarantine_as_read_never_reading_it_back(tmp_path):
+def test_a_night_counts_its_placement_quarantine_as_read_never_reading_it_back(
+    tmp_path, monkeypatch
+):
     """Re-read #10: the night counted the placement's quarantined rows by reading back the CSV
     it had just written (a file another process may have replaced meanwhile). Now the read's
-    own count (`RowDrops.quarantined`) is carried out of the read."""
+    own count (`RowDrops.quarantined`) is carried out of the read. Review 52 #15: the file
+    written here holds no row, so a count read back from it would be 0, never 2."""
+    import adaptive.data.io as io
     from adaptive.batch.job import _given_placement
     from adaptive.curriculum import Skill
     from adaptive.placement.table import PlacementReading
+
+    def replaced_meanwhile(path, columns) -> None:  # another process's file: a header only
+        path.write_text("line,reason\n")
+
+    monkeypatch.setattr(io, "write_quarantine_csv", replaced_meanwhile)
 
     catalog = Catalog(tuple(Skill(s) for s in ("k1", "k2")))
     table = tmp_path / "gaps.csv"
@@ -356,24 +366,57 @@ def test_a_night_counts_its_placement_quarantine_as_read_never_reading_it_back(t
         assert _given_placement(table, catalog, dropped)[2] is None  # no quarantine: no count
 
 
-@pytest.mark.parametrize("out_option", ["out=", "--out"])
-def test_a_quarantine_inside_the_nights_out_folder_is_refused_saying_why(tmp_path, out_option):
-    """Re-read #7: a quarantine inside the night's --out folder was refused as "a folder this
+def test_a_quarantine_inside_the_nights_out_folder_is_refused_saying_why(tmp_path):
+    """Re-read #7: a quarantine inside the night's out folder was refused as "a folder this
     command uses", which it reads nothing from. The refusal stands (the night replaces its
     folders there whole, on a re-run or `adaptive drop`, and readers of the outputs would take
-    the rejected rows for one), and now says so, with a path beside the folder instead."""
-    from adaptive.data.io import check_quarantines
+    the rejected rows for one), and says so, with a path beside the folder instead."""
     from adaptive.errors import AdaptiveError
 
     out = tmp_path / "out"
     (out / "students").mkdir(parents=True)
-    name = "placement_quarantine=" if out_option == "out=" else "--placement-quarantine"
     with pytest.raises(AdaptiveError) as caught:
-        check_quarantines({name: out / "students" / "rejected.csv"}, {out_option: out})
+        run_daily_job("2026-06-01", out, placement_quarantine=out / "students" / "rejected.csv")
     said = str(caught.value)
-    assert f"is inside {out_option} ({out}), the folder of this command's outputs" in said
+    assert "is inside out= (" in said and "the folder of the night's outputs" in said, said
     assert "a night's re-run, `adaptive drop`" in said and "take them for one" in said
     assert said.endswith(
         f"give a path outside it for the rejected rows, e.g. {tmp_path}/rejected.csv"
     )
-    check_quarantines({name: tmp_path / "rejected.csv"}, {out_option: out})  # beside it: fine
+
+
+def test_a_quarantine_inside_another_commands_out_folder_is_refused_in_its_own_words(tmp_path):
+    """Review 52 #8: every command's --out got the night's reason ("they are replaced there
+    whole (a night's re-run, `adaptive drop`)"), untrue of `evaluate`'s metrics folder. A
+    command's --out now says what is true of every command; only the night says its own."""
+    from adaptive.cli.options import check_command_quarantines
+    from adaptive.errors import AdaptiveError
+
+    out = tmp_path / "evaluation"
+    out.mkdir()
+    given = {"out": out, "quarantine": out / "rejected.csv"}
+    with pytest.raises(AdaptiveError) as caught:
+        check_command_quarantines(given, {"out": "--out", "quarantine": "--quarantine"})
+    said = str(caught.value)
+    assert f"is inside --out ({out}), the folder of this command's outputs, where whatever " in said
+    assert "night" not in said and "adaptive drop" not in said, said
+    check_command_quarantines({**given, "quarantine": tmp_path / "rejected.csv"}, {})  # beside
+
+
+def test_the_path_suggested_beside_a_folder_is_never_an_input(tmp_path):
+    """Review 52 #9: --placement f/rejected.csv with --placement-quarantine f/out/rejected.csv
+    was told "e.g. f/rejected.csv", the placement file itself: following the hint gave "is the
+    same file as --placement". The suggestion is now a fresh name beside the folder."""
+    from adaptive.data.io import check_quarantines
+    from adaptive.errors import AdaptiveError
+
+    folder = tmp_path / "f"
+    (folder / "out").mkdir(parents=True)
+    placement = folder / "rejected.csv"
+    placement.write_text("student_id,skill_id,mastery\n")
+    others = {"--placement": placement, "--out": folder / "out"}
+    with pytest.raises(AdaptiveError) as caught:
+        check_quarantines({"--placement-quarantine": folder / "out" / "rejected.csv"}, others)
+    suggested = str(caught.value).rsplit("e.g. ", 1)[1]
+    assert suggested == str(folder / "rejected-rejected.csv")
+    check_quarantines({"--placement-quarantine": suggested}, others)  # following it works

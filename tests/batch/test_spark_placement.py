@@ -47,7 +47,9 @@ def test_every_bad_row_of_every_batch_is_one_error_with_its_line(tmp_path):
     assert "last_year.csv, line 4, column 'skill_id': got 'zz'" in message, message
     assert "last_year.csv, line 5, column 'mastery': got 'high'" in message, message
     path.write_text("learner,kc\n")  # no rows, other columns: still said
-    with pytest.raises(DataValidationError, match=r"column 'mastery'.*found: learner, kc"):
+    with pytest.raises(
+        DataValidationError, match=r"each of student_id, skill_id, mastery \(found: learner, kc\)"
+    ):
         checked_placement_parquet(path, catalog(), None, tmp_path / "t.parquet")
 
 
@@ -143,3 +145,38 @@ def test_a_schools_rows_checked_by_the_driver_are_placed_without_checking_them_a
         school_placement(people.drop_columns(["placed_source"]), "t.csv").sources
         == ("placed from t.csv",) * 2
     )
+
+
+@pytest.fixture(scope="module")
+def spark():
+    pytest.importorskip("pyspark", reason="pyspark is not installed")
+    if __import__("shutil").which("java") is None:
+        pytest.skip("Java is not installed: the Spark engine needs a JVM (Java 17)")
+    from adaptive.batch.spark import spark_session
+
+    session = spark_session("local[1]", "adaptive-test-placement-repeats")
+    yield session
+    session.stop()
+
+
+def test_a_repeat_is_worded_on_spark_as_read_placement_words_it(spark, tmp_path):
+    """Review 52 #11: Spark said only "line 2 has the same student and skill" where the
+    in-process read said both masteries ("mastery 0.8 there, 0.7 here") or "identical ... safe
+    to drop". Both engines now word a repeat with one function, from both rows' cells."""
+    from adaptive.batch.spark_placement import placement_duplicates
+
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        "student_id,skill_id,mastery,source\ns1,a,0.8,MAP\ns2,a,0.5,MAP\ns1,a,0.7,MAP\n"
+        "s2,a,0.5,MAP\ns3,b,0.8,MAP\ns3,b,0.8000001,MAP\n"
+    )
+    with pytest.raises(DataValidationError) as local:
+        read_placement(path, catalog())
+    target = tmp_path / "checked.parquet"
+    checked_placement_parquet(path, catalog(), None, target)
+    with pytest.raises(DataValidationError) as on_spark:
+        placement_duplicates(spark, target, str(path), {})
+    said = [str(p) for p in on_spark.value.problems]
+    assert said == [str(p) for p in local.value.problems]
+    assert said[0].endswith("(line 2 has the same student and skill: mastery 0.8 there, 0.7 here)")
+    assert "identical to line 3" in said[1] and "0.8000001 here" in said[2]

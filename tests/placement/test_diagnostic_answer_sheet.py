@@ -311,7 +311,7 @@ def test_a_sheet_refused_for_its_columns_is_read_as_a_placement_table_is(tmp_pat
     with pytest.raises(DataValidationError) as caught:
         diag.replay(placed)
     said = str(caught.value)
-    assert f"{placed}, column 'question'; expected a column of the answer sheet (found: " in said
+    assert f"{placed}, line 1; expected a column of the answer sheet for each of " in said
     assert "for other column names pass columns= (PlacementDiagnostic.replay(" in said
     assert said.endswith(
         f"{placed}: this looks like a placement table (student_id, skill_id, mastery): give it "

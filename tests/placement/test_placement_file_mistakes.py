@@ -173,11 +173,34 @@ def test_a_decimal_comma_is_refused_with_what_to_do(tmp_path) -> None:
 
 
 def test_a_percent_sign_gets_the_percentage_hint(tmp_path) -> None:
-    path = write(tmp_path, HEADER + "s1,g5.NS.1,85%\ns1,g6.NS.1,0.4\n")
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,85%\ns1,g6.NS.1,40%\ns2,g6.NS.1,0.4\n")
     assert problems(path) == [
-        f"{path}, line 2, column 'Mastery': got '85%'; expected a number in [0, 1] (the column "
+        f"{path}, line {n}, column 'Mastery': got '{v}'; expected a number in [0, 1] (the column "
         "reads as percentages, 0-100: divide it by 100)"
+        for n, v in ((2, "85%"), (3, "40%"))
     ]
+
+
+def test_a_lone_percentage_among_fractions_is_told_its_own_value_not_the_columns(tmp_path):
+    """Trial 52 (4): a single 85% (or 95 %) in a column of fractions was told "the column reads
+    as percentages, 0-100: divide it by 100": following it would make the column's 0.95 a
+    0.0095. A lone percentage is now told what to write ("write 0.85"); a column whose numbers
+    are mostly above 1 (95, 80, 0.7) still reads as percentages; a lone bare 95 gets no guess."""
+    path = write(tmp_path, HEADER + "s1,g3.OA.1,0.95\ns2,g3.OA.1,85%\ns3,g3.OA.1,0.7\n"
+                 "s4,g3.OA.1,95 %\ns5,g3.OA.1,0.6\ns6,g3.OA.1,95\ns7,g3.OA.1,1,5 %\n"
+                 "s8,g3.OA.1,0.5\ns9,g3.OA.1,0.4\ns10,g3.OA.1,0.3\n".replace(
+                     "1,5 %", '"1,5 %"'))  # fmt: skip
+    assert [p.split("expected ")[1] for p in problems(path)] == [
+        "a number in [0, 1] (a percentage: write 0.85)",
+        "a number in [0, 1] (a percentage: write 0.95)",
+        "a number in [0, 1]",
+        "a number in [0, 1] (a percentage; it has a decimal comma: write 0.015, with a decimal "
+        "point; from Excel, save the file with '.' as the decimal separator)",
+    ]
+    column = write(tmp_path, HEADER + "s1,g3.OA.1,95\ns2,g3.OA.1,80\ns3,g3.OA.1,0.7\n", "pct.csv")
+    assert [p.split("expected ")[1] for p in problems(column)] == [
+        "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"
+    ] * 2
 
 
 def test_a_gzipped_csv_is_read(tmp_path) -> None:
@@ -208,13 +231,13 @@ def test_a_parquet_files_problems_name_its_rows(tmp_path) -> None:
         {"student_id": [7, 7, 8], "skill_id": ["g5.NS.1", "g5.NS.1", "zz"], "mastery": [0.1, -1, 1]}
     )
     frame.to_parquet(path)
-    assert problems(path, columns=None) == [
-        f"{path}, row 3, column 'skill_id': got 'zz'; expected a skill of the catalog "
-        f"({RENAMED}? {MAP_IT})",
+    assert problems(path, columns=None) == [  # in row order (trial 52 (12))
         f"{path}, row 2, column 'mastery': got '-1.0'; expected a number in [0, 1]",
         f"{path}, row 2, column 'skill_id': got 'g5.NS.1'; expected one row per (student, "
         "skill) (row 1 has the same student and skill"
         ": mastery 0.1 there, none read here)",
+        f"{path}, row 3, column 'skill_id': got 'zz'; expected a skill of the catalog "
+        f"({RENAMED}? {MAP_IT})",
     ]
 
 
@@ -685,9 +708,7 @@ def test_a_blank_masterys_refusal_names_the_readers_own_options_never_pandas(tmp
         read_placement(path, catalog(), columns=OWN)
     said = str(caught.value)
     assert "dropna" not in said and "delete them from the file" in said
-    assert "drop_blank_and_identical=True (in a command: --placement-drop-blank-and-identical)" in (
-        said
-    )
+    assert "drop_blank_and_identical=True (--placement-drop-blank-and-identical)" in (said)
     with pytest.raises(DataValidationError) as caught:
         PlacementReading(columns=OWN).read(path, catalog())
     said = str(caught.value)
@@ -699,7 +720,23 @@ def test_a_blank_masterys_refusal_names_the_readers_own_options_never_pandas(tmp
     frame = pd.DataFrame({"student_id": ["s1"], "skill_id": ["g5.NS.1"], "mastery": [np.nan]})
     with pytest.raises(DataValidationError) as caught:
         mastery_table_placement(frame)
-    assert str(caught.value).endswith("e.g. frame.dropna(subset=['mastery'])")
+    assert "e.g. frame[~blank_cells(frame['mastery'])]" in str(caught.value)
+
+
+def test_a_frames_not_assessed_marks_get_a_hint_that_leaves_them_out() -> None:
+    """Review 52 #5: a frame's refused "N/A" was told "e.g. frame.dropna(subset=['mastery'])",
+    which leaves the text "N/A" in: the user got the same refusal again. The hint now names
+    `blank_cells`, which finds the marks as the reader does; following it places the rest."""
+    from adaptive.placement import blank_cells
+
+    frame = pd.DataFrame({"student_id": ["s1", "s1", "s2"], "skill_id": ["g5.NS.1", "g6.NS.1",
+                          "g5.NS.1"], "mastery": ["N/A", 0.5, np.nan]})  # fmt: skip
+    with pytest.raises(DataValidationError) as caught:
+        mastery_table_placement(frame)
+    said = str(caught.value)
+    assert "dropna(subset" not in said and "frame[~blank_cells(frame['mastery'])]" in said, said
+    placed = mastery_table_placement(frame[~blank_cells(frame["mastery"])])
+    assert placed.students == ("s1",) and placed.mastery.tolist() == [[0.5]]
 
 
 def test_a_table_whose_every_row_is_retired_by_the_map_is_refused(tmp_path) -> None:
@@ -721,7 +758,7 @@ def test_a_roster_or_a_response_log_given_as_the_placement_says_what_it_looks_li
     with pytest.raises(DataValidationError) as caught:
         read_placement(roster, catalog())
     message = str(caught.value)
-    assert "r.csv, column 'student_id'; expected a column of the mastery table" in message
+    assert "r.csv, line 1; expected a column of the mastery table for each of student_id" in message
     assert "r.csv: this looks like a roster (student and grade columns): give it as --profiles" in (
         message
     )
@@ -823,10 +860,8 @@ def test_blank_masteries_and_identical_rows_are_refused_with_the_option_that_dro
         read_placement(path, catalog(), columns=OWN)
     said = str(caught.value)
     assert "line 3, column 'Mastery': got ''" in said and "identical to line 2" in said
-    assert (
-        "drop_blank_and_identical=True (in a command: --placement-drop-blank-and-identical)" in said
-    )
-    assert "quarantine=PATH (--placement-quarantine FILE)" in said
+    assert "drop_blank_and_identical=True (--placement-drop-blank-and-identical)" in said
+    assert "quarantine=FILE (--placement-quarantine FILE)" in said
 
 
 def test_the_option_is_said_for_a_blank_past_the_listed_problems(tmp_path) -> None:
@@ -859,7 +894,8 @@ def test_blank_and_identical_rows_are_left_out_counted_and_quarantined_when_aske
         said = [str(w.message) for w in caught if w.category is PlacementWarning]
         where = f"; written with their reasons to {quarantine}" if "quarantine" in asked else ""
         assert said == [
-            f"{path}: 3 rows left out, as asked (drop_blank_and_identical): 2 rows with a blank "
+            f"{path}: 3 rows left out, as asked with drop_blank_and_identical=True "
+            "(--placement-drop-blank-and-identical): 2 rows with a blank "
             "mastery (a skill not assessed) (lines 3 and 6); 1 row identical to an earlier row (a "
             f"row given twice) (line 5){where}"
         ]
@@ -868,10 +904,12 @@ def test_blank_and_identical_rows_are_left_out_counted_and_quarantined_when_aske
                                      "raw_text"]  # fmt: skip
     assert written["line"].tolist() == ["3", "5", "6"]
     assert written["reason"].tolist() == [
-        "column 'Mastery': got ''; expected a number in [0, 1] (a blank: a skill not assessed)",
+        "column 'Mastery': got ''; expected a number in [0, 1] (a blank or not-assessed mark: "
+        "a skill not assessed)",
         "column 'Standard'; expected one row per (student, skill) (identical to line 2 in "
         "student, skill and mastery: a row given twice; the first stands)",
-        "column 'Mastery': got ''; expected a number in [0, 1] (a blank: a skill not assessed)",
+        "column 'Mastery': got ''; expected a number in [0, 1] (a blank or not-assessed mark: "
+        "a skill not assessed)",
     ]
     assert written["Standard"].tolist() == ["g6.NS.1", "g5.NS.1", "g6.NS.1"]
 
@@ -889,8 +927,8 @@ def test_the_quarantine_file_holds_each_row_as_the_file_wrote_it(tmp_path) -> No
                        quarantine=quarantine)  # fmt: skip
     written = pd.read_csv(quarantine, dtype=str, keep_default_na=False)
     assert written.to_dict("records") == [
-        {"line": "3", "reason": "column 'Mastery': got ''; expected a number in [0, 1] (a blank: "
-         "a skill not assessed)", "Student ID": "s1", "Standard": "g6.NS.1", "Mastery": "",
+        {"line": "3", "reason": "column 'Mastery': got ''; expected a number in [0, 1] (a blank "
+         "or not-assessed mark: a skill not assessed)", "Student ID": "s1", "Standard": "g6.NS.1", "Mastery": "",
          "raw_text": "s1,g6.NS.1,"},
         {"line": "4", "reason": "column 'Standard'; expected one row per (student, skill) "
          "(identical to line 2 in student, skill and mastery: a row given twice; the first "
@@ -969,12 +1007,12 @@ def test_row_drops_counts_mean_one_thing_each(tmp_path) -> None:
     for _ in checked_batches(write(tmp_path, GAPS), catalog(), OWN, new_found(), drops=refused):
         pass
     assert (refused.blank_left_out, refused.identical_left_out) == (0, 0)
-    assert refused.refused_droppable
+    assert refused.refusal_has_droppable
     dropped = RowDrops(drop=True)
     for _ in checked_batches(write(tmp_path, GAPS), catalog(), OWN, new_found(), drops=dropped):
         pass
-    assert (dropped.blank_left_out, dropped.left_out, dropped.quarantined) == (2, 2, 0)
-    assert not dropped.refused_droppable
+    assert (dropped.blank_left_out, dropped.left_out, dropped.quarantined) == (2, 2, None)
+    assert not dropped.refusal_has_droppable
 
 
 def test_a_dropped_repeats_reason_is_built_column_wise_as_its_single_row_wording() -> None:
@@ -997,7 +1035,10 @@ def test_a_dropped_repeats_reason_is_built_column_wise_as_its_single_row_wording
         ]  # fmt: skip
 
 
-@pytest.mark.parametrize("mark", ["N/A", "n/a", "NA", "#N/A", "-", "null", "None", "nan", " N/A "])
+@pytest.mark.parametrize(
+    "mark",
+    ["N/A", "n/a", "NA", "#N/A", "-", "null", "None", "nan", " N/A ", "n.a.", "N.A.", "\u2014"],
+)
 def test_a_not_assessed_mark_is_read_as_a_blank_never_a_number(tmp_path, mark) -> None:
     """L2b of the field trial: an office's export wrote "N/A" for a skill not assessed; it was
     refused as a bad number even with drop_blank_and_identical=True, so the opt-in did not
@@ -1014,6 +1055,11 @@ def test_a_not_assessed_mark_is_read_as_a_blank_never_a_number(tmp_path, mark) -
     assert placed.skills == ("g6.NS.1",) and placed.mastery.tolist() == [[0.5]]
     written = pd.read_csv(quarantine, dtype=str, keep_default_na=False)
     assert written["Mastery"].tolist() == [mark]
+    # the reason quotes the cell as the refusal does (it said got '' beside an 'N/A' cell)
+    assert written["reason"].tolist() == [
+        f"column 'Mastery': got {mark!r}; expected a number in [0, 1] (a blank or not-assessed "
+        "mark: a skill not assessed)"
+    ]
 
 
 def test_a_not_assessed_mark_in_a_frame_or_parquet_is_a_blank_too(tmp_path) -> None:
@@ -1033,10 +1079,10 @@ def test_a_not_assessed_mark_in_a_frame_or_parquet_is_a_blank_too(tmp_path) -> N
     "value, expected",
     [
         ("abc", "a number in [0, 1]"),
-        ("n.a.", "a number in [0, 1]"),
+        ("absent", "a number in [0, 1]"),
         ("-0.2", "a number in [0, 1]"),
-        ("1.5", "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"),
-        ("95%", "a number in [0, 1] (the column reads as percentages, 0-100: divide it by 100)"),
+        ("1.5", "a number in [0, 1]"),  # one number above 1 among fractions: no guess
+        ("95%", "a number in [0, 1] (a percentage: write 0.95)"),
     ],
 )
 def test_a_bad_mastery_is_still_refused_with_the_opt_in(tmp_path, value, expected) -> None:
@@ -1097,3 +1143,162 @@ def test_the_quarantine_file_keeps_each_rows_text_with_its_other_columns(tmp_pat
         "",
         "",
     ]
+
+
+def test_a_repeat_whose_masteries_differ_in_the_last_digits_says_both_values(tmp_path) -> None:
+    """Review 52 #3: 0.8 and 0.8000001 both printed as "0.8", so the repeat was said to agree
+    on the mastery "but another source", in a file without a source column. Now the values are
+    told apart by the cells, and said in full where their short forms look the same; "another
+    source" only where the table's sources differ."""
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,0.8\ns1,g5.NS.1,0.8000001\n")
+    for asked in ({}, {"drop_blank_and_identical": True}):
+        assert problems(path, **asked) == [
+            f"{path}, line 3, column 'Standard': got 'g5.NS.1'; expected one row per (student, "
+            "skill) (line 2 has the same student and skill: mastery 0.8 there, 0.8000001 here)"
+        ]
+
+
+def test_the_not_assessed_marks_are_one_list_named_in_the_hint_and_the_readme(tmp_path) -> None:
+    """Review 52 #13: the marks read as blanks were a set no message named ("n.a." and an em
+    dash were refused as bad numbers, "N/A" was not, and nothing said why). They are one list
+    (`NOT_ASSESSED_MARKS`), named in the refusal's hint and listed as such in the README."""
+    from pathlib import Path
+
+    from adaptive.placement.table import NOT_ASSESSED, NOT_ASSESSED_MARKS
+
+    assert {"", *(m.casefold() for m in NOT_ASSESSED_MARKS)} == NOT_ASSESSED
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,N/A\n")
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(path, catalog(), columns=OWN)
+    assert f"a not-assessed mark: {', '.join(NOT_ASSESSED_MARKS)}, in any case" in str(caught.value)
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    listed = ", ".join(f"`{m}`" for m in NOT_ASSESSED_MARKS)
+    assert f"a not-assessed mark: {listed}, trimmed and in any case" in readme
+    problem = problems(write(tmp_path, HEADER + "s1,g5.NS.1,absent\n", "absent.csv"))
+    assert problem[0].endswith("got 'absent'; expected a number in [0, 1]")  # no mark: refused
+
+
+def test_a_placement_file_is_read_one_way_whatever_the_entry_point(tmp_path, monkeypatch) -> None:
+    """Review 52 #10 and #18: `read_placement`, the public `read_placement_dropping` and
+    `PlacementReading.read`/`read_counted` were three ways in, normalising the options twice,
+    one skipping `placement_path` and one ignoring `batch_rows`; and `RowDrops.quarantined` said
+    0 where no quarantine was asked, which the night then turned into None itself. Now both
+    entry points go through one reading (the options checked once, `batch_rows` honoured), and
+    `quarantined` is None where no quarantine was asked."""
+    import adaptive.placement.table as table
+    from adaptive.placement.table import PlacementReading
+
+    assert not hasattr(table, "read_placement_dropping")
+    path = write(tmp_path, GAPS)
+    calls: list[int] = []
+    checked = table.checked_batches
+    normalised = table.placement_columns
+
+    def spy(*args, **kwargs):
+        calls.append(args[4] if len(args) > 4 else kwargs["batch_rows"])
+        return checked(*args, **kwargs)
+
+    def counted_columns(given):
+        calls.append(-1)
+        return normalised(given)
+
+    monkeypatch.setattr(table, "checked_batches", spy)
+    monkeypatch.setattr(table, "placement_columns", counted_columns)
+    reading = PlacementReading(columns=OWN, drop_blank_and_identical=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlacementWarning)
+        placed, drops = reading.read_counted(path, catalog(), batch_rows=2)
+        assert calls == [-1, 2] and drops.left_out == 3 and drops.quarantined is None
+        calls.clear()
+        again = read_placement(str(path), catalog(), OWN, 3, drop_blank_and_identical=True)
+    assert calls == [-1, 3] and again.students == placed.students
+    with pytest.raises(TypeError, match="expected the path of a placement file"):
+        reading.read(pd.DataFrame(), catalog())  # placement_path on every way in
+
+
+def test_a_quarantined_rows_raw_text_reads_back_as_the_same_fields(tmp_path) -> None:
+    """Review 52 #14: the placement quarantine's raw_text is the row's text rebuilt from its
+    fields (documented in `write_quarantine_csv` and the README): it reads back as the same
+    fields, a field quoted without need coming back unquoted."""
+    import csv
+
+    text = 'Name,Student ID,Standard,Mastery\n"Doe, J",s1,g5.NS.1,N/A\n"Roe",s2,g5.NS.1,"0.4"\n'
+    path = write(tmp_path, text + '"Roe",s2,g5.NS.1,"0.4"\n')
+    quarantine = tmp_path / "rejected.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlacementWarning)
+        read_placement(path, catalog(), columns=OWN, quarantine=quarantine)
+    raw = pd.read_csv(quarantine, dtype=str, keep_default_na=False)["raw_text"].tolist()
+    assert raw == ['"Doe, J",s1,g5.NS.1,N/A', "Roe,s2,g5.NS.1,0.4"]
+    assert [next(csv.reader([r])) for r in raw] == [
+        ["Doe, J", "s1", "g5.NS.1", "N/A"],
+        ["Roe", "s2", "g5.NS.1", "0.4"],
+    ]
+
+
+def test_the_opt_in_is_worded_one_way_and_as_its_reader_asked_it(tmp_path) -> None:
+    """Review 52 #17: `read_placement`'s hint mixed "drop_blank_and_identical=True (in a
+    command: --...)" with "quarantine=PATH (--placement-quarantine FILE)", and the warning said
+    "(drop_blank_and_identical)" to a night that had asked with
+    placement_drop_blank_and_identical. Each reader's words now come from one formatter, and
+    the warning names the opt-in as its reader's user wrote it."""
+    from adaptive.placement.table import READ_OPTIONS, PlacementReading
+
+    assert READ_OPTIONS.drop == (
+        "drop_blank_and_identical=True (--placement-drop-blank-and-identical)"
+    )
+    assert READ_OPTIONS.quarantine == "quarantine=FILE (--placement-quarantine FILE)"
+    path = write(tmp_path, GAPS)
+    with pytest.warns(PlacementWarning) as caught:
+        PlacementReading(columns=OWN, drop_blank_and_identical=True).read(path, catalog())
+    said = str(caught[0].message)
+    assert "left out, as asked with placement_drop_blank_and_identical" in said, said
+
+
+def test_a_column_or_role_named_in_another_case_or_spelling_gets_a_did_you_mean(tmp_path):
+    """Trial 52 (10): --placement-columns 'Learner Id,...' for the file's 'Learner ID' was told
+    only "expected a column of the file (found: ...)", and columns={"skill": ...} in Python
+    "unknown role(s) skill" without the role it meant. Both now say which was meant."""
+    path = write(tmp_path, "Learner ID,Standard,Mastery\ns1,g5.NS.1,0.5\n")
+    said = problems(path, columns={**OWN, "student_id": "Learner Id"})
+    assert said == [
+        f"{path}, column 'Learner Id'; expected a column of the file (found: Learner ID, "
+        "Standard, Mastery; did you mean 'Learner ID'?)"
+    ]
+    with pytest.raises(ConfigError) as caught:
+        read_placement(path, catalog(), columns={"skill": "Standard"})
+    assert "unknown role 'skill' (did you mean 'skill_id'?)" in str(caught.value)
+
+
+def test_a_file_without_the_named_columns_is_one_problem_with_its_own_columns_as_example(tmp_path):
+    """Trial 52 (11): a file read without --placement-columns got one problem per missing role,
+    each repeating "(found: ...)" and a generic example inside "(adaptive batch: ...)", even in
+    `validate`. It is now one problem at the header, the example made of the file's own likely
+    columns, said for Python and a command alike; one missing role is still its own problem."""
+    path = write(tmp_path, "Learner ID;Standard Code;Score;Assessed On\ns1;g5.NS.1;0.5;x\n")
+    assert problems(path, columns=None) == [
+        f"{path}, line 1; expected a column of the mastery table for each of student_id, "
+        "skill_id, mastery (found: Learner ID, Standard Code, Score, Assessed On); for other "
+        "column names pass columns={'student_id': 'Learner ID', 'skill_id': 'Standard Code', "
+        "'mastery': 'Score'} in Python, or --placement-columns 'Learner ID,Standard Code,Score' "
+        "on a command"
+    ]
+    one = write(tmp_path, "student_id,skill_id,Score\ns1,g5.NS.1,0.5\n", "one.csv")
+    said = problems(one, columns=None)
+    assert len(said) == 1 and said[0].startswith(f"{one}, column 'mastery'; expected a column")
+    assert "adaptive batch" not in said[0]
+
+
+def test_a_files_problems_are_listed_in_line_order(tmp_path) -> None:
+    """Trial 52 (12): the problems were grouped by kind (ids, skills, masteries, repeats), so a
+    clerk fixing the file top to bottom read lines 6, 7, 12, 4, 8, 2, ... They are now in line
+    order, one line's problems in the order of their kinds."""
+    path = write(tmp_path, HEADER + "s1,g5.NS.1,85%\ns1,zz,0.5\n,g5.NS.1,0.5\ns1,g5.NS.1,0.3\n"
+                 "s2,G5.NS.1,x\n")  # fmt: skip
+    said = problems(path)
+    assert [p.split(", ")[1] for p in said] == ["line 2", "line 3", "line 4", "line 5", "line 6",
+                                                "line 6"]  # fmt: skip
+    assert "column 'Standard'" in said[4] and "column 'Mastery'" in said[5]
+    frame = pd.DataFrame({"student_id": ["s1", "", "s2"], "skill_id": ["g5.NS.1"] * 3,
+                          "mastery": [0.5, 0.5, 2.0]}, index=[7, 3, 5])  # fmt: skip
+    assert [p.split(", ")[1] for p in frame_problems(frame)] == ["row label 3", "row label 5"]

@@ -117,7 +117,7 @@ from adaptive.batch.snapshot import (
     state_digest,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
-from adaptive.data.io import check_quarantines
+from adaptive.data.io import NIGHT_FOLDER_WHY, check_quarantines
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import DEFAULT_TIMEZONE, check_timezone, iso_day, night_start, zone_record
@@ -322,6 +322,7 @@ def run_daily_job(
             placement_skill_map=placement_skill_map,
             policy_config=policy_config,
         ),
+        NIGHT_FOLDER_WHY,
     )
     catalog, profiles = district_inputs(data, catalog, profiles)
     reading = PlacementReading(
@@ -1301,8 +1302,7 @@ def _given_placement(
     mapped = dataclasses.replace(reading, skill_map=SkillMap.of(reading.skill_map, catalog))
     # the map read once: its fingerprint is the table's
     read, drops = mapped.read_counted(placement, catalog)
-    quarantined = drops.quarantined if reading.quarantine is not None else None
-    return read, placement_sha256(placement, reading.columns, mapped.skill_map), quarantined
+    return read, placement_sha256(placement, reading.columns, mapped.skill_map), drops.quarantined
 
 
 def _profiles_of(profiles: str | Path | dict[str, LearnerProfile]) -> dict[str, LearnerProfile]:

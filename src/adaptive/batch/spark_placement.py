@@ -7,7 +7,8 @@ per-student data, so the table goes through four steps:
    does (mastery in [0, 1], a skill of the catalog; errors with file, line, column and value)
    and writes it as Parquet beside the night's outputs (`student_id, skill_id, mastery, _line`),
    where every executor can read it; one batch in memory at a time;
-2. Spark finds rows that repeat a (student, skill) (the driver collects at most 20 of them);
+2. Spark finds rows that repeat a (student, skill) (the driver collects at most 20 of them,
+   each with its first row's line, mastery and source: worded as `read_placement` words them);
 3. the plan attaches each student's rows to the student's school (`with_placement`): the students
    the night serves (a profile or a previous state) and the students only in the log
    ("unassigned"), as in the in-process job;
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,10 +29,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from adaptive.curriculum import Catalog
+from adaptive.errors import Problem
 from adaptive.placement.prior import Placement
 from adaptive.placement.table import (
     BATCH_ROWS,
     SOURCE_COLUMN,
+    Rows,
     SkillMap,
     TableValues,
     check_places_someone,
@@ -118,10 +122,11 @@ def placement_duplicates(session, target: Path, file: str, columns: Mapping[str,
     collects at most 20 of them); one `DataValidationError` as `read_placement` gives."""
     from pyspark.sql import functions as F
 
+    cells = F.struct("_line", "mastery", "source")  # sorted by line: the first row first
     groups = (
         session.read.parquet(str(target))
         .groupBy("student_id", "skill_id")
-        .agg(F.count("*").alias("n"), F.sort_array(F.collect_list("_line")).alias("lines"))
+        .agg(F.count("*").alias("n"), F.sort_array(F.collect_list(cells)).alias("rows"))
         .where(F.col("n") > 1)
     )
     total = groups.agg(F.sum(F.col("n") - 1).alias("repeats")).collect()[0]["repeats"]
@@ -129,14 +134,22 @@ def placement_duplicates(session, target: Path, file: str, columns: Mapping[str,
     found = [_source_problems(session, target, rows)]
     if total:
         listed = [
-            rows.problem(
-                line, "skill_id", row["skill_id"], repeat_expected(rows.name(row["lines"][0]))
-            )
-            for row in groups.orderBy(F.col("lines")[1]).limit(20).collect()
-            for line in row["lines"][1:]
+            _repeat(rows, row["skill_id"], row["rows"][0], again)
+            for row in groups.orderBy(F.col("rows")[1]["_line"]).limit(20).collect()
+            for again in row["rows"][1:]
         ][:20]
         found.append((listed, int(total)))
     raise_problems(found, columns)
+
+
+def _repeat(rows: Rows, skill: str, first: Any, again: Any) -> Problem:
+    """The problem of the row `again` repeating the (student, skill) of the row `first` (each
+    a Spark row of its line, mastery and source), worded by `repeat_expected` as in process:
+    both masteries where they differ, "identical" where every cell is the same."""
+    theirs = {"mastery": first["mastery"], SOURCE_COLUMN: first["source"]}
+    ours = {"mastery": again["mastery"], SOURCE_COLUMN: again["source"]}
+    expected = repeat_expected(rows.name(first["_line"]), theirs, ours)
+    return rows.problem(again["_line"], "skill_id", skill, expected)
 
 
 def _source_problems(session, target: Path, rows) -> tuple[list, int]:

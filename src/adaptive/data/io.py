@@ -246,7 +246,11 @@ OtherPaths = Mapping[str, str | os.PathLike | None]
 
 
 def check_quarantine_path(
-    path: str | Path, others: OtherPaths | None = None, *, name: str = "quarantine path"
+    path: str | Path,
+    others: OtherPaths | None = None,
+    *,
+    name: str = "quarantine path",
+    folder_why: Mapping[str, str] | None = None,
 ) -> Path:
     """The quarantine CSV's path (`name`: its option), checked before any work: a file path in
     an existing folder (a regular file or a new one, not a device or a pipe), and none of the
@@ -255,10 +259,13 @@ def check_quarantine_path(
     writing the rejected rows there would overwrite an input (a district's response history
     once became a 26-line CSV) or mix two outputs in one file.
 
+    `folder_why`: why a path inside a folder the caller names may not be written
+    (`FOLDER_WHY` by default; a night says its own, `NIGHT_FOLDER_WHY`).
+
     Raises `AdaptiveError` (exit code 2 on the command line) naming the path and the fix.
     """
     path = Path(path)
-    check_not_an_input(path, others or {}, name)
+    check_not_an_input(path, others or {}, name, folder_why=folder_why)
     if path.is_dir():
         raise AdaptiveError(
             f"{name} {path} is a directory; give a file path for the rejected rows, "
@@ -277,11 +284,17 @@ def check_quarantine_path(
 
 
 def check_not_an_input(
-    path: Path, others: OtherPaths, name: str, writes: str = "the rejected rows"
+    path: Path,
+    others: OtherPaths,
+    name: str,
+    writes: str = "the rejected rows",
+    folder_why: Mapping[str, str] | None = None,
 ) -> None:
     """One `AdaptiveError` where the output `path` (`name`: its option) resolves to one of the
     command's `others` (by option) or to a path inside one that is a folder (links followed, as
-    the write would follow them): what it `writes` would overwrite an input."""
+    the write would follow them): what it `writes` would overwrite an input. A path inside a
+    folder says why, in the caller's words (`folder_why`, by the option's bare name; else
+    `FOLDER_WHY`), and suggests a path beside the folder that is none of the `others`."""
     target = Path(path).resolve()
     for what, other in others.items():
         if other is None:
@@ -293,34 +306,59 @@ def check_not_an_input(
                 "overwrite it; give another path for them"
             )
         if other.is_dir() and target.is_relative_to(other):
-            why = FOLDER_WHY.get(what.strip("-="), "a folder this command uses")
+            why = (folder_why or FOLDER_WHY).get(what.strip("-="), "a folder this command uses")
             raise AdaptiveError(
                 f"{name} {path} is inside {what} ({other}), {why}; give a path outside it for "
-                f"{writes}, e.g. {other.parent / Path(path).name}"
+                f"{writes}, e.g. {_beside(other, Path(path).name, others)}"
             )
+
+
+def _beside(folder: Path, name: str, others: OtherPaths) -> Path:
+    """A path for an output beside `folder` named `name`, or "rejected-<name>" (then numbered)
+    where that is one of the command's `others` or inside one: the suggestion is never an
+    input (`f/rejected.csv` when --placement is `f/rejected.csv`)."""
+    taken = [Path(o).resolve() for o in others.values() if o is not None]
+
+    def free(candidate: Path) -> bool:
+        target = candidate.resolve()
+        return not any(target == o or (o.is_dir() and target.is_relative_to(o)) for o in taken)
+
+    names = [name, f"rejected-{name}", *(f"rejected-{n}-{name}" for n in range(2, 100))]
+    return next((folder.parent / n for n in names if free(folder.parent / n)), folder.parent)
 
 
 #: Why an output may not be inside a folder an option names, by the option's bare name
 #: ("out" for --out and out=), where "a folder this command uses" does not say it: an output
-#: folder is no input, but what is written there is replaced whole (a night's partitions on a
-#: re-run, `adaptive drop`), and whatever reads the outputs takes each file there for one.
+#: folder is no input, but whatever reads the outputs takes each file there for one. True of
+#: every command's --out (`evaluate`'s metrics, `train`'s, a night's).
 FOLDER_WHY = {
     "out": (
-        "the folder of this command's outputs: they are replaced there whole (a night's re-run, "
+        "the folder of this command's outputs, where whatever reads them would take the "
+        "rejected rows for one"
+    ),
+}
+#: A night's (`run_daily_job`'s) own words for its out= folder: its partitions are replaced
+#: there whole (a re-run, `adaptive drop`), which could delete the rejected rows too.
+NIGHT_FOLDER_WHY = {
+    "out": (
+        "the folder of the night's outputs: they are replaced there whole (a night's re-run, "
         "`adaptive drop`), which could delete the rejected rows, and whatever reads the outputs "
         "would take them for one"
     ),
 }
 
 
-def check_quarantines(quarantines: OtherPaths, others: OtherPaths) -> None:
+def check_quarantines(
+    quarantines: OtherPaths, others: OtherPaths, folder_why: Mapping[str, str] | None = None
+) -> None:
     """Each quarantine path given (by its option: "--quarantine", "placement_quarantine=")
     checked by `check_quarantine_path` against the command's `others` and the other
-    quarantines: two quarantines in one file would keep only the rows written last."""
+    quarantines: two quarantines in one file would keep only the rows written last.
+    `folder_why`: the caller's words for its folders (`check_not_an_input`)."""
     for name, path in quarantines.items():
         if path is not None:
             rest = {n: q for n, q in quarantines.items() if n != name}
-            check_quarantine_path(path, {**others, **rest}, name=name)
+            check_quarantine_path(path, {**others, **rest}, name=name, folder_why=folder_why)
 
 
 def _load_q_matrix(mapping: ColumnMapping, base_dir: Path) -> QMatrix | None:
@@ -425,7 +463,15 @@ def write_quarantine_csv(path: Path, columns: dict[str, list | pa.Array | pa.Chu
     row's cells as read, raw_text), `line` as whole numbers and every other column as text;
     each a list, or Arrow's column (a placement table's millions of blank rows are never
     Python objects). The log's and the placement table's (`placement.table.RowDrops`) are one
-    format."""
+    format, and raw_text means one thing in both: a CSV row's text, for what its cells do not
+    give back; empty for a Parquet row (its cells are the row). Which rows need it differs:
+    the log's cells hold every column it reads, so its raw_text is set only for rows the
+    reader could not split into fields (too few or too many: no cells); a placement table's
+    cells are its three or four roles, so raw_text is set for every CSV row it sets aside,
+    keeping its other columns (a name, a date). That text is the row's fields joined by the
+    file's separator and quoted as a CSV writer quotes them (`placement.table.row_texts`): it
+    reads back as the same fields, though a field the file quoted without need (`"0.8"`)
+    comes back unquoted."""
     table = {}
     for name, values in columns.items():
         kind = pa.int64() if name == "line" else pa.string()

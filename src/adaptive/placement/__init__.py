@@ -3,7 +3,7 @@
 - `prior`: the `Placement` value, and placements from grade level, earlier records, or several
   sources combined;
 - `table`: placements as files (a prior year's mastery, a diagnostic's saved placement), every
-  row checked;
+  row checked (`blank_cells`: the cells it reads as "not assessed", to leave out of a frame);
 - `graph`: evidence that flows along the prerequisite graph (a correct answer on a skill is
   evidence for its prerequisites, a wrong one against its dependents);
 - `level`: where a student stands in the curriculum's sequence (grade, then prerequisite order),
@@ -27,7 +27,7 @@ from adaptive.placement.prior import (
     combine,
     grade_placement,
 )
-from adaptive.placement.table import mastery_table_placement, read_placement
+from adaptive.placement.table import blank_cells, mastery_table_placement, read_placement
 
 __all__ = [
     "DEFAULT_GRADE_TABLE",
@@ -38,6 +38,7 @@ __all__ = [
     "Placement",
     "PlacementDiagnostic",
     "Question",
+    "blank_cells",
     "combine",
     "grade_placement",
     "mastery_table_placement",

@@ -8,9 +8,10 @@ or tab between fields (told from the header), an Excel export's BOM and CRLF, bl
 student and skill id, a skill of the catalog (a case or spelling slip says which was meant),
 mastery a number in [0, 1] (percentages and decimal commas say what to do; a boolean is no
 mastery; a blank, or a not-assessed mark such as "N/A" (`NOT_ASSESSED`), is no mastery of 0:
-refused, or left out with `drop_blank_and_identical`), one row per (student, skill) (naming the earlier row); the problems of a file are one
-`DataValidationError` with file, line (a Parquet file's or a frame's row), column and value,
-named by the file's own columns when `columns=` maps them.
+refused, or left out with `drop_blank_and_identical`), one row per (student, skill) (naming
+the earlier row); the problems of a file are one `DataValidationError` with file, line (a
+Parquet file's or a frame's row), column and value, named by the file's own columns when
+`columns=` maps them.
 A skill-rename map (`skill_map=`: a file's code -> this catalog's skill id, or None for a
 retired skill) is applied before every skill check: last year's codes are read as this year's
 skills, the rows of retired skills are dropped and counted in one `PlacementWarning`.
@@ -58,6 +59,7 @@ from adaptive.errors import (
     counted,
     line_words,
     some_of,
+    unknown_keys,
     verb,
 )
 from adaptive.files import file_sha256, read_user_text
@@ -83,11 +85,16 @@ BLANK_HINT = (
     " (a blank or N/A is a skill not assessed, not a mastery of 0: write the mastery, or delete "
     "the row)"
 )
-#: A mastery cell that says "not assessed", as exports write it (compared trimmed and
-#: case-folded): a blank cell, Excel's and R's not-available marks ("N/A", "#N/A", "NA"), a dash,
-#: a database's or a script's null ("null", "None", "nan"). Read as a blank: never a number, never
-#: a 0; anything else that is no number in [0, 1] is refused as one.
-NOT_ASSESSED = frozenset(("", "n/a", "#n/a", "na", "-", "--", "null", "none", "nan"))
+#: The marks a mastery cell says "not assessed" with, as exports write them: Excel's and R's
+#: not-available marks ("N/A", "#N/A", "NA"), a report's "n.a.", dashes (a hyphen or two, an em
+#: dash), a database's or a script's null ("null", "None", "nan"). Compared trimmed and
+#: case-folded; read as a blank cell is: never a number, never a 0. Anything else that is no
+#: number in [0, 1] ("absent", "inf") is refused as a bad mastery. The one list: the reader's
+#: rule (`NOT_ASSESSED`), its messages (`NOT_ASSESSED_WORDS`) and the README's.
+NOT_ASSESSED_MARKS = ("N/A", "#N/A", "NA", "n.a.", "-", "--", "\u2014", "null", "None", "nan")
+NOT_ASSESSED = frozenset(("", *(mark.casefold() for mark in NOT_ASSESSED_MARKS)))
+#: The marks as a message names them, so that a user sees which cells are read as blanks.
+NOT_ASSESSED_WORDS = f"a not-assessed mark: {', '.join(NOT_ASSESSED_MARKS)}, in any case"
 MASTERY_EXPECTED = "a number in [0, 1]"
 PERCENT_HINT = " (the column reads as percentages, 0-100: divide it by 100)"
 BOOLEAN_HINT = (
@@ -127,39 +134,54 @@ class DropOptions:
         """What to do about the refused rows the options would leave out: fix the file, or
         let them be left out."""
         return (
-            "Rows with a blank mastery (a skill not assessed) and rows identical to an earlier "
-            "one (a table exported twice): delete them from the file, or have them left out and "
+            f"Rows with a blank mastery or {NOT_ASSESSED_WORDS} (a skill not assessed) and rows "
+            "identical to an earlier one (a table exported twice): delete them from the file, "
+            "or have them left out and "
             f"counted with {self.drop}; {self.quarantine} writes them aside with their reasons "
             "too. Other rows are still refused."
         )
 
 
+def keyword_beside_flag(keyword: str, option: str, value: str = "") -> str:
+    """`read_placement`'s keyword beside the commands' flag for the same opt-in (`option`: the
+    night's keyword, whose flag it is), in `option_words`' shape: "quarantine=FILE
+    (--placement-quarantine FILE)"; a switch (no `value`) as set in Python:
+    "drop_blank_and_identical=True (--placement-drop-blank-and-identical)"."""
+    flag = "--" + option.replace("_", "-")
+    return f"{keyword}={value} ({flag} {value})" if value else f"{keyword}=True ({flag})"
+
+
 #: `read_placement`'s opt-ins (`drop_blank_and_identical=`, `quarantine=`), with the commands'
 #: flags for a user who reads the message there.
-DROP_OPTION = "drop_blank_and_identical=True (in a command: --placement-drop-blank-and-identical)"
-READ_OPTIONS = DropOptions(DROP_OPTION, "quarantine=PATH (--placement-quarantine FILE)")
+READ_OPTIONS = DropOptions(
+    keyword_beside_flag("drop_blank_and_identical", "placement_drop_blank_and_identical"),
+    keyword_beside_flag("quarantine", "placement_quarantine", "FILE"),
+)
 #: A night's (`run_daily_job`'s placement_... keywords) and the commands' flags (`batch`,
 #: `recommend`, `validate`), who read a table through `PlacementReading`.
 PLACEMENT_OPTIONS = DropOptions(
     option_words("placement_drop_blank_and_identical"),
     option_words("placement_quarantine", "FILE"),
 )
-#: After a frame's refused blanks (`mastery_table_placement`, which has no opt-in).
+#: After a frame's refused blanks (`mastery_table_placement`, which has no opt-in): the rows
+#: to leave out, found as the reader finds them (`blank_cells`: `dropna` leaves "N/A" in).
 FRAME_BLANK_HINT = (
-    "Rows with a blank mastery (a skill not assessed): leave them out of the frame, e.g. "
-    "frame.dropna(subset=['mastery'])"
+    f"Rows with a blank mastery or {NOT_ASSESSED_WORDS} (a skill not assessed): leave them "
+    "out of the frame, e.g. frame[~blank_cells(frame['mastery'])] (from adaptive.placement import "
+    "blank_cells; frame.dropna() leaves marks such as 'N/A' in)"
 )
 #: The lines a warning lists of the rows left out for one reason (the rest are counted).
 SHOWN_LINES = 5
-#: What a row left out for a blank mastery expected, as its quarantine file says it.
-BLANK_DROPPED = f"{MASTERY_EXPECTED} (a blank: a skill not assessed)"
+#: What a row left out for a blank mastery expected, as its quarantine file says it (after
+#: the cell as the file wrote it: "got 'N/A'").
+BLANK_DROPPED = f"{MASTERY_EXPECTED} (a blank or not-assessed mark: a skill not assessed)"
 
 
 @dataclasses.dataclass
 class RowDrops:
     """One read's rows with a blank mastery ("not assessed", never a 0) or identical to an
     earlier row (a double export: its first row stands). Refused by default, but noticed all
-    the same (`refused_droppable`), so that the refusal says the option that drops them
+    the same (`refusal_has_droppable`), so that the refusal says the option that drops them
     (`hint`). With `drop` (`drop_blank_and_identical`, or `quarantine=`) they are left out
     instead, counted by reason (`blank_left_out`, `identical_left_out`) in one
     `PlacementWarning` (`warn`: counts and lines, never an id) and, with a `quarantine` path,
@@ -181,7 +203,7 @@ class RowDrops:
     #: without `drop`: whether the refusal holds a row the option would have left out (a
     #: blank mastery, or a repeat of the listed ones identical to its first row), so that it
     #: says the option; always False with `drop`
-    refused_droppable: bool = False
+    refusal_has_droppable: bool = False
     #: the first lines left out, by reason ("blank", "identical"), for the warning
     lines: dict[str, list[int]] = dataclasses.field(
         default_factory=lambda: {"blank": [], "identical": []}
@@ -195,9 +217,10 @@ class RowDrops:
         return self.blank_left_out + self.identical_left_out
 
     @property
-    def quarantined(self) -> int:
-        """Rows written to the quarantine file (0 where none was asked)."""
-        return self.left_out if self.quarantine is not None else 0
+    def quarantined(self) -> int | None:
+        """Rows written to the quarantine file; None where none was asked (a night's summary
+        then says no count)."""
+        return self.left_out if self.quarantine is not None else None
 
     @classmethod
     def of(
@@ -235,11 +258,12 @@ class RowDrops:
     def hint(self) -> str:
         """What to do after a refusal of rows the options would have left out
         (`DropOptions.hint`; "" where the read dropped them, or found none)."""
-        return self.options.hint() if self.refused_droppable else ""
+        return self.options.hint() if self.refusal_has_droppable else ""
 
     def warn(self, file: str, rows: Rows, stacklevel: int = 3) -> None:
         """One `PlacementWarning` counting the rows left out, by reason, with their first
-        lines (never a student id); nothing when none was."""
+        lines (never a student id), naming the opt-in as the reader's user wrote it
+        (`options`); nothing when none was."""
         said = [
             f"{counted(n, 'row')} {what} "
             f"({line_words(self.lines[kind], SHOWN_LINES, rows.unit, total=n)})"
@@ -257,8 +281,8 @@ class RowDrops:
             return
         where = f"; written with their reasons to {self.quarantine}" if self.quarantine else ""
         warnings.warn(
-            f"{file}: {counted(self.left_out, 'row')} left out, as asked "
-            f"(drop_blank_and_identical): {'; '.join(said)}{where}",
+            f"{file}: {counted(self.left_out, 'row')} left out, as asked with "
+            f"{self.options.drop}: {'; '.join(said)}{where}",
             PlacementWarning,
             stacklevel=stacklevel,
         )
@@ -270,24 +294,41 @@ class RowDrops:
         the file once fixed); in line order, written atomically."""
         if self.quarantine is None:
             return
-        from adaptive.data.io import quarantine_reason, write_quarantine_csv
+        from adaptive.data.io import write_quarantine_csv
 
         none = pd.DataFrame({role: pd.Series([], dtype=object) for role in PLACEMENT_COLUMNS})
         table = pa.concat_tables(self.parts or [_aside(none, None)]).sort_by("line")
         roles = [c for c in table.column_names[2:] if c != RAW_TEXT]
         own = {role: columns.get(role, role) for role in roles}
-        blank = quarantine_reason(Problem("", None, own["mastery"], "", BLANK_DROPPED))
         earlier = table["earlier"]
+        blank = pc.equal(earlier, 0)
+        blanks = blank_reasons(own["mastery"], table["mastery"], blank)
         repeats = dropped_repeat_reasons(own["skill_id"], rows.unit, earlier)
         out: dict[str, pa.ChunkedArray] = {
             "line": table["line"],
-            "reason": pc.if_else(pc.equal(earlier, 0), blank, repeats),
+            "reason": pc.if_else(blank, blanks, repeats),
         }
         out |= {name: table[role] for role, name in own.items()}
         # a CSV row's text (`row_texts`); a Parquet row has none: its cells are the row
         has_text = RAW_TEXT in table.column_names
         out[RAW_TEXT] = table[RAW_TEXT] if has_text else pa.nulls(len(table), pa.string())
         write_quarantine_csv(self.quarantine, out)
+
+
+def blank_reasons(column: str, cells: pa.ChunkedArray, blank: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The quarantine reason of each row left out for a blank mastery (where `blank`; null
+    elsewhere): the problem's wording, quoting the row's own cell ("got 'N/A'", as the refusal
+    without the opt-in quotes it; "got ''" for an empty one). Built column-wise: the cells of
+    blank rows are a few marks ("", "N/A", "-"), each worded once, however many rows."""
+    from adaptive.data.io import quarantine_reason
+
+    text = pc.fill_null(cells, "")
+    marks = pc.unique(text.filter(blank))
+    said = [
+        quarantine_reason(Problem("", None, column, mark, BLANK_DROPPED))
+        for mark in marks.to_pylist()
+    ]
+    return pa.array(said, pa.string()).take(pc.index_in(text, value_set=marks))
 
 
 def _aside(raw: pd.DataFrame, earlier: np.ndarray | None) -> pa.Table:
@@ -327,6 +368,28 @@ class TableForm:
     optional: str
     words: str
     own_names: str
+    #: the commands' option naming the file's columns in role order ("" where none has one)
+    flag: str = ""
+    #: words a file's column for each role likely holds ("Learner ID": student_id), for an
+    #: example made of the file's own columns (`own_names_for`)
+    guesses: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+    def own_names_for(self, header: Sequence[object]) -> str:
+        """How to name the file's own columns, said for Python and a command alike, with the
+        file's likely columns as the example where each role has one, else `own_names`."""
+        picked: list[str] = []
+        for role in self.roles:
+            words = self.guesses.get(role, ())
+            likely = [str(h) for h in header if str(h) not in picked]
+            pick = next((h for h in likely if any(w in h.casefold() for w in words)), None)
+            if pick is None:
+                return self.own_names
+            picked.append(pick)
+        mapping = dict(zip(self.roles, picked, strict=True))
+        return (
+            f"for other column names pass columns={mapping!r} in Python, or "
+            f"{self.flag} '{','.join(picked)}' on a command"
+        )
 
     def expected(self) -> str:
         """ "a CSV or Parquet table of student_id, skill_id, mastery (and optionally source)"."""
@@ -399,7 +462,9 @@ def mastery_table_placement(
             table["student_id"], table[SOURCE_COLUMN], rows, sources, room(found, "source")
         )
         add_found(found, "source", more)
-    raise_problems(list(found.values()), hint=FRAME_BLANK_HINT if blanks.refused_droppable else "")
+    raise_problems(
+        list(found.values()), hint=FRAME_BLANK_HINT if blanks.refusal_has_droppable else ""
+    )
     if renamed is not None:
         renamed.warn(file)
     values = TableValues()
@@ -472,8 +537,8 @@ def checked_frame(
     are read through the read's skill map first (`renamed`: the rows of retired codes left out,
     counted there; the file's own code kept as `CODE_COLUMN`, for a problem to quote the
     file, not the map). With `drops` (the read's `RowDrops`), rows of a blank mastery are
-    left out and counted there where it drops them, else noticed for its hint. Every row checked (a skill of `catalog`
-    when one is given), the problems added to `found`."""
+    left out and counted there where it drops them, else noticed for its hint. Every row
+    checked (a skill of `catalog` when one is given), the problems added to `found`."""
     student = trimmed_ids(frame["student_id"])
     skill = trimmed_ids(frame["skill_id"])
     code = skill
@@ -497,7 +562,7 @@ def checked_frame(
     add_found(found, "mastery", problems)
     if drops is not None and not drops.drop and problems[1]:  # refused: noticed for the hint
         refused = np.isnan(mastery)
-        drops.refused_droppable |= bool(blank_cells(frame["mastery"][refused]).any())
+        drops.refusal_has_droppable |= bool(blank_cells(frame["mastery"][refused]).any())
     checked = {"student_id": student, "skill_id": skill, "mastery": mastery}
     if renamed is not None:
         checked[CODE_COLUMN] = code
@@ -586,19 +651,32 @@ def skill_problems(
 def read_mastery(raw: pd.Series, rows: Rows, limit: int = MAX_LISTED) -> tuple[np.ndarray, Found]:
     """Each row's mastery (NaN where refused) and the rows refused: not a number in [0, 1],
     missing, or a boolean (True is no mastery). What to do is said, never guessed: a column of
-    percentages ("85", "85%") is to be divided by 100, "0,85" written with a decimal point."""
+    percentages ("85", "85%": `_percent_column`) is to be divided by 100, a lone "85%" among
+    fractions written 0.85, "0,85" written with a decimal point."""
     value = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64, na_value=np.nan, copy=True)
     value[_booleans(raw)] = np.nan
-    numbers = value[~np.isnan(value)]
-    percent = len(numbers) > 0 and numbers.min() >= 0 and 1 < numbers.max() <= 100
     bad = np.flatnonzero(np.isnan(value) | (value < 0) | (value > 1))
+    percent = len(bad) > 0 and _percent_column(value, raw.iloc[bad])
     listed = [
         rows.problem(raw.index[i], "mastery", cell_text(raw.iloc[i]),
-                     _mastery_expected(raw.iloc[i], percent and 1 < value[i] <= 100))
+                     _mastery_expected(raw.iloc[i], percent))
         for i in bad[:limit]
     ]  # fmt: skip
     value[bad] = np.nan
     return value, (listed, len(bad))
+
+
+def _percent_column(value: np.ndarray, refused: pd.Series) -> bool:
+    """Whether a column (a batch of it) reads as percentages, 0-100: every number in [0, 100]
+    and most of them (with the cells written "85%") above 1. A lone 85% or 95 among fractions
+    is no such column: dividing the column by 100 would make its 0.95 a 0.0095."""
+    numbers = value[~np.isnan(value)]
+    if len(numbers) and (numbers.min() < 0 or numbers.max() > 100):
+        return False
+    text = refused.astype("string").str.strip()
+    signed = int((text.str.endswith("%") & text.str[:-1].str.strip().str.len().gt(0)).sum())
+    above = int(((numbers > 1) & (numbers <= 100)).sum()) + signed
+    return 2 * above > len(numbers) + signed
 
 
 def _booleans(raw: pd.Series) -> np.ndarray:
@@ -617,12 +695,13 @@ def cell_text(value: object) -> str:
     return "" if pd.api.types.is_scalar(value) and pd.isna(value) else str(value)
 
 
-def _mastery_expected(value: object, in_percent: bool) -> str:
-    """What a refused mastery should have been, and what to do where its form says it: a
-    percentage (`in_percent`: a number of a column that reads as percentages, or "85%") is to
-    be divided by 100, a decimal comma ("0,85") written as a point, both for a European
-    system's "85,5 %"; a boolean ("True") is a yes/no, not a P(known); a blank is a skill not
-    assessed, whose row is to be left out."""
+def _mastery_expected(value: object, percent_column: bool) -> str:
+    """What a refused mastery should have been, and what to do where its form says it: in a
+    column that reads as percentages (`percent_column`), a number in (1, 100] or "85%" is to
+    be divided by 100 with the rest of the column; a lone "85%" among fractions is written
+    0.85; a decimal comma ("0,85") is written as a point, both for a European system's
+    "85,5 %"; a boolean ("True") is a yes/no, not a P(known); a blank or a not-assessed mark
+    is a skill not assessed, whose row is to be left out."""
     if _not_assessed(value):
         return MASTERY_EXPECTED + BLANK_HINT
     if isinstance(value, bool | np.bool_) or (
@@ -632,16 +711,22 @@ def _mastery_expected(value: object, in_percent: bool) -> str:
     text = value.strip() if isinstance(value, str) else ""
     percent_sign = text.endswith("%")
     body = text[:-1].strip() if percent_sign else text
+    number = float(value) if isinstance(value, int | float | np.number) else _number(body)
     point = _number(body.replace(",", ".")) if body.count(",") == 1 else None
-    percent = in_percent or (percent_sign and (point is not None or _number(body) is not None))
-    hints = [PERCENT_HINT.strip(" ()")] if percent else []
+    percent_form = percent_sign and (point is not None or number is not None)
+    in_column = percent_column and (percent_form or (number is not None and 1 < number <= 100))
+    hints = [PERCENT_HINT.strip(" ()")] if in_column else []
+    lone = percent_form and not in_column  # "85%" among fractions: this cell, not the column
     if point is not None:
-        value_of = point / 100 if percent else point
+        value_of = point / 100 if in_column or lone else point
         write = f"write {value_of:g}, with" if 0 <= value_of <= 1 else "write numbers with"
+        hints += ["a percentage"] if lone else []
         hints.append(
             f"it has a decimal comma: {write} a decimal point; from Excel, save the file with "
             "'.' as the decimal separator"
         )
+    elif lone and number is not None and 0 <= number <= 100:
+        hints.append(f"a percentage: write {number / 100:g}")
     return MASTERY_EXPECTED + (f" ({'; '.join(hints)})" if hints else "")
 
 
@@ -706,8 +791,7 @@ def repeat_problem(
     (at, cells), (where, theirs) = row, earlier
     code, their_code = str(cells.get(CODE_COLUMN, skill)), str(theirs.get(CODE_COLUMN, skill))
     if code == their_code or skill_map is None:
-        masteries = (theirs.get("mastery"), cells.get("mastery"))
-        expected = repeat_expected(rows.name(where), _same_cells(cells, theirs), masteries)
+        expected = repeat_expected(rows.name(where), theirs, cells)
     else:
         expected = mapped_repeat_expected(rows.name(where), code, their_code, skill, skill_map)
     return rows.problem(at, "skill_id", code, expected)
@@ -729,35 +813,55 @@ def mapped_repeat_expected(
 
 
 def repeat_expected(
-    earlier: str, identical: bool = False, masteries: tuple[object, object] | None = None
+    earlier: str,
+    theirs: Mapping[str, object] | None = None,
+    ours: Mapping[str, object] | None = None,
 ) -> str:
-    """What a row repeating the (student, skill) of the row `earlier` ("line 2") expected;
-    `identical`: every cell it is read by is the same (a table exported twice: safe to drop).
-    `masteries`: the earlier row's mastery and this row's, as read, both said, so that the
-    user sees which values conflict without opening the file ("line 2 has the same student
-    and skill: mastery 0.8 there, 0.7 here")."""
-    if identical:
+    """What a row repeating the (student, skill) of the row `earlier` ("line 2") expected.
+    `theirs` and `ours`: the earlier row's cells and this row's besides the ids, as read
+    (mastery; source and the file's code where the table has them: `_cells`). Every cell the
+    same is a table exported twice (safe to drop); else what differs is said, so that the user
+    sees which values conflict without opening the file ("line 2 has the same student and
+    skill: mastery 0.8 there, 0.7 here"). Both engines word a repeat here (the Spark engine's
+    rows carry mastery and source)."""
+    if theirs is None or ours is None:
+        return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill)"
+    if _same_cells(ours, theirs):
         return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}, safe to drop)"
-    said = ""
-    if masteries is not None:
-        theirs, ours = (_mastery_words(m) for m in masteries)
-        if theirs != ours:
-            said = f": mastery {theirs} there, {ours} here"
-        else:
-            said = f" and mastery {theirs}, but another source"
-    return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill{said})"
+    return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill{_differ(theirs, ours)})"
 
 
-def _mastery_words(value: object) -> str:
-    """A checked row's mastery as a repeat's problem says it: the number, or "none read" where
-    the row's mastery was refused (a problem of its own)."""
-    number = float(value) if isinstance(value, int | float | np.number) else math.nan
-    return "none read" if math.isnan(number) else f"{number:g}"
+def _differ(theirs: Mapping[str, object], ours: Mapping[str, object]) -> str:
+    """What two rows of one (student, skill) disagree on, as `repeat_expected` says it: their
+    masteries where those differ (each as precisely as tells them apart: 0.8 and 0.8000001
+    are two values), else their sources where the table has a source column and they differ;
+    "" where neither (the rows differ in a cell said elsewhere)."""
+    there, here = theirs.get("mastery"), ours.get("mastery")
+    if not _same_cells({"m": there}, {"m": here}):
+        a, b = _mastery_words(there, here)
+        return f": mastery {a} there, {b} here"
+    if theirs.get(SOURCE_COLUMN, "") != ours.get(SOURCE_COLUMN, ""):
+        return f" and mastery {_mastery_words(there, here)[0]}, but another source"
+    return ""
+
+
+def _mastery_words(*values: object) -> tuple[str, ...]:
+    """Checked rows' masteries as a repeat's problem says them: each number in its shortest
+    form (`:g`), or in full (`repr`, the shortest text that reads back as the same float)
+    where the short forms of two different numbers would look the same; "none read" where a
+    row's mastery was refused (a problem of its own)."""
+    numbers = [float(v) if isinstance(v, int | float | np.number) else math.nan for v in values]
+    short = [f"{n:g}" for n in numbers]
+    same_look = len(set(short)) < len(set(n for n in numbers if not math.isnan(n)))
+    return tuple(
+        "none read" if math.isnan(n) else (repr(n) if same_look else text)
+        for n, text in zip(numbers, short, strict=True)
+    )
 
 
 def dropped_repeat_expected(earlier: str) -> str:
     """Why a row identical to the row `earlier` was left out, as its quarantine file says."""
-    return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}{DROPPED_REPEAT_END}"
+    return f"{DUPLICATE_EXPECTED} ({_identical_to(earlier)}; {FIRST_STANDS})"
 
 
 def dropped_repeat_reasons(column: str, unit: str, earlier: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -770,7 +874,7 @@ def dropped_repeat_reasons(column: str, unit: str, earlier: pa.ChunkedArray) -> 
 
     opening = quarantine_reason(Problem("", None, column, None, f"{DUPLICATE_EXPECTED} ("))
     before = f"{opening}{IDENTICAL_TO} {unit} "
-    after = f"{IDENTICAL_WHAT}{DROPPED_REPEAT_END}"
+    after = f"{IDENTICAL_WHAT}; {FIRST_STANDS})"
     return pc.binary_join_element_wise(before, pc.cast(earlier, pa.string()), after, "")
 
 
@@ -778,8 +882,8 @@ def dropped_repeat_reasons(column: str, unit: str, earlier: pa.ChunkedArray) -> 
 #: row it repeats ("identical to" "line 2" "in student, skill and mastery: ...").
 IDENTICAL_TO = "identical to"
 IDENTICAL_WHAT = " in student, skill and mastery: a row given twice"
-#: The end of a quarantine reason of a row given twice.
-DROPPED_REPEAT_END = "; the first stands)"
+#: What became of a row given twice that was left out, as its quarantine reason says it.
+FIRST_STANDS = "the first stands"
 
 
 def _identical_to(earlier: str) -> str:
@@ -791,11 +895,23 @@ def raise_problems(
     found: Sequence[Found], columns: Mapping[str, str] | None = None, hint: str = ""
 ) -> None:
     """One `DataValidationError` with every kind's problems (named by the file's own columns
-    when `columns` maps them; `hint` after them), or nothing when there are none."""
+    when `columns` maps them; `hint` after them), in the file's order (`_file_order`: whoever
+    fixes the file goes top to bottom), or nothing when there are none."""
     problems = [_in_file_terms(p, columns or {}) for listed, _ in found for p in listed]
+    problems.sort(key=_file_order)  # stable: one row's problems stay in the order of KINDS
     total = sum(n for _, n in found)
     if total:
         raise DataValidationError(problems, total=total, hint=hint)
+
+
+def _file_order(problem: Problem) -> tuple[int, int]:
+    """Where a problem is in its file, for sorting: a problem of the whole file (its header)
+    first, then by line, or by the number a table without lines names its row by ("row 3",
+    "row label 7")."""
+    if problem.line is not None:
+        return 1, problem.line
+    number = problem.row.rsplit(" ", 1)[-1] if problem.row else ""
+    return (1, int(number)) if number.lstrip("-").isdigit() else (0, 0)
 
 
 def raise_other_kind(file: str, kind: FileKind | None, form: TableForm) -> None:
@@ -817,14 +933,14 @@ def named_roles(
     given: Mapping[str, str] | None, roles: Sequence[str], optional: str, what: str
 ) -> dict[str, str]:
     """A table's `columns=` (role -> the file's column), checked: a role that is neither one of
-    `roles` nor the `optional` one is a `ConfigError` naming the roles there are."""
+    `roles` nor the `optional` one is a `ConfigError` naming the roles there are, with the one
+    it most likely means ({"skill": ...}: did you mean 'skill_id'?), as every unknown key is
+    said (`unknown_keys`)."""
     columns = dict(given or {})
     unknown = sorted(set(columns) - {*roles, optional})
     if unknown:
-        raise ConfigError(
-            f"{what}: unknown role(s) {', '.join(unknown)}; expected {', '.join(roles)} (and "
-            f"optionally {optional})"
-        )
+        said = unknown_keys(unknown, [*roles, optional], "role")
+        raise ConfigError(f"{what}: {said} ({optional} is optional)")
     return columns
 
 
@@ -1157,25 +1273,27 @@ def read_placement(
     has a source column or is read through a skill map (each cell's first source and code, to
     tell an identical row), and 8 more with a quarantine file (each cell's first line, which
     a row given twice names): 192 and 384 MB at 400,000 x 120."""
-    path = placement_path(path)
-    columns = placement_columns(columns)
-    drops = RowDrops.of(drop_blank_and_identical, quarantine, path, skill_map)
-    return read_placement_dropping(path, catalog, drops, columns, batch_rows, skill_map)
+    reading = PlacementReading(columns, skill_map, drop_blank_and_identical, quarantine)
+    return _read(path, catalog, reading, batch_rows, READ_OPTIONS)[0]
 
 
-def read_placement_dropping(
-    path: Path,
+def _read(
+    path: str | os.PathLike,
     catalog: Catalog,
-    drops: RowDrops,
-    columns: Mapping[str, str] | None = None,
-    batch_rows: int = BATCH_ROWS,
-    skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None,
-) -> Placement:
-    """`read_placement` with the read's `RowDrops` made by the caller (`RowDrops.of`), which
-    holds, once the file is read, how many rows were left out and written aside: a night
-    counts its placement's quarantined rows there (`PlacementReading.read_counted`)."""
-    columns = placement_columns(columns)
-    skill_map = SkillMap.of(skill_map, catalog)
+    reading: PlacementReading,
+    batch_rows: int,
+    options: DropOptions,
+) -> tuple[Placement, RowDrops]:
+    """The one reading of a placement file, behind `read_placement` and
+    `PlacementReading.read_counted`: the file at `path` read with `reading`'s options (a
+    refusal naming the opt-ins as `options` words them), and the read's `RowDrops`, which
+    holds how many rows it left out and wrote aside."""
+    path = placement_path(path)
+    columns = placement_columns(reading.columns)
+    drops = RowDrops.of(
+        reading.drop_blank_and_identical, reading.quarantine, path, reading.skill_map, options
+    )
+    skill_map = SkillMap.of(reading.skill_map, catalog)
     renamed = tally_of(skill_map)
     rows = rows_of(path)
     skills = catalog.skill_index.astype(str)
@@ -1213,7 +1331,7 @@ def read_placement_dropping(
     drops.write(columns, rows)
     drops.warn(str(path), rows)
     values.warn(str(path), columns)
-    return placement
+    return placement, drops
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1259,21 +1377,19 @@ class PlacementReading:
                 f"given as {option_words('placement')}: pass the file too"
             )
 
-    def read(self, path: str | os.PathLike, catalog: Catalog) -> Placement:
-        """The placement file at `path`, read with these options (`read_placement`)."""
-        return self.read_counted(path, catalog)[0]
+    def read(
+        self, path: str | os.PathLike, catalog: Catalog, batch_rows: int = BATCH_ROWS
+    ) -> Placement:
+        """The placement file at `path`, read with these options as `read_placement` reads
+        it, a refusal naming them as a night and a command take them (`PLACEMENT_OPTIONS`)."""
+        return self.read_counted(path, catalog, batch_rows)[0]
 
-    def read_counted(self, path: str | os.PathLike, catalog: Catalog) -> tuple[Placement, RowDrops]:
+    def read_counted(
+        self, path: str | os.PathLike, catalog: Catalog, batch_rows: int = BATCH_ROWS
+    ) -> tuple[Placement, RowDrops]:
         """`read`, and the read's `RowDrops`: the rows it left out and wrote to the quarantine
         (`RowDrops.quarantined`), counted as they were read, never read back from the file."""
-        path = placement_path(path)
-        drops = RowDrops.of(
-            self.drop_blank_and_identical, self.quarantine, path, self.skill_map, PLACEMENT_OPTIONS
-        )
-        placement = read_placement_dropping(
-            path, catalog, drops, self.columns, skill_map=self.skill_map
-        )
-        return placement, drops
+        return _read(path, catalog, self, batch_rows, PLACEMENT_OPTIONS)
 
 
 @dataclasses.dataclass
@@ -1452,8 +1568,9 @@ def _repeat_problems(
 ) -> list[Problem]:
     """The problems of rows repeating an earlier row's (student, skill), each naming the first
     row of its pair, "identical" where their cells are too (noticed in `drops`, which
-    refuses them, for its hint): the file is read a second time for them (an error's path only: the
-    (students x skills) table keeps no line per cell unless a quarantine file is written)."""
+    refuses them, for its hint): the file is read a second time for them (an error's path
+    only: the (students x skills) table keeps no line per cell unless a quarantine file is
+    written)."""
     if not repeats:
         return []
     pairs = pd.MultiIndex.from_tuples([(s, k) for s, k, _ in repeats])
@@ -1468,7 +1585,7 @@ def _repeat_problems(
         if len(first) == len(pairs.unique()):
             break
     if drops is not None and not drops.drop:
-        drops.refused_droppable |= any(
+        drops.refusal_has_droppable |= any(
             _same_cells(row[1], first[(s, k)][1]) for s, k, row in repeats
         )
     return [
@@ -1786,24 +1903,37 @@ def role_names(
     found = _found(header)
     problems = header_problems(header, list(names.values()), file, line)
     problems += [
-        Problem(file, None, name, None, f"a column of the file (found: {found})")
+        Problem(
+            file, None, name, None, f"a column of the file (found: {found}{_meant(name, header)})"
+        )
         for name in columns.values()
         if name not in header
     ]
-    if not problems:
-        problems = [
-            Problem(file, None, role, None,
-                    f"{form.words} (found: {found}{_closest(name, header, role)}); "
-                    f"{form.own_names}")
-            for role, name in names.items()
-            if name not in header
-        ]  # fmt: skip
+    missing = [role for role, name in names.items() if name not in header]
+    if not problems and len(missing) == 1:
+        role = missing[0]
+        closest = _closest(names[role], header, role)
+        expected = f"{form.words} (found: {found}{closest}); {form.own_names_for(header)}"
+        problems = [Problem(file, None, role, None, expected)]
+    elif not problems and missing:  # one problem, not one a role saying the same
+        expected = (
+            f"{form.words} for each of {', '.join(missing)} (found: {found}); "
+            f"{form.own_names_for(header)}"
+        )
+        problems = [Problem(file, line, None, None, expected)]  # the header's line
     if problems:
         kind = file_kind(file) if Path(file).is_file() else header_kind(header)  # a frame's
         raise_other_kind(file, kind, form)
         hint = refusal_hint(kind, form.name, f"{file}: ")
         raise_problems([(problems, len(problems))], columns, hint=hint)
     return names
+
+
+def _meant(name: str, header: Sequence[str]) -> str:
+    """'; did you mean 'Learner ID'?' for a column named (`columns=`, --placement-columns) that
+    the file has in another case or spelling ("" when none is near)."""
+    close = closest_name(name, [str(h) for h in header])
+    return f"; did you mean {close!r}?" if close else ""
 
 
 def _closest(name: str, header: Sequence[str], role: str) -> str:
@@ -1932,8 +2062,14 @@ PLACEMENT_TABLE = TableForm(
     PLACEMENT_COLUMNS,
     SOURCE_COLUMN,
     "a column of the mastery table",
-    "for other column names pass columns= (adaptive batch: --placement-columns "
-    "'Student ID,Standard,Mastery')",
+    "for other column names pass columns= in Python, or --placement-columns on a command "
+    "(batch, recommend, validate), e.g. --placement-columns 'Student ID,Standard,Mastery'",
+    "--placement-columns",
+    {
+        "student_id": ("student", "learner", "pupil"),
+        "skill_id": ("skill", "standard", "objective", "kc"),
+        "mastery": ("mastery", "score", "known", "proficien", "percent"),
+    },
 )
 
 
