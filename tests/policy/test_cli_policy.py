@@ -75,24 +75,60 @@ def test_recommend_students_names_unknown_ids_by_position_not_by_id(district_dir
     assert refused.value.positions == (1, 3)  # every one, 0-based, for the caller to find
 
 
-def test_checking_students_does_not_walk_the_district(district_dir) -> None:
+def test_checking_students_does_not_walk_the_district(district_dir, monkeypatch) -> None:
     """`check_students_known` built the set of every profile and logged student on each
     `recommend_students` call, a per-request cost growing with the district; now each passed id
-    is looked up (the profiles' dict, the log's hashed student index)."""
-    from adaptive.errors import ConfigError
+    is looked up (the profiles' dict, the log's hashed student index). A refused request too:
+    its "differs only in case" hint read every known id at each request (a second at 400,000
+    students, for each new student a vendor sent); the district's ids are now read once, at the
+    first refused request, and each later one looks its id up."""
+    from adaptive.errors import UnknownStudentsError
+    from adaptive.policy import service
     from adaptive.policy.service import District, check_students_known
 
-    class Unwalkable(dict):
+    class Counted(dict):
+        walks = 0
+
         def __iter__(self):
-            raise AssertionError("walked every profile")
+            self.walks += 1
+            return super().__iter__()
 
     d = load_district(district_dir)
     sid = d.log.students[0]
-    lookup_only = District(d.catalog, Unwalkable(d.profiles), d.log)
-    check_students_known(lookup_only, [sid, next(iter(d.profiles))])
-    # the error path alone reads every id, for its "differs only in case" hint
-    with pytest.raises(ConfigError, match=r"^1 of the 2 student ids passed \(the 2nd\) is not in"):
-        check_students_known(d, [sid, "nobody"])
+    counted = District(d.catalog, Counted(d.profiles), d.log)
+    check_students_known(counted, [sid, next(iter(d.profiles))])
+    assert counted.profiles.walks == 0
+    refused = r"^1 of the 2 student ids passed \(the 2nd\) is not in"
+    with pytest.raises(UnknownStudentsError, match=refused):
+        check_students_known(counted, [sid, "nobody"])
+    assert counted.profiles.walks == 1  # once, for the hint's look-up by reading
+    for new in ("nobody-else", "a-new-student", sid.upper()):
+        with pytest.raises(UnknownStudentsError, match=refused) as again:
+            check_students_known(counted, [sid, new])
+    assert counted.profiles.walks == 1
+    assert again.value.likely_matches == {1: sid}  # the hint still found
+    read, look_alike = [], service.look_alike
+    monkeypatch.setattr(service, "look_alike", lambda name: read.append(name) or look_alike(name))
+    with pytest.raises(UnknownStudentsError, match=refused):
+        check_students_known(counted, [sid, "one-more-new-student"])
+    assert read == ["one-more-new-student"]  # nor is any other id read
+    counted.profiles["NEW-PROFILE"] = d.profiles[next(iter(d.profiles))]  # the district grew
+    with pytest.raises(UnknownStudentsError) as grown:
+        check_students_known(counted, ["new-profile"])
+    assert grown.value.likely_matches == {0: "NEW-PROFILE"}  # read again, with the new one
+
+
+def test_known_ids_reads_as_same_as_read() -> None:
+    """`KnownIds` answers what `same_as_read` says over the same ids, in one look-up: a case
+    slip first (the first in order of several), else the first look-alike, else None."""
+    from adaptive.errors import same_as_read
+    from adaptive.policy.service import KnownIds
+
+    ids = ["stu0000001", "STU0000002", "Stu0000002", "stu002", "0042", "42b", "O", "stu0000010"]
+    known = KnownIds(ids)
+    for name in ["STU0000001", "stu1", "stu0000002", "sTu002", "stu2", "42", "o", "0", "stul0",
+                 "stuo000010", "nobody", "", "stu0000003"]:  # fmt: skip
+        assert known.reads_as(name) == same_as_read(name, ids), name
 
 
 def test_recommend_starts_each_student_from_their_grade(district_dir) -> None:

@@ -29,11 +29,12 @@ from adaptive.data.log import ResponseLog
 from adaptive.errors import (
     ConfigError,
     UnknownStudentsError,
+    look_alike,
     nth,
     passed_positions,
-    same_as_read,
     some_of,
 )
+from adaptive.memo import IdentityMemo
 from adaptive.paths import demo_district_dir
 from adaptive.placement.prior import GradeTable, Placement, given_or_grade
 from adaptive.policy.adapter import batch_from_model, profiles_by_id
@@ -216,7 +217,9 @@ def check_students_known(
     Without it, the error says by position whether the first unknown id reads as a known one
     ("the 3rd differs only in case from a known student's id"), and its `likely_matches` maps
     that position to the known id, for the caller's code (a vendor's case bug is then told
-    apart from a new student); only that hint reads every known id, on the error path."""
+    apart from a new student). The hint too is one look-up per id (`known_ids`: the district's
+    ids by how they read, built at the first refused request and kept): a vendor sends new
+    students regularly, and each refused request read every known id (a second at 400,000)."""
     unknown = [
         i for i, s in enumerate(student_ids) if s not in d.profiles and s not in d.log.students
     ]
@@ -233,7 +236,7 @@ def check_students_known(
         err.likely_matches = matches  # type: ignore[attr-defined]
         raise err
     typed = [student_ids[i] for i in unknown]
-    meant = same_as_read(typed[0], [*d.profiles, *d.log.students])  # the CLI's one request
+    meant = known_ids(d).reads_as(typed[0])
     hint = "" if meant is None else f" (did you mean {meant!r}?)"
     if meant is not None and len(typed) > 1:
         hint = f" (did you mean {meant!r} for {typed[0]!r}?)"
@@ -241,18 +244,63 @@ def check_students_known(
 
 
 #: Unknown ids of a request matched against the district's for a hint, at most: the first, as
-#: the CLI's hint (each match reads every known id, about a second at 400,000 students, on the
-#: error path only; a vendor's case bug shows on the first id as well as on all).
+#: the CLI's hint (a vendor's case bug shows on the first id as well as on all, and the message
+#: stays one clause long).
 MATCHED_AT_MOST = 1
+
+
+class KnownIds:
+    """A district's student ids by how they read on paper (`look_alike`), to answer
+    `same_as_read` with one look-up: `same_as_read(name, ids)` walks every id (case-folds it,
+    and reads each on paper when no case slip matches), about a second at 400,000 students, and
+    a refused request asked it each time. Built once per district (`known_ids`)."""
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self._first: dict[str, str] = {}  # reading -> an id that reads so
+        self._others: dict[str, list[str]] = {}  # reading -> the rest, where several do (rare)
+        for sid in ids:
+            reading = look_alike(sid)
+            if self._first.setdefault(reading, sid) != sid:
+                self._others.setdefault(reading, []).append(sid)
+
+    def reads_as(self, name: str) -> str | None:
+        """What `same_as_read(name, ids)` says: the id that is `name` but for case (the first in
+        order when several are), else the first that reads as it on paper, else None. Every
+        such id reads as `name` (a case slip too), so only the ids under its reading are read."""
+        name = str(name)
+        reading = look_alike(name)
+        if reading not in self._first:
+            return None
+        alike = [self._first[reading], *self._others.get(reading, ())]
+        folded = [sid for sid in alike if sid.casefold() == name.casefold()]
+        if folded:
+            return min(folded)
+        return min(alike) if reading else None
+
+
+#: Each district's `KnownIds`, by its profiles and its log's students (`known_ids`).
+_KNOWN_IDS: IdentityMemo[KnownIds] = IdentityMemo(limit=4)
+
+
+def known_ids(d: District) -> KnownIds:
+    """The district's `KnownIds`, built at its first call and kept for the district's profiles
+    and log (by identity, as every per-district memo: a log does not change; the profiles'
+    count is part of the key, so a dict added to in place is read again)."""
+    return _KNOWN_IDS.get(
+        (d.profiles, d.log.students),
+        lambda: KnownIds({*d.profiles, *d.log.students.tolist()}),
+        extra=len(d.profiles),
+    )
 
 
 def likely_matches(
     d: District, student_ids: Sequence[str], unknown: Sequence[int]
 ) -> dict[int, str]:
     """{position: the known id} for the first `MATCHED_AT_MOST` unknown positions whose id reads
-    as a district student's (`same_as_read`: other case, dropped zeros, look-alike characters)."""
-    known = [*d.profiles, *d.log.students]
-    found = {i: same_as_read(student_ids[i], known) for i in unknown[:MATCHED_AT_MOST]}
+    as a district student's (`same_as_read`: other case, dropped zeros, look-alike characters):
+    a look-up each in `known_ids`, whatever the district's size."""
+    known = known_ids(d)
+    found = {i: known.reads_as(student_ids[i]) for i in unknown[:MATCHED_AT_MOST]}
     return {i: m for i, m in found.items() if m is not None}
 
 
