@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,11 +101,22 @@ class UnknownStudentsError(ConfigError):
     """Student ids a request passed that the state or the district does not know, said by
     position, never by id (the module's rule). The message names the first few; `positions`
     holds every one (0-based indexes into the ids passed), so that a caller can find them all:
-    `[ids[i] for i in err.positions]`."""
+    `[ids[i] for i in err.positions]`.
 
-    def __init__(self, message: str, positions: Sequence[int]):
+    `likely_matches`: {position: the known id} for an unknown id that reads as a known one
+    (other case, dropped zeros: `same_as_read`), which `recommend_students` gives for the first
+    unknown id, so that a caller's code can tell a case bug from a new student; on every error,
+    empty where there is no such hint (`state.rows` gives none)."""
+
+    def __init__(
+        self,
+        message: str,
+        positions: Sequence[int],
+        likely_matches: Mapping[int, str] | None = None,
+    ):
         super().__init__(message)
         self.positions: tuple[int, ...] = tuple(int(p) for p in positions)
+        self.likely_matches: dict[int, str] = dict(likely_matches or {})
 
 
 class ArtifactError(AdaptiveError):

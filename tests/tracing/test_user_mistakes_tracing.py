@@ -99,6 +99,9 @@ def test_rows_can_name_unknown_students(fitted) -> None:
     with pytest.raises(UnknownStudentsError) as many:
         state.rows(ids, missing="raise")
     assert [ids[i] for i in many.value.positions] == [f"x{i}" for i in range(8)]
+    # on every UnknownStudentsError, empty without a hint: `e.likely_matches` was an
+    # AttributeError here, where recommend_students' error had it
+    assert many.value.likely_matches == {}
     assert state.rows(["b", "a"], missing="raise").tolist() == [1, 0]
     assert state.rows(["nobody", "a"], missing=-1).tolist() == [-1, 0]
     with pytest.raises(AdaptiveError, match="the student id passed is not in this state"):

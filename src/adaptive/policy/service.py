@@ -228,13 +228,12 @@ def check_students_known(
     where = "not in the district's profiles or responses"
     if typed_as is None:
         matches = likely_matches(d, student_ids, unknown)
-        err = UnknownStudentsError(
+        raise UnknownStudentsError(
             f"{passed_positions(unknown, len(student_ids))} {where}"
             + match_words(student_ids, matches),
             unknown,
+            matches,
         )
-        err.likely_matches = matches  # type: ignore[attr-defined]
-        raise err
     typed = [student_ids[i] for i in unknown]
     meant = known_ids(d).reads_as(typed[0])
     hint = "" if meant is None else f" (did you mean {meant!r}?)"
@@ -305,9 +304,10 @@ def likely_matches(
 
 
 def match_words(student_ids: Sequence[str], matches: Mapping[int, str]) -> str:
-    """'; the 3rd differs only in case from a known student's id, the 1st only in zeros or
-    look-alike characters (O for 0, l for 1) (error.likely_matches)': by position, never by id;
-    '' without a match."""
+    """The message's words for `likely_matches`, by position, never by id: "; the 3rd differs
+    only in case from a known student's id (likely_matches on the error maps each position to
+    the known id)", or for one id passed "; it differs from a known student's id only in zeros
+    or look-alike characters (O for 0, l for 1) (likely_matches ...)"; '' without a match."""
     if not matches:
         return ""
     said = []
