@@ -3,6 +3,7 @@ one `ConfigError` naming the file, the key, the value and what is valid (users' 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 import warnings
@@ -10,8 +11,9 @@ import warnings
 import pytest
 
 import adaptive.policy.config as config_module
-from adaptive.errors import ConfigError, ConfigWarning
+from adaptive.errors import ConfigError, ConfigWarning, UnknownKeywordError
 from adaptive.policy import PolicyConfig
+from adaptive.policy.config import PolicyProblems
 from adaptive.specs import POLICY_SPEC
 
 
@@ -320,6 +322,31 @@ def test_a_dict_or_keywords_with_several_mistakes_name_them_all() -> None:
     message = str(err.value)
     assert "unknown weight 'readines' (did you mean 'readiness'?)" in message
     assert "weights.stuck = 1.0; expected" in message and "'practise'" in message
+
+
+def test_a_misspelt_keyword_and_a_wrong_value_are_named_in_one_error() -> None:
+    """`PolicyConfig(typo=1, target_p_correct=5)` and `.with_(...)` named the keyword alone,
+    and the wrong value waited for the next run, where `from_dict` named both. Now one error
+    names both, still the `UnknownKeywordError` (a `TypeError`) a misspelt keyword alone
+    raises, and a `PolicyProblems` listing each."""
+    config = PolicyConfig()
+    calls = [
+        ("PolicyConfig(...)", lambda: PolicyConfig(mastery_treshold=0.7, target_p_correct=5)),
+        (
+            "PolicyConfig(...)",
+            lambda: dataclasses.replace(config, mastery_treshold=0.7, target_p_correct=5),
+        ),
+        ("PolicyConfig.with_", lambda: config.with_(mastery_treshold=0.7, target_p_correct=5)),
+    ]
+    for where, call in calls:
+        with pytest.raises(UnknownKeywordError) as err:
+            call()
+        assert isinstance(err.value, TypeError) and isinstance(err.value, PolicyProblems)
+        assert str(err.value).startswith(
+            f"{where}: unknown keyword 'mastery_treshold' (did you mean 'mastery_threshold'?); "
+            "target_p_correct = 5; expected a probability in (0, 1); valid keywords: assumed_known,"
+        ), err.value
+        assert str(err.value).count("valid keywords") == 1
 
 
 def test_a_policy_file_is_checked_once_and_its_grade_table_read_once(tmp_path, monkeypatch) -> None:
