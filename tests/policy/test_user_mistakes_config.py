@@ -367,6 +367,30 @@ def test_a_policy_file_is_checked_once_and_its_grade_table_read_once(tmp_path, m
     assert (len(checks), len(reads)) == (1, 1)
 
 
+def test_a_policy_file_is_read_through_from_dict_its_problems_on_their_lines(
+    tmp_path, monkeypatch
+) -> None:
+    """`from_toml` repeated `from_dict`'s body (the check, then the unused-knob warnings): two
+    ways in. It now reads the file and hands its table to `from_dict`, naming the file, and
+    still places each problem on its line; a warning still points at the caller's line."""
+    tables: list[tuple[dict, str]] = []
+    from_dict = PolicyConfig.from_dict.__func__
+    monkeypatch.setattr(
+        PolicyConfig,
+        "from_dict",
+        classmethod(lambda cls, d, where="": tables.append((d, where)) or from_dict(cls, d, where)),
+    )
+    path = tmp_path / "mine.toml"
+    path.write_text('exploration = "none"\nexploration_epsilon = 0.3\n')
+    with pytest.warns(ConfigWarning, match="exploration_epsilon = 0.3 has no effect") as seen:
+        PolicyConfig.from_toml(path)
+    assert tables == [({"exploration": "none", "exploration_epsilon": 0.3}, str(path))]
+    assert seen[0].filename == __file__
+    path.write_text("target_p_correct = 0.8\nprogress_window = 0\n")
+    with pytest.raises(ConfigError, match=r"line 2, column 19: policy config: progress_window = 0"):
+        PolicyConfig.from_toml(path)
+
+
 def test_each_misspelt_key_of_a_policy_file_is_its_own_problem_on_its_own_line(tmp_path) -> None:
     """Two misspelt keys (or weights) were one problem ("unknown keys 'a' ... and 'b'"), placed
     at the first one's line only: the second had no line. Each is now its own problem, on its

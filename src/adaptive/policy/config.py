@@ -16,6 +16,7 @@ known one, so a typo never silently does nothing.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 import warnings
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -322,7 +323,8 @@ class PolicyConfig(KeywordChecked):
 
     @classmethod
     def from_toml(cls, path: str | Path) -> PolicyConfig:
-        """A config from a TOML file, or a spec shipped with the package by name ("policy")."""
+        """A config from a TOML file, or a spec shipped with the package by name ("policy"):
+        the file's table read as `from_dict` reads one, each problem placed on its line."""
         from adaptive.specs import POLICY_SPECS, SPECS_DIR, resolve
 
         path = Path(path)
@@ -337,11 +339,9 @@ class PolicyConfig(KeywordChecked):
             raise ConfigError(invalid_toml(path, text, exc)) from exc
         _check_tables_hold_no_top_level_key(path, text)
         try:
-            config = _config_from(data)
+            return cls.from_dict(data, str(path))
         except PolicyProblems as exc:  # every problem on its line of the file
             raise ConfigError(_problems_in_file(path, text, exc.problems)) from exc
-        _warn_unused(config.unused_settings(data), str(path))
-        return config
 
     def with_(self, **changes: Any) -> PolicyConfig:
         """A copy with some values changed (weights merged, not replaced). A misspelt keyword
@@ -520,9 +520,14 @@ def _knob_problems(name: str, value: object) -> list[str]:
 
 
 def _warn_unused(reasons: list[str], where: str) -> None:
-    """One warning per knob a config sets but never reads, naming the file (or "policy config")."""
+    """One warning per knob a config sets but never reads, naming the file (or "policy config"),
+    at the user's line: the first caller outside this module (`from_toml` reaches it through
+    `from_dict`), so that a module's warning filter matches it."""
+    frame, level = sys._getframe(), 1
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame, level = frame.f_back, level + 1
     for reason in reasons:
-        warnings.warn(f"{where}: {reason}", ConfigWarning, stacklevel=3)
+        warnings.warn(f"{where}: {reason}", ConfigWarning, stacklevel=level)
 
 
 def _has_field_type(name: str, value: object) -> tuple[bool, str]:
