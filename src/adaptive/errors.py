@@ -427,7 +427,15 @@ def check_keywords(given: Iterable[str], valid: Collection[str], where: str) -> 
     "BKT(...)"); nothing when all are valid."""
     unknown = [key for key in given if key not in valid]
     if unknown:
-        raise UnknownKeywordError(f"{where}: {unknown_keys(unknown, valid, 'keyword')}")
+        raise unknown_keywords_error(where, unknown, valid)
+
+
+def unknown_keywords_error(
+    where: str, unknown: Collection[str], valid: Collection[str]
+) -> UnknownKeywordError:
+    """The `UnknownKeywordError` for the keywords `unknown` that the call `where` does not
+    take: each with its close match, then the valid ones (`unknown_keys`)."""
+    return UnknownKeywordError(f"{where}: {unknown_keys(unknown, valid, 'keyword')}")
 
 
 def init_keywords(cls: type) -> tuple[str, ...] | None:
@@ -444,8 +452,8 @@ def init_keywords(cls: type) -> tuple[str, ...] | None:
 
 class KeywordChecked:
     """A base whose constructor refuses a misspelt keyword with one `UnknownKeywordError`
-    (`check_keywords`: "BKT(...): unknown keyword 'forget' (did you mean 'forgets'?); valid
-    keywords: ..."), as a spec file's misspelt key is refused, where Python said only
+    (`unknown_keywords_error`: "BKT(...): unknown keyword 'forget' (did you mean 'forgets'?);
+    valid keywords: ..."), as a spec file's misspelt key is refused, where Python said only
     "__init__() got an unexpected keyword argument". The check runs in `__new__`, before
     `__init__`, so that each subclass keeps its own `__init__` and its signature: what `help()`,
     `inspect.signature` and an IDE show (a decorator around `__init__` would hide it from some
@@ -454,9 +462,25 @@ class KeywordChecked:
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         valid = init_keywords(cls)
-        if valid is not None:
-            check_keywords(kwargs, valid, f"{cls.__name__}(...)")
+        unknown = [] if valid is None else [key for key in kwargs if key not in valid]
+        if unknown:  # `valid` is a tuple then (None: `__init__` takes any keyword)
+            known = {key: value for key, value in kwargs.items() if key not in unknown}
+            raise cls._keywords_refused(unknown, valid or (), args, known)
         return super().__new__(cls)
+
+    @classmethod
+    def _keywords_refused(
+        cls,
+        unknown: list[str],
+        valid: Collection[str],
+        args: tuple[Any, ...],
+        known: dict[str, Any],
+    ) -> UnknownKeywordError:
+        """The error for the keywords `unknown` that `cls(*args, **known, ...)` does not take:
+        one `UnknownKeywordError` naming each (`unknown_keywords_error`). A subclass may name
+        the other arguments' problems in it too, keeping its type (`PolicyConfig` names its
+        wrong values, so that one run names every mistake)."""
+        return unknown_keywords_error(f"{cls.__name__}(...)", unknown, valid)
 
 
 def expect_type(value: object, kind: type | tuple[type, ...], name: str, make: str = "") -> None:

@@ -3,6 +3,7 @@ one `ConfigError` naming the file, the key, the value and what is valid (users' 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 import warnings
@@ -10,8 +11,9 @@ import warnings
 import pytest
 
 import adaptive.policy.config as config_module
-from adaptive.errors import ConfigError, ConfigWarning
+from adaptive.errors import ConfigError, ConfigWarning, UnknownKeywordError
 from adaptive.policy import PolicyConfig
+from adaptive.policy.config import PolicyProblems
 from adaptive.specs import POLICY_SPEC
 
 
@@ -322,6 +324,31 @@ def test_a_dict_or_keywords_with_several_mistakes_name_them_all() -> None:
     assert "weights.stuck = 1.0; expected" in message and "'practise'" in message
 
 
+def test_a_misspelt_keyword_and_a_wrong_value_are_named_in_one_error() -> None:
+    """`PolicyConfig(typo=1, target_p_correct=5)` and `.with_(...)` named the keyword alone,
+    and the wrong value waited for the next run, where `from_dict` named both. Now one error
+    names both, still the `UnknownKeywordError` (a `TypeError`) a misspelt keyword alone
+    raises, and a `PolicyProblems` listing each."""
+    config = PolicyConfig()
+    calls = [
+        ("PolicyConfig(...)", lambda: PolicyConfig(mastery_treshold=0.7, target_p_correct=5)),
+        (
+            "PolicyConfig(...)",
+            lambda: dataclasses.replace(config, mastery_treshold=0.7, target_p_correct=5),
+        ),
+        ("PolicyConfig.with_", lambda: config.with_(mastery_treshold=0.7, target_p_correct=5)),
+    ]
+    for where, call in calls:
+        with pytest.raises(UnknownKeywordError) as err:
+            call()
+        assert isinstance(err.value, TypeError) and isinstance(err.value, PolicyProblems)
+        assert str(err.value).startswith(
+            f"{where}: unknown keyword 'mastery_treshold' (did you mean 'mastery_threshold'?); "
+            "target_p_correct = 5; expected a probability in (0, 1); valid keywords: assumed_known,"
+        ), err.value
+        assert str(err.value).count("valid keywords") == 1
+
+
 def test_a_policy_file_is_checked_once_and_its_grade_table_read_once(tmp_path, monkeypatch) -> None:
     """`from_toml` checked the table three times (its own check, `from_dict`'s, the config's
     `__post_init__`) and read the grade table four times; now the config's own check is the
@@ -338,6 +365,30 @@ def test_a_policy_file_is_checked_once_and_its_grade_table_read_once(tmp_path, m
     path.write_text('target_p_correct = 0.7\n[grade_table]\n"-1" = 0.5\n')
     assert PolicyConfig.from_toml(path).target_p_correct == 0.7
     assert (len(checks), len(reads)) == (1, 1)
+
+
+def test_a_policy_file_is_read_through_from_dict_its_problems_on_their_lines(
+    tmp_path, monkeypatch
+) -> None:
+    """`from_toml` repeated `from_dict`'s body (the check, then the unused-knob warnings): two
+    ways in. It now reads the file and hands its table to `from_dict`, naming the file, and
+    still places each problem on its line; a warning still points at the caller's line."""
+    tables: list[tuple[dict, str]] = []
+    from_dict = PolicyConfig.from_dict.__func__
+    monkeypatch.setattr(
+        PolicyConfig,
+        "from_dict",
+        classmethod(lambda cls, d, where="": tables.append((d, where)) or from_dict(cls, d, where)),
+    )
+    path = tmp_path / "mine.toml"
+    path.write_text('exploration = "none"\nexploration_epsilon = 0.3\n')
+    with pytest.warns(ConfigWarning, match="exploration_epsilon = 0.3 has no effect") as seen:
+        PolicyConfig.from_toml(path)
+    assert tables == [({"exploration": "none", "exploration_epsilon": 0.3}, str(path))]
+    assert seen[0].filename == __file__
+    path.write_text("target_p_correct = 0.8\nprogress_window = 0\n")
+    with pytest.raises(ConfigError, match=r"line 2, column 19: policy config: progress_window = 0"):
+        PolicyConfig.from_toml(path)
 
 
 def test_each_misspelt_key_of_a_policy_file_is_its_own_problem_on_its_own_line(tmp_path) -> None:

@@ -190,8 +190,10 @@ def test_a_misspelled_top_level_key_or_model_is_refused_not_ignored(
         ("dkt", "window = 0", "window = 0 (expected a whole number >= 1"),
         ("dkt", "embedding_size = -4", "embedding_size = -4 (expected a whole number >= 1"),
         ("sakt", "d_model = 15\nn_heads = 2", "d_model = 15, n_heads = 2 (expected d_model a multiple"),
-        ("best-lr", "C = -1.0", "C=-1.0: expected a regularization strength > 0"),
-        ("pfa", 'transform = "log"', "transform = 'log' was refused: count transform 'log'"),
+        ("best-lr", "C = -1.0", "C = -1.0 (expected a regularization strength > 0)"),
+        ("pfa", 'transform = "log"', "transform = 'log' (expected 'log1p' or 'none')"),
+        ("best-lr", "windows = 1.5",
+         "windows = 1.5 (expected a list of widths in seconds, each a whole number >= 1)"),
         ("bkt", 'fitter = "sklearn"', "fitter = 'sklearn' (expected 'native' or 'pybkt')"),
         ("bkt", "skill_shrinkage = -1.0",
          "skill_shrinkage = -1.0 (expected pseudo-observations, a finite number >= 0)"),
@@ -271,7 +273,7 @@ def test_a_spec_whose_top_level_has_several_mistakes_names_them_all(tmp_path) ->
         ("bkt", 'forgets = "yes"\nfixed = {p_forget = 0.1}', "forgets = 'yes' (expected true or false)"),
         ("sakt", 'd_model = "96"\nn_heads = 3', "d_model = '96' (expected an integer)"),
         ("irt", 'discrimination = "yes"\nC = -1.0',
-         "discrimination = 'yes' (expected true or false); C=-1.0: expected a regularization"),
+         "discrimination = 'yes' (expected true or false); C = -1.0 (expected a regularization"),
     ],
 )  # fmt: skip
 def test_a_mistyped_param_is_named_with_the_value_written_never_the_default(

@@ -251,7 +251,9 @@ def test_build_model_checks_a_bkt_or_logistic_spec_once_in_the_constructor(monke
     build_model("irt")
     assert checked == ["bkt", "irt"]
     monkeypatch.undo()
-    with pytest.raises(ValueError, match=re.escape("C=-1.0: expected a regularization strength")):
+    with pytest.raises(
+        ValueError, match=re.escape("C = -1.0 (expected a regularization strength > 0)")
+    ):
         IRT(C=-1.0)
 
 
@@ -260,7 +262,7 @@ def test_build_model_checks_a_bkt_or_logistic_spec_once_in_the_constructor(monke
     [
         ("irt", {"discrimination": "yes"}, "IRT: discrimination = 'yes' (expected true or false)"),
         ("pfa", {"skill_sets": "no", "C": 0.0},
-         "PFA: skill_sets = 'no' (expected true or false); C=0.0: expected a regularization"),
+         "PFA: skill_sets = 'no' (expected true or false); C = 0.0 (expected a regularization"),
         ("best-lr", {"history": 2.5}, "BestLR: history = 2.5 (expected an integer)"),
     ],
 )  # fmt: skip
@@ -274,6 +276,31 @@ def test_a_logistic_models_mistyped_knob_is_refused_not_misread(model, params, s
     with pytest.raises(ValueError) as err:
         model_class(model)(**params)
     assert str(err.value).startswith(says), str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "says"),
+    [
+        ("pfa", {"transform": "x", "C": -1},
+         "PFA: C = -1 (expected a regularization strength > 0); "
+         "transform = 'x' (expected 'log1p' or 'none')"),
+        ("best-lr", {"windows": 1.5, "history": 0},
+         "BestLR: history = 0 (expected a whole number >= 1); "
+         "windows = 1.5 (expected a list of widths in seconds, each a whole number >= 1)"),
+    ],
+)  # fmt: skip
+def test_a_logistic_model_names_every_wrong_value_in_one_params_refused(
+    model, params, says
+) -> None:
+    """`PFA(transform="x", C=-1)` raised a bare `ConfigError` about the transform alone (the C
+    problem lost, and `except ValueError` missed it), and `BestLR(windows=1.5)` a raw
+    "TypeError: 'float' object is not iterable". Each model now names every wrong value at
+    once, in a spec's words, in one `ParamsRefused`, as BKT and the deep models do."""
+    from adaptive.tracing.specs import ParamsRefused, model_class
+
+    with pytest.raises(ParamsRefused) as err:
+        model_class(model)(**params)
+    assert str(err.value) == says
 
 
 def test_set_params_refuses_a_bad_knob_and_leaves_the_model_as_it_was() -> None:

@@ -16,9 +16,10 @@ known one, so a typo never silently does nothing.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,9 @@ from adaptive.errors import (
     ConfigError,
     ConfigWarning,
     KeywordChecked,
-    check_keywords,
+    UnknownKeywordError,
     unknown_keys,
+    unknown_keywords_error,
     unknown_name,
     valid_names,
 )
@@ -321,7 +323,8 @@ class PolicyConfig(KeywordChecked):
 
     @classmethod
     def from_toml(cls, path: str | Path) -> PolicyConfig:
-        """A config from a TOML file, or a spec shipped with the package by name ("policy")."""
+        """A config from a TOML file, or a spec shipped with the package by name ("policy"):
+        the file's table read as `from_dict` reads one, each problem placed on its line."""
         from adaptive.specs import POLICY_SPECS, SPECS_DIR, resolve
 
         path = Path(path)
@@ -336,25 +339,65 @@ class PolicyConfig(KeywordChecked):
             raise ConfigError(invalid_toml(path, text, exc)) from exc
         _check_tables_hold_no_top_level_key(path, text)
         try:
-            config = _config_from(data)
+            return cls.from_dict(data, str(path))
         except PolicyProblems as exc:  # every problem on its line of the file
             raise ConfigError(_problems_in_file(path, text, exc.problems)) from exc
-        _warn_unused(config.unused_settings(data), str(path))
-        return config
 
     def with_(self, **changes: Any) -> PolicyConfig:
         """A copy with some values changed (weights merged, not replaced). A misspelt keyword
         is the `UnknownKeywordError` that `PolicyConfig(...)` and `dataclasses.replace` raise
-        (a `TypeError` too), in the same words; a table's misspelt key (`from_dict`,
-        `from_toml`) is a `ConfigError` naming the key."""
-        check_keywords(changes, [f.name for f in fields(self)], "PolicyConfig.with_")
+        (a `TypeError` too), in the same words, naming the other changes' wrong values with it;
+        a table's misspelt key (`from_dict`, `from_toml`) is a `ConfigError` naming the key."""
+        unknown = [key for key in changes if key not in _KNOBS]
+        if unknown:
+            known = {key: value for key, value in changes.items() if key not in unknown}
+            raise _keywords_refused("PolicyConfig.with_", unknown, lambda: self._changed(known))
+        config = self._changed(changes)
+        _warn_unused(config.unused_settings(changes), "policy config")
+        return config
+
+    def _changed(self, changes: Mapping[str, Any]) -> PolicyConfig:
+        """This config with the knobs `changes` sets (known ones), its weights merged."""
         d = self.to_dict()
         knobs = {**d, **changes}
         if isinstance(changes.get("weights"), Mapping):
             knobs["weights"] = {**d["weights"], **changes["weights"]}
-        config = _config_from(knobs)
-        _warn_unused(config.unused_settings(changes), "policy config")
-        return config
+        return _config_from(knobs)
+
+    @classmethod
+    def _keywords_refused(
+        cls,
+        unknown: list[str],
+        valid: Collection[str],
+        args: tuple[Any, ...],
+        known: dict[str, Any],
+    ) -> UnknownKeywordError:
+        """`PolicyConfig(typo=1, target_p_correct=5)` named the keyword alone, and the value
+        waited for the next run: the misspelt keyword and the others' wrong values are one
+        error (`_keywords_refused`), as `from_dict` names a table's."""
+        return _keywords_refused("PolicyConfig(...)", unknown, lambda: cls(*args, **known))
+
+
+#: The knobs a config takes: `PolicyConfig(...)`'s and `with_`'s keywords, a table's keys.
+_KNOBS = tuple(f.name for f in fields(PolicyConfig))
+
+
+def _keywords_refused(
+    where: str, unknown: list[str], make_rest: Callable[[], object]
+) -> UnknownKeywordError:
+    """The error for the keywords `unknown` that the call `where` does not take, naming every
+    wrong value of the others too: `make_rest()` makes the config without those keywords, and
+    its `PolicyProblems` follow the keywords (`PolicyKeywordProblems`). Either way an
+    `UnknownKeywordError` (a `TypeError`, as Python's was) in `unknown_keywords_error`'s words:
+    each keyword with its closest known one, the valid keywords once at the end."""
+    try:
+        make_rest()
+    except PolicyProblems as exc:
+        typos = [UnknownName(key, _KNOBS, "keyword") for key in unknown]
+        return PolicyKeywordProblems([*typos, *exc.problems], where)
+    except TypeError:  # the other arguments do not bind (a knob given twice): the keyword first
+        pass
+    return unknown_keywords_error(where, unknown, _KNOBS)
 
 
 def _grade_table(value: object) -> GradeTable | None:
@@ -374,9 +417,17 @@ class PolicyProblems(ConfigError):
     `problems`, which `from_toml` places on its line of the file; the valid keys and weights
     follow them once (`valid_lists`)."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"policy config: {'; '.join([*problems, *valid_lists(problems)])}")
+    def __init__(self, problems: list[str], where: str = "policy config") -> None:
+        super().__init__(f"{where}: {'; '.join([*problems, *valid_lists(problems)])}")
         self.problems = problems
+
+
+class PolicyKeywordProblems(PolicyProblems, UnknownKeywordError):
+    """A keyword a policy call does not take, with the other knobs' wrong values
+    (`PolicyConfig(typo=1, target_p_correct=5)`): every one in one message, after the call
+    ("PolicyConfig(...): unknown keyword 'typo'; target_p_correct = 5; expected ...; valid
+    keywords: ..."). Both a `PolicyProblems` and the `UnknownKeywordError` (a `TypeError`) that
+    a misspelt keyword alone raises, so that an `except` for either catches it."""
 
 
 class UnknownName(str):
@@ -469,9 +520,14 @@ def _knob_problems(name: str, value: object) -> list[str]:
 
 
 def _warn_unused(reasons: list[str], where: str) -> None:
-    """One warning per knob a config sets but never reads, naming the file (or "policy config")."""
+    """One warning per knob a config sets but never reads, naming the file (or "policy config"),
+    at the user's line: the first caller outside this module (`from_toml` reaches it through
+    `from_dict`), so that a module's warning filter matches it."""
+    frame, level = sys._getframe(), 1
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame, level = frame.f_back, level + 1
     for reason in reasons:
-        warnings.warn(f"{where}: {reason}", ConfigWarning, stacklevel=3)
+        warnings.warn(f"{where}: {reason}", ConfigWarning, stacklevel=level)
 
 
 def _has_field_type(name: str, value: object) -> tuple[bool, str]:

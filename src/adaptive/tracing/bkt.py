@@ -64,6 +64,7 @@ from adaptive.errors import (
     unknown_key,
 )
 from adaptive.memo import IdentityMemo
+from adaptive.records import Range
 from adaptive.tracing.base import (
     KnowledgeTracer,
     TracingState,
@@ -92,10 +93,19 @@ from adaptive.tracing.bkt_tables import (
     population_average,
     weighted_by_skill,
 )
-from adaptive.tracing.specs import ParamsRefused, mistyped_params
+from adaptive.tracing.specs import WHOLE, ParamsRefused, value_problems
 
 MULTI_SKILL = ("mean", "product", "min")
 FITTERS = ("native", "pybkt")
+_PSEUDO = Range(0.0, what="pseudo-observations, a finite number")
+#: The numeric settings and their valid values (`_check_values`).
+BKT_RANGES = {
+    "num_fits": WHOLE,
+    "max_iter": WHOLE,
+    "tol": Range(0.0, low_open=True, what="a number"),
+    "shrinkage": _PSEUDO,
+    "skill_shrinkage": _PSEUDO,
+}
 #: Default `skill_shrinkage` (pseudo-responses toward the population's parameters).
 SKILL_SHRINKAGE = 10.0
 _EPS = 1e-10  # guess/slip are kept in [eps, 1 - eps] so every prediction is strictly in (0, 1)
@@ -551,26 +561,11 @@ class BKT(KnowledgeTracer):
 
     def _check_values(self) -> None:
         """Every setting's type (its default's: `forgets = 'no' (expected true or false)`, as
-        `mistyped_params` says it for a spec) and value, as "name = value (expected ...)", all
+        a spec's is checked) and value, as "name = value (expected ...)" (`value_problems`), all
         the wrong ones named in one `ConfigError` (a spec with two mistakes named only the
         first); a setting of the wrong type is not checked for its value."""
-        wrong = mistyped_params(type(self), self.get_params())
+        wrong = value_problems(self, BKT_RANGES, {"fitter": FITTERS, "multi_skill": MULTI_SKILL})
         problems = list(wrong.values())
-        for name, options in (("fitter", FITTERS), ("multi_skill", MULTI_SKILL)):
-            if name not in wrong and getattr(self, name) not in options:
-                listed = " or ".join(map(repr, options))
-                problems.append(f"{name} = {getattr(self, name)!r} (expected {listed})")
-        for name in ("num_fits", "max_iter"):
-            if name not in wrong and getattr(self, name) < 1:
-                problems.append(f"{name} = {getattr(self, name)!r} (expected a whole number >= 1)")
-        if "tol" not in wrong and not self.tol > 0:
-            problems.append(f"tol = {self.tol!r} (expected a number > 0)")
-        for name in ("shrinkage", "skill_shrinkage"):
-            value = getattr(self, name)
-            if name not in wrong and not (np.isfinite(value) and value >= 0):
-                problems.append(
-                    f"{name} = {value!r} (expected pseudo-observations, a finite number >= 0)"
-                )
         if "forgets" not in wrong:  # `fixed`'s p_forget is read with it
             problems += self._fixed_problems()
         if problems:

@@ -54,7 +54,8 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from adaptive.data.log import Response, ResponseLog
-from adaptive.errors import DataValidationError, Problem
+from adaptive.errors import ConfigError, DataValidationError, Problem
+from adaptive.records import Range
 from adaptive.tracing.base import (
     KnowledgeTracer,
     TracingState,
@@ -65,6 +66,7 @@ from adaptive.tracing.base import (
 from adaptive.tracing.calibration import LatentMastery, LatentMasteryMixin
 from adaptive.tracing.features import (
     NS_PER_S,
+    TRANSFORMS,
     BatchInput,
     FeatureLayout,
     RoundInput,
@@ -78,9 +80,15 @@ from adaptive.tracing.features import (
     state_counts,
     update_one,
 )
-from adaptive.tracing.specs import ParamsRefused, mistyped_params
+from adaptive.tracing.specs import WHOLE, ParamsRefused, value_problems
 
 DAS3H_WINDOWS = (3600, 86400, 7 * 86400, 30 * 86400)  # 1 hour, 1 day, 1 week, 30 days
+#: The numeric knobs and their valid values (a model checks those it has).
+LOGISTIC_RANGES = {
+    "C": Range(0.0, low_open=True, what="a regularization strength"),
+    "max_iter": WHOLE,
+    "history": WHOLE,
+}
 
 
 def skill_set_codes(log: ResponseLog) -> tuple[np.ndarray, list[tuple[str, ...]]]:
@@ -132,25 +140,35 @@ class LogisticTracer(LatentMasteryMixin, KnowledgeTracer):
 
     # -- fitting ----------------------------------------------------------------------------------
     def check_params(self) -> None:
-        """Refuse hyperparameters this model cannot be fitted with, before any data is read:
-        each value of the wrong type (`mistyped_params`, as BKT's and the deep models' and a
-        spec's: `discrimination = "yes"` read as true), then the regression's `C` and
-        `max_iter` and the feature layout's checks (count transform, history), on a one-item,
-        one-skill vocabulary. One `ParamsRefused` (a `ValueError`) naming every wrong one, each
-        with its value. Each model's constructor runs it."""
-        wrong = mistyped_params(type(self), self.get_params())
-        problems = list(wrong.values())
-        if "C" not in wrong and not self.C > 0:
-            problems.append(f"C={self.C!r}: expected a regularization strength > 0")
-        if "max_iter" not in wrong and not self.max_iter >= 1:
-            problems.append(f"max_iter={self.max_iter!r}: expected a whole number >= 1")
-        if not wrong:  # the layout reads the knobs: only those of the right type
+        """Refuse hyperparameters this model cannot be fitted with, before any data is read: one
+        `ParamsRefused` (a `ConfigError` and a `ValueError`) naming every wrong one with its
+        value, in a spec's words, as BKT's and the deep models' ("PFA: C = -1 (expected a
+        regularization strength > 0); transform = 'x' (expected 'log1p' or 'none')"). Each
+        model's constructor runs it, and `set_params`."""
+        try:
+            self._check_values()
+        except ConfigError as exc:
+            raise ParamsRefused(type(self).__name__, str(exc)) from None
+
+    def _check_values(self) -> None:
+        """Each knob's type (`discrimination = "yes"` was read as true) and value
+        (`value_problems`), then this model's own (`_own_problems`: Best-LR's windows), all
+        named in one `ConfigError`. Where every knob passed, the feature layout is built on a
+        one-item, one-skill vocabulary, so that whatever it would still refuse is named here,
+        not mid-fit."""
+        wrong = value_problems(self, LOGISTIC_RANGES, {"transform": TRANSFORMS})
+        problems = list(wrong.values()) + self._own_problems()
+        if not problems:
             try:
                 self._layout(1, 1, self._wants_windows())
-            except ValueError as exc:
+            except (ConfigError, ValueError, TypeError) as exc:
                 problems.append(str(exc))
         if problems:
-            raise ParamsRefused(type(self).__name__, "; ".join(problems))
+            raise ConfigError("; ".join(problems))
+
+    def _own_problems(self) -> list[str]:
+        """What else is wrong with this model's knobs (none here; Best-LR: its windows)."""
+        return []
 
     def _regression(self) -> LogisticRegression:
         """The L2 logistic regression every fit of this model runs (see the module docstring)."""
@@ -590,6 +608,19 @@ class BestLR(LogisticTracer):
         self.skill_sets = skill_sets
         self.max_iter = max_iter
         self.check_params()  # refused where it is written, not at `fit`
+
+    def _own_problems(self) -> list[str]:
+        """`windows`: a list of widths in seconds, each a whole number >= 1 (`windows = 1.5`
+        reached `tuple(...)` as "'float' object is not iterable"); None or an empty list
+        stands for DAS3H's widths."""
+        windows = self.windows
+        if windows is None or (
+            isinstance(windows, list | tuple) and all(WHOLE.admits(w) for w in windows)
+        ):
+            return []
+        return [
+            f"windows = {windows!r} (expected a list of widths in seconds, each {WHOLE.what} {WHOLE})"
+        ]
 
     def _wants_windows(self) -> tuple[int, ...]:
         if not self.time_windows:

@@ -16,12 +16,14 @@ import importlib
 import inspect
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
 from adaptive.errors import ConfigError, unknown_key, unknown_keys
 from adaptive.files import read_user_text
+from adaptive.records import Range
 from adaptive.specs import MODELS_DIR, resolve
 from adaptive.tracing.base import KnowledgeTracer
 
@@ -203,4 +205,32 @@ def mistyped_params(klass: type, params: dict[str, Any]) -> dict[str, str]:
             continue
         if not ok:
             wrong[name] = f"{name} = {value!r} (expected {expected})"
+    return wrong
+
+
+#: A knob that counts something (iterations, sizes, seconds): "expected a whole number >= 1".
+WHOLE = Range(1, whole=True, what="a whole number")
+
+
+def value_problems(
+    model: KnowledgeTracer,
+    ranges: Mapping[str, Range],
+    options: Mapping[str, Sequence[Any]],
+) -> dict[str, str]:
+    """What is wrong with `model`'s hyperparameters, by name, each in a spec's words ("name =
+    value (expected ...)"): each value of the wrong type (`mistyped_params`), then each number
+    of the right type outside its range (`ranges`), then each choice not among its `options`;
+    a knob the model does not have is skipped, and one of the wrong type is not checked for its
+    value. Every model's `check_params` starts here (BKT's, the logistic and the deep models'),
+    adds its own cross-checks and refuses them all in one `ParamsRefused`, so that a model with
+    two mistakes names both, and a mistake reads the same from any model and from a spec."""
+    wrong = mistyped_params(type(model), model.get_params())
+    for name, valid in ranges.items():
+        value = getattr(model, name, None)
+        if hasattr(model, name) and name not in wrong and not valid.admits(value):
+            wrong[name] = f"{name} = {value!r} (expected {valid.what} {valid})"
+    for name, choices in options.items():
+        value = getattr(model, name, None)
+        if hasattr(model, name) and name not in wrong and value not in choices:
+            wrong[name] = f"{name} = {value!r} (expected {' or '.join(map(repr, choices))})"
     return wrong

@@ -76,7 +76,7 @@ from adaptive.tracing.deep.sequences import (
     split_students,
     take_students,
 )
-from adaptive.tracing.specs import ParamsRefused, mistyped_params
+from adaptive.tracing.specs import WHOLE, ParamsRefused, value_problems
 
 WEIGHTS_FILE = "weights.safetensors"
 # Training arithmetic. "float32": everywhere. "bfloat16": mixed precision, the matrix products
@@ -98,7 +98,6 @@ MODEL_SIZES = (
     "d_ff",
     "final_size",
 )
-WHOLE = Range(1, whole=True, what="a whole number")
 SHARE = Range(0.0, 1.0, high_open=True, what="a share")
 #: The numeric knobs and their valid values (a model checks those it has).
 KNOB_RANGES = {
@@ -202,19 +201,11 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
         """Each knob's type and range, in a spec's words ("window = 0 (expected a whole number
         >= 1)"): a negative learning rate crashed mid-fit, a `validation_fraction` of 1.5 left
         the model untrained, a text size reached torch (seen in a researcher's trial). Types as
-        a spec's are checked (`mistyped_params`, shared with BKT and `build_model`), so that a
-        mistake reads the same from a spec and from Python; then the ranges of the knobs of the
-        right type. Every wrong knob is named in one `ConfigError` (a spec with two mistakes
-        named only the first)."""
-        wrong = mistyped_params(type(self), self.get_params())
-        for name, valid in KNOB_RANGES.items():
-            value = getattr(self, name, None)
-            if hasattr(self, name) and name not in wrong and not valid.admits(value):
-                wrong[name] = f"{name} = {value!r} (expected {valid.what} {valid})"
-        for name, options in (("device", DEVICES), ("precision", PRECISIONS)):
-            if name not in wrong and getattr(self, name) not in options:
-                listed = " or ".join(map(repr, options))
-                wrong[name] = f"{name} = {getattr(self, name)!r} (expected {listed})"
+        a spec's are checked, then the ranges of the knobs of the right type (`value_problems`,
+        shared with BKT and the logistic models), so that a mistake reads the same from a spec
+        and from Python. Every wrong knob is named in one `ConfigError` (a spec with two
+        mistakes named only the first)."""
+        wrong = value_problems(self, KNOB_RANGES, {"device": DEVICES, "precision": PRECISIONS})
         heads = getattr(self, "n_heads", 1)
         sizes_read = not {"d_model", "n_heads"} & set(wrong)  # whole numbers >= 1, where set
         if sizes_read and getattr(self, "d_model", 0) % heads:
