@@ -822,8 +822,8 @@ def repeat_expected(
     (mastery; source and the file's code where the table has them: `_cells`). Every cell the
     same is a table exported twice (safe to drop); else what differs is said, so that the user
     sees which values conflict without opening the file ("line 2 has the same student and
-    skill: mastery 0.8 there, 0.7 here"). Both engines word a repeat here (the Spark engine's
-    rows carry mastery and source)."""
+    skill: mastery 0.8 there, 0.7 here"). Both engines word a repeat through `repeat_problem`
+    (the Spark engine's rows carry mastery, source and the file's code)."""
     if theirs is None or ours is None:
         return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill)"
     if _same_cells(ours, theirs):
