@@ -1279,14 +1279,35 @@ def test_a_file_without_the_named_columns_is_one_problem_with_its_own_columns_as
     assert problems(path, columns=None) == [
         f"{path}, line 1; expected a column of the mastery table for each of student_id, "
         "skill_id, mastery (found: Learner ID, Standard Code, Score, Assessed On); for other "
-        "column names pass columns={'student_id': 'Learner ID', 'skill_id': 'Standard Code', "
-        "'mastery': 'Score'} in Python, or --placement-columns 'Learner ID,Standard Code,Score' "
-        "on a command"
+        "column names pass columns= in Python, or --placement-columns on a command, for example "
+        "columns={'student_id': 'Learner ID', 'skill_id': 'Standard Code', 'mastery': 'Score'} "
+        "or --placement-columns 'Learner ID,Standard Code,Score' (a guess from the header: check "
+        "that these are the right columns)"
     ]
     one = write(tmp_path, "student_id,skill_id,Score\ns1,g5.NS.1,0.5\n", "one.csv")
     said = problems(one, columns=None)
     assert len(said) == 1 and said[0].startswith(f"{one}, column 'mastery'; expected a column")
     assert "adaptive batch" not in said[0]
+
+
+def test_the_own_columns_example_never_takes_a_name_for_an_id_and_is_only_an_example(
+    tmp_path,
+) -> None:
+    """Re-read 52 #4: "Learner Name,Learner ID,..." was told to pass columns={'student_id':
+    'Learner Name', ...} as the fix: followed, every placement is keyed by a student's name.
+    Id roles now take an id-like column, never a name one; the example is said as one, and
+    only where each role has one likely column ("known" is not "Unknown")."""
+    path = write(tmp_path, "Learner Name,Learner ID,Standard,Score\nAnn Lee,s1,g5.NS.1,0.8\n")
+    (said,) = problems(path, columns=None)
+    assert "for example columns={'student_id': 'Learner ID', 'skill_id': 'Standard'," in said
+    assert "--placement-columns 'Learner ID,Standard,Score' (a guess from the header" in said
+    assert "'Learner Name'," not in said.split("found:")[1].split(")")[1], said
+    generic = "e.g. --placement-columns 'Student ID,Standard,Mastery'"
+    for header in ("Learner Name,Standard,Score", "Learner ID,KC,Unknown",
+                   "Learner ID,Standard,Score,Percent"):  # fmt: skip
+        other = write(tmp_path, f"{header}\ns1,g5.NS.1,0.8\n", "other.csv")
+        (said,) = problems(other, columns=None)
+        assert said.endswith(generic), said
 
 
 def test_a_files_problems_are_listed_in_line_order(tmp_path) -> None:

@@ -28,6 +28,7 @@ import io
 import json
 import math
 import os
+import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -371,29 +372,51 @@ class TableForm:
     #: the commands' option naming the file's columns in role order ("" where none has one)
     flag: str = ""
     #: words a file's column for each role likely holds ("Learner ID": student_id), for an
-    #: example made of the file's own columns (`own_names_for`)
+    #: example made of the file's own columns (`own_names_for`); each word begins a word of
+    #: the column's name ("known" is not "Unknown")
     guesses: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     def own_names_for(self, header: Sequence[object]) -> str:
         """How to name the file's own columns, said for Python and a command alike, with the
-        file's likely columns as the example where each role has one, else `own_names`."""
-        picked: list[str] = []
-        for role in self.roles:
-            words = self.guesses.get(role, ())
-            likely = [str(h) for h in header if str(h) not in picked]
-            pick = next((h for h in likely if any(w in h.casefold() for w in words)), None)
-            if pick is None:
-                return self.own_names
-            picked.append(pick)
+        file's likely columns as an example where each role has exactly one (`_likely`), else
+        `own_names`. Only an example, worded as one: it is a guess from the names, and a
+        wrong guess followed (a name column as student_id) would misread every row."""
+        picked = [_likely(header, self.guesses.get(role, ()), role) for role in self.roles]
+        if None in picked or len(set(picked)) < len(picked):
+            return self.own_names
         mapping = dict(zip(self.roles, picked, strict=True))
         return (
-            f"for other column names pass columns={mapping!r} in Python, or "
-            f"{self.flag} '{','.join(picked)}' on a command"
+            f"for other column names pass columns= in Python, or {self.flag} on a command, for "
+            f"example columns={mapping!r} or {self.flag} '{','.join(map(str, picked))}' (a guess "
+            "from the header: check that these are the right columns)"
         )
 
     def expected(self) -> str:
         """ "a CSV or Parquet table of student_id, skill_id, mastery (and optionally source)"."""
         return f"a CSV or Parquet table of {', '.join(self.roles)} (and optionally {self.optional})"
+
+
+#: Words of a column's name that mark it as an id ("Learner ID", not "Learner Name").
+ID_WORDS = frozenset({"id", "ids", "code", "number", "num", "no"})
+
+
+def _likely(header: Sequence[object], guesses: Sequence[str], role: str) -> str | None:
+    """The one column of `header` likely to hold `role`: a name one of whose words begins with
+    a `guesses` word; for an id role, never a name column ("Learner Name": names keyed as ids
+    match no student), and an id-like one (`ID_WORDS`) among several. None where no column or
+    more than one is likely (an example must not guess between them)."""
+    likely = [str(h) for h in header if any(w.startswith(tuple(guesses)) for w in _words(str(h)))]
+    if role.endswith("_id"):
+        likely = [h for h in likely if "name" not in _words(h)]
+        if len(likely) > 1:
+            likely = [h for h in likely if ID_WORDS & set(_words(h))]
+    return likely[0] if len(likely) == 1 else None
+
+
+def _words(name: str) -> list[str]:
+    """A column name's words, case folded: "LearnerID", "learner_id" and "Learner ID" are
+    learner, id."""
+    return [w.casefold() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
 
 
 @dataclasses.dataclass(frozen=True)
