@@ -1290,6 +1290,29 @@ def test_a_file_without_the_named_columns_is_one_problem_with_its_own_columns_as
     assert "adaptive batch" not in said[0]
 
 
+def test_a_frame_or_parquet_file_without_the_columns_is_one_problem_of_its_columns(
+    tmp_path,
+) -> None:
+    """Re-read 52 #8: trial 11 was mended for CSV files only: a frame still got three lines,
+    each repeating "(found: learner, kc, p)", and a Parquet file's one problem had no place
+    ("t.parquet; expected ..."). Both are now one problem at the table's columns."""
+    wrong = pd.DataFrame({"learner": ["s1"], "kc": ["g5.NS.1"], "p": [0.5]})
+    assert frame_problems(wrong) == [
+        "<frame>, columns; expected a column of the mastery table for each of student_id, "
+        "skill_id, mastery (found: learner, kc, p); rename the frame's columns, e.g. "
+        "frame.rename(columns={'Student ID': 'student_id', 'Standard': 'skill_id', "
+        "'Mastery': 'mastery'})"
+    ]
+    one = frame_problems(wrong.rename(columns={"learner": "student_id", "kc": "skill_id"}))
+    assert one == ["<frame>, column 'mastery'; expected a column of the mastery table (found: "
+                   "student_id, skill_id, p)"]  # fmt: skip
+    path = tmp_path / "t.parquet"
+    wrong.to_parquet(path)
+    (said,) = problems(path, columns=None)
+    assert said.startswith(f"{path}, columns; expected a column of the mastery table for each "
+                           "of student_id, skill_id, mastery (found: learner, kc, p); "), said  # fmt: skip
+
+
 def test_the_own_columns_example_never_takes_a_name_for_an_id_and_is_only_an_example(
     tmp_path,
 ) -> None:

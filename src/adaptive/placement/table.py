@@ -511,16 +511,29 @@ def checked_rows_placement(
     return Placement(tuple(students), tuple(skills), mastery, said)
 
 
+#: How a frame's own column names are given (`mastery_table_placement` reads its roles by
+#: name: it takes no columns=).
+FRAME_OWN_NAMES = (
+    "rename the frame's columns, e.g. frame.rename(columns={'Student ID': 'student_id', "
+    "'Standard': 'skill_id', 'Mastery': 'mastery'})"
+)
+
+
 def check_placement_columns(frame: pd.DataFrame, file: str) -> None:
-    """Each missing column of (student_id, skill_id, mastery) is one problem, listing the
-    columns the table has; so is one the table has twice (which would it be?)."""
-    problems = header_problems(list(map(str, frame.columns)), PLACEMENT_COLUMNS, file, None)
+    """A missing column of (student_id, skill_id, mastery) is one problem, listing the columns
+    the table has, and several are one problem of its columns, as a file's (`role_names`);
+    so is a column the table has twice (which would it be?)."""
+    header = list(map(str, frame.columns))
+    problems = header_problems(header, PLACEMENT_COLUMNS, file, None)
     found = _found(list(frame.columns))
-    problems += [
-        Problem(file, None, c, None, f"a column of the mastery table (found: {found})")
-        for c in PLACEMENT_COLUMNS
-        if c not in frame.columns
-    ]
+    missing = [c for c in PLACEMENT_COLUMNS if c not in header]
+    if not problems and len(missing) > 1:
+        problems = [roles_missing(PLACEMENT_TABLE, missing, found, file, None, FRAME_OWN_NAMES)]
+    elif missing:
+        problems += [
+            Problem(file, None, c, None, f"a column of the mastery table (found: {found})")
+            for c in missing
+        ]
     if problems:
         hint = refusal_hint(header_kind(list(frame.columns)), "placement", f"{file}: ")
         raise DataValidationError(problems, hint=hint)
@@ -1939,17 +1952,28 @@ def role_names(
         expected = f"{form.words} (found: {found}{closest}); {form.own_names_for(header)}"
         problems = [Problem(file, None, role, None, expected)]
     elif not problems and missing:  # one problem, not one a role saying the same
-        expected = (
-            f"{form.words} for each of {', '.join(missing)} (found: {found}); "
-            f"{form.own_names_for(header)}"
-        )
-        problems = [Problem(file, line, None, None, expected)]  # the header's line
+        how = form.own_names_for(header)
+        problems = [roles_missing(form, missing, found, file, line, how)]
     if problems:
         kind = file_kind(file) if Path(file).is_file() else header_kind(header)  # a frame's
         raise_other_kind(file, kind, form)
         hint = refusal_hint(kind, form.name, f"{file}: ")
         raise_problems([(problems, len(problems))], columns, hint=hint)
     return names
+
+
+#: Where a problem of a table's columns is, in a table without lines (a Parquet file, a frame).
+COLUMNS_PLACE = "columns"
+
+
+def roles_missing(
+    form: TableForm, missing: Sequence[str], found: str, file: str, line: int | None, how: str
+) -> Problem:
+    """The one problem of a table lacking several of `form`'s roles (`missing`; `found`: the
+    columns it has), at its header's line, or at its "columns" where it has no lines (a
+    Parquet file, a frame); `how`: how to name its own columns."""
+    expected = f"{form.words} for each of {', '.join(missing)} (found: {found}); {how}"
+    return Problem(file, line, None, None, expected, COLUMNS_PLACE if line is None else None)
 
 
 def _meant(name: str, header: Sequence[str]) -> str:
