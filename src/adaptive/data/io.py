@@ -2,7 +2,7 @@
 
 `read_responses(path, mapping)` reads CSV, TSV or Parquet (optionally gzipped), checks every row
 (see `adaptive.data.validate`) and either raises `DataValidationError` listing every problem
-(file, line, column, value, expected) or, with `quarantine=PATH`, writes each rejected row with
+(file, line, column, value, expected) or, with `quarantine=FILE`, writes each rejected row with
 its reason to a CSV and loads the rest. Nothing is dropped silently: the report counts rows read,
 loaded and quarantined (read = loaded + quarantined), and blank lines skipped.
 

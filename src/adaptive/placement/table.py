@@ -50,7 +50,7 @@ from adaptive.data.readers import (
     read_header,
     unreadable,
 )
-from adaptive.data.validate import option_words
+from adaptive.data.validate import keyword_beside_flag, option_words
 from adaptive.errors import (
     ConfigError,
     DataValidationError,
@@ -141,15 +141,6 @@ class DropOptions:
             f"counted with {self.drop}; {self.quarantine} writes them aside with their reasons "
             "too. Other rows are still refused."
         )
-
-
-def keyword_beside_flag(keyword: str, option: str, value: str = "") -> str:
-    """`read_placement`'s keyword beside the commands' flag for the same opt-in (`option`: the
-    night's keyword, whose flag it is), in `option_words`' shape: "quarantine=FILE
-    (--placement-quarantine FILE)"; a switch (no `value`) as set in Python:
-    "drop_blank_and_identical=True (--placement-drop-blank-and-identical)"."""
-    flag = "--" + option.replace("_", "-")
-    return f"{keyword}={value} ({flag} {value})" if value else f"{keyword}=True ({flag})"
 
 
 #: `read_placement`'s opt-ins (`drop_blank_and_identical=`, `quarantine=`), with the commands'
