@@ -8,7 +8,7 @@ per-student data, so the table goes through four steps:
    and writes it as Parquet beside the night's outputs (`student_id, skill_id, mastery, _line`,
    and the file's own code, `_code`), where every executor can read it; one batch in memory at
    a time;
-2. Spark finds rows that repeat a (student, skill) (the driver collects at most 20 of them,
+2. Spark finds rows that repeat a (student, skill) (the driver collects the first 20 of them,
    each with its first row's line, mastery, source and code: worded by `repeat_problem`, as
    `read_placement` words them, a skill map's two codes read as one skill included);
 3. the plan attaches each student's rows to the student's school (`with_placement`): the students
@@ -132,27 +132,27 @@ def placement_duplicates(
     skill_map: SkillMap | None = None,
 ) -> None:
     """Step 2: rows that repeat an earlier row's (student, skill), found by Spark (the driver
-    collects at most 20 of them); one `DataValidationError` as `read_placement` gives (two
-    codes that `skill_map`, step 1's, read as one skill named as such, not as a row given
-    twice)."""
+    collects the first 20 of them by line, each with its pair's first row); one
+    `DataValidationError` as `read_placement` gives (two codes that `skill_map`, step 1's,
+    read as one skill named as such, not as a row given twice)."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    cells = F.struct("_line", "mastery", "source", "_code")  # by line: the first row first
-    groups = (
+    cells = F.struct("_line", "mastery", "source", "_code")
+    pair = Window.partitionBy("student_id", "skill_id").orderBy("_line")
+    again = (
         session.read.parquet(str(target))
-        .groupBy("student_id", "skill_id")
-        .agg(F.count("*").alias("n"), F.sort_array(F.collect_list(cells)).alias("rows"))
-        .where(F.col("n") > 1)
+        .withColumn("first", F.first(cells).over(pair))
+        .where(F.col("_line") != F.col("first._line"))
     )
-    total = groups.agg(F.sum(F.col("n") - 1).alias("repeats")).collect()[0]["repeats"]
+    total = again.count()
     rows = rows_of(Path(file))
     found = [_source_problems(session, target, rows)]
     if total:
         listed = [
-            _repeat(rows, row["skill_id"], row["rows"][0], again, skill_map)
-            for row in groups.orderBy(F.col("rows")[1]["_line"]).limit(20).collect()
-            for again in row["rows"][1:]
-        ][:20]
+            _repeat(rows, row["skill_id"], row["first"], row, skill_map)
+            for row in again.orderBy("_line").limit(20).collect()
+        ]
         found.append((listed, int(total)))
     raise_problems(found, columns)
 

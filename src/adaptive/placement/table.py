@@ -30,7 +30,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -418,10 +418,20 @@ class Rows:
 
     file: str
     unit: str = "line"
+    #: a frame's labels ("row label"), for its problems' order: by position, not by label
+    labels: pd.Index | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def name(self, at: Any) -> str:
         """ "line 3", "row 3", "row label 7": a row as an error names it."""
         return f"{self.unit} {at}"
+
+    def order(self, problem: Problem) -> tuple[int, int]:
+        """Where a problem of this table is, for sorting (`file_order`); a frame's row label
+        by the row's position (labels 9, 3 are its rows 0, 1)."""
+        where = file_order(problem)
+        if self.labels is None or problem.row is None or where[0] != 1:
+            return where
+        return 1, int(self.labels.get_loc(where[1]))
 
     def problem(self, at: Any, column: str | None, value: str, expected: str) -> Problem:
         """The problem of the row at `at` (its line, row or label)."""
@@ -437,7 +447,7 @@ def frame_rows(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, Rows]:
     in every problem and warning."""
     index = frame.index
     if index.is_unique and pd.api.types.is_integer_dtype(index.dtype):
-        return frame, Rows(file, "row label")
+        return frame, Rows(file, "row label", index)
     return frame.set_axis(pd.RangeIndex(len(frame))), Rows(file, "row position")
 
 
@@ -477,7 +487,9 @@ def mastery_table_placement(
         )
         add_found(found, "source", more)
     raise_problems(
-        list(found.values()), hint=FRAME_BLANK_HINT if blanks.refusal_has_droppable else ""
+        list(found.values()),
+        hint=FRAME_BLANK_HINT if blanks.refusal_has_droppable else "",
+        rows=rows,
     )
     if renamed is not None:
         renamed.warn(file)
@@ -582,9 +594,11 @@ def checked_frame(
     add_found(
         found, "student_id", id_problems(student, "student_id", rows, room(found, "student_id"))
     )
-    add_found(found, "skill_id", id_problems(skill, "skill_id", rows, room(found, "skill_id")))
-    if catalog is not None:
-        add_found(found, "skill_id", skill_problems(skill, rows, catalog, room(found, "skill_id")))
+    skills = id_problems(skill, "skill_id", rows, room(found, "skill_id"))
+    if catalog is not None:  # both the first by order: an empty skill may follow an unknown one
+        more = skill_problems(skill, rows, catalog, room(found, "skill_id"))
+        skills = (sorted(skills[0] + more[0], key=rows.order), skills[1] + more[1])
+    add_found(found, "skill_id", skills)
     mastery, problems = read_mastery(frame["mastery"], rows, room(found, "mastery"))
     add_found(found, "mastery", problems)
     if drops is not None and not drops.drop and problems[1]:  # refused: noticed for the hint
@@ -919,26 +933,45 @@ def _identical_to(earlier: str) -> str:
 
 
 def raise_problems(
-    found: Sequence[Found], columns: Mapping[str, str] | None = None, hint: str = ""
+    found: Sequence[Found],
+    columns: Mapping[str, str] | None = None,
+    hint: str = "",
+    rows: Rows | None = None,
 ) -> None:
     """One `DataValidationError` with every kind's problems (named by the file's own columns
-    when `columns` maps them; `hint` after them), in the file's order (`_file_order`: whoever
-    fixes the file goes top to bottom), or nothing when there are none."""
-    problems = [_in_file_terms(p, columns or {}) for listed, _ in found for p in listed]
-    problems.sort(key=_file_order)  # stable: one row's problems stay in the order of KINDS
+    when `columns` maps them; `hint` after them), in the file's order (`rows.order`, a
+    frame's by position; else `file_order`: whoever fixes the file goes top to bottom), or
+    nothing when there are none. Each kind lists its first 20 only: the list stops where a
+    kind that has more stops (`listed_in_order`), the rest counted ("... and 512 more"),
+    never a later line listed where an earlier one of another kind is left out."""
+    order = rows.order if rows is not None else file_order
     total = sum(n for _, n in found)
     if total:
+        problems = [_in_file_terms(p, columns or {}) for p in listed_in_order(found, order)]
         raise DataValidationError(problems, total=total, hint=hint)
 
 
-def _file_order(problem: Problem) -> tuple[int, int]:
-    """Where a problem is in its file, for sorting: a problem of the whole file (its header)
-    first, then by line, or by the number a table without lines names its row by ("row 3",
-    "row label 7")."""
+def listed_in_order(
+    found: Sequence[Found], order: Callable[[Problem], tuple[int, int]]
+) -> list[Problem]:
+    """Every kind's listed problems in `order` (stable: one row's problems stay in the order
+    of KINDS), up to the last listed of a kind that has more (its next one, not listed, may
+    come before any later line of another kind)."""
+    problems = sorted((p for listed, _ in found for p in listed), key=order)
+    cut = [max(map(order, listed)) for listed, n in found if listed and n > len(listed)]
+    return [p for p in problems if order(p) <= min(cut)] if cut else problems
+
+
+def file_order(problem: Problem) -> tuple[int, int]:
+    """Where a problem is in its file, for sorting: a problem of the whole file (its header,
+    a table's "columns") first, then by line, or by the number a table without lines names
+    its row by ("row 3", "row label 7"), then any other row last."""
     if problem.line is not None:
         return 1, problem.line
-    number = problem.row.rsplit(" ", 1)[-1] if problem.row else ""
-    return (1, int(number)) if number.lstrip("-").isdigit() else (0, 0)
+    if problem.row is None or problem.row == COLUMNS_PLACE:
+        return 0, 0
+    number = problem.row.rsplit(" ", 1)[-1]
+    return (1, int(number)) if number.lstrip("-").isdigit() else (2, 0)
 
 
 def raise_other_kind(file: str, kind: FileKind | None, form: TableForm) -> None:
