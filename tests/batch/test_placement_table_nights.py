@@ -420,3 +420,32 @@ def test_the_path_suggested_beside_a_folder_is_never_an_input(tmp_path):
     suggested = str(caught.value).rsplit("e.g. ", 1)[1]
     assert suggested == str(folder / "rejected-rejected.csv")
     check_quarantines({"--placement-quarantine": suggested}, others)  # following it works
+
+
+def test_the_suggested_path_is_outside_every_input_folder_whatever_the_options_order(tmp_path):
+    """Re-read 52 #7: a quarantine in dist/nights with --district dist and --out dist/nights
+    was told "e.g. .../dist" (the district folder itself, an input) with one order of the
+    options and ".../rej.csv" with the other. The outermost folder is named and the suggestion
+    walks up until a name is free, so both orders say the same, and following it works; where
+    no folder up to the root has one, no "e.g." is said."""
+    from pathlib import Path
+
+    from adaptive.data.io import check_quarantines
+    from adaptive.errors import AdaptiveError
+
+    dist = tmp_path / "dist"
+    (dist / "nights").mkdir(parents=True)
+    quarantine = {"--placement-quarantine": dist / "nights" / "rej.csv"}
+    said = []
+    for others in ({"--out": dist / "nights", "--district": dist},
+                   {"--district": dist, "--out": dist / "nights"}):  # fmt: skip
+        with pytest.raises(AdaptiveError) as caught:
+            check_quarantines(quarantine, others)
+        said.append(str(caught.value))
+        suggested = said[-1].rsplit("e.g. ", 1)[1]
+        assert suggested == str(tmp_path / "rej.csv"), said[-1]
+        check_quarantines({"--placement-quarantine": suggested}, others)  # following it works
+    assert said[0] == said[1] and f"is inside --district ({dist})" in said[0], said
+    with pytest.raises(AdaptiveError) as caught:
+        check_quarantines(quarantine, {"--district": Path(tmp_path.anchor)})
+    assert str(caught.value).endswith("give a path outside it for the rejected rows"), caught.value

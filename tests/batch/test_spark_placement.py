@@ -180,3 +180,26 @@ def test_a_repeat_is_worded_on_spark_as_read_placement_words_it(spark, tmp_path)
     assert said == [str(p) for p in local.value.problems]
     assert said[0].endswith("(line 2 has the same student and skill: mastery 0.8 there, 0.7 here)")
     assert "identical to line 3" in said[1] and "0.8000001 here" in said[2]
+
+
+def test_two_codes_a_skill_map_reads_as_one_are_named_on_spark_as_in_process(spark, tmp_path):
+    """Re-read 52 #2: with a skill map, Spark called two different codes read as one skill
+    "identical ... a row given twice, safe to drop" (its rows kept only the mapped skill) and
+    quoted the skill, not the file's code; the in-process read names the map."""
+    from adaptive.batch.spark_placement import placement_duplicates
+    from adaptive.placement.table import SkillMap
+
+    path = tmp_path / "last_year.csv"
+    path.write_text("student_id,skill_id,mastery\ns1,old-a,0.8\ns1,a,0.8\ns2,b,0.5\ns2,b,0.5\n")
+    codes = {"old-a": "a", "a": "a", "b": "b"}
+    with pytest.raises(DataValidationError) as local:
+        read_placement(path, catalog(), skill_map=codes)
+    target = tmp_path / "checked.parquet"
+    skill_map = SkillMap.of(codes, catalog())
+    checked_placement_parquet(path, catalog(), None, target, skill_map=skill_map)
+    with pytest.raises(DataValidationError) as on_spark:
+        placement_duplicates(spark, target, str(path), {}, skill_map)
+    said = [str(p) for p in on_spark.value.problems]
+    assert said == [str(p) for p in local.value.problems]
+    assert "got 'a'" in said[0] and "two codes read as one skill" in said[0], said
+    assert "safe to drop" not in said[0] and "safe to drop" in said[1], said

@@ -269,10 +269,26 @@ def test_row_problems_say_how_to_load_the_other_rows(tmp_path):
     message = str(caught.value)
     assert "line 3" in message
     assert message.endswith(
-        "To load the other rows and write these aside with their reasons: quarantine=PATH (in a "
-        "command: --quarantine FILE; for --engine spark, `adaptive validate LOG --quarantine "
-        "FILE` first)."
+        "To load the other rows and write these aside with their reasons: quarantine=FILE "
+        "(--quarantine FILE); for --engine spark, `adaptive validate LOG --quarantine FILE` first."
     )
+
+
+def test_the_readme_words_the_quarantine_opt_in_as_both_readers_do():
+    """Re-read 52 #9: the README said "`quarantine=PATH` / `--placement-quarantine FILE`" and
+    the log reader "quarantine=PATH (in a command: --quarantine FILE ...)", where the placement
+    reader says "quarantine=FILE (--placement-quarantine FILE)". One formatter words all
+    three (`keyword_beside_flag`)."""
+    from pathlib import Path
+
+    from adaptive.data.validate import QUARANTINE_HINT, keyword_beside_flag
+    from adaptive.placement.table import READ_OPTIONS
+
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    assert f"`{READ_OPTIONS.quarantine}`" in readme
+    assert READ_OPTIONS.quarantine == "quarantine=FILE (--placement-quarantine FILE)"
+    assert keyword_beside_flag("quarantine", "quarantine", "FILE") in QUARANTINE_HINT
+    assert "quarantine=PATH" not in readme
 
 
 def test_quarantine_of_a_clean_file_is_empty(tmp_path):

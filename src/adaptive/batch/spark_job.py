@@ -379,7 +379,9 @@ def run_spark_night(
             if experiment_file is not None:
                 session.sparkContext.addFile(str(Path(tmp) / "shipped" / experiment_file))
             if placement is not None:
-                placement_duplicates(session, placed_rows, str(placement), placement_columns)
+                placement_duplicates(
+                    session, placed_rows, str(placement), placement_columns, renamed
+                )
             rows = _run_schools(
                 session,
                 night,

@@ -5,10 +5,12 @@ per-student data, so the table goes through four steps:
 
 1. the driver reads the file in batches (CSV or Parquet), checks every row as `read_placement`
    does (mastery in [0, 1], a skill of the catalog; errors with file, line, column and value)
-   and writes it as Parquet beside the night's outputs (`student_id, skill_id, mastery, _line`),
-   where every executor can read it; one batch in memory at a time;
-2. Spark finds rows that repeat a (student, skill) (the driver collects at most 20 of them,
-   each with its first row's line, mastery and source: worded as `read_placement` words them);
+   and writes it as Parquet beside the night's outputs (`student_id, skill_id, mastery, _line`,
+   and the file's own code, `_code`), where every executor can read it; one batch in memory at
+   a time;
+2. Spark finds rows that repeat a (student, skill) (the driver collects the first 20 of them,
+   each with its first row's line, mastery, source and code: worded by `repeat_problem`, as
+   `read_placement` words them, a skill map's two codes read as one skill included);
 3. the plan attaches each student's rows to the student's school (`with_placement`): the students
    the night serves (a profile or a previous state) and the students only in the log
    ("unassigned"), as in the in-process job;
@@ -33,7 +35,9 @@ from adaptive.errors import Problem
 from adaptive.placement.prior import Placement
 from adaptive.placement.table import (
     BATCH_ROWS,
+    CODE_COLUMN,
     SOURCE_COLUMN,
+    RowCells,
     Rows,
     SkillMap,
     TableValues,
@@ -45,7 +49,7 @@ from adaptive.placement.table import (
     placement_columns,
     placement_sha256,
     raise_problems,
-    repeat_expected,
+    repeat_problem,
     rows_of,
     tally_of,
 )
@@ -58,6 +62,7 @@ PLACEMENT_SCHEMA = pa.schema(
         ("mastery", pa.float64()),
         ("source", pa.string()),  # the row's source column, "" where the file has none
         ("_line", pa.int64()),
+        ("_code", pa.string()),  # the row's skill code as the file writes it, before a skill map
     ]
 )
 
@@ -101,6 +106,7 @@ def checked_placement_parquet(
 
 
 def _as_rows(frame: pd.DataFrame) -> pa.Table:
+    code = CODE_COLUMN if CODE_COLUMN in frame else "skill_id"  # the file's code: no map, the skill
     return pa.table(
         {
             "student_id": frame["student_id"].astype(str).to_numpy(),
@@ -112,44 +118,58 @@ def _as_rows(frame: pd.DataFrame) -> pa.Table:
                 else np.full(len(frame), "", dtype=object)
             ),
             "_line": frame.index.to_numpy(np.int64),  # each row's own line (a Parquet row)
+            "_code": frame[code].astype(str).to_numpy(),
         },
         schema=PLACEMENT_SCHEMA,
     )
 
 
-def placement_duplicates(session, target: Path, file: str, columns: Mapping[str, str]) -> None:
+def placement_duplicates(
+    session,
+    target: Path,
+    file: str,
+    columns: Mapping[str, str],
+    skill_map: SkillMap | None = None,
+) -> None:
     """Step 2: rows that repeat an earlier row's (student, skill), found by Spark (the driver
-    collects at most 20 of them); one `DataValidationError` as `read_placement` gives."""
+    collects the first 20 of them by line, each with its pair's first row); one
+    `DataValidationError` as `read_placement` gives (two codes that `skill_map`, step 1's,
+    read as one skill named as such, not as a row given twice)."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    cells = F.struct("_line", "mastery", "source")  # sorted by line: the first row first
-    groups = (
+    cells = F.struct("_line", "mastery", "source", "_code")
+    pair = Window.partitionBy("student_id", "skill_id").orderBy("_line")
+    again = (
         session.read.parquet(str(target))
-        .groupBy("student_id", "skill_id")
-        .agg(F.count("*").alias("n"), F.sort_array(F.collect_list(cells)).alias("rows"))
-        .where(F.col("n") > 1)
+        .withColumn("first", F.first(cells).over(pair))
+        .where(F.col("_line") != F.col("first._line"))
     )
-    total = groups.agg(F.sum(F.col("n") - 1).alias("repeats")).collect()[0]["repeats"]
+    total = again.count()
     rows = rows_of(Path(file))
     found = [_source_problems(session, target, rows)]
     if total:
         listed = [
-            _repeat(rows, row["skill_id"], row["rows"][0], again)
-            for row in groups.orderBy(F.col("rows")[1]["_line"]).limit(20).collect()
-            for again in row["rows"][1:]
-        ][:20]
+            _repeat(rows, row["skill_id"], row["first"], row, skill_map)
+            for row in again.orderBy("_line").limit(20).collect()
+        ]
         found.append((listed, int(total)))
     raise_problems(found, columns)
 
 
-def _repeat(rows: Rows, skill: str, first: Any, again: Any) -> Problem:
+def _repeat(rows: Rows, skill: str, first: Any, again: Any, skill_map: SkillMap | None) -> Problem:
     """The problem of the row `again` repeating the (student, skill) of the row `first` (each
-    a Spark row of its line, mastery and source), worded by `repeat_expected` as in process:
-    both masteries where they differ, "identical" where every cell is the same."""
-    theirs = {"mastery": first["mastery"], SOURCE_COLUMN: first["source"]}
-    ours = {"mastery": again["mastery"], SOURCE_COLUMN: again["source"]}
-    expected = repeat_expected(rows.name(first["_line"]), theirs, ours)
-    return rows.problem(again["_line"], "skill_id", skill, expected)
+    a Spark row of its line, mastery, source and file code), worded by `repeat_problem` as in
+    process: both masteries where they differ, "identical" where every cell is the same, what
+    the skill map did where it read two codes as one skill."""
+    return repeat_problem(rows, skill, _row_cells(again), _row_cells(first), skill_map)
+
+
+def _row_cells(row: Any) -> RowCells:
+    """A Spark row of step 2 as `repeat_problem` takes a row: its line, and its cells besides
+    the ids (mastery, source, the file's code)."""
+    cells = {"mastery": row["mastery"], SOURCE_COLUMN: row["source"], CODE_COLUMN: row["_code"]}
+    return row["_line"], cells
 
 
 def _source_problems(session, target: Path, rows) -> tuple[list, int]:

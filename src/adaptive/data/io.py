@@ -2,7 +2,7 @@
 
 `read_responses(path, mapping)` reads CSV, TSV or Parquet (optionally gzipped), checks every row
 (see `adaptive.data.validate`) and either raises `DataValidationError` listing every problem
-(file, line, column, value, expected) or, with `quarantine=PATH`, writes each rejected row with
+(file, line, column, value, expected) or, with `quarantine=FILE`, writes each rejected row with
 its reason to a CSV and loads the rest. Nothing is dropped silently: the report counts rows read,
 loaded and quarantined (read = loaded + quarantined), and blank lines skipped.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -292,39 +292,51 @@ def check_not_an_input(
 ) -> None:
     """One `AdaptiveError` where the output `path` (`name`: its option) resolves to one of the
     command's `others` (by option) or to a path inside one that is a folder (links followed, as
-    the write would follow them): what it `writes` would overwrite an input. A path inside a
-    folder says why, in the caller's words (`folder_why`, by the option's bare name; else
-    `FOLDER_WHY`), and suggests a path beside the folder that is none of the `others`."""
+    the write would follow them): what it `writes` would overwrite an input. A path inside
+    folders names the outermost (outside it is outside them all; the same whatever the
+    options' order), says why, in the caller's words (`folder_why`, by the option's bare name;
+    else `FOLDER_WHY`), and suggests a path outside it that is none of the `others`."""
     target = Path(path).resolve()
-    for what, other in others.items():
-        if other is None:
-            continue
-        other = Path(other).resolve()
+    given = {what: Path(other).resolve() for what, other in others.items() if other is not None}
+    for what, other in given.items():
         if target == other:
             raise AdaptiveError(
                 f"{name} {path} is the same file as {what} ({other}): {writes} would "
                 "overwrite it; give another path for them"
             )
-        if other.is_dir() and target.is_relative_to(other):
-            why = (folder_why or FOLDER_WHY).get(what.strip("-="), "a folder this command uses")
-            raise AdaptiveError(
-                f"{name} {path} is inside {what} ({other}), {why}; give a path outside it for "
-                f"{writes}, e.g. {_beside(other, Path(path).name, others)}"
-            )
+    holding = [(len(o.parts), w, o) for w, o in given.items() if _inside(target, o)]
+    if holding:
+        _, what, other = min(holding)
+        why = (folder_why or FOLDER_WHY).get(what.strip("-="), "a folder this command uses")
+        beside = _beside(other, Path(path).name, list(given.values()))
+        raise AdaptiveError(
+            f"{name} {path} is inside {what} ({other}), {why}; give a path outside it for "
+            f"{writes}" + (f", e.g. {beside}" if beside is not None else "")
+        )
 
 
-def _beside(folder: Path, name: str, others: OtherPaths) -> Path:
+def _inside(target: Path, other: Path) -> bool:
+    """Whether the resolved `target` is inside `other`, a folder (resolved too)."""
+    return other.is_dir() and target.is_relative_to(other)
+
+
+def _beside(folder: Path, name: str, taken: Sequence[Path]) -> Path | None:
     """A path for an output beside `folder` named `name`, or "rejected-<name>" (then numbered)
-    where that is one of the command's `others` or inside one: the suggestion is never an
-    input (`f/rejected.csv` when --placement is `f/rejected.csv`)."""
-    taken = [Path(o).resolve() for o in others.values() if o is not None]
+    where that is one of the command's `taken` paths or inside one, a folder further up where
+    none beside it is free: the suggestion is never an input, nor a folder
+    (not `f/rejected.csv` when --placement is `f/rejected.csv`; `rej.csv` beside `dist`,
+    not inside it, when --district is `dist`). None where no folder up to the root has one."""
 
     def free(candidate: Path) -> bool:
         target = candidate.resolve()
-        return not any(target == o or (o.is_dir() and target.is_relative_to(o)) for o in taken)
+        return not target.is_dir() and not any(target == o or _inside(target, o) for o in taken)
 
     names = [name, f"rejected-{name}", *(f"rejected-{n}-{name}" for n in range(2, 100))]
-    return next((folder.parent / n for n in names if free(folder.parent / n)), folder.parent)
+    for up in folder.parents:
+        found = next((up / n for n in names if free(up / n)), None)
+        if found is not None:
+            return found
+    return None
 
 
 #: Why an output may not be inside a folder an option names, by the option's bare name

@@ -192,13 +192,23 @@ def check_values(
     return RowValues(student, item, skills, correct, time, kind, optional)
 
 
+def keyword_beside_flag(keyword: str, option: str, value: str = "") -> str:
+    """A reader's keyword beside the commands' flag for the same opt-in (`option`: the keyword
+    whose flag it is, a night's for a placement table), in `option_words`' shape, the one way
+    both readers and the README word an opt-in: "quarantine=FILE (--placement-quarantine
+    FILE)"; a switch (no `value`) as set in Python: "drop_blank_and_identical=True
+    (--placement-drop-blank-and-identical)"."""
+    flag = "--" + option.replace("_", "-")
+    return f"{keyword}={value} ({flag} {value})" if value else f"{keyword}=True ({flag})"
+
+
 #: After a log's row problems: the way to load its other rows (a data scientist's export with
 #: thousands of rows missing a skill met the list and nothing saying rows can be set aside). The
 #: Spark engine reads no quarantine; its errors are the in-process reader's, word for word.
 QUARANTINE_HINT = (
-    "To load the other rows and write these aside with their reasons: quarantine=PATH (in a "
-    "command: --quarantine FILE; for --engine spark, `adaptive validate LOG --quarantine FILE` "
-    "first)."
+    "To load the other rows and write these aside with their reasons: "
+    f"{keyword_beside_flag('quarantine', 'quarantine', 'FILE')}; for --engine spark, "
+    "`adaptive validate LOG --quarantine FILE` first."
 )
 
 

@@ -28,8 +28,9 @@ import io
 import json
 import math
 import os
+import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -49,7 +50,7 @@ from adaptive.data.readers import (
     read_header,
     unreadable,
 )
-from adaptive.data.validate import option_words
+from adaptive.data.validate import keyword_beside_flag, option_words
 from adaptive.errors import (
     ConfigError,
     DataValidationError,
@@ -140,15 +141,6 @@ class DropOptions:
             f"counted with {self.drop}; {self.quarantine} writes them aside with their reasons "
             "too. Other rows are still refused."
         )
-
-
-def keyword_beside_flag(keyword: str, option: str, value: str = "") -> str:
-    """`read_placement`'s keyword beside the commands' flag for the same opt-in (`option`: the
-    night's keyword, whose flag it is), in `option_words`' shape: "quarantine=FILE
-    (--placement-quarantine FILE)"; a switch (no `value`) as set in Python:
-    "drop_blank_and_identical=True (--placement-drop-blank-and-identical)"."""
-    flag = "--" + option.replace("_", "-")
-    return f"{keyword}={value} ({flag} {value})" if value else f"{keyword}=True ({flag})"
 
 
 #: `read_placement`'s opt-ins (`drop_blank_and_identical=`, `quarantine=`), with the commands'
@@ -371,29 +363,51 @@ class TableForm:
     #: the commands' option naming the file's columns in role order ("" where none has one)
     flag: str = ""
     #: words a file's column for each role likely holds ("Learner ID": student_id), for an
-    #: example made of the file's own columns (`own_names_for`)
+    #: example made of the file's own columns (`own_names_for`); each word begins a word of
+    #: the column's name ("known" is not "Unknown")
     guesses: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     def own_names_for(self, header: Sequence[object]) -> str:
         """How to name the file's own columns, said for Python and a command alike, with the
-        file's likely columns as the example where each role has one, else `own_names`."""
-        picked: list[str] = []
-        for role in self.roles:
-            words = self.guesses.get(role, ())
-            likely = [str(h) for h in header if str(h) not in picked]
-            pick = next((h for h in likely if any(w in h.casefold() for w in words)), None)
-            if pick is None:
-                return self.own_names
-            picked.append(pick)
+        file's likely columns as an example where each role has exactly one (`_likely`), else
+        `own_names`. Only an example, worded as one: it is a guess from the names, and a
+        wrong guess followed (a name column as student_id) would misread every row."""
+        picked = [_likely(header, self.guesses.get(role, ()), role) for role in self.roles]
+        if None in picked or len(set(picked)) < len(picked):
+            return self.own_names
         mapping = dict(zip(self.roles, picked, strict=True))
         return (
-            f"for other column names pass columns={mapping!r} in Python, or "
-            f"{self.flag} '{','.join(picked)}' on a command"
+            f"for other column names pass columns= in Python, or {self.flag} on a command, for "
+            f"example columns={mapping!r} or {self.flag} '{','.join(map(str, picked))}' (a guess "
+            "from the header: check that these are the right columns)"
         )
 
     def expected(self) -> str:
         """ "a CSV or Parquet table of student_id, skill_id, mastery (and optionally source)"."""
         return f"a CSV or Parquet table of {', '.join(self.roles)} (and optionally {self.optional})"
+
+
+#: Words of a column's name that mark it as an id ("Learner ID", not "Learner Name").
+ID_WORDS = frozenset({"id", "ids", "code", "number", "num", "no"})
+
+
+def _likely(header: Sequence[object], guesses: Sequence[str], role: str) -> str | None:
+    """The one column of `header` likely to hold `role`: a name one of whose words begins with
+    a `guesses` word; for an id role, never a name column ("Learner Name": names keyed as ids
+    match no student), and an id-like one (`ID_WORDS`) among several. None where no column or
+    more than one is likely (an example must not guess between them)."""
+    likely = [str(h) for h in header if any(w.startswith(tuple(guesses)) for w in _words(str(h)))]
+    if role.endswith("_id"):
+        likely = [h for h in likely if "name" not in _words(h)]
+        if len(likely) > 1:
+            likely = [h for h in likely if ID_WORDS & set(_words(h))]
+    return likely[0] if len(likely) == 1 else None
+
+
+def _words(name: str) -> list[str]:
+    """A column name's words, case folded: "LearnerID", "learner_id" and "Learner ID" are
+    learner, id."""
+    return [w.casefold() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -404,10 +418,20 @@ class Rows:
 
     file: str
     unit: str = "line"
+    #: a frame's labels ("row label"), for its problems' order: by position, not by label
+    labels: pd.Index | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def name(self, at: Any) -> str:
         """ "line 3", "row 3", "row label 7": a row as an error names it."""
         return f"{self.unit} {at}"
+
+    def order(self, problem: Problem) -> tuple[int, int]:
+        """Where a problem of this table is, for sorting (`file_order`); a frame's row label
+        by the row's position (labels 9, 3 are its rows 0, 1)."""
+        where = file_order(problem)
+        if self.labels is None or problem.row is None or where[0] != 1:
+            return where
+        return 1, int(self.labels.get_loc(where[1]))
 
     def problem(self, at: Any, column: str | None, value: str, expected: str) -> Problem:
         """The problem of the row at `at` (its line, row or label)."""
@@ -423,7 +447,7 @@ def frame_rows(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, Rows]:
     in every problem and warning."""
     index = frame.index
     if index.is_unique and pd.api.types.is_integer_dtype(index.dtype):
-        return frame, Rows(file, "row label")
+        return frame, Rows(file, "row label", index)
     return frame.set_axis(pd.RangeIndex(len(frame))), Rows(file, "row position")
 
 
@@ -463,7 +487,9 @@ def mastery_table_placement(
         )
         add_found(found, "source", more)
     raise_problems(
-        list(found.values()), hint=FRAME_BLANK_HINT if blanks.refusal_has_droppable else ""
+        list(found.values()),
+        hint=FRAME_BLANK_HINT if blanks.refusal_has_droppable else "",
+        rows=rows,
     )
     if renamed is not None:
         renamed.warn(file)
@@ -488,16 +514,29 @@ def checked_rows_placement(
     return Placement(tuple(students), tuple(skills), mastery, said)
 
 
+#: How a frame's own column names are given (`mastery_table_placement` reads its roles by
+#: name: it takes no columns=).
+FRAME_OWN_NAMES = (
+    "rename the frame's columns, e.g. frame.rename(columns={'Student ID': 'student_id', "
+    "'Standard': 'skill_id', 'Mastery': 'mastery'})"
+)
+
+
 def check_placement_columns(frame: pd.DataFrame, file: str) -> None:
-    """Each missing column of (student_id, skill_id, mastery) is one problem, listing the
-    columns the table has; so is one the table has twice (which would it be?)."""
-    problems = header_problems(list(map(str, frame.columns)), PLACEMENT_COLUMNS, file, None)
+    """A missing column of (student_id, skill_id, mastery) is one problem, listing the columns
+    the table has, and several are one problem of its columns, as a file's (`role_names`);
+    so is a column the table has twice (which would it be?)."""
+    header = list(map(str, frame.columns))
+    problems = header_problems(header, PLACEMENT_COLUMNS, file, None)
     found = _found(list(frame.columns))
-    problems += [
-        Problem(file, None, c, None, f"a column of the mastery table (found: {found})")
-        for c in PLACEMENT_COLUMNS
-        if c not in frame.columns
-    ]
+    missing = [c for c in PLACEMENT_COLUMNS if c not in header]
+    if not problems and len(missing) > 1:
+        problems = [roles_missing(PLACEMENT_TABLE, missing, found, file, None, FRAME_OWN_NAMES)]
+    elif missing:
+        problems += [
+            Problem(file, None, c, None, f"a column of the mastery table (found: {found})")
+            for c in missing
+        ]
     if problems:
         hint = refusal_hint(header_kind(list(frame.columns)), "placement", f"{file}: ")
         raise DataValidationError(problems, hint=hint)
@@ -555,9 +594,11 @@ def checked_frame(
     add_found(
         found, "student_id", id_problems(student, "student_id", rows, room(found, "student_id"))
     )
-    add_found(found, "skill_id", id_problems(skill, "skill_id", rows, room(found, "skill_id")))
-    if catalog is not None:
-        add_found(found, "skill_id", skill_problems(skill, rows, catalog, room(found, "skill_id")))
+    skills = id_problems(skill, "skill_id", rows, room(found, "skill_id"))
+    if catalog is not None:  # both the first by order: an empty skill may follow an unknown one
+        more = skill_problems(skill, rows, catalog, room(found, "skill_id"))
+        skills = (sorted(skills[0] + more[0], key=rows.order), skills[1] + more[1])
+    add_found(found, "skill_id", skills)
     mastery, problems = read_mastery(frame["mastery"], rows, room(found, "mastery"))
     add_found(found, "mastery", problems)
     if drops is not None and not drops.drop and problems[1]:  # refused: noticed for the hint
@@ -822,8 +863,8 @@ def repeat_expected(
     (mastery; source and the file's code where the table has them: `_cells`). Every cell the
     same is a table exported twice (safe to drop); else what differs is said, so that the user
     sees which values conflict without opening the file ("line 2 has the same student and
-    skill: mastery 0.8 there, 0.7 here"). Both engines word a repeat here (the Spark engine's
-    rows carry mastery and source)."""
+    skill: mastery 0.8 there, 0.7 here"). Both engines word a repeat through `repeat_problem`
+    (the Spark engine's rows carry mastery, source and the file's code)."""
     if theirs is None or ours is None:
         return f"{DUPLICATE_EXPECTED} ({earlier} has the same student and skill)"
     if _same_cells(ours, theirs):
@@ -892,26 +933,45 @@ def _identical_to(earlier: str) -> str:
 
 
 def raise_problems(
-    found: Sequence[Found], columns: Mapping[str, str] | None = None, hint: str = ""
+    found: Sequence[Found],
+    columns: Mapping[str, str] | None = None,
+    hint: str = "",
+    rows: Rows | None = None,
 ) -> None:
     """One `DataValidationError` with every kind's problems (named by the file's own columns
-    when `columns` maps them; `hint` after them), in the file's order (`_file_order`: whoever
-    fixes the file goes top to bottom), or nothing when there are none."""
-    problems = [_in_file_terms(p, columns or {}) for listed, _ in found for p in listed]
-    problems.sort(key=_file_order)  # stable: one row's problems stay in the order of KINDS
+    when `columns` maps them; `hint` after them), in the file's order (`rows.order`, a
+    frame's by position; else `file_order`: whoever fixes the file goes top to bottom), or
+    nothing when there are none. Each kind lists its first 20 only: the list stops where a
+    kind that has more stops (`listed_in_order`), the rest counted ("... and 512 more"),
+    never a later line listed where an earlier one of another kind is left out."""
+    order = rows.order if rows is not None else file_order
     total = sum(n for _, n in found)
     if total:
+        problems = [_in_file_terms(p, columns or {}) for p in listed_in_order(found, order)]
         raise DataValidationError(problems, total=total, hint=hint)
 
 
-def _file_order(problem: Problem) -> tuple[int, int]:
-    """Where a problem is in its file, for sorting: a problem of the whole file (its header)
-    first, then by line, or by the number a table without lines names its row by ("row 3",
-    "row label 7")."""
+def listed_in_order(
+    found: Sequence[Found], order: Callable[[Problem], tuple[int, int]]
+) -> list[Problem]:
+    """Every kind's listed problems in `order` (stable: one row's problems stay in the order
+    of KINDS), up to the last listed of a kind that has more (its next one, not listed, may
+    come before any later line of another kind)."""
+    problems = sorted((p for listed, _ in found for p in listed), key=order)
+    cut = [max(map(order, listed)) for listed, n in found if listed and n > len(listed)]
+    return [p for p in problems if order(p) <= min(cut)] if cut else problems
+
+
+def file_order(problem: Problem) -> tuple[int, int]:
+    """Where a problem is in its file, for sorting: a problem of the whole file (its header,
+    a table's "columns") first, then by line, or by the number a table without lines names
+    its row by ("row 3", "row label 7"), then any other row last."""
     if problem.line is not None:
         return 1, problem.line
-    number = problem.row.rsplit(" ", 1)[-1] if problem.row else ""
-    return (1, int(number)) if number.lstrip("-").isdigit() else (0, 0)
+    if problem.row is None or problem.row == COLUMNS_PLACE:
+        return 0, 0
+    number = problem.row.rsplit(" ", 1)[-1]
+    return (1, int(number)) if number.lstrip("-").isdigit() else (2, 0)
 
 
 def raise_other_kind(file: str, kind: FileKind | None, form: TableForm) -> None:
@@ -1916,17 +1976,28 @@ def role_names(
         expected = f"{form.words} (found: {found}{closest}); {form.own_names_for(header)}"
         problems = [Problem(file, None, role, None, expected)]
     elif not problems and missing:  # one problem, not one a role saying the same
-        expected = (
-            f"{form.words} for each of {', '.join(missing)} (found: {found}); "
-            f"{form.own_names_for(header)}"
-        )
-        problems = [Problem(file, line, None, None, expected)]  # the header's line
+        how = form.own_names_for(header)
+        problems = [roles_missing(form, missing, found, file, line, how)]
     if problems:
         kind = file_kind(file) if Path(file).is_file() else header_kind(header)  # a frame's
         raise_other_kind(file, kind, form)
         hint = refusal_hint(kind, form.name, f"{file}: ")
         raise_problems([(problems, len(problems))], columns, hint=hint)
     return names
+
+
+#: Where a problem of a table's columns is, in a table without lines (a Parquet file, a frame).
+COLUMNS_PLACE = "columns"
+
+
+def roles_missing(
+    form: TableForm, missing: Sequence[str], found: str, file: str, line: int | None, how: str
+) -> Problem:
+    """The one problem of a table lacking several of `form`'s roles (`missing`; `found`: the
+    columns it has), at its header's line, or at its "columns" where it has no lines (a
+    Parquet file, a frame); `how`: how to name its own columns."""
+    expected = f"{form.words} for each of {', '.join(missing)} (found: {found}); {how}"
+    return Problem(file, line, None, None, expected, COLUMNS_PLACE if line is None else None)
 
 
 def _meant(name: str, header: Sequence[str]) -> str:
