@@ -8,7 +8,6 @@ from adaptive.errors import counted, share_words
 from adaptive.grades import grade_label
 from adaptive.policy.base import CatalogArrays, StudentBatch
 
-
 #: Days in a month and a year, on average (a calendar's, so 78 days is 2.6 months).
 DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_YEAR = 365.25
