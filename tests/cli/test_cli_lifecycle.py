@@ -167,3 +167,13 @@ def test_promote_refuses_a_candidate_trained_with_item_and_skill_columns_swapped
 
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     assert str(client.get_model_version_by_alias("swap", "champion").version) == "1"
+
+
+def test_the_demo_prints_no_reason_that_reads_plus_zero():
+    """A term worth 0.004 printed as "aspiration +0.00" beside the real reasons (the demo's
+    night, stop 52): only terms that print as more than zero are said."""
+    from adaptive.cli.lifecycle import reason_words
+
+    said = reason_words({"review": 2.78, "difficulty": 0.25, "aspiration": 0.004, "stuck": -1.5})
+    assert said == "review +2.78, difficulty +0.25"
+    assert reason_words({"aspiration": 0.004}) == ""

@@ -632,17 +632,22 @@ def _served_with(s) -> str:
     return said
 
 
+def reason_words(contributions: dict[str, float], top: int = 3) -> str:
+    """`"review +3.16, interest +1.26"`: the largest positive terms of a recommendation, as
+    printed (two decimals), leaving out any that would print as +0.00."""
+    shown = sorted(
+        ((t, v) for t, v in contributions.items() if round(v, 2) > 0), key=lambda t: -t[1]
+    )
+    return ", ".join(f"{t} {v:+.2f}" for t, v in shown[:top])
+
+
 def _print_examples(s, n_students: int = 3, n_recs: int = 3) -> None:
     recs = pd.read_parquet(s.out / "recommendations" / f"date={s.date}")
     for sid in sorted(recs["student_id"].unique())[:n_students]:
         mine = recs[recs["student_id"] == sid].sort_values("rank").head(n_recs)
         console.print(f"[bold]{sid}[/] ({mine['class_id'].iloc[0]}):")
         for r in mine.itertuples(index=False):
-            terms = sorted(
-                ((c[2:], getattr(r, c)) for c in mine.columns if c.startswith("c_")),
-                key=lambda t: -t[1],
-            )
-            why = ", ".join(f"{t} {v:+.2f}" for t, v in terms[:3] if v > 0)
+            why = reason_words({c[2:]: getattr(r, c) for c in mine.columns if c.startswith("c_")})
             console.print(
                 escape(
                     f"  {r.rank}. {r.activity_id} (P(correct) {r.p_correct:.2f}): {r.sentence} [{why}]"
