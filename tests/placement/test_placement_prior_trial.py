@@ -135,16 +135,7 @@ def test_records_the_diagnostic_was_started_from_are_not_said_to_be_unused() -> 
     (`prior=combine(records, grade)`), its placement then combined with the records, warned that
     the records of its students "are not used ... start the diagnostic from them", which the
     user had done: its answers had updated them. Records it was not started from still are."""
-    from adaptive.placement import PlacementDiagnostic
-
-    catalog = one_grade()
-    profiles = [LearnerProfile("x", grade=2), LearnerProfile("y", grade=2)]
-    records = Placement(
-        ("x", "y"), ("b",), np.array([[0.4], [0.5]]), ("placed from last_year.csv",) * 2
-    )
-    prior = combine(records, grade_placement(catalog, profiles))
-    diag = PlacementDiagnostic(catalog, prior=prior, max_questions=2)
-    placed = diag.run(["x"], lambda rows, codes: np.ones(len(rows), int))
+    placed, records = started_diagnostic(("x",))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         both = combine(placed, records)
