@@ -88,6 +88,7 @@ RANGES: dict[str, Range] = {
     "gradual_min_responses": Range(0, what="an integer"),
     "gradual_learning_z": Range(0.0, low_open=True),
     "prerequisite_threshold": OPEN_PROBABILITY,
+    "check_prerequisites_after": Range(0, what="an integer"),
     "assumed_known": Range(0.0, 1.0, low_open=True, what="a probability"),
     "stuck_min_responses": Range(1, what="an integer"),
     "stuck_max_progress": Range(-1.0, 1.0),
@@ -181,6 +182,15 @@ class PolicyConfig(KeywordChecked):
         prerequisite_threshold : (0, 1). P(mastery) a prerequisite needs for its dependents to
             be ready (0.65: a mastered skill unlocks what builds on it), its recent answers
             right as `mastery_streak` says.
+        check_prerequisites_after : integer >= 0. Answers on a skill, the last one wrong,
+            after which its direct prerequisites the student never answered are checked: each
+            counts as not known until answered, so it is served (readiness) and the skill
+            waits for its answer (0 = never: a placement's guess is trusted whatever the
+            answers built on it say). A right answer gives the skill back; a wrong one makes
+            the prerequisite the next thing to learn, and its own never-answered
+            prerequisites are checked in turn if it is failed (`features.prerequisites_in_doubt`).
+            3: chosen on the tuning simulators (objective 0.590 without checks, 0.595 / 0.591
+            / 0.600 / 0.599 after 1 / 2 / 3 / 4 answers; 52_policy_checks.md, stop 53).
         assumed_known : (0, 1]. A skill never answered whose starting estimate (a placement,
             records, a vendor's own) is at least this is assumed known: no room to learn, not
             served, not even to fill spare minutes (0.95: the default grade table's value three
@@ -243,6 +253,7 @@ class PolicyConfig(KeywordChecked):
     gradual_min_responses: int = 5
     gradual_learning_z: float = 3.0
     prerequisite_threshold: float = 0.65
+    check_prerequisites_after: int = 3
     assumed_known: float = 0.95
     stuck_min_responses: int = 10
     stuck_max_progress: float = 0.05

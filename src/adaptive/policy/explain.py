@@ -40,6 +40,7 @@ def sentence(
     prerequisite_shown: bool = True,
     placed: bool = True,
     checking: bool = False,
+    checked_for: str = "",
     answered: int = 0,
     topic: str = "",
     goal: str = "",
@@ -53,7 +54,9 @@ def sentence(
     student was placed (their profile's grade, a diagnostic, a placement table:
     `recommender.placed_students`); without one, skills neither answered nor in their records
     hold the model's population estimate, and a sentence says so. `checking`:
-    a skill of an earlier grade served because the teacher chose "remediate". `answered`: the
+    a skill of an earlier grade served because the teacher chose "remediate". `checked_for`:
+    the skill built on this one whose last answer was wrong, this one never answered: served
+    as a check (`features.prerequisites_in_doubt`). `answered`: the
     student's answers on the skill so far (a skill in progress is not "a skill to start").
     `closest`: served though `prerequisite` is not mastered, as nothing the student may be given
     is ready (`recommender.open_closest_to_ready`). `goal_too`: the student's `goal` weighed
@@ -63,7 +66,8 @@ def sentence(
     main = _main_sentence(
         term, skill, title, p_correct=p_correct, elapsed=elapsed, recall=recall,
         prerequisite=prerequisite, prerequisite_shown=prerequisite_shown, placed=placed,
-        checking=checking, answered=answered, topic=topic, goal=goal, closest=closest,
+        checking=checking, checked_for=checked_for, answered=answered, topic=topic, goal=goal,
+        closest=closest,
     ) + above_grade(grade, work_grade, lowest_grade)  # fmt: skip
     if goal_too and goal:
         return f"{main} It is also a step toward your goal {goal}."
@@ -82,6 +86,7 @@ def _main_sentence(
     prerequisite_shown: bool,
     placed: bool,
     checking: bool,
+    checked_for: str,
     answered: int,
     topic: str,
     goal: str,
@@ -103,6 +108,11 @@ def _main_sentence(
             return f"{skill}: a check of an earlier grade's skill, as your teacher asked." + _hard(
                 p_correct
             )
+        if checked_for:
+            return (
+                f"{skill}: a quick check first: {checked_for} builds on it, and your last "
+                f"answer on {checked_for} was wrong."
+            ) + _hard(p_correct)
         if closest:
             return (
                 f"{skill}: nothing you may be given is ready yet, and this is the nearest: it "
@@ -203,6 +213,23 @@ def readiness_prerequisite(
     if len(answered):
         return str(ctx.skill_names[answered[0]]), True
     return str(ctx.skill_names[codes[0]]), False
+
+
+def failing_dependent(
+    ctx: CatalogArrays, batch: StudentBatch, row: int, skill: int, after: int
+) -> str:
+    """The name of the skill built directly on `skill` that the student is failing (answered at
+    least `after` times, the last answer wrong; `features.prerequisites_in_doubt`), the most
+    recently practised of them; '' when none."""
+    dependents = np.flatnonzero(ctx.prerequisite_t[skill])
+    failing = dependents[
+        (batch.n_responses[row, dependents] >= max(after, 1))
+        & (batch.streak[row, dependents] <= 0)
+    ]
+    if not len(failing):
+        return ""
+    latest = np.nan_to_num(batch.last_practiced[row, failing], nan=-np.inf)
+    return str(ctx.skill_names[failing[int(np.argmax(latest))]])
 
 
 def weakest_prerequisite(ctx: CatalogArrays, batch: StudentBatch, row: int, skill: int) -> str:

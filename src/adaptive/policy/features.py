@@ -39,6 +39,9 @@ class Features:
     #: (n, S) opened though a prerequisite is not met: the nearest to ready of a student whom
     #: prerequisites leave nothing (`recommender.open_closest_to_ready`); None: no such skill
     closest: np.ndarray | None = None
+    #: (n, S) never answered, counted as not known until answered, as a skill built on it is
+    #: being failed (`prerequisites_in_doubt`); None: no such skill
+    in_doubt: np.ndarray | None = None
 
     @property
     def known(self) -> np.ndarray:
@@ -126,18 +129,72 @@ def unverified_below_grade(
     return out
 
 
-def compute_features(
-    batch: StudentBatch, ctx: CatalogArrays, config: PolicyConfig, now: float | Timestamp | None
-) -> Features:
-    """Every policy's features at `now` (float days, a Timestamp, or None: the current time)."""
+def prerequisites_in_doubt(
+    batch: StudentBatch, ctx: CatalogArrays, after: int, checkable: np.ndarray
+) -> np.ndarray | None:
+    """(n, S) the direct prerequisites to check because a skill built on them is being failed:
+    never answered, a skill that builds on them answered at least `after` times with its last
+    answer wrong, and `checkable` (the student may be given one of its activities). None when
+    there are none (or `after` is 0: no checks).
+
+    A placement (a grade, records, a diagnostic) is a guess about skills the student never
+    answered. When the student keeps failing a skill whose prerequisites were only guessed,
+    the likeliest cause is one of them: each is counted as not known until answered (like
+    the teacher's "remediate", `unverified_below_grade`), so it is served as a check, and
+    what builds on it waits for the answer. A right answer restores the skill (the tracer's
+    estimate, read again, holds it); a wrong one makes it the next thing to learn, and its
+    own never-answered prerequisites are checked if it is failed in turn: the check walks
+    down the graph one level at a time, only as far as the answers say."""
+    if after <= 0:
+        return None
+    failing = (batch.n_responses >= max(after, 1)) & (batch.streak <= 0)
+    rows = np.flatnonzero(failing.any(axis=1))
+    if not len(rows):
+        return None
+    below = np.asarray(failing[rows].astype(np.float32) @ ctx.prerequisite) > 0
+    doubt = np.zeros(failing.shape, bool)
+    doubt[rows] = below & (batch.n_responses[rows] <= 0) & checkable[rows]
+    return doubt if doubt.any() else None
+
+
+def checkable_skills(ctx: CatalogArrays, allowed: np.ndarray) -> np.ndarray:
+    """(n, S) True where some activity of the skill may be given (`allowed`, (n, A))."""
+    return np.asarray(allowed.astype(np.float32) @ ctx.activity_skill_bin) > 0
+
+
+def check_batch(batch: object, ctx: CatalogArrays, config: PolicyConfig) -> None:
+    """A `StudentBatch` of the policy's catalog and settings (`check_catalog`,
+    `check_settings`), or an error saying how to make one."""
     expect_type(batch, StudentBatch, "batch", "batch_from_model(...) or StudentBatch.build(...)")
     check_catalog(batch, ctx)
     check_settings(batch, config)
+
+
+def compute_features(
+    batch: StudentBatch,
+    ctx: CatalogArrays,
+    config: PolicyConfig,
+    now: float | Timestamp | None,
+    allowed: np.ndarray | None = None,
+) -> Features:
+    """Every policy's features at `now` (float days, a Timestamp, or None: the current time).
+    With `allowed` ((n, A), the activities the student may be given), a failed skill's
+    never-answered prerequisites that can be given are checked (`prerequisites_in_doubt`,
+    `PolicyConfig.check_prerequisites_after`): the adaptive policy's; a baseline reads the
+    placement as it is."""
+    check_batch(batch, ctx, config)
     now = to_days(now)
     p_known = terms.nan_to_zero(batch.mastery)
     # what the policy reads as known; P(correct) stays the tracer's (a checked skill is as
     # likely answered right as before: only what builds on it waits for the answer)
     mastery = unverified_below_grade(batch, ctx, p_known)
+    in_doubt = None
+    if allowed is not None and config.check_prerequisites_after > 0:
+        in_doubt = prerequisites_in_doubt(
+            batch, ctx, config.check_prerequisites_after, checkable_skills(ctx, allowed)
+        )
+        if in_doubt is not None:
+            mastery = np.where(in_doubt, 0.0, mastery)
     p_skill = batch.p_correct
     derived = p_known * (1.0 - DEFAULT_SLIP) + (1.0 - p_known) * DEFAULT_GUESS
     p_skill = np.where(np.isnan(p_skill), derived, p_skill)
@@ -175,5 +232,5 @@ def compute_features(
     assumed = terms.assumed_known(mastery, batch.n_responses, config.assumed_known)
     return Features(
         mastery, p_skill, mastered, missing, shown, support, elapsed, recall, stuck, p_act,
-        blocked, assumed,
+        blocked, assumed, in_doubt=in_doubt,
     )  # fmt: skip

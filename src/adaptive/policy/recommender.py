@@ -37,7 +37,13 @@ from adaptive.policy.base import (
 from adaptive.policy.config import TERMS, PolicyConfig
 from adaptive.policy.constraints import MASK_CONSTRAINTS, constraint_masks, hard_mask, select_top_k
 from adaptive.policy.exploration import explore_top_k, is_exploring
-from adaptive.policy.features import Features, compute_features, gather_activities, to_activities
+from adaptive.policy.features import (
+    Features,
+    check_batch,
+    compute_features,
+    gather_activities,
+    to_activities,
+)
 
 SELECTION_TERMS: tuple[str, ...] = (*TERMS, "variety")
 #: A sentence names the student's goal beside its strongest reason when the goal weighed at
@@ -141,8 +147,9 @@ class AdaptivePolicy(Policy):
     def _features_eligible(self, batch: StudentBatch, now: float) -> tuple[Features, np.ndarray]:
         """`features` and their (n, A) eligibility, the batch's hard mask computed once (the
         vendor's per-request path)."""
-        feats = compute_features(batch, self._ctx, self.config, now)  # checks the batch first
+        check_batch(batch, self._ctx, self.config)  # before the mask reads it
         allowed = hard_mask(batch, self._ctx)
+        feats = compute_features(batch, self._ctx, self.config, now, allowed)
         eligible = self._eligible(allowed, feats)
         stranded = allowed.any(axis=1) & ~eligible.any(axis=1)
         if stranded.any():
@@ -214,6 +221,11 @@ class AdaptivePolicy(Policy):
                     if feats.closest is not None
                     else np.zeros(skill.shape, bool)
                 ),  # fmt: skip
+                "in_doubt": (
+                    feats.in_doubt[rows, skill]
+                    if feats.in_doubt is not None
+                    else np.zeros(skill.shape, bool)
+                ),  # fmt: skip
             },
             propensity=propensity,
         )
@@ -242,10 +254,10 @@ class AdaptivePolicy(Policy):
             sel.p_correct[rows, slots].tolist(), sel.extra["elapsed"][rows, slots].tolist(),
             sel.extra["recall"][rows, slots].tolist(),
             sel.extra["closest"][rows, slots].tolist(), goal_too[rows, slots].tolist(),
-            strict=True,
+            self._in_doubt(sel)[rows, slots].tolist(), strict=True,
         )  # fmt: skip
         texts = []
-        for i, a, s, t, p, el, rc, near, also in values:
+        for i, a, s, t, p, el, rc, near, also, doubt in values:
             # served though a prerequisite is not met: said whatever term weighed most
             term = "readiness" if near and names[t] != "assigned" else names[t]
             if term == "readiness" and near:
@@ -260,6 +272,13 @@ class AdaptivePolicy(Policy):
                     recall=rc, prerequisite=prereq, prerequisite_shown=shown,
                     placed=bool(placed[i]),
                     checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
+                    checked_for=(
+                        text.failing_dependent(
+                            ctx, batch, i, s, self.config.check_prerequisites_after
+                        )
+                        if doubt
+                        else ""
+                    ),
                     answered=int(batch.n_responses[i, s]), closest=near,
                     topic=text.top_interest_topic(batch, ctx, i, a) if term == "interest" else "",
                     goal=(
@@ -274,6 +293,13 @@ class AdaptivePolicy(Policy):
             )  # fmt: skip
         out[rows, slots] = np.asarray(texts, dtype=object) if texts else out[rows, slots]
         return out
+
+    @staticmethod
+    def _in_doubt(sel: Selection) -> np.ndarray:
+        """(n, k) the chosen activity checks a prerequisite in doubt (a selection made before
+        the extra was kept has none)."""
+        doubt = sel.extra.get("in_doubt")
+        return np.zeros(sel.activity.shape, bool) if doubt is None else doubt
 
     @staticmethod
     def _goal_too(contrib: np.ndarray, term_code: np.ndarray) -> np.ndarray:
@@ -356,7 +382,15 @@ class AdaptivePolicy(Policy):
                     j = cat.skill_index.get_loc(p)
                     m = float(feats.mastery[0, j])
                     named = f"prerequisite {ctx.skill_names[j]} ({p}) at mastery {share_words(m)}"
-                    if m < cfg.prerequisite_threshold:
+                    if feats.in_doubt is not None and feats.in_doubt[0, j]:
+                        failing = text.failing_dependent(
+                            ctx, batch, 0, j, cfg.check_prerequisites_after
+                        )
+                        why = (
+                            f"prerequisite {ctx.skill_names[j]} ({p}), never answered, is "
+                            f"checked first: the last answer on {failing} was wrong"
+                        )
+                    elif m < cfg.prerequisite_threshold:
                         why = f"{named}, needs {cfg.prerequisite_threshold:.0%}"
                     elif not feats.shown[0, j]:
                         why = f"{named}, but {unshown_words(batch, cfg, j)}"
