@@ -130,12 +130,12 @@ def unverified_below_grade(
 
 
 def prerequisites_in_doubt(
-    batch: StudentBatch, ctx: CatalogArrays, after: int, checkable: np.ndarray
+    batch: StudentBatch, ctx: CatalogArrays, after: int, allowed: np.ndarray
 ) -> np.ndarray | None:
     """(n, S) the direct prerequisites to check because a skill built on them is being failed:
     never answered, a skill that builds on them answered at least `after` times with its last
-    answer wrong, and `checkable` (the student may be given one of its activities). None when
-    there are none (or `after` is 0: no checks).
+    answer wrong, and one of its activities `allowed` ((n, A): the student may be given it).
+    None when there are none (or `after` is 0: no checks).
 
     A placement (a grade, records, a diagnostic) is a guess about skills the student never
     answered. When the student keeps failing a skill whose prerequisites were only guessed,
@@ -151,15 +151,12 @@ def prerequisites_in_doubt(
     rows = np.flatnonzero(failing.any(axis=1))
     if not len(rows):
         return None
+    # only the failing students' rows: most students of a night, and most requests, have none
     below = np.asarray(failing[rows].astype(np.float32) @ ctx.prerequisite) > 0
+    checkable = np.asarray(allowed[rows].astype(np.float32) @ ctx.activity_skill_bin) > 0
     doubt = np.zeros(failing.shape, bool)
-    doubt[rows] = below & (batch.n_responses[rows] <= 0) & checkable[rows]
+    doubt[rows] = below & (batch.n_responses[rows] <= 0) & checkable
     return doubt if doubt.any() else None
-
-
-def checkable_skills(ctx: CatalogArrays, allowed: np.ndarray) -> np.ndarray:
-    """(n, S) True where some activity of the skill may be given (`allowed`, (n, A))."""
-    return np.asarray(allowed.astype(np.float32) @ ctx.activity_skill_bin) > 0
 
 
 def check_batch(batch: object, ctx: CatalogArrays, config: PolicyConfig) -> None:
@@ -190,9 +187,7 @@ def compute_features(
     mastery = unverified_below_grade(batch, ctx, p_known)
     in_doubt = None
     if allowed is not None and config.check_prerequisites_after > 0:
-        in_doubt = prerequisites_in_doubt(
-            batch, ctx, config.check_prerequisites_after, checkable_skills(ctx, allowed)
-        )
+        in_doubt = prerequisites_in_doubt(batch, ctx, config.check_prerequisites_after, allowed)
         if in_doubt is not None:
             mastery = np.where(in_doubt, 0.0, mastery)
     p_skill = batch.p_correct
