@@ -1,5 +1,6 @@
 """Hand-made policy inputs shared by tests/policy and tests/reports: a small catalog (a chain
-add -> sub -> mul -> div plus a side skill `geo`) and one-student views."""
+add -> sub -> mul -> div plus a side skill `geo`) and one-student views; a chain of grades
+(`GRADE_CHAIN`, 2 -> 4) with a grade-4 student's placement on it (`GRADE_4_PLACED`)."""
 
 from __future__ import annotations
 
@@ -62,3 +63,23 @@ def view(
     counts = np.array([(n or {}).get(s, 0) for s in SKILLS], dtype=np.int32)
     profile = kwargs.pop("profile", LearnerProfile(sid, grade=3, weekly_minutes=150.0))
     return StudentView(sid, profile, m, n_responses=counts, **kwargs)
+
+
+#: A chain across grades: Two A -> Three A -> Three B -> Four A -> Four B, one practice each.
+GRADE_CHAIN_SKILLS = (
+    Skill("g2.a", "Two A", grade=2),
+    Skill("g3.a", "Three A", ("g2.a",), grade=3),
+    Skill("g3.b", "Three B", ("g3.a",), grade=3),
+    Skill("g4.a", "Four A", ("g3.b",), grade=4),
+    Skill("g4.b", "Four B", ("g4.a",), grade=4),
+)
+GRADE_CHAIN = Catalog(
+    GRADE_CHAIN_SKILLS,
+    tuple(
+        Activity(f"{s.id}.p", s.name, (s.id,), topics=("numbers",), grade=s.grade)
+        for s in GRADE_CHAIN_SKILLS
+    ),
+    topics=("numbers",),
+)
+#: a grade-4 student as the grade placement starts them: earlier grades known, their own not
+GRADE_4_PLACED = {"g2.a": 0.9, "g3.a": 0.88, "g3.b": 0.88, "g4.a": 0.3, "g4.b": 0.1}

@@ -8,30 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from policy_fixtures import GRADE_4_PLACED, GRADE_CHAIN
 
-from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.curriculum import LearnerProfile
 from adaptive.errors import ConfigError
 from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch, StudentView
 from adaptive.policy.base import catalog_arrays
 from adaptive.policy.baselines import CurriculumMastery
 from adaptive.policy.features import compute_features
 
-SKILLS = (
-    Skill("g2.a", "Two A", grade=2),
-    Skill("g3.a", "Three A", ("g2.a",), grade=3),
-    Skill("g3.b", "Three B", ("g3.a",), grade=3),
-    Skill("g4.a", "Four A", ("g3.b",), grade=4),
-    Skill("g4.b", "Four B", ("g4.a",), grade=4),
-)
-CATALOG = Catalog(
-    SKILLS,
-    tuple(
-        Activity(f"{s.id}.p", s.name, (s.id,), topics=("numbers",), grade=s.grade) for s in SKILLS
-    ),
-    topics=("numbers",),
-)
-#: a grade-4 student as the grade placement starts them, then three answers on Four A
-PLACED = {"g2.a": 0.9, "g3.a": 0.88, "g3.b": 0.88, "g4.a": 0.3, "g4.b": 0.1}
+CATALOG, PLACED = GRADE_CHAIN, GRADE_4_PLACED
 
 
 def student(

@@ -223,8 +223,7 @@ def failing_dependent(
     recently practised of them; '' when none."""
     dependents = np.flatnonzero(ctx.prerequisite_t[skill])
     failing = dependents[
-        (batch.n_responses[row, dependents] >= max(after, 1))
-        & (batch.streak[row, dependents] <= 0)
+        (batch.n_responses[row, dependents] >= max(after, 1)) & (batch.streak[row, dependents] <= 0)
     ]
     if not len(failing):
         return ""
