@@ -411,7 +411,9 @@ def test_each_misspelt_key_of_a_policy_file_is_its_own_problem_on_its_own_line(t
         "  - line 6, column 1: unknown weight 'intrest' (did you mean 'interest'?)",
         "  - line 7, column 1: unknown weight 'readines' (did you mean 'readiness'?)",
     ]
-    assert lines[5].startswith("valid keys: assumed_known, check_prerequisites_after, default_daily")
+    assert lines[5].startswith(
+        "valid keys: assumed_known, check_prerequisites_after, default_daily"
+    )
     assert lines[6] == (
         "valid weights: aspiration, difficulty, exploration, interest, progress, readiness, "
         "review, stuck"
