@@ -81,6 +81,7 @@ def test_explain_names_the_check_that_blocks_the_failed_skill() -> None:
     policy = AdaptivePolicy(CATALOG, PolicyConfig.default())
     why = policy.explain(student({"g4.a": (3, 0)}), "g4.a.p", now=10.0)
     assert why.status == "blocked"
+    assert why.sentence == "Four A is blocked: first a quick check of Three B."
     assert any(
         "Three B (g3.b), never answered, is checked first: the last answer on Four A was wrong"
         in r.detail

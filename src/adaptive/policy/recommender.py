@@ -376,33 +376,7 @@ class AdaptivePolicy(Policy):
         if self.assumed_known_activities(feats)[0, a]:
             return self._explain_known(batch, feats, activity_id, title, a)
         if not self.eligibility(batch, feats)[0, a]:
-            reasons = []
-            for s in cat.activities[a].skills:
-                for p in cat.skill(s).prerequisites:
-                    j = cat.skill_index.get_loc(p)
-                    m = float(feats.mastery[0, j])
-                    named = f"prerequisite {ctx.skill_names[j]} ({p}) at mastery {share_words(m)}"
-                    if feats.in_doubt is not None and feats.in_doubt[0, j]:
-                        failing = text.failing_dependent(
-                            ctx, batch, 0, j, cfg.check_prerequisites_after
-                        )
-                        why = (
-                            f"prerequisite {ctx.skill_names[j]} ({p}), never answered, is "
-                            f"checked first: the last answer on {failing} was wrong"
-                        )
-                    elif m < cfg.prerequisite_threshold:
-                        why = f"{named}, needs {cfg.prerequisite_threshold:.0%}"
-                    elif not feats.shown[0, j]:
-                        why = f"{named}, but {unshown_words(batch, cfg, j)}"
-                    else:
-                        continue
-                    reasons.append(Reason("readiness", 0.0, why))
-            names = ", ".join(
-                r.detail.split(" (")[0].removeprefix("prerequisite ") for r in reasons
-            )
-            return Explanation(
-                activity_id, "blocked", f"{title} is blocked: first master {names}.", tuple(reasons)
-            )
+            return self._explain_blocked(batch, feats, activity_id, title, a)
         s = int(ctx.primary_skill[a])
         if feats.stuck[0, s]:
             return Explanation(
@@ -441,6 +415,44 @@ class AdaptivePolicy(Policy):
             "eligible",
             f"{title} is eligible (score {total:.2f}) but {len(recs)} activities scored higher.",
             reasons,
+        )
+
+    def _explain_blocked(
+        self, batch: StudentBatch, feats: Features, activity_id: str, title: str, a: int
+    ) -> Explanation:
+        """Why an activity waits on its prerequisites: each one not met, below the threshold,
+        waiting for right answers, or never answered and checked first because the student is
+        failing a skill built on it (`features.prerequisites_in_doubt`)."""
+        cat, ctx, cfg = self.catalog, self._ctx, self.config
+        reasons, to_master, to_check = [], [], []
+        for s in cat.activities[a].skills:
+            for p in cat.skill(s).prerequisites:
+                j = cat.skill_index.get_loc(p)
+                m = float(feats.mastery[0, j])
+                name = str(ctx.skill_names[j])
+                named = f"prerequisite {name} ({p}) at mastery {share_words(m)}"
+                if feats.in_doubt is not None and feats.in_doubt[0, j]:
+                    failing = text.failing_dependent(
+                        ctx, batch, 0, j, cfg.check_prerequisites_after
+                    )
+                    why = (
+                        f"prerequisite {name} ({p}), never answered, is checked first: the "
+                        f"last answer on {failing} was wrong"
+                    )
+                    to_check.append(name)
+                elif m < cfg.prerequisite_threshold:
+                    why = f"{named}, needs {cfg.prerequisite_threshold:.0%}"
+                    to_master.append(name)
+                elif not feats.shown[0, j]:
+                    why = f"{named}, but {unshown_words(batch, cfg, j)}"
+                    to_master.append(name)
+                else:
+                    continue
+                reasons.append(Reason("readiness", 0.0, why))
+        first = [f"first master {', '.join(to_master)}"] if to_master else []
+        first += [f"first a quick check of {', '.join(to_check)}"] if to_check else []
+        return Explanation(
+            activity_id, "blocked", f"{title} is blocked: {'; '.join(first)}.", tuple(reasons)
         )
 
     def _term_parts(self, batch: StudentBatch, feats: Features, a: int) -> dict[str, float]:
