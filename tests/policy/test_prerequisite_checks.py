@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from policy_fixtures import GRADE_4_PLACED, GRADE_CHAIN
 
-from adaptive.curriculum import LearnerProfile
+from adaptive.curriculum import Activity, Catalog, LearnerProfile
 from adaptive.errors import ConfigError
 from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch, StudentView
 from adaptive.policy.base import catalog_arrays
@@ -123,3 +123,17 @@ def test_many_students_at_once_match_each_alone() -> None:
 def test_a_wrong_setting_is_refused(value: object) -> None:
     with pytest.raises(ConfigError, match="check_prerequisites_after"):
         PolicyConfig(check_prerequisites_after=value)
+
+
+def test_a_prerequisite_practised_only_beside_the_failed_skill_is_not_checked() -> None:
+    """An activity that also practises the failed skill waits for the check itself: it cannot
+    be the check. Doubting Three B with no other activity left Four A blocked for good (the
+    student was served the grades below instead, and a one-grade band told them to widen it)."""
+    activities = tuple(a for a in CATALOG.activities if a.id != "g3.b.p") + (
+        Activity("mix", "Three B and Four A", ("g4.a", "g3.b"), topics=("numbers",), grade=4),
+    )
+    mixed = Catalog(CATALOG.skills, activities, topics=("numbers",))
+    rec = AdaptivePolicy(mixed, PolicyConfig.default()).recommend(
+        student({"g4.a": (3, 0)}), k=1, now=10.0
+    )[0]
+    assert rec.skill_id == "g4.a", rec.sentence

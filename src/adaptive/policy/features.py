@@ -134,8 +134,9 @@ def prerequisites_in_doubt(
 ) -> np.ndarray | None:
     """(n, S) the direct prerequisites to check because a skill built on them is being failed:
     never answered, a skill that builds on them answered at least `after` times with its last
-    answer wrong, and one of its activities `allowed` ((n, A): the student may be given it).
-    None when there are none (or `after` is 0: no checks).
+    answer wrong, and one of its activities `allowed` ((n, A): the student may be given it)
+    that practises no skill built on a prerequisite in doubt (such an activity waits for the
+    check itself). None when there are none (or `after` is 0: no checks).
 
     A placement (a grade, records, a diagnostic) is a guess about skills the student never
     answered. When the student keeps failing a skill whose prerequisites were only guessed,
@@ -153,9 +154,15 @@ def prerequisites_in_doubt(
         return None
     # only the failing students' rows: most students of a night, and most requests, have none
     below = np.asarray(failing[rows].astype(np.float32) @ ctx.prerequisite) > 0
-    checkable = np.asarray(allowed[rows].astype(np.float32) @ ctx.activity_skill_bin) > 0
+    below &= batch.n_responses[rows] <= 0
+    # an activity that also practises a skill built on a doubted prerequisite waits for the
+    # check itself: it cannot be the check (sparse products: no (S, S) dense work per row)
+    waits = np.asarray(ctx.prerequisite @ below.T.astype(np.float32)).T > 0
+    acts_wait = np.asarray(ctx.activity_skill_bin @ waits.T.astype(np.float32)).T > 0
+    givable = (allowed[rows] & ~acts_wait).astype(np.float32)
+    checkable = np.asarray(givable @ ctx.activity_skill_bin) > 0
     doubt = np.zeros(failing.shape, bool)
-    doubt[rows] = below & (batch.n_responses[rows] <= 0) & checkable
+    doubt[rows] = below & checkable
     return doubt if doubt.any() else None
 
 
