@@ -43,13 +43,14 @@ def constraint_masks(batch: StudentBatch, ctx: CatalogArrays) -> dict[str, np.nd
     }
 
 
-def hard_mask(batch: StudentBatch, ctx: CatalogArrays) -> np.ndarray:
+def hard_mask(batch: StudentBatch, ctx: CatalogArrays, recent: bool = True) -> np.ndarray:
     """(n, A) bool: True where the activity may be recommended at all (same rules as
-    `constraint_masks`, computed without densifying the sparse inputs)."""
+    `constraint_masks`, computed without densifying the sparse inputs). `recent=False`: the
+    last session's activities count as allowed (a one-session pause, not a rule)."""
     n, n_a = len(batch), len(ctx.activity_ids)
     allowed = np.ones((n, n_a), bool)
-    for m in (batch.excluded, batch.completed, batch.recent):
-        if not m.nnz:  # most students have nothing excluded or completed
+    for m in (batch.excluded, batch.completed, batch.recent if recent else None):
+        if m is None or not m.nnz:  # most students have nothing excluded or completed
             continue
         m = m.tocsr()  # read the CSR arrays directly: a COO copy costs more than the lookup
         hit = m.data > 0

@@ -130,40 +130,57 @@ def unverified_below_grade(
 
 
 def prerequisites_in_doubt(
-    batch: StudentBatch, ctx: CatalogArrays, after: int, allowed: np.ndarray
+    batch: StudentBatch,
+    ctx: CatalogArrays,
+    config: PolicyConfig,
+    mastery: np.ndarray,
+    shown: np.ndarray,
+    givable: np.ndarray,
 ) -> np.ndarray | None:
-    """(n, S) the direct prerequisites to check because a skill built on them is being failed:
-    never answered, a skill that builds on them answered at least `after` times with its last
-    answer wrong, and one of its activities `allowed` ((n, A): the student may be given it)
-    that practises no skill built on a prerequisite in doubt (such an activity waits for the
-    check itself). None when there are none (or `after` is 0: no checks).
+    """(n, S) the direct prerequisites to check before a skill the student is failing
+    (`terms.is_failing`: answered `PolicyConfig.check_prerequisites_after` times or more, the
+    last answer wrong, not estimated mastered); None when there are none.
 
     A placement (a grade, records, a diagnostic) is a guess about skills the student never
-    answered. When the student keeps failing a skill whose prerequisites were only guessed,
-    the likeliest cause is one of them: each is counted as not known until answered (like
-    the teacher's "remediate", `unverified_below_grade`), so it is served as a check, and
-    what builds on it waits for the answer. A right answer restores the skill (the tracer's
-    estimate, read again, holds it); a wrong one makes it the next thing to learn, and its
-    own never-answered prerequisites are checked if it is failed in turn: the check walks
-    down the graph one level at a time, only as far as the answers say."""
-    if after <= 0:
-        return None
-    failing = (batch.n_responses >= max(after, 1)) & (batch.streak <= 0)
+    answered. When a skill built on them is being failed, the likeliest cause is one of them,
+    so each is counted as not known until answered (like the teacher's "remediate",
+    `unverified_below_grade`): it is served, and what builds on it waits. Not doubted: a
+    prerequisite the student answered (the answers speak for it, as for any practised
+    skill), or that another skill built on it, mastered by answers, vouches for, or that the
+    student cannot be given (`givable`, (n, A): the activities allowed, the last session's
+    included, less those that practise a skill waiting on the check itself). A right answer
+    gives the failed skill back (where learning is gradual, once the prerequisite has the
+    answers any practised skill needs, `terms.gradual_hold`); a wrong one makes the
+    prerequisite the next thing to learn, and its own never-answered prerequisites are
+    checked if it is failed in turn: the check walks down the graph one level at a time, as
+    far as the answers say."""
+    failing = terms.is_failing(
+        mastery, batch.n_responses, batch.streak, config.check_prerequisites_after,
+        config.mastery_threshold,
+    )  # fmt: skip
     rows = np.flatnonzero(failing.any(axis=1))
     if not len(rows):
         return None
-    # only the failing students' rows: most students of a night, and most requests, have none
+    # only the failing students' rows (sparse products: no (S, S) dense work per row)
+    n_resp = batch.n_responses[rows]
+    answered = n_resp > 0
+    known = terms.is_mastered(
+        mastery[rows], n_resp, config.mastery_threshold, config.min_responses_mastered
+    ) & shown[rows] & answered  # fmt: skip
+    vouched = np.asarray(known.astype(np.float32) @ ctx.prerequisite) > 0
     below = np.asarray(failing[rows].astype(np.float32) @ ctx.prerequisite) > 0
-    below &= batch.n_responses[rows] <= 0
+    doubt = below & ~answered & ~vouched
     # an activity that also practises a skill built on a doubted prerequisite waits for the
-    # check itself: it cannot be the check (sparse products: no (S, S) dense work per row)
-    waits = np.asarray(ctx.prerequisite @ below.T.astype(np.float32)).T > 0
+    # check itself: it cannot be the check
+    waits = np.asarray(ctx.prerequisite @ doubt.T.astype(np.float32)).T > 0
     acts_wait = np.asarray(ctx.activity_skill_bin @ waits.T.astype(np.float32)).T > 0
-    givable = (allowed[rows] & ~acts_wait).astype(np.float32)
-    checkable = np.asarray(givable @ ctx.activity_skill_bin) > 0
-    doubt = np.zeros(failing.shape, bool)
-    doubt[rows] = below & checkable
-    return doubt if doubt.any() else None
+    can_give = (givable[rows] & ~acts_wait).astype(np.float32)
+    doubt &= np.asarray(can_give @ ctx.activity_skill_bin) > 0
+    if not doubt.any():
+        return None
+    out = np.zeros(failing.shape, bool)
+    out[rows] = doubt
+    return out
 
 
 def check_batch(batch: object, ctx: CatalogArrays, config: PolicyConfig) -> None:
@@ -179,11 +196,11 @@ def compute_features(
     ctx: CatalogArrays,
     config: PolicyConfig,
     now: float | Timestamp | None,
-    allowed: np.ndarray | None = None,
+    givable: np.ndarray | None = None,
 ) -> Features:
     """Every policy's features at `now` (float days, a Timestamp, or None: the current time).
-    With `allowed` ((n, A), the activities the student may be given), a failed skill's
-    never-answered prerequisites that can be given are checked (`prerequisites_in_doubt`,
+    With `givable` ((n, A): the activities the student may be given, the last session's
+    included), the prerequisites of a failed skill are checked (`prerequisites_in_doubt`,
     `PolicyConfig.check_prerequisites_after`): the adaptive policy's; a baseline reads the
     placement as it is."""
     check_batch(batch, ctx, config)
@@ -192,11 +209,6 @@ def compute_features(
     # what the policy reads as known; P(correct) stays the tracer's (a checked skill is as
     # likely answered right as before: only what builds on it waits for the answer)
     mastery = unverified_below_grade(batch, ctx, p_known)
-    in_doubt = None
-    if allowed is not None and config.check_prerequisites_after > 0:
-        in_doubt = prerequisites_in_doubt(batch, ctx, config.check_prerequisites_after, allowed)
-        if in_doubt is not None:
-            mastery = np.where(in_doubt, 0.0, mastery)
     p_skill = batch.p_correct
     derived = p_known * (1.0 - DEFAULT_SLIP) + (1.0 - p_known) * DEFAULT_GUESS
     p_skill = np.where(np.isnan(p_skill), derived, p_skill)
@@ -204,6 +216,11 @@ def compute_features(
         batch.learning_z, config.gradual_learning_z, config.gradual_min_responses
     )
     shown = terms.shown_by_answers(batch.n_responses, batch.streak, config.mastery_streak, hold)
+    in_doubt = None
+    if givable is not None and config.check_prerequisites_after > 0:
+        in_doubt = prerequisites_in_doubt(batch, ctx, config, mastery, shown, givable)
+        if in_doubt is not None:
+            mastery = np.where(in_doubt, 0.0, mastery)
     estimated = terms.is_mastered(
         mastery, batch.n_responses, config.mastery_threshold, config.min_responses_mastered
     )

@@ -149,7 +149,9 @@ class AdaptivePolicy(Policy):
         vendor's per-request path)."""
         check_batch(batch, self._ctx, self.config)  # before the mask reads it
         allowed = hard_mask(batch, self._ctx)
-        feats = compute_features(batch, self._ctx, self.config, now, allowed)
+        # a check may wait a session: the last session's activities count as givable
+        givable = hard_mask(batch, self._ctx, recent=False) if batch.recent.nnz else allowed
+        feats = compute_features(batch, self._ctx, self.config, now, givable)
         eligible = self._eligible(allowed, feats)
         stranded = allowed.any(axis=1) & ~eligible.any(axis=1)
         if stranded.any():

@@ -285,6 +285,17 @@ def is_mastered(
 ASSUMED_KNOWN_MARGIN = 1e-6
 
 
+def is_failing(
+    mastery: np.ndarray, n_responses: np.ndarray, streak: np.ndarray, after: int, threshold: float
+) -> np.ndarray:
+    """(n, S) True where the student is failing a skill: answered at least `after` times
+    (`PolicyConfig.check_prerequisites_after`; 0: never), the last answer wrong, and the
+    estimate below `threshold` (a slip on a skill the answers have shown is not failing)."""
+    if after <= 0:
+        return np.zeros(np.shape(n_responses), bool)
+    return (n_responses >= after) & (streak <= 0) & (nan_to_zero(mastery) < threshold)
+
+
 def assumed_known(mastery: np.ndarray, n_responses: np.ndarray, at_least: float) -> np.ndarray:
     """(n, S) True where a skill was never answered and its starting estimate (a placement,
     records, a vendor's own) is `at_least` (`PolicyConfig.assumed_known`, less
