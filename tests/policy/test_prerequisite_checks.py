@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from policy_fixtures import GRADE_4_PLACED, GRADE_CHAIN
 
-from adaptive.curriculum import Activity, Catalog, LearnerProfile
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
 from adaptive.errors import ConfigError
 from adaptive.policy import AdaptivePolicy, PolicyConfig, StudentBatch, StudentView
 from adaptive.policy.base import catalog_arrays
@@ -20,20 +20,35 @@ from adaptive.policy.features import compute_features
 CATALOG, PLACED = GRADE_CHAIN, GRADE_4_PLACED
 
 
+#: the chain with a second skill built on Three B
+WITH_SIBLING = Catalog(
+    (*GRADE_CHAIN.skills, Skill("g4.c", "Four C", ("g3.b",), grade=4)),
+    (
+        *GRADE_CHAIN.activities,
+        Activity("g4.c.p", "Four C", ("g4.c",), topics=("numbers",), grade=4),
+    ),
+    topics=("numbers",),
+)
+
+
 def student(
-    answers: dict[str, tuple[int, int]], mastery: dict[str, float] | None = None
+    answers: dict[str, tuple[int, int]],
+    mastery: dict[str, float] | None = None,
+    recent: tuple[str, ...] = (),
 ) -> StudentView:
     """Grade 4, placed; `answers`: {skill: (responses, right answers in a row now)}."""
     return StudentView(
         "kid", LearnerProfile("kid", grade=4), {**PLACED, **(mastery or {})},
         n_responses={s: n for s, (n, _) in answers.items()},
         streak={s: run for s, (_, run) in answers.items()},
-        last_practiced={s: 9.0 for s in answers},
+        last_practiced={s: 9.0 for s in answers}, recent=recent,
     )  # fmt: skip
 
 
-def first(view: StudentView | StudentBatch, **config: object) -> tuple[str, str]:
-    policy = AdaptivePolicy(CATALOG, PolicyConfig(**config))
+def first(
+    view: StudentView | StudentBatch, catalog: Catalog = CATALOG, **config: object
+) -> tuple[str, str]:
+    policy = AdaptivePolicy(catalog, PolicyConfig(**config))
     rec = policy.recommend(view, k=1, now=10.0)[0]
     return rec.skill_id, rec.sentence
 
@@ -43,8 +58,8 @@ def test_a_failed_skill_has_its_never_answered_prerequisite_checked_first() -> N
     skill, sentence = first(student({"g4.a": (3, 0)}))
     assert skill == "g3.b"
     assert sentence == (
-        "Three B: a quick check first: Four A builds on it, and your last answer on Four A "
-        "was wrong."
+        "Three B: a quick check before Four A, which builds on it (your last answer on Four A "
+        "was wrong)."
     )
     # a right last answer on it: no doubt
     assert first(student({"g4.a": (3, 1)}))[0] == "g4.a"
@@ -54,8 +69,51 @@ def test_a_failed_skill_has_its_never_answered_prerequisite_checked_first() -> N
 
 
 def test_a_right_answer_on_the_check_gives_the_skill_back() -> None:
+    assert first(student({"g4.a": (3, 0)}))[0] == "g3.b"  # checked first
     checked = student({"g4.a": (3, 0), "g3.b": (1, 1)}, {"g3.b": 0.97})
     assert first(checked)[0] == "g4.a"
+
+
+def test_where_learning_is_gradual_the_check_needs_the_answers_any_skill_needs() -> None:
+    """The gradual hold (`gradual_min_responses`, 5) is the one rule for a practised skill:
+    a checked prerequisite answered right once is kept open like any other."""
+    config = PolicyConfig.default()
+
+    def gradual(right_answers: int) -> str:
+        view = student({"g4.a": (3, 0), "g3.b": (right_answers, right_answers)}, {"g3.b": 0.97})
+        batch = StudentBatch.from_views(CATALOG, [view], config)
+        batch.learning_z[:] = 5.0  # the model measured gradual learning
+        return first(batch)[0]
+
+    assert gradual(1) == "g3.b"
+    assert gradual(config.gradual_min_responses) == "g4.a"
+
+
+def test_a_slip_on_a_skill_the_answers_have_shown_is_not_failing() -> None:
+    """One wrong answer after a run of right ones, the estimate still above the threshold
+    (a review, say), sends nobody back to a grade-3 check."""
+    slipped = student({"g4.a": (10, 0)}, {"g4.a": 0.85})
+    skill, sentence = first(slipped)
+    assert skill != "g3.b" and "quick check" not in sentence
+
+
+def test_a_mastered_skill_built_on_the_prerequisite_vouches_for_it() -> None:
+    """Four C, built on Three B and mastered by answers, says Three B is known: Four A's
+    failure is its own."""
+    vouched = student({"g4.a": (3, 0), "g4.c": (4, 4)}, {"g4.c": 0.95})
+    assert first(vouched, WITH_SIBLING)[0] == "g4.a"
+    unvouched = student({"g4.a": (3, 0), "g4.c": (1, 1)}, {"g4.c": 0.6})
+    assert first(unvouched, WITH_SIBLING)[0] == "g3.b"
+
+
+def test_a_check_served_last_session_waits_a_session() -> None:
+    """The last session's activities are not served again the next one; the failed skill
+    waits for its check rather than taking turns with it."""
+    policy = AdaptivePolicy(CATALOG, PolicyConfig.default())
+    view = student({"g4.a": (3, 0)}, recent=("g3.b.p",))
+    served = [r.skill_id for r in policy.recommend(view, k=3, now=10.0)]
+    assert "g4.a" not in served and "g3.b" not in served
+    assert policy.explain(view, "g4.a.p", now=10.0).status == "blocked"
 
 
 def test_a_failed_check_walks_down_one_level() -> None:
@@ -66,7 +124,7 @@ def test_a_failed_check_walks_down_one_level() -> None:
     failed_thrice = student({"g4.a": (3, 0), "g3.b": (3, 0)}, {"g3.b": 0.3})
     skill, sentence = first(failed_thrice)
     assert skill == "g3.a"
-    assert "Three B builds on it" in sentence
+    assert "a quick check before Three B" in sentence
 
 
 def test_a_prerequisite_outside_the_grade_band_is_not_checked() -> None:
@@ -81,7 +139,7 @@ def test_explain_names_the_check_that_blocks_the_failed_skill() -> None:
     policy = AdaptivePolicy(CATALOG, PolicyConfig.default())
     why = policy.explain(student({"g4.a": (3, 0)}), "g4.a.p", now=10.0)
     assert why.status == "blocked"
-    assert why.sentence == "Four A is blocked: first a quick check of Three B."
+    assert why.sentence == "Four A is blocked: first take a quick check of Three B."
     assert any(
         "Three B (g3.b), never answered, is checked first: the last answer on Four A was wrong"
         in r.detail

@@ -182,15 +182,16 @@ class PolicyConfig(KeywordChecked):
         prerequisite_threshold : (0, 1). P(mastery) a prerequisite needs for its dependents to
             be ready (0.65: a mastered skill unlocks what builds on it), its recent answers
             right as `mastery_streak` says.
-        check_prerequisites_after : integer >= 0. Answers on a skill, the last one wrong,
-            after which its direct prerequisites the student never answered are checked: each
-            counts as not known until answered, so it is served (readiness) and the skill
-            waits for its answer (0 = never: a placement's guess is trusted whatever the
-            answers built on it say). A right answer gives the skill back; a wrong one makes
-            the prerequisite the next thing to learn, and its own never-answered
-            prerequisites are checked in turn if it is failed (`features.prerequisites_in_doubt`).
-            3: chosen on the tuning simulators (objective 0.590 without checks, 0.595 / 0.591
-            / 0.600 / 0.599 after 1 / 2 / 3 / 4 answers; 52_policy_checks.md, stop 53).
+        check_prerequisites_after : integer >= 0. Answers on a skill, the last one wrong and
+            its mastery below `mastery_threshold`, after which its direct prerequisites the
+            student never answered are checked: each counts as not known until answered, so
+            it is served (readiness) and the skill waits for its answer (0 = never: a
+            placement's guess is trusted whatever the answers built on it say). A right answer
+            gives the skill back (where learning is gradual, once the prerequisite has its
+            `gradual_min_responses` answers); a wrong one makes the prerequisite the next
+            thing to learn, and its own never-answered prerequisites are checked in turn if it
+            is failed (`features.prerequisites_in_doubt`). 3: chosen on the tuning simulators
+            (52_policy_checks.md, stop 53).
         assumed_known : (0, 1]. A skill never answered whose starting estimate (a placement,
             records, a vendor's own) is at least this is assumed known: no room to learn, not
             served, not even to fill spare minutes (0.95: the default grade table's value three

@@ -6,7 +6,9 @@ import numpy as np
 
 from adaptive.errors import counted, share_words
 from adaptive.grades import grade_label
+from adaptive.policy import terms
 from adaptive.policy.base import CatalogArrays, StudentBatch
+from adaptive.policy.config import PolicyConfig
 
 #: Days in a month and a year, on average (a calendar's, so 78 days is 2.6 months).
 DAYS_PER_MONTH = 365.25 / 12
@@ -110,8 +112,8 @@ def _main_sentence(
             )
         if checked_for:
             return (
-                f"{skill}: a quick check first: {checked_for} builds on it, and your last "
-                f"answer on {checked_for} was wrong."
+                f"{skill}: a quick check before {checked_for}, which builds on it (your last "
+                f"answer on {checked_for} was wrong)."
             ) + _hard(p_correct)
         if closest:
             return (
@@ -216,15 +218,19 @@ def readiness_prerequisite(
 
 
 def failing_dependent(
-    ctx: CatalogArrays, batch: StudentBatch, row: int, skill: int, after: int
+    ctx: CatalogArrays, batch: StudentBatch, row: int, skill: int, config: PolicyConfig
 ) -> str:
-    """The name of the skill built directly on `skill` that the student is failing (answered at
-    least `after` times, the last answer wrong; `features.prerequisites_in_doubt`), the most
-    recently practised of them; '' when none."""
+    """The name of the skill built directly on `skill` that the student is failing
+    (`terms.is_failing`, what `features.prerequisites_in_doubt` reads), the most recently
+    practised of them; '' when none."""
     dependents = np.flatnonzero(ctx.prerequisite_t[skill])
     failing = dependents[
-        (batch.n_responses[row, dependents] >= max(after, 1)) & (batch.streak[row, dependents] <= 0)
-    ]
+        terms.is_failing(
+            batch.mastery[row, dependents], batch.n_responses[row, dependents],
+            batch.streak[row, dependents], config.check_prerequisites_after,
+            config.mastery_threshold,
+        )
+    ]  # fmt: skip
     if not len(failing):
         return ""
     latest = np.nan_to_num(batch.last_practiced[row, failing], nan=-np.inf)

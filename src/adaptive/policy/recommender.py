@@ -256,7 +256,7 @@ class AdaptivePolicy(Policy):
             sel.p_correct[rows, slots].tolist(), sel.extra["elapsed"][rows, slots].tolist(),
             sel.extra["recall"][rows, slots].tolist(),
             sel.extra["closest"][rows, slots].tolist(), goal_too[rows, slots].tolist(),
-            self._in_doubt(sel)[rows, slots].tolist(), strict=True,
+            sel.extra["in_doubt"][rows, slots].tolist(), strict=True,
         )  # fmt: skip
         texts = []
         for i, a, s, t, p, el, rc, near, also, doubt in values:
@@ -275,11 +275,7 @@ class AdaptivePolicy(Policy):
                     placed=bool(placed[i]),
                     checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
                     checked_for=(
-                        text.failing_dependent(
-                            ctx, batch, i, s, self.config.check_prerequisites_after
-                        )
-                        if doubt
-                        else ""
+                        text.failing_dependent(ctx, batch, i, s, self.config) if doubt else ""
                     ),
                     answered=int(batch.n_responses[i, s]), closest=near,
                     topic=text.top_interest_topic(batch, ctx, i, a) if term == "interest" else "",
@@ -295,13 +291,6 @@ class AdaptivePolicy(Policy):
             )  # fmt: skip
         out[rows, slots] = np.asarray(texts, dtype=object) if texts else out[rows, slots]
         return out
-
-    @staticmethod
-    def _in_doubt(sel: Selection) -> np.ndarray:
-        """(n, k) the chosen activity checks a prerequisite in doubt (a selection made before
-        the extra was kept has none)."""
-        doubt = sel.extra.get("in_doubt")
-        return np.zeros(sel.activity.shape, bool) if doubt is None else doubt
 
     @staticmethod
     def _goal_too(contrib: np.ndarray, term_code: np.ndarray) -> np.ndarray:
@@ -434,9 +423,7 @@ class AdaptivePolicy(Policy):
                 name = str(ctx.skill_names[j])
                 named = f"prerequisite {name} ({p}) at mastery {share_words(m)}"
                 if feats.in_doubt is not None and feats.in_doubt[0, j]:
-                    failing = text.failing_dependent(
-                        ctx, batch, 0, j, cfg.check_prerequisites_after
-                    )
+                    failing = text.failing_dependent(ctx, batch, 0, j, cfg)
                     why = (
                         f"prerequisite {name} ({p}), never answered, is checked first: the "
                         f"last answer on {failing} was wrong"
@@ -451,11 +438,12 @@ class AdaptivePolicy(Policy):
                 else:
                     continue
                 reasons.append(Reason("readiness", 0.0, why))
-        first = [f"first master {', '.join(to_master)}"] if to_master else []
-        first += [f"first a quick check of {', '.join(to_check)}"] if to_check else []
+        steps = [f"master {', '.join(to_master)}"] if to_master else []
+        steps += [f"take a quick check of {', '.join(to_check)}"] if to_check else []
         return Explanation(
-            activity_id, "blocked", f"{title} is blocked: {'; '.join(first)}.", tuple(reasons)
-        )
+            activity_id, "blocked", f"{title} is blocked: first {' and '.join(steps)}.",
+            tuple(reasons),
+        )  # fmt: skip
 
     def _term_parts(self, batch: StudentBatch, feats: Features, a: int) -> dict[str, float]:
         """Each term's weighted contribution to activity `a`'s score, for the batch's one

@@ -50,7 +50,12 @@ def group_codes(
     config: PolicyConfig | None = None,
     now: float | pd.Timestamp = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(n, S) int8 index into `GROUPS` (-1 = none of them) and the (n, S) progression codes."""
+    """(n, S) int8 index into `GROUPS` (-1 = none of them) and the (n, S) progression codes.
+
+    The groups are by the evidence (mastery, answers, recall), as a teacher reads them: a
+    prerequisite the policy checks first because a skill built on it is being failed
+    (`PolicyConfig.check_prerequisites_after`) keeps its placement here; the student's list
+    and its sentence say "a quick check"."""
     config = config or PolicyConfig()
     ctx = catalog_arrays(catalog)
     f = compute_features(batch, ctx, config, to_days(now))
