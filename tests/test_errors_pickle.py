@@ -144,17 +144,7 @@ def test_the_classes_are_found() -> None:
     assert set(BUILT) <= set(CLASSES), "BUILT names a class that is gone"
 
 
-#: Not an AdaptiveError, fixed on its own (its next commit).
-_STOPPED = pytest.mark.xfail(strict=True, reason="Stopped(143) is refused: its signal is 15")
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=_STOPPED) if n == "adaptive.cli.Stopped" else n
-        for n in sorted(CLASSES)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(CLASSES))
 def test_an_error_survives_pickling(name: str) -> None:
     err, attributes = _built(name, CLASSES[name])
     copy = pickle.loads(pickle.dumps(err))
