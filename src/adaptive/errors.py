@@ -23,6 +23,19 @@ from typing import Any
 class AdaptiveError(Exception):
     """Base class for every error the library raises on purpose."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its message and attributes, rebuilt without calling `__init__` again:
+        Python's own way calls `cls(*self.args)`, the message alone, which a subclass taking
+        more (`UnknownStudentsError(message, positions)`) refused with a TypeError, so that an
+        error raised in a worker process of the nightly job reached the run as a broken pool."""
+        return (_unpickled, (type(self), self.args), self.__dict__)
+
+
+def _unpickled(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    """An error of class `cls` with `args` (its message), its `__init__` not run:
+    `AdaptiveError.__reduce__`'s rebuilding, the attributes restored after it from the pickle."""
+    return cls.__new__(cls, *args)
+
 
 @dataclass(frozen=True)
 class Problem:

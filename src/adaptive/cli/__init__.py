@@ -213,6 +213,11 @@ class Stopped(SystemExit):
         super().__init__(128 + signum)
         self.signal = signal.Signals(signum)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as its signal (Python's own way rebuilt it from its exit status, 128 + the
+        signal, which `__init__` refused)."""
+        return (type(self), (self.signal,), self.__dict__)
+
     @property
     def by(self) -> str:
         """The signal as the user knows it: "Ctrl-C (SIGINT)", "SIGTERM"."""
