@@ -261,7 +261,7 @@ def test_a_night_leaves_out_blank_and_identical_placement_rows_when_asked(
     pd.concat([rows, rows.head(2), rows.head(1).assign(skill_id=skill, mastery="")]).to_csv(
         gaps, index=False
     )
-    with pytest.raises(DataValidationError, match="--placement-drop-blank-and-identical"):
+    with pytest.raises(DataValidationError, match="placement_drop_blank_and_identical=True;"):
         run_daily_job(DAY_1, tmp_path / "refused", **district.job_args(placement=gaps))
     quarantine = tmp_path / "rejected.csv"
     argv = ["batch", "--date", DAY_1, "--out", str(tmp_path / "out"), "--name", district.model,
@@ -270,16 +270,16 @@ def test_a_night_leaves_out_blank_and_identical_placement_rows_when_asked(
             "--placement", str(gaps), "--placement-quarantine", str(quarantine)]  # fmt: skip
     assert run(argv) == 0
     said = " ".join(capsys.readouterr().err.split())
-    assert "3 rows left out, as asked with placement_drop_blank_and_identical (--placement-" in said
-    assert "drop_blank_and_identical=True" not in said, said  # review 52 #17: the night's words
+    assert "3 rows left out, as asked with --placement-drop-blank-and-identical:" in said, said
+    assert "drop_blank_and_identical" not in said, said  # the command's words alone (trial 53)
     assert len(pd.read_csv(quarantine)) == 3
     np.testing.assert_array_equal(
         mastery_of(tmp_path / "out", DAY_1, ids), mastery_of(tmp_path / "new", DAY_1, ids)
     )
     with pytest.raises(
         ConfigError,
-        match=r"placement_drop_blank_and_identical \(--placement-drop-blank-and-identical\) is "
-        r"for reading a placement file",
+        match=r"^placement_drop_blank_and_identical=True is for reading a placement file given "
+        r"as placement=: pass the file too$",
     ):
         run_daily_job(DAY_1, tmp_path / "mem", **district.job_args(
             placement=None, placement_drop_blank_and_identical=True))  # fmt: skip

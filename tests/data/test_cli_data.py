@@ -298,8 +298,8 @@ def test_validate_reads_a_placement_table_through_its_skill_map(tmp_path, capsys
     assert run(["validate", *catalog, "--placement-skill-map", str(skill_map)]) == 2
     said = " ".join(capsys.readouterr().err.split())
     assert (
-        "placement_skill_map (--placement-skill-map) is for reading a placement file given as "
-        "placement (--placement): pass the file too"
+        "--placement-skill-map is for reading a placement file given as --placement: pass the "
+        "file too"
     ) in said
 
 
@@ -341,7 +341,7 @@ def test_validate_leaves_out_blank_and_identical_placement_rows_only_when_asked(
     # the flags go with --placement
     assert run(["validate", *catalog, "--placement-drop-blank-and-identical"]) == 2
     said = " ".join(capsys.readouterr().err.split())
-    assert "(--placement-drop-blank-and-identical) is for reading a placement file" in said
+    assert "--placement-drop-blank-and-identical is for reading a placement file" in said
 
 
 def test_placement_options_without_a_file_are_refused_in_one_wording_everywhere(
@@ -350,21 +350,25 @@ def test_placement_options_without_a_file_are_refused_in_one_wording_everywhere(
     """The rule "these options read a --placement file" was written three times: the night,
     `recommend` ("go with a --placement file", whatever the count) and `validate` ("goes/go
     with --placement FILE"), in two error classes. Now one `ConfigError` with one wording, and
-    `recommend` says it before it reads the log and fits a model."""
+    `recommend` says it before it reads the log and fits a model; each in its user's terms
+    (trial 53): the commands' flags, the night's keywords."""
     from adaptive.batch import run_daily_job
     from adaptive.errors import ConfigError
 
     _, catalog = placement_files(tmp_path)
     options = ["--placement-columns", "A,B,C", "--placement-quarantine", str(tmp_path / "q.csv")]
     said = (
-        "placement_columns (--placement-columns) and placement_quarantine "
-        "(--placement-quarantine) are for reading a placement file given as placement "
-        "(--placement): pass the file too"
+        "--placement-columns and --placement-quarantine are for reading a placement file given "
+        "as --placement: pass the file too"
     )
     for argv in (["validate", *catalog, *options], ["recommend", "--student", "s1", *options]):
         assert run(argv) == 2
         assert said in " ".join(capsys.readouterr().err.split()), argv
     columns = {"student_id": "A", "skill_id": "B", "mastery": "C"}
+    said = (
+        "placement_columns= and placement_quarantine= are for reading a placement file given as "
+        "placement=: pass the file too"
+    )
     with pytest.raises(ConfigError, match=f"^{re.escape(said)}$"):
         run_daily_job("2026-09-01", tmp_path / "out", placement_columns=columns,
                       placement_quarantine=tmp_path / "q.csv")  # fmt: skip
@@ -444,3 +448,28 @@ def test_validate_refuses_a_blank_mastery_naming_its_own_flags_never_pandas(tmp_
     assert "line 2, column 'mastery': got ''" in err, err
     assert "write the mastery, or delete the row" in err, err
     assert "--placement-drop-blank-and-identical" in err and "--placement-quarantine FILE" in err
+
+
+def test_a_refused_placement_file_names_the_command_flags_only(tmp_path, capsys):
+    """Trial 53: a command's refusal of a placement table's blank and repeated rows said
+    "placement_drop_blank_and_identical (--placement-drop-blank-and-identical)", a Python
+    keyword first, to a user at the command line. Now exit 2, no traceback, and the options
+    as the command takes them: its flags, never a keyword; so does the rule that they go with
+    --placement."""
+    table, catalog = placement_files(tmp_path)
+    table.write_text("Learner Ref,Skill Code,Mastery\ns1,g5.A,0.9\ns1,g5.B,\ns1,g5.A,0.9\n")
+    columns = ["--placement-columns", "Learner Ref,Skill Code,Mastery"]
+    assert run(["validate", "--placement", str(table), *columns, *catalog]) == 2
+    err = " ".join(capsys.readouterr().err.replace(str(tmp_path), "").split())
+    assert "Traceback" not in err, err
+    assert (
+        "have them left out and counted with --placement-drop-blank-and-identical; "
+        "--placement-quarantine FILE writes them aside" in err
+    ), err
+    assert "placement_" not in err and "drop_blank_and_identical" not in err, err
+    assert run(["validate", *catalog, *columns, "--placement-drop-blank-and-identical"]) == 2
+    err = " ".join(capsys.readouterr().err.replace(str(tmp_path), "").split())
+    assert (
+        "--placement-columns and --placement-drop-blank-and-identical are for reading a "
+        "placement file given as --placement: pass the file too" in err
+    ), err

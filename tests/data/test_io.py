@@ -277,16 +277,17 @@ def test_row_problems_say_how_to_load_the_other_rows(tmp_path):
 def test_the_readme_words_the_quarantine_opt_in_as_both_readers_do():
     """Re-read 52 #9: the README said "`quarantine=PATH` / `--placement-quarantine FILE`" and
     the log reader "quarantine=PATH (in a command: --quarantine FILE ...)", where the placement
-    reader says "quarantine=FILE (--placement-quarantine FILE)". One formatter words all
-    three (`keyword_beside_flag`)."""
+    reader's README entry "quarantine=FILE (--placement-quarantine FILE)". One formatter words
+    them (`keyword_beside_flag`; a placement reader's messages name one spelling, its user's:
+    `OptionNames`)."""
     from pathlib import Path
 
     from adaptive.data.validate import QUARANTINE_HINT, keyword_beside_flag
-    from adaptive.placement.table import READ_OPTIONS
 
     readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
-    assert f"`{READ_OPTIONS.quarantine}`" in readme
-    assert READ_OPTIONS.quarantine == "quarantine=FILE (--placement-quarantine FILE)"
+    placement = keyword_beside_flag("quarantine", "placement_quarantine", "FILE")
+    assert f"`{placement}`" in readme
+    assert placement == "quarantine=FILE (--placement-quarantine FILE)"
     assert keyword_beside_flag("quarantine", "quarantine", "FILE") in QUARANTINE_HINT
     assert "quarantine=PATH" not in readme
 

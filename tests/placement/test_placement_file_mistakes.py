@@ -706,14 +706,14 @@ def test_a_blank_masterys_refusal_names_the_readers_own_options_never_pandas(tmp
         read_placement(path, catalog(), columns=OWN)
     said = str(caught.value)
     assert "dropna" not in said and "delete them from the file" in said
-    assert "drop_blank_and_identical=True (--placement-drop-blank-and-identical)" in (said)
+    assert "drop_blank_and_identical=True; quarantine=FILE writes them aside" in said
     with pytest.raises(DataValidationError) as caught:
         PlacementReading(columns=OWN).read(path, catalog())
     said = str(caught.value)
     assert "dropna" not in said and "delete them from the file" in said
     assert (
-        "placement_drop_blank_and_identical (--placement-drop-blank-and-identical); "
-        "placement_quarantine=FILE (--placement-quarantine FILE) writes them aside" in said
+        "placement_drop_blank_and_identical=True; placement_quarantine=FILE writes them aside"
+        in said
     )
     frame = pd.DataFrame({"student_id": ["s1"], "skill_id": ["g5.NS.1"], "mastery": [np.nan]})
     with pytest.raises(DataValidationError) as caught:
@@ -858,8 +858,7 @@ def test_blank_masteries_and_identical_rows_are_refused_with_the_option_that_dro
         read_placement(path, catalog(), columns=OWN)
     said = str(caught.value)
     assert "line 3, column 'Mastery': got ''" in said and "identical to line 2" in said
-    assert "drop_blank_and_identical=True (--placement-drop-blank-and-identical)" in said
-    assert "quarantine=FILE (--placement-quarantine FILE)" in said
+    assert "drop_blank_and_identical=True; quarantine=FILE writes them aside" in said
 
 
 def test_the_option_is_said_for_a_blank_past_the_listed_problems(tmp_path) -> None:
@@ -892,8 +891,8 @@ def test_blank_and_identical_rows_are_left_out_counted_and_quarantined_when_aske
         said = [str(w.message) for w in caught if w.category is PlacementWarning]
         where = f"; written with their reasons to {quarantine}" if "quarantine" in asked else ""
         assert said == [
-            f"{path}: 3 rows left out, as asked with drop_blank_and_identical=True "
-            "(--placement-drop-blank-and-identical): 2 rows with a blank "
+            f"{path}: 3 rows left out, as asked with drop_blank_and_identical=True: "
+            "2 rows with a blank "
             "mastery (a skill not assessed) (lines 3 and 6); 1 row identical to an earlier row (a "
             f"row given twice) (line 5){where}"
         ]
@@ -1238,19 +1237,32 @@ def test_the_opt_in_is_worded_one_way_and_as_its_reader_asked_it(tmp_path) -> No
     """Review 52 #17: `read_placement`'s hint mixed "drop_blank_and_identical=True (in a
     command: --...)" with "quarantine=PATH (--placement-quarantine FILE)", and the warning said
     "(drop_blank_and_identical)" to a night that had asked with
-    placement_drop_blank_and_identical. Each reader's words now come from one formatter, and
-    the warning names the opt-in as its reader's user wrote it."""
-    from adaptive.placement.table import READ_OPTIONS, PlacementReading
-
-    assert READ_OPTIONS.drop == (
-        "drop_blank_and_identical=True (--placement-drop-blank-and-identical)"
+    placement_drop_blank_and_identical. Each reader's words now come from one formatter
+    (`OptionNames.of`), and the warning names the opt-in as its reader's user wrote it (trial
+    53: in that user's terms alone)."""
+    from adaptive.placement.table import (
+        COMMAND_NAMES,
+        NIGHT_NAMES,
+        READER_NAMES,
+        PlacementReading,
     )
-    assert READ_OPTIONS.quarantine == "quarantine=FILE (--placement-quarantine FILE)"
+
+    users = (READER_NAMES, NIGHT_NAMES, COMMAND_NAMES)
+    assert [names.of("drop_blank_and_identical") for names in users] == [
+        "drop_blank_and_identical=True",
+        "placement_drop_blank_and_identical=True",
+        "--placement-drop-blank-and-identical",
+    ]
+    assert [names.of("quarantine", "FILE") for names in users] == [
+        "quarantine=FILE",
+        "placement_quarantine=FILE",
+        "--placement-quarantine FILE",
+    ]
     path = write(tmp_path, GAPS)
     with pytest.warns(PlacementWarning) as caught:
         PlacementReading(columns=OWN, drop_blank_and_identical=True).read(path, catalog())
     said = str(caught[0].message)
-    assert "left out, as asked with placement_drop_blank_and_identical" in said, said
+    assert "left out, as asked with placement_drop_blank_and_identical=True:" in said, said
 
 
 def test_a_column_or_role_named_in_another_case_or_spelling_gets_a_did_you_mean(tmp_path):
@@ -1378,3 +1390,29 @@ def test_a_files_problems_are_listed_in_line_order(tmp_path) -> None:
     frame = pd.DataFrame({"student_id": ["s1", "", "s2"], "skill_id": ["g5.NS.1"] * 3,
                           "mastery": [0.5, 0.5, 2.0]}, index=[7, 3, 5])  # fmt: skip
     assert [p.split(", ")[1] for p in frame_problems(frame)] == ["row label 3", "row label 5"]
+
+
+def test_a_refused_placement_file_names_the_python_keywords_only(tmp_path) -> None:
+    """Trial 53: the refusal named each opt-in twice, keyword and flag ("drop_blank_and_identical=
+    True (--placement-drop-blank-and-identical)"), to a Python caller who has no flag. Now
+    `read_placement` names its own keywords, and a night's reading (`run_daily_job`'s
+    `placement_...`) its own, never a flag."""
+    from adaptive.placement.table import PlacementReading
+
+    path = write(tmp_path, GAPS)
+    with pytest.raises(DataValidationError) as caught:
+        read_placement(path, catalog(), columns=OWN)
+    said = str(caught.value).replace(str(tmp_path), "")
+    assert (
+        "have them left out and counted with drop_blank_and_identical=True; quarantine=FILE "
+        "writes them aside" in said
+    ), said
+    assert "--placement" not in said and "placement_" not in said, said
+    with pytest.raises(DataValidationError) as caught:
+        PlacementReading(columns=OWN).read(path, catalog())
+    said = str(caught.value).replace(str(tmp_path), "")
+    assert (
+        "counted with placement_drop_blank_and_identical=True; placement_quarantine=FILE "
+        "writes them aside" in said
+    ), said
+    assert "--placement" not in said, said

@@ -126,7 +126,13 @@ from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import arm_outputs, experiment_began, warn_outside
 from adaptive.files import file_sha256
 from adaptive.placement.prior import Placement, place_new_students
-from adaptive.placement.table import PlacementReading, SkillMap, placement_sha256
+from adaptive.placement.table import (
+    NIGHT_NAMES,
+    OptionNames,
+    PlacementReading,
+    SkillMap,
+    placement_sha256,
+)
 from adaptive.policy import PolicyConfig, StudentBatch, to_days
 from adaptive.policy.adapter import (
     SkillCoverage,
@@ -268,6 +274,7 @@ def run_daily_job(
     placement_skill_map: Mapping[str, str | None] | str | Path | None = None,
     placement_drop_blank_and_identical: bool = False,
     placement_quarantine: str | Path | None = None,
+    placement_names: OptionNames = NIGHT_NAMES,
     backfill: bool = False,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> JobSummary:
@@ -294,6 +301,8 @@ def run_daily_job(
     `placement_drop_blank_and_identical`, `placement_quarantine`: its rows with a blank
     mastery and rows given twice left out, counted (and written aside), as `read_placement`'s
     `drop_blank_and_identical` and `quarantine` do (in-process engine only).
+    `placement_names`: how the placement table's messages name these options (this function's
+    keywords; `adaptive batch` passes its flags: `COMMAND_NAMES`).
     A date before the last night served in `out` / `state_dir` is refused unless `backfill`
     (`night_checks.check_not_before_last_night`). A night that fails before writing any output
     leaves nothing behind: the folders and the lock file it created are removed.
@@ -330,6 +339,7 @@ def run_daily_job(
         placement_skill_map,
         placement_drop_blank_and_identical,
         placement_quarantine,
+        placement_names,
     )
     _check_engine(engine, master, quarantine, placement, reading)
     reading.check_needs_file(placement)

@@ -259,15 +259,16 @@ def validate(
     its rows, students, skills, sources, mastery range and, with --profiles, the students no
     profile names (a night counts them, and refuses a table of nobody on the roster).
     """
-    from adaptive.placement.table import PlacementReading
+    from adaptive.placement.table import COMMAND_NAMES, PlacementReading
 
     reading = PlacementReading(
         placement_columns,
         placement_skill_map,
         placement_drop_blank_and_identical,
         placement_quarantine,
+        names=COMMAND_NAMES,
     )
-    if placement is not None or profiles is not None or reading.given_flags():
+    if placement is not None or profiles is not None or reading.given():
         _check_placement_option(placement, reading, catalog, profiles)
         if file is None and dataset is None:
             inputs = {"--placement": placement, "--catalog": catalog, "--profiles": profiles}

@@ -377,6 +377,7 @@ def batch(
 ) -> None:
     """The daily job: every student's next k activities from the champion, Parquet by date and school."""
     from adaptive.batch.job import run_daily_job
+    from adaptive.placement.table import COMMAND_NAMES
 
     if drop:
         _drop_night(out, date, state_dir)
@@ -408,6 +409,7 @@ def batch(
         placement_skill_map=placement_skill_map,
         placement_drop_blank_and_identical=placement_drop_blank_and_identical,
         placement_quarantine=placement_quarantine,
+        placement_names=COMMAND_NAMES,
         workers=workers,
         backfill=backfill,
         timezone=timezone,

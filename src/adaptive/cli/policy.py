@@ -125,7 +125,7 @@ def recommend(
     from adaptive.batch.night_checks import warn_off_catalog
     from adaptive.errors import DataNoteWarning
     from adaptive.paths import demo_district_dir
-    from adaptive.placement.table import PlacementReading
+    from adaptive.placement.table import COMMAND_NAMES, PlacementReading
     from adaptive.policy import PolicyConfig
     from adaptive.policy.adapter import check_profiles, note_skill_coverage
     from adaptive.policy.service import check_students_known, explain_activity
@@ -138,6 +138,7 @@ def recommend(
         placement_skill_map,
         placement_drop_blank_and_identical,
         placement_quarantine,
+        names=COMMAND_NAMES,
     )
     reading.check_needs_file(placement)  # before the log is read and a model fitted
     student = [s.strip() for s in student]  # ids are text, trimmed, as everywhere

@@ -50,7 +50,6 @@ from adaptive.data.readers import (
     read_header,
     unreadable,
 )
-from adaptive.data.validate import keyword_beside_flag, option_words
 from adaptive.errors import (
     ConfigError,
     DataValidationError,
@@ -81,7 +80,7 @@ MAP_HINT = "map it with skill_map / --placement-skill-map"
 RENAMED = "a code renamed or retired since the file was written"
 #: What a blank mastery means, and what to fix: a skill not assessed is not one known by nobody.
 #: Plain words for whoever edits the file; the options that leave such rows out are said once,
-#: after the problems (`DropOptions.hint`), in the words of the user's reader.
+#: after the problems (`OptionNames.drop_hint`), in the words of the user's reader.
 BLANK_HINT = (
     " (a blank or N/A is a skill not assessed, not a mastery of 0: write the mastery, or delete "
     "the row)"
@@ -121,40 +120,50 @@ Found = tuple[list[Problem], int]
 
 
 @dataclasses.dataclass(frozen=True)
-class DropOptions:
-    """The opt-ins that let a table's blank masteries and rows given twice through
-    (`RowDrops`), as its reader's user writes them: `read_placement`'s keywords
-    (`READ_OPTIONS`), or a night's and a command's (`PLACEMENT_OPTIONS`: `run_daily_job`'s
-    keyword beside the flag, as `option_words` says every option). Said by the refusal of
-    such rows (`hint`)."""
+class OptionNames:
+    """How the user of a placement reader writes its options, so that its messages name each
+    one in that user's own terms and no other's: `read_placement`'s keywords
+    (`READER_NAMES`: "quarantine=FILE"), a night's (`NIGHT_NAMES`: `run_daily_job`'s
+    "placement_quarantine=FILE") or the commands' flags (`COMMAND_NAMES`: "--placement-quarantine
+    FILE"). `of` is the one place that spells an option each way."""
 
-    drop: str
-    quarantine: str
+    #: before `read_placement`'s keyword: "placement_" for a night and a command
+    prefix: str
+    #: the commands' flags, not Python keywords
+    command_line: bool = False
 
-    def hint(self) -> str:
-        """What to do about the refused rows the options would leave out: fix the file, or
-        let them be left out."""
+    #: The options that are switches, by `read_placement`'s keyword: set, not given a value.
+    SWITCHES: ClassVar[frozenset[str]] = frozenset({"drop_blank_and_identical"})
+
+    def of(self, keyword: str, value: str = "") -> str:
+        """`read_placement`'s `keyword` ("quarantine"; "" for the placement file, which a night
+        and a command take as an option) as this user writes it, with `value` ("FILE"), a
+        switch as set: "quarantine=FILE", "placement_drop_blank_and_identical=True",
+        "--placement-quarantine FILE", "--placement-drop-blank-and-identical"."""
+        name = f"{self.prefix}{keyword}".rstrip("_")
+        if self.command_line:
+            flag = "--" + name.replace("_", "-")
+            return f"{flag} {value}" if value else flag
+        return f"{name}={'True' if keyword in self.SWITCHES else value}"
+
+    def drop_hint(self) -> str:
+        """What to do about refused rows the opt-ins would leave out (`RowDrops.hint`): fix
+        the file, or let them be left out."""
         return (
             f"Rows with a blank mastery or {NOT_ASSESSED_WORDS} (a skill not assessed) and rows "
             "identical to an earlier one (a table exported twice): delete them from the file, "
-            "or have them left out and "
-            f"counted with {self.drop}; {self.quarantine} writes them aside with their reasons "
-            "too. Other rows are still refused."
+            "or have them left out and counted with "
+            f"{self.of('drop_blank_and_identical')}; {self.of('quarantine', 'FILE')} writes "
+            "them aside with their reasons too. Other rows are still refused."
         )
 
 
-#: `read_placement`'s opt-ins (`drop_blank_and_identical=`, `quarantine=`), with the commands'
-#: flags for a user who reads the message there.
-READ_OPTIONS = DropOptions(
-    keyword_beside_flag("drop_blank_and_identical", "placement_drop_blank_and_identical"),
-    keyword_beside_flag("quarantine", "placement_quarantine", "FILE"),
-)
-#: A night's (`run_daily_job`'s placement_... keywords) and the commands' flags (`batch`,
-#: `recommend`, `validate`), who read a table through `PlacementReading`.
-PLACEMENT_OPTIONS = DropOptions(
-    option_words("placement_drop_blank_and_identical"),
-    option_words("placement_quarantine", "FILE"),
-)
+#: `read_placement`'s keywords ("drop_blank_and_identical=True").
+READER_NAMES = OptionNames("")
+#: A night's: `run_daily_job`'s keywords ("placement_drop_blank_and_identical=True").
+NIGHT_NAMES = OptionNames("placement_")
+#: The commands' flags (`batch`, `recommend`, `validate`: "--placement-drop-blank-and-identical").
+COMMAND_NAMES = OptionNames("placement_", command_line=True)
 #: After a frame's refused blanks (`mastery_table_placement`, which has no opt-in): the rows
 #: to leave out, found as the reader finds them (`blank_cells`: `dropna` leaves "N/A" in).
 FRAME_BLANK_HINT = (
@@ -186,8 +195,8 @@ class RowDrops:
 
     drop: bool = False
     quarantine: Path | None = None
-    #: how the refusal names the options (`hint`)
-    options: DropOptions = READ_OPTIONS
+    #: how the refusal and the warning name the opt-ins (`hint`, `warn`)
+    names: OptionNames = READER_NAMES
     #: rows left out for a blank mastery (with `drop`; always 0 without)
     blank_left_out: int = 0
     #: rows left out as identical to an earlier one (with `drop`; always 0 without)
@@ -221,9 +230,9 @@ class RowDrops:
         quarantine: str | os.PathLike | None,
         source: Path,
         skill_map: object,
-        options: DropOptions = READ_OPTIONS,
+        names: OptionNames = READER_NAMES,
     ) -> RowDrops:
-        """The read's drops, its refusal naming them as `options` says; `quarantine` is
+        """The read's drops, its refusal naming the opt-ins as `names` says; `quarantine` is
         checked before the table (and a `skill_map` file) is read, as the log reader's is,
         and implies the drop. It may be neither file."""
         if quarantine is not None:
@@ -231,8 +240,8 @@ class RowDrops:
 
             map_file = skill_map if isinstance(skill_map, str | os.PathLike) else None
             others = {"the file being read": source, "the skill map": map_file}
-            return cls(True, check_quarantine_path(quarantine, others), options)
-        return cls(drop, options=options)
+            return cls(True, check_quarantine_path(quarantine, others), names)
+        return cls(drop, names=names)
 
     def add(self, kind: str, raw: pd.DataFrame, earlier: np.ndarray | None = None) -> None:
         """Rows of `kind` ("blank", "identical") left out: `raw` holds them as the file wrote
@@ -249,13 +258,13 @@ class RowDrops:
 
     def hint(self) -> str:
         """What to do after a refusal of rows the options would have left out
-        (`DropOptions.hint`; "" where the read dropped them, or found none)."""
-        return self.options.hint() if self.refusal_has_droppable else ""
+        (`OptionNames.drop_hint`; "" where the read dropped them, or found none)."""
+        return self.names.drop_hint() if self.refusal_has_droppable else ""
 
     def warn(self, file: str, rows: Rows, stacklevel: int = 3) -> None:
         """One `PlacementWarning` counting the rows left out, by reason, with their first
         lines (never a student id), naming the opt-in as the reader's user wrote it
-        (`options`); nothing when none was."""
+        (`names`); nothing when none was."""
         said = [
             f"{counted(n, 'row')} {what} "
             f"({line_words(self.lines[kind], SHOWN_LINES, rows.unit, total=n)})"
@@ -274,7 +283,7 @@ class RowDrops:
         where = f"; written with their reasons to {self.quarantine}" if self.quarantine else ""
         warnings.warn(
             f"{file}: {counted(self.left_out, 'row')} left out, as asked with "
-            f"{self.options.drop}: {'; '.join(said)}{where}",
+            f"{self.names.of('drop_blank_and_identical')}: {'; '.join(said)}{where}",
             PlacementWarning,
             stacklevel=stacklevel,
         )
@@ -1333,8 +1342,10 @@ def read_placement(
     has a source column or is read through a skill map (each cell's first source and code, to
     tell an identical row), and 8 more with a quarantine file (each cell's first line, which
     a row given twice names): 192 and 384 MB at 400,000 x 120."""
-    reading = PlacementReading(columns, skill_map, drop_blank_and_identical, quarantine)
-    return _read(path, catalog, reading, batch_rows, READ_OPTIONS)[0]
+    reading = PlacementReading(
+        columns, skill_map, drop_blank_and_identical, quarantine, names=READER_NAMES
+    )
+    return _read(path, catalog, reading, batch_rows)[0]
 
 
 def _read(
@@ -1342,16 +1353,15 @@ def _read(
     catalog: Catalog,
     reading: PlacementReading,
     batch_rows: int,
-    options: DropOptions,
 ) -> tuple[Placement, RowDrops]:
     """The one reading of a placement file, behind `read_placement` and
     `PlacementReading.read_counted`: the file at `path` read with `reading`'s options (a
-    refusal naming the opt-ins as `options` words them), and the read's `RowDrops`, which
+    refusal naming the opt-ins as `reading.names` words them), and the read's `RowDrops`, which
     holds how many rows it left out and wrote aside."""
     path = placement_path(path)
     columns = placement_columns(reading.columns)
     drops = RowDrops.of(
-        reading.drop_blank_and_identical, reading.quarantine, path, reading.skill_map, options
+        reading.drop_blank_and_identical, reading.quarantine, path, reading.skill_map, reading.names
     )
     skill_map = SkillMap.of(reading.skill_map, catalog)
     renamed = tally_of(skill_map)
@@ -1397,31 +1407,32 @@ def _read(
 @dataclasses.dataclass(frozen=True)
 class PlacementReading:
     """How a placement file is read besides its path and catalog: `read_placement`'s options,
-    as a night (`run_daily_job`), `adaptive recommend` and `adaptive validate` take them from
-    their flags. One value for the set, so that each command passes it whole and says one
-    rule one way (`check_needs_file`)."""
+    as a night (`run_daily_job`'s keywords) and the commands (`batch`, `recommend`,
+    `validate`: their flags) take them, and how their messages name them (`names`). One value
+    for the set, so that each command passes it whole and says one rule one way
+    (`check_needs_file`)."""
 
     columns: Mapping[str, str] | None = None
     skill_map: SkillMap | SkillMapping | str | os.PathLike | None = None
     drop_blank_and_identical: bool = False
     quarantine: str | os.PathLike | None = None
 
-    #: Each option's command-line flag, in the order a message names them.
-    FLAGS: ClassVar[Mapping[str, str]] = {
-        "columns": "--placement-columns",
-        "skill_map": "--placement-skill-map",
-        "drop_blank_and_identical": "--placement-drop-blank-and-identical",
-        "quarantine": "--placement-quarantine",
-    }
+    #: how its messages name the options: a night's keywords, or the commands' flags
+    names: OptionNames = NIGHT_NAMES
 
-    def given_flags(self) -> list[str]:
-        """The flags of the options given (an empty mapping, False or None is none)."""
-        return [flag for name, flag in self.FLAGS.items() if getattr(self, name)]
+    #: The options, by their field (`read_placement`'s keyword), in the order a message names
+    #: them.
+    OPTIONS: ClassVar[tuple[str, ...]] = (
+        "columns",
+        "skill_map",
+        "drop_blank_and_identical",
+        "quarantine",
+    )
 
-    def given_words(self) -> list[str]:
-        """The options given as each of their users writes them: `run_daily_job`'s keyword and
-        the command's flag ("placement_columns (--placement-columns)", `option_words`)."""
-        return [option_words(f.removeprefix("--").replace("-", "_")) for f in self.given_flags()]
+    def given(self) -> list[str]:
+        """The options given (an empty mapping, False or None is none), as `names` words
+        them."""
+        return [self.names.of(name) for name in self.OPTIONS if getattr(self, name)]
 
     def drops(self) -> bool:
         """Whether rows are to be left out (`drop_blank_and_identical`, or a quarantine)."""
@@ -1430,18 +1441,18 @@ class PlacementReading:
     def check_needs_file(self, placement: object) -> None:
         """A `ConfigError` where options are given without a placement file to read (none,
         or a `Placement` in memory)."""
-        given = self.given_words()
+        given = self.given()
         if given and not isinstance(placement, str | os.PathLike):
             raise ConfigError(
                 f"{' and '.join(given)} {verb(len(given), 'is')} for reading a placement file "
-                f"given as {option_words('placement')}: pass the file too"
+                f"given as {self.names.of('')}: pass the file too"
             )
 
     def read(
         self, path: str | os.PathLike, catalog: Catalog, batch_rows: int = BATCH_ROWS
     ) -> Placement:
         """The placement file at `path`, read with these options as `read_placement` reads
-        it, a refusal naming them as a night and a command take them (`PLACEMENT_OPTIONS`)."""
+        it, a refusal naming them as its user takes them (`names`)."""
         return self.read_counted(path, catalog, batch_rows)[0]
 
     def read_counted(
@@ -1449,7 +1460,7 @@ class PlacementReading:
     ) -> tuple[Placement, RowDrops]:
         """`read`, and the read's `RowDrops`: the rows it left out and wrote to the quarantine
         (`RowDrops.quarantined`), counted as they were read, never read back from the file."""
-        return _read(path, catalog, self, batch_rows, PLACEMENT_OPTIONS)
+        return _read(path, catalog, self, batch_rows)
 
 
 @dataclasses.dataclass
