@@ -225,7 +225,7 @@ def test_a_night_reads_last_years_codes_through_the_placement_skill_map(district
         old, None, SkillMap({"OLD.1": skill, "RETIRED.9": None})
     )
     # without the map the night is refused, and says how to map the code
-    with pytest.raises(DataValidationError, match="OLD.1.*map it with skill_map / --placement"):
+    with pytest.raises(DataValidationError, match="OLD.1.*map it with placement_skill_map=MAP\\)"):
         run_daily_job(DAY_1, tmp_path / "nomap", **district.job_args(placement=old))
 
 

@@ -18,7 +18,7 @@ from adaptive.placement import mastery_table_placement, read_placement
 
 #: The unknown skill's hint: a code of last year's or a retired skill is mapped, not edited.
 RENAMED = "a code renamed or retired since the file was written"
-MAP_IT = "map it with skill_map / --placement-skill-map"
+MAP_IT = "map it with skill_map=MAP"
 OWN = {"student_id": "Student ID", "skill_id": "Standard", "mastery": "Mastery"}
 HEADER = "Student ID,Standard,Mastery\n"
 
@@ -1263,6 +1263,27 @@ def test_the_opt_in_is_worded_one_way_and_as_its_reader_asked_it(tmp_path) -> No
         PlacementReading(columns=OWN, drop_blank_and_identical=True).read(path, catalog())
     said = str(caught[0].message)
     assert "left out, as asked with placement_drop_blank_and_identical=True:" in said, said
+
+
+def test_an_unknown_skill_says_how_to_map_it_in_its_readers_words_alone(tmp_path) -> None:
+    """Reread 53: after trial 53 the opt-ins were named in the caller's terms, but the unknown
+    skill's hint beside them still said "map it with skill_map / --placement-skill-map" to
+    everyone: a keyword beside a flag on a command, and to a night's Python caller a keyword
+    (`skill_map`) that `run_daily_job` does not take (its own is `placement_skill_map`)."""
+    from adaptive.placement.table import COMMAND_NAMES, NIGHT_NAMES, PlacementReading
+
+    path = write(tmp_path, HEADER + "s1,g4.X.1,0.3\n")
+    expected = f"{path}, line 2, column 'Standard': got 'g4.X.1'; expected a skill of the catalog"
+    assert problems(path) == [f"{expected} ({RENAMED}? map it with skill_map=MAP)"]
+    for names, said in (
+        (NIGHT_NAMES, "placement_skill_map=MAP"),
+        (COMMAND_NAMES, "--placement-skill-map MAP"),
+    ):
+        with pytest.raises(DataValidationError) as caught:
+            PlacementReading(columns=OWN, names=names).read(path, catalog())
+        assert [str(p) for p in caught.value.problems] == [
+            f"{expected} ({RENAMED}? map it with {said})"
+        ]
 
 
 def test_a_column_or_role_named_in_another_case_or_spelling_gets_a_did_you_mean(tmp_path):

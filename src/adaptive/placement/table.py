@@ -75,8 +75,6 @@ SOURCE_EXPECTED = f"at most {MAX_SOURCE} characters"
 DUPLICATE_EXPECTED = "one row per (student, skill)"
 ID_EXPECTED = "a non-empty id"  # the response-log reader's words
 SKILL_EXPECTED = "a skill of the catalog"
-#: What to do with a code the catalog lacks that is no slip: last year's code, a retired skill.
-MAP_HINT = "map it with skill_map / --placement-skill-map"
 RENAMED = "a code renamed or retired since the file was written"
 #: What a blank mastery means, and what to fix: a skill not assessed is not one known by nobody.
 #: Plain words for whoever edits the file; the options that leave such rows out are said once,
@@ -145,6 +143,11 @@ class OptionNames:
             flag = "--" + name.replace("_", "-")
             return f"{flag} {value}" if value else flag
         return f"{name}={'True' if keyword in self.SWITCHES else value}"
+
+    def map_hint(self) -> str:
+        """What to do with a code the catalog lacks that is no slip (last year's code, a
+        retired skill): read the table through a skill map."""
+        return f"map it with {self.of('skill_map', 'MAP')}"
 
     def drop_hint(self) -> str:
         """What to do about refused rows the opt-ins would leave out (`RowDrops.hint`): fix
@@ -605,7 +608,8 @@ def checked_frame(
     )
     skills = id_problems(skill, "skill_id", rows, room(found, "skill_id"))
     if catalog is not None:  # both the first by order: an empty skill may follow an unknown one
-        more = skill_problems(skill, rows, catalog, room(found, "skill_id"))
+        names = drops.names if drops is not None else READER_NAMES
+        more = skill_problems(skill, rows, catalog, room(found, "skill_id"), names)
         skills = (sorted(skills[0] + more[0], key=rows.order), skills[1] + more[1])
     add_found(found, "skill_id", skills)
     mastery, problems = read_mastery(frame["mastery"], rows, room(found, "mastery"))
@@ -676,24 +680,29 @@ def id_problems(ids: pd.Series, column: str, rows: Rows, limit: int = MAX_LISTED
 
 
 def skill_problems(
-    skill: pd.Series, rows: Rows, catalog: Catalog, limit: int = MAX_LISTED
+    skill: pd.Series,
+    rows: Rows,
+    catalog: Catalog,
+    limit: int = MAX_LISTED,
+    names: OptionNames = READER_NAMES,
 ) -> Found:
     """Skill ids the catalog lacks (a typo would place nobody on that skill; a skill removed
     from the catalog since the file was written), one problem each at its first row, with how
     many rows name it and the catalog's skill it most likely means ("G6.NS.1": 'g6.NS.1'; ids
-    are never case-folded: that is the user's to fix). An empty id is `id_problems`'."""
-    names = catalog.skill_index.astype(str)
-    unknown = np.flatnonzero((~skill.isin(names) & (skill != "")).to_numpy())
+    are never case-folded: that is the user's to fix), and how to map it as `names` words
+    the skill map (`OptionNames.map_hint`). An empty id is `id_problems`'."""
+    ids = catalog.skill_index.astype(str)
+    unknown = np.flatnonzero((~skill.isin(ids) & (skill != "")).to_numpy())
     values = skill.iloc[unknown]
     rows_of = values.value_counts(sort=False)
     first = pd.Series(unknown, index=values.to_numpy()).groupby(level=0, sort=False).first()
     listed = []
     for value, i in first.iloc[:limit].items():
-        close = closest_name(value, names.tolist())
+        close = closest_name(value, ids.tolist())
         hint = f"did you mean {close!r}? if it is {RENAMED}, " if close else f"{RENAMED}? "
         n = int(rows_of[value])
         more = f"; {n:,} rows name it" if n > 1 else ""
-        hint = f" ({hint}{MAP_HINT}){more}"
+        hint = f" ({hint}{names.map_hint()}){more}"
         listed.append(rows.problem(skill.index[i], "skill_id", value, SKILL_EXPECTED + hint))
     return listed, len(first)
 
