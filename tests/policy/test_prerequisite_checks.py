@@ -106,6 +106,22 @@ def test_a_mastered_skill_built_on_the_prerequisite_vouches_for_it() -> None:
     assert first(unvouched, WITH_SIBLING)[0] == "g3.b"
 
 
+def test_a_paused_check_leaves_a_student_with_nothing_else_the_failed_skill() -> None:
+    """A grade-4 band with one open skill: the check paused for the session (served last
+    session) must not strand the student with "a teacher can widen the grade band"."""
+    policy = AdaptivePolicy(CATALOG, PolicyConfig.default())
+    view = student({"g4.a": (3, 0)}, recent=("g3.b.p",))
+    batch = StudentBatch.from_views(CATALOG, [view], policy.config)
+    batch.min_grade[:] = 3.0
+    batch.max_grade[:] = 4.0
+    batch.excluded = batch.excluded.tolil()
+    batch.excluded[0, CATALOG.activity_index.get_loc("g3.a.p")] = 1
+    batch.excluded = batch.excluded.tocsr()
+    rec = policy.recommend(batch, k=1, now=10.0)[0]
+    assert rec.skill_id == "g4.a"
+    assert "widen the grade band" not in rec.sentence
+
+
 def test_a_check_served_last_session_waits_a_session() -> None:
     """The last session's activities are not served again the next one; the failed skill
     waits for its check rather than taking turns with it."""

@@ -154,6 +154,13 @@ class AdaptivePolicy(Policy):
         feats = compute_features(batch, self._ctx, self.config, now, givable)
         eligible = self._eligible(allowed, feats)
         stranded = allowed.any(axis=1) & ~eligible.any(axis=1)
+        if stranded.any() and givable is not allowed and feats.in_doubt is not None:
+            # a check paused for the session must not leave the student nothing: for them,
+            # only what may be given today is checked (the failed skill opens again)
+            givable = np.where(stranded[:, None], allowed, givable)
+            feats = compute_features(batch, self._ctx, self.config, now, givable)
+            eligible = self._eligible(allowed, feats)
+            stranded = allowed.any(axis=1) & ~eligible.any(axis=1)
         if stranded.any():
             feats = open_closest_to_ready(
                 feats, self._ctx, allowed, np.flatnonzero(stranded),
