@@ -104,6 +104,31 @@ def test_a_mastered_skill_built_on_the_prerequisite_vouches_for_it() -> None:
     assert first(vouched, WITH_SIBLING)[0] == "g4.a"
     unvouched = student({"g4.a": (3, 0), "g4.c": (1, 1)}, {"g4.c": 0.6})
     assert first(unvouched, WITH_SIBLING)[0] == "g3.b"
+    # a high estimate whose last answer was wrong is not mastered by answers: no vouching
+    slipped = student({"g4.a": (3, 0), "g4.c": (4, 0)}, {"g4.c": 0.95})
+    assert first(slipped, WITH_SIBLING)[0] == "g3.b"
+
+
+def test_the_sentence_names_the_skill_being_failed_not_one_slipped_on() -> None:
+    """Three B is checked for Four A (failing); Four C, answered wrong last but still
+    estimated mastered, is a slip and is not named."""
+    view = student({"g4.a": (3, 0), "g4.c": (6, 0)}, {"g4.c": 0.9})
+    view = StudentView(
+        view.student_id, view.profile, view.mastery, n_responses=view.n_responses,
+        streak=view.streak, last_practiced={"g4.a": 8.0, "g4.c": 9.0},
+    )  # fmt: skip
+    skill, sentence = first(view, WITH_SIBLING)
+    assert skill == "g3.b"
+    assert "before Four A" in sentence and "Four C" not in sentence
+
+
+def test_the_nightly_table_says_the_check_too() -> None:
+    """`recommend_batch`, the nightly job's path, carries the same sentence as `recommend`."""
+    policy = AdaptivePolicy(CATALOG, PolicyConfig.default())
+    batch = StudentBatch.from_views(CATALOG, [student({"g4.a": (3, 0)})], policy.config)
+    table = policy.recommend_batch(batch, 1, now=10.0)
+    sentence = table.iloc[0][[c for c in table.columns if "sentence" in c][0]]
+    assert sentence.startswith("Three B: a quick check before Four A")
 
 
 def test_a_paused_check_leaves_a_student_with_nothing_else_the_failed_skill() -> None:
@@ -136,7 +161,8 @@ def test_a_failed_check_walks_down_one_level() -> None:
     """The prerequisite answered wrong is the next thing to learn (its own prerequisites keep
     the placement's word until it too is failed three times)."""
     failed_once = student({"g4.a": (3, 0), "g3.b": (1, 0)}, {"g3.b": 0.5})
-    assert first(failed_once)[0] == "g3.b"
+    assert first(failed_once)[0] == "g3.b"  # not yet shown: Four A still waits
+    assert first(failed_once, check_prerequisites_after=0)[0] == "g3.b"  # (so without checks)
     failed_thrice = student({"g4.a": (3, 0), "g3.b": (3, 0)}, {"g3.b": 0.3})
     skill, sentence = first(failed_thrice)
     assert skill == "g3.a"

@@ -212,7 +212,11 @@ class StudentView:
         as `batch_from_model` places a student without history), else read as not known.
     p_correct : P(correct) on a typical item of each skill (NaN -> derived from mastery).
     n_responses, streak : responses so far and the current run of correct answers per skill
-        (streak None: no wrong answer recorded, the run is every response).
+        (streak None: no wrong answer recorded, the run is every response). The policy reads
+        a skill with responses and a run of 0 as last answered wrong: it waits for right
+        answers, and its never-answered prerequisites may be checked
+        (`PolicyConfig.check_prerequisites_after`); a streak mapping gives every answered
+        skill's run.
     last_practiced : day of the last response per skill (NaN where never).
     progress : recent change of accuracy per skill (ZPDES learning progress), in [-1, 1].
     completed, recent : ids of activities completed, and of the last session (no repeats).
