@@ -68,6 +68,33 @@ def test_a_failed_skill_has_its_never_answered_prerequisite_checked_first() -> N
     assert first(student({"g4.a": (1, 0)}), check_prerequisites_after=1)[0] == "g3.b"
 
 
+def test_a_check_takes_one_place_in_a_days_list() -> None:
+    """One answer is the check: a second activity of the checked skill is not served beside it
+    (the demo district's list held the check's assessment and a practice of it)."""
+    skills = (*GRADE_CHAIN.skills,)
+    two = Catalog(
+        skills,
+        (*GRADE_CHAIN.activities, Activity("g3.b.q", "Three B again", ("g3.b",),
+                                           topics=("numbers",), grade=3)),
+        topics=("numbers",),
+    )  # fmt: skip
+    policy = AdaptivePolicy(two, PolicyConfig.default())
+    view = student({"g4.a": (3, 0)})
+    served = [r.activity_id for r in policy.recommend(view, k=5, now=10.0)]
+    assert sum(a.startswith("g3.b") for a in served) == 1, served
+    spare = ({"g3.b.p", "g3.b.q"} - set(served)).pop()
+    why = policy.explain(view, spare, now=10.0)
+    assert (why.status, why.sentence) == (
+        "one_check",
+        f"{'Three B again' if spare == 'g3.b.q' else 'Three B'} waits: Three B is being "
+        "checked, and one activity is the check.",
+    )
+    # without the checks, the skill's activities may share the list (max_per_skill)
+    unchecked = AdaptivePolicy(two, PolicyConfig(check_prerequisites_after=0))
+    served = [r.activity_id for r in unchecked.recommend(student({"g3.b": (1, 0)}), k=5, now=10.0)]
+    assert sum(a.startswith("g3.b") for a in served) == 2, served
+
+
 def test_a_right_answer_on_the_check_gives_the_skill_back() -> None:
     assert first(student({"g4.a": (3, 0)}))[0] == "g3.b"  # checked first
     checked = student({"g4.a": (3, 0), "g3.b": (1, 1)}, {"g3.b": 0.97})

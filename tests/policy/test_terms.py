@@ -175,3 +175,15 @@ def test_time_ago_does_not_overstate_months() -> None:
     assert time_ago(5) == "5 days ago" and time_ago(20) == "3 weeks ago"
     assert time_ago(100) == "3 months ago" and time_ago(210) == "7 months ago"
     assert time_ago(700) == "2 years ago" and time_ago(0.2) == "today"
+
+
+def test_first_best_of_each_skill_keeps_one_eligible_activity_per_skill() -> None:
+    """Ties go to the lowest index; an ineligible activity is never the best."""
+    from adaptive.policy.terms import first_best_of_each_skill
+
+    primary = np.array([0, 1, 0, 2, 1, 0])
+    score = np.array([[1.0, 5.0, 1.0, 3.0, 5.0, 0.5], [2.0, 2.0, 2.0, 1.0, 1.0, 1.0]])
+    eligible = np.ones(score.shape, bool)
+    eligible[1, 0] = False
+    best = first_best_of_each_skill(score, eligible, primary)
+    np.testing.assert_array_equal(best, [[1, 1, 0, 1, 0, 0], [0, 1, 1, 1, 0, 0]])

@@ -186,7 +186,20 @@ class AdaptivePolicy(Policy):
             score += terms.thompson_noise(
                 score.shape, cfg.exploration_noise, cfg.exploration_seed, now
             )
+        if feats.in_doubt is not None:  # a check is one answer: one activity of its skill
+            eligible = eligible & ~self._spare_checks(score, eligible, feats)
         return feats, skill_vals, act_vals, score, eligible
+
+    def _spare_checks(self, score: np.ndarray, eligible: np.ndarray, feats: Features) -> np.ndarray:
+        """(n, A) the activities of a skill checked first (`Features.in_doubt`) other than its
+        best one: one answer is the check, so a day's list holds one of them."""
+        ctx = self._ctx
+        checked = feats.in_doubt[:, ctx.primary_skill]
+        rows = np.flatnonzero(checked.any(axis=1))
+        spare = np.zeros(score.shape, bool)
+        best = terms.first_best_of_each_skill(score[rows], eligible[rows], ctx.primary_skill)
+        spare[rows] = checked[rows] & ~best
+        return spare
 
     def score_matrix(self, batch: StudentBatch, now: float) -> tuple[np.ndarray, np.ndarray]:
         """(n, A) score of every activity and (n, A) eligibility (what selection ranks)."""
@@ -376,6 +389,11 @@ class AdaptivePolicy(Policy):
         if not self.eligibility(batch, feats)[0, a]:
             return self._explain_blocked(batch, feats, activity_id, title, a)
         s = int(ctx.primary_skill[a])
+        if feats.in_doubt is not None and feats.in_doubt[0, s]:
+            why = f"{ctx.skill_names[s]} is being checked, and one activity is the check"
+            return Explanation(
+                activity_id, "one_check", f"{title} waits: {why}.", (Reason("one_check", 0.0, why),)
+            )
         if feats.stuck[0, s]:
             return Explanation(
                 activity_id,

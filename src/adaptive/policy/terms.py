@@ -165,6 +165,24 @@ def best_version_of_skill(edge: np.ndarray, primary_skill: np.ndarray) -> np.nda
     return edge / np.maximum(best_of, 1e-12)
 
 
+def first_best_of_each_skill(
+    score: np.ndarray, eligible: np.ndarray, primary_skill: np.ndarray
+) -> np.ndarray:
+    """(n, A) True on each skill's one best eligible activity (the highest score; a tie goes to
+    the lowest index), False elsewhere."""
+    if score.size == 0:
+        return np.zeros(score.shape, bool)
+    order, starts, group = _skill_groups(primary_skill)
+    masked = np.where(eligible, score, -np.inf)[:, order]
+    best = np.maximum.reduceat(masked, starts, axis=1)[:, group]
+    top = (masked == best) & np.isfinite(masked)
+    seen = np.cumsum(top, axis=1)
+    before = np.concatenate([np.zeros((len(score), 1), seen.dtype), seen[:, starts[1:] - 1]], 1)
+    out = np.zeros(score.shape, bool)
+    out[:, order] = top & (seen - before[:, group] == 1)
+    return out
+
+
 #: Each `primary_skill` array's skill groups (`_skill_groups`).
 _GROUPS: IdentityMemo[tuple[np.ndarray, np.ndarray, np.ndarray]] = IdentityMemo(limit=64)
 
