@@ -95,6 +95,24 @@ def test_a_check_takes_one_place_in_a_days_list() -> None:
     assert sum(a.startswith("g3.b") for a in served) == 2, served
 
 
+def test_the_check_is_an_activity_that_fits_the_day() -> None:
+    """The checked skill's best-scored activity is too long for the student's day: its other
+    activity is the check, not none."""
+    long_first = Catalog(
+        GRADE_CHAIN.skills,
+        (
+            *[a for a in GRADE_CHAIN.activities if a.id != "g3.b.p"],
+            Activity("g3.b.long", "Three B project", ("g3.b",), topics=("numbers",), grade=3,
+                     expected_minutes=90.0),
+            Activity("g3.b.p", "Three B", ("g3.b",), topics=("numbers",), grade=3),
+        ),
+        topics=("numbers",),
+    )  # fmt: skip
+    policy = AdaptivePolicy(long_first, PolicyConfig.default())
+    served = [r.activity_id for r in policy.recommend(student({"g4.a": (3, 0)}), k=3, now=10.0)]
+    assert served[0] == "g3.b.p", served
+
+
 def test_a_right_answer_on_the_check_gives_the_skill_back() -> None:
     assert first(student({"g4.a": (3, 0)}))[0] == "g3.b"  # checked first
     checked = student({"g4.a": (3, 0), "g3.b": (1, 1)}, {"g3.b": 0.97})

@@ -187,17 +187,21 @@ class AdaptivePolicy(Policy):
                 score.shape, cfg.exploration_noise, cfg.exploration_seed, now
             )
         if feats.in_doubt is not None:  # a check is one answer: one activity of its skill
-            eligible = eligible & ~self._spare_checks(score, eligible, feats)
+            eligible = eligible & ~self._spare_checks(batch, score, eligible, feats)
         return feats, skill_vals, act_vals, score, eligible
 
-    def _spare_checks(self, score: np.ndarray, eligible: np.ndarray, feats: Features) -> np.ndarray:
+    def _spare_checks(
+        self, batch: StudentBatch, score: np.ndarray, eligible: np.ndarray, feats: Features
+    ) -> np.ndarray:
         """(n, A) the activities of a skill checked first (`Features.in_doubt`) other than its
-        best one: one answer is the check, so a day's list holds one of them."""
+        best one that fits the day's minutes: one answer is the check, so a day's list holds
+        one of them."""
         ctx = self._ctx
         checked = feats.in_doubt[:, ctx.primary_skill]
         rows = np.flatnonzero(checked.any(axis=1))
+        fits = ctx.minutes[None, :] <= batch.daily_minutes[rows, None]
+        best = terms.first_best_of_each_skill(score[rows], eligible[rows] & fits, ctx.primary_skill)
         spare = np.zeros(score.shape, bool)
-        best = terms.first_best_of_each_skill(score[rows], eligible[rows], ctx.primary_skill)
         spare[rows] = checked[rows] & ~best
         return spare
 
