@@ -5,6 +5,8 @@ the same list with it as without it)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from policy_fixtures import GRADE_4_PLACED, GRADE_CHAIN
 
 from adaptive.batch.overrides import StudentOverride
@@ -80,3 +82,24 @@ def test_a_checked_skill_keeps_its_chance_of_success() -> None:
     p_plain = {r.skill_id: r.p_correct for r in policy.recommend(plain, k=5, now=10.0)}
     p_checked = {r.skill_id: r.p_correct for r in policy.recommend(checked, k=5, now=10.0)}
     assert p_checked["g3.a"] > 0.5 and p_checked["g3.a"] == p_plain.get("g3.a", p_checked["g3.a"])
+
+
+def test_a_skill_the_teacher_excluded_is_not_checked() -> None:
+    """Remediate, and Three B's only activity excluded: a check that can never be served would
+    hold Four A back for good (the re-read of stop 53)."""
+    from adaptive.policy.base import TeacherOverrides
+
+    view = StudentView(
+        "kid", LearnerProfile("kid", grade=4), PLACED,
+        overrides=StudentOverride(mode="remediate").teacher_overrides(4),
+    )  # fmt: skip
+    overrides = view.overrides
+    assert isinstance(overrides, TeacherOverrides)
+    view = StudentView(
+        "kid", LearnerProfile("kid", grade=4), PLACED,
+        overrides=dataclasses.replace(overrides, excluded=frozenset({"g3.b.p"})),
+    )  # fmt: skip
+    policy = AdaptivePolicy(CATALOG, PolicyConfig.default())
+    served = [r.skill_id for r in policy.recommend(view, k=3, now=10.0)]
+    assert "g3.b" not in served
+    assert "g4.a" in served, served

@@ -106,8 +106,16 @@ def check_settings(batch: StudentBatch, config: PolicyConfig) -> None:
 CHECKED_GRADES = 1
 
 
+def skills_of(ctx: CatalogArrays, activities: np.ndarray) -> np.ndarray:
+    """(r, S) True where some of the (r, A) `activities` practises the skill."""
+    return np.asarray(activities.astype(np.float32) @ ctx.activity_skill_bin) > 0
+
+
 def unverified_below_grade(
-    batch: StudentBatch, ctx: CatalogArrays, mastery: np.ndarray
+    batch: StudentBatch,
+    ctx: CatalogArrays,
+    mastery: np.ndarray,
+    givable: np.ndarray | None = None,
 ) -> np.ndarray:
     """The mastery the policy reads, where a teacher chose "remediate" for a student: the skills
     of the grade below theirs (`CHECKED_GRADES`, within the mode's band) that they never
@@ -116,7 +124,10 @@ def unverified_below_grade(
     that is in doubt (the mode used only to widen the grade band: a struggling student whose
     own grade's skills looked ready was served the same list). One answer shows a skill (its
     traced mastery is read again); skills further below keep their placement, so a check that
-    fails is itself ready to learn. Returns `mastery` itself when nobody is remediated."""
+    fails is itself ready to learn. With `givable` ((n, A), the activities the student may be
+    given), a skill none of whose activities may be given (a teacher's exclusion) is not
+    doubted: what builds on it would wait for good. Returns `mastery` itself when nobody is
+    remediated."""
     rows = np.flatnonzero(batch.remediate > 0)
     if not len(rows):
         return mastery
@@ -124,6 +135,8 @@ def unverified_below_grade(
     lowest = np.fmax(batch.min_grade[rows, None], grade - CHECKED_GRADES)
     with np.errstate(invalid="ignore"):  # NaN grades compare False: never in doubt
         doubt = (g < grade) & (g >= lowest) & (batch.n_responses[rows] <= 0)
+    if givable is not None:
+        doubt &= skills_of(ctx, givable[rows])
     out = mastery.copy()
     out[rows] = np.where(doubt, 0.0, mastery[rows])
     return out
@@ -174,8 +187,7 @@ def prerequisites_in_doubt(
     # check itself: it cannot be the check
     waits = np.asarray(ctx.prerequisite @ doubt.T.astype(np.float32)).T > 0
     acts_wait = np.asarray(ctx.activity_skill_bin @ waits.T.astype(np.float32)).T > 0
-    can_give = (givable[rows] & ~acts_wait).astype(np.float32)
-    doubt &= np.asarray(can_give @ ctx.activity_skill_bin) > 0
+    doubt &= skills_of(ctx, givable[rows] & ~acts_wait)
     if not doubt.any():
         return None
     out = np.zeros(failing.shape, bool)
@@ -208,7 +220,7 @@ def compute_features(
     p_known = terms.nan_to_zero(batch.mastery)
     # what the policy reads as known; P(correct) stays the tracer's (a checked skill is as
     # likely answered right as before: only what builds on it waits for the answer)
-    mastery = unverified_below_grade(batch, ctx, p_known)
+    mastery = unverified_below_grade(batch, ctx, p_known, givable)
     p_skill = batch.p_correct
     derived = p_known * (1.0 - DEFAULT_SLIP) + (1.0 - p_known) * DEFAULT_GUESS
     p_skill = np.where(np.isnan(p_skill), derived, p_skill)
