@@ -99,7 +99,9 @@ class Explanation:
     student has not practised) | assumed_known (every skill of it never answered, its starting
     estimate at least `PolicyConfig.assumed_known`: nothing to learn there) | excluded |
     completed | recent | out_of_scope | out_of_grade_band | stuck | over_budget | skill_cap |
-    unknown (not an activity of the catalog: the sentence says what to give).
+    one_check (its skill is checked first, and another of its activities is the check: one
+    answer is a check) | unknown (not an activity of the catalog: the sentence says what to
+    give). A `blocked` activity may be waiting on a check: its reasons say "checked first".
     """
 
     activity_id: str
