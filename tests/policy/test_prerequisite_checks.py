@@ -282,3 +282,22 @@ def test_a_prerequisite_practised_only_beside_the_failed_skill_is_not_checked() 
         student({"g4.a": (3, 0)}), k=1, now=10.0
     )[0]
     assert rec.skill_id == "g4.a", rec.sentence
+
+
+def test_a_prerequisite_whose_only_activity_is_blocked_is_not_checked() -> None:
+    """Three B's one activity also practises Four X, whose own prerequisite the student has not
+    met: the activity is blocked, so no check of Three B can be served today. Doubting Three B
+    all the same held Four A for a check that could not come (review 53 #1, second half)."""
+    skills = (*CATALOG.skills, Skill("g3.z", "Three Z", grade=3),
+              Skill("g4.x", "Four X", ("g3.z",), grade=4))  # fmt: skip
+    activities = tuple(a for a in CATALOG.activities if a.id != "g3.b.p") + (
+        Activity("mix", "Three B and Four X", ("g3.b", "g4.x"), topics=("numbers",), grade=4),
+    )
+    mixed = Catalog(skills, activities, topics=("numbers",))
+    view = student({"g4.a": (3, 0)}, mastery={"g3.z": 0.2, "g4.x": 0.1})
+    rec = AdaptivePolicy(mixed, PolicyConfig.default()).recommend(view, k=1, now=10.0)[0]
+    assert rec.skill_id == "g4.a", rec.sentence
+    # once Four X's prerequisite is met, the activity can be the check again
+    view = student({"g4.a": (3, 0)}, mastery={"g3.z": 0.9, "g4.x": 0.1})
+    rec = AdaptivePolicy(mixed, PolicyConfig.default()).recommend(view, k=1, now=10.0)[0]
+    assert rec.activity_id == "mix", rec.sentence

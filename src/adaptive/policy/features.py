@@ -161,7 +161,8 @@ def prerequisites_in_doubt(
     prerequisite the student answered (the answers speak for it, as for any practised
     skill), or that another skill built on it, mastered by answers, vouches for, or that the
     student cannot be given (`givable`, (n, A): the activities allowed, the last session's
-    included, less those that practise a skill waiting on the check itself). A right answer
+    included, less those that practise a skill waiting on the check itself or one whose
+    prerequisites are not met: those are blocked). A right answer
     gives the failed skill back (where learning is gradual, once the prerequisite has the
     answers any practised skill needs, `terms.gradual_hold`); a wrong one makes the
     prerequisite the next thing to learn, and its own never-answered prerequisites are
@@ -183,9 +184,10 @@ def prerequisites_in_doubt(
     vouched = np.asarray(known.astype(np.float32) @ ctx.prerequisite) > 0
     below = np.asarray(failing[rows].astype(np.float32) @ ctx.prerequisite) > 0
     doubt = below & ~answered & ~vouched
-    # an activity that also practises a skill built on a doubted prerequisite waits for the
-    # check itself: it cannot be the check
-    waits = np.asarray(ctx.prerequisite @ doubt.T.astype(np.float32)).T > 0
+    # an activity that also practises a skill built on a doubted prerequisite (it waits for the
+    # check itself) or on one not met (it is blocked today) cannot be the check
+    unmet = ~terms.prerequisite_met(mastery[rows], config.prerequisite_threshold, shown[rows])
+    waits = np.asarray(ctx.prerequisite @ (doubt | unmet).T.astype(np.float32)).T > 0
     acts_wait = np.asarray(ctx.activity_skill_bin @ waits.T.astype(np.float32)).T > 0
     doubt &= skills_of(ctx, givable[rows] & ~acts_wait)
     if not doubt.any():
