@@ -100,7 +100,7 @@ def test_nights_that_do_not_record_their_settings_use_a_file_of_the_recorded_dig
 
 def test_a_long_list_of_changes_is_cut_at_eight_keys() -> None:
     weights = {term: w + 1.0 for term, w in SOFTMAX.weights.items() if term != "stuck"}
-    candidate = SOFTMAX.with_(weights=weights, target_p_correct=0.7, max_per_skill=2)
+    candidate = SOFTMAX.with_(weights=weights, target_p_correct=0.6, max_per_skill=2)
     got = candidate_changes(candidate, {"2026-10-05": _listing(SOFTMAX)})
     assert len(got.changes) == 9
     assert got.line.endswith(", and 1 more") and got.line.count(" -> ") == 8

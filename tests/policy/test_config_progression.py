@@ -16,7 +16,7 @@ def test_config_round_trips_and_reads_the_shipped_toml() -> None:
     cfg = PolicyConfig.default()
     assert cfg == PolicyConfig.from_toml("policy") == PolicyConfig.from_toml(POLICY_SPEC)
     assert cfg == PolicyConfig.from_dict(cfg.to_dict())
-    assert cfg.target_p_correct == 0.8
+    assert cfg.target_p_correct == 0.7
     assert cfg == PolicyConfig()  # the shipped file and the code defaults agree
     changed = cfg.with_(target_p_correct=0.6, weights={"interest": 0.0})
     assert changed.target_p_correct == 0.6 and changed.weights["interest"] == 0.0

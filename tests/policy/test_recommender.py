@@ -363,6 +363,6 @@ def test_explain_of_work_cut_by_the_time_budget_gives_its_score_and_reasons(cata
     why = AdaptivePolicy(catalog).explain(v, "rev-add", now=NOW)
     assert why.status == "over_budget"
     assert "did not fit today's time budget (5 of 6 minutes already planned)" in why.sentence
-    assert "it scored 2.17, mostly for review (recall 71%), beside the list's 2.80." in why.sentence
+    assert "it scored 2.07, mostly for review (recall 71%), beside the list's 2.80." in why.sentence
     review = {r.term: r for r in why.reasons}["review"]
     assert review.contribution > 0 and "recall is fading" in review.detail

@@ -1,7 +1,7 @@
 """The policy's weights and thresholds: data, not code (`adaptive/specs/policy.toml`).
 
     # an excerpt of src/adaptive/specs/policy.toml (shipped with the package)
-    target_p_correct = 0.8
+    target_p_correct = 0.7
     [weights]
     difficulty = 0.25
     interest = 1.5
@@ -206,7 +206,7 @@ class PolicyConfig(KeywordChecked):
         progress_window : integer in [1, 32]. Responses per half of the learning-progress
             window (accuracy of the last `progress_window` minus the ones before).
     Difficulty
-        target_p_correct : (0, 1). The edge of what the student can do (default 0.8).
+        target_p_correct : (0, 1). The edge of what the student can do (default 0.7).
         difficulty_width : > 0. Tolerance around the target (Gaussian width, in probability).
     Review (FSRS-style forgetting)
         retention_threshold : (0, 1). Mastered skills whose predicted recall falls below this
@@ -248,7 +248,7 @@ class PolicyConfig(KeywordChecked):
     """
 
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    target_p_correct: float = 0.8
+    target_p_correct: float = 0.7
     difficulty_width: float = 0.15
     mastery_threshold: float = 0.65
     min_responses_mastered: int = 3
