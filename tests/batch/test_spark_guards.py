@@ -47,16 +47,19 @@ def test_no_pyspark_is_one_error(monkeypatch):
 
 
 def test_the_job_refuses_before_taking_the_lock(district, tmp_path):
+    """Each refusal names the option as the Python caller wrote it (`run_daily_job`'s keywords,
+    not the command's flags: "--engine 'flink'" told a caller of the function to use a flag)."""
     args = district.job_args(data=district.responses)
-    with pytest.raises(ConfigError, match="--engine 'flink'"):
+    with pytest.raises(ConfigError, match=r"engine='flink': expected one of local, spark"):
         run_daily_job(district.last_day, tmp_path / "a", engine="flink", **args)
-    with pytest.raises(ConfigError, match="--master is for --engine spark"):
+    with pytest.raises(ConfigError, match=r"master='local\[2\]' is for engine='spark'"):
         run_daily_job(district.last_day, tmp_path / "b", master="local[2]", **args)
-    with pytest.raises(SparkUnavailableError, match="--master 'spark:/oops'"):
+    with pytest.raises(SparkUnavailableError, match=r"master='spark:/oops': expected a Spark"):
         run_daily_job(
             district.last_day, tmp_path / "c", engine="spark", master="spark:/oops", **args
         )
-    with pytest.raises(ConfigError, match="--quarantine is not supported"):
+    with pytest.raises(ConfigError, match=r"quarantine=FILE is not supported with engine='spark'.*"
+                       r"or use engine='local'"):  # fmt: skip
         run_daily_job(
             district.last_day,
             tmp_path / "d",
@@ -66,11 +69,36 @@ def test_the_job_refuses_before_taking_the_lock(district, tmp_path):
     from adaptive.placement import Placement
 
     in_memory = Placement(("s",), ("k",), np.array([[0.5]]), ("placed from memory",))
-    with pytest.raises(ConfigError, match="reads a placement table from a file"):
+    with pytest.raises(ConfigError, match="reads a placement table from a file.*engine='local'"):
         run_daily_job(
             district.last_day, tmp_path / "e", engine="spark", placement=in_memory, **args
         )
-    assert not any((tmp_path / name).exists() for name in "abcde")
+    with pytest.raises(ConfigError, match=r"placement_drop_blank_and_identical=True is "
+                       r"not supported with engine='spark'"):  # fmt: skip
+        run_daily_job(
+            district.last_day, tmp_path / "f", engine="spark", placement=tmp_path / "p.csv",
+            placement_drop_blank_and_identical=True, **args,
+        )  # fmt: skip
+    assert not any((tmp_path / name).exists() for name in "abcdef")
+
+
+def test_the_cli_names_its_flags(district, tmp_path, capsys):
+    """The command's refusals name its flags, as typed: one line, exit 2."""
+    from adaptive.cli import run
+
+    common = ["batch", "--date", district.last_day, "--data", str(district.responses),
+              "--catalog", str(district.catalog), "--tracking-uri", district.uri]  # fmt: skip
+    cases = {
+        ("--master", "local[2]"): "--master local[2] is for --engine spark",
+        ("--engine", "spark", "--quarantine", str(tmp_path / "q.csv")):
+            "--quarantine FILE is not supported with --engine spark",
+    }  # fmt: skip
+    for i, (extra, said) in enumerate(cases.items()):
+        code = run([*common, "--out", str(tmp_path / f"o{i}"), *extra])
+        text = " ".join(capsys.readouterr().err.split())
+        assert code == 2, text
+        assert said in text, text
+        assert "='" not in text and "Traceback" not in text
 
 
 def test_the_cli_says_so_and_exits_2(district, tmp_path):

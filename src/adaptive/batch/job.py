@@ -530,37 +530,43 @@ def _check_engine(
     engine: str,
     master: str | None,
     quarantine: Path | None,
-    placement: object = None,
-    reading: PlacementReading | None = None,
+    placement: object,
+    reading: PlacementReading,
 ) -> None:
     """A known engine, and for Spark a usable one (pyspark, Java, a master URL), before any
-    work: each problem is one `ConfigError` naming the option."""
+    work: each problem is one `ConfigError` naming the option as the caller wrote it
+    (`reading.names`: `run_daily_job`'s keywords, or the command's flags)."""
+    names = reading.names.unprefixed()
+    local, spark = names.set_to("engine", "local"), names.set_to("engine", "spark")
     if engine not in ENGINES:
-        raise ConfigError(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
+        raise ConfigError(f"{names.set_to('engine', engine)}: expected one of {', '.join(ENGINES)}")
     if engine == "local":
         if master is not None:
-            raise ConfigError("--master is for --engine spark (the local engine needs no master)")
+            given = names.set_to("master", master)
+            raise ConfigError(f"{given} is for {spark} (the local engine needs no master)")
         return
     from adaptive.batch.spark import check_master, check_spark_available
 
-    check_master(master or "local[2]")
-    check_spark_available()
+    check_master(master or "local[2]", names)
+    check_spark_available(names)
     if quarantine is not None:
         raise ConfigError(
-            "--quarantine is not supported with --engine spark: validate the log first "
-            "(`adaptive validate --quarantine FILE`), or use --engine local"
+            f"{names.of('quarantine', 'FILE')} is not supported with {spark}: validate the log "
+            f"first (`adaptive validate --quarantine FILE`), or use {local}"
         )
-    if reading is not None and reading.drops():
+    if reading.drops():
+        given = reading.given_drops()
         raise ConfigError(
-            "--placement-drop-blank-and-identical and --placement-quarantine are not supported "
-            "with --engine spark: write the table without those rows first (`adaptive validate "
-            "--placement FILE --catalog CATALOG --placement-drop-blank-and-identical --out "
-            "CLEAN.csv`, then --placement CLEAN.csv), or use --engine local"
+            f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} not supported with "
+            f"{spark}: write the "
+            "table without those rows first (`adaptive validate --placement FILE --catalog "
+            "CATALOG --placement-drop-blank-and-identical --out CLEAN.csv`, then "
+            f"{reading.names.of('', 'CLEAN.csv')}), or use {local}"
         )
     if placement is not None and not isinstance(placement, str | Path):
         raise ConfigError(
             "the Spark engine reads a placement table from a file (given: a Placement in "
-            "memory): save it with `to_frame()` and pass its path, or use --engine local"
+            f"memory): save it with `to_frame()` and pass its path, or use {local}"
         )
 
 

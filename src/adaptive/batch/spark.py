@@ -29,6 +29,10 @@ import pyarrow as pa
 
 from adaptive.batch.partition import PartitionContext, recommend_partition
 from adaptive.errors import ConfigError
+from adaptive.placement.table import OptionNames
+
+#: How the commands spell the engine options ("--engine spark").
+COMMAND_OPTIONS = OptionNames("", command_line=True)
 
 PartitionFn = Callable[[pa.Table, PartitionContext], pa.Table]
 #: The driver's log4j2 configuration (shipped with the package): on stderr, Spark's errors only
@@ -48,30 +52,34 @@ class SparkUnavailableError(ConfigError):
     """The Spark engine cannot start here: no pyspark, no Java, or a malformed master URL."""
 
 
-def check_master(master: str) -> str:
+def check_master(master: str, names: OptionNames = COMMAND_OPTIONS) -> str:
     """`master` when it is a Spark master URL (local, local[N], local[*], spark://HOST:PORT,
-    yarn, k8s://...); a `SparkUnavailableError` saying what is expected otherwise."""
+    yarn, k8s://...); a `SparkUnavailableError` saying what is expected otherwise (the option
+    as `names` spells it: the command's flag by default, `run_daily_job`'s keyword)."""
     if not isinstance(master, str) or not MASTER.match(master.strip()):
+        given = names.of("master", repr(master))
         raise SparkUnavailableError(
-            f"--master {master!r}: expected a Spark master URL such as local[2], "
+            f"{given}: expected a Spark master URL such as local[2], "
             "spark://HOST:7077, yarn or k8s://https://HOST:PORT"
         )
     return master.strip()
 
 
-def check_spark_available() -> None:
-    """pyspark importable and a Java runtime on the PATH (or JAVA_HOME), else one clear error."""
+def check_spark_available(names: OptionNames = COMMAND_OPTIONS) -> None:
+    """pyspark importable and a Java runtime on the PATH (or JAVA_HOME), else one clear error
+    (naming the engine option as `names` spells it)."""
+    spark, local = names.set_to("engine", "spark"), names.set_to("engine", "local")
     try:
         import pyspark  # noqa: F401
     except ImportError as exc:
         raise SparkUnavailableError(
-            "--engine spark needs pyspark: pip install 'adaptive[spark]' (or use --engine local)"
+            f"{spark} needs pyspark: pip install 'adaptive[spark]' (or use {local})"
         ) from exc
     home = os.environ.get("JAVA_HOME")
     if shutil.which("java") is None and not (home and Path(home, "bin", "java").is_file()):
         raise SparkUnavailableError(
-            "--engine spark needs a Java runtime (Java 17): install one, or set JAVA_HOME "
-            "(or use --engine local)"
+            f"{spark} needs a Java runtime (Java 17): install one, or set JAVA_HOME "
+            f"(or use {local})"
         )
 
 

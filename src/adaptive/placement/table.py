@@ -144,6 +144,16 @@ class OptionNames:
             return f"{flag} {value}" if value else flag
         return f"{name}={'True' if keyword in self.SWITCHES else value}"
 
+    def set_to(self, keyword: str, value: str) -> str:
+        """The option `keyword` set to the string `value`, as this user writes it:
+        "engine='spark'" (a Python keyword, the value quoted), "--engine spark" (a flag)."""
+        return self.of(keyword, value if self.command_line else repr(value))
+
+    def unprefixed(self) -> OptionNames:
+        """The same user's spelling of options that carry no prefix (a night's `engine`,
+        `master`, `quarantine`: "--engine" or "engine=")."""
+        return OptionNames("", self.command_line)
+
     def map_hint(self) -> str:
         """What to do with a code the catalog lacks that is no slip (last year's code, a
         retired skill): read the table through a skill map."""
@@ -1442,6 +1452,13 @@ class PlacementReading:
         """The options given (an empty mapping, False or None is none), as `names` words
         them."""
         return [self.names.of(name) for name in self.OPTIONS if getattr(self, name)]
+
+    def given_drops(self) -> list[str]:
+        """The options given that leave rows out, as `names` words them (a quarantine with
+        "FILE" for its path)."""
+        drop = [self.names.of("drop_blank_and_identical")] if self.drop_blank_and_identical else []
+        kept = [self.names.of("quarantine", "FILE")] if self.quarantine is not None else []
+        return drop + kept
 
     def drops(self) -> bool:
         """Whether rows are to be left out (`drop_blank_and_identical`, or a quarantine)."""
