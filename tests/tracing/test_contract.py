@@ -467,6 +467,29 @@ def test_an_answer_on_a_skill_the_model_never_saw_is_said_not_silently_dropped(f
         fitted.update(state, Response("stu900", "item-x", ("k-new",), 1), warn_untraced=False)
 
 
+def test_an_item_id_in_another_case_is_said_not_read_as_a_new_item(fitted, test_log):
+    """Ids are case-sensitive: a vendor's "ITEM01" for the fitted "item01" was absorbed as an
+    item the model never saw, without a word (an item model then reads it at the population's
+    difficulty). `update` says so, per answer and for a log; a new item that is no case slip
+    says nothing (new content is normal)."""
+    from adaptive.errors import CoverageWarning
+
+    item, skill = str(fitted.items_[0]), str(fitted.skills_[0])
+    slip = item.upper()
+    assert slip != item
+    with pytest.warns(CoverageWarning, match=rf"item {slip!r} is not one .* but {item!r} is"):
+        fitted.update(fitted.init_state(), Response("stu900", slip, (skill,), 1))
+    frame = test_log.frame.copy()
+    frame["item_id"] = frame["item_id"].str.upper()
+    with pytest.warns(CoverageWarning, match=r"\d+ items are not ones the model was fitted on, "
+                      rf"but are in another case \({slip!r} for {item!r}"):  # fmt: skip
+        fitted.update(fitted.init_state(), ResponseLog.from_frame(frame), warn_untraced=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CoverageWarning)
+        fitted.update(fitted.init_state(), Response("stu900", "brand-new-item", (skill,), 1))
+        fitted.update(fitted.init_state(), Response("stu900", item, (skill,), 1))
+
+
 def test_a_student_given_twice_to_init_state_is_refused(fitted):
     """An ops trial: `init_state(["a1", "a1"])` made one student without a word (the batch of
     the same ids is refused)."""

@@ -595,6 +595,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         if isinstance(responses, Response):  # the vendor's per-answer call: checked first
             if warn_untraced:
                 self._warn_untraced_answer(responses)
+            self._warn_item_case_slips((responses.item_id,), stacklevel=3)
             with state.lock:
                 return np.array([self._absorb_one(state, responses)])
         if isinstance(responses, list | tuple):
@@ -602,12 +603,14 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 raise TypeError(_UPDATE_TYPES.format(type(responses).__name__ + " of other values"))
             for r in responses if warn_untraced else ():
                 self._warn_untraced_answer(r)
+            self._warn_item_case_slips([r.item_id for r in responses], stacklevel=3)
             with state.lock:
                 return np.array([self._absorb_one(state, r) for r in responses], dtype=np.float64)
         if not isinstance(responses, ResponseLog):
             raise TypeError(_UPDATE_TYPES.format(type(responses).__name__))
         if warn_untraced:
             self.untraced(responses).warn(fitted=self._skill_code_map())
+        self._warn_item_case_slips(responses.items, stacklevel=3)
         with state.lock:
             return self._absorb(state, responses)
 
@@ -621,6 +624,50 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 unknown = tuple(s for s in r.skill_ids if s not in codes)
                 Untraced(1, unknown).warn(f" (item {r.item_id!r})", stacklevel=4, fitted=codes)
                 return
+
+    def _warn_item_case_slips(self, item_ids: Iterable[object], stacklevel: int) -> None:
+        """Ids are case-sensitive, so an item the model was not fitted on may be new content
+        (normal: nothing said) or a known item in another case ("ITEM01" for "item01": a
+        caller's ids mangled on the way, which an item model would read at the population's
+        difficulty): a `CoverageWarning` names those. `item_ids`: the answers' items, or a
+        log's item vocabulary; a set look-up each, so the vendor's per-answer path stays flat."""
+        known, folded = self._item_names()
+        slips = {}
+        for item in item_ids:
+            name = str(item)
+            if name not in known and (near := folded.get(name.casefold())) is not None:
+                slips.setdefault(name, near)
+        if not slips:
+            return
+        first, near = next(iter(slips.items()))
+        if len(slips) == 1:
+            said = f"update: item {first!r} is not one the model was fitted on, but {near!r} is"
+        else:
+            said = (
+                f"update: {len(slips):,} items are not ones the model was fitted on, but are in "
+                f"another case ({first!r} for {near!r}, ...)"
+            )
+        warnings.warn(
+            f"{said}: item ids are case-sensitive, so these answers were read as on items the "
+            "model never saw; give the ids as in the training log",
+            CoverageWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+    def _item_names(self) -> tuple[frozenset[str], dict[str, str]]:
+        """The fitted item ids, and each by its case-folded spelling (the first in sorted
+        order where several fold alike); cached per fitted vocabulary (both empty for a
+        model without items)."""
+        items = getattr(self, "items_", None)
+        cache = getattr(self, "_item_names_cache", None)
+        if cache is None or cache[0] is not items:
+            names = sorted(str(i) for i in items) if items is not None else []
+            folded: dict[str, str] = {}
+            for name in names:
+                folded.setdefault(name.casefold(), name)
+            cache = (items, frozenset(names), folded)
+            self._item_names_cache = cache
+        return cache[1], cache[2]
 
     def untraced(self, responses: ResponseLog) -> Untraced:
         """How many of `responses` touch skills the model was not fitted on, and which skills:
