@@ -1170,6 +1170,30 @@ def test_a_forgotten_time_column_is_named(tmp_path):
         load_log(path, mapping={"time": "Submitted", "time_format": "%d/%m/%Y %H:%M"})
 
 
+def test_a_forgotten_order_column_is_named(tmp_path):
+    """A data scientist's trial (stop 54): an ASSISTments 2017 export (`user_id, seq_idx,
+    problem_id, skill_name, correct, ...`) evaluated without `--time-col` was read in file
+    order without a word: the note named only columns called like times. An order column
+    (ASSIST2017's `seq_idx`, ASSIST2009's `order_id`, a `sequence`, a `position`) is named
+    too; a skill index (`akt_skill_idx`) is not."""
+    header = "user_id,seq_idx,problem_id,skill_name,akt_skill_idx,correct\n"
+    path = write(tmp_path, ["8,0,1118,geo,1,0", "8,1,1119,geo,1,1"], header)
+    mapping = {"student_id": "user_id", "item_id": "problem_id", "skill_ids": "skill_name"}
+    with pytest.warns(DataNoteWarning, match=r"column 'seq_idx' may hold their times or order: "
+                      r"give --time-col 'seq_idx'") as seen:  # fmt: skip
+        load_log(path, mapping=mapping)
+    assert "akt_skill_idx" not in str(seen[0].message)
+    for name in ("order_id", "Sequence", "position"):
+        renamed = write(
+            tmp_path, ["8,0,1118,geo,1,0"], header.replace("seq_idx", name), f"{name}.csv"
+        )
+        with pytest.warns(DataNoteWarning, match=f"column '{name}' may hold"):
+            load_log(renamed, mapping=mapping)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)
+        load_log(path, mapping={**mapping, "time": "seq_idx"})
+
+
 def test_no_time_column_hint_where_the_files_order_was_asked_for(tmp_path):
     """A data scientist's trial: `--file-order` (and the shipped Statics dataset, whose
     `timestamp` is a placeholder of zeros) still said "column 'timestamp' may hold their

@@ -627,23 +627,31 @@ _TIME_LIKE_NAME = re.compile(
 )
 
 
+#: Names of a column that numbers each student's answers (ASSIST2009's `order_id`,
+#: ASSIST2017's `seq_idx`, a `sequence`, a `position`).
+_ORDER_LIKE_NAME = re.compile(r"order|seq|position", re.I)
+
+
 def unused_time_notes(
     time_column: str | None, unused: list[str], file_order: bool = False
 ) -> list[str]:
     """Without a time column the log is in file order: a hint when a column the mapping does not
-    use is named like one that holds the answers' times (a forgotten `--time-col`), since
+    use is named like one that holds the answers' times or order (a forgotten `--time-col`), since
     a shuffled or merged export would then be traced out of order without a word. None where
     the file's order was asked for (`file_order`: time_kind 'file', e.g. a dataset whose time
     column is a placeholder): following the hint would order the answers by that column."""
     if time_column is not None or file_order:
         return []
-    named = [c for c in unused if _TIME_LIKE_NAME.search(str(c))]
+    timed = [c for c in unused if _TIME_LIKE_NAME.search(str(c))]
+    ordered = [c for c in unused if c not in timed and _ORDER_LIKE_NAME.search(str(c))]
+    named = timed + ordered
     if not named:
         return []
     shown = ", ".join(f"'{c}'" for c in named[:3])
+    holds = "their times" if timed else "their times or order"
     return [
         f"no time column: each student's answers are in the order of the file's rows; column "
-        f"{shown} may hold their times: give --time-col '{named[0]}' (in Python: "
+        f"{shown} may hold {holds}: give --time-col '{named[0]}' (in Python: "
         f"mapping={{'time': {named[0]!r}}}) to order them by it"
     ]
 
