@@ -301,3 +301,17 @@ def test_a_prerequisite_whose_only_activity_is_blocked_is_not_checked() -> None:
     view = student({"g4.a": (3, 0)}, mastery={"g3.z": 0.9, "g4.x": 0.1})
     rec = AdaptivePolicy(mixed, PolicyConfig.default()).recommend(view, k=1, now=10.0)[0]
     assert rec.activity_id == "mix", rec.sentence
+
+
+def test_a_check_whose_own_prerequisite_is_unmet_walks_down_first() -> None:
+    """The check's own prerequisite being unmet does not drop the check: the walk goes down
+    (Three A, then the check of Three B, then Four A). Only an activity that also practises
+    *another* blocked skill cannot be the check (a review of stop 54's first version)."""
+    for view in (
+        student({"g4.a": (3, 0), "g3.a": (1, 0)}, mastery={"g3.a": 0.6}),  # answered wrong
+        student({"g4.a": (3, 0)}, mastery={"g3.a": 0.5}),  # placed below the threshold
+    ):
+        assert first(view)[0] == "g3.a"
+        # Three A shown: now the check of Three B, before Four A
+        shown = student({"g4.a": (3, 0), "g3.a": (3, 3)}, mastery={"g3.a": 0.9})
+        assert first(shown)[0] == "g3.b"

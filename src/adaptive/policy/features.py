@@ -185,9 +185,12 @@ def prerequisites_in_doubt(
     below = np.asarray(failing[rows].astype(np.float32) @ ctx.prerequisite) > 0
     doubt = below & ~answered & ~vouched
     # an activity that also practises a skill built on a doubted prerequisite (it waits for the
-    # check itself) or on one not met (it is blocked today) cannot be the check
+    # check itself), or another skill built on one not met (blocked today), cannot be the
+    # check; a doubted skill's own unmet prerequisite is no reason: the check walks down to it
     unmet = ~terms.prerequisite_met(mastery[rows], config.prerequisite_threshold, shown[rows])
-    waits = np.asarray(ctx.prerequisite @ (doubt | unmet).T.astype(np.float32)).T > 0
+    waits = np.asarray(ctx.prerequisite @ doubt.T.astype(np.float32)).T > 0
+    blocked = np.asarray(ctx.prerequisite @ unmet.T.astype(np.float32)).T > 0
+    waits |= blocked & ~doubt
     acts_wait = np.asarray(ctx.activity_skill_bin @ waits.T.astype(np.float32)).T > 0
     doubt &= skills_of(ctx, givable[rows] & ~acts_wait)
     if not doubt.any():
