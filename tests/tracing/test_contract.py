@@ -477,15 +477,21 @@ def test_an_item_id_in_another_case_is_said_not_read_as_a_new_item(fitted, test_
     item, skill = str(fitted.items_[0]), str(fitted.skills_[0])
     slip = item.upper()
     assert slip != item
-    with pytest.warns(CoverageWarning, match=rf"item {slip!r} is not one .* but {item!r} is"):
+    with pytest.warns(CoverageWarning, match=rf"item {slip!r} is not one .* but {item!r} is") as w:
         fitted.update(fitted.init_state(), Response("stu900", slip, (skill,), 1))
+    assert w[0].filename == __file__  # points at the caller of update
+    with pytest.warns(CoverageWarning, match=rf"item {slip!r} is not one") as w:
+        fitted.update(fitted.init_state(), [Response("stu900", slip, (skill,), 1)])
+    assert w[0].filename == __file__
     frame = test_log.frame.copy()
     frame["item_id"] = frame["item_id"].str.upper()
     with pytest.warns(CoverageWarning, match=r"\d+ items are not ones the model was fitted on, "
                       rf"but are in another case \({slip!r} for {item!r}"):  # fmt: skip
-        fitted.update(fitted.init_state(), ResponseLog.from_frame(frame), warn_untraced=False)
+        fitted.update(fitted.init_state(), ResponseLog.from_frame(frame))
     with warnings.catch_warnings():
         warnings.simplefilter("error", CoverageWarning)
+        # a caller that says it itself (the nightly job) is not told
+        fitted.update(fitted.init_state(), ResponseLog.from_frame(frame), warn_untraced=False)
         fitted.update(fitted.init_state(), Response("stu900", "brand-new-item", (skill,), 1))
         fitted.update(fitted.init_state(), Response("stu900", item, (skill,), 1))
 

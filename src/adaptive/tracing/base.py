@@ -595,7 +595,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         if isinstance(responses, Response):  # the vendor's per-answer call: checked first
             if warn_untraced:
                 self._warn_untraced_answer(responses)
-            self._warn_item_case_slips((responses.item_id,), stacklevel=3)
+                self._warn_item_case_slips((responses.item_id,))
             with state.lock:
                 return np.array([self._absorb_one(state, responses)])
         if isinstance(responses, list | tuple):
@@ -603,14 +603,15 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 raise TypeError(_UPDATE_TYPES.format(type(responses).__name__ + " of other values"))
             for r in responses if warn_untraced else ():
                 self._warn_untraced_answer(r)
-            self._warn_item_case_slips([r.item_id for r in responses], stacklevel=3)
+            if warn_untraced:
+                self._warn_item_case_slips([r.item_id for r in responses])
             with state.lock:
                 return np.array([self._absorb_one(state, r) for r in responses], dtype=np.float64)
         if not isinstance(responses, ResponseLog):
             raise TypeError(_UPDATE_TYPES.format(type(responses).__name__))
         if warn_untraced:
             self.untraced(responses).warn(fitted=self._skill_code_map())
-        self._warn_item_case_slips(responses.items, stacklevel=3)
+            self._warn_item_case_slips(pd.Index(responses.items, dtype=object))
         with state.lock:
             return self._absorb(state, responses)
 
@@ -625,18 +626,28 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 Untraced(1, unknown).warn(f" (item {r.item_id!r})", stacklevel=4, fitted=codes)
                 return
 
-    def _warn_item_case_slips(self, item_ids: Iterable[object], stacklevel: int) -> None:
+    def _warn_item_case_slips(self, item_ids: Sequence[object] | pd.Index) -> None:
         """Ids are case-sensitive, so an item the model was not fitted on may be new content
-        (normal: nothing said) or a known item in another case ("ITEM01" for "item01": a
-        caller's ids mangled on the way, which an item model would read at the population's
-        difficulty): a `CoverageWarning` names those. `item_ids`: the answers' items, or a
-        log's item vocabulary; a set look-up each, so the vendor's per-answer path stays flat."""
-        known, folded = self._item_names()
+        (normal: nothing said) or a fitted item in another case ("ITEM01" for "item01": the
+        caller's ids changed on the way; a model that reads items takes it for one it never
+        saw): a `CoverageWarning` names those, pointing at the caller of `update`. `item_ids`:
+        the answers' items, or a log's item vocabulary (only those the model lacks are looked
+        at, so the vendor's per-answer path stays a hash look-up)."""
+        fitted = getattr(self, "items_", None)
+        if fitted is None or not len(fitted):
+            return
+        if isinstance(item_ids, pd.Index):  # a log's vocabulary: one vectorized look-up
+            unknown = item_ids[~item_ids.isin(fitted)]
+        else:  # a vendor's answers: a hash look-up each
+            unknown = [item for item in item_ids if item not in fitted]
+        if not len(unknown):
+            return
+        folded = self._items_by_case()
         slips = {}
-        for item in item_ids:
-            name = str(item)
-            if name not in known and (near := folded.get(name.casefold())) is not None:
-                slips.setdefault(name, near)
+        for item in unknown:
+            near = folded.get(str(item).casefold())
+            if near is not None:
+                slips.setdefault(str(item), near)
         if not slips:
             return
         first, near = next(iter(slips.items()))
@@ -648,26 +659,23 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 f"another case ({first!r} for {near!r}, ...)"
             )
         warnings.warn(
-            f"{said}: item ids are case-sensitive, so these answers were read as on items the "
-            "model never saw; give the ids as in the training log",
+            f"{said}: item ids are case-sensitive (a model that reads items takes these for "
+            "items it never saw); give the ids as in the training log",
             CoverageWarning,
-            stacklevel=stacklevel + 1,
+            stacklevel=3,  # the caller of `update`
         )
 
-    def _item_names(self) -> tuple[frozenset[str], dict[str, str]]:
-        """The fitted item ids, and each by its case-folded spelling (the first in sorted
-        order where several fold alike); cached per fitted vocabulary (both empty for a
-        model without items)."""
-        items = getattr(self, "items_", None)
-        cache = getattr(self, "_item_names_cache", None)
+    def _items_by_case(self) -> dict[str, str]:
+        """The fitted item ids by their case-folded spelling (the first in sorted order where
+        several fold alike), built at the first unknown item and kept per fitted vocabulary."""
+        items = self.items_
+        cache = getattr(self, "_items_by_case_cache", None)
         if cache is None or cache[0] is not items:
-            names = sorted(str(i) for i in items) if items is not None else []
             folded: dict[str, str] = {}
-            for name in names:
+            for name in sorted(str(i) for i in items):
                 folded.setdefault(name.casefold(), name)
-            cache = (items, frozenset(names), folded)
-            self._item_names_cache = cache
-        return cache[1], cache[2]
+            cache = self._items_by_case_cache = (items, folded)
+        return cache[1]
 
     def untraced(self, responses: ResponseLog) -> Untraced:
         """How many of `responses` touch skills the model was not fitted on, and which skills:
