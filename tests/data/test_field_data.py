@@ -1174,24 +1174,37 @@ def test_a_forgotten_order_column_is_named(tmp_path):
     """A data scientist's trial (stop 54): an ASSISTments 2017 export (`user_id, seq_idx,
     problem_id, skill_name, correct, ...`) evaluated without `--time-col` was read in file
     order without a word: the note named only columns called like times. An order column
-    (ASSIST2017's `seq_idx`, ASSIST2009's `order_id`, a `sequence`, a `position`) is named
-    too; a skill index (`akt_skill_idx`) is not."""
+    (ASSIST2017's `seq_idx`, ASSIST2009's `order_id`, a `sequence_number`) is named too; ids
+    and places that are no order of answers (a `sequence_id`, a `position`, a `border_color`)
+    and durations (ASSIST2009's `overlap_time`) are not."""
     header = "user_id,seq_idx,problem_id,skill_name,akt_skill_idx,correct\n"
     path = write(tmp_path, ["8,0,1118,geo,1,0", "8,1,1119,geo,1,1"], header)
     mapping = {"student_id": "user_id", "item_id": "problem_id", "skill_ids": "skill_name"}
-    with pytest.warns(DataNoteWarning, match=r"column 'seq_idx' may hold their times or order: "
-                      r"give --time-col 'seq_idx'") as seen:  # fmt: skip
+    with pytest.warns(DataNoteWarning, match=r"; column 'seq_idx' may hold their order: give "
+                      r"--time-col 'seq_idx'"):  # fmt: skip
         load_log(path, mapping=mapping)
-    assert "akt_skill_idx" not in str(seen[0].message)
-    for name in ("order_id", "Sequence", "position"):
-        renamed = write(
-            tmp_path, ["8,0,1118,geo,1,0"], header.replace("seq_idx", name), f"{name}.csv"
-        )
-        with pytest.warns(DataNoteWarning, match=f"column '{name}' may hold"):
-            load_log(renamed, mapping=mapping)
+    # ASSIST2009's own header: order_id, not the duration overlap_time nor the problem set
+    assist = (
+        "order_id,assignment_id,user_id,problem_id,correct,sequence_id,position,"
+        "base_sequence_id,skill_name,overlap_time,border_color,subsequent_hint\n"
+    )
+    path = write(tmp_path, ["1,2,8,1118,0,5,1,5,geo,31,red,0"], assist, "assist.csv")
+    with pytest.warns(DataNoteWarning) as seen:
+        load_log(path, mapping=mapping)
+    said = " ".join(str(w.message) for w in seen)
+    assert "column 'order_id' may hold their order: give --time-col 'order_id'" in said, said
+    for name in ("overlap_time", "sequence_id", "position", "border_color", "subsequent_hint"):
+        assert f"'{name}'" not in said, name
+    # a time column and an order column: both named, in one sentence
+    both = write(tmp_path, ["8,0,2024-09-01,1118,geo,0"], header.replace(
+        "problem_id", "Submitted,problem_id").replace(",akt_skill_idx", ""), "both.csv")  # fmt: skip
+    with pytest.warns(DataNoteWarning, match=r"columns 'Submitted', 'seq_idx' may hold their "
+                      r"times or order: give --time-col 'Submitted'"):  # fmt: skip
+        load_log(both, mapping=mapping)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataNoteWarning)
-        load_log(path, mapping={**mapping, "time": "seq_idx"})
+        load_log(write(tmp_path, ["8,0,1118,geo,1,0"], header, "ok.csv"),
+                 mapping={**mapping, "time": "seq_idx"})  # fmt: skip
 
 
 def test_no_time_column_hint_where_the_files_order_was_asked_for(tmp_path):

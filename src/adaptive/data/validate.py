@@ -627,9 +627,33 @@ _TIME_LIKE_NAME = re.compile(
 )
 
 
-#: Names of a column that numbers each student's answers (ASSIST2009's `order_id`,
-#: ASSIST2017's `seq_idx`, a `sequence`, a `position`).
-_ORDER_LIKE_NAME = re.compile(r"order|seq|position", re.I)
+#: Words of a column that holds how long an answer took, not when it was given (ASSIST2009's
+#: `overlap_time`, a `time_taken`): never a time column to order by.
+_DURATION_WORDS = frozenset({"overlap", "duration", "elapsed", "spent", "taken", "latency"})
+#: A column that numbers each student's answers: its first word, and the words that may follow
+#: (ASSIST2009's `order_id`, ASSIST2017's `seq_idx`, a `sequence_number`); not a `sequence_id`
+#: (ASSISTments' problem sets) nor a `position` (a problem's place in its assignment).
+_ORDER_HEADS = {
+    "order": frozenset({"id", "idx", "index", "no", "nr", "num", "number"}),
+    "seq": frozenset({"idx", "index", "no", "nr", "num", "number"}),
+    "sequence": frozenset({"idx", "index", "no", "nr", "num", "number"}),
+}
+
+
+def column_words(name: str) -> list[str]:
+    """A column name's words, case folded: "LearnerID", "learner_id" and "Learner ID" are
+    learner, id."""
+    return [w.casefold() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
+
+
+def _is_time_like(name: str) -> bool:
+    return bool(_TIME_LIKE_NAME.search(name)) and not _DURATION_WORDS & set(column_words(name))
+
+
+def _is_order_like(name: str) -> bool:
+    words = column_words(name)
+    tails = _ORDER_HEADS.get(words[0]) if words else None
+    return tails is not None and set(words[1:]) <= tails
 
 
 def unused_time_notes(
@@ -642,17 +666,19 @@ def unused_time_notes(
     column is a placeholder): following the hint would order the answers by that column."""
     if time_column is not None or file_order:
         return []
-    timed = [c for c in unused if _TIME_LIKE_NAME.search(str(c))]
-    ordered = [c for c in unused if c not in timed and _ORDER_LIKE_NAME.search(str(c))]
-    named = timed + ordered
+    timed = [c for c in unused if _is_time_like(str(c))]
+    ordered = [c for c in unused if _is_order_like(str(c))]
+    named = (timed + [c for c in ordered if c not in timed])[:3]
     if not named:
         return []
-    shown = ", ".join(f"'{c}'" for c in named[:3])
-    holds = "their times" if timed else "their times or order"
+    shown = ", ".join(f"'{c}'" for c in named)
+    kinds = {"times" if c in timed else "order" for c in named}
+    holds = "their times or order" if len(kinds) == 2 else f"their {kinds.pop()}"
     return [
-        f"no time column: each student's answers are in the order of the file's rows; column "
-        f"{shown} may hold {holds}: give --time-col '{named[0]}' (in Python: "
-        f"mapping={{'time': {named[0]!r}}}) to order them by it"
+        f"no time column: each student's answers are in the order of the file's rows; "
+        f"{'column' if len(named) == 1 else 'columns'} {shown} may hold {holds}: give "
+        f"--time-col '{named[0]}' (in Python: mapping={{'time': {named[0]!r}}}) to order them "
+        "by it"
     ]
 
 

@@ -28,7 +28,6 @@ import io
 import json
 import math
 import os
-import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -50,6 +49,7 @@ from adaptive.data.readers import (
     read_header,
     unreadable,
 )
+from adaptive.data.validate import column_words
 from adaptive.errors import (
     ConfigError,
     DataValidationError,
@@ -418,18 +418,14 @@ def _likely(header: Sequence[object], guesses: Sequence[str], role: str) -> str 
     a `guesses` word; for an id role, never a name column ("Learner Name": names keyed as ids
     match no student), and an id-like one (`ID_WORDS`) among several. None where no column or
     more than one is likely (an example must not guess between them)."""
-    likely = [str(h) for h in header if any(w.startswith(tuple(guesses)) for w in _words(str(h)))]
+    likely = [
+        str(h) for h in header if any(w.startswith(tuple(guesses)) for w in column_words(str(h)))
+    ]
     if role.endswith("_id"):
-        likely = [h for h in likely if "name" not in _words(h)]
+        likely = [h for h in likely if "name" not in column_words(h)]
         if len(likely) > 1:
-            likely = [h for h in likely if ID_WORDS & set(_words(h))]
+            likely = [h for h in likely if ID_WORDS & set(column_words(h))]
     return likely[0] if len(likely) == 1 else None
-
-
-def _words(name: str) -> list[str]:
-    """A column name's words, case folded: "LearnerID", "learner_id" and "Learner ID" are
-    learner, id."""
-    return [w.casefold() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
 
 
 @dataclasses.dataclass(frozen=True)
