@@ -74,12 +74,15 @@ def test_the_job_refuses_before_taking_the_lock(district, tmp_path):
             district.last_day, tmp_path / "e", engine="spark", placement=in_memory, **args
         )
     with pytest.raises(ConfigError, match=r"placement_drop_blank_and_identical=True is "
-                       r"not supported with engine='spark'"):  # fmt: skip
+                       r"not supported with engine='spark'.* then placement='CLEAN.csv'"):  # fmt: skip
         run_daily_job(
             district.last_day, tmp_path / "f", engine="spark", placement=tmp_path / "p.csv",
             placement_drop_blank_and_identical=True, **args,
         )  # fmt: skip
     assert not any((tmp_path / name).exists() for name in "abcdef")
+    # the Spark helpers a Python caller reaches directly speak its words too
+    with pytest.raises(SparkUnavailableError, match=r"^master='spark:/oops': expected"):
+        check_master("spark:/oops")
 
 
 def test_the_cli_names_its_flags(district, tmp_path, capsys):
@@ -99,6 +102,10 @@ def test_the_cli_names_its_flags(district, tmp_path, capsys):
         assert code == 2, text
         assert said in text, text
         assert "='" not in text and "Traceback" not in text
+    # a malformed master is a usage error that names the flag once
+    assert run([*common, "--out", str(tmp_path / "m"), "--engine", "spark", "--master", "x:/"]) == 2
+    text = " ".join(capsys.readouterr().err.split())
+    assert "'x:/': expected a Spark master URL" in text and text.count("--master") == 1, text
 
 
 def test_the_cli_says_so_and_exits_2(district, tmp_path):

@@ -550,9 +550,15 @@ def _check_engine(
     check_master(master or "local[2]", names)
     check_spark_available(names)
     if quarantine is not None:
+        first = (
+            "`adaptive validate --quarantine FILE`"
+            if names.command_line
+            else "`adaptive.data.load_log(data, quarantine=FILE)` writes the refused rows "
+            "aside with their reasons: mend them in the file"
+        )
         raise ConfigError(
             f"{names.of('quarantine', 'FILE')} is not supported with {spark}: validate the log "
-            f"first (`adaptive validate --quarantine FILE`), or use {local}"
+            f"first ({first}), or use {local}"
         )
     if reading.drops():
         given = reading.given_drops()
@@ -561,7 +567,7 @@ def _check_engine(
             f"{spark}: write the "
             "table without those rows first (`adaptive validate --placement FILE --catalog "
             "CATALOG --placement-drop-blank-and-identical --out CLEAN.csv`, then "
-            f"{reading.names.of('', 'CLEAN.csv')}), or use {local}"
+            f"{reading.names.set_to('', 'CLEAN.csv')}), or use {local}"
         )
     if placement is not None and not isinstance(placement, str | Path):
         raise ConfigError(

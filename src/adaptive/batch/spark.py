@@ -31,8 +31,14 @@ from adaptive.batch.partition import PartitionContext, recommend_partition
 from adaptive.errors import ConfigError
 from adaptive.placement.table import OptionNames
 
-#: How the commands spell the engine options ("--engine spark").
-COMMAND_OPTIONS = OptionNames("", command_line=True)
+#: How a Python caller spells the engine options ("engine='spark'"); the commands pass their
+#: flags' spelling (`COMMAND_NAMES.unprefixed()`).
+KEYWORDS = OptionNames("")
+#: What a master URL looks like (in a refusal).
+MASTER_EXPECTED = (
+    "expected a Spark master URL such as local[2], spark://HOST:7077, yarn or "
+    "k8s://https://HOST:PORT"
+)
 
 PartitionFn = Callable[[pa.Table, PartitionContext], pa.Table]
 #: The driver's log4j2 configuration (shipped with the package): on stderr, Spark's errors only
@@ -52,20 +58,16 @@ class SparkUnavailableError(ConfigError):
     """The Spark engine cannot start here: no pyspark, no Java, or a malformed master URL."""
 
 
-def check_master(master: str, names: OptionNames = COMMAND_OPTIONS) -> str:
+def check_master(master: str, names: OptionNames = KEYWORDS) -> str:
     """`master` when it is a Spark master URL (local, local[N], local[*], spark://HOST:PORT,
     yarn, k8s://...); a `SparkUnavailableError` saying what is expected otherwise (the option
-    as `names` spells it: the command's flag by default, `run_daily_job`'s keyword)."""
+    as `names` spells it: a Python keyword by default, the command's flag for a command)."""
     if not isinstance(master, str) or not MASTER.match(master.strip()):
-        given = names.of("master", repr(master))
-        raise SparkUnavailableError(
-            f"{given}: expected a Spark master URL such as local[2], "
-            "spark://HOST:7077, yarn or k8s://https://HOST:PORT"
-        )
+        raise SparkUnavailableError(f"{names.set_to('master', str(master))}: {MASTER_EXPECTED}")
     return master.strip()
 
 
-def check_spark_available(names: OptionNames = COMMAND_OPTIONS) -> None:
+def check_spark_available(names: OptionNames = KEYWORDS) -> None:
     """pyspark importable and a Java runtime on the PATH (or JAVA_HOME), else one clear error
     (naming the engine option as `names` spells it)."""
     spark, local = names.set_to("engine", "spark"), names.set_to("engine", "local")

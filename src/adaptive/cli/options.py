@@ -152,13 +152,11 @@ def _check_master(value: str | None) -> str | None:
     """`--master`: a Spark master URL (a malformed one is a usage error, exit 2)."""
     if value is None:
         return None
-    from adaptive.batch.spark import check_master
-    from adaptive.errors import AdaptiveError
+    from adaptive.batch.spark import MASTER, MASTER_EXPECTED
 
-    try:
-        return check_master(value)
-    except AdaptiveError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    if not MASTER.match(value.strip()):  # typer names the flag: "Invalid value for '--master'"
+        raise typer.BadParameter(f"{value!r}: {MASTER_EXPECTED}")
+    return value.strip()
 
 
 Engine = Annotated[
