@@ -144,6 +144,6 @@ def test_the_installed_package_reads_its_files_and_writes_to_the_users_data_fold
     assert got["data_dir"] == str(home_data)
     assert got["demo_dir"] == str(home_data / "demo-district")
     assert got["demo"] == str(home_data / "demo-district" / "responses.parquet")
-    assert got["policy"] == 0.8 and got["model"] == "BKT"
+    assert got["policy"] == 0.7 and got["model"] == "BKT"
     assert got["code_version"] == got["version"]  # never a commit of a repository around it
     assert not any(p.name != "__pycache__" and p.is_file() for p in work.rglob("*"))
