@@ -123,6 +123,29 @@ def test_fading_mastered_skill_comes_back_for_review(catalog) -> None:
     assert all(x.term != "review" for r in recs_fresh for x in r.reasons)
 
 
+def test_a_review_takes_one_place_in_a_days_list(catalog) -> None:
+    """One activity reviews a fading skill: the demo district's list held "time to review it"
+    twice for the same skill (practice 1 and practice 3 of Grade 4 number sense 4), a place
+    another skill could have had. The other activities of the skill say why they wait."""
+    last = np.array([NOW - 60, np.nan, np.nan, np.nan, np.nan])
+    # 2 hours a day, and Addition's topic the student's interest
+    long_days = LearnerProfile("s1", grade=3, weekly_minutes=600.0, interests={"sports": 1.0})
+    v = view({"add": 0.99}, {"add": 5}, last_practiced=last, profile=long_days)
+    policy = AdaptivePolicy(catalog)
+    recs = policy.recommend(v, k=5, now=NOW)
+    reviews = [r.activity_id for r in recs if r.skill_id == "add"]
+    assert len(reviews) == 1, [r.activity_id for r in recs]
+    spare = "add-3" if reviews[0] != "add-3" else "add-2"
+    why = policy.explain(v, spare, now=NOW)
+    assert why.status == "one_review", why
+    assert why.sentence.endswith("waits: Addition is due for review, and one activity is the review.")
+    # a skill being learned may still fill several places (max_per_skill)
+    learning = view({"add": 0.99, "sub": 0.3}, {"add": 5, "sub": 2}, profile=LearnerProfile(
+        "s1", grade=3, weekly_minutes=600.0, interests={"music": 1.0}))  # fmt: skip
+    recs = policy.recommend(learning, k=5, now=NOW)
+    assert sum(r.skill_id == "sub" for r in recs) >= 2, [r.activity_id for r in recs]
+
+
 def test_progress_and_exploration_terms(catalog) -> None:
     cfg = PolicyConfig(weights={"progress": 3.0, "interest": 0.0, "exploration": 0.0})
     progress = np.zeros(len(SKILLS))

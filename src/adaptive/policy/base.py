@@ -100,7 +100,8 @@ class Explanation:
     estimate at least `PolicyConfig.assumed_known`: nothing to learn there) | excluded |
     completed | recent | out_of_scope | out_of_grade_band | stuck | over_budget | skill_cap |
     one_check (its skill is checked first, and another of its activities is the check: one
-    answer is a check) | unknown (not an activity of the catalog: the sentence says what to
+    answer is a check) | one_review (its skill is due for review, and another of its activities
+    is the review) | unknown (not an activity of the catalog: the sentence says what to
     give). A `blocked` activity may be waiting on a check: its reasons say "checked first".
     """
 

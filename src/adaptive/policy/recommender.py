@@ -186,23 +186,31 @@ class AdaptivePolicy(Policy):
             score += terms.thompson_noise(
                 score.shape, cfg.exploration_noise, cfg.exploration_seed, now
             )
-        if feats.in_doubt is not None:  # a check is one answer: one activity of its skill
-            eligible = eligible & ~self._spare_checks(batch, score, eligible, feats)
+        # a check and a review are one answer each: one activity of such a skill a day
+        eligible = eligible & ~self._spare_activities(batch, score, eligible, feats)
         return feats, skill_vals, act_vals, score, eligible
 
-    def _spare_checks(
+    def one_answer_skills(self, feats: Features) -> np.ndarray:
+        """(n, S) the skills one activity serves today: checked first (`Features.in_doubt`), or
+        due for review (mastered, recall below `retention_threshold`: one retrieval restores
+        it). A skill being learned may fill several places (`max_per_skill`)."""
+        due = feats.mastered & (feats.recall < self.config.retention_threshold)
+        return due if feats.in_doubt is None else due | feats.in_doubt
+
+    def _spare_activities(
         self, batch: StudentBatch, score: np.ndarray, eligible: np.ndarray, feats: Features
     ) -> np.ndarray:
-        """(n, A) the activities of a skill checked first (`Features.in_doubt`) other than its
-        best one that fits the day's minutes: one answer is the check, so a day's list holds
-        one of them."""
+        """(n, A) the activities of a one-answer skill (`one_answer_skills`) other than its best
+        one that fits the day's minutes: a day's list holds one of them."""
         ctx = self._ctx
-        checked = feats.in_doubt[:, ctx.primary_skill]
-        rows = np.flatnonzero(checked.any(axis=1))
+        single = self.one_answer_skills(feats)[:, ctx.primary_skill]
+        rows = np.flatnonzero(single.any(axis=1))
+        spare = np.zeros(score.shape, bool)
+        if not len(rows):
+            return spare
         fits = ctx.minutes[None, :] <= batch.daily_minutes[rows, None]
         best = terms.first_best_of_each_skill(score[rows], eligible[rows] & fits, ctx.primary_skill)
-        spare = np.zeros(score.shape, bool)
-        spare[rows] = checked[rows] & ~best
+        spare[rows] = single[rows] & ~best
         return spare
 
     def score_matrix(self, batch: StudentBatch, now: float) -> tuple[np.ndarray, np.ndarray]:
@@ -393,10 +401,20 @@ class AdaptivePolicy(Policy):
         if not self.eligibility(batch, feats)[0, a]:
             return self._explain_blocked(batch, feats, activity_id, title, a)
         s = int(ctx.primary_skill[a])
-        if feats.in_doubt is not None and feats.in_doubt[0, s]:
-            why = f"{ctx.skill_names[s]} is being checked, and one activity is the check"
+        listed = sel.activity[0][sel.activity[0] >= 0]
+        if (
+            self.one_answer_skills(feats)[0, s]
+            and (ctx.primary_skill[listed] == s).any()  # the skill's one activity is listed
+            and not self.score_matrix(batch, now_d)[1][0, a]
+        ):
+            checked = feats.in_doubt is not None and feats.in_doubt[0, s]
+            status, why = (
+                ("one_check", f"{ctx.skill_names[s]} is being checked, and one activity is the check")
+                if checked
+                else ("one_review", f"{ctx.skill_names[s]} is due for review, and one activity is the review")
+            )  # fmt: skip
             return Explanation(
-                activity_id, "one_check", f"{title} waits: {why}.", (Reason("one_check", 0.0, why),)
+                activity_id, status, f"{title} waits: {why}.", (Reason(status, 0.0, why),)
             )
         if feats.stuck[0, s]:
             return Explanation(
