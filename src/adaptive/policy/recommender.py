@@ -203,14 +203,15 @@ class AdaptivePolicy(Policy):
         """(n, A) the activities of a one-answer skill (`one_answer_skills`) other than its best
         one that fits the day's minutes: a day's list holds one of them."""
         ctx = self._ctx
-        single = self.one_answer_skills(feats)[:, ctx.primary_skill]
-        rows = np.flatnonzero(single.any(axis=1))
+        one = self.one_answer_skills(feats)
+        rows = np.flatnonzero(one.any(axis=1))
         spare = np.zeros(score.shape, bool)
         if not len(rows):
             return spare
+        single = one[rows][:, ctx.primary_skill]  # only the rows that have such a skill
         fits = ctx.minutes[None, :] <= batch.daily_minutes[rows, None]
         best = terms.first_best_of_each_skill(score[rows], eligible[rows] & fits, ctx.primary_skill)
-        spare[rows] = single[rows] & ~best
+        spare[rows] = single & ~best
         return spare
 
     def score_matrix(self, batch: StudentBatch, now: float) -> tuple[np.ndarray, np.ndarray]:
