@@ -152,11 +152,12 @@ def _check_master(value: str | None) -> str | None:
     """`--master`: a Spark master URL (a malformed one is a usage error, exit 2)."""
     if value is None:
         return None
-    from adaptive.batch.spark import MASTER, MASTER_EXPECTED
+    from adaptive.batch.spark import MASTER_EXPECTED, SparkUnavailableError, check_master
 
-    if not MASTER.match(value.strip()):  # typer names the flag: "Invalid value for '--master'"
-        raise typer.BadParameter(f"{value!r}: {MASTER_EXPECTED}")
-    return value.strip()
+    try:
+        return check_master(value)
+    except SparkUnavailableError:  # typer names the flag: "Invalid value for '--master'"
+        raise typer.BadParameter(f"{value!r}: {MASTER_EXPECTED}") from None
 
 
 Engine = Annotated[

@@ -633,11 +633,8 @@ _DURATION_WORDS = frozenset({"overlap", "duration", "elapsed", "spent", "taken",
 #: A column that numbers each student's answers: its first word, and the words that may follow
 #: (ASSIST2009's `order_id`, ASSIST2017's `seq_idx`, a `sequence_number`); not a `sequence_id`
 #: (ASSISTments' problem sets) nor a `position` (a problem's place in its assignment).
-_ORDER_HEADS = {
-    "order": frozenset({"id", "idx", "index", "no", "nr", "num", "number"}),
-    "seq": frozenset({"idx", "index", "no", "nr", "num", "number"}),
-    "sequence": frozenset({"idx", "index", "no", "nr", "num", "number"}),
-}
+_NUMBER_WORDS = frozenset({"idx", "index", "no", "nr", "num", "number"})
+_ORDER_HEADS = {"order": _NUMBER_WORDS | {"id"}, "seq": _NUMBER_WORDS, "sequence": _NUMBER_WORDS}
 
 
 def column_words(name: str) -> list[str]:

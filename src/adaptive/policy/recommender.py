@@ -402,12 +402,9 @@ class AdaptivePolicy(Policy):
         if not self.eligibility(batch, feats)[0, a]:
             return self._explain_blocked(batch, feats, activity_id, title, a)
         s = int(ctx.primary_skill[a])
-        listed = sel.activity[0][sel.activity[0] >= 0]
-        if (
-            self.one_answer_skills(feats)[0, s]
-            and (ctx.primary_skill[listed] == s).any()  # the skill's one activity is listed
-            and not self.score_matrix(batch, now_d)[1][0, a]
-        ):
+        chosen = sel.activity[0][sel.activity[0] >= 0]
+        # a one-answer skill with an activity listed: that one is its place, `a` a spare
+        if self.one_answer_skills(feats)[0, s] and (ctx.primary_skill[chosen] == s).any():
             checked = feats.in_doubt is not None and feats.in_doubt[0, s]
             status, why = (
                 ("one_check", f"{ctx.skill_names[s]} is being checked, and one activity is the check")
@@ -425,7 +422,6 @@ class AdaptivePolicy(Policy):
                 "(many attempts, no progress); the teacher should step in.",
                 (Reason("stuck", cfg.weights["stuck"], "wheel-spinning"),),
             )
-        chosen = sel.activity[0][sel.activity[0] >= 0]
         used = float(ctx.minutes[chosen].sum())
         parts = self._term_parts(batch, feats, a)
         reasons = tuple(
