@@ -467,16 +467,44 @@ def test_an_answer_on_a_skill_the_model_never_saw_is_said_not_silently_dropped(f
         fitted.update(state, Response("stu900", "item-x", ("k-new",), 1), warn_untraced=False)
 
 
+def test_uses_items_says_whether_an_item_id_changes_a_prediction(fitted, test_log):
+    """`uses_items` is what the update's case-slip warning trusts: a model that says False
+    predicts the same whatever the item ids; one that says True reads them (renamed items are
+    new to it, and its predictions move)."""
+    renamed = test_log.frame.copy()
+    renamed["item_id"] = "new-" + renamed["item_id"].astype(str)
+    before = fitted.predict_proba(test_log)
+    after = fitted.predict_proba(ResponseLog.from_frame(renamed))
+    if fitted.uses_items:
+        assert np.abs(before - after).max() > 1e-6
+    else:
+        np.testing.assert_allclose(before, after, atol=tolerance(fitted))
+
+
+def test_bkt_reads_items_only_with_item_level_parameters(train_log, test_log):
+    """Plain BKT reads skills only; `multigs` (a guess and slip per item) reads items."""
+    plain, per_item = BKT(num_fits=1), BKT(multigs=True, num_fits=1)
+    assert not plain.fit(train_log).uses_items
+    assert per_item.fit(train_log).uses_items
+    test_uses_items_says_whether_an_item_id_changes_a_prediction(per_item, test_log)
+
+
 def test_an_item_id_in_another_case_is_said_not_read_as_a_new_item(fitted, test_log):
     """Ids are case-sensitive: a vendor's "ITEM01" for the fitted "item01" was absorbed as an
     item the model never saw, without a word (an item model then reads it at the population's
-    difficulty). `update` says so, per answer and for a log; a new item that is no case slip
-    says nothing (new content is normal)."""
+    difficulty). `update` says so, per answer and for a log, for a model that reads items
+    (`uses_items`); a new item that is no case slip says nothing (new content is normal), nor
+    does a model that reads skills only (the slip changes nothing it predicts)."""
     from adaptive.errors import CoverageWarning
 
     item, skill = str(fitted.items_[0]), str(fitted.skills_[0])
     slip = item.upper()
     assert slip != item
+    if not fitted.uses_items:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CoverageWarning)
+            fitted.update(fitted.init_state(), Response("stu900", slip, (skill,), 1))
+        return
     with pytest.warns(CoverageWarning, match=rf"item {slip!r} is not one .* but {item!r} is") as w:
         fitted.update(fitted.init_state(), Response("stu900", slip, (skill,), 1))
     assert w[0].filename == __file__  # points at the caller of update

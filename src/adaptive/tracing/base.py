@@ -392,6 +392,14 @@ class KnowledgeTracer(KeywordChecked, ABC):
     """
 
     name: ClassVar[str]
+
+    @property
+    def uses_items(self) -> bool:
+        """Whether the fitted model reads each response's item id (item-level parameters or
+        inputs): an item it was not fitted on then counts as new content. False (the default):
+        it reads skills only, and an item id changes nothing it predicts."""
+        return False
+
     #: Not measured (z NaN: not gradual) until `fit` or `load` sets the model's own; a model
     #: restored inside another model's artifact (its latent mastery's BKT) keeps this one.
     learning_curve_: LearningCurve = LearningCurve()
@@ -629,12 +637,13 @@ class KnowledgeTracer(KeywordChecked, ABC):
     def _warn_item_case_slips(self, item_ids: Sequence[object] | pd.Index) -> None:
         """Ids are case-sensitive, so an item the model was not fitted on may be new content
         (normal: nothing said) or a fitted item in another case ("ITEM01" for "item01": the
-        caller's ids changed on the way; a model that reads items takes it for one it never
-        saw): a `CoverageWarning` names those, pointing at the caller of `update`. `item_ids`:
-        the answers' items, or a log's item vocabulary (only those the model lacks are looked
-        at, so the vendor's per-answer path stays a hash look-up)."""
+        caller's ids changed on the way, and the model takes it for one it never saw): a
+        `CoverageWarning` names those, pointing at the caller of `update`. Only for a model that
+        reads items (`uses_items`): to one that reads skills only, an item's case changes
+        nothing. `item_ids`: the answers' items, or a log's item vocabulary (only those the
+        model lacks are looked at, so the vendor's per-answer path stays a hash look-up)."""
         fitted = getattr(self, "items_", None)
-        if fitted is None or not len(fitted):
+        if fitted is None or not len(fitted) or not self.uses_items:
             return
         if isinstance(item_ids, pd.Index):  # a log's vocabulary: one vectorized look-up
             unknown = item_ids[~item_ids.isin(fitted)]
@@ -659,8 +668,8 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 f"another case ({first!r} for {near!r}, ...)"
             )
         warnings.warn(
-            f"{said}: item ids are case-sensitive (a model that reads items takes these for "
-            "items it never saw); give the ids as in the training log",
+            f"{said}: item ids are case-sensitive, and this model reads items, so it takes "
+            "these for items it never saw; give the ids as in the training log",
             CoverageWarning,
             stacklevel=3,  # the caller of `update`
         )

@@ -706,6 +706,12 @@ class BKT(KnowledgeTracer):
         return tables
 
     # -- prediction ----------
+    @property
+    def uses_items(self) -> bool:
+        """True where a guess, slip, learn or prior parameter is per item (`multigs`,
+        `multilearn`, `multiprior`); plain BKT reads skills only."""
+        return hasattr(self, "tables_") and self.tables_.item_level
+
     def predict_proba(self, log: ResponseLog) -> np.ndarray:
         """P(correct) of every response from that student's earlier responses only."""
         self._check_fitted()

@@ -294,6 +294,12 @@ class LogisticTracer(LatentMasteryMixin, KnowledgeTracer):
         return log.time // NS_PER_S
 
     # -- batch prediction -------------------------------------------------------------------------
+    @property
+    def uses_items(self) -> bool:
+        """True where the features hold item effects (IRT, Best-LR; not PFA)."""
+        layout = getattr(self, "layout_", None)
+        return layout is not None and layout.items
+
     def predict_proba(self, log: ResponseLog) -> np.ndarray:
         """P(correct) for every response from that student's earlier responses only."""
         self._check_fitted()

@@ -150,6 +150,11 @@ class AKT(WindowedAttentionTracer):
     ):
         self._accept_params(locals())
 
+    @property
+    def uses_items(self) -> bool:
+        """Always: each item's difficulty scales its skill's variation vector."""
+        return True
+
     def _network(self) -> AKTNetwork:
         return AKTNetwork(
             self.n_skills_,

@@ -375,6 +375,12 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
     def _encode(self, log: ResponseLog) -> Encoded:
         return encode_log(log, self.skills_, self.items_, self.max_skills_)
 
+    @property
+    def uses_items(self) -> bool:
+        """True where the network takes item embeddings (`items=True`; AKT always: its
+        per-item difficulty)."""
+        return bool(getattr(self, "items", False))
+
     def predict_proba(self, log: ResponseLog) -> np.ndarray:
         self._check_fitted()
         require_log(log, "predict_proba")
