@@ -527,3 +527,37 @@ def test_a_version_not_found_names_the_store_searched(tmp_path, monkeypatch, cap
         "registered: district-math)" in out
     ), out  # said once (it read 'has no versions in ...; no registered model ...')
     assert not list(tmp_path.rglob("*.lock"))  # a name that is not there takes no lock file
+
+
+def test_train_on_a_district_checks_whether_knowledge_follows_the_curriculum_order(
+    sqlite_uri, tmp_path, monkeypatch, capsys
+):
+    """`adaptive train --district DIR` (or --catalog and --profiles): any model measures, with
+    the students' grades, whether the district's knowledge follows the curriculum order, keeps
+    it in its artifact and its run, and says what the policy does with it; --profiles without
+    --catalog is one line, exit 2."""
+    from adaptive.registry import load_version
+    from adaptive.simulation.district import simulate_district, write_district
+
+    folder = tmp_path / "district"
+    write_district(simulate_district(200, 0, responses_per_student=30), folder)
+    common = ["--folds", "2", "--tracking-uri", sqlite_uri]
+    code, out = run_cli(
+        ["train", "--model", "pfa", "--name", "lvl", "--district", str(folder), *common],
+        monkeypatch, capsys,
+    )  # fmt: skip
+    assert code == 0, out
+    assert "Curriculum order in the training log: knowledge does not follow" in " ".join(
+        out.split()
+    )
+    fetched = load_version("lvl", version="1", tracking_uri=sqlite_uri)
+    level = fetched.model.curriculum_level_
+    assert level.answers >= 200 and not level.holds
+    params = MlflowClient(sqlite_uri).get_run(fetched.run_id).data.params
+    assert int(params["curriculum_level_answers"]) == level.answers
+    code, out = run_cli(
+        ["train", "--model", "pfa", "--data", str(folder / "responses.parquet"),
+         "--profiles", str(folder / "profiles.jsonl"), *common],
+        monkeypatch, capsys,
+    )  # fmt: skip
+    assert code == 2 and "give the catalog (--catalog)" in out and "Traceback" not in out

@@ -40,12 +40,16 @@ SKILL_FIELDS = (
     "progress",
     "goals",
     "scope",
+    "level_known",
 )
+#: Skill fields a batch may leave out (None): a table carries them only where the batch does.
+OPTIONAL_SKILL_FIELDS = ("level_known",)
 SKILL_TYPES = {
     "n_responses": pa.int32(),
     "streak": pa.int32(),
     "goals": pa.bool_(),
     "scope": pa.bool_(),
+    "level_known": pa.float32(),
 }
 ACTIVITY_FIELDS = ("completed", "recent", "excluded", "assigned")
 SCALAR_FIELDS = (
@@ -103,6 +107,8 @@ def batch_to_table(batch: StudentBatch) -> pa.Table:
     }
     cols = {"student_id": cols.pop("student_ids"), **cols}
     for name in SKILL_FIELDS:
+        if getattr(batch, name) is None:  # an optional field the batch does not carry
+            continue
         values = np.ascontiguousarray(getattr(batch, name))
         dtype = SKILL_TYPES.get(name, pa.float64())
         flat = pa.array(values.reshape(-1).astype(dtype.to_pandas_dtype()), dtype)
@@ -156,7 +162,11 @@ def table_to_batch(table: pa.Table, catalog: Catalog, config: PolicyConfig) -> S
             (data, indices, indptr if n else np.zeros(1, np.int64)), shape=(n, n_a)
         )
 
-    given = {name: fixed(name, n_s) for name in SKILL_FIELDS if name != "mastery"}
+    given = {
+        name: fixed(name, n_s)
+        for name in SKILL_FIELDS
+        if name != "mastery" and (name not in OPTIONAL_SKILL_FIELDS or name in table.column_names)
+    }
     given["interests"] = fixed("interests", len(catalog.topics))
     given.update({name: activity_set(name) for name in ("completed", "recent", "excluded")})
     given["assigned"] = activity_set("assigned", "assigned_order")

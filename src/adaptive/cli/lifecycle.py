@@ -21,7 +21,6 @@ from adaptive.cli.options import (
     CatalogFile,
     DistrictDir,
     DistrictLog,
-    DistrictLogCatalog,
     Engine,
     OverridesPath,
     PlacementColumns,
@@ -43,7 +42,7 @@ from adaptive.cli.options import (
     reads_log,
 )
 from adaptive.cli.output import console, info, warn
-from adaptive.errors import counted, verb
+from adaptive.errors import ConfigError, counted, verb
 
 if TYPE_CHECKING:
     from adaptive.tracing.base import KnowledgeTracer
@@ -82,7 +81,8 @@ def train(
     tracking_uri: TrackingUri = None,
     threads: Threads = None,
     catalog: CatalogFile = None,
-    district: DistrictLogCatalog = None,
+    profiles: ProfilesFile = None,
+    district: DistrictDir = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
@@ -90,16 +90,26 @@ def train(
     """Train a model spec on a log, logging an MLflow run (metrics per fold, model files).
 
     With `--catalog`, BKT gives the catalog's skills that the log never mentions their graph
-    neighbours' parameters, so the nightly job traces answers on them. `--district DIR` reads
-    the folder's log and catalog (as `adaptive simulate --out` writes them).
+    neighbours' parameters, so the nightly job traces answers on them. With `--catalog` and
+    `--profiles` (the students' grades), any model measures whether the district's knowledge
+    follows the curriculum order; where it does, the adaptive policy reads each student's
+    never-answered skills from their first answers on others. `--district DIR` reads the
+    folder's log, catalog and profiles (as `adaptive simulate --out` writes them).
     """
-    from adaptive.curriculum import Catalog
+    from adaptive.curriculum import Catalog, read_profiles
     from adaptive.registry import train_model
     from adaptive.tracing.deep.threads import torch_threads
 
     given_catalog = catalog
-    data, catalog = log_and_catalog(district, data, catalog, mapping)
-    if given_catalog is None and catalog is not None and not _takes_catalog(model):
+    data, catalog, profiles = district_or_files(district, catalog, profiles, data, mapping=mapping)
+    if data is None:
+        raise ConfigError("give --data (a response log: a file or dataset name) or --district")
+    if (
+        given_catalog is None
+        and profiles is None
+        and catalog is not None
+        and not _takes_catalog(model)
+    ):
         catalog = None  # the --district folder's catalog, for a model that has no use for it
 
     with torch_threads(threads):
@@ -113,6 +123,7 @@ def train(
             seed=seed,
             tracking_uri=tracking_uri,
             catalog=Catalog.from_json(catalog) if catalog else None,
+            profiles=read_profiles(profiles) if profiles else None,
         )
     table = Table(title=f"{result.spec}: held-out folds (students never seen in training)")
     for col in result.folds.columns:
@@ -121,6 +132,8 @@ def train(
         table.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
     console.print(table)
     _print_learning_curve(result.model)
+    if profiles:
+        _print_curriculum_level(result.model)
     _print_holdout(result.run_id, tracking_uri)
     console.print(
         f"MLflow run {result.run_id}"
@@ -147,6 +160,21 @@ def _print_learning_curve(model: KnowledgeTracer) -> None:
         f"{config.gradual_learning_z:g} in the policy file).",
         soft_wrap=True,
         highlight=False,
+    )
+
+
+def _print_curriculum_level(model: KnowledgeTracer) -> None:
+    """Say whether the training log's knowledge follows the curriculum order
+    (`curriculum_level_`), and what the adaptive policy does with it."""
+    level = model.curriculum_level_
+    use = (
+        "the adaptive policy reads each student's never-answered skills from their first "
+        "answers on others"
+        if level.holds
+        else "the policy reads the model's placement"
+    )
+    console.print(
+        f"Curriculum order in the training log: {level}; {use}.", soft_wrap=True, highlight=False
     )
 
 

@@ -567,10 +567,9 @@ def district_option(*replaces: str) -> object:
 
 
 #: `--district` of a command with --data, --catalog and --profiles (batch, recommend, ope,
-#: experiment analyze), with --data and --catalog (train), with --data only (evaluate, promote);
+#: experiment analyze, train), with --data only (evaluate, promote);
 #: `report` has its own (--catalog and --profiles)
 DistrictDir = district_option("--data", "--catalog", "--profiles")
-DistrictLogCatalog = district_option("--data", "--catalog")
 DistrictLog = district_option("--data")
 
 

@@ -347,15 +347,19 @@ def fit_tracer(
     """The shipped tracer `tracer`, fitted with `.fit(log)` on a burn-in log of other students
     of the same simulator family (`days` days of curriculum-order practice each); a model that
     can (`extend_skills`: BKT) also gets the catalog's skills the burn-in never reached, from
-    their graph neighbours, so that the students' answers on them are traced."""
+    their graph neighbours, so that the students' answers on them are traced. Whether the
+    district's knowledge follows the curriculum order is measured on the same log and the
+    burn-in students' grades (`check_curriculum_level`), as a district's training does."""
     from adaptive.tracing.specs import build_model
 
     family, _ = split_kind(kind)
     burn = make_cohort(catalog, family.name, n_students, seed, warmup_days=days)
     builder = LogBuilder(catalog, burn.student_ids, START)
-    model = build_model(tracer).fit(builder.log(builder.frame(burn.warm)))
+    log = builder.log(builder.frame(burn.warm))
+    model = build_model(tracer).fit(log)
     if hasattr(model, "extend_skills"):
         model.extend_skills(catalog)
+    model.check_curriculum_level(log, catalog, burn.profiles)
     return model
 
 

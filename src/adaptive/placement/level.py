@@ -50,16 +50,32 @@ Everything depends on the student's posterior only through W(s) = P(t > position
 cell (computed once per catalog: the grid is the same for every student, only the prior depends
 on the grade), so a question's choice and the placed beliefs cost O(skills + grid) per student;
 `experiments/bench_diagnostic.py` measures them on the 835-skill Junyi map.
+
+**Does a district's knowledge follow the curriculum order?** On the Junyi simulator it does (each
+learner knows everything short of a depth), and a student's first answers on a few skills locate
+what they know of all the others; where knowledge is scattered across a grade (the district
+simulators), the same reading misplaces students (issue 16: a policy that read it everywhere
+gained on Junyi, 0.98 -> 1.27 skills, and lost on the district families, 2.13 -> 1.85). So it is
+measured, not assumed: `check_level` reads a training log's first answers in order, predicts each
+from the level fed with the student's earlier ones and from their grade alone, and keeps the mean
+gain in log-likelihood (`LevelFit`): the level is read where it predicts better (`holds`).
+`placed` gives each student's point from all their first answers at once (the policy's reading,
+`adaptive.policy.adapter`).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from adaptive.curriculum import Catalog
-from adaptive.errors import ConfigError
+from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.data.log import ResponseLog
+from adaptive.errors import ArtifactError, ConfigError
 from adaptive.placement.prior import GradeTable, position_in_grade
 
 #: Cells a grade of the grid of the student's point t.
@@ -87,7 +103,68 @@ AHEAD_DECAY = 1.0
 #: below the policy's `assumed_known` (0.95), and served the catalog's first grade. Only the
 #: beliefs (`CurriculumLevel.known`) use it; locating the point and choosing questions do not.
 FAR_BEHIND_GAPS = 0.25
+#: P(wrong | known) and P(right | not known) of a practice answer as the policy reads a belief
+#: (a belief without the model's P(correct) turns into one with them; a first answer moves the
+#: level with them).
+DEFAULT_SLIP = 0.1
+DEFAULT_GUESS = 0.2
+#: A district check decides from at least this many first answers (fewer: not measured).
+MIN_CHECK_ANSWERS = 200
+#: Students a district check reads at most (those first in a seeded order): a few thousand first
+#: answers decide it (the gain is ~10 standard errors from 0 at 12,000 on the simulators).
+CHECK_STUDENTS = 2000
 _TINY = 1e-12
+
+
+@dataclass(frozen=True)
+class LevelFit:
+    """Whether a district's knowledge follows the curriculum order (see the module): the mean
+    gain in log-likelihood (nats per first answer) of predicting each student's first answer on
+    each skill from the level fed with their earlier first answers over their grade alone, on
+    `answers` first answers of a training log (`check_level`). Not measured: NaN, 0."""
+
+    gain: float = math.nan
+    answers: int = 0
+
+    @property
+    def holds(self) -> bool:
+        """The level predicts a student's next skill better than their grade does, measured on
+        at least `MIN_CHECK_ANSWERS` first answers."""
+        return self.answers >= MIN_CHECK_ANSWERS and self.gain > 0.0
+
+    def __str__(self) -> str:
+        if self.answers < MIN_CHECK_ANSWERS:
+            return f"not measured ({self.answers:,} first answers; {MIN_CHECK_ANSWERS} needed)"
+        verdict = "follows" if self.holds else "does not follow"
+        return (
+            f"knowledge {verdict} the curriculum order ({self.gain:+.4f} nats per first answer "
+            f"over the grade alone, {self.answers:,} first answers)"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The values as a model.json holds them (NaN as null)."""
+        return {"gain": None if math.isnan(self.gain) else self.gain, "answers": self.answers}
+
+    @classmethod
+    def from_json(cls, value: object) -> LevelFit:
+        """The inverse of `to_json`; None (saved before it was kept): not measured."""
+        if value is None:
+            return cls()
+        ok = (
+            isinstance(value, dict)
+            and set(value) == {"gain", "answers"}
+            and (value["gain"] is None or isinstance(value["gain"], int | float))
+            and isinstance(value["answers"], int)
+            and not isinstance(value["answers"], bool)
+            and value["answers"] >= 0
+        )
+        if not ok:
+            raise ArtifactError(
+                f"model.json: fitted.curriculum_level = {value!r:.120}; expected "
+                '{"gain": number or null, "answers": integer >= 0}'
+            )
+        gain = value["gain"]  # type: ignore[index]
+        return cls(math.nan if gain is None else float(gain), int(value["answers"]))  # type: ignore[index]
 
 
 @dataclass(frozen=True)
@@ -178,15 +255,57 @@ class CurriculumLevel:
         """Multiply each grid point's weight by the likelihood of each row's answer (in place),
         with P(known) = 1 - noise behind t and noise ahead of it (no far-behind value: see the
         module)."""
+        like_hi, like_lo = self._log_likelihoods(correct, guess, slip)
+        beyond = np.arange(log_weights.shape[1])[None, :] >= self.cells[codes][:, None]
+        log_weights += np.where(beyond, like_hi[:, None], like_lo[:, None])
+        log_weights -= log_weights.max(axis=1, keepdims=True)
+
+    def placed(
+        self,
+        grades: np.ndarray,
+        rows: np.ndarray,
+        codes: np.ndarray,
+        correct: np.ndarray,
+        guess: float = DEFAULT_GUESS,
+        slip: float = DEFAULT_SLIP,
+    ) -> np.ndarray:
+        """(n, G) log weights of each student's point after all their answers at once (answer i:
+        student `rows[i]`, skill `codes[i]`, 0/1 `correct[i]`; unmodelled skills say nothing):
+        the product of the answers' likelihoods, as `absorb` one by one gives, in O(answers +
+        n G) (each answer adds one value below its skill's cell and another from it on: a
+        running sum along the grid)."""
+        log_weights = self.start(grades).copy()
+        keep = self.modelled[codes]
+        rows, codes = np.asarray(rows)[keep], np.asarray(codes)[keep]
+        n = len(np.asarray(correct)[keep])
+        like_hi, like_lo = self._log_likelihoods(
+            np.asarray(correct)[keep], np.full(n, guess), np.full(n, slip)
+        )
+        steps = np.zeros((log_weights.shape[0], log_weights.shape[1] + 1))
+        np.add.at(steps[:, 0], rows, like_lo)
+        np.add.at(steps, (rows, self.cells[codes]), like_hi - like_lo)
+        log_weights += np.cumsum(steps, axis=1)[:, :-1]
+        log_weights -= log_weights.max(axis=1, keepdims=True)
+        return log_weights
+
+    def p_correct(
+        self, log_weights: np.ndarray, codes: np.ndarray, guess: float, slip: float
+    ) -> np.ndarray:
+        """(m,) P(right) of each row's answer on skill `codes[i]` on `absorb`'s model."""
+        beyond = _tails(log_weights)[np.arange(len(codes)), self.cells[codes]]
+        hi = guess + (1.0 - slip - guess) * (1.0 - self.noise)
+        lo = guess + (1.0 - slip - guess) * self.noise
+        return lo + (hi - lo) * beyond
+
+    def _log_likelihoods(
+        self, correct: np.ndarray, guess: np.ndarray, slip: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """log P(answer) with the student's point beyond the skill and short of it."""
         right_if_known = 1.0 - slip
         hi = guess + (right_if_known - guess) * (1.0 - self.noise)  # t beyond the skill
         lo = guess + (right_if_known - guess) * self.noise
         ok = np.asarray(correct, bool)
-        like_hi = np.log(np.where(ok, hi, 1.0 - hi))
-        like_lo = np.log(np.where(ok, lo, 1.0 - lo))
-        beyond = np.arange(log_weights.shape[1])[None, :] >= self.cells[codes][:, None]
-        log_weights += np.where(beyond, like_hi[:, None], like_lo[:, None])
-        log_weights -= log_weights.max(axis=1, keepdims=True)
+        return np.log(np.where(ok, hi, 1.0 - hi)), np.log(np.where(ok, lo, 1.0 - lo))
 
     def information(
         self, log_weights: np.ndarray, guess: np.ndarray, slip: np.ndarray
@@ -244,3 +363,91 @@ def _spread(rel: np.ndarray) -> np.ndarray:
 def _bernoulli_entropy(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, _TINY, 1.0 - _TINY)
     return -(p * np.log(p) + (1.0 - p) * np.log1p(-p))
+
+
+def check_level(
+    catalog: Catalog,
+    log: ResponseLog,
+    profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile],
+    table: GradeTable | None = None,
+    noise: float = DEFAULT_NOISE,
+    seed: int = 0,
+) -> LevelFit:
+    """Whether the knowledge in a training log follows the curriculum order (see the module).
+
+    Each student's first answer on each catalog skill of a grade (the log's order) is predicted
+    before it is read, from the level fed with the student's earlier first answers and from the
+    level of their grade alone (the grade table's reading); the mean gain in log-likelihood over
+    at most `CHECK_STUDENTS` profiled students with a grade (the first in a `seed`ed order) is
+    the `LevelFit`. Later answers on a skill are left out: they tell what practice taught, not
+    where the student stood."""
+    level = CurriculumLevel.of(catalog, table, noise)
+    grade_of = {
+        p.student_id: p.grade
+        for p in (profiles.values() if isinstance(profiles, Mapping) else profiles)
+        if isinstance(p, LearnerProfile) and p.grade is not None
+    }
+    student, codes, correct = _first_answers(log, catalog, level.modelled)
+    ids = np.asarray(log.students, dtype=object)
+    graded = np.flatnonzero([s in grade_of for s in ids])
+    chosen = np.random.default_rng(seed).permutation(graded)[:CHECK_STUDENTS]
+    row_of = np.full(len(ids), -1)
+    row_of[chosen] = np.arange(len(chosen))
+    rows = row_of[student]
+    keep = rows >= 0
+    rows, codes, correct = rows[keep], codes[keep], correct[keep]
+    if len(rows) < MIN_CHECK_ANSWERS:
+        return LevelFit(answers=int(len(rows)))
+    grades = np.array([grade_of[s] for s in ids[chosen]], np.float64)
+    start = level.start(grades)
+    log_weights = start.copy()
+    rank = _rank_in_group(rows)
+    gain = 0.0
+    for j in range(int(rank.max()) + 1):  # the j-th first answer of every student at once
+        at = np.flatnonzero(rank == j)
+        r, k, c = rows[at], codes[at], correct[at].astype(bool)
+        weights = log_weights[r]
+        p_level = level.p_correct(weights, k, DEFAULT_GUESS, DEFAULT_SLIP)
+        p_grade = level.p_correct(start[r], k, DEFAULT_GUESS, DEFAULT_SLIP)
+        gain += float(np.sum(_log_p(p_level, c) - _log_p(p_grade, c)))
+        level.absorb(weights, k, c, np.full(len(r), DEFAULT_GUESS), np.full(len(r), DEFAULT_SLIP))
+        log_weights[r] = weights
+    return LevelFit(gain / len(rows), int(len(rows)))
+
+
+def first_answers(log: ResponseLog, catalog: Catalog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(student code, catalog skill code, 0/1) of each student's first answer on each catalog
+    skill, in the log's order (by student, then time); skills the catalog lacks are left out."""
+    entries, skill_codes = log.exploded()
+    catalog_code = catalog.skill_index.get_indexer(pd.Index(log.skills))[skill_codes]
+    student = log.student[entries].astype(np.int64)
+    known = catalog_code >= 0
+    entries, student, catalog_code = entries[known], student[known], catalog_code[known]
+    _, first = np.unique(student * len(catalog.skills) + catalog_code, return_index=True)
+    first.sort()  # back to the log's order
+    return student[first], catalog_code[first], log.correct[entries[first]].astype(np.int8)
+
+
+def _first_answers(
+    log: ResponseLog, catalog: Catalog, modelled: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`first_answers` on the skills the level models."""
+    student, codes, correct = first_answers(log, catalog)
+    keep = modelled[codes]
+    return student[keep], codes[keep], correct[keep]
+
+
+def _log_p(p_right: np.ndarray, correct: np.ndarray) -> np.ndarray:
+    """log P(the answer given) of answers predicted right with `p_right`."""
+    return np.log(np.where(correct, p_right, 1.0 - p_right))
+
+
+def _rank_in_group(group: np.ndarray) -> np.ndarray:
+    """(m,) the place of each element among the earlier ones of its group (0 for the first)."""
+    order = np.argsort(group, kind="stable")
+    sorted_group = group[order]
+    starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
+    sizes = np.diff(np.r_[starts, len(group)])
+    rank = np.empty(len(group), np.int64)
+    rank[order] = np.arange(len(group)) - np.repeat(starts, sizes)
+    return rank

@@ -41,6 +41,7 @@ from adaptive.errors import (
 from adaptive.grades import grade_label
 from adaptive.memo import IdentityMemo
 from adaptive.placement.graph import propagate
+from adaptive.placement.level import DEFAULT_GUESS, DEFAULT_SLIP, CurriculumLevel, LevelFit
 from adaptive.placement.prior import (
     GradeTable,
     Placement,
@@ -60,7 +61,6 @@ from adaptive.policy.base import (
     to_days,
 )
 from adaptive.policy.config import PolicyConfig
-from adaptive.policy.features import DEFAULT_GUESS, DEFAULT_SLIP
 from adaptive.tracing.base import KnowledgeTracer, TracingState
 from adaptive.tracing.learning_curve import LearningCurve
 
@@ -77,6 +77,15 @@ class History:
     progress: np.ndarray
     completed: sparse.csr_matrix
     recent: sparse.csr_matrix
+    #: each (student row, skill)'s first answer: rows, catalog skill codes, 0/1 (the level's
+    #: evidence, `level_beliefs`)
+    first_answers: tuple[np.ndarray, np.ndarray, np.ndarray] = field(
+        default_factory=lambda: (
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+        )
+    )
 
 
 def align_skills(
@@ -264,7 +273,8 @@ def history_features(
     acc_older = _pair_mean(r, s, cf, (pos_from_end >= window) & (pos_from_end < 2 * window), n, n_s)
     progress = np.where(np.isnan(acc_older) | np.isnan(acc_recent), 0.0, acc_recent - acc_older)
     completed, recent = _activity_sets(events, n, n_a, repeatable_kinds, catalog)
-    return History(n_responses, last, streak, progress, completed, recent)
+    first = (r[starts], s[starts], c[starts])  # time order inside each pair: its first answer
+    return History(n_responses, last, streak, progress, completed, recent, first)
 
 
 def _activity_sets(
@@ -743,11 +753,33 @@ def batch_from_model(
         # (a duck-typed model without one: not measured, not gradual)
         "learning_z": np.full(len(ids), getattr(model, "learning_curve_", LearningCurve()).z),
     }
+    if getattr(model, "curriculum_level_", LevelFit()).holds:
+        fields["level_known"] = level_beliefs(catalog, grade_table, fields["grade"], hist)
     fields.update(overrides)
     batch = StudentBatch.build(catalog, ids, catalog_mastery, config=config, **fields)
     # placed with another table than the config's: a policy of this config refuses the batch
     batch.settings = batch_settings(config, grade_table)
     return batch
+
+
+#: The curriculum level of each (catalog, grade table) in use (`level_beliefs`).
+_LEVELS: IdentityMemo[CurriculumLevel] = IdentityMemo(limit=16)
+
+
+def level_beliefs(
+    catalog: Catalog, grade_table: GradeTable, grades: np.ndarray, hist: History
+) -> np.ndarray:
+    """(n, S) P(known) of every skill from where each student stands in the curriculum
+    (`adaptive.placement.level`), located from their grade and their first answer on each
+    skill they answered; NaN for a student without a grade and a skill without one. Read by
+    the adaptive policy for the skills a student never answered, where the model's
+    `curriculum_level_` says the district's knowledge follows the curriculum order."""
+    level = _LEVELS.get((catalog, grade_table), lambda: CurriculumLevel.of(catalog, grade_table))
+    rows, codes, correct = hist.first_answers
+    known = level.known(level.placed(grades, rows, codes, correct)).astype(np.float32)
+    known[:, ~level.modelled] = np.nan
+    known[np.isnan(grades)] = np.nan
+    return known
 
 
 def _check_arguments(

@@ -385,7 +385,10 @@ class StudentBatch:
     e.g. "placed from grade 4"; "" otherwise), learning_z (the z of the fitted model's
     `learning_curve_`, the same for every student of a batch from one model: how surely learning
     in the district is gradual, `PolicyConfig.gradual_learning_z`; NaN = not measured, not
-    gradual). interests (n, T) weights in [0, 1].
+    gradual). interests (n, T) weights in [0, 1]. level_known (n, S) or None: P(known) from
+    where each student stands in the curriculum (`adapter.level_beliefs`), given where the
+    model found the district's knowledge to follow the curriculum order; the adaptive policy
+    reads it for the skills a student never answered (NaN: not read; None: nowhere).
     """
 
     student_ids: np.ndarray
@@ -412,6 +415,7 @@ class StudentBatch:
     remediate: np.ndarray
     placement: np.ndarray
     learning_z: np.ndarray
+    level_known: np.ndarray | None = None
     catalog_sha256: str = ""  # the catalog it was built on (`Catalog.sha256`; "": not checked)
     settings: tuple = ()  # `batch_settings` of the config it was built with (() = not checked)
 
@@ -466,6 +470,7 @@ class StudentBatch:
             "remediate": lambda: np.zeros(n),
             "placement": lambda: np.full(n, "", dtype=object),
             "learning_z": lambda: np.full(n, np.nan),
+            "level_known": lambda: None,
         }
         # a misspelt field (`exclded=`) named with the one meant, never left at its default
         check_keywords(given, [*defaults, "config"], "StudentBatch.build")
@@ -526,8 +531,16 @@ class StudentBatch:
         for name in ("class_id", "school_id", "placement"):
             setattr(self, name, np.asarray(getattr(self, name), dtype=object))
         self.mastery = self.mastery.astype(np.float64, copy=False)
-        for name in ("mastery", "p_correct"):
-            check_probabilities(getattr(self, name), f"StudentBatch.{name}", self, catalog)
+        if self.level_known is not None:
+            self.level_known = np.asarray(self.level_known, dtype=np.float32)
+            if self.level_known.shape != (n, n_s):
+                raise ConfigError(
+                    f"StudentBatch.level_known: shape {self.level_known.shape}, expected "
+                    f"({n}, {n_s}) (students x skills)"
+                )
+        for name in ("mastery", "p_correct", "level_known"):
+            if getattr(self, name) is not None:
+                check_probabilities(getattr(self, name), f"StudentBatch.{name}", self, catalog)
         self.goals = self.goals.astype(bool, copy=False)
         self.scope = self.scope.astype(bool, copy=False)
         self.catalog_sha256 = catalog.sha256
@@ -537,7 +550,8 @@ class StudentBatch:
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            out[f.name] = value if f.name in ("catalog_sha256", "settings") else value[rows]
+            kept = f.name in ("catalog_sha256", "settings") or value is None
+            out[f.name] = value if kept else value[rows]
         return StudentBatch(**out)
 
     @classmethod

@@ -8,13 +8,10 @@ import numpy as np
 from pandas import Timestamp
 
 from adaptive.errors import ConfigError, expect_type
+from adaptive.placement.level import DEFAULT_GUESS, DEFAULT_SLIP
 from adaptive.policy import terms
 from adaptive.policy.base import CatalogArrays, StudentBatch, batch_settings, to_days
 from adaptive.policy.config import PolicyConfig
-
-#: Slip and guess used to turn mastery into P(correct) when a model gives no `p_correct`.
-DEFAULT_SLIP = 0.1
-DEFAULT_GUESS = 0.2
 
 
 @dataclass
@@ -109,6 +106,24 @@ CHECKED_GRADES = 1
 def skills_of(ctx: CatalogArrays, activities: np.ndarray) -> np.ndarray:
     """(r, S) True where some of the (r, A) `activities` practises the skill."""
     return np.asarray(activities.astype(np.float32) @ ctx.activity_skill_bin) > 0
+
+
+def read_level(
+    batch: StudentBatch, p_known: np.ndarray, p_correct: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(P(known), P(correct)) with each skill a student never answered read from where they
+    stand in the curriculum (`StudentBatch.level_known`, not NaN), its P(correct) left to be
+    derived from that belief. Where a district's knowledge follows the curriculum order, a
+    student's first answers on some skills tell what they know of the others better than their
+    grade does (`adaptive.placement.level`): a fourth grader who answers the grade's late skills
+    right is not served its early ones to confirm them, and one who fails its early ones is not
+    served what builds on them. The tracer's own estimate stays for every answered skill."""
+    if batch.level_known is None:
+        return p_known, p_correct
+    read = (batch.n_responses <= 0) & ~np.isnan(batch.level_known)
+    if not read.any():
+        return p_known, p_correct
+    return np.where(read, batch.level_known, p_known), np.where(read, np.nan, p_correct)
 
 
 def unverified_below_grade(
@@ -217,16 +232,19 @@ def compute_features(
 ) -> Features:
     """Every policy's features at `now` (float days, a Timestamp, or None: the current time).
     With `givable` ((n, A): the activities the student may be given, the last session's
-    included), the prerequisites of a failed skill are checked (`prerequisites_in_doubt`,
-    `PolicyConfig.check_prerequisites_after`): the adaptive policy's; a baseline reads the
-    placement as it is."""
+    included), the adaptive policy's reading: the skills a student never answered are read from
+    where they stand in the curriculum where the batch carries it (`read_level`), and the
+    prerequisites of a failed skill are checked (`prerequisites_in_doubt`,
+    `PolicyConfig.check_prerequisites_after`); a baseline reads the tracer as it is."""
     check_batch(batch, ctx, config)
     now = to_days(now)
     p_known = terms.nan_to_zero(batch.mastery)
+    p_skill = batch.p_correct
+    if givable is not None:
+        p_known, p_skill = read_level(batch, p_known, p_skill)
     # what the policy reads as known; P(correct) stays the tracer's (a checked skill is as
     # likely answered right as before: only what builds on it waits for the answer)
     mastery = unverified_below_grade(batch, ctx, p_known, givable)
-    p_skill = batch.p_correct
     derived = p_known * (1.0 - DEFAULT_SLIP) + (1.0 - p_known) * DEFAULT_GUESS
     p_skill = np.where(np.isnan(p_skill), derived, p_skill)
     hold = terms.gradual_hold(

@@ -22,6 +22,7 @@ import inspect
 import json
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ import mlflow
 import pandas as pd
 
 import adaptive
-from adaptive.curriculum import Catalog
+from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError, DataValidationError, Problem
 from adaptive.evaluation import cross_validate, plot_reliability
@@ -153,12 +154,16 @@ def train_model(
     tracking_uri: str | None = None,
     experiment: str = TRAINING_EXPERIMENT,
     catalog: Catalog | None = None,
+    profiles: Mapping[str, LearnerProfile] | None = None,
 ) -> TrainResult:
     """Fit `spec` on `data`, log the run (and register a version if `registered_name`).
 
     `catalog`: the final model is fitted knowing the catalog's skills (models whose `fit`
     takes one, BKT), so a skill the log never mentions starts from its graph neighbours'
-    parameters instead of being unknown to the nightly job; other models refuse it.
+    parameters instead of being unknown to the nightly job; other models refuse it unless
+    `profiles` are given too. `profiles` (with `catalog`): the students' grades, with which the
+    final model measures whether the district's knowledge follows the curriculum order
+    (`KnowledgeTracer.check_curriculum_level`; every model), kept in its artifact and the run.
     """
     if registered_name is not None:
         check_model_name(registered_name)  # before the fit, not after it
@@ -169,11 +174,18 @@ def train_model(
     log = resolve_log(data, mapping, quarantine)
     if catalog is not None:
         check_catalog_covers_log(catalog, log)
-    if catalog is not None and "catalog" not in inspect.signature(model.fit).parameters:
+    if profiles is not None and catalog is None:
+        raise ConfigError(
+            "profiles: the curriculum-order check reads the skills' grades too; give the "
+            "catalog (--catalog) beside them"
+        )
+    fit_takes_catalog = "catalog" in inspect.signature(model.fit).parameters
+    if catalog is not None and not fit_takes_catalog and profiles is None:
         raise ConfigError(
             f"--catalog: the model spec {spec_info['name']!r} ({type(model).__name__}) does "
             "not take a catalog; only BKT models (e.g. bkt, bkt-forgets) give catalog skills "
-            "the log never mentions starting parameters"
+            "the log never mentions starting parameters (with --profiles, any model uses it "
+            "to check whether the district's knowledge follows the curriculum order)"
         )
     if catalog is not None:
         from adaptive.batch.night_checks import warn_off_catalog
@@ -201,7 +213,11 @@ def train_model(
     cv = cross_validate(model, train_log, folds, seed, label=spec_info["name"])
     table = cv.metrics.drop(columns="model")
     overall = table.set_index("fold").loc["all"].to_dict()
-    final = model.clone().fit(train_log, **({"catalog": catalog} if catalog else {}))
+    final = model.clone().fit(
+        train_log, **({"catalog": catalog} if catalog and fit_takes_catalog else {})
+    )
+    if profiles is not None and catalog is not None:
+        final.check_curriculum_level(train_log, catalog, profiles)
     fingerprint = data_fingerprint(log, data if not isinstance(data, ResponseLog) else None)
     params = {
         "spec": spec_info["name"],
@@ -216,6 +232,9 @@ def train_model(
         "learning_curve_slope": final.learning_curve_.slope,
         "learning_curve_z": final.learning_curve_.z,
         "learning_curve_answers": final.learning_curve_.n,
+        # whether the district's knowledge follows the curriculum order (NaN, 0: not measured)
+        "curriculum_level_gain": final.curriculum_level_.gain,
+        "curriculum_level_answers": final.curriculum_level_.answers,
         "folds": folds,
         "seed": seed,
         "holdout_fraction": holdout_fraction,

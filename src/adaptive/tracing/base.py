@@ -54,7 +54,7 @@ import threading
 import warnings
 import zipfile
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
@@ -62,6 +62,7 @@ from typing import Any, ClassVar, Literal, Self
 import numpy as np
 import pandas as pd
 
+from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.codes import check_many_ids, check_unique_ids, id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import (
@@ -77,6 +78,7 @@ from adaptive.errors import (
     check_keywords,
     closest_name,
     counted,
+    expect_type,
     passed_positions,
 )
 from adaptive.files import (
@@ -86,13 +88,17 @@ from adaptive.files import (
     read_sealed_json,
     sealed_json,
 )
-from adaptive.placement.prior import Placement, expect_placement, on_skills
+from adaptive.placement.level import LevelFit, check_level
+from adaptive.placement.prior import GradeTable, Placement, expect_placement, on_skills
 from adaptive.tracing.learning_curve import LearningCurve, learning_curve
 
 FORMAT_VERSION = 2  # 2: model.json carries a checksum of its own content
 #: The key of model.json's `fitted` holding `KnowledgeTracer.learning_curve_` (absent in a model
 #: saved before it was kept: it loads as not measured).
 LEARNING_CURVE = "learning_curve"
+#: The key of model.json's `fitted` holding `KnowledgeTracer.curriculum_level_` (absent: not
+#: measured).
+CURRICULUM_LEVEL = "curriculum_level"
 ARRAYS_FILE = "arrays.npz"
 MODEL_FILE = "model.json"
 #: State arrays kept by the base class for models without exact placement.
@@ -389,6 +395,11 @@ class KnowledgeTracer(KeywordChecked, ABC):
         (`_measure_learning`) and kept in the artifact; a model saved before it was kept
         loads as not measured (z NaN: not gradual). The policy holds a skill open for more
         practice where the z is high (`PolicyConfig.gradual_learning_z`).
+    curriculum_level_ : `LevelFit`. Whether the district's knowledge follows the curriculum
+        order (`check_curriculum_level`, on a training log with the students' grades; not
+        measured until then, and in a model saved before it was kept). Where it does, the
+        adaptive policy reads a student's never-answered skills from their first answers on
+        others (`batch_from_model`).
     """
 
     name: ClassVar[str]
@@ -403,6 +414,23 @@ class KnowledgeTracer(KeywordChecked, ABC):
     #: Not measured (z NaN: not gradual) until `fit` or `load` sets the model's own; a model
     #: restored inside another model's artifact (its latent mastery's BKT) keeps this one.
     learning_curve_: LearningCurve = LearningCurve()
+    curriculum_level_: LevelFit = LevelFit()
+
+    def check_curriculum_level(
+        self,
+        log: ResponseLog,
+        catalog: Catalog,
+        profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile],
+        grade_table: GradeTable | None = None,
+    ) -> LevelFit:
+        """Measure, on a training log and its students' profiles (their grades), whether the
+        district's knowledge follows the curriculum order (`adaptive.placement.level`), keep it
+        with the model (`curriculum_level_`, saved with it) and return it. A step of its own:
+        `fit` reads answers only, and this needs the catalog's grades and the students'."""
+        expect_type(log, ResponseLog, "log", "ResponseLog.from_frame(frame)")
+        expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
+        self.curriculum_level_ = check_level(catalog, log, profiles, grade_table)
+        return self.curriculum_level_
 
     # -- learning and batch prediction -----------------------------------------------------------
     @abstractmethod
@@ -1044,7 +1072,11 @@ class KnowledgeTracer(KeywordChecked, ABC):
             "format_version": FORMAT_VERSION,
             "model": self.name,
             "params": self.get_params(),
-            "fitted": {**self._fitted_json(), LEARNING_CURVE: self.learning_curve_.to_json()},
+            "fitted": {
+                **self._fitted_json(),
+                LEARNING_CURVE: self.learning_curve_.to_json(),
+                CURRICULUM_LEVEL: self.curriculum_level_.to_json(),
+            },
             "files": {name: hashlib.sha256(blob).hexdigest() for name, blob in files.items()},
         }
         for name, blob in files.items():
@@ -1085,8 +1117,10 @@ class KnowledgeTracer(KeywordChecked, ABC):
         model = klass(**meta["params"])
         fitted = dict(meta["fitted"])
         curve = LearningCurve.from_json(fitted.pop(LEARNING_CURVE, None))  # older: not measured
+        level = LevelFit.from_json(fitted.pop(CURRICULUM_LEVEL, None))
         model._restore(fitted, arrays)
         model.learning_curve_ = curve
+        model.curriculum_level_ = level
         model._restore_files(files)
         return model
 

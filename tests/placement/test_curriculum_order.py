@@ -1,0 +1,188 @@
+"""Does a district's knowledge follow the curriculum order? The check on a training log
+(`check_level`, `LevelFit`), the model that keeps it, and the adaptive policy that reads a
+student's never-answered skills from their first answers where it holds (issue 16)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adaptive.curriculum import LearnerProfile
+from adaptive.data.log import ResponseLog
+from adaptive.errors import ArtifactError
+from adaptive.placement import GradeTable
+from adaptive.placement.level import (
+    MIN_CHECK_ANSWERS,
+    CurriculumLevel,
+    LevelFit,
+    check_level,
+    first_answers,
+)
+from adaptive.policy import AdaptivePolicy, PolicyConfig
+from adaptive.policy.adapter import batch_from_model
+from adaptive.policy.baselines import make_policy
+from adaptive.simulation.junyi import synthetic_graph_catalog
+from adaptive.tracing.base import KnowledgeTracer
+from adaptive.tracing.bkt import BKT
+
+CATALOG = synthetic_graph_catalog(n_skills=120, n_levels=30, seed=3)
+POSITION = CurriculumLevel.of(CATALOG).position  # grade + place in the grade
+
+
+def district(ordered: bool, n: int = 300, answers: int = 25, seed: int = 0):
+    """A training log of `n` students of grades 2-4 who each answer `answers` skills of their
+    grade, in random order, once or twice. `ordered`: each knows every skill short of a point
+    inside their grade (5% gaps); else each skill is known on its own, with the grade table's
+    P(known) at its grade gap (knowledge scattered across the grade)."""
+    rng = np.random.default_rng(seed)
+    grades = rng.integers(2, 5, n)
+    if ordered:
+        point = grades + rng.random(n)
+        known = (POSITION[None, :] < point[:, None]) & (rng.random((n, len(POSITION))) > 0.05)
+    else:
+        gap = np.floor(CATALOG.skill_grades[None, :] - grades[:, None]).astype(int)
+        known = rng.random(gap.shape) < GradeTable().lookup(gap)
+    rows = []
+    for i in range(n):
+        near = np.flatnonzero(CATALOG.skill_grades == grades[i])
+        for t, k in enumerate(rng.choice(near, min(answers, len(near)), replace=False)):
+            for repeat in range(1 + int(rng.random() < 0.3)):
+                p = 0.85 if known[i, k] else 0.2
+                rows.append((f"s{i:04d}", f"{CATALOG.skills[k].id}@0", CATALOG.skills[k].id,
+                             int(rng.random() < p), 2 * t + repeat))  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct", "order"])
+    frame["timestamp"] = pd.Timestamp("2026-09-01") + pd.to_timedelta(frame["order"], unit="min")
+    profiles = [LearnerProfile(f"s{i:04d}", grade=int(g)) for i, g in enumerate(grades)]
+    return ResponseLog.from_frame(frame.drop(columns="order")), profiles
+
+
+def test_placed_at_once_is_absorbed_one_by_one():
+    """`placed` (the policy's reading, all answers at once) gives the point `absorb` gives."""
+    level = CurriculumLevel.of(CATALOG)
+    rng = np.random.default_rng(1)
+    rows, codes = rng.integers(0, 3, 40), rng.integers(0, len(CATALOG.skills), 40)
+    correct = rng.integers(0, 2, 40)
+    grades = np.array([2.0, 3.0, 4.0])
+    at_once = level.placed(grades, rows, codes, correct, guess=0.2, slip=0.1)
+    one_by_one = level.start(grades).copy()
+    for r, k, c in zip(rows, codes, correct, strict=True):
+        part = one_by_one[r : r + 1]
+        level.absorb(part, np.array([k]), np.array([c]), np.array([0.2]), np.array([0.1]))
+    np.testing.assert_allclose(level.known(at_once), level.known(one_by_one), atol=1e-9)
+
+
+def test_first_answers_keep_each_skill_s_first_in_the_log_s_order():
+    log, _ = district(True, n=3, answers=6)
+    student, codes, correct = first_answers(log, CATALOG)
+    skill = log.frame["skill_ids"].map(lambda ids: ids[0])
+    frame = log.frame.assign(code=CATALOG.skill_index.get_indexer(skill))
+    expected = frame.groupby(["student_id", "code"], sort=False).first().reset_index()
+    assert len(student) == len(expected) < len(frame)  # some skills answered twice
+    np.testing.assert_array_equal(correct, expected["correct"].to_numpy())
+    np.testing.assert_array_equal(codes, expected["code"].to_numpy())
+
+
+def test_the_check_tells_ordered_knowledge_from_scattered():
+    """Where each student knows everything short of a point, the level fed with their first
+    answers predicts the next one better than their grade does; where knowledge is scattered
+    across the grade, it predicts worse (it misplaces the point)."""
+    ordered = check_level(CATALOG, *district(True))
+    scattered = check_level(CATALOG, *district(False))
+    assert ordered.holds and ordered.gain > 0.02, ordered
+    assert not scattered.holds and scattered.gain < -0.005, scattered
+    assert ordered.answers >= 5000 and "follows the curriculum order" in str(ordered)
+    assert "does not follow" in str(scattered)
+
+
+def test_too_few_first_answers_or_no_grades_measure_nothing():
+    log, profiles = district(True, n=6, answers=10)
+    few = check_level(CATALOG, log, profiles)
+    assert few.answers < MIN_CHECK_ANSWERS and not few.holds and "not measured" in str(few)
+    none = check_level(CATALOG, *district(True)[:1], [])  # no grades: no student is read
+    assert none.answers == 0 and not none.holds
+
+
+def test_level_fit_round_trips_and_a_damaged_one_is_named():
+    fit = LevelFit(0.0123, 4567)
+    assert LevelFit.from_json(fit.to_json()) == fit
+    assert LevelFit.from_json(LevelFit().to_json()).answers == 0
+    assert not LevelFit.from_json(None).holds  # a model saved before it was kept
+    with pytest.raises(ArtifactError, match="fitted.curriculum_level"):
+        LevelFit.from_json({"gain": "high", "answers": 3})
+
+
+@pytest.fixture(scope="module")
+def ordered_model():
+    """BKT fitted on the ordered district, its curriculum order measured and kept."""
+    log, profiles = district(True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = BKT(num_fits=1).fit(log)
+    assert model.check_curriculum_level(log, CATALOG, profiles).holds
+    return model, log, profiles
+
+
+def test_the_model_keeps_the_check_in_its_artifact(ordered_model, tmp_path):
+    model, _, _ = ordered_model
+    loaded = KnowledgeTracer.load(model.save(tmp_path / "m"))
+    assert loaded.curriculum_level_ == model.curriculum_level_
+    assert not BKT().curriculum_level_.holds  # not measured until checked
+
+
+def test_the_adaptive_policy_reads_never_answered_skills_from_the_level(ordered_model):
+    """A third grader who answered the grade's late skills right: their early skills, never
+    answered, read as known (not served to confirm them) by the adaptive policy; a baseline
+    reads the tracer as it is. A model whose check does not hold gives no level."""
+    model, _, _ = ordered_model
+    third = np.flatnonzero(CATALOG.skill_grades == 3)
+    late = third[np.argsort(POSITION[third])][-6:]
+    early = third[np.argsort(POSITION[third])][:6]
+    answers = pd.DataFrame({
+        "student_id": "new", "item_id": [f"{CATALOG.skills[k].id}@0" for k in late],
+        "skill_ids": [CATALOG.skills[k].id for k in late], "correct": 1,
+        "timestamp": pd.Timestamp("2026-10-01") + pd.to_timedelta(np.arange(6), unit="min"),
+    })  # fmt: skip
+    log = ResponseLog.from_frame(answers)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        state = model.init_state(["new"])
+        model.update(state, log)
+    profiles = [LearnerProfile("new", grade=3)]
+    batch = batch_from_model(model, state, CATALOG, profiles, log=log)
+    assert batch.level_known is not None
+    assert (batch.level_known[0, early] > 0.9).all()
+    config = PolicyConfig.default()
+    adaptive = AdaptivePolicy(CATALOG, config)
+    feats = adaptive.features(batch, 0.0)
+    assert (feats.mastery[0, early] > 0.9).all()
+    assert (feats.mastery[0, early] > batch.mastery[0, early]).all()  # the tracer's is lower
+    baseline = make_policy("curriculum-mastery", CATALOG, config)
+    from adaptive.policy.features import compute_features
+
+    base_feats = compute_features(batch, baseline._ctx, config, 0.0)
+    np.testing.assert_allclose(base_feats.mastery[0, early], batch.mastery[0, early])
+
+    def served_behind(batch) -> set[str]:
+        """Never-answered skills served that lie behind the answered ones."""
+        chosen = adaptive.select(batch, 5, 0.0).activity
+        codes = CATALOG.skill_index.get_indexer(
+            [CATALOG.activities[a].skills[0] for a in np.ravel(chosen) if a >= 0]
+        )
+        behind = (POSITION[codes] < POSITION[late].min()) & (batch.n_responses[0, codes] == 0)
+        return {CATALOG.skills[k].id for k in codes[behind]}
+
+    assert not served_behind(batch)
+    without = batch.take(np.arange(1))
+    without.level_known = None
+    assert served_behind(without)  # the tracer's placement alone serves one to confirm it
+
+    scattered = BKT(num_fits=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scattered.fit(district(False)[0])
+        scattered.check_curriculum_level(*district(False)[:1], CATALOG, district(False)[1])
+    state = scattered.init_state(["new"])
+    assert batch_from_model(scattered, state, CATALOG, profiles, log=log).level_known is None
