@@ -17,6 +17,9 @@ and the thread's CPU time (CPU excludes time the machine gave to other jobs). Ta
 and 17): p99 <= 2 ms at 400,000 students. Peers, in the same run: the same request with
 `mastery` for the whole state, as `batch_from_model` did before (at N <= 10,000), and with the
 history turned into a `ResponseLog` per request (at N = 1: what the README showed before).
+Beside them, the same request where the model's check found the district's knowledge to follow
+the curriculum order (`curriculum_level_` set to hold: `batch_from_model` then places the student
+from their first answers, and the policy reads their never-answered skills from it).
 
     python -m experiments.bench_vendor [--sizes 1,10000,400000] [--calls 2000]
 
@@ -40,6 +43,7 @@ import pandas as pd
 from adaptive.curriculum import LearnerProfile
 from adaptive.data.log import Response, ResponseLog
 from adaptive.placement import grade_placement
+from adaptive.placement.level import MIN_CHECK_ANSWERS, LevelFit
 from adaptive.policy import AdaptivePolicy, PolicyConfig
 from adaptive.policy.adapter import batch_from_model
 from adaptive.tracing.bkt import BKT
@@ -182,6 +186,14 @@ def bench_size(model, catalog, n: int, calls: int) -> dict[str, float]:
         "p99_ms": float(np.percentile(wall, 99)),
         "cpu_p99_ms": float(np.percentile(cpu, 99)),
     }
+    # the same request where the model's check held: the student read from the curriculum order
+    model.curriculum_level_ = LevelFit(0.03, MIN_CHECK_ANSWERS)
+    try:
+        level_wall, _ = time_requests(request, calls)
+    finally:
+        model.curriculum_level_ = LevelFit()
+    out["level_p50_ms"] = float(np.percentile(level_wall, 50))
+    out["level_p99_ms"] = float(np.percentile(level_wall, 99))
     # a new student's first answer (not in the state yet): the state grows into spare rows
     first_answers = first_answer_ms(model, state, answers, "new")
     out["new_student_median_ms"] = float(np.median(first_answers))
@@ -258,9 +270,9 @@ def main(argv: list[str] | None = None) -> int:
         "thread, a shared machine (wall times are upper bounds; CPU time excludes preemption).",
         "",
         "| students in state | p50 (ms) | p99 (ms) | p99 CPU (ms) | peer p99 (ms) | "
-        "log-per-request p99 (ms) | target | new student's first answer: median / max (ms) | "
-        "reserve (ms) | after it: max (ms) |",
-        "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+        "log-per-request p99 (ms) | target | curriculum order read: p50 / p99 (ms) | "
+        "new student's first answer: median / max (ms) | reserve (ms) | after it: max (ms) |",
+        "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for r in rows:
         peer = f"{r['peer_p99_ms']:.2f}" if "peer_p99_ms" in r else "-"
@@ -269,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(
             f"| {r['students']:,} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
             f"{r['cpu_p99_ms']:.2f} | {peer} | {log_peer} | p99 <= 2 ms: {met} | "
+            f"{r['level_p50_ms']:.2f} / {r['level_p99_ms']:.2f} | "
             f"{r['new_student_median_ms']:.3f} / {r['new_student_max_ms']:.1f} | "
             f"{r['reserve_ms']:.0f} | {r['reserved_max_ms']:.2f} |"
         )

@@ -46,7 +46,7 @@ def test_incremental_update_equals_recompute_from_full_history(district, tmp_pat
     assert a.tracer.students == b.tracer.students
     for name, values in a.tracer.arrays.items():
         np.testing.assert_allclose(values, b.tracer.arrays[name], rtol=0, atol=1e-12)
-    for name in ("n_responses", "streak", "last_practiced", "outcomes"):
+    for name in ("n_responses", "streak", "last_practiced", "outcomes", "first_correct"):
         np.testing.assert_array_equal(getattr(a.history, name), getattr(b.history, name))
     same = {k: v for k, v in files(incremental / "recommendations").items() if f"date={DAY_2}" in k}
     assert same and same == {k: v for k, v in files(full / "recommendations").items()}
@@ -134,6 +134,54 @@ def test_history_absorbed_day_by_day_equals_history_features(district):
         np.testing.assert_allclose(got[name], getattr(want, name), rtol=0, atol=1e-12)
     for name in ("completed", "recent"):
         assert ((got[name] > 0) != (getattr(want, name) > 0)).nnz == 0
+    # each skill's first answer, kept across days (the curriculum order's evidence)
+    kept, first = history.first_answers(ids), want.first_answers
+    assert len(kept[0]) == int((want.n_responses > 0).sum()) > 0
+    key = np.lexsort((kept[1], kept[0])), np.lexsort((first[1], first[0]))
+    for a, b in zip(kept, first, strict=True):
+        np.testing.assert_array_equal(a[key[0]], b[key[1]])
+
+
+def test_a_night_reads_the_curriculum_order_as_the_vendor_path_does(district, tmp_path):
+    """Where the model's check says the district's knowledge follows the curriculum order, a
+    night's batch (its history kept across nights, no log) carries the same level beliefs as
+    `batch_from_model` given the whole log; a history saved before first answers were kept
+    loads with none."""
+    from adaptive.batch.job import student_batch
+    from adaptive.curriculum import read_profiles
+    from adaptive.placement.level import MIN_CHECK_ANSWERS, LevelFit
+    from adaptive.policy import PolicyConfig
+    from adaptive.policy.adapter import batch_from_model
+    from adaptive.registry import load_version
+
+    catalog = Catalog.from_json(district.catalog)
+    log, profiles = district.log, read_profiles(district.profiles)
+    model = load_version(
+        district.job_args()["model_name"], version="1", tracking_uri=district.uri
+    ).model
+    model.curriculum_level_ = LevelFit(0.03, MIN_CHECK_ANSWERS)
+    ids = list(log.students)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        state = model.init_state(ids)
+        model.update(state, log)
+    day = log.frame["timestamp"].dt.floor("D").to_numpy()
+    history = StudentHistory.empty(catalog)
+    for d in np.unique(day):
+        history.absorb(log.take_rows(day == d), catalog)
+    config = PolicyConfig.default()
+    night = student_batch(model, state, history, catalog, profiles, ids, config)
+    vendor = batch_from_model(model, state, catalog, profiles, log=log, student_ids=ids)
+    assert night.level_known is not None and np.isfinite(night.level_known).any()
+    np.testing.assert_allclose(night.level_known, vendor.level_known, rtol=0, atol=1e-6)
+    history.save(tmp_path / "h.npz")
+    np.testing.assert_array_equal(
+        StudentHistory.load(tmp_path / "h.npz").first_correct, history.first_correct
+    )
+    older = dict(np.load(tmp_path / "h.npz"))
+    del older["first_correct"]
+    np.savez(tmp_path / "old.npz", **older)
+    assert (StudentHistory.load(tmp_path / "old.npz").first_correct == -1).all()
 
 
 def test_rerun_is_byte_identical_and_serves_everyone_once(district, tmp_path):

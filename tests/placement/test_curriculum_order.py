@@ -175,6 +175,10 @@ def test_the_adaptive_policy_reads_never_answered_skills_from_the_level(ordered_
         return {CATALOG.skills[k].id for k in codes[behind]}
 
     assert not served_behind(batch)
+    second = np.flatnonzero(CATALOG.skill_grades == 2)[0]
+    activity = next(a.id for a in CATALOG.activities if a.skills[0] == CATALOG.skills[second].id)
+    said = adaptive.explain(batch, activity, 0.0)
+    assert said.status == "assumed_known" and "your answers on other skills" in said.sentence
     without = batch.take(np.arange(1))
     without.level_known = None
     assert served_behind(without)  # the tracer's placement alone serves one to confirm it

@@ -6,7 +6,11 @@ responses minus the `window` before), and per activity what was completed and wh
 the student's last day. `adaptive.policy.adapter.history_features` derives them from a full log;
 `StudentHistory.absorb` derives the same values from yesterday's history plus today's responses:
 it runs `history_features` on the new responses and merges. Learning progress needs the last
-2 x `window` outcomes per skill, kept as bits (newest in bit 0) so the merge is exact.
+2 x `window` outcomes per skill, kept as bits (newest in bit 0) so the merge is exact. Each
+skill's first answer is kept too (`first_correct`): where the district's knowledge follows the
+curriculum order, the policy reads a student's never-answered skills from them
+(`adaptive.policy.adapter.level_beliefs`). A snapshot saved before they were kept has none:
+the first answers of later nights are kept from then on.
 
 Snapshots are one `.npz` (no pickle), like `TracingState`.
 """
@@ -42,6 +46,11 @@ class StudentHistory:
     completed: sparse.csr_matrix  # (n, A) bool
     recent: sparse.csr_matrix  # (n, A) bool
     window: int
+    first_correct: np.ndarray | None = None  # (n, S) int8: each skill's first answer, -1 none
+
+    def __post_init__(self) -> None:
+        if self.first_correct is None:  # a snapshot (or table) without them: none kept
+            self.first_correct = np.full(self.n_responses.shape, -1, np.int8)
 
     @classmethod
     def empty(cls, catalog: Catalog, window: int = 4) -> StudentHistory:
@@ -78,6 +87,7 @@ class StudentHistory:
         self.last_practiced = np.vstack([self.last_practiced, np.full((k, n_s), np.nan)])
         self.streak = np.vstack([self.streak, np.zeros((k, n_s), np.int32)])
         self.outcomes = np.vstack([self.outcomes, np.zeros((k, n_s), np.uint64)])
+        self.first_correct = np.vstack([self.first_correct, np.full((k, n_s), -1, np.int8)])
         pad = sparse.csr_matrix((k, self.completed.shape[1]), dtype=bool)
         self.completed = sparse.vstack([self.completed, pad], format="csr")
         self.recent = sparse.vstack([self.recent, pad], format="csr")
@@ -102,6 +112,11 @@ class StudentHistory:
         kept = np.where(shift >= 64, np.uint64(0), self.outcomes[rows] << shift)
         self.outcomes[rows] = (kept | _outcome_bits(log, ids, catalog, self.window)) & _mask(
             2 * self.window
+        )
+        first_rows, first_codes, first_right = new.first_answers
+        at = (rows[first_rows], first_codes)
+        self.first_correct[at] = np.where(
+            self.first_correct[at] < 0, first_right, self.first_correct[at]
         )
         completed = sparse.csr_matrix(self.completed[rows], dtype=np.float64) + (new.completed > 0)
         self.completed = _set_rows(self.completed, rows, completed)
@@ -151,6 +166,16 @@ class StudentHistory:
             "recent": rows_of(self.recent),
         }
 
+    def first_answers(
+        self, student_ids, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """These students' first answer on each skill they answered: (position in
+        `student_ids`, catalog skill code, 0/1), as `History.first_answers` holds them."""
+        rows = self.rows(student_ids) if rows is None else np.asarray(rows, dtype=np.int64)
+        have = np.flatnonzero(rows >= 0)
+        at, codes = np.nonzero(self.first_correct[rows[have]] >= 0)
+        return have[at], codes, self.first_correct[rows[have][at], codes].astype(np.int64)
+
     # -- snapshot --------------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
         """Every field as a plain array (sparse parts as CSR arrays): what `save` writes."""
@@ -159,6 +184,7 @@ class StudentHistory:
             "last_practiced": self.last_practiced,
             "streak": self.streak,
             "outcomes": self.outcomes,
+            "first_correct": self.first_correct,
             "window": np.asarray(self.window),
         }
         for name in ("completed", "recent"):
@@ -197,6 +223,7 @@ class StudentHistory:
                     streak=d["streak"],
                     outcomes=d["outcomes"],
                     window=int(d["window"]),
+                    first_correct=d.get("first_correct"),
                     **mats,
                 )
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:

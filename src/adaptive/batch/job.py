@@ -139,6 +139,7 @@ from adaptive.policy.adapter import (
     batch_from_model,
     check_profiles,
     note_skill_coverage,
+    reads_level,
 )
 from adaptive.policy.base import catalog_arrays, catalog_layout
 from adaptive.policy.service import check_district_files, district_inputs
@@ -1272,6 +1273,9 @@ def student_batch(
         config=config,
         placement=placement if placement is not None else "grade",
         **history.fields(student_ids, rows=history_rows),
+        first_answers=(
+            history.first_answers(student_ids, rows=history_rows) if reads_level(model) else None
+        ),
         **(overrides.batch_fields(catalog, profiles, student_ids) if overrides else {}),
     )
     batch.school_id = np.where(batch.school_id == "", UNASSIGNED_SCHOOL, batch.school_id).astype(

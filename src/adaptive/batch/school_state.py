@@ -43,6 +43,7 @@ def encode_state(tracer: TracingState, history: StudentHistory, students: list[s
         ("last_practiced", history.last_practiced),
         ("streak", history.streak),
         ("outcomes", history.outcomes),
+        ("first_correct", history.first_correct),
     ):
         key = f"h_{name}{UNSIGNED}" if values.dtype.kind == "u" else f"h_{name}"
         cols[key] = _column(values, h_rows)
@@ -84,6 +85,7 @@ def decode_state(
         ("last_practiced", np.float64, np.nan),
         ("streak", np.int32, 0),
         ("outcomes", np.uint64, 0),
+        ("first_correct", np.int8, -1),
     ):
         key = f"h_{name}{UNSIGNED}" if np.dtype(dtype).kind == "u" else f"h_{name}"
         values = _array(table, key) if key in table.column_names else None

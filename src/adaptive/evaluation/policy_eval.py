@@ -685,7 +685,11 @@ def run_matrix(
                 seed=10_000 + list(FAMILIES).index(family.name), tracer=settings.tracer,
             )  # fmt: skip
             if progress:
-                progress(f"{family.name}: tracer fitted in {time.perf_counter() - t0:.1f}s")
+                fitted = tracers[family.name]
+                progress(
+                    f"{family.name}: tracer fitted in {time.perf_counter() - t0:.1f}s; "
+                    f"curriculum order: {fitted.curriculum_level_}"
+                )
         model = tracers[family.name]
         for s in range(settings.first_seed, settings.first_seed + settings.seeds):
             cohort = None

@@ -654,6 +654,7 @@ def batch_from_model(
     placement: str | Placement | None = "grade",
     grade_table: GradeTable | None = None,
     graph: bool = True,
+    first_answers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     **overrides: Any,
 ) -> StudentBatch:
     """A `StudentBatch` for `student_ids` (default: every student in `state`).
@@ -676,7 +677,12 @@ def batch_from_model(
     is built per request; read in time order where every answer has a time). `overrides` are passed to `StudentBatch.build` (e.g. `excluded=`,
     `assigned=`, `scope=`, `min_grade=`: arrays over the requested students; a teacher's
     choices as `OverrideSet({id: StudentOverride(...)}).batch_fields(catalog, profiles, ids)`,
-    checked as an overrides file is).
+    checked as an overrides file is). Where the model's `curriculum_level_` holds (the
+    district's knowledge follows the curriculum order), the batch carries each student's
+    beliefs from where their first answers place them (`level_known`, `level_beliefs`): the
+    first answers of `log`, or `first_answers` (position in the requested students, catalog
+    skill code, 0/1) where the caller keeps them beside the history fields it passes (the
+    nightly job's `StudentHistory`).
     """
     if now is not None:  # the batch is time-free (`now` is the policy's), but a date given
         to_days(now)  # here is read as everywhere: "03/04/2027" is refused, not ignored
@@ -753,8 +759,9 @@ def batch_from_model(
         # (a duck-typed model without one: not measured, not gradual)
         "learning_z": np.full(len(ids), getattr(model, "learning_curve_", LearningCurve()).z),
     }
-    if getattr(model, "curriculum_level_", LevelFit()).holds:
-        fields["level_known"] = level_beliefs(catalog, grade_table, fields["grade"], hist)
+    if reads_level(model):
+        first = hist.first_answers if first_answers is None else first_answers
+        fields["level_known"] = level_beliefs(catalog, grade_table, fields["grade"], first)
     fields.update(overrides)
     batch = StudentBatch.build(catalog, ids, catalog_mastery, config=config, **fields)
     # placed with another table than the config's: a policy of this config refuses the batch
@@ -762,12 +769,21 @@ def batch_from_model(
     return batch
 
 
+def reads_level(model: object) -> bool:
+    """Whether a batch of this model carries level beliefs: its `curriculum_level_` says the
+    district's knowledge follows the curriculum order (a duck-typed model without one: no)."""
+    return getattr(model, "curriculum_level_", LevelFit()).holds
+
+
 #: The curriculum level of each (catalog, grade table) in use (`level_beliefs`).
 _LEVELS: IdentityMemo[CurriculumLevel] = IdentityMemo(limit=16)
 
 
 def level_beliefs(
-    catalog: Catalog, grade_table: GradeTable, grades: np.ndarray, hist: History
+    catalog: Catalog,
+    grade_table: GradeTable | None,
+    grades: np.ndarray,
+    first_answers: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> np.ndarray:
     """(n, S) P(known) of every skill from where each student stands in the curriculum
     (`adaptive.placement.level`), located from their grade and their first answer on each
@@ -775,7 +791,7 @@ def level_beliefs(
     the adaptive policy for the skills a student never answered, where the model's
     `curriculum_level_` says the district's knowledge follows the curriculum order."""
     level = _LEVELS.get((catalog, grade_table), lambda: CurriculumLevel.of(catalog, grade_table))
-    rows, codes, correct = hist.first_answers
+    rows, codes, correct = first_answers
     known = level.known(level.placed(grades, rows, codes, correct)).astype(np.float32)
     known[:, ~level.modelled] = np.nan
     known[np.isnan(grades)] = np.nan

@@ -509,9 +509,13 @@ class AdaptivePolicy(Policy):
         self, batch: StudentBatch, feats: Features, activity_id: str, title: str, a: int
     ) -> Explanation:
         """Why an activity of skills assumed known is not served: its skill's starting
-        estimate, and where it came from when the student was placed from their grade."""
+        estimate, and where it came from: the student's answers on other skills where the
+        policy read it from the curriculum order (`features.read_level`), else their placement
+        (e.g. from their grade)."""
         s = int(self._ctx.primary_skill[a])
         whence = f", {batch.placement[0]}" if batch.placement[0] else ""
+        if batch.level_known is not None and not np.isnan(batch.level_known[0, s]):
+            whence = ", from where your answers on other skills place you in the curriculum"
         why = (
             f"{self._ctx.skill_names[s]} was never answered, and its starting estimate "
             f"({share_words(feats.mastery[0, s])}{whence}) counts it as known"
