@@ -183,6 +183,15 @@ def test_the_adaptive_policy_reads_never_answered_skills_from_the_level(ordered_
     without.level_known = None
     assert served_behind(without)  # the tracer's placement alone serves one to confirm it
 
+    # a student placed by a diagnostic keeps that placement: the level is not read for them
+    from adaptive.placement import Placement
+
+    diagnosed = Placement(("new",), tuple(s.id for s in CATALOG.skills),
+                          np.full((1, len(CATALOG.skills)), 0.5), sources=("placed by diagnostic",))  # fmt: skip
+    fresh = model.init_state(["new"], prior=diagnosed)
+    placed = batch_from_model(model, fresh, CATALOG, profiles, log=log)
+    assert placed.placement[0] == "placed by diagnostic" and np.isnan(placed.level_known).all()
+
     scattered = BKT(num_fits=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

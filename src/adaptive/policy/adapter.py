@@ -761,7 +761,11 @@ def batch_from_model(
     }
     if reads_level(model):
         first = hist.first_answers if first_answers is None else first_answers
-        fields["level_known"] = level_beliefs(catalog, grade_table, fields["grade"], first)
+        level = level_beliefs(catalog, grade_table, fields["grade"], first)
+        # a student placed from something else than a grade (a diagnostic, earlier records)
+        # keeps that placement: it measured the student, the level only guesses from practice
+        level[~(from_a_grade(sources) | (sources == ""))] = np.nan
+        fields["level_known"] = level
     fields.update(overrides)
     batch = StudentBatch.build(catalog, ids, catalog_mastery, config=config, **fields)
     # placed with another table than the config's: a policy of this config refuses the batch
