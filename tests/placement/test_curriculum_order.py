@@ -105,6 +105,16 @@ def test_too_few_first_answers_or_no_grades_measure_nothing():
     assert none.answers == 0 and not none.holds
 
 
+def test_profiles_of_the_wrong_kind_are_refused_not_read_as_none():
+    """A frame of profiles (or a path) would be read as no student with a grade: "not
+    measured", without a word."""
+    log, profiles = district(True, n=20, answers=10)
+    frame = pd.DataFrame([p.to_dict() for p in profiles])
+    for wrong in (frame, "profiles.csv"):
+        with pytest.raises(TypeError, match=r"read_profiles\(path\)"):
+            check_level(CATALOG, log, wrong)
+
+
 def test_level_fit_round_trips_and_a_damaged_one_is_named():
     fit = LevelFit(0.0123, 4567)
     assert LevelFit.from_json(fit.to_json()) == fit

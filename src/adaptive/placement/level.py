@@ -76,7 +76,7 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ArtifactError, ConfigError
-from adaptive.placement.prior import GradeTable, position_in_grade
+from adaptive.placement.prior import GradeTable, position_in_grade, profile_list
 
 #: Cells a grade of the grid of the student's point t.
 CELLS_PER_GRADE = 12
@@ -382,11 +382,7 @@ def check_level(
     the `LevelFit`. Later answers on a skill are left out: they tell what practice taught, not
     where the student stood."""
     level = CurriculumLevel.of(catalog, table, noise)
-    grade_of = {
-        p.student_id: p.grade
-        for p in (profiles.values() if isinstance(profiles, Mapping) else profiles)
-        if isinstance(p, LearnerProfile) and p.grade is not None
-    }
+    grade_of = {p.student_id: p.grade for p in profile_list(profiles) if p.grade is not None}
     student, codes, correct = _first_answers(log, catalog, level.modelled)
     ids = np.asarray(log.students, dtype=object)
     graded = np.flatnonzero([s in grade_of for s in ids])

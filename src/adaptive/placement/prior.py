@@ -440,6 +440,20 @@ def from_a_grade(sources: np.ndarray) -> np.ndarray:
     return np.char.startswith(words, GRADE_SOURCE_PREFIX) | (words == NO_GRADE_SOURCE)
 
 
+def profile_list(
+    profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile],
+) -> list[LearnerProfile]:
+    """The learner profiles given (a mapping by id, as `read_profiles` returns, or a list), or
+    a `TypeError` saying what to pass (a frame or a path would be read as no profile at all)."""
+    plist = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
+    if not all(isinstance(p, LearnerProfile) for p in plist):
+        raise TypeError(
+            "profiles: expected learner profiles ({student_id: LearnerProfile}, as "
+            "read_profiles(path) returns, or a list of them)"
+        )
+    return plist
+
+
 def grade_placement(
     catalog: Catalog,
     profiles: Mapping[str, LearnerProfile] | Sequence[LearnerProfile],
@@ -451,12 +465,7 @@ def grade_placement(
     """
     expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
     expect_type(table, (GradeTable, type(None)), "table", "GradeTable.from_dict({...})")
-    plist = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
-    if not all(isinstance(p, LearnerProfile) for p in plist):
-        raise TypeError(
-            "profiles: expected learner profiles ({student_id: LearnerProfile}, as "
-            "read_profiles(path) returns, or a list of them)"
-        )
+    plist = profile_list(profiles)
     table = table or GradeTable()
     grade = np.array([np.nan if p.grade is None else p.grade for p in plist], dtype=np.float64)
     skill_grade = np.array(
