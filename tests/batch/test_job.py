@@ -159,7 +159,7 @@ def test_a_night_reads_the_curriculum_order_as_the_vendor_path_does(district, tm
     model = load_version(
         district.job_args()["model_name"], version="1", tracking_uri=district.uri
     ).model
-    model.curriculum_level_ = LevelFit(0.03, MIN_CHECK_ANSWERS)
+    model.curriculum_level_ = LevelFit(0.03, MIN_CHECK_ANSWERS, 0.004)
     ids = list(log.students)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -178,10 +178,27 @@ def test_a_night_reads_the_curriculum_order_as_the_vendor_path_does(district, tm
     np.testing.assert_array_equal(
         StudentHistory.load(tmp_path / "h.npz").first_correct, history.first_correct
     )
+    # a snapshot saved before first answers were kept, then one more night: a skill answered
+    # before keeps no first answer (tonight's is not its first), one first answered tonight does
+    days = np.unique(day)
+    before = StudentHistory.empty(catalog)
+    for d in days[:-1]:
+        before.absorb(log.take_rows(day == d), catalog)
+    before.save(tmp_path / "h.npz")
     older = dict(np.load(tmp_path / "h.npz"))
     del older["first_correct"]
     np.savez(tmp_path / "old.npz", **older)
-    assert (StudentHistory.load(tmp_path / "old.npz").first_correct == -1).all()
+    upgraded = StudentHistory.load(tmp_path / "old.npz")
+    assert (upgraded.first_correct == -1).all()
+    upgraded.absorb(log.take_rows(day == days[-1]), catalog)
+    answered_before = before.fields(upgraded.students)["n_responses"] > 0
+    assert (upgraded.first_correct[answered_before] == -1).all()
+    new_here = (upgraded.n_responses > 0) & ~answered_before
+    assert new_here.any()
+    np.testing.assert_array_equal(
+        upgraded.first_correct[new_here],
+        history.first_correct[history.rows(upgraded.students)][new_here],
+    )
 
 
 def test_rerun_is_byte_identical_and_serves_everyone_once(district, tmp_path):

@@ -10,7 +10,7 @@ it runs `history_features` on the new responses and merges. Learning progress ne
 skill's first answer is kept too (`first_correct`): where the district's knowledge follows the
 curriculum order, the policy reads a student's never-answered skills from them
 (`adaptive.policy.adapter.level_beliefs`). A snapshot saved before they were kept has none:
-the first answers of later nights are kept from then on.
+from then on, the first answers of skills first answered on a later night are kept.
 
 Snapshots are one `.npz` (no pickle), like `TracingState`.
 """
@@ -113,11 +113,11 @@ class StudentHistory:
         self.outcomes[rows] = (kept | _outcome_bits(log, ids, catalog, self.window)) & _mask(
             2 * self.window
         )
+        # a skill's first answer is tonight's only where the history had no answer on it (a
+        # snapshot saved before first answers were kept has answers, and no first one)
         first_rows, first_codes, first_right = new.first_answers
-        at = (rows[first_rows], first_codes)
-        self.first_correct[at] = np.where(
-            self.first_correct[at] < 0, first_right, self.first_correct[at]
-        )
+        fresh = prev_n[first_rows, first_codes] == 0
+        self.first_correct[rows[first_rows[fresh]], first_codes[fresh]] = first_right[fresh]
         completed = sparse.csr_matrix(self.completed[rows], dtype=np.float64) + (new.completed > 0)
         self.completed = _set_rows(self.completed, rows, completed)
         self.recent = _set_rows(

@@ -1283,6 +1283,8 @@ def student_batch(
     )
     if placement is not None:
         batch.placement = _placed_by(placement, student_ids, batch.placement)
+        if batch.level_known is not None:  # the table's students keep what it placed them at
+            batch.level_known[placement.rows_of(student_ids) >= 0] = np.nan
     return batch
 
 

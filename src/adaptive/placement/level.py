@@ -113,6 +113,8 @@ MIN_CHECK_ANSWERS = 200
 #: Students a district check reads at most (those first in a seeded order): a few thousand first
 #: answers decide it (the gain is ~10 standard errors from 0 at 12,000 on the simulators).
 CHECK_STUDENTS = 2000
+#: A district check holds where the gain exceeds this many standard errors (`LevelFit.holds`).
+HOLDS_AT_SE = 2.0
 _TINY = 1e-12
 
 
@@ -125,25 +127,31 @@ class LevelFit:
 
     gain: float = math.nan
     answers: int = 0
+    se: float = math.nan  # the gain's standard error, clustered by student
 
     @property
     def holds(self) -> bool:
-        """The level predicts a student's next skill better than their grade does, measured on
-        at least `MIN_CHECK_ANSWERS` first answers."""
-        return self.answers >= MIN_CHECK_ANSWERS and self.gain > 0.0
+        """The level predicts a student's next skill better than their grade does: by more than
+        `HOLDS_AT_SE` standard errors, on at least `MIN_CHECK_ANSWERS` first answers (a small
+        district whose knowledge is scattered can gain by chance)."""
+        return self.answers >= MIN_CHECK_ANSWERS and self.gain - HOLDS_AT_SE * self.se > 0.0
 
     def __str__(self) -> str:
         if self.answers < MIN_CHECK_ANSWERS:
             return f"not measured ({self.answers:,} first answers; {MIN_CHECK_ANSWERS} needed)"
         verdict = "follows" if self.holds else "does not follow"
         return (
-            f"knowledge {verdict} the curriculum order ({self.gain:+.4f} nats per first answer "
-            f"over the grade alone, {self.answers:,} first answers)"
+            f"knowledge {verdict} the curriculum order ({self.gain:+.4f} +- {self.se:.4f} nats "
+            f"per first answer over the grade alone, {self.answers:,} first answers)"
         )
 
     def to_json(self) -> dict[str, Any]:
         """The values as a model.json holds them (NaN as null)."""
-        return {"gain": None if math.isnan(self.gain) else self.gain, "answers": self.answers}
+        return {
+            "gain": None if math.isnan(self.gain) else self.gain,
+            "se": None if math.isnan(self.se) else self.se,
+            "answers": self.answers,
+        }
 
     @classmethod
     def from_json(cls, value: object) -> LevelFit:
@@ -152,8 +160,8 @@ class LevelFit:
             return cls()
         ok = (
             isinstance(value, dict)
-            and set(value) == {"gain", "answers"}
-            and (value["gain"] is None or isinstance(value["gain"], int | float))
+            and set(value) == {"gain", "se", "answers"}
+            and all(value[k] is None or isinstance(value[k], int | float) for k in ("gain", "se"))
             and isinstance(value["answers"], int)
             and not isinstance(value["answers"], bool)
             and value["answers"] >= 0
@@ -161,10 +169,10 @@ class LevelFit:
         if not ok:
             raise ArtifactError(
                 f"model.json: fitted.curriculum_level = {value!r:.120}; expected "
-                '{"gain": number or null, "answers": integer >= 0}'
+                '{"gain": number or null, "se": number or null, "answers": integer >= 0}'
             )
-        gain = value["gain"]  # type: ignore[index]
-        return cls(math.nan if gain is None else float(gain), int(value["answers"]))  # type: ignore[index]
+        gain, se = (math.nan if value[k] is None else float(value[k]) for k in ("gain", "se"))  # type: ignore[index]
+        return cls(gain, int(value["answers"]), se)  # type: ignore[index]
 
 
 @dataclass(frozen=True)
@@ -196,6 +204,11 @@ class CurriculumLevel:
     ) -> CurriculumLevel:
         if not 0.0 < noise < 0.5:
             raise ConfigError(f"level noise {noise}: expected a number in (0, 0.5)")
+        if np.isnan(catalog.skill_grades).all():
+            raise ConfigError(
+                "curriculum level: no skill of the catalog has a grade, so none has a place in "
+                "the curriculum's sequence; give the skills their grades"
+            )
         position = catalog.skill_grades + position_in_grade(catalog)
         edges = _edges(position)
         centres = np.r_[edges[0] - STEP / 2, (edges[:-1] + edges[1:]) / 2, edges[-1] + STEP / 2]
@@ -380,9 +393,11 @@ def check_level(
     level of their grade alone (the grade table's reading); the mean gain in log-likelihood over
     at most `CHECK_STUDENTS` profiled students with a grade (the first in a `seed`ed order) is
     the `LevelFit`. Later answers on a skill are left out: they tell what practice taught, not
-    where the student stood."""
-    level = CurriculumLevel.of(catalog, table, noise)
+    where the student stood. A catalog without graded skills measures nothing."""
     grade_of = {p.student_id: p.grade for p in profile_list(profiles) if p.grade is not None}
+    if np.isnan(catalog.skill_grades).all():
+        return LevelFit()
+    level = CurriculumLevel.of(catalog, table, noise)
     student, codes, correct = _first_answers(log, catalog, level.modelled)
     ids = np.asarray(log.students, dtype=object)
     graded = np.flatnonzero([s in grade_of for s in ids])
@@ -398,17 +413,21 @@ def check_level(
     start = level.start(grades)
     log_weights = start.copy()
     rank = _rank_in_group(rows)
-    gain = 0.0
+    gain = np.zeros(len(chosen))  # per student: answers of one student are not independent
     for j in range(int(rank.max()) + 1):  # the j-th first answer of every student at once
         at = np.flatnonzero(rank == j)
         r, k, c = rows[at], codes[at], correct[at].astype(bool)
         weights = log_weights[r]
         p_level = level.p_correct(weights, k, DEFAULT_GUESS, DEFAULT_SLIP)
         p_grade = level.p_correct(start[r], k, DEFAULT_GUESS, DEFAULT_SLIP)
-        gain += float(np.sum(_log_p(p_level, c) - _log_p(p_grade, c)))
+        gain[r] += _log_p(p_level, c) - _log_p(p_grade, c)
         level.absorb(weights, k, c, np.full(len(r), DEFAULT_GUESS), np.full(len(r), DEFAULT_SLIP))
         log_weights[r] = weights
-    return LevelFit(gain / len(rows), int(len(rows)))
+    answers = np.bincount(rows, minlength=len(chosen))
+    mean = gain.sum() / answers.sum()
+    m = int((answers > 0).sum())  # the students read: the standard error clusters by student
+    se = np.sqrt(np.sum((gain - mean * answers) ** 2) * m / max(m - 1, 1)) / answers.sum()
+    return LevelFit(float(mean), int(len(rows)), float(se))
 
 
 def first_answers(log: ResponseLog, catalog: Catalog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -759,12 +759,17 @@ def batch_from_model(
         # (a duck-typed model without one: not measured, not gradual)
         "learning_z": np.full(len(ids), getattr(model, "learning_curve_", LearningCurve()).z),
     }
-    if reads_level(model):
+    if placement is not None and reads_level(model):
         first = hist.first_answers if first_answers is None else first_answers
-        level = level_beliefs(catalog, grade_table, fields["grade"], first)
         # a student placed from something else than a grade (a diagnostic, earlier records)
         # keeps that placement: it measured the student, the level only guesses from practice
-        level[~(from_a_grade(sources) | (sources == ""))] = np.nan
+        from_grade = from_a_grade(sources) | (sources == "")
+        level = level_beliefs(catalog, grade_table, fields["grade"], first, from_grade)
+        if have.any():  # a skill the state traced keeps the tracer's estimate, whatever the
+            # log passed holds (a vendor's list of recent answers may have dropped its answers)
+            traced = model.answers_per_skill(state, state_rows[have]).astype(np.float64)
+            held = np.flatnonzero(have)
+            level[held] = np.where(align_skills(skills, catalog, traced) > 0, np.nan, level[held])
         fields["level_known"] = level
     fields.update(overrides)
     batch = StudentBatch.build(catalog, ids, catalog_mastery, config=config, **fields)
@@ -783,23 +788,76 @@ def reads_level(model: object) -> bool:
 _LEVELS: IdentityMemo[CurriculumLevel] = IdentityMemo(limit=16)
 
 
+#: Students whose level beliefs are computed at once (`level_beliefs`): the grid's arrays of a
+#: chunk stay small beside the (n, S) result at 400,000 students.
+LEVEL_CHUNK = 8192
+
+
 def level_beliefs(
     catalog: Catalog,
     grade_table: GradeTable | None,
     grades: np.ndarray,
     first_answers: tuple[np.ndarray, np.ndarray, np.ndarray],
+    students: np.ndarray | None = None,
 ) -> np.ndarray:
-    """(n, S) P(known) of every skill from where each student stands in the curriculum
+    """(n, S) float32 P(known) of every skill from where each student stands in the curriculum
     (`adaptive.placement.level`), located from their grade and their first answer on each
-    skill they answered; NaN for a student without a grade and a skill without one. Read by
-    the adaptive policy for the skills a student never answered, where the model's
-    `curriculum_level_` says the district's knowledge follows the curriculum order."""
+    skill they answered (`first_answers`: position among the n students, catalog skill code,
+    0/1). NaN for a student without a grade, without a first answer on a graded skill (their
+    grade's placement says as much, and says it in the grade table's own words) or outside
+    `students` ((n,) bool), and for a skill without a grade. Read by the adaptive policy for
+    the skills a student never answered, where the model's `curriculum_level_` says the
+    district's knowledge follows the curriculum order."""
+    grades = np.asarray(grades, np.float64)
+    n, n_s = len(grades), len(catalog.skills)
+    out = np.full((n, n_s), np.nan, np.float32)
+    rows, codes, correct = _checked_first_answers(first_answers, n, n_s)
+    if np.isnan(catalog.skill_grades).all() or not len(rows):  # no skill has a position
+        return out
     level = _LEVELS.get((catalog, grade_table), lambda: CurriculumLevel.of(catalog, grade_table))
-    rows, codes, correct = first_answers
-    known = level.known(level.placed(grades, rows, codes, correct)).astype(np.float32)
-    known[:, ~level.modelled] = np.nan
-    known[np.isnan(grades)] = np.nan
-    return known
+    keep = level.modelled[codes]
+    rows, codes, correct = rows[keep], codes[keep], correct[keep]
+    located = (np.bincount(rows, minlength=n) > 0) & ~np.isnan(grades)
+    if students is not None:
+        located &= students
+    chosen = np.flatnonzero(located)
+    position = np.full(n, -1)
+    position[chosen] = np.arange(len(chosen))
+    at = position[rows]
+    rows, codes, correct, at = rows[at >= 0], codes[at >= 0], correct[at >= 0], at[at >= 0]
+    for start in range(0, len(chosen), LEVEL_CHUNK):
+        part = chosen[start : start + LEVEL_CHUNK]
+        mine = (at >= start) & (at < start + len(part))
+        weights = level.placed(grades[part], at[mine] - start, codes[mine], correct[mine])
+        out[part] = level.known(weights)
+    out[:, ~level.modelled] = np.nan
+    return out
+
+
+def _checked_first_answers(
+    first_answers: object, n: int, n_skills: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`first_answers` as three aligned integer arrays (student position in [0, n), catalog
+    skill code in [0, S), 0/1), or a `ConfigError` saying what they are (a caller's student
+    ids or model skill codes would otherwise be misread)."""
+    expected = (
+        "expected (student positions, catalog skill codes, 0/1 answers): three equal-length "
+        "integer arrays, as StudentHistory.first_answers(ids) gives"
+    )
+    try:
+        rows, codes, correct = (np.asarray(a) for a in first_answers)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ConfigError(f"first_answers: {expected}") from None
+    arrays = (rows, codes, correct)
+    if (
+        not all(a.ndim == 1 and (a.dtype.kind in "iu" or not len(a)) for a in arrays)
+        or not len(rows) == len(codes) == len(correct)
+        or (len(rows) and (rows.min() < 0 or rows.max() >= n))
+        or (len(codes) and (codes.min() < 0 or codes.max() >= n_skills))
+        or not np.isin(correct, (0, 1)).all()
+    ):
+        raise ConfigError(f"first_answers: {expected} ({n} students, {n_skills} skills)")
+    return rows.astype(np.int64), codes.astype(np.int64), correct.astype(np.int64)
 
 
 def _check_arguments(

@@ -229,18 +229,20 @@ def compute_features(
     config: PolicyConfig,
     now: float | Timestamp | None,
     givable: np.ndarray | None = None,
+    *,
+    level: bool = False,
 ) -> Features:
     """Every policy's features at `now` (float days, a Timestamp, or None: the current time).
-    With `givable` ((n, A): the activities the student may be given, the last session's
-    included), the adaptive policy's reading: the skills a student never answered are read from
-    where they stand in the curriculum where the batch carries it (`read_level`), and the
-    prerequisites of a failed skill are checked (`prerequisites_in_doubt`,
-    `PolicyConfig.check_prerequisites_after`); a baseline reads the tracer as it is."""
+    The adaptive policy's own reading, where a baseline (and a report) reads the tracer as it
+    is: with `level`, the skills a student never answered are read from where they stand in
+    the curriculum where the batch carries it (`read_level`); with `givable` ((n, A): the
+    activities the student may be given, the last session's included), the prerequisites of a
+    failed skill are checked (`prerequisites_in_doubt`, `PolicyConfig.check_prerequisites_after`)."""
     check_batch(batch, ctx, config)
     now = to_days(now)
     p_known = terms.nan_to_zero(batch.mastery)
     p_skill = batch.p_correct
-    if givable is not None:
+    if level:
         p_known, p_skill = read_level(batch, p_known, p_skill)
     # what the policy reads as known; P(correct) stays the tracer's (a checked skill is as
     # likely answered right as before: only what builds on it waits for the answer)

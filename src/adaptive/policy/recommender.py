@@ -151,14 +151,14 @@ class AdaptivePolicy(Policy):
         allowed = hard_mask(batch, self._ctx)
         # a check may wait a session: the last session's activities count as givable
         givable = hard_mask(batch, self._ctx, recent=False) if batch.recent.nnz else allowed
-        feats = compute_features(batch, self._ctx, self.config, now, givable)
+        feats = compute_features(batch, self._ctx, self.config, now, givable, level=True)
         eligible = self._eligible(allowed, feats)
         stranded = allowed.any(axis=1) & ~eligible.any(axis=1)
         if stranded.any() and givable is not allowed and feats.in_doubt is not None:
             # a check paused for the session must not leave the student nothing: for them,
             # only what may be given today is checked (the failed skill opens again)
             givable = np.where(stranded[:, None], allowed, givable)
-            feats = compute_features(batch, self._ctx, self.config, now, givable)
+            feats = compute_features(batch, self._ctx, self.config, now, givable, level=True)
             eligible = self._eligible(allowed, feats)
             stranded = allowed.any(axis=1) & ~eligible.any(axis=1)
         if stranded.any():

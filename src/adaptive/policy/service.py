@@ -174,14 +174,22 @@ def read_district(
     return district, int(report.rows_quarantined)
 
 
-def default_model(log: ResponseLog, catalog: Catalog | None = None) -> KnowledgeTracer:
+def default_model(
+    log: ResponseLog,
+    catalog: Catalog | None = None,
+    profiles: Mapping[str, LearnerProfile] | None = None,
+) -> KnowledgeTracer:
     """BKT (the shipped `bkt` spec) fitted on the district's responses; with the district's
-    `catalog`, its skills without responses get parameters from their graph neighbours."""
+    `catalog`, its skills without responses get parameters from their graph neighbours, and
+    with its `profiles` too, the model checks whether the district's knowledge follows the
+    curriculum order (`check_curriculum_level`), as `adaptive train --district` does."""
     from adaptive.tracing.specs import build_model
 
     model = build_model("bkt").fit(log)
     if catalog is not None:
         model.extend_skills(catalog)
+        if profiles:
+            model.check_curriculum_level(log, catalog, profiles)
     return model
 
 
@@ -197,7 +205,7 @@ def model_as_of(district: District, now: float | pd.Timestamp | None) -> Knowled
             f"the district (its log starts on {first}): no model can be fitted from them; "
             "give a later --now, or a fitted model (--model DIR or --name NAME)"
         )
-    return default_model(before.log, before.catalog)
+    return default_model(before.log, before.catalog, before.profiles)
 
 
 def check_students_known(
@@ -437,7 +445,7 @@ def explain_activity(
     d = (district if isinstance(district, District) else load_district(district)).as_of(now)
     student_id, activity_id = str(student_id).strip(), str(activity_id).strip()
     config = config or PolicyConfig.default()
-    model = model if model is not None else default_model(d.log, d.catalog)
+    model = model if model is not None else default_model(d.log, d.catalog, d.profiles)
     batch, when = student_batch(student_id, d, model, config, now, overrides, placement)
     return AdaptivePolicy(d.catalog, config).explain_batch_row(batch, activity_id, when, k)
 

@@ -234,6 +234,7 @@ def train_model(
         "learning_curve_answers": final.learning_curve_.n,
         # whether the district's knowledge follows the curriculum order (NaN, 0: not measured)
         "curriculum_level_gain": final.curriculum_level_.gain,
+        "curriculum_level_se": final.curriculum_level_.se,
         "curriculum_level_answers": final.curriculum_level_.answers,
         "folds": folds,
         "seed": seed,

@@ -440,8 +440,10 @@ class KnowledgeTracer(KeywordChecked, ABC):
 
     def _measure_learning(self, log: ResponseLog) -> None:
         """The last step of every model's `fit`: measure whether learning in its training log is
-        gradual (`learning_curve_`), the same way whatever the model."""
+        gradual (`learning_curve_`), the same way whatever the model; a curriculum order
+        measured before (`check_curriculum_level`) was another fit's, and is measured no more."""
         self.learning_curve_ = learning_curve(log)
+        self.curriculum_level_ = LevelFit()
 
     @abstractmethod
     def predict_proba(self, log: ResponseLog) -> np.ndarray:
@@ -859,12 +861,18 @@ class KnowledgeTracer(KeywordChecked, ABC):
 
     def responses_seen(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
         """(n,) responses absorbed per student (on the model's skills) since the state began."""
+        return self.answers_per_skill(state, rows).sum(axis=1)
+
+    def answers_per_skill(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
+        """(n, S) responses absorbed per student and model skill since the state began: what
+        the state itself knows was answered, whatever history a caller passes beside it (a
+        vendor's list of recent answers)."""
         self._check_state(state)
         with state.lock:
             rows = all_rows(state, rows)
             if EVIDENCE not in state.arrays:
-                return np.zeros(len(rows), np.int64)
-            return state.arrays[EVIDENCE][rows].sum(axis=1)
+                return np.zeros((len(rows), len(self.skills_)), np.int64)
+            return state.arrays[EVIDENCE][rows].astype(np.int64)
 
     def ability(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
         """(n,) each student's ability beside mastery: the logit shift that best explains the

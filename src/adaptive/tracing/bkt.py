@@ -809,10 +809,10 @@ class BKT(KnowledgeTracer):
             "placed": np.zeros(n_skills, bool),
         }
 
-    def responses_seen(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
+    def answers_per_skill(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
         self._check_state(state)
         with state.lock:
-            return state.arrays["n_responses"][all_rows(state, rows)].sum(axis=1)
+            return state.arrays["n_responses"][all_rows(state, rows)].astype(np.int64)
 
     def _placed_rows(self, state: TracingState, rows: np.ndarray) -> np.ndarray:
         """Some skill's P(known) was set by a placement (`_place` marks it)."""
