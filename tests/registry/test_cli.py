@@ -276,8 +276,8 @@ def test_train_evaluate_and_promote_read_a_district_folder(
     sqlite_uri, tmp_path, monkeypatch, capsys
 ):
     """A data scientist who simulated a district trains, evaluates and promotes on its folder:
-    `--district DIR` is the folder's log (and, for `train`, its catalog), the same as naming
-    them. The folder given as `--data`, a folder of other files, an empty folder, or no log at
+    `--district DIR` is the folder's log (and, for `train`, its catalog and profiles), the same
+    as naming them. The folder given as `--data`, a folder of other files, an empty folder, or no log at
     all: one error saying what to give (was: "'DIR' is neither a file nor a dataset name";
     "No such option: --district"). A folder of Parquet parts (a warehouse export) is a log."""
     district = tmp_path / "district"
@@ -285,10 +285,11 @@ def test_train_evaluate_and_promote_read_a_district_folder(
                          "--responses", "30", "-q"], monkeypatch, capsys)  # fmt: skip
     assert code == 0, out
     log, catalog = str(district / "responses.parquet"), str(district / "catalog.json")
+    profiles = str(district / "profiles.jsonl")
     train = ["train", "--model", "bkt", "--folds", "2", "--tracking-uri", sqlite_uri, "-q"]
     tables = []
     for name, given in (("folder", ["--district", str(district)]),
-                        ("files", ["--data", log, "--catalog", catalog])):  # fmt: skip
+                        ("files", ["--data", log, "--catalog", catalog, "--profiles", profiles])):  # fmt: skip
         code, out = run_cli([*train, "--name", name, *given], monkeypatch, capsys)
         assert code == 0, out
         tables.append(out.split("MLflow run")[0])
@@ -317,7 +318,7 @@ def test_train_evaluate_and_promote_read_a_district_folder(
         (district / "responses.parquet").read_bytes()
     )
     (parts / "_SUCCESS").write_text("")
-    code, out = run_cli([*train, "--name", "parts", "--data", str(parts), "--catalog", catalog],
+    code, out = run_cli([*train, "--name", "parts", "--data", str(parts), "--catalog", catalog, "--profiles", profiles],
                         monkeypatch, capsys)  # fmt: skip
     assert code == 0 and out.split("MLflow run")[0] == tables[0], out
     (tmp_path / "mixed").mkdir()
