@@ -760,7 +760,12 @@ def batch_from_model(
         "learning_z": np.full(len(ids), getattr(model, "learning_curve_", LearningCurve()).z),
     }
     if placement is not None and reads_level(model):
-        first = hist.first_answers if first_answers is None else first_answers
+        given = first_answers is not None  # a caller's are checked; the log's are our own
+        first = (
+            _checked_first_answers(first_answers, len(ids), len(catalog.skills))
+            if given
+            else hist.first_answers
+        )
         # a student placed from something else than a grade (a diagnostic, earlier records)
         # keeps that placement: it measured the student, the level only guesses from practice
         from_grade = from_a_grade(sources) | (sources == "")
@@ -811,7 +816,7 @@ def level_beliefs(
     grades = np.asarray(grades, np.float64)
     n, n_s = len(grades), len(catalog.skills)
     out = np.full((n, n_s), np.nan, np.float32)
-    rows, codes, correct = _checked_first_answers(first_answers, n, n_s)
+    rows, codes, correct = first_answers
     if np.isnan(catalog.skill_grades).all() or not len(rows):  # no skill has a position
         return out
     level = _LEVELS.get((catalog, grade_table), lambda: CurriculumLevel.of(catalog, grade_table))
