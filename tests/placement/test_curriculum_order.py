@@ -270,3 +270,20 @@ def test_the_level_reads_only_skills_the_state_never_traced_and_students_it_can_
         unplaced = batch_from_model(model, fresh, CATALOG, profiles, log=recent, placement=None)
     assert np.isnan(silent.level_known).all()
     assert unplaced.level_known is None
+
+
+def test_first_answers_of_the_wrong_shape_are_one_error(ordered_model):
+    """A caller's first answers with student ids for positions, or model skill codes beyond
+    the catalog, are refused with what they should be (they would be misread)."""
+    from adaptive.errors import ConfigError
+
+    model, _, _ = ordered_model
+    state = model.init_state(["stu"])
+    profiles = [LearnerProfile("stu", grade=3)]
+    for wrong in (
+        (np.array(["stu"]), np.array([0]), np.array([1])),
+        (np.array([0]), np.array([len(CATALOG.skills)]), np.array([1])),
+        (np.array([0]), np.array([0]), np.array([2])),
+    ):
+        with pytest.raises(ConfigError, match="StudentHistory.first_answers"):
+            batch_from_model(model, state, CATALOG, profiles, first_answers=wrong)
