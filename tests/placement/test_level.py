@@ -159,3 +159,13 @@ def test_level_model_places_better_than_the_graph_model_on_a_generated_map() -> 
         auc[model] = roc_auc_score(known.ravel(), placed.ravel())
         assert roc_auc_score(known[own], placed[own]) > 0.7, model
     assert auc["level"] > auc["graph"] > auc["prior"] + 0.003, auc
+
+
+def test_one_student_s_start_is_their_own_copy() -> None:
+    """`start` for one student skips the grouping by grade; what a caller absorbs into it
+    (the diagnostic does so in place) must not move the next student's prior."""
+    level = CurriculumLevel.of(two_branch_catalog())
+    first = level.start(np.array([3.0]))
+    before = level.start(np.array([3.0])).copy()
+    level.absorb(first, np.array([col("a3")]), np.array([1]), np.array([0.2]), np.array([0.1]))
+    np.testing.assert_array_equal(level.start(np.array([3.0])), before)

@@ -826,10 +826,13 @@ def level_beliefs(
     if students is not None:
         located &= students
     chosen = np.flatnonzero(located)
-    position = np.full(n, -1)
-    position[chosen] = np.arange(len(chosen))
-    at = position[rows]
-    rows, codes, correct, at = rows[at >= 0], codes[at >= 0], correct[at >= 0], at[at >= 0]
+    if len(chosen) == n:  # every student is located (a vendor's request: one)
+        at = rows
+    else:
+        position = np.full(n, -1)
+        position[chosen] = np.arange(len(chosen))
+        at = position[rows]
+        rows, codes, correct, at = rows[at >= 0], codes[at >= 0], correct[at >= 0], at[at >= 0]
     for start in range(0, len(chosen), LEVEL_CHUNK):
         part = chosen[start : start + LEVEL_CHUNK]
         mine = (at >= start) & (at < start + len(part))
