@@ -287,3 +287,23 @@ def test_first_answers_of_the_wrong_shape_are_one_error(ordered_model):
     ):
         with pytest.raises(ConfigError, match="StudentHistory.first_answers"):
             batch_from_model(model, state, CATALOG, profiles, first_answers=wrong)
+
+
+def test_a_readiness_sentence_says_a_prerequisite_is_known_from_the_answers():
+    """A prerequisite never answered that reads as known from where the student's answers
+    place them is not credited to "your placement" (the grade)."""
+    from adaptive.policy.explain import sentence
+
+    said = sentence(
+        "readiness", "Fractions 2", "Fractions 2 (easy)", p_correct=0.6,
+        prerequisite="Fractions 1", prerequisite_shown=False, prerequisite_from_answers=True,
+    )  # fmt: skip
+    assert said == (
+        "Fractions 2: you are ready for it: it builds on Fractions 1, which your answers on "
+        "other skills place as known."
+    )
+    placed = sentence(
+        "readiness", "Fractions 2", "Fractions 2 (easy)", p_correct=0.6,
+        prerequisite="Fractions 1", prerequisite_shown=False,
+    )  # fmt: skip
+    assert "your placement counts" in placed

@@ -40,6 +40,7 @@ def sentence(
     recall: float = float("nan"),
     prerequisite: str = "",
     prerequisite_shown: bool = True,
+    prerequisite_from_answers: bool = False,
     placed: bool = True,
     checking: bool = False,
     checked_for: str = "",
@@ -60,6 +61,8 @@ def sentence(
     the skill built on this one whose last answer was wrong, this one never answered: served
     as a check (`features.prerequisites_in_doubt`). `answered`: the
     student's answers on the skill so far (a skill in progress is not "a skill to start").
+    `prerequisite_from_answers`: the prerequisite, never answered, reads as known from where the
+    student's answers on other skills place them in the curriculum (`features.read_level`).
     `closest`: served though `prerequisite` is not mastered, as nothing the student may be given
     is ready (`recommender.open_closest_to_ready`). `goal_too`: the student's `goal` weighed
     at least half as much as `term` (`recommender.GOAL_TOO_SHARE`): a second sentence names it.
@@ -67,7 +70,8 @@ def sentence(
     lowest (NaN: none): work more than one grade above the student's says so (`above_grade`)."""
     main = _main_sentence(
         term, skill, title, p_correct=p_correct, elapsed=elapsed, recall=recall,
-        prerequisite=prerequisite, prerequisite_shown=prerequisite_shown, placed=placed,
+        prerequisite=prerequisite, prerequisite_shown=prerequisite_shown,
+        prerequisite_from_answers=prerequisite_from_answers, placed=placed,
         checking=checking, checked_for=checked_for, answered=answered, topic=topic, goal=goal,
         closest=closest,
     ) + above_grade(grade, work_grade, lowest_grade)  # fmt: skip
@@ -86,6 +90,7 @@ def _main_sentence(
     recall: float,
     prerequisite: str,
     prerequisite_shown: bool,
+    prerequisite_from_answers: bool,
     placed: bool,
     checking: bool,
     checked_for: str,
@@ -126,9 +131,9 @@ def _main_sentence(
             return f"{skill}: you have started it ({done}): keep going until it is mastered." + (
                 _hard(p_correct)
             )
-        return _readiness_sentence(skill, prerequisite, prerequisite_shown, placed) + _hard(
-            p_correct
-        )
+        return _readiness_sentence(
+            skill, prerequisite, prerequisite_shown, placed, prerequisite_from_answers
+        ) + _hard(p_correct)
     if term == "interest":
         return (
             f"{title}: it is about {topic}, which interests you."
@@ -154,9 +159,16 @@ def _main_sentence(
 HARD_P_CORRECT = 0.15
 
 
-def _readiness_sentence(skill: str, prerequisite: str, shown: bool, placed: bool) -> str:
+def _readiness_sentence(
+    skill: str, prerequisite: str, shown: bool, placed: bool, from_answers: bool = False
+) -> str:
     if prerequisite and shown:
         return f"{skill}: you are ready for it now that you know {prerequisite}."
+    if prerequisite and from_answers:  # read from where the answers on other skills place them
+        return (
+            f"{skill}: you are ready for it: it builds on {prerequisite}, which your answers on "
+            "other skills place as known."
+        )
     if prerequisite:  # known from the placement (grade, records), not from answers
         source = (
             "your placement counts"
@@ -207,14 +219,33 @@ def readiness_prerequisite(
     """The prerequisite a readiness sentence names, and whether the student showed it: the first
     direct prerequisite the student has answered, else the first one (known from their
     placement only: the sentence must not say "now that you know" a skill never answered)."""
+    code = readiness_prerequisite_code(ctx, batch, row, skill)
+    if code < 0:
+        return "", False
+    return str(ctx.skill_names[code]), bool(batch.n_responses[row, code] > 0)
+
+
+def readiness_prerequisite_code(
+    ctx: CatalogArrays, batch: StudentBatch, row: int, skill: int
+) -> int:
+    """The skill code `readiness_prerequisite` names (-1: the skill has no prerequisite)."""
     codes = ctx.prerequisite_codes[skill]
     codes = codes[codes >= 0]
     if not len(codes):
-        return "", False
+        return -1
     answered = codes[batch.n_responses[row, codes] > 0]
-    if len(answered):
-        return str(ctx.skill_names[answered[0]]), True
-    return str(ctx.skill_names[codes[0]]), False
+    return int(answered[0]) if len(answered) else int(codes[0])
+
+
+def read_from_level(batch: StudentBatch, row: int, skill: int) -> bool:
+    """Whether the student's belief on `skill` (never answered) is read from where their
+    answers on other skills place them (`StudentBatch.level_known`, `features.read_level`)."""
+    return (
+        skill >= 0
+        and batch.level_known is not None
+        and batch.n_responses[row, skill] <= 0
+        and not np.isnan(batch.level_known[row, skill])
+    )
 
 
 def failing_dependent(

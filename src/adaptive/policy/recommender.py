@@ -305,6 +305,11 @@ class AdaptivePolicy(Policy):
                 text.sentence(
                     term, ctx.skill_names[s], ctx.activity_titles[a], p_correct=p, elapsed=el,
                     recall=rc, prerequisite=prereq, prerequisite_shown=shown,
+                    prerequisite_from_answers=(
+                        term == "readiness" and not near and text.read_from_level(
+                            batch, i, text.readiness_prerequisite_code(ctx, batch, i, s)
+                        )
+                    ),
                     placed=bool(placed[i]),
                     checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
                     checked_for=(
