@@ -307,3 +307,38 @@ def test_a_readiness_sentence_says_a_prerequisite_is_known_from_the_answers():
         prerequisite="Fractions 1", prerequisite_shown=False,
     )  # fmt: skip
     assert "your placement counts" in placed
+
+
+def test_a_blocked_activity_says_its_prerequisite_s_mastery_is_read_from_the_answers(
+    ordered_model,
+):
+    """A third grader who failed the grade's first skills: what builds on them waits, and
+    `explain` says the prerequisite's low mastery comes from where their answers place them
+    (the skill itself was never answered)."""
+    model, _, _ = ordered_model
+    third = np.flatnonzero(CATALOG.skill_grades == 3)
+    by_position = third[np.argsort(POSITION[third])]
+    failed = by_position[:8]
+    log = ResponseLog.from_frame(pd.DataFrame({
+        "student_id": "low", "item_id": [f"{CATALOG.skills[k].id}@0" for k in failed],
+        "skill_ids": [CATALOG.skills[k].id for k in failed], "correct": 0,
+        "timestamp": pd.Timestamp("2026-10-01") + pd.to_timedelta(np.arange(8), unit="min"),
+    }))  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        state = model.init_state(["low"])
+        model.update(state, log)
+    batch = batch_from_model(model, state, CATALOG, [LearnerProfile("low", grade=3)], log=log)
+    policy = AdaptivePolicy(CATALOG, PolicyConfig.default())
+    said = []
+    for activity in CATALOG.activities:
+        skill = CATALOG.skill_index.get_loc(activity.skills[0])
+        if CATALOG.skill_grades[skill] >= 3 and batch.n_responses[0, skill] == 0:
+            why = policy.explain(batch, activity.id, 0.0)
+            if why.status == "blocked":
+                said.append(why)
+    assert said and any(
+        "from where your answers on other skills place you" in r.detail
+        for why in said
+        for r in why.reasons
+    )

@@ -471,6 +471,8 @@ class AdaptivePolicy(Policy):
                 m = float(feats.mastery[0, j])
                 name = str(ctx.skill_names[j])
                 named = f"prerequisite {name} ({p}) at mastery {share_words(m)}"
+                if text.read_from_level(batch, 0, j):
+                    named += " (from where your answers on other skills place you)"
                 if feats.in_doubt is not None and feats.in_doubt[0, j]:
                     failing = text.failing_dependent(ctx, batch, 0, j, cfg)
                     why = (
