@@ -562,3 +562,20 @@ def test_train_on_a_district_checks_whether_knowledge_follows_the_curriculum_ord
         monkeypatch, capsys,
     )  # fmt: skip
     assert code == 2 and "give the catalog (--catalog)" in out and "Traceback" not in out
+    # the district's own grade table (its policy file) is the one the check reads
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[grade_table]\n-2 = 0.99\n-1 = 0.99\n0 = 0.5\n1 = 0.01\n")
+    code, out = run_cli(
+        ["train", "--model", "pfa", "--name", "lvl", "--district", str(folder),
+         "--policy", str(policy), *common],
+        monkeypatch, capsys,
+    )  # fmt: skip
+    assert code == 0, out
+    other = load_version("lvl", version="2", tracking_uri=sqlite_uri).model.curriculum_level_
+    assert other.answers == level.answers and other.gain != level.gain
+    code, out = run_cli(
+        ["train", "--model", "pfa", "--data", str(folder / "responses.parquet"),
+         "--policy", str(policy), *common],
+        monkeypatch, capsys,
+    )  # fmt: skip
+    assert code == 2 and "--policy: train reads only its grade table" in out

@@ -83,6 +83,7 @@ def train(
     catalog: CatalogFile = None,
     profiles: ProfilesFile = None,
     district: DistrictDir = None,
+    policy: PolicyFile = None,
     mapping: dict | None = None,
     quarantine: Quarantine = None,
     quiet: Quiet = False,
@@ -93,10 +94,12 @@ def train(
     neighbours' parameters, so the nightly job traces answers on them. With `--catalog` and
     `--profiles` (the students' grades), any model measures whether the district's knowledge
     follows the curriculum order; where it does, the adaptive policy reads each student's
-    never-answered skills from their first answers on others. `--district DIR` reads the
-    folder's log, catalog and profiles (as `adaptive simulate --out` writes them).
+    never-answered skills from their first answers on others (`--policy FILE`: with the grade
+    table of the policy the district serves with). `--district DIR` reads the folder's log,
+    catalog and profiles (as `adaptive simulate --out` writes them).
     """
     from adaptive.curriculum import Catalog, read_profiles
+    from adaptive.policy import PolicyConfig
     from adaptive.registry import train_model
     from adaptive.tracing.deep.threads import torch_threads
 
@@ -104,6 +107,11 @@ def train(
     data, catalog, profiles = district_or_files(district, catalog, profiles, data, mapping=mapping)
     if data is None:
         raise ConfigError("give --data (a response log: a file or dataset name) or --district")
+    if policy is not None and profiles is None:
+        raise ConfigError(
+            "--policy: train reads only its grade table, for the curriculum-order check; give "
+            "--catalog and --profiles (or --district) with it"
+        )
     if (
         given_catalog is None
         and profiles is None
@@ -124,6 +132,7 @@ def train(
             tracking_uri=tracking_uri,
             catalog=Catalog.from_json(catalog) if catalog else None,
             profiles=read_profiles(profiles) if profiles else None,
+            grade_table=PolicyConfig.from_toml(policy).grade_table if policy else None,
         )
     table = Table(title=f"{result.spec}: held-out folds (students never seen in training)")
     for col in result.folds.columns:

@@ -32,6 +32,7 @@ import pandas as pd
 
 import adaptive
 from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.placement.prior import GradeTable
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError, DataValidationError, Problem
 from adaptive.evaluation import cross_validate, plot_reliability
@@ -155,6 +156,7 @@ def train_model(
     experiment: str = TRAINING_EXPERIMENT,
     catalog: Catalog | None = None,
     profiles: Mapping[str, LearnerProfile] | None = None,
+    grade_table: GradeTable | None = None,
 ) -> TrainResult:
     """Fit `spec` on `data`, log the run (and register a version if `registered_name`).
 
@@ -163,7 +165,8 @@ def train_model(
     parameters instead of being unknown to the nightly job; other models refuse it unless
     `profiles` are given too. `profiles` (with `catalog`): the students' grades, with which the
     final model measures whether the district's knowledge follows the curriculum order
-    (`KnowledgeTracer.check_curriculum_level`; every model), kept in its artifact and the run.
+    (`KnowledgeTracer.check_curriculum_level`; every model, with `grade_table`: the policy's,
+    default the shipped one), kept in its artifact and the run.
     """
     if registered_name is not None:
         check_model_name(registered_name)  # before the fit, not after it
@@ -217,7 +220,7 @@ def train_model(
         train_log, **({"catalog": catalog} if catalog and fit_takes_catalog else {})
     )
     if profiles is not None and catalog is not None:
-        final.check_curriculum_level(train_log, catalog, profiles)
+        final.check_curriculum_level(train_log, catalog, profiles, grade_table)
     fingerprint = data_fingerprint(log, data if not isinstance(data, ResponseLog) else None)
     params = {
         "spec": spec_info["name"],
