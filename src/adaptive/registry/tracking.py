@@ -32,12 +32,12 @@ import pandas as pd
 
 import adaptive
 from adaptive.curriculum import Catalog, LearnerProfile
-from adaptive.placement.prior import GradeTable
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError, DataValidationError, Problem
 from adaptive.evaluation import cross_validate, plot_reliability
 from adaptive.evaluation.calibration import reliability_table
 from adaptive.paths import source_checkout
+from adaptive.placement.prior import GradeTable
 from adaptive.registry.fingerprint import data_fingerprint
 from adaptive.registry.holdout import HOLDOUT_FRACTION, split_holdout
 from adaptive.registry.requirement import own_requirement
