@@ -400,7 +400,9 @@ def check_level(
     if np.isnan(catalog.skill_grades).all():
         return LevelFit()
     level = CurriculumLevel.of(catalog, table, noise)
-    student, codes, correct = _first_answers(log, catalog, level.modelled)
+    student, codes, correct = first_answers(log, catalog)
+    modelled = level.modelled[codes]  # a skill without a grade has no place in the sequence
+    student, codes, correct = student[modelled], codes[modelled], correct[modelled]
     ids = np.asarray(log.students, dtype=object)
     graded = np.flatnonzero([s in grade_of for s in ids])
     chosen = np.random.default_rng(seed).permutation(graded)[:CHECK_STUDENTS]
@@ -443,15 +445,6 @@ def first_answers(log: ResponseLog, catalog: Catalog) -> tuple[np.ndarray, np.nd
     _, first = np.unique(student * len(catalog.skills) + catalog_code, return_index=True)
     first.sort()  # back to the log's order
     return student[first], catalog_code[first], log.correct[entries[first]].astype(np.int8)
-
-
-def _first_answers(
-    log: ResponseLog, catalog: Catalog, modelled: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`first_answers` on the skills the level models."""
-    student, codes, correct = first_answers(log, catalog)
-    keep = modelled[codes]
-    return student[keep], codes[keep], correct[keep]
 
 
 def _log_p(p_right: np.ndarray, correct: np.ndarray) -> np.ndarray:
