@@ -29,3 +29,26 @@ def test_torch_threads_are_set_inside_and_restored_after():
             assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_the_demo_trains_with_its_districts_catalog_and_grades(tmp_path, monkeypatch):
+    """The main job reads the district as `adaptive train --district` does: each model knows
+    every skill of the catalog and has measured whether knowledge follows the curriculum order
+    (before, the demo trained on the log alone and said nothing of it)."""
+    from adaptive.batch.demo import run_demo
+    from adaptive.curriculum import Catalog
+    from adaptive.paths import demo_district_dir
+
+    monkeypatch.setenv("ADAPTIVE_DATA_DIR", str(tmp_path / "data"))
+    said: list[str] = []
+    result = run_demo(
+        models=("bkt",), folds=2, tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+        say=said.append, show_progress=False,
+    )  # fmt: skip
+    assert [s for s in said if s.startswith("Curriculum order in the training log: ")], said
+    catalog = Catalog.from_json(demo_district_dir() / "catalog.json")
+    from adaptive.registry import load_version
+
+    champion = load_version("demo-district", alias="champion", tracking_uri=result.tracking_uri)
+    assert champion.model.curriculum_level_.answers >= 200
+    assert set(champion.model.skills_) == {s.id for s in catalog.skills}

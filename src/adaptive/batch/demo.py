@@ -1,7 +1,8 @@
 """The main job end to end on the built-in demo district (`adaptive demo`, `make demo`).
 
 simulate the district (3,000 students, seed 7, into `paths.demo_district_dir()` when missing) -> validate the
-log -> train and cross-validate BKT, the logistic models and a small DKT (`adaptive/specs/models/dkt-demo.toml`),
+log -> train and cross-validate BKT, the logistic models and a small DKT (`adaptive/specs/models/dkt-demo.toml`)
+with the district's catalog and grades (each model checks whether knowledge follows the curriculum order),
 each a tracked MLflow run and a new version of the registered model `demo-district` -> promote
 the best (the promotion rule: better on the same held-out students, by a margin, without worse
 calibration) -> run the daily job for the day after the last response -> write its report site
@@ -18,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from adaptive.batch.job import DEMO_MODEL, JobSummary, run_daily_job
+from adaptive.curriculum import Catalog, read_profiles
 from adaptive.data.io import LoadReport
 from adaptive.paths import data_dir, demo_district_dir
 from adaptive.registry import PromotionDecision, promote, train_model
@@ -87,12 +89,19 @@ def run_demo(
         f"validated: {report.rows_loaded:,} of {report.rows_read:,} rows loaded, "
         f"{report.rows_quarantined} quarantined; {log.n_students:,} students, {len(log.skills)} skills"
     )
+    # the district's catalog and grades, as `adaptive train --district` reads them: each model
+    # knows every skill of the catalog and measures whether knowledge follows its order
+    catalog = Catalog.from_json(demo / "catalog.json")
+    profiles = read_profiles(demo / "profiles.jsonl")
     rows, results = [], []
     for spec in models:
         say(f"training {spec} ({folds}-fold student cross-validation, then the final fit) ...")
         result = train_model(
-            spec, "demo", registered_name=DEMO_MODEL, folds=folds, seed=seed, tracking_uri=uri
-        )
+            spec, "demo", registered_name=DEMO_MODEL, folds=folds, seed=seed, tracking_uri=uri,
+            catalog=catalog, profiles=profiles,
+        )  # fmt: skip
+        if not results:  # the same log and grades for every model: said once
+            say(result.model.curriculum_level_.policy_sentence())
         results.append(result)
         rows.append(
             {

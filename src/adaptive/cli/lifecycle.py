@@ -175,16 +175,7 @@ def _print_learning_curve(model: KnowledgeTracer) -> None:
 def _print_curriculum_level(model: KnowledgeTracer) -> None:
     """Say whether the training log's knowledge follows the curriculum order
     (`curriculum_level_`), and what the adaptive policy does with it."""
-    level = model.curriculum_level_
-    use = (
-        "the adaptive policy reads each student's never-answered skills from their first "
-        "answers on others"
-        if level.holds
-        else "the policy reads the model's placement"
-    )
-    console.print(
-        f"Curriculum order in the training log: {level}; {use}.", soft_wrap=True, highlight=False
-    )
+    console.print(model.curriculum_level_.policy_sentence(), soft_wrap=True, highlight=False)
 
 
 def _print_holdout(run_id: str, tracking_uri: str | None) -> None:

@@ -145,6 +145,17 @@ class LevelFit:
             f"per first answer over the grade alone, {self.answers:,} first answers)"
         )
 
+    def policy_sentence(self) -> str:
+        """The verdict and what the adaptive policy does with it, as `adaptive train` and the
+        demo print it."""
+        use = (
+            "the adaptive policy reads each student's never-answered skills from their first "
+            "answers on others"
+            if self.holds
+            else "the policy reads the model's placement"
+        )
+        return f"Curriculum order in the training log: {self}; {use}."
+
     def to_json(self) -> dict[str, Any]:
         """The values as a model.json holds them (NaN as null)."""
         return {
