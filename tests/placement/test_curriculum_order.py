@@ -97,6 +97,29 @@ def test_the_check_tells_ordered_knowledge_from_scattered():
     assert "does not follow" in str(scattered)
 
 
+def test_a_log_with_dates_only_gives_one_verdict_however_its_days_are_ordered():
+    """A district export with dates only: a day's first answers share one time, and the file's
+    order within a day says nothing. The check's gain is a student's log-likelihood of all
+    their first answers (the chain rule over answers independent given the point), so any
+    order of a day's rows reads the same verdict."""
+    log, profiles = district(True, n=200)
+    frame = log.frame.copy()
+    frame["timestamp"] = pd.Timestamp("2026-09-01") + pd.to_timedelta(
+        np.arange(len(frame)) % 4, unit="D"
+    )  # each student's answers over four days, a day's rows in no meaningful order
+    rng = np.random.default_rng(5)
+    dated, *others = (
+        check_level(CATALOG, ResponseLog.from_frame(frame.iloc[rng.permutation(len(frame))]),
+                    profiles)  # fmt: skip
+        for _ in range(3)
+    )
+    assert dated.holds and dated.answers == check_level(CATALOG, log, profiles).answers
+    for other in others:
+        assert (other.gain, other.se, other.answers) == pytest.approx(
+            (dated.gain, dated.se, dated.answers), rel=1e-9
+        )
+
+
 def test_too_few_first_answers_or_no_grades_measure_nothing():
     log, profiles = district(True, n=6, answers=10)
     few = check_level(CATALOG, log, profiles)

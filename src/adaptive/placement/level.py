@@ -406,7 +406,11 @@ def check_level(
     level of their grade alone (the grade table's reading); the mean gain in log-likelihood over
     at most `CHECK_STUDENTS` profiled students with a grade (the first in a `seed`ed order) is
     the `LevelFit`. Later answers on a skill are left out: they tell what practice taught, not
-    where the student stood. A catalog without graded skills measures nothing."""
+    where the student stood. A student's gain adds up to the log-likelihood of all their first
+    answers (the chain rule; answers are independent given the point), so it does not depend on
+    their order: a log with dates only reads the same whatever the order of a day's rows (only
+    which answer is first on a skill answered twice in a day follows the file). A catalog
+    without graded skills measures nothing."""
     grade_of = {p.student_id: p.grade for p in profile_list(profiles) if p.grade is not None}
     if np.isnan(catalog.skill_grades).all():
         return LevelFit()
