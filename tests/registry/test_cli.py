@@ -579,3 +579,33 @@ def test_train_on_a_district_checks_whether_knowledge_follows_the_curriculum_ord
         monkeypatch, capsys,
     )  # fmt: skip
     assert code == 2 and "--policy: train reads only its grade table" in out
+
+
+def test_a_district_simulated_in_curriculum_order_is_found_to_follow_it(
+    sqlite_uri, tmp_path, monkeypatch, capsys
+):
+    """`adaptive simulate --prior curriculum` writes a district whose students know their
+    curriculum up to a point; `adaptive train --district` on it finds the order and says the
+    policy reads it. A misspelt prior is one line, exit 2."""
+    folder = tmp_path / "ordered"
+    code, out = run_cli(
+        ["simulate", "--out", str(folder), "--students", "300", "--responses", "30",
+         "--prior", "curriculum", "--quiet"],
+        monkeypatch, capsys,
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = run_cli(
+        ["train", "--model", "bkt", "--name", "ord", "--district", str(folder), "--folds", "2",
+         "--tracking-uri", sqlite_uri],
+        monkeypatch, capsys,
+    )  # fmt: skip
+    said = " ".join(out.split())
+    assert code == 0, out
+    assert "Curriculum order in the training log: knowledge follows" in said
+    assert "the adaptive policy reads each student's never-answered skills" in said
+    code, out = run_cli(
+        ["simulate", "--out", str(tmp_path / "x"), "--students", "5", "--prior", "ordered"],
+        monkeypatch, capsys,
+    )  # fmt: skip
+    assert code == 2 and "prior 'ordered': expected one of grade, curriculum" in out
+    assert "Traceback" not in out

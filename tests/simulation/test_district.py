@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data import load_log
 from adaptive.data.log import ResponseLog
+from adaptive.errors import ConfigError
 from adaptive.simulation.district import (
     DISTRICT_FILES,
     district_catalog,
@@ -113,6 +114,34 @@ def test_other_learner_kinds_drive_the_district() -> None:
     for kind in ("logistic", "prerequisite"):
         d = simulate_district(60, seed=1, responses_per_student=10, learner=kind)
         assert d.learner == kind and d.responses.num_rows > 300
+
+
+def test_a_curriculum_prior_district_knows_everything_before_a_point_in_its_grade() -> None:
+    """`prior="curriculum"`: each student's starting knowledge is the curriculum up to a point
+    inside their grade (5% gaps), so the district check finds it follows the order; the
+    default ("grade": scattered across a grade) is the district it always was."""
+    from adaptive.placement.level import check_level
+    from adaptive.placement.prior import position_in_grade
+
+    ordered = simulate_district(300, seed=2, responses_per_student=30, prior="curriculum")
+    assert ordered.meta["prior"] == "curriculum"
+    position = ordered.catalog.skill_grades + position_in_grade(ordered.catalog)
+    grade = ordered.students["grade"].to_numpy()
+    known = ordered.truth_start >= 0.5  # (students, skills) in the catalog's order
+    low = ordered.students["low_prior"].to_numpy()
+    below, beyond = position[None, :] < grade[:, None], position[None, :] >= grade[:, None] + 1
+    assert known[~low][below[~low]].mean() > 0.9  # the grades below: known, but for gaps
+    assert known[beyond].mean() == 0.0  # beyond the student's grade: nothing
+    profiles = [LearnerProfile(s, grade=int(g)) for s, g in zip(
+        ordered.students["student_id"], ordered.students["grade"], strict=True)]  # fmt: skip
+    assert check_level(ordered.catalog, ordered.response_log(), profiles).holds
+    scattered = simulate_district(300, seed=2, responses_per_student=30)
+    assert scattered.meta["prior"] == "grade"
+    assert not check_level(scattered.catalog, scattered.response_log(), profiles).holds
+    same = simulate_district(300, seed=2, responses_per_student=30, prior="grade")
+    assert same.responses.equals(scattered.responses)
+    with pytest.raises(ConfigError, match="prior 'ordered': expected one of grade, curriculum"):
+        simulate_district(10, seed=2, prior="ordered")
 
 
 def test_cli_simulate_writes_the_district(tmp_path) -> None:

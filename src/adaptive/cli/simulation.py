@@ -37,6 +37,14 @@ def simulate(
         str,
         typer.Option("--learner", help=f"Ground-truth learner model: {', '.join(SIMULATORS)}."),
     ] = "bkt",
+    prior: Annotated[
+        str,
+        typer.Option(
+            "--prior",
+            help="Students' prior knowledge: grade (scattered across a grade, by grade gap) or "
+            "curriculum (everything before a point in the curriculum order).",
+        ),
+    ] = "grade",
     quiet: Quiet = False,
 ) -> None:
     """Simulate a district (schools, classes, profiles, catalog, responses, true mastery)."""
@@ -54,7 +62,7 @@ def simulate(
 
         district = simulate_district(
             students, seed, responses_per_student=responses, learner=learner,
-            progress=on_progress,
+            progress=on_progress, prior=prior,
         )  # fmt: skip
         bar.update(task, total=district.meta["school_days"], completed=district.meta["school_days"])
         bar.update(task, description="writing")

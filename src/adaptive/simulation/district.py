@@ -66,6 +66,13 @@ PRACTICE_DIFFICULTY = (-1.0, -0.3, 0.4)
 #: P(a skill is known at the start) by (skill grade - student grade): below, at, above grade.
 PRIOR_BY_GRADE_GAP = {-5: 0.95, -4: 0.95, -3: 0.93, -2: 0.9, -1: 0.85, 0: 0.4, 1: 0.1}
 PRIOR_FAR_ABOVE = 0.02
+#: Where students' prior knowledge comes from (`simulate_district(prior=...)`): "grade", each
+#: skill known on its own with its grade gap's chance (`PRIOR_BY_GRADE_GAP`: knowledge scattered
+#: across a grade); "curriculum", every skill before a point in the curriculum order known
+#: (`prior_mastery_by_position`), as where a grade is taught in order and remembered.
+PRIORS = ("grade", "curriculum")
+#: P(a skill before a student's point is not known) in a "curriculum" district.
+CURRICULUM_GAP = 0.05
 START = pd.Timestamp("2026-09-07", tz="UTC")  # a Monday
 RESPONSE_SCHEMA = pa.schema(
     [
@@ -315,6 +322,21 @@ def prior_mastery_by_grade(catalog: Catalog, grade: np.ndarray) -> np.ndarray:
     return table[np.clip(gap, -10, 10) + 10]
 
 
+def prior_mastery_by_position(
+    catalog: Catalog, grade: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """P(known at the start) where knowledge follows the curriculum order: each student knows
+    every skill before a point drawn uniformly inside their own grade (a skill's place: its
+    grade plus its place in the grade's prerequisite order, `position_in_grade`), each but for
+    a `CURRICULUM_GAP` chance, and nothing beyond it; a skill without a grade is not known."""
+    from adaptive.placement.prior import position_in_grade
+
+    position = catalog.skill_grades + position_in_grade(catalog)
+    point = np.asarray(grade, np.float64) + rng.random(len(grade))
+    before = position[None, :] < point[:, None]  # NaN (no grade): never before
+    return np.where(before, 1.0 - CURRICULUM_GAP, 0.0).astype(np.float32)
+
+
 # -- the simulation ----------------------------------------------------------------------------
 def simulate_district(
     n_students: int,
@@ -325,18 +347,23 @@ def simulate_district(
     max_school_days: int = 120,
     start: pd.Timestamp = START,
     progress: Progress | None = None,
+    prior: str = "grade",
 ) -> District:
     """Generate a district of `n_students` students; deterministic for `seed`.
 
     Each student aims for about `responses_per_student` responses (drawn per student around
     it); school days (Mon-Fri) run until every student got there or `max_school_days` passed.
-    `learner` names the ground-truth kind ("bkt", "logistic" or "prerequisite"). `progress`
+    `learner` names the ground-truth kind ("bkt", "logistic" or "prerequisite"); `prior` where
+    the students' prior knowledge comes from (`PRIORS`: "grade", scattered across a grade by
+    grade gap; "curriculum", everything before a point in the curriculum order). `progress`
     is called as progress(stage, done, total) while it runs.
     """
     if n_students < 1:
         raise ConfigError(f"n_students {n_students}: expected >= 1")
     if responses_per_student < 1:
         raise ConfigError(f"responses_per_student {responses_per_student}: expected >= 1")
+    if prior not in PRIORS:
+        raise ConfigError(f"prior {prior!r}: expected one of {', '.join(PRIORS)}")
     ss = np.random.SeedSequence(seed)
     cat_seed, people_ss, sched_ss, learner_seed = ss.generate_state(1)[0], *ss.spawn(3)
     catalog = district_catalog(int(cat_seed))
@@ -344,13 +371,18 @@ def simulate_district(
     students = draw_students(catalog, n_students, rng_people)
     interests = draw_interests(rng_people, n_students, len(catalog.topics))
     grade = students["grade"].to_numpy()
+    # the point is drawn after every draw of a grade-prior district: those stay as they were
+    if prior == "curriculum":
+        prior_mastery = prior_mastery_by_position(catalog, grade, rng_people)
+    else:
+        prior_mastery = prior_mastery_by_grade(catalog, grade)
     sim = make_learners(
         learner,
         catalog,
         n_students,
         int(learner_seed.generate_state(1)[0]),
         interests=interests,
-        prior_mastery=prior_mastery_by_grade(catalog, grade),
+        prior_mastery=prior_mastery,
     )
     students["slow_learner"] = sim.slow_learner
     students["low_prior"] = sim.low_prior
@@ -429,6 +461,7 @@ def simulate_district(
         "seed": seed,
         "n_students": n_students,
         "learner": learner,
+        "prior": prior,
         "responses_per_student": responses_per_student,
         "school_days": school_day,
         "start": start.isoformat(),
