@@ -78,14 +78,19 @@ def setup(
     champion: str,
     train_students: int,
     max_epochs: int | None,
+    prior: str = "grade",
 ) -> dict:
-    """Simulate, write the inputs, train and promote `champion` (a spec shipped in `adaptive/specs/models/`) on the first
-    `train_students` students; returns facts about the district."""
+    """Simulate (students' prior knowledge from `prior`, `simulate_district`), write the
+    inputs, train and promote `champion` (a spec shipped in `adaptive/specs/models/`) on the
+    first `train_students` students with the catalog and the profiles, as `adaptive train
+    --district` does (the model checks whether knowledge follows the curriculum order: where
+    it does, the nights read each student's level); returns facts about the district."""
+    from adaptive.curriculum import read_profiles
     from adaptive.registry import promote, train_model
     from adaptive.simulation.district import simulate_district, write_district
 
     t0 = time.perf_counter()
-    district = simulate_district(n_students, SEED)
+    district = simulate_district(n_students, SEED, prior=prior)
     simulate_s = time.perf_counter() - t0
     write_district(district, work / "district")
     catalog = extended_catalog(district.catalog, N_ACTIVITIES, SEED)
@@ -97,7 +102,11 @@ def setup(
     uri = sqlite_uri(work)
     t0 = time.perf_counter()
     spec = capped_spec(champion, max_epochs, work) if max_epochs else champion
-    result = train_model(spec, train, registered_name="bench", folds=2, tracking_uri=uri)
+    profiles = read_profiles(work / "district" / "profiles.jsonl")
+    result = train_model(
+        spec, train, registered_name="bench", folds=2, tracking_uri=uri, catalog=catalog,
+        profiles=profiles,
+    )  # fmt: skip
     train_s = time.perf_counter() - t0
     promote("bench", result.version, train, tracking_uri=uri)
     days = np.unique(log.frame["timestamp"].dt.floor("D").to_numpy())
@@ -107,6 +116,9 @@ def setup(
         "skills": len(catalog.skills),
         "activities": len(catalog.activities),
         "simulate_s": simulate_s,
+        "prior": prior,
+        "curriculum_level": str(result.model.curriculum_level_),
+        "reads_level": result.model.curriculum_level_.holds,
         "champion": champion,
         "train_students": train_students,
         "train_s": train_s,
@@ -239,6 +251,13 @@ def main(argv: list[str] | None = None) -> int:
         help="also a first night whose new students start from a placement table of every "
         "student and skill (issue 16: <= 10 min and 8 GB at 400,000)",
     )
+    parser.add_argument(
+        "--prior",
+        choices=("grade", "curriculum"),
+        default="grade",
+        help="the district's prior knowledge (`adaptive simulate --prior`): with curriculum, "
+        "the champion's check holds and the nights read each student's level",
+    )
     parser.add_argument("--night", help=argparse.SUPPRESS)
     parser.add_argument("--placement", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
@@ -252,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             args.champion,
             args.train_students,
             args.max_epochs,
+            args.prior,
         )
         print(json.dumps(facts))
         return 0
@@ -341,6 +361,8 @@ def setup_once(work: Path, n: int, args: argparse.Namespace) -> dict:
         args.champion,
         "--train-students",
         str(args.train_students),
+        "--prior",
+        args.prior,
         *extra,
     )
     cached.write_text(json.dumps(facts))
@@ -456,10 +478,31 @@ def placement_lines(rows: list[dict]) -> list[str]:
     return out
 
 
+def level_lines(rows: list[dict]) -> list[str]:
+    """The district's prior knowledge and the champion's curriculum-order check (whether the
+    nights read each student's level from their first answers)."""
+    out = []
+    for r in rows:
+        if "curriculum_level" not in r:
+            continue
+        reading = (
+            "read each student's level from their first answers"
+            if r["reads_level"]
+            else "read the placement"
+        )
+        out.append(
+            f"District prior `{r['prior']}` ({r['students']:,} students): the champion's check "
+            f"reads {r['curriculum_level']}; the nights {reading}."
+        )
+    return out
+
+
 def result_path(args: argparse.Namespace) -> Path:
     """`--result`, or 60_batch.md for the BKT champion and 61_batch_<spec>.md for another."""
     if args.result:
         return Path(args.result)
+    if args.prior != "grade":
+        return RESULT.with_name(f"60_batch_{args.prior}.md")
     return RESULT if args.champion == "bkt" else RESULT.with_name(f"61_batch_{args.champion}.md")
 
 
@@ -507,7 +550,10 @@ def write_result(rows: list[dict], result: Path) -> None:
     tracking = rows[0].get("tracking", "sqlite") if rows else "sqlite"
     flags += " --tracking sqlite" if tracking == "sqlite" else ""
     flags += " --with-placement" if any("placed_first" in r for r in rows) else ""
+    prior = rows[0].get("prior", "grade") if rows else "grade"
+    flags += f" --prior {prior}" if prior != "grade" else ""
     lines += ["", registry_line(tracking, rows), *linearity_lines(rows), *placement_lines(rows)]
+    lines += level_lines(rows)
     lines += [
         "",
         f"Reproduce: `python -m experiments.bench_batch --sizes "
