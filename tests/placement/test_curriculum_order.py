@@ -4,6 +4,8 @@ student's never-answered skills from their first answers where it holds (issue 1
 
 from __future__ import annotations
 
+import copy
+import json
 import warnings
 
 import numpy as np
@@ -141,10 +143,39 @@ def test_profiles_of_the_wrong_kind_are_refused_not_read_as_none():
 def test_level_fit_round_trips_and_a_damaged_one_is_named():
     fit = LevelFit(0.0123, 4567, 0.002)
     assert LevelFit.from_json(fit.to_json()) == fit
+    own = LevelFit(0.0123, 4567, 0.002, GradeTable({-1: 0.9, 0: 0.5, 1: 0.05}, "flat"))
+    assert LevelFit.from_json(json.loads(json.dumps(own.to_json()))) == own
     assert LevelFit.from_json(LevelFit().to_json()).answers == 0
     assert not LevelFit.from_json(None).holds  # a model saved before it was kept
+    older = {"gain": 0.0123, "se": 0.002, "answers": 4567}  # saved before the table was kept
+    assert LevelFit.from_json(older) == fit and fit.grade_table is None
     with pytest.raises(ArtifactError, match="fitted.curriculum_level"):
         LevelFit.from_json({"gain": "high", "answers": 3})
+    with pytest.raises(ArtifactError, match="curriculum_level.grade_table: .*P\\(known\\)"):
+        LevelFit.from_json({**older, "grade_table": {"0": 1.7}})
+
+
+def test_the_level_is_read_with_the_grade_table_it_was_checked_with(ordered_model):
+    """A district checked with its own grade table and served by a policy with another (or
+    the default): the level is read as it was measured, not with the policy's table (before,
+    the policy's table read a level whose check it never passed)."""
+    model, log, profiles = ordered_model
+    own = GradeTable({-2: 0.97, -1: 0.9, 0: 0.5, 1: 0.05})
+    checked = copy.deepcopy(model)
+    assert checked.check_curriculum_level(log, CATALOG, profiles, own).holds
+    assert checked.curriculum_level_.grade_table == own
+    one = log.take_students(log.students[:1])
+    state = checked.init_state(list(one.students))
+    ids = list(one.students)
+    served = {
+        name: batch_from_model(checked, state, CATALOG, profiles, log=one, student_ids=ids,
+                               config=PolicyConfig(grade_table=table)).level_known  # fmt: skip
+        for name, table in (("own", own), ("default", None), ("other", GradeTable({0: 0.3})))
+    }
+    np.testing.assert_array_equal(served["default"], served["own"])
+    np.testing.assert_array_equal(served["other"], served["own"])
+    default = batch_from_model(model, state, CATALOG, profiles, log=one, student_ids=ids)
+    assert not np.allclose(default.level_known, served["own"], equal_nan=True)
 
 
 @pytest.fixture(scope="module")

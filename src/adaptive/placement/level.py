@@ -123,11 +123,14 @@ class LevelFit:
     """Whether a district's knowledge follows the curriculum order (see the module): the mean
     gain in log-likelihood (nats per first answer) of predicting each student's first answer on
     each skill from the level fed with their earlier first answers over their grade alone, on
-    `answers` first answers of a training log (`check_level`). Not measured: NaN, 0."""
+    `answers` first answers of a training log (`check_level`), with the grade table that read
+    the grade (`grade_table`; None: the default): the level is read with the same table where
+    the check holds, whatever table a policy places students with. Not measured: NaN, 0."""
 
     gain: float = math.nan
     answers: int = 0
     se: float = math.nan  # the gain's standard error, clustered by student
+    grade_table: GradeTable | None = None
 
     @property
     def holds(self) -> bool:
@@ -162,16 +165,18 @@ class LevelFit:
             "gain": None if math.isnan(self.gain) else self.gain,
             "se": None if math.isnan(self.se) else self.se,
             "answers": self.answers,
+            "grade_table": None if self.grade_table is None else self.grade_table.to_dict(),
         }
 
     @classmethod
     def from_json(cls, value: object) -> LevelFit:
-        """The inverse of `to_json`; None (saved before it was kept): not measured."""
+        """The inverse of `to_json`; None (saved before it was kept): not measured; without a
+        grade table (saved before it was kept): the default table."""
         if value is None:
             return cls()
         ok = (
             isinstance(value, dict)
-            and set(value) == {"gain", "se", "answers"}
+            and {"gain", "se", "answers"} <= set(value) <= {"gain", "se", "answers", "grade_table"}
             and all(value[k] is None or isinstance(value[k], int | float) for k in ("gain", "se"))
             and isinstance(value["answers"], int)
             and not isinstance(value["answers"], bool)
@@ -180,10 +185,16 @@ class LevelFit:
         if not ok:
             raise ArtifactError(
                 f"model.json: fitted.curriculum_level = {value!r:.120}; expected "
-                '{"gain": number or null, "se": number or null, "answers": integer >= 0}'
+                '{"gain": number or null, "se": number or null, "answers": integer >= 0, '
+                '"grade_table": a grade table or null}'
             )
         gain, se = (math.nan if value[k] is None else float(value[k]) for k in ("gain", "se"))  # type: ignore[index]
-        return cls(gain, int(value["answers"]), se)  # type: ignore[index]
+        table = value.get("grade_table")  # type: ignore[union-attr]
+        try:
+            grade_table = None if table is None else GradeTable.from_dict(table)
+        except ConfigError as exc:
+            raise ArtifactError(f"model.json: fitted.curriculum_level.grade_table: {exc}") from None
+        return cls(gain, int(value["answers"]), se, grade_table)  # type: ignore[index]
 
 
 @dataclass(frozen=True)
@@ -427,7 +438,7 @@ def check_level(
     keep = rows >= 0
     rows, codes, correct = rows[keep], codes[keep], correct[keep]
     if len(rows) < MIN_CHECK_ANSWERS:
-        return LevelFit(answers=int(len(rows)))
+        return LevelFit(answers=int(len(rows)), grade_table=table)
     grades = np.array([grade_of[s] for s in ids[chosen]], np.float64)
     start = level.start(grades)
     log_weights = start.copy()
@@ -446,7 +457,7 @@ def check_level(
     mean = gain.sum() / answers.sum()
     m = int((answers > 0).sum())  # the students read: the standard error clusters by student
     se = np.sqrt(np.sum((gain - mean * answers) ** 2) * m / max(m - 1, 1)) / answers.sum()
-    return LevelFit(float(mean), int(len(rows)), float(se))
+    return LevelFit(float(mean), int(len(rows)), float(se), table)
 
 
 def first_answers(log: ResponseLog, catalog: Catalog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
