@@ -604,8 +604,9 @@ def test_a_district_simulated_in_curriculum_order_is_found_to_follow_it(
     assert "Curriculum order in the training log: knowledge follows" in said
     assert "the adaptive policy reads each student's never-answered skills" in said
     code, out = run_cli(
-        ["simulate", "--out", str(tmp_path / "x"), "--students", "5", "--prior", "ordered"],
+        ["simulate", "--out", str(tmp_path / "x"), "--students", "5", "--prior", "Curriculum"],
         monkeypatch, capsys,
     )  # fmt: skip
-    assert code == 2 and "prior 'ordered': expected one of grade, curriculum" in out
+    said = " ".join(out.split())
+    assert code == 2 and "unknown prior 'Curriculum' (did you mean 'curriculum'?)" in said
     assert "Traceback" not in out

@@ -140,7 +140,9 @@ def test_a_curriculum_prior_district_knows_everything_before_a_point_in_its_grad
     assert not check_level(scattered.catalog, scattered.response_log(), profiles).holds
     same = simulate_district(300, seed=2, responses_per_student=30, prior="grade")
     assert same.responses.equals(scattered.responses)
-    with pytest.raises(ConfigError, match="prior 'ordered': expected one of grade, curriculum"):
+    with pytest.raises(
+        ConfigError, match="unknown prior 'ordered'; valid priors: curriculum, grade"
+    ):
         simulate_district(10, seed=2, prior="ordered")
 
 

@@ -98,6 +98,8 @@ def test_bad_calls_raise(catalog: Catalog) -> None:
         make_learners("bkt", catalog, 10, seed=0, interests=np.zeros((10, 1)))
     with pytest.raises(ConfigError, match="learner kind"):
         make_learners("irt", catalog, 10, seed=0)
+    with pytest.raises(ConfigError, match=r"unknown learner kind 'BKT' \(did you mean 'bkt'\?\)"):
+        make_learners("BKT", catalog, 10, seed=0)
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill, write_profiles
 from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, unknown_key
 from adaptive.files import atomic_path, atomic_write_bytes, make_folder
 from adaptive.simulation.learners import draw_interests, make_learners
 
@@ -363,7 +363,7 @@ def simulate_district(
     if responses_per_student < 1:
         raise ConfigError(f"responses_per_student {responses_per_student}: expected >= 1")
     if prior not in PRIORS:
-        raise ConfigError(f"prior {prior!r}: expected one of {', '.join(PRIORS)}")
+        raise ConfigError(unknown_key(prior, PRIORS, "prior"))
     ss = np.random.SeedSequence(seed)
     cat_seed, people_ss, sched_ss, learner_seed = ss.generate_state(1)[0], *ss.spawn(3)
     catalog = district_catalog(int(cat_seed))

@@ -74,7 +74,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, unknown_key
 
 #: Shipped with the package (written by `adaptive.simulation.calibrate`).
 CALIBRATION_FILE = Path(__file__).resolve().parent / "assist2009_bkt.json"
@@ -665,7 +665,7 @@ def make_learners(kind: str, catalog: Catalog, n_students: int, seed: int, **kwa
     try:
         cls = SIMULATORS[kind]
     except KeyError as exc:
-        raise ConfigError(f"learner kind {kind!r}: expected one of {sorted(SIMULATORS)}") from exc
+        raise ConfigError(unknown_key(kind, SIMULATORS, "learner kind")) from exc
     return cls(catalog, n_students, seed, **kwargs)  # type: ignore[arg-type]
 
 
