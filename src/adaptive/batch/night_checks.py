@@ -21,6 +21,7 @@ import pandas as pd
 
 from adaptive.batch import writer
 from adaptive.batch.partition import OUTPUT_TABLES, UNASSIGNED_SCHOOL
+from adaptive.data.validate import SKILL_SEPARATORS
 from adaptive.dates import DEFAULT_TIMEZONE, night_start, zone_record
 from adaptive.errors import (
     AdaptiveError,
@@ -713,8 +714,14 @@ def _off_catalog_ids(what: str, counts: Mapping[str, int], known: pd.Index) -> s
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     named = []
     for name, n_of in top[:5]:
-        close = closest_name(name, known)
+        sep = _skill_list_separator(name, known) if what == "skill" else None
+        close = None if sep else closest_name(name, known)
         hint = f"; did you mean {close!r}?" if close else ""
+        if sep:  # a few multi-skill rows: too few for the load report's separator note
+            hint = (
+                f"; a list of catalog skills: read the column with --skills-sep '{sep}' "
+                "(skills_sep)"
+            )
         named.append(f"{name!r} ({n_of:,}{hint})")
     more = f" and {len(top) - 5:,} more" if len(top) > 5 else ""
     n, k = sum(counts.values()), len(counts)
@@ -722,6 +729,16 @@ def _off_catalog_ids(what: str, counts: Mapping[str, int], known: pd.Index) -> s
         f"{counted(n, 'response')} on {counted(k, what + ' id')} the "
         f"catalog does not have: {', '.join(named)}{more}"
     )
+
+
+def _skill_list_separator(name: str, known: pd.Index) -> str | None:
+    """The separator (`SKILL_SEPARATORS`) at which `name` splits into two or more catalog
+    skills ("g5.NF.3;g5.NF.4"), else None: an export's multi-skill cell read as one skill."""
+    for sep in SKILL_SEPARATORS:
+        parts = [p.strip() for p in name.split(sep)]
+        if len(parts) > 1 and all(p in known for p in parts):
+            return sep
+    return None
 
 
 def warn_ids_written_otherwise(students: Sequence[str], profiles: Mapping[str, object]) -> None:
