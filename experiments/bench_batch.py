@@ -38,6 +38,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from adaptive.simulation.district import PRIORS
+
 HERE = Path(__file__).resolve().parent
 RESULT = HERE / "results" / "60_batch.md"
 N_ACTIVITIES = 2000
@@ -253,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--prior",
-        choices=("grade", "curriculum"),
+        choices=PRIORS,
         default="grade",
         help="the district's prior knowledge (`adaptive simulate --prior`): with curriculum, "
         "the champion's check holds and the nights read each student's level",
@@ -349,8 +351,16 @@ def setup_once(work: Path, n: int, args: argparse.Namespace) -> dict:
     """The size's district and champion: simulated and trained once, reused with --work-root."""
     cached = work / "setup.json"
     if cached.is_file():
+        facts = json.loads(cached.read_text())
+        kept = (facts.get("prior", "grade"), facts.get("champion", "bkt"))
+        if kept != (args.prior, args.champion):
+            raise SystemExit(
+                f"{work}: --work-root holds a district of prior {kept[0]!r} with a {kept[1]!r} "
+                f"champion, not --prior {args.prior} --champion {args.champion}: give another "
+                "--work-root"
+            )
         shutil.rmtree(work / "out", ignore_errors=True)
-        return json.loads(cached.read_text())
+        return facts
     extra = ["--max-epochs", str(args.max_epochs)] if args.max_epochs else []
     facts = child(
         "--setup",
@@ -501,9 +511,9 @@ def result_path(args: argparse.Namespace) -> Path:
     """`--result`, or 60_batch.md for the BKT champion and 61_batch_<spec>.md for another."""
     if args.result:
         return Path(args.result)
-    if args.prior != "grade":
-        return RESULT.with_name(f"60_batch_{args.prior}.md")
-    return RESULT if args.champion == "bkt" else RESULT.with_name(f"61_batch_{args.champion}.md")
+    name = "60_batch" if args.champion == "bkt" else f"61_batch_{args.champion}"
+    suffix = "" if args.prior == "grade" else f"_{args.prior}"
+    return RESULT.with_name(f"{name}{suffix}.md")
 
 
 def write_result(rows: list[dict], result: Path) -> None:
@@ -514,8 +524,15 @@ def write_result(rows: list[dict], result: Path) -> None:
     epochs = rows[0].get("max_epochs") if rows else None
     flags = "" if champion == "bkt" else f" --champion {champion} --train-students {trained}"
     flags += f" --max-epochs {epochs}" if epochs else ""
+    prior = rows[0].get("prior", "grade") if rows else "grade"
+    heading = f"## Nightly batch job (issue 6): {champion} champion"
+    if prior == "curriculum":
+        heading = (
+            f"## Nightly batch job (issues 6, 16): {champion} champion, a district whose "
+            "knowledge follows the curriculum order"
+        )
     lines = [
-        f"## Nightly batch job (issue 6): {champion} champion",
+        heading,
         "",
         f"`{champion}` champion (trained on {trained:,} of the students), k = {K} recommendations per student, {N_ACTIVITIES:,} activities, 120 skills; "
         "each night in its own process (peak = max RSS). *First night*: no snapshot, state from the "
@@ -550,7 +567,6 @@ def write_result(rows: list[dict], result: Path) -> None:
     tracking = rows[0].get("tracking", "sqlite") if rows else "sqlite"
     flags += " --tracking sqlite" if tracking == "sqlite" else ""
     flags += " --with-placement" if any("placed_first" in r for r in rows) else ""
-    prior = rows[0].get("prior", "grade") if rows else "grade"
     flags += f" --prior {prior}" if prior != "grade" else ""
     lines += ["", registry_line(tracking, rows), *linearity_lines(rows), *placement_lines(rows)]
     lines += level_lines(rows)

@@ -111,8 +111,9 @@ def test_a_log_with_dates_only_gives_one_verdict_however_its_days_are_ordered():
     )  # each student's answers over four days, a day's rows in no meaningful order
     rng = np.random.default_rng(5)
     dated, *others = (
-        check_level(CATALOG, ResponseLog.from_frame(frame.iloc[rng.permutation(len(frame))]),
-                    profiles)  # fmt: skip
+        check_level(
+            CATALOG, ResponseLog.from_frame(frame.iloc[rng.permutation(len(frame))]), profiles
+        )  # fmt: skip
         for _ in range(3)
     )
     assert dated.holds and dated.answers == check_level(CATALOG, log, profiles).answers
@@ -168,14 +169,45 @@ def test_the_level_is_read_with_the_grade_table_it_was_checked_with(ordered_mode
     state = checked.init_state(list(one.students))
     ids = list(one.students)
     served = {
-        name: batch_from_model(checked, state, CATALOG, profiles, log=one, student_ids=ids,
-                               config=PolicyConfig(grade_table=table)).level_known  # fmt: skip
+        name: batch_from_model(
+            checked,
+            state,
+            CATALOG,
+            profiles,
+            log=one,
+            student_ids=ids,
+            config=PolicyConfig(grade_table=table),
+        ).level_known  # fmt: skip
         for name, table in (("own", own), ("default", None), ("other", GradeTable({0: 0.3})))
     }
     np.testing.assert_array_equal(served["default"], served["own"])
     np.testing.assert_array_equal(served["other"], served["own"])
     default = batch_from_model(model, state, CATALOG, profiles, log=one, student_ids=ids)
     assert not np.allclose(default.level_known, served["own"], equal_nan=True)
+    assert model.curriculum_level_.grade_table == GradeTable()  # checked with the default
+    # a model saved before the table was kept: read with the serving policy's, as then
+    older = copy.deepcopy(checked)
+    older.curriculum_level_ = LevelFit.from_json(
+        {k: v for k, v in checked.curriculum_level_.to_json().items() if k != "grade_table"}
+    )
+    assert older.curriculum_level_.holds and older.curriculum_level_.grade_table is None
+    by_policy = batch_from_model(older, state, CATALOG, profiles, log=one, student_ids=ids,
+                                 config=PolicyConfig(grade_table=own)).level_known  # fmt: skip
+    np.testing.assert_array_equal(by_policy, served["own"])
+
+
+def test_a_model_fitted_for_a_request_is_checked_with_the_policy_s_grade_table():
+    """`adaptive recommend --district --policy P` without a model fits BKT on the spot
+    (`default_model`): its check reads P's grade table, as `adaptive train --policy P` does,
+    and the level is then read with it (before, the default table, whatever P said)."""
+    from adaptive.policy.service import default_model
+
+    log, profiles = district(True)
+    own = GradeTable({-2: 0.97, -1: 0.9, 0: 0.5, 1: 0.05})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = default_model(log, CATALOG, {p.student_id: p for p in profiles}, own)
+    assert model.curriculum_level_.holds and model.curriculum_level_.grade_table == own
 
 
 @pytest.fixture(scope="module")

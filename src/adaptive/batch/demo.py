@@ -89,8 +89,8 @@ def run_demo(
         f"validated: {report.rows_loaded:,} of {report.rows_read:,} rows loaded, "
         f"{report.rows_quarantined} quarantined; {log.n_students:,} students, {len(log.skills)} skills"
     )
-    # the district's catalog and grades, as `adaptive train --district` reads them: each model
-    # knows every skill of the catalog and measures whether knowledge follows its order
+    # the district's catalog and grades, as `adaptive train --district` reads them: BKT knows
+    # every skill of the catalog, and each model measures whether knowledge follows its order
     catalog = Catalog.from_json(demo / "catalog.json")
     profiles = read_profiles(demo / "profiles.jsonl")
     rows, results = [], []

@@ -48,6 +48,7 @@ from adaptive.cli.output import console, echo, info
 from adaptive.errors import ConfigError
 
 if TYPE_CHECKING:
+    from adaptive.placement import GradeTable
     from adaptive.placement.table import PlacementReading
 
 
@@ -153,10 +154,11 @@ def recommend(
     )  # skills (and activities) the catalog lacks, as `batch`
     when = pd.Timestamp(now, tz="UTC") if now else None
     # a past --now reads only the answers before it (as `batch --date`), fitting BKT here too
-    tracer = _tracer(d, when, model, name, tracking_uri)
+    config = PolicyConfig.from_toml(policy) if policy is not None else None
+    grade_table = config.grade_table if config is not None else None
+    tracer = _tracer(d, when, model, name, tracking_uri, grade_table)
     note_skill_coverage(tracer, d.catalog)  # no overlap: an error; partial: a warning
     check_profiles(d.profiles, d.catalog)  # topics and goals the catalog lacks: a warning
-    config = PolicyConfig.from_toml(policy) if policy is not None else None
     served = {"district": d, "model": tracer, "now": when, "config": config,
               "overrides": _teacher_overrides(overrides, d, when),
               "placement": _placement(placement, reading, d)}  # fmt: skip
@@ -217,9 +219,13 @@ def _district(district, data, catalog, profiles, mapping, quarantine):
     return d
 
 
-def _tracer(district, when, model: Path | None, name: str | None, tracking_uri: str | None):
+def _tracer(
+    district, when, model: Path | None, name: str | None, tracking_uri: str | None,
+    grade_table: GradeTable | None = None,
+):  # fmt: skip
     """The knowledge-tracing model: a saved folder, a registered champion, or BKT fitted here
-    on the answers before `when`."""
+    on the answers before `when` (its curriculum-order check read with `grade_table`, the
+    policy file's)."""
     from adaptive.policy.service import model_as_of
     from adaptive.tracing.base import KnowledgeTracer
 
@@ -234,7 +240,8 @@ def _tracer(district, when, model: Path | None, name: str | None, tracking_uri: 
             f"model: {name} v{loaded.version} (@{CHAMPION_ALIAS}, {loaded.spec or 'unknown spec'})"
         )
         return loaded.model
-    return model_as_of(district, when)  # fitted once, for every student (and the shortfall)
+    # fitted once, for every student (and the shortfall)
+    return model_as_of(district, when, grade_table)
 
 
 def _print_explanation(why, as_json: bool) -> None:

@@ -42,7 +42,8 @@ def simulate(
         typer.Option(
             "--prior",
             help="Students' prior knowledge: grade (scattered across a grade, by grade gap) or "
-            "curriculum (everything before a point in the curriculum order).",
+            "curriculum (everything before a point in the curriculum order, 5% gaps; a fifth "
+            "of the students, low-prior, know a quarter of it; not with --learner logistic).",
         ),
     ] = "grade",
     quiet: Quiet = False,

@@ -342,14 +342,16 @@ def make_cohort(
 
 
 def fit_tracer(
-    catalog: Catalog, kind: str, n_students: int, days: int, seed: int, tracer: str = "bkt"
-) -> KnowledgeTracer:
+    catalog: Catalog, kind: str, n_students: int, days: int, seed: int, tracer: str = "bkt",
+    grade_table: GradeTable | None = None,
+) -> KnowledgeTracer:  # fmt: skip
     """The shipped tracer `tracer`, fitted with `.fit(log)` on a burn-in log of other students
     of the same simulator family (`days` days of curriculum-order practice each); a model that
     can (`extend_skills`: BKT) also gets the catalog's skills the burn-in never reached, from
     their graph neighbours, so that the students' answers on them are traced. Whether the
     district's knowledge follows the curriculum order is measured on the same log and the
-    burn-in students' grades (`check_curriculum_level`), as a district's training does."""
+    burn-in students' grades (`check_curriculum_level`, with `grade_table`: the evaluated
+    policy's), as a district's training does."""
     from adaptive.tracing.specs import build_model
 
     family, _ = split_kind(kind)
@@ -359,7 +361,7 @@ def fit_tracer(
     model = build_model(tracer).fit(log)
     if hasattr(model, "extend_skills"):
         model.extend_skills(catalog)
-    model.check_curriculum_level(log, catalog, burn.profiles)
+    model.check_curriculum_level(log, catalog, burn.profiles, grade_table)
     return model
 
 
@@ -683,6 +685,7 @@ def run_matrix(
             tracers[family.name] = fit_tracer(
                 catalog, family.name, settings.fit_students, settings.fit_days,
                 seed=10_000 + list(FAMILIES).index(family.name), tracer=settings.tracer,
+                grade_table=settings.policy_config.grade_table,
             )  # fmt: skip
             if progress:
                 fitted = tracers[family.name]

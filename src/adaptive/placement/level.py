@@ -76,7 +76,7 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ArtifactError, ConfigError
-from adaptive.placement.prior import GradeTable, position_in_grade, profile_list
+from adaptive.placement.prior import GradeTable, curriculum_positions, profile_list
 
 #: Cells a grade of the grid of the student's point t.
 CELLS_PER_GRADE = 12
@@ -124,8 +124,9 @@ class LevelFit:
     gain in log-likelihood (nats per first answer) of predicting each student's first answer on
     each skill from the level fed with their earlier first answers over their grade alone, on
     `answers` first answers of a training log (`check_level`), with the grade table that read
-    the grade (`grade_table`; None: the default): the level is read with the same table where
-    the check holds, whatever table a policy places students with. Not measured: NaN, 0."""
+    the grade (`grade_table`): the level is read with the same table where the check holds,
+    whatever table a policy places students with (None: not kept, as by a model saved before it
+    was: read with the serving policy's table, as then). Not measured: NaN, 0."""
 
     gain: float = math.nan
     answers: int = 0
@@ -171,7 +172,7 @@ class LevelFit:
     @classmethod
     def from_json(cls, value: object) -> LevelFit:
         """The inverse of `to_json`; None (saved before it was kept): not measured; without a
-        grade table (saved before it was kept): the default table."""
+        grade table (saved before it was kept): None, the serving policy's table reads it."""
         if value is None:
             return cls()
         ok = (
@@ -231,7 +232,7 @@ class CurriculumLevel:
                 "curriculum level: no skill of the catalog has a grade, so none has a place in "
                 "the curriculum's sequence; give the skills their grades"
             )
-        position = catalog.skill_grades + position_in_grade(catalog)
+        position = curriculum_positions(catalog)
         edges = _edges(position)
         centres = np.r_[edges[0] - STEP / 2, (edges[:-1] + edges[1:]) / 2, edges[-1] + STEP / 2]
         cells = np.searchsorted(centres, np.nan_to_num(position, nan=np.inf), side="right")
@@ -437,8 +438,9 @@ def check_level(
     rows = row_of[student]
     keep = rows >= 0
     rows, codes, correct = rows[keep], codes[keep], correct[keep]
+    used = table if table is not None else GradeTable()  # kept: the level is read with it
     if len(rows) < MIN_CHECK_ANSWERS:
-        return LevelFit(answers=int(len(rows)), grade_table=table)
+        return LevelFit(answers=int(len(rows)), grade_table=used)
     grades = np.array([grade_of[s] for s in ids[chosen]], np.float64)
     start = level.start(grades)
     log_weights = start.copy()
@@ -457,7 +459,7 @@ def check_level(
     mean = gain.sum() / answers.sum()
     m = int((answers > 0).sum())  # the students read: the standard error clusters by student
     se = np.sqrt(np.sum((gain - mean * answers) ** 2) * m / max(m - 1, 1)) / answers.sum()
-    return LevelFit(float(mean), int(len(rows)), float(se), table)
+    return LevelFit(float(mean), int(len(rows)), float(se), used)
 
 
 def first_answers(log: ResponseLog, catalog: Catalog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -528,6 +528,12 @@ def position_in_grade(catalog: Catalog) -> np.ndarray:
     return out
 
 
+def curriculum_positions(catalog: Catalog) -> np.ndarray:
+    """(S,) each skill's place in the curriculum order: its grade plus its place in the grade's
+    prerequisite order (`position_in_grade`); NaN for a skill without a grade."""
+    return catalog.skill_grades + position_in_grade(catalog)
+
+
 def given_or_grade(
     catalog: Catalog,
     profiles: Sequence[LearnerProfile],

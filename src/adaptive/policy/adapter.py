@@ -769,9 +769,11 @@ def batch_from_model(
         # a student placed from something else than a grade (a diagnostic, earlier records)
         # keeps that placement: it measured the student, the level only guesses from practice
         from_grade = from_a_grade(sources) | (sources == "")
-        # read with the grade table the check measured it with, not the policy's own
+        # read with the grade table the check measured it with, not the policy's own (a model
+        # saved before the table was kept: the policy's, as then)
         checked = model.curriculum_level_.grade_table
-        level = level_beliefs(catalog, checked, fields["grade"], first, from_grade)
+        table = checked if checked is not None else grade_table
+        level = level_beliefs(catalog, table, fields["grade"], first, from_grade)
         if have.any():  # a skill the state traced keeps the tracer's estimate, whatever the
             # log passed holds (a vendor's list of recent answers may have dropped its answers)
             traced = model.answers_per_skill(state, state_rows[have]).astype(np.float64)

@@ -178,25 +178,29 @@ def default_model(
     log: ResponseLog,
     catalog: Catalog | None = None,
     profiles: Mapping[str, LearnerProfile] | None = None,
+    grade_table: GradeTable | None = None,
 ) -> KnowledgeTracer:
     """BKT (the shipped `bkt` spec) fitted on the district's responses; with the district's
     `catalog`, its skills without responses get parameters from their graph neighbours, and
     with its `profiles` too, the model checks whether the district's knowledge follows the
-    curriculum order (`check_curriculum_level`), as `adaptive train --district` does."""
+    curriculum order (`check_curriculum_level`, with `grade_table`: the serving policy's), as
+    `adaptive train --district` does."""
     from adaptive.tracing.specs import build_model
 
     model = build_model("bkt").fit(log)
     if catalog is not None:
         model.extend_skills(catalog)
         if profiles:
-            model.check_curriculum_level(log, catalog, profiles)
+            model.check_curriculum_level(log, catalog, profiles, grade_table)
     return model
 
 
-def model_as_of(district: District, now: float | pd.Timestamp | None) -> KnowledgeTracer:
+def model_as_of(
+    district: District, now: float | pd.Timestamp | None, grade_table: GradeTable | None = None
+) -> KnowledgeTracer:
     """`default_model` fitted on the district's responses before `now` (a recommendation for a
-    past moment reads no later answer); a `now` before every response is a `ConfigError`
-    saying when the log starts, not an empty fit's."""
+    past moment reads no later answer; `grade_table`: the serving policy's); a `now` before
+    every response is a `ConfigError` saying when the log starts, not an empty fit's."""
     before = district.as_of(now)
     if not len(before.log) and len(district.log):
         first = pd.Timestamp(int(district.log.time.min()), tz="UTC").date().isoformat()
@@ -205,7 +209,7 @@ def model_as_of(district: District, now: float | pd.Timestamp | None) -> Knowled
             f"the district (its log starts on {first}): no model can be fitted from them; "
             "give a later --now, or a fitted model (--model DIR or --name NAME)"
         )
-    return default_model(before.log, before.catalog, before.profiles)
+    return default_model(before.log, before.catalog, before.profiles, grade_table)
 
 
 def check_students_known(
@@ -395,7 +399,7 @@ def recommend_students(
     config = config or PolicyConfig.default()
     student_ids = id_list(student_ids)  # " stu1 " is "stu1", as everywhere
     check_students_known(d, student_ids)
-    model = model if model is not None else model_as_of(d, now)
+    model = model if model is not None else model_as_of(d, now, config.grade_table)
     d = d.as_of(now)
     log, state = traced_students(model, d, list(student_ids), placement, config.grade_table)
     policy = AdaptivePolicy(d.catalog, config)
@@ -445,7 +449,11 @@ def explain_activity(
     d = (district if isinstance(district, District) else load_district(district)).as_of(now)
     student_id, activity_id = str(student_id).strip(), str(activity_id).strip()
     config = config or PolicyConfig.default()
-    model = model if model is not None else default_model(d.log, d.catalog, d.profiles)
+    model = (
+        model
+        if model is not None
+        else default_model(d.log, d.catalog, d.profiles, config.grade_table)
+    )
     batch, when = student_batch(student_id, d, model, config, now, overrides, placement)
     return AdaptivePolicy(d.catalog, config).explain_batch_row(batch, activity_id, when, k)
 

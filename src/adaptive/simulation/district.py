@@ -38,6 +38,7 @@ from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill, write_
 from adaptive.data.log import SKILL_LIST_TYPE, ResponseLog
 from adaptive.errors import ConfigError, unknown_key
 from adaptive.files import atomic_path, atomic_write_bytes, make_folder
+from adaptive.placement.prior import curriculum_positions
 from adaptive.simulation.learners import draw_interests, make_learners
 
 GRADES = (3, 4, 5, 6, 7, 8)
@@ -69,7 +70,8 @@ PRIOR_FAR_ABOVE = 0.02
 #: Where students' prior knowledge comes from (`simulate_district(prior=...)`): "grade", each
 #: skill known on its own with its grade gap's chance (`PRIOR_BY_GRADE_GAP`: knowledge scattered
 #: across a grade); "curriculum", every skill before a point in the curriculum order known
-#: (`prior_mastery_by_position`), as where a grade is taught in order and remembered.
+#: (`prior_mastery_by_position`), as where a grade is taught in order and remembered. Either
+#: way the learners' `low_prior` students (a fifth) know each skill with a quarter of the chance.
 PRIORS = ("grade", "curriculum")
 #: P(a skill before a student's point is not known) in a "curriculum" district.
 CURRICULUM_GAP = 0.05
@@ -326,15 +328,16 @@ def prior_mastery_by_position(
     catalog: Catalog, grade: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """P(known at the start) where knowledge follows the curriculum order: each student knows
-    every skill before a point drawn uniformly inside their own grade (a skill's place: its
-    grade plus its place in the grade's prerequisite order, `position_in_grade`), each but for
-    a `CURRICULUM_GAP` chance, and nothing beyond it; a skill without a grade is not known."""
-    from adaptive.placement.prior import position_in_grade
-
-    position = catalog.skill_grades + position_in_grade(catalog)
+    every skill before a point drawn uniformly inside their own grade (a skill's place:
+    `curriculum_positions`), each but for a `CURRICULUM_GAP` chance, and a skill beyond it (or
+    without a grade) as rarely as a grade district's skills far above the grade
+    (`PRIOR_FAR_ABOVE`). For learners whose skills are known or not (bkt, prerequisite, junyi);
+    the learners' `low_prior` students know each with a quarter of the chance, as in every
+    district."""
+    position = curriculum_positions(catalog)
     point = np.asarray(grade, np.float64) + rng.random(len(grade))
     before = position[None, :] < point[:, None]  # NaN (no grade): never before
-    return np.where(before, 1.0 - CURRICULUM_GAP, 0.0).astype(np.float32)
+    return np.where(before, 1.0 - CURRICULUM_GAP, PRIOR_FAR_ABOVE).astype(np.float32)
 
 
 # -- the simulation ----------------------------------------------------------------------------
@@ -353,7 +356,7 @@ def simulate_district(
 
     Each student aims for about `responses_per_student` responses (drawn per student around
     it); school days (Mon-Fri) run until every student got there or `max_school_days` passed.
-    `learner` names the ground-truth kind ("bkt", "logistic" or "prerequisite"); `prior` where
+    `learner` names the ground-truth kind ("bkt", "logistic", "prerequisite" or "junyi"); `prior` where
     the students' prior knowledge comes from (`PRIORS`: "grade", scattered across a grade by
     grade gap; "curriculum", everything before a point in the curriculum order). `progress`
     is called as progress(stage, done, total) while it runs.
@@ -364,6 +367,12 @@ def simulate_district(
         raise ConfigError(f"responses_per_student {responses_per_student}: expected >= 1")
     if prior not in PRIORS:
         raise ConfigError(unknown_key(prior, PRIORS, "prior"))
+    if prior == "curriculum" and learner == "logistic":
+        raise ConfigError(
+            "prior 'curriculum' needs learners whose skills are known or not (bkt, "
+            "prerequisite, junyi): the logistic kind reads a prior as a starting ability, and a "
+            "skill beyond the student's point would start too low to be learned"
+        )
     ss = np.random.SeedSequence(seed)
     cat_seed, people_ss, sched_ss, learner_seed = ss.generate_state(1)[0], *ss.spawn(3)
     catalog = district_catalog(int(cat_seed))
