@@ -312,28 +312,60 @@ class CurriculumLevel:
         the product of the answers' likelihoods, as `absorb` one by one gives, in O(answers +
         n G) (each answer adds one value below its skill's cell and another from it on: a
         running sum along the grid)."""
-        log_weights = self.start(grades).copy()
-        keep = self.modelled[codes]
-        rows, codes = np.asarray(rows)[keep], np.asarray(codes)[keep]
-        n = len(np.asarray(correct)[keep])
-        like_hi, like_lo = self._log_likelihoods(
-            np.asarray(correct)[keep], np.full(n, guess), np.full(n, slip)
+        log_weights = self.start(grades)
+        log_weights = log_weights + self._answers_log_likelihood(
+            len(log_weights), rows, codes, correct, guess, slip
         )
-        steps = np.zeros((log_weights.shape[0], log_weights.shape[1] + 1))
-        np.add.at(steps[:, 0], rows, like_lo)
-        np.add.at(steps, (rows, self.cells[codes]), like_hi - like_lo)
-        log_weights += np.cumsum(steps, axis=1)[:, :-1]
         log_weights -= log_weights.max(axis=1, keepdims=True)
         return log_weights
 
-    def p_correct(
-        self, log_weights: np.ndarray, codes: np.ndarray, guess: float, slip: float
+    def log_evidence(
+        self,
+        grades: np.ndarray,
+        rows: np.ndarray,
+        codes: np.ndarray,
+        correct: np.ndarray,
+        guess: float = DEFAULT_GUESS,
+        slip: float = DEFAULT_SLIP,
     ) -> np.ndarray:
-        """(m,) P(right) of each row's answer on skill `codes[i]` on `absorb`'s model."""
-        beyond = _tails(log_weights)[np.arange(len(codes)), self.cells[codes]]
+        """(n,) log P(all of each student's answers) on `absorb`'s model, their point unknown
+        beyond their grade's prior (arguments as `placed`): by the chain rule, the sum over the
+        answers, in any order, of log P(the answer | the earlier ones)."""
+        prior = self.start(grades)
+        posterior = prior + self._answers_log_likelihood(
+            len(prior), rows, codes, correct, guess, slip
+        )
+        return _log_sum_exp(posterior) - _log_sum_exp(prior)
+
+    def p_correct(self, log_weights: np.ndarray, guess: float, slip: float) -> np.ndarray:
+        """(n, S) P(right) of an answer on each skill on `absorb`'s model (a skill without a
+        position: the mean of the two)."""
+        beyond = _tails(log_weights)[:, self.cells]
         hi = guess + (1.0 - slip - guess) * (1.0 - self.noise)
         lo = guess + (1.0 - slip - guess) * self.noise
         return lo + (hi - lo) * beyond
+
+    def _answers_log_likelihood(
+        self,
+        n: int,
+        rows: np.ndarray,
+        codes: np.ndarray,
+        correct: np.ndarray,
+        guess: float,
+        slip: float,
+    ) -> np.ndarray:
+        """(n, G) log likelihood of each student's answers at each grid point (`placed`'s
+        running sum; unmodelled skills say nothing)."""
+        keep = self.modelled[codes]
+        rows, codes = np.asarray(rows)[keep], np.asarray(codes)[keep]
+        m = len(rows)
+        like_hi, like_lo = self._log_likelihoods(
+            np.asarray(correct)[keep], np.full(m, guess), np.full(m, slip)
+        )
+        steps = np.zeros((n, len(self.edges) + 2))
+        np.add.at(steps[:, 0], rows, like_lo)
+        np.add.at(steps, (rows, self.cells[codes]), like_hi - like_lo)
+        return np.cumsum(steps, axis=1)[:, :-1]
 
     def _log_likelihoods(
         self, correct: np.ndarray, guess: np.ndarray, slip: np.ndarray
@@ -442,19 +474,15 @@ def check_level(
     if len(rows) < MIN_CHECK_ANSWERS:
         return LevelFit(answers=int(len(rows)), grade_table=used)
     grades = np.array([grade_of[s] for s in ids[chosen]], np.float64)
-    start = level.start(grades)
-    log_weights = start.copy()
-    rank = _rank_in_group(rows)
-    gain = np.zeros(len(chosen))  # per student: answers of one student are not independent
-    for j in range(int(rank.max()) + 1):  # the j-th first answer of every student at once
-        at = np.flatnonzero(rank == j)
-        r, k, c = rows[at], codes[at], correct[at].astype(bool)
-        weights = log_weights[r]
-        p_level = level.p_correct(weights, k, DEFAULT_GUESS, DEFAULT_SLIP)
-        p_grade = level.p_correct(start[r], k, DEFAULT_GUESS, DEFAULT_SLIP)
-        gain[r] += _log_p(p_level, c) - _log_p(p_grade, c)
-        level.absorb(weights, k, c, np.full(len(r), DEFAULT_GUESS), np.full(len(r), DEFAULT_SLIP))
-        log_weights[r] = weights
+    # per student (answers of one student are not independent): each answer predicted from the
+    # level fed with the earlier ones sums to the log-likelihood of them all (the chain rule),
+    # and from the grade alone to the sum of each answer's own
+    by_level = level.log_evidence(grades, rows, codes, correct)
+    grade_list, which = np.unique(grades, return_inverse=True)
+    p_grade = level.p_correct(level.start(grade_list), DEFAULT_GUESS, DEFAULT_SLIP)
+    right = correct.astype(bool)
+    by_grade = np.bincount(rows, _log_p(p_grade[which[rows], codes], right), len(chosen))
+    gain = by_level - by_grade
     answers = np.bincount(rows, minlength=len(chosen))
     mean = gain.sum() / answers.sum()
     m = int((answers > 0).sum())  # the students read: the standard error clusters by student
@@ -480,12 +508,7 @@ def _log_p(p_right: np.ndarray, correct: np.ndarray) -> np.ndarray:
     return np.log(np.where(correct, p_right, 1.0 - p_right))
 
 
-def _rank_in_group(group: np.ndarray) -> np.ndarray:
-    """(m,) the place of each element among the earlier ones of its group (0 for the first)."""
-    order = np.argsort(group, kind="stable")
-    sorted_group = group[order]
-    starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
-    sizes = np.diff(np.r_[starts, len(group)])
-    rank = np.empty(len(group), np.int64)
-    rank[order] = np.arange(len(group)) - np.repeat(starts, sizes)
-    return rank
+def _log_sum_exp(log_weights: np.ndarray) -> np.ndarray:
+    """(n,) log of the sum of each row's weights, exp taken after the row's largest is removed."""
+    top = log_weights.max(axis=1, keepdims=True)
+    return top[:, 0] + np.log(np.exp(log_weights - top).sum(axis=1))
