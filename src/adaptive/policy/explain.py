@@ -215,26 +215,19 @@ def chance(p_correct: float) -> str:
 
 def readiness_prerequisite(
     ctx: CatalogArrays, batch: StudentBatch, row: int, skill: int
-) -> tuple[str, bool]:
-    """The prerequisite a readiness sentence names, and whether the student showed it: the first
-    direct prerequisite the student has answered, else the first one (known from their
-    placement only: the sentence must not say "now that you know" a skill never answered)."""
-    code = readiness_prerequisite_code(ctx, batch, row, skill)
-    if code < 0:
-        return "", False
-    return str(ctx.skill_names[code]), bool(batch.n_responses[row, code] > 0)
-
-
-def readiness_prerequisite_code(
-    ctx: CatalogArrays, batch: StudentBatch, row: int, skill: int
-) -> int:
-    """The skill code `readiness_prerequisite` names (-1: the skill has no prerequisite)."""
+) -> tuple[str, bool, bool]:
+    """The prerequisite a readiness sentence names, whether the student showed it, and whether
+    it reads as known from their answers on other skills (`read_from_level`): the first direct
+    prerequisite the student has answered, else the first one (known from their placement or
+    their level only: the sentence must not say "now that you know" a skill never answered)."""
     codes = ctx.prerequisite_codes[skill]
     codes = codes[codes >= 0]
     if not len(codes):
-        return -1
+        return "", False, False
     answered = codes[batch.n_responses[row, codes] > 0]
-    return int(answered[0]) if len(answered) else int(codes[0])
+    if len(answered):
+        return str(ctx.skill_names[answered[0]]), True, False
+    return str(ctx.skill_names[codes[0]]), False, read_from_level(batch, row, int(codes[0]))
 
 
 def read_from_level(batch: StudentBatch, row: int, skill: int) -> bool:

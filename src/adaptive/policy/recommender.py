@@ -296,20 +296,20 @@ class AdaptivePolicy(Policy):
             # served though a prerequisite is not met: said whatever term weighed most
             term = "readiness" if near and names[t] != "assigned" else names[t]
             if term == "readiness" and near:
-                prereq, shown = text.weakest_prerequisite(ctx, batch, i, s), False
+                prereq, shown, from_answers = (
+                    text.weakest_prerequisite(ctx, batch, i, s),
+                    False,
+                    False,
+                )
             elif term == "readiness":
-                prereq, shown = text.readiness_prerequisite(ctx, batch, i, s)
+                prereq, shown, from_answers = text.readiness_prerequisite(ctx, batch, i, s)
             else:
-                prereq, shown = "", True
+                prereq, shown, from_answers = "", True, False
             texts.append(
                 text.sentence(
                     term, ctx.skill_names[s], ctx.activity_titles[a], p_correct=p, elapsed=el,
                     recall=rc, prerequisite=prereq, prerequisite_shown=shown,
-                    prerequisite_from_answers=(
-                        term == "readiness" and not near and text.read_from_level(
-                            batch, i, text.readiness_prerequisite_code(ctx, batch, i, s)
-                        )
-                    ),
+                    prerequisite_from_answers=from_answers,
                     placed=bool(placed[i]),
                     checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
                     checked_for=(
