@@ -87,3 +87,57 @@ def test_a_tampered_registered_model_names_model_and_version(small_log, sqlite_u
     message = str(caught.value)
     assert message.startswith("registered model 'tampered' version 1: model.json: checksum")
     assert "/tmp" not in message  # not the temporary folder it was downloaded to
+
+
+def copied(saved: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for f in saved.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    return copy
+
+
+def reseal(directory: Path, change) -> None:
+    """Apply `change(meta)` to model.json and seal it again, as that version would have."""
+    from adaptive.files import sealed_json
+
+    path = directory / "model.json"
+    meta = json.loads(path.read_text())
+    meta.pop("sha256")
+    change(meta)
+    path.write_bytes(sealed_json(meta))
+
+
+def test_a_model_saved_by_a_newer_version_says_to_upgrade(saved, tmp_path):
+    """A model.json of a format this version does not know (a newer adaptive's) is refused
+    as newer, before its content is read: not "missing key" or "unknown key" errors that
+    blame the file (stop 55's code read stop 56's models that way)."""
+    copy = copied(saved, tmp_path)
+    reseal(copy, lambda meta: meta.update(format_version=4, fitted={"something": "new"}))
+    with pytest.raises(ArtifactError, match=r"format_version 4, saved by a newer version of "
+                       r"adaptive \(this one reads formats 2 to 3\): upgrade adaptive"):  # fmt: skip
+        KnowledgeTracer.load(copy)
+
+
+def test_a_model_of_format_2_still_loads(saved, tmp_path):
+    """Models are written in format 3; one written in format 2 (its curriculum level without
+    the grade table its check read) loads as before."""
+    assert json.loads((saved / "model.json").read_text())["format_version"] == 3
+    copy = copied(saved, tmp_path)
+
+    def as_format_2(meta: dict) -> None:
+        meta["format_version"] = 2
+        level = meta["fitted"].get("curriculum_level")
+        if isinstance(level, dict):
+            level.pop("grade_table", None)
+
+    reseal(copy, as_format_2)
+    assert KnowledgeTracer.load(copy).get_params() == KnowledgeTracer.load(saved).get_params()
+
+
+@pytest.mark.parametrize("version", ["3", 2.5, True, None])
+def test_a_format_version_that_is_not_a_whole_number_is_refused(saved, tmp_path, version):
+    copy = copied(saved, tmp_path)
+    reseal(copy, lambda meta: meta.update(format_version=version))
+    with pytest.raises(ArtifactError, match="format_version .*expected a whole number 2 to 3"):
+        KnowledgeTracer.load(copy)

@@ -92,7 +92,13 @@ from adaptive.placement.level import LevelFit, check_level
 from adaptive.placement.prior import GradeTable, Placement, expect_placement, on_skills
 from adaptive.tracing.learning_curve import LearningCurve, learning_curve
 
-FORMAT_VERSION = 2  # 2: model.json carries a checksum of its own content
+#: The format model.json is written in: 2, it carries a checksum of its own content; 3, its
+#: `fitted.curriculum_level` may carry the grade table its check read (`LevelFit.grade_table`),
+#: which code of format 2 refused as an unknown key. A version reads every format from
+#: `OLDEST_READABLE_FORMAT` to its own (a format-2 model's level reads with the serving policy's
+#: table, as it did) and names a newer one as newer: upgrade adaptive to read it.
+FORMAT_VERSION = 3
+OLDEST_READABLE_FORMAT = 2
 #: The key of model.json's `fitted` holding `KnowledgeTracer.learning_curve_` (absent in a model
 #: saved before it was kept: it loads as not measured).
 LEARNING_CURVE = "learning_curve"
@@ -1134,6 +1140,32 @@ class KnowledgeTracer(KeywordChecked, ABC):
 
 
 # -- artifact helpers shared by models, states and the batch job ---------------------------------
+def check_format_version(version: object, *, required: bool = False) -> None:
+    """A model.json format this version reads, or an error saying what to do: an older format
+    (no checksum of its own: it cannot be verified) is retrained, a newer one (saved by a newer
+    adaptive, with content this version cannot read) needs that version. Before the checksum is
+    verified, an absent or odd value is left to the checksum's own error (`required=False`)."""
+    if isinstance(version, int) and not isinstance(version, bool):
+        if version < OLDEST_READABLE_FORMAT:
+            raise ArtifactError(
+                f"{MODEL_FILE}: format_version {version}, saved by an older version of adaptive "
+                f"whose model.json carried no checksum of its own, so it cannot be verified; "
+                f"retrain the model (format {FORMAT_VERSION})"
+            )
+        if version > FORMAT_VERSION:
+            raise ArtifactError(
+                f"{MODEL_FILE}: format_version {version}, saved by a newer version of adaptive "
+                f"(this one reads formats {OLDEST_READABLE_FORMAT} to {FORMAT_VERSION}): "
+                "upgrade adaptive to load it, or retrain the model with this version"
+            )
+        return
+    if required:
+        raise ArtifactError(
+            f"{MODEL_FILE}: format_version {version!r}, expected a whole number "
+            f"{OLDEST_READABLE_FORMAT} to {FORMAT_VERSION}"
+        )
+
+
 def read_model_json(directory: Path) -> dict[str, Any]:
     """model.json of a saved model, its own checksum verified (errors name files relative to
     `directory`: the caller adds where the artifact came from)."""
@@ -1144,22 +1176,14 @@ def read_model_json(directory: Path) -> dict[str, Any]:
         version = json.loads(path.read_bytes()).get("format_version")
     except (ValueError, AttributeError):
         version = None  # read_sealed_json says what is wrong
-    if isinstance(version, int) and version < FORMAT_VERSION:
-        raise ArtifactError(
-            f"{MODEL_FILE}: format_version {version}, saved by an older version of adaptive "
-            f"whose model.json carried no checksum of its own, so it cannot be verified; "
-            f"retrain the model (format {FORMAT_VERSION})"
-        )
+    check_format_version(version)
     meta = read_sealed_json(path, MODEL_FILE)
     for key in ("format_version", "model", "params", "fitted", "files"):
         if key not in meta:
             raise ArtifactError(
                 f"{MODEL_FILE}: missing key {key!r}; expected a model saved by adaptive"
             )
-    if meta["format_version"] != FORMAT_VERSION:
-        raise ArtifactError(
-            f"{MODEL_FILE}: format_version {meta['format_version']}, expected {FORMAT_VERSION}"
-        )
+    check_format_version(meta["format_version"], required=True)
     return meta
 
 
