@@ -120,3 +120,24 @@ def test_remediate_needs_a_prerequisite_the_answers_show_weak() -> None:
     assert got[("slip", "sub")] == "on_track"
     assert got[("unseen", "mul")] == "on_track"
     assert got[("weak", "sub")] == "remediate"
+
+
+def test_groups_read_readiness_as_the_policy_does_where_the_level_is_read() -> None:
+    """Where a district's knowledge follows the curriculum order, the policy reads a skill the
+    student never answered from where their first answers place them (`level_known`), not
+    from the grade placement; the teacher's groups read readiness the same way. Here the
+    placement says subtraction is known (0.9), the level says not (0.1): division, built on
+    multiplication and subtraction, is not ready, so mastered multiplication has nothing ready
+    next ("accelerate" would send the class on to division) while addition still has."""
+    one = student("a", "c1", {"add": 0.99, "mul": 0.99, "sub": 0.9, "div": 0.2},
+                  {"add": 5, "mul": 5})  # fmt: skip
+    batch = StudentBatch.from_views(CATALOG, [one])
+    placed = {(r.skill_id, r.group) for r in teacher_view(batch, CATALOG, now=10.0).itertuples()}
+    assert {("add", "accelerate"), ("mul", "accelerate")} <= placed
+    level = np.full(batch.mastery.shape, np.nan, np.float32)
+    level[0, CATALOG.skill_index.get_indexer(["sub", "div"])] = (0.1, 0.05)
+    batch.level_known = level
+    policy_sees = AdaptivePolicy(CATALOG).recommend_batch(batch, k=3, now=10.0)
+    assert "div" not in set(policy_sees["skill_id"])
+    read = {(r.skill_id, r.group) for r in teacher_view(batch, CATALOG, now=10.0).itertuples()}
+    assert ("add", "accelerate") in read and ("mul", "accelerate") not in read

@@ -55,10 +55,13 @@ def group_codes(
     The groups are by the evidence (mastery, answers, recall), as a teacher reads them: a
     prerequisite the policy checks first because a skill built on it is being failed
     (`PolicyConfig.check_prerequisites_after`) keeps its placement here; the student's list
-    and its sentence say "a quick check"."""
+    and its sentence say "a quick check". A skill the student never answered reads as the
+    policy reads it: from where their first answers place them in the curriculum, where the
+    batch carries that (`features.read_level`), so "accelerate" means what the policy serves
+    next is ready."""
     config = config or PolicyConfig()
     ctx = catalog_arrays(catalog)
-    f = compute_features(batch, ctx, config, to_days(now))
+    f = compute_features(batch, ctx, config, to_days(now), level=True)
     state = classify(f.mastered, batch.n_responses, f.recall, f.stuck, config.retention_threshold)
     ready_open = ((f.missing == 0) & ~f.mastered).astype(np.float32)
     has_ready_next = (ready_open @ ctx.prerequisite_t.T) > 0  # a dependent skill is ready
