@@ -32,6 +32,7 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check src tests experiments
+	$(BIN)/ruff format --check src tests experiments
 
 clean:
 	rm -rf $(VENV) .pytest_cache

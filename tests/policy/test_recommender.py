@@ -138,7 +138,9 @@ def test_a_review_takes_one_place_in_a_days_list(catalog) -> None:
     spare = "add-3" if reviews[0] != "add-3" else "add-2"
     why = policy.explain(v, spare, now=NOW)
     assert why.status == "one_review", why
-    assert why.sentence.endswith("waits: Addition is due for review, and one activity is the review.")
+    assert why.sentence.endswith(
+        "waits: Addition is due for review, and one activity is the review."
+    )
     # a skill being learned may still fill several places (max_per_skill)
     learning = view({"add": 0.99, "sub": 0.3}, {"add": 5, "sub": 2}, profile=LearnerProfile(
         "s1", grade=3, weekly_minutes=600.0, interests={"music": 1.0}))  # fmt: skip
