@@ -467,6 +467,20 @@ def test_recommend_before_the_first_answer_says_so(district_dir, capsys) -> None
     assert (
         f"no responses before {before} in the district (its log starts on {first.date()})" in said
     )
+    # `--explain` and the library's explain_activity said "cannot fit BKT on an empty log"
+    act = d.catalog.activities[0].id
+    code = run(["recommend", "--student", sid, "--now", before, "--explain", act,
+                "--district", str(district_dir)])  # fmt: skip
+    said = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and f"no responses before {before} in the district" in said, said
+    from adaptive.errors import ConfigError, UnknownStudentsError
+    from adaptive.policy.service import explain_activity
+
+    with pytest.raises(ConfigError, match=f"no responses before {before} in the district"):
+        explain_activity(sid, act, district=d, now=before)
+    # an unknown student is refused as recommend_students refuses one, before any fit
+    with pytest.raises(UnknownStudentsError):
+        explain_activity("nobody-here", act, district=d)
 
 
 def test_recommend_students_hints_an_id_in_the_wrong_case_by_position(district_dir) -> None:

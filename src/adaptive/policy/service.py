@@ -445,15 +445,14 @@ def explain_activity(
     placement: Placement | None = None,
 ) -> Explanation:
     """Why an activity is (not) recommended to a student (blocked, excluded by the teacher,
-    ranked lower...); `overrides` and `placement` as in `recommend_students`."""
-    d = (district if isinstance(district, District) else load_district(district)).as_of(now)
+    ranked lower...); the arguments as in `recommend_students`, the same model fitted when
+    none is given, and the same errors (an unknown student, a `now` before every answer)."""
+    d = district if isinstance(district, District) else load_district(district)
     student_id, activity_id = str(student_id).strip(), str(activity_id).strip()
     config = config or PolicyConfig.default()
-    model = (
-        model
-        if model is not None
-        else default_model(d.log, d.catalog, d.profiles, config.grade_table)
-    )
+    check_students_known(d, [student_id])
+    model = model if model is not None else model_as_of(d, now, config.grade_table)
+    d = d.as_of(now)
     batch, when = student_batch(student_id, d, model, config, now, overrides, placement)
     return AdaptivePolicy(d.catalog, config).explain_batch_row(batch, activity_id, when, k)
 
