@@ -110,6 +110,14 @@ class ConfigError(AdaptiveError):
     message names the setting, its value and what it takes (and the file, where there is one)."""
 
 
+class ArgumentError(ConfigError, ValueError):
+    """A call given a value it cannot take (`policy.recommend(batch, k=0)`, `now="garbage"`, a
+    state row of -1): a `ConfigError` like every setting's, so that a vendor's `except
+    AdaptiveError` catches it (a trial found these plain `ValueError`s slipping past), and still
+    a `ValueError`, as Python's own argument errors are, so that an `except ValueError` written
+    before goes on working."""
+
+
 class UnknownStudentsError(ConfigError):
     """Student ids a request passed that the state or the district does not know, said by
     position, never by id (the module's rule). The message names the first few; `positions`

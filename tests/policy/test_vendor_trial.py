@@ -134,3 +134,34 @@ def test_the_difficulty_sentence_does_not_claim_a_low_chance_is_right(catalog) -
     text = sentence("difficulty", "Addition", "Addition 0", p_correct=0.19)
     assert "right at your level" not in text and "version nearest your level" in text
     assert isinstance(view(), StudentView)
+
+
+def test_a_value_a_call_cannot_take_is_an_adaptive_error(catalog) -> None:
+    """A vendor's trial (stop 57): `recommend(batch, k=0)`, a `now` it cannot read and a state
+    row of -1 raised plain `ValueError`s, which an `except AdaptiveError` (the README's promise:
+    every error is one) let through. Each is an `ArgumentError`: an `AdaptiveError`, and still a
+    `ValueError`."""
+    from adaptive.data import ResponseLog
+    from adaptive.errors import AdaptiveError, ArgumentError
+    from adaptive.tracing.logistic import IRT
+
+    policy = AdaptivePolicy(catalog)
+    one = StudentBatch.from_views(catalog, [view(sid="a")])
+    two = StudentBatch.from_views(catalog, [view(sid="a"), view(sid="b")])
+    answers = pd.DataFrame({"student_id": [f"s{i}" for i in range(6)], "item_id": "add-0",
+                            "skill_ids": "add", "correct": [0, 1] * 3, "order": 0})  # fmt: skip
+    model = IRT().fit(ResponseLog.from_frame(answers))
+    state = model.init_state(["s1"])
+    calls = {
+        "k=0": lambda: policy.recommend(one, 0, NOW),
+        "k=-1": lambda: policy.select(one, -1, NOW),
+        "now nan": lambda: policy.recommend(one, 5, float("nan")),
+        "two to explain": lambda: policy.explain_batch_row(two, "add-0", NOW),
+        "row -1": lambda: model.mastery(state, state.rows(["nobody"], missing=-1)),
+        "row 7": lambda: model.mastery(state, np.array([7])),
+    }
+    for name, call in calls.items():
+        with pytest.raises(ArgumentError) as caught:
+            call()
+        assert isinstance(caught.value, AdaptiveError), name
+        assert isinstance(caught.value, ValueError), name  # an `except ValueError` still works

@@ -35,7 +35,14 @@ from scipy import sparse
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.codes import id_list
 from adaptive.dates import parse_iso
-from adaptive.errors import ConfigError, check_keywords, closest_name, counted, some_of
+from adaptive.errors import (
+    ArgumentError,
+    ConfigError,
+    check_keywords,
+    closest_name,
+    counted,
+    some_of,
+)
 from adaptive.memo import IdentityMemo
 from adaptive.placement.prior import grade_placement
 from adaptive.policy.config import PolicyConfig
@@ -190,7 +197,7 @@ def _days_number(days: float) -> float:
             if np.isfinite(days)
             else ""
         )
-        raise ValueError(
+        raise ArgumentError(
             f"now = {days!r}: expected days since the Unix epoch (a number within "
             f"+-{MAX_DAYS:,.0f}), a datetime, date or Timestamp, or ISO 8601 text{hint}"
         )
@@ -198,10 +205,10 @@ def _days_number(days: float) -> float:
 
 
 def check_k(k: object) -> int:
-    """The number of recommendations asked for: a whole number >= 1 (a ValueError otherwise,
+    """The number of recommendations asked for: a whole number >= 1 (an ArgumentError otherwise,
     where an empty or negative k would end deep in the selection's arrays)."""
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise ValueError(f"k: expected a whole number of recommendations >= 1, got {k!r}")
+        raise ArgumentError(f"k: expected a whole number of recommendations >= 1, got {k!r}")
     return int(k)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog
-from adaptive.errors import closest_name, counted, share_words
+from adaptive.errors import ArgumentError, closest_name, counted, share_words
 from adaptive.placement.prior import NO_GRADE_SOURCE
 from adaptive.policy import explain as text
 from adaptive.policy import terms
@@ -362,7 +362,7 @@ class AdaptivePolicy(Policy):
         """`explain` for the single student of a one-row batch (e.g. from `batch_from_model`);
         a batch of another size is refused (it explained its first student without a word)."""
         if len(batch) != 1:
-            raise ValueError(
+            raise ArgumentError(
                 f"explain_batch_row: a batch of {len(batch)} students; expected one: "
                 "batch.take([i]) for the student i, or batch_from_model(..., student_ids=[id])"
             )

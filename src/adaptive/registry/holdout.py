@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.data.log import ResponseLog
+from adaptive.errors import ArgumentError
 
 HOLDOUT_FRACTION = 0.2
 HOLDOUT_KEY = "adaptive-holdout"  # 16 bytes: pandas' hash key length
@@ -21,7 +22,7 @@ def holdout_mask(
 ) -> np.ndarray:
     """True for the students held out for promotion (stable across runs, machines and days)."""
     if not 0.0 <= fraction < 1.0:
-        raise ValueError(f"holdout fraction {fraction}, expected in [0, 1)")
+        raise ArgumentError(f"holdout fraction {fraction}, expected in [0, 1)")
     ids = np.asarray(pd.Index(student_ids).astype(str), dtype=object)
     hashed = pd.util.hash_array(ids, hash_key=HOLDOUT_KEY.ljust(16)[:16])
     return (hashed % np.uint64(1_000_000)) < np.uint64(round(fraction * 1_000_000))

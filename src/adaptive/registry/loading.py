@@ -25,7 +25,7 @@ from pathlib import Path
 import mlflow
 from mlflow.exceptions import MlflowException
 
-from adaptive.errors import ArtifactError
+from adaptive.errors import ArgumentError, ArtifactError
 from adaptive.registry.pyfunc_model import TRACER_ARTIFACT
 from adaptive.registry.store import (
     CHAMPION_ALIAS,
@@ -88,7 +88,7 @@ def fetch_version(
             elif version is not None:
                 mv = client.get_model_version(name, str(version))
             else:
-                raise ValueError("give a version or an alias")
+                raise ArgumentError("load_version: give a version or an alias")
         except MlflowException as exc:
             if not is_not_found(exc):
                 raise  # a network failure: `tracking` reports it as such

@@ -66,6 +66,7 @@ from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.codes import check_many_ids, check_unique_ids, id_list, lookup_codes
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import (
+    ArgumentError,
     ArtifactError,
     ConfigError,
     CoverageWarning,
@@ -1414,12 +1415,12 @@ def all_rows(state: TracingState, rows: np.ndarray | None) -> np.ndarray:
         )
     rows = given.astype(np.int64, copy=False)
     if (rows == -1).any():
-        raise ValueError(
+        raise ArgumentError(
             "state rows: -1 is state.rows(ids, missing=-1)'s mark of a student id not in the "
             "state; state.rows(ids) names the ids"
         )
     if len(rows) and (rows.min() < 0 or rows.max() >= len(state)):
-        raise ValueError(
+        raise ArgumentError(
             f"state rows {rows.tolist()[:5]}...: expected rows of this state (0..{len(state) - 1})"
         )
     return rows
