@@ -23,6 +23,37 @@ RANGE_EXPECTED = (
 )
 
 
+def day_month_swapped(fmt: str) -> str | None:
+    """`fmt` with its day (%d) and month (%m) the other way round, or None where it lacks one
+    of them: the format a file of the other convention (dd/mm against mm/dd) was written in."""
+    if "%d" not in fmt or "%m" not in fmt:
+        return None
+    return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+
+
+def read_day_month_swapped(
+    text: pd.Series, fmt: str, read: np.ndarray, outside: np.ndarray
+) -> tuple[str, np.ndarray] | None:
+    """(the swapped format, the values only it reads) where a column read with `fmt` (`read`:
+    the values it read) was written with day and month the other way round: at least a tenth
+    of the values read only with the swapped format and none only with `fmt`. Then every value
+    it did read (a day of 12 or less) reads a wrong date: the file's `fmt` is wrong, not a few
+    rows (a trial's dd/mm export read with --time-format %m/%d and --quarantine loaded 40% of
+    its rows with day and month swapped, without a word). None otherwise: a file of the given
+    convention has values only it reads (a day above 12), and one whose every day is 12 or
+    less cannot be told apart."""
+    other = day_month_swapped(fmt)
+    if other is None or read.all():
+        return None
+    swapped, swapped_outside = text_times(text, other)
+    read_swapped = swapped.notna().to_numpy() | swapped_outside
+    read_given = read | outside
+    only_swapped = read_swapped & ~read_given
+    if (read_given & ~read_swapped).any() or only_swapped.sum() < 0.1 * len(text):
+        return None
+    return other, only_swapped
+
+
 def text_times(text: pd.Series, fmt: str | None = None) -> tuple[pd.Series, np.ndarray]:
     """(times as datetime64[ns, UTC], mask of the values outside the nanosecond range) of text
     in ISO 8601 (or `fmt`, a `strptime` format); NaT where a value is missing, does not parse

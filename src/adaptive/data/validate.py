@@ -39,6 +39,7 @@ from adaptive.data.times import (
     NAIVE_EXPECTED,
     RANGE_EXPECTED,
     naive_among_zoned,
+    read_day_month_swapped,
     text_times,
     times_ns,
 )
@@ -878,6 +879,8 @@ def _text_times(text: pa.Array, col: str, fmt: str | None, issues: Issues) -> np
     series = pd.Series(text.to_pandas(), dtype=str)
     parsed, outside = text_times(series, fmt)
     bad = parsed.isna().to_numpy() & ~outside
+    if fmt is not None and bad.any():
+        refuse_day_month_swapped(series, col, fmt, ~bad & ~outside, outside, issues)
     expected = ISO_EXPECTED if fmt is None else f"a date-time in the format {fmt!r}"
     if fmt is not None and "%Z" in fmt:
         expected += ZONE_NAME_HINT
@@ -888,6 +891,32 @@ def _text_times(text: pa.Array, col: str, fmt: str | None, issues: Issues) -> np
     if fmt is None:  # a format says how every value reads
         issues.add_mask(naive_among_zoned(text) & ~bad & ~outside, col, text, NAIVE_EXPECTED)
     return times_ns(parsed)
+
+
+def refuse_day_month_swapped(
+    series: pd.Series, col: str, fmt: str, read: np.ndarray, outside: np.ndarray, issues: Issues
+) -> None:
+    """One error, before any row is set aside, where the column was written with day and month
+    the other way round from `fmt` (`times.read_day_month_swapped`): a quarantine would load
+    the values `fmt` reads, each a wrong date. Names each value only the other format reads."""
+    found = read_day_month_swapped(series, fmt, read, outside)
+    if found is None:
+        return
+    other, only_other = found
+    swapped = Issues(issues.source, issues.lines, parts=issues.parts, line_of=issues.line_of,
+                     unit=issues.unit)  # fmt: skip
+    expected = f"a date-time in the format {fmt!r}"
+    swapped.add_mask(only_other, col, series.tolist(), expected)
+    n_read = int(read.sum())
+    raise DataValidationError(
+        [p for _, p in swapped.problems()],
+        hint=(
+            f"Column '{col}' is written with day and month the other way round: every value "
+            f"reads with --time-format {other!r} (time_format), {int(only_other.sum()):,} only "
+            f"with it, and the {n_read:,} that read with {fmt!r} (a day of 12 or less) would "
+            "each be read as another date. Give that format; --quarantine would load those."
+        ),
+    )
 
 
 #: pandas reads `%Z` as UTC, GMT or a zone's name; an abbreviation such as CEST is not one.
