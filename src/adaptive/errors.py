@@ -149,9 +149,11 @@ class NotFittedError(AdaptiveError):
 
 
 class ConfigWarning(UserWarning):
-    """A specification file (a policy TOML) was read as asked, but a setting in it does nothing
-    (e.g. `exploration_temperature` with exploration "none"); the message names the file, the
-    setting and how to make it count."""
+    """A setting was read as asked but does not do what it seems to: one in a specification
+    file (a policy TOML) that does nothing (e.g. `exploration_temperature` with exploration
+    "none"), or a tracking store that does not hold what a command reads from it (the report's
+    model evaluation); the message names the file or store, the setting and how to make it
+    count."""
 
 
 class FitWarning(UserWarning):

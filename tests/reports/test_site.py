@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from adaptive.cli import run
+from adaptive.errors import ConfigWarning
 from adaptive.reports.growth import Growth, Norm, baseline_of
 from adaptive.reports.site import ReportInputError, build_site, student_groups
 from adaptive.reports.site.html import CSP
@@ -316,10 +317,16 @@ def test_district_page_names_the_champion_with_its_evaluation(report_district, t
     # the diagram's table fallback: its bins, predicted against observed, with counts
     assert "Reliability diagram as a table" in page and "Observed fraction correct" in page
     d = report_district
-    build_site(d.batch, d.day, tmp_path / "s", catalog=d.catalog, evaluation=True,
-               tracking_uri=f"sqlite:///{tmp_path / 'empty.db'}")  # fmt: skip
+    # a store that does not hold the champion (a data scientist's trial: `report` without
+    # --tracking-uri made an empty store in the data folder and said nothing): named on the
+    # page and in a warning, and not created
+    missing = tmp_path / "empty.db"
+    with pytest.warns(ConfigWarning, match=f"no offline evaluation of the champion: .*{missing}"):
+        build_site(d.batch, d.day, tmp_path / "s", catalog=d.catalog, evaluation=True,
+                   tracking_uri=f"sqlite:///{missing}")  # fmt: skip
     page = (tmp_path / "s" / "index.html").read_text()
     assert "Offline evaluation not available from the tracking store" in page
+    assert f"no tracking store at sqlite:///{missing}" in page and not missing.exists()
 
 
 def test_batch_with_report_writes_the_site_and_prints_its_page(report_district, tmp_path, capsys):

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import base64
 import tempfile
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
+from adaptive.errors import ConfigWarning
 from adaptive.reports.site.html import e, table
 
 METRICS = ("auc", "rmse", "logloss", "ece")
@@ -30,6 +32,11 @@ def model_card(name: str, version: str, tracking_uri: str | None) -> str:
         metrics, png, folds, bins = _evaluation(name, version, tracking_uri)
     except Exception as exc:  # noqa: BLE001 - the report stands without the model's evaluation
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        warnings.warn(
+            f"the district page has no offline evaluation of the champion: {reason}",
+            ConfigWarning,
+            stacklevel=2,
+        )
         return (
             head + f"<p>Offline evaluation not available from the tracking store: {e(reason)}.</p>"
         )
@@ -66,7 +73,9 @@ def model_card(name: str, version: str, tracking_uri: str | None) -> str:
 def _evaluation(name: str, version: str, tracking_uri: str | None):
     from adaptive.registry.store import tracking
 
-    with tracking(tracking_uri) as client, tempfile.TemporaryDirectory() as tmp:
+    # a lookup: a local store that does not exist is named, never created (an empty one was)
+    lookup = f"registered model {name!r} version {version}"
+    with tracking(tracking_uri, lookup=lookup) as client, tempfile.TemporaryDirectory() as tmp:
         run_id = client.get_model_version(name, version).run_id
         metrics = client.get_run(run_id).data.metrics
         folder = Path(client.download_artifacts(run_id, "evaluation", tmp))
