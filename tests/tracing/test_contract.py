@@ -9,6 +9,7 @@ Replay tolerance: 1e-9 for BKT and the logistic family, 1e-5 for deep (torch) mo
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -197,6 +198,35 @@ def _responses(frame: pd.DataFrame) -> list[Response]:
         Response(r.student_id, r.item_id, tuple(r.skill_ids), int(r.correct), r.timestamp)
         for r in frame.itertuples()
     ]
+
+
+def as_frame_log(r: Response) -> ResponseLog:
+    return ResponseLog.from_frame(pd.DataFrame({
+        "student_id": [r.student_id], "item_id": [r.item_id], "skill_ids": [list(r.skill_ids)],
+        "correct": [r.correct], "timestamp": [r.timestamp],
+    }))  # fmt: skip
+
+
+def test_a_late_answer_warning_names_the_latest_time_and_a_clock_ahead(fitted, test_log):
+    """A vendor's trial: one answer dated 2062 by a device's clock made every later, right
+    answer "late", and the warning blamed them. It now gives the latest time absorbed, and
+    says when that is ahead of this machine's clock; both paths (a log, one answer)."""
+    r = _responses(test_log.frame.head(1))[0]
+    wrong_clock = pd.Timestamp("2062-02-20 09:00", tz="UTC")
+    for as_log in (True, False):
+        state = fitted.init_state()
+        fitted.update(state, replace(r, timestamp=wrong_clock))
+        later = replace(r, timestamp=pd.Timestamp("2026-03-02 10:00", tz="UTC"))
+        with pytest.warns(LateAnswerWarning) as caught:
+            fitted.update(state, as_frame_log(later) if as_log else later)
+        said = " ".join(str(c.message) for c in caught if c.category is LateAnswerWarning)
+        assert "the latest on 2062-02-20 09:00 UTC, after this machine's clock" in said, said
+        assert "likely wrong, a device's clock, rather than these" in said
+    state = fitted.init_state()  # an ordinary late answer: the latest time, and the usual why
+    fitted.update(state, replace(r, timestamp=pd.Timestamp("2026-03-03 08:30", tz="UTC")))
+    with pytest.warns(LateAnswerWarning, match="the latest on 2026-03-03 08:30 UTC: a device "
+                      "that synced late"):  # fmt: skip
+        fitted.update(state, replace(r, timestamp=pd.Timestamp("2026-03-02", tz="UTC")))
 
 
 def test_an_answer_dated_before_ones_already_absorbed_is_said_and_restart_retraces(

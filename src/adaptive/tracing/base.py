@@ -798,7 +798,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         if behind.any():
             late = time < np.repeat(np.where(behind, before, np.iinfo(np.int64).min), lengths)
             students = responses.students[np.flatnonzero(behind)]
-            _warn_late(int(late.sum()), tuple(str(s) for s in students))
+            _warn_late(int(late.sum()), tuple(str(s) for s in students), int(before[behind].max()))
         latest = time[np.maximum(offsets[1:] - 1, 0)]
         last[rows] = np.where(lengths > 0, np.maximum(before, latest), before)
 
@@ -810,7 +810,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         row = state.row(r.student_id)
         t, before = r.timestamp.value, last.item(row)
         if before and t < before:
-            _warn_late(1, (r.student_id,))
+            _warn_late(1, (r.student_id,), before)
         elif t > before:
             last[row] = t
 
@@ -1239,15 +1239,27 @@ def _answer_key(r: Response) -> int:
     return int.from_bytes(digest, "little", signed=True) or 1
 
 
-def _warn_late(count: int, students: tuple[str, ...]) -> None:
-    """The `LateAnswerWarning` of `update` (student ids in its attribute, not its text)."""
+def _warn_late(count: int, students: tuple[str, ...], absorbed_ns: int) -> None:
+    """The `LateAnswerWarning` of `update` (student ids in its attribute, not its text), with
+    the latest time absorbed for those students (`absorbed_ns`): where that time is after this
+    machine's clock, the answer dated wrong is that one, not the late ones (a vendor's trial:
+    one answer dated 2062 by a device's clock made every later answer "late")."""
     one = count == 1
+    latest = pd.Timestamp(int(absorbed_ns), tz="UTC")
+    now = pd.Timestamp.now(tz="UTC")
+    why = (
+        f", after this machine's clock, {now:%Y-%m-%d}: that answer's date is likely wrong, a "
+        "device's clock, rather than these"
+        if latest > now + pd.Timedelta(days=1)
+        else ": a device that synced late?"
+    )
     warnings.warn(
         LateAnswerWarning(
             f"update: {count:,} {'answer' if one else 'answers'} of {len(students):,} "
             f"{'student' if len(students) == 1 else 'students'} {'is' if one else 'are'} dated "
-            "before answers already absorbed for them (a device that synced late?): traced in "
-            "the order received, not in time order. To trace them in time order, "
+            f"before answers already absorbed for them (the latest on {latest:%Y-%m-%d %H:%M} "
+            f"UTC{why}): traced in the order received, not in time order. To trace them in time "
+            "order, "
             "`model.restart(state, warning.students, prior=...)`, then `model.update(state, "
             "<their whole history>)`.",
             students,
