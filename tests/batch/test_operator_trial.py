@@ -222,6 +222,32 @@ def test_a_night_dated_long_after_the_log_is_refused_before_anything_is_written(
     assert second.students_served > 0
 
 
+def test_a_stale_night_after_a_served_one_gives_the_served_cutoff_as_a_bound(district, tmp_path):
+    """A data scientist's trial: into a folder whose last night was served after the log's
+    last answer, a mistyped --date was refused giving that night's cutoff as "the newest
+    response" (another date and day count than into a fresh folder). It says what it knows: no
+    response since that night, whose cutoff bounds the newest."""
+    newest = pd.Timestamp(int(district.log.time.max()), tz="UTC")
+    after = (newest + pd.Timedelta(days=3)).date().isoformat()
+    export = tmp_path / "log.parquet"  # a file: a night after a snapshot reads only its new rows
+    district.log.frame.to_parquet(export)
+    args = district.job_args(data=export)
+    out = tmp_path / "out"
+    run_daily_job(after, out, **args)
+    gap = (pd.Timestamp("2030-01-01") - pd.Timestamp(after)).days
+    with pytest.raises(ConfigError) as caught:
+        run_daily_job("2030-01-01", out, **args)
+    assert (
+        f"--date 2030-01-01: at least {gap:,} days after the newest response of "
+        f"{export} (none since the night of {after} served in --out, which read "
+        f"those "
+        f"before {after})"
+    ) in str(caught.value)
+    with pytest.raises(ConfigError) as fresh:  # a fresh folder: the newest response itself
+        run_daily_job("2030-01-01", tmp_path / "fresh", **args)
+    assert f"response of {export} (on {newest.date()})" in str(fresh.value)
+
+
 def test_students_who_lost_their_profile_since_the_last_night_are_counted(district, tmp_path):
     """A data steward's trial: last term's roster given by mistake sent the new students to
     school 'unassigned' and the movers back, exit 0, with only the generic count of students

@@ -744,7 +744,8 @@ def _serve_date(
     # the newest answer this night serves from (the snapshot's cutoff bounds it when the rows
     # read since then hold none)
     newest = int(time_ns[before].max()) if before.any() else since
-    check_night_near_log(newest, log.source, day, timezone)
+    served = previous if not before.any() and since is not None else None
+    check_night_near_log(newest, log.source, day, timezone, served_night=served)
     new_rows = before & (time_ns >= since) if since is not None else before
     if since is None and not before.any():
         warn_placement_alone(day, int(time_ns.min()) if len(log) else None, log.source)

@@ -131,21 +131,34 @@ STALE_LOG_DAYS = 180
 
 
 def check_night_near_log(
-    newest_ns: int | None, source: str, day: str, timezone: str = DEFAULT_TIMEZONE
+    newest_ns: int | None,
+    source: str,
+    day: str,
+    timezone: str = DEFAULT_TIMEZONE,
+    *,
+    served_night: str | None = None,
 ) -> None:
     """`ConfigError` when the night's `day` lies more than `STALE_LOG_DAYS` days after the log's
     newest response (`newest_ns`, ns UTC; None: an empty log or no comparable times, nothing to
     say). Served, such a night (--date 2030-01-01 for 2027) would serve every student from
     answers years old, and every normal night after it would then be refused as coming before
-    it; the refusal comes before anything is written."""
+    it; the refusal comes before anything is written. `served_night`: the night already served
+    in the output whose cutoff `newest_ns` is, where the log holds no response since it (the
+    night reads only those): a bound on the newest response, not its date, said as such (a
+    trial's error gave that cutoff as "the newest response")."""
     if newest_ns is None:
         return
     newest = pd.Timestamp(int(newest_ns), tz="UTC").tz_convert(timezone).date()
     gap = (pd.Timestamp(day).date() - newest).days
     if gap > STALE_LOG_DAYS:
+        when = (
+            f"at least {gap:,} days after the newest response of {source} (none since the night "
+            f"of {served_night} served in --out, which read those before {newest.isoformat()})"
+            if served_night is not None
+            else f"{gap:,} days after the newest response of {source} (on {newest.isoformat()})"
+        )
         raise ConfigError(
-            f"--date {day}: {gap:,} days after the newest response of {source} (on "
-            f"{newest.isoformat()}); a night more than {STALE_LOG_DAYS} days past its log "
+            f"--date {day}: {when}; a night more than {STALE_LOG_DAYS} days past its log "
             "serves students from stale answers and would block every earlier-dated night "
             "after it: a mistyped --date, or an old export?"
         )
