@@ -336,7 +336,7 @@ def test_a_stop_signal_stops_the_batch_in_one_line_and_the_same_command_resumes(
     assert stopped.returncode == 128 + signal.Signals[sig], stopped.stderr
     said = [line for line in stopped.stderr.splitlines() if "stopped" in line]
     assert said == [
-        f"stopped: by {by}; the partitions written so far are kept: run the same command "
+        f"stopped: by {by}; any partitions written so far are kept: run the same command "
         "again to resume"
     ], stopped.stderr
     assert "Traceback" not in stopped.stderr

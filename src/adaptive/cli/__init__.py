@@ -48,9 +48,12 @@ INTERNAL_ERROR = 1
 INTERRUPTED = 130
 BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a process ended by a closed pipe
 
-# What re-running a command stopped midway does, by command (said in the line `run` prints).
+# What re-running a command stopped midway does, by command (said in the line `run` prints,
+# where the library set no `after_stop` of its own). True however early the stop came: a night
+# stopped before it wrote a partition (while reading its inputs) has none to keep (a trial's
+# SIGTERM after a second read "the partitions written so far are kept" of no output folder).
 AFTER_A_STOP = {
-    "batch": "the partitions written so far are kept: run the same command again to resume",
+    "batch": "any partitions written so far are kept: run the same command again to resume",
 }
 
 app = typer.Typer(
