@@ -265,3 +265,19 @@ def test_students_who_lost_their_profile_since_the_last_night_are_counted(distri
     with warnings.catch_warnings():  # the night again with the roster of the last: no word
         warnings.filterwarnings("error", ".*served in a school on the night", NightWarning)
         run_daily_job(DAY_2, out, **district.job_args())
+
+
+def test_a_killed_nights_snapshot_in_the_making_goes_once_the_night_is_served(district, tmp_path):
+    """A data scientist's trial: after `kill -9` while a night wrote its state, the folder in
+    the making (`state/.date=D.<hex>.tmp/`) stayed beside the snapshot the rerun wrote. It goes
+    once the night is served; another date's (a run of another night, under way) stays."""
+    out = tmp_path / "out"
+    state = out / "state"
+    stale = state / f".date={DAY_1}.0123456789ab.tmp"
+    other = state / f".date={DAY_2}.0123456789ab.tmp"
+    for folder in (stale, other):
+        folder.mkdir(parents=True)
+        (folder / "tracer.npz").write_bytes(b"half written")
+    run_daily_job(DAY_1, out, **district.job_args())
+    assert (state / f"date={DAY_1}" / "meta.json").is_file()
+    assert not stale.exists() and other.exists()

@@ -41,7 +41,9 @@ def test_a_day_month_export_read_month_day_is_refused_with_the_format_that_reads
             read_responses(path, mapping, quarantine=quarantine)
         said = str(caught.value)
         assert "every value reads with --time-format '%d/%m/%Y %H:%M'" in said, said
-        assert "line 14, column 'When': got '13/09/2026 08:12'" in said, said  # day 13, after the header
+        assert "line 14, column 'When': got '13/09/2026 08:12'" in said, (
+            said
+        )  # day 13, after the header
     assert not (tmp_path / "aside.csv").exists()  # nothing set aside: nothing loaded either
     code = run(["validate", str(path), "--student-col", "Learner", "--item-col", "Task",
                 "--skills-col", "KC", "--correct-col", "Score", "--time-col", "When",

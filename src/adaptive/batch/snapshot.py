@@ -125,6 +125,10 @@ def save_snapshot(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    # a night killed while writing (kill -9, the OOM killer) left its folder in the making; the
+    # night's lock says no other run writes this date's, so it goes once the night is served
+    for stale in final.parent.glob(f".{final.name}.*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
     return final
 
 
