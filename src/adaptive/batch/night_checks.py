@@ -113,11 +113,14 @@ def warn_future_rows(
         # the district's date of the latest (a 9 pm answer in Chicago is the next day in UTC)
         latest = pd.Timestamp(int(time_ns[ahead].max()), tz="UTC").tz_convert(timezone)
         latest = latest.date().isoformat()
+        # the day's own answers are not used either (a trial's count left them out unsaid)
+        own = int(((time_ns >= night_start(day, timezone).value) & ~ahead).sum())
+        also = f", nor the {counted(own, 'response')} of {day} itself" if own else ""
         warnings.warn(
             f"{source}: {counted(n, 'response')} {verb(n, 'is')} dated after the night "
             f"of {day} (up to {latest}): "
-            f"this night does not use them (it reads the responses before {day}); a wrong year, "
-            "a device's clock, or a --date in the past?",
+            f"this night does not use them (it reads the responses before {day}{also}); a "
+            "wrong year, a device's clock, or a --date in the past?",
             NightWarning,
             stacklevel=3,
         )
