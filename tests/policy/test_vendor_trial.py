@@ -48,7 +48,7 @@ def test_a_batch_built_with_another_config_is_refused(catalog) -> None:
 def test_one_students_batch_is_recommended_as_objects_without_the_table(catalog) -> None:
     """A vendor's trial: the README's one-student path (`recommend_batch` on a batch of one)
     cost about twice the undocumented select + `recommendations_of`. `recommend` takes that
-    batch: the same recommendations; a batch of many, or overrides beside it, are refused."""
+    batch: the same recommendations; a batch of many is refused."""
     policy = AdaptivePolicy(catalog)
     batch = StudentBatch.from_views(catalog, [view(sid="a")])
     got = policy.recommend(batch, 5, NOW)
@@ -165,3 +165,25 @@ def test_a_value_a_call_cannot_take_is_an_adaptive_error(catalog) -> None:
             call()
         assert isinstance(caught.value, AdaptiveError), name
         assert isinstance(caught.value, ValueError), name  # an `except ValueError` still works
+
+
+def test_a_teachers_overrides_beside_a_one_student_batch_are_served(catalog) -> None:
+    """A vendor's trial (stop 57): `policy.recommend(batch, overrides=TeacherOverrides(...))`
+    was refused, pointing to an API the README never showed. The overrides are read as a
+    `StudentView`'s are: the same list as the view with them, the assignment first, the
+    exclusion gone; an unknown activity id is refused as in a view."""
+    from adaptive.policy import TeacherOverrides
+
+    policy = AdaptivePolicy(catalog)
+    plain = view(sid="a")
+    batch = StudentBatch.from_views(catalog, [plain])
+    free = [r.activity_id for r in policy.recommend(batch, 5, NOW)]
+    teacher = TeacherOverrides(assigned=("geo-3",), excluded=frozenset({free[0]}))
+    got = [r.activity_id for r in policy.recommend(batch, 5, NOW, overrides=teacher)]
+    as_view = [r.activity_id for r in policy.recommend(plain, 5, NOW, overrides=teacher)]
+    assert got == as_view and got[0] == "geo-3" and free[0] not in got
+    assert [r.activity_id for r in policy.recommend(batch, 5, NOW)] == free  # batch unchanged
+    with pytest.raises(ConfigError, match="not in the catalog"):
+        policy.recommend(batch, 5, NOW, overrides=TeacherOverrides(excluded=frozenset({"nope"})))
+    with pytest.raises(TypeError, match="overrides"):
+        policy.recommend(batch, 5, NOW, overrides={"assigned": ["geo-3"]})

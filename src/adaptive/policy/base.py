@@ -18,6 +18,7 @@ one plain sentence a teacher or a student understands.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -41,6 +42,7 @@ from adaptive.errors import (
     check_keywords,
     closest_name,
     counted,
+    expect_type,
     some_of,
 )
 from adaptive.memo import IdentityMemo
@@ -356,21 +358,37 @@ def check_view(student: object) -> None:
         )
 
 
-def one_student(batch: StudentBatch, overrides: object = None) -> StudentBatch:
-    """The batch `recommend` serves: one student's (`recommend_batch` serves many, as a table).
-    A teacher's overrides are the batch's own (`batch_from_model(..., overrides=)`)."""
+#: The `StudentBatch` fields a teacher's overrides set (`TeacherOverrides`).
+OVERRIDE_FIELDS = ("assigned", "excluded", "scope", "min_grade", "max_grade", "remediate")
+
+
+def one_student(
+    batch: StudentBatch,
+    catalog: Catalog,
+    config: PolicyConfig,
+    overrides: TeacherOverrides | None = None,
+) -> StudentBatch:
+    """The batch `recommend` serves: one student's (`recommend_batch` serves many, as a table),
+    with `overrides` (a teacher's, as a `StudentView` takes them) in place of the batch's own:
+    read as a view's are (unknown ids refused), so a model-traced student's request takes them
+    as a vendor's own estimates do (a trial found them refused beside a batch)."""
     if len(batch) != 1:
         raise ConfigError(
             f"recommend: this batch holds {len(batch):,} students; expected one "
             "(batch_from_model(..., student_ids=[id])), or recommend_batch(batch, k) for many"
         )
-    if overrides is not None:
-        raise ConfigError(
-            "recommend: a teacher's overrides go into a batch when it is built "
-            "(batch_from_model(..., **OverrideSet(...).batch_fields(catalog, profiles, [id]))), "
-            "not beside it"
-        )
-    return batch
+    if overrides is None:
+        return batch
+    expect_type(overrides, TeacherOverrides, "overrides", "TeacherOverrides(assigned=..., ...)")
+    blank = StudentView(str(batch.student_ids[0]), None, np.full(len(catalog.skills), np.nan),
+                        overrides=overrides)  # fmt: skip
+    teacher = StudentBatch.from_views(catalog, [blank], config)
+    served = copy.copy(batch)
+    for name in OVERRIDE_FIELDS:
+        setattr(served, name, getattr(teacher, name))
+    if overrides.daily_minutes is not None:
+        served.daily_minutes = teacher.daily_minutes
+    return served
 
 
 @dataclass
@@ -889,7 +907,7 @@ class Policy(ABC):
         `batch_from_model(..., student_ids=[id])` (students a model traces): the per-request
         path, `Recommendation` objects without the table `recommend_batch` builds for many."""
         if isinstance(student, StudentBatch):
-            batch = one_student(student, overrides)
+            batch = one_student(student, self.catalog, self.config, overrides)
         else:
             check_view(student)
             if overrides is not None:
