@@ -18,7 +18,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -83,7 +83,6 @@ class Placement:
     grades: np.ndarray | None = None
     parts: tuple[PlacementPart, ...] = field(default=(), repr=False, compare=False)
     started_from: Placement | None = field(default=None, repr=False, compare=False)
-    _skill_index: pd.Index = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         m = np.asarray(self.mastery, dtype=np.float64)
@@ -109,7 +108,6 @@ class Placement:
         object.__setattr__(self, "students", tuple(students))
         object.__setattr__(self, "skills", tuple(str(s) for s in self.skills))
         object.__setattr__(self, "sources", tuple(sources))
-        object.__setattr__(self, "_skill_index", pd.Index(self.skills))
 
     def __len__(self) -> int:
         return len(self.students)
@@ -135,7 +133,7 @@ class Placement:
         """(n_students, len(skills)) mastery in the order of `skills`; NaN for skills it lacks.
         `rows` (row numbers, `rows_of`): only those students' rows, in that order, so a few
         students of a district's placement cost only their rows."""
-        codes = self._skill_index.get_indexer(pd.Index(skills).astype(str))
+        codes = skill_positions(self.skills, tuple(str(s) for s in skills))
         mastery = self.mastery if rows is None else self.mastery[rows]
         out = np.full((len(mastery), len(codes)), np.nan)
         known = codes >= 0
@@ -468,10 +466,7 @@ def grade_placement(
     plist = profile_list(profiles)
     table = table or GradeTable()
     grade = np.array([np.nan if p.grade is None else p.grade for p in plist], dtype=np.float64)
-    skill_grade = np.array(
-        [np.nan if s.grade is None else s.grade for s in catalog.skills], dtype=np.float64
-    )
-    gap = skill_grade[None, :] - grade[:, None]
+    gap = catalog.skill_grades[None, :] - grade[:, None]
     known = ~np.isnan(gap)
     mastery = np.full(gap.shape, np.nan)
     mastery[known] = table.lookup(gap[known].astype(np.int64))
@@ -480,9 +475,7 @@ def grade_placement(
         own = known & (gap == 0)
         mastery[own] = np.broadcast_to(along, gap.shape)[own]
     sources = tuple(grade_source(p) for p in plist)
-    return Placement(
-        tuple(p.student_id for p in plist), tuple(catalog.skill_index), mastery, sources, grade
-    )
+    return Placement(tuple(p.student_id for p in plist), catalog.skill_ids, mastery, sources, grade)
 
 
 def warn_grades_beyond(catalog: Catalog, profiles: Sequence[LearnerProfile]) -> None:
@@ -697,6 +690,18 @@ def _values_every_skill(placement: Placement, skills: Sequence[str]) -> bool:
     return set(skills) <= set(placement.skills) and not np.isnan(placement.mastery).any()
 
 
+@lru_cache(maxsize=64)
+def skill_positions(have: tuple[str, ...], want: tuple[str, ...]) -> np.ndarray:
+    """The position in `have` of each skill of `want` (-1 where absent), read-only. Cached: a
+    vendor's request places one student against the same two skill lists (the catalog's, the
+    model's) every time, and pandas' string index took ~1 ms a placement to build and search
+    (a trial's first request of each student cost twice the others)."""
+    at = {skill: i for i, skill in enumerate(have)}
+    codes = np.fromiter((at.get(skill, -1) for skill in want), np.int64, len(want))
+    codes.flags.writeable = False
+    return codes
+
+
 def on_skills(placement: Placement, skills: Sequence[str] | pd.Index, where: str) -> Placement:
     """`placement` without the skills not among `skills` (a model's), said when it places a
     student on any of them (`PlacementWarning`: how many rows, skills and students, the first
@@ -705,7 +710,7 @@ def on_skills(placement: Placement, skills: Sequence[str] | pd.Index, where: str
     A student placed on none of the rest is no longer placed from it (`Placement.without_skills`:
     the next placement of a `combine`, else the population prior), and counted."""
     names = [str(k) for k in skills]
-    dropped = ~pd.Index(placement.skills).isin(names)
+    dropped = skill_positions(tuple(names), placement.skills) < 0
     valued = _records_on(placement, dropped)
     if not valued.any():
         return placement
