@@ -350,9 +350,13 @@ def closest_name(name: str, names: Collection[str]) -> str | None:
     read = same_as_read(name, names)
     if read is not None:
         return read
-    spelt = sorted(n for n in names if not numbered_sibling(name, n))
-    close = difflib.get_close_matches(name, spelt, n=1, cutoff=SPELLING_CUTOFF)
-    return close[0] if close else None
+    # spellings compared whatever their case ('BKT-forget' for 'bkt-forgets' was not offered)
+    spelt: dict[str, str] = {}
+    for n in sorted(names):
+        if not numbered_sibling(name, n):
+            spelt.setdefault(n.casefold(), n)
+    close = difflib.get_close_matches(name.casefold(), spelt, n=1, cutoff=SPELLING_CUTOFF)
+    return spelt[close[0]] if close else None
 
 
 def numbered_sibling(name: str, other: str) -> bool:

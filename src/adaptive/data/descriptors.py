@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from adaptive.data.mapping import ColumnMapping
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, unknown_keys
 from adaptive.paths import PACKAGE_DIR, data_dir, shared_datasets_dir
 
 #: Where a descriptor's `file` is: "shared", the public datasets' folder
@@ -91,9 +91,10 @@ def load_descriptor(name: str) -> Descriptor:
         spec = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    unknown = sorted(set(spec) - {"description", "file", "root", "columns", "quirks", "expected"})
+    keys = ["columns", "description", "expected", "file", "quirks", "root"]
+    unknown = sorted(set(spec) - set(keys))
     if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}")
+        raise ConfigError(f"{path}: {unknown_keys(unknown, keys)}")
     if not isinstance(spec.get("file"), str):
         raise ConfigError(f"{path}: 'file' (the data file's path) is required")
     root = spec.get("root", "shared")

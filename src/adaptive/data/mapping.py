@@ -61,7 +61,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, unknown_keys
 
 CANONICAL_DEFAULTS = {
     "student_id": "student_id",
@@ -166,10 +166,7 @@ class ColumnMapping:
         mapping = dict(mapping or {})
         unknown = sorted(set(mapping) - _KNOWN_KEYS)
         if unknown:
-            raise ConfigError(
-                f"{where}: unknown key(s) {', '.join(unknown)}; expected some of "
-                f"{', '.join(sorted(_KNOWN_KEYS))}"
-            )
+            raise ConfigError(f"{where}: {unknown_keys(unknown, sorted(_KNOWN_KEYS))}")
         for key in _STR_KEYS:
             if key in mapping and not isinstance(mapping[key], str):
                 raise ConfigError(f"{where}: '{key}' must be a string, got {mapping[key]!r}")
@@ -214,7 +211,9 @@ class ColumnMapping:
                 )
             extra = sorted(set(skills_from) - {"file", "item", "skill"})
             if extra:
-                raise ConfigError(f"{where}: 'skills_from' has unknown key(s) {', '.join(extra)}")
+                raise ConfigError(
+                    f"{where}: 'skills_from': {unknown_keys(extra, ['file', 'item', 'skill'])}"
+                )
             skills_from = SkillsFrom(**{k: str(v) for k, v in skills_from.items()})
         _check_one_field_per_column(mapping, tuple(student), optional, where)
         return cls(
