@@ -119,10 +119,28 @@ def test_a_model_saved_by_a_newer_version_says_to_upgrade(saved, tmp_path):
         KnowledgeTracer.load(copy)
 
 
+def test_a_model_is_written_in_the_oldest_format_that_holds_it(small_log, tmp_path):
+    """Format 3 only where the curriculum level keeps its grade table (format-2 code refused
+    the key): a model without one stays readable by a serving fleet not upgraded yet (a review:
+    every model was written as 3, so every new champion would have been refused there)."""
+    import copy as copying
+
+    from adaptive.placement.level import LevelFit
+    from adaptive.placement.prior import GradeTable
+
+    plain = BestLR(max_iter=200, history=200).fit(small_log)
+    with_table = copying.deepcopy(plain)
+    with_table.curriculum_level_ = LevelFit(0.03, 500, 0.004, GradeTable())
+    for model, version in ((plain, 2), (with_table, 3)):
+        folder = model.save(tmp_path / f"v{version}")
+        meta = json.loads((folder / "model.json").read_text())
+        assert meta["format_version"] == version
+        assert ("grade_table" in meta["fitted"]["curriculum_level"]) == (version == 3)
+        assert KnowledgeTracer.load(folder).curriculum_level_ == model.curriculum_level_
+
+
 def test_a_model_of_format_2_still_loads(saved, tmp_path):
-    """Models are written in format 3; one written in format 2 (its curriculum level without
-    the grade table its check read) loads as before."""
-    assert json.loads((saved / "model.json").read_text())["format_version"] == 3
+    """A model written in format 2 by an earlier version loads as before."""
     copy = copied(saved, tmp_path)
 
     def as_format_2(meta: dict) -> None:

@@ -161,13 +161,16 @@ class LevelFit:
         return f"Curriculum order in the training log: {self}; {use}."
 
     def to_json(self) -> dict[str, Any]:
-        """The values as a model.json holds them (NaN as null)."""
-        return {
+        """The values as a model.json holds them (NaN as null); the grade table only where one
+        was kept (a model.json without it is of format 2, which older code reads)."""
+        values: dict[str, Any] = {
             "gain": None if math.isnan(self.gain) else self.gain,
             "se": None if math.isnan(self.se) else self.se,
             "answers": self.answers,
-            "grade_table": None if self.grade_table is None else self.grade_table.to_dict(),
         }
+        if self.grade_table is not None:
+            values["grade_table"] = self.grade_table.to_dict()
+        return values
 
     @classmethod
     def from_json(cls, value: object) -> LevelFit:

@@ -93,11 +93,13 @@ from adaptive.placement.level import LevelFit, check_level
 from adaptive.placement.prior import GradeTable, Placement, expect_placement, on_skills
 from adaptive.tracing.learning_curve import LearningCurve, learning_curve
 
-#: The format model.json is written in: 2, it carries a checksum of its own content; 3, its
-#: `fitted.curriculum_level` may carry the grade table its check read (`LevelFit.grade_table`),
-#: which code of format 2 refused as an unknown key. A version reads every format from
-#: `OLDEST_READABLE_FORMAT` to its own (a format-2 model's level reads with the serving policy's
-#: table, as it did) and names a newer one as newer: upgrade adaptive to read it.
+#: The formats of model.json: 2, it carries a checksum of its own content; 3, its
+#: `fitted.curriculum_level` carries the grade table its check read (`LevelFit.grade_table`),
+#: which code of format 2 refused as an unknown key. A model is written in the oldest format
+#: that holds it (`KnowledgeTracer.format_version`: a model without that table stays readable by
+#: a serving fleet not upgraded yet); a version reads every format from
+#: `OLDEST_READABLE_FORMAT` to its own `FORMAT_VERSION` (a format-2 model's level reads with
+#: the serving policy's table, as it did) and names a newer one as newer: upgrade to read it.
 FORMAT_VERSION = 3
 OLDEST_READABLE_FORMAT = 2
 #: The key of model.json's `fitted` holding `KnowledgeTracer.learning_curve_` (absent in a model
@@ -1084,7 +1086,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         np.savez(buf, **self._fitted_arrays())
         files = {ARRAYS_FILE: buf.getvalue(), **self._fitted_files()}
         meta = {
-            "format_version": FORMAT_VERSION,
+            "format_version": self.format_version(),
             "model": self.name,
             "params": self.get_params(),
             "fitted": {
@@ -1098,6 +1100,11 @@ class KnowledgeTracer(KeywordChecked, ABC):
             atomic_write_bytes(directory / name, blob)
         atomic_write_bytes(directory / MODEL_FILE, sealed_json(meta))
         return directory
+
+    def format_version(self) -> int:
+        """The oldest model.json format that holds this model: 3 where its curriculum level
+        keeps the grade table its check read, else 2 (see `FORMAT_VERSION`)."""
+        return FORMAT_VERSION if self.curriculum_level_.grade_table is not None else 2
 
     @classmethod
     def load(cls, directory: str | Path, *, label: str | None = None) -> KnowledgeTracer:
