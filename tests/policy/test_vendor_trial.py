@@ -187,3 +187,11 @@ def test_a_teachers_overrides_beside_a_one_student_batch_are_served(catalog) -> 
         policy.recommend(batch, 5, NOW, overrides=TeacherOverrides(excluded=frozenset({"nope"})))
     with pytest.raises(TypeError, match="overrides"):
         policy.recommend(batch, 5, NOW, overrides={"assigned": ["geo-3"]})
+    # overrides given twice (the batch's or the view's own, and more beside it) would not
+    # merge: one replaced the other without a word (a review); refused, for batch and view alike
+    own = StudentView(
+        **{**plain.__dict__, "overrides": TeacherOverrides(excluded=frozenset({"add-0"}))}
+    )
+    for student in (StudentBatch.from_views(catalog, [own]), own):
+        with pytest.raises(ConfigError, match="give them once"):
+            policy.recommend(student, 5, NOW, overrides=teacher)

@@ -362,6 +362,18 @@ def check_view(student: object) -> None:
 OVERRIDE_FIELDS = ("assigned", "excluded", "scope", "min_grade", "max_grade", "remediate")
 
 
+def carries_overrides(batch: StudentBatch) -> bool:
+    """Whether a teacher's overrides set some field of `OVERRIDE_FIELDS` in the batch."""
+    return bool(
+        batch.assigned.nnz
+        or batch.excluded.nnz
+        or not batch.scope.all()
+        or not np.isnan(batch.min_grade).all()
+        or not np.isnan(batch.max_grade).all()
+        or np.any(batch.remediate)
+    )
+
+
 def one_student(
     batch: StudentBatch,
     catalog: Catalog,
@@ -369,9 +381,11 @@ def one_student(
     overrides: TeacherOverrides | None = None,
 ) -> StudentBatch:
     """The batch `recommend` serves: one student's (`recommend_batch` serves many, as a table),
-    with `overrides` (a teacher's, as a `StudentView` takes them) in place of the batch's own:
-    read as a view's are (unknown ids refused), so a model-traced student's request takes them
-    as a vendor's own estimates do (a trial found them refused beside a batch)."""
+    with `overrides` (a teacher's, as a `StudentView` takes them) read as a view's are (unknown
+    ids refused), so a model-traced student's request takes them as a vendor's own estimates
+    do (a trial found them refused beside a batch). A batch built with overrides of its own
+    (`batch_from_model(..., **OverrideSet.batch_fields(...))`) is refused beside more: the two
+    would not merge (one would silently replace the other)."""
     if len(batch) != 1:
         raise ConfigError(
             f"recommend: this batch holds {len(batch):,} students; expected one "
@@ -380,6 +394,12 @@ def one_student(
     if overrides is None:
         return batch
     expect_type(overrides, TeacherOverrides, "overrides", "TeacherOverrides(assigned=..., ...)")
+    if carries_overrides(batch):
+        raise ConfigError(
+            "recommend: this batch was built with a teacher's overrides (assigned, excluded, a "
+            "scope, a grade band or remediate) and overrides= gives more: give them once, when "
+            "the batch is built or here"
+        )
     blank = StudentView(str(batch.student_ids[0]), None, np.full(len(catalog.skills), np.nan),
                         overrides=overrides)  # fmt: skip
     teacher = StudentBatch.from_views(catalog, [blank], config)
@@ -911,6 +931,11 @@ class Policy(ABC):
         else:
             check_view(student)
             if overrides is not None:
+                if student.overrides is not None:
+                    raise ConfigError(
+                        "recommend: this StudentView carries a teacher's overrides and "
+                        "overrides= gives more: give them once, in the view or here"
+                    )
                 student = StudentView(**{**student.__dict__, "overrides": overrides})
             batch = StudentBatch.from_views(self.catalog, [student], self.config)
         now_d = to_days(now)
