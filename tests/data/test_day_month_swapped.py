@@ -40,7 +40,9 @@ def test_a_day_month_export_read_month_day_is_refused_with_the_format_that_reads
         with pytest.raises(DataValidationError) as caught:
             read_responses(path, mapping, quarantine=quarantine)
         said = str(caught.value)
-        assert "every value reads with --time-format '%d/%m/%Y %H:%M'" in said, said
+        assert "36 values read only with --time-format '%d/%m/%Y %H:%M'" in said, said
+        assert "none only with '%m/%d/%Y %H:%M', whose 24 values" in said, said
+        assert "expected a date-time in the format '%d/%m/%Y %H:%M', not" in said, said
         assert "line 14, column 'When': got '13/09/2026 08:12'" in said, (
             said
         )  # day 13, after the header
@@ -76,3 +78,21 @@ def test_an_export_whose_days_are_all_12_or_less_cannot_be_told_and_loads(tmp_pa
     export(path, days, "%d/%m/%Y %H:%M")
     log = read_responses(path, {**COLUMNS, "time_format": "%m/%d/%Y %H:%M"})
     assert len(log) == len(days)
+
+
+def test_one_day_above_12_is_enough_and_rows_neither_format_reads_are_not_counted(tmp_path):
+    """A review: a dd/mm file of 49 rows with one day above 12 loaded the other 48 swapped under
+    --quarantine (a tenth of the rows had to read only swapped), and the hint said "every value
+    reads" of a column with rows that read with neither format."""
+    path = tmp_path / "export.csv"
+    days = [d for d in every_day(200) if d.day <= 12][:48] + [pd.Timestamp("2026-09-13 09:00")]
+    export(path, days, "%d/%m/%Y %H:%M")
+    frame = pd.read_csv(path)
+    frame.loc[5, "When"] = "next tuesday"
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataValidationError) as caught:
+        read_responses(path, {**COLUMNS, "time_format": "%m/%d/%Y %H:%M"},
+                       quarantine=tmp_path / "aside.csv")  # fmt: skip
+    said = str(caught.value)
+    assert "1 value reads only with --time-format '%d/%m/%Y %H:%M'" in said, said
+    assert "whose 47 values (a day of 12 or less)" in said, said

@@ -35,23 +35,29 @@ def read_day_month_swapped(
     text: pd.Series, fmt: str, read: np.ndarray, outside: np.ndarray
 ) -> tuple[str, np.ndarray] | None:
     """(the swapped format, the values only it reads) where a column read with `fmt` (`read`:
-    the values it read) was written with day and month the other way round: at least a tenth
-    of the values read only with the swapped format and none only with `fmt`. Then every value
-    it did read (a day of 12 or less) reads a wrong date: the file's `fmt` is wrong, not a few
+    the values it read) was written with day and month the other way round: some values read
+    only with the swapped format and none only with `fmt`. Then every value `fmt` did read (a
+    day of 12 or less) is read with day and month swapped: the file's `fmt` is wrong, not a few
     rows (a trial's dd/mm export read with --time-format %m/%d and --quarantine loaded 40% of
-    its rows with day and month swapped, without a word). None otherwise: a file of the given
-    convention has values only it reads (a day above 12), and one whose every day is 12 or
-    less cannot be told apart."""
+    its rows that way, without a word). None otherwise: a file of the given convention has
+    values only it reads (a day above 12); one whose every day is 12 or less cannot be told.
+    The values `fmt` did not read are parsed first; the others only where some of those read
+    swapped."""
     other = day_month_swapped(fmt)
-    if other is None or read.all():
+    unread = ~(read | outside)
+    if other is None or not unread.any():
         return None
-    swapped, swapped_outside = text_times(text, other)
-    read_swapped = swapped.notna().to_numpy() | swapped_outside
-    read_given = read | outside
-    only_swapped = read_swapped & ~read_given
-    if (read_given & ~read_swapped).any() or only_swapped.sum() < 0.1 * len(text):
+    swapped, swapped_outside = text_times(text[unread], other)
+    read_other = swapped.notna().to_numpy() | swapped_outside
+    if not read_other.any():
         return None
-    return other, only_swapped
+    given = read | outside
+    swapped, swapped_outside = text_times(text[given], other)
+    if not (swapped.notna().to_numpy() | swapped_outside).all():
+        return None  # a value only `fmt` reads: the file is written as given
+    only_other = np.zeros(len(text), bool)
+    only_other[np.flatnonzero(unread)[read_other]] = True
+    return other, only_other
 
 
 def text_times(text: pd.Series, fmt: str | None = None) -> tuple[pd.Series, np.ndarray]:

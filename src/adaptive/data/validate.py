@@ -898,23 +898,27 @@ def refuse_day_month_swapped(
 ) -> None:
     """One error, before any row is set aside, where the column was written with day and month
     the other way round from `fmt` (`times.read_day_month_swapped`): a quarantine would load
-    the values `fmt` reads, each a wrong date. Names each value only the other format reads."""
+    the values `fmt` reads, each with day and month swapped. Names each value only the other
+    format reads, with that format as the one expected."""
     found = read_day_month_swapped(series, fmt, read, outside)
     if found is None:
         return
     other, only_other = found
     swapped = Issues(issues.source, issues.lines, parts=issues.parts, line_of=issues.line_of,
                      unit=issues.unit)  # fmt: skip
-    expected = f"a date-time in the format {fmt!r}"
+    expected = (
+        f"a date-time in the format {other!r}, not {fmt!r}: day and month the other way round"
+    )
     swapped.add_mask(only_other, col, series.tolist(), expected)
-    n_read = int(read.sum())
+    n_other, n_read = int(only_other.sum()), int(read.sum())
     raise DataValidationError(
         [p for _, p in swapped.problems()],
         hint=(
-            f"Column '{col}' is written with day and month the other way round: every value "
-            f"reads with --time-format {other!r} (time_format), {int(only_other.sum()):,} only "
-            f"with it, and the {n_read:,} that read with {fmt!r} (a day of 12 or less) would "
-            "each be read as another date. Give that format; --quarantine would load those."
+            f"Column '{col}' is written with day and month the other way round: "
+            f"{n_other:,} {'value reads' if n_other == 1 else 'values read'} only with "
+            f"--time-format {other!r} (time_format) and none only with {fmt!r}, whose "
+            f"{n_read:,} {'value' if n_read == 1 else 'values'} (a day of 12 or less) would be "
+            "read with day and month swapped. Give that format; --quarantine would load them."
         ),
     )
 
