@@ -156,6 +156,7 @@ def test_a_value_a_call_cannot_take_is_an_adaptive_error(catalog) -> None:
         "k=0": lambda: policy.recommend(one, 0, NOW),
         "k=-1": lambda: policy.select(one, -1, NOW),
         "now nan": lambda: policy.recommend(one, 5, float("nan")),
+        "now text": lambda: policy.recommend(one, 5, "garbage"),
         "two to explain": lambda: policy.explain_batch_row(two, "add-0", NOW),
         "row -1": lambda: model.mastery(state, state.rows(["nobody"], missing=-1)),
         "row 7": lambda: model.mastery(state, np.array([7])),

@@ -172,7 +172,10 @@ def to_days(now: float | pd.Timestamp | dt.datetime | dt.date | str | None) -> f
     if isinstance(now, float | int | np.number) and not isinstance(now, bool | np.bool_):
         return _days_number(float(now))
     if isinstance(now, str):  # text: ISO 8601 only (03/04/2027 is two different days)
-        now = parse_iso(now, "now")
+        try:
+            now = parse_iso(now, "now")
+        except ConfigError as exc:  # an argument's value: an ArgumentError, as a number's
+            raise ArgumentError(str(exc)) from None
     if isinstance(now, pd.Timestamp | np.datetime64 | dt.date):  # dt.datetime is a dt.date
         ts = pd.Timestamp(now)
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts

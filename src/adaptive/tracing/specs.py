@@ -21,7 +21,7 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
-from adaptive.errors import ConfigError, unknown_key, unknown_keys
+from adaptive.errors import ArgumentError, ConfigError, unknown_key, unknown_keys
 from adaptive.files import read_user_text
 from adaptive.records import Range
 from adaptive.specs import MODELS_DIR, resolve
@@ -39,11 +39,11 @@ MODEL_CLASSES: dict[str, str] = {
 }
 
 
-class ParamsRefused(ConfigError, ValueError):
+class ParamsRefused(ArgumentError):
     """A model's refusal of its own hyperparameters, named with the model ("DKT: window = 0
     (expected a whole number >= 1)"); `reason` is the message without the model's name, for
-    `build_model`, whose message names the spec's model already. Also a `ValueError`, as
-    scikit-learn's refusal of a parameter is, so that an `except ValueError` catches it."""
+    `build_model`, whose message names the spec's model already. An `ArgumentError`: also a
+    `ValueError`, as scikit-learn's refusal of a parameter is."""
 
     def __init__(self, model: str, reason: str) -> None:
         super().__init__(f"{model}: {reason}")
