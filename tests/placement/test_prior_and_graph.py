@@ -261,3 +261,16 @@ def test_a_placement_file_read_in_batches_is_the_same_placement(tmp_path) -> Non
             read_placement(path, chain(), batch_rows=batch_rows)
         assert caught.value.total == 3, str(caught.value)
         assert [p.line for p in caught.value.problems] == [7, 8, 9]
+
+
+def test_a_placement_naming_a_skill_twice_is_refused() -> None:
+    """A review: with pandas' index gone from `aligned`, a skill given twice read its last
+    column without a word (pandas had refused it deep inside)."""
+    import numpy as np
+    import pytest
+
+    from adaptive.errors import ConfigError
+    from adaptive.placement.prior import Placement
+
+    with pytest.raises(ConfigError, match="placement skills: 'a' is given twice"):
+        Placement(("s1",), ("a", "a", "b"), np.zeros((1, 3)))

@@ -18,14 +18,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
-from adaptive.data.codes import check_unique_ids, id_list
+from adaptive.data.codes import check_unique_ids, id_list, lookup_codes
 from adaptive.errors import (
     ConfigError,
     PlacementWarning,
@@ -36,6 +36,7 @@ from adaptive.errors import (
     verb,
 )
 from adaptive.grades import grade_label
+from adaptive.memo import IdentityMemo
 
 if TYPE_CHECKING:
     from adaptive.tracing.base import KnowledgeTracer, TracingState
@@ -106,7 +107,9 @@ class Placement:
         students = id_list(self.students, "placement students")  # " b " is "b", as everywhere
         check_unique_ids(students, "placement students")
         object.__setattr__(self, "students", tuple(students))
-        object.__setattr__(self, "skills", tuple(str(s) for s in self.skills))
+        if not (isinstance(self.skills, tuple) and all(isinstance(s, str) for s in self.skills)):
+            object.__setattr__(self, "skills", tuple(str(s) for s in self.skills))
+        check_unique_ids(self.skills, "placement skills")  # a column read twice: which one?
         object.__setattr__(self, "sources", tuple(sources))
 
     def __len__(self) -> int:
@@ -133,7 +136,8 @@ class Placement:
         """(n_students, len(skills)) mastery in the order of `skills`; NaN for skills it lacks.
         `rows` (row numbers, `rows_of`): only those students' rows, in that order, so a few
         students of a district's placement cost only their rows."""
-        codes = skill_positions(self.skills, tuple(str(s) for s in skills))
+        want = skills if isinstance(skills, tuple) else tuple(str(s) for s in skills)
+        codes = skill_positions(self.skills, want)
         mastery = self.mastery if rows is None else self.mastery[rows]
         out = np.full((len(mastery), len(codes)), np.nan)
         known = codes >= 0
@@ -690,16 +694,23 @@ def _values_every_skill(placement: Placement, skills: Sequence[str]) -> bool:
     return set(skills) <= set(placement.skills) and not np.isnan(placement.mastery).any()
 
 
-@lru_cache(maxsize=64)
+#: `skill_positions` per pair of skill lists (their identities: see `adaptive.memo`).
+_POSITIONS: IdentityMemo[np.ndarray] = IdentityMemo(limit=64)
+
+
 def skill_positions(have: tuple[str, ...], want: tuple[str, ...]) -> np.ndarray:
-    """The position in `have` of each skill of `want` (-1 where absent), read-only. Cached: a
-    vendor's request places one student against the same two skill lists (the catalog's, the
-    model's) every time, and pandas' string index took ~1 ms a placement to build and search
-    (a trial's first request of each student cost twice the others)."""
-    at = {skill: i for i, skill in enumerate(have)}
-    codes = np.fromiter((at.get(skill, -1) for skill in want), np.int64, len(want))
-    codes.flags.writeable = False
-    return codes
+    """The position in `have` of each skill of `want` (-1 where absent), read-only; once per
+    pair of lists: a vendor's request places one student against the same two (a placement's,
+    usually the catalog's `skill_ids`, and the model's), and pandas' string index took ~1 ms a
+    placement to build and search (a trial's first request of each student cost twice the
+    others)."""
+
+    def build() -> np.ndarray:
+        codes = lookup_codes({skill: i for i, skill in enumerate(have)}, want)
+        codes.flags.writeable = False
+        return codes
+
+    return _POSITIONS.get((have, want), build)
 
 
 def on_skills(placement: Placement, skills: Sequence[str] | pd.Index, where: str) -> Placement:

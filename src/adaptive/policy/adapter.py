@@ -976,7 +976,7 @@ def _fill_unmodelled(
     unmodelled = np.isnan(mastery).all(axis=0)
     if not unmodelled.any():
         return
-    values = given_or_grade(catalog, profiles, given, grade_table).aligned(catalog.skill_index)
+    values = given_or_grade(catalog, profiles, given, grade_table).aligned(catalog.skill_ids)
     cols = np.flatnonzero(unmodelled)
     mastery[:, cols] = values[:, cols]
     unplaced = np.isnan(mastery[:, cols])

@@ -562,7 +562,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         self._check_state(state)
         _check_placement(placement, "placement")
         placement = on_skills(placement, self._skill_tuple(), "place")
-        prior = placement.aligned(self.skills_)
+        prior = placement.aligned(self._skill_tuple())
         _warn_partly_placed(prior, placement)
         with state.lock:
             rows = state.rows_adding(list(placement.students), self._state_row())
@@ -595,7 +595,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 covered = prior.subset([s for s in prior.students if s in wanted])
                 covered = on_skills(covered, self._skill_tuple(), "restart")
                 placed = state.rows(list(covered.students))
-                self._place(state, placed, covered.aligned(self.skills_))
+                self._place(state, placed, covered.aligned(self._skill_tuple()))
                 valued = ~np.isnan(covered.mastery).all(axis=1)
                 state.record_placement(placed[valued], np.asarray(covered.sources)[valued])
 
