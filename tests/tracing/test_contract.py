@@ -200,10 +200,11 @@ def _responses(frame: pd.DataFrame) -> list[Response]:
     ]
 
 
-def as_frame_log(r: Response) -> ResponseLog:
+def as_frame_log(*answers: Response) -> ResponseLog:
     return ResponseLog.from_frame(pd.DataFrame({
-        "student_id": [r.student_id], "item_id": [r.item_id], "skill_ids": [list(r.skill_ids)],
-        "correct": [r.correct], "timestamp": [r.timestamp],
+        "student_id": [r.student_id for r in answers], "item_id": [r.item_id for r in answers],
+        "skill_ids": [list(r.skill_ids) for r in answers],
+        "correct": [r.correct for r in answers], "timestamp": [r.timestamp for r in answers],
     }))  # fmt: skip
 
 
@@ -222,6 +223,15 @@ def test_a_late_answer_warning_names_the_latest_time_and_a_clock_ahead(fitted, t
         said = " ".join(str(c.message) for c in caught if c.category is LateAnswerWarning)
         assert "the latest on 2062-02-20 09:00 UTC, after this machine's clock" in said, said
         assert "likely wrong, a device's clock, rather than these" in said
+    # two students late, one of them behind a wrong clock: counted, not said of both (a review)
+    state = fitted.init_state()
+    other = replace(r, student_id=f"{r.student_id}-other")
+    fitted.update(state, replace(r, timestamp=wrong_clock))
+    fitted.update(state, replace(other, timestamp=pd.Timestamp("2026-03-05", tz="UTC")))
+    both = [replace(x, timestamp=pd.Timestamp("2026-03-01", tz="UTC")) for x in (r, other)]
+    with pytest.warns(LateAnswerWarning, match="1 of these students' latest answers are dated "
+                      "after this machine's clock"):  # fmt: skip
+        fitted.update(state, as_frame_log(*both))
     state = fitted.init_state()  # an ordinary late answer: the latest time, and the usual why
     fitted.update(state, replace(r, timestamp=pd.Timestamp("2026-03-03 08:30", tz="UTC")))
     with pytest.warns(LateAnswerWarning, match="the latest on 2026-03-03 08:30 UTC: a device "

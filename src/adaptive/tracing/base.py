@@ -800,7 +800,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         if behind.any():
             late = time < np.repeat(np.where(behind, before, np.iinfo(np.int64).min), lengths)
             students = responses.students[np.flatnonzero(behind)]
-            _warn_late(int(late.sum()), tuple(str(s) for s in students), int(before[behind].max()))
+            _warn_late(int(late.sum()), tuple(str(s) for s in students), before[behind])
         latest = time[np.maximum(offsets[1:] - 1, 0)]
         last[rows] = np.where(lengths > 0, np.maximum(before, latest), before)
 
@@ -812,7 +812,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         row = state.row(r.student_id)
         t, before = r.timestamp.value, last.item(row)
         if before and t < before:
-            _warn_late(1, (r.student_id,), before)
+            _warn_late(1, (r.student_id,), np.array([before]))
         elif t > before:
             last[row] = t
 
@@ -1246,29 +1246,35 @@ def _answer_key(r: Response) -> int:
     return int.from_bytes(digest, "little", signed=True) or 1
 
 
-def _warn_late(count: int, students: tuple[str, ...], absorbed_ns: int) -> None:
+def _warn_late(count: int, students: tuple[str, ...], absorbed_ns: np.ndarray) -> None:
     """The `LateAnswerWarning` of `update` (student ids in its attribute, not its text), with
-    the latest time absorbed for those students (`absorbed_ns`): where that time is after this
-    machine's clock, the answer dated wrong is that one, not the late ones (a vendor's trial:
-    one answer dated 2062 by a device's clock made every later answer "late")."""
+    the latest time absorbed for those students (`absorbed_ns`, one per student): where a
+    student's is after this machine's clock, the answer dated wrong is that one, not the late
+    ones (a vendor's trial: one answer dated 2062 by a device's clock made every later answer
+    "late"); counted per student, so one such student does not speak for the others."""
     one = count == 1
-    latest = pd.Timestamp(int(absorbed_ns), tz="UTC")
+    absorbed = np.asarray(absorbed_ns, np.int64)
+    latest = pd.Timestamp(int(absorbed.max()), tz="UTC")
     now = pd.Timestamp.now(tz="UTC")
-    why = (
-        f", after this machine's clock, {now:%Y-%m-%d}: that answer's date is likely wrong, a "
-        "device's clock, rather than these"
-        if latest > now + pd.Timedelta(days=1)
-        else ": a device that synced late?"
-    )
+    ahead = int((absorbed > (now + pd.Timedelta(days=1)).value).sum())
+    clock = f"after this machine's clock, {now:%Y-%m-%d}"
+    if ahead == len(absorbed):
+        why = f", {clock}: that answer's date is likely wrong, a device's clock, rather than these"
+    elif ahead:
+        why = (
+            f"; {ahead:,} of these students' latest answers are dated {clock}: those dates are "
+            "likely wrong, a device's clock; for the others, a device that synced late?"
+        )
+    else:
+        why = ": a device that synced late?"
     warnings.warn(
         LateAnswerWarning(
             f"update: {count:,} {'answer' if one else 'answers'} of {len(students):,} "
             f"{'student' if len(students) == 1 else 'students'} {'is' if one else 'are'} dated "
             f"before answers already absorbed for them (the latest on {latest:%Y-%m-%d %H:%M} "
             f"UTC{why}): traced in the order received, not in time order. To trace them in time "
-            "order, "
-            "`model.restart(state, warning.students, prior=...)`, then `model.update(state, "
-            "<their whole history>)`.",
+            "order, `model.restart(state, warning.students, prior=...)`, then `model.update("
+            "state, <their whole history>)`.",
             students,
             count,
         ),
