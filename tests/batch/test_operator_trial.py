@@ -239,9 +239,8 @@ def test_a_stale_night_after_a_served_one_gives_the_served_cutoff_as_a_bound(dis
         run_daily_job("2030-01-01", out, **args)
     assert (
         f"--date 2030-01-01: at least {gap:,} days after the newest response of "
-        f"{export} (none since the night of {after} served in --out, which read "
-        f"those "
-        f"before {after})"
+        f"{export} (none since the night of {after} already served, which read the "
+        "responses before it)"
     ) in str(caught.value)
     with pytest.raises(ConfigError) as fresh:  # a fresh folder: the newest response itself
         run_daily_job("2030-01-01", tmp_path / "fresh", **args)

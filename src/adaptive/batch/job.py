@@ -449,9 +449,10 @@ def _run_locked(
 @contextlib.contextmanager
 def _what_a_stop_left(day: str, out: Path) -> Iterator[Callable[[], None]]:
     """Yields the call that marks the night served (its outputs and `_SUCCESS.json` written). A
-    stop signal carries `after_stop`, what the command line says instead of "the partitions
-    written so far are kept: run it again to resume" where that is not so: after the night was
-    served (while the summary run is logged, the locks released), or before it wrote anything."""
+    stop signal carries `after_stop`, what the command line says instead of "any partitions
+    written so far are kept: run the same command again to resume" (`cli.AFTER_A_STOP`) where
+    more is known: the night was served (while the summary run is logged, the locks released),
+    or nothing of it was written."""
     done = False
 
     def served() -> None:

@@ -115,12 +115,16 @@ def warn_future_rows(
         latest = latest.date().isoformat()
         # the day's own answers are not used either (a trial's count left them out unsaid)
         own = int(((time_ns >= night_start(day, timezone).value) & ~ahead).sum())
-        also = f", nor the {counted(own, 'response')} of {day} itself" if own else ""
+        also = (
+            f"; the {counted(own, 'response')} of {day} itself {verb(own, 'is')} the next night's"
+            if own
+            else ""
+        )
         warnings.warn(
             f"{source}: {counted(n, 'response')} {verb(n, 'is')} dated after the night "
             f"of {day} (up to {latest}): "
-            f"this night does not use them (it reads the responses before {day}{also}); a "
-            "wrong year, a device's clock, or a --date in the past?",
+            f"this night does not use them (it reads only the responses before {day}{also}); "
+            "a wrong year, a device's clock, or a --date in the past?",
             NightWarning,
             stacklevel=3,
         )
@@ -156,7 +160,7 @@ def check_night_near_log(
     if gap > STALE_LOG_DAYS:
         when = (
             f"at least {gap:,} days after the newest response of {source} (none since the night "
-            f"of {served_night} served in --out, which read those before {newest.isoformat()})"
+            f"of {served_night} already served, which read the responses before it)"
             if served_night is not None
             else f"{gap:,} days after the newest response of {source} (on {newest.isoformat()})"
         )
