@@ -337,7 +337,10 @@ def same_as_read(name: str, names: Collection[str]) -> str | None:
     if folded is not None:
         return folded
     alike = sorted(n for n in names if look_alike(n) == look_alike(name))
-    return alike[0] if alike and look_alike(name) else None
+    if not alike or not look_alike(name):
+        return None
+    # of several alike (ids that differ only in case), the one nearest in case
+    return difflib.get_close_matches(name, alike, n=1, cutoff=0.0)[0]
 
 
 def closest_name(name: str, names: Collection[str]) -> str | None:
@@ -350,13 +353,16 @@ def closest_name(name: str, names: Collection[str]) -> str | None:
     read = same_as_read(name, names)
     if read is not None:
         return read
-    # spellings compared whatever their case ('BKT-forget' for 'bkt-forgets' was not offered)
-    spelt: dict[str, str] = {}
+    # spellings compared whatever their case ('BKT-forget' for 'bkt-forgets' was not offered),
+    # then, of names alike but for case, the one nearest in case too
+    spelt: dict[str, list[str]] = {}
     for n in sorted(names):
         if not numbered_sibling(name, n):
-            spelt.setdefault(n.casefold(), n)
+            spelt.setdefault(n.casefold(), []).append(n)
     close = difflib.get_close_matches(name.casefold(), spelt, n=1, cutoff=SPELLING_CUTOFF)
-    return spelt[close[0]] if close else None
+    if not close:
+        return None
+    return difflib.get_close_matches(name, spelt[close[0]], n=1, cutoff=0.0)[0]
 
 
 def numbered_sibling(name: str, other: str) -> bool:
