@@ -76,7 +76,7 @@ def test_train_says_how_many_students_and_responses_it_held_out_for_promote(cli,
     out = " ".join(r.out.split())
     assert (
         f"Held out for promotion: {held.sum()} of 80 students ({rows.sum():,} of 1,600 "
-        "responses), 20% of the students chosen by a hash of their id."
+        "responses): each student is held out with a chance of 20%, by a hash of their id"
     ) in out
     assert "`adaptive promote` compares models on them" in out
     assert (

@@ -193,8 +193,9 @@ def _print_holdout(run_id: str, tracking_uri: str | None) -> None:
     console.print(
         f"Held out for promotion: {n['data_students'] - n['train_students']:,} of "
         f"{n['data_students']:,} students ({n['data_responses'] - n['train_responses']:,} of "
-        f"{n['data_responses']:,} responses), {float(params['holdout_fraction']):.0%} of the "
-        "students chosen by a hash of their id. `adaptive promote` compares models on them, so "
+        f"{n['data_responses']:,} responses): each student is held out with a chance of "
+        f"{float(params['holdout_fraction']):.0%}, by a hash of their id (the same students on "
+        "every run and machine). `adaptive promote` compares models on them, so "
         "neither the folds above nor the trained model saw them: the folds cover the other "
         f"{n['train_students']:,} students ({n['train_responses']:,} responses).",
         soft_wrap=True,
