@@ -1460,3 +1460,35 @@ def test_item_and_skill_columns_given_the_other_s_name_are_noted(tmp_path):
         warnings.simplefilter("error", DataNoteWarning)
         right = {"student_id": "student", "item_id": "item", "skill_ids": "skill"}
         load_log(path, mapping={**right, "allow_unsorted": True})
+
+
+def test_a_quarantined_csv_row_keeps_the_exports_other_columns(tmp_path):
+    """A data scientist's trial: the quarantine held only the columns the reader reads, so a
+    fixed row could not be pasted back into the export (its `Minutes` was gone). Each set-aside
+    row now carries every column of the file, in the file's order, past a row the parser could
+    not split, a blank line and a quoted cell spanning two lines."""
+    from adaptive.data import read_responses
+
+    text = (
+        "Learner;Note;Task;KC;Score;When;Minutes\n"
+        "s1;ok;i1;k1;1;2026-09-01T08:00:00Z;3\n"
+        's1;"two\nlines";i2;k1;maybe;2026-09-01T08:05:00Z;4\n'  # a bad answer, after a 2-line cell
+        "s2;short;i1\n"  # too few fields: not split
+        "\n"
+        "s2;ok;i1;k1;0;2026-09-02T08:00:00Z;5\n"
+        "s3;late;i3;;1;2026-09-03T08:00:00Z;6\n"  # no skill
+        "s3;ok;i3;k1;1;yesterday;7\n"  # no date
+    )
+    path = tmp_path / "export.csv"
+    path.write_text(text)
+    mapping = {"student_id": "Learner", "item_id": "Task", "skill_ids": "KC", "correct": "Score",
+               "time": "When", "sep": ";"}  # fmt: skip
+    log = read_responses(path, mapping, quarantine=tmp_path / "aside.csv")
+    assert len(log) == 2
+    aside = pd.read_csv(tmp_path / "aside.csv", dtype=str, keep_default_na=False)
+    assert list(aside.columns) == ["line", "reason", "Learner", "Note", "Task", "KC", "Score",
+                                   "When", "Minutes", "raw_text"]  # fmt: skip
+    by_score = aside[aside["Score"] != ""].set_index("Learner")
+    assert by_score.loc["s1", "Note"] == "two\nlines" and by_score.loc["s1", "Minutes"] == "4"
+    assert sorted(aside["Minutes"]) == ["", "4", "6", "7"]  # the unsplit row keeps its raw_text
+    assert aside.loc[aside["Minutes"] == "", "raw_text"].tolist() == ["s2;short;i1"]

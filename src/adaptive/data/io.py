@@ -36,6 +36,7 @@ from adaptive.data.readers import (
     file_format,
     read_header,
     read_raw,
+    unread_columns,
 )
 from adaptive.data.validate import (
     EVERY_ROW_HINT,
@@ -449,6 +450,14 @@ def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
     names = sorted(cells.column_names, key=lambda c: position.get(c, len(position)))
     for name in names:
         columns[name] = [None if v is None else str(v) for v in cells.column(name).to_pylist()]
+    # the export's other columns too, in its order (each set-aside row whole)
+    others = unread_columns(raw, raw.lines[rows])
+    if others:
+        columns.update(others)
+        names = sorted([*names, *others], key=lambda c: position.get(c, len(position)))
+        columns = {
+            k: columns[k] for k in [*(["file"] if raw.parts else []), "line", "reason", *names]
+        }
     columns["raw_text"] = [None] * len(rows)
     for problem, text in zip(raw.unparsed, raw.unparsed_text, strict=True):  # CSV only
         columns["line"].append(problem.line)

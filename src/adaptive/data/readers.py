@@ -475,6 +475,54 @@ def _read_csv(path: Path, mapping: ColumnMapping, kind: str, compression: str | 
     )
 
 
+def unread_columns(raw: RawTable, lines: np.ndarray) -> dict[str, list[str | None]]:
+    """The CSV's columns the reader left out (a log reads only those it needs), for the rows at
+    `lines` (their `RawTable.lines`), read again from the file: a quarantine then holds each
+    set-aside row whole, to be fixed and pasted back into the export as it was (a data
+    scientist's trial found its `Minutes` column missing). One streamed pass over those columns
+    alone, skipping the rows the first pass could not split, so row k is the first pass's k-th;
+    {} for a Parquet log (its quarantine keeps the columns it read) or nothing left out."""
+    if raw.csv_format is None or not len(lines):
+        return {}
+    read = set(raw.table.column_names)
+    others = [c for c in dict.fromkeys(raw.header) if c not in read]
+    if not others or len(set(raw.header)) != len(raw.header):
+        return {}
+    sep, compression, encoding = raw.csv_format
+    lines = np.asarray(lines, dtype=np.int64)
+    skipped = np.array(sorted(p.line for p in raw.unparsed), dtype=np.int64)
+    # each row's place among the rows the parser split (line 2 is the first; skipped lines out)
+    position = lines - 2 - np.searchsorted(skipped, lines)
+    order = np.argsort(position, kind="stable")
+    out: dict[str, list[str | None]] = {c: [None] * len(lines) for c in others}
+    reader = pacsv.open_csv(
+        pa.input_stream(raw.source, compression=compression),
+        read_options=pacsv.ReadOptions(
+            use_threads=False, block_size=CSV_BLOCK_BYTES, column_names=raw.header,
+            skip_rows=1, encoding=encoding or "utf8",
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=sep, ignore_empty_lines=False, invalid_row_handler=lambda row: "skip"
+        ),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=others, column_types={c: pa.string() for c in others},
+            strings_can_be_null=False, quoted_strings_can_be_null=False,
+        ),
+    )  # fmt: skip
+    seen, next_wanted = 0, 0
+    for batch in reader:
+        end = seen + batch.num_rows
+        while next_wanted < len(order) and position[order[next_wanted]] < end:
+            slot = int(order[next_wanted])
+            for c in others:
+                out[c][slot] = batch.column(c)[int(position[slot]) - seen].as_py()
+            next_wanted += 1
+        seen = end
+        if next_wanted == len(order):
+            break
+    return out
+
+
 def unreadable(
     source: str, compression: str | None, exc: Exception, line: int | None = None
 ) -> DataValidationError:
