@@ -33,7 +33,11 @@ def test_same_but_case_is_the_case_slip_only() -> None:
 
     codes = ["8.G.A.4", "8.NS.A.4"]
     assert same_but_case("8.g.a.4", codes) == "8.G.A.4"
-    assert same_but_case("8.NS.Z.9", codes) is None and closest_name("8.NS.Z.9", codes)
+    assert same_but_case("8.NX.A.4", codes) is None and closest_name("8.NX.A.4", codes)
+    # a digit in place of another digit, letters changed beside it: another numbered code
+    # (an operator's trial was offered 'g5.NF.2.practice3' for 'g7.NS.2.practice3')
+    assert closest_name("8.NS.Z.9", codes) is None
+    assert closest_name("g7.NS.2.practice3", ["g5.NF.2.practice3"]) is None
 
 
 def test_some_of_names_the_first_and_counts_the_rest() -> None:

@@ -366,18 +366,21 @@ def closest_name(name: str, names: Collection[str]) -> str | None:
 
 
 def numbered_sibling(name: str, other: str) -> bool:
-    """Whether two names differ only in digits written in place of other digits ("g2.NS.1" and
-    "g8.NS.1", "g3.NS.4" and "g3.NS.5", "stu0000028" and "stu0000027"): they name other numbered
-    things (a skill of another grade, the next skill, another student), never offered as the one
-    meant, though their spellings are close. A digit dropped or doubled ("stu000027", "a33") is
-    a slip still offered."""
-    return (
-        len(name) == len(other)
-        and name != other
-        and all(
-            a == b or (a.isdigit() and b.isdigit())
-            for a, b in zip(name.casefold(), other.casefold(), strict=True)
-        )
+    """Whether one name has a digit written where the other has another digit ("g2.NS.1" and
+    "g8.NS.1", "g3.NS.4" and "g3.NS.5", "stu0000028" and "stu0000027", and with other changes
+    beside it: "g7.NS.2.practice3" and "g5.NF.2.practice3", an operator's trial): they name
+    other numbered things (a skill of another grade, the next skill, another student), never
+    offered as the one meant, though their spellings are close. A digit dropped or doubled
+    ("stu000027", "a33") is a slip still offered."""
+    a, b = name.casefold(), other.casefold()
+    if a == b:
+        return False
+    steps = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return any(
+        op == "replace"
+        and any(x.isdigit() for x in a[i1:i2])
+        and any(y.isdigit() for y in b[j1:j2])
+        for op, i1, i2, j1, j2 in steps
     )
 
 
