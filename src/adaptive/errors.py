@@ -337,10 +337,7 @@ def same_as_read(name: str, names: Collection[str]) -> str | None:
     if folded is not None:
         return folded
     alike = sorted(n for n in names if look_alike(n) == look_alike(name))
-    if not alike or not look_alike(name):
-        return None
-    # of several alike (ids that differ only in case), the one nearest in case
-    return difflib.get_close_matches(name, alike, n=1, cutoff=0.0)[0]
+    return alike[0] if alike and look_alike(name) else None
 
 
 def closest_name(name: str, names: Collection[str]) -> str | None:

@@ -42,4 +42,4 @@ def test_a_model_name_in_other_case_is_offered_its_spelling():
     assert closest_name("BKT-forget", names) == "bkt-forgets"
     assert closest_name("Best-LR", names) == "best-lr"
     assert closest_name("g7.NS.2", ["g5.NS.2", "g7.NF.1"]) is None  # another grade: no slip
-    assert closest_name("geo.l", ["Geo.1", "geo.1"]) == "geo.1"  # of two, the case nearest
+    assert closest_name("geo-1x", ["Geo-11", "geo-11"]) == "geo-11"  # of two, the case nearest
