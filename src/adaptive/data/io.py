@@ -445,19 +445,15 @@ def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
         columns["file"] = [str(Path(f).relative_to(raw.source)) for f, _ in located]
     columns["line"] = [line for _, line in located]
     columns["reason"] = ["; ".join(reasons[r]) for r in rows.tolist()]
-    # the file's own column order (the reader keeps the columns in the mapping's order)
-    position = {c: i for i, c in enumerate(raw.header)}
-    names = sorted(cells.column_names, key=lambda c: position.get(c, len(position)))
-    for name in names:
-        columns[name] = [None if v is None else str(v) for v in cells.column(name).to_pylist()]
-    # the export's other columns too, in its order (each set-aside row whole)
+    # every column of the file, in its own order (the reader keeps those it reads in the
+    # mapping's order; the others are read again for these rows: each set-aside row whole)
     others = unread_columns(raw, raw.lines[rows])
-    if others:
-        columns.update(others)
-        names = sorted([*names, *others], key=lambda c: position.get(c, len(position)))
-        columns = {
-            k: columns[k] for k in [*(["file"] if raw.parts else []), "line", "reason", *names]
-        }
+    position = {c: i for i, c in enumerate(raw.header)}
+    names = sorted([*cells.column_names, *others], key=lambda c: position.get(c, len(position)))
+    for name in names:
+        read = name not in others
+        values = cells.column(name).to_pylist() if read else others[name]
+        columns[name] = [None if v is None else str(v) for v in values]
     columns["raw_text"] = [None] * len(rows)
     for problem, text in zip(raw.unparsed, raw.unparsed_text, strict=True):  # CSV only
         columns["line"].append(problem.line)
