@@ -354,12 +354,15 @@ def closest_name(name: str, names: Collection[str]) -> str | None:
     # then, of names alike but for case, the one nearest in case too
     spelt: dict[str, list[str]] = {}
     for n in sorted(names):
-        if not numbered_sibling(name, n):
-            spelt.setdefault(n.casefold(), []).append(n)
-    close = difflib.get_close_matches(name.casefold(), spelt, n=1, cutoff=SPELLING_CUTOFF)
-    if not close:
-        return None
-    return difflib.get_close_matches(name, spelt[close[0]], n=1, cutoff=0.0)[0]
+        spelt.setdefault(n.casefold(), []).append(n)
+    # the closest few first (difflib's quick bounds over every name), siblings dropped from
+    # those only: comparing each name of a large vocabulary op by op cost seconds
+    close = difflib.get_close_matches(name.casefold(), spelt, n=10, cutoff=SPELLING_CUTOFF)
+    for folded in close:
+        kept = [n for n in spelt[folded] if not numbered_sibling(name, n)]
+        if kept:
+            return difflib.get_close_matches(name, kept, n=1, cutoff=0.0)[0]
+    return None
 
 
 def numbered_sibling(name: str, other: str) -> bool:
