@@ -64,7 +64,7 @@ from adaptive.errors import (
     look_alike,
 )
 from adaptive.files import atomic_write_bytes, read_user_text
-from adaptive.policy.base import TeacherOverrides
+from adaptive.policy.base import TeacherOverrides, teacher_arrays
 
 FORMAT = "adaptive-overrides"
 VERSION = 1
@@ -183,7 +183,7 @@ class OverrideSet:
         rows = [i for i, s in enumerate(student_ids) if s in students]
         if not rows:
             return {}
-        n, n_a = len(student_ids), len(catalog.activities)
+        n = len(student_ids)
         pos = catalog.activity_index
         for i in rows:  # a set built in Python is checked as a file is: an unknown id was -1,
             # the catalog's last activity, assigned without a word
@@ -194,26 +194,24 @@ class OverrideSet:
                     f"overrides of student {student_ids[i]!r}: {unknown[0]!r}: expected "
                     f"{_activity_expected(unknown[0], set(pos))}"
                 )
-        assigned, excluded = sparse.lil_matrix((n, n_a)), sparse.lil_matrix((n, n_a))
-        low, high, remediate = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
-        for i in rows:  # only the students a teacher overrode: a few per class
-            sid = student_ids[i]
-            profile = profiles.get(sid)
-            t = students[sid].teacher_overrides(profile.grade if profile else None)
-            for order, code in enumerate(pos.get_indexer(list(t.assigned)), start=1):
-                assigned[i, code] = order
-            for code in pos.get_indexer(sorted(t.excluded)):
-                excluded[i, code] = 1.0
-            low[i] = np.nan if t.min_grade is None else t.min_grade
-            high[i] = np.nan if t.max_grade is None else t.max_grade
-            remediate[i] = t.remediate
-        return {
-            "assigned": assigned.tocsr(),
-            "excluded": excluded.tocsr(),
-            "min_grade": low,
-            "max_grade": high,
-            "remediate": remediate,
-        }
+        owners = [student_ids[i] for i in rows]  # only those a teacher overrode: a few
+        teacher = [
+            students[sid].teacher_overrides(profiles[sid].grade if sid in profiles else None)
+            for sid in owners
+        ]
+        fields = teacher_arrays(catalog, owners, teacher)
+        # each overridden student's row in place among the batch's n (the others: none)
+        place = sparse.csr_matrix(
+            (np.ones(len(rows)), (rows, np.arange(len(rows)))), (n, len(rows))
+        )
+        out: dict[str, object] = {}
+        for name in ("assigned", "excluded"):
+            out[name] = (place @ fields[name]).tocsr()
+        for name, fill in (("min_grade", np.nan), ("max_grade", np.nan), ("remediate", 0.0)):
+            column = np.full(n, fill)
+            column[rows] = fields[name]
+            out[name] = column
+        return out
 
 
 @dataclass(frozen=True)

@@ -378,10 +378,7 @@ def carries_overrides(batch: StudentBatch) -> bool:
 
 
 def one_student(
-    batch: StudentBatch,
-    catalog: Catalog,
-    config: PolicyConfig,
-    overrides: TeacherOverrides | None = None,
+    batch: StudentBatch, catalog: Catalog, overrides: TeacherOverrides | None = None
 ) -> StudentBatch:
     """The batch `recommend` serves: one student's (`recommend_batch` serves many, as a table),
     with `overrides` (a teacher's, as a `StudentView` takes them) read as a view's are (unknown
@@ -403,14 +400,11 @@ def one_student(
             "scope, a grade band or remediate) and overrides= gives more: give them once, when "
             "the batch is built or here"
         )
-    blank = StudentView(str(batch.student_ids[0]), None, np.full(len(catalog.skills), np.nan),
-                        overrides=overrides)  # fmt: skip
-    teacher = StudentBatch.from_views(catalog, [blank], config)
     served = copy.copy(batch)
-    for name in OVERRIDE_FIELDS:
-        setattr(served, name, getattr(teacher, name))
+    for name, value in teacher_arrays(catalog, [str(batch.student_ids[0])], [overrides]).items():
+        setattr(served, name, value)
     if overrides.daily_minutes is not None:
-        served.daily_minutes = teacher.daily_minutes
+        served.daily_minutes = np.array([overrides.daily_minutes], float)
     return served
 
 
@@ -650,55 +644,12 @@ class StudentBatch:
                 )
             return out
 
-        def id_matrix(name: str, get: Any, ordered: bool = False) -> sparse.csr_matrix:
-            """CSR (n, A): 1 per listed activity (or its 1-based order when `ordered`). An id
-            not in the catalog is an error, as in a teacher overrides file (a completed, recent
-            or excluded id the catalog does not hold was ignored without a word: a typo, or
-            another catalog's)."""
-            pos = catalog_arrays(catalog).activity_pos
-            indptr, indices, data = [0], [], []
-            for v in views:
-                ids = id_list(get(v), f"student {v.student_id!r}: {name}")
-                codes = [pos.get(a, -1) for a in ids]
-                if ordered and -1 in codes:
-                    unknown = [a for a, c in zip(ids, codes, strict=True) if c < 0]
-                    raise ConfigError(
-                        f"student {v.student_id!r}: unknown assigned activity ids {unknown[:5]}"
-                    )
-                if -1 in codes:
-                    unknown = [a for a, c in zip(ids, codes, strict=True) if c < 0]
-                    raise ConfigError(
-                        f"student {v.student_id!r}: {name}: activity id(s) not in the catalog: "
-                        f"{unknown[:5]}; expected ids of catalog.activities"
-                    )
-                keep = sorted((c, j + 1) for j, c in enumerate(codes) if c >= 0)
-                indices.extend(c for c, _ in keep)
-                data.extend(float(o) if ordered else 1.0 for _, o in keep)
-                indptr.append(len(indices))
-            return sparse.csr_matrix(
-                (
-                    np.asarray(data, float),
-                    np.asarray(indices, np.int32),
-                    np.asarray(indptr, np.int32),
-                ),
-                shape=(n, len(catalog.activities)),
-            )
-
         ov = [v.overrides or TeacherOverrides() for v in views]
         profiles = [v.profile or LearnerProfile(v.student_id) for v in views]
-        scope = np.ones((n, n_s), bool)
-        for i, o in enumerate(ov):
-            if o.scope_skills is not None:
-                unknown = sorted(set(o.scope_skills) - set(catalog.skill_index))
-                if unknown:  # a scope of no catalog skill left the student nothing, silently
-                    raise ConfigError(
-                        f"student {views[i].student_id!r}: scope_skills not in the catalog: "
-                        f"{unknown[:5]}; expected ids of catalog.skills"
-                    )
-                scope[i] = catalog.skill_index.isin(list(o.scope_skills))
+        ids = [v.student_id for v in views]
         return cls.build(
             catalog,
-            [v.student_id for v in views],
+            ids,
             placed_where_unknown(catalog, profiles, stack("mastery", np.nan, np.float64), config),
             config=config,
             p_correct=stack("p_correct", np.nan, np.float64),
@@ -707,14 +658,9 @@ class StudentBatch:
             last_practiced=stack("last_practiced", np.nan, np.float64),
             progress=stack("progress", 0.0, np.float64),
             goals=profile_goals(catalog, profiles),
-            scope=scope,
             interests=profile_interests(catalog, profiles),
-            completed=id_matrix("completed", lambda v: v.completed),
-            recent=id_matrix("recent", lambda v: v.recent),
-            excluded=id_matrix("excluded", lambda v: (v.overrides or TeacherOverrides()).excluded),
-            assigned=id_matrix(
-                "assigned", lambda v: (v.overrides or TeacherOverrides()).assigned, ordered=True
-            ),
+            completed=activity_matrix(catalog, ids, [v.completed for v in views], "completed"),
+            recent=activity_matrix(catalog, ids, [v.recent for v in views], "recent"),
             grade=np.array([np.nan if p.grade is None else p.grade for p in profiles], float),
             daily_minutes=np.array(
                 [
@@ -723,12 +669,74 @@ class StudentBatch:
                 ],
                 float,
             ),
-            min_grade=np.array([np.nan if o.min_grade is None else o.min_grade for o in ov], float),
-            max_grade=np.array([np.nan if o.max_grade is None else o.max_grade for o in ov], float),
-            remediate=np.array([o.remediate for o in ov], float),
+            **teacher_arrays(catalog, ids, ov),
             class_id=np.array([p.class_id or "" for p in profiles], dtype=object),
             school_id=np.array([p.school_id or "" for p in profiles], dtype=object),
         )
+
+
+def activity_matrix(
+    catalog: Catalog, owners: Sequence[str], lists: Sequence[object], name: str,
+    ordered: bool = False,
+) -> sparse.csr_matrix:  # fmt: skip
+    """CSR (n, A): 1 per activity each student's list names (or its 1-based order when
+    `ordered`: a teacher's assignments). An id not in the catalog is an error naming the
+    student (`owners`) and field, as in a teacher overrides file (a completed, recent or
+    excluded id the catalog does not hold was ignored without a word: a typo, or another
+    catalog's)."""
+    pos = catalog_arrays(catalog).activity_pos
+    indptr, indices, data = [0], [], []
+    for owner, listed in zip(owners, lists, strict=True):
+        ids = id_list(listed, f"student {owner!r}: {name}")
+        codes = [pos.get(a, -1) for a in ids]
+        if -1 in codes:
+            unknown = [a for a, c in zip(ids, codes, strict=True) if c < 0]
+            raise ConfigError(
+                f"student {owner!r}: unknown assigned activity ids {unknown[:5]}"
+                if ordered
+                else f"student {owner!r}: {name}: activity id(s) not in the catalog: "
+                f"{unknown[:5]}; expected ids of catalog.activities"
+            )
+        keep = sorted((c, j + 1) for j, c in enumerate(codes))
+        indices.extend(c for c, _ in keep)
+        data.extend(float(o) if ordered else 1.0 for _, o in keep)
+        indptr.append(len(indices))
+    return sparse.csr_matrix(
+        (np.asarray(data, float), np.asarray(indices, np.int32), np.asarray(indptr, np.int32)),
+        shape=(len(owners), len(catalog.activities)),
+    )
+
+
+def teacher_arrays(
+    catalog: Catalog, owners: Sequence[str], overrides: Sequence[TeacherOverrides]
+) -> dict[str, np.ndarray | sparse.csr_matrix]:
+    """The `StudentBatch` fields of `OVERRIDE_FIELDS` from each student's `TeacherOverrides`
+    (`owners`: their ids, for the errors): what `from_views` stacks and what `recommend` sets
+    on a model-traced student's batch (a teacher's `daily_minutes` is the caller's: it replaces
+    the profile's budget). A scope or an id the catalog does not hold is an error naming the
+    student."""
+    scope = np.ones((len(owners), len(catalog.skills)), bool)
+    for i, o in enumerate(overrides):
+        if o.scope_skills is not None:
+            unknown = sorted(set(o.scope_skills) - set(catalog.skill_index))
+            if unknown:  # a scope of no catalog skill left the student nothing, silently
+                raise ConfigError(
+                    f"student {owners[i]!r}: scope_skills not in the catalog: "
+                    f"{unknown[:5]}; expected ids of catalog.skills"
+                )
+            scope[i] = catalog.skill_index.isin(list(o.scope_skills))
+    low = [np.nan if o.min_grade is None else o.min_grade for o in overrides]
+    high = [np.nan if o.max_grade is None else o.max_grade for o in overrides]
+    return {
+        "assigned": activity_matrix(
+            catalog, owners, [o.assigned for o in overrides], "assigned", ordered=True
+        ),
+        "excluded": activity_matrix(catalog, owners, [o.excluded for o in overrides], "excluded"),
+        "scope": scope,
+        "min_grade": np.array(low, float),
+        "max_grade": np.array(high, float),
+        "remediate": np.array([o.remediate for o in overrides], float),
+    }
 
 
 #: What a probability must be, as errors say it.
@@ -930,7 +938,7 @@ class Policy(ABC):
         `batch_from_model(..., student_ids=[id])` (students a model traces): the per-request
         path, `Recommendation` objects without the table `recommend_batch` builds for many."""
         if isinstance(student, StudentBatch):
-            batch = one_student(student, self.catalog, self.config, overrides)
+            batch = one_student(student, self.catalog, overrides)
         else:
             check_view(student)
             if overrides is not None:
