@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import warnings
 
 import pytest
 
@@ -105,3 +106,42 @@ def test_an_assignment_of_another_roster_is_warned_of_on_spark_as_in_process(
         without = s.students_without_profile
         assert said[engine][0].startswith(f"{outside - without:,} of tonight's {served:,} students")
     assert said["spark"] == said["local"]
+
+
+def test_a_night_that_forgets_the_experiment_says_it_ends_it(district, tmp_path) -> None:
+    """A trial: the night after an experiment's night, served without `--experiment` (a cron
+    line that lost it), put every student back on the policy without arms with no word (a
+    re-run of a served night warned; a next night did not); `experiment analyze` then refused
+    the window."""
+    profiles = read_profiles(district.profiles)
+    arms = {"control": PolicyConfig.default(), "new": PolicyConfig.default()}
+    path = assign(profiles, arms, seed=1).save(tmp_path / "exp.json")
+    out = tmp_path / "out"
+    run_daily_job("2026-09-29", out, **district.job_args(experiment=path))
+    with pytest.warns(NightWarning, match=r"the night 2026-09-29 served an experiment .* "
+                      r"tonight \(2026-09-30\) serves none"):  # fmt: skip
+        run_daily_job("2026-09-30", out, **district.job_args())
+
+
+def test_a_redrawn_assignment_is_named_not_blamed_on_class_changes(district, tmp_path) -> None:
+    """A trial: an assignment drawn again (`assign --force`, another seed) and served the next
+    night moved half the district across arms, and the warning said "their class or school
+    changed across arms" (no student had). The night now names both assignments, and the
+    count says why."""
+    profiles = read_profiles(district.profiles)
+    arms = {"control": PolicyConfig.default(), "new": PolicyConfig.default()}
+    first = assign(profiles, arms, seed=1).save(tmp_path / "exp.json")
+    out = tmp_path / "out"
+    run_daily_job("2026-09-29", out, **district.job_args(experiment=first))
+    redrawn = assign(profiles, arms, seed=5).save(tmp_path / "exp5.json")
+    with pytest.warns(NightWarning) as said:
+        run_daily_job("2026-09-30", out, **district.job_args(experiment=redrawn))
+    text = " | ".join(str(w.message) for w in said)
+    assert "is another than the night 2026-09-29's" in text
+    assert "tonight's assignment is another than that night's" in text
+    assert "class or school changed" not in text
+    # the same assignment the next night says nothing of either
+    with warnings.catch_warnings(record=True) as quiet:
+        warnings.simplefilter("always")
+        run_daily_job("2026-10-01", out, **district.job_args(experiment=redrawn))
+    assert not [w for w in quiet if "assignment" in str(w.message)]

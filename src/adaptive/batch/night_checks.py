@@ -538,12 +538,49 @@ def experiment_served_before(out: Path, day: str, experiment: str | None) -> Non
     )
 
 
-def warn_arm_changes(out: Path, day: str, assignment, profiles: Mapping[str, object]) -> int:
+def experiment_continues(out: Path, day: str, experiment: str | None) -> bool:
+    """Warn when tonight (`day`; `experiment`: its assignment's sha256, None without one) ends
+    or replaces the experiment that the last night served before it in `out` served: a night
+    whose cron line forgot `--experiment` put every student back on the policy without arms,
+    and one given a re-drawn assignment (`experiment assign --force`) moved whole classes
+    across arms, each without a word (a trial: the second was blamed on students changing
+    class). Returns whether tonight's assignment is another than that night's."""
+    night = last_night_before(out, day)
+    listed = None if night is None else writer.date_listing(out, OUTPUT_TABLES, night)
+    before = None if listed is None else listed.get("experiment")
+    if before is None or before == experiment:
+        return False
+    if experiment is None:
+        warnings.warn(
+            f"the night {night} served an experiment (assignment sha256 {before[:12]}...) and "
+            f"tonight ({day}) serves none: every student is back on the policy without arms "
+            "(a forgotten --experiment?), and `experiment analyze` ends its window on "
+            f"{night}; give the night its --experiment to go on with the experiment",
+            NightWarning,
+            stacklevel=3,
+        )
+    else:
+        warnings.warn(
+            f"tonight's assignment (sha256 {experiment[:12]}...) is another than the night "
+            f"{night}'s (sha256 {before[:12]}...): a class whose arm differs between the two "
+            "moves to the other arm's policy, and `experiment analyze` reads one assignment "
+            "(a re-drawn `experiment assign --force`?); give the night the assignment the "
+            "experiment started with to go on with it",
+            NightWarning,
+            stacklevel=3,
+        )
+    return experiment is not None
+
+
+def warn_arm_changes(
+    out: Path, day: str, assignment, profiles: Mapping[str, object], reassigned: bool = False
+) -> int:
     """Count (and warn of) the students whom tonight's profiles put in another arm of the
     experiment than the last night served before `day` in `out` gave them (a class change
-    across arms): their outcomes now mix two arms' policies; `experiment analyze` counts them
-    in the arm of the window's first night (intention to treat). A count, never an id. (The
-    Spark engine counts the same from what each school served, on the cluster.)"""
+    across arms, or, `reassigned`, another assignment than that night's): their outcomes now
+    mix two arms' policies; `experiment analyze` counts them in the arm of the window's first
+    night (intention to treat). A count, never an id. (The Spark engine counts the same from
+    what each school served, on the cluster.)"""
     import pyarrow.parquet as pq
 
     found = arm_parts(out, day)
@@ -561,7 +598,18 @@ def warn_arm_changes(out: Path, day: str, assignment, profiles: Mapping[str, obj
     schools = np.array([getattr(p, "school_id", None) or "" for p in people], dtype=object)
     now = assignment.arm_of(classes, schools)
     changed = int(((now != before["arm"].to_numpy()) & (now != "")).sum())
-    return say_arm_changes(changed, night)
+    return say_arm_changes(changed, night, reassigned)
+
+
+def last_night_before(out: Path, day: str) -> str | None:
+    """The last night served in `out` before `day` (the newest date of its students table
+    before it), or None."""
+    root = Path(out) / "students"
+    earlier = sorted(
+        p.name.removeprefix("date=") for p in root.glob("date=*")
+        if ISO_DAY.fullmatch(p.name.removeprefix("date=")) and p.name.removeprefix("date=") < day
+    )  # fmt: skip
+    return earlier[-1] if earlier else None
 
 
 def arm_parts(out: Path, day: str) -> tuple[str, list[Path]] | None:
@@ -569,26 +617,28 @@ def arm_parts(out: Path, day: str) -> tuple[str, list[Path]] | None:
     (None: no earlier night, or one served without an experiment)."""
     import pyarrow.parquet as pq
 
-    root = Path(out) / "students"
-    earlier = sorted(
-        p.name.removeprefix("date=") for p in root.glob("date=*")
-        if ISO_DAY.fullmatch(p.name.removeprefix("date=")) and p.name.removeprefix("date=") < day
-    )  # fmt: skip
-    if not earlier:
+    night = last_night_before(out, day)
+    if night is None:
         return None
-    parts = sorted((root / f"date={earlier[-1]}").glob("school=*/part-0.parquet"))
+    parts = sorted((Path(out) / "students" / f"date={night}").glob("school=*/part-0.parquet"))
     parts = [p for p in parts if "arm" in pq.read_schema(p).names]
-    return (earlier[-1], parts) if parts else None
+    return (night, parts) if parts else None
 
 
-def say_arm_changes(changed: int, night: str) -> int:
-    """Warn of `changed` students served another arm than on `night` (none: nothing said);
-    returns the count."""
+def say_arm_changes(changed: int, night: str, reassigned: bool = False) -> int:
+    """Warn of `changed` students served another arm than on `night` (none: nothing said),
+    by the reason (`reassigned`: tonight's assignment is another than that night's, which
+    `experiment_continues` said; otherwise their class or school changed); returns the
+    count."""
+    why = (
+        "tonight's assignment is another than that night's"
+        if reassigned
+        else "their class or school changed across arms"
+    )
     if changed:
         warnings.warn(
             f"{counted(changed, 'student')} {verb(changed, 'is')} served another arm of "
-            "the experiment tonight than on "
-            f"the night {night} (their class or school changed across arms): their "
+            f"the experiment tonight than on the night {night} ({why}): their "
             "outcomes mix two arms' policies; `experiment analyze` counts each in the arm of "
             "the window's first night",
             NightWarning,

@@ -87,6 +87,7 @@ from adaptive.batch.night_checks import (
     after_night,
     arm_parts,
     check_night_near_log,
+    experiment_continues,
     experiment_served_before,
     grade_table_changed,
     grade_table_record,
@@ -349,6 +350,7 @@ def run_spark_night(
         replaced = night_served_before(out, day, record)
         reason = rebuilt_words(reason, replaced is not None)
         experiment_served_before(out, day, experiment_sha)
+        reassigned = experiment_continues(out, day, experiment_sha)
         zone_served_before(out, state_dir, day, timezone)
         overrides_dropped(out, state_dir, day, overrides)
         resumed = writer.prepare_date(out, TABLES, day, fingerprint)
@@ -394,7 +396,7 @@ def run_spark_night(
                 placed_rows if placement is not None else None,
             )
             if experiment_facts is not None:
-                _warn_arm_changes(session, out, day)
+                _warn_arm_changes(session, out, day, reassigned)
         except AdaptiveError:
             raise
         except Exception as exc:  # Spark's errors carry JVM stacks: one line instead
@@ -691,7 +693,7 @@ def _profile_ids(path: Path) -> Iterator[str]:
                 yield str(json.loads(line).get("student_id", "")).strip()
 
 
-def _warn_arm_changes(session, out: Path, day: str) -> None:
+def _warn_arm_changes(session, out: Path, day: str, reassigned: bool) -> None:
     """The students served another arm of the experiment tonight than on the last night
     before, counted by Spark from the arm each school served (what the in-process engine's
     `warn_arm_changes` counts from tonight's profiles): a join of the two nights' students
@@ -715,7 +717,7 @@ def _warn_arm_changes(session, out: Path, day: str) -> None:
     changed = before.join(now, "student_id").where(
         (F.col("arm") != "") & (F.col("arm") != F.col("before"))
     )
-    say_arm_changes(changed.count(), night)
+    say_arm_changes(changed.count(), night, reassigned)
 
 
 def _profiles_path(profiles: Any) -> Path | None:
