@@ -359,6 +359,24 @@ class Catalog:
         return depth
 
     @cached_property
+    def depth_in_grade(self) -> np.ndarray:
+        """(n_skills,) edges on the longest chain of prerequisites of the skill's own grade above
+        each skill (0: none of its grade): its place in the grade's teaching order. A strand
+        that starts in kindergarten and one that starts in grade 3 both open grade 4 with a
+        skill of depth 0 here, where `prerequisite_depth` (the whole graph's) put the late
+        strand's skills first in every grade."""
+        pos = self._skill_positions
+        grade = self.skill_grades
+        depth = np.zeros(len(self.skills), np.int64)
+        for sid in self.topological_order:  # prerequisites first
+            i = pos[sid]
+            same = [depth[pos[p]] + 1 for p in self.skill(sid).prerequisites
+                    if grade[pos[p]] == grade[i]]  # fmt: skip
+            if same:
+                depth[i] = max(same)
+        return depth
+
+    @cached_property
     def curriculum_order(self) -> np.ndarray:
         """Skill codes in teaching order: by grade (skills without one last), then prerequisites
         first (topological order)."""

@@ -5,9 +5,9 @@ knows is, to a first approximation, everything before some point of that sequenc
 grader a third of the way through the year knows the earlier grades and the first third of their
 own. `CurriculumLevel` models exactly that, with noise:
 
-- **Positions.** A skill's position is its grade plus its place in its grade's prerequisite order
-  (`position_in_grade`: 0 for the grade's shallowest skills, 1 for its deepest). Skills without a
-  grade have no position and are not modelled.
+- **Positions.** A skill's position is its grade plus its place in its grade's own prerequisite
+  order (`position_in_grade`: the middle of its level, inside (0, 1)). Skills without a grade
+  have no position and are not modelled.
 - **The student's point t.** A student knows a skill behind t with P = 1 - `noise` and one ahead
   of it with P = `noise` (gaps and head starts). Locating t (`absorb`) and choosing the next
   question (`information`) use just these two values.
