@@ -320,14 +320,15 @@ def test_a_student_served_nothing_is_told_where_they_were_placed_and_why(report_
 
 @pytest.mark.browser
 def test_count_columns_and_placed_rows_in_the_browser(newcomers, page, tmp_path):
-    """What the teacher reads: the count columns are the batch output's n_mastered,
-    n_needs_review and n_stuck under headers with the cells' marks; a placed row is "~"."""
+    """What the teacher reads: the count columns are the batch output's n_mastered +
+    n_needs_review (✓ and ↻: mastered by practice), n_needs_review and n_stuck under headers
+    with the cells' marks; a placed row is "~"."""
     site, klass, _, batch = newcomers
     page.goto(next(site.glob(f"schools/*/{klass}/index.html")).resolve().as_uri())
     page.wait_for_selector("html[data-ready='1']")
     page.screenshot(path=tmp_path / "class.png", full_page=True)
     heads = page.eval_on_selector_all("#heatmap thead th", "hs => hs.map(h => h.innerText)")
-    assert heads[:6] == ["Student", "Group", "✓ Mastered", "↻ Review", "! Stuck",
+    assert heads[:6] == ["Student", "Group", "✓+↻ Mastered", "↻ Review", "! Stuck",
                          "Growth since baseline (months)"]  # fmt: skip
     rows = page.eval_on_selector_all(
         "#heatmap tbody tr",
@@ -337,8 +338,11 @@ def test_count_columns_and_placed_rows_in_the_browser(newcomers, page, tmp_path)
     students = pd.read_parquet(batch / "students").query("class_id == @klass")
     want = students.set_index("student_id")
     for sid, _group, mastered, review, stuck in rows:
+        counts = [int(want.at[sid, c]) for c in ("n_mastered", "n_needs_review", "n_stuck")]
         assert [int(mastered), int(review), int(stuck)] == [
-            int(want.at[sid, c]) for c in ("n_mastered", "n_needs_review", "n_stuck")
+            counts[0] + counts[1],
+            counts[1],
+            counts[2],
         ]
     key = page.text_content("#counts-key")
     assert "is not counted as mastered" in key and "due for review" in key
@@ -429,8 +433,10 @@ def test_legend_says_what_mastered_counts(report_district):
     key = html.unescape(
         re.sub(r"<[^>]+>", "", re.search(r'<p class="legend" id="counts-key">.*?</p>', page)[0])
     )
-    assert "✓ Mastered: skills marked ✓" in key and "↻ Review: skills marked ↻" in key
-    assert "a high value without ✓ (e.g. 100○)" in key
+    assert "✓+↻ Mastered: skills mastered by practice: those marked ✓" in key
+    assert "marked ↻ (mastered earlier, now due for review)" in key
+    assert "↻ Review: of those, the skills marked ↻" in key
+    assert "a high value without ✓ or ↻ (e.g. 100○)" in key
 
 
 # 7. the teacher's mode -------------------------------------------------------------------------

@@ -691,3 +691,31 @@ def test_the_report_reads_the_nights_assumed_known_as_the_night_checks_do(
     doc = {"partitions": {}, "model": "m", "model_version": "1"}
     marker.write_bytes(sealed_json(doc if policy is None else {**doc, "policy": policy}))
     assert BatchRun.open(tmp_path, "2027-02-19").assumed_known == known
+
+
+HEATMAP_HEADS = re.compile(r'<th scope="col"><button type="button">([^<]*)</button></th>')
+HEATMAP_COUNTS = re.compile(
+    r'<tr data-student="([^"]+)"[^>]*><th scope="row">.*?</th><td class="g\d">.*?</td>'
+    r'<td class="num">(\d+)</td><td class="num">(\d+)</td><td class="num">(\d+)</td>'
+)
+
+
+def test_the_mastered_column_counts_skills_due_for_review_as_mastered(report_district):
+    """A trial: in February the class page's "✓ Mastered" column read 0 for every student
+    while "↻ Review" read 1-4 with reasons saying "you mastered it 4 months ago": a teacher
+    read "nobody has mastered anything". The README says ↻ cells count as mastered; the
+    column now counts ✓ and ↻ (the batch's n_mastered + n_needs_review) and says so, and
+    "↻ Review" is the part of them due for review."""
+    students = report_district.students().set_index("student_id")
+    assert (students["n_needs_review"] > 0).any()  # the night has skills due for review
+    seen = 0
+    for page in class_pages(report_district.site):
+        text = page.read_text()
+        assert HEATMAP_HEADS.findall(text)[2:5] == ["✓+↻ Mastered", "↻ Review", "! Stuck"]
+        for sid, mastered, review, stuck in HEATMAP_COUNTS.findall(text):
+            want = students.loc[sid]
+            assert int(mastered) == want["n_mastered"] + want["n_needs_review"], sid
+            assert [int(review), int(stuck)] == [want["n_needs_review"], want["n_stuck"]], sid
+            seen += 1
+        assert "<strong>✓+↻ Mastered</strong>: skills mastered by practice" in text
+    assert seen == len(students)

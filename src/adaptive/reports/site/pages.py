@@ -69,17 +69,24 @@ GROUP_LETTERS = "aors"
 #: summaries' medians and the histogram are per school year)
 GROWTH_HEAD = "Growth since baseline (months)"  # one letter per GROUPS entry in the rows' per-skill code strings
 TERMS_SHOWN = 3
-#: The heatmap's count columns: header, the batch output's `students` column it shows, and
-#: what it counts (the legend says it: the same words as the cells' marks)
+#: The heatmap's count columns: header, the batch output's `students` columns whose sum it
+#: shows, and what it counts (the legend says it: the same words as the cells' marks).
+#: Mastered counts ✓ and ↻ alike: a skill due for review was mastered by practice (a trial's
+#: February class read 0 mastered for everyone, with 1-4 skills "mastered 4 months ago").
 COUNT_COLUMNS = (
-    ("✓ Mastered", "n_mastered", "skills marked ✓: practised and at the policy's mastery bar"),
+    (
+        "✓+↻ Mastered",
+        ("n_mastered", "n_needs_review"),
+        "skills mastered by practice: those marked ✓ (at the policy's mastery bar) and those "
+        "marked ↻ (mastered earlier, now due for review)",
+    ),
     (
         "↻ Review",
-        "n_needs_review",
-        "skills marked ↻: mastered by practice earlier, now due for review (the reasons say "
-        "\u201cyou mastered it … ago\u201d)",
+        ("n_needs_review",),
+        "of those, the skills marked ↻: mastered by practice earlier, now due for review (the "
+        "reasons say \u201cyou mastered it … ago\u201d)",
     ),
-    ("! Stuck", "n_stuck", "skills marked !: many attempts without progress"),
+    ("! Stuck", ("n_stuck",), "skills marked !: many attempts without progress"),
 )
 
 
@@ -121,7 +128,7 @@ class ClassData:
     progression: np.ndarray
     group: np.ndarray
     student_group: np.ndarray  # index into STUDENT_GROUPS per student
-    n_mastered: np.ndarray
+    n_mastered: np.ndarray  # the batch's per-student counts: ✓ only (`COUNT_COLUMNS` adds ↻)
     n_needs_review: np.ndarray
     n_stuck: np.ndarray
     growth: Growth
@@ -220,15 +227,23 @@ def heatmap(c: ClassData, catalog: Catalog, order: np.ndarray) -> str:
             f'<tr data-student="{e(sid)}" data-group="{g}" data-g="{"".join(letters[i])}">'
             f'<th scope="row"><a href="{e(_student_href(sid))}">{e(c.labels[i])}</a></th>'
             f'<td class="g{k}">{_group_cell(c, i)}</td>'
-            f'<td class="num">{c.n_mastered[i]}</td><td class="num">{c.n_needs_review[i]}</td>'
-            f'<td class="num">{c.n_stuck[i]}</td>{growth}' + "".join(cells) + "</tr>"
+            f"{_count_cells(c, i)}{growth}" + "".join(cells) + "</tr>"
         )
     return (
         '<div class="scroll" tabindex="0" role="region" aria-label="Mastery heatmap, scrollable">'
         '<table id="heatmap" class="hm sortable"><caption>Mastery per student and skill (percent '
-        "P(mastered); ○ not started, ✓ mastered, ↻ needs review, ! stuck; no mark: in progress; "
+        "P(mastered); ○ not started, ✓ mastered, ↻ mastered and due for review, ! stuck; no mark: "
+        "in progress; "
         "~ a placement from the student's grade, no answer yet)"
         f"</caption><thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _count_cells(c: ClassData, i: int) -> str:
+    """Student `i`'s count columns (`COUNT_COLUMNS`), each the sum of its batch columns."""
+    return "".join(
+        f'<td class="num">{sum(int(getattr(c, name)[i]) for name in names)}</td>'
+        for _, names, _ in COUNT_COLUMNS
     )
 
 
@@ -315,7 +330,7 @@ def legend() -> str:
         f'{cells}<td class="na">– unknown</td></tr></tbody></table>'
         f'<p class="legend"><strong>Groups:</strong> {groups}</p>'
         f'<p class="legend" id="counts-key">Columns: {counts}. A cell\'s percentage is the '
-        "model's P(mastered): a high value without ✓ (e.g. 100○) is an estimate from the "
+        "model's P(mastered): a high value without ✓ or ↻ (e.g. 100○) is an estimate from the "
         "student's grade or related skills, not yet shown by practice (too few answers, or a "
         "recent one wrong), and is not counted as mastered. A row of ~ values is a student with no answer yet: where they were placed, "
         "not a measurement.</p>"
