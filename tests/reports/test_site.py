@@ -719,3 +719,21 @@ def test_the_mastered_column_counts_skills_due_for_review_as_mastered(report_dis
             seen += 1
         assert "<strong>✓+↻ Mastered</strong>: skills mastered by practice" in text
     assert seen == len(students)
+
+
+def test_growth_uncertainty_is_labelled_a_95_percent_interval(report_district):
+    """A trial: the student page said "Growth: 6.2 ± 1.6 months; not on track for 1.5 years
+    (probability 0%)", the ± being 1.96 standard errors, unlabelled: a reader taking it for
+    one standard deviation computes another probability. The page now gives the interval and
+    says it is 95%, and no page of the site has an unlabelled ±."""
+    from adaptive.reports.site.pages import StudentGrowth
+
+    baseline = baseline_of(Norm(), "2027-02-12", None)
+    growth = StudentGrowth(6.2, 1.6 / 1.96, 0.0, False, False, baseline)
+    assert growth.sentence(1.5) == (
+        "Growth: 6.2 months (95% interval 4.6 to 7.8 months); not on track for 1.5 years "
+        "(probability 0%)."
+    )
+    pages = sorted(report_district.site.rglob("*.html"))
+    assert any("Growth: " in p.read_text() for p in pages)
+    assert not [p.name for p in pages if "±" in p.read_text()]

@@ -863,6 +863,7 @@ def _method(norm: Norm) -> str:
         "anything yet (their mastery is a placement from their grade, not a measurement) and "
         "students without a grade are left out, and counted. Uncertainty: each skill counts as "
         "an independent Bernoulli trial with its P(mastered), which gives each student's "
-        "standard error (± on student pages) and probability of being on track; shares carry a "
+        "standard error (student pages give a 95% interval, 1.96 standard errors either side) "
+        "and probability of being on track; shares carry a "
         "95% Wilson interval over the unit's students.</p>"
     )

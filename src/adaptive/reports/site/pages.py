@@ -636,6 +636,10 @@ def stuck_skills(counts: pd.Series, catalog: Catalog, unit: str, n: int = 10) ->
     )
 
 
+#: A normal's two-sided 95% quantile: a student's growth +- Z_95 standard errors is its 95% interval
+Z_95 = 1.96
+
+
 @dataclass(frozen=True)
 class StudentGrowth:
     """One student's growth as the student page says it."""
@@ -654,9 +658,21 @@ class StudentGrowth:
             bool(g.placed[i]), g.baseline,
         )  # fmt: skip
 
+    @property
+    def low(self) -> float:
+        """The 95% interval's lower end, in months."""
+        return self.months - Z_95 * self.se
+
+    @property
+    def high(self) -> float:
+        """The 95% interval's upper end, in months."""
+        return self.months + Z_95 * self.se
+
     def sentence(self, target_years: float) -> str:
-        """The student's growth in one sentence (e.g. "Growth: 4.2 ± 1.1 months; on track for
-        1.5 years (probability 80%).") or why there is none."""
+        """The student's growth in one sentence (e.g. "Growth: 4.2 months (95% interval 3.1 to
+        5.3 months); on track for 1.5 years (probability 80%).") or why there is none. The
+        interval is named: an unlabelled "4.2 ± 1.1" (1.96 standard errors) read as one
+        standard deviation gives another probability than the page's."""
         if self.placed:
             return "Growth: not measured until the student answers."
         if not self.baseline.judged:
@@ -668,8 +684,9 @@ class StudentGrowth:
             return "Growth: unknown (no grade in the profiles, or no skill of that grade)."
         verdict = "on track" if self.on_track else "not on track"
         return (
-            f"Growth: {num(self.months)} ± {num(1.96 * self.se)} months; {verdict} for "
-            f"{target_years:g} years (probability {pct(self.p_on_track)})."
+            f"Growth: {num(self.months)} months (95% interval {num(self.low)} to "
+            f"{num(self.high)} months); {verdict} for {target_years:g} years (probability "
+            f"{pct(self.p_on_track)})."
         )
 
 
