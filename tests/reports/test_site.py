@@ -737,3 +737,16 @@ def test_growth_uncertainty_is_labelled_a_95_percent_interval(report_district):
     pages = sorted(report_district.site.rglob("*.html"))
     assert any("Growth: " in p.read_text() for p in pages)
     assert not [p.name for p in pages if "±" in p.read_text()]
+
+
+def test_main_terms_name_the_untried_skill_bonus_not_exploration(report_district):
+    """A trial: the student page's "Main terms" said "exploration +0.30" under the default
+    exploration mode "none" (no random draws), while `adaptive ope` prints the mode as
+    "exploration 'softmax' -> 'none'": one word, two meanings. The weight rewards a skill the
+    student has answered rarely or never (`terms.exploration_bonus`), and the pages say that;
+    the Parquet column stays `c_exploration`."""
+    recs = report_district.recommendations()
+    assert (recs["c_exploration"] != 0).any()
+    text = "".join(p.read_text() for p in report_district.site.rglob("students.html"))
+    assert re.search(r"new or rarely tried skill \+0\.\d\d", text)
+    assert not re.search(r"exploration [+-]\d", text)

@@ -1108,7 +1108,8 @@ TERM_DETAILS: dict[str, str] = {
     "aspiration": "leads toward one of the student's goal skills",
     "review": "mastered skill whose predicted recall is fading",
     "progress": "the student is improving on this skill",
-    "exploration": "skill tried rarely (uncertainty bonus)",
+    "exploration": "new or rarely tried skill: the student has few or no answers on it (not "
+    "the exploration mode's random draws)",
     "stuck": "wheel-spinning on this skill: flagged for the teacher",
     "variety": "same skill already in today's list",
     "assigned": "assigned by the teacher",

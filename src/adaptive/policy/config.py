@@ -63,7 +63,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "aspiration": 0.4,  # the skill leads to one of the student's goal skills
     "review": 3.0,  # a mastered skill whose recall is fading (see the note below)
     "progress": 0.5,  # the student is improving on this skill (ZPDES-style)
-    "exploration": 0.3,  # UCB bonus for skills tried rarely
+    "exploration": 0.3,  # UCB bonus for skills tried rarely or never (not the exploration mode)
     "stuck": -1.5,  # wheel-spinning: flag for the teacher, do not serve more of the same
 }
 

@@ -583,7 +583,7 @@ def _rec_blocks(
     terms = [c for c in recs.columns if c.startswith("c_")]
     values = recs[terms].to_numpy(dtype=float)
     top = np.argsort(-np.abs(values), axis=1, kind="stable")[:, : pages.TERMS_SHOWN]
-    names = np.asarray([c[2:] for c in terms], dtype=object)
+    names = np.asarray([pages.TERM_LABELS.get(c[2:], c[2:]) for c in terms], dtype=object)
     acts = recs["activity_id"].to_numpy(object)
     skills = recs["skill_id"].to_numpy(object)
     codes = catalog.activity_index.get_indexer(acts)

@@ -69,6 +69,11 @@ GROUP_LETTERS = "aors"
 #: summaries' medians and the histogram are per school year)
 GROWTH_HEAD = "Growth since baseline (months)"  # one letter per GROUPS entry in the rows' per-skill code strings
 TERMS_SHOWN = 3
+#: The scoring terms under another name on the pages, where the policy's name misleads a
+#: reader: the weight `exploration` is a bonus for a skill the student has answered rarely or
+#: never (`terms.exploration_bonus`: 1 untried, 1 / sqrt(n + 1) after n answers), not the
+#: exploration mode's random draws ("none" by default). The Parquet keeps `c_exploration`.
+TERM_LABELS = {"exploration": "new or rarely tried skill"}
 #: The heatmap's count columns: header, the batch output's `students` columns whose sum it
 #: shows, and what it counts (the legend says it: the same words as the cells' marks).
 #: Mastered counts ✓ and ↻ alike: a skill due for review was mastered by practice (a trial's
