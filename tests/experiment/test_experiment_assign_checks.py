@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from adaptive.cli import run as cli_run
-from adaptive.errors import ConfigError
+from adaptive.curriculum.profile import read_profiles
+from adaptive.errors import ConfigError, DataNoteWarning
 from adaptive.experiment.assign import Assignment, AssignmentError, assign
 from adaptive.policy import PolicyConfig
 
@@ -288,3 +289,34 @@ def test_assign_says_its_seed_and_whether_it_was_the_default(tmp_path, capsys) -
     assert cli_run(_cli_args(tmp_path, tmp_path / "b.json", "--seed", "19", "-q")) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert f"wrote {tmp_path / 'b.json'} (seed 19):" in out and "default" not in out
+
+
+def test_a_class_written_two_ways_is_refused_not_randomized_as_two(tmp_path, capsys) -> None:
+    """A trial: one student's class written 'SCH0-C1' in a roster where the others read
+    'sch0-c1' made 'SCH0-C1' a class of its own, dealt to the other arm than its classmates
+    (exit 0, "138 classes" for 137). Reading the profiles says so; assign refuses, naming
+    both ids (no student)."""
+    people = _people(4, 4)
+    people.loc[people["class_id"] == "sch0-c1", "class_id"] = ["SCH0-C1"] + ["sch0-c1"] * 4
+    _write_profiles(tmp_path / "profiles.jsonl", people)
+    out = tmp_path / "exp.json"
+    assert cli_run(_cli_args(tmp_path, out)) == 2
+    err = capsys.readouterr().err
+    assert "line 7, class_id: class 'sch0-c1' differs from 'SCH0-C1' (line 6) only in case" in err
+    assert "'sch0-c1' (4 students) and 'SCH0-C1' (1 student) differ only in case" in err
+    assert "s0-c1-0" not in err and "Traceback" not in err and not out.exists()
+    with pytest.raises(AssignmentError, match="differ only in case"):
+        assign(people, ARMS)
+    with pytest.warns(DataNoteWarning, match="one class written two ways"):
+        read_profiles(tmp_path / "profiles.jsonl")
+
+
+def test_an_arm_given_a_share_says_arms_are_equal(tmp_path, capsys) -> None:
+    """A trial: `--arm control=policy.toml:0.7` (an evaluator asking for unequal arms) said only
+    "policy file policy.toml:0.7 not found"."""
+    _write_profiles(tmp_path / "profiles.jsonl", _people(4, 4))
+    args = _cli_args(tmp_path, tmp_path / "exp.json")
+    args[args.index(f"control={tmp_path / 'control.toml'}")] += ":0.7"
+    assert cli_run(args) == 2
+    err = capsys.readouterr().err
+    assert "with a share of 0.7 after it" in err and "unequal allocation is not supported" in err

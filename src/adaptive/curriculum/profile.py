@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import json
 import shlex
+import warnings
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from adaptive.data.codes import id_text
 from adaptive.data.kinds import file_kind, refusal_hint
 from adaptive.data.readers import read_header
 from adaptive.data.validate import SKILL_SEPARATORS
-from adaptive.errors import ConfigError, closest_name, unknown_keys, verb
+from adaptive.errors import ConfigError, DataNoteWarning, closest_name, unknown_keys, verb
 from adaptive.files import atomic_write_bytes, user_text_lines
 from adaptive.grades import HIGHEST_GRADE, PRE_KINDERGARTEN, parse_grade
 from adaptive.records import RecordError, from_record, to_record
@@ -312,6 +313,7 @@ def _checked_profiles(path: Path, columns: Mapping[str, str] | None) -> Iterator
     #: a listed repeat's index in `problems` -> (its line, the student's first line, its profile)
     repeated: dict[int, tuple[int, int, LearnerProfile]] = {}
     total = 0  # the first `MAX_LISTED` kept, the rest counted (a roster of 400,000 bad rows)
+    spellings = GroupSpellings()
     for number, make in _profile_rows(path, columns):
         try:
             p = make(f"{path}, line {number}")
@@ -320,6 +322,7 @@ def _checked_profiles(path: Path, columns: Mapping[str, str] | None) -> Iterator
             if len(problems) < MAX_LISTED:
                 problems.append(exc)
             continue
+        spellings.add(p, number)
         first = line_of.setdefault(p.student_id, number)
         other, other_line = written_as.setdefault(
             _one_student(p.student_id), (p.student_id, number)
@@ -350,6 +353,42 @@ def _checked_profiles(path: Path, columns: Mapping[str, str] | None) -> Iterator
         raise _one_error(path, problems, total)
     if not line_of:
         raise ConfigError(empty_roster(path))
+    spellings.warn(path)
+
+
+class GroupSpellings:
+    """Classes and schools whose ids differ only in case ("SCH0001-G4A" on one line,
+    "sch0001-g4A" on the others): ids compare exactly, so the roster's one class is served,
+    reported and randomized as two (a trial: an experiment's class split across two arms,
+    without a word). Read as given, and said once per kind with the first pair and its lines
+    (ids of classes and schools, no student)."""
+
+    def __init__(self) -> None:
+        self.first: dict[tuple[str, str], tuple[str, int]] = {}  # (field, key) -> (id, line)
+        self.other: dict[str, list[tuple[str, int, str, int]]] = {}  # field -> pairs
+
+    def add(self, profile: LearnerProfile, line: int) -> None:
+        for field_name in ("class_id", "school_id"):
+            value = getattr(profile, field_name)
+            if not value:
+                continue
+            seen, at = self.first.setdefault((field_name, value.casefold()), (value, line))
+            if seen != value:
+                self.other.setdefault(field_name, []).append((value, line, seen, at))
+
+    def warn(self, path: Path) -> None:
+        for field_name, pairs in self.other.items():
+            value, line, seen, at = pairs[0]
+            kind = "class" if field_name == "class_id" else "school"
+            kinds = "classes" if kind == "class" else "schools"
+            more = f" ({len(pairs):,} lines so)" if len(pairs) > 1 else ""
+            warnings.warn(
+                f"{path}, line {line}, {field_name}: {kind} {value!r} differs from {seen!r} "
+                f"(line {at}) only in case{more}: one {kind} written two ways? Ids compare "
+                f"exactly, so they are served, reported and randomized as two {kinds}",
+                DataNoteWarning,
+                stacklevel=4,
+            )
 
 
 def _two_schools(

@@ -37,6 +37,7 @@ from adaptive.errors import (
     ArtifactError,
     ConfigError,
     ExperimentWarning,
+    counted,
     line_words,
 )
 from adaptive.files import atomic_write_bytes, read_sealed_json, sealed_json
@@ -227,6 +228,7 @@ def assign(
         raise ConfigError(f"arms {list(arms)}: an experiment needs at least two arms")
     people = profiles if isinstance(profiles, pd.DataFrame) else profile_units(profiles)
     _check_every_student_has_a_unit(people, unit, source)
+    _check_units_written_one_way(people, unit)
     _warn_classes_across_schools(people, unit)
     units = _units(people, unit)
     units["arm"] = _deal(units, list(arms), seed)
@@ -262,6 +264,30 @@ def _check_every_student_has_a_unit(people: pd.DataFrame, unit: str, source: Pat
     line_of = profile_lines(source)
     where = line_words([line_of[s] for s in people.loc[blank, "student_id"]], MAX_LINES_LISTED)
     raise AssignmentError(f"{source}, {where}, {column}: {value}; {expected}")
+
+
+def _check_units_written_one_way(people: pd.DataFrame, unit: str) -> None:
+    """AssignmentError when two unit ids differ only in case ("SCH0001-G4A" for one student,
+    "sch0001-g4A" for the rest of the class): ids compare exactly, so the class would be
+    randomized as two units and its students dealt to two arms (a trial: exit 0, one student in
+    the other arm than their classmates). Names the two ids and their students' counts."""
+    key = "class_id" if unit == "class" else "school_id"
+    sizes = people.loc[people[key].astype(str) != "", key].astype(str).value_counts()
+    folded = pd.Series(sizes.index.str.casefold(), index=sizes.index)
+    twice = folded[folded.duplicated(keep=False)]
+    if twice.empty:
+        return
+    ids = sorted(twice[twice == twice.iloc[0]].index, key=lambda i: (-sizes[i], i))
+    said = " and ".join(f"{i!r} ({counted(int(sizes[i]), 'student')})" for i in ids)
+    more = twice.nunique() - 1
+    also = f" ({more:,} more {unit} id(s) so)" if more else ""
+    plural = {"class": "classes", "school": "schools"}[unit]
+    raise AssignmentError(
+        f"profiles, field '{key}': {said} differ only in case{also}: one {unit} written two "
+        f"ways would be randomized as two units, its students in two arms; expected each "
+        f"{unit} written one way (fix the profiles; two {plural} meant: ids that differ by "
+        "more than case)"
+    )
 
 
 #: Units an arm needs for its effect to have an interval (clustered by unit).
@@ -360,6 +386,24 @@ def _deal(units: pd.DataFrame, arms: list[str], seed: int) -> np.ndarray:
     return out
 
 
+def _weighted(path: Path) -> str:
+    """The words for a policy file named with a share after it ("policy.toml:0.7", an
+    evaluator asking for unequal arms): every arm gets an equal share of the units in each
+    stratum, so the share is refused as part of a file name would be, saying why."""
+    stem, _, share = str(path).rpartition(":")
+    if not stem or not Path(stem).is_file():
+        return ""
+    try:
+        float(share)
+    except ValueError:
+        return ""
+    return (
+        f" ({stem} with a share of {share} after it? Arms are dealt equal shares of the units "
+        "in each stratum: unequal allocation is not supported; give each arm its policy file "
+        "alone)"
+    )
+
+
 def _arm_records(arms: Mapping[str, str | Path | PolicyConfig]) -> dict[str, dict]:
     """Each arm's policy: the file's name and sha256 and the full config it parses to. Arms
     must agree on the settings a batch is built with (`batch_settings`)."""
@@ -370,7 +414,7 @@ def _arm_records(arms: Mapping[str, str | Path | PolicyConfig]) -> dict[str, dic
         else:
             path = Path(given)
             if not path.is_file():
-                raise ConfigError(f"arm {name!r}: policy file {path} not found")
+                raise ConfigError(f"arm {name!r}: policy file {path} not found{_weighted(path)}")
             try:
                 config = PolicyConfig.from_toml(path)
             except ConfigError as exc:
