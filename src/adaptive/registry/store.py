@@ -199,8 +199,9 @@ def is_not_found(exc: MlflowException) -> bool:
 def server_error(uri: str, reason: str) -> TrackingServerError:
     """The one error for an unreachable or failing server: which server, what failed, the budget."""
     return TrackingServerError(
-        f"MLflow server {display_uri(uri)}: {reason} (gave up within the retry budget of "
-        f"{retry_budget_s():g} s; {RETRY_BUDGET_ENV} changes it)"
+        f"MLflow server {display_uri(uri)}: {reason} (gave up once its retries were spent: "
+        f"at most {retry_budget_s():g} s in all, less where the server refuses at once; "
+        f"{RETRY_BUDGET_ENV} changes it)"
     )
 
 
