@@ -17,12 +17,14 @@ student id: an empty id, a question that is no skill or one-skill activity of th
 you mean"), an answer that is not 0/1 (with the log reader's hints: which option reads the
 column's words or scores), an order that is no number or date-time, two answers of a student at
 the same order (an order column of dates only, or of 0/1 answers, says so), a question a student
-answers twice (naming the earlier line).
+answers twice (naming the earlier line), and what the diagnostic's own `check` finds (a student
+its prior lacks, more answers than its `max_questions`): every problem of every row at once, not
+one kind at a time (a trial's sheet was refused four times before its last kind was said).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,18 +93,26 @@ class AnswerSheet:
         return self.rows.problem(self.at[i], column, shown, expected)
 
 
+#: A reader's own checks of a sheet whose rows may still hold problems (`AnswerSheet.skill` -1
+#: where the question is no skill): `PlacementDiagnostic.replay`'s students its prior lacks and
+#: answers past its max_questions, added to the sheet's problems in one error.
+SheetCheck = Callable[[AnswerSheet], Found]
+
+
 def read_answer_sheet(
     source: str | Path | pd.DataFrame,
     catalog: Catalog,
     columns: Mapping[str, str] | None = None,
     correct_reading: ColumnMapping | None = None,
+    check: SheetCheck | None = None,
 ) -> AnswerSheet:
     """The answer sheet at `source` (a CSV or Parquet file, or a frame), checked against
     `catalog`; `columns` names the file's own columns where they differ ({"student_id":
     "Student", "question": "Item", "correct": "Score", "order": "Answered at"});
     `correct_reading` says how the `correct` column is read, as a response log's mapping does
     (its `correct_values` / `incorrect_values` and `correct_threshold`; default 0/1,
-    true/false). Users give those as `PlacementDiagnostic.replay`'s keywords, which build it."""
+    true/false). Users give those as `PlacementDiagnostic.replay`'s keywords, which build it.
+    `check` adds its problems to the sheet's, all in one `DataValidationError`."""
     columns = _answer_columns(columns)
     correct_reading = correct_reading if correct_reading is not None else ColumnMapping()
     if isinstance(source, pd.DataFrame):
@@ -117,7 +127,8 @@ def read_answer_sheet(
             f"answers: expected a file path or a DataFrame, got {type(source).__name__}; "
             f"{ANSWER_TABLE.expected()}"
         )
-    sheet = _checked(frame, rows, catalog, found, columns, correct_reading, decimal_comma)
+    reading = (correct_reading, decimal_comma)
+    sheet = _checked(frame, rows, catalog, found, columns, reading, check)
     if not len(sheet.student):
         raise ConfigError(
             f"{rows.file}: the answer sheet has no answers (a header only): it places nobody. "
@@ -160,12 +171,14 @@ def _checked(
     catalog: Catalog,
     found: dict[str, Found],
     columns: Mapping[str, str],
-    correct_reading: ColumnMapping,
-    decimal_comma: bool,
+    reading: tuple[ColumnMapping, bool],
+    check: SheetCheck | None,
 ) -> AnswerSheet:
-    """Every row checked, all problems in one error (named by the file's own columns), then
-    each student's answers put in order; `correct_reading` says how the `correct` column is
-    read, `decimal_comma` whether "1,0" in it is a number with a decimal comma."""
+    """Every row checked, then each student's answers put in order and checked together (two
+    at one order, a question twice, `check`'s), all problems in one error named by the file's
+    own columns. A row's bad cell keeps it out of the checks it would spoil (an unknown
+    question is no question answered twice, a missing time no tie). `reading`: how the
+    `correct` column is read, and whether "1,0" in it is a number with a decimal comma."""
     for kind in ("student_id", "question", "correct", ORDER_COLUMN):
         found.setdefault(kind, ([], 0))
     student = trimmed_ids(frame["student_id"])
@@ -173,26 +186,47 @@ def _checked(
     add_found(found, "student_id", id_problems(student, "student_id", rows))
     skill, more = _skills(question, rows, catalog)
     add_found(found, "question", more)
-    correct, more = _answers(frame["correct"], rows, correct_reading, decimal_comma)
+    correct, more = _answers(frame["correct"], rows, *reading)
     add_found(found, "correct", more)
-    order, zero_one = np.arange(len(frame), dtype=np.int64), False
+    order, zero_one = np.arange(len(frame), dtype=np.float64), False
     if ORDER_COLUMN in frame:
         order, more = _order(frame[ORDER_COLUMN], rows)
         add_found(found, ORDER_COLUMN, more)
         zero_one = _holds_answers(frame[ORDER_COLUMN])
+    sheet, order = _in_order(rows, frame.index, student, question, skill, correct, order)
+    found["same order"] = _same_order(sheet, order, zero_one)
+    found["twice"] = _twice(sheet)
+    if check is not None:
+        found["check"] = check(sheet)
     raise_problems(list(found.values()), columns)
-    code, students = pd.factorize(student)  # students in the order they first appear
-    sorted_rows = np.lexsort((order, code))  # stable: the file's order where orders tie
-    at = frame.index.to_numpy()[sorted_rows]
-    code, skill, order = code[sorted_rows], skill[sorted_rows], order[sorted_rows]
+    return sheet
+
+
+def _in_order(
+    rows: Rows,
+    at: pd.Index,
+    student: pd.Series,
+    question: pd.Series,
+    skill: np.ndarray,
+    correct: np.ndarray,
+    order: np.ndarray,
+) -> tuple[AnswerSheet, np.ndarray]:
+    """The sheet of the rows with a student id, each student's answers in `order` (NaN, no
+    order read: after the others), the file's order where orders tie; and each answer's
+    order, in the sheet's order."""
+    keep = (student != "").to_numpy()
+    code, students = pd.factorize(student[keep])  # students in the order they first appear
+    order = order[keep]
+    sorted_rows = np.lexsort((np.nan_to_num(order, nan=np.inf), code))  # stable
+    code = code[sorted_rows]
     first = np.r_[True, code[1:] != code[:-1]] if len(code) else np.zeros(0, bool)
     start = np.maximum.accumulate(np.where(first, np.arange(len(code)), 0))
     sheet = AnswerSheet(
-        rows, tuple(students), code, np.arange(len(code)) - start, skill,
-        correct[sorted_rows], at, question.to_numpy()[sorted_rows],
+        rows, tuple(students), code, np.arange(len(code)) - start, skill[keep][sorted_rows],
+        correct[keep][sorted_rows], at.to_numpy()[keep][sorted_rows],
+        question.to_numpy()[keep][sorted_rows],
     )  # fmt: skip
-    raise_problems([_same_order(sheet, order, first, zero_one), _twice(sheet)], columns)
-    return sheet
+    return sheet, order[sorted_rows]
 
 
 def _skills(question: pd.Series, rows: Rows, catalog: Catalog) -> tuple[np.ndarray, Found]:
@@ -243,9 +277,10 @@ def _arrow_cells(raw: pd.Series) -> pa.Array:
 
 
 def _order(raw: pd.Series, rows: Rows) -> tuple[np.ndarray, Found]:
-    """Each answer's place as a dense rank (equal orders equal: `_same_order` refuses those of
-    one student) and the rows whose order is missing or neither a number nor a date-time. The
-    column is read as numbers when most filled cells are numbers, else as date-times."""
+    """Each answer's place as a number (equal orders equal: `_same_order` refuses those of one
+    student; NaN where none is read) and the rows whose order is missing or neither a number
+    nor a date-time. The column is read as numbers when most filled cells are numbers, else as
+    date-times."""
     number = pd.to_numeric(raw, errors="coerce")
     filled = raw.notna() & (raw.astype(str).str.strip() != "")
     if filled.any() and number[filled].notna().mean() > 0.5:
@@ -259,8 +294,7 @@ def _order(raw: pd.Series, rows: Rows) -> tuple[np.ndarray, Found]:
         rows.problem(raw.index[i], ORDER_COLUMN, cell_text(raw.iloc[i]), ORDER_EXPECTED)
         for i in bad[:MAX_LISTED]
     ]
-    value[bad] = 0.0
-    return np.unique(value, return_inverse=True)[1].astype(np.int64), (listed, len(bad))
+    return value, (listed, len(bad))
 
 
 def _holds_answers(raw: pd.Series) -> bool:
@@ -282,13 +316,15 @@ ORDER_OF_ONE_VALUE_HINT = (
 )
 
 
-def _same_order(sheet: AnswerSheet, order: np.ndarray, first: np.ndarray, zero_one: bool) -> Found:
-    """Answers of a student at the order of their previous answer: which came first? Where
-    the column cannot order them at all (`zero_one`: it holds answers; or every answer of the
-    student has one order, a date), the problem says what to do."""
+def _same_order(sheet: AnswerSheet, order: np.ndarray, zero_one: bool) -> Found:
+    """Answers of a student at the order of their previous answer: which came first? (An
+    answer without an order, NaN, ties with none: its own problem says it.) Where the column
+    cannot order them at all (`zero_one`: it holds answers; or every answer of the student has
+    one order, a date), the problem says what to do."""
     if not len(order):
         return [], 0
-    tie = np.flatnonzero(~first & (np.r_[0, np.diff(order)] == 0))
+    first = sheet.step == 0
+    tie = np.flatnonzero(~first & (np.r_[np.nan, order[:-1]] == order))
     starts = np.flatnonzero(first)  # sorted by student code: start j is student j's
     ends = np.r_[starts[1:], len(order)] - 1
     one_value = order[starts] == order[ends]
@@ -306,11 +342,14 @@ def _same_order(sheet: AnswerSheet, order: np.ndarray, first: np.ndarray, zero_o
 
 def _twice(sheet: AnswerSheet) -> Found:
     """Answers to a question the student answered before (a diagnostic asks each skill
-    once), each naming the earlier line."""
-    key = sheet.student.astype(np.int64) * (int(sheet.skill.max(initial=0)) + 1) + sheet.skill
+    once), each naming the earlier line; a question that is no skill (-1) is its own problem."""
+    known = np.flatnonzero(sheet.skill >= 0)
+    n_skills = int(sheet.skill.max(initial=0)) + 1
+    key = sheet.student[known].astype(np.int64) * n_skills + sheet.skill[known]
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    earlier = first[inverse]
-    again = np.flatnonzero(earlier != np.arange(len(key)))
+    earlier = np.arange(len(sheet.skill))
+    earlier[known] = known[first[inverse]]
+    again = np.flatnonzero(earlier != np.arange(len(earlier)))
     listed = [
         sheet.problem(
             i, "question",

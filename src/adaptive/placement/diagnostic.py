@@ -105,6 +105,7 @@ from adaptive.placement.prior import GradeTable, Placement, grade_placement
 
 if TYPE_CHECKING:
     from adaptive.placement.answers import AnswerSheet
+    from adaptive.placement.table import Found
 
 DEFAULT_MAX_QUESTIONS = 15
 #: Defaults chosen on the generated 150-skill graph family (`synthetic_graph_catalog`), checked
@@ -676,9 +677,11 @@ class PlacementDiagnostic:
             "correct_threshold": correct_threshold,
         }
         correct_reading = ColumnMapping.from_dict(words, "replay")
-        sheet = read_answer_sheet(answers, self.catalog, columns, correct_reading)
         placement = self.prior if prior is None else self._as_placement(prior)
-        _check_sheet(self, sheet, placement)
+        sheet = read_answer_sheet(
+            answers, self.catalog, columns, correct_reading,
+            check=lambda read: _sheet_problems(self, read, placement),
+        )  # fmt: skip
         batch = self.start_batch(sheet.students, placement)
         asked = np.empty(len(sheet.step), np.int64)  # the question it asks at each answer
         for step in range(int(sheet.step.max(initial=-1)) + 1):
@@ -1247,10 +1250,12 @@ def _check_session_keys(student_id: object, answers: object, extra: Mapping[str,
     )
 
 
-def _check_sheet(diag: PlacementDiagnostic, sheet: AnswerSheet, prior: Placement | None) -> None:
-    """An answer sheet's students the diagnostic cannot replay, one `DataValidationError`
-    naming lines, never ids: more answers than `max_questions` (the first answer too many),
-    a student the prior lacks (their first line)."""
+def _sheet_problems(
+    diag: PlacementDiagnostic, sheet: AnswerSheet, prior: Placement | None
+) -> Found:
+    """An answer sheet's students the diagnostic cannot replay, named by lines, never ids:
+    more answers than `max_questions` (the first answer too many), a student the prior lacks
+    (their first line). The sheet's reader lists them with its own problems, in one error."""
     over = np.flatnonzero(sheet.step == diag.max_questions)
     expected = (
         f"at most {diag.max_questions} answers per student (this diagnostic's max_questions; "
@@ -1266,10 +1271,9 @@ def _check_sheet(diag: PlacementDiagnostic, sheet: AnswerSheet, prior: Placement
             "placement that holds them"
         )
         found += [(i, "student_id", expected, None) for i in first]
-    if found:
-        found.sort(key=lambda problem: sheet.at[problem[0]])  # by line, row or row position
-        listed = found[: DataValidationError.MAX_LISTED]
-        raise DataValidationError([sheet.problem(*problem) for problem in listed], len(found))
+    found.sort(key=lambda problem: sheet.at[problem[0]])  # by line, row or row position
+    listed = found[: DataValidationError.MAX_LISTED]
+    return [sheet.problem(*problem) for problem in listed], len(found)
 
 
 def _said_other_questions(
