@@ -12,7 +12,7 @@ from diagnostic_fixtures import grades_catalog
 
 from adaptive.curriculum import LearnerProfile
 from adaptive.errors import DataValidationError
-from adaptive.placement import PlacementDiagnostic
+from adaptive.placement import DiagnosticError, PlacementDiagnostic
 
 IDS = ("L-01", "L-02", "0042")
 COLUMNS = {"student_id": "Learner", "question": "Item", "correct": "Right", "order": "Answered at"}
@@ -73,3 +73,24 @@ def test_bad_rows_do_not_make_problems_of_their_own(tmp_path) -> None:
     assert "once per student" not in message and "one answer of the student per order" not in (
         message
     )
+
+
+def test_a_student_whose_leading_zero_was_lost_is_said_so_without_the_id(tmp_path) -> None:
+    """'42' for the profile '0042' was "expected a student of the diagnostic's prior
+    placement", with no word of the leading zero the roster and placement readers give."""
+    message = refusal(tmp_path, "42,g4.a1,Yes,1\nL-99,g4.a1,Yes,2\n")
+    lost, other = message.splitlines()[1:3]
+    assert "line 2, column 'Learner'; expected a student of the diagnostic's prior" in lost
+    assert "leading zeros" in lost and "keep ids as text" in lost, lost
+    assert "line 3, column 'Learner'" in other and "leading zero" not in other, other
+    assert "0042" not in message and "L-99" not in message
+
+
+def test_starting_a_student_whose_id_lost_its_leading_zeros_says_so() -> None:
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile("00123", grade=4)])
+    with pytest.raises(DiagnosticError, match="leading zeros") as refused:
+        diag.start(123)
+    assert "00123" not in str(refused.value)
+    with pytest.raises(DiagnosticError) as refused:
+        diag.start("777")
+    assert "leading zero" not in str(refused.value)

@@ -97,6 +97,7 @@ from adaptive.errors import (
     counted,
     expect_type,
     line_words,
+    look_alike,
     nth,
     verb,
 )
@@ -728,7 +729,10 @@ class PlacementDiagnostic:
         rows = self._index_of(prior).get_indexer(pd.Index(student_ids))
         unknown = np.flatnonzero(rows < 0)
         if len(unknown):
-            raise DiagnosticError(_not_in_prior(unknown, len(student_ids), len(prior.students)))
+            alike = _written_otherwise([student_ids[i] for i in unknown], prior)
+            raise DiagnosticError(
+                _not_in_prior(unknown, len(student_ids), len(prior.students), int(alike.sum()))
+            )
         codes = pd.Index(prior.skills).get_indexer(self.catalog.skill_index)
         out = np.full((len(rows), len(codes)), np.nan)
         out[:, codes >= 0] = prior.mastery[rows][:, codes[codes >= 0]]
@@ -1215,19 +1219,40 @@ def _check_unique(ids: Sequence[str]) -> None:
         first[s] = i
 
 
-def _not_in_prior(unknown: np.ndarray, n_batch: int, n_prior: int) -> str:
+#: Why a student the prior lacks may be one of its students (`_written_otherwise`).
+WRITTEN_OTHERWISE = (
+    "once leading zeros or case are restored (a spreadsheet that dropped them, '4501' for "
+    "'004501', or an id passed as a number?): keep ids as text"
+)
+WRITTEN_OTHERWISE_HINT = f"the prior holds a student whose id is this one {WRITTEN_OTHERWISE}"
+
+
+def _written_otherwise(ids: Sequence[str], prior: Placement) -> np.ndarray:
+    """Per id the prior lacks, whether one of its students' ids reads as it on paper
+    (`look_alike`: a leading zero lost, '42' for '0042'; another case), as the roster and
+    placement readers hint; only ever said as a hint, never naming either id."""
+    readings = {look_alike(str(s)) for s in prior.students}
+    return np.array([bool(look_alike(s)) and look_alike(s) in readings for s in ids], bool)
+
+
+def _not_in_prior(unknown: np.ndarray, n_batch: int, n_prior: int, alike: int = 0) -> str:
     """Why students the prior placement lacks cannot start, by position (a one-student start
-    says how to give the student their own prior)."""
+    says how to give the student their own prior); `alike` of them read as the prior's
+    students (`_written_otherwise`): the hint says so."""
     if n_batch == 1:
+        hint = f"; {WRITTEN_OTHERWISE_HINT}" if alike else ""
         return (
             f"the student is not in the prior placement (it covers {counted(n_prior, 'student')}"
             "): start them from their own, diag.start(student_id, prior=profile) (their "
-            "LearnerProfile, or a Placement that holds them)"
+            f"LearnerProfile, or a Placement that holds them){hint}"
         )
+    reads = "reads" if alike == 1 else "read"
+    hint = f"; {alike:,} of them {reads} as a student of the prior {WRITTEN_OTHERWISE}"
     return (
         f"{counted(len(unknown), 'student')} of the batch {verb(len(unknown), 'is')} not in the "
         f"prior placement ({batch_positions(unknown)} of {counted(n_batch, 'student')}; it "
         f"covers {counted(n_prior, 'student')}): pass a prior that includes them"
+        + (hint if alike else "")
     )
 
 
@@ -1255,7 +1280,7 @@ def _sheet_problems(
 ) -> Found:
     """An answer sheet's students the diagnostic cannot replay, named by lines, never ids:
     more answers than `max_questions` (the first answer too many), a student the prior lacks
-    (their first line). The sheet's reader lists them with its own problems, in one error."""
+    (their first line; whether a leading zero was lost, `_written_otherwise`). The sheet's reader lists them with its own problems, in one error."""
     over = np.flatnonzero(sheet.step == diag.max_questions)
     expected = (
         f"at most {diag.max_questions} answers per student (this diagnostic's max_questions; "
@@ -1270,7 +1295,11 @@ def _sheet_problems(
             f"a student of the diagnostic's prior placement ({covers}); pass prior= a "
             "placement that holds them"
         )
-        found += [(i, "student_id", expected, None) for i in first]
+        alike = _written_otherwise([sheet.students[sheet.student[i]] for i in first], prior)
+        found += [
+            (i, "student_id", expected + (f"; {WRITTEN_OTHERWISE_HINT}" if a else ""), None)
+            for i, a in zip(first, alike, strict=True)
+        ]
     found.sort(key=lambda problem: sheet.at[problem[0]])  # by line, row or row position
     listed = found[: DataValidationError.MAX_LISTED]
     return [sheet.problem(*problem) for problem in listed], len(found)
