@@ -495,6 +495,45 @@ def _print_catalog(catalog: Catalog, path: Path) -> None:
     for key, value in describe_catalog(catalog).items():
         table.add_row(key, value)
     console.print(table)
+    gaps = activity_gaps(catalog)
+    if gaps:
+        warn(f"{path}: {gaps}")
+
+
+def activity_gaps(catalog: Catalog) -> str:
+    """The catalog's skills that nothing serves or asks, named and counted ('' when none): a
+    skill with no activity is never recommended, and the placement diagnostic asks only
+    skills with an activity of their own (one practising that skill alone, which an app can
+    show as its question); it infers the others. A trial's catalog passed `validate` silently
+    with such a skill, and the diagnostic then asked it with nothing to show."""
+    if not catalog.activities:
+        return (
+            "the catalog has no activities: nothing can be recommended, and the placement "
+            "diagnostic asks its skills by id (Question.activity is None)"
+        )
+    practised = {s for a in catalog.activities for s in a.skills}
+    alone = {a.skills[0] for a in catalog.activities if len(a.skills) == 1}
+    none = [s.id for s in catalog.skills if s.id not in practised]
+    shared = [s.id for s in catalog.skills if s.id in practised and s.id not in alone]
+    said = []
+    if none:
+        said.append(
+            f"{counted(len(none), 'skill')} {verb(len(none), 'has')} no activity: "
+            f"{some_of([repr(s) for s in none], 12)} (never recommended)"
+        )
+    if shared:
+        said.append(
+            f"{counted(len(shared), 'skill')} {verb(len(shared), 'has')} only activities of "
+            f"several skills: {some_of([repr(s) for s in shared], 12)}"
+        )
+    if not said:
+        return ""
+    them = "it" if len(none) + len(shared) == 1 else "them"
+    return (
+        f"{'; '.join(said)}. The placement diagnostic does not ask {them} (nothing to show as "
+        f"the question): it infers {them} from the other answers. Add an activity of the skill "
+        "alone to ask it"
+    )
 
 
 @datasets_app.command("list")

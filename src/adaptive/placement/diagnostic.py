@@ -478,6 +478,16 @@ class PlacementDiagnostic:
                 best[a.skills[0]] = (key, a.id)
         return tuple(best[s][1] if s in best else None for s in self.skills)
 
+    @cached_property
+    def askable(self) -> np.ndarray:
+        """Per skill, whether the diagnostic asks it: it has an activity to show
+        (`question_activities`). A skill without one (a vendor's catalog with no activity for
+        it yet) is never asked, its placement inferred from the other answers, as every skill
+        not asked is; a catalog without any one-skill activity (a map of skills alone: a
+        simulation, an app with its own items) asks every skill by its id."""
+        showable = np.array([a is not None for a in self.question_activities], dtype=bool)
+        return showable if showable.any() else np.ones_like(showable)
+
     def question(self, code: int) -> Question:
         """The `Question` for a skill code (its position in the catalog)."""
         return Question(self.skills[code], self.question_activities[code])
@@ -885,8 +895,8 @@ class DiagnosticBatch:
 
     @property
     def done(self) -> np.ndarray:
-        """Per student: no more questions (the limit reached, or every skill asked)."""
-        full = self.asked.all(axis=1)
+        """Per student: no more questions (the limit reached, or every skill it asks asked)."""
+        full = (self.asked | ~self.diagnostic.askable).all(axis=1)
         return (self.n_asked >= self.diagnostic.max_questions) | full
 
     def next_questions(
@@ -912,6 +922,7 @@ class DiagnosticBatch:
     def _random(self, sel: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         draw = rng.random((len(sel), self.asked.shape[1]))
         draw[self.asked[sel]] = -1.0
+        draw[:, ~self.diagnostic.askable] = -1.0
         return np.argmax(draw, axis=1).astype(np.int64)
 
     def _choose(self, sel: np.ndarray) -> np.ndarray:
@@ -930,6 +941,7 @@ class DiagnosticBatch:
             )
         gain = gain[:, order]
         gain[self.asked[sel][:, order]] = -np.inf
+        gain[:, ~diag.askable[order]] = -np.inf  # nothing to show it with
         return order[np.argmax(gain, axis=1)].astype(np.int64)
 
     def answer(self, correct: np.ndarray | Sequence[int]) -> None:

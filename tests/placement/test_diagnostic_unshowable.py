@@ -1,0 +1,58 @@
+"""A catalog skill with no activity of its own (a vendor's trial, `cat_no_acts.json`).
+
+`adaptive validate --catalog` passed it without a word (exit 0), and the placement diagnostic
+then asked it: `q.activity is None`, nothing for the vendor's app to show. The diagnostic now
+asks only skills it can show, and infers the others; validate warns of them."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from diagnostic_fixtures import grades_catalog
+
+from adaptive.cli import run
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.placement import PlacementDiagnostic
+
+SHOWLESS = ("g4.a2", "g5.b1")
+
+
+def catalog_without(skills: tuple[str, ...] = SHOWLESS) -> Catalog:
+    """The fixture catalog, less the activities of `skills` (one keeps a two-skill one)."""
+    full = grades_catalog()
+    kept = tuple(a for a in full.activities if a.skills[0] not in skills)
+    both = Activity("pair@0", "pair", ("g5.b1", "g5.b2"))
+    return dataclasses.replace(full, activities=(*kept, both))
+
+
+def test_the_diagnostic_never_asks_a_skill_it_cannot_show() -> None:
+    catalog = catalog_without()
+    diag = PlacementDiagnostic(catalog, [LearnerProfile("s", grade=4)], max_questions=60)
+    session = diag.start("s")
+    asked = []
+    while (q := session.next_question()) is not None:
+        assert q.activity is not None, q
+        asked.append(q.skill)
+        session.answer(1, question=q.skill)
+    assert not set(SHOWLESS) & set(asked)
+    assert len(asked) == len(catalog.skills) - len(SHOWLESS)  # done: every other skill asked
+    placed = session.placement()
+    assert np.isfinite(placed.mastery).all() and set(SHOWLESS) <= set(placed.skills)
+
+
+def test_a_catalog_of_skills_alone_is_asked_by_skill_id() -> None:
+    """A map without activities (a simulation) is asked as before: every skill, by its id."""
+    catalog = Catalog(tuple(Skill(f"s{i}", grade=3) for i in range(3)))
+    session = PlacementDiagnostic(catalog, [LearnerProfile("s", grade=3)]).start("s")
+    assert session.next_question() is not None
+
+
+def test_validate_warns_of_skills_without_an_activity(tmp_path, capsys) -> None:
+    path = tmp_path / "catalog.json"
+    catalog_without().to_json(path)
+    assert run(["validate", "--catalog", str(path)]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "1 skill has no activity: 'g4.a2'" in err, err
+    assert "1 skill has only activities of several skills: 'g5.b1'" in err, err
+    assert "The placement diagnostic does not ask them" in err, err
