@@ -588,6 +588,7 @@ def checked_frame(
     found: dict[str, Found],
     renamed: SkillMapTally | None = None,
     drops: RowDrops | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The table's (student_id, skill_id, mastery) as read: ids as trimmed text, mastery as
     float (NaN where refused), the frame's index kept (each row's line, row or label). Skills
@@ -595,7 +596,9 @@ def checked_frame(
     counted there; the file's own code kept as `CODE_COLUMN`, for a problem to quote the
     file, not the map). With `drops` (the read's `RowDrops`), rows of a blank mastery are
     left out and counted there where it drops them, else noticed for its hint. Every row
-    checked (a skill of `catalog` when one is given), the problems added to `found`."""
+    checked (a skill of `catalog` when one is given), the problems added to `found`; a skill
+    column that holds the students' ids, the student column the skills, is one problem
+    (`swapped_problem`, naming `columns`' student column), never each id quoted."""
     student = trimmed_ids(frame["student_id"])
     skill = trimmed_ids(frame["skill_id"])
     code = skill
@@ -613,7 +616,10 @@ def checked_frame(
         found, "student_id", id_problems(student, "student_id", rows, room(found, "student_id"))
     )
     skills = id_problems(skill, "skill_id", rows, room(found, "skill_id"))
-    if catalog is not None:  # both the first by order: an empty skill may follow an unknown one
+    swapped = catalog is not None and swapped_problem(student, skill, rows, catalog, columns)
+    if swapped:
+        found["swapped"] = ([swapped], 1)  # said once, whichever batches show it
+    elif catalog is not None:  # both the first by order: an empty skill may follow an unknown one
         names = drops.names if drops is not None else READER_NAMES
         more = skill_problems(skill, rows, catalog, room(found, "skill_id"), names)
         skills = (sorted(skills[0] + more[0], key=rows.order), skills[1] + more[1])
@@ -711,6 +717,37 @@ def skill_problems(
         hint = f" ({hint}{names.map_hint()}){more}"
         listed.append(rows.problem(skill.index[i], "skill_id", value, SKILL_EXPECTED + hint))
     return listed, len(first)
+
+
+#: A skill column none of whose values is a skill, beside a student column most of whose are.
+SWAPPED_EXPECTED = (
+    f"{SKILL_EXPECTED}: none of the column's values is one, while most of the student column's "
+    "({}) are: the columns look swapped; give the students' column as student_id and the "
+    "skills' as skill_id"
+)
+
+
+def swapped_problem(
+    student: pd.Series,
+    skill: pd.Series,
+    rows: Rows,
+    catalog: Catalog,
+    columns: Mapping[str, str] | None = None,
+) -> Problem | None:
+    """The one problem of a table read with its student and skill columns swapped: no value
+    of the skill column is a skill of `catalog`, and most rows of the student column name one.
+    Each row's "got '71208'; expected a skill" would quote every student's id in an error that
+    reaches a job's log, and not say why; this names the columns (`columns`: the file's own
+    names), no value. None for a table read the right way round."""
+    ids = catalog.skill_index.astype(str)
+    named = skill[skill != ""]
+    if not len(named) or named.isin(ids).any():
+        return None
+    students = student[student != ""]
+    if not len(students) or students.isin(ids).mean() < 0.5:
+        return None
+    column = (columns or {}).get("student_id", "student_id")
+    return Problem(rows.file, None, "skill_id", None, SWAPPED_EXPECTED.format(repr(column)))
 
 
 def read_mastery(raw: pd.Series, rows: Rows, limit: int = MAX_LISTED) -> tuple[np.ndarray, Found]:
@@ -1728,7 +1765,7 @@ def checked_batches(
     rows = rows_of(path)
     row_text = drops is not None and drops.quarantine is not None  # for its raw_text
     for batch in placement_batches(path, columns, found, batch_rows, row_text=row_text):
-        yield checked_frame(batch, rows, catalog, found, renamed, drops), batch
+        yield checked_frame(batch, rows, catalog, found, renamed, drops, columns), batch
 
 
 def placement_batches(
