@@ -138,9 +138,10 @@ class DiagnosticError(AdaptiveError, ValueError):
     logs): it names the question, the count, the position in the batch or the saved answer."""
 
 
-#: The keys of a saved session (`DiagnosticSession.to_dict`), as `resume` takes them; the
-#: last, "prior", only where the session was started with its own prior.
-SESSION_KEYS = ("student_id", "answers", "prior")
+#: The keys of a saved session (`DiagnosticSession.to_dict`), as `resume` takes them; "prior"
+#: only where the session was started with its own prior, "pending" where a question was
+#: asked and not yet answered when it was saved.
+SESSION_KEYS = ("student_id", "answers", "prior", "pending")
 
 
 class _HasParamsTable(Protocol):
@@ -520,11 +521,16 @@ class PlacementDiagnostic:
         student_id: str | None = None,
         answers: Iterable[tuple[Question | str, bool | int] | Mapping[str, Any]] | None = None,
         prior: Placement | LearnerProfile | Mapping[str, Any] | None = None,
+        pending: str | None = None,
         **extra: Any,
     ) -> DiagnosticSession:
         """The session of a student who already answered these questions (an app restarted):
         `diag.resume(**session.to_dict())`, or `diag.resume(id, session.answers)`. A session
         started with its own `prior` saves it in `to_dict()` ("prior"), and resumes from it.
+        A session saved with a question pending (after `next_question()`, before its answer:
+        a stateless server between two requests) saves its skill ("pending") and resumes with
+        that question pending, so the next request's `answer(correct, question=...)` is
+        absorbed; an unknown or answered skill there is a `DiagnosticError`.
 
         The answers are replayed in order on a fresh session, so with the same diagnostic (its
         catalog, prior and settings) the resumed session asks the same next question and places
@@ -551,6 +557,8 @@ class PlacementDiagnostic:
             asked = session.next_question()
             diverged += asked is None or asked.skill != index[code]
             session._batch.answer_given(np.array([0]), np.array([code]), np.array([value]))
+        if pending is not None:
+            session._resume_pending(pending)
         if diverged:  # evidence all the same (a deploy between two requests changes the
             # questions): absorbed, and said, since another student's answers look the same
             warnings.warn(
@@ -1046,12 +1054,12 @@ def _as_answers(correct: np.ndarray | Sequence[int], n: int) -> np.ndarray:
 
 
 def _one_answer(correct: object, what: str = "answer") -> int:
-    """One answer as 0 or 1 (True, 1 correct; False, 0 wrong), or a `DiagnosticError` naming
-    `what` ("answer", "saved answer 3")."""
+    """One answer as 0 or 1 (True, 1 or 1.0 correct; False, 0 or 0.0 wrong), or a
+    `DiagnosticError` naming `what` ("answer", "saved answer 3"): 0.5 is no answer."""
     if isinstance(correct, bool | np.bool_) or (
-        isinstance(correct, int | np.integer) and correct in (0, 1)
+        isinstance(correct, int | np.integer | float | np.floating) and correct in (0, 1)
     ):
-        return int(correct)
+        return int(correct)  # 1.0 and 0.0 too, as the sheet readers read "1.0"
     raise DiagnosticError(f"{what} {correct!r}; expected 0 (wrong) or 1 (correct)")
 
 
@@ -1101,12 +1109,41 @@ class DiagnosticSession:
         """The session as plain JSON data, {"student_id": ..., "answers": [{"skill": ...,
         "correct": 0 or 1}, ...]}, and "prior" ({"skills", "mastery", "grade", "source"}) when
         it was started with its own: save it (`json.dumps`) and restore it after a restart with
-        `diag.resume(**data)` (the same diagnostic: catalog and settings)."""
+        `diag.resume(**data)` (the same diagnostic: catalog and settings). A question asked
+        and not yet answered is saved as "pending" (its skill): the resumed session has it
+        pending, so a server may save after `next_question()` and absorb the answer in its
+        next request."""
         answers = [{"skill": q.skill, "correct": v} for q, v in self.answers]
         data: dict[str, Any] = {"student_id": self.student_id, "answers": answers}
         if self._prior is not None:
             data["prior"] = _prior_record(self._prior)
+        with self._batch.lock:
+            pending = self._batch._pending
+        if pending is not None and len(pending[0]):
+            data["pending"] = self._batch.diagnostic.skills[int(pending[1][0])]
         return data
+
+    def _resume_pending(self, skill: str) -> None:
+        """Make the saved pending question (its skill id) this session's pending question, as
+        it was when saved (even where this diagnostic would now ask another)."""
+        diag = self._batch.diagnostic
+        skill = str(skill).strip()
+        if skill not in diag.skills:
+            close = closest_name(skill, diag.skills)
+            hint = f" (did you mean {close!r}?)" if close else ""
+            raise DiagnosticError(f"resume: the pending question {skill!r} is no skill{hint}")
+        code = diag.skills.index(skill)
+        if self._batch.asked[0, code]:
+            raise DiagnosticError(
+                f"resume: the pending question {skill!r} was already answered in the saved "
+                "answers; a saved session pends a question not yet answered"
+            )
+        if self.done:
+            raise DiagnosticError(
+                f"resume: the saved answers finish the diagnostic ({self.n_answered} "
+                f"questions); nothing can be pending"
+            )
+        self._batch._pending = (np.array([0]), np.array([code]))
 
     def next_question(self) -> Question | None:
         """The pending question (the same until answered), or None when the diagnostic is done."""
@@ -1280,10 +1317,11 @@ def _check_session_keys(student_id: object, answers: object, extra: Mapping[str,
         close = closest_name(key, SESSION_KEYS)
         said.append(f"unknown key {key!r}" + (f" (did you mean {close!r}?)" if close else ""))
     said += [f"missing key {key!r}" for key in missing]
-    *always, prior = SESSION_KEYS
+    *always, prior, pending = SESSION_KEYS
     raise DiagnosticError(
         f"resume: {'; '.join(said)}; a saved session (session.to_dict()) has the keys "
-        f"{', '.join(always)} and, when it was started with its own prior, {prior}"
+        f"{', '.join(always)} and, when it was started with its own prior, {prior}; when a "
+        f"question was pending, {pending}"
     )
 
 
