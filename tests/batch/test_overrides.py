@@ -104,15 +104,6 @@ def test_a_student_in_two_files_is_an_error(tmp_path):
         read_overrides(tmp_path, CATALOG, PROFILES)
 
 
-def test_two_files_of_one_class_sharing_a_student_say_keep_the_newest(tmp_path):
-    """A teacher's trial: a second download of a class's export ("(1).json") sharing a
-    student gave the per-student message, not the documented "keep the newest export"."""
-    write(tmp_path, {"st1": {}}, "overrides-c1.json")
-    write(tmp_path, {"st1": {"mode": "remediate"}}, "overrides-c1 (1).json")
-    with pytest.raises(OverridesError, match=r"class 'c1' is also in .*keep the newest export"):
-        read_overrides(tmp_path, CATALOG, PROFILES)
-
-
 def test_students_who_left_or_moved_are_skipped_with_a_warning(tmp_path):
     """A teacher's trial: one student who left the district, named in one teacher's file,
     stopped every school's night (exit 2). Students who left, or are now in another class, are
@@ -294,13 +285,64 @@ def test_an_activity_both_assigned_and_excluded_is_an_error(tmp_path):
     assert "also in students.st1.assigned" in str(err.value)
 
 
-def test_two_files_of_one_class_are_an_error(tmp_path):
-    """A class exported twice (the browser names the second `overrides-c1 (1).json`): a student
-    the teacher cleared in the newer file would still be applied from the older one."""
+def test_the_same_export_downloaded_twice_is_read_once_with_a_warning(tmp_path):
+    """A user trial: a class's export dropped twice (a browser names the second download
+    "overrides-c1 (1).json", byte-identical) stopped the whole district's night (exit 2). It is
+    read once, with a warning naming both files; so is a copy laid out another way."""
+    write(tmp_path, {"st1": {"mode": "remediate"}}, "overrides-c1.json")
+    write(tmp_path, {"st1": {"mode": "remediate"}}, "overrides-c1 (1).json")
+    doc = json.loads((tmp_path / "overrides-c1.json").read_text())
+    (tmp_path / "overrides-c1 (2).json").write_text(json.dumps(doc))  # another layout
+    write(tmp_path, {"st3": {"mode": "accelerate"}}, "overrides-c2.json", class_id="c2")
+    with pytest.warns(NightWarning) as caught:
+        got = read_overrides(tmp_path, CATALOG, PROFILES)
+    assert got.students == {
+        "st1": StudentOverride(mode="remediate"), "st3": StudentOverride(mode="accelerate")
+    }  # fmt: skip
+    assert [Path(f).name for f in got.files] == ["overrides-c1 (1).json", "overrides-c2.json"]
+    assert [str(w.message) for w in caught] == [
+        f"{tmp_path / name}: the same overrides as {tmp_path / 'overrides-c1 (1).json'} (the same "
+        "export downloaded twice?): read once; remove one of the two files"
+        for name in ("overrides-c1 (2).json", "overrides-c1.json")
+    ]
+
+
+def test_two_different_files_of_one_class_and_one_date_hold_back_that_class(tmp_path):
+    """Two different exports of one class dated alike (a teacher who changed their mind and
+    exported again from the same report): which one is meant cannot be told. That class is
+    served without overrides, with a warning naming both files; the other classes' files apply
+    (the night was stopped for every school, exit 2)."""
     write(tmp_path, {"st1": {"mode": "remediate"}}, "overrides-c1.json")
     write(tmp_path, {"st2": {"mode": "accelerate"}}, "overrides-c1 (1).json")
-    with pytest.raises(OverridesError, match=r"c1.json: class 'c1' is also in .*c1 \(1\).json"):
-        read_overrides(tmp_path, CATALOG, PROFILES)
+    write(tmp_path, {"st3": {"mode": "accelerate"}}, "overrides-c2.json", class_id="c2")
+    with pytest.warns(NightWarning) as caught:
+        got = read_overrides(tmp_path, CATALOG, PROFILES)
+    assert list(got.students) == ["st3"] and got.held_back == ("c1",)
+    assert list(got.classes) == ["c2"]
+    assert [str(w.message) for w in caught] == [
+        f"class 'c1' has 2 different overrides files, {tmp_path / 'overrides-c1 (1).json'} "
+        f"(dated {DATED}) and {tmp_path / 'overrides-c1.json'} (dated {DATED}): which one the "
+        "teacher meant cannot be told from their dates, so none is applied: the class is served "
+        "without overrides tonight; keep the class's last export in the folder and remove the "
+        "other"
+    ]
+
+
+def test_of_two_different_files_of_one_class_the_newest_by_date_applies(tmp_path):
+    """Exports of two reports of one class: the newer report's choices are the teacher's last
+    ones (a student cleared since would otherwise still be served the older choices)."""
+    write(tmp_path, {"st1": {"mode": "remediate"}, "st2": {}}, "old.json", date="2027-02-19")
+    write(tmp_path, {"st1": {"mode": "accelerate"}}, "new.json", date="2027-02-20")
+    with pytest.warns(NightWarning) as caught:
+        got = read_overrides(tmp_path, CATALOG, PROFILES)
+    assert got.students == {"st1": StudentOverride(mode="accelerate")}
+    assert got.files == (str(tmp_path / "new.json"),) and got.held_back == ()
+    assert str(caught[0].message) == (
+        f"class 'c1' has 2 different overrides files, {tmp_path / 'new.json'} (dated 2027-02-20)"
+        f" and {tmp_path / 'old.json'} (dated 2027-02-19): the night applies the newest by its "
+        f"date, {tmp_path / 'new.json'}, and not the other; keep the class's last export in the "
+        "folder and remove the other"
+    )
 
 
 # --- the file's date against the night ---
@@ -649,3 +691,37 @@ def test_a_rerun_with_a_class_file_without_class_id_resumes_in_silence(district,
     assert again.partitions_written == 0 and again.replaced_inputs == {}
     assert again.override_students == 2
     assert not [w for w in caught if "replacing" in str(w.message)]
+
+
+def test_a_night_with_two_different_files_of_a_class_serves_every_school(district, tmp_path):
+    """The user trial's night: two different exports of one class, dated alike, stopped every
+    school's night (exit 2). The night is served, that class without overrides, and says so
+    once: not also that the folder has no file for the class whose choices the night before
+    applied."""
+    import warnings
+
+    import pandas as pd
+
+    from adaptive.batch import run_daily_job
+    from adaptive.batch.job import read_profiles
+
+    profiles = read_profiles(district.profiles)
+    klass, sid = next((p.class_id, s) for s, p in sorted(profiles.items()) if p.class_id)
+    first, second = (
+        str((pd.Timestamp(district.last_day) + pd.Timedelta(days=d)).date()) for d in (0, 1)
+    )
+    doc = {"format": "adaptive-overrides", "version": 1, "class_id": klass, "date": first,
+           "students": {sid: {"mode": "remediate"}}}  # fmt: skip
+    for name, modes in [("export", ["remediate"]), ("twice", ["remediate", "accelerate"])]:
+        (tmp_path / name).mkdir()
+        for i, mode in enumerate(modes):
+            text = json.dumps({**doc, "students": {sid: {"mode": mode}}})
+            (tmp_path / name / f"overrides-{klass}{f' ({i})' if i else ''}.json").write_text(text)
+    out = tmp_path / "out"
+    run_daily_job(first, out, **district.job_args(overrides=tmp_path / "export"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NightWarning)
+        summary = run_daily_job(second, out, **district.job_args(overrides=tmp_path / "twice"))
+    assert summary.override_students == 0 and summary.students_served > 0
+    said = [str(w.message) for w in caught if "overrides" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith(f"class {klass!r} has 2 different overrides")

@@ -904,7 +904,8 @@ def classes_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> 
     again: its file is there, so that is not warned. A class's file is there whether it names
     its `class_id` or not (`OverrideSet.classes`: its students' classes), and whether or not it
     is in force: a file dated after the night (`OverrideSet.later`) is said once, with the
-    class's choices it drops."""
+    class's choices it drops, and a class whose files disagree (`OverrideSet.held_back`) is
+    said as they are read."""
     from adaptive.batch.overrides import applied_classes
 
     earlier = [d for d in served_nights(out, state_dir) if d < day]
@@ -922,7 +923,10 @@ def classes_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> 
                 else ""
             )
             warnings.warn(file.warning(day, what), NightWarning, stacklevel=4)
-    missing = sorted(set(before) - tonight - {c for file in later for c in file.classes})
+    held_back = set(getattr(overrides, "held_back", ()))  # said as read (files that disagree)
+    missing = sorted(
+        set(before) - tonight - held_back - {c for file in later for c in file.classes}
+    )
     if not missing:
         return
     n = sum(len(before[c]) for c in missing)

@@ -17,7 +17,7 @@ students), and raises `OverridesError` naming the file, line, field, value and w
 What is refused rather than read some way: a folder holding anything but the exports (a `.csv`,
 a half-downloaded file, a subfolder: hidden files and file-manager markers aside); a student, or
 any field, given twice in a file (JSON would keep the last: the first would be lost) or a student
-in two files; two files of one class; an activity both assigned and excluded, or assigned twice
+in two files; an activity both assigned and excluded, or assigned twice
 to one student; a `class_id` that is no class of the profiles (one that differs only in case is
 named); a student id in no profile that is a likely typo of a classmate's ("stu000027" for
 "stu0000027": named with it, `typo_of`); a `date` missing or not ISO 8601 (the class page always
@@ -29,7 +29,11 @@ without `class_id` is the file of its students' classes. A file applies from its
 night of its date and every night after it while it is given): given to an earlier night, it
 is not applied and a `NightWarning` says so; older than `STALE_DAYS`, it is applied with a
 warning. An assignment more than one grade from its student's grade (beyond the mode's band)
-is applied with a warning (`warn_far_assignments`).
+is applied with a warning (`warn_far_assignments`). A file with the same overrides as another
+(one export downloaded twice: "overrides-c1 (1).json") is read once, and of two different files
+of one class the one with the newest `date` is applied, or, where they share it, neither (the
+class is served without overrides): each with a `NightWarning` naming the files
+(`_one_file_per_class`), so one class's files never stop every school's night.
 
 The job applies them through the per-school input table (`batch_fields`), so the in-process and
 the Spark paths get them alike, and records what it applied beside its output (`record_overrides`),
@@ -150,6 +154,9 @@ class OverrideSet:
     #: the files dated after the night (not applied): still the files of their classes, so the
     #: night says that they drop the class's choices, not that the class has no file
     later: tuple[LaterFile, ...] = field(default=(), compare=False)
+    #: the classes whose files disagree and were not applied (`_one_file_per_class`): their
+    #: own warning says so, so the night does not say that the class has no file
+    held_back: tuple[str, ...] = field(default=(), compare=False)
 
     def __len__(self) -> int:
         return len(self.students)
@@ -352,6 +359,11 @@ class _FileOverrides:
     date: str
     students: dict[str, StudentOverride]
     classes: dict[str, tuple[str, ...]]
+
+    @property
+    def content(self) -> tuple:
+        """What the file says, however it is laid out: two files alike here are one export."""
+        return self.class_id, self.date, tuple(sorted(self.students.items()))
 
 
 @dataclass
@@ -776,19 +788,12 @@ def _later(file: _FileOverrides, warned: bool = False) -> LaterFile:
 
 
 def _merged(files: Sequence[_FileOverrides], later: Sequence[LaterFile] = ()) -> OverrideSet:
-    """Every file's students as one set: each class in one file, each student in one file;
-    `later`: the files dated after the night, left out."""
-    classes: dict[str, Path] = {}
+    """Every file's students as one set: each class from one file (`_one_file_per_class`),
+    each student in one file; `later`: the files dated after the night, left out."""
+    files, held_back = _one_file_per_class(_read_once(files))
     students: dict[str, StudentOverride] = {}
     sources: dict[str, str] = {}
     for file in files:
-        if file.class_id in classes:  # a student the newer export cleared would still apply
-            raise OverridesError(
-                f"{file.path}: class {file.class_id!r} is also in {classes[file.class_id]}; "
-                "expected one file per class (keep the newest export, remove the other)"
-            )
-        if file.class_id is not None:
-            classes[file.class_id] = file.path
         for sid, override in file.students.items():
             if sid in students:
                 raise OverridesError(
@@ -806,7 +811,69 @@ def _merged(files: Sequence[_FileOverrides], later: Sequence[LaterFile] = ()) ->
         tuple(str(file.path) for file in files),
         {klass: tuple(sorted(ids)) for klass, ids in sorted(of_class.items())},
         tuple(later),
+        held_back,
     )
+
+
+def _read_once(files: Sequence[_FileOverrides]) -> list[_FileOverrides]:
+    """The files, each content once: a file with the same overrides as one before it (the same
+    export downloaded twice, which a browser names "overrides-c1 (1).json") is left out with a
+    `NightWarning` naming both; it adds nothing, and refusing it stopped every school's night."""
+    first: dict[tuple, _FileOverrides] = {}
+    for file in files:
+        same = first.setdefault(file.content, file)
+        if same is not file:
+            warnings.warn(
+                f"{file.path}: the same overrides as {same.path} (the same export downloaded "
+                "twice?): read once; remove one of the two files",
+                NightWarning,
+                stacklevel=5,
+            )
+    return list(first.values())
+
+
+def _one_file_per_class(
+    files: Sequence[_FileOverrides],
+) -> tuple[list[_FileOverrides], tuple[str, ...]]:
+    """The files the night applies, and the classes held back. Of two different files of one
+    class (both applied, a student the newer export cleared would still be served the older
+    choices), the newest by its `date` (the report it was exported from) is applied; where
+    the newest date is shared, which one the teacher meant cannot be told, and none of the
+    class's files is applied: the class is held back. Each with a `NightWarning` naming the
+    files and what the night did: one class's files never stop every school's night, and
+    none is picked without a word."""
+    of_class: dict[str, list[_FileOverrides]] = {}
+    for file in files:
+        if file.class_id is not None:
+            of_class.setdefault(file.class_id, []).append(file)
+    left_out: set[Path] = set()
+    held_back: list[str] = []
+    for klass, theirs in of_class.items():
+        if len(theirs) < 2:
+            continue
+        newest = max(file.date for file in theirs)
+        kept = [file for file in theirs if file.date == newest]
+        named = " and ".join(f"{file.path} (dated {file.date})" for file in theirs)
+        if len(kept) == 1:
+            did = (
+                f"the night applies the newest by its date, {kept[0].path}, and not the other"
+                f"{'' if len(theirs) == 2 else 's'}"
+            )
+        else:
+            kept = []
+            held_back.append(klass)
+            did = (
+                "which one the teacher meant cannot be told from their dates, so none is "
+                "applied: the class is served without overrides tonight"
+            )
+        warnings.warn(
+            f"class {klass!r} has {len(theirs)} different overrides files, {named}: {did}; "
+            "keep the class's last export in the folder and remove the other",
+            NightWarning,
+            stacklevel=5,
+        )
+        left_out.update(file.path for file in theirs if file not in kept)
+    return [file for file in files if file.path not in left_out], tuple(sorted(held_back))
 
 
 #: a teacher's assignment this many grades or more from the student's grade (outside their
