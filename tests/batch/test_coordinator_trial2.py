@@ -88,7 +88,8 @@ def test_an_activity_assigned_twice_is_an_error_naming_line_and_field(tmp_path):
     with pytest.raises(OverridesError) as err:
         read_overrides(path, CATALOG, PROFILES)
     assert str(err.value).startswith(
-        f"{path}, line 7, field students.st1.assigned[2]: got 'a2'; expected each activity once"
+        f"{path}, line 11, column 5, field students.st1.assigned[2]: got 'a2'; expected each "
+        "activity once"
     )
     assert "it is also assigned[0]" in str(err.value)
 
@@ -99,8 +100,8 @@ def test_a_class_id_in_another_case_is_an_error_on_the_class_id(tmp_path):
     with pytest.raises(OverridesError) as err:
         read_overrides(path, CATALOG, PROFILES)
     assert str(err.value) == (
-        f"{path}, line 4, field class_id: got 'sch0-g4a'; expected a class of the profiles "
-        "(did you mean 'sch0-g4A'?)"
+        f"{path}, line 4, column 14, field class_id: got 'sch0-g4a'; expected a class of the "
+        "profiles (did you mean 'sch0-g4A'?)"
     )
     with pytest.raises(OverridesError, match="expected a class of the profiles$"):
         read_overrides(export(tmp_path, {}, class_id="elsewhere-9Z"), CATALOG, PROFILES)

@@ -281,7 +281,9 @@ def test_an_activity_both_assigned_and_excluded_is_an_error(tmp_path):
     path = write(tmp_path, {"st1": {"assigned": ["a1", "a3"], "excluded": ["a2", "a3 "]}})
     with pytest.raises(OverridesError) as err:
         read_overrides(path, CATALOG, PROFILES)
-    assert str(err.value).startswith(f"{path}, line 6, field students.st1.excluded[1]: got 'a3'")
+    assert str(err.value).startswith(
+        f"{path}, line 13, column 5, field students.st1.excluded[1]: got 'a3'"
+    )
     assert "also in students.st1.assigned" in str(err.value)
 
 
@@ -353,7 +355,8 @@ def test_a_date_that_is_not_iso_is_an_error(tmp_path, date):
     path = write(tmp_path, {"st1": {}}, date=date)
     with pytest.raises(OverridesError) as err:
         read_overrides(path, CATALOG, PROFILES, night="2027-02-20")
-    assert f"{path}, line 8, field date: got {date!r}; expected a day in ISO 8601" in str(err.value)
+    expected = f"{path}, line 8, column 10, field date: got {date!r}; expected a day in ISO 8601"
+    assert expected in str(err.value)
 
 
 def test_overrides_apply_from_their_date_on(tmp_path, recwarn):
@@ -534,7 +537,8 @@ def test_a_typod_student_id_is_an_error_naming_the_classmate_it_means(tmp_path, 
     with pytest.raises(OverridesError) as err:
         read_overrides(path, CATALOG, PADDED)
     assert str(err.value) == (
-        f"{path}, line {line_of(path, typed)}, field students.{typed}: got '{typed}'; expected "
+        f"{path}, line {line_of(path, typed)}, column 3, field students.{typed}: got '{typed}'; "
+        "expected "
         "a student id of the profiles: no student has this one (did you mean 'stu0000027' of "
         "class 'g3A'?)"
     )
@@ -725,3 +729,33 @@ def test_a_night_with_two_different_files_of_a_class_serves_every_school(distric
     assert summary.override_students == 0 and summary.students_served > 0
     said = [str(w.message) for w in caught if "overrides" in str(w.message)]
     assert len(said) == 1 and said[0].startswith(f"class {klass!r} has 2 different overrides")
+
+
+def test_an_error_in_a_students_entry_names_the_line_and_column_of_the_value(tmp_path):
+    """A user trial: a `"mode": "remediat"` on line 15 was reported at line 7 (where the
+    student's object opens), and so was a bad activity id on line 10: in a class's file of
+    many students, the teacher looked at the wrong line. The line and column of the value."""
+    head = ('{\n "format": "adaptive-overrides",\n "version": 1,\n "class_id": "c1",\n'
+            ' "date": "2027-02-20",\n "students": {\n')  # fmt: skip
+    entry = (
+        '  "st1": {\n'  # line 7
+        '   "assigned": [\n'
+        '    "a1",\n'
+        "    {activity}\n"  # line 10
+        "   ],\n"
+        '   "excluded": [\n'
+        "   ],\n"
+        '   "mode":\n'
+        "      {mode}\n"  # line 15
+        "  }\n }\n}\n"
+    )
+    path = tmp_path / "o.json"
+    for activity, mode, message in [
+        ('"a3"', '"remediat"', "line 15, column 7, field students.st1.mode: got 'remediat'"),
+        ('"zz"', "null", "line 10, column 5, field students.st1.assigned[1]: got 'zz'"),
+        ("[]", "null", "line 10, column 5, field students.st1.assigned[1]: got []"),
+    ]:
+        path.write_text(head + entry.replace("{activity}", activity).replace("{mode}", mode))
+        with pytest.raises(OverridesError) as err:
+            read_overrides(path, CATALOG, PROFILES)
+        assert str(err.value).startswith(f"{path}, {message}; expected ")

@@ -12,7 +12,8 @@ grade-level and next grade's activities, `remediate` = up to two grades below th
 (`TeacherOverrides.min_grade` / `max_grade`), the previous grade's skills the student never
 answered checked first (`TeacherOverrides.remediate`). `read_overrides` takes one file or a folder of them,
 checks every field against the catalog and the profiles (a teacher overrides only their own class's
-students), and raises `OverridesError` naming the file, line, field, value and what was expected.
+students), and raises `OverridesError` naming the file, the line and column of the wrong value
+itself, the field, the value and what was expected.
 
 What is refused rather than read some way: a folder holding anything but the exports (a `.csv`,
 a half-downloaded file, a subfolder: hidden files and file-manager markers aside); a student, or
@@ -48,7 +49,7 @@ import json
 import re
 import warnings
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -389,16 +390,76 @@ class _District:
 
 class _JsonObject(dict):
     """A JSON object that remembers the keys it was given more than once (`json` keeps the
-    last value of a repeated key: the others would be lost without a word)."""
+    last value of a repeated key: the others would be lost without a word), and where in the
+    text each key and value starts (`_parse_json`): an error points at the value itself."""
 
     repeated: dict[str, int]
+    #: each key -> where it is written (every place, for a key given more than once)
+    key_at: dict[str, list[int]]
+    #: each key -> where its value starts (the last one, the value `json` keeps)
+    value_at: dict[str, int]
+
+
+class _JsonArray(list):
+    """A JSON array that remembers where in the text each item starts (`_parse_json`)."""
+
+    item_at: list[int]
 
 
 def _json_object(pairs: list[tuple[str, object]]) -> _JsonObject:
     """`json`'s `object_pairs_hook`: the object, and how often each repeated key came."""
     obj = _JsonObject(pairs)
     obj.repeated = {key: n for key, n in Counter(key for key, _ in pairs).items() if n > 1}
+    obj.key_at, obj.value_at = {}, {}
     return obj
+
+
+#: `json`'s reader of one value: (text, where it starts) -> (the value, where it ends)
+_Scan = Callable[[str, int], tuple[object, int]]
+
+
+def _parse_json(text: str) -> object:
+    """`json.loads(text)` with each object a `_JsonObject` and each array a `_JsonArray`, which
+    know where their keys and items start in `text` (through `json`'s own pure-Python scanner,
+    whose object and array parsers are wrapped: a class's file is a few kilobytes). Raises
+    `json.JSONDecodeError` as `json.loads` does."""
+    decoder = json.JSONDecoder(object_pairs_hook=_json_object)
+
+    def parse_object(
+        s_and_end: tuple[str, int], strict: bool, scan_once: _Scan, *hooks: object
+    ) -> tuple[_JsonObject, int]:
+        spans: list[tuple[int, int]] = []
+        obj, end = json.decoder.JSONObject(s_and_end, strict, _spanned(scan_once, spans), *hooks)
+        text, after = s_and_end
+        for start, stop in spans:  # each value's key: the first '"' after the previous value
+            key_start = text.index('"', after)
+            key = json.decoder.scanstring(text, key_start + 1, strict)[0]
+            obj.key_at.setdefault(key, []).append(key_start)
+            obj.value_at[key] = start
+            after = stop
+        return obj, end
+
+    def parse_array(s_and_end: tuple[str, int], scan_once: _Scan) -> tuple[_JsonArray, int]:
+        spans: list[tuple[int, int]] = []
+        items, end = json.decoder.JSONArray(s_and_end, _spanned(scan_once, spans))
+        array = _JsonArray(items)
+        array.item_at = [start for start, _ in spans]
+        return array, end
+
+    decoder.parse_object, decoder.parse_array = parse_object, parse_array
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    return decoder.decode(text)
+
+
+def _spanned(scan_once: _Scan, spans: list[tuple[int, int]]) -> _Scan:
+    """`scan_once` (json's value reader) noting where each value it reads starts and ends."""
+
+    def scan(text: str, start: int) -> tuple[object, int]:
+        value, end = scan_once(text, start)
+        spans.append((start, end))
+        return value, end
+
+    return scan
 
 
 @dataclass(frozen=True)
@@ -408,25 +469,33 @@ class _Source:
     path: Path
     text: str
 
-    def lines_of(self, key: str) -> list[int]:
-        """The 1-based lines where `key` is written as an object's key (empty if it is written
-        another way, e.g. with escapes)."""
-        pattern = re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:"
-        return [self.text.count("\n", 0, m.start()) + 1 for m in re.finditer(pattern, self.text)]
+    def line(self, at: int) -> int:
+        """The 1-based line of the offset `at` of the text."""
+        return self.text.count("\n", 0, at) + 1
+
+    def place(self, at: int | None) -> str:
+        """Where the offset `at` of the text is, after the file's name: `, line 15, column 12`
+        (1-based, as an editor shows them), or nothing."""
+        if at is None:
+            return ""
+        column = at - self.text.rfind("\n", 0, at)
+        return f", line {self.line(at)}, column {column}"
 
     def error(
-        self, where: str, value: object, expected: str, key: str | None = None
+        self, where: str, value: object, expected: str, at: int | None = None
     ) -> OverridesError:
-        """`FILE, line N, field WHERE: got VALUE; expected ...`, the line being the first of
-        `key` (a student's id, a field's name) when given."""
-        lines = self.lines_of(key)[:1] if key is not None else []
-        return self.error_at(lines, where, repr(value), expected)
+        """`FILE, line N, column C, field WHERE: got VALUE; expected ...`, at the offset `at`
+        of the text: where the wrong value (or key) itself starts."""
+        return self.error_in(self.place(at), where, repr(value), expected)
 
     def error_at(self, lines: list[int], where: str, got: str, expected: str) -> OverridesError:
-        """As `error`, at the given lines, with `got` as written."""
-        return OverridesError(
-            f"{self.path}{_lines(lines)}, field {where}: got {got}; expected {expected}"
-        )
+        """As `error`, at the given lines (a field or student given more than once), with
+        `got` as written."""
+        return self.error_in(_lines(lines), where, got, expected)
+
+    def error_in(self, place: str, where: str, got: str, expected: str) -> OverridesError:
+        """As `error`, at `place` (`place`, `_lines`), with `got` as written."""
+        return OverridesError(f"{self.path}{place}, field {where}: got {got}; expected {expected}")
 
 
 def _read_file(file: Path, district: _District) -> _FileOverrides:
@@ -439,15 +508,15 @@ def _read_file(file: Path, district: _District) -> _FileOverrides:
         mean = f" (did you mean {close!r}?)" if close else ""
         raise source.error(
             unknown[0], unknown[0], f"one of the export's keys {', '.join(TOP_KEYS)}{mean}",
-            unknown[0],
+            doc.key_at[unknown[0]][0],
         )  # fmt: skip
     if doc.get("format") != FORMAT:
-        raise source.error("format", doc.get("format"), repr(FORMAT), "format")
+        raise source.error("format", doc.get("format"), repr(FORMAT), doc.value_at.get("format"))
     if doc.get("version") != VERSION:
-        raise source.error("version", doc.get("version"), str(VERSION), "version")
-    klass = _class_id(source, doc.get("class_id"), district.classes)
+        raise source.error("version", doc.get("version"), str(VERSION), doc.value_at.get("version"))
+    klass = _class_id(source, doc, district.classes)
     date = _date(source, doc)
-    students = _students(source, doc.get("students"), klass, district)
+    students = _students(source, doc, klass, district)
     classes: dict[str, list[str]] = {klass: []} if klass is not None else {}
     for sid in students:
         classes.setdefault(klass or district.profiles[sid].class_id or "", []).append(sid)
@@ -462,7 +531,7 @@ def _parsed(file: Path) -> tuple[_Source, _JsonObject]:
     text = read_user_text(file, "teacher overrides JSON")
     source = _Source(file, text)
     try:
-        doc = json.loads(text, object_pairs_hook=_json_object)
+        doc = _parse_json(text)
     except json.JSONDecodeError as exc:
         table = _table_delimiter(text)
         what = (
@@ -474,7 +543,7 @@ def _parsed(file: Path) -> tuple[_Source, _JsonObject]:
             f"{file}, line {exc.lineno}, column {exc.colno}: {what}; expected {EXPORT}"
         ) from exc
     if not isinstance(doc, dict):
-        raise source.error("(top level)", type(doc).__name__, "a JSON object")
+        raise source.error_in("", "(top level)", _json_kind(doc), "a JSON object")
     return source, doc
 
 
@@ -483,6 +552,13 @@ EXPORT = (
     'the JSON file that a class page\'s "Export overrides (JSON)" button downloads (a table '
     "of overrides is not read)"
 )
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON value is, in JSON's words ("a list", "text"), for an error saying what a
+    field holds where an object goes."""
+    kinds = [(bool, "true or false"), (str, "text"), (int | float, "a number"), (list, "a list")]
+    return next((kind for of, kind in kinds if isinstance(value, of)), "null")
 
 
 def _table_delimiter(text: str) -> str | None:
@@ -499,33 +575,32 @@ def _table_delimiter(text: str) -> str | None:
     return None
 
 
-def _check_once(
-    source: _Source, obj: _JsonObject, prefix: str, at: list[int] | None = None
-) -> None:
+def _check_once(source: _Source, obj: _JsonObject, prefix: str) -> None:
     """No field of `obj` given twice (JSON would keep the last value). The error points at the
-    field's own lines, or at `at` (a student's line: each student's entry has the same keys)."""
+    field's own lines."""
     for name, times in obj.repeated.items():
         raise source.error_at(
-            at if at is not None else source.lines_of(name)[:times],
+            [source.line(at) for at in obj.key_at[name]],
             f"{prefix}{name}",
             f"{times} values",
             "the field once (JSON keeps only the last value: the others would be lost)",
         )
 
 
-def _class_id(source: _Source, value: object, classes: frozenset[str]) -> str | None:
+def _class_id(source: _Source, doc: _JsonObject, classes: frozenset[str]) -> str | None:
     """The file's class (trimmed), or None where it gives none. A class the profiles lack is
     an error on this field (each student would otherwise be blamed for being in another class),
     naming the class it most likely means (one that differs only in case first)."""
+    value, at = doc.get("class_id"), doc.value_at.get("class_id")
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise source.error("class_id", value, "a class id (text)", "class_id")
+        raise source.error("class_id", value, "a class id (text)", at)
     klass = value.strip()
     if classes and klass not in classes:
         close = closest_name(klass, classes)
         hint = f" (did you mean {close!r}?)" if close else ""
-        raise source.error("class_id", klass, f"a class of the profiles{hint}", "class_id")
+        raise source.error("class_id", klass, f"a class of the profiles{hint}", at)
     return klass
 
 
@@ -536,7 +611,7 @@ DATE_EXPECTED = (
 )
 
 
-def _date(source: _Source, doc: Mapping[str, object]) -> str:
+def _date(source: _Source, doc: _JsonObject) -> str:
     """The file's date as YYYY-MM-DD (ISO 8601, as every date of the library). A file without
     one is an error: it would apply to any night, even one before the teacher chose (the class
     page always writes its report's date)."""
@@ -551,24 +626,24 @@ def _date(source: _Source, doc: Mapping[str, object]) -> str:
     value = doc["date"]
     stamp = iso_timestamp(value) if isinstance(value, str) else None
     if stamp is None:
-        raise source.error("date", value, DATE_EXPECTED, "date")
+        raise source.error("date", value, DATE_EXPECTED, doc.value_at["date"])
     return stamp.strftime("%Y-%m-%d")
 
 
 def _students(
-    source: _Source, given: object, klass: str | None, district: _District
+    source: _Source, doc: _JsonObject, klass: str | None, district: _District
 ) -> dict[str, StudentOverride]:
-    """Each student's checked overrides, by trimmed id; a student given twice (even once with
-    a space) is an error pointing at both entries, and so is an id in no profile that is a
-    likely typo of a classmate's (`typo_of`)."""
+    """Each student's checked overrides (`doc`'s `students`), by trimmed id; a student given
+    twice (even once with a space) is an error pointing at both entries, and so is an id in no
+    profile that is a likely typo of a classmate's (`typo_of`)."""
+    given = doc.get("students")
     if given is None:
         raise source.error_at(
             [], "students", "no 'students'", "an object of student id -> overrides"
         )
     if not isinstance(given, _JsonObject):
-        kind = {list: "a list", str: "text"}.get(type(given), type(given).__name__)
-        raise source.error_at(
-            source.lines_of("students")[:1], "students", kind,
+        raise source.error_in(
+            source.place(doc.value_at["students"]), "students", _json_kind(given),
             "an object of student id -> overrides",
         )  # fmt: skip
     keys: dict[str, list[str]] = {}  # trimmed id -> the keys written for it
@@ -580,28 +655,29 @@ def _students(
     for sid, written in keys.items():
         times = sum(given.repeated.get(k, 1) for k in written)
         if times > 1:
-            lines = [line for k in written for line in source.lines_of(k)]
+            lines = [source.line(at) for k in written for at in given.key_at[k]]
             raise source.error_at(
                 lines,
                 f"students.{sid}",
                 f"{times} entries for this student",
                 "one entry per student (JSON keeps only the last: the others would be lost)",
             )
-        student = _Student(source, sid, written[0])
+        key = written[0]
+        student = _Student(source, sid, key, given.key_at[key][0], given.value_at[key])
         profile = district.profiles.get(sid)
         student.check_id()
-        override = student.override(given[written[0]], district.activities)  # checked all same
+        override = student.override(given[key], district.activities)  # checked all the same
         if profile is None:
             left.append(student)
         elif klass is not None and profile.class_id != klass:
-            moved.setdefault(profile.class_id or "", []).extend(source.lines_of(written[0]))
+            moved.setdefault(profile.class_id or "", []).append(source.line(student.key_at))
         else:
             out[sid] = override
     if left:  # the file's class, or its other students' classes
         classes = [klass] if klass is not None else {district.profiles[s].class_id for s in out}
         classes = sorted(c for c in classes if c)
         _check_typos(left, district.students_of(classes), classes)
-    _warn_gone(source, klass, [line for s in left for line in source.lines_of(s.key)], moved)
+    _warn_gone(source, klass, [source.line(s.key_at) for s in left], moved)
     return out
 
 
@@ -699,18 +775,26 @@ def _warn_gone(
 
 @dataclass(frozen=True)
 class _Student:
-    """One student's entry of a file: `sid` trimmed, `key` as written (where errors point)."""
+    """One student's entry of a file: `sid` trimmed, `key` as written, and where in the text
+    the key and its entry start (where errors point, unless at a value of the entry)."""
 
     source: _Source
     sid: str
     key: str
+    key_at: int
+    entry_at: int
 
     @property
     def where(self) -> str:
         return f"students.{self.sid}"
 
-    def fail(self, field_: str, value: object, expected: str) -> OverridesError:
-        return self.source.error(f"{self.where}{field_}", value, expected, self.key)
+    def fail(
+        self, field_: str, value: object, expected: str, at: int | None = None
+    ) -> OverridesError:
+        """The error on `field_` of this student's entry, at `at` (the wrong value's place in
+        the text; by default the student's id)."""
+        at = self.key_at if at is None else at
+        return self.source.error(f"{self.where}{field_}", value, expected, at)
 
     def check_id(self) -> None:
         """An empty id is an error (a student in no profile, or in another class, is skipped
@@ -720,12 +804,15 @@ class _Student:
 
     def override(self, entry: object, activities: set[str]) -> StudentOverride:
         """The entry's assigned and excluded activities (ids trimmed) and mode, checked."""
-        if not isinstance(entry, dict) or set(entry) - set(STUDENT_KEYS):
-            extra = sorted(set(entry) - set(STUDENT_KEYS)) if isinstance(entry, dict) else entry
+        if not isinstance(entry, _JsonObject):
+            expected = f"an object with keys {', '.join(STUDENT_KEYS)}"
+            raise self.fail("", entry, expected, self.entry_at)
+        extra = sorted(set(entry) - set(STUDENT_KEYS))
+        if extra:
             raise self.fail("", extra, f"an object with keys {', '.join(STUDENT_KEYS)}")
-        _check_once(self.source, entry, f"{self.where}.", at=self.source.lines_of(self.key)[:1])
-        assigned = self.activities("assigned", entry.get("assigned", []), activities)
-        excluded = self.activities("excluded", entry.get("excluded", []), activities)
+        _check_once(self.source, entry, f"{self.where}.")
+        assigned = self.activities(entry, "assigned", activities)
+        excluded = self.activities(entry, "excluded", activities)
         for i, activity in enumerate(excluded):
             if activity in assigned:
                 raise self.fail(
@@ -733,23 +820,30 @@ class _Student:
                     activity,
                     f"an activity either assigned or excluded (this one is also in "
                     f"{self.where}.assigned, and the exclusion would win without a word)",
+                    entry["excluded"].item_at[i],
                 )
         mode = entry.get("mode")
         if mode is not None and mode not in MODES:
-            raise self.fail(".mode", mode, f"null or one of {', '.join(MODES)}")
+            raise self.fail(
+                ".mode", mode, f"null or one of {', '.join(MODES)}", entry.value_at["mode"]
+            )
         # an exclusion repeated excludes the same: kept once
         return StudentOverride(tuple(assigned), tuple(sorted(set(excluded))), mode)
 
-    def activities(self, key: str, values: object, activities: set[str]) -> list[str]:
-        """A list of the catalog's activity ids (trimmed, as written otherwise). An activity
-        assigned twice is an error, as a student or field given twice is: it would be served
-        once, in an order the teacher did not give, without a word."""
-        if not isinstance(values, list):
-            raise self.fail(f".{key}", values, "a list of activity ids")
+    def activities(self, entry: _JsonObject, key: str, activities: set[str]) -> list[str]:
+        """The entry's list `key` of the catalog's activity ids (trimmed, as written otherwise;
+        none where it is not given). An activity assigned twice is an error, as a student or
+        field given twice is: it would be served once, in an order the teacher did not give,
+        without a word."""
+        values = entry.get(key, _JsonArray())
+        if not isinstance(values, _JsonArray):
+            raise self.fail(f".{key}", values, "a list of activity ids", entry.value_at[key])
         ids: list[str] = []
         for i, activity in enumerate(values):
+            at = values.item_at[i]
             if not isinstance(activity, str) or activity.strip() not in activities:
-                raise self.fail(f".{key}[{i}]", activity, _activity_expected(activity, activities))
+                expected = _activity_expected(activity, activities)
+                raise self.fail(f".{key}[{i}]", activity, expected, at)
             if key == "assigned" and activity.strip() in ids:
                 first = ids.index(activity.strip())
                 raise self.fail(
@@ -757,6 +851,7 @@ class _Student:
                     activity,
                     f"each activity once in {self.where}.{key} (it is also {key}[{first}]; "
                     "it would be served once)",
+                    at,
                 )
             ids.append(activity.strip())
         return ids
