@@ -42,6 +42,9 @@ BINARY_SIGNATURES: dict[bytes, str] = {
     b"%PDF": "a PDF document",
 }
 UTF8_BOM = b"\xef\xbb\xbf"
+#: The byte-order marks of text in UTF-16, what Windows Notepad saves as "Unicode" (and Excel as
+#: "Unicode Text"): said by name, where the bytes alone read as some legacy encoding.
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def read_user_text(path: str | Path, expected: str) -> str:
@@ -76,13 +79,17 @@ def user_text_lines(path: str | Path, expected: str) -> Iterator[tuple[int, str]
 def not_text(
     path: str | Path, line: int, head: bytes, bad: bytes, expected: str
 ) -> DataValidationError:
-    """The error for a file that is not UTF-8 text: where, which bytes, and what it is."""
+    """The error for a file that is not UTF-8 text: where, which bytes, and what it is (from
+    `head`, its first bytes: a binary file's signature, or UTF-16's byte-order mark)."""
     kind = next((what for magic, what in BINARY_SIGNATURES.items() if head.startswith(magic)), "")
-    hint = (
-        f"; this file is {kind}"
-        if kind
-        else "; the file seems to be in another encoding (such as Windows-1252): save it as UTF-8"
-    )
+    if kind:
+        hint = f"; this file is {kind}"
+    elif head.startswith(UTF16_BOMS):
+        hint = (
+            '; this file is UTF-16 text (what Windows Notepad saves as "Unicode"): save it as UTF-8'
+        )
+    else:
+        hint = "; the file seems to be in another encoding (such as Windows-1252): save it as UTF-8"
     return DataValidationError(
         [Problem(str(path), line, None, f"bytes {bad.hex(' ')}", f"UTF-8 text ({expected}){hint}")]
     )

@@ -354,10 +354,13 @@ NOT_TEXT = [
     (b"PAR1\x15\x04\x15\xa0\x83\x01\x15\xfa", "this file is a Parquet file"),
     (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\xa0\xe1", "this file is a zip archive (an Excel .xlsx"),
     ("name = 'café'\n".encode("cp1252"), "another encoding (such as Windows-1252)"),
+    # a user trial: Notepad's "Unicode" (UTF-16, bytes ff fe first) was said to be "another
+    # encoding (such as Windows-1252)"
+    ("name = 'café'\n".encode("utf-16"), "this file is UTF-16 text (what Windows Notepad saves"),
 ]
 
 
-@pytest.mark.parametrize("content, what", NOT_TEXT, ids=["parquet", "xlsx", "cp1252"])
+@pytest.mark.parametrize("content, what", NOT_TEXT, ids=["parquet", "xlsx", "cp1252", "utf16"])
 def test_a_file_that_is_not_utf8_text_is_one_error_saying_what_it_is(
     cli, tmp_path, content, what
 ) -> None:
@@ -383,12 +386,16 @@ def test_a_file_that_is_not_utf8_text_is_one_error_saying_what_it_is(
         "teacher overrides JSON": lambda p: read_overrides(p, district_catalog(), {}),
     }
     for expected, read in readers.items():
-        # a catalog's reader raises what its docstring promises: one ConfigError naming the file
-        error = ConfigError if expected == "a catalog JSON file" else DataValidationError
+        # a catalog's and overrides' readers raise what their docstrings promise: one
+        # ConfigError naming the file (an overrides file's on one line, as its other errors)
+        json_file = expected in ("a catalog JSON file", "teacher overrides JSON")
+        error = ConfigError if json_file else DataValidationError
         with pytest.raises(error) as err:
             read(path)
         assert f"{path}, line 1: got 'bytes " in str(err.value)
         assert expected in str(err.value) and what in str(err.value)
+        if expected == "teacher overrides JSON":
+            assert str(err.value).startswith(f"{path}, line 1: got 'bytes ")
     r = cli("experiment", "assign", "--profiles", path, "--arm", "a=policy", "--arm", "b=policy",
             "--out", tmp_path / "assignment.json")  # fmt: skip
     assert r.code == 2 and "learner profiles" in r.err and what in r.err

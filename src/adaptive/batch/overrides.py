@@ -62,6 +62,7 @@ from adaptive.dates import EXAMPLE, iso_day, iso_timestamp
 from adaptive.errors import (
     AdaptiveError,
     ConfigError,
+    DataValidationError,
     NightWarning,
     closest_name,
     counted,
@@ -527,8 +528,12 @@ def _read_file(file: Path, district: _District) -> _FileOverrides:
 
 
 def _parsed(file: Path) -> tuple[_Source, _JsonObject]:
-    """The file's text and its top-level JSON object."""
-    text = read_user_text(file, "teacher overrides JSON")
+    """The file's text and its top-level JSON object. A file that is not UTF-8 text is one
+    error on one line, as every other of an overrides file."""
+    try:
+        text = read_user_text(file, "teacher overrides JSON")
+    except DataValidationError as exc:  # its one problem names the file, line and bytes
+        raise OverridesError(str(exc.problems[0])) from None
     source = _Source(file, text)
     try:
         doc = _parse_json(text)
