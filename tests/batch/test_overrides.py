@@ -97,6 +97,28 @@ def test_not_json_names_line_and_column(tmp_path):
         read_overrides(path, CATALOG, PROFILES)
 
 
+@pytest.mark.parametrize(
+    ("text", "where", "of"),
+    [
+        ('{"format": "adaptive-overrides",\n "version": 1,\n}', "line 2, column 14", "an object"),
+        ('{"students": {"st1": {"assigned": ["a1",\n  ]}}}', "line 1, column 40", "a list"),
+    ],
+)
+def test_a_comma_after_the_last_item_is_named_where_it_is(tmp_path, text, where, of):
+    """A user trial: a trailing comma (a file edited by hand) said "not JSON (Expecting
+    property name enclosed in double quotes)" at the brace after it, with "(a table of
+    overrides is not read)", which did not apply. The comma is named, where it is."""
+    path = tmp_path / "o.json"
+    path.write_text(text)
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES)
+    assert str(err.value) == (
+        f"{path}, {where}: not JSON: a comma after the last item of {of}, which JSON does not "
+        'allow; expected the JSON file that a class page\'s "Export overrides (JSON)" button '
+        "downloads (remove the comma)"
+    )
+
+
 def test_a_student_in_two_files_is_an_error(tmp_path):
     write(tmp_path, {"st1": {}}, "a.json")
     write(tmp_path, {"st1": {"mode": "remediate"}}, "b.json", class_id=None)

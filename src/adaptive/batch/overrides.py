@@ -538,25 +538,51 @@ def _parsed(file: Path) -> tuple[_Source, _JsonObject]:
     try:
         doc = _parse_json(text)
     except json.JSONDecodeError as exc:
-        table = _table_delimiter(text)
-        what = (
-            f"not JSON: it reads as a table (CSV, its first line {table} fields)"
-            if table
-            else f"not JSON ({exc.msg})"
-        )
-        raise OverridesError(
-            f"{file}, line {exc.lineno}, column {exc.colno}: {what}; expected {EXPORT}"
-        ) from exc
+        raise _not_json(source, exc) from exc
     if not isinstance(doc, dict):
         raise source.error_in("", "(top level)", _json_kind(doc), "a JSON object")
     return source, doc
 
 
 #: what an overrides file is, said by the error for one that is not JSON
-EXPORT = (
-    'the JSON file that a class page\'s "Export overrides (JSON)" button downloads (a table '
-    "of overrides is not read)"
-)
+EXPORT = 'the JSON file that a class page\'s "Export overrides (JSON)" button downloads'
+
+
+def _not_json(source: _Source, exc: json.JSONDecodeError) -> OverridesError:
+    """The error for a file that is not JSON, where it goes wrong and what the mistake is: a
+    table (a CSV saved by a spreadsheet, given for the export), a comma after the last item
+    (JSON allows none: a file edited by hand), else the parser's own words."""
+    table = _table_delimiter(source.text)
+    if table:
+        what = f"it reads as a table (CSV, its first line {table} fields)"
+        return OverridesError(
+            f"{source.path}, line {exc.lineno}, column {exc.colno}: not JSON: {what}; expected "
+            f"{EXPORT} (a table of overrides is not read)"
+        )
+    comma = _trailing_comma(source.text, exc.pos)
+    if comma is not None:
+        of = "an object" if source.text[comma + 1 :].lstrip()[:1] == "}" else "a list"
+        return OverridesError(
+            f"{source.path}{source.place(comma)}: not JSON: a comma after the last item of {of},"
+            f" which JSON does not allow; expected {EXPORT} (remove the comma)"
+        )
+    return OverridesError(
+        f"{source.path}, line {exc.lineno}, column {exc.colno}: not JSON ({exc.msg}); expected "
+        f"{EXPORT}"
+    )
+
+
+def _trailing_comma(text: str, pos: int) -> int | None:
+    """Where the comma is, when the JSON error at `pos` is a comma after an object's or a
+    list's last item (`{"a": 1,}`): the parser says "Expecting property name" at the brace
+    (or, from Python 3.13, "Illegal trailing comma" at the comma). None otherwise."""
+    before = text[:pos].rstrip()
+    comma = pos if text[pos : pos + 1] == "," else len(before) - 1
+    if text[comma : comma + 1] != ",":
+        return None
+    item_before = text[:comma].rstrip()[-1:] not in ("", "{", "[", ",")
+    closes = text[comma + 1 :].lstrip()[:1] in ("}", "]")
+    return comma if item_before and closes else None
 
 
 def _json_kind(value: object) -> str:
