@@ -76,7 +76,19 @@ def test_read_and_batch_fields(tmp_path):
             {},
             "field students.st1.mode: got 'faster'; expected null or one of",
         ),
-        ({"st1": {"colour": 1}}, {}, "got ['colour']; expected an object with keys assigned"),
+        (
+            {"st1": {"colour": 1}},
+            {},
+            "field students.st1.colour: got 'colour'; expected one of a student's keys assigned, "
+            "excluded, mode",
+        ),
+        (  # a user trial: no "did you mean", which the export's own keys get
+            {"st1": {"exluded": ["a2"]}},
+            {},
+            "line 7, column 4, field students.st1.exluded: got 'exluded'; expected one of a "
+            "student's keys assigned, excluded, mode (did you mean 'excluded'?)",
+        ),
+        ({"st1": 3}, {}, "line 6, column 10, field students.st1: got 3; expected an object"),
         ({}, {"format": "x"}, "field format: got 'x'; expected 'adaptive-overrides'"),
         ({}, {"version": 2}, "field version: got 2; expected 1"),
     ],

@@ -503,14 +503,7 @@ def _read_file(file: Path, district: _District) -> _FileOverrides:
     """One file, every field checked (see the module doc)."""
     source, doc = _parsed(file)
     _check_once(source, doc, "")
-    unknown = sorted(set(doc) - set(TOP_KEYS))
-    if unknown:  # "student" for "students": the teachers' choices would be read as none
-        close = closest_name(unknown[0], TOP_KEYS)
-        mean = f" (did you mean {close!r}?)" if close else ""
-        raise source.error(
-            unknown[0], unknown[0], f"one of the export's keys {', '.join(TOP_KEYS)}{mean}",
-            doc.key_at[unknown[0]][0],
-        )  # fmt: skip
+    _check_keys(source, doc, "", TOP_KEYS, "the export's keys")
     if doc.get("format") != FORMAT:
         raise source.error("format", doc.get("format"), repr(FORMAT), doc.value_at.get("format"))
     if doc.get("version") != VERSION:
@@ -616,6 +609,20 @@ def _check_once(source: _Source, obj: _JsonObject, prefix: str) -> None:
             f"{times} values",
             "the field once (JSON keeps only the last value: the others would be lost)",
         )
+
+
+def _check_keys(
+    source: _Source, obj: _JsonObject, prefix: str, keys: Sequence[str], what: str
+) -> None:
+    """A key of `obj` that is none of `keys` is an error at that key, naming the one it most
+    likely means ("student" for "students", "exluded" for "excluded"): what it holds would
+    otherwise be read as nothing, the teacher's choices lost without a word."""
+    unknown = next((key for key in obj if key not in keys), None)
+    if unknown is not None:
+        close = closest_name(unknown, keys)
+        mean = f" (did you mean {close!r}?)" if close else ""
+        expected = f"one of {what} {', '.join(keys)}{mean}"
+        raise source.error(f"{prefix}{unknown}", unknown, expected, obj.key_at[unknown][0])
 
 
 def _class_id(source: _Source, doc: _JsonObject, classes: frozenset[str]) -> str | None:
@@ -838,9 +845,7 @@ class _Student:
         if not isinstance(entry, _JsonObject):
             expected = f"an object with keys {', '.join(STUDENT_KEYS)}"
             raise self.fail("", entry, expected, self.entry_at)
-        extra = sorted(set(entry) - set(STUDENT_KEYS))
-        if extra:
-            raise self.fail("", extra, f"an object with keys {', '.join(STUDENT_KEYS)}")
+        _check_keys(self.source, entry, f"{self.where}.", STUDENT_KEYS, "a student's keys")
         _check_once(self.source, entry, f"{self.where}.")
         assigned = self.activities(entry, "assigned", activities)
         excluded = self.activities(entry, "excluded", activities)
