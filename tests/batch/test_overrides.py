@@ -131,11 +131,24 @@ def test_a_comma_after_the_last_item_is_named_where_it_is(tmp_path, text, where,
     )
 
 
-def test_a_student_in_two_files_is_an_error(tmp_path):
-    write(tmp_path, {"st1": {}}, "a.json")
-    write(tmp_path, {"st1": {"mode": "remediate"}}, "b.json", class_id=None)
-    with pytest.raises(OverridesError, match=r"b.json: student 'st1' is also in .*a.json"):
-        read_overrides(tmp_path, CATALOG, PROFILES)
+def test_a_student_in_two_files_is_read_once_or_by_the_newest_never_stopping_the_night(tmp_path):
+    """A student in a class's export and in a hand-written file without `class_id` stopped
+    every school's night ("student 'st1' is also in ..."). As a class's two files are: the same
+    choices read once; different ones, the newest by date; the same date, none. Each said with
+    a count and the two files, no student id."""
+    write(tmp_path, {"st1": {}, "st2": {"mode": "remediate"}}, "a.json")
+    write(tmp_path, {"st1": {"mode": "remediate"}, "st2": {"mode": "remediate"}}, "b.json",
+          class_id=None)  # fmt: skip
+    with pytest.warns(NightWarning) as said:
+        got = read_overrides(tmp_path, CATALOG, PROFILES)
+    text = " | ".join(str(w.message) for w in said)
+    assert "1 student is in" in text and "the same choices, read once" in text
+    assert "different choices and the same date" in text and "st1" not in text
+    assert "st1" not in got.students and got.students["st2"].mode == "remediate"
+    write(tmp_path, {"st1": {"mode": "remediate"}}, "b.json", class_id=None, date="2026-09-02")
+    with pytest.warns(NightWarning, match="the newest by its date applies, .*b.json"):
+        got = read_overrides(tmp_path, CATALOG, PROFILES)
+    assert got.students["st1"].mode == "remediate" and got.sources["st1"].endswith("b.json")
 
 
 def test_students_who_left_or_moved_are_skipped_with_a_warning(tmp_path):

@@ -68,6 +68,7 @@ from adaptive.errors import (
     counted,
     line_words,
     look_alike,
+    verb,
 )
 from adaptive.files import atomic_write_bytes, read_user_text
 from adaptive.policy.base import TeacherOverrides, teacher_arrays
@@ -922,16 +923,7 @@ def _merged(files: Sequence[_FileOverrides], later: Sequence[LaterFile] = ()) ->
     """Every file's students as one set: each class from one file (`_one_file_per_class`),
     each student in one file; `later`: the files dated after the night, left out."""
     files, held_back = _one_file_per_class(_read_once(files))
-    students: dict[str, StudentOverride] = {}
-    sources: dict[str, str] = {}
-    for file in files:
-        for sid, override in file.students.items():
-            if sid in students:
-                raise OverridesError(
-                    f"{file.path}: student {sid!r} is also in {sources[sid]}; expected each "
-                    "student in one overrides file"
-                )
-            students[sid], sources[sid] = override, str(file.path)
+    students, sources = _one_entry_per_student(files)
     of_class: dict[str, set[str]] = {}
     for file in files:  # a class's students from its export and a file without class_id alike
         for klass, ids in file.classes.items():
@@ -944,6 +936,54 @@ def _merged(files: Sequence[_FileOverrides], later: Sequence[LaterFile] = ()) ->
         tuple(later),
         held_back,
     )
+
+
+def _one_entry_per_student(
+    files: Sequence[_FileOverrides],
+) -> tuple[dict[str, StudentOverride], dict[str, str]]:
+    """Each student's overrides and the file they come from, where the files name a student
+    more than once (a class's export and a hand-written file without `class_id`): the same
+    choices are read once; of different ones, the newest file by its `date` applies, and where
+    the newest date is shared none does (the student is served without overrides). Said in
+    one `NightWarning` per pair of files, with a count (no student id: the night's log), as
+    `_one_file_per_class` says a class's: a student in two files stopped every school's
+    night."""
+    entries: dict[str, list[tuple[_FileOverrides, StudentOverride]]] = {}
+    for file in files:
+        for sid, override in file.students.items():
+            entries.setdefault(sid, []).append((file, override))
+    students: dict[str, StudentOverride] = {}
+    sources: dict[str, str] = {}
+    said: dict[tuple[str, ...], Counter] = {}
+    for sid, theirs in entries.items():
+        if len({override for _, override in theirs}) == 1:
+            chosen: list = [theirs[0]]
+            outcome = "the same choices, read once"
+        else:
+            newest = max(file.date for file, _ in theirs)
+            chosen = [(f, o) for f, o in theirs if f.date == newest]
+            if len(chosen) == 1:
+                outcome = f"different choices: the newest by its date applies, {chosen[0][0].path}"
+            else:
+                chosen = []
+                outcome = (
+                    "different choices and the same date: which the teacher meant cannot be told, "
+                    "so none applies (served without overrides tonight)"
+                )
+        if len(theirs) > 1:
+            names = tuple(sorted({str(f.path) for f, _ in theirs}))
+            said.setdefault(names, Counter())[outcome] += 1
+        if chosen:
+            students[sid], sources[sid] = chosen[0][1], str(chosen[0][0].path)
+    for names, outcomes in said.items():
+        for outcome, n in outcomes.items():
+            warnings.warn(
+                f"{counted(n, 'student')} {verb(n, 'is')} in {' and '.join(names)} with "
+                f"{outcome}; keep each student in one file",
+                NightWarning,
+                stacklevel=5,
+            )
+    return students, sources
 
 
 def _read_once(files: Sequence[_FileOverrides]) -> list[_FileOverrides]:
