@@ -99,6 +99,7 @@ from adaptive.errors import (
     line_words,
     look_alike,
     nth,
+    some_of,
     verb,
 )
 from adaptive.placement.level import DEFAULT_NOISE, CurriculumLevel
@@ -460,6 +461,23 @@ class PlacementDiagnostic:
         rng = np.random.default_rng(seed)
         #: exact ties go to the skill that comes first in this seeded order
         self.tie_order = rng.permutation(len(catalog.skills))
+        self._warn_unaskable()
+
+    def _warn_unaskable(self) -> None:
+        """A `PlacementWarning` counting the skills the diagnostic will not ask (no activity of
+        their own to show: `askable`), naming a few: a vendor otherwise learns it only from
+        `adaptive validate --catalog`."""
+        unaskable = [s for s, ok in zip(self.skills, self.askable, strict=True) if not ok]
+        if unaskable:
+            warnings.warn(
+                f"{counted(len(unaskable), 'skill')} of the catalog {verb(len(unaskable), 'has')} "
+                f"no activity of {'its' if len(unaskable) == 1 else 'their'} own to ask "
+                f"{'it' if len(unaskable) == 1 else 'them'} with ({some_of(unaskable, 5)}): "
+                "never asked, placed from the other answers; give each a one-skill activity "
+                "to ask it",
+                PlacementWarning,
+                stacklevel=3,
+            )
 
     @cached_property
     def skills(self) -> tuple[str, ...]:
