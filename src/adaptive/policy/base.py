@@ -1134,7 +1134,7 @@ class CatalogArrays:
     activity_skill: sparse.csr_matrix  # (A, S) 1/n_skills weights (rows sum to 1)
     activity_skill_bin: sparse.csr_matrix  # (A, S) 0/1
     prerequisite: sparse.csr_matrix  # (S, S) P[i, j] = 1 when j is a prerequisite of i
-    closure: sparse.csr_matrix  # (S, S) C[g, s] = 1 when s is g or an ancestor of g
+    closure: sparse.csr_matrix  # (S, S) float32, C[g, s] = 1 when s is g or an ancestor of g
     topic_mean: sparse.csr_matrix  # (A, T) 1/n_topics weights
     difficulty: np.ndarray  # (A,)
     minutes: np.ndarray  # (A,)
@@ -1147,9 +1147,11 @@ class CatalogArrays:
     skill_codes: np.ndarray  # (A, K) each activity's skills, -1 pad
     multi: np.ndarray  # positions of the activities with more than one skill
     topic_mean_dense: np.ndarray  # (A, T) float32, for a BLAS product with interests
-    prerequisite_t: np.ndarray  # (S, S) float32 transpose of `prerequisite`
+    #: (S, S) float32 CSR, the transpose of `prerequisite` (sparse: a request's product with it
+    #: costs its few entries, where a dense one cost S * S and grew 10x with 4x the skills)
+    prerequisite_t: sparse.csr_matrix
     prerequisite_codes: np.ndarray  # (S, P) each skill's direct prerequisites, -1 pad
-    closure_dense: np.ndarray  # (S, S) float32
+    closure_dense: np.ndarray  # (S, S) float32, for a sentence's look-up of one entry
     activity_pos: dict[str, int]  # activity id -> position
     skill_pos: dict[str, int]
     topic_pos: dict[str, int]
@@ -1234,7 +1236,7 @@ def _build_catalog_arrays(catalog: Catalog) -> CatalogArrays:
         activity_skill=catalog.activity_skill_matrix.tocsr(),
         activity_skill_bin=a_bin.tocsr(),
         prerequisite=catalog.prerequisite_matrix.tocsr(),
-        closure=sparse.csr_matrix(closure.astype(np.float64)),
+        closure=sparse.csr_matrix(closure.astype(np.float32)),
         topic_mean=topic_mean.tocsr(),
         difficulty=np.array([a.difficulty for a in acts], float),
         minutes=np.array([a.expected_minutes for a in acts], float),
@@ -1247,7 +1249,7 @@ def _build_catalog_arrays(catalog: Catalog) -> CatalogArrays:
         skill_codes=np.asarray(catalog.activity_skill_codes, dtype=np.int64).reshape(len(acts), -1),
         multi=np.flatnonzero([len(a.skills) > 1 for a in acts]),
         topic_mean_dense=topic_mean.toarray().astype(np.float32),
-        prerequisite_t=catalog.prerequisite_matrix.T.toarray().astype(np.float32),
+        prerequisite_t=catalog.prerequisite_matrix.T.tocsr().astype(np.float32),
         prerequisite_codes=np.asarray(catalog.prerequisite_codes, dtype=np.int64).reshape(n_s, -1),
         closure_dense=closure.astype(np.float32),
         activity_pos={a.id: i for i, a in enumerate(acts)},

@@ -247,7 +247,8 @@ def failing_dependent(
     """The name of the skill built directly on `skill` that the student is failing
     (`terms.is_failing`, what `features.prerequisites_in_doubt` reads), the most recently
     practised of them; '' when none."""
-    dependents = np.flatnonzero(ctx.prerequisite_t[skill])
+    built_on = ctx.prerequisite_t
+    dependents = np.sort(built_on.indices[built_on.indptr[skill] : built_on.indptr[skill + 1]])
     failing = dependents[
         terms.is_failing(
             batch.mastery[row, dependents], batch.n_responses[row, dependents],

@@ -70,7 +70,7 @@ class AdaptivePolicy(Policy):
             "readiness": terms.readiness(
                 feats.missing == 0, feats.known, feats.mastery, feats.support, unconfirmed
             ),
-            "aspiration": terms.goal_relevance(batch.goals, ctx.closure_dense, feats.mastery),
+            "aspiration": terms.goal_relevance(batch.goals, ctx.closure, feats.mastery),
             "review": terms.review_need(feats.recall, feats.mastered, cfg.retention_threshold)
             * terms.review_interest_scale(
                 batch.interests, cfg.weights["review"], cfg.weights["interest"]
@@ -602,7 +602,7 @@ def open_closest_to_ready(
     in_band[rows, ctx.primary_skill[acts]] = True
     part = missing[stranded]
     unmet = ~terms.prerequisite_met(feats.mastery[stranded], threshold, feats.shown[stranded])
-    waits_in_band = (unmet & in_band).astype(np.float32) @ ctx.prerequisite_t > 0.5
+    waits_in_band = np.asarray((unmet & in_band).astype(np.float32) @ ctx.prerequisite_t) > 0.5
     candidate = in_band & ~feats.known[stranded] & (part > 0)
     entry = candidate & ~waits_in_band
     candidate = np.where(entry.any(axis=1, keepdims=True), entry, candidate)

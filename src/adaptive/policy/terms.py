@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from fsrs.scheduler import FSRS_DEFAULT_DECAY
+from scipy import sparse
 
 from adaptive.memo import IdentityMemo
 
@@ -27,7 +28,7 @@ def nan_to_zero(x: np.ndarray) -> np.ndarray:
 # -- readiness (prerequisites) ---------------------------------------------------------------
 def missing_prerequisites(
     mastery: np.ndarray,
-    prerequisite_t: np.ndarray,
+    prerequisite_t: np.ndarray | sparse.spmatrix,
     threshold: float,
     shown: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -35,10 +36,11 @@ def missing_prerequisites(
     or (where `shown` is given) answers that do not show it yet (`shown_by_answers`).
 
     `prerequisite_t[j, i] = 1` when skill j is a prerequisite of skill i (the transpose of
-    `Catalog.prerequisite_matrix`, dense); unknown mastery (NaN) counts as not mastered.
+    `Catalog.prerequisite_matrix`; sparse, as `CatalogArrays.prerequisite_t`, or dense);
+    unknown mastery (NaN) counts as not mastered.
     """
     unmet = ~prerequisite_met(mastery, threshold, shown)
-    return np.rint(unmet.astype(np.float32) @ prerequisite_t).astype(np.int32)
+    return np.rint(np.asarray(unmet.astype(np.float32) @ prerequisite_t)).astype(np.int32)
 
 
 def prerequisite_met(
@@ -210,17 +212,20 @@ def interest_match(interests: np.ndarray, topic_mean: np.ndarray) -> np.ndarray:
     return interests.astype(np.float32) @ topic_mean.T
 
 
-def goal_relevance(goals: np.ndarray, closure: np.ndarray, mastery: np.ndarray) -> np.ndarray:
+def goal_relevance(
+    goals: np.ndarray, closure: np.ndarray | sparse.spmatrix, mastery: np.ndarray
+) -> np.ndarray:
     """(n, S) how much practising a skill moves the student toward their goal skills.
 
     A skill is on the path to a goal when it is the goal or one of its ancestors in the
-    prerequisite graph (`closure[g, s] = 1`, dense); the term is the share of the student's goals
-    it leads to, times how much of it is left to learn (1 - mastery).
+    prerequisite graph (`closure[g, s] = 1`; sparse, as `CatalogArrays.closure`, or dense);
+    the term is the share of the student's goals it leads to, times how much of it is left to
+    learn (1 - mastery).
     """
     if not goals.any():  # no student of the batch has a goal (the common request)
         return np.zeros(mastery.shape)
     n_goals = goals.sum(axis=1, keepdims=True)
-    leads = goals.astype(np.float32) @ closure
+    leads = np.asarray(goals.astype(np.float32) @ closure)
     share = np.divide(leads, n_goals, out=np.zeros_like(leads), where=n_goals > 0)
     return share * (1.0 - nan_to_zero(mastery))
 

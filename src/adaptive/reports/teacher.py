@@ -64,9 +64,10 @@ def group_codes(
     f = compute_features(batch, ctx, config, to_days(now), level=True)
     state = classify(f.mastered, batch.n_responses, f.recall, f.stuck, config.retention_threshold)
     ready_open = ((f.missing == 0) & ~f.mastered).astype(np.float32)
-    has_ready_next = (ready_open @ ctx.prerequisite_t.T) > 0  # a dependent skill is ready
+    has_ready_next = np.asarray(ready_open @ ctx.prerequisite_t.T) > 0  # a dependent skill is ready
     weak = weak_by_evidence(f.mastery, batch.n_responses, f.mastered, config)
-    gap = (weak.astype(np.float32) @ ctx.prerequisite_t) > 0  # a direct prerequisite is weak
+    # a direct prerequisite is weak
+    gap = np.asarray(weak.astype(np.float32) @ ctx.prerequisite_t) > 0
     working = np.isin(state, (Progression.IN_PROGRESS, Progression.NEEDS_REVIEW))
     out = np.full(state.shape, -1, np.int8)
     out[(state == Progression.MASTERED) & has_ready_next] = GROUPS.index("accelerate")
