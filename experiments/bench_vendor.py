@@ -21,9 +21,15 @@ Beside them, the same request where the model's check found the district's knowl
 the curriculum order (`curriculum_level_` set to hold: `batch_from_model` then places the student
 from their first answers, and the policy reads their never-answered skills from it).
 
-    python -m experiments.bench_vendor [--sizes 1,10000,400000] [--calls 2000]
+Then the same request on a large catalog (`--large-skills`, 864 skills x 3 activities, as the
+vendor's trial catalog: about as many activities, 4.3x the skills) at `--large-sizes` students,
+so that the cost's growth with the catalog is measured (a vendor read 10x the time at 4x the
+skills, from dense (S, S) prerequisite products per request).
 
-Writes `experiments/results/55_vendor.md`.
+    python -m experiments.bench_vendor [--sizes 1,10000,400000] [--calls 2000]
+        [--large-skills 864] [--large-sizes 1,10000] [--out PATH]
+
+Writes `experiments/results/55_vendor.md` (or `--out`).
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ NEW_STUDENTS = 30  # students new to the state, each giving a first answer
 #: at the population prior), each then requested once: that request places them from their grade
 REPLAYED = 200
 RESERVED = 50_000  # room made with `state.reserve` before the second group of new students
+LARGE_PER_SKILL = 3  # activities per skill of the large catalog (the vendor's trial catalog's)
 
 
 def training_log(catalog, n_students: int, seed: int) -> ResponseLog:
@@ -275,18 +282,61 @@ def bench_size(model, catalog, n: int, calls: int) -> dict[str, float]:
     return out
 
 
+def bench_catalog(catalog, sizes: list[int], calls: int) -> list[dict[str, float]]:
+    """`bench_size` at each state size, with a BKT model fitted on the catalog."""
+    model = BKT(forgets=True, seed=0).fit(training_log(catalog, 2000, seed=1), catalog=catalog)
+    rows = []
+    for n in sizes:
+        r = bench_size(model, catalog, n, calls)
+        print(r, flush=True)
+        rows.append(r)
+    return rows
+
+
+def sizes_of(text: str) -> list[int]:
+    return [int(s) for s in text.split(",") if s.strip()]
+
+
+TABLE_HEAD = (
+    "| students in state | p50 (ms) | p99 (ms) | p99 CPU (ms) | peer p99 (ms) | "
+    "log-per-request p99 (ms) | target | curriculum order read: p50 / p99 (ms) | "
+    "new student's first answer: median / max (ms) | reserve (ms) | after it: max (ms) |",
+    "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+)
+
+
+def table_rows(rows: list[dict[str, float]]) -> list[str]:
+    """One line of the page's table per state size."""
+    lines = []
+    for r in rows:
+        peer = f"{r['peer_p99_ms']:.2f}" if "peer_p99_ms" in r else "-"
+        log_peer = f"{r['log_peer_p99_ms']:.2f}" if "log_peer_p99_ms" in r else "-"
+        met = "met" if r["p99_ms"] <= 2.0 else "NOT met"
+        lines.append(
+            f"| {r['students']:,} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
+            f"{r['cpu_p99_ms']:.2f} | {peer} | {log_peer} | p99 <= 2 ms: {met} | "
+            f"{r['level_p50_ms']:.2f} / {r['level_p99_ms']:.2f} | "
+            f"{r['new_student_median_ms']:.3f} / {r['new_student_max_ms']:.1f} | "
+            f"{r['reserve_ms']:.0f} | {r['reserved_max_ms']:.2f} |"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,10000,400000")
     parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument(
+        "--large-skills", type=int, default=864, help="skills of the large catalog (0: none)"
+    )
+    parser.add_argument("--large-sizes", default="1,10000", help="state sizes on the large catalog")
+    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    catalog = synthetic_catalog()
-    model = BKT(forgets=True, seed=0).fit(training_log(catalog, 2000, seed=1), catalog=catalog)
-    rows = []
-    for n in (int(s) for s in args.sizes.split(",")):
-        r = bench_size(model, catalog, n, args.calls)
-        print(r, flush=True)
-        rows.append(r)
+    rows = bench_catalog(synthetic_catalog(), sizes_of(args.sizes), args.calls)
+    large = []
+    if args.large_skills > 0:
+        big = synthetic_catalog(args.large_skills, per_skill=LARGE_PER_SKILL)
+        large = bench_catalog(big, sizes_of(args.large_sizes), args.calls)
     lines = [
         "## Vendor path: one answer in, one student's top-10 out (issues 16, 17)",
         "",
@@ -302,22 +352,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.processor() or platform.machine()}, one "
         "thread, a shared machine (wall times are upper bounds; CPU time excludes preemption).",
         "",
-        "| students in state | p50 (ms) | p99 (ms) | p99 CPU (ms) | peer p99 (ms) | "
-        "log-per-request p99 (ms) | target | curriculum order read: p50 / p99 (ms) | "
-        "new student's first answer: median / max (ms) | reserve (ms) | after it: max (ms) |",
-        "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        *TABLE_HEAD,
     ]
-    for r in rows:
-        peer = f"{r['peer_p99_ms']:.2f}" if "peer_p99_ms" in r else "-"
-        log_peer = f"{r['log_peer_p99_ms']:.2f}" if "log_peer_p99_ms" in r else "-"
-        met = "met" if r["p99_ms"] <= 2.0 else "NOT met"
-        lines.append(
-            f"| {r['students']:,} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
-            f"{r['cpu_p99_ms']:.2f} | {peer} | {log_peer} | p99 <= 2 ms: {met} | "
-            f"{r['level_p50_ms']:.2f} / {r['level_p99_ms']:.2f} | "
-            f"{r['new_student_median_ms']:.3f} / {r['new_student_max_ms']:.1f} | "
-            f"{r['reserve_ms']:.0f} | {r['reserved_max_ms']:.2f} |"
-        )
+    lines += table_rows(rows)
     table = [r for r in rows if "table_peer_p50_ms" in r]
     if table:  # one student through `recommend_batch`, the many-student table (at N = 1)
         r = table[0]
@@ -331,8 +368,19 @@ def main(argv: list[str] | None = None) -> int:
             "places them from their grade: p50 "
             f"{r['replayed_p50_ms']:.2f} ms, p99 {r['replayed_p99_ms']:.2f} ms.",
         ]
+    if large:
+        n_s = args.large_skills
+        lines += [
+            "",
+            f"The same on a large catalog: {n_s} skills x {LARGE_PER_SKILL} activities "
+            f"({n_s * LARGE_PER_SKILL:,} activities, `synthetic_catalog({n_s}, "
+            f"per_skill={LARGE_PER_SKILL})`, seed 0), the cost's growth with the skills:",
+            "",
+            *TABLE_HEAD,
+            *table_rows(large),
+        ]
     lines += ["", f"Reproduce: `python -m experiments.bench_vendor {shlex.join(sys.argv[1:])}`"]
-    OUT.write_text("\n".join(lines) + "\n")
+    args.out.write_text("\n".join(lines) + "\n")
     return 0
 
 
