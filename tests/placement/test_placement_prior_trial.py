@@ -33,10 +33,8 @@ def test_the_tables_own_value_for_the_students_grade_is_used() -> None:
     """{0: 0.3} and {0: 0.6} placed the own grade alike (the default line 0.7 -> 0.1 won)."""
     low = own_grade_values(GradeTable({-1: 0.8, 0: 0.3, 1: 0.1}))
     high = own_grade_values(GradeTable({-1: 0.9, 0: 0.6, 1: 0.1}))
-    # a grade of three levels: its skills sit at 1/6, 1/2 and 5/6 of the line from the grade's
-    # start (0.3 + 0.3) to its end (0.3 - 0.3, kept above gap 1's 0.1)
-    np.testing.assert_allclose(low, [0.5, 0.3, 0.1])
-    np.testing.assert_allclose(high, [0.8, 0.6, 0.4])
+    np.testing.assert_allclose(low, [0.6, 0.3, 0.1])  # 0.3 +- 0.3, kept above gap 1's 0.1
+    np.testing.assert_allclose(high, [0.9, 0.6, 0.3])
     assert GradeTable().own_grade == (0.7, 0.1)  # the default table's line is unchanged
 
 
@@ -44,7 +42,7 @@ def test_a_flat_or_explicit_own_grade_line_and_bad_ones() -> None:
     np.testing.assert_allclose(own_grade_values(GradeTable({0: 0.3}, own_grade="flat")), 0.3)
     np.testing.assert_allclose(
         own_grade_values(GradeTable({-1: 0.9, 0: 0.4, 1: 0.1}, own_grade=(0.8, 0.2))),
-        [0.7, 0.5, 0.3],  # 0.8 at the grade's start, 0.2 at its end; its levels between
+        [0.8, 0.5, 0.2],
     )
     for bad in ("steep", (0.5,), (0.5, 2.0), ("a", "b")):
         with pytest.raises(ConfigError, match="'sloped', 'flat' or \\(first, last\\)"):

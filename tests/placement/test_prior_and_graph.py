@@ -132,8 +132,7 @@ def test_own_grade_skills_are_placed_by_their_place_in_the_grade() -> None:
     )
     table = GradeTable({-1: 0.9, 0: 0.4, 1: 0.1}, own_grade=(0.8, 0.2))
     p = grade_placement(cat, [LearnerProfile("x", grade=2)], table).mastery[0]
-    # the grade's three levels in the middles of its line: 0.8 at its start, 0.2 at its end
-    np.testing.assert_allclose(p, [0.9, 0.7, 0.5, 0.3])
+    np.testing.assert_allclose(p, [0.9, 0.8, 0.5, 0.2])
     flat = grade_placement(cat, [LearnerProfile("x", grade=2)], GradeTable({0: 0.4}, None))
     np.testing.assert_allclose(flat.mastery[0, 1:], 0.4)
 

@@ -12,7 +12,7 @@ import pytest
 
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
 from adaptive.placement import PlacementDiagnostic, grade_placement
-from adaptive.placement.prior import position_in_grade
+from adaptive.placement.prior import GRADE_END_ROOM, curriculum_positions, position_in_grade
 
 GRADES = (0, 1, 2, 3, 4, 5)
 
@@ -39,13 +39,15 @@ def grade_of(skill_id: str) -> int:
 
 
 def test_every_strand_opens_its_grade() -> None:
-    """Each grade's first skill of every strand sits at its start, its second later, inside
-    the grade (never at the next grade's first place)."""
+    """Each grade's first skill of every strand sits at its start, its second at its end, a
+    cell short of the next grade's first in the curriculum's sequence."""
     cat = strands()
     place = dict(zip(cat.skill_index, position_in_grade(cat), strict=True))
+    sequence = dict(zip(cat.skill_index, curriculum_positions(cat), strict=True))
     for strand in ("OA", "NBT", "NF"):
-        assert place[f"4.{strand}.1"] == pytest.approx(0.25)
-        assert place[f"4.{strand}.2"] == pytest.approx(0.75)
+        assert place[f"4.{strand}.1"] == 0.0 and place[f"4.{strand}.2"] == 1.0
+        assert sequence[f"4.{strand}.2"] == pytest.approx(5.0 - GRADE_END_ROOM)
+        assert sequence[f"4.{strand}.2"] < sequence[f"5.{strand}.1"] == 5.0
     placed = grade_placement(cat, [LearnerProfile("x", grade=4)]).to_frame()
     mastery = placed.set_index("skill_id")["mastery"]
     assert mastery["4.OA.1"] == mastery["4.NF.1"] > mastery["4.OA.2"] == mastery["4.NF.2"]

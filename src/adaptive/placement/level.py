@@ -6,8 +6,8 @@ grader a third of the way through the year knows the earlier grades and the firs
 own. `CurriculumLevel` models exactly that, with noise:
 
 - **Positions.** A skill's position is its grade plus its place in its grade's own prerequisite
-  order (`position_in_grade`: the middle of its level, inside (0, 1)). Skills without a grade
-  have no position and are not modelled.
+  order (`curriculum_positions`: 0 for the grade's first skills, up to a cell short of the next
+  grade for its deepest). Skills without a grade have no position and are not modelled.
 - **The student's point t.** A student knows a skill behind t with P = 1 - `noise` and one ahead
   of it with P = `noise` (gaps and head starts). Locating t (`absorb`) and choosing the next
   question (`information`) use just these two values.
@@ -79,7 +79,7 @@ from adaptive.errors import ArtifactError, ConfigError
 from adaptive.placement.prior import GradeTable, curriculum_positions, profile_list
 
 #: Cells a grade of the grid of the student's point t.
-CELLS_PER_GRADE = 12
+CELLS_PER_GRADE = 12  # `prior.GRADE_END_ROOM` is one cell
 STEP = 1.0 / CELLS_PER_GRADE
 #: P(known) of a skill on the wrong side of t (chosen on the generated graphs,
 #: `experiments/tune_diagnostic.py`; Junyi held out).

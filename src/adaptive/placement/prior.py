@@ -297,9 +297,9 @@ class GradeTable:
 
     `own_grade` refines gap 0: a grade's curriculum is taught in prerequisite order, so a student
     partway through their grade more likely knows its early skills than its late ones. With
-    `(first, last)` the P(known) of an own-grade skill runs linearly from `first` (at the grade's
-    start) to `last` (at its end), each skill read at its place in the grade
-    (`position_in_grade`: the middle of its level in the grade's own prerequisite order); "sloped" (the
+    `(first, last)` the P(known) of an own-grade skill runs linearly from `first` (the grade's
+    first skills: no prerequisite of their grade) to `last` (its deepest in the grade's own
+    prerequisite order, `position_in_grade`); "sloped" (the
     default) is `by_gap[0]` +- `OWN_GRADE_HALF_RANGE`, so the table's own value for gap 0 stays
     the grade's mean (0.4 -> (0.7, 0.1) in the default table); "flat" (or None) keeps `by_gap[0]`
     for every own-grade skill. Either line is kept between the neighbouring grades' values.
@@ -512,30 +512,37 @@ def warn_grades_beyond(catalog: Catalog, profiles: Sequence[LearnerProfile]) -> 
 
 
 def position_in_grade(catalog: Catalog) -> np.ndarray:
-    """(S,) each skill's place inside its grade, in (0, 1): the middle of its level in the
-    grade's own prerequisite order (`Catalog.depth_in_grade`: level 0 holds the skills without a
-    prerequisite of their grade), so a grade of two levels places them at 0.25 and 0.75, and
-    one of a single level at 0.5 (as a skill without a grade).
-
-    Two things a trial found are avoided: the whole graph's depth, used before, put a strand
-    that starts late (fractions, in grade 3) first in every grade and one that starts in
-    kindergarten last (a grade 4 student was placed at 0.10 on the grade's second skill of
-    operations, 0.61 on its second of fractions); and a grade's deepest skills sat at 1, the
-    next grade's first skills' place, so a right answer on one and a wrong answer on the other
-    told the diagnostic nothing of either."""
+    """(S,) each skill's place in its grade, in [0, 1]: its level in the grade's own
+    prerequisite order (`Catalog.depth_in_grade`: level 0 holds the skills without a
+    prerequisite of their grade) over the grade's deepest level, so the grade's first skills
+    are at 0 and its deepest at 1; 0.5 where the grade has one level or the skill no grade.
+    (The whole graph's depth, used before, put a strand that starts late, fractions in grade
+    3, first in every grade and one that starts in kindergarten last: a trial's grade 4
+    student was placed at 0.10 on the grade's second skill of operations, 0.61 on its second
+    of fractions.)"""
     level = catalog.depth_in_grade.astype(np.float64)
     grade = catalog.skill_grades
     out = np.full(len(level), 0.5)
     for g in np.unique(grade[~np.isnan(grade)]):
         members = grade == g
-        out[members] = (level[members] + 0.5) / (level[members].max() + 1.0)
+        deepest = level[members].max()
+        if deepest > 0:
+            out[members] = level[members] / deepest
     return out
 
 
+#: Where a grade's deepest skills sit in the curriculum's sequence: this much of a grade before
+#: the next grade's first skills (one cell of the level model's grid, `level.CELLS_PER_GRADE`).
+GRADE_END_ROOM = 1.0 / 12.0
+
+
 def curriculum_positions(catalog: Catalog) -> np.ndarray:
-    """(S,) each skill's place in the curriculum order: its grade plus its place in the grade's
-    prerequisite order (`position_in_grade`); NaN for a skill without a grade."""
-    return catalog.skill_grades + position_in_grade(catalog)
+    """(S,) each skill's place in the curriculum order: its grade plus its place in the grade
+    (`position_in_grade`), the grade's deepest skills `GRADE_END_ROOM` before the next grade's
+    first (at the same place, a trial's right answers on grade 4's last skills and wrong ones
+    on grade 5's first told the diagnostic nothing of either); NaN for a skill without a
+    grade."""
+    return catalog.skill_grades + position_in_grade(catalog) * (1.0 - GRADE_END_ROOM)
 
 
 def given_or_grade(
