@@ -60,3 +60,17 @@ def test_validate_warns_of_skills_without_an_activity(tmp_path, capsys) -> None:
     assert "1 skill has no activity: 'g4.a2'" in err, err
     assert "1 skill has only activities of several skills: 'g5.b1'" in err, err
     assert "The placement diagnostic does not ask them" in err, err
+
+
+def test_a_catalog_of_multi_skill_activities_only_asks_nothing_it_cannot_show() -> None:
+    """A review: with activities that each practise several skills, the diagnostic fell back
+    to asking every skill by id (`Question.activity` None), while `validate` said none would
+    be asked. Only a catalog without any activity asks skills by id."""
+    skills = (Skill("a", grade=3), Skill("b", ("a",), grade=3), Skill("c", ("b",), grade=4))
+    pairs = (Activity("ab", "ab", ("a", "b")), Activity("bc", "bc", ("b", "c")))
+    with pytest.warns(PlacementWarning, match="3 skills of the catalog have no activity"):
+        diag = PlacementDiagnostic(Catalog(skills, pairs), [LearnerProfile("s", grade=3)])
+    assert diag.start("s").next_question() is None  # nothing to show: placed from the grade
+    bare = PlacementDiagnostic(Catalog(skills), [LearnerProfile("s", grade=3)])
+    question = bare.start("s").next_question()
+    assert question is not None and question.activity is None  # a map of skills alone

@@ -511,10 +511,12 @@ def activity_gaps(catalog: Catalog) -> str:
             "the catalog has no activities: nothing can be recommended, and the placement "
             "diagnostic asks its skills by id (Question.activity is None)"
         )
+    from adaptive.placement.diagnostic import askable_skills
+
     practised = {s for a in catalog.activities for s in a.skills}
-    alone = {a.skills[0] for a in catalog.activities if len(a.skills) == 1}
+    asked = dict(zip((s.id for s in catalog.skills), askable_skills(catalog), strict=True))
     none = [s.id for s in catalog.skills if s.id not in practised]
-    shared = [s.id for s in catalog.skills if s.id in practised and s.id not in alone]
+    shared = [s.id for s in catalog.skills if s.id in practised and not asked[s.id]]
     said = []
     if none:
         said.append(

@@ -369,6 +369,20 @@ def _moved(
     return delta
 
 
+def askable_skills(catalog: Catalog) -> np.ndarray:
+    """(S,) whether the placement diagnostic asks each skill: it has an activity of its own (one
+    practising that skill alone) for an app to show as the question. A skill without one (a
+    vendor's catalog with no activity for it yet, or only activities of several skills) is
+    never asked, its placement inferred from the other answers as every skill not asked is;
+    a catalog without any activity (a map of skills alone: a simulation, an app with its own
+    items) asks every skill by its id. `adaptive validate --catalog` names the skills not
+    asked by this rule."""
+    if not catalog.activities:
+        return np.ones(len(catalog.skills), dtype=bool)
+    alone = {a.skills[0] for a in catalog.activities if len(a.skills) == 1}
+    return np.array([s.id in alone for s in catalog.skills], dtype=bool)
+
+
 class PlacementDiagnostic:
     """An adaptive placement check over one catalog (precomputed once; reuse for every student).
 
@@ -499,13 +513,8 @@ class PlacementDiagnostic:
 
     @cached_property
     def askable(self) -> np.ndarray:
-        """Per skill, whether the diagnostic asks it: it has an activity to show
-        (`question_activities`). A skill without one (a vendor's catalog with no activity for
-        it yet) is never asked, its placement inferred from the other answers, as every skill
-        not asked is; a catalog without any one-skill activity (a map of skills alone: a
-        simulation, an app with its own items) asks every skill by its id."""
-        showable = np.array([a is not None for a in self.question_activities], dtype=bool)
-        return showable if showable.any() else np.ones_like(showable)
+        """Per skill, whether the diagnostic asks it (`askable_skills`)."""
+        return askable_skills(self.catalog)
 
     def question(self, code: int) -> Question:
         """The `Question` for a skill code (its position in the catalog)."""
