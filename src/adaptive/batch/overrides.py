@@ -17,8 +17,8 @@ itself, the field, the value and what was expected.
 
 What is refused rather than read some way: a folder holding anything but the exports (a `.csv`,
 a half-downloaded file, a subfolder: hidden files and file-manager markers aside); a student, or
-any field, given twice in a file (JSON would keep the last: the first would be lost) or a student
-in two files; an activity both assigned and excluded, or assigned twice
+any field, given twice in a file (JSON would keep the last: the first would be lost); an
+activity both assigned and excluded, or assigned twice
 to one student; a `class_id` that is no class of the profiles (one that differs only in case is
 named); a student id in no profile that is a likely typo of a classmate's ("stu000027" for
 "stu0000027": named with it, `typo_of`); a `date` missing or not ISO 8601 (the class page always
@@ -942,48 +942,55 @@ def _one_entry_per_student(
     files: Sequence[_FileOverrides],
 ) -> tuple[dict[str, StudentOverride], dict[str, str]]:
     """Each student's overrides and the file they come from, where the files name a student
-    more than once (a class's export and a hand-written file without `class_id`): the same
-    choices are read once; of different ones, the newest file by its `date` applies, and where
-    the newest date is shared none does (the student is served without overrides). Said in
-    one `NightWarning` per pair of files, with a count (no student id: the night's log), as
-    `_one_file_per_class` says a class's: a student in two files stopped every school's
-    night."""
-    entries: dict[str, list[tuple[_FileOverrides, StudentOverride]]] = {}
+    more than once (a class's export and a hand-written file without `class_id`), by the rule
+    of a class's two files (`_one_file_per_class`): the same choices are read once; of
+    different ones, the newest file by its `date` applies (`_newest`), none where that date is
+    shared (the student is served without overrides). Said in one `NightWarning` per set of
+    files and outcome, with a count (no student id: the night's log); a student in two files
+    stopped every school's night."""
+    held_in: dict[str, list[_FileOverrides]] = {}
     for file in files:
-        for sid, override in file.students.items():
-            entries.setdefault(sid, []).append((file, override))
+        for sid in file.students:
+            held_in.setdefault(sid, []).append(file)
     students: dict[str, StudentOverride] = {}
     sources: dict[str, str] = {}
-    said: dict[tuple[str, ...], Counter] = {}
-    for sid, theirs in entries.items():
-        if len({override for _, override in theirs}) == 1:
-            chosen: list = [theirs[0]]
-            outcome = "the same choices, read once"
-        else:
-            newest = max(file.date for file, _ in theirs)
-            chosen = [(f, o) for f, o in theirs if f.date == newest]
-            if len(chosen) == 1:
-                outcome = f"different choices: the newest by its date applies, {chosen[0][0].path}"
-            else:
-                chosen = []
-                outcome = (
-                    "different choices and the same date: which the teacher meant cannot be told, "
-                    "so none applies (served without overrides tonight)"
-                )
+    outcomes: Counter[tuple[str, str]] = Counter()  # (the files, what the night did) -> students
+    for sid, theirs in held_in.items():
+        same = len({file.students[sid] for file in theirs}) == 1
+        chosen = theirs[0] if same else _newest(theirs)
         if len(theirs) > 1:
-            names = tuple(sorted({str(f.path) for f, _ in theirs}))
-            said.setdefault(names, Counter())[outcome] += 1
-        if chosen:
-            students[sid], sources[sid] = chosen[0][1], str(chosen[0][0].path)
-    for names, outcomes in said.items():
-        for outcome, n in outcomes.items():
-            warnings.warn(
-                f"{counted(n, 'student')} {verb(n, 'is')} in {' and '.join(names)} with "
-                f"{outcome}; keep each student in one file",
-                NightWarning,
-                stacklevel=5,
-            )
+            names = " and ".join(sorted({str(file.path) for file in theirs}))
+            outcomes[(names, _entry_outcome(same, chosen))] += 1
+        if chosen is not None:
+            students[sid], sources[sid] = chosen.students[sid], str(chosen.path)
+    for (names, outcome), n in outcomes.items():
+        warnings.warn(
+            f"{counted(n, 'student')} {verb(n, 'is')} in {names} with {outcome}; keep each "
+            "student in one file",
+            NightWarning,
+            stacklevel=5,
+        )
     return students, sources
+
+
+def _entry_outcome(same: bool, chosen: _FileOverrides | None) -> str:
+    """What the night did with a student named in several files, in words."""
+    if same:
+        return "the same choices, read once"
+    if chosen is not None:
+        return f"different choices: the newest by its date applies, {chosen.path}"
+    return (
+        "different choices and the same date: which the teacher meant cannot be told, so none "
+        "applies (served without overrides tonight)"
+    )
+
+
+def _newest(files: Sequence[_FileOverrides]) -> _FileOverrides | None:
+    """The newest of `files` by its `date` (the report it was exported from); None where the
+    newest date is shared: which one the teacher meant cannot be told."""
+    newest = max(file.date for file in files)
+    latest = [file for file in files if file.date == newest]
+    return latest[0] if len(latest) == 1 else None
 
 
 def _read_once(files: Sequence[_FileOverrides]) -> list[_FileOverrides]:
@@ -1022,16 +1029,15 @@ def _one_file_per_class(
     for klass, theirs in of_class.items():
         if len(theirs) < 2:
             continue
-        newest = max(file.date for file in theirs)
-        kept = [file for file in theirs if file.date == newest]
+        chosen = _newest(theirs)
+        kept = [] if chosen is None else [chosen]
         named = " and ".join(f"{file.path} (dated {file.date})" for file in theirs)
-        if len(kept) == 1:
+        if chosen is not None:
             did = (
-                f"the night applies the newest by its date, {kept[0].path}, and not the other"
+                f"the night applies the newest by its date, {chosen.path}, and not the other"
                 f"{'' if len(theirs) == 2 else 's'}"
             )
         else:
-            kept = []
             held_back.append(klass)
             did = (
                 "which one the teacher meant cannot be told from their dates, so none is "
