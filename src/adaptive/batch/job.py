@@ -75,7 +75,7 @@ from adaptive.batch.log_digest import (
 from adaptive.batch.night_checks import (
     check_night_near_log,
     check_not_before_last_night,
-    experiment_continues,
+    experiment_ended_or_replaced,
     experiment_served_before,
     grade_table_changed,
     grade_table_record,
@@ -826,11 +826,13 @@ def _serve_date(
     replaced = night_served_before(out, day, record)
     why_rebuilt = rebuilt_words(why_rebuilt, replaced is not None)
     experiment_served_before(out, day, experiment.sha256 if experiment else None)
-    reassigned = experiment_continues(out, day, experiment.sha256 if experiment else None)
+    new_assignment = experiment_ended_or_replaced(
+        out, day, experiment.sha256 if experiment else None
+    )
     zone_served_before(out, state_dir, day, timezone)
     overrides_dropped(out, state_dir, day, overrides)
     if experiment is not None:
-        warn_arm_changes(out, day, experiment, profiles, reassigned)
+        warn_arm_changes(out, day, experiment, profiles, new_assignment)
     resumed = writer.prepare_date(out, TABLES, day, fingerprint)
     record_overrides(out, day, overrides)
     schools = sorted(set(school_of.tolist()))

@@ -538,7 +538,7 @@ def experiment_served_before(out: Path, day: str, experiment: str | None) -> Non
     )
 
 
-def experiment_continues(out: Path, day: str, experiment: str | None) -> bool:
+def experiment_ended_or_replaced(out: Path, day: str, experiment: str | None) -> bool:
     """Warn when tonight (`day`; `experiment`: its assignment's sha256, None without one) ends
     or replaces the experiment that the last night served before it in `out` served: a night
     whose cron line forgot `--experiment` put every student back on the policy without arms,
@@ -628,7 +628,7 @@ def arm_parts(out: Path, day: str) -> tuple[str, list[Path]] | None:
 def say_arm_changes(changed: int, night: str, reassigned: bool = False) -> int:
     """Warn of `changed` students served another arm than on `night` (none: nothing said),
     by the reason (`reassigned`: tonight's assignment is another than that night's, which
-    `experiment_continues` said; otherwise their class or school changed); returns the
+    `experiment_ended_or_replaced` said; otherwise their class or school changed); returns the
     count."""
     why = (
         "tonight's assignment is another than that night's"

@@ -87,7 +87,7 @@ from adaptive.batch.night_checks import (
     after_night,
     arm_parts,
     check_night_near_log,
-    experiment_continues,
+    experiment_ended_or_replaced,
     experiment_served_before,
     grade_table_changed,
     grade_table_record,
@@ -350,7 +350,7 @@ def run_spark_night(
         replaced = night_served_before(out, day, record)
         reason = rebuilt_words(reason, replaced is not None)
         experiment_served_before(out, day, experiment_sha)
-        reassigned = experiment_continues(out, day, experiment_sha)
+        new_assignment = experiment_ended_or_replaced(out, day, experiment_sha)
         zone_served_before(out, state_dir, day, timezone)
         overrides_dropped(out, state_dir, day, overrides)
         resumed = writer.prepare_date(out, TABLES, day, fingerprint)
@@ -396,7 +396,7 @@ def run_spark_night(
                 placed_rows if placement is not None else None,
             )
             if experiment_facts is not None:
-                _warn_arm_changes(session, out, day, reassigned)
+                _warn_arm_changes(session, out, day, new_assignment)
         except AdaptiveError:
             raise
         except Exception as exc:  # Spark's errors carry JVM stacks: one line instead
