@@ -1151,7 +1151,6 @@ class CatalogArrays:
     #: costs its few entries, where a dense one cost S * S and grew 10x with 4x the skills)
     prerequisite_t: sparse.csr_matrix
     prerequisite_codes: np.ndarray  # (S, P) each skill's direct prerequisites, -1 pad
-    closure_dense: np.ndarray  # (S, S) float32, for a sentence's look-up of one entry
     activity_pos: dict[str, int]  # activity id -> position
     skill_pos: dict[str, int]
     topic_pos: dict[str, int]
@@ -1251,7 +1250,6 @@ def _build_catalog_arrays(catalog: Catalog) -> CatalogArrays:
         topic_mean_dense=topic_mean.toarray().astype(np.float32),
         prerequisite_t=catalog.prerequisite_matrix.T.tocsr().astype(np.float32),
         prerequisite_codes=np.asarray(catalog.prerequisite_codes, dtype=np.int64).reshape(n_s, -1),
-        closure_dense=closure.astype(np.float32),
         activity_pos={a.id: i for i, a in enumerate(acts)},
         skill_pos=pos,
         topic_pos=topic_pos,

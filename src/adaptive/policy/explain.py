@@ -275,7 +275,7 @@ def weakest_prerequisite(ctx: CatalogArrays, batch: StudentBatch, row: int, skil
 def goal_name(ctx: CatalogArrays, goals_row: np.ndarray, skill: int) -> str:
     """The first of the student's goal skills that `skill` leads to (its name), or ''."""
     for g in np.flatnonzero(goals_row):
-        if ctx.closure_dense[g, skill]:
+        if ctx.closure[g, skill]:  # one entry of the sparse closure
             return str(ctx.skill_names[g])
     return ""
 
