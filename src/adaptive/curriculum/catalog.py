@@ -350,13 +350,7 @@ class Catalog:
     @cached_property
     def prerequisite_depth(self) -> np.ndarray:
         """(n_skills,) edges on the longest prerequisite chain above each skill (0: none)."""
-        pos = self._skill_positions
-        depth = np.zeros(len(self.skills), np.int64)
-        for sid in self.topological_order:  # prerequisites first
-            pre = self.skill(sid).prerequisites
-            if pre:
-                depth[pos[sid]] = 1 + max(depth[pos[p]] for p in pre)
-        return depth
+        return self._longest_chains(same_grade=False)
 
     @cached_property
     def depth_in_grade(self) -> np.ndarray:
@@ -365,15 +359,20 @@ class Catalog:
         that starts in kindergarten and one that starts in grade 3 both open grade 4 with a
         skill of depth 0 here, where `prerequisite_depth` (the whole graph's) put the late
         strand's skills first in every grade."""
+        return self._longest_chains(same_grade=True)
+
+    def _longest_chains(self, same_grade: bool) -> np.ndarray:
+        """Edges on the longest prerequisite chain above each skill (only links between skills
+        of one grade where `same_grade`), prerequisites first in topological order."""
         pos = self._skill_positions
         grade = self.skill_grades
         depth = np.zeros(len(self.skills), np.int64)
-        for sid in self.topological_order:  # prerequisites first
+        for sid in self.topological_order:
             i = pos[sid]
-            same = [depth[pos[p]] + 1 for p in self.skill(sid).prerequisites
-                    if grade[pos[p]] == grade[i]]  # fmt: skip
-            if same:
-                depth[i] = max(same)
+            above = [depth[pos[p]] + 1 for p in self.skill(sid).prerequisites
+                     if not same_grade or grade[pos[p]] == grade[i]]  # fmt: skip
+            if above:
+                depth[i] = max(above)
         return depth
 
     @cached_property

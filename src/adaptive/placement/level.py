@@ -76,10 +76,14 @@ import pandas as pd
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ArtifactError, ConfigError
-from adaptive.placement.prior import GradeTable, curriculum_positions, profile_list
+from adaptive.placement.prior import (
+    CELLS_PER_GRADE,
+    GradeTable,
+    curriculum_positions,
+    profile_list,
+)
 
 #: Cells a grade of the grid of the student's point t.
-CELLS_PER_GRADE = 12  # `prior.GRADE_END_ROOM` is one cell
 STEP = 1.0 / CELLS_PER_GRADE
 #: P(known) of a skill on the wrong side of t (chosen on the generated graphs,
 #: `experiments/tune_diagnostic.py`; Junyi held out).

@@ -531,9 +531,11 @@ def position_in_grade(catalog: Catalog) -> np.ndarray:
     return out
 
 
-#: Where a grade's deepest skills sit in the curriculum's sequence: this much of a grade before
-#: the next grade's first skills (one cell of the level model's grid, `level.CELLS_PER_GRADE`).
-GRADE_END_ROOM = 1.0 / 12.0
+#: Cells a grade of the level model's grid of curriculum positions (`adaptive.placement.level`).
+CELLS_PER_GRADE = 12
+#: Where a grade's deepest skills sit in the curriculum's sequence: one cell of that grid
+#: before the next grade's first skills.
+GRADE_END_ROOM = 1.0 / CELLS_PER_GRADE
 
 
 def curriculum_positions(catalog: Catalog) -> np.ndarray:
