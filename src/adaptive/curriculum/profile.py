@@ -313,7 +313,7 @@ def _checked_profiles(path: Path, columns: Mapping[str, str] | None) -> Iterator
     #: a listed repeat's index in `problems` -> (its line, the student's first line, its profile)
     repeated: dict[int, tuple[int, int, LearnerProfile]] = {}
     total = 0  # the first `MAX_LISTED` kept, the rest counted (a roster of 400,000 bad rows)
-    spellings = GroupSpellings()
+    spellings = _GroupSpellings()
     for number, make in _profile_rows(path, columns):
         try:
             p = make(f"{path}, line {number}")
@@ -356,7 +356,7 @@ def _checked_profiles(path: Path, columns: Mapping[str, str] | None) -> Iterator
     spellings.warn(path)
 
 
-class GroupSpellings:
+class _GroupSpellings:
     """Classes and schools whose ids differ only in case ("SCH0001-G4A" on one line,
     "sch0001-g4A" on the others): ids compare exactly, so the roster's one class is served,
     reported and randomized as two (a trial: an experiment's class split across two arms,
@@ -364,10 +364,13 @@ class GroupSpellings:
     (ids of classes and schools, no student)."""
 
     def __init__(self) -> None:
-        self.first: dict[tuple[str, str], tuple[str, int]] = {}  # (field, key) -> (id, line)
-        self.other: dict[str, list[tuple[str, int, str, int]]] = {}  # field -> pairs
+        #: (field, case-folded id) -> the id as first written and its line
+        self.first: dict[tuple[str, str], tuple[str, int]] = {}
+        #: field -> (an id written otherwise, its line, the first spelling, its line)
+        self.other: dict[str, list[tuple[str, int, str, int]]] = {}
 
     def add(self, profile: LearnerProfile, line: int) -> None:
+        """Note this line's class and school ids, and any first written otherwise."""
         for field_name in ("class_id", "school_id"):
             value = getattr(profile, field_name)
             if not value:
@@ -377,6 +380,7 @@ class GroupSpellings:
                 self.other.setdefault(field_name, []).append((value, line, seen, at))
 
     def warn(self, path: Path) -> None:
+        """One `DataNoteWarning` per field with ids written two ways: the first pair, counted."""
         for field_name, pairs in self.other.items():
             value, line, seen, at = pairs[0]
             kind = "class" if field_name == "class_id" else "school"

@@ -228,7 +228,7 @@ def assign(
         raise ConfigError(f"arms {list(arms)}: an experiment needs at least two arms")
     people = profiles if isinstance(profiles, pd.DataFrame) else profile_units(profiles)
     _check_every_student_has_a_unit(people, unit, source)
-    _check_units_written_one_way(people, unit)
+    _check_units_written_one_way(people, unit, source)
     _warn_classes_across_schools(people, unit)
     units = _units(people, unit)
     units["arm"] = _deal(units, list(arms), seed)
@@ -266,7 +266,7 @@ def _check_every_student_has_a_unit(people: pd.DataFrame, unit: str, source: Pat
     raise AssignmentError(f"{source}, {where}, {column}: {value}; {expected}")
 
 
-def _check_units_written_one_way(people: pd.DataFrame, unit: str) -> None:
+def _check_units_written_one_way(people: pd.DataFrame, unit: str, source: Path | None) -> None:
     """AssignmentError when two unit ids differ only in case ("SCH0001-G4A" for one student,
     "sch0001-g4A" for the rest of the class): ids compare exactly, so the class would be
     randomized as two units and its students dealt to two arms (a trial: exit 0, one student in
@@ -283,8 +283,8 @@ def _check_units_written_one_way(people: pd.DataFrame, unit: str) -> None:
     also = f" ({more:,} more {unit} id(s) so)" if more else ""
     plural = {"class": "classes", "school": "schools"}[unit]
     raise AssignmentError(
-        f"profiles, field '{key}': {said} differ only in case{also}: one {unit} written two "
-        f"ways would be randomized as two units, its students in two arms; expected each "
+        f"{source or 'profiles'}, field '{key}': {said} differ only in case{also}: one {unit} "
+        "written two ways would be randomized as two units, its students in two arms; expected each "
         f"{unit} written one way (fix the profiles; two {plural} meant: ids that differ by "
         "more than case)"
     )
