@@ -16,6 +16,7 @@ from adaptive.cli import run
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
 from adaptive.errors import PlacementWarning
 from adaptive.placement import PlacementDiagnostic
+from adaptive.placement.diagnostic import DiagnosticError
 
 SHOWLESS = ("g4.a2", "g5.b1")
 
@@ -74,3 +75,17 @@ def test_a_catalog_of_multi_skill_activities_only_asks_nothing_it_cannot_show() 
     bare = PlacementDiagnostic(Catalog(skills), [LearnerProfile("s", grade=3)])
     question = bare.start("s").next_question()
     assert question is not None and question.activity is None  # a map of skills alone
+
+
+def test_a_pending_question_the_catalog_cannot_show_is_refused_on_resume() -> None:
+    """A review: a session saved with a question pending, resumed on a catalog whose skill has
+    lost its activity, would pend a question with nothing to show."""
+    profiles = [LearnerProfile("s", grade=4)]
+    full = PlacementDiagnostic(grades_catalog(), profiles, max_questions=10)
+    session = full.start("s")
+    shown = session.next_question()
+    saved = session.to_dict()
+    with pytest.warns(PlacementWarning):
+        fewer = PlacementDiagnostic(catalog_without((shown.skill,)), profiles, max_questions=10)
+    with pytest.raises(DiagnosticError, match="has no activity of its own"):
+        fewer.resume(**saved)

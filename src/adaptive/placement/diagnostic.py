@@ -1160,6 +1160,11 @@ class DiagnosticSession:
             hint = f" (did you mean {close!r}?)" if close else ""
             raise DiagnosticError(f"resume: the pending question {skill!r} is no skill{hint}")
         code = diag.skills.index(skill)
+        if not diag.askable[code]:
+            raise DiagnosticError(
+                f"resume: the pending question {skill!r} has no activity of its own in this "
+                "diagnostic's catalog, so it is never asked (saved with another catalog?)"
+            )
         if self._batch.asked[0, code]:
             raise DiagnosticError(
                 f"resume: the pending question {skill!r} was already answered in the saved "
