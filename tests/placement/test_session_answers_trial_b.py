@@ -13,10 +13,19 @@ from diagnostic_fixtures import grades_catalog
 
 from adaptive.curriculum import LearnerProfile
 from adaptive.placement import DiagnosticError, PlacementDiagnostic
+from adaptive.placement.diagnostic import DiagnosticSession, Question
 
 
 def diagnostic() -> PlacementDiagnostic:
     return PlacementDiagnostic(grades_catalog(), [LearnerProfile("s", grade=4)], max_questions=5)
+
+
+def answered_once(diag: PlacementDiagnostic) -> tuple[DiagnosticSession, Question]:
+    """A session of student "s" whose first question is answered right, and that question."""
+    session = diag.start("s")
+    first = session.next_question()
+    session.answer(1, question=first)
+    return session, first
 
 
 @pytest.mark.parametrize("correct", [1.0, 0.0, np.float64(1.0), np.float32(0.0)])
@@ -38,9 +47,7 @@ def test_another_float_is_refused_saying_what_is_expected(correct) -> None:
 
 def test_a_session_saved_with_its_question_pending_is_answered_after_resume() -> None:
     diag = diagnostic()
-    session = diag.start("s")
-    first = session.next_question()
-    session.answer(1, question=first)
+    session, first = answered_once(diag)
     shown = session.next_question()
     saved = json.loads(json.dumps(session.to_dict()))  # request 1 ends: saved
     assert saved["pending"] == shown.skill
@@ -56,9 +63,7 @@ def test_a_session_saved_with_its_question_pending_is_answered_after_resume() ->
 
 def test_a_saved_pending_question_is_checked() -> None:
     diag = diagnostic()
-    session = diag.start("s")
-    q = session.next_question()
-    session.answer(1, question=q)
+    session, q = answered_once(diag)
     data = session.to_dict()
     assert "pending" not in data  # none asked since
     with pytest.raises(DiagnosticError, match="pending question .* was already answered"):
