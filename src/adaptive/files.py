@@ -45,6 +45,8 @@ UTF8_BOM = b"\xef\xbb\xbf"
 #: The byte-order marks of text in UTF-16, what Windows Notepad saves as "Unicode" (and Excel as
 #: "Unicode Text"): said by name, where the bytes alone read as some legacy encoding.
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+#: UTF-32's byte-order marks (little-endian's begins with UTF-16 little-endian's: test it first).
+UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
 def read_user_text(path: str | Path, expected: str) -> str:
@@ -80,10 +82,12 @@ def not_text(
     path: str | Path, line: int, head: bytes, bad: bytes, expected: str
 ) -> DataValidationError:
     """The error for a file that is not UTF-8 text: where, which bytes, and what it is (from
-    `head`, its first bytes: a binary file's signature, or UTF-16's byte-order mark)."""
+    `head`, its first bytes: a binary file's signature, or UTF-16's or UTF-32's byte-order mark)."""
     kind = next((what for magic, what in BINARY_SIGNATURES.items() if head.startswith(magic)), "")
     if kind:
         hint = f"; this file is {kind}"
+    elif head.startswith(UTF32_BOMS):
+        hint = "; this file is UTF-32 text: save it as UTF-8"
     elif head.startswith(UTF16_BOMS):
         hint = (
             '; this file is UTF-16 text (what Windows Notepad saves as "Unicode"): save it as UTF-8'

@@ -357,10 +357,14 @@ NOT_TEXT = [
     # a user trial: Notepad's "Unicode" (UTF-16, bytes ff fe first) was said to be "another
     # encoding (such as Windows-1252)"
     ("name = 'café'\n".encode("utf-16"), "this file is UTF-16 text (what Windows Notepad saves"),
+    # UTF-32 little-endian's mark (ff fe 00 00) begins with UTF-16's: it was called UTF-16
+    ("name = 'café'\n".encode("utf-32"), "this file is UTF-32 text: save it as UTF-8"),
 ]
 
 
-@pytest.mark.parametrize("content, what", NOT_TEXT, ids=["parquet", "xlsx", "cp1252", "utf16"])
+@pytest.mark.parametrize(
+    "content, what", NOT_TEXT, ids=["parquet", "xlsx", "cp1252", "utf16", "utf32"]
+)
 def test_a_file_that_is_not_utf8_text_is_one_error_saying_what_it_is(
     cli, tmp_path, content, what
 ) -> None:
