@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adaptive.cli import app, run
+from adaptive.data import load_log
 from adaptive.errors import DataNoteWarning, DataValidationError
 
 runner = CliRunner()
@@ -274,6 +275,63 @@ def test_a_placement_table_given_as_a_log_gets_the_placement_hint(tmp_path, caps
     err = capsys.readouterr().err
     assert f"{table}: this looks like a placement table" in err
     assert "give it as --placement (read_placement)" in err
+
+
+#: A district's log: its answers are a "Score", its skills a standard (a placement table's
+#: words), beside an item and a time, and the columns that name them.
+DISTRICT_LOG_COLUMNS = [
+    "--student-col", "StudentID", "--item-col", "ItemCode", "--skill-col", "StandardCode",
+    "--correct-col", "Score", "--time-col", "Timestamp",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cells", "hint"),
+    [
+        (["0,09/08/2026 08:19", "1,09/08/2026 08:51"], "Every row was refused"),  # US dates
+        (["N,2026-09-08T08:19", "Y,2026-09-08T08:51"], "Every row was refused"),  # Y/N
+        (["0,2026-09-08T08:19", "85,2026-09-08T08:51"], "To load the other rows"),  # points
+    ],
+)
+def test_a_logs_bad_values_get_the_logs_hint_not_a_placement_tables(
+    tmp_path, capsys, cells, hint
+) -> None:
+    """A user trial: a log whose values were written otherwise (US dates, Y/N, points) was
+    refused well, then called "a placement table (student_id, skill_id, mastery): give it as
+    --placement" for its student, standard and score columns, though it has an item and a
+    time; `batch` gave the right hint. Both now give the log reader's own."""
+    log = tmp_path / "log.csv"
+    rows = [f"s{k},K.G.1-q{k},K.G.1,{cell}" for k, cell in enumerate(cells)]
+    log.write_text("StudentID,ItemCode,StandardCode,Score,Timestamp\n" + "\n".join(rows) + "\n")
+    assert run(["validate", str(log), *DISTRICT_LOG_COLUMNS]) == 2
+    err = capsys.readouterr().err
+    assert err.rstrip().splitlines()[-1].startswith(hint), err
+    assert "placement" not in err
+    with pytest.raises(DataValidationError) as caught:  # what `batch` reads a log with
+        load_log(log, COLUMN_MAPPING)
+    assert str(caught.value).rstrip().splitlines()[-1].startswith(hint)
+
+
+#: `DISTRICT_LOG_COLUMNS` as a mapping.
+COLUMN_MAPPING = {
+    "student_id": "StudentID",
+    "item_id": "ItemCode",
+    "skill_ids": "StandardCode",
+    "correct": "Score",
+    "time": "Timestamp",
+}
+
+
+def test_a_placement_table_given_to_the_log_reader_is_named_by_it(tmp_path) -> None:
+    """The hint was made by `validate` alone: `batch --data vendor.csv` (the same reader) said
+    nothing of what the file is."""
+    table, _ = placement_files(tmp_path)
+    with pytest.raises(DataValidationError) as caught:
+        load_log(table)
+    assert str(caught.value).rstrip().splitlines()[-1] == (
+        f"{table}: this looks like a placement table (student_id, skill_id, mastery): give it "
+        "as --placement (read_placement)"
+    )
 
 
 def test_validate_reads_a_placement_table_through_its_skill_map(tmp_path, capsys):

@@ -33,6 +33,9 @@ from adaptive.data.kinds import (
         (["student_id", "question", "correct"], ANSWER_SHEET),  # review #22: not a log
         (["Student", "Question", "Correct", "Answered at"], ANSWER_SHEET),
         (["student_id", "question_id", "correct", "timestamp"], LOG),  # a log of questions
+        # a trial's log: a placement table's student, standard and score, and an item, a time
+        (["StudentID", "ItemCode", "StandardCode", "Score", "Timestamp"], LOG),
+        (["Student ID", "Standard", "Score", "Timestamp"], None),  # a log of skills, not placed
     ],
 )
 def test_a_header_says_its_kind(header, kind) -> None:

@@ -33,7 +33,6 @@ from adaptive.data.io import LoadReport, check_not_an_input, write_log
 from adaptive.data.log import ResponseLog
 from adaptive.errors import (
     AdaptiveError,
-    DataValidationError,
     counted,
     line_words,
     some_of,
@@ -290,7 +289,7 @@ def validate(
     if file is None:
         log, report = load_log_report(dataset, mapping, quarantine)
     else:
-        log, report = _read_log(file, mapping, quarantine, dataset)
+        log, report = load_log_report(file, mapping, quarantine, dataset=dataset)
     _print_report(report)
     _print_summary(log, title="Loaded response log")
     if catalog is not None:
@@ -299,22 +298,6 @@ def validate(
         info(f"checked log written to {write_log(log, out)}")
     if placement is not None:
         _check_placement_file(placement, reading, catalog, profiles, log.students)
-
-
-def _read_log(
-    file: Path, mapping: dict | None, quarantine: Path | None, dataset: str | None
-) -> tuple[ResponseLog, LoadReport]:
-    """The log and its report; a file refused as a log that looks like another kind (a
-    placement table, a roster) says so, with the option that reads it (`refusal_hint`)."""
-    try:
-        return load_log_report(file, mapping, quarantine, dataset=dataset)
-    except DataValidationError as exc:
-        from adaptive.data.kinds import file_kind, refusal_hint
-
-        hint = refusal_hint(file_kind(file), "log", f"{file}: ")
-        if not hint:
-            raise
-        raise DataValidationError(exc.problems, exc.total, hint=hint) from None
 
 
 def _check_placement_option(

@@ -69,13 +69,19 @@ HEAD_BYTES = 1 << 16
 #: "FinalGrade", a course grade).
 _GRADE_COLUMN = re.compile(r"(student[ _]?)?grade([ _]?level)?")
 _CATALOG_KEY = re.compile(rb'"(skills|activities)"\s*:')
+#: Words of the columns a response log has and a placement table never does: what was answered
+#: and when. A log of StudentID, ItemCode, StandardCode, Score, Timestamp has a placement
+#: table's student, standard and score, and was once called one.
+LOG_ONLY_WORDS = ("item", "question", "time")
 
 
 def header_kind(header: Sequence[object]) -> FileKind | None:
     """The kind a table's column names say it is, or None: a correct column beside a question
     column, and no item or time column, is a diagnostic's answer sheet; beside an item, a
-    question or a skill column, a response log; a student, a skill (or standard) and a mastery
-    (or score) column is a placement table; a grade column (and no skill) a roster."""
+    question or a skill column, a response log, and so is a student column beside an item
+    column (a log's answers may be a "Score"); a student, a skill (or standard) and a mastery
+    (or score) column, and no column of a log alone (`LOG_ONLY_WORDS`), is a placement table;
+    a grade column (and no skill) a roster."""
     names = [str(h).strip().casefold() for h in header]
 
     def has(*words: str) -> bool:
@@ -85,11 +91,24 @@ def header_kind(header: Sequence[object]) -> FileKind | None:
         return ANSWER_SHEET
     if has("correct") and has("item", "question", "skill"):
         return LOG
-    if has("student", "learner") and has("skill", "standard") and has("mastery", "score"):
+    if has("student", "learner") and has("item"):
+        return LOG
+    if (
+        has("student", "learner")
+        and has("skill", "standard")
+        and has("mastery", "score")
+        and not has(*LOG_ONLY_WORDS)
+    ):
         return PLACEMENT
     if any(_GRADE_COLUMN.fullmatch(n) for n in names) and not has("skill", "standard"):
         return ROSTER
     return None
+
+
+def table_kind(file: str, header: Sequence[object]) -> FileKind | None:
+    """The kind of a table refused by its header: its file's (`file_kind`, which tells JSON by
+    its first bytes) where `file` is one, else its header's (a frame's columns)."""
+    return file_kind(file) if Path(file).is_file() else header_kind(header)
 
 
 def file_kind(path: str | Path) -> FileKind | None:

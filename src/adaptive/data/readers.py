@@ -296,10 +296,21 @@ def select_columns(
             problems.append(Problem(source, line, col, None, f"a column '{col}' for {key}"))
         optional[key] = col
     if problems:
-        raise DataValidationError(problems)
+        raise DataValidationError(problems, hint=other_kind_hint(source, header))
     extra = [time_col, *optional.values()] if time_col else list(optional.values())
     columns = list(dict.fromkeys([*wanted, *extra]))
     return columns, time_col, optional
+
+
+def other_kind_hint(source: str, header: list[str]) -> str:
+    """What a file whose header the log's reader refused looks like, where it is another kind
+    (a placement table, a roster: `kinds.refusal_hint`, with the option that reads it); "" for
+    a log (its columns were named otherwise: its problems say which). Only a refused header
+    is hinted at: a file with every column the mapping names is read as a log, and its rows'
+    problems are its own (`EVERY_ROW_HINT` where none was read)."""
+    from adaptive.data.kinds import refusal_hint, table_kind
+
+    return refusal_hint(table_kind(source, header), "log", f"{source}: ")
 
 
 def _times_without_a_column(

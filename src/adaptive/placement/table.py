@@ -39,7 +39,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from adaptive.curriculum import Catalog
-from adaptive.data.kinds import JSON_KINDS, FileKind, file_kind, header_kind, refusal_hint
+from adaptive.data.kinds import (
+    JSON_KINDS,
+    FileKind,
+    header_kind,
+    refusal_hint,
+    table_kind,
+)
 from adaptive.data.log import _id_text
 from adaptive.data.readers import (
     _clip,
@@ -2049,7 +2055,7 @@ def role_names(
         how = form.own_names_for(header)
         problems = [roles_missing(form, missing, found, file, line, how)]
     if problems:
-        kind = file_kind(file) if Path(file).is_file() else header_kind(header)  # a frame's
+        kind = table_kind(file, header)
         raise_other_kind(file, kind, form)
         hint = refusal_hint(kind, form.name, f"{file}: ")
         raise_problems([(problems, len(problems))], columns, hint=hint)
