@@ -203,6 +203,30 @@ def test_a_placement_table_given_as_profiles_is_named_with_its_whole_header(tmp_
     assert "adaptive profiles" not in message
 
 
+def test_a_catalog_given_as_profiles_is_one_error_naming_it(tmp_path) -> None:
+    """A user trial: `--profiles district_catalog.json` gave "2,162 problems ... line 1: not a
+    learner profile (not JSON ...)", one a line of the pretty-printed catalog, and no word of
+    what the file is. Every way a profiles file is read says it in one error."""
+    from adaptive.curriculum.profile import check_profiles_file, iter_profiles
+
+    path = tmp_path / "district_catalog.json"
+    small_catalog().to_json(path)
+    expected = (
+        f"{path}: not learner profiles; expected learner profiles, one JSON object per line (or "
+        "a CSV / Parquet table); this looks like a catalog (skills, activities): give it as "
+        "--catalog"
+    )
+    for read in (read_profiles, check_profiles_file, lambda p: list(iter_profiles(p))):
+        with pytest.raises(ConfigError) as caught:
+            read(path)
+        assert str(caught.value) == expected
+    bad = tmp_path / "bad.jsonl"  # profiles with a bad first line: their own problems
+    bad.write_text('{"student_id": "s1", "grade": "six"}\n{"student_id": "s2"}\n')
+    with pytest.raises(ConfigError, match=r"bad\.jsonl, line 1: ") as caught:
+        read_profiles(bad)
+    assert "this looks like" not in str(caught.value)
+
+
 def test_students_with_a_class_and_no_school_are_counted(tmp_path, capsys, caplog) -> None:
     """A data steward's trial: a blank school id beside a class was accepted without a count,
     and the class then appeared twice in the report (its school's, and school 'unassigned')."""

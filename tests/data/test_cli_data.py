@@ -334,6 +334,46 @@ def test_a_placement_table_given_to_the_log_reader_is_named_by_it(tmp_path) -> N
     )
 
 
+def test_a_roster_given_as_the_log_says_how_to_make_profiles_of_it(tmp_path, capsys) -> None:
+    """A user trial: `--data sis_roster.csv` listed the log's missing columns and, where it
+    said the file was a roster, "give it as --profiles", which refuses a roster's own column
+    names. It now says how to make profiles of it."""
+    roster = tmp_path / "sis_roster.csv"
+    roster.write_text(
+        "SIS ID,Last Name,First Name,Grade Level,School Code,Homeroom\n"
+        "000001,Last0,First0,2,SCH082,SCH082-2B\n"
+    )
+    assert run(["validate", str(roster), *DISTRICT_LOG_COLUMNS]) == 2
+    last = capsys.readouterr().err.rstrip().splitlines()[-1]
+    assert last == (
+        f"{roster}: this looks like a roster (student and grade columns): make profiles of it, "
+        "naming its columns (`adaptive profiles ROSTER --columns 'student_id=...,grade=...' "
+        "--out profiles.jsonl`), and give them as --profiles (read_profiles(path, "
+        "columns={...}))"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ('{"grade": 6, "student_id": "stu0000042"}\n', "JSON lines of learner profiles"),
+        ('{\n "skills": [],\n "activities": []\n}\n', "a catalog (skills, activities)"),
+    ],
+)
+def test_json_given_as_the_log_is_one_problem_naming_it_never_quoted(tmp_path, text, kind) -> None:
+    """Profiles given as --data were read as a CSV whose header was their first line: five
+    problems each quoting a whole profile, its student id among it; a catalog's five each
+    said "line 1 has one field: a title line above the header?"."""
+    path = tmp_path / "given.json"
+    path.write_text(text)
+    with pytest.raises(DataValidationError) as caught:
+        load_log(path, COLUMN_MAPPING)
+    message = str(caught.value)
+    assert len(caught.value.problems) == 1 and "stu0000042" not in message
+    assert "given.json, line 1; expected a response log: a CSV or Parquet table" in message
+    assert f"this looks like {kind}: give it as --" in message
+
+
 def test_validate_reads_a_placement_table_through_its_skill_map(tmp_path, capsys):
     """Last year's export named last year's codes ("5.A" for "g5.A") and a retired skill: the
     whole table was refused, and nothing could read it as a night would without hand-editing.

@@ -80,8 +80,9 @@ def test_the_hint_names_the_kind_and_the_option(tmp_path) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text("SIS ID,Grade Level\n1,6\n")
     assert refusal_hint(file_kind(roster), "placement") == (
-        "this looks like a roster (student and grade columns): give it as --profiles "
-        "(read_profiles)"
+        "this looks like a roster (student and grade columns): make profiles of it, naming its "
+        "columns (`adaptive profiles ROSTER --columns 'student_id=...,grade=...' --out "
+        "profiles.jsonl`), and give them as --profiles (read_profiles(path, columns={...}))"
     )
     assert refusal_hint(file_kind(roster), "profiles") == ""  # read by naming its columns
 

@@ -758,7 +758,7 @@ def test_a_roster_or_a_response_log_given_as_the_placement_says_what_it_looks_li
         read_placement(roster, catalog())
     message = str(caught.value)
     assert "r.csv, line 1; expected a column of the mastery table for each of student_id" in message
-    assert "r.csv: this looks like a roster (student and grade columns): give it as --profiles" in (
+    assert "r.csv: this looks like a roster (student and grade columns): make profiles of it" in (
         message
     )
     log = tmp_path / "log.parquet"

@@ -318,6 +318,8 @@ def _checked_profiles(path: Path, columns: Mapping[str, str] | None) -> Iterator
         try:
             p = make(f"{path}, line {number}")
         except ConfigError as exc:
+            if not total and not line_of:
+                _refuse_other_kind(path)
             total += 1
             if len(problems) < MAX_LISTED:
                 problems.append(exc)
@@ -354,6 +356,16 @@ def _checked_profiles(path: Path, columns: Mapping[str, str] | None) -> Iterator
     if not line_of:
         raise ConfigError(empty_roster(path))
     spellings.warn(path)
+
+
+def _refuse_other_kind(path: Path) -> None:
+    """A profiles file whose first line is refused and that looks like a file another option
+    reads (a catalog: its skills and activities) is one error saying what it is and the option
+    that reads it, rather than one problem a line ("2,162 problems ... line 1: not a learner
+    profile (not JSON ...)"); a file of no other kind goes on to its lines' problems."""
+    other = refusal_hint(file_kind(path), "profiles")
+    if other:
+        raise ConfigError(f"{path}: not learner profiles; expected {PROFILES_EXPECTED}; {other}")
 
 
 class _GroupSpellings:

@@ -9,7 +9,9 @@ reader adds `refusal_hint(file_kind(path), reading)` to its refusal (`header_kin
 columns): what the file is (told from its header's column names, or its first bytes for
 JSON) and the option that reads it. The test is a guess made after a refusal, never a reason
 to refuse or to read a file another way, and it never quotes a line of the file (a profile's
-line holds a student id).
+line holds a student id). The log's reader guesses only where it refuses the header
+(`readers.refused_header`): a file with every column its mapping names is a log, whatever its
+rows; the profiles reader where it refuses the first line or the header.
 """
 
 from __future__ import annotations
@@ -44,7 +46,11 @@ PLACEMENT = FileKind(
 )
 LOG = FileKind("log", "a response log (student, item, correct)", "give it as --data (load_log)")
 ROSTER = FileKind(
-    "roster", "a roster (student and grade columns)", "give it as --profiles (read_profiles)"
+    "roster",
+    "a roster (student and grade columns)",
+    "make profiles of it, naming its columns (`adaptive profiles ROSTER --columns "
+    "'student_id=...,grade=...' --out profiles.jsonl`), and give them as --profiles "
+    "(read_profiles(path, columns={...}))",
 )
 PROFILES = FileKind(
     "profiles", "JSON lines of learner profiles", "give it as --profiles (read_profiles)"

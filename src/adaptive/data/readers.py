@@ -296,21 +296,35 @@ def select_columns(
             problems.append(Problem(source, line, col, None, f"a column '{col}' for {key}"))
         optional[key] = col
     if problems:
-        raise DataValidationError(problems, hint=other_kind_hint(source, header))
+        raise refused_header(source, header, problems)
     extra = [time_col, *optional.values()] if time_col else list(optional.values())
     columns = list(dict.fromkeys([*wanted, *extra]))
     return columns, time_col, optional
 
 
-def other_kind_hint(source: str, header: list[str]) -> str:
-    """What a file whose header the log's reader refused looks like, where it is another kind
-    (a placement table, a roster: `kinds.refusal_hint`, with the option that reads it); "" for
-    a log (its columns were named otherwise: its problems say which). Only a refused header
-    is hinted at: a file with every column the mapping names is read as a log, and its rows'
-    problems are its own (`EVERY_ROW_HINT` where none was read)."""
-    from adaptive.data.kinds import refusal_hint, table_kind
+#: What the log's reader reads, as a file of another kind is told.
+LOG_EXPECTED = (
+    "a response log: a CSV or Parquet table with a column for each of student_id, item_id, "
+    "skill_ids, correct (and a time)"
+)
 
-    return refusal_hint(table_kind(source, header), "log", f"{source}: ")
+
+def refused_header(source: str, header: list[str], problems: list[Problem]) -> DataValidationError:
+    """The error of a header the log's reader refused (`problems`), saying what the file looks
+    like where it is another kind (a placement table, a roster: `kinds.refusal_hint`, with the
+    option that reads it); nothing more for a log (its columns were named otherwise: its
+    problems say which). A file of JSON (profiles, a catalog) is one problem saying what it
+    is, never its first line quoted as a header: a profile's line holds a student id. Only a
+    refused header is hinted at: a file with every column the mapping names is read as a log,
+    and its rows' problems are its own (`EVERY_ROW_HINT` where none was read)."""
+    from adaptive.data.kinds import JSON_KINDS, refusal_hint, table_kind
+
+    kind = table_kind(source, header)
+    if kind in JSON_KINDS:
+        return DataValidationError(
+            [Problem(source, 1, None, None, f"{LOG_EXPECTED}; {kind.hint()}")]
+        )
+    return DataValidationError(problems, hint=refusal_hint(kind, "log", f"{source}: "))
 
 
 def _times_without_a_column(
