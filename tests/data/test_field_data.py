@@ -305,6 +305,85 @@ def test_a_wrong_time_unit_gets_a_note(tmp_path):
     assert any("check the unit" in note for note in report.notes)
 
 
+def test_seconds_read_as_milliseconds_get_a_note_naming_seconds(tmp_path):
+    """The note of a unit that puts the typical time in 1970 names the unit that reads it as a
+    plausible date, as the refusal of the opposite mistake does."""
+    header = "student_id,item_id,skill_ids,correct,ts\n"
+    path = write(tmp_path, ["a,i1,k,1,1725177600"], header=header)
+    _, report = read_responses_report(path, {"time": "ts", "time_unit": "ms"})
+    assert any("read as seconds it is 2024-09-01: try --time-unit s" in n for n in report.notes)
+
+
+#: Epoch milliseconds of September 2024 (a trial's export), read with time_unit 's'.
+MS_ROWS = [f"s{i},i{i},k,1,{1725177600000 + 60_000 * i}" for i in range(4)]
+TS_HEADER = "student_id,item_id,skill_ids,correct,ts\n"
+
+
+def test_milliseconds_read_as_seconds_are_told_far_in_the_future_and_to_try_ms(tmp_path):
+    """A data scientist's trial: epoch milliseconds read with time_unit 's' were refused as
+    "expected a number of seconds since 1970", which they look like, without a word that as
+    seconds they are past the year 50,000 nor that 'ms' reads them. Each row's problem and the
+    refusal of every row say both."""
+    path = write(tmp_path, MS_ROWS, header=TS_HEADER)
+    with pytest.raises(DataValidationError) as info:
+        read_responses(path, {"time": "ts", "time_unit": "s"})
+    expected = info.value.problems[0].expected
+    assert "far in the future, after 2262-04-11" in expected
+    assert "read as milliseconds it is a date from 1980 to 2100" in expected
+    assert "try --time-unit ms (time_unit 'ms')" in expected
+    message = " ".join(str(info.value).split())
+    assert "Every one of the 4 rows was refused, 4 for column 'ts'" in message
+
+
+def test_a_quarantine_that_takes_every_row_is_an_error_naming_the_file(tmp_path):
+    """The same trial with a quarantine: `load_log` returned a log of 0 rows without an error,
+    every row in the quarantine file, and the warning put the typical time at 1970-01-01 (the
+    placeholder of a refused row). Every row refused is an error with a quarantine too: how many,
+    the commonest reason, the unit to try and the file the rows were written to; the rows are
+    still written there, each with its reason."""
+    path = write(tmp_path, MS_ROWS, header=TS_HEADER)
+    aside = tmp_path / "rejected.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)  # no note of a 1970 typical time
+        with pytest.raises(DataValidationError) as info:
+            load_log(path, {"time": "ts", "time_unit": "s"}, quarantine=aside)
+    message = " ".join(str(info.value).split())
+    assert f"Every one of the 4 rows was refused (written to {aside} with their reasons)" in message
+    assert "try --time-unit ms" in message
+    reasons = pd.read_csv(aside)["reason"]
+    assert len(reasons) == 4 and reasons.str.contains("try --time-unit ms").all()
+
+
+def test_a_quarantine_of_most_rows_notes_no_1970_time(tmp_path):
+    """With some rows loaded, the note reads only their times: the refused rows' placeholder 0
+    once put the typical time at 1970-01-01, which none of the file's times is."""
+    seconds = ["t1,i1,k,1,1725177600", "t1,i2,k,0,1725177660"]
+    path = write(tmp_path, [*MS_ROWS, *seconds], header=TS_HEADER)
+    log, report = read_responses_report(
+        path, {"time": "ts", "time_unit": "s"}, quarantine=tmp_path / "q.csv"
+    )
+    assert (len(log), report.rows_quarantined) == (2, 4)
+    assert not any("1970" in note for note in report.notes)
+
+
+def test_every_row_refused_is_one_clear_error_of_each_command(tmp_path, capsys):
+    """The commands that read a log (validate, evaluate, train) say it once and exit 2: with
+    a quarantine, evaluate went on to "cannot split 0 students into 5 folds"."""
+    path = write(tmp_path, MS_ROWS, header=TS_HEADER)
+    columns = ["--time-col", "ts", "--time-unit", "s"]
+    for command in (
+        ["validate", str(path)],
+        ["evaluate", "--data", str(path), "--models", "bkt"],
+        ["train", "--model", "bkt", "--data", str(path)],
+    ):
+        aside = tmp_path / f"{command[0]}-q.csv"
+        assert run([*command, *columns, "--quarantine", str(aside)]) == 2
+        err = " ".join(capsys.readouterr().err.split())
+        assert err.count("error:") == 1 and "Traceback" not in err
+        assert "Every one of the 4 rows was refused" in err and str(aside) in err
+        assert "try --time-unit ms" in err and "folds" not in err
+
+
 def test_an_epoch_number_out_of_range_is_a_row_problem(tmp_path):
     header = "student_id,item_id,skill_ids,correct,ts\n"
     path = write(tmp_path, ["a,i1,k,1,1725177600", "a,i2,k,1,99999999999999", "a,i3,k,1,x"], header)

@@ -211,7 +211,8 @@ def test_one_mistake_on_every_row_is_said_once_not_as_bad_rows(tmp_path):
     message = str(info.value)
     assert info.value.total == 30 and message.count("\n  - ") == 3
     assert "... and 27 more alike (column 'timestamp')" in message
-    assert "Every row was refused" in message and "--time-format" in message
+    assert "Every one of the 30 rows was refused, 30 for column 'timestamp'" in message
+    assert "--time-format" in message
     assert "To load the other rows" not in message
 
 

@@ -19,7 +19,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -39,13 +39,13 @@ from adaptive.data.readers import (
     unread_columns,
 )
 from adaptive.data.validate import (
-    EVERY_ROW_HINT,
     QUARANTINE_HINT,
     Issues,
     QMatrix,
     RowValues,
     check_sequences,
     check_values,
+    every_row_hint,
     group_responses,
     q_matrix_from_edges,
     reject_repeated_rows,
@@ -154,13 +154,11 @@ def read_responses_report(
 
     n_problems = len(issues) + len(raw.unparsed)
     rejected_rows = issues.rejected(n)
-    if n_problems and quarantine is None:
-        problems = [p for _, p in issues.problems()] + raw.unparsed
-        problems.sort(key=lambda p: p.line or 0)
-        every_row = n > 1 and bool(rejected_rows.all())
-        raise DataValidationError(problems, hint=EVERY_ROW_HINT if every_row else QUARANTINE_HINT)
     if quarantine is not None:
         _write_quarantine(Path(quarantine), raw, issues)
+    every_row = n_problems > 0 and bool(rejected_rows.all())
+    if n_problems and (quarantine is None or every_row):
+        _refuse(issues, raw, every_row, quarantine)
     keep = ~rejected_resp
     frame = _canonical_frame(values, responses, keep)
     log = ResponseLog.from_canonical(frame, source=raw.source)
@@ -189,7 +187,7 @@ def read_responses_report(
                 [c for c in raw.header if c not in used],
                 file_order=mapping.time_kind == "file",
             ),
-            *time_notes(values, raw.time_column, mapping),
+            *time_notes(values, raw.time_column, mapping, ~rejected_rows),
             *skill_list_notes(raw, values, mapping),
             # swapped columns also repeat an 'item' row by row: that hint would mislead
             *(swapped_column_notes(log, mapping) or skill_row_notes(log, mapping)),
@@ -206,6 +204,23 @@ def read_responses_report(
         report.responses,
     )
     return log, report
+
+
+def _refuse(
+    issues: Issues, raw: RawTable, every_row: bool, quarantine: str | Path | None
+) -> NoReturn:
+    """Raise the `DataValidationError` listing the log's problems: without a quarantine for
+    any, and with one where `every_row` was refused (nothing would be left to load: an empty
+    log, which every command then failed on as "0 students", is no reading of the file). The
+    hint says how to load the other rows, or, every row refused, the commonest problem and
+    that the file is read otherwise than it is written (`every_row_hint`)."""
+    problems = [p for _, p in issues.problems()] + raw.unparsed
+    problems.sort(key=lambda p: p.line or 0)
+    n_rows = raw.table.num_rows + len(raw.unparsed)
+    if every_row and (n_rows > 1 or quarantine is not None):
+        aside = None if quarantine is None else Path(quarantine)
+        raise DataValidationError(problems, hint=every_row_hint(problems, n_rows, aside))
+    raise DataValidationError(problems, hint=QUARANTINE_HINT)
 
 
 def _with_require_sorted(

@@ -17,6 +17,7 @@ the load report (`repeat_notes`), never judged by whether they stand on next lin
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,13 +38,15 @@ from adaptive.data.mapping import ColumnMapping
 from adaptive.data.readers import RawTable, locate_line
 from adaptive.data.times import (
     NAIVE_EXPECTED,
+    NS_MAX,
+    NS_MIN,
     RANGE_EXPECTED,
     naive_among_zoned,
     read_day_month_swapped,
     text_times,
     times_ns,
 )
-from adaptive.errors import ConfigError, DataValidationError, Problem
+from adaptive.errors import ConfigError, DataValidationError, Problem, counted
 
 ISO_EXPECTED = (
     "an ISO 8601 date-time such as 2024-09-01T08:30:00Z (naive times are read as UTC; "
@@ -213,13 +216,22 @@ QUARANTINE_HINT = (
 )
 
 
-#: After a log whose every row was refused: not rows to set aside (--quarantine would set
-#: aside the whole file) but a way of reading the file to change.
-EVERY_ROW_HINT = (
-    "Every row was refused: the file is read otherwise than it is written (a column's format: "
-    "--time-format, --time-unit, the answers' words; the column mapping), not a few bad rows "
-    "to set aside with --quarantine."
-)
+def every_row_hint(problems: list[Problem], n_rows: int, quarantine: Path | None = None) -> str:
+    """What to do about a log whose every row (`n_rows`) was refused, with `problems` its
+    problems: not rows to set aside (--quarantine would set aside the whole file) but a way of
+    reading the file to change, led by the commonest problem (how many rows, and why: a wrong
+    --time-unit says which unit reads them as dates) and, with a `quarantine`, the file the
+    rows went to. A quarantine once loaded such a file as an empty log, without a word."""
+    told = Counter((p.column, p.expected) for p in problems)
+    (column, expected), k = told.most_common(1)[0]
+    where = f"column '{column}'" if column else "row"
+    aside = f" (written to {quarantine} with their reasons)" if quarantine is not None else ""
+    return (
+        f"Every one of the {counted(n_rows, 'row')} was refused{aside}, {k:,} for {where}: "
+        f"expected {expected}. The file is read otherwise than it is written (a column's "
+        "format: --time-format, --time-unit, the answers' words; the column mapping), not a "
+        "few bad rows to set aside with --quarantine."
+    )
 
 
 def parquet_problems(
@@ -595,31 +607,64 @@ def _check_time(raw: RawTable, mapping: ColumnMapping, issues: Issues) -> tuple[
     return _text_times(text, col, None, issues), "timestamp"
 
 
-def time_notes(values: RowValues, time_column: str | None, mapping: ColumnMapping) -> list[str]:
+def time_notes(
+    values: RowValues, time_column: str | None, mapping: ColumnMapping, kept: np.ndarray
+) -> list[str]:
     """Hints for the load report when the time column was probably meant another way.
 
     Whole numbers in the epoch range read as an order, or epoch numbers whose unit puts the
     typical time before 1980 or after 2100 (a wrong `time_unit`), are loaded as asked; the
-    note says how to ask otherwise. The median ignores the odd bad row.
+    note says how to ask otherwise, with the unit that reads them as dates of those years where
+    one does. Only the `kept` rows count (a rejected row's time is a placeholder 0, which once
+    put the typical time of milliseconds read as seconds at 1970-01-01); the median ignores the
+    odd bad row.
     """
-    if time_column is None or len(values.time) == 0:
+    time = values.time[kept]
+    if time_column is None or len(time) == 0:
         return []
-    median = float(np.median(values.time))
+    median = float(np.median(time))
     if values.time_kind == "order" and median >= EPOCH_SECONDS_FROM:
         return [
             f"the whole numbers in column '{time_column}' look like epoch times but were read "
             "as an integer order; to read them as times give --time-unit s|ms|us|ns (time_unit)"
         ]
-    if (
-        mapping.time_unit is not None
-        and not EPOCH_NS_PLAUSIBLE[0] <= median < EPOCH_NS_PLAUSIBLE[1]
-    ):
+    unit = mapping.time_unit
+    if unit is not None and not EPOCH_NS_PLAUSIBLE[0] <= median < EPOCH_NS_PLAUSIBLE[1]:
         when = pd.Timestamp(int(median), unit="ns").isoformat()
+        number = np.array([median / NS_PER_UNIT[unit]])
+        other = plausible_units(number, unit)[0]
+        instead = ""
+        if other:
+            date = pd.Timestamp(int(number[0] * NS_PER_UNIT[other]), unit="ns").date()
+            instead = f" (read as {EPOCH_UNITS[other]} it is {date}: {unit_words(other)})"
         return [
-            f"column '{time_column}' read with time_unit {mapping.time_unit!r} puts its typical "
-            f"time at {when}: check the unit"
+            f"column '{time_column}' read with time_unit {unit!r} puts its typical "
+            f"time at {when}: check the unit{instead}"
         ]
     return []
+
+
+def plausible_units(numbers: np.ndarray, unit: str) -> np.ndarray:
+    """For each epoch number of `numbers`, read in `unit`, the other unit of s, ms, us and ns
+    that reads it as a time from 1980 to 2100 (`EPOCH_NS_PLAUSIBLE`), or "" where none does:
+    the unit a wrong `time_unit` was meant to be (milliseconds read as seconds are times past
+    the year 40,000). Whole columns at once; at most one unit fits a number, the units being a
+    thousand apart."""
+    found = np.full(len(numbers), "", dtype=object)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for other, per_unit in NS_PER_UNIT.items():
+            if other == unit:
+                continue
+            ns = numbers * per_unit
+            fits = (ns >= EPOCH_NS_PLAUSIBLE[0]) & (ns < EPOCH_NS_PLAUSIBLE[1])
+            found[fits & (found == "")] = other
+    return found
+
+
+def unit_words(unit: str) -> str:
+    """How to ask for epoch numbers in `unit`, on the command line and in a mapping, as every
+    message suggests one: "try --time-unit ms (time_unit 'ms')"."""
+    return f"try --time-unit {unit} (time_unit {unit!r})"
 
 
 #: Column names that say they hold times ("Submitted", "answered_at", "Start Time").
@@ -961,11 +1006,49 @@ def _epoch_times(arr: pa.Array, col: str, unit: str, issues: Issues) -> np.ndarr
     limit = np.iinfo(np.int64).max // per_unit
     with np.errstate(invalid="ignore"):
         in_range = np.where(exact, np.abs(ints) <= limit, np.abs(nums) <= limit)
-    bad = ~in_range | (~exact & ~np.isfinite(nums))
-    issues.add_mask(bad, col, shown, expected)
+    not_number = ~exact & ~np.isfinite(nums)
+    bad = ~in_range | not_number
+    issues.add_mask(not_number, col, shown, expected)
+    _beyond_range(bad & ~not_number, nums, unit, col, shown, expected, issues)
     with np.errstate(invalid="ignore", over="ignore"):
         approx = np.round(np.where(bad | exact, 0.0, nums) * per_unit).astype(np.int64)
     return np.where(bad, 0, np.where(exact, ints * per_unit, approx)).astype(np.int64)
+
+
+def _beyond_range(
+    beyond: np.ndarray,
+    nums: np.ndarray,
+    unit: str,
+    col: str,
+    shown: pa.Array | list,
+    expected: str,
+    issues: Issues,
+) -> None:
+    """Record the rows of `beyond`: epoch numbers that, read in `unit`, fall outside the
+    times a log holds (nanoseconds since 1970: `RANGE_EXPECTED`), each saying which end it
+    passes and, where another unit reads it as a date from 1980 to 2100, that unit
+    (`plausible_units`): milliseconds read as seconds were refused as "a number of seconds"
+    alone, which they are. Grouped by what they are told (a few groups, never a row loop)."""
+    if not beyond.any():
+        return
+    other = plausible_units(np.where(beyond, nums, np.nan), unit)
+    late = nums > 0
+    for is_late in (True, False):
+        end = (
+            f"far in the future, after {NS_MAX.date()}, the latest time a log holds"
+            if is_late
+            else f"before {NS_MIN.date() + pd.Timedelta(days=1)}, the earliest time a log holds"
+        )
+        for suggested in ("", *NS_PER_UNIT):
+            rows = beyond & (late == is_late) & (other == suggested)
+            instead = (
+                f"; read as {EPOCH_UNITS[suggested]} it is a date from 1980 to 2100: "
+                f"{unit_words(suggested)}"
+                if suggested
+                else ""
+            )
+            told = f"{expected}: read as {EPOCH_UNITS[unit]} it is {end}{instead}"
+            issues.add_mask(rows, col, shown, told)
 
 
 def _check_skills(arr: pa.ChunkedArray, column: str, sep: str | None, issues: Issues) -> pa.Array:
