@@ -125,8 +125,8 @@ def test_cli_unknown_model_is_a_clear_error(tmp_path):
 class BrokenPFA(PFA):
     """Returns NaN predictions: the comparison must name the model and fold."""
 
-    def predict_proba(self, log):
-        p = super().predict_proba(log)
+    def _predict_proba(self, log):
+        p = super()._predict_proba(log)
         p[0] = np.nan
         return p
 

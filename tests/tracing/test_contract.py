@@ -507,6 +507,39 @@ def test_an_answer_on_a_skill_the_model_never_saw_is_said_not_silently_dropped(f
         fitted.update(state, Response("stu900", "item-x", ("k-new",), 1), warn_untraced=False)
 
 
+def test_predict_proba_on_skills_the_model_never_saw_warns_once_as_update_does(fitted, test_log):
+    """A data scientist's trial: `predict_proba` on a log with skills the saved model never saw
+    ("Totally New Skill", "Table;Brand New") predicted them without a word, where `update` on
+    the same log warned and `evaluate` said "predicted from the model's defaults". Every model
+    says it, once per call, with `update`'s counts and skill names (never a student id)."""
+    from adaptive.errors import CoverageWarning
+
+    new = ResponseLog.from_frame(
+        pd.DataFrame(
+            {
+                "student_id": ["NEW1", "NEW1", "NEW2"],
+                "item_id": ["item01", "item02", "item03"],
+                "skill_ids": [["Totally New Skill"], ["k1"], ["k1", "Brand New"]],
+                "correct": [1, 0, 1],
+                "timestamp": pd.date_range("2024-03-01", periods=3, freq="min", tz="UTC"),
+            }
+        )
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        p = fitted.predict_proba(new)
+    said = [str(w.message) for w in caught if issubclass(w.category, CoverageWarning)]
+    assert len(said) == 1 and p.shape == (3,), said
+    assert said[0].startswith("predict_proba: 2 responses on 2 skills the model was not fitted")
+    assert "('Totally New Skill', 'Brand New')" in said[0] and "model's defaults" in said[0]
+    assert "NEW1" not in said[0] and "NEW2" not in said[0]
+    known = test_log.take_rows(~test_log.frame["skill_ids"].map(lambda s: "k-never-seen" in s))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CoverageWarning)
+        fitted.predict_proba(known)  # known skills: nothing said
+        fitted.predict_proba(new, warn_untraced=False)  # a caller that says it itself
+
+
 def test_uses_items_says_whether_an_item_id_changes_a_prediction(fitted, test_log):
     """`uses_items` is what the update's case-slip warning trusts: a model that says False
     predicts the same whatever the item ids; one that says True reads them (renamed items are

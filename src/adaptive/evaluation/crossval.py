@@ -104,7 +104,7 @@ def cross_validate(
             model.fit(train)
         t1 = time.perf_counter()
         _keep_fit_notes(caught, f, fit_notes)
-        p_test = model.predict_proba(test)
+        p_test = model.predict_proba(test, warn_untraced=False)  # said once: warn_unseen
         found = _unseen_skills(model, test)
         if found is not None:
             unseen[f] = found

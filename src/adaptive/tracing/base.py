@@ -454,9 +454,23 @@ class KnowledgeTracer(KeywordChecked, ABC):
         self.learning_curve_ = learning_curve(log)
         self.curriculum_level_ = LevelFit()
 
+    def predict_proba(self, log: ResponseLog, *, warn_untraced: bool = True) -> np.ndarray:
+        """P(correct) for every row of `log`, using only that student's earlier rows.
+
+        Rows on skills the model was not fitted on are predicted from its defaults (it has no
+        parameters of theirs), and a `CoverageWarning` says so once per call, with how many rows
+        and which skills (`untraced`): a researcher's trial saw `update` warn of them and
+        `predict_proba` say nothing. `warn_untraced=False` is for a caller that counts them
+        itself and says it once (cross-validation, for all its folds), as `update`'s."""
+        self._check_fitted()
+        require_log(log, "predict_proba")
+        if warn_untraced:
+            self.untraced(log).warn(call="predict_proba", fitted=self._skill_code_map())
+        return self._predict_proba(log)
+
     @abstractmethod
-    def predict_proba(self, log: ResponseLog) -> np.ndarray:
-        """P(correct) for every row of `log`, using only that student's earlier rows."""
+    def _predict_proba(self, log: ResponseLog) -> np.ndarray:
+        """`predict_proba` of the model, after its checks and warning: each model's own pass."""
 
     # -- online state ----------------------------------------------------------------------------
     #: The share of its weight a placed mastery keeps after each answer on the skill (models
@@ -1311,11 +1325,14 @@ class Untraced:
         *,
         fitted: Collection[str] = (),
         said: Collection[str] = (),
+        call: str = "update",
     ) -> None:
         """The `CoverageWarning` of `update` (`where`: e.g. the item of one answer); the nightly
         job gives it once for the night's responses. `fitted`: the model's skills, for a "did
         you mean" (a typo is not cured by fitting with a catalog); `said`: skills another
-        warning named already (the night's skills the catalog lacks): none other, no warning."""
+        warning named already (the night's skills the catalog lacks): none other, no warning.
+        `call`: the method that warns, "update" (the answers were not traced there) or
+        "predict_proba" (they were predicted from the model's defaults)."""
         said = set(said)
         skills = tuple(s for s in self.skills if s not in said)
         if not self.responses or not skills:
@@ -1326,11 +1343,17 @@ class Untraced:
         check = f"; did you mean {near!r}?" if near else ""
         if len(skills) < len(self.skills):
             check += "; and skills the catalog lacks, named above"
+        done = (
+            "predicted from the model's defaults: the model has no parameters for a skill it "
+            "was not fitted on"
+            if call == "predict_proba"
+            else "not traced there: the model keeps no mastery for a skill it was not fitted on"
+        )
         warnings.warn(
-            f"update: {self.responses:,} {'response' if one else 'responses'}{where} on "
+            f"{call}: {self.responses:,} {'response' if one else 'responses'}{where} on "
             f"{'a skill' if len(skills) == 1 else f'{len(skills):,} skills'} the model was not "
-            f"fitted on ({shown}{check}) {'was' if one else 'were'} not traced there: the model "
-            "keeps no mastery for a skill it was not fitted on. For a skill of the catalog that "
+            f"fitted on ({shown}{check}) {'was' if one else 'were'} {done}. For a skill of the "
+            "catalog that "
             "the training log never mentions, a BKT model fitted with `fit(log, catalog=catalog)` "
             "(`adaptive train --catalog FILE`) starts it from its graph neighbours' parameters.",
             CoverageWarning,

@@ -712,10 +712,8 @@ class BKT(KnowledgeTracer):
         `multilearn`, `multiprior`); plain BKT reads skills only."""
         return hasattr(self, "tables_") and self.tables_.item_level
 
-    def predict_proba(self, log: ResponseLog) -> np.ndarray:
+    def _predict_proba(self, log: ResponseLog) -> np.ndarray:
         """P(correct) of every response from that student's earlier responses only."""
-        self._check_fitted()
-        require_log(log, "predict_proba")
         return self._combine(self._run(log).p, log)
 
     def predict_entries(self, log: ResponseLog) -> np.ndarray:

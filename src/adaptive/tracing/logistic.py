@@ -300,10 +300,8 @@ class LogisticTracer(LatentMasteryMixin, KnowledgeTracer):
         layout = getattr(self, "layout_", None)
         return layout is not None and layout.items
 
-    def predict_proba(self, log: ResponseLog) -> np.ndarray:
+    def _predict_proba(self, log: ResponseLog) -> np.ndarray:
         """P(correct) for every response from that student's earlier responses only."""
-        self._check_fitted()
-        require_log(log, "predict_proba")
         if len(log) == 0:
             return np.zeros(0)
         counts = batch_counts(self.layout_, self._batch_input(log), self.ability_prior)

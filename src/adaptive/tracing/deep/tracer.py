@@ -381,9 +381,7 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
         per-item difficulty)."""
         return bool(getattr(self, "items", False))
 
-    def predict_proba(self, log: ResponseLog) -> np.ndarray:
-        self._check_fitted()
-        require_log(log, "predict_proba")
+    def _predict_proba(self, log: ResponseLog) -> np.ndarray:
         return self._predict_encoded(self._encode(log))
 
     def _responses(self, responses: ResponseLog | Response) -> Encoded:
