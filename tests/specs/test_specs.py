@@ -257,6 +257,24 @@ def test_a_deep_spec_with_several_bad_values_names_them_all(tmp_path) -> None:
         assert said in message, message
 
 
+def test_a_parameter_written_above_params_is_said_to_go_under_it(tmp_path) -> None:
+    """A user's spec with `forgets = true` above [params] was refused as "unknown key
+    'forgets'; valid keys: model, name, params", leaving them to guess it belongs under
+    [params] (the policy file says so of a weight above [weights]). A key that is no
+    parameter of the model keeps the plain refusal."""
+    spec = write_spec(tmp_path, 'model = "bkt"\nforgets = true\nzzz = 1\n[params]\nnum_fits = 2\n')
+    with pytest.raises(ConfigError) as err:
+        build_model(spec)
+    message = str(err.value)
+    assert message.startswith(
+        f"{spec}: 'forgets' is a parameter of model 'bkt': put it under [params]; "
+        "unknown key 'zzz'; valid keys: model, name, params"
+    ), message
+    other = write_spec(tmp_path, 'model = "irt"\nforgets = true\n')  # no parameter of IRT
+    with pytest.raises(ConfigError, match="unknown key 'forgets'; valid keys: model, name"):
+        build_model(other)
+
+
 def test_a_spec_whose_top_level_has_several_mistakes_names_them_all(tmp_path) -> None:
     spec = write_spec(tmp_path, 'model = "bktt"\nnmae = "mine"\nparams = 3\n')
     with pytest.raises(ConfigError) as err:

@@ -89,8 +89,16 @@ def _check_spec_keys(path: Path, spec: dict[str, Any]) -> None:
     """A spec's top level: a known `model`, a `[params]` table, nothing else, every problem
     named in one `ConfigError`. A misspelled key is refused rather than ignored: `[param]` for
     `[params]` would otherwise train the model with its defaults, and say nothing."""
-    problems = []
     unknown = [key for key in spec if key not in SPEC_KEYS]
+    # a parameter of the model written above [params] is said to go under it, as the policy
+    # file says of a weight above [weights] ("unknown key 'forgets'" left it to guess)
+    params = _model_params(spec.get("model")) if unknown else []
+    problems = [
+        f"{key!r} is a parameter of model {spec['model']!r}: put it under [params]"
+        for key in unknown
+        if key in params
+    ]
+    unknown = [key for key in unknown if key not in params]
     if unknown:
         problems.append(unknown_keys(unknown, SPEC_KEYS))
     if "model" not in spec:
@@ -103,6 +111,14 @@ def _check_spec_keys(path: Path, spec: dict[str, Any]) -> None:
         )
     if problems:
         raise ConfigError(f"{path}: {'; '.join(problems)}")
+
+
+def _model_params(model: object) -> list[str]:
+    """The parameters a spec's [params] may hold for `model` (its `model` key); [] where that
+    is no known model (its own problem, said beside)."""
+    if not isinstance(model, str) or model not in MODEL_CLASSES:
+        return []
+    return constructor_params(model_class(model))
 
 
 def build_model(name_or_path: str | Path) -> KnowledgeTracer:
