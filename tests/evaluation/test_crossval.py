@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -154,7 +156,10 @@ def test_test_responses_on_skills_the_training_folds_lacked_are_said() -> None:
     unseen = [w for w in said if "their training folds never had" in str(w.message)]
     assert len(unseen) == 1  # once for the cross-validation, not once per fold
     assert " on 1 skill their training" in str(unseen[0].message)  # 'on 1 skills', once
-    assert "(folds 0 of 2)" in str(unseen[0].message) or "(folds 1 of 2)" in str(unseen[0].message)
+    # one fold of two, named as the per-fold table names it: "(folds 0 of 2)" read as none
+    assert re.search(
+        r"responses? in 1 of the 2 folds \(fold [01]\) (is|are) on", str(unseen[0].message)
+    )
 
 
 def test_the_folds_fit_warnings_are_said_once() -> None:
@@ -177,7 +182,18 @@ def test_the_folds_fit_warnings_are_said_once() -> None:
         cross_validate(BKT(seed=0), ResponseLog.from_frame(frame), folds=3, seed=0)
     fits = [w for w in caught if issubclass(w.category, FitWarning)]
     assert len(fits) == 1, [str(w.message) for w in fits]
-    assert str(fits[0].message).startswith("model 'bkt': the fits of folds 0, 1, 2 of 3 warned")
+    assert str(fits[0].message).startswith("model 'bkt': the fits of all 3 folds warned; fold 0's:")
+
+
+def test_the_folds_a_warning_names_are_counted_and_named_as_the_table_names_them() -> None:
+    """A data scientist's trial: evaluate warned of unseen skills "(folds 0 of 5)", meaning the
+    fold the per-fold table calls 0, which read as none of the five. The count reads as a
+    count; the folds are named as the table and the run's metrics (fold0_auc) name them."""
+    from adaptive.evaluation.crossval import fold_words
+
+    assert fold_words({0: None}, 5) == "1 of the 5 folds (fold 0)"
+    assert fold_words({3: None, 1: None}, 5) == "2 of the 5 folds (folds 1 and 3)"
+    assert fold_words({0: None, 1: None, 2: None}, 3) == "all 3 folds"
 
 
 def test_unseen_skills_are_said_once_for_all_the_models_compared() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +19,14 @@ import pandas as pd
 
 from adaptive.data.log import ResponseLog
 from adaptive.data.splits import student_folds, student_kfold
-from adaptive.errors import AdaptiveError, CoverageWarning, FitWarning, counted, verb
+from adaptive.errors import (
+    AdaptiveError,
+    CoverageWarning,
+    FitWarning,
+    counted,
+    line_words,
+    verb,
+)
 from adaptive.evaluation.metrics import compute_metrics
 from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.specs import build_model
@@ -160,13 +167,22 @@ def _warn_fold_fits(notes: dict[int, str], label: str, folds: int) -> None:
     if not notes:
         return
     first = min(notes)
-    in_folds = ", ".join(str(f) for f in sorted(notes))
     warnings.warn(
-        f"model {label!r}: the fits of folds {in_folds} of {folds} warned; fold {first}: "
+        f"model {label!r}: the fits of {fold_words(notes, folds)} warned; fold {first}'s: "
         f"{notes[first]}",
         FitWarning,
         stacklevel=3,
     )
+
+
+def fold_words(named: Collection[int], folds: int) -> str:
+    """Which of the `folds` a message is about, counted, then named as the per-fold table and
+    the run's metrics name them (from 0): "1 of the 5 folds (fold 0)", "2 of the 5 folds
+    (folds 1 and 3)", "all 3 folds". A data scientist's trial read "(folds 0 of 5)" as none of
+    them."""
+    if len(named) == folds:
+        return f"all {counted(folds, 'fold')}"
+    return f"{len(named):,} of the {counted(folds, 'fold')} ({line_words(named, unit='fold')})"
 
 
 def _unseen_skills(model, test: ResponseLog) -> tuple[int, list[str]] | None:
@@ -192,10 +208,9 @@ def warn_unseen_skills(
     label = ", ".join(repr(m) for m in labels)
     responses = sum(n for n, _ in unseen.values())
     skills = sorted({s for _, names in unseen.values() for s in names})
-    in_folds = ", ".join(str(f) for f in sorted(unseen))
     warnings.warn(
         f"{'models' if len(labels) > 1 else 'model'} {label}: {counted(responses, 'test response')} "
-        f"(folds {in_folds} of {folds}) {verb(responses, 'is')} on "
+        f"in {fold_words(unseen, folds)} {verb(responses, 'is')} on "
         f"{counted(len(skills), 'skill')} their training folds never had (e.g. {skills[0]!r}): "
         "predicted from the model's defaults, and counted in the folds' metrics",
         CoverageWarning,
