@@ -371,13 +371,14 @@ def promote(
         skill_note = None if same else _skill_note(overlap, new_skills)
         if skill_note is not None:
             warnings.warn(skill_note, CoverageWarning, stacklevel=2)
-        candidate = _metrics(candidate_model, held)
+        said = skill_note is not None and not overlap.same_skills  # their skills: said above
+        candidate = _metrics(candidate_model, held, warn_untraced=not said)
         champion = (
             None
             if champion_mv is None or replaces
             else candidate
             if same
-            else _metrics(champion_model, held)
+            else _metrics(champion_model, held, warn_untraced=not said)
         )
         base_rate = float(held.correct.mean())
         baseline = compute_metrics(held.correct, np.full(len(held), base_rate))["logloss"]
@@ -925,9 +926,12 @@ def _load(name: str, version: str, tracking_uri: str) -> KnowledgeTracer:
     return load_version(name, version, tracking_uri=tracking_uri).model
 
 
-def _metrics(model: KnowledgeTracer, held: ResponseLog) -> dict[str, float]:
-    """The model's metrics on the held-out students."""
-    metrics = compute_metrics(held.correct, model.predict_proba(held))
+def _metrics(
+    model: KnowledgeTracer, held: ResponseLog, *, warn_untraced: bool = True
+) -> dict[str, float]:
+    """The model's metrics on the held-out students; `warn_untraced`: `predict_proba`'s
+    warning of responses on skills the model lacks (False where the skill note said them)."""
+    metrics = compute_metrics(held.correct, model.predict_proba(held, warn_untraced=warn_untraced))
     return {k: float(v) for k, v in metrics.items()}
 
 
