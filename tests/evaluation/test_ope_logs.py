@@ -354,6 +354,67 @@ def test_cli_another_district_exits_2_with_one_message(logged: Logged, other_dis
     assert not any(s in err for s in students)
 
 
+def test_another_districts_older_and_longer_log_is_refused_by_its_students(
+    logged: Logged, tmp_path, capsys
+) -> None:
+    """A data scientist's trial: an unrelated export (other students and skills, every answer
+    years before the nights) holds more rows before each night than it read, so it was taken
+    for answers that arrived late (a warning promising that another district's log "would be
+    refused by its profiles or catalog"), then refused as "the response log's last response
+    (none) is before the end of every night's 7-day outcome window". Now: one refusal, with the
+    counts, before any warning."""
+    from adaptive.evaluation.ope.served import ServedInputError, ServedInputWarning
+
+    frame = pd.read_parquet(logged.files / "responses.parquet")
+    frame["student_id"] = "U" + frame["student_id"].astype(str)
+    frame["skill_ids"] = frame["skill_ids"].map(lambda skills: [f"X{s}" for s in skills])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True) - pd.Timedelta(days=3650)
+    path = tmp_path / "company.parquet"
+    frame.to_parquet(path)
+    served = pd.read_parquet(logged.out / "recommendations")["student_id"].nunique()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ServedInputWarning)
+        with pytest.raises(ServedInputError) as refused:
+            _evaluate_with(logged, data=str(path))
+    message = str(refused.value)
+    assert re.search(
+        rf"--data .*company\.parquet: not the response log the nights were served from: none of "
+        rf"its {frame['student_id'].nunique():,} students \(whose answers all date before the "
+        rf"nights\) are among the {served:,} students the nights' decisions were made for, and 0 "
+        r"of its [\d,]+ skills are in the catalog",
+        message,
+    ), message
+    assert "(none)" not in message
+    cand = tmp_path / "cand.toml"
+    cand.write_text("")
+    code = cli_run(["ope", "--log", str(logged.out), "--candidate", str(cand), "--data",
+                    str(path), "--catalog", str(logged.files / "catalog.json"), "--profiles",
+                    str(logged.files / "profiles.jsonl"), "--tracking-uri", logged.uri])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: --data ") and "arrived late" not in err
+    assert "Traceback" not in err
+    assert not any(s in err for s in frame["student_id"].unique())
+
+
+def test_a_log_that_ends_before_the_nights_says_so_not_none(logged: Logged, tmp_path) -> None:
+    """The district's own log, exported at the first night: nothing from the night on. Its
+    refusal read "the response log's last response (none) is before the end of every night's
+    7-day outcome window": the log is read from the first night's start, where it held none."""
+    frame = pd.read_parquet(logged.files / "responses.parquet")
+    first = pd.Timestamp(logged.nights[0], tz="UTC")
+    path = tmp_path / "at_first_night.parquet"
+    frame[pd.to_datetime(frame["timestamp"], utc=True) < first].to_parquet(path)
+    with pytest.raises(OPEInputError) as refused:
+        _evaluate_with(logged, data=str(path), end=logged.nights[0])
+    message = str(refused.value)
+    assert "(none)" not in message
+    assert message.startswith(
+        f"the response log holds no response dated from the first night's start "
+        f"({first.isoformat()}) on, none in any night's 7-day outcome window (the first ends "
+        f"{(first + pd.Timedelta(days=7)).isoformat()}): the outcomes are not observed yet"
+    ), message
+
+
 def test_answers_that_arrived_after_the_nights_are_used_with_a_warning(
     logged: Logged, tmp_path
 ) -> None:

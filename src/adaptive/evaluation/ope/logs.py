@@ -52,6 +52,7 @@ from adaptive.evaluation.ope.evaluate import Contexts, estimate_value, score_con
 from adaptive.evaluation.ope.served import (
     check_catalog,
     check_log,
+    check_log_students,
     check_profiles,
     check_recorded_digests,
     recorded_profiles,
@@ -201,6 +202,7 @@ def evaluate_logs(
     decisions = logged_decisions(log_dir, nights, cat, catalog)
     starts = night_start_ns(decisions["night"], metas)
     log = _outcome_log(data, mapping, int(starts.min()) if len(starts) else None)
+    _check_log_students(data, mapping, log, decisions, cat, starts)
     check_log(data, mapping, log, metas, state_dir, str(data))
     # answers on a skill the catalog lacks ('g3.ns.1') match no decision's skill: they would
     # read as "not engaged" without a word (the nightly job's warning, said here too)
@@ -387,6 +389,25 @@ def _outcome_log(data: str | Path, mapping: dict | None, first_ns: int | None):
     return log
 
 
+def _check_log_students(data, mapping, log, decisions, catalog, starts: np.ndarray) -> None:
+    """The response log's students are the nights' (`served.check_log_students`): those of
+    `log`, the outcome log read from the first night's start, or, when it holds no response
+    from then on (an export that ends before the nights: another district's, or one taken
+    too early), those of the whole log, read for them."""
+    from adaptive.batch.job import _read_log
+
+    what = f"who answered from {_day(int(starts.min()))} on" if len(starts) else "in it"
+    if not len(log):
+        log, _ = _read_log(data, mapping, None)
+        what = "whose answers all date before the nights"
+    check_log_students(log.students, log.skills, decisions, catalog, str(data), what)
+
+
+def _day(ns: int) -> str:
+    """A night's start (ns since the epoch, UTC) as a message says it: its ISO date-time."""
+    return pd.Timestamp(ns, tz="UTC").isoformat()
+
+
 def _response_outcomes(
     decisions: pd.DataFrame, horizon_days: float, log, starts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, str]:
@@ -469,12 +490,17 @@ def observed_windows(log, starts: np.ndarray, horizon_days: float, metrics) -> n
     horizon = int(horizon_days * 86_400e9)
     observed = np.zeros(len(starts), bool) if latest is None else starts + horizon <= latest
     if not observed.any() and len(starts) and {"correct", "engagement"} & set(metrics):
-        last = "none" if latest is None else pd.Timestamp(latest, tz="UTC").isoformat()
-        first_end = pd.Timestamp(int(starts.min()) + horizon, tz="UTC").isoformat()
+        window = f"{horizon_days:g}-day outcome window"
+        said = (
+            "the response log holds no response dated from the first night's start "
+            f"({_day(int(starts.min()))}) on, none in any night's {window}"
+            if latest is None  # the log is read from the first night on (`_outcome_log`)
+            else f"the response log's last response ({_day(latest)}) is before the end of "
+            f"every night's {window}"
+        )
         raise OPEInputError(
-            f"the response log's last response ({last}) is before the end of every night's "
-            f"{horizon_days:g}-day outcome window (the first ends {first_end}): the outcomes "
-            "are not observed yet; give a log exported after them, or a shorter --horizon-days"
+            f"{said} (the first ends {_day(int(starts.min()) + horizon)}): the outcomes are "
+            "not observed yet; give a log exported after them, or a shorter --horizon-days"
         )
     return observed
 

@@ -7,6 +7,10 @@ tie the job's outputs record is compared and a difference is one named error:
 
 - the catalog: each night's snapshot (`state/date=D/meta.json`) records the catalog's layout
   (`policy.base.catalog_layout`: its skill, activity and topic ids in order);
+- the response log's students: almost none of them the nights' students, and almost none of
+  these in it, is another district's export (`check_log_students`), said before the rows are
+  compared (an export with more rows before a night than it read would otherwise read as
+  answers that arrived late);
 - the response log: each snapshot records what the log held before the night's cutoff (rows and
   a digest of them, `batch.log_digest`); the log given must hold the same. A log given in another
   format than the night read (a CSV export of a Parquet log) is compared by its count alone, as
@@ -36,7 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from adaptive.errors import AdaptiveError, verb
+from adaptive.errors import AdaptiveError, counted, verb
 
 
 class ServedInputError(AdaptiveError):
@@ -120,6 +124,43 @@ def _file_digest(path) -> str | None:
     return file_sha256(path) if isinstance(path, str | Path) else None
 
 
+#: A response log is another district's when under this share of its students are students the
+#: nights served, and under this share of those students are in it (both sides: a log exported
+#: an hour after the first night holds few of its students, all of them the district's; nights
+#: that served a few schools of a district's log are few of its students, all of them in it).
+MIN_SHARED_STUDENTS = 0.01
+
+
+def check_log_students(
+    students: pd.Index, skills: pd.Index, served: pd.DataFrame, catalog, source: str, what: str
+) -> None:
+    """ServedInputError when the response log's `students` (its distinct ids; `what` says which
+    of its rows they come from) are almost none of the nights' (`served`: the logged decisions,
+    student_id and skill_id), and almost none of these are in it (`MIN_SHARED_STUDENTS`): an
+    export of another district, which the counts of rows before each night cannot tell from
+    one holding answers that arrived late (more rows). Checked before those counts, so that the
+    refusal is said instead of a warning of late answers. The message gives counts only: its
+    students shared, and its skills in the catalog and among those the nights recommended."""
+    served_students = pd.Index(served["student_id"].astype(str).unique())
+    shared = int(served_students.isin(students.astype(str)).sum())
+    if not len(students) or not len(served_students):
+        return
+    if max(shared / len(students), shared / len(served_students)) >= MIN_SHARED_STUDENTS:
+        return
+    skills = pd.Index(skills.astype(str))
+    in_catalog = int(skills.isin(catalog.skill_index).sum())
+    recommended = int(skills.isin(served["skill_id"].astype(str).unique()).sum())
+    found = "none" if not shared else f"only {shared:,}"
+    raise ServedInputError(
+        f"--data {source}: not the response log the nights were served from: {found} of its "
+        f"{counted(len(students), 'student')} ({what}) {verb(shared or 2, 'is')} among the "
+        f"{counted(len(served_students), 'student')} the nights' decisions were made for, and "
+        f"{in_catalog:,} of its {counted(len(skills), 'skill')} {verb(in_catalog, 'is')} in the "
+        f"catalog ({recommended:,} among the skills the nights recommended). Expected the log "
+        "of `adaptive batch --data` (or its --district) for these nights, exported after them"
+    )
+
+
 def check_log(
     data, mapping: dict | None, log, metas: dict[str, dict], state_dir: Path, source: str
 ) -> None:
@@ -148,8 +189,8 @@ def check_log(
         warnings.warn(
             f"--data {source}: holds more responses dated before the served nights than they "
             f"read ({len(late)} nights; up to {extra:,} more before the night {night}): answers "
-            "that arrived late, which the estimates use as outcomes; a log of another district "
-            "would be refused by its profiles or catalog",
+            "that arrived late, which the estimates use as outcomes (a log of another district, "
+            "whose students are not the nights', is refused)",
             ServedInputWarning,
             stacklevel=2,
         )
