@@ -189,6 +189,41 @@ def test_cli_bad_candidate_names_the_file_and_key(logged: Logged, tmp_path, caps
         _evaluate(logged, bad)
 
 
+def test_a_simulation_baseline_is_a_candidate(logged: Logged, tmp_path, capsys) -> None:
+    """A data scientist's trial: the company's own rule, `--candidate n-correct`, said "file
+    'n-correct' does not exist": the baselines existed only in `policy-eval`. A baseline is a
+    `Policy` whose selection on the night's batch gives its probabilities (one-hot), so it is
+    evaluated as the deterministic rule it is; a misspelt name is one error with the names."""
+    import mlflow
+
+    from adaptive.policy.baselines import BASELINES
+
+    result = _evaluate(logged, "n-correct", min_overlap=0.0, min_ess=0.0)
+    assert result.candidate_vs_logged.startswith(
+        f"candidate: the simulation baseline 'n-correct' ({BASELINES['n-correct'].description}"
+    )
+    assert result.candidate_changes is None
+    assert np.isfinite(result.estimates["value"]).all()
+    run = mlflow.MlflowClient(logged.uri).get_run(result.run_id)
+    assert run.data.params["candidate_policy"] == "n-correct"
+    other = _evaluate(logged, "curriculum", min_overlap=0.0, min_ess=0.0)
+    assert other.fingerprint["sha256"] != result.fingerprint["sha256"]
+    base = ["ope", "--log", str(logged.out), "--district", str(logged.files),
+            "--tracking-uri", logged.uri, "--n-boot", "50", "--min-ess", "0",
+            "--min-overlap", "0", "--candidate"]  # fmt: skip
+    assert cli_run([*base, "n-correct"]) == 0
+    out = capsys.readouterr().out
+    assert "candidate: the simulation baseline 'n-correct'" in out and "n-correct:" in out
+    assert cli_run([*base, "n-corect"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "error: --candidate 'n-corect': no such policy file, nor a baseline's name (did you "
+        "mean 'n-correct'?); expected a policy TOML (or the shipped 'policy') or a baseline: "
+        + ", ".join(BASELINES)
+    ), err
+    assert "Traceback" not in err
+
+
 def test_cli_estimates_and_refuses_with_the_numbers(logged: Logged, tmp_path, capsys) -> None:
     cand = tmp_path / "cand.toml"
     cand.write_text('exploration = "softmax"\nexploration_temperature = 0.3\n')

@@ -6,7 +6,8 @@ served the logged nights (`evaluation.ope.changes`: a candidate file's missing k
 defaults, not the logging policy's values). Refuses, with the numbers, when the logs cannot support the
 candidate: the estimated overlap below `--min-overlap` or the effective sample size below
 `--min-ess` (the point estimates decide, whatever `--n-boot`; the overlap's bootstrap interval
-is shown beside); exit code 2 then, as for any bad input. Refuses as well a response log,
+is shown beside); exit code 2 then, as for any bad input. `--candidate` takes a policy TOML or a
+simulation baseline's name (`n-correct`: `evaluation.ope.logs.read_candidate`). Refuses as well a response log,
 catalog or profiles that are not those the logged nights were served from
 (`evaluation.ope.served`).
 """
@@ -29,6 +30,7 @@ from adaptive.cli.options import (
     parse_day,
 )
 from adaptive.cli.output import console, info
+from adaptive.policy.baselines import BASELINES
 
 
 def register(app: typer.Typer) -> None:
@@ -44,8 +46,13 @@ def ope(
         ),
     ],
     candidate: Annotated[
-        Path,
-        typer.Option("--candidate", exists=True, dir_okay=False, help="Candidate policy TOML."),
+        str,
+        typer.Option(
+            "--candidate",
+            metavar="<toml|baseline>",
+            help="Candidate: a policy TOML, or a simulation baseline of `adaptive policy-eval` "
+            f"({', '.join(BASELINES)}), evaluated as the deterministic rule it is.",
+        ),
     ],
     data: Annotated[
         str | None,
@@ -134,7 +141,9 @@ def ope(
         f"(95% interval {d.overlap_ci_low:.3f}-{d.overlap_ci_high:.3f})",
         soft_wrap=True,
     )
-    table = Table(title=f"{candidate.name}: estimated value (95% interval, clustered by student)")
+    table = Table(
+        title=f"{Path(candidate).name}: estimated value (95% interval, clustered by student)"
+    )
     for col in ("metric", "estimator", "value", "interval"):
         table.add_column(col)
     for row in result.estimates.itertuples(index=False):

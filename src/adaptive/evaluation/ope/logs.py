@@ -1,5 +1,12 @@
 """Off-policy evaluation of the nightly job's own logs: `adaptive ope --log DIR --candidate P.toml`.
 
+The candidate is a policy TOML (the adaptive policy with those settings) or the name of a
+simulation baseline (`policy.baselines`: `n-correct`, `curriculum`, ...): every candidate is a
+`Policy` whose probability of each activity on a night's batch is computed
+(`exploration.first_slot_distribution`), one-hot for a deterministic one; the logging policy's
+own probabilities are the ones logged. So a baseline, which has no propensities of its own, is
+evaluated as the deterministic rule it is.
+
 A night D of `DIR` (the job's `--out`) holds what the deployed policy showed
 (`recommendations/date=D/school=*/part-0.parquet`, with the `propensity` column the job writes
 when its policy explores) and the state it decided from (`state/date=D/`, the snapshot of every
@@ -58,7 +65,7 @@ from adaptive.evaluation.ope.served import (
     recorded_profiles,
     snapshot_metas,
 )
-from adaptive.policy import AdaptivePolicy, PolicyConfig, to_days
+from adaptive.policy import AdaptivePolicy, Policy, PolicyConfig, to_days
 
 if TYPE_CHECKING:
     from adaptive.curriculum import Catalog
@@ -85,7 +92,7 @@ class OPEResult:
     skipped: dict[str, str] = field(default_factory=dict)
     #: setting -> (the logging policy's value, the candidate's), e.g. {"weights.readiness":
     #: (2.5, 2.6)}; {} for the logging policy itself, None when the nights have no one policy
-    #: whose settings are known (`changes.candidate_changes`)
+    #: whose settings are known (`changes.candidate_changes`) or the candidate is a baseline
     candidate_changes: dict[str, tuple[object, object]] | None = None
     #: the same in one line, as `adaptive ope` prints it
     candidate_vs_logged: str = ""
@@ -147,12 +154,49 @@ def first_slots(log_dir: Path, night: str) -> pd.DataFrame:
     return pa.concat_tables(tables).to_pandas()
 
 
-def read_candidate(path: str | Path) -> PolicyConfig:
-    """The candidate's policy config (unknown keys and bad values name the file and key)."""
-    try:
-        return PolicyConfig.from_toml(path)
-    except ConfigError as exc:
-        raise ConfigError(f"--candidate {exc}") from exc  # the message names the file
+@dataclass(frozen=True)
+class Candidate:
+    """The policy evaluated: `config` its settings, `baseline` the name of the simulation
+    baseline it is (`policy.baselines.BASELINES`), None for the adaptive policy."""
+
+    config: PolicyConfig
+    baseline: str | None = None
+
+    def policy(self, catalog: Catalog) -> Policy:
+        """The policy over `catalog`, as `adaptive policy-eval` builds it (`make_policy`)."""
+        from adaptive.policy.baselines import make_policy
+
+        return make_policy(self.baseline or AdaptivePolicy.name, catalog, self.config)
+
+
+def read_candidate(candidate: str | Path | PolicyConfig) -> Candidate:
+    """The candidate: a policy config; a policy TOML file, or the shipped one by name
+    ("policy"; unknown keys and bad values name the file and key); or a simulation baseline's
+    name ('n-correct': `BASELINES`), which is its one pick per student and night with the
+    shipped default's thresholds, as `adaptive policy-eval` runs it (its probability of the
+    logged activity is 1 where it picks it, else 0; `random` and `zpdes` pick by their draws of
+    seed 0, a hash of the date and student). A file of a baseline's name is read as the file."""
+    from adaptive.errors import closest_name
+    from adaptive.policy.baselines import BASELINES
+    from adaptive.specs import POLICY_SPECS
+
+    if isinstance(candidate, PolicyConfig):
+        return Candidate(candidate)
+    name = str(candidate)
+    if Path(candidate).is_file() or name in POLICY_SPECS:
+        try:
+            return Candidate(PolicyConfig.from_toml(candidate))
+        except ConfigError as exc:
+            raise ConfigError(f"--candidate {exc}") from exc  # the message names the file
+    if name in BASELINES:
+        return Candidate(PolicyConfig.default(), name)
+    close = closest_name(name, [*BASELINES, *POLICY_SPECS])
+    meant = f" (did you mean {close!r}?)" if close else ""
+    shipped = ", ".join(repr(spec) for spec in POLICY_SPECS)
+    raise ConfigError(
+        f"--candidate {name!r}: no such policy file, nor a baseline's name{meant}; expected a "
+        f"policy TOML (or the shipped {shipped}) or a baseline: {', '.join(BASELINES)}"
+    )
 
 
 def evaluate_logs(
@@ -175,7 +219,8 @@ def evaluate_logs(
     end: str | None = None,
 ) -> OPEResult:
     """Estimate the candidate's value on the logged nights of `log_dir` (module docstring),
-    every one or those from `start` to `end` (ISO days, both included)."""
+    every one or those from `start` to `end` (ISO days, both included). `candidate`: a policy
+    config, a policy TOML or a simulation baseline's name (`read_candidate`)."""
     from adaptive.batch.job import _in_background, read_profiles
     from adaptive.batch.night_checks import warn_off_catalog
     from adaptive.batch.snapshot import load_snapshot
@@ -188,14 +233,15 @@ def evaluate_logs(
     check_thresholds(min_overlap, min_ess)
     log_dir = Path(log_dir)
     state_dir = Path(state_dir) if state_dir is not None else log_dir / "state"
-    config = candidate if isinstance(candidate, PolicyConfig) else read_candidate(candidate)
+    chosen = read_candidate(candidate)
+    config = chosen.config
     cat = Catalog.from_json(catalog)
     # the profiles are parsed (Python, in a thread) while the night's first slots, the responses
     # and the first snapshot are read (mostly outside the GIL): the two overlap on 2 cores
     parsing = _in_background(read_profiles, profiles) if profiles is not None else None
-    policy = AdaptivePolicy(cat, config)
+    policy = chosen.policy(cat)
     nights = logged_nights(log_dir, start, end)
-    changes = _candidate_changes(log_dir, nights, config, candidate)
+    changes = _candidate_changes(log_dir, nights, chosen, candidate)
     metas = snapshot_metas(state_dir, nights)
     check_catalog(cat, catalog, metas, state_dir)
     check_recorded_digests(log_dir, nights, cat, catalog)
@@ -215,6 +261,8 @@ def evaluate_logs(
         "candidate": _sha(json.dumps(config.to_dict(), sort_keys=True).encode()),
         "responses": responses_sha,
     }
+    if chosen.baseline is not None:
+        hashes["candidate_baseline"] = chosen.baseline
     models: dict[tuple[str, str], object] = {}
     contexts, before = [], []
     for night in nights:
@@ -255,17 +303,29 @@ def evaluate_logs(
     }
     result = OPEResult(table, diag, nights, fingerprint, skipped=skipped,
                        candidate_changes=changes.changes, candidate_vs_logged=changes.line)  # fmt: skip
-    result.run_id = log_run(result, config, horizon_days, tracking_uri)
+    result.run_id = log_run(result, config, horizon_days, tracking_uri, policy.name)
     return result
 
 
 def _candidate_changes(
-    log_dir: Path, nights: list[str], config: PolicyConfig, candidate: str | Path | PolicyConfig
+    log_dir: Path, nights: list[str], chosen: Candidate, candidate: str | Path | PolicyConfig
 ) -> CandidateChanges:
     """How the candidate differs from the policy the nights' `_SUCCESS.json` record; a policy
-    file of the recorded name is looked for in the working folder and beside the candidate."""
+    file of the recorded name is looked for in the working folder and beside the candidate. A
+    baseline is another rule, not other settings: said as such."""
     from adaptive.batch.partition import OUTPUT_TABLES
     from adaptive.batch.writer import date_listing
+    from adaptive.policy.baselines import BASELINES
+
+    config = chosen.config
+    if chosen.baseline is not None:
+        rule = BASELINES[chosen.baseline].description
+        return CandidateChanges(
+            None,
+            f"candidate: the simulation baseline {chosen.baseline!r} ({rule}; one pick per "
+            "student and night, with the shipped default's thresholds), not the logged nights' "
+            "policy with other settings",
+        )
 
     listings = {night: date_listing(log_dir, OUTPUT_TABLES, night) or {} for night in nights}
     near = [Path.cwd()]
@@ -595,10 +655,15 @@ def _sha(data: bytes) -> str:
 
 
 def log_run(
-    result: OPEResult, config: PolicyConfig, horizon_days: float, tracking_uri: str | None
+    result: OPEResult,
+    config: PolicyConfig,
+    horizon_days: float,
+    tracking_uri: str | None,
+    policy_name: str = AdaptivePolicy.name,
 ) -> str:
-    """One MLflow run: the fingerprint, the candidate's settings, the diagnostics, the estimates
-    (counts and hashes only: no student id)."""
+    """One MLflow run: the fingerprint, the candidate (`policy_name`: "adaptive" or a
+    baseline's) and its settings, the diagnostics, the estimates (counts and hashes only: no
+    student id)."""
     import mlflow
 
     from adaptive.registry.store import experiment_id, tracking
@@ -611,6 +676,7 @@ def log_run(
             **{f"input_{k}": v for k, v in result.fingerprint.items()},
             "nights": ",".join(result.nights)[:500],
             "horizon_days": horizon_days,
+            "candidate_policy": policy_name,
             "candidate_exploration": config.exploration,
             **{f"candidate_w_{t}": w for t, w in config.weights.items()},
         })  # fmt: skip
