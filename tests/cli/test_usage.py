@@ -720,3 +720,20 @@ def test_placement_columns_take_the_field_equals_column_form_too() -> None:
         parse_placement_columns("student_id=Learner Ref,Skill Code,Mastery")
     with pytest.raises(typer.BadParameter, match="or field=Column pairs"):
         parse_placement_columns("Learner Ref")
+
+
+def test_policy_eval_help_lists_the_policies_and_simulators() -> None:
+    """A data scientist's trial: `policy-eval --help` said "Policies (default: adaptive, every
+    baseline and the ceiling)"; the names came only from a typo's error. Each option's help now
+    lists the names the code takes (`POLICY_NAMES`, `FAMILIES`), never a copy."""
+    import typer
+
+    from adaptive.evaluation.policy_eval import COLD, FAMILIES, POLICY_NAMES
+
+    command = typer.main.get_command(app).commands["policy-eval"]
+    helps = {opt: p.help for p in command.params for opt in p.opts}
+    assert f"comma-separated: {', '.join(POLICY_NAMES)} (" in helps["--policies"]
+    assert "n-correct" in helps["--policies"]
+    assert (
+        f"comma-separated: {', '.join(FAMILIES)}; each also as NAME{COLD}" in helps["--simulators"]
+    )

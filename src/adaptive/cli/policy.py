@@ -46,6 +46,7 @@ from adaptive.cli.options import (
 )
 from adaptive.cli.output import console, echo, info
 from adaptive.errors import ConfigError
+from adaptive.evaluation.policy_eval import COLD, FAMILIES, OURS, POLICY_NAMES
 
 if TYPE_CHECKING:
     from adaptive.placement import GradeTable
@@ -312,14 +313,17 @@ def policy_eval(
         str,
         typer.Option(
             "--simulators",
-            help="Simulators, comma-separated: bkt, logistic, prerequisite, junyi (the real "
-            "Junyi graph: needs ../shared/datasets), graph; NAME-cold for a cold-start cohort.",
+            help=f"Simulators, comma-separated: {', '.join(FAMILIES)}; each also as "
+            f"NAME{COLD}, a cold-start cohort (junyi reads the real Junyi graph: needs "
+            "../shared/datasets).",
         ),
     ] = "bkt,logistic,prerequisite",
     policies: Annotated[
         str | None,
         typer.Option(
-            "--policies", help="Policies (default: adaptive, every baseline and the ceiling)."
+            "--policies",
+            help=f"Policies, comma-separated: {', '.join(POLICY_NAMES)} (default: all; "
+            f"{OURS!r} always, the differences are paired with it).",
         ),
     ] = None,
     n_boot: Annotated[
@@ -341,7 +345,7 @@ def policy_eval(
     shipped settings, so two runs on the same seeds are paired); `policy_eval_settings.json`
     records which policy was scored; the simulators run on their built-in catalogs (the district's 120 skills, the Junyi
     map, a generated graph), not on a catalog of yours."""
-    from adaptive.evaluation.policy_eval import POLICY_NAMES, EvalSettings, evaluate_policies
+    from adaptive.evaluation.policy_eval import EvalSettings, evaluate_policies
     from adaptive.policy import PolicyConfig
 
     try:
