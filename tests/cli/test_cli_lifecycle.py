@@ -177,3 +177,34 @@ def test_the_demo_prints_no_reason_that_reads_plus_zero():
     said = reason_words({"review": 2.78, "difficulty": 0.25, "aspiration": 0.004, "stuck": -1.5})
     assert said == "review +2.78, difficulty +0.25"
     assert reason_words({"aspiration": 0.004}) == ""
+
+
+def test_batch_without_name_says_the_demos_name_was_looked_up(cli, trained, tmp_path) -> None:
+    """A data scientist's trial: `adaptive batch --district dist` (their own district, no
+    --name) failed with "registered model 'demo-district': no tracking store ...", no word that
+    the name was the demo's default nor how their district gets a model of its own."""
+    from adaptive.simulation.district import simulate_district, write_district
+
+    _, uri = trained
+    folder = tmp_path / "dist"
+    write_district(simulate_district(30, 0, responses_per_student=5, max_school_days=10), folder)
+    own = (
+        f"`adaptive train --model bkt --district {folder} --name NAME`, `adaptive promote "
+        f"--name NAME --district {folder}`, then `adaptive batch --name NAME --district {folder} "
+        "...`"
+    )
+    missing = f"sqlite:///{tmp_path / 'none' / 'mlflow.db'}"
+    for store, why in ((missing, "no tracking store at"), (uri, "has no alias @champion")):
+        r = cli("batch", "--district", folder, "--date", "2026-12-01", "--out", tmp_path / "out",
+                "--tracking-uri", store, "--quiet")  # fmt: skip
+        assert r.code == 2, r.text
+        assert r.err.startswith(
+            "error: no --name given, so batch looked up the demo's registered model "
+            "'demo-district': registered model 'demo-district'"
+        ), r.err
+        assert why in r.err and own in " ".join(r.err.split()), r.err
+        assert "Traceback" not in r.err
+    # a name given is looked up as given, its error unchanged
+    r = cli("batch", "--district", folder, "--date", "2026-12-01", "--out", tmp_path / "out",
+            "--tracking-uri", uri, "--name", "other", "--quiet")  # fmt: skip
+    assert r.code == 2 and "registered model 'other'" in r.err and "--name given" not in r.err

@@ -40,6 +40,7 @@ from adaptive.cli.options import (
     log_and_catalog,
     parse_day,
     reads_log,
+    served_model,
 )
 from adaptive.cli.output import console, info, warn
 from adaptive.errors import ConfigError, counted, verb
@@ -330,8 +331,13 @@ def batch(
         typer.Option("--out", file_okay=False, help="Output folder (Parquet by date and school)."),
     ],
     name: Annotated[
-        str, typer.Option("--name", help="Registered model whose champion to use.")
-    ] = "demo-district",
+        str | None,
+        typer.Option(
+            "--name",
+            help="Registered model whose champion to use (default: the demo's, as `adaptive "
+            "demo` registers it).",
+        ),
+    ] = None,
     data: Annotated[
         str, typer.Option("--data", help="Response log: dataset name or file.")
     ] = "demo",
@@ -415,34 +421,35 @@ def batch(
     data, catalog, profiles = district_or_files(
         district, catalog, profiles, data, default_data="demo", mapping=mapping
     )
-    s = run_daily_job(
-        date,
-        out,
-        model_name=name,
-        data=data,
-        catalog=catalog,
-        profiles=profiles,
-        state_dir=state_dir,
-        k=k,
-        policy_config=policy,
-        mapping=mapping or None,
-        quarantine=quarantine,
-        tracking_uri=tracking_uri,
-        show_progress=not quiet,
-        overrides=overrides,
-        experiment=experiment,
-        engine=engine,
-        master=master,
-        placement=placement,
-        placement_columns=placement_columns,
-        placement_skill_map=placement_skill_map,
-        placement_drop_blank_and_identical=placement_drop_blank_and_identical,
-        placement_quarantine=placement_quarantine,
-        placement_names=COMMAND_NAMES,
-        workers=workers,
-        backfill=backfill,
-        timezone=timezone,
-    )
+    with served_model(name, "batch", district) as model_name:
+        s = run_daily_job(
+            date,
+            out,
+            model_name=model_name,
+            data=data,
+            catalog=catalog,
+            profiles=profiles,
+            state_dir=state_dir,
+            k=k,
+            policy_config=policy,
+            mapping=mapping or None,
+            quarantine=quarantine,
+            tracking_uri=tracking_uri,
+            show_progress=not quiet,
+            overrides=overrides,
+            experiment=experiment,
+            engine=engine,
+            master=master,
+            placement=placement,
+            placement_columns=placement_columns,
+            placement_skill_map=placement_skill_map,
+            placement_drop_blank_and_identical=placement_drop_blank_and_identical,
+            placement_quarantine=placement_quarantine,
+            placement_names=COMMAND_NAMES,
+            workers=workers,
+            backfill=backfill,
+            timezone=timezone,
+        )
     _print_job(s)
     if report is not None:
         from adaptive.cli.report import print_report, write_report

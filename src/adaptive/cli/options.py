@@ -12,9 +12,10 @@ A user's own file needs no code: `--student-col`, `--item-col`, `--skills-col`, 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -623,6 +624,32 @@ def check_district_given(
         f"folder holding the three); without them {command} serves the demo district, whose "
         f"model is --name {DEMO_MODEL}"
     )
+
+
+@contextlib.contextmanager
+def served_model(name: str | None, command: str, district: Path | None) -> Iterator[str]:
+    """The registered model `command` serves: `--name`, else the demo's (`DEMO_MODEL`). When no
+    `--name` was given and the demo's model cannot be looked up (no tracking store, no such
+    model, no champion), the error says so: a district's data scientist read "registered model
+    'demo-district': no tracking store ..." for their own district, with no word that the name
+    was the demo's default, nor how their district gets a model of its own (the README's
+    commands, with their `--district`)."""
+    from adaptive.batch.job import DEMO_MODEL
+    from adaptive.errors import AdaptiveError, ConfigError
+
+    try:
+        yield DEMO_MODEL if name is None else name
+    except AdaptiveError as exc:
+        if name is not None or not str(exc).startswith(f"registered model {DEMO_MODEL!r}"):
+            raise
+        folder = "DIR" if district is None else str(district)
+        raise ConfigError(
+            f"no --name given, so {command} looked up the demo's registered model "
+            f"{DEMO_MODEL!r}: {exc}. For your own district, train, register and promote its "
+            f"model, then name it: `adaptive train --model bkt --district {folder} --name "
+            f"NAME`, `adaptive promote --name NAME --district {folder}`, then `adaptive "
+            f"{command} --name NAME --district {folder} ...` (for the demo's: `adaptive demo`)"
+        ) from exc
 
 
 def log_and_catalog(
