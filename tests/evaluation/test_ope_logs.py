@@ -415,8 +415,8 @@ def test_another_districts_older_and_longer_log_is_refused_by_its_students(
     assert re.search(
         rf"--data .*company\.parquet: not the response log the nights were served from: none of "
         rf"its {frame['student_id'].nunique():,} students \(whose answers all date before the "
-        rf"nights\) are among the {served:,} students the nights' decisions were made for, and 0 "
-        r"of its [\d,]+ skills are in the catalog",
+        rf"nights\) are among the {served:,} students the nights served, and 0 of their [\d,]+ "
+        r"skills are in the catalog",
         message,
     ), message
     assert "(none)" not in message

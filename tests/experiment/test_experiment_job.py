@@ -279,6 +279,29 @@ def test_analyze_refuses_another_log_or_catalog_than_the_nights_were_served_from
         _analyze_files(root, nights, catalog=tmp_path / "catalog.json")
 
 
+def test_analyze_refuses_an_unrelated_older_longer_log_by_its_students(served, tmp_path) -> None:
+    """As `ope` (a data scientist's trial): an unrelated export, every answer years before the
+    nights and more rows than they read, was taken for answers that arrived late (a warning
+    saying another district's log would be refused: it was not). Now one refusal, with the
+    counts, before any warning."""
+    import warnings
+
+    from adaptive.evaluation.ope.served import ServedInputError, ServedInputWarning
+
+    root, nights, _ = served
+    frame = pd.read_parquet(root / "files" / "responses.parquet")
+    frame["student_id"] = "U" + frame["student_id"].astype(str)
+    frame["skill_ids"] = frame["skill_ids"].map(lambda skills: [f"X{s}" for s in skills])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True) - pd.Timedelta(days=3650)
+    frame.to_parquet(tmp_path / "company.parquet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ServedInputWarning)
+        with pytest.raises(ServedInputError, match=r"company\.parquet: not the response log the "
+                           r"nights were served from: none of its [\d,]+ students \(whose "
+                           r"answers all date before the nights\)"):  # fmt: skip
+            _analyze_files(root, nights, data=str(tmp_path / "company.parquet"))
+
+
 def test_analyze_refuses_profiles_in_memory_that_put_students_in_other_classes(
     served, other_district
 ) -> None:

@@ -294,7 +294,7 @@ def analyze_logs(
     bounds = night_bounds(Path(log_dir), start, end)
     log = _dated_log(data, bounds[0], mapping)
     check_served_inputs(Path(log_dir), start, end, cat, catalog, by_id, profiles, nights,
-                        (data, mapping, log))  # fmt: skip
+                        (data, mapping, log, bounds[0]))  # fmt: skip
     responses = _window_rows(log, start, end, bounds)
     grade = people.set_index("student_id")["grade"]
     for frame in nights:
@@ -469,11 +469,15 @@ def check_served_inputs(
     """ServedInputError (`evaluation.ope.served`) when the catalog or the response log differ
     from what the window's nights recorded in their snapshots (`LOG/state`), or when the
     profiles put a student of the first or last night in another class or school than the
-    night served them in. `nights`: the students tables of `start` and `end`; `log_given`:
-    (data, mapping, the log as `_dated_log` read it)."""
+    night served them in, or when the log's students are almost none of the nights' (another
+    district's export: `check_log_students`, before the rows are counted). `nights`: the
+    students tables of `start` and `end`; `log_given`: (data, mapping, the log as `_dated_log`
+    read it, from where the night `start` began: ns)."""
+    from adaptive.data import load_log
     from adaptive.evaluation.ope.served import (
         check_catalog,
         check_log,
+        check_log_students,
         check_profiles,
         check_recorded_digests,
         recorded_profiles,
@@ -491,7 +495,10 @@ def check_served_inputs(
     for night, frame in zip((start, end), nights, strict=True):
         served_from = recorded_profiles(log_dir, night)
         check_profiles(frame, by_id, source, f"students of the night {night}", served_from)
-    data, mapping, log = log_given
+    data, mapping, log, since = log_given
+    students = pd.concat([frame["student_id"] for frame in nights], ignore_index=True)
+    check_log_students(log, since, students, catalog, str(log.source),
+                       lambda: load_log(data, mapping))  # fmt: skip
     check_log(data, mapping, log, metas, state_dir, str(log.source))
 
 

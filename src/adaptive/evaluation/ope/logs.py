@@ -450,17 +450,15 @@ def _outcome_log(data: str | Path, mapping: dict | None, first_ns: int | None):
 
 
 def _check_log_students(data, mapping, log, decisions, catalog, starts: np.ndarray) -> None:
-    """The response log's students are the nights' (`served.check_log_students`): those of
-    `log`, the outcome log read from the first night's start, or, when it holds no response
-    from then on (an export that ends before the nights: another district's, or one taken
-    too early), those of the whole log, read for them."""
+    """The response log's students are the nights' (`served.check_log_students`; the whole log
+    read again, by the job's reader, only when nothing in `log` dates from the first night's
+    start on)."""
     from adaptive.batch.job import _read_log
 
-    what = f"who answered from {_day(int(starts.min()))} on" if len(starts) else "in it"
-    if not len(log):
-        log, _ = _read_log(data, mapping, None)
-        what = "whose answers all date before the nights"
-    check_log_students(log.students, log.skills, decisions, catalog, str(data), what)
+    if not len(starts):
+        return
+    check_log_students(log, int(starts.min()), decisions["student_id"], catalog, str(data),
+                       lambda: _read_log(data, mapping, None)[0])  # fmt: skip
 
 
 def _day(ns: int) -> str:

@@ -35,9 +35,10 @@ and profiles where more differ, are refused: the messages say so. Messages name 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from adaptive.errors import AdaptiveError, counted, verb
@@ -132,32 +133,48 @@ MIN_SHARED_STUDENTS = 0.01
 
 
 def check_log_students(
-    students: pd.Index, skills: pd.Index, served: pd.DataFrame, catalog, source: str, what: str
+    log,
+    since_ns: int,
+    served_students: pd.Series,
+    catalog,
+    source: str,
+    read_whole: Callable[[], object],
 ) -> None:
-    """ServedInputError when the response log's `students` (its distinct ids; `what` says which
-    of its rows they come from) are almost none of the nights' (`served`: the logged decisions,
-    student_id and skill_id), and almost none of these are in it (`MIN_SHARED_STUDENTS`): an
-    export of another district, which the counts of rows before each night cannot tell from
-    one holding answers that arrived late (more rows). Checked before those counts, so that the
-    refusal is said instead of a warning of late answers. The message gives counts only: its
-    students shared, and its skills in the catalog and among those the nights recommended."""
-    served_students = pd.Index(served["student_id"].astype(str).unique())
-    shared = int(served_students.isin(students.astype(str)).sum())
-    if not len(students) or not len(served_students):
+    """ServedInputError when the response log's students are almost none of the nights'
+    (`served_students`: the ids the nights served), and almost none of these are in it
+    (`MIN_SHARED_STUDENTS`): an export of another district, which the counts of rows before
+    each night cannot tell from one holding answers that arrived late (more rows). Checked
+    before those counts, so that the refusal is said instead of a warning of late answers.
+
+    `log`: the log as the caller read it (a Parquet log with timestamps from `since_ns`, the
+    first night's start, on; others in full): the students who answered from then on are
+    compared; when none did, those of the whole log (`read_whole()`, only when `log` holds no
+    row: then it was read from `since_ns`). The message gives counts only: the students
+    shared, and the log's skills the catalog has."""
+    recent = log.time >= since_ns
+    what = f"who answered from {pd.Timestamp(since_ns, tz='UTC').isoformat()} on"
+    if not recent.any():
+        log = log if len(log) else read_whole()
+        recent = np.ones(len(log), bool)
+        what = "whose answers all date before the nights"
+    rows, skill = log.exploded()
+    students = pd.Index(log.students[np.unique(log.student[recent])].astype(str))
+    skills = pd.Index(log.skills[np.unique(skill[recent[rows]])].astype(str))
+    served = pd.Index(pd.Series(served_students).astype(str).unique())
+    if not len(students) or not len(served):
         return
-    if max(shared / len(students), shared / len(served_students)) >= MIN_SHARED_STUDENTS:
+    shared = int(served.isin(students).sum())
+    if max(shared / len(students), shared / len(served)) >= MIN_SHARED_STUDENTS:
         return
-    skills = pd.Index(skills.astype(str))
     in_catalog = int(skills.isin(catalog.skill_index).sum())
-    recommended = int(skills.isin(served["skill_id"].astype(str).unique()).sum())
     found = "none" if not shared else f"only {shared:,}"
     raise ServedInputError(
         f"--data {source}: not the response log the nights were served from: {found} of its "
         f"{counted(len(students), 'student')} ({what}) {verb(shared or 2, 'is')} among the "
-        f"{counted(len(served_students), 'student')} the nights' decisions were made for, and "
-        f"{in_catalog:,} of its {counted(len(skills), 'skill')} {verb(in_catalog, 'is')} in the "
-        f"catalog ({recommended:,} among the skills the nights recommended). Expected the log "
-        "of `adaptive batch --data` (or its --district) for these nights, exported after them"
+        f"{counted(len(served), 'student')} the nights served, and {in_catalog:,} of their "
+        f"{counted(len(skills), 'skill')} {verb(in_catalog, 'is')} in the catalog. Expected "
+        "the log of `adaptive batch --data` (or its --district) for these nights, exported "
+        "after them"
     )
 
 
