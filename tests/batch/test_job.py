@@ -409,6 +409,36 @@ def test_a_student_assumed_to_know_every_skill_is_counted_not_served(district, t
     assert summary.students_without_recommendations >= 1
 
 
+def test_the_warning_of_a_grade_past_the_catalog_says_what_the_night_serves(district, tmp_path):
+    """A trial's `adaptive profiles` warned of grade-12 students "every skill assumed known, so
+    nothing is served", but the night served them 3 and 4 activities from their answers. The
+    words now say what the night does, checked here against a night: a grade-12 student with
+    answers is served the skills their answers show not mastered; one without answers,
+    nothing."""
+    import json
+
+    from adaptive.cli.data import _far_grade_effect
+
+    catalog = Catalog.from_json(district.catalog)
+    frame = district.log.frame
+    wrong = frame.assign(wrong=1 - frame["correct"]).groupby("student_id")["wrong"].sum()
+    answered = str(wrong.idxmax())  # the student whose answers leave most not mastered
+    lines = [json.loads(line) for line in district.profiles.read_text().splitlines()]
+    for line in lines:
+        if line["student_id"] == answered:
+            line["grade"] = 12
+    fresh = {**lines[0], "student_id": "newcomer12", "grade": 12}
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text("\n".join(json.dumps(line) for line in [*lines, fresh]) + "\n")
+    run_daily_job(district.last_day, tmp_path / "a", **district.job_args(profiles=profiles))
+    served = pd.read_parquet(tmp_path / "a" / "recommendations")["student_id"].value_counts()
+    assert served.get(answered, 0) > 0 and "newcomer12" not in served
+    words = _far_grade_effect(catalog, 12, 3)
+    assert "nothing is served" not in words
+    assert "only skills their answers show not mastered are served" in words
+    assert "nothing to a student without answers" in words
+
+
 def test_the_night_says_why_students_got_no_recommendation(district, tmp_path):
     """A trial's night said only "1 student got no recommendation" of a student placed from
     grade 12 (every skill assumed known). Now the summary counts those with nothing left in

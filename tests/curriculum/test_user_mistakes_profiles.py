@@ -270,7 +270,10 @@ def test_profiles_with_a_catalog_warn_of_grades_far_outside_it_with_their_lines(
         "roster.csv: 3 students are in grades more than 1 grade outside the catalog's (3-8): "
         "grade K (2 students, lines 3 and 5): served the catalog's lowest grade, 3" in err
     ), err
-    assert "grade 12 (1 student, line 2): every skill assumed known, so nothing is served" in err
+    assert (
+        "grade 12 (1 student, line 2): every skill they never answered assumed known and not "
+        "served: only skills their answers show not mastered are served" in err
+    ), err
     assert "ID0" not in err and "grade 2 " not in err and "grade 9" not in err
     roster.write_text("SIS ID,Grade\nID03,4\nID05,2\n")
     assert run(args) == 0

@@ -128,9 +128,9 @@ def grades_far_from_catalog(
     """The words of one warning about the students whose grade is more than
     `GRADES_OUTSIDE_UNSAID` grades outside the catalog's (none: ''): each grade with its count,
     its roster lines (no ids) and what the shipped grade table and policy do with it: a
-    grade past the catalog is placed as knowing every skill and served nothing, one below it
-    is served the catalog's lowest grade. A trial's night only counted "grades the catalog
-    has no skill of: 12 (1), K (2), PK (1)"."""
+    grade past the catalog is placed as knowing every skill (served only what their answers
+    show not mastered), one below it is served the catalog's lowest grade. A trial's night
+    only counted "grades the catalog has no skill of: 12 (1), K (2), PK (1)"."""
     graded = [s.grade for s in catalog.skills if s.grade is not None]
     if not graded:
         return ""
@@ -167,7 +167,10 @@ def grades_far_from_catalog(
 
 def _far_grade_effect(catalog: Catalog, grade: int, lowest: int) -> str:
     """What a night does with a student of `grade` far outside the catalog, placed from it by
-    the shipped grade table (`grades_far_from_catalog`)."""
+    the shipped grade table (`grades_far_from_catalog`). A placement assumes known only the
+    skills a student never answered (`policy.terms.assumed_known`): those answered are judged
+    by the answers, and served while not mastered. A trial's warning said "nothing is served"
+    of grade-12 students whom the night served 3 and 4 activities from their answers."""
     if grade < lowest:
         return (
             f"served the catalog's lowest grade, {grade_label(lowest)}, placed as not known "
@@ -183,10 +186,14 @@ def _far_grade_effect(catalog: Catalog, grade: int, lowest: int) -> str:
     never = np.zeros(placed.shape, np.int32)
     known = int(assumed_known(placed, never, PolicyConfig.default().assumed_known)[0].sum())
     if known == graded.sum():
-        return "every skill assumed known, so nothing is served"
+        return (
+            "every skill they never answered assumed known and not served: only skills their "
+            "answers show not mastered are served (nothing to a student without answers)"
+        )
     return (
-        f"{known} of {counted(int(graded.sum()), 'graded skill')} assumed known and not served, "
-        "the others placed as nearly known"
+        f"{known} of {counted(int(graded.sum()), 'graded skill')} assumed known and not served "
+        "until answered (those their answers show not mastered are served), the others placed "
+        "as nearly known"
     )
 
 
