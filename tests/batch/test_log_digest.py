@@ -223,3 +223,45 @@ def test_the_digest_depends_on_the_rows_not_on_their_order_or_split(district, tm
     assert responses_before(ResponseLog.from_frame(shuffled(frame)), cuts) == memory
     for what, variant in changed.items():
         assert responses_before(ResponseLog.from_frame(variant), cuts)[0] != memory[0], what
+
+
+@pytest.mark.parametrize("source", ["csv", "parquet"])
+def test_a_night_that_rebuilds_says_the_logs_notes_once_and_reads_a_csv_once(
+    district, tmp_path, monkeypatch, source
+):
+    """A trial's night on a regraded CSV export after earlier nights printed "41 responses
+    share their time ..." twice: the log was read once from the snapshot's cutoff on (a CSV is
+    read whole anyway), then again in full to rebuild. A CSV is now read once, and a Parquet
+    log (read again: its first read left out the rows before the cutoff) says its notes once,
+    of the full read."""
+    import adaptive.data as data_module
+    from adaptive.errors import DataNoteWarning
+
+    frame = district.log.frame.sort_values(["student_id", "timestamp"]).reset_index(drop=True)
+    tie = frame.index[1:][frame["student_id"].iloc[1:].to_numpy() == frame["student_id"].iloc[:-1]]
+    frame.loc[tie[0], "timestamp"] = frame.loc[tie[0] - 1, "timestamp"]  # one shared time
+    logs = []
+    for name, rows in (("log-1", frame), ("log-2", regraded(frame))):
+        if source == "csv":
+            (tmp_path / name).mkdir()
+            logs.append(tmp_path / name / "responses.csv")
+            rows.to_csv(logs[-1], index=False)
+        else:
+            logs.append(written(rows, source, tmp_path / name))
+    out = tmp_path / "out"
+    run_daily_job(DAY_1, out, **district.job_args(data=logs[0]))
+    reads = []
+    real = data_module.read_responses_report
+    monkeypatch.setattr(
+        data_module, "read_responses_report", lambda *a, **kw: reads.append(1) or real(*a, **kw)
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        second = run_daily_job(DAY_2, out, **district.job_args(data=logs[1]))
+    assert second.state_rebuilt
+    ties = [
+        w for w in caught if issubclass(w.category, DataNoteWarning) and "time" in str(w.message)
+    ]
+    assert len(ties) == 1, [str(w.message) for w in ties]
+    assert "1 response shares its time" in str(ties[0].message)
+    assert len(reads) == (1 if source == "csv" else 2)

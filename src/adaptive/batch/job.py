@@ -118,7 +118,7 @@ from adaptive.batch.snapshot import (
     state_digest,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
-from adaptive.data.io import NIGHT_FOLDER_WHY, check_quarantines
+from adaptive.data.io import NIGHT_FOLDER_WHY, LoadReport, check_quarantines
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import DEFAULT_TIMEZONE, check_timezone, iso_day, night_start, zone_record
@@ -690,7 +690,7 @@ def _serve_date(
         # what the log holds before the snapshot's cutoff (to compare) and before tonight's (to
         # record): a Parquet log's pass over its file runs while the log is read
         bounds = [cutoff.value] if since is None else [since, cutoff.value]
-        log, quarantined, records = _read_log_and_records(
+        log, report, records = _read_log_and_records(
             data, mapping, quarantine, since if same_model else None, bounds
         )
     _release_arrow_memory()
@@ -722,10 +722,11 @@ def _serve_date(
     placement_changed = placement_table_changed(meta, placement_sha, previous)
     table_changed = grade_table_changed(meta, config.grade_table, previous)
     reuse = reuse and not placement_changed and not table_changed
-    if same_model and not reuse:
+    if not reuse and report is not None and report.rows_skipped:  # every row needed now
         del log
-        log, quarantined = _read_log(data, mapping, quarantine, None)
+        log, report = _read_log(data, mapping, quarantine, None)
         _release_arrow_memory()
+    quarantined = _say_notes(report)  # of the read kept: said once
     if late is not None or new_catalog:
         snap, since = None, None  # as a first night: history and tracer from every response
     why_rebuilt = rebuild_reason(
@@ -1417,32 +1418,36 @@ def _policy_config(given: PolicyConfig | str | Path | None) -> PolicyConfig:
 
 def _read_log_and_records(
     data, mapping, quarantine, since: int | None, bounds: list[int]
-) -> tuple[ResponseLog, int, list[dict | None]]:
+) -> tuple[ResponseLog, LoadReport | None, list[dict | None]]:
     """`_read_log`, and the record of the log before each of `bounds` (`log_digest`): a Parquet
     log's from a pass over its file, in a thread of its own while the log is read (stopped when
     the read fails), else the responses' of the log read in full."""
     stop = threading.Event()
     recording = _in_background(parquet_before, data, mapping, bounds, stop)
     try:
-        log, quarantined = _read_log(data, mapping, quarantine, since)
+        log, report = _read_log(data, mapping, quarantine, since)
         records = recording.result()
     except BaseException:
         stop.set()
         raise
     if records is None:
         records = responses_before(log, bounds)
-    return log, quarantined, records
+    return log, report, records
 
 
-def _read_log(data, mapping, quarantine, since: int | None = None) -> tuple[ResponseLog, int]:
-    """The log and its number of quarantined rows. Only what the job uses is read: a Parquet
-    file from `since` on, when given, and none of the optional columns (duration, attempt,
+def _read_log(
+    data, mapping, quarantine, since: int | None = None
+) -> tuple[ResponseLog, LoadReport | None]:
+    """The log and its load report (None for a log given in memory); the report's notes are
+    the caller's to say (`_say_notes`), once, of the read it keeps. Only what the job uses is
+    read: a Parquet file from `since` on, when given (`LoadReport.rows_skipped` counts the
+    rows left out; a CSV is read whole), and none of the optional columns (duration, attempt,
     school, class: schools come from the profiles); at 100,000 students skipping those lowers
     the peak memory of the read by about 0.6 GB (measured). Arrow allocates from the system
     allocator meanwhile (`_system_arrow_pool`)."""
     if isinstance(data, ResponseLog):
-        return data, 0
-    from adaptive.data import read_responses_report, resolve, warn_notes
+        return data, None
+    from adaptive.data import read_responses_report, resolve
 
     path, column_mapping, base_dir = resolve(data, mapping)
     column_mapping = dataclasses.replace(column_mapping, optional=dict.fromkeys(OPTIONAL_FIELDS))
@@ -1453,8 +1458,19 @@ def _read_log(data, mapping, quarantine, since: int | None = None) -> tuple[Resp
     # the log is only sliced into students and traced: its ids as codes, not strings per row
     # (-0.7 GB at 20 M responses, the first night's peak)
     log.compact_ids()
+    return log, report
+
+
+def _say_notes(report: LoadReport | None) -> int:
+    """Say the notes of the log's read (`warn_notes`: ties, times read as an order) and return
+    its number of quarantined rows (0 for a log in memory). Called once for the read a night
+    keeps: a night that rebuilt its state read a CSV log twice and said each note twice."""
+    if report is None:
+        return 0
+    from adaptive.data import warn_notes
+
     warn_notes(report)
-    return log, int(report.rows_quarantined)
+    return int(report.rows_quarantined)
 
 
 @contextlib.contextmanager

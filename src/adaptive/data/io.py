@@ -81,6 +81,8 @@ class LoadReport:
     quarantine: str | None
     ignored_columns: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    #: rows of a Parquet log left out as dated before `since` (0: the file was read whole)
+    rows_skipped: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -181,6 +183,7 @@ def read_responses_report(
         problems=n_problems,
         quarantine=None if quarantine is None else str(quarantine),
         ignored_columns=tuple(c for c in raw.header if c not in used),
+        rows_skipped=raw.rows_skipped,
         notes=(
             *unused_time_notes(
                 raw.time_column,

@@ -114,6 +114,12 @@ class RawTable:
         """Data rows in the file (kept + unparseable), blank lines excluded."""
         return self.table.num_rows + len(self.unparsed)
 
+    @property
+    def rows_skipped(self) -> int:
+        """Rows of a Parquet log left out as dated before `since` (`read_raw`); none for a file
+        read in full (a CSV always is)."""
+        return max(self.file_rows - self.rows_read, 0) if self.is_parquet else 0
+
 
 def file_format(path: Path) -> tuple[str, str | None]:
     """('csv' | 'tsv' | 'parquet', compression or None) from the file name."""
@@ -756,6 +762,7 @@ def _read_parquet_parts(folder: Path, mapping: ColumnMapping, since: int | None)
         time_column=first.time_column,
         optional=first.optional,
         parts=tuple((str(p), o) for p, o in zip(parts, offsets, strict=True)),
+        file_rows=before,
     )
 
 

@@ -441,9 +441,10 @@ def _outcome_log(data: str | Path, mapping: dict | None, first_ns: int | None):
     night's start on (`first_ns`; a Parquet log with timestamps; other logs are read in full),
     and none of the optional columns (duration, attempt, school, class), which no outcome
     uses."""
-    from adaptive.batch.job import _read_log
+    from adaptive.batch.job import _read_log, _say_notes
 
-    log, _ = _read_log(data, mapping, None, since=first_ns)
+    log, report = _read_log(data, mapping, None, since=first_ns)
+    _say_notes(report)
     if not log.has_timestamps:
         raise OPEInputError(f"{data}: the outcomes need response timestamps (this log has 'order')")
     return log
