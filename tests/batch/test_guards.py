@@ -468,6 +468,52 @@ def test_log_ids_that_are_a_profiles_written_otherwise_are_counted(district, tmp
         warn_ids_written_otherwise(["4501", "9"], {"004501": None, "7": None})
 
 
+def test_a_log_whose_ids_are_not_the_rosters_is_refused(district, tmp_path):
+    """A trial's vendor export dropped the ids' leading zeros ('63' for the roster's '000063'):
+    the night exited 0 with two warnings and served 40,000 students, the log's 20,000 without a
+    profile in school 'unassigned' and the roster's 20,000 from their grade alone. A log whose
+    students are (nearly) all a profile's id written otherwise, or none of whose students has a
+    profile, is now refused before anything is written: one error with counts, no ids, and
+    what to do. A few such ids stay a warning
+    (`test_log_ids_that_are_a_profiles_written_otherwise_are_counted`)."""
+    from adaptive.curriculum import read_profiles
+
+    n = district.log.n_students
+    data = district.log_with_ids_in_capitals(tmp_path, n=n)
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError) as refused:
+        run_daily_job(district.last_day, out, **district.job_args(data=data))
+    said = str(refused.value)
+    assert f"{n:,} students of the log's {n:,} have no profile" in said
+    alike = len(set(map(str, district.log.students)) & set(read_profiles(district.profiles)))
+    assert f"{alike:,} of them are a profile's id once leading zeros or case are restored" in said
+    assert "Keep the ids as text in the log's export" in said
+    assert not any(s in said for s in map(str, district.log.students[:50]))
+    assert not out.exists()
+    other = district.log.frame.assign(student_id="x" + district.log.frame["student_id"].astype(str))
+    other.to_parquet(tmp_path / "other.parquet")
+    with pytest.raises(ConfigError, match="none of them is a profile's id"):
+        run_daily_job(district.last_day, out, **district.job_args(data=tmp_path / "other.parquet"))
+
+
+def test_the_share_of_ids_written_otherwise_decides_refusal_or_warning():
+    """The threshold of `check_log_ids_match`: at least a tenth of the log's students without a
+    profile, nine in ten of those a profile's id written otherwise, is refused; fewer warn."""
+    from adaptive.batch.night_checks import check_log_ids_match
+    from adaptive.errors import NightWarning
+
+    profiles = dict.fromkeys(f"{i:06d}" for i in range(100))
+    written = [f"{i:06d}" for i in range(90)] + [str(i) for i in range(90, 100)]  # 10 lost zeros
+    with pytest.raises(ConfigError, match="10 students of the log's 100 have no profile"):
+        check_log_ids_match(written, profiles)
+    with pytest.warns(NightWarning, match="9 students of the log have no profile"):
+        check_log_ids_match(written[:-1], profiles)  # 9 of 99: under a tenth
+    new = [*written[:90], *(str(i) for i in range(90, 98)), "new1", "new2"]
+    with pytest.warns(NightWarning, match="8 students of the log have no profile"):
+        check_log_ids_match(new, profiles)  # 8 of 10 written otherwise: students new too
+    check_log_ids_match(written, {})  # no profiles given: every student in 'unassigned'
+
+
 def district_model_skills(skills: list[str]) -> object:
     """A stand-in for a fitted model: what `check_skill_coverage` reads of one."""
 

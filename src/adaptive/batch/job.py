@@ -73,6 +73,7 @@ from adaptive.batch.log_digest import (
     warn_changed_before_cutoff,
 )
 from adaptive.batch.night_checks import (
+    check_log_ids_match,
     check_night_near_log,
     check_not_before_last_night,
     experiment_ended_or_replaced,
@@ -91,7 +92,6 @@ from adaptive.batch.night_checks import (
     warn_arm_changes,
     warn_dates_in_zone,
     warn_future_rows,
-    warn_ids_written_otherwise,
     warn_off_catalog,
     warn_placed_off_roster,
     warn_placement_alone,
@@ -735,6 +735,11 @@ def _serve_date(
     )  # fmt: skip
     profiles = reading.result() if reading is not None else _profiles_of(profiles)
     check_profiles(profiles, catalog)  # topics and goals the catalog lacks: a warning
+    # the log's students (those of earlier nights in the snapshot: the log is read whole where
+    # there is none) against the roster, before any work: a log of ids written otherwise
+    answered = set(log.students.tolist()) | set(snap.history.students if snap else ())
+    check_log_ids_match(answered, profiles)
+    del answered
     warn_off_catalog(log, catalog)  # skills (and activities) the catalog lacks: a warning
     if not log.has_timestamps:
         raise ConfigError(
@@ -790,7 +795,6 @@ def _serve_date(
     without_profile = [s for s in roster if s not in profiles]
     missing_profile = len(without_profile)
     if missing_profile:
-        warn_ids_written_otherwise(roster, profiles)
         warn_profiles_gone(out, state_dir, day, without_profile)
     school_of = np.array(
         [(profiles[s].school_id if s in profiles else None) or UNASSIGNED_SCHOOL for s in roster],

@@ -11,7 +11,7 @@ import json
 import shlex
 import warnings
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -811,16 +811,72 @@ def _skill_list_separator(name: str, known: pd.Index) -> str | None:
     return None
 
 
+#: A night is refused when at least this share of the log's students have no profile ...
+IDS_ELSEWHERE_SHARE = 0.1
+#: ... and at least this share of those are a profile's id once leading zeros or case are
+#: restored (`look_alike`): ids written otherwise by the export, not students new since the
+#: roster's (also refused: a log none of whose students has a profile, profiles given).
+IDS_WRITTEN_OTHERWISE_SHARE = 0.9
+
+
+def check_log_ids_match(students: Collection[str], profiles: Mapping[str, object]) -> None:
+    """Refuse a night whose log's ids are not the roster's (`ConfigError`): none of the log's
+    `students` has a profile, or at least `IDS_ELSEWHERE_SHARE` of them have none and
+    `IDS_WRITTEN_OTHERWISE_SHARE` of those are a profile's id written otherwise (a vendor's
+    export that dropped leading zeros: '63' for '000063'). A trial's night so served 20,000
+    students without a profile in school 'unassigned' and the roster's 20,000 from their grade
+    alone, exit 0. Fewer (students new since the roster, a few ids typed otherwise) are a
+    warning (`warn_ids_written_otherwise`). No profiles given: nothing to compare. Counts only,
+    no ids."""
+    missing = [s for s in students if s not in profiles]
+    if not missing or not profiles:
+        return
+    alike = _written_otherwise(missing, profiles)
+    n, of = len(missing), len(students)
+    refused = n == of or (
+        n >= IDS_ELSEWHERE_SHARE * of and alike >= IDS_WRITTEN_OTHERWISE_SHARE * n
+    )
+    if not refused:
+        _say_written_otherwise(alike, stacklevel=4)
+        return
+    which = (
+        f"{alike:,} of them {verb(alike, 'is')} a profile's id once leading "
+        "zeros or case are restored (an export that dropped them, '63' for '000063'?)"
+        if alike
+        else "none of them is a profile's id even once leading zeros or case are restored (the "
+        "roster of another district or year, or another log?)"
+    )
+    raise ConfigError(
+        f"--profiles: {counted(n, 'student')} of the log's {of:,} {verb(n, 'has')} no profile "
+        f"among its {counted(len(profiles), 'profile')}; {which}. Served so, each would start "
+        f"from nothing in school '{UNASSIGNED_SCHOOL}' while the roster's students start from "
+        "their grade as if they had no answers: the night is refused. Keep the ids as text in "
+        "the log's export (as the roster writes them) and export it again, or give the roster "
+        "of this log"
+    )
+
+
 def warn_ids_written_otherwise(students: Sequence[str], profiles: Mapping[str, object]) -> None:
     """Count the log's students without a profile whose id is a profile's as written on paper
     (leading zeros lost in a spreadsheet, "4501" for "004501"; another case): they are served in
     school 'unassigned' from nothing, while the roster's student has no answers. A count, no
-    ids."""
+    ids. (The Spark engine's, of the students it served without a profile; the local engine's
+    `check_log_ids_match` refuses a night where they are most of the log.)"""
     missing = [s for s in students if s not in profiles]
-    if not missing:
-        return
+    if missing:
+        _say_written_otherwise(_written_otherwise(missing, profiles), stacklevel=4)
+
+
+def _written_otherwise(missing: Sequence[str], profiles: Mapping[str, object]) -> int:
+    """How many of `missing` (ids without a profile) are a profile's id as read on paper
+    (`look_alike`: leading zeros, case)."""
     written = {look_alike(str(p)) for p in profiles}
-    n = sum(1 for s in missing if look_alike(str(s)) in written)
+    return sum(1 for s in missing if look_alike(str(s)) in written)
+
+
+def _say_written_otherwise(n: int, stacklevel: int) -> None:
+    """The warning of `n` students of the log without a profile whose id is a profile's
+    written otherwise (none: nothing said)."""
     if n:
         warnings.warn(
             f"{counted(n, 'student')} of the log {verb(n, 'has')} no profile, but a "
@@ -829,7 +885,7 @@ def warn_ids_written_otherwise(students: Sequence[str], profiles: Mapping[str, o
             "is served without a profile while the roster's student has no answers. Keep ids "
             "as text in the export",
             NightWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 
