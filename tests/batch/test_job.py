@@ -342,6 +342,56 @@ def test_a_failed_night_leaves_no_summary_run(district, tmp_path, monkeypatch):
     assert runs() == before
 
 
+def _batch_runs(uri: str) -> list:
+    """Every run of the batch experiment, deleted ones too (MLflow keeps them, with their
+    status, until a garbage collection)."""
+    from mlflow.entities import ViewType
+
+    import adaptive.batch.job as job
+
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name(job.BATCH_EXPERIMENT)
+    if experiment is None:
+        return []
+    return client.search_runs([experiment.experiment_id], run_view_type=ViewType.ALL)
+
+
+def test_a_night_refused_on_its_inputs_leaves_no_mlflow_run(district, tmp_path, monkeypatch):
+    """A trial: every night refused on its inputs (a missing log, a renamed column, a raw
+    roster as --profiles, no such model) left a run RUNNING in the store (deleted, never
+    ended), which later nights never cleaned up. The run is now opened once the inputs are
+    checked: such a night leaves none. A night that fails after (here while serving) ends its
+    run FAILED with the reason before deleting it."""
+    from adaptive.batch import writer
+    from adaptive.errors import AdaptiveError
+
+    before = {r.info.run_id for r in _batch_runs(district.uri)}
+    csv = tmp_path / "log.csv"
+    district.log.frame.to_csv(csv, index=False)
+    roster = tmp_path / "sis_roster.csv"
+    roster.write_text("SIS ID,Grade Level\n000001,3\n")
+    refused = [
+        {"data": tmp_path / "missing.csv"},
+        {"data": csv, "mapping": {"student_id": "StudentID"}},
+        {"profiles": roster},
+        {"model_name": "nosuch"},
+    ]
+    for i, given in enumerate(refused):
+        with pytest.raises(AdaptiveError):
+            run_daily_job(district.last_day, tmp_path / f"out{i}", **district.job_args(**given))
+    assert {r.info.run_id for r in _batch_runs(district.uri)} == before
+
+    def disk_full(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(writer, "prepare_date", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        run_daily_job(district.last_day, tmp_path / "full", **district.job_args())
+    (failed,) = [r for r in _batch_runs(district.uri) if r.info.run_id not in before]
+    assert failed.info.status == "FAILED" and failed.info.lifecycle_stage == "deleted"
+    assert "disk full" in failed.data.tags["adaptive.failed_reason"]
+
+
 def test_snapshot_of_another_model_is_not_reused(district, tmp_path):
     """The tracer state of a snapshot belongs to the model that made it: a new champion (here the
     same weights registered under another name) rebuilds it; the history is still reused."""

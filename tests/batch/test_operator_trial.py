@@ -181,7 +181,8 @@ def test_train_from_a_district_folder_with_a_model_that_takes_no_catalog(distric
 
 def test_a_night_ends_the_runs_of_killed_nights(district, tmp_path):
     """An operator's trial: a night killed mid-way (SIGKILL, or SIGTERM) left its MLflow run
-    RUNNING forever. The next night marks such runs FAILED, with the reason."""
+    RUNNING forever. The next night marks such runs FAILED, with the reason: deleted ones too
+    (a refused night's, left RUNNING in the store by earlier versions), which stay deleted."""
     import subprocess
     import sys
 
@@ -200,10 +201,19 @@ def test_a_night_ends_the_runs_of_killed_nights(district, tmp_path):
         experiment_id(client, BATCH_EXPERIMENT), run_name="batch-killed",
         tags={"adaptive.kind": "batch", **dead},
     )  # fmt: skip
+    # a failed night's run deleted while RUNNING (as versions before the runs were ended first
+    # did): it stayed RUNNING in the store, out of the search that ends such runs
+    deleted = client.create_run(
+        experiment_id(client, BATCH_EXPERIMENT), run_name="batch-refused",
+        tags={"adaptive.kind": "batch", **dead},
+    )  # fmt: skip
+    client.delete_run(deleted.info.run_id)
     run_daily_job(DAY_1, tmp_path / "out", **district.job_args())
     ended = client.get_run(killed.info.run_id)
     assert ended.info.status == "FAILED"
     assert "ended without finishing the run" in ended.data.tags["adaptive.failed_reason"]
+    ended = client.get_run(deleted.info.run_id)
+    assert ended.info.status == "FAILED" and ended.info.lifecycle_stage == "deleted"
 
 
 def test_a_night_dated_long_after_the_log_is_refused_before_anything_is_written(district, tmp_path):

@@ -145,10 +145,9 @@ from adaptive.policy.adapter import (
 from adaptive.policy.base import catalog_arrays, catalog_layout
 from adaptive.policy.service import check_district_files, district_inputs
 from adaptive.registry.loading import fetch_version, registry_answer, registry_process
-from adaptive.registry.runs import fail_stale_runs, owner_tags
+from adaptive.registry.runs import end_failed, fail_stale_runs, owner_tags
 from adaptive.registry.store import (
     CHAMPION_ALIAS,
-    TrackingServerError,
     display_uri,
     experiment_id,
     network_failure,
@@ -417,9 +416,10 @@ def _run_locked(
             date_lock(out, day, lock_facts, discard=nothing_written),
             _state_lock(state_dir, out, day, lock_facts, nothing_written),
         ):
-            # the night's summary run is opened while the inputs are read, so that the end of
-            # the night only logs its figures (one batch) and closes it
-            opening = registry.submit(_open_summary_run, day, tracking_uri, owner_tags())
+            # the night's summary run is opened once its inputs are checked (an input error
+            # leaves no run), while the schools are served, so that the end of the night only
+            # logs its figures (one batch) and closes it
+            run = SummaryRun(registry, day, tracking_uri)
             serve = _serve_date if engine == "local" else _serve_date_on_spark(master)
             try:
                 summary = serve(
@@ -430,16 +430,17 @@ def _run_locked(
                     k=k,
                     tracking_uri=tracking_uri,
                     champion=champion,
+                    inputs_checked=run.open,
                     **inputs,
                 )
-            except BaseException:
-                _discard_summary_run(registry, opening, champion, tracking_uri)
+            except BaseException as exc:
+                run.discard(_why(exc))
                 writer.discard_unstarted_date(out, TABLES, day)
                 raise
             served()
         summary.seconds = time.perf_counter() - started
         try:
-            run_id = registry_answer(opening)
+            run_id = registry_answer(run.open())
             logged = registry.submit(_log_summary, run_id, summary, tracking_uri)
             summary.run_id = registry_answer(logged)
         except Exception as exc:  # the outputs stand whatever failed: say so, never a traceback
@@ -638,10 +639,13 @@ def _serve_date(
     placement: str | Path | Placement | None = None,
     placement_reading: PlacementReading | None = None,
     timezone: str = DEFAULT_TIMEZONE,
+    inputs_checked: Callable[[], object] = lambda: None,
 ) -> JobSummary:
     """Steps 1-4 of the job for one date, under its lock (see `run_daily_job`); `champion`:
     the registry's `FetchedVersion` of the model, on its way (`registry_process`). The
-    registry's errors (no champion, a server down) are raised once the log has been read."""
+    registry's errors (no champion, a server down) are raised once the log has been read.
+    `inputs_checked` is called once every input is read and checked, before anything is
+    written (`SummaryRun.open`)."""
     started = time.perf_counter()
     cutoff = night_start(day, timezone)
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
@@ -838,6 +842,7 @@ def _serve_date(
     overrides_dropped(out, state_dir, day, overrides)
     if experiment is not None:
         warn_arm_changes(out, day, experiment, profiles, new_assignment)
+    inputs_checked()
     resumed = writer.prepare_date(out, TABLES, day, fingerprint)
     record_overrides(out, day, overrides)
     schools = sorted(set(school_of.tolist()))
@@ -1583,23 +1588,38 @@ def _log_summary(run_id: str, summary: JobSummary, tracking_uri: str | None) -> 
     return run_id
 
 
-def _discard_summary_run(
-    registry: ProcessPoolExecutor, opening: Future, champion: Future, tracking_uri: str | None
-) -> None:
-    """A night that failed logs no summary: the run it opened is deleted (best effort).
+class SummaryRun:
+    """The night's MLflow summary run, opened by the registry's process once the night's inputs
+    are checked (`open`, the serving's `inputs_checked`): a night refused on its inputs (a
+    missing log, a renamed column, a raw roster as --profiles, no such model) leaves no run. A
+    trial found each such night had left a run RUNNING (deleted, but never ended). A night that
+    fails after it was opened ends it FAILED with the reason, then deletes it (`discard`): the
+    batch experiment lists the nights that completed."""
 
-    The registry's process opens the run after fetching the champion. When that fetch reached
-    the server (it succeeded, or the model has no champion), the opening is waited for a moment
-    and the run deleted; when it is still under way or the server is unreachable, nothing is
-    waited for (the error is reported at once and the registry's process is stopped)."""
-    reached = champion.done() and not isinstance(champion.exception(), TrackingServerError)
-    if not (opening.done() or reached):
-        return
-    with contextlib.suppress(Exception):
-        run_id = opening.result(timeout=2)
-        registry.submit(_delete_run, run_id, tracking_uri).result(timeout=10)
+    def __init__(self, registry: ProcessPoolExecutor, day: str, tracking_uri: str | None):
+        self.registry, self.day, self.tracking_uri = registry, day, tracking_uri
+        self.opening: Future | None = None
+
+    def open(self) -> Future:
+        """The run's opening, asked of the registry's process the first time (the champion is
+        fetched by then: that process is free)."""
+        if self.opening is None:
+            self.opening = self.registry.submit(
+                _open_summary_run, self.day, self.tracking_uri, owner_tags()
+            )
+        return self.opening
+
+    def discard(self, reason: str) -> None:
+        """End the run FAILED with `reason` and delete it, where it was opened (best effort: a
+        run left RUNNING is marked FAILED by the next night, `fail_stale_runs`)."""
+        if self.opening is None:
+            return
+        with contextlib.suppress(Exception):
+            run_id = self.opening.result(timeout=5)
+            ending = self.registry.submit(_end_failed_run, run_id, reason, self.tracking_uri)
+            ending.result(timeout=10)
 
 
-def _delete_run(run_id: str, tracking_uri: str | None) -> None:
+def _end_failed_run(run_id: str, reason: str, tracking_uri: str | None) -> None:
     with tracking(tracking_uri) as client:
-        client.delete_run(run_id)
+        end_failed(client, run_id, f"the night failed: {reason}", delete=True)

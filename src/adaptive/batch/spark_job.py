@@ -54,7 +54,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,13 +215,16 @@ def run_spark_night(
     placement_skill_map: Mapping[str, str | None] | str | Path | None = None,
     policy_source: str = "shipped default",
     timezone: str = DEFAULT_TIMEZONE,
+    inputs_checked: Callable[[], object] = lambda: None,
 ) -> JobSummary:
     """Steps 1-5 of the module docstring for one date (under the date's lock, taken by
     `run_daily_job`); returns the summary (its MLflow run is logged by the caller).
     `champion`: the registry's `FetchedVersion` on its way (`registry_process`), else fetched
     here. `placement`: a table of where new students start (`spark_placement`).
     `policy_source`: where `config` came from, in words (recorded in `_SUCCESS.json`).
-    `timezone`: the district's, where the night's day ends (`adaptive.dates.night_start`)."""
+    `timezone`: the district's, where the night's day ends (`adaptive.dates.night_start`).
+    `inputs_checked`: called once the inputs the driver checks are checked, before anything is
+    written (`job.SummaryRun.open`)."""
     from adaptive.batch.spark import spark_session
 
     started = time.perf_counter()
@@ -353,6 +356,7 @@ def run_spark_night(
         new_assignment = experiment_ended_or_replaced(out, day, experiment_sha)
         zone_served_before(out, state_dir, day, timezone)
         overrides_dropped(out, state_dir, day, overrides)
+        inputs_checked()
         resumed = writer.prepare_date(out, TABLES, day, fingerprint)
         record_overrides(out, day, overrides)
         sha = _folder_sha(model_dir)

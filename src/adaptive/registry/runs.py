@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mlflow import MlflowClient
-from mlflow.entities import Run
+from mlflow.entities import LifecycleStage, Run, ViewType
 
 HOST_TAG, PID_TAG, PID_START_TAG = "adaptive.host", "adaptive.pid", "adaptive.pid_start"
 REASON_TAG = "adaptive.failed_reason"
@@ -87,10 +87,12 @@ def stale_reason(run: Run, now_s: float | None = None) -> str | None:
 
 def fail_stale_runs(client: MlflowClient, experiment_id: str, kind: str) -> list[str]:
     """Mark the stale RUNNING runs of `kind` (tag `adaptive.kind`) FAILED, each with the reason
-    as a tag; returns their ids."""
+    as a tag; returns their ids. Deleted ones too (a failed night's run was deleted while still
+    RUNNING before its run was ended first: `end_failed`), deleted again after."""
     runs = client.search_runs(
         [experiment_id],
         filter_string=f"attributes.status = 'RUNNING' and tags.`adaptive.kind` = '{kind}'",
+        run_view_type=ViewType.ALL,
         max_results=1000,
     )
     failed = []
@@ -98,11 +100,22 @@ def fail_stale_runs(client: MlflowClient, experiment_id: str, kind: str) -> list
         reason = stale_reason(run)
         if reason is None:
             continue
-        client.set_tag(run.info.run_id, REASON_TAG, reason)
-        client.set_terminated(run.info.run_id, status="FAILED")
+        deleted = run.info.lifecycle_stage == LifecycleStage.DELETED
+        if deleted:  # a deleted run cannot be changed
+            client.restore_run(run.info.run_id)
+        end_failed(client, run.info.run_id, reason, delete=deleted)
         logger.warning("MLflow run %s marked FAILED: %s", run.info.run_id, reason)
         failed.append(run.info.run_id)
     return failed
+
+
+def end_failed(client: MlflowClient, run_id: str, reason: str, *, delete: bool = False) -> None:
+    """End a run FAILED with `reason` (tag `adaptive.failed_reason`; no student id in it), then
+    delete it where asked: a deleted run keeps its status, and one deleted RUNNING stayed so."""
+    client.set_tag(run_id, REASON_TAG, reason)
+    client.set_terminated(run_id, status="FAILED")
+    if delete:
+        client.delete_run(run_id)
 
 
 @contextmanager
