@@ -516,7 +516,7 @@ def test_overrides_built_in_python_are_checked_as_a_file_is():
     from adaptive.errors import ConfigError
 
     bad = OverrideSet({"st1": StudentOverride(assigned=("a33",))})
-    with pytest.raises(ConfigError, match=r"student 'st1': 'a33': expected an activity id .*'a3'"):
+    with pytest.raises(ConfigError, match=r"^overrides: 'a33': expected an activity id .*'a3'"):
         bad.batch_fields(CATALOG, PROFILES, ["st1"])
     with pytest.raises(ConfigError, match="expected a list of activity ids"):
         StudentOverride(assigned="a1")

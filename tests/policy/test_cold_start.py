@@ -228,7 +228,7 @@ def test_a_vendors_own_student_view_is_read_or_refused_with_one_error() -> None:
         with pytest.raises(ConfigError, match=message):
             policy.recommend(view(), k=3, now=0.0)
     # the README's trial: StudentView("v", profile, {"g3.NS.1": 90}) was made without a word
-    made = f"StudentView 'v': mastery.'{first}'. = 90.0; expected a probability in .0, 1."
+    made = f"StudentView: mastery.'{first}'. = 90.0; expected a probability in .0, 1."
     with pytest.raises(ConfigError, match=made):
         StudentView("v", None, {first: 90})
     with pytest.raises(ConfigError, match=f"p_correct.'{first}'. = 1.5"):

@@ -251,7 +251,9 @@ def test_scope_and_grade_band(catalog) -> None:
 
 
 def test_unknown_assignment_is_an_error(catalog) -> None:
-    with pytest.raises(ConfigError, match="unknown assigned"):
+    with pytest.raises(
+        ConfigError, match=r"^assigned: activity id\(s\) not in the catalog: \['nope'\]"
+    ):
         AdaptivePolicy(catalog).recommend(view(), overrides=TeacherOverrides(assigned=("nope",)))
 
 

@@ -71,7 +71,7 @@ from adaptive.errors import (
     verb,
 )
 from adaptive.files import atomic_write_bytes, read_user_text
-from adaptive.policy.base import TeacherOverrides, teacher_arrays
+from adaptive.policy.base import TeacherOverrides, student_at, teacher_arrays
 
 FORMAT = "adaptive-overrides"
 VERSION = 1
@@ -201,7 +201,7 @@ class OverrideSet:
             unknown = [a for a in (*o.assigned, *o.excluded) if a not in pos]
             if unknown:
                 raise ConfigError(
-                    f"overrides of student {student_ids[i]!r}: {unknown[0]!r}: expected "
+                    f"{student_at(i, n)}overrides: {unknown[0]!r}: expected "
                     f"{_activity_expected(unknown[0], set(pos))}"
                 )
         owners = [student_ids[i] for i in rows]  # only those a teacher overrode: a few
@@ -209,7 +209,7 @@ class OverrideSet:
             students[sid].teacher_overrides(profiles[sid].grade if sid in profiles else None)
             for sid in owners
         ]
-        fields = teacher_arrays(catalog, owners, teacher)
+        fields = teacher_arrays(catalog, teacher)
         # each overridden student's row in place among the batch's n (the others: none)
         place = sparse.csr_matrix(
             (np.ones(len(rows)), (rows, np.arange(len(rows)))), (n, len(rows))

@@ -43,6 +43,7 @@ from adaptive.errors import (
     closest_name,
     counted,
     expect_type,
+    nth,
     some_of,
 )
 from adaptive.memo import IdentityMemo
@@ -262,7 +263,8 @@ class StudentView:
 
     def _check_probabilities(self, field_name: str) -> None:
         """A probability outside [0, 1] (a percentage: 90 for 0.9) is one error naming the
-        student, the field and the skill, when the view is made (it was said only once a policy
+        field and the skill (never the student: the caller knows whom it passed), when the
+        view is made (it was said only once a policy
         read the view). Values that are no numbers are left to the policy's own reading, which
         says what it expected."""
         value = getattr(self, field_name)
@@ -283,7 +285,7 @@ class StudentView:
             at, hint = found
             where = f"[{keys[at]!r}]" if keys is not None else f"[{at}]"
             raise ConfigError(
-                f"StudentView {self.student_id!r}: {field_name}{where} = {float(numbers[at])!r}; "
+                f"StudentView: {field_name}{where} = {float(numbers[at])!r}; "
                 f"{PROBABILITY_EXPECTED}{hint}"
             )
 
@@ -401,7 +403,7 @@ def one_student(
             "the batch is built or here"
         )
     served = copy.copy(batch)
-    for name, value in teacher_arrays(catalog, [str(batch.student_ids[0])], [overrides]).items():
+    for name, value in teacher_arrays(catalog, [overrides]).items():
         setattr(served, name, value)
     if overrides.daily_minutes is not None:
         served.daily_minutes = np.array([overrides.daily_minutes], float)
@@ -611,18 +613,18 @@ class StudentBatch:
             for i, v in enumerate(views):
                 value = getattr(v, name)
                 if value is not None:
-                    view_row(out[i], value, catalog, f"student {v.student_id!r}: {name}")
+                    view_row(out[i], value, catalog, f"{student_at(i, n)}{name}")
             return out
 
         def counts(name: str) -> np.ndarray:
             """(n, S) int32 counts (responses, streak): whole numbers >= 0, or one error naming
-            the student, field and skill (-5 or 2.5 responses were truncated or read as none)."""
+            the field and skill, and the student's position of several (-5 or 2.5 responses were truncated or read as none)."""
             out = stack(name, 0, np.float64)
             bad = ~(np.isfinite(out) & (out >= 0) & (out == np.floor(out)))
             if bad.any():
                 i, j = np.argwhere(bad)[0]
                 raise ConfigError(
-                    f"student {views[i].student_id!r}: {name}: skill {catalog.skills[j].id!r}: "
+                    f"{student_at(i, n)}{name}: skill {catalog.skills[j].id!r}: "
                     f"{float(out[i, j])!r}; expected counts, whole numbers >= 0"
                 )
             return out.astype(np.int32)
@@ -637,7 +639,7 @@ class StudentBatch:
             if len(longer):
                 i, j = longer[0]
                 raise ConfigError(
-                    f"student {views[i].student_id!r}: streak: skill {catalog.skills[j].id!r}: "
+                    f"{student_at(i, n)}streak: skill {catalog.skills[j].id!r}: "
                     f"{counted(int(out[i, j]), 'right answer')} in a row, but n_responses is "
                     f"{answered[i, j]}: "
                     "a run of right answers is some of the skill's responses (give n_responses)"
@@ -659,8 +661,8 @@ class StudentBatch:
             progress=stack("progress", 0.0, np.float64),
             goals=profile_goals(catalog, profiles),
             interests=profile_interests(catalog, profiles),
-            completed=activity_matrix(catalog, ids, [v.completed for v in views], "completed"),
-            recent=activity_matrix(catalog, ids, [v.recent for v in views], "recent"),
+            completed=activity_matrix(catalog, [v.completed for v in views], "completed"),
+            recent=activity_matrix(catalog, [v.recent for v in views], "recent"),
             grade=np.array([np.nan if p.grade is None else p.grade for p in profiles], float),
             daily_minutes=np.array(
                 [
@@ -669,33 +671,31 @@ class StudentBatch:
                 ],
                 float,
             ),
-            **teacher_arrays(catalog, ids, ov),
+            **teacher_arrays(catalog, ov),
             class_id=np.array([p.class_id or "" for p in profiles], dtype=object),
             school_id=np.array([p.school_id or "" for p in profiles], dtype=object),
         )
 
 
 def activity_matrix(
-    catalog: Catalog, owners: Sequence[str], lists: Sequence[object], name: str,
-    ordered: bool = False,
-) -> sparse.csr_matrix:  # fmt: skip
+    catalog: Catalog, lists: Sequence[object], name: str, ordered: bool = False
+) -> sparse.csr_matrix:
     """CSR (n, A): 1 per activity each student's list names (or its 1-based order when
-    `ordered`: a teacher's assignments). An id not in the catalog is an error naming the
-    student (`owners`) and field, as in a teacher overrides file (a completed, recent or
-    excluded id the catalog does not hold was ignored without a word: a typo, or another
-    catalog's)."""
+    `ordered`: a teacher's assignments). An id not in the catalog is an error naming the field,
+    the ids and, in a request of several students, the student's position (`student_at`), as
+    in a teacher overrides file (a completed, recent or excluded id the catalog does not hold
+    was ignored without a word: a typo, or another catalog's)."""
     pos = catalog_arrays(catalog).activity_pos
     indptr, indices, data = [0], [], []
-    for owner, listed in zip(owners, lists, strict=True):
-        ids = id_list(listed, f"student {owner!r}: {name}")
+    for i, listed in enumerate(lists):
+        where = f"{student_at(i, len(lists))}{name}"
+        ids = id_list(listed, where)
         codes = [pos.get(a, -1) for a in ids]
         if -1 in codes:
             unknown = [a for a, c in zip(ids, codes, strict=True) if c < 0]
             raise ConfigError(
-                f"student {owner!r}: unknown assigned activity ids {unknown[:5]}"
-                if ordered
-                else f"student {owner!r}: {name}: activity id(s) not in the catalog: "
-                f"{unknown[:5]}; expected ids of catalog.activities"
+                f"{where}: activity id(s) not in the catalog: {unknown[:5]}; expected ids of "
+                "catalog.activities"
             )
         keep = sorted((c, j + 1) for j, c in enumerate(codes))
         indices.extend(c for c, _ in keep)
@@ -703,25 +703,32 @@ def activity_matrix(
         indptr.append(len(indices))
     return sparse.csr_matrix(
         (np.asarray(data, float), np.asarray(indices, np.int32), np.asarray(indptr, np.int32)),
-        shape=(len(owners), len(catalog.activities)),
+        shape=(len(lists), len(catalog.activities)),
     )
 
 
+def student_at(row: int, n: int) -> str:
+    """Which student of a request a message is about, by position and never by id (messages
+    never name a student: `adaptive.errors`): nothing for a request of one student (the caller
+    knows whom it passed), 'the 3rd student: ' in one of several."""
+    return "" if n == 1 else f"the {nth(row)} student: "
+
+
 def teacher_arrays(
-    catalog: Catalog, owners: Sequence[str], overrides: Sequence[TeacherOverrides]
+    catalog: Catalog, overrides: Sequence[TeacherOverrides]
 ) -> dict[str, np.ndarray | sparse.csr_matrix]:
-    """The `StudentBatch` fields of `OVERRIDE_FIELDS` from each student's `TeacherOverrides`
-    (`owners`: their ids, for the errors): what `from_views` stacks and what `recommend` sets
-    on a model-traced student's batch (a teacher's `daily_minutes` is the caller's: it replaces
-    the profile's budget). A scope or an id the catalog does not hold is an error naming the
-    student."""
-    scope = np.ones((len(owners), len(catalog.skills)), bool)
+    """The `StudentBatch` fields of `OVERRIDE_FIELDS` from each student's `TeacherOverrides`:
+    what `from_views` stacks and what `recommend` sets on a model-traced student's batch (a
+    teacher's `daily_minutes` is the caller's: it replaces the profile's budget). A scope or an
+    id the catalog does not hold is an error naming the field and the ids (and, of several
+    students, the student's position: `student_at`)."""
+    scope = np.ones((len(overrides), len(catalog.skills)), bool)
     for i, o in enumerate(overrides):
         if o.scope_skills is not None:
             unknown = sorted(set(o.scope_skills) - set(catalog.skill_index))
             if unknown:  # a scope of no catalog skill left the student nothing, silently
                 raise ConfigError(
-                    f"student {owners[i]!r}: scope_skills not in the catalog: "
+                    f"{student_at(i, len(overrides))}scope_skills not in the catalog: "
                     f"{unknown[:5]}; expected ids of catalog.skills"
                 )
             scope[i] = catalog.skill_index.isin(list(o.scope_skills))
@@ -729,9 +736,9 @@ def teacher_arrays(
     high = [np.nan if o.max_grade is None else o.max_grade for o in overrides]
     return {
         "assigned": activity_matrix(
-            catalog, owners, [o.assigned for o in overrides], "assigned", ordered=True
+            catalog, [o.assigned for o in overrides], "assigned", ordered=True
         ),
-        "excluded": activity_matrix(catalog, owners, [o.excluded for o in overrides], "excluded"),
+        "excluded": activity_matrix(catalog, [o.excluded for o in overrides], "excluded"),
         "scope": scope,
         "min_grade": np.array(low, float),
         "max_grade": np.array(high, float),
@@ -758,14 +765,14 @@ def first_outside(values: np.ndarray) -> tuple[int, str] | None:
 def check_probabilities(
     values: np.ndarray, where: str, batch: StudentBatch, catalog: Catalog
 ) -> None:
-    """Probabilities in [0, 1] (NaN: unknown), or one error naming the first student and skill
-    outside: a vendor's percentages (50 for 0.5) would otherwise read as certain mastery."""
+    """Probabilities in [0, 1] (NaN: unknown), or one error naming the first skill outside,
+    and its student's position of several (never an id: `student_at`): a vendor's percentages (50 for 0.5) would otherwise read as certain mastery."""
     found = first_outside(values)
     if found is None:
         return
     (i, j), hint = np.unravel_index(found[0], values.shape), found[1]
     raise ConfigError(
-        f"{where}: student {batch.student_ids[i]!r}, skill {catalog.skills[j].id!r}: "
+        f"{where}: {student_at(i, len(batch))}skill {catalog.skills[j].id!r}: "
         f"{float(values[i, j])!r}; {PROBABILITY_EXPECTED}{hint}"
     )
 
@@ -789,7 +796,7 @@ def view_row(out: np.ndarray, value: object, catalog: Catalog, where: str) -> No
     number per catalog skill in that order, or a mapping {skill_id: value} (the skills it does
     not name keep their fill); a pandas Series keyed by skill id is read as that mapping, by
     its keys, not by position (the model's skill order is not the catalog's). Anything else is
-    one error saying which student and field."""
+    one error saying which field (`where`)."""
     into = None
     if isinstance(value, pd.Series) and not pd.api.types.is_integer_dtype(value.index):
         value = value.to_dict()

@@ -1,0 +1,60 @@
+"""Defects a vendor's backend engineer found on the per-request path (`policy.recommend` of one
+model-traced student; each failed before its fix): errors that named the student."""
+
+from __future__ import annotations
+
+import pytest
+from policy_fixtures import view
+from test_cold_start import graded_catalog, model  # noqa: F401  (the fitted BKT fixture)
+
+from adaptive.curriculum import LearnerProfile
+from adaptive.errors import ConfigError
+from adaptive.policy import AdaptivePolicy, StudentBatch, TeacherOverrides
+from adaptive.policy.adapter import batch_from_model
+
+NOW = 20_000.0
+SID = "NEW1"
+
+
+def new_student_batch(model, cat) -> StudentBatch:  # noqa: F811
+    """One student new to the state, placed from grade 2: the trial's request."""
+    profiles = [LearnerProfile(SID, grade=2)]
+    return batch_from_model(model, model.init_state(), cat, profiles, student_ids=[SID])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "said"),
+    [
+        (TeacherOverrides(assigned=("NOPE-1",)), r"^assigned: activity id\(s\) not in the catalog"),
+        (TeacherOverrides(excluded=frozenset({"m5-NUM-01"})), r"^excluded: activity id\(s\) not"),
+        (TeacherOverrides(scope_skills=frozenset({"nope"})), r"^scope_skills not in the catalog"),
+    ],
+    ids=["assigned", "excluded", "scope"],
+)
+def test_a_bad_teacher_override_names_the_field_and_ids_never_the_student(
+    model,  # noqa: F811
+    overrides,
+    said,
+) -> None:
+    """`ConfigError: student 'NEW1': unknown assigned activity ids ['NOPE-1']`: the message
+    named the student (messages never do: the caller knows whom it passed). It now says the
+    field, the ids and what was expected."""
+    cat = graded_catalog()
+    batch = new_student_batch(model, cat)
+    with pytest.raises(ConfigError, match=said) as caught:
+        AdaptivePolicy(cat).recommend(batch, k=3, now=NOW, overrides=overrides)
+    assert SID not in str(caught.value) and "expected ids of catalog." in str(caught.value)
+
+
+def test_of_several_students_the_error_gives_the_position_not_the_id(catalog) -> None:
+    """Stacked views (or a night's override set) say which student by position."""
+    from adaptive.batch.overrides import OverrideSet, StudentOverride
+
+    views = [view(sid="kid-a"), view(sid="kid-b", overrides=TeacherOverrides(assigned=("x",)))]
+    with pytest.raises(ConfigError, match=r"^the 2nd student: assigned: activity id") as caught:
+        StudentBatch.from_views(catalog, views)
+    assert "kid-" not in str(caught.value)
+    bad = OverrideSet({"kid-b": StudentOverride(assigned=("add-9",))})
+    with pytest.raises(ConfigError, match=r"^the 2nd student: overrides: 'add-9'") as caught:
+        bad.batch_fields(catalog, {}, ["kid-a", "kid-b"])
+    assert "kid-" not in str(caught.value)
