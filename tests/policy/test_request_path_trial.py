@@ -58,3 +58,24 @@ def test_of_several_students_the_error_gives_the_position_not_the_id(catalog) ->
     with pytest.raises(ConfigError, match=r"^the 2nd student: overrides: 'add-9'") as caught:
         bad.batch_fields(catalog, {}, ["kid-a", "kid-b"])
     assert "kid-" not in str(caught.value)
+
+
+def test_a_short_request_says_why_and_where_the_student_was_placed(model) -> None:  # noqa: F811
+    """`policy.recommend(batch, k=10)` returned a plain list of 3, no reason: the README says
+    `recommend_students`' lists (and the CLI's JSON) carry `.shortfall` and `.placement`. The
+    per-request path now returns the same `StudentRecommendations`, from the same code."""
+    from adaptive.policy.service import StudentRecommendations
+
+    cat = graded_catalog()
+    batch = new_student_batch(model, cat)
+    policy = AdaptivePolicy(cat)
+    recs = policy.recommend(batch, k=40, now=NOW)  # more than the catalog can give today
+    assert isinstance(recs, StudentRecommendations) and isinstance(recs, list)
+    assert recs.placement == "placed from grade 2" and 0 < len(recs) < 40
+    why = recs.shortfall
+    assert why is not None and (why.requested, why.returned) == (40, len(recs))
+    assert why.sentence.startswith(f"{len(recs)} of 40 recommended: of the other activities")
+    assert recs == list(recs) and [r.rank for r in recs] == list(range(1, len(recs) + 1))
+    full = policy.recommend(batch, k=1, now=NOW)
+    assert full.shortfall is None and full.placement == "placed from grade 2"
+    assert policy.recommend(view(), k=40, now=NOW).shortfall is not None  # a vendor's view too

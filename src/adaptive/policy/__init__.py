@@ -5,6 +5,7 @@ One student (in-process, for vendors)::
     from adaptive.policy import AdaptivePolicy, StudentView
     policy = AdaptivePolicy(catalog)                       # PolicyConfig.default(): adaptive/specs/policy.toml
     recs = policy.recommend(view, k=10, now=ts)            # [Recommendation] best first
+    recs.shortfall, recs.placement                         # why fewer than k; where placed from
     why = policy.explain(view, "g5.NF.3.practice2", now=ts)
 
 Many students (the daily job): arrays in, one table out::
@@ -27,6 +28,7 @@ from adaptive.policy.base import (
     Recommendation,
     Selection,
     StudentBatch,
+    StudentRecommendations,
     StudentView,
     TeacherOverrides,
     recommendations_from_frame,
@@ -45,6 +47,7 @@ __all__ = [
     "Recommendation",
     "Selection",
     "StudentBatch",
+    "StudentRecommendations",
     "StudentView",
     "TeacherOverrides",
     "recommendations_from_frame",

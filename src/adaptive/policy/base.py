@@ -5,7 +5,7 @@ produced the mastery: a `StudentBatch` carries the numbers it needs as arrays (s
 students x activities), so the daily job scores 100,000 students without a Python object per
 student. A `StudentView` is the one-student form a vendor builds in-process.
 
-    recs = policy.recommend(view, k=10, now=now)                 # one student -> [Recommendation]
+    recs = policy.recommend(view, k=10, now=now)    # one student -> [Recommendation], .shortfall
     table = policy.recommend_batch(batch, k=10, now=now)         # many students -> DataFrame
     why = policy.explain(view, "act-42", now=now)                # why (not) this activity
 
@@ -23,11 +23,11 @@ import datetime as dt
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,9 @@ from adaptive.errors import (
 from adaptive.memo import IdentityMemo
 from adaptive.placement.prior import grade_placement
 from adaptive.policy.config import PolicyConfig
+
+if TYPE_CHECKING:
+    from adaptive.policy.shortfall import Shortfall
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,43 @@ class Recommendation:
 #: A term's contribution below this is no reason: it prints as +0.000 ("leads toward one of the
 #: student's goal skills (+0.000)" for a skill the student already knows).
 SMALLEST_REASON = 5e-4
+
+
+class StudentRecommendations(list[Recommendation]):
+    """One student's top-k recommendations (the list itself), where they were placed, and why
+    the list is short.
+
+    What `policy.recommend` (one student's request) and `recommend_students` return. A `list`
+    of `Recommendation`, as both returned before, so code that took that list keeps working: iterate, index, slice, `len`, `== [...]` (the list's items only),
+    `+`, `isinstance(..., list)`, and `json.dumps` as the list's. `placement`: "placed from
+    grade 12", "placed from last_year.csv", '' for a student with answers placed from their
+    grade (the nightly job's students table's words, and each recommendation's `placement`
+    reason); read from the student's batch, so a student served nothing is still told where
+    they started. `shortfall`: why fewer than k came back (None for a full list, and from a
+    policy that cannot say: the baselines), from the same batch and selection
+    (`Policy.shortfall`)."""
+
+    def __init__(
+        self,
+        recommendations: Iterable[Recommendation] = (),
+        placement: str = "",
+        shortfall: Shortfall | None = None,
+    ) -> None:
+        super().__init__(recommendations)
+        self.placement = placement
+        self.shortfall = shortfall
+
+    @property
+    def recommendations(self) -> list[Recommendation]:
+        """The plain list (a copy), as `placed_recommendations` once gave it apart from
+        `placement`."""
+        return list(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"StudentRecommendations({list.__repr__(self)}, placement={self.placement!r}, "
+            f"shortfall={self.shortfall!r})"
+        )
 
 
 def is_reason(contribution: float) -> bool:
@@ -938,12 +978,15 @@ class Policy(ABC):
         k: int = 10,
         now: float | pd.Timestamp | None = None,
         overrides: TeacherOverrides | None = None,
-    ) -> list[Recommendation]:
+    ) -> StudentRecommendations:
         """Top-k activities for one student, best first (teacher assignments first).
 
         `student`: a `StudentView` (a vendor's own estimates), or the one-student batch of
         `batch_from_model(..., student_ids=[id])` (students a model traces): the per-request
-        path, `Recommendation` objects without the table `recommend_batch` builds for many."""
+        path, `Recommendation` objects without the table `recommend_batch` builds for many. The
+        list is a `StudentRecommendations`: with `.placement` (where the student was started)
+        and `.shortfall` (why fewer than k came back: None for a full list), as
+        `recommend_students` and `adaptive recommend --json` give them."""
         if isinstance(student, StudentBatch):
             batch = one_student(student, self.catalog, overrides)
         else:
@@ -958,7 +1001,19 @@ class Policy(ABC):
             batch = StudentBatch.from_views(self.catalog, [student], self.config)
         now_d = to_days(now)
         sel = self.select(batch, k, now_d)
-        return self.recommendations_of(batch, sel, now_d)[0]
+        return StudentRecommendations(
+            self.recommendations_of(batch, sel, now_d)[0],
+            str(batch.placement[0]),
+            self.shortfall(batch, sel, k, now_d),
+        )
+
+    def shortfall(
+        self, batch: StudentBatch, sel: Selection, k: int, now: float
+    ) -> Shortfall | None:
+        """Why row 0 of `sel` holds fewer than `k` activities (None when it holds `k`).
+        A policy that can say overrides this (`AdaptivePolicy`: `adaptive.policy.shortfall`);
+        the baselines, which serve evaluations, say nothing (None)."""
+        return None
 
     def recommendations_of(
         self, batch: StudentBatch, sel: Selection, now: float | pd.Timestamp | None

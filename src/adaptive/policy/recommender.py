@@ -44,6 +44,7 @@ from adaptive.policy.features import (
     gather_activities,
     to_activities,
 )
+from adaptive.policy.shortfall import Shortfall, shortfall
 
 SELECTION_TERMS: tuple[str, ...] = (*TERMS, "variety")
 #: A sentence names the student's goal beside its strongest reason when the goal weighed at
@@ -217,6 +218,12 @@ class AdaptivePolicy(Policy):
     def score_matrix(self, batch: StudentBatch, now: float) -> tuple[np.ndarray, np.ndarray]:
         """(n, A) score of every activity and (n, A) eligibility (what selection ranks)."""
         return self._scored(batch, now)[3:]
+
+    def shortfall(
+        self, batch: StudentBatch, sel: Selection, k: int, now: float
+    ) -> Shortfall | None:
+        """Why the one student's list is short: `adaptive.policy.shortfall` (None when full)."""
+        return shortfall(self, batch, sel, k, now)
 
     def select(self, batch: StudentBatch, k: int, now: float) -> Selection:
         cfg, ctx, w = self.config, self._ctx, self.config.weights

@@ -38,10 +38,9 @@ from adaptive.memo import IdentityMemo
 from adaptive.paths import demo_district_dir
 from adaptive.placement.prior import GradeTable, Placement, given_or_grade
 from adaptive.policy.adapter import batch_from_model, profiles_by_id
-from adaptive.policy.base import Explanation, Recommendation, StudentBatch, to_days
+from adaptive.policy.base import Explanation, StudentBatch, StudentRecommendations, to_days
 from adaptive.policy.config import PolicyConfig
 from adaptive.policy.recommender import AdaptivePolicy
-from adaptive.policy.shortfall import Shortfall, shortfall
 from adaptive.tracing.base import KnowledgeTracer, TracingState
 
 if TYPE_CHECKING:
@@ -337,42 +336,6 @@ def match_words(student_ids: Sequence[str], matches: Mapping[int, str]) -> str:
     )
 
 
-class StudentRecommendations(list[Recommendation]):
-    """One student's top-k recommendations (the list itself), where they were placed, and why
-    the list is short.
-
-    A `list` of `Recommendation`, as `recommend_students` returned before, so code that took
-    that list keeps working: iterate, index, slice, `len`, `== [...]` (the list's items only),
-    `+`, `isinstance(..., list)`, and `json.dumps` as the list's. `placement`: "placed from
-    grade 12", "placed from last_year.csv", '' for a student with answers placed from their
-    grade (the nightly job's students table's words, and each recommendation's `placement`
-    reason); read from the student's batch, so a student served nothing is still told where
-    they started. `shortfall`: why fewer than k came back (None for a full list), from the same
-    batch and selection (`adaptive.policy.shortfall`)."""
-
-    def __init__(
-        self,
-        recommendations: Iterable[Recommendation] = (),
-        placement: str = "",
-        shortfall: Shortfall | None = None,
-    ) -> None:
-        super().__init__(recommendations)
-        self.placement = placement
-        self.shortfall = shortfall
-
-    @property
-    def recommendations(self) -> list[Recommendation]:
-        """The plain list (a copy), as `placed_recommendations` once gave it apart from
-        `placement`."""
-        return list(self)
-
-    def __repr__(self) -> str:
-        return (
-            f"StudentRecommendations({list.__repr__(self)}, placement={self.placement!r}, "
-            f"shortfall={self.shortfall!r})"
-        )
-
-
 def recommend_students(
     student_ids: Sequence[str],
     k: int = 10,
@@ -411,10 +374,7 @@ def recommend_students(
             model, state, d.catalog, d.profiles, log=one, student_ids=[sid], config=config,
             placement=placement or "grade", **teacher_fields(overrides, d, sid),
         )  # fmt: skip
-        sel = policy.select(batch, k, when)
-        recs = policy.recommendations_of(batch, sel, when)[0]
-        why = shortfall(policy, batch, sel, k, when)  # None for a full list
-        out[sid] = StudentRecommendations(recs, str(batch.placement[0]), why)
+        out[sid] = policy.recommend(batch, k, when)  # the per-request path's list
     return out
 
 

@@ -6,22 +6,26 @@ recommended. A user who asked for `--k 10` and got 3 needs to know which rule st
     why = shortfall(policy, batch, sel, k, now)    # None when the list is full
     why.sentence  # "3 of 10: today's time budget is used (30 of 30 minutes planned); ..."
 
-`adaptive.policy.service.recommend_students` calls it with the batch and selection it has just
-built (`StudentRecommendations.shortfall`). Counts are over the catalog's activities for the
-batch's first student (one-student batches, as `adaptive recommend` builds them); each activity
-is counted under the first rule that keeps it out, in the order of `REASONS`.
+`AdaptivePolicy.recommend` (a student's request, and so `recommend_students`) calls it with the
+batch and selection it has just built (`StudentRecommendations.shortfall`). Counts are over the
+catalog's activities for the batch's first student (one-student batches, as a request and
+`adaptive recommend` build them); each activity is counted under the first rule that keeps it
+out, in the order of `REASONS`.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from adaptive.errors import verb
 from adaptive.policy.base import Selection, StudentBatch, catalog_arrays
 from adaptive.policy.constraints import MASK_CONSTRAINTS, constraint_masks
-from adaptive.policy.recommender import AdaptivePolicy
+
+if TYPE_CHECKING:
+    from adaptive.policy.recommender import AdaptivePolicy
 
 # Every reason an activity is not on the list, in the order they are checked: the verb
 # (singular, agreeing with the count: `errors.verb`), then the words for one and for several.
