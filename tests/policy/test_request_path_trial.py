@@ -79,3 +79,32 @@ def test_a_short_request_says_why_and_where_the_student_was_placed(model) -> Non
     full = policy.recommend(batch, k=1, now=NOW)
     assert full.shortfall is None and full.placement == "placed from grade 2"
     assert policy.recommend(view(), k=40, now=NOW).shortfall is not None  # a vendor's view too
+
+
+def test_a_model_of_fewer_skills_than_the_catalog_is_a_coverage_warning(model, caplog) -> None:  # noqa: F811
+    """A model trained on catalog v1 served with catalog v2 (a skill added): the notice went
+    through `logging`, so a service capturing warnings missed it. It is a `CoverageWarning`,
+    pointing at the line that built the batch, once per model and catalog, and not logged."""
+    import logging
+    import warnings
+
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.errors import CoverageWarning
+
+    v1 = graded_catalog()
+    added = Skill("new.1", "New", grade=2)
+    v2 = Catalog(
+        (*v1.skills, added),
+        (*v1.activities, Activity("new.1.a", "New", ("new.1",), grade=2)),
+        topics=v1.topics,
+    )
+    profiles = [LearnerProfile(SID, grade=2)]
+    with caplog.at_level(logging.WARNING), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):  # two requests: said once
+            batch_from_model(model, model.init_state(), v2, profiles, student_ids=[SID])
+    said = [w for w in caught if issubclass(w.category, CoverageWarning)]
+    assert len(said) == 1 and str(said[0].message).startswith("model knows 5 of 6 catalog skills")
+    assert said[0].filename == __file__  # the caller's line, as the other coverage warnings
+    assert SID not in str(said[0].message)
+    assert not [r for r in caplog.records if "catalog skills" in r.getMessage()]

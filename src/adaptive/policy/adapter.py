@@ -477,28 +477,34 @@ _OVERLAP: IdentityMemo[SkillCoverage] = IdentityMemo(limit=64)
 
 
 def note_skill_coverage(
-    model_skills: Sequence[str] | pd.Index | KnowledgeTracer, catalog: Catalog
+    model_skills: Sequence[str] | pd.Index | KnowledgeTracer, catalog: Catalog, stacklevel: int = 2
 ) -> SkillCoverage:
     """`check_skill_coverage`, said once per (model, catalog) pair (cached by identity: the
     per-request path pays a look-up): a model that shares no skill with the catalog (ids spelt
     another way: "NUM.ADD" for "num.add") is an error, a partial overlap a warning with the
     numbers (the catalog's other skills hold the placement's values, and answers on them are
     not traced: a vendor's model fitted without `catalog=`). The nightly job notes it before
-    its workers fork, so they do not say it again."""
+    its workers fork, so they do not say it again. `stacklevel`: as `warnings.warn`'s, counted
+    from the caller of this function (`batch_from_model` passes 3: its own caller's line)."""
     model = model_skills
     if hasattr(model_skills, "skills_"):
         model_skills = model_skills.skills_
-    return _OVERLAP.get((model_skills, catalog), lambda: check_skill_coverage(model, catalog))
+    # + 3: this function, the memo's `get` and the lambda stand between check_skill_coverage
+    # and the caller
+    return _OVERLAP.get(
+        (model_skills, catalog), lambda: check_skill_coverage(model, catalog, stacklevel + 3)
+    )
 
 
 def check_skill_coverage(
-    model_skills: Sequence[str] | pd.Index | KnowledgeTracer, catalog: Catalog
+    model_skills: Sequence[str] | pd.Index | KnowledgeTracer, catalog: Catalog, stacklevel: int = 2
 ) -> SkillCoverage:
     """The overlap of a model's skills with a catalog's, checked wherever a model meets a catalog
     (the batch job, `recommend`): no overlap is a `ConfigError` (every mastery would be a default,
     so the recommendations would ignore the model: the catalog is not the model's district's);
-    a partial one logs a warning with the numbers (`note_skill_coverage`: once per model and
-    catalog). A fitted model may be given for its skills (the warning's advice then fits its
+    a partial one is a `CoverageWarning` with the numbers (`warnings.warn`, as every other
+    coverage notice, so a service that captures warnings sees it; `note_skill_coverage`: once
+    per model and catalog). A fitted model may be given for its skills (the warning's advice then fits its
     kind: only BKT takes a catalog)."""
     takes_catalog = fits_with_catalog(model_skills)
     if hasattr(model_skills, "skills_"):  # check_skill_coverage(model, catalog)
@@ -516,7 +522,7 @@ def check_skill_coverage(
             "pass the catalog of the district whose data trained the model"
         )
     if coverage.missing:
-        logging.getLogger(__name__).warning("%s", coverage)
+        warnings.warn(str(coverage), CoverageWarning, stacklevel=stacklevel)
     return coverage
 
 
@@ -702,7 +708,7 @@ def batch_from_model(
     if placement is not None and have.any():
         _place_unplaced(model, state, catalog, plist, state_rows, placement, grade_table)
     skills = model.skills_
-    note_skill_coverage(model, catalog)
+    note_skill_coverage(model, catalog, stacklevel=3)
     mastery = np.full((len(ids), len(skills)), np.nan)
     p_correct = np.full((len(ids), len(skills)), np.nan)
     ability = np.zeros(len(ids))
