@@ -424,3 +424,24 @@ def test_resume_with_keys_no_saved_session_has_names_them() -> None:
     ):
         diag.resume(student_id="kid", answer=[])
     assert diag.resume(**data).n_answered == 0
+
+
+def test_answer_says_whether_the_diagnostic_is_finished() -> None:
+    """A vendor's trial: the README said "after the last question `session.answer` says the
+    diagnostic is finished", but `answer()` returned None (the app had to ask
+    `next_question()` again). It returns `done`: False until the last answer, then True, also
+    for a session saved as JSON and resumed between requests."""
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=5)], max_questions=4)
+    saved = json.dumps(diag.start("kid").to_dict())
+    said = []
+    while True:
+        session = diag.resume(**json.loads(saved))
+        q = session.next_question()
+        if q is None:
+            break
+        said.append(session.answer(len(said) % 2, question=q.skill))
+        assert said[-1] is session.done
+        saved = json.dumps(session.to_dict())
+    assert said == [False, False, False, True]
+    with pytest.raises(DiagnosticError, match="the diagnostic is finished"):
+        session.answer(1)

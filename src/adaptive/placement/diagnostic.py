@@ -1091,7 +1091,8 @@ def _one_answer(correct: object, what: str = "answer") -> int:
 
 
 class DiagnosticSession:
-    """One student's diagnostic, for an app: next question, answer, done, placement.
+    """One student's diagnostic, for an app: next question, answer (which says whether that was
+    the last), done, placement.
 
     Safe to share between threads (an app's concurrent requests): each call holds the session's
     lock, so of two answers to one question only the first is absorbed and the second is a
@@ -1189,8 +1190,11 @@ class DiagnosticSession:
         rows, codes = self._batch.next_questions()
         return self._batch.diagnostic.question(int(codes[0])) if len(rows) else None
 
-    def answer(self, correct: bool | int, question: Question | str | None = None) -> None:
+    def answer(self, correct: bool | int, question: Question | str | None = None) -> bool:
         """Absorb the answer to the pending question: 1 (or True) correct, 0 (or False) wrong.
+        Returns whether the diagnostic is finished with it (`done`: the last question was
+        answered; `next_question()` then returns None and `placement()` is final), so an app
+        knows after the answer, in the same request, whether to show another question.
 
         `question` is the question the app showed (the `Question`, its skill id or its activity
         id): when given, an answer to any other question (a retried request after the next
@@ -1212,6 +1216,7 @@ class DiagnosticSession:
             if question is not None:
                 self._check_question(question, self._batch.diagnostic.question(int(pending[1][0])))
             self._batch.answer(np.array([value]))
+            return self.done
 
     def _check_question(self, given: Question | str, pending: Question) -> None:
         """A `DiagnosticError` unless `given` names the pending question."""
