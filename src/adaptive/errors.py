@@ -176,7 +176,9 @@ class LateAnswerWarning(UserWarning):
     students (a device that synced late): they were traced in the order they arrived, not in
     time order. `students` holds those students' ids (kept out of the message, which may reach a
     log) and `count` the late answers; `KnowledgeTracer.restart` then `update` with a student's
-    whole history traces it in time order again."""
+    whole history traces it in time order again. Also the other way round: `policy.recommend`
+    given a `now` before the student's latest answer (a wrong clock or date string; `students`
+    holds the student, `count` is 0)."""
 
     def __init__(self, message: str, students: tuple[str, ...] = (), count: int = 0) -> None:
         super().__init__(message)

@@ -108,3 +108,34 @@ def test_a_model_of_fewer_skills_than_the_catalog_is_a_coverage_warning(model, c
     assert said[0].filename == __file__  # the caller's line, as the other coverage warnings
     assert SID not in str(said[0].message)
     assert not [r for r in caplog.records if "catalog skills" in r.getMessage()]
+
+
+def test_a_now_before_the_students_latest_answer_is_said(model) -> None:  # noqa: F811
+    """`recommend(..., now="2026-01-01")` for answers of October 2026 served without a word: a
+    wrong clock or date string reads every time since practice as negative. It is now one
+    `LateAnswerWarning` a call, with both dates and no id; the answers' own day is no mistake."""
+    import warnings
+
+    from adaptive.data import Response
+    from adaptive.errors import LateAnswerWarning
+
+    cat = graded_catalog()
+    answers = [
+        Response(SID, "add-0", ("add",), 1, "2026-10-01T10:00:00Z"),
+        Response(SID, "add-1", ("add",), 0, "2026-10-01T10:15:00Z"),
+    ]
+    profiles = [LearnerProfile(SID, grade=2)]
+    state = model.init_state([SID])
+    model.update(state, answers)
+    batch = batch_from_model(model, state, cat, profiles, log=answers, student_ids=[SID])
+    policy = AdaptivePolicy(cat)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        policy.recommend(batch, k=3, now="2026-01-01")
+    said = [w for w in caught if issubclass(w.category, LateAnswerWarning)]
+    assert len(said) == 1 and said[0].filename == __file__
+    text = str(said[0].message)
+    assert "now (2026-01-01 00:00 UTC)" in text and "latest answer (2026-10-01 10:15 UTC)" in text
+    assert SID not in text and said[0].message.students == (SID,)
+    for now in ("2026-10-01", "2026-10-20", None):  # the day of the answers, or after: unsaid
+        policy.recommend(batch, k=3, now=now)  # pyproject makes a LateAnswerWarning an error

@@ -22,6 +22,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -39,6 +40,7 @@ from adaptive.dates import parse_iso
 from adaptive.errors import (
     ArgumentError,
     ConfigError,
+    LateAnswerWarning,
     check_keywords,
     closest_name,
     counted,
@@ -1000,6 +1002,7 @@ class Policy(ABC):
                 student = StudentView(**{**student.__dict__, "overrides": overrides})
             batch = StudentBatch.from_views(self.catalog, [student], self.config)
         now_d = to_days(now)
+        warn_now_before_answers(batch, now_d)
         sel = self.select(batch, k, now_d)
         return StudentRecommendations(
             self.recommendations_of(batch, sel, now_d)[0],
@@ -1112,6 +1115,40 @@ class Policy(ABC):
         if sel.propensity is not None:  # a sampled list: each row's probability (exploration.py)
             out["propensity"] = sel.propensity.ravel()[keep]
         return pd.DataFrame(out)
+
+
+#: How long before the student's latest answer a request's `now` may fall unsaid: a date (its
+#: midnight) given for the day of answers made later that day is that day, not a mistake.
+NOW_SLACK_DAYS = 1.0
+
+
+def warn_now_before_answers(batch: StudentBatch, now: float) -> None:
+    """A `LateAnswerWarning` when a request's `now` is more than `NOW_SLACK_DAYS` before the
+    one student's latest answer (`last_practiced`): almost always a wrong clock or date string
+    (2026-01-01 for answers of October 2026), which reads every time since practice as
+    negative. Said once per call, with both dates and no id (the id is in `students`)."""
+    latest = batch.last_practiced[0]
+    if not (latest > now + NOW_SLACK_DAYS).any():  # NaN (never practised) is not after
+        return
+    warnings.warn(
+        LateAnswerWarning(
+            f"recommend: now ({_day_words(now)}) is before the student's latest answer "
+            f"({_day_words(float(np.nanmax(latest)))}): a wrong clock or date string? The time "
+            "since each skill was practised is read as negative (reviews and recall "
+            "misjudged); pass the request's time (None: the current time)",
+            (str(batch.student_ids[0]),),
+        ),
+        stacklevel=3,  # the caller of recommend
+    )
+
+
+def _day_words(days: float) -> str:
+    """Float days since the Unix epoch as a UTC date and time ('2026-10-01 10:15 UTC'); a day
+    number beyond pandas' dates as the number."""
+    try:
+        return f"{pd.Timestamp(round(days * 86_400e9), tz='UTC'):%Y-%m-%d %H:%M} UTC"
+    except (OverflowError, ValueError):
+        return f"day {days:,.2f}"
 
 
 def check_policy_args(catalog: object, config: object) -> None:
