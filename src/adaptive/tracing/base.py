@@ -136,7 +136,9 @@ BASE_ROW: dict[str, float] = {PLACEMENT: np.nan, PLACED_FROM: -1}
 class TracingState:
     """Per-student online state: named arrays whose first axis is the student.
 
-    `students[i]` owns row `i` of every array. Plain arrays, so a snapshot is one `.npz` file.
+    `students[i]` owns row `i` of every array. Plain arrays, so a snapshot is one `.npz` file
+    (`save` / `load`), or its bytes (`to_bytes` / `from_bytes`: a vendor's per-student store);
+    `take` copies students out into a state of their own, `put` writes them back.
     `skills` are the skills of the model that made it, in the order of its per-skill columns,
     and `model` the kind of that model (its registered name: "bkt", "best-lr", "dkt", ...;
     None for either: not recorded, as in a snapshot saved before they were kept): a model
@@ -305,11 +307,72 @@ class TracingState:
                 self.arrays[name] = np.tile(row, (len(self.students), *([1] * np.ndim(row))))
             return self.arrays[name]
 
+    def take(self, student_ids: Iterable[str]) -> TracingState:
+        """A new state holding only these students: copies of their rows, with this state's
+        skills, model and the placement sources their rows name. One student's state taken out
+        of a district's (`district.take([sid]).to_bytes()`) for a per-student store; `put`
+        writes it back. An id this state lacks is an `UnknownStudentsError`."""
+        ids = id_list(student_ids)
+        check_unique_ids(ids)
+        with self.lock:
+            rows = self.rows(ids)
+            arrays = {name: values[rows] for name, values in self.arrays.items()}
+            sources = _used_sources(arrays, self.sources)
+            return TracingState(
+                students=[self.students[r] for r in rows.tolist()],
+                arrays=arrays,
+                skills=self.skills,
+                model=self.model,
+                sources=sources,
+            )
+
+    def put(self, part: TracingState) -> None:
+        """Write the rows of `part`'s students into this state, adding the students it lacks:
+        a student's state back from a per-student store into a district's (`take`'s inverse).
+        `part` must come from the same kind of model and skills (a `ConfigError` otherwise, as
+        a model refuses such a state). An array one of them lacks (a state saved before it was
+        kept) reads as a new student's value there. Holds this state's lock."""
+        if not isinstance(part, TracingState):
+            raise TypeError(f"put: expected a TracingState, got a {type(part).__name__}")
+        _check_same_origin(self, part)
+        with part.lock:  # a copy of its moment, so the two locks are never held together
+            students, arrays = list(part.students), dict(part.arrays)
+            codes, sources = arrays.pop(PLACED_FROM, None), np.asarray(part.sources, np.str_)
+        with self.lock:
+            rows = self.rows_adding(students, {})
+            for name, values in arrays.items():
+                if name not in self.arrays:
+                    self.ensure_array(name, _new_row_value(name, values))
+            for name, values in self.arrays.items():
+                given = arrays.get(name)
+                values[rows] = _new_row_value(name, values) if given is None else given
+            if codes is not None and len(sources):
+                placed = (codes >= 0) & (codes < len(sources))
+                self.record_placement(rows[placed], sources[codes[placed]])
+
     def save(self, path: str | Path) -> None:
         """Write the state atomically as `.npz` (student ids as a unicode array, no pickle).
 
         The snapshot is taken under the state's lock, so a save while requests run (`update`
-        adding students, `place`) holds one consistent moment, never half of a new student."""
+        adding students, `place`) holds one consistent moment, never half of a new student.
+        Stored uncompressed: deflating a district's arrays would cost the night seconds; a
+        per-student store takes `to_bytes`, in the same format, deflated."""
+        if not isinstance(path, str | Path):
+            raise TypeError(
+                f"save: expected a file path, got a {type(path).__name__}; for the state as "
+                "bytes (a per-student store: Redis, a database row), state.to_bytes() and "
+                "TracingState.from_bytes(data)"
+            )
+        atomic_write_bytes(Path(path), self._npz_bytes(compress=False))
+
+    def to_bytes(self) -> bytes:
+        """The state as bytes in `save`'s format (`.npz`, no pickle, the sha256 of its entries),
+        deflated: what a vendor keeps per student in their own store between requests
+        (`TracingState.from_bytes` reads it back). Taken under the state's lock, as `save`."""
+        return self._npz_bytes(compress=True)
+
+    def _npz_bytes(self, *, compress: bool) -> bytes:
+        """The `.npz` bytes of `save` and `to_bytes`, snapshotted under the state's lock."""
         buf = io.BytesIO()
         with self.lock:
             payload = {f"a_{k}": v for k, v in self.arrays.items()}
@@ -321,8 +384,8 @@ class TracingState:
             if self.sources:
                 payload["sources"] = np.asarray(self.sources, dtype=np.str_)
             payload[STATE_CHECKSUM] = np.asarray(_state_sha256(payload), dtype=np.str_)
-            np.savez(buf, **payload)
-        atomic_write_bytes(Path(path), buf.getvalue())
+            (np.savez_compressed if compress else np.savez)(buf, **payload)
+        return buf.getvalue()
 
     @classmethod
     def load(cls, path: str | Path) -> TracingState:
@@ -330,29 +393,99 @@ class TracingState:
         the one saved with them) or not a state is an `ArtifactError` naming it. A state saved
         before the checksum was kept loads unchecked."""
         try:
-            with np.load(path, allow_pickle=False) as data:
-                payload = {k: data[k] for k in data.files}
-                saved = str(payload.pop(STATE_CHECKSUM)) if STATE_CHECKSUM in payload else None
-                if saved is not None and saved != _state_sha256(payload):
-                    raise ArtifactError(
-                        f"{path}: checksum mismatch: the state was altered or damaged since it "
-                        "was saved; restore it from a backup, or rebuild it (update from the "
-                        "students' responses)"
-                    )
-                arrays = {k[2:]: data[k] for k in data.files if k.startswith("a_")}
-                students = [str(s) for s in data["students"]]
-                skills = tuple(str(s) for s in data["skills"]) if "skills" in data.files else None
-                model = str(data["model"]) if "model" in data.files else None
-                sources = [str(t) for t in data["sources"]] if "sources" in data.files else []
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            blob = Path(path).read_bytes()
+        except OSError as exc:
             raise ArtifactError(f"{path}: not a readable state snapshot ({exc})") from exc
+        return cls._from_npz(blob, str(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes | bytearray | memoryview) -> TracingState:
+        """The state `to_bytes` (or `save`) wrote. Bytes truncated or altered since (a store
+        that cut the value, an edited byte) are one `ArtifactError`, never read wrongly; the
+        bytes are never unpickled."""
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(
+                f"from_bytes: expected the bytes of state.to_bytes(), got a {type(data).__name__}"
+            )
+        return cls._from_npz(bytes(data), "state bytes")
+
+    @classmethod
+    def _from_npz(cls, blob: bytes, name: str) -> TracingState:
+        """The state held in `.npz` bytes, checked (`name` says where they came from). Bytes
+        that are no zip archive are refused before numpy reads them (it would take them for a
+        pickle, and its error suggests unpickling them)."""
+        if not blob.startswith(b"PK"):
+            raise ArtifactError(
+                f"{name}: not a state snapshot (expected the .npz bytes that state.save or "
+                "state.to_bytes writes); truncated or altered?"
+            )
+        try:
+            with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+                payload = {k: data[k] for k in data.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise ArtifactError(
+                f"{name}: not a readable state snapshot ({exc}): truncated or damaged since it "
+                "was saved? Restore it from a backup, or rebuild it (update from the students' "
+                "responses)"
+            ) from exc
+        saved = str(payload.pop(STATE_CHECKSUM)) if STATE_CHECKSUM in payload else None
+        if saved is not None and saved != _state_sha256(payload):
+            raise ArtifactError(
+                f"{name}: checksum mismatch: the state was altered or damaged since it "
+                "was saved; restore it from a backup, or rebuild it (update from the "
+                "students' responses)"
+            )
+        if "students" not in payload:
+            raise ArtifactError(f"{name}: not a readable state snapshot (no students)")
+        arrays = {k[2:]: v for k, v in payload.items() if k.startswith("a_")}
+        students = [str(s) for s in payload["students"]]
         torn = sorted(k for k, v in arrays.items() if v.ndim == 0 or len(v) != len(students))
         if torn:
             raise ArtifactError(
-                f"{path}: not a consistent state snapshot: {len(students):,} students, but "
+                f"{name}: not a consistent state snapshot: {len(students):,} students, but "
                 f"array(s) {', '.join(torn)} hold another number of rows"
             )
-        return cls(students=students, arrays=arrays, skills=skills, model=model, sources=sources)
+        return cls(
+            students=students,
+            arrays=arrays,
+            skills=tuple(str(s) for s in payload["skills"]) if "skills" in payload else None,
+            model=str(payload["model"]) if "model" in payload else None,
+            sources=[str(t) for t in payload["sources"]] if "sources" in payload else [],
+        )
+
+
+def _used_sources(arrays: dict[str, np.ndarray], sources: list[str]) -> list[str]:
+    """The placement sources the rows of `arrays` name, their `PLACED_FROM` codes renumbered
+    into that list in place (a student taken from a district carries its own source only)."""
+    codes = arrays.get(PLACED_FROM)
+    if codes is None or not sources:
+        return []
+    used, inverse = np.unique(codes, return_inverse=True)
+    said = used >= 0
+    renumbered = np.where(said, np.cumsum(said) - 1, -1)
+    arrays[PLACED_FROM] = renumbered[inverse].reshape(codes.shape).astype(codes.dtype)
+    return [sources[c] for c in used[said].tolist()]
+
+
+def _new_row_value(name: str, values: np.ndarray) -> np.ndarray:
+    """A new student's value of a base-class array (`BASE_ROW`, else 0), one row's shape."""
+    return np.full(values.shape[1:], BASE_ROW.get(name, 0), dtype=values.dtype)
+
+
+def _check_same_origin(state: TracingState, part: TracingState) -> None:
+    """`put`'s check: both states come from the same kind of model and skills (where both
+    recorded them), else their rows mean other things."""
+    if state.model is not None and part.model is not None and state.model != part.model:
+        raise ConfigError(
+            f"put: the state given was made by a {part.model!r} model, this one by a "
+            f"{state.model!r} model: their arrays hold other values"
+        )
+    if state.skills is not None and part.skills is not None and state.skills != part.skills:
+        raise ConfigError(
+            f"put: the state given traces {len(part.skills)} skills, this one "
+            f"{len(state.skills)} ({_skills_difference(part.skills, state.skills)}): its "
+            "per-skill values would be read as other skills"
+        )
 
 
 #: The entry of a saved state holding the sha256 of its other entries (`_state_sha256`).
@@ -1230,6 +1363,16 @@ def read_checked_files(directory: Path, sha256s: dict[str, str]) -> dict[str, by
 
 def _state_skills_differ(had: tuple[str, ...], has: tuple[str, ...]) -> str:
     """The error of a state used with a model of other skills: what differs, and the way out."""
+    return (
+        f"this state was made for a model of {len(had)} skills, this model traces {len(has)}: "
+        f"{_skills_difference(had, has)}. Its per-skill values would be read as the wrong "
+        "skills. A state belongs to the model that made it: start a new one with this model "
+        "(`model.init_state(ids, prior=...)`), then `update` it with the students' history."
+    )
+
+
+def _skills_difference(had: tuple[str, ...], has: tuple[str, ...]) -> str:
+    """What `has` adds to and lacks of `had` (the first few of each), or their order."""
     added = [s for s in has if s not in set(had)]
     removed = [s for s in had if s not in set(has)]
     if added or removed:
@@ -1240,12 +1383,7 @@ def _state_skills_differ(had: tuple[str, ...], has: tuple[str, ...]) -> str:
         )
     else:
         what = "the same skills in another order"
-    return (
-        f"this state was made for a model of {len(had)} skills, this model traces {len(has)}: "
-        f"{what}. Its per-skill values would be read as the wrong skills. A state belongs to "
-        "the model that made it: start a new one with this model (`model.init_state(ids, "
-        "prior=...)`), then `update` it with the students' history."
-    )
+    return what
 
 
 def _answer_key(r: Response) -> int:
