@@ -67,6 +67,10 @@ BUILT: dict[str, tuple[Callable[[type], BaseException], tuple[str, ...]]] = {
         lambda cls: cls("an answer was given twice", students=("S-1",)),
         ("students",),
     ),
+    "adaptive.errors.StateWarning": (
+        lambda cls: cls("a state made by another model", made_by="ab12", used_by="cd34"),
+        ("made_by", "used_by"),
+    ),
     "adaptive.tracing.specs.ParamsRefused": (
         lambda cls: cls("DKT", "window = 0 (expected a whole number >= 1)"),
         ("reason",),

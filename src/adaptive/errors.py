@@ -197,6 +197,18 @@ class RepeatedAnswerWarning(UserWarning):
         self.students = students
 
 
+class StateWarning(UserWarning):
+    """A tracing state was read or updated by another fitted model than the one that made it (a
+    retrained model of the same kind and skills): its mastery so far was computed under the
+    other model's parameters. `made_by` and `used_by` hold the two models' digests
+    (`KnowledgeTracer.fitted_digest`); the message says what to do."""
+
+    def __init__(self, message: str, made_by: str = "", used_by: str = "") -> None:
+        super().__init__(message)
+        self.made_by = made_by
+        self.used_by = used_by
+
+
 class PlacementWarning(UserWarning):
     """A placement was made as asked, but part of it cannot take effect (a placement in a
     `combine` that every earlier one shadows; placement rows for students the state already

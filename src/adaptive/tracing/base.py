@@ -75,6 +75,7 @@ from adaptive.errors import (
     NotFittedError,
     PlacementWarning,
     RepeatedAnswerWarning,
+    StateWarning,
     UnknownStudentsError,
     check_keywords,
     closest_name,
@@ -84,6 +85,7 @@ from adaptive.errors import (
 )
 from adaptive.files import (
     atomic_write_bytes,
+    canonical_json,
     hash_arrays,
     make_folder,
     read_sealed_json,
@@ -143,7 +145,9 @@ class TracingState:
     and `model` the kind of that model (its registered name: "bkt", "best-lr", "dkt", ...;
     None for either: not recorded, as in a snapshot saved before they were kept): a model
     refuses a state made for other skills, or by another kind of model (whose arrays mean
-    other things), rather than read it wrongly.
+    other things), rather than read it wrongly. `model_digest` is the fitted model's own
+    (`KnowledgeTracer.fitted_digest`; None: not recorded, a state saved before it was kept): a
+    retrained model of the same kind and skills reads the state with a `StateWarning`.
     """
 
     students: list[str]
@@ -151,8 +155,11 @@ class TracingState:
     skills: tuple[str, ...] | None = None
     model: str | None = None
     sources: list[str] = field(default_factory=list)  # the texts `PLACED_FROM` codes point to
+    model_digest: str | None = None
     _rows: dict[str, int] = field(default_factory=dict, repr=False)
     _spare: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: The (made by, used by) digests a `StateWarning` was given for: said once per state.
+    _digest_said: tuple[str, str] | None = field(default=None, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -324,6 +331,7 @@ class TracingState:
                 skills=self.skills,
                 model=self.model,
                 sources=sources,
+                model_digest=self.model_digest,
             )
 
     def put(self, part: TracingState) -> None:
@@ -383,6 +391,8 @@ class TracingState:
                 payload["model"] = np.asarray(self.model, dtype=np.str_)
             if self.sources:
                 payload["sources"] = np.asarray(self.sources, dtype=np.str_)
+            if self.model_digest is not None:
+                payload[MODEL_DIGEST] = np.asarray(self.model_digest, dtype=np.str_)
             payload[STATE_CHECKSUM] = np.asarray(_state_sha256(payload), dtype=np.str_)
             (np.savez_compressed if compress else np.savez)(buf, **payload)
         return buf.getvalue()
@@ -451,6 +461,7 @@ class TracingState:
             skills=tuple(str(s) for s in payload["skills"]) if "skills" in payload else None,
             model=str(payload["model"]) if "model" in payload else None,
             sources=[str(t) for t in payload["sources"]] if "sources" in payload else [],
+            model_digest=str(payload[MODEL_DIGEST]) if MODEL_DIGEST in payload else None,
         )
 
 
@@ -486,10 +497,23 @@ def _check_same_origin(state: TracingState, part: TracingState) -> None:
             f"{len(state.skills)} ({_skills_difference(part.skills, state.skills)}): its "
             "per-skill values would be read as other skills"
         )
+    made, given = state.model_digest, part.model_digest
+    if made is not None and given is not None and made != given:
+        raise ConfigError(
+            f"put: the state given was made by another fitted model ({given[:SHORT_DIGEST]}) "
+            f"than this one ({made[:SHORT_DIGEST]}): its mastery was computed under other "
+            "parameters. Update it with this state's model first (it then records that model), "
+            "or rebuild it from the student's answers"
+        )
 
 
 #: The entry of a saved state holding the sha256 of its other entries (`_state_sha256`).
 STATE_CHECKSUM = "sha256"
+#: The entry of a saved state holding `TracingState.model_digest` (absent in a state saved
+#: before it was kept, or made by no fitted model: it loads as None, origin unknown).
+MODEL_DIGEST = "model_digest"
+#: How many hex digits of a model digest a message shows.
+SHORT_DIGEST = 12
 
 
 def _state_sha256(payload: dict[str, np.ndarray]) -> str:
@@ -680,6 +704,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
             },
             skills=self._skill_tuple(),
             model=self.name,
+            model_digest=self.fitted_digest(),
         )
         if not self.exact_placement:
             n_skills = len(self.skills_)
@@ -786,6 +811,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         counts them itself (`untraced`) and says it once, as the nightly job does per night.
         """
         self._check_state(state)
+        state.model_digest = self.fitted_digest()  # traced by this model from now on
         if isinstance(responses, Response):  # the vendor's per-answer call: checked first
             if warn_untraced:
                 self._warn_untraced_answer(responses)
@@ -1128,6 +1154,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         as it was (`set_params(forgets="no")` was taken, and refused at `fit`)."""
         check_keywords(params, self.get_params(), f"{type(self).__name__}.set_params")
         before = self.get_params()
+        self.__dict__.pop("_fitted_digest_of", None)  # the digest holds the hyperparameters
         for key, value in params.items():
             setattr(self, key, value)
         try:
@@ -1189,11 +1216,67 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 )
             state.model = self.name
         skills = self._skill_tuple()
-        if state.skills is skills:
+        if state.skills is not skills:
+            if state.skills is not None and state.skills != skills:
+                raise ConfigError(_state_skills_differ(state.skills, skills))
+            state.skills = skills
+        digest = self.fitted_digest()
+        if state.model_digest != digest:
+            self._check_state_origin(state, digest)
+
+    def _check_state_origin(self, state: TracingState, digest: str) -> None:
+        """A state made by another fitted model of this kind and skills (a retrained champion)
+        is read and updated as asked, with one `StateWarning` per state and model (its mastery
+        so far is the other model's); a state of unknown origin (saved before states recorded
+        their model's digest) takes this model's, as its skills are taken."""
+        made = state.model_digest
+        if made is None:
+            state.model_digest = digest
             return
-        if state.skills is not None and state.skills != skills:
-            raise ConfigError(_state_skills_differ(state.skills, skills))
-        state.skills = skills
+        if state._digest_said == (made, digest):
+            return
+        state._digest_said = (made, digest)
+        warnings.warn(
+            StateWarning(
+                f"this state was made by another fitted {self.name!r} model "
+                f"({made[:SHORT_DIGEST]}) than this one ({digest[:SHORT_DIGEST]}), retrained "
+                "on the same skills: its mastery so far was computed under that model's "
+                "parameters, and this model continues from it (a state it updates records this "
+                "model). The nightly job rebuilds its states for a new champion; to do the "
+                "same, `model.restart(state, ids, prior=...)` then `model.update(state, <their "
+                "answers>)`, or accept the drift, which fades on the skills students answer "
+                "again.",
+                made,
+                digest,
+            ),
+            stacklevel=4,
+        )
+
+    def fitted_digest(self) -> str:
+        """sha256 (hex) of the fitted model: its kind, hyperparameters and fitted values and
+        arrays (and further files), what its artifact holds, without the measurements kept
+        beside them (learning curve, curriculum level), which change nothing traced. A model
+        and its saved and loaded copy give the same; a model fitted again gives another. A
+        state records the digest of the model that made it (`TracingState.model_digest`).
+        Computed once per fit (per fitted vocabulary), so the per-request check is one
+        comparison."""
+        self._check_fitted()
+        cached = self.__dict__.get("_fitted_digest_of")
+        if cached is None or cached[0] is not self.skills_:
+            cached = (self.skills_, self._compute_fitted_digest())
+            self.__dict__["_fitted_digest_of"] = cached
+        return cached[1]
+
+    def _compute_fitted_digest(self) -> str:
+        """`fitted_digest`, computed: the canonical JSON of `save`'s model.json content, the
+        fitted arrays' bytes (`hash_arrays`) and each further file's sha256."""
+        digest = hashlib.sha256()
+        meta = {"model": self.name, "params": self.get_params(), "fitted": self._fitted_json()}
+        digest.update(canonical_json(json.loads(json.dumps(meta))))
+        hash_arrays(digest, self._fitted_arrays())
+        for name, blob in sorted(self._fitted_files().items()):
+            digest.update(f"{name}:{hashlib.sha256(blob).hexdigest()}".encode())
+        return digest.hexdigest()
 
     # -- artifacts ---------------------------------------------------------------------------------
     @abstractmethod
