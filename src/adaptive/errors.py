@@ -187,10 +187,10 @@ class LateAnswerWarning(UserWarning):
 
 
 class RepeatedAnswerWarning(UserWarning):
-    """`update` was given the very answer it had just absorbed for a student (same item, skills,
-    answer and time of day: an app's retry of a request): it was not absorbed a second time, and
-    the P(correct) returned is the first one's. `students` holds the student's id (kept out of
-    the message, which may reach a log)."""
+    """`update` was given again one of the last answers it absorbed for a student (same item,
+    skills, answer and time of day: an app's retry of a request, also after later answers): it
+    was not absorbed a second time, and the P(correct) returned is the first one's. `students`
+    holds the student's id (kept out of the message, which may reach a log)."""
 
     def __init__(self, message: str, students: tuple[str, ...] = ()) -> None:
         super().__init__(message)

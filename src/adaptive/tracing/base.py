@@ -121,9 +121,18 @@ INFORMATION = "ability_information"  # (n,) sum of P (1 - P)
 #: State array of every model: the time of the latest dated answer absorbed (int64 ns since the
 #: epoch, UTC; 0 = none yet), so an answer dated before it is noticed (`LateAnswerWarning`).
 LAST_ANSWER = "last_answer"
-#: State arrays of every model: a digest of the latest answer absorbed one at a time (0 = none)
-#: and the P(correct) `update` returned for it, so an app's retry of that very answer is
-#: recognized (`RepeatedAnswerWarning`) and answered alike instead of being absorbed twice.
+#: State arrays of every model: a ring of digests of the student's latest `RECENT_ANSWERS`
+#: answers absorbed one at a time (`_answer_key`; 0 = none), the P(correct) `update` returned
+#: for each, and the slot the next one takes, so an app's retry of any of them (answers A, B,
+#: then A again: a request that timed out after B arrived) is recognized
+#: (`RepeatedAnswerWarning`) and answered alike instead of being absorbed twice. A fixed width
+#: per student: the check costs the same however many answers a student gave.
+RECENT_ANSWERS = 8
+RECENT_KEYS = "recent_answer_keys"  # (n, RECENT_ANSWERS) int64
+RECENT_P = "recent_answer_p"  # (n, RECENT_ANSWERS) float64
+RECENT_NEXT = "recent_answer_next"  # (n,) int8: the slot of the next answer
+#: What a state saved before the ring kept instead: the latest answer's digest and P(correct).
+#: Read once into the ring's first slot (`_recent_answers`), so its retry is still recognized.
 LAST_KEY = "last_answer_key"
 LAST_P = "last_answer_p"
 #: State array of every model: where each student was placed from, as a code into the state's
@@ -713,8 +722,9 @@ class KnowledgeTracer(KeywordChecked, ABC):
         state.arrays[RESIDUAL] = np.zeros(0)
         state.arrays[INFORMATION] = np.zeros(0)
         state.arrays[LAST_ANSWER] = np.zeros(0, np.int64)
-        state.arrays[LAST_KEY] = np.zeros(0, np.int64)
-        state.arrays[LAST_P] = np.zeros(0)
+        state.arrays[RECENT_KEYS] = np.zeros((0, RECENT_ANSWERS), np.int64)
+        state.arrays[RECENT_P] = np.zeros((0, RECENT_ANSWERS))
+        state.arrays[RECENT_NEXT] = np.zeros(0, np.int8)
         state.arrays[PLACED_FROM] = np.zeros(0, np.int32)
         state.add_students(ids, initial)
         if prior is not None:
@@ -920,8 +930,9 @@ class KnowledgeTracer(KeywordChecked, ABC):
         rows = state.rows_adding(students, self._state_row())
         if responses.has_timestamps:
             self._note_answer_times(state, responses, rows)
-        if LAST_KEY in state.arrays:  # their latest answer is now another one
-            state.arrays[LAST_KEY][rows] = 0
+        # a log is not a request to retry: its answers are absorbed, and their earlier answers
+        # are no longer taken for retries (two equal answers in a night are two attempts)
+        _recent_answers(state)[0][rows] = 0
         p = self._update(state, responses, rows)
         self._update_mastery(state, responses, rows)
         if EVIDENCE in state.arrays:
@@ -931,8 +942,9 @@ class KnowledgeTracer(KeywordChecked, ABC):
 
     def _absorb_one(self, state: TracingState, r: Response) -> float:
         """One answer under the state's lock, on Python floats: the vendor's per-answer path
-        (the same steps as `_absorb`, without its temporary arrays). The very answer absorbed
-        last for the student (a retry) is not absorbed again: its first P(correct) is returned."""
+        (the same steps as `_absorb`, without its temporary arrays). One of the student's last
+        `RECENT_ANSWERS` answers given again (a retry) is not absorbed again: its first
+        P(correct) is returned."""
         key = _answer_key(r)
         if key:
             repeated = self._repeated_answer(state, r, key)
@@ -991,33 +1003,38 @@ class KnowledgeTracer(KeywordChecked, ABC):
 
     @staticmethod
     def _repeated_answer(state: TracingState, r: Response, key: int) -> float | None:
-        """The P(correct) returned for `r` when it repeats the student's last absorbed answer
-        (one look-up and two comparisons), else None."""
+        """The P(correct) returned for `r` when it repeats one of the student's last
+        `RECENT_ANSWERS` answers absorbed one at a time (one look-up in a row of 8), else
+        None."""
         row = state.row(r.student_id)
-        keys = state.arrays.get(LAST_KEY)
+        if row is None:
+            return None
+        keys, ps, _ = _recent_answers(state)
         # the key holds the answer's time: a late answer's retry is recognized too (comparing
         # with the student's latest time, which a late answer does not move, let it through)
-        if key == 0 or row is None or keys is None or keys.item(row) != key:
+        recent = keys[row].tolist()
+        if key not in recent:
             return None
         warnings.warn(
             RepeatedAnswerWarning(
-                f"update: the same answer as the one just absorbed for this student (item "
-                f"{r.item_id!r}, same time and answer: an app's retry?) was not absorbed again; "
-                "give a repeated attempt its own time",
+                f"update: the same answer as one of the last {RECENT_ANSWERS} absorbed for this "
+                f"student (item {r.item_id!r}, same time and answer: an app's retry of a "
+                "request?) was not absorbed again; update returns the P(correct) it returned "
+                "for it then. Give a repeated attempt its own time",
                 (r.student_id,),
             ),
             stacklevel=4,
         )
-        return float(state.arrays[LAST_P].item(row))
+        return ps.item(row, recent.index(key))
 
     @staticmethod
     def _note_answer_key(state: TracingState, r: Response, key: int, q: float) -> None:
-        keys, ps = state.arrays.get(LAST_KEY), state.arrays.get(LAST_P)
-        if keys is None or ps is None:  # a state saved before they were kept
-            keys = state.ensure_array(LAST_KEY, np.zeros((), np.int64))
-            ps = state.ensure_array(LAST_P, np.zeros(()))
+        """Keep the answer's digest and P(correct) in the student's ring, over its oldest."""
+        keys, ps, slots = _recent_answers(state)
         row = state.row(r.student_id)
-        keys[row], ps[row] = key, q
+        slot = slots.item(row)
+        keys[row, slot], ps[row, slot] = key, q
+        slots[row] = (slot + 1) % RECENT_ANSWERS
 
     @staticmethod
     def _residual_arrays(state: TracingState) -> tuple[np.ndarray, np.ndarray]:
@@ -1260,9 +1277,9 @@ class KnowledgeTracer(KeywordChecked, ABC):
         state records the digest of the model that made it (`TracingState.model_digest`).
         Computed once per fit (per fitted vocabulary), so the per-request check is one
         comparison."""
-        self._check_fitted()
         cached = self.__dict__.get("_fitted_digest_of")
-        if cached is None or cached[0] is not self.skills_:
+        if cached is None or cached[0] is not getattr(self, "skills_", None):
+            self._check_fitted()
             cached = (self.skills_, self._compute_fitted_digest())
             self.__dict__["_fitted_digest_of"] = cached
         return cached[1]
@@ -1467,6 +1484,26 @@ def _skills_difference(had: tuple[str, ...], has: tuple[str, ...]) -> str:
     else:
         what = "the same skills in another order"
     return what
+
+
+def _recent_answers(state: TracingState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The state's ring of recent answers (`RECENT_KEYS`, `RECENT_P`, `RECENT_NEXT`); for a
+    state saved before it was kept, made once (under the state's lock), each student's latest
+    answer (`LAST_KEY`, `LAST_P`, where saved) in its first slot and the older arrays dropped."""
+    arrays = state.arrays
+    keys, ps, slots = arrays.get(RECENT_KEYS), arrays.get(RECENT_P), arrays.get(RECENT_NEXT)
+    if keys is not None and ps is not None and slots is not None:
+        return keys, ps, slots
+    with state.lock:
+        last_key, last_p = state.arrays.pop(LAST_KEY, None), state.arrays.pop(LAST_P, None)
+        state._spare.pop(LAST_KEY, None), state._spare.pop(LAST_P, None)
+        keys = state.ensure_array(RECENT_KEYS, np.zeros(RECENT_ANSWERS, np.int64))
+        ps = state.ensure_array(RECENT_P, np.zeros(RECENT_ANSWERS))
+        slots = state.ensure_array(RECENT_NEXT, np.zeros((), np.int8))
+        if last_key is not None and last_p is not None:
+            keys[:, 0], ps[:, 0] = last_key, last_p
+            slots[:] = last_key != 0
+        return keys, ps, slots
 
 
 def _answer_key(r: Response) -> int:
