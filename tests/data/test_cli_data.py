@@ -288,8 +288,14 @@ DISTRICT_LOG_COLUMNS = [
 @pytest.mark.parametrize(
     ("cells", "hint"),
     [
-        (["0,09/08/2026 08:19", "1,09/08/2026 08:51"], "Every row was refused"),  # US dates
-        (["N,2026-09-08T08:19", "Y,2026-09-08T08:51"], "Every row was refused"),  # Y/N
+        (
+            ["0,09/08/2026 08:19", "1,09/08/2026 08:51"],
+            "Every one of the 2 rows was refused",
+        ),  # US dates
+        (
+            ["N,2026-09-08T08:19", "Y,2026-09-08T08:51"],
+            "Every one of the 2 rows was refused",
+        ),  # Y/N
         (["0,2026-09-08T08:19", "85,2026-09-08T08:51"], "To load the other rows"),  # points
     ],
 )
