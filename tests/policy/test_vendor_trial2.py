@@ -11,7 +11,7 @@ import pytest
 from test_cold_start import graded_catalog, model  # noqa: F401  (the fitted BKT fixture)
 
 from adaptive.curriculum import LearnerProfile
-from adaptive.errors import ConfigError, PlacementWarning
+from adaptive.errors import ConfigError, PlacementWarning, RepeatedAnswerWarning
 from adaptive.policy import AdaptivePolicy
 from adaptive.policy.adapter import batch_from_model
 
@@ -198,6 +198,27 @@ def test_an_apps_retried_answer_counts_once_in_the_streak_as_in_the_tracer(model
         model, model.init_state(), cat, [], log=[*sent, again], student_ids=["a"]
     )
     assert (batch.n_responses[0, add], batch.streak[0, add]) == (3, 2)
+
+
+def test_a_retry_after_a_newer_answer_counts_once_as_in_the_tracer(model) -> None:  # noqa: F811
+    """A vendor's trial: answers A, B, then A again (a request retried after B arrived) counted
+    A twice in the streak while the tracer, which recognizes a retry of any of a student's last
+    answers, absorbed it once."""
+    from adaptive.data import Response
+
+    cat = graded_catalog()
+    add = list(cat.skill_index).index("add")
+    first = Response("a", "add-0", ("add",), 0, "2026-09-01T10:00")
+    second = Response("a", "add-1", ("add",), 1, "2026-09-01T10:05")
+    state = model.init_state(["a"])
+    for answer in (first, second):
+        model.update(state, answer)
+    with pytest.warns(RepeatedAnswerWarning):
+        model.update(state, first)
+    assert model.answers_per_skill(state)[0, add] == 2
+    sent = [first, second, first]
+    batch = batch_from_model(model, state, cat, [], log=sent, student_ids=["a"])
+    assert (batch.n_responses[0, add], batch.streak[0, add]) == (2, 1)
 
 
 def test_explain_takes_the_one_student_batch_a_tracing_vendor_builds(model) -> None:  # noqa: F811

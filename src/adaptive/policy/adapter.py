@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import logging
 import warnings
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +61,7 @@ from adaptive.policy.base import (
     to_days,
 )
 from adaptive.policy.config import PolicyConfig
-from adaptive.tracing.base import KnowledgeTracer, TracingState
+from adaptive.tracing.base import RECENT_ANSWERS, KnowledgeTracer, TracingState
 from adaptive.tracing.learning_curve import LearningCurve
 
 NS_PER_DAY = 86_400e9
@@ -170,10 +170,10 @@ class _Events:
         activity = np.empty(n, np.int64)
         response_day = np.empty(n)
         row, skill, correct, day = [], [], [], []
-        last_answer: dict[str, tuple] = {}
+        recent: dict[str, deque] = {}  # each student's latest answers, as the tracer's ring
         for i, resp in enumerate(responses):
             r = get_row(resp.student_id, -1)
-            if r >= 0 and _is_retry(resp, last_answer):
+            if r >= 0 and _is_retry(resp, recent):
                 r = -1  # the tracer did not absorb it again: neither do the counts and streak
             response_row[i] = r
             activity[i] = get_act(mapped.get(resp.item_id, resp.item_id), -1)
@@ -205,17 +205,20 @@ class _Events:
         )
 
 
-def _is_retry(resp: Response, last_answer: dict[str, tuple]) -> bool:
-    """Whether `resp` repeats its student's previous answer of the list (same item, time and
-    answer: an app's retry), as the tracer's `update` recognizes one and does not absorb it
-    again (`RepeatedAnswerWarning`); a vendor appending each request's answer to the list it
-    passes as `log` would count it twice in the student's streak."""
+def _is_retry(resp: Response, recent: dict[str, deque]) -> bool:
+    """Whether `resp` repeats one of its student's last `RECENT_ANSWERS` answers of the list
+    (same item, time and answer: an app's retry, even after a newer answer arrived), as the
+    tracer's `update` recognizes one and does not absorb it again (`RepeatedAnswerWarning`);
+    a vendor appending each request's answer to the list it passes as `log` would count it
+    twice in the student's streak."""
     if resp.timestamp is None:
         return False
     key = (resp.item_id, resp.timestamp.value, resp.correct)
-    repeated = last_answer.get(resp.student_id) == key
-    last_answer[resp.student_id] = key
-    return repeated
+    seen = recent.setdefault(resp.student_id, deque(maxlen=RECENT_ANSWERS))
+    if key in seen:
+        return True
+    seen.append(key)
+    return False
 
 
 def history_features(
