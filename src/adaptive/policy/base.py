@@ -295,10 +295,9 @@ class StudentView:
     def __post_init__(self) -> None:
         check_profile(self.profile)
         if self.profile is not None and self.profile.student_id != str(self.student_id).strip():
-            raise ConfigError(
-                f"StudentView {self.student_id!r} with the profile of "
-                f"{self.profile.student_id!r}: expected the student's own profile "
-                "(profiles[student_id])"
+            raise ConfigError(  # no ids: an app that logs exceptions would write them
+                "StudentView with another student's profile (the view's student_id and the "
+                "profile's differ): expected the student's own profile (profiles[student_id])"
             )
         for field_name in ("mastery", "p_correct"):
             self._check_probabilities(field_name)
