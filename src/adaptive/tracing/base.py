@@ -167,7 +167,8 @@ class TracingState:
     model_digest: str | None = None
     _rows: dict[str, int] = field(default_factory=dict, repr=False)
     _spare: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
-    #: The (made by, used by) digests a `StateWarning` was given for: said once per state.
+    #: The (made by, used by) digests a `StateWarning` was given for (`put`: this state's and
+    #: the part's): said once per state.
     _digest_said: tuple[str, str] | None = field(default=None, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
@@ -347,14 +348,19 @@ class TracingState:
         """Write the rows of `part`'s students into this state, adding the students it lacks:
         a student's state back from a per-student store into a district's (`take`'s inverse).
         `part` must come from the same kind of model and skills (a `ConfigError` otherwise, as
-        a model refuses such a state). An array one of them lacks (a state saved before it was
-        kept) reads as a new student's value there. Holds this state's lock."""
+        a model refuses such a state). A part made by another fitted model of that kind and
+        skills (a retrained champion updated it) is written with one `StateWarning` per state
+        and pair of models, as `update` reads such a state: this state then records the part's
+        model where the part replaced every row, else keeps its own (rows of two models sit in
+        it). An array one of them lacks (a state saved before it was kept) reads as a new
+        student's value there. Holds this state's lock."""
         if not isinstance(part, TracingState):
             raise TypeError(f"put: expected a TracingState, got a {type(part).__name__}")
         _check_same_origin(self, part)
         with part.lock:  # a copy of its moment, so the two locks are never held together
             students, arrays = list(part.students), dict(part.arrays)
             codes, sources = arrays.pop(PLACED_FROM, None), np.asarray(part.sources, np.str_)
+            made_by = part.model_digest
         with self.lock:
             rows = self.rows_adding(students, {})
             for name, values in arrays.items():
@@ -366,6 +372,23 @@ class TracingState:
             if codes is not None and len(sources):
                 placed = (codes >= 0) & (codes < len(sources))
                 self.record_placement(rows[placed], sources[codes[placed]])
+            self._note_put_digest(made_by, every_row=len(rows) == len(self.students))
+
+    def _note_put_digest(self, given: str | None, *, every_row: bool) -> None:
+        """After `put` wrote a part made by the model `given` (None: not recorded), this state
+        records that model where the part replaced every row; a part of another fitted model
+        than this state's is said once per state and pair of models (`StateWarning`), as a
+        retrained champion's update of a per-student state is no mistake to refuse."""
+        made = self.model_digest
+        if given is None or given == made:
+            return
+        if every_row:
+            self.model_digest = given
+        if made is None or self._digest_said == (made, given):
+            return
+        self._digest_said = (made, given)
+        message = _put_digest_message(made, given, every_row)
+        warnings.warn(StateWarning(message, made, given), stacklevel=3)
 
     def save(self, path: str | Path) -> None:
         """Write the state atomically as `.npz` (student ids as a unicode array, no pickle).
@@ -506,14 +529,22 @@ def _check_same_origin(state: TracingState, part: TracingState) -> None:
             f"{len(state.skills)} ({_skills_difference(part.skills, state.skills)}): its "
             "per-skill values would be read as other skills"
         )
-    made, given = state.model_digest, part.model_digest
-    if made is not None and given is not None and made != given:
-        raise ConfigError(
-            f"put: the state given was made by another fitted model ({given[:SHORT_DIGEST]}) "
-            f"than this one ({made[:SHORT_DIGEST]}): its mastery was computed under other "
-            "parameters. Update it with this state's model first (it then records that model), "
-            "or rebuild it from the student's answers"
-        )
+
+
+def _put_digest_message(made: str, given: str, every_row: bool) -> str:
+    """`put`'s `StateWarning` for a part made by the fitted model `given`, written into a state
+    of the model `made` (the same kind and skills: a retrained champion's)."""
+    then = (
+        "it replaced every row of this state, which records that model from now on"
+        if every_row
+        else "rows of two models now sit in this state, which still records its own model"
+    )
+    return (
+        f"put: the state given was made by another fitted model ({given[:SHORT_DIGEST]}) than "
+        f"this one ({made[:SHORT_DIGEST]}), retrained on the same skills: its mastery was "
+        f"computed under that model's parameters, and was written as asked; {then}. "
+        f"{REBUILD_ADVICE}"
+    )
 
 
 #: The entry of a saved state holding the sha256 of its other entries (`_state_sha256`).
@@ -523,6 +554,12 @@ STATE_CHECKSUM = "sha256"
 MODEL_DIGEST = "model_digest"
 #: How many hex digits of a model digest a message shows.
 SHORT_DIGEST = 12
+#: What a `StateWarning` says to do about a state made by another fitted model.
+REBUILD_ADVICE = (
+    "The nightly job rebuilds its states for a new champion; to do the same, "
+    "`model.restart(state, ids, prior=...)` then `model.update(state, <their answers>)`, or "
+    "accept the drift, which fades on the skills students answer again."
+)
 
 
 def _state_sha256(payload: dict[str, np.ndarray]) -> str:
@@ -1259,10 +1296,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 f"({made[:SHORT_DIGEST]}) than this one ({digest[:SHORT_DIGEST]}), retrained "
                 "on the same skills: its mastery so far was computed under that model's "
                 "parameters, and this model continues from it (a state it updates records this "
-                "model). The nightly job rebuilds its states for a new champion; to do the "
-                "same, `model.restart(state, ids, prior=...)` then `model.update(state, <their "
-                "answers>)`, or accept the drift, which fades on the skills students answer "
-                "again.",
+                f"model). {REBUILD_ADVICE}",
                 made,
                 digest,
             ),
