@@ -7,6 +7,7 @@ TypeError) and went through a temporary file per request: 6.56 ms, 18.7 KB per s
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 
 import numpy as np
@@ -146,3 +147,35 @@ def test_put_refuses_a_state_of_other_skills_or_another_model(fitted) -> None:
     with pytest.raises(ConfigError, match="made by a 'pfa' model"):
         district.put(pfa.init_state(["s1"]))
     assert_same_state(district, before)
+
+
+class _UpdateOnEntry:
+    """A state lock that runs `then` once, the first time it is entered: an `update` of the
+    part landing just after `put` left the part's lock, before it writes the rows."""
+
+    def __init__(self, then) -> None:
+        self.lock, self.then = threading.RLock(), then
+
+    def __enter__(self) -> bool:
+        then, self.then = self.then, None
+        if then is not None:
+            then()
+        return self.lock.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.__exit__(*exc)
+
+
+def test_put_writes_the_part_as_it_was_when_put_copied_it(fitted) -> None:
+    """A review: `put` said it took "a copy of its moment" but copied only the dictionary of
+    the part's arrays, which it then read outside the part's lock: an `update` of the part at
+    the same time could leave half-updated rows in the district's state. The arrays are
+    copied under the part's lock now, so what is written is one moment of the part."""
+    part = fitted.init_state(["s1"])
+    before = part.take(["s1"])
+    district = fitted.init_state(["s0"])
+    district.lock = _UpdateOnEntry(lambda: fitted.update(part, answer("s1")))
+    district.put(part)
+    assert any(not np.array_equal(part.arrays[k], v) for k, v in before.arrays.items())
+    for name, values in before.arrays.items():
+        np.testing.assert_array_equal(district.arrays[name][district.rows(["s1"])], values)

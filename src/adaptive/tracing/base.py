@@ -353,12 +353,16 @@ class TracingState:
         and pair of models, as `update` reads such a state: this state then records the part's
         model where the part replaced every row, else keeps its own (rows of two models sit in
         it). An array one of them lacks (a state saved before it was kept) reads as a new
-        student's value there. Holds this state's lock."""
+        student's value there. Copies the part under its lock, then writes it under this
+        state's: one moment of the part, even while it is updated."""
         if not isinstance(part, TracingState):
             raise TypeError(f"put: expected a TracingState, got a {type(part).__name__}")
         _check_same_origin(self, part)
-        with part.lock:  # a copy of its moment, so the two locks are never held together
-            students, arrays = list(part.students), dict(part.arrays)
+        # a copy of its moment, arrays included (an update of the part running meanwhile writes
+        # into them: cheap for a one-student part), so the two locks are never held together
+        with part.lock:
+            students = list(part.students)
+            arrays = {name: values.copy() for name, values in part.arrays.items()}
             codes, sources = arrays.pop(PLACED_FROM, None), np.asarray(part.sources, np.str_)
             made_by = part.model_digest
         with self.lock:
