@@ -221,6 +221,28 @@ def test_a_retry_after_a_newer_answer_counts_once_as_in_the_tracer(model) -> Non
     assert (batch.n_responses[0, add], batch.streak[0, add]) == (2, 1)
 
 
+def test_answers_dated_by_day_alone_are_never_retries_as_in_the_tracer(model) -> None:  # noqa: F811
+    """A review: the batch's retry check built its own key (item, time, answer), while the
+    tracer's also holds the skills and takes no answer dated by day alone for a retry (two
+    attempts on one day are legitimate). A, B, A all dated by day: the tracer absorbed three,
+    the streak counted two. Both now read one key (`answer_key`)."""
+    from adaptive.data import Response
+
+    cat = graded_catalog()
+    add = list(cat.skill_index).index("add")
+    first = Response("a", "add-0", ("add",), 1, "2026-09-01")
+    second = Response("a", "add-1", ("add",), 1, "2026-09-01")
+    state = model.init_state(["a"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RepeatedAnswerWarning)
+        for answer in (first, second, first):
+            model.update(state, answer)
+    assert model.answers_per_skill(state)[0, add] == 3
+    sent = [first, second, first]
+    batch = batch_from_model(model, state, cat, [], log=sent, student_ids=["a"])
+    assert (batch.n_responses[0, add], batch.streak[0, add]) == (3, 3)
+
+
 def test_explain_takes_the_one_student_batch_a_tracing_vendor_builds(model) -> None:  # noqa: F811
     """`policy.explain(batch, id)` was a TypeError for a batch from `batch_from_model`: the
     documented way to ask why needed a StudentView the vendor does not keep."""

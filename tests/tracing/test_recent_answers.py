@@ -21,7 +21,7 @@ from adaptive.tracing.base import (
     RECENT_ANSWERS,
     RECENT_KEYS,
     TracingState,
-    _answer_key,
+    answer_key,
 )
 from adaptive.tracing.bkt import BKT
 from adaptive.tracing.logistic import PFA
@@ -96,7 +96,7 @@ def test_a_state_saved_before_the_ring_stays_readable(fitted, tmp_path) -> None:
     p_a = fitted.update(state, a).item()
     ring = [state.arrays.pop(k) for k in list(state.arrays) if k.startswith("recent_answer")]
     assert len(ring) == 3
-    state.arrays[LAST_KEY] = np.array([_answer_key(a)], np.int64)
+    state.arrays[LAST_KEY] = np.array([answer_key(a)], np.int64)
     state.arrays[LAST_P] = np.array([p_a])
     state.save(tmp_path / "old.npz")
     old = TracingState.load(tmp_path / "old.npz")

@@ -61,7 +61,7 @@ from adaptive.policy.base import (
     to_days,
 )
 from adaptive.policy.config import PolicyConfig
-from adaptive.tracing.base import RECENT_ANSWERS, KnowledgeTracer, TracingState
+from adaptive.tracing.base import RECENT_ANSWERS, KnowledgeTracer, TracingState, answer_key
 from adaptive.tracing.learning_curve import LearningCurve
 
 NS_PER_DAY = 86_400e9
@@ -207,13 +207,14 @@ class _Events:
 
 def _is_retry(resp: Response, recent: dict[str, deque]) -> bool:
     """Whether `resp` repeats one of its student's last `RECENT_ANSWERS` answers of the list
-    (same item, time and answer: an app's retry, even after a newer answer arrived), as the
-    tracer's `update` recognizes one and does not absorb it again (`RepeatedAnswerWarning`);
-    a vendor appending each request's answer to the list it passes as `log` would count it
-    twice in the student's streak."""
-    if resp.timestamp is None:
+    (the tracer's `answer_key`: same item, skills, time of day and answer: an app's retry,
+    even after a newer answer arrived), as the tracer's `update` recognizes one and does not
+    absorb it again (`RepeatedAnswerWarning`); a vendor appending each request's answer to
+    the list it passes as `log` would count it twice in the student's streak. An answer dated
+    by day alone is never one, as for the tracer (two attempts on one day)."""
+    key = answer_key(resp)
+    if not key:
         return False
-    key = (resp.item_id, resp.timestamp.value, resp.correct)
     seen = recent.setdefault(resp.student_id, deque(maxlen=RECENT_ANSWERS))
     if key in seen:
         return True

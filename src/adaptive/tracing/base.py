@@ -122,7 +122,7 @@ INFORMATION = "ability_information"  # (n,) sum of P (1 - P)
 #: epoch, UTC; 0 = none yet), so an answer dated before it is noticed (`LateAnswerWarning`).
 LAST_ANSWER = "last_answer"
 #: State arrays of every model: a ring of digests of the student's latest `RECENT_ANSWERS`
-#: answers absorbed one at a time (`_answer_key`; 0 = none), the P(correct) `update` returned
+#: answers absorbed one at a time (`answer_key`; 0 = none), the P(correct) `update` returned
 #: for each, and the slot the next one takes, so an app's retry of any of them (answers A, B,
 #: then A again: a request that timed out after B arrived) is recognized
 #: (`RepeatedAnswerWarning`) and answered alike instead of being absorbed twice. A fixed width
@@ -986,7 +986,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
         (the same steps as `_absorb`, without its temporary arrays). One of the student's last
         `RECENT_ANSWERS` answers given again (a retry) is not absorbed again: its first
         P(correct) is returned."""
-        key = _answer_key(r)
+        key = answer_key(r)
         if key:
             repeated = self._repeated_answer(state, r, key)
             if repeated is not None:
@@ -1544,10 +1544,11 @@ def _recent_answers(state: TracingState) -> tuple[np.ndarray, np.ndarray, np.nda
         return keys, ps, slots
 
 
-def _answer_key(r: Response) -> int:
+def answer_key(r: Response) -> int:
     """A stable digest of an answer dated to the instant (item, skills, answer, time), 0 for
     one without a time of day: answers dated by day alone may repeat legitimately (two
-    attempts on one day), so only an answer with its time of day can be a retry."""
+    attempts on one day), so only an answer with its time of day can be a retry. The one
+    definition of a retry: the tracer's ring and the batch's history (`policy.adapter`)."""
     t = r.timestamp
     if t is None or t.value % 86_400_000_000_000 == 0:
         return 0
