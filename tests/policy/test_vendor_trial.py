@@ -122,7 +122,7 @@ def test_placement_and_diagnostic_ids_are_trimmed_and_a_list_is_not_an_id(catalo
         diagnostic.run("kid4", lambda questions: [1] * len(questions))  # one id, not repeated
     spaced = Placement((" b ",), ("add",), np.array([[0.5]]))
     assert spaced.students == ("b",)
-    with pytest.raises(ConfigError, match="given twice"):
+    with pytest.raises(ConfigError, match="placement students: an id is given twice: the 2nd"):
         Placement(("b", " b"), ("add",), np.array([[0.5], [0.5]]))
 
 

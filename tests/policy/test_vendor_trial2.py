@@ -34,15 +34,21 @@ def test_a_grade_above_every_grade_of_the_catalog_is_said(model) -> None:  # noq
     assert len(AdaptivePolicy(cat).recommend_batch(batch, k=2, now=20_000.0)) == 2
 
 
-def test_a_student_requested_twice_is_one_error_naming_them(model) -> None:  # noqa: F811
-    """`student_ids=[sid, sid]` said "placement students: an id is given twice" (no id, and
-    about a placement the vendor never gave) for a new student, and served every
-    recommendation twice for one the state held."""
+def test_a_student_requested_twice_is_one_error_saying_where(model) -> None:  # noqa: F811
+    """`student_ids=[sid, sid]` said "placement students: an id is given twice" (about a
+    placement the vendor never gave) for a new student, and served every recommendation twice
+    for one the state held. The error names the argument and the positions, never the id."""
     cat = graded_catalog()
     profiles = [LearnerProfile("a", grade=2)]
     for state in (model.init_state(), model.init_state(["a"])):  # new to the state, or held
-        with pytest.raises(ConfigError, match=r"student_ids: 'a' is given twice"):
+        with pytest.raises(
+            ConfigError, match=r"student_ids: an id is given twice: the 2nd repeats the 1st"
+        ) as err:
             batch_from_model(model, state, cat, profiles, student_ids=["a", " a"])
+        assert str(err.value) == (  # no id: the 'a' of the hint is every message's
+            "student_ids: an id is given twice: the 2nd repeats the 1st (1 repeat among 2; ids "
+            "are trimmed: ' a' is 'a')"
+        )
         assert len(batch_from_model(model, state, cat, profiles, student_ids=["a"])) == 1
 
 

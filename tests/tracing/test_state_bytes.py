@@ -179,3 +179,15 @@ def test_put_writes_the_part_as_it_was_when_put_copied_it(fitted) -> None:
     assert any(not np.array_equal(part.arrays[k], v) for k, v in before.arrays.items())
     for name, values in before.arrays.items():
         np.testing.assert_array_equal(district.arrays[name][district.rows(["s1"])], values)
+
+
+def test_a_student_taken_twice_is_said_by_position_never_by_id(fitted) -> None:
+    """A review: `state.take(["s1", "s1"])` said "student_ids: 's1' is given twice", a student
+    id in an error (an app's exception log is a log). It says where and how many now."""
+    state = fitted.init_state(["s1", "s2", "s3"])
+    with pytest.raises(ConfigError) as err:
+        state.take(["s2", "s1", "s3", "s1", " s2"])
+    text = str(err.value)
+    assert text.startswith("student_ids: an id is given twice: the 4th repeats the 2nd")
+    assert "(2 repeats among 5;" in text
+    assert not any(sid in text for sid in ("s1", "s2", "s3"))

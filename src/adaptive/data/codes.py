@@ -12,7 +12,7 @@ from itertools import repeat
 
 import numpy as np
 
-from adaptive.errors import ConfigError
+from adaptive.errors import ConfigError, nth
 
 
 def lookup_codes(positions: Mapping[str, int], ids: Sequence[str] | np.ndarray) -> np.ndarray:
@@ -41,15 +41,36 @@ def id_list(ids: Iterable[str], name: str = "student_ids") -> list[str]:
     return [s.strip() if type(s) is str else _id_text(s, name) for s in ids]
 
 
-def check_unique_ids(ids: Sequence[str], name: str = "student_ids") -> None:
-    """`ConfigError` naming the first id given twice in `ids` (trimmed ids, as `id_list`
-    returns): a batch's rows would repeat a student (every recommendation twice), a
-    placement's would be ambiguous."""
-    seen: set[str] = set()
-    for s in ids:
-        if s in seen:
-            raise ConfigError(f"{name}: {s!r} is given twice (ids are trimmed: ' a' is 'a')")
-        seen.add(s)
+def first_repeat(ids: Sequence[str]) -> tuple[int, int] | None:
+    """The positions (earlier, later) of the first id in `ids` that repeats an earlier one, None
+    where every id is unique: a message names ids given twice by position, never by id."""
+    first: dict[str, int] = {}
+    for i, s in enumerate(ids):
+        j = first.setdefault(s, i)
+        if j != i:
+            return j, i
+    return None
+
+
+def check_unique_ids(
+    ids: Sequence[str], name: str = "student_ids", *, say_id: bool = False
+) -> None:
+    """`ConfigError` saying where the first id given twice in `ids` (trimmed ids, as `id_list`
+    returns) sits, by position, and how many repeat: a batch's rows would repeat a student
+    (every recommendation twice), a placement's would be ambiguous. The id itself is said only
+    with `say_id` (a skill's, not a student's: student ids stay out of messages, an app's
+    exception log is a log)."""
+    where = first_repeat(ids)
+    if where is None:
+        return
+    earlier, later = where
+    label = repr(ids[later]) if say_id else "an id"
+    repeats = len(ids) - len(set(ids))
+    raise ConfigError(
+        f"{name}: {label} is given twice: the {nth(later)} repeats the {nth(earlier)} "
+        f"({repeats:,} {'repeat' if repeats == 1 else 'repeats'} among {len(ids):,}; ids are "
+        "trimmed: ' a' is 'a')"
+    )
 
 
 def check_one_id(value: object, name: str = "student_id") -> None:

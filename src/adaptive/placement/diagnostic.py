@@ -85,7 +85,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.profile import are_profiles, given_instead_of_profiles
-from adaptive.data.codes import check_one_id, id_list
+from adaptive.data.codes import check_one_id, first_repeat, id_list
 from adaptive.data.mapping import ColumnMapping
 from adaptive.errors import (
     AdaptiveError,
@@ -1295,14 +1295,12 @@ def _prior_from_record(student_id: str, record: Mapping[str, Any]) -> Placement:
 
 def _check_unique(ids: Sequence[str]) -> None:
     """A `DiagnosticError` naming, by position, the first student given twice in a batch."""
-    first: dict[str, int] = {}
-    for i, s in enumerate(ids):
-        if s in first:
-            raise DiagnosticError(
-                f"student ids must be unique within one diagnostic batch: the {nth(i)} is the "
-                f"{nth(first[s])} again (ids are trimmed: ' a' is 'a')"
-            )
-        first[s] = i
+    where = first_repeat(ids)
+    if where is not None:
+        raise DiagnosticError(
+            f"student ids must be unique within one diagnostic batch: the {nth(where[1])} is "
+            f"the {nth(where[0])} again (ids are trimmed: ' a' is 'a')"
+        )
 
 
 #: Why a student the prior lacks may be one of its students (`_written_otherwise`).

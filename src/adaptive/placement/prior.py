@@ -109,7 +109,9 @@ class Placement:
         object.__setattr__(self, "students", tuple(students))
         if not (isinstance(self.skills, tuple) and all(isinstance(s, str) for s in self.skills)):
             object.__setattr__(self, "skills", tuple(str(s) for s in self.skills))
-        check_unique_ids(self.skills, "placement skills")  # a column read twice: which one?
+        check_unique_ids(
+            self.skills, "placement skills", say_id=True
+        )  # a column read twice: which one?
         object.__setattr__(self, "sources", tuple(sources))
 
     def __len__(self) -> int:
