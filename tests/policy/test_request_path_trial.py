@@ -139,3 +139,23 @@ def test_a_now_before_the_students_latest_answer_is_said(model) -> None:  # noqa
     assert SID not in text and said[0].message.students == (SID,)
     for now in ("2026-10-01", "2026-10-20", None):  # the day of the answers, or after: unsaid
         policy.recommend(batch, k=3, now=now)  # pyproject makes a LateAnswerWarning an error
+
+
+def test_a_short_request_works_out_features_and_eligibility_once(model, monkeypatch) -> None:  # noqa: F811
+    """`recommend` on a short list scored the student in `select`, then `shortfall` worked out
+    the features and eligibility again (~0.5 ms a request). The shortfall now reads what the
+    selection computed; the same counts and sentence as `shortfall` given the selection."""
+    from adaptive.policy.shortfall import shortfall
+
+    cat = graded_catalog()
+    batch = new_student_batch(model, cat)
+    policy = AdaptivePolicy(cat)
+    worked = []
+    real = AdaptivePolicy._features_eligible
+    monkeypatch.setattr(
+        AdaptivePolicy, "_features_eligible", lambda *a, **kw: worked.append(1) or real(*a, **kw)
+    )
+    recs = policy.recommend(batch, k=40, now=NOW)
+    assert len(worked) == 1 and recs.shortfall is not None
+    alone = shortfall(policy, batch, policy.select(batch, 40, NOW), 40, NOW)
+    assert recs.shortfall == alone

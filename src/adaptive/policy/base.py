@@ -113,7 +113,7 @@ class StudentRecommendations(list[Recommendation]):
     reason); read from the student's batch, so a student served nothing is still told where
     they started. `shortfall`: why fewer than k came back (None for a full list, and from a
     policy that cannot say: the baselines), from the same batch and selection
-    (`Policy.shortfall`)."""
+    (`Policy.select_with_shortfall`)."""
 
     def __init__(
         self,
@@ -1002,20 +1002,19 @@ class Policy(ABC):
             batch = StudentBatch.from_views(self.catalog, [student], self.config)
         now_d = to_days(now)
         warn_now_before_answers(batch, now_d)
-        sel = self.select(batch, k, now_d)
+        sel, short = self.select_with_shortfall(batch, k, now_d)
         return StudentRecommendations(
-            self.recommendations_of(batch, sel, now_d)[0],
-            str(batch.placement[0]),
-            self.shortfall(batch, sel, k, now_d),
+            self.recommendations_of(batch, sel, now_d)[0], str(batch.placement[0]), short
         )
 
-    def shortfall(
-        self, batch: StudentBatch, sel: Selection, k: int, now: float
-    ) -> Shortfall | None:
-        """Why row 0 of `sel` holds fewer than `k` activities (None when it holds `k`).
-        A policy that can say overrides this (`AdaptivePolicy`: `adaptive.policy.shortfall`);
-        the baselines, which serve evaluations, say nothing (None)."""
-        return None
+    def select_with_shortfall(
+        self, batch: StudentBatch, k: int, now: float
+    ) -> tuple[Selection, Shortfall | None]:
+        """`select`, and why row 0 holds fewer than `k` activities (None when it holds `k`).
+        A policy that can say overrides this (`AdaptivePolicy`: `adaptive.policy.shortfall`,
+        from the scoring its selection made); the baselines, which serve evaluations, say
+        nothing (None)."""
+        return self.select(batch, k, now), None
 
     def recommendations_of(
         self, batch: StudentBatch, sel: Selection, now: float | pd.Timestamp | None

@@ -12,6 +12,7 @@ strongest one.
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -44,12 +45,28 @@ from adaptive.policy.features import (
     gather_activities,
     to_activities,
 )
-from adaptive.policy.shortfall import Shortfall, shortfall
+from adaptive.policy.shortfall import Shortfall, shortfall_of
 
 SELECTION_TERMS: tuple[str, ...] = (*TERMS, "variety")
 #: A sentence names the student's goal beside its strongest reason when the goal weighed at
 #: least this share of that reason's weight.
 GOAL_TOO_SHARE = 0.5
+
+
+class Scored(NamedTuple):
+    """What selection ranks, worked out once per batch (`AdaptivePolicy._scored`).
+
+    feats: the batch's `features`; skill_vals (n, S) and act_vals (n, A): the term values
+    before weights; score (n, A); eligible (n, A): what selection may pick (`ready` less the
+    spare activities of a one-answer skill); ready (n, A): the policy's `eligibility`, which
+    `shortfall_of` counts the blocked by."""
+
+    feats: Features
+    skill_vals: dict[str, np.ndarray]
+    act_vals: dict[str, np.ndarray]
+    score: np.ndarray
+    eligible: np.ndarray
+    ready: np.ndarray
 
 
 class AdaptivePolicy(Policy):
@@ -170,12 +187,10 @@ class AdaptivePolicy(Policy):
             eligible = self._eligible(allowed, feats)
         return feats, eligible
 
-    def _scored(
-        self, batch: StudentBatch, now: float
-    ) -> tuple[Features, dict, dict, np.ndarray, np.ndarray]:
-        """Features, term values, the (n, A) score and the eligibility mask."""
+    def _scored(self, batch: StudentBatch, now: float) -> Scored:
+        """Features, term values, the (n, A) score and the eligibility masks (`Scored`)."""
         cfg, ctx, w = self.config, self._ctx, self.config.weights
-        feats, eligible = self._features_eligible(batch, now)
+        feats, ready = self._features_eligible(batch, now)
         skill_vals = self.skill_term_values(batch, feats)
         act_vals = self.activity_term_values(batch, feats)
         skill_score = sum(w[t] * v for t, v in skill_vals.items())
@@ -188,8 +203,8 @@ class AdaptivePolicy(Policy):
                 score.shape, cfg.exploration_noise, cfg.exploration_seed, now
             )
         # a check and a review are one answer each: one activity of such a skill a day
-        eligible = eligible & ~self._spare_activities(batch, score, eligible, feats)
-        return feats, skill_vals, act_vals, score, eligible
+        eligible = ready & ~self._spare_activities(batch, score, ready, feats)
+        return Scored(feats, skill_vals, act_vals, score, eligible, ready)
 
     def one_answer_skills(self, feats: Features) -> np.ndarray:
         """(n, S) the skills one activity serves today: checked first (`Features.in_doubt`), or
@@ -217,17 +232,25 @@ class AdaptivePolicy(Policy):
 
     def score_matrix(self, batch: StudentBatch, now: float) -> tuple[np.ndarray, np.ndarray]:
         """(n, A) score of every activity and (n, A) eligibility (what selection ranks)."""
-        return self._scored(batch, now)[3:]
+        scored = self._scored(batch, now)
+        return scored.score, scored.eligible
 
-    def shortfall(
-        self, batch: StudentBatch, sel: Selection, k: int, now: float
-    ) -> Shortfall | None:
-        """Why the one student's list is short: `adaptive.policy.shortfall` (None when full)."""
-        return shortfall(self, batch, sel, k, now)
+    def select_with_shortfall(
+        self, batch: StudentBatch, k: int, now: float
+    ) -> tuple[Selection, Shortfall | None]:
+        """`select`, and why row 0 is short (`adaptive.policy.shortfall`; None when full), from
+        one scoring: the features and eligibility selection read are those counted."""
+        scored = self._scored(batch, now)
+        sel = self._selection(batch, k, now, scored)
+        return sel, shortfall_of(self, batch, sel, k, scored.feats, scored.ready)
 
     def select(self, batch: StudentBatch, k: int, now: float) -> Selection:
+        return self._selection(batch, k, now, self._scored(batch, now))
+
+    def _selection(self, batch: StudentBatch, k: int, now: float, scored: Scored) -> Selection:
+        """The constrained top-k of `scored` (`select`) with each pick's term contributions."""
         cfg, ctx, w = self.config, self._ctx, self.config.weights
-        feats, skill_vals, act_vals, score, eligible = self._scored(batch, now)
+        feats, skill_vals, act_vals, score, eligible, _ = scored
         propensity = None
         if is_exploring(cfg):
             picks, picked, assigned, penalty, propensity = explore_top_k(

@@ -6,11 +6,12 @@ recommended. A user who asked for `--k 10` and got 3 needs to know which rule st
     why = shortfall(policy, batch, sel, k, now)    # None when the list is full
     why.sentence  # "3 of 10: today's time budget is used (30 of 30 minutes planned); ..."
 
-`AdaptivePolicy.recommend` (a student's request, and so `recommend_students`) calls it with the
-batch and selection it has just built (`StudentRecommendations.shortfall`). Counts are over the
-catalog's activities for the batch's first student (one-student batches, as a request and
-`adaptive recommend` build them); each activity is counted under the first rule that keeps it
-out, in the order of `REASONS`.
+`AdaptivePolicy.recommend` (a student's request, and so `recommend_students`) gives the same
+answer from the batch, selection, features and eligibility it has just built
+(`AdaptivePolicy.select_with_shortfall` -> `shortfall_of`: nothing worked out twice;
+`StudentRecommendations.shortfall`). Counts are over the catalog's activities for the batch's
+first student (one-student batches, as a request and `adaptive recommend` build them); each
+activity is counted under the first rule that keeps it out, in the order of `REASONS`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from adaptive.policy.base import Selection, StudentBatch, catalog_arrays
 from adaptive.policy.constraints import MASK_CONSTRAINTS, constraint_masks
 
 if TYPE_CHECKING:
+    from adaptive.policy.features import Features
     from adaptive.policy.recommender import AdaptivePolicy
 
 # Every reason an activity is not on the list, in the order they are checked: the verb
@@ -77,10 +79,27 @@ class Shortfall:
 def shortfall(
     policy: AdaptivePolicy, batch: StudentBatch, sel: Selection, k: int, now: float
 ) -> Shortfall | None:
-    """Why row 0 of `sel` has fewer than `k` activities (None when it has `k`)."""
-    chosen = sel.activity[0][sel.activity[0] >= 0]
-    if len(chosen) >= k:
+    """Why row 0 of `sel` has fewer than `k` activities (None when it has `k`): the batch's
+    features and eligibility worked out here (`shortfall_of` takes them already computed)."""
+    if _is_full(sel, k):
         return None
+    feats = policy.features(batch, now)
+    return shortfall_of(policy, batch, sel, k, feats, policy.eligibility(batch, feats))
+
+
+def shortfall_of(
+    policy: AdaptivePolicy,
+    batch: StudentBatch,
+    sel: Selection,
+    k: int,
+    feats: Features,
+    eligible: np.ndarray,
+) -> Shortfall | None:
+    """`shortfall` from the features and (n, A) eligibility `sel` was chosen from (the
+    policy's `features` and `eligibility` of `batch`), so the request path reads them once."""
+    if _is_full(sel, k):
+        return None
+    chosen = sel.activity[0][sel.activity[0] >= 0]
     ctx, cfg = catalog_arrays(policy.catalog), policy.config
     n_act = len(ctx.activity_ids)
     left = np.ones(n_act, bool)
@@ -93,8 +112,7 @@ def shortfall(
         left[hit] = False
 
     masks = constraint_masks(batch, ctx)
-    feats = policy.features(batch, now)
-    eligible = policy.eligibility(batch, feats)[0]
+    eligible = eligible[0]
     allowed = ~np.any([masks[name][0] for name in MASK_CONSTRAINTS], axis=0)
     used = float(ctx.minutes[chosen].sum())
     budget = float(batch.daily_minutes[0])
@@ -108,6 +126,11 @@ def shortfall(
     take("blocked", allowed & ~eligible)
     sentence = _sentence(len(chosen), k, n_act, used, budget, counts)
     return Shortfall(k, len(chosen), n_act, used, budget, counts, sentence)
+
+
+def _is_full(sel: Selection, k: int) -> bool:
+    """Row 0 of `sel` holds `k` activities (no shortfall to explain)."""
+    return int((sel.activity[0] >= 0).sum()) >= k
 
 
 def _sentence(
