@@ -112,6 +112,10 @@ def test_the_logging_policy_evaluated_on_itself_is_its_mean_outcome(logged: Logg
     run = mlflow.MlflowClient(logged.uri).get_run(result.run_id)
     logged_text = json.dumps([run.data.params, run.data.tags, run.data.metrics])
     assert run.data.params["input_sha256"] == result.fingerprint["sha256"]
+    assert run.data.params["candidate_exploration"] == "softmax"  # a policy's: its settings
+    assert (
+        "candidate_w_readiness" in run.data.params and "candidate_baseline" not in run.data.params
+    )
     assert "correct_dr_value" in run.data.metrics
     ids = pd.read_parquet(logged.out / "recommendations")["student_id"].unique()
     assert not any(str(i) in logged_text for i in ids[:200])
@@ -206,6 +210,9 @@ def test_a_simulation_baseline_is_a_candidate(logged: Logged, tmp_path, capsys) 
     assert np.isfinite(result.estimates["value"]).all()
     run = mlflow.MlflowClient(logged.uri).get_run(result.run_id)
     assert run.data.params["candidate_policy"] == "n-correct"
+    # not the adaptive policy's settings, which read as the baseline's (it has no weights)
+    assert run.data.params["candidate_baseline"] == "n-correct"
+    assert not [p for p in run.data.params if p.startswith(("candidate_w_", "candidate_expl"))]
     other = _evaluate(logged, "curriculum", min_overlap=0.0, min_ess=0.0)
     assert other.fingerprint["sha256"] != result.fingerprint["sha256"]
     base = ["ope", "--log", str(logged.out), "--district", str(logged.files),

@@ -303,7 +303,7 @@ def evaluate_logs(
     }
     result = OPEResult(table, diag, nights, fingerprint, skipped=skipped,
                        candidate_changes=changes.changes, candidate_vs_logged=changes.line)  # fmt: skip
-    result.run_id = log_run(result, config, horizon_days, tracking_uri, policy.name)
+    result.run_id = log_run(result, chosen, horizon_days, tracking_uri)
     return result
 
 
@@ -653,16 +653,25 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def candidate_params(chosen: Candidate) -> dict[str, object]:
+    """The candidate's MLflow params: `candidate_policy` ("adaptive" or the baseline's name);
+    a policy's exploration and `candidate_w_<term>` weights; a baseline, its own rule and not
+    the adaptive policy's weights, only its name (`candidate_baseline`)."""
+    if chosen.baseline is not None:
+        return {"candidate_policy": chosen.baseline, "candidate_baseline": chosen.baseline}
+    config = chosen.config
+    return {
+        "candidate_policy": AdaptivePolicy.name,
+        "candidate_exploration": config.exploration,
+        **{f"candidate_w_{t}": w for t, w in config.weights.items()},
+    }
+
+
 def log_run(
-    result: OPEResult,
-    config: PolicyConfig,
-    horizon_days: float,
-    tracking_uri: str | None,
-    policy_name: str = AdaptivePolicy.name,
+    result: OPEResult, chosen: Candidate, horizon_days: float, tracking_uri: str | None
 ) -> str:
-    """One MLflow run: the fingerprint, the candidate (`policy_name`: "adaptive" or a
-    baseline's) and its settings, the diagnostics, the estimates (counts and hashes only: no
-    student id)."""
+    """One MLflow run: the fingerprint, the candidate (`candidate_params`), the diagnostics,
+    the estimates (counts and hashes only: no student id)."""
     import mlflow
 
     from adaptive.registry.store import experiment_id, tracking
@@ -675,9 +684,7 @@ def log_run(
             **{f"input_{k}": v for k, v in result.fingerprint.items()},
             "nights": ",".join(result.nights)[:500],
             "horizon_days": horizon_days,
-            "candidate_policy": policy_name,
-            "candidate_exploration": config.exploration,
-            **{f"candidate_w_{t}": w for t, w in config.weights.items()},
+            **candidate_params(chosen),
         })  # fmt: skip
         mlflow.log_metrics({f"diag_{k}": float(v) for k, v in result.diagnostics.to_dict().items()})
         metrics = {}
