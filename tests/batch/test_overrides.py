@@ -806,3 +806,23 @@ def test_an_error_in_a_students_entry_names_the_line_and_column_of_the_value(tmp
         with pytest.raises(OverridesError) as err:
             read_overrides(path, CATALOG, PROFILES)
         assert str(err.value).startswith(f"{path}, {message}; expected ")
+
+
+def test_an_unknown_activity_at_apply_time_names_the_file_not_a_row(tmp_path):
+    """The nightly job serves a school at a time: "the 48,213th student: overrides: 'a3'" was
+    a row of that batch, which no teacher or operator can use. An override read from a file
+    now names the file, the field and the unknown ids (never the student id)."""
+    from adaptive.batch.overrides import OverrideSet
+    from adaptive.errors import ConfigError
+
+    path = write(tmp_path, {"st2": {"assigned": ["a1", "a3"], "excluded": ["a2"]}})
+    got = read_overrides(path, CATALOG, PROFILES)  # read against the catalog that has a3
+    smaller = Catalog(CATALOG.skills, CATALOG.activities[:2])  # the night's: no a3
+    with pytest.raises(OverridesError) as caught:
+        got.batch_fields(smaller, PROFILES, ["st0", "st1", "st2"])
+    said = str(caught.value)
+    assert said.startswith(f"{path}, field assigned of a student's overrides: got 'a3'; ")
+    assert "st2" not in said and "student:" not in said and "3rd" not in said
+    built = OverrideSet({"st2": StudentOverride(assigned=("a3",))})  # no file: the position
+    with pytest.raises(ConfigError, match=r"^the 3rd student: overrides: 'a3': expected"):
+        built.batch_fields(smaller, PROFILES, ["st0", "st1", "st2"])

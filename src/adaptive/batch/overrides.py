@@ -198,12 +198,8 @@ class OverrideSet:
         for i in rows:  # a set built in Python is checked as a file is: an unknown id was -1,
             # the catalog's last activity, assigned without a word
             o = students[student_ids[i]]
-            unknown = [a for a in (*o.assigned, *o.excluded) if a not in pos]
-            if unknown:
-                raise ConfigError(
-                    f"{student_at(i, n)}overrides: {unknown[0]!r}: expected "
-                    f"{_activity_expected(unknown[0], set(pos))}"
-                )
+            if any(a not in pos for a in (*o.assigned, *o.excluded)):
+                raise self._unknown_activities(o, student_ids[i], i, n, set(pos))
         owners = [student_ids[i] for i in rows]  # only those a teacher overrode: a few
         teacher = [
             students[sid].teacher_overrides(profiles[sid].grade if sid in profiles else None)
@@ -222,6 +218,31 @@ class OverrideSet:
             column[rows] = fields[name]
             out[name] = column
         return out
+
+    def _unknown_activities(
+        self, override: StudentOverride, sid: str, row: int, n: int, activities: set[str]
+    ) -> ConfigError:
+        """The error for a student's override naming activities not in the catalog applied.
+        From a file (`sources`): the file, the field and its unknown ids (an operator can open
+        it; a row of the night's school batch means nothing to anyone); for a set built in
+        Python, the student's position in the caller's `student_ids` (`student_at`). Never the
+        id (messages never name a student)."""
+        field_, unknown = next(
+            (name, bad)
+            for name in ("assigned", "excluded")
+            if (bad := [a for a in getattr(override, name) if a not in activities])
+        )
+        expected = _activity_expected(unknown[0], activities)
+        source = {str(s).strip(): f for s, f in self.sources.items()}.get(sid)
+        if source is None:
+            return ConfigError(
+                f"{student_at(row, n)}overrides: {unknown[0]!r}: expected {expected}"
+            )
+        shown = ", ".join(repr(a) for a in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+        return OverridesError(
+            f"{source}, field {field_} of a student's overrides: got {shown}; expected {expected} "
+            "(the file was read against another catalog than the night's?)"
+        )
 
 
 @dataclass(frozen=True)
