@@ -473,7 +473,6 @@ def check_served_inputs(
     district's export: `check_log_students`, before the rows are counted). `nights`: the
     students tables of `start` and `end`; `log_given`: (data, mapping, the log as `_dated_log`
     read it, from where the night `start` began: ns)."""
-    from adaptive.data import load_log
     from adaptive.evaluation.ope.served import (
         check_catalog,
         check_log,
@@ -497,8 +496,7 @@ def check_served_inputs(
         check_profiles(frame, by_id, source, f"students of the night {night}", served_from)
     data, mapping, log, since = log_given
     students = pd.concat([frame["student_id"] for frame in nights], ignore_index=True)
-    check_log_students(log, since, students, catalog, str(log.source),
-                       lambda: load_log(data, mapping))  # fmt: skip
+    check_log_students(log, since, students, catalog, str(log.source), data, mapping)
     check_log(data, mapping, log, metas, state_dir, str(log.source))
 
 

@@ -452,14 +452,11 @@ def _outcome_log(data: str | Path, mapping: dict | None, first_ns: int | None):
 
 def _check_log_students(data, mapping, log, decisions, catalog, starts: np.ndarray) -> None:
     """The response log's students are the nights' (`served.check_log_students`; the whole log
-    read again, by the job's reader, only when nothing in `log` dates from the first night's
-    start on)."""
-    from adaptive.batch.job import _read_log
-
+    read again, by `served.read_whole_log`, only when `log` holds no row)."""
     if not len(starts):
         return
     check_log_students(log, int(starts.min()), decisions["student_id"], catalog, str(data),
-                       lambda: _read_log(data, mapping, None)[0])  # fmt: skip
+                       data, mapping)  # fmt: skip
 
 
 def _day(ns: int) -> str:

@@ -35,7 +35,7 @@ and profiles where more differ, are refused: the messages say so. Messages name 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -138,7 +138,8 @@ def check_log_students(
     served_students: pd.Series,
     catalog,
     source: str,
-    read_whole: Callable[[], object],
+    data,
+    mapping: dict | None,
 ) -> None:
     """ServedInputError when the response log's students are almost none of the nights'
     (`served_students`: the ids the nights served), and almost none of these are in it
@@ -148,13 +149,13 @@ def check_log_students(
 
     `log`: the log as the caller read it (a Parquet log with timestamps from `since_ns`, the
     first night's start, on; others in full): the students who answered from then on are
-    compared; when none did, those of the whole log (`read_whole()`, only when `log` holds no
-    row: then it was read from `since_ns`). The message gives counts only: the students
-    shared, and the log's skills the catalog has."""
+    compared; when none did, those of the whole log (`data` read again with `mapping` by
+    `read_whole_log`, only when `log` holds no row: then it was read from `since_ns`). The
+    message gives counts only: the students shared, and the log's skills the catalog has."""
     recent = log.time >= since_ns
     what = f"who answered from {pd.Timestamp(since_ns, tz='UTC').isoformat()} on"
     if not recent.any():
-        log = log if len(log) else read_whole()
+        log = log if len(log) else read_whole_log(data, mapping)
         recent = np.ones(len(log), bool)
         what = "whose answers all date before the nights"
     rows, skill = log.exploded()
@@ -176,6 +177,18 @@ def check_log_students(
         "the log of `adaptive batch --data` (or its --district) for these nights, exported "
         "after them"
     )
+
+
+def read_whole_log(data, mapping: dict | None):
+    """The whole response log, for `check_log_students` in `ope` and `experiment analyze`
+    alike: by the nightly job's reader (`batch.job._read_log`: none of the optional columns,
+    which the check does not read), its load notes said once (`_say_notes`). Read only when
+    the command's read from the first night on held no row, which had no note to say."""
+    from adaptive.batch.job import _read_log, _say_notes
+
+    log, report = _read_log(data, mapping, None)
+    _say_notes(report)
+    return log
 
 
 def check_log(
