@@ -679,6 +679,28 @@ def test_integer_and_padded_log_ids_are_text_on_spark_as_in_process(
     assert "school=unassigned" in schools
 
 
+def test_a_log_none_of_whose_ids_are_the_rosters_is_refused_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A Spark operator's trial: a log none of whose students has a profile (another district's
+    export, ids with a prefix) was refused in-process, but served whole on Spark (every student
+    in school 'unassigned', the roster's from their grade alone), then only warned of. Both
+    engines now refuse it with the same words, counts and no ids, before anything is written."""
+    other = district.log.frame.assign(student_id="x" + district.log.frame["student_id"].astype(str))
+    data = tmp_path / "other.parquet"
+    other.to_parquet(data)
+    args = district.job_args(data=data, k=5)
+    said = []
+    for engine in ("spark", "local"):
+        out = tmp_path / engine
+        with pytest.raises(ConfigError, match="none of them is a profile's id") as refused:
+            run_daily_job(DAY_1, out, engine=engine, **args)
+        said.append(str(refused.value))
+        assert not out.exists(), engine
+    assert said[0] == said[1]
+    assert not any(s in said[0] for s in other["student_id"].unique())
+
+
 def test_a_first_night_of_an_empty_log_is_said_on_spark_as_in_process(
     spark_ready, district, tmp_path
 ):

@@ -826,8 +826,9 @@ def check_log_ids_match(students: Collection[str], profiles: Mapping[str, object
     export that dropped leading zeros: '63' for '000063'). A trial's night so served 20,000
     students without a profile in school 'unassigned' and the roster's 20,000 from their grade
     alone, exit 0. Fewer (students new since the roster, a few ids typed otherwise) are a
-    warning (`warn_ids_written_otherwise`). No profiles given: nothing to compare. Counts only,
-    no ids."""
+    warning, the count of those written otherwise. Both engines call it before anything is
+    written (the Spark driver with the log's distinct ids: `spark_job._check_log_ids`). No
+    profiles given: nothing to compare. Counts only, no ids."""
     missing = [s for s in students if s not in profiles]
     if not missing or not profiles:
         return
@@ -854,17 +855,6 @@ def check_log_ids_match(students: Collection[str], profiles: Mapping[str, object
         "the log's export (as the roster writes them) and export it again, or give the roster "
         "of this log"
     )
-
-
-def warn_ids_written_otherwise(students: Sequence[str], profiles: Mapping[str, object]) -> None:
-    """Count the log's students without a profile whose id is a profile's as written on paper
-    (leading zeros lost in a spreadsheet, "4501" for "004501"; another case): they are served in
-    school 'unassigned' from nothing, while the roster's student has no answers. A count, no
-    ids. (The Spark engine's, of the students it served without a profile; the local engine's
-    `check_log_ids_match` refuses a night where they are most of the log.)"""
-    missing = [s for s in students if s not in profiles]
-    if missing:
-        _say_written_otherwise(_written_otherwise(missing, profiles), stacklevel=4)
 
 
 def _written_otherwise(missing: Sequence[str], profiles: Mapping[str, object]) -> int:

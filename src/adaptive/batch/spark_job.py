@@ -18,7 +18,8 @@ The driver plans and commits; every per-student step runs on the executors, one 
    profiles' student ids trimmed as `LearnerProfile` trims them (`_students_frame`), and a log
    with a row that reader refuses (an empty id or skill list, an answer or a time it does not
    read) stops the night before any school is served, with that reader's error naming file and
-   line (`_refuse_unread_rows`);
+   line (`_refuse_unread_rows`); so does a log whose ids are not the roster's, as in-process
+   (`_check_log_ids`: only the log's distinct student ids reach the driver);
 3. students are keyed by their current school (profile's school, else "unassigned"), the log's
    rows by their student's school; `cogroup(...).applyInArrow` hands each executor one school:
    its new responses and its students (profile and previous state);
@@ -46,6 +47,7 @@ replaced model version or policy (`night_checks`; `_SUCCESS.json` records the po
 from __future__ import annotations
 
 import collections
+import contextlib
 import hashlib
 import json
 import os
@@ -86,6 +88,7 @@ from adaptive.batch.night_checks import (
     OffCatalog,
     after_night,
     arm_parts,
+    check_log_ids_match,
     check_night_near_log,
     experiment_ended_or_replaced,
     experiment_served_before,
@@ -102,7 +105,6 @@ from adaptive.batch.night_checks import (
     say_arm_changes,
     served_inputs,
     warn_future_rows,
-    warn_ids_written_otherwise,
     warn_placement_alone,
     warn_profiles_gone,
     warn_untraced,
@@ -356,55 +358,54 @@ def run_spark_night(
         new_assignment = experiment_ended_or_replaced(out, day, experiment_sha)
         zone_served_before(out, state_dir, day, timezone)
         overrides_dropped(out, state_dir, day, overrides)
-        inputs_checked()
-        resumed = writer.prepare_date(out, TABLES, day, fingerprint)
-        record_overrides(out, day, overrides)
-        sha = _folder_sha(model_dir)
-        partial = snapshot_dir(state_dir, day).with_name(f"date={day}{PARTIAL}")
-        if not resumed and partial.exists():
-            shutil.rmtree(partial)
-        night = SparkNight(
-            model_files=_shipped_names(model_dir, sha),
-            model_sha=sha,
-            context=context,
-            policy_json=context.policy_json,
-            out=str(Path(out).resolve()),
-            state_partial=str(partial.resolve()),
-            day=day,
-            cutoff_ns=int(cutoff.value),
-            reuse=reuse,
-            resumed=resumed,
-            window=config.progress_window,
-            overrides=overrides,
-            experiment_file=experiment_file,
-            placement_source=Path(placement).name if placement is not None else None,
-        )
-        try:  # a session that cannot start or reach its master fails here: one line too
-            session = spark if spark is not None else spark_session(master)
-            _ship_model(session, model_dir, night.model_files, Path(tmp) / "shipped")
-            if experiment_file is not None:
-                session.sparkContext.addFile(str(Path(tmp) / "shipped" / experiment_file))
-            if placement is not None:
-                placement_duplicates(
-                    session, placed_rows, str(placement), placement_columns, renamed
-                )
-            rows = _run_schools(
-                session,
-                night,
-                path,
-                columns,
-                log_mapping,
-                profiles_path,
-                snapshot_dir(state_dir, previous) if reuse else None,
-                since,
-                placed_rows if placement is not None else None,
+        try:
+            with _one_line_errors(path, columns, log_mapping):  # a session that cannot start too
+                session = spark if spark is not None else spark_session(master)
+                log = SparkLog.planned(session, path, columns, log_mapping, since)
+                # the log's students against the roster, as in-process, before anything is
+                # written: a log of ids written otherwise is refused, not served and warned of
+                _check_log_ids(log, profiles_path)
+            inputs_checked()
+            resumed = writer.prepare_date(out, TABLES, day, fingerprint)
+            record_overrides(out, day, overrides)
+            sha = _folder_sha(model_dir)
+            partial = snapshot_dir(state_dir, day).with_name(f"date={day}{PARTIAL}")
+            if not resumed and partial.exists():
+                shutil.rmtree(partial)
+            night = SparkNight(
+                model_files=_shipped_names(model_dir, sha),
+                model_sha=sha,
+                context=context,
+                policy_json=context.policy_json,
+                out=str(Path(out).resolve()),
+                state_partial=str(partial.resolve()),
+                day=day,
+                cutoff_ns=int(cutoff.value),
+                reuse=reuse,
+                resumed=resumed,
+                window=config.progress_window,
+                overrides=overrides,
+                experiment_file=experiment_file,
+                placement_source=Path(placement).name if placement is not None else None,
             )
-            if experiment_facts is not None:
-                _warn_arm_changes(session, out, day, new_assignment)
-        except AdaptiveError:
-            raise
-        except Exception as exc:  # Spark's errors carry JVM stacks: one line instead
-            raise _located_rows(exc, path, columns, log_mapping) or _driver_error(exc) from None
+            with _one_line_errors(path, columns, log_mapping):
+                _ship_model(session, model_dir, night.model_files, Path(tmp) / "shipped")
+                if experiment_file is not None:
+                    session.sparkContext.addFile(str(Path(tmp) / "shipped" / experiment_file))
+                if placement is not None:
+                    placement_duplicates(
+                        session, placed_rows, str(placement), placement_columns, renamed
+                    )
+                rows = _run_schools(
+                    session,
+                    night,
+                    log,
+                    profiles_path,
+                    snapshot_dir(state_dir, previous) if reuse else None,
+                    placed_rows if placement is not None else None,
+                )
+                if experiment_facts is not None:
+                    _warn_arm_changes(session, out, day, new_assignment)
         finally:
             shutil.rmtree(Path(out) / PLACEMENT_DIR, ignore_errors=True)
     schools = sorted(r["school"] for r in rows)
@@ -437,7 +438,6 @@ def run_spark_night(
     )
     missing = [s for r in rows for s in json.loads(r["without_profile_ids"])]
     if missing and profiles_path is not None:
-        warn_ids_written_otherwise(missing, dict.fromkeys(_profile_ids(profiles_path)))
         warn_profiles_gone(out, state_dir, day, missing)
     if experiment_facts is not None:
         outside = sum(r["outside_experiment"] for r in rows)
@@ -842,34 +842,90 @@ def _folder_sha(folder: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class SparkLog:
+    """The Parquet log as Spark plans to read it: `cells`, every row's columns under their
+    canonical names (and `_row`, its position in its file); `read`, the rows the in-process job
+    reads (every row, or those since the reused snapshot's cutoff, and those without a time, to
+    be refused); `reading`, each canonical column as the in-process reader reads it
+    (`_log_reading`: one aggregate over `read`, which refuses a row that reader refuses);
+    `nanos`, whether its times are nanoseconds (read as numbers: `_time_literal`)."""
+
+    cells: Any
+    read: Any
+    reading: dict[str, Any]
+    nanos: bool
+
+    @classmethod
+    def planned(
+        cls, session, path: Path, columns: dict[str, str], mapping: ColumnMapping, since
+    ) -> SparkLog:
+        """The log at `path` planned in `session` (`since`: the reused snapshot's cutoff, ns,
+        or None); runs `_log_reading`'s aggregate, so a log with a row the in-process reader
+        refuses stops here, before anything is written."""
+        from pyspark.sql import functions as F
+
+        nanos = _time_in_nanoseconds(path, columns["timestamp"])
+        if nanos:  # pandas' and pyarrow's default unit, which Spark cannot read as a timestamp
+            session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
+        raw = session.read.parquet(str(path))
+        cells = raw.select(
+            *(F.col(src) for src in columns.values()), F.col("_metadata.row_index").alias("_row")
+        ).toDF(*columns, "_row")
+        ts = F.col("timestamp")
+        read = cells  # the rows the in-process job reads
+        if since is not None:  # a row without a time is read, as in-process, to be refused
+            read = cells.where(ts.isNull() | (ts >= _time_literal(since, nanos)))
+        return cls(cells, read, _log_reading(read, path, columns, mapping), nanos)
+
+    def students(self):  # a pyspark DataFrame (imported by Spark only)
+        """Every row's student id (one `student_id` column), of the whole log: the students
+        the in-process job knows, from the rows it reads and its snapshot's history."""
+        return self.cells.select(self.reading["student_id"].alias("student_id"))
+
+
+def _check_log_ids(log: SparkLog, profiles_path: Path | None) -> None:
+    """`check_log_ids_match` of the log's distinct student ids, as Spark reads them (text,
+    trimmed), against the profiles' ids: the in-process engine's refusal (same words, exit 2)
+    of a log whose ids are not the roster's, on the driver before any school is served. Only
+    the distinct ids reach the driver (one Spark pass), as the in-process job's set of them."""
+    if profiles_path is None:
+        return
+    found = log.students().where("student_id IS NOT NULL").distinct().toArrow()
+    check_log_ids_match(found.column(0).to_pylist(), dict.fromkeys(_profile_ids(profiles_path)))
+
+
+@contextlib.contextmanager
+def _one_line_errors(path: Path, columns: dict[str, str], mapping: ColumnMapping) -> Iterator[None]:
+    """A context in which Spark's errors (which carry JVM stacks) become one line: a row the
+    in-process reader refuses, named by file and line (`_located_rows`), else `_driver_error`;
+    an `AdaptiveError` passes as raised."""
+    try:
+        yield
+    except AdaptiveError:
+        raise
+    except Exception as exc:
+        raise _located_rows(exc, path, columns, mapping) or _driver_error(exc) from None
+
+
 def _run_schools(
-    session, night, path, columns, mapping, profiles_path, previous, since, placed_rows=None
+    session, night, log: SparkLog, profiles_path, previous, placed_rows=None
 ) -> list[dict]:
-    """The Spark plan of steps 2-4; the collected rows (one per school)."""
+    """The Spark plan of steps 2-4 over the planned `log`; the collected rows (one per
+    school)."""
     from pyspark.sql import functions as F
 
-    nanos = _time_in_nanoseconds(path, columns["timestamp"])
-    if nanos:  # pandas' and pyarrow's default unit, which Spark cannot read as a timestamp
-        session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
-    raw = session.read.parquet(str(path))
-    cells = raw.select(
-        *(F.col(src) for src in columns.values()), F.col("_metadata.row_index").alias("_row")
-    ).toDF(*columns, "_row")
+    answered = log.students()  # every student of the log, as the in-process job's
     ts = F.col("timestamp")
-    read = cells  # the rows the in-process job reads
-    if since is not None:  # a row without a time is read, as in-process, to be refused
-        read = cells.where(ts.isNull() | (ts >= _time_literal(since, nanos)))
-    reading = _log_reading(read, path, columns, mapping)
-    # every student of the log, as the in-process job's
-    answered = cells.select(reading["student_id"].alias("student_id"))
-    log = read.select(*(reading[name].alias(name) for name in columns), "_row")
-    log = log.where(ts < _time_literal(night.cutoff_ns, nanos))
+    names = [name for name in log.cells.columns if name != "_row"]
+    responses = log.read.select(*(log.reading[name].alias(name) for name in names), "_row")
+    responses = responses.where(ts < _time_literal(night.cutoff_ns, log.nanos))
     students = _students_frame(session, profiles_path, previous)
     school_of = students.select("student_id", "school")
     if placed_rows is not None:
         count_placed_off_roster(session, students, answered, placed_rows, night.placement_source)
-        students = with_placement(session, students, log, placed_rows)
-    log = log.join(school_of, "student_id", "left").withColumn(
+        students = with_placement(session, students, responses, placed_rows)
+    responses = responses.join(school_of, "student_id", "left").withColumn(
         "school", F.coalesce(F.col("school"), F.lit(UNASSIGNED_SCHOOL))
     )
 
@@ -880,7 +936,7 @@ def _run_schools(
             raise RuntimeError(f"{ERROR_MARK}[{type(exc).__name__}] {exc} [/{ERROR_MARK}]") from exc
 
     result = (
-        log.groupBy("school")
+        responses.groupBy("school")
         .cogroup(students.groupBy("school"))
         .applyInArrow(serve, schema=RESULT_SCHEMA)
     )
