@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import time
 import warnings
 from pathlib import Path
@@ -382,14 +383,40 @@ def test_a_night_refused_on_its_inputs_leaves_no_mlflow_run(district, tmp_path, 
     assert {r.info.run_id for r in _batch_runs(district.uri)} == before
 
     def disk_full(*args, **kwargs):
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device", "/out/students/school=s1")
 
     monkeypatch.setattr(writer, "prepare_date", disk_full)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OSError, match="No space left on device"):
         run_daily_job(district.last_day, tmp_path / "full", **district.job_args())
     (failed,) = [r for r in _batch_runs(district.uri) if r.info.run_id not in before]
     assert failed.info.status == "FAILED" and failed.info.lifecycle_stage == "deleted"
-    assert "disk full" in failed.data.tags["adaptive.failed_reason"]
+    reason = failed.data.tags["adaptive.failed_reason"]
+    assert reason == "the night failed: OSError: No space left on device"
+
+
+def test_a_failed_nights_mlflow_reason_names_no_student(district, tmp_path, monkeypatch):
+    """Review: a failed night's run recorded its error's first line in the tag
+    `adaptive.failed_reason`, and not every error keeps ids out (a profile's error names its
+    student, a KeyError prints its key). The tag now holds the error's type only."""
+    from adaptive.batch import writer
+    from adaptive.curriculum.profile import ProfileValueError
+
+    student = str(district.log.students[0])
+    before = {r.info.run_id for r in _batch_runs(district.uri)}
+
+    def refused(*args, **kwargs):
+        raise ProfileValueError(student, "weight 2.0 outside [0, 1]")
+
+    monkeypatch.setattr(writer, "prepare_date", refused)
+    with pytest.raises(ProfileValueError):
+        run_daily_job(district.last_day, tmp_path / "out", **district.job_args())
+    (failed,) = [r for r in _batch_runs(district.uri) if r.info.run_id not in before]
+    reason = failed.data.tags["adaptive.failed_reason"]
+    assert reason == "the night failed: ProfileValueError" and student not in reason
+    from adaptive.batch.job import failed_reason
+
+    assert failed_reason(KeyError(student)) == "KeyError"
+    assert failed_reason(SystemExit(143)) == "SystemExit(143)"
 
 
 def test_snapshot_of_another_model_is_not_reused(district, tmp_path):

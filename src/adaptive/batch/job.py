@@ -434,7 +434,7 @@ def _run_locked(
                     **inputs,
                 )
             except BaseException as exc:
-                run.discard(_why(exc))
+                run.discard(exc)
                 writer.discard_unstarted_date(out, TABLES, day)
                 raise
             served()
@@ -1609,15 +1609,36 @@ class SummaryRun:
             )
         return self.opening
 
-    def discard(self, reason: str) -> None:
-        """End the run FAILED with `reason` and delete it, where it was opened (best effort: a
-        run left RUNNING is marked FAILED by the next night, `fail_stale_runs`)."""
+    def discard(self, exc: BaseException) -> None:
+        """End the run FAILED with the reason `exc` gives (`failed_reason`: no id) and delete
+        it, where it was opened (best effort: a run left RUNNING is marked FAILED by the next
+        night, `fail_stale_runs`)."""
         if self.opening is None:
             return
+        reason = failed_reason(exc)
         with contextlib.suppress(Exception):
             run_id = self.opening.result(timeout=5)
             ending = self.registry.submit(_end_failed_run, run_id, reason, self.tracking_uri)
             ending.result(timeout=10)
+
+
+def failed_reason(exc: BaseException) -> str:
+    """The reason a failed night's MLflow run records (tag `adaptive.failed_reason`), which
+    holds no student id: the server's failure in fixed words (`network_failure`), else the
+    error's type name, with the system's own words for an `OSError` ("No space left on
+    device", never its file name) and the code of a `SystemExit` (a stop signal's). Never the
+    message: not every error's keeps ids out (a profile's error names its student, a
+    `KeyError` prints its key), and the run is kept where anyone with access to the store
+    reads it; the command line shows the message itself."""
+    reason = network_failure(exc)
+    if reason is not None:
+        return reason
+    name = type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{name}: {exc.strerror}"
+    if isinstance(exc, SystemExit) and isinstance(exc.code, int):
+        return f"{name}({exc.code})"
+    return name
 
 
 def _end_failed_run(run_id: str, reason: str, tracking_uri: str | None) -> None:
