@@ -179,6 +179,28 @@ def test_the_demo_prints_no_reason_that_reads_plus_zero():
     assert reason_words({"aspiration": 0.004}) == ""
 
 
+def test_a_damaged_demo_models_error_passes_through_unchanged() -> None:
+    """Review: `served_model` picked errors out by their text, "registered model
+    'demo-district'", which a damaged artifact's error starts with too ("registered model
+    'demo-district' version 3: ..."): a corrupted demo model was answered "no --name given ...
+    train, register and promote your own". Only a look-up's failure (`ModelLookupError`) is."""
+    from adaptive.cli.options import served_model
+    from adaptive.errors import ArtifactError, ConfigError
+
+    damaged = "registered model 'demo-district' version 3: model.json: checksum mismatch"
+    with pytest.raises(ArtifactError) as caught, served_model(None, "batch", None):
+        raise ArtifactError(damaged)
+    assert type(caught.value) is ArtifactError and str(caught.value) == damaged
+    from adaptive.registry.store import ModelLookupError
+
+    lookup = ModelLookupError("registered model 'demo-district' has no alias @champion")
+    with (
+        pytest.raises(ConfigError, match="no --name given, so batch looked up"),
+        served_model(None, "batch", None),
+    ):
+        raise lookup
+
+
 def test_batch_without_name_says_the_demos_name_was_looked_up(cli, trained, tmp_path) -> None:
     """A data scientist's trial: `adaptive batch --district dist` (their own district, no
     --name) failed with "registered model 'demo-district': no tracking store ...", no word that

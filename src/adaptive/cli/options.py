@@ -633,14 +633,18 @@ def served_model(name: str | None, command: str, district: Path | None) -> Itera
     model, no champion), the error says so: a district's data scientist read "registered model
     'demo-district': no tracking store ..." for their own district, with no word that the name
     was the demo's default, nor how their district gets a model of its own (the README's
-    commands, with their `--district`)."""
+    commands, with their `--district`). Only a look-up's failure (`ModelLookupError`), told by
+    its type: a demo model found with a damaged artifact ("registered model 'demo-district'
+    version 3: ...", its error starting alike) was answered "train, register and promote your
+    own", and its own error (which file, what to do) was lost; it passes unchanged."""
     from adaptive.batch.job import DEMO_MODEL
-    from adaptive.errors import AdaptiveError, ConfigError
+    from adaptive.errors import ConfigError
+    from adaptive.registry.store import ModelLookupError
 
     try:
         yield DEMO_MODEL if name is None else name
-    except AdaptiveError as exc:
-        if name is not None or not str(exc).startswith(f"registered model {DEMO_MODEL!r}"):
+    except ModelLookupError as exc:
+        if name is not None:
             raise
         folder = "DIR" if district is None else str(district)
         raise ConfigError(

@@ -29,6 +29,7 @@ from adaptive.errors import ArgumentError, ArtifactError
 from adaptive.registry.pyfunc_model import TRACER_ARTIFACT
 from adaptive.registry.store import (
     CHAMPION_ALIAS,
+    ModelLookupError,
     TrackingServerError,
     display_uri,
     is_not_found,
@@ -94,7 +95,7 @@ def fetch_version(
                 raise  # a network failure: `tracking` reports it as such
             which = f"alias @{alias}" if alias else f"version {version}"
             hint = registered_name_hint(client, name)
-            raise ArtifactError(
+            raise ModelLookupError(
                 f"registered model {name!r} has no {which} in {display_uri(client.tracking_uri)}"
                 + (hint or " (train and promote a model first, e.g. `adaptive demo`)")
             ) from exc

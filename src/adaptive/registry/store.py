@@ -52,10 +52,19 @@ class TrackingServerError(AdaptiveError):
     """The MLflow server could not be reached, or failed, within the retry budget."""
 
 
-class NoTrackingStoreError(ConfigError, ArtifactError):
+class ModelLookupError(ArtifactError):
+    """The registry has no model to give for a look-up: no tracking store, no such registered
+    model, or no version behind the alias asked for (no champion). An `ArtifactError`, as
+    before, told apart by its type from a model found with a damaged artifact, whose error
+    starts with the same "registered model 'x'" (`cli.options.served_model` answers only a
+    look-up's)."""
+
+
+class NoTrackingStoreError(ConfigError, ModelLookupError):
     """A command that looks a model up found no local store at the tracking URI. Both kinds:
     `promote` and `rollback` raise a `ConfigError` for a model that is not there, loading a
-    champion an `ArtifactError`, and a caller's `except` for either still holds."""
+    champion an `ArtifactError` (a `ModelLookupError`), and a caller's `except` for either
+    still holds."""
 
 
 @dataclass(frozen=True)
