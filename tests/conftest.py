@@ -22,3 +22,35 @@ def shared_datasets() -> Path:
             f"or set {SHARED_ENV})"
         )
     return SHARED_DATASETS
+
+
+@pytest.fixture
+def older_unrelated_log(tmp_path, monkeypatch):
+    """A factory: `make(responses_parquet)` writes another district's log, older than the
+    nights (its ids prefixed, its answers ten years before, dated by day: a day's answers tie,
+    a load note), and returns (its path, the list counting the nightly job reader's reads of a
+    whole log, `since=None`: the students' check's fallback, as `ope` and `experiment analyze`
+    read it)."""
+    import pandas as pd
+
+    import adaptive.batch.job as job
+
+    whole: list[int] = []
+    real = job._read_log
+
+    def spy(*args, since=None):
+        whole.extend([1] if since is None else [])
+        return real(*args, since=since)
+
+    monkeypatch.setattr(job, "_read_log", spy)
+
+    def make(responses: Path) -> tuple[Path, list[int]]:
+        frame = pd.read_parquet(responses)
+        frame["student_id"] = "U" + frame["student_id"].astype(str)
+        stamps = pd.to_datetime(frame["timestamp"], utc=True) - pd.Timedelta(days=3650)
+        frame["timestamp"] = stamps.dt.floor("D")
+        path = tmp_path / "company.parquet"
+        frame.to_parquet(path)
+        return path, whole
+
+    return make

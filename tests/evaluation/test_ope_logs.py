@@ -619,31 +619,16 @@ def test_cli_says_how_the_candidate_differs_and_warns_without_a_class_name(
 
 
 def test_the_whole_log_fallback_reads_once_and_says_its_notes_once(
-    logged: Logged, tmp_path, monkeypatch
+    logged: Logged, older_unrelated_log
 ) -> None:
     """The "read the whole log" fallback of the students' check (a log all of whose answers
     date before the nights) used the job's reader here and `load_log` in `experiment analyze`;
     here its load notes (answers of a day that share a time: the dates of another export) went
     unsaid. One reader for both (`served.read_whole_log`): read once, each note said once."""
-    import adaptive.batch.job as job
     from adaptive.errors import DataNoteWarning
     from adaptive.evaluation.ope.served import ServedInputError, ServedInputWarning
 
-    frame = pd.read_parquet(logged.files / "responses.parquet")
-    frame["student_id"] = "U" + frame["student_id"].astype(str)
-    frame["timestamp"] = (
-        pd.to_datetime(frame["timestamp"], utc=True) - pd.Timedelta(days=3650)
-    ).dt.floor("D")  # dates only: a day's answers tie (a load note)
-    path = tmp_path / "company.parquet"
-    frame.to_parquet(path)
-    whole = []
-    real = job._read_log
-
-    def spy(*args, since=None):
-        whole.extend([1] if since is None else [])  # the whole log: the fallback's read
-        return real(*args, since=since)
-
-    monkeypatch.setattr(job, "_read_log", spy)
+    path, whole = older_unrelated_log(logged.files / "responses.parquet")
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
         with pytest.raises(ServedInputError, match="whose answers all date before the nights"):

@@ -555,35 +555,21 @@ def test_students_new_since_the_profiles_given_are_not_said_to_have_left(served,
         assert "left since" not in text and "moved since" not in text
 
 
-def test_the_whole_log_fallback_reads_once_by_the_jobs_reader(served, tmp_path, monkeypatch):
+def test_the_whole_log_fallback_reads_once_by_the_jobs_reader(served, older_unrelated_log):
     """The "read the whole log" fallback of the students' check read the log here with
     `load_log` (its optional columns too) and in `ope` with the job's reader. One reader for
     both (`served.read_whole_log`): read once, each load note said once."""
     import warnings
 
-    import adaptive.batch.job as job
     from adaptive.errors import DataNoteWarning
     from adaptive.evaluation.ope.served import ServedInputError
 
     root, nights, _ = served
-    frame = pd.read_parquet(root / "files" / "responses.parquet")
-    frame["student_id"] = "U" + frame["student_id"].astype(str)
-    frame["timestamp"] = (
-        pd.to_datetime(frame["timestamp"], utc=True) - pd.Timedelta(days=3650)
-    ).dt.floor("D")  # dates only: a day's answers tie (a load note)
-    frame.to_parquet(tmp_path / "company.parquet")
-    whole = []
-    real = job._read_log
-
-    def spy(*args, since=None):
-        whole.extend([1] if since is None else [])  # the whole log: the fallback's read
-        return real(*args, since=since)
-
-    monkeypatch.setattr(job, "_read_log", spy)
+    path, whole = older_unrelated_log(root / "files" / "responses.parquet")
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
         with pytest.raises(ServedInputError, match="whose answers all date before the nights"):
-            _analyze_files(root, nights, data=str(tmp_path / "company.parquet"))
+            _analyze_files(root, nights, data=str(path))
     notes = [str(w.message) for w in said if issubclass(w.category, DataNoteWarning)]
     assert len(whole) == 1
     assert notes and len(notes) == len(set(notes)) and "share their time" in " ".join(notes)
