@@ -92,13 +92,19 @@ def test_success_raises_prerequisites_and_failure_caps_dependents() -> None:
     assert np.isnan(out[:, 4]).all()  # no neighbour: unknown stays unknown
 
 
-def test_a_skills_own_evidence_is_never_overwritten_from_below() -> None:
+def test_a_skills_own_evidence_is_never_overwritten_by_the_graph() -> None:
+    """A teacher's trial: a skill answered wrong five times in a row read 98% ("ready to
+    accelerate") because the skill built on it, known from the start, was answered right three
+    times. An answered skill keeps its own reading, from below and from above; the graph fills
+    the skills the student never answered."""
     cat = chain()
-    m = np.array([[0.3, 0.95, 0.2, 0.2, 0.5]])
-    evidence = np.array([[1, 1, 1, 0, 0]], bool)
+    m = np.array([[0.3, 0.95, 0.2, 0.2, 0.5], [0.06, 0.98, np.nan, 0.5, 0.5]])
+    evidence = np.array([[1, 1, 1, 0, 0], [1, 1, 0, 0, 0]], bool)
     out = propagate(cat, m, evidence)
     assert out[0, 2] == 0.2  # c's own answers say it is not mastered, whatever b says
-    assert out[0, 0] == 0.95  # a is raised by b's mastery
+    assert out[0, 0] == 0.3  # so do a's, whatever b says
+    assert out[1, 0] == 0.06  # failed five times: not raised by b's right answers
+    assert out[1, 3] == 0.06  # d never answered: a's failure caps it
 
 
 def test_the_dense_step_equals_relaxing_level_by_level() -> None:
