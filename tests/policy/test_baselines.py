@@ -52,6 +52,15 @@ def test_greedy_target_and_zpdes(catalog) -> None:
         assert {r.skill_id for r in recs} <= {"add", "geo"}
 
 
+def test_zpdes_serves_a_student_whose_skills_sit_between_the_two_thresholds(catalog) -> None:
+    """An audit: ZPDES left the zone at the policy's mastery threshold (0.65) and unlocked at
+    0.8, so skills placed between the two were neither in the zone nor unlocking: a cold-start
+    cohort was served nothing on every day. One threshold for both."""
+    between = {"add": 0.7, "geo": 0.7, "sub": 0.3, "mul": 0.3, "div": 0.3}
+    recs = make_policy("zpdes", catalog, seed=0).recommend(view(between), k=3, now=NOW)
+    assert recs and {r.skill_id for r in recs} <= {"add", "geo"}
+
+
 def test_random_is_seeded(catalog) -> None:
     v = view({"add": 0.99}, {"add": 5})
     batch = StudentBatch.from_views(catalog, [v])

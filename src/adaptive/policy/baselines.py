@@ -174,8 +174,12 @@ class NCorrectInARow(ScoredPolicy):
 class ZPDES(ScoredPolicy):
     """Clement et al. 2015: a bandit over the zone of proximal development, weighted by progress.
 
-    ZPD = skills not mastered whose prerequisites reach `unlock` mastery; an activity is drawn
+    ZPD = skills below `unlock` mastery whose prerequisites reach it; an activity is drawn
     with probability proportional to its skill's learning progress + `epsilon` (Gumbel-max).
+    One threshold for both: a skill leaves the zone as it unlocks what builds on it. (With the
+    policy's `mastery_threshold` (0.65) for leaving and 0.8 for unlocking, a skill placed
+    between the two was neither in the zone nor unlocking: a cold-start cohort placed from its
+    grade was served nothing on every day, an audit found.)
     """
 
     name = "zpdes"
@@ -192,7 +196,7 @@ class ZPDES(ScoredPolicy):
     ) -> tuple[np.ndarray, np.ndarray]:
         ctx = self._ctx
         missing = terms.missing_prerequisites(feats.mastery, ctx.prerequisite_t, self.unlock)
-        zpd = (missing == 0) & (feats.mastery < self.config.mastery_threshold)
+        zpd = (missing == 0) & (feats.mastery < self.unlock)
         weight = np.abs(np.nan_to_num(batch.progress)) + self.epsilon
         w_act = np.where(zpd, weight, 0.0)[:, ctx.primary_skill]
         gumbel = -np.log(-np.log(self._uniform(batch, now) + 1e-12) + 1e-12)
