@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.simulation.district import PRIORS
+from experiments.settings import add_out, write_section
 
 HERE = Path(__file__).resolve().parent
 RESULT = HERE / "results" / "60_batch.md"
@@ -239,8 +240,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rounds", type=int, default=3, help="pairs of nights per size; the fastest is kept"
     )
-    parser.add_argument(
-        "--result", help="where to write the markdown section (default: by champion)"
+    add_out(
+        parser,
+        None,
+        "--result",
+        default_text="by champion: experiments/results/60_batch.md for bkt, 61_batch_SPEC.md "
+        "for another, with _PRIOR before .md for a --prior other than grade",
     )
     parser.add_argument("--work-root", help="keep (and reuse) each size's district and model here")
     parser.add_argument(
@@ -508,9 +513,9 @@ def level_lines(rows: list[dict]) -> list[str]:
 
 
 def result_path(args: argparse.Namespace) -> Path:
-    """`--result`, or 60_batch.md for the BKT champion and 61_batch_<spec>.md for another."""
-    if args.result:
-        return Path(args.result)
+    """`--out`, or 60_batch.md for the BKT champion and 61_batch_<spec>.md for another."""
+    if args.out:
+        return args.out
     name = "60_batch" if args.champion == "bkt" else f"61_batch_{args.champion}"
     suffix = "" if args.prior == "grade" else f"_{args.prior}"
     return RESULT.with_name(f"{name}{suffix}.md")
@@ -576,10 +581,9 @@ def write_result(rows: list[dict], result: Path) -> None:
         f"{','.join(str(r['students']) for r in rows)}{flags}`",
         "",
     ]
-    result.parent.mkdir(parents=True, exist_ok=True)
     # the file's hand-written sections (the district-scale analysis above this table) are kept
     kept = result.read_text().split(lines[0])[0] if result.is_file() else ""
-    result.write_text(kept + "\n".join(lines))
+    write_section(result, kept + "\n".join(lines))
     print("\n".join(lines))
 
 

@@ -13,7 +13,7 @@ seed 0), for standard BKT and each variant (forgets, multigs, multilearn, multip
   pyBKT's `Roster.update_state`;
 * the multi-skill strategy (response-level AUC for "mean", "product", "min").
 
-Writes `experiments/results/30_bkt.md`. Run: `python -m experiments.bench_bkt`.
+Writes `experiments/results/30_bkt.md` (or `--out PATH`). Run: `python -m experiments.bench_bkt`.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from adaptive.data.splits import train_test_split
 from adaptive.evaluation.metrics import auc
 from adaptive.tracing.bkt import BKT
 from adaptive.tracing.bkt_pybkt import pybkt_is_compiled
+from experiments.settings import add_out, write_section
 
 OUT = Path(__file__).resolve().parent / "results" / "30_bkt.md"
 VARIANTS = {
@@ -503,7 +504,7 @@ def online_only(repeats: int = ONLINE_REPEATS) -> str:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m experiments.bench_bkt",
-        description=__doc__.splitlines()[0] + " Writes experiments/results/30_bkt.md "
+        description=__doc__.splitlines()[0] + " Writes experiments/results/30_bkt.md or --out "
         "(needs ASSIST2009 in ../shared/datasets; a full run takes minutes).",
     )
     parser.add_argument(
@@ -517,6 +518,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="with --online-only: print the section without writing it (e.g. for an older engine)",
     )
+    add_out(parser, OUT)
     args = parser.parse_args(argv)
     if args.dry_run and not args.online_only:
         parser.error("--dry-run only applies to --online-only (a full run always writes its file)")
@@ -528,9 +530,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.online_only:
         section = online_only()
         if not args.dry_run:
-            text = OUT.read_text() if OUT.is_file() else ""
+            text = args.out.read_text() if args.out.is_file() else ""
             text = text.split(ONLINE_SECTION)[0].rstrip("\n") + "\n\n" + section
-            OUT.write_text(text)
+            write_section(args.out, text)
         print(section)
         return
     start = time.perf_counter()
@@ -546,11 +548,10 @@ def main(argv: list[str] | None = None) -> None:
     text = report(fits, on, multi, single, train, test, len(log) / w, time.perf_counter() - start)
     # a full run keeps the online figures measured alone (`--online-only`, its own command and
     # date in its section): `make bench` deleted them
-    kept = OUT.read_text().split(ONLINE_SECTION, 1) if OUT.is_file() else []
+    kept = args.out.read_text().split(ONLINE_SECTION, 1) if args.out.is_file() else []
     if len(kept) == 2:
         text = text.rstrip("\n") + "\n\n" + ONLINE_SECTION + kept[1]
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
+    write_section(args.out, text)
     print(text)
 
 

@@ -21,7 +21,8 @@ What it measures (each job runs in its own process, so peak memory is that job's
 Every job's result is kept in `experiments/results/70_deep.json` with the command and time of
 the run that measured it, and `experiments/results/70_deep.md` is rendered from all of them: a
 run that measures some models (say `--models akt`) replaces only their rows, and each row names
-its run. `--fresh` starts from an empty store. With `--folds 0,1,2,3,4` our model is trained once
+its run. `--fresh` starts from an empty store. `--out PATH` puts the page at PATH and the store
+beside it (PATH with `.json`). With `--folds 0,1,2,3,4` our model is trained once
 per validation fold (the other four train it), as pyKT's published figures average the five.
 Torch uses `--threads` (default 2) threads. The deep models beside BKT and the logistic models on
 every dataset, Gervet et al.'s splits included, are in `experiments.bench_table`.
@@ -44,10 +45,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from adaptive.files import atomic_write_bytes
 from adaptive.paths import shared_datasets_dir
 from experiments.bench_gervet import PUBLISHED as PUBLISHED_GERVET
 from experiments.bench_gervet import load_split
+from experiments.settings import add_out, write_section
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -411,26 +412,28 @@ def child(spec_json: str, jobs: dict = JOBS) -> None:
 
 
 # -- results store and report ---------------------------------------------------------------------
-def load_store() -> dict:
-    return json.loads(STORE.read_text()) if STORE.exists() else {}
+def load_store(store: Path = STORE) -> dict:
+    return json.loads(store.read_text()) if store.exists() else {}
 
 
-def record(key: str, result: dict, command: str) -> None:
-    """Keep one job's result with the run that measured it; rewrite the store and the report.
+def record(key: str, result: dict, command: str, out: Path = RESULTS) -> None:
+    """Keep one job's result with the run that measured it; rewrite the store (`out`'s .json)
+    and the report (`out`).
 
     An entry may carry a `note` (added by hand, e.g. a run stopped early), shown with its run.
 
     The store is read again first, so that two runs at once (say one per model) keep each
     other's results."""
-    store = load_store()
+    path = out.with_suffix(".json")
+    store = load_store(path)
     store[key] = {
         "result": result,
         "command": command,
         "finished": time.strftime("%Y-%m-%d %H:%M"),
         "load": round(os.getloadavg()[0], 1),
     }
-    atomic_write_bytes(STORE, (json.dumps(store, indent=1, sort_keys=True) + "\n").encode())
-    atomic_write_bytes(RESULTS, report(store).encode())
+    write_section(path, json.dumps(store, indent=1, sort_keys=True) + "\n")
+    write_section(out, report(store))
 
 
 def fmt(value, digits: int = 4) -> str:
@@ -648,7 +651,7 @@ def measure_model(
             "ours", args.threads, model=model, max_epochs=cap,
             patience=args.patience, fold=fold, dataset=data,
         )  # fmt: skip
-        record(f"{data}/ours/{model}/{fold}", result, command)
+        record(f"{data}/ours/{model}/{fold}", result, command, args.out)
     if args.pykt_epochs > 0:
         full = model in args.pykt_full.split(",")
         peer = run_job(
@@ -660,13 +663,13 @@ def measure_model(
             dataset=data,
             patience=args.pykt_patience,
         )
-        record(f"{data}/pykt/{model}", peer, command)
+        record(f"{data}/pykt/{model}", peer, command, args.out)
         if "test_auc_pykt" in peer and args.pykt_patience is None:
             capped = run_job(
                 "ours", args.threads, model=model, max_epochs=args.pykt_epochs,
                 patience=args.pykt_epochs, dataset=data,
             )  # fmt: skip
-            record(f"{data}/capped/{model}", capped, command)
+            record(f"{data}/capped/{model}", capped, command, args.out)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -702,13 +705,14 @@ def main(argv: list[str] | None = None) -> None:
         "--online", default="dkt", help="models whose update latency is measured alone, last"
     )
     parser.add_argument("--fresh", action="store_true", help="forget the stored results first")
+    add_out(parser, RESULTS, companions="its store of results (the same name, .json) goes")
     args = parser.parse_args(argv)
     if args.job:
         child(args.job)
         return
     command = "python -m experiments.bench_deep " + shlex.join(sys.argv[1:])
     if args.fresh:
-        STORE.unlink(missing_ok=True)
+        args.out.with_suffix(".json").unlink(missing_ok=True)
     folds = [int(f) for f in args.folds.split(",") if f]
     models = [m for m in args.models.split(",") if m]
     datasets = [d for d in args.datasets.split(",") if d]
@@ -720,11 +724,11 @@ def main(argv: list[str] | None = None) -> None:
             measure_model(args, data, model, folds, command)
     for model in [m for m in args.assist2017.split(",") if m]:
         result = run_job("assist2017", args.threads, model=model)
-        record(f"assist2017/{model}", result, command)
+        record(f"assist2017/{model}", result, command, args.out)
     for model in [m for m in args.online.split(",") if m]:
         result = run_job("online", args.threads, model=model, n_updates=10_000)
-        record(f"online/{model}", result, command)
-    print(RESULTS.read_text() if RESULTS.exists() else "nothing measured")
+        record(f"online/{model}", result, command, args.out)
+    print(args.out.read_text() if args.out.exists() else "nothing measured")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from sklearn.metrics import roc_auc_score
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.placement import Placement, PlacementDiagnostic, grade_placement
 from adaptive.simulation.junyi import JunyiLearners, junyi_catalog
+from experiments.settings import add_out, out_flag, write_section
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "56_diagnostic.md"
@@ -237,7 +238,7 @@ def report(args, rows, intervals, speed, per_q, load, district) -> str:
         "speed run), so times are upper bounds.",
         "",
         f"Reproduce: `python -m experiments.bench_diagnostic --students {args.students} "
-        f"--seed {args.seed}`",
+        f"--seed {args.seed}{out_flag(args.out, OUT)}`",
     ]
     return "\n".join(lines) + "\n"
 
@@ -247,7 +248,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--students", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--speed-students", type=int, default=40)
-    parser.add_argument("--out", type=Path, default=OUT)
+    add_out(parser, OUT)
     args = parser.parse_args(argv)
     catalog = junyi_catalog()
     load = os.getloadavg()[0]
@@ -280,8 +281,7 @@ def main(argv: list[str] | None = None) -> None:
     district = district_check(args.students, args.seed)
     print("\n".join(district), flush=True)
     text = report(args, rows, intervals, speed, per_q, load, district)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    write_section(args.out, text)
     print(text)
 
 

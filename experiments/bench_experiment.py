@@ -1,6 +1,7 @@
 """Randomized experiments in simulation (issue 19, item 4): false positives, recovery, power.
 
-    python -m experiments.bench_experiment                 # -> results/58_experiment.md
+    python -m experiments.bench_experiment                 # -> results/58_experiment.md (+ .csv)
+    python -m experiments.bench_experiment --out /tmp/x/58.md   # -> /tmp/x/58.md (+ .csv)
 
 A district of `--students` students (`simulate_district`: schools of ~500, classes of ~25 per
 school and grade, grades 3-8, ~50 responses each from BKT learners following the curriculum).
@@ -44,6 +45,7 @@ from adaptive.experiment.power import (  # noqa: E402
     minimum_detectable_effect,
 )
 from adaptive.policy import PolicyConfig  # noqa: E402
+from experiments.settings import add_out, out_flag, write_section  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "58_experiment.md"
@@ -116,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--icc-school", type=float, default=0.05)
     ap.add_argument("--icc-class", type=float, default=0.10)
     ap.add_argument("--seed", type=int, default=19)
+    add_out(ap, OUT, companions="its table of experiments (the same name, .csv) goes")
     args = ap.parse_args(argv)
     from experiments.bench_ope import md_table
 
@@ -155,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
         "# Randomized experiments in simulation (issue 19)", "",
         f"`python -m experiments.bench_experiment --students {args.students} --experiments "
         f"{args.experiments} --icc-school {args.icc_school} --icc-class {args.icc_class} "
-        f"--seed {args.seed}`", "",
+        f"--seed {args.seed}{out_flag(args.out, OUT)}`", "",
         f"District: {args.students} simulated students ({people['school_id'].nunique()} schools, "
         f"{people['class_id'].nunique()} classes); clustering added to the simulator's outcomes "
         f"(school ICC {args.icc_school}, class ICC {args.icc_class}: the simulator has no "
@@ -170,10 +173,8 @@ def main(argv: list[str] | None = None) -> None:
         "MDE within 20% of the simulation's; the injected effect recovered (mean estimate near "
         "delta, coverage near 95%, power near 80%).", "",
     ])  # fmt: skip
-    from adaptive.files import atomic_write_bytes
-
-    atomic_write_bytes(OUT, text.encode())
-    res.to_csv(OUT.with_suffix(".csv"), index=False, float_format="%.6g")
+    write_section(args.out, text)
+    write_section(args.out.with_suffix(".csv"), res.to_csv(index=False, float_format="%.6g"))
     print(text)
 
 

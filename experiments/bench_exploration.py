@@ -1,6 +1,7 @@
 """The cost of exploration in simulated learning (issue 19, item 1).
 
     python -m experiments.bench_exploration               # -> results/59_exploration.md
+    python -m experiments.bench_exploration --out /tmp/x/59.md   # elsewhere
 
 The adaptive policy drives each simulator through the shipped path
 (`adaptive.evaluation.policy_eval.run_policy`: the tracer, placement, `batch_from_model`,
@@ -32,6 +33,7 @@ from adaptive.evaluation.policy_eval import (  # noqa: E402
     split_kind,
 )
 from adaptive.policy import PolicyConfig  # noqa: E402
+from experiments.settings import add_out, out_flag, write_section  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "59_exploration.md"
@@ -91,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--simulators", default="bkt,logistic,prerequisite")
     ap.add_argument("--temperatures", default="0.02,0.05,0.1,0.3,1.0")
     ap.add_argument("--epsilon", type=float, default=0.1)
+    add_out(ap, OUT)
     args = ap.parse_args(argv)
     from experiments.bench_ope import md_table
 
@@ -102,7 +105,8 @@ def main(argv: list[str] | None = None) -> None:
     text = "\n".join([
         "# The cost of exploration in simulated learning (issue 19)", "",
         f"`python -m experiments.bench_exploration --students {args.students} --seeds "
-        f"{args.seeds} --simulators {args.simulators} --temperatures {args.temperatures}`", "",
+        f"{args.seeds} --simulators {args.simulators} --temperatures {args.temperatures}"
+        f"{out_flag(args.out, OUT)}`", "",
         "Skills newly mastered after 50 activities (gain@50), the adaptive policy through the "
         "shipped path, paired cohorts; loss share = (deterministic - variant) / deterministic, "
         "95% paired bootstrap interval over students. Default exploration temperature: "
@@ -110,9 +114,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{time.perf_counter() - t0:.0f} s on a shared 2-core machine.", "",
         md_table(table, 4), "",
     ])  # fmt: skip
-    from adaptive.files import atomic_write_bytes
-
-    atomic_write_bytes(OUT, text.encode())
+    write_section(args.out, text)
     print(text)
 
 

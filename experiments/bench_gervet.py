@@ -13,7 +13,8 @@ responses only, test AUC with a 95 % bootstrap interval over test students, RMSE
 times, and the published AUC beside it (Gervet et al. 2020, README of
 theophilee/learner-performance-prediction, as listed in ../shared/datasets/README.md). Then the
 online path of each model fitted on ASSIST2009: batched `update` throughput over all test students
-and single-`Response` update latency (median, p99). Writes `experiments/results/40_logistic.md`.
+and single-`Response` update latency (median, p99). Writes `experiments/results/40_logistic.md`
+(or `--out PATH`).
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from adaptive.data.log import Response, ResponseLog
 from adaptive.data.splits import train_test_split
 from adaptive.errors import AdaptiveError
 from adaptive.evaluation.metrics import bootstrap_ci, compute_metrics
-from adaptive.tracing.base import KnowledgeTracer, atomic_write_bytes
+from adaptive.tracing.base import KnowledgeTracer
 from adaptive.tracing.specs import build_model
+from experiments.settings import add_out, out_flag, write_section
 
 RESULTS = Path(__file__).resolve().parent / "results" / "40_logistic.md"
 COMMAND = "python -m experiments.bench_gervet"
@@ -179,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", default="assist2009,statics2011,assist2015,assist2017")
     parser.add_argument("--models", default="irt,irt-2pl,pfa,best-lr")
     parser.add_argument("--bootstrap", type=int, default=1000)
+    add_out(parser, RESULTS)
     args = parser.parse_args(argv)
     datasets = [d for d in args.datasets.split(",") if d]
     models = [m for m in args.models.split(",") if m]
@@ -205,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
                              "published": None, **res})  # fmt: skip
                 print(f"{dataset:12s} {name} single skills AUC {res['auc']:.4f}", flush=True)
     windows = demo_windows(args.bootstrap) if "best-lr" in models else []
-    atomic_write_bytes(RESULTS, report(rows, speeds, notes, args, windows, choices).encode())
-    print(f"wrote {RESULTS}")
+    write_section(args.out, report(rows, speeds, notes, args, windows, choices))
+    print(f"wrote {args.out}")
     return 0
 
 
@@ -222,7 +225,12 @@ def report(
         "## Logistic knowledge tracing (IRT, PFA, Best-LR) against Gervet et al. 2020",
         "",
         f"Command: `{COMMAND}`"
-        + (f" (this run: `--datasets {args.datasets} --models {args.models}`)" if args else ""),
+        + (
+            f" (this run: `--datasets {args.datasets} --models {args.models}"
+            f"{out_flag(getattr(args, 'out', None), RESULTS)}`)"
+            if args
+            else ""
+        ),
         f"Machine: {platform.platform()}, Python {platform.python_version()} (2 shared CPU cores; "
         "timings are noisy while other jobs run).",
         "",

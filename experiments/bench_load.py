@@ -22,6 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from experiments.settings import add_out, write_section
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "10_load.md"
 DEFAULT = [
@@ -124,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("datasets", nargs="*", default=DEFAULT)
     parser.add_argument("--repeats", type=int, default=3)
+    add_out(parser, OUT)
     args = parser.parse_args(argv)
     rows = []
     for name in args.datasets:
@@ -135,11 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         rows.append(row)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    tmp = OUT.with_suffix(".tmp")
-    tmp.write_text(render(rows, args.repeats, sys.argv[1:] if argv is None else argv))
-    tmp.replace(OUT)
-    print(f"wrote {OUT}")
+    write_section(args.out, render(rows, args.repeats, sys.argv[1:] if argv is None else argv))
+    print(f"wrote {args.out}")
     return 0
 
 

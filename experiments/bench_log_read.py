@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 import adaptive.data.readers as readers
 from adaptive.data import load_log_report
+from experiments.settings import add_out, write_section
 
 OUT = Path(__file__).resolve().parent / "results" / "64_log_read.md"
 
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", type=Path, help="a real log to sort by time (default: synthetic)")
     parser.add_argument("--students", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    add_out(parser, OUT)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "log.parquet"
@@ -109,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Reproduce: `python -m experiments.bench_log_read {shlex.join(sys.argv[1:])}`",
     ]
-    OUT.write_text("\n".join(lines) + "\n")
+    write_section(args.out, "\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

@@ -54,9 +54,9 @@ import pandas as pd
 
 from adaptive.data.log import ResponseLog
 from adaptive.data.splits import train_test_split
-from adaptive.files import atomic_write_bytes
 from adaptive.policy.config import PolicyConfig
 from adaptive.tracing.specs import build_model
+from experiments.settings import add_out, write_section
 
 RESULTS = Path(__file__).resolve().parent / "results" / "45_mastery.md"
 MODELS = ("bkt", "bkt-forgets", "irt", "pfa", "best-lr", "dkt-demo")
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    add_out(parser, RESULTS)
     args = parser.parse_args(argv)
     from adaptive.tracing.deep.threads import torch_threads
 
@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         "test_rows": len(test),
         "command": " ".join(["python -m experiments.bench_mastery", *argv]),
     }
-    atomic_write_bytes(args.out, report(rows, bound, pairs, meta).encode())
+    write_section(args.out, report(rows, bound, pairs, meta))
     print(f"wrote {args.out}")
     return 0
 

@@ -58,6 +58,7 @@ from adaptive.policy.adapter import batch_from_model  # noqa: E402
 from adaptive.policy.baselines import make_policy  # noqa: E402
 from adaptive.policy.exploration import first_slot_distribution  # noqa: E402
 from adaptive.simulation.schedule import LogBuilder, Responses  # noqa: E402
+from experiments.settings import add_out, out_flag, write_section  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "57_ope.md"
@@ -418,8 +419,15 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="folder that keeps the end-to-end run's served night for reuse (default: temporary)",
     )
-    ap.add_argument("--out", type=Path, default=OUT)
+    add_out(
+        ap,
+        None,
+        companions="its table of cases (the same name, .csv) goes",
+        default_text=f"experiments/results/{OUT.name}, with --speed {OUT_SPEED.name}",
+    )
     args = ap.parse_args(argv)
+    if args.out is None:
+        args.out = OUT_SPEED if args.speed else OUT
     obp = args.obp_python if args.obp_python and Path(args.obp_python).exists() else None
     if args.speed:
         rows = [with_load(speed, args.speed), with_load(speed_policy, args.speed)]
@@ -432,7 +440,8 @@ def main(argv: list[str] | None = None) -> None:
                 for profile in (False, True):
                     rows.append(with_load(end_to_end, args.end_to_end, work, profile=profile))
         work = f" --work {args.work}" if args.work else ""
-        write_speed(rows, f"--speed {args.speed} --end-to-end {args.end_to_end}{work}")
+        command = f"--speed {args.speed} --end-to-end {args.end_to_end}{work}"
+        write_speed(rows, command + out_flag(args.out, OUT_SPEED), args.out)
         return
     rows = []
     t0 = time.perf_counter()
@@ -465,12 +474,10 @@ def with_load(step, *args, **kwargs) -> dict:
     return {**step(*args, **kwargs), "load_1min": load}
 
 
-def write_speed(rows: list[dict], command: str) -> None:
-    """`57_ope_speed.md`: the estimators, the candidate's side and the end-to-end night; the
-    file's hand-written `HISTORY` section is kept."""
-    from adaptive.files import atomic_write_bytes
-
-    old = OUT_SPEED.read_text() if OUT_SPEED.is_file() else ""
+def write_speed(rows: list[dict], command: str, out: Path = OUT_SPEED) -> None:
+    """`57_ope_speed.md` (or `out`): the estimators, the candidate's side and the end-to-end
+    night; the file's hand-written `HISTORY` section is kept."""
+    old = out.read_text() if out.is_file() else ""
     kept = old[old.index(HISTORY) :] if HISTORY in old else ""
     text = "\n".join([
         "# Off-policy evaluation: one night of a 400,000-student district (issue 19)", "",
@@ -489,7 +496,7 @@ def write_speed(rows: list[dict], command: str) -> None:
         md_table(pd.DataFrame(rows), 2), "",
     ])  # fmt: skip
     text += ("\n" + kept) if kept else ""
-    atomic_write_bytes(OUT_SPEED, text.encode())
+    write_section(out, text)
     print(text)
 
 
@@ -504,7 +511,7 @@ def write(cases: pd.DataFrame, args, seconds: float, obp: str | None) -> None:
         f"--seeds {args.seeds}"
         + (f" --first-seed {args.first_seed}" if args.first_seed else "")
         + f" --simulators {args.simulators} --log-temperature {args.log_temperature}"
-        + (f" --out {args.out}" if args.out != OUT else "")
+        + out_flag(args.out, OUT)
         + "`",
         "",
         f"Deployed (logging) policy: the adaptive policy, softmax exploration at temperature "
@@ -541,11 +548,8 @@ def write(cases: pd.DataFrame, args, seconds: float, obp: str | None) -> None:
                       f"({obp}): " + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items())]  # fmt: skip
     else:
         lines += ["", "obp: not run (no obp venv found; see the notes)."]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    from adaptive.files import atomic_write_bytes
-
-    atomic_write_bytes(args.out, ("\n".join(lines) + "\n").encode())
-    cases.to_csv(args.out.with_suffix(".csv"), index=False, float_format=fmt)
+    write_section(args.out, "\n".join(lines) + "\n")
+    write_section(args.out.with_suffix(".csv"), cases.to_csv(index=False, float_format=fmt))
     print("\n".join(lines[:40]))
 
 

@@ -47,7 +47,7 @@ from adaptive.evaluation.policy_eval import (  # noqa: E402
     evaluate_policies,
     split_kind,
 )
-from experiments.settings import name_values  # noqa: E402
+from experiments.settings import add_out, name_values, write_section  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "53_placement_effect.md"
 METRICS = ("skills_gained", "over_practice", "on_unready", "served")
@@ -171,13 +171,13 @@ def main(argv: list[str] | None = None) -> int:
         "--reach-errors", default="1,3",
         help="depth levels: the reach rows again with this error (comma-separated; '' none)",
     )  # fmt: skip
-    ap.add_argument("--out", type=Path, default=OUT)
+    add_out(ap, OUT)
     args = ap.parse_args(argv)
     args.reach_errors = tuple(float(e) for e in args.reach_errors.split(",") if e.strip())
     args.diagnostic = diagnostic_settings(args.diagnostic, ap)
     args.argv = shlex.join(argv)
     frame = run(args)
-    args.out.write_text(report(frame, args))
+    write_section(args.out, report(frame, args))
     print(f"wrote {args.out}")
     return 0
 

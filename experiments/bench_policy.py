@@ -22,7 +22,9 @@ shows: about 7 minutes on 2 cores, where 1,000 x 3 takes about 90 (Junyi cells d
    the simulators the defaults were tuned on and the held-out ones labelled; the issue-16 Junyi
    table; where the steps went; subgroups; constraint violations.
 
-Writes `experiments/results/50_policy.md` (speed) and `51_policy_sim.md` (simulation).
+Writes `experiments/results/50_policy.md` (speed), `51_policy_sim.md` (simulation) and the
+matrix's `policy_eval/` (table and plots). With `--out PATH` the simulation section goes to PATH,
+and `50_policy.md` and `policy_eval/` into PATH's folder.
 """
 
 from __future__ import annotations
@@ -43,10 +45,12 @@ from scipy import sparse  # noqa: E402
 
 from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill  # noqa: E402
 from adaptive.policy import AdaptivePolicy, StudentBatch, StudentView  # noqa: E402
+from experiments.settings import add_out, out_flag, shown_path, write_section  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "50_policy.md"
 OUT_SIM = HERE / "results" / "51_policy_sim.md"
+EVAL_DIR = "policy_eval"  # the matrix's table and plots, beside the simulation section
 TOPICS = tuple(f"topic{i}" for i in range(12))
 
 
@@ -314,7 +318,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-speed", action="store_true", help="only the simulation tables")
     ap.add_argument("--skip-matrix", action="store_true", help="only the speed table")
     ap.add_argument("--note", default="", help="a line on how the reused matrix was produced")
+    add_out(
+        ap,
+        OUT_SIM,
+        companions=f"the speed section ({OUT.name}) and the matrix's {EVAL_DIR}/ go",
+    )
     args = ap.parse_args(argv)
+    out_speed, eval_dir = args.out.parent / OUT.name, args.out.parent / EVAL_DIR
     header = [f"Machine: {platform.platform()}, {os.cpu_count()} CPU cores (shared with other "
               "jobs while measured: timings are noisy and likely pessimistic).", ""]  # fmt: skip
     if not args.skip_speed:
@@ -341,9 +351,8 @@ def main(argv: list[str] | None = None) -> int:
             f"| peak resident memory of the benchmark process | {batch['peak_rss_gb']:.2f} GB | |",
             "",
         ]  # fmt: skip
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text("\n".join(lines) + "\n")
-        print(f"wrote {OUT}")
+        write_section(out_speed, "\n".join(lines) + "\n")
+        print(f"wrote {out_speed}")
     if args.skip_matrix:
         return 0
     from adaptive.evaluation.policy_eval import DEFAULT_SIMULATORS, EvalSettings, evaluate_policies
@@ -359,11 +368,10 @@ def main(argv: list[str] | None = None) -> int:
         how = f"read from `{args.eval_dir / 'policy_eval.csv'}`"
     else:
         t0 = time.perf_counter()
-        out = HERE / "results" / "policy_eval"
-        table = evaluate_policies(settings, out, progress=lambda m: print(m, flush=True),
+        table = evaluate_policies(settings, eval_dir, progress=lambda m: print(m, flush=True),
                                   cache_dir=args.cache)  # fmt: skip
         seconds = time.perf_counter() - t0
-        how = f"written to `experiments/results/policy_eval/policy_eval.csv` in {seconds / 60:.1f} min"
+        how = f"written to `{shown_path(eval_dir / 'policy_eval.csv')}` in {seconds / 60:.1f} min"
     n_units = table[(table.metric == "skills_gained") & (table.policy == "adaptive")][
         "n_units"
     ].max()
@@ -372,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         f"--seeds {args.seeds} --activities {args.activities}"
         + (f" --simulators {args.simulators}" if args.simulators else "")
         + (f" --fit-students {args.fit_students}" if args.fit_students != 1000 else "")
+        + out_flag(args.out, OUT_SIM)
     )
     lines = [
         "## Policy in simulation: the shipped path against baselines and a ceiling (issues 5, 16)",
@@ -394,9 +403,8 @@ def main(argv: list[str] | None = None) -> int:
         *junyi_section(table),
         *simulation_section(table),
     ]
-    OUT_SIM.parent.mkdir(parents=True, exist_ok=True)
-    OUT_SIM.write_text("\n".join(lines) + "\n")
-    print(f"wrote {OUT_SIM}")
+    write_section(args.out, "\n".join(lines) + "\n")
+    print(f"wrote {args.out}")
     return 0
 
 

@@ -33,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 
 from adaptive.policy.recommender import SELECTION_TERMS
+from experiments.settings import add_out, out_flag, write_section
 
 HERE = Path(__file__).resolve().parent
 RESULT = HERE / "results" / "62_report.md"
@@ -256,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000,400000")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-browser", action="store_true")
+    add_out(parser, RESULT)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = []
@@ -315,10 +317,11 @@ def write_results(rows: list[dict], page: dict | None, args) -> None:
     sizes = ",".join(str(r["n"]) for r in rows)
     lines += [
         "",
-        f"    flock /tmp/adaptive-heavy.lock .venv/bin/python -m experiments.bench_report --sizes {sizes} --workers {args.workers}",
+        f"    flock /tmp/adaptive-heavy.lock .venv/bin/python -m experiments.bench_report --sizes {sizes} --workers {args.workers}"
+        f"{out_flag(args.out, RESULT)}",
         "",
     ]
-    RESULT.write_text("\n".join(lines))
+    write_section(args.out, "\n".join(lines))
     print("\n".join(lines))
 
 

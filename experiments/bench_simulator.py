@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from experiments.settings import add_out, write_section
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "20_simulator.md"
 SIZES = (10_000, 100_000, 400_000)
@@ -103,7 +105,8 @@ def student_count(text: str) -> int:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m experiments.bench_simulator",
-        description=__doc__.splitlines()[0] + " Writes experiments/results/20_simulator.md.",
+        description=__doc__.splitlines()[0]
+        + " Writes experiments/results/20_simulator.md or --out.",
     )
     parser.add_argument(
         "sizes",
@@ -116,6 +119,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     # one size measured in this process, its row printed as JSON: how `run` starts each size
     parser.add_argument("--child", type=student_count, help=argparse.SUPPRESS)
+    add_out(parser, OUT)
     return parser.parse_args(argv)
 
 
@@ -125,9 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(args.child)))
         return 0
     rows = run(args.sizes or list(SIZES))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(report(rows))
-    print(f"wrote {OUT}")
+    write_section(args.out, report(rows))
+    print(f"wrote {args.out}")
     return 0
 
 

@@ -9,7 +9,8 @@ of every process is sampled from /proc (VmHWM, the kernel's peak RSS per process
 Python process, the driver's JVM, each executor JVM and each Python worker.
 
 When `bench_batch` left the in-process outputs of the same nights in the work folder, the Spark
-outputs are compared with them byte for byte. Writes `experiments/results/63_spark.md`.
+outputs are compared with them byte for byte. Writes `experiments/results/63_spark.md`
+(or `--out PATH`; `--result` is its older name).
 
     python -m experiments.bench_spark --sizes 10000 --work-root /tmp/bench-work
 
@@ -35,6 +36,7 @@ import time
 from pathlib import Path
 
 from experiments.bench_batch import K, job_inputs
+from experiments.settings import add_out, write_section
 
 HERE = Path(__file__).resolve().parent
 RESULT = HERE / "results" / "63_spark.md"
@@ -158,7 +160,7 @@ def run_night(
     """A night in a child driver process, its processes' memory sampled meanwhile."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "experiments.bench_spark", "--night", date, "--work", str(work)]
-        + ["--master", master, "--out", str(out), "--tracking-uri", tracking_uri]
+        + ["--master", master, "--night-out", str(out), "--tracking-uri", tracking_uri]
         + (["--experiment-file", str(experiment)] if experiment else []),
         cwd=HERE.parent,
         stdout=subprocess.PIPE,
@@ -195,20 +197,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-root", help="bench_batch's work root (districts reused)")
     parser.add_argument("--workers", type=int, default=2, help="one-core workers")
     parser.add_argument("--worker-memory", default="3g")
-    parser.add_argument("--result", default=str(RESULT))
+    add_out(parser, RESULT, "--result")
     parser.add_argument(
         "--experiment", action="store_true", help="serve a two-arm experiment (see the module)"
     )
     parser.add_argument("--night", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument("--master", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--night-out", help=argparse.SUPPRESS)
     parser.add_argument("--tracking-uri", help=argparse.SUPPRESS)
     parser.add_argument("--experiment-file", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.night:
         result = night(
-            Path(args.work), args.night, args.master, Path(args.out), args.tracking_uri,
+            Path(args.work), args.night, args.master, Path(args.night_out), args.tracking_uri,
             args.experiment_file,
         )  # fmt: skip
         print(json.dumps(result))
@@ -247,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                 nights[key] = got
         rows.append({**facts, "workers": args.workers, "worker_memory": memory, **nights})
         print(json.dumps(rows[-1]), flush=True)
-    write_result(rows, Path(args.result), args.experiment)
+    write_result(rows, args.out, args.experiment)
     return 0
 
 
@@ -303,8 +305,7 @@ def write_result(rows: list[dict], result: Path, experiment: bool = False) -> No
         f"--work-root W{' --experiment' if experiment else ''}`.",
         "",
     ]
-    result.parent.mkdir(parents=True, exist_ok=True)
-    result.write_text("\n".join(lines))
+    write_section(result, "\n".join(lines))
     print("\n".join(lines))
 
 

@@ -37,10 +37,10 @@ import numpy as np
 
 from adaptive.data.log import ResponseLog
 from adaptive.evaluation.metrics import auc
-from adaptive.files import atomic_write_bytes
 from adaptive.tracing.specs import MODELS_DIR, build_model
 from experiments.bench_deep import PUBLISHED_PYKT, child, pykt_logs, pykt_protocol_mask, run_job
 from experiments.bench_gervet import PUBLISHED, evaluate_model, load_split
+from experiments.settings import add_out, write_section
 
 RESULTS = Path(__file__).resolve().parent / "results" / "80_table.md"
 PYKT_SPLIT = "assist2015"
@@ -237,12 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per job")
-    parser.add_argument("--out", default=str(RESULTS), help="where the markdown section goes")
+    add_out(parser, RESULTS)
     args = parser.parse_args(argv)
     if args.job:
         child(args.job, JOBS)
         return 0
-    out = Path(args.out)
     started = time.time()
     results: dict[str, dict[str, dict]] = {}
     for dataset in [d for d in args.datasets.split(",") if d]:
@@ -260,8 +259,8 @@ def main(argv: list[str] | None = None) -> int:
                 patience=args.patience,
                 n_boot=args.bootstrap,
             )
-            atomic_write_bytes(out, report(args, results, started).encode())
-    print(out.read_text())
+            write_section(args.out, report(args, results, started))
+    print(args.out.read_text())
     return int(any("error" in r for rows in results.values() for r in rows.values()))
 
 

@@ -54,6 +54,7 @@ from adaptive.policy import AdaptivePolicy, PolicyConfig
 from adaptive.policy.adapter import batch_from_model
 from adaptive.tracing.bkt import BKT
 from experiments.bench_policy import synthetic_catalog
+from experiments.settings import add_out, write_section
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "55_vendor.md"
@@ -330,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         "--large-skills", type=int, default=864, help="skills of the large catalog (0: none)"
     )
     parser.add_argument("--large-sizes", default="1,10000", help="state sizes on the large catalog")
-    parser.add_argument("--out", type=Path, default=OUT)
+    add_out(parser, OUT)
     args = parser.parse_args(argv)
     rows = bench_catalog(synthetic_catalog(), sizes_of(args.sizes), args.calls)
     large = []
@@ -380,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
             *table_rows(large),
         ]
     lines += ["", f"Reproduce: `python -m experiments.bench_vendor {shlex.join(sys.argv[1:])}`"]
-    args.out.write_text("\n".join(lines) + "\n")
+    write_section(args.out, "\n".join(lines) + "\n")
     return 0
 
 

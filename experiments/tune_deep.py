@@ -8,7 +8,8 @@ under pyKT's protocol. Every trial is kept in `experiments/results/71_deep_tunin
 command that reproduces it (training is deterministic on CPU), and
 `experiments/results/71_deep_tuning.md` lists them all, so that each value in a spec's comments can
 be traced to its trial. A trial measured by an earlier version of the training code keeps a `note`
-saying so; a rerun of its command is stored beside it.
+saying so; a rerun of its command is stored beside it. `--out PATH` puts the page at PATH and
+the store beside it (PATH with `.json`).
 """
 
 from __future__ import annotations
@@ -21,12 +22,10 @@ from pathlib import Path
 
 import torch
 
-from adaptive.files import atomic_write_bytes
 from experiments.bench_deep import fit_on_split
-from experiments.settings import name_values
+from experiments.settings import add_out, name_values, write_section
 
 HERE = Path(__file__).resolve().parent
-STORE = HERE / "results" / "71_deep_tuning.json"
 RESULTS = HERE / "results" / "71_deep_tuning.md"
 
 
@@ -65,15 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--fold", type=int, default=0, help="pyKT's validation fold (0-4)")
     parser.add_argument("--threads", type=int, default=1)
+    add_out(parser, RESULTS, companions="its store of trials (the same name, .json) goes")
     args = parser.parse_args(argv)
     overrides = name_values(args.set, parser, "--set")
     torch.set_num_threads(args.threads)
     result = trial(args.model, args.fold, overrides)
     result["command"] = "python -m experiments.tune_deep " + shlex.join(sys.argv[1:])
-    trials = json.loads(STORE.read_text()) if STORE.exists() else []
+    store = args.out.with_suffix(".json")
+    trials = json.loads(store.read_text()) if store.exists() else []
     trials = [t for t in trials if t["command"] != result["command"] or "note" in t] + [result]
-    atomic_write_bytes(STORE, (json.dumps(trials, indent=1) + "\n").encode())
-    atomic_write_bytes(RESULTS, report(trials).encode())
+    write_section(store, json.dumps(trials, indent=1) + "\n")
+    write_section(args.out, report(trials))
     print(json.dumps(result))
     return 0
 

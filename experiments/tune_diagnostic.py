@@ -26,6 +26,7 @@ import numpy as np
 from adaptive.placement import PlacementDiagnostic
 from adaptive.simulation.junyi import synthetic_graph_catalog
 from experiments.bench_diagnostic import answerer, cohort, metrics
+from experiments.settings import add_out, out_flag, write_section
 
 OUT = Path(__file__).resolve().parent / "results" / "56_diagnostic_tuning.md"
 SEEDS = (0, 1)
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--noises", default="0.05,0.1,0.15,0.2")
     parser.add_argument("--strengths", default="0,0.3,0.5,0.7,0.9")
+    add_out(parser, OUT)
     args = parser.parse_args(argv)
     header = ["| AUC pooled | AUC per student | AUC own grade |", "|---:|---:|---:|"]
     prior_arm: list[tuple[str, dict | None]] = [("grade prior alone (0 questions)", None)]
@@ -93,9 +95,9 @@ def main(argv: list[str] | None = None) -> None:
         *table_rows(graph_arms, args.students),
         "",
         f"Reproduce: `python -m experiments.tune_diagnostic --students {args.students} "
-        f"--noises {args.noises} --strengths {args.strengths}`",
+        f"--noises {args.noises} --strengths {args.strengths}{out_flag(args.out, OUT)}`",
     ]
-    OUT.write_text("\n".join(lines) + "\n")
+    write_section(args.out, "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

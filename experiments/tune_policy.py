@@ -12,7 +12,8 @@ searched knob from its range (seeded). The objective is the mean over the tuning
 adaptive's gain@50 (skills newly mastered) as a ratio to the ceiling's in the same cohort.
 
 It writes every trial to `experiments/results/tune_policy/trials.csv` and a summary with the
-best configuration as a TOML fragment to `experiments/results/52_policy_tuning.md`. It does not
+best configuration as a TOML fragment to `experiments/results/52_policy_tuning.md` (`--check`:
+`52_policy_checks.md`; `--out PATH`: the section at PATH, `tune_policy/` in its folder). It does not
 change the shipped defaults: whoever owns `src/adaptive/specs/policy.toml` decides, then
 `python -m experiments.bench_policy --skip-speed` checks the choice on the held-out simulators.
 """
@@ -36,10 +37,12 @@ from adaptive.evaluation.policy_eval import (  # noqa: E402
     run_matrix,
 )
 from adaptive.policy.config import PolicyConfig  # noqa: E402
+from experiments.settings import add_out, out_flag, shown_path, write_section  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-OUT_DIR = HERE / "results" / "tune_policy"
 OUT_MD = HERE / "results" / "52_policy_tuning.md"
+OUT_CHECKS = HERE / "results" / "52_policy_checks.md"
+TRIALS = "tune_policy"  # the folder of trials.csv, beside the section
 
 #: knob -> (low, high); weights are under "weights.<term>".
 SPACE: dict[str, tuple[float, float]] = {
@@ -116,8 +119,9 @@ def check_configs(args: argparse.Namespace, base: PolicyConfig) -> int:
         print(lines[-1], flush=True)
     checks = " ".join(f"--check {c!r}" for c in args.check)
     lines += ["", f"Command: `python -m experiments.tune_policy --students {args.students} "
-              f"--seeds {args.seeds} {checks}`", ""]  # fmt: skip
-    (HERE / "results" / "52_policy_checks.md").write_text("\n".join(lines))
+              f"--seeds {args.seeds} {checks}{out_flag(args.out, OUT_CHECKS)}`", ""]  # fmt: skip
+    write_section(args.out, "\n".join(lines))
+    print(f"wrote {args.out}")
     return 0
 
 
@@ -133,7 +137,15 @@ def main(argv: list[str] | None = None) -> int:
         help="instead of a search, evaluate the shipped config with these knobs changed, e.g. "
         "'mastery_threshold=0.65,prerequisite_threshold=0.65' (repeatable)",
     )  # fmt: skip
+    add_out(
+        ap,
+        None,
+        companions=f"the search's {TRIALS}/trials.csv goes",
+        default_text=f"experiments/results/{OUT_MD.name}, with --check {OUT_CHECKS.name}",
+    )
     args = ap.parse_args(argv)
+    if args.out is None:
+        args.out = OUT_CHECKS if args.check else OUT_MD
     base = PolicyConfig.default()
     if args.check:
         return check_configs(args, base)
@@ -147,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     first = run_matrix(EvalSettings(**common, policies=("adaptive", "ceiling"), policy_config=base))
     ceiling = first[first.policy == "ceiling"]
     rows = []
+    trials_csv = args.out.parent / TRIALS / "trials.csv"
     for trial in range(args.trials):
         values = {} if trial == 0 else draw(rng)
         cfg = config_of(base, values)
@@ -161,8 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"trial": trial, **flat, **score})
         print(f"trial {trial}: objective {score['objective']:.3f} "
               f"({time.perf_counter() - t0:.0f}s)", flush=True)  # fmt: skip
-        OUT_DIR.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame(rows).to_csv(OUT_DIR / "trials.csv", index=False, float_format="%.4g")
+        write_section(trials_csv, pd.DataFrame(rows).to_csv(index=False, float_format="%.4g"))
     trials = pd.DataFrame(rows).sort_values("objective", ascending=False)
     best = trials.iloc[0]
     toml = [f"{k} = {best[k]:.3g}" for k in SPACE if not k.startswith("weights.")]
@@ -178,16 +190,16 @@ def main(argv: list[str] | None = None) -> int:
         f"adaptive's gain@{args.activities} to the ceiling's; {(time.perf_counter() - t0) / 60:.1f} "
         "min. Held-out simulators were not run.",
         f"Command: `python -m experiments.tune_policy --trials {args.trials} --students "
-        f"{args.students} --seeds {args.seeds}`; every trial in "
-        "`experiments/results/tune_policy/trials.csv`.", "",
+        f"{args.students} --seeds {args.seeds}{out_flag(args.out, OUT_MD)}`; every trial in "
+        f"`{shown_path(trials_csv)}`.", "",
         "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols),
         *("| " + " | ".join(f"{r[c]:.3g}" if isinstance(r[c], float) else str(r[c]) for c in cols)
           + " |" for _, r in trials.head(8).iterrows()),
         "", f"Best trial {int(best.trial)} as a `policy.toml` fragment (not applied):", "",
         "```toml", *toml, "```", "",
     ]  # fmt: skip
-    OUT_MD.write_text("\n".join(lines) + "\n")
-    print(f"wrote {OUT_MD}")
+    write_section(args.out, "\n".join(lines) + "\n")
+    print(f"wrote {args.out}")
     return 0
 
 

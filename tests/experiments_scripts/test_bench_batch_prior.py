@@ -20,7 +20,7 @@ NIGHT = {"seconds": 10.0, "cpu_seconds": 12.0, "peak_gb": 1.0, "worker_peak_gb":
 
 
 def args(champion: str = "bkt", prior: str = "grade") -> argparse.Namespace:
-    return argparse.Namespace(result=None, champion=champion, prior=prior)
+    return argparse.Namespace(out=None, champion=champion, prior=prior)
 
 
 def test_each_champion_and_prior_has_its_page():
