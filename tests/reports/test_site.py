@@ -637,6 +637,28 @@ def test_student_page_counts_say_one_skill_and_one_activity():
     assert "1 of tonight's 1 activity is above grade level (grade 4)" in said
 
 
+def test_below_grade_level_lists_only_the_grades_below_the_students():
+    """A grade 4 teacher read "2 of tonight's 3 activities are below grade level (grades 3,
+    4)": grade 4 is the student's own grade, not below it."""
+    from adaptive.batch.overrides import StudentOverride
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.reports.site.pages import mode_effect
+
+    catalog = Catalog(
+        (Skill("g3", "Geometry 3", grade=3), Skill("g4", "Geometry 4", grade=4)),
+        (Activity("g3.a", "Practice", ("g3",), grade=3),
+         Activity("g3.b", "Check", ("g3",), grade=3),
+         Activity("g4.a", "Practice", ("g4",), grade=4)),
+    )  # fmt: skip
+    remediate = StudentOverride(mode="remediate")
+    said = mode_effect(remediate, {"grade": 4}, np.array([0, 1, 2]), catalog)
+    assert "2 of tonight's 3 activities are below grade level (grade 3)" in said
+    assert "grades 3, 4" not in said
+    none_below = mode_effect(remediate, {"grade": 4}, np.array([2]), catalog)
+    assert "0 of tonight's 1 activity are below grade level." in none_below
+    assert "(grade 4)" not in none_below
+
+
 def test_student_page_lists_goals_and_topics_the_catalog_lacks_as_not_used():
     """A district's trial: a student whose survey goal was '8.g.a.4' (the catalog's code is
     '8.G.A.4') got "No goal skills." on their page, and a goal the catalog lacks was dropped

@@ -810,13 +810,20 @@ def mode_effect(
     if not grades:
         served = "no activity is recommended tonight"
     else:
-        off = sum(1 for g in grades if (g < grade if override.mode == "remediate" else g > grade))
+        # only the grades counted are listed: a grade 4 student's "below grade level (grades
+        # 3, 4)" listed their own grade among those below it
+        outside = [g for g in grades if (g < grade if override.mode == "remediate" else g > grade)]
+        off = len(outside)
         where = "below" if override.mode == "remediate" else "above"
-        seen = sorted(set(grades))
+        seen = sorted(set(outside))
+        listed = (
+            f" ({'grade' if len(seen) == 1 else 'grades'} {', '.join(map(grade_label, seen))})"
+            if seen
+            else ""
+        )
         served = (
             f"{off} of tonight's {counted(len(grades), 'activity', 'activities')} "
-            f"{verb(off, 'is')} {where} grade level "
-            f"({'grade' if len(seen) == 1 else 'grades'} {', '.join(map(grade_label, seen))})"
+            f"{verb(off, 'is')} {where} grade level{listed}"
         )
     return (
         f"Teacher's mode: {mode}: only activities of grades {grade_label(low)} to "
