@@ -659,6 +659,33 @@ def test_below_grade_level_lists_only_the_grades_below_the_students():
     assert "(grade 4)" not in none_below
 
 
+def test_the_teachers_mode_is_said_in_one_plain_sentence():
+    """A coach read "The mode bars other grades but puts no grade first, and the nightly output
+    does not record the list without it: whether it changed tonight's list is not known." as
+    jargon: the sentence now says what the mode did tonight."""
+    from adaptive.batch.overrides import StudentOverride
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.reports.site.pages import mode_effect
+
+    catalog = Catalog(
+        (Skill("g4", "Geometry 4", grade=4), Skill("g5", "Geometry 5", grade=5)),
+        (Activity("g4.a", "Practice", ("g4",), grade=4),
+         Activity("g5.a", "Practice", ("g5",), grade=5)),
+    )  # fmt: skip
+    said = mode_effect(StudentOverride(mode="remediate"), {"grade": 4}, np.array([0]), catalog)
+    assert said == (
+        "Teacher's mode: remediate: tonight it allowed only activities of grades 2 to 4, and "
+        "grade 3 skills the student has not answered yet are checked before the grade 4 work "
+        "built on them; 0 of tonight's 1 activity are below grade level."
+    )
+    said = mode_effect(StudentOverride(mode="accelerate"), {"grade": 4}, np.array([1]), catalog)
+    assert said == (
+        "Teacher's mode: accelerate: tonight it allowed only activities of grades 4 to 5, so "
+        "grade 5 work may come once the student is ready for it; 1 of tonight's 1 activity is "
+        "above grade level (grade 5)."
+    )
+
+
 def test_student_page_lists_goals_and_topics_the_catalog_lacks_as_not_used():
     """A district's trial: a student whose survey goal was '8.g.a.4' (the catalog's code is
     '8.G.A.4') got "No goal skills." on their page, and a goal the catalog lacks was dropped

@@ -19,6 +19,7 @@ from adaptive.curriculum import Catalog
 from adaptive.errors import counted, share_words, verb
 from adaptive.grades import grade_label
 from adaptive.memo import IdentityMemo
+from adaptive.policy.features import CHECKED_GRADES
 from adaptive.policy.progression import LABELS, Progression
 from adaptive.reports.growth import GROWTH_BIN_LABELS, Baseline, Growth, GrowthSummary, Norm
 from adaptive.reports.site.assets import MASTERY_EDGES, STATE_MARKS
@@ -792,9 +793,11 @@ def mode_effect(
 ) -> str:
     """What the teacher's mode did to tonight's list, in words ("" without a mode): the grades
     it allows (`MODE_BANDS`) and the grades of tonight's activities (`tonight`: catalog codes).
-    A mode only bars activities outside its band; the nightly output does not record the list
-    the policy would have served without it, so whether it barred one tonight is not known here
-    and the sentence says so rather than guess."""
+    One sentence a teacher reads as what the mode did: the grades it let in tonight and, for
+    "remediate", that the previous grade's skills the student never answered are checked before
+    the work built on them (`features.unverified_below_grade`). A trial's coach read "the mode
+    bars other grades but puts no grade first, and the nightly output does not record the list
+    without it" as jargon."""
     if override is None or override.mode is None:
         return ""
     grade = None if profile is None else profile.get("grade")
@@ -825,12 +828,16 @@ def mode_effect(
             f"{off} of tonight's {counted(len(grades), 'activity', 'activities')} "
             f"{verb(off, 'is')} {where} grade level{listed}"
         )
-    return (
-        f"Teacher's mode: {mode}: only activities of grades {grade_label(low)} to "
-        f"{grade_label(high)} may be recommended; {served}. The mode bars other grades but puts "
-        "no grade first, and the nightly output does not record the list without it: whether "
-        "it changed tonight's list is not known."
-    )
+    band = f"tonight it allowed only activities of grades {grade_label(low)} to {grade_label(high)}"
+    if override.mode == "remediate":
+        checked = grade_label(int(grade) - CHECKED_GRADES)
+        did = (
+            f"{band}, and grade {checked} skills the student has not answered yet are checked "
+            f"before the grade {grade_label(grade)} work built on them"
+        )
+    else:
+        did = f"{band}, so grade {grade_label(high)} work may come once the student is ready for it"
+    return f"Teacher's mode: {mode}: {did}; {served}."
 
 
 #: "37%" for 0..100 and "–" (unknown) at 101: mastery as text without a format per value
