@@ -369,7 +369,8 @@ def test_a_mistyped_class_gets_the_closest_class_of_the_night(report_district, t
 
 def test_small_groups_say_which_group_of_the_skill_each_is():
     """A coordinator read a bare "1" in the Group column; it is the group's place among the
-    groups one skill's students were split into."""
+    groups one skill's students were split into. A teacher then read "the only one" on every
+    row: with no skill split, the column is left out."""
     from adaptive.reports.site.pages import ClassData, next_skill_list
     from adaptive.simulation.district import district_catalog
 
@@ -383,8 +384,13 @@ def test_small_groups_say_which_group_of_the_skill_each_is():
     c = ClassData.__new__(ClassData)
     c.student_ids, c.labels, c.next_groups = ids, ids, groups
     html = next_skill_list(c, catalog)
-    assert "Group of this skill" in html
-    assert html.count("1 of 2") == 1 and html.count("2 of 2") == 1 and "the only one" in html
+    assert '<th scope="col">Group</th>' in html and "are split into groups" in html
+    assert html.count("group 1 of 2") == 1 and html.count("group 2 of 2") == 1
+    assert "one group" in html and "the only one" not in html
+    c.next_groups = groups.iloc[[0, 2]].assign(n_students=[2, 2])  # no skill split
+    html = next_skill_list(c, catalog)
+    assert "Group" not in html and "the only one" not in html and "split" not in html
+    assert html.count("<tr>") == 3  # the header and two groups
 
 
 def edited_catalog(source: Path, out: Path) -> Path:

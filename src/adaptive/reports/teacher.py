@@ -160,8 +160,12 @@ def class_skill_counts(
     return pd.DataFrame(out)
 
 
+#: The most students of one small group (`next_skill_groups`): a skill shared by more is split.
+GROUP_MAX_SIZE = 6
+
+
 def next_skill_groups(
-    recommendations: pd.DataFrame, max_size: int = 6, min_size: int = 2
+    recommendations: pd.DataFrame, max_size: int = GROUP_MAX_SIZE, min_size: int = 2
 ) -> pd.DataFrame:
     """Small groups of students of one class who share the same next skill.
 

@@ -24,7 +24,7 @@ from adaptive.policy.progression import LABELS, Progression
 from adaptive.reports.growth import GROWTH_BIN_LABELS, Baseline, Growth, GrowthSummary, Norm
 from adaptive.reports.site.assets import MASTERY_EDGES, STATE_MARKS
 from adaptive.reports.site.html import bar_chart, e, num, pct, sparkline, table
-from adaptive.reports.teacher import GROUPS
+from adaptive.reports.teacher import GROUP_MAX_SIZE, GROUPS
 
 #: A student who has answered nothing yet: their mastery is a placement, so no skill group
 #: applies (a student-level group only, after the four of `GROUPS`).
@@ -496,23 +496,32 @@ def _suggestion(c: ClassData, rows: np.ndarray, skills: list[int], catalog: Cata
 
 
 def next_skill_list(c: ClassData, catalog: Catalog) -> str:
-    """The batch's small groups of students who share their next skill."""
+    """The batch's small groups of students who share their next skill. A skill's students are
+    split into groups of at most `GROUP_MAX_SIZE`: the Group column says "group 1 of 2" where a
+    skill's students were split, and is left out when none was (a trial's teacher read "the only
+    one" on every row, which told them nothing)."""
     if c.next_groups.empty:
         return "<p>No two students share their next skill.</p>"
     label = dict(zip(c.student_ids, c.labels, strict=True))
     per_skill = c.next_groups["skill_id"].value_counts()  # a skill's students split in groups
+    split = bool((per_skill > 1).any())
     rows = []
     for r in c.next_groups.itertuples(index=False):  # a few per class
         skill = catalog.skills[catalog.skill_index.get_loc(r.skill_id)].name
         who = ", ".join(e(label.get(s, s)) for s in r.student_ids.split(";"))
         n_groups = int(per_skill[r.skill_id])
-        group = f"{r.group} of {n_groups}" if n_groups > 1 else "the only one"
-        rows.append([e(skill), group, str(r.n_students), who])
+        group = [f"group {r.group} of {n_groups}" if n_groups > 1 else "one group"] if split else []
+        rows.append([e(skill), *group, str(r.n_students), who])
+    caption = "Small groups: students who share their next skill" + (
+        f" (more than {GROUP_MAX_SIZE} students on one skill are split into groups)"
+        if split
+        else ""
+    )
     return table(
-        ["Next skill", "Group of this skill", "Students", "Who"],
+        ["Next skill", *(["Group"] if split else []), "Students", "Who"],
         rows,
-        "Small groups: students who share their next skill",
-        [False, False, True, False],
+        caption,
+        [False, *([False] if split else []), True, False],
     )
 
 
