@@ -114,7 +114,7 @@ def test_fading_mastered_skill_comes_back_for_review(catalog) -> None:
         review, key=lambda r: dict((x.term, x.contribution) for x in r.reasons).get("review", 0)
     )
     assert any(x.term == "review" and x.contribution > 0 for x in top.reasons)
-    assert any("recall is fading" in r.sentence for r in recs)
+    assert any("the chance you remember it today is down to" in r.sentence for r in recs)
     # "<skill> review:" read as the activity's name on a practice activity (an ops trial)
     assert not any(" review: you mastered" in r.sentence for r in recs)
     assert any(": time to review it: you mastered it" in r.sentence for r in recs)
@@ -377,7 +377,7 @@ def test_fully_faded_skill_ranks_with_interest_matched_new_work(catalog) -> None
     v = view({"add": 0.99, "mul": 0.0}, {"add": 5}, last_practiced=last, profile=fan)
     policy = AdaptivePolicy(catalog)
     (top,) = policy.recommend(v, k=1, now=NOW)
-    assert top.skill_id == "add" and "recall is fading" in top.sentence  # not mul's "space" work
+    assert top.skill_id == "add" and "chance you remember it today" in top.sentence  # not mul's
 
 
 def test_explain_of_work_cut_by_the_time_budget_gives_its_score_and_reasons(catalog) -> None:

@@ -692,6 +692,31 @@ def test_the_teachers_mode_is_said_in_one_plain_sentence():
     )
 
 
+def test_mastery_and_the_chance_of_remembering_are_each_named():
+    """A teacher read "Mastery 99% ↻" beside the reason "recall is fading (65%)" for one skill:
+    two unnamed percentages. The reason names its percentage and the page says which is which."""
+    from adaptive.policy.explain import sentence
+    from adaptive.reports.site.pages import _timeline, percent_codes
+
+    said = sentence("review", "Geometry 4", "Practice", elapsed=120.0, recall=0.65)
+    assert said == (
+        "Geometry 4: time to review it: you mastered it 4 months ago, and the chance you "
+        "remember it today is down to 65%."
+    )
+    catalog = ready_catalog()
+    history = np.array([[0.99, 0.9, 0.1, 0.1, 0.1]], dtype=np.float32)
+    line = _timeline(catalog, np.arange(5), np.array([3, 2, 0, 0, 0]), history,
+                     percent_codes(history), ["2026-10-02"])  # fmt: skip
+    assert "mastery: how sure we are the skill was learned" in line
+    assert (
+        "A skill marked needs review was learned (its mastery stays high), but time has passed: "
+        "its reason gives the chance the student remembers it today, a different percentage."
+    ) in line
+    mastered_only = _timeline(catalog, np.arange(5), np.array([2, 2, 0, 0, 0]), history,
+                              percent_codes(history), ["2026-10-02"])  # fmt: skip
+    assert "needs review" not in mastered_only
+
+
 def test_student_page_lists_goals_and_topics_the_catalog_lacks_as_not_used():
     """A district's trial: a student whose survey goal was '8.g.a.4' (the catalog's code is
     '8.G.A.4') got "No goal skills." on their page, and a goal the catalog lacks was dropped

@@ -15,6 +15,11 @@ DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_YEAR = 365.25
 
 
+#: What a review's percentage is (FSRS's predicted recall), in the words every page uses beside
+#: mastery ("how sure we are the skill was learned"): two percentages for one skill, each named.
+REMEMBER_TODAY = "chance you remember it today"
+
+
 def time_ago(days: float) -> str:
     """'today', '5 days ago', '11 weeks ago', '4 months ago', '2 years ago': weeks up to 13
     (a quarter), so a whole number of months is never far off: 78 days was said "3 months
@@ -104,8 +109,13 @@ def _main_sentence(
         return f"{title}: assigned by your teacher."
     if term == "review":
         ago = time_ago(elapsed)
-        # "<skill> review:" read as the activity's name on a practice activity (an ops trial)
-        return f"{skill}: time to review it: you mastered it {ago} and recall is fading ({share_words(recall)})."
+        # "<skill> review:" read as the activity's name on a practice activity (an ops trial);
+        # "recall is fading (65%)" beside the page's "Mastery 99%" gave one skill two unnamed
+        # percentages: this one is said as what it is (`REMEMBER_TODAY`)
+        return (
+            f"{skill}: time to review it: you mastered it {ago}, and the {REMEMBER_TODAY} is "
+            f"down to {share_words(recall)}."
+        )
     if term == "difficulty":
         # the term picks the version of a skill (relative to its other versions), so the
         # sentence says that, not that any P(correct) is "right"

@@ -19,6 +19,7 @@ from adaptive.curriculum import Catalog
 from adaptive.errors import counted, share_words, verb
 from adaptive.grades import grade_label
 from adaptive.memo import IdentityMemo
+from adaptive.policy.explain import REMEMBER_TODAY
 from adaptive.policy.features import CHECKED_GRADES
 from adaptive.policy.progression import LABELS, Progression
 from adaptive.reports.growth import GROWTH_BIN_LABELS, Baseline, Growth, GrowthSummary, Norm
@@ -238,7 +239,8 @@ def heatmap(c: ClassData, catalog: Catalog, order: np.ndarray) -> str:
     return (
         '<div class="scroll" tabindex="0" role="region" aria-label="Mastery heatmap, scrollable">'
         '<table id="heatmap" class="hm sortable"><caption>Mastery per student and skill (percent '
-        "P(mastered); ○ not started, ✓ mastered, ↻ mastered and due for review, ! stuck; no mark: "
+        f"P(mastered), {MASTERY_MEANS}; ○ not started, ✓ mastered, ↻ mastered and due for review: "
+        "learned, but the chance the student remembers it today has dropped; ! stuck; no mark: "
         "in progress; "
         "~ a placement from the student's grade, no answer yet)"
         f"</caption><thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
@@ -849,6 +851,17 @@ def mode_effect(
     return f"Teacher's mode: {mode}: {did}; {served}."
 
 
+#: What a mastery percentage is, said wherever one is shown beside a review's "chance you
+#: remember it today" (`explain.REMEMBER_TODAY`): a skill "Mastery 99% ↻" whose reason said
+#: "recall is fading (65%)" showed a teacher two unnamed percentages for one skill.
+MASTERY_MEANS = "mastery: how sure we are the skill was learned"
+TWO_PERCENTAGES = (
+    "A skill marked needs review was learned (its mastery stays high), but time has passed: "
+    f"its reason gives the {REMEMBER_TODAY.replace('you remember', 'the student remembers')}, "
+    "a different percentage."
+)
+
+
 #: "37%" for 0..100 and "–" (unknown) at 101: mastery as text without a format per value
 PERCENT = np.array([f"{i}%" for i in range(101)] + ["–"], dtype=object)
 STATE_TEXT = np.array([label.replace("_", " ") for label in LABELS], dtype=object)
@@ -898,11 +911,15 @@ def _timeline(
         f'<tr><th scope="row">{n}</th>{c}<td>{st}</td></tr>'
         for n, c, st in zip(names, cells, states, strict=True)
     )
+    review = (
+        f" {TWO_PERCENTAGES}" if (progression[started] == Progression.NEEDS_REVIEW).any() else ""
+    )
     return (
-        f'<p class="summary">{counted(len(started), "skill")} practised. {text}</p>'
+        f'<p class="summary">{counted(len(started), "skill")} practised. {text}{review}</p>'
         '<div class="wide">'
         '<table class="data">'
-        "<caption>Mastery per practised skill over the report dates</caption><thead><tr>"
+        "<caption>Mastery per practised skill over the report dates "
+        f"({MASTERY_MEANS})</caption><thead><tr>"
         f'<th scope="col">Skill</th>{head}<th scope="col">Mastery ({e(" → ".join(dates))})</th>'
         f'<th scope="col">State</th></tr></thead><tbody>{rows}</tbody></table></div>'
     )
