@@ -717,6 +717,39 @@ def test_mastery_and_the_chance_of_remembering_are_each_named():
     assert "needs review" not in mastered_only
 
 
+def test_district_growth_states_one_headline_figure_and_labels_both_bars():
+    """A coach could not tell whether "24% ... on track (95% interval 23% to 26%; 27% expected
+    when each student's measurement uncertainty is counted)" meant 24% or 27%, and read "on
+    track means at least 8.5 months" beside the chart's "18 months or more is on track" as two
+    bars (a total so far and a yearly pace)."""
+    from adaptive.reports.growth import GrowthSummary, Norm, baseline_of
+    from adaptive.reports.site.build import _method
+    from adaptive.reports.site.pages import growth_section
+
+    norm = Norm()
+    baseline = baseline_of(norm, "2027-02-20", None)
+    summary = GrowthSummary(3000, 0.24, 0.23, 0.26, 0.27, 14.2, (10, 20, 30, 40, 50))
+    html = growth_section(summary, norm, baseline, "district")
+    assert (
+        "<strong>24%</strong> of 3,000 students of this district are on track for 1.5 "
+        "years of growth this school year (95% interval 23% to 26%: the range the true share "
+        "most likely lies in). This is the headline figure. A second check, for comparison only: "
+        "each student's growth is measured with some error, and allowing for that error, about "
+        "27% would be on track." in html
+    )
+    assert "expected when each student's measurement uncertainty is counted" not in html
+    so_far = f"so on track means at least {baseline.target:.1f} months of growth so far, since "
+    assert so_far + "the baseline (the pace of 18 months per school year)." in html
+    assert (
+        "(a yearly pace, the same bar as the months so far said above): 18 months or more per "
+        "school year is on track." in html
+    )
+    method = _method(norm)
+    assert "Bernoulli trial: like a coin toss weighted by that chance" in method
+    assert "Wilson interval over the unit's students (a standard way to give the range" in method
+    assert "standard error (the typical size of the error in their measured growth" in method
+
+
 def test_student_page_lists_goals_and_topics_the_catalog_lacks_as_not_used():
     """A district's trial: a student whose survey goal was '8.g.a.4' (the catalog's code is
     '8.G.A.4') got "No goal skills." on their page, and a goal the catalog lacks was dropped

@@ -219,9 +219,13 @@ class Baseline:
                 f"baseline, {self.label}; it is judged from {self.min_weeks:g} weeks on "
                 f"({self.judged_from}). No student is labelled on track or not until then."
             )
+        # a total so far, told apart from the charts' yearly pace (a coach read "at least 8.5
+        # months" beside "18 months or more is on track" as two bars)
+        per_year = self.target / self.elapsed * 12 if self.elapsed > 0 else float("nan")
         return (
             f"Baseline: {self.label}; {self.elapsed:.1f} months elapsed, so on track means at "
-            f"least {self.target:.1f} months of growth."
+            f"least {self.target:.1f} months of growth so far, since the baseline (the pace of "
+            f"{per_year:.0f} months per school year)."
         )
 
 

@@ -604,11 +604,16 @@ def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) 
     left_out = _left_out(s)
     if not baseline.judged:
         return f'<p class="summary">{baseline.sentence()}{left_out}</p>'
+    # one headline figure; the other reading is said to be secondary (a coach could not tell
+    # whether "24% ... (27% expected when each student's measurement uncertainty is counted)"
+    # meant 24% or 27%)
     text = (
-        f"{pct(s.share_on_track)} of {counted(s.n, 'student')} of this {unit} are on track for "
-        f"{bar:g} years "
-        f"of growth this school year (95% interval {pct(s.low)} to {pct(s.high)}; "
-        f"{pct(s.expected_share)} expected when each student's measurement uncertainty is counted). "
+        f"<strong>{pct(s.share_on_track)}</strong> of {counted(s.n, 'student')} of this "
+        f"{unit} are on track for {bar:g} years of growth this school year (95% interval "
+        f"{pct(s.low)} to {pct(s.high)}: the range the true share most likely lies in). This is "
+        "the headline figure. A second check, for comparison only: each student's growth is "
+        "measured with some error, and allowing for that error, about "
+        f"{pct(s.expected_share)} would be on track. "
         f"Median growth, annualized: {num(s.median_annualized)} months per school year (each "
         "student's months since the baseline scaled to a full year; 12 = one year). "
         f"{baseline.sentence()}{left_out}"
@@ -618,7 +623,8 @@ def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) 
         [f"{b} months" for b in GROWTH_BIN_LABELS],
         list(s.histogram),
         "students",
-        f"Students by growth per school year; {bar * 12:g} months or more is on track.",
+        "Students by growth per school year (a yearly pace, the same bar as the months so far "
+        f"said above): {bar * 12:g} months or more per school year is on track.",
         highlight=[False, False, bar * 12 <= 12, bar * 12 <= 18, True],
     )
     return f'<p class="summary">{text}</p>{chart}'
