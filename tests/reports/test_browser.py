@@ -197,3 +197,23 @@ def test_override_export_round_trips_through_the_nightly_job(report_district, pa
     page.click(f'#heatmap tr[data-student="{b}"] th a')
     assert assign in page.text_content(f"#s-{b} .overridden")
     page.screenshot(path=tmp_path / "student-overridden.png", full_page=True)
+
+
+def test_on_a_phone_the_overrides_table_says_it_scrolls_sideways(report_district, page, tmp_path):
+    """A 390 px trial: the overrides table (712 px) scrolled sideways inside its box with the
+    Exclude column cut off and nothing to say so. On a phone a note says so and the edge with
+    more columns is shaded; on a wide screen the note is not shown."""
+    klass = next(report_district.site.glob("schools/*/*/index.html"))
+    page.set_viewport_size({"width": 390, "height": 800})
+    open_page(page, klass)
+    box = page.locator("#overrides div.wide")
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth")  # it does scroll here
+    note = page.locator("#overrides .scroll-note")
+    assert note.is_visible()
+    assert "swipe it sideways to reach the Assign and Exclude columns" in note.inner_text()
+    shape = note.bounding_box()
+    assert shape["x"] >= 0 and shape["x"] + shape["width"] <= 390
+    assert "linear-gradient" in box.evaluate("b => getComputedStyle(b).backgroundImage")
+    page.screenshot(path=str(tmp_path / "overrides-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1300, "height": 900})
+    assert not note.is_visible()

@@ -60,11 +60,14 @@ th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] bu
 .student{display:none}.student:target{display:block}
 .student-list ul{columns:14rem;list-style:none;padding:0}
 input[type=text]{width:14rem}button.primary{padding:.4rem .8rem;font-weight:bold}
-.wide{overflow-x:auto;max-width:100%}nav.jump{margin:.4rem 0}svg.chart,img{max-width:100%;height:auto}
+.wide{overflow-x:auto;max-width:100%;background:linear-gradient(to right,#fff 40%,rgba(255,255,255,0)) left/2.5rem 100% no-repeat local,linear-gradient(to left,#fff 40%,rgba(255,255,255,0)) right/2.5rem 100% no-repeat local,linear-gradient(to right,rgba(0,0,0,.22),rgba(0,0,0,0)) left/1rem 100% no-repeat scroll,linear-gradient(to left,rgba(0,0,0,.22),rgba(0,0,0,0)) right/1rem 100% no-repeat scroll}
+nav.jump{margin:.4rem 0}svg.chart,img{max-width:100%;height:auto}
+.scroll-note{display:none;font-size:.9rem;font-style:italic;margin:.3rem 0}
+@media (max-width:48rem){.scroll-note{display:block}}
 @media print{
 @page{size:landscape;margin:1cm}
 body{max-width:none;padding:0}.skip,nav.jump,.filters,button,#overrides{display:none}
-.scroll,.wide{overflow:visible;max-height:none;border:0}
+.scroll,.wide{overflow:visible;max-height:none;border:0;background:none}.scroll-note{display:none}
 .hm{font-size:.45rem}.hm td{min-width:0;height:auto}.hm th button{font-size:.45rem}
 .hm thead th,.hm th[scope=row]{position:static}
 .student{display:block;break-inside:avoid-page}.student-list{display:none}

@@ -559,6 +559,10 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
         "<p>Choose per student; the file you export is read by the nightly job "
         "(<code>adaptive batch --overrides FILE</code>) and shows here the next morning. Activity "
         "ids are separated by commas; assigned ones come first, in order.</p>"
+        # on a phone the table is wider than the screen: said, and shaded at the edge it
+        # scrolls to (a 390 px trial saw no Exclude column and no cue that it scrolls)
+        '<p class="scroll-note">The table is wider than the screen: swipe it sideways to reach '
+        "the Assign and Exclude columns (a shadow marks the side with more).</p>"
         '<div class="wide"><table class="data"><caption>Teacher overrides</caption><thead><tr>'
         '<th scope="col">Student'
         '</th><th scope="col">Mode</th><th scope="col">Assign</th><th scope="col">Exclude</th>'
