@@ -368,6 +368,32 @@ def test_where_learning_is_gradual_two_right_answers_do_not_master_a_skill(catal
     assert {"sub", "mul"} <= set(policy.recommend_batch(held_enough, k=20, now=NOW)["skill_id"])
 
 
+def test_a_skill_at_the_mastery_bar_held_by_the_rule_says_what_it_still_needs(catalog) -> None:
+    """A teacher read "keep going until it is mastered" beside a skill at 99%, and skills at
+    100% with 3 of 3 right "in progress": the progression rule (`mastery_streak`,
+    `gradual_min_responses`) held them and nothing said so. The reason now says what is left,
+    from the policy's own settings."""
+    config = PolicyConfig()
+    policy = AdaptivePolicy(catalog)
+    held = held_batch(catalog, 8.0)  # gradual: 2 right answers of the 5 needed
+    said = policy.recommend_batch(held, k=20, now=NOW)
+    add = said.loc[said["skill_id"] == "add", "sentence"]
+    assert len(add) and all(
+        s == f"Addition: you are close: it counts as mastered after "
+        f"{config.gradual_min_responses} answers (2 so far)."
+        for s in add
+    )
+    slipped = view({"add": 0.99}, {"add": 4}, streak={"add": 0})  # the last answer wrong
+    said = policy.recommend_batch(
+        StudentBatch.from_views(catalog, [slipped], config), k=20, now=NOW
+    )
+    add = said.loc[said["skill_id"] == "add", "sentence"]
+    assert len(add) and all(
+        s.endswith(f"after {config.mastery_streak} right answers in a row (0 so far).") for s in add
+    )
+    assert not any("keep going until it is mastered" in s for s in said["sentence"])
+
+
 def test_fully_faded_skill_ranks_with_interest_matched_new_work(catalog) -> None:
     """PolicyConfig's note: a mastered skill whose recall has fully faded ranks with a new skill
     ready to learn, also for a student with interests (a trial's student who liked cooking was

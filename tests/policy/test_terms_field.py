@@ -52,6 +52,36 @@ def test_a_skill_in_progress_is_not_called_a_skill_to_start() -> None:
     assert sentence("readiness", "F", "T", answered=0).endswith("a good next skill to start.")
 
 
+def test_what_a_skill_at_the_bar_still_needs_is_said_from_the_rules_settings() -> None:
+    """A skill at 99% was told "keep going until it is mastered": the words now say what the
+    progression rule still asks, from the same settings the rule reads."""
+    from adaptive.policy import PolicyConfig
+    from adaptive.policy.explain import still_needed
+
+    config = PolicyConfig.default()
+    assert still_needed(0.99, 3, 0, config) == "2 right answers in a row (0 so far)"
+    assert still_needed(0.99, 3, 1, config) == "2 right answers in a row (1 so far)"
+    assert still_needed(1.0, 3, 3, config, hold=5) == "5 answers (3 so far)"
+    assert still_needed(1.0, 3, 2, config, hold=5) == "5 answers (3 so far)"
+    assert still_needed(1.0, 3, 0, config, hold=5) == (
+        "5 answers (3 so far) and 2 right answers in a row (0 so far)"
+    )
+    assert still_needed(0.99, 3, 3, config) == ""  # shown: nothing left
+    assert still_needed(0.5, 3, 0, config) == ""  # below the bar: "keep going" holds
+    assert still_needed(0.99, 0, 0, config) == ""  # never answered
+    said = sentence_of("Fractions 2", still_needed(0.99, 3, 0, config))
+    assert said == (
+        "Fractions 2: you are close: it counts as mastered after 2 right answers in a row "
+        "(0 so far)."
+    )
+
+
+def sentence_of(skill: str, needed: str) -> str:
+    from adaptive.policy.explain import sentence
+
+    return sentence("readiness", skill, "T", p_correct=0.9, answered=3, still_needed=needed)
+
+
 def test_a_chance_near_certain_is_not_said_as_certain() -> None:
     """A student with a 0.996 chance of getting it right was told "about 100%", and a 0.3%
     chance "about 0%": all or none, which neither is."""

@@ -50,6 +50,7 @@ def sentence(
     checking: bool = False,
     checked_for: str = "",
     answered: int = 0,
+    still_needed: str = "",
     topic: str = "",
     goal: str = "",
     closest: bool = False,
@@ -66,6 +67,9 @@ def sentence(
     the skill built on this one whose last answer was wrong, this one never answered: served
     as a check (`features.prerequisites_in_doubt`). `answered`: the
     student's answers on the skill so far (a skill in progress is not "a skill to start").
+    `still_needed`: what the progression rule still asks of a skill whose mastery is at the bar
+    (`still_needed`, e.g. "2 right answers in a row (1 so far)"): said instead of "keep going
+    until it is mastered", which a skill at 99% left unexplained.
     `prerequisite_from_answers`: the prerequisite, never answered, reads as known from where the
     student's answers on other skills place them in the curriculum (`features.read_level`).
     `closest`: served though `prerequisite` is not mastered, as nothing the student may be given
@@ -77,8 +81,8 @@ def sentence(
         term, skill, title, p_correct=p_correct, elapsed=elapsed, recall=recall,
         prerequisite=prerequisite, prerequisite_shown=prerequisite_shown,
         prerequisite_from_answers=prerequisite_from_answers, placed=placed,
-        checking=checking, checked_for=checked_for, answered=answered, topic=topic, goal=goal,
-        closest=closest,
+        checking=checking, checked_for=checked_for, answered=answered,
+        still_needed=still_needed, topic=topic, goal=goal, closest=closest,
     ) + above_grade(grade, work_grade, lowest_grade)  # fmt: skip
     if goal_too and goal:
         return f"{main} It is also a step toward your goal {goal}."
@@ -100,6 +104,7 @@ def _main_sentence(
     checking: bool,
     checked_for: str,
     answered: int,
+    still_needed: str,
     topic: str,
     goal: str,
     closest: bool,
@@ -136,6 +141,10 @@ def _main_sentence(
                 f"builds on {prerequisite}, not mastered yet (a teacher can widen the grade band "
                 "to practise it first)."
             ) + _hard(p_correct)
+        if answered > 0 and still_needed:
+            return f"{skill}: you are close: it counts as mastered after {still_needed}." + _hard(
+                p_correct
+            )
         if answered > 0:
             done = f"{counted(answered, 'answer')} so far"
             return f"{skill}: you have started it ({done}): keep going until it is mastered." + (
@@ -161,6 +170,28 @@ def _main_sentence(
     if term == "exploration":
         return f"{skill}: something new to try."
     return f"{title}: {term}."
+
+
+def still_needed(
+    mastery: float, n_responses: int, streak: int, config: PolicyConfig, hold: int = 0
+) -> str:
+    """What the progression rule still asks of a practised skill whose mastery is at or above
+    `PolicyConfig.mastery_threshold` but that does not count as mastered yet, in plain words
+    ("5 answers (3 so far)", "2 right answers in a row (1 so far)", both joined by "and"); ''
+    when nothing is missing, the mastery is below the bar, or the skill was never answered.
+    The same settings as the rule itself (`terms.is_mastered`, `terms.shown_by_answers`):
+    `min_responses_mastered`, `mastery_streak` and `hold`, the answers a skill needs where
+    learning is gradual (`terms.gradual_hold`: `gradual_min_responses`, else 0)."""
+    if n_responses <= 0 or not mastery >= config.mastery_threshold:
+        return ""
+    parts = []
+    answers = max(config.min_responses_mastered, hold if hold > 1 else 0)
+    if n_responses < answers:
+        parts.append(f"{counted(answers, 'answer')} ({n_responses} so far)")
+    in_a_row = min(n_responses, config.mastery_streak)
+    if config.mastery_streak > 0 and (streak < in_a_row or streak < 1):
+        parts.append(f"{counted(config.mastery_streak, 'right answer')} in a row ({streak} so far)")
+    return " and ".join(parts)
 
 
 #: Below this P(correct), a readiness sentence says the activity will be hard for now: the skill

@@ -311,6 +311,9 @@ class AdaptivePolicy(Policy):
         goal_too = self._goal_too(contrib, term_code)
         placed = placed_students(batch)
         lowest = ctx.lowest_grade
+        hold = terms.gradual_hold(
+            batch.learning_z, self.config.gradual_learning_z, self.config.gradual_min_responses
+        )
         rows, slots = np.nonzero(sel.activity >= 0)
         acts = sel.activity[rows, slots]
         skills = ctx.primary_skill[acts]
@@ -346,6 +349,10 @@ class AdaptivePolicy(Policy):
                         text.failing_dependent(ctx, batch, i, s, self.config) if doubt else ""
                     ),
                     answered=int(batch.n_responses[i, s]), closest=near,
+                    still_needed=text.still_needed(
+                        float(batch.mastery[i, s]), int(batch.n_responses[i, s]),
+                        int(batch.streak[i, s]), self.config, int(hold[i, 0]),
+                    ),
                     topic=text.top_interest_topic(batch, ctx, i, a) if term == "interest" else "",
                     goal=(
                         text.goal_name(ctx, batch.goals[i], s)
