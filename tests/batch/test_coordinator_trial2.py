@@ -208,9 +208,9 @@ def test_the_summary_names_the_state_folder_it_wrote(district, tmp_path, capsys)
 
 def test_a_failed_run_leaves_no_folder_and_no_lock_file(district, tmp_path, capsys):
     """`--overrides afile.txt` and a bad `--data` left `OUT/_locks/date=....lock` (0 bytes)
-    and empty folders."""
-    notes = tmp_path / "afile.txt"
-    notes.write_text("teachers' notes\n")
+    and empty folders. (A teacher's file that is no export is now set aside by the night,
+    which goes on: `test_overrides`; a missing `--overrides` path still stops it.)"""
+    notes = tmp_path / "afile.txt"  # not there
     new = tmp_path / "m" / "b7"
     assert run(cli_batch(district, DAY_1, new, "--overrides", str(notes))) == 2
     assert not (tmp_path / "m").exists()
@@ -221,7 +221,9 @@ def test_a_failed_run_leaves_no_folder_and_no_lock_file(district, tmp_path, caps
     # an output folder of earlier nights keeps them, and gets no lock file for the failed date
     out = tmp_path / "out"
     assert run(cli_batch(district, DAY_1, out)) == 0
-    assert run(cli_batch(district, DAY_2, out, "--overrides", str(notes))) == 2
+    bad = [*cli_batch(district, DAY_2, out)]
+    bad[bad.index("--data") + 1] = str(district.catalog)  # not a log
+    assert run(bad) == 2
     assert sorted(p.name for p in (out / LOCK_DIR).iterdir()) == [f"date={DAY_1}.lock"]
     assert not (out / "recommendations" / f"date={DAY_2}").exists()
     assert run(cli_batch(district, DAY_2, out)) == 0  # and the next run takes the date's lock

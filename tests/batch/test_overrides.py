@@ -169,14 +169,103 @@ def test_students_who_left_or_moved_are_skipped_with_a_warning(tmp_path):
         read_overrides(bad, CATALOG, PROFILES)
 
 
-def test_batch_command_exits_2_on_a_bad_overrides_file(district, tmp_path, capsys):
-    path = write(tmp_path, {"nobody": {"mode": "sideways"}}, class_id=None)
-    code = run(["batch", "--date", district.last_day, "--out", str(tmp_path / "out"),
-                "--data", str(district.responses), "--catalog", str(district.catalog),
-                "--profiles", str(district.profiles), "--name", district.model,
-                "--tracking-uri", district.uri, "--overrides", str(path), "--quiet"])  # fmt: skip
+def test_a_bad_file_is_set_aside_by_the_night_and_refused_by_validate(district, tmp_path, capsys):
+    """A teacher's trial: one class's file with a typo'd activity id (or a mode `Remediate`, a
+    date `20/02/2027`, a UTF-16 or CSV file) stopped every school's night (exit 2, nothing
+    served for 3,000 students). The night sets that file aside: its students are served
+    without it, every other file is applied, a warning names the file and lists every problem
+    (no student id), and the record says so for the report. `adaptive validate --overrides`
+    stays strict: every problem, exit 2."""
+    import pandas as pd
+
+    from adaptive.batch.job import read_profiles
+    from adaptive.batch.overrides import set_aside_files
+
+    profiles = read_profiles(district.profiles)
+    of_class: dict[str, list[str]] = {}
+    for sid, p in sorted(profiles.items()):
+        if p.class_id:
+            of_class.setdefault(p.class_id, []).append(sid)
+    (bad_class, bad), (good_class, good) = list(of_class.items())[:2]
+    exports = tmp_path / "exports"
+    exports.mkdir()
+
+    def export(name: str, klass: str, students: dict, date: str = district.last_day) -> Path:
+        doc = {"format": "adaptive-overrides", "version": 1, "class_id": klass, "date": date,
+               "students": students}  # fmt: skip
+        path = exports / name
+        path.write_text(json.dumps(doc, indent=1))
+        return path
+
+    bad_file = export("bad.json", bad_class, {bad[0]: {"mode": "Remediate"},
+                                              bad[1]: {"assigned": ["nope"]}}, "20/02/2027")  # fmt: skip
+    export("good.json", good_class, {good[0]: {"mode": "remediate"}})
+    (exports / "notes.csv").write_text("student_id,excluded\n")  # set aside too
+    args = ["--date", district.last_day, "--data", str(district.responses), "--catalog",
+            str(district.catalog), "--profiles", str(district.profiles), "--name",
+            district.model, "--tracking-uri", district.uri]  # fmt: skip
+    out = tmp_path / "out"
+    code = run(["batch", "--out", str(out), "--overrides", str(exports), *args])
     err = capsys.readouterr().err
-    assert code == 2 and "students.nobody" in err and "Traceback" not in err
+    assert code == 0 and "Traceback" not in err
+    served = pd.read_parquet(out / "students" / f"date={district.last_day}")
+    assert set(bad) <= set(served["student_id"])  # the class's students served all the same
+    said = " ".join(err.split())
+    assert f"bad.json (class '{bad_class}'): set aside, not applied tonight" in said
+    assert "3 problems" in said and "did you mean 'remediate'?" in said
+    assert "field date: got '20/02/2027'" in said and "did you mean '" in said
+    assert "field students.<student id>.assigned[0]: got 'nope'" in said
+    assert "notes.csv: set aside" in said
+    assert not [sid for sid in (*bad, *good) if sid in err]  # no student id in the night's log
+    assert "applied overrides for 1 student from 1 file; 2 files with problems set aside" in said
+    aside = set_aside_files(out, district.last_day)
+    assert [(Path(f.path).name, f.classes, len(f.problems)) for f in aside] == [
+        ("bad.json", (bad_class,), 3), ("notes.csv", (), 1)
+    ]  # fmt: skip
+    # the strict check before the night: every problem, with the file, exit 2
+    code = run(["validate", "--overrides", str(bad_file), "--catalog", str(district.catalog),
+                "--profiles", str(district.profiles)])  # fmt: skip
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "3 problems in the teacher overrides" in err
+    assert f"field students.{bad[1]}.assigned[0]: got 'nope'" in err
+    code = run(["validate", "--overrides", str(exports / "good.json"), "--catalog",
+                str(district.catalog), "--profiles", str(district.profiles)])  # fmt: skip
+    assert code == 0 and "No problems found" in capsys.readouterr().out
+
+
+def test_every_problem_of_a_file_is_named_at_once(tmp_path):
+    """A file with 3 bad ids named only the first: fixed, it failed again on the next."""
+    path = write(
+        tmp_path,
+        {"st1": {"assigned": ["A3", "zz"], "mode": "Accelerate"},
+         "st2": {"excluded": ["a22"], "colour": 1}},
+        date="20/02/2027",
+    )  # fmt: skip
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES)
+    assert len(err.value.problems) == 6
+    message = str(err.value)
+    assert message.startswith("6 problems in the teacher overrides")
+    for part in (
+        "field date: got '20/02/2027'",
+        "did you mean '2027-02-20'?",
+        "field students.st1.assigned[0]: got 'A3'; expected an activity id of the catalog "
+        "(did you mean 'a3'?)",
+        "field students.st1.assigned[1]: got 'zz'",
+        "field students.st1.mode: got 'Accelerate'; expected null or one of accelerate, "
+        "remediate (did you mean 'accelerate'?)",
+        "field students.st2.colour: got 'colour'",
+        "field students.st2.excluded[0]: got 'a22'",
+    ):
+        assert part in message
+    assert all("st1" not in p and "st2" not in p for p in err.value.anonymous)
+    # the night's reading: set aside with a warning listing them, no student id
+    with pytest.warns(NightWarning) as caught:
+        got = read_overrides(tmp_path, CATALOG, PROFILES, strict=False)
+    assert len(got) == 0 and got.files == () and [f.classes for f in got.set_aside] == [("c1",)]
+    said = str(caught[0].message)
+    assert "o.json (class 'c1'): set aside" in said and "6 problems" in said
+    assert "st1" not in said and "st2" not in said
 
 
 def test_record_is_written_and_removed_by_a_run_without_overrides(tmp_path):

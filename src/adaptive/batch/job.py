@@ -202,6 +202,8 @@ class JobSummary:
     #: teacher overrides applied tonight: students and files (None: no overrides were given)
     override_students: int | None = None
     override_files: int = 0
+    #: the overrides files with problems set aside tonight (`OverrideSet.set_aside`)
+    override_files_set_aside: int = 0
     #: Spark engine: seconds each school's serving took on its executor (no student data)
     partition_seconds: list[float] = field(repr=False, default_factory=list)
     #: why the state was rebuilt from every response ("" when a snapshot was reused)
@@ -664,10 +666,9 @@ def _serve_date(
     experiment_source = _source_name(experiment)
     if overrides is not None and not isinstance(overrides, OverrideSet):
         reading = _in_background(_profiles_of, profiles)
-        # bad files fail before the work
         overrides = read_overrides(  # a file dated after the night: said by overrides_dropped
-            overrides, catalog, reading.result(), night=day, warn_later=False
-        )
+            overrides, catalog, reading.result(), night=day, warn_later=False, strict=False
+        )  # a file with problems is set aside with a warning: the night goes on
     if experiment is not None and not isinstance(experiment, Assignment):
         experiment = Assignment.load(experiment)
     given, placement_sha, placement_quarantined = _given_placement(
@@ -918,6 +919,7 @@ def _serve_date(
         students_all_known=dict(sorted(all_known.items())),
         override_students=len(overrides) if overrides is not None else None,
         override_files=len(overrides.files) if overrides is not None else 0,
+        override_files_set_aside=len(overrides.set_aside) if overrides is not None else 0,
         rebuild_reason=why_rebuilt,
         students_unassigned=int((school_of == UNASSIGNED_SCHOOL).sum()),
         responses_in_future=in_future,

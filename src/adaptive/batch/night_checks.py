@@ -970,6 +970,8 @@ def classes_dropped(out: Path, state_dir: Path, day: str, overrides: object) -> 
             )
             warnings.warn(file.warning(day, what), NightWarning, stacklevel=4)
     held_back = set(getattr(overrides, "held_back", ()))  # said as read (files that disagree)
+    for file in getattr(overrides, "set_aside", ()):  # said as read (files with problems)
+        held_back.update(file.classes)
     missing = sorted(
         set(before) - tonight - held_back - {c for file in later for c in file.classes}
     )

@@ -12,10 +12,13 @@ grade-level and next grade's activities, `remediate` = up to two grades below th
 (`TeacherOverrides.min_grade` / `max_grade`), the previous grade's skills the student never
 answered checked first (`TeacherOverrides.remediate`). `read_overrides` takes one file or a folder of them,
 checks every field against the catalog and the profiles (a teacher overrides only their own class's
-students), and raises `OverridesError` naming the file, the line and column of the wrong value
-itself, the field, the value and what was expected.
+students), and finds every problem of a file at once, each naming the file, the line and column
+of the wrong value itself, the field, the value, what was expected and what was likely meant:
+strictly (`adaptive validate --overrides`) one `OverridesError` listing them all; for the night,
+the file is set aside (its students served without it) with a `NightWarning` listing them
+without student ids (`OverrideSet.set_aside`, recorded by `record_overrides`).
 
-What is refused rather than read some way: a folder holding anything but the exports (a `.csv`,
+What is a problem rather than read some way: a folder holding anything but the exports (a `.csv`,
 a half-downloaded file, a subfolder: hidden files and file-manager markers aside); a student, or
 any field, given twice in a file (JSON would keep the last: the first would be lost); an
 activity both assigned and excluded, or assigned twice
@@ -44,6 +47,7 @@ which the next report shows and pre-fills: the file round-trips.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import re
@@ -97,7 +101,45 @@ FOLDER_HOLDS = (
 
 
 class OverridesError(ConfigError):
-    """A teacher overrides file is unreadable or names something unknown."""
+    """A teacher overrides file is unreadable or names something unknown: every problem of the
+    file (or folder) at once, each on its line (a file with three wrong ids failed three times,
+    one fix at a time)."""
+
+    #: each problem, in full (what the message lists)
+    problems: tuple[str, ...] = ()
+    #: the same problems with every student id replaced by `HIDDEN_ID` (what a night's warning
+    #: lists: a job's log never names a student)
+    anonymous: tuple[str, ...] = ()
+
+
+#: what a night's warning writes for a student id (`OverridesError.anonymous`)
+HIDDEN_ID = "<student id>"
+
+
+def _problems_error(problems: Sequence[tuple[str, str]]) -> OverridesError:
+    """One error listing `problems` ((in full, without student ids) each): the problem itself
+    where there is one, else a count and one problem a line."""
+    full = tuple(text for text, _ in problems)
+    message = full[0] if len(full) == 1 else _listed(full)
+    error = OverridesError(message)
+    error.problems, error.anonymous = full, tuple(text for _, text in problems)
+    return error
+
+
+def _listed(problems: Sequence[str]) -> str:
+    """`N problems (each below; fix them all ...):` and one problem a line."""
+    lines = "".join(f"\n  {p}" for p in problems)
+    return (
+        f"{len(problems)} problems in the teacher overrides (each below, fix them all before "
+        f"the file is given again):{lines}"
+    )
+
+
+def _hidden(text: str, ids: Collection[str]) -> str:
+    """`text` with each of the student `ids` in it replaced by `HIDDEN_ID`."""
+    for sid in sorted((i for i in ids if i), key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(sid)}(?![\w-])", HIDDEN_ID, text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -160,13 +202,16 @@ class OverrideSet:
     #: the classes whose files disagree and were not applied (`_one_file_per_class`): their
     #: own warning says so, so the night does not say that the class has no file
     held_back: tuple[str, ...] = field(default=(), compare=False)
+    #: the files with problems, set aside tonight (`read_overrides` with `strict` False):
+    #: their students are served without them, every other file applied
+    set_aside: tuple[SetAsideFile, ...] = field(default=(), compare=False)
 
     def __len__(self) -> int:
         return len(self.students)
 
     def summary(self) -> str:
         """What the night applied, in one line (`applied_line`)."""
-        return applied_line(len(self), len(self.files))
+        return applied_line(len(self), len(self.files), len(self.set_aside))
 
     def to_json(self) -> bytes:
         """Canonical JSON (sorted ids, the export format with every class merged)."""
@@ -177,6 +222,8 @@ class OverrideSet:
         }
         if self.classes:
             doc["classes"] = {c: sorted(ids) for c, ids in sorted(self.classes.items())}
+        if self.set_aside:
+            doc["set_aside"] = [file.to_dict() for file in self.set_aside]
         return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
 
     @property
@@ -267,10 +314,43 @@ class LaterFile:
         )
 
 
-def applied_line(students: int, files: int) -> str:
+@dataclass(frozen=True)
+class SetAsideFile:
+    """A file with problems, set aside by the night (`read_overrides` with `strict` False):
+    its path, the classes it is for (its `class_id`, or its students' classes; none where it
+    cannot be read) and its problems without student ids (`OverridesError.anonymous`)."""
+
+    path: str
+    classes: tuple[str, ...]
+    problems: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"file": self.path, "classes": list(self.classes), "problems": list(self.problems)}
+
+    def warning(self) -> str:
+        """What the night says of it: set aside, for which classes, and every problem."""
+        of = f" (class {', '.join(map(repr, self.classes))})" if self.classes else ""
+        listed = "".join(f"\n  {p}" for p in self.problems)
+        n = len(self.problems)
+        return (
+            f"{self.path}{of}: set aside, not applied tonight: its students are served without "
+            f"its overrides, every other file is applied. Its {counted(n, 'problem')} (fix "
+            f"{'it' if n == 1 else 'them all'}, check with `adaptive validate --overrides "
+            f"{self.path} --catalog ... --profiles ...`, and give the file again):{listed}"
+        )
+
+
+def applied_line(students: int, files: int, set_aside: int = 0) -> str:
     """The night's info line: "applied overrides for 3 students from 2 files" (the counts of
-    `JobSummary.override_students` and `override_files`)."""
-    return f"applied overrides for {counted(students, 'student')} from {counted(files, 'file')}"
+    `JobSummary.override_students` and `override_files`), and the files set aside
+    (`override_files_set_aside`): "; 1 file set aside (its problems are in its warning)"."""
+    line = f"applied overrides for {counted(students, 'student')} from {counted(files, 'file')}"
+    if set_aside:
+        line += (
+            f"; {counted(set_aside, 'file')} with problems set aside, not applied (see "
+            f"{'its warning' if set_aside == 1 else 'their warnings'})"
+        )
+    return line
 
 
 def read_overrides(
@@ -281,6 +361,7 @@ def read_overrides(
     classes: Collection[str] | None = None,
     rosters: Mapping[str, Collection[str]] | None = None,
     warn_later: bool = True,
+    strict: bool = True,
 ) -> OverrideSet:
     """Read and check one overrides file, or every export in a folder (`overrides_files`; see
     the module doc). With `night` (the job's date), a file applies from its `date` on: one dated
@@ -291,21 +372,65 @@ def read_overrides(
     `classes`: the district's classes, and `rosters`: the students of a file's class, where
     `profiles` holds only some students (the Spark driver keeps the named ones); default: from
     `profiles`.
+
+    Every problem of a file is found, each with its line, column, field, value and what was
+    expected. `strict` (checking files before a night: `adaptive validate --overrides`, `adaptive
+    recommend`): any problem raises one `OverridesError` listing every problem of every file.
+    Not `strict` (the nightly job): a file with problems (or anything a folder should not hold)
+    is set aside (`OverrideSet.set_aside`) with a `NightWarning` naming it and listing its
+    problems (no student ids): its students are served without its overrides, and one
+    teacher's file never stops every school's night.
     """
     if classes is None:
         classes = (p.class_id for p in profiles.values())
     district = _District(
         set(catalog.activity_index), profiles, frozenset(c for c in classes if c), rosters
     )
-    files = [_read_file(file, district) for file in overrides_files(path)]
+    files: list[_FileOverrides] = []
+    problems: list[tuple[Path, OverridesError]] = []
+    for file, problem in _folder_entries(path):
+        try:
+            if problem is not None:
+                raise problem
+            files.append(_read_file(file, district))
+        except OverridesError as exc:
+            problems.append((file, exc))
+    if strict and problems:
+        raise _problems_error(
+            [pair for _, exc in problems for pair in zip(exc.problems, exc.anonymous, strict=True)]
+        )
+    set_aside = tuple(
+        SetAsideFile(str(file), _classes_named(file, district), exc.anonymous)
+        for file, exc in problems
+    )
+    for aside in set_aside:
+        warnings.warn(aside.warning(), NightWarning, stacklevel=2)
     later: list[LaterFile] = []
     if night is not None:
         day = iso_day(night, "night")
         later = [_later(f, warn_later) for f in files if f.date > day]
         files = [f for f in files if _in_force(f, day, warn_later)]
-    merged = _merged(files, later)
+    merged = dataclasses.replace(_merged(files, later), set_aside=set_aside)
     warn_far_assignments(merged, catalog, profiles)
     return merged
+
+
+def _classes_named(file: Path, district: _District) -> tuple[str, ...]:
+    """The classes a file set aside is for, as far as it reads: its `class_id`, else its
+    students' classes in the profiles; none for a file that is not a JSON object."""
+    try:
+        doc = json.loads(read_user_text(file, "teacher overrides JSON"))
+    except (OSError, ValueError, AdaptiveError):
+        return ()
+    if not isinstance(doc, dict):
+        return ()
+    if isinstance(doc.get("class_id"), str) and doc["class_id"].strip():
+        return (doc["class_id"].strip(),)
+    students = doc.get("students")
+    if not isinstance(students, dict):
+        return ()
+    profiles = (district.profiles.get(str(sid).strip()) for sid in students)
+    return tuple(sorted({p.class_id for p in profiles if p is not None and p.class_id}))
 
 
 def overrides_files(path: str | Path) -> list[Path]:
@@ -314,21 +439,35 @@ def overrides_files(path: str | Path) -> list[Path]:
     class's file saved another way would be lost without a word. An empty folder holds none
     tonight: a standing folder the teachers export into, passed to every night's job, is empty
     until one does (a class whose file is gone since a night is said: `overrides_dropped`)."""
+    entries = _folder_entries(path)
+    problems = [exc for _, exc in entries if exc is not None]
+    if problems:
+        raise _problems_error([(p, p) for exc in problems for p in exc.problems])
+    return [file for file, _ in entries]
+
+
+def _folder_entries(path: str | Path) -> list[tuple[Path, OverridesError | None]]:
+    """Each file `path` names (`overrides_files`) with what is wrong with it as a folder's
+    entry (None: nothing; each else a problem of its own, set aside by a night). A path that
+    is neither a file nor a folder is an error (the night's option, not a teacher's file)."""
     path = Path(path)
     if path.is_file():
-        return [path]
+        return [(path, None)]
     if not path.is_dir():
         raise OverridesError(
             f"overrides {path} not found; expected a JSON file or a folder of them"
         )
-    files = [entry for entry in sorted(path.iterdir()) if not _skipped(entry)]
-    for entry in files:
+    entries: list[tuple[Path, OverridesError | None]] = []
+    for entry in sorted(path.iterdir()):
+        if _skipped(entry):
+            continue
+        problem = None
         if not entry.is_file() or entry.suffix.lower() != SUFFIX:
             kind = "a folder (not read: its files would be lost)" if entry.is_dir() else "a file"
-            raise OverridesError(
-                f"{entry}: {kind} in the overrides folder; expected {FOLDER_HOLDS}"
-            )
-    return files
+            text = f"{entry}: {kind} in the overrides folder; expected {FOLDER_HOLDS}"
+            problem = _problems_error([(text, text)])
+        entries.append((entry, problem))
+    return entries
 
 
 def named_students(path: str | Path) -> set[str]:
@@ -487,10 +626,24 @@ def _spanned(scan_once: _Scan, spans: list[tuple[int, int]]) -> _Scan:
 
 @dataclass(frozen=True)
 class _Source:
-    """An overrides file's path and text: where each error points."""
+    """An overrides file's path and text: where each error points, and the problems found in
+    it so far (`note`): a file is checked whole, every problem said at once."""
 
     path: Path
     text: str
+    #: (in full, without student ids) for each problem found
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+    def note(self, error: OverridesError, *ids: str) -> None:
+        """Keep `error` among the file's problems; `ids`: the student ids it names (hidden in
+        the night's warning)."""
+        text = str(error)
+        self.problems.append((text, _hidden(text, ids)))
+
+    def check(self) -> None:
+        """Raise every problem noted, at once (`_problems_error`)."""
+        if self.problems:
+            raise _problems_error(self.problems)
 
     def line(self, at: int) -> int:
         """The 1-based line of the offset `at` of the text."""
@@ -527,12 +680,17 @@ def _read_file(file: Path, district: _District) -> _FileOverrides:
     _check_once(source, doc, "")
     _check_keys(source, doc, "", TOP_KEYS, "the export's keys")
     if doc.get("format") != FORMAT:
-        raise source.error("format", doc.get("format"), repr(FORMAT), doc.value_at.get("format"))
+        source.note(
+            source.error("format", doc.get("format"), repr(FORMAT), doc.value_at.get("format"))
+        )
     if doc.get("version") != VERSION:
-        raise source.error("version", doc.get("version"), str(VERSION), doc.value_at.get("version"))
+        source.note(
+            source.error("version", doc.get("version"), str(VERSION), doc.value_at.get("version"))
+        )
     klass = _class_id(source, doc, district.classes)
     date = _date(source, doc)
     students = _students(source, doc, klass, district)
+    source.check()  # every problem of the file at once
     classes: dict[str, list[str]] = {klass: []} if klass is not None else {}
     for sid in students:
         classes.setdefault(klass or district.profiles[sid].class_id or "", []).append(sid)
@@ -548,14 +706,17 @@ def _parsed(file: Path) -> tuple[_Source, _JsonObject]:
     try:
         text = read_user_text(file, "teacher overrides JSON")
     except DataValidationError as exc:  # its one problem names the file, line and bytes
-        raise OverridesError(str(exc.problems[0])) from None
+        problem = str(exc.problems[0])
+        raise _problems_error([(problem, problem)]) from None
     source = _Source(file, text)
     try:
         doc = _parse_json(text)
     except json.JSONDecodeError as exc:
-        raise _not_json(source, exc) from exc
+        source.note(_not_json(source, exc))
+        source.check()
     if not isinstance(doc, dict):
-        raise source.error_in("", "(top level)", _json_kind(doc), "a JSON object")
+        source.note(source.error_in("", "(top level)", _json_kind(doc), "a JSON object"))
+        source.check()
     return source, doc
 
 
@@ -621,30 +782,31 @@ def _table_delimiter(text: str) -> str | None:
     return None
 
 
-def _check_once(source: _Source, obj: _JsonObject, prefix: str) -> None:
+def _check_once(source: _Source, obj: _JsonObject, prefix: str, *ids: str) -> None:
     """No field of `obj` given twice (JSON would keep the last value). The error points at the
-    field's own lines."""
+    field's own lines; `ids`: the student ids `prefix` names."""
     for name, times in obj.repeated.items():
-        raise source.error_at(
+        error = source.error_at(
             [source.line(at) for at in obj.key_at[name]],
             f"{prefix}{name}",
             f"{times} values",
             "the field once (JSON keeps only the last value: the others would be lost)",
         )
+        source.note(error, *ids)
 
 
 def _check_keys(
-    source: _Source, obj: _JsonObject, prefix: str, keys: Sequence[str], what: str
+    source: _Source, obj: _JsonObject, prefix: str, keys: Sequence[str], what: str, *ids: str
 ) -> None:
     """A key of `obj` that is none of `keys` is an error at that key, naming the one it most
     likely means ("student" for "students", "exluded" for "excluded"): what it holds would
     otherwise be read as nothing, the teacher's choices lost without a word."""
-    unknown = next((key for key in obj if key not in keys), None)
-    if unknown is not None:
+    for unknown in (key for key in obj if key not in keys):
         close = closest_name(unknown, keys)
         mean = f" (did you mean {close!r}?)" if close else ""
         expected = f"one of {what} {', '.join(keys)}{mean}"
-        raise source.error(f"{prefix}{unknown}", unknown, expected, obj.key_at[unknown][0])
+        at = obj.key_at[unknown][0]
+        source.note(source.error(f"{prefix}{unknown}", unknown, expected, at), *ids)
 
 
 def _class_id(source: _Source, doc: _JsonObject, classes: frozenset[str]) -> str | None:
@@ -655,12 +817,13 @@ def _class_id(source: _Source, doc: _JsonObject, classes: frozenset[str]) -> str
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise source.error("class_id", value, "a class id (text)", at)
+        source.note(source.error("class_id", value, "a class id (text)", at))
+        return None
     klass = value.strip()
     if classes and klass not in classes:
         close = closest_name(klass, classes)
         hint = f" (did you mean {close!r}?)" if close else ""
-        raise source.error("class_id", klass, f"a class of the profiles{hint}", at)
+        source.note(source.error("class_id", klass, f"a class of the profiles{hint}", at))
     return klass
 
 
@@ -676,18 +839,36 @@ def _date(source: _Source, doc: _JsonObject) -> str:
     one is an error: it would apply to any night, even one before the teacher chose (the class
     page always writes its report's date)."""
     if "date" not in doc:
-        raise source.error_at(
-            [],
-            "date",
-            "no date",
-            f"a day in ISO 8601 such as {EXAMPLE}: the day of the report the class page "
-            "exported it from (overrides apply from their date on)",
+        source.note(
+            source.error_at(
+                [],
+                "date",
+                "no date",
+                f"a day in ISO 8601 such as {EXAMPLE}: the day of the report the class page "
+                "exported it from (overrides apply from their date on)",
+            )
         )
+        return ""
     value = doc["date"]
     stamp = iso_timestamp(value) if isinstance(value, str) else None
     if stamp is None:
-        raise source.error("date", value, DATE_EXPECTED, doc.value_at["date"])
+        meant = _day_meant(value)
+        hint = f" (did you mean {meant!r}?)" if meant else ""
+        source.note(source.error("date", value, f"{DATE_EXPECTED}{hint}", doc.value_at["date"]))
+        return ""
     return stamp.strftime("%Y-%m-%d")
+
+
+def _day_meant(value: object) -> str | None:
+    """The ISO day a date written day/month/year or month/day/year means, where only one of
+    the two reads is a day ("20/02/2027": 2027-02-20); None otherwise (02/03/2027 is two)."""
+    parts = re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*", str(value))
+    if parts is None:
+        return None
+    a, b, year = (int(p) for p in parts.groups())
+    days = {f"{year:04d}-{m:02d}-{d:02d}" for d, m in ((a, b), (b, a)) if 1 <= m <= 12}
+    valid = sorted(day for day in days if iso_timestamp(day) is not None)
+    return valid[0] if len(valid) == 1 else None
 
 
 def _students(
@@ -698,14 +879,16 @@ def _students(
     profile that is a likely typo of a classmate's (`typo_of`)."""
     given = doc.get("students")
     if given is None:
-        raise source.error_at(
-            [], "students", "no 'students'", "an object of student id -> overrides"
+        source.note(
+            source.error_at([], "students", "no 'students'", "an object of student id -> overrides")
         )
+        return {}
     if not isinstance(given, _JsonObject):
-        raise source.error_in(
+        source.note(source.error_in(
             source.place(doc.value_at["students"]), "students", _json_kind(given),
             "an object of student id -> overrides",
-        )  # fmt: skip
+        ))  # fmt: skip
+        return {}
     keys: dict[str, list[str]] = {}  # trimmed id -> the keys written for it
     for key in given:
         keys.setdefault(key.strip(), []).append(key)
@@ -716,17 +899,22 @@ def _students(
         times = sum(given.repeated.get(k, 1) for k in written)
         if times > 1:
             lines = [source.line(at) for k in written for at in given.key_at[k]]
-            raise source.error_at(
+            error = source.error_at(
                 lines,
                 f"students.{sid}",
                 f"{times} entries for this student",
                 "one entry per student (JSON keeps only the last: the others would be lost)",
             )
+            source.note(error, sid)
+            continue
         key = written[0]
         student = _Student(source, sid, key, given.key_at[key][0], given.value_at[key])
         profile = district.profiles.get(sid)
-        student.check_id()
+        if not student.check_id():
+            continue
         override = student.override(given[key], district.activities)  # checked all the same
+        if override is None:
+            continue
         if profile is None:
             left.append(student)
         elif klass is not None and profile.class_id != klass:
@@ -736,29 +924,35 @@ def _students(
     if left:  # the file's class, or its other students' classes
         classes = [klass] if klass is not None else {district.profiles[s].class_id for s in out}
         classes = sorted(c for c in classes if c)
-        _check_typos(left, district.students_of(classes), classes)
-    _warn_gone(source, klass, [source.line(s.key_at) for s in left], moved)
+        left = _check_typos(left, district.students_of(classes), classes)
+    if not source.problems:  # a file with problems is not applied at all (its own warning)
+        _warn_gone(source, klass, [source.line(s.key_at) for s in left], moved)
     return out
 
 
 def _check_typos(
     left: Sequence[_Student], classmates: Collection[str], classes: Sequence[str]
-) -> None:
+) -> list[_Student]:
     """An id in no profile that is a likely typo of a classmate's (`typo_of`: `classmates`,
     the students of the file's `classes`) is an error naming the id as typed and the one it
     most likely means, as a typo'd activity id is: a teacher's choices for that student would
-    be lost without a word."""
+    be lost without a word. Returns the others (who left the district)."""
+    gone = []
     for student in left:
         meant = typo_of(student.sid, classmates)
-        if meant:
-            of = f"class{'' if len(classes) == 1 else 'es'} {', '.join(map(repr, classes))}"
-            ids = " or ".join(repr(m) for m in meant)
-            raise student.fail(
-                "",
-                student.key,
-                f"a student id of the profiles: no student has this one (did you mean {ids} "
-                f"of {of}?)",
-            )
+        if not meant:
+            gone.append(student)
+            continue
+        of = f"class{'' if len(classes) == 1 else 'es'} {', '.join(map(repr, classes))}"
+        ids = " or ".join(repr(m) for m in meant)
+        student.note(
+            "",
+            student.key,
+            f"a student id of the profiles: no student has this one (did you mean {ids} of {of}?)",
+            None,
+            *meant,
+        )
+    return gone
 
 
 #: Above this many ids, a likely typo is looked for as read on paper only, not by closest
@@ -848,32 +1042,40 @@ class _Student:
     def where(self) -> str:
         return f"students.{self.sid}"
 
-    def fail(
-        self, field_: str, value: object, expected: str, at: int | None = None
-    ) -> OverridesError:
-        """The error on `field_` of this student's entry, at `at` (the wrong value's place in
-        the text; by default the student's id)."""
+    def note(
+        self, field_: str, value: object, expected: str, at: int | None = None, *ids: str
+    ) -> None:
+        """A problem on `field_` of this student's entry, at `at` (the wrong value's place in
+        the text; by default the student's id), noted in the file's problems (`_Source.note`;
+        the student's id, and `ids`, hidden in the night's warning)."""
         at = self.key_at if at is None else at
-        return self.source.error(f"{self.where}{field_}", value, expected, at)
+        error = self.source.error(f"{self.where}{field_}", value, expected, at)
+        self.source.note(error, self.sid, self.key.strip(), *ids)
 
-    def check_id(self) -> None:
-        """An empty id is an error (a student in no profile, or in another class, is skipped
-        with a warning, `_warn_gone`, unless a likely typo: `_check_typos`)."""
+    def check_id(self) -> bool:
+        """Whether the id is not empty (an empty one is a problem; a student in no profile,
+        or in another class, is skipped with a warning, `_warn_gone`, unless a likely typo:
+        `_check_typos`)."""
         if not self.sid:
-            raise self.fail("", self.key, "a student id (text, not empty)")
+            self.note("", self.key, "a student id (text, not empty)")
+        return bool(self.sid)
 
-    def override(self, entry: object, activities: set[str]) -> StudentOverride:
-        """The entry's assigned and excluded activities (ids trimmed) and mode, checked."""
+    def override(self, entry: object, activities: set[str]) -> StudentOverride | None:
+        """The entry's assigned and excluded activities (ids trimmed) and mode, checked: every
+        problem noted (`note`); None where the entry is no object."""
         if not isinstance(entry, _JsonObject):
             expected = f"an object with keys {', '.join(STUDENT_KEYS)}"
-            raise self.fail("", entry, expected, self.entry_at)
-        _check_keys(self.source, entry, f"{self.where}.", STUDENT_KEYS, "a student's keys")
-        _check_once(self.source, entry, f"{self.where}.")
+            self.note("", entry, expected, self.entry_at)
+            return None
+        ids = (self.sid, self.key.strip())
+        _check_keys(self.source, entry, f"{self.where}.", STUDENT_KEYS, "a student's keys", *ids)
+        _check_once(self.source, entry, f"{self.where}.", *ids)
         assigned = self.activities(entry, "assigned", activities)
         excluded = self.activities(entry, "excluded", activities)
+        problems = len(self.source.problems)  # before this entry's own checks below
         for i, activity in enumerate(excluded):
             if activity in assigned:
-                raise self.fail(
+                self.note(
                     f".excluded[{i}]",
                     activity,
                     f"an activity either assigned or excluded (this one is also in "
@@ -882,35 +1084,41 @@ class _Student:
                 )
         mode = entry.get("mode")
         if mode is not None and mode not in MODES:
-            raise self.fail(
-                ".mode", mode, f"null or one of {', '.join(MODES)}", entry.value_at["mode"]
-            )
+            close = closest_name(mode, MODES) if isinstance(mode, str) else None
+            hint = f" (did you mean {close!r}?)" if close else ""
+            expected = f"null or one of {', '.join(MODES)}{hint}"
+            self.note(".mode", mode, expected, entry.value_at["mode"])
+        if len(self.source.problems) > problems:
+            return None
         # an exclusion repeated excludes the same: kept once
         return StudentOverride(tuple(assigned), tuple(sorted(set(excluded))), mode)
 
     def activities(self, entry: _JsonObject, key: str, activities: set[str]) -> list[str]:
         """The entry's list `key` of the catalog's activity ids (trimmed, as written otherwise;
-        none where it is not given). An activity assigned twice is an error, as a student or
+        none where it is not given). An activity assigned twice is a problem, as a student or
         field given twice is: it would be served once, in an order the teacher did not give,
-        without a word."""
+        without a word. Each problem is noted (`note`) and its id left out."""
         values = entry.get(key, _JsonArray())
         if not isinstance(values, _JsonArray):
-            raise self.fail(f".{key}", values, "a list of activity ids", entry.value_at[key])
+            self.note(f".{key}", values, "a list of activity ids", entry.value_at[key])
+            return []
         ids: list[str] = []
         for i, activity in enumerate(values):
             at = values.item_at[i]
             if not isinstance(activity, str) or activity.strip() not in activities:
                 expected = _activity_expected(activity, activities)
-                raise self.fail(f".{key}[{i}]", activity, expected, at)
+                self.note(f".{key}[{i}]", activity, expected, at)
+                continue
             if key == "assigned" and activity.strip() in ids:
                 first = ids.index(activity.strip())
-                raise self.fail(
+                self.note(
                     f".{key}[{i}]",
                     activity,
                     f"each activity once in {self.where}.{key} (it is also {key}[{first}]; "
                     "it would be served once)",
                     at,
                 )
+                continue
             ids.append(activity.strip())
         return ids
 
@@ -1138,7 +1346,7 @@ def record_overrides(out: str | Path, date: str, overrides: OverrideSet | None) 
     """Write the overrides applied on `date` (ids only, no names) for that date's report, or
     remove an earlier record when none are given (a re-run without them)."""
     path = overrides_path(out, date)
-    if overrides:
+    if overrides is not None and (overrides or overrides.set_aside):
         atomic_write_bytes(path, overrides.to_json())
     else:
         path.unlink(missing_ok=True)
@@ -1159,6 +1367,24 @@ def applied_classes(out: str | Path, date: str) -> dict[str, list[str]]:
         ) from exc
     classes = doc.get("classes", {}) if isinstance(doc, dict) else {}
     return {str(c): list(ids) for c, ids in classes.items()} if isinstance(classes, dict) else {}
+
+
+def set_aside_files(out: str | Path, date: str) -> list[SetAsideFile]:
+    """The files with problems the job set aside on `date` (`OverrideSet.set_aside`): for the
+    report to say which classes' overrides were not applied (empty when none)."""
+    path = overrides_path(out, date)
+    if not path.is_file():
+        return []
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return [
+            SetAsideFile(d["file"], tuple(d["classes"]), tuple(d["problems"]))
+            for d in doc.get("set_aside", [])
+        ]
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        raise OverridesError(
+            f"{path}: not the overrides record the batch job writes ({exc})"
+        ) from exc
 
 
 def applied_overrides(out: str | Path, date: str) -> dict[str, StudentOverride]:

@@ -463,6 +463,7 @@ def run_spark_night(
         out=Path(out),
         override_students=len(overrides) if overrides is not None else None,
         override_files=len(overrides.files) if overrides is not None else 0,
+        override_files_set_aside=len(overrides.set_aside) if overrides is not None else 0,
         skill_counts=pd.Series(skill_counts, name="recommendations", dtype=np.int64).sort_index(),
         skill_coverage=coverage,
         responses_untraced=untraced.responses,
@@ -772,7 +773,7 @@ def _overrides(
         rosters = _class_rosters(profiles_path, of)
     return read_overrides(
         given, catalog, profiles, night=night, classes=classes or None, rosters=rosters,
-        warn_later=False,
+        warn_later=False, strict=False,
     )  # fmt: skip
 
 

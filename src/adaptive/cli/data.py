@@ -17,6 +17,7 @@ from rich.table import Table
 
 from adaptive.cli.options import (
     CatalogFile,
+    OverridesPath,
     PlacementColumns,
     PlacementDropBlankAndIdentical,
     PlacementQuarantine,
@@ -246,10 +247,11 @@ def validate(
     placement_drop_blank_and_identical: PlacementDropBlankAndIdentical = False,
     placement_quarantine: PlacementQuarantine = None,
     profiles: ProfilesFile = None,
+    overrides: OverridesPath = None,
     quiet: Quiet = False,
 ) -> None:
     """Check a response file against the schema, or a catalog file, or a placement table, or
-    several; print counts, or every problem (exit code 2).
+    teacher overrides, or several; print counts, or every problem (exit code 2).
 
     Rows with timestamps are sorted by student and time (ties keep file order), so an unsorted
     export loses nothing; --require-sorted rejects rows out of order instead.
@@ -264,6 +266,10 @@ def validate(
     placement table exactly as a night does (the same reader, checks and warnings) and prints
     its rows, students, skills, sources, mastery range and, with --profiles, the students no
     profile names (a night counts them, and refuses a table of nobody on the roster).
+
+    --overrides FILE_OR_FOLDER --catalog CATALOG --profiles PROFILES checks the class pages'
+    exported overrides as a night reads them and lists every problem of every file at once
+    (exit code 2), where a night sets such a file aside and serves its students without it.
     """
     from adaptive.placement.table import COMMAND_NAMES, PlacementReading
 
@@ -274,7 +280,11 @@ def validate(
         placement_quarantine,
         names=COMMAND_NAMES,
     )
-    if placement is not None or profiles is not None or reading.given():
+    if overrides is not None:
+        _check_overrides(overrides, catalog, profiles)
+        if file is None and dataset is None and placement is None:
+            return
+    if placement is not None or reading.given() or (profiles is not None and overrides is None):
         _check_placement_option(placement, reading, catalog, profiles)
         if file is None and dataset is None:
             inputs = {"--placement": placement, "--catalog": catalog, "--profiles": profiles}
@@ -305,6 +315,26 @@ def validate(
         info(f"checked log written to {write_log(log, out)}")
     if placement is not None:
         _check_placement_file(placement, reading, catalog, profiles, log.students)
+
+
+def _check_overrides(path: Path, catalog_path: Path | None, profiles_path: Path | None) -> None:
+    """`validate --overrides`: the files read as a night reads them (`read_overrides`), but
+    strictly: every problem of every file is one error (exit 2), where a night sets the file
+    aside. Prints the students and files that a night would apply."""
+    from adaptive.batch.overrides import read_overrides
+    from adaptive.curriculum import Catalog, read_profiles
+
+    if catalog_path is None or profiles_path is None:
+        raise AdaptiveError(
+            f"--overrides {path}: give --catalog CATALOG and --profiles PROFILES too (a night "
+            "checks the activity ids against its catalog and the students against its profiles)"
+        )
+    got = read_overrides(path, Catalog.from_json(catalog_path), read_profiles(profiles_path))
+    console.print(
+        f"No problems found in the overrides {path}: a night applies those of "
+        f"{counted(len(got), 'student')} from {counted(len(got.files), 'file')}.",
+        highlight=False,
+    )
 
 
 def _check_placement_option(

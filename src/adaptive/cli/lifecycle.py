@@ -606,7 +606,7 @@ def _print_job(s) -> None:
     if s.override_students is not None:
         from adaptive.batch.overrides import applied_line
 
-        info(applied_line(s.override_students, s.override_files))
+        info(applied_line(s.override_students, s.override_files, s.override_files_set_aside))
     if s.students_unassigned:
         outside = (
             f"; those without a profile are outside the experiment {s.experiment} (arm '')"
