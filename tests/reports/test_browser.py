@@ -217,3 +217,67 @@ def test_on_a_phone_the_overrides_table_says_it_scrolls_sideways(report_district
     page.screenshot(path=str(tmp_path / "overrides-390.png"), full_page=True)
     page.set_viewport_size({"width": 1300, "height": 900})
     assert not note.is_visible()
+
+
+# --- the overrides form checks the ids typed; the page says when its script did not run ---
+
+
+def test_the_form_marks_unknown_ids_suggests_the_meant_one_and_refuses_to_export(
+    report_district, page, tmp_path
+):
+    """A teacher's trial: `g3.G.4.practise1; G4.NS.2.Practice1` as an assignment, a student id
+    in the Assign box and an excluded id given twice were exported without a word, and the
+    night then failed. The page knows the catalog's activity ids: each unknown id is marked
+    under its field (with the id it likely means), nothing is exported until it is fixed, and a
+    repeated id is dropped, said so. Commas and semicolons both separate ids, as the page says."""
+    d = report_district
+    students = d.students()
+    klass = mixed_class(students)
+    a, b, c = sorted(students.loc[students["class_id"] == klass, "student_id"])[:3]
+    catalog = Catalog.from_json(d.catalog)
+    first, second = catalog.activity_index[0], catalog.activity_index[1]
+    open_page(page, class_page(d.site, klass))
+    assert "separated by commas or semicolons" in page.text_content("#overrides")
+    typo = first[:-1] + ("x" if first[-1] != "x" else "y")  # one letter off
+    page.fill(f'#overrides tr[data-student="{a}"] input >> nth=0', f"{typo}; {second.upper()}")
+    page.fill(f'#overrides tr[data-student="{b}"] input >> nth=0', c)
+    said = page.text_content(f'#overrides tr[data-student="{a}"] .bad')
+    assert f"{typo}: not an activity of the catalog (did you mean {first}?)" in said
+    assert f"{second.upper()}: not an activity of the catalog (did you mean {second}?)" in said
+    assert "a student id, not an activity id" in page.text_content(
+        f'#overrides tr[data-student="{b}"] .bad'
+    )
+    with _no_download(page):
+        page.click("#export")
+    assert page.text_content("#export-status").startswith("Not exported: 3 ids are not right")
+    # fixed: the marks go, a repeated exclusion is dropped, and the file is exported
+    page.fill(f'#overrides tr[data-student="{a}"] input >> nth=0', f"{first}; {second}")
+    page.fill(f'#overrides tr[data-student="{b}"] input >> nth=0', "")
+    excluded = f'#overrides tr[data-student="{c}"] input >> nth=1'
+    page.fill(excluded, f"{second}, {second}")
+    page.dispatch_event(excluded, "change")
+    assert page.input_value(excluded) == second
+    assert page.text_content("#export-status") == "Removed 1 repeated id."
+    assert page.locator("#overrides .bad").count() == 0
+    doc = export(page, tmp_path, "fixed.json")
+    assert doc["students"][a]["assigned"] == [first, second]
+    assert doc["students"][c]["excluded"] == [second] and b not in doc["students"]
+
+
+class _no_download:
+    """Asserts that a click downloads nothing (the export refused)."""
+
+    def __init__(self, page):
+        self.page, self.downloads = page, []
+
+    def __enter__(self):
+        self.page.on("download", self.downloaded)
+        return self
+
+    def downloaded(self, download) -> None:
+        self.downloads.append(download)
+
+    def __exit__(self, *exc):
+        self.page.wait_for_timeout(300)
+        self.page.remove_listener("download", self.downloaded)
+        assert self.downloads == []

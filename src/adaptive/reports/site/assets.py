@@ -60,6 +60,7 @@ th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] bu
 .student{display:none}.student:target{display:block}
 .student-list ul{columns:14rem;list-style:none;padding:0}
 input[type=text]{width:14rem}button.primary{padding:.4rem .8rem;font-weight:bold}
+.bad{display:block;color:#8b1a00;font-size:.85rem}input[aria-invalid=true]{border:2px solid #8b1a00}
 .wide{overflow-x:auto;max-width:100%;background:linear-gradient(to right,#fff 40%,rgba(255,255,255,0)) left/2.5rem 100% no-repeat local,linear-gradient(to left,#fff 40%,rgba(255,255,255,0)) right/2.5rem 100% no-repeat local,linear-gradient(to right,rgba(0,0,0,.22),rgba(0,0,0,0)) left/1rem 100% no-repeat scroll,linear-gradient(to left,rgba(0,0,0,.22),rgba(0,0,0,0)) right/1rem 100% no-repeat scroll}
 nav.jump{margin:.4rem 0}svg.chart,img{max-width:100%;height:auto}
 .scroll-note{display:none;font-size:.9rem;font-style:italic;margin:.3rem 0}
@@ -131,11 +132,117 @@ SITE_JS = r"""'use strict';
   });
   // teacher overrides: the form's choices as a JSON download for the nightly job (--overrides)
   var form = byId('overrides');
+  // the ids typed, split on commas, semicolons or spaces; each once (a repeat is dropped)
   function ids(text) {
-    return text.split(/[\s,;]+/).filter(function (s) { return s.length > 0; });
+    var seen = {};
+    return text.split(/[\s,;]+/).filter(function (s) {
+      if (s.length === 0 || seen[s]) { return false; }
+      seen[s] = true; return true;
+    });
+  }
+  function repeats(text) {
+    return text.split(/[\s,;]+/).filter(function (s) { return s.length > 0; }).length -
+      ids(text).length;
+  }
+  var known = {}, folded = {}, activities = [], classmates = {};
+  if (form) {
+    activities = (form.dataset.activities || '').split(' ').filter(function (s) { return s; });
+    activities.forEach(function (a) { known[a] = true; folded[a.toLowerCase()] = a; });
+    form.querySelectorAll('tbody tr').forEach(function (r) { classmates[r.dataset.student] = true; });
+  }
+  // edits between two texts (Levenshtein), or `limit` once it is sure to reach it
+  function edits(a, b, limit) {
+    if (Math.abs(a.length - b.length) >= limit) { return limit; }
+    var prev = [], cur, i, j;
+    for (j = 0; j <= b.length; j++) { prev.push(j); }
+    for (i = 1; i <= a.length; i++) {
+      cur = [i];
+      var low = i;
+      for (j = 1; j <= b.length; j++) {
+        cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1,
+                          prev[j - 1] + (a.charAt(i - 1) === b.charAt(j - 1) ? 0 : 1)));
+        low = Math.min(low, cur[j]);
+      }
+      if (low >= limit) { return limit; }
+      prev = cur;
+    }
+    return prev[b.length];
+  }
+  // the catalog's id an unknown one likely means: the same but for case, else at most two
+  // letters off (case aside)
+  function closest(id) {
+    var low = id.toLowerCase();
+    if (folded[low]) { return folded[low]; }
+    var best = null, limit = 3;
+    activities.forEach(function (a) {
+      var d = edits(low, a.toLowerCase(), limit);
+      if (d < limit) { best = a; limit = d; }
+    });
+    return best;
+  }
+  // what is wrong with the ids of one field (each in words), `also`: the ids of the other
+  // field of the row (an activity both assigned and excluded)
+  function problems(input, also) {
+    var out = [];
+    ids(input.value).forEach(function (a) {
+      if (known[a]) {
+        if (also && also.indexOf(a) >= 0) { out.push(a + ': both assigned and excluded'); }
+        return;
+      }
+      if (classmates[a]) { out.push(a + ': a student id, not an activity id'); return; }
+      var meant = closest(a);
+      out.push(a + ': not an activity of the catalog' + (meant ? ' (did you mean ' + meant + '?)' : ''));
+    });
+    return out;
+  }
+  // marks a field's problems under it (and clears them once fixed); the number marked
+  function mark(input, list) {
+    var note = input.parentNode.querySelector('.bad');
+    if (!list.length) {
+      if (note) { note.remove(); }
+      input.removeAttribute('aria-invalid');
+      return 0;
+    }
+    if (!note) {
+      note = document.createElement('span');
+      note.className = 'bad';
+      note.id = 'bad-' + Math.random().toString(36).slice(2);
+      input.insertAdjacentElement('afterend', note);
+      var by = input.getAttribute('aria-describedby');
+      input.setAttribute('aria-describedby', (by ? by + ' ' : '') + note.id);
+    }
+    note.textContent = list.join('; ');
+    input.setAttribute('aria-invalid', 'true');
+    return list.length;
+  }
+  function checkRow(r) {
+    var inputs = r.querySelectorAll('input');
+    return mark(inputs[0], problems(inputs[0], null)) +
+      mark(inputs[1], problems(inputs[1], ids(inputs[0].value)));
   }
   if (form) {
+    form.querySelectorAll('tbody tr').forEach(function (r) {
+      r.querySelectorAll('input').forEach(function (input) {
+        input.addEventListener('input', function () { checkRow(r); });
+        input.addEventListener('change', function () {  // a repeated id is dropped, said so
+          var n = repeats(input.value);
+          if (n) {
+            input.value = ids(input.value).join(', ');
+            byId('export-status').textContent = 'Removed ' + n + (n === 1 ? ' repeated id' : ' repeated ids') + '.';
+          }
+          checkRow(r);
+        });
+      });
+    });
     byId('export').addEventListener('click', function () {
+      var bad = 0;
+      form.querySelectorAll('tbody tr').forEach(function (r) { bad += checkRow(r); });
+      if (bad) {
+        byId('export-status').textContent = 'Not exported: ' + bad + (bad === 1 ? ' id is' : ' ids are') +
+          ' not right (marked under their fields): fix ' + (bad === 1 ? 'it' : 'them') + ' first.';
+        form.querySelector('input[aria-invalid=true]').focus();
+        return;
+      }
       var students = {};
       form.querySelectorAll('tbody tr').forEach(function (r) {
         var mode = r.querySelector('select').value, inputs = r.querySelectorAll('input');
@@ -157,6 +264,7 @@ SITE_JS = r"""'use strict';
     });
   }
   applyFilters();
+  if (form) { form.querySelectorAll('tbody tr').forEach(checkRow); }  // pre-filled choices too
   document.documentElement.dataset.ready = '1';
   if (window.performance && performance.mark) { performance.mark('adaptive-ready'); }
 })();

@@ -555,10 +555,13 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
             "</td></tr>"
         )
     return (
-        f'<form id="overrides" data-class="{e(c.class_id)}" data-date="{e(date)}">'
+        f'<form id="overrides" data-class="{e(c.class_id)}" data-date="{e(date)}" '
+        f'data-activities="{e(" ".join(catalog.activity_index))}">'
         "<p>Choose per student; the file you export is read by the nightly job "
         "(<code>adaptive batch --overrides FILE</code>) and shows here the next morning. Activity "
-        "ids are separated by commas; assigned ones come first, in order.</p>"
+        "ids are separated by commas or semicolons; assigned ones come first, in order. An id "
+        "the catalog does not have is marked under its field, and nothing is exported until it "
+        "is fixed.</p>"
         # on a phone the table is wider than the screen: said, and shaded at the edge it
         # scrolls to (a 390 px trial saw no Exclude column and no cue that it scrolls)
         '<p class="scroll-note">The table is wider than the screen: swipe it sideways to reach '
