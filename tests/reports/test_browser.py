@@ -281,3 +281,24 @@ class _no_download:
         self.page.wait_for_timeout(300)
         self.page.remove_listener("download", self.downloaded)
         assert self.downloads == []
+
+
+def visible_notes(page) -> int:
+    return page.locator("[data-script-note]:visible").count()
+
+
+def test_without_javascript_the_class_page_says_its_controls_need_it(report_district, browser):
+    """A teacher's trial: with JavaScript off, the class page looked normal while the filters,
+    sorting and "Export overrides (JSON)" did nothing."""
+    klass = mixed_class(report_district.students())
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(class_page(report_district.site, klass).resolve().as_uri())
+        assert visible_notes(page) == 2
+        text = page.text_content("#overrides [data-script-note]")
+        assert 'The "Export overrides (JSON)" button and the check of the ids typed need' in text
+        assert "JavaScript is off" in text
+        assert "The filters and the sorting" in page.text_content(".filters + [data-script-note]")
+    finally:
+        context.close()

@@ -361,6 +361,17 @@ def _filters(catalog: Catalog, order: np.ndarray) -> str:
         f'<label>Group <select id="f-group"><option value="">All groups</option>{groups}</select>'
         f'</label><label>Skill <select id="f-skill"><option value="">All skills</option>{skills}'
         '</select></label><p id="f-count" aria-live="polite"></p></div>'
+        + script_note("The filters and the sorting of the tables' columns")
+    )
+
+
+def script_note(controls: str) -> str:
+    """A note beside controls that need the site's script: shown as written, hidden by the
+    script once it has run (`assets.SITE_JS`). So it shows where JavaScript is off (what a
+    `<noscript>` says), where the controls would otherwise do nothing without a word."""
+    return (
+        f'<p class="script-note" data-script-note><strong>{e(controls)} need this page\'s '
+        "script, which has not run:</strong> JavaScript is off in this browser.</p>"
     )
 
 
@@ -570,7 +581,8 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
         '<th scope="col">Student'
         '</th><th scope="col">Mode</th><th scope="col">Assign</th><th scope="col">Exclude</th>'
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-        '<p><button type="button" id="export" class="primary">Export overrides (JSON)</button> '
+        + script_note('The "Export overrides (JSON)" button and the check of the ids typed')
+        + '<p><button type="button" id="export" class="primary">Export overrides (JSON)</button> '
         '<span id="export-status" role="status"></span></p></form>'
     )
 
