@@ -302,3 +302,22 @@ def test_without_javascript_the_class_page_says_its_controls_need_it(report_dist
         assert "The filters and the sorting" in page.text_content(".filters + [data-script-note]")
     finally:
         context.close()
+
+
+def test_a_class_folder_copied_without_its_assets_says_its_controls_do_not_work(
+    report_district, page, tmp_path
+):
+    """A teacher's trial: the class folder copied alone lost its assets (`../../../assets/`):
+    the heatmap without colours and Export doing nothing, without a word. The page says it."""
+    klass = mixed_class(report_district.students())
+    folder = class_page(report_district.site, klass).parent
+    alone = tmp_path / "elsewhere" / folder.name
+    shutil.copytree(folder, alone)
+    open_page(page, class_page(report_district.site, klass))
+    assert visible_notes(page) == 0  # the script ran: no note
+    page.goto((alone / "index.html").resolve().as_uri())
+    page.wait_for_load_state("load")
+    assert visible_notes(page) == 2
+    assert "copied without the report's assets folder" in page.text_content(
+        "#overrides [data-script-note]"
+    )

@@ -368,10 +368,13 @@ def _filters(catalog: Catalog, order: np.ndarray) -> str:
 def script_note(controls: str) -> str:
     """A note beside controls that need the site's script: shown as written, hidden by the
     script once it has run (`assets.SITE_JS`). So it shows where JavaScript is off (what a
-    `<noscript>` says), where the controls would otherwise do nothing without a word."""
+    `<noscript>` says) and where the script did not load (a page copied without the report's
+    `assets/` folder), where the controls would otherwise do nothing without a word."""
     return (
         f'<p class="script-note" data-script-note><strong>{e(controls)} need this page\'s '
-        "script, which has not run:</strong> JavaScript is off in this browser.</p>"
+        "script, which has not run:</strong> JavaScript is off in this browser, or the page "
+        "was copied without the report's <code>assets</code> folder (copy or host the whole "
+        "report folder, with its <code>assets</code> folder).</p>"
     )
 
 
