@@ -231,6 +231,16 @@ def test_a_bad_file_is_set_aside_by_the_night_and_refused_by_validate(district, 
     code = run(["validate", "--overrides", str(exports / "good.json"), "--catalog",
                 str(district.catalog), "--profiles", str(district.profiles)])  # fmt: skip
     assert code == 0 and "No problems found" in capsys.readouterr().out
+    # the teacher who exported it reads it on their class page the next morning
+    from adaptive.reports.site.build import build_site
+
+    site = tmp_path / "site"
+    build_site(out, district.last_day, site, catalog=district.catalog,
+               profiles=district.profiles, class_id=bad_class)  # fmt: skip
+    page = next(site.rglob(f"{bad_class}/index.html")).read_text()
+    notice = page[page.index("Not applied tonight") :].split("</div>")[0]
+    assert "bad.json</code>: 3 problems" in notice and "did you mean" in notice
+    assert not [sid for sid in bad if sid in notice]
 
 
 def test_every_problem_of_a_file_is_named_at_once(tmp_path):

@@ -15,7 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from adaptive.batch.overrides import StudentOverride, applied_overrides
+from adaptive.batch.overrides import (
+    SetAsideFile,
+    StudentOverride,
+    applied_overrides,
+    set_aside_files,
+)
 from adaptive.batch.partition import every_skill_known
 from adaptive.curriculum import Catalog
 from adaptive.data.codes import id_text
@@ -88,6 +93,7 @@ class Context:
     roster: Roster | None
     norm: Norm
     overrides: dict[str, StudentOverride]
+    set_aside: list[SetAsideFile]  # overrides files the night set aside (not applied)
     history_dates: list[str]
     baseline_date: str | None
     class_id: str | None
@@ -350,6 +356,7 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> 
         roster=given,
         norm=norm,
         overrides=applied_overrides(run.out, run.date),
+        set_aside=set_aside_files(run.out, run.date),
         history_dates=earlier[-HISTORY_DATES:],
         baseline_date=choose_baseline(norm, run.date, [*earlier, run.date], run.served_rank()),
         class_id=class_id,
@@ -503,6 +510,7 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         rec_activity=s.recs["activity"][bounds[a] : bounds[b]],
         next_groups=s.next_groups.get(s.classes[a], t.next_groups.iloc[:0]),
         overrides={sid: ctx.overrides[sid] for sid in ids if sid in ctx.overrides},
+        set_aside=tuple(f for f in ctx.set_aside if s.classes[a] in f.classes),
         no_answer=s.no_answer[rows],
         placement=s.placement[rows],
         grades=s.grades[rows],

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from adaptive.batch.overrides import MODE_BANDS, MODES, StudentOverride, far_from_grade
+from adaptive.batch.overrides import (
+    MODE_BANDS,
+    MODES,
+    SetAsideFile,
+    StudentOverride,
+    far_from_grade,
+)
 from adaptive.curriculum import Catalog
 from adaptive.errors import counted, share_words, verb
 from adaptive.grades import grade_label
@@ -147,6 +154,8 @@ class ClassData:
     no_answer: np.ndarray  # bool: answered nothing yet (the mastery shown is a placement)
     placement: np.ndarray  # where the nightly job placed each student ("" = not placed)
     grades: np.ndarray  # each student's grade in the profiles (NaN: none)
+    #: the class's overrides files the night set aside for their problems (not applied)
+    set_aside: tuple[SetAsideFile, ...] = ()
 
     def far_assignments(self, i: int, catalog: Catalog) -> list[tuple[str, str]]:
         """Student `i`'s assignments far from their grade, each with its flag
@@ -541,6 +550,25 @@ def next_skill_list(c: ClassData, catalog: Catalog) -> str:
     )
 
 
+def set_aside_notice(files: Sequence[SetAsideFile]) -> str:
+    """What the night did not apply: each overrides file of the class it set aside, with its
+    problems, so the teacher who exported it fixes it (the night's warning reaches only its
+    operator)."""
+    if not files:
+        return ""
+    items = "".join(
+        f"<li><code>{e(Path(f.path).name)}</code>: {counted(len(f.problems), 'problem')}<ul>"
+        + "".join(f"<li>{e(p)}</li>" for p in f.problems)
+        + "</ul></li>"
+        for f in files
+    )
+    return (
+        '<div class="set-aside" role="alert"><p><strong>Not applied tonight:</strong> this '
+        "class's overrides file had problems, so its students were served without it. Fix them "
+        f"here and export again.</p><ul>{items}</ul></div>"
+    )
+
+
 def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
     """The teacher's choices per student, exported as JSON for the nightly job; an assignment
     far from the student's grade is flagged under its field (`far_assignment`)."""
@@ -571,7 +599,8 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
     return (
         f'<form id="overrides" data-class="{e(c.class_id)}" data-date="{e(date)}" '
         f'data-activities="{e(" ".join(catalog.activity_index))}">'
-        "<p>Choose per student; the file you export is read by the nightly job "
+        + set_aside_notice(c.set_aside)
+        + "<p>Choose per student; the file you export is read by the nightly job "
         "(<code>adaptive batch --overrides FILE</code>) and shows here the next morning. Activity "
         "ids are separated by commas or semicolons; assigned ones come first, in order. An id "
         "the catalog does not have is marked under its field, and nothing is exported until it "
