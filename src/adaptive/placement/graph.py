@@ -14,9 +14,8 @@ A skill the student answered keeps the tracer's reading of those answers: the gr
 skills the answers do not. (Up once raised answered skills too; a teacher's trial found a skill
 failed five times in a row shown at 98% and "ready to accelerate" because three right answers
 on the skill built on it, known from the start, read 0.98: students do know a skill without one
-of its prerequisites. Reading answered skills from their own answers also served the simulated
-students better: gain@50 of 500 students, bkt 2.016 -> 2.154, junyi 1.156 -> 1.272,
-prerequisite 1.524 -> 1.558, logistic 3.750 -> 3.756, cohort seed 100.)
+of its prerequisites. On the policy matrix the change is neutral: every adaptive gain@50 within
+its interval, `experiments/results/51_policy_sim.md`, stop 59.)
 
 Both are max / min relaxations over the direct edges, one pass per level of the graph, vectorized
 over students (`GraphPropagation` precomputes the edge order once per catalog).
