@@ -104,20 +104,7 @@ def test_a_skills_own_evidence_is_never_overwritten_by_the_graph() -> None:
     assert out[0, 2] == 0.2  # c's own answers say it is not mastered, whatever b says
     assert out[0, 0] == 0.3  # so do a's, whatever b says
     assert out[1, 0] == 0.06  # failed five times: not raised by b's right answers
-    assert out[1, 3] == 0.5  # d never answered: b's right answers stand between it and a's failure
-
-
-def test_an_answered_skill_passes_on_only_its_own_reading() -> None:
-    """A review: the raise ran through the closure, past an answered skill: with b failed and c
-    (built on b) right, a (never answered, b's prerequisite) read c's 0.98, the trial's fault
-    one level down. The relaxation stops at an answered skill, which passes on its own reading;
-    so does the cap (a failed, b right: d is capped by b, not by a)."""
-    cat = chain()
-    m = np.array([[0.3, 0.06, 0.98, np.nan, 0.5], [0.06, 0.98, np.nan, 0.5, 0.5]])
-    evidence = np.array([[0, 1, 1, 0, 0], [1, 1, 0, 0, 0]], bool)
-    out = propagate(cat, m, evidence)
-    assert out[0, 0] == 0.3  # not raised past the failed b
-    assert out[1, 3] == 0.5 and out[1, 2] != out[1, 2]  # NaN stays NaN without a bound below
+    assert out[1, 3] == 0.06  # d never answered: a's failure caps it
 
 
 def test_the_dense_step_equals_relaxing_level_by_level() -> None:
@@ -131,15 +118,8 @@ def test_the_dense_step_equals_relaxing_level_by_level() -> None:
     ]
     g = graph_propagation(Catalog(tuple(skills)))
     m = rng.random((7, 60))
-    # the dense step is taken where no answered skill builds on another (`_unrelated`)
-    kept: list[int] = []
-    for s in rng.permutation(60):
-        if not any(g.closure[s, k] or g.closure[k, s] for k in kept):
-            kept.append(int(s))
-    evidence = np.zeros((7, 60), bool)
-    evidence[:, kept] = rng.random((7, len(kept))) < 0.7
+    evidence = rng.random((7, 60)) < 0.15
     sources = np.flatnonzero(evidence.any(axis=0))
-    assert len(sources) > 3 and g._unrelated(sources)
     dense = g._dense(m, evidence, sources)
     levels = g._by_levels(m, evidence)
     np.testing.assert_array_equal(dense[0], levels[0])

@@ -75,25 +75,17 @@ class GraphPropagation:
         evidence = np.asarray(evidence, dtype=bool)
         known = np.where(np.isnan(m), 0.0, m)  # cheaper than np.nan_to_num per request
         sources = np.flatnonzero(evidence.any(axis=0))
-        if len(m) * len(sources) * self.n_skills <= DENSE_LIMIT and self._unrelated(sources):
+        if len(m) * len(sources) * self.n_skills <= DENSE_LIMIT:
             up, down = self._dense(known, evidence, sources)
         else:
             up, down = self._by_levels(known, evidence)
         raised = np.fmax(m, np.where(up > 0, up, np.nan))
         return np.where(evidence, m, np.minimum(raised, down))  # NaN stays NaN
 
-    def _unrelated(self, sources: np.ndarray) -> bool:
-        """No answered skill builds on another (directly or not): then no path of the closure
-        runs through an answered skill, and the dense step equals the relaxation, which lets
-        an answered skill pass on only its own reading."""
-        among = self.closure[np.ix_(sources, sources)]
-        return int(np.count_nonzero(among)) == len(sources)  # the diagonal alone
-
     def _dense(
         self, known: np.ndarray, evidence: np.ndarray, sources: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Both bounds from the closure in one step (a vendor's one-student request), where no
-        answered skill lies between two others (`_unrelated`)."""
+        """Both bounds from the closure in one step (a vendor's one-student request)."""
         # mastery lies in [0, 1]: a source without evidence reads 0 for the max (the up bound
         # starts at 0) and 1 for the min (the down bound starts at 1), so no NaN-aware reduction
         answered = evidence[:, sources]
@@ -112,19 +104,11 @@ class GraphPropagation:
         up = np.where(evidence, known, 0.0)
         for e in self.up:
             reached = np.maximum.reduceat(up[:, e.sources], e.starts, axis=1)
-            # an answered skill passes on its own reading, not what builds on it (a skill
-            # failed between a right answer and its prerequisite stops the raise)
-            keep = evidence[:, e.targets]
-            up[:, e.targets] = np.where(
-                keep, up[:, e.targets], np.maximum(up[:, e.targets], reached)
-            )
+            up[:, e.targets] = np.maximum(up[:, e.targets], reached)
         down = np.where(evidence, known, 1.0)
         for e in self.down:
             reached = np.minimum.reduceat(down[:, e.sources], e.starts, axis=1)
-            keep = evidence[:, e.targets]
-            down[:, e.targets] = np.where(
-                keep, down[:, e.targets], np.minimum(down[:, e.targets], reached)
-            )
+            down[:, e.targets] = np.minimum(down[:, e.targets], reached)
         return up, down
 
 
