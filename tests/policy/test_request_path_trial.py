@@ -145,6 +145,7 @@ def test_a_short_request_works_out_features_and_eligibility_once(model, monkeypa
     """`recommend` on a short list scored the student in `select`, then `shortfall` worked out
     the features and eligibility again (~0.5 ms a request). The shortfall now reads what the
     selection computed; the same counts and sentence as `shortfall` given the selection."""
+    from adaptive.policy import recommender
     from adaptive.policy.shortfall import shortfall
 
     cat = graded_catalog()
@@ -155,7 +156,14 @@ def test_a_short_request_works_out_features_and_eligibility_once(model, monkeypa
     monkeypatch.setattr(
         AdaptivePolicy, "_features_eligible", lambda *a, **kw: worked.append(1) or real(*a, **kw)
     )
+    said = []
+    real_of = recommender.shortfall_of
+    monkeypatch.setattr(
+        recommender, "shortfall_of", lambda *a, **kw: said.append(1) or real_of(*a, **kw)
+    )
     recs = policy.recommend(batch, k=40, now=NOW)
-    assert len(worked) == 1 and recs.shortfall is not None
+    assert said == []  # a request that never reads why pays nothing for it (~0.3 ms)
+    assert len(worked) == 1 and recs.shortfall is not None and recs.shortfall is recs.shortfall
+    assert said == [1] and len(worked) == 1  # worked out once, from the selection's scoring
     alone = shortfall(policy, batch, policy.select(batch, 40, NOW), 40, NOW)
     assert recs.shortfall == alone

@@ -24,7 +24,7 @@ import hashlib
 import json
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
@@ -119,11 +119,23 @@ class StudentRecommendations(list[Recommendation]):
         self,
         recommendations: Iterable[Recommendation] = (),
         placement: str = "",
-        shortfall: Shortfall | None = None,
+        shortfall: Shortfall | None | Callable[[], Shortfall | None] = None,
     ) -> None:
         super().__init__(recommendations)
         self.placement = placement
-        self.shortfall = shortfall
+        self._shortfall = shortfall
+
+    @property
+    def shortfall(self) -> Shortfall | None:
+        """Why the list is short: worked out when first read (a request that never reads it,
+        a vendor's usual one, does not pay for it: ~0.3 ms), then kept."""
+        if callable(self._shortfall):
+            self._shortfall = self._shortfall()
+        return self._shortfall
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (a worker's result) with the reason worked out: the call is not kept."""
+        return {"placement": self.placement, "_shortfall": self.shortfall}
 
     @property
     def recommendations(self) -> list[Recommendation]:
@@ -1002,19 +1014,26 @@ class Policy(ABC):
             batch = StudentBatch.from_views(self.catalog, [student], self.config)
         now_d = to_days(now)
         warn_now_before_answers(batch, now_d)
-        sel, short = self.select_with_shortfall(batch, k, now_d)
+        sel, why = self.select_and_why(batch, k, now_d)
         return StudentRecommendations(
-            self.recommendations_of(batch, sel, now_d)[0], str(batch.placement[0]), short
+            self.recommendations_of(batch, sel, now_d)[0], str(batch.placement[0]), why
         )
 
     def select_with_shortfall(
         self, batch: StudentBatch, k: int, now: float
     ) -> tuple[Selection, Shortfall | None]:
-        """`select`, and why row 0 holds fewer than `k` activities (None when it holds `k`).
-        A policy that can say overrides this (`AdaptivePolicy`: `adaptive.policy.shortfall`,
+        """`select`, and why row 0 holds fewer than `k` activities (None when it holds `k`)."""
+        sel, why = self.select_and_why(batch, k, now)
+        return sel, why()
+
+    def select_and_why(
+        self, batch: StudentBatch, k: int, now: float
+    ) -> tuple[Selection, Callable[[], Shortfall | None]]:
+        """`select`, and a call that says why row 0 is short, to be made only if asked. A
+        policy that can say overrides this (`AdaptivePolicy`: `adaptive.policy.shortfall`,
         from the scoring its selection made); the baselines, which serve evaluations, say
         nothing (None)."""
-        return self.select(batch, k, now), None
+        return self.select(batch, k, now), lambda: None
 
     def recommendations_of(
         self, batch: StudentBatch, sel: Selection, now: float | pd.Timestamp | None

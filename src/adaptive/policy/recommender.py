@@ -12,6 +12,7 @@ strongest one.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -235,14 +236,15 @@ class AdaptivePolicy(Policy):
         scored = self._scored(batch, now)
         return scored.score, scored.eligible
 
-    def select_with_shortfall(
+    def select_and_why(
         self, batch: StudentBatch, k: int, now: float
-    ) -> tuple[Selection, Shortfall | None]:
-        """`select`, and why row 0 is short (`adaptive.policy.shortfall`; None when full), from
-        one scoring: the features and eligibility selection read are those counted."""
+    ) -> tuple[Selection, Callable[[], Shortfall | None]]:
+        """`select`, and a call that says why row 0 is short (`adaptive.policy.shortfall`;
+        None when full) from the same scoring: the features and eligibility selection read
+        are those counted, and only if asked."""
         scored = self._scored(batch, now)
         sel = self._selection(batch, k, now, scored)
-        return sel, shortfall_of(self, batch, sel, k, scored.feats, scored.ready)
+        return sel, lambda: shortfall_of(self, batch, sel, k, scored.feats, scored.ready)
 
     def select(self, batch: StudentBatch, k: int, now: float) -> Selection:
         return self._selection(batch, k, now, self._scored(batch, now))

@@ -8,7 +8,7 @@ recommended. A user who asked for `--k 10` and got 3 needs to know which rule st
 
 `AdaptivePolicy.recommend` (a student's request, and so `recommend_students`) gives the same
 answer from the batch, selection, features and eligibility it has just built
-(`AdaptivePolicy.select_with_shortfall` -> `shortfall_of`: nothing worked out twice;
+(`AdaptivePolicy.select_and_why` -> `shortfall_of`: nothing worked out twice;
 `StudentRecommendations.shortfall`). Counts are over the catalog's activities for the batch's
 first student (one-student batches, as a request and `adaptive recommend` build them); each
 activity is counted under the first rule that keeps it out, in the order of `REASONS`.
