@@ -531,6 +531,19 @@ def test_named_students_lists_the_trimmed_ids_of_every_file(tmp_path):
     assert named_students(tmp_path) == {"st1", "st3"}
 
 
+def test_named_students_and_classes_read_the_good_files_beside_a_stray_entry(tmp_path):
+    """A folder with good.json and notes.csv: the night (in process) applied good.json's
+    student, the Spark driver none (the stray entry made it name no student, so it kept no
+    profile and skipped every student as one who left)."""
+    from adaptive.batch.overrides import named_classes, named_students
+
+    write(tmp_path, {"st1": {}}, "good.json")
+    (tmp_path / "notes.csv").write_text("student_id,excluded\n")
+    (tmp_path / "old").mkdir()
+    assert named_students(tmp_path) == {"st1"}
+    assert named_classes(tmp_path) == {"c1"}
+
+
 def test_batch_command_says_how_many_students_and_files_it_applied(district, tmp_path, capsys):
     """A coordinator could not tell whether the night read their teachers' files at all (a
     `.JSON` file was skipped without a word): the command now says what it applied."""

@@ -494,10 +494,12 @@ def _documents(path: str | Path) -> Iterator[dict]:
     """The JSON object of each overrides file `path` names that reads as one (the others are
     `read_overrides`'s to name)."""
     try:
-        files = overrides_files(path)
+        entries = _folder_entries(path)
     except OverridesError:
         return
-    for file in files:
+    for file, problem in entries:
+        if problem is not None:  # a stray entry: the others are still read (`read_overrides`)
+            continue
         try:
             doc = json.loads(read_user_text(file, "teacher overrides JSON"))
         except (OSError, ValueError, AdaptiveError):
