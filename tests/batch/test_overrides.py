@@ -938,3 +938,27 @@ def test_an_unknown_activity_at_apply_time_names_the_file_not_a_row(tmp_path):
     built = OverrideSet({"st2": StudentOverride(assigned=("a3",))})  # no file: the position
     with pytest.raises(ConfigError, match=r"^the 3rd student: overrides: 'a3': expected"):
         built.batch_fields(smaller, PROFILES, ["st0", "st1", "st2"])
+
+
+def test_a_file_that_cannot_be_read_is_set_aside_not_stopping_the_night(tmp_path, monkeypatch):
+    """One file the night's account may not read (permission denied) stopped the whole night
+    with a traceback; only an `--overrides` path that does not exist may stop it."""
+    import adaptive.batch.overrides as module
+
+    write(tmp_path, {"st1": {"mode": "remediate"}}, "a.json")
+    locked = write(tmp_path, {"st2": {}}, "b.json")
+    read = module.read_user_text
+
+    def denied(path, expected):
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read(path, expected)
+
+    monkeypatch.setattr(module, "read_user_text", denied)
+    with pytest.warns(NightWarning, match="b.json"):
+        got = read_overrides(tmp_path, CATALOG, PROFILES, strict=False)
+    assert set(got.students) == {"st1"}
+    [aside] = got.set_aside
+    assert aside.problems == (f"{locked}: cannot be read: Permission denied",)
+    with pytest.raises(OverridesError, match="b.json: cannot be read: Permission denied"):
+        read_overrides(tmp_path, CATALOG, PROFILES)

@@ -703,12 +703,16 @@ def _read_file(file: Path, district: _District) -> _FileOverrides:
 
 
 def _parsed(file: Path) -> tuple[_Source, _JsonObject]:
-    """The file's text and its top-level JSON object. A file that is not UTF-8 text is one
-    error on one line, as every other of an overrides file."""
+    """The file's text and its top-level JSON object. A file that is not UTF-8 text, or that
+    cannot be read (permission denied), is one error on one line, as every other of an
+    overrides file: the night sets it aside (one unreadable file never stops it)."""
     try:
         text = read_user_text(file, "teacher overrides JSON")
     except DataValidationError as exc:  # its one problem names the file, line and bytes
         problem = str(exc.problems[0])
+        raise _problems_error([(problem, problem)]) from None
+    except OSError as exc:  # permission denied, a file gone since the folder was listed
+        problem = f"{file}: cannot be read: {exc.strerror or exc}"
         raise _problems_error([(problem, problem)]) from None
     source = _Source(file, text)
     try:
