@@ -962,3 +962,29 @@ def test_a_file_that_cannot_be_read_is_set_aside_not_stopping_the_night(tmp_path
     assert aside.problems == (f"{locked}: cannot be read: Permission denied",)
     with pytest.raises(OverridesError, match="b.json: cannot be read: Permission denied"):
         read_overrides(tmp_path, CATALOG, PROFILES)
+
+
+def test_the_nights_warning_hides_each_student_id_as_written_and_nothing_else(tmp_path):
+    """The night's warning hid ids by looking for them in the problem's text afterwards: a key
+    written with a tab ("\\tST1") showed as `got '\\tST1'` (its repr escapes the tab, so the
+    id was not found), and with numeric ids ("12") "line 12" became "line <student id>". The
+    anonymous text is now written as the problem is."""
+    path = tmp_path / "o.json"
+    profiles = {**PROFILES, "12": LearnerProfile("12", grade=4, class_id="c1")}
+    path.write_text(
+        '{"format": "adaptive-overrides", "version": 1, "class_id": "c1",\n'
+        + "\n" * 9
+        + '"date": "2026-09-01", "students": {\n'  # line 11
+        + '"12": {"mode": "Remediate"},\n'  # line 12
+        + '"\\tST1": {}}}\n'  # line 13: a typo of st1, a tab before it
+    )
+    with pytest.warns(NightWarning):
+        got = read_overrides(path, CATALOG, profiles, strict=False)
+    [aside] = got.set_aside
+    assert aside.problems == (
+        f"{path}, line 12, column 16, field students.<student id>.mode: got 'Remediate'; "
+        "expected null or one of accelerate, remediate (did you mean 'remediate'?)",
+        f"{path}, line 13, column 1, field students.<student id>: got '<student id>'; expected "
+        "a student id of the profiles: no student has this one (did you mean '<student id>' "
+        "of class 'c1'?)",
+    )

@@ -135,11 +135,8 @@ def _listed(problems: Sequence[str]) -> str:
     )
 
 
-def _hidden(text: str, ids: Collection[str]) -> str:
-    """`text` with each of the student `ids` in it replaced by `HIDDEN_ID`."""
-    for sid in sorted((i for i in ids if i), key=len, reverse=True):
-        text = re.sub(rf"(?<![\w-]){re.escape(sid)}(?![\w-])", HIDDEN_ID, text)
-    return text
+#: where a night's warning says a student's entry is (`_Student.where`, its id hidden)
+HIDDEN_WHERE = f"students.{HIDDEN_ID}"
 
 
 @dataclass(frozen=True)
@@ -636,11 +633,14 @@ class _Source:
     #: (in full, without student ids) for each problem found
     problems: list[tuple[str, str]] = field(default_factory=list)
 
-    def note(self, error: OverridesError, *ids: str) -> None:
-        """Keep `error` among the file's problems; `ids`: the student ids it names (hidden in
-        the night's warning)."""
+    def note(self, error: OverridesError, anonymous: OverridesError | None = None) -> None:
+        """Keep `error` among the file's problems; `anonymous`: the same problem written with
+        `HIDDEN_ID` for each student id it names (what the night's warning lists), built as
+        the problem is, never by looking for ids in its text afterwards (an id in a repr,
+        `'\\tstu1'`, would be missed, a line number `12` taken for the id "12"); by default
+        `error` itself (it names no student)."""
         text = str(error)
-        self.problems.append((text, _hidden(text, ids)))
+        self.problems.append((text, text if anonymous is None else str(anonymous)))
 
     def check(self) -> None:
         """Raise every problem noted, at once (`_problems_error`)."""
@@ -788,21 +788,26 @@ def _table_delimiter(text: str) -> str | None:
     return None
 
 
-def _check_once(source: _Source, obj: _JsonObject, prefix: str, *ids: str) -> None:
+def _check_once(source: _Source, obj: _JsonObject, prefix: str, hidden: str | None = None) -> None:
     """No field of `obj` given twice (JSON would keep the last value). The error points at the
-    field's own lines; `ids`: the student ids `prefix` names."""
+    field's own lines; `hidden`: `prefix` with its student id hidden (`_Source.note`)."""
     for name, times in obj.repeated.items():
-        error = source.error_at(
-            [source.line(at) for at in obj.key_at[name]],
-            f"{prefix}{name}",
-            f"{times} values",
-            "the field once (JSON keeps only the last value: the others would be lost)",
-        )
-        source.note(error, *ids)
+        lines = [source.line(at) for at in obj.key_at[name]]
+        expected = "the field once (JSON keeps only the last value: the others would be lost)"
+        source.note(
+            source.error_at(lines, f"{prefix}{name}", f"{times} values", expected),
+            source.error_at(lines, f"{prefix if hidden is None else hidden}{name}",
+                            f"{times} values", expected),
+        )  # fmt: skip
 
 
 def _check_keys(
-    source: _Source, obj: _JsonObject, prefix: str, keys: Sequence[str], what: str, *ids: str
+    source: _Source,
+    obj: _JsonObject,
+    prefix: str,
+    keys: Sequence[str],
+    what: str,
+    hidden: str | None = None,
 ) -> None:
     """A key of `obj` that is none of `keys` is an error at that key, naming the one it most
     likely means ("student" for "students", "exluded" for "excluded"): what it holds would
@@ -812,7 +817,10 @@ def _check_keys(
         mean = f" (did you mean {close!r}?)" if close else ""
         expected = f"one of {what} {', '.join(keys)}{mean}"
         at = obj.key_at[unknown][0]
-        source.note(source.error(f"{prefix}{unknown}", unknown, expected, at), *ids)
+        source.note(
+            source.error(f"{prefix}{unknown}", unknown, expected, at),
+            source.error(f"{prefix if hidden is None else hidden}{unknown}", unknown, expected, at),
+        )
 
 
 def _class_id(source: _Source, doc: _JsonObject, classes: frozenset[str]) -> str | None:
@@ -905,13 +913,12 @@ def _students(
         times = sum(given.repeated.get(k, 1) for k in written)
         if times > 1:
             lines = [source.line(at) for k in written for at in given.key_at[k]]
-            error = source.error_at(
-                lines,
-                f"students.{sid}",
-                f"{times} entries for this student",
-                "one entry per student (JSON keeps only the last: the others would be lost)",
+            got = f"{times} entries for this student"
+            expected = "one entry per student (JSON keeps only the last: the others would be lost)"
+            source.note(
+                source.error_at(lines, f"students.{sid}", got, expected),
+                source.error_at(lines, HIDDEN_WHERE, got, expected),
             )
-            source.note(error, sid)
             continue
         key = written[0]
         student = _Student(source, sid, key, given.key_at[key][0], given.value_at[key])
@@ -951,12 +958,12 @@ def _check_typos(
             continue
         of = f"class{'' if len(classes) == 1 else 'es'} {', '.join(map(repr, classes))}"
         ids = " or ".join(repr(m) for m in meant)
+        expected = "a student id of the profiles: no student has this one (did you mean {} of {})"
         student.note(
             "",
             student.key,
-            f"a student id of the profiles: no student has this one (did you mean {ids} of {of}?)",
-            None,
-            *meant,
+            expected.format(ids, f"{of}?"),
+            hidden=(repr(HIDDEN_ID), expected.format(repr(HIDDEN_ID), f"{of}?")),
         )
     return gone
 
@@ -1049,14 +1056,23 @@ class _Student:
         return f"students.{self.sid}"
 
     def note(
-        self, field_: str, value: object, expected: str, at: int | None = None, *ids: str
+        self,
+        field_: str,
+        value: object,
+        expected: str,
+        at: int | None = None,
+        hidden: tuple[str, str] | None = None,
     ) -> None:
         """A problem on `field_` of this student's entry, at `at` (the wrong value's place in
-        the text; by default the student's id), noted in the file's problems (`_Source.note`;
-        the student's id, and `ids`, hidden in the night's warning)."""
+        the text; by default the student's id), noted in the file's problems (`_Source.note`:
+        for the night's warning, the entry is `HIDDEN_WHERE`, and `hidden` the value got (as
+        written) and what was expected where they name a student id)."""
         at = self.key_at if at is None else at
         error = self.source.error(f"{self.where}{field_}", value, expected, at)
-        self.source.note(error, self.sid, self.key.strip(), *ids)
+        got, expected = (repr(value), expected) if hidden is None else hidden
+        place = self.source.place(at)
+        anonymous = self.source.error_in(place, f"{HIDDEN_WHERE}{field_}", got, expected)
+        self.source.note(error, anonymous)
 
     def check_id(self) -> bool:
         """Whether the id is not empty (an empty one is a problem; a student in no profile,
@@ -1073,20 +1089,24 @@ class _Student:
             expected = f"an object with keys {', '.join(STUDENT_KEYS)}"
             self.note("", entry, expected, self.entry_at)
             return None
-        ids = (self.sid, self.key.strip())
-        _check_keys(self.source, entry, f"{self.where}.", STUDENT_KEYS, "a student's keys", *ids)
-        _check_once(self.source, entry, f"{self.where}.", *ids)
+        prefix, hidden = f"{self.where}.", f"{HIDDEN_WHERE}."
+        _check_keys(self.source, entry, prefix, STUDENT_KEYS, "a student's keys", hidden)
+        _check_once(self.source, entry, prefix, hidden)
         assigned = self.activities(entry, "assigned", activities)
         excluded = self.activities(entry, "excluded", activities)
         problems = len(self.source.problems)  # before this entry's own checks below
         for i, activity in enumerate(excluded):
             if activity in assigned:
+                expected = (
+                    "an activity either assigned or excluded (this one is also in "
+                    "{}.assigned, and the exclusion would win without a word)"
+                )
                 self.note(
                     f".excluded[{i}]",
                     activity,
-                    f"an activity either assigned or excluded (this one is also in "
-                    f"{self.where}.assigned, and the exclusion would win without a word)",
+                    expected.format(self.where),
                     entry["excluded"].item_at[i],
+                    hidden=(repr(activity), expected.format(HIDDEN_WHERE)),
                 )
         mode = entry.get("mode")
         if mode is not None and mode not in MODES:
@@ -1117,12 +1137,14 @@ class _Student:
                 continue
             if key == "assigned" and activity.strip() in ids:
                 first = ids.index(activity.strip())
+                expected = f"each activity once in {{}}.{key} (it is also {key}[{first}]; "
+                expected += "it would be served once)"
                 self.note(
                     f".{key}[{i}]",
                     activity,
-                    f"each activity once in {self.where}.{key} (it is also {key}[{first}]; "
-                    "it would be served once)",
+                    expected.format(self.where),
                     at,
+                    hidden=(repr(activity), expected.format(HIDDEN_WHERE)),
                 )
                 continue
             ids.append(activity.strip())
