@@ -988,3 +988,15 @@ def test_the_nights_warning_hides_each_student_id_as_written_and_nothing_else(tm
         "a student id of the profiles: no student has this one (did you mean '<student id>' "
         "of class 'c1'?)",
     )
+
+
+def test_a_files_problems_are_listed_in_its_order_by_line_and_column(tmp_path):
+    """A typo'd id is found after every entry is read: its problem came after those of the
+    entries below it (line 11 listed before line 7). Now by line, then column."""
+    path = write(tmp_path, {"ST1": {}, "st2": {"mode": "Remediate", "assigned": ["zz"]}})
+    with pytest.raises(OverridesError) as err:
+        read_overrides(path, CATALOG, PROFILES)
+    said = [re.search(r"line (\d+), column (\d+)", p) for p in err.value.problems]
+    places = [(int(m[1]), int(m[2])) for m in said]
+    assert len(places) == 3 and places == sorted(places)
+    assert "field students.ST1: got 'ST1'" in err.value.problems[0]

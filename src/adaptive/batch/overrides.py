@@ -110,6 +110,9 @@ class OverridesError(ConfigError):
     #: the same problems with every student id replaced by `HIDDEN_ID` (what a night's warning
     #: lists: a job's log never names a student)
     anonymous: tuple[str, ...] = ()
+    #: (line, column) of one problem in its file (its first line; (0, 0): none): how a file's
+    #: problems are ordered (`_Source.check`)
+    at: tuple[int, int] = (0, 0)
 
 
 #: what a night's warning writes for a student id (`OverridesError.anonymous`)
@@ -632,6 +635,8 @@ class _Source:
     text: str
     #: (in full, without student ids) for each problem found
     problems: list[tuple[str, str]] = field(default_factory=list)
+    #: (line, column) of each problem (`OverridesError.at`): the order they are said in
+    places: list[tuple[int, int]] = field(default_factory=list)
 
     def note(self, error: OverridesError, anonymous: OverridesError | None = None) -> None:
         """Keep `error` among the file's problems; `anonymous`: the same problem written with
@@ -641,11 +646,20 @@ class _Source:
         `error` itself (it names no student)."""
         text = str(error)
         self.problems.append((text, text if anonymous is None else str(anonymous)))
+        self.places.append(error.at)
 
     def check(self) -> None:
-        """Raise every problem noted, at once (`_problems_error`)."""
+        """Raise every problem noted, at once (`_problems_error`), in the file's order: by
+        line, then column (those of the file as a whole first), as an editor shows them."""
         if self.problems:
-            raise _problems_error(self.problems)
+            order = sorted(range(len(self.problems)), key=self.places.__getitem__)
+            raise _problems_error([self.problems[i] for i in order])
+
+    def position(self, at: int | None) -> tuple[int, int]:
+        """(line, column) of the offset `at` of the text, 1-based; (0, 0) for none."""
+        if at is None:
+            return 0, 0
+        return self.line(at), at - self.text.rfind("\n", 0, at)
 
     def line(self, at: int) -> int:
         """The 1-based line of the offset `at` of the text."""
@@ -656,24 +670,29 @@ class _Source:
         (1-based, as an editor shows them), or nothing."""
         if at is None:
             return ""
-        column = at - self.text.rfind("\n", 0, at)
-        return f", line {self.line(at)}, column {column}"
+        line, column = self.position(at)
+        return f", line {line}, column {column}"
 
     def error(
         self, where: str, value: object, expected: str, at: int | None = None
     ) -> OverridesError:
         """`FILE, line N, column C, field WHERE: got VALUE; expected ...`, at the offset `at`
         of the text: where the wrong value (or key) itself starts."""
-        return self.error_in(self.place(at), where, repr(value), expected)
+        return self.error_in(self.place(at), where, repr(value), expected, self.position(at))
 
     def error_at(self, lines: list[int], where: str, got: str, expected: str) -> OverridesError:
         """As `error`, at the given lines (a field or student given more than once), with
         `got` as written."""
-        return self.error_in(_lines(lines), where, got, expected)
+        return self.error_in(_lines(lines), where, got, expected, (min(lines, default=0), 0))
 
-    def error_in(self, place: str, where: str, got: str, expected: str) -> OverridesError:
-        """As `error`, at `place` (`place`, `_lines`), with `got` as written."""
-        return OverridesError(f"{self.path}{place}, field {where}: got {got}; expected {expected}")
+    def error_in(
+        self, place: str, where: str, got: str, expected: str, at: tuple[int, int] = (0, 0)
+    ) -> OverridesError:
+        """As `error`, at `place` (`place`, `_lines`), with `got` as written; `at`: its (line,
+        column) (`OverridesError.at`)."""
+        error = OverridesError(f"{self.path}{place}, field {where}: got {got}; expected {expected}")
+        error.at = at
+        return error
 
 
 def _read_file(file: Path, district: _District) -> _FileOverrides:
@@ -898,9 +917,10 @@ def _students(
         )
         return {}
     if not isinstance(given, _JsonObject):
+        at = doc.value_at["students"]
         source.note(source.error_in(
-            source.place(doc.value_at["students"]), "students", _json_kind(given),
-            "an object of student id -> overrides",
+            source.place(at), "students", _json_kind(given),
+            "an object of student id -> overrides", source.position(at),
         ))  # fmt: skip
         return {}
     keys: dict[str, list[str]] = {}  # trimmed id -> the keys written for it
