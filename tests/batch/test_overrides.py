@@ -1000,3 +1000,23 @@ def test_a_files_problems_are_listed_in_its_order_by_line_and_column(tmp_path):
     places = [(int(m[1]), int(m[2])) for m in said]
     assert len(places) == 3 and places == sorted(places)
     assert "field students.ST1: got 'ST1'" in err.value.problems[0]
+
+
+def test_a_file_that_does_not_read_as_an_export_is_set_aside_for_the_class_it_is_named_for(
+    tmp_path,
+):
+    """A CSV, a UTF-16 file or a JSON syntax error names no class: its "Not applied tonight"
+    notice was on no class page, and the teacher never learnt. A file named as the class
+    page's download names it (`overrides-<class>.json`, a browser's " (1)" too) is that
+    class's."""
+    (tmp_path / "overrides-c1.json").write_text("student_id,excluded\nst1,a1\n")
+    (tmp_path / "overrides-c2 (1).json").write_bytes('{"class_id": "c2"'.encode("utf-16"))
+    (tmp_path / "overrides-c1.csv").write_text("student_id,excluded\n")
+    (tmp_path / "overrides-c9.json").write_text("{")  # no such class
+    (tmp_path / "notes.json").write_text("{")
+    with pytest.warns(NightWarning):
+        got = read_overrides(tmp_path, CATALOG, PROFILES, strict=False)
+    assert {Path(f.path).name: f.classes for f in got.set_aside} == {
+        "notes.json": (), "overrides-c1.csv": ("c1",), "overrides-c1.json": ("c1",),
+        "overrides-c2 (1).json": ("c2",), "overrides-c9.json": (),
+    }  # fmt: skip

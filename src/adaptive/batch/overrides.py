@@ -417,7 +417,15 @@ def read_overrides(
 
 def _classes_named(file: Path, district: _District) -> tuple[str, ...]:
     """The classes a file set aside is for, as far as it reads: its `class_id`, else its
-    students' classes in the profiles; none for a file that is not a JSON object."""
+    students' classes in the profiles; else, for a file that does not read as an export (a
+    CSV, UTF-16, a JSON syntax error, a stray entry), the class its name is the class page's
+    export of (`_class_of_name`): so its notice is on that class's page."""
+    return _classes_read(file, district) or _class_of_name(file.name, district.classes)
+
+
+def _classes_read(file: Path, district: _District) -> tuple[str, ...]:
+    """The classes a file names as read (`_classes_named`); none for one that is not a JSON
+    object."""
     try:
         doc = json.loads(read_user_text(file, "teacher overrides JSON"))
     except (OSError, ValueError, AdaptiveError):
@@ -431,6 +439,22 @@ def _classes_named(file: Path, district: _District) -> tuple[str, ...]:
         return ()
     profiles = (district.profiles.get(str(sid).strip()) for sid in students)
     return tuple(sorted({p.class_id for p in profiles if p is not None and p.class_id}))
+
+
+#: the name a class page's "Export overrides (JSON)" button gives its download
+#: (`overrides-<class>.json`, assets.py), with a browser's " (1)" for a second download
+_EXPORT_NAME = re.compile(r"overrides-(?P<klass>.+?)(?: ?\(\d+\))?", re.IGNORECASE)
+
+
+def _class_of_name(name: str, classes: Collection[str]) -> tuple[str, ...]:
+    """The class of `classes` whose export `name` is named as (`_EXPORT_NAME`, with any
+    extension: a spreadsheet saves it as `.csv`), or none."""
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    for candidate in dict.fromkeys((stem, name)):
+        match = _EXPORT_NAME.fullmatch(candidate)
+        if match and match["klass"] in classes:
+            return (match["klass"],)
+    return ()
 
 
 def overrides_files(path: str | Path) -> list[Path]:
