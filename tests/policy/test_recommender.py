@@ -419,3 +419,21 @@ def test_explain_of_work_cut_by_the_time_budget_gives_its_score_and_reasons(cata
     assert "it scored 2.07, mostly for review (recall 71%), beside the list's 2.80." in why.sentence
     review = {r.term: r for r in why.reasons}["review"]
     assert review.contribution > 0 and "recall is fading" in review.detail
+
+
+def test_what_a_skill_still_needs_is_worked_out_only_for_a_sentence_that_says_it(
+    catalog, monkeypatch
+) -> None:
+    """`explain.still_needed` was worked out for every recommendation of a night, though only
+    a readiness sentence of a skill answered says it."""
+    from adaptive.policy import explain
+
+    calls = []
+    real = explain.still_needed
+    monkeypatch.setattr(explain, "still_needed", lambda *a, **kw: calls.append(a) or real(*a, **kw))
+    cfg = PolicyConfig(weights=ONLY_DIFFICULTY)
+    v = view({"add": 0.6, "geo": 0.5}, {"add": 4, "geo": 3})
+    said = AdaptivePolicy(catalog, cfg).recommend_batch(
+        StudentBatch.from_views(catalog, [v], cfg), k=5, now=NOW
+    )
+    assert len(said) and not calls

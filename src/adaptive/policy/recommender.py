@@ -351,9 +351,13 @@ class AdaptivePolicy(Policy):
                         text.failing_dependent(ctx, batch, i, s, self.config) if doubt else ""
                     ),
                     answered=int(batch.n_responses[i, s]), closest=near,
-                    still_needed=text.still_needed(
-                        float(batch.mastery[i, s]), int(batch.n_responses[i, s]),
-                        int(batch.streak[i, s]), self.config, int(hold[i, 0]),
+                    still_needed=(
+                        text.still_needed(
+                            float(batch.mastery[i, s]), int(batch.n_responses[i, s]),
+                            int(batch.streak[i, s]), self.config, int(hold[i, 0]),
+                        )  # said only by a readiness sentence of a skill answered
+                        if term == "readiness" and not near and batch.n_responses[i, s] > 0
+                        else ""
                     ),
                     topic=text.top_interest_topic(batch, ctx, i, a) if term == "interest" else "",
                     goal=(
