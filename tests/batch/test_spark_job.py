@@ -1147,3 +1147,16 @@ def test_the_spark_driver_reads_overrides_as_in_process_typos_classes_and_later_
         warnings.simplefilter("error", NightWarning)
         got = _overrides(later, catalog, profiles, DAY_1)
     assert len(got) == 0 and [(f.classes, f.warned) for f in got.later] == [(("g3A",), False)]
+    # a folder with a stray entry beside a good file: both engines apply the good file
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "good.json").write_text(json.dumps({**doc, "class_id": "g3A",
+                                                  "students": {"stu0000027": {}}}))  # fmt: skip
+    (folder / "notes.csv").write_text("student_id,excluded\n")
+    for read in (
+        lambda p: _overrides(p, catalog, profiles, DAY_1),
+        lambda p: read_overrides(p, catalog, in_process, night=DAY_1, strict=False),
+    ):
+        with pytest.warns(NightWarning, match="notes.csv"):
+            got = read(folder)
+        assert list(got.students) == ["stu0000027"] and len(got.set_aside) == 1
