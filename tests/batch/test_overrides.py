@@ -1020,3 +1020,17 @@ def test_a_file_that_does_not_read_as_an_export_is_set_aside_for_the_class_it_is
         "notes.json": (), "overrides-c1.csv": ("c1",), "overrides-c1.json": ("c1",),
         "overrides-c2 (1).json": ("c2",), "overrides-c9.json": (),
     }  # fmt: skip
+
+
+def test_a_set_aside_file_is_its_classs_by_the_whole_name_first() -> None:
+    """A review: the name without its extension was tried first, so `overrides-math.7` (a
+    stray entry of class `math.7`) went to class `math`; and `overrides-c1 (1).json` went to
+    `c1` where a class is named `c1 (1)`."""
+    from adaptive.batch.overrides import _class_of_name
+
+    classes = {"math", "math.7", "c1", "c1 (1)", "c2"}
+    assert _class_of_name("overrides-math.7", classes) == ("math.7",)
+    assert _class_of_name("overrides-math.json", classes) == ("math",)
+    assert _class_of_name("overrides-c1 (1).json", classes) == ("c1 (1)",)
+    assert _class_of_name("overrides-c2 (1).json", classes) == ("c2",)
+    assert _class_of_name("notes.json", classes) == ()

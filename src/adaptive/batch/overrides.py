@@ -363,7 +363,7 @@ def read_overrides(
     warn_later: bool = True,
     strict: bool = True,
 ) -> OverrideSet:
-    """Read and check one overrides file, or every export in a folder (`overrides_files`; see
+    """Read and check one overrides file, or every export in a folder (`_folder_entries`; see
     the module doc). With `night` (the job's date), a file applies from its `date` on: one dated
     after the night is left out (`OverrideSet.later`) with a `NightWarning` (with `warn_later`
     False, none here: the nightly job says it once, with what the file drops,
@@ -450,28 +450,18 @@ def _class_of_name(name: str, classes: Collection[str]) -> tuple[str, ...]:
     """The class of `classes` whose export `name` is named as (`_EXPORT_NAME`, with any
     extension: a spreadsheet saves it as `.csv`), or none."""
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    for candidate in dict.fromkeys((stem, name)):
+    for candidate in dict.fromkeys((name, stem)):  # the whole name first: a class 'math.7'
+        if candidate.lower().startswith("overrides-") and candidate[10:] in classes:
+            return (candidate[10:],)  # exactly a class's name: 'c1 (1)' where one is so named
         match = _EXPORT_NAME.fullmatch(candidate)
         if match and match["klass"] in classes:
             return (match["klass"],)
     return ()
 
 
-def overrides_files(path: str | Path) -> list[Path]:
-    """The overrides files `path` names: the file itself, or a folder's exports in name order
-    (`*.json`, any case). Anything else in a folder is an error naming it, never skipped: a
-    class's file saved another way would be lost without a word. An empty folder holds none
-    tonight: a standing folder the teachers export into, passed to every night's job, is empty
-    until one does (a class whose file is gone since a night is said: `overrides_dropped`)."""
-    entries = _folder_entries(path)
-    problems = [exc for _, exc in entries if exc is not None]
-    if problems:
-        raise _problems_error([(p, p) for exc in problems for p in exc.problems])
-    return [file for file, _ in entries]
-
-
 def _folder_entries(path: str | Path) -> list[tuple[Path, OverridesError | None]]:
-    """Each file `path` names (`overrides_files`) with what is wrong with it as a folder's
+    """Each overrides file `path` names (the file itself, or a folder's exports in name order:
+    `*.json`, any case) with what is wrong with it as a folder's
     entry (None: nothing; each else a problem of its own, set aside by a night). A path that
     is neither a file nor a folder is an error (the night's option, not a teacher's file)."""
     path = Path(path)
