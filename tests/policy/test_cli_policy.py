@@ -419,6 +419,9 @@ def test_recommend_students_lists_are_still_the_plain_lists(district_dir) -> Non
     assert json.dumps(empty) == "[]" and empty == [] and empty.placement == "placed from grade 4"
     back = pickle.loads(pickle.dumps(one))
     assert back == one and (back.placement, back.shortfall) == (one.placement, one.shortfall)
+    old = StudentRecommendations.__new__(StudentRecommendations)  # pickled before it was lazy
+    old.__setstate__({"placement": "placed from grade 4", "shortfall": None})
+    assert (old.placement, old.shortfall) == ("placed from grade 4", None)
 
 
 def test_placed_recommendations_is_a_deprecated_name_for_recommend_students(district_dir) -> None:
