@@ -90,7 +90,8 @@ def test_the_cli_names_its_flags(district, tmp_path, capsys):
     from adaptive.cli import run
 
     common = ["batch", "--date", district.last_day, "--data", str(district.responses),
-              "--catalog", str(district.catalog), "--tracking-uri", district.uri]  # fmt: skip
+              "--catalog", str(district.catalog), "--tracking-uri", district.uri,
+              "--name", "batch-test-district"]  # fmt: skip
     cases = {
         ("--master", "local[2]"): "--master local[2] is for --engine spark",
         ("--engine", "spark", "--quarantine", str(tmp_path / "q.csv")):

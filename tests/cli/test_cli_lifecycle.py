@@ -201,10 +201,12 @@ def test_a_damaged_demo_models_error_passes_through_unchanged() -> None:
         raise lookup
 
 
-def test_batch_without_name_says_the_demos_name_was_looked_up(cli, trained, tmp_path) -> None:
-    """A data scientist's trial: `adaptive batch --district dist` (their own district, no
-    --name) failed with "registered model 'demo-district': no tracking store ...", no word that
-    the name was the demo's default nor how their district gets a model of its own."""
+def test_batch_of_an_own_district_without_name_is_refused(cli, trained, tmp_path) -> None:
+    """A district engineer's trial: `adaptive batch --district dist` with no --name served
+    their 300 students with the demo's registered model (trained on the simulated demo
+    district), exit 0, "model demo-district v5" on the summary line its only word. Now refused
+    before any look-up, with how their district gets a model of its own; a name given is
+    looked up as given."""
     from adaptive.simulation.district import simulate_district, write_district
 
     _, uri = trained
@@ -215,6 +217,35 @@ def test_batch_without_name_says_the_demos_name_was_looked_up(cli, trained, tmp_
         f"--name NAME --district {folder}`, then `adaptive batch --name NAME --district {folder} "
         "...`"
     )
+    for where in (["--district", folder],
+                  ["--data", folder / "responses.parquet", "--catalog", folder / "catalog.json",
+                   "--profiles", folder / "profiles.jsonl"]):  # fmt: skip
+        r = cli("batch", *where, "--date", "2026-12-01", "--out", tmp_path / "out",
+                "--tracking-uri", uri, "--quiet")  # fmt: skip
+        assert r.code == 2, r.text
+        said = " ".join(r.err.split())
+        assert said.startswith("error: no --name given: batch serves a registered model"), said
+        assert "would serve the demo's ('demo-district'" in said
+        assert "Traceback" not in r.err and not (tmp_path / "out").exists()
+    assert own in said.replace("DIR", str(folder))
+    # a name given is looked up as given, its error unchanged
+    r = cli("batch", "--district", folder, "--date", "2026-12-01", "--out", tmp_path / "out",
+            "--tracking-uri", uri, "--name", "other", "--quiet")  # fmt: skip
+    assert r.code == 2 and "registered model 'other'" in r.err and "--name given" not in r.err
+
+
+def test_batch_of_the_demo_district_without_name_says_the_demos_name_was_looked_up(
+    cli, trained, tmp_path, monkeypatch
+) -> None:
+    """The demo's own folder with no --name is the demo's model's to serve: where it cannot be
+    looked up, the error says the name was the demo's default and how a district gets its
+    own."""
+    from adaptive.simulation.district import simulate_district, write_district
+
+    _, uri = trained
+    monkeypatch.setenv("ADAPTIVE_DATA_DIR", str(tmp_path / "data"))
+    folder = tmp_path / "data" / "demo-district"
+    write_district(simulate_district(30, 0, responses_per_student=5, max_school_days=10), folder)
     missing = f"sqlite:///{tmp_path / 'none' / 'mlflow.db'}"
     for store, why in ((missing, "no tracking store at"), (uri, "has no alias @champion")):
         r = cli("batch", "--district", folder, "--date", "2026-12-01", "--out", tmp_path / "out",
@@ -224,9 +255,4 @@ def test_batch_without_name_says_the_demos_name_was_looked_up(cli, trained, tmp_
             "error: no --name given, so batch looked up the demo's registered model "
             "'demo-district': registered model 'demo-district'"
         ), r.err
-        assert why in r.err and own in " ".join(r.err.split()), r.err
-        assert "Traceback" not in r.err
-    # a name given is looked up as given, its error unchanged
-    r = cli("batch", "--district", folder, "--date", "2026-12-01", "--out", tmp_path / "out",
-            "--tracking-uri", uri, "--name", "other", "--quiet")  # fmt: skip
-    assert r.code == 2 and "registered model 'other'" in r.err and "--name given" not in r.err
+        assert why in r.err and "Traceback" not in r.err

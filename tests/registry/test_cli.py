@@ -95,9 +95,10 @@ def test_a_server_that_is_down_is_one_line_with_exit_code_2(
     catalog = Catalog(skills=(Skill("s1"),), activities=(Activity("a1", "A1", ("s1",)),))
     catalog.to_json(tmp_path / "catalog.json")
     district = ["--data", str(path), "--catalog", str(tmp_path / "catalog.json")]
+    batch = ["batch", "--date", "2026-10-01", "--out", str(tmp_path / "out"), "--name", "own"]
     for args in (
         ["train", "--model", "irt", "--data", str(path), "--folds", "2"],
-        ["batch", "--date", "2026-10-01", "--out", str(tmp_path / "out"), *district],
+        [*batch, *district],
     ):
         code, out = run_cli([*args, "--tracking-uri", uri], monkeypatch, capsys)
         assert code == 2, out
@@ -108,7 +109,8 @@ def test_a_server_that_is_down_is_one_line_with_exit_code_2(
 def test_batch_on_own_data_without_its_catalog_is_refused(small_log, tmp_path, monkeypatch, capsys):
     path = tmp_path / "own.csv"
     small_log.frame.to_csv(path, index=False)
-    args = ["batch", "--date", "2026-10-01", "--out", str(tmp_path / "out"), "--data", str(path)]
+    args = ["batch", "--date", "2026-10-01", "--out", str(tmp_path / "out"), "--data", str(path),
+            "--name", "own"]  # fmt: skip
     code, out = run_cli(args, monkeypatch, capsys)
     assert code == 2 and "--catalog" in out and "Traceback" not in out
     assert not (tmp_path / "out" / "recommendations").exists()

@@ -35,6 +35,7 @@ from adaptive.cli.options import (
     SparkMaster,
     Threads,
     TrackingUri,
+    check_demo_model_serves,
     check_district_given,
     district_or_files,
     log_and_catalog,
@@ -418,6 +419,7 @@ def batch(
         _drop_night(out, date, state_dir)
         return
     check_district_given(name, district, data, "batch")
+    check_demo_model_serves(name, district, data, "batch")
     data, catalog, profiles = district_or_files(
         district, catalog, profiles, data, default_data="demo", mapping=mapping
     )

@@ -626,6 +626,40 @@ def check_district_given(
     )
 
 
+def check_demo_model_serves(
+    name: str | None, district: Path | None, data: str | None, command: str
+) -> None:
+    """No `--name` with a district's own files: the demo's model (`DEMO_MODEL`) was looked up
+    and, where `adaptive demo` had been run, served them: a model trained on the simulated
+    demo district scored a real district's night, exit 0, with "model demo-district v5" on
+    the summary line its only word. The demo's model serves only the demo district (its
+    folder, or the default log "demo"); another district's files need their own model,
+    named."""
+    if name is not None:
+        return
+    from adaptive.paths import demo_district_dir
+
+    if district is not None:
+        if Path(district).resolve() == demo_district_dir().resolve():
+            return
+        folder = str(district)
+    elif data in (None, "demo"):
+        return
+    else:
+        folder = "DIR"
+    from adaptive.batch.job import DEMO_MODEL
+    from adaptive.errors import ConfigError
+
+    raise ConfigError(
+        f"no --name given: {command} serves a registered model by its name, and without one it "
+        f"would serve the demo's ({DEMO_MODEL!r}, trained on the simulated demo district) to "
+        f"your district's students. Train, register and promote your district's model, then "
+        f"name it: `adaptive train --model bkt --district {folder} --name NAME`, `adaptive "
+        f"promote --name NAME --district {folder}`, then `adaptive {command} --name NAME "
+        f"--district {folder} ...` (or --data/--catalog/--profiles for --district)"
+    )
+
+
 @contextlib.contextmanager
 def served_model(name: str | None, command: str, district: Path | None) -> Iterator[str]:
     """The registered model `command` serves: `--name`, else the demo's (`DEMO_MODEL`). When no
