@@ -5,7 +5,7 @@
 
 The policy matrix (`bench_policy`) drives the shipped path, which starts every student from their
 grade. Here the same path (same fitted tracer, same cohorts, `adaptive` and the `ceiling`) runs
-three times, changing only where the tracer starts the cohort (`policy_eval.PLACEMENTS`):
+once per row, changing only where the tracer starts the cohort (`policy_eval.PLACEMENTS`):
 
 - **grade**: the shipped placement, from each profile's grade;
 - **diagnostic**: the adaptive placement diagnostic (`PlacementDiagnostic`, `--questions`
@@ -13,6 +13,9 @@ three times, changing only where the tracer starts the cohort (`policy_eval.PLAC
   50 activities, so this row is generous to the diagnostic);
 - **truth**: the simulator's true state when the policies take over (P = 0.95 / 0.05), a
   ceiling on what any placement can give; the tracer then absorbs every answer as usual;
+- **truth in the grade band**: the truth on the skills of the student's grade band only (the
+  grade placement below and above it): whether a true start helps through the skills the
+  policy may serve or through their prerequisites below the band;
 - **reach** (graph families only): each learner's depth reach without the scattered 5% gaps
   below it, what a diagnostic that located the reach exactly would give (no short test finds
   the gaps, which the truth row knows and the ceiling policy serves first);
@@ -56,6 +59,7 @@ RUNS = (
     ("grade", "grade", "tracer"),
     ("diagnostic", "diagnostic", "tracer"),
     ("truth", "truth", "tracer"),
+    ("truth in the grade band", "truth-band", "tracer"),
     ("reach", "reach", "tracer"),
     ("truth, every day", "truth", "truth"),
 )
@@ -119,7 +123,9 @@ def report(frame: pd.DataFrame, args: argparse.Namespace) -> str:
         "changes (`EvalSettings.placement`). *diagnostic*: the placement diagnostic, "
         f"{args.questions} questions{settings_note(args.diagnostic)}, not counted among the 50 "
         "activities; *truth*: the "
-        "simulator's true state at the start (0.95 / 0.05), a ceiling on placement; *reach* (graph "
+        "simulator's true state at the start (0.95 / 0.05), a ceiling on placement; *truth in "
+        "the grade band*: the same on the skills of the student's grade band only, the grade "
+        "placement below and above it; *reach* (graph "
         "families): the learner's depth reach without the 5% gaps below it, what a diagnostic "
         "that located the reach exactly would give, and *off by ~N levels* with a normal error of "
         "standard deviation N depth levels (a grade is 6) on each learner's reach; *truth, every "

@@ -193,6 +193,13 @@ def test_start_placements_grade_diagnostic_and_truth() -> None:
     np.testing.assert_array_equal(truth.mastery >= 0.5, truly)
     grade_error = np.abs(grade.mastery - truly).mean()
     assert np.abs(truth.mastery - truly).mean() < grade_error
+    # the truth on the grade band's skills only, the grade placement's elsewhere
+    band = pe.start_placement("truth-band", cohort, sim)
+    g = cat.skill_grades[None, :]
+    inside = (g >= cohort.min_grade[:, None]) & (g <= cohort.max_grade[:, None])
+    assert inside.any() and (~inside).any()
+    np.testing.assert_array_equal(band.mastery[inside], truth.mastery[inside])
+    np.testing.assert_array_equal(band.mastery[~inside], grade.mastery[~inside])
     # the reach: the truth without its scattered gaps (graph families only)
     reach = pe.start_placement("reach", cohort, sim)
     placed = reach.mastery >= 0.5

@@ -395,6 +395,13 @@ def ceiling_picks(
     return picks
 
 
+def _skill_in_band(cohort: Cohort) -> np.ndarray:
+    """(n, S) True where a skill's grade lies in the student's grade band."""
+    g = catalog_arrays(cohort.catalog).skill_grade[None, :]
+    with np.errstate(invalid="ignore"):  # a skill without a grade is in no band
+        return (g >= cohort.min_grade[:, None]) & (g <= cohort.max_grade[:, None])
+
+
 def _band_mask(cohort: Cohort) -> np.ndarray:
     cached = getattr(cohort, "_band", None)
     if cached is None:
@@ -416,8 +423,10 @@ def _band_mask(cohort: Cohort) -> np.ndarray:
 #: activities), "truth" (the simulator's true state when the policies take over, as P = 0.95
 #: / 0.05: a ceiling on what any placement can give) and, on the graph families only, "reach"
 #: (each learner's depth reach without its scattered gaps, as P = 0.95 / 0.05: what a
-#: diagnostic that located the reach exactly would give; no test can find 5% gaps).
-PLACEMENTS = ("grade", "diagnostic", "truth", "reach")
+#: diagnostic that located the reach exactly would give; no test can find 5% gaps);
+#: "truth-band" is the truth on the skills of the student's grade band only, the grade
+#: placement elsewhere: which part of a true start the policy's gain comes from.
+PLACEMENTS = ("grade", "diagnostic", "truth", "truth-band", "reach")
 #: What the policies read as mastery each day: "tracer" (the shipped path) or "truth" (the
 #: simulator's true state as P = 0.99 / 0.01, P(correct) derived from it: a ceiling on tracing,
 #: so that what remains of the gap to the ceiling policy is the policy's own scoring).
@@ -456,10 +465,13 @@ def start_placement(
     prior = grade_placement(cat, cohort.profiles, table)
     if kind == "grade":
         return prior
-    if kind == "truth":
+    if kind in ("truth", "truth-band"):
         truly = sim.true_mastery(cohort.first_day) >= sim.mastery_threshold
+        placed = np.where(truly, 0.95, 0.05)
+        if kind == "truth-band":
+            placed = np.where(_skill_in_band(cohort), placed, prior.mastery)
         sources = ("placed from the simulator's truth",) * len(cohort.student_ids)
-        return Placement(prior.students, prior.skills, np.where(truly, 0.95, 0.05), sources)
+        return Placement(prior.students, prior.skills, placed, sources)
     if kind == "reach":
         reach = getattr(sim, "reach", None)
         if reach is None or np.isnan(reach).all():
