@@ -765,6 +765,9 @@ def batch_from_model(
         "school_id": np.array([p.school_id or "" for p in plist], dtype=object),
         "ability": ability,
         "placement": sources,
+        # the state's latest answer of each student: a request dated before it is noticed
+        # even where no log is passed (`warn_now_before_answers`)
+        "latest_answer": _latest_answers(state, state_rows, have),
         # whether the district learns gradually: the fitted model's measure, for every student
         # (a duck-typed model without one: not measured, not gradual)
         "learning_z": np.full(len(ids), getattr(model, "learning_curve_", LearningCurve()).z),
@@ -795,6 +798,14 @@ def batch_from_model(
     # placed with another table than the config's: a policy of this config refuses the batch
     batch.settings = batch_settings(config, grade_table)
     return batch
+
+
+def _latest_answers(state: TracingState, state_rows: np.ndarray, have: np.ndarray) -> np.ndarray:
+    """(n,) each requested student's latest answer absorbed in the state (float days; NaN
+    where none, or the state does not hold the student)."""
+    out = np.full(len(state_rows), np.nan)
+    out[have] = state.latest_answer_days(state_rows[have])
+    return out
 
 
 def reads_level(model: object) -> bool:

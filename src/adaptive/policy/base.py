@@ -494,6 +494,8 @@ class StudentBatch:
     where each student stands in the curriculum (`adapter.level_beliefs`), given where the
     model found the district's knowledge to follow the curriculum order; the adaptive policy
     reads it for the skills a student never answered (NaN: not read; None: nowhere).
+    latest_answer (n,) or None: the day of each student's latest answer the tracing state absorbed
+    (`batch_from_model`; NaN: none), so a request dated before it warns without a log.
     """
 
     student_ids: np.ndarray
@@ -521,6 +523,7 @@ class StudentBatch:
     placement: np.ndarray
     learning_z: np.ndarray
     level_known: np.ndarray | None = None
+    latest_answer: np.ndarray | None = None
     catalog_sha256: str = ""  # the catalog it was built on (`Catalog.sha256`; "": not checked)
     settings: tuple = ()  # `batch_settings` of the config it was built with (() = not checked)
 
@@ -576,6 +579,7 @@ class StudentBatch:
             "placement": lambda: np.full(n, "", dtype=object),
             "learning_z": lambda: np.full(n, np.nan),
             "level_known": lambda: None,
+            "latest_answer": lambda: None,
         }
         # a misspelt field (`exclded=`) named with the one meant, never left at its default
         check_keywords(given, [*defaults, "config"], "StudentBatch.build")
@@ -642,6 +646,12 @@ class StudentBatch:
                 raise ConfigError(
                     f"StudentBatch.level_known: shape {self.level_known.shape}, expected "
                     f"({n}, {n_s}) (students x skills)"
+                )
+        if self.latest_answer is not None:
+            self.latest_answer = np.asarray(self.latest_answer, dtype=np.float64)
+            if self.latest_answer.shape != (n,):
+                raise ConfigError(
+                    f"StudentBatch.latest_answer: shape {self.latest_answer.shape}, expected ({n},)"
                 )
         for name in ("mastery", "p_correct", "level_known"):
             if getattr(self, name) is not None:
@@ -1142,10 +1152,13 @@ NOW_SLACK_DAYS = 1.0
 
 def warn_now_before_answers(batch: StudentBatch, now: float) -> None:
     """A `LateAnswerWarning` when a request's `now` is more than `NOW_SLACK_DAYS` before the
-    one student's latest answer (`last_practiced`): almost always a wrong clock or date string
+    one student's latest answer (`last_practiced`, or `latest_answer`: the state's, where the
+    batch was built without a log): almost always a wrong clock or date string
     (2026-01-01 for answers of October 2026), which reads every time since practice as
     negative. Said once per call, with both dates and no id (the id is in `students`)."""
     latest = batch.last_practiced[0]
+    if batch.latest_answer is not None:  # a batch from the state alone (no log) knows it there
+        latest = np.append(latest, batch.latest_answer[0])
     if not (latest > now + NOW_SLACK_DAYS).any():  # NaN (never practised) is not after
         return
     warnings.warn(

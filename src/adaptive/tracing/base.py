@@ -317,6 +317,16 @@ class TracingState:
         out[said] = np.asarray(self.sources, dtype=object)[code[said]]
         return out
 
+    def latest_answer_days(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows),) the time of each student's latest dated answer absorbed (`LAST_ANSWER`),
+        as float days since the Unix epoch (the policy's clock); NaN where none yet. A batch
+        built from the state alone carries it, so a request dated before it is noticed."""
+        last = self.arrays.get(LAST_ANSWER)
+        if last is None or not len(rows):
+            return np.full(len(rows), np.nan)
+        ns = last[rows]
+        return np.where(ns != 0, ns / 86_400e9, np.nan)
+
     def ensure_array(self, name: str, row: np.ndarray) -> np.ndarray:
         """The array `name`, created with every row equal to `row` when the state lacks it."""
         with self.lock:
