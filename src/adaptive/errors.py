@@ -227,7 +227,8 @@ class ModelFailedWarning(UserWarning):
 
 
 class CoverageWarning(UserWarning):
-    """A model and a catalog (or a log) do not cover the same skills; the message has numbers."""
+    """A model and a catalog (or a log, or profiles: interests on topics the catalog lacks) do not
+    cover the same skills or topics; the message has numbers or names, never a student id."""
 
 
 #: Characters typed for one another (a letter l for a digit 1, a letter O for a zero).

@@ -38,3 +38,30 @@ def test_now_before_the_latest_answer_warns_without_a_log(model) -> None:  # noq
     assert SID not in str(said[0].message)
     policy.recommend(batch, k=3, now="2026-10-01")  # the answers' own day: unsaid (an error here)
     assert batch.take(slice(0, 1)).latest_answer.shape == (1,)
+
+
+def test_interests_on_topics_the_catalog_lacks_are_said_once_without_the_student() -> None:
+    """`interests={"Space": 1.0}` against the catalog's "space" (and `{"unicorns": 0.5}`) were
+    ignored without a word on the per-request path. One `CoverageWarning` a call names them, with
+    the catalog's topic meant, never the student; a topic still matches by its exact name."""
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.errors import CoverageWarning
+    from adaptive.policy import StudentView
+
+    cat = Catalog(
+        skills=[Skill("count", "Counting", grade=1)],
+        activities=[Activity("A1", "Stars", ("count",), topics=("space",))],
+    )
+    profile = LearnerProfile("kid-7", grade=1, interests={"Space": 1.0, "unicorns": 0.5})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        AdaptivePolicy(cat).recommend(StudentView("kid-7", profile, {}), k=1, now=20_000.0)
+    said = [w for w in caught if issubclass(w.category, CoverageWarning)]
+    assert len(said) == 1 and said[0].filename == __file__
+    text = str(said[0].message)
+    assert "'Space' (did you mean 'space'?)" in text and "'unicorns'" in text
+    assert "kid-7" not in text
+    fine = LearnerProfile("kid-7", grade=1, interests={"space": 1.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CoverageWarning)
+        AdaptivePolicy(cat).recommend(StudentView("kid-7", fine, {}), k=1, now=20_000.0)

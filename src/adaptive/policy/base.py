@@ -40,6 +40,7 @@ from adaptive.dates import parse_iso
 from adaptive.errors import (
     ArgumentError,
     ConfigError,
+    CoverageWarning,
     LateAnswerWarning,
     check_keywords,
     closest_name,
@@ -731,7 +732,7 @@ class StudentBatch:
             last_practiced=stack("last_practiced", np.nan, np.float64),
             progress=stack("progress", 0.0, np.float64),
             goals=profile_goals(catalog, profiles),
-            interests=profile_interests(catalog, profiles),
+            interests=profile_interests(catalog, profiles, stacklevel=4),
             completed=activity_matrix(catalog, [v.completed for v in views], "completed"),
             recent=activity_matrix(catalog, [v.recent for v in views], "recent"),
             grade=np.array([np.nan if p.grade is None else p.grade for p in profiles], float),
@@ -920,16 +921,49 @@ def daily_budget(profile: LearnerProfile, config: PolicyConfig) -> float:
     return config.default_daily_minutes
 
 
-def profile_interests(catalog: Catalog, profiles: Sequence[LearnerProfile]) -> np.ndarray:
-    """(n, T) interest weights aligned with `catalog.topic_index` (unknown topics ignored)."""
+def profile_interests(
+    catalog: Catalog, profiles: Sequence[LearnerProfile], stacklevel: int = 3
+) -> np.ndarray:
+    """(n, T) interest weights aligned with `catalog.topic_index`. A topic matches by its exact
+    name, as ids do; topics the catalog lacks are ignored and said once a call
+    (`warn_unknown_interests`: "Space" for the catalog's "space" changed the recommendations
+    without a word)."""
     out = np.zeros((len(profiles), len(catalog.topics)))
     pos = catalog_arrays(catalog).topic_pos
+    unknown: set[str] = set()
     for i, p in enumerate(profiles):
         for topic, weight in p.interests.items():
             j = pos.get(topic)
             if j is not None:
                 out[i, j] = min(max(float(weight), 0.0), 1.0)
+            else:
+                unknown.add(topic)
+    if unknown:
+        warn_unknown_interests(unknown, catalog, stacklevel + 1)
     return out
+
+
+def warn_unknown_interests(unknown: set[str], catalog: Catalog, stacklevel: int) -> None:
+    """One `CoverageWarning` naming interest topics the catalog lacks (the first few, each with
+    the catalog's topic it likely means: `closest_name`), never the student: the per-request
+    form of `adapter.check_profiles`, which counts them over a district's profiles."""
+    shown = sorted(unknown)[:5]
+    named = ", ".join(
+        repr(t) + (f" (did you mean {meant!r}?)" if meant else "")
+        for t in shown
+        for meant in [closest_name(t, catalog.topics)]
+    )
+    more = f" and {len(unknown) - len(shown):,} more" if len(unknown) > len(shown) else ""
+    topics = ", ".join(map(repr, catalog.topics[:12])) + (
+        " ..." if len(catalog.topics) > 12 else ""
+    )
+    warnings.warn(
+        CoverageWarning(
+            f"profile interests on topics the catalog does not have: {named}{more}; they are "
+            f"ignored (a topic matches by its exact name; the catalog's topics: {topics})"
+        ),
+        stacklevel=stacklevel,
+    )
 
 
 def profile_goals(catalog: Catalog, profiles: Sequence[LearnerProfile]) -> np.ndarray:
