@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import sys
 import threading
 
@@ -392,8 +393,7 @@ def test_an_answer_to_a_question_outside_the_catalog_says_so() -> None:
     assert pending is not None
     with pytest.raises(
         DiagnosticError,
-        match="'g9.XX.1', which is no skill or activity of the "
-        "catalog, but the pending question is",
+        match=r"'g9.XX.1' \(no skill or activity of the catalog\), but the pending question is",
     ):
         session.answer(1, question="g9.XX.1")
     typo = pending.skill.upper()
@@ -445,3 +445,20 @@ def test_answer_says_whether_the_diagnostic_is_finished() -> None:
     assert said == [False, False, False, True]
     with pytest.raises(DiagnosticError, match="the diagnostic is finished"):
         session.answer(1)
+
+
+def test_a_mistyped_question_is_one_clean_sentence() -> None:
+    """`answer(1, question="countng")` read "...; did you mean 'counting'?, but the pending
+    question is ...": the hint broke the sentence. The note is now a parenthesis."""
+    diag = PlacementDiagnostic(grades_catalog(), [LearnerProfile("kid", grade=4)])
+    session = diag.start("kid")
+    pending = session.next_question()
+    assert pending is not None
+    typo = pending.skill[:-1]
+    with pytest.raises(DiagnosticError) as refused:
+        session.answer(1, question=typo)
+    text = re.escape(f"answer given for question {typo!r} (no skill or activity of the catalog")
+    pending_is = re.escape(f"?), but the pending question is {pending.skill!r}")
+    assert re.fullmatch(
+        f"{text}: did you mean '[^']+'{pending_is}; nothing was recorded", str(refused.value)
+    )

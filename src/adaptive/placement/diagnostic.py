@@ -1233,16 +1233,16 @@ class DiagnosticSession:
             )
 
     def _not_in_catalog(self, named: str) -> str:
-        """A note for an error message when `named` is no skill or activity of the catalog
-        (a typo, another catalog's code: not merely another question), with the id it most
-        likely means; else ""."""
+        """A parenthesis for an error message when `named` is no skill or activity of the
+        catalog (a typo, another catalog's code: not merely another question), with the id it
+        most likely means, so the sentence around it reads on; else ""."""
         catalog = self._batch.diagnostic.catalog
         names = {*map(str, catalog.skill_index), *(a.id for a in catalog.activities)}
         if named in names:
             return ""
         close = closest_name(named, names)
-        hint = f"; did you mean {close!r}?" if close else ""
-        return f", which is no skill or activity of the catalog{hint}"
+        hint = f": did you mean {close!r}?" if close else ""
+        return f" (no skill or activity of the catalog{hint})"
 
     def _already_answered(self, question: Question | str | None) -> str:
         """A note for an error message when `question` was answered already, else ""."""
