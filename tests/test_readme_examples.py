@@ -152,3 +152,20 @@ def test_readme_says_a_naive_response_time_is_utc_as_it_is() -> None:
     naive = Response("s1", "i1", ("k1",), 1, dt.datetime(2026, 11, 3, 11, 0))
     utc = Response("s1", "i1", ("k1",), 1, dt.datetime(2026, 11, 3, 11, 0, tzinfo=dt.UTC))
     assert naive.timestamp == utc.timestamp
+
+
+def test_the_tour_lists_every_stand_in_file_the_blocks_read(tmp_path: Path) -> None:
+    """ "A short tour" listed `export.csv`, `last_year.csv` and `sis_export.csv` as stand-ins for
+    the reader's own files, but the Placement blocks read `old_codes.csv` and `transcripts.csv`
+    too: a reader looked for them in the demo district. Every stand-in this test writes is
+    named in that sentence."""
+    from adaptive.curriculum import Activity, Skill
+
+    skills = [Skill(f"g3.NS.{i}", grade=3) for i in range(1, 5)]
+    catalog = Catalog(skills, [Activity("a1", "A", ("g3.NS.1",))])
+    write_stand_ins(tmp_path, catalog)
+    text = " ".join(README.read_text().split())
+    sentence = re.search(r"datasets list`\); (.*?) stand for your own files", text)
+    assert sentence is not None
+    for written in sorted(p.name for p in tmp_path.iterdir()):
+        assert f"`{written}`" in sentence.group(0), written
