@@ -737,3 +737,15 @@ def test_policy_eval_help_lists_the_policies_and_simulators() -> None:
     assert (
         f"comma-separated: {', '.join(FAMILIES)}; each also as NAME{COLD}" in helps["--simulators"]
     )
+
+
+def test_demo_help_says_where_the_batch_goes_by_default() -> None:
+    """`adaptive demo --help` said "default: data/demo-batch", but with $ADAPTIVE_DATA_DIR set the
+    demo writes to $ADAPTIVE_DATA_DIR/demo-batch (and outside a checkout, to the user's data
+    folder): the help now names the data folder as `adaptive.paths.data_dir` finds it."""
+    import typer
+
+    demo = typer.main.get_command(app).commands["demo"]
+    out = next(p for p in demo.params if "--out" in p.opts)
+    assert "demo-batch in the data folder: $ADAPTIVE_DATA_DIR, else data/" in out.help
+    assert "~/.local/share/adaptive" in out.help

@@ -487,7 +487,10 @@ def demo(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", file_okay=False, help="Batch output folder (default: data/demo-batch)."
+            "--out",
+            file_okay=False,
+            help="Batch output folder (default: demo-batch in the data folder: "
+            "$ADAPTIVE_DATA_DIR, else data/ in a source checkout, else ~/.local/share/adaptive).",
         ),
     ] = None,
     tracking_uri: TrackingUri = None,
