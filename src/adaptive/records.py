@@ -127,9 +127,16 @@ def _converter(hint: Any) -> tuple[Callable[[Any], tuple[bool, Any]], str]:
     return simple.get(hint, (lambda v: (True, v), str(hint)))
 
 
+def _id_text(value: Any) -> Any:
+    """A whole number given for an id read as its text (`"id": 12` is "12", as
+    `Response(123, ...)` and `LearnerProfile(123)` read it: ids are text); anything else as is
+    (a bool, a float or a list stays refused by the field's check)."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def _non_empty_id(convert: Callable[[Any], tuple[bool, Any]]) -> Callable[[Any], tuple[bool, Any]]:
     def check(value: Any) -> tuple[bool, Any]:
-        ok, converted = convert(value)
+        ok, converted = convert(_id_text(value))
         if ok and converted is not None:
             ok = isinstance(converted, str) and converted.strip() != ""
         return ok, converted
@@ -154,8 +161,11 @@ def _whole(v: Any) -> tuple[bool, Any]:
 
 
 def _text_tuple(v: Any) -> tuple[bool, Any]:
-    if isinstance(v, list | tuple) and all(isinstance(x, str) for x in v):
-        return True, tuple(v)
+    """A list of text ids (whole numbers read as text: `"prerequisites": [12]` is ("12",))."""
+    if isinstance(v, list | tuple):
+        ids = tuple(_id_text(x) for x in v)
+        if all(isinstance(x, str) for x in ids):
+            return True, ids
     return False, v
 
 

@@ -432,3 +432,25 @@ def test_difficulties_on_a_level_scale_are_a_note_saying_the_scale(tmp_path) -> 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Catalog.from_json(path)
+
+
+def test_numeric_ids_in_a_catalog_file_are_read_as_text() -> None:
+    """`"id": 12` in a catalog's JSON was `ConfigError: ... id = 12 (expected a non-empty id)`,
+    though ids are text and `Response(123, ...)` reads 123 as "123": a whole number given for a
+    skill, activity or prerequisite id is now read as its text; a bool or a float stays refused."""
+    import pytest
+
+    from adaptive.curriculum import Catalog
+    from adaptive.errors import ConfigError
+
+    d = {
+        "skills": [{"id": 11, "name": "Counting"}, {"id": 12, "prerequisites": [11]}],
+        "activities": [{"id": 7, "title": "Count on", "skills": [12, "11"]}],
+    }
+    cat = Catalog.from_dict(d)
+    assert list(cat.skill_index) == ["11", "12"]
+    assert cat.skills[1].prerequisites == ("11",)
+    assert cat.activities[0].id == "7" and cat.activities[0].skills == ("12", "11")
+    for bad in (True, 12.5):
+        with pytest.raises(ConfigError, match="expected a non-empty id"):
+            Catalog.from_dict({**d, "skills": [{"id": bad}, *d["skills"]]})
