@@ -1541,6 +1541,44 @@ def test_item_and_skill_columns_given_the_other_s_name_are_noted(tmp_path):
         load_log(path, mapping={**right, "allow_unsorted": True})
 
 
+def test_swapped_columns_are_noted_when_some_items_carry_two_skills(tmp_path):
+    """A district data scientist's trial: with --item-col and --skill-col exchanged, 90 items
+    and 1,889 'skills' loaded without the swap note (only 82 % of the skills sat on one item:
+    a fifth of the export's items carry two skills), and the one note given advised
+    --merge-skill-rows for a student's separate answers at other times. Now the swap is
+    noted, and the merge advice is not; read the right way round, neither is."""
+    rng = np.random.default_rng(1)
+    item = rng.integers(0, 40, 800)  # 40 items inside 8 skills; items 0-9 carry two skills
+    skill = np.where((item < 10) & (rng.random(800) < 0.5), (item // 5 + 1) % 8, item // 5)
+    rows = [
+        f"s{r // 40},i{i},k{k},1,2024-09-{1 + r % 28:02d}T08:{r % 40:02d}:00Z"
+        for r, (i, k) in enumerate(zip(item, skill, strict=True))
+    ]
+    path = write(tmp_path, rows, "student,item,skill,correct,timestamp\n")
+    swapped = {"student_id": "student", "item_id": "skill", "skill_ids": "item"}
+    with pytest.warns(DataNoteWarning, match="the skill column 'item' has 40 values") as seen:
+        load_log(path, mapping={**swapped, "allow_unsorted": True})
+    assert not any("--merge-skill-rows" in str(w.message) for w in seen)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)
+        right = {"student_id": "student", "item_id": "item", "skill_ids": "skill"}
+        load_log(path, mapping={**right, "allow_unsorted": True})
+
+
+def test_the_merge_note_counts_only_rows_the_option_would_merge(tmp_path):
+    """A district data scientist's trial: "13 % of rows repeat the row above's student, item
+    and answer with another skill ... give --merge-skill-rows" counted rows at other times,
+    which --merge-skill-rows never merges (one response's rows share its time). Rows of one
+    item and answer at other times are separate answers now, and get no note."""
+    rows = [
+        f"a,i{r // 4},k{r % 2},1,2024-09-01T08:{r:02d}:00Z" for r in range(40)
+    ]  # each item answered 4 times in a row, alternating skills, a minute apart
+    path = write(tmp_path, rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)
+        load_log(path)
+
+
 def test_a_quarantined_csv_row_keeps_the_exports_other_columns(tmp_path):
     """A data scientist's trial: the quarantine held only the columns the reader reads, so a
     fixed row could not be pasted back into the export (its `Minutes` was gone). Each set-aside

@@ -794,25 +794,30 @@ def skill_row_notes(log: ResponseLog, mapping: ColumnMapping) -> list[str]:
     student, item and answer on consecutive rows, another skill each) but the rows were read as
     responses of their own: each answer then counts once per skill, and a model's AUC is
     inflated (dkt 0.756 where the merged log gives 0.691). Said from 5 % of the responses on,
-    with the option that merges them; nothing when `merge_skill_rows` was given. Read off the
-    loaded log's integer codes (in student and time order: the rows of one response stay
-    next to each other), so it costs a few array comparisons."""
+    with the option that merges them; nothing when `merge_skill_rows` was given. Only rows
+    that option would merge are counted: with timestamps, those at the row above's time too
+    (`_same_answer_as_previous`), since rows of one item at other times are other answers (a
+    student's run of one skill's items, read with the columns swapped). Read off the loaded
+    log's integer codes (in student and time order: the rows of one response stay next to
+    each other), so it costs a few array comparisons."""
     n = len(log)
     if mapping.merge_skill_rows or n < 2:
         return []
     first_skill = log.skill[log.skill_offsets[:-1]]
-    rows = int(
-        np.count_nonzero(
-            (log.student[1:] == log.student[:-1])
-            & (log.item[1:] == log.item[:-1])
-            & (log.correct[1:] == log.correct[:-1])
-            & (first_skill[1:] != first_skill[:-1])
-        )
+    repeats = (
+        (log.student[1:] == log.student[:-1])
+        & (log.item[1:] == log.item[:-1])
+        & (log.correct[1:] == log.correct[:-1])
+        & (first_skill[1:] != first_skill[:-1])
     )
+    if log.has_timestamps:
+        repeats &= log.time[1:] == log.time[:-1]
+    rows = int(np.count_nonzero(repeats))
     if rows < SKILL_LIST_SHARE * n:
         return []
+    same = "student, item, time and answer" if log.has_timestamps else "student, item and answer"
     return [
-        f"{rows:,} rows ({rows / n:.0%}) repeat the row above's student, item and answer with "
+        f"{rows:,} rows ({rows / n:.0%}) repeat the row above's {same} with "
         "another skill (an export of one row per skill of a response?): each was read as a "
         "response of its own, so the answer counts once per skill; if they are one response's "
         "skills, give --merge-skill-rows (merge_skill_rows)"
@@ -824,12 +829,18 @@ def skill_row_notes(log: ResponseLog, mapping: ColumnMapping) -> list[str]:
 #: also how a small item bank is tagged).
 SWAP_MIN_SKILLS = 20
 
+#: The share of skills answered on one item only from which a log with many more skills than
+#: items is said to look swapped (`swapped_column_notes`): most, not nearly all, since a real
+#: export tags some items with two skills (ASSISTments 2017: 18 % of problems), and each of
+#: them, read as a skill, then sits on two 'items'.
+SWAP_SINGLE_ITEM_SHARE = 0.5
+
 
 def swapped_column_notes(log: ResponseLog, mapping: ColumnMapping) -> list[str]:
     """A hint when the item and skill columns look exchanged: items sit inside skills (many
-    items to a skill), so a log with more skills than items, nearly every skill answered on
-    one item only and the items each spanning several skills was most likely read with its
-    columns swapped (`--item-col` and `--skill-col` given the other's name). Such a log loads
+    items to a skill), so a log with more skills than items, most skills answered on one
+    item only (`SWAP_SINGLE_ITEM_SHARE`) and the items each spanning several skills was most
+    likely read with its columns swapped (`--item-col` and `--skill-col` given the other's name). Such a log loads
     and trains without error, but a model then traces items as skills: its mastery, coverage
     and recommendations read item ids as skill names. Nothing when items come from a Q-matrix
     (`skills_from`). Read off the loaded log's integer codes: two bincounts decide for nearly
@@ -845,7 +856,7 @@ def swapped_column_notes(log: ResponseLog, mapping: ColumnMapping) -> list[str]:
     pairs = np.unique(log.skill.astype(np.int64) * width + item)  # each (skill, item) once
     items_per_skill = np.bincount(pairs // width)
     single = np.count_nonzero(items_per_skill == 1) / n_skills
-    if single < 0.9:
+    if single < SWAP_SINGLE_ITEM_SHARE:
         return []
     return [
         f"the skill column {mapping.skill_ids!r} has {n_skills:,} values and the item column "
