@@ -1579,6 +1579,23 @@ def test_the_merge_note_counts_only_rows_the_option_would_merge(tmp_path):
         load_log(path)
 
 
+def test_a_row_out_of_order_quotes_its_time_as_written(tmp_path):
+    """A district data scientist's trial: with --require-sorted, a reversed student's line 3
+    (`09/29/2016 08:57:00`) was quoted as got '2016-09-29T08:57:00+00:00', a text the file
+    does not hold. The cell is quoted as written now, its reading named beside the earlier
+    response's time."""
+    rows = ["a,i1,k,1,09/29/2016 08:58:30", "a,i2,k,0,09/29/2016 08:57:00"]
+    path = write(tmp_path, rows)
+    mapping = {"time_format": "%m/%d/%Y %H:%M:%S", "require_sorted": True}
+    with pytest.raises(DataValidationError) as info:
+        load_log(path, mapping=mapping)
+    assert (
+        "line 3, column 'timestamp': got '09/29/2016 08:57:00'; expected a time not before "
+        "this student's earlier response at 2016-09-29T08:58:30+00:00 (this cell reads as "
+        "2016-09-29T08:57:00+00:00; "
+    ) in str(info.value)
+
+
 def test_a_quarantined_csv_row_keeps_the_exports_other_columns(tmp_path):
     """A data scientist's trial: the quarantine held only the columns the reader reads, so a
     fixed row could not be pasted back into the export (its `Minutes` was gone). Each set-aside

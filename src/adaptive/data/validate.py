@@ -163,6 +163,19 @@ class RowValues:
     time: np.ndarray
     time_kind: str
     optional: dict[str, pa.Array | np.ndarray]
+    #: the time column as the file has it (None without one), so that a problem found after
+    #: parsing (a response out of order) quotes the cell as written, not its ISO reading
+    time_cells: pa.ChunkedArray | pa.Array | None = None
+
+    def time_as_written(self, rows: np.ndarray) -> list[str]:
+        """The time cells of `rows` as the file writes them (`09/29/2016 08:57:00`); a column
+        not of text (a Parquet timestamp, an integer order) as read (`_fmt_time`)."""
+        cells = self.time_cells
+        if cells is None or not (
+            pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)
+        ):
+            return [_fmt_time(t, self.time_kind) for t in self.time[rows]]
+        return [_show(v) for v in cells.take(pa.array(rows)).to_pylist()]
 
 
 NS_PER_DAY = 86_400 * 10**9
@@ -193,7 +206,8 @@ def check_values(
     optional = {}
     for key, col in raw.optional.items():
         optional[key] = _check_optional(key, table.column(col), col, issues)
-    return RowValues(student, item, skills, correct, time, kind, optional)
+    cells = None if raw.time_column is None else table.column(raw.time_column)
+    return RowValues(student, item, skills, correct, time, kind, optional, cells)
 
 
 def keyword_beside_flag(keyword: str, option: str, value: str = "") -> str:
@@ -1439,11 +1453,13 @@ def check_sequences(
         late = keep & (t < cummax.to_numpy())
         if late.any():
             idx = np.flatnonzero(late)
-            shown = [_fmt_time(tt, values.time_kind) for tt in t[idx]]
+            shown = values.time_as_written(resp.first_row[idx])
+            what = "time" if values.time_kind == "timestamp" else "value"
             expected = [
-                f"a {'time' if values.time_kind == 'timestamp' else 'value'} not before this "
-                f"student's earlier response at {_fmt_time(m, values.time_kind)} ({order_hint})"
-                for m in cummax.to_numpy()[idx]
+                f"a {what} not before this student's earlier response at "
+                f"{_fmt_time(m, values.time_kind)} (this cell reads as "
+                f"{_fmt_time(tt, values.time_kind)}; {order_hint})"
+                for m, tt in zip(cummax.to_numpy()[idx], t[idx], strict=True)
             ]
             _reject(issues, resp, idx, time_label, shown, expected)
             rejected[idx] = True
