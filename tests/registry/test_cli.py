@@ -532,6 +532,25 @@ def test_a_version_not_found_names_the_store_searched(tmp_path, monkeypatch, cap
     assert not list(tmp_path.rglob("*.lock"))  # a name that is not there takes no lock file
 
 
+def test_a_missing_version_lists_the_versions_there(tmp_path, monkeypatch, capsys):
+    """A district data scientist's trial: `rollback --version 9` on a model of four versions
+    said "its versions: 1, 2, 3, ..., 4", as if some were left out. A few are listed whole;
+    many are elided, with how many in all."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    client.create_registered_model("district-kt")
+    for _ in range(4):
+        client.create_model_version("district-kt", source=str(tmp_path))
+    args = ["rollback", "--name", "district-kt", "--version", "99", "--reason", "x",
+            "--tracking-uri", uri]  # fmt: skip
+    code, out = run_cli(args, monkeypatch, capsys)
+    assert code == 2 and "its versions: 1, 2, 3, 4\n" in out, out
+    for _ in range(8):
+        client.create_model_version("district-kt", source=str(tmp_path))
+    code, out = run_cli(args, monkeypatch, capsys)
+    assert code == 2 and "its versions: 1, 2, 3, ..., 10, 11, 12 (12 in all)" in out, out
+
+
 def test_train_on_a_district_checks_whether_knowledge_follows_the_curriculum_order(
     sqlite_uri, tmp_path, monkeypatch, capsys
 ):

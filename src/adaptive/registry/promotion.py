@@ -911,14 +911,24 @@ def _version(client, name: str, version: str | None):
     return max(versions, key=lambda mv: int(mv.version))
 
 
+#: Up to this many versions, an error about a missing one lists them all; past it, the first
+#: and last few, with how many in all (a rollback target is usually among the last).
+VERSIONS_LISTED = 10
+
+
 def _versions_there(client, name: str) -> str:
-    """ "; its versions: 1, 2, 3" for an error about a version that does not exist."""
+    """ "; its versions: 1, 2, 3, 4" for an error about a version that does not exist: all of
+    them when few (`VERSIONS_LISTED`), else "1, 2, 3, ..., 38, 39, 40 (40 in all)"."""
     try:
         found = sorted(int(mv.version) for mv in client.search_model_versions(f"name = '{name}'"))
     except MlflowException:
         return ""
-    shown = ", ".join(map(str, found[:3])) + (f", ..., {found[-1]}" if len(found) > 3 else "")
-    return f"; its versions: {shown}" if found else "; it has no versions"
+    if not found:
+        return "; it has no versions"
+    if len(found) <= VERSIONS_LISTED:
+        return f"; its versions: {', '.join(map(str, found))}"
+    ends = ", ".join(map(str, found[:3])) + ", ..., " + ", ".join(map(str, found[-3:]))
+    return f"; its versions: {ends} ({len(found):,} in all)"
 
 
 def _load(name: str, version: str, tracking_uri: str) -> KnowledgeTracer:
