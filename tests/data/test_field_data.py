@@ -1596,6 +1596,23 @@ def test_a_row_out_of_order_quotes_its_time_as_written(tmp_path):
     ) in str(info.value)
 
 
+def test_a_repeated_header_line_is_quarantined_with_its_text(tmp_path):
+    """A district data scientist's trial: an export concatenated from parts repeats its header
+    mid-file; that line was set aside with every column filled but raw_text empty. Its
+    raw_text is the line's text now; a row with a bad value keeps its cells only."""
+    header = "learner;question;kc;answered_at;is_right;school\n"
+    rows = ["s1;q1;k1;2016-09-20T08:00:00Z;1;HS-0", "learner;question;kc;answered_at;is_right;school",
+            "s1;q2;k1;2016-09-20T08:01:00Z;maybe;HS-0", "s1;q3;k1;2016-09-20T08:02:00Z;0;HS-0"]  # fmt: skip
+    path = write(tmp_path, rows, header)
+    mapping = {"student_id": "learner", "item_id": "question", "skill_ids": "kc",
+               "correct": "is_right", "time": "answered_at", "sep": ";"}  # fmt: skip
+    read_responses(path, mapping, quarantine=tmp_path / "aside.csv")
+    aside = pd.read_csv(tmp_path / "aside.csv", dtype=str, keep_default_na=False)
+    assert aside["line"].tolist() == ["3", "4"]
+    assert aside["school"].tolist() == ["school", "HS-0"]
+    assert aside["raw_text"].tolist() == ["learner;question;kc;answered_at;is_right;school", ""]
+
+
 def test_a_quarantined_csv_row_keeps_the_exports_other_columns(tmp_path):
     """A data scientist's trial: the quarantine held only the columns the reader reads, so a
     fixed row could not be pasted back into the export (its `Minutes` was gone). Each set-aside

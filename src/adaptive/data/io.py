@@ -13,7 +13,9 @@ so an unsorted export loses nothing; an integer order column must be in order un
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -472,7 +474,7 @@ def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
         read = name not in others
         values = cells.column(name).to_pylist() if read else others[name]
         columns[name] = [None if v is None else str(v) for v in values]
-    columns["raw_text"] = [None] * len(rows)
+    columns["raw_text"] = _repeated_header_texts(raw, {n: columns[n] for n in names})
     for problem, text in zip(raw.unparsed, raw.unparsed_text, strict=True):  # CSV only
         columns["line"].append(problem.line)
         columns["reason"].append(quarantine_reason(problem))
@@ -483,6 +485,21 @@ def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
         np.array(columns["line"], dtype=np.int64), kind="stable"
     )  # fmt: skip
     write_quarantine_csv(path, {k: [v[i] for i in order] for k, v in columns.items()})
+
+
+def _repeated_header_texts(raw: RawTable, cells: dict[str, list]) -> list[str | None]:
+    """The raw_text of each set-aside row (`cells`: its cells by column, as the quarantine
+    writes them): the header line's text for a CSV row that repeats the header (every cell its
+    column's name: an export concatenated from parts, each with its header), so that its
+    raw_text is filled as the other columns are; None for the others, whose cells are the row
+    (`write_quarantine_csv`). Only the set-aside rows are looked at."""
+    n = len(next(iter(cells.values()), []))
+    if raw.csv_format is None or not n:
+        return [None] * n
+    text = io.StringIO()
+    csv.writer(text, delimiter=raw.csv_format[0], lineterminator="").writerow(raw.header)
+    repeats = np.logical_and.reduce([np.array(v, dtype=object) == k for k, v in cells.items()])
+    return [text.getvalue() if r else None for r in repeats.tolist()]
 
 
 def quarantined_rows(path: str | Path) -> int:
@@ -501,7 +518,8 @@ def write_quarantine_csv(path: Path, columns: dict[str, list | pa.Array | pa.Chu
     format, and raw_text means one thing in both: a CSV row's text, for what its cells do not
     give back; empty for a Parquet row (its cells are the row). Which rows need it differs:
     the log's cells hold every column it reads, so its raw_text is set only for rows the
-    reader could not split into fields (too few or too many: no cells); a placement table's
+    reader could not split into fields (too few or too many: no cells) and for lines that
+    repeat the header (`_repeated_header_texts`); a placement table's
     cells are its three or four roles, so raw_text is set for every CSV row it sets aside,
     keeping its other columns (a name, a date). That text is the row's fields joined by the
     file's separator and quoted as a CSV writer quotes them (`placement.table.row_texts`): it
