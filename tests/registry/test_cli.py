@@ -400,8 +400,9 @@ def test_rollback_serves_an_earlier_champion_again(
 ):
     """An operator's trial: no documented way back to the last champion (`promote --version 1
     --margin -1` was refused; the alias had to be set by hand). `adaptive rollback` does it,
-    only to a version that was champion before, and records why."""
-    from adaptive.registry import load_champion
+    only to a version that was champion before, and records why. A district data scientist's:
+    the model load_champion returned did not say which version it was; it does now."""
+    from adaptive.registry import load_champion, load_version
     from adaptive.registry.promotion import WAS_CHAMPION
 
     path = tmp_path / "responses.parquet"
@@ -424,7 +425,9 @@ def test_rollback_serves_an_earlier_champion_again(
     assert code == 0 and "v1 is the champion again (was v2)" in out, out
     assert str(client.get_model_version_by_alias("rb", "champion").version) == "1"
     assert client.get_model_version("rb", "1").tags["promotion.rollback_reason"] == "v2 misbehaved"
-    assert load_champion("rb", tracking_uri=sqlite_uri) is not None
+    champion = load_champion("rb", tracking_uri=sqlite_uri)  # which version it is, in Python
+    assert (champion.registered_name, champion.registered_version) == ("rb", "1")
+    assert load_version("rb", "2", tracking_uri=sqlite_uri).model.registered_version == "2"
     code, out = run_cli(["rollback", "--name", "rb", "--version", "1", "--reason", "again", *uri],
                         monkeypatch, capsys)  # fmt: skip
     assert code == 2 and "already the champion" in out

@@ -1,6 +1,7 @@
 """Loading registered models back for in-process use.
 
     model = adaptive.load_champion("demo-district")   # the KnowledgeTracer behind @champion
+    model.registered_version                          # which version that is: "3"
     state = model.init_state(["s1"]); model.update(state, responses); model.mastery(state)
 
 The registered artifact is an MLflow pyfunc (models-from-code) whose `tracer` artifact holds our
@@ -66,8 +67,11 @@ class FetchedVersion:
         return f"registered model {self.name!r} version {self.version}"
 
     def load(self) -> LoadedModel:
-        """The tracer read from `tracer_dir` (checksums verified; errors name the version)."""
+        """The tracer read from `tracer_dir` (checksums verified; errors name the version),
+        marked with the name and version it was registered as (`registered_name`,
+        `registered_version`)."""
         model = KnowledgeTracer.load(Path(self.tracer_dir), label=self.label)
+        model.registered_name, model.registered_version = self.name, self.version
         return LoadedModel(self.name, self.version, model, self.spec, self.run_id)
 
 
@@ -128,7 +132,8 @@ def load_version(
 
 
 def load_champion(name: str, tracking_uri: str | None = None) -> KnowledgeTracer:
-    """The promoted (`@champion`) version of registered model `name`, ready for in-process use."""
+    """The promoted (`@champion`) version of registered model `name`, ready for in-process use;
+    its `registered_version` says which version that is (after a rollback, the earlier one)."""
     return load_version(name, alias=CHAMPION_ALIAS, tracking_uri=tracking_uri).model
 
 

@@ -641,6 +641,12 @@ class KnowledgeTracer(KeywordChecked, ABC):
     #: restored inside another model's artifact (its latent mastery's BKT) keeps this one.
     learning_curve_: LearningCurve = LearningCurve()
     curriculum_level_: LevelFit = LevelFit()
+    #: The registered model and version this tracer was loaded from (`load_champion`,
+    #: `load_version`), so that a caller can tell which version it serves (after a rollback,
+    #: the earlier one); None for a tracer fitted here or loaded from a folder. Not saved
+    #: with the model and not part of its `fitted_digest`: a copy is no registered version.
+    registered_name: str | None = None
+    registered_version: str | None = None
 
     def check_curriculum_level(
         self,
