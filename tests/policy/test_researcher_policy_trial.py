@@ -14,15 +14,17 @@ SKILLS = (
 )
 
 
-def readiness_sentence(n_observe: int) -> str:
-    """The sentence of a readiness-only policy's first pick for a student who knows 'observe'
-    (P = 0.95) from n_observe answers (0: from the placement alone)."""
+def readiness_sentence(n_observe: int, observe: float | None = 0.95) -> str:
+    """The sentence of a readiness-only policy's first pick for a grade-2 student who knows
+    'observe' from n_observe answers: P = `observe` as the app's estimate, or (None) left
+    unknown, so placed from their grade."""
     catalog = Catalog(SKILLS, (Activity("measure@0", "Measure it", ("measure",)),))
     config = PolicyConfig.default()
     weights = {t: 0.0 for t in config.weights}
     config = PolicyConfig.from_dict({**config.to_dict(), "weights": {**weights, "readiness": 1.0}})
     view = StudentView(
-        "kid", LearnerProfile("kid", grade=2), {"observe": 0.95, "measure": 0.1},
+        "kid", LearnerProfile("kid", grade=2),
+        {"measure": 0.1} if observe is None else {"observe": observe, "measure": 0.1},
         n_responses={"observe": n_observe},
     )  # fmt: skip
     recs = AdaptivePolicy(catalog, config).recommend(view, k=1, now=10.0)
@@ -35,7 +37,7 @@ def test_a_prerequisite_known_from_answers_is_named_as_known() -> None:
 
 
 def test_a_prerequisite_known_from_the_placement_only_is_not_claimed_shown() -> None:
-    text = readiness_sentence(0)
+    text = readiness_sentence(0, observe=None)
     assert "now that you know" not in text
     assert text == (
         "Measuring: you are ready for it: it builds on Observation, which your placement counts "
@@ -56,6 +58,7 @@ def placed_sentence(placement: str) -> str:
     view = StudentView("kid", LearnerProfile("kid"), {"observe": 0.95, "measure": 0.1})
     batch = StudentBatch.from_views(catalog, [view], config)
     batch.placement = np.array([placement], dtype=object)
+    batch.estimated = None  # its values the placement's, as a `batch_from_model` batch's
     return AdaptivePolicy(catalog, config).recommend_batch(batch, k=1, now=10.0)["sentence"][0]
 
 

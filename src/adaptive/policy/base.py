@@ -50,7 +50,7 @@ from adaptive.errors import (
     some_of,
 )
 from adaptive.memo import IdentityMemo
-from adaptive.placement.prior import grade_placement
+from adaptive.placement.prior import grade_placement, grade_source
 from adaptive.policy.config import PolicyConfig
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ class StudentRecommendations(list[Recommendation]):
     of `Recommendation`, as both returned before, so code that took that list keeps working: iterate, index, slice, `len`, `== [...]` (the list's items only),
     `+`, `isinstance(..., list)`, and `json.dumps` as the list's. `placement`: "placed from
     grade 12", "placed from last_year.csv", '' for a student with answers placed from their
-    grade (the nightly job's students table's words, and each recommendation's `placement`
+    grade, and for a `StudentView` placed from no grade (`view_placements`) (the nightly job's students table's words, and each recommendation's `placement`
     reason); read from the student's batch, so a student served nothing is still told where
     they started. `shortfall`: why fewer than k came back (None for a full list, and from a
     policy that cannot say: the baselines), from the same batch and selection
@@ -393,6 +393,22 @@ def placed_where_unknown(
     return np.where(unknown, placed, mastery)
 
 
+def view_placements(
+    profiles: Sequence[LearnerProfile], estimated: np.ndarray, answered: np.ndarray
+) -> np.ndarray:
+    """(n,) each view's placement words, as `batch_from_model` says them (`grade_source`):
+    "placed from grade 4" for a student with a grade whose view left skills unknown (placed
+    from that grade, `placed_where_unknown`) and who has not answered yet (a grade placement is
+    said only before the first answer); '' otherwise (every skill the app's own estimate, or
+    no grade: the unknown skills stay unknown, no placement was made)."""
+    placed = ~estimated.all(axis=1) & ~(answered > 0).any(axis=1)
+    return np.array(
+        [grade_source(p) if on and p.grade is not None else "" for p, on in
+         zip(profiles, placed.tolist(), strict=True)],
+        dtype=object,
+    )  # fmt: skip
+
+
 #: Grade placement rows, per (catalog, grade table) and grade.
 _GRADE_ROWS: IdentityMemo[np.ndarray] = IdentityMemo(limit=256)
 
@@ -497,6 +513,9 @@ class StudentBatch:
     reads it for the skills a student never answered (NaN: not read; None: nowhere).
     latest_answer (n,) or None: the day of each student's latest answer the tracing state absorbed
     (`batch_from_model`; NaN: none), so a request dated before it warns without a log.
+    estimated (n, S) bool or None: True where the caller gave the skill's mastery (a
+    `StudentView`'s own estimate, `from_views`), so the words do not call it a placement; None
+    (`batch_from_model`, `build`): every starting estimate is the model's or a placement's.
     """
 
     student_ids: np.ndarray
@@ -525,6 +544,7 @@ class StudentBatch:
     learning_z: np.ndarray
     level_known: np.ndarray | None = None
     latest_answer: np.ndarray | None = None
+    estimated: np.ndarray | None = None
     catalog_sha256: str = ""  # the catalog it was built on (`Catalog.sha256`; "": not checked)
     settings: tuple = ()  # `batch_settings` of the config it was built with (() = not checked)
 
@@ -581,6 +601,7 @@ class StudentBatch:
             "learning_z": lambda: np.full(n, np.nan),
             "level_known": lambda: None,
             "latest_answer": lambda: None,
+            "estimated": lambda: None,
         }
         # a misspelt field (`exclded=`) named with the one meant, never left at its default
         check_keywords(given, [*defaults, "config"], "StudentBatch.build")
@@ -646,6 +667,13 @@ class StudentBatch:
             if self.level_known.shape != (n, n_s):
                 raise ConfigError(
                     f"StudentBatch.level_known: shape {self.level_known.shape}, expected "
+                    f"({n}, {n_s}) (students x skills)"
+                )
+        if self.estimated is not None:
+            self.estimated = np.asarray(self.estimated, dtype=bool)
+            if self.estimated.shape != (n, n_s):
+                raise ConfigError(
+                    f"StudentBatch.estimated: shape {self.estimated.shape}, expected "
                     f"({n}, {n_s}) (students x skills)"
                 )
         if self.latest_answer is not None:
@@ -721,13 +749,18 @@ class StudentBatch:
         ov = [v.overrides or TeacherOverrides() for v in views]
         profiles = [v.profile or LearnerProfile(v.student_id) for v in views]
         ids = [v.student_id for v in views]
+        given = stack("mastery", np.nan, np.float64)
+        estimated = ~np.isnan(given)
+        answered = counts("n_responses")
         return cls.build(
             catalog,
             ids,
-            placed_where_unknown(catalog, profiles, stack("mastery", np.nan, np.float64), config),
+            placed_where_unknown(catalog, profiles, given, config),
             config=config,
+            estimated=estimated,
+            placement=view_placements(profiles, estimated, answered),
             p_correct=stack("p_correct", np.nan, np.float64),
-            n_responses=counts("n_responses"),
+            n_responses=answered,
             streak=runs(),
             last_practiced=stack("last_practiced", np.nan, np.float64),
             progress=stack("progress", 0.0, np.float64),

@@ -46,6 +46,7 @@ def sentence(
     prerequisite: str = "",
     prerequisite_shown: bool = True,
     prerequisite_from_answers: bool = False,
+    prerequisite_estimated: bool = False,
     placed: bool = True,
     checking: bool = False,
     checked_for: str = "",
@@ -72,6 +73,8 @@ def sentence(
     until it is mastered", which a skill at 99% left unexplained.
     `prerequisite_from_answers`: the prerequisite, never answered, reads as known from where the
     student's answers on other skills place them in the curriculum (`features.read_level`).
+    `prerequisite_estimated`: the prerequisite's value is the app's own estimate (a
+    `StudentView`'s, `estimated_by_app`), not a placement: not called one.
     `closest`: served though `prerequisite` is not mastered, as nothing the student may be given
     is ready (`recommender.open_closest_to_ready`). `goal_too`: the student's `goal` weighed
     at least half as much as `term` (`recommender.GOAL_TOO_SHARE`): a second sentence names it.
@@ -80,8 +83,8 @@ def sentence(
     main = _main_sentence(
         term, skill, title, p_correct=p_correct, elapsed=elapsed, recall=recall,
         prerequisite=prerequisite, prerequisite_shown=prerequisite_shown,
-        prerequisite_from_answers=prerequisite_from_answers, placed=placed,
-        checking=checking, checked_for=checked_for, answered=answered,
+        prerequisite_from_answers=prerequisite_from_answers,
+        prerequisite_estimated=prerequisite_estimated, placed=placed, checking=checking, checked_for=checked_for, answered=answered,
         still_needed=still_needed, topic=topic, goal=goal, closest=closest,
     ) + above_grade(grade, work_grade, lowest_grade)  # fmt: skip
     if goal_too and goal:
@@ -100,6 +103,7 @@ def _main_sentence(
     prerequisite: str,
     prerequisite_shown: bool,
     prerequisite_from_answers: bool,
+    prerequisite_estimated: bool,
     placed: bool,
     checking: bool,
     checked_for: str,
@@ -151,8 +155,9 @@ def _main_sentence(
                 _hard(p_correct)
             )
         return _readiness_sentence(
-            skill, prerequisite, prerequisite_shown, placed, prerequisite_from_answers
-        ) + _hard(p_correct)
+            skill, prerequisite, prerequisite_shown, placed, prerequisite_from_answers,
+            prerequisite_estimated,
+        ) + _hard(p_correct)  # fmt: skip
     if term == "interest":
         return (
             f"{title}: it is about {topic}, which interests you."
@@ -201,14 +206,23 @@ HARD_P_CORRECT = 0.15
 
 
 def _readiness_sentence(
-    skill: str, prerequisite: str, shown: bool, placed: bool, from_answers: bool = False
-) -> str:
+    skill: str, prerequisite: str, shown: bool, placed: bool, from_answers: bool = False,
+    estimated: bool = False,
+) -> str:  # fmt: skip
+    """Why `skill` is ready, by where its prerequisite reads as known: the student's answers
+    on it, their answers on other skills, the app's own estimate (`estimated`: a vendor's
+    view, not a placement), or their placement (grade, records, diagnostic)."""
     if prerequisite and shown:
         return f"{skill}: you are ready for it now that you know {prerequisite}."
     if prerequisite and from_answers:  # read from where the answers on other skills place them
         return (
             f"{skill}: you are ready for it: it builds on {prerequisite}, which your answers on "
             "other skills place as known."
+        )
+    if prerequisite and estimated:  # the app's own estimate: no placement to name
+        return (
+            f"{skill}: you are ready for it: it builds on {prerequisite}, which is estimated as "
+            "known."
         )
     if prerequisite:  # known from the placement (grade, records), not from answers
         source = (
@@ -256,19 +270,31 @@ def chance(p_correct: float) -> str:
 
 def readiness_prerequisite(
     ctx: CatalogArrays, batch: StudentBatch, row: int, skill: int
-) -> tuple[str, bool, bool]:
-    """The prerequisite a readiness sentence names, whether the student showed it, and whether
-    it reads as known from their answers on other skills (`read_from_level`): the first direct
-    prerequisite the student has answered, else the first one (known from their placement or
-    their level only: the sentence must not say "now that you know" a skill never answered)."""
+) -> tuple[str, bool, bool, bool]:
+    """The prerequisite a readiness sentence names, whether the student showed it, whether
+    it reads as known from their answers on other skills (`read_from_level`), and whether its
+    value is the app's own estimate (`estimated_by_app`): the first direct prerequisite the
+    student has answered, else the first one (known from their placement, their level or the
+    app's estimate only: the sentence must not say "now that you know" a skill never answered)."""
     codes = ctx.prerequisite_codes[skill]
     codes = codes[codes >= 0]
     if not len(codes):
-        return "", False, False
+        return "", False, False, False
     answered = codes[batch.n_responses[row, codes] > 0]
     if len(answered):
-        return str(ctx.skill_names[answered[0]]), True, False
-    return str(ctx.skill_names[codes[0]]), False, read_from_level(batch, row, int(codes[0]))
+        return str(ctx.skill_names[answered[0]]), True, False, False
+    first = int(codes[0])
+    return (
+        str(ctx.skill_names[first]), False, read_from_level(batch, row, first),
+        estimated_by_app(batch, row, first),
+    )  # fmt: skip
+
+
+def estimated_by_app(batch: StudentBatch, row: int, skill: int) -> bool:
+    """Whether the student's value on `skill` is the app's own estimate (a `StudentView`'s,
+    `StudentBatch.estimated`), not a placement (grade, records, diagnostic): a vendor's 0.9 was
+    said to be one "which your placement counts as known"."""
+    return batch.estimated is not None and bool(batch.estimated[row, skill])
 
 
 def read_from_level(batch: StudentBatch, row: int, skill: int) -> bool:

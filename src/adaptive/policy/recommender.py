@@ -331,21 +331,21 @@ class AdaptivePolicy(Policy):
             # served though a prerequisite is not met: said whatever term weighed most
             term = "readiness" if near and names[t] != "assigned" else names[t]
             if term == "readiness" and near:
-                prereq, shown, from_answers = (
-                    text.weakest_prerequisite(ctx, batch, i, s),
-                    False,
-                    False,
-                )
+                prereq, shown, from_answers, estimated = (
+                    text.weakest_prerequisite(ctx, batch, i, s), False, False, False
+                )  # fmt: skip
             elif term == "readiness":
-                prereq, shown, from_answers = text.readiness_prerequisite(ctx, batch, i, s)
+                prereq, shown, from_answers, estimated = text.readiness_prerequisite(
+                    ctx, batch, i, s
+                )
             else:
-                prereq, shown, from_answers = "", True, False
+                prereq, shown, from_answers, estimated = "", True, False, False
             texts.append(
                 text.sentence(
                     term, ctx.skill_names[s], ctx.activity_titles[a], p_correct=p, elapsed=el,
                     recall=rc, prerequisite=prereq, prerequisite_shown=shown,
                     prerequisite_from_answers=from_answers,
-                    placed=bool(placed[i]),
+                    prerequisite_estimated=estimated, placed=bool(placed[i]),
                     checking=bool(batch.remediate[i]) and ctx.skill_grade[s] < batch.grade[i],
                     checked_for=(
                         text.failing_dependent(ctx, batch, i, s, self.config) if doubt else ""
@@ -564,6 +564,8 @@ class AdaptivePolicy(Policy):
         (e.g. from their grade)."""
         s = int(self._ctx.primary_skill[a])
         whence = f", {batch.placement[0]}" if batch.placement[0] else ""
+        if text.estimated_by_app(batch, 0, s):  # the app's own estimate: no placement's words
+            whence = ""
         if batch.level_known is not None and not np.isnan(batch.level_known[0, s]):
             whence = ", from where your answers on other skills place you in the curriculum"
         why = (
