@@ -414,6 +414,28 @@ def test_ids_that_differ_only_in_case_are_a_note_naming_both(tmp_path) -> None:
     assert said[1].startswith(f"{path}: activities[0] ('a1') and activities[5] ('A1')")
 
 
+def test_topics_that_differ_only_in_case_are_a_note_naming_both(tmp_path) -> None:
+    """Activities tagged "Food" and "food" made two topics without a word (`Catalog.topics`
+    ('Food', 'dinosaurs', 'food')), though a profile's interest "food" matches one only: the
+    catalog file is read with a note naming both spellings, as for ids."""
+    d = small_catalog().to_dict()
+    del d["topics"]  # no list: the activities' topics, sorted
+    d["activities"][0]["topics"] = ["Food"]
+    d["activities"][3]["topics"] = ["food", "dinosaurs"]
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(d))
+    with pytest.warns(DataNoteWarning) as notes:
+        cat = Catalog.from_json(path)
+    assert cat.topics == ("Food", "dinosaurs", "food", "music", "sports")
+    [note] = [str(n.message) for n in notes]
+    first, fourth = d["activities"][0]["id"], d["activities"][3]["id"]
+    assert note == (
+        f"{path}: topics 'Food' (of activities[0] ({first!r})) and 'food' (of activities[3] "
+        f"({fourth!r})) differ only in case: a profile's interest matches exactly one of them "
+        "as written; if they are one topic, write it one way"
+    )
+
+
 def test_difficulties_on_a_level_scale_are_a_note_saying_the_scale(tmp_path) -> None:
     """A district's trial: an item bank's difficulty levels 1-5 were read as logit shifts
     without a word, and every activity became "hard" (a student's predicted 36% on one fell to

@@ -184,6 +184,32 @@ def case_twins_note(ids: Sequence[str], list_name: str, noun: str) -> str | None
     )
 
 
+def topic_case_note(topics: Sequence[str], activities: Sequence[Activity]) -> str | None:
+    """The note for topics that differ only in case ("Food", "food"), naming both spellings
+    and the first activity of each, or None. A note, as for ids (`case_twins_note`): they are
+    two topics as written, but a profile's interest matches exactly one of them, so an
+    activity tagged the other way is not served to the students it interests."""
+    pairs = _repeats([t.casefold() for t in topics])
+    if not pairs:
+        return None
+    j, i = pairs[0]
+    more = f" ({counted(len(pairs) - 1, 'other pair')} too)" if len(pairs) > 1 else ""
+    return (
+        f"topics {_topic_user(topics[j], activities)} and {_topic_user(topics[i], activities)} "
+        f"differ only in case{more}: a profile's interest matches exactly one of them as "
+        "written; if they are one topic, write it one way"
+    )
+
+
+def _topic_user(topic: str, activities: Sequence[Activity]) -> str:
+    """A topic as a note names it, with the first activity that has it: "'food' (of
+    activities[3] ('A4'))"; the topic alone where no activity has it (a listed one)."""
+    first = next((i for i, a in enumerate(activities) if topic in a.topics), None)
+    if first is None:
+        return repr(topic)
+    return f"{topic!r} (of {_at('activities', first, activities[first].id)})"
+
+
 def _unknown(missing: Sequence[str], known: Collection[str]) -> str:
     """Unknown ids as an error lists them, with the closest catalog id of the first:
     "['4.nf.b.3a'] (did you mean '4.NF.B.3a'?)"."""
@@ -589,10 +615,11 @@ class Catalog:
 def catalog_notes(catalog: Catalog) -> list[str]:
     """What a catalog file holds as asked but probably means otherwise (`from_json` warns
     with each, naming the file): skill or activity ids that differ only in case, difficulties
-    on a level scale."""
+    on a level scale, topics that differ only in case."""
     notes = [
         case_twins_note([s.id for s in catalog.skills], "skills", "skill"),
         case_twins_note([a.id for a in catalog.activities], "activities", "activity"),
+        topic_case_note(catalog.topics, catalog.activities),
         difficulty_scale_note(catalog.activity_difficulty),
     ]
     return [n for n in notes if n]
