@@ -65,3 +65,37 @@ def test_interests_on_topics_the_catalog_lacks_are_said_once_without_the_student
     with warnings.catch_warnings():
         warnings.simplefilter("error", CoverageWarning)
         AdaptivePolicy(cat).recommend(StudentView("kid-7", fine, {}), k=1, now=20_000.0)
+
+
+def test_interests_the_catalog_lacks_are_said_once_per_catalog() -> None:
+    """A night said 'Space' twice: once in `check_profiles`' count of the district's profiles
+    and again as a CoverageWarning of its `batch_from_model` (one per worker), as did
+    `adaptive recommend`. A topic is said once per catalog: not again after `check_profiles`,
+    nor on a second request."""
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.errors import CoverageWarning
+    from adaptive.policy import StudentView
+    from adaptive.policy.adapter import check_profiles
+
+    def said(cat: Catalog, profile: LearnerProfile) -> list[str]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            AdaptivePolicy(cat).recommend(StudentView("kid-7", profile, {}), k=1, now=20_000.0)
+        return [str(w.message) for w in caught if issubclass(w.category, CoverageWarning)]
+
+    def catalog() -> Catalog:
+        return Catalog(
+            skills=[Skill("count", "Counting", grade=1)],
+            activities=[Activity("A1", "Stars", ("count",), topics=("space",))],
+        )
+
+    profile = LearnerProfile("kid-7", grade=1, interests={"Space": 1.0})
+    checked = catalog()
+    check_profiles([profile], checked)  # the night's (and `adaptive recommend`'s) one statement
+    assert said(checked, profile) == []
+    fresh = catalog()
+    assert len(said(fresh, profile)) == 1
+    assert said(fresh, profile) == []  # the same catalog's next request
+    other = LearnerProfile("kid-7", grade=1, interests={"Space": 1.0, "unicorns": 1.0})
+    [new] = said(fresh, other)  # a topic not said yet still is
+    assert "'unicorns'" in new and "'Space'" not in new

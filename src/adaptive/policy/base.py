@@ -958,9 +958,9 @@ def profile_interests(
     catalog: Catalog, profiles: Sequence[LearnerProfile], stacklevel: int = 3
 ) -> np.ndarray:
     """(n, T) interest weights aligned with `catalog.topic_index`. A topic matches by its exact
-    name, as ids do; topics the catalog lacks are ignored and said once a call
-    (`warn_unknown_interests`: "Space" for the catalog's "space" changed the recommendations
-    without a word)."""
+    name, as ids do; topics the catalog lacks are ignored and said once per catalog
+    (`warn_unknown_interests` of the `unsaid_interests`: "Space" for the catalog's "space"
+    changed the recommendations without a word)."""
     out = np.zeros((len(profiles), len(catalog.topics)))
     pos = catalog_arrays(catalog).topic_pos
     unknown: set[str] = set()
@@ -971,9 +971,26 @@ def profile_interests(
                 out[i, j] = min(max(float(weight), 0.0), 1.0)
             else:
                 unknown.add(topic)
+    unknown = unsaid_interests(catalog, unknown) if unknown else unknown
     if unknown:
         warn_unknown_interests(unknown, catalog, stacklevel + 1)
     return out
+
+
+#: Interest topics the catalog lacks that were said already, per catalog (by identity).
+_SAID_TOPICS: IdentityMemo[set[str]] = IdentityMemo(limit=64)
+
+
+def unsaid_interests(catalog: Catalog, unknown: Iterable[str]) -> set[str]:
+    """Of `unknown` interest topics, those not said yet for this catalog, marked said now: a
+    topic is said once per catalog and process, as `adapter.note_skill_coverage` says a
+    model's skills, so a night that counted it in `adapter.check_profiles` (before its workers
+    fork) does not say it again in each school's `batch_from_model`, nor a day-by-day
+    evaluation on each day, nor a vendor on each request."""
+    said = _SAID_TOPICS.get((catalog,), set)
+    new = set(unknown) - said
+    said |= new
+    return new
 
 
 def warn_unknown_interests(unknown: set[str], catalog: Catalog, stacklevel: int) -> None:
