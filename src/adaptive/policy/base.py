@@ -107,14 +107,15 @@ class StudentRecommendations(list[Recommendation]):
     the list is short.
 
     What `policy.recommend` (one student's request) and `recommend_students` return. A `list`
-    of `Recommendation`, as both returned before, so code that took that list keeps working: iterate, index, slice, `len`, `== [...]` (the list's items only),
-    `+`, `isinstance(..., list)`, and `json.dumps` as the list's. `placement`: "placed from
-    grade 12", "placed from last_year.csv", '' for a student with answers placed from their
-    grade, and for a `StudentView` placed from no grade (`view_placements`) (the nightly job's students table's words, and each recommendation's `placement`
-    reason); read from the student's batch, so a student served nothing is still told where
-    they started. `shortfall`: why fewer than k came back (None for a full list, and from a
-    policy that cannot say: the baselines), from the same batch and selection
-    (`Policy.select_and_why`)."""
+    of `Recommendation`, as both returned before, so code that took that list keeps working:
+    iterate, index, slice, `len`, `== [...]` (the list's items only), `+`, `isinstance(...,
+    list)`, and `json.dumps` as the list's. `placement`: "placed from grade 12", "placed from
+    last_year.csv", '' for a student with answers placed from their grade, and for a
+    `StudentView` placed from no grade (`view_placements`): the nightly job's students table's
+    words, and each recommendation's `placement` reason; read from the student's batch, so a
+    student served nothing is still told where they started. `shortfall`: why fewer than k
+    came back (None for a full list, and from a policy that cannot say: the baselines), from
+    the same batch and selection (`Policy.select_and_why`)."""
 
     def __init__(
         self,
@@ -718,7 +719,8 @@ class StudentBatch:
 
         def counts(name: str) -> np.ndarray:
             """(n, S) int32 counts (responses, streak): whole numbers >= 0, or one error naming
-            the field and skill, and the student's position of several (-5 or 2.5 responses were truncated or read as none)."""
+            the field and skill, and the student's position of several (-5 or 2.5 responses
+            were truncated or read as none)."""
             out = stack(name, 0, np.float64)
             bad = ~(np.isfinite(out) & (out >= 0) & (out == np.floor(out)))
             if bad.any():
@@ -871,7 +873,8 @@ def check_probabilities(
     values: np.ndarray, where: str, batch: StudentBatch, catalog: Catalog
 ) -> None:
     """Probabilities in [0, 1] (NaN: unknown), or one error naming the first skill outside,
-    and its student's position of several (never an id: `student_at`): a vendor's percentages (50 for 0.5) would otherwise read as certain mastery."""
+    and its student's position of several (never an id: `student_at`): a vendor's percentages
+    (50 for 0.5) would otherwise read as certain mastery."""
     found = first_outside(values)
     if found is None:
         return

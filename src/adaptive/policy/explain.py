@@ -84,7 +84,8 @@ def sentence(
         term, skill, title, p_correct=p_correct, elapsed=elapsed, recall=recall,
         prerequisite=prerequisite, prerequisite_shown=prerequisite_shown,
         prerequisite_from_answers=prerequisite_from_answers,
-        prerequisite_estimated=prerequisite_estimated, placed=placed, checking=checking, checked_for=checked_for, answered=answered,
+        prerequisite_estimated=prerequisite_estimated, placed=placed, checking=checking,
+        checked_for=checked_for, answered=answered,
         still_needed=still_needed, topic=topic, goal=goal, closest=closest,
     ) + above_grade(grade, work_grade, lowest_grade)  # fmt: skip
     if goal_too and goal:
