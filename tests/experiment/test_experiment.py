@@ -203,3 +203,81 @@ def test_alpha_and_power_in_percent_get_a_hint_and_several_problems_are_listed()
     ]
     with pytest.raises(ConfigError, match="--clusters 10 in 9 strata: expected at least strata"):
         minimum_detectable_effect(Design(10, 25, 0.1, 1.0, strata=9))
+
+
+def test_the_arms_keep_the_order_given_and_the_first_is_the_reference(tmp_path) -> None:
+    """A district trial: `--arm status_quo=... --arm readiness_up=...` was stored as
+    ['readiness_up', 'status_quo'] (the sealed JSON sorts keys) and analyze compared
+    status_quo against readiness_up. The file now keeps the order given (`arm_order`)."""
+    arms = {"zeta": ARMS["control"], "alpha": ARMS["new"]}
+    a = assign(_people(), arms, unit="class", seed=3)
+    again = Assignment.load(a.save(tmp_path / "exp.json"))
+    assert again.arm_names == ["zeta", "alpha"] and again.reference == "zeta"
+    assert again.to_bytes() == a.to_bytes()
+    # the same seed and arms given in the same order deal the same units as before the fix
+    assert dict(zip(a.units["unit_id"], a.units["arm"], strict=True)) == dict(
+        zip(again.units["unit_id"], again.units["arm"], strict=True)
+    )
+    frame = _outcomes(0, 0.5)
+    frame["arm"] = frame["arm"].map({"control": "zeta", "new": "alpha"})
+    e = estimate_effects(frame, "y", arms=again.arm_names)[0]
+    assert (e.arm, e.reference) == ("alpha", "zeta") and e.effect > 0
+
+
+def test_an_assignment_file_of_format_1_loads_alphabetically_with_its_bytes(tmp_path) -> None:
+    """A file written before the order was kept (no `arm_order`) still loads, its arms in
+    the alphabetical order analyses of it used, and is written back byte for byte (the nights
+    served with it record its sha256)."""
+    from adaptive.files import sealed_json
+
+    doc = assign(_people(), {"zeta": ARMS["control"], "alpha": ARMS["new"]}, seed=3).to_dict()
+    doc["format"] = "adaptive-experiment-assignment/1"
+    del doc["arm_order"]
+    path = tmp_path / "old.json"
+    path.write_bytes(sealed_json(doc))
+    old = Assignment.load(path)
+    assert old.arm_names == ["alpha", "zeta"] and not old.order_kept
+    assert old.to_bytes() == path.read_bytes()
+    from adaptive.errors import ExperimentWarning
+    from adaptive.experiment.analyze import warn_alphabetical_reference
+
+    with pytest.warns(ExperimentWarning, match="the reference is 'alpha' .the first alpha"):
+        warn_alphabetical_reference(old)
+    bad = assign(_people(), ARMS, seed=3).to_dict()
+    bad["arm_order"] = ["control"]
+    with pytest.raises(AssignmentError, match="field 'arm_order': got \\['control'\\]"):
+        Assignment.from_dict(bad, "x.json")
+
+
+def test_few_schools_are_enumerated_exactly_and_the_floor_is_what_p_can_reach() -> None:
+    """A district trial: 6 schools split 3/3 (C(6,3) = 20 assignments) were captioned "from
+    1,000 redraws: the smallest it can be is 0.001". The design's 20 assignments are now
+    enumerated: the two-sided p is a multiple of 1/20, at least 2/20 (each assignment's
+    mirror gives the same |effect|)."""
+    people = _people(6, classes=1)
+    a = assign(people, ARMS, unit="school", seed=5)
+    frame = people.assign(unit_id=people["school_id"]).merge(
+        a.units[["unit_id", "stratum", "arm"]], on="unit_id"
+    )
+    rng = np.random.default_rng(0)
+    frame["y"] = rng.normal(size=len(frame)) + 3.0 * (frame["arm"] == "new")
+    e = estimate_effects(frame, "y", arms=a.arm_names, cluster="unit_id", permutations=1000)[0]
+    assert e.n_assignments == 20 and e.p_randomization_floor == pytest.approx(0.1)
+    assert e.p_randomization == pytest.approx(0.1)  # the largest effect of the 20
+    many = estimate_effects(frame, "y", arms=a.arm_names, cluster="unit_id", permutations=10)[0]
+    assert many.n_assignments == 0 and many.p_randomization_floor == pytest.approx(1 / 11)
+    assert many.p_randomization * 11 == pytest.approx(round(many.p_randomization * 11))
+
+
+def test_the_enumeration_counts_the_designs_assignments_with_uneven_strata() -> None:
+    """Strata of 3 units for 2 arms: 2 first arms x C(3,1) = 6 each, as `_deal` draws them."""
+    from adaptive.experiment.analyze import all_assignments, assignment_count
+
+    units = pd.DataFrame({"unit_id": list("abcde"), "stratum": ["s"] * 3 + ["t"] * 2})
+    drawn = all_assignments(units, ["x", "y"])
+    assert assignment_count(units, 2) == len(drawn) == 6 * 2
+    assert len({tuple(d) for d in drawn}) == 12
+    from adaptive.experiment.assign import _deal
+
+    dealt = {tuple(_deal(units, ["x", "y"], s)) for s in range(400)}
+    assert dealt == {tuple(d) for d in drawn}

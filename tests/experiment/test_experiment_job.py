@@ -89,7 +89,7 @@ def test_cli_analyze_reads_a_district_folder_as_its_files(served, capsys) -> Non
     # few redraws: the caption says how coarse the randomization p is (an evaluation lead read
     # "p (randomization) 1.000" from 3 redraws as a finding)
     assert cli_run([*base, "--district", str(files), "--permutations", "3"]) == 0
-    assert "from 3 redraws: the smallest it can be is 0.250" in " ".join(
+    assert "from 3 redraws (two-sided): the smallest it can be is 0.250" in " ".join(
         capsys.readouterr().out.split()
     )
 

@@ -137,7 +137,13 @@ def analyze(
     catalog: CatalogFile = None,
     district: DistrictDir = None,
     permutations: Annotated[
-        int, typer.Option("--permutations", min=0, help="Randomization-inference redraws.")
+        int,
+        typer.Option(
+            "--permutations",
+            min=0,
+            help="Randomization-inference redraws (a design with no more distinct assignments "
+            "than this, e.g. a few schools, is enumerated exactly instead).",
+        ),
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the redraws.")] = 0,
     quiet: Quiet = False,
@@ -160,12 +166,7 @@ def analyze(
         title=f"{assignment.name}: effect against the reference arm, nights {start} to {end}",
         caption="students: with the outcome, in the arm / the reference arm (their arm is their "
         "unit's, class or school, on the start night); means: raw, before the strata"
-        + (
-            f"; p (randomization) from {permutations:,} redraws: the smallest it can be is "
-            f"{1 / (permutations + 1):.3f}"
-            if permutations
-            else ""
-        ),
+        + _randomization_words(effects, permutations),
     )
     columns = ("outcome", "arm", "effect", "95% interval", "p", "p (randomization)", "clusters",
                "students", "means")  # fmt: skip
@@ -177,6 +178,23 @@ def analyze(
                       str(e.n_clusters), f"{e.n_arm:,} / {e.n_reference:,}",
                       f"{e.mean_arm:.4f} / {e.mean_reference:.4f}")  # fmt: skip
     console.print(table)
+
+
+def _randomization_words(effects, permutations: int) -> str:
+    """The caption's words on p (randomization): exact over every assignment the design allows
+    (few units: `n_assignments`), else from `permutations` redraws; each with the smallest p
+    it can be (`p_randomization_floor`), so a p at that floor reads as the floor it is."""
+    if not permutations or effects.empty:
+        return ""
+    floors = sorted({round(float(f), 3) for f in effects["p_randomization_floor"]})
+    floor = f"{floors[0]:.3f}" if len(floors) == 1 else f"{floors[0]:.3f} to {floors[-1]:.3f}"
+    n_exact = int(effects["n_assignments"].max())
+    how = (
+        f"exact over all {n_exact:,} assignments the design allows (two-sided)"
+        if n_exact
+        else f"from {permutations:,} redraws (two-sided)"
+    )
+    return f"; p (randomization) {how}: the smallest it can be is {floor}"
 
 
 def _interval(low: float, high: float) -> str:

@@ -15,8 +15,9 @@ clusters in S strata and q arm contrasts, t with G - S - q degrees of freedom: t
 means use up cluster-level degrees of freedom, see `estimate_effects`), so students of one
 class count as the correlated observations they are. Optional randomization inference: the assignment is redrawn
 `permutations` times with the same stratified procedure (`assign._deal`) and the estimate's
-two-sided p-value is the share of redraws at least as extreme (exact under the sharp null,
-whatever the clustering).
+two-sided p-value is (redraws at least as extreme + 1) / (permutations + 1) (valid under the
+sharp null, whatever the clustering); when the design allows no more distinct assignments
+than `permutations` (few schools), all of them are enumerated and p is exact.
 
 `analyze_logs` first checks that the profiles are the file the assignment was drawn from (its
 `profiles_sha256`, `check_profiles_digest`), that every night the job served in the window was
@@ -31,6 +32,8 @@ since the draw, left out and counted in a warning); otherwise one named error, n
 
 from __future__ import annotations
 
+import itertools
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +70,10 @@ class Effect:
     n_reference: int = 0
     mean_arm: float = float("nan")
     mean_reference: float = float("nan")
+    #: the smallest p_randomization the design allows for these data, and how many
+    #: assignments it was computed over exactly (0: from random redraws; `_randomization_p`)
+    p_randomization_floor: float = float("nan")
+    n_assignments: int = 0
 
     def to_dict(self) -> dict:
         return self.__dict__.copy()
@@ -115,7 +122,8 @@ def estimate_effects(
     t = stats.t.ppf(1 - (1 - level) / 2, df)
     params = np.asarray(fit.params)
     p_values = 2 * stats.t.sf(np.abs(params / se), df)
-    perm = _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, params)
+    perm, floor, n_exact = _randomization_p(data, y, arm, cluster, stratum, arms, permutations,
+                                            seed, params)  # fmt: skip
     counts = data[arm].value_counts()
     means = data.groupby(arm)[outcome].mean()
     return [
@@ -135,6 +143,8 @@ def estimate_effects(
             int(counts.get(arms[0], 0)),
             float(means.get(name, np.nan)),
             float(means.get(arms[0], np.nan)),
+            floor[j],
+            n_exact,
         )  # fmt: skip
         for j, name in enumerate(arms[1:])
     ]
@@ -198,25 +208,104 @@ def _stratum_means(x: np.ndarray, strata: np.ndarray) -> np.ndarray:
 
 
 def _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, params):
-    """Two-sided randomization p-value per arm (NaN when `permutations` is 0). The effect is
-    re-estimated by the same regression's arm coefficients (strata absorbed by demeaning)."""
-    if permutations <= 0:
-        return [float("nan")] * (len(arms) - 1)
-    from adaptive.experiment.assign import _deal
+    """Two-sided randomization p-value per arm, the smallest p the design allows for it, and
+    how many assignments were enumerated (0: redrawn at random). NaNs when `permutations` is 0.
 
+    The effect is re-estimated by the same regression's arm coefficients (strata absorbed by
+    demeaning) under assignments drawn as `assign._deal` draws them. When the design allows no
+    more distinct assignments than `permutations` (a few schools: 6 split 3/3 allow 20), all
+    are enumerated and p is exact: the share at least as extreme as the observed one. Else p
+    is (at least as extreme + 1) / (permutations + 1) over seeded redraws, at least
+    1 / (permutations + 1)."""
+    nan = [float("nan")] * (len(arms) - 1)
+    if permutations <= 0:
+        return nan, nan, 0
     units = data.groupby(cluster).agg(stratum=(stratum, "first") if stratum else (arm, "first"))
     units = units.reset_index().rename(columns={cluster: "unit_id"})
     codes = pd.Index(units["unit_id"]).get_indexer(data[cluster])
     strat_codes = pd.factorize(data[stratum])[0] if stratum else np.zeros(len(data), int)
     y_dm = y - pd.Series(y).groupby(strat_codes).transform("mean").to_numpy()
-    observed = np.asarray(params)
+    observed = np.abs(np.asarray(params)) - 1e-12
+    if assignment_count(units, len(arms)) <= permutations:
+        drawn = _with_observed(all_assignments(units, arms), data, arm, cluster, units)
+        coefs = np.abs([_arm_coefficients(y_dm, d[codes], strat_codes, arms) for d in drawn])
+        at_least = (coefs >= observed).sum(axis=0)
+        floor = (coefs >= coefs.max(axis=0) - 1e-12).sum(axis=0)
+        return (at_least / len(drawn)).tolist(), (floor / len(drawn)).tolist(), len(drawn)
+    from adaptive.experiment.assign import _deal
+
     rng = np.random.default_rng(seed)
     extreme = np.zeros(len(arms) - 1)
     for _ in range(permutations):
         drawn = _deal(units, arms, int(rng.integers(2**31)))[codes]
-        stats_ = _arm_coefficients(y_dm, drawn, strat_codes, arms)
-        extreme += np.abs(stats_) >= np.abs(observed) - 1e-12
-    return ((extreme + 1) / (permutations + 1)).tolist()
+        extreme += np.abs(_arm_coefficients(y_dm, drawn, strat_codes, arms)) >= observed
+    floor = [1 / (permutations + 1)] * (len(arms) - 1)
+    return ((extreme + 1) / (permutations + 1)).tolist(), floor, 0
+
+
+def _with_observed(drawn, data, arm, cluster, units) -> list[np.ndarray]:
+    """`drawn` and the observed assignment when it is not among them (a unit whose students
+    all lack the outcome leaves its stratum's counts uneven): p counts the observed once."""
+    observed = data.groupby(cluster)[arm].first().reindex(units["unit_id"]).to_numpy(object)
+    if any((d == observed).all() for d in drawn):
+        return drawn
+    return [*drawn, observed]
+
+
+def _stratum_counts(size: int, n_arms: int) -> list[list[int]]:
+    """The units per arm `assign._deal` can give a stratum of `size` units: equal shares, the
+    `size % n_arms` extra units to consecutive arms (cyclically) from its random first arm."""
+    q, r = divmod(size, n_arms)
+    starts = range(n_arms) if r else [0]
+    return [[q + ((a - start) % n_arms < r) for a in range(n_arms)] for start in starts]
+
+
+def assignment_count(units: pd.DataFrame, n_arms: int) -> int:
+    """How many distinct assignments of `units` (unit_id, stratum) to `n_arms` arms the
+    design draws from, each equally likely: per stratum, the ways to deal its units in each
+    of its possible counts (`_stratum_counts`), multiplied over strata."""
+    total = 1
+    for size in units.groupby("stratum").size().astype(int):
+        options = _stratum_counts(size, n_arms)
+        ways = math.factorial(size)
+        for c in options[0]:
+            ways //= math.factorial(c)
+        total *= ways * len(options)
+    return total
+
+
+def all_assignments(units: pd.DataFrame, arms: list[str]) -> list[np.ndarray]:
+    """Every assignment `assignment_count` counts: (len(units),) arm per unit, row order."""
+    per_stratum = []
+    for idx in units.groupby("stratum", sort=True).indices.values():
+        labels = [
+            labelled
+            for counts in _stratum_counts(len(idx), len(arms))
+            for labelled in _arrangements(len(idx), arms, counts)
+        ]
+        per_stratum.append((idx, labels))
+    out = []
+    for choice in itertools.product(*(labels for _, labels in per_stratum)):
+        drawn = np.empty(len(units), dtype=object)
+        for (idx, _), labels in zip(per_stratum, choice, strict=True):
+            drawn[idx] = labels
+        out.append(drawn)
+    return out
+
+
+def _arrangements(size: int, arms: list[str], counts: list[int]) -> list[np.ndarray]:
+    """Every way to label `size` units with `arms`, `counts[j]` of them arm j."""
+    if not arms:
+        return [np.empty(0, dtype=object)]
+    out = []
+    for chosen in itertools.combinations(range(size), counts[0]):
+        rest = [i for i in range(size) if i not in set(chosen)]
+        for tail in _arrangements(len(rest), arms[1:], counts[1:]):
+            labels = np.empty(size, dtype=object)
+            labels[list(chosen)] = arms[0]
+            labels[rest] = tail
+            out.append(labels)
+    return out
 
 
 def _arm_coefficients(y_dm, drawn, strat_codes, arms) -> np.ndarray:
@@ -281,6 +370,7 @@ def analyze_logs(
     from adaptive.experiment.assign import Assignment, AssignmentError, profile_units
 
     a = assignment if isinstance(assignment, Assignment) else Assignment.load(assignment)
+    warn_alphabetical_reference(a)
     check_profiles_digest(a, profiles)
     cat = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     by_id = read_profiles(profiles) if not isinstance(profiles, dict) else profiles
@@ -321,6 +411,23 @@ def analyze_logs(
 
 
 _PLURAL = {"class": "classes", "school": "schools"}
+
+
+def warn_alphabetical_reference(assignment: Assignment) -> None:
+    """An `ExperimentWarning` naming the reference of a format-1 assignment file: written
+    before the arms' order was kept, it holds them in alphabetical order, so the first
+    alphabetically is the reference (as every analysis of it took), whichever `--arm` was
+    given first when it was drawn."""
+    if assignment.order_kept:
+        return
+    warnings.warn(
+        f"{assignment.source} was written by an older adaptive that kept its arms in "
+        f"alphabetical order, not the order given to `experiment assign`: the reference is "
+        f"{assignment.reference!r} (the first alphabetically); if another arm was meant, "
+        "read each effect with its sign reversed (two arms) or compare the means",
+        ExperimentWarning,
+        stacklevel=3,
+    )
 
 
 def intention_to_treat(

@@ -45,7 +45,11 @@ from adaptive.policy import PolicyConfig
 from adaptive.policy.base import batch_settings
 
 UNITS = ("class", "school")
-FORMAT = "adaptive-experiment-assignment/1"
+#: Format 2 keeps the arms in the order given (`arm_order`: the first is the reference). Format
+#: 1 files (no `arm_order`) still load: their arms in alphabetical order, as the sealed JSON
+#: stores them, so the reference is the first alphabetically (what analyses of them used).
+FORMAT = "adaptive-experiment-assignment/2"
+FORMAT_1 = "adaptive-experiment-assignment/1"
 
 
 class AssignmentError(AdaptiveError):
@@ -62,10 +66,24 @@ class Assignment:
     units: pd.DataFrame  # unit_id, school_id, grade, stratum, arm (sorted by unit_id)
     profiles_sha256: str
     source: str = "<memory>"
+    #: the file's format: FORMAT_1 for a file written before the arms' order was kept (saved
+    #: again as it was read, so its bytes and sha256, which served nights record, stay)
+    format: str = FORMAT
 
     @property
     def arm_names(self) -> list[str]:
+        """The arms in the order given to `assign`; the first is the reference."""
         return list(self.arms)
+
+    @property
+    def reference(self) -> str:
+        """The arm the others are compared with (`experiment analyze`)."""
+        return self.arm_names[0]
+
+    @property
+    def order_kept(self) -> bool:
+        """False for a format-1 file: its arms are in alphabetical order, not the order given."""
+        return self.format != FORMAT_1
 
     def config(self, arm: str) -> PolicyConfig:
         return PolicyConfig.from_dict(self.arms[arm]["config"])
@@ -90,8 +108,10 @@ class Assignment:
         return table.reindex(pd.Index(keys.astype(str))).fillna("").to_numpy(dtype=object)
 
     def to_dict(self) -> dict:
-        return {
-            "format": FORMAT,
+        """The file's content. The sealed JSON sorts an object's keys, so the arms' order is
+        kept in the list `arm_order` (format 2; a format-1 assignment is written as read)."""
+        doc = {
+            "format": self.format,
             "unit": self.unit,
             "seed": self.seed,
             "arms": self.arms,
@@ -99,6 +119,9 @@ class Assignment:
             "units": self.units.to_dict(orient="list"),
             "counts": {arm: int((self.units["arm"] == arm).sum()) for arm in self.arms},
         }
+        if self.order_kept:
+            doc["arm_order"] = self.arm_names
+        return doc
 
     def to_bytes(self) -> bytes:
         return sealed_json(self.to_dict())
@@ -135,9 +158,10 @@ class Assignment:
     @classmethod
     def from_dict(cls, doc: dict, source: str = "<memory>") -> Assignment:
         where = f"experiment assignment {source}"
-        if doc.get("format") != FORMAT:
+        if doc.get("format") not in (FORMAT, FORMAT_1):
             raise AssignmentError(
-                f"{where}, field 'format': got {doc.get('format')!r}; expected {FORMAT!r}"
+                f"{where}, field 'format': got {doc.get('format')!r}; expected {FORMAT!r} "
+                f"(or {FORMAT_1!r})"
             )
         if doc.get("unit") not in UNITS:
             raise AssignmentError(
@@ -151,6 +175,7 @@ class Assignment:
                 PolicyConfig.from_dict(arm["config"])
             except (ConfigError, KeyError, TypeError) as exc:
                 raise AssignmentError(f"{where}, field 'arms.{name}.config': {exc}") from exc
+        arms = _ordered_arms(doc, arms, where)
         units = pd.DataFrame(doc.get("units") or {})
         missing = {"unit_id", "school_id", "grade", "stratum", "arm"} - set(units.columns)
         if missing:
@@ -163,7 +188,23 @@ class Assignment:
         if units["unit_id"].duplicated().any():
             dup = units.loc[units["unit_id"].duplicated(), "unit_id"].iloc[0]
             raise AssignmentError(f"{where}, field 'units.unit_id': {dup!r} appears twice")
-        return cls(doc["unit"], int(doc["seed"]), arms, units, doc["profiles_sha256"], source)
+        return cls(doc["unit"], int(doc["seed"]), arms, units, doc["profiles_sha256"], source,
+                   doc["format"])  # fmt: skip
+
+
+def _ordered_arms(doc: dict, arms: dict, where: str) -> dict:
+    """`arms` in the file's `arm_order` (format 2: the order given, the reference first), or
+    alphabetical for a format-1 file (as it was stored and analysed). AssignmentError when
+    `arm_order` does not name each arm once."""
+    if doc["format"] == FORMAT_1:
+        return {name: arms[name] for name in sorted(arms)}
+    order = doc.get("arm_order")
+    if not isinstance(order, list) or sorted(map(str, order)) != sorted(arms):
+        raise AssignmentError(
+            f"{where}, field 'arm_order': got {order!r}; expected each arm of {sorted(arms)} "
+            "once, the reference first"
+        )
+    return {name: arms[name] for name in order}
 
 
 @dataclass(frozen=True)
