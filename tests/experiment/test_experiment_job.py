@@ -573,3 +573,47 @@ def test_the_whole_log_fallback_reads_once_by_the_jobs_reader(served, older_unre
     notes = [str(w.message) for w in said if issubclass(w.category, DataNoteWarning)]
     assert len(whole) == 1
     assert notes and len(notes) == len(set(notes)) and "share their time" in " ".join(notes)
+
+
+def test_an_experiment_of_none_of_the_districts_classes_is_refused_before_serving(
+    served, tmp_path, capsys
+) -> None:
+    """A district trial: `batch --experiment ghost.json` (every class another year's) only
+    warned and served the night, exit 0. Now exit 2, nothing written, the file named, what
+    matched counted (0 of N classes) and the likely cause said."""
+    root, nights, _ = served
+    lines = (root / "files" / "profiles.jsonl").read_text().splitlines()
+    renamed = []
+    for line in lines:
+        profile = json.loads(line)
+        profile["class_id"] = "y2025-" + profile["class_id"]
+        renamed.append(json.dumps(profile))
+    last_year = tmp_path / "last_year.jsonl"
+    last_year.write_text("\n".join(renamed) + "\n")
+    ghost = assign(last_year, {"control": root / "control.toml", "new": root / "new.toml"},
+                   seed=1).save(tmp_path / "ghost.json")  # fmt: skip
+    out = tmp_path / "out"
+    assert cli_run(_cli_batch(root, nights[0], out, ghost)) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    n = len(_classes(root))
+    assert f"--experiment {ghost}: 0 of the profiles' {n} classes" in err
+    assert "another year's or another district's ids" in err and "Traceback" not in err
+    assert not (out / "recommendations").exists()
+
+
+def test_the_summary_says_which_policy_each_student_was_served(served, tmp_path, capsys):
+    """A district trial: nights where every student was served an arm's policy said "policy
+    shipped default; experiment design.json". Now the arms and their students, in the
+    assignment's order."""
+    root, nights, a = served
+    args = [arg for arg in _cli_batch(root, nights[0], tmp_path / "out", root / "exp.json")
+            if arg != "--quiet"]  # fmt: skip
+    assert cli_run(args) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    students = pd.read_parquet(root / "out" / "students" / f"date={nights[0]}")
+    n = students["arm"].value_counts()
+    assert (
+        f"policies: experiment exp.json arms control ({n['control']:,} students), "
+        f"new ({n['new']:,} students);" in said
+    )
+    assert "policy shipped default" not in said

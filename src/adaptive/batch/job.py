@@ -124,7 +124,12 @@ from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import DEFAULT_TIMEZONE, check_timezone, iso_day, night_start, zone_record
 from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment
-from adaptive.experiment.serve import arm_outputs, experiment_began, warn_outside
+from adaptive.experiment.serve import (
+    arm_outputs,
+    check_covers_students,
+    experiment_began,
+    warn_outside,
+)
 from adaptive.files import file_sha256
 from adaptive.placement.prior import Placement, place_new_students
 from adaptive.placement.table import (
@@ -232,6 +237,9 @@ class JobSummary:
     #: with an experiment: students whose class and school have no arm in it (served the
     #: night's own policy, arm '' in the outputs)
     students_outside_experiment: int = 0
+    #: with an experiment: students served by each arm, in the assignment's order (the
+    #: reference first; the in-process engine counts them, the Spark engine leaves it empty)
+    students_by_arm: dict[str, int] = field(default_factory=dict)
     #: the policy that served this night before (in words), when a re-run served it with another
     replaced_policy: str | None = None
     #: each input a re-run served this night with that differs from its earlier run (model,
@@ -740,6 +748,8 @@ def _serve_date(
     )  # fmt: skip
     profiles = reading.result() if reading is not None else _profiles_of(profiles)
     check_profiles(profiles, catalog)  # topics and goals the catalog lacks: a warning
+    if experiment is not None:  # an assignment of none of these classes: refused, not served
+        check_covers_students(experiment, profiles)
     # the log's students (those of earlier nights in the snapshot: the log is read whole where
     # there is none) against the roster, before any work: a log of ids written otherwise
     answered = set(log.students.tolist()) | set(snap.history.students if snap else ())
@@ -932,10 +942,19 @@ def _serve_date(
         students_below_k=below_k,
         students_short_with_time_left=with_time_left,
         students_outside_experiment=outside,
+        students_by_arm=_students_by_arm(done, experiment),
         replaced_policy=replaced.policy if replaced else None,
         replaced_inputs=replaced.inputs if replaced else {},
     )
     return summary
+
+
+def _students_by_arm(done: list[SchoolDone], experiment: Assignment | None) -> dict[str, int]:
+    """Students served by each arm of `experiment` over the night's schools, its arms in the
+    assignment's order (an arm no student got: 0); empty without an experiment."""
+    if experiment is None:
+        return {}
+    return {arm: sum(d.by_arm.get(arm, 0) for d in done) for arm in experiment.arm_names}
 
 
 @dataclass
@@ -1007,6 +1026,8 @@ class SchoolDone:
     outside_experiment: int = 0
     #: of the unserved, those with every skill mastered or assumed known, by placement words
     all_known: dict[str, int] = field(default_factory=dict)
+    #: students served by each arm of the night's experiment ('' : outside it)
+    by_arm: dict[str, int] = field(default_factory=dict)
 
 
 def serve_school(
@@ -1063,8 +1084,11 @@ def _school_counts(
             shortest = float(catalog_arrays(context.catalog).minutes.min(initial=np.inf))
             left = students.column("minutes_left").to_numpy() >= shortest - 1e-6
             with_time = int((short & left).sum())
+    by_arm: dict[str, int] = {}
     if "arm" in students.column_names:  # a night with an experiment
         outside = pa.compute.sum(pa.compute.equal(students.column("arm"), "")).as_py()
+        counted_arms = pa.compute.value_counts(students.column("arm").combine_chunks())
+        by_arm = {d["values"]: int(d["counts"]) for d in counted_arms.to_pylist()}
     all_known = _unserved_all_known(students, context) if unserved else {}
     return SchoolDone(
         school,
@@ -1078,6 +1102,7 @@ def _school_counts(
         with_time,
         int(outside or 0),
         all_known,
+        by_arm,
     )
 
 

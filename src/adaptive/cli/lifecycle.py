@@ -666,12 +666,23 @@ def _unserved_words(unserved: int, all_known: dict[str, int]) -> str:
 
 def _served_with(s) -> str:
     """The night's policy in words: `policy shipped default`, `policy p.toml (exploration
-    softmax); experiment exp.json`."""
-    said = f"policy {s.policy}"
+    softmax)`; with an experiment, what each student was served (a trial's summary said
+    "policy shipped default" on a night every student was served an arm's policy):
+    `policies: experiment exp.json arms control (40 students), new (38 students)`, and the
+    night's own policy for students outside it, if any."""
+    own = f"policy {s.policy}"
     if s.exploration != "none":
-        said += f" (exploration {s.exploration})"
-    if s.experiment:
-        said += f"; experiment {s.experiment}"
+        own += f" (exploration {s.exploration})"
+    if not s.experiment:
+        return own
+    by_arm = getattr(s, "students_by_arm", None)
+    if not by_arm:  # the Spark engine: no counts by arm
+        return f"{own}; experiment {s.experiment}"
+    arms = ", ".join(f"{arm} ({counted(n, 'student')})" for arm, n in by_arm.items())
+    said = f"policies: experiment {s.experiment} arms {arms}"
+    outside = s.students_outside_experiment
+    if outside:
+        said += f"; {own} for the {counted(outside, 'student')} outside it"
     return said
 
 

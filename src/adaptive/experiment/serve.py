@@ -73,6 +73,32 @@ def _with_arm(table: pa.Table) -> pa.Table:
     return table.append_column("arm", pa.array([""] * table.num_rows, pa.string()))
 
 
+def check_covers_students(assignment: Assignment, profiles: dict) -> None:
+    """AssignmentError when the night's profiles put no student in a class (school) of the
+    `assignment`: every student would be served the night's own policy under an experiment's
+    name (a trial: another year's file, a warning and exit 0). The message names the file and
+    counts the units matched (0 of the profiles' N), with the likely cause; units only, no
+    student id. Partial coverage is `warn_outside`'s (a roster updated since the draw)."""
+    from adaptive.experiment.assign import AssignmentError, profile_units
+
+    people = profile_units(profiles)
+    if not len(people):
+        return
+    arms = assignment.arm_of(people["class_id"].to_numpy(), people["school_id"].to_numpy())
+    if (arms != "").any():
+        return
+    key = "class_id" if assignment.unit == "class" else "school_id"
+    plural = {"class": "classes", "school": "schools"}[assignment.unit]
+    theirs = people.loc[people[key] != "", key].nunique()
+    raise AssignmentError(
+        f"--experiment {assignment.source}: 0 of the profiles' {theirs:,} {plural} (0 of "
+        f"{counted(len(people), 'student')}) are among its {len(assignment.units):,} {plural}; "
+        "expected an assignment drawn from this district's roster (`adaptive experiment "
+        "assign --profiles` with tonight's profiles): one of another year's or another "
+        "district's ids? Nothing was served or written"
+    )
+
+
 def warn_outside(
     assignment: Assignment | AssignmentFacts,
     profiles_sha256: str | None,
