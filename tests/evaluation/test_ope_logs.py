@@ -243,6 +243,10 @@ def test_cli_estimates_and_refuses_with_the_numbers(logged: Logged, tmp_path, ca
     out, err = capsys.readouterr()
     assert "effective sample size" in out and "snips" in out and "MLflow run" in err
     assert "logged" in out  # the logging policy's own value, beside the candidate's
+    # a district trial: the table did not say what `correct` and `engagement` are
+    said = " ".join(out.split())
+    assert "correct: share of decisions (each student's first recommendation of a night)" in said
+    assert "engagement: share of decisions followed within the horizon by any answer" in said
     # the district folder instead of its three files: the same estimates
     by_folder = [*base[:5], "--district", str(logged.files), *base[11:]]
     assert cli_run([*by_folder, "--min-ess", "10"]) == 0

@@ -69,7 +69,9 @@ def ope(
         list[str] | None,
         typer.Option(
             "--metric",
-            help="correct, engagement, mastery_gain (repeatable; default all but mastery_gain).",
+            help="correct (share of decisions whose recommended skill's first answer within "
+            "the horizon was right), engagement (followed by any answer on it), mastery_gain "
+            "(repeatable; default all but mastery_gain; defined under the table).",
         ),
     ] = None,
     horizon_days: Annotated[
@@ -142,7 +144,8 @@ def ope(
         soft_wrap=True,
     )
     table = Table(
-        title=f"{Path(candidate).name}: estimated value (95% interval, clustered by student)"
+        title=f"{Path(candidate).name}: estimated value (95% interval, clustered by student)",
+        caption=_meanings(result.estimates["metric"], horizon_days),
     )
     for col in ("metric", "estimator", "value", "interval"):
         table.add_column(col)
@@ -153,3 +156,12 @@ def ope(
     for metric_name, why in result.skipped.items():
         console.print(f"{metric_name}: {why}")
     info(f"MLflow run {result.run_id}; inputs sha256 {result.fingerprint['sha256'][:16]}")
+
+
+def _meanings(metrics, horizon_days: float) -> str:
+    """What each metric of the table is (`METRIC_MEANINGS`), its horizon in days said."""
+    from adaptive.evaluation.ope.logs import METRIC_MEANINGS
+
+    shown = [m for m in dict.fromkeys(metrics) if m in METRIC_MEANINGS]
+    said = "; ".join(f"{m}: {METRIC_MEANINGS[m]}" for m in shown)
+    return f"{said} (horizon {horizon_days:g} days)" if said else ""

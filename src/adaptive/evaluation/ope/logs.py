@@ -71,6 +71,17 @@ if TYPE_CHECKING:
     from adaptive.curriculum import Catalog
 
 METRICS: tuple[str, ...] = ("correct", "engagement", "mastery_gain")
+#: What each metric's value is, in the words under `adaptive ope`'s table (a decision: a
+#: student's first recommendation of a night; the window: the `horizon_days` from the night's
+#: start; see the module docstring)
+METRIC_MEANINGS: dict[str, str] = {
+    "correct": "share of decisions (each student's first recommendation of a night) whose "
+    "recommended skill got a first answer within the horizon that was right (no answer: 0)",
+    "engagement": "share of decisions followed within the horizon by any answer on the "
+    "recommended skill",
+    "mastery_gain": "mean change of the tracer's mastery of the recommended skill from the "
+    "night to the night plus the horizon",
+}
 BINARY = {"correct": True, "engagement": True, "mastery_gain": False}
 OPE_EXPERIMENT = "adaptive-ope"
 NIGHT_CHUNK = 50_000  # students per batch when re-running a night (bounds the memory)
