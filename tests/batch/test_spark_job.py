@@ -1160,3 +1160,36 @@ def test_the_spark_driver_reads_overrides_as_in_process_typos_classes_and_later_
         with pytest.warns(NightWarning, match="notes.csv"):
             got = read(folder)
         assert list(got.students) == ["stu0000027"] and len(got.set_aside) == 1
+
+
+def test_an_experiment_of_none_of_the_districts_classes_is_refused_on_both_engines(
+    spark_ready, district, tmp_path
+):
+    """The in-process engine refused a night whose assignment holds none of the profiles'
+    classes (another year's file), but the Spark engine served it under the experiment's
+    name with a warning: both refuse it now, before anything is written, with the same words."""
+    from adaptive.batch.job import read_profiles
+    from adaptive.experiment.assign import AssignmentError, assign
+    from adaptive.policy import PolicyConfig
+
+    roster = tmp_path / "last_year.jsonl"
+    lines = []
+    for line in district.profiles.read_text().splitlines():
+        doc = json.loads(line)
+        doc["class_id"] = f"y2025-{doc['class_id']}"
+        lines.append(json.dumps(doc))
+    roster.write_text("\n".join(lines) + "\n")
+    arms = {"control": PolicyConfig.default(), "new": PolicyConfig(weights={"interest": 0.0})}
+    ghost = assign(read_profiles(roster), arms, seed=1).save(tmp_path / "ghost.json")
+    args = district.job_args(data=district.responses, k=5, experiment=ghost)
+    said = []
+    for engine in ("spark", "local"):
+        out = tmp_path / engine
+        with pytest.raises(AssignmentError) as caught:
+            if engine == "spark":
+                run_daily_job(DAY_1, out, engine="spark", master="local[2]", **args)
+            else:
+                run_daily_job(DAY_1, out, **args)
+        said.append(str(caught.value))
+        assert not (out / "recommendations").exists()
+    assert said[0] == said[1] and "0 of the profiles'" in said[0], said

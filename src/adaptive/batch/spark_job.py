@@ -141,7 +141,7 @@ from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
 from adaptive.dates import DEFAULT_TIMEZONE, night_start
 from adaptive.errors import AdaptiveError, ConfigError, NightWarning
 from adaptive.experiment.assign import Assignment, AssignmentFacts
-from adaptive.experiment.serve import experiment_began, warn_outside
+from adaptive.experiment.serve import check_covers_units, experiment_began, warn_outside
 from adaptive.files import (
     atomic_write_bytes,
     file_sha256,
@@ -246,7 +246,9 @@ def run_spark_night(
     experiment_source = _source_name(experiment)
     with tempfile.TemporaryDirectory(prefix="adaptive-champion-") as tmp:
         # checked whole before any work; the driver keeps its facts, never its units
-        experiment_file, experiment_facts = _stage_experiment(experiment, Path(tmp) / "shipped")
+        experiment_file, experiment_facts = _stage_experiment(
+            experiment, Path(tmp) / "shipped", profiles_path
+        )
         experiment_sha = experiment_facts.sha256 if experiment_facts is not None else None
         fetched = (
             registry_answer(champion)
@@ -690,12 +692,13 @@ def _readable_parts(path: Path) -> list[Path]:
     return parts
 
 
-def _profile_ids(path: Path) -> Iterator[str]:
-    """The student ids of a JSON-lines profiles file, in one light pass (no profile built)."""
+def _profile_ids(path: Path, field_name: str = "student_id") -> Iterator[str]:
+    """The student ids (or another id field: "class_id", "school_id"; '' where a line has
+    none) of a JSON-lines profiles file, in one light pass (no profile built)."""
     with open(path, encoding="utf-8-sig") as lines:
         for line in lines:
             if line.strip():
-                yield str(json.loads(line).get("student_id", "")).strip()
+                yield str(json.loads(line).get(field_name) or "").strip()
 
 
 def _warn_arm_changes(session, out: Path, day: str, reassigned: bool) -> None:
@@ -1262,16 +1265,21 @@ def _executor_model(night: SparkNight) -> KnowledgeTracer:
 
 
 def _stage_experiment(
-    experiment: Assignment | str | Path | None, staging: Path
+    experiment: Assignment | str | Path | None, staging: Path, profiles_path: Path | None = None
 ) -> tuple[str | None, AssignmentFacts | None]:
     """The experiment (an `Assignment`, or its file: `Assignment.load` checks it whole) written
     under `staging` for `SparkContext.addFile`, under a name unique to it (its digest as
     prefix): that name and its facts, what the driver keeps of it (None, None without one).
-    The assignment itself, every class's arm, is dropped on return: the executors read it from
-    the shipped file (`_executor_experiment`)."""
+    An assignment of none of the profiles' classes (schools) is refused first, as by the
+    in-process engine (`check_covers_units`, streamed from the file). The assignment itself,
+    every class's arm, is dropped on return: the executors read it from the shipped file
+    (`_executor_experiment`)."""
     if experiment is None:
         return None, None
     assignment = experiment if isinstance(experiment, Assignment) else Assignment.load(experiment)
+    if profiles_path is not None:
+        key = "class_id" if assignment.unit == "class" else "school_id"
+        check_covers_units(assignment, _profile_ids(profiles_path, key))
     facts = assignment.facts()
     name = f"{facts.sha256[:16]}-experiment.json"
     staging.mkdir(parents=True, exist_ok=True)

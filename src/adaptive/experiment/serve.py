@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -76,23 +77,38 @@ def _with_arm(table: pa.Table) -> pa.Table:
 def check_covers_students(assignment: Assignment, profiles: dict) -> None:
     """AssignmentError when the night's profiles put no student in a class (school) of the
     `assignment`: every student would be served the night's own policy under an experiment's
-    name (a trial: another year's file, a warning and exit 0). The message names the file and
-    counts the units matched (0 of the profiles' N), with the likely cause; units only, no
-    student id. Partial coverage is `warn_outside`'s (a roster updated since the draw)."""
-    from adaptive.experiment.assign import AssignmentError, profile_units
+    name (a trial: another year's file, a warning and exit 0). Partial coverage is
+    `warn_outside`'s (a roster updated since the draw)."""
+    from adaptive.experiment.assign import profile_units
 
     people = profile_units(profiles)
-    if not len(people):
-        return
-    arms = assignment.arm_of(people["class_id"].to_numpy(), people["school_id"].to_numpy())
-    if (arms != "").any():
-        return
     key = "class_id" if assignment.unit == "class" else "school_id"
+    check_covers_units(assignment, people[key].tolist())
+
+
+def check_covers_units(assignment: Assignment, units: Iterable[str]) -> None:
+    """`check_covers_students` from each student's class (school) id, one per student ('':
+    none), read in one pass that stops at the first unit of the assignment: the Spark
+    engine's driver streams them from the profiles file, never holding the district. The
+    message names the file and counts the units matched (0 of the profiles' N), with the
+    likely cause; units only, no student id."""
+    from adaptive.experiment.assign import AssignmentError
+
+    drawn = set(assignment.units["unit_id"].astype(str))
+    seen: set[str] = set()
+    students = 0
+    for unit in units:
+        if unit in drawn:
+            return
+        students += 1
+        if unit:
+            seen.add(unit)
+    if not students:
+        return
     plural = {"class": "classes", "school": "schools"}[assignment.unit]
-    theirs = people.loc[people[key] != "", key].nunique()
     raise AssignmentError(
-        f"--experiment {assignment.source}: 0 of the profiles' {theirs:,} {plural} (0 of "
-        f"{counted(len(people), 'student')}) are among its {len(assignment.units):,} {plural}; "
+        f"--experiment {assignment.source}: 0 of the profiles' {len(seen):,} {plural} (0 of "
+        f"{counted(students, 'student')}) are among its {len(drawn):,} {plural}; "
         "expected an assignment drawn from this district's roster (`adaptive experiment "
         "assign --profiles` with tonight's profiles): one of another year's or another "
         "district's ids? Nothing was served or written"
