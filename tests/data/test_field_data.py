@@ -1530,15 +1530,9 @@ def test_item_and_skill_columns_given_the_other_s_name_are_noted(tmp_path):
         f"s{r // 20},i{i},k{k},{r % 2},2024-09-{1 + r % 28:02d}T08:{r % 60:02d}:00Z"
         for r, (i, k) in enumerate(zip(item, skill, strict=True))
     ]
-    path = write(tmp_path, rows, "student,item,skill,correct,timestamp\n")
-    swapped = {"student_id": "student", "item_id": "skill", "skill_ids": "item"}
-    with pytest.warns(DataNoteWarning, match="the skill column 'item' has 40 values") as seen:
-        load_log(path, mapping={**swapped, "allow_unsorted": True})
-    assert not any("--merge-skill-rows" in str(w.message) for w in seen)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DataNoteWarning)
-        right = {"student_id": "student", "item_id": "item", "skill_ids": "skill"}
-        load_log(path, mapping={**right, "allow_unsorted": True})
+    _assert_swap_noted_only_when_swapped(
+        write(tmp_path, rows, "student,item,skill,correct,timestamp\n")
+    )
 
 
 def test_swapped_columns_are_noted_when_some_items_carry_two_skills(tmp_path):
@@ -1554,15 +1548,9 @@ def test_swapped_columns_are_noted_when_some_items_carry_two_skills(tmp_path):
         f"s{r // 40},i{i},k{k},1,2024-09-{1 + r % 28:02d}T08:{r % 40:02d}:00Z"
         for r, (i, k) in enumerate(zip(item, skill, strict=True))
     ]
-    path = write(tmp_path, rows, "student,item,skill,correct,timestamp\n")
-    swapped = {"student_id": "student", "item_id": "skill", "skill_ids": "item"}
-    with pytest.warns(DataNoteWarning, match="the skill column 'item' has 40 values") as seen:
-        load_log(path, mapping={**swapped, "allow_unsorted": True})
-    assert not any("--merge-skill-rows" in str(w.message) for w in seen)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DataNoteWarning)
-        right = {"student_id": "student", "item_id": "item", "skill_ids": "skill"}
-        load_log(path, mapping={**right, "allow_unsorted": True})
+    _assert_swap_noted_only_when_swapped(
+        write(tmp_path, rows, "student,item,skill,correct,timestamp\n")
+    )
 
 
 def test_the_merge_note_counts_only_rows_the_option_would_merge(tmp_path):
@@ -1643,3 +1631,16 @@ def test_a_quarantined_csv_row_keeps_the_exports_other_columns(tmp_path):
     assert by_score.loc["s1", "Note"] == "two\nlines" and by_score.loc["s1", "Minutes"] == "4"
     assert sorted(aside["Minutes"]) == ["", "4", "6", "7"]  # the unsplit row keeps its raw_text
     assert aside.loc[aside["Minutes"] == "", "raw_text"].tolist() == ["s2;short;i1"]
+
+
+def _assert_swap_noted_only_when_swapped(path) -> None:
+    """A log of 40 items inside 8 skills read with its item and skill columns exchanged gets
+    the swap note and no --merge-skill-rows advice; read the right way round, no note."""
+    swapped = {"student_id": "student", "item_id": "skill", "skill_ids": "item"}
+    with pytest.warns(DataNoteWarning, match="the skill column 'item' has 40 values") as seen:
+        load_log(path, mapping={**swapped, "allow_unsorted": True})
+    assert not any("--merge-skill-rows" in str(w.message) for w in seen)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)
+        right = {"student_id": "student", "item_id": "item", "skill_ids": "skill"}
+        load_log(path, mapping={**right, "allow_unsorted": True})

@@ -167,16 +167,25 @@ def _check_unique(ids: Sequence[str], list_name: str, noun: str) -> None:
         )
 
 
+def _case_twins(names: Sequence[str]) -> tuple[int, int, str] | None:
+    """(first, later) positions of the first two names that differ only in case, and the words
+    for the other such pairs (" (2 other pairs too)", '' when none); None when there are none."""
+    pairs = _repeats([n.casefold() for n in names])
+    if not pairs:
+        return None
+    more = f" ({counted(len(pairs) - 1, 'other pair')} too)" if len(pairs) > 1 else ""
+    return (*pairs[0], more)
+
+
 def case_twins_note(ids: Sequence[str], list_name: str, noun: str) -> str | None:
     """The note for ids that differ only in case ("4.NF.B.3a", "4.nf.b.3A"), naming the first
     pair by position, or None. A note, not an error: they are two records as asked (the Junyi
     map has two exercises so named), but a district's log, roster or overrides that writes a
     code in either case means one of them only, so one is likely the other mistyped."""
-    pairs = _repeats([i.casefold() for i in ids])
-    if not pairs:
+    twins = _case_twins(ids)
+    if twins is None:
         return None
-    j, i = pairs[0]
-    more = f" ({counted(len(pairs) - 1, 'other pair')} too)" if len(pairs) > 1 else ""
+    j, i, more = twins
     return (
         f"{_at(list_name, j, ids[j])} and {_at(list_name, i, ids[i])} are two {noun} ids that "
         f"differ only in case{more}: a log, roster or overrides file means exactly one of them "
@@ -189,11 +198,10 @@ def topic_case_note(topics: Sequence[str], activities: Sequence[Activity]) -> st
     and the first activity of each, or None. A note, as for ids (`case_twins_note`): they are
     two topics as written, but a profile's interest matches exactly one of them, so an
     activity tagged the other way is not served to the students it interests."""
-    pairs = _repeats([t.casefold() for t in topics])
-    if not pairs:
+    twins = _case_twins(topics)
+    if twins is None:
         return None
-    j, i = pairs[0]
-    more = f" ({counted(len(pairs) - 1, 'other pair')} too)" if len(pairs) > 1 else ""
+    j, i, more = twins
     return (
         f"topics {_topic_user(topics[j], activities)} and {_topic_user(topics[i], activities)} "
         f"differ only in case{more}: a profile's interest matches exactly one of them as "
