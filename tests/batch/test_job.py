@@ -713,3 +713,28 @@ def test_a_student_without_a_grade_is_said_to_start_from_the_population(district
     served = pd.read_parquet(tmp_path / "a" / "recommendations")
     said = served.loc[served["student_id"] == "gradeless", "placement"]
     assert len(said) and (said == NO_GRADE_SOURCE).all(), said.unique()
+
+
+def test_a_districts_own_log_without_a_model_name_is_refused(district, tmp_path, monkeypatch):
+    """A review: `adaptive batch` refused a district's own files without --name, but the
+    README's Python path, `run_daily_job(day, out, data=..., catalog=..., profiles=...)`,
+    still served them with the demo's registered model (its default). Refused before anything
+    is written; the demo's own log, by name or by its file, still takes the demo's model."""
+    from adaptive.batch.job import DEMO_MODEL, demo_model_serves, is_demo_log
+    from adaptive.errors import ConfigError
+
+    args = district.job_args(data=district.responses)
+    del args["model_name"]
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match=r"no model_name given: .* the demo's \('demo-district'"):
+        run_daily_job(district.last_day, out, **args)
+    assert not out.exists()
+    monkeypatch.setenv("ADAPTIVE_DATA_DIR", str(tmp_path / "data"))
+    demo = tmp_path / "data" / "demo-district"
+    demo.mkdir(parents=True)
+    (demo / "responses.parquet").write_bytes(Path(district.responses).read_bytes())
+    spelt_otherwise = tmp_path / "data" / ".." / "data" / "demo-district" / "responses.parquet"
+    for log in ("demo", demo / "responses.parquet", spelt_otherwise):
+        assert is_demo_log(log) and demo_model_serves(None, log) == DEMO_MODEL
+    assert not is_demo_log(district.responses) and not is_demo_log(tmp_path / "none.parquet")
+    assert demo_model_serves("own", district.responses) == "own"

@@ -131,6 +131,7 @@ from adaptive.experiment.serve import (
     warn_outside,
 )
 from adaptive.files import file_sha256
+from adaptive.paths import demo_district_dir
 from adaptive.placement.prior import Placement, place_new_students
 from adaptive.placement.table import (
     NIGHT_NAMES,
@@ -259,11 +260,42 @@ class SummaryNotLoggedError(AdaptiveError):
         )
 
 
+def is_demo_log(data: object) -> bool:
+    """Whether `data` is the demo district's log: the dataset name "demo", or the file
+    `adaptive demo` writes (`paths.demo_district_dir`), however the path is spelt."""
+    if isinstance(data, str) and data == "demo":
+        return True
+    if not isinstance(data, str | Path):
+        return False
+    demo = demo_district_dir() / "responses.parquet"
+    try:
+        return Path(data).samefile(demo)
+    except OSError:  # either file missing
+        return False
+
+
+def demo_model_serves(model_name: str | None, data: object) -> str:
+    """The registered model to serve: `model_name`, or the demo's (`DEMO_MODEL`) where none is
+    given and the log is the demo's. A district's own log with no model named was served by
+    the demo's champion (trained on the simulated demo district), exit 0: refused."""
+    if model_name is not None:
+        return model_name
+    if is_demo_log(data):
+        return DEMO_MODEL
+    raise ConfigError(
+        "no model_name given: the nightly job serves a registered model by its name, and "
+        f"without one it would serve the demo's ({DEMO_MODEL!r}, trained on the simulated demo "
+        "district) to your district's students; train, register and promote your district's "
+        "model (`train_model(..., registered_name=NAME)`, `promote(NAME, ...)`), then pass "
+        "model_name=NAME"
+    )
+
+
 def run_daily_job(
     date: str | pd.Timestamp,
     out: str | Path,
     *,
-    model_name: str = DEMO_MODEL,
+    model_name: str | None = None,
     data: str | Path | ResponseLog = "demo",
     catalog: str | Path | Catalog | None = None,
     profiles: str | Path | Mapping[str, LearnerProfile] | Sequence[LearnerProfile] | None = None,
@@ -290,6 +322,10 @@ def run_daily_job(
     timezone: str = DEFAULT_TIMEZONE,
 ) -> JobSummary:
     """Run the nightly job for `date` (see the module docstring); returns its summary.
+
+    `model_name`: the registered model whose champion serves the night; None serves the
+    demo's (`DEMO_MODEL`), with the demo's log only (`demo_model_serves`): another district's
+    log is refused, as a model trained on the simulated demo district would serve it.
 
     `engine="spark"` runs every step on Spark (`spark_job.py`; `master` a Spark master URL,
     default local[2]): same output layout and `_SUCCESS.json` contract, same Parquet bytes.
@@ -323,6 +359,7 @@ def run_daily_job(
     as UTC, so a log of naive local times keeps the default (its midnights are local already).
     """
     started = time.perf_counter()
+    model_name = demo_model_serves(model_name, data)
     day = _day(date)
     timezone = check_timezone(timezone)
     out = Path(out)

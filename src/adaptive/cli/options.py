@@ -637,26 +637,34 @@ def check_demo_model_serves(
     named."""
     if name is not None:
         return
-    from adaptive.paths import demo_district_dir
+    from adaptive.batch.job import DEMO_MODEL, is_demo_log
 
     if district is not None:
-        if Path(district).resolve() == demo_district_dir().resolve():
+        if is_demo_log(Path(district) / "responses.parquet"):
             return
         folder = str(district)
-    elif data in (None, "demo"):
+    elif data is None or is_demo_log(data):
         return
     else:
         folder = "DIR"
-    from adaptive.batch.job import DEMO_MODEL
     from adaptive.errors import ConfigError
 
     raise ConfigError(
         f"no --name given: {command} serves a registered model by its name, and without one it "
         f"would serve the demo's ({DEMO_MODEL!r}, trained on the simulated demo district) to "
         f"your district's students. Train, register and promote your district's model, then "
-        f"name it: `adaptive train --model bkt --district {folder} --name NAME`, `adaptive "
-        f"promote --name NAME --district {folder}`, then `adaptive {command} --name NAME "
-        f"--district {folder} ...` (or --data/--catalog/--profiles for --district)"
+        f"name it: {own_model_commands(command, folder)} (or --data/--catalog/--profiles for "
+        "--district)"
+    )
+
+
+def own_model_commands(command: str, folder: str) -> str:
+    """The commands that give a district its own registered model and serve it with
+    `command`, as the errors about a missing --name say them."""
+    return (
+        f"`adaptive train --model bkt --district {folder} --name NAME`, `adaptive promote "
+        f"--name NAME --district {folder}`, then `adaptive {command} --name NAME --district "
+        f"{folder} ...`"
     )
 
 
@@ -684,9 +692,8 @@ def served_model(name: str | None, command: str, district: Path | None) -> Itera
         raise ConfigError(
             f"no --name given, so {command} looked up the demo's registered model "
             f"{DEMO_MODEL!r}: {exc}. For your own district, train, register and promote its "
-            f"model, then name it: `adaptive train --model bkt --district {folder} --name "
-            f"NAME`, `adaptive promote --name NAME --district {folder}`, then `adaptive "
-            f"{command} --name NAME --district {folder} ...` (for the demo's: `adaptive demo`)"
+            f"model, then name it: {own_model_commands(command, folder)} (for the demo's: "
+            "`adaptive demo`)"
         ) from exc
 
 
