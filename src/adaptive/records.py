@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, Literal, TypeVar
 
+from adaptive.data.codes import id_text
 from adaptive.errors import ConfigError
 from adaptive.grades import GRADE_EXPECTED, to_grade
 
@@ -105,7 +106,7 @@ def _checks_of(cls: type) -> dict[str, _Check]:
             convert, expected = to_grade, GRADE_EXPECTED + ("" if required else " or null")
         if f.name == "id" or f.name.endswith("_id"):
             convert = _non_empty_id(convert)
-            expected = "a non-empty id" + ("" if required else " or null")
+            expected = "a non-empty id (text, or a whole number)" + ("" if required else " or null")
         out[f.name] = _Check(convert, expected, required)
     return out
 
@@ -129,9 +130,12 @@ def _converter(hint: Any) -> tuple[Callable[[Any], tuple[bool, Any]], str]:
 
 def _id_text(value: Any) -> Any:
     """A whole number given for an id read as its text (`"id": 12` is "12", as
-    `Response(123, ...)` and `LearnerProfile(123)` read it: ids are text); anything else as is
-    (a bool, a float or a list stays refused by the field's check)."""
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    `Response(123, ...)` and `LearnerProfile(123)` read it: `codes.id_text`); text, and
+    anything else, as is (a bool, a float or a list stays refused by the field's check)."""
+    if isinstance(value, str):
+        return value
+    text = id_text(value)
+    return value if text is None else text
 
 
 def _non_empty_id(convert: Callable[[Any], tuple[bool, Any]]) -> Callable[[Any], tuple[bool, Any]]:

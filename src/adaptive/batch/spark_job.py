@@ -135,6 +135,7 @@ from adaptive.batch.spark_placement import (
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
 from adaptive.curriculum.profile import PROFILES_EXPECTED, check_profiles_file
+from adaptive.data.codes import id_text
 from adaptive.data.log import WHOLE_FLOAT
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
@@ -698,7 +699,7 @@ def _profile_ids(path: Path, field_name: str = "student_id") -> Iterator[str]:
     with open(path, encoding="utf-8-sig") as lines:
         for line in lines:
             if line.strip():
-                yield str(json.loads(line).get(field_name) or "").strip()
+                yield id_text(json.loads(line).get(field_name)) or ""
 
 
 def _warn_arm_changes(session, out: Path, day: str, reassigned: bool) -> None:
