@@ -281,3 +281,88 @@ def test_the_enumeration_counts_the_designs_assignments_with_uneven_strata() -> 
 
     dealt = {tuple(_deal(units, ["x", "y"], s)) for s in range(400)}
     assert dealt == {tuple(d) for d in drawn}
+
+
+def _school_frame(n_schools: int, arms: dict, seed: int = 5):
+    people = _people(n_schools, classes=1)
+    a = assign(people, arms, unit="school", seed=seed)
+    frame = people.assign(unit_id=people["school_id"]).merge(
+        a.units[["unit_id", "stratum", "arm"]], on="unit_id"
+    )
+    frame["y"] = np.random.default_rng(0).normal(size=len(frame)) + (frame["arm"] != "control")
+    return a, frame
+
+
+def test_exact_enumerates_the_design_with_a_unit_without_outcomes() -> None:
+    """5 schools split 3/2 or 2/3 (20 assignments), one whose students have no outcome: the
+    exact p enumerated the 4 others' splits (6) plus the observed one, and the caption said
+    "all 7 assignments the design allows". The design's own 20 are enumerated now."""
+    a, frame = _school_frame(5, ARMS)
+    frame.loc[frame["unit_id"] == "sch0", "y"] = np.nan
+    e = estimate_effects(frame, "y", arms=a.arm_names, cluster="unit_id", permutations=1000)[0]
+    assert e.n_assignments == 20 and e.randomization == "exact"
+    assert e.p_randomization * 20 == pytest.approx(round(e.p_randomization * 20))
+    assert e.p_randomization_floor * 20 == pytest.approx(round(e.p_randomization_floor * 20))
+    # the design given explicitly (analyze_logs: the assignment's units) counts the same
+    six, frame6 = _school_frame(6, ARMS)
+    frame6 = frame6[frame6["unit_id"] != "sch1"]  # a school absent from the logs altogether
+    e6 = estimate_effects(frame6, "y", arms=six.arm_names, cluster="unit_id",
+                          permutations=1000, design=six.units)[0]  # fmt: skip
+    assert e6.n_assignments == 20 and e6.p_randomization_floor == pytest.approx(0.1)
+
+
+def test_too_few_units_for_an_interval_still_get_the_exact_randomization_p() -> None:
+    """4 classes in 2 (school, grade) strata, one without outcomes: no degree of freedom is
+    left for the clustered interval, and the randomization p (the one valid inference left)
+    was skipped, the caption reading "from 1,000 redraws: ... nan to nan". It is exact over
+    the design's 2 x 2 = 4 assignments now, and the caption says so."""
+    from adaptive.cli.experiment import _randomization_words
+
+    people = _people(1, classes=4)
+    a = assign(people, ARMS, unit="class", seed=2)
+    frame = people.assign(unit_id=people["class_id"]).merge(
+        a.units[["unit_id", "stratum", "arm"]], on="unit_id"
+    )
+    frame["y"] = np.random.default_rng(1).normal(size=len(frame))
+    frame.loc[frame["unit_id"] == "sch0-c0", "y"] = np.nan
+    with pytest.warns(Warning, match="no degree of freedom"):
+        e = estimate_effects(frame, "y", arms=a.arm_names, permutations=1000)[0]
+    assert e.ci_low != e.ci_low and e.n_assignments == 4 and e.randomization == "exact"
+    assert e.p_randomization in (0.5, 1.0) and e.p_randomization_floor >= 0.25
+    words = _randomization_words(pd.DataFrame([e.to_dict()]), 1000)
+    assert "nan" not in words and "exact over all 4 assignments" in words
+
+
+def test_the_randomization_caption_says_what_was_computed_per_outcome_never_nan() -> None:
+    from adaptive.cli.experiment import _randomization_words
+
+    nan = float("nan")
+    rows = [
+        {"outcome": "normalized_gain", "p_randomization": nan, "p_randomization_floor": nan,
+         "n_assignments": 0, "randomization": ""},
+        {"outcome": "correct_rate", "p_randomization": 0.3, "p_randomization_floor": 0.1,
+         "n_assignments": 20, "randomization": "exact"},
+    ]  # fmt: skip
+    words = _randomization_words(pd.DataFrame(rows), 1000)
+    assert "nan" not in words and "redraws" not in words
+    assert "correct_rate: exact over all 20 assignments" in words and "0.100" in words
+    assert "normalized_gain" not in words
+    assert _randomization_words(pd.DataFrame(rows[:1]), 1000) == ""
+    rows[0].update(p_randomization=0.5, p_randomization_floor=1 / 1001, randomization="redraws")
+    words = _randomization_words(pd.DataFrame(rows), 1000)
+    assert "normalized_gain: from 1,000 redraws" in words and "0.001" in words
+    rows[0]["randomization"] = "redraws, dealing order unknown"
+    assert "dealing order unknown" in _randomization_words(pd.DataFrame(rows), 1000)
+
+
+def test_format_1_files_with_four_arms_are_not_enumerated() -> None:
+    """A format-1 file keeps no record of the order `_deal` dealt the arms in; with 4 or more
+    arms, which arms a stratum's extra units went to depends on it, so no enumeration."""
+    from adaptive.experiment.analyze import can_enumerate
+    from adaptive.experiment.assign import FORMAT_1
+
+    four = {name: PolicyConfig() for name in ("a", "b", "c", "d")}
+    a = assign(_people(), four, unit="class", seed=1)
+    assert can_enumerate(a) and not can_enumerate(dataclasses.replace(a, format=FORMAT_1))
+    two = assign(_people(), ARMS, unit="class", seed=1)
+    assert can_enumerate(dataclasses.replace(two, format=FORMAT_1))

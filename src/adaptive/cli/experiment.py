@@ -181,20 +181,44 @@ def analyze(
 
 
 def _randomization_words(effects, permutations: int) -> str:
-    """The caption's words on p (randomization): exact over every assignment the design allows
-    (few units: `n_assignments`), else from `permutations` redraws; each with the smallest p
-    it can be (`p_randomization_floor`), so a p at that floor reads as the floor it is."""
+    """The caption's words on p (randomization), per outcome, from what was computed for it
+    (`Effect.randomization`): exact over every assignment the design allows, or from
+    `permutations` redraws, each with the smallest p it can be (`p_randomization_floor`), so a
+    p at that floor reads as the floor it is. An outcome without one (NaN) is not named."""
     if not permutations or effects.empty:
         return ""
-    floors = sorted({round(float(f), 3) for f in effects["p_randomization_floor"]})
+    parts = [
+        _outcome_randomization_words(rows, permutations)
+        for _, rows in effects.groupby("outcome", sort=False)
+    ]
+    parts = [part for part in parts if part]
+    if not parts:
+        return ""
+    # the same words for every outcome: said once, without naming them
+    if len(parts) == effects["outcome"].nunique() and len({w for _, w in parts}) == 1:
+        return f"; p (randomization) {parts[0][1]}"
+    return "; p (randomization) " + "; ".join(f"{name}: {words}" for name, words in parts)
+
+
+def _outcome_randomization_words(rows, permutations: int) -> tuple[str, str] | None:
+    """(outcome, words) for one outcome's rows, or None when none has a randomization p."""
+    done = rows[rows["p_randomization"].notna() & rows["p_randomization_floor"].notna()]
+    if done.empty:
+        return None
+    floors = sorted({round(float(f), 3) for f in done["p_randomization_floor"]})
     floor = f"{floors[0]:.3f}" if len(floors) == 1 else f"{floors[0]:.3f} to {floors[-1]:.3f}"
-    n_exact = int(effects["n_assignments"].max())
-    how = (
-        f"exact over all {n_exact:,} assignments the design allows (two-sided)"
-        if n_exact
-        else f"from {permutations:,} redraws (two-sided)"
-    )
-    return f"; p (randomization) {how}: the smallest it can be is {floor}"
+    how = done["randomization"].iloc[0]
+    if how == "exact":
+        n = int(done["n_assignments"].iloc[0])
+        words = f"exact over all {n:,} assignments the design allows"
+    elif how == "redraws":
+        words = f"from {permutations:,} redraws"
+    else:
+        words = (
+            f"from {permutations:,} redraws (not enumerated: a format-1 assignment file does "
+            "not record the order its 4 or more arms were dealt in, dealing order unknown)"
+        )
+    return str(rows["outcome"].iloc[0]), f"{words} (two-sided): the smallest it can be is {floor}"
 
 
 def _interval(low: float, high: float) -> str:

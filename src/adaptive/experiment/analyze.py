@@ -17,7 +17,9 @@ class count as the correlated observations they are. Optional randomization infe
 `permutations` times with the same stratified procedure (`assign._deal`) and the estimate's
 two-sided p-value is (redraws at least as extreme + 1) / (permutations + 1) (valid under the
 sharp null, whatever the clustering); when the design allows no more distinct assignments
-than `permutations` (few schools), all of them are enumerated and p is exact.
+than `permutations` (few schools), all of them are enumerated and p is exact. Both run over
+the assignment's units as drawn (units whose students have no outcome take no weight), also
+when too few units are left for the clustered interval, where p is the one inference left.
 
 `analyze_logs` first checks that the profiles are the file the assignment was drawn from (its
 `profiles_sha256`, `check_profiles_digest`), that every night the job served in the window was
@@ -74,6 +76,9 @@ class Effect:
     #: assignments it was computed over exactly (0: from random redraws; `_randomization_p`)
     p_randomization_floor: float = float("nan")
     n_assignments: int = 0
+    #: how p_randomization was computed: "exact", "redraws", "redraws, dealing order unknown"
+    #: (a format-1 file with 4 or more arms, `can_enumerate`), or "" (not computed)
+    randomization: str = ""
 
     def to_dict(self) -> dict:
         return self.__dict__.copy()
@@ -90,8 +95,15 @@ def estimate_effects(
     level: float = 0.95,
     permutations: int = 0,
     seed: int = 0,
+    design: pd.DataFrame | None = None,
+    exact: bool = True,
 ) -> list[Effect]:
-    """Cluster-robust effect of every arm against the first (see the module docstring)."""
+    """Cluster-robust effect of every arm against the first (see the module docstring).
+
+    design : the randomization units as drawn (unit_id, stratum; `Assignment.units`), which
+    the randomization p enumerates or redraws; by default the units of `frame`, those whose
+    students all lack the outcome included. exact : False where the enumeration may not be
+    the draw's (`can_enumerate`): random redraws then, whatever the design's size."""
     import statsmodels.api as sm
 
     data = frame.dropna(subset=[outcome]).reset_index(drop=True)
@@ -114,16 +126,19 @@ def estimate_effects(
     # degrees of freedom (one stratum: close to CR1 and G - 2).
     n, q, n_strata = len(y), x.shape[1], int(strata.max()) + 1
     n_groups = int(groups.max()) + 1
+    units = _design_units(frame, design, cluster, stratum, arm)
+    randomization = _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed,
+                                     np.asarray(fit.params), units, exact)  # fmt: skip
     if n_groups - n_strata - q < 1:
-        return _without_interval(data, outcome, arm, arms, n_groups, n_strata, params=fit.params)
+        return _without_interval(data, outcome, arm, arms, n_groups, n_strata, fit.params,
+                                 randomization)  # fmt: skip
     df = n_groups - n_strata - q
     cr1 = n_groups / max(n_groups - 1, 1) * (n - 1) / max(n - q, 1)
     se = np.asarray(fit.bse) * np.sqrt(n_groups / df / cr1)
     t = stats.t.ppf(1 - (1 - level) / 2, df)
     params = np.asarray(fit.params)
     p_values = 2 * stats.t.sf(np.abs(params / se), df)
-    perm, floor, n_exact = _randomization_p(data, y, arm, cluster, stratum, arms, permutations,
-                                            seed, params)  # fmt: skip
+    perm, floor, n_exact, how = randomization
     counts = data[arm].value_counts()
     means = data.groupby(arm)[outcome].mean()
     return [
@@ -145,24 +160,30 @@ def estimate_effects(
             float(means.get(arms[0], np.nan)),
             floor[j],
             n_exact,
+            how,
         )  # fmt: skip
         for j, name in enumerate(arms[1:])
     ]
 
 
-def _without_interval(data, outcome, arm, arms, n_groups, n_strata, params) -> list[Effect]:
+def _without_interval(
+    data, outcome, arm, arms, n_groups, n_strata, params, randomization
+) -> list[Effect]:
     """The effects when the clusters leave no degree of freedom (an arm of one class or
-    school, or a stratum per cluster): the estimate without an interval or p-value (NaN), and a
-    warning saying why, where a zero-width interval with p = 0 would read as certainty."""
+    school, or a stratum per cluster): the estimate without an interval or model p-value (NaN),
+    and a warning saying why, where a zero-width interval with p = 0 would read as certainty.
+    The randomization p (`_randomization_p`) is kept: it needs no degree of freedom, and with
+    a few schools it is the one valid inference left."""
     warnings.warn(
         f"{outcome}: {n_groups} randomization units in {n_strata} strata leave no degree of "
         "freedom for the clustered interval (an arm of one unit?): the differences are "
-        "given without an interval or p-value; they cannot be told from the units' own",
+        "given without an interval or model p-value; they cannot be told from the units' own",
         ExperimentWarning,
         stacklevel=3,
     )
     counts, means = data[arm].value_counts(), data.groupby(arm)[outcome].mean()
     nan = float("nan")
+    perm, floor, n_exact, how = randomization
     return [
         Effect(
             outcome,
@@ -173,13 +194,16 @@ def _without_interval(data, outcome, arm, arms, n_groups, n_strata, params) -> l
             nan,
             nan,
             nan,
-            nan,
+            perm[j],
             len(data),
             n_groups,
             int(counts.get(name, 0)),
             int(counts.get(arms[0], 0)),
             float(means.get(name, nan)),
             float(means.get(arms[0], nan)),
+            floor[j],
+            n_exact,
+            how,
         )  # fmt: skip
         for j, name in enumerate(arms[1:])
     ]
@@ -207,31 +231,45 @@ def _stratum_means(x: np.ndarray, strata: np.ndarray) -> np.ndarray:
     return (sums / counts)[strata]
 
 
-def _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, params):
-    """Two-sided randomization p-value per arm, the smallest p the design allows for it, and
-    how many assignments were enumerated (0: redrawn at random). NaNs when `permutations` is 0.
+def _design_units(frame, design, cluster, stratum, arm) -> pd.DataFrame:
+    """The randomization units (unit_id, stratum, arm as drawn): `design` when given, else
+    every unit of `frame` (before units without outcomes are dropped, so the design's)."""
+    if design is not None:
+        return design[["unit_id", "stratum", "arm"]].reset_index(drop=True)
+    units = frame.groupby(cluster, sort=True).agg(
+        stratum=(stratum if stratum else arm, "first"), arm=(arm, "first")
+    )
+    if not stratum:
+        units["stratum"] = "all"
+    return units.reset_index().rename(columns={cluster: "unit_id"})
+
+
+def _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, params, units,
+                     exact):  # fmt: skip
+    """(p, floor, n, how): the two-sided randomization p-value per arm, the smallest p the
+    design allows for it, how many assignments were enumerated (0: redrawn at random) and how
+    it was computed (`Effect.randomization`). NaNs and "" when `permutations` is 0.
 
     The effect is re-estimated by the same regression's arm coefficients (strata absorbed by
-    demeaning) under assignments drawn as `assign._deal` draws them. When the design allows no
-    more distinct assignments than `permutations` (a few schools: 6 split 3/3 allow 20), all
-    are enumerated and p is exact: the share at least as extreme as the observed one. Else p
-    is (at least as extreme + 1) / (permutations + 1) over seeded redraws, at least
-    1 / (permutations + 1)."""
+    demeaning) under assignments of the design's `units` drawn as `assign._deal` draws them;
+    units whose students have no outcome take no weight. When the design allows no more
+    distinct assignments than `permutations` (a few schools: 6 split 3/3 allow 20) and `exact`,
+    all are enumerated (the observed one among them) and p is exact: the share at least as
+    extreme as the observed one. Else p is (at least as extreme + 1) / (permutations + 1) over
+    seeded redraws, at least 1 / (permutations + 1)."""
     nan = [float("nan")] * (len(arms) - 1)
     if permutations <= 0:
-        return nan, nan, 0
-    units = data.groupby(cluster).agg(stratum=(stratum, "first") if stratum else (arm, "first"))
-    units = units.reset_index().rename(columns={cluster: "unit_id"})
+        return nan, nan, 0, ""
     codes = pd.Index(units["unit_id"]).get_indexer(data[cluster])
     strat_codes = pd.factorize(data[stratum])[0] if stratum else np.zeros(len(data), int)
     y_dm = y - pd.Series(y).groupby(strat_codes).transform("mean").to_numpy()
-    observed = np.abs(np.asarray(params)) - 1e-12
-    if assignment_count(units, len(arms)) <= permutations:
-        drawn = _with_observed(all_assignments(units, arms), data, arm, cluster, units)
+    observed = np.abs(params) - 1e-12
+    if exact and assignment_count(units, len(arms)) <= permutations:
+        drawn = all_assignments(units, arms)
         coefs = np.abs([_arm_coefficients(y_dm, d[codes], strat_codes, arms) for d in drawn])
         at_least = (coefs >= observed).sum(axis=0)
         floor = (coefs >= coefs.max(axis=0) - 1e-12).sum(axis=0)
-        return (at_least / len(drawn)).tolist(), (floor / len(drawn)).tolist(), len(drawn)
+        return (at_least / len(drawn)).tolist(), (floor / len(drawn)).tolist(), len(drawn), "exact"
     from adaptive.experiment.assign import _deal
 
     rng = np.random.default_rng(seed)
@@ -240,16 +278,16 @@ def _randomization_p(data, y, arm, cluster, stratum, arms, permutations, seed, p
         drawn = _deal(units, arms, int(rng.integers(2**31)))[codes]
         extreme += np.abs(_arm_coefficients(y_dm, drawn, strat_codes, arms)) >= observed
     floor = [1 / (permutations + 1)] * (len(arms) - 1)
-    return ((extreme + 1) / (permutations + 1)).tolist(), floor, 0
+    how = "redraws" if exact else "redraws, dealing order unknown"
+    return ((extreme + 1) / (permutations + 1)).tolist(), floor, 0, how
 
 
-def _with_observed(drawn, data, arm, cluster, units) -> list[np.ndarray]:
-    """`drawn` and the observed assignment when it is not among them (a unit whose students
-    all lack the outcome leaves its stratum's counts uneven): p counts the observed once."""
-    observed = data.groupby(cluster)[arm].first().reindex(units["unit_id"]).to_numpy(object)
-    if any((d == observed).all() for d in drawn):
-        return drawn
-    return [*drawn, observed]
+def can_enumerate(assignment: Assignment) -> bool:
+    """Whether the enumerated assignments are those `assign._deal` drew from: a stratum's
+    extra units go to arms consecutive in the order the arms were given, which a format-1 file
+    does not record (arms stored alphabetically). With 2 or 3 arms every set of arms is
+    consecutive in any order, so it does not matter; with 4 or more it does."""
+    return assignment.order_kept or len(assignment.arm_names) < 4
 
 
 def _stratum_counts(size: int, n_arms: int) -> list[list[int]]:
@@ -405,7 +443,7 @@ def analyze_logs(
     rows = []
     for outcome in ("normalized_gain", "correct_rate"):
         for e in estimate_effects(merged, outcome, arms=a.arm_names, permutations=permutations,
-                                  seed=seed):  # fmt: skip
+                                  seed=seed, design=a.units, exact=can_enumerate(a)):  # fmt: skip
             rows.append(e.to_dict())
     return pd.DataFrame(rows)
 
