@@ -70,3 +70,19 @@ def test_a_views_placement_says_where_the_student_was_placed(
     view = StudentView("u-002", profile, mastery, n_responses=answers or None)
     recs = AdaptivePolicy(CATALOG, PolicyConfig.default()).recommend(view, k=5, now=NOW)
     assert recs.placement == said
+
+
+def test_a_view_that_leaves_only_ungraded_skills_unknown_was_not_placed() -> None:
+    """A review: "placed from grade 4" was said of a view that left unknown only a skill
+    without a grade, which the grade placement leaves unknown too: nothing was placed."""
+    skills = (*SKILLS, Skill("puzzles", "Logic puzzles"))
+    catalog = Catalog(skills, tuple(Activity(f"{s.id}@0", s.name, (s.id,)) for s in skills))
+    given = {s.id: 0.5 for s in SKILLS}  # every graded skill the app's own estimate
+    view = StudentView("u-002", LearnerProfile("u-002", grade=4), given)
+    recs = AdaptivePolicy(catalog, PolicyConfig.default()).recommend(view, k=5, now=NOW)
+    assert recs.placement == ""
+    del given["frac"]  # a graded skill left to the placement
+    view = StudentView("u-002", LearnerProfile("u-002", grade=4), given)
+    assert AdaptivePolicy(catalog, PolicyConfig.default()).recommend(
+        view, k=5, now=NOW
+    ).placement == ("placed from grade 4")

@@ -395,14 +395,19 @@ def placed_where_unknown(
 
 
 def view_placements(
-    profiles: Sequence[LearnerProfile], estimated: np.ndarray, answered: np.ndarray
+    catalog: Catalog,
+    profiles: Sequence[LearnerProfile],
+    estimated: np.ndarray,
+    answered: np.ndarray,
 ) -> np.ndarray:
     """(n,) each view's placement words, as `batch_from_model` says them (`grade_source`):
-    "placed from grade 4" for a student with a grade whose view left skills unknown (placed
-    from that grade, `placed_where_unknown`) and who has not answered yet (a grade placement is
-    said only before the first answer); '' otherwise (every skill the app's own estimate, or
-    no grade: the unknown skills stay unknown, no placement was made)."""
-    placed = ~estimated.all(axis=1) & ~(answered > 0).any(axis=1)
+    "placed from grade 4" for a student with a grade whose view left skills with a grade
+    unknown (placed from that grade, `placed_where_unknown`) and who has not answered yet (a
+    grade placement is said only before the first answer); '' otherwise (every skill the
+    app's own estimate, only skills without a grade left unknown, or no grade: nothing was
+    placed)."""
+    graded = ~np.isnan(np.asarray(catalog.skill_grades, float))
+    placed = (~estimated & graded[None, :]).any(axis=1) & ~(answered > 0).any(axis=1)
     return np.array(
         [grade_source(p) if on and p.grade is not None else "" for p, on in
          zip(profiles, placed.tolist(), strict=True)],
@@ -760,7 +765,7 @@ class StudentBatch:
             placed_where_unknown(catalog, profiles, given, config),
             config=config,
             estimated=estimated,
-            placement=view_placements(profiles, estimated, answered),
+            placement=view_placements(catalog, profiles, estimated, answered),
             p_correct=stack("p_correct", np.nan, np.float64),
             n_responses=answered,
             streak=runs(),
