@@ -489,10 +489,12 @@ def _write_quarantine(path: Path, raw: RawTable, issues: Issues) -> None:
 
 def _repeated_header_texts(raw: RawTable, cells: dict[str, list]) -> list[str | None]:
     """The raw_text of each set-aside row (`cells`: its cells by column, as the quarantine
-    writes them): the header line's text for a CSV row that repeats the header (every cell its
-    column's name: an export concatenated from parts, each with its header), so that its
-    raw_text is filled as the other columns are; None for the others, whose cells are the row
-    (`write_quarantine_csv`). Only the set-aside rows are looked at."""
+    writes them): for a CSV row that repeats the header (every cell its column's name: an
+    export concatenated from parts, each with its header), the header's fields joined by the
+    file's separator as a CSV writer quotes them (a header written with other quotes reads
+    otherwise than the file's line), so that its raw_text is filled as the other columns are;
+    None for the others, whose cells are the row (`write_quarantine_csv`). Only the set-aside
+    rows are looked at."""
     n = len(next(iter(cells.values()), []))
     if raw.csv_format is None or not n:
         return [None] * n
