@@ -128,3 +128,25 @@ def test_clear_forgets_every_entry() -> None:
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="limit"):
         IdentityMemo(limit=0)
+
+
+def test_said_once_says_each_thing_once_per_object_across_threads() -> None:
+    """Interest topics a catalog lacks are said once per catalog and process (`SaidOnce`):
+    the memo it keeps them in was a plain `IdentityMemo` of mutable sets, unlocked, so two
+    threads meeting a topic together could both say it."""
+    import threading
+
+    from adaptive.memo import SaidOnce
+
+    said = SaidOnce(limit=4)
+    a, b = object(), object()
+    got: list[set[str]] = []
+    threads = [
+        threading.Thread(target=lambda: got.append(said.fresh(a, ["space"]))) for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(map(sorted, got)) == [[]] * 7 + [["space"]]
+    assert said.fresh(a, ["space", "food"]) == {"food"} and said.fresh(b, ["space"]) == {"space"}

@@ -19,7 +19,8 @@ they use (as many catalogs as a process uses at once is far below any limit here
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import threading
+from collections.abc import Callable, Hashable, Iterable
 from operator import is_
 from typing import Generic, TypeVar
 
@@ -69,3 +70,22 @@ def _same(held: tuple[object, ...], objects: tuple[object, ...]) -> bool:
     if len(objects) == 1:
         return held[0] is objects[0]
     return all(map(is_, held, objects))
+
+
+class SaidOnce:
+    """What was said already, per object identity (a catalog): `fresh(catalog, things)` gives
+    the things not said yet for that object and marks them said, so a notice is said once per
+    object and process however many requests meet it. Locked (two requests of a threaded
+    service that meet the same topic say it once); bounded like `IdentityMemo`: past `limit`
+    objects it forgets, and a thing may be said again."""
+
+    def __init__(self, limit: int) -> None:
+        self._said: IdentityMemo[set[str]] = IdentityMemo(limit)
+        self._lock = threading.Lock()
+
+    def fresh(self, obj: object, things: Iterable[str]) -> set[str]:
+        with self._lock:
+            said = self._said.get((obj,), set)
+            new = set(things) - said
+            said |= new
+            return new

@@ -614,9 +614,9 @@ def check_profiles(
     topics, skills = set(catalog.topics), set(catalog.skill_index)
     # one pass each over the district's profiles (400,000 a night: ~0.1 s, no per-profile call)
     unknown_topics = Counter(t for p in plist for t in p.interests if t not in topics)
-    unsaid_interests(
-        catalog, unknown_topics
-    )  # said here: not again per batch (`profile_interests`)
+    # said here (logged, counted) and marked said: each batch's `profile_interests` does not
+    # warn of them again (a night's workers, forked after this, would each have)
+    unsaid_interests(catalog, unknown_topics)
     unknown_goals = Counter(g for p in plist for g in set(p.goal_skills) if g not in skills)
     catalog_grades = {s.grade for s in catalog.skills if s.grade is not None}
     grades = Counter(p.grade for p in plist)

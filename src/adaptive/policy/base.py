@@ -49,7 +49,7 @@ from adaptive.errors import (
     nth,
     some_of,
 )
-from adaptive.memo import IdentityMemo
+from adaptive.memo import IdentityMemo, SaidOnce
 from adaptive.placement.prior import grade_placement, grade_source
 from adaptive.policy.config import PolicyConfig
 
@@ -986,7 +986,7 @@ def profile_interests(
 
 
 #: Interest topics the catalog lacks that were said already, per catalog (by identity).
-_SAID_TOPICS: IdentityMemo[set[str]] = IdentityMemo(limit=64)
+_SAID_TOPICS = SaidOnce(limit=64)
 
 
 def unsaid_interests(catalog: Catalog, unknown: Iterable[str]) -> set[str]:
@@ -995,10 +995,7 @@ def unsaid_interests(catalog: Catalog, unknown: Iterable[str]) -> set[str]:
     model's skills, so a night that counted it in `adapter.check_profiles` (before its workers
     fork) does not say it again in each school's `batch_from_model`, nor a day-by-day
     evaluation on each day, nor a vendor on each request."""
-    said = _SAID_TOPICS.get((catalog,), set)
-    new = set(unknown) - said
-    said |= new
-    return new
+    return _SAID_TOPICS.fresh(catalog, unknown)
 
 
 def warn_unknown_interests(unknown: set[str], catalog: Catalog, stacklevel: int) -> None:
