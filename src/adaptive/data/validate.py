@@ -854,8 +854,8 @@ def swapped_column_notes(log: ResponseLog, mapping: ColumnMapping) -> list[str]:
     """A hint when the item and skill columns look exchanged: items sit inside skills (many
     items to a skill), so a log with more skills than items, most skills answered on one
     item only (`SWAP_SINGLE_ITEM_SHARE`) and the items each spanning several skills was most
-    likely read with its columns swapped (`--item-col` and `--skill-col` given the other's name). Such a log loads
-    and trains without error, but a model then traces items as skills: its mastery, coverage
+    likely read with its columns swapped (`--item-col` and `--skill-col` given the other's
+    name). Such a log loads and trains without error, but a model then traces items as skills: its mastery, coverage
     and recommendations read item ids as skill names. Nothing when items come from a Q-matrix
     (`skills_from`). Read off the loaded log's integer codes: two bincounts decide for nearly
     every log (fewer skills than items); only a log with many more skills pairs them up."""

@@ -395,23 +395,27 @@ def ceiling_picks(
     return picks
 
 
-def _skill_in_band(cohort: Cohort) -> np.ndarray:
-    """(n, S) True where a skill's grade lies in the student's grade band."""
-    g = catalog_arrays(cohort.catalog).skill_grade[None, :]
-    with np.errstate(invalid="ignore"):  # a skill without a grade is in no band
+def _in_band(cohort: Cohort, grades: np.ndarray) -> np.ndarray:
+    """(n, len(grades)) True where a grade (a skill's, an activity's) lies in the student's
+    grade band; a NaN grade is in no band."""
+    g = np.asarray(grades, float)[None, :]
+    with np.errstate(invalid="ignore"):
         return (g >= cohort.min_grade[:, None]) & (g <= cohort.max_grade[:, None])
 
 
+def _skill_in_band(cohort: Cohort) -> np.ndarray:
+    """(n, S) True where a skill's grade lies in the student's grade band."""
+    return _in_band(cohort, catalog_arrays(cohort.catalog).skill_grade)
+
+
 def _band_mask(cohort: Cohort) -> np.ndarray:
+    """(n, A) the activities each student's class may be given: in the grade band and within
+    the day's minutes (cached on the cohort)."""
     cached = getattr(cohort, "_band", None)
     if cached is None:
         ctx = catalog_arrays(cohort.catalog)
-        g = ctx.grade[None, :]
-        with np.errstate(invalid="ignore"):
-            cached = (
-                (g >= cohort.min_grade[:, None]) & (g <= cohort.max_grade[:, None])
-                & (ctx.minutes[None, :] <= cohort.daily_minutes[:, None])
-            )  # fmt: skip
+        fits = ctx.minutes[None, :] <= cohort.daily_minutes[:, None]
+        cached = _in_band(cohort, ctx.grade) & fits
         cohort._band = cached  # type: ignore[attr-defined]
     return cached
 
@@ -470,8 +474,10 @@ def start_placement(
         placed = np.where(truly, 0.95, 0.05)
         if kind == "truth-band":
             placed = np.where(_skill_in_band(cohort), placed, prior.mastery)
-        sources = ("placed from the simulator's truth",) * len(cohort.student_ids)
-        return Placement(prior.students, prior.skills, placed, sources)
+        said = "placed from the simulator's truth" + (
+            " in the grade band, from the grade elsewhere" if kind == "truth-band" else ""
+        )
+        return Placement(prior.students, prior.skills, placed, (said,) * len(cohort.student_ids))
     if kind == "reach":
         reach = getattr(sim, "reach", None)
         if reach is None or np.isnan(reach).all():
