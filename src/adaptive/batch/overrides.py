@@ -641,16 +641,27 @@ def _spanned(scan_once: _Scan, spans: list[tuple[int, int]]) -> _Scan:
 
 
 @dataclass(frozen=True)
+class _Problem:
+    """One problem found in an overrides file, with its place: kept together so the place that
+    orders a problem (`_Source.check`) can never drift from the problem it belongs to."""
+
+    #: (line, column) of the problem in its file (`OverridesError.at`): the order it is said in
+    at: tuple[int, int]
+    #: the problem in full (what the error's message lists)
+    text: str
+    #: the same problem without student ids (`OverridesError.anonymous`)
+    anonymous: str
+
+
+@dataclass(frozen=True)
 class _Source:
     """An overrides file's path and text: where each error points, and the problems found in
     it so far (`note`): a file is checked whole, every problem said at once."""
 
     path: Path
     text: str
-    #: (in full, without student ids) for each problem found
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    #: (line, column) of each problem (`OverridesError.at`): the order they are said in
-    places: list[tuple[int, int]] = field(default_factory=list)
+    #: each problem found, with its place, in the order found
+    problems: list[_Problem] = field(default_factory=list)
 
     def note(self, error: OverridesError, anonymous: OverridesError | None = None) -> None:
         """Keep `error` among the file's problems; `anonymous`: the same problem written with
@@ -659,15 +670,15 @@ class _Source:
         `'\\tstu1'`, would be missed, a line number `12` taken for the id "12"); by default
         `error` itself (it names no student)."""
         text = str(error)
-        self.problems.append((text, text if anonymous is None else str(anonymous)))
-        self.places.append(error.at)
+        hidden = text if anonymous is None else str(anonymous)
+        self.problems.append(_Problem(error.at, text, hidden))
 
     def check(self) -> None:
         """Raise every problem noted, at once (`_problems_error`), in the file's order: by
         line, then column (those of the file as a whole first), as an editor shows them."""
         if self.problems:
-            order = sorted(range(len(self.problems)), key=self.places.__getitem__)
-            raise _problems_error([self.problems[i] for i in order])
+            ordered = sorted(self.problems, key=lambda problem: problem.at)  # stable: ties as found
+            raise _problems_error([(p.text, p.anonymous) for p in ordered])
 
     def position(self, at: int | None) -> tuple[int, int]:
         """(line, column) of the offset `at` of the text, 1-based; (0, 0) for none."""
