@@ -76,6 +76,37 @@ def test_what_a_skill_at_the_bar_still_needs_is_said_from_the_rules_settings() -
     )
 
 
+def test_what_a_skill_still_needs_is_worked_out_at_each_of_the_rules_thresholds() -> None:
+    """Each threshold of the rule (the mastery bar, `min_responses_mastered` 3, `mastery_streak`
+    2, the gradual hold 5) one answer short of it and just met, in exact words: a change to
+    any of them changes a sentence here."""
+    from adaptive.policy import PolicyConfig
+    from adaptive.policy.explain import still_needed
+
+    config = PolicyConfig.default()
+    # the mastery bar (0.65): below it the sentence says "keep going", not what is missing
+    assert still_needed(0.65, 3, 0, config) == "2 right answers in a row (0 so far)"
+    assert still_needed(0.64, 3, 0, config) == ""
+    # answers missing (3), the run of right answers met
+    assert still_needed(0.99, 2, 2, config) == "3 answers (2 so far)"
+    assert still_needed(0.99, 3, 2, config) == ""
+    # a run of right answers missing (2), the answers met
+    assert still_needed(0.99, 4, 1, config) == "2 right answers in a row (1 so far)"
+    assert still_needed(0.99, 4, 2, config) == ""
+    # fewer answers than the run: all of them right is the run; both missing, joined by "and"
+    assert still_needed(0.99, 1, 1, config) == "3 answers (1 so far)"
+    assert still_needed(0.99, 1, 0, config) == (
+        "3 answers (1 so far) and 2 right answers in a row (0 so far)"
+    )
+    # the gradual hold (`gradual_min_responses` 5, as `gradual_hold` gives it a gradual learner)
+    hold = int(terms.gradual_hold(np.array([9.0]), 0.0, config.gradual_min_responses)[0, 0])
+    assert still_needed(0.99, 4, 2, config, hold=hold) == "5 answers (4 so far)"
+    assert still_needed(0.99, 5, 2, config, hold=hold) == ""
+    # a hold of 1 is no hold, and one below `min_responses_mastered` leaves it the number
+    assert still_needed(0.99, 3, 2, config, hold=1) == ""
+    assert still_needed(0.99, 2, 2, config, hold=2) == "3 answers (2 so far)"
+
+
 def sentence_of(skill: str, needed: str) -> str:
     from adaptive.policy.explain import sentence
 
