@@ -15,6 +15,7 @@ import pytest
 from adaptive.batch import run_daily_job
 from adaptive.cli import run
 from adaptive.curriculum import Catalog
+from adaptive.errors import closest_name, numbered_sibling
 from adaptive.policy.progression import Progression
 from adaptive.reports.site import build_site
 from adaptive.reports.site.assets import MASTERY_COLOURS, STATE_MARKS, UNKNOWN_COLOUR
@@ -238,7 +239,8 @@ def test_the_form_marks_unknown_ids_suggests_the_meant_one_and_refuses_to_export
     first, second = catalog.activity_index[0], catalog.activity_index[1]
     open_page(page, class_page(d.site, klass))
     assert "separated by commas or semicolons" in page.text_content("#overrides")
-    typo = first[:-1] + ("x" if first[-1] != "x" else "y")  # one letter off
+    typo = first[:-3] + first[-2:]  # one letter dropped (a letter for the last digit is as
+    # close to every numbered practice: `closest_name` takes the last of them)
     page.fill(f'#overrides tr[data-student="{a}"] input >> nth=0', f"{typo}; {second.upper()}")
     page.fill(f'#overrides tr[data-student="{b}"] input >> nth=0', c)
     said = page.text_content(f'#overrides tr[data-student="{a}"] .bad')
@@ -321,3 +323,38 @@ def test_a_class_folder_copied_without_its_assets_says_its_controls_do_not_work(
     assert "copied without the report's assets folder" in page.text_content(
         "#overrides [data-script-note]"
     )
+
+
+def test_the_form_suggests_ids_by_the_librarys_rule_never_a_numbered_sibling(report_district, page):
+    """The page once suggested any id at most two letters off: 'g3.NS.1.practice9' typed for a
+    catalog without it was offered its numbered sibling 'g3.NS.1.practice1', another activity,
+    which `closest_name` never offers. The page now follows `closest_name` itself: for every id
+    typed (siblings, case and look-alike slips, typos, dropped letters, nonsense) it suggests
+    what the library would."""
+    d = report_district
+    students = d.students()
+    klass = mixed_class(students)
+    a = sorted(students.loc[students["class_id"] == klass, "student_id"])[0]
+    ids = list(Catalog.from_json(d.catalog).activity_index)
+    known = set(ids)
+    sibling = next(
+        f"{x[:-1]}{n}" for x in ids if x[-1].isdigit() for n in "987" if f"{x[:-1]}{n}" not in known
+    )
+    typed = [sibling, ids[0].upper(), ids[1][:-2] + ids[1][-1], ids[2] + "x", "zz.q"]
+    typed += [x.replace("1", "l", 1) for x in ids[3:6] if "1" in x]
+    typed += [x[:-1] + str((int(x[-1]) + 1) % 10) for x in ids[6:40] if x[-1].isdigit()]
+    typed += [x.replace(".", "", 1) for x in ids[40:60]]
+    typed = [t for t in dict.fromkeys(typed) if t not in known]
+    open_page(page, class_page(d.site, klass))
+    page.fill(f'#overrides tr[data-student="{a}"] input >> nth=0', ", ".join(typed))
+    said = page.text_content(f'#overrides tr[data-student="{a}"] .bad').split("; ")
+    expected = [
+        f"{t}: not an activity of the catalog"
+        + (f" (did you mean {closest_name(t, known)}?)" if closest_name(t, known) else "")
+        for t in typed
+    ]
+    assert said == expected
+    assert closest_name(sibling, known) is None or not numbered_sibling(
+        sibling, closest_name(sibling, known)
+    )
+    assert f"{ids[0].upper()}: not an activity of the catalog (did you mean {ids[0]}?)" in said

@@ -7,6 +7,8 @@ information is carried by colour alone (cells hold the value and a state mark, g
 
 from __future__ import annotations
 
+from adaptive.errors import SPELLING_CUTOFF
+
 #: Mastery bins: a cell with P(mastered) in [MASTERY_EDGES[i], MASTERY_EDGES[i+1]) gets class m{i}.
 MASTERY_EDGES = (0.0, 0.2, 0.4, 0.6, 0.8)
 #: viridis at 5 points, low mastery to high (background, text colour with contrast >= 4.5:1)
@@ -146,41 +148,115 @@ SITE_JS = r"""'use strict';
     return text.split(/[\s,;]+/).filter(function (s) { return s.length > 0; }).length -
       ids(text).length;
   }
-  var known = {}, folded = {}, activities = [], classmates = {};
+  var known = {}, activities = [], classmates = {};
   if (form) {
     activities = (form.dataset.activities || '').split(' ').filter(function (s) { return s; });
-    activities.forEach(function (a) { known[a] = true; folded[a.toLowerCase()] = a; });
+    activities.forEach(function (a) { known[a] = true; });
     form.querySelectorAll('tbody tr').forEach(function (r) { classmates[r.dataset.student] = true; });
   }
-  // edits between two texts (Levenshtein), or `limit` once it is sure to reach it
-  function edits(a, b, limit) {
-    if (Math.abs(a.length - b.length) >= limit) { return limit; }
-    var prev = [], cur, i, j;
-    for (j = 0; j <= b.length; j++) { prev.push(j); }
-    for (i = 1; i <= a.length; i++) {
-      cur = [i];
-      var low = i;
-      for (j = 1; j <= b.length; j++) {
-        cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1,
-                          prev[j - 1] + (a.charAt(i - 1) === b.charAt(j - 1) ? 0 : 1)));
-        low = Math.min(low, cur[j]);
-      }
-      if (low >= limit) { return limit; }
-      prev = cur;
-    }
-    return prev[b.length];
+  // `closest_name` of adaptive.errors, line for line: the same but for case, else the same as
+  // read on paper (`look_alike`), else the closest spelling (difflib's ratio, at least
+  // SPELLING_CUTOFF) that is no numbered sibling of it ('g3.NS.5' is never offered for
+  // 'g3.NS.4'); ids are short, so difflib's autojunk (200 characters on) never applies
+  var CUTOFF = __SPELLING_CUTOFF__;
+  function fold(s) { return s.toLowerCase(); }  // casefold, for the ASCII of ids
+  function sorted(list) { return list.slice().sort(function (x, y) { return x < y ? -1 : x > y ? 1 : 0; }); }
+  function lookAlike(s) {
+    return fold(s).replace(/[li|]/g, '1').replace(/o/g, '0').replace(/^0+|(?<![0-9])0+(?=[0-9])/g, '');
   }
-  // the catalog's id an unknown one likely means: the same but for case, else at most two
-  // letters off (case aside)
-  function closest(id) {
-    var low = id.toLowerCase();
-    if (folded[low]) { return folded[low]; }
-    var best = null, limit = 3;
-    activities.forEach(function (a) {
-      var d = edits(low, a.toLowerCase(), limit);
-      if (d < limit) { best = a; limit = d; }
+  function sameAsRead(name, names) {
+    var f = sorted(names.filter(function (n) { return fold(n) === fold(name); }));
+    if (f.length) { return f[0]; }
+    var read = lookAlike(name);
+    var alike = sorted(names.filter(function (n) { return lookAlike(n) === read; }));
+    return alike.length && read ? alike[0] : null;
+  }
+  // difflib.SequenceMatcher(None, a, b).get_matching_blocks()
+  function matchingBlocks(a, b) {
+    var b2j = {}, i, j, k;
+    for (j = 0; j < b.length; j++) { (b2j[b[j]] = b2j[b[j]] || []).push(j); }
+    function longest(alo, ahi, blo, bhi) {
+      var besti = alo, bestj = blo, bestsize = 0, j2len = {};
+      for (i = alo; i < ahi; i++) {
+        var next = {}, js = b2j[a[i]] || [];
+        for (var n = 0; n < js.length; n++) {
+          j = js[n];
+          if (j < blo) { continue; }
+          if (j >= bhi) { break; }
+          k = (j2len[j - 1] || 0) + 1; next[j] = k;
+          if (k > bestsize) { besti = i - k + 1; bestj = j - k + 1; bestsize = k; }
+        }
+        j2len = next;
+      }
+      return [besti, bestj, bestsize];
+    }
+    var queue = [[0, a.length, 0, b.length]], found = [];
+    while (queue.length) {
+      var q = queue.pop(), x = longest(q[0], q[1], q[2], q[3]);
+      if (x[2]) {
+        found.push(x);
+        if (q[0] < x[0] && q[2] < x[1]) { queue.push([q[0], x[0], q[2], x[1]]); }
+        if (x[0] + x[2] < q[1] && x[1] + x[2] < q[3]) { queue.push([x[0] + x[2], q[1], x[1] + x[2], q[3]]); }
+      }
+    }
+    found.sort(function (p, r) { return p[0] - r[0] || p[1] - r[1] || p[2] - r[2]; });
+    var blocks = [], i1 = 0, j1 = 0, k1 = 0;
+    found.forEach(function (m) {
+      if (i1 + k1 === m[0] && j1 + k1 === m[1]) { k1 += m[2]; return; }
+      if (k1) { blocks.push([i1, j1, k1]); }
+      i1 = m[0]; j1 = m[1]; k1 = m[2];
     });
-    return best;
+    if (k1) { blocks.push([i1, j1, k1]); }
+    blocks.push([a.length, b.length, 0]);
+    return blocks;
+  }
+  function ratio(a, b) {
+    var m = 0;
+    matchingBlocks(a, b).forEach(function (x) { m += x[2]; });
+    return a.length + b.length ? 2 * m / (a.length + b.length) : 1;
+  }
+  function quickRatio(a, b) {
+    var avail = {}, m = 0;
+    b.split('').forEach(function (c) { avail[c] = (avail[c] || 0) + 1; });
+    a.split('').forEach(function (c) { if (avail[c] > 0) { avail[c]--; m++; } });
+    return a.length + b.length ? 2 * m / (a.length + b.length) : 1;
+  }
+  // difflib.get_close_matches(word, possibilities, n, cutoff): best ratio first, ties by the
+  // greater string
+  function closeMatches(word, possibilities, n, cutoff) {
+    var scored = [];
+    possibilities.forEach(function (x) {
+      var lx = x.length, lw = word.length;
+      if (lx + lw && 2 * Math.min(lx, lw) / (lx + lw) < cutoff) { return; }
+      if (quickRatio(x, word) < cutoff) { return; }
+      var r = ratio(x, word);
+      if (r >= cutoff) { scored.push([r, x]); }
+    });
+    scored.sort(function (p, q) { return q[0] - p[0] || (q[1] < p[1] ? -1 : q[1] > p[1] ? 1 : 0); });
+    return scored.slice(0, n).map(function (p) { return p[1]; });
+  }
+  // `numbered_sibling`: a digit written where the other has another digit
+  function numberedSibling(name, other) {
+    var a = fold(name), b = fold(other), digit = /[0-9]/;
+    if (a === b) { return false; }
+    var i = 0, j = 0;
+    return matchingBlocks(a, b).some(function (m) {
+      var replaced = i < m[0] && j < m[1] && digit.test(a.slice(i, m[0])) && digit.test(b.slice(j, m[1]));
+      i = m[0] + m[2]; j = m[1] + m[2];
+      return replaced;
+    });
+  }
+  function closest(id) {
+    var read = sameAsRead(id, activities);
+    if (read !== null) { return read; }
+    var spelt = {};
+    sorted(activities).forEach(function (a) { (spelt[fold(a)] = spelt[fold(a)] || []).push(a); });
+    var close = closeMatches(fold(id), Object.keys(spelt), 10, CUTOFF);
+    for (var c = 0; c < close.length; c++) {
+      var kept = spelt[close[c]].filter(function (a) { return !numberedSibling(id, a); });
+      if (kept.length) { return closeMatches(id, kept, 1, 0)[0]; }
+    }
+    return null;
   }
   // what is wrong with the ids of one field (each in words), `also`: the ids of the other
   // field of the row (an activity both assigned and excluded)
@@ -272,4 +348,4 @@ SITE_JS = r"""'use strict';
   document.documentElement.dataset.ready = '1';
   if (window.performance && performance.mark) { performance.mark('adaptive-ready'); }
 })();
-"""
+""".replace("__SPELLING_CUTOFF__", repr(SPELLING_CUTOFF))
