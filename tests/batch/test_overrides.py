@@ -240,7 +240,13 @@ def test_a_bad_file_is_set_aside_by_the_night_and_refused_by_validate(district, 
     page = next(site.rglob(f"{bad_class}/index.html")).read_text()
     notice = page[page.index("Not applied tonight") :].split("</div>")[0]
     assert "bad.json</code>: 3 problems" in notice and "did you mean" in notice
-    assert not [sid for sid in bad if sid in notice]
+    # in the teacher's terms: the student as the page names them (its own class), the choice
+    mine = notice.split("<details>")[0]
+    assert f"<li>{bad[0]}: mode: &#x27;Remediate&#x27; is no mode (did you mean remediate?)" in mine
+    assert "line" not in mine and "&lt;student id&gt;" not in mine
+    # the form holds the file's choices: the valid ones, and 'nope' to be marked by the page
+    row = page[page.index(f'<tr data-student="{bad[1]}">') :].split("</tr>")[0]
+    assert 'value="nope"' in row
 
 
 def test_every_problem_of_a_file_is_named_at_once(tmp_path):

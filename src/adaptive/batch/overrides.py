@@ -1490,3 +1490,58 @@ def _activity_expected(given: object, activities: set[str]) -> str:
     close = closest_name(text, activities)
     hint = f" (did you mean {close!r}?)" if close else ""
     return f"an activity id of the catalog{hint}"
+
+
+@dataclass(frozen=True)
+class SetAsideChoices:
+    """One student's choices in a file the night set aside, as their class page pre-fills its
+    form with them (`set_aside_choices`): the activity ids as written (the page's check marks
+    those the catalog lacks, with the one likely meant), the mode where it is one of `MODES`,
+    and what else is wrong, in a teacher's words (which choice, what is wrong: no file lines)."""
+
+    assigned: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+    mode: str | None = None
+    wrong: tuple[str, ...] = ()
+
+
+def set_aside_choices(path: str | Path, roster: Collection[str]) -> dict[str, SetAsideChoices]:
+    """The choices a set-aside overrides file (`SetAsideFile.path`) gives the students of
+    `roster` (a class's ids), read leniently for the class page's form: a student id typed
+    wrong is read as the classmate it likely means (`typo_of`, said in `wrong`), a mode that is
+    none of `MODES` is left out (said, with the one likely meant: `closest_name`). Empty when
+    the file is gone or is no JSON object of students (the night's problems then say why)."""
+    try:
+        doc = json.loads(read_user_text(Path(path), "teacher overrides JSON"))
+    except (OSError, ValueError, AdaptiveError):
+        return {}
+    students = doc.get("students") if isinstance(doc, dict) else None
+    if not isinstance(students, dict):
+        return {}
+    out: dict[str, SetAsideChoices] = {}
+    for key, given in students.items():
+        sid, wrong = str(key).strip(), []
+        if sid not in roster:
+            meant = typo_of(sid, roster)
+            if len(meant) != 1:
+                continue  # no classmate's: the notice counts them
+            wrong.append(f"the file wrote their id as {sid!r} (read as theirs here)")
+            sid = meant[0]
+        given = given if isinstance(given, dict) else {}
+        lists = {}
+        for name, column in (("assigned", "Assign"), ("excluded", "Exclude")):
+            value = given.get(name, [])
+            if isinstance(value, str):
+                value = re.split(r"[\s,;]+", value)
+            elif not isinstance(value, list):
+                wrong.append(f"{column}: got {_json_kind(value)}, expected a list of activities")
+                value = []
+            lists[name] = tuple(dict.fromkeys(str(a).strip() for a in value if str(a).strip()))
+        mode = given.get("mode")
+        if mode is not None and mode not in MODES:
+            close = closest_name(str(mode), MODES)
+            hint = f" (did you mean {close}?)" if close else ""
+            wrong.append(f"mode: {mode!r} is no mode{hint}; choose one below")
+            mode = None
+        out[sid] = SetAsideChoices(lists["assigned"], lists["excluded"], mode, tuple(wrong))
+    return out

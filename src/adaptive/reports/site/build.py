@@ -19,6 +19,7 @@ from adaptive.batch.overrides import (
     SetAsideFile,
     StudentOverride,
     applied_overrides,
+    set_aside_choices,
     set_aside_files,
 )
 from adaptive.batch.partition import every_skill_known
@@ -492,6 +493,8 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
     """The class whose students are rows a..b-1 of the school."""
     t, rows, bounds = s.tables, np.arange(a, b), s.recs["bounds"]
     ids = s.ids[rows]
+    set_aside = tuple(f for f in ctx.set_aside if s.classes[a] in f.classes)
+    roster = set(ids.tolist())
     return pages.ClassData(
         school=school,
         class_id=s.classes[a],
@@ -510,7 +513,12 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         rec_activity=s.recs["activity"][bounds[a] : bounds[b]],
         next_groups=s.next_groups.get(s.classes[a], t.next_groups.iloc[:0]),
         overrides={sid: ctx.overrides[sid] for sid in ids if sid in ctx.overrides},
-        set_aside=tuple(f for f in ctx.set_aside if s.classes[a] in f.classes),
+        set_aside=set_aside,
+        set_aside_choices={
+            sid: choice
+            for f in set_aside
+            for sid, choice in set_aside_choices(f.path, roster).items()
+        },
         no_answer=s.no_answer[rows],
         placement=s.placement[rows],
         grades=s.grades[rows],

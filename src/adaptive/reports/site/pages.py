@@ -8,7 +8,7 @@ progression state), so a class of 30 students x 120 skills is a few joins, not 3
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pandas as pd
 from adaptive.batch.overrides import (
     MODE_BANDS,
     MODES,
+    SetAsideChoices,
     SetAsideFile,
     StudentOverride,
     far_from_grade,
@@ -156,6 +157,9 @@ class ClassData:
     grades: np.ndarray  # each student's grade in the profiles (NaN: none)
     #: the class's overrides files the night set aside for their problems (not applied)
     set_aside: tuple[SetAsideFile, ...] = ()
+    #: the choices of those files per student of the class, as the form is pre-filled with
+    #: them (`set_aside_choices`; empty where no file could be read again)
+    set_aside_choices: dict[str, SetAsideChoices] = field(default_factory=dict)
 
     def far_assignments(self, i: int, catalog: Catalog) -> list[tuple[str, str]]:
         """Student `i`'s assignments far from their grade, each with its flag
@@ -550,22 +554,42 @@ def next_skill_list(c: ClassData, catalog: Catalog) -> str:
     )
 
 
-def set_aside_notice(files: Sequence[SetAsideFile]) -> str:
-    """What the night did not apply: each overrides file of the class it set aside, with its
-    problems, so the teacher who exported it fixes it (the night's warning reaches only its
-    operator)."""
-    if not files:
+def set_aside_notice(c: ClassData) -> str:
+    """What the night did not apply: each overrides file of the class it set aside, so that
+    the teacher who exported it fixes it (the night's warning reaches only its operator). Where
+    a file could be read again, its choices fill the form (`ClassData.set_aside_choices`) and
+    the notice says what is wrong in the teacher's terms: which student, which choice; the
+    night's own words (file lines, ids hidden) follow, folded, for whoever runs the night."""
+    if not c.set_aside:
         return ""
-    items = "".join(
+    names = ", ".join(f"<code>{e(Path(f.path).name)}</code>" for f in c.set_aside)
+    night = "".join(
         f"<li><code>{e(Path(f.path).name)}</code>: {counted(len(f.problems), 'problem')}<ul>"
         + "".join(f"<li>{e(p)}</li>" for p in f.problems)
         + "</ul></li>"
-        for f in files
+        for f in c.set_aside
+    )
+    if not c.set_aside_choices:
+        return (
+            '<div class="set-aside" role="alert"><p><strong>Not applied tonight:</strong> this '
+            f"class's overrides file ({names}) had problems, so its students were served without "
+            f"it. Fix them here and export again.</p><ul>{night}</ul></div>"
+        )
+    label = dict(zip(c.student_ids, c.labels, strict=True))
+    said = "".join(
+        f"<li>{e(label[sid])}: {'; '.join(e(w) for w in choice.wrong)}</li>"
+        for sid, choice in c.set_aside_choices.items()
+        if choice.wrong
     )
     return (
         '<div class="set-aside" role="alert"><p><strong>Not applied tonight:</strong> this '
-        "class's overrides file had problems, so its students were served without it. Fix them "
-        f"here and export again.</p><ul>{items}</ul></div>"
+        f"class's overrides file ({names}) had problems, so its students were served without "
+        "it. Its choices are filled in below: fix the ones marked (activity ids the catalog "
+        "does not have are marked under their fields) and export again; the new file is "
+        "written whole (its class, date and format as the night reads them).</p>"
+        + (f"<ul>{said}</ul>" if said else "")
+        + f"<details><summary>The night's problems, as its warning said them</summary><ul>{night}"
+        "</ul></details></div>"
     )
 
 
@@ -574,7 +598,7 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
     far from the student's grade is flagged under its field (`far_assignment`)."""
     rows = []
     for i, (sid, label) in enumerate(zip(c.student_ids, c.labels, strict=True)):
-        o = c.overrides.get(sid, StudentOverride())
+        o = c.set_aside_choices.get(sid) or c.overrides.get(sid, StudentOverride())
         far = c.far_assignments(i, catalog)
         note_id = f"far-{student_anchor(sid)}"
         note = (
@@ -599,7 +623,7 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
     return (
         f'<form id="overrides" data-class="{e(c.class_id)}" data-date="{e(date)}" '
         f'data-activities="{e(" ".join(catalog.activity_index))}">'
-        + set_aside_notice(c.set_aside)
+        + set_aside_notice(c)
         + "<p>Choose per student; the file you export is read by the nightly job "
         "(<code>adaptive batch --overrides FILE</code>) and shows here the next morning. Activity "
         "ids are separated by commas or semicolons; assigned ones come first, in order. An id "
