@@ -266,6 +266,52 @@ def test_the_form_marks_unknown_ids_suggests_the_meant_one_and_refuses_to_export
     assert doc["students"][c]["excluded"] == [second] and b not in doc["students"]
 
 
+def test_a_set_aside_file_comes_back_in_the_form_with_its_slips_marked(
+    report_district, page, tmp_path
+):
+    """A teacher's trial: a class's file the night set aside ('Remediate', a typo'd activity)
+    left the class page saying "Not applied tonight" with the night's own words and an empty
+    form, so the teacher retyped every choice. The page now holds the file's choices: the valid
+    ones as they were, the typo'd activity marked with the one meant on load, the wrong mode
+    said in the notice; fixed, the file exports whole."""
+    d = report_district
+    students = d.students()
+    klass = mixed_class(students)
+    a, b = sorted(students.loc[students["class_id"] == klass, "student_id"])[:2]
+    catalog = Catalog.from_json(d.catalog)
+    first = catalog.activity_index[0]
+    typo = first[:-3] + first[-2:]  # one letter dropped
+    night = (pd.Timestamp(d.day) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    doc = {
+        "format": "adaptive-overrides",
+        "version": 1,
+        "class_id": klass,
+        "date": d.day,
+        "students": {a: {"mode": "Remediate"}, b: {"assigned": [typo], "mode": "accelerate"}},
+    }
+    (exports / f"overrides-{klass}.json").write_text(json.dumps(doc))  # fmt: skip
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    with pytest.warns(Warning):  # the night sets it aside, saying so
+        run_daily_job(night, batch, **d.job_args(overrides=exports))
+    site = tmp_path / "site"
+    build_site(batch, night, site, catalog=d.catalog, profiles=d.profiles)
+    open_page(page, class_page(site, klass))
+    assert "Not applied tonight" in page.text_content("body")
+    row_b = f'#overrides tr[data-student="{b}"]'
+    assert page.input_value(f"{row_b} input >> nth=0") == typo
+    assert page.input_value(f"{row_b} select") == "accelerate"
+    said = page.text_content(f"{row_b} .bad")  # marked on load, before any typing
+    assert f"{typo}: not an activity of the catalog (did you mean {first}?)" in said
+    page.fill(f"{row_b} input >> nth=0", first)
+    page.select_option(f'#overrides tr[data-student="{a}"] select', "remediate")
+    fixed = export(page, tmp_path, "fixed.json")
+    assert fixed["students"][b] == {"assigned": [first], "excluded": [], "mode": "accelerate"}
+    assert fixed["students"][a] == {"assigned": [], "excluded": [], "mode": "remediate"}
+
+
 class _no_download:
     """Asserts that a click downloads nothing (the export refused)."""
 
