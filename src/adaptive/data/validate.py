@@ -46,7 +46,7 @@ from adaptive.data.times import (
     text_times,
     times_ns,
 )
-from adaptive.errors import ConfigError, DataValidationError, Problem, counted
+from adaptive.errors import ConfigError, DataValidationError, Problem, counted, share_words
 
 ISO_EXPECTED = (
     "an ISO 8601 date-time such as 2024-09-01T08:30:00Z (naive times are read as UTC; "
@@ -748,8 +748,9 @@ SKILL_LIST_SHARE = 0.05
 
 def skill_list_notes(raw: RawTable, values: RowValues, mapping: ColumnMapping) -> list[str]:
     """A hint for the load report when a text skill column read without a separator holds
-    values that look like lists of skills ("k1;k2" in 5 % of the rows or more): each was read
-    as ONE skill, as asked, and the note says how many rows and which option reads lists.
+    values that look like lists of skills ("k1;k2" in 5 % of the rows or more, or in any row
+    where the parts are each a skill of the column: `_lists_of_skills`): each was read as ONE
+    skill, as asked, and the note says how many rows and which option reads lists.
 
     With `skills_sep` given, the same about another separator still in the split skills ("~"
     left in 17% of the rows split at ","): the separator given was probably not the export's.
@@ -763,25 +764,42 @@ def skill_list_notes(raw: RawTable, values: RowValues, mapping: ColumnMapping) -
         dtype = dtype.value_type
     if n_rows == 0 or not (pa.types.is_string(dtype) or pa.types.is_large_string(dtype)):
         return []
-    counted = pc.value_counts(pc.list_flatten(values.skill_ids))  # each distinct skill once
-    skills, counts = counted.field("values"), counted.field("counts").to_numpy()
+    distinct = pc.value_counts(pc.list_flatten(values.skill_ids))  # each distinct skill once
+    skills, counts = distinct.field("values"), distinct.field("counts").to_numpy()
     sep, holds = _commonest_separator(skills, counts, mapping.skills_sep)
     rows = int(counts[holds].sum())
-    if rows < SKILL_LIST_SHARE * n_rows:
+    if rows < SKILL_LIST_SHARE * n_rows and not _lists_of_skills(skills, holds, sep):
         return []
     common = int(np.flatnonzero(holds)[np.argmax(counts[holds])])
     example = f"({int(holds.sum()):,} such skills, e.g. {skills[common].as_py()!r})"
     if mapping.skills_sep is not None:
         return [
-            f"{rows:,} rows ({rows / n_rows:.0%}) of column '{mapping.skill_ids}' still hold a "
+            f"{counted(rows, 'row')} ({share_words(rows / n_rows)}) of column "
+            f"'{mapping.skill_ids}' still hold a "
             f"skill with {sep!r} in it once split at {mapping.skills_sep!r} {example}: is the "
             f"export's separator {sep!r}? (--skills-sep '{sep}')"
         ]
     return [
-        f"{rows:,} rows ({rows / n_rows:.0%}) of column '{mapping.skill_ids}' hold a skill with "
+        f"{counted(rows, 'row')} ({share_words(rows / n_rows)}) of column '{mapping.skill_ids}' "
+        "hold a skill with "
         f"{sep!r} in it {example}, each read as ONE skill; if they are lists of skills, give "
         f"the separator: --skills-sep '{sep}' (skills_sep)"
     ]
+
+
+def _lists_of_skills(skills: pa.Array, holds: np.ndarray, sep: str) -> bool:
+    """Whether some skill holding `sep` splits into parts that are each a skill of the column
+    ("g7.OA.3;g7.OA.4" beside "g7.OA.3" and "g7.OA.4"): a list of skills read as one, however
+    few its rows (a project practising two skills: 0.5% of a district's rows, each read as a
+    skill of its own). A name with a comma ("Angles - Obtuse, Acute, and Right") splits into
+    parts that are no skills. Over the distinct skills, not the rows."""
+    names = skills.to_pylist()
+    alone = {n for n, h in zip(names, holds.tolist(), strict=True) if not h}
+    return any(
+        all(part.strip() in alone for part in name.split(sep))
+        for name, h in zip(names, holds.tolist(), strict=True)
+        if h
+    )
 
 
 def _commonest_separator(
