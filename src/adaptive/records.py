@@ -106,7 +106,9 @@ def _checks_of(cls: type) -> dict[str, _Check]:
             convert, expected = to_grade, GRADE_EXPECTED + ("" if required else " or null")
         if f.name == "id" or f.name.endswith("_id"):
             convert = _non_empty_id(convert)
-            expected = "a non-empty id (text, or a whole number)" + ("" if required else " or null")
+            expected = 'a non-empty id: text or an integer, 12 or "12", not 12.0' + (
+                "" if required else " or null"
+            )
         out[f.name] = _Check(convert, expected, required)
     return out
 

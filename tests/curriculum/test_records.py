@@ -37,7 +37,10 @@ def test_good_records_convert_lists_and_ints() -> None:
         ({"student_id": "s1", "interests": {"math": "a lot"}}, "interests = "),
         ({"student_id": "s1", "goal_skills": "k1"}, "goal_skills = 'k1' (expected a list"),
         ({"student_id": "s1", "weekly_minutes": True}, "weekly_minutes = True"),
-        ({"student_id": ""}, "student_id = '' (expected a non-empty id (text, or a whole number))"),
+        (
+            {"student_id": ""},
+            "student_id = '' (expected a non-empty id: text or an integer, 12 or \"12\", not 12.0)",
+        ),
         ({"grade": 4}, "missing field 'student_id'"),
         ({"student_id": "s1", "grde": 4}, "unknown field 'grde'"),
         (["s1", 4], "expected an object of fields"),

@@ -215,8 +215,8 @@ def _outcome_randomization_words(rows, permutations: int) -> tuple[str, str] | N
         words = f"from {permutations:,} redraws"
     else:
         words = (
-            f"from {permutations:,} redraws (not enumerated: a format-1 assignment file does "
-            "not record the order its 4 or more arms were dealt in, dealing order unknown)"
+            f"from {permutations:,} redraws (not enumerated: dealing order unknown, which a "
+            "format-1 assignment file of 4 or more arms does not record)"
         )
     return str(rows["outcome"].iloc[0]), f"{words} (two-sided): the smallest it can be is {floor}"
 
