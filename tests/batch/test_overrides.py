@@ -197,8 +197,14 @@ def test_a_bad_file_is_set_aside_by_the_night_and_refused_by_validate(district, 
         path.write_text(json.dumps(doc, indent=1))
         return path
 
+    catalog = Catalog.from_json(district.catalog)
+    grade = profiles[bad[2]].grade
+    far = next(
+        a.id for a in catalog.activities if a.grade is not None and abs(a.grade - grade) >= 3
+    )
     bad_file = export("bad.json", bad_class, {bad[0]: {"mode": "Remediate"},
-                                              bad[1]: {"assigned": ["nope"]}}, "20/02/2027")  # fmt: skip
+                                              bad[1]: {"assigned": ["nope"]},
+                                              bad[2]: {"assigned": [far]}}, "20/02/2027")  # fmt: skip
     export("good.json", good_class, {good[0]: {"mode": "remediate"}})
     (exports / "notes.csv").write_text("student_id,excluded\n")  # set aside too
     args = ["--date", district.last_day, "--data", str(district.responses), "--catalog",
@@ -247,6 +253,9 @@ def test_a_bad_file_is_set_aside_by_the_night_and_refused_by_validate(district, 
     # the form holds the file's choices: the valid ones, and 'nope' to be marked by the page
     row = page[page.index(f'<tr data-student="{bad[1]}">') :].split("</tr>")[0]
     assert 'value="nope"' in row
+    # a choice of the file far from the student's grade is flagged where it is shown
+    row = page[page.index(f'<tr data-student="{bad[2]}">') :].split("</tr>")[0]
+    assert f'value="{far}"' in row and 'class="far"' in row and "check the assignment" in row
 
 
 def test_every_problem_of_a_file_is_named_at_once(tmp_path):

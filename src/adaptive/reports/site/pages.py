@@ -599,7 +599,7 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
     rows = []
     for i, (sid, label) in enumerate(zip(c.student_ids, c.labels, strict=True)):
         o = c.set_aside_choices.get(sid) or c.overrides.get(sid, StudentOverride())
-        far = c.far_assignments(i, catalog)
+        far = far_assignments(o, c.grades[i], catalog)  # of the choices the row shows
         note_id = f"far-{student_anchor(sid)}"
         note = (
             f'<p class="far" id="{e(note_id)}">'
