@@ -1049,3 +1049,24 @@ def test_a_set_aside_file_is_its_classs_by_the_whole_name_first() -> None:
     assert _class_of_name("overrides-c1 (1).json", classes) == ("c1 (1)",)
     assert _class_of_name("overrides-c2 (1).json", classes) == ("c2",)
     assert _class_of_name("notes.json", classes) == ()
+
+
+def test_a_set_aside_files_students_matched_to_no_classmate_are_counted_on_the_page(tmp_path):
+    """A review: a set-aside file's student matched to no classmate (or to several alike) was
+    left out of the pre-filled form without a word, so the file exported again dropped their
+    choices. Counted, and the class page's notice says how many (no id)."""
+    from adaptive.batch.overrides import set_aside_choices
+    from adaptive.reports.site.pages import _unmatched_words
+
+    path = tmp_path / "overrides-c1.json"
+    path.write_text(json.dumps({"format": "adaptive-overrides", "version": 1, "class_id": "c1",
+                                "date": "2026-10-01", "students": {
+                                    "stu0001": {"mode": "remediate"},
+                                    "stu0O02": {"mode": "accelerate"},  # a letter for a digit
+                                    "nobody-here": {"assigned": ["A1"]}}}))  # fmt: skip
+    unmatched: list[int] = []
+    got = set_aside_choices(path, {"stu0001", "stu0002", "stu0003"}, unmatched)
+    assert set(got) == {"stu0001", "stu0002"} and unmatched == [1]
+    said = _unmatched_words(sum(unmatched))
+    assert "1 student of the file has no match among this class's students" in said
+    assert "nobody-here" not in said and _unmatched_words(0) == ""

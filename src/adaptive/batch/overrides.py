@@ -1505,12 +1505,16 @@ class SetAsideChoices:
     wrong: tuple[str, ...] = ()
 
 
-def set_aside_choices(path: str | Path, roster: Collection[str]) -> dict[str, SetAsideChoices]:
+def set_aside_choices(
+    path: str | Path, roster: Collection[str], unmatched: list[int] | None = None
+) -> dict[str, SetAsideChoices]:
     """The choices a set-aside overrides file (`SetAsideFile.path`) gives the students of
     `roster` (a class's ids), read leniently for the class page's form: a student id typed
     wrong is read as the classmate it likely means (`typo_of`, said in `wrong`), a mode that is
     none of `MODES` is left out (said, with the one likely meant: `closest_name`). Empty when
-    the file is gone or is no JSON object of students (the night's problems then say why)."""
+    the file is gone or is no JSON object of students (the night's problems then say why).
+    `unmatched`, when given, gets the number of the file's students matched to no classmate
+    appended: their choices are in no row of the form, and the notice says how many."""
     try:
         doc = json.loads(read_user_text(Path(path), "teacher overrides JSON"))
     except (OSError, ValueError, AdaptiveError):
@@ -1519,12 +1523,14 @@ def set_aside_choices(path: str | Path, roster: Collection[str]) -> dict[str, Se
     if not isinstance(students, dict):
         return {}
     out: dict[str, SetAsideChoices] = {}
+    missed = 0
     for key, given in students.items():
         sid, wrong = str(key).strip(), []
         if sid not in roster:
             meant = typo_of(sid, roster)
             if len(meant) != 1:
-                continue  # no classmate's: the notice counts them
+                missed += 1  # no classmate's, or several alike: counted, not guessed
+                continue
             wrong.append(f"the file wrote their id as {sid!r} (read as theirs here)")
             sid = meant[0]
         given = given if isinstance(given, dict) else {}
@@ -1544,4 +1550,6 @@ def set_aside_choices(path: str | Path, roster: Collection[str]) -> dict[str, Se
             wrong.append(f"mode: {mode!r} is no mode{hint}; choose one below")
             mode = None
         out[sid] = SetAsideChoices(lists["assigned"], lists["excluded"], mode, tuple(wrong))
+    if unmatched is not None:
+        unmatched.append(missed)
     return out

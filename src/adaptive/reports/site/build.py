@@ -495,6 +495,7 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
     ids = s.ids[rows]
     set_aside = tuple(f for f in ctx.set_aside if s.classes[a] in f.classes)
     roster = set(ids.tolist())
+    unmatched: list[int] = []  # each set-aside file's students matched to no one here
     return pages.ClassData(
         school=school,
         class_id=s.classes[a],
@@ -517,8 +518,9 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         set_aside_choices={
             sid: choice
             for f in set_aside
-            for sid, choice in set_aside_choices(f.path, roster).items()
+            for sid, choice in set_aside_choices(f.path, roster, unmatched).items()
         },
+        set_aside_unmatched=sum(unmatched),
         no_answer=s.no_answer[rows],
         placement=s.placement[rows],
         grades=s.grades[rows],

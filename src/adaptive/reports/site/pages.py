@@ -160,6 +160,8 @@ class ClassData:
     #: the choices of those files per student of the class, as the form is pre-filled with
     #: them (`set_aside_choices`; empty where no file could be read again)
     set_aside_choices: dict[str, SetAsideChoices] = field(default_factory=dict)
+    #: how many students of those files match no student of the class (in no row of the form)
+    set_aside_unmatched: int = 0
 
     def far_assignments(self, i: int, catalog: Catalog) -> list[tuple[str, str]]:
         """Student `i`'s assignments far from their grade, each with its flag
@@ -588,8 +590,20 @@ def set_aside_notice(c: ClassData) -> str:
         "does not have are marked under their fields) and export again; the new file is "
         "written whole (its class, date and format as the night reads them).</p>"
         + (f"<ul>{said}</ul>" if said else "")
+        + _unmatched_words(c.set_aside_unmatched)
         + f"<details><summary>The night's problems, as its warning said them</summary><ul>{night}"
         "</ul></details></div>"
+    )
+
+
+def _unmatched_words(n: int) -> str:
+    """The notice's line for a set-aside file's students that match no student of the class
+    (their choices are in no row, so the form's export leaves them out), without their ids."""
+    if not n:
+        return ""
+    return (
+        f"<p>{counted(n, 'student')} of the file {verb(n, 'has')} no match among this class's "
+        "students: their choices are not below, and the file you export leaves them out.</p>"
     )
 
 
