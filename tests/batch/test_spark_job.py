@@ -634,6 +634,10 @@ def test_the_spark_driver_keeps_no_arm_of_an_experiment_and_serves_its_arms_as_i
     recs = pd.read_parquet(tmp_path / "spark" / "recommendations" / f"date={DAY_1}")
     assert set(recs["arm"]) >= {"control", "new"}
     assert ours.students_outside_experiment == theirs.students_outside_experiment
+    # a review: the Spark summary counted no students by arm, so a night served by the arms'
+    # policies still read "policy shipped default; experiment exp.json" there
+    assert ours.students_by_arm == theirs.students_by_arm
+    assert list(ours.students_by_arm) == ["control", "new"] and all(ours.students_by_arm.values())
 
 
 def test_integer_and_padded_log_ids_are_text_on_spark_as_in_process(

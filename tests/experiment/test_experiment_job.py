@@ -617,19 +617,3 @@ def test_the_summary_says_which_policy_each_student_was_served(served, tmp_path,
         f"new ({n['new']:,} students);" in said
     )
     assert "policy shipped default" not in said
-
-
-def test_a_spark_nights_summary_names_the_arms_not_the_nights_own_policy() -> None:
-    """A review: the Spark engine counts no students by arm, and its summary still said
-    "policy shipped default; experiment exp.json" of a night served by the arms' policies."""
-    from types import SimpleNamespace
-
-    from adaptive.cli.lifecycle import _served_with
-
-    spark = SimpleNamespace(policy="shipped default", exploration="none", experiment="exp.json",
-                            students_by_arm={}, students_outside_experiment=0)  # fmt: skip
-    assert _served_with(spark) == "policies: experiment exp.json's arms"
-    spark.students_outside_experiment = 3
-    assert _served_with(spark) == (
-        "policies: experiment exp.json's arms; policy shipped default for the 3 students outside it"
-    )

@@ -45,7 +45,7 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -239,7 +239,7 @@ class JobSummary:
     #: night's own policy, arm '' in the outputs)
     students_outside_experiment: int = 0
     #: with an experiment: students served by each arm, in the assignment's order (the
-    #: reference first; the in-process engine counts them, the Spark engine leaves it empty)
+    #: reference first)
     students_by_arm: dict[str, int] = field(default_factory=dict)
     #: the policy that served this night before (in words), when a re-run served it with another
     replaced_policy: str | None = None
@@ -979,19 +979,25 @@ def _serve_date(
         students_below_k=below_k,
         students_short_with_time_left=with_time_left,
         students_outside_experiment=outside,
-        students_by_arm=_students_by_arm(done, experiment),
+        students_by_arm=students_by_arm(
+            (d.by_arm for d in done), experiment.arm_names if experiment else ()
+        ),
         replaced_policy=replaced.policy if replaced else None,
         replaced_inputs=replaced.inputs if replaced else {},
     )
     return summary
 
 
-def _students_by_arm(done: list[SchoolDone], experiment: Assignment | None) -> dict[str, int]:
-    """Students served by each arm of `experiment` over the night's schools, its arms in the
-    assignment's order (an arm no student got: 0); empty without an experiment."""
-    if experiment is None:
-        return {}
-    return {arm: sum(d.by_arm.get(arm, 0) for d in done) for arm in experiment.arm_names}
+def students_by_arm(
+    schools: Iterable[Mapping[str, int]], arm_names: Sequence[str]
+) -> dict[str, int]:
+    """Students served by each arm over the night's schools (each school's counts by arm), in
+    the assignment's order (an arm no student got: 0); empty without arms (no experiment).
+    Both engines sum their schools' counts with it."""
+    total: collections.Counter[str] = collections.Counter()
+    for counts in schools:
+        total.update(counts)
+    return {arm: total[arm] for arm in arm_names}
 
 
 @dataclass

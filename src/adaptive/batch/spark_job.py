@@ -76,6 +76,7 @@ from adaptive.batch.job import (
     Night,
     _serve_one,
     _source_name,
+    students_by_arm,
 )
 from adaptive.batch.log_digest import (
     before_cutoffs,
@@ -167,7 +168,7 @@ RESULT_SCHEMA = (
     "new_responses long, without_profile long, listing string, state_rows long, "
     "state_sha256 string, seconds double, untraced long, untraced_skills string, unserved long, "
     "below_k long, short_with_time_left long, outside_experiment long, off_catalog string, without_profile_ids string, "
-    "all_known string"
+    "all_known string, by_arm string"
 )
 
 
@@ -485,6 +486,10 @@ def run_spark_night(
         students_below_k=sum(r["below_k"] for r in rows),
         students_short_with_time_left=sum(r["short_with_time_left"] for r in rows),
         students_outside_experiment=sum(r["outside_experiment"] for r in rows),
+        students_by_arm=students_by_arm(
+            (json.loads(r["by_arm"]) for r in rows),
+            experiment_facts.arm_names if experiment_facts is not None else (),
+        ),
         replaced_policy=replaced.policy if replaced else None,
         replaced_inputs=replaced.inputs if replaced else {},
     )
@@ -1394,6 +1399,8 @@ def serve_spark_school(
             "off_catalog": [off_catalog.to_json()],
             # of the unserved, those with every skill known, by placement words (no ids)
             "all_known": [json.dumps(done.all_known, sort_keys=True)],
+            # students served by each arm of the night's experiment ('': outside it)
+            "by_arm": [json.dumps(done.by_arm, sort_keys=True)],
         }
     )
 

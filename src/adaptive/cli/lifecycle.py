@@ -675,11 +675,8 @@ def _served_with(s) -> str:
         own += f" (exploration {s.exploration})"
     if not s.experiment:
         return own
-    if s.students_by_arm:
-        arms = ", ".join(f"{arm} ({counted(n, 'student')})" for arm, n in s.students_by_arm.items())
-        said = f"policies: experiment {s.experiment} arms {arms}"
-    else:  # the Spark engine does not count students by arm
-        said = f"policies: experiment {s.experiment}'s arms"
+    arms = ", ".join(f"{arm} ({counted(n, 'student')})" for arm, n in s.students_by_arm.items())
+    said = f"policies: experiment {s.experiment} arms {arms}"
     outside = s.students_outside_experiment
     if outside:
         said += f"; {own} for the {counted(outside, 'student')} outside it"

@@ -99,7 +99,9 @@ class Assignment:
         """What a night says of this assignment (its unit, file, roster and digest), without
         its units: the Spark engine's driver keeps these, and its executors read the units from
         the file itself (`adaptive.batch.spark_job`)."""
-        return AssignmentFacts(self.unit, self.source, self.profiles_sha256, self.sha256)
+        return AssignmentFacts(
+            self.unit, self.source, self.profiles_sha256, self.sha256, tuple(self.arm_names)
+        )
 
     def arm_of(self, class_ids: np.ndarray, school_ids: np.ndarray) -> np.ndarray:
         """(n,) arm of each student from their class or school ("" = not in the experiment)."""
@@ -216,6 +218,8 @@ class AssignmentFacts:
     source: str
     profiles_sha256: str
     sha256: str
+    #: the arms in the order given (the reference first), to count a night's students by arm
+    arm_names: tuple[str, ...] = ()
 
 
 def _holds(path: Path, blob: bytes) -> bool:
