@@ -246,14 +246,23 @@ SITE_JS = r"""'use strict';
       return replaced;
     });
   }
+  // the catalog's activity ids by their folded spelling, in sorted order: built at the first
+  // unknown id, kept (the list is fixed once the page is read)
+  var spelt = null;
+  function speltActivities() {
+    if (spelt === null) {
+      spelt = {};
+      sorted(activities).forEach(function (a) { (spelt[fold(a)] = spelt[fold(a)] || []).push(a); });
+    }
+    return spelt;
+  }
   function closest(id) {
     var read = sameAsRead(id, activities);
     if (read !== null) { return read; }
-    var spelt = {};
-    sorted(activities).forEach(function (a) { (spelt[fold(a)] = spelt[fold(a)] || []).push(a); });
-    var close = closeMatches(fold(id), Object.keys(spelt), 10, CUTOFF);
+    var byFold = speltActivities();
+    var close = closeMatches(fold(id), Object.keys(byFold), 10, CUTOFF);
     for (var c = 0; c < close.length; c++) {
-      var kept = spelt[close[c]].filter(function (a) { return !numberedSibling(id, a); });
+      var kept = byFold[close[c]].filter(function (a) { return !numberedSibling(id, a); });
       if (kept.length) { return closeMatches(id, kept, 1, 0)[0]; }
     }
     return null;
