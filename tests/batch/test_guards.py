@@ -13,6 +13,7 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -176,7 +177,13 @@ def test_a_catalog_the_model_does_not_know_is_refused(district, tmp_path):
     assert check_skill_coverage(district_model_skills(known), catalog) == coverage  # a model
 
 
-def test_profiles_naming_topics_the_catalog_lacks_are_said_not_ignored(district, tmp_path, caplog):
+def profile_notes(caught: list[warnings.WarningMessage]) -> list[str]:
+    """The "profiles: ..." warnings of `check_profiles` among `caught`."""
+    said = (str(w.message) for w in caught if issubclass(w.category, CoverageWarning))
+    return [m for m in said if m.startswith("profiles: ")]
+
+
+def test_profiles_naming_topics_the_catalog_lacks_are_said_not_ignored(district, tmp_path):
     """A vendor's profiles export capitalized its topics ("Animals" where the catalog says
     "animals") or gave weights in percent: the interest term was off (unknown topics ignored)
     or flat (80 clipped to 1) without a word. Now the night warns, naming the topics and how
@@ -193,11 +200,12 @@ def test_profiles_naming_topics_the_catalog_lacks_are_said_not_ignored(district,
     records[0]["goal_skills"] = ["g9.none.1"]
     capitalized = tmp_path / "profiles.jsonl"
     capitalized.write_text("\n".join(json.dumps(r) for r in records) + "\n")
-    with caplog.at_level(logging.WARNING):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         run_daily_job(
             district.last_day, tmp_path / "out", **district.job_args(profiles=capitalized)
         )
-    said = [m for m in caplog.messages if m.startswith("profiles: ")]
+    said = profile_notes(caught)
     assert len(said) == 1 and "12 interest topics the catalog does not have: 'Art' (" in said[0]
     assert "1 goal skill the catalog does not have: 'g9.none.1' (1 student)" in said[0]
     assert not any(r["student_id"] in said[0] for r in records)
@@ -317,7 +325,7 @@ def test_every_atomic_writer_gives_files_the_umask(tmp_path):
     assert len(modes) > 3 and set(modes.values()) == {0o644}, modes
 
 
-def test_profiles_warning_counts_one_student(caplog):
+def test_profiles_warning_counts_one_student():
     """A district's trial: "'Music' (1 students), ... '8.g.a.4' (1 students)": a count of one
     read "1 students" (and "1 goal skills", "1 students are in grades"). Now "1 student"."""
     from adaptive.curriculum import LearnerProfile
@@ -332,9 +340,10 @@ def test_profiles_warning_counts_one_student(caplog):
         LearnerProfile("s2", grade=8, interests={"dinosaurs": 0.5, "space": 0.4}),
         LearnerProfile("s4", grade=12),
     ]  # fmt: skip
-    with caplog.at_level(logging.WARNING):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         check_profiles(profiles, catalog)
-    said = " ".join(m for m in caplog.messages if m.startswith("profiles: "))
+    said = " ".join(profile_notes(caught))
     assert (
         "2 interest topics the catalog does not have: 'dinosaurs' (2 students), 'space' (1 "
         "student); 1 goal skill the catalog does not have: '8.NS.Z.9' (1 student)" in said
@@ -343,7 +352,7 @@ def test_profiles_warning_counts_one_student(caplog):
     assert not any(p.student_id in said for p in profiles)
 
 
-def test_profiles_warning_gives_the_catalogs_spelling_of_a_case_slip(caplog):
+def test_profiles_warning_gives_the_catalogs_spelling_of_a_case_slip():
     """A district's trial: a topic or goal written in another case than the catalog's
     ('Music', '8.g.a.4') got no "did you mean" in the profiles warning, where overrides,
     --student and explain give one. Now the catalog's spelling is named where only the case
@@ -362,9 +371,10 @@ def test_profiles_warning_gives_the_catalogs_spelling_of_a_case_slip(caplog):
         LearnerProfile("s3", grade=8, goal_skills=("8.NS.Z.9",)),
         LearnerProfile("s4", grade=12),
     ]  # fmt: skip
-    with caplog.at_level(logging.WARNING):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         coverage = check_profiles(profiles, catalog)
-    said = " ".join(m for m in caplog.messages if m.startswith("profiles: "))
+    said = " ".join(profile_notes(caught))
     assert (
         "2 interest topics the catalog does not have: 'Music' (1 student; did you mean "
         "'music'?), 'dinosaurs' (1 student); 2 goal skills the catalog does not have: "
@@ -375,9 +385,34 @@ def test_profiles_warning_gives_the_catalogs_spelling_of_a_case_slip(caplog):
     assert not any(p.student_id in said for p in profiles)
 
 
-def test_students_without_a_grade_or_in_a_grade_the_catalog_lacks_are_counted(
-    district, tmp_path, caplog
-):
+def test_a_mistyped_topic_gets_the_same_did_you_mean_at_night_and_per_request():
+    """A vendor's trial: 'animls' was told "did you mean 'animals'?" per request, but the
+    night's profiles check offered only case slips, so it named no topic; and it said so only
+    through the library's logger, which the vendor's service silences (it reads warnings).
+    Now both paths follow `closest_name` and both are `CoverageWarning`s."""
+    from adaptive.curriculum import LearnerProfile
+    from adaptive.policy import AdaptivePolicy, StudentView
+    from adaptive.policy.adapter import check_profiles
+
+    def catalog() -> Catalog:
+        return Catalog(
+            (Skill("count", grade=1),), (Activity("a", "A", ("count",), topics=("animals",)),)
+        )
+
+    profile = LearnerProfile("kid-7", grade=1, interests={"animls": 1.0})
+    with warnings.catch_warnings(record=True) as night:
+        warnings.simplefilter("always")
+        coverage = check_profiles([profile], catalog())
+    with warnings.catch_warnings(record=True) as request:
+        warnings.simplefilter("always")
+        AdaptivePolicy(catalog()).recommend(StudentView("kid-7", profile, {}), k=1, now=20_000.0)
+    [said] = profile_notes(night)
+    assert coverage.spelled == {"animls": "animals"}
+    assert "'animls' (1 student; did you mean 'animals'?)" in said and "kid-7" not in said
+    assert any("'animls' (did you mean 'animals'?)" in str(w.message) for w in request)
+
+
+def test_students_without_a_grade_or_in_a_grade_the_catalog_lacks_are_counted(district, tmp_path):
     """The trial of stop 39: a roster with empty grades placed those students from the model's
     population estimate (which counted grade 6 and 8 skills as known) and one with K, PK and 12
     on a grade 3-8 catalog, both without a word; a readiness sentence then said the student's
@@ -394,9 +429,10 @@ def test_students_without_a_grade_or_in_a_grade_the_catalog_lacks_are_counted(
     records[2]["grade"], records[3]["grade"] = "K", 12
     edited = tmp_path / "profiles.jsonl"
     edited.write_text("\n".join(json.dumps(r) for r in records) + "\n")
-    with caplog.at_level(logging.WARNING):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         run_daily_job(district.last_day, tmp_path / "out", **district.job_args(profiles=edited))
-    said = [m for m in caplog.messages if m.startswith("profiles: ")]
+    said = profile_notes(caught)
     assert len(said) == 1, said
     assert "2 students have no grade: they start from the model's population estimate" in said[0]
     assert "2 students are in grades the catalog has no skill of: 12 (1), K (1)" in said[0]
@@ -404,7 +440,8 @@ def test_students_without_a_grade_or_in_a_grade_the_catalog_lacks_are_counted(
     catalog = Catalog.from_json(district.catalog)
     quiet = check_profiles(read_profiles(district.profiles), catalog)
     assert quiet.no_grade == 0 and not quiet.grades_outside
-    assert check_profiles([LearnerProfile("x")], catalog).no_grade == 1
+    with pytest.warns(CoverageWarning, match="1 student has no grade"):
+        assert check_profiles([LearnerProfile("x")], catalog).no_grade == 1
     assert "placement counts" in sentence(
         "readiness", "S", "T", prerequisite="P", prerequisite_shown=False
     )

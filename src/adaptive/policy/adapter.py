@@ -14,7 +14,6 @@ log in numpy (one student's request must not cost pandas group-bys).
 from __future__ import annotations
 
 import inspect
-import logging
 import warnings
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,9 +32,9 @@ from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import (
     ConfigError,
     CoverageWarning,
+    closest_name,
     counted,
     expect_type,
-    same_but_case,
     verb,
 )
 from adaptive.grades import grade_label
@@ -535,8 +534,8 @@ def check_skill_coverage(
 class ProfileCoverage:
     """Interest topics and goal skills of a district's profiles that its catalog lacks, with the
     number of students naming each (no student ids), and, for the names the warning shows
-    (`_SHOWN` of each kind), the catalog's spelling of those that differ from one of its own
-    only in case (`spelled`: 'Music' -> 'music')."""
+    (`_SHOWN` of each kind), the catalog's name each likely means (`spelled`: 'Music' ->
+    'music', 'animls' -> 'animals'; `closest_name`)."""
 
     students: int
     unknown_topics: dict[str, int]
@@ -544,7 +543,7 @@ class ProfileCoverage:
     no_grade: int = 0  # students without a grade: placed from nothing but the model's prior
     grades_outside: dict[str, int] = field(default_factory=dict)  # grade label -> students
     class_without_school: int = 0  # students with a class and no school
-    spelled: dict[str, str] = field(default_factory=dict)  # unknown name -> catalog's spelling
+    spelled: dict[str, str] = field(default_factory=dict)  # unknown name -> name it means
 
     def __str__(self) -> str:
         parts = []
@@ -593,13 +592,14 @@ def _commonest(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:_SHOWN]
 
 
-def _case_slips(counts: Mapping[str, int], known: Iterable[str]) -> dict[str, str]:
-    """The catalog's spelling of each name a warning shows (`_commonest`) that differs from one
-    of `known` only in case ('8.g.a.4' -> '8.G.A.4'); no spelling-distance guess: short codes
-    share most of their characters ('8.NS.Z.9' would be offered '8.NS.A.4', another standard)."""
+def _meant_names(counts: Mapping[str, int], known: Iterable[str]) -> dict[str, str]:
+    """The name of `known` each name a warning shows (`_commonest`) likely means, by the
+    library's one "did you mean" rule (`closest_name`: case first, then a close spelling that
+    is no other numbered standard), the rule the per-request warning uses too
+    (`policy.base.warn_unknown_interests`): the same slip gets the same hint on both paths."""
     known = list(known)
-    slips = {name: same_but_case(name, known) for name, _ in _commonest(counts)}
-    return {name: spelled for name, spelled in slips.items() if spelled is not None}
+    meant = {name: closest_name(name, known) for name, _ in _commonest(counts)}
+    return {name: close for name, close in meant.items() if close is not None}
 
 
 def check_profiles(
@@ -614,7 +614,7 @@ def check_profiles(
     topics, skills = set(catalog.topics), set(catalog.skill_index)
     # one pass each over the district's profiles (400,000 a night: ~0.1 s, no per-profile call)
     unknown_topics = Counter(t for p in plist for t in p.interests if t not in topics)
-    # said here (logged, counted) and marked said: each batch's `profile_interests` does not
+    # said here (warned, counted) and marked said: each batch's `profile_interests` does not
     # warn of them again (a night's workers, forked after this, would each have)
     unsaid_interests(catalog, unknown_topics)
     unknown_goals = Counter(g for p in plist for g in set(p.goal_skills) if g not in skills)
@@ -625,23 +625,28 @@ def check_profiles(
         grade_label(g): n for g, n in grades.items() if catalog_grades and g not in catalog_grades
     }
     class_only = sum(1 for p in plist if p.class_id and not p.school_id)
-    spelled = _case_slips(unknown_topics, topics) | _case_slips(unknown_goals, skills)
+    spelled = _meant_names(unknown_topics, topics) | _meant_names(unknown_goals, skills)
     coverage = ProfileCoverage(
         len(plist), dict(unknown_topics), dict(unknown_goals), no_grade, outside, class_only,
         spelled,
     )  # fmt: skip
-    log = logging.getLogger(__name__)
     if unknown_topics or unknown_goals:
-        log.warning(
-            "profiles: %s; they are ignored (the catalog's topics: %s)",
-            ProfileCoverage(len(plist), dict(unknown_topics), dict(unknown_goals), spelled=spelled),
-            ", ".join(sorted(topics)[:12]) + (" ..." if len(topics) > 12 else ""),
+        names = ProfileCoverage(
+            len(plist), dict(unknown_topics), dict(unknown_goals), spelled=spelled
         )
+        shown = ", ".join(sorted(topics)[:12]) + (" ..." if len(topics) > 12 else "")
+        _warn_profiles(f"{names}; they are ignored (the catalog's topics: {shown})")
     if no_grade or outside or class_only:
-        log.warning(
-            "profiles: %s", ProfileCoverage(len(plist), {}, {}, no_grade, outside, class_only)
-        )
+        _warn_profiles(str(ProfileCoverage(len(plist), {}, {}, no_grade, outside, class_only)))
     return coverage
+
+
+def _warn_profiles(text: str) -> None:
+    """One `CoverageWarning` "profiles: ..." of `check_profiles` (counts and names, never an id):
+    a warning, as every other data note of the library (`check_skill_coverage`, the per-request
+    `warn_unknown_interests`), so a service that reads Python warnings and silences the
+    library's logger hears of it; the night says it once, before its workers fork."""
+    warnings.warn(CoverageWarning(f"profiles: {text}"), stacklevel=3)
 
 
 def _pair_mean(
