@@ -99,3 +99,40 @@ def test_interests_the_catalog_lacks_are_said_once_per_catalog() -> None:
     other = LearnerProfile("kid-7", grade=1, interests={"Space": 1.0, "unicorns": 1.0})
     [new] = said(fresh, other)  # a topic not said yet still is
     assert "'unicorns'" in new and "'Space'" not in new
+
+
+def test_goals_on_skills_the_catalog_lacks_are_said_once_per_catalog_without_the_student() -> None:
+    """A vendor's trial: `goal_skills=("g1.cont",)` for the catalog's "g1.count" was ignored
+    without a word on the per-request path (interests on unknown topics were said). Now one
+    `CoverageWarning` names the goal and the skill meant (`closest_name`), never the student,
+    once per catalog: not again on the next request, nor after the night's `check_profiles`."""
+    from adaptive.curriculum import Activity, Catalog, Skill
+    from adaptive.errors import CoverageWarning
+    from adaptive.policy import StudentView
+    from adaptive.policy.adapter import check_profiles
+
+    def catalog() -> Catalog:
+        return Catalog(
+            skills=[Skill("g1.count", "Counting", grade=1)],
+            activities=[Activity("A1", "Stars", ("g1.count",))],
+        )
+
+    def said(cat: Catalog) -> list[warnings.WarningMessage]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            AdaptivePolicy(cat).recommend(StudentView("kid-7", profile, {}), k=1, now=20_000.0)
+        return [w for w in caught if issubclass(w.category, CoverageWarning)]
+
+    profile = LearnerProfile("kid-7", grade=1, goal_skills=("g1.cont",))
+    cat = catalog()
+    [first] = said(cat)
+    text = str(first.message)
+    assert "goals on skills the catalog does not have: 'g1.cont' (did you mean 'g1.count'?)" in text
+    assert "kid-7" not in text and first.filename == __file__
+    assert said(cat) == []  # the same catalog's next request
+    checked = catalog()
+    with warnings.catch_warnings(record=True) as night:
+        warnings.simplefilter("always")
+        check_profiles([profile], checked)
+    assert any("did you mean 'g1.count'?" in str(w.message) for w in night)
+    assert said(checked) == []

@@ -58,6 +58,7 @@ from adaptive.policy.base import (
     profile_goals,
     profile_interests,
     to_days,
+    unsaid_goals,
     unsaid_interests,
 )
 from adaptive.policy.config import PolicyConfig
@@ -618,6 +619,7 @@ def check_profiles(
     # warn of them again (a night's workers, forked after this, would each have)
     unsaid_interests(catalog, unknown_topics)
     unknown_goals = Counter(g for p in plist for g in set(p.goal_skills) if g not in skills)
+    unsaid_goals(catalog, unknown_goals)  # nor each batch's `profile_goals`
     catalog_grades = {s.grade for s in catalog.skills if s.grade is not None}
     grades = Counter(p.grade for p in plist)
     no_grade = grades.pop(None, 0)

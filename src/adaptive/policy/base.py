@@ -771,7 +771,7 @@ class StudentBatch:
             streak=runs(),
             last_practiced=stack("last_practiced", np.nan, np.float64),
             progress=stack("progress", 0.0, np.float64),
-            goals=profile_goals(catalog, profiles),
+            goals=profile_goals(catalog, profiles, stacklevel=4),
             interests=profile_interests(catalog, profiles, stacklevel=4),
             completed=activity_matrix(catalog, [v.completed for v in views], "completed"),
             recent=activity_matrix(catalog, [v.recent for v in views], "recent"),
@@ -987,6 +987,8 @@ def profile_interests(
 
 #: Interest topics the catalog lacks that were said already, per catalog (by identity).
 _SAID_TOPICS = SaidOnce(limit=64)
+#: Goal skills the catalog lacks that were said already, per catalog (by identity).
+_SAID_GOALS = SaidOnce(limit=64)
 
 
 def unsaid_interests(catalog: Catalog, unknown: Iterable[str]) -> set[str]:
@@ -998,38 +1000,76 @@ def unsaid_interests(catalog: Catalog, unknown: Iterable[str]) -> set[str]:
     return _SAID_TOPICS.fresh(catalog, unknown)
 
 
+def unsaid_goals(catalog: Catalog, unknown: Iterable[str]) -> set[str]:
+    """Of `unknown` goal skills, those not said yet for this catalog, marked said now: the
+    goals' `unsaid_interests`."""
+    return _SAID_GOALS.fresh(catalog, unknown)
+
+
 def warn_unknown_interests(unknown: set[str], catalog: Catalog, stacklevel: int) -> None:
-    """One `CoverageWarning` naming interest topics the catalog lacks (the first few, each with
-    the catalog's topic it likely means: `closest_name`), never the student: the per-request
-    form of `adapter.check_profiles`, which counts them over a district's profiles."""
+    """One `CoverageWarning` naming interest topics the catalog lacks (`warn_unknown_names`):
+    the per-request form of `adapter.check_profiles`, which counts them over a district's
+    profiles."""
+    warn_unknown_names(
+        "interests on topics", unknown, catalog.topics, "a topic matches by its exact name",
+        stacklevel + 1,
+    )  # fmt: skip
+
+
+def warn_unknown_goals(unknown: set[str], catalog: Catalog, stacklevel: int) -> None:
+    """One `CoverageWarning` naming goal skills the catalog lacks (`warn_unknown_names`), as
+    `warn_unknown_interests` names topics."""
+    skills = catalog.skill_index.tolist()
+    warn_unknown_names(
+        "goals on skills", unknown, skills, "a goal matches a skill by its exact id",
+        stacklevel + 1,
+    )  # fmt: skip
+
+
+def warn_unknown_names(
+    what: str, unknown: set[str], names: Sequence[str], matching: str, stacklevel: int
+) -> None:
+    """One `CoverageWarning` "profile {what} the catalog does not have": the first few of
+    `unknown`, each with the name of `names` it likely means (`closest_name`, as the nightly
+    `check_profiles` names them), and the catalog's first names; never the student."""
     shown = sorted(unknown)[:5]
     named = ", ".join(
         repr(t) + (f" (did you mean {meant!r}?)" if meant else "")
         for t in shown
-        for meant in [closest_name(t, catalog.topics)]
+        for meant in [closest_name(t, names)]
     )
     more = f" and {len(unknown) - len(shown):,} more" if len(unknown) > len(shown) else ""
-    topics = ", ".join(map(repr, catalog.topics[:12])) + (
-        " ..." if len(catalog.topics) > 12 else ""
-    )
+    listed = ", ".join(map(repr, names[:12])) + (" ..." if len(names) > 12 else "")
+    kind = what.rsplit(" ", 1)[-1]  # "topics", "skills"
     warnings.warn(
         CoverageWarning(
-            f"profile interests on topics the catalog does not have: {named}{more}; they are "
-            f"ignored (a topic matches by its exact name; the catalog's topics: {topics})"
+            f"profile {what} the catalog does not have: {named}{more}; they are ignored "
+            f"({matching}; the catalog's {kind}: {listed})"
         ),
         stacklevel=stacklevel,
     )
 
 
-def profile_goals(catalog: Catalog, profiles: Sequence[LearnerProfile]) -> np.ndarray:
-    """(n, S) bool: the profile's goal skills (unknown ids ignored)."""
+def profile_goals(
+    catalog: Catalog, profiles: Sequence[LearnerProfile], stacklevel: int = 3
+) -> np.ndarray:
+    """(n, S) bool: the profiles' goal skills. A goal matches a skill by its exact id; ids the
+    catalog lacks are ignored and said once per catalog (`warn_unknown_goals` of the
+    `unsaid_goals`), as `profile_interests` says topics: a goal "g1.cont" for "g1.count" turned
+    the aspiration term off without a word)."""
     out = np.zeros((len(profiles), len(catalog.skills)), bool)
     pos = catalog_arrays(catalog).skill_pos
+    unknown: set[str] = set()
     for i, p in enumerate(profiles):
         for g in p.goal_skills:
             j = pos.get(g)
             if j is not None:
                 out[i, j] = True
+            else:
+                unknown.add(g)
+    unknown = unsaid_goals(catalog, unknown) if unknown else unknown
+    if unknown:
+        warn_unknown_goals(unknown, catalog, stacklevel + 1)
     return out
 
 
