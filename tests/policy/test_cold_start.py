@@ -420,3 +420,28 @@ def test_a_now_that_is_not_iso_is_refused_by_batch_from_model_too(model) -> None
     with pytest.raises(ConfigError, match="ISO 8601"):
         batch_from_model(model, model.init_state(), cat, [], student_ids=["x"], now="03/04/2027")
     batch_from_model(model, model.init_state(), cat, [], student_ids=["x"], now="2027-03-04")
+
+
+def test_an_earlier_grades_skill_is_said_as_a_check_not_a_skill_to_start(model) -> None:
+    """A vendor's trial (no class grade band on a request): a grade 2 student was served a
+    grade 1 skill that their grade placement counts as 88% known as "a good next skill to
+    start". Now a skill below the student's grade, never answered, is said as a check of an
+    earlier grade's skill, with its estimate and where it came from (a low one of the app's
+    own: one to catch up on); the student's own grade's new skills still rank first."""
+    cat = graded_catalog()
+    profile = LearnerProfile("new", grade=2)
+    batch = batch_from_model(model, model.init_state(), cat, [profile], student_ids=["new"])
+    placed = AdaptivePolicy(cat).recommend(batch, k=5, now=20_000.0)
+    [add] = [r for r in placed if r.skill_id == "add"]
+    assert add.sentence == (
+        "Addition: a check of a grade 1 skill, below your grade: likely known already (88% by "
+        "your placement), so a few answers confirm it."
+    )
+    assert add.rank > max(r.rank for r in placed if r.skill_id in ("sub", "mul"))
+    view = StudentView("new", profile, {"geo": 0.3})  # the app's own estimate: not known
+    said = [r.sentence for r in AdaptivePolicy(cat).recommend(view, k=5, now=20_000.0)]
+    assert (
+        "Shapes: a grade 1 skill, below your grade, not known yet (30% as estimated): one to "
+        "catch up on." in said
+    )
+    assert not any("a good next skill to start" in t for t in said)

@@ -51,6 +51,9 @@ def sentence(
     checking: bool = False,
     checked_for: str = "",
     answered: int = 0,
+    mastery: float = float("nan"),
+    mastery_estimated: bool = False,
+    skill_grade: float = float("nan"),
     still_needed: str = "",
     topic: str = "",
     goal: str = "",
@@ -79,7 +82,11 @@ def sentence(
     is ready (`recommender.open_closest_to_ready`). `goal_too`: the student's `goal` weighed
     at least half as much as `term` (`recommender.GOAL_TOO_SHARE`): a second sentence names it.
     `grade`, `work_grade`, `lowest_grade`: the student's grade, the activity's and the catalog's
-    lowest (NaN: none): work more than one grade above the student's says so (`above_grade`)."""
+    lowest (NaN: none): work more than one grade above the student's says so (`above_grade`).
+    A readiness pick whose skill's grade (`skill_grade`) is below the student's, never
+    answered, is said as an earlier grade's skill (`earlier_grade`, with its starting
+    `mastery`; `mastery_estimated`: the app's own estimate).
+    """
     main = _main_sentence(
         term, skill, title, p_correct=p_correct, elapsed=elapsed, recall=recall,
         prerequisite=prerequisite, prerequisite_shown=prerequisite_shown,
@@ -87,6 +94,8 @@ def sentence(
         prerequisite_estimated=prerequisite_estimated, placed=placed, checking=checking,
         checked_for=checked_for, answered=answered,
         still_needed=still_needed, topic=topic, goal=goal, closest=closest,
+        below_grade=skill_grade < grade, mastery=mastery, mastery_estimated=mastery_estimated,
+        skill_grade=skill_grade,
     ) + above_grade(grade, work_grade, lowest_grade)  # fmt: skip
     if goal_too and goal:
         return f"{main} It is also a step toward your goal {goal}."
@@ -113,6 +122,10 @@ def _main_sentence(
     topic: str,
     goal: str,
     closest: bool,
+    below_grade: bool = False,
+    mastery: float = float("nan"),
+    mastery_estimated: bool = False,
+    skill_grade: float = float("nan"),
 ) -> str:
     """The sentence of the strongest reason alone (`sentence`)."""
     if term == "assigned":
@@ -154,6 +167,10 @@ def _main_sentence(
             done = f"{counted(answered, 'answer')} so far"
             return f"{skill}: you have started it ({done}): keep going until it is mastered." + (
                 _hard(p_correct)
+            )
+        if below_grade:
+            return earlier_grade(skill, skill_grade, mastery, placed, mastery_estimated) + _hard(
+                p_correct
             )
         return _readiness_sentence(
             skill, prerequisite, prerequisite_shown, placed, prerequisite_from_answers,
@@ -235,6 +252,39 @@ def _readiness_sentence(
             f"{skill}: you are ready for it: it builds on {prerequisite}, which {source} as known."
         )
     return f"{skill}: a good next skill to start."
+
+
+#: At or above this starting estimate, a skill below the student's grade reads as likely known:
+#: served, it is a check, not a new skill (a grade placement puts a grade 1 student's
+#: kindergarten skills near 0.88, below `PolicyConfig.assumed_known`).
+LIKELY_KNOWN = 0.5
+
+
+def earlier_grade(
+    skill: str, skill_grade: float, mastery: float, placed: bool, estimated: bool
+) -> str:
+    """Why a skill of an earlier grade than the student's, never answered, is served (no class
+    grade band held it out: a vendor's request): "a good next skill to start" was said of a
+    grade 1 student's kindergarten skill that their placement counts as 88% known. A starting
+    estimate of `LIKELY_KNOWN` or more makes it a check a few answers confirm; a lower one, a
+    skill to catch up on. The estimate's source: the app's own (`estimated`), the placement
+    (`placed`), else the model's starting estimate."""
+    below = f"a grade {grade_label(skill_grade)} skill, below your grade"
+    if np.isnan(mastery):  # no estimate at all (placement=None)
+        return f"{skill}: {below}, not answered yet."
+    whence = (
+        "as estimated"
+        if estimated
+        else "by your placement"
+        if placed
+        else "by the starting estimate"
+    )
+    if mastery >= LIKELY_KNOWN:
+        return (
+            f"{skill}: a check of {below}: likely known already ({share_words(mastery)} {whence}), "
+            "so a few answers confirm it."
+        )
+    return f"{skill}: {below}, not known yet ({share_words(mastery)} {whence}): one to catch up on."
 
 
 def _hard(p_correct: float) -> str:

@@ -351,6 +351,9 @@ class AdaptivePolicy(Policy):
                         text.failing_dependent(ctx, batch, i, s, self.config) if doubt else ""
                     ),
                     answered=int(batch.n_responses[i, s]), closest=near,
+                    mastery=float(batch.mastery[i, s]),
+                    mastery_estimated=text.estimated_by_app(batch, i, s),
+                    skill_grade=float(ctx.skill_grade[s]),
                     still_needed=(
                         text.still_needed(
                             float(batch.mastery[i, s]), int(batch.n_responses[i, s]),
