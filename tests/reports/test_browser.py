@@ -272,8 +272,9 @@ def test_a_set_aside_file_comes_back_in_the_form_with_its_slips_marked(
     """A teacher's trial: a class's file the night set aside ('Remediate', a typo'd activity)
     left the class page saying "Not applied tonight" with the night's own words and an empty
     form, so the teacher retyped every choice. The page now holds the file's choices: the valid
-    ones as they were, the typo'd activity marked with the one meant on load, the wrong mode
-    said in the notice; fixed, the file exports whole."""
+    ones as they were, the typo'd activity marked with the one meant on load; fixed, the file
+    exports whole. The wrong mode was only said in the notice, far from the row's dropdown: it
+    is now marked beside it too, until a mode is chosen."""
     d = report_district
     students = d.students()
     klass = mixed_class(students)
@@ -306,7 +307,13 @@ def test_a_set_aside_file_comes_back_in_the_form_with_its_slips_marked(
     said = page.text_content(f"{row_b} .bad")  # marked on load, before any typing
     assert f"{typo}: not an activity of the catalog (did you mean {first}?)" in said
     page.fill(f"{row_b} input >> nth=0", first)
-    page.select_option(f'#overrides tr[data-student="{a}"] select', "remediate")
+    mode_a = f'#overrides tr[data-student="{a}"] select'
+    assert page.get_attribute(mode_a, "aria-invalid") == "true"
+    beside = page.locator(f"{mode_a} + .bad")
+    assert beside.text_content() == "'Remediate' is no mode (did you mean remediate?): choose one"
+    assert beside.get_attribute("id") in page.get_attribute(mode_a, "aria-describedby")
+    page.select_option(mode_a, "remediate")
+    assert beside.count() == 0 and page.get_attribute(mode_a, "aria-invalid") is None
     fixed = export(page, tmp_path, "fixed.json")
     assert fixed["students"][b] == {"assigned": [first], "excluded": [], "mode": "accelerate"}
     assert fixed["students"][a] == {"assigned": [], "excluded": [], "mode": "remediate"}

@@ -1496,13 +1496,15 @@ def _activity_expected(given: object, activities: set[str]) -> str:
 class SetAsideChoices:
     """One student's choices in a file the night set aside, as their class page pre-fills its
     form with them (`set_aside_choices`): the activity ids as written (the page's check marks
-    those the catalog lacks, with the one likely meant), the mode where it is one of `MODES`,
-    and what else is wrong, in a teacher's words (which choice, what is wrong: no file lines)."""
+    those the catalog lacks, with the one likely meant), the mode where it is one of `MODES`
+    (`bad_mode`: what was wrong with the file's mode, said beside the row's dropdown), and what
+    else is wrong, in a teacher's words (which choice, what is wrong: no file lines)."""
 
     assigned: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
     mode: str | None = None
     wrong: tuple[str, ...] = ()
+    bad_mode: str = ""
 
 
 def set_aside_choices(
@@ -1543,13 +1545,15 @@ def set_aside_choices(
                 wrong.append(f"{column}: got {_json_kind(value)}, expected a list of activities")
                 value = []
             lists[name] = tuple(dict.fromkeys(str(a).strip() for a in value if str(a).strip()))
-        mode = given.get("mode")
+        mode, bad_mode = given.get("mode"), ""
         if mode is not None and mode not in MODES:
             close = closest_name(str(mode), MODES)
-            hint = f" (did you mean {close}?)" if close else ""
-            wrong.append(f"mode: {mode!r} is no mode{hint}; choose one below")
+            bad_mode = f"{mode!r} is no mode" + (f" (did you mean {close}?)" if close else "")
+            wrong.append(f"mode: {bad_mode}; choose one below")
             mode = None
-        out[sid] = SetAsideChoices(lists["assigned"], lists["excluded"], mode, tuple(wrong))
+        out[sid] = SetAsideChoices(
+            lists["assigned"], lists["excluded"], mode, tuple(wrong), bad_mode
+        )
     if unmatched is not None:
         unmatched.append(missed)
     return out

@@ -64,7 +64,7 @@ th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] bu
 input[type=text]{width:14rem}button.primary{padding:.4rem .8rem;font-weight:bold}
 .script-note{border-left:4px solid #8b1a00;padding:.3rem .6rem;background:#fff4f0}
 .set-aside{border:2px solid #8b1a00;padding:.3rem .8rem;margin:.5rem 0}
-.bad{display:block;color:#8b1a00;font-size:.85rem}input[aria-invalid=true]{border:2px solid #8b1a00}
+.bad{display:block;color:#8b1a00;font-size:.85rem}input[aria-invalid=true],select[aria-invalid=true]{border:2px solid #8b1a00}
 .wide{overflow-x:auto;max-width:100%;background:linear-gradient(to right,#fff 40%,rgba(255,255,255,0)) left/2.5rem 100% no-repeat local,linear-gradient(to left,#fff 40%,rgba(255,255,255,0)) right/2.5rem 100% no-repeat local,linear-gradient(to right,rgba(0,0,0,.22),rgba(0,0,0,0)) left/1rem 100% no-repeat scroll,linear-gradient(to left,rgba(0,0,0,.22),rgba(0,0,0,0)) right/1rem 100% no-repeat scroll}
 nav.jump{margin:.4rem 0}svg.chart,img{max-width:100%;height:auto}
 .scroll-note{display:none;font-size:.9rem;font-style:italic;margin:.3rem 0}
@@ -320,6 +320,9 @@ SITE_JS = r"""'use strict';
           checkRow(r);
         });
       });
+      // a set-aside file's mode that is none, marked beside the dropdown: cleared once chosen
+      var select = r.querySelector('select');
+      select.addEventListener('change', function () { mark(select, []); });
     });
     byId('export').addEventListener('click', function () {
       var bad = 0;

@@ -586,8 +586,9 @@ def set_aside_notice(c: ClassData) -> str:
     return (
         '<div class="set-aside" role="alert"><p><strong>Not applied tonight:</strong> this '
         f"class's overrides file ({names}) had problems, so its students were served without "
-        "it. Its choices are filled in below: fix the ones marked (activity ids the catalog "
-        "does not have are marked under their fields) and export again; the new file is "
+        "it. Its choices are filled in below: fix the ones marked (a mode that is none of the "
+        "modes is marked beside its dropdown, activity ids the catalog does not have under "
+        "their fields) and export again; the new file is "
         "written whole (its class, date and format as the night reads them).</p>"
         + (f"<ul>{said}</ul>" if said else "")
         + _unmatched_words(c.set_aside_unmatched)
@@ -628,8 +629,8 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
         )
         rows.append(
             f'<tr data-student="{e(sid)}"><th scope="row">{e(label)}</th>'
-            f'<td><select aria-label="Mode for {e(label)}"><option value="">none</option>{options}'
-            f'</select></td><td><input type="text" aria-label="Activities assigned to {e(label)}" '
+            f"<td>{_mode_select(sid, label, options, c.set_aside_choices.get(sid))}</td>"
+            f'<td><input type="text" aria-label="Activities assigned to {e(label)}" '
             f'value="{e(", ".join(o.assigned))}"{described}>{note}</td><td><input type="text" '
             f'aria-label="Activities excluded for {e(label)}" value="{e(", ".join(o.excluded))}">'
             "</td></tr>"
@@ -654,6 +655,20 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
         + script_note('The "Export overrides (JSON)" button and the check of the ids typed')
         + '<p><button type="button" id="export" class="primary">Export overrides (JSON)</button> '
         '<span id="export-status" role="status"></span></p></form>'
+    )
+
+
+def _mode_select(sid: str, label: str, options: str, set_aside: SetAsideChoices | None) -> str:
+    """A row's mode dropdown; a set-aside file's mode that is none of the modes is marked
+    beside it (`SetAsideChoices.bad_mode`), as the page's script marks an unknown activity id
+    under its field, until the teacher chooses one."""
+    bad = set_aside.bad_mode if set_aside is not None else ""
+    note_id = f"bad-mode-{student_anchor(sid)}"
+    marked = f' aria-invalid="true" aria-describedby="{e(note_id)}"' if bad else ""
+    note = f'<span class="bad" id="{e(note_id)}">{e(bad)}: choose one</span>' if bad else ""
+    return (
+        f'<select aria-label="Mode for {e(label)}"{marked}><option value="">none</option>'
+        f"{options}</select>{note}"
     )
 
 
