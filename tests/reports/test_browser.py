@@ -411,3 +411,39 @@ def test_the_form_suggests_ids_by_the_librarys_rule_never_a_numbered_sibling(rep
         sibling, closest_name(sibling, known)
     )
     assert f"{ids[0].upper()}: not an activity of the catalog (did you mean {ids[0]}?)" in said
+
+
+def test_a_class_report_handed_over_as_its_folder_works_on_its_own(
+    report_district, page, tmp_path, capsys
+):
+    """A teacher's trial: `adaptive report --class` printed the class page's path, deep in the
+    folder it wrote; handed that class folder, the teacher saw a page without colours whose
+    Export did nothing (the styles and script were three folders up, in `assets/`). The class
+    folder now holds what its pages need, and its pages link only to pages it holds."""
+    d = report_district
+    klass = mixed_class(d.students())
+    code = run(["report", "--date", d.day, "--batch", str(d.batch), "--out", str(tmp_path / "one"),
+                "--catalog", str(d.catalog), "--profiles", str(d.profiles), "--class", klass,
+                "--quiet"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    handed = tmp_path / "handed" / klass
+    shutil.copytree(class_page(tmp_path / "one", klass).parent, handed)
+    failed = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    for name in ("index.html", "students.html"):
+        page.goto((handed / name).as_uri())
+        page.wait_for_load_state("load")
+        assert page.get_attribute("html", "data-ready") == "1" and visible_notes(page) == 0
+        links = page.eval_on_selector_all(
+            "a[href]:not([href^='#'])", "as => as.map(a => a.href.split('#')[0])"
+        )
+        assert links and all(link.startswith(handed.as_uri() + "/") for link in links)
+        assert all((handed / link.rsplit("/", 1)[1]).is_file() for link in links)
+        assert page.locator("[aria-current=page]").count() == 1  # the page itself, no other
+    open_page(page, handed / "index.html")
+    cell = page.eval_on_selector(
+        f"#heatmap tbody td:nth-child({N_SUMMARY_COLUMNS + 1})",
+        "c => getComputedStyle(c).backgroundColor",
+    )
+    assert cell in {rgb(c) for c in (*MASTERY_COLOURS, UNKNOWN_COLOUR)}  # the styles applied
+    assert not failed and not page.remote_requests and not page.errors

@@ -146,8 +146,8 @@ def build_site(
     tracking_uri: str | None = None,
 ) -> SiteResult:
     """Write the site for `date` into `out` (replaced atomically: readers see the old site or the
-    new one). `school` / `class_id` write only that unit's pages (and the shared assets).
-    Schools are built by `workers` forked processes (the pages do not depend on their number).
+    new one). `school` / `class_id` write only that unit's pages (and the shared assets; a
+    class's in its own folder, which then works alone). Schools are built by `workers` forked processes (the pages do not depend on their number).
     With `evaluation`, the district page shows the champion's offline evaluation and reliability
     diagram from the MLflow store at `tracking_uri` (`model_card.py`; read only)."""
     run = BatchRun.open(batch_out, date)
@@ -167,8 +167,9 @@ def build_site(
     staging.mkdir()
     write = Writer(staging)
     try:
-        write("assets/site.css", SITE_CSS)
-        write("assets/site.js", SITE_JS)
+        assets = f"{_class_folder(schools[0], class_id)}/assets" if class_id else "assets"
+        write(f"{assets}/site.css", SITE_CSS)
+        write(f"{assets}/site.js", SITE_JS)
         results = _all_schools(ctx, schools, staging, workers)
         if ctx.whole_district:
             card = (
@@ -258,10 +259,21 @@ def _one_school(ctx: Context, school: str, staging: Path) -> SchoolResult:
 
 def _index_path(school: str | None, class_id: str | None, schools: list[str]) -> str:
     if class_id is not None:
-        return f"schools/{file_name(schools[0])}/{file_name(class_id)}/index.html"
+        return f"{_class_folder(schools[0], class_id)}/index.html"
     if school is not None:
         return f"schools/{file_name(school)}/index.html"
     return "index.html"
+
+
+def _class_folder(school: str, class_id: str) -> str:
+    return f"schools/{file_name(school)}/{file_name(class_id)}"
+
+
+def _class_assets_root(ctx: Context) -> str:
+    """Where a class's pages find the site's `assets/`: the site's top, or, in a class's own
+    report (`--class`), the class folder itself, so that the folder works when handed over
+    alone (a teacher given it saw no colours and an Export that did nothing)."""
+    return "" if ctx.class_id is not None else "../../../"
 
 
 def _scope_schools(
@@ -538,7 +550,7 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
             continue
         c = _class_data(ctx, s, school, a, b)
         summary = c.growth.summary()
-        folder = f"schools/{file_name(school)}/{file_name(c.class_id)}"
+        folder = _class_folder(school, c.class_id)
         write(f"{folder}/index.html", _class_page(ctx, c, summary))
         bounds = s.recs["bounds"]
         sections = [
@@ -666,7 +678,7 @@ def _class_page(ctx: Context, c: pages.ClassData, summary: GrowthSummary) -> str
         ]
     )
     crumbs = _crumbs(ctx, c.school, c.class_id, None)
-    return page(f"Class {c.class_id}", "../../../", crumbs, body, ctx.foot())
+    return page(f"Class {c.class_id}", _class_assets_root(ctx), crumbs, body, ctx.foot())
 
 
 def _crumbs(ctx: Context, school: str, klass: str | None, student: str | None):
@@ -740,7 +752,9 @@ def _students_page(ctx: Context, c: pages.ClassData, sections: list[str]) -> str
         f"<ul>{links}</ul></nav>\n" + "\n".join(sections)
     )
     crumbs = _crumbs(ctx, c.school, c.class_id, "students")
-    return page(f"Students of class {c.class_id}", "../../../", crumbs, body, ctx.foot())
+    return page(
+        f"Students of class {c.class_id}", _class_assets_root(ctx), crumbs, body, ctx.foot()
+    )
 
 
 def _school_page(ctx, school, class_rows, summary, stuck) -> str:

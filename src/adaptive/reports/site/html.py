@@ -37,12 +37,14 @@ def page(
     title: str, root: str, crumbs: Sequence[tuple[str, str | None]], body: str, foot: str
 ) -> str:
     """A whole page. `root` is the relative path to the site's top ("", "../", "../../");
-    `crumbs` are (label, link or None) from the top down."""
+    `crumbs` are (label, link or None) from the top down; the last is the page itself, a level
+    without a link one whose page was not written (a school's or a class's own report)."""
+    *above, (here, _) = crumbs
     trail = " › ".join(
-        f'<a href="{e(link)}">{e(label)}</a>'
-        if link
-        else f'<span aria-current="page">{e(label)}</span>'
-        for label, link in crumbs
+        [
+            *(f'<a href="{e(link)}">{e(label)}</a>' if link else e(label) for label, link in above),
+            f'<span aria-current="page">{e(here)}</span>',
+        ]
     )
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
