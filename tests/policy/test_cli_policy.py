@@ -442,7 +442,9 @@ def test_recommend_places_with_the_policys_grade_table(district_dir, tmp_path) -
     profiles = tmp_path / "profiles.jsonl"
     lines = [json.dumps(p.to_dict()) for p in d.profiles.values()]
     profiles.write_text("\n".join([*lines, '{"student_id": "NEW001", "grade": 4}']) + "\n")
-    (tmp_path / "ahead.toml").write_text("[grade_table]\n-1 = 0.99\n0 = 0.98\n1 = 0.02\n")
+    (tmp_path / "ahead.toml").write_text(
+        '[grade_table]\n-1 = 0.99\n0 = 0.98\n1 = 0.02\nown_grade = "flat"\n'
+    )
     args = ["recommend", "--data", str(district_dir / "responses.parquet"), "--catalog",
             str(district_dir / "catalog.json"), "--profiles", str(profiles), "--student",
             "NEW001", "--k", "3", "--json"]  # fmt: skip

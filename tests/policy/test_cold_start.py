@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from policy_fixtures import SKILLS, make_catalog
 
-from adaptive.curriculum import Catalog, LearnerProfile, Skill
+from adaptive.curriculum import Activity, Catalog, LearnerProfile, Skill
+from adaptive.data import Response
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError
 from adaptive.placement import grade_placement
@@ -445,3 +446,46 @@ def test_an_earlier_grades_skill_is_said_as_a_check_not_a_skill_to_start(model) 
         "catch up on." in said
     )
     assert not any("a good next skill to start" in t for t in said)
+
+
+def test_a_placement_alone_does_not_move_a_student_past_their_grade(model) -> None:
+    """A district's trial: a third grader new to the district (no answers) was served a fourth
+    grade skill first. The grade placement puts the grade's first skill at 0.7, above the
+    prerequisite threshold, and the grade's later skills lower, so the fourth grade skill built
+    on that first one looked the most room to learn. Work above the student's grade now waits
+    until what it builds on is answered (or known for sure), and the explanation says so; once
+    the prerequisite is shown by answers, the skill above the grade opens."""
+    skills = (
+        Skill("add", "Addition", grade=3),
+        Skill("sub", "Subtraction", ("add",), grade=3),
+        Skill("mul", "Multiplication", ("sub",), grade=3),
+        Skill("div", "Division", ("add",), grade=4),
+    )
+    acts = tuple(
+        Activity(f"{s.id}-{j}", f"{s.name} {j}", (s.id,), difficulty=d)
+        for s in skills
+        for j, d in enumerate((-1.0, 0.0, 1.0))
+    )
+    cat = Catalog(skills, acts)
+    policy = AdaptivePolicy(cat)
+    profiles = [LearnerProfile("new", grade=3)]
+    state = model.init_state()
+    batch = batch_from_model(model, state, cat, profiles, student_ids=["new"])
+    assert batch.mastery[0, 0] >= policy.config.prerequisite_threshold  # placed above it
+    served = [r.skill_id for r in policy.recommend(batch, k=4, now="2026-10-02")]
+    assert served and "div" not in served
+    why = policy.explain(batch, "div-0")
+    assert why.status == "blocked"
+    assert why.sentence == "Division 0 is blocked: first show Addition with answers."
+    answers = [
+        Response(
+            "new", "add-1", ("add",), 1, pd.Timestamp("2026-10-01T10:00Z") + pd.Timedelta(m, "min")
+        )
+        for m in range(6)
+    ]
+    for answer in answers:
+        model.update(state, answer)
+    shown = batch_from_model(model, state, cat, profiles, log=answers, student_ids=["new"])
+    assert "div" in [r.skill_id for r in policy.recommend(shown, k=4, now="2026-10-02")]
+    sure = StudentView("sure", LearnerProfile("sure", grade=3), {"add": 0.97})
+    assert "div" in [r.skill_id for r in policy.recommend(sure, k=4, now="2026-10-02")]

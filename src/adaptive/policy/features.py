@@ -157,6 +157,49 @@ def unverified_below_grade(
     return out
 
 
+def above_grade_waits_for_answers(
+    batch: StudentBatch,
+    ctx: CatalogArrays,
+    config: PolicyConfig,
+    mastery: np.ndarray,
+    shown: np.ndarray,
+    missing: np.ndarray,
+) -> np.ndarray:
+    """`missing` with each skill above the student's grade counting, among its unmet
+    prerequisites, those the student never answered, unless known for sure (at least
+    `PolicyConfig.assumed_known`, e.g. from last year's records).
+
+    A placement alone never moves a student past their grade: students advance when they show
+    mastery. A third grader new to the district, placed from their grade, has the grade's first
+    skills at 0.7, above the prerequisite threshold, while the grade's later skills sit lower,
+    so a fourth-grade skill built on a first one looked the most room to learn and was served
+    before any third-grade work (a district's trial). Now that skill waits until what it builds
+    on is answered. Skills of the student's grade and below keep reading their placement; a
+    student or skill without a grade is not affected."""
+    above = above_grade(batch, ctx)
+    if not above.any():
+        return missing
+    strict = terms.missing_prerequisites(
+        mastery,
+        ctx.prerequisite_t,
+        config.prerequisite_threshold,
+        shown & answered_or_sure(batch, config, mastery),
+    )
+    return np.where(above, strict, missing)
+
+
+def above_grade(batch: StudentBatch, ctx: CatalogArrays) -> np.ndarray:
+    """(n, S) True where a skill's grade is above the student's (a NaN grade: never)."""
+    with np.errstate(invalid="ignore"):
+        return ctx.skill_grade[None, :] > batch.grade[:, None]
+
+
+def answered_or_sure(batch: StudentBatch, config: PolicyConfig, mastery: np.ndarray) -> np.ndarray:
+    """(n, S) True where the student answered the skill, or its estimate is at least
+    `PolicyConfig.assumed_known`: what work above the student's grade may build on."""
+    return (batch.n_responses > 0) | (terms.nan_to_zero(mastery) >= config.assumed_known)
+
+
 def prerequisites_in_doubt(
     batch: StudentBatch,
     ctx: CatalogArrays,
@@ -265,6 +308,7 @@ def compute_features(
     missing = terms.missing_prerequisites(
         mastery, ctx.prerequisite_t, config.prerequisite_threshold, shown
     )
+    missing = above_grade_waits_for_answers(batch, ctx, config, mastery, shown, missing)
     elapsed = now - batch.last_practiced
     stability = terms.stability_days(
         batch.n_responses, config.initial_stability_days, config.stability_exponent

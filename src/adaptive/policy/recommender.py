@@ -41,6 +41,8 @@ from adaptive.policy.constraints import MASK_CONSTRAINTS, constraint_masks, hard
 from adaptive.policy.exploration import explore_top_k, is_exploring
 from adaptive.policy.features import (
     Features,
+    above_grade,
+    answered_or_sure,
     check_batch,
     compute_features,
     gather_activities,
@@ -510,7 +512,9 @@ class AdaptivePolicy(Policy):
         waiting for right answers, or never answered and checked first because the student is
         failing a skill built on it (`features.prerequisites_in_doubt`)."""
         cat, ctx, cfg = self.catalog, self._ctx, self.config
-        reasons, to_master, to_check = [], [], []
+        reasons, to_master, to_check, to_answer = [], [], [], []
+        above = above_grade(batch, ctx)[0]
+        sure = answered_or_sure(batch, cfg, feats.mastery)[0]
         for s in cat.activities[a].skills:
             for p in cat.skill(s).prerequisites:
                 j = cat.skill_index.get_loc(p)
@@ -532,11 +536,18 @@ class AdaptivePolicy(Policy):
                 elif not feats.shown[0, j]:
                     why = f"{named}, but {unshown_words(batch, cfg, j)}"
                     to_master.append(name)
+                elif above[cat.skill_index.get_loc(s)] and not sure[j]:
+                    why = (
+                        f"{named}, never answered: work above your grade waits until what it "
+                        "builds on is shown by answers"
+                    )
+                    to_answer.append(name)
                 else:
                     continue
                 reasons.append(Reason("readiness", 0.0, why))
         steps = [f"master {', '.join(to_master)}"] if to_master else []
         steps += [f"take a quick check of {', '.join(to_check)}"] if to_check else []
+        steps += [f"show {', '.join(to_answer)} with answers"] if to_answer else []
         return Explanation(
             activity_id, "blocked", f"{title} is blocked: first {' and '.join(steps)}.",
             tuple(reasons),
