@@ -1070,3 +1070,40 @@ def test_a_set_aside_files_students_matched_to_no_classmate_are_counted_on_the_p
     said = _unmatched_words(sum(unmatched))
     assert "1 student of the file has no match among this class's students" in said
     assert "nobody-here" not in said and _unmatched_words(0) == ""
+
+
+def test_a_classs_several_set_aside_files_fill_its_form_by_the_nights_rule(tmp_path):
+    """A review: where a class had several set-aside files, their choices were merged in name
+    order, so an older export's choices replaced a newer one's for the same student, without a
+    word. The night's rule for a class's several files applies (the newest by its date; none
+    where that date is shared or unreadable; the same choices once), and the page says which
+    file fills the form (file names, no student id)."""
+    from adaptive.batch.overrides import SetAsideFile, set_aside_form
+    from adaptive.reports.site.pages import _form_source_words
+
+    def aside(name: str, date: str, mode: str) -> SetAsideFile:
+        write(tmp_path, {"stu0001": {"mode": mode, "assigned": ["zz"]}}, name, date=date)
+        return SetAsideFile(str(tmp_path / name), ("c1",), ())
+
+    newer = aside("a.json", "2026-10-05", "remediate")  # named first: replaced before
+    older = aside("b.json", "2026-09-01", "accelerate")
+    form = set_aside_form([newer, older], {"stu0001"})
+    assert form.choices["stu0001"].mode == "remediate"
+    assert form.chosen is not None and form.chosen.path == newer.path
+    assert [f.path for f in form.left_out] == [older.path]
+    said = _form_source_words(form)
+    assert "the newest by its date, <code>a.json</code> (dated 2026-10-05), fills the form" in said
+    assert "<code>b.json</code> is not in it" in said and "stu0001" not in said
+    # the same date: which one the teacher meant cannot be told, so none fills the form
+    same = aside("c.json", "2026-10-05", "accelerate")
+    form = set_aside_form([newer, same], {"stu0001"})
+    assert form.choices == {} and form.chosen is None and len(form.left_out) == 2
+    assert "none fills the form" in _form_source_words(form)
+    # a date that does not read as one cannot be compared either
+    undated = aside("d.json", "20/10/2026", "accelerate")
+    assert set_aside_form([newer, undated], {"stu0001"}).chosen is None
+    # the same export downloaded twice: read once, nothing to say
+    twice = aside("a (1).json", "2026-10-05", "remediate")
+    form = set_aside_form([newer, twice], {"stu0001"})
+    assert form.choices["stu0001"].mode == "remediate" and form.left_out == ()
+    assert _form_source_words(form) == ""

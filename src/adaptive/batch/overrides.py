@@ -56,6 +56,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -1287,9 +1288,21 @@ def _entry_outcome(same: bool, chosen: _FileOverrides | None) -> str:
     )
 
 
-def _newest(files: Sequence[_FileOverrides]) -> _FileOverrides | None:
+class _Dated(Protocol):
+    """A file with its `date` (YYYY-MM-DD; "" where it has none that reads as one)."""
+
+    @property
+    def date(self) -> str: ...
+
+
+_D = TypeVar("_D", bound=_Dated)
+
+
+def _newest(files: Sequence[_D]) -> _D | None:
     """The newest of `files` by its `date` (the report it was exported from); None where the
-    newest date is shared: which one the teacher meant cannot be told."""
+    newest date is shared: which one the teacher meant cannot be told. The one rule for a
+    class's several files: those the night applies (`_one_file_per_class`) and those set aside
+    that fill its class page's form (`set_aside_form`)."""
     newest = max(file.date for file in files)
     latest = [file for file in files if file.date == newest]
     return latest[0] if len(latest) == 1 else None
@@ -1517,11 +1530,7 @@ def set_aside_choices(
     the file is gone or is no JSON object of students (the night's problems then say why).
     `unmatched`, when given, gets the number of the file's students matched to no classmate
     appended: their choices are in no row of the form, and the notice says how many."""
-    try:
-        doc = json.loads(read_user_text(Path(path), "teacher overrides JSON"))
-    except (OSError, ValueError, AdaptiveError):
-        return {}
-    students = doc.get("students") if isinstance(doc, dict) else None
+    students = _set_aside_doc(path).get("students")
     if not isinstance(students, dict):
         return {}
     out: dict[str, SetAsideChoices] = {}
@@ -1557,3 +1566,76 @@ def set_aside_choices(
     if unmatched is not None:
         unmatched.append(missed)
     return out
+
+
+def _set_aside_doc(path: str | Path) -> dict:
+    """A set-aside file's JSON object, read leniently for its class page (empty where the file
+    is gone or is no JSON object: the night's problems say why)."""
+    try:
+        doc = json.loads(read_user_text(Path(path), "teacher overrides JSON"))
+    except (OSError, ValueError, AdaptiveError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+@dataclass(frozen=True)
+class SetAsideForm:
+    """What a class page's form is pre-filled with from the class's set-aside files
+    (`set_aside_form`): one file's choices per student, how many of its students match no
+    classmate, and where the class has several files with different choices, the one that
+    fills the form (`chosen`, None where none can be told) and the others (`left_out`)."""
+
+    choices: dict[str, SetAsideChoices] = field(default_factory=dict)
+    unmatched: int = 0
+    chosen: _SetAsideRead | None = None
+    left_out: tuple[_SetAsideRead, ...] = ()
+
+
+@dataclass(frozen=True)
+class _SetAsideRead:
+    """A set-aside file read again for its class page: its path, its `date` as YYYY-MM-DD (""
+    where it has none that reads as one) and its choices for the class's students."""
+
+    path: str
+    date: str
+    choices: dict[str, SetAsideChoices]
+    unmatched: int
+
+    @property
+    def content(self) -> tuple:
+        """What the file says for the class: two files alike here are one export."""
+        return self.date, tuple(sorted(self.choices.items()))
+
+
+def set_aside_form(files: Sequence[SetAsideFile], roster: Collection[str]) -> SetAsideForm:
+    """The choices of a class's set-aside `files` that fill its page's form, for the students
+    of `roster`. Where several files give choices, the night's rule for a class's several
+    files applies (`_newest`): the same choices are read once, of different ones the newest
+    file by its `date` fills the form, and none where that date is shared or a file's date
+    does not read as one (which file the teacher meant cannot be told). Files were merged in
+    name order, so an older export's choices replaced a newer one's without a word."""
+    read: dict[tuple, _SetAsideRead] = {}
+    for file in files:
+        unmatched: list[int] = []
+        choices = set_aside_choices(file.path, roster, unmatched)
+        if choices or sum(unmatched):
+            seen = _SetAsideRead(file.path, _lenient_date(file.path), choices, sum(unmatched))
+            read.setdefault(seen.content, seen)
+    theirs = list(read.values())
+    if not theirs:
+        return SetAsideForm()
+    chosen = theirs[0] if len(theirs) == 1 else None
+    if len(theirs) > 1 and all(f.date for f in theirs):
+        chosen = _newest(theirs)
+    left_out = tuple(f for f in theirs if f is not chosen)
+    if chosen is None:
+        return SetAsideForm(left_out=left_out)
+    return SetAsideForm(chosen.choices, chosen.unmatched, chosen, left_out)
+
+
+def _lenient_date(path: str | Path) -> str:
+    """A set-aside file's `date` as YYYY-MM-DD, as the night reads it (`_date`); "" where it
+    has none that reads as one."""
+    value = _set_aside_doc(path).get("date")
+    stamp = iso_timestamp(value) if isinstance(value, str) else None
+    return "" if stamp is None else stamp.strftime("%Y-%m-%d")

@@ -19,8 +19,8 @@ from adaptive.batch.overrides import (
     SetAsideFile,
     StudentOverride,
     applied_overrides,
-    set_aside_choices,
     set_aside_files,
+    set_aside_form,
 )
 from adaptive.batch.partition import every_skill_known
 from adaptive.curriculum import Catalog
@@ -506,8 +506,6 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
     t, rows, bounds = s.tables, np.arange(a, b), s.recs["bounds"]
     ids = s.ids[rows]
     set_aside = tuple(f for f in ctx.set_aside if s.classes[a] in f.classes)
-    roster = set(ids.tolist())
-    unmatched: list[int] = []  # each set-aside file's students matched to no one here
     return pages.ClassData(
         school=school,
         class_id=s.classes[a],
@@ -527,12 +525,7 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         next_groups=s.next_groups.get(s.classes[a], t.next_groups.iloc[:0]),
         overrides={sid: ctx.overrides[sid] for sid in ids if sid in ctx.overrides},
         set_aside=set_aside,
-        set_aside_choices={
-            sid: choice
-            for f in set_aside
-            for sid, choice in set_aside_choices(f.path, roster, unmatched).items()
-        },
-        set_aside_unmatched=sum(unmatched),
+        set_aside_form=set_aside_form(set_aside, set(ids.tolist())),
         no_answer=s.no_answer[rows],
         placement=s.placement[rows],
         grades=s.grades[rows],

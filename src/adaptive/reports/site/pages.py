@@ -18,8 +18,8 @@ import pandas as pd
 from adaptive.batch.overrides import (
     MODE_BANDS,
     MODES,
-    SetAsideChoices,
     SetAsideFile,
+    SetAsideForm,
     StudentOverride,
     far_from_grade,
 )
@@ -158,10 +158,9 @@ class ClassData:
     #: the class's overrides files the night set aside for their problems (not applied)
     set_aside: tuple[SetAsideFile, ...] = ()
     #: the choices of those files per student of the class, as the form is pre-filled with
-    #: them (`set_aside_choices`; empty where no file could be read again)
-    set_aside_choices: dict[str, SetAsideChoices] = field(default_factory=dict)
-    #: how many students of those files match no student of the class (in no row of the form)
-    set_aside_unmatched: int = 0
+    #: them: one file's, by the night's rule for a class's several files (`set_aside_form`;
+    #: empty where no file could be read again, or none can be told the teacher's last)
+    set_aside_form: SetAsideForm = field(default_factory=SetAsideForm)
 
     def far_assignments(self, i: int, catalog: Catalog) -> list[tuple[str, str]]:
         """Student `i`'s assignments far from their grade, each with its flag
@@ -559,7 +558,7 @@ def next_skill_list(c: ClassData, catalog: Catalog) -> str:
 def set_aside_notice(c: ClassData) -> str:
     """What the night did not apply: each overrides file of the class it set aside, so that
     the teacher who exported it fixes it (the night's warning reaches only its operator). Where
-    a file could be read again, its choices fill the form (`ClassData.set_aside_choices`) and
+    a file could be read again, its choices fill the form (`ClassData.set_aside_form`) and
     the notice says what is wrong in the teacher's terms: which student, which choice; the
     night's own words (file lines, ids hidden) follow, folded, for whoever runs the night."""
     if not c.set_aside:
@@ -571,16 +570,17 @@ def set_aside_notice(c: ClassData) -> str:
         + "</ul></li>"
         for f in c.set_aside
     )
-    if not c.set_aside_choices:
+    if not c.set_aside_form.choices:
         return (
             '<div class="set-aside" role="alert"><p><strong>Not applied tonight:</strong> this '
             f"class's overrides file ({names}) had problems, so its students were served without "
-            f"it. Fix them here and export again.</p><ul>{night}</ul></div>"
+            f"it. Fix them here and export again.</p>{_form_source_words(c.set_aside_form)}"
+            f"<ul>{night}</ul></div>"
         )
     label = dict(zip(c.student_ids, c.labels, strict=True))
     said = "".join(
         f"<li>{e(label[sid])}: {'; '.join(e(w) for w in choice.wrong)}</li>"
-        for sid, choice in c.set_aside_choices.items()
+        for sid, choice in c.set_aside_form.choices.items()
         if choice.wrong
     )
     return (
@@ -590,10 +590,35 @@ def set_aside_notice(c: ClassData) -> str:
         "modes is marked beside its dropdown, activity ids the catalog does not have under "
         "their fields) and export again; the new file is "
         "written whole (its class, date and format as the night reads them).</p>"
+        + _form_source_words(c.set_aside_form)
         + (f"<ul>{said}</ul>" if said else "")
-        + _unmatched_words(c.set_aside_unmatched)
+        + _unmatched_words(c.set_aside_form.unmatched)
         + f"<details><summary>The night's problems, as its warning said them</summary><ul>{night}"
         "</ul></details></div>"
+    )
+
+
+def _form_source_words(form: SetAsideForm) -> str:
+    """The notice's line for a class with several set-aside files giving different choices:
+    which one fills the form (the newest by its date, as the night would apply it) and which
+    do not, or that none does where their dates cannot tell the teacher's last ("" for one
+    file). Their choices were merged in name order: an older file's replaced a newer one's."""
+    if not form.left_out:
+        return ""
+    others = ", ".join(f"<code>{e(Path(f.path).name)}</code>" for f in form.left_out)
+    if form.chosen is not None:
+        chosen = f"<code>{e(Path(form.chosen.path).name)}</code> (dated {e(form.chosen.date)})"
+        return (
+            f"<p>The class has {len(form.left_out) + 1} set-aside files with different choices: "
+            f"the newest by its date, {chosen}, fills the form below, as the night would apply "
+            f"it; {others} {verb(len(form.left_out), 'is')} not in it. Keep only the file you "
+            "export in the folder.</p>"
+        )
+    return (
+        f"<p>The class has {len(form.left_out)} set-aside files with different choices "
+        f"({others}), and their dates cannot tell which is your last (the same date, or one "
+        "that does not read as a date): none fills the form below, as the night would apply "
+        "none. Choose again here, and keep only the file you export in the folder.</p>"
     )
 
 
@@ -613,7 +638,7 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
     far from the student's grade is flagged under its field (`far_assignment`)."""
     rows = []
     for i, (sid, label) in enumerate(zip(c.student_ids, c.labels, strict=True)):
-        o = c.set_aside_choices.get(sid) or c.overrides.get(sid, StudentOverride())
+        o = c.set_aside_form.choices.get(sid) or c.overrides.get(sid, StudentOverride())
         far = far_assignments(o, c.grades[i], catalog)  # of the choices the row shows
         note_id = f"far-{student_anchor(sid)}"
         note = (
