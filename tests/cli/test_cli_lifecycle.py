@@ -133,6 +133,35 @@ def test_promote_warns_when_the_data_is_not_the_training_data(cli, trained) -> N
     assert "warning:" in r.err and "is not version 1's training data" in r.err
 
 
+def test_promote_says_when_the_champion_was_trained_on_another_log(cli, trained, tmp_path):
+    """A review: `promote` without `--data` scored a candidate trained on last month's log
+    against a champion trained on this month's, on last month's held-out students, without a
+    word. It says which log each version was trained on, which held-out students both are
+    scored on, and the command that scores both on the champion's log."""
+    _, uri = trained
+    own_csv(tmp_path / "old.csv")
+    own_csv(tmp_path / "new.csv", n_per_student=30, seed=1)
+    for log in ("old.csv", "new.csv"):  # v1 on the older log, v2 on the newer
+        r = cli("train", "--model", "irt", "--folds", "2", "--data", tmp_path / log,
+                "--name", "drift", "--tracking-uri", uri, "--quiet", *FLAGS)  # fmt: skip
+        assert r.code == 0, r.text
+    assert cli("promote", "--name", "drift", "--version", "2", "--tracking-uri", uri).code == 0
+    r = cli("promote", "--name", "drift", "--version", "1", "--tracking-uri", uri)
+    assert r.code == 0 and "Traceback" not in r.text, r.text
+    said = " ".join(r.err.split())
+    assert "warning: the candidate and the champion were trained on different logs" in said
+    assert f"candidate v1 on {tmp_path / 'old.csv'} (fingerprint " in said
+    assert f"champion v2 on {tmp_path / 'new.csv'} (fingerprint " in said
+    assert "held-out students (" in said and f"responses) of {tmp_path / 'old.csv'}" in said
+    assert f"`adaptive promote --name drift --version 1 --data {tmp_path / 'new.csv'}`" in said
+    assert not [u for u in ("u0 ", "u1 ", "u10") if u in r.text]  # no student id
+    # on the champion's log: the candidate's data is said instead, the champion's is not
+    r = cli("promote", "--name", "drift", "--version", "1", "--data", tmp_path / "new.csv",
+            "--tracking-uri", uri, *FLAGS)  # fmt: skip
+    assert r.code == 0 and "is not version 1's training data" in r.err
+    assert "trained on different logs" not in r.err
+
+
 def test_quiet_silences_mlflow_run_links_and_is_undone() -> None:
     set_quiet(True)
     assert MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT.get()

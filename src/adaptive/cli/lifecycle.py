@@ -255,7 +255,8 @@ def promote(
     2 on an error (unknown model or version, unreadable data, a candidate fitted on other
     skills than the champion's, a champion moved by another promote meanwhile). The column
     flags read `--data` as `train` does; without `--data`, the candidate's own training data
-    and flags are used. Two promotes of one model wait for each other (local store).
+    and flags are used (a warning names each version's log where the champion was trained on
+    another). Two promotes of one model wait for each other (local store).
     """
     from adaptive.registry import PromotionRule
     from adaptive.registry import promote as promote_version
@@ -552,10 +553,11 @@ def _quarantined_words(s) -> str:
 
 
 def _warn_data_mismatch(d) -> None:
-    """Say when the promotion data is not the data the candidate was trained on."""
-    note = getattr(d, "data_note", None)
-    if note:
-        warn(note)
+    """Say when the promotion data is not the data the candidate, or the champion, was
+    trained on (`PromotionDecision.data_note`, `champion_note`)."""
+    for note in (getattr(d, "data_note", None), getattr(d, "champion_note", None)):
+        if note:
+            warn(note)
 
 
 def _drop_night(out: Path, date: str, state_dir: Path | None) -> None:

@@ -290,6 +290,8 @@ class PromotionDecision:
     run_id: str
     data_note: str | None = None  # set when the data is not the candidate's training data
     skill_note: str | None = None  # set when the two models' skills differ (also a warning)
+    #: set when the champion was trained on another log than the promotion data (`_champion_note`)
+    champion_note: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -310,7 +312,8 @@ def promote(
     """Compare version `version` (default: the latest) of `name` with its champion; maybe promote.
 
     `data` is the log whose held-out students both are scored on (default: the data the candidate
-    was trained on, as recorded on its version). A candidate of another skill vocabulary than
+    was trained on, as recorded on its version); where it is not the data the candidate, or the
+    champion, was trained on, a warning says so (`data_note`, `champion_note`). A candidate of another skill vocabulary than
     the champion's is refused (`SkillOverlap`), unless `new_skills`: it then replaces the
     champion if it passes the first champion's bar (`rule.min_auc`) on that data.
     """
@@ -336,7 +339,8 @@ def promote(
                     "rows (or --data with a clean file)"
                 )
         log = resolve_log(data, mapping, quarantine)
-        data_note = _data_note(candidate_mv, log)
+        log_sha = log_sha256(log)
+        data_note = _data_note(candidate_mv, log, log_sha)
         _, held = split_holdout(log, holdout_fraction)
         if held.n_students == 0 or held.correct.min() == held.correct.max():
             raise DataValidationError(
@@ -352,6 +356,11 @@ def promote(
             )
         uri = mlflow.get_tracking_uri()
         same = champion_mv is not None and champion_mv.version == candidate_mv.version
+        champion_note = (
+            None
+            if champion_mv is None or same
+            else _champion_note(name, candidate_mv, champion_mv, log_sha, held, data)
+        )
         candidate_model = _load(name, candidate_mv.version, uri)
         champion_model = (
             None
@@ -463,6 +472,7 @@ def promote(
         run.info.run_id,
         data_note,
         skill_note,
+        champion_note,
     )
 
 
@@ -869,13 +879,13 @@ def _replace_decision(
     )
 
 
-def _data_note(candidate_mv, log: ResponseLog) -> str | None:
-    """A warning when `log` is not the data the candidate was trained on (fingerprints differ):
-    its held-out students may have been trained on, or its columns were read differently."""
+def _data_note(candidate_mv, log: ResponseLog, given: str) -> str | None:
+    """A warning when `log` (of fingerprint `given`, `log_sha256`) is not the data the
+    candidate was trained on (fingerprints differ): its held-out students may have been
+    trained on, or its columns were read differently."""
     trained = candidate_mv.tags.get("adaptive.data_sha256")
     if trained is None:
         return None
-    given = log_sha256(log)
     if given == trained:
         return None
     return (
@@ -884,6 +894,46 @@ def _data_note(candidate_mv, log: ResponseLog) -> str | None:
         "its held-out students may have been seen in training, or its columns were read "
         "differently (give the column flags used for `train`)"
     )
+
+
+def _champion_note(
+    name: str, candidate_mv, champion_mv, given: str, held: ResponseLog, data: object
+) -> str | None:
+    """A warning when the champion was trained on another log than the promotion data (of
+    fingerprint `given`), e.g. a candidate trained on last month's log against a champion
+    trained on this month's: both are scored on the promotion data's held-out students
+    (`held`), so the two were not trained on one log; said plainly, with the command that
+    scores both on the champion's log. None when the champion's log is that data, or unknown
+    (a version trained before fingerprints were recorded)."""
+    trained = champion_mv.tags.get("adaptive.data_sha256")
+    if trained is None or trained == given:
+        return None
+    champion_log = champion_mv.tags.get(DATA_TAG)
+    on_champions = (
+        f"; to score both on the champion's log: `adaptive promote --name {name} --version "
+        f"{candidate_mv.version} --data {champion_log}`"
+        + (" with the column flags it was trained with" if MAPPING_TAG in champion_mv.tags else "")
+        + " (or train the candidate on it first)"
+        if champion_log
+        else ""
+    )
+    scored_on = data if isinstance(data, (str, Path)) else held.source
+    return (
+        f"the candidate and the champion were trained on different logs: candidate "
+        f"v{candidate_mv.version} on {_trained_on(candidate_mv)}, champion v{champion_mv.version} "
+        f"on {_trained_on(champion_mv)}; both are scored on the {held.n_students:,} held-out "
+        f"students ({len(held):,} responses) of {scored_on} (fingerprint {given[:12]}), not of "
+        f"the champion's log{on_champions}"
+    )
+
+
+def _trained_on(mv) -> str:
+    """The log a version was trained on, as its tags record it: the file or dataset name, and
+    the log's fingerprint (only the fingerprint for a log given in Python)."""
+    sha = mv.tags.get("adaptive.data_sha256", "")
+    named = mv.tags.get(DATA_TAG)
+    fingerprint = f"fingerprint {sha[:12]}" if sha else "no fingerprint recorded"
+    return f"{named} ({fingerprint})" if named else f"a log given in Python ({fingerprint})"
 
 
 def _version(client, name: str, version: str | None):
