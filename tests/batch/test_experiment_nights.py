@@ -145,3 +145,47 @@ def test_a_redrawn_assignment_is_named_not_blamed_on_class_changes(district, tmp
         warnings.simplefilter("always")
         run_daily_job("2026-10-01", out, **district.job_args(experiment=redrawn))
     assert not [w for w in quiet if "assignment" in str(w.message)]
+
+
+@pytest.mark.parametrize("roster_kind", ["jsonl", "csv"])
+def test_an_assignment_of_none_of_the_classes_is_refused_before_the_log_is_read(
+    district, tmp_path, monkeypatch, roster_kind
+) -> None:
+    """A review: the in-process night refused an assignment of none of the district's classes
+    (another year's file) only after reading the log, the night's peak of time and memory;
+    the Spark driver refused it first. Refused before the log is read, from the profiles file
+    read one row at a time (a JSON-lines or CSV roster alike); a profiles file with a bad row
+    still gets `read_profiles`' own error, not a traceback."""
+    import pandas as pd
+
+    import adaptive.batch.job as job
+    from adaptive.errors import ConfigError
+    from adaptive.experiment.assign import AssignmentError
+
+    profiles = read_profiles(district.profiles)
+    last_year = {s: dataclasses.replace(p, class_id=f"y2025-{p.class_id}")
+                 for s, p in profiles.items()}  # fmt: skip
+    arms = {"control": PolicyConfig.default(), "new": PolicyConfig.default()}
+    ghost = assign(last_year, arms, seed=1).save(tmp_path / "ghost.json")
+
+    def log_read(*args, **kwargs):
+        raise AssertionError("the log was read before the assignment was checked")
+
+    monkeypatch.setattr(job, "_read_log_and_records", log_read)
+    roster = district.profiles
+    if roster_kind == "csv":
+        roster = tmp_path / "profiles.csv"
+        rows = [{"student_id": p.student_id, "grade": p.grade, "school_id": p.school_id,
+                 "class_id": p.class_id} for p in profiles.values()]  # fmt: skip
+        pd.DataFrame(rows).to_csv(roster, index=False)
+    args = district.job_args(experiment=ghost, profiles=roster)
+    with pytest.raises(AssignmentError, match="0 of the profiles' .* classes"):
+        run_daily_job("2026-09-29", tmp_path / "out", **args)
+    assert not (tmp_path / "out" / "recommendations").exists()
+    monkeypatch.undo()  # a file that does not read: the check waits for read_profiles
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n" + district.profiles.read_text())
+    with pytest.raises(ConfigError, match=f"{bad}, line 1"):
+        run_daily_job(
+            "2026-09-29", tmp_path / "out", **district.job_args(experiment=ghost, profiles=bad)
+        )

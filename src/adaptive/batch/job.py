@@ -118,6 +118,7 @@ from adaptive.batch.snapshot import (
     state_digest,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
+from adaptive.curriculum.profile import profile_field
 from adaptive.data.io import NIGHT_FOLDER_WHY, LoadReport, check_quarantines
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
@@ -127,6 +128,7 @@ from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import (
     arm_outputs,
     check_covers_students,
+    check_covers_units,
     experiment_began,
     warn_outside,
 )
@@ -722,6 +724,8 @@ def _serve_date(
 
     # the registry answers meanwhile; its errors still come first (`_registry_errors_first`)
     with _registry_errors_first(champion):
+        # an assignment of none of these classes: refused before the log is read
+        covered = experiment is None or _covers_before_log(experiment, reading or profiles)
         previous = previous_snapshot_date(state_dir, day)
         meta = snapshot_meta(state_dir, previous) if previous else None
         since = pd.Timestamp(meta["cutoff"]).value if meta else None
@@ -785,7 +789,7 @@ def _serve_date(
     )  # fmt: skip
     profiles = reading.result() if reading is not None else _profiles_of(profiles)
     check_profiles(profiles, catalog)  # topics and goals the catalog lacks: a warning
-    if experiment is not None:  # an assignment of none of these classes: refused, not served
+    if not covered:  # a profiles file that did not read above: refused now, not served
         check_covers_students(experiment, profiles)
     # the log's students (those of earlier nights in the snapshot: the log is read whole where
     # there is none) against the roster, before any work: a log of ids written otherwise
@@ -1417,6 +1421,30 @@ def _given_placement(
     # the map read once: its fingerprint is the table's
     read, drops = mapped.read_counted(placement, catalog)
     return read, placement_sha256(placement, reading.columns, mapped.skill_map), drops.quarantined
+
+
+def _covers_before_log(
+    experiment: Assignment, profiles: str | Path | dict[str, LearnerProfile] | Future
+) -> bool:
+    """Refuse an assignment of none of the profiles' classes (schools) before the night reads
+    its log, as the Spark driver does (`check_covers_units`): from the profiles when they are
+    read already (or being read, `Future`), else from a light pass over the file's class
+    (school) ids that stops at the first one of the assignment (`profile_field`: one row at a
+    time, so the night's peak of memory, the log, is not raised). True once checked; False
+    where the file does not read: `read_profiles` then names its problems, and the check
+    runs after it."""
+    if isinstance(profiles, Future):
+        profiles = profiles.result()
+    if isinstance(profiles, dict):
+        check_covers_students(experiment, profiles)
+        return True
+    key = "class_id" if experiment.unit == "class" else "school_id"
+    try:
+        check_covers_units(experiment, profile_field(profiles, key))
+    except (ConfigError, ValueError, OSError):  # the file's own problems (an AssignmentError,
+        # the refusal, is none of these): read_profiles names them
+        return False
+    return True
 
 
 def _profiles_of(profiles: str | Path | dict[str, LearnerProfile]) -> dict[str, LearnerProfile]:

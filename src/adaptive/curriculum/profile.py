@@ -227,6 +227,17 @@ def read_profiles(
     return {p.student_id: p for p in _checked_profiles(path, columns)}
 
 
+def profile_field(path: str | Path, field_name: str) -> Iterator[str]:
+    """One field of each profile of a profiles file ('' where a row has none), in file order,
+    read as `read_profiles` reads it, one row at a time (a JSON-lines or CSV roster never sits
+    in memory whole): for a check that stops at the first row it needs, before the night reads
+    its log (`batch.job`'s experiment check). A row that is no profile raises its
+    `ConfigError` (`read_profiles` lists every such row)."""
+    path = Path(path)
+    for number, make in _profile_rows(path, None):
+        yield getattr(make(f"{path}, line {number}"), field_name) or ""
+
+
 def profile_lines(path: str | Path, columns: Mapping[str, str] | None = None) -> dict[str, int]:
     """The line of each student's profile in a profiles file (a table's row numbered as a CSV's
     line: the header is line 1), read again (a roster's `columns` as `read_profiles` reads
