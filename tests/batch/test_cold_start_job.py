@@ -90,3 +90,35 @@ def test_a_first_night_dated_before_every_response_says_so(district, tmp_path):
         warnings.simplefilter("error", NightWarning)
         fresh = district.job_args(k=3, state_dir=tmp_path / "fresh")  # a first night again
         run_daily_job(district.last_day, tmp_path / "out", **fresh)  # a real night: no warning
+
+
+def test_a_first_night_whose_log_answers_for_few_of_the_roster_says_so(district, tmp_path):
+    """A user trial: a first night on a log of one student (a partial export) served the other
+    150 of 151 from grade placement alone, exit 0, without a word (an empty log is said). It is
+    still served, and warned of by counts, no id; a later night (a snapshot) is not."""
+    import warnings
+
+    import pytest
+
+    from adaptive.curriculum import read_profiles
+    from adaptive.data.log import ResponseLog
+    from adaptive.errors import NightWarning
+
+    frame = district.log.frame
+    one = str(district.log.students[0])
+    log = ResponseLog.from_frame(frame[frame["student_id"].astype(str) == one], source="one.csv")
+    roster = len(read_profiles(district.profiles))
+    args = district.job_args(data=log, k=3)
+    with pytest.warns(NightWarning, match="holds answers for 1 of the") as said:
+        summary = run_daily_job(district.last_day, tmp_path / "out", **args)
+    partial = [str(w.message) for w in said if "holds answers for" in str(w.message)]
+    assert partial == [
+        f"one.csv holds answers for 1 of the {roster:,} students in the profiles: the other "
+        f"{roster - 1:,} are served from their placement alone on this first night (a partial "
+        "export? serve the night again with the whole log)"
+    ]
+    assert one not in partial[0] and summary.students_served >= roster
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NightWarning)
+        later = (pd.Timestamp(district.last_day) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+        run_daily_job(later, tmp_path / "out", **args)  # from the snapshot: not said again

@@ -1197,3 +1197,15 @@ def test_an_experiment_of_none_of_the_districts_classes_is_refused_on_both_engin
         said.append(str(caught.value))
         assert not (out / "recommendations").exists()
     assert said[0] == said[1] and "0 of the profiles'" in said[0], said
+
+
+def test_a_first_night_answering_for_few_of_the_roster_is_said_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A user trial: a first night on a log of one student served the rest of the roster from
+    placement alone without a word; both engines say it in the same words."""
+    frame = district.log.frame
+    data = tmp_path / "one.parquet"
+    frame[frame["student_id"] == frame["student_id"].iloc[0]].to_parquet(data)
+    ours, theirs = night_warnings(district, tmp_path, data, "holds answers for 1 of the")
+    assert ours == theirs and len(ours) == 1

@@ -91,6 +91,7 @@ from adaptive.batch.night_checks import (
     served_inputs,
     warn_arm_changes,
     warn_dates_in_zone,
+    warn_few_students_answered,
     warn_future_rows,
     warn_off_catalog,
     warn_placed_off_roster,
@@ -813,6 +814,9 @@ def _serve_date(
     new_rows = before & (time_ns >= since) if since is not None else before
     if since is None and not before.any():
         warn_placement_alone(day, int(time_ns.min()) if len(log) else None, log.source)
+    elif meta is None:
+        answered = int(log.students.isin(list(profiles)).sum())
+        warn_few_students_answered(answered, len(profiles), log.source)
     history = snap.history if snap else StudentHistory.empty(catalog, config.progress_window)
     tracer_state = snap.tracer if reuse else model.init_state()
     # students new to the state start from their grade, not the population prior (issue 16)

@@ -190,6 +190,31 @@ def warn_placement_alone(day: str, first_ns: int | None, source: str) -> None:
     )
 
 
+#: A first night whose log answers for fewer than this share of the profiles' students is warned
+#: of (`warn_few_students_answered`): half of a roster without one answer is a partial export.
+FEW_ANSWERED_SHARE = 0.5
+
+
+def warn_few_students_answered(answered: int, profiles: int, source: str) -> None:
+    """Warn when a first night's log (no snapshot before it) answers for some of the profiles'
+    students but fewer than `FEW_ANSWERED_SHARE` of them (`answered` of `profiles`): a partial
+    export (one school's, one student's: a trial's log of one student served 150 students of
+    151 from placement alone without a word), not a district's first weeks, where most of a
+    roster has answered. Later nights are not compared: a log that lost most of its rows before
+    the last snapshot's cutoff is refused (`log_digest.check_not_shrunk`). A log of no answers
+    is said by `warn_placement_alone`. Said, not refused (a district may start mid-rollout).
+    Both engines; counts only."""
+    if not answered or answered >= FEW_ANSWERED_SHARE * profiles:
+        return
+    warnings.warn(
+        f"{source} holds answers for {answered:,} of the {counted(profiles, 'student')} in the "
+        f"profiles: the other {profiles - answered:,} are served from their placement alone on "
+        "this first night (a partial export? serve the night again with the whole log)",
+        NightWarning,
+        stacklevel=3,
+    )
+
+
 def served_nights(out: Path, state_dir: Path) -> list[str]:
     """The nights already served in `out` (a complete `_SUCCESS.json`) or snapshotted in
     `state_dir` (a complete snapshot of either engine), as sorted YYYY-MM-DD."""

@@ -105,6 +105,7 @@ from adaptive.batch.night_checks import (
     rebuilt_words,
     say_arm_changes,
     served_inputs,
+    warn_few_students_answered,
     warn_future_rows,
     warn_placement_alone,
     warn_profiles_gone,
@@ -310,7 +311,8 @@ def run_spark_night(
             _newest_before(path, columns["timestamp"], int(cutoff.value), records[-1]),
             str(path), day, timezone,
         )  # fmt: skip
-        if meta is None and records[-1] is not None and not records[-1].get("count"):
+        placed_alone = meta is None and records[-1] is not None and not records[-1].get("count")
+        if placed_alone:
             warn_placement_alone(day, _oldest_time(path, columns["timestamp"]), str(path))
         in_future = warn_future_rows(
             _times_after(path, columns["timestamp"], after_night(day, timezone)),
@@ -368,7 +370,9 @@ def run_spark_night(
                 log = SparkLog.planned(session, path, columns, log_mapping, since)
                 # the log's students against the roster, as in-process, before anything is
                 # written: a log of ids written otherwise is refused, not served and warned of
-                _check_log_ids(log, profiles_path)
+                _check_log_ids(
+                    log, profiles_path, str(path), first_night=meta is None and not placed_alone
+                )
             inputs_checked()
             resumed = writer.prepare_date(out, TABLES, day, fingerprint)
             record_overrides(out, day, overrides)
@@ -894,15 +898,24 @@ class SparkLog:
         return self.cells.select(self.reading["student_id"].alias("student_id"))
 
 
-def _check_log_ids(log: SparkLog, profiles_path: Path | None) -> None:
+def _check_log_ids(
+    log: SparkLog, profiles_path: Path | None, source: str, first_night: bool
+) -> None:
     """`check_log_ids_match` of the log's distinct student ids, as Spark reads them (text,
     trimmed), against the profiles' ids: the in-process engine's refusal (same words, exit 2)
-    of a log whose ids are not the roster's, on the driver before any school is served. Only
-    the distinct ids reach the driver (one Spark pass), as the in-process job's set of them."""
+    of a log whose ids are not the roster's, on the driver before any school is served; on a
+    `first_night` (one not served from placement alone), `warn_few_students_answered` of the
+    same ids (`source`: the log's name). Only the distinct ids reach
+    the driver (one Spark pass), as the in-process job's set of them."""
     if profiles_path is None:
         return
     found = log.students().where("student_id IS NOT NULL").distinct().toArrow()
-    check_log_ids_match(found.column(0).to_pylist(), dict.fromkeys(_profile_ids(profiles_path)))
+    students = found.column(0).to_pylist()
+    profiles = dict.fromkeys(_profile_ids(profiles_path))
+    check_log_ids_match(students, profiles)
+    if first_night:
+        answered = sum(s in profiles for s in students)
+        warn_few_students_answered(answered, len(profiles), source)
 
 
 @contextlib.contextmanager
