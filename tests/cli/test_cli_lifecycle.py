@@ -263,6 +263,26 @@ def test_batch_of_an_own_district_without_name_is_refused(cli, trained, tmp_path
     assert r.code == 2 and "registered model 'other'" in r.err and "--name given" not in r.err
 
 
+def test_batch_before_any_training_leaves_no_store_folder_behind(
+    cli, tmp_path, monkeypatch
+) -> None:
+    """A user trial: `batch --name lakeside` in a fresh ADAPTIVE_DATA_DIR, before any training,
+    failed on the registry look-up (rightly) but left an empty `data/mlflow/` folder behind. A
+    failed look-up leaves nothing."""
+    from adaptive.simulation.district import simulate_district, write_district
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("ADAPTIVE_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir()
+    folder = tmp_path / "district"
+    write_district(simulate_district(30, 0, responses_per_student=5, max_school_days=10), folder)
+    r = cli("batch", "--name", "lakeside", "--data", folder / "responses.parquet",
+            "--catalog", folder / "catalog.json", "--profiles", folder / "profiles.jsonl",
+            "--date", "2026-12-01", "--out", tmp_path / "out", "--quiet")  # fmt: skip
+    assert r.code == 2 and "no tracking store at" in r.err, r.err
+    assert list((tmp_path / "data").iterdir()) == [] and not (tmp_path / "out").exists()
+
+
 def test_batch_of_the_demo_district_without_name_says_the_demos_name_was_looked_up(
     cli, trained, tmp_path, monkeypatch
 ) -> None:

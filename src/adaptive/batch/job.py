@@ -655,7 +655,9 @@ def _day(date: str | pd.Timestamp) -> str:
 
 
 def _shown(tracking_uri: str | None) -> str:
-    return display_uri(resolve_tracking_uri(tracking_uri))
+    """The store's URI as the lock file shows it; its folder is not made (a look-up that fails
+    leaves nothing behind: a trial's first `batch` before any training left data/mlflow/)."""
+    return display_uri(resolve_tracking_uri(tracking_uri, create=False))
 
 
 def _why(exc: BaseException) -> str:
