@@ -265,3 +265,24 @@ def test_a_night_that_rebuilds_says_the_logs_notes_once_and_reads_a_csv_once(
     assert len(ties) == 1, [str(w.message) for w in ties]
     assert "1 response shares its time" in str(ties[0].message)
     assert len(reads) == (1 if source == "csv" else 2)
+
+
+def test_the_same_rows_given_as_a_csv_after_parquet_say_the_form_changed_not_the_log(
+    district, tmp_path
+):
+    """A user trial: the night after one served from a Parquet file, given the same rows as
+    a CSV, warned that "the log before the last snapshot's cutoff ... changed (6,047 parquet
+    rows recorded, now not comparable)". A Parquet file's rows and a CSV's responses do not
+    compare; the warning and the summary now say the form changed, and what it costs."""
+    frame = district.log.frame
+    incremental = tmp_path / "incremental"
+    run_daily_job(DAY_1, incremental, **district.job_args(data=written(frame, "parquet", tmp_path)))
+    with pytest.warns(NightWarning, match="given in another form") as said:
+        second = run_daily_job(
+            DAY_2, incremental, **district.job_args(data=written(frame, "memory", tmp_path))
+        )
+    words = [str(w.message) for w in said if "cutoff" in str(w.message)]
+    assert len(words) == 1 and "changed since" not in words[0], words
+    assert "parquet rows recorded before its cutoff" in words[0]
+    assert "the state is rebuilt from every response" in words[0]
+    assert second.state_rebuilt and "another form" in second.rebuild_reason

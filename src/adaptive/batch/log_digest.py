@@ -18,8 +18,10 @@ answers regraded. Each snapshot therefore records, for the rows dated before its
 
 The next night compares the record with the log it is given (`changed_before_cutoff`); a
 difference is said (`warn_changed_before_cutoff`, counts only, never an id) and the night is
-rebuilt from every response. A snapshot written before the digest existed is compared by its
-count alone.
+rebuilt from every response. A log given in another form than the snapshot's (a CSV's
+responses after a Parquet file's rows) does not compare: that is said as such (`other_form`),
+not as a change, and the night rebuilds. A snapshot written before the digest existed is
+compared by its count alone.
 
 Everything is vectorized over columns (numpy, Arrow), no loop over rows: a Parquet log is
 streamed batch by batch, only its identifying columns and its time, so the memory it takes stays
@@ -93,11 +95,32 @@ def changed_before_cutoff(meta: dict, now: dict | None) -> tuple[dict | None, di
     return None if same else (now, recorded)
 
 
+def other_form(late: tuple[dict | None, dict]) -> bool:
+    """Whether `changed_before_cutoff`'s (now, recorded) is a log read in another form than the
+    snapshot's (a CSV's responses after a Parquet file's rows): records that do not compare,
+    not a log known to have changed (a trial's same rows as a CSV were said to have changed)."""
+    now, recorded = late
+    return now is not None and now["unit"] != recorded["unit"]
+
+
 def warn_changed_before_cutoff(late: tuple[dict | None, dict], cutoff: str, source: str) -> None:
     """Say what changed in the log before the last snapshot's cutoff, and that the night
     rebuilds (counts only: never a student id)."""
     now, recorded = late
-    if now is None or now["unit"] != recorded["unit"]:
+    if other_form(late):
+        warnings.warn(
+            f"{source}: the log is given in another form than on the night of the last "
+            f"snapshot ({recorded['count']:,} {recorded['unit']} recorded before its cutoff, "
+            f"{cutoff}; {now['count']:,} {now['unit']} now): the two do not compare, so "
+            "whether the log changed before that cutoff cannot be told; the state is rebuilt "
+            "from every response, as on a first night (the same answers give the same state, "
+            "at the cost of reading and tracing the whole log). Give the log in one format "
+            "from night to night to resume from the snapshot",
+            NightWarning,
+            stacklevel=3,
+        )
+        return
+    if now is None:
         change = f"{recorded['count']:,} {recorded['unit']} recorded, now not comparable"
     elif now["count"] > recorded["count"]:
         change = f"{now['count'] - recorded['count']:+,} {now['unit']}: answers that arrived late"

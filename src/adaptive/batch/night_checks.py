@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from adaptive.batch import writer
+from adaptive.batch.log_digest import other_form
 from adaptive.batch.partition import OUTPUT_TABLES, UNASSIGNED_SCHOOL
 from adaptive.data.validate import SKILL_SEPARATORS
 from adaptive.dates import DEFAULT_TIMEZONE, night_start, zone_record
@@ -62,6 +63,8 @@ def rebuild_reason(
         return FIRST_NIGHT
     if new_catalog:
         return "the catalog changed"
+    if late is not None and other_form(late):
+        return "the log is given in another form than for the last snapshot (not comparable)"
     if late is not None:
         return "the log changed before the last snapshot's cutoff"
     if placement_changed:
