@@ -115,3 +115,37 @@ def test_a_log_of_dates_cut_in_another_zone_is_warned(district, tmp_path) -> Non
         run_daily_job(
             DAY, tmp_path / "o", **district.job_args(data=dated, timezone="America/Chicago")
         )
+
+
+@pytest.mark.parametrize("written", ["%Y-%m-%dT%H:%M:%S", "%m/%d/%Y %I:%M:%S %p"])
+def test_a_log_of_times_without_an_offset_cut_in_another_zone_is_warned(
+    district, tmp_path, written
+) -> None:
+    """A user trial: a CSV of local times without an offset, served with --timezone
+    America/Chicago: read as UTC (as documented), its 1:30 am answers joined the night before
+    theirs, and the next night said "0 new responses", without a word. Warned once a night;
+    times with an offset, or the default zone, are not."""
+    import warnings
+
+    from adaptive.errors import NightWarning
+
+    frame = district.log.frame.copy()
+    frame["skill_ids"] = frame["skill_ids"].map(lambda s: "|".join(map(str, s)))
+    fmt = None if written.startswith("%Y-") else written
+    naive, zoned = tmp_path / "naive.csv", tmp_path / "zoned.csv"
+    frame.assign(timestamp=frame["timestamp"].dt.strftime(written)).to_csv(naive, index=False)
+    frame.assign(timestamp=frame["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%S%z")).to_csv(
+        zoned, index=False
+    )
+    mapping = {"skills_sep": "|", **({"time_format": fmt} if fmt else {})}
+    chicago = {"timezone": "America/Chicago", "mapping": mapping}
+    with pytest.warns(
+        NightWarning, match="its times carry no UTC offset, so they are read as UTC"
+    ) as said:
+        run_daily_job(DAY, tmp_path / "naive", **district.job_args(data=naive, **chicago))
+    assert sum("no UTC offset" in str(w.message) for w in said) == 1
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*no UTC offset", category=NightWarning)
+        run_daily_job(DAY, tmp_path / "utc", **district.job_args(data=naive, mapping=mapping))
+        if fmt is None:
+            run_daily_job(DAY, tmp_path / "zoned", **district.job_args(data=zoned, **chicago))

@@ -93,6 +93,7 @@ from adaptive.batch.night_checks import (
     warn_dates_in_zone,
     warn_few_students_answered,
     warn_future_rows,
+    warn_naive_times_in_zone,
     warn_off_catalog,
     warn_placed_off_roster,
     warn_placement_alone,
@@ -806,7 +807,8 @@ def _serve_date(
         )
     time_ns = log.time
     in_future = warn_future_rows(time_ns, log.source, day, timezone)
-    warn_dates_in_zone(time_ns, log.source, timezone)
+    if not warn_dates_in_zone(time_ns, log.source, timezone):
+        warn_naive_times_in_zone(report is not None and report.naive_times, log.source, timezone)
     before = time_ns < cutoff.value
     # the newest answer this night serves from (the snapshot's cutoff bounds it when the rows
     # read since then hold none)

@@ -693,6 +693,26 @@ def warn_dates_in_zone(time_ns: np.ndarray, source: str, timezone: str) -> bool:
     return bool(dated)
 
 
+def warn_naive_times_in_zone(naive: bool, source: str, timezone: str) -> None:
+    """Warn once a night when the log's times of day carry no UTC offset (`naive`:
+    `LoadReport.naive_times`) and the night is cut in another zone than UTC: they are read as
+    UTC (as the README says), so local times written without an offset land hours from their
+    night (a trial's 1:30 am answers in Chicago, read as UTC, were the previous night's, and
+    the next night said "0 new responses"). Said, not refused: UTC times written without "Z"
+    are read right."""
+    if not naive or timezone == DEFAULT_TIMEZONE:
+        return
+    warnings.warn(
+        f"{source}: its times carry no UTC offset, so they are read as UTC, and the night is "
+        f"cut at midnight {timezone}: times written in {timezone} land hours off, some on "
+        "another night. For a log of local times without offsets keep the default time zone "
+        "(UTC: its midnights are then the local ones); if the times are UTC, write them with "
+        "'Z' or an offset (with --time-format, add %z) to say so",
+        NightWarning,
+        stacklevel=3,
+    )
+
+
 def zone_served_before(out: Path, state_dir: Path, day: str, timezone: str) -> None:
     """Warn when tonight's time zone is not the one `day` was served in (a re-run), or, for a
     new night, not the one of the last night served before it: the night's midnight moves, and

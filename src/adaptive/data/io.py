@@ -40,6 +40,7 @@ from adaptive.data.readers import (
     read_raw,
     unread_columns,
 )
+from adaptive.data.times import without_offset
 from adaptive.data.validate import (
     QUARANTINE_HINT,
     Issues,
@@ -85,6 +86,8 @@ class LoadReport:
     notes: tuple[str, ...] = ()
     #: rows of a Parquet log left out as dated before `since` (0: the file was read whole)
     rows_skipped: int = 0
+    #: its times of day carry no UTC offset and were read as UTC (`times.without_offset`)
+    naive_times: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -186,6 +189,9 @@ def read_responses_report(
         quarantine=None if quarantine is None else str(quarantine),
         ignored_columns=tuple(c for c in raw.header if c not in used),
         rows_skipped=raw.rows_skipped,
+        naive_times=values.time_kind == "timestamp"
+        and values.time_cells is not None
+        and without_offset(values.time_cells, mapping.time_format),
         notes=(
             *unused_time_notes(
                 raw.time_column,

@@ -93,6 +93,26 @@ def naive_among_zoned(text: pd.Series | pa.Array) -> np.ndarray:
     return pc.and_(timed, pc.invert(zoned)).to_numpy(zero_copy_only=False)
 
 
+def without_offset(cells: pa.Array | pa.ChunkedArray, fmt: str | None = None) -> bool:
+    """Whether a log's time column (as the file has it) holds times of day without a UTC
+    offset, read as UTC: a Parquet timestamp without a zone, text of a `fmt` without `%z` or
+    `%Z`, or ISO 8601 text whose times carry no offset (a column that mixes both is refused by
+    `naive_among_zoned`, so its first times tell). Numbers (epoch times) and an order are not;
+    dates alone are said apart (`night_checks.warn_dates_in_zone`)."""
+    if pa.types.is_dictionary(cells.type):
+        cells = cells.slice(0, 1000).cast(cells.type.value_type)
+    if pa.types.is_timestamp(cells.type):
+        return cells.type.tz is None
+    if not (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)):
+        return False
+    if fmt is not None:
+        return "%z" not in fmt and "%Z" not in fmt
+    first = pc.utf8_trim_whitespace(cells.slice(0, 1000))
+    timed = pc.any(pc.match_substring_regex(first, _TIME_OF_DAY)).as_py()
+    zoned = pc.any(pc.match_substring_regex(first, _OFFSET, ignore_case=True)).as_py()
+    return bool(timed) and not zoned
+
+
 def utc_ns(stamps: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """(date-times of any unit as datetime64[ns, UTC], mask of the values outside the
     nanosecond range, which become NaT); naive times are read as UTC."""
