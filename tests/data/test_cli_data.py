@@ -359,6 +359,24 @@ def test_a_roster_given_as_the_log_says_how_to_make_profiles_of_it(tmp_path, cap
     )
 
 
+def test_an_lms_export_with_its_own_column_names_gets_the_column_options_not_replay(
+    tmp_path, capsys
+) -> None:
+    """A user trial: `validate lms_responses.csv` without column options listed the missing
+    columns and ended "this looks like a diagnostic's answer sheet ... give it to
+    PlacementDiagnostic.replay": its Question ID and Correct? columns were taken for a sheet's,
+    beside a Standard Code column no sheet has. The column options are the answer."""
+    lms = tmp_path / "lms_responses.csv"
+    lms.write_text(
+        "Learner ID,Question ID,Standard Code,Correct?,Submitted At,Section\n"
+        "004649,M4.NF.3-prac2,M4.NF.3,Y,09/26/2026 07:52:00 AM,0102-4B\n"
+    )
+    assert run(["validate", str(lms)]) == 2
+    err = capsys.readouterr().err
+    assert "--student-col" in err and "--item-col" in err
+    assert "answer sheet" not in err and "replay" not in err
+
+
 @pytest.mark.parametrize(
     ("text", "kind"),
     [

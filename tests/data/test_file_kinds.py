@@ -36,6 +36,10 @@ from adaptive.data.kinds import (
         # a trial's log: a placement table's student, standard and score, and an item, a time
         (["StudentID", "ItemCode", "StandardCode", "Score", "Timestamp"], LOG),
         (["Student ID", "Standard", "Score", "Timestamp"], None),  # a log of skills, not placed
+        # a trial's LMS export: a question and a correct column, and a skill column beside
+        # them (a sheet's question is its skill): a log, not a diagnostic's answer sheet
+        (["Learner ID", "Question ID", "Standard Code", "Correct?", "Submitted At"], LOG),
+        (["student_id", "question", "skill_id", "correct"], LOG),
     ],
 )
 def test_a_header_says_its_kind(header, kind) -> None:

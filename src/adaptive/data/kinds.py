@@ -79,11 +79,14 @@ _CATALOG_KEY = re.compile(rb'"(skills|activities)"\s*:')
 #: and when. A log of StudentID, ItemCode, StandardCode, Score, Timestamp has a placement
 #: table's student, standard and score, and was once called one.
 LOG_ONLY_WORDS = ("item", "question", "time")
+#: Words of a skill column. An answer sheet has none (its question is the skill): an LMS
+#: export of Question ID, Standard Code, Correct? is a response log.
+_SKILL_WORDS = ("skill", "standard")
 
 
 def header_kind(header: Sequence[object]) -> FileKind | None:
     """The kind a table's column names say it is, or None: a correct column beside a question
-    column, and no item or time column, is a diagnostic's answer sheet; beside an item, a
+    column, and no item, time or skill column, is a diagnostic's answer sheet; beside an item, a
     question or a skill column, a response log, and so is a student column beside an item
     column (a log's answers may be a "Score"); a student, a skill (or standard) and a mastery
     (or score) column, and no column of a log alone (`LOG_ONLY_WORDS`), is a placement table;
@@ -93,7 +96,7 @@ def header_kind(header: Sequence[object]) -> FileKind | None:
     def has(*words: str) -> bool:
         return any(word in name for name in names for word in words)
 
-    if has("correct") and has("question") and not has("item", "time"):
+    if has("correct") and has("question") and not has("item", "time", *_SKILL_WORDS):
         return ANSWER_SHEET
     if has("correct") and has("item", "question", "skill"):
         return LOG
