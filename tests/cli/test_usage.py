@@ -252,8 +252,10 @@ def test_the_console_script_exits_with_the_same_codes(tmp_path) -> None:
 def test_skill_col_is_accepted_beside_skills_col_and_a_header_only_file_says_so(
     cli, tmp_path
 ) -> None:
-    """A user types the singular (`--skill-col`) as often as the plural; a file with a header and
-    no rows is valid but must not read as a clean export."""
+    """A user types the singular (`--skill-col`) as often as the plural. A file with a header and
+    no rows passed `validate` (exit 0, an empty --out written) while an empty file was refused:
+    validate, train and evaluate refuse it alike, naming the file (a night's first, before any
+    answer, still reads one: `warn_placement_alone`)."""
     header = "student,item,kc,ok,ts\n"
     (tmp_path / "empty.csv").write_text(header)
     (tmp_path / "one.csv").write_text(header + "u1,i1,k1,1,2026-09-01T10:00:00Z\n")
@@ -261,13 +263,21 @@ def test_skill_col_is_accepted_beside_skills_col_and_a_header_only_file_says_so(
             "--time-col", "ts"]  # fmt: skip
     one = cli("validate", tmp_path / "one.csv", *cols, "--skill-col", "kc")
     assert one.code == 0 and "No problems found." in one.out, one.text
-    empty = cli("validate", tmp_path / "empty.csv", *cols, "--skills-col", "kc")
-    assert empty.code == 0 and "holds no responses" in " ".join(empty.out.split()), empty.text
+    header_only = f"{tmp_path / 'empty.csv'}: got 'a header and no rows'; expected rows of"
+    empty = cli("validate", tmp_path / "empty.csv", *cols, "--skills-col", "kc",
+                "--out", tmp_path / "checked.parquet")  # fmt: skip
+    said = " ".join(empty.err.split())
+    assert empty.code == 2 and "1 problem" in said and header_only in said, empty.text
+    assert "Traceback" not in empty.text and not (tmp_path / "checked.parquet").exists()
     # `train` on it said "column 'student_id': got '0'", as if an id '0' were wrong
     train = cli("train", "--model", "bkt", "--data", tmp_path / "empty.csv", *cols,
                 "--skills-col", "kc", "--tracking-uri", f"sqlite:///{tmp_path / 'm.db'}")  # fmt: skip
     said = " ".join(train.err.split())
-    assert train.code == 2 and "got '0 training students (0 in the log)'" in said, train.text
+    assert train.code == 2 and header_only in said, train.text
+    evaluate = cli("evaluate", "--models", "pfa", "--data", tmp_path / "empty.csv", *cols,
+                   "--skills-col", "kc", "--out", tmp_path / "o")  # fmt: skip
+    said = " ".join(evaluate.err.split())
+    assert evaluate.code == 2 and header_only in said, evaluate.text
 
 
 def test_a_warning_is_one_line_without_a_source_path(cli, tmp_path, monkeypatch) -> None:

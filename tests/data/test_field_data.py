@@ -1522,8 +1522,8 @@ def test_an_empty_parquet_export_reads_as_no_rows_as_a_header_only_csv(tmp_path,
     """An operator's trial: pandas' empty frame written to Parquet (columns of type null) said
     "column 'skill_ids': got 'Parquet type null'", not that the export was empty; a data
     steward's: refused as "no rows", a first night of a new year could not be served from
-    last year's placement alone, while a header-only CSV could. Both read as no rows now, and
-    `validate` says the file holds no responses."""
+    last year's placement alone, while a header-only CSV could. Both read as no rows now (a
+    night's first, before any answer), and `validate` refuses both as a header and no rows."""
     path = tmp_path / "empty.parquet"
     pd.DataFrame({"student_id": [], "item_id": [], "skill_ids": [], "correct": [],
                   "timestamp": []}).to_parquet(path)  # fmt: skip
@@ -1531,8 +1531,8 @@ def test_an_empty_parquet_export_reads_as_no_rows_as_a_header_only_csv(tmp_path,
     assert len(log) == 0 and log.has_timestamps
     from adaptive.cli import run
 
-    assert run(["validate", str(path)]) == 0
-    assert "holds no responses" in " ".join(capsys.readouterr().out.split())
+    assert run(["validate", str(path)]) == 2
+    assert f"{path}: got 'a header and no rows'" in " ".join(capsys.readouterr().err.split())
 
 
 def test_item_and_skill_columns_given_the_other_s_name_are_noted(tmp_path):

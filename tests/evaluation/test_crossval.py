@@ -284,7 +284,8 @@ def test_too_few_students_for_the_folds_names_the_file_before_any_progress(
     tmp_path, capsys
 ) -> None:
     """A header-only export: `evaluate` drew its progress bar ("folds 0/5"), then said "cannot
-    split 0 student(s) into 5 folds" without the file. One error naming the file, exit 2."""
+    split 0 student(s) into 5 folds" without the file. One error naming the file and that it
+    holds a header only, exit 2; too few students, the same before any progress."""
     from adaptive.cli import run
 
     path = tmp_path / "header_only.csv"
@@ -292,7 +293,13 @@ def test_too_few_students_for_the_folds_names_the_file_before_any_progress(
     code = run(["evaluate", "--data", str(path), "--models", "pfa", "--out", str(tmp_path / "o")])
     said = capsys.readouterr()
     assert code == 2, said
-    assert "header_only.csv: cannot split 0 student(s) into 5 folds" in said.err
+    assert "header_only.csv: got 'a header and no rows'" in said.err
+    assert "folds 0/" not in said.out + said.err
+    path.write_text("student_id,item_id,skill_ids,correct,order\ns1,i,k,1,1\n")
+    code = run(["evaluate", "--data", str(path), "--models", "pfa", "--out", str(tmp_path / "o")])
+    said = capsys.readouterr()
+    assert code == 2, said
+    assert "header_only.csv: cannot split 1 student(s) into 5 folds" in said.err
     assert "folds 0/" not in said.out + said.err
 
 

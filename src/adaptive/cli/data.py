@@ -30,7 +30,7 @@ from adaptive.cli.options import (
 )
 from adaptive.cli.output import console, info, warn
 from adaptive.data import list_descriptors, load_descriptor, load_log_report
-from adaptive.data.io import LoadReport, check_not_an_input, write_log
+from adaptive.data.io import LoadReport, check_not_an_input, refuse_header_only, write_log
 from adaptive.data.log import ResponseLog
 from adaptive.errors import (
     AdaptiveError,
@@ -307,6 +307,7 @@ def validate(
         log, report = load_log_report(dataset, mapping, quarantine)
     else:
         log, report = load_log_report(file, mapping, quarantine, dataset=dataset)
+    refuse_header_only(log)
     _print_report(report)
     _print_summary(log, title="Loaded response log")
     if catalog is not None:
@@ -629,11 +630,6 @@ def _print_report(report: LoadReport) -> None:
         console.print(
             f"{counted(report.problems, 'problem')}: {counted(report.rows_quarantined, 'row')} "
             f"written to {report.quarantine} with their reasons; the rest was loaded."
-        )
-    elif report.rows_read == 0:
-        console.print(
-            "No problems found, but the file holds no responses (a header only): nothing to "
-            "train on or serve."
         )
     else:
         console.print("No problems found.")

@@ -26,6 +26,7 @@ from adaptive.cli.options import (
 )
 from adaptive.cli.output import console, err_console, info
 from adaptive.data import load_log_report, warn_notes
+from adaptive.data.io import refuse_header_only
 from adaptive.data.splits import student_folds
 from adaptive.errors import AdaptiveError, ConfigError, ModelFailedWarning
 from adaptive.evaluation import evaluate_models
@@ -82,6 +83,7 @@ def evaluate(
     check_output_folder(out)  # and --out: not under a file, as one error
     data, _ = log_and_catalog(district, data, None, mapping)
     log, report = load_log_report(data, mapping or None, quarantine)
+    refuse_header_only(log)
     warn_notes(report)
     s = log.summary()
     info(

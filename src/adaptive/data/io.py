@@ -217,6 +217,26 @@ def read_responses_report(
     return log, report
 
 
+def refuse_header_only(log: ResponseLog) -> None:
+    """One error naming the file where a command needs answers (`validate`, `train`,
+    `evaluate`) and the log holds none: a file of a header and no rows (an export of the
+    wrong term, a filter left on), as an empty file is refused. A night reads such a log on
+    its first night only, before any answer (served from placement: `warn_placement_alone`)."""
+    if len(log) == 0:
+        raise DataValidationError(
+            [
+                Problem(
+                    log.source,
+                    None,
+                    None,
+                    "a header and no rows",
+                    "rows of responses under the header (an export of the wrong term, or a "
+                    "filter left on?): nothing to check, train or evaluate a model on",
+                )
+            ]
+        )
+
+
 def _refuse(
     issues: Issues, raw: RawTable, every_row: bool, quarantine: str | Path | None
 ) -> NoReturn:

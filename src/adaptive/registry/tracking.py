@@ -102,12 +102,16 @@ def code_version() -> str:
 def resolve_log(
     data: str | Path | ResponseLog, mapping: dict | None = None, quarantine: Path | None = None
 ) -> ResponseLog:
-    """A ResponseLog as given, or loaded through the data layer (descriptor name or file)."""
+    """A ResponseLog as given, or loaded through the data layer (descriptor name or file); a
+    file of a header and no rows is refused (`refuse_header_only`): nothing to fit or compare."""
     if isinstance(data, ResponseLog):
         return data
     from adaptive.data import load_log
+    from adaptive.data.io import refuse_header_only
 
-    return load_log(data, mapping=mapping, quarantine=quarantine)
+    log = load_log(data, mapping=mapping, quarantine=quarantine)
+    refuse_header_only(log)
+    return log
 
 
 #: A registered version's tags: the data it was trained on (path or dataset name), its column
