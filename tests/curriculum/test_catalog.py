@@ -397,6 +397,54 @@ def test_unknown_prerequisite_and_skill_get_the_closest_catalog_id() -> None:
         Catalog(skills[:1], (Activity("x", "x", ("4.nf.b.3a",)),))
 
 
+def test_every_problem_of_a_catalog_is_one_error_each_with_its_place(tmp_path) -> None:
+    """A user trial: a catalog with a prerequisite 'M3.0A.2', an activity's skill 'm3.oa.2'
+    and a topic 'Space' named only the first problem a run; fixing it showed the next. Log,
+    roster and overrides checks list every problem at once: so does the catalog's reader."""
+    d = {
+        "skills": [
+            {"id": "M3.OA.1"},
+            {"id": "M3.OA.2", "prerequisites": ["M3.OA.1"]},
+            {"id": "M3.OA.3", "prerequisites": ["M3.OA.1", "M3.0A.2"]},
+        ],
+        "activities": [
+            {"id": "a1", "title": "A", "skills": ["m3.oa.2"], "topics": ["space"]},
+            {"id": "a2", "title": "B", "skills": ["M3.OA.3"], "topics": ["Space"]},
+        ],
+        "topics": ["space", "music"],
+    }
+    path = tmp_path / "catalog typo.json"
+    path.write_text(json.dumps(d))
+    with pytest.raises(ConfigError) as info:
+        Catalog.from_json(path)
+    lines = str(info.value).splitlines()
+    assert lines[0] == f"{path}: not a valid catalog file, 3 problems:"
+    assert lines[1] == (
+        "  - skills[2] ('M3.OA.3'): unknown prerequisites ['M3.0A.2'] (did you mean "
+        "'M3.OA.2'?); expected ids of the catalog's skills"
+    )
+    assert lines[2] == (
+        "  - activities[0] ('a1'): unknown skills ['m3.oa.2'] (did you mean 'M3.OA.2'?); "
+        "expected ids of the catalog's skills"
+    )
+    assert lines[3].startswith(
+        "  - activities[1] ('a2'): topic 'Space' is not in the catalog's \"topics\" list (did "
+        "you mean 'space'?)"
+    )
+    assert len(lines) == 4
+
+
+def test_every_bad_record_of_a_catalog_is_named_at_once() -> None:
+    d = small_catalog().to_dict()
+    d["skills"][0]["grade"] = "third"
+    d["activities"][2]["expected_minutes"] = 0
+    with pytest.raises(ConfigError) as info:
+        Catalog.from_dict(d)
+    said = str(info.value)
+    assert said.startswith("2 problems:\n  - skills[0] ('add'): ")
+    assert "\n  - activities[2] ('m1'): " in said and "expected_minutes 0" in said
+
+
 def test_ids_that_differ_only_in_case_are_a_note_naming_both(tmp_path) -> None:
     """'4.NF.B.3a' and '4.nf.b.3A' loaded as two skills without a word, while rosters treat
     'S0013' and 's0013' as one person; a catalog file with such ids is read (the Junyi map has

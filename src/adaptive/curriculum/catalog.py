@@ -154,17 +154,43 @@ def _repeats(keys: Sequence[str]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _check_unique(ids: Sequence[str], list_name: str, noun: str) -> None:
-    """Each id once: a duplicate is refused, both records named by position (they may differ
+def _repeated_ids(ids: Sequence[str], list_name: str, noun: str) -> list[str]:
+    """Each id once: a duplicate is a problem naming both records by position (they may differ
     in content), with a count of the other ids given twice."""
     pairs = _repeats(ids)
-    if pairs:
-        j, i = pairs[0]
-        more = f" ({counted(len(pairs) - 1, 'other id')} given twice too)" if len(pairs) > 1 else ""
-        raise ConfigError(
-            f"{_at(list_name, j, ids[j])} and {_at(list_name, i, ids[i])}: the {noun} id "
-            f"{ids[i]!r} is given twice{more}; expected each {noun} once"
-        )
+    if not pairs:
+        return []
+    j, i = pairs[0]
+    more = f" ({counted(len(pairs) - 1, 'other id')} given twice too)" if len(pairs) > 1 else ""
+    return [
+        f"{_at(list_name, j, ids[j])} and {_at(list_name, i, ids[i])}: the {noun} id "
+        f"{ids[i]!r} is given twice{more}; expected each {noun} once"
+    ]
+
+
+def _unknown_links(
+    records: Sequence[Skill] | Sequence[Activity], list_name: str, links: str, known: set[str]
+) -> list[str]:
+    """A problem for each record that links to skills the catalog lacks (`links`: a skill's
+    prerequisites, an activity's skills), with the closest catalog id."""
+    problems = []
+    for i, record in enumerate(records):
+        missing = [s for s in getattr(record, links) if s not in known]
+        if missing:
+            problems.append(
+                f"{_at(list_name, i, record.id)}: unknown {links} {_unknown(missing, known)}; "
+                "expected ids of the catalog's skills"
+            )
+    return problems
+
+
+def _problems_error(problems: Sequence[str], error: type[ConfigError] = ConfigError) -> ConfigError:
+    """Every problem of a catalog as one error: the problem itself where there is one, else a
+    count and a line each (as a log's problems are listed)."""
+    if len(problems) == 1:
+        return error(problems[0])
+    listed = "\n".join(f"  - {p}" for p in problems)
+    return error(f"{counted(len(problems), 'problem')}:\n{listed}")
 
 
 def _case_twins(names: Sequence[str]) -> tuple[int, int, str] | None:
@@ -226,11 +252,9 @@ def _unknown(missing: Sequence[str], known: Collection[str]) -> str:
 
 
 def _catalog_topics(listed: Any, activities: Sequence[Activity]) -> tuple[str, ...]:
-    """The catalog's topics: its `topics` list, which must name every topic an activity has,
-    each once; without one (or an empty one), the activities' topics, sorted. An interest
-    matches a topic by its exact name, so a topic the list lacks ("space" left out, "Animals "
-    for "animals") is an error naming the activity (it crashed scoring), and the list as one
-    string ("animals, art") is an error, not a list of its characters."""
+    """The catalog's topics: its `topics` list, each once; without one (or an empty one), the
+    activities' topics, sorted. The list as one string ("animals, art") is an error, not a
+    list of its characters."""
     if listed is None or (isinstance(listed, list | tuple) and not listed):
         return tuple(sorted({t for a in activities for t in a.topics}))
     if not isinstance(listed, list | tuple) or not all(isinstance(t, str) for t in listed):
@@ -242,12 +266,20 @@ def _catalog_topics(listed: Any, activities: Sequence[Activity]) -> tuple[str, .
     if twice:
         topic = listed[twice[0][1]]
         raise ConfigError(f"topics: {topic!r} is listed twice; expected each topic once")
-    known = set(listed)
-    for i, a in enumerate(activities):
-        for topic in a.topics:
-            if topic not in known:
-                raise ConfigError(_topic_not_listed(i, a, topic, listed, activities))
     return tuple(listed)
+
+
+def _unlisted_topics(topics: Sequence[str], activities: Sequence[Activity]) -> list[str]:
+    """A problem for each activity's topic the catalog's topics lack: an interest matches a
+    topic by its exact name, so a topic the list lacks ("space" left out, "Animals " for
+    "animals") is named with its activity (it crashed scoring)."""
+    known = set(topics)
+    return [
+        _topic_not_listed(i, a, topic, topics, activities)
+        for i, a in enumerate(activities)
+        for topic in a.topics
+        if topic not in known
+    ]
 
 
 def _topic_not_listed(
@@ -281,25 +313,17 @@ class Catalog:
 
     def __post_init__(self) -> None:
         ids = [s.id for s in self.skills]
-        _check_unique(ids, "skills", "skill")
         known = set(ids)
-        for i, s in enumerate(self.skills):
-            missing = [p for p in s.prerequisites if p not in known]
-            if missing:
-                where = _at("skills", i, s.id)
-                raise ConfigError(
-                    f"{where}: unknown prerequisites {_unknown(missing, known)}; expected ids "
-                    "of the catalog's skills"
-                )
-        _check_unique([a.id for a in self.activities], "activities", "activity")
-        for i, a in enumerate(self.activities):
-            missing = [s for s in a.skills if s not in known]
-            if missing:
-                where = _at("activities", i, a.id)
-                raise ConfigError(
-                    f"{where}: unknown skills {_unknown(missing, known)}; expected ids of the "
-                    "catalog's skills"
-                )
+        topics = _catalog_topics(self.topics, self.activities)
+        problems = [
+            *_repeated_ids(ids, "skills", "skill"),
+            *_unknown_links(self.skills, "skills", "prerequisites", known),
+            *_repeated_ids([a.id for a in self.activities], "activities", "activity"),
+            *_unknown_links(self.activities, "activities", "skills", known),
+            *_unlisted_topics(topics, self.activities),
+        ]
+        if problems:
+            raise _problems_error(problems)
         prerequisites = {s.id: s.prerequisites for s in self.skills}
         if find_cycles(prerequisites):
             raise PrerequisiteCycleError(
@@ -307,7 +331,7 @@ class Catalog:
                 {s.id: s.grade for s in self.skills if s.grade is not None},
                 positions={s: i for i, s in enumerate(prerequisites)},
             )
-        object.__setattr__(self, "topics", _catalog_topics(self.topics, self.activities))
+        object.__setattr__(self, "topics", topics)
 
     # -- lookups and array views (computed once) ------------------------------------------------
     @cached_property
@@ -534,22 +558,30 @@ class Catalog:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Catalog:
-        """A catalog from its JSON form; a bad record names its list and position."""
+        """A catalog from its JSON form; every bad record is named by its list and position,
+        in one error."""
         if not isinstance(d, dict) or not isinstance(d.get("skills"), list):
             raise RecordError('expected an object with a list of "skills" (and "activities")')
         activities = d.get("activities", [])
         if not isinstance(activities, list):
             raise RecordError(f"activities: got {type(activities).__name__}; expected a list")
-        return cls(
-            skills=tuple(
-                Skill.from_dict(s, f"skills[{i}]{_named(s)}") for i, s in enumerate(d["skills"])
-            ),
-            activities=tuple(
-                Activity.from_dict(a, f"activities[{i}]{_named(a)}")
-                for i, a in enumerate(activities)
-            ),
-            topics=d.get("topics"),  # checked by the catalog: a list of names, or none
-        )
+        problems: list[str] = []
+
+        def read(kind: type[Skill] | type[Activity], list_name: str, records: list) -> tuple:
+            read_ones = []
+            for i, record in enumerate(records):
+                try:
+                    read_ones.append(kind.from_dict(record, f"{list_name}[{i}]{_named(record)}"))
+                except RecordError as exc:
+                    problems.append(str(exc))
+            return tuple(read_ones)
+
+        skills = read(Skill, "skills", d["skills"])
+        activities = read(Activity, "activities", activities)
+        if problems:
+            raise _problems_error(problems, RecordError)
+        # topics: checked by the catalog (a list of names, or none)
+        return cls(skills=skills, activities=activities, topics=d.get("topics"))
 
     def to_json(self, path: str | Path) -> None:
         from adaptive.files import atomic_write_bytes
@@ -578,7 +610,12 @@ class Catalog:
         try:
             catalog = cls.from_dict(document)
         except (KeyError, TypeError, ConfigError) as exc:
-            raise ConfigError(f"{path}: not a valid catalog file ({exc})") from exc
+            said = str(exc)  # several problems are a count and a line each
+            raise ConfigError(
+                f"{path}: not a valid catalog file, {said}"
+                if "\n" in said
+                else f"{path}: not a valid catalog file ({said})"
+            ) from exc
         for note in catalog_notes(catalog):
             warnings.warn(f"{path}: {note}", DataNoteWarning, stacklevel=2)
         return catalog
