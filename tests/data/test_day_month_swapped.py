@@ -52,6 +52,13 @@ def test_a_day_month_export_read_month_day_is_refused_with_the_format_that_reads
                 "--time-format", "%m/%d/%Y %H:%M", "--quarantine", str(tmp_path / "q.csv")])  # fmt: skip
     err = " ".join(capsys.readouterr().err.split())
     assert code == 2 and "written with day and month the other way round" in err, err
+    # a user trial: the hint ended "--quarantine would load them", said to a run given
+    # --quarantine and still refused: the format loads them, a quarantine never takes them
+    assert "--quarantine would load them" not in err, err
+    assert err.endswith(
+        "Give that format; --quarantine sets none of these rows aside, since it would load the "
+        "swapped ones as other dates."
+    ), err
     # read with the format it was written in: every row, the right days
     log = read_responses(path, {**COLUMNS, "time_format": "%d/%m/%Y %H:%M"})
     assert len(log) == 60

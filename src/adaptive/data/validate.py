@@ -1006,7 +1006,8 @@ def refuse_day_month_swapped(
             f"{n_other:,} {'value reads' if n_other == 1 else 'values read'} only with "
             f"--time-format {other!r} (time_format) and none only with {fmt!r}, whose "
             f"{n_read:,} {'value' if n_read == 1 else 'values'} (a day of 12 or less) would be "
-            "read with day and month swapped. Give that format; --quarantine would load them."
+            "read with day and month swapped. Give that format; --quarantine sets none of these "
+            "rows aside, since it would load the swapped ones as other dates."
         ),
     )
 
