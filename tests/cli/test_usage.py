@@ -759,3 +759,26 @@ def test_demo_help_says_where_the_batch_goes_by_default() -> None:
     out = next(p for p in demo.params if "--out" in p.opts)
     assert "demo-batch in the data folder: $ADAPTIVE_DATA_DIR, else data/" in out.help
     assert "~/.local/share/adaptive" in out.help
+
+
+def test_a_district_folder_without_its_files_names_them_and_the_options_for_ones_own(
+    cli, tmp_path
+) -> None:
+    """A user trial: `batch --district district` on a folder of an LMS export, a catalog and
+    profiles said only "district: missing responses.parquet", neither what a district folder
+    holds nor that --data, --catalog and --profiles read one's own files."""
+    folder = tmp_path / "district"
+    folder.mkdir()
+    (folder / "catalog.json").write_text("{}")
+    (folder / "lms_responses.csv").write_text("Learner ID,Question ID\n")
+    said = cli("batch", "--district", folder, "--name", "mine", "--date", "2026-10-01",
+               "--out", tmp_path / "out")  # fmt: skip
+    err = " ".join(said.err.split())
+    assert said.code == 2 and "Traceback" not in said.err, said.text
+    assert f"{folder}: missing responses.parquet, profiles.jsonl;" in err, err
+    assert (
+        "a --district folder holds responses.parquet (the log in the canonical columns), "
+        "catalog.json and profiles.jsonl, as `adaptive simulate --out` writes it" in err
+    ), err
+    assert "give your own files as --data LOG (with its column options)" in err, err
+    assert "--catalog FILE and --profiles FILE" in err, err

@@ -75,7 +75,8 @@ DISTRICT_FILES = ("responses.parquet", "catalog.json", "profiles.jsonl")
 
 def district_files(directory: str | Path | None = None) -> tuple[Path, Path, Path]:
     """(responses, catalog, profiles) of a district folder (default: the demo district's,
-    `paths.demo_district_dir()`); `ConfigError` naming the files it lacks."""
+    `paths.demo_district_dir()`); `ConfigError` naming the files it lacks, and for a folder of
+    one's own, what a district folder holds and the options that read one's own files."""
     demo = demo_district_dir()
     directory = Path(directory) if directory is not None else demo
     missing = [n for n in DISTRICT_FILES if not (directory / n).exists()]
@@ -83,7 +84,10 @@ def district_files(directory: str | Path | None = None) -> tuple[Path, Path, Pat
         hint = (
             " (run `adaptive demo`, or `adaptive simulate --out DIR`, first)"
             if directory == demo
-            else ""
+            else "; a --district folder holds responses.parquet (the log in the canonical "
+            "columns), catalog.json and profiles.jsonl, as `adaptive simulate --out` writes "
+            "it: give your own files as --data LOG (with its column options) and, where the "
+            "command takes them, --catalog FILE and --profiles FILE instead"
         )
         raise ConfigError(f"{directory}: missing {', '.join(missing)}{hint}")
     responses, catalog, profiles = (directory / n for n in DISTRICT_FILES)
