@@ -390,11 +390,43 @@ def test_a_requested_student_in_neither_the_state_nor_the_profiles_is_said(model
 
     cat = graded_catalog()
     profiles = [LearnerProfile("stu0000001", grade=3)]
-    with pytest.warns(CoverageWarning, match="1 requested student.s. in neither the state nor"):
+    with pytest.warns(CoverageWarning, match="1 of them is in neither the state nor the profiles"):
         batch_from_model(model, model.init_state(), cat, profiles, student_ids=["stu000001"])
     with warnings.catch_warnings():  # in the profiles (a new student): placed, nothing to say
         warnings.simplefilter("error", CoverageWarning)
         batch_from_model(model, model.init_state(), cat, profiles, student_ids=["stu0000001"])
+
+
+def test_a_requested_student_the_profiles_lack_is_said_and_their_placement_says_so(model):
+    """A vendor trial: a student the state held (their answers were traced) but the profiles
+    lacked ('009999') was served a list with placement '' and no word, as if placed; they have
+    no grade placement and no interests. Now one warning per call counts them (no id), and
+    each one's placement says "no profile"; a student with a profile is said nothing."""
+    import warnings
+
+    from adaptive.data import Response
+    from adaptive.errors import CoverageWarning
+    from adaptive.placement.prior import NO_PROFILE_SOURCE
+
+    cat = graded_catalog()
+    profiles = [LearnerProfile("known", grade=3)]
+    state = model.init_state()
+    for sid in ("known", "unlisted"):
+        model.update(state, Response(sid, "add-0", ("add",), 1, "2026-10-15T14:00:00"))
+    with pytest.warns(CoverageWarning, match="2 requested students have no profile") as said:
+        batch = batch_from_model(
+            model, state, cat, profiles, student_ids=["known", "unlisted", "absent"]
+        )
+    words = [str(w.message) for w in said if "no profile" in str(w.message)]
+    assert len(words) == 1 and "2 requested students have no profile" in words[0]
+    assert "1 of them is in neither the state nor the profiles" in words[0]
+    assert "unlisted" not in words[0] and "absent" not in words[0]  # counts, never ids
+    assert list(batch.placement) == ["", NO_PROFILE_SOURCE, NO_PROFILE_SOURCE]
+    recs = AdaptivePolicy(cat).recommend(batch.take([1]), k=3, now="2026-10-16")
+    assert recs.placement == NO_PROFILE_SOURCE
+    with warnings.catch_warnings():  # every student requested has a profile: nothing said
+        warnings.simplefilter("error", CoverageWarning)
+        batch_from_model(model, state, cat, profiles, student_ids=["known"])
 
 
 def test_a_catalog_skill_the_model_lacks_is_said_once_per_model_and_catalog(model) -> None:

@@ -426,6 +426,10 @@ def _p_known(gap: object, value: object) -> float:
 #: of (the words of their placement, in Python and in the nightly job's `placement` column).
 NO_GRADE_SOURCE = "population prior (no grade)"
 
+#: Where a requested student the profiles given lack starts: as one without a grade, and
+#: without interests or goals either (`batch_from_model` says so per student and counts them).
+NO_PROFILE_SOURCE = "no profile (population prior, no grade)"
+
 
 #: How the words of a placement from a grade begin ("placed from grade 4").
 GRADE_SOURCE_PREFIX = "placed from grade "
@@ -440,9 +444,12 @@ def grade_source(profile: LearnerProfile) -> str:
 
 def from_a_grade(sources: np.ndarray) -> np.ndarray:
     """(n,) True where placement words say a grade placed the student (any grade: the one the
-    profile has today or the one it had when the student was placed), or no grade at all."""
+    profile has today or the one it had when the student was placed), or no grade at all (no
+    profile either)."""
     words = np.asarray(sources, dtype=object).astype(str)
-    return np.char.startswith(words, GRADE_SOURCE_PREFIX) | (words == NO_GRADE_SOURCE)
+    return np.char.startswith(words, GRADE_SOURCE_PREFIX) | np.isin(
+        words, (NO_GRADE_SOURCE, NO_PROFILE_SOURCE)
+    )
 
 
 def profile_list(

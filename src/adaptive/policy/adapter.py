@@ -42,6 +42,8 @@ from adaptive.memo import IdentityMemo
 from adaptive.placement.graph import propagate
 from adaptive.placement.level import DEFAULT_GUESS, DEFAULT_SLIP, CurriculumLevel, LevelFit
 from adaptive.placement.prior import (
+    NO_GRADE_SOURCE,
+    NO_PROFILE_SOURCE,
     GradeTable,
     Placement,
     from_a_grade,
@@ -414,18 +416,31 @@ def profiles_by_id(profiles: object) -> Mapping[str, LearnerProfile]:
     return {p.student_id: p for p in listed}
 
 
-def _warn_unknown_students(ids: list[str], by_id: Mapping[str, LearnerProfile]) -> None:
-    """Requested students in neither the state nor the profiles (a typo'd id: "stu000001"):
-    served from the model's population estimate, without a grade, and said (counted, no id)."""
-    unknown = sum(1 for s in ids if s not in by_id)
-    if unknown:
-        warnings.warn(
-            f"batch_from_model: {unknown} requested student(s) in neither the state nor the "
-            "profiles (a mistyped id?): served from the model's population estimate, without a "
-            "grade",
-            CoverageWarning,
-            stacklevel=3,
+def _unprofiled(ids: list[str], by_id: Mapping[str, LearnerProfile]) -> np.ndarray:
+    """(n,) requested students the profiles given lack (none where no profiles were given:
+    every student is placed without one, as asked). A look-up per requested student."""
+    if not by_id:
+        return np.zeros(len(ids), bool)
+    return np.fromiter((s not in by_id for s in ids), bool, len(ids))
+
+
+def _warn_unprofiled(unprofiled: np.ndarray, have: np.ndarray) -> None:
+    """One `CoverageWarning` per call counting the requested students the profiles lack (no
+    id): they get no grade placement, interests or goals, and their placement says so
+    (`NO_PROFILE_SOURCE`); those the state does not hold either are likely a mistyped id
+    ("stu000001"), served from the model's population estimate."""
+    n, unheld = int(unprofiled.sum()), int((unprofiled & ~have).sum())
+    text = (
+        f"batch_from_model: {counted(n, 'requested student')} {verb(n, 'has')} no profile "
+        "among the profiles given: served without a grade placement, interests or goals "
+        f"(their placement says {NO_PROFILE_SOURCE!r})"
+    )
+    if unheld:
+        text += (
+            f"; {unheld:,} of them {verb(unheld, 'is')} in neither the state nor the profiles "
+            "(a mistyped id?)"
         )
+    warnings.warn(text, CoverageWarning, stacklevel=3)
 
 
 def _unlisted(by_id: Mapping[str, LearnerProfile], student_id: str) -> LearnerProfile:
@@ -718,8 +733,9 @@ def batch_from_model(
     plist = [by_id.get(s) or _unlisted(by_id, s) for s in ids]
     state_rows = state.rows(ids, missing=-1)
     have = state_rows >= 0
-    if by_id and not have.all():
-        _warn_unknown_students([s for s, h in zip(ids, have, strict=True) if not h], by_id)
+    unprofiled = _unprofiled(ids, by_id)
+    if unprofiled.any():
+        _warn_unprofiled(unprofiled, have)
     if placement is not None and have.any():
         _place_unplaced(model, state, catalog, plist, state_rows, placement, grade_table)
     skills = model.skills_
@@ -749,6 +765,8 @@ def batch_from_model(
                 for i, said in zip(held[silent].tolist(), recorded[silent].tolist(), strict=True)
             ]
         sources[held] = _kept_source(recorded, sources[held])
+    # a student the profiles lack, unless something else placed them (a diagnostic): said so
+    sources[unprofiled & np.isin(sources, ("", NO_GRADE_SOURCE))] = NO_PROFILE_SOURCE
     hist = history_features(
         log, ids, catalog, config.progress_window, item_to_activity, config.repeatable_kinds
     )

@@ -20,7 +20,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog
 from adaptive.errors import ArgumentError, closest_name, counted, share_words
-from adaptive.placement.prior import NO_GRADE_SOURCE
+from adaptive.placement.prior import NO_GRADE_SOURCE, NO_PROFILE_SOURCE
 from adaptive.policy import explain as text
 from adaptive.policy import terms
 from adaptive.policy.base import (
@@ -610,7 +610,7 @@ def placed_students(batch: StudentBatch) -> np.ndarray:
     was told their start came from "your records or the model's starting estimate (your
     profile has no grade)" while their placement said "placed by diagnostic"."""
     said = np.asarray(batch.placement, dtype=object)
-    named = (said != "") & (said != NO_GRADE_SOURCE)
+    named = ~np.isin(said, ("", NO_GRADE_SOURCE, NO_PROFILE_SOURCE))
     return ~np.isnan(np.asarray(batch.grade, float)) | named
 
 
