@@ -82,8 +82,8 @@ def test_checking_students_does_not_walk_the_district(district_dir, monkeypatch)
     its "differs only in case" hint read every known id at each request (a second at 400,000
     students, for each new student a vendor sent); the district's ids are now read once, at the
     first refused request, and each later one looks its id up."""
+    from adaptive.data import codes
     from adaptive.errors import UnknownStudentsError
-    from adaptive.policy import service
     from adaptive.policy.service import District, check_students_known
 
     class Counted(dict):
@@ -107,8 +107,8 @@ def test_checking_students_does_not_walk_the_district(district_dir, monkeypatch)
             check_students_known(counted, [sid, new])
     assert counted.profiles.walks == 1
     assert again.value.likely_matches == {1: sid}  # the hint still found
-    read, look_alike = [], service.look_alike
-    monkeypatch.setattr(service, "look_alike", lambda name: read.append(name) or look_alike(name))
+    read, look_alike = [], codes.look_alike  # KnownIds reads ids there
+    monkeypatch.setattr(codes, "look_alike", lambda name: read.append(name) or look_alike(name))
     with pytest.raises(UnknownStudentsError, match=refused):
         check_students_known(counted, [sid, "one-more-new-student"])
     assert read == ["one-more-new-student"]  # nor is any other id read
@@ -121,8 +121,8 @@ def test_checking_students_does_not_walk_the_district(district_dir, monkeypatch)
 def test_known_ids_reads_as_same_as_read() -> None:
     """`KnownIds` answers what `same_as_read` says over the same ids, in one look-up: a case
     slip first (the first in order of several), else the first look-alike, else None."""
+    from adaptive.data.codes import KnownIds
     from adaptive.errors import same_as_read
-    from adaptive.policy.service import KnownIds
 
     ids = ["stu0000001", "STU0000002", "Stu0000002", "stu002", "0042", "42b", "O", "stu0000010"]
     known = KnownIds(ids)

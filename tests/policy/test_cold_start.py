@@ -429,6 +429,25 @@ def test_a_requested_student_the_profiles_lack_is_said_and_their_placement_says_
         batch_from_model(model, state, cat, profiles, student_ids=["known"])
 
 
+def test_an_id_that_lost_its_zeros_is_said_to_read_as_a_profiles_id(model) -> None:
+    """A vendor trial: `student_ids=[4501]` for the profile '004501' warned "a mistyped id?"
+    while `adaptive recommend --student 4501` suggested '004501'. One rule for both
+    (`KnownIds.reads_as`: case, lost leading zeros, look-alike characters); the request's
+    warning says it by position, never echoing an id (a vendor's logs)."""
+    from adaptive.errors import CoverageWarning
+
+    cat = graded_catalog()
+    profiles = {"004501": LearnerProfile("004501", grade=3)}
+    with pytest.warns(CoverageWarning, match="no profile") as said:
+        batch_from_model(model, model.init_state(), cat, profiles, student_ids=[4501])
+    words = next(str(w.message) for w in said if "no profile" in str(w.message))
+    assert "it differs from a known student's id only in zeros" in words
+    assert "4501" not in words
+    with pytest.warns(CoverageWarning, match="no profile") as said:  # a new student: no hint
+        batch_from_model(model, model.init_state(), cat, profiles, student_ids=["777"])
+    assert not any("differs" in str(w.message) for w in said)
+
+
 def test_a_catalog_skill_the_model_lacks_is_said_once_per_model_and_catalog(model) -> None:
     """The vendor trial of stop 39: skills the model was never fitted on held the placement's
     values on every request, and nothing said so (the check ran only when nothing overlapped)."""

@@ -27,7 +27,14 @@ from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.catalog import ACTIVITY_KINDS
-from adaptive.data.codes import check_unique_ids, id_list, lookup_codes
+from adaptive.data.codes import (
+    KnownIds,
+    check_unique_ids,
+    id_list,
+    lookup_codes,
+    match_words,
+    reads_as_known,
+)
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import (
     ConfigError,
@@ -424,11 +431,15 @@ def _unprofiled(ids: list[str], by_id: Mapping[str, LearnerProfile]) -> np.ndarr
     return np.fromiter((s not in by_id for s in ids), bool, len(ids))
 
 
-def _warn_unprofiled(unprofiled: np.ndarray, have: np.ndarray) -> None:
+def _warn_unprofiled(
+    ids: list[str], unprofiled: np.ndarray, have: np.ndarray, by_id: Mapping[str, LearnerProfile]
+) -> None:
     """One `CoverageWarning` per call counting the requested students the profiles lack (no
     id): they get no grade placement, interests or goals, and their placement says so
     (`NO_PROFILE_SOURCE`); those the state does not hold either are likely a mistyped id
-    ("stu000001"), served from the model's population estimate."""
+    ("stu000001"), served from the model's population estimate. Whether the first reads as a
+    profile's id (lost leading zeros: 4501 for '004501'; case) is said by position, by the rule
+    of `adaptive recommend --student` (`reads_as_known`)."""
     n, unheld = int(unprofiled.sum()), int((unprofiled & ~have).sum())
     text = (
         f"batch_from_model: {counted(n, 'requested student')} {verb(n, 'has')} no profile "
@@ -440,7 +451,19 @@ def _warn_unprofiled(unprofiled: np.ndarray, have: np.ndarray) -> None:
             f"; {unheld:,} of them {verb(unheld, 'is')} in neither the state nor the profiles "
             "(a mistyped id?)"
         )
-    warnings.warn(text, CoverageWarning, stacklevel=3)
+    matches = reads_as_known(profile_ids(by_id), ids, np.flatnonzero(unprofiled).tolist())
+    warnings.warn(text + match_words(ids, matches), CoverageWarning, stacklevel=3)
+
+
+#: Each profiles mapping's `KnownIds` (`profile_ids`).
+_PROFILE_IDS: IdentityMemo[KnownIds] = IdentityMemo(limit=4)
+
+
+def profile_ids(by_id: Mapping[str, LearnerProfile]) -> KnownIds:
+    """The profiles' ids by how they read (`KnownIds`), built at the first request with a
+    student they lack and kept for the mapping (by identity, with its count, as
+    `service.known_ids`): a request then costs a look-up, not a pass over the district."""
+    return _PROFILE_IDS.get((by_id,), lambda: KnownIds(map(str, by_id)), extra=len(by_id))
 
 
 def _unlisted(by_id: Mapping[str, LearnerProfile], student_id: str) -> LearnerProfile:
@@ -735,7 +758,7 @@ def batch_from_model(
     have = state_rows >= 0
     unprofiled = _unprofiled(ids, by_id)
     if unprofiled.any():
-        _warn_unprofiled(unprofiled, have)
+        _warn_unprofiled(ids, unprofiled, have, by_id)
     if placement is not None and have.any():
         _place_unplaced(model, state, catalog, plist, state_rows, placement, grade_table)
     skills = model.skills_

@@ -16,7 +16,7 @@ the model is fitted.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,13 +24,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile, read_profiles
-from adaptive.data.codes import id_list
+from adaptive.data.codes import KnownIds, id_list, match_words, reads_as_known
 from adaptive.data.log import ResponseLog
 from adaptive.errors import (
     ConfigError,
     UnknownStudentsError,
-    look_alike,
-    nth,
     passed_positions,
     some_of,
 )
@@ -242,10 +240,11 @@ def check_students_known(
         return
     where = "not in the district's profiles or responses"
     if typed_as is None:
-        matches = likely_matches(d, student_ids, unknown)
+        matches = reads_as_known(known_ids(d), student_ids, unknown)
+        mapped = " (likely_matches on the error maps each position to the known id)"
         raise UnknownStudentsError(
             f"{passed_positions(unknown, len(student_ids))} {where}"
-            + match_words(student_ids, matches),
+            f"{match_words(student_ids, matches)}{mapped if matches else ''}",
             unknown,
             matches,
         )
@@ -255,41 +254,6 @@ def check_students_known(
     if meant is not None and len(typed) > 1:
         hint = f" (did you mean {meant!r} for {typed[0]!r}?)"
     raise ConfigError(f"{typed_as} {some_of([repr(t) for t in typed], 5)}: {where}{hint}")
-
-
-#: Unknown ids of a request matched against the district's for a hint, at most: the first, as
-#: the CLI's hint (a vendor's case bug shows on the first id as well as on all, and the message
-#: stays one clause long).
-MATCHED_AT_MOST = 1
-
-
-class KnownIds:
-    """A district's student ids by how they read on paper (`look_alike`), to answer
-    `same_as_read` with one look-up: `same_as_read(name, ids)` walks every id (case-folds it,
-    and reads each on paper when no case slip matches), about a second at 400,000 students, and
-    a refused request asked it each time. Built once per district (`known_ids`)."""
-
-    def __init__(self, ids: Iterable[str]) -> None:
-        self._first: dict[str, str] = {}  # reading -> an id that reads so
-        self._others: dict[str, list[str]] = {}  # reading -> the rest, where several do (rare)
-        for sid in ids:
-            reading = look_alike(sid)
-            if self._first.setdefault(reading, sid) != sid:
-                self._others.setdefault(reading, []).append(sid)
-
-    def reads_as(self, name: str) -> str | None:
-        """What `same_as_read(name, ids)` says: the id that is `name` but for case (the first in
-        order when several are), else the first that reads as it on paper, else None. Every
-        such id reads as `name` (a case slip too), so only the ids under its reading are read."""
-        name = str(name)
-        reading = look_alike(name)
-        if reading not in self._first:
-            return None
-        alike = [self._first[reading], *self._others.get(reading, ())]
-        folded = [sid for sid in alike if sid.casefold() == name.casefold()]
-        if folded:
-            return min(folded)
-        return min(alike) if reading else None
 
 
 #: Each district's `KnownIds`, by its profiles and its log's students (`known_ids`).
@@ -304,39 +268,6 @@ def known_ids(d: District) -> KnownIds:
         (d.profiles, d.log.students),
         lambda: KnownIds({*d.profiles, *d.log.students.tolist()}),
         extra=len(d.profiles),
-    )
-
-
-def likely_matches(
-    d: District, student_ids: Sequence[str], unknown: Sequence[int]
-) -> dict[int, str]:
-    """{position: the known id} for the first `MATCHED_AT_MOST` unknown positions whose id reads
-    as a district student's (`same_as_read`: other case, dropped zeros, look-alike characters):
-    a look-up each in `known_ids`, whatever the district's size."""
-    known = known_ids(d)
-    found = {i: known.reads_as(student_ids[i]) for i in unknown[:MATCHED_AT_MOST]}
-    return {i: m for i, m in found.items() if m is not None}
-
-
-def match_words(student_ids: Sequence[str], matches: Mapping[int, str]) -> str:
-    """The message's words for `likely_matches`, by position, never by id: "; the 3rd differs
-    only in case from a known student's id (likely_matches on the error maps each position to
-    the known id)", or for one id passed "; it differs from a known student's id only in zeros
-    or look-alike characters (O for 0, l for 1) (likely_matches ...)"; '' without a match."""
-    if not matches:
-        return ""
-    said = []
-    for i, meant in matches.items():
-        who = "it" if len(student_ids) == 1 else f"the {nth(i)}"
-        if student_ids[i].casefold() == meant.casefold():
-            said.append(f"{who} differs only in case from a known student's id")
-        else:
-            said.append(
-                f"{who} differs from a known student's id only in zeros or look-alike "
-                "characters (O for 0, l for 1)"
-            )
-    return (
-        "; " + ", ".join(said) + " (likely_matches on the error maps each position to the known id)"
     )
 
 
