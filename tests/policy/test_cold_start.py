@@ -465,6 +465,34 @@ def test_a_catalog_skill_the_model_lacks_is_said_once_per_model_and_catalog(mode
     assert len(said) == 1 and said[0].startswith(f"model knows {len(base.skills)} of")
 
 
+def test_a_model_skill_the_catalog_lacks_is_said_once_per_model_and_catalog() -> None:
+    """A vendor trial: a log's misspelt skill ('M3.OA.l' for 'M3.OA.1') was fitted as a skill
+    of the model; `update` then traced answers on it without a word (the model knows it) and
+    no request said that no recommendation reads it. The coverage check of each model and
+    catalog now names the model's skills the catalog lacks, with the id each likely means,
+    once per model and catalog."""
+    import warnings
+
+    from adaptive.policy.adapter import check_skill_coverage
+
+    frame = practice_log(20).frame
+    typo = frame["student_id"].isin(["p0", "p1"]) & (frame["item_id"].str.startswith("add"))
+    skills = [["ad"] if t else list(s) for t, s in zip(typo, frame["skill_ids"], strict=True)]
+    typoed = BKT(seed=0).fit(ResponseLog.from_frame(frame.assign(skill_ids=skills)))
+    assert "ad" in list(typoed.skills_)
+    cat, profiles = graded_catalog(), [LearnerProfile("new", grade=3)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            batch_from_model(typoed, typoed.init_state(), cat, profiles, student_ids=["new"])
+    said = [str(w.message) for w in caught if "the catalog does not have" in str(w.message)]
+    assert len(said) == 1, said
+    assert (
+        "model knows 1 skill id the catalog does not have: 'ad' (did you mean 'add'?)" in (said[0])
+    )
+    assert check_skill_coverage(typoed, cat).unknown == ("ad",)
+
+
 def test_a_now_that_is_not_iso_is_refused_by_batch_from_model_too(model) -> None:
     """The vendor trial of stop 39: `batch_from_model(now="03/04/2027")` was accepted (and
     ignored) where every other call refuses a date that reads as two days."""

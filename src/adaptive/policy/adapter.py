@@ -344,18 +344,47 @@ def activity_set(rows: np.ndarray, acts: np.ndarray, n: int, n_a: int) -> sparse
 @dataclass(frozen=True)
 class SkillCoverage:
     """How many of a catalog's skills a model knows, by id (the others get the policy's defaults:
-    not started). `takes_catalog`: whether the model fits with a catalog (BKT), None when only
+    not started), and the model's skills the catalog lacks (`unknown`: a training log's misspelt
+    'M3.OA.l' for 'M3.OA.1', fitted as a skill; answers on it are traced, but no recommendation
+    reads them). `takes_catalog`: whether the model fits with a catalog (BKT), None when only
     its skills were given; the advice follows it (`adaptive train --catalog` refuses the others)."""
 
     known: int
     catalog: int
     takes_catalog: bool | None = field(default=None, compare=False)
+    unknown: tuple[str, ...] = ()
+    #: for each of the first five `unknown`, the catalog's id it likely means (None: none)
+    meant: tuple[str | None, ...] = field(default=(), compare=False)
 
     @property
     def missing(self) -> int:
         return self.catalog - self.known
 
     def __str__(self) -> str:
+        """The coverage's notice: the catalog skills the model lacks, then the model's skills
+        the catalog lacks ('' where neither)."""
+        said = [self._missing_words()] if self.missing else []
+        if self.unknown:
+            said.append(self._unknown_words())
+        return "; and the ".join(said)
+
+    def _unknown_words(self) -> str:
+        """'model knows 1 skill id the catalog does not have: 'M3.OA.l' (did you mean
+        'M3.OA.1'?) ...' for the first five, each with the catalog's id it likely means
+        (`closest_name`, as training's warning of the log's skills names them)."""
+        n, shown = len(self.unknown), self.unknown[:5]
+        named = ", ".join(
+            repr(s) + (f" (did you mean {meant!r}?)" if meant else "")
+            for s, meant in zip(shown, self.meant, strict=True)
+        )
+        more = f" and {n - len(shown):,} more" if n > len(shown) else ""
+        return (
+            f"model knows {counted(n, 'skill id')} the catalog does not have: {named}{more}; "
+            "answers on them are traced but no recommendation reads them (a misspelt skill "
+            "in the training log? correct the log and retrain)"
+        )
+
+    def _missing_words(self) -> str:
         return (
             f"model knows {self.known} of {self.catalog} catalog skills; "
             f"{self.missing} get defaults when students are placed (`placement`, the default: "
@@ -545,7 +574,8 @@ def check_skill_coverage(
     """The overlap of a model's skills with a catalog's, checked wherever a model meets a catalog
     (the batch job, `recommend`): no overlap is a `ConfigError` (every mastery would be a default,
     so the recommendations would ignore the model: the catalog is not the model's district's);
-    a partial one is a `CoverageWarning` with the numbers (`warnings.warn`, as every other
+    a partial one, or model skills the catalog lacks (a misspelt skill the training log
+    fitted), is a `CoverageWarning` with the numbers and names (`warnings.warn`, as every other
     coverage notice, so a service that captures warnings sees it; `note_skill_coverage`: once
     per model and catalog). A fitted model may be given for its skills (the warning's advice then fits its
     kind: only BKT takes a catalog)."""
@@ -555,16 +585,18 @@ def check_skill_coverage(
     expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
     model_index = pd.Index(model_skills).astype(str)
     catalog_index = catalog.skill_index.astype(str)
+    unknown = tuple(model_index[~model_index.isin(catalog_index)])
     coverage = SkillCoverage(
-        int(catalog_index.isin(model_index).sum()), len(catalog_index), takes_catalog
-    )
+        int(catalog_index.isin(model_index).sum()), len(catalog_index), takes_catalog, unknown,
+        tuple(closest_name(u, catalog_index) for u in unknown[:5]),
+    )  # fmt: skip
     if coverage.catalog and not coverage.known:
         raise ConfigError(
             f"the model knows none of the catalog's {coverage.catalog} skills (model: "
             f"{', '.join(model_index[:3])}...; catalog: {', '.join(catalog_index[:3])}...): "
             "pass the catalog of the district whose data trained the model"
         )
-    if coverage.missing:
+    if coverage.missing or coverage.unknown:
         warnings.warn(str(coverage), CoverageWarning, stacklevel=stacklevel)
     return coverage
 
