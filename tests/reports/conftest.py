@@ -93,6 +93,38 @@ def report_district(tmp_path_factory: pytest.TempPathFactory) -> ReportDistrict:
     return d
 
 
+#: a night of the school year's first weeks: the growth baseline of a district served from then
+YEAR_START_NIGHT = "2026-09-01"
+
+
+def _serve_from_year_start(d: ReportDistrict, batch: Path, **job) -> None:
+    """Serve `d.day` into `batch` after a night of the school year's first weeks (before any
+    answer: every student placed), so that the report of `d.day` judges growth from a measured
+    baseline (with `d.day` its first night, it cannot be judged yet)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a night before the log's answers
+        run_daily_job(YEAR_START_NIGHT, batch, **d.job_args(backfill=True, **job))
+    run_daily_job(d.day, batch, **d.job_args(**job))
+
+
+@pytest.fixture(scope="session")
+def serve_from_year_start():
+    """`_serve_from_year_start`, for a test's own district."""
+    return _serve_from_year_start
+
+
+@pytest.fixture(scope="session")
+def judged_site(report_district: ReportDistrict, tmp_path_factory) -> Path:
+    """The district's report site for `d.day`, served since the school year's first weeks."""
+    d = report_district
+    root = tmp_path_factory.mktemp("judged")
+    _serve_from_year_start(d, root / "batch")
+    build_site(root / "batch", d.day, root / "site", catalog=d.catalog, profiles=d.profiles)
+    return root / "site"
+
+
 def _policy_toml(**changes) -> str:
     """The shipped policy TOML with some settings changed."""
     from adaptive.specs import POLICY_SPEC

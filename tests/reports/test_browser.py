@@ -447,3 +447,27 @@ def test_a_class_report_handed_over_as_its_folder_works_on_its_own(
     )
     assert cell in {rgb(c) for c in (*MASTERY_COLOURS, UNKNOWN_COLOUR)}  # the styles applied
     assert not failed and not page.remote_requests and not page.errors
+
+
+def test_a_district_first_served_mid_term_is_not_told_its_growth_yet(
+    report_district, judged_site, page
+):
+    """A user trial: a district's first night, 2026-10-15, read "100% of 151 students are on
+    track", a median of 88 months of growth a year: growth from 1 September with every student
+    assumed on the norm then. With no night of the year's first weeks, growth counts from the
+    district's first night, and the pages say it cannot be judged yet; served since the year's
+    start, the same district's figures are shown."""
+    d = report_district  # its one night, d.day, is in October
+    for path in (d.site / "index.html", next(d.site.glob("schools/*/index.html"))):
+        open_page(page, path)
+        headline = page.locator("p.summary", has_text="since the baseline").inner_text()
+        assert headline.startswith(
+            f"Growth cannot be judged yet: 0.0 weeks since the baseline, {d.day} (the school "
+            "year's first night served, after its first weeks: growth counts from this night, "
+            "not from the year's start)"
+        ), path
+        assert "are on track" not in headline and "Median growth" not in headline
+    open_page(page, judged_site / "index.html")
+    headline = page.locator("p.summary", has_text="since the baseline").inner_text()
+    assert "students of this district are on track" in headline
+    assert "Baseline: 2026-09-01 (the school year's first night served)" in headline

@@ -511,13 +511,13 @@ def test_a_roster_updated_since_the_night_is_read_with_a_warning(report_district
 SUMMARY = re.compile(r'<p class="summary">(.*?)</p>')
 
 
-def test_the_student_page_says_why_and_agrees_with_growth(report_district):
+def test_the_student_page_says_why_and_agrees_with_growth(judged_site):
     """A trial: "stu0000040 is in the group Needs remediation. Growth: 9.9 ± 2.1 months; on
     track for 1.5 years (probability 95%)", and a class of 25 all in remediation. Each page
     now says why the student is in their group, never remediation beside on track, and the
     district's students are told apart (no group holds nearly everyone)."""
     groups = {}
-    for page in report_district.site.glob("schools/*/*/students.html"):
+    for page in judged_site.glob("schools/*/*/students.html"):
         for line in SUMMARY.findall(page.read_text()):
             text = re.sub("<[^>]+>", "", line)
             found = re.search(r"is in the group ([A-Z][a-z ]+)(: [^.]+)?\.", text)

@@ -10,7 +10,9 @@ school year; in between it is linear. Method, per student of grade g on date D:
 3. growth    = level(D) - level(B) over the months elapsed from a baseline B (`choose_baseline`):
                the first night served (in the order the folder's nights were run) of D's school
                year dated within its first `baseline_weeks` weeks (and not after D, served
-               before D), which measures the year's start; else
+               before D), which measures the year's start; else the first night served of D's
+               school year whatever its date (a district that starts mid-term: growth counts
+               from that night, and is judged `min_weeks` weeks after it); with no night at all,
                the year's start itself with every student assumed on the norm (level(B) = 0).
                A student absent from B's output, or with no answer by then (their mastery a
                placement), is assumed on the norm at B: level(B) = months from the year's start
@@ -176,19 +178,21 @@ def choose_baseline(
     """The night whose batch output measures the school year's start for a report of `date`:
     of `nights` in `date`'s school year, within its first `norm.baseline_weeks` weeks and not
     after `date`, the first served (`served_rank`, the folder's serving order; nights it does not
-    rank first, then the earliest date); None when there is none (the baseline is then the
-    year's start, every student assumed on the norm). Nights after the year's first weeks never
-    become a baseline, and the report reads only nights served before `date`
-    (`BatchRun.earlier_dates`), so a report of `date` is the same whatever nights are run or
-    back-filled afterwards; a night back-filled into the first weeks does not replace the
-    year's baseline for later reports either."""
+    rank first, then the earliest date); with none there (a district that starts mid-term), the
+    first served of the year's nights up to `date`; None when there is none (the baseline is
+    then the year's start, every student assumed on the norm: a guess, never a measurement of a
+    district that started later: a trial's first night read "100% on track"). The report reads
+    only nights served before `date` (`BatchRun.earlier_dates`), so a report of `date` is the
+    same whatever nights are run or back-filled afterwards; a night back-filled into the first
+    weeks does not replace a first weeks' baseline for later reports either (it does replace a
+    mid-term one: it measures the year's start)."""
     year_start = norm.year_start_of(date)
     window_end = year_start + pd.Timedelta(weeks=norm.baseline_weeks)
-    first = [
-        n for n in nights if year_start <= pd.Timestamp(n) < window_end and n <= date
-    ]  # ISO days compare as text
+    this_year = [n for n in nights if year_start <= pd.Timestamp(n) and n <= date]  # ISO text
+    first_weeks = [n for n in this_year if pd.Timestamp(n) < window_end]
+    candidates = first_weeks or this_year
     rank = served_rank or {}
-    return min(first, key=lambda n: (rank.get(n, -1), n)) if first else None
+    return min(candidates, key=lambda n: (rank.get(n, -1), n)) if candidates else None
 
 
 @dataclass(frozen=True)
@@ -197,6 +201,7 @@ class Baseline:
 
     date: str  # the baseline night, or the year's start (ISO day)
     measured: bool  # True: a batch output measures it; False: students assumed on the norm
+    late: bool  # measured on a night after the year's first weeks: growth counts from then
     since_year_start: float  # months from the year's start to the baseline (a norm student's level)
     elapsed: float  # months from the baseline to the report's date
     target: float  # months of growth needed to be on track by the report's date
@@ -207,6 +212,11 @@ class Baseline:
     @property
     def label(self) -> str:
         """The baseline in words, as the pages say it."""
+        if self.late:
+            return (
+                f"{self.date} (the school year's first night served, after its first weeks: "
+                "growth counts from this night, not from the year's start)"
+            )
         if self.measured:
             return f"{self.date} (the school year's first night served)"
         return f"the year's start, {self.date} (each student assumed on the norm then)"
@@ -239,6 +249,8 @@ def baseline_of(norm: Norm, date: str, baseline_date: str | None) -> Baseline:
     return Baseline(
         date=since.strftime("%Y-%m-%d"),
         measured=baseline_date is not None,
+        late=baseline_date is not None
+        and since >= year_start + pd.Timedelta(weeks=norm.baseline_weeks),
         since_year_start=(since - year_start).days / MONTH_DAYS,
         elapsed=elapsed,
         target=norm.target_years * elapsed,
