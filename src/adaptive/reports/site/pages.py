@@ -18,6 +18,7 @@ import pandas as pd
 from adaptive.batch.overrides import (
     MODE_BANDS,
     MODES,
+    SetAsideChoices,
     SetAsideFile,
     SetAsideForm,
     StudentOverride,
@@ -654,7 +655,7 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
         )
         rows.append(
             f'<tr data-student="{e(sid)}"><th scope="row">{e(label)}</th>'
-            f"<td>{_mode_select(sid, label, options, c.set_aside_choices.get(sid))}</td>"
+            f"<td>{_mode_select(sid, label, options, c.set_aside_form.choices.get(sid))}</td>"
             f'<td><input type="text" aria-label="Activities assigned to {e(label)}" '
             f'value="{e(", ".join(o.assigned))}"{described}>{note}</td><td><input type="text" '
             f'aria-label="Activities excluded for {e(label)}" value="{e(", ".join(o.excluded))}">'
