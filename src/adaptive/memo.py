@@ -83,6 +83,11 @@ class SaidOnce:
         self._said: IdentityMemo[set[str]] = IdentityMemo(limit)
         self._lock = threading.Lock()
 
+    def said(self, obj: object) -> frozenset[str]:
+        """What was said for that object so far (nothing marked)."""
+        with self._lock:
+            return frozenset(self._said.get((obj,), set))
+
     def fresh(self, obj: object, things: Iterable[str]) -> set[str]:
         with self._lock:
             said = self._said.get((obj,), set)

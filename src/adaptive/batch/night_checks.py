@@ -34,6 +34,7 @@ from adaptive.errors import (
     look_alike,
     verb,
 )
+from adaptive.policy.adapter import OFF_CATALOG_SKILLS_SAID
 
 if TYPE_CHECKING:
     from adaptive.curriculum import Catalog
@@ -802,6 +803,7 @@ class OffCatalog:
                 category,
                 stacklevel=3,
             )
+            OFF_CATALOG_SKILLS_SAID.fresh(catalog, self.skills)
 
 
 def warn_untraced(untraced: Untraced, catalog: Catalog) -> None:

@@ -45,7 +45,7 @@ from adaptive.errors import (
     verb,
 )
 from adaptive.grades import grade_label
-from adaptive.memo import IdentityMemo
+from adaptive.memo import IdentityMemo, SaidOnce
 from adaptive.placement.graph import propagate
 from adaptive.placement.level import DEFAULT_GUESS, DEFAULT_SLIP, CurriculumLevel, LevelFit
 from adaptive.placement.prior import (
@@ -341,6 +341,12 @@ def activity_set(rows: np.ndarray, acts: np.ndarray, n: int, n_a: int) -> sparse
     )
 
 
+#: Skill ids a catalog lacks that a warning has named, per catalog: a log's off-catalog skills
+#: (`batch.night_checks.OffCatalog.warn`), so the coverage note of a model fitted on that log
+#: does not name them again.
+OFF_CATALOG_SKILLS_SAID = SaidOnce(limit=16)
+
+
 @dataclass(frozen=True)
 class SkillCoverage:
     """How many of a catalog's skills a model knows, by id (the others get the policy's defaults:
@@ -461,27 +467,35 @@ def _unprofiled(ids: list[str], by_id: Mapping[str, LearnerProfile]) -> np.ndarr
 
 
 def _warn_unprofiled(
-    ids: list[str], unprofiled: np.ndarray, have: np.ndarray, by_id: Mapping[str, LearnerProfile]
+    ids: list[str],
+    unprofiled: np.ndarray,
+    have: np.ndarray,
+    by_id: Mapping[str, LearnerProfile],
+    hint: bool,
 ) -> None:
     """One `CoverageWarning` per call counting the requested students the profiles lack (no
-    id): they get no grade placement, interests or goals, and their placement says so
-    (`NO_PROFILE_SOURCE`); those the state does not hold either are likely a mistyped id
-    ("stu000001"), served from the model's population estimate. Whether the first reads as a
+    id): they get no grade placement, interests or goals, and those without answers have
+    placement words that say so (`NO_PROFILE_SOURCE`); those the state does not hold either
+    are likely a mistyped id ("stu000001"), served from the model's population estimate. Whether the first reads as a
     profile's id (lost leading zeros: 4501 for '004501'; case) is said by position, by the rule
-    of `adaptive recommend --student` (`reads_as_known`)."""
+    of `adaptive recommend --student` (`reads_as_known`), where `hint` (profiles given as a
+    mapping, kept by identity: a list is indexed again at every call, so its ids would be too,
+    a pass over the district per request)."""
     n, unheld = int(unprofiled.sum()), int((unprofiled & ~have).sum())
     text = (
         f"batch_from_model: {counted(n, 'requested student')} {verb(n, 'has')} no profile "
         "among the profiles given: served without a grade placement, interests or goals "
-        f"(their placement says {NO_PROFILE_SOURCE!r})"
+        f"(the placement of those without answers says {NO_PROFILE_SOURCE!r})"
     )
     if unheld:
         text += (
             f"; {unheld:,} of them {verb(unheld, 'is')} in neither the state nor the profiles "
             "(a mistyped id?)"
         )
-    matches = reads_as_known(profile_ids(by_id), ids, np.flatnonzero(unprofiled).tolist())
-    warnings.warn(text + match_words(ids, matches), CoverageWarning, stacklevel=3)
+    if hint:
+        matches = reads_as_known(profile_ids(by_id), ids, np.flatnonzero(unprofiled).tolist())
+        text += match_words(ids, matches)
+    warnings.warn(text, CoverageWarning, stacklevel=3)
 
 
 #: Each profiles mapping's `KnownIds` (`profile_ids`).
@@ -585,7 +599,10 @@ def check_skill_coverage(
     expect_type(catalog, Catalog, "catalog", "Catalog.from_json(path)")
     model_index = pd.Index(model_skills).astype(str)
     catalog_index = catalog.skill_index.astype(str)
-    unknown = tuple(model_index[~model_index.isin(catalog_index)])
+    # skills a log's warning named for this catalog already (the log the model was just
+    # trained on, as `recommend --data` does): said once, with the log's counts
+    said = OFF_CATALOG_SKILLS_SAID.said(catalog)
+    unknown = tuple(u for u in model_index[~model_index.isin(catalog_index)] if u not in said)
     coverage = SkillCoverage(
         int(catalog_index.isin(model_index).sum()), len(catalog_index), takes_catalog, unknown,
         tuple(closest_name(u, catalog_index) for u in unknown[:5]),
@@ -790,7 +807,7 @@ def batch_from_model(
     have = state_rows >= 0
     unprofiled = _unprofiled(ids, by_id)
     if unprofiled.any():
-        _warn_unprofiled(ids, unprofiled, have, by_id)
+        _warn_unprofiled(ids, unprofiled, have, by_id, hint=isinstance(profiles, Mapping))
     if placement is not None and have.any():
         _place_unplaced(model, state, catalog, plist, state_rows, placement, grade_table)
     skills = model.skills_
@@ -821,7 +838,7 @@ def batch_from_model(
             ]
         sources[held] = _kept_source(recorded, sources[held])
     # a student the profiles lack, unless something else placed them (a diagnostic): said so
-    sources[unprofiled & np.isin(sources, ("", NO_GRADE_SOURCE))] = NO_PROFILE_SOURCE
+    sources[unprofiled & (sources == NO_GRADE_SOURCE)] = NO_PROFILE_SOURCE
     hist = history_features(
         log, ids, catalog, config.progress_window, item_to_activity, config.repeatable_kinds
     )
