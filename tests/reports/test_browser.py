@@ -471,3 +471,48 @@ def test_a_district_first_served_mid_term_is_not_told_its_growth_yet(
     headline = page.locator("p.summary", has_text="since the baseline").inner_text()
     assert "students of this district are on track" in headline
     assert "Baseline: 2026-09-01 (the school year's first night served)" in headline
+
+
+def test_students_without_a_school_or_class_in_the_profiles_are_said_so(
+    report_district, serve_from_year_start, page, tmp_path
+):
+    """A user trial: students without a profile were served in school `unassigned`, whose page
+    read "School unassigned", "– of 0 students of this school are on track" (none has a grade,
+    so none counts for growth) and a class row with no name, linked to the site's root: the
+    page of a class without an id was written in its school's folder and overwritten by the
+    school's. The pages now say whom they hold and how to place them, each class has its
+    page, and no headline counts "of 0 students"."""
+    d = report_district
+    rows = [json.loads(line) for line in d.profiles.read_text().splitlines() if line.strip()]
+    no_class = rows[3]["school_id"]
+    for r in rows[3:5]:
+        r["class_id"] = None  # a profile without a class: served in its school, class ""
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text("".join(json.dumps(r) + "\n" for r in rows[2:]))  # 2 without a profile
+    serve_from_year_start(d, tmp_path / "batch", profiles=profiles)
+    site = tmp_path / "site"
+    build_site(tmp_path / "batch", d.day, site, catalog=d.catalog, profiles=profiles)
+
+    open_page(page, site / "index.html")
+    page.get_by_role("link", name="no school in the profiles").click()
+    page.wait_for_selector("html[data-ready='1']")
+    assert page.locator("h1").inner_text() == "Students without a school in the profiles"
+    text = " ".join(page.locator("main").inner_text().split())
+    assert (
+        "2 students served without a school: 2 without a profile. Give each a school and a "
+        "class in the profiles (school_id, class_id; and a grade, which growth needs)"
+    ) in text
+    assert "No student of this school is counted for growth." in text and "of 0 " not in text
+    page.get_by_role("link", name="no class in the profiles").click()
+    page.wait_for_selector("html[data-ready='1']")
+    assert page.locator("h1").inner_text() == "Students without a class in the profiles"
+    assert "2 students:" in page.locator("p.summary").first.inner_text()
+
+    open_page(page, site / "schools" / no_class / "index.html")
+    assert page.locator("h1").inner_text() == f"School {no_class}"  # its own page, kept
+    page.get_by_role("link", name="no class in the profiles").click()
+    page.wait_for_selector("html[data-ready='1']")
+    assert page.locator("h1").inner_text() == "Students without a class in the profiles"
+    crumbs = page.locator("nav.crumbs").inner_text()
+    assert f"School {no_class}" in crumbs
+    assert not page.remote_requests and not page.errors

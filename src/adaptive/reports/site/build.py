@@ -266,7 +266,17 @@ def _index_path(school: str | None, class_id: str | None, schools: list[str]) ->
 
 
 def _class_folder(school: str, class_id: str) -> str:
-    return f"schools/{file_name(school)}/{file_name(class_id)}"
+    return f"schools/{file_name(school)}/{_class_dir(class_id)}"
+
+
+#: The folder of a school's students whose profile names no class (class id ""; in the school's
+#: own folder, its class page was overwritten by the school's page)
+NO_CLASS_DIR = "no-class"
+
+
+def _class_dir(class_id: str) -> str:
+    """A class's folder in its school's."""
+    return file_name(class_id) if class_id else NO_CLASS_DIR
 
 
 def _class_assets_root(ctx: Context) -> str:
@@ -559,7 +569,9 @@ def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
     summary = s.growth.summary()
     stuck = s.tables.class_skills.groupby("skill_id", sort=True)["n_stuck"].sum()
     if ctx.class_id is None:
-        page_html = _school_page(ctx, school, class_rows, summary, stuck)
+        without_profile = sum(sid not in ctx.profiles for sid in s.ids)
+        note = pages.school_note(school, len(s.ids), without_profile)
+        page_html = _school_page(ctx, school, note, class_rows, summary, stuck)
         write(f"schools/{file_name(school)}/index.html", page_html)
     n_stuck = s.tables.students["n_stuck"].to_numpy()
     return SchoolResult(
@@ -671,17 +683,17 @@ def _class_page(ctx: Context, c: pages.ClassData, summary: GrowthSummary) -> str
         ]
     )
     crumbs = _crumbs(ctx, c.school, c.class_id, None)
-    return page(f"Class {c.class_id}", _class_assets_root(ctx), crumbs, body, ctx.foot())
+    return page(pages.class_title(c.class_id), _class_assets_root(ctx), crumbs, body, ctx.foot())
 
 
 def _crumbs(ctx: Context, school: str, klass: str | None, student: str | None):
     """Breadcrumbs from the district down; a level links only when its page is written."""
-    top = ("../../../index.html" if klass else "../../index.html") if ctx.whole_district else None
-    out = [("District", top)]
+    up = "../../../" if klass is not None else "../../"  # class "": no class in the profiles
+    out = [("District", f"{up}index.html" if ctx.whole_district else None)]
     if klass is None:
-        return [*out, (f"School {school}", None)]
-    out.append((f"School {school}", "../index.html" if ctx.class_id is None else None))
-    out.append((f"Class {klass}", "index.html" if student else None))
+        return [*out, (pages.school_title(school), None)]
+    out.append((pages.school_title(school), "../index.html" if ctx.class_id is None else None))
+    out.append((pages.class_title(klass), "index.html" if student else None))
     return [*out, ("Students", None)] if student else out
 
 
@@ -740,20 +752,19 @@ def _students_page(ctx: Context, c: pages.ClassData, sections: list[str]) -> str
         f'<li><a href="#{e(pages.student_anchor(s))}">{e(label)}</a></li>'
         for s, label in zip(c.student_ids, c.labels, strict=True)
     )
+    title = f"Students of class {c.class_id}" if c.class_id else pages.class_title(c.class_id)
     body = (
-        f'<nav id="top" class="student-list" aria-label="Students of class {e(c.class_id)}">'
+        f'<nav id="top" class="student-list" aria-label="{e(title)}">'
         f"<ul>{links}</ul></nav>\n" + "\n".join(sections)
     )
     crumbs = _crumbs(ctx, c.school, c.class_id, "students")
-    return page(
-        f"Students of class {c.class_id}", _class_assets_root(ctx), crumbs, body, ctx.foot()
-    )
+    return page(title, _class_assets_root(ctx), crumbs, body, ctx.foot())
 
 
-def _school_page(ctx, school, class_rows, summary, stuck) -> str:
+def _school_page(ctx, school, note, class_rows, summary, stuck) -> str:
     rows = [
         [
-            f'<a href="{e(href(file_name(k), "index.html"))}">{e(k)}</a>',
+            f'<a href="{e(href(_class_dir(k), "index.html"))}">{e(pages.class_name(k))}</a>',
             str(n),
             _on_track_cell(s),
             _interval(s),
@@ -765,6 +776,7 @@ def _school_page(ctx, school, class_rows, summary, stuck) -> str:
     ]
     body = "\n".join(
         [
+            note,
             "<h2>Classes</h2>",
             table(
                 [
@@ -777,7 +789,8 @@ def _school_page(ctx, school, class_rows, summary, stuck) -> str:
                     "Stuck students",
                 ],
                 rows,
-                f"Classes of school {school}: share on track for {ctx.norm.target_years:g} years",
+                f"Classes ({pages.school_title(school)}): share on track for "
+                f"{ctx.norm.target_years:g} years",
                 [False, True, True, False, True, True, True],
                 sortable=True,
             ),
@@ -788,7 +801,7 @@ def _school_page(ctx, school, class_rows, summary, stuck) -> str:
         ]
     )
     crumbs = _crumbs(ctx, school, None, None)
-    return page(f"School {school}", "../../", crumbs, body, ctx.foot())
+    return page(pages.school_title(school), "../../", crumbs, body, ctx.foot())
 
 
 def _district_page(ctx: Context, results: list[SchoolResult], card: str) -> str:
@@ -801,7 +814,8 @@ def _district_page(ctx: Context, results: list[SchoolResult], card: str) -> str:
     )
     rows = [
         [
-            f'<a href="{e(href("schools", file_name(r.school), "index.html"))}">{e(r.school)}</a>',
+            f'<a href="{e(href("schools", file_name(r.school), "index.html"))}">'
+            f"{e(pages.school_name(r.school))}</a>",
             str(r.students),
             str(r.classes),
             _on_track_cell(r.summary),

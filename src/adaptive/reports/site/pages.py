@@ -24,6 +24,7 @@ from adaptive.batch.overrides import (
     StudentOverride,
     far_from_grade,
 )
+from adaptive.batch.partition import UNASSIGNED_SCHOOL
 from adaptive.curriculum import Catalog
 from adaptive.errors import counted, share_words, verb
 from adaptive.grades import grade_label
@@ -35,6 +36,54 @@ from adaptive.reports.growth import GROWTH_BIN_LABELS, Baseline, Growth, GrowthS
 from adaptive.reports.site.assets import MASTERY_EDGES, STATE_MARKS
 from adaptive.reports.site.html import bar_chart, e, num, pct, sparkline, table
 from adaptive.reports.teacher import GROUP_MAX_SIZE, GROUPS
+
+#: How the pages name the batch's school of students whose profile names no school (or who have
+#: no profile: `UNASSIGNED_SCHOOL`), and its class of those whose profile names no class (class
+#: id ""): a user read "School unassigned", a class row with no name, and "of 0 students".
+NO_SCHOOL = "no school in the profiles"
+NO_CLASS = "no class in the profiles"
+
+
+def school_name(school: str) -> str:
+    """A school's name in a table row: its id, or `NO_SCHOOL`."""
+    return NO_SCHOOL if school == UNASSIGNED_SCHOOL else school
+
+
+def class_name(class_id: str) -> str:
+    """A class's name in a table row: its id, or `NO_CLASS`."""
+    return class_id or NO_CLASS
+
+
+def school_title(school: str) -> str:
+    """A school page's title ("School 0101"), and its breadcrumb."""
+    if school == UNASSIGNED_SCHOOL:
+        return "Students without a school in the profiles"
+    return f"School {school}"
+
+
+def class_title(class_id: str) -> str:
+    """A class page's title ("Class 0101-3A"), and its breadcrumb."""
+    return f"Class {class_id}" if class_id else "Students without a class in the profiles"
+
+
+def school_note(school: str, n_students: int, n_without_profile: int) -> str:
+    """The first line of the page of `UNASSIGNED_SCHOOL`: whom it holds, and how to place them
+    ("" for another school)."""
+    if school != UNASSIGNED_SCHOOL:
+        return ""
+    n_with = n_students - n_without_profile
+    who = []
+    if n_without_profile:
+        who.append(f"{n_without_profile:,} without a profile")
+    if n_with:
+        who.append(f"{n_with:,} whose profile names no school")
+    return (
+        f'<p class="summary">{counted(n_students, "student")} served without a school: '
+        f"{' and '.join(who)}. Give each a school and a class in the profiles "
+        "(school_id, class_id; and a grade, which growth needs): the next night serves them "
+        "in their school and class.</p>"
+    )
+
 
 #: A student who has answered nothing yet: their mastery is a placement, so no skill group
 #: applies (a student-level group only, after the four of `GROUPS`).
@@ -734,6 +783,11 @@ def growth_section(s: GrowthSummary, norm: Norm, baseline: Baseline, unit: str) 
     left_out = _left_out(s)
     if not baseline.judged:
         return f'<p class="summary">{baseline.sentence()}{left_out}</p>'
+    if not s.n:  # everyone left out: "– of 0 students ... are on track" said nothing true
+        return (
+            f'<p class="summary">No student of this {unit} is counted for growth. '
+            f"{baseline.sentence()}{left_out}</p>"
+        )
     # one headline figure; the other reading is said to be secondary (a coach could not tell
     # whether "24% ... (27% expected when each student's measurement uncertainty is counted)"
     # meant 24% or 27%)
