@@ -529,6 +529,25 @@ def test_an_earlier_grades_skill_is_said_as_a_check_not_a_skill_to_start(model) 
     assert not any("a good next skill to start" in t for t in said)
 
 
+def test_an_earlier_grades_skill_read_from_the_students_level_quotes_that_reading(model) -> None:
+    """A review: a skill never answered that the policy reads from where the student's answers
+    on other skills place them (`StudentBatch.level_known`, `features.read_level`) was said with
+    the placement's estimate ("88% by your placement") though the level reading drove the
+    pick. The sentence now quotes the estimate the policy read, and says where it came from."""
+    cat = graded_catalog()
+    batch = batch_from_model(
+        model, model.init_state(), cat, [LearnerProfile("new", grade=2)], student_ids=["new"]
+    )
+    level = np.full(batch.mastery.shape, np.nan, dtype=np.float32)
+    level[0, list(cat.skill_index).index("add")] = 0.2
+    batch.level_known = level
+    served = AdaptivePolicy(cat).recommend(batch, k=5, now=20_000.0)
+    assert [r.sentence for r in served if r.skill_id == "add"][0] == (
+        "Addition: a grade 1 skill, below your grade, not known yet (20% from where your answers "
+        "on other skills place you): one to catch up on."
+    )
+
+
 def test_a_placement_alone_does_not_move_a_student_past_their_grade(model) -> None:
     """A district's trial: a third grader new to the district (no answers) was served a fourth
     grade skill first. The grade placement puts the grade's first skill at 0.7, above the

@@ -53,6 +53,7 @@ def sentence(
     answered: int = 0,
     mastery: float = float("nan"),
     mastery_estimated: bool = False,
+    mastery_from_level: bool = False,
     skill_grade: float = float("nan"),
     still_needed: str = "",
     topic: str = "",
@@ -85,7 +86,9 @@ def sentence(
     lowest (NaN: none): work more than one grade above the student's says so (`above_grade`).
     A readiness pick whose skill's grade (`skill_grade`) is below the student's, never
     answered, is said as an earlier grade's skill (`earlier_grade`, with its starting
-    `mastery`; `mastery_estimated`: the app's own estimate).
+    `mastery`, the one the policy read; `mastery_from_level`: read from where the student's
+    answers on other skills place them, `features.read_level`; `mastery_estimated`: the app's
+    own estimate).
     """
     main = _main_sentence(
         term, skill, title, p_correct=p_correct, elapsed=elapsed, recall=recall,
@@ -95,7 +98,7 @@ def sentence(
         checked_for=checked_for, answered=answered,
         still_needed=still_needed, topic=topic, goal=goal, closest=closest,
         below_grade=skill_grade < grade, mastery=mastery, mastery_estimated=mastery_estimated,
-        skill_grade=skill_grade,
+        mastery_from_level=mastery_from_level, skill_grade=skill_grade,
     ) + above_grade(grade, work_grade, lowest_grade)  # fmt: skip
     if goal_too and goal:
         return f"{main} It is also a step toward your goal {goal}."
@@ -125,6 +128,7 @@ def _main_sentence(
     below_grade: bool = False,
     mastery: float = float("nan"),
     mastery_estimated: bool = False,
+    mastery_from_level: bool = False,
     skill_grade: float = float("nan"),
 ) -> str:
     """The sentence of the strongest reason alone (`sentence`)."""
@@ -169,9 +173,9 @@ def _main_sentence(
                 _hard(p_correct)
             )
         if below_grade:
-            return earlier_grade(skill, skill_grade, mastery, placed, mastery_estimated) + _hard(
-                p_correct
-            )
+            return earlier_grade(
+                skill, skill_grade, mastery, placed, mastery_estimated, mastery_from_level
+            ) + _hard(p_correct)
         return _readiness_sentence(
             skill, prerequisite, prerequisite_shown, placed, prerequisite_from_answers,
             prerequisite_estimated,
@@ -261,19 +265,28 @@ LIKELY_KNOWN = 0.5
 
 
 def earlier_grade(
-    skill: str, skill_grade: float, mastery: float, placed: bool, estimated: bool
+    skill: str,
+    skill_grade: float,
+    mastery: float,
+    placed: bool,
+    estimated: bool,
+    from_level: bool = False,
 ) -> str:
     """Why a skill of an earlier grade than the student's, never answered, is served (no class
     grade band held it out: a vendor's request): "a good next skill to start" was said of a
     grade 1 student's kindergarten skill that their placement counts as 88% known. A starting
     estimate of `LIKELY_KNOWN` or more makes it a check a few answers confirm; a lower one, a
-    skill to catch up on. The estimate's source: the app's own (`estimated`), the placement
-    (`placed`), else the model's starting estimate."""
+    skill to catch up on. The estimate's source: where the student's answers on other skills
+    place them (`from_level`, `features.read_level`: what the policy read, over the others),
+    the app's own (`estimated`), the placement (`placed`), else the model's starting
+    estimate."""
     below = f"a grade {grade_label(skill_grade)} skill, below your grade"
     if np.isnan(mastery):  # no estimate at all (placement=None)
         return f"{skill}: {below}, not answered yet."
     whence = (
-        "as estimated"
+        "from where your answers on other skills place you"
+        if from_level
+        else "as estimated"
         if estimated
         else "by your placement"
         if placed

@@ -285,6 +285,8 @@ class AdaptivePolicy(Policy):
                 "elapsed": feats.elapsed[rows, skill],
                 "recall": feats.recall[rows, skill],
                 "stuck": feats.stuck[rows, skill],
+                # the estimate the policy read (`features.read_level`), which sentences quote
+                "mastery": feats.mastery[rows, skill],
                 "closest": (
                     feats.closest[rows, skill]
                     if feats.closest is not None
@@ -326,10 +328,15 @@ class AdaptivePolicy(Policy):
             sel.p_correct[rows, slots].tolist(), sel.extra["elapsed"][rows, slots].tolist(),
             sel.extra["recall"][rows, slots].tolist(),
             sel.extra["closest"][rows, slots].tolist(), goal_too[rows, slots].tolist(),
-            sel.extra["in_doubt"][rows, slots].tolist(), strict=True,
+            sel.extra["in_doubt"][rows, slots].tolist(), sel.extra["mastery"][rows, slots].tolist(),
+            strict=True,
         )  # fmt: skip
         texts = []
-        for i, a, s, t, p, el, rc, near, also, doubt in values:
+        for i, a, s, t, p, el, rc, near, also, doubt, read in values:
+            # the estimate the policy read (`read` may be the student's level's reading); a
+            # skill with no estimate at all (placement=None) reads 0 there: said as not answered yet
+            from_level = text.read_from_level(batch, i, s)
+            has_estimate = from_level or not np.isnan(batch.mastery[i, s])
             # served though a prerequisite is not met: said whatever term weighed most
             term = "readiness" if near and names[t] != "assigned" else names[t]
             if term == "readiness" and near:
@@ -353,7 +360,8 @@ class AdaptivePolicy(Policy):
                         text.failing_dependent(ctx, batch, i, s, self.config) if doubt else ""
                     ),
                     answered=int(batch.n_responses[i, s]), closest=near,
-                    mastery=float(batch.mastery[i, s]),
+                    mastery=read if has_estimate else float("nan"),
+                    mastery_from_level=from_level,
                     mastery_estimated=text.estimated_by_app(batch, i, s),
                     skill_grade=float(ctx.skill_grade[s]),
                     still_needed=(
