@@ -445,6 +445,34 @@ def test_every_bad_record_of_a_catalog_is_named_at_once() -> None:
     assert "\n  - activities[2] ('m1'): " in said and "expected_minutes 0" in said
 
 
+def test_a_bad_record_and_the_links_and_topics_are_named_in_one_error() -> None:
+    """A review: a bad record (a grade 'third') stopped the error before the links and topics
+    were checked, so unknown prerequisites Z and Q came a run later; a topic listed twice was
+    an error alone. Every problem is one error now, the links checked on the records that did
+    read (each named by its place in the file; a link to a record that did not read is not
+    called unknown)."""
+    d = {
+        "skills": [
+            {"id": "A"},
+            {"id": "B", "prerequisites": ["A"], "grade": "third"},
+            {"id": "C", "prerequisites": ["Z"]},
+            {"id": "D", "prerequisites": ["Q"]},
+        ],
+        "activities": [{"id": "a1", "title": "B", "skills": ["B"], "topics": ["art"]}],
+        "topics": ["space", "space"],
+    }
+    with pytest.raises(ConfigError) as info:
+        Catalog.from_dict(d)
+    lines = str(info.value).splitlines()
+    assert lines[0] == "5 problems:"
+    assert lines[1].startswith("  - skills[1] ('B'): ") and "third" in lines[1]
+    assert lines[2].startswith("  - skills[2] ('C'): unknown prerequisites ['Z']")
+    assert lines[3].startswith("  - skills[3] ('D'): unknown prerequisites ['Q']")
+    assert lines[4] == "  - topics: 'space' is listed twice; expected each topic once"
+    assert lines[5].startswith("  - activities[0] ('a1'): topic 'art' is not in the catalog's")
+    assert len(lines) == 6
+
+
 def test_ids_that_differ_only_in_case_are_a_note_naming_both(tmp_path) -> None:
     """'4.NF.B.3a' and '4.nf.b.3A' loaded as two skills without a word, while rosters treat
     'S0013' and 's0013' as one person; a catalog file with such ids is read (the Junyi map has

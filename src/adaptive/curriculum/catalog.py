@@ -154,27 +154,32 @@ def _repeats(keys: Sequence[str]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _repeated_ids(ids: Sequence[str], list_name: str, noun: str) -> list[str]:
+#: A catalog's records, each with its position in its list (a file's records that did not
+#: read leave gaps: `Catalog.from_dict`), as the problems name them.
+Numbered = Sequence[tuple[int, Any]]
+
+
+def _repeated_ids(records: Numbered, list_name: str, noun: str) -> list[str]:
     """Each id once: a duplicate is a problem naming both records by position (they may differ
     in content), with a count of the other ids given twice."""
+    ids = [record.id for _, record in records]
     pairs = _repeats(ids)
     if not pairs:
         return []
     j, i = pairs[0]
+    first, again = _at(list_name, records[j][0], ids[j]), _at(list_name, records[i][0], ids[i])
     more = f" ({counted(len(pairs) - 1, 'other id')} given twice too)" if len(pairs) > 1 else ""
     return [
-        f"{_at(list_name, j, ids[j])} and {_at(list_name, i, ids[i])}: the {noun} id "
-        f"{ids[i]!r} is given twice{more}; expected each {noun} once"
+        f"{first} and {again}: the {noun} id {ids[i]!r} is given twice{more}; expected each "
+        f"{noun} once"
     ]
 
 
-def _unknown_links(
-    records: Sequence[Skill] | Sequence[Activity], list_name: str, links: str, known: set[str]
-) -> list[str]:
+def _unknown_links(records: Numbered, list_name: str, links: str, known: set[str]) -> list[str]:
     """A problem for each record that links to skills the catalog lacks (`links`: a skill's
     prerequisites, an activity's skills), with the closest catalog id."""
     problems = []
-    for i, record in enumerate(records):
+    for i, record in records:
         missing = [s for s in getattr(record, links) if s not in known]
         if missing:
             problems.append(
@@ -251,32 +256,53 @@ def _unknown(missing: Sequence[str], known: Collection[str]) -> str:
     return f"{list(missing)}" + (f" (did you mean {close!r}?)" if close else "")
 
 
-def _catalog_topics(listed: Any, activities: Sequence[Activity]) -> tuple[str, ...]:
+def _catalog_problems(
+    skills: Numbered, activities: Numbered, listed_topics: Any, skill_ids: Collection[str] = ()
+) -> tuple[tuple[str, ...], list[str]]:
+    """The catalog's topics (`_catalog_topics`) and every problem of its records, each record
+    given with its position (`Numbered`): ids given twice, links to skills the catalog lacks
+    (`skill_ids`: a file's skill ids, its records that did not read included: not called
+    unknown), the topics list, and activities' topics it lacks."""
+    known = {skill.id for _, skill in skills} | set(skill_ids)
+    topics, topic_problems = _catalog_topics(listed_topics, [a for _, a in activities])
+    return topics, [
+        *_repeated_ids(skills, "skills", "skill"),
+        *_unknown_links(skills, "skills", "prerequisites", known),
+        *_repeated_ids(activities, "activities", "activity"),
+        *_unknown_links(activities, "activities", "skills", known),
+        *topic_problems,
+        *_unlisted_topics(topics, activities),
+    ]
+
+
+def _catalog_topics(listed: Any, activities: Sequence[Activity]) -> tuple[tuple[str, ...], list]:
     """The catalog's topics: its `topics` list, each once; without one (or an empty one), the
-    activities' topics, sorted. The list as one string ("animals, art") is an error, not a
-    list of its characters."""
+    activities' topics, sorted; and the list's problems. The list as one string ("animals,
+    art") is a problem, not a list of its characters (the activities' topics stand in for it,
+    so none of theirs is also called unlisted)."""
+    own = tuple(sorted({t for a in activities for t in a.topics}))
     if listed is None or (isinstance(listed, list | tuple) and not listed):
-        return tuple(sorted({t for a in activities for t in a.topics}))
+        return own, []
     if not isinstance(listed, list | tuple) or not all(isinstance(t, str) for t in listed):
-        raise ConfigError(
+        return own, [
             f"topics = {listed!r:.60} (expected a list of topic names, e.g. "
             '["animals", "art"], or no "topics" to take the activities\' topics)'
-        )
-    twice = _repeats(listed)
-    if twice:
-        topic = listed[twice[0][1]]
-        raise ConfigError(f"topics: {topic!r} is listed twice; expected each topic once")
-    return tuple(listed)
+        ]
+    return tuple(listed), [
+        f"topics: {listed[i]!r} is listed twice; expected each topic once"
+        for _, i in _repeats(listed)
+    ]
 
 
-def _unlisted_topics(topics: Sequence[str], activities: Sequence[Activity]) -> list[str]:
+def _unlisted_topics(topics: Sequence[str], activities: Numbered) -> list[str]:
     """A problem for each activity's topic the catalog's topics lack: an interest matches a
     topic by its exact name, so a topic the list lacks ("space" left out, "Animals " for
     "animals") is named with its activity (it crashed scoring)."""
     known = set(topics)
+    listed = [a for _, a in activities]
     return [
-        _topic_not_listed(i, a, topic, topics, activities)
-        for i, a in enumerate(activities)
+        _topic_not_listed(i, a, topic, topics, listed)
+        for i, a in activities
         for topic in a.topics
         if topic not in known
     ]
@@ -312,16 +338,9 @@ class Catalog:
     topics: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        ids = [s.id for s in self.skills]
-        known = set(ids)
-        topics = _catalog_topics(self.topics, self.activities)
-        problems = [
-            *_repeated_ids(ids, "skills", "skill"),
-            *_unknown_links(self.skills, "skills", "prerequisites", known),
-            *_repeated_ids([a.id for a in self.activities], "activities", "activity"),
-            *_unknown_links(self.activities, "activities", "skills", known),
-            *_unlisted_topics(topics, self.activities),
-        ]
+        topics, problems = _catalog_problems(
+            tuple(enumerate(self.skills)), tuple(enumerate(self.activities)), self.topics
+        )
         if problems:
             raise _problems_error(problems)
         prerequisites = {s.id: s.prerequisites for s in self.skills}
@@ -567,21 +586,32 @@ class Catalog:
             raise RecordError(f"activities: got {type(activities).__name__}; expected a list")
         problems: list[str] = []
 
-        def read(kind: type[Skill] | type[Activity], list_name: str, records: list) -> tuple:
+        def read(kind: type[Skill] | type[Activity], list_name: str, records: list) -> list:
+            """The records that read, each with its position (`Numbered`); a problem each
+            for the others."""
             read_ones = []
             for i, record in enumerate(records):
                 try:
-                    read_ones.append(kind.from_dict(record, f"{list_name}[{i}]{_named(record)}"))
+                    read_ones.append(
+                        (i, kind.from_dict(record, f"{list_name}[{i}]{_named(record)}"))
+                    )
                 except RecordError as exc:
                     problems.append(str(exc))
-            return tuple(read_ones)
+            return read_ones
 
         skills = read(Skill, "skills", d["skills"])
         activities = read(Activity, "activities", activities)
-        if problems:
+        if problems:  # the links and topics of the records that did read in the same error
+            given = [r.get("id") for r in d["skills"] if isinstance(r, dict)]
+            ids = {i.strip() for i in given if isinstance(i, str)}  # those that did not read too
+            problems += _catalog_problems(skills, activities, d.get("topics"), ids)[1]
             raise _problems_error(problems, RecordError)
         # topics: checked by the catalog (a list of names, or none)
-        return cls(skills=skills, activities=activities, topics=d.get("topics"))
+        return cls(
+            skills=tuple(s for _, s in skills),
+            activities=tuple(a for _, a in activities),
+            topics=d.get("topics"),
+        )
 
     def to_json(self, path: str | Path) -> None:
         from adaptive.files import atomic_write_bytes
