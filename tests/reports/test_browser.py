@@ -428,24 +428,53 @@ def test_a_class_report_handed_over_as_its_folder_works_on_its_own(
     assert code == 0, capsys.readouterr().err
     handed = tmp_path / "handed" / klass
     shutil.copytree(class_page(tmp_path / "one", klass).parent, handed)
-    failed = []
-    page.on("requestfailed", lambda r: failed.append(r.url))
-    for name in ("index.html", "students.html"):
-        page.goto((handed / name).as_uri())
-        page.wait_for_load_state("load")
-        assert page.get_attribute("html", "data-ready") == "1" and visible_notes(page) == 0
-        links = page.eval_on_selector_all(
-            "a[href]:not([href^='#'])", "as => as.map(a => a.href.split('#')[0])"
-        )
-        assert links and all(link.startswith(handed.as_uri() + "/") for link in links)
-        assert all((handed / link.rsplit("/", 1)[1]).is_file() for link in links)
-        assert page.locator("[aria-current=page]").count() == 1  # the page itself, no other
+    assert_works_alone(page, handed, ("index.html", "students.html"))
     open_page(page, handed / "index.html")
     cell = page.eval_on_selector(
         f"#heatmap tbody td:nth-child({N_SUMMARY_COLUMNS + 1})",
         "c => getComputedStyle(c).backgroundColor",
     )
     assert cell in {rgb(c) for c in (*MASTERY_COLOURS, UNKNOWN_COLOUR)}  # the styles applied
+
+
+def test_a_school_report_handed_over_as_its_folder_works_on_its_own(
+    report_district, page, tmp_path, capsys
+):
+    """A review: `adaptive report --school` wrote the pages' styles and script two folders
+    above the school's folder, so a school folder handed over alone showed no colours and
+    controls that did nothing (as a class's did: the test above). The school folder now holds
+    what its pages need, and its pages link only to pages it holds."""
+    d = report_district
+    klass = mixed_class(d.students())
+    school = str(d.students().set_index("class_id").loc[klass, "school_id"].iloc[0])
+    code = run(["report", "--date", d.day, "--batch", str(d.batch), "--out", str(tmp_path / "one"),
+                "--catalog", str(d.catalog), "--profiles", str(d.profiles), "--school", school,
+                "--quiet"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    folder = class_page(tmp_path / "one", klass).parent
+    handed = tmp_path / "handed" / folder.parent.name
+    shutil.copytree(folder.parent, handed)
+    names = ("index.html", f"{folder.name}/index.html", f"{folder.name}/students.html")
+    assert_works_alone(page, handed, names)
+
+
+def assert_works_alone(page, handed, names) -> None:
+    """Each page `names` of the folder `handed` loads its styles and script from the folder
+    (its script ran), links only to pages the folder holds, and marks itself alone as the
+    current page."""
+    failed = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    for name in names:
+        page.goto((handed / name).as_uri())
+        page.wait_for_load_state("load")
+        assert page.get_attribute("html", "data-ready") == "1" and visible_notes(page) == 0
+        links = page.eval_on_selector_all(
+            "a[href]:not([href^='#'])", "as => as.map(a => a.href.split('#')[0])"
+        )
+        top = handed.as_uri() + "/"
+        assert links and all(link.startswith(top) for link in links)
+        assert all((handed / link.removeprefix(top)).is_file() for link in links)
+        assert page.locator("[aria-current=page]").count() == 1  # the page itself, no other
     assert not failed and not page.remote_requests and not page.errors
 
 

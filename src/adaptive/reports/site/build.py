@@ -146,8 +146,9 @@ def build_site(
     tracking_uri: str | None = None,
 ) -> SiteResult:
     """Write the site for `date` into `out` (replaced atomically: readers see the old site or the
-    new one). `school` / `class_id` write only that unit's pages (and the shared assets; a
-    class's in its own folder, which then works alone). Schools are built by `workers` forked processes (the pages do not depend on their number).
+    new one). `school` / `class_id` write only that unit's pages, in its own folder with its
+    own assets (`_own_folder`: the folder works alone). Schools are built by `workers` forked
+    processes (the pages do not depend on their number).
     With `evaluation`, the district page shows the champion's offline evaluation and reliability
     diagram from the MLflow store at `tracking_uri` (`model_card.py`; read only)."""
     run = BatchRun.open(batch_out, date)
@@ -167,9 +168,9 @@ def build_site(
     staging.mkdir()
     write = Writer(staging)
     try:
-        assets = f"{_class_folder(schools[0], class_id)}/assets" if class_id else "assets"
-        write(f"{assets}/site.css", SITE_CSS)
-        write(f"{assets}/site.js", SITE_JS)
+        own = _own_folder(school, class_id, schools)
+        write(f"{own}assets/site.css", SITE_CSS)
+        write(f"{own}assets/site.js", SITE_JS)
         results = _all_schools(ctx, schools, staging, workers)
         if ctx.whole_district:
             card = (
@@ -178,7 +179,7 @@ def build_site(
                 else pages.model_line(run.model_name, run.model_version)
             )
             write("index.html", _district_page(ctx, results, card))
-        index = _index_path(school, class_id, schools)
+        index = f"{own}index.html"
         manifest = {
             "date": date,
             "scope": {"school": school, "class": class_id},
@@ -257,12 +258,15 @@ def _one_school(ctx: Context, school: str, staging: Path) -> SchoolResult:
     return result
 
 
-def _index_path(school: str | None, class_id: str | None, schools: list[str]) -> str:
+def _own_folder(school: str | None, class_id: str | None, schools: list[str]) -> str:
+    """The folder of the report's own pages, with '/' ('' for the site's top): a school's or a
+    class's own report (`--school`, `--class`) is its folder, which holds its own `assets/` so
+    that it works when handed over alone (`_assets_root`)."""
     if class_id is not None:
-        return f"{_class_folder(schools[0], class_id)}/index.html"
+        return f"{_class_folder(schools[0], class_id)}/"
     if school is not None:
-        return f"schools/{file_name(school)}/index.html"
-    return "index.html"
+        return f"schools/{file_name(school)}/"
+    return ""
 
 
 def _class_folder(school: str, class_id: str) -> str:
@@ -279,11 +283,13 @@ def _class_dir(class_id: str) -> str:
     return file_name(class_id) if class_id else NO_CLASS_DIR
 
 
-def _class_assets_root(ctx: Context) -> str:
-    """Where a class's pages find the site's `assets/`: the site's top, or, in a class's own
-    report (`--class`), the class folder itself, so that the folder works when handed over
-    alone (a teacher given it saw no colours and an Export that did nothing)."""
-    return "" if ctx.class_id is not None else "../../../"
+def _assets_root(ctx: Context, depth: int) -> str:
+    """Where a page `depth` folders below the site's top (a school's page 2, a class's 3)
+    finds `assets/`: the site's top, or in a school's or a class's own report (`--school`,
+    `--class`) its own folder (`_own_folder`), so that the folder works when handed over alone
+    (a teacher given a class folder saw no colours and an Export that did nothing)."""
+    own = 0 if ctx.whole_district else 3 if ctx.class_id is not None else 2
+    return "../" * (depth - own)
 
 
 def _scope_schools(
@@ -683,7 +689,7 @@ def _class_page(ctx: Context, c: pages.ClassData, summary: GrowthSummary) -> str
         ]
     )
     crumbs = _crumbs(ctx, c.school, c.class_id, None)
-    return page(pages.class_title(c.class_id), _class_assets_root(ctx), crumbs, body, ctx.foot())
+    return page(pages.class_title(c.class_id), _assets_root(ctx, 3), crumbs, body, ctx.foot())
 
 
 def _crumbs(ctx: Context, school: str, klass: str | None, student: str | None):
@@ -758,7 +764,7 @@ def _students_page(ctx: Context, c: pages.ClassData, sections: list[str]) -> str
         f"<ul>{links}</ul></nav>\n" + "\n".join(sections)
     )
     crumbs = _crumbs(ctx, c.school, c.class_id, "students")
-    return page(title, _class_assets_root(ctx), crumbs, body, ctx.foot())
+    return page(title, _assets_root(ctx, 3), crumbs, body, ctx.foot())
 
 
 def _school_page(ctx, school, note, class_rows, summary, stuck) -> str:
@@ -801,7 +807,7 @@ def _school_page(ctx, school, note, class_rows, summary, stuck) -> str:
         ]
     )
     crumbs = _crumbs(ctx, school, None, None)
-    return page(pages.school_title(school), "../../", crumbs, body, ctx.foot())
+    return page(pages.school_title(school), _assets_root(ctx, 2), crumbs, body, ctx.foot())
 
 
 def _district_page(ctx: Context, results: list[SchoolResult], card: str) -> str:
