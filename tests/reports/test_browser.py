@@ -274,7 +274,8 @@ def test_a_set_aside_file_comes_back_in_the_form_with_its_slips_marked(
     form, so the teacher retyped every choice. The page now holds the file's choices: the valid
     ones as they were, the typo'd activity marked with the one meant on load; fixed, the file
     exports whole. The wrong mode was only said in the notice, far from the row's dropdown: it
-    is now marked beside it too, until a mode is chosen."""
+    is now marked beside it too, until a mode is chosen (a review: a cleared mark left the
+    field described by the id of the note removed; the field now names it no more)."""
     d = report_district
     students = d.students()
     klass = mixed_class(students)
@@ -306,7 +307,10 @@ def test_a_set_aside_file_comes_back_in_the_form_with_its_slips_marked(
     assert page.input_value(f"{row_b} select") == "accelerate"
     said = page.text_content(f"{row_b} .bad")  # marked on load, before any typing
     assert f"{typo}: not an activity of the catalog (did you mean {first}?)" in said
+    note = page.get_attribute(f"{row_b} .bad", "id")
     page.fill(f"{row_b} input >> nth=0", first)
+    # the mark cleared, the field names no removed note (it may name its far-grade note)
+    assert note not in (page.get_attribute(f"{row_b} input >> nth=0", "aria-describedby") or "")
     mode_a = f'#overrides tr[data-student="{a}"] select'
     assert page.get_attribute(mode_a, "aria-invalid") == "true"
     beside = page.locator(f"{mode_a} + .bad")
@@ -314,6 +318,7 @@ def test_a_set_aside_file_comes_back_in_the_form_with_its_slips_marked(
     assert beside.get_attribute("id") in page.get_attribute(mode_a, "aria-describedby")
     page.select_option(mode_a, "remediate")
     assert beside.count() == 0 and page.get_attribute(mode_a, "aria-invalid") is None
+    assert page.get_attribute(mode_a, "aria-describedby") is None  # no removed note's id
     fixed = export(page, tmp_path, "fixed.json")
     assert fixed["students"][b] == {"assigned": [first], "excluded": [], "mode": "accelerate"}
     assert fixed["students"][a] == {"assigned": [], "excluded": [], "mode": "remediate"}

@@ -282,11 +282,18 @@ SITE_JS = r"""'use strict';
     });
     return out;
   }
-  // marks a field's problems under it (and clears them once fixed); the number marked
+  // marks a field's problems under it (and clears them once fixed, the field described by
+  // its other notes only); the number marked
   function mark(input, list) {
     var note = input.parentNode.querySelector('.bad');
     if (!list.length) {
-      if (note) { note.remove(); }
+      if (note) {
+        var others = (input.getAttribute('aria-describedby') || '').split(' ').filter(
+          function (id) { return id && id !== note.id; });
+        if (others.length) { input.setAttribute('aria-describedby', others.join(' ')); }
+        else { input.removeAttribute('aria-describedby'); }
+        note.remove();
+      }
       input.removeAttribute('aria-invalid');
       return 0;
     }
