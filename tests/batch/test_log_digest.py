@@ -276,13 +276,22 @@ def test_the_same_rows_given_as_a_csv_after_parquet_say_the_form_changed_not_the
     compare; the warning and the summary now say the form changed, and what it costs."""
     frame = district.log.frame
     incremental = tmp_path / "incremental"
-    run_daily_job(DAY_1, incremental, **district.job_args(data=written(frame, "parquet", tmp_path)))
+    parquet = written(frame, "parquet", tmp_path / "parquet")
+    run_daily_job(DAY_1, incremental, **district.job_args(data=parquet))
+    csv = tmp_path / "csv" / "responses.csv"
+    csv.parent.mkdir()
+    assert (frame["skill_ids"].map(len) == 1).all()  # one skill a row: a CSV's plain column
+    frame.assign(skill_ids=frame["skill_ids"].map(lambda ids: ids[0])).to_csv(csv, index=False)
     with pytest.warns(NightWarning, match="given in another form") as said:
-        second = run_daily_job(
-            DAY_2, incremental, **district.job_args(data=written(frame, "memory", tmp_path))
-        )
+        second = run_daily_job(DAY_2, incremental, **district.job_args(data=csv))
+    assert not [w for w in said if "the catalog does not have" in str(w.message)]  # same rows
     words = [str(w.message) for w in said if "cutoff" in str(w.message)]
-    assert len(words) == 1 and "changed since" not in words[0], words
+    assert len(words) == 1, words
+    assert "the log is given in another form than on the night of the last snapshot" in words[0]
     assert "parquet rows recorded before its cutoff" in words[0]
+    assert "now not comparable" not in words[0] and "changed since" not in words[0]
     assert "the state is rebuilt from every response" in words[0]
-    assert second.state_rebuilt and "another form" in second.rebuild_reason
+    assert second.state_rebuilt
+    assert second.rebuild_reason == (
+        "the log is given in another form than for the last snapshot (not comparable)"
+    )
