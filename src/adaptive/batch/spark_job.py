@@ -136,8 +136,7 @@ from adaptive.batch.spark_placement import (
     with_placement,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
-from adaptive.curriculum.profile import PROFILES_EXPECTED, check_profiles_file
-from adaptive.data.codes import id_text
+from adaptive.curriculum.profile import PROFILES_EXPECTED, check_profiles_file, profile_field
 from adaptive.data.log import WHOLE_FLOAT
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
@@ -702,15 +701,6 @@ def _readable_parts(path: Path) -> list[Path]:
     return parts
 
 
-def _profile_ids(path: Path, field_name: str = "student_id") -> Iterator[str]:
-    """The student ids (or another id field: "class_id", "school_id"; '' where a line has
-    none) of a JSON-lines profiles file, in one light pass (no profile built)."""
-    with open(path, encoding="utf-8-sig") as lines:
-        for line in lines:
-            if line.strip():
-                yield id_text(json.loads(line).get(field_name)) or ""
-
-
 def _warn_arm_changes(session, out: Path, day: str, reassigned: bool) -> None:
     """The students served another arm of the experiment tonight than on the last night
     before, counted by Spark from the arm each school served (what the in-process engine's
@@ -911,7 +901,7 @@ def _check_log_ids(
         return
     found = log.students().where("student_id IS NOT NULL").distinct().toArrow()
     students = found.column(0).to_pylist()
-    profiles = dict.fromkeys(_profile_ids(profiles_path))
+    profiles = dict.fromkeys(profile_field(profiles_path, "student_id"))
     check_log_ids_match(students, profiles)
     if first_night:
         answered = sum(s in profiles for s in students)
@@ -1298,7 +1288,7 @@ def _stage_experiment(
     assignment = experiment if isinstance(experiment, Assignment) else Assignment.load(experiment)
     if profiles_path is not None:
         key = "class_id" if assignment.unit == "class" else "school_id"
-        check_covers_units(assignment, _profile_ids(profiles_path, key))
+        check_covers_units(assignment, profile_field(profiles_path, key))
     facts = assignment.facts()
     name = f"{facts.sha256[:16]}-experiment.json"
     staging.mkdir(parents=True, exist_ok=True)

@@ -231,8 +231,9 @@ def profile_field(path: str | Path, field_name: str) -> Iterator[str]:
     """One field of each profile of a profiles file ('' where a row has none), in file order,
     read as `read_profiles` reads it, one row at a time (a JSON-lines or CSV roster never sits
     in memory whole): for a check that stops at the first row it needs, before the night reads
-    its log (`batch.job`'s experiment check). A row that is no profile raises its
-    `ConfigError` (`read_profiles` lists every such row)."""
+    its log (both engines' experiment check), or a pass over a district's ids that holds only
+    them (the Spark driver's). A row that is no profile raises its `ConfigError`
+    (`read_profiles` lists every such row)."""
     path = Path(path)
     for number, make in _profile_rows(path, None):
         yield getattr(make(f"{path}, line {number}"), field_name) or ""
