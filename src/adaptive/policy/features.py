@@ -174,8 +174,11 @@ def above_grade_waits_for_answers(
     skills at 0.7, above the prerequisite threshold, while the grade's later skills sit lower,
     so a fourth-grade skill built on a first one looked the most room to learn and was served
     before any third-grade work (a district's trial). Now that skill waits until what it builds
-    on is answered. Skills of the student's grade and below keep reading their placement; a
-    student or skill without a grade is not affected."""
+    on is answered. An estimate without answers counts as a placement, wherever it came from:
+    the grade table, a diagnostic, or a vendor's own estimate in a `StudentView` given without
+    `n_responses` (give them where the app's estimate rests on answers). Skills of the
+    student's grade and below keep reading their placement; a student or skill without a
+    grade is not affected."""
     above = above_grade(batch, ctx)
     if not above.any():
         return missing
