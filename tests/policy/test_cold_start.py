@@ -589,6 +589,11 @@ def test_a_placement_alone_does_not_move_a_student_past_their_grade(model) -> No
     assert "div" in [r.skill_id for r in policy.recommend(shown, k=4, now="2026-10-02")]
     sure = StudentView("sure", LearnerProfile("sure", grade=3), {"add": 0.97})
     assert "div" in [r.skill_id for r in policy.recommend(sure, k=4, now="2026-10-02")]
+    # read from where the student's answers on other skills place them: answers, not placement
+    level = np.full(batch.mastery.shape, np.nan)
+    level[0, 0] = 0.9
+    placed = dataclasses.replace(batch, level_known=level)
+    assert "div" in [r.skill_id for r in policy.recommend(placed, k=4, now="2026-10-02")]
 
 
 def test_a_request_with_a_student_the_profiles_lack_reads_the_district_once(

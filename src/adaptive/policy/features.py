@@ -198,9 +198,15 @@ def above_grade(batch: StudentBatch, ctx: CatalogArrays) -> np.ndarray:
 
 
 def answered_or_sure(batch: StudentBatch, config: PolicyConfig, mastery: np.ndarray) -> np.ndarray:
-    """(n, S) True where the student answered the skill, or its estimate is at least
-    `PolicyConfig.assumed_known`: what work above the student's grade may build on."""
-    return (batch.n_responses > 0) | (terms.nan_to_zero(mastery) >= config.assumed_known)
+    """(n, S) True where the student answered the skill, its estimate is at least
+    `PolicyConfig.assumed_known`, or it is read from where the student's answers on other
+    skills place them (`StudentBatch.level_known`, where the district's knowledge follows the
+    curriculum order: `read_level`): what work above the student's grade may build on. The
+    level's reading is the student's answers too, not a placement."""
+    sure = (batch.n_responses > 0) | (terms.nan_to_zero(mastery) >= config.assumed_known)
+    if batch.level_known is not None:
+        sure |= ~np.isnan(batch.level_known)
+    return sure
 
 
 def prerequisites_in_doubt(
