@@ -589,11 +589,15 @@ def test_a_placement_alone_does_not_move_a_student_past_their_grade(model) -> No
     assert "div" in [r.skill_id for r in policy.recommend(shown, k=4, now="2026-10-02")]
     sure = StudentView("sure", LearnerProfile("sure", grade=3), {"add": 0.97})
     assert "div" in [r.skill_id for r in policy.recommend(sure, k=4, now="2026-10-02")]
-    # read from where the student's answers on other skills place them: answers, not placement
+    # read from where the student's answers on other skills place them: where the answers
+    # raised it above the placement, it is their evidence; at or under it, a placement still
     level = np.full(batch.mastery.shape, np.nan)
-    level[0, 0] = 0.9
-    placed = dataclasses.replace(batch, level_known=level)
-    assert "div" in [r.skill_id for r in policy.recommend(placed, k=4, now="2026-10-02")]
+    for read, opens in ((0.9, True), (0.68, False)):
+        level[0, 0] = read
+        placed = dataclasses.replace(batch, level_known=level.copy())
+        served = [r.skill_id for r in policy.recommend(placed, k=4, now="2026-10-02")]
+        assert ("div" in served) == opens, (read, served)
+        assert (policy.explain(placed, "div-0").status == "blocked") != opens
 
 
 def test_a_request_with_a_student_the_profiles_lack_reads_the_district_once(

@@ -164,10 +164,10 @@ def above_grade_waits_for_answers(
     mastery: np.ndarray,
     shown: np.ndarray,
     missing: np.ndarray,
+    level: bool = False,
 ) -> np.ndarray:
     """`missing` with each skill above the student's grade counting, among its unmet
-    prerequisites, those the student never answered, unless known for sure (at least
-    `PolicyConfig.assumed_known`, e.g. from last year's records).
+    prerequisites, those not shown by the student's answers (`answered_or_sure`).
 
     A placement alone never moves a student past their grade: students advance when they show
     mastery. A third grader new to the district, placed from their grade, has the grade's first
@@ -176,9 +176,10 @@ def above_grade_waits_for_answers(
     before any third-grade work (a district's trial). Now that skill waits until what it builds
     on is answered. An estimate without answers counts as a placement, wherever it came from:
     the grade table, a diagnostic, or a vendor's own estimate in a `StudentView` given without
-    `n_responses` (give them where the app's estimate rests on answers). Skills of the
-    student's grade and below keep reading their placement; a student or skill without a
-    grade is not affected."""
+    `n_responses` (give them where the app's estimate rests on answers); with `level` (the
+    features read the curriculum level, `read_level`), a reading that the student's answers
+    on other skills raised above it counts as answers. Skills of the student's grade and below
+    keep reading their placement; a student or skill without a grade is not affected."""
     above = above_grade(batch, ctx)
     if not above.any():
         return missing
@@ -186,7 +187,7 @@ def above_grade_waits_for_answers(
         mastery,
         ctx.prerequisite_t,
         config.prerequisite_threshold,
-        shown & answered_or_sure(batch, config, mastery),
+        shown & answered_or_sure(batch, config, mastery, level),
     )
     return np.where(above, strict, missing)
 
@@ -197,15 +198,21 @@ def above_grade(batch: StudentBatch, ctx: CatalogArrays) -> np.ndarray:
         return ctx.skill_grade[None, :] > batch.grade[:, None]
 
 
-def answered_or_sure(batch: StudentBatch, config: PolicyConfig, mastery: np.ndarray) -> np.ndarray:
-    """(n, S) True where the student answered the skill, its estimate is at least
-    `PolicyConfig.assumed_known`, or it is read from where the student's answers on other
-    skills place them (`StudentBatch.level_known`, where the district's knowledge follows the
-    curriculum order: `read_level`): what work above the student's grade may build on. The
-    level's reading is the student's answers too, not a placement."""
+def answered_or_sure(
+    batch: StudentBatch, config: PolicyConfig, mastery: np.ndarray, level: bool = False
+) -> np.ndarray:
+    """(n, S) what work above the student's grade may build on: a skill the student answered,
+    one whose estimate is at least `PolicyConfig.assumed_known` (e.g. last year's records),
+    and, with `level`, one never answered that the student's answers on other skills place
+    above its placement (`StudentBatch.level_known` over `StudentBatch.mastery`, where the
+    district's knowledge follows the curriculum order): the answers raised it, so it is their
+    evidence. A reading at or under the placement (one wrong first answer leaves a grade's
+    first skill at 0.68 against the grade's 0.7) says no more than the placement does."""
     sure = (batch.n_responses > 0) | (terms.nan_to_zero(mastery) >= config.assumed_known)
-    if batch.level_known is not None:
-        sure |= ~np.isnan(batch.level_known)
+    if level and batch.level_known is not None:
+        with np.errstate(invalid="ignore"):  # NaN: not read from the level
+            raised = batch.level_known > terms.nan_to_zero(batch.mastery)
+        sure |= (batch.n_responses <= 0) & raised
     return sure
 
 
@@ -317,7 +324,9 @@ def compute_features(
     missing = terms.missing_prerequisites(
         mastery, ctx.prerequisite_t, config.prerequisite_threshold, shown
     )
-    missing = above_grade_waits_for_answers(batch, ctx, config, mastery, shown, missing)
+    missing = above_grade_waits_for_answers(
+        batch, ctx, config, mastery, shown, missing, level=level
+    )
     elapsed = now - batch.last_practiced
     stability = terms.stability_days(
         batch.n_responses, config.initial_stability_days, config.stability_exponent

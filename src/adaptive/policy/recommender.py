@@ -522,7 +522,7 @@ class AdaptivePolicy(Policy):
         cat, ctx, cfg = self.catalog, self._ctx, self.config
         reasons, to_master, to_check, to_answer = [], [], [], []
         above = above_grade(batch, ctx)[0]
-        sure = answered_or_sure(batch, cfg, feats.mastery)[0]
+        sure = answered_or_sure(batch, cfg, feats.mastery, level=True)[0]
         for s in cat.activities[a].skills:
             for p in cat.skill(s).prerequisites:
                 j = cat.skill_index.get_loc(p)
