@@ -552,3 +552,20 @@ def test_numeric_ids_in_a_catalog_file_are_read_as_text() -> None:
     for bad in (True, 12.5):
         with pytest.raises(ConfigError, match="expected a non-empty id"):
             Catalog.from_dict({**d, "skills": [{"id": bad}, *d["skills"]]})
+
+
+def test_a_numeric_id_that_did_not_read_is_not_called_unknown_and_a_repeated_topic_is_said_once():
+    """A re-read: a skill written `{"id": 5, "grade": "third"}` failed to read and the link "5"
+    to it was then called unknown (the ids that did not read were gathered as text only); a
+    topic listed three times was two identical lines."""
+    d = {
+        "skills": [{"id": 5, "grade": "third"}, {"id": "B", "prerequisites": ["5"]}],
+        "activities": [{"id": "a", "title": "A", "skills": ["B"], "topics": ["s"]}],
+        "topics": ["s", "s", "s"],
+    }
+    with pytest.raises(ConfigError) as info:
+        Catalog.from_dict(d)
+    said = str(info.value)
+    assert said.startswith("2 problems:\n  - skills[0] (5): grade = 'third'")
+    assert "'5'" not in said.split("\n", 2)[2]  # no unknown link to the record that failed
+    assert said.count("'s' is listed 3 times") == 1

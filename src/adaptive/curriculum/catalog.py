@@ -11,6 +11,7 @@ import hashlib
 import heapq
 import json
 import warnings
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +23,7 @@ import pandas as pd
 from scipy import sparse
 
 from adaptive.curriculum.cycles import PrerequisiteCycleError, find_cycles
+from adaptive.data.codes import id_text
 from adaptive.data.kinds import JSON_KINDS, file_kind, refusal_hint
 from adaptive.errors import (
     ConfigError,
@@ -288,9 +290,11 @@ def _catalog_topics(listed: Any, activities: Sequence[Activity]) -> tuple[tuple[
             f"topics = {listed!r:.60} (expected a list of topic names, e.g. "
             '["animals", "art"], or no "topics" to take the activities\' topics)'
         ]
+    again = Counter(listed[i] for _, i in _repeats(listed))
     return tuple(listed), [
-        f"topics: {listed[i]!r} is listed twice; expected each topic once"
-        for _, i in _repeats(listed)
+        f"topics: {t!r} is listed {'twice' if n == 1 else f'{n + 1} times'}; expected each "
+        "topic once"
+        for t, n in again.items()
     ]
 
 
@@ -603,7 +607,7 @@ class Catalog:
         activities = read(Activity, "activities", activities)
         if problems:  # the links and topics of the records that did read in the same error
             given = [r.get("id") for r in d["skills"] if isinstance(r, dict)]
-            ids = {i.strip() for i in given if isinstance(i, str)}  # those that did not read too
+            ids = {id_text(i) for i in given} - {None}  # those that did not read too, as read
             problems += _catalog_problems(skills, activities, d.get("topics"), ids)[1]
             raise _problems_error(problems, RecordError)
         # topics: checked by the catalog (a list of names, or none)
