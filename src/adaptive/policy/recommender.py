@@ -588,7 +588,7 @@ class AdaptivePolicy(Policy):
         whence = f", {batch.placement[0]}" if batch.placement[0] else ""
         if text.estimated_by_app(batch, 0, s):  # the app's own estimate: no placement's words
             whence = ""
-        if batch.level_known is not None and not np.isnan(batch.level_known[0, s]):
+        if text.read_from_level(batch, 0, s):  # never answered: assumed known
             whence = ", from where your answers on other skills place you in the curriculum"
         why = (
             f"{self._ctx.skill_names[s]} was never answered, and its starting estimate "
