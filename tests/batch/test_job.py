@@ -597,6 +597,57 @@ def test_the_students_table_says_where_a_student_served_nothing_was_placed(distr
     assert (students.loc[said.index, "placement"] == said).all()
 
 
+def test_the_students_table_carries_the_answers_and_runs_the_mastery_rule_read(district, tmp_path):
+    """A teacher read "99%, in progress" on a student's page with nothing saying why the skill
+    was not mastered: the night's output had no answer counts or runs of right answers, so the
+    report could not say what the progression rule still asks (`explain.still_needed`). The
+    students table now carries, per skill, the answers so far and the current run of right
+    answers (those of the log before the night), and per student the answers a skill needs
+    where learning is gradual; with the night's policy they give back the night's verdict on
+    every skill, so a page and the night cannot disagree."""
+    from adaptive.curriculum import Catalog
+    from adaptive.policy import PolicyConfig, terms
+    from adaptive.policy.progression import Progression
+
+    run_daily_job(DAY_1, tmp_path / "a", **district.job_args())
+    students = pd.read_parquet(tmp_path / "a" / "students").sort_values("student_id")
+    catalog = Catalog.from_json(district.catalog)
+    n_s = len(catalog.skills)
+    lists = {
+        name: np.stack(students[name].to_numpy()).reshape(len(students), n_s)
+        for name in ("mastery", "progression", "n_responses", "streak")
+    }
+    assert students["gradual_hold"].dtype == np.int32 and lists["streak"].dtype == np.int32
+    # the log's answers before the night, per student and skill: how many, and the last run
+    frame = district.log.frame
+    before = frame.loc[frame["timestamp"] < pd.Timestamp(DAY_1, tz="UTC")]
+    answers = before.assign(skill_id=before["skill_ids"]).explode("skill_id")
+    answers = answers.loc[answers["skill_id"].isin(catalog.skill_index)]
+    answers = answers.sort_values(["student_id", "skill_id", "timestamp"], kind="stable")
+    keys = ["student_id", "skill_id"]
+    run = answers.iloc[::-1].groupby(keys, sort=False)["correct"].cumprod()
+    want = answers.assign(run=run).groupby(keys)[["correct", "run"]].agg(["size", "sum"])
+    rows = pd.Index(students["student_id"]).get_indexer(want.index.get_level_values(0))
+    cols = catalog.skill_index.get_indexer(want.index.get_level_values(1))
+    expected = {name: np.zeros((len(students), n_s), np.int64) for name in ("n", "streak")}
+    expected["n"][rows, cols] = want[("correct", "size")].to_numpy()
+    expected["streak"][rows, cols] = want[("run", "sum")].to_numpy()
+    assert expected["n"].sum() > 0 and (expected["streak"] < expected["n"]).any()
+    np.testing.assert_array_equal(lists["n_responses"], expected["n"])
+    np.testing.assert_array_equal(lists["streak"], expected["streak"])
+    # the rule on what the night wrote is the night's verdict on every skill
+    config = PolicyConfig.default()
+    hold = students["gradual_hold"].to_numpy()[:, None]
+    mastered = terms.is_mastered(
+        lists["mastery"].astype(np.float64), lists["n_responses"], config.mastery_threshold,
+        config.min_responses_mastered,
+    ) & terms.shown_by_answers(lists["n_responses"], lists["streak"], config.mastery_streak, hold)  # fmt: skip
+    said = np.isin(lists["progression"], (Progression.MASTERED, Progression.NEEDS_REVIEW))
+    np.testing.assert_array_equal(mastered, said)
+    at_bar = (lists["mastery"] >= config.mastery_threshold) & (lists["n_responses"] > 0)
+    assert (at_bar & ~said).any()  # skills the page says something of
+
+
 def test_a_placement_table_starts_new_students_where_it_knows_them(district, tmp_path, capsys):
     """`placement=FILE`: a student new to the state whom the table knows starts from it (the
     output says so), the others from their grade; the table is part of the night's fingerprint."""

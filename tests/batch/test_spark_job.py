@@ -565,6 +565,22 @@ def test_students_with_nothing_left_to_learn_are_counted_on_spark_as_in_process(
     assert ours.students_all_known == theirs.students_all_known
 
 
+def test_the_mastery_rules_answers_and_runs_are_written_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """The report's student page says what a skill at the mastery bar still needs from the
+    students table's per-skill answers and runs of right answers and per-student gradual hold
+    (`partition.skill_columns`): the Spark night writes them as the in-process night does, the
+    same bytes, so the page says the same whatever engine served the night."""
+    args = district.job_args(data=district.responses, k=5)
+    same_bytes_on_both_engines(args, tmp_path)
+    students = pd.read_parquet(tmp_path / "spark" / "students" / f"date={DAY_1}")
+    answers = np.stack(students["n_responses"].to_numpy())
+    runs = np.stack(students["streak"].to_numpy())
+    assert answers.dtype == runs.dtype == students["gradual_hold"].dtype == np.int32
+    assert answers.sum() > 0 and (runs <= answers).all() and (runs < answers).any()
+
+
 def test_an_interrupted_spark_night_resumed_with_an_unserved_student_equals_an_uninterrupted_one(
     spark_ready, district, tmp_path
 ):

@@ -216,8 +216,11 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
         left is assumed known: they have no row in `recommendations`), `minutes_left` (the
         minutes of the student's daily budget the recommendations leave; a list shorter than k with time left was stopped
         by something else than the budget), the number of skills in each progression state,
-        and per skill (fixed lists in catalog order) the mastery, progression code and teacher
-        group code (`skill_columns`: what the report site's heatmap shows);
+        `gradual_hold` (the answers any practised skill needs before it counts as mastered,
+        where learning is gradual: `terms.gradual_hold`, 0 elsewhere), and per skill (fixed
+        lists in catalog order) the mastery, progression code and teacher group code, and the
+        answers and current run of right answers the progression rule read (`skill_columns`:
+        what the report site's heatmap and student pages show);
     class_skills : per class and skill, students to accelerate / on track / remediate / stuck
         (`adaptive.reports.class_skill_counts`, from the same group codes as `students`);
     groups : small groups of a class's students sharing the same next skill
@@ -244,7 +247,16 @@ def batch_outputs(batch: StudentBatch, context: PartitionContext) -> tuple[pa.Ta
     students["minutes_left"] = pa.array(minutes_left(batch, catalog, recs, row), pa.float32())
     for code, label in enumerate(LABELS):
         students[f"n_{label}"] = pa.array((states == code).sum(axis=1).astype(np.int32))
-    students.update(skill_columns(batch.mastery, states, groups_by_skill))
+    # the rule's own inputs beside its verdict, so that a page saying what a skill still needs
+    # (`explain.still_needed`) reads what the night read (an experiment arm's policy included)
+    config = policy.config
+    hold = terms.gradual_hold(
+        batch.learning_z, config.gradual_learning_z, config.gradual_min_responses
+    )
+    students["gradual_hold"] = pa.array(hold[:, 0].astype(np.int32))
+    students.update(
+        skill_columns(batch.mastery, states, groups_by_skill, batch.n_responses, batch.streak)
+    )
     class_skills = class_skill_counts(
         batch.class_id, groups_by_skill, catalog_arrays(catalog).skill_ids
     )
@@ -298,18 +310,26 @@ def batch_row_of(batch: StudentBatch, student_ids: np.ndarray) -> np.ndarray:
 
 
 def skill_columns(
-    mastery: np.ndarray, states: np.ndarray, groups: np.ndarray
+    mastery: np.ndarray,
+    states: np.ndarray,
+    groups: np.ndarray,
+    n_responses: np.ndarray,
+    streak: np.ndarray,
 ) -> dict[str, pa.Array]:
-    """Per student, three fixed-size lists over the catalog's skills: `mastery` (float32, NaN =
-    unknown), `progression` (int8 `Progression` code) and `group` (int8 index into
-    `adaptive.reports.GROUPS`, -1 = none). The report site reads them from the batch output, so
-    it needs no model and works whatever engine wrote the output."""
+    """Per student, fixed-size lists over the catalog's skills: `mastery` (float32, NaN =
+    unknown), `progression` (int8 `Progression` code), `group` (int8 index into
+    `adaptive.reports.GROUPS`, -1 = none), and the progression rule's inputs besides mastery
+    (`terms.is_mastered`, `terms.shown_by_answers`): `n_responses` (int32, the answers so far)
+    and `streak` (int32, the current run of right answers). The report site reads them from
+    the batch output, so it needs no model and works whatever engine wrote the output."""
     n, n_s = states.shape
     out = {}
     for name, values, dtype in (
         ("mastery", mastery, pa.float32()),
         ("progression", states, pa.int8()),
         ("group", groups, pa.int8()),
+        ("n_responses", n_responses, pa.int32()),
+        ("streak", streak, pa.int32()),
     ):
         flat = pa.array(np.ascontiguousarray(values).reshape(-1).astype(dtype.to_pandas_dtype()))
         out[name] = (
