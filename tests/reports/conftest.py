@@ -116,6 +116,12 @@ def serve_from_year_start():
 
 
 @pytest.fixture(scope="session")
+def policy_toml():
+    """`_policy_toml`, for a test's own policy file."""
+    return _policy_toml
+
+
+@pytest.fixture(scope="session")
 def judged_site(report_district: ReportDistrict, tmp_path_factory) -> Path:
     """The district's report site for `d.day`, served since the school year's first weeks."""
     d = report_district

@@ -863,3 +863,127 @@ def test_main_terms_name_the_untried_skill_bonus_not_exploration(report_district
     text = "".join(p.read_text() for p in report_district.site.rglob("students.html"))
     assert re.search(r"new or rarely tried skill \+0\.\d\d", text)
     assert not re.search(r"exploration [+-]\d", text)
+
+
+def test_a_skill_at_the_bar_but_not_mastered_says_what_it_still_needs():
+    """A teacher read "99%, in progress" on a student's page with nothing saying why the skill
+    was not mastered. Its row now says what the progression rule still asks, in the policy's
+    own words (`explain.still_needed`, read with the night's policy and the answers, run of
+    right answers and gradual hold the night read); nothing for a mastered skill, one below
+    the bar, a night written before it recorded those, or an experiment arm's student (whose
+    policy the night does not record)."""
+    from adaptive.policy import PolicyConfig
+    from adaptive.reports.site.pages import ClassData, _timeline, percent_codes
+
+    catalog = ready_catalog()
+    c = ClassData.__new__(ClassData)
+    c.mastery = np.array([[0.99, 0.99, 0.99, 0.4, 0.1], [0.99] * 5], dtype=np.float32)
+    c.progression = np.array([[1, 1, 2, 1, 0], [1] * 5], dtype=np.int8)
+    c.n_responses = np.array([[1, 4, 5, 2, 0], [1] * 5], dtype=np.int32)
+    c.streak = np.array([[1, 0, 5, 0, 0], [1] * 5], dtype=np.int32)
+    c.gradual_hold, c.in_arm = np.array([0, 0]), np.array([False, True])
+    config = PolicyConfig.default()
+    still = c.still_needed(0, config)
+    assert still.tolist() == [
+        "3 answers (1 so far)",
+        "2 right answers in a row (0 so far)",
+        "",
+        "",
+        "",
+    ]
+    line = _timeline(catalog, np.arange(5), c.progression[0], c.mastery[:1],
+                     percent_codes(c.mastery[:1]), ["2027-02-20"], still)  # fmt: skip
+    assert (
+        '<tr><th scope="row">Skill A</th><td>99%</td><td>in progress: it counts as mastered after 3 '
+        "answers (1 so far)</td></tr>"
+    ) in line
+    assert "in progress: it counts as mastered after 2 right answers in a row (0 so far)" in line
+    assert line.count("counts as mastered") == 2
+    # a district's own rule, and where learning is gradual the hold the night read
+    own = config.with_(min_responses_mastered=5, mastery_streak=3)
+    assert c.still_needed(0, own)[:2].tolist() == [
+        "5 answers (1 so far)", "5 answers (4 so far) and 3 right answers in a row (0 so far)"
+    ]  # fmt: skip
+    c.gradual_hold = np.array([6, 0])
+    assert c.still_needed(0, config)[1] == (
+        "6 answers (4 so far) and 2 right answers in a row (0 so far)"
+    )
+    assert (c.still_needed(1, config) == "").all()  # an experiment arm's student
+    c.n_responses = c.streak = None  # a night written before the students table carried them
+    assert (c.still_needed(0, config) == "").all()
+    assert "counts as mastered" not in _timeline(
+        catalog, np.arange(5), c.progression[0], c.mastery[:1], percent_codes(c.mastery[:1]),
+        ["2027-02-20"], c.still_needed(0, config),
+    )  # fmt: skip
+
+
+STILL_ROW = re.compile(
+    r'<tr><th scope="row">([^<]*)</th><td>[^<]*</td><td>(?:in progress|stuck): it counts as '
+    r"mastered after ([^<]*)</td></tr>"
+)
+CLOSE = re.compile(
+    r"<td class=\"reason\">([^<:]*): you are close: it counts as mastered after ([^.]*)\."
+)
+
+
+def _sections(site: Path) -> dict[str, str]:
+    """Every student's section of the site's students pages, by its anchor."""
+    out = {}
+    for page in site.glob("schools/*/*/students.html"):
+        for part in page.read_text().split('<section class="student" id="')[1:]:
+            anchor, _, rest = part.partition('"')
+            out[anchor] = rest.split("</section>")[0]
+    return out
+
+
+def test_the_student_page_says_what_a_skill_at_the_bar_still_needs_by_the_nights_rule(
+    report_district, tmp_path, policy_toml
+):
+    """The student page's skill rows say what a skill at the mastery bar still needs exactly
+    where the night's own rule says so, with the night's policy file (a district asking for 4
+    answers and 3 right in a row sees those, not the shipped 3 and 2), in the words of the
+    student's own recommendation for that skill ("you are close: ..."); a night written before
+    the students table carried the rule's inputs builds as before and says nothing more."""
+    from adaptive.batch import run_daily_job
+    from adaptive.curriculum import Catalog
+    from adaptive.policy import PolicyConfig
+    from adaptive.policy.explain import still_needed
+    from adaptive.policy.progression import Progression
+    from adaptive.reports.site.pages import student_anchor
+
+    d = report_district
+    policy = tmp_path / "own.toml"
+    policy.write_text(policy_toml(min_responses_mastered=4, mastery_streak=3))
+    config = PolicyConfig.from_toml(policy)
+    batch, site = tmp_path / "batch", tmp_path / "site"
+    run_daily_job(d.day, batch, **d.job_args(policy_config=policy))
+    build_site(batch, d.day, site, catalog=d.catalog, profiles=d.profiles)
+    catalog = Catalog.from_json(d.catalog)
+    names = {s.id: s.name for s in catalog.skills}
+    want: dict[str, set[tuple[str, str]]] = {}
+    students = pd.read_parquet(batch / "students" / f"date={d.day}")
+    for row in students.itertuples():
+        for s, skill in enumerate(catalog.skill_index):
+            if row.progression[s] in (Progression.IN_PROGRESS, Progression.STUCK):
+                said = still_needed(float(row.mastery[s]), int(row.n_responses[s]),
+                                    int(row.streak[s]), config, int(row.gradual_hold))  # fmt: skip
+                if said:
+                    want.setdefault(student_anchor(row.student_id), set()).add((names[skill], said))
+    sections = _sections(site)
+    got = {a: set(STILL_ROW.findall(text)) for a, text in sections.items()}
+    assert {a: rows for a, rows in got.items() if rows} == want
+    assert any("3 right answers in a row" in said for rows in want.values() for _, said in rows)
+    assert any("4 answers" in said for rows in want.values() for _, said in rows)
+    close = {a: set(CLOSE.findall(text)) for a, text in sections.items()}
+    assert any(close.values())  # recommendations that say it too: the same words
+    assert all(rows <= got[a] for a, rows in close.items()), close
+
+    # a night written before the students table carried the rule's inputs
+    import pyarrow.parquet as pq
+
+    for part in (batch / "students").rglob("*.parquet"):
+        table = pq.read_table(part)
+        pq.write_table(table.drop_columns(["n_responses", "streak", "gradual_hold"]), part)
+    build_site(batch, d.day, tmp_path / "older", catalog=d.catalog, profiles=d.profiles)
+    pages = list((tmp_path / "older").glob("schools/*/*/students.html"))
+    assert pages and not any(STILL_ROW.search(p.read_text()) for p in pages)

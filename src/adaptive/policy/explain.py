@@ -164,9 +164,7 @@ def _main_sentence(
                 "to practise it first)."
             ) + _hard(p_correct)
         if answered > 0 and still_needed:
-            return f"{skill}: you are close: it counts as mastered after {still_needed}." + _hard(
-                p_correct
-            )
+            return f"{skill}: you are close: {mastered_after(still_needed)}." + _hard(p_correct)
         if answered > 0:
             done = f"{counted(answered, 'answer')} so far"
             return f"{skill}: you have started it ({done}): keep going until it is mastered." + (
@@ -219,6 +217,13 @@ def still_needed(
     if config.mastery_streak > 0 and (streak < in_a_row or streak < 1):
         parts.append(f"{counted(config.mastery_streak, 'right answer')} in a row ({streak} so far)")
     return " and ".join(parts)
+
+
+def mastered_after(needed: str) -> str:
+    """What `still_needed` returns, said as the recommendation's sentence and the report's
+    student page both say it: "it counts as mastered after 2 right answers in a row (1 so
+    far)"."""
+    return f"it counts as mastered after {needed}"
 
 
 #: Below this P(correct), a readiness sentence says the activity will be hard for now: the skill

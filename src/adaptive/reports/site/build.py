@@ -522,6 +522,7 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
     t, rows, bounds = s.tables, np.arange(a, b), s.recs["bounds"]
     ids = s.ids[rows]
     set_aside = tuple(f for f in ctx.set_aside if s.classes[a] in f.classes)
+    arms = _column(t.students, "arm", rows)
     return pages.ClassData(
         school=school,
         class_id=s.classes[a],
@@ -545,7 +546,16 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         no_answer=s.no_answer[rows],
         placement=s.placement[rows],
         grades=s.grades[rows],
+        n_responses=None if t.n_responses is None else t.n_responses[rows],
+        streak=None if t.streak is None else t.streak[rows],
+        gradual_hold=_column(t.students, "gradual_hold", rows),
+        in_arm=None if arms is None else arms.astype(str) != "",
     )
+
+
+def _column(frame: pd.DataFrame, name: str, rows: np.ndarray) -> np.ndarray | None:
+    """`frame[name]` at `rows` as an array; None where the night did not write the column."""
+    return frame[name].to_numpy()[rows] if name in frame.columns else None
 
 
 def _school(ctx: Context, school: str, write: Write) -> SchoolResult:
@@ -748,6 +758,7 @@ def _student_section(ctx, c: pages.ClassData, i: int, history, codes, dates, rec
         placement=str(c.placement[i]),
         mode_effect=pages.mode_effect(override, profile, tonight, ctx.catalog),
         reason=pages.group_reason(c, i, ctx.catalog, ctx.order, ctx.norm.target_years),
+        still=c.still_needed(i, ctx.run.policy),
     )
 
 

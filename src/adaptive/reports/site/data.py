@@ -39,10 +39,13 @@ from adaptive.policy.config import PolicyConfig
 from adaptive.policy.progression import Progression
 
 SKILL_LISTS = ("mastery", "progression", "group")
+#: per-skill lists read where the night wrote them: the progression rule's answers and run of
+#: right answers (`partition.skill_columns`; an older night's table lacks them)
+RULE_LISTS = ("n_responses", "streak")
 COUNT_COLUMNS = ("n_mastered", "n_needs_review", "n_stuck")  # the heatmap's count columns
 STUDENT_COLUMNS = ("student_id", "class_id", *COUNT_COLUMNS, *SKILL_LISTS)
 #: students columns read where the night wrote them (an older night's table lacks them)
-OPTIONAL_STUDENT_COLUMNS = ("placement", "recommended")
+OPTIONAL_STUDENT_COLUMNS = ("placement", "recommended", "gradual_hold", "arm", *RULE_LISTS)
 REC_COLUMNS = (
     "student_id",
     "class_id",
@@ -70,8 +73,13 @@ class BatchRun:
     schools: tuple[str, ...]
     model_name: str
     model_version: str
-    #: the night's policy's `assumed_known` (from its record; the default for an older night)
-    assumed_known: float = field(default_factory=lambda: PolicyConfig.default().assumed_known)
+    #: the night's policy, from its record (`night_policy`; the shipped one for an older night)
+    policy: PolicyConfig = field(default_factory=PolicyConfig.default)
+
+    @property
+    def assumed_known(self) -> float:
+        """The night's policy's `assumed_known`."""
+        return self.policy.assumed_known
 
     @classmethod
     def open(cls, out: str | Path, date: str) -> BatchRun:
@@ -96,7 +104,7 @@ class BatchRun:
         )
         return cls(
             out, date, tuple(schools), str(doc.get("model")), str(doc.get("model_version")),
-            _assumed_known(doc.get("policy")),
+            night_policy(doc.get("policy")),
         )  # fmt: skip
 
     def earlier_dates(self) -> list[str]:
@@ -113,14 +121,14 @@ class BatchRun:
         return {night: i for i, night in enumerate(served_order(self.out) or [])}
 
 
-def _assumed_known(policy: object) -> float:
-    """A night's policy's `assumed_known`, from its `_SUCCESS.json` record as this version reads
-    the record's settings (`recorded_settings`); the shipped policy's for a night that recorded
-    none or whose settings no longer read."""
+def night_policy(policy: object) -> PolicyConfig:
+    """A night's policy, from its `_SUCCESS.json` record as this version reads the record's
+    settings (`recorded_settings`): a district's own policy file is read as it served; the
+    shipped policy for a night that recorded none or whose settings no longer read."""
     settings = recorded_settings(policy) if isinstance(policy, Mapping) else None
     if settings is None:
-        return PolicyConfig.default().assumed_known
-    return float(settings["assumed_known"])
+        return PolicyConfig.default()
+    return PolicyConfig.from_dict(settings)
 
 
 @dataclass
@@ -138,6 +146,10 @@ class SchoolTables:
     recs: pd.DataFrame  # REC_COLUMNS plus the c_* term contributions, by student and rank
     next_groups: pd.DataFrame  # the batch's `groups` table (students sharing a next skill)
     class_skills: pd.DataFrame  # the batch's `class_skills` table (counts per class x skill)
+    #: int32 answers and current run of right answers per skill (`RULE_LISTS`); None for a
+    #: night written before the students table carried them
+    n_responses: np.ndarray | None = None
+    streak: np.ndarray | None = None
 
 
 def read_school(run: BatchRun, school: str, n_skills: int) -> SchoolTables:
@@ -147,8 +159,12 @@ def read_school(run: BatchRun, school: str, n_skills: int) -> SchoolTables:
         (students.column("student_id").to_numpy(False), students.column("class_id").to_numpy(False))
     )
     students = students.take(pa.array(order))
-    arrays = {name: _fixed(students, name, n_skills, run, school) for name in SKILL_LISTS}
-    frame = students.drop_columns(list(SKILL_LISTS)).to_pandas()
+    lists = [*SKILL_LISTS, *(n for n in RULE_LISTS if n in students.column_names)]
+    arrays = {name: _fixed(students, name, n_skills, run, school) for name in lists}
+    frame = students.drop_columns(lists).to_pandas()
+    rule = {n: arrays[n].astype(np.int32) for n in RULE_LISTS if n in arrays}
+    if len(rule) < len(RULE_LISTS):
+        rule = {}  # both or neither: one alone says nothing of the rule
     recs = pq.read_table(partition_path(run.out, "recommendations", run.date, school))
     keep = [c for c in recs.column_names if c in REC_COLUMNS or c.startswith("c_")]
     recs = recs.select(keep).to_pandas().sort_values(["student_id", "rank"], kind="stable")
@@ -161,6 +177,7 @@ def read_school(run: BatchRun, school: str, n_skills: int) -> SchoolTables:
         recs.reset_index(drop=True),
         pq.read_table(partition_path(run.out, "groups", run.date, school)).to_pandas(),
         pq.read_table(partition_path(run.out, "class_skills", run.date, school)).to_pandas(),
+        **rule,
     )
 
 

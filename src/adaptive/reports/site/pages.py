@@ -29,7 +29,8 @@ from adaptive.curriculum import Catalog
 from adaptive.errors import counted, share_words, verb
 from adaptive.grades import grade_label
 from adaptive.memo import IdentityMemo
-from adaptive.policy.explain import REMEMBER_TODAY
+from adaptive.policy.config import PolicyConfig
+from adaptive.policy.explain import REMEMBER_TODAY, mastered_after, still_needed
 from adaptive.policy.features import CHECKED_GRADES
 from adaptive.policy.progression import LABELS, Progression
 from adaptive.reports.growth import GROWTH_BIN_LABELS, Baseline, Growth, GrowthSummary, Norm
@@ -211,6 +212,35 @@ class ClassData:
     #: them: one file's, by the night's rule for a class's several files (`set_aside_form`;
     #: empty where no file could be read again, or none can be told the teacher's last)
     set_aside_form: SetAsideForm = field(default_factory=SetAsideForm)
+    #: the progression rule's inputs the night read besides mastery (`partition.skill_columns`):
+    #: (n, S) answers and current run of right answers, (n,) `gradual_hold`; None for a night
+    #: written before the students table carried them
+    n_responses: np.ndarray | None = None
+    streak: np.ndarray | None = None
+    gradual_hold: np.ndarray | None = None
+    #: (n,) served by an experiment arm's policy, whose rule the night does not record (None: none)
+    in_arm: np.ndarray | None = None
+
+    def still_needed(self, i: int, config: PolicyConfig) -> np.ndarray:
+        """(S,) per skill of student `i`, what the progression rule still asks before it counts
+        as mastered, in the policy's words (`explain.still_needed`, read with the night's
+        `config` and the inputs it read), where the mastery is at the bar and the skill is not
+        mastered; '' elsewhere, and everywhere for a night that did not record those inputs
+        or a student served by an experiment arm's policy."""
+        out = np.full(self.progression.shape[1], "", dtype=object)
+        if self.n_responses is None or self.streak is None or self.gradual_hold is None:
+            return out
+        if self.in_arm is not None and self.in_arm[i]:
+            return out
+        answers, run = self.n_responses[i], self.streak[i]
+        open_ = np.isin(self.progression[i], (Progression.IN_PROGRESS, Progression.STUCK))
+        at_bar = np.nan_to_num(self.mastery[i]) >= config.mastery_threshold
+        for s in np.flatnonzero(open_ & at_bar & (answers > 0)):
+            out[s] = still_needed(
+                float(self.mastery[i, s]), int(answers[s]), int(run[s]), config,
+                int(self.gradual_hold[i]),
+            )  # fmt: skip
+        return out
 
     def far_assignments(self, i: int, catalog: Catalog) -> list[tuple[str, str]]:
         """Student `i`'s assignments far from their grade, each with its flag
@@ -950,13 +980,15 @@ def student_section(
     placement: str = "",
     mode_effect: str = "",
     reason: str = "",
+    still: np.ndarray | None = None,
 ) -> str:
     """A student's page, one section of the class's students document (shown alone when its
     link is followed): recommendations with reasons, growth, mastery over time, interests, goals
     and the teacher's overrides. `history` is (dates, S) mastery, the last row today's.
     `placement` is where the nightly job placed the student ("placed from grade 7"); a student
     with no answer yet (`group` NO_ANSWERS) is said to be so, not put in a group. `reason`:
-    why the student is in `group` (`group_reason`), HTML-safe."""
+    why the student is in `group` (`group_reason`), HTML-safe. `still`: (S,) what each skill
+    still needs to count as mastered (`ClassData.still_needed`), said beside its state."""
     anchor = student_anchor(sid)
     if group == NO_ANSWERS:
         status = (
@@ -975,7 +1007,7 @@ def student_section(
         f'<p class="mode">{mode_effect}</p>' if mode_effect else "",
         recs_html,
         "<h3>Mastery over time</h3>",
-        _timeline(catalog, order, progression, history, codes, dates),
+        _timeline(catalog, order, progression, history, codes, dates, still),
         "<h3>Interests and goals</h3>",
         _interests(profile, catalog, history[-1], placed=group == NO_ANSWERS),
         "<h3>What the teacher overrode</h3>",
@@ -1071,10 +1103,13 @@ def _timeline(
     history: np.ndarray,
     all_codes: np.ndarray,
     dates: Sequence[str],
+    still: np.ndarray | None = None,
 ) -> str:
     """Per practised skill (curriculum order): its mastery over the report dates as a small line
     (the chart), the values as text (its table fallback) and a summary sentence. On the first
-    report there is no line yet: one value per skill."""
+    report there is no line yet: one value per skill. A skill at the mastery bar but not
+    mastered says what it still needs (`still`, (S,): `ClassData.still_needed`): "99%, in
+    progress" read as mastered to a teacher."""
     started = order[progression[order] != 0]
     if len(started) == 0:
         return "<p>No skill practised yet.</p>"
@@ -1082,6 +1117,11 @@ def _timeline(
     codes = all_codes[:, started]
     names = skill_names_html(catalog)[started]
     states = STATE_TEXT[progression[started]]
+    if still is not None:
+        states = [
+            f"{st}: {e(mastered_after(needed))}" if needed else st
+            for st, needed in zip(states, still[started], strict=True)
+        ]
     if len(dates) > 1:
         rose = int(np.sum(values[-1] > values[0] + 1e-6))
         fell = int(np.sum(values[-1] < values[0] - 1e-6))
