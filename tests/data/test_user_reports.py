@@ -64,6 +64,35 @@ def test_the_python_path_warns_with_the_skill_list_note(tmp_path):
     assert result.exit_code == 0 and "note: 4 rows (40%)" in out and "--skills-sep ';'" in out
 
 
+def _lists_frame() -> pd.DataFrame:
+    """`LISTS` as a DataFrame in the canonical columns, as a notebook renames an export's."""
+    times = pd.Timestamp("2024-09-01T08:00Z") + pd.to_timedelta(range(len(LISTS)), unit="min")
+    return pd.DataFrame({"student_id": [f"s{n % 7}" for n in range(len(LISTS))],
+                         "item_id": [f"i{n}" for n in range(len(LISTS))], "skill_ids": LISTS,
+                         "correct": [n % 2 for n in range(len(LISTS))], "timestamp": times})  # fmt: skip
+
+
+def test_a_frame_of_skill_lists_gets_the_note_and_a_separator():
+    """A data scientist's trial: `ResponseLog.from_frame` read "7.RP.1|7.RP.2" as one skill
+    without a word, where the command line notes it, and had no separator to give. It takes
+    `skills_sep` now, and says the file readers' note (the same check) naming that argument."""
+    from adaptive.data.log import ResponseLog
+
+    with pytest.warns(DataNoteWarning) as said:
+        log = ResponseLog.from_frame(_lists_frame())
+    assert len(log.skills) == 6  # read as asked: "k1;k2" is one skill
+    (note,) = [str(w.message) for w in said]
+    assert note.startswith("<memory>: 4 rows (40%) of column 'skill_ids' hold a skill with ';'")
+    assert note.endswith("give the separator: from_frame(..., skills_sep=';')")
+    assert "--skills-sep" not in note  # no option on the Python path
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log = ResponseLog.from_frame(_lists_frame(), skills_sep=";")
+    assert list(log.skills) == ["k1", "k2", "k3"] and log.n_skills_per_response.max() == 2
+    with pytest.warns(DataNoteWarning, match=r"still hold a skill with ';'.*skills_sep=';'"):
+        ResponseLog.from_frame(_lists_frame(), skills_sep="|")
+
+
 @pytest.mark.parametrize("sep", [",", "|", "~", "+"])
 def test_other_separator_like_characters_are_named(tmp_path, sep):
     cells = [cell.replace(";", sep) for cell in LISTS]

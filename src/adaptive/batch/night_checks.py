@@ -22,7 +22,7 @@ import pandas as pd
 from adaptive.batch import writer
 from adaptive.batch.log_digest import other_form
 from adaptive.batch.partition import OUTPUT_TABLES, UNASSIGNED_SCHOOL
-from adaptive.data.validate import SKILL_SEPARATORS
+from adaptive.data.skill_lists import SKILL_SEPARATORS
 from adaptive.dates import DEFAULT_TIMEZONE, night_start, zone_record
 from adaptive.errors import (
     AdaptiveError,

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from adaptive.data.codes import id_text
 from adaptive.data.kinds import file_kind, refusal_hint
 from adaptive.data.readers import read_header
-from adaptive.data.validate import SKILL_SEPARATORS
+from adaptive.data.skill_lists import SKILL_SEPARATORS
 from adaptive.errors import ConfigError, DataNoteWarning, closest_name, unknown_keys, verb
 from adaptive.files import atomic_write_bytes, user_text_lines
 from adaptive.grades import HIGHEST_GRADE, PRE_KINDERGARTEN, parse_grade
@@ -595,7 +595,7 @@ def _row_profile(
 
 #: Separators an export may put in a list cell that are not the roster's (`;` between entries,
 #: `:` before an interest's weight): those a response log's skill cell is checked for
-#: (`data.validate.SKILL_SEPARATORS`), and `=` before a weight ("sports=0.8").
+#: (`data.skill_lists.SKILL_SEPARATORS`), and `=` before a weight ("sports=0.8").
 OTHER_SEPARATORS = tuple(s for s in SKILL_SEPARATORS if s != LIST_SEP)
 #: The form of each list cell that is checked, as a refusal says it.
 _CELL_FORMS = {

@@ -11,6 +11,7 @@ Build one with `ResponseLog.from_frame` (in memory) or `adaptive.data.read_respo
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,6 +29,8 @@ from pandas.api.types import (
 )
 
 from adaptive.data.codes import id_text
+from adaptive.data.mapping import ColumnMapping
+from adaptive.data.skill_lists import skill_separator_notes
 from adaptive.data.times import (
     NAIVE_EXPECTED,
     RANGE_EXPECTED,
@@ -36,7 +39,7 @@ from adaptive.data.times import (
     utc_ns,
 )
 from adaptive.dates import iso_timestamp
-from adaptive.errors import DataValidationError, Problem
+from adaptive.errors import DataNoteWarning, DataValidationError, Problem
 
 REQUIRED_COLUMNS = ("student_id", "item_id", "skill_ids", "correct")
 TIME_COLUMNS = ("timestamp", "order")
@@ -232,14 +235,23 @@ class ResponseLog:
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, source: str = "<memory>") -> ResponseLog:
+    def from_frame(
+        cls, frame: pd.DataFrame, source: str = "<memory>", *, skills_sep: str | None = None
+    ) -> ResponseLog:
         """Build a log from a frame in the canonical schema.
 
-        `skill_ids` may hold lists/tuples of skill ids, an Arrow list column, or plain strings
-        (one skill each). The frame is sorted stably by student then time; its values are checked
-        (the readers in `adaptive.data.io` report file positions; this check reports row labels).
+        `skill_ids` may hold lists/tuples of skill ids, an Arrow list column, or plain strings:
+        one skill each, or several split at `skills_sep` (the file readers' `skills_sep`,
+        `--skills-sep`: "7.RP.1|7.RP.2" with `skills_sep="|"`). Text skills that look like
+        lists read as one (`skill_lists.skill_separator_notes`) are said in a
+        `DataNoteWarning` naming `skills_sep`, as a file's load report says them. The frame is
+        sorted stably by student then time; its values are checked (the readers in
+        `adaptive.data.io` report file positions; this check reports row labels).
         """
-        frame = _canonical_frame(frame, source)
+        if skills_sep is not None:
+            where = "ResponseLog.from_frame"
+            skills_sep = ColumnMapping.from_dict({"skills_sep": skills_sep}, where).skills_sep
+        frame = _canonical_frame(frame, source, skills_sep)
         time_col = "timestamp" if "timestamp" in frame.columns else "order"
         frame = frame.sort_values(["student_id", time_col], kind="stable").reset_index(drop=True)
         student, students = pd.factorize(frame["student_id"], sort=True)
@@ -405,15 +417,17 @@ def skill_lists(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return offsets, values
 
 
-def as_skill_list_column(values: pd.Series) -> pd.Series:
+def as_skill_list_column(values: pd.Series, skills_sep: str | None = None) -> pd.Series:
     """Coerce strings or list-likes into the canonical Arrow list<string> column, each list
-    cleaned as a file's (`clean_skill_lists`: trimmed ids, no empty one, none twice)."""
+    cleaned as a file's (`clean_skill_lists`: trimmed ids, no empty one, none twice); a
+    string is split at `skills_sep` where one is given."""
     if isinstance(values.dtype, pd.ArrowDtype) and values.dtype.pyarrow_dtype == SKILL_LIST_TYPE:
         arr = pa.array(values, type=SKILL_LIST_TYPE)
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
     else:
-        arr = pa.array(values.map(_skill_list).tolist(), type=SKILL_LIST_TYPE)
+        lists = values.map(lambda value: _skill_list(value, skills_sep))
+        arr = pa.array(lists.tolist(), type=SKILL_LIST_TYPE)
     arr = clean_skill_lists(arr)
     return pd.Series(arr, index=values.index, dtype=pd.ArrowDtype(SKILL_LIST_TYPE))
 
@@ -457,13 +471,15 @@ def _repeated_in_list(parent: np.ndarray, values: pa.Array, longest: int) -> np.
     return repeated
 
 
-def _skill_list(value: object) -> list[str]:
+def _skill_list(value: object, skills_sep: str | None = None) -> list[str]:
     """One cell of a frame's `skill_ids` as a list of ids: a plain string is ONE skill (in a
     column that mixes strings and lists too, where iterating it would split it into letters),
-    a list-like its entries as text, a number its digits (as a file's integer ids are read);
-    a missing or blank cell no skill (reported as "at least one skill"), a missing entry of a
-    list none."""
+    or its parts split at `skills_sep`; a list-like its entries as text, a number its digits
+    (as a file's integer ids are read); a missing or blank cell no skill (reported as "at
+    least one skill"), a missing entry of a list none."""
     if isinstance(value, str):
+        if skills_sep is not None:
+            return value.split(skills_sep)  # blank parts dropped by `clean_skill_lists`
         return [value] if value.strip() else []
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return []
@@ -477,8 +493,11 @@ def _missing_entry(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def _canonical_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Check columns and values of an in-memory frame; coerce dtypes."""
+def _canonical_frame(
+    frame: pd.DataFrame, source: str, skills_sep: str | None = None
+) -> pd.DataFrame:
+    """Check columns and values of an in-memory frame; coerce dtypes; warn with a note about
+    text skills that look like lists (`_warn_skill_lists`)."""
     problems: list[Problem] = []
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
@@ -495,7 +514,7 @@ def _canonical_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     out = frame[keep].copy()
     out["student_id"] = _id_text(out["student_id"])
     out["item_id"] = _id_text(out["item_id"])
-    out["skill_ids"] = as_skill_list_column(out["skill_ids"])
+    out["skill_ids"] = as_skill_list_column(out["skill_ids"], skills_sep)
     correct = pd.to_numeric(out["correct"], errors="coerce")
     bad = ~correct.isin([0, 1])
     for label in out.index[bad.to_numpy()][: DataValidationError.MAX_LISTED]:
@@ -526,7 +545,24 @@ def _canonical_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     out["correct"] = correct.astype(np.int8)
     out[time_col] = times
     _reject_repeated_rows(out, source)
+    _warn_skill_lists(frame["skill_ids"], out["skill_ids"], source, skills_sep)
     return out
+
+
+def _warn_skill_lists(
+    cells: pd.Series, lists: pd.Series, source: str, skills_sep: str | None
+) -> None:
+    """A `DataNoteWarning` naming `skills_sep` when a frame's text skills look like lists read
+    as one skill ("7.RP.1|7.RP.2"): the file readers' note (`skill_separator_notes`), in the
+    words of `from_frame`. Lists of skills given as lists are the caller's own split."""
+    if infer_dtype(cells, skipna=True) != "string":
+        return
+    arr = pa.array(lists, type=SKILL_LIST_TYPE)
+    notes = skill_separator_notes(
+        arr, len(lists), "skill_ids", skills_sep, lambda sep: f"from_frame(..., skills_sep={sep!r})"
+    )
+    for note in notes:
+        warnings.warn(f"{source}: {note}", DataNoteWarning, stacklevel=4)
 
 
 def _reject_repeated_rows(frame: pd.DataFrame, source: str) -> None:

@@ -36,6 +36,7 @@ from adaptive.data.log import (
 )
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.readers import RawTable, locate_line
+from adaptive.data.skill_lists import SKILL_LIST_SHARE, skill_separator_notes
 from adaptive.data.times import (
     NAIVE_EXPECTED,
     NS_MAX,
@@ -46,7 +47,7 @@ from adaptive.data.times import (
     text_times,
     times_ns,
 )
-from adaptive.errors import ConfigError, DataValidationError, Problem, counted, share_words
+from adaptive.errors import ConfigError, DataValidationError, Problem, counted
 
 ISO_EXPECTED = (
     "an ISO 8601 date-time such as 2024-09-01T08:30:00Z (naive times are read as UTC; "
@@ -739,86 +740,24 @@ def unused_time_notes(
     ]
 
 
-#: Characters an export puts between the skills of one cell ("k1;k2", "k1|k2", "k1+k2").
-SKILL_SEPARATORS = (";", ",", "|", "~", "+")
-#: The share of rows whose skill holds one of them before a note says so: a few skill names
-#: with a comma (ASSIST2009's "Angles - Obtuse, Acute, and Right": 1 % of its rows) are names.
-SKILL_LIST_SHARE = 0.05
-
-
 def skill_list_notes(raw: RawTable, values: RowValues, mapping: ColumnMapping) -> list[str]:
-    """A hint for the load report when a text skill column read without a separator holds
-    values that look like lists of skills ("k1;k2" in 5 % of the rows or more, or in any row
-    where the parts are each a skill of the column: `_lists_of_skills`): each was read as ONE
-    skill, as asked, and the note says how many rows and which option reads lists.
-
-    With `skills_sep` given, the same about another separator still in the split skills ("~"
-    left in 17% of the rows split at ","): the separator given was probably not the export's.
-    Vectorized over the column's distinct skills; nothing to say with a Q-matrix, or when the
-    column is a list already (Parquet)."""
-    if mapping.skills_from is not None:
-        return []
-    n_rows = raw.table.num_rows
-    dtype = raw.table.schema.field(mapping.skill_ids).type
-    if pa.types.is_dictionary(dtype):
-        dtype = dtype.value_type
-    if n_rows == 0 or not (pa.types.is_string(dtype) or pa.types.is_large_string(dtype)):
-        return []
-    distinct = pc.value_counts(pc.list_flatten(values.skill_ids))  # each distinct skill once
-    skills, counts = distinct.field("values"), distinct.field("counts").to_numpy()
-    sep, holds = _commonest_separator(skills, counts, mapping.skills_sep)
-    rows = int(counts[holds].sum())
-    if rows < SKILL_LIST_SHARE * n_rows and not _lists_of_skills(skills, holds, sep):
-        return []
-    common = int(np.flatnonzero(holds)[np.argmax(counts[holds])])
-    example = f"({int(holds.sum()):,} such skills, e.g. {skills[common].as_py()!r})"
-    if mapping.skills_sep is not None:
-        return [
-            f"{counted(rows, 'row')} ({share_words(rows / n_rows)}) of column "
-            f"'{mapping.skill_ids}' still hold a "
-            f"skill with {sep!r} in it once split at {mapping.skills_sep!r} {example}: is the "
-            f"export's separator {sep!r}? (--skills-sep '{sep}')"
-        ]
-    return [
-        f"{counted(rows, 'row')} ({share_words(rows / n_rows)}) of column '{mapping.skill_ids}' "
-        "hold a skill with "
-        f"{sep!r} in it {example}, each read as ONE skill; if they are lists of skills, give "
-        f"the separator: --skills-sep '{sep}' (skills_sep)"
-    ]
-
-
-def _lists_of_skills(skills: pa.Array, holds: np.ndarray, sep: str) -> bool:
-    """Whether some skill holding `sep` splits into parts that are each a skill of the column
-    ("g7.OA.3;g7.OA.4" beside "g7.OA.3" and "g7.OA.4"): a list of skills read as one, however
-    few its rows (a project practising two skills: 0.5% of a district's rows, each read as a
-    skill of its own). A name with a comma ("Angles - Obtuse, Acute, and Right") splits into
-    parts that are no skills. Over the distinct skills, not the rows."""
-    names = skills.to_pylist()
-    alone = {n for n, h in zip(names, holds.tolist(), strict=True) if not h}
-    return any(
-        all(part.strip() in alone for part in name.split(sep))
-        for name, h in zip(names, holds.tolist(), strict=True)
-        if h
-    )
-
-
-def _commonest_separator(
-    skills: pa.Array, counts: np.ndarray, given: str | None = None
-) -> tuple[str, np.ndarray]:
-    """(the separator-like character found in the most rows, mask of the distinct `skills`
-    that hold it); `counts` is each distinct skill's number of rows; `given`: the separator
-    the skills were split at (not looked for)."""
-    found = {
-        sep: pc.match_substring(skills, sep).to_numpy(zero_copy_only=False)
-        for sep in SKILL_SEPARATORS
-        if sep != given
-    }
-    if given != "_":  # pyKT joins numeric concept ids with "_" ("33_7"); names keep theirs
-        found["_"] = pc.match_substring_regex(skills, r"^\d+(?:_\d+)+$").to_numpy(
-            zero_copy_only=False
-        )
-    sep = max(found, key=lambda s: int(counts[found[s]].sum()))
-    return sep, found[sep]
+    """A hint for the load report when a text skill column holds values that look like lists
+    of skills read as one (`skill_lists.skill_separator_notes`, naming `--skills-sep` and
+    `skills_sep`); nothing to say with a Q-matrix, or when the column is a list already
+    (Parquet)."""
+    if mapping.skills_from is None:
+        dtype = raw.table.schema.field(mapping.skill_ids).type
+        if pa.types.is_dictionary(dtype):
+            dtype = dtype.value_type
+        if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
+            return skill_separator_notes(
+                values.skill_ids,
+                raw.table.num_rows,
+                mapping.skill_ids,
+                mapping.skills_sep,
+                lambda sep: f"--skills-sep '{sep}' (skills_sep)",
+            )
+    return []
 
 
 def skill_row_notes(log: ResponseLog, mapping: ColumnMapping) -> list[str]:
