@@ -516,26 +516,15 @@ def _canonical_frame(
     out["item_id"] = _id_text(out["item_id"])
     out["skill_ids"] = as_skill_list_column(out["skill_ids"], skills_sep)
     correct = pd.to_numeric(out["correct"], errors="coerce")
-    bad = ~correct.isin([0, 1])
-    for label in out.index[bad.to_numpy()][: DataValidationError.MAX_LISTED]:
-        problems.append(
-            Problem(
-                source,
-                None,
-                "correct",
-                str(frame.at[label, "correct"]),
-                f"0 or 1 (row label {label})",
-            )
-        )
+    bad = ~correct.isin([0, 1]).to_numpy()
+    problems += _label_problems(frame["correct"], bad, source, "correct", "0 or 1")
     for col in ("student_id", "item_id"):
-        empty = out[col].str.strip().eq("") | frame[col].isna()
-        for label in out.index[empty.to_numpy()][: DataValidationError.MAX_LISTED]:
-            problems.append(Problem(source, None, col, "", f"a non-empty id (row label {label})"))
-    n_skills = out["skill_ids"].list.len()
-    for label in out.index[(n_skills == 0).to_numpy()][: DataValidationError.MAX_LISTED]:
-        problems.append(
-            Problem(source, None, "skill_ids", "[]", f"at least one skill (row label {label})")
-        )
+        empty = (out[col].str.strip().eq("") | frame[col].isna()).to_numpy()
+        problems += _label_problems(out[col], empty, source, col, "a non-empty id", shown="")
+    no_skill = (out["skill_ids"].list.len() == 0).to_numpy()
+    problems += _label_problems(
+        out["skill_ids"], no_skill, source, "skill_ids", "at least one skill", shown="[]"
+    )
     time_col = "timestamp" if "timestamp" in out.columns else "order"
     read_time = _frame_times if time_col == "timestamp" else _frame_order
     times, time_problems = read_time(out[time_col], source)
@@ -591,10 +580,12 @@ def _reject_repeated_rows(frame: pd.DataFrame, source: str) -> None:
                 "timestamp",
                 str(time.iloc[i]),
                 f"a row that does not repeat row label {label_of[first[i]]} (same student, "
-                f"item, time, answer and skills: a duplicated row; row label {frame.index[i]})",
+                "item, time, answer and skills: a duplicated row)",
+                f"row label {frame.index[i]}",
             )  # fmt: skip
             for i in copies[: DataValidationError.MAX_LISTED]
-        ]
+        ],
+        total=len(copies),
     )
 
 
@@ -724,16 +715,28 @@ def _frame_order(values: pd.Series, source: str) -> tuple[pd.Series, list[Proble
 
 
 def _label_problems(
-    values: pd.Series, mask: np.ndarray, source: str, column: str, expected: str
+    values: pd.Series,
+    mask: np.ndarray,
+    source: str,
+    column: str,
+    expected: str,
+    shown: str | None = None,
 ) -> list[Problem]:
-    """A `Problem` for each of the first `MAX_LISTED` rows in `mask`, named by row label."""
-    rows = np.flatnonzero(mask)[: DataValidationError.MAX_LISTED]
+    """A `Problem` for every row in `mask`, named by its row label ("row label 243"), with its
+    value (or `shown`): every one, so that the error counts them all and says "... and 3,977
+    more alike" as a file's does (the first 20 alone made "20 problems in the input" of
+    3,980). One expectation for the rows of one mistake, the label apart."""
+    rows = np.flatnonzero(mask)
+    cells = values.to_numpy(dtype=object)[rows] if shown is None else [shown] * len(rows)
     return [
-        Problem(
-            source, None, column, str(values.iloc[i]), f"{expected} (row label {values.index[i]})"
-        )
-        for i in rows
+        Problem(source, None, column, _cell_text(value), expected, f"row label {label}")
+        for value, label in zip(cells, values.index[rows], strict=True)
     ]
+
+
+def _cell_text(value: object) -> str:
+    """A frame's cell as a problem quotes it: a missing one as a file's empty cell, ''."""
+    return "" if _missing_entry(value) or value is pd.NaT else str(value)
 
 
 def whole_floats_as_integers(text: pa.Array) -> pa.Array:
