@@ -296,7 +296,12 @@ DISTRICT_LOG_COLUMNS = [
             ["N,2026-09-08T08:19", "Y,2026-09-08T08:51"],
             "Every one of the 2 rows was refused",
         ),  # Y/N
-        (["0,2026-09-08T08:19", "85,2026-09-08T08:51"], "To load the other rows"),  # points
+        (  # points: the threshold first, then the quarantine
+            ["0,2026-09-08T08:19", "85,2026-09-08T08:51"],
+            "1 row (50%) of column 'Score' holds a score other than 0 and 1 (such as 85): to "
+            "read them as answers, give correct_threshold=T (--correct-threshold T) rather than "
+            "set them aside. To load the other rows",
+        ),
     ],
 )
 def test_a_logs_bad_values_get_the_logs_hint_not_a_placement_tables(

@@ -1345,6 +1345,29 @@ def test_zero_and_one_are_read_by_value_in_any_mix_of_writings(tmp_path):
     assert problem.value == "0.50" and "--correct-threshold" in problem.expected
 
 
+def test_scores_beside_empty_answers_name_the_threshold_before_the_quarantine(tmp_path, capsys):
+    """A trial's export (`sept.csv`): scores of 0.5 beside empty answers were told "expected 0
+    or 1 (or true / false)" and, after them, --quarantine alone, which would have dropped 5% of
+    the answers. The empty cells hid that the others are scores: the expectation names
+    --correct-threshold, and so does the closing hint, before --quarantine."""
+    answers = ["1", "0", "", "0.5", "1", "0.5", "0", "1", "", "0.5"]
+    rows = [f"a,i{n},k,{a},2024-09-01T08:0{n}:00Z" for n, a in enumerate(answers)]
+    path = write(tmp_path, rows)
+    with pytest.raises(DataValidationError) as info:
+        load_log(path)
+    assert info.value.total == 5
+    assert all("correct_threshold=T (--correct-threshold T)" in p.expected
+               for p in info.value.problems)  # fmt: skip
+    hint = str(info.value).splitlines()[-1]
+    assert hint.startswith("3 rows (30%) of column 'correct' hold a score other than 0 and 1 (such "
+                           "as 0.5): to read them as answers, give correct_threshold=T "
+                           "(--correct-threshold T) rather than set them aside. ")  # fmt: skip
+    assert hint.index("--correct-threshold") < hint.index("--quarantine")
+    assert run(["validate", str(path)]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "give correct_threshold=T (--correct-threshold T) rather than" in said
+
+
 def test_a_semicolon_files_decimal_commas_are_read_as_numbers(tmp_path):
     """A user's trial: a European spreadsheet's export (';'-separated, answers 1,0 and 0,0)
     had every row refused, each told to write its numbers with a point. In a file not separated

@@ -42,7 +42,6 @@ from adaptive.data.readers import (
 )
 from adaptive.data.times import without_offset
 from adaptive.data.validate import (
-    QUARANTINE_HINT,
     Issues,
     QMatrix,
     RowValues,
@@ -51,6 +50,7 @@ from adaptive.data.validate import (
     every_row_hint,
     group_responses,
     q_matrix_from_edges,
+    refused_rows_hint,
     reject_repeated_rows,
     repeat_notes,
     skill_list_notes,
@@ -251,7 +251,7 @@ def _refuse(
     if every_row and (n_rows > 1 or quarantine is not None):
         aside = None if quarantine is None else Path(quarantine)
         raise DataValidationError(problems, hint=every_row_hint(problems, n_rows, aside))
-    raise DataValidationError(problems, hint=QUARANTINE_HINT)
+    raise DataValidationError(problems, hint=refused_rows_hint(problems, n_rows))
 
 
 def _with_require_sorted(

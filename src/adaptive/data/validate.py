@@ -47,7 +47,7 @@ from adaptive.data.times import (
     text_times,
     times_ns,
 )
-from adaptive.errors import ConfigError, DataValidationError, Problem, counted
+from adaptive.errors import ConfigError, DataValidationError, Problem, counted, share_words
 
 ISO_EXPECTED = (
     "an ISO 8601 date-time such as 2024-09-01T08:30:00Z (naive times are read as UTC; "
@@ -229,6 +229,24 @@ QUARANTINE_HINT = (
     f"{keyword_beside_flag('quarantine', 'quarantine', 'FILE')}; for --engine spark, "
     "`adaptive validate LOG --quarantine FILE` first."
 )
+
+
+def refused_rows_hint(problems: list[Problem], n_rows: int) -> str:
+    """What to do about a log's refused rows (`problems`, every one, of `n_rows` rows): set
+    them aside (`QUARANTINE_HINT`), after, where some hold scores other than 0 and 1 (partial
+    credit), the threshold that reads them: a trial's export of 0.5 scores was told of
+    --quarantine alone, which would have dropped 5% of its answers."""
+    scores = [p for p in problems if _SCORES_HINT in p.expected and p.value and _is_number(p.value)]
+    if not scores:
+        return QUARANTINE_HINT
+    return (
+        f"{counted(len(scores), 'row')} ({share_words(len(scores) / max(n_rows, 1))}) of "
+        f"column '{scores[0].column}' {'holds' if len(scores) == 1 else 'hold'} a score other "
+        f"than 0 and 1 (such as "
+        f"{scores[0].value}): to read them as answers, give "
+        f"{option_words('correct_threshold', 'T')} rather than set them aside. "
+        f"{QUARANTINE_HINT}"
+    )
 
 
 def every_row_hint(problems: list[Problem], n_rows: int, quarantine: Path | None = None) -> str:
@@ -505,7 +523,9 @@ def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -
     if mapping.correct_values:
         named = ", ".join((*mapping.correct_values, *mapping.incorrect_values))
         return f"0 or 1 (or true / false, or one of the words given: {named})"
-    words = pc.unique(text.filter(pa.array(bad))).to_pylist()
+    # what the filled cells hold: an empty cell (no answer) beside scores of 0.5 hid that the
+    # others are scores, and the error named no --correct-threshold
+    words = [w for w in pc.unique(text.filter(pa.array(bad))).to_pylist() if w]
     if words and all(_SEQUENCE.match(w) for w in words[:20]):
         return f"0 or 1 (or true / false); {WIDE_HINT}"
     if "-1" in words:
