@@ -661,8 +661,29 @@ def test_ctrl_c_where_no_handler_of_ours_runs_is_said_in_one_line(monkeypatch, c
     worker.join()
     assert codes == [130]
     assert capsys.readouterr().err.strip() == (
-        "stopped: by Ctrl-C (SIGINT); the command did not finish"
+        "stopped: by Ctrl-C (SIGINT); the command did not finish, and no output file is "
+        "half-written (each is written whole or not at all): run the same command again to "
+        "start over"
     )
+
+
+def test_ctrl_c_says_what_running_the_command_again_does(monkeypatch, capsys) -> None:
+    """A trial's Ctrl-C during `train` read "the command did not finish" alone, where the
+    README promises a line saying what running the command again does: for train, a fresh
+    run, nothing half-registered; for the night, a resume (`AFTER_A_STOP`, one table)."""
+    import adaptive.registry
+    from adaptive.cli import AFTER_A_STOP, run
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(adaptive.registry, "train_model", interrupted)
+    code = run(["train", "--model", "bkt", "--data", "a-log.csv", "-q"])
+    said = " ".join(capsys.readouterr().err.split())
+    assert code == 130
+    assert said.startswith("stopped: by Ctrl-C (SIGINT); no model version is half-registered")
+    assert said.endswith("run the same command again for a fresh training run")
+    assert "resume" in AFTER_A_STOP["batch"] and set(AFTER_A_STOP) >= {"batch", "train", "demo"}
 
 
 def test_ctrl_c_in_a_child_forked_before_its_setup_is_left_to_the_parent() -> None:

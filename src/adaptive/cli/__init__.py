@@ -49,12 +49,30 @@ INTERRUPTED = 130
 BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a process ended by a closed pipe
 
 # What re-running a command stopped midway does, by command (said in the line `run` prints,
-# where the library set no `after_stop` of its own). True however early the stop came: a night
-# stopped before it wrote a partition (while reading its inputs) has none to keep (a trial's
-# SIGTERM after a second read "the partitions written so far are kept" of no output folder).
+# where the library set no `after_stop` of its own), and for every other command
+# (`AFTER_A_STOP_ELSE`): the one table of these words (README: "one `stopped:` line saying what
+# running the command again does"; a trial's Ctrl-C read "the command did not finish" alone).
+# True however early the stop came: a night stopped before it wrote a partition (while reading
+# its inputs) has none to keep (a trial's SIGTERM after a second read "the partitions written
+# so far are kept" of no output folder); a train stopped after it printed "registered ...
+# version N" has that version, whole.
 AFTER_A_STOP = {
     "batch": "any partitions written so far are kept: run the same command again to resume",
+    "train": (
+        "no model version is half-registered (a version is registered whole, as the last "
+        "step; one said registered above stands; an MLflow run it opened ends FAILED): run the "
+        "same command again for a fresh training run"
+    ),
+    "demo": (
+        "run it again: it reuses the demo district once written, trains again and promotes "
+        "only if better, and the night resumes from the partitions it kept"
+    ),
 }
+#: A command not in `AFTER_A_STOP`: its output files are written whole or not at all.
+AFTER_A_STOP_ELSE = (
+    "the command did not finish, and no output file is half-written (each is written whole "
+    "or not at all): run the same command again to start over"
+)
 
 app = typer.Typer(
     name="adaptive",
@@ -317,9 +335,7 @@ def _show_stopped(stop: BaseException, by: str, argv: list[str] | None) -> None:
     night stopped once complete). Printed under `--quiet` too: the command did not finish."""
     argv = argv if argv is not None else sys.argv[1:]
     command = next((arg for arg in argv if not arg.startswith("-")), "")
-    after = getattr(stop, "after_stop", None) or AFTER_A_STOP.get(
-        command, "the command did not finish"
-    )
+    after = getattr(stop, "after_stop", None) or AFTER_A_STOP.get(command, AFTER_A_STOP_ELSE)
     line = f"by {by}; {after}"
     err_console.print(f"[bold red]stopped:[/] {escape(line)}", soft_wrap=True)
 
