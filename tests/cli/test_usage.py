@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from adaptive.cli import app, package_version
@@ -803,3 +805,40 @@ def test_a_district_folder_without_its_files_names_them_and_the_options_for_ones
     ), err
     assert "give your own files as --data LOG (with its column options)" in err, err
     assert "--catalog FILE and --profiles FILE" in err, err
+
+
+def test_quiet_silences_the_deep_models_epochs_and_evaluate_says_where_it_wrote(
+    tmp_path, cli, monkeypatch
+) -> None:
+    """A trial's `adaptive evaluate ... --models ...,dkt -q` printed every "dkt epoch N: loss
+    ... val AUC ..." line and the model's progress bar: the deep models wrote to their own
+    console, past the command's `--quiet`. And without `--out` it wrote ./evaluation without
+    saying where. `-q` now silences them (`adaptive.progress`, switched by `set_quiet`), and
+    the folder written is one line of the results, under `-q` too, as `report` and `batch` say
+    theirs."""
+    from adaptive.progress import progress_shown
+
+    rng = np.random.default_rng(0)
+    rows = [(f"s{s}", f"i{t % 6}", f"k{t % 3}", int(rng.random() < 0.7), t)
+            for s in range(30) for t in range(12)]  # fmt: skip
+    pd.DataFrame(rows, columns=["student_id", "item_id", "skill_ids", "correct", "order"]).to_csv(
+        tmp_path / "log.csv", index=False
+    )
+    spec = tmp_path / "dkt-talks.toml"
+    spec.write_text('model = "dkt"\n[params]\nembedding_size = 8\nhidden_size = 8\n'
+                    "max_epochs = 1\nprogress = true\n")  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    args = ["evaluate", "--data", "log.csv", "--models", str(spec), "--folds", "2",
+            "--bootstrap", "10", "--threads", "1"]  # fmt: skip
+    loud = cli(*args)
+    assert loud.code == 0, loud.text
+    assert "epoch 1: loss" in loud.err  # the model's own progress, without -q
+    quiet = cli(*args, "-q")
+    assert quiet.code == 0, quiet.text
+    assert "epoch" not in quiet.text and "val AUC" not in quiet.text, quiet.err
+    assert quiet.err == ""
+    wrote = f"wrote metrics.csv, metrics.md, per_skill.csv and reliability plots to {tmp_path}"
+    assert (
+        f"{wrote}/evaluation\n" in quiet.out and (tmp_path / "evaluation" / "metrics.csv").is_file()
+    )
+    assert not progress_shown()  # until the command's quiet is undone

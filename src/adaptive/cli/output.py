@@ -5,8 +5,9 @@
   there): lines are as wide as their content, unless `COLUMNS` is set.
 - `err_console` prints errors to stderr, the same way, and the informational lines (`info`), so
   that stdout holds the results alone (`adaptive recommend --json | jq` parses).
-- `--quiet` (every command, `set_quiet`) keeps the results and drops the rest: progress bars,
-  informational lines (`info`), MLflow's "View run ... at" links and its log lines.
+- `--quiet` (every command, `set_quiet`) keeps the results and drops the rest: progress bars
+  (the deep models' epoch lines and bars too: `adaptive.progress`), informational lines
+  (`info`), MLflow's "View run ... at" links and its log lines.
 - `--debug` (`adaptive --debug CMD`, or `ADAPTIVE_DEBUG=1`) shows the traceback of an
   internal error instead of the one-line message.
 - A closed output (`adaptive ... | head -1`) raises `OutputClosed`, from `console` and `echo`
@@ -24,6 +25,8 @@ from typing import TextIO
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+from adaptive.progress import progress_shown, show_progress
 
 # Width for output that is not a terminal: wide enough that no table or line is ever cut.
 UNLIMITED_WIDTH = 10_000
@@ -92,9 +95,11 @@ def set_quiet(quiet: bool) -> None:
     if quiet and not SETTINGS.quiet:
         SETTINGS.saved = {
             "env": os.environ.get(MLFLOW_NO_LINKS),
+            "progress": progress_shown(),
             **{name: logging.getLogger(name).level for name in _NOISY_LOGGERS},
         }
         os.environ[MLFLOW_NO_LINKS] = "true"
+        show_progress(False)  # the deep models' epoch lines and bars
         for name in _NOISY_LOGGERS:
             logging.getLogger(name).setLevel(logging.ERROR)
     elif not quiet and SETTINGS.quiet:
@@ -105,6 +110,7 @@ def set_quiet(quiet: bool) -> None:
             os.environ[MLFLOW_NO_LINKS] = saved["env"]
         for name in _NOISY_LOGGERS:
             logging.getLogger(name).setLevel(saved.get(name, logging.NOTSET))
+        show_progress(saved.get("progress", True))
     SETTINGS.quiet = quiet
 
 

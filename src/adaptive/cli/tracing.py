@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -133,6 +134,14 @@ def evaluate(
             f"{sum(res.fit_seconds) / len(res.fit_seconds):.2f}",
         )
     console.print(table)
-    info(f"Wrote {', '.join(str(p) for p in comparison.files[:3])} and reliability plots.")
+    # where the files went, as a result (under --quiet too), as `report` and `batch` say theirs:
+    # without --out they go to ./evaluation, which the info line (relative, quiet) hid
+    if comparison.files:
+        names = ", ".join(p.name for p in comparison.files[:3])
+        console.print(
+            f"wrote {names} and reliability plots to {escape(str(out.resolve()))}",
+            soft_wrap=True,
+            highlight=False,
+        )
     if comparison.failed:  # the others' outputs are written: exit 2 for the ones left out
         raise AdaptiveError(failed_message(comparison.failed))

@@ -64,6 +64,7 @@ from sklearn.metrics import roc_auc_score
 
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import ArtifactError, ConfigError, FitWarning
+from adaptive.progress import progress_shown
 from adaptive.records import Range
 from adaptive.tracing.base import KnowledgeTracer, TracingState, require_log, require_responses
 from adaptive.tracing.calibration import LatentMastery, LatentMasteryMixin
@@ -302,8 +303,9 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
+        shown = self.progress and progress_shown()  # `--quiet` silences every model
         with Progress(
-            *columns, console=Console(stderr=True), disable=not self.progress, transient=False
+            *columns, console=Console(stderr=True), disable=not shown, transient=False
         ) as bar:
             task = bar.add_task(self.name, total=n_batches)
             for epoch in range(1, self.max_epochs + 1):
@@ -343,7 +345,7 @@ class DeepTracer(LatentMasteryMixin, KnowledgeTracer):
                     "train_seconds": train_s,
                 }
                 history.append(row)
-                if self.progress:
+                if shown:
                     bar.console.print(
                         f"{self.name} epoch {epoch}: loss {row['loss']:.4f}  val AUC {val_auc:.4f} "
                         f"val loss {val_loss:.4f}  ({train_s:.1f} s)"
