@@ -446,6 +446,11 @@ def test_an_activity_both_assigned_and_excluded_is_an_error(tmp_path):
         f"{path}, line 13, column 5, field students.st1.excluded[1]: got 'a3'"
     )
     assert "also in students.st1.assigned" in str(err.value)
+    two = write(tmp_path, {"st1": {"assigned": ["zz", "yy"]}}, "two.json")  # unknown, not twice
+    with pytest.raises(OverridesError) as err:
+        read_overrides(two, CATALOG, PROFILES)
+    assert "assigned[1]: got 'yy'; expected an activity id" in str(err.value)
+    assert "once" not in str(err.value)
 
 
 def test_the_same_export_downloaded_twice_is_read_once_with_a_warning(tmp_path):
@@ -649,7 +654,7 @@ def test_overrides_built_in_python_are_checked_as_a_file_is():
         StudentOverride(assigned="a1")
     with pytest.raises(ConfigError, match="mode = 'accelerated': expected None or one of"):
         StudentOverride(mode="accelerated")
-    with pytest.raises(ConfigError, match="both assigned and excluded"):
+    with pytest.raises(ConfigError, match="either assigned or excluded"):
         StudentOverride(assigned=("a1",), excluded=("a1",))
     spaced = OverrideSet({" st1 ": StudentOverride(excluded=(" a2 ",))})
     fields = spaced.batch_fields(CATALOG, PROFILES, ["st1"])

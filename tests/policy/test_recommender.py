@@ -209,7 +209,9 @@ def test_teacher_assignments_first_and_exclusions_win(catalog) -> None:
     assert [r.activity_id for r in recs[:2]] == ["div-0", "geo-3"]
     assert recs[0].assigned_by_teacher and "teacher" in recs[0].sentence
     assert not {"add-0", "add-1"} & {r.activity_id for r in recs}
-    ov2 = TeacherOverrides(assigned=("add-0",), excluded=frozenset({"add-0"}))
+    with pytest.raises(ConfigError, match="either assigned or excluded"):  # as a file says it
+        TeacherOverrides(assigned=("add-0",), excluded=frozenset({"add-0"}))
+    ov2 = TeacherOverrides(excluded=frozenset({"add-0"}))
     assert "add-0" not in [
         r.activity_id for r in policy.recommend(view(), k=5, now=NOW, overrides=ov2)
     ]

@@ -76,7 +76,12 @@ from adaptive.errors import (
     verb,
 )
 from adaptive.files import atomic_write_bytes, read_user_text
-from adaptive.policy.base import TeacherOverrides, student_at, teacher_arrays
+from adaptive.policy.base import (
+    TeacherOverrides,
+    overrides_clashes,
+    student_at,
+    teacher_arrays,
+)
 
 FORMAT = "adaptive-overrides"
 VERSION = 1
@@ -166,9 +171,12 @@ class StudentOverride:
             raise ConfigError(
                 f"StudentOverride.mode = {self.mode!r}: expected None or one of {', '.join(MODES)}"
             )
-        both = sorted(set(self.assigned) & set(self.excluded))
-        if both:
-            raise ConfigError(f"StudentOverride: {both} both assigned and excluded")
+        clashes = overrides_clashes(self.assigned, self.excluded)
+        if clashes:
+            field_, i, activity, expected = clashes[0]
+            raise ConfigError(
+                f"StudentOverride.{field_}[{i}] {activity!r}: expected {expected.format('')}"
+            )
 
     def to_dict(self) -> dict:
         return {"assigned": list(self.assigned), "excluded": list(self.excluded), "mode": self.mode}
@@ -1141,19 +1149,14 @@ class _Student:
         assigned = self.activities(entry, "assigned", activities)
         excluded = self.activities(entry, "excluded", activities)
         problems = len(self.source.problems)  # before this entry's own checks below
-        for i, activity in enumerate(excluded):
-            if activity in assigned:
-                expected = (
-                    "an activity either assigned or excluded (this one is also in "
-                    "{}.assigned, and the exclusion would win without a word)"
-                )
-                self.note(
-                    f".excluded[{i}]",
-                    activity,
-                    expected.format(self.where),
-                    entry["excluded"].item_at[i],
-                    hidden=(repr(activity), expected.format(HIDDEN_WHERE)),
-                )
+        for key, i, activity, expected in overrides_clashes(assigned, excluded):
+            self.note(
+                f".{key}[{i}]",
+                activity,
+                expected.format(f"{self.where}."),
+                entry[key].item_at[i],
+                hidden=(repr(activity), expected.format(f"{HIDDEN_WHERE}.")),
+            )
         mode = entry.get("mode")
         if mode is not None and mode not in MODES:
             close = closest_name(mode, MODES) if isinstance(mode, str) else None
@@ -1163,35 +1166,27 @@ class _Student:
         if len(self.source.problems) > problems:
             return None
         # an exclusion repeated excludes the same: kept once
-        return StudentOverride(tuple(assigned), tuple(sorted(set(excluded))), mode)
+        return StudentOverride(
+            tuple(a for a in assigned if a is not None),
+            tuple(sorted({a for a in excluded if a is not None})),
+            mode,
+        )
 
-    def activities(self, entry: _JsonObject, key: str, activities: set[str]) -> list[str]:
+    def activities(self, entry: _JsonObject, key: str, activities: set[str]) -> list[str | None]:
         """The entry's list `key` of the catalog's activity ids (trimmed, as written otherwise;
-        none where it is not given). An activity assigned twice is a problem, as a student or
-        field given twice is: it would be served once, in an order the teacher did not give,
-        without a word. Each problem is noted (`note`) and its id left out."""
+        none where it is not given), each in its place: None where an entry is no id of the
+        catalog, a problem noted (`note`). What two lists of one student may not hold together
+        (an activity assigned twice, or also excluded) is `overrides_clashes`'s rule."""
         values = entry.get(key, _JsonArray())
         if not isinstance(values, _JsonArray):
             self.note(f".{key}", values, "a list of activity ids", entry.value_at[key])
             return []
-        ids: list[str] = []
+        ids: list[str | None] = []
         for i, activity in enumerate(values):
-            at = values.item_at[i]
             if not isinstance(activity, str) or activity.strip() not in activities:
                 expected = _activity_expected(activity, activities)
-                self.note(f".{key}[{i}]", activity, expected, at)
-                continue
-            if key == "assigned" and activity.strip() in ids:
-                first = ids.index(activity.strip())
-                expected = f"each activity once in {{}}.{key} (it is also {key}[{first}]; "
-                expected += "it would be served once)"
-                self.note(
-                    f".{key}[{i}]",
-                    activity,
-                    expected.format(self.where),
-                    at,
-                    hidden=(repr(activity), expected.format(HIDDEN_WHERE)),
-                )
+                self.note(f".{key}[{i}]", activity, expected, values.item_at[i])
+                ids.append(None)
                 continue
             ids.append(activity.strip())
         return ids

@@ -207,7 +207,16 @@ class TeacherOverrides:
 
     def __post_init__(self) -> None:
         """Constraints that leave nothing to recommend are errors, not an empty list: a grade
-        band whose lowest grade is above its highest, a day of no minutes."""
+        band whose lowest grade is above its highest, a day of no minutes. An activity assigned
+        twice, or both assigned and excluded, is refused as an overrides file refuses it
+        (`overrides_clashes`): the exclusion dropped the pin without a word."""
+        clashes = overrides_clashes(_listed_ids(self.assigned), sorted(_listed_ids(self.excluded)))
+        if clashes:
+            field_, i, activity, expected = clashes[0]
+            where = f"{field_}[{i}]" if field_ == "assigned" else field_  # excluded: a set
+            raise ConfigError(
+                f"TeacherOverrides: {where} {activity!r}: expected {expected.format('')}"
+            )
         low, high = self.min_grade, self.max_grade
         if low is not None and high is not None and low > high:
             raise ConfigError(
@@ -225,6 +234,42 @@ class TeacherOverrides:
     #: the placement count as not shown until answered, so the student checks the foundations
     #: before what builds on them (`features.unverified_below_grade`)
     remediate: bool = False
+
+
+def overrides_clashes(
+    assigned: Sequence[str | None], excluded: Sequence[str | None]
+) -> list[tuple[str, int, str, str]]:
+    """Each activity of one student's overrides (ids trimmed; None: an entry not read as an id,
+    skipped) that is assigned twice (it would be served once, in an order the teacher did not
+    give) or both assigned and excluded (the exclusion would win: the pin dropped without a
+    word), as (field, position in it, activity, what was expected): one rule for an overrides
+    file (`adaptive.batch.overrides`, `{}` in the expectation being where the student's entry is,
+    e.g. "students.st1.") and a request's `TeacherOverrides` (`{}` empty)."""
+    problems: list[tuple[str, int, str, str]] = []
+    first: dict[str, int] = {}
+    for i, activity in enumerate(assigned):
+        if activity is None:
+            continue
+        j = first.setdefault(activity, i)
+        if j != i:
+            expected = f"each activity once in {{}}assigned (it is also assigned[{j}]; it would "
+            problems.append(("assigned", i, activity, expected + "be served once)"))
+    for i, activity in enumerate(excluded):
+        if activity in first:
+            expected = (
+                "an activity either assigned or excluded (this one is also in {}assigned, and the "
+                "exclusion would win without a word)"
+            )
+            problems.append(("excluded", i, activity, expected))
+    return problems
+
+
+def _listed_ids(ids: object) -> list[str]:
+    """The trimmed text ids of a `TeacherOverrides` field, for `overrides_clashes`: what is no
+    list of ids is left to `activity_matrix`, which says so with the field's name."""
+    if isinstance(ids, str | bytes) or not isinstance(ids, Iterable):
+        return []
+    return [a.strip() for a in ids if isinstance(a, str)]
 
 
 def to_days(now: float | pd.Timestamp | dt.datetime | dt.date | str | None) -> float:
