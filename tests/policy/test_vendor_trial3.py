@@ -5,6 +5,7 @@ whole skill aside, a review served on a grade guess."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from policy_fixtures import view
 
@@ -33,3 +34,21 @@ def test_a_request_refuses_an_activity_both_assigned_and_excluded_as_a_file_does
     ok = TeacherOverrides(assigned=("add-1",), excluded=frozenset({"geo-0"}))
     recs = AdaptivePolicy(catalog).recommend(view(), k=3, now=NOW, overrides=ok)
     assert recs[0].activity_id == "add-1" and "geo-0" not in [r.activity_id for r in recs]
+
+
+def test_a_teachers_grade_band_reads_grades_as_profiles_do_and_refuses_what_it_cannot():
+    """`min_grade="7th"`, `max_grade="Grade 7"` and `remediate="yes"` were bare ValueErrors
+    deep in the policy, while `max_grade=7.5` (a grade no profile takes) was taken."""
+    band = TeacherOverrides(min_grade="6th", max_grade="Grade 7", remediate=np.True_)
+    assert (band.min_grade, band.max_grade, band.remediate) == (6, 7, True)
+    assert TeacherOverrides(min_grade="K", max_grade=7.0).max_grade == 7
+    with pytest.raises(ConfigError) as err:
+        TeacherOverrides(max_grade=7.5)
+    assert str(err.value).startswith("TeacherOverrides: max_grade: grade 7.5; expected a whole")
+    with pytest.raises(ConfigError, match=r"^TeacherOverrides: min_grade: grade 'seventh'"):
+        TeacherOverrides(min_grade="seventh")
+    with pytest.raises(ConfigError) as err:
+        TeacherOverrides(remediate="yes")
+    assert str(err.value) == "TeacherOverrides: remediate 'yes'; expected True or False"
+    with pytest.raises(ConfigError, match="min_grade 8 above max_grade 7"):
+        TeacherOverrides(min_grade="8th", max_grade="7")

@@ -49,6 +49,7 @@ from adaptive.errors import (
     nth,
     some_of,
 )
+from adaptive.grades import parse_grade
 from adaptive.memo import IdentityMemo, SaidOnce
 from adaptive.placement.prior import grade_placement, grade_source
 from adaptive.policy.config import PolicyConfig
@@ -217,6 +218,15 @@ class TeacherOverrides:
             raise ConfigError(
                 f"TeacherOverrides: {where} {activity!r}: expected {expected.format('')}"
             )
+        for name in ("min_grade", "max_grade"):  # "7th" and 7.0 are grade 7, as in a profile
+            object.__setattr__(
+                self, name, parse_grade(getattr(self, name), f"TeacherOverrides: {name}")
+            )
+        if not isinstance(self.remediate, bool | np.bool_):  # "yes" would be a bare ValueError
+            raise ConfigError(
+                f"TeacherOverrides: remediate {self.remediate!r}; expected True or False"
+            )
+        object.__setattr__(self, "remediate", bool(self.remediate))
         low, high = self.min_grade, self.max_grade
         if low is not None and high is not None and low > high:
             raise ConfigError(
