@@ -37,7 +37,7 @@ def test_a_batch_built_with_another_config_is_refused(catalog) -> None:
     """`batch_from_model` without `config=` (as the README showed) built a 30-minute day; the
     vendor's policy said 60: 3 recommendations instead of 6, without a word."""
     config = PolicyConfig(default_daily_minutes=60.0)
-    no_budget = LearnerProfile("s1", grade=3, weekly_minutes=0.0)
+    no_budget = LearnerProfile("s1", grade=3, weekly_minutes=None)  # the default day
     batch = StudentBatch.from_views(catalog, [view(profile=no_budget)])  # PolicyConfig()
     with pytest.raises(ConfigError, match="built with another PolicyConfig"):
         AdaptivePolicy(catalog, config).select(batch, 6, NOW)

@@ -52,3 +52,29 @@ def test_a_teachers_grade_band_reads_grades_as_profiles_do_and_refuses_what_it_c
     assert str(err.value) == "TeacherOverrides: remediate 'yes'; expected True or False"
     with pytest.raises(ConfigError, match="min_grade 8 above max_grade 7"):
         TeacherOverrides(min_grade="8th", max_grade="7")
+
+
+def test_a_week_of_no_minutes_is_a_day_of_none_not_a_default_day(catalog, tmp_path):
+    """`LearnerProfile(weekly_minutes=0)` was served a full default day (30 minutes): 0 read as
+    "not given". It is now an empty list whose shortfall and `explain` say the budget is 0;
+    only a profile without minutes (None, or an empty cell of a profiles file) gets the
+    default."""
+    from adaptive.curriculum import LearnerProfile, read_profiles
+
+    policy = AdaptivePolicy(catalog)
+    none = view(profile=LearnerProfile("s1", grade=3, weekly_minutes=0))
+    recs = policy.recommend(none, k=3, now=NOW)
+    assert list(recs) == [] and recs.shortfall.minutes_budget == 0.0
+    assert recs.shortfall.sentence == (
+        "0 of 3 recommended: today's time budget is 0 minutes (no time is planned today: a "
+        "profile's weekly_minutes of 0)."
+    )
+    why = policy.explain(none, "add-0", now=NOW)
+    assert why.status == "over_budget" and "today's time budget is 0 minutes" in why.sentence
+    pinned = policy.recommend(none, k=3, now=NOW, overrides=TeacherOverrides(assigned=("add-1",)))
+    assert [r.activity_id for r in pinned] == ["add-1"]  # a teacher's choice is served anyway
+    default = view(profile=LearnerProfile("s1", grade=3, weekly_minutes=None))
+    assert len(policy.recommend(default, k=3, now=NOW)) == 3
+    path = tmp_path / "profiles.csv"
+    path.write_text("student_id,grade,weekly_minutes\na,3,\nb,3,0\n")
+    assert {s: p.weekly_minutes for s, p in read_profiles(path).items()} == {"a": 150.0, "b": 0.0}

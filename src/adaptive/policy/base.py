@@ -1011,10 +1011,12 @@ _NOT_NUMBERS = (str, bytes, bool, np.bool_)
 
 
 def daily_budget(profile: LearnerProfile, config: PolicyConfig) -> float:
-    """A day's time budget in minutes: the weekly budget over 5 school days, or the default."""
-    if profile.weekly_minutes and profile.weekly_minutes > 0:
-        return float(profile.weekly_minutes) / 5.0
-    return config.default_daily_minutes
+    """A day's time budget in minutes: the weekly budget over 5 school days, or the config's
+    default where the profile gives none (None). A week of 0 minutes is a day of none, an
+    empty list whose shortfall says so, not a default day (it was served 30 minutes)."""
+    if profile.weekly_minutes is None:
+        return config.default_daily_minutes
+    return float(profile.weekly_minutes) / 5.0
 
 
 def profile_interests(

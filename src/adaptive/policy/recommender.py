@@ -48,7 +48,7 @@ from adaptive.policy.features import (
     gather_activities,
     to_activities,
 )
-from adaptive.policy.shortfall import Shortfall, shortfall_of
+from adaptive.policy.shortfall import NO_TIME, Shortfall, shortfall_of
 
 SELECTION_TERMS: tuple[str, ...] = (*TERMS, "variety")
 #: A sentence names the student's goal beside its strongest reason when the goal weighed at
@@ -489,6 +489,13 @@ class AdaptivePolicy(Policy):
             Reason(t, round(c, 6), TERM_DETAILS.get(t, t)) for t, c in parts.items() if is_reason(c)
         )
         total = sum(parts.values())
+        if batch.daily_minutes[0] <= 0 and not used:
+            return Explanation(
+                activity_id,
+                "over_budget",
+                f"{title}: today's time budget is 0 minutes ({NO_TIME}).",
+                reasons,
+            )
         if used + ctx.minutes[a] > batch.daily_minutes[0] + 1e-9:
             return Explanation(
                 activity_id,

@@ -146,4 +146,10 @@ def _sentence(
             words = one if n == 1 else several
             parts.append(f"{n:,} {verb(n, singular)} {words}{extra}")
     why = "; ".join(parts) if parts else f"the catalog has only {n_act:,} activities"
+    if budget <= 0 and not used:  # not "0 of 0 minutes planned" for a student of no time today
+        return f"{returned} of {k} recommended: today's time budget is 0 minutes ({NO_TIME})."
     return f"{returned} of {k} recommended: of the other activities, {why}."
+
+
+#: why a day's budget is 0, as a shortfall and `explain` say it
+NO_TIME = "no time is planned today: a profile's weekly_minutes of 0"
