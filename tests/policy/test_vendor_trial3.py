@@ -78,3 +78,32 @@ def test_a_week_of_no_minutes_is_a_day_of_none_not_a_default_day(catalog, tmp_pa
     path = tmp_path / "profiles.csv"
     path.write_text("student_id,grade,weekly_minutes\na,3,\nb,3,0\n")
     assert {s: p.weekly_minutes for s, p in read_profiles(path).items()} == {"a": 150.0, "b": 0.0}
+
+
+def test_a_catalog_of_no_activities_loads_for_tracing_and_a_policy_says_why_it_cannot_use_it(
+    catalog, tmp_path
+):
+    """`"activities": []` loaded, and `AdaptivePolicy(catalog)` then failed with "ValueError:
+    cannot reshape array of size 0". Skills alone serve tracing (it still loads); a policy
+    refuses it in one sentence naming the file."""
+    import json
+
+    from adaptive.curriculum import Catalog
+    from adaptive.policy.baselines import CurriculumOrder
+
+    doc = catalog.to_dict()
+    doc["activities"] = []
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(doc))
+    skills_only = Catalog.from_json(path)
+    assert len(skills_only.skills) == 5 and skills_only.read_from == str(path)
+    assert skills_only == Catalog(catalog.skills, topics=catalog.topics)  # not a field
+    with pytest.raises(ConfigError) as err:
+        AdaptivePolicy(skills_only)
+    assert str(err.value) == (
+        f"{path}: the catalog has 5 skills and no activities; a policy recommends activities, "
+        "so expected at least one in its activities list (a catalog of skills alone serves "
+        "knowledge tracing, not recommendations)"
+    )
+    with pytest.raises(ConfigError, match=r"^the catalog has 5 skills and no activities"):
+        CurriculumOrder(Catalog(catalog.skills))

@@ -341,6 +341,10 @@ class Catalog:
     activities: tuple[Activity, ...] = ()
     topics: tuple[str, ...] = field(default=())
 
+    #: the file `from_json` read the catalog from (None: built in Python), for messages about
+    #: it; not a field: two catalogs of the same skills and activities are the same catalog
+    read_from = None
+
     def __post_init__(self) -> None:
         topics, problems = _catalog_problems(
             tuple(enumerate(self.skills)), tuple(enumerate(self.activities)), self.topics
@@ -652,6 +656,7 @@ class Catalog:
             ) from exc
         for note in catalog_notes(catalog):
             warnings.warn(f"{path}: {note}", DataNoteWarning, stacklevel=2)
+        object.__setattr__(catalog, "read_from", str(path))
         return catalog
 
     @classmethod

@@ -1379,6 +1379,14 @@ def check_policy_args(catalog: object, config: object) -> None:
             else "; build one with Catalog(skills=..., activities=...) or Catalog.from_json(path)"
         )
         raise TypeError(f"catalog: expected a Catalog, got {type(catalog).__name__}{hint}")
+    if not catalog.activities:  # a catalog of skills alone serves tracing; a policy had an
+        # error about reshaping an array of size 0
+        where = f"{catalog.read_from}: " if catalog.read_from else ""
+        raise ConfigError(
+            f"{where}the catalog has {counted(len(catalog.skills), 'skill')} and no activities; "
+            "a policy recommends activities, so expected at least one in its activities list "
+            "(a catalog of skills alone serves knowledge tracing, not recommendations)"
+        )
     if config is not None and not isinstance(config, PolicyConfig):
         hint = (
             "; build one with PolicyConfig.from_dict({...}) (or PolicyConfig.from_toml(path), "
