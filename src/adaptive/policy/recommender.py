@@ -150,13 +150,17 @@ class AdaptivePolicy(Policy):
 
     def unmet_reviews(self, feats: Features) -> np.ndarray:
         """(n, A) True on a review-kind activity of a skill the student has not met: never
-        practised and not placed as mastered (P below `mastery_threshold`). A review is a
-        return to a skill; a new student's first contact with one is its practice (a
-        coordinator found a review of a skill the student had never seen served as first)."""
+        practised (answered, or a last practice given) and not known for sure (assumed known:
+        a starting estimate of at least `PolicyConfig.assumed_known`, e.g. last year's
+        records). A review is a return to a skill; a new student's first contact with one is its
+        practice (a coordinator found a review of a skill the student had never seen served as
+        first). A grade placement is a guess, not a meeting: a placement of 0.7 above
+        `mastery_threshold` served one skill's review ("it is about gaming") while another's,
+        placed at 0.65, was refused as not practised."""
         ctx = self._ctx
         if not ctx.review.any():
             return np.zeros(feats.p_act.shape, bool)
-        unmet = np.isnan(feats.elapsed) & (feats.mastery < self.config.mastery_threshold)
+        unmet = ~feats.answered & np.isnan(feats.elapsed) & ~feats.assumed
         return ctx.review[None, :] & (to_activities(ctx, unmet.astype(np.float32)) > 0)
 
     def features(self, batch: StudentBatch, now: float) -> Features:
