@@ -86,7 +86,7 @@ def test_read_and_batch_fields(tmp_path):
             {"st1": {"exluded": ["a2"]}},
             {},
             "line 7, column 4, field students.st1.exluded: got 'exluded'; expected one of a "
-            "student's keys assigned, excluded, mode (did you mean 'excluded'?)",
+            "student's keys assigned, excluded, mode, excluded_skills (did you mean 'excluded'?)",
         ),
         ({"st1": 3}, {}, "line 6, column 10, field students.st1: got 3; expected an object"),
         ({}, {"format": "x"}, "field format: got 'x'; expected 'adaptive-overrides'"),
@@ -1112,3 +1112,29 @@ def test_a_classs_several_set_aside_files_fill_its_form_by_the_nights_rule(tmp_p
     form = set_aside_form([newer, twice], {"stu0001"})
     assert form.choices["stu0001"].mode == "remediate" and form.left_out == ()
     assert _form_source_words(form) == ""
+
+
+def test_an_overrides_file_sets_whole_skills_aside_and_names_an_unknown_one(tmp_path):
+    """A file's `excluded_skills`: every activity on the skill excluded, recorded and read back;
+    an unknown skill is a problem with the closest id; an activity assigned on it is one too."""
+    path = write(tmp_path, {"st1": {"excluded_skills": [" s2"]}, "st2": {}})
+    got = read_overrides(path, CATALOG, PROFILES)
+    assert got.students["st1"] == StudentOverride(excluded_skills=("s2",))
+    assert got.students["st1"].to_dict()["excluded_skills"] == ["s2"]
+    assert "excluded_skills" not in got.students["st2"].to_dict()  # as before
+    fields = got.batch_fields(CATALOG, PROFILES, ["st1", "st2"])
+    assert fields["excluded"].toarray().tolist() == [[0.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
+    bad = write(tmp_path, {"st1": {"excluded_skills": ["S2"], "assigned": ["a1", "zz", "yy"]},
+                           "st2": {"excluded_skills": ["s2"], "assigned": ["a3"]}}, "b.json")  # fmt: skip
+    with pytest.raises(OverridesError) as err:
+        read_overrides(bad, CATALOG, PROFILES)
+    said = str(err.value)
+    assert (
+        "field students.st1.excluded_skills[0]: got 'S2'; expected a skill id of the catalog "
+        "(did you mean 's2'?)" in said
+    )
+    assert "field students.st1.assigned[2]: got 'yy'" in said  # unknown ids, each named
+    assert (
+        "field students.st2.assigned[0]: got 'a3'; expected an activity on no skill of "
+        "students.st2.excluded_skills (this one is on 's2'" in said
+    )

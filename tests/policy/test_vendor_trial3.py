@@ -128,3 +128,29 @@ def test_a_review_needs_the_skill_practised_or_known_for_sure_not_a_grade_guess(
     assert policy.explain(sure, "rev-add", now=NOW).status == "assumed_known"
     practised = view({"add": 0.8}, n={"add": 4}, last_practiced={"add": NOW - 60})
     assert policy.explain(practised, "rev-add", now=NOW).status != "unmet_review"
+
+
+def test_a_teacher_sets_a_whole_skill_aside(catalog):
+    """`excluded` took activity ids only; teachers think in skills. `excluded_skills` sets every
+    activity on a skill aside, said as the teacher's exclusion; an unknown skill gets the
+    closest id, and an activity assigned on a skill set aside is refused (it would be lost)."""
+    policy = AdaptivePolicy(catalog)
+    aside = TeacherOverrides(excluded_skills=frozenset({"add"}))
+    recs = policy.recommend(view(), k=20, now=NOW, overrides=aside)
+    served = [r.activity_id for r in recs]
+    assert served and not [a for a in served if a.startswith(("add-", "rev-add", "mix-"))]
+    why = policy.explain(view(overrides=aside), "add-0", now=NOW)
+    assert (why.status, why.sentence) == (
+        "excluded",
+        "Addition 0 is skipped: the teacher excluded it.",
+    )
+    assert policy.explain(view(overrides=aside), "mix-0", now=NOW).status == "excluded"
+    with pytest.raises(ConfigError) as err:
+        policy.recommend(view(), k=3, now=NOW, overrides=TeacherOverrides(excluded_skills={"Add"}))
+    assert str(err.value) == (
+        "excluded_skills: skill id(s) not in the catalog: 'Add' (did you mean 'add' for 'Add'?); "
+        "expected ids of catalog.skills"
+    )
+    both = TeacherOverrides(assigned=("add-1",), excluded_skills=frozenset({"add"}))
+    with pytest.raises(ConfigError, match=r"^assigned 'add-1': expected an activity either "):
+        policy.recommend(view(), k=3, now=NOW, overrides=both)

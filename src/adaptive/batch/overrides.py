@@ -7,7 +7,8 @@ A class page exports one JSON file per class (`adaptive.reports.site`):
                                  "mode": "remediate"}}}
 
 `assigned` activities come first, in the given order (they skip readiness, never the exclusions);
-`excluded` ones are never recommended; `mode` moves the student's grade band: `accelerate` =
+`excluded` ones are never recommended, nor any activity on a skill of `excluded_skills` (skill
+ids, optional: a teacher sets a whole skill aside); `mode` moves the student's grade band: `accelerate` =
 grade-level and next grade's activities, `remediate` = up to two grades below through grade level
 (`TeacherOverrides.min_grade` / `max_grade`), the previous grade's skills the student never
 answered checked first (`TeacherOverrides.remediate`). `read_overrides` takes one file or a folder of them,
@@ -86,7 +87,7 @@ from adaptive.policy.base import (
 FORMAT = "adaptive-overrides"
 VERSION = 1
 MODES = ("accelerate", "remediate")
-STUDENT_KEYS = ("assigned", "excluded", "mode")
+STUDENT_KEYS = ("assigned", "excluded", "mode", "excluded_skills")
 #: the keys of an export (`class_id` may be left out by a file written by hand)
 TOP_KEYS = ("format", "version", "class_id", "date", "students")
 #: grade band per mode, relative to the student's grade: (min, max)
@@ -150,21 +151,25 @@ HIDDEN_WHERE = f"students.{HIDDEN_ID}"
 
 @dataclass(frozen=True)
 class StudentOverride:
-    """One student's overrides: assigned activities (in order), excluded ones, and a mode."""
+    """One student's overrides: assigned activities (in order), excluded ones, a mode, and
+    skills set aside (every activity on them excluded)."""
 
     assigned: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
     mode: str | None = None
+    excluded_skills: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Built in Python as a file is read: lists of activity ids (one string is not a list:
         its letters would be ids), trimmed; a mode of `MODES` (a typo was a bare KeyError when
-        applied). Activity ids are checked against the catalog when applied (`batch_fields`)."""
-        for name in ("assigned", "excluded"):
+        applied). Activity and skill ids are checked against the catalog when applied
+        (`batch_fields`)."""
+        for name in ("assigned", "excluded", "excluded_skills"):
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(a, str) for a in value):
+                kind = "skill" if name == "excluded_skills" else "activity"
                 raise ConfigError(
-                    f"StudentOverride.{name} = {value!r}: expected a list of activity ids"
+                    f"StudentOverride.{name} = {value!r}: expected a list of {kind} ids"
                 )
             object.__setattr__(self, name, tuple(a.strip() for a in value))
         if self.mode is not None and self.mode not in MODES:
@@ -179,7 +184,12 @@ class StudentOverride:
             )
 
     def to_dict(self) -> dict:
-        return {"assigned": list(self.assigned), "excluded": list(self.excluded), "mode": self.mode}
+        """The export's entry; `excluded_skills` only where some are set aside (an entry
+        without them reads and records as before)."""
+        out = {"assigned": list(self.assigned), "excluded": list(self.excluded), "mode": self.mode}
+        if self.excluded_skills:
+            out["excluded_skills"] = list(self.excluded_skills)
+        return out
 
     def teacher_overrides(self, grade: int | None) -> TeacherOverrides:
         """The policy's hard constraints for this student (grade band from the mode)."""
@@ -189,6 +199,7 @@ class StudentOverride:
         return TeacherOverrides(
             assigned=self.assigned, excluded=frozenset(self.excluded), min_grade=low,
             max_grade=high, remediate=self.mode == "remediate" and grade is not None,
+            excluded_skills=frozenset(self.excluded_skills),
         )  # fmt: skip
 
 
@@ -393,8 +404,9 @@ def read_overrides(
     if classes is None:
         classes = (p.class_id for p in profiles.values())
     district = _District(
-        set(catalog.activity_index), profiles, frozenset(c for c in classes if c), rosters
-    )
+        set(catalog.activity_index), profiles, frozenset(c for c in classes if c), rosters,
+        frozenset(catalog.skill_ids), {a.id: a.skills for a in catalog.activities},
+    )  # fmt: skip
     files: list[_FileOverrides] = []
     problems: list[tuple[Path, OverridesError]] = []
     for file, problem in _folder_entries(path):
@@ -564,6 +576,10 @@ class _District:
     profiles: Mapping[str, LearnerProfile]
     classes: frozenset[str]
     rosters: Mapping[str, Collection[str]] | None = None
+    #: the catalog's skill ids (what `excluded_skills` may name)
+    skills: frozenset[str] = frozenset()
+    #: each activity's skills (an activity assigned on a skill set aside is a problem)
+    activity_skills: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def students_of(self, classes: Collection[str]) -> set[str]:
         """The student ids of `classes`."""
@@ -979,7 +995,7 @@ def _students(
         profile = district.profiles.get(sid)
         if not student.check_id():
             continue
-        override = student.override(given[key], district.activities)  # checked all the same
+        override = student.override(given[key], district)  # checked all the same
         if override is None:
             continue
         if profile is None:
@@ -1136,9 +1152,11 @@ class _Student:
             self.note("", self.key, "a student id (text, not empty)")
         return bool(self.sid)
 
-    def override(self, entry: object, activities: set[str]) -> StudentOverride | None:
-        """The entry's assigned and excluded activities (ids trimmed) and mode, checked: every
-        problem noted (`note`); None where the entry is no object."""
+    def override(self, entry: object, district: _District) -> StudentOverride | None:
+        """The entry's assigned and excluded activities (ids trimmed), mode and skills set aside,
+        checked against the catalog (`district`): every problem noted (`note`); None where the
+        entry is no object."""
+        activities = district.activities
         if not isinstance(entry, _JsonObject):
             expected = f"an object with keys {', '.join(STUDENT_KEYS)}"
             self.note("", entry, expected, self.entry_at)
@@ -1157,6 +1175,19 @@ class _Student:
                 entry[key].item_at[i],
                 hidden=(repr(activity), expected.format(f"{HIDDEN_WHERE}.")),
             )
+        skills = self.skills_set_aside(entry, district.skills)
+        for i, activity in enumerate(assigned):
+            aside = sorted(set(district.activity_skills.get(activity or "", ())) & set(skills))
+            if aside:
+                expected = (
+                    f"an activity on no skill of {{}}excluded_skills (this one is on {aside[0]!r}, "
+                    "and the exclusion would win without a word)"
+                )
+                self.note(
+                    f".assigned[{i}]", activity, expected.format(f"{self.where}."),
+                    entry["assigned"].item_at[i],
+                    hidden=(repr(activity), expected.format(f"{HIDDEN_WHERE}.")),
+                )  # fmt: skip
         mode = entry.get("mode")
         if mode is not None and mode not in MODES:
             close = closest_name(mode, MODES) if isinstance(mode, str) else None
@@ -1170,7 +1201,28 @@ class _Student:
             tuple(a for a in assigned if a is not None),
             tuple(sorted({a for a in excluded if a is not None})),
             mode,
+            skills,
         )
+
+    def skills_set_aside(self, entry: _JsonObject, skills: frozenset[str]) -> tuple[str, ...]:
+        """The entry's `excluded_skills` (trimmed, each once, sorted): skill ids of the catalog,
+        every activity on them excluded; an unknown one is a problem with the closest id, as an
+        unknown activity is."""
+        values = entry.get("excluded_skills", _JsonArray())
+        if not isinstance(values, _JsonArray):
+            at = entry.value_at["excluded_skills"]
+            self.note(".excluded_skills", values, "a list of skill ids", at)
+            return ()
+        ids = set()
+        for i, skill in enumerate(values):
+            if not isinstance(skill, str) or skill.strip() not in skills:
+                close = closest_name(skill.strip(), skills) if isinstance(skill, str) else None
+                hint = f" (did you mean {close!r}?)" if close else ""
+                at = values.item_at[i]
+                self.note(f".excluded_skills[{i}]", skill, f"a skill id of the catalog{hint}", at)
+                continue
+            ids.add(skill.strip())
+        return tuple(sorted(ids))
 
     def activities(self, entry: _JsonObject, key: str, activities: set[str]) -> list[str | None]:
         """The entry's list `key` of the catalog's activity ids (trimmed, as written otherwise;
@@ -1476,7 +1528,12 @@ def applied_overrides(out: str | Path, date: str) -> dict[str, StudentOverride]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         return {
-            sid: StudentOverride(tuple(d["assigned"]), tuple(d["excluded"]), d["mode"])
+            sid: StudentOverride(
+                tuple(d["assigned"]),
+                tuple(d["excluded"]),
+                d["mode"],
+                tuple(d.get("excluded_skills", ())),
+            )  # fmt: skip
             for sid, d in doc["students"].items()
         }
     except (json.JSONDecodeError, KeyError, TypeError) as exc:

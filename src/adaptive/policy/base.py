@@ -196,7 +196,8 @@ class TeacherOverrides:
 
     `assigned` are included first, in the given order, whatever readiness, the time budget
     and the per-skill cap say (a teacher's choice is served and uses up the day's minutes);
-    never against the exclusions: `excluded` wins over `assigned`.
+    an activity is never both assigned and excluded. `excluded_skills` sets whole skills aside:
+    every activity on one of them is excluded (a teacher thinks in skills, not activity ids).
     """
 
     assigned: tuple[str, ...] = ()
@@ -244,6 +245,8 @@ class TeacherOverrides:
     #: the placement count as not shown until answered, so the student checks the foundations
     #: before what builds on them (`features.unverified_below_grade`)
     remediate: bool = False
+    #: skill ids set aside by the teacher: every activity on one of them is excluded
+    excluded_skills: frozenset[str] = frozenset()
 
 
 def overrides_clashes(
@@ -905,12 +908,50 @@ def teacher_arrays(
         "assigned": activity_matrix(
             catalog, [o.assigned for o in overrides], "assigned", ordered=True
         ),
-        "excluded": activity_matrix(catalog, [o.excluded for o in overrides], "excluded"),
+        "excluded": activity_matrix(catalog, [o.excluded for o in overrides], "excluded")
+        + skills_set_aside(catalog, overrides),
         "scope": scope,
         "min_grade": np.array(low, float),
         "max_grade": np.array(high, float),
         "remediate": np.array([o.remediate for o in overrides], float),
     }
+
+
+def skills_set_aside(catalog: Catalog, overrides: Sequence[TeacherOverrides]) -> sparse.csr_matrix:
+    """(n, A) 1 on every activity on a skill each student's teacher set aside
+    (`TeacherOverrides.excluded_skills`), as if each were excluded: the policy, `explain` and the
+    shortfall say them as excluded by the teacher. A skill id the catalog lacks is an error with
+    the closest one ("did you mean"), as an unknown activity id of an overrides file is; an
+    activity assigned on such a skill is one too (the exclusion would win without a word)."""
+    ctx = catalog_arrays(catalog)
+    n = len(overrides)
+    rows, cols = [], []
+    for i, o in enumerate(overrides):
+        if not o.excluded_skills:
+            continue
+        where = f"{student_at(i, n)}excluded_skills"
+        ids = sorted(set(id_list(o.excluded_skills, where)))
+        unknown = [s for s in ids if s not in ctx.skill_pos]
+        if unknown:
+            close = closest_name(unknown[0], ctx.skill_pos)
+            hint = f" (did you mean {close!r} for {unknown[0]!r}?)" if close else ""
+            raise ConfigError(
+                f"{where}: skill id(s) not in the catalog: {some_of([repr(u) for u in unknown], 5)}"
+                f"{hint}; expected ids of catalog.skills"
+            )
+        rows.extend([i] * len(ids))
+        cols.extend(ctx.skill_pos[s] for s in ids)
+    aside = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), (n, len(ctx.skill_ids)))
+    out = ((aside @ ctx.activity_skill_bin.T) > 0).astype(np.float64).tocsr()
+    for i, o in enumerate(overrides):
+        pinned = id_list(o.assigned, "assigned") if out[i].nnz else []
+        both = [a for a in pinned if out[i, ctx.activity_pos[a]]]  # ids checked: assigned
+        if both:
+            raise ConfigError(
+                f"{student_at(i, n)}assigned {both[0]!r}: expected an activity either assigned or "
+                "on a skill of excluded_skills (the exclusion would win without a word)"
+            )
+    return out
 
 
 #: What a probability must be, as errors say it.
