@@ -23,10 +23,11 @@ def lookup_codes(positions: Mapping[str, int], ids: Sequence[str] | np.ndarray) 
 
 
 def check_many_ids(ids: object, name: str = "student_ids") -> None:
-    """A single id (a str) where a list of ids is expected is a usage mistake that iterating
-    would read letter by letter ("abc" as the students a, b, c): a TypeError saying so, without
-    the id (an app's exception log is a log)."""
-    if isinstance(ids, str | bytes):
+    """A single id (a str, an integer) where a list of ids is expected is a usage mistake that
+    iterating would read letter by letter ("abc" as the students a, b, c) or fail on ("'int'
+    object is not iterable"): a TypeError saying so, without the id (an app's exception log is
+    a log)."""
+    if isinstance(ids, str | bytes | int | np.integer):
         raise TypeError(
             f"{name}: expected a list of ids, got one {type(ids).__name__} (a single id?): put "
             "it in a list, [id]"
