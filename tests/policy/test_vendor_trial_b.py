@@ -3,16 +3,36 @@ absorbed, answers dated ahead of the clock; each failed before its fix)."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from test_cold_start import graded_catalog, model  # noqa: F401  (the fitted BKT fixture)
 
+from adaptive.curriculum import LearnerProfile
+from adaptive.data import Response
 from adaptive.policy.adapter import batch_from_model
 
+U = uuid.UUID("4f1c0e9a-3b2d-4c5e-9f70-1a2b3c4d5e6f")
 
-@pytest.mark.parametrize("one", ["100003", 100003], ids=["str", "int"])
+
+@pytest.mark.parametrize("one", ["100003", 100003, U], ids=["str", "int", "uuid"])
 def test_a_single_id_for_student_ids_says_put_it_in_a_list(model, one) -> None:  # noqa: F811
     """`student_ids=100003` (a bare int) ended in "TypeError: 'int' object is not iterable" deep
     in the id reader; a bare string already said "put it in a list"."""
     state = model.init_state(["100003"])
     with pytest.raises(TypeError, match=r"expected a list of ids, got one .*put it in a list"):
         batch_from_model(model, state, graded_catalog(), None, student_ids=one)
+
+
+def test_a_uuid_is_read_as_its_canonical_text_wherever_an_id_is_read(model) -> None:  # noqa: F811
+    """`uuid.UUID` ids were refused by `Response`, `LearnerProfile`, `init_state` and
+    `batch_from_model`: a vendor whose ids are UUIDs had to know to write `str(u)`."""
+    text = str(U)
+    assert Response(U, "add-0", ("add",), 1).student_id == text
+    assert LearnerProfile(U, grade=2).student_id == text
+    state = model.init_state([U])
+    assert state.students == [text] and state.rows([U]).tolist() == [0]
+    batch = batch_from_model(
+        model, state, graded_catalog(), {text: LearnerProfile(U, grade=2)}, student_ids=[U]
+    )
+    assert list(batch.student_ids) == [text] and batch.placement[0] == "placed from grade 2"

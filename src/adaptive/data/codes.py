@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence, Sized
 from itertools import repeat
+from uuid import UUID
 
 import numpy as np
 
@@ -23,11 +24,11 @@ def lookup_codes(positions: Mapping[str, int], ids: Sequence[str] | np.ndarray) 
 
 
 def check_many_ids(ids: object, name: str = "student_ids") -> None:
-    """A single id (a str, an integer) where a list of ids is expected is a usage mistake that
-    iterating would read letter by letter ("abc" as the students a, b, c) or fail on ("'int'
-    object is not iterable"): a TypeError saying so, without the id (an app's exception log is
-    a log)."""
-    if isinstance(ids, str | bytes | int | np.integer):
+    """A single id (a str, an integer, a UUID) where a list of ids is expected is a usage
+    mistake that iterating would read letter by letter ("abc" as the students a, b, c) or fail
+    on ("'int' object is not iterable"): a TypeError saying so, without the id (an app's
+    exception log is a log)."""
+    if isinstance(ids, str | bytes | int | np.integer | UUID):
         raise TypeError(
             f"{name}: expected a list of ids, got one {type(ids).__name__} (a single id?): put "
             "it in a list, [id]"
@@ -36,8 +37,9 @@ def check_many_ids(ids: object, name: str = "student_ids") -> None:
 
 def id_list(ids: Iterable[str], name: str = "student_ids") -> list[str]:
     """Ids as a list of trimmed text (`check_many_ids` first), as `Response` and the file
-    readers read an id: "stu010 " is the student "stu010", 123 is "123". Anything else (a
-    list, None, a float) is a TypeError naming it, never read as its printed form."""
+    readers read an id: "stu010 " is the student "stu010", 123 is "123", a `uuid.UUID` its
+    canonical text. Anything else (a list, None, a float) is a TypeError naming it, never read
+    as its printed form."""
     check_many_ids(ids, name)
     return [s.strip() if type(s) is str else _id_text(s, name) for s in ids]
 
@@ -78,7 +80,7 @@ def check_one_id(value: object, name: str = "student_id") -> None:
     """One id expected: a list or tuple of them (a batch's ids given to a one-student call)
     is a TypeError saying so, never read as one id "['a', 'b']". The error names the type and
     size, not the value: a batch's ids in an app's exception log are student ids in a log."""
-    if not isinstance(value, str | int | np.integer) or isinstance(value, bool | np.bool_):
+    if not isinstance(value, str | int | np.integer | UUID) or isinstance(value, bool | np.bool_):
         size = f" of {len(value)}" if isinstance(value, Sized) else ""
         raise TypeError(
             f"{name}: expected one id (text or an integer), got a {type(value).__name__}{size}"
@@ -87,13 +89,16 @@ def check_one_id(value: object, name: str = "student_id") -> None:
 
 def id_text(value: object) -> str | None:
     """An id as every reader of the library reads it: text trimmed (the same object when it is
-    trimmed already), an integer (not a bool) as its digits; None for anything else (a float
-    would be "123.0", another student; a list is not an id) or an empty text. `Response`,
-    `LearnerProfile` and `id_list` each say in their own words what they expected."""
+    trimmed already), an integer (not a bool) as its digits, a `uuid.UUID` as its canonical
+    text (`str(u)`: lower-case, hyphenated); None for anything else (a float would be "123.0",
+    another student; a list is not an id) or an empty text. `Response`, `LearnerProfile` and
+    `id_list` each say in their own words what they expected."""
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
         return str(int(value))
+    if isinstance(value, UUID):
+        return str(value)
     return None
 
 
@@ -101,7 +106,9 @@ def _id_text(value: object, name: str) -> str:
     """One id that is not a plain str: its text (`id_text`), or a TypeError saying what an id is."""
     text = id_text(value)
     if text is None:
-        raise TypeError(f"{name}: {value!r} is not an id; expected text ids (or integers)")
+        raise TypeError(
+            f"{name}: {value!r} is not an id; expected text ids (or integers, or uuid.UUID)"
+        )
     return text
 
 
