@@ -347,7 +347,7 @@ def test_a_vendors_ids_times_and_inputs_are_read_as_the_rest_of_the_library_read
         "a frame; read its file with read_profiles": dict(profiles=pd.DataFrame([one.to_dict()])),
         "a path; read the file": dict(profiles="profiles.jsonl"),
         "got a str among them": dict(profiles=["x"]),
-        "a dict keyed by int": dict(profiles={7: one}),
+        "a dict keyed by float": dict(profiles={7.0: one}),
         "an iterator is read once": dict(profiles=[one], log=(r for r in [answer])),
     }
     for message, given in mistakes.items():

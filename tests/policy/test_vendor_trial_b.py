@@ -4,6 +4,7 @@ absorbed, answers dated ahead of the clock; each failed before its fix)."""
 from __future__ import annotations
 
 import uuid
+import warnings
 
 import pytest
 from test_cold_start import graded_catalog, model  # noqa: F401  (the fitted BKT fixture)
@@ -36,3 +37,28 @@ def test_a_uuid_is_read_as_its_canonical_text_wherever_an_id_is_read(model) -> N
         model, state, graded_catalog(), {text: LearnerProfile(U, grade=2)}, student_ids=[U]
     )
     assert list(batch.student_ids) == [text] and batch.placement[0] == "placed from grade 2"
+
+
+@pytest.mark.parametrize("key", ["abc ", " abc"], ids=["trailing", "leading"])
+def test_a_profile_keyed_by_an_untrimmed_id_is_the_students(model, key) -> None:  # noqa: F811
+    """`{"abc ": LearnerProfile("abc ", grade=7)}` with `student_ids=["abc "]` was served "no
+    profile (population prior, no grade)", although ids are trimmed everywhere: the mapping's
+    keys are now read as every id is."""
+    profiles = {key: LearnerProfile(key, grade=2)}
+    state = model.init_state()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "has no profile" warning
+        batch = batch_from_model(model, state, graded_catalog(), profiles, student_ids=[key])
+    assert list(batch.student_ids) == ["abc"] and batch.placement[0] == "placed from grade 2"
+
+
+def test_a_profile_keyed_by_an_integer_is_the_student_of_its_digits(model) -> None:  # noqa: F811
+    """`{123: profile}` is the student "123", as `Response(123, ...)` and `LearnerProfile(123)`
+    are (it was a TypeError asking for text keys); a key that is no id stays one."""
+    cat, state = graded_catalog(), model.init_state()
+    batch = batch_from_model(
+        model, state, cat, {123: LearnerProfile(123, grade=2)}, student_ids=["123"]
+    )
+    assert batch.placement[0] == "placed from grade 2"
+    with pytest.raises(TypeError, match=r"a dict keyed by float \(1.5\); key it by the student"):
+        batch_from_model(model, state, cat, {1.5: LearnerProfile("x")}, student_ids=["x"])

@@ -31,6 +31,7 @@ from adaptive.data.codes import (
     KnownIds,
     check_unique_ids,
     id_list,
+    id_text,
     lookup_codes,
     match_words,
     reads_as_known,
@@ -458,12 +459,51 @@ def profiles_by_id(profiles: object) -> Mapping[str, LearnerProfile]:
     return {p.student_id: p for p in listed}
 
 
-def _unprofiled(ids: list[str], by_id: Mapping[str, LearnerProfile]) -> np.ndarray:
-    """(n,) requested students the profiles given lack (none where no profiles were given:
-    every student is placed without one, as asked). A look-up per requested student."""
-    if not by_id:
-        return np.zeros(len(ids), bool)
-    return np.fromiter((s not in by_id for s in ids), bool, len(ids))
+def _profiles_of(
+    ids: list[str], by_id: Mapping[str, LearnerProfile]
+) -> tuple[list[LearnerProfile], np.ndarray]:
+    """Each requested student's profile (an empty one where the profiles lack them: placed
+    without a grade), and (n,) which they lack (none where no profiles were given: every
+    student is placed without one, as asked). A look-up per requested student; a mapping's
+    keys are ids as every reader reads them (`id_text`: {"abc ": profile} is the student
+    "abc", {123: profile} the student "123"), looked at only for a student the keys as given
+    lack (`_keys_read`, once per mapping)."""
+    found = [by_id.get(s) for s in ids]
+    if by_id and None in found:
+        read = _keys_read(by_id)
+        if read is not None:
+            found = [p if p is not None else read.get(s) for p, s in zip(found, ids, strict=True)]
+    missing = np.fromiter((p is None for p in found), bool, len(ids))
+    plist = [LearnerProfile(s) if p is None else p for p, s in zip(found, ids, strict=True)]
+    return plist, missing if by_id else np.zeros(len(ids), bool)
+
+
+#: Each profiles mapping's keys read as ids (`_keys_read`).
+_KEYS_READ: IdentityMemo[dict[str, LearnerProfile] | None] = IdentityMemo(limit=4)
+
+
+def _keys_read(by_id: Mapping[str, LearnerProfile]) -> dict[str, LearnerProfile] | None:
+    """The mapping by its keys read as ids (`id_text`: trimmed, an integer's digits), None
+    where every key reads as itself (a district's `read_profiles`: nothing to copy). Built at
+    the first request with a student the keys as given lack, and kept for the mapping (by
+    identity, with its count, as `profile_ids`): a request then costs a look-up. A key that is
+    no id (a float, None) is a TypeError saying how to key the mapping."""
+
+    def build() -> dict[str, LearnerProfile] | None:
+        if all(type(key) is str and id_text(key) == key for key in by_id):
+            return None
+        read: dict[str, LearnerProfile] = {}
+        for key, profile in by_id.items():
+            text = id_text(key)
+            if text is None:
+                raise TypeError(
+                    f"profiles: a dict keyed by {type(key).__name__} ({key!r}); key it by the "
+                    "student id as text (ids are read as text: 123 is '123')"
+                )
+            read.setdefault(text, profile)
+        return read
+
+    return _KEYS_READ.get((by_id,), build, extra=len(by_id))
 
 
 def _warn_unprofiled(
@@ -507,19 +547,6 @@ def profile_ids(by_id: Mapping[str, LearnerProfile]) -> KnownIds:
     student they lack and kept for the mapping (by identity, with its count, as
     `service.known_ids`): a request then costs a look-up, not a pass over the district."""
     return _PROFILE_IDS.get((by_id,), lambda: KnownIds(map(str, by_id)), extra=len(by_id))
-
-
-def _unlisted(by_id: Mapping[str, LearnerProfile], student_id: str) -> LearnerProfile:
-    """The profile of a student the profiles lack: none (placed without a grade). A mapping
-    keyed by something else than the id text (numbers) would miss every student: said."""
-    if by_id:
-        key = next(iter(by_id))
-        if not isinstance(key, str):
-            raise TypeError(
-                f"profiles: a dict keyed by {type(key).__name__} ({key!r}); key it by the "
-                "student id as text (ids are read as text: 123 is '123')"
-            )
-    return LearnerProfile(student_id)
 
 
 def _check_log(log: object) -> None:
@@ -802,10 +829,9 @@ def batch_from_model(
     check_unique_ids(ids)
     _check_log_students(log, ids)
     by_id = profiles_by_id(profiles)
-    plist = [by_id.get(s) or _unlisted(by_id, s) for s in ids]
+    plist, unprofiled = _profiles_of(ids, by_id)
     state_rows = state.rows(ids, missing=-1)
     have = state_rows >= 0
-    unprofiled = _unprofiled(ids, by_id)
     if unprofiled.any():
         _warn_unprofiled(ids, unprofiled, have, by_id, hint=isinstance(profiles, Mapping))
     if placement is not None and have.any():
