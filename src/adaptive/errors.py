@@ -125,9 +125,9 @@ class UnknownStudentsError(ConfigError):
     `[ids[i] for i in err.positions]`.
 
     `likely_matches`: {position: the known id} for an unknown id that reads as a known one
-    (other case, dropped zeros: `same_as_read`), which `recommend_students` gives for the first
-    unknown id, so that a caller's code can tell a case bug from a new student; on every error,
-    empty where there is no such hint (`state.rows` gives none)."""
+    (other case, dropped zeros: `same_as_read`), which `recommend_students` and `state.rows` give
+    for the first unknown id, so that a caller's code can tell a case bug from a new student; on
+    every error, empty where there is no such hint."""
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ from test_cold_start import graded_catalog, model  # noqa: F401  (the fitted BKT
 
 from adaptive.curriculum import LearnerProfile
 from adaptive.data import Response
+from adaptive.errors import UnknownStudentsError
 from adaptive.policy.adapter import batch_from_model
 
 U = uuid.UUID("4f1c0e9a-3b2d-4c5e-9f70-1a2b3c4d5e6f")
@@ -62,3 +63,23 @@ def test_a_profile_keyed_by_an_integer_is_the_student_of_its_digits(model) -> No
     assert batch.placement[0] == "placed from grade 2"
     with pytest.raises(TypeError, match=r"a dict keyed by float \(1.5\); key it by the student"):
         batch_from_model(model, state, cat, {1.5: LearnerProfile("x")}, student_ids=["x"])
+
+
+def test_an_id_the_state_holds_written_otherwise_is_hinted(model) -> None:  # noqa: F811
+    """`state.rows([123])` against a state holding "000123" said only "not in this state",
+    while the diagnostic's start explains leading zeros; an upper-case UUID against the
+    state's lower-case one neither. Both now say what differs (by position, never the id) and
+    the error's `likely_matches` maps the position to the held id."""
+    state = model.init_state(["000123", str(U)])
+    with pytest.raises(UnknownStudentsError) as zeros:
+        state.rows([123])
+    said = str(zeros.value)
+    assert "it differs from a known student's id only in zeros" in said
+    assert "'4501' for '004501', or an id passed as a number?): keep ids as text" in said
+    assert zeros.value.likely_matches == {0: "000123"} and "000123" not in said
+    with pytest.raises(UnknownStudentsError, match="the 2nd differs only in case") as case:
+        state.rows(["000123", str(U).upper()])
+    assert case.value.likely_matches == {1: str(U)}
+    with pytest.raises(UnknownStudentsError) as other:
+        state.rows(["nobody"])
+    assert other.value.likely_matches == {} and "differs" not in str(other.value)

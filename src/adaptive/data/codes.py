@@ -112,6 +112,14 @@ def _id_text(value: object, name: str) -> str:
     return text
 
 
+#: How a student's id loses its leading zeros, and what to do: the hint wherever an unknown id
+#: reads as a known one but for them (`match_words`, the diagnostic's start).
+ZEROS_DROPPED = (
+    "(a spreadsheet that dropped them, '4501' for '004501', or an id passed as a number?): keep "
+    "ids as text"
+)
+
+
 #: Unknown ids of a request matched against the district's for a hint, at most: the first, as
 #: the CLI's hint (a vendor's case bug shows on the first id as well as on all, and the message
 #: stays one clause long).
@@ -175,6 +183,6 @@ def match_words(student_ids: Sequence[str], matches: Mapping[int, str]) -> str:
         else:
             said.append(
                 f"{who} differs from a known student's id only in zeros or look-alike "
-                "characters (O for 0, l for 1)"
+                f"characters (O for 0, l for 1); leading zeros {ZEROS_DROPPED}"
             )
     return "; " + ", ".join(said)

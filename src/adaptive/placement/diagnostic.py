@@ -85,7 +85,7 @@ import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
 from adaptive.curriculum.profile import are_profiles, given_instead_of_profiles
-from adaptive.data.codes import check_one_id, first_repeat, id_list
+from adaptive.data.codes import ZEROS_DROPPED, check_one_id, first_repeat, id_list
 from adaptive.data.mapping import ColumnMapping
 from adaptive.errors import (
     AdaptiveError,
@@ -1304,10 +1304,7 @@ def _check_unique(ids: Sequence[str]) -> None:
 
 
 #: Why a student the prior lacks may be one of its students (`_written_otherwise`).
-WRITTEN_OTHERWISE = (
-    "once leading zeros or case are restored (a spreadsheet that dropped them, '4501' for "
-    "'004501', or an id passed as a number?): keep ids as text"
-)
+WRITTEN_OTHERWISE = f"once leading zeros or case are restored {ZEROS_DROPPED}"
 WRITTEN_OTHERWISE_HINT = f"the prior holds a student whose id is this one {WRITTEN_OTHERWISE}"
 
 

@@ -63,7 +63,15 @@ import numpy as np
 import pandas as pd
 
 from adaptive.curriculum import Catalog, LearnerProfile
-from adaptive.data.codes import check_many_ids, check_unique_ids, id_list, lookup_codes
+from adaptive.data.codes import (
+    KnownIds,
+    check_many_ids,
+    check_unique_ids,
+    id_list,
+    lookup_codes,
+    match_words,
+    reads_as_known,
+)
 from adaptive.data.log import Response, ResponseLog
 from adaptive.errors import (
     ArgumentError,
@@ -91,6 +99,7 @@ from adaptive.files import (
     read_sealed_json,
     sealed_json,
 )
+from adaptive.memo import IdentityMemo
 from adaptive.placement.level import LevelFit, check_level
 from adaptive.placement.prior import GradeTable, Placement, expect_placement, on_skills
 from adaptive.tracing.learning_curve import LearningCurve, learning_curve
@@ -201,15 +210,30 @@ class TracingState:
         rows = lookup_codes(self._rows, ids)
         unknown = np.flatnonzero(rows < 0)
         if len(unknown):
-            rows[unknown] = lookup_codes(self._rows, id_list([ids[i] for i in unknown]))
+            read = id_list([ids[i] for i in unknown])
+            rows[unknown] = lookup_codes(self._rows, read)
+            for i, text in zip(unknown.tolist(), read, strict=True):
+                ids[i] = text
             unknown = np.flatnonzero(rows < 0)
         if len(unknown) and missing == "raise":
+            # whether the first reads as a held id (case, lost leading zeros), as a district's
+            # request says it (`check_students_known`): one look-up in the state's ids by how
+            # they read, built at the first refusal and kept while the state holds as many
+            matches = reads_as_known(self._known_ids(), ids, unknown.tolist())
             raise UnknownStudentsError(
-                unknown_students_message(unknown.tolist(), len(ids), len(self)), unknown
+                unknown_students_message(unknown.tolist(), len(ids), len(self))
+                + match_words(ids, matches),
+                unknown,
+                matches,
             )
         if len(unknown) and missing != -1:
             rows[unknown] = missing
         return rows
+
+    def _known_ids(self) -> KnownIds:
+        """The state's student ids by how they read (`KnownIds`), for `rows`' hint: built once
+        per state and number of students (a refused request then costs a look-up)."""
+        return _KNOWN_IDS.get((self.students,), lambda: KnownIds(self.students), len(self))
 
     def rows_adding(self, student_ids: list[str], initial: dict[str, np.ndarray]) -> np.ndarray:
         """Row of each student id, adding the students without state first (`initial` as in
@@ -1727,6 +1751,10 @@ def _check_placement(prior: object, name: str = "prior") -> None:
     if prior is None and name == "prior":
         return
     expect_placement(prior, name)
+
+
+#: Each state's `KnownIds` (`TracingState._known_ids`), by its list of students.
+_KNOWN_IDS: IdentityMemo[KnownIds] = IdentityMemo(limit=4)
 
 
 def unknown_students_message(positions: list[int], n_passed: int, n_students: int) -> str:
