@@ -18,6 +18,7 @@ from concurrent.futures import as_completed
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import adaptive
@@ -62,6 +63,15 @@ BUILT: dict[str, tuple[Callable[[type], BaseException], tuple[str, ...]]] = {
     "adaptive.errors.LateAnswerWarning": (
         lambda cls: cls("3 answers arrived late", students=("S-1", "S-2"), count=3),
         ("students", "count"),
+    ),
+    "adaptive.errors.FutureAnswerWarning": (
+        lambda cls: cls(
+            "1 answer is dated after this machine's clock",
+            students=("S-1",),
+            count=1,
+            latest=pd.Timestamp("2030-01-01", tz="UTC"),
+        ),
+        ("students", "count", "latest"),
     ),
     "adaptive.errors.RepeatedAnswerWarning": (
         lambda cls: cls("an answer was given twice", students=("S-1",)),

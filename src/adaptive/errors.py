@@ -186,6 +186,23 @@ class LateAnswerWarning(UserWarning):
         self.count = count
 
 
+class FutureAnswerWarning(UserWarning):
+    """`update` was given answers dated more than a day after this machine's clock (a device's
+    clock set wrong, a time in another unit or zone): they were absorbed as dated, so the
+    student's later answers read as late (`LateAnswerWarning`) and a request dated today as
+    before their latest answer. `students` holds those students' ids (kept out of the message,
+    which may reach a log), `count` the answers and `latest` the latest time given (a UTC
+    `pd.Timestamp`)."""
+
+    def __init__(
+        self, message: str, students: tuple[str, ...] = (), count: int = 0, latest: object = None
+    ) -> None:
+        super().__init__(message)
+        self.students = students
+        self.count = count
+        self.latest = latest
+
+
 class RepeatedAnswerWarning(UserWarning):
     """`update` was given again one of the last answers it absorbed for a student (same item,
     skills, answer and time of day: an app's retry of a request, also after later answers): it

@@ -83,3 +83,33 @@ def test_an_id_the_state_holds_written_otherwise_is_hinted(model) -> None:  # no
     with pytest.raises(UnknownStudentsError) as other:
         state.rows(["nobody"])
     assert other.value.likely_matches == {} and "differs" not in str(other.value)
+
+
+def test_an_answer_dated_ahead_of_the_clock_is_warned_of_at_update(model) -> None:  # noqa: F811
+    """`update` absorbed an answer dated 2030 without a word; a `LateAnswerWarning` appeared
+    only at the next `recommend`. One warning per call now, with the count and the latest
+    time; an answer dated today, or tomorrow in another zone, says nothing."""
+    import pandas as pd
+
+    from adaptive.errors import FutureAnswerWarning
+
+    state = model.init_state(["s"])
+    today = pd.Timestamp.now(tz="UTC")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.update(state, Response("s", "add-0", ("add",), 1, today))
+        model.update(state, Response("s", "add-1", ("add",), 1, today + pd.Timedelta(hours=20)))
+    with pytest.warns(FutureAnswerWarning) as said:
+        model.update(state, Response("s", "sub-0", ("sub",), 1, "2030-01-01T10:00:00Z"))
+    assert len(said) == 1 and said[0].message.students == ("s",)
+    text = str(said[0].message)
+    assert text.startswith("update: 1 answer of 1 student is dated more than a day after this")
+    assert "the latest on 2030-01-01 10:00 UTC" in text and "model.restart(state" in text
+    answers = [
+        Response("s", "sub-1", ("sub",), 1, f"2030-01-0{day}T10:00:00Z") for day in (2, 3, 4)
+    ]
+    with pytest.warns(FutureAnswerWarning) as said:
+        model.update(state, answers)
+    assert len(said) == 1 and said[0].message.count == 3
+    assert str(said[0].message).startswith("update: 3 answers of 1 student are dated")
+    assert said[0].message.latest == pd.Timestamp("2030-01-04T10:00:00Z")

@@ -51,6 +51,7 @@ import inspect
 import io
 import json
 import threading
+import time
 import warnings
 import zipfile
 from abc import ABC, abstractmethod
@@ -78,6 +79,7 @@ from adaptive.errors import (
     ArtifactError,
     ConfigError,
     CoverageWarning,
+    FutureAnswerWarning,
     KeywordChecked,
     LateAnswerWarning,
     NotFittedError,
@@ -90,6 +92,7 @@ from adaptive.errors import (
     counted,
     expect_type,
     passed_positions,
+    verb,
 )
 from adaptive.files import (
     atomic_write_bytes,
@@ -907,6 +910,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
             if warn_untraced:
                 self._warn_untraced_answer(responses)
                 self._warn_item_case_slips((responses.item_id,))
+            _warn_ahead_of_clock((responses,))
             with state.lock:
                 return np.array([self._absorb_one(state, responses)])
         if isinstance(responses, list | tuple):
@@ -916,6 +920,7 @@ class KnowledgeTracer(KeywordChecked, ABC):
                 self._warn_untraced_answer(r)
             if warn_untraced:
                 self._warn_item_case_slips([r.item_id for r in responses])
+            _warn_ahead_of_clock(responses)
             with state.lock:
                 return np.array([self._absorb_one(state, r) for r in responses], dtype=np.float64)
         if not isinstance(responses, ResponseLog):
@@ -1595,6 +1600,44 @@ def answer_key(r: Response) -> int:
     text = "\x1f".join((r.item_id, *r.skill_ids, str(int(r.correct)), str(t.value)))
     digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True) or 1
+
+
+#: How far after this machine's clock an answer given to `update` may be dated before it is
+#: warned of (`FutureAnswerWarning`): a day, so that no time zone or clock drift is said.
+AHEAD_OF_CLOCK_NS = 86_400 * 10**9
+
+
+def _warn_ahead_of_clock(responses: Sequence[Response]) -> None:
+    """One `FutureAnswerWarning` for the answers of one `update` call (one `Response` or a list:
+    a vendor's device dates them) dated more than a day after this machine's clock, with their
+    count and the latest time; nothing otherwise (a clock read and a comparison per answer). A
+    `ResponseLog` is a history replayed (a night, a simulated district dated ahead): not
+    checked here."""
+    limit = time.time_ns() + AHEAD_OF_CLOCK_NS
+    ahead = [r for r in responses if r.timestamp is not None and r.timestamp.value > limit]
+    if not ahead:
+        return
+    students = tuple(dict.fromkeys(r.student_id for r in ahead))
+    latest = pd.Timestamp(max(r.timestamp.value for r in ahead), tz="UTC")
+    now = pd.Timestamp.now(tz="UTC")
+    n = len(ahead)
+    warnings.warn(
+        FutureAnswerWarning(
+            f"update: {counted(n, 'answer')} of {counted(len(students), 'student')} "
+            f"{verb(n, 'is')} dated more than a day after this machine's clock "
+            f"({now:%Y-%m-%d %H:%M} UTC; the latest on {latest:%Y-%m-%d %H:%M} UTC): a "
+            "device's clock set wrong, or a time in another unit or zone? Absorbed as dated, "
+            "so the student's later answers read as late and a request dated today as before "
+            "their latest answer. Correct the time where the answer is made; to trace the "
+            "student again, "
+            "`model.restart(state, warning.students, prior=...)`, then `model.update(state, "
+            "<their history, times corrected>)`.",
+            students,
+            n,
+            latest,
+        ),
+        stacklevel=3,
+    )
 
 
 def _warn_late(count: int, students: tuple[str, ...], absorbed_ns: np.ndarray) -> None:
