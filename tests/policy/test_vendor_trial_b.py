@@ -6,13 +6,30 @@ from __future__ import annotations
 import uuid
 import warnings
 
+import pandas as pd
 import pytest
 from test_cold_start import graded_catalog, model  # noqa: F401  (the fitted BKT fixture)
 
 from adaptive.curriculum import LearnerProfile
-from adaptive.data import Response
+from adaptive.data import Response, ResponseLog
 from adaptive.errors import UnknownStudentsError
 from adaptive.policy.adapter import batch_from_model
+
+
+def as_log(answers: list[Response]) -> ResponseLog:
+    """The answers as a `ResponseLog` (a night's or a service's log of them)."""
+    return ResponseLog.from_frame(
+        pd.DataFrame(
+            {
+                "student_id": [r.student_id for r in answers],
+                "item_id": [r.item_id for r in answers],
+                "skill_ids": [list(r.skill_ids) for r in answers],
+                "correct": [r.correct for r in answers],
+                "timestamp": [r.timestamp for r in answers],
+            }
+        )
+    )
+
 
 U = uuid.UUID("4f1c0e9a-3b2d-4c5e-9f70-1a2b3c4d5e6f")
 
@@ -89,8 +106,6 @@ def test_an_answer_dated_ahead_of_the_clock_is_warned_of_at_update(model) -> Non
     """`update` absorbed an answer dated 2030 without a word; a `LateAnswerWarning` appeared
     only at the next `recommend`. One warning per call now, with the count and the latest
     time; an answer dated today, or tomorrow in another zone, says nothing."""
-    import pandas as pd
-
     from adaptive.errors import FutureAnswerWarning
 
     state = model.init_state(["s"])
@@ -113,3 +128,40 @@ def test_an_answer_dated_ahead_of_the_clock_is_warned_of_at_update(model) -> Non
     assert len(said) == 1 and said[0].message.count == 3
     assert str(said[0].message).startswith("update: 3 answers of 1 student are dated")
     assert said[0].message.latest == pd.Timestamp("2030-01-04T10:00:00Z")
+
+
+def test_answers_in_the_log_the_state_never_absorbed_are_warned_of(model) -> None:  # noqa: F811
+    """`batch_from_model(..., log=recent)` with answers that never reached `model.update` took
+    5 answers and a streak of 5 from the log but the mastery from the untouched state, and
+    served "now that you know X" without a word. One warning, counted; none once `update`
+    absorbed them (the README's path), nor for a log of answers the state already holds."""
+    from adaptive.errors import CoverageWarning
+
+    cat = graded_catalog()
+    recent = [Response("s", "add-0", ("add",), 1, f"2026-10-19T10:0{i}:00Z") for i in range(5)]
+    state = model.init_state(["s"])
+    with pytest.warns(CoverageWarning, match="never saw them") as said:
+        batch_from_model(model, state, cat, None, log=recent, student_ids=["s"])
+    text = next(str(w.message) for w in said if "never saw" in str(w.message))
+    assert text.startswith("batch_from_model: the log holds 5 answers of 1 requested student")
+    assert "`model.update(state, response)` first" in text
+    with pytest.warns(CoverageWarning, match="1 answer of 1 requested student"):  # not held
+        batch_from_model(model, model.init_state(), cat, None, log=recent[:1], student_ids=["s"])
+    for r in recent[:3]:
+        model.update(state, r)
+    with pytest.warns(CoverageWarning, match="the log holds 2 answers of 1"):  # 2 not absorbed
+        batch_from_model(model, state, cat, None, log=recent, student_ids=["s"])
+    for r in recent[3:]:
+        model.update(state, r)
+    logged = as_log(recent)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for log in (recent, logged):
+            batch = batch_from_model(model, state, cat, None, log=log, student_ids=["s"])
+            assert batch.n_responses[0, 0] == 5
+    later = Response("s", "add-1", ("add",), 0, "2026-10-20T09:00:00Z")
+    with pytest.warns(CoverageWarning, match="the log holds 1 answer of 1"):
+        batch_from_model(
+            model, state, cat, None, log=as_log([*recent, later]),
+            student_ids=["s"],
+        )  # fmt: skip

@@ -868,6 +868,8 @@ def batch_from_model(
     hist = history_features(
         log, ids, catalog, config.progress_window, item_to_activity, config.repeatable_kinds
     )
+    latest_answer = _latest_answers(state, state_rows, have)
+    _warn_log_not_absorbed(model, state, log, ids, state_rows, latest_answer)
     n_responses = overrides.get("n_responses", hist.n_responses)
     catalog_mastery = align_skills(skills, catalog, mastery)
     catalog_p = align_skills(skills, catalog, p_correct)
@@ -894,7 +896,7 @@ def batch_from_model(
         "placement": sources,
         # the state's latest answer of each student: a request dated before it is noticed
         # even where no log is passed (`warn_now_before_answers`)
-        "latest_answer": _latest_answers(state, state_rows, have),
+        "latest_answer": latest_answer,
         # whether the district learns gradually: the fitted model's measure, for every student
         # (a duck-typed model without one: not measured, not gradual)
         "learning_z": np.full(len(ids), getattr(model, "learning_curve_", LearningCurve()).z),
@@ -933,6 +935,75 @@ def _latest_answers(state: TracingState, state_rows: np.ndarray, have: np.ndarra
     out = np.full(len(state_rows), np.nan)
     out[have] = state.latest_answer_days(state_rows[have])
     return out
+
+
+def _log_answer_days(
+    log: ResponseLog | Sequence[Response], wanted: Mapping[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(position among the requested students, or -1; time in float days, NaN where undated)
+    of each answer in `log`: a vendor's list read in a pass over it (a few dozen answers), a
+    `ResponseLog` by its arrays."""
+    if isinstance(log, ResponseLog):
+        pos = lookup_codes(wanted, log.students.tolist())[log.student]
+        if not log.has_timestamps:
+            return pos, np.full(len(pos), np.nan)
+        return pos, log.time / NS_PER_DAY
+    pos = np.fromiter((wanted.get(r.student_id, -1) for r in log), np.int64, len(log))
+    days = np.fromiter(
+        (np.nan if r.timestamp is None else r.timestamp.value / NS_PER_DAY for r in log),
+        np.float64,
+        len(log),
+    )
+    return pos, days
+
+
+def _warn_log_not_absorbed(
+    model: KnowledgeTracer,
+    state: TracingState,
+    log: ResponseLog | Sequence[Response] | None,
+    ids: list[str],
+    state_rows: np.ndarray,
+    latest_answer: np.ndarray,
+) -> None:
+    """One `CoverageWarning` where `log` holds answers of the requested students dated after the
+    latest answer the state absorbed for them (or any dated answer of a student the state
+    holds none of): `update` never saw them, so the batch would take their counts and streaks
+    from the log but their mastery from a state without them ("now that you know X" of a skill
+    whose mastery is its placement's). Counted, never an id; the requested students' answers
+    only (the state's `latest_answer`, read for the batch anyway)."""
+    if log is None or not len(log):
+        return
+    pos, days = _log_answer_days(log, {s: i for i, s in enumerate(ids)})
+    dated = (pos >= 0) & ~np.isnan(days)
+    if not dated.any():
+        return
+    absorbed = np.where(np.isnan(latest_answer), -np.inf, latest_answer)
+    newer = dated & (days > absorbed[np.maximum(pos, 0)])
+    if not newer.any():
+        return
+    students = np.unique(pos[newer])
+    # a student the state holds without a dated answer (a state saved before times were kept,
+    # answers given undated) is said only where it absorbed no answer of theirs at all
+    held = students[(state_rows[students] >= 0) & np.isnan(latest_answer[students])]
+    if len(held):
+        counts = getattr(model, "responses_seen", None)  # a duck-typed model: cannot tell
+        seen = counts(state, state_rows[held]) > 0 if counts else np.ones(len(held), bool)
+        keep = ~np.isin(students, held[seen])
+        newer &= np.isin(pos, students[keep])
+        students = students[keep]
+    if not len(students):
+        return
+    n_answers, n_students = int(newer.sum()), len(students)
+    warnings.warn(
+        f"batch_from_model: the log holds {counted(n_answers, 'answer')} of "
+        f"{counted(n_students, 'requested student')} dated after the latest answer the state "
+        "absorbed for them: the state never saw them, so their counts and streaks come from "
+        "the log but their mastery does not (a sentence may say 'now that you know' a skill "
+        "the mastery has not moved on). Give each answer to `model.update(state, response)` "
+        "first, then keep it in the list passed as `log`",
+        CoverageWarning,
+        stacklevel=3,
+    )
 
 
 def reads_level(model: object) -> bool:
