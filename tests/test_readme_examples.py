@@ -169,3 +169,42 @@ def test_the_tour_lists_every_stand_in_file_the_blocks_read(tmp_path: Path) -> N
     assert sentence is not None
     for written in sorted(p.name for p in tmp_path.iterdir()):
         assert f"`{written}`" in sentence.group(0), written
+
+
+def test_readme_bytes_store_absorb_keeps_every_answer_of_concurrent_requests() -> None:
+    """A vendor's trial ran the README's `absorb()` (one student's state read from the store as
+    bytes, updated, written back) from two threads for one student: 101 of 200 answers were
+    kept, each request's write dropping the other's answer. The README's function, as
+    written there, now serialises each student's read-update-write."""
+    import threading
+
+    from adaptive.data import Response
+    from adaptive.data.log import ResponseLog
+    from adaptive.tracing import TracingState
+    from adaptive.tracing.bkt import BKT
+
+    block = next(b for b in python_blocks() if "def absorb(" in b)
+    code = block[: block.index("p_correct, mine = absorb(")]  # the imports, store and absorb
+    frame = pd.DataFrame(
+        {"student_id": ["a", "a", "b"], "item_id": ["i1", "i2", "i1"],
+         "skill_ids": [["k"], ["k"], ["k"]], "correct": [1, 0, 1], "order": [0, 1, 0]}
+    )  # fmt: skip
+    namespace = {"model": BKT(seed=0).fit(ResponseLog.from_frame(frame))}
+    exec(compile(code, "README.md absorb block", "exec"), namespace)
+    stamp = pd.Timestamp("2026-10-01T08:00:00Z")
+    sent = [
+        [Response("s1", f"i{t}", ("k",), 1, stamp + pd.Timedelta(minutes=2 * j + t)) for j in range(60)]
+        for t in (0, 1)
+    ]  # fmt: skip
+    threads = [
+        threading.Thread(target=lambda answers=answers: [namespace["absorb"](r) for r in answers])
+        for answers in sent
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # two threads' answers interleave: some arrive late
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    kept = TracingState.from_bytes(namespace["store"]["s1"])
+    assert int(kept.arrays["n_responses"].sum()) == 120
