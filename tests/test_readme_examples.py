@@ -208,3 +208,27 @@ def test_readme_bytes_store_absorb_keeps_every_answer_of_concurrent_requests() -
             t.join()
     kept = TracingState.from_bytes(namespace["store"]["s1"])
     assert int(kept.arrays["n_responses"].sum()) == 120
+
+
+def test_readme_says_up_front_that_k_is_a_maximum_the_days_budget_limits() -> None:
+    """A vendor's trial read `k=10` return 2-4 items and took it for a defect: the README's
+    recommendations section now says first that k is a maximum and the day's time budget
+    limits it, with the budget's rule and default as the code has them."""
+    from adaptive.curriculum import LearnerProfile
+    from adaptive.policy import PolicyConfig
+    from adaptive.policy.base import daily_budget
+
+    text = " ".join(README.read_text().split())
+    section = text[text.index("### Recommendations") :]
+    first = section[section.index("```", section.index("```python") + 9) + 3 :][:600]
+    assert first.lstrip().startswith("`k` is the most a list holds, not a count promised")
+    config = PolicyConfig.default()
+    said = re.search(
+        r"`weekly_minutes` / (\d+), else the policy's `default_daily_minutes`, (\d+)", first
+    )
+    assert said is not None
+    assert float(said.group(2)) == config.default_daily_minutes
+    weekly = 150.0
+    assert daily_budget(LearnerProfile("s", weekly_minutes=weekly), config) == weekly / int(
+        said.group(1)
+    )
