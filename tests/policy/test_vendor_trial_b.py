@@ -165,3 +165,22 @@ def test_answers_in_the_log_the_state_never_absorbed_are_warned_of(model) -> Non
             model, state, cat, None, log=as_log([*recent, later]),
             student_ids=["s"],
         )  # fmt: skip
+
+
+def test_a_batchs_mastery_columns_are_named_as_a_models_are(model) -> None:  # noqa: F811
+    """`batch.mastery`'s columns follow the catalog's skill order, `model.mastery()`'s follow
+    `model.skills_`: a vendor indexed one by the other's order. The batch now names its columns
+    (`skill_ids`, kept by `take`), and a column read by id agrees with the model's."""
+    from adaptive.curriculum import Catalog
+
+    cat = graded_catalog()
+    backwards = Catalog(cat.skills[::-1], cat.activities, topics=cat.topics)
+    state = model.init_state(["s"])
+    model.update(state, Response("s", "div-0", ("div",), 1))
+    batch = batch_from_model(model, state, backwards, None, student_ids=["s"], graph=False)
+    assert batch.skill_ids == backwards.skill_ids == tuple(s.id for s in backwards.skills)
+    assert batch.take([0]).skill_ids == batch.skill_ids
+    mastery = model.mastery(state, state.rows(["s"]))[0]
+    for skill in ("add", "div"):
+        by_model = mastery[list(model.skills_).index(skill)]
+        assert batch.mastery[0, batch.skill_ids.index(skill)] == pytest.approx(by_model)

@@ -560,6 +560,9 @@ class StudentBatch:
     T = len(catalog.topics). Build with `StudentBatch.build(...)` (defaults for everything but
     the mastery), `from_views`, or `adaptive.policy.adapter.batch_from_model`.
 
+    `skill_ids` names the S columns: the catalog's skill ids in the catalog's order
+    (`catalog.skill_ids`), which is not a model's (`model.mastery(state)`'s columns follow
+    `model.skills_`, the training log's sorted): read a column by its id, `batch.skill_ids.index(skill_id)`.
     Fields (n, S): mastery (NaN = unknown -> not started), p_correct, n_responses, streak (the
     run of right answers that ends each skill's responses; not given: every response),
     last_practiced (NaN = never), progress, goals (bool), scope (bool; all True = no scope).
@@ -611,6 +614,7 @@ class StudentBatch:
     estimated: np.ndarray | None = None
     catalog_sha256: str = ""  # the catalog it was built on (`Catalog.sha256`; "": not checked)
     settings: tuple = ()  # `batch_settings` of the config it was built with (() = not checked)
+    skill_ids: tuple[str, ...] = ()  # the (n, S) fields' columns: the catalog's skills, in order
 
     def __len__(self) -> int:
         return len(self.student_ids)
@@ -752,13 +756,14 @@ class StudentBatch:
         self.goals = self.goals.astype(bool, copy=False)
         self.scope = self.scope.astype(bool, copy=False)
         self.catalog_sha256 = catalog.sha256
+        self.skill_ids = catalog.skill_ids
 
     def take(self, rows: slice | np.ndarray) -> StudentBatch:
         """The sub-batch of some rows (a slice or positions)."""
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            kept = f.name in ("catalog_sha256", "settings") or value is None
+            kept = f.name in ("catalog_sha256", "settings", "skill_ids") or value is None
             out[f.name] = value if kept else value[rows]
         return StudentBatch(**out)
 

@@ -1202,9 +1202,10 @@ class KnowledgeTracer(KeywordChecked, ABC):
         return cache[1]
 
     def mastery(self, state: TracingState, rows: np.ndarray | None = None) -> np.ndarray:
-        """(n, n_skills) probability of mastery, columns aligned with `self.skills_`; every state
-        row, or only `rows` (state row numbers, e.g. `state.rows(ids)`) at a cost that does not
-        grow with the state."""
+        """(n, n_skills) probability of mastery, columns aligned with `self.skills_` (the model's
+        own skill order: its training log's, sorted; a policy batch's columns follow the catalog's instead:
+        `batch.skill_ids`); every state row, or only `rows` (state row numbers, e.g.
+        `state.rows(ids)`) at a cost that does not grow with the state."""
         self._check_state(state)
         with state.lock:
             rows = all_rows(state, rows)
