@@ -1225,3 +1225,65 @@ def test_a_first_night_answering_for_few_of_the_roster_is_said_on_spark_as_in_pr
     frame[frame["student_id"] == frame["student_id"].iloc[0]].to_parquet(data)
     ours, theirs = night_warnings(district, tmp_path, data, "holds answers for 1 of the")
     assert ours == theirs and len(ours) == 1
+
+
+def said_on_both(district, tmp_path, words: str, **args) -> tuple[list[str], list[str]]:
+    """Every warning (of any kind, as "Kind: message") holding `words` of the night of DAY_1,
+    on Spark and in-process, with the district's inputs and `args`."""
+
+    def said(folder: str, **engine) -> list[str]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run_daily_job(DAY_1, tmp_path / folder, **engine, **district.job_args(k=5, **args))
+        return [f"{w.category.__name__}: {w.message}" for w in caught if words in str(w.message)]
+
+    return said("spark", engine="spark", master="local[2]"), said("local")
+
+
+@pytest.mark.parametrize("written", ["naive times", "dates"])
+def test_a_logs_naive_times_or_dates_in_another_zone_are_said_on_spark_as_in_process(
+    spark_ready, district, tmp_path, written
+):
+    """A night cut at midnight in Chicago of a log whose times carry no offset (a Parquet
+    timestamp without a zone: read as UTC), or of dates alone: the Spark driver said neither
+    (it never read the log's times for it). Now the one check of both engines, from the
+    footer's type and the times until one is no date."""
+    frame = district.log.frame.copy()
+    stamps = frame["timestamp"]
+    frame["timestamp"] = stamps.dt.tz_localize(None) if written == "naive times" else stamps
+    if written == "dates":
+        frame["timestamp"] = stamps.dt.normalize()
+        frame = frame.drop_duplicates(["student_id", "item_id", "timestamp"])
+    data = tmp_path / "log.parquet"
+    frame.to_parquet(data, row_group_size=2_000)
+    words = "no UTC offset" if written == "naive times" else "dated by its day alone"
+    ours, theirs = said_on_both(district, tmp_path, words, data=data, timezone="America/Chicago")
+    assert ours == theirs and len(ours) == 1 and ours[0].startswith("NightWarning: ")
+
+
+def test_profile_topics_and_goals_the_catalog_lacks_are_said_on_spark_as_in_process(
+    spark_ready, district, tmp_path
+):
+    """A roster whose interests say 'SPORTS' where the catalog says 'sports' (and a goal on a
+    misspelt skill): the in-process night names them with the name each likely means, the
+    Spark driver said nothing. Now the same `check_profiles`, in the driver's one streamed
+    pass over the roster."""
+    catalog = Catalog.from_json(district.catalog)
+    topic, skill = catalog.topics[0], catalog.skills[0].id
+    lines = district.profiles.read_text().splitlines()
+    edited = []
+    for i, line in enumerate(lines):
+        profile = json.loads(line)
+        if i < 3:
+            profile["interests"] = {topic.upper(): 1.0}
+            profile["goal_skills"] = [skill + "x"]
+        edited.append(json.dumps(profile))
+    profiles = tmp_path / "profiles.jsonl"
+    profiles.write_text("\n".join(edited) + "\n")
+    ours, theirs = said_on_both(
+        district, tmp_path, "interest topic", data=district.responses, profiles=profiles
+    )
+    assert ours == theirs and len(ours) == 1, (ours, theirs)
+    assert ours[0].startswith("CoverageWarning: profiles: "), ours[0]
+    assert f"{topic.upper()!r} (3 students; did you mean {topic!r}?)" in ours[0], ours[0]
+    assert f"{skill + 'x'!r} (3 students; did you mean {skill!r}?)" in ours[0], ours[0]

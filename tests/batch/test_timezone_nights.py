@@ -149,3 +149,52 @@ def test_a_log_of_times_without_an_offset_cut_in_another_zone_is_warned(
         run_daily_job(DAY, tmp_path / "utc", **district.job_args(data=naive, mapping=mapping))
         if fmt is None:
             run_daily_job(DAY, tmp_path / "zoned", **district.job_args(data=zoned, **chicago))
+
+
+def test_both_engines_say_a_logs_dates_or_naive_times_by_one_check_reading_what_it_needs(
+    tmp_path,
+) -> None:
+    """`warn_log_times_in_zone` is the words of both engines (the Spark driver said neither):
+    a log of dates, else one of times without an offset, cut in another zone; its times are
+    read one array (a Spark row group) at a time, and only until a time of day shows. The
+    Spark driver knows the naive times from the Parquet footer, as the in-process reader
+    reads them (`times.without_offset`)."""
+    import warnings
+
+    from adaptive.batch.night_checks import warn_log_times_in_zone
+    from adaptive.batch.spark_job import _naive_times
+    from adaptive.errors import NightWarning
+
+    day_ns = 86_400 * 10**9
+    dates = np.arange(3, dtype=np.int64) * day_ns
+    read: list[int] = []
+
+    def groups(*parts):
+        for i, part in enumerate(parts):
+            read.append(i)
+            yield part
+
+    def said(times, naive: bool, zone: str = "America/Chicago") -> list[str]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warn_log_times_in_zone(times, naive, "log.parquet", zone)
+        assert all(w.category is NightWarning for w in caught)
+        return [str(w.message) for w in caught]
+
+    (dated,) = said(groups(dates, dates + day_ns), naive=True)
+    assert "dated by its day alone" in dated and read == [0, 1]
+    read.clear()
+    (naive,) = said(groups(dates + 3_600 * 10**9, dates), naive=True)
+    assert "no UTC offset" in naive and read == [0]  # the first group told
+    assert said(groups(dates + 1), naive=False) == []
+    read.clear()
+    assert said(groups(dates), naive=True, zone="UTC") == [] and read == []  # nothing read
+    assert said(groups(), naive=True) == [naive]  # no time: none is a date
+
+    frame = pd.DataFrame({"timestamp": pd.to_datetime(["2026-09-01 10:00"])})
+    frame.to_parquet(local := tmp_path / "local.parquet")
+    frame.assign(timestamp=frame["timestamp"].dt.tz_localize("UTC")).to_parquet(
+        zoned := tmp_path / "zoned.parquet"
+    )
+    assert _naive_times(local, "timestamp") and not _naive_times(zoned, "timestamp")
+    assert not _naive_times(local, "time")  # no such column: nothing to say

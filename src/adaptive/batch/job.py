@@ -90,10 +90,9 @@ from adaptive.batch.night_checks import (
     rebuilt_words,
     served_inputs,
     warn_arm_changes,
-    warn_dates_in_zone,
     warn_few_students_answered,
     warn_future_rows,
-    warn_naive_times_in_zone,
+    warn_log_times_in_zone,
     warn_off_catalog,
     warn_placed_off_roster,
     warn_placement_alone,
@@ -807,8 +806,8 @@ def _serve_date(
         )
     time_ns = log.time
     in_future = warn_future_rows(time_ns, log.source, day, timezone)
-    if not warn_dates_in_zone(time_ns, log.source, timezone):
-        warn_naive_times_in_zone(report is not None and report.naive_times, log.source, timezone)
+    naive = report is not None and report.naive_times
+    warn_log_times_in_zone([time_ns], naive, log.source, timezone)
     before = time_ns < cutoff.value
     # the newest answer this night serves from (the snapshot's cutoff bounds it when the rows
     # read since then hold none)

@@ -11,7 +11,7 @@ import json
 import shlex
 import warnings
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -676,22 +676,44 @@ def say_arm_changes(changed: int, night: str, reassigned: bool = False) -> int:
     return changed
 
 
-def warn_dates_in_zone(time_ns: np.ndarray, source: str, timezone: str) -> bool:
+def warn_log_times_in_zone(
+    times: Iterable[np.ndarray], naive: bool, source: str, timezone: str
+) -> None:
+    """Both engines' words on how the log's times meet the night's `timezone`, other than UTC:
+    a log dated by days alone (`warn_dates_in_zone`), else one whose times of day carry no UTC
+    offset (`naive`: `times.without_offset` of the column as the file has it;
+    `warn_naive_times_in_zone`). `times`: the log's times (ns, UTC) as one or more arrays, read
+    only in another zone than UTC and only until a time of day shows (the Spark driver passes
+    its row groups one at a time, `spark_job._time_groups`: a log of times reads one)."""
+    if timezone == DEFAULT_TIMEZONE:
+        return
+    if not warn_dates_in_zone(times, source, timezone):
+        warn_naive_times_in_zone(naive, source, timezone)
+
+
+def warn_dates_in_zone(times: Iterable[np.ndarray], source: str, timezone: str) -> bool:
     """Warn when a log dated by days alone (every time at midnight UTC: "2026-09-29", naive) is
     cut in another time zone than UTC: its dates are read as UTC midnights, so in a zone behind
     UTC a day's answers land before that day's own night (and ahead of UTC, a night later).
-    Such a log keeps the default zone, where a night takes the days before its own."""
+    Such a log keeps the default zone, where a night takes the days before its own. `times`:
+    the log's times (ns, UTC), in one or more arrays, read until one is not a midnight."""
+    if timezone == DEFAULT_TIMEZONE:
+        return False
     day_ns = 86_400 * 10**9
-    dated = timezone != DEFAULT_TIMEZONE and len(time_ns) and not (time_ns % day_ns).any()
-    if dated:
+    seen = False
+    for part in times:
+        if (part % day_ns).any():
+            return False
+        seen = seen or len(part) > 0
+    if seen:
         warnings.warn(
             f"{source}: every response is dated by its day alone (midnight UTC), and the night "
             f"is cut at midnight {timezone}: a day's answers move to another night than their "
             "day's. Keep the default time zone (UTC) for a log of dates",
             NightWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-    return bool(dated)
+    return seen
 
 
 def warn_naive_times_in_zone(naive: bool, source: str, timezone: str) -> None:
@@ -710,7 +732,7 @@ def warn_naive_times_in_zone(naive: bool, source: str, timezone: str) -> None:
         "(UTC: its midnights are then the local ones); if the times are UTC, write them with "
         "'Z' or an offset (with --time-format, add %z) to say so",
         NightWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
 
 

@@ -107,6 +107,7 @@ from adaptive.batch.night_checks import (
     served_inputs,
     warn_few_students_answered,
     warn_future_rows,
+    warn_log_times_in_zone,
     warn_placement_alone,
     warn_profiles_gone,
     warn_untraced,
@@ -136,7 +137,7 @@ from adaptive.batch.spark_placement import (
     with_placement,
 )
 from adaptive.curriculum import Catalog, LearnerProfile, profile_from_json
-from adaptive.curriculum.profile import PROFILES_EXPECTED, check_profiles_file, profile_field
+from adaptive.curriculum.profile import PROFILES_EXPECTED, iter_profiles, profile_field
 from adaptive.data.log import WHOLE_FLOAT
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.validate import RIGHT_WORDS, WRONG_WORDS, parquet_problems
@@ -154,7 +155,7 @@ from adaptive.files import (
 from adaptive.placement.prior import place_new_students
 from adaptive.placement.table import SkillMap, placement_sha256
 from adaptive.policy import PolicyConfig, to_days
-from adaptive.policy.adapter import note_skill_coverage
+from adaptive.policy.adapter import check_profiles, note_skill_coverage
 from adaptive.policy.base import catalog_layout
 from adaptive.registry.loading import fetch_version, registry_answer
 from adaptive.registry.store import CHAMPION_ALIAS
@@ -234,13 +235,14 @@ def run_spark_night(
     started = time.perf_counter()
     path, columns, log_mapping = _parquet_log(data, mapping)
     profiles_path = _profiles_path(profiles)
+    catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
     if profiles_path is not None:
         # every line checked as `read_profiles` checks it, now, before any school is served
         # (executors read each school's lines later, too late to refuse the night whole: a
         # student on two lines was served twice, once per school), in memory that does not
-        # grow with the district
-        check_profiles_file(profiles_path)
-    catalog = catalog if isinstance(catalog, Catalog) else Catalog.from_json(catalog)
+        # grow with the district; in the same pass, topics and goals the catalog lacks are
+        # said as in-process (`check_profiles`: a warning)
+        check_profiles(iter_profiles(profiles_path), catalog)
     k = k_for(k, catalog)
     cutoff = night_start(day, timezone)
     state_dir = Path(state_dir) if state_dir is not None else out / "state"
@@ -319,6 +321,10 @@ def run_spark_night(
             day,
             timezone,
         )
+        warn_log_times_in_zone(  # the time column's type, and its times until one is no date
+            _time_groups(path, columns["timestamp"], EVERY_TIME),
+            _naive_times(path, columns["timestamp"]), str(path), timezone,
+        )  # fmt: skip
         since = pd.Timestamp(meta["cutoff"]).value if reuse else None
         context = PartitionContext.build(catalog, config, k, to_days(cutoff))
         policy = policy_record(context.policy_json, policy_source, config.exploration)
@@ -570,20 +576,34 @@ def _newest_before(path: Path, column: str, cutoff: int, record: dict | None) ->
     return None
 
 
-def _time_in_nanoseconds(path: Path, column: str) -> bool:
-    """True when the log's time column is stored in nanoseconds (what `DataFrame.to_parquet`
-    writes by default): Spark refuses that type (PARQUET_TYPE_ILLEGAL), so it is read as the
-    integer it is (`_time_literal`) and cast back to a time in each school's Arrow table,
-    nanoseconds kept. The first part's footer only."""
-    import pyarrow as pa
+def _time_type(path: Path, column: str) -> pa.DataType | None:
+    """The Arrow type of the log's time column (None without one): the first part's footer."""
     import pyarrow.parquet as pq
 
     from adaptive.data.readers import parquet_parts
 
     first = parquet_parts(path)[0] if path.is_dir() else path
     schema = pq.read_schema(first)
-    kind = schema.field(column).type if column in schema.names else None
+    return schema.field(column).type if column in schema.names else None
+
+
+def _time_in_nanoseconds(path: Path, column: str) -> bool:
+    """True when the log's time column is stored in nanoseconds (what `DataFrame.to_parquet`
+    writes by default): Spark refuses that type (PARQUET_TYPE_ILLEGAL), so it is read as the
+    integer it is (`_time_literal`) and cast back to a time in each school's Arrow table,
+    nanoseconds kept. The first part's footer only."""
+    kind = _time_type(path, column)
     return kind is not None and pa.types.is_timestamp(kind) and kind.unit == "ns"
+
+
+def _naive_times(path: Path, column: str) -> bool:
+    """Whether the log's times carry no UTC offset (a Parquet timestamp without a zone), as the
+    in-process reader says it (`times.without_offset`, `LoadReport.naive_times`), from the first
+    part's footer: no row is read."""
+    from adaptive.data.times import without_offset
+
+    kind = _time_type(path, column)
+    return kind is not None and without_offset(pa.nulls(0, kind))
 
 
 def _time_literal(nanoseconds: int, nanos: bool):  # a pyspark Column (imported by Spark only)

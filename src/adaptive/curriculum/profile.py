@@ -258,37 +258,41 @@ def is_table(path: str | Path) -> bool:
 
 
 def iter_profiles(path: str | Path) -> Iterator[LearnerProfile]:
-    """Each profile of a JSON-lines profiles file, streamed (none kept), checked as
-    `read_profiles` checks them: after the last, a bad line or a student on two lines or
-    written two ways is one error naming the lines. The Spark driver's pass over a district's
-    roster, which it never holds whole."""
-    path = Path(path)
-    return _checked_profiles(path, None)
-
-
-def check_profiles_file(path: str | Path) -> None:
-    """A JSON-lines profiles file checked as `read_profiles` checks it, with memory that does not
-    grow with the district (the Spark driver's check, before any school is served): one
-    streamed pass builds each profile and keeps 8 bytes per student, a hash of its id and of the
-    id as one student written two ways would share it. Only when a line is bad or two hashes
-    meet is the file read again by `read_profiles`' own check, for its one error naming the
-    lines (two ids meeting by chance alone pass that second check)."""
+    """Each profile of a JSON-lines profiles file, streamed, checked as `read_profiles` checks
+    them, in memory that does not grow with the district (the Spark driver's pass over a
+    roster it never holds whole: `check_profiles_file`, and the night's `check_profiles` of
+    topics and goals in the same pass). It keeps 8 bytes per student, a hash of its id and of
+    the id as one student written two ways would share it; only when a line is bad or two
+    hashes meet is the file read again by `read_profiles`' own check, for its one error naming
+    the lines, raised after the profiles before it (two ids meeting by chance alone pass that
+    second check)."""
     path = Path(path)
     ids, folded = array("q"), array("q")
+    spellings = _GroupSpellings()
     for number, make in _profile_rows(path, None):
         try:
-            student = make(f"{path}, line {number}").student_id
+            p = make(f"{path}, line {number}")
         except ConfigError:
             break
-        ids.append(hash(student))
-        folded.append(hash(_one_student(student)))
+        ids.append(hash(p.student_id))
+        folded.append(hash(_one_student(p.student_id)))
+        spellings.add(p, number)
+        yield p
     else:
         if not ids:
             raise ConfigError(empty_roster(path))
         if not (_repeats(ids) or _repeats(folded)):
+            spellings.warn(path)
             return
     for _ in _checked_profiles(path, None):
         pass  # raises the file's one error (at the end)
+
+
+def check_profiles_file(path: str | Path) -> None:
+    """A JSON-lines profiles file checked as `read_profiles` checks it, with memory that does not
+    grow with the district (`iter_profiles`, none kept)."""
+    for _ in iter_profiles(path):
+        pass
 
 
 def _repeats(hashes: array) -> bool:
