@@ -3,6 +3,7 @@ applied through the per-school batch fields."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -1138,3 +1139,53 @@ def test_an_overrides_file_sets_whole_skills_aside_and_names_an_unknown_one(tmp_
         "field students.st2.assigned[0]: got 'a3'; expected an activity on no skill of "
         "students.st2.excluded_skills (this one is on 's2'" in said
     )
+
+
+def test_a_set_aside_file_older_than_the_one_applied_does_not_fill_the_form(tmp_path):
+    """A review: a teacher's export with a slip, set aside, then the fixed export the night
+    applied: both left in the folder, the class page filled its form with the old file's
+    choices (the set-aside choices won whatever their date), so exporting again undid the
+    fix. The night records the date of the files it applies for each class, and the newest
+    of those and the set-aside files fills the form, by the night's rule for a class's several
+    files (the newest by its date; none where that date is shared)."""
+    from adaptive.batch.overrides import (
+        applied_dates,
+        record_overrides,
+        set_aside_files,
+        set_aside_form,
+    )
+    from adaptive.reports.site.pages import _form_source_words
+
+    exports, out, night = tmp_path / "exports", tmp_path / "out", "2026-10-06"
+    exports.mkdir()
+    write(exports, {"st1": {"mode": "Remediate"}}, "typo.json", date="2026-10-01")
+    write(exports, {"st1": {"mode": "remediate"}}, "fixed.json", date="2026-10-05")
+    with pytest.warns(NightWarning, match="typo.json .*set aside"):
+        got = read_overrides(exports, CATALOG, PROFILES, night=night, strict=False)
+    assert got.students["st1"].mode == "remediate" and got.class_dates == {"c1": "2026-10-05"}
+    record_overrides(out, night, got)
+    applied, aside = applied_dates(out, night), set_aside_files(out, night)
+    assert applied == {"c1": "2026-10-05"} and len(aside) == 1
+    form = set_aside_form(aside, {"st1", "st2"}, applied["c1"])
+    assert form.choices == {} and form.chosen is not None and form.chosen.applied
+    said = _form_source_words(form)
+    assert "a set-aside file and a file the night applied with different choices" in said
+    assert "the one the night applied (dated 2026-10-05): its choices fill the form" in said
+    assert "<code>typo.json</code>, older, is not in it" in said and "st1" not in said
+    # a set-aside file newer than the one applied is the teacher's last: it fills the form
+    newer = write(exports, {"st1": {"mode": "Accelerate"}}, "later.json", date="2026-10-06")
+    later = [dataclasses.replace(aside[0], path=str(newer))]
+    form = set_aside_form(later, {"st1", "st2"}, applied["c1"])
+    assert form.chosen is not None and form.chosen.path == str(newer)
+    assert form.choices["st1"].bad_mode and [f.applied for f in form.left_out] == [True]
+    assert "the file the night applied (dated 2026-10-05) is not in it" in (
+        _form_source_words(form)
+    )
+    # the same date: which one the teacher meant cannot be told; none fills the form
+    form = set_aside_form(later, {"st1", "st2"}, "2026-10-06")
+    assert form.choices == {} and form.chosen is None and len(form.left_out) == 2
+    assert "as the night would apply none (it shows what the night applied)" in (
+        _form_source_words(form)
+    )
+    # a record written before the dates were: the set-aside file fills the form, as before
+    assert set_aside_form(aside, {"st1", "st2"}).choices["st1"].bad_mode

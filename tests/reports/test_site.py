@@ -987,3 +987,38 @@ def test_the_student_page_says_what_a_skill_at_the_bar_still_needs_by_the_nights
     build_site(batch, d.day, tmp_path / "older", catalog=d.catalog, profiles=d.profiles)
     pages = list((tmp_path / "older").glob("schools/*/*/students.html"))
     assert pages and not any(STILL_ROW.search(p.read_text()) for p in pages)
+
+
+def test_a_class_form_is_filled_by_the_file_applied_when_its_set_aside_file_is_older(
+    report_district, tmp_path
+):
+    """A review: a class's export with a slip ('Remediate'), set aside, left in the folder
+    beside the fixed export the night applied: the class page filled its form with the old
+    file's choices (set-aside choices won whatever their date). The newest fills it: here the
+    choices the night applied, the older file named as left out."""
+    from adaptive.batch import run_daily_job
+
+    d = report_district
+    students = d.students()
+    klass = str(students["class_id"].dropna().iloc[0])
+    a = sorted(students.loc[students["class_id"] == klass, "student_id"])[0]
+    night = (pd.Timestamp(d.day) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    for name, date, mode in (("typo.json", d.day, "Remediate"), ("fixed.json", night, "remediate")):
+        doc = {"format": "adaptive-overrides", "version": 1, "class_id": klass, "date": date,
+               "students": {a: {"mode": mode}}}  # fmt: skip
+        (exports / name).write_text(json.dumps(doc))
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    with pytest.warns(Warning):  # the night sets the older file aside, saying so
+        run_daily_job(night, batch, **d.job_args(overrides=exports))
+    site = tmp_path / "site"
+    build_site(batch, night, site, catalog=d.catalog, profiles=d.profiles, class_id=klass)
+    html = next(site.glob(f"**/{klass}/index.html")).read_text()
+    row = re.search(rf'<tr data-student="{re.escape(a)}">.*?</tr>', html, re.S).group(0)
+    assert '<option value="remediate" selected>' in row and 'class="bad"' not in row
+    said = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    assert "A newer file of the class was applied: the form below shows its choices" in said
+    assert f"the one the night applied (dated {night})" in said
+    assert "typo.json, older, is not in it" in said

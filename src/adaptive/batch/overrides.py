@@ -216,6 +216,10 @@ class OverrideSet:
     #: so the next night can say which class's file went missing): the file's `class_id`, or
     #: for a file without one the classes of its students in the profiles
     classes: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    #: each of those classes -> the newest `date` of the files applied for it (recorded, so
+    #: the class page fills its form with the newest of them and a file set aside:
+    #: `set_aside_form`)
+    class_dates: dict[str, str] = field(default_factory=dict, compare=False)
     #: the files dated after the night (not applied): still the files of their classes, so the
     #: night says that they drop the class's choices, not that the class has no file
     later: tuple[LaterFile, ...] = field(default=(), compare=False)
@@ -242,6 +246,8 @@ class OverrideSet:
         }
         if self.classes:
             doc["classes"] = {c: sorted(ids) for c, ids in sorted(self.classes.items())}
+        if self.class_dates:
+            doc["class_dates"] = dict(sorted(self.class_dates.items()))
         if self.set_aside:
             doc["set_aside"] = [file.to_dict() for file in self.set_aside]
         return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
@@ -1275,14 +1281,17 @@ def _merged(files: Sequence[_FileOverrides], later: Sequence[LaterFile] = ()) ->
     files, held_back = _one_file_per_class(_read_once(files))
     students, sources = _one_entry_per_student(files)
     of_class: dict[str, set[str]] = {}
+    dated: dict[str, str] = {}
     for file in files:  # a class's students from its export and a file without class_id alike
         for klass, ids in file.classes.items():
             of_class.setdefault(klass, set()).update(ids)
+            dated[klass] = max(dated.get(klass, file.date), file.date)
     return OverrideSet(
         dict(sorted(students.items())),
         sources,
         tuple(str(file.path) for file in files),
         {klass: tuple(sorted(ids)) for klass, ids in sorted(of_class.items())},
+        dict(sorted(dated.items())),
         tuple(later),
         held_back,
     )
@@ -1489,6 +1498,19 @@ def record_overrides(out: str | Path, date: str, overrides: OverrideSet | None) 
 def applied_classes(out: str | Path, date: str) -> dict[str, list[str]]:
     """The classes whose files the job applied on `date` -> their students (empty when none,
     or for a record written before classes were recorded)."""
+    classes = _recorded(out, date, "classes")
+    return {str(c): list(ids) for c, ids in classes.items()}
+
+
+def applied_dates(out: str | Path, date: str) -> dict[str, str]:
+    """The classes whose files the job applied on `date` -> the newest `date` of those files
+    (`OverrideSet.class_dates`; empty when none, or for a record written before the dates were
+    recorded): what a class's set-aside file is compared with (`set_aside_form`)."""
+    return {str(c): str(d) for c, d in _recorded(out, date, "class_dates").items()}
+
+
+def _recorded(out: str | Path, date: str, key: str) -> dict:
+    """One mapping of the overrides record of `date` (empty without a record or the key)."""
     path = overrides_path(out, date)
     if not path.is_file():
         return {}
@@ -1498,8 +1520,8 @@ def applied_classes(out: str | Path, date: str) -> dict[str, list[str]]:
         raise OverridesError(
             f"{path}: not the overrides record the batch job writes ({exc})"
         ) from exc
-    classes = doc.get("classes", {}) if isinstance(doc, dict) else {}
-    return {str(c): list(ids) for c, ids in classes.items()} if isinstance(classes, dict) else {}
+    found = doc.get(key, {}) if isinstance(doc, dict) else {}
+    return found if isinstance(found, dict) else {}
 
 
 def set_aside_files(out: str | Path, date: str) -> list[SetAsideFile]:
@@ -1634,8 +1656,10 @@ def _set_aside_doc(path: str | Path) -> dict:
 class SetAsideForm:
     """What a class page's form is pre-filled with from the class's set-aside files
     (`set_aside_form`): one file's choices per student, how many of its students match no
-    classmate, and where the class has several files with different choices, the one that
-    fills the form (`chosen`, None where none can be told) and the others (`left_out`)."""
+    classmate, and where the class has several files with different choices (those set aside,
+    and the files the night applied for it), the one that fills the form (`chosen`, None where
+    none can be told; the files applied: the form shows what the night applied) and the
+    others (`left_out`)."""
 
     choices: dict[str, SetAsideChoices] = field(default_factory=dict)
     unmatched: int = 0
@@ -1652,6 +1676,8 @@ class _SetAsideRead:
     date: str
     choices: dict[str, SetAsideChoices]
     unmatched: int
+    #: not a set-aside file: the files the night applied for the class (`date`: their newest)
+    applied: bool = False
 
     @property
     def content(self) -> tuple:
@@ -1659,13 +1685,19 @@ class _SetAsideRead:
         return self.date, tuple(sorted(self.choices.items()))
 
 
-def set_aside_form(files: Sequence[SetAsideFile], roster: Collection[str]) -> SetAsideForm:
+def set_aside_form(
+    files: Sequence[SetAsideFile], roster: Collection[str], applied: str = ""
+) -> SetAsideForm:
     """The choices of a class's set-aside `files` that fill its page's form, for the students
-    of `roster`. Where several files give choices, the night's rule for a class's several
-    files applies (`_newest`): the same choices are read once, of different ones the newest
-    file by its `date` fills the form, and none where that date is shared or a file's date
-    does not read as one (which file the teacher meant cannot be told). Files were merged in
-    name order, so an older export's choices replaced a newer one's without a word."""
+    of `roster`. `applied`: the newest date of the files the night applied for the class
+    (`applied_dates`; "" where none, or the night did not record it). The night's rule for a
+    class's several files applies (`_newest`) to the set-aside files and the applied ones: the
+    same choices are read once, of different ones the newest file by its `date` fills the form,
+    and none where that date is shared or a file's date does not read as one (which file the
+    teacher meant cannot be told). A set-aside file older than the one applied is the
+    teacher's earlier export (fixed since): the form shows what the night applied, not it.
+    Files were merged in name order, so an older export's choices replaced a newer one's
+    without a word."""
     read: dict[tuple, _SetAsideRead] = {}
     for file in files:
         unmatched: list[int] = []
@@ -1676,12 +1708,14 @@ def set_aside_form(files: Sequence[SetAsideFile], roster: Collection[str]) -> Se
     theirs = list(read.values())
     if not theirs:
         return SetAsideForm()
+    if applied:
+        theirs.append(_SetAsideRead("", applied, {}, 0, applied=True))
     chosen = theirs[0] if len(theirs) == 1 else None
     if len(theirs) > 1 and all(f.date for f in theirs):
         chosen = _newest(theirs)
     left_out = tuple(f for f in theirs if f is not chosen)
-    if chosen is None:
-        return SetAsideForm(left_out=left_out)
+    if chosen is None or chosen.applied:
+        return SetAsideForm(chosen=chosen, left_out=left_out)
     return SetAsideForm(chosen.choices, chosen.unmatched, chosen, left_out)
 
 

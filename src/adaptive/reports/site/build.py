@@ -18,6 +18,7 @@ import pandas as pd
 from adaptive.batch.overrides import (
     SetAsideFile,
     StudentOverride,
+    applied_dates,
     applied_overrides,
     set_aside_files,
     set_aside_form,
@@ -95,6 +96,7 @@ class Context:
     norm: Norm
     overrides: dict[str, StudentOverride]
     set_aside: list[SetAsideFile]  # overrides files the night set aside (not applied)
+    applied_dates: dict[str, str]  # class -> the newest date of its files the night applied
     history_dates: list[str]
     baseline_date: str | None
     class_id: str | None
@@ -386,6 +388,7 @@ def _context(run, catalog, profiles, roster, norm, class_id, whole, schools) -> 
         norm=norm,
         overrides=applied_overrides(run.out, run.date),
         set_aside=set_aside_files(run.out, run.date),
+        applied_dates=applied_dates(run.out, run.date),
         history_dates=earlier[-HISTORY_DATES:],
         baseline_date=choose_baseline(norm, run.date, [*earlier, run.date], run.served_rank()),
         class_id=class_id,
@@ -542,7 +545,9 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         next_groups=s.next_groups.get(s.classes[a], t.next_groups.iloc[:0]),
         overrides={sid: ctx.overrides[sid] for sid in ids if sid in ctx.overrides},
         set_aside=set_aside,
-        set_aside_form=set_aside_form(set_aside, set(ids.tolist())),
+        set_aside_form=set_aside_form(
+            set_aside, set(ids.tolist()), ctx.applied_dates.get(s.classes[a], "")
+        ),
         no_answer=s.no_answer[rows],
         placement=s.placement[rows],
         grades=s.grades[rows],

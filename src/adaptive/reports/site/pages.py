@@ -651,11 +651,16 @@ def set_aside_notice(c: ClassData) -> str:
         for f in c.set_aside
     )
     if not c.set_aside_form.choices:
+        chosen = c.set_aside_form.chosen
+        todo = (
+            "A newer file of the class was applied: the form below shows its choices."
+            if chosen is not None and chosen.applied
+            else "Fix them here and export again."
+        )
         return (
             '<div class="set-aside" role="alert"><p><strong>Not applied tonight:</strong> this '
             f"class's overrides file ({names}) had problems, so its students were served without "
-            f"it. Fix them here and export again.</p>{_form_source_words(c.set_aside_form)}"
-            f"<ul>{night}</ul></div>"
+            f"it. {todo}</p>{_form_source_words(c.set_aside_form)}<ul>{night}</ul></div>"
         )
     label = dict(zip(c.student_ids, c.labels, strict=True))
     said = "".join(
@@ -679,26 +684,46 @@ def set_aside_notice(c: ClassData) -> str:
 
 
 def _form_source_words(form: SetAsideForm) -> str:
-    """The notice's line for a class with several set-aside files giving different choices:
-    which one fills the form (the newest by its date, as the night would apply it) and which
-    do not, or that none does where their dates cannot tell the teacher's last ("" for one
-    file). Their choices were merged in name order: an older file's replaced a newer one's."""
+    """The notice's line for a class whose set-aside files, and the files the night applied for
+    it, give different choices: which one fills the form (the newest by its date, as the night
+    would apply it; where that is the files applied, their choices, as the night applied them)
+    and which do not, or that none does where their dates cannot tell the teacher's last (""
+    for one file). Their choices were merged in name order: an older file's replaced a newer
+    one's; and a set-aside file filled the form over a newer one the night applied."""
     if not form.left_out:
         return ""
-    others = ", ".join(f"<code>{e(Path(f.path).name)}</code>" for f in form.left_out)
-    if form.chosen is not None:
-        chosen = f"<code>{e(Path(form.chosen.path).name)}</code> (dated {e(form.chosen.date)})"
+
+    def named(f) -> str:  # a file read again (`overrides._SetAsideRead`)
+        if f.applied:
+            return f"the file the night applied (dated {e(f.date)})"
+        return f"<code>{e(Path(f.path).name)}</code>"
+
+    others = ", ".join(named(f) for f in form.left_out)
+    every = [f for f in (form.chosen, *form.left_out) if f is not None]
+    aside, applied = sum(not f.applied for f in every), any(f.applied for f in every)
+    files = f"{aside} set-aside files" if aside > 1 else "a set-aside file"
+    files += " and a file the night applied" if applied else ""
+    n = len(form.left_out)
+    if form.chosen is not None and form.chosen.applied:
         return (
-            f"<p>The class has {len(form.left_out) + 1} set-aside files with different choices: "
-            f"the newest by its date, {chosen}, fills the form below, as the night would apply "
-            f"it; {others} {verb(len(form.left_out), 'is')} not in it. Keep only the file you "
+            f"<p>The class has {files} with different choices: the newest by its date is the "
+            f"one the night applied (dated {e(form.chosen.date)}): its choices fill the form "
+            f"below, as the night applied them; {others}, older, {verb(n, 'is')} not in it. "
+            "Keep only the file you export in the folder.</p>"
+        )
+    if form.chosen is not None:
+        return (
+            f"<p>The class has {files} with different choices: the newest by its date, "
+            f"{named(form.chosen)} (dated {e(form.chosen.date)}), fills the form below, as the "
+            f"night would apply it; {others} {verb(n, 'is')} not in it. Keep only the file you "
             "export in the folder.</p>"
         )
     return (
-        f"<p>The class has {len(form.left_out)} set-aside files with different choices "
-        f"({others}), and their dates cannot tell which is your last (the same date, or one "
-        "that does not read as a date): none fills the form below, as the night would apply "
-        "none. Choose again here, and keep only the file you export in the folder.</p>"
+        f"<p>The class has {files} with different choices ({others}), and their dates cannot "
+        "tell which is your last (the same date, or one that does not read as a date): none "
+        "fills the form below, as the night would apply none"
+        + (" (it shows what the night applied)" if applied else "")
+        + ". Choose again here, and keep only the file you export in the folder.</p>"
     )
 
 
