@@ -210,3 +210,54 @@ def test_profiles_from_a_districts_roster_table(tmp_path) -> None:
             read_profiles(tmp_path / "bad.csv")
     with pytest.raises(ConfigError, match="Spark engine reads learner profiles from a JSON-lines"):
         _profiles_path(csv_path)
+
+
+def test_one_field_of_a_roster_table_reads_its_column_and_the_ids_alone(tmp_path) -> None:
+    """A review: `profile_field` (the experiment check's pass over a roster before the night
+    reads its log) read a Parquet roster whole and built every profile, interests and goals
+    parsed: 1 GB of a 400,000-student roster's wide columns. Of a table it now reads only the
+    field's column and the student ids (the field read as `read_profiles` reads it: numeric
+    ids as text, ids trimmed; the header checked as there; a bad id or field cell is its
+    error); a bad cell of another column is `read_profiles`' to name."""
+    import tracemalloc
+
+    from adaptive.curriculum import read_profiles
+    from adaptive.curriculum.profile import profile_field
+
+    n = 20_000
+    wide = ";".join(f"topic{k:02d}:0.5" for k in range(40))  # ~500 bytes a row
+    frame = pd.DataFrame({
+        "student_id": [f" s{i:05d}" for i in range(n)],
+        "grade": ["4"] * (n - 1) + ["fourth"],  # the last row: another column's bad cell
+        "class_id": np.arange(n) // 25 + 100,  # numeric ids: text, as `read_profiles` reads them
+        "interests": [wide] * n,
+    })  # fmt: skip
+    path, csv_path = tmp_path / "roster.parquet", tmp_path / "roster.csv"
+    frame.to_parquet(path)
+    frame.to_csv(csv_path, index=False)
+    good = frame.iloc[:-1]
+    good.to_parquet(tmp_path / "good.parquet")
+    want = [p.class_id for p in read_profiles(tmp_path / "good.parquet").values()]
+    assert want[:2] == ["100", "100"]
+    tracemalloc.start()
+    try:
+        got = list(profile_field(path, "class_id"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got == [*want, str(n // 25 + 99)]
+    assert peak < 8 * 2**20, peak  # the whole roster as Python values: 17 MB
+    assert list(profile_field(csv_path, "class_id")) == got
+    assert list(profile_field(path, "student_id"))[:2] == ["s00000", "s00001"]  # trimmed
+    with pytest.raises(ConfigError, match="grade = 'fourth'"):
+        read_profiles(path)
+    # the header as `read_profiles` checks it, and a bad cell of the ids or the field
+    frame.rename(columns={"grade": "Grade"}).to_parquet(bad := tmp_path / "bad.parquet")
+    with pytest.raises(ConfigError, match="column Grade is no profile field"):
+        next(profile_field(bad, "class_id"))
+    (bad_csv := tmp_path / "bad.csv").write_text("student_id,class_id,grade\n,c1,4\n")
+    with pytest.raises(ConfigError, match=r"bad.csv, line 2: ") as caught:
+        next(profile_field(bad_csv, "class_id"))
+    with pytest.raises(ConfigError) as theirs:
+        read_profiles(bad_csv)
+    assert str(caught.value) in str(theirs.value)

@@ -229,13 +229,16 @@ def read_profiles(
 
 def profile_field(path: str | Path, field_name: str) -> Iterator[str]:
     """One field of each profile of a profiles file ('' where a row has none), in file order,
-    read as `read_profiles` reads it, one row at a time (a JSON-lines or CSV roster never sits
-    in memory whole): for a check that stops at the first row it needs, before the night reads
-    its log (both engines' experiment check), or a pass over a district's ids that holds only
-    them (the Spark driver's). A row that is no profile raises its `ConfigError`
-    (`read_profiles` lists every such row)."""
+    read as `read_profiles` reads it, one row at a time (a roster never sits in memory whole):
+    for a check that stops at the first row it needs, before the night reads its log (both
+    engines' experiment check), or a pass over a district's ids that holds only them (the
+    Spark driver's). Of a table (CSV, Parquet) only the field's column and the student ids
+    are read (a roster's other columns, interests and goals, are never parsed: a Parquet
+    roster of 400,000 students took 1 GB), and its header is checked as `read_profiles`
+    checks it. A row whose id or field is no profile's raises its `ConfigError`
+    (`read_profiles` lists every bad row, in every column)."""
     path = Path(path)
-    for number, make in _profile_rows(path, None):
+    for number, make in _profile_rows(path, None, {"student_id", field_name}):
         yield getattr(make(f"{path}, line {number}"), field_name) or ""
 
 
@@ -300,9 +303,12 @@ def _repeats(hashes: array) -> bool:
     return bool((values[1:] == values[:-1]).any())
 
 
-def _profile_rows(path: Path, columns: Mapping[str, str] | None) -> Iterator[Row]:
+def _profile_rows(
+    path: Path, columns: Mapping[str, str] | None, fields: Collection[str] | None = None
+) -> Iterator[Row]:
     """The rows of a profiles file, each a (line, make-its-profile) pair; a missing file, a
-    workbook or column names for JSON lines is one error."""
+    workbook or column names for JSON lines is one error. `fields`: of a table, the only
+    fields read (`_table_rows`)."""
     if not path.is_file():
         raise ConfigError(f"profiles file {path} not found; expected {PROFILES_EXPECTED}")
     if path.suffix.lower() in _WORKBOOK_SUFFIXES:
@@ -316,7 +322,7 @@ def _profile_rows(path: Path, columns: Mapping[str, str] | None) -> Iterator[Row
             f"{path}: column names are for a roster table (.csv, .parquet); JSON lines name "
             "each field in each line"
         )
-    return _table_rows(path, _checked_columns(columns)) if table else _json_rows(path)
+    return _table_rows(path, _checked_columns(columns), fields) if table else _json_rows(path)
 
 
 def _checked_profiles(path: Path, columns: Mapping[str, str] | None) -> Iterator[LearnerProfile]:
@@ -517,14 +523,19 @@ def _checked_columns(columns: Mapping[str, str] | None) -> dict[str, str] | None
     return {str(k): str(v).strip() for k, v in columns.items()}
 
 
-def _table_rows(path: Path, columns: dict[str, str] | None = None) -> Iterator[Row]:
+def _table_rows(
+    path: Path, columns: dict[str, str] | None = None, fields: Collection[str] | None = None
+) -> Iterator[Row]:
     """(file line, its profile's maker) of each row of a CSV or Parquet profiles table (a
     Parquet row's "line" counts as a CSV's would: the header is line 1); `columns` renames
-    the file's columns to fields and reads only those."""
-    if path.suffix.lower() == ".parquet":
-        table = pq.read_table(path)
-        names = table.column_names
-        lines = ((i + 2, list(r.values())) for i, r in enumerate(table.to_pylist()))
+    the file's columns to fields and reads only those. `fields`: the only fields read (and
+    their rows' profiles made of them alone): a Parquet file's other columns stay on disk, a
+    CSV's other cells unparsed; the whole header is checked all the same. A Parquet file is
+    read a batch of rows at a time."""
+    parquet = path.suffix.lower() == ".parquet"
+    if parquet:
+        pfile = pq.ParquetFile(path)
+        names = pfile.schema_arrow.names
     else:
         # streamed as the JSON lines are: a district's roster never sits in memory whole; `,`
         # or (Excel in many locales) `;` between fields, told from the header as a response
@@ -533,23 +544,42 @@ def _table_rows(path: Path, columns: dict[str, str] | None = None) -> Iterator[R
         lines_read = (text for _, text in user_text_lines(path, PROFILES_EXPECTED))
         reader = csv.reader(lines_read, delimiter=sep)
         names = next(reader, [])
-        lines = ((reader.line_num, row) for row in reader)  # a quoted cell may span lines
     header = list(names)
     if columns:
         names = _renamed(path, names, columns)
-    fields = {f.name for f in dataclasses.fields(LearnerProfile)}
-    unknown = [n for n in names if n not in fields and n is not None]
+    known = {f.name for f in dataclasses.fields(LearnerProfile)}
+    unknown = [n for n in names if n not in known and n is not None]
     if unknown or "student_id" not in names:
-        raise ConfigError(_not_profile_columns(path, header, unknown, fields))
+        raise ConfigError(_not_profile_columns(path, header, unknown, known))
     column_of = dict(zip(names, header, strict=True))  # field -> the file's column, for errors
+    named = [i for i, n in enumerate(names) if n is not None]
+    read = [i for i in named if fields is None or names[i] in fields]
+    read_names = [names[i] for i in read]
+    if parquet:
+        lines = enumerate(_parquet_rows(pfile, [header[i] for i in read]), start=2)
+    else:
+        lines = (  # a quoted cell may span lines; a row blank in every column read as a field
+            (reader.line_num, [row[i] if i < len(row) else "" for i in read])  # is no row
+            for row in reader
+            if any(row[i] != "" for i in named if i < len(row))
+        )
     for number, values in lines:
-        cells = {
-            n: v
-            for n, v in zip(names, values, strict=False)
-            if n is not None and v not in ("", None)
-        }
-        if cells:
+        cells = {n: v for n, v in zip(read_names, values, strict=True) if v not in ("", None)}
+        if cells or not parquet:  # of a Parquet row, blank where it is read: its others unread
             yield number, functools.partial(_row_profile, cells, column_of)
+
+
+def _parquet_rows(pfile: pq.ParquetFile, columns: list[str]) -> Iterator[list]:
+    """Each row's cells of `columns` of a Parquet file, in their order, `_PARQUET_BATCH` rows
+    at a time (a file written whole is one row group of every row: as Python values, 400,000
+    rows of two id columns took 190 MB)."""
+    for batch in pfile.iter_batches(_PARQUET_BATCH, columns=columns):
+        for row in batch.to_pylist():
+            yield list(row.values())
+
+
+#: Rows of a Parquet profiles table read at a time (`_parquet_rows`).
+_PARQUET_BATCH = 8_192
 
 
 def _not_profile_columns(
