@@ -421,3 +421,30 @@ def test_several_misspelt_profile_columns_are_one_sentence_with_the_fields_once(
         "(did you mean 'grade'?); valid fields: "
     ), message
     assert message.count("valid fields") == 1
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_roster_naming_a_field_twice_is_refused_with_both_columns(tmp_path, kind):
+    """A roster exported with `class_id` twice: the Parquet reader raised a bare ValueError
+    (its cells out of line with its names), the CSV reader kept the last cell without a word.
+    Both, and the one-field pass the night makes first (`profile_field`), now refuse it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from adaptive.curriculum.profile import profile_field
+
+    path = tmp_path / f"roster.{kind}"
+    if kind == "csv":
+        path.write_text("student_id,class_id,grade,class_id\ns1,c1,4,c9\n")
+    else:
+        cells = [pa.array(v) for v in (["s1"], ["c1"], ["4"], ["c9"])]
+        pq.write_table(
+            pa.Table.from_arrays(cells, ["student_id", "class_id", "grade", "class_id"]), path
+        )
+    for read in (lambda: read_profiles(path), lambda: list(profile_field(path, "class_id"))):
+        with pytest.raises(ConfigError) as err:
+            read()
+        assert str(err.value) == (
+            f"{path}, line 1: columns 2 ('class_id') and 4 ('class_id') are both read as the "
+            "profile field 'class_id'; expected each field once: drop or rename one of them"
+        )

@@ -551,6 +551,7 @@ def _table_rows(
     unknown = [n for n in names if n not in known and n is not None]
     if unknown or "student_id" not in names:
         raise ConfigError(_not_profile_columns(path, header, unknown, known))
+    _refuse_repeated_fields(path, header, names)
     column_of = dict(zip(names, header, strict=True))  # field -> the file's column, for errors
     named = [i for i, n in enumerate(names) if n is not None]
     read = [i for i in named if fields is None or names[i] in fields]
@@ -567,6 +568,24 @@ def _table_rows(
         cells = {n: v for n, v in zip(read_names, values, strict=True) if v not in ("", None)}
         if cells or not parquet:  # of a Parquet row, blank where it is read: its others unread
             yield number, functools.partial(_row_profile, cells, column_of)
+
+
+def _refuse_repeated_fields(path: Path, header: list[str], names: list[str | None]) -> None:
+    """One error where two of a table's columns are read as the same field (a header naming
+    `class_id` twice, or a column renamed onto another's field): which cell a profile took
+    would depend on the reader (a Parquet roster's cells went out of line with its names)."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name is None:
+            continue
+        if name in seen:
+            first = seen[name]
+            raise ConfigError(
+                f"{path}, line 1: columns {first + 1} ({header[first]!r}) and {i + 1} "
+                f"({header[i]!r}) are both read as the profile field {name!r}; expected each "
+                "field once: drop or rename one of them"
+            )
+        seen[name] = i
 
 
 def _parquet_rows(pfile: pq.ParquetFile, columns: list[str]) -> Iterator[list]:
