@@ -1141,6 +1141,39 @@ def test_an_overrides_file_sets_whole_skills_aside_and_names_an_unknown_one(tmp_
     )
 
 
+def test_a_files_skills_set_aside_fill_the_class_pages_form_back(tmp_path):
+    """The class page's form could not write `excluded_skills`: a file with them, set aside or
+    applied, came back with them dropped, so exporting again took the skills back without a
+    word. Both fill the form's Set aside field (as written, the page's check marking a slip,
+    as for activities), and the student's overrides name the skill."""
+    from adaptive.batch.overrides import (
+        SetAsideFile,
+        applied_overrides,
+        record_overrides,
+        set_aside_form,
+    )
+    from adaptive.reports.site.pages import _override_text
+
+    write(tmp_path, {"st1": {"excluded_skills": ["S2", "s1"], "mode": "Remediate"},
+                     "st2": {"excluded_skills": "s2; s1"}}, "typo.json")  # fmt: skip
+    form = set_aside_form([SetAsideFile(str(tmp_path / "typo.json"), ("c1",), ())], {"st1", "st2"})
+    assert form.choices["st1"].excluded_skills == ("S2", "s1")  # the slip marked on the page
+    assert form.choices["st2"].excluded_skills == ("s2", "s1")  # ids as typed in one string
+    bad = write(tmp_path, {"st1": {"excluded_skills": {"s2": True}}}, "bad.json")
+    form = set_aside_form([SetAsideFile(str(bad), ("c1",), ())], {"st1"})
+    got = form.choices["st1"]
+    assert got.wrong == ("Set aside: got an object, expected a list of skills",)
+    assert got.excluded_skills == ()
+    # applied: recorded by the night, read back as the form's and the student page's choices
+    path = write(tmp_path, {"st1": {"excluded_skills": ["s2"]}}, "fixed.json")
+    out = tmp_path / "out"
+    record_overrides(out, "2026-10-06", read_overrides(path, CATALOG, PROFILES))
+    applied = applied_overrides(out, "2026-10-06")
+    assert applied["st1"].excluded_skills == ("s2",)
+    said = _override_text(applied["st1"], 4, CATALOG)
+    assert "Skills set aside (none of their activities): " in said and "(s2)" in said
+
+
 def test_a_set_aside_file_older_than_the_one_applied_does_not_fill_the_form(tmp_path):
     """A review: a teacher's export with a slip, set aside, then the fixed export the night
     applied: both left in the folder, the class page filled its form with the old file's

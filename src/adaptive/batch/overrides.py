@@ -845,7 +845,8 @@ def _trailing_comma(text: str, pos: int) -> int | None:
 def _json_kind(value: object) -> str:
     """What a JSON value is, in JSON's words ("a list", "text"), for an error saying what a
     field holds where an object goes."""
-    kinds = [(bool, "true or false"), (str, "text"), (int | float, "a number"), (list, "a list")]
+    kinds = [(bool, "true or false"), (str, "text"), (int | float, "a number"), (list, "a list"),
+             (dict, "an object")]  # fmt: skip
     return next((kind for of, kind in kinds if isinstance(value, of)), "null")
 
 
@@ -1584,14 +1585,25 @@ class SetAsideChoices:
     """One student's choices in a file the night set aside, as their class page pre-fills its
     form with them (`set_aside_choices`): the activity ids as written (the page's check marks
     those the catalog lacks, with the one likely meant), the mode where it is one of `MODES`
-    (`bad_mode`: what was wrong with the file's mode, said beside the row's dropdown), and what
-    else is wrong, in a teacher's words (which choice, what is wrong: no file lines)."""
+    (`bad_mode`: what was wrong with the file's mode, said beside the row's dropdown), what
+    else is wrong, in a teacher's words (which choice, what is wrong: no file lines), and the
+    skills set aside as written (`excluded_skills`: the page's check marks those the catalog
+    lacks, and an activity assigned on one of them, as the night refuses both)."""
 
     assigned: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
     mode: str | None = None
     wrong: tuple[str, ...] = ()
     bad_mode: str = ""
+    excluded_skills: tuple[str, ...] = ()
+
+
+#: a student's lists in a file, each with its column on the class page's form and what it holds
+LIST_COLUMNS = (
+    ("assigned", "Assign", "activities"),
+    ("excluded", "Exclude", "activities"),
+    ("excluded_skills", "Set aside", "skills"),
+)
 
 
 def set_aside_choices(
@@ -1620,12 +1632,12 @@ def set_aside_choices(
             sid = meant[0]
         given = given if isinstance(given, dict) else {}
         lists = {}
-        for name, column in (("assigned", "Assign"), ("excluded", "Exclude")):
+        for name, column, kind in LIST_COLUMNS:
             value = given.get(name, [])
             if isinstance(value, str):
                 value = re.split(r"[\s,;]+", value)
             elif not isinstance(value, list):
-                wrong.append(f"{column}: got {_json_kind(value)}, expected a list of activities")
+                wrong.append(f"{column}: got {_json_kind(value)}, expected a list of {kind}")
                 value = []
             lists[name] = tuple(dict.fromkeys(str(a).strip() for a in value if str(a).strip()))
         mode, bad_mode = given.get("mode"), ""
@@ -1635,8 +1647,9 @@ def set_aside_choices(
             wrong.append(f"mode: {bad_mode}; choose one below")
             mode = None
         out[sid] = SetAsideChoices(
-            lists["assigned"], lists["excluded"], mode, tuple(wrong), bad_mode
-        )
+            lists["assigned"], lists["excluded"], mode, tuple(wrong), bad_mode,
+            lists["excluded_skills"],
+        )  # fmt: skip
     if unmatched is not None:
         unmatched.append(missed)
     return out

@@ -148,10 +148,18 @@ SITE_JS = r"""'use strict';
     return text.split(/[\s,;]+/).filter(function (s) { return s.length > 0; }).length -
       ids(text).length;
   }
-  var known = {}, activities = [], classmates = {};
+  function words(text) { return (text || '').split(' ').filter(function (s) { return s; }); }
+  var known = {}, activities = [], classmates = {}, skills = [], knownSkill = {}, skillsOf = {};
   if (form) {
-    activities = (form.dataset.activities || '').split(' ').filter(function (s) { return s; });
+    activities = words(form.dataset.activities);
     activities.forEach(function (a) { known[a] = true; });
+    skills = words(form.dataset.skills);
+    skills.forEach(function (s) { knownSkill[s] = true; });
+    // each activity's skills (positions in `skills`, ',' between them), in activity order
+    (form.dataset.activitySkills || '').split(' ').forEach(function (at, i) {
+      skillsOf[activities[i]] = at.split(',').filter(function (k) { return k; }).map(
+        function (k) { return skills[parseInt(k, 10)]; });
+    });
     form.querySelectorAll('tbody tr').forEach(function (r) { classmates[r.dataset.student] = true; });
   }
   // `closest_name` of adaptive.errors, line for line: the same but for case, else the same as
@@ -246,20 +254,23 @@ SITE_JS = r"""'use strict';
       return replaced;
     });
   }
-  // the catalog's activity ids by their folded spelling, in sorted order: built at the first
-  // unknown id, kept (the list is fixed once the page is read)
-  var spelt = null;
-  function speltActivities() {
-    if (spelt === null) {
-      spelt = {};
-      sorted(activities).forEach(function (a) { (spelt[fold(a)] = spelt[fold(a)] || []).push(a); });
+  // the catalog's ids of one kind by their folded spelling, in sorted order: built at the
+  // first unknown id of that kind, kept (the lists are fixed once the page is read)
+  var spelt = {};
+  function speltIds(kind, names) {
+    if (!spelt[kind]) {
+      var by = spelt[kind] = {};
+      sorted(names).forEach(function (a) { (by[fold(a)] = by[fold(a)] || []).push(a); });
     }
-    return spelt;
+    return spelt[kind];
   }
-  function closest(id) {
-    var read = sameAsRead(id, activities);
+  // the id of `names` (the catalog's activities, or with kind 'skills' its skills) likely
+  // meant by `id`, or null
+  function closest(id, kind) {
+    var names = kind === 'skills' ? skills : activities;
+    var read = sameAsRead(id, names);
     if (read !== null) { return read; }
-    var byFold = speltActivities();
+    var byFold = speltIds(kind || 'activities', names);
     var close = closeMatches(fold(id), Object.keys(byFold), 10, CUTOFF);
     for (var c = 0; c < close.length; c++) {
       var kept = byFold[close[c]].filter(function (a) { return !numberedSibling(id, a); });
@@ -267,18 +278,39 @@ SITE_JS = r"""'use strict';
     }
     return null;
   }
-  // what is wrong with the ids of one field (each in words), `also`: the ids of the other
-  // field of the row (an activity both assigned and excluded)
-  function problems(input, also) {
+  // what is wrong with the ids of one activity field (each in words), `also`: the ids of the
+  // other field of the row (an activity both assigned and excluded), `aside`: the row's skills
+  // set aside (an activity assigned on one: the night refuses it, as the exclusion would win)
+  function problems(input, also, aside) {
     var out = [];
     ids(input.value).forEach(function (a) {
       if (known[a]) {
-        if (also && also.indexOf(a) >= 0) { out.push(a + ': both assigned and excluded'); }
+        if (also && also.indexOf(a) >= 0) { out.push(a + ': both assigned and excluded'); return; }
+        var on = (aside || []).filter(function (s) { return skillsOf[a].indexOf(s) >= 0; });
+        if (on.length) {
+          out.push(a + ': on the skill ' + on[0] + ', set aside for this student: assign it or ' +
+            'set the skill aside, not both');
+        }
         return;
       }
       if (classmates[a]) { out.push(a + ': a student id, not an activity id'); return; }
       var meant = closest(a);
       out.push(a + ': not an activity of the catalog' + (meant ? ' (did you mean ' + meant + '?)' : ''));
+    });
+    return out;
+  }
+  // what is wrong with the skill ids of a row's Set aside field (each in words)
+  function skillProblems(input) {
+    var out = [];
+    ids(input.value).forEach(function (s) {
+      if (knownSkill[s]) { return; }
+      if (known[s]) {
+        out.push(s + ': an activity id, not a skill id (its skill: ' + skillsOf[s].join(', ') + ')');
+        return;
+      }
+      if (classmates[s]) { out.push(s + ': a student id, not a skill id'); return; }
+      var meant = closest(s, 'skills');
+      out.push(s + ': not a skill of the catalog' + (meant ? ' (did you mean ' + meant + '?)' : ''));
     });
     return out;
   }
@@ -310,9 +342,10 @@ SITE_JS = r"""'use strict';
     return list.length;
   }
   function checkRow(r) {
-    var inputs = r.querySelectorAll('input');
-    return mark(inputs[0], problems(inputs[0], null)) +
-      mark(inputs[1], problems(inputs[1], ids(inputs[0].value)));
+    var inputs = r.querySelectorAll('input'), aside = ids(inputs[2].value);
+    return mark(inputs[0], problems(inputs[0], null, aside)) +
+      mark(inputs[1], problems(inputs[1], ids(inputs[0].value), null)) +
+      mark(inputs[2], skillProblems(inputs[2]));
   }
   if (form) {
     form.querySelectorAll('tbody tr').forEach(function (r) {
@@ -344,8 +377,12 @@ SITE_JS = r"""'use strict';
       form.querySelectorAll('tbody tr').forEach(function (r) {
         var mode = r.querySelector('select').value, inputs = r.querySelectorAll('input');
         var assigned = ids(inputs[0].value), excluded = ids(inputs[1].value);
-        if (mode || assigned.length || excluded.length) {
-          students[r.dataset.student] = {assigned: assigned, excluded: excluded, mode: mode || null};
+        var aside = ids(inputs[2].value);
+        if (mode || assigned.length || excluded.length || aside.length) {
+          var entry = {assigned: assigned, excluded: excluded, mode: mode || null};
+          // only where some are set aside, as `StudentOverride.to_dict` writes it
+          if (aside.length) { entry.excluded_skills = aside; }
+          students[r.dataset.student] = entry;
         }
       });
       var doc = {format: 'adaptive-overrides', version: 1, class_id: form.dataset.class,

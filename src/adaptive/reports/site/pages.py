@@ -672,8 +672,8 @@ def set_aside_notice(c: ClassData) -> str:
         '<div class="set-aside" role="alert"><p><strong>Not applied tonight:</strong> this '
         f"class's overrides file ({names}) had problems, so its students were served without "
         "it. Its choices are filled in below: fix the ones marked (a mode that is none of the "
-        "modes is marked beside its dropdown, activity ids the catalog does not have under "
-        "their fields) and export again; the new file is "
+        "modes is marked beside its dropdown, activity and skill ids the catalog does not have "
+        "under their fields) and export again; the new file is "
         "written whole (its class, date and format as the night reads them).</p>"
         + _form_source_words(c.set_aside_form)
         + (f"<ul>{said}</ul>" if said else "")
@@ -763,28 +763,49 @@ def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
             f'<td><input type="text" aria-label="Activities assigned to {e(label)}" '
             f'value="{e(", ".join(o.assigned))}"{described}>{note}</td><td><input type="text" '
             f'aria-label="Activities excluded for {e(label)}" value="{e(", ".join(o.excluded))}">'
-            "</td></tr>"
+            f'</td><td><input type="text" aria-label="Skills set aside for {e(label)}" '
+            f'value="{e(", ".join(o.excluded_skills))}"></td></tr>'
         )
     return (
         f'<form id="overrides" data-class="{e(c.class_id)}" data-date="{e(date)}" '
-        f'data-activities="{e(" ".join(catalog.activity_index))}">'
+        + _per_catalog("form-ids", catalog, _form_ids)
+        + ">"
         + set_aside_notice(c)
         + "<p>Choose per student; the file you export is read by the nightly job "
         "(<code>adaptive batch --overrides FILE</code>) and shows here the next morning. Activity "
-        "ids are separated by commas or semicolons; assigned ones come first, in order. An id "
-        "the catalog does not have is marked under its field, and nothing is exported until it "
-        "is fixed.</p>"
+        "ids are separated by commas or semicolons; assigned ones come first, in order. Set "
+        "aside a whole skill by its id (the heatmap's column heads): none of its activities is "
+        "recommended until you take the skill out of the field, and none of them may be "
+        "assigned meanwhile. An id the catalog does not have is marked under its field, and "
+        "nothing is exported until it is fixed.</p>"
         # on a phone the table is wider than the screen: said, and shaded at the edge it
         # scrolls to (a 390 px trial saw no Exclude column and no cue that it scrolls)
         '<p class="scroll-note">The table is wider than the screen: swipe it sideways to reach '
-        "the Assign and Exclude columns (a shadow marks the side with more).</p>"
+        "the Assign, Exclude and Set aside columns (a shadow marks the side with more).</p>"
         '<div class="wide"><table class="data"><caption>Teacher overrides</caption><thead><tr>'
         '<th scope="col">Student'
         '</th><th scope="col">Mode</th><th scope="col">Assign</th><th scope="col">Exclude</th>'
+        '<th scope="col">Set aside (skills)</th>'
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         + script_note('The "Export overrides (JSON)" button and the check of the ids typed')
         + '<p><button type="button" id="export" class="primary">Export overrides (JSON)</button> '
         '<span id="export-status" role="status"></span></p></form>'
+    )
+
+
+def _form_ids(catalog: Catalog) -> str:
+    """The form's attributes that its script checks the ids typed against (the same for every
+    class: built once per catalog): the activity ids, the skill ids, and each activity's skills
+    (positions in the skill ids, "," between them), in the activity ids' order."""
+    skill_at = skill_positions(catalog)
+    on = {a.id: a.skills for a in catalog.activities}
+    per_activity = " ".join(
+        ",".join(str(skill_at[s]) for s in on[a] if s in skill_at) for a in catalog.activity_index
+    )
+    return (
+        f'data-activities="{e(" ".join(catalog.activity_index))}" '
+        f'data-skills="{e(" ".join(s.id for s in catalog.skills))}" '
+        f'data-activity-skills="{e(per_activity)}"'
     )
 
 
@@ -1256,4 +1277,12 @@ def _override_text(o: StudentOverride | None, grade: float | None, catalog: Cata
     items = [f"<li>Mode: {e(o.mode or 'none')}</li>"]
     items.append(f"<li>Assigned: {assigned or 'none'}</li>")
     items.append(f"<li>Excluded: {e(', '.join(o.excluded) or 'none')}</li>")
+    if o.excluded_skills:  # every activity on them excluded: by name, as the pages say skills
+        at = skill_positions(catalog)
+        names = skill_names_html(catalog)
+        aside = ", ".join(
+            f"{names[at[s]]} ({e(s)})" if s in at else f"{e(s)} ({NOT_IN_CATALOG})"
+            for s in o.excluded_skills
+        )
+        items.append(f"<li>Skills set aside (none of their activities): {aside}</li>")
     return f'<ul class="overridden">{"".join(items)}</ul>'
