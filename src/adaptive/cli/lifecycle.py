@@ -196,8 +196,9 @@ def _print_holdout(run_id: str, tracking_uri: str | None) -> None:
         f"Held out for promotion: {n['data_students'] - n['train_students']:,} of "
         f"{n['data_students']:,} students ({n['data_responses'] - n['train_responses']:,} of "
         f"{n['data_responses']:,} responses): each student is held out with a chance of "
-        f"{float(params['holdout_fraction']):.0%}, by a hash of their id (the same students on "
-        "every run and machine). `adaptive promote` compares models on them, so "
+        f"{float(params['holdout_fraction']):.0%}, by a hash of their id read as the "
+        "student (leading zeros of a number and case aside: '931' and '000931' are one student; "
+        "the same students on every run, machine and export). `adaptive promote` compares models on them, so "
         "neither the folds above nor the trained model saw them: the folds cover the other "
         f"{n['train_students']:,} students ({n['train_responses']:,} responses).",
         soft_wrap=True,
@@ -554,8 +555,10 @@ def _quarantined_words(s) -> str:
 
 def _warn_data_mismatch(d) -> None:
     """Say when the promotion data is not the data the candidate, or the champion, was
-    trained on (`PromotionDecision.data_note`, `champion_note`)."""
-    for note in (getattr(d, "data_note", None), getattr(d, "champion_note", None)):
+    trained on (`PromotionDecision.data_note`, `champion_note`), and when a version trained
+    under the earlier holdout rule left fewer students to compare on (`holdout_note`)."""
+    notes = ("data_note", "champion_note", "holdout_note")
+    for note in (getattr(d, key, None) for key in notes):
         if note:
             warn(note)
 

@@ -62,10 +62,18 @@ from adaptive.errors import (
     Problem,
     counted,
     share_words,
+    verb,
 )
 from adaptive.evaluation import compute_metrics
 from adaptive.registry.fingerprint import data_fingerprint, log_sha256
-from adaptive.registry.holdout import HOLDOUT_FRACTION, split_holdout
+from adaptive.registry.holdout import (
+    HOLDOUT_FRACTION,
+    HOLDOUT_RULE,
+    TEXT_RULE,
+    holdout_mask,
+    split_holdout,
+    version_rule,
+)
 from adaptive.registry.loading import load_version
 from adaptive.registry.lock import model_lock
 from adaptive.registry.store import (
@@ -292,6 +300,9 @@ class PromotionDecision:
     skill_note: str | None = None  # set when the two models' skills differ (also a warning)
     #: set when the champion was trained on another log than the promotion data (`_champion_note`)
     champion_note: str | None = None
+    #: set when a version was trained under the earlier holdout rule and it holds other
+    #: students out on this data (`_holdout_rules`): compared on fewer students
+    holdout_note: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -341,7 +352,10 @@ def promote(
         log = resolve_log(data, mapping, quarantine)
         log_sha = log_sha256(log)
         data_note = _data_note(candidate_mv, log, log_sha)
-        _, held = split_holdout(log, holdout_fraction)
+        rules, holdout_note = _holdout_rules(name, log, holdout_fraction, candidate_mv, champion_mv)
+        _, held = split_holdout(log, holdout_fraction, rules)
+        if holdout_note and (held.n_students == 0 or held.correct.min() == held.correct.max()):
+            raise ConfigError(f"{holdout_note}: too few to compare on")
         if held.n_students == 0 or held.correct.min() == held.correct.max():
             raise DataValidationError(
                 [
@@ -412,6 +426,7 @@ def promote(
                     "champion_version": champion_version or "none",
                     **asdict(rule),
                     "holdout_fraction": holdout_fraction,
+                    "holdout_rules": "+".join(rules),
                     "new_skills": new_skills,
                     "candidate_skills": overlap.candidate_skills,
                     "champion_skills": overlap.champion_skills,
@@ -473,6 +488,42 @@ def promote(
         data_note,
         skill_note,
         champion_note,
+        holdout_note,
+    )
+
+
+def _holdout_rules(
+    name: str, log: ResponseLog, fraction: float, candidate_mv, champion_mv
+) -> tuple[tuple[str, ...], str | None]:
+    """The holdout rules the comparison honours, and a note when they hold different students
+    out on `log`. A version trained before the student key (`holdout.version_rule`: the hash of
+    the id's text) excluded other students from training wherever an id is not in the key's
+    form (zero-padded numbers, upper case): scored on the key's held-out students, it would be
+    scored on students it trained on. Both rules then apply: the students held out by both,
+    which neither model saw, fewer than usual; the note says how many and how to compare on
+    all (retrain the older version). Where the rules agree on `log` (ids already in the key's
+    form), the comparison is the usual one, without a note."""
+    versions = [mv for mv in (candidate_mv, champion_mv) if mv is not None]
+    older = [mv for mv in versions if version_rule(mv.tags) == TEXT_RULE]
+    if not older:
+        return (HOLDOUT_RULE,), None
+    by_key = holdout_mask(log.students, fraction, HOLDOUT_RULE)
+    by_text = holdout_mask(log.students, fraction, TEXT_RULE)
+    differ = int((by_key != by_text).sum())
+    if not differ:
+        return (HOLDOUT_RULE,), None
+    which = " and ".join(f"v{mv.version}" for mv in older)
+    specs = sorted({mv.tags.get("adaptive.spec", "SPEC") for mv in older})
+    both = int((by_key & by_text).sum())
+    return (HOLDOUT_RULE, TEXT_RULE), (
+        f"{which} of {name!r} {verb(len(older), 'was')} trained before held-out students were "
+        "chosen by the student (their id read without leading zeros of a number or case, "
+        "`adaptive.registry.holdout.student_key`), by the text of the id: on this data the two "
+        f"rules hold out different students for {counted(differ, 'id')} of "
+        f"{len(log.students):,}, so both models are compared only on the "
+        f"{counted(both, 'student')} held out by both (never trained on by either); to compare "
+        f"on all, retrain {which} with this version (`adaptive train --model "
+        f"{'/'.join(specs)} --data ... --name {name}`) and promote the new version"
     )
 
 

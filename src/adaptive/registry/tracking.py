@@ -39,7 +39,7 @@ from adaptive.evaluation.calibration import reliability_table
 from adaptive.paths import source_checkout
 from adaptive.placement.prior import GradeTable
 from adaptive.registry.fingerprint import data_fingerprint
-from adaptive.registry.holdout import HOLDOUT_FRACTION, split_holdout
+from adaptive.registry.holdout import HOLDOUT_FRACTION, HOLDOUT_RULE, RULE_TAG, split_holdout
 from adaptive.registry.requirement import own_requirement
 from adaptive.registry.runs import fail_stale_runs, owner_tags, signals_end_runs
 from adaptive.registry.store import (
@@ -246,6 +246,7 @@ def train_model(
         "folds": folds,
         "seed": seed,
         "holdout_fraction": holdout_fraction,
+        "holdout_rule": HOLDOUT_RULE,
         "code_version": code_version(),
         "adaptive_version": adaptive.__version__,
     }
@@ -285,6 +286,7 @@ def train_model(
             tags = {
                 "adaptive.spec": spec_info["name"],
                 "adaptive.data_sha256": str(fingerprint["data_sha256"]),
+                RULE_TAG: HOLDOUT_RULE,  # `promote` honours the split of an older version
             }
             if not isinstance(data, ResponseLog):
                 path = Path(data)
