@@ -312,7 +312,9 @@ def test_train_evaluate_and_promote_read_a_district_folder(
     assert metrics[0] == metrics[1]
     code, out = run_cli(["promote", "--name", "folder", "--district", str(district),
                          "--tracking-uri", sqlite_uri], monkeypatch, capsys)  # fmt: skip
-    assert code == 0 and "PROMOTED" in out, out
+    # 32 held-out students of 150 do not establish that the model beats the constant base rate
+    assert code == 0 and "not promoted: below the minimum bar" in out, out
+    assert "not established below the constant" in " ".join(out.split()), out
 
     parts = tmp_path / "export"  # the log as a warehouse writes it: a folder of parts
     (parts / "day=1").mkdir(parents=True)

@@ -13,7 +13,9 @@ from mlflow import MlflowClient
 import adaptive
 from adaptive.data.log import ResponseLog
 from adaptive.errors import ConfigError, CoverageWarning
+from adaptive.evaluation import auc
 from adaptive.registry import PromotionRule, load_version, promote, train_model
+from adaptive.registry.promotion import Improvement
 from adaptive.registry.pyfunc_model import predict_in_input_order
 from adaptive.registry.store import tracking
 from adaptive.tracing.base import KnowledgeTracer
@@ -123,19 +125,71 @@ def test_training_run_records_fingerprint_and_evaluation(small_log, sqlite_uri):
     assert result.version is None
 
 
+def established(gain: float, spread: float = 0.0005) -> Improvement:
+    """An improvement of `gain` with a 95% interval of +-`spread` (as the bootstrap gives)."""
+    return Improvement("auc", gain, gain - spread, gain + spread, 500, 1000)
+
+
 def test_promotion_rule_never_promotes_worse():
     rule = PromotionRule(metric="auc", margin=0.002, calibration_tolerance=0.01)
     champ = {"auc": 0.75, "ece": 0.02, "logloss": 0.55, "rmse": 0.43, "accuracy": 0.7}
-    assert not rule.decide({**champ, "auc": 0.749}, champ, 0.69)[0]
-    assert not rule.decide({**champ, "auc": 0.751}, champ, 0.69)[0]  # inside the margin
-    assert not rule.decide({**champ, "auc": 0.76, "ece": 0.05}, champ, 0.69)[0]  # worse calibration
-    assert rule.decide({**champ, "auc": 0.76, "ece": 0.025}, champ, 0.69)[0]
-    assert not rule.decide({**champ, "auc": 0.52}, None, 0.69)[0]  # first model below the bar
-    assert not rule.decide({**champ, "logloss": 0.70}, None, 0.69)[0]  # no better than constant
+    vs_constant = established(0.14)
+
+    def decide(candidate, gain, champion=champ, rule=rule, vs_constant=vs_constant):
+        return rule.decide(candidate, champion, 0.69, vs_constant, established(gain))
+
+    assert not decide({**champ, "auc": 0.749}, -0.001)[0]
+    assert not decide({**champ, "auc": 0.751}, 0.001)[0]  # inside the margin
+    assert not decide({**champ, "auc": 0.76, "ece": 0.05}, 0.01)[0]  # worse calibration
+    assert decide({**champ, "auc": 0.76, "ece": 0.025}, 0.01)[0]
+    assert not rule.decide({**champ, "auc": 0.52}, None, 0.69, vs_constant)[0]  # below the bar
+    # no better than constant: the log-loss gain's interval reaches 0
+    assert not rule.decide({**champ, "logloss": 0.70}, None, 0.69, established(-0.01))[0]
+    assert not rule.decide({**champ, "logloss": 0.68}, None, 0.69, established(0.01, 0.02))[0]
     lower = PromotionRule(metric="rmse", margin=0.001)
-    assert lower.decide({**champ, "rmse": 0.42}, champ, 0.69)[0]
-    assert not lower.decide({**champ, "rmse": 0.44}, champ, 0.69)[0]
-    assert "(improvement +0.0000 < margin" in lower.decide(champ, champ, 0.69)[1]  # not -0.0000
+    assert decide({**champ, "rmse": 0.42}, 0.01, rule=lower)[0]
+    assert not decide({**champ, "rmse": 0.44}, -0.01, rule=lower)[0]
+    assert "+0.0000 < margin" in decide(champ, 0.0, rule=lower)[1]  # not -0.0000
+
+
+def test_a_gain_above_the_margin_that_the_students_do_not_establish_is_not_promoted():
+    """The trial's case: +0.0016 AUC over the champion on 527 students, margin 0.001, while
+    one model's AUC moves by +-0.005 from one draw of students to another."""
+    rule = PromotionRule()
+    champ = {"auc": 0.7289, "ece": 0.02, "logloss": 0.55, "rmse": 0.43, "accuracy": 0.7}
+    cand = {**champ, "auc": 0.7304}
+    noisy = Improvement("auc", 0.0016, -0.0009, 0.0041, 527, 1000)
+    promoted, reason = rule.decide(cand, champ, 0.69, established(0.14), noisy)
+    assert not promoted
+    assert reason.startswith("not established: auc 0.7304 vs champion 0.7289")
+    assert "+0.0016, 95% interval -0.0009 to +0.0041 over 527 held-out students" in reason
+    assert "below the margin 0.001" in reason
+    sure = Improvement("auc", 0.0016, 0.0011, 0.0021, 527, 1000)
+    promoted, reason = rule.decide(cand, champ, 0.69, established(0.14), sure)
+    assert promoted and "lower end +0.0011 >= margin 0.001" in reason
+
+
+def test_the_gate_bootstraps_the_held_out_students_paired():
+    """Two models' predictions of the same answers: a small gain from noise is not
+    established, a real one is; the same seed gives the same interval."""
+    rng = np.random.default_rng(4)
+    student = np.repeat(np.arange(500), 40)
+    ability = rng.normal(0, 1, 500)[student]
+    y = (rng.random(len(student)) < 1 / (1 + np.exp(-ability))).astype(float)
+    champion = 1 / (1 + np.exp(-(ability + rng.normal(0, 1.5, len(y)))))
+    noise = np.clip(champion + rng.normal(0, 0.01, len(y)), 0, 1)
+    better = 1 / (1 + np.exp(-(ability + rng.normal(0, 1.0, len(y)))))
+
+    def gain(p, seed=0):
+        point = auc(y, p) - auc(y, champion)
+        return Improvement.measure(
+            "auc", y, p, champion, student, replicates=1000, seed=seed, estimate=point
+        )
+
+    by_noise, by_skill = gain(noise), gain(better)
+    assert by_noise.low < 0 < by_noise.high and by_noise.students == 500
+    assert by_skill.low > 0.01
+    assert gain(noise) == by_noise and gain(noise, seed=1) != by_noise
 
 
 def test_load_champion_without_champion_is_a_clear_error(sqlite_uri):
@@ -289,6 +343,18 @@ def three_versions(make_log, store_uri, request, monkeypatch):
     mlflow.set_tracking_uri(None)
 
 
+def weaker_version(name: str, make_log, store_uri: str) -> str:
+    """A fourth version, IRT fitted on a log with half its answers shuffled: better than v1
+    (all shuffled) and worse than v2 (none) by margins the held-out students establish. v3
+    beating v2 (IRT on two samples of one district) was noise, which the gate does not promote."""
+    frame = make_log(seed=3).frame.copy()
+    rng = np.random.default_rng(0)
+    half = rng.random(len(frame)) < 0.5
+    frame.loc[half, "correct"] = rng.permutation(frame.loc[half, "correct"].to_numpy())
+    return train_model("irt", ResponseLog.from_frame(frame), registered_name=name, folds=2,
+                       tracking_uri=store_uri).version  # fmt: skip
+
+
 def move_champion_when_the_run_starts(monkeypatch, client, name: str, version: str) -> None:
     """Another promote, a rollback or the MLflow UI moves `name`'s champion to `version` while
     a promote or rollback runs: when it starts its run in `adaptive-promotion` (`mlflow.
@@ -377,7 +443,7 @@ def test_a_rollback_ends_the_round_its_target_was_beaten_in(small_log, store_uri
 
 
 def test_promoting_the_champion_again_leaves_its_record_for_a_rollback(
-    small_log, store_uri, three_versions
+    small_log, make_log, store_uri, three_versions
 ):
     """A data scientist's trial: a second promote of the champion retagged it "rejected"
     ("already the champion"), so that the registry showed the serving model as rejected and a
@@ -386,37 +452,40 @@ def test_promoting_the_champion_again_leaves_its_record_for_a_rollback(
     from adaptive.registry import promotion
 
     name, client = three_versions
-    assert promote(name, "2", small_log, tracking_uri=store_uri).promoted
-    before = client.get_model_version(name, "2").tags
-    again = promote(name, "2", small_log, tracking_uri=store_uri)
+    weak = weaker_version(name, make_log, store_uri)
+    assert promote(name, weak, small_log, tracking_uri=store_uri).promoted
+    before = client.get_model_version(name, weak).tags
+    again = promote(name, weak, small_log, tracking_uri=store_uri)
     assert not again.promoted and "already the champion" in again.reason
-    assert client.get_model_version(name, "2").tags == before
+    assert client.get_model_version(name, weak).tags == before
     assert client.get_run(again.run_id).data.tags["decision"] == "rejected"
-    assert promote(name, "3", small_log, tracking_uri=store_uri).promoted
-    promotion.rollback(name, "2", "v3 misbehaved", tracking_uri=store_uri)
-    assert str(client.get_model_version_by_alias(name, "champion").version) == "2"
+    assert promote(name, "2", small_log, tracking_uri=store_uri).promoted
+    promotion.rollback(name, weak, "v2 misbehaved", tracking_uri=store_uri)
+    assert str(client.get_model_version_by_alias(name, "champion").version) == weak
 
 
 def test_a_former_champion_scored_again_and_rejected_can_still_be_rolled_back_to(
-    small_log, store_uri, three_versions
+    small_log, make_log, store_uri, three_versions
 ):
-    """A re-read of the mends: before rolling back, an operator scores the former champion v2
-    again against the misbehaving v3; v2 is rejected (v3 is better on the data), and that
+    """A re-read of the mends: before rolling back, an operator scores the former champion
+    (here the weaker v4) again against the misbehaving v2; v4 is rejected (v2 is better on the
+    data), and that
     decision replaced v2's "promoted", so the rollback was refused as "never promoted". That a
     version was champion is its own tag, which a later decision leaves."""
     from adaptive.registry import promotion
 
     name, client = three_versions
-    first = promote(name, "2", small_log, tracking_uri=store_uri)
+    weak = weaker_version(name, make_log, store_uri)
+    first = promote(name, weak, small_log, tracking_uri=store_uri)
     assert first.promoted
-    assert promote(name, "3", small_log, tracking_uri=store_uri).promoted
-    again = promote(name, "2", small_log, tracking_uri=store_uri)
+    assert promote(name, "2", small_log, tracking_uri=store_uri).promoted
+    again = promote(name, weak, small_log, tracking_uri=store_uri)
     assert not again.promoted and again.reason.startswith("not better")
-    tags = client.get_model_version(name, "2").tags
+    tags = client.get_model_version(name, weak).tags
     assert tags["promotion.decision"] == "rejected"
     assert tags[promotion.WAS_CHAMPION] == first.run_id
-    promotion.rollback(name, "2", "v3 misbehaved", tracking_uri=store_uri)
-    assert str(client.get_model_version_by_alias(name, "champion").version) == "2"
+    promotion.rollback(name, weak, "v2 misbehaved", tracking_uri=store_uri)
+    assert str(client.get_model_version_by_alias(name, "champion").version) == weak
 
 
 def test_a_promote_that_fails_before_the_alias_moves_leaves_no_promoted_tag(

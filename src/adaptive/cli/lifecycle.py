@@ -224,8 +224,20 @@ def promote(
         str, typer.Option("--metric", help="auc, accuracy, rmse or logloss.")
     ] = "auc",
     margin: Annotated[
-        float, typer.Option("--margin", help="Required improvement on the metric.")
+        float,
+        typer.Option(
+            "--margin",
+            help="Required improvement on the metric, established by the held-out students: "
+            "the lower end of its 95% paired-bootstrap interval over them must reach it "
+            "(0: any established gain, or the same predictions).",
+        ),
     ] = 0.001,
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed", min=0, help="Seed of the bootstrap over held-out students (1,000 draws)."
+        ),
+    ] = 0,
     calibration_tolerance: Annotated[
         float, typer.Option("--calibration-tolerance", help="Allowed increase of the ECE.")
     ] = 0.01,
@@ -252,6 +264,12 @@ def promote(
 ) -> None:
     """Compare a version with the champion on the same held-out students; promote only if better.
 
+    Better means established: the candidate's improvement on `--metric` over the champion,
+    resampling the held-out students (a paired bootstrap, 1,000 draws, `--seed`), has a 95%
+    interval whose lower end reaches `--margin`; a gain the students do not establish is "not
+    established", with its interval. A first champion needs `--min-auc` and a log-loss
+    established below the constant base-rate predictor's.
+
     Exit code 0 on a decision either way (promoted or not: the verdict line says which and why);
     2 on an error (unknown model or version, unreadable data, a candidate fitted on other
     skills than the champion's, a champion moved by another promote meanwhile). The column
@@ -263,7 +281,11 @@ def promote(
     from adaptive.registry import promote as promote_version
 
     rule = PromotionRule(
-        metric=metric, margin=margin, calibration_tolerance=calibration_tolerance, min_auc=min_auc
+        metric=metric,
+        margin=margin,
+        calibration_tolerance=calibration_tolerance,
+        min_auc=min_auc,
+        seed=seed,
     )
     if district is not None:  # the folder's log; else --data, or the candidate's own data
         data, _ = log_and_catalog(district, data, None, mapping)

@@ -16,6 +16,7 @@ from adaptive.evaluation.metrics import (
     compute_metrics,
     expected_calibration_error,
     log_loss,
+    paired_bootstrap,
     per_skill_metrics,
     rmse,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "evaluate_models",
     "expected_calibration_error",
     "log_loss",
+    "paired_bootstrap",
     "per_skill_metrics",
     "plot_reliability",
     "reliability_table",

@@ -1,10 +1,12 @@
 """Promotion: move the `champion` alias only to a model that is better on the same students.
 
 The rule (`promote`): score the candidate version and the current champion on the same held-out
-students (`holdout.py`, never used for training). Promote when the candidate beats the champion by
-at least `margin` on `metric` (default AUC) and its calibration error (ECE) is not worse by more
-than `calibration_tolerance`. With no champion yet, the candidate must pass a minimum bar: AUC at
-least `min_auc` and a log-loss below the constant base-rate predictor's. Every decision, both
+students (`holdout.py`, never used for training). Promote when the held-out students establish
+that the candidate beats the champion by at least `margin` on `metric` (default AUC): the lower
+end of the 95% interval of the improvement, from a paired bootstrap over those students
+(`Improvement`), reaches the margin; and its calibration error (ECE) is not worse by more than
+`calibration_tolerance`. With no champion yet, the candidate must pass a minimum bar: AUC at
+least `min_auc` and a log-loss established below the constant base-rate predictor's. Every decision, both
 evaluations and the reason are logged as an MLflow run and as tags on the candidate version;
 the decision itself (`decision` on the run, `promotion.decision` on the version) is written
 last, once the alias moved: a version tagged "promoted" became champion, and a promote that
@@ -64,7 +66,7 @@ from adaptive.errors import (
     share_words,
     verb,
 )
-from adaptive.evaluation import compute_metrics
+from adaptive.evaluation import compute_metrics, paired_bootstrap
 from adaptive.registry.fingerprint import data_fingerprint, log_sha256
 from adaptive.registry.holdout import (
     HOLDOUT_FRACTION,
@@ -215,13 +217,66 @@ class SkillOverlap:
 
 
 @dataclass(frozen=True)
+class Improvement:
+    """How much better the candidate is than another predictor (the champion, or the constant
+    base rate) on one metric, on the same held-out responses: the point estimate (positive =
+    better) and its 95% interval from a paired bootstrap over the held-out students
+    (`adaptive.evaluation.paired_bootstrap`: students drawn with replacement, the same draws
+    for both predictors, seeded)."""
+
+    metric: str
+    estimate: float
+    low: float
+    high: float
+    students: int
+    replicates: int
+
+    @classmethod
+    def measure(
+        cls,
+        metric: str,
+        y: np.ndarray,
+        candidate: np.ndarray,
+        other: np.ndarray,
+        students: np.ndarray,
+        *,
+        replicates: int,
+        seed: int,
+        estimate: float,
+    ) -> Improvement:
+        """The improvement of predictions `candidate` over `other` of answers `y` by student
+        code `students`; `estimate` is the point estimate already computed (`compute_metrics`)."""
+        sign = 1.0 if HIGHER_IS_BETTER[metric] else -1.0
+        reps = sign * paired_bootstrap(y, candidate, other, students, metric, replicates, seed)
+        low, high = np.nanquantile(reps, [0.025, 0.975]) if np.isfinite(reps).any() else (0, 0)
+        return cls(
+            metric, estimate + 0.0, float(low) + 0.0, float(high) + 0.0,  # never "-0.0000"
+            int(len(np.unique(students))), replicates,
+        )  # fmt: skip
+
+    def __str__(self) -> str:
+        return (
+            f"{self.estimate:+.4f}, 95% interval {self.low:+.4f} to {self.high:+.4f} over "
+            f"{counted(self.students, 'held-out student')}"
+        )
+
+
+@dataclass(frozen=True)
 class PromotionRule:
-    """When a candidate replaces the champion (see the module docstring)."""
+    """When a candidate replaces the champion (see the module docstring).
+
+    A difference counts only where the held-out students establish it: the lower end of the
+    95% paired-bootstrap interval of the improvement (`Improvement`, `replicates` draws of
+    the students, `seed`) must reach `margin`; against the champion on `metric`, and for a
+    first champion, its log-loss below the constant base-rate predictor's (lower end above 0).
+    `min_auc` is a floor on the point estimate, and so is the calibration tolerance."""
 
     metric: str = "auc"
     margin: float = 0.001
     calibration_tolerance: float = 0.01
     min_auc: float = 0.55
+    replicates: int = 1000
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if self.metric not in HIGHER_IS_BETTER:
@@ -230,28 +285,40 @@ class PromotionRule:
             )
         if self.margin < 0 or self.calibration_tolerance < 0:
             raise ConfigError("promotion margin and calibration tolerance must be >= 0")
+        if self.replicates < 100:
+            raise ConfigError(
+                f"promotion replicates {self.replicates}: expected at least 100 bootstrap "
+                "replicates (1,000 by default) for a 95% interval"
+            )
 
     def improvement(self, candidate: dict[str, float], champion: dict[str, float]) -> float:
         """How much better the candidate is on the metric (positive = better)."""
         sign = 1.0 if HIGHER_IS_BETTER[self.metric] else -1.0
         return sign * (candidate[self.metric] - champion[self.metric]) + 0.0  # never "-0.0000"
 
-    def below_bar(self, candidate: dict[str, float], baseline_logloss: float) -> str | None:
-        """Why the candidate is below the minimum bar of a first champion; None if it passes."""
+    def below_bar(
+        self, candidate: dict[str, float], baseline_logloss: float, over_constant: Improvement
+    ) -> str | None:
+        """Why the candidate is below the minimum bar of a first champion; None if it passes.
+        `over_constant`: its log-loss improvement over the constant predictor."""
         if not candidate["auc"] >= self.min_auc:
             return f"below the minimum bar: AUC {candidate['auc']:.4f} < {self.min_auc}"
-        if not candidate["logloss"] < baseline_logloss:
+        if not over_constant.low > 0:
             return (
-                f"below the minimum bar: log-loss {candidate['logloss']:.4f} is not below the "
-                f"constant predictor's {baseline_logloss:.4f}"
+                f"below the minimum bar: log-loss {candidate['logloss']:.4f} is not established "
+                f"below the constant predictor's {baseline_logloss:.4f} (improvement "
+                f"{over_constant}: its lower end is not above 0)"
             )
         return None
 
-    def bar_met(self, candidate: dict[str, float], baseline_logloss: float) -> str:
+    def bar_met(
+        self, candidate: dict[str, float], baseline_logloss: float, over_constant: Improvement
+    ) -> str:
         """The minimum bar, as the candidate passes it."""
         return (
             f"AUC {candidate['auc']:.4f} >= {self.min_auc} and log-loss "
-            f"{candidate['logloss']:.4f} < constant {baseline_logloss:.4f}"
+            f"{candidate['logloss']:.4f} < constant {baseline_logloss:.4f} (improvement "
+            f"{over_constant})"
         )
 
     def decide(
@@ -259,18 +326,34 @@ class PromotionRule:
         candidate: dict[str, float],
         champion: dict[str, float] | None,
         baseline_logloss: float,
+        over_constant: Improvement,
+        over_champion: Improvement | None = None,
     ) -> tuple[bool, str]:
-        """(promote?, reason) for two evaluations on the same held-out students."""
-        below = self.below_bar(candidate, baseline_logloss)
+        """(promote?, reason) for two evaluations on the same held-out students, with the
+        candidate's improvements over the constant predictor and over the champion (None: no
+        champion yet)."""
+        below = self.below_bar(candidate, baseline_logloss, over_constant)
         if below is not None:
             return False, below
-        if champion is None:
-            return True, f"first champion: {self.bar_met(candidate, baseline_logloss)}"
-        gain = self.improvement(candidate, champion)
-        if not gain >= self.margin:
+        if champion is None or over_champion is None:
+            return (
+                True,
+                f"first champion: {self.bar_met(candidate, baseline_logloss, over_constant)}",
+            )
+        scores = (
+            f"{self.metric} {candidate[self.metric]:.4f} vs champion {champion[self.metric]:.4f}"
+        )
+        gain = over_champion
+        if not gain.estimate >= self.margin:
+            return (
+                False,
+                f"not better: {scores} (improvement {gain}; {gain.estimate:+.4f} < margin {self.margin})",
+            )
+        if not gain.low >= self.margin:
             return False, (
-                f"not better: {self.metric} {candidate[self.metric]:.4f} vs champion "
-                f"{champion[self.metric]:.4f} (improvement {gain:+.4f} < margin {self.margin})"
+                f"not established: {scores} (improvement {gain}): the lower end "
+                f"{gain.low:+.4f} is below the margin {self.margin}, so these held-out students "
+                "do not establish that the candidate is better"
             )
         if candidate["ece"] > champion["ece"] + self.calibration_tolerance:
             return False, (
@@ -278,9 +361,8 @@ class PromotionRule:
                 f"+ tolerance {self.calibration_tolerance}"
             )
         return True, (
-            f"better: {self.metric} {candidate[self.metric]:.4f} vs champion "
-            f"{champion[self.metric]:.4f} (improvement {gain:+.4f} >= margin {self.margin}); "
-            f"ECE {candidate['ece']:.4f} vs {champion['ece']:.4f}"
+            f"better: {scores} (improvement {gain}; lower end {gain.low:+.4f} >= margin "
+            f"{self.margin}); ECE {candidate['ece']:.4f} vs {champion['ece']:.4f}"
         )
 
 
@@ -395,22 +477,38 @@ def promote(
         if skill_note is not None:
             warnings.warn(skill_note, CoverageWarning, stacklevel=2)
         said = skill_note is not None and not overlap.same_skills  # their skills: said above
-        candidate = _metrics(candidate_model, held, warn_untraced=not said)
-        champion = (
+        candidate_p = candidate_model.predict_proba(held, warn_untraced=not said)
+        candidate = _metrics(held, candidate_p)
+        champion_p = (
             None
-            if champion_mv is None or replaces
-            else candidate
-            if same
-            else _metrics(champion_model, held, warn_untraced=not said)
+            if champion_mv is None or replaces or same
+            else champion_model.predict_proba(held, warn_untraced=not said)
         )
+        champion = candidate if same else None if champion_p is None else _metrics(held, champion_p)
         base_rate = float(held.correct.mean())
-        baseline = compute_metrics(held.correct, np.full(len(held), base_rate))["logloss"]
+        constant_p = np.full(len(held), base_rate)
+        baseline = compute_metrics(held.correct, constant_p)["logloss"]
+        over_constant = over_champion = None
+        if not same:  # the bootstrap, only where a decision reads it
+            over_constant = Improvement.measure(
+                "logloss", held.correct, candidate_p, constant_p, held.student,
+                replicates=rule.replicates, seed=rule.seed,
+                estimate=baseline - candidate["logloss"],
+            )  # fmt: skip
+        if champion_p is not None and champion is not None:
+            over_champion = Improvement.measure(
+                rule.metric, held.correct, candidate_p, champion_p, held.student,
+                replicates=rule.replicates, seed=rule.seed,
+                estimate=rule.improvement(candidate, champion),
+            )  # fmt: skip
         if same:
             promoted, reason = False, f"version {candidate_mv.version} is already the champion"
         elif replaces:
-            promoted, reason = _replace_decision(rule, candidate, baseline, overlap)
+            promoted, reason = _replace_decision(rule, candidate, baseline, over_constant, overlap)
         else:
-            promoted, reason = rule.decide(candidate, champion, baseline)
+            promoted, reason = rule.decide(
+                candidate, champion, baseline, over_constant, over_champion
+            )
             if not promoted and champion is not None:
                 reason += overlap.new_skills_hint()
         champion_version = None if champion_mv is None else str(champion_mv.version)
@@ -445,6 +543,14 @@ def promote(
             if overlap.champion_covered is not None:
                 mlflow.log_metric("champion_covered", overlap.champion_covered)
             mlflow.log_metric("baseline_logloss", baseline)
+            for label, gain in (
+                ("improvement", over_champion),
+                ("gain_over_constant", over_constant),
+            ):
+                if gain is not None:  # the point estimate and its 95% interval
+                    mlflow.log_metrics(
+                        {label: gain.estimate, f"{label}_low": gain.low, f"{label}_high": gain.high}
+                    )
             mlflow.set_tags({"adaptive.kind": "promotion", "reason": reason})
         tags = {
             "promotion.reason": reason,
@@ -457,6 +563,14 @@ def promote(
                 else {}
             ),
             **({"promotion.new_skills": "true"} if replaces and promoted else {}),
+            **(
+                {
+                    f"promotion.improvement{end}": f"{getattr(over_champion, attr):.6f}"
+                    for end, attr in (("", "estimate"), ("_low", "low"), ("_high", "high"))
+                }
+                if over_champion is not None
+                else {}
+            ),  # fmt: skip
         }
         if same:  # the champion keeps the tags of its own promotion: the registry shows why
             client.set_tag(run.info.run_id, "decision", "rejected")
@@ -917,16 +1031,20 @@ def _skill_note(overlap: SkillOverlap, new_skills: bool) -> str | None:
 
 
 def _replace_decision(
-    rule: PromotionRule, candidate: dict[str, float], baseline: float, overlap: SkillOverlap
+    rule: PromotionRule,
+    candidate: dict[str, float],
+    baseline: float,
+    over_constant: Improvement,
+    overlap: SkillOverlap,
 ) -> tuple[bool, str]:
     """`--new-skills`: the candidate of another skill vocabulary replaces the champion, without
     a comparison, when it passes the first champion's bar on its data."""
-    below = rule.below_bar(candidate, baseline)
+    below = rule.below_bar(candidate, baseline, over_constant)
     if below is not None:
         return False, f"{below} (--new-skills replaces the champion only with a model above it)"
     return True, (
         f"new skills (--new-skills): replaces champion v{overlap.champion_version} without a "
-        f"comparison ({overlap}); {rule.bar_met(candidate, baseline)}"
+        f"comparison ({overlap}); {rule.bar_met(candidate, baseline, over_constant)}"
     )
 
 
@@ -1037,13 +1155,9 @@ def _load(name: str, version: str, tracking_uri: str) -> KnowledgeTracer:
     return load_version(name, version, tracking_uri=tracking_uri).model
 
 
-def _metrics(
-    model: KnowledgeTracer, held: ResponseLog, *, warn_untraced: bool = True
-) -> dict[str, float]:
-    """The model's metrics on the held-out students; `warn_untraced`: `predict_proba`'s
-    warning of responses on skills the model lacks (False where the skill note said them)."""
-    metrics = compute_metrics(held.correct, model.predict_proba(held, warn_untraced=warn_untraced))
-    return {k: float(v) for k, v in metrics.items()}
+def _metrics(held: ResponseLog, p: np.ndarray) -> dict[str, float]:
+    """A model's metrics on the held-out students, from its predictions `p` of them."""
+    return {k: float(v) for k, v in compute_metrics(held.correct, p).items()}
 
 
 def rollback(
