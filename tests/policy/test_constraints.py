@@ -114,7 +114,7 @@ def test_a_review_is_never_a_students_first_contact_with_a_skill() -> None:
     short = shortfall(policy, new, sel, 10, 0.0)
     assert (
         short.reasons["unmet_review"] == 1
-        and "1 is a review of a skill not practised yet" in short.sentence
+        and "1 is a review of a skill neither practised nor placed as mastered" in short.sentence
     )
     placed = np.zeros((1, N_S))
     placed[0, skill] = (

@@ -33,8 +33,6 @@ class Features:
     blocked: np.ndarray  # (n, A) some skill of the activity has a prerequisite not mastered
     #: (n, S) never answered, its starting estimate at least `PolicyConfig.assumed_known`
     assumed: np.ndarray
-    #: (n, S) answered at least once (`StudentBatch.n_responses` > 0)
-    answered: np.ndarray
     #: (n, S) opened though a prerequisite is not met: the nearest to ready of a student whom
     #: prerequisites leave nothing (`recommender.open_closest_to_ready`); None: no such skill
     closest: np.ndarray | None = None
@@ -352,5 +350,5 @@ def compute_features(
     assumed = terms.assumed_known(mastery, batch.n_responses, config.assumed_known)
     return Features(
         mastery, p_skill, mastered, missing, shown, support, elapsed, recall, stuck, p_act,
-        blocked, assumed, batch.n_responses > 0, in_doubt=in_doubt,
+        blocked, assumed, in_doubt=in_doubt,
     )  # fmt: skip

@@ -150,17 +150,13 @@ class AdaptivePolicy(Policy):
 
     def unmet_reviews(self, feats: Features) -> np.ndarray:
         """(n, A) True on a review-kind activity of a skill the student has not met: never
-        practised (answered, or a last practice given) and not known for sure (assumed known:
-        a starting estimate of at least `PolicyConfig.assumed_known`, e.g. last year's
-        records). A review is a return to a skill; a new student's first contact with one is its
-        practice (a coordinator found a review of a skill the student had never seen served as
-        first). A grade placement is a guess, not a meeting: a placement of 0.7 above
-        `mastery_threshold` served one skill's review ("it is about gaming") while another's,
-        placed at 0.65, was refused as not practised."""
+        practised and not placed as mastered (P below `mastery_threshold`). A review is a
+        return to a skill; a new student's first contact with one is its practice (a
+        coordinator found a review of a skill the student had never seen served as first)."""
         ctx = self._ctx
         if not ctx.review.any():
             return np.zeros(feats.p_act.shape, bool)
-        unmet = ~feats.answered & np.isnan(feats.elapsed) & ~feats.assumed
+        unmet = np.isnan(feats.elapsed) & (feats.mastery < self.config.mastery_threshold)
         return ctx.review[None, :] & (to_activities(ctx, unmet.astype(np.float32)) > 0)
 
     def features(self, batch: StudentBatch, now: float) -> Features:
@@ -456,8 +452,12 @@ class AdaptivePolicy(Policy):
                 )
         feats = self.features(batch, now_d)
         if self.unmet_reviews(feats)[0, a]:
-            skill = ctx.skill_names[int(ctx.primary_skill[a])]
-            why = f"{skill} has not been practised yet: its practice comes first"
+            s = int(ctx.primary_skill[a])
+            why = (
+                f"{ctx.skill_names[s]} has not been practised yet and its estimate "
+                f"({share_words(feats.mastery[0, s])}) is below mastery "
+                f"({share_words(self.config.mastery_threshold)}): its practice comes first"
+            )
             return Explanation(
                 activity_id, "unmet_review", f"{title} is a review: {why}.",
                 (Reason("unmet_review", 0.0, why),),

@@ -47,7 +47,8 @@ REASONS: dict[str, tuple[str, str, str]] = {
         "is", "outside the student's grade band", "outside the student's grade band"
     ),
     "unmet_review": (
-        "is", "a review of a skill not practised yet", "reviews of skills not practised yet"
+        "is", "a review of a skill neither practised nor placed as mastered",
+        "reviews of skills neither practised nor placed as mastered",
     ),
     "assumed_known": (
         "is", "on a skill assumed known (never answered, its starting estimate high)",
