@@ -82,6 +82,32 @@ def test_a_profile_keyed_by_an_integer_is_the_student_of_its_digits(model) -> No
         batch_from_model(model, state, cat, {1.5: LearnerProfile("x")}, student_ids=["x"])
 
 
+def test_a_profiles_dict_updated_in_place_is_read_as_it_is_now(model) -> None:  # noqa: F811
+    """A vendor keeps one profiles dict keyed by int (or untrimmed) ids and updates it in
+    place: the memo of its keys read as ids kept the profiles themselves, so a profile replaced
+    under the same key (grade 4 -> 7) or a key swapped for another of the same count (" abc"
+    for " xyz") was served as it was at the first request."""
+    cat, state = graded_catalog(), model.init_state()
+
+    def placed(profiles: dict, sid: str) -> str:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return batch_from_model(model, state, cat, profiles, student_ids=[sid]).placement[0]
+
+    by_int = {123: LearnerProfile("123", grade=4)}
+    assert placed(by_int, "123") == "placed from grade 4"
+    by_int[123] = LearnerProfile("123", grade=7)
+    assert placed(by_int, "123") == "placed from grade 7"
+    untrimmed = {" abc": LearnerProfile("abc", grade=4)}
+    assert placed(untrimmed, "abc") == "placed from grade 4"
+    del untrimmed[" abc"]
+    untrimmed[" xyz"] = LearnerProfile("xyz", grade=5)
+    assert placed(untrimmed, "xyz") == "placed from grade 5"
+    assert placed(untrimmed, "abc").startswith("no profile")  # no longer profiled
+    untrimmed[" xyz"] = LearnerProfile("xyz", grade=6)
+    assert placed(untrimmed, "xyz") == "placed from grade 6"
+
+
 def test_an_id_the_state_holds_written_otherwise_is_hinted(model) -> None:  # noqa: F811
     """`state.rows([123])` against a state holding "000123" said only "not in this state",
     while the diagnostic's start explains leading zeros; an upper-case UUID against the

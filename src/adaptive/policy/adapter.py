@@ -17,7 +17,7 @@ import inspect
 import itertools
 import warnings
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -468,43 +468,82 @@ def _profiles_of(
     student is placed without one, as asked). A look-up per requested student; a mapping's
     keys are ids as every reader reads them (`id_text`: {"abc ": profile} is the student
     "abc", {123: profile} the student "123"), looked at only for a student the keys as given
-    lack (`_keys_read`, once per mapping)."""
+    lack (`_keys_read`, once per mapping's keys): the profile itself is read from the mapping
+    at every request, so one updated in place is served as it is now."""
     found = [by_id.get(s) for s in ids]
     if by_id and None in found:
-        read = _keys_read(by_id)
-        if read is not None:
-            found = [p if p is not None else read.get(s) for p, s in zip(found, ids, strict=True)]
+        keys = _keys_read(by_id)
+        if keys is not None:
+            found = [
+                p if p is not None else _read_key(by_id, keys, s)
+                for p, s in zip(found, ids, strict=True)
+            ]
     missing = np.fromiter((p is None for p in found), bool, len(ids))
     plist = [LearnerProfile(s) if p is None else p for p, s in zip(found, ids, strict=True)]
     return plist, missing if by_id else np.zeros(len(ids), bool)
 
 
-#: Each profiles mapping's keys read as ids (`_keys_read`).
-_KEYS_READ: IdentityMemo[dict[str, LearnerProfile] | None] = IdentityMemo(limit=4)
+def _read_key(
+    by_id: Mapping[str, LearnerProfile], keys: dict[str, Hashable], student: str
+) -> LearnerProfile | None:
+    """The profile of `student` under the key that reads as its id (`_keys_read`), looked up in
+    the mapping now; a key gone since the keys were read has them read again."""
+    key = keys.get(student, _NO_KEY)
+    if key is _NO_KEY:
+        return None
+    if key not in by_id:  # the mapping lost that key: its keys are read again
+        keys = _keys_read(by_id, again=True) or {}
+        key = keys.get(student, _NO_KEY)
+    return by_id.get(key) if key is not _NO_KEY else None
 
 
-def _keys_read(by_id: Mapping[str, LearnerProfile]) -> dict[str, LearnerProfile] | None:
-    """The mapping by its keys read as ids (`id_text`: trimmed, an integer's digits), None
-    where every key reads as itself (a district's `read_profiles`: nothing to copy). Built at
-    the first request with a student the keys as given lack, and kept for the mapping (by
-    identity, with its count, as `profile_ids`): a request then costs a look-up. A key that is
-    no id (a float, None) is a TypeError saying how to key the mapping."""
+#: No key of a profiles mapping reads as the student's id (`_read_key`).
+_NO_KEY = object()
 
-    def build() -> dict[str, LearnerProfile] | None:
+#: Each profiles mapping's keys: the id each reads as -> the key as written (`_keys_read`).
+_KEYS_READ: IdentityMemo[dict[str, Hashable] | None] = IdentityMemo(limit=4)
+
+
+def _keys_read(
+    by_id: Mapping[str, LearnerProfile], again: bool = False
+) -> dict[str, Hashable] | None:
+    """The mapping's keys by the id each reads as (`id_text`: trimmed, an integer's digits):
+    {id: key as written}, None where every key reads as itself (a district's `read_profiles`:
+    nothing to read). Only the keys are kept, never the profiles (`_read_key` reads each from
+    the mapping): a profile replaced under its key is served as it is now. Built at the first
+    request with a student the keys as given lack, and kept for the mapping while its identity,
+    count and last key (a key added is the last) hold, so a request costs a look-up and a key
+    swapped for another is read; `again` reads them anyway (a key of the memo gone). A key that
+    is no id (a float, None) is a TypeError saying how to key the mapping."""
+
+    def build() -> dict[str, Hashable] | None:
         if all(type(key) is str and id_text(key) == key for key in by_id):
             return None
-        read: dict[str, LearnerProfile] = {}
-        for key, profile in by_id.items():
+        read: dict[str, Hashable] = {}
+        for key in by_id:
             text = id_text(key)
             if text is None:
                 raise TypeError(
                     f"profiles: a dict keyed by {type(key).__name__} ({key!r}); key it by the "
                     "student id as text (ids are read as text: 123 is '123')"
                 )
-            read.setdefault(text, profile)
+            read.setdefault(text, key)
         return read
 
-    return _KEYS_READ.get((by_id,), build, extra=len(by_id))
+    stamp = (len(by_id), _last_key(by_id))
+    if again:
+        _KEYS_READ.forget((by_id,), stamp)
+    return _KEYS_READ.get((by_id,), build, extra=stamp)
+
+
+def _last_key(by_id: Mapping[str, LearnerProfile]) -> Hashable:
+    """The key a dict added last (a key added, or removed and added again, is last), its type
+    beside it (123 and 123.0 are equal keys of another reading); None for another mapping,
+    which is then known by identity and count alone."""
+    if not isinstance(by_id, dict) or not by_id:
+        return None
+    last = next(reversed(by_id))
+    return type(last), last
 
 
 def _warn_unprofiled(
