@@ -130,16 +130,23 @@ class KnownIds:
     """A district's student ids by how they read on paper (`look_alike`), to answer
     `same_as_read` with one look-up: `same_as_read(name, ids)` walks every id (case-folds it,
     and reads each on paper when no case slip matches), about a second at 400,000 students, and
-    a refused request asked it each time. Built once per district (`service.known_ids`) or per
-    profiles given (`adapter.profile_ids`)."""
+    a refused request asked it each time. Built once per district (`service.known_ids`), per
+    profiles given (`adapter.profile_ids`) or per state (`TracingState`, kept up to date as
+    students are added)."""
 
     def __init__(self, ids: Iterable[str]) -> None:
         self._first: dict[str, str] = {}  # reading -> an id that reads so
         self._others: dict[str, list[str]] = {}  # reading -> the rest, where several do (rare)
+        self.count = 0  # ids read, as many as the district's when it is up to date
+        self.add(ids)
+
+    def add(self, ids: Iterable[str]) -> None:
+        """Read more ids (students added to a state: `TracingState.add_students`), each alone."""
         for sid in ids:
             reading = look_alike(sid)
             if self._first.setdefault(reading, sid) != sid:
                 self._others.setdefault(reading, []).append(sid)
+            self.count += 1
 
     def reads_as(self, name: str) -> str | None:
         """What `same_as_read(name, ids)` says: the id that is `name` but for case (the first in

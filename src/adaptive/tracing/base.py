@@ -102,7 +102,6 @@ from adaptive.files import (
     read_sealed_json,
     sealed_json,
 )
-from adaptive.memo import IdentityMemo
 from adaptive.placement.level import LevelFit, check_level
 from adaptive.placement.prior import GradeTable, Placement, expect_placement, on_skills
 from adaptive.tracing.learning_curve import LearningCurve, learning_curve
@@ -182,6 +181,9 @@ class TracingState:
     #: The (made by, used by) digests a `StateWarning` was given for (`put`: this state's and
     #: the part's): said once per state.
     _digest_said: tuple[str, str] | None = field(default=None, repr=False)
+    #: The students' ids by how they read, for `rows`' hint (`_known_ids`): read at the first
+    #: refusal, then each student `add_students` adds alone.
+    _known: KnownIds | None = field(default=None, init=False, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -221,7 +223,7 @@ class TracingState:
         if len(unknown) and missing == "raise":
             # whether the first reads as a held id (case, lost leading zeros), as a district's
             # request says it (`check_students_known`): one look-up in the state's ids by how
-            # they read, built at the first refusal and kept while the state holds as many
+            # they read, built at the first refusal and kept up to date by `add_students`
             matches = reads_as_known(self._known_ids(), ids, unknown.tolist())
             raise UnknownStudentsError(
                 unknown_students_message(unknown.tolist(), len(ids), len(self))
@@ -234,9 +236,14 @@ class TracingState:
         return rows
 
     def _known_ids(self) -> KnownIds:
-        """The state's student ids by how they read (`KnownIds`), for `rows`' hint: built once
-        per state and number of students (a refused request then costs a look-up)."""
-        return _KNOWN_IDS.get((self.students,), lambda: KnownIds(self.students), len(self))
+        """The state's student ids by how they read (`KnownIds`), for `rows`' hint: read once
+        per state, at the first refusal, and kept up to date by `add_students` (a refused
+        request then costs a look-up, however many students were added since); read again
+        only where `students` was changed by hand (another count)."""
+        with self.lock:
+            if self._known is None or self._known.count != len(self.students):
+                self._known = KnownIds(self.students)
+            return self._known
 
     def rows_adding(self, student_ids: list[str], initial: dict[str, np.ndarray]) -> np.ndarray:
         """Row of each student id, adding the students without state first (`initial` as in
@@ -279,6 +286,8 @@ class TracingState:
                 self.arrays[name] = grown
             known.update(zip(new, range(n_old, n_old + n_new), strict=True))
             self.students.extend(new)
+            if self._known is not None:
+                self._known.add(new)
 
     def reserve(self, capacity: int) -> None:
         """Make room for `capacity` students in every array now, so that students added later,
@@ -1795,10 +1804,6 @@ def _check_placement(prior: object, name: str = "prior") -> None:
     if prior is None and name == "prior":
         return
     expect_placement(prior, name)
-
-
-#: Each state's `KnownIds` (`TracingState._known_ids`), by its list of students.
-_KNOWN_IDS: IdentityMemo[KnownIds] = IdentityMemo(limit=4)
 
 
 def unknown_students_message(positions: list[int], n_passed: int, n_students: int) -> str:
