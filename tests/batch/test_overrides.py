@@ -1174,6 +1174,26 @@ def test_a_files_skills_set_aside_fill_the_class_pages_form_back(tmp_path):
     assert "Skills set aside (none of their activities): " in said and "(s2)" in said
 
 
+def test_a_skill_set_aside_in_python_is_refused_naming_the_students_place_in_the_batch():
+    """An `OverrideSet` built in Python with an unknown skill set aside, or an activity
+    assigned on one, was refused naming the student's position among the overridden students
+    only ("the 2nd student" for the batch's 4th): it now says the position in the
+    `student_ids` passed, as an unknown activity's error does (never the id)."""
+    from adaptive.batch.overrides import OverrideSet
+    from adaptive.errors import ConfigError
+
+    ids = ["st0", "st1", "st2", "st3"]
+    unknown = OverrideSet(
+        {"st1": StudentOverride(), "st3": StudentOverride(excluded_skills=("s9",))}
+    )
+    with pytest.raises(ConfigError, match=r"^the 4th student: excluded_skills: "):
+        unknown.batch_fields(CATALOG, PROFILES, ids)
+    pinned = StudentOverride(assigned=("a2",), excluded_skills=("s2",))
+    both = OverrideSet({"st1": StudentOverride(), "st3": pinned})
+    with pytest.raises(ConfigError, match=r"^the 4th student: assigned 'a2': expected an "):
+        both.batch_fields(CATALOG, PROFILES, ids)
+
+
 def test_a_set_aside_file_older_than_the_one_applied_does_not_fill_the_form(tmp_path):
     """A review: a teacher's export with a slip, set aside, then the fixed export the night
     applied: both left in the folder, the class page filled its form with the old file's

@@ -278,7 +278,7 @@ class OverrideSet:
             students[sid].teacher_overrides(profiles[sid].grade if sid in profiles else None)
             for sid in owners
         ]
-        fields = teacher_arrays(catalog, teacher)
+        fields = teacher_arrays(catalog, teacher, rows, n)
         # each overridden student's row in place among the batch's n (the others: none)
         place = sparse.csr_matrix(
             (np.ones(len(rows)), (rows, np.arange(len(rows)))), (n, len(rows))

@@ -890,31 +890,39 @@ def student_at(row: int, n: int) -> str:
 
 
 def teacher_arrays(
-    catalog: Catalog, overrides: Sequence[TeacherOverrides]
+    catalog: Catalog,
+    overrides: Sequence[TeacherOverrides],
+    rows: Sequence[int] | None = None,
+    n: int | None = None,
 ) -> dict[str, np.ndarray | sparse.csr_matrix]:
     """The `StudentBatch` fields of `OVERRIDE_FIELDS` from each student's `TeacherOverrides`:
     what `from_views` stacks and what `recommend` sets on a model-traced student's batch (a
     teacher's `daily_minutes` is the caller's: it replaces the profile's budget). A scope or an
     id the catalog does not hold is an error naming the field and the ids (and, of several
-    students, the student's position: `student_at`)."""
+    students, the student's position: `student_at`). `rows` and `n`: where the overrides are
+    those of some students of a request only (`OverrideSet.batch_fields`: the overridden
+    ones), each one's student's position among the request's `n`, as messages say it."""
+
+    def who(i: int) -> str:
+        return student_at(i if rows is None else rows[i], len(overrides) if n is None else n)
+
     scope = np.ones((len(overrides), len(catalog.skills)), bool)
     for i, o in enumerate(overrides):
         if o.scope_skills is not None:
             unknown = sorted(set(o.scope_skills) - set(catalog.skill_index))
             if unknown:  # a scope of no catalog skill left the student nothing, silently
                 raise ConfigError(
-                    f"{student_at(i, len(overrides))}scope_skills not in the catalog: "
+                    f"{who(i)}scope_skills not in the catalog: "
                     f"{unknown[:5]}; expected ids of catalog.skills"
                 )
             scope[i] = catalog.skill_index.isin(list(o.scope_skills))
     low = [np.nan if o.min_grade is None else o.min_grade for o in overrides]
     high = [np.nan if o.max_grade is None else o.max_grade for o in overrides]
+    assigned = activity_matrix(catalog, [o.assigned for o in overrides], "assigned", ordered=True)
     return {
-        "assigned": activity_matrix(
-            catalog, [o.assigned for o in overrides], "assigned", ordered=True
-        ),
+        "assigned": assigned,
         "excluded": activity_matrix(catalog, [o.excluded for o in overrides], "excluded")
-        + skills_set_aside(catalog, overrides),
+        + skills_set_aside(catalog, overrides, assigned, who),
         "scope": scope,
         "min_grade": np.array(low, float),
         "max_grade": np.array(high, float),
@@ -922,19 +930,29 @@ def teacher_arrays(
     }
 
 
-def skills_set_aside(catalog: Catalog, overrides: Sequence[TeacherOverrides]) -> sparse.csr_matrix:
+def skills_set_aside(
+    catalog: Catalog,
+    overrides: Sequence[TeacherOverrides],
+    assigned: sparse.csr_matrix,
+    who: Callable[[int], str],
+) -> sparse.csr_matrix:
     """(n, A) 1 on every activity on a skill each student's teacher set aside
     (`TeacherOverrides.excluded_skills`), as if each were excluded: the policy, `explain` and the
-    shortfall say them as excluded by the teacher. A skill id the catalog lacks is an error with
-    the closest one ("did you mean"), as an unknown activity id of an overrides file is; an
-    activity assigned on such a skill is one too (the exclusion would win without a word)."""
+    shortfall say them as excluded by the teacher; an empty matrix, at once, where no teacher
+    set one aside. A skill id the catalog lacks is an error with the closest one ("did you
+    mean"), as an unknown activity id of an overrides file is; an activity `assigned` (the
+    students' (n, A) assignments, 1-based order) on such a skill is one too (the exclusion would
+    win without a word). `who(i)`: the i-th student as a message says it (`student_at`)."""
     ctx = catalog_arrays(catalog)
-    n = len(overrides)
-    rows, cols = [], []
+    shape = (len(overrides), len(ctx.activity_ids))
+    if not any(o.excluded_skills for o in overrides):
+        return sparse.csr_matrix(shape)
+    indptr, cols = [0], []
     for i, o in enumerate(overrides):
         if not o.excluded_skills:
+            indptr.append(len(cols))
             continue
-        where = f"{student_at(i, n)}excluded_skills"
+        where = f"{who(i)}excluded_skills"
         ids = sorted(set(id_list(o.excluded_skills, where)))
         unknown = [s for s in ids if s not in ctx.skill_pos]
         if unknown:
@@ -944,18 +962,23 @@ def skills_set_aside(catalog: Catalog, overrides: Sequence[TeacherOverrides]) ->
                 f"{where}: skill id(s) not in the catalog: {some_of([repr(u) for u in unknown], 5)}"
                 f"{hint}; expected ids of catalog.skills"
             )
-        rows.extend([i] * len(ids))
         cols.extend(ctx.skill_pos[s] for s in ids)
-    aside = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), (n, len(ctx.skill_ids)))
-    out = ((aside @ ctx.activity_skill_bin.T) > 0).astype(np.float64).tocsr()
-    for i, o in enumerate(overrides):
-        pinned = id_list(o.assigned, "assigned") if out[i].nnz else []
-        both = [a for a in pinned if out[i, ctx.activity_pos[a]]]  # ids checked: assigned
-        if both:
-            raise ConfigError(
-                f"{student_at(i, n)}assigned {both[0]!r}: expected an activity either assigned or "
-                "on a skill of excluded_skills (the exclusion would win without a word)"
-            )
+        indptr.append(len(cols))
+    aside = sparse.csr_matrix(
+        (np.ones(len(cols)), np.asarray(cols, np.int32), np.asarray(indptr, np.int32)),
+        (shape[0], len(ctx.skill_ids)),
+    )
+    out = sparse.csr_matrix(aside @ ctx.activity_skill_bin.T)
+    out.data[:] = 1.0  # an activity on several skills set aside: excluded once
+    both = out.multiply(assigned)  # each value: the assignment's order
+    if both.nnz:
+        both = sparse.coo_matrix(both)
+        first = np.lexsort((both.data, both.row))[0]  # the first student's first such one
+        raise ConfigError(
+            f"{who(int(both.row[first]))}assigned {ctx.activity_ids[both.col[first]]!r}: expected "
+            "an activity either assigned or on a skill of excluded_skills (the exclusion would "
+            "win without a word)"
+        )
     return out
 
 
