@@ -11,7 +11,8 @@ from policy_fixtures import view
 
 from adaptive.batch.overrides import StudentOverride
 from adaptive.errors import ConfigError
-from adaptive.policy import AdaptivePolicy, TeacherOverrides
+from adaptive.policy import AdaptivePolicy, StudentBatch, TeacherOverrides
+from adaptive.policy.shortfall import shortfall
 
 NOW = 20_000.0
 
@@ -65,10 +66,7 @@ def test_a_week_of_no_minutes_is_a_day_of_none_not_a_default_day(catalog, tmp_pa
     none = view(profile=LearnerProfile("s1", grade=3, weekly_minutes=0))
     recs = policy.recommend(none, k=3, now=NOW)
     assert list(recs) == [] and recs.shortfall.minutes_budget == 0.0
-    assert recs.shortfall.sentence == (
-        "0 of 3 recommended: today's time budget is 0 minutes (no time is planned today: a "
-        "profile's weekly_minutes of 0)."
-    )
+    assert recs.shortfall.sentence == NO_TIME_SENTENCE
     why = policy.explain(none, "add-0", now=NOW)
     assert why.status == "over_budget" and "today's time budget is 0 minutes" in why.sentence
     pinned = policy.recommend(none, k=3, now=NOW, overrides=TeacherOverrides(assigned=("add-1",)))
@@ -78,6 +76,36 @@ def test_a_week_of_no_minutes_is_a_day_of_none_not_a_default_day(catalog, tmp_pa
     path = tmp_path / "profiles.csv"
     path.write_text("student_id,grade,weekly_minutes\na,3,\nb,3,0\n")
     assert {s: p.weekly_minutes for s, p in read_profiles(path).items()} == {"a": 150.0, "b": 0.0}
+
+
+NO_TIME_SENTENCE = (
+    "0 of 3 recommended: today's time budget is 0 minutes (a day with no time: only a "
+    "teacher's assigned activities are served)."
+)
+
+
+def test_a_teachers_day_of_no_minutes_is_a_day_with_no_time_as_a_profiles_is(catalog):
+    """A profile's `weekly_minutes=0` gave an empty list that said so, while a teacher's
+    `TeacherOverrides(daily_minutes=0)` was a ConfigError, and the shortfall blamed "a
+    profile's weekly_minutes of 0" for any budget of 0 (a teacher's, a batch built with
+    `daily_minutes=0`). One rule: 0 minutes is a day with no time, said without a cause the
+    list cannot know; a teacher's assigned activity is still served. A negative day is refused."""
+    policy = AdaptivePolicy(catalog)
+    none = TeacherOverrides(daily_minutes=0)
+    recs = policy.recommend(view(overrides=none), k=3, now=NOW)
+    assert list(recs) == [] and recs.shortfall.sentence == NO_TIME_SENTENCE
+    why = policy.explain(view(overrides=none), "add-0", now=NOW)
+    assert why.status == "over_budget" and "weekly_minutes" not in why.sentence
+    pinned = TeacherOverrides(daily_minutes=0, assigned=("add-1",))
+    assert [r.activity_id for r in policy.recommend(view(), k=3, now=NOW, overrides=pinned)] == [
+        "add-1"
+    ]
+    batch = StudentBatch.from_views(catalog, [view()])
+    batch.daily_minutes = np.zeros(1)  # as StudentBatch.build(daily_minutes=[0]) gives
+    sel = policy.select(batch, 3, NOW)
+    assert shortfall(policy, batch, sel, 3, NOW).sentence == NO_TIME_SENTENCE
+    with pytest.raises(ConfigError, match=r"daily_minutes -5; expected minutes >= 0 \(0: a day"):
+        TeacherOverrides(daily_minutes=-5)
 
 
 def test_a_catalog_of_no_activities_loads_for_tracing_and_a_policy_says_why_it_cannot_use_it(

@@ -209,7 +209,9 @@ class TeacherOverrides:
 
     def __post_init__(self) -> None:
         """Constraints that leave nothing to recommend are errors, not an empty list: a grade
-        band whose lowest grade is above its highest, a day of no minutes. An activity assigned
+        band whose lowest grade is above its highest, a day of negative minutes (0 is a day with
+        no time, as a profile's weekly_minutes of 0: an empty list that says so, a teacher's
+        assigned activities still served). An activity assigned
         twice, or both assigned and excluded, is refused as an overrides file refuses it
         (`overrides_clashes`): the exclusion dropped the pin without a word."""
         clashes = overrides_clashes(_listed_ids(self.assigned), sorted(_listed_ids(self.excluded)))
@@ -235,10 +237,10 @@ class TeacherOverrides:
                 "band from min_grade up to max_grade"
             )
         minutes = self.daily_minutes
-        if minutes is not None and not (isinstance(minutes, int | float) and minutes > 0):
+        if minutes is not None and not (isinstance(minutes, int | float) and minutes >= 0):
             raise ConfigError(
-                f"TeacherOverrides: daily_minutes {minutes!r}; expected a positive number of "
-                "minutes (None: the profile's)"
+                f"TeacherOverrides: daily_minutes {minutes!r}; expected minutes >= 0 (0: a day "
+                "with no time; None: the profile's)"
             )
 
     #: the teacher's "remediate" mode: skills of the grade below the student's known only from

@@ -152,5 +152,7 @@ def _sentence(
     return f"{returned} of {k} recommended: of the other activities, {why}."
 
 
-#: why a day's budget is 0, as a shortfall and `explain` say it
-NO_TIME = "no time is planned today: a profile's weekly_minutes of 0"
+#: what a day's budget of 0 means, as a shortfall and `explain` say it: the one rule for 0
+#: minutes whoever gave them (a profile's weekly_minutes, a teacher's daily_minutes, a batch's
+#: daily_minutes), so it names no cause
+NO_TIME = "a day with no time: only a teacher's assigned activities are served"
