@@ -220,7 +220,7 @@ def test_a_vendors_own_student_view_is_read_or_refused_with_one_error() -> None:
     assert [r.activity_id for r in by_id] == [r.activity_id for r in by_row]
     mistakes = {  # a probability outside [0, 1] is said when the view is made
         "mastery: 2 value.s., expected 5": lambda: StudentView("v", None, [0.5, 0.5]),
-        "skill id.s. not in the catalog: 'nope';": lambda: StudentView("v", None, {"nope": 0.5}),
+        "got 'nope'; expected a skill id of": lambda: StudentView("v", None, {"nope": 0.5}),
         "divide them by 100": lambda: StudentView("v", None, np.full(n_s, 50.0)),
         "expected a probability in .0, 1.": lambda: StudentView("v", None, np.full(n_s, -0.2)),
         "n_responses: 1 value.s.": lambda: StudentView("v", None, known, n_responses=[3]),

@@ -179,9 +179,38 @@ def test_a_teacher_sets_a_whole_skill_aside(catalog):
     with pytest.raises(ConfigError) as err:
         policy.recommend(view(), k=3, now=NOW, overrides=TeacherOverrides(excluded_skills={"Add"}))
     assert str(err.value) == (
-        "excluded_skills: skill id(s) not in the catalog: 'Add' (did you mean 'add' for 'Add'?); "
-        "expected ids of catalog.skills"
+        "excluded_skills: got 'Add'; expected a skill id of the catalog (did you mean 'add'?)"
     )
     both = TeacherOverrides(assigned=("add-1",), excluded_skills=frozenset({"add"}))
     with pytest.raises(ConfigError, match=r"^assigned 'add-1': expected an activity either "):
         policy.recommend(view(), k=3, now=NOW, overrides=both)
+
+
+def test_an_unknown_skill_id_is_said_in_one_wording_wherever_it_is_named(catalog):
+    """A skill id the catalog lacks was said three ways: `excluded_skills` "skill id(s) not in
+    the catalog: 'Add' (did you mean 'add' for 'Add'?); expected ids of catalog.skills",
+    `scope_skills` "scope_skills not in the catalog: ['Add']; expected ids of catalog.skills"
+    (no hint), an overrides file "got 'Add'; expected a skill id of the catalog (did you mean
+    'add'?)", and a view's values keyed by skill a fourth. One function words them all."""
+    from adaptive.curriculum import LearnerProfile
+    from adaptive.curriculum.catalog import skill_expected
+    from adaptive.policy import StudentView
+
+    policy = AdaptivePolicy(catalog)
+    said = "got 'Add'; expected a skill id of the catalog (did you mean 'add'?)"
+    assert skill_expected(["Add"], catalog.skill_ids) == said.split("expected ")[1]
+    for field_, overrides in (
+        ("excluded_skills", TeacherOverrides(excluded_skills=frozenset({"Add"}))),
+        ("scope_skills", TeacherOverrides(scope_skills=frozenset({"Add", "sub"}))),
+    ):
+        with pytest.raises(ConfigError) as err:
+            policy.recommend(view(), k=3, now=NOW, overrides=overrides)
+        assert str(err.value) == f"{field_}: {said}"
+    with pytest.raises(ConfigError) as err:
+        policy.recommend(StudentView("s1", LearnerProfile("s1"), {"Add": 0.5}), k=3, now=NOW)
+    assert str(err.value).endswith(f": {said}")
+    with pytest.raises(ConfigError) as err:
+        policy.recommend(StudentView("s1", LearnerProfile("s1"), {"Add": 0.5, "zzz": 0.1}), 3, NOW)
+    assert str(err.value).endswith(
+        ": got 'Add', 'zzz'; expected a skill id of the catalog (did you mean 'add' for 'Add'?)"
+    )

@@ -64,6 +64,7 @@ import pandas as pd
 from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.curriculum.catalog import skill_expected
 from adaptive.dates import EXAMPLE, iso_day, iso_timestamp
 from adaptive.errors import (
     AdaptiveError,
@@ -1223,10 +1224,9 @@ class _Student:
         ids = set()
         for i, skill in enumerate(values):
             if not isinstance(skill, str) or skill.strip() not in skills:
-                close = closest_name(skill.strip(), skills) if isinstance(skill, str) else None
-                hint = f" (did you mean {close!r}?)" if close else ""
-                at = values.item_at[i]
-                self.note(f".excluded_skills[{i}]", skill, f"a skill id of the catalog{hint}", at)
+                text = skill.strip() if isinstance(skill, str) else None  # 12 is no skill id
+                expected = skill_expected([text], skills if text is not None else ())
+                self.note(f".excluded_skills[{i}]", skill, expected, values.item_at[i])
                 continue
             ids.add(skill.strip())
         return tuple(sorted(ids))

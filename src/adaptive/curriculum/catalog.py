@@ -696,6 +696,19 @@ class Catalog:
         return cls(skills=tuple(Skill(s, names.get(s, s), tuple(p)) for s, p in prereqs.items()))
 
 
+def skill_expected(unknown: Sequence[object], skills: Collection[str]) -> str:
+    """What a message expects in place of skill ids the catalog (its ids: `skills`) lacks,
+    `unknown` (a message lists them as "got ..."): "a skill id of the catalog (did you mean
+    'add'?)", the closest id to the first (`closest_name`) where one is close, and which one it
+    is meant for where several are named ("did you mean 'add' for 'Add'?"). The one wording of
+    an unknown skill id: a request's `scope_skills`, `excluded_skills` and values by skill, and
+    an overrides file's `excluded_skills`."""
+    first = str(unknown[0])
+    close = closest_name(first, skills)
+    meant = f" for {first!r}" if len(unknown) > 1 else ""
+    return "a skill id of the catalog" + (f" (did you mean {close!r}{meant}?)" if close else "")
+
+
 def catalog_notes(catalog: Catalog) -> list[str]:
     """What a catalog file holds as asked but probably means otherwise (`from_json` warns
     with each, naming the file): skill or activity ids that differ only in case, difficulties

@@ -24,7 +24,7 @@ import hashlib
 import json
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
+from adaptive.curriculum.catalog import skill_expected
 from adaptive.data.codes import id_list
 from adaptive.dates import parse_iso
 from adaptive.errors import (
@@ -913,10 +914,7 @@ def teacher_arrays(
         if o.scope_skills is not None:
             unknown = sorted(set(o.scope_skills) - set(catalog.skill_index))
             if unknown:  # a scope of no catalog skill left the student nothing, silently
-                raise ConfigError(
-                    f"{who(i)}scope_skills not in the catalog: "
-                    f"{unknown[:5]}; expected ids of catalog.skills"
-                )
+                raise unknown_skills(f"{who(i)}scope_skills", unknown, catalog.skill_ids)
             scope[i] = catalog.skill_index.isin(list(o.scope_skills))
     low = [np.nan if o.min_grade is None else o.min_grade for o in overrides]
     high = [np.nan if o.max_grade is None else o.max_grade for o in overrides]
@@ -958,12 +956,7 @@ def skills_set_aside(
         ids = sorted(set(id_list(o.excluded_skills, where)))
         unknown = [s for s in ids if s not in ctx.skill_pos]
         if unknown:
-            close = closest_name(unknown[0], ctx.skill_pos)
-            hint = f" (did you mean {close!r} for {unknown[0]!r}?)" if close else ""
-            raise ConfigError(
-                f"{where}: skill id(s) not in the catalog: {some_of([repr(u) for u in unknown], 5)}"
-                f"{hint}; expected ids of catalog.skills"
-            )
+            raise unknown_skills(where, unknown, ctx.skill_pos)
         cols.extend(ctx.skill_pos[s] for s in ids)
         indptr.append(len(cols))
     aside = sparse.csr_matrix(
@@ -982,6 +975,14 @@ def skills_set_aside(
             "win without a word)"
         )
     return out
+
+
+def unknown_skills(where: str, unknown: Sequence[object], skills: Collection[str]) -> ConfigError:
+    """The error for skill ids the catalog lacks named in `where` (a field of a request):
+    "excluded_skills: got 'Add'; expected a skill id of the catalog (did you mean 'add'?)", in
+    the one wording of an unknown skill id (`skill_expected`)."""
+    got = some_of([repr(u) for u in unknown], 5)
+    return ConfigError(f"{where}: got {got}; expected {skill_expected(unknown, skills)}")
 
 
 #: What a probability must be, as errors say it.
@@ -1043,13 +1044,7 @@ def view_row(out: np.ndarray, value: object, catalog: Catalog, where: str) -> No
         into = catalog.skill_index.get_indexer(list(value))
         if (into < 0).any():
             unknown = [s for s, c in zip(value, into, strict=True) if c < 0]
-            close = closest_name(str(unknown[0]), catalog.skill_index)
-            hint = f" (did you mean {close!r} for {unknown[0]!r}?)" if close else ""
-            raise ConfigError(
-                f"{where}: skill id(s) not in the catalog: {some_of([repr(u) for u in unknown], 5)}"
-                f"{hint}; expected ids of "
-                "catalog.skills"
-            )
+            raise unknown_skills(where, unknown, catalog.skill_ids)
         value = list(value.values())
     _check_numbers(value, where)
     try:
