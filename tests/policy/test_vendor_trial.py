@@ -114,7 +114,9 @@ def test_placement_and_diagnostic_ids_are_trimmed_and_a_list_is_not_an_id(catalo
     diagnostic = PlacementDiagnostic(catalog, prior, max_questions=2)
     session = diagnostic.start(" kid4 ")
     assert session.placement().students == ("kid4",)
-    with pytest.raises(TypeError, match="expected one id .text or an integer., got a list of 2$"):
+    with pytest.raises(
+        TypeError, match="expected one id .text, an integer or a uuid.UUID., got a list of 2$"
+    ):
         diagnostic.start(["kid4", "kid5"])  # the ids are not repeated into an app's error log
     with pytest.raises(
         TypeError, match=r"got one str \(a single id\?\): put it in a list, \[id\]$"

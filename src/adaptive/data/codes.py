@@ -83,7 +83,8 @@ def check_one_id(value: object, name: str = "student_id") -> None:
     if not isinstance(value, str | int | np.integer | UUID) or isinstance(value, bool | np.bool_):
         size = f" of {len(value)}" if isinstance(value, Sized) else ""
         raise TypeError(
-            f"{name}: expected one id (text or an integer), got a {type(value).__name__}{size}"
+            f"{name}: expected one id (text, an integer or a uuid.UUID), got a "
+            f"{type(value).__name__}{size}"
         )
 
 

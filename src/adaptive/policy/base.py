@@ -207,6 +207,12 @@ class TeacherOverrides:
     max_grade: int | None = None
     min_grade: int | None = None
     daily_minutes: float | None = None
+    #: the teacher's "remediate" mode: skills of the grade below the student's known only from
+    #: the placement count as not shown until answered, so the student checks the foundations
+    #: before what builds on them (`features.unverified_below_grade`)
+    remediate: bool = False
+    #: skill ids set aside by the teacher: every activity on one of them is excluded
+    excluded_skills: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         """Constraints that leave nothing to recommend are errors, not an empty list: a grade
@@ -243,13 +249,6 @@ class TeacherOverrides:
                 f"TeacherOverrides: daily_minutes {minutes!r}; expected minutes >= 0 (0: a day "
                 "with no time; None: the profile's)"
             )
-
-    #: the teacher's "remediate" mode: skills of the grade below the student's known only from
-    #: the placement count as not shown until answered, so the student checks the foundations
-    #: before what builds on them (`features.unverified_below_grade`)
-    remediate: bool = False
-    #: skill ids set aside by the teacher: every activity on one of them is excluded
-    excluded_skills: frozenset[str] = frozenset()
 
 
 def overrides_clashes(
@@ -565,7 +564,8 @@ class StudentBatch:
 
     `skill_ids` names the S columns: the catalog's skill ids in the catalog's order
     (`catalog.skill_ids`), which is not a model's (`model.mastery(state)`'s columns follow
-    `model.skills_`, the training log's sorted): read a column by its id, `batch.skill_ids.index(skill_id)`.
+    `model.skills_`, the training log's sorted): read a column by its id through the catalog's
+    index, `batch.mastery[:, catalog.skill_index.get_loc(skill_id)]`.
     Fields (n, S): mastery (NaN = unknown -> not started), p_correct, n_responses, streak (the
     run of right answers that ends each skill's responses; not given: every response),
     last_practiced (NaN = never), progress, goals (bool), scope (bool; all True = no scope).
