@@ -80,16 +80,27 @@ class DataValidationError(AdaptiveError):
     #: lines of the same mistake (a time format not given) hid that it is one
     ALIKE_LISTED = 3
 
-    def __init__(self, problems: list[Problem], total: int | None = None, hint: str = ""):
+    def __init__(
+        self,
+        problems: list[Problem],
+        total: int | None = None,
+        hint: str = "",
+        kinds: int | None = None,
+    ):
         """`hint`: one line after the problems saying what the reader can do about them;
-        `total`: how many there were when `problems` holds only the first ones found."""
+        `total`: how many there were when `problems` holds only the first ones found;
+        `kinds`: how many kinds (file, column, expectation) those `total` are of, from a
+        caller that counted them by kind (`ResponseLog.from_frame`), so that the first ones
+        listed may be called alike."""
         self.problems = problems
         self.total = len(problems) if total is None else total
-        # alike only when every problem was seen (a reader that keeps the first 20 of 5,000
-        # cannot say the other 4,980 are like them)
+        # alike only when every problem was seen or counted by kind (a reader that keeps the
+        # first 20 of 5,000 cannot say the other 4,980 are like them)
+        seen = len({(p.file, p.column, p.expected) for p in problems})
         alike = (
-            self.total == len(problems) > self.ALIKE_LISTED
-            and len({(p.file, p.column, p.expected) for p in problems}) == 1
+            self.total > self.ALIKE_LISTED
+            and seen == 1
+            and (kinds == 1 if kinds is not None else self.total == len(problems))
         )
         shown = self.ALIKE_LISTED if alike else self.MAX_LISTED
         listed = "\n".join(f"  - {p}" for p in problems[:shown])
