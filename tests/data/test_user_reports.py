@@ -93,6 +93,35 @@ def test_a_frame_of_skill_lists_gets_the_note_and_a_separator():
         ResponseLog.from_frame(_lists_frame(), skills_sep="|")
 
 
+def test_a_small_frames_odd_skill_name_gets_no_note_and_internal_callers_none():
+    """A review: a one-row frame with ASSISTments' "Angles - Obtuse, Acute, and Right" warned
+    "1 row (100%) ... from_frame(..., skills_sep=',')": the 5% share was made for whole
+    exports. A frame's share speaks from `SKILL_LIST_MIN_ROWS` rows on (lists whose parts are
+    each a skill of the column are said at any size), and MLflow serving, which reads each
+    request with `from_frame` and cannot pass `skills_sep`, says nothing per request."""
+    from adaptive.data.log import ResponseLog
+    from adaptive.data.skill_lists import SKILL_LIST_MIN_ROWS
+    from adaptive.registry.pyfunc_model import predict_in_input_order
+    from adaptive.tracing.bkt import BKT
+
+    named = _lists_frame().head(1).assign(skill_ids="Angles - Obtuse, Acute, and Right")
+    n = SKILL_LIST_MIN_ROWS
+    many = pd.DataFrame({
+        "student_id": [f"s{i % 7}" for i in range(n)], "item_id": [f"i{i}" for i in range(n)],
+        "skill_ids": ["a,b" if i % 10 == 0 else "k" for i in range(n)], "correct": 1,
+        "timestamp": pd.Timestamp("2024-09-01T08:00Z") + pd.to_timedelta(range(n), unit="min"),
+    })  # fmt: skip
+    model = BKT().fit(ResponseLog.from_frame(_lists_frame(), skills_sep=";"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNoteWarning)
+        ResponseLog.from_frame(named)
+        ResponseLog.from_frame(many.head(n - 1))  # 10% of the rows, too few rows to say it
+        ResponseLog.from_frame(_lists_frame(), notes=False)
+        predict_in_input_order(model, _lists_frame())
+    with pytest.warns(DataNoteWarning, match=r"10 rows \(10%\).*skills_sep=','"):
+        ResponseLog.from_frame(many)
+
+
 @pytest.mark.parametrize("sep", [",", "|", "~", "+"])
 def test_other_separator_like_characters_are_named(tmp_path, sep):
     cells = [cell.replace(";", sep) for cell in LISTS]

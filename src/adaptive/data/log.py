@@ -30,7 +30,7 @@ from pandas.api.types import (
 
 from adaptive.data.codes import id_text
 from adaptive.data.mapping import ColumnMapping
-from adaptive.data.skill_lists import skill_separator_notes
+from adaptive.data.skill_lists import SKILL_LIST_MIN_ROWS, skill_separator_notes
 from adaptive.data.times import (
     NAIVE_EXPECTED,
     RANGE_EXPECTED,
@@ -236,22 +236,30 @@ class ResponseLog:
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_frame(
-        cls, frame: pd.DataFrame, source: str = "<memory>", *, skills_sep: str | None = None
+        cls,
+        frame: pd.DataFrame,
+        source: str = "<memory>",
+        *,
+        skills_sep: str | None = None,
+        notes: bool = True,
     ) -> ResponseLog:
         """Build a log from a frame in the canonical schema.
 
         `skill_ids` may hold lists/tuples of skill ids, an Arrow list column, or plain strings:
         one skill each, or several split at `skills_sep` (the file readers' `skills_sep`,
         `--skills-sep`: "7.RP.1|7.RP.2" with `skills_sep="|"`). Text skills that look like
-        lists read as one (`skill_lists.skill_separator_notes`) are said in a
-        `DataNoteWarning` naming `skills_sep`, as a file's load report says them. The frame is
+        lists read as one (`skill_lists.skill_separator_notes`, from
+        `SKILL_LIST_MIN_ROWS` rows on unless each part is a skill of the column) are said in a
+        `DataNoteWarning` naming `skills_sep`, as a file's load report says them; `notes=False`
+        says nothing (a caller that reads a request's rows per call, as MLflow serving does,
+        and cannot pass `skills_sep`). The frame is
         sorted stably by student then time; its values are checked (the readers in
         `adaptive.data.io` report file positions; this check reports row labels).
         """
         if skills_sep is not None:
             where = "ResponseLog.from_frame"
             skills_sep = ColumnMapping.from_dict({"skills_sep": skills_sep}, where).skills_sep
-        frame = _canonical_frame(frame, source, skills_sep)
+        frame = _canonical_frame(frame, source, skills_sep, notes)
         time_col = "timestamp" if "timestamp" in frame.columns else "order"
         frame = frame.sort_values(["student_id", time_col], kind="stable").reset_index(drop=True)
         student, students = pd.factorize(frame["student_id"], sort=True)
@@ -494,10 +502,10 @@ def _missing_entry(value: object) -> bool:
 
 
 def _canonical_frame(
-    frame: pd.DataFrame, source: str, skills_sep: str | None = None
+    frame: pd.DataFrame, source: str, skills_sep: str | None = None, notes: bool = True
 ) -> pd.DataFrame:
     """Check columns and values of an in-memory frame; coerce dtypes; warn with a note about
-    text skills that look like lists (`_warn_skill_lists`)."""
+    text skills that look like lists (`_warn_skill_lists`) where `notes`."""
     problems: list[Problem] = []
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
@@ -532,7 +540,8 @@ def _canonical_frame(
     out["correct"] = correct.astype(np.int8)
     out[time_col] = times
     _reject_repeated_rows(out, source)
-    _warn_skill_lists(frame["skill_ids"], out["skill_ids"], source, skills_sep)
+    if notes:
+        _warn_skill_lists(frame["skill_ids"], out["skill_ids"], source, skills_sep)
     return out
 
 
@@ -546,7 +555,12 @@ def _warn_skill_lists(
         return
     arr = pa.array(lists, type=SKILL_LIST_TYPE)
     notes = skill_separator_notes(
-        arr, len(lists), "skill_ids", skills_sep, lambda sep: f"from_frame(..., skills_sep={sep!r})"
+        arr,
+        len(lists),
+        "skill_ids",
+        skills_sep,
+        lambda sep: f"from_frame(..., skills_sep={sep!r})",
+        min_rows=SKILL_LIST_MIN_ROWS,
     )
     for note in notes:
         warnings.warn(f"{source}: {note}", DataNoteWarning, stacklevel=4)

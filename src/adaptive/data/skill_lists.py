@@ -23,6 +23,11 @@ SKILL_SEPARATORS = (";", ",", "|", "~", "+")
 #: The share of rows whose skill holds one of them before a note says so: a few skill names
 #: with a comma (ASSIST2009's "Angles - Obtuse, Acute, and Right": 1 % of its rows) are names.
 SKILL_LIST_SHARE = 0.05
+#: The rows a frame needs before that share says anything (`ResponseLog.from_frame`): one row
+#: of ASSISTments' "Angles - Obtuse, Acute, and Right" is 100 % of a one-row frame. A file is
+#: a whole export, a frame may be a request's few rows; smaller frames get the note only for
+#: lists whose parts are each a skill of the column (`_lists_of_skills`).
+SKILL_LIST_MIN_ROWS = 100
 
 
 def skill_separator_notes(
@@ -31,6 +36,7 @@ def skill_separator_notes(
     column: str,
     given: str | None,
     how: Callable[[str], str],
+    min_rows: int = 0,
 ) -> list[str]:
     """A note (or none) when the skills read from `column` (`skill_lists`: each row's list
     of skill ids, `n_rows` rows) look like lists joined by a separator: "k1;k2" in 5 % of the
@@ -41,7 +47,8 @@ def skill_separator_notes(
 
     With a separator `given`, the same about another separator still in the split skills
     ("~" left in 17% of the rows split at ","): the separator given was probably not the
-    export's. Vectorized over the column's distinct skills."""
+    export's. `min_rows`: the rows below which the share says nothing (a frame's,
+    `SKILL_LIST_MIN_ROWS`). Vectorized over the column's distinct skills."""
     if n_rows == 0:
         return []
     distinct = pc.value_counts(pc.list_flatten(skill_lists))  # each distinct skill once
@@ -50,7 +57,8 @@ def skill_separator_notes(
         return []
     sep, holds = _commonest_separator(skills, counts, given)
     rows = int(counts[holds].sum())
-    if rows < SKILL_LIST_SHARE * n_rows and not _lists_of_skills(skills, holds, sep):
+    shared = rows >= SKILL_LIST_SHARE * n_rows and n_rows >= min_rows
+    if not shared and not _lists_of_skills(skills, holds, sep):
         return []
     common = int(np.flatnonzero(holds)[np.argmax(counts[holds])])
     example = f"({int(holds.sum()):,} such skills, e.g. {skills[common].as_py()!r})"

@@ -24,9 +24,10 @@ TRACER_ARTIFACT = "tracer"
 
 def predict_in_input_order(model: KnowledgeTracer, responses: pd.DataFrame) -> np.ndarray:
     """P(correct) of every row of `responses` (each from that student's earlier rows only),
-    returned in the caller's row order (a `ResponseLog` sorts by student then time)."""
+    returned in the caller's row order (a `ResponseLog` sorts by student then time). No
+    note on the skills per request (`from_frame(notes=False)`): a served caller cannot act on it."""
     responses = responses.reset_index(drop=True)
-    log = ResponseLog.from_frame(responses)
+    log = ResponseLog.from_frame(responses, notes=False)
     time = log.time_column
     when = responses[time]
     when = pd.to_datetime(when, utc=True) if time == "timestamp" else when.astype(np.int64)
