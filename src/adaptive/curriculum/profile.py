@@ -261,14 +261,15 @@ def is_table(path: str | Path) -> bool:
 
 
 def iter_profiles(path: str | Path) -> Iterator[LearnerProfile]:
-    """Each profile of a JSON-lines profiles file, streamed, checked as `read_profiles` checks
-    them, in memory that does not grow with the district (the Spark driver's pass over a
-    roster it never holds whole: `check_profiles_file`, and the night's `check_profiles` of
-    topics and goals in the same pass). It keeps 8 bytes per student, a hash of its id and of
-    the id as one student written two ways would share it; only when a line is bad or two
-    hashes meet is the file read again by `read_profiles`' own check, for its one error naming
-    the lines, raised after the profiles before it (two ids meeting by chance alone pass that
-    second check)."""
+    """Each profile of a profiles file (JSON lines, CSV or Parquet), streamed, checked as
+    `read_profiles` checks them, in memory that does not grow with the district: the Spark
+    driver's pass over a roster it never holds whole, which `check_profiles` reads for the
+    catalog's topics and goals in the same pass (`batch.spark_job`). It keeps 8 bytes per
+    student, a hash of its id and of the id as one student written two ways would share it;
+    only when a line is bad or two hashes meet is the file read again by `read_profiles`' own
+    check, for its one error naming the lines, raised after the profiles before it (two ids
+    meeting by chance alone pass that second check). Classes or schools written two ways are
+    said once either way (`_GroupSpellings`)."""
     path = Path(path)
     ids, folded = array("q"), array("q")
     spellings = _GroupSpellings()
@@ -287,14 +288,9 @@ def iter_profiles(path: str | Path) -> Iterator[LearnerProfile]:
         if not (_repeats(ids) or _repeats(folded)):
             spellings.warn(path)
             return
+    # a bad line or two hashes met: `read_profiles`' own check raises the file's one error at
+    # the end, or, where ids met by chance alone, passes and says the spellings' note itself
     for _ in _checked_profiles(path, None):
-        pass  # raises the file's one error (at the end)
-
-
-def check_profiles_file(path: str | Path) -> None:
-    """A JSON-lines profiles file checked as `read_profiles` checks it, with memory that does not
-    grow with the district (`iter_profiles`, none kept)."""
-    for _ in iter_profiles(path):
         pass
 
 
