@@ -806,6 +806,29 @@ def test_the_report_reads_the_nights_assumed_known_as_the_night_checks_do(
     assert BatchRun.open(tmp_path, "2027-02-19").assumed_known == known
 
 
+def test_the_reports_read_of_the_nights_policy_says_no_warning_of_its_settings(tmp_path) -> None:
+    """A review: `night_policy` read the recorded policy twice, the second time outside
+    `recorded_settings`' `catch_warnings`, so a setting the night had already warned of
+    (exploration_epsilon without epsilon exploration) reached every report build as a
+    `ConfigWarning`. It is read once now (`night_checks.recorded_config`), as the night read it."""
+    import warnings
+
+    from adaptive.batch.writer import date_dir
+    from adaptive.errors import ConfigWarning
+    from adaptive.files import sealed_json
+    from adaptive.reports.site.data import BatchRun
+
+    marker = date_dir(tmp_path, "recommendations", "2027-02-19") / "_SUCCESS.json"
+    marker.parent.mkdir(parents=True)
+    policy = {"config": {"exploration": "none", "exploration_epsilon": 0.2, "assumed_known": 0.9}}
+    doc = {"partitions": {}, "model": "m", "model_version": "1", "policy": policy}
+    marker.write_bytes(sealed_json(doc))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConfigWarning)
+        run = BatchRun.open(tmp_path, "2027-02-19")
+    assert run.assumed_known == 0.9 and run.policy.exploration_epsilon == 0.2
+
+
 HEATMAP_HEADS = re.compile(r'<th scope="col"><button type="button">([^<]*)</button></th>')
 HEATMAP_COUNTS = re.compile(
     r'<tr data-student="([^"]+)"[^>]*><th scope="row">.*?</th><td class="g\d">.*?</td>'

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from adaptive.curriculum import Catalog
     from adaptive.data.log import ResponseLog
     from adaptive.placement import GradeTable, Placement
+    from adaptive.policy import PolicyConfig
     from adaptive.tracing.base import Untraced
 
 ISO_DAY = writer.ISO_DAY
@@ -296,10 +297,11 @@ def policy_sha256(policy_json: str) -> str:
     return hashlib.sha256(policy_json.encode()).hexdigest()
 
 
-def recorded_settings(record: Mapping) -> dict | None:
-    """A recorded policy's settings as this version reads them (`PolicyConfig.from_dict`, then
-    `to_dict`): a setting added since then takes its default, so an unchanged policy is not
-    called another; None when the record holds no settings or they no longer read."""
+def recorded_config(record: Mapping) -> PolicyConfig | None:
+    """A recorded policy as this version reads its settings (`PolicyConfig.from_dict`, read
+    once, its warnings unsaid: the night said them when it read its file): a setting added
+    since then takes its default; None when the record holds no settings or they no longer
+    read."""
     from adaptive.policy import PolicyConfig
 
     config = record.get("config")
@@ -308,9 +310,17 @@ def recorded_settings(record: Mapping) -> dict | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return PolicyConfig.from_dict(dict(config)).to_dict()
+            return PolicyConfig.from_dict(dict(config))
     except (AdaptiveError, TypeError, ValueError):
         return None
+
+
+def recorded_settings(record: Mapping) -> dict | None:
+    """A recorded policy's settings as this version reads them (`recorded_config`, then
+    `to_dict`), so that an unchanged policy is not called another; None when the record holds
+    no settings or they no longer read."""
+    config = recorded_config(record)
+    return None if config is None else config.to_dict()
 
 
 def recorded_sha256(record: Mapping) -> str | None:

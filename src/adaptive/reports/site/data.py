@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from adaptive.batch.night_checks import recorded_settings
+from adaptive.batch.night_checks import recorded_config
 from adaptive.batch.partition import OUTPUT_TABLES
 from adaptive.batch.writer import (
     complete_nights_hint,
@@ -123,12 +123,10 @@ class BatchRun:
 
 def night_policy(policy: object) -> PolicyConfig:
     """A night's policy, from its `_SUCCESS.json` record as this version reads the record's
-    settings (`recorded_settings`): a district's own policy file is read as it served; the
+    settings (`recorded_config`): a district's own policy file is read as it served; the
     shipped policy for a night that recorded none or whose settings no longer read."""
-    settings = recorded_settings(policy) if isinstance(policy, Mapping) else None
-    if settings is None:
-        return PolicyConfig.default()
-    return PolicyConfig.from_dict(settings)
+    config = recorded_config(policy) if isinstance(policy, Mapping) else None
+    return PolicyConfig.default() if config is None else config
 
 
 @dataclass
