@@ -1098,13 +1098,14 @@ def test_a_classs_several_set_aside_files_fill_its_form_by_the_nights_rule(tmp_p
     assert form.chosen is not None and form.chosen.path == newer.path
     assert [f.path for f in form.left_out] == [older.path]
     said = _form_source_words(form)
-    assert "the newest by its date, <code>a.json</code> (dated 2026-10-05), fills the form" in said
-    assert "<code>b.json</code> is not in it" in said and "stu0001" not in said
+    assert "the newest by its date is <code>a.json</code> (dated 2026-10-05)" in said
+    assert "<code>b.json</code> is older" in said and "stu0001" not in said
+    assert "<code>a.json</code> fills the form below" in said
     # the same date: which one the teacher meant cannot be told, so none fills the form
     same = aside("c.json", "2026-10-05", "accelerate")
     form = set_aside_form([newer, same], {"stu0001"})
     assert form.choices == {} and form.chosen is None and len(form.left_out) == 2
-    assert "none fills the form" in _form_source_words(form)
+    assert "None fills the form" in _form_source_words(form)
     # a date that does not read as one cannot be compared either
     undated = aside("d.json", "20/10/2026", "accelerate")
     assert set_aside_form([newer, undated], {"stu0001"}).chosen is None
@@ -1113,6 +1114,43 @@ def test_a_classs_several_set_aside_files_fill_its_form_by_the_nights_rule(tmp_p
     form = set_aside_form([newer, twice], {"stu0001"})
     assert form.choices["stu0001"].mode == "remediate" and form.left_out == ()
     assert _form_source_words(form) == ""
+
+
+def test_the_set_aside_notice_says_only_what_it_compared_with_what_the_night_applied(tmp_path):
+    """A review: beside the files the night applied, the notice said the class's files had
+    "different choices" without comparing them (the applied entry held none), and in the
+    common case (a new export with a slip set aside, an older file applied) that the set-aside
+    file fills the form "as the night would apply it", though the night set it aside. And a
+    lone set-aside file whose date does not read no longer filled the form. The set-aside
+    file is compared with what the night applied to the class's students."""
+    from adaptive.batch.overrides import SetAsideFile, set_aside_form
+    from adaptive.reports.site.pages import _form_source_words
+
+    def aside(name: str, date: str, mode: str) -> SetAsideFile:
+        write(tmp_path, {"st1": {"mode": mode, "assigned": ["zz"]}}, name, date=date)
+        return SetAsideFile(str(tmp_path / name), ("c1",), ())
+
+    roster = {"st1", "st2"}
+    newer = aside("new.json", "2026-10-05", "remediate")  # its slip: an unknown activity
+    older = {"st1": StudentOverride(mode="accelerate")}
+    form = set_aside_form([newer], roster, "2026-10-01", older)
+    said = _form_source_words(form)
+    assert form.choices["st1"].mode == "remediate" and form.chosen.path == newer.path
+    assert (
+        "The night applied an older file of the class (dated 2026-10-01), whose choices differ "
+        "from <code>new.json</code>'s: <code>new.json</code>, the newer, fills the form below"
+    ) in said
+    assert "would apply" not in said and "set-aside files" not in said
+    same = {"st1": StudentOverride(assigned=("zz",), mode="remediate")}
+    said = _form_source_words(set_aside_form([newer], roster, "2026-10-01", same))
+    assert "with the same choices as <code>new.json</code>" in said and "differ" not in said
+    # a lone file whose date does not read fills the form, as before the dates were recorded
+    undated = aside("undated.json", "5 October", "remediate")
+    form = set_aside_form([undated], roster, "2026-10-01", older)
+    assert form.choices["st1"].mode == "remediate" and form.chosen.path == undated.path
+    said = _form_source_words(form)
+    assert "does not read as a date" in said and "<code>undated.json</code> fills the form" in said
+    assert set_aside_form([undated], roster).choices["st1"].mode == "remediate"
 
 
 def test_an_overrides_file_sets_whole_skills_aside_and_names_an_unknown_one(tmp_path):
@@ -1222,23 +1260,23 @@ def test_a_set_aside_file_older_than_the_one_applied_does_not_fill_the_form(tmp_
     form = set_aside_form(aside, {"st1", "st2"}, applied["c1"])
     assert form.choices == {} and form.chosen is not None and form.chosen.applied
     said = _form_source_words(form)
-    assert "a set-aside file and a file the night applied with different choices" in said
-    assert "the one the night applied (dated 2026-10-05): its choices fill the form" in said
-    assert "<code>typo.json</code>, older, is not in it" in said and "st1" not in said
+    assert "The night applied a newer file of the class (dated 2026-10-05)" in said
+    assert "the form below shows what the night applied" in said
+    assert "<code>typo.json</code> (dated 2026-10-01), older, is not in it" in said
+    assert "st1" not in said
     # a set-aside file newer than the one applied is the teacher's last: it fills the form
     newer = write(exports, {"st1": {"mode": "Accelerate"}}, "later.json", date="2026-10-06")
     later = [dataclasses.replace(aside[0], path=str(newer))]
     form = set_aside_form(later, {"st1", "st2"}, applied["c1"])
     assert form.chosen is not None and form.chosen.path == str(newer)
-    assert form.choices["st1"].bad_mode and [f.applied for f in form.left_out] == [True]
-    assert "the file the night applied (dated 2026-10-05) is not in it" in (
+    assert form.choices["st1"].bad_mode and form.left_out == () and form.applied is not None
+    assert "The night applied an older file of the class (dated 2026-10-05)" in (
         _form_source_words(form)
     )
     # the same date: which one the teacher meant cannot be told; none fills the form
     form = set_aside_form(later, {"st1", "st2"}, "2026-10-06")
-    assert form.choices == {} and form.chosen is None and len(form.left_out) == 2
-    assert "as the night would apply none (it shows what the night applied)" in (
-        _form_source_words(form)
-    )
+    assert form.choices == {} and form.chosen is None and len(form.left_out) == 1
+    assert "share the date 2026-10-06" in _form_source_words(form)
+    assert "the form below shows what the night applied" in _form_source_words(form)
     # a record written before the dates were: the set-aside file fills the form, as before
     assert set_aside_form(aside, {"st1", "st2"}).choices["st1"].bad_mode

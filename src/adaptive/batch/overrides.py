@@ -1669,15 +1669,20 @@ def _set_aside_doc(path: str | Path) -> dict:
 class SetAsideForm:
     """What a class page's form is pre-filled with from the class's set-aside files
     (`set_aside_form`): one file's choices per student, how many of its students match no
-    classmate, and where the class has several files with different choices (those set aside,
-    and the files the night applied for it), the one that fills the form (`chosen`, None where
-    none can be told; the files applied: the form shows what the night applied) and the
-    others (`left_out`)."""
+    classmate, the file that fills the form (`chosen`: a set-aside file, or `applied` where the
+    files the night applied are newer, so the form shows what the night applied; None where
+    which is the teacher's last cannot be told), the set-aside files that do not
+    (`left_out`), the newest of the set-aside files whether it fills the form or not
+    (`last_aside`, None where it cannot be told), and what the night applied for the class
+    (`applied`, None where it applied no file of the class or did not record its date), so
+    that the page says what differs."""
 
     choices: dict[str, SetAsideChoices] = field(default_factory=dict)
     unmatched: int = 0
     chosen: _SetAsideRead | None = None
     left_out: tuple[_SetAsideRead, ...] = ()
+    last_aside: _SetAsideRead | None = None
+    applied: _SetAsideRead | None = None
 
 
 @dataclass(frozen=True)
@@ -1697,20 +1702,36 @@ class _SetAsideRead:
         """What the file says for the class: two files alike here are one export."""
         return self.date, tuple(sorted(self.choices.items()))
 
+    def same_choices(self, other: _SetAsideRead) -> bool:
+        """Whether two files give each student of the class the same activities and mode (a
+        student a file does not name has none; a mode that is none of `MODES` is no mode)."""
+
+        def said(f: _SetAsideRead, sid: str) -> tuple:
+            c = f.choices.get(sid, SetAsideChoices())
+            return c.assigned, c.excluded, c.mode, bool(c.bad_mode)
+
+        return all(said(self, s) == said(other, s) for s in {*self.choices, *other.choices})
+
 
 def set_aside_form(
-    files: Sequence[SetAsideFile], roster: Collection[str], applied: str = ""
+    files: Sequence[SetAsideFile],
+    roster: Collection[str],
+    applied: str = "",
+    applied_overrides: Mapping[str, StudentOverride] | None = None,
 ) -> SetAsideForm:
     """The choices of a class's set-aside `files` that fill its page's form, for the students
     of `roster`. `applied`: the newest date of the files the night applied for the class
-    (`applied_dates`; "" where none, or the night did not record it). The night's rule for a
-    class's several files applies (`_newest`) to the set-aside files and the applied ones: the
-    same choices are read once, of different ones the newest file by its `date` fills the form,
-    and none where that date is shared or a file's date does not read as one (which file the
-    teacher meant cannot be told). A set-aside file older than the one applied is the
-    teacher's earlier export (fixed since): the form shows what the night applied, not it.
-    Files were merged in name order, so an older export's choices replaced a newer one's
-    without a word."""
+    (`applied_dates`; "" where none, or the night did not record it); `applied_overrides`:
+    what the night applied to the class's students (`applied_overrides`), which the page
+    compares the set-aside file with. The night's rule for a class's several files applies
+    (`_newest`) to the set-aside files: the same choices are read once, of different ones the
+    newest file by its `date` fills the form, and none where that date is shared or a file's
+    date does not read as one (which file the teacher meant cannot be told). Then the same rule
+    between that file and the files applied: a set-aside file older than those is the
+    teacher's earlier export (fixed since), so the form shows what the night applied, not it;
+    a set-aside file whose date does not read is compared with none (a lone one fills the
+    form, as before the applied files' dates were recorded). Files were merged in name order,
+    so an older export's choices replaced a newer one's without a word."""
     read: dict[tuple, _SetAsideRead] = {}
     for file in files:
         unmatched: list[int] = []
@@ -1721,15 +1742,22 @@ def set_aside_form(
     theirs = list(read.values())
     if not theirs:
         return SetAsideForm()
-    if applied:
-        theirs.append(_SetAsideRead("", applied, {}, 0, applied=True))
     chosen = theirs[0] if len(theirs) == 1 else None
     if len(theirs) > 1 and all(f.date for f in theirs):
         chosen = _newest(theirs)
     left_out = tuple(f for f in theirs if f is not chosen)
-    if chosen is None or chosen.applied:
-        return SetAsideForm(chosen=chosen, left_out=left_out)
-    return SetAsideForm(chosen.choices, chosen.unmatched, chosen, left_out)
+    night = None
+    if applied:
+        given = {s: o for s, o in (applied_overrides or {}).items() if s in roster}
+        choices = {s: SetAsideChoices(o.assigned, o.excluded, o.mode) for s, o in given.items()}
+        night = _SetAsideRead("", applied, choices, 0, applied=True)
+    if night is not None and chosen is not None and chosen.date:
+        newest = _newest([chosen, night])
+        if newest is not chosen:  # the files applied are newer, or share its date
+            return SetAsideForm({}, 0, newest, (chosen, *left_out), chosen, night)
+    if chosen is None:
+        return SetAsideForm(left_out=left_out, applied=night)
+    return SetAsideForm(chosen.choices, chosen.unmatched, chosen, left_out, chosen, night)
 
 
 def _lenient_date(path: str | Path) -> str:

@@ -525,6 +525,7 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
     t, rows, bounds = s.tables, np.arange(a, b), s.recs["bounds"]
     ids = s.ids[rows]
     set_aside = tuple(f for f in ctx.set_aside if s.classes[a] in f.classes)
+    overrides = {sid: ctx.overrides[sid] for sid in ids if sid in ctx.overrides}
     arms = _column(t.students, "arm", rows)
     return pages.ClassData(
         school=school,
@@ -543,10 +544,10 @@ def _class_data(ctx: Context, s: SchoolArrays, school: str, a: int, b: int) -> p
         rec_skill=s.recs["skill"][bounds[a] : bounds[b]],
         rec_activity=s.recs["activity"][bounds[a] : bounds[b]],
         next_groups=s.next_groups.get(s.classes[a], t.next_groups.iloc[:0]),
-        overrides={sid: ctx.overrides[sid] for sid in ids if sid in ctx.overrides},
+        overrides=overrides,
         set_aside=set_aside,
         set_aside_form=set_aside_form(
-            set_aside, set(ids.tolist()), ctx.applied_dates.get(s.classes[a], "")
+            set_aside, set(ids.tolist()), ctx.applied_dates.get(s.classes[a], ""), overrides
         ),
         no_answer=s.no_answer[rows],
         placement=s.placement[rows],

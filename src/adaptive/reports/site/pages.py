@@ -684,47 +684,76 @@ def set_aside_notice(c: ClassData) -> str:
 
 
 def _form_source_words(form: SetAsideForm) -> str:
-    """The notice's line for a class whose set-aside files, and the files the night applied for
-    it, give different choices: which one fills the form (the newest by its date, as the night
-    would apply it; where that is the files applied, their choices, as the night applied them)
-    and which do not, or that none does where their dates cannot tell the teacher's last (""
-    for one file). Their choices were merged in name order: an older file's replaced a newer
-    one's; and a set-aside file filled the form over a newer one the night applied."""
-    if not form.left_out:
-        return ""
-
-    def named(f) -> str:  # a file read again (`overrides._SetAsideRead`)
-        if f.applied:
-            return f"the file the night applied (dated {e(f.date)})"
-        return f"<code>{e(Path(f.path).name)}</code>"
-
-    others = ", ".join(named(f) for f in form.left_out)
-    every = [f for f in (form.chosen, *form.left_out) if f is not None]
-    aside, applied = sum(not f.applied for f in every), any(f.applied for f in every)
-    files = f"{aside} set-aside files" if aside > 1 else "a set-aside file"
-    files += " and a file the night applied" if applied else ""
-    n = len(form.left_out)
-    if form.chosen is not None and form.chosen.applied:
-        return (
-            f"<p>The class has {files} with different choices: the newest by its date is the "
-            f"one the night applied (dated {e(form.chosen.date)}): its choices fill the form "
-            f"below, as the night applied them; {others}, older, {verb(n, 'is')} not in it. "
-            "Keep only the file you export in the folder.</p>"
+    """The notice's lines on what fills the form: of the class's several set-aside files, the
+    newest by its date (none where the dates cannot tell the teacher's last), as the night
+    picks among a class's files; then that file beside what the night applied for the class,
+    said only as far as they were compared: which is newer by date, and whether their choices
+    differ ("" for one set-aside file and nothing applied). Their choices were merged in name
+    order (an older file's replaced a newer one's), and a set-aside file filled the form over
+    a newer one the night applied."""
+    aside = [f for f in (form.chosen, *form.left_out) if f is not None and not f.applied]
+    last, night = form.last_aside, form.applied
+    said = []
+    if len(aside) > 1:
+        differ = any(not f.same_choices(aside[0]) for f in aside[1:])
+        files = f"{len(aside)} set-aside files" + (" with different choices" if differ else "")
+        if last is not None:
+            older = [f for f in aside if f is not last]
+            said.append(
+                f"The class has {files}: the newest by its date is {_file_words(last)} (dated "
+                f"{e(last.date)}); {', '.join(map(_file_words, older))} "
+                f"{verb(len(older), 'is')} older."
+            )
+        else:
+            said.append(
+                f"The class has {files} ({', '.join(map(_file_words, aside))}), and their dates "
+                "cannot tell which is your last (the same date, or one that does not read as a "
+                "date)."
+            )
+    keep = "Keep only the file you export in the folder."
+    if last is None:
+        if len(aside) > 1:
+            shown = ": it shows what the night applied" if night is not None else ""
+            said.append(f"None fills the form below{shown}. Choose again here. {keep}")
+    elif night is None:
+        if len(aside) > 1:
+            said.append(f"{_file_words(last)} fills the form below. {keep}")
+    else:
+        choices = (
+            f"with the same choices as {_file_words(last)}"
+            if night.same_choices(last)
+            else f"whose choices differ from {_file_words(last)}'s"
         )
-    if form.chosen is not None:
-        return (
-            f"<p>The class has {files} with different choices: the newest by its date, "
-            f"{named(form.chosen)} (dated {e(form.chosen.date)}), fills the form below, as the "
-            f"night would apply it; {others} {verb(n, 'is')} not in it. Keep only the file you "
-            "export in the folder.</p>"
-        )
-    return (
-        f"<p>The class has {files} with different choices ({others}), and their dates cannot "
-        "tell which is your last (the same date, or one that does not read as a date): none "
-        "fills the form below, as the night would apply none"
-        + (" (it shows what the night applied)" if applied else "")
-        + ". Choose again here, and keep only the file you export in the folder.</p>"
-    )
+        if form.chosen is last and last.date:
+            said.append(
+                f"The night applied an older file of the class (dated {e(night.date)}), "
+                f"{choices}: {_file_words(last)}, the newer, fills the form below. {keep}"
+            )
+        elif form.chosen is last:
+            said.append(
+                f"The night applied a file of the class dated {e(night.date)}, {choices}; "
+                f"the date of {_file_words(last)} does not read as a date, so which is newer "
+                f"cannot be told: {_file_words(last)} fills the form below. {keep}"
+            )
+        elif form.chosen is night:
+            said.append(
+                f"The night applied a newer file of the class (dated {e(night.date)}), "
+                f"{choices}: the form below shows what the night applied; {_file_words(last)} "
+                f"(dated {e(last.date)}), older, is not in it. {keep}"
+            )
+        else:
+            said.append(
+                f"{_file_words(last)} and the file the night applied share the date "
+                f"{e(night.date)}, the applied one {choices}: which is your last cannot be "
+                f"told, so the form below shows what the night applied. Choose again here. "
+                f"{keep}"
+            )
+    return "".join(f"<p>{w}</p>" for w in said)
+
+
+def _file_words(f: object) -> str:
+    """A set-aside file as the notice names it (`overrides._SetAsideRead`)."""
+    return f"<code>{e(Path(f.path).name)}</code>"
 
 
 def _unmatched_words(n: int) -> str:
