@@ -689,26 +689,25 @@ def say_arm_changes(changed: int, night: str, reassigned: bool = False) -> int:
 def warn_log_times_in_zone(
     times: Iterable[np.ndarray], naive: bool, source: str, timezone: str
 ) -> None:
-    """Both engines' words on how the log's times meet the night's `timezone`, other than UTC:
-    a log dated by days alone (`warn_dates_in_zone`), else one whose times of day carry no UTC
-    offset (`naive`: `times.without_offset` of the column as the file has it;
-    `warn_naive_times_in_zone`). `times`: the log's times (ns, UTC) as one or more arrays, read
-    only in another zone than UTC and only until a time of day shows (the Spark driver passes
-    its row groups one at a time, `spark_job._time_groups`: a log of times reads one)."""
+    """Both engines' words on how the log's times meet the night's `timezone`, other than UTC
+    (the one check of the zone, for both words): a log dated by days alone
+    (`_warn_dates_in_zone`), else one whose times of day carry no UTC offset (`naive`:
+    `times.without_offset` of the column as the file has it; `_warn_naive_times_in_zone`).
+    `times`: the log's times (ns, UTC) as one or more arrays, read only in another zone than
+    UTC and only until a time of day shows (the Spark driver passes its row groups one at a
+    time, `spark_job._time_groups`: a log of times reads one)."""
     if timezone == DEFAULT_TIMEZONE:
         return
-    if not warn_dates_in_zone(times, source, timezone):
-        warn_naive_times_in_zone(naive, source, timezone)
+    if not _warn_dates_in_zone(times, source, timezone):
+        _warn_naive_times_in_zone(naive, source, timezone)
 
 
-def warn_dates_in_zone(times: Iterable[np.ndarray], source: str, timezone: str) -> bool:
+def _warn_dates_in_zone(times: Iterable[np.ndarray], source: str, timezone: str) -> bool:
     """Warn when a log dated by days alone (every time at midnight UTC: "2026-09-29", naive) is
     cut in another time zone than UTC: its dates are read as UTC midnights, so in a zone behind
     UTC a day's answers land before that day's own night (and ahead of UTC, a night later).
     Such a log keeps the default zone, where a night takes the days before its own. `times`:
     the log's times (ns, UTC), in one or more arrays, read until one is not a midnight."""
-    if timezone == DEFAULT_TIMEZONE:
-        return False
     day_ns = 86_400 * 10**9
     seen = False
     for part in times:
@@ -726,14 +725,14 @@ def warn_dates_in_zone(times: Iterable[np.ndarray], source: str, timezone: str) 
     return seen
 
 
-def warn_naive_times_in_zone(naive: bool, source: str, timezone: str) -> None:
+def _warn_naive_times_in_zone(naive: bool, source: str, timezone: str) -> None:
     """Warn once a night when the log's times of day carry no UTC offset (`naive`:
     `LoadReport.naive_times`) and the night is cut in another zone than UTC: they are read as
     UTC (as the README says), so local times written without an offset land hours from their
     night (a trial's 1:30 am answers in Chicago, read as UTC, were the previous night's, and
     the next night said "0 new responses"). Said, not refused: UTC times written without "Z"
     are read right."""
-    if not naive or timezone == DEFAULT_TIMEZONE:
+    if not naive:
         return
     warnings.warn(
         f"{source}: its times carry no UTC offset, so they are read as UTC, and the night is "

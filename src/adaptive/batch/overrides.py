@@ -8,13 +8,14 @@ A class page exports one JSON file per class (`adaptive.reports.site`):
 
 `assigned` activities come first, in the given order (they skip readiness, never the exclusions);
 `excluded` ones are never recommended, nor any activity on a skill of `excluded_skills` (skill
-ids, optional: a teacher sets a whole skill aside); `mode` moves the student's grade band: `accelerate` =
-grade-level and next grade's activities, `remediate` = up to two grades below through grade level
-(`TeacherOverrides.min_grade` / `max_grade`), the previous grade's skills the student never
-answered checked first (`TeacherOverrides.remediate`). `read_overrides` takes one file or a folder of them,
-checks every field against the catalog and the profiles (a teacher overrides only their own class's
-students), and finds every problem of a file at once, each naming the file, the line and column
-of the wrong value itself, the field, the value, what was expected and what was likely meant:
+ids, optional: a teacher sets a whole skill aside); `mode` moves the student's grade band:
+`accelerate` = grade-level and next grade's activities, `remediate` = up to two grades below
+through grade level (`TeacherOverrides.min_grade` / `max_grade`), the previous grade's skills the
+student never answered checked first (`TeacherOverrides.remediate`). `read_overrides` takes one
+file or a folder of them, checks every field against the catalog and the profiles (a teacher
+overrides only their own class's students), and finds every problem of a file at once, each
+naming the file, the line and column of the wrong value itself, the field, the value, what was
+expected and what was likely meant:
 strictly (`adaptive validate --overrides`) one `OverridesError` listing them all; for the night,
 the file is set aside (its students served without it) with a `NightWarning` listing them
 without student ids (`OverrideSet.set_aside`, recorded by `record_overrides`).

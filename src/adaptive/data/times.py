@@ -98,7 +98,7 @@ def without_offset(cells: pa.Array | pa.ChunkedArray, fmt: str | None = None) ->
     offset, read as UTC: a Parquet timestamp without a zone, text of a `fmt` without `%z` or
     `%Z`, or ISO 8601 text whose times carry no offset (a column that mixes both is refused by
     `naive_among_zoned`, so its first times tell). Numbers (epoch times) and an order are not;
-    dates alone are said apart (`night_checks.warn_dates_in_zone`)."""
+    dates alone are said apart (`night_checks.warn_log_times_in_zone`)."""
     if pa.types.is_dictionary(cells.type):
         cells = cells.slice(0, 1000).cast(cells.type.value_type)
     if pa.types.is_timestamp(cells.type):

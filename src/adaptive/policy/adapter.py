@@ -773,7 +773,7 @@ def check_profiles(
     topics, skills = set(catalog.topics), set(catalog.skill_index)
     unknown_topics: Counter[str] = Counter()
     unknown_goals: Counter[str] = Counter()
-    grades: Counter = Counter()
+    grades: Counter[int | None] = Counter()
     students = class_only = 0
     # one pass over the district's profiles, a block at a time (400,000 a night: ~0.15 s,
     # no per-profile call), holding one block
