@@ -1144,6 +1144,12 @@ def test_the_set_aside_notice_says_only_what_it_compared_with_what_the_night_app
     same = {"st1": StudentOverride(assigned=("zz",), mode="remediate")}
     said = _form_source_words(set_aside_form([newer], roster, "2026-10-01", same))
     assert "with the same choices as <code>new.json</code>" in said and "differ" not in said
+    # a skill set aside is a choice too: the night applied it, the file does not hold it
+    aside_too = {
+        "st1": StudentOverride(assigned=("zz",), mode="remediate", excluded_skills=("s2",))
+    }
+    said = _form_source_words(set_aside_form([newer], roster, "2026-10-01", aside_too))
+    assert "whose choices differ from <code>new.json</code>'s" in said
     # a lone file whose date does not read fills the form, as before the dates were recorded
     undated = aside("undated.json", "5 October", "remediate")
     form = set_aside_form([undated], roster, "2026-10-01", older)

@@ -1704,12 +1704,13 @@ class _SetAsideRead:
         return self.date, tuple(sorted(self.choices.items()))
 
     def same_choices(self, other: _SetAsideRead) -> bool:
-        """Whether two files give each student of the class the same activities and mode (a
-        student a file does not name has none; a mode that is none of `MODES` is no mode)."""
+        """Whether two files give each student of the class the same activities, skills set
+        aside and mode (a student a file does not name has none; a mode that is none of
+        `MODES` is no mode)."""
 
         def said(f: _SetAsideRead, sid: str) -> tuple:
             c = f.choices.get(sid, SetAsideChoices())
-            return c.assigned, c.excluded, c.mode, bool(c.bad_mode)
+            return c.assigned, c.excluded, c.excluded_skills, c.mode, bool(c.bad_mode)
 
         return all(said(self, s) == said(other, s) for s in {*self.choices, *other.choices})
 
@@ -1750,7 +1751,10 @@ def set_aside_form(
     night = None
     if applied:
         given = {s: o for s, o in (applied_overrides or {}).items() if s in roster}
-        choices = {s: SetAsideChoices(o.assigned, o.excluded, o.mode) for s, o in given.items()}
+        choices = {
+            s: SetAsideChoices(o.assigned, o.excluded, o.mode, excluded_skills=o.excluded_skills)
+            for s, o in given.items()
+        }
         night = _SetAsideRead("", applied, choices, 0, applied=True)
     if night is not None and chosen is not None and chosen.date:
         newest = _newest([chosen, night])
