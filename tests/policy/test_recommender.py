@@ -253,10 +253,20 @@ def test_scope_and_grade_band(catalog) -> None:
 
 
 def test_unknown_assignment_is_an_error(catalog) -> None:
-    with pytest.raises(
-        ConfigError, match=r"^assigned: activity id\(s\) not in the catalog: \['nope'\]"
-    ):
+    """An unknown activity id on a request is said as an overrides file says it, with the
+    catalog's closest id (`activity_expected`): the request said only "not in the catalog"."""
+    with pytest.raises(ConfigError) as err:
         AdaptivePolicy(catalog).recommend(view(), overrides=TeacherOverrides(assigned=("nope",)))
+    assert str(err.value) == (
+        "assigned: activity id 'nope' not in the catalog; expected an activity id of the catalog"
+    )
+    with pytest.raises(ConfigError) as err:
+        typo = TeacherOverrides(assigned=("add-l", "zz"))
+        AdaptivePolicy(catalog).recommend(view(), overrides=typo)
+    assert str(err.value) == (
+        "assigned: activity id 'add-l' (and 1 more) not in the catalog; expected an activity id "
+        "of the catalog (did you mean 'add-1'?)"
+    )
 
 
 def test_completed_and_recent_are_never_repeated(catalog) -> None:

@@ -25,8 +25,14 @@ def new_student_batch(model, cat) -> StudentBatch:  # noqa: F811
 @pytest.mark.parametrize(
     ("overrides", "said"),
     [
-        (TeacherOverrides(assigned=("NOPE-1",)), r"^assigned: activity id\(s\) not in the catalog"),
-        (TeacherOverrides(excluded=frozenset({"m5-NUM-01"})), r"^excluded: activity id\(s\) not"),
+        (
+            TeacherOverrides(assigned=("NOPE-1",)),
+            r"^assigned: activity id 'NOPE-1' not in the catalog",
+        ),
+        (
+            TeacherOverrides(excluded=frozenset({"m5-NUM-01"})),
+            r"^excluded: activity id 'm5-NUM-01' not",
+        ),
         (
             TeacherOverrides(scope_skills=frozenset({"nope"})),
             r"^scope_skills: got 'nope'; expected a skill id",

@@ -65,7 +65,7 @@ import pandas as pd
 from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
-from adaptive.curriculum.catalog import skill_expected
+from adaptive.curriculum.catalog import activity_expected, skill_expected
 from adaptive.dates import EXAMPLE, iso_day, iso_timestamp
 from adaptive.errors import (
     AdaptiveError,
@@ -307,7 +307,7 @@ class OverrideSet:
             for name in ("assigned", "excluded")
             if (bad := [a for a in getattr(override, name) if a not in activities])
         )
-        expected = _activity_expected(unknown[0], activities)
+        expected = activity_expected(unknown[0], activities)
         source = {str(s).strip(): f for s, f in self.sources.items()}.get(sid)
         if source is None:
             return ConfigError(
@@ -1244,7 +1244,7 @@ class _Student:
         ids: list[str | None] = []
         for i, activity in enumerate(values):
             if not isinstance(activity, str) or activity.strip() not in activities:
-                expected = _activity_expected(activity, activities)
+                expected = activity_expected(activity, activities)
                 self.note(f".{key}[{i}]", activity, expected, values.item_at[i])
                 ids.append(None)
                 continue
@@ -1564,21 +1564,6 @@ def applied_overrides(out: str | Path, date: str) -> dict[str, StudentOverride]:
         raise OverridesError(
             f"{path}: not the overrides record the batch job writes ({exc})"
         ) from exc
-
-
-def _activity_expected(given: object, activities: set[str]) -> str:
-    """What an unknown activity id should have been, with the catalog's closest id, or the
-    activities of the skill it names ("g4.NS.1": a skill id where an activity id goes)."""
-    if not isinstance(given, str):
-        return "an activity id of the catalog"
-    text = given.strip()
-    of_skill = sorted(a for a in activities if a.startswith(f"{text}."))
-    if of_skill:
-        shown = ", ".join(of_skill[:4]) + (", ..." if len(of_skill) > 4 else "")
-        return f"an activity id of the catalog, not a skill's ({text!r} has {shown})"
-    close = closest_name(text, activities)
-    hint = f" (did you mean {close!r}?)" if close else ""
-    return f"an activity id of the catalog{hint}"
 
 
 @dataclass(frozen=True)

@@ -709,6 +709,24 @@ def skill_expected(unknown: Sequence[object], skills: Collection[str]) -> str:
     return "a skill id of the catalog" + (f" (did you mean {close!r}{meant}?)" if close else "")
 
 
+def activity_expected(given: object, activities: Collection[str]) -> str:
+    """What a message expects in place of an activity id the catalog (its activity ids:
+    `activities`) lacks: "an activity id of the catalog (did you mean 'add-1'?)" with the
+    closest id, or the activities of the skill it names ("g4.NS.1": a skill id where an
+    activity id goes). The one wording of an unknown activity id: an overrides file's and a
+    request's (`TeacherOverrides`, `completed`, `recent`), beside `skill_expected`."""
+    if not isinstance(given, str):
+        return "an activity id of the catalog"
+    text = given.strip()
+    of_skill = sorted(a for a in activities if a.startswith(f"{text}."))
+    if of_skill:
+        shown = ", ".join(of_skill[:4]) + (", ..." if len(of_skill) > 4 else "")
+        return f"an activity id of the catalog, not a skill's ({text!r} has {shown})"
+    close = closest_name(text, activities)
+    hint = f" (did you mean {close!r}?)" if close else ""
+    return f"an activity id of the catalog{hint}"
+
+
 def catalog_notes(catalog: Catalog) -> list[str]:
     """What a catalog file holds as asked but probably means otherwise (`from_json` warns
     with each, naming the file): skill or activity ids that differ only in case, difficulties

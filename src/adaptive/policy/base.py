@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import sparse
 
 from adaptive.curriculum import Catalog, LearnerProfile
-from adaptive.curriculum.catalog import skill_expected
+from adaptive.curriculum.catalog import activity_expected, skill_expected
 from adaptive.data.codes import id_list
 from adaptive.dates import parse_iso
 from adaptive.errors import (
@@ -871,9 +871,10 @@ def activity_matrix(
         codes = [pos.get(a, -1) for a in ids]
         if -1 in codes:
             unknown = [a for a, c in zip(ids, codes, strict=True) if c < 0]
+            more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
             raise ConfigError(
-                f"{where}: activity id(s) not in the catalog: {unknown[:5]}; expected ids of "
-                "catalog.activities"
+                f"{where}: activity id {unknown[0]!r}{more} not in the catalog; expected "
+                f"{activity_expected(unknown[0], pos)}"
             )
         keep = sorted((c, j + 1) for j, c in enumerate(codes))
         indices.extend(c for c, _ in keep)
