@@ -242,3 +242,29 @@ def test_server_dying_mid_batch_outputs_complete_summary_not_logged(
     with pytest.raises(TrackingServerError, match=uri):
         train_model("irt", log, folds=2, tracking_uri=uri)
     assert time.monotonic() - started < 4 + 3
+
+
+def test_a_sigterm_while_runs_are_open_goes_to_the_callers_handler_first():
+    """`adaptive train` stopped by SIGTERM while it wrote its MLflow run exited 143 without the
+    CLI's "stopped:" line: `signals_end_runs` raised its own SystemExit and never reached the
+    CLI's handler. A Python handler installed before the block now answers the signal (its
+    exception still ends the runs as failed); without one, SystemExit(128 + signal) as before."""
+    from adaptive.registry.runs import signals_end_runs
+
+    class CallersStop(SystemExit):
+        pass
+
+    def callers(signum, frame):
+        raise CallersStop(128 + signum)
+
+    before = signal.signal(signal.SIGTERM, callers)
+    try:
+        with pytest.raises(CallersStop), signals_end_runs():
+            os.kill(os.getpid(), signal.SIGTERM)
+        assert signal.getsignal(signal.SIGTERM) is callers  # restored after the block
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        with pytest.raises(SystemExit) as stop, signals_end_runs():
+            os.kill(os.getpid(), signal.SIGTERM)
+        assert stop.value.code == 143 and type(stop.value) is SystemExit
+    finally:
+        signal.signal(signal.SIGTERM, before)
