@@ -45,6 +45,7 @@ from adaptive.data.validate import (
     Issues,
     QMatrix,
     RowValues,
+    ScoreCells,
     check_sequences,
     check_values,
     every_row_hint,
@@ -251,7 +252,9 @@ def _refuse(
     if every_row and (n_rows > 1 or quarantine is not None):
         aside = None if quarantine is None else Path(quarantine)
         raise DataValidationError(problems, hint=every_row_hint(problems, n_rows, aside))
-    raise DataValidationError(problems, hint=refused_rows_hint(problems, n_rows))
+    scores = ScoreCells()
+    scores.add_problems(problems)
+    raise DataValidationError(problems, hint=refused_rows_hint(scores, n_rows))
 
 
 def _with_require_sorted(

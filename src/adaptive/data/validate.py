@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -231,19 +231,47 @@ QUARANTINE_HINT = (
 )
 
 
-def refused_rows_hint(problems: list[Problem], n_rows: int) -> str:
-    """What to do about a log's refused rows (`problems`, every one, of `n_rows` rows): set
-    them aside (`QUARANTINE_HINT`), after, where some hold scores other than 0 and 1 (partial
-    credit), the threshold that reads them: a trial's export of 0.5 scores was told of
-    --quarantine alone, which would have dropped 5% of its answers."""
-    scores = [p for p in problems if _SCORES_HINT in p.expected and p.value and _is_number(p.value)]
-    if not scores:
+@dataclass
+class ScoreCells:
+    """The refused answer cells of a log that hold a score other than 0 and 1 (partial credit:
+    a threshold reads them): how many, and the first one's column and value, for the hint
+    that names `correct_threshold` (`refused_rows_hint`)."""
+
+    count: int = 0
+    column: str | None = None
+    value: str = ""
+
+    def add(self, column: str | None, value: str) -> None:
+        if self.count == 0:
+            self.column, self.value = column, value
+        self.count += 1
+
+    def add_problems(self, problems: Iterable[Problem]) -> None:
+        for p in problems:
+            if _SCORES_HINT in p.expected and p.value and _is_number(p.value):
+                self.add(p.column, p.value)
+
+    def add_issues(self, issues: Issues) -> None:
+        """The cells of `issues` (columns, not `Problem`s: no object per refused row)."""
+        for column, values, expected in issues.entries:
+            if isinstance(expected, str) and _SCORES_HINT in expected:
+                for v in values:
+                    if v and _is_number(v):
+                        self.add(column, v)
+
+
+def refused_rows_hint(scores: ScoreCells, n_rows: int) -> str:
+    """What to do about a log's refused rows (of `n_rows` rows): set them aside
+    (`QUARANTINE_HINT`), after, where some hold scores other than 0 and 1 (partial credit,
+    `scores`), the threshold that reads them: a trial's export of 0.5 scores was told of
+    --quarantine alone, which would have dropped 5% of its answers. Both engines' errors
+    (the in-process reader's and Spark's `parquet_problems`) close with it."""
+    if not scores.count:
         return QUARANTINE_HINT
     return (
-        f"{counted(len(scores), 'row')} ({share_words(len(scores) / max(n_rows, 1))}) of "
-        f"column '{scores[0].column}' {'holds' if len(scores) == 1 else 'hold'} a score other "
-        f"than 0 and 1 (such as "
-        f"{scores[0].value}): to read them as answers, give "
+        f"{counted(scores.count, 'row')} ({share_words(scores.count / max(n_rows, 1))}) of "
+        f"column '{scores.column}' {'holds' if scores.count == 1 else 'hold'} a score other "
+        f"than 0 and 1 (such as {scores.value}): to read them as answers, give "
         f"{option_words('correct_threshold', 'T')} rather than set them aside. "
         f"{QUARANTINE_HINT}"
     )
@@ -284,7 +312,7 @@ def parquet_problems(
 
     mapping = mapping if mapping is not None else ColumnMapping.from_dict(None)
     listed: list[Problem] = []
-    total = 0
+    total, rows_read, scores = 0, 0, ScoreCells()
     for part in parquet_parts(path) if path.is_dir() else [path]:
         line = 1
         for batch in streamed_parquet(part).iter_batches(
@@ -296,11 +324,15 @@ def parquet_problems(
                 cells = pa.chunked_array([batch.column(source)])
                 _check_cells(name, cells, source, issues, mapping)
             total += len(issues)
+            scores.add_issues(issues)
             if len(issues) and len(listed) < DataValidationError.MAX_LISTED:
                 listed += [p for _, p in issues.problems()]
                 del listed[DataValidationError.MAX_LISTED :]
             line += batch.num_rows
-    return DataValidationError(listed, total, hint=QUARANTINE_HINT) if total else None
+            rows_read += batch.num_rows
+    if not total:
+        return None
+    return DataValidationError(listed, total, hint=refused_rows_hint(scores, rows_read))
 
 
 def _decimal_comma(raw: RawTable) -> bool:
