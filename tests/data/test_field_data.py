@@ -1685,3 +1685,27 @@ def _assert_swap_noted_only_when_swapped(path) -> None:
         warnings.simplefilter("error", DataNoteWarning)
         right = {"student_id": "student", "item_id": "item", "skill_ids": "skill"}
         load_log(path, mapping={**right, "allow_unsorted": True})
+
+
+@pytest.mark.parametrize("every_row", [True, False])
+def test_spark_and_the_in_process_reader_close_a_refusal_with_one_hint(tmp_path, every_row):
+    """Spark's check of a Parquet log (`parquet_problems`) closed with the hint for loading the
+    other rows where every row was refused (there are none: the in-process reader says the
+    file is read otherwise than it is written). Both now choose the hint by one rule
+    (`refusal_hint`), from one tally of the refused cells."""
+    from adaptive.data.io import read_responses
+    from adaptive.data.validate import parquet_problems
+    from adaptive.errors import DataValidationError
+
+    path = tmp_path / "log.parquet"
+    pd.DataFrame({
+        "student_id": list("aabbcc"), "item_id": ["i"] * 6, "skill_ids": ["s"] * 6,
+        "correct": [0.5] * 6 if every_row else [0.5, 1, 0, 1, 0, 1],
+        "timestamp": pd.date_range("2026-01-01", periods=6, freq="h", tz="UTC"),
+    }).to_parquet(path)  # fmt: skip
+    with pytest.raises(DataValidationError) as err:
+        read_responses(path)
+    spark = parquet_problems(path, {"correct": "correct"})
+    assert spark is not None and str(spark) == str(err.value)
+    opening = "Every one of the 6 rows was refused" if every_row else "1 row (17%) of column"
+    assert opening in str(spark)

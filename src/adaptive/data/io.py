@@ -44,14 +44,13 @@ from adaptive.data.times import without_offset
 from adaptive.data.validate import (
     Issues,
     QMatrix,
+    RefusedCells,
     RowValues,
-    ScoreCells,
     check_sequences,
     check_values,
-    every_row_hint,
     group_responses,
     q_matrix_from_edges,
-    refused_rows_hint,
+    refusal_hint,
     reject_repeated_rows,
     repeat_notes,
     skill_list_notes,
@@ -249,12 +248,10 @@ def _refuse(
     problems = [p for _, p in issues.problems()] + raw.unparsed
     problems.sort(key=lambda p: p.line or 0)
     n_rows = raw.table.num_rows + len(raw.unparsed)
-    if every_row and (n_rows > 1 or quarantine is not None):
-        aside = None if quarantine is None else Path(quarantine)
-        raise DataValidationError(problems, hint=every_row_hint(problems, n_rows, aside))
-    scores = ScoreCells()
-    scores.add_problems(problems)
-    raise DataValidationError(problems, hint=refused_rows_hint(scores, n_rows))
+    cells = RefusedCells()
+    cells.add_problems(problems)
+    aside = None if quarantine is None else Path(quarantine)
+    raise DataValidationError(problems, hint=refusal_hint(cells, n_rows, every_row, aside))
 
 
 def _with_require_sorted(

@@ -232,59 +232,76 @@ QUARANTINE_HINT = (
 
 
 @dataclass
-class ScoreCells:
-    """The refused answer cells of a log that hold a score other than 0 and 1 (partial credit:
-    a threshold reads them): how many, and the first one's column and value, for the hint
-    that names `correct_threshold` (`refused_rows_hint`)."""
+class RefusedCells:
+    """What a log's refused cells hold, tallied for the hint that closes its error
+    (`refusal_hint`), the same from `Problem`s (the in-process reader) or from `Issues`'
+    columns (Spark's `parquet_problems`, which lists only the first problems but counts all):
+    the problems by (column, expected), and the answer cells holding a score other than 0 and
+    1 (partial credit: a threshold reads them), with the first one's column and value."""
 
-    count: int = 0
-    column: str | None = None
-    value: str = ""
+    told: Counter = field(default_factory=Counter)
+    scores: int = 0
+    score_column: str | None = None
+    score_value: str = ""
 
-    def add(self, column: str | None, value: str) -> None:
-        if self.count == 0:
-            self.column, self.value = column, value
-        self.count += 1
+    def _add_scores(self, column: str | None, values: list[str]) -> None:
+        numeric = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").notna()
+        if numeric.any():
+            if not self.scores:
+                self.score_column, self.score_value = column, values[int(numeric.argmax())]
+            self.scores += int(numeric.sum())
 
     def add_problems(self, problems: Iterable[Problem]) -> None:
         for p in problems:
-            if _SCORES_HINT in p.expected and p.value and _is_number(p.value):
-                self.add(p.column, p.value)
+            self.told[(p.column, p.expected)] += 1
+            if _SCORES_HINT in p.expected and p.value:
+                self._add_scores(p.column, [p.value])
 
     def add_issues(self, issues: Issues) -> None:
-        """The cells of `issues` (columns, not `Problem`s: no object per refused row)."""
+        """The cells of `issues` (its columns: no `Problem` per refused row)."""
         for column, values, expected in issues.entries:
-            if isinstance(expected, str) and _SCORES_HINT in expected:
-                for v in values:
-                    if v and _is_number(v):
-                        self.add(column, v)
+            if isinstance(expected, str):
+                self.told[(column, expected)] += len(values)
+                if _SCORES_HINT in expected:
+                    self._add_scores(column, [v for v in values if v])
+            else:
+                self.told.update((column, e) for e in expected)
 
 
-def refused_rows_hint(scores: ScoreCells, n_rows: int) -> str:
+def refusal_hint(
+    cells: RefusedCells, n_rows: int, every_row: bool, quarantine: Path | None = None
+) -> str:
+    """The hint that closes a log's refusal, the same on both engines: where every one of its
+    `n_rows` rows was refused (and there is more than one, or a `quarantine` was given),
+    `every_row_hint`; else how to load the other rows (`refused_rows_hint`)."""
+    if every_row and (n_rows > 1 or quarantine is not None):
+        return every_row_hint(cells, n_rows, quarantine)
+    return refused_rows_hint(cells, n_rows)
+
+
+def refused_rows_hint(cells: RefusedCells, n_rows: int) -> str:
     """What to do about a log's refused rows (of `n_rows` rows): set them aside
-    (`QUARANTINE_HINT`), after, where some hold scores other than 0 and 1 (partial credit,
-    `scores`), the threshold that reads them: a trial's export of 0.5 scores was told of
-    --quarantine alone, which would have dropped 5% of its answers. Both engines' errors
-    (the in-process reader's and Spark's `parquet_problems`) close with it."""
-    if not scores.count:
+    (`QUARANTINE_HINT`), after, where some hold scores other than 0 and 1 (partial credit),
+    the threshold that reads them: a trial's export of 0.5 scores was told of --quarantine
+    alone, which would have dropped 5% of its answers."""
+    if not cells.scores:
         return QUARANTINE_HINT
     return (
-        f"{counted(scores.count, 'row')} ({share_words(scores.count / max(n_rows, 1))}) of "
-        f"column '{scores.column}' {'holds' if scores.count == 1 else 'hold'} a score other "
-        f"than 0 and 1 (such as {scores.value}): to read them as answers, give "
+        f"{counted(cells.scores, 'row')} ({share_words(cells.scores / max(n_rows, 1))}) of "
+        f"column '{cells.score_column}' {'holds' if cells.scores == 1 else 'hold'} a score "
+        f"other than 0 and 1 (such as {cells.score_value}): to read them as answers, give "
         f"{option_words('correct_threshold', 'T')} rather than set them aside. "
         f"{QUARANTINE_HINT}"
     )
 
 
-def every_row_hint(problems: list[Problem], n_rows: int, quarantine: Path | None = None) -> str:
-    """What to do about a log whose every row (`n_rows`) was refused, with `problems` its
+def every_row_hint(cells: RefusedCells, n_rows: int, quarantine: Path | None = None) -> str:
+    """What to do about a log whose every row (`n_rows`) was refused, with `cells` its
     problems: not rows to set aside (--quarantine would set aside the whole file) but a way of
     reading the file to change, led by the commonest problem (how many rows, and why: a wrong
     --time-unit says which unit reads them as dates) and, with a `quarantine`, the file the
     rows went to. A quarantine once loaded such a file as an empty log, without a word."""
-    told = Counter((p.column, p.expected) for p in problems)
-    (column, expected), k = told.most_common(1)[0]
+    (column, expected), k = cells.told.most_common(1)[0]
     where = f"column '{column}'" if column else "row"
     aside = f" (written to {quarantine} with their reasons)" if quarantine is not None else ""
     return (
@@ -312,7 +329,7 @@ def parquet_problems(
 
     mapping = mapping if mapping is not None else ColumnMapping.from_dict(None)
     listed: list[Problem] = []
-    total, rows_read, scores = 0, 0, ScoreCells()
+    total, rows_read, rows_refused, refused = 0, 0, 0, RefusedCells()
     for part in parquet_parts(path) if path.is_dir() else [path]:
         line = 1
         for batch in streamed_parquet(part).iter_batches(
@@ -324,7 +341,8 @@ def parquet_problems(
                 cells = pa.chunked_array([batch.column(source)])
                 _check_cells(name, cells, source, issues, mapping)
             total += len(issues)
-            scores.add_issues(issues)
+            refused.add_issues(issues)
+            rows_refused += int(issues.rejected(batch.num_rows).sum()) if len(issues) else 0
             if len(issues) and len(listed) < DataValidationError.MAX_LISTED:
                 listed += [p for _, p in issues.problems()]
                 del listed[DataValidationError.MAX_LISTED :]
@@ -332,7 +350,8 @@ def parquet_problems(
             rows_read += batch.num_rows
     if not total:
         return None
-    return DataValidationError(listed, total, hint=refused_rows_hint(scores, rows_read))
+    every_row = rows_refused == rows_read
+    return DataValidationError(listed, total, hint=refusal_hint(refused, rows_read, every_row))
 
 
 def _decimal_comma(raw: RawTable) -> bool:
