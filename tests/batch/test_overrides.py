@@ -1144,6 +1144,17 @@ def test_the_set_aside_notice_says_only_what_it_compared_with_what_the_night_app
     same = {"st1": StudentOverride(assigned=("zz",), mode="remediate")}
     said = _form_source_words(set_aside_form([newer], roster, "2026-10-01", same))
     assert "with the same choices as <code>new.json</code>" in said and "differ" not in said
+    # exclusions in another order are the same choices (the night records them sorted)
+    write(
+        tmp_path,
+        {"st1": {"mode": "remediate", "excluded": ["a2", "a1"]}},
+        "o.json",
+        date="2026-10-05",
+    )
+    ordered = SetAsideFile(str(tmp_path / "o.json"), ("c1",), ())
+    sorted_ = {"st1": StudentOverride(excluded=("a1", "a2"), mode="remediate")}
+    said = _form_source_words(set_aside_form([ordered], roster, "2026-10-01", sorted_))
+    assert "with the same choices as <code>o.json</code>" in said and "differ" not in said
     # a skill set aside is a choice too: the night applied it, the file does not hold it
     aside_too = {
         "st1": StudentOverride(assigned=("zz",), mode="remediate", excluded_skills=("s2",))

@@ -1691,11 +1691,13 @@ class _SetAsideRead:
     def same_choices(self, other: _SetAsideRead) -> bool:
         """Whether two files give each student of the class the same activities, skills set
         aside and mode (a student a file does not name has none; a mode that is none of
-        `MODES` is no mode)."""
+        `MODES` is no mode). Assignments in order (the order they are served in); exclusions
+        as sets (the night records them sorted, a file as written)."""
 
         def said(f: _SetAsideRead, sid: str) -> tuple:
             c = f.choices.get(sid, SetAsideChoices())
-            return c.assigned, c.excluded, c.excluded_skills, c.mode, bool(c.bad_mode)
+            aside = frozenset(c.excluded), frozenset(c.excluded_skills)
+            return c.assigned, *aside, c.mode, bool(c.bad_mode)
 
         return all(said(self, s) == said(other, s) for s in {*self.choices, *other.choices})
 
