@@ -246,9 +246,10 @@ def test_server_dying_mid_batch_outputs_complete_summary_not_logged(
 
 def test_a_sigterm_while_runs_are_open_goes_to_the_callers_handler_first():
     """`adaptive train` stopped by SIGTERM while it wrote its MLflow run exited 143 without the
-    CLI's "stopped:" line: `signals_end_runs` raised its own SystemExit and never reached the
-    CLI's handler. A Python handler installed before the block now answers the signal (its
-    exception still ends the runs as failed); without one, SystemExit(128 + signal) as before."""
+    CLI's "stopped:" line: `signals_end_runs` replaced the CLI's handler. It now replaces only
+    a default action: a caller's handler answers (its exception still ends the runs as
+    failed), a SIGHUP ignored under `nohup` stays ignored, and with the default in place
+    SystemExit(128 + signal) as before."""
     from adaptive.registry.runs import signals_end_runs
 
     class CallersStop(SystemExit):
@@ -257,14 +258,19 @@ def test_a_sigterm_while_runs_are_open_goes_to_the_callers_handler_first():
     def callers(signum, frame):
         raise CallersStop(128 + signum)
 
-    before = signal.signal(signal.SIGTERM, callers)
+    before = signal.signal(signal.SIGTERM, callers), signal.getsignal(signal.SIGHUP)
     try:
         with pytest.raises(CallersStop), signals_end_runs():
             os.kill(os.getpid(), signal.SIGTERM)
-        assert signal.getsignal(signal.SIGTERM) is callers  # restored after the block
+        assert signal.getsignal(signal.SIGTERM) is callers  # left as it was
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        with signals_end_runs():
+            os.kill(os.getpid(), signal.SIGHUP)  # nohup's: nothing happens
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         with pytest.raises(SystemExit) as stop, signals_end_runs():
             os.kill(os.getpid(), signal.SIGTERM)
         assert stop.value.code == 143 and type(stop.value) is SystemExit
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored after the block
     finally:
-        signal.signal(signal.SIGTERM, before)
+        signal.signal(signal.SIGTERM, before[0])
+        signal.signal(signal.SIGHUP, before[1])

@@ -121,22 +121,23 @@ def end_failed(client: MlflowClient, run_id: str, reason: str, *, delete: bool =
 @contextmanager
 def signals_end_runs() -> Iterator[None]:
     """While the block runs, SIGTERM and SIGHUP raise `SystemExit(128 + signal)`, so open MLflow
-    runs end as FAILED instead of staying RUNNING. A signal whose previous handler is a Python
-    function goes to it first (the CLI's, which raises its own `SystemExit` and says the
-    "stopped:" line: a SIGTERM while `train` wrote its run ended without it). Only in the main
-    thread (where Python delivers signals); elsewhere a no-op. The previous handlers are
-    restored after."""
+    runs end as FAILED instead of staying RUNNING: only where the signal's default action is in
+    place, as the CLI's own handlers are installed (a handler of the caller's, such as the
+    CLI's, which raises its own `SystemExit` and says the "stopped:" line, answers as it would;
+    a SIGHUP that `nohup` ignores stays ignored). Only in the main thread (where Python
+    delivers signals); elsewhere a no-op. The previous handlers are restored after."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def stop(signum: int, frame: object) -> None:
-        caller = previous.get(signum)
-        if callable(caller):
-            caller(signum, frame)  # the caller's own answer; it raises as a rule
+    def stop(signum: int, frame: object) -> None:  # noqa: ARG001
         raise SystemExit(128 + signum)
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {
+        sig: signal.signal(sig, stop)
+        for sig in (signal.SIGTERM, signal.SIGHUP)
+        if signal.getsignal(sig) is signal.SIG_DFL
+    }
     try:
         yield
     finally:
