@@ -106,6 +106,15 @@ def test_a_profiles_dict_updated_in_place_is_read_as_it_is_now(model) -> None:  
     assert placed(untrimmed, "abc").startswith("no profile")  # no longer profiled
     untrimmed[" xyz"] = LearnerProfile("xyz", grade=6)
     assert placed(untrimmed, "xyz") == "placed from grade 6"
+    # a key swapped in that keeps the count and the last key: the memo cannot see it, an int
+    # key is looked up by the id's digits (a re-read's case)
+    ints = {123: LearnerProfile("123", grade=4), 1: LearnerProfile("1"), 3: LearnerProfile("3")}
+    assert placed(ints, "123") == "placed from grade 4"
+    del ints[1]
+    ints[5] = LearnerProfile("5", grade=5)
+    del ints[3]
+    ints[3] = LearnerProfile("3")
+    assert placed(ints, "5") == "placed from grade 5"
 
 
 def test_an_id_the_state_holds_written_otherwise_is_hinted(model) -> None:  # noqa: F811

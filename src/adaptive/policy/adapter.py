@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import uuid
 import warnings
 from collections import Counter, deque
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -487,14 +488,29 @@ def _read_key(
     by_id: Mapping[str, LearnerProfile], keys: dict[str, Hashable], student: str
 ) -> LearnerProfile | None:
     """The profile of `student` under the key that reads as its id (`_keys_read`), looked up in
-    the mapping now; a key gone since the keys were read has them read again."""
+    the mapping now; a key gone since the keys were read has them read again. A student the
+    memo lacks is looked up as the int or `uuid.UUID` key its id reads from (a key swapped in
+    that kept the dict's count and last key: the memo cannot see it)."""
     key = keys.get(student, _NO_KEY)
     if key is _NO_KEY:
-        return None
+        return next((by_id[k] for k in _typed_keys(student) if k in by_id), None)
     if key not in by_id:  # the mapping lost that key: its keys are read again
         keys = _keys_read(by_id, again=True) or {}
         key = keys.get(student, _NO_KEY)
     return by_id.get(key) if key is not _NO_KEY else None
+
+
+def _typed_keys(student: str) -> list[Hashable]:
+    """The int and `uuid.UUID` keys whose text (`id_text`) is `student`: '123' from 123, a
+    UUID's lower-case text from the UUID."""
+    keys: list[Hashable] = []
+    if student.isdigit() and str(int(student)) == student:
+        keys.append(int(student))
+    try:
+        as_uuid = uuid.UUID(student)
+    except ValueError:
+        return keys
+    return [*keys, as_uuid] if str(as_uuid) == student else keys
 
 
 #: No key of a profiles mapping reads as the student's id (`_read_key`).
