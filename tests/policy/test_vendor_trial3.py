@@ -157,6 +157,8 @@ def test_a_review_of_a_skill_never_practised_says_why_by_the_rule_that_serves_it
     assert "1 is a review of a skill neither practised nor placed as mastered" in (
         recs.shortfall.sentence
     )
+    close = policy.explain(view({"add": 0.649}), "rev-add", now=NOW).sentence
+    assert "its estimate (just under 65%) is below mastery (65%)" in close
     high = view({"add": 0.8})  # placed as mastered: a review is a short check, served
     assert policy.explain(high, "rev-add", now=NOW).status != "unmet_review"
 

@@ -453,10 +453,15 @@ class AdaptivePolicy(Policy):
         feats = self.features(batch, now_d)
         if self.unmet_reviews(feats)[0, a]:
             s = int(ctx.primary_skill[a])
+            estimate, bar = (
+                share_words(feats.mastery[0, s]),
+                share_words(self.config.mastery_threshold),
+            )
+            if estimate == bar:  # 0.649 against 0.65 read "(65%) is below mastery (65%)"
+                estimate = f"just under {bar}"
             why = (
-                f"{ctx.skill_names[s]} has not been practised yet and its estimate "
-                f"({share_words(feats.mastery[0, s])}) is below mastery "
-                f"({share_words(self.config.mastery_threshold)}): its practice comes first"
+                f"{ctx.skill_names[s]} has not been practised yet and its estimate ({estimate}) "
+                f"is below mastery ({bar}): its practice comes first"
             )
             return Explanation(
                 activity_id, "unmet_review", f"{title} is a review: {why}.",
