@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pytest
 
 from adaptive.cli import run
-from adaptive.cli.output import set_quiet
 
 
 @dataclass
@@ -30,5 +29,4 @@ def cli(capsys):
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
-    yield invoke
-    set_quiet(False)
+    return invoke  # each command's --quiet ends with it (`run`)

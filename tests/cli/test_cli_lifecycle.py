@@ -47,7 +47,6 @@ def trained(tmp_path_factory):
     code = run(["train", "--model", "irt", "--data", str(tmp / "own.csv"), "--name", "own",
                 "--folds", "2", "--tracking-uri", uri, "--quarantine", str(tmp / "q.csv"),
                 "--quiet", *FLAGS])  # fmt: skip
-    set_quiet(False)
     assert code == 0
     return tmp, uri
 
@@ -167,6 +166,24 @@ def test_quiet_silences_mlflow_run_links_and_is_undone() -> None:
     assert MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT.get()
     set_quiet(False)
     assert not MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT.get()
+
+
+def test_a_commands_quiet_ends_with_it_and_an_embedders_stays(tmp_path, capsys) -> None:
+    """A command run with `-q` left the whole process quiet: a deep model fitted after it in the
+    same process (a notebook, a test worker) printed no epoch lines (CI's run failed so, by the
+    order its tests ran in). A process its embedder keeps quiet stays quiet."""
+    from adaptive.cli import run
+    from adaptive.progress import progress_shown
+
+    own_csv(tmp_path / "own.csv", n_students=3, n_per_student=2)
+    assert run(["validate", str(tmp_path / "own.csv"), *FLAGS, "-q"]) == 0
+    assert progress_shown() and not MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT.get()
+    set_quiet(True)
+    try:
+        assert run(["validate", str(tmp_path / "own.csv"), *FLAGS]) == 0, capsys.readouterr()
+        assert not progress_shown()
+    finally:
+        set_quiet(False)
 
 
 def test_promote_refuses_a_candidate_trained_with_item_and_skill_columns_swapped(

@@ -841,4 +841,4 @@ def test_quiet_silences_the_deep_models_epochs_and_evaluate_says_where_it_wrote(
     assert (
         f"{wrote}/evaluation\n" in quiet.out and (tmp_path / "evaluation" / "metrics.csv").is_file()
     )
-    assert not progress_shown()  # until the command's quiet is undone
+    assert progress_shown()  # the command's quiet ended with it

@@ -40,7 +40,15 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from adaptive.cli.output import SETTINGS, OutputClosed, echo, err_console, set_debug, warn
+from adaptive.cli.output import (
+    SETTINGS,
+    OutputClosed,
+    echo,
+    err_console,
+    set_debug,
+    set_quiet,
+    warn,
+)
 from adaptive.errors import AdaptiveError
 
 USAGE_ERROR = 2
@@ -217,9 +225,22 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the app on `argv`; return the exit code instead of exiting (`main` exits with it)."""
-    with warnings.catch_warnings(), _stopped_by_signals():  # both restored afterwards
+    # each restored afterwards: warnings, signal handlers, and `--quiet`, which is one command's
+    with warnings.catch_warnings(), _stopped_by_signals(), _quiet_for_this_command():
         warnings.showwarning = _show_warning
         return _run(argv)
+
+
+@contextmanager
+def _quiet_for_this_command() -> Iterator[None]:
+    """A command's `--quiet` ends with the command: a process that runs `adaptive ... -q` and
+    then fits a deep model itself (a notebook, an app, a test run) sees the model's progress
+    again. A whole process kept quiet by its embedder (`set_quiet(True)` before) stays so."""
+    was_quiet = SETTINGS.quiet
+    try:
+        yield
+    finally:
+        set_quiet(was_quiet)
 
 
 class Stopped(SystemExit):
