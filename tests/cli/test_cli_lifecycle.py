@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -168,16 +170,23 @@ def test_quiet_silences_mlflow_run_links_and_is_undone() -> None:
     assert not MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT.get()
 
 
-def test_a_commands_quiet_ends_with_it_and_an_embedders_stays(tmp_path, capsys) -> None:
+def test_a_commands_quiet_and_debug_end_with_it_and_an_embedders_stay(
+    tmp_path, capsys, monkeypatch
+) -> None:
     """A command run with `-q` left the whole process quiet: a deep model fitted after it in the
     same process (a notebook, a test worker) printed no epoch lines (CI's run failed so, by the
-    order its tests ran in). A process its embedder keeps quiet stays quiet."""
+    order its tests ran in); `--debug` stayed on too. A process its embedder keeps quiet stays
+    quiet."""
     from adaptive.cli import run
+    from adaptive.cli.output import SETTINGS
     from adaptive.progress import progress_shown
 
+    monkeypatch.delenv("ADAPTIVE_DEBUG", raising=False)
+    monkeypatch.setattr(SETTINGS, "debug", False)
     own_csv(tmp_path / "own.csv", n_students=3, n_per_student=2)
-    assert run(["validate", str(tmp_path / "own.csv"), *FLAGS, "-q"]) == 0
+    assert run(["--debug", "validate", str(tmp_path / "own.csv"), *FLAGS, "-q"]) == 0
     assert progress_shown() and not MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT.get()
+    assert not SETTINGS.debug and "ADAPTIVE_DEBUG" not in os.environ
     set_quiet(True)
     try:
         assert run(["validate", str(tmp_path / "own.csv"), *FLAGS]) == 0, capsys.readouterr()

@@ -225,22 +225,29 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the app on `argv`; return the exit code instead of exiting (`main` exits with it)."""
-    # each restored afterwards: warnings, signal handlers, and `--quiet`, which is one command's
-    with warnings.catch_warnings(), _stopped_by_signals(), _quiet_for_this_command():
+    # each restored afterwards: warnings, signal handlers, and the command's --quiet and --debug
+    with warnings.catch_warnings(), _stopped_by_signals(), _settings_for_this_command():
         warnings.showwarning = _show_warning
         return _run(argv)
 
 
 @contextmanager
-def _quiet_for_this_command() -> Iterator[None]:
-    """A command's `--quiet` ends with the command: a process that runs `adaptive ... -q` and
-    then fits a deep model itself (a notebook, an app, a test run) sees the model's progress
-    again. A whole process kept quiet by its embedder (`set_quiet(True)` before) stays so."""
-    was_quiet = SETTINGS.quiet
+def _settings_for_this_command() -> Iterator[None]:
+    """A command's `--quiet` and `--debug` end with the command: a process that runs
+    `adaptive ... -q` and then fits a deep model itself (a notebook, an app, a test worker) sees
+    the model's progress again, and a later command's internal error is one line again. A process
+    its embedder keeps quiet (`set_quiet(True)` before) or in debug (`ADAPTIVE_DEBUG=1`) stays so."""
+    was_quiet, was_debug = SETTINGS.quiet, SETTINGS.debug
+    env_debug = os.environ.get("ADAPTIVE_DEBUG")
     try:
         yield
     finally:
         set_quiet(was_quiet)
+        SETTINGS.debug = was_debug
+        if env_debug is None:
+            os.environ.pop("ADAPTIVE_DEBUG", None)
+        else:
+            os.environ["ADAPTIVE_DEBUG"] = env_debug
 
 
 class Stopped(SystemExit):
