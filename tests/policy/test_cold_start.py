@@ -549,6 +549,31 @@ def test_an_earlier_grades_skill_read_from_the_students_level_quotes_that_readin
     )
 
 
+def test_an_earlier_grades_skill_served_for_interest_says_why_that_skill(model) -> None:
+    """An operator's trial: a fifth grader was served a grade 2 skill never answered, with
+    "it is about music, which interests you" alone, though the report's heatmap showed it 98%
+    known (the tracer's placement; the policy read it lower from where the student's answers
+    on other skills place them). A sentence led by interest (or another reason that says why
+    the activity, not why the skill) now also says why a skill below the grade at all, with the
+    estimate the policy read and whence."""
+    cat = graded_catalog()
+    profile = LearnerProfile("new", grade=2, interests={"art": 1.0})
+    batch = batch_from_model(model, model.init_state(), cat, [profile], student_ids=["new"])
+    level = np.full(batch.mastery.shape, np.nan, dtype=np.float32)
+    level[0, list(cat.skill_index).index("geo")] = 0.7
+    batch.level_known = level
+    served = AdaptivePolicy(cat).recommend(batch, k=5, now=20_000.0)
+    geo = next(r for r in served if r.skill_id == "geo")
+    assert max(geo.reasons, key=lambda r: r.contribution).term == "interest", geo.reasons
+    assert geo.sentence.startswith("Shapes 1: it is about art, which interests you. ")
+    assert geo.sentence.endswith(
+        "Shapes: a check of a grade 1 skill, below your grade: likely known already (70% from "
+        "where your answers on other skills place you), so a few answers confirm it."
+    ), geo.sentence
+    own_grade = [r.sentence for r in served if r.skill_id in ("sub", "mul")]
+    assert own_grade and not any("below your grade" in t for t in own_grade)
+
+
 def test_a_placement_alone_does_not_move_a_student_past_their_grade(model) -> None:
     """A district's trial: a third grader new to the district (no answers) was served a fourth
     grade skill first. The grade placement puts the grade's first skill at 0.7, above the

@@ -100,9 +100,22 @@ def sentence(
         below_grade=skill_grade < grade, mastery=mastery, mastery_estimated=mastery_estimated,
         mastery_from_level=mastery_from_level, skill_grade=skill_grade,
     ) + above_grade(grade, work_grade, lowest_grade)  # fmt: skip
+    if term in WHY_NOT_THE_SKILL and answered == 0 and skill_grade < grade and not checking:
+        # interest or a goal says why this activity, not why a skill below the student's grade
+        # at all: an operator's trial read "it is about music" on a grade 2 skill the page
+        # showed as 98% known (the tracer's), which the policy read lower from the student's
+        # answers on other skills. The earlier grade's clause says which estimate and whence.
+        main += " " + earlier_grade(
+            skill, skill_grade, mastery, placed, mastery_estimated, mastery_from_level
+        )
     if goal_too and goal:
         return f"{main} It is also a step toward your goal {goal}."
     return main
+
+
+#: The strongest reasons that say why an activity, not why its skill: a sentence led by one adds
+#: why a skill below the student's grade, never answered, is served at all (`earlier_grade`).
+WHY_NOT_THE_SKILL = ("interest", "aspiration", "progress", "exploration", "difficulty")
 
 
 def _main_sentence(
