@@ -177,7 +177,9 @@ def test_a_commands_quiet_and_debug_end_with_it_and_an_embedders_stay(
     same process (a notebook, a test worker) printed no epoch lines (CI's run failed so, by the
     order its tests ran in); `--debug` stayed on too. A process its embedder keeps quiet stays
     quiet."""
-    from adaptive.cli import run
+    from typer.testing import CliRunner
+
+    from adaptive.cli import app, run
     from adaptive.cli.output import SETTINGS
     from adaptive.progress import progress_shown
 
@@ -187,6 +189,10 @@ def test_a_commands_quiet_and_debug_end_with_it_and_an_embedders_stay(
     assert run(["--debug", "validate", str(tmp_path / "own.csv"), *FLAGS, "-q"]) == 0
     assert progress_shown() and not MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT.get()
     assert not SETTINGS.debug and "ADAPTIVE_DEBUG" not in os.environ
+    # typer's CliRunner calls the click command itself, past `run` (CI's failing order)
+    ran = CliRunner().invoke(app, ["validate", str(tmp_path / "own.csv"), *FLAGS, "--quiet"])
+    assert ran.exit_code == 0, ran.output
+    assert progress_shown() and not SETTINGS.quiet
     set_quiet(True)
     try:
         assert run(["validate", str(tmp_path / "own.csv"), *FLAGS]) == 0, capsys.readouterr()

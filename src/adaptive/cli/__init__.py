@@ -46,7 +46,6 @@ from adaptive.cli.output import (
     echo,
     err_console,
     set_debug,
-    set_quiet,
     warn,
 )
 from adaptive.errors import AdaptiveError
@@ -225,24 +224,22 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the app on `argv`; return the exit code instead of exiting (`main` exits with it)."""
-    # each restored afterwards: warnings, signal handlers, and the command's --quiet and --debug
-    with warnings.catch_warnings(), _stopped_by_signals(), _settings_for_this_command():
+    # each restored afterwards: warnings, signal handlers, --debug (--quiet: `options._set_quiet`)
+    with warnings.catch_warnings(), _stopped_by_signals(), _debug_for_this_command():
         warnings.showwarning = _show_warning
         return _run(argv)
 
 
 @contextmanager
-def _settings_for_this_command() -> Iterator[None]:
-    """A command's `--quiet` and `--debug` end with the command: a process that runs
-    `adaptive ... -q` and then fits a deep model itself (a notebook, an app, a test worker) sees
-    the model's progress again, and a later command's internal error is one line again. A process
-    its embedder keeps quiet (`set_quiet(True)` before) or in debug (`ADAPTIVE_DEBUG=1`) stays so."""
-    was_quiet, was_debug = SETTINGS.quiet, SETTINGS.debug
-    env_debug = os.environ.get("ADAPTIVE_DEBUG")
+def _debug_for_this_command() -> Iterator[None]:
+    """A command's `--debug` ends with the command (it stayed on, `ADAPTIVE_DEBUG=1` set, for
+    the rest of the process: an app's later command printed tracebacks). Undone here, after the
+    failure is shown, not when the command's context closes (`--quiet`'s way, `options`): the
+    error's handler reads it. A process its embedder keeps in debug (`ADAPTIVE_DEBUG=1`) stays so."""
+    was_debug, env_debug = SETTINGS.debug, os.environ.get("ADAPTIVE_DEBUG")
     try:
         yield
     finally:
-        set_quiet(was_quiet)
         SETTINGS.debug = was_debug
         if env_debug is None:
             os.environ.pop("ADAPTIVE_DEBUG", None)
