@@ -117,6 +117,54 @@ def test_a_profiles_dict_updated_in_place_is_read_as_it_is_now(model) -> None:  
     assert placed(ints, "5") == "placed from grade 5"
 
 
+def test_a_profile_key_swapped_in_behind_the_same_count_and_last_key_is_read(model) -> None:  # noqa: F811
+    """The memo of a profiles dict's keys read as ids was known by the dict's count and last
+    key: an untrimmed key swapped in for another (" a" out, " c" in, the last key "z" put back
+    last) kept both, so the student "c" was served with no profile; a dict whose keys were all
+    ids as written ("nothing to read") missed the same swap, and the "did you mean" hint,
+    known by the count alone, named ids of the dict as it was. A student the memo lacks now has
+    the keys checked once."""
+    cat, state = graded_catalog(), model.init_state()
+
+    def placed(profiles: dict, sid: str) -> tuple[str, str]:
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            batch = batch_from_model(model, state, cat, profiles, student_ids=[sid])
+        return batch.placement[0], " ".join(str(w.message) for w in said)
+
+    def swap(profiles: dict, out: str, key: str, profile: LearnerProfile) -> None:
+        """`out` replaced by `key`, the last key put back last: the count and last key kept."""
+        last = next(reversed(profiles))
+        kept = profiles.pop(last)
+        del profiles[out]
+        profiles[key] = profile
+        profiles[last] = kept
+
+    untrimmed = {
+        " a": LearnerProfile("a", grade=4),
+        " b": LearnerProfile("b", grade=5),
+        "z": LearnerProfile("z", grade=6),
+    }
+    assert placed(untrimmed, "a")[0] == "placed from grade 4"
+    swap(untrimmed, " a", " c", LearnerProfile("c", grade=7))
+    assert placed(untrimmed, "c")[0] == "placed from grade 7"
+    assert placed(untrimmed, "a")[0].startswith("no profile")  # no longer profiled
+
+    ids = {"a": LearnerProfile("a", grade=4), "z": LearnerProfile("z", grade=6)}
+    assert placed(ids, "nobody")[0].startswith("no profile")  # every key an id as written
+    swap(ids, "a", " c", LearnerProfile("c", grade=7))
+    assert placed(ids, "c")[0] == "placed from grade 7"
+
+    hinted = {
+        "004501": LearnerProfile("004501"),
+        "b": LearnerProfile("b"),
+        "z": LearnerProfile("z"),
+    }
+    assert "differs" not in placed(hinted, "777")[1]
+    swap(hinted, "b", "000777", LearnerProfile("000777"))
+    assert "it differs from a known student's id only in zeros" in placed(hinted, "777")[1]
+
+
 def test_an_id_the_state_holds_written_otherwise_is_hinted(model) -> None:  # noqa: F811
     """`state.rows([123])` against a state holding "000123" said only "not in this state",
     while the diagnostic's start explains leading zeros; an upper-case UUID against the

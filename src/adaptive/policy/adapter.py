@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import uuid
 import warnings
 from collections import Counter, deque
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -469,97 +468,95 @@ def _profiles_of(
     student is placed without one, as asked). A look-up per requested student; a mapping's
     keys are ids as every reader reads them (`id_text`: {"abc ": profile} is the student
     "abc", {123: profile} the student "123"), looked at only for a student the keys as given
-    lack (`_keys_read`, once per mapping's keys): the profile itself is read from the mapping
-    at every request, so one updated in place is served as it is now."""
+    lack (`_profile_keys`): the profile itself is read from the mapping at every request, so
+    one updated in place is served as it is now. A student still missing has the keys read
+    checked against the mapping's once (a key added or swapped in since they were read), so
+    only a request with a student the profiles really lack costs a pass over the keys."""
     found = [by_id.get(s) for s in ids]
     if by_id and None in found:
-        keys = _keys_read(by_id)
-        if keys is not None:
-            found = [
-                p if p is not None else _read_key(by_id, keys, s)
-                for p, s in zip(found, ids, strict=True)
-            ]
+        found = _profile_keys(by_id).look_up(by_id, ids, found)
+        if None in found:  # a key swapped in since the keys were read: they are checked once
+            found = _profile_keys(by_id, check=True).look_up(by_id, ids, found)
     missing = np.fromiter((p is None for p in found), bool, len(ids))
     plist = [LearnerProfile(s) if p is None else p for p, s in zip(found, ids, strict=True)]
     return plist, missing if by_id else np.zeros(len(ids), bool)
 
 
-def _read_key(
-    by_id: Mapping[str, LearnerProfile], keys: dict[str, Hashable], student: str
-) -> LearnerProfile | None:
-    """The profile of `student` under the key that reads as its id (`_keys_read`), looked up in
-    the mapping now; a key gone since the keys were read has them read again. A student the
-    memo lacks is looked up as the int or `uuid.UUID` key its id reads from (a key swapped in
-    that kept the dict's count and last key: the memo cannot see it)."""
-    key = keys.get(student, _NO_KEY)
-    if key is _NO_KEY:
-        return next((by_id[k] for k in _typed_keys(student) if k in by_id), None)
-    if key not in by_id:  # the mapping lost that key: its keys are read again
-        keys = _keys_read(by_id, again=True) or {}
-        key = keys.get(student, _NO_KEY)
-    return by_id.get(key) if key is not _NO_KEY else None
+class _ProfileKeys:
+    """A profiles mapping's keys as read at one time (`_profile_keys`): the keys in order, to
+    tell whether the mapping still has them (`stale`); the id each reads as (`id_text`:
+    trimmed, an integer's digits) -> the key as written, None where every key reads as itself
+    (a district's `read_profiles`: nothing to read); and, built at the first "did you mean",
+    their ids by how they read (`known`). Only keys, never the profiles (`look_up` reads each
+    from the mapping): a profile replaced under its key is served as it is now."""
+
+    def __init__(self, keys: tuple[Hashable, ...]) -> None:
+        self.keys = keys
+        self.read = _ids_read(keys)
+        self._known: KnownIds | None = None
+
+    def stale(self, by_id: Mapping[str, LearnerProfile]) -> bool:
+        """Whether the mapping's keys are no longer these (one pass, in C: a tuple compare)."""
+        return tuple(by_id) != self.keys
+
+    def look_up(
+        self,
+        by_id: Mapping[str, LearnerProfile],
+        ids: list[str],
+        found: list[LearnerProfile | None],
+    ) -> list[LearnerProfile | None]:
+        """`found` with each student it lacks looked up under the key that reads as their id,
+        in the mapping now (None where no key does, or that key is gone)."""
+        if self.read is None:
+            return found
+        read = self.read
+        return [
+            p if p is not None or s not in read else by_id.get(read[s])
+            for p, s in zip(found, ids, strict=True)
+        ]
+
+    @property
+    def known(self) -> KnownIds:
+        """The profiles' ids by how they read (`KnownIds`, for a request's "did you mean")."""
+        if self._known is None:
+            self._known = KnownIds(map(str, self.keys) if self.read is None else self.read)
+        return self._known
 
 
-def _typed_keys(student: str) -> list[Hashable]:
-    """The int and `uuid.UUID` keys whose text (`id_text`) is `student`: '123' from 123, a
-    UUID's lower-case text from the UUID."""
-    keys: list[Hashable] = []
-    if student.isdigit() and str(int(student)) == student:
-        keys.append(int(student))
-    try:
-        as_uuid = uuid.UUID(student)
-    except ValueError:
-        return keys
-    return [*keys, as_uuid] if str(as_uuid) == student else keys
-
-
-#: No key of a profiles mapping reads as the student's id (`_read_key`).
-_NO_KEY = object()
-
-#: Each profiles mapping's keys: the id each reads as -> the key as written (`_keys_read`).
-_KEYS_READ: IdentityMemo[dict[str, Hashable] | None] = IdentityMemo(limit=4)
-
-
-def _keys_read(
-    by_id: Mapping[str, LearnerProfile], again: bool = False
-) -> dict[str, Hashable] | None:
-    """The mapping's keys by the id each reads as (`id_text`: trimmed, an integer's digits):
-    {id: key as written}, None where every key reads as itself (a district's `read_profiles`:
-    nothing to read). Only the keys are kept, never the profiles (`_read_key` reads each from
-    the mapping): a profile replaced under its key is served as it is now. Built at the first
-    request with a student the keys as given lack, and kept for the mapping while its identity,
-    count and last key (a key added is the last) hold, so a request costs a look-up and a key
-    swapped for another is read; `again` reads them anyway (a key of the memo gone). A key that
-    is no id (a float, None) is a TypeError saying how to key the mapping."""
-
-    def build() -> dict[str, Hashable] | None:
-        if all(type(key) is str and id_text(key) == key for key in by_id):
-            return None
-        read: dict[str, Hashable] = {}
-        for key in by_id:
-            text = id_text(key)
-            if text is None:
-                raise TypeError(
-                    f"profiles: a dict keyed by {type(key).__name__} ({key!r}); key it by the "
-                    "student id as text (ids are read as text: 123 is '123')"
-                )
-            read.setdefault(text, key)
-        return read
-
-    stamp = (len(by_id), _last_key(by_id))
-    if again:
-        _KEYS_READ.forget((by_id,), stamp)
-    return _KEYS_READ.get((by_id,), build, extra=stamp)
-
-
-def _last_key(by_id: Mapping[str, LearnerProfile]) -> Hashable:
-    """The key a dict added last (a key added, or removed and added again, is last), its type
-    beside it (123 and 123.0 are equal keys of another reading); None for another mapping,
-    which is then known by identity and count alone."""
-    if not isinstance(by_id, dict) or not by_id:
+def _ids_read(keys: tuple[Hashable, ...]) -> dict[str, Hashable] | None:
+    """{id each key reads as: the key as written} (the first key where several read alike);
+    None where every key is an id as written. A key that is no id (a float, None) is a
+    TypeError saying how to key the mapping."""
+    if all(type(key) is str and id_text(key) == key for key in keys):
         return None
-    last = next(reversed(by_id))
-    return type(last), last
+    read: dict[str, Hashable] = {}
+    for key in keys:
+        text = id_text(key)
+        if text is None:
+            raise TypeError(
+                f"profiles: a dict keyed by {type(key).__name__} ({key!r}); key it by the "
+                "student id as text (ids are read as text: 123 is '123')"
+            )
+        read.setdefault(text, key)
+    return read
+
+
+#: Each profiles mapping's keys as read (`_profile_keys`).
+_PROFILE_KEYS: IdentityMemo[_ProfileKeys] = IdentityMemo(limit=4)
+
+
+def _profile_keys(by_id: Mapping[str, LearnerProfile], check: bool = False) -> _ProfileKeys:
+    """The mapping's keys as read (`_ProfileKeys`), built at the first request with a student
+    the keys as given lack and kept for the mapping (by identity): a request whose students
+    are all found costs a look-up each. A mapping changed since (a key added, or swapped for
+    another behind the same count) may have a student the keys kept lack, so `check` (a
+    student still missing) compares the keys kept with the mapping's, one pass in C, and
+    reads them again where they differ: never a student dropped for a stale memo."""
+    held = _PROFILE_KEYS.get((by_id,), lambda: _ProfileKeys(tuple(by_id)))
+    if check and held.stale(by_id):
+        _PROFILE_KEYS.forget((by_id,))
+        held = _PROFILE_KEYS.get((by_id,), lambda: _ProfileKeys(tuple(by_id)))
+    return held
 
 
 def _warn_unprofiled(
@@ -594,15 +591,12 @@ def _warn_unprofiled(
     warnings.warn(text, CoverageWarning, stacklevel=3)
 
 
-#: Each profiles mapping's `KnownIds` (`profile_ids`).
-_PROFILE_IDS: IdentityMemo[KnownIds] = IdentityMemo(limit=4)
-
-
 def profile_ids(by_id: Mapping[str, LearnerProfile]) -> KnownIds:
     """The profiles' ids by how they read (`KnownIds`), built at the first request with a
-    student they lack and kept for the mapping (by identity, with its count, as
-    `service.known_ids`): a request then costs a look-up, not a pass over the district."""
-    return _PROFILE_IDS.get((by_id,), lambda: KnownIds(map(str, by_id)), extra=len(by_id))
+    student they lack and kept with the mapping's keys (`_profile_keys`, checked against the
+    mapping: a key swapped in is read): a request then costs a pass in C over the keys, not a
+    reading of every id."""
+    return _profile_keys(by_id, check=True).known
 
 
 def _check_log(log: object) -> None:
