@@ -7,8 +7,12 @@ each is built once per object and kept in an `IdentityMemo`.
 
 Why identity and not equality: a catalog or a vocabulary is large, and comparing or hashing its
 contents at every call is the cost the memo exists to save (numpy arrays are not even hashable).
-The objects these memos are keyed on are not changed after they are made, so one object means
-one value.
+Most objects these memos are keyed on (a catalog, a vocabulary, an array) are not changed after
+they are made, so one object means one value. One is a caller's mutable object: a vendor's
+profiles dict, updated in place between requests (`policy.adapter._profile_keys`). Its entry
+keeps the dict's keys as they were read and, where a request finds a student missing, compares
+them with the dict's (one pass in C) and builds the value again where they differ; a request
+whose students are all found trusts the entry (a look-up, no pass over the dict).
 
 Why the memo holds the objects: an id is only unique among live objects. An entry keeps strong
 references to its key objects, so none of them can be freed and its id given to a new object
@@ -58,7 +62,7 @@ class IdentityMemo(Generic[T]):
 
     def forget(self, objects: tuple[object, ...], extra: Hashable = None) -> None:
         """Forget the value for these `objects` and `extra` (built again at the next `get`):
-        for a value found stale by its user (a key it names gone from the mapping it reads)."""
+        for a value found stale by its user (a mapping whose keys changed since it was built)."""
         self._entries.pop((extra, *map(id, objects)), None)
 
     def __len__(self) -> int:
