@@ -269,3 +269,28 @@ def test_a_batchs_mastery_columns_are_named_as_a_models_are(model) -> None:  # n
         at = backwards.skill_index.get_loc(skill)  # the batch's columns: the catalog's skills
         assert batch.skill_ids[at] == skill
         assert batch.mastery[0, at] == pytest.approx(by_model)
+
+
+def test_an_answer_in_the_log_on_a_skill_the_model_lacks_is_warned_of_as_update_does(
+    model,  # noqa: F811
+) -> None:
+    """A vendor's list of recent answers passed as `log` with a skill id the model was not
+    fitted on ('ADD' for 'add') was read without a word, while `update` warns of the same
+    answer with a "did you mean": the batch now warns in `update`'s words."""
+    from adaptive.errors import CoverageWarning
+
+    cat, state = graded_catalog(), model.init_state(["s1"])
+    recent = [Response("s1", "add-0", ("add",), 1), Response("s1", "add-1", ("ADD",), 0)]
+    with pytest.warns(CoverageWarning) as said:
+        batch_from_model(model, state, cat, None, log=recent, student_ids=["s1"])
+    words = [str(w.message) for w in said if "was not fitted on" in str(w.message)]
+    assert len(words) == 1 and said[-1].filename == __file__  # pointing at the vendor's call
+    assert words[0].startswith(
+        "batch_from_model: 1 response in log on a skill the model was not fitted on ('ADD'; "
+        "did you mean 'add'?) was not traced"
+    )
+    with pytest.warns(CoverageWarning, match=r"^update: 1 response \(item 'add-1'\) on a skill"):
+        model.update(state, recent[1])  # the same function's words
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CoverageWarning)  # known skills: nothing said
+        batch_from_model(model, state, cat, None, log=recent[:1], student_ids=["s1"])

@@ -73,7 +73,13 @@ from adaptive.policy.base import (
     unsaid_interests,
 )
 from adaptive.policy.config import PolicyConfig
-from adaptive.tracing.base import RECENT_ANSWERS, KnowledgeTracer, TracingState, answer_key
+from adaptive.tracing.base import (
+    RECENT_ANSWERS,
+    KnowledgeTracer,
+    TracingState,
+    Untraced,
+    answer_key,
+)
 from adaptive.tracing.learning_curve import LearningCurve
 
 NS_PER_DAY = 86_400e9
@@ -893,6 +899,7 @@ def batch_from_model(
     ids = id_list(state.students if student_ids is None else student_ids)
     check_unique_ids(ids)
     _check_log_students(log, ids)
+    _warn_untraced_answers(model, log, ids)
     by_id = profiles_by_id(profiles)
     plist, unprofiled = _profiles_of(ids, by_id)
     state_rows = state.rows(ids, missing=-1)
@@ -992,6 +999,29 @@ def batch_from_model(
     # placed with another table than the config's: a policy of this config refuses the batch
     batch.settings = batch_settings(config, grade_table)
     return batch
+
+
+def _warn_untraced_answers(
+    model: KnowledgeTracer, log: ResponseLog | Sequence[Response] | None, ids: list[str]
+) -> None:
+    """A vendor's list of answers passed as `log` (the requested students') on a skill the
+    model was not fitted on ('ADD' for 'add'): one `CoverageWarning` in `update`'s words
+    (`Untraced.warn`, with its "did you mean"); it was read without a word. A look-up per
+    answer's skill: the list is a student's last few dozen answers. A `ResponseLog` is a night's
+    or an evaluation's, whose answers `update` was given (and warned of) as a log."""
+    if log is None or isinstance(log, ResponseLog):
+        return
+    fitted = getattr(model, "_skill_code_map", None)
+    codes = fitted() if fitted else {str(s): i for i, s in enumerate(model.skills_)}
+    wanted = set(ids)
+    untraced = [
+        r for r in log if r.student_id in wanted and not all(s in codes for s in r.skill_ids)
+    ]
+    if untraced:
+        skills = dict.fromkeys(s for r in untraced for s in r.skill_ids if s not in codes)
+        Untraced(len(untraced), tuple(skills)).warn(
+            " in log", stacklevel=4, fitted=codes, call="batch_from_model"
+        )
 
 
 def _latest_answers(state: TracingState, state_rows: np.ndarray, have: np.ndarray) -> np.ndarray:

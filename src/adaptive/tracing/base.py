@@ -1721,8 +1721,9 @@ class Untraced:
         job gives it once for the night's responses. `fitted`: the model's skills, for a "did
         you mean" (a typo is not cured by fitting with a catalog); `said`: skills another
         warning named already (the night's skills the catalog lacks): none other, no warning.
-        `call`: the method that warns, "update" (the answers were not traced there) or
-        "predict_proba" (they were predicted from the model's defaults)."""
+        `call`: the method that warns, "update" (the answers were not traced there),
+        "predict_proba" (they were predicted from the model's defaults) or "batch_from_model"
+        (a vendor's list of answers passed as its `log`: the state holds no mastery from them)."""
         said = set(said)
         skills = tuple(s for s in self.skills if s not in said)
         if not self.responses or not skills:
@@ -1733,12 +1734,12 @@ class Untraced:
         check = f"; did you mean {near!r}?" if near else ""
         if len(skills) < len(self.skills):
             check += "; and skills the catalog lacks, named above"
-        done = (
-            "predicted from the model's defaults: the model has no parameters for a skill it "
-            "was not fitted on"
-            if call == "predict_proba"
-            else "not traced there: the model keeps no mastery for a skill it was not fitted on"
-        )
+        done = {
+            "predict_proba": "predicted from the model's defaults: the model has no parameters "
+            "for a skill it was not fitted on",
+            "batch_from_model": "not traced: the model keeps no mastery for a skill it was not "
+            "fitted on, so the batch reads none from them",
+        }.get(call, "not traced there: the model keeps no mastery for a skill it was not fitted on")
         warnings.warn(
             f"{call}: {self.responses:,} {'response' if one else 'responses'}{where} on "
             f"{'a skill' if len(skills) == 1 else f'{len(skills):,} skills'} the model was not "
