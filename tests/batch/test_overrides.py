@@ -1245,7 +1245,7 @@ def test_a_skill_set_aside_in_python_is_refused_naming_the_students_place_in_the
         unknown.batch_fields(CATALOG, PROFILES, ids)
     pinned = StudentOverride(assigned=("a2",), excluded_skills=("s2",))
     both = OverrideSet({"st1": StudentOverride(), "st3": pinned})
-    with pytest.raises(ConfigError, match=r"^the 4th student: assigned 'a2': expected an "):
+    with pytest.raises(ConfigError, match=r"^the 4th student: assigned\[0\] 'a2': expected an "):
         both.batch_fields(CATALOG, PROFILES, ids)
 
 

@@ -183,9 +183,15 @@ def test_a_teacher_sets_a_whole_skill_aside(catalog):
     assert str(err.value) == (
         "excluded_skills: got 'Add'; expected a skill id of the catalog (did you mean 'add'?)"
     )
-    both = TeacherOverrides(assigned=("add-1",), excluded_skills=frozenset({"add"}))
-    with pytest.raises(ConfigError, match=r"^assigned 'add-1': expected an activity either "):
+    both = TeacherOverrides(assigned=("sub-0", "add-1"), excluded_skills=frozenset({"add"}))
+    with pytest.raises(ConfigError) as err:
         policy.recommend(view(), k=3, now=NOW, overrides=both)
+    # in an overrides file's words (`set_aside_clashes`: it said "an activity either assigned
+    # or on a skill of excluded_skills", without the skill or the position)
+    assert str(err.value) == (
+        "assigned[1] 'add-1': expected an activity on no skill of excluded_skills (this one is "
+        "on 'add', and the exclusion would win without a word)"
+    )
 
 
 def test_an_unknown_skill_id_is_said_in_one_wording_wherever_it_is_named(catalog):

@@ -82,6 +82,7 @@ from adaptive.files import atomic_write_bytes, read_user_text
 from adaptive.policy.base import (
     TeacherOverrides,
     overrides_clashes,
+    set_aside_clashes,
     student_at,
     teacher_arrays,
 )
@@ -1185,18 +1186,15 @@ class _Student:
                 hidden=(repr(activity), expected.format(f"{HIDDEN_WHERE}.")),
             )
         skills = self.skills_set_aside(entry, district.skills)
-        for i, activity in enumerate(assigned):
-            aside = sorted(set(district.activity_skills.get(activity or "", ())) & set(skills))
-            if aside:
-                expected = (
-                    f"an activity on no skill of {{}}excluded_skills (this one is on {aside[0]!r}, "
-                    "and the exclusion would win without a word)"
-                )
-                self.note(
-                    f".assigned[{i}]", activity, expected.format(f"{self.where}."),
-                    entry["assigned"].item_at[i],
-                    hidden=(repr(activity), expected.format(f"{HIDDEN_WHERE}.")),
-                )  # fmt: skip
+        skills_of = district.activity_skills
+        for i, activity, expected in set_aside_clashes(
+            assigned, skills, lambda a: skills_of.get(a, ())
+        ):
+            self.note(
+                f".assigned[{i}]", activity, expected.format(f"{self.where}."),
+                entry["assigned"].item_at[i],
+                hidden=(repr(activity), expected.format(f"{HIDDEN_WHERE}.")),
+            )  # fmt: skip
         mode = entry.get("mode")
         if mode is not None and mode not in MODES:
             close = closest_name(mode, MODES) if isinstance(mode, str) else None

@@ -279,6 +279,31 @@ def overrides_clashes(
     return problems
 
 
+def set_aside_clashes(
+    assigned: Sequence[str | None],
+    excluded_skills: Collection[str],
+    skills_of: Callable[[str], Collection[str]],
+) -> list[tuple[int, str, str]]:
+    """Each activity of one student's `assigned` (ids trimmed; None skipped) on a skill of their
+    `excluded_skills` (`skills_of(activity)`: its skills): the exclusion would win, the pin
+    dropped without a word. As (position in assigned, activity, what was expected), `{}` in
+    the expectation being where the student's entry is, as `overrides_clashes`'s: one rule for
+    an overrides file (`adaptive.batch.overrides`) and a request's `TeacherOverrides`
+    (`skills_set_aside`)."""
+    aside = set(excluded_skills)
+    problems: list[tuple[int, str, str]] = []
+    for i, activity in enumerate(assigned):
+        on = sorted(aside.intersection(skills_of(activity))) if activity is not None else []
+        if on:
+            skill = repr(on[0]).replace("{", "{{").replace("}", "}}")  # kept through .format
+            expected = (
+                f"an activity on no skill of {{}}excluded_skills (this one is on {skill}, and "
+                "the exclusion would win without a word)"
+            )
+            problems.append((i, activity, expected))
+    return problems
+
+
 def _listed_ids(ids: object) -> list[str]:
     """The trimmed text ids of a `TeacherOverrides` field, for `overrides_clashes`: what is no
     list of ids is left to `activity_matrix`, which says so with the field's name."""
@@ -942,8 +967,9 @@ def skills_set_aside(
     shortfall say them as excluded by the teacher; an empty matrix, at once, where no teacher
     set one aside. A skill id the catalog lacks is an error with the closest one ("did you
     mean"), as an unknown activity id of an overrides file is; an activity `assigned` (the
-    students' (n, A) assignments, 1-based order) on such a skill is one too (the exclusion would
-    win without a word). `who(i)`: the i-th student as a message says it (`student_at`)."""
+    students' (n, A) assignments) on such a skill is one too (`set_aside_clashes`: the
+    exclusion would win without a word). `who(i)`: the i-th student as a message says it
+    (`student_at`)."""
     ctx = catalog_arrays(catalog)
     shape = (len(overrides), len(ctx.activity_ids))
     if not any(o.excluded_skills for o in overrides):
@@ -966,15 +992,14 @@ def skills_set_aside(
     )
     out = sparse.csr_matrix(aside @ ctx.activity_skill_bin.T)
     out.data[:] = 1.0  # an activity on several skills set aside: excluded once
-    both = out.multiply(assigned)  # each value: the assignment's order
-    if both.nnz:
-        both = sparse.coo_matrix(both)
-        first = np.lexsort((both.data, both.row))[0]  # the first student's first such one
-        raise ConfigError(
-            f"{who(int(both.row[first]))}assigned {ctx.activity_ids[both.col[first]]!r}: expected "
-            "an activity either assigned or on a skill of excluded_skills (the exclusion would "
-            "win without a word)"
-        )
+    both = out.multiply(assigned)
+    if both.nnz:  # the first such student's first one, in `set_aside_clashes`'s words
+        i = int(both.tocoo().row.min())
+        listed, aside = id_list(overrides[i].assigned), overrides[i].excluded_skills
+        j, activity, expected = set_aside_clashes(
+            listed, id_list(aside), lambda a: catalog.activity(a).skills
+        )[0]
+        raise ConfigError(f"{who(i)}assigned[{j}] {activity!r}: expected {expected.format('')}")
     return out
 
 
