@@ -1046,3 +1046,42 @@ def test_a_class_form_is_filled_by_the_file_applied_when_its_set_aside_file_is_o
     assert f"The night applied a newer file of the class (dated {night})" in said
     assert "whose choices differ from typo.json's" in said
     assert f"typo.json (dated {d.day}), older, is not in it" in said
+
+
+def test_a_newer_set_aside_file_fills_the_whole_class_form_not_the_older_applied_one(
+    report_district, tmp_path
+):
+    """A review: the class's newer export, set aside for a slip ('Remediate'), fills the form,
+    but a student it does not name (cleared by the teacher) got the older applied file's
+    choices back in the form, and exporting again wrote them again. A file that fills the
+    form fills every row: a student it does not name has no choices."""
+    from adaptive.batch import run_daily_job
+
+    d = report_district
+    students = d.students()
+    klass = str(students["class_id"].dropna().iloc[0])
+    a, b = sorted(students.loc[students["class_id"] == klass, "student_id"])[:2]
+    night = (pd.Timestamp(d.day) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    older = {a: {"mode": "remediate"}, b: {"mode": "accelerate"}}
+    for name, date, chosen in (
+        ("older.json", d.day, older),
+        ("newer.json", night, {a: {"mode": "Remediate"}}),
+    ):
+        doc = {"format": "adaptive-overrides", "version": 1, "class_id": klass, "date": date,
+               "students": chosen}  # fmt: skip
+        (exports / name).write_text(json.dumps(doc))
+    batch = tmp_path / "batch"
+    shutil.copytree(d.batch, batch)
+    with pytest.warns(Warning):  # the night sets the newer file aside, saying so
+        run_daily_job(night, batch, **d.job_args(overrides=exports))
+    site = tmp_path / "site"
+    build_site(batch, night, site, catalog=d.catalog, profiles=d.profiles, class_id=klass)
+    html = next(site.glob(f"**/{klass}/index.html")).read_text()
+    said = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    assert "newer.json, the newer, fills the form below" in said
+    rows = {s: re.search(rf'<tr data-student="{re.escape(s)}">.*?</tr>', html, re.S).group(0)
+            for s in (a, b)}  # fmt: skip
+    assert 'class="bad"' in rows[a]  # the newer file's slip, marked
+    assert " selected>" not in rows[b]  # the older file's 'accelerate' not brought back

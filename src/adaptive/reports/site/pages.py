@@ -767,12 +767,24 @@ def _unmatched_words(n: int) -> str:
     )
 
 
+def _form_choices(c: ClassData, sid: str) -> StudentOverride | SetAsideChoices:
+    """What a student's row of the class form is filled with: where a set-aside file fills the
+    form (`SetAsideForm.chosen`), its choices, and none for a student it does not name (the
+    teacher cleared them in that export, as `same_choices` reads it); else what the night
+    applied. A student the newer file left out got the older applied file's choices back, and
+    exporting again wrote them again."""
+    form = c.set_aside_form
+    if form.chosen is not None and not form.chosen.applied:
+        return form.choices.get(sid, StudentOverride())
+    return c.overrides.get(sid, StudentOverride())
+
+
 def overrides_form(c: ClassData, date: str, catalog: Catalog) -> str:
     """The teacher's choices per student, exported as JSON for the nightly job; an assignment
     far from the student's grade is flagged under its field (`far_assignment`)."""
     rows = []
     for i, (sid, label) in enumerate(zip(c.student_ids, c.labels, strict=True)):
-        o = c.set_aside_form.choices.get(sid) or c.overrides.get(sid, StudentOverride())
+        o = _form_choices(c, sid)
         far = far_assignments(o, c.grades[i], catalog)  # of the choices the row shows
         note_id = f"far-{student_anchor(sid)}"
         note = (
