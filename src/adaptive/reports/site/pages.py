@@ -652,15 +652,12 @@ def set_aside_notice(c: ClassData) -> str:
     )
     if not c.set_aside_form.choices:
         chosen = c.set_aside_form.chosen
-        todo = (
-            "A newer file of the class was applied: the form below shows its choices."
-            if chosen is not None and chosen.applied
-            else "Fix them here and export again."
-        )
+        # a newer file applied fills the form: `_form_source_words` says so, once
+        todo = "" if chosen is not None and chosen.applied else " Fix them here and export again."
         return (
             '<div class="set-aside" role="alert"><p><strong>Not applied tonight:</strong> this '
             f"class's overrides file ({names}) had problems, so its students were served without "
-            f"it. {todo}</p>{_form_source_words(c.set_aside_form)}<ul>{night}</ul></div>"
+            f"it.{todo}</p>{_form_source_words(c.set_aside_form)}<ul>{night}</ul></div>"
         )
     label = dict(zip(c.student_ids, c.labels, strict=True))
     said = "".join(
