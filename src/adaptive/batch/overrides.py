@@ -1744,10 +1744,19 @@ def set_aside_form(
     if night is not None and chosen is not None and chosen.date:
         newest = _newest([chosen, night])
         if newest is not chosen:  # the files applied are newer, or share its date
-            return SetAsideForm({}, 0, newest, (chosen, *left_out), chosen, night)
+            return SetAsideForm(
+                chosen=newest, left_out=(chosen, *left_out), last_aside=chosen, applied=night
+            )
     if chosen is None:
         return SetAsideForm(left_out=left_out, applied=night)
-    return SetAsideForm(chosen.choices, chosen.unmatched, chosen, left_out, chosen, night)
+    return SetAsideForm(
+        choices=chosen.choices,
+        unmatched=chosen.unmatched,
+        chosen=chosen,
+        left_out=left_out,
+        last_aside=chosen,
+        applied=night,
+    )
 
 
 def _lenient_date(path: str | Path) -> str:
