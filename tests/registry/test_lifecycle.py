@@ -152,6 +152,19 @@ def test_promotion_rule_never_promotes_worse():
     assert "+0.0000 < margin" in decide(champ, 0.0, rule=lower)[1]  # not -0.0000
 
 
+def test_a_champion_without_its_comparison_is_refused_not_decided_as_a_first_champion():
+    """decide(candidate, champion, ...) with over_champion left out promoted a 0.60 candidate
+    over a 0.90 champion, as a "first champion"."""
+    rule = PromotionRule()
+    champ = {"auc": 0.90, "ece": 0.02, "logloss": 0.40, "rmse": 0.35, "accuracy": 0.85}
+    cand = {**champ, "auc": 0.60, "logloss": 0.65}
+    with pytest.raises(TypeError, match="champion was given without over_champion"):
+        rule.decide(cand, champ, 0.69, established(0.04))
+    promoted, reason = rule.decide(cand, champ, 0.69, established(0.04), established(-0.30))
+    assert not promoted and reason.startswith("not better: auc 0.6000 vs champion 0.9000")
+    assert rule.decide(cand, None, 0.69, established(0.04))[1].startswith("first champion")
+
+
 def test_a_gain_above_the_margin_that_the_students_do_not_establish_is_not_promoted():
     """The trial's case: +0.0016 AUC over the champion on 527 students, margin 0.001, while
     one model's AUC moves by +-0.005 from one draw of students to another."""

@@ -330,12 +330,22 @@ class PromotionRule:
         over_champion: Improvement | None = None,
     ) -> tuple[bool, str]:
         """(promote?, reason) for two evaluations on the same held-out students, with the
-        candidate's improvements over the constant predictor and over the champion (None: no
-        champion yet)."""
+        candidate's improvements over the constant predictor and over the champion.
+
+        `champion` None: there is no champion yet, and the candidate need only pass the minimum
+        bar. With a champion, `over_champion` (its paired bootstrap, `Improvement.measure`) is
+        required (TypeError without it): decided as a first champion, a worse candidate replaced
+        a better champion."""
+        if champion is not None and over_champion is None:
+            raise TypeError(
+                "PromotionRule.decide: a champion was given without over_champion, the "
+                "candidate's improvement over it (Improvement.measure on the same held-out "
+                "students); pass it, or champion=None for a first champion"
+            )
         below = self.below_bar(candidate, baseline_logloss, over_constant)
         if below is not None:
             return False, below
-        if champion is None or over_champion is None:
+        if champion is None:
             return (
                 True,
                 f"first champion: {self.bar_met(candidate, baseline_logloss, over_constant)}",
@@ -343,7 +353,7 @@ class PromotionRule:
         scores = (
             f"{self.metric} {candidate[self.metric]:.4f} vs champion {champion[self.metric]:.4f}"
         )
-        gain = over_champion
+        gain: Improvement = over_champion  # given with the champion (checked above)
         if not gain.estimate >= self.margin:
             return (
                 False,
