@@ -106,3 +106,29 @@ def test_reliability_plot_is_a_png(predictions, tmp_path):
     y, p, _ = predictions
     path = plot_reliability({"model": (y, p), "other": (y, 1 - p)}, tmp_path / "r.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("heavy", [2**24, 2**31])
+def test_bootstrap_auc_counts_negatives_exactly_past_float32_range(heavy, monkeypatch):
+    """The paired bootstrap's AUC sums each draw's counts of negatives below each positive;
+    summed in float32 they stopped counting at 2**24 (a held-out set of 16.7 million negatives
+    biased every replicate). Such a draw, without building the set: one student drawn `heavy`
+    times comes first, and the 1,000 students drawn once after it were lost (AUC 0.5 instead
+    of 0.500015). `heavy` 2**31: a sum past int32 too."""
+    from adaptive.evaluation import metrics
+
+    n_light = 1000
+    # student 0: one negative at 0.1; students 1..1000: one negative each at 0.5; student 1001:
+    # one positive at 0.6; student 1002: one negative at 0.9; drawn heavy, 1, ..., 1, 1, heavy
+    p = np.concatenate([[0.1], np.full(n_light, 0.5), [0.6, 0.9]])
+    y = np.zeros(len(p))
+    y[n_light + 1] = 1
+    students = np.arange(len(p))
+    counts = np.ones((1, len(p)), np.int64)
+    counts[0, [0, -1]] = heavy
+    monkeypatch.setattr(metrics, "_group_draws", lambda groups, n_boot, seed: (students, counts))
+    constant = np.full(len(p), 0.5)  # AUC 0.5 in every draw
+    got = metrics.paired_bootstrap(y, p, constant, students, "auc", n_boot=1)
+    expected = (heavy + n_light) / (2 * heavy + n_light)
+    assert got[0] + 0.5 == pytest.approx(expected, rel=1e-12)
+    assert got[0] + 0.5 == pytest.approx(auc(y, p, weight=counts[0]), rel=1e-12)

@@ -221,8 +221,11 @@ class _RankedAUC:
     """The AUC of one set of predictions under many weightings of its groups, sorted once: the
     weighted count of negatives below each positive is a cumulative sum over the negatives in
     prediction order, read at each positive's place (ties counted half). Per replicate: two
-    gathers of the group weights, a cumulative sum and a dot product over the responses, in
-    float32 (the weights are counts: exact) with the products summed in float64."""
+    gathers of the group weights, a cumulative sum and a dot product over the responses. The
+    weights are bootstrap counts and are summed as integers (`_count_dtype`: int32 where no sum
+    can pass 2**31 - 1, the speed of float32; else int64), so the counts are exact at any size:
+    a float32 sum stops counting at 2**24 (16.7 million negatives); the products are summed in
+    float64."""
 
     def __init__(self, y: np.ndarray, p: np.ndarray, g: np.ndarray) -> None:
         positive = y == 1
@@ -238,11 +241,13 @@ class _RankedAUC:
         self.upto = None if np.array_equal(upto, self.below) else upto
 
     def __call__(self, w: np.ndarray) -> np.ndarray:
-        """(B,) AUCs for group weights `w` (B, n_groups), float32."""
-        cum = np.zeros((len(w), len(self.neg_group) + 1), np.float32)
-        np.cumsum(w[:, self.neg_group], axis=1, out=cum[:, 1:])
+        """(B,) AUCs for integer group weights `w` (B, n_groups): the bootstrap's counts."""
+        count = _count_dtype(w, len(self.neg_group))
+        w = w.astype(count, copy=False)
+        cum = np.zeros((len(w), len(self.neg_group) + 1), count)
+        np.cumsum(w[:, self.neg_group], axis=1, dtype=count, out=cum[:, 1:])
         pos = w[:, self.pos_group]
-        credit = cum[:, self.below]
+        credit = cum[:, self.below].astype(np.float64)  # exact: the counts are below 2**53
         if self.upto is not None:  # ties: half of the negatives tied with each positive
             credit += cum[:, self.upto]
             credit *= 0.5
@@ -250,6 +255,16 @@ class _RankedAUC:
         total = pos.sum(axis=1, dtype=np.float64) * cum[:, -1]
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(total > 0, numerator / total, np.nan)
+
+
+def _count_dtype(w: np.ndarray, n: int) -> type[np.integer]:
+    """The integer type that sums any `n` of the counts `w` exactly: int32 (as fast as
+    float32) where even `n` of the largest cannot pass 2**31 - 1, else int64. Counts only: a
+    float weight is refused (TypeError), as summing it as an integer would truncate it."""
+    if w.dtype.kind not in "iu":
+        raise TypeError(f"bootstrap weights of dtype {w.dtype}: expected integer counts")
+    largest = int(w.max(initial=0))
+    return np.int32 if largest * n <= np.iinfo(np.int32).max else np.int64
 
 
 def paired_bootstrap(
@@ -278,10 +293,12 @@ def paired_bootstrap(
 
     if metric == "auc":
         first, second = _RankedAUC(y, p, g), _RankedAUC(y, q, g)
-        w = counts.astype(np.float32)
         chunk = max(1, 4_000_000 // max(len(y), 1))
         return np.concatenate(
-            [first(w[i : i + chunk]) - second(w[i : i + chunk]) for i in range(0, n_boot, chunk)]
+            [
+                first(counts[i : i + chunk]) - second(counts[i : i + chunk])
+                for i in range(0, n_boot, chunk)
+            ]
         )
     n_w = per_group(np.ones(len(y)))
     with np.errstate(invalid="ignore", divide="ignore"):
