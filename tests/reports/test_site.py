@@ -1087,3 +1087,37 @@ def test_a_newer_set_aside_file_fills_the_whole_class_form_not_the_older_applied
             for s in (a, b)}  # fmt: skip
     assert 'class="bad"' in rows[a]  # the newer file's slip, marked
     assert " selected>" not in rows[b]  # the older file's 'accelerate' not brought back
+
+
+def test_report_without_catalog_reads_the_nights_catalog_not_the_demos(
+    report_district, tmp_path, capsys, monkeypatch
+):
+    """`report --batch` of a district's night without --catalog said "catalog file
+    .../demo-district/catalog.json not found": it read the demo's catalog whatever the night
+    served. The night's _SUCCESS.json records its catalog's sha256: the demo's catalog is read
+    only when it is that one (said in a line), else one error asks for the night's catalog."""
+    d = report_district
+    monkeypatch.setenv("ADAPTIVE_DATA_DIR", str(tmp_path / "data"))  # no demo district there
+    args = ["report", "--date", d.day, "--batch", str(d.batch), "--out", str(tmp_path / "site")]
+    code = run([*args, "--profiles", str(d.profiles)])
+    said = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and not (tmp_path / "site").exists(), said
+    assert f"no --catalog, and the night {d.day} in {d.batch} was not served with the demo " in said
+    assert "its _SUCCESS.json records catalog_sha256 " in said
+    assert "Pass the catalog that night served: --catalog FILE" in said
+    assert "demo-district" not in said and "with --profiles FILE" not in said
+    assert run(args) == 2 and "with --profiles FILE, its profiles" in capsys.readouterr().err
+    demo = tmp_path / "data" / "demo-district"  # the night served the demo's catalog: read
+    demo.mkdir(parents=True)
+    shutil.copy(d.catalog, demo / "catalog.json")
+    shutil.copy(d.profiles, demo / "profiles.jsonl")
+    code = run(args)
+    said = " ".join(capsys.readouterr().err.split())
+    assert code == 0, said
+    assert (
+        f"report: no --catalog: the demo district's {demo / 'catalog.json'} (the catalog the "
+        f"night {d.day} served, its _SUCCESS.json says) and --profiles {demo / 'profiles.jsonl'}"
+    ) in said
+    given = ["--out", str(tmp_path / "given"), "--catalog", str(d.catalog)]
+    assert run([*args[:-2], *given, "--profiles", str(d.profiles)]) == 0
+    assert files(tmp_path / "site") == files(tmp_path / "given")

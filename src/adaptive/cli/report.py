@@ -78,6 +78,14 @@ def report(
 ) -> None:
     """Write the static report site (district, school, class and student pages) for a date."""
     _, catalog, profiles = district_or_files(district, catalog, profiles)
+    if catalog is None and batch is not None:
+        catalog = _night_catalog(batch, date, profiles is not None)
+        profiles = profiles or catalog.with_name("profiles.jsonl")
+        info(
+            f"report: no --catalog: the demo district's {escape(str(catalog))} (the catalog "
+            f"the night {date} served, its _SUCCESS.json says) and --profiles "
+            f"{escape(str(profiles))}"
+        )
     result = write_report(
         batch or _demo_batch(),
         date,
@@ -98,6 +106,32 @@ def _demo_batch() -> Path:
     from adaptive.paths import data_dir
 
     return data_dir() / "demo-batch"
+
+
+def _night_catalog(batch: Path, date: str, profiles_given: bool) -> Path:
+    """The catalog file for a report of `batch`'s night `date` given no --catalog: the demo
+    district's, when the night served it (its `_SUCCESS.json` records the catalog's sha256,
+    not its file, so no other catalog can be found from it) or recorded no catalog (a night
+    served before the sha256 was recorded: `build_site` checks its skill ids). Otherwise a
+    `ReportInputError` asking for the night's catalog (and, unless `profiles_given`, its
+    profiles), rather than reading the demo's."""
+    from adaptive.curriculum import Catalog
+    from adaptive.paths import demo_district_dir
+    from adaptive.reports.site.data import BatchRun, ReportInputError
+
+    run = BatchRun.open(batch, date)  # a night not complete there: its own error
+    demo = demo_district_dir() / "catalog.json"
+    if run.catalog_sha256 is None or (
+        demo.is_file() and Catalog.from_json(demo).sha256 == run.catalog_sha256
+    ):
+        return demo
+    raise ReportInputError(
+        f"no --catalog, and the night {date} in {batch} was not served with the demo "
+        f"district's catalog: its _SUCCESS.json records catalog_sha256 "
+        f"{run.catalog_sha256[:16]}... (a digest, not the file). Pass the catalog that night "
+        "served: --catalog FILE (the --catalog `adaptive batch` was given) or --district DIR "
+        "(its --district)" + ("" if profiles_given else ", with --profiles FILE, its profiles")
+    )
 
 
 def write_report(

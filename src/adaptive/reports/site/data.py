@@ -75,6 +75,8 @@ class BatchRun:
     model_version: str
     #: the night's policy, from its record (`night_policy`; the shipped one for an older night)
     policy: PolicyConfig = field(default_factory=PolicyConfig.default)
+    #: the sha256 of the catalog the night served (`Catalog.sha256`; None: not recorded then)
+    catalog_sha256: str | None = None
 
     @property
     def assumed_known(self) -> float:
@@ -104,7 +106,7 @@ class BatchRun:
         )
         return cls(
             out, date, tuple(schools), str(doc.get("model")), str(doc.get("model_version")),
-            night_policy(doc.get("policy")),
+            night_policy(doc.get("policy")), doc.get("catalog_sha256"),
         )  # fmt: skip
 
     def earlier_dates(self) -> list[str]:
