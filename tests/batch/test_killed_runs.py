@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 
 from adaptive.batch.lock import BatchLockedError, date_lock, lock_path
-from adaptive.errors import NightWarning
+from adaptive.batch.partition import OUTPUT_TABLES
+from adaptive.errors import NightWarning, counted
 
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc; prctl is Linux's")
 
@@ -82,6 +83,46 @@ BATCH_STOPPED_BEFORE_OUTPUT = textwrap.dedent(
         return real(*args, **kwargs)
 
     job._serve_date = _serve_date
+    main()
+    """
+)
+
+# `adaptive batch ...` that is sent SIGINT (Ctrl-C) while it reads its inputs, before the date
+# is locked
+BATCH_STOPPED_WHILE_READING = textwrap.dedent(
+    """
+    import os, signal
+    import adaptive.batch.job as job
+    from adaptive.cli import main
+
+    real = job.district_inputs
+
+    def district_inputs(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        return real(*args, **kwargs)
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    job.district_inputs = district_inputs
+    main()
+    """
+)
+
+# `adaptive batch ...` that is sent SIGINT once every school is written, before the night's
+# `_SUCCESS.json` is
+BATCH_STOPPED_BEFORE_MARKER = textwrap.dedent(
+    """
+    import os, signal
+    import adaptive.batch.writer as writer
+    from adaptive.cli import main
+
+    real = writer.finish_date_listing
+
+    def finish_date_listing(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        return real(*args, **kwargs)
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    writer.finish_date_listing = finish_date_listing
     main()
     """
 )
@@ -335,10 +376,15 @@ def test_a_stop_signal_stops_the_batch_in_one_line_and_the_same_command_resumes(
         kill_all(processes_naming(str(out)))
     assert stopped.returncode == 128 + signal.Signals[sig], stopped.stderr
     said = [line for line in stopped.stderr.splitlines() if "stopped" in line]
+    # the schools the workers finished while the pool shut down are written too: the line and
+    # the progress bar count them from the disk (a user's bar stopped at 0/5 with 5 written)
+    schools = schools_written(out, district.last_day)
     assert said == [
-        f"stopped: by {by}; any partitions written so far are kept: run the same command "
-        "again to resume"
+        f"stopped: by {by}; the night {district.last_day} is not complete (no _SUCCESS.json): "
+        f"the partitions of {counted(schools, 'school')} are written and kept: run the same "
+        "command again to resume from them"
     ], stopped.stderr
+    assert re.findall(r"schools\b.* (\d+)/3\b", stopped.stderr)[-1] == str(schools)
     assert "Traceback" not in stopped.stderr
     assert left == []
     assert lock_path(out, district.last_day).read_text() == ""  # released, no killed-run record
@@ -359,7 +405,7 @@ def test_sigterm_after_the_night_is_complete_says_it_is_complete(district, tmp_p
     partitions written so far are kept: run the same command again to resume" of a night whose
     outputs and `_SUCCESS.json` were complete. It says the night is complete now."""
     out = tmp_path / "out"
-    said = stopped_by_sigterm(BATCH_STOPPED_WHEN_COMPLETE, district, out)
+    said = stopped_by(BATCH_STOPPED_WHEN_COMPLETE, signal.SIGTERM, district, out)
     assert said.startswith(f"stopped: by SIGTERM; the night {district.last_day} was complete")
     assert "run the same command again to resume" not in said
     assert list(out.rglob("_SUCCESS.json"))
@@ -370,7 +416,7 @@ def test_sigterm_before_any_output_says_nothing_was_written(district, tmp_path):
     """A user trial: a SIGTERM before the night wrote anything said "the partitions written so
     far are kept" of none. It says nothing was written, and the run leaves no output."""
     out = tmp_path / "out"
-    said = stopped_by_sigterm(BATCH_STOPPED_BEFORE_OUTPUT, district, out)
+    said = stopped_by(BATCH_STOPPED_BEFORE_OUTPUT, signal.SIGTERM, district, out)
     assert said == (
         f"stopped: by SIGTERM; nothing of the night {district.last_day} was written: run the "
         "same command again"
@@ -378,14 +424,64 @@ def test_sigterm_before_any_output_says_nothing_was_written(district, tmp_path):
     assert written(out) == {}
 
 
-def stopped_by_sigterm(script: str, district, out: Path) -> str:
-    """Run `script` (a batch that sends itself SIGTERM) into `out`; check it ended with the
+@linux_only
+def test_ctrl_c_while_the_inputs_are_read_says_nothing_was_written(district, tmp_path):
+    """A user trial: Ctrl-C while the batch read its log said "any partitions written so far are
+    kept" of a night with no output at all (the README says it reports that nothing was
+    written). It says so, read from the disk."""
+    out = tmp_path / "out"
+    said = stopped_by(BATCH_STOPPED_WHILE_READING, signal.SIGINT, district, out)
+    assert said == (
+        f"stopped: by Ctrl-C (SIGINT); nothing of the night {district.last_day} was written: run "
+        "the same command again"
+    )
+    assert not out.exists()
+
+
+@linux_only
+def test_ctrl_c_once_every_school_is_written_says_so_and_the_rerun_completes_the_night(
+    district, tmp_path
+):
+    """A user trial: Ctrl-C once the workers had written every school, before the night's
+    `_SUCCESS.json`: the line said "any partitions written so far are kept", and the re-run
+    said "the night was already served" of a night it completed. Both say what happened."""
+    out = tmp_path / "out"
+    said = stopped_by(BATCH_STOPPED_BEFORE_MARKER, signal.SIGINT, district, out)
+    assert said == (
+        f"stopped: by Ctrl-C (SIGINT); the night {district.last_day} is not complete (no "
+        "_SUCCESS.json): the partitions of 3 schools are written and kept: run the same command "
+        "again to resume from them"
+    )
+    assert schools_written(out, district.last_day) == 3 and not list(out.rglob("_SUCCESS.json"))
+    again = run_batch(BATCH, *batch_args(district, out))
+    assert again.returncode == 0, again.stderr
+    assert counts(again.stdout) == (0, 3)
+    summary = " ".join(again.stdout.split())
+    assert "already served" not in summary
+    assert "the night is complete now: a stopped run had written all its partitions" in summary
+    assert list(out.rglob("_SUCCESS.json"))
+    served = run_batch(BATCH, *batch_args(district, out))  # a re-run of the complete night
+    assert "the night was already served" in " ".join(served.stdout.split()), served.stderr
+
+
+def schools_written(out: Path, day: str) -> int:
+    """The schools of the night `day` with each of its tables' partitions in `out`."""
+    folders = [
+        {p.parent.name for p in (out / t / f"date={day}").glob("*/*.parquet")}
+        for t in OUTPUT_TABLES
+    ]
+    return len(set.intersection(*folders))
+
+
+def stopped_by(script: str, sig: signal.Signals, district, out: Path) -> str:
+    """Run `script` (a batch that sends itself `sig`) into `out`; check it ended with the
     signal's exit code and left no process; return its one `stopped:` line."""
     stopped = run_batch(script, *batch_args(district, out))
     try:
         assert wait_until_gone(naming=str(out)) == []
     finally:
         kill_all(processes_naming(str(out)))
-    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr
+    assert stopped.returncode == 128 + sig, stopped.stderr
+    assert "Traceback" not in stopped.stderr
     (said,) = [line for line in stopped.stderr.splitlines() if line.startswith("stopped")]
     return said

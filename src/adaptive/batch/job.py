@@ -51,6 +51,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -124,7 +125,7 @@ from adaptive.data.io import NIGHT_FOLDER_WHY, LoadReport, check_quarantines
 from adaptive.data.log import ResponseLog
 from adaptive.data.mapping import OPTIONAL_FIELDS
 from adaptive.dates import DEFAULT_TIMEZONE, check_timezone, iso_day, night_start, zone_record
-from adaptive.errors import AdaptiveError, ConfigError, NightWarning
+from adaptive.errors import AdaptiveError, ConfigError, NightWarning, counted
 from adaptive.experiment.assign import Assignment
 from adaptive.experiment.serve import (
     arm_outputs,
@@ -250,6 +251,9 @@ class JobSummary:
     #: policy, k, catalog, profiles, overrides, placement, log, state) -> its earlier value in
     #: words (`{"k": "k 5"}`); said in one warning (`night_checks.night_served_before`)
     replaced_inputs: dict[str, str] = field(default_factory=dict)
+    #: the night was complete in `out` before this run (its `_SUCCESS.json`): a re-run; False
+    #: for a night that a stopped run left unfinished, which this run completed
+    served_before: bool = False
 
 
 class SummaryNotLoggedError(AdaptiveError):
@@ -366,66 +370,68 @@ def run_daily_job(
     day = _day(date)
     timezone = check_timezone(timezone)
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"out {out}: a file; expected the folder of the night's outputs")
-    check_quarantines(
-        {"quarantine=": quarantine, "placement_quarantine=": placement_quarantine},
-        _night_paths(
-            data=data,
-            catalog=catalog,
-            profiles=profiles,
-            out=out,
-            state_dir=state_dir,
-            overrides=overrides,
-            experiment=experiment,
-            placement=placement,
-            placement_skill_map=placement_skill_map,
-            policy_config=policy_config,
-        ),
-        NIGHT_FOLDER_WHY,
-    )
-    catalog, profiles = district_inputs(data, catalog, profiles)
-    reading = PlacementReading(
-        placement_columns,
-        placement_skill_map,
-        placement_drop_blank_and_identical,
-        placement_quarantine,
-        placement_names,
-    )
-    _check_engine(engine, master, quarantine, placement, reading)
-    reading.check_needs_file(placement)
-    state_path = Path(state_dir) if state_dir is not None else out / "state"
-    check_not_before_last_night(out, state_path, day, backfill)
-    made = [m for m in (_first_missing(out), _first_missing(state_path)) if m is not None]
-    try:
-        return _run_locked(
-            day,
-            out,
-            started=started,
-            model_name=model_name,
-            data=data,
-            catalog=catalog,
-            profiles=profiles,
-            state_dir=state_path,
-            k=k,
-            policy_config=policy_config,
-            mapping=mapping,
-            quarantine=quarantine,
-            tracking_uri=tracking_uri,
-            show_progress=show_progress,
-            workers=workers,
-            on_partition=on_partition,
-            overrides=overrides,
-            experiment=experiment,
-            engine=engine,
-            master=master,
-            placement=placement,
-            placement_reading=reading,
-            timezone=timezone,
+    # a stop from here on says what it left of the night (`_what_a_stop_left`)
+    with _what_a_stop_left(day, out):
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"out {out}: a file; expected the folder of the night's outputs")
+        check_quarantines(
+            {"quarantine=": quarantine, "placement_quarantine=": placement_quarantine},
+            _night_paths(
+                data=data,
+                catalog=catalog,
+                profiles=profiles,
+                out=out,
+                state_dir=state_dir,
+                overrides=overrides,
+                experiment=experiment,
+                placement=placement,
+                placement_skill_map=placement_skill_map,
+                policy_config=policy_config,
+            ),
+            NIGHT_FOLDER_WHY,
         )
-    except BaseException:
-        _remove_empty_folders(made)
-        raise
+        catalog, profiles = district_inputs(data, catalog, profiles)
+        reading = PlacementReading(
+            placement_columns,
+            placement_skill_map,
+            placement_drop_blank_and_identical,
+            placement_quarantine,
+            placement_names,
+        )
+        _check_engine(engine, master, quarantine, placement, reading)
+        reading.check_needs_file(placement)
+        state_path = Path(state_dir) if state_dir is not None else out / "state"
+        check_not_before_last_night(out, state_path, day, backfill)
+        made = [m for m in (_first_missing(out), _first_missing(state_path)) if m is not None]
+        try:
+            return _run_locked(
+                day,
+                out,
+                started=started,
+                model_name=model_name,
+                data=data,
+                catalog=catalog,
+                profiles=profiles,
+                state_dir=state_path,
+                k=k,
+                policy_config=policy_config,
+                mapping=mapping,
+                quarantine=quarantine,
+                tracking_uri=tracking_uri,
+                show_progress=show_progress,
+                workers=workers,
+                on_partition=on_partition,
+                overrides=overrides,
+                experiment=experiment,
+                engine=engine,
+                master=master,
+                placement=placement,
+                placement_reading=reading,
+                timezone=timezone,
+            )
+        except BaseException:
+            _remove_empty_folders(made)
+            raise
 
 
 def _run_locked(
@@ -445,7 +451,6 @@ def _run_locked(
     meanwhile, and its MLflow summary run (see `run_daily_job`)."""
     # the folder outlives the registry's process: on an error the process is stopped first
     with (
-        _what_a_stop_left(day, out) as served,
         tempfile.TemporaryDirectory() as champion_dir,
         registry_process() as registry,
     ):
@@ -487,7 +492,6 @@ def _run_locked(
                 run.discard(exc)
                 writer.discard_unstarted_date(out, TABLES, day)
                 raise
-            served()
         summary.seconds = time.perf_counter() - started
         try:
             run_id = registry_answer(run.open())
@@ -499,33 +503,67 @@ def _run_locked(
 
 
 @contextlib.contextmanager
-def _what_a_stop_left(day: str, out: Path) -> Iterator[Callable[[], None]]:
-    """Yields the call that marks the night served (its outputs and `_SUCCESS.json` written). A
-    stop signal carries `after_stop`, what the command line says instead of "any partitions
-    written so far are kept: run the same command again to resume" (`cli.AFTER_A_STOP`) where
-    more is known: the night was served (while the summary run is logged, the locks released),
-    or nothing of it was written."""
-    done = False
-
-    def served() -> None:
-        nonlocal done
-        done = True
-
+def _what_a_stop_left(day: str, out: Path) -> Iterator[None]:
+    """A stop signal (Ctrl-C, SIGTERM) raised in the block carries `after_stop`: what the
+    command line says instead of its generic "any partitions written so far are kept"
+    (`cli.AFTER_A_STOP`), read from the date's files as the stop left them (`_stop_words`).
+    The trial's Ctrl-C while the log was read said partitions were kept of a night that had
+    none; one after the workers had written every school read as an unfinished night."""
+    marker = writer.date_dir(out, TABLES[0], day) / "_SUCCESS.json"
+    before = _file_identity(marker)
     try:
-        yield served
+        yield
     except BaseException as exc:
-        if isinstance(exc, Exception):
-            raise
-        if done:
-            exc.after_stop = (  # type: ignore[attr-defined]
-                f"the night {day} was complete (its outputs and _SUCCESS.json are written in "
-                f"{out}); only its MLflow summary run may be missing"
-            )
-        elif _nothing_written(out, day):
-            exc.after_stop = (  # type: ignore[attr-defined]
-                f"nothing of the night {day} was written: run the same command again"
-            )
+        if not isinstance(exc, Exception):
+            exc.after_stop = _stop_words(day, out, before)  # type: ignore[attr-defined]
         raise
+
+
+def _file_identity(path: Path) -> tuple[int, int, int] | None:
+    """(inode, mtime_ns, size) of a file, None when it is not there: whether it was replaced."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _stop_words(day: str, out: Path, marker_before: tuple[int, int, int] | None) -> str:
+    """What a stop left of the night `day` in `out`, and what running the command again does:
+    the night complete (its `_SUCCESS.json` written by this run, or there before it and left
+    as it was), nothing of it written, or the partitions of some schools kept to resume from."""
+    marker = writer.date_dir(out, TABLES[0], day) / "_SUCCESS.json"
+    now = _file_identity(marker)
+    if now is not None and now != marker_before:
+        return (
+            f"the night {day} was complete (its outputs and _SUCCESS.json are written in "
+            f"{out}); only its MLflow summary run may be missing"
+        )
+    if now is not None:
+        return (
+            f"the night {day} stands in {out} as served before this run (its outputs and "
+            "_SUCCESS.json unchanged): run the same command again to serve it again"
+        )
+    schools = _schools_written(out, day)
+    if not schools and _nothing_written(out, day):
+        return f"nothing of the night {day} was written: run the same command again"
+    if not schools:
+        return (
+            f"the night {day} is not complete, and no school's partitions were written whole: "
+            "run the same command again"
+        )
+    return (
+        f"the night {day} is not complete (no _SUCCESS.json): the partitions of "
+        f"{counted(schools, 'school')} are written and kept: run the same command again to "
+        "resume from them"
+    )
+
+
+def _schools_written(out: Path, day: str) -> int:
+    """How many schools of the night have every table's partition written in `out`."""
+    first = writer.date_dir(out, TABLES[0], day)
+    schools = [unquote(p.name.removeprefix("school=")) for p in first.glob("school=*")]
+    return sum(writer.is_done(out, TABLES, day, school) for school in schools)
 
 
 ENGINES = ("local", "spark")
@@ -995,6 +1033,7 @@ def _serve_date(
         ),
         replaced_policy=replaced.policy if replaced else None,
         replaced_inputs=replaced.inputs if replaced else {},
+        served_before=replaced is not None,
     )
     return summary
 
@@ -1309,10 +1348,18 @@ def _serve_schools(
                     ) from exc
                 except BaseException:
                     pool.shutdown(wait=True, cancel_futures=True)
+                    # the schools the workers finished while the pool shut down are written
+                    # too: the bar shows them (a stop showed 0/5 with every school on disk)
+                    bar.update(task, completed=sum(map(_succeeded, pending)))
                     raise
         finally:
             _FORKED = _FORKED_BESIDE = None
     return done
+
+
+def _succeeded(future: Future) -> bool:
+    """Whether a finished pool task returned (was not cancelled, raised nothing)."""
+    return future.done() and not future.cancelled() and future.exception() is None
 
 
 def _own_peak_memory() -> None:

@@ -501,6 +501,7 @@ def run_spark_night(
         ),
         replaced_policy=replaced.policy if replaced else None,
         replaced_inputs=replaced.inputs if replaced else {},
+        served_before=replaced is not None,
     )
 
 

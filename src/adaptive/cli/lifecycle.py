@@ -603,8 +603,15 @@ def _drop_night(out: Path, date: str, state_dir: Path | None) -> None:
 def _state_words(s) -> str:
     """How the night's tracer state came about, as the summary line says it. A re-run of a
     night already served recomputes the state only to check the outputs it keeps: "state
-    rebuilt ... (first night)" beside "0 partitions written" read as if something was redone."""
+    rebuilt ... (first night)" beside "0 partitions written" read as if something was redone.
+    A night whose every partition a stopped run had written, but not its `_SUCCESS.json`, was
+    not served before: this run completed it."""
     if s.partitions_resumed and not s.partitions_written:
+        if not s.served_before:
+            return (
+                "the night is complete now: a stopped run had written all its partitions, kept "
+                "as they were (the state was recomputed to check them)"
+            )
         return (
             "the night was already served: its outputs are kept as they were (the state was "
             "recomputed to check them)"
