@@ -17,7 +17,7 @@ the load report (`repeat_notes`), never judged by whether they stand on next lin
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -251,19 +251,27 @@ class RefusedCells:
                 self.score_column, self.score_value = column, values[int(numeric.argmax())]
             self.scores += int(numeric.sum())
 
+    def _add_kind(self, column: str | None, expected: str, values: list[str]) -> None:
+        """The refused cells `values` of one kind (a column, an expectation), at once: their
+        scores are counted in one pass (one `pd.to_numeric` per cell made 2,000,000 cells of
+        0.5 take minutes)."""
+        self.told[(column, expected)] += len(values)
+        if _SCORES_HINT in expected:
+            self._add_scores(column, [v for v in values if v])
+
     def add_problems(self, problems: Iterable[Problem]) -> None:
+        """The cells of `problems`, gathered by kind (in the order each kind first appears)."""
+        by_kind: dict[tuple[str | None, str], list[str]] = defaultdict(list)
         for p in problems:
-            self.told[(p.column, p.expected)] += 1
-            if _SCORES_HINT in p.expected and p.value:
-                self._add_scores(p.column, [p.value])
+            by_kind[(p.column, p.expected)].append(p.value)
+        for (column, expected), values in by_kind.items():
+            self._add_kind(column, expected, values)
 
     def add_issues(self, issues: Issues) -> None:
         """The cells of `issues` (its columns: no `Problem` per refused row)."""
         for column, values, expected in issues.entries:
             if isinstance(expected, str):
-                self.told[(column, expected)] += len(values)
-                if _SCORES_HINT in expected:
-                    self._add_scores(column, [v for v in values if v])
+                self._add_kind(column, expected, values)
             else:
                 self.told.update((column, e) for e in expected)
 
