@@ -1692,7 +1692,7 @@ def test_spark_and_the_in_process_reader_close_a_refusal_with_one_hint(tmp_path,
     """Spark's check of a Parquet log (`parquet_problems`) closed with the hint for loading the
     other rows where every row was refused (there are none: the in-process reader says the
     file is read otherwise than it is written). Both now choose the hint by one rule
-    (`refusal_hint`), from one tally of the refused cells."""
+    (`refused_cells_hint`), from one tally of the refused cells."""
     from adaptive.data.io import read_responses
     from adaptive.data.validate import parquet_problems
     from adaptive.errors import DataValidationError

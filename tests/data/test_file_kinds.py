@@ -99,3 +99,25 @@ def test_an_answer_sheet_given_as_a_placement_is_sent_to_replay(tmp_path) -> Non
         "this looks like a diagnostic's answer sheet (student, question, correct): give it to "
         "PlacementDiagnostic.replay"
     )
+
+
+def test_no_two_readers_of_the_data_package_share_a_public_name():
+    """`validate.refusal_hint(cells, n_rows, ...)` (a log's refused cells) and
+    `kinds.refusal_hint(kind, reading, ...)` (a file of another kind) were two public functions
+    of one name: a reader of `io.py` could not tell which one it called without its import.
+    The first is `validate.refused_cells_hint` now."""
+    import importlib
+    import inspect
+    import pkgutil
+    from collections import defaultdict
+
+    import adaptive.data
+
+    defined = defaultdict(list)
+    for info in pkgutil.iter_modules(adaptive.data.__path__, "adaptive.data."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            own = getattr(obj, "__module__", None) == module.__name__
+            if own and not name.startswith("_") and inspect.isfunction(obj):
+                defined[name].append(module.__name__)
+    assert {name: where for name, where in defined.items() if len(where) > 1} == {}

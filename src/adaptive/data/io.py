@@ -50,7 +50,7 @@ from adaptive.data.validate import (
     check_values,
     group_responses,
     q_matrix_from_edges,
-    refusal_hint,
+    refused_cells_hint,
     reject_repeated_rows,
     repeat_notes,
     skill_list_notes,
@@ -251,7 +251,7 @@ def _refuse(
     cells = RefusedCells()
     cells.add_problems(problems)
     aside = None if quarantine is None else Path(quarantine)
-    raise DataValidationError(problems, hint=refusal_hint(cells, n_rows, every_row, aside))
+    raise DataValidationError(problems, hint=refused_cells_hint(cells, n_rows, every_row, aside))
 
 
 def _with_require_sorted(

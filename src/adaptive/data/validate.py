@@ -234,7 +234,7 @@ QUARANTINE_HINT = (
 @dataclass
 class RefusedCells:
     """What a log's refused cells hold, tallied for the hint that closes its error
-    (`refusal_hint`), the same from `Problem`s (the in-process reader) or from `Issues`'
+    (`refused_cells_hint`), the same from `Problem`s (the in-process reader) or from `Issues`'
     columns (Spark's `parquet_problems`, which lists only the first problems but counts all):
     the problems by (column, expected), and the answer cells holding a score other than 0 and
     1 (partial credit: a threshold reads them), with the first one's column and value."""
@@ -276,7 +276,7 @@ class RefusedCells:
                 self.told.update((column, e) for e in expected)
 
 
-def refusal_hint(
+def refused_cells_hint(
     cells: RefusedCells, n_rows: int, every_row: bool, quarantine: Path | None = None
 ) -> str:
     """The hint that closes a log's refusal, the same on both engines: where every one of its
@@ -359,7 +359,9 @@ def parquet_problems(
     if not total:
         return None
     every_row = rows_refused == rows_read
-    return DataValidationError(listed, total, hint=refusal_hint(refused, rows_read, every_row))
+    return DataValidationError(
+        listed, total, hint=refused_cells_hint(refused, rows_read, every_row)
+    )
 
 
 def _decimal_comma(raw: RawTable) -> bool:
