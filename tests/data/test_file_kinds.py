@@ -105,7 +105,7 @@ def test_no_two_readers_of_the_data_package_share_a_public_name():
     """`validate.refusal_hint(cells, n_rows, ...)` (a log's refused cells) and
     `kinds.refusal_hint(kind, reading, ...)` (a file of another kind) were two public functions
     of one name: a reader of `io.py` could not tell which one it called without its import.
-    The first is `validate.refused_cells_hint` now."""
+    The first is `refusals.refused_cells_hint` now."""
     import importlib
     import inspect
     import pkgutil

@@ -283,7 +283,7 @@ def test_the_readme_words_the_quarantine_opt_in_as_both_readers_do():
     `OptionNames`)."""
     from pathlib import Path
 
-    from adaptive.data.validate import QUARANTINE_HINT, keyword_beside_flag
+    from adaptive.data.refusals import QUARANTINE_HINT, keyword_beside_flag
 
     readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
     placement = keyword_beside_flag("quarantine", "placement_quarantine", "FILE")
@@ -562,7 +562,7 @@ def test_a_refusal_counts_its_scores_once_per_column_with_the_same_hint(tmp_path
     2,000,000 rows that `from_frame` was made fast for took minutes). The cells are now
     gathered by column and counted at once; the hint says the same: how many rows, their
     share, the first score in line order."""
-    from adaptive.data.validate import RefusedCells
+    from adaptive.data.refusals import RefusedCells
 
     rows = [f"s{i % 7},i{i},k1,{'0.5' if i % 2 else i % 4 // 2},2024-01-01T10:{i:02d}:00Z"
             for i in range(40)]  # fmt: skip
@@ -570,9 +570,9 @@ def test_a_refusal_counts_its_scores_once_per_column_with_the_same_hint(tmp_path
     rows[3] = "s3,i3,,0.5,2024-01-01T10:03:00Z"  # a missing skill beside a score
     rows[5] = "s5,i5,k1,,2024-01-01T10:05:00Z"  # an empty answer: no score
     calls = []
-    count = RefusedCells._add_scores
+    count = RefusedCells.add_scores
     monkeypatch.setattr(
-        RefusedCells, "_add_scores", lambda self, *a: calls.append(a) or count(self, *a)
+        RefusedCells, "add_scores", lambda self, *a: calls.append(a) or count(self, *a)
     )
     with pytest.raises(DataValidationError) as info:
         read_responses(write(tmp_path, rows))

@@ -230,10 +230,11 @@ def test_a_frames_problems_are_counted_in_full_and_summed_up_as_a_files(tmp_path
         ResponseLog.from_frame(frame)
     said = str(caught.value).splitlines()
     assert caught.value.total == n and len(caught.value.problems) == DataValidationError.MAX_LISTED
-    assert said[0] == "40 problems in the input:" and len(said) == 5
+    assert said[0] == "40 problems in the input:" and len(said) == 6
     assert said[1] == "  - <memory>, row label 0, column 'correct': got ''; expected 0 or 1"
     assert said[2] == "  - <memory>, row label 1, column 'correct': got '0.5'; expected 0 or 1"
-    assert said[-1] == "  ... and 37 more alike (column 'correct')"
+    assert said[-2] == "  ... and 37 more alike (column 'correct')"
+    assert said[-1].startswith("26 rows (65%) of column 'correct' hold a score other than 0")
     frame.to_csv(tmp_path / "log.csv", index=False)  # the file path's summary, for comparison
     with pytest.raises(DataValidationError) as from_file:
         load_log(tmp_path / "log.csv")
@@ -258,3 +259,35 @@ def test_a_frames_problems_of_several_kinds_are_listed_not_called_alike():
     assert "... and 35 more\n" in said + "\n" and "alike" not in said
     listed = [p.column for p in caught.value.problems]
     assert listed == ["correct"] * DataValidationError.MAX_LISTED + ["timestamp"] * 5
+
+
+def test_a_frames_scores_are_told_how_to_read_them_as_a_files_are(tmp_path):
+    """`from_frame` tallied its refused cells apart from the file readers (a second tally,
+    `_Refused`), which never reached their hint: a frame of 0.5 scores got "2 problems in the
+    input" and nothing on reading scores, where the same rows in a file name
+    `correct_threshold`. One tally (`RefusedCells`) now closes both, the frame's worded for a
+    frame (no threshold, no quarantine in `from_frame`)."""
+    from adaptive.data import load_log
+
+    frame = pd.DataFrame({
+        "student_id": ["a", "a", "b"], "item_id": ["i1", "i2", "i1"], "skill_ids": "k",
+        "correct": [0.5, 1, 0.5],
+        "timestamp": pd.date_range("2024-09-01T08:00Z", periods=3, freq="h"),
+    })  # fmt: skip
+    with pytest.raises(DataValidationError) as caught:
+        ResponseLog.from_frame(frame)
+    said = str(caught.value).splitlines()
+    scores = "2 rows (67%) of column 'correct' hold a score other than 0 and 1 (such as 0.5)"
+    assert said[-1] == (
+        f"{scores}: from_frame reads answers as 0 and 1 and has no correct_threshold; to read a "
+        "score >= T as a right answer, as a file's correct_threshold=T does, give "
+        "frame['correct'] = (frame['correct'] >= T).astype(int)"
+    )
+    frame.to_csv(tmp_path / "log.csv", index=False)
+    with pytest.raises(DataValidationError) as from_file:
+        load_log(tmp_path / "log.csv")
+    assert str(from_file.value).splitlines()[-1].startswith(f"{scores}: to read them as answers")
+    padded = frame.assign(correct=[-1, 1, "x"])  # no score: pyKT's padding, a word
+    with pytest.raises(DataValidationError) as no_scores:
+        ResponseLog.from_frame(padded)
+    assert str(no_scores.value).splitlines()[-1].endswith("expected 0 or 1")

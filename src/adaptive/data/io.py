@@ -40,17 +40,16 @@ from adaptive.data.readers import (
     read_raw,
     unread_columns,
 )
+from adaptive.data.refusals import RefusedCells, refused_cells_hint
 from adaptive.data.times import without_offset
 from adaptive.data.validate import (
     Issues,
     QMatrix,
-    RefusedCells,
     RowValues,
     check_sequences,
     check_values,
     group_responses,
     q_matrix_from_edges,
-    refused_cells_hint,
     reject_repeated_rows,
     repeat_notes,
     skill_list_notes,

@@ -30,6 +30,7 @@ from pandas.api.types import (
 
 from adaptive.data.codes import id_text
 from adaptive.data.mapping import ColumnMapping
+from adaptive.data.refusals import RefusedCells, frame_refusal_hint
 from adaptive.data.skill_lists import SKILL_LIST_MIN_ROWS, skill_separator_notes
 from adaptive.data.times import (
     NAIVE_EXPECTED,
@@ -525,18 +526,19 @@ def _canonical_frame(
     out["skill_ids"] = as_skill_list_column(out["skill_ids"], skills_sep)
     correct = pd.to_numeric(out["correct"], errors="coerce")
     bad = ~correct.isin([0, 1]).to_numpy()
-    refused = _Refused(source)
-    refused.add(frame["correct"], bad, "correct", "0 or 1")
+    refused = RefusedCells(source=source)
+    refused.add_rows(frame["correct"], bad, "correct", "0 or 1")
+    refused.add_scores("correct", frame["correct"][bad & (correct >= 0).to_numpy()])
     for col in ("student_id", "item_id"):
         empty = (out[col].str.strip().eq("") | frame[col].isna()).to_numpy()
-        refused.add(out[col], empty, col, "a non-empty id", shown="")
+        refused.add_rows(out[col], empty, col, "a non-empty id", shown="")
     no_skill = (out["skill_ids"].list.len() == 0).to_numpy()
-    refused.add(out["skill_ids"], no_skill, "skill_ids", "at least one skill", shown="[]")
+    refused.add_rows(out["skill_ids"], no_skill, "skill_ids", "at least one skill", shown="[]")
     time_col = "timestamp" if "timestamp" in out.columns else "order"
     read_time = _frame_times if time_col == "timestamp" else _frame_order
     times = read_time(out[time_col], refused)
     if refused.total:
-        raise refused.error()
+        raise refused.error(frame_refusal_hint(refused, len(frame)))
     out["correct"] = correct.astype(np.int8)
     out[time_col] = times
     _reject_repeated_rows(out, source)
@@ -633,7 +635,7 @@ TEXT_TIMES_EXPECTED = (
 MISSING_TIME_EXPECTED = "a time for every response (or an 'order' column instead of times)"
 
 
-def _frame_times(values: pd.Series, refused: _Refused) -> pd.Series | None:
+def _frame_times(values: pd.Series, refused: RefusedCells) -> pd.Series | None:
     """A frame's `timestamp` column as datetime64[ns, UTC], read with the rules of `Response`
     and the file readers (`adaptive.data.times`): a date-time column of any unit (naive is
     UTC), ISO 8601 text (dates, date-times, offsets, mixed precisions), date-time objects.
@@ -658,7 +660,7 @@ def _frame_times(values: pd.Series, refused: _Refused) -> pd.Series | None:
         stamps, outside = text_times(text.str.strip())
         naive = naive_among_zoned(text) & stamps.notna().to_numpy()
         _time_problems(values, stamps, outside, values.notna().to_numpy(), refused)
-        refused.add(values, naive, "timestamp", NAIVE_EXPECTED)
+        refused.add_rows(values, naive, "timestamp", NAIVE_EXPECTED)
         return stamps
     if kind in _DATE_KINDS:
         stamps, outside = utc_ns(pd.to_datetime(values, utc=True, errors="coerce"))
@@ -667,7 +669,7 @@ def _frame_times(values: pd.Series, refused: _Refused) -> pd.Series | None:
     return _mixed_times(values, refused)
 
 
-def _mixed_times(values: pd.Series, refused: _Refused) -> pd.Series:
+def _mixed_times(values: pd.Series, refused: RefusedCells) -> pd.Series:
     """`_frame_times` of an object column that mixes text, date-time objects, numbers or other
     values: each value is sorted by its type (one pass in Python), then read as above."""
     objs = values.to_numpy(dtype=object)
@@ -694,7 +696,7 @@ def _time_problems(
     stamps: pd.Series,
     outside: np.ndarray,
     is_text: np.ndarray,
-    refused: _Refused,
+    refused: RefusedCells,
     is_number: np.ndarray | None = None,
 ) -> None:
     """The rows of a frame's time column that were not read, added to `refused` by reason:
@@ -703,14 +705,14 @@ def _time_problems(
     missing = values.isna().to_numpy()
     number = np.zeros(len(values), bool) if is_number is None else is_number
     unread = stamps.isna().to_numpy() & ~missing & ~outside & ~number
-    refused.add(values, missing, "timestamp", MISSING_TIME_EXPECTED)
-    refused.add(values, number, "timestamp", NUMBER_TIMES_EXPECTED)
-    refused.add(values, unread & is_text, "timestamp", TEXT_TIMES_EXPECTED)
-    refused.add(values, unread & ~is_text, "timestamp", "a date-time")
-    refused.add(values, outside, "timestamp", RANGE_EXPECTED)
+    refused.add_rows(values, missing, "timestamp", MISSING_TIME_EXPECTED)
+    refused.add_rows(values, number, "timestamp", NUMBER_TIMES_EXPECTED)
+    refused.add_rows(values, unread & is_text, "timestamp", TEXT_TIMES_EXPECTED)
+    refused.add_rows(values, unread & ~is_text, "timestamp", "a date-time")
+    refused.add_rows(values, outside, "timestamp", RANGE_EXPECTED)
 
 
-def _frame_order(values: pd.Series, refused: _Refused) -> pd.Series:
+def _frame_order(values: pd.Series, refused: RefusedCells) -> pd.Series:
     """A frame's `order` column as int64: whole numbers (or their text); a missing or
     fractional value is an error (added to `refused`), never truncated or cast to a
     wrapped-around integer."""
@@ -725,58 +727,8 @@ def _frame_order(values: pd.Series, refused: _Refused) -> pd.Series:
     if whole.all():
         return nums.astype(np.int64)
     expected = "a whole number (an integer order); times go in a 'timestamp' column"
-    refused.add(values, ~whole, "order", expected)
+    refused.add_rows(values, ~whole, "order", expected)
     return nums
-
-
-@dataclass
-class _Refused:
-    """The rows of a frame refused, one kind (a column, an expectation) at a time: every row
-    counted, so that the error says "3,980 problems ... and 3,977 more alike" as a file's does
-    (the first 20 alone once made "20 problems in the input" of 3,980), and only the first
-    `DataValidationError.MAX_LISTED` of each kind built as a `Problem` named by its row label
-    ("row label 243"): one for each row made a frame of 2,000,000 bad scores take 34 s and
-    +1 GB, not 4 s and +340 MB."""
-
-    source: str
-    listed: list[Problem] = field(default_factory=list)
-    total: int = 0
-    kinds: set[tuple[str | None, str]] = field(default_factory=set)
-
-    def add(
-        self,
-        values: pd.Series,
-        mask: np.ndarray,
-        column: str,
-        expected: str,
-        shown: str | None = None,
-    ) -> None:
-        """The rows of `values` in `mask`, each with its value (or `shown`)."""
-        count = int(np.count_nonzero(mask))
-        if count == 0:
-            return
-        rows = np.flatnonzero(mask)[: DataValidationError.MAX_LISTED]
-        cells = values.iloc[rows].tolist() if shown is None else [shown] * len(rows)
-        self.listed += [
-            Problem(self.source, None, column, _cell_text(value), expected, f"row label {label}")
-            for value, label in zip(cells, values.index[rows], strict=True)
-        ]
-        self.total += count
-        self.kinds.add((column, expected))
-
-    def add_one(self, problem: Problem) -> None:
-        """A problem of the whole column (its dtype), not of its rows."""
-        self.listed.append(problem)
-        self.total += 1
-        self.kinds.add((problem.column, problem.expected))
-
-    def error(self) -> DataValidationError:
-        return DataValidationError(self.listed, total=self.total, kinds=len(self.kinds))
-
-
-def _cell_text(value: object) -> str:
-    """A frame's cell as a problem quotes it: a missing one as a file's empty cell, ''."""
-    return "" if _missing_entry(value) or value is pd.NaT else str(value)
 
 
 def whole_floats_as_integers(text: pa.Array) -> pa.Array:

@@ -17,8 +17,7 @@ the load report (`repeat_notes`), never judged by whether they stand on next lin
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -36,6 +35,7 @@ from adaptive.data.log import (
 )
 from adaptive.data.mapping import ColumnMapping
 from adaptive.data.readers import RawTable, locate_line
+from adaptive.data.refusals import SCORES_HINT, RefusedCells, option_words, refused_cells_hint
 from adaptive.data.skill_lists import SKILL_LIST_SHARE, skill_separator_notes
 from adaptive.data.times import (
     NAIVE_EXPECTED,
@@ -47,7 +47,7 @@ from adaptive.data.times import (
     text_times,
     times_ns,
 )
-from adaptive.errors import ConfigError, DataValidationError, Problem, counted, share_words
+from adaptive.errors import ConfigError, DataValidationError, Problem
 
 ISO_EXPECTED = (
     "an ISO 8601 date-time such as 2024-09-01T08:30:00Z (naive times are read as UTC; "
@@ -211,115 +211,6 @@ def check_values(
     return RowValues(student, item, skills, correct, time, kind, optional, cells)
 
 
-def keyword_beside_flag(keyword: str, option: str, value: str = "") -> str:
-    """A reader's keyword beside the commands' flag for the same opt-in (`option`: the keyword
-    whose flag it is, a night's for a placement table), in `option_words`' shape, the one way
-    both readers and the README word an opt-in: "quarantine=FILE (--placement-quarantine
-    FILE)"; a switch (no `value`) as set in Python: "drop_blank_and_identical=True
-    (--placement-drop-blank-and-identical)"."""
-    flag = "--" + option.replace("_", "-")
-    return f"{keyword}={value} ({flag} {value})" if value else f"{keyword}=True ({flag})"
-
-
-#: After a log's row problems: the way to load its other rows (a data scientist's export with
-#: thousands of rows missing a skill met the list and nothing saying rows can be set aside). The
-#: Spark engine reads no quarantine; its errors are the in-process reader's, word for word.
-QUARANTINE_HINT = (
-    "To load the other rows and write these aside with their reasons: "
-    f"{keyword_beside_flag('quarantine', 'quarantine', 'FILE')}; for --engine spark, "
-    "`adaptive validate LOG --quarantine FILE` first."
-)
-
-
-@dataclass
-class RefusedCells:
-    """What a log's refused cells hold, tallied for the hint that closes its error
-    (`refused_cells_hint`), the same from `Problem`s (the in-process reader) or from `Issues`'
-    columns (Spark's `parquet_problems`, which lists only the first problems but counts all):
-    the problems by (column, expected), and the answer cells holding a score other than 0 and
-    1 (partial credit: a threshold reads them), with the first one's column and value."""
-
-    told: Counter = field(default_factory=Counter)
-    scores: int = 0
-    score_column: str | None = None
-    score_value: str = ""
-
-    def _add_scores(self, column: str | None, values: list[str]) -> None:
-        numeric = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").notna()
-        if numeric.any():
-            if not self.scores:
-                self.score_column, self.score_value = column, values[int(numeric.argmax())]
-            self.scores += int(numeric.sum())
-
-    def _add_kind(self, column: str | None, expected: str, values: list[str]) -> None:
-        """The refused cells `values` of one kind (a column, an expectation), at once: their
-        scores are counted in one pass (one `pd.to_numeric` per cell made 2,000,000 cells of
-        0.5 take minutes)."""
-        self.told[(column, expected)] += len(values)
-        if _SCORES_HINT in expected:
-            self._add_scores(column, [v for v in values if v])
-
-    def add_problems(self, problems: Iterable[Problem]) -> None:
-        """The cells of `problems`, gathered by kind (in the order each kind first appears)."""
-        by_kind: dict[tuple[str | None, str], list[str]] = defaultdict(list)
-        for p in problems:
-            by_kind[(p.column, p.expected)].append(p.value)
-        for (column, expected), values in by_kind.items():
-            self._add_kind(column, expected, values)
-
-    def add_issues(self, issues: Issues) -> None:
-        """The cells of `issues` (its columns: no `Problem` per refused row)."""
-        for column, values, expected in issues.entries:
-            if isinstance(expected, str):
-                self._add_kind(column, expected, values)
-            else:
-                self.told.update((column, e) for e in expected)
-
-
-def refused_cells_hint(
-    cells: RefusedCells, n_rows: int, every_row: bool, quarantine: Path | None = None
-) -> str:
-    """The hint that closes a log's refusal, the same on both engines: where every one of its
-    `n_rows` rows was refused (and there is more than one, or a `quarantine` was given),
-    `every_row_hint`; else how to load the other rows (`refused_rows_hint`)."""
-    if every_row and (n_rows > 1 or quarantine is not None):
-        return every_row_hint(cells, n_rows, quarantine)
-    return refused_rows_hint(cells, n_rows)
-
-
-def refused_rows_hint(cells: RefusedCells, n_rows: int) -> str:
-    """What to do about a log's refused rows (of `n_rows` rows): set them aside
-    (`QUARANTINE_HINT`), after, where some hold scores other than 0 and 1 (partial credit),
-    the threshold that reads them: a trial's export of 0.5 scores was told of --quarantine
-    alone, which would have dropped 5% of its answers."""
-    if not cells.scores:
-        return QUARANTINE_HINT
-    return (
-        f"{counted(cells.scores, 'row')} ({share_words(cells.scores / max(n_rows, 1))}) of "
-        f"column '{cells.score_column}' {'holds' if cells.scores == 1 else 'hold'} a score "
-        f"other than 0 and 1 (such as {cells.score_value}): to read them as answers, give "
-        f"{option_words('correct_threshold', 'T')} rather than set them aside. "
-        f"{QUARANTINE_HINT}"
-    )
-
-
-def every_row_hint(cells: RefusedCells, n_rows: int, quarantine: Path | None = None) -> str:
-    """What to do about a log whose every row (`n_rows`) was refused, with `cells` its
-    problems: not rows to set aside (--quarantine would set aside the whole file) but a way of
-    reading the file to change, led by the commonest problem (how many rows, and why: a wrong
-    --time-unit says which unit reads them as dates) and, with a `quarantine`, the file the
-    rows went to. A quarantine once loaded such a file as an empty log, without a word."""
-    (column, expected), k = cells.told.most_common(1)[0]
-    where = f"column '{column}'" if column else "row"
-    aside = f" (written to {quarantine} with their reasons)" if quarantine is not None else ""
-    return (
-        f"Every one of the {counted(n_rows, 'row')} was refused{aside}, {k:,} for {where}: "
-        f"expected {expected}. The file is read otherwise than it is written (a column's "
-        "format: --time-format, --time-unit, the answers' words; the column mapping), not a "
-        "few bad rows to set aside with --quarantine."
-    )
-
-
 def parquet_problems(
     path: Path, columns: Mapping[str, str], mapping: ColumnMapping | None = None
 ) -> DataValidationError | None:
@@ -462,7 +353,7 @@ def _check_correct(
         ok = pc.fill_null(pc.is_in(pc.cast(arr, pa.float64()), pa.array([0.0, 1.0])), False)
         if not pc.all(ok).as_py():
             padded = pc.any(pc.equal(pc.cast(arr, pa.float64()), -1.0)).as_py()
-            expected = f"0 or 1; {PADDING_HINT if padded else _SCORES_HINT}"
+            expected = f"0 or 1; {PADDING_HINT if padded else SCORES_HINT}"
             issues.add_mask(~ok.to_numpy(zero_copy_only=False), column, arr, expected)
         return (
             pc.fill_null(pc.equal(pc.cast(arr, pa.float64()), 1.0), False)
@@ -499,20 +390,6 @@ def _number_text(word: pa.Array, decimal_comma: bool) -> pa.Array:
     if decimal_comma:
         word = _decimal_point(word)
     return pc.replace_substring_regex(word, r"^(\d+)\.0+$", r"\1")
-
-
-def option_words(keyword: str, value: str = "") -> str:
-    """An option of the correctness reader as each of its users writes it: the keyword (Python:
-    `load_log`'s mapping, the diagnostic's `replay`, which has no command) and, beside it, the
-    command's flag: "correct_threshold=T (--correct-threshold T)"."""
-    flag = "--" + keyword.replace("_", "-")
-    return f"{keyword}={value} ({flag} {value})" if value else f"{keyword} ({flag})"
-
-
-_SCORES_HINT = (
-    "for scores (partial credit such as 0.5, or points) say which count as right with "
-    f"{option_words('correct_threshold', 'T')}: a score >= T is a right answer"
-)
 
 
 def _scores_at_threshold(
@@ -602,7 +479,7 @@ def _correct_expected(text: pa.Array, bad: np.ndarray, mapping: ColumnMapping) -
             f"{option_words('incorrect_values')}"
         )
     if words and all(_is_number(w) for w in words):
-        return f"0 or 1 (or true / false); {_SCORES_HINT}"
+        return f"0 or 1 (or true / false); {SCORES_HINT}"
     return "0 or 1 (or true / false)"
 
 

@@ -1,0 +1,228 @@
+"""A response log's refused cells, tallied once, and the hint that closes its refusal.
+
+Every reader of responses refuses a log the same way: `RefusedCells` counts its refused cells
+by kind (a column, an expectation) and the answers among them that hold a score other than 0
+and 1 (partial credit), and the hint after the problems is chosen from that tally: for a file
+(the in-process reader's `io._refuse`, the Spark engine's `validate.parquet_problems`),
+`refused_cells_hint`; for a frame (`ResponseLog.from_frame`), `frame_refusal_hint`. A frame's
+tally also keeps its first problems, built for the first rows of each kind only
+(`RefusedCells.add_rows`), so that a frame of 2,000,000 bad scores builds no object per row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from adaptive.errors import DataValidationError, Problem, counted, share_words
+
+if TYPE_CHECKING:
+    from adaptive.data.validate import Issues
+
+
+def keyword_beside_flag(keyword: str, option: str, value: str = "") -> str:
+    """A reader's keyword beside the commands' flag for the same opt-in (`option`: the keyword
+    whose flag it is, a night's for a placement table), in `option_words`' shape, the one way
+    both readers and the README word an opt-in: "quarantine=FILE (--placement-quarantine
+    FILE)"; a switch (no `value`) as set in Python: "drop_blank_and_identical=True
+    (--placement-drop-blank-and-identical)"."""
+    flag = "--" + option.replace("_", "-")
+    return f"{keyword}={value} ({flag} {value})" if value else f"{keyword}=True ({flag})"
+
+
+def option_words(keyword: str, value: str = "") -> str:
+    """An option of the correctness reader as each of its users writes it: the keyword (Python:
+    `load_log`'s mapping, the diagnostic's `replay`, which has no command) and, beside it, the
+    command's flag: "correct_threshold=T (--correct-threshold T)"."""
+    flag = "--" + keyword.replace("_", "-")
+    return f"{keyword}={value} ({flag} {value})" if value else f"{keyword} ({flag})"
+
+
+#: After a log's row problems: the way to load its other rows (a data scientist's export with
+#: thousands of rows missing a skill met the list and nothing saying rows can be set aside). The
+#: Spark engine reads no quarantine; its errors are the in-process reader's, word for word.
+QUARANTINE_HINT = (
+    "To load the other rows and write these aside with their reasons: "
+    f"{keyword_beside_flag('quarantine', 'quarantine', 'FILE')}; for --engine spark, "
+    "`adaptive validate LOG --quarantine FILE` first."
+)
+
+#: What a file's answer cell holding a number other than 0 and 1 expected: a file reader
+#: says it in such cells' problems, and `RefusedCells` counts the scores of those cells.
+SCORES_HINT = (
+    "for scores (partial credit such as 0.5, or points) say which count as right with "
+    f"{option_words('correct_threshold', 'T')}: a score >= T is a right answer"
+)
+
+
+@dataclass
+class RefusedCells:
+    """What a log's refused cells hold, tallied for the hint that closes its error: the
+    problems by (column, expected), and the answer cells holding a score other than 0 and 1
+    (partial credit: a threshold reads them), with the first one's column and value.
+
+    Filled from `Problem`s (`add_problems`: the in-process reader), from `Issues`' columns
+    (`add_issues`: Spark's `parquet_problems`, which lists only the first problems but counts
+    all), or from a frame's columns (`add_rows`, `add_one`: `ResponseLog.from_frame`, which
+    keeps the first problems of each kind in `listed`, named `source`, for `error`)."""
+
+    told: Counter = field(default_factory=Counter)
+    scores: int = 0
+    score_column: str | None = None
+    score_value: str = ""
+    #: a frame's name, for the problems `add_rows` lists
+    source: str = ""
+    #: the first `DataValidationError.MAX_LISTED` problems of each kind (`add_rows`, `add_one`)
+    listed: list[Problem] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """How many cells were refused, of every kind."""
+        return sum(self.told.values())
+
+    def add_scores(self, column: str | None, values: Sequence[object] | pd.Series) -> None:
+        """Count the refused answer cells of `column` among `values` that hold a number (a
+        score other than 0 and 1), in one pass (one `pd.to_numeric` per cell made 2,000,000
+        cells of 0.5 take minutes); the first one is the hint's example."""
+        cells = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+        numeric = pd.to_numeric(cells, errors="coerce").notna().to_numpy()
+        if numeric.any():
+            if not self.scores:
+                self.score_column = column
+                self.score_value = _cell_text(cells.iloc[int(numeric.argmax())])
+            self.scores += int(numeric.sum())
+
+    def _add_kind(self, column: str | None, expected: str, values: list[str | None]) -> None:
+        """The refused cells `values` of one kind (a column, an expectation), at once; the
+        scores of those that a file reader said may be scores (`SCORES_HINT`)."""
+        self.told[(column, expected)] += len(values)
+        if SCORES_HINT in expected:
+            self.add_scores(column, [v for v in values if v])
+
+    def add_problems(self, problems: Iterable[Problem]) -> None:
+        """The cells of `problems`, gathered by kind (in the order each kind first appears)."""
+        by_kind: dict[tuple[str | None, str], list[str | None]] = defaultdict(list)
+        for p in problems:
+            by_kind[(p.column, p.expected)].append(p.value)
+        for (column, expected), values in by_kind.items():
+            self._add_kind(column, expected, values)
+
+    def add_issues(self, issues: Issues) -> None:
+        """The cells of `issues` (its columns: no `Problem` per refused row)."""
+        for column, values, expected in issues.entries:
+            if isinstance(expected, str):
+                self._add_kind(column, expected, values)
+            else:
+                self.told.update((column, e) for e in expected)
+
+    def add_rows(
+        self,
+        values: pd.Series,
+        mask: np.ndarray,
+        column: str,
+        expected: str,
+        shown: str | None = None,
+    ) -> None:
+        """A frame's rows of `values` in `mask`, refused for `column`: every one counted, the
+        first `DataValidationError.MAX_LISTED` listed, each named by its row label with its
+        value (or `shown`). One `Problem` for each row made a frame of 2,000,000 bad scores
+        take 34 s and +1 GB, not 4 s and +340 MB."""
+        count = int(np.count_nonzero(mask))
+        if count == 0:
+            return
+        rows = np.flatnonzero(mask)[: DataValidationError.MAX_LISTED]
+        cells = values.iloc[rows].tolist() if shown is None else [shown] * len(rows)
+        self.listed += [
+            Problem(self.source, None, column, _cell_text(value), expected, f"row label {label}")
+            for value, label in zip(cells, values.index[rows], strict=True)
+        ]
+        self.told[(column, expected)] += count
+
+    def add_one(self, problem: Problem) -> None:
+        """A problem of a frame's whole column (its dtype), not of its rows."""
+        self.listed.append(problem)
+        self.told[(problem.column, problem.expected)] += 1
+
+    def error(self, hint: str = "") -> DataValidationError:
+        """The error listing a frame's first problems and counting all, by kind (so that one
+        kind's reads "... and 1,999,997 more alike", as a file's does)."""
+        return DataValidationError(self.listed, total=self.total, hint=hint, kinds=len(self.told))
+
+
+def refused_cells_hint(
+    cells: RefusedCells, n_rows: int, every_row: bool, quarantine: Path | None = None
+) -> str:
+    """The hint that closes a log file's refusal, the same on both engines: where every one of
+    its `n_rows` rows was refused (and there is more than one, or a `quarantine` was given),
+    `every_row_hint`; else how to load the other rows (`refused_rows_hint`)."""
+    if every_row and (n_rows > 1 or quarantine is not None):
+        return every_row_hint(cells, n_rows, quarantine)
+    return refused_rows_hint(cells, n_rows)
+
+
+def refused_rows_hint(cells: RefusedCells, n_rows: int) -> str:
+    """What to do about a log file's refused rows (of `n_rows` rows): set them aside
+    (`QUARANTINE_HINT`), after, where some hold scores other than 0 and 1 (partial credit),
+    the threshold that reads them: a trial's export of 0.5 scores was told of --quarantine
+    alone, which would have dropped 5% of its answers."""
+    if not cells.scores:
+        return QUARANTINE_HINT
+    return (
+        f"{_scores_words(cells, n_rows)}: to read them as answers, give "
+        f"{option_words('correct_threshold', 'T')} rather than set them aside. "
+        f"{QUARANTINE_HINT}"
+    )
+
+
+def frame_refusal_hint(cells: RefusedCells, n_rows: int) -> str:
+    """The hint that closes a frame's refusal (`ResponseLog.from_frame`, of `n_rows` rows):
+    where answers hold scores other than 0 and 1, how to read them as answers. `from_frame`
+    has no threshold of its own (nor a quarantine): the caller turns the scores into 0 and 1
+    with the rule a file's `correct_threshold` applies. "" for other problems."""
+    if not cells.scores:
+        return ""
+    column = cells.score_column
+    return (
+        f"{_scores_words(cells, n_rows)}: from_frame reads answers as 0 and 1 and has no "
+        "correct_threshold; to read a score >= T as a right answer, as a file's "
+        f"correct_threshold=T does, give frame['{column}'] = (frame['{column}'] >= T).astype(int)"
+    )
+
+
+def _scores_words(cells: RefusedCells, n_rows: int) -> str:
+    """'3 rows (30%) of column 'correct' hold a score other than 0 and 1 (such as 0.5)'."""
+    return (
+        f"{counted(cells.scores, 'row')} ({share_words(cells.scores / max(n_rows, 1))}) of "
+        f"column '{cells.score_column}' {'holds' if cells.scores == 1 else 'hold'} a score "
+        f"other than 0 and 1 (such as {cells.score_value})"
+    )
+
+
+def every_row_hint(cells: RefusedCells, n_rows: int, quarantine: Path | None = None) -> str:
+    """What to do about a log file whose every row (`n_rows`) was refused, with `cells` its
+    problems: not rows to set aside (--quarantine would set aside the whole file) but a way of
+    reading the file to change, led by the commonest problem (how many rows, and why: a wrong
+    --time-unit says which unit reads them as dates) and, with a `quarantine`, the file the
+    rows went to. A quarantine once loaded such a file as an empty log, without a word."""
+    (column, expected), k = cells.told.most_common(1)[0]
+    where = f"column '{column}'" if column else "row"
+    aside = f" (written to {quarantine} with their reasons)" if quarantine is not None else ""
+    return (
+        f"Every one of the {counted(n_rows, 'row')} was refused{aside}, {k:,} for {where}: "
+        f"expected {expected}. The file is read otherwise than it is written (a column's "
+        "format: --time-format, --time-unit, the answers' words; the column mapping), not a "
+        "few bad rows to set aside with --quarantine."
+    )
+
+
+def _cell_text(value: object) -> str:
+    """A cell as a problem quotes it: a missing one as a file's empty cell, ''."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
