@@ -263,6 +263,23 @@ def test_a_folder_of_csv_files_is_one_error_saying_what_to_give(tmp_path):
     assert str(result.exception).startswith("1 problem in")
 
 
+def test_a_district_folder_given_as_the_log_counts_its_csv_files_by_name(tmp_path):
+    """A trial gave `--data` the district folder: the error said "this folder holds 5 CSV
+    files" and listed catalog.json and profiles.jsonl among them (any name not Parquet was
+    counted as CSV). The count now says the folder's files and which of them are CSV."""
+    folder = tmp_path / "district"
+    folder.mkdir()
+    for name in ("catalog.json", "profiles.jsonl", "responses.csv", "roster.csv"):
+        (folder / name).write_text(HEADER)
+    with pytest.raises(DataValidationError) as info:
+        load_log(folder)
+    (problem,) = info.value.problems
+    assert problem.value == "catalog.json, profiles.jsonl, responses.csv, roster.csv"
+    assert "this folder holds 4 files, 2 of them CSV (responses.csv, roster.csv): give one " in (
+        problem.expected
+    )
+
+
 def test_a_stray_file_among_parquet_parts_is_one_error_naming_it(tmp_path):
     folder = tmp_path / "parts"
     folder.mkdir()

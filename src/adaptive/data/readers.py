@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from adaptive.data.mapping import OPTIONAL_FIELDS, ColumnMapping
-from adaptive.errors import DataValidationError, EscapedText, Problem, closest_name
+from adaptive.errors import DataValidationError, EscapedText, Problem, closest_name, counted
 
 CSV_BLOCK_BYTES = 4 << 20
 PARQUET_BATCH_ROWS = 1 << 18
@@ -708,25 +708,41 @@ def _other_files_error(folder: Path, other: list[Path], n_parquet: int) -> DataV
     """ONE error for the files of a log's folder that are no Parquet parts, naming the folder,
     the first few files (by their path inside it) and what to give instead. A folder of CSV
     exports (a user's guess that a folder of files is one log) is told so: a log is one file,
-    or a folder of Parquet parts; a stray file among parts is named as such."""
+    or a folder of Parquet parts; a stray file among parts is named as such. The CSV files
+    are counted by their names (a district folder's catalog.json and profiles.jsonl were once
+    counted among "5 CSV files")."""
     names = [str(p.relative_to(folder)) for p in other]
-    shown = ", ".join(names[:LISTED_FILES])
-    if len(names) > LISTED_FILES:
-        shown += f" and {len(names) - LISTED_FILES} more"
-    text_files = all(file_format(p)[0] in ("csv", "tsv") for p in other)
-    if text_files and n_parquet == 0:
+    text = [name for name, p in zip(names, other, strict=True) if _is_text_table(p)]
+    if text and n_parquet == 0:
+        holds = counted(len(text), "CSV file")
+        if len(text) < len(names):
+            holds = f"{counted(len(names), 'file')}, {len(text)} of them CSV ({_listed(text)})"
         expected = (
             "one CSV, TSV or Parquet file, or a folder of Parquet parts, as the log; this "
-            f"folder holds {len(names)} CSV file{'s' if len(names) > 1 else ''}: give one of "
-            "them as the log, or join them into one CSV file first (or write them as Parquet "
-            "parts of a folder)"
+            f"folder holds {holds}: give one of them as the log, or join them into one CSV "
+            "file first (or write them as Parquet parts of a folder)"
         )
     else:
         expected = (
             "only Parquet parts in a log's folder (names starting with '_' or '.' are skipped); "
             "move the other files out of it, or give one file as the log"
         )
-    return DataValidationError([Problem(str(folder), None, None, shown, expected)])
+    return DataValidationError([Problem(str(folder), None, None, _listed(names), expected)])
+
+
+def _is_text_table(path: Path) -> bool:
+    """Whether a file's name says it is a CSV or TSV table (.csv, .tsv, .tab, gzipped or not):
+    `file_format` reads any other name as CSV too, as a log given by name is read."""
+    name = path.name.lower().removesuffix(".gz")
+    return name.endswith((".csv", ".tsv", ".tab"))
+
+
+def _listed(names: list[str]) -> str:
+    """The first `LISTED_FILES` names, and how many more there are."""
+    shown = ", ".join(names[:LISTED_FILES])
+    if len(names) > LISTED_FILES:
+        shown += f" and {len(names) - LISTED_FILES} more"
+    return shown
 
 
 def _read_parquet_parts(folder: Path, mapping: ColumnMapping, since: int | None) -> RawTable:
