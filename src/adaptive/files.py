@@ -49,18 +49,27 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
-def read_user_text(path: str | Path, expected: str) -> str:
+def read_user_text(path: str | Path, expected: str, *, allow_blank: bool = True) -> str:
     """The text of a file a user gives (a catalog, a policy or model spec, overrides): UTF-8,
     with the byte-order mark Excel and Notepad write dropped. A file that is not UTF-8 text is
     one `DataValidationError` naming the file and the line and bytes where decoding failed,
     and saying what was `expected` and, from its first bytes, what the file is (a Parquet file
-    or a workbook given by mistake, or text in another encoding)."""
+    or a workbook given by mistake, or text in another encoding).
+
+    `allow_blank=False`, for a file that is never empty (JSON: a catalog, overrides, a skill
+    map): a file of no text, or of blank space only, is one `DataValidationError` naming the
+    file and what was `expected`, not the JSON parser's "Expecting value: line 1 column 1
+    (char 0)". A TOML spec may be empty (every setting its default)."""
     data = Path(path).read_bytes()
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise not_text(path, line, data, data[exc.start : exc.start + 8], expected) from None
+    if not allow_blank and not text.strip():
+        got = "an empty file" if not text else "blank space only"
+        raise DataValidationError([Problem(str(path), None, None, got, expected)])
+    return text
 
 
 def user_text_lines(path: str | Path, expected: str) -> Iterator[tuple[int, str]]:
@@ -285,9 +294,12 @@ def read_sealed_json(path: Path, what: str) -> dict[str, Any]:
     """Parse a file written from `sealed_json` and verify its seal.
 
     Raises `ArtifactError` naming `what` (how the caller refers to the file) when it is missing,
-    not JSON, carries no seal (written before seals existed) or was altered."""
+    empty, not JSON, carries no seal (written before seals existed) or was altered."""
     try:
-        doc = json.loads(Path(path).read_bytes())
+        data = Path(path).read_bytes()
+        if not data.strip():  # said as such, not as the parser's "Expecting value"
+            raise ArtifactError(f"{what}: an empty file; the file is truncated or altered")
+        doc = json.loads(data)
     except FileNotFoundError as exc:
         raise ArtifactError(f"{what}: missing") from exc
     except (OSError, ValueError) as exc:

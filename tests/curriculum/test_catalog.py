@@ -231,7 +231,8 @@ def test_a_parquet_placement_table_given_as_the_catalog_says_where_it_goes(tmp_p
     with pytest.raises(ConfigError) as caught:
         Catalog.from_json(placed)
     said = str(caught.value)
-    assert "expected UTF-8 text (a catalog JSON file); this file is a Parquet file" in said
+    assert "expected UTF-8 text (a catalog JSON file: one object of " in said
+    assert "describes it); this file is a Parquet file" in said
     assert said.endswith(
         "; this looks like a placement table (student_id, skill_id, mastery): give it as "
         "--placement (read_placement)"

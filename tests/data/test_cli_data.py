@@ -182,6 +182,29 @@ def test_validate_checks_a_catalog_alone_and_prints_what_it_holds(tmp_path):
         assert shown in result.output
 
 
+@pytest.mark.parametrize(("text", "got"), [("", "an empty file"), (" \n\n", "blank space only")])
+def test_an_empty_json_file_is_one_error_naming_it_and_what_it_should_hold(
+    tmp_path, capsys, text, got
+):
+    """A trial's empty catalog file (0 bytes, or blank lines) was told the JSON parser's
+    "Expecting value: line 1 column 1 (char 0)". The shared reader of a user's text file says
+    it is empty and what was expected, for a catalog and a placement skill map alike; a
+    sealed experiment file says it is empty too."""
+    from adaptive.experiment.assign import Assignment, AssignmentError
+    from adaptive.placement.table import read_skill_map
+
+    path = tmp_path / "catalog.json"
+    path.write_text(text)
+    assert run(["validate", "--catalog", str(path)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{path}: got '{got}'; expected a catalog JSON file: one object of \"skills\"" in err
+    assert "Expecting value" not in err
+    with pytest.raises(DataValidationError, match=f"got '{got}'; expected a skill map: a CSV"):
+        read_skill_map(path)
+    with pytest.raises(AssignmentError, match=": an empty file; the file is truncated"):
+        Assignment.load(path)
+
+
 def test_validate_a_bad_catalog_alone_is_one_error_exit_2(tmp_path, capsys):
     path = _catalog_file(tmp_path, topics=["art"])
     assert run(["validate", "--catalog", path]) == 2

@@ -631,12 +631,9 @@ class Catalog:
         """A catalog from its JSON file (`to_json`'s): a missing file, a file that is not UTF-8
         text, text that is not JSON or not a catalog is one `ConfigError` naming the file."""
         if not Path(path).is_file():
-            raise ConfigError(
-                f"catalog file {path} not found; expected a catalog JSON file (skills, "
-                "activities, topics: what Catalog.to_json writes)"
-            )
+            raise ConfigError(f"catalog file {path} not found; expected {CATALOG_FILE}")
         try:
-            text = read_user_text(path, "a catalog JSON file")
+            text = read_user_text(path, CATALOG_FILE, allow_blank=False)
         except DataValidationError as exc:  # its one problem names the file, line and bytes
             raise ConfigError(
                 f"{exc.problems[0]}{refusal_hint(file_kind(path), 'catalog', '; ')}"
@@ -803,6 +800,11 @@ def _padded_codes(rows: list[list[int]]) -> np.ndarray:
     return out
 
 
+#: What a catalog file is, said where a file given as one is missing or empty.
+CATALOG_FILE = (
+    'a catalog JSON file: one object of "skills", "activities" and "topics", as Catalog.to_json '
+    "writes it and the README's Catalogs describes it"
+)
 #: How a catalog is checked, said where a file is none.
 CATALOG_CHECK = "a catalog is JSON (adaptive validate --catalog checks one)"
 

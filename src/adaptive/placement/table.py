@@ -1297,7 +1297,7 @@ def _read_map_file(path: Path) -> tuple[dict[str, str | None], str, dict[str, in
     CSV file's; none for JSON): a `SkillMap`'s fields."""
     if not path.is_file():
         raise ConfigError(f"skill map {path} not found; expected {SKILL_MAP_FORM}")
-    text = read_user_text(path, "a skill map")
+    text = read_user_text(path, f"a skill map: {SKILL_MAP_FORM}", allow_blank=False)
     if path.suffix.casefold() == ".json":
         return _json_skill_map(text, str(path)), f"skill map {path}", {}
     codes, lines = _csv_skill_map(text, str(path))
