@@ -309,6 +309,26 @@ def test_a_missing_column_names_the_mapping_key_too(tmp_path):
     assert "mapping={'time': ...}" in info.value.problems[0].expected
 
 
+def test_a_column_named_almost_as_the_files_says_which_it_means(tmp_path, capsys):
+    """A trial's `--student-col StudentNum` on a file whose column is `StudentNumber`: the
+    error says "did you mean 'StudentNumber'?" (`closest_name`, as `adaptive profiles` does).
+    An optional column named in the mapping (`duration_s`: no option names one) said only
+    "a column 'DurationSecs' for duration_s", without the header's columns or a guess."""
+    from adaptive.cli import run
+
+    header = HEADER.replace("student_id", "StudentNumber").rstrip("\n") + ",DurationSec\n"
+    path = write(tmp_path, [f"{row},30" for row in timed_rows(["k"] * 3)], header=header)
+    assert run(["validate", str(path), "--student-col", "StudentNum"]) == 2
+    assert "(did you mean 'StudentNumber'?)" in capsys.readouterr().err
+    with pytest.raises(DataValidationError) as info:
+        load_log(path, mapping={"student_id": "StudentNumber", "duration_s": "DurationSecs"})
+    (problem,) = info.value.problems
+    assert problem.expected == (
+        "a column 'DurationSecs' for duration_s (did you mean 'DurationSec'?) (header has: "
+        "StudentNumber, item_id, skill_ids, correct, timestamp, DurationSec)"
+    )
+
+
 # -- a time format with a UTC offset; a time format without a time column -------------------------
 @pytest.mark.parametrize(
     ("fmt", "times"),

@@ -298,8 +298,10 @@ def select_columns(
         col = mapping.optional.get(key, key if key in seen else None)
         if col is None:
             continue
-        if col not in seen:
-            problems.append(Problem(source, line, col, None, f"a column '{col}' for {key}"))
+        if col not in seen:  # named in the mapping (Python, a descriptor): no option to name
+            hint = _header_hint(col, header, line)
+            expected = f"a column '{col}' for {key}{hint} (header has: {', '.join(header)})"
+            problems.append(Problem(source, line, col, None, expected))
         optional[key] = col
     if problems:
         raise refused_header(source, header, problems)
