@@ -804,6 +804,35 @@ def test_responses_sharing_a_time_are_counted_in_a_note(tmp_path):
     assert result.exit_code == 0 and "shares its time" in " ".join(result.output.split())
 
 
+@pytest.mark.parametrize(
+    ("times", "holds", "advice"),
+    [
+        (["2024-09-01", "2024-09-01"], "dates without a time of day",
+         "give a column with the time of day, or an order (--time-col)"),
+        (["2024-09-01T08:05:00Z", "2024-09-01T08:05:00Z"], "times to the minute",
+         "give a column with finer times, or an order (--time-col)"),
+        (["2024-09-01T08:05:07Z", "2024-09-01T08:05:07Z"], "times to the second",
+         "give a column with finer times, or an order (--time-col)"),
+        (["2024-09-01T08:05:07.25Z", "2024-09-01T08:05:07.25Z"], None,
+         "give an order (--time-col)"),
+    ],
+)  # fmt: skip
+def test_the_same_time_note_advises_by_what_the_time_column_holds(tmp_path, times, holds, advice):
+    """A trial's times to the second, two answers of one student at one second: the note
+    said "give a column with the time of day", which the column already was. It says what
+    the column holds, and what to give instead: the time of day for dates, finer times (or
+    an order) for times to the minute or second, an order for finer times."""
+    rows = [f"a,i{i},k,{i % 2},{t}" for i, t in enumerate(times)]
+    _, report = read_responses_report(write(tmp_path, rows))
+    (note,) = [n for n in report.notes if "its time" in n]
+    assert note.startswith("1 response shares its time in column 'timestamp'")
+    assert note.endswith(f"if the file is not in the order they were answered, {advice}")
+    if holds:
+        assert f"(the column holds {holds}: each student's responses" in note
+    else:
+        assert "(each student's responses at one time keep the file's order)" in note
+
+
 def test_readers_that_do_not_print_the_report_warn_with_its_notes(tmp_path, capsys):
     """A data scientist who goes straight to `adaptive evaluate` (or train, batch, recommend)
     with a date-only export never sees `validate`'s notes: every such reader warns with them,

@@ -799,21 +799,40 @@ def tie_notes(student: np.ndarray, time: np.ndarray, time_column: str | None) ->
     """A hint for the load report when some of a student's responses share one time (a log
     with dates only ties all of a day's answers): the loader keeps such responses in the
     file's order, which is their true order only when the file was written in it. `student`
-    and `time` are the loaded log's, sorted by student and time."""
+    and `time` are the loaded log's, sorted by student and time. What to give instead depends
+    on what the column holds (`_time_grain`): dates, a column with the time of day; times to
+    the minute or second, finer times; finer ones, an order (a trial's times to the second
+    were told to give "a column with the time of day", which they were)."""
     if time_column is None or len(time) < 2:
         return []
     tied = int(np.count_nonzero((student[1:] == student[:-1]) & (time[1:] == time[:-1])))
     if not tied:
         return []
-    day_only = not np.any(time % NS_PER_DAY)
-    why = "the column holds dates without a time of day: " if day_only else ""
+    grain = _time_grain(time)
+    if grain == "day":
+        why = "the column holds dates without a time of day: "
+        instead = "a column with the time of day, or an order"
+    elif grain is not None:
+        why = f"the column holds times to the {grain}: "
+        instead = "a column with finer times, or an order"
+    else:
+        why, instead = "", "an order"
     return [
         f"{tied:,} {'response shares its' if tied == 1 else 'responses share their'} time "
         f"in column '{time_column}' with the same student's response before "
-        f"({why}each student's "
-        "responses at one time keep the file's order): if the file is not in the order they "
-        "were answered, give a column with the time of day, or an order (--time-col)"
+        f"({why}each student's responses at one time keep the file's order): if the file is "
+        f"not in the order they were answered, give {instead} (--time-col)"
     ]
+
+
+#: The grains a time column's values are said to hold, coarsest first (ns in each).
+_TIME_GRAINS = (("day", NS_PER_DAY), ("minute", 60 * 10**9), ("second", 10**9))
+
+
+def _time_grain(time: np.ndarray) -> str | None:
+    """The coarsest grain every one of `time` (ns since the epoch) falls on: "day" (dates
+    only), "minute", "second", or None (finer)."""
+    return next((name for name, ns in _TIME_GRAINS if not np.any(time % ns)), None)
 
 
 def repeat_notes(log: ResponseLog, time_column: str | None) -> list[str]:
